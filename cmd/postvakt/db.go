@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"postvakt/internal/config"
+	"postvakt/internal/store"
+)
+
+// openStore connects to DATABASE_URL, waiting a while for a database that is
+// still starting.
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if err := cfg.NeedDatabase(); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.DatabaseURL, 30*time.Second)
+}
+
+func runMigrate(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("migrate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Println("database schema is up to date")
+	return nil
+}
+
+func runToken(ctx context.Context, cfg config.Config, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError{"usage: postvakt token create --name N --role admin|compliance|unit|operations [--sender-org O] [--unit U]"}
+	}
+	fs := newFlags("token create")
+	var t store.Token
+	fs.StringVar(&t.Name, "name", "", "what the token is for (required)")
+	fs.StringVar(&t.Role, "role", "", "admin, compliance, unit or operations (required)")
+	fs.StringVar(&t.SenderOrg, "sender-org", "", "limit the token to this sender organisation number")
+	fs.StringVar(&t.Unit, "unit", "", "limit the token to this sending unit (role unit)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if t.Name == "" || t.Role == "" {
+		return usageError{"--name and --role are required"}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secret, err := st.CreateToken(ctx, t)
+	if err != nil {
+		return err
+	}
+	fmt.Println(secret)
+	return nil
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"postvakt/internal/config"
+	"postvakt/internal/importer"
+)
+
+func runImport(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("import")
+	actor := fs.String("actor", os.Getenv("USER"), "who is importing (kept in the evidence log)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"usage: postvakt import FILE.csv (or - for standard input)"}
+	}
+	var in io.Reader = os.Stdin
+	name := fs.Arg(0)
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", name, err)
+		}
+		defer f.Close()
+		in = f
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	res, err := importer.Import(ctx, st, in, importer.Options{
+		Actor: "import:" + *actor,
+		Progress: func(rows int) {
+			fmt.Fprintf(os.Stderr, "read %d rows (%.0f rows/s)\n", rows, float64(rows)/time.Since(start).Seconds())
+		},
+	})
+	var inv *importer.InvalidError
+	if errors.As(err, &inv) {
+		for _, r := range inv.Rows {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", name, r.Error())
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", name, err)
+	}
+	fmt.Printf("imported %d rows in %s: %d new shipments, %d already registered\n",
+		res.Rows, time.Since(start).Round(time.Millisecond), res.Created, res.Rows-res.Created)
+	return nil
+}

@@ -1,0 +1,101 @@
+// Command postvakt watches confidential digital post until it is read.
+// One binary, with subcommands; see `postvakt help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+
+	"postvakt/internal/config"
+)
+
+// command is one subcommand.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, cfg config.Config, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"migrate", "", "apply pending database migrations", runMigrate},
+		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
+		{"import", "FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
+		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},
+		{"help", "", "show this help", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
+	}
+}
+
+// usageError marks a wrong invocation: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	if len(os.Args) < 2 {
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	name := os.Args[1]
+	if name == "-h" || name == "--help" {
+		name = "help"
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, c := range commands {
+		if c.name == name {
+			err := c.run(ctx, config.FromEnv(), os.Args[2:])
+			var ue usageError
+			switch {
+			case err == nil:
+				return
+			case errors.Is(err, flag.ErrHelp):
+				return
+			case errors.As(err, &ue):
+				fmt.Fprintf(os.Stderr, "postvakt %s: %v\n", name, err)
+				os.Exit(2)
+			default:
+				fmt.Fprintf(os.Stderr, "postvakt %s: %v\n", name, err)
+				os.Exit(1)
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "postvakt: unknown command %q\n\n", name)
+	usage(os.Stderr)
+	os.Exit(2)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "postvakt watches confidential digital post until it is really read.")
+	fmt.Fprintln(w, "\nUsage: postvakt COMMAND [ARGS]\n\nCommands:")
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.help)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nEnvironment:")
+	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, v := range config.Vars {
+		def := v.Default
+		if def == "" {
+			def = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, def, v.Help)
+	}
+	tw.Flush()
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("postvakt "+name, flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	return fs
+}

@@ -1,0 +1,65 @@
+// Package channel defines what the poller needs from a delivery channel
+// (SvarUt, Altinn 3, later Danish Digital Post) and the types that carry a
+// channel's answer. One adapter package per channel implements Channel.
+package channel
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"postvakt/internal/model"
+)
+
+// Disposition says what else a channel status means beyond the delivery
+// state: the channel printed the letter itself, or it was closed by hand or
+// deleted. Either stops postvakt's own escalation.
+type Disposition string
+
+// Dispositions.
+const (
+	DispositionNone         Disposition = ""
+	DispositionChannelPrint Disposition = "channel_print"
+	DispositionClosed       Disposition = "closed"
+)
+
+// Observation is what a channel said about one shipment in one poll.
+type Observation struct {
+	ChannelID   string          // the channel's shipment id
+	Status      string          // the channel's own status value, as sent
+	State       model.State     // the normalised state; empty when Err is set
+	Disposition Disposition     // channel print or closed, if the status says so
+	ChangedAt   time.Time       // when the channel says the status changed; zero if it does not say
+	Payload     json.RawMessage // the raw status record, kept as evidence
+	History     json.RawMessage // the channel's event history, fetched when the status changed; may be nil
+	Err         error           // this id could not be read (unknown status, garbage): the shipment stays as it was
+}
+
+// Channel is one delivery channel's status API.
+type Channel interface {
+	// Name is the channel's name as stored on shipments ("svarut", "altinn").
+	Name() string
+	// BatchSize is how many ids one Status call should carry at most.
+	BatchSize() int
+	// Status asks for the current status of the given channel ids. An id the
+	// channel does not know is returned with Err set. The error return is for
+	// a call that failed as a whole (network, 5xx after retries, open breaker).
+	Status(ctx context.Context, ids []string) ([]Observation, error)
+}
+
+// Found is a shipment discovered on a channel by listing the sender's
+// shipments, with what the channel told of it.
+type Found struct {
+	ChannelID    string
+	SentAt       time.Time
+	Recipient    string // organisation number, when the channel gives it
+	Title        string
+	Confidential bool
+	Observation  Observation
+}
+
+// Discoverer is implemented by channels that can list the sender's
+// shipments in a time window (for back-fill).
+type Discoverer interface {
+	Discover(ctx context.Context, from, to time.Time) ([]Found, error)
+}

@@ -1,0 +1,114 @@
+package importer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/importer"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+)
+
+var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+const header = "channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at\n"
+
+func row(i int) string {
+	return fmt.Sprintf("svarut,00000000-0000-4000-8000-%012d,964338531,Barnevernstjenesten,org,974760673,\"Vedtak, nr %d\",true,taushetsbelagt,2026-11-20T10:00:00+01:00\n", i, i)
+}
+
+func count(t *testing.T, st *store.Store) int {
+	t.Helper()
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM shipments`); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestImport(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+
+	var b strings.Builder
+	b.WriteString(header)
+	for i := 0; i < 250; i++ {
+		b.WriteString(row(i))
+	}
+	var progress []int
+	res, err := importer.Import(ctx, st, strings.NewReader(b.String()), importer.Options{Now: now, Every: 100, Progress: func(n int) { progress = append(progress, n) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 250 || res.Created != 250 || count(t, st) != 250 {
+		t.Fatalf("result %+v, stored %d", res, count(t, st))
+	}
+	if fmt.Sprint(progress) != "[100 200]" {
+		t.Fatalf("progress calls %v", progress)
+	}
+	// Importing the same file again is idempotent.
+	res, err = importer.Import(ctx, st, strings.NewReader(b.String()), importer.Options{Now: now})
+	if err != nil || res.Created != 0 || count(t, st) != 250 {
+		t.Fatalf("re-import: %+v %v, stored %d", res, err, count(t, st))
+	}
+	var events int
+	if err := st.DB().Get(&events, `SELECT count(*) FROM shipment_events WHERE source = 'import'`); err != nil || events != 250 {
+		t.Fatalf("import events: %d %v", events, err)
+	}
+}
+
+func TestImportRejectsBadFiles(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	bad := strings.Replace(row(3), "974760673", "974760674", 1)
+	badTime := strings.Replace(row(5), "2026-11-20T10:00:00+01:00", "20.11.2026", 1)
+	cases := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{"bad rows", header + row(1) + row(2) + bad + row(4) + badTime,
+			[]string{"line 4, column recipient_id:", "line 6, column sent_at:"}},
+		{"missing column", "channel,channel_id\n" + row(1), []string{"line 1, column sender_org: missing"}},
+		{"unknown column", strings.TrimSuffix(header, "\n") + ",extra\n", []string{"line 1, column extra: unknown column"}},
+		{"short row", header + "svarut,x,964338531\n", []string{"line 2: 3 fields, want 10"}},
+		{"empty", "", []string{"line 1: empty file"}},
+		{"header only", header, []string{"no data rows"}},
+		{"bad quote", header + row(1) + "svarut,\"x,964338531\n", []string{"line 3"}},
+		{"bad boolean", header + strings.Replace(row(1), ",true,", ",kanskje,", 1), []string{"line 2, column confidential:"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := importer.Import(ctx, st, strings.NewReader(tc.file), importer.Options{Now: now})
+			var inv *importer.InvalidError
+			if !errors.As(err, &inv) {
+				t.Fatalf("err = %v, want InvalidError", err)
+			}
+			var lines []string
+			for _, r := range inv.Rows {
+				lines = append(lines, r.Error())
+			}
+			all := strings.Join(lines, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("problems\n%s\nlack %q", all, w)
+				}
+			}
+			if n := count(t, st); n != 0 {
+				t.Fatalf("%d shipments stored from a bad file", n)
+			}
+		})
+	}
+}

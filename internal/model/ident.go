@@ -1,0 +1,135 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// CheckOrgNumber accepts a Norwegian organisation number (9 digits, mod-11
+// check digit with weights 3 2 7 6 5 4 3 2) or a Danish CVR number (8 digits,
+// mod-11 with weights 2 7 6 5 4 3 2 1).
+func CheckOrgNumber(s string) error {
+	if !allDigits(s) {
+		return errors.New("organisation number must be digits only")
+	}
+	switch len(s) {
+	case 9:
+		if !norwegianOrgOK(s) {
+			return fmt.Errorf("%s is not a valid Norwegian organisation number (check digit)", s)
+		}
+	case 8:
+		if !danishCVROK(s) {
+			return fmt.Errorf("%s is not a valid Danish CVR number (check digit)", s)
+		}
+	default:
+		return fmt.Errorf("organisation number must have 9 digits (Norway) or 8 (Denmark, CVR), not %d", len(s))
+	}
+	return nil
+}
+
+func norwegianOrgOK(s string) bool {
+	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(s[i]-'0') * w
+	}
+	check := 11 - sum%11
+	if check == 11 {
+		check = 0
+	}
+	return check != 10 && check == int(s[8]-'0')
+}
+
+func danishCVROK(s string) bool {
+	weights := [8]int{2, 7, 6, 5, 4, 3, 2, 1}
+	sum := 0
+	for i, w := range weights {
+		sum += int(s[i]-'0') * w
+	}
+	return sum%11 == 0
+}
+
+// CheckPersonID accepts an 11-digit Norwegian fødselsnummer/d-nummer (two
+// mod-11 check digits) or a 10-digit Danish CPR number (format only: CPR
+// numbers issued since 2007 need not satisfy mod-11).
+func CheckPersonID(s string) error {
+	if !allDigits(s) {
+		return errors.New("person id must be digits only")
+	}
+	switch len(s) {
+	case 11:
+		if !fodselsnummerOK(s) {
+			return errors.New("not a valid Norwegian person id (check digits)")
+		}
+	case 10:
+		day := int(s[0]-'0')*10 + int(s[1]-'0')
+		month := int(s[2]-'0')*10 + int(s[3]-'0')
+		if day < 1 || day > 31 || month < 1 || month > 12 {
+			return errors.New("not a valid Danish CPR number (date part)")
+		}
+	default:
+		return fmt.Errorf("person id must have 11 digits (Norway) or 10 (Denmark), not %d", len(s))
+	}
+	return nil
+}
+
+func fodselsnummerOK(s string) bool {
+	d := func(i int) int { return int(s[i] - '0') }
+	k1w := [9]int{3, 7, 6, 1, 8, 9, 4, 5, 2}
+	k2w := [10]int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2}
+	sum := 0
+	for i, w := range k1w {
+		sum += d(i) * w
+	}
+	k1 := 11 - sum%11
+	if k1 == 11 {
+		k1 = 0
+	}
+	if k1 == 10 || k1 != d(9) {
+		return false
+	}
+	sum = 0
+	for i, w := range k2w {
+		sum += d(i) * w
+	}
+	k2 := 11 - sum%11
+	if k2 == 11 {
+		k2 = 0
+	}
+	return k2 != 10 && k2 == d(10)
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// MaskPersonID keeps the date part of a person id and hides the rest, for
+// logs and lists: "01017012345" → "010170*****". Anything else that is not
+// an organisation number is masked whole.
+func MaskPersonID(s string) string {
+	if len(s) < 6 {
+		return "******"
+	}
+	masked := []byte(s)
+	for i := 6; i < len(masked); i++ {
+		masked[i] = '*'
+	}
+	return string(masked)
+}
+
+// MaskRecipient returns the recipient id as it may appear in logs: an
+// organisation number as is, a person id masked.
+func MaskRecipient(kind, id string) string {
+	if kind == RecipientOrg {
+		return id
+	}
+	return MaskPersonID(id)
+}

@@ -1,0 +1,105 @@
+package model
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCheckOrgNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"964338531", true},  // Bergen kommune
+		{"974760673", true},  // Brønnøysundregistrene
+		{"974760674", false}, // wrong check digit
+		{"123456789", false},
+		{"96433853", false}, // 8 digits, bad CVR
+		{"10150817", true},  // a CVR with a valid mod-11 sum
+		{"9643385311", false},
+		{"96433853a", false},
+		{"", false},
+	} {
+		if err := CheckOrgNumber(tc.in); (err == nil) != tc.ok {
+			t.Errorf("CheckOrgNumber(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+}
+
+func TestCheckPersonID(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"01017012343", true},
+		{"01017012345", false},
+		{"0101701234", true}, // Danish CPR, format only
+		{"3213701234", false},
+		{"0101", false},
+	} {
+		if err := CheckPersonID(tc.in); (err == nil) != tc.ok {
+			t.Errorf("CheckPersonID(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+	if got := MaskPersonID("01017012343"); got != "010170*****" {
+		t.Errorf("MaskPersonID = %q", got)
+	}
+	if got := MaskRecipient("org", "974760673"); got != "974760673" {
+		t.Errorf("MaskRecipient(org) = %q", got)
+	}
+}
+
+func TestTransitions(t *testing.T) {
+	for _, tc := range []struct {
+		from, to State
+		ok       bool
+	}{
+		{StateRegistered, StateAccepted, true},
+		{StateAccepted, StateAvailable, true},
+		{StateAvailable, StateOpened, true},
+		{StateRegistered, StateOpened, true}, // first seen already opened
+		{StateAccepted, StateRejected, true},
+		{StateOpened, StateAvailable, false}, // never back
+		{StateAvailable, StateAccepted, false},
+		{StateRejected, StateOpened, false},
+		{StateAvailable, StateAvailable, false}, // not a transition
+		{StateFailed, StateOpened, true},
+		{State("lost"), StateOpened, false},
+	} {
+		err := CheckTransition(tc.from, tc.to)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s → %s: %v, want ok=%v", tc.from, tc.to, err, tc.ok)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	good := NewShipment{Channel: "svarut", ChannelID: "x", SenderOrg: "964338531", SenderUnit: "U",
+		RecipientKind: "org", RecipientID: "974760673", Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
+	if errs := good.Validate(now); len(errs) != 0 {
+		t.Fatalf("good shipment: %v", errs)
+	}
+	for _, tc := range []struct {
+		field string
+		mod   func(*NewShipment)
+	}{
+		{"channel", func(s *NewShipment) { s.Channel = "fax" }},
+		{"channel_id", func(s *NewShipment) { s.ChannelID = " " }},
+		{"sender_org", func(s *NewShipment) { s.SenderOrg = "123" }},
+		{"sender_unit", func(s *NewShipment) { s.SenderUnit = "" }},
+		{"recipient.kind", func(s *NewShipment) { s.RecipientKind = "company" }},
+		{"recipient.id", func(s *NewShipment) { s.RecipientKind = "person" }},
+		{"title", func(s *NewShipment) { s.Title = "" }},
+		{"class", func(s *NewShipment) { s.Class = "" }},
+		{"sent_at", func(s *NewShipment) { s.SentAt = now.Add(time.Hour) }},
+		{"sent_at", func(s *NewShipment) { s.SentAt = time.Time{} }},
+	} {
+		s := good
+		tc.mod(&s)
+		errs := s.Validate(now)
+		if len(errs) != 1 || errs[0].Field != tc.field {
+			t.Errorf("%s: errors %v", tc.field, errs)
+		}
+	}
+}

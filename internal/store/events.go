@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Event kinds in the evidence log.
+const (
+	EventRegistered = "registered" // the shipment entered postvakt
+	EventState      = "state"      // the normalised state changed
+	EventStatus     = "status"     // the channel's status changed without a state change
+	EventRejected   = "rejected_transition"
+	EventPollError  = "poll_error" // the channel's answer could not be used; raw payload kept
+)
+
+// Event sources.
+const (
+	SourceAPI    = "api"
+	SourceImport = "import"
+	SourcePolicy = "policy"
+	SourceUser   = "user"
+)
+
+// Event is one entry of a shipment's evidence log.
+type Event struct {
+	ID         int64     `db:"id" json:"id"`
+	ShipmentID string    `db:"shipment_id" json:"-"`
+	Kind       string    `db:"kind" json:"kind"`
+	Source     string    `db:"source" json:"source"`
+	Actor      string    `db:"actor" json:"actor"`
+	ObservedAt time.Time `db:"observed_at" json:"observed_at"`
+	RecordedAt time.Time `db:"recorded_at" json:"recorded_at"`
+	FromState  string    `db:"from_state" json:"from_state,omitempty"`
+	ToState    string    `db:"to_state" json:"to_state,omitempty"`
+	RawStatus  string    `db:"raw_status" json:"raw_status,omitempty"`
+	Payload    JSON      `db:"payload" json:"payload,omitempty"`
+	Message    string    `db:"message" json:"message,omitempty"`
+}
+
+// Events returns a shipment's evidence log, oldest first.
+func (s *Store) Events(ctx context.Context, shipmentID string) ([]Event, error) {
+	var evs []Event
+	err := s.db.SelectContext(ctx, &evs, `SELECT id, shipment_id, kind, source, actor, observed_at, recorded_at,
+		from_state, to_state, raw_status, payload, message
+		FROM shipment_events WHERE shipment_id = $1 ORDER BY id`, shipmentID)
+	if err != nil {
+		return nil, fmt.Errorf("read events of %s: %w", shipmentID, err)
+	}
+	if evs == nil {
+		evs = []Event{}
+	}
+	return evs, nil
+}
+
+// appendEvent writes one event inside tx.
+func appendEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
+	var payload any
+	if len(e.Payload) > 0 {
+		payload = []byte(e.Payload)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
+		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		e.ShipmentID, e.Kind, e.Source, e.Actor, e.ObservedAt, e.FromState, e.ToState, e.RawStatus, payload, e.Message)
+	if err != nil {
+		return fmt.Errorf("append %s event to %s: %w", e.Kind, e.ShipmentID, err)
+	}
+	return nil
+}
+
+// AppendEvent appends one event to a shipment's log.
+func (s *Store) AppendEvent(ctx context.Context, e Event) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return appendEvent(ctx, tx, e) })
+}
+
+// JSON is a jsonb column that may be NULL; it marshals as the raw document.
+type JSON []byte
+
+// Scan implements sql.Scanner.
+func (j *JSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*j = nil
+	case []byte:
+		*j = append((*j)[:0], v...)
+	case string:
+		*j = JSON(v)
+	default:
+		return fmt.Errorf("scan %T into JSON", src)
+	}
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler.
+func (j JSON) MarshalJSON() ([]byte, error) {
+	if len(j) == 0 {
+		return []byte("null"), nil
+	}
+	return j, nil
+}

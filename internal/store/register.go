@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"postvakt/internal/model"
+)
+
+// Registration is an open registration transaction: rows are streamed into a
+// staging table with COPY and turned into shipments, organisations and
+// events in a few set-based statements at the end. The API and the CSV
+// importer share it, so both are idempotent on (channel, channel_id) the
+// same way, and either everything is stored or nothing.
+type Registration struct {
+	tx    *sqlx.Tx
+	copy  *sql.Stmt
+	n     int
+	done  bool
+	ended bool
+}
+
+var stageColumns = []string{"ord", "channel", "channel_id", "sender_org", "sender_unit",
+	"recipient_kind", "recipient_id", "title", "confidential", "class", "sent_at"}
+
+// BeginRegistration opens a registration transaction.
+func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin registration: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE reg_stage (
+		ord integer NOT NULL, channel text NOT NULL, channel_id text NOT NULL,
+		sender_org text NOT NULL, sender_unit text NOT NULL, recipient_kind text NOT NULL,
+		recipient_id text NOT NULL, title text NOT NULL, confidential boolean NOT NULL,
+		class text NOT NULL, sent_at timestamptz NOT NULL) ON COMMIT DROP`); err != nil {
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("create staging table: %w", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("reg_stage", stageColumns...))
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("start copy: %w", err)
+	}
+	return &Registration{tx: tx, copy: stmt}, nil
+}
+
+// Add stages one validated registration.
+func (r *Registration) Add(ctx context.Context, ns model.NewShipment) error {
+	_, err := r.copy.ExecContext(ctx, r.n, ns.Channel, ns.ChannelID, ns.SenderOrg, ns.SenderUnit,
+		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt)
+	if err != nil {
+		return fmt.Errorf("stage row %d: %w", r.n, err)
+	}
+	r.n++
+	return nil
+}
+
+// Staged is how many rows have been staged.
+func (r *Registration) Staged() int { return r.n }
+
+// Apply turns the staged rows into shipments, creating organisations, units
+// and recipients as needed, and appends a "registered" event to every new
+// shipment. It returns how many shipments were new.
+func (r *Registration) Apply(ctx context.Context, source, actor string) (int, error) {
+	if _, err := r.copy.ExecContext(ctx); err != nil {
+		return 0, fmt.Errorf("finish copy: %w", err)
+	}
+	if err := r.copy.Close(); err != nil {
+		return 0, fmt.Errorf("finish copy: %w", err)
+	}
+	r.done = true
+	steps := []string{
+		`ANALYZE reg_stage`,
+		`INSERT INTO sender_orgs (orgnr) SELECT DISTINCT sender_org FROM reg_stage ON CONFLICT DO NOTHING`,
+		`INSERT INTO sender_units (sender_org_id, name)
+			SELECT DISTINCT o.id, g.sender_unit FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
+			ON CONFLICT DO NOTHING`,
+		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage
+			ON CONFLICT DO NOTHING`,
+	}
+	for _, q := range steps {
+		if _, err := r.tx.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("register: %w", err)
+		}
+	}
+	res, err := r.tx.ExecContext(ctx, `WITH new AS (
+		INSERT INTO shipments (channel, channel_id, sender_org_id, sender_unit_id, recipient_id,
+			title, confidential, class, sent_at)
+		SELECT DISTINCT ON (g.channel, g.channel_id) g.channel, g.channel_id, o.id, u.id, r.id,
+			g.title, g.confidential, g.class, g.sent_at
+		FROM reg_stage g
+		JOIN sender_orgs o ON o.orgnr = g.sender_org
+		JOIN sender_units u ON u.sender_org_id = o.id AND u.name = g.sender_unit
+		JOIN recipients r ON r.kind = g.recipient_kind AND r.ident = g.recipient_id
+		ORDER BY g.channel, g.channel_id, g.ord
+		ON CONFLICT (channel, channel_id) DO NOTHING
+		RETURNING id)
+	INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, to_state)
+		SELECT id, $1, $2, $3, now(), $4 FROM new`,
+		EventRegistered, source, actor, string(model.StateRegistered))
+	if err != nil {
+		return 0, fmt.Errorf("register shipments: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("register shipments: %w", err)
+	}
+	return int(n), nil
+}
+
+// Shipments returns the staged registrations as stored shipments, in the
+// order they were added. Call it after Apply.
+func (r *Registration) Shipments(ctx context.Context) ([]Shipment, error) {
+	return shipmentsByStage(ctx, r.tx)
+}
+
+// Commit ends the registration, storing everything.
+func (r *Registration) Commit() error {
+	r.ended = true
+	if err := r.tx.Commit(); err != nil {
+		return fmt.Errorf("commit registration: %w", err)
+	}
+	return nil
+}
+
+// Rollback ends the registration, storing nothing. It is safe to call after
+// Commit (it then does nothing), so callers may defer it.
+func (r *Registration) Rollback() {
+	if r.ended {
+		return
+	}
+	r.ended = true
+	if !r.done {
+		_ = r.copy.Close()
+	}
+	_ = r.tx.Rollback()
+}
+
+// Register stores a batch of validated registrations in one transaction and
+// returns them as stored, in order, with how many were new.
+func (s *Store) Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]Shipment, int, error) {
+	reg, err := s.BeginRegistration(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer reg.Rollback()
+	for _, it := range items {
+		if err := reg.Add(ctx, it); err != nil {
+			return nil, 0, err
+		}
+	}
+	created, err := reg.Apply(ctx, source, actor)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := reg.Shipments(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := reg.Commit(); err != nil {
+		return nil, 0, err
+	}
+	return out, created, nil
+}

@@ -1,0 +1,181 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+)
+
+func newStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func sample(i int) model.NewShipment {
+	return model.NewShipment{
+		Channel: "svarut", ChannelID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i),
+		SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten",
+		RecipientKind: "org", RecipientID: "974760673",
+		Title: "Vedtak", Confidential: true, Class: "taushetsbelagt",
+		SentAt: time.Date(2026, 11, 20, 10, 0, i, 0, time.UTC),
+	}
+}
+
+func TestRegisterIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	items := []model.NewShipment{sample(1), sample(2), sample(1)}
+	got, created, err := st.Register(ctx, items, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != 2 || len(got) != 3 {
+		t.Fatalf("created=%d returned=%d, want 2 and 3", created, len(got))
+	}
+	if got[0].ID != got[2].ID || got[0].ID == got[1].ID {
+		t.Fatalf("ids not in request order or duplicate item not folded: %v %v %v", got[0].ID, got[1].ID, got[2].ID)
+	}
+	again, created, err := st.Register(ctx, []model.NewShipment{sample(2)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != 0 || again[0].ID != got[1].ID {
+		t.Fatalf("repeat registration created=%d id=%s, want 0 and %s", created, again[0].ID, got[1].ID)
+	}
+	sh, err := st.Shipment(ctx, got[1].ID, store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sh.Events) != 1 || sh.Events[0].Kind != store.EventRegistered || sh.Events[0].Source != store.SourceAPI {
+		t.Fatalf("events = %+v, want one registered event from api", sh.Events)
+	}
+	if sh.State != model.StateRegistered || sh.Recipient.ID != "974760673" || sh.SenderUnit != "Barnevernstjenesten" {
+		t.Fatalf("stored shipment = %+v", sh)
+	}
+}
+
+func TestEventLogIsAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	if _, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE shipment_events SET message = 'changed'`,
+		`DELETE FROM shipment_events`,
+		`TRUNCATE shipment_events CASCADE`,
+	} {
+		_, err := st.DB().ExecContext(ctx, q)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want the database to refuse it", q, err)
+		}
+	}
+	var n int
+	if err := st.DB().GetContext(ctx, &n, `SELECT count(*) FROM shipment_events`); err != nil || n != 1 {
+		t.Fatalf("events after refused changes: %d (%v), want 1", n, err)
+	}
+	// The retention purge, and only it, may delete.
+	tx := st.DB().MustBegin()
+	tx.MustExec(`SET LOCAL postvakt.retention_purge = 'on'`)
+	if _, err := tx.Exec(`DELETE FROM shipment_events`); err != nil {
+		t.Fatalf("purge delete refused: %v", err)
+	}
+	_ = tx.Rollback()
+}
+
+func TestShipmentsPagingAndScope(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	var items []model.NewShipment
+	for i := 0; i < 25; i++ {
+		it := sample(i)
+		if i%5 == 0 {
+			it.SenderUnit = "Skatt"
+		}
+		items = append(items, it)
+	}
+	if _, _, err := st.Register(ctx, items, store.SourceImport, "test"); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	var last time.Time
+	for pages := 0; ; pages++ {
+		p, err := st.Shipments(ctx, store.Filter{Limit: 10, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range p.Shipments {
+			if seen[s.ID] {
+				t.Fatalf("shipment %s on two pages", s.ID)
+			}
+			if !last.IsZero() && s.SentAt.After(last) {
+				t.Fatalf("not newest first")
+			}
+			last = s.SentAt
+			seen[s.ID] = true
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		cursor = p.NextCursor
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if len(seen) != 25 {
+		t.Fatalf("paged through %d shipments, want 25", len(seen))
+	}
+	p, err := st.Shipments(ctx, store.Filter{Scope: store.Scope{SenderOrg: "964338531", SenderUnit: "Skatt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Shipments) != 5 {
+		t.Fatalf("unit scope sees %d, want 5", len(p.Shipments))
+	}
+	other, err := st.Shipments(ctx, store.Filter{State: "registered", SenderUnit: "Barnevernstjenesten"})
+	if err != nil || len(other.Shipments) != 20 {
+		t.Fatalf("filter by unit and state: %d, %v; want 20", len(other.Shipments), err)
+	}
+	if _, err := st.Shipment(ctx, other.Shipments[0].ID, store.Scope{SenderOrg: "964338531", SenderUnit: "Skatt"}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("shipment outside scope: err = %v, want not found", err)
+	}
+	if _, err := st.Shipments(ctx, store.Filter{Cursor: "garbage!"}); !errors.Is(err, store.ErrBadCursor) {
+		t.Fatalf("bad cursor: %v", err)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	secret, err := st.CreateToken(ctx, store.Token{Name: "ci", Role: "compliance", SenderOrg: "964338531"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := st.TokenBySecret(ctx, secret)
+	if err != nil || tok.Role != "compliance" || tok.Name != "ci" {
+		t.Fatalf("lookup: %+v %v", tok, err)
+	}
+	if _, err := st.TokenBySecret(ctx, secret+"x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	var stored int
+	if err := st.DB().GetContext(ctx, &stored, `SELECT count(*) FROM api_tokens WHERE encode(hash, 'escape') LIKE '%' || $1 || '%'`, secret[4:20]); err != nil || stored != 0 {
+		t.Fatalf("token stored in clear? %d %v", stored, err)
+	}
+	if _, err := st.CreateToken(ctx, store.Token{Name: "x", Role: "root"}); err == nil {
+		t.Fatal("unknown role accepted")
+	}
+}

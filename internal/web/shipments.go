@@ -1,0 +1,218 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// MaxBatch is the most shipments one POST may register.
+const MaxBatch = 10000
+
+// maxBody bounds a registration request body.
+const maxBody = 64 << 20
+
+// wireShipment is a registration as it arrives over the API.
+type wireShipment struct {
+	Channel    string `json:"channel"`
+	ChannelID  string `json:"channel_id"`
+	SenderOrg  string `json:"sender_org"`
+	SenderUnit string `json:"sender_unit"`
+	Recipient  *struct {
+		Kind string `json:"kind"`
+		ID   string `json:"id"`
+	} `json:"recipient"`
+	Title        string `json:"title"`
+	Confidential *bool  `json:"confidential"`
+	Class        string `json:"class"`
+	SentAt       string `json:"sent_at"`
+}
+
+// itemError is one problem with one item of a registration request.
+type itemError struct {
+	Index   int    `json:"index"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	tok := principal(r.Context())
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	raws, err := splitItems(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if len(raws) == 0 {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": []itemError{{Index: 0, Field: "", Message: "no shipments in the request"}}})
+		return
+	}
+	if len(raws) > MaxBatch {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []itemError{{Index: MaxBatch, Field: "", Message: fmt.Sprintf("at most %d shipments per request", MaxBatch)}}})
+		return
+	}
+	now := s.now()
+	scope := scopeOf(tok)
+	items := make([]model.NewShipment, 0, len(raws))
+	var problems []itemError
+	for i, raw := range raws {
+		ns, errs := decodeItem(raw, now)
+		for _, e := range errs {
+			problems = append(problems, itemError{Index: i, Field: e.Field, Message: e.Message})
+		}
+		if scope.SenderOrg != "" && ns.SenderOrg != "" && ns.SenderOrg != scope.SenderOrg {
+			problems = append(problems, itemError{Index: i, Field: "sender_org", Message: "outside the token's sender organisation"})
+		}
+		if scope.SenderUnit != "" && ns.SenderUnit != "" && ns.SenderUnit != scope.SenderUnit {
+			problems = append(problems, itemError{Index: i, Field: "sender_unit", Message: "outside the token's sending unit"})
+		}
+		items = append(items, ns)
+	}
+	if len(problems) > 0 {
+		s.log.Info("registration refused", "token", tok.Name, "items", len(raws), "problems", len(problems))
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": problems})
+		return
+	}
+	stored, created, err := s.store.Register(r.Context(), items, store.SourceAPI, "token:"+tok.Name)
+	if err != nil {
+		s.internalError(w, "register shipments", err)
+		return
+	}
+	s.log.Info("shipments registered", "token", tok.Name, "items", len(items), "new", created)
+	status := http.StatusCreated
+	if created == 0 {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{"shipments": stored})
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// splitItems accepts one JSON object or an array of them.
+func splitItems(body []byte) ([]json.RawMessage, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, errors.New("empty request body: send a shipment object or an array of them")
+	}
+	if body[0] == '{' {
+		return []json.RawMessage{body}, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		return nil, fmt.Errorf("request body is neither a shipment object nor an array: %v", err)
+	}
+	return items, nil
+}
+
+// decodeItem turns one item into a registration and lists its problems.
+func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.FieldError) {
+	var ws wireShipment
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ws); err != nil {
+		return model.NewShipment{}, []model.FieldError{{Field: jsonField(err), Message: "malformed: " + err.Error()}}
+	}
+	ns := model.NewShipment{
+		Channel: ws.Channel, ChannelID: ws.ChannelID, SenderOrg: ws.SenderOrg, SenderUnit: ws.SenderUnit,
+		Title: ws.Title, Class: ws.Class,
+	}
+	var errs []model.FieldError
+	if ws.Recipient == nil {
+		errs = append(errs, model.FieldError{Field: "recipient", Message: "required"})
+	} else {
+		ns.RecipientKind, ns.RecipientID = ws.Recipient.Kind, ws.Recipient.ID
+	}
+	if ws.Confidential == nil {
+		errs = append(errs, model.FieldError{Field: "confidential", Message: "required (true or false)"})
+	} else {
+		ns.Confidential = *ws.Confidential
+	}
+	if ws.SentAt != "" {
+		t, err := time.Parse(time.RFC3339, ws.SentAt)
+		if err != nil {
+			errs = append(errs, model.FieldError{Field: "sent_at", Message: "not an RFC 3339 time: " + strconv.Quote(ws.SentAt)})
+		}
+		ns.SentAt = t
+	}
+	for _, e := range ns.Validate(now) {
+		if e.Field == "recipient.kind" && ws.Recipient == nil {
+			continue // already said: recipient required
+		}
+		if e.Field == "sent_at" && ws.SentAt != "" && ns.SentAt.IsZero() {
+			continue // already said: unparsable
+		}
+		errs = append(errs, e)
+	}
+	return ns, errs
+}
+
+// jsonField names the field a decoding error is about, when it says.
+func jsonField(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te.Field
+	}
+	return ""
+}
+
+func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
+	tok := principal(r.Context())
+	sh, err := s.store.Shipment(r.Context(), r.PathValue("id"), scopeOf(tok))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such shipment")
+		return
+	}
+	if err != nil {
+		s.internalError(w, "get shipment", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sh)
+}
+
+func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
+	tok := principal(r.Context())
+	q := r.URL.Query()
+	f := store.Filter{
+		Scope: scopeOf(tok), State: q.Get("state"), Recipient: q.Get("recipient"),
+		SenderUnit: q.Get("sender_unit"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
+	}
+	if f.State != "" && !model.State(f.State).Valid() {
+		writeError(w, http.StatusBadRequest, "unknown state "+strconv.Quote(f.State))
+		return
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to 1000")
+			return
+		}
+		f.Limit = n
+	}
+	page, err := s.store.Shipments(r.Context(), f)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeError(w, http.StatusBadRequest, "invalid cursor")
+		return
+	}
+	if err != nil {
+		s.internalError(w, "list shipments", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}

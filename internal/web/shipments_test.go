@@ -1,0 +1,208 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+	"postvakt/internal/web"
+)
+
+type env struct {
+	t   *testing.T
+	srv *httptest.Server
+	st  *store.Store
+	log *bytes.Buffer
+}
+
+var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var logBuf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logBuf, nil))
+	srv := httptest.NewServer(web.New(st, log, func() time.Time { return now }))
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, st: st, log: &logBuf}
+}
+
+func (e *env) token(role, org, unit string) string {
+	e.t.Helper()
+	s, err := e.st.CreateToken(context.Background(), store.Token{Name: role + "-test", Role: role, SenderOrg: org, Unit: unit})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+func (e *env) do(method, path, token, body string) (int, map[string]any) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		e.t.Fatalf("%s %s: answer is not JSON: %s", method, path, b)
+	}
+	return resp.StatusCode, out
+}
+
+const good = `{"channel":"svarut","channel_id":"d6b23522-ddf3-462a-8140-16e59e1f476d","sender_org":"964338531",
+ "sender_unit":"Barnevernstjenesten","recipient":{"kind":"org","id":"974760673"},
+ "title":"Vedtak om hemmelig tiltak","confidential":true,"class":"taushetsbelagt","sent_at":"2026-11-20T10:00:00+01:00"}`
+
+const person = `{"channel":"altinn","channel_id":"a1","sender_org":"964338531",
+ "sender_unit":"NAV","recipient":{"kind":"person","id":"01017012343"},
+ "title":"Brev","confidential":true,"class":"ordinaer","sent_at":"2026-11-21T10:00:00Z"}`
+
+func TestAPINeedsToken(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ method, path, token string }{
+		{"GET", "/api/v1/shipments", ""},
+		{"POST", "/api/v1/shipments", ""},
+		{"GET", "/api/v1/shipments", "pvt_wrong"},
+		{"GET", "/api/v1/nothing", ""},
+	} {
+		if code, _ := e.do(tc.method, tc.path, tc.token, good); code != http.StatusUnauthorized {
+			t.Errorf("%s %s with token %q: %d, want 401", tc.method, tc.path, tc.token, code)
+		}
+	}
+	resp, err := http.Get(e.srv.URL + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	ops := e.token("operations", "", "")
+	if code, _ := e.do("GET", "/api/v1/shipments", ops, ""); code != http.StatusForbidden {
+		t.Errorf("operations role listing shipments: %d, want 403", code)
+	}
+}
+
+func TestRegisterBatchAndRead(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("compliance", "964338531", "")
+	code, out := e.do("POST", "/api/v1/shipments", tok, "["+good+","+person+"]")
+	if code != http.StatusCreated {
+		t.Fatalf("register: %d %v", code, out)
+	}
+	list := out["shipments"].([]any)
+	if len(list) != 2 || list[0].(map[string]any)["channel"] != "svarut" || list[1].(map[string]any)["channel"] != "altinn" {
+		t.Fatalf("answer not in request order: %v", list)
+	}
+	first := list[0].(map[string]any)
+	if first["state"] != "registered" || first["id"] == "" {
+		t.Fatalf("first = %v", first)
+	}
+	// The same again: idempotent, 200, same ids.
+	code, again := e.do("POST", "/api/v1/shipments", tok, good)
+	if code != http.StatusOK || again["shipments"].([]any)[0].(map[string]any)["id"] != first["id"] {
+		t.Fatalf("repeat: %d %v", code, again)
+	}
+	code, sh := e.do("GET", "/api/v1/shipments/"+first["id"].(string), tok, "")
+	if code != 200 {
+		t.Fatalf("get: %d %v", code, sh)
+	}
+	events := sh["events"].([]any)
+	if len(events) != 1 || events[0].(map[string]any)["source"] != "api" || events[0].(map[string]any)["actor"] != "token:compliance-test" {
+		t.Fatalf("events = %v", events)
+	}
+	code, page := e.do("GET", "/api/v1/shipments?limit=1", tok, "")
+	if code != 200 || len(page["shipments"].([]any)) != 1 || page["next_cursor"] == "" {
+		t.Fatalf("list: %d %v", code, page)
+	}
+	code, page2 := e.do("GET", "/api/v1/shipments?limit=1&cursor="+page["next_cursor"].(string), tok, "")
+	if code != 200 || page2["shipments"].([]any)[0].(map[string]any)["channel"] != "svarut" || page2["next_cursor"] != "" {
+		t.Fatalf("second page: %d %v", code, page2)
+	}
+	if strings.Contains(e.log.String(), "01017012343") || strings.Contains(e.log.String(), "hemmelig") {
+		t.Fatalf("log shows a person id or a title:\n%s", e.log.String())
+	}
+}
+
+func TestRegisterRejectsWholeBatch(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("admin", "", "")
+	bad := strings.Replace(good, `"974760673"`, `"974760674"`, 1)
+	bad = strings.Replace(bad, `d6b23522`, `ffffffff`, 1)
+	future := strings.Replace(person, "2026-11-21T10:00:00Z", "2026-12-24T10:00:00Z", 1)
+	cases := []struct {
+		name, body string
+		want       [][2]any // index, field
+	}{
+		{"bad orgnr", "[" + good + "," + bad + "]", [][2]any{{1, "recipient.id"}}},
+		{"future", "[" + future + "]", [][2]any{{0, "sent_at"}}},
+		{"missing", `[{"channel":"svarut"}]`, [][2]any{{0, "channel_id"}, {0, "sender_org"}, {0, "recipient"}}},
+		{"unknown channel", `[` + strings.Replace(good, `"svarut"`, `"fax"`, 1) + `]`, [][2]any{{0, "channel"}}},
+		{"wrong type", `[` + strings.Replace(good, `true`, `"yes"`, 1) + `]`, [][2]any{{0, "confidential"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out := e.do("POST", "/api/v1/shipments", tok, tc.body)
+			if code != http.StatusUnprocessableEntity {
+				t.Fatalf("%d %v, want 422", code, out)
+			}
+			errs := out["errors"].([]any)
+			for _, w := range tc.want {
+				found := false
+				for _, x := range errs {
+					m := x.(map[string]any)
+					if int(m["index"].(float64)) == w[0].(int) && m["field"] == w[1] && m["message"] != "" {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no error for item %v field %v in %v", w[0], w[1], errs)
+				}
+			}
+		})
+	}
+	code, page := e.do("GET", "/api/v1/shipments", tok, "")
+	if code != 200 || len(page["shipments"].([]any)) != 0 {
+		t.Fatalf("something was stored from refused batches: %v", page)
+	}
+	if code, _ := e.do("POST", "/api/v1/shipments", tok, "{garbage"); code != http.StatusUnprocessableEntity && code != http.StatusBadRequest {
+		t.Fatalf("garbage body: %d", code)
+	}
+}
+
+func TestUnitTokenSeesOnlyItsUnit(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token("admin", "", "")
+	code, out := e.do("POST", "/api/v1/shipments", admin, "["+good+","+person+"]")
+	if code != http.StatusCreated {
+		t.Fatal(code, out)
+	}
+	list := out["shipments"].([]any)
+	navID := list[1].(map[string]any)["id"].(string)
+	unit := e.token("unit", "964338531", "Barnevernstjenesten")
+	code, page := e.do("GET", "/api/v1/shipments", unit, "")
+	if code != 200 || len(page["shipments"].([]any)) != 1 {
+		t.Fatalf("unit list: %d %v", code, page)
+	}
+	if code, _ := e.do("GET", "/api/v1/shipments/"+navID, unit, ""); code != http.StatusNotFound && code != http.StatusForbidden {
+		t.Fatalf("unit reading another unit's shipment: %d", code)
+	}
+	if code, _ := e.do("POST", "/api/v1/shipments", unit, person); code != http.StatusUnprocessableEntity {
+		t.Fatalf("unit registering for another unit: %d", code)
+	}
+}

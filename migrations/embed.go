@@ -1,0 +1,43 @@
+// Package migrations embeds the SQL schema migrations so the binary can apply
+// them itself (goose). It lives beside the .sql files because Go cannot embed
+// from a parent folder.
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+
+	"github.com/pressly/goose/v3"
+)
+
+// FS holds every migration, applied in file-name order.
+//
+//go:embed *.sql
+var FS embed.FS
+
+// Up applies every pending migration to db. Concurrent callers (several
+// replicas starting at once) are serialised by a PostgreSQL advisory lock.
+func Up(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: connect: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
+		return fmt.Errorf("migrate: take lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // released with the connection anyway
+	p, err := goose.NewProvider(goose.DialectPostgres, db, FS, goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// lockKey is the advisory lock that serialises migrations.
+const lockKey = 0x706f73747661 // "postva"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# pg.sh — a private PostgreSQL cluster for development and tests.
+#
+#   scripts/pg.sh start DIR   start (creating if needed) a cluster in DIR; prints its admin URL
+#   scripts/pg.sh stop DIR    stop it
+#   scripts/pg.sh url DIR     print the admin URL
+#   scripts/pg.sh db DIR NAME create database NAME if missing; prints its URL
+#
+# The server binaries are found on PATH or in /usr/lib/postgresql/*/bin; when
+# they are missing and we are root, Debian's postgresql package is installed.
+# initdb refuses to run as root, so as root the cluster runs as the
+# unprivileged user "postgres" (or "postvakt", created if neither exists).
+# The cluster listens on a unix socket in DIR only: no port to collide on.
+# Production never uses this: it is given DATABASE_URL.
+set -euo pipefail
+
+cmd=${1:-}
+dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|url DIR" >&2; exit 2; }
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+find_bin() {
+	if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+		dirname "$(readlink -f "$(command -v pg_ctl)")"
+		return
+	fi
+	local d
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+	[ -n "$d" ] && [ -x "$d/pg_ctl" ] && echo "$d"
+}
+
+bin=$(find_bin || true)
+if [ -z "$bin" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "pg.sh: PostgreSQL server binaries not found; installing Debian's postgresql package" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >&2
+		apt-get install -y -qq postgresql >&2
+		bin=$(find_bin || true)
+	fi
+	[ -n "$bin" ] || { echo "pg.sh: PostgreSQL server binaries (pg_ctl, initdb) not found; install postgresql" >&2; exit 1; }
+fi
+
+run_as=()
+owner=$(id -un)
+if [ "$(id -u)" = 0 ]; then
+	if id postgres >/dev/null 2>&1; then
+		owner=postgres
+	else
+		id postvakt >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postvakt
+		owner=postvakt
+	fi
+	chown "$owner" "$dir"
+	run_as=(runuser -u "$owner" --)
+fi
+
+url="postgres://postvakt@/postgres?host=$dir&sslmode=disable"
+
+case "$cmd" in
+start)
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		"${run_as[@]}" "$bin/initdb" -D "$dir/data" -U postvakt --auth=trust --no-sync -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+			{ cat "$dir/initdb.log" >&2; exit 1; }
+	fi
+	if ! "${run_as[@]}" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		"${run_as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+			-o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+			start >/dev/null || { tail -n 30 "$dir/server.log" >&2; exit 1; }
+	fi
+	echo "$url"
+	;;
+stop)
+	if [ -f "$dir/data/PG_VERSION" ]; then
+		"${run_as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	;;
+url)
+	echo "$url"
+	;;
+db)
+	name=${3:?usage: $0 db DIR NAME}
+	exists=$("$bin/psql" "$url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'")
+	[ "$exists" = 1 ] || "$bin/psql" "$url" -qc "CREATE DATABASE \"$name\"" >/dev/null
+	echo "postgres://postvakt@/$name?host=$dir&sslmode=disable"
+	;;
+*)
+	echo "usage: $0 start|stop|url|db DIR [NAME]" >&2
+	exit 2
+	;;
+esac
