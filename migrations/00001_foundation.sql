@@ -30,10 +30,10 @@ CREATE TABLE recipients (
 );
 
 CREATE TABLE shipments (
-    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    -- ids are UUIDv7 (time-ordered) made by postvakt, so inserts append to the index
+    id               uuid PRIMARY KEY,
     channel          text NOT NULL,
     channel_id       text NOT NULL,
-    sender_org_id    bigint NOT NULL REFERENCES sender_orgs(id),
     sender_unit_id   bigint NOT NULL REFERENCES sender_units(id),
     recipient_id     bigint NOT NULL REFERENCES recipients(id),
     title            text NOT NULL,

@@ -65,7 +65,7 @@ start)
 	fi
 	if ! "${run_as[@]}" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
 		"${run_as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-			-o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+			-o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=1GB -c maintenance_work_mem=256MB -c work_mem=32MB -c max_wal_size=4GB" \
 			start >/dev/null || { tail -n 30 "$dir/server.log" >&2; exit 1; }
 	fi
 	echo "$url"

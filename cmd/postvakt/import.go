@@ -42,6 +42,9 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 		Progress: func(rows int) {
 			fmt.Fprintf(os.Stderr, "read %d rows (%.0f rows/s)\n", rows, float64(rows)/time.Since(start).Seconds())
 		},
+		Applying: func(rows int) {
+			fmt.Fprintf(os.Stderr, "all %d rows valid; storing them in one transaction\n", rows)
+		},
 	})
 	var inv *importer.InvalidError
 	if errors.As(err, &inv) {

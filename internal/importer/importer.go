@@ -60,6 +60,7 @@ type Options struct {
 	Now      time.Time      // clock for "sent time not in the future"; zero = time.Now()
 	Progress func(rows int) // called every Every rows
 	Every    int            // progress interval, default 100,000
+	Applying func(rows int) // called when every row is read and valid, before the set-based insert
 	MaxErrs  int            // stop collecting after this many problems (0 = all)
 }
 
@@ -141,6 +142,9 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	}
 	if res.Rows == 0 {
 		return res, &InvalidError{Rows: []RowError{{Line: 2, Message: "no data rows after the header"}}}
+	}
+	if opt.Applying != nil {
+		opt.Applying(res.Rows)
 	}
 	created, err := tx.Apply(ctx, opt.Source, opt.Actor)
 	if err != nil {

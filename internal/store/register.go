@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -24,7 +25,7 @@ type Registration struct {
 	ended bool
 }
 
-var stageColumns = []string{"ord", "channel", "channel_id", "sender_org", "sender_unit",
+var stageColumns = []string{"ord", "id", "channel", "channel_id", "sender_org", "sender_unit",
 	"recipient_kind", "recipient_id", "title", "confidential", "class", "sent_at"}
 
 // BeginRegistration opens a registration transaction.
@@ -34,7 +35,7 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 		return nil, fmt.Errorf("begin registration: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE reg_stage (
-		ord integer NOT NULL, channel text NOT NULL, channel_id text NOT NULL,
+		ord integer NOT NULL, id uuid NOT NULL, channel text NOT NULL, channel_id text NOT NULL,
 		sender_org text NOT NULL, sender_unit text NOT NULL, recipient_kind text NOT NULL,
 		recipient_id text NOT NULL, title text NOT NULL, confidential boolean NOT NULL,
 		class text NOT NULL, sent_at timestamptz NOT NULL) ON COMMIT DROP`); err != nil {
@@ -51,7 +52,11 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 
 // Add stages one validated registration.
 func (r *Registration) Add(ctx context.Context, ns model.NewShipment) error {
-	_, err := r.copy.ExecContext(ctx, r.n, ns.Channel, ns.ChannelID, ns.SenderOrg, ns.SenderUnit,
+	id, err := uuid.NewV7()
+	if err != nil {
+		return fmt.Errorf("stage row %d: new id: %w", r.n, err)
+	}
+	_, err = r.copy.ExecContext(ctx, r.n, id.String(), ns.Channel, ns.ChannelID, ns.SenderOrg, ns.SenderUnit,
 		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt)
 	if err != nil {
 		return fmt.Errorf("stage row %d: %w", r.n, err)
@@ -89,15 +94,15 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		}
 	}
 	res, err := r.tx.ExecContext(ctx, `WITH new AS (
-		INSERT INTO shipments (channel, channel_id, sender_org_id, sender_unit_id, recipient_id,
+		INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id,
 			title, confidential, class, sent_at)
-		SELECT DISTINCT ON (g.channel, g.channel_id) g.channel, g.channel_id, o.id, u.id, r.id,
+		SELECT g.id, g.channel, g.channel_id, u.id, r.id,
 			g.title, g.confidential, g.class, g.sent_at
 		FROM reg_stage g
 		JOIN sender_orgs o ON o.orgnr = g.sender_org
 		JOIN sender_units u ON u.sender_org_id = o.id AND u.name = g.sender_unit
 		JOIN recipients r ON r.kind = g.recipient_kind AND r.ident = g.recipient_id
-		ORDER BY g.channel, g.channel_id, g.ord
+		ORDER BY g.ord -- the first of duplicates in one batch wins; later ones conflict
 		ON CONFLICT (channel, channel_id) DO NOTHING
 		RETURNING id)
 	INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, to_state)

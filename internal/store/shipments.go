@@ -50,8 +50,8 @@ const shipmentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u
 	s.next_poll_at, s.created_at`
 
 const shipmentFrom = ` FROM shipments s
-	JOIN sender_orgs o ON o.id = s.sender_org_id
 	JOIN sender_units u ON u.id = s.sender_unit_id
+	JOIN sender_orgs o ON o.id = u.sender_org_id
 	JOIN recipients r ON r.id = s.recipient_id`
 
 func (s *Shipment) fill() { s.Recipient = Recipient{Kind: s.RecipientKind, ID: s.RecipientID} }
