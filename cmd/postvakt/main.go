@@ -29,6 +29,7 @@ func init() {
 		{"migrate", "", "apply pending database migrations", runMigrate},
 		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
 		{"import", "FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
+		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
 		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},
 		{"help", "", "show this help", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
 	}

@@ -1,0 +1,417 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"postvakt/internal/calendar"
+)
+
+// parsed is the outcome of reading one policy file.
+type parsed struct {
+	policy   *Policy   // nil when the file holds no usable policy document
+	problems []Problem // everything wrong with the file
+	matchOK  bool      // the match section is sound, so set-level checks may use it
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])$`)
+	// yaml.v3 syntax errors look like "yaml: line 3: did not find expected key".
+	yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+)
+
+// parseFile reads one policy file's content. file is the name used in
+// problems.
+func parseFile(file string, data []byte) parsed {
+	r := &reader{file: file}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			r.addf(0, "empty file: want one policy")
+		} else {
+			r.syntax(err)
+		}
+		return parsed{problems: r.problems}
+	}
+	// One policy per file: a second document is a mistake, not ignored.
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		r.addf(extra.Line, "more than one YAML document: put one policy per file")
+	case !errors.Is(err, io.EOF):
+		r.syntax(err)
+	}
+	if len(doc.Content) == 0 {
+		r.addf(0, "empty file: want one policy")
+		return parsed{problems: r.problems}
+	}
+	pol, matchOK := r.policy(doc.Content[0])
+	return parsed{policy: pol, problems: r.problems, matchOK: matchOK}
+}
+
+// parserProblems are yaml.v3's parser (as opposed to scanner) errors.
+// yaml.v3 reports their line 0-based (the start of the unfinished
+// construct, or where the problem was found), scanner errors 1-based.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
+// syntax turns a yaml.v3 parse error into a problem at its line.
+func (r *reader) syntax(err error) {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		if parserProblems[m[2]] {
+			line++
+		}
+		r.addf(line, "invalid YAML: %s", m[2])
+		return
+	}
+	r.addf(0, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// policy reads the top-level mapping of a policy document. It returns nil
+// when the document is not a mapping, and whether the match section is
+// sound.
+func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
+	root = deref(root)
+	p := &Policy{File: r.file, Line: root.Line, Print: Print{Enabled: true}}
+	matchOK := true
+	var (
+		calOK, remOK, printOK bool
+		window                *SendWindow
+		remLines, printLines  map[string]int
+	)
+	ok := r.mapping("", root.Line, root, []field{
+		{"name", true, func(path string, key, n *yaml.Node) {
+			p.Line = key.Line
+			if v, ok := r.str(path, n); ok {
+				if !nameRE.MatchString(v) {
+					r.addf(deref(n).Line, "%s: %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", path, v)
+				}
+				p.Name = v
+			}
+		}},
+		{"priority", false, func(path string, _, n *yaml.Node) {
+			p.Priority, _ = r.count(path, n)
+		}},
+		{"match", false, func(path string, key, n *yaml.Node) {
+			p.lines.match = key.Line
+			matchOK = r.match(path, key.Line, n, &p.Match)
+		}},
+		{"calendar", true, func(path string, _, n *yaml.Node) {
+			v, ok := r.str(path, n)
+			if !ok {
+				return
+			}
+			cal, err := calendar.Get(v)
+			if err != nil {
+				r.addf(deref(n).Line, "%s: %v", path, err)
+				return
+			}
+			p.Calendar, calOK = cal, true
+		}},
+		{"reminders", true, func(path string, key, n *yaml.Node) {
+			remOK, remLines = r.reminders(path, key.Line, n, &p.Reminders)
+		}},
+		{"print", true, func(path string, key, n *yaml.Node) {
+			printOK, printLines = r.print(path, key.Line, n, &p.Print)
+		}},
+		{"send_window", false, func(path string, key, n *yaml.Node) {
+			window = r.sendWindow(path, key.Line, n)
+		}},
+		{"escalation", false, func(path string, key, n *yaml.Node) {
+			r.escalation(path, key.Line, n, &p.Escalation)
+		}},
+	})
+	if !ok {
+		return nil, false
+	}
+	if window != nil {
+		p.SendWindow = window
+		if p.SendWindow.Location == nil && calOK {
+			p.SendWindow.Location = p.Calendar.Location()
+		}
+	}
+	if remOK && printOK {
+		r.reminderVersusPrint(p.Reminders, p.Print, remLines, printLines)
+	}
+	return p, matchOK
+}
+
+// match reads the match section into m.
+func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
+	ok := true
+	bad := func(good bool) {
+		if !good {
+			ok = false
+		}
+	}
+	bad(r.mapping(section, at, n, []field{
+		{"class", false, func(path string, _, n *yaml.Node) {
+			var good bool
+			m.Class, good = r.list(path, n, r.word)
+			bad(good)
+		}},
+		{"confidential", false, func(path string, _, n *yaml.Node) {
+			v, good := r.boolean(path, n)
+			if good {
+				m.Confidential = &v
+			}
+			bad(good)
+		}},
+		{"recipient_kind", false, func(path string, _, n *yaml.Node) {
+			v, good := r.str(path, n)
+			if good && v != RecipientOrg && v != RecipientPerson {
+				r.addf(deref(n).Line, "%s: %q is not a recipient kind (want %s or %s)", path, v, RecipientOrg, RecipientPerson)
+				good = false
+			}
+			if good {
+				m.RecipientKind = v
+			}
+			bad(good)
+		}},
+		{"sender_org", false, func(path string, _, n *yaml.Node) {
+			var good bool
+			m.SenderOrg, good = r.list(path, n, r.orgNumber)
+			bad(good)
+		}},
+		{"sender_unit", false, func(path string, _, n *yaml.Node) {
+			var good bool
+			m.SenderUnit, good = r.list(path, n, r.word)
+			bad(good)
+		}},
+	}))
+	return ok
+}
+
+// reminders reads the reminders section. It returns whether the schedule
+// is sound and the lines of its fields (for cross-checks with print).
+func (r *reader) reminders(section string, at int, n *yaml.Node, rem *Reminders) (bool, map[string]int) {
+	ok := true
+	lines := map[string]int{"": at}
+	num := func(dst *int) func(string, *yaml.Node, *yaml.Node) {
+		return func(path string, key, n *yaml.Node) {
+			lines[key.Value] = deref(n).Line
+			v, good := r.count(path, n)
+			*dst = v
+			if !good {
+				ok = false
+			}
+		}
+	}
+	if !r.mapping(section, at, n, []field{
+		{"first_after", false, num(&rem.FirstAfter)},
+		{"repeat_every", false, num(&rem.RepeatEvery)},
+		{"max", true, num(&rem.Max)},
+	}) {
+		return false, lines
+	}
+	if _, has := lines["max"]; !has || !ok {
+		return false, lines
+	}
+	// Which fields a schedule needs depends on how many reminders it sends.
+	need := func(name string, when bool, why string) {
+		line, has := lines[name]
+		switch {
+		case !when:
+		case !has:
+			r.addf(at, "missing required field %q in %s (%s)", name, section, why)
+			ok = false
+		case name == "first_after" && rem.FirstAfter < 1, name == "repeat_every" && rem.RepeatEvery < 1:
+			r.addf(line, "%s.%s: must be at least 1 business day (%s)", section, name, why)
+			ok = false
+		}
+	}
+	need("first_after", rem.Max > 0, "reminders are on: max > 0")
+	need("repeat_every", rem.Max > 1, "more than one reminder: max > 1")
+	return ok, lines
+}
+
+// print reads the print section.
+func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, map[string]int) {
+	ok := true
+	lines := map[string]int{"": at}
+	if !r.mapping(section, at, n, []field{
+		{"enabled", false, func(path string, _, n *yaml.Node) {
+			v, good := r.boolean(path, n)
+			if good {
+				pr.Enabled = v
+			}
+			ok = ok && good
+		}},
+		{"after", false, func(path string, _, n *yaml.Node) {
+			lines["after"] = deref(n).Line
+			v, good := r.count(path, n)
+			pr.After = v
+			ok = ok && good
+		}},
+		{"requires_approval", false, func(path string, _, n *yaml.Node) {
+			v, good := r.boolean(path, n)
+			pr.RequiresApproval = v
+			ok = ok && good
+		}},
+	}) {
+		return false, lines
+	}
+	if line, has := lines["after"]; pr.Enabled && ok {
+		switch {
+		case !has:
+			r.addf(at, "missing required field \"after\" in %s (print is enabled)", section)
+			ok = false
+		case pr.After < 1:
+			r.addf(line, "%s.after: must be at least 1 business day", section)
+			ok = false
+		}
+	}
+	return ok, lines
+}
+
+// reminderVersusPrint checks that every reminder comes before print.
+func (r *reader) reminderVersusPrint(rem Reminders, pr Print, remLines, printLines map[string]int) {
+	if !rem.Enabled() || !pr.Enabled {
+		return
+	}
+	if pr.After <= rem.FirstAfter {
+		r.addf(printLines["after"], "print.after (%d business days) must be later than reminders.first_after (%d): print would come before or with the first reminder",
+			pr.After, rem.FirstAfter)
+		return
+	}
+	for k := 2; k <= rem.Max; k++ {
+		if due := rem.FirstAfter + (k-1)*rem.RepeatEvery; due >= pr.After {
+			line := remLines["max"]
+			r.addf(line, "reminders: reminder %d of %d would be due after %d business days, at or after print.after (%d); lower max or repeat_every, or raise print.after",
+				k, rem.Max, due, pr.After)
+			return
+		}
+	}
+}
+
+// sendWindow reads the send_window section; nil when it is unusable. The
+// Location is nil when no timezone was given: the caller fills in the
+// calendar's.
+func (r *reader) sendWindow(section string, at int, n *yaml.Node) *SendWindow {
+	w := &SendWindow{}
+	ok := true
+	lines := map[string]int{}
+	clock := func(dst *Clock) func(string, *yaml.Node, *yaml.Node) {
+		return func(path string, key, n *yaml.Node) {
+			lines[key.Value] = deref(n).Line
+			v, good := r.str(path, n)
+			if good {
+				m := clockRE.FindStringSubmatch(v)
+				if m == nil {
+					r.addf(deref(n).Line, "%s: %q is not a time of day: want HH:MM, 24-hour, e.g. \"08:00\"", path, v)
+					good = false
+				} else {
+					h, _ := strconv.Atoi(m[1])
+					mm, _ := strconv.Atoi(m[2])
+					*dst = Clock(h*60 + mm)
+				}
+			}
+			ok = ok && good
+		}
+	}
+	if !r.mapping(section, at, n, []field{
+		{"from", true, clock(&w.From)},
+		{"to", true, clock(&w.To)},
+		{"business_days_only", false, func(path string, _, n *yaml.Node) {
+			v, good := r.boolean(path, n)
+			w.BusinessDaysOnly = v
+			ok = ok && good
+		}},
+		{"timezone", false, func(path string, _, n *yaml.Node) {
+			v, good := r.str(path, n)
+			if good {
+				loc, err := loadZone(v)
+				if err != nil {
+					r.addf(deref(n).Line, "%s: %v", path, err)
+					good = false
+				}
+				w.Location = loc
+			}
+			ok = ok && good
+		}},
+	}) || !ok {
+		return nil
+	}
+	if lines["from"] == 0 || lines["to"] == 0 {
+		return nil // reported as missing
+	}
+	if w.From >= w.To {
+		r.addf(lines["from"], "%s: from (%s) must be before to (%s); windows across midnight are not supported", section, w.From, w.To)
+		return nil
+	}
+	return w
+}
+
+// loadZone loads an IANA time zone; "Local" is refused because it would
+// depend on the host.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q is not a time zone: want an IANA name such as Europe/Oslo", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as Europe/Oslo", name)
+	}
+	return loc, nil
+}
+
+// escalation reads the escalation section.
+func (r *reader) escalation(section string, at int, n *yaml.Node, e *Escalation) {
+	r.mapping(section, at, n, []field{
+		{"to", true, func(path string, _, n *yaml.Node) {
+			to, _ := r.list(path, n, r.recipient)
+			for _, v := range to {
+				if strings.Contains(v, "@") {
+					e.Emails = append(e.Emails, v)
+				} else {
+					e.Roles = append(e.Roles, v)
+				}
+			}
+		}},
+	})
+}
+
+// recipient reads one escalation.to entry: an e-mail address or a role.
+func (r *reader) recipient(path string, n *yaml.Node) (string, bool) {
+	v, ok := r.word(path, n)
+	if !ok {
+		return "", false
+	}
+	line := deref(n).Line
+	if strings.Contains(v, "@") {
+		addr, err := mail.ParseAddress(v)
+		if err != nil || addr.Name != "" || addr.Address != v {
+			r.addf(line, "%s: %q is not a plain e-mail address", path, v)
+			return "", false
+		}
+		return v, true
+	}
+	if !slices.Contains(EscalationRoles, v) {
+		r.addf(line, "%s: %q is neither an e-mail address nor a role (roles: %s)", path, v, strings.Join(EscalationRoles, ", "))
+		return "", false
+	}
+	return v, true
+}

@@ -1,0 +1,56 @@
+package policy
+
+import (
+	"testing"
+)
+
+// The policies shipped in policies/ must pass the check.
+func TestShippedPolicies(t *testing.T) {
+	set, problems := LoadDir("../../policies")
+	for _, p := range problems {
+		t.Errorf("%s", p)
+	}
+	if set == nil {
+		t.Fatal("LoadDir returned no set")
+	}
+	want := map[string]bool{"default": true, "taushetsbelagt": true, "barnevern": true}
+	for _, p := range set.Policies() {
+		delete(want, p.Name)
+	}
+	for name := range want {
+		t.Errorf("policy %q not shipped", name)
+	}
+
+	tests := []struct {
+		facts Facts
+		want  string
+	}{
+		{Facts{Class: "vedtak", Confidential: true, RecipientKind: "org", SenderOrg: "964338531"}, "taushetsbelagt"},
+		{Facts{Class: "vedtak", Confidential: false, RecipientKind: "org"}, "default"},
+		{Facts{Class: "vedtak", Confidential: true, RecipientKind: "person"}, "default"},
+		{Facts{Class: "barnevern", Confidential: true, RecipientKind: "org"}, "barnevern"},
+		{Facts{Class: "barnevern", Confidential: true, RecipientKind: "person"}, "barnevern"},
+		{Facts{Class: "barnevern", Confidential: false, RecipientKind: "person"}, "default"},
+	}
+	for _, tt := range tests {
+		p, err := set.Match(tt.facts)
+		if err != nil {
+			t.Errorf("Match(%v): %v", tt.facts, err)
+			continue
+		}
+		if p.Name != tt.want {
+			t.Errorf("Match(%v) = %s, want %s", tt.facts, p.Name, tt.want)
+		}
+	}
+
+	tb, _ := set.Get("taushetsbelagt")
+	if tb.Reminders != (Reminders{FirstAfter: 2, RepeatEvery: 3, Max: 2}) || tb.Print != (Print{Enabled: true, After: 10}) {
+		t.Errorf("taushetsbelagt = %+v %+v", tb.Reminders, tb.Print)
+	}
+	if w := tb.SendWindow; w == nil || w.From != 8*60 || w.To != 16*60 || !w.BusinessDaysOnly || w.Location.String() != "Europe/Oslo" {
+		t.Errorf("taushetsbelagt send window = %+v", w)
+	}
+	if bv, _ := set.Get("barnevern"); !bv.Print.RequiresApproval {
+		t.Error("barnevern: print must require approval")
+	}
+}

@@ -1,0 +1,290 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Problem is one thing wrong with the policies, located at a file and line.
+// Line is 0 when the problem is about a file or the directory as a whole.
+type Problem struct {
+	File    string
+	Line    int
+	Message string
+}
+
+// String formats the problem as "file:line: message" (or "file: message"
+// without a line).
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", p.File, p.Message)
+}
+
+// Error makes a Problem usable as an error.
+func (p Problem) Error() string { return p.String() }
+
+// sortProblems orders problems by file, line and message.
+func sortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+}
+
+// reader walks yaml.Node trees of one file and collects problems. Every
+// helper reports at the line of the node at fault and returns ok=false
+// when the value is unusable.
+type reader struct {
+	file     string
+	problems []Problem
+}
+
+func (r *reader) addf(line int, format string, args ...any) {
+	r.problems = append(r.problems, Problem{File: r.file, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// field is one known key of a mapping and what to do with its value.
+type field struct {
+	name     string
+	required bool
+	set      func(path string, key, value *yaml.Node)
+}
+
+// join builds a dotted path ("reminders" + "max" = "reminders.max").
+func join(section, name string) string {
+	if section == "" {
+		return name
+	}
+	return section + "." + name
+}
+
+// mapping walks a mapping node: each known key's value goes to its
+// handler; unknown and repeated keys and missing required fields are
+// problems. A null node counts as an empty mapping. section is the dotted
+// path of the mapping ("" for the document), at the line to report missing
+// fields on. It returns whether n was a mapping (or null).
+func (r *reader) mapping(section string, at int, n *yaml.Node, fields []field) bool {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		n = &yaml.Node{Kind: yaml.MappingNode}
+	}
+	if n.Kind != yaml.MappingNode {
+		what := section
+		if what == "" {
+			what = "a policy"
+		}
+		r.addf(n.Line, "%s: wrong type: want a mapping, got %s", what, describe(n))
+		return false
+	}
+	known := make([]string, 0, len(fields))
+	for _, f := range fields {
+		known = append(known, f.name)
+	}
+	slices.Sort(known)
+	where := "in " + section
+	if section == "" {
+		where = "in policy"
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := deref(n.Content[i]), n.Content[i+1]
+		if key.Kind != yaml.ScalarNode {
+			r.addf(key.Line, "wrong type: field names must be plain words, got %s %s", describe(key), where)
+			continue
+		}
+		if first, dup := seen[key.Value]; dup {
+			r.addf(key.Line, "duplicate field %q %s (first at line %d)", key.Value, where, first)
+			continue
+		}
+		seen[key.Value] = key.Line
+		idx := slices.IndexFunc(fields, func(f field) bool { return f.name == key.Value })
+		if idx < 0 {
+			r.addf(key.Line, "unknown field %q %s (known: %s)", key.Value, where, strings.Join(known, ", "))
+			continue
+		}
+		fields[idx].set(join(section, key.Value), key, value)
+	}
+	for _, f := range fields {
+		if _, ok := seen[f.name]; f.required && !ok {
+			r.addf(at, "missing required field %q %s", f.name, where)
+		}
+	}
+	return true
+}
+
+// deref follows YAML aliases to the node they point at.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// describe names a node's type and value for "wrong type" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str":
+			return fmt.Sprintf("a string %q", n.Value)
+		case "!!int":
+			return "an integer " + n.Value
+		case "!!float":
+			return "a number " + n.Value
+		case "!!bool":
+			return "a boolean " + n.Value
+		case "!!null":
+			return "nothing (null)"
+		default:
+			return fmt.Sprintf("%s %q", n.ShortTag(), n.Value)
+		}
+	}
+	return "an unsupported YAML node"
+}
+
+// scalar checks that n is a scalar with one of the tags.
+func (r *reader) scalar(path string, n *yaml.Node, want string, tags ...string) (*yaml.Node, bool) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || !slices.Contains(tags, n.ShortTag()) {
+		r.addf(n.Line, "%s: wrong type: want %s, got %s", path, want, describe(n))
+		return n, false
+	}
+	return n, true
+}
+
+// str reads a string scalar.
+func (r *reader) str(path string, n *yaml.Node) (string, bool) {
+	n, ok := r.scalar(path, n, "a string", "!!str")
+	return n.Value, ok
+}
+
+// boolean reads true or false.
+func (r *reader) boolean(path string, n *yaml.Node) (bool, bool) {
+	n, ok := r.scalar(path, n, "a boolean (true or false)", "!!bool")
+	if !ok {
+		return false, false
+	}
+	var v bool
+	if err := n.Decode(&v); err != nil {
+		r.addf(n.Line, "%s: %v", path, err)
+		return false, false
+	}
+	return v, true
+}
+
+// count reads a non-negative integer.
+func (r *reader) count(path string, n *yaml.Node) (int, bool) {
+	n, ok := r.scalar(path, n, "a whole number", "!!int")
+	if !ok {
+		return 0, false
+	}
+	var v int
+	if err := n.Decode(&v); err != nil {
+		r.addf(n.Line, "%s: %v", path, err)
+		return 0, false
+	}
+	if v < 0 {
+		r.addf(n.Line, "%s: must not be negative, got %d", path, v)
+		return v, false
+	}
+	return v, true
+}
+
+// list reads a non-empty list, giving each item to item (which reports its
+// own problems and returns the value and ok). Repeated values are problems.
+func (r *reader) list(path string, n *yaml.Node, item func(path string, n *yaml.Node) (string, bool)) ([]string, bool) {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		r.addf(n.Line, "%s: wrong type: want a list, e.g. [a, b], got %s", path, describe(n))
+		return nil, false
+	}
+	if len(n.Content) == 0 {
+		r.addf(n.Line, "%s: empty list; leave the field out to mean any", path)
+		return nil, false
+	}
+	ok := true
+	var out []string
+	seen := map[string]int{}
+	for i, c := range n.Content {
+		v, good := item(fmt.Sprintf("%s[%d]", path, i), c)
+		if !good {
+			ok = false
+			continue
+		}
+		if first, dup := seen[v]; dup {
+			r.addf(deref(c).Line, "%s: duplicate value %q (first at line %d)", path, v, first)
+			ok = false
+			continue
+		}
+		seen[v] = deref(c).Line
+		out = append(out, v)
+	}
+	return out, ok
+}
+
+// word reads a non-empty string without surrounding blanks.
+func (r *reader) word(path string, n *yaml.Node) (string, bool) {
+	v, ok := r.str(path, n)
+	if !ok {
+		return "", false
+	}
+	if strings.TrimSpace(v) == "" {
+		r.addf(deref(n).Line, "%s: must not be empty", path)
+		return "", false
+	}
+	if strings.TrimSpace(v) != v {
+		r.addf(deref(n).Line, "%s: %q has leading or trailing blanks", path, v)
+		return "", false
+	}
+	return v, true
+}
+
+// orgNumber reads an organisation number: 9 digits (Norwegian, with a
+// valid mod-11 check digit) or 8 digits (Danish CVR). Written unquoted,
+// YAML reads it as an integer; the digits as written are kept.
+func (r *reader) orgNumber(path string, n *yaml.Node) (string, bool) {
+	n, ok := r.scalar(path, n, "an organisation number", "!!str", "!!int")
+	if !ok {
+		return "", false
+	}
+	v := n.Value
+	if _, err := strconv.ParseUint(v, 10, 64); err != nil || (len(v) != 8 && len(v) != 9) {
+		r.addf(n.Line, "%s: %q is not an organisation number (9 digits, or 8 for a Danish CVR)", path, v)
+		return "", false
+	}
+	if len(v) == 9 && !validOrgnr(v) {
+		r.addf(n.Line, "%s: %q is not a valid Norwegian organisation number (check digit)", path, v)
+		return "", false
+	}
+	return v, true
+}
+
+// validOrgnr checks the modulus-11 check digit of a 9-digit Norwegian
+// organisation number.
+func validOrgnr(v string) bool {
+	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(v[i]-'0') * w
+	}
+	check := 11 - sum%11
+	if check == 11 {
+		check = 0
+	}
+	return check != 10 && check == int(v[8]-'0')
+}
