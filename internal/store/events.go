@@ -15,6 +15,7 @@ const (
 	EventStatus     = "status"     // the channel's status changed without a state change
 	EventRejected   = "rejected_transition"
 	EventPollError  = "poll_error" // the channel's answer could not be used; raw payload kept
+	EventHistory    = "history"    // the channel's own event history, kept as evidence
 )
 
 // Event sources.

@@ -1,0 +1,56 @@
+package poll
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"postvakt/internal/store"
+)
+
+// Metrics are the poller's Prometheus metrics. A nil *Metrics records nothing.
+type Metrics struct {
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	results  *prometheus.CounterVec
+}
+
+// NewMetrics registers the poller's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "postvakt_poll_calls_total", Help: "Channel status calls by outcome.",
+		}, []string{"channel", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "postvakt_poll_call_seconds", Help: "Duration of channel status calls, retries included.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"channel"}),
+		results: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "postvakt_poll_results_total", Help: "Poll results written, by kind.",
+		}, []string{"channel", "kind"}),
+	}
+	reg.MustRegister(m.calls, m.duration, m.results)
+	return m
+}
+
+func (m *Metrics) call(ch string, err error, d time.Duration) {
+	if m == nil {
+		return
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	m.calls.WithLabelValues(ch, outcome).Inc()
+	m.duration.WithLabelValues(ch).Observe(d.Seconds())
+}
+
+func (m *Metrics) changes(ch string, w store.PollWrite) {
+	if m == nil {
+		return
+	}
+	m.results.WithLabelValues(ch, "state").Add(float64(w.Changed))
+	m.results.WithLabelValues(ch, "status").Add(float64(w.Statuses))
+	m.results.WithLabelValues(ch, "refused").Add(float64(w.Refused))
+	m.results.WithLabelValues(ch, "error").Add(float64(w.Errors))
+}
