@@ -30,6 +30,7 @@ func init() {
 		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
 		{"import", "FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
 		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
+		{"sim", "[--addr A] [--scenario demo|bergen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, register, print, notifications)", runSim},
 		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},
 		{"help", "", "show this help", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
 	}

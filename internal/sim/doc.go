@@ -1,0 +1,38 @@
+// Package sim is the other side: a simulator of the channels and services
+// postvakt talks to, written from their public specs (testdata/specs) and
+// importing nothing of postvakt's, so that a misunderstanding in an adapter
+// is not mirrored here.
+//
+// One http.Handler serves, on one address:
+//
+//   - KS SvarUt v2 (bearer token + IntegrasjonId/IntegrasjonPassord):
+//     POST /v2/kontoer/{kontoId}/forsendelser/status-sok {"forsendelseIds":[…]}
+//     → {"statuser":[{"id","sisteStatusEndring","status"}]} (unknown ids left out);
+//     GET /v2/forsendelser/{id}/hendelser → {"hendelser":[{"tidspunkt","hendelse"}]} (404 unknown).
+//   - KS SvarUt v1 (HTTP Basic) under /tjenester/api/forsendelse/v1:
+//     POST /statuser [ids] → {"statuser":[{"forsendelsesId":{"id"},"sisteStatusEndring":epoch-ms,"status"}]};
+//     GET /{id}/status → one such record; GET /{id}/historikk → {"hendelsesLogger":[{"tidspunkt","hendelse"}]}.
+//   - Altinn 3 Correspondence (bearer): GET /correspondence/api/v1/correspondence/{id}/details
+//     (CorrespondenceDetailsExt with statusHistory and isConfidential);
+//     GET /correspondence/api/v1/correspondence?resourceId=&role=&from=&to=&status=&sendersReference=
+//     → {"ids":[…]} newest first, at most 1000, no paging.
+//   - A Maskinporten-style token endpoint: POST /token (JWT grant) →
+//     {"access_token","token_type":"Bearer","expires_in","scope"}; and Altinn's
+//     GET /authentication/api/v1/exchange/maskinporten.
+//   - Enhetsregisteret: GET /enhetsregisteret/api/enheter/{orgnr}.
+//   - Altinn Profile notification addresses:
+//     GET /profile/api/v1/organizations/{orgnr}/notificationaddresses/mandatory and
+//     POST /profile/api/v1/organizations/notificationaddresses/lookup.
+//   - Altinn Notifications: POST /notifications/api/v1/future/orders,
+//     GET /notifications/api/v1/future/shipment/{id}.
+//   - A print provider (see print.go for its contract): /print/v1/orders….
+//   - Control and introspection under /sim/: shipments.csv, shipments,
+//     organisations, requests, clock.
+//
+// A Scenario (YAML, see scenario.go and scenarios/) and a seed determine the
+// world: organisations, shipments, ids, timelines, register entries, and
+// which requests meet injected faults. Each shipment's status at time T is a
+// pure function of its generated timeline, and T is the simulator's clock,
+// which the caller controls (ManualClock in tests, a sped-up real clock in
+// Run), so polling at any moment gives consistent answers.
+package sim

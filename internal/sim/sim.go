@@ -1,0 +1,257 @@
+package sim
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Options configures a simulator beyond its scenario: credentials it expects
+// and operational knobs. Empty credentials are derived from the seed, so the
+// same seed gives the same credentials; Run prints them.
+type Options struct {
+	// KontoID is the SvarUt account (kontoId) the v2 status search accepts.
+	KontoID string
+	// IntegrasjonID and IntegrasjonPassord are the SvarUt v2 headers
+	// IntegrasjonId and IntegrasjonPassord the simulator expects.
+	IntegrasjonID      string
+	IntegrasjonPassord string
+	// SvarUtUser and SvarUtPassword are the HTTP Basic credentials of the
+	// SvarUt v1 API (avsender name and password).
+	SvarUtUser     string
+	SvarUtPassword string
+	// ClientID is the Maskinporten client id expected as the grant's iss;
+	// empty: any non-empty iss.
+	ClientID string
+	// Audience is the expected aud of the grant; empty: any non-empty aud.
+	Audience string
+	// ClientPublicKeyPEM is the client's RSA public key (PEM, PKIX or
+	// PKCS#1). When set, grants must be RS256-signed with the matching key;
+	// otherwise only the claims are checked.
+	ClientPublicKeyPEM []byte
+	// TokenTTL is the lifetime of issued access tokens, measured on the real
+	// clock (the client measures it so too). Default 120s, as Maskinporten.
+	TokenTTL time.Duration
+	// RequireScopes makes the APIs answer 403 when the token lacks the scope
+	// the real service needs (ks:fiks for SvarUt, altinn:correspondence.* or
+	// altinn:serviceowner for Altinn, altinn:serviceowner/notifications.create
+	// for Notifications). Default off: any valid token is accepted.
+	RequireScopes bool
+	// ResourceID is the Altinn resource the simulated correspondences belong
+	// to (default "sim-taushetsbelagt-post").
+	ResourceID string
+	// PrintAPIKey, when set, is required as "Authorization: Bearer <key>" by
+	// the print API.
+	PrintAPIKey string
+	// MaxRequestLog bounds the request log (default 100000 records; the
+	// oldest are dropped).
+	MaxRequestLog int
+	// NoFaults switches fault injection off whatever the scenario says.
+	NoFaults bool
+	// Sleep waits for slow responses; nil waits on a real timer. Tests may
+	// replace it.
+	Sleep func(ctx context.Context, d time.Duration)
+	// Logger receives the simulator's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Sim is a running simulated world with its HTTP servers.
+type Sim struct {
+	sc      *Scenario
+	seed    int64
+	opts    Options
+	clock   *simClock
+	start   time.Time
+	w       *world
+	log     *requestLog
+	tokens  *tokenStore
+	prints  *printStore
+	notes   *notifyStore
+	faults  *faultInjector
+	pubKey  *rsa.PublicKey
+	logger  *slog.Logger
+	handler http.Handler
+
+	tokenRequests atomic.Int64
+}
+
+// New generates the scenario's world from the seed and returns a simulator
+// whose time is the clock's time plus an offset that puts it at the
+// scenario's start (or, without a start, at the clock's time).
+func New(sc *Scenario, seed int64, clock Clock, opts Options) (*Sim, error) {
+	if sc == nil {
+		return nil, fmt.Errorf("new simulator: no scenario")
+	}
+	if clock == nil {
+		clock = NewSpeedClock(sc.Speed)
+	}
+	now := clock.Now()
+	start := now.Truncate(time.Second)
+	if sc.Start.set {
+		start = sc.Start.resolve(now)
+	}
+	s := &Sim{sc: sc, seed: seed, opts: opts, start: start}
+	s.clock = &simClock{base: clock, offset: start.Sub(now)}
+	s.fillOptions()
+	if len(opts.ClientPublicKeyPEM) > 0 {
+		key, err := jwt.ParseRSAPublicKeyFromPEM(opts.ClientPublicKeyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("new simulator: read client public key: %w", err)
+		}
+		s.pubKey = key
+	}
+	w, err := generate(sc, seed, start)
+	if err != nil {
+		return nil, fmt.Errorf("new simulator for scenario %s: %w", sc.Name, err)
+	}
+	s.w = w
+	s.log = newRequestLog(s.opts.MaxRequestLog)
+	s.tokens = newTokenStore()
+	s.prints = newPrintStore()
+	s.notes = newNotifyStore()
+	s.faults = newFaultInjector(sc, seed, start, s.opts.NoFaults)
+	s.handler = s.routes()
+	s.logger.Info("simulator ready", "scenario", sc.Name, "seed", seed, "start", start.Format(time.RFC3339),
+		"shipments", len(w.shipments), "organisations", len(w.orgs))
+	return s, nil
+}
+
+func (s *Sim) fillOptions() {
+	o := &s.opts
+	r := derivedRand(s.seed, "credentials")
+	konto, integ, pass, user, bpass, client := newUUID(r), newUUID(r), newUUID(r), newUUID(r), newUUID(r), newUUID(r)
+	if o.KontoID == "" {
+		o.KontoID = konto
+	}
+	if o.IntegrasjonID == "" {
+		o.IntegrasjonID = integ
+	}
+	if o.IntegrasjonPassord == "" {
+		o.IntegrasjonPassord = strings.ReplaceAll(pass, "-", "")
+	}
+	if o.SvarUtUser == "" {
+		o.SvarUtUser = "sim-avsender-" + user[:8]
+	}
+	if o.SvarUtPassword == "" {
+		o.SvarUtPassword = strings.ReplaceAll(bpass, "-", "")
+	}
+	if o.ClientID == "" {
+		o.ClientID = client
+	}
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = 120 * time.Second
+	}
+	if o.ResourceID == "" {
+		o.ResourceID = "sim-taushetsbelagt-post"
+	}
+	if o.MaxRequestLog <= 0 {
+		o.MaxRequestLog = 100000
+	}
+	if o.Sleep == nil {
+		o.Sleep = func(ctx context.Context, d time.Duration) {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+		}
+	}
+	s.logger = o.Logger
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	s.logger = s.logger.With("component", "sim")
+}
+
+// Handler returns the simulator's HTTP handler: every API and /sim/.
+func (s *Sim) Handler() http.Handler { return s.handler }
+
+// Now returns the simulated time.
+func (s *Sim) Now() time.Time { return s.clock.now() }
+
+// SetNow puts the simulated time at t.
+func (s *Sim) SetNow(t time.Time) { s.clock.set(t) }
+
+// Advance moves the simulated time by d.
+func (s *Sim) Advance(d time.Duration) { s.clock.advance(d) }
+
+// Start returns the simulated time the scenario started at.
+func (s *Sim) Start() time.Time { return s.start }
+
+// Scenario returns the scenario the simulator runs.
+func (s *Sim) Scenario() *Scenario { return s.sc }
+
+// Options returns the options in force, with derived credentials filled in.
+func (s *Sim) Options() Options { return s.opts }
+
+// TokenRequests returns how many requests reached the token endpoint.
+func (s *Sim) TokenRequests() int64 { return s.tokenRequests.Load() }
+
+// routes builds the mux with every endpoint.
+func (s *Sim) routes() http.Handler {
+	mux := http.NewServeMux()
+	s.svarutRoutes(mux)
+	s.altinnRoutes(mux)
+	s.tokenRoutes(mux)
+	s.registerRoutes(mux)
+	s.printRoutes(mux)
+	s.notifyRoutes(mux)
+	s.controlRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, "no such endpoint in the simulator")
+	})
+	return s.middleware(mux)
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	writeJSONBody(w, v)
+}
+
+// writeJSONBody writes v as JSON without touching the headers.
+func writeJSONBody(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// errorBody is a Spring-style error, the shape SvarUt's ErrorMessage has;
+// the other simulated services answer the same shape.
+type errorBody struct {
+	Timestamp int64  `json:"timestamp"`
+	Status    int    `json:"status"`
+	Error     string `json:"error"`
+	Message   string `json:"message"`
+	Path      string `json:"path"`
+}
+
+// writeError answers status with a JSON error body.
+func writeError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	writeJSON(w, status, errorBody{
+		Timestamp: time.Now().UnixMilli(), Status: status, Error: http.StatusText(status), Message: msg, Path: r.URL.Path,
+	})
+}
+
+// decodeBody reads a JSON request body into v.
+func decodeBody(r *http.Request, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("read request body: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("request body is not the expected JSON: %w", err)
+	}
+	return nil
+}

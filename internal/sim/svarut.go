@@ -1,0 +1,217 @@
+package sim
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Oslo on machines without a zone database
+)
+
+// oslo is SvarUt's time zone: its times carry the Norwegian offset.
+var oslo = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}()
+
+// svarutTime formats a time as SvarUt does: "2023-01-01T11:33:55.008+01:00".
+func svarutTime(t time.Time) string { return t.In(oslo).Format("2006-01-02T15:04:05.000Z07:00") }
+
+// svarutV1Base is the path of the legacy v1 forsendelse API.
+const svarutV1Base = "/tjenester/api/forsendelse/v1"
+
+func (s *Sim) svarutRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v2/kontoer/{kontoId}/forsendelser/status-sok", s.handleStatusSok)
+	mux.HandleFunc("GET /v2/forsendelser/{id}/hendelser", s.handleHendelser)
+	mux.HandleFunc("POST "+svarutV1Base+"/statuser", s.handleV1Statuser)
+	mux.HandleFunc("GET "+svarutV1Base+"/{id}/status", s.handleV1Status)
+	mux.HandleFunc("GET "+svarutV1Base+"/{id}/historikk", s.handleV1Historikk)
+}
+
+// svarutAuthV2 checks the v2 credentials: a bearer token from the token
+// endpoint plus the IntegrasjonId and IntegrasjonPassord headers.
+func (s *Sim) svarutAuthV2(w http.ResponseWriter, r *http.Request) bool {
+	if !equalSecret(r.Header.Get("IntegrasjonId"), s.opts.IntegrasjonID) ||
+		!equalSecret(r.Header.Get("IntegrasjonPassord"), s.opts.IntegrasjonPassord) {
+		unauthorized(w, r, "IntegrasjonId/IntegrasjonPassord missing or wrong")
+		return false
+	}
+	return s.requireBearer(w, r, "ks:fiks")
+}
+
+// svarutAuthV1 checks HTTP Basic (avsender name and password).
+func (s *Sim) svarutAuthV1(w http.ResponseWriter, r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok || !equalSecret(user, s.opts.SvarUtUser) || !equalSecret(pass, s.opts.SvarUtPassword) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="SvarUt"`)
+		writeError(w, r, http.StatusUnauthorized, "HTTP Basic credentials missing or wrong")
+		return false
+	}
+	return true
+}
+
+func equalSecret(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// svarutShipment finds a SvarUt shipment that exists at now.
+func (s *Sim) svarutShipment(id string, now time.Time) (*shipment, bool) {
+	sh, ok := s.w.byID[strings.ToLower(id)]
+	if !ok || sh.channel != "svarut" || sh.sent.After(now) {
+		return nil, false
+	}
+	return sh, true
+}
+
+type forsendelseStatus struct {
+	ID                 string `json:"id"`
+	SisteStatusEndring string `json:"sisteStatusEndring"`
+	Status             string `json:"status"`
+}
+
+// handleStatusSok is the v2 bulk status search. Ids the account does not
+// have are left out of the answer (the spec has no error per id).
+func (s *Sim) handleStatusSok(w http.ResponseWriter, r *http.Request) {
+	if !s.svarutAuthV2(w, r) {
+		return
+	}
+	if !strings.EqualFold(r.PathValue("kontoId"), s.opts.KontoID) {
+		writeError(w, r, http.StatusForbidden, "no access to konto "+r.PathValue("kontoId"))
+		return
+	}
+	var req struct {
+		ForsendelseIDs []string `json:"forsendelseIds"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		writeError(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	noteIDs(r, req.ForsendelseIDs...)
+	if req.ForsendelseIDs == nil {
+		writeError(w, r, http.StatusBadRequest, "forsendelseIds is required")
+		return
+	}
+	now := s.Now()
+	out := struct {
+		Statuser []forsendelseStatus `json:"statuser"`
+	}{Statuser: make([]forsendelseStatus, 0, len(req.ForsendelseIDs))}
+	for _, id := range req.ForsendelseIDs {
+		if !isUUID(id) {
+			writeError(w, r, http.StatusBadRequest, "not a forsendelse id (uuid): "+id)
+			return
+		}
+		sh, ok := s.svarutShipment(id, now)
+		if !ok {
+			continue
+		}
+		e, _ := sh.statusAt(now)
+		out.Statuser = append(out.Statuser, forsendelseStatus{ID: sh.id, SisteStatusEndring: svarutTime(e.at), Status: e.status})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type hendelse struct {
+	Tidspunkt string `json:"tidspunkt"`
+	Hendelse  string `json:"hendelse"`
+}
+
+func hendelser(sh *shipment, now time.Time) []hendelse {
+	evs := sh.eventsAt(now)
+	out := make([]hendelse, len(evs))
+	for i, e := range evs {
+		out[i] = hendelse{Tidspunkt: svarutTime(e.at), Hendelse: e.text}
+	}
+	return out
+}
+
+// handleHendelser is the v2 event history of one shipment; 404 for an
+// unknown id.
+func (s *Sim) handleHendelser(w http.ResponseWriter, r *http.Request) {
+	if !s.svarutAuthV2(w, r) {
+		return
+	}
+	id := r.PathValue("id")
+	noteIDs(r, id)
+	if !isUUID(id) {
+		writeError(w, r, http.StatusBadRequest, "not a forsendelse id (uuid): "+id)
+		return
+	}
+	now := s.Now()
+	sh, ok := s.svarutShipment(id, now)
+	if !ok {
+		writeError(w, r, http.StatusNotFound, "forsendelse "+id+" not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string][]hendelse{"hendelser": hendelser(sh, now)})
+}
+
+type v1Status struct {
+	ForsendelsesID     v1ID   `json:"forsendelsesId"`
+	SisteStatusEndring int64  `json:"sisteStatusEndring"` // epoch milliseconds
+	Status             string `json:"status"`
+}
+
+type v1ID struct {
+	ID string `json:"id"`
+}
+
+func v1StatusOf(sh *shipment, now time.Time) v1Status {
+	e, _ := sh.statusAt(now)
+	return v1Status{ForsendelsesID: v1ID{ID: sh.id}, SisteStatusEndring: e.at.UnixMilli(), Status: e.status}
+}
+
+// handleV1Statuser is the legacy bulk status: a JSON array of ids in.
+func (s *Sim) handleV1Statuser(w http.ResponseWriter, r *http.Request) {
+	if !s.svarutAuthV1(w, r) {
+		return
+	}
+	var ids []string
+	if err := decodeBody(r, &ids); err != nil {
+		writeError(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	noteIDs(r, ids...)
+	now := s.Now()
+	out := struct {
+		Statuser []v1Status `json:"statuser"`
+	}{Statuser: make([]v1Status, 0, len(ids))}
+	for _, id := range ids {
+		if sh, ok := s.svarutShipment(id, now); ok {
+			out.Statuser = append(out.Statuser, v1StatusOf(sh, now))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Sim) handleV1Status(w http.ResponseWriter, r *http.Request) {
+	if !s.svarutAuthV1(w, r) {
+		return
+	}
+	id := r.PathValue("id")
+	noteIDs(r, id)
+	now := s.Now()
+	sh, ok := s.svarutShipment(id, now)
+	if !ok {
+		writeError(w, r, http.StatusNotFound, "forsendelse "+id+" not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, v1StatusOf(sh, now))
+}
+
+func (s *Sim) handleV1Historikk(w http.ResponseWriter, r *http.Request) {
+	if !s.svarutAuthV1(w, r) {
+		return
+	}
+	id := r.PathValue("id")
+	noteIDs(r, id)
+	now := s.Now()
+	sh, ok := s.svarutShipment(id, now)
+	if !ok {
+		writeError(w, r, http.StatusNotFound, "forsendelse "+id+" not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string][]hendelse{"hendelsesLogger": hendelser(sh, now)})
+}
