@@ -179,3 +179,22 @@ func TestTokens(t *testing.T) {
 		t.Fatal("unknown role accepted")
 	}
 }
+
+func TestTryExclusive(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	inner := true
+	ran, err := st.TryExclusive(ctx, "escalate", func(ctx context.Context) error {
+		// Another replica asking for the same lock meanwhile is turned away.
+		var err error
+		inner, err = st.TryExclusive(ctx, "escalate", func(context.Context) error { return nil })
+		return err
+	})
+	if err != nil || !ran || inner {
+		t.Fatalf("ran=%v inner=%v err=%v; want the outer to run and the inner to be refused", ran, inner, err)
+	}
+	ran, err = st.TryExclusive(ctx, "escalate", func(context.Context) error { return nil })
+	if err != nil || !ran {
+		t.Fatalf("lock not released: ran=%v err=%v", ran, err)
+	}
+}
