@@ -1,0 +1,167 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "postvakt-bin")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "postvakt")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build postvakt: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs the binary with DATABASE_URL=db and returns stdout, stderr and
+// the exit code.
+func run(t *testing.T, db string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+const header = "channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at\n"
+
+func countShipments(t *testing.T, db string) int {
+	t.Helper()
+	st, err := store.Open(context.Background(), db, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM shipments`); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestImportCommand(t *testing.T) {
+	db := pgtest.New(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte(header+
+		"svarut,a-1,964338531,Byggesak,org,974760673,Brev,true,taushetsbelagt,2026-11-20T10:00:00Z\n"+
+		"svarut,a-2,964338531,Byggesak,org,123456789,Brev,true,taushetsbelagt,2026-11-20T10:00:00Z\n"), 0o644)
+	_, stderr, code := run(t, db, "import", bad)
+	if code != 1 || !strings.Contains(stderr, "line 3, column recipient_id:") {
+		t.Fatalf("bad import: exit %d, stderr:\n%s", code, stderr)
+	}
+	if n := countShipments(t, db); n != 0 {
+		t.Fatalf("%d shipments stored from a bad file", n)
+	}
+	stdout, stderr, code := run(t, db, "import", "../../testdata/demo/shipments.csv")
+	if code != 0 || !strings.Contains(stdout, "imported 40 rows") {
+		t.Fatalf("demo import: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, _, code := run(t, db, "import"); code != 2 {
+		t.Fatalf("import without a file: exit %d, want 2", code)
+	}
+	if _, _, code := run(t, db, "import", filepath.Join(dir, "missing.csv")); code != 1 {
+		t.Fatalf("import of a missing file: exit %d, want 1", code)
+	}
+}
+
+func TestPolicyCheckCommand(t *testing.T) {
+	out, _, code := run(t, "", "policy", "check", "../../policies")
+	if code != 0 || !strings.Contains(out, "all valid") {
+		t.Fatalf("shipped policies: exit %d %s", code, out)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "default.yaml"), []byte("name: default\ncalendar: SE\nreminders: {max: 0}\nprint: {enabled: false}\n"), 0o644)
+	_, stderr, code := run(t, "", "policy", "check", dir)
+	if code != 1 || !strings.Contains(stderr, "default.yaml:2: ") {
+		t.Fatalf("bad policy: exit %d, stderr:\n%s", code, stderr)
+	}
+	// serve refuses to start on it.
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+pgtest.AdminURL(t), "POSTVAKT_POLICIES="+dir, "POSTVAKT_ADDR=127.0.0.1:0")
+	out2, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out2), "default.yaml:2: ") {
+		t.Fatalf("serve with a bad policy: %v\n%s", err, out2)
+	}
+}
+
+func TestServeAndToken(t *testing.T) {
+	db := pgtest.New(t)
+	token, stderr, code := run(t, db, "token", "create", "--name", "t", "--role", "compliance")
+	token = strings.TrimSpace(token)
+	if code != 0 || !strings.HasPrefix(token, "pvt_") {
+		t.Fatalf("token create: %d %q %s", code, token, stderr)
+	}
+	if _, _, code := run(t, db, "token", "create", "--name", "t", "--role", "king"); code != 1 {
+		t.Fatalf("unknown role: exit %d", code)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not come up: %v\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/shipments", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("list with token: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve did not stop cleanly on SIGTERM: %v\n%s", err, logs.String())
+	}
+}
