@@ -16,6 +16,39 @@ type Config struct {
 	LogLevel    string // POSTVAKT_LOG_LEVEL: debug, info, warn, error
 	LogFormat   string // POSTVAKT_LOG_FORMAT: text or json
 	Policies    string // POSTVAKT_POLICIES: the policy folder
+
+	PollSchedule string // POSTVAKT_POLL_SCHEDULE: cron spec of the poll cycle
+
+	SvarUt       SvarUt
+	Altinn       Altinn
+	Maskinporten Maskinporten
+}
+
+// SvarUt configures the KS SvarUt channel; it is off when URL is empty.
+type SvarUt struct {
+	URL                string // POSTVAKT_SVARUT_URL: API base, e.g. https://svarut.ks.no/api
+	API                string // POSTVAKT_SVARUT_API: v2 (default) or v1
+	KontoID            string // POSTVAKT_SVARUT_KONTO_ID
+	IntegrasjonID      string // POSTVAKT_SVARUT_INTEGRASJON_ID
+	IntegrasjonPassord string // POSTVAKT_SVARUT_INTEGRASJON_PASSORD (or _FILE)
+	User               string // POSTVAKT_SVARUT_USER (v1 Basic)
+	Password           string // POSTVAKT_SVARUT_PASSWORD (or _FILE)
+	RatePerSecond      float64
+}
+
+// Altinn configures the Altinn 3 Correspondence channel; off when URL is empty.
+type Altinn struct {
+	URL         string // POSTVAKT_ALTINN_URL: platform root, e.g. https://platform.altinn.no
+	ResourceID  string // POSTVAKT_ALTINN_RESOURCE_ID
+	ExchangeURL string // POSTVAKT_ALTINN_EXCHANGE_URL: where a Maskinporten token becomes an Altinn token
+}
+
+// Maskinporten configures the JWT-grant token source both channels use.
+type Maskinporten struct {
+	URL      string // POSTVAKT_MASKINPORTEN_URL: token endpoint
+	ClientID string // POSTVAKT_MASKINPORTEN_CLIENT_ID
+	KeyFile  string // POSTVAKT_MASKINPORTEN_KEY_FILE: PEM private key that signs the grant
+	Audience string // POSTVAKT_MASKINPORTEN_AUDIENCE: default scheme://host/ of the URL
 }
 
 // Var documents one environment variable.
@@ -31,6 +64,21 @@ var Vars = []Var{
 	{"POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"POSTVAKT_LOG_FORMAT", "text", "text or json"},
 	{"POSTVAKT_POLICIES", "policies/", "folder of policy YAML files"},
+	{"POSTVAKT_POLL_SCHEDULE", "@every 1m", "cron spec of the poll cycle (robfig/cron: 5 fields or @every D)"},
+	{"POSTVAKT_SVARUT_URL", "", "SvarUt API base (e.g. https://svarut.ks.no/api); unset = SvarUt off"},
+	{"POSTVAKT_SVARUT_API", "v2", "v2 (bulk status-sok, Maskinporten + IntegrasjonId) or v1 (HTTP Basic)"},
+	{"POSTVAKT_SVARUT_KONTO_ID", "", "SvarUt account (konto) UUID, v2"},
+	{"POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt integration id, v2"},
+	{"POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "", "SvarUt integration password, v2 (or _FILE: read from a file)"},
+	{"POSTVAKT_SVARUT_USER", "", "SvarUt v1 avsender name (HTTP Basic)"},
+	{"POSTVAKT_SVARUT_PASSWORD", "", "SvarUt v1 password (or _FILE)"},
+	{"POSTVAKT_ALTINN_URL", "", "Altinn platform root (e.g. https://platform.altinn.no); unset = Altinn off"},
+	{"POSTVAKT_ALTINN_RESOURCE_ID", "", "correspondence resource id, for discovery"},
+	{"POSTVAKT_ALTINN_EXCHANGE_URL", "", "Altinn root whose token exchange turns a Maskinporten token into an Altinn token; unset = send the Maskinporten token"},
+	{"POSTVAKT_MASKINPORTEN_URL", "", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"},
+	{"POSTVAKT_MASKINPORTEN_CLIENT_ID", "", "Maskinporten client id"},
+	{"POSTVAKT_MASKINPORTEN_KEY_FILE", "", "PEM RSA private key that signs the JWT grant"},
+	{"POSTVAKT_MASKINPORTEN_AUDIENCE", "", "grant audience; default scheme://host/ of the token URL"},
 }
 
 // FromEnv reads the configuration from the environment, with defaults.
@@ -41,7 +89,44 @@ func FromEnv() Config {
 		LogLevel:    env("POSTVAKT_LOG_LEVEL", "info"),
 		LogFormat:   env("POSTVAKT_LOG_FORMAT", "text"),
 		Policies:    env("POSTVAKT_POLICIES", "policies/"),
+
+		PollSchedule: env("POSTVAKT_POLL_SCHEDULE", "@every 1m"),
+		SvarUt: SvarUt{
+			URL:                env("POSTVAKT_SVARUT_URL", ""),
+			API:                env("POSTVAKT_SVARUT_API", "v2"),
+			KontoID:            env("POSTVAKT_SVARUT_KONTO_ID", ""),
+			IntegrasjonID:      env("POSTVAKT_SVARUT_INTEGRASJON_ID", ""),
+			IntegrasjonPassord: secret("POSTVAKT_SVARUT_INTEGRASJON_PASSORD"),
+			User:               env("POSTVAKT_SVARUT_USER", ""),
+			Password:           secret("POSTVAKT_SVARUT_PASSWORD"),
+		},
+		Altinn: Altinn{
+			URL:         env("POSTVAKT_ALTINN_URL", ""),
+			ResourceID:  env("POSTVAKT_ALTINN_RESOURCE_ID", ""),
+			ExchangeURL: env("POSTVAKT_ALTINN_EXCHANGE_URL", ""),
+		},
+		Maskinporten: Maskinporten{
+			URL:      env("POSTVAKT_MASKINPORTEN_URL", ""),
+			ClientID: env("POSTVAKT_MASKINPORTEN_CLIENT_ID", ""),
+			KeyFile:  env("POSTVAKT_MASKINPORTEN_KEY_FILE", ""),
+			Audience: env("POSTVAKT_MASKINPORTEN_AUDIENCE", ""),
+		},
 	}
+}
+
+// secret reads a secret from NAME, or from the file named by NAME_FILE
+// (a mounted secret), without its trailing newline.
+func secret(name string) string {
+	if v := env(name, ""); v != "" {
+		return v
+	}
+	if f := env(name+"_FILE", ""); f != "" {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			return strings.TrimRight(string(b), "\r\n")
+		}
+	}
+	return ""
 }
 
 // NeedDatabase returns an error when no database is configured.

@@ -1,0 +1,197 @@
+// Package altinn is the Altinn 3 Correspondence channel adapter: it reads
+// each correspondence's details (status and status history) and discovers
+// the sender's correspondences in a time window. Auth is a Maskinporten
+// token, optionally exchanged for an Altinn token.
+package altinn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// DefaultScope is the Maskinporten scope a sender needs for reading its
+// correspondences; give it to the maskinporten.Config of the token source.
+const DefaultScope = "altinn:correspondence.write altinn:serviceowner"
+
+// basePath is the Correspondence API's prefix below Config.BaseURL.
+const basePath = "/correspondence/api/v1/correspondence"
+
+// Config configures the adapter. The lead wires it from POSTVAKT_ALTINN_*.
+type Config struct {
+	// BaseURL is the Altinn platform root: https://platform.altinn.no
+	// (test: https://platform.tt02.altinn.no). (POSTVAKT_ALTINN_URL)
+	BaseURL string
+	// ResourceID is the correspondence resource the shipments were sent
+	// under; discovery lists it. (POSTVAKT_ALTINN_RESOURCE_ID)
+	ResourceID string
+	// ExchangeURL, if set, is the Altinn platform root whose
+	// /authentication/api/v1/exchange/maskinporten turns the Maskinporten
+	// token into an Altinn token (the real flow; usually the same as
+	// BaseURL). Empty: the Maskinporten token is sent as it is.
+	ExchangeURL string
+	// Concurrency bounds the details requests in flight within one Status
+	// or Discover call. Default 8.
+	Concurrency int
+	// BatchSize is how many ids one Status call should carry. Default 200.
+	BatchSize int
+	// MinWindow is the narrowest discovery window that is still split when
+	// it holds 1000 correspondences. Default 1s.
+	MinWindow time.Duration
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Doer sends a request with retries; *httpclient.Client is one.
+type Doer interface {
+	Do(ctx context.Context, req httpclient.Request) (*httpclient.Response, error)
+}
+
+// TokenSource gives access tokens; *maskinporten.Source is one.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Client is the Altinn adapter. It implements channel.Channel,
+// channel.Discoverer and channel.HistoryFetcher.
+type Client struct {
+	cfg    Config
+	http   Doer
+	tokens TokenSource // the Maskinporten source, or the exchanger around it
+	log    *slog.Logger
+}
+
+var (
+	_ channel.Channel        = (*Client)(nil)
+	_ channel.Discoverer     = (*Client)(nil)
+	_ channel.HistoryFetcher = (*Client)(nil)
+)
+
+// New checks cfg and builds the adapter. hc should be an httpclient.Client
+// with Name "altinn" and BaseURL cfg.BaseURL; it also carries the token
+// exchange. tokens may be nil only against an endpoint that takes no token
+// (the simulator).
+func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
+	if hc == nil {
+		return nil, errors.New("altinn: an HTTP client is required")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 8
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 200
+	}
+	if cfg.MinWindow <= 0 {
+		cfg.MinWindow = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c := &Client{cfg: cfg, http: hc, tokens: tokens, log: cfg.Logger.With("channel", "altinn")}
+	switch {
+	case tokens == nil:
+		c.log.Warn("altinn: no token source; requests go without Authorization")
+	case cfg.ExchangeURL != "":
+		c.tokens = newExchanger(strings.TrimRight(cfg.ExchangeURL, "/"), hc, tokens, time.Now)
+	}
+	return c, nil
+}
+
+// Name returns "altinn".
+func (c *Client) Name() string { return "altinn" }
+
+// BatchSize returns Config.BatchSize.
+func (c *Client) BatchSize() int { return c.cfg.BatchSize }
+
+// Status reads the details of every id, Concurrency at a time. Ids that
+// are not UUIDs are not sent (ErrInvalidID); 404 and 410 give ErrNotKnown;
+// an unreadable details answer gives ErrBadRecord with the raw answer as
+// Payload. The error return is for a call that failed as a whole: network
+// or 5xx after retries, an open breaker, 401/403, or an HTML page instead
+// of JSON; no observations are returned then.
+func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
+	obs := make([]channel.Observation, len(ids))
+	index := map[string][]int{} // lower-case id → positions in ids
+	var send []string
+	for i, id := range ids {
+		obs[i].ChannelID = id
+		if !channel.ValidUUID(id) {
+			obs[i].Err = fmt.Errorf("%w: %q is not a UUID", channel.ErrInvalidID, id)
+			continue
+		}
+		k := strings.ToLower(id)
+		if _, ok := index[k]; !ok {
+			send = append(send, id)
+		}
+		index[k] = append(index[k], i)
+	}
+	err := c.forEach(ctx, send, func(ctx context.Context, id string) error {
+		d, err := c.details(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, i := range index[strings.ToLower(id)] {
+			o := d.obs
+			o.ChannelID = ids[i]
+			obs[i] = o
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return obs, nil
+}
+
+// History returns the statusHistory of one correspondence, as Altinn sent
+// it. Status already fills Observation.History, so the poller needs this
+// only for ids it did not just poll.
+func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error) {
+	if !channel.ValidUUID(id) {
+		return nil, fmt.Errorf("altinn history: %w: %q is not a UUID", channel.ErrInvalidID, id)
+	}
+	d, err := c.details(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("altinn history of %s: %w", id, err)
+	}
+	if d.obs.History == nil && d.obs.Err != nil {
+		return nil, fmt.Errorf("altinn history of %s: %w", id, d.obs.Err)
+	}
+	return d.obs.History, nil
+}
+
+// forEach calls fn for every id, at most Concurrency at a time, and stops
+// at the first error, which it returns.
+func (c *Client) forEach(ctx context.Context, ids []string, fn func(context.Context, string) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, c.cfg.Concurrency)
+	var wg sync.WaitGroup
+loop:
+	for _, id := range ids {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			break loop
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := fn(ctx, id); err != nil {
+				cancel(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}

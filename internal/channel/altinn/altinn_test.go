@@ -1,0 +1,332 @@
+package altinn
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+)
+
+var t0 = time.Date(2025, 4, 1, 8, 0, 0, 0, time.UTC)
+
+func TestEveryStatusMapped(t *testing.T) {
+	none, closed := channel.DispositionNone, channel.DispositionClosed
+	tests := []struct {
+		status string
+		state  model.State
+		disp   channel.Disposition
+	}{
+		{"Initialized", model.StateAccepted, none},
+		{"ReadyForPublish", model.StateAccepted, none},
+		{"Published", model.StateAvailable, none},
+		{"Fetched", model.StateAvailable, none},
+		{"Read", model.StateOpened, none},
+		{"Confirmed", model.StateOpened, none},
+		{"Replied", model.StateOpened, none},
+		{"AttachmentsDownloaded", model.StateOpened, none},
+		{"Forwarded", model.StateOpened, none},
+		{"Archived", model.StateOpened, none},
+		{"Failed", model.StateFailed, none},
+		{"Reserved", model.StateFailed, none},
+		{"PurgedByRecipient", model.StateExpired, closed},
+		{"PurgedByAltinn", model.StateExpired, closed},
+	}
+	if len(tests) != len(Statuses()) {
+		t.Fatalf("table has %d statuses, test covers %d", len(Statuses()), len(tests))
+	}
+	f := newFake(t)
+	var ids []string
+	for i, tt := range tests {
+		id := uuid(i)
+		ids = append(ids, id)
+		f.add(&fakeCorr{id: id, created: t0, top: tt.status, history: []event{{"Initialized", t0}, {tt.status, t0.Add(time.Hour)}}})
+	}
+	obs, err := newAdapter(t, f, setup{}).Status(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		o := obs[i]
+		if o.Err != nil || o.Status != tt.status || o.State != tt.state || o.Disposition != tt.disp || !o.ChangedAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("%s → %+v, want %q/%q", tt.status, o, tt.state, tt.disp)
+		}
+	}
+	// Every enum value of the published file is mapped.
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Enum []string `json:"enum"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	b, err := os.ReadFile(specFile)
+	if err != nil || json.Unmarshal(b, &doc) != nil {
+		t.Fatal(err)
+	}
+	for _, s := range doc.Components.Schemas["CorrespondenceStatusExt"].Enum {
+		if _, ok := statuses[s]; !ok {
+			t.Errorf("status %s of the OpenAPI file is not mapped", s)
+		}
+	}
+	if req, resp := f.spec.Checked(); req != int64(len(tests)) || resp != req {
+		t.Errorf("spec checked %d requests, %d responses", req, resp)
+	}
+}
+
+func TestStatusReadNotUndoneByFetched(t *testing.T) {
+	f := newFake(t)
+	hist := []event{{"Published", t0}, {"Read", t0.Add(time.Hour)}, {"Fetched", t0.Add(2 * time.Hour)}}
+	f.add(&fakeCorr{id: uuid(1), created: t0, history: hist})
+	f.add(&fakeCorr{id: uuid(2), created: t0, history: hist, noTopStatus: true})
+	obs, err := newAdapter(t, f, setup{}).Status(context.Background(), []string{uuid(1), uuid(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range obs {
+		if o.Status != "Read" || o.State != model.StateOpened || !o.ChangedAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("%s: %+v, want Read", o.ChannelID, o)
+		}
+		if !bytes.Contains(o.History, []byte(`"Fetched"`)) || !bytes.Contains(o.Payload, []byte(`"statusHistory"`)) {
+			t.Errorf("history %s / payload %s", o.History, o.Payload)
+		}
+	}
+}
+
+func TestStatusUnknownAndInvalidIDs(t *testing.T) {
+	f := newFake(t)
+	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})
+	ids := []string{"nope", uuid(404), strings.ToUpper(uuid(1)), uuid(1)}
+	obs, err := newAdapter(t, f, setup{}).Status(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(obs[0].Err, channel.ErrInvalidID) {
+		t.Errorf("invalid id: %+v", obs[0])
+	}
+	if !errors.Is(obs[1].Err, channel.ErrNotKnown) || !strings.Contains(obs[1].Err.Error(), "not known to the channel") {
+		t.Errorf("unknown id: %+v", obs[1])
+	}
+	for i := 2; i < 4; i++ {
+		if obs[i].State != model.StateAvailable || obs[i].ChannelID != ids[i] {
+			t.Errorf("obs[%d] %+v", i, obs[i])
+		}
+	}
+	if n := f.details.Load(); n != 2 {
+		t.Errorf("%d details requests, want 2 (invalid id not sent, duplicate asked once)", n)
+	}
+}
+
+func TestStatusBoundedConcurrency(t *testing.T) {
+	f := newFake(t)
+	f.delay = 5 * time.Millisecond
+	var ids []string
+	for i := range 24 {
+		ids = append(ids, uuid(i))
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
+	}
+	c := newAdapter(t, f, setup{cfg: Config{Concurrency: 3}})
+	if _, err := c.Status(context.Background(), ids); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.peak.Load(); p > 3 || p < 2 {
+		t.Fatalf("peak %d details requests in flight, want ≤ 3 (and some parallelism)", p)
+	}
+}
+
+func TestStatusRetries(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(w http.ResponseWriter)
+		want   time.Duration
+	}{
+		{"5xx then success", func(w http.ResponseWriter) { w.WriteHeader(502) }, 0},
+		{"429 with Retry-After", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(429)
+		}, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Read", t0}}})
+			f.override = func(w http.ResponseWriter, _ *http.Request, n int) bool {
+				if n == 1 {
+					tt.answer(w)
+					return true
+				}
+				return false
+			}
+			clock := &quickClock{}
+			obs, err := newAdapter(t, f, setup{clock: clock}).Status(context.Background(), []string{uuid(1)})
+			if err != nil || obs[0].State != model.StateOpened {
+				t.Fatalf("%v %+v", err, obs)
+			}
+			if f.details.Load() != 2 || len(clock.sleeps) != 1 || (tt.want != 0 && clock.sleeps[0] != tt.want) {
+				t.Fatalf("requests %d, waits %v", f.details.Load(), clock.sleeps)
+			}
+		})
+	}
+}
+
+func TestStatusWholeCallFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		answer  func(w http.ResponseWriter, r *http.Request)
+		check   func(t *testing.T, err error)
+	}{
+		{"timeout", 30 * time.Millisecond, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}, func(t *testing.T, err error) {
+			if !strings.Contains(err.Error(), "deadline exceeded") {
+				t.Errorf("err %v", err)
+			}
+		}},
+		{"HTML error page", 0, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"))
+		}, func(t *testing.T, err error) {
+			var bad *channel.BadResponseError
+			if !errors.As(err, &bad) || !bytes.Contains(bad.Body, []byte("503 Service")) || !strings.Contains(err.Error(), "HTML") {
+				t.Errorf("err %v", err)
+			}
+		}},
+		{"401", 0, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(401) }, func(t *testing.T, err error) {
+			var se *httpclient.StatusError
+			if !errors.As(err, &se) || se.StatusCode != 401 {
+				t.Errorf("err %v", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				spectestSkip(w)
+				tt.answer(w, r)
+				return true
+			}
+			obs, err := newAdapter(t, f, setup{timeout: tt.timeout, retries: -1}).Status(context.Background(), []string{uuid(1), uuid(2)})
+			if err == nil || obs != nil {
+				t.Fatalf("want a whole-call error, got %v %v", obs, err)
+			}
+			tt.check(t, err)
+		})
+	}
+}
+
+func TestStatusBadRecords(t *testing.T) {
+	f := newFake(t)
+	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})
+	f.add(&fakeCorr{id: uuid(3), created: t0, history: []event{{"Published", t0}, {"Teleported", t0.Add(time.Minute)}}})
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		switch r.PathValue("id") {
+		case uuid(2):
+			spectestSkip(w)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"correspondenceId":"` + uuid(2) + `","status":"Rea`))
+			return true
+		case uuid(3):
+			spectestSkip(w) // an enum value the spec does not know, on purpose
+		}
+		return false
+	}
+	obs, err := newAdapter(t, f, setup{}).Status(context.Background(), []string{uuid(1), uuid(2), uuid(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs[0].Err != nil {
+		t.Errorf("good record: %+v", obs[0])
+	}
+	if o := obs[1]; !errors.Is(o.Err, channel.ErrBadRecord) || !json.Valid(o.Payload) || !bytes.Contains(o.Payload, []byte(`status`)) {
+		t.Errorf("malformed JSON: %+v (payload %s)", o, o.Payload)
+	}
+	if o := obs[2]; !errors.Is(o.Err, channel.ErrUnknownStatus) || o.Status != "Teleported" || o.State != "" || !bytes.Contains(o.Payload, []byte("Teleported")) {
+		t.Errorf("unknown status: %+v", o)
+	}
+}
+
+func TestTokenExchange(t *testing.T) {
+	f := newFake(t)
+	for i := range 5 {
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
+	}
+	f.wantAuth = "Bearer " + altinnToken(1, time.Now().Add(30*time.Minute))
+	mp := &mutableToken{tok: mpToken}
+	c := newAdapter(t, f, setup{cfg: Config{ExchangeURL: f.srv.URL}, tokens: mp})
+	ids := []string{uuid(0), uuid(1), uuid(2), uuid(3), uuid(4)}
+	if _, err := c.Status(context.Background(), ids); err != nil {
+		t.Fatal(err)
+	}
+	if f.exchanges != 1 {
+		t.Fatalf("%d exchanges for one Maskinporten token, want 1", f.exchanges)
+	}
+	// A new Maskinporten token is exchanged again.
+	mp.set(mpToken + "-2")
+	f.mu.Lock()
+	f.wantAuth = "Bearer " + altinnToken(2, time.Now().Add(30*time.Minute))
+	f.mu.Unlock()
+	if _, err := c.Status(context.Background(), ids[:1]); err != nil || f.exchanges != 2 {
+		t.Fatalf("err %v, %d exchanges", err, f.exchanges)
+	}
+}
+
+func TestSecretsNotLogged(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := newFake(t)
+	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})
+	f.wantAuth = "Bearer " + altinnToken(1, time.Now().Add(30*time.Minute))
+	f.override = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n > 1 {
+			return false
+		}
+		w.WriteHeader(503)
+		_, _ = w.Write([]byte("upstream said: " + r.Header.Get("Authorization")))
+		return true
+	}
+	c := newAdapter(t, f, setup{cfg: Config{ExchangeURL: f.srv.URL}, logger: logger, clock: &quickClock{}})
+	if _, err := c.Status(context.Background(), []string{uuid(1)}); err != nil {
+		t.Fatal(err)
+	}
+	tok := altinnToken(1, time.Now().Add(30*time.Minute))
+	for _, secret := range []string{mpToken, tok, strings.Split(tok, ".")[1]} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("secret %q logged:\n%s", secret, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "retrying request") {
+		t.Errorf("no retry record:\n%s", buf.String())
+	}
+}
+
+func TestCurrentStatusAndOrgNumber(t *testing.T) {
+	if _, _, err := currentStatus(detailsDoc{}); err == nil {
+		t.Error("no status at all must be an error")
+	}
+	for in, want := range map[string]string{
+		"urn:altinn:organization:identifier-no:910753614": "910753614",
+		"0192:910753614": "910753614",
+		"urn:altinn:person:identifier-no:01017012345": "",
+		"urn:altinn:person:identifier-no:123456789":   "",
+		"":               "",
+		"0192:91075361x": "",
+	} {
+		if got := orgNumber(in); got != want {
+			t.Errorf("orgNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

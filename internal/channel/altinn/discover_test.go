@@ -1,0 +1,162 @@
+package altinn
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/model"
+)
+
+// TestSearchSplitsFullWindows checks the window splitting on its own (no
+// details are read): 2500 correspondences, 1500 of them crowded into the
+// first tenth of the window, so full answers are split at several depths.
+func TestSearchSplitsFullWindows(t *testing.T) {
+	for _, exclusive := range []bool{false, true} {
+		name := "inclusive bounds"
+		if exclusive {
+			name = "exclusive bounds"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newFake(t)
+			f.exclusive = exclusive
+			from, to := t0, t0.Add(10*24*time.Hour)
+			window := to.Sub(from)
+			want := map[string]bool{}
+			add := func(id string, at time.Time) {
+				f.add(&fakeCorr{id: id, created: at, history: []event{{"Published", at}}})
+				want[id] = true
+			}
+			for i := 1; i <= 1500; i++ {
+				add(uuid(i), from.Add(time.Duration(i)*(window/10)/1501))
+			}
+			for i := 1; i <= 999; i++ {
+				add(uuid(2000+i), from.Add(window/10+time.Duration(i)*(window*9/10)/1000))
+			}
+			add(uuid(9999), from.Add(window/2)) // exactly on the first split
+			c := newAdapter(t, f, setup{})
+			var ids []string
+			if err := c.search(context.Background(), from, to, map[string]bool{}, &ids); err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) != len(want) {
+				t.Fatalf("found %d ids, want %d", len(ids), len(want))
+			}
+			seen := map[string]bool{}
+			for _, id := range ids {
+				if seen[id] || !want[id] {
+					t.Fatalf("id %s found twice or not there", id)
+				}
+				seen[id] = true
+			}
+			full, deepest := 0, time.Duration(1<<62)
+			for i, a := range f.answers {
+				if a >= MaxSearchResults {
+					full++
+					if w := f.searches[i][1].Sub(f.searches[i][0]); w < deepest {
+						deepest = w
+					}
+				}
+			}
+			if full < 3 || deepest > window/4+overlap {
+				t.Errorf("answers %v: want full answers split at several depths", f.answers)
+			}
+		})
+	}
+}
+
+// TestDiscover runs discovery end to end: a full answer split once, and the
+// details of every id read into channel.Found.
+func TestDiscover(t *testing.T) {
+	f := newFake(t)
+	f.spec.MaxResponses = 50 // over a thousand details: check the first answers' shape only
+	from, to := t0, t0.Add(24*time.Hour)
+	const n = MaxSearchResults + 5
+	step := to.Sub(from) / (n + 1)
+	for i := 1; i <= n; i++ {
+		f.add(&fakeCorr{id: uuid(i), created: from.Add(time.Duration(i) * step), title: "Vedtak", confidential: i%2 == 0,
+			history: []event{{"Published", from}}})
+	}
+	found, err := newAdapter(t, f, setup{cfg: Config{Concurrency: 16}}).Discover(context.Background(), from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != n || len(f.answers) != 3 || f.answers[0] != MaxSearchResults {
+		t.Fatalf("found %d of %d; answers %v", len(found), n, f.answers)
+	}
+	seen := map[string]bool{}
+	for _, fd := range found {
+		if seen[fd.ChannelID] || fd.Observation.Err != nil || fd.SentAt.IsZero() || fd.Recipient != orgnr ||
+			fd.Observation.ChannelID != fd.ChannelID || fd.Observation.State != model.StateAvailable || fd.Title != "Vedtak" {
+			t.Fatalf("found %+v", fd)
+		}
+		seen[fd.ChannelID] = true
+		if fd.ChannelID == uuid(2) && (!fd.Confidential || !fd.SentAt.Equal(from.Add(2*step))) {
+			t.Errorf("uuid(2): %+v", fd)
+		}
+	}
+}
+
+func TestDiscoverTooDense(t *testing.T) {
+	f := newFake(t)
+	for i := range MaxSearchResults {
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
+	}
+	_, err := newAdapter(t, f, setup{}).Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err == nil || !strings.Contains(err.Error(), "too narrow") {
+		t.Fatalf("err %v", err)
+	}
+	if f.details.Load() != 0 {
+		t.Errorf("read %d details of an incomplete listing", f.details.Load())
+	}
+}
+
+func TestDiscoverEdgeCases(t *testing.T) {
+	f := newFake(t)
+	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})
+	f.add(&fakeCorr{id: uuid(2), created: t0, history: []event{{"Published", t0}}})
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.PathValue("id") == uuid(2) { // purged between listing and reading
+			w.WriteHeader(http.StatusNotFound)
+			return true
+		}
+		return false
+	}
+	c := newAdapter(t, f, setup{})
+	found, err := c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil || len(found) != 2 {
+		t.Fatalf("%v %+v", err, found)
+	}
+	for _, fd := range found {
+		if fd.ChannelID == uuid(2) && !errors.Is(fd.Observation.Err, channel.ErrNotKnown) {
+			t.Errorf("gone one: %+v", fd)
+		}
+	}
+	if _, err := c.Discover(context.Background(), t0, t0); err == nil {
+		t.Error("an empty window must be refused")
+	}
+	noRes := newAdapter(t, f, setup{})
+	noRes.cfg.ResourceID = ""
+	if _, err := noRes.Discover(context.Background(), t0, t0.Add(time.Hour)); err == nil {
+		t.Error("discovery without a resource id must be refused")
+	}
+}
+
+func TestDiscoverHTMLSearchAnswer(t *testing.T) {
+	f := newFake(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+basePath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html>Altinn er utilgjengelig</html>"))
+	})
+	f.srv.Config.Handler = mux
+	_, err := newAdapter(t, f, setup{}).Discover(context.Background(), t0, t0.Add(time.Hour))
+	var bad *channel.BadResponseError
+	if !errors.As(err, &bad) || !strings.Contains(string(bad.Body), "utilgjengelig") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -1,0 +1,148 @@
+package channel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"postvakt/internal/model"
+)
+
+// Errors an adapter puts in Observation.Err (wrapped, with detail); match
+// them with errors.Is.
+var (
+	// ErrUnknownStatus: the channel sent a status value the adapter has no
+	// mapping for. Observation.Status and Payload keep what was sent.
+	ErrUnknownStatus = errors.New("unknown status value")
+	// ErrNotKnown: the channel does not know the id (absent from a bulk
+	// answer, or 404).
+	ErrNotKnown = errors.New("not known to the channel")
+	// ErrInvalidID: the id cannot be a shipment id of this channel (e.g. not
+	// a UUID); it was not sent, so one bad id cannot fail a whole batch.
+	ErrInvalidID = errors.New("not a valid id for the channel")
+	// ErrBadRecord: the channel's record for this id could not be read.
+	// Observation.Payload keeps the raw record.
+	ErrBadRecord = errors.New("unreadable status record")
+)
+
+// HistoryFetcher is implemented by channels whose status answer does not
+// carry the event history. The poller calls History for an id whose status
+// changed and stores the result as Observation.History. (Altinn's details
+// already carry statusHistory, so its adapter fills Observation.History in
+// Status and implements History only for completeness.)
+type HistoryFetcher interface {
+	History(ctx context.Context, channelID string) (json.RawMessage, error)
+}
+
+// Mapping is what one channel status value means for postvakt.
+type Mapping struct {
+	State       model.State
+	Disposition Disposition
+}
+
+// StatusTable maps a channel's status values to postvakt's. Lookups are
+// exact: channels send their enum values verbatim.
+type StatusTable map[string]Mapping
+
+// Apply sets o.State and o.Disposition from o.Status, or sets o.Err to a
+// wrapped ErrUnknownStatus (State stays empty) when the value is unknown.
+func (t StatusTable) Apply(o *Observation) {
+	m, ok := t[o.Status]
+	if !ok {
+		o.State, o.Disposition = "", DispositionNone
+		o.Err = fmt.Errorf("%w %q", ErrUnknownStatus, o.Status)
+		return
+	}
+	o.State, o.Disposition = m.State, m.Disposition
+}
+
+// BadResponseError is returned for a whole call whose answer could not be
+// read: malformed JSON, an HTML error page, a missing required field. Body
+// keeps the first bytes of the answer as evidence.
+type BadResponseError struct {
+	Channel     string
+	Op          string
+	StatusCode  int
+	ContentType string
+	Body        []byte
+	Err         error
+}
+
+// maxEvidence is how many bytes of an unreadable answer are kept.
+const maxEvidence = 1024
+
+// NewBadResponse builds a BadResponseError, keeping at most 1 KiB of body.
+func NewBadResponse(channel, op string, statusCode int, contentType string, body []byte, err error) *BadResponseError {
+	if len(body) > maxEvidence {
+		body = body[:maxEvidence]
+	}
+	return &BadResponseError{Channel: channel, Op: op, StatusCode: statusCode, ContentType: contentType,
+		Body: append([]byte(nil), body...), Err: err}
+}
+
+func (e *BadResponseError) Error() string {
+	what := "unreadable answer"
+	if LooksLikeHTML(e.ContentType, e.Body) {
+		what = "HTML page instead of JSON"
+	}
+	b := e.Body
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return fmt.Sprintf("%s %s: %s (HTTP %d, %s): %v; body starts %q", e.Channel, e.Op, what, e.StatusCode, e.ContentType, e.Err, b)
+}
+
+func (e *BadResponseError) Unwrap() error { return e.Err }
+
+// Raw returns the kept first bytes of the answer, for the evidence trail.
+func (e *BadResponseError) Raw() string { return string(e.Body) }
+
+// LooksLikeHTML reports whether an answer is an HTML page (a proxy's or
+// login page's) rather than the API's JSON.
+func LooksLikeHTML(contentType string, body []byte) bool {
+	if strings.Contains(strings.ToLower(contentType), "html") {
+		return true
+	}
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && b[0] == '<'
+}
+
+// Evidence returns body as a JSON value fit for Observation.Payload: the
+// body itself when it is valid JSON, otherwise the body as a JSON string,
+// so garbage is kept and still stores as JSON.
+func Evidence(body []byte) json.RawMessage {
+	if len(bytes.TrimSpace(body)) > 0 && json.Valid(body) {
+		return append(json.RawMessage(nil), body...)
+	}
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	s, _ := json.Marshal(string(body))
+	return s
+}
+
+// ValidUUID reports whether s is a UUID in the 8-4-4-4-12 hex form, the id
+// format of SvarUt and Altinn.
+func ValidUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,119 @@
+package svarut
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// v1Base is the legacy REST API's root below Config.BaseURL.
+const v1Base = "/tjenester/api/forsendelse/v1"
+
+// statusV2 asks POST /v2/kontoer/{kontoId}/forsendelser/status-sok for one
+// batch: {"forsendelseIds":[…]} → {"statuser":[{"id","sisteStatusEndring","status"}]}.
+func (c *Client) statusV2(ctx context.Context, ids []string, found map[string]channel.Observation) error {
+	body := struct {
+		ForsendelseIDs []string `json:"forsendelseIds"`
+	}{ids}
+	resp, err := c.http.Do(ctx, httpclient.Request{
+		Op:      "status",
+		Method:  http.MethodPost,
+		Path:    "/v2/kontoer/" + url.PathEscape(c.cfg.KontoID) + "/forsendelser/status-sok",
+		Prepare: c.prepareV2(body),
+	})
+	if err != nil {
+		return fmt.Errorf("svarut status of %d shipments: %w", len(ids), err)
+	}
+	raw, err := statuser(resp)
+	if err != nil {
+		return c.bad("status", resp, err)
+	}
+	c.collect("status", raw, found)
+	return nil
+}
+
+// statusV1 asks POST {v1}/statuser for one batch: a JSON array of ids →
+// {"statuser":[{"forsendelsesId":{"id"},"sisteStatusEndring":epoch-ms,"status"}]}
+// (a bare array is accepted too).
+func (c *Client) statusV1(ctx context.Context, ids []string, found map[string]channel.Observation) error {
+	resp, err := c.http.Do(ctx, httpclient.Request{
+		Op:      "status",
+		Method:  http.MethodPost,
+		Path:    v1Base + "/statuser",
+		Prepare: c.prepareV1(ids),
+	})
+	if err != nil {
+		return fmt.Errorf("svarut v1 status of %d shipments: %w", len(ids), err)
+	}
+	raw, err := statuser(resp)
+	if err != nil {
+		return c.bad("status", resp, err)
+	}
+	c.collect("status", raw, found)
+	return nil
+}
+
+// statuser returns the status records of an answer: the "statuser" array
+// of an object, or a bare array.
+func statuser(resp *httpclient.Response) ([]json.RawMessage, error) {
+	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
+		return nil, errors.New("not JSON")
+	}
+	var arr []json.RawMessage
+	if err := json.Unmarshal(resp.Body, &arr); err == nil {
+		return arr, nil
+	}
+	var env struct {
+		Statuser *[]json.RawMessage `json:"statuser"`
+	}
+	if err := json.Unmarshal(resp.Body, &env); err != nil {
+		return nil, err
+	}
+	if env.Statuser == nil {
+		return nil, errors.New(`no "statuser" in the answer`)
+	}
+	return *env.Statuser, nil
+}
+
+// prepareV2 sets the v2 credentials (Maskinporten bearer, IntegrasjonId,
+// IntegrasjonPassord) and, if body is not nil, a JSON body.
+func (c *Client) prepareV2(body any) func(context.Context, *resty.Request) error {
+	return func(ctx context.Context, r *resty.Request) error {
+		if c.tokens != nil {
+			tok, err := c.tokens.Token(ctx)
+			if err != nil {
+				return fmt.Errorf("getting a Maskinporten token: %w", err)
+			}
+			r.SetHeader("Authorization", "Bearer "+tok)
+		}
+		r.SetHeader("IntegrasjonId", c.cfg.IntegrasjonID)
+		r.SetHeader("IntegrasjonPassord", c.cfg.IntegrasjonPassord)
+		r.SetHeader("Accept", "application/json")
+		if body != nil {
+			r.SetHeader("Content-Type", "application/json")
+			r.SetBody(body)
+		}
+		return nil
+	}
+}
+
+// prepareV1 sets HTTP Basic credentials and, if body is not nil, a JSON body.
+func (c *Client) prepareV1(body any) func(context.Context, *resty.Request) error {
+	return func(_ context.Context, r *resty.Request) error {
+		r.SetBasicAuth(c.cfg.User, c.cfg.Password)
+		r.SetHeader("Accept", "application/json")
+		if body != nil {
+			r.SetHeader("Content-Type", "application/json")
+			r.SetBody(body)
+		}
+		return nil
+	}
+}

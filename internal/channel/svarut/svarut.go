@@ -1,0 +1,258 @@
+// Package svarut is the KS SvarUt channel adapter: it asks SvarUt for the
+// status of shipments (forsendelser) in bulk and fetches their event
+// history. It speaks the v2 REST API (Maskinporten bearer token plus
+// IntegrasjonId/IntegrasjonPassord headers) or, configurably, the legacy v1
+// API (HTTP Basic).
+package svarut
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// API versions.
+const (
+	APIv2 = "v2"
+	APIv1 = "v1"
+)
+
+// DefaultBatchSize is how many ids one status-sok carries by default. The
+// API documents no maximum; 500 keeps a request well under a megabyte.
+const DefaultBatchSize = 500
+
+// Config configures the adapter. The lead wires it from POSTVAKT_SVARUT_*.
+type Config struct {
+	// BaseURL for v2 is the API root as in SvarUt's OpenAPI servers:
+	// https://svarut.ks.no/api (test: https://test.svarut.ks.no/api);
+	// paths /v2/… are appended. For v1 it is the service root,
+	// https://svarut.ks.no, to which /tjenester/api/forsendelse/v1 is
+	// appended. (POSTVAKT_SVARUT_URL)
+	BaseURL string
+	// API is "v2" (default) or "v1". (POSTVAKT_SVARUT_API)
+	API string
+	// KontoID is the sending account's UUID, v2 only. (POSTVAKT_SVARUT_KONTO_ID)
+	KontoID string
+	// IntegrasjonID and IntegrasjonPassord identify the integration, v2
+	// only. (POSTVAKT_SVARUT_INTEGRASJON_ID, POSTVAKT_SVARUT_INTEGRASJON_PASSORD)
+	IntegrasjonID      string
+	IntegrasjonPassord string
+	// User and Password are the avsender's name and service password for
+	// HTTP Basic, v1 only. (POSTVAKT_SVARUT_USER, POSTVAKT_SVARUT_PASSWORD)
+	User     string
+	Password string
+	// BatchSize is how many ids one status request carries. Default 500.
+	BatchSize int
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Secrets returns the configured passwords, for httpclient.Options.Secrets.
+func (c Config) Secrets() []string {
+	var s []string
+	for _, v := range []string{c.IntegrasjonPassord, c.Password} {
+		if v != "" {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// Doer sends a request with retries; *httpclient.Client is one.
+type Doer interface {
+	Do(ctx context.Context, req httpclient.Request) (*httpclient.Response, error)
+}
+
+// TokenSource gives Maskinporten access tokens (scope ks:fiks);
+// *maskinporten.Source is one.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Client is the SvarUt adapter. It implements channel.Channel and
+// channel.HistoryFetcher.
+type Client struct {
+	cfg    Config
+	http   Doer
+	tokens TokenSource
+	log    *slog.Logger
+}
+
+var (
+	_ channel.Channel        = (*Client)(nil)
+	_ channel.HistoryFetcher = (*Client)(nil)
+)
+
+// New checks cfg and builds the adapter. hc should be an httpclient.Client
+// with Name "svarut", BaseURL cfg.BaseURL and Secrets cfg.Secrets(). tokens
+// is required for v2 unless the endpoint takes no bearer token (the
+// simulator); pass nil then.
+func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
+	if hc == nil {
+		return nil, errors.New("svarut: an HTTP client is required")
+	}
+	if cfg.API == "" {
+		cfg.API = APIv2
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	switch cfg.API {
+	case APIv2:
+		if !channel.ValidUUID(cfg.KontoID) {
+			return nil, fmt.Errorf("svarut: KontoID %q is not a UUID", cfg.KontoID)
+		}
+		if cfg.IntegrasjonID == "" || cfg.IntegrasjonPassord == "" {
+			return nil, errors.New("svarut: v2 needs IntegrasjonID and IntegrasjonPassord")
+		}
+		if tokens == nil {
+			cfg.Logger.Warn("svarut: no Maskinporten token source; v2 requests go without Authorization")
+		}
+	case APIv1:
+		if cfg.User == "" || cfg.Password == "" {
+			return nil, errors.New("svarut: v1 needs User and Password")
+		}
+	default:
+		return nil, fmt.Errorf("svarut: API %q, want v2 or v1", cfg.API)
+	}
+	return &Client{cfg: cfg, http: hc, tokens: tokens, log: cfg.Logger.With("channel", "svarut")}, nil
+}
+
+// Name returns "svarut".
+func (c *Client) Name() string { return "svarut" }
+
+// BatchSize returns Config.BatchSize.
+func (c *Client) BatchSize() int { return c.cfg.BatchSize }
+
+// Status asks SvarUt for the status of ids, BatchSize ids per request. Ids
+// that are not UUIDs are not sent and come back with ErrInvalidID; ids
+// absent from SvarUt's answer come back with ErrNotKnown; unknown status
+// values with ErrUnknownStatus. The error return is for a request that
+// failed as a whole (after retries), or an answer that could not be read
+// (a *channel.BadResponseError); no observations are returned then.
+func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
+	obs := make([]channel.Observation, len(ids))
+	var send []string
+	seen := map[string]bool{}
+	for i, id := range ids {
+		obs[i].ChannelID = id
+		if !channel.ValidUUID(id) {
+			obs[i].Err = fmt.Errorf("%w: %q is not a UUID", channel.ErrInvalidID, id)
+			continue
+		}
+		if k := strings.ToLower(id); !seen[k] {
+			seen[k] = true
+			send = append(send, id)
+		}
+	}
+	found := map[string]channel.Observation{}
+	for start := 0; start < len(send); start += c.cfg.BatchSize {
+		batch := send[start:min(start+c.cfg.BatchSize, len(send))]
+		var err error
+		if c.cfg.API == APIv1 {
+			err = c.statusV1(ctx, batch, found)
+		} else {
+			err = c.statusV2(ctx, batch, found)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for i := range obs {
+		if obs[i].Err != nil {
+			continue
+		}
+		o, ok := found[strings.ToLower(obs[i].ChannelID)]
+		if !ok {
+			obs[i].Err = fmt.Errorf("%w: SvarUt's answer has no status for %s", channel.ErrNotKnown, obs[i].ChannelID)
+			continue
+		}
+		o.ChannelID = obs[i].ChannelID
+		obs[i] = o
+	}
+	return obs, nil
+}
+
+// History returns SvarUt's event log for one shipment, as SvarUt sent it:
+// v2 {"hendelser":[{"tidspunkt","hendelse"}]}, v1 {"hendelsesLogger":[…]}.
+func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error) {
+	if !channel.ValidUUID(id) {
+		return nil, fmt.Errorf("svarut history: %w: %q is not a UUID", channel.ErrInvalidID, id)
+	}
+	path, key, prepare := "/v2/forsendelser/"+id+"/hendelser", "hendelser", c.prepareV2(nil)
+	if c.cfg.API == APIv1 {
+		path, key, prepare = v1Base+"/"+id+"/historikk", "hendelsesLogger", c.prepareV1(nil)
+	}
+	resp, err := c.http.Do(ctx, httpclient.Request{Op: "history", Method: http.MethodGet, Path: path, Prepare: prepare})
+	if err != nil {
+		var se *httpclient.StatusError
+		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+			return nil, fmt.Errorf("svarut history of %s: %w (%w)", id, channel.ErrNotKnown, err)
+		}
+		return nil, fmt.Errorf("svarut history of %s: %w", id, err)
+	}
+	var doc map[string]json.RawMessage
+	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
+		return nil, c.bad("history", resp, errors.New("not JSON"))
+	}
+	if err := json.Unmarshal(resp.Body, &doc); err != nil {
+		return nil, c.bad("history", resp, err)
+	}
+	if _, ok := doc[key]; !ok {
+		return nil, c.bad("history", resp, fmt.Errorf("no %q in the answer", key))
+	}
+	return json.RawMessage(resp.Body), nil
+}
+
+// record is one status entry in either API's answer.
+type record struct {
+	ID             string `json:"id"` // v2
+	ForsendelsesID *struct {
+		ID string `json:"id"`
+	} `json:"forsendelsesId"` // v1
+	SisteStatusEndring json.RawMessage `json:"sisteStatusEndring"`
+	Status             string          `json:"status"`
+}
+
+// collect parses the status records of one answer into found, keyed by
+// lower-case id; of two records for one id the later change wins.
+func (c *Client) collect(op string, raw []json.RawMessage, found map[string]channel.Observation) {
+	for _, r := range raw {
+		var rec record
+		if err := json.Unmarshal(r, &rec); err != nil {
+			c.log.Warn("svarut: unreadable status record skipped", "op", op, "record", string(channel.Evidence(r)), "error", err)
+			continue
+		}
+		id := rec.ID
+		if id == "" && rec.ForsendelsesID != nil {
+			id = rec.ForsendelsesID.ID
+		}
+		if id == "" {
+			c.log.Warn("svarut: status record without id skipped", "op", op, "record", string(r))
+			continue
+		}
+		o := channel.Observation{ChannelID: id, Status: rec.Status, ChangedAt: parseTime(rec.SisteStatusEndring),
+			Payload: append(json.RawMessage(nil), r...)}
+		statuses.Apply(&o)
+		k := strings.ToLower(id)
+		if prev, ok := found[k]; ok && prev.ChangedAt.After(o.ChangedAt) {
+			continue
+		}
+		found[k] = o
+	}
+}
+
+// bad wraps an unreadable answer, keeping its first bytes.
+func (c *Client) bad(op string, resp *httpclient.Response, err error) error {
+	return channel.NewBadResponse("svarut", op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+}

@@ -1,0 +1,426 @@
+// Package httpclient is the outbound HTTP client every channel adapter uses:
+// go-resty underneath, with a per-attempt timeout, retries with exponential
+// backoff and jitter on 5xx, 429 and network errors (honouring Retry-After),
+// a circuit breaker, bounded concurrency, a request rate limit, slog logging
+// that never shows credentials, and Prometheus metrics.
+//
+// Retries are done here, not by resty, so that the breaker counts whole
+// calls, the rate limit and concurrency bound apply to every attempt, and
+// tests can replace the clock.
+package httpclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configures a Client. Zero values get the defaults noted.
+type Options struct {
+	// Name identifies the remote service ("svarut", "altinn",
+	// "maskinporten"). It is the "channel" label of the metrics and the
+	// "channel" attribute of log records. Required.
+	Name string
+	// BaseURL is prepended to relative request paths.
+	BaseURL string
+	// Timeout bounds one attempt, body read included. Default 30s.
+	Timeout time.Duration
+	// MaxRetries is the number of retries after the first attempt.
+	// Default 3; a negative value disables retries.
+	MaxRetries int
+	// BackoffBase is the first backoff delay, doubled on every retry.
+	// Default 250ms.
+	BackoffBase time.Duration
+	// BackoffMax caps one backoff delay. Default 15s.
+	BackoffMax time.Duration
+	// RetryAfterMax caps how long a Retry-After may make the client wait.
+	// A longer Retry-After ends the call at once with a *StatusError whose
+	// RetryAfter says when to come back. Default 2m.
+	RetryAfterMax time.Duration
+	// BreakerThreshold is the number of consecutive failed calls that opens
+	// the circuit breaker. Default 5; a negative value disables the breaker.
+	BreakerThreshold int
+	// BreakerCooldown is how long the breaker stays open before it lets one
+	// probe call through (half-open). Default 30s.
+	BreakerCooldown time.Duration
+	// MaxConcurrent bounds attempts in flight. Default 16.
+	MaxConcurrent int
+	// RatePerSecond limits attempts per second; 0 means no limit.
+	RatePerSecond float64
+	// RateBurst is the token bucket's size. Default 1.
+	RateBurst int
+	// MaxBodyBytes bounds a response body. Default 64 MiB.
+	MaxBodyBytes int
+	// UserAgent is sent on every request. Default "postvakt".
+	UserAgent string
+	// Secrets are literal values (passwords, keys) that are replaced by
+	// [REDACTED] in everything this package logs or puts in an error.
+	// Authorization-like headers, bearer tokens and JWTs are redacted
+	// whether listed or not. Values shorter than 4 bytes are ignored (they
+	// would blank out ordinary text).
+	Secrets []string
+	// Logger receives retry, breaker and debug records. Default slog.Default().
+	Logger *slog.Logger
+	// Registerer receives the metrics; nil means no metrics.
+	Registerer prometheus.Registerer
+	// Clock is the time source; nil means real time.
+	Clock Clock
+	// Transport replaces the HTTP transport (tests, proxies).
+	Transport http.RoundTripper
+	// Jitter maps a backoff delay to the delay actually waited; nil means a
+	// random delay in [d/2, d]. Tests set it to make waits predictable.
+	Jitter func(d time.Duration) time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 3
+	}
+	if o.MaxRetries < 0 {
+		o.MaxRetries = 0
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 250 * time.Millisecond
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 15 * time.Second
+	}
+	if o.RetryAfterMax <= 0 {
+		o.RetryAfterMax = 2 * time.Minute
+	}
+	if o.BreakerThreshold == 0 {
+		o.BreakerThreshold = 5
+	}
+	if o.BreakerCooldown <= 0 {
+		o.BreakerCooldown = 30 * time.Second
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 16
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = 1
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 64 << 20
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "postvakt"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	if o.Jitter == nil {
+		o.Jitter = halfJitter
+	}
+}
+
+// Client sends requests to one remote service. It is safe for concurrent use.
+type Client struct {
+	opts    Options
+	rc      *resty.Client
+	log     *slog.Logger
+	red     *redactor
+	breaker *breaker
+	limiter *Limiter
+	sem     chan struct{}
+	m       *metrics
+}
+
+// New builds a Client. It fails only on invalid options or when the metrics
+// cannot be registered.
+func New(opts Options) (*Client, error) {
+	if opts.Name == "" {
+		return nil, errors.New("httpclient: Options.Name is required")
+	}
+	opts.defaults()
+	m, err := newMetrics(opts.Registerer, opts.Name)
+	if err != nil {
+		return nil, fmt.Errorf("httpclient %s: registering metrics: %w", opts.Name, err)
+	}
+	c := &Client{
+		opts: opts,
+		log:  opts.Logger.With("channel", opts.Name),
+		red:  newRedactor(opts.Secrets),
+		sem:  make(chan struct{}, opts.MaxConcurrent),
+		m:    m,
+	}
+	if opts.RatePerSecond > 0 {
+		c.limiter = NewLimiter(opts.RatePerSecond, opts.RateBurst, opts.Clock)
+	}
+	c.breaker = newBreaker(opts.BreakerThreshold, opts.BreakerCooldown, c.breakerChanged)
+	m.breakerState(stateClosed)
+
+	rc := resty.New().
+		SetRetryCount(0).
+		SetDisableWarn(true).
+		SetLogger(restyLogger{log: c.log, red: c.red}).
+		SetResponseBodyLimit(opts.MaxBodyBytes).
+		SetHeader("User-Agent", opts.UserAgent)
+	if opts.BaseURL != "" {
+		rc.SetBaseURL(strings.TrimRight(opts.BaseURL, "/"))
+	}
+	if opts.Transport != nil {
+		rc.SetTransport(opts.Transport)
+	}
+	c.rc = rc
+	return c, nil
+}
+
+// Name returns Options.Name.
+func (c *Client) Name() string { return c.opts.Name }
+
+// Scrub replaces secrets, bearer tokens and JWTs in s by [REDACTED]. Use it
+// before logging any text that came from or goes to the remote service.
+func (c *Client) Scrub(s string) string { return c.red.scrub(s) }
+
+// Request is one logical call; Do may send it several times.
+type Request struct {
+	// Op names the operation ("status", "history", "token") for metrics and
+	// logs. Keep it a constant: it is a metric label. Default: the method.
+	Op string
+	// Method is the HTTP method.
+	Method string
+	// Path is relative to Options.BaseURL, or an absolute URL.
+	Path string
+	// Prepare sets body, headers, query and credentials. It is called before
+	// every attempt, so credentials fetched in it are fresh on a retry.
+	Prepare func(ctx context.Context, r *resty.Request) error
+}
+
+// Response is the final answer to a call.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	Attempts   int
+}
+
+// StatusError is returned when the final answer had a non-2xx status.
+type StatusError struct {
+	Name, Op, Method, Path string
+	StatusCode             int
+	// RetryAfter is the server's Retry-After when it asked for a longer
+	// wait than Options.RetryAfterMax; zero otherwise.
+	RetryAfter time.Duration
+	// Body holds the first bytes of the answer, kept as evidence.
+	Body []byte
+	msg  string
+}
+
+func (e *StatusError) Error() string { return e.msg }
+
+// Raw returns the kept first bytes of the answer, for the evidence trail.
+func (e *StatusError) Raw() string { return string(e.Body) }
+
+// Temporary reports whether the status is one that may go away by itself
+// (5xx, 429).
+func (e *StatusError) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// maxSnippet is how much of a failed answer's body an error carries.
+const maxSnippet = 512
+
+// Do sends req, retrying as configured; every method is retried, so send
+// only requests that are safe to repeat (postvakt's are all reads, the
+// token request included). On a 2xx answer it returns the
+// response and nil. On a final non-2xx answer it returns the response and a
+// *StatusError. On a transport failure it returns nil and the error; while
+// the breaker is open it returns nil and a *CircuitOpenError at once.
+func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	if req.Op == "" {
+		req.Op = strings.ToLower(req.Method)
+	}
+	probe, err := c.breaker.allow(c.opts.Clock.Now())
+	if err != nil {
+		c.m.request(req.Op, outcomeCircuitOpen)
+		var coe *CircuitOpenError
+		if errors.As(err, &coe) {
+			coe.Name = c.opts.Name
+		}
+		return nil, err
+	}
+	maxRetries := c.opts.MaxRetries
+	if probe {
+		maxRetries = 0 // a half-open probe is one attempt: recovery is seen quickly
+	}
+	for attempt := 1; ; attempt++ {
+		res := c.attempt(ctx, req)
+		if res.outcome == outcomeOK {
+			c.breaker.done(c.opts.Clock.Now(), probe, true)
+			res.resp.Attempts = attempt
+			return res.resp, nil
+		}
+		if ctx.Err() != nil {
+			c.breaker.abandon(probe)
+			return nil, fmt.Errorf("%s %s %s: %w", c.opts.Name, req.Method, c.red.scrub(req.Path), ctx.Err())
+		}
+		if res.outcome == outcomePrepare {
+			c.breaker.abandon(probe) // the remote was not asked: neither success nor failure
+			return nil, res.err
+		}
+		if res.resp != nil {
+			res.resp.Attempts = attempt
+		}
+		if !res.retryable || attempt > maxRetries || res.retryAfterTooLong {
+			c.breaker.done(c.opts.Clock.Now(), probe, !res.failure)
+			return res.resp, res.err
+		}
+		wait := c.backoff(attempt)
+		if res.hasRetryAfter {
+			wait = res.retryAfter
+		}
+		c.m.retry(req.Op)
+		c.log.LogAttrs(ctx, slog.LevelWarn, "retrying request",
+			slog.String("op", req.Op),
+			slog.String("method", req.Method),
+			slog.String("path", c.red.scrub(req.Path)),
+			slog.Int("attempt", attempt),
+			slog.String("outcome", res.outcome),
+			slog.Duration("wait", wait),
+			slog.String("error", c.red.scrub(res.err.Error())))
+		if err := c.opts.Clock.Sleep(ctx, wait); err != nil {
+			c.breaker.abandon(probe)
+			return nil, fmt.Errorf("%s %s %s: waiting to retry: %w", c.opts.Name, req.Method, c.red.scrub(req.Path), err)
+		}
+	}
+}
+
+// result is what one attempt came to.
+type result struct {
+	resp              *Response
+	err               error
+	outcome           string
+	retryable         bool
+	failure           bool // counts against the breaker
+	hasRetryAfter     bool
+	retryAfter        time.Duration
+	retryAfterTooLong bool
+}
+
+// attempt sends req once, within the rate limit, the concurrency bound and
+// the per-attempt timeout.
+func (c *Client) attempt(ctx context.Context, req Request) result {
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return result{err: err, outcome: outcomeCanceled}
+		}
+	}
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return result{err: ctx.Err(), outcome: outcomeCanceled}
+	}
+	defer func() { <-c.sem }()
+
+	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	r := c.rc.R().SetContext(actx)
+	if req.Prepare != nil {
+		if err := req.Prepare(actx, r); err != nil {
+			// Preparing failed (e.g. no token): not the remote's fault.
+			c.m.request(req.Op, outcomePrepare)
+			return result{err: fmt.Errorf("%s %s %s: preparing request: %w", c.opts.Name, req.Method, c.red.scrub(req.Path), err), outcome: outcomePrepare}
+		}
+	}
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "sending request",
+			slog.String("op", req.Op), slog.String("method", req.Method),
+			slog.String("path", c.red.scrub(req.Path)),
+			slog.Any("headers", RedactHeader(r.Header)))
+	}
+	start := c.opts.Clock.Now()
+	rr, err := r.Execute(req.Method, req.Path)
+	c.m.observe(req.Op, c.opts.Clock.Now().Sub(start))
+	if err != nil {
+		if ctx.Err() != nil {
+			return result{err: err, outcome: outcomeCanceled}
+		}
+		res := result{retryable: true, failure: true, outcome: outcomeNetwork}
+		if errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil {
+			res.outcome = outcomeTimeout
+		}
+		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
+			res = result{outcome: outcomeBadResponse}
+		}
+		c.m.request(req.Op, res.outcome)
+		res.err = fmt.Errorf("%s %s %s: %s", c.opts.Name, req.Method, c.red.scrub(req.Path), c.red.scrub(err.Error()))
+		return res
+	}
+	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: rr.Body()}
+	code := resp.StatusCode
+	if code >= 200 && code < 300 {
+		c.m.request(req.Op, outcomeOK)
+		return result{resp: resp, outcome: outcomeOK}
+	}
+	res := result{resp: resp}
+	switch {
+	case code == http.StatusTooManyRequests:
+		res.outcome, res.retryable, res.failure = outcomeRateLimited, true, true
+	case code >= 500:
+		res.outcome, res.retryable, res.failure = outcomeServerError, true, true
+	default:
+		res.outcome = outcomeClientError
+	}
+	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: req.Path, StatusCode: code, Body: snippet(resp.Body)}
+	if res.retryable {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
+			res.hasRetryAfter, res.retryAfter = true, d
+			if d > c.opts.RetryAfterMax {
+				res.retryAfterTooLong = true
+				se.RetryAfter = d
+			}
+		}
+	}
+	se.msg = fmt.Sprintf("%s %s %s: HTTP %d: %q", c.opts.Name, req.Method, c.red.scrub(req.Path), code, c.red.scrub(string(se.Body)))
+	if se.RetryAfter > 0 {
+		se.msg += fmt.Sprintf(" (Retry-After %s exceeds the %s cap)", se.RetryAfter, c.opts.RetryAfterMax)
+	}
+	res.err = se
+	c.m.request(req.Op, res.outcome)
+	return res
+}
+
+// snippet returns a copy of at most maxSnippet leading bytes of b.
+func snippet(b []byte) []byte {
+	if len(b) > maxSnippet {
+		b = b[:maxSnippet]
+	}
+	return append([]byte(nil), b...)
+}
+
+func (c *Client) breakerChanged(s breakerState) {
+	c.m.breakerState(s)
+	level := slog.LevelWarn
+	if s == stateClosed {
+		level = slog.LevelInfo
+	}
+	c.log.LogAttrs(context.Background(), level, "circuit breaker "+s.String())
+}
+
+// restyLogger sends resty's own messages to slog at debug level, scrubbed.
+type restyLogger struct {
+	log *slog.Logger
+	red *redactor
+}
+
+func (l restyLogger) Errorf(format string, v ...any) { l.out(format, v...) }
+func (l restyLogger) Warnf(format string, v ...any)  { l.out(format, v...) }
+func (l restyLogger) Debugf(format string, v ...any) { l.out(format, v...) }
+
+func (l restyLogger) out(format string, v ...any) {
+	l.log.Debug("resty", "msg", l.red.scrub(fmt.Sprintf(format, v...)))
+}
