@@ -29,6 +29,8 @@ func init() {
 		{"migrate", "", "apply pending database migrations", runMigrate},
 		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
 		{"import", "FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
+		{"poll", "--once [--channel svarut|altinn]", "poll every due shipment once; prints polled=N changed=N errors=N", runPoll},
+		{"discover", "--channel altinn --since DATE --sender-org O", "register the sender's shipments found on the channel (back-fill)", runDiscover},
 		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
 		{"sim", "[--addr A] [--scenario demo|bergen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, register, print, notifications)", runSim},
 		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},

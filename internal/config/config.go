@@ -82,7 +82,30 @@ var Vars = []Var{
 }
 
 // FromEnv reads the configuration from the environment, with defaults.
-func FromEnv() Config {
+func FromEnv() Config { return From(os.LookupEnv) }
+
+// From reads the configuration through lookup (os.LookupEnv, or a map in
+// tests), with defaults.
+func From(lookup func(string) (string, bool)) Config {
+	env := func(name, def string) string {
+		if v, ok := lookup(name); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	// secret reads a secret from NAME, or from the file named by NAME_FILE
+	// (a mounted secret), without its trailing newline.
+	secret := func(name string) string {
+		if v := env(name, ""); v != "" {
+			return v
+		}
+		if f := env(name+"_FILE", ""); f != "" {
+			if b, err := os.ReadFile(f); err == nil {
+				return strings.TrimRight(string(b), "\r\n")
+			}
+		}
+		return ""
+	}
 	return Config{
 		DatabaseURL: env("DATABASE_URL", ""),
 		Addr:        env("POSTVAKT_ADDR", "127.0.0.1:8080"),
@@ -114,21 +137,6 @@ func FromEnv() Config {
 	}
 }
 
-// secret reads a secret from NAME, or from the file named by NAME_FILE
-// (a mounted secret), without its trailing newline.
-func secret(name string) string {
-	if v := env(name, ""); v != "" {
-		return v
-	}
-	if f := env(name+"_FILE", ""); f != "" {
-		b, err := os.ReadFile(f)
-		if err == nil {
-			return strings.TrimRight(string(b), "\r\n")
-		}
-	}
-	return ""
-}
-
 // NeedDatabase returns an error when no database is configured.
 func (c Config) NeedDatabase() error {
 	if c.DatabaseURL == "" {
@@ -151,11 +159,4 @@ func (c Config) Logger() (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("POSTVAKT_LOG_FORMAT: %q is not text or json", c.LogFormat)
-}
-
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return def
 }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/channel/setup"
+	"postvakt/internal/config"
+	"postvakt/internal/model"
+	"postvakt/internal/poll"
+)
+
+func runPoll(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("poll")
+	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
+	name := fs.String("channel", "", "only this channel (svarut, altinn)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*once {
+		return usageError{"usage: postvakt poll --once [--channel svarut|altinn] (scheduled polling runs inside serve)"}
+	}
+	log, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	all, err := setup.Build(cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return errors.New("no channel configured: set POSTVAKT_SVARUT_URL and/or POSTVAKT_ALTINN_URL")
+	}
+	chans, err := setup.Pick(all, *name)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p := poll.New(st, log, poll.Options{})
+	var failed []string
+	for _, ch := range chans {
+		start := time.Now()
+		sum, err := p.Cycle(ctx, ch)
+		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", ch.Name(), err)
+			failed = append(failed, ch.Name())
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("could not poll %v", failed)
+	}
+	return nil
+}
+
+func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("discover")
+	name := fs.String("channel", "altinn", "channel to list shipments on")
+	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
+	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
+	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
+	unit := fs.String("sender-unit", "Ukjent enhet", "sending unit to register them under")
+	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer)")
+	window := fs.Duration("window", 30*24*time.Hour, "size of one listing window; windows that hit the channel's limit are split")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *since == "" || *org == "" {
+		return usageError{"usage: postvakt discover --channel altinn --since 2018-01-01 --sender-org ORGNR [--sender-unit U] [--class C]"}
+	}
+	if err := model.CheckOrgNumber(*org); err != nil {
+		return usageError{"--sender-org: " + err.Error()}
+	}
+	from, err := parseDay(*since)
+	if err != nil {
+		return usageError{"--since: " + err.Error()}
+	}
+	to := time.Now()
+	if *until != "" {
+		if to, err = parseDay(*until); err != nil {
+			return usageError{"--until: " + err.Error()}
+		}
+	}
+	log, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	all, err := setup.Build(cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	chans, err := setup.Pick(all, *name)
+	if err != nil {
+		return err
+	}
+	disc, ok := chans[0].(channel.Discoverer)
+	if !ok {
+		return fmt.Errorf("channel %s cannot list shipments", *name)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var found, created, skipped int
+	now := time.Now()
+	for a := from; a.Before(to); a = a.Add(*window) {
+		b := a.Add(*window)
+		if b.After(to) {
+			b = to
+		}
+		items, err := disc.Discover(ctx, a, b)
+		if err != nil {
+			return fmt.Errorf("list %s shipments %s–%s: %w (registered so far: %d new)", *name, a.Format("2006-01-02"), b.Format("2006-01-02"), err, created)
+		}
+		var batch []model.NewShipment
+		for _, f := range items {
+			ns := model.NewShipment{Channel: *name, ChannelID: f.ChannelID, SenderOrg: *org, SenderUnit: *unit,
+				RecipientKind: model.RecipientOrg, RecipientID: f.Recipient, Title: f.Title,
+				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt}
+			if ns.Class == "" {
+				ns.Class = "ordinaer"
+				if f.Confidential {
+					ns.Class = "taushetsbelagt"
+				}
+			}
+			if ns.Title == "" {
+				ns.Title = "(uten tittel)"
+			}
+			if errs := ns.Validate(now); len(errs) > 0 {
+				skipped++
+				log.Warn("discovered shipment not registered", "channel", *name, "channel_id", f.ChannelID, "problem", errs[0].Field+": "+errs[0].Message)
+				continue
+			}
+			batch = append(batch, ns)
+		}
+		found += len(items)
+		if len(batch) > 0 {
+			_, n, err := st.Register(ctx, batch, "discover", "discover:"+*name)
+			if err != nil {
+				return err
+			}
+			created += n
+		}
+		fmt.Fprintf(os.Stderr, "%s … %s: %d found, %d new so far\n", a.Format("2006-01-02"), b.Format("2006-01-02"), found, created)
+	}
+	fmt.Printf("discovered %d shipments on %s: %d new, %d already registered, %d not registrable (see log)\n",
+		found, *name, created, found-created-skipped, skipped)
+	return nil
+}
+
+func parseDay(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02", s, time.Local)
+}
