@@ -44,7 +44,7 @@ func (s *scripted) Status(_ context.Context, ids []string) ([]channel.Observatio
 	return out, nil
 }
 
-func setup(t *testing.T, n int) (*store.Store, []store.Shipment) {
+func registered(t *testing.T, n int) (*store.Store, []store.Shipment) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
@@ -71,7 +71,7 @@ var t0 = time.Now().UTC().Add(time.Minute).Truncate(time.Second)
 
 func TestCycleAppliesChangesOnce(t *testing.T) {
 	ctx := context.Background()
-	st, ships := setup(t, 30)
+	st, ships := registered(t, 30)
 	ch := &scripted{answers: map[string]channel.Observation{}, asked: map[string]int{}}
 	for i := range ships {
 		switch {
@@ -135,7 +135,7 @@ func TestCycleAppliesChangesOnce(t *testing.T) {
 
 func TestCycleChannelDown(t *testing.T) {
 	ctx := context.Background()
-	st, ships := setup(t, 10)
+	st, ships := registered(t, 10)
 	ch := &scripted{fail: errors.New("503 Service Unavailable"), asked: map[string]int{}}
 	now := t0
 	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
