@@ -1,26 +1,52 @@
 #!/usr/bin/env bash
 # run.sh — what `make run` runs: a private PostgreSQL in .data/pg (kept
-# between runs), the demo shipments registered, and postvakt serving on
-# 127.0.0.1 until Ctrl-C.
+# between runs), the channel simulator with the demo scenario, its shipments
+# registered, and postvakt serving (API + polling) on 127.0.0.1 until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data/bin
 chmod 755 .data # the cluster may run as another user (see pg.sh)
 
+echo "building postvakt…"
 go build -o .data/bin/postvakt ./cmd/postvakt
 pv=.data/bin/postvakt
 
+sim_pid=
+cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+	scripts/pg.sh stop .data/pg
+}
+trap cleanup EXIT
+
 scripts/pg.sh start .data/pg >/dev/null
-trap 'scripts/pg.sh stop .data/pg' EXIT
 DATABASE_URL=$(scripts/pg.sh db .data/pg postvakt)
 export DATABASE_URL
 export POSTVAKT_ADDR=${POSTVAKT_ADDR:-127.0.0.1:8080}
+export POSTVAKT_POLL_SCHEDULE=${POSTVAKT_POLL_SCHEDULE:-@every 10s}
+
+# The simulator: SvarUt, Altinn, Maskinporten, register, print, notifications.
+$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 >.data/sim.env 2>.data/sim.log &
+sim_pid=$!
+for _ in $(seq 100); do
+	grep -q '^POSTVAKT_SIM_URL=' .data/sim.env 2>/dev/null && break
+	kill -0 "$sim_pid" 2>/dev/null || { cat .data/sim.log >&2; exit 1; }
+	sleep 0.1
+done
+set -a
+# shellcheck disable=SC1091
+. .data/sim.env
+set +a
+if [ ! -s .data/maskinporten.pem ]; then
+	openssl genrsa -out .data/maskinporten.pem 2048 2>/dev/null
+fi
+export POSTVAKT_MASKINPORTEN_KEY_FILE=$PWD/.data/maskinporten.pem
 
 $pv migrate
 if [ ! -s .data/demo-token ]; then
 	$pv token create --name demo --role admin >.data/demo-token
 fi
-$pv import testdata/demo/shipments.csv
+curl -fsS "$POSTVAKT_SIM_URL/shipments.csv" -o .data/demo-shipments.csv
+$pv import .data/demo-shipments.csv
 
 token=$(cat .data/demo-token)
 cat <<MSG
@@ -28,9 +54,10 @@ cat <<MSG
 postvakt demo
   API:        http://$POSTVAKT_ADDR/api/v1/shipments
   token:      $token   (also in .data/demo-token)
-  try:        curl -H "Authorization: Bearer $token" http://$POSTVAKT_ADDR/api/v1/shipments?limit=5
+  try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
+  simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its time runs 720x)
   database:   $DATABASE_URL
-Ctrl-C stops postvakt and the database.
+Ctrl-C stops postvakt, the simulator and the database.
 
 MSG
 $pv serve

@@ -4,11 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/robfig/cron/v3"
+
+	"postvakt/internal/channel/setup"
 	"postvakt/internal/config"
+	"postvakt/internal/poll"
+	"postvakt/internal/store"
 	"postvakt/internal/web"
 )
 
@@ -33,12 +42,25 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	jobs := cron.New()
+	if err := scheduleJobs(ctx, jobs, cfg, st, log, reg); err != nil {
+		return err
+	}
+	jobs.Start()
+	defer func() { <-jobs.Stop().Done() }()
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", web.New(st, log, nil))
 	srv := &http.Server{
-		Handler:           web.New(st, log, nil),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
@@ -57,6 +79,27 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// scheduleJobs adds the background work to the cron scheduler: polling per
+// configured channel.
+func scheduleJobs(ctx context.Context, jobs *cron.Cron, cfg config.Config, st *store.Store, log *slog.Logger, reg prometheus.Registerer) error {
+	chans, err := setup.Build(cfg, log, reg)
+	if err != nil {
+		return err
+	}
+	if len(chans) == 0 {
+		log.Warn("no channel configured: nothing is polled (set POSTVAKT_SVARUT_URL and/or POSTVAKT_ALTINN_URL)")
+		return nil
+	}
+	poller := poll.New(st, log, poll.Options{Metrics: poll.NewMetrics(reg)})
+	if err := poll.Schedule(ctx, jobs, cfg.PollSchedule, poller, chans, log); err != nil {
+		return err
+	}
+	for _, ch := range chans {
+		log.Info("polling scheduled", "channel", ch.Name(), "schedule", cfg.PollSchedule)
 	}
 	return nil
 }
