@@ -1,0 +1,97 @@
+package main_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/pgtest"
+	"postvakt/internal/sim"
+)
+
+// simEnv serves a demo simulator and returns the environment that points
+// postvakt at it, with a Maskinporten key.
+func simEnv(t *testing.T) (*sim.Sim, []string) {
+	t.Helper()
+	sc, err := sim.Load("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := sim.NewManualClock(time.Now().UTC())
+	s, err := sim.New(sc, 3, clock, sim.Options{NoFaults: true, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
+	return s, append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
+}
+
+func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), errb.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), 0
+}
+
+func TestDiscoverAndPollOnce(t *testing.T) {
+	s, env := simEnv(t)
+	env = append(env, "DATABASE_URL="+pgtest.New(t))
+	since := s.Now().Add(-48 * time.Hour).Format(time.RFC3339)
+	out, stderr, code := runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
+	if code != 0 {
+		t.Fatalf("discover: exit %d\n%s\n%s", code, out, stderr)
+	}
+	altinn := 0
+	for _, r := range s.Shipments() {
+		if r.Channel == "altinn" && r.Recipient.Kind == "org" {
+			altinn++
+		}
+	}
+	if !strings.Contains(out, "discovered ") || !strings.Contains(out, " new") || altinn == 0 {
+		t.Fatalf("discover output: %s", out)
+	}
+	m := regexp.MustCompile(`: (\d+) new`).FindStringSubmatch(out)
+	if m == nil || m[1] != itoa(altinn) {
+		t.Fatalf("discover registered %v, the simulator has %d Altinn shipments to organisations:\n%s", m, altinn, out)
+	}
+	// Again: idempotent.
+	out, _, _ = runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
+	if !strings.Contains(out, ": 0 new") {
+		t.Fatalf("second discover: %s", out)
+	}
+	out, stderr, code = runEnv(t, env, "poll", "--once", "--channel", "altinn")
+	if code != 0 || !regexp.MustCompile(`altinn: polled=\d+ changed=\d+ errors=0`).MatchString(out) {
+		t.Fatalf("poll --once: exit %d\n%s\n%s", code, out, stderr)
+	}
+	// A channel that cannot be reached at all: non-zero exit.
+	dead := append(env, "POSTVAKT_SVARUT_URL=http://127.0.0.1:1")
+	if _, _, code := runEnv(t, dead, "poll", "--once", "--channel", "svarut"); code != 1 {
+		t.Fatalf("poll of an unreachable channel: exit %d, want 1", code)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
