@@ -6,7 +6,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -88,6 +90,23 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 		t.Fatalf("poll --once: exit %d\n%s\n%s", code, out, stderr)
 	}
 	// A channel that cannot be reached at all: non-zero exit.
+	var simURL string
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "POSTVAKT_SIM_URL="); ok {
+			simURL = v
+		}
+	}
+	resp, err := http.Get(simURL + "/shipments.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvFile := filepath.Join(t.TempDir(), "sim.csv")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	os.WriteFile(csvFile, b, 0o644)
+	if out, stderr, code := runEnv(t, env, "import", csvFile); code != 0 {
+		t.Fatalf("import the simulator's shipments: %d %s %s", code, out, stderr)
+	}
 	dead := append(env, "POSTVAKT_SVARUT_URL=http://127.0.0.1:1")
 	if _, _, code := runEnv(t, dead, "poll", "--once", "--channel", "svarut"); code != 1 {
 		t.Fatalf("poll of an unreachable channel: exit %d, want 1", code)
