@@ -1,5 +1,5 @@
 # postvakt — see README.md.
-.PHONY: run test build vet fmt clean
+.PHONY: run test bench build vet fmt clean
 
 GO ?= go
 
@@ -10,6 +10,10 @@ run:
 ## test: gofmt + vet + every test (race detector) on a throwaway PostgreSQL
 test:
 	@bash scripts/test.sh
+
+## bench: Go benchmarks and the load tool; prints figures (SPEC.md targets)
+bench:
+	@bash scripts/bench.sh
 
 build:
 	$(GO) build -o bin/postvakt ./cmd/postvakt
