@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Event kinds in the evidence log.
@@ -69,6 +71,40 @@ func appendEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 		e.ShipmentID, e.Kind, e.Source, e.Actor, e.ObservedAt, e.FromState, e.ToState, e.RawStatus, payload, e.Message)
 	if err != nil {
 		return fmt.Errorf("append %s event to %s: %w", e.Kind, e.ShipmentID, err)
+	}
+	return nil
+}
+
+// appendEvents writes many events with one statement inside tx.
+func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	n := len(evs)
+	ids, kinds, sources, actors, from, to, raw, msgs := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	observed := make([]*time.Time, n)
+	payloads := make([]sql.NullString, n)
+	for i := range evs {
+		e := &evs[i]
+		ids[i], kinds[i], sources[i], actors[i], from[i], to[i], raw[i], msgs[i] =
+			e.ShipmentID, e.Kind, e.Source, e.Actor, e.FromState, e.ToState, e.RawStatus, e.Message
+		observed[i] = &e.ObservedAt
+		if len(e.Payload) > 0 {
+			payloads[i] = sql.NullString{String: string(e.Payload), Valid: true}
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
+		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message)
+		SELECT u.id, u.kind, u.source, u.actor, u.observed, u.from_state, u.to_state, u.raw, u.payload::jsonb, u.msg
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+			$8::text[], $9::text[], $10::text[]) WITH ORDINALITY
+			AS u(id, kind, source, actor, observed, from_state, to_state, raw, payload, msg, ord)
+		ORDER BY u.ord`,
+		pq.Array(ids), pq.Array(kinds), pq.Array(sources), pq.Array(actors), pq.Array(timesOrNull(observed)),
+		pq.Array(from), pq.Array(to), pq.Array(raw), pq.Array(payloads), pq.Array(msgs))
+	if err != nil {
+		return fmt.Errorf("append %d events: %w", n, err)
 	}
 	return nil
 }

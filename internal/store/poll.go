@@ -69,92 +69,151 @@ type PollWrite struct {
 
 // ApplyPoll writes a batch of poll results in one transaction: state changes
 // with their events, refused transitions and per-shipment errors as events,
-// and every shipment's next poll time.
+// and every shipment's next poll time. The writes are set-based (a few
+// statements per batch, not per shipment), so a cycle over 100,000
+// shipments is bound by the channel, not by the database.
 func (s *Store) ApplyPoll(ctx context.Context, results []PollResult) (PollWrite, error) {
 	var w PollWrite
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		w = PollWrite{}
-		ids := make([]string, 0, len(results))
-		next := make([]*time.Time, 0, len(results))
+		var changes, statuses, failures []*PollResult
+		var events []Event
 		for i := range results {
 			r := &results[i]
-			if err := applyOne(ctx, tx, r, &w); err != nil {
-				return err
+			ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, RawStatus: r.Status,
+				Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State)}
+			switch {
+			case r.Err != "":
+				w.Errors++
+				ev.Kind, ev.Message = EventPollError, r.Err
+				events = append(events, ev)
+				failures = append(failures, r)
+			case r.State != r.Due.State:
+				if err := model.CheckTransition(r.Due.State, r.State); err != nil {
+					w.Refused++
+					ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
+					events = append(events, ev)
+					continue
+				}
+				changes = append(changes, r)
+			case r.Status != r.Due.ChannelStatus:
+				w.Statuses++
+				ev.Kind, ev.ToState = EventStatus, string(r.State)
+				events = append(events, ev)
+				statuses = append(statuses, r)
 			}
-			ids = append(ids, r.ID)
-			next = append(next, r.NextPollAt)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next
-			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next)
-			WHERE s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)))
+		applied, err := applyChanges(ctx, tx, changes)
 		if err != nil {
-			return fmt.Errorf("set next poll times: %w", err)
+			return err
 		}
-		return nil
+		for _, r := range changes {
+			if !applied[r.ID] {
+				continue // changed meanwhile by someone else; the next poll sees it
+			}
+			w.Changed++
+			events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: changedAt(r),
+				FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
+			if len(r.History) > 0 {
+				events = append(events, Event{ShipmentID: r.ID, Kind: EventHistory, Source: r.Source,
+					ObservedAt: r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
+			}
+		}
+		if err := applyStatuses(ctx, tx, statuses); err != nil {
+			return err
+		}
+		if err := appendEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		return finishPolls(ctx, tx, results, failures)
 	})
 	return w, err
 }
 
-func applyOne(ctx context.Context, tx *sqlx.Tx, r *PollResult, w *PollWrite) error {
-	ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, RawStatus: r.Status,
-		Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State)}
-	switch {
-	case r.Err != "":
-		w.Errors++
-		ev.Kind, ev.Message = EventPollError, r.Err
-		if _, err := tx.ExecContext(ctx, `UPDATE shipments SET poll_failures = poll_failures + 1 WHERE id = $1`, r.ID); err != nil {
-			return fmt.Errorf("count poll failure of %s: %w", r.ID, err)
+func changedAt(r *PollResult) time.Time {
+	if r.ChangedAt.IsZero() {
+		return r.ObservedAt
+	}
+	return r.ChangedAt
+}
+
+// applyChanges applies state changes whose shipment is still in the state
+// the poll started from, and returns the ids it changed.
+func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[string]bool, error) {
+	applied := map[string]bool{}
+	if len(changes) == 0 {
+		return applied, nil
+	}
+	n := len(changes)
+	ids, prev, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at := make([]*time.Time, n)
+	for i, r := range changes {
+		t := changedAt(r)
+		ids[i], prev[i], states[i], statuses[i], closed[i], at[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE shipments s SET state = u.state, state_changed_at = u.at,
+			channel_status = u.status, poll_failures = 0,
+			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
+			stage = CASE WHEN u.closed <> '' AND s.stage IN ('none', 'reminded', 'print_due') THEN u.closed ELSE s.stage END
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+			AS u(id, prev, state, at, status, closed)
+		WHERE s.id = u.id AND s.state = u.prev
+		RETURNING s.id`,
+		pq.Array(ids), pq.Array(prev), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed))
+	if err != nil {
+		return nil, fmt.Errorf("apply state changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("apply state changes: %w", err)
 		}
-		return appendEvent(ctx, tx, ev)
-	case r.State != r.Due.State:
-		if err := model.CheckTransition(r.Due.State, r.State); err != nil {
-			w.Refused++
-			ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
-			return appendEvent(ctx, tx, ev)
-		}
-		changed := r.ChangedAt
-		if changed.IsZero() {
-			changed = r.ObservedAt
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE shipments SET state = $2, state_changed_at = $3, channel_status = $4,
-				available_at = CASE WHEN $2 IN ('available', 'opened') THEN COALESCE(available_at, $3) ELSE available_at END,
-				stage = CASE WHEN $5 <> '' AND stage IN ('none', 'reminded', 'print_due') THEN $5 ELSE stage END,
-				poll_failures = 0
-			WHERE id = $1 AND state = $6`,
-			r.ID, string(r.State), changed, r.Status, r.Closed, string(r.Due.State))
-		if err != nil {
-			return fmt.Errorf("change state of %s: %w", r.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // changed meanwhile by someone else; the next poll sees it
-		}
-		w.Changed++
-		ev.Kind, ev.ToState, ev.ObservedAt = EventState, string(r.State), changed
-		if err := appendEvent(ctx, tx, ev); err != nil {
-			return err
-		}
-		if len(r.History) > 0 {
-			return appendEvent(ctx, tx, Event{ShipmentID: r.ID, Kind: EventHistory, Source: r.Source,
-				ObservedAt: r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
-		}
-		return nil
-	case r.Status != r.Due.ChannelStatus:
-		w.Statuses++
-		if _, err := tx.ExecContext(ctx, `UPDATE shipments SET channel_status = $2, poll_failures = 0,
-				stage = CASE WHEN $3 <> '' AND stage IN ('none', 'reminded', 'print_due') THEN $3 ELSE stage END
-			WHERE id = $1`, r.ID, r.Status, r.Closed); err != nil {
-			return fmt.Errorf("record status of %s: %w", r.ID, err)
-		}
-		ev.Kind, ev.ToState = EventStatus, string(r.State)
-		return appendEvent(ctx, tx, ev)
-	default:
-		if r.Due.PollFailures > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE shipments SET poll_failures = 0 WHERE id = $1`, r.ID); err != nil {
-				return fmt.Errorf("reset poll failures of %s: %w", r.ID, err)
-			}
-		}
+		applied[id] = true
+	}
+	return applied, rows.Err()
+}
+
+// applyStatuses records raw status changes that keep the state.
+func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
+	if len(rs) == 0 {
 		return nil
 	}
+	ids, statuses, closed := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		ids[i], statuses[i], closed[i] = r.ID, r.Status, r.Closed
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, poll_failures = 0,
+			stage = CASE WHEN u.closed <> '' AND s.stage IN ('none', 'reminded', 'print_due') THEN u.closed ELSE s.stage END
+		FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, status, closed)
+		WHERE s.id = u.id`, pq.Array(ids), pq.Array(statuses), pq.Array(closed))
+	if err != nil {
+		return fmt.Errorf("record status changes: %w", err)
+	}
+	return nil
+}
+
+// finishPolls sets every polled shipment's next poll and its failure count:
+// one more for those whose answer was unusable, zero for the rest.
+func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures []*PollResult) error {
+	failed := make(map[string]bool, len(failures))
+	for _, r := range failures {
+		failed[r.ID] = true
+	}
+	ids := make([]string, len(results))
+	next := make([]*time.Time, len(results))
+	fail := make([]bool, len(results))
+	for i := range results {
+		ids[i], next[i], fail[i] = results[i].ID, results[i].NextPollAt, failed[results[i].ID]
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next,
+			poll_failures = CASE WHEN u.failed THEN s.poll_failures + 1 ELSE 0 END
+		FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[]) AS u(id, next, failed)
+		WHERE s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail))
+	if err != nil {
+		return fmt.Errorf("set next poll times: %w", err)
+	}
+	return nil
 }
 
 // RecordPollError keeps a failed channel call as evidence and pushes the
