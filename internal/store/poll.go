@@ -125,7 +125,7 @@ func (s *Store) ApplyPoll(ctx context.Context, results []PollResult) (PollWrite,
 		if err := appendEvents(ctx, tx, events); err != nil {
 			return err
 		}
-		return finishPolls(ctx, tx, results, failures)
+		return finishPolls(ctx, tx, results, failures, applied)
 	})
 	return w, err
 }
@@ -146,20 +146,21 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 	}
 	n := len(changes)
 	ids, prev, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	at := make([]*time.Time, n)
+	at, next := make([]*time.Time, n), make([]*time.Time, n)
 	for i, r := range changes {
 		t := changedAt(r)
-		ids[i], prev[i], states[i], statuses[i], closed[i], at[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t
+		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE shipments s SET state = u.state, state_changed_at = u.at,
-			channel_status = u.status, poll_failures = 0,
+			channel_status = u.status, poll_failures = 0, next_poll_at = u.next,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN ('none', 'reminded', 'print_due') THEN u.closed ELSE s.stage END
-		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
-			AS u(id, prev, state, at, status, closed)
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
+			AS u(id, prev, state, at, status, closed, next)
 		WHERE s.id = u.id AND s.state = u.prev
 		RETURNING s.id`,
-		pq.Array(ids), pq.Array(prev), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed))
+		pq.Array(ids), pq.Array(prev), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed),
+		pq.Array(timesOrNull(next)))
 	if err != nil {
 		return nil, fmt.Errorf("apply state changes: %w", err)
 	}
@@ -193,18 +194,25 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 	return nil
 }
 
-// finishPolls sets every polled shipment's next poll and its failure count:
-// one more for those whose answer was unusable, zero for the rest.
-func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures []*PollResult) error {
+// finishPolls sets the next poll and the failure count (one more for an
+// unusable answer, zero otherwise) of every polled shipment that
+// applyChanges did not already update.
+func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures []*PollResult, done map[string]bool) error {
 	failed := make(map[string]bool, len(failures))
 	for _, r := range failures {
 		failed[r.ID] = true
 	}
-	ids := make([]string, len(results))
-	next := make([]*time.Time, len(results))
-	fail := make([]bool, len(results))
+	var ids []string
+	var next []*time.Time
+	var fail []bool
 	for i := range results {
-		ids[i], next[i], fail[i] = results[i].ID, results[i].NextPollAt, failed[results[i].ID]
+		if done[results[i].ID] {
+			continue
+		}
+		ids, next, fail = append(ids, results[i].ID), append(next, results[i].NextPollAt), append(fail, failed[results[i].ID])
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next,
 			poll_failures = CASE WHEN u.failed THEN s.poll_failures + 1 ELSE 0 END
