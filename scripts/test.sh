@@ -24,4 +24,11 @@ PGTEST_URL=$(scripts/pg.sh start "$tmp/pg")
 export PGTEST_URL
 echo "test database cluster: $tmp/pg"
 
+# A real SMTP server (mailpit, built once into .data/tools) and a real
+# headless Chromium (Debian's package) for the reminder and browser tests.
+MAILPIT_BIN=$(scripts/mailpit.sh)
+CHROMIUM_BIN=$(scripts/chromium.sh)
+export MAILPIT_BIN CHROMIUM_BIN
+echo "test SMTP server: $MAILPIT_BIN; browser: $CHROMIUM_BIN"
+
 go test -race -count=1 -timeout 20m "${@:-./...}"

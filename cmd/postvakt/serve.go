@@ -16,7 +16,10 @@ import (
 
 	"postvakt/internal/channel/setup"
 	"postvakt/internal/config"
+	"postvakt/internal/escalate"
+	"postvakt/internal/policy"
 	"postvakt/internal/poll"
+	"postvakt/internal/printing"
 	"postvakt/internal/store"
 	"postvakt/internal/web"
 )
@@ -31,7 +34,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := loadPolicies(cfg.Policies); err != nil {
+	set, err := loadPolicies(cfg.Policies)
+	if err != nil {
 		return err
 	}
 	st, err := openStore(ctx, cfg)
@@ -45,8 +49,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	var printer *printing.Service
+	if cfg.PrintURL != "" {
+		if printer, err = newPrintService(st, log, set, 50); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
+	}
 	jobs := cron.New()
 	if err := scheduleJobs(ctx, jobs, cfg, st, log, reg); err != nil {
+		return err
+	}
+	if err := scheduleEscalation(ctx, jobs, cfg, st, set, printer, log); err != nil {
 		return err
 	}
 	jobs.Start()
@@ -58,7 +73,11 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(st, log, nil))
+	opts := []web.Option{web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays)}
+	if printer != nil {
+		opts = append(opts, web.WithPrintApprovals(printer))
+	}
+	mux.Handle("/", web.New(st, log, nil, opts...))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -102,4 +121,67 @@ func scheduleJobs(ctx context.Context, jobs *cron.Cron, cfg config.Config, st *s
 		log.Info("polling scheduled", "channel", ch.Name(), "schedule", cfg.PollSchedule)
 	}
 	return nil
+}
+
+// scheduleEscalation adds the jobs that must run once cluster-wide: the
+// escalation run (reminders, print due), the print outbox and status poll,
+// the list rollups, follow-up creation, and the nightly retention purge.
+func scheduleEscalation(ctx context.Context, jobs *cron.Cron, cfg config.Config, st *store.Store, set *policy.Set, printer *printing.Service, log *slog.Logger) error {
+	esc, err := buildEscalator(st, set, log, false)
+	if err != nil {
+		return err
+	}
+	if printer != nil {
+		esc.Printer = printer
+	}
+	once := func(name string, fn func(ctx context.Context) error) func() {
+		return func() {
+			if _, err := st.TryExclusive(ctx, name, fn); err != nil && !errors.Is(err, escalate.ErrBusy) {
+				log.Error("scheduled job failed", "job", name, "err", err)
+			}
+		}
+	}
+	add := func(spec, name string, fn func(ctx context.Context) error) error {
+		if _, err := jobs.AddFunc(spec, once(name, fn)); err != nil {
+			return fmt.Errorf("schedule %s with %q: %w", name, spec, err)
+		}
+		return nil
+	}
+	if err := add(cfg.EscalateSchedule, "escalate", func(ctx context.Context) error {
+		sum, err := esc.Run(ctx, time.Now())
+		if err == nil {
+			log.Info("escalation run", "summary", sum.String())
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if printer != nil {
+		if err := add("@every 1m", "print", func(ctx context.Context) error {
+			_, err := printer.RunOnce(ctx, time.Now())
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	if err := add("@every 1m", "list-rollups", st.RefreshListSummaries); err != nil {
+		return err
+	}
+	if err := add("@hourly", "follow-ups", func(ctx context.Context) error {
+		now := time.Now()
+		_, err := st.OpenFollowUps(ctx, now.AddDate(0, 0, -cfg.FollowUpUnread), now.AddDate(0, 0, cfg.FollowUpDays))
+		return err
+	}); err != nil {
+		return err
+	}
+	return add("30 2 * * *", "retention", func(ctx context.Context) error {
+		now := time.Now()
+		p, err := st.PurgeBefore(ctx, now.AddDate(-cfg.RetentionYears, 0, 0), "system:retention")
+		if err != nil {
+			return err
+		}
+		log.Info("retention purge", "purged", fmt.Sprintf("%+v", p))
+		_, err = st.PurgeSessions(ctx, now)
+		return err
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -17,7 +18,13 @@ type Config struct {
 	LogFormat   string // POSTVAKT_LOG_FORMAT: text or json
 	Policies    string // POSTVAKT_POLICIES: the policy folder
 
-	PollSchedule string // POSTVAKT_POLL_SCHEDULE: cron spec of the poll cycle
+	PollSchedule     string // POSTVAKT_POLL_SCHEDULE: cron spec of the poll cycle
+	EscalateSchedule string // POSTVAKT_ESCALATE_SCHEDULE: cron spec of the escalation run
+	PrintURL         string // POSTVAKT_PRINT_URL: print provider; empty = no print fallback
+	SecureCookies    bool   // POSTVAKT_SECURE_COOKIES
+	RetentionYears   int    // POSTVAKT_RETENTION_YEARS
+	FollowUpDays     int    // POSTVAKT_FOLLOWUP_DAYS
+	FollowUpUnread   int    // POSTVAKT_FOLLOWUP_UNREAD_DAYS
 
 	SvarUt       SvarUt
 	Altinn       Altinn
@@ -79,6 +86,19 @@ var Vars = []Var{
 	{"POSTVAKT_MASKINPORTEN_CLIENT_ID", "", "Maskinporten client id"},
 	{"POSTVAKT_MASKINPORTEN_KEY_FILE", "", "PEM RSA private key that signs the JWT grant"},
 	{"POSTVAKT_MASKINPORTEN_AUDIENCE", "", "grant audience; default scheme://host/ of the token URL"},
+	{"POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "cron spec of the escalation run (reminders, print due)"},
+	{"POSTVAKT_SMTP_ADDR", "", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"},
+	{"POSTVAKT_SMTP_FROM", "", "sender address of reminders, e.g. postvakt@bergen.kommune.no"},
+	{"POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"},
+	{"POSTVAKT_SMTP_PASSWORD", "", "SMTP password for AUTH PLAIN (optional)"},
+	{"POSTVAKT_REGISTER_URL", "", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"},
+	{"POSTVAKT_PRINT_URL", "", "print provider base; unset = no print fallback"},
+	{"POSTVAKT_PRINT_API_KEY", "", "print provider bearer key (optional)"},
+	{"POSTVAKT_REGISTER_CACHE_TTL", "24h", "how long a register answer is reused"},
+	{"POSTVAKT_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind TLS)"},
+	{"POSTVAKT_RETENTION_YEARS", "5", "events and audit entries older than this are purged nightly"},
+	{"POSTVAKT_FOLLOWUP_DAYS", "10", "days a sending unit has to record a follow-up decision"},
+	{"POSTVAKT_FOLLOWUP_UNREAD_DAYS", "30", "days unread after which a shipment needs a follow-up"},
 }
 
 // FromEnv reads the configuration from the environment, with defaults.
@@ -113,7 +133,13 @@ func From(lookup func(string) (string, bool)) Config {
 		LogFormat:   env("POSTVAKT_LOG_FORMAT", "text"),
 		Policies:    env("POSTVAKT_POLICIES", "policies/"),
 
-		PollSchedule: env("POSTVAKT_POLL_SCHEDULE", "@every 1m"),
+		PollSchedule:     env("POSTVAKT_POLL_SCHEDULE", "@every 1m"),
+		EscalateSchedule: env("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *"),
+		PrintURL:         env("POSTVAKT_PRINT_URL", ""),
+		SecureCookies:    env("POSTVAKT_SECURE_COOKIES", "false") == "true",
+		RetentionYears:   atoi(env("POSTVAKT_RETENTION_YEARS", ""), 5),
+		FollowUpDays:     atoi(env("POSTVAKT_FOLLOWUP_DAYS", ""), 10),
+		FollowUpUnread:   atoi(env("POSTVAKT_FOLLOWUP_UNREAD_DAYS", ""), 30),
 		SvarUt: SvarUt{
 			URL:                env("POSTVAKT_SVARUT_URL", ""),
 			API:                env("POSTVAKT_SVARUT_API", "v2"),
@@ -159,4 +185,13 @@ func (c Config) Logger() (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("POSTVAKT_LOG_FORMAT: %q is not text or json", c.LogFormat)
+}
+
+// atoi reads a positive whole number, or def when s is empty or not one.
+func atoi(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return def
+	}
+	return n
 }

@@ -4,41 +4,80 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/store"
 )
 
 type principalKey struct{}
 
-// principal returns the token the request was authenticated with.
-func principal(ctx context.Context) *store.Token {
-	t, _ := ctx.Value(principalKey{}).(*store.Token)
-	return t
+// request is who a request acts as and how it was authenticated.
+type request struct {
+	*auth.Principal
+	csrf        string // the session's CSRF token; empty for a bearer token
+	sessionHash []byte
 }
 
-// scopeOf is what a token may see: a compliance or unit token only its own
-// sender organisation (and unit).
-func scopeOf(t *store.Token) store.Scope {
-	if t.Role == "unit" {
-		return store.Scope{SenderOrg: t.SenderOrg, SenderUnit: t.Unit}
+// principal returns who the request acts as.
+func principal(ctx context.Context) *auth.Principal {
+	if rq := current(ctx); rq != nil {
+		return rq.Principal
 	}
-	return store.Scope{SenderOrg: t.SenderOrg}
+	return nil
 }
 
-// auth requires a valid bearer token whose role is one of roles (any role
-// when roles is empty): 401 without one, 403 outside the roles.
-func (s *Server) auth(next http.HandlerFunc, roles ...string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
+func current(ctx context.Context) *request {
+	rq, _ := ctx.Value(principalKey{}).(*request)
+	return rq
+}
+
+// sessionCookie names the session cookie.
+const sessionCookie = "pv_session"
+
+// errNoCredentials means the request carried neither a token nor a session.
+var errNoCredentials = errors.New("no credentials")
+
+// identify finds who the request acts as: a bearer token if one is given,
+// else a session cookie.
+func (s *Server) identify(r *http.Request) (*request, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
 		secret, ok := strings.CutPrefix(h, "Bearer ")
+		secret = strings.TrimSpace(secret)
 		if !ok || secret == "" {
+			return nil, errNoCredentials
+		}
+		tok, err := s.store.TokenBySecret(r.Context(), secret)
+		if err != nil {
+			return nil, err
+		}
+		return &request{Principal: auth.FromToken(tok)}, nil
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, errNoCredentials
+	}
+	hash := auth.HashSecret(c.Value)
+	se, err := s.store.SessionByHash(r.Context(), hash, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &request{Principal: auth.FromUser(&se.User), csrf: se.CSRF, sessionHash: hash}, nil
+}
+
+// api authenticates an API request by bearer token: 401 without a valid
+// one, 403 (logged and audited) when the role lacks perm (any role when perm
+// is empty).
+func (s *Server) api(next http.HandlerFunc, perm auth.Permission) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="postvakt"`)
 			writeError(w, http.StatusUnauthorized, "a bearer token is required")
 			return
 		}
-		tok, err := s.store.TokenBySecret(r.Context(), strings.TrimSpace(secret))
-		if errors.Is(err, store.ErrNotFound) {
+		rq, err := s.identify(r)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errNoCredentials) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="postvakt", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "unknown or revoked token")
 			return
@@ -47,20 +86,82 @@ func (s *Server) auth(next http.HandlerFunc, roles ...string) http.Handler {
 			s.internalError(w, "authenticate", err)
 			return
 		}
-		if len(roles) > 0 && !contains(roles, tok.Role) {
-			s.log.Warn("forbidden", "token", tok.Name, "role", tok.Role, "method", r.Method, "path", r.URL.Path)
-			writeError(w, http.StatusForbidden, "role "+tok.Role+" may not do this")
+		ctx := context.WithValue(r.Context(), principalKey{}, rq)
+		if perm != "" && !rq.Can(perm) {
+			s.forbidden(ctx, r, "role "+rq.Role+" may not do this")
+			writeError(w, http.StatusForbidden, "role "+rq.Role+" may not do this")
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, tok)))
+		next(w, r.WithContext(ctx))
 	})
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+// ui authenticates a UI request by session cookie (or bearer token, for
+// scripts fetching exports): without one, a GET is sent to the login page
+// and anything else gets 401. A POST from a session must carry the session's
+// CSRF token. A role without perm gets 403, logged and audited.
+func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq, err := s.identify(r)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errNoCredentials) {
+			if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			http.Error(w, "log in first", http.StatusUnauthorized)
+			return
 		}
+		if err != nil {
+			s.internalError(w, "authenticate", err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), principalKey{}, rq)
+		r = r.WithContext(ctx)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash != nil {
+			if !auth.Equal(r.PostFormValue("csrf"), rq.csrf) {
+				s.forbidden(ctx, r, "missing or wrong CSRF token")
+				s.renderError(w, r, http.StatusForbidden, "The form has expired or did not come from postvakt. Go back, reload the page and try again.")
+				return
+			}
+		}
+		if perm != "" && !rq.Can(perm) {
+			s.forbidden(ctx, r, "role "+rq.Role+" lacks "+string(perm))
+			s.renderError(w, r, http.StatusForbidden, "Your role ("+rq.Role+") may not see this page.")
+			return
+		}
+		next(w, r)
+	})
+}
+
+// forbidden logs and audits a refused request.
+func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {
+	p := principal(ctx)
+	s.log.Warn("forbidden", "actor", p.Actor(), "role", p.Role, "method", r.Method, "path", r.URL.Path, "why", why)
+	s.audit(ctx, "forbidden", r.Method+" "+r.URL.Path, why)
+}
+
+// audit writes an audit entry for the request's principal. A failure is
+// logged: the page has been computed, but the log must show the gap.
+func (s *Server) audit(ctx context.Context, action, object, detail string) {
+	p := principal(ctx)
+	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now()}
+	if p != nil {
+		e.Actor, e.Role, e.SenderOrg = p.Actor(), p.Role, p.SenderOrg
 	}
-	return false
+	if err := s.store.Audit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("audit log write failed", "action", action, "err", err)
+	}
+}
+
+// mustAudit writes an audit entry before personal data is shown; when it
+// cannot be written the data is not shown.
+func (s *Server) mustAudit(w http.ResponseWriter, r *http.Request, action, object, detail string) bool {
+	p := principal(r.Context())
+	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(),
+		Actor: p.Actor(), Role: p.Role, SenderOrg: p.SenderOrg}
+	if err := s.store.Audit(r.Context(), e); err != nil {
+		s.internalError(w, "write audit entry", err)
+		return false
+	}
+	return true
 }

@@ -1,5 +1,7 @@
-// Package web is postvakt's HTTP face: the JSON API under /api/v1 and the
-// health check. It reads and writes only through the store.
+// Package web is postvakt's HTTP face: the JSON API under /api/v1, the
+// server-rendered compliance UI (html/template, embedded), exports and the
+// health check. It reads and writes only through the store; every view of
+// personal data is written to the audit log.
 package web
 
 import (
@@ -10,42 +12,153 @@ import (
 	"net/http"
 	"time"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
-// Store is what the web layer needs from storage.
-type Store interface {
+// ShipmentStore registers and reads shipments.
+type ShipmentStore interface {
 	Ping(ctx context.Context) error
-	TokenBySecret(ctx context.Context, secret string) (*store.Token, error)
 	Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]store.Shipment, int, error)
 	Shipment(ctx context.Context, id string, scope store.Scope) (*store.Shipment, error)
 	Shipments(ctx context.Context, f store.Filter) (*store.Page, error)
 }
 
-// Server serves the API.
-type Server struct {
-	store Store
-	log   *slog.Logger
-	now   func() time.Time
-	mux   *http.ServeMux
+// AccessStore looks up who a request acts as.
+type AccessStore interface {
+	TokenBySecret(ctx context.Context, secret string) (*store.Token, error)
+	UserByName(ctx context.Context, name string) (*store.User, error)
+	CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, expires time.Time) error
+	SessionByHash(ctx context.Context, hash []byte, now time.Time) (*store.Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
 }
 
-// New returns a server over st. now is the clock used to validate sent
-// times; nil means time.Now.
-func New(st Store, log *slog.Logger, now func() time.Time) *Server {
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	Audit(ctx context.Context, e store.AuditEntry) error
+	AuditEntries(ctx context.Context, senderOrg string, limit int) ([]store.AuditEntry, error)
+}
+
+// ListStore serves the compliance lists.
+type ListStore interface {
+	ListShipments(ctx context.Context, f store.ListFilter) (*store.ListPage, error)
+	EachShipment(ctx context.Context, f store.ListFilter, fn func(*store.ListRow) error) error
+	Summarise(ctx context.Context, f store.ListFilter, by store.GroupBy, offset, limit int) (*store.ListSummary, error)
+	PrintBatches(ctx context.Context, scope store.Scope) ([]store.PrintBatch, error)
+	ManualQueue(ctx context.Context, scope store.Scope, limit int) ([]store.ManualItem, error)
+}
+
+// FollowUpStore keeps the sending units' follow-up decisions.
+type FollowUpStore interface {
+	FollowUp(ctx context.Context, shipmentID string, scope store.Scope) (*store.FollowUp, error)
+	FollowUps(ctx context.Context, scope store.Scope, all bool, limit int) ([]store.FollowUp, error)
+	RecordFollowUp(ctx context.Context, d store.FollowUpDecision) error
+}
+
+// Store is everything the web layer needs from storage.
+type Store interface {
+	ShipmentStore
+	AccessStore
+	AuditStore
+	ListStore
+	FollowUpStore
+}
+
+// PrintApprovals releases or rejects a held print batch. It belongs to the
+// print fallback (internal/printing), which knows what a release sets in
+// motion (orders into the outbox); the UI only asks. Without one the print
+// page lists the batches but offers no buttons.
+type PrintApprovals interface {
+	ReleaseBatch(ctx context.Context, id int64, actor string, now time.Time) error
+	RejectBatch(ctx context.Context, id int64, actor string, now time.Time) error
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithSecureCookies marks the session cookie Secure even when the request
+// did not arrive over TLS (postvakt behind a TLS-terminating proxy).
+func WithSecureCookies(on bool) Option { return func(s *Server) { s.secureCookies = on } }
+
+// WithPrintApprovals lets compliance officers release and reject print
+// batches from the UI.
+func WithPrintApprovals(p PrintApprovals) Option { return func(s *Server) { s.print = p } }
+
+// WithFollowUpDays sets the deadline given to a follow-up that is first
+// recorded from the UI (default 10 days).
+func WithFollowUpDays(days int) Option { return func(s *Server) { s.followUpDays = days } }
+
+// WithSessionTTL sets how long a login lasts (default 8 hours).
+func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
+
+// Server serves the API and the UI.
+type Server struct {
+	store         Store
+	log           *slog.Logger
+	now           func() time.Time
+	mux           *http.ServeMux
+	pages         pages
+	print         PrintApprovals
+	secureCookies bool
+	followUpDays  int
+	sessionTTL    time.Duration
+}
+
+// New returns a server over st. now is the clock (validating sent times,
+// ages, session expiry); nil means time.Now.
+func New(st Store, log *slog.Logger, now func() time.Time, opts ...Option) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{store: st, log: log, now: now, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", s.health)
-	s.mux.Handle("POST /api/v1/shipments", s.auth(s.register, "admin", "compliance", "unit"))
-	s.mux.Handle("GET /api/v1/shipments", s.auth(s.listShipments, "admin", "compliance", "unit"))
-	s.mux.Handle("GET /api/v1/shipments/{id}", s.auth(s.getShipment, "admin", "compliance", "unit"))
-	s.mux.Handle("/api/", s.auth(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such API endpoint")
-	}))
+	s := &Server{store: st, log: log, now: now, mux: http.NewServeMux(), pages: loadPages(),
+		followUpDays: 10, sessionTTL: 8 * time.Hour}
+	for _, o := range opts {
+		o(s)
+	}
+	s.routes()
 	return s
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.health)
+
+	m.Handle("POST /api/v1/shipments", s.api(s.register, auth.ViewShipments))
+	m.Handle("GET /api/v1/shipments", s.api(s.listShipments, auth.ViewShipments))
+	m.Handle("GET /api/v1/shipments/{id}", s.api(s.getShipment, auth.ViewShipments))
+	m.Handle("GET /api/v1/audit", s.api(s.apiAudit, auth.ViewAudit))
+	m.Handle("GET /api/v1/summary", s.api(s.apiSummary, auth.ViewShipments))
+	m.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API endpoint")
+	}, ""))
+
+	m.Handle("GET /static/", http.FileServerFS(staticFS))
+	m.HandleFunc("GET /login", s.loginPage)
+	m.HandleFunc("POST /login", s.login)
+	m.Handle("POST /logout", s.ui(s.logout, ""))
+	m.Handle("GET /{$}", s.ui(s.home, ""))
+	m.Handle("GET /unopened", s.ui(s.summaryPage(store.ByRecipient), auth.ViewShipments))
+	m.Handle("GET /units", s.ui(s.summaryPage(store.ByUnit), auth.ViewShipments))
+	m.Handle("GET /list", s.ui(s.listPage, auth.ViewShipments))
+	m.Handle("GET /search", s.ui(s.searchPage, auth.ViewShipments))
+	m.Handle("GET /export", s.ui(s.export, auth.ViewShipments))
+	m.Handle("GET /shipments/{id}", s.ui(s.evidencePage, auth.ViewShipments))
+	m.Handle("GET /shipments/{id}/evidence.json", s.ui(s.evidenceJSON, auth.ViewShipments))
+	m.Handle("POST /shipments/{id}/followup", s.ui(s.recordFollowUp, auth.RecordFollowUp))
+	m.Handle("GET /followups", s.ui(s.followUpsPage, auth.ViewShipments))
+	m.Handle("GET /print", s.ui(s.printPage, auth.ApprovePrint))
+	m.Handle("POST /print/{id}/{action}", s.ui(s.printDecision, auth.ApprovePrint))
+	m.Handle("GET /manual", s.ui(s.manualPage, auth.ViewShipments))
+	m.Handle("GET /audit", s.ui(s.auditPage, auth.ViewAudit))
+	m.Handle("GET /ops", s.ui(s.opsPage, auth.ViewOperations))
+}
+
+// Protect wraps h so that only principals (session or bearer token) whose
+// role grants perm reach it: for handlers served beside this server, such
+// as /metrics (auth.ViewOperations).
+func (s *Server) Protect(h http.Handler, perm auth.Permission) http.Handler {
+	return s.api(h.ServeHTTP, perm)
 }
 
 // ServeHTTP logs every request (method, path, status, duration; never the
@@ -53,6 +166,11 @@ func New(st Store, log *slog.Logger, now func() time.Time) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	h := rec.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
 	s.mux.ServeHTTP(rec, r)
 	s.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 		"duration_ms", time.Since(start).Milliseconds())
@@ -67,6 +185,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -63,7 +63,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	scope := scopeOf(tok)
+	scope := tok.Scope()
 	items := make([]model.NewShipment, 0, len(raws))
 	var problems []itemError
 	for i, raw := range raws {
@@ -80,16 +80,16 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		items = append(items, ns)
 	}
 	if len(problems) > 0 {
-		s.log.Info("registration refused", "token", tok.Name, "items", len(raws), "problems", len(problems))
+		s.log.Info("registration refused", "actor", tok.Actor(), "items", len(raws), "problems", len(problems))
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": problems})
 		return
 	}
-	stored, created, err := s.store.Register(r.Context(), items, store.SourceAPI, "token:"+tok.Name)
+	stored, created, err := s.store.Register(r.Context(), items, store.SourceAPI, tok.Actor())
 	if err != nil {
 		s.internalError(w, "register shipments", err)
 		return
 	}
-	s.log.Info("shipments registered", "token", tok.Name, "items", len(items), "new", created)
+	s.log.Info("shipments registered", "actor", tok.Actor(), "items", len(items), "new", created)
 	status := http.StatusCreated
 	if created == 0 {
 		status = http.StatusOK
@@ -173,14 +173,19 @@ func jsonField(err error) string {
 }
 
 func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
-	tok := principal(r.Context())
-	sh, err := s.store.Shipment(r.Context(), r.PathValue("id"), scopeOf(tok))
-	if errors.Is(err, store.ErrNotFound) {
+	sh, err := s.shipmentFor(r, r.PathValue("id"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such shipment")
 		return
-	}
-	if err != nil {
+	case errors.Is(err, errOutOfScope):
+		writeError(w, http.StatusForbidden, "the shipment belongs to another organisation or sending unit")
+		return
+	case err != nil:
 		s.internalError(w, "get shipment", err)
+		return
+	}
+	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
 		return
 	}
 	writeJSON(w, http.StatusOK, sh)
@@ -190,7 +195,7 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	tok := principal(r.Context())
 	q := r.URL.Query()
 	f := store.Filter{
-		Scope: scopeOf(tok), State: q.Get("state"), Recipient: q.Get("recipient"),
+		Scope: tok.Scope(), State: q.Get("state"), Recipient: q.Get("recipient"),
 		SenderUnit: q.Get("sender_unit"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
 	}
 	if f.State != "" && !model.State(f.State).Valid() {
@@ -205,6 +210,9 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
+	if !s.mustAudit(w, r, "view_list", describeAPI(f), "api") {
+		return
+	}
 	page, err := s.store.Shipments(r.Context(), f)
 	if errors.Is(err, store.ErrBadCursor) {
 		writeError(w, http.StatusBadRequest, "invalid cursor")
@@ -215,4 +223,25 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// describeAPI names an API list request for the audit log; a person id is
+// masked.
+func describeAPI(f store.Filter) string {
+	d := "shipments"
+	for _, kv := range [][2]string{{"org", f.SenderOrg}, {"unit", f.Scope.SenderUnit}, {"state", f.State},
+		{"recipient", maskAny(f.Recipient)}, {"sender_unit", f.SenderUnit}, {"channel", f.Channel}} {
+		if kv[1] != "" {
+			d += " " + kv[0] + "=" + kv[1]
+		}
+	}
+	return d
+}
+
+// maskAny masks an identifier unless it is an organisation number.
+func maskAny(id string) string {
+	if id == "" || model.CheckOrgNumber(id) == nil {
+		return id
+	}
+	return model.MaskPersonID(id)
 }

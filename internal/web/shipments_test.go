@@ -26,7 +26,10 @@ type env struct {
 
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
+
+// newEnvWith starts a server with options over a fresh database.
+func newEnvWith(t *testing.T, opts ...web.Option) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
 	if err != nil {
@@ -35,7 +38,7 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
-	srv := httptest.NewServer(web.New(st, log, func() time.Time { return now }))
+	srv := httptest.NewServer(web.New(st, log, func() time.Time { return now }, opts...))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, st: st, log: &logBuf}
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"postvakt/internal/config"
+	"postvakt/internal/remind"
+)
+
+func runContacts(ctx context.Context, cfg config.Config, args []string) error {
+	if len(args) == 0 || args[0] != "import" {
+		return usageError{"usage: postvakt contacts import FILE.csv (header orgnr,email; - for standard input)"}
+	}
+	fs := newFlags("contacts import")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"usage: postvakt contacts import FILE.csv (header orgnr,email; - for standard input)"}
+	}
+	name := fs.Arg(0)
+	var in io.Reader = os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", name, err)
+		}
+		defer f.Close()
+		in = f
+	}
+	contacts, err := remind.ParseContacts(in)
+	var inv *remind.InvalidContactsError
+	if errors.As(err, &inv) {
+		for _, p := range inv.Problems {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", name, p.Error())
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("import contacts from %s: %w", name, err)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	orgs, err := st.ReplaceContacts(ctx, contacts, "import")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("imported %d address(es) for %d organisation(s); each organisation in the file now has exactly the addresses listed\n",
+		len(contacts), orgs)
+	return nil
+}

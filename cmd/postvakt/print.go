@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"postvakt/internal/config"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/policy"
+	"postvakt/internal/printing"
+	"postvakt/internal/store"
+)
+
+const printCmdUsage = "usage: postvakt print list [--json] | approve BATCH [--by NAME] | reject BATCH [--by NAME] | drain [--once [--now TIME]] [--every D] [--batch N]"
+
+func runPrint(ctx context.Context, cfg config.Config, args []string) error {
+	if len(args) == 0 {
+		return usageError{printCmdUsage}
+	}
+	switch args[0] {
+	case "list":
+		return runPrintList(ctx, cfg, args[1:])
+	case "approve", "reject":
+		return runPrintDecide(ctx, cfg, args[0], args[1:])
+	case "drain":
+		return runPrintDrain(ctx, cfg, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown print command %q (list, approve, reject, drain)", args[0])}
+}
+
+func runPrintList(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("print list")
+	asJSON := fs.Bool("json", false, `print {"orders":[…],"manual":[…],"batches":[…]} as JSON`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"usage: postvakt print list [--json]"}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l, err := st.PrintList(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(l)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "BATCH\tSTATE\tPOLICY\tPRINTS\tCREATED\tDECIDED BY\n")
+	for _, b := range l.Batches {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", b.ID, b.State, b.Policy, b.Count, b.CreatedAt.Format(time.RFC3339), b.DecidedBy)
+	}
+	fmt.Fprintf(tw, "\nMANUAL HANDLING\tREASON\tDETAIL\n")
+	for _, m := range l.Manual {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", m.ShipmentID, m.Reason, m.Detail)
+	}
+	fmt.Fprintf(tw, "\nPRINT ORDER FOR\tSTATE\tORDER\tPOLICY\n")
+	for _, o := range l.Orders {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", o.ShipmentID, o.State, o.OrderID, o.Policy)
+	}
+	return tw.Flush()
+}
+
+func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []string) error {
+	fs := newFlags("print " + verb)
+	by := fs.String("by", printActor(), "who decides (recorded in the evidence log)")
+	pos, err := printArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{fmt.Sprintf("usage: postvakt print %s BATCH [--by NAME]", verb)}
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		return usageError{fmt.Sprintf("BATCH must be a batch number (see postvakt print list), not %q", pos[0])}
+	}
+	if strings.TrimSpace(*by) == "" {
+		return usageError{"--by must name who decides"}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := printing.New(st, printing.Options{Logger: slog.New(slog.DiscardHandler)})
+	decide, did := svc.Approve, "released: %d print order(s) queued for sending\n"
+	if verb == "reject" {
+		decide, did = svc.Reject, "rejected: %d print order(s) will not be sent\n"
+	}
+	n, err := decide(ctx, id, *by, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no print batch %d", id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("batch %d "+did, id, n)
+	return nil
+}
+
+func runPrintDrain(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("print drain")
+	once := fs.Bool("once", false, "send the outbox and poll order statuses once, then exit")
+	every := fs.Duration("every", time.Minute, "without --once: how often to run")
+	at := fs.String("now", "", "with --once: act as of this RFC 3339 time instead of the clock (tests, simulations)")
+	batch := fs.Int("batch", 50, "rows claimed at a time")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || (*at != "" && !*once) || *every <= 0 || *batch <= 0 {
+		return usageError{"usage: postvakt print drain [--once [--now TIME]] [--every D] [--batch N]"}
+	}
+	now := time.Now
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return usageError{"--now must be an RFC 3339 time: " + err.Error()}
+		}
+		now = func() time.Time { return t }
+	}
+	log, err := cfg.Logger()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	set, err := loadPolicies(cfg.Policies)
+	if err != nil {
+		return err
+	}
+	svc, err := newPrintService(st, log, set, *batch)
+	if err != nil {
+		return err
+	}
+	for {
+		sum, err := svc.RunOnce(ctx, now())
+		if *once {
+			if err == nil {
+				fmt.Println(sum.String())
+			}
+			return err
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("print run failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(*every):
+		}
+	}
+}
+
+// newPrintService builds the print fallback from the environment:
+// POSTVAKT_REGISTER_URL, POSTVAKT_PRINT_URL, POSTVAKT_PRINT_API_KEY,
+// POSTVAKT_REGISTER_CACHE_TTL and the test-only POSTVAKT_TEST_CRASH_AT.
+// set (may be nil) lets Drain order print-due shipments whose hand-off from
+// the escalation run was lost.
+func newPrintService(st *store.Store, log *slog.Logger, set *policy.Set, batch int) (*printing.Service, error) {
+	regURL := strings.TrimRight(os.Getenv("POSTVAKT_REGISTER_URL"), "/")
+	printURL := strings.TrimRight(os.Getenv("POSTVAKT_PRINT_URL"), "/")
+	if regURL == "" || printURL == "" {
+		return nil, errors.New("POSTVAKT_REGISTER_URL (e.g. https://data.brreg.no/enhetsregisteret/api) and POSTVAKT_PRINT_URL (the print provider) must be set")
+	}
+	key := os.Getenv("POSTVAKT_PRINT_API_KEY")
+	reg, err := httpclient.New(httpclient.Options{Name: "register", BaseURL: regURL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	prov, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: printURL, Logger: log, Secrets: []string{key}})
+	if err != nil {
+		return nil, err
+	}
+	opt := printing.Options{Register: reg, Provider: prov, ProviderAPIKey: key, BatchSize: batch, Logger: log}
+	if set != nil {
+		opt.Policies = set
+	}
+	if v := os.Getenv("POSTVAKT_REGISTER_CACHE_TTL"); v != "" {
+		if opt.CacheTTL, err = time.ParseDuration(v); err != nil || opt.CacheTTL <= 0 {
+			return nil, fmt.Errorf("POSTVAKT_REGISTER_CACHE_TTL: %q is not a positive duration (e.g. 24h)", v)
+		}
+	}
+	if opt.Crash, err = printCrashHook(os.Getenv("POSTVAKT_TEST_CRASH_AT")); err != nil {
+		return nil, err
+	}
+	return printing.New(st, opt), nil
+}
+
+// printCrashHook is for the crash test only. POSTVAKT_TEST_CRASH_AT=POINT[:N]
+// makes the process kill itself with SIGKILL (no cleanup, no deferred
+// commits) the N-th time (default the first) it reaches POINT, one of
+// printing.CrashAfterOutboxCommit and printing.CrashAfterProviderCall.
+// Never set it in production.
+func printCrashHook(spec string) (func(string), error) {
+	if spec == "" {
+		return nil, nil
+	}
+	point, count, _ := strings.Cut(spec, ":")
+	n := 1
+	if count != "" {
+		var err error
+		if n, err = strconv.Atoi(count); err != nil || n < 1 {
+			return nil, fmt.Errorf("POSTVAKT_TEST_CRASH_AT: %q: the count after ':' must be a whole number >= 1", spec)
+		}
+	}
+	if point != printing.CrashAfterOutboxCommit && point != printing.CrashAfterProviderCall {
+		return nil, fmt.Errorf("POSTVAKT_TEST_CRASH_AT: unknown point %q (%s, %s)", point, printing.CrashAfterOutboxCommit, printing.CrashAfterProviderCall)
+	}
+	reached := 0
+	return func(p string) {
+		if p != point {
+			return
+		}
+		if reached++; reached < n {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "POSTVAKT_TEST_CRASH_AT: killing myself at %s\n", p)
+		self, err := os.FindProcess(os.Getpid())
+		if err == nil {
+			_ = self.Kill()
+		}
+		time.Sleep(time.Hour) // SIGKILL to oneself lands before Kill returns; never go on
+	}, nil
+}
+
+// printArgs parses flags that may come before or after positional
+// arguments and returns the positional ones.
+func printArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}
+
+// printActor names the person running the command, for the evidence log.
+func printActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli"
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"postvakt/internal/config"
+	"postvakt/internal/report"
+	"postvakt/internal/store"
+)
+
+// runReport is `postvakt report unopened|problems|manual --format
+// csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS]
+// [-o FILE]`: the UI's lists, streamed to a file or standard output. The
+// export is written to the audit log like one from the UI.
+func runReport(ctx context.Context, cfg config.Config, args []string) error {
+	if len(args) == 0 {
+		return usageError{"usage: postvakt report unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE]"}
+	}
+	list := store.ListName(args[0])
+	switch list {
+	case store.ListUnopened, store.ListProblems, store.ListManual:
+	default:
+		return usageError{fmt.Sprintf("unknown report %q (unopened, problems or manual)", args[0])}
+	}
+	fs := newFlags("report " + args[0])
+	format := fs.String("format", "csv", "csv, xlsx or json")
+	out := fs.String("o", "-", "output file (- is standard output)")
+	minAge := fs.Int("min-age", 0, "only shipments sent at least this many days ago")
+	f := store.ListFilter{List: list}
+	fs.StringVar(&f.Recipient, "org", "", "only this receiving organisation (organisation number)")
+	fs.StringVar(&f.Unit, "unit", "", "only this sending unit")
+	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	fmtv, err := report.ParseFormat(*format)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if fmtv == report.XLSX && *out == "-" {
+		if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return usageError{"an XLSX file is binary: give -o FILE"}
+		}
+	}
+	now := time.Now()
+	if *minAge > 0 {
+		f.SentUntil = now.AddDate(0, 0, -*minAge)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Audit(ctx, store.AuditEntry{Actor: "cli:" + osUser(), SenderOrg: f.SenderOrg, Action: "export",
+		Object: string(list) + " org=" + f.Recipient + " unit=" + f.Unit, Detail: string(fmtv)}); err != nil {
+		return err
+	}
+	var w io.Writer = os.Stdout
+	var file *os.File
+	if *out != "-" {
+		if file, err = os.Create(*out); err != nil {
+			return fmt.Errorf("create %s: %w", *out, err)
+		}
+		defer file.Close()
+		w = file
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	n, err := report.Shipments(ctx, st, f, fmtv, bw, now)
+	if err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", *out, err)
+		}
+		fmt.Fprintf(os.Stderr, "%d shipments written to %s\n", n, *out)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package auth
+
+import (
+	"testing"
+
+	"postvakt/internal/store"
+)
+
+func TestAccessMatrix(t *testing.T) {
+	for _, tc := range []struct {
+		role string
+		perm Permission
+		ok   bool
+	}{
+		{RoleAdmin, ManageUsers, true},
+		{RoleAdmin, ViewShipments, true},
+		{RoleCompliance, ViewAudit, true},
+		{RoleCompliance, ApprovePrint, true},
+		{RoleCompliance, ManageUsers, false},
+		{RoleCompliance, ViewOperations, false},
+		{RoleUnit, ViewShipments, true},
+		{RoleUnit, RecordFollowUp, true},
+		{RoleUnit, ViewAudit, false},
+		{RoleUnit, ApprovePrint, false},
+		{RoleOperations, ViewOperations, true},
+		{RoleOperations, ViewShipments, false},
+		{"nobody", ViewShipments, false},
+	} {
+		p := &Principal{Role: tc.role}
+		if got := p.Can(tc.perm); got != tc.ok {
+			t.Errorf("%s can %s = %v, want %v", tc.role, tc.perm, got, tc.ok)
+		}
+	}
+	var nobody *Principal
+	if nobody.Can(ViewShipments) {
+		t.Error("nil principal may view shipments")
+	}
+}
+
+func TestScope(t *testing.T) {
+	for _, tc := range []struct {
+		p    Principal
+		want store.Scope
+	}{
+		{Principal{Role: RoleUnit, SenderOrg: "964338531", Unit: "NAV"}, store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}},
+		{Principal{Role: RoleCompliance, SenderOrg: "964338531", Unit: "ignored"}, store.Scope{SenderOrg: "964338531"}},
+		{Principal{Role: RoleAdmin}, store.Scope{}},
+	} {
+		if got := tc.p.Scope(); got != tc.want {
+			t.Errorf("%+v scope = %+v, want %+v", tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	if _, err := HashPassword("short"); err == nil {
+		t.Fatal("short password accepted")
+	}
+	pw := GeneratePassword()
+	if len(pw) != 20 {
+		t.Fatalf("generated password %q", pw)
+	}
+	h, err := HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, pw) || CheckPassword(h, pw+"x") {
+		t.Fatal("password check wrong")
+	}
+	if Equal("", "") || !Equal("abc", "abc") || Equal("abc", "abd") {
+		t.Fatal("Equal wrong")
+	}
+	if a, b := NewSecret(), NewSecret(); a == b || len(HashSecret(a)) != 32 {
+		t.Fatal("secrets not random or hash not SHA-256")
+	}
+}

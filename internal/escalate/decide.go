@@ -1,0 +1,98 @@
+// Package escalate decides each open shipment's next escalation step and
+// hands it on: due reminders, grouped per receiving organisation, to
+// internal/remind; shipments whose print fallback became due to a Printer
+// (*printing.Service fits; the default does nothing and leaves them in stage
+// print_due).
+//
+// The decision (Decide) is a pure function of a shipment's progress, its
+// policy and a clock. The run (Escalator.Run) is thin I/O around it: it
+// streams the open shipments from the store, records each new decision in
+// the shipment's evidence log, and delivers one reminder per organisation.
+package escalate
+
+import (
+	"fmt"
+	"time"
+
+	"postvakt/internal/policy"
+)
+
+// Facts is what a decision needs to know about one shipment's escalation.
+type Facts struct {
+	// Since is when the shipment started waiting: when it became available
+	// to the recipient, else when it was sent.
+	Since time.Time
+	// RemindersSent is how many reminders were sent already.
+	RemindersSent int
+	// LastReminder is when the last reminder was sent (zero if none).
+	LastReminder time.Time
+}
+
+// Decision is the step a shipment needs now, and why.
+type Decision struct {
+	// Step is the step due now: none, reminder n, or print.
+	Step policy.Step
+	// Policy is the name of the policy that decided.
+	Policy string
+	// Reason says why, for the evidence log and for people, e.g.
+	// "reminder 1 due: 2 business days unopened (policy taushetsbelagt)".
+	Reason string
+	// SendAt is the earliest moment the step may be carried out.
+	SendAt time.Time
+	// Wait is true for a due reminder outside the policy's send window
+	// (quiet hours): it is not sent now, it waits for SendAt.
+	Wait bool
+	// Unopened is how many whole business days the shipment has waited.
+	Unopened int
+	// NeedsApproval is true for a print step whose policy wants a
+	// compliance officer to release it.
+	NeedsApproval bool
+}
+
+// Due reports whether a step is due now (whether or not it must wait for
+// the send window).
+func (d Decision) Due() bool { return d.Step.Kind != policy.StepNone }
+
+// Decide computes the step a shipment needs at now under policy p, built on
+// policy.Plan: nothing, reminder n (possibly waiting for the send window),
+// or the print fallback. It is pure; the caller supplies the clock.
+func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
+	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
+	if err != nil {
+		return Decision{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)
+	}
+	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt}
+	d.Unopened = p.Calendar.BusinessDaysBetween(f.Since, now)
+	switch d.Step.Kind {
+	case policy.StepNone:
+		return d, nil
+	case policy.StepRemind:
+		d.Reason = fmt.Sprintf("%s due: %s unopened", d.Step, days(d.Unopened))
+		if f.RemindersSent > 0 && !f.LastReminder.IsZero() {
+			d.Reason += fmt.Sprintf(", %s since reminder %d", days(p.Calendar.BusinessDaysBetween(f.LastReminder, now)), f.RemindersSent)
+		}
+		d.Reason += fmt.Sprintf(" (policy %s)", p.Name)
+		if now.Before(d.SendAt) {
+			d.Wait = true
+			loc := time.UTC
+			if p.SendWindow != nil && p.SendWindow.Location != nil {
+				loc = p.SendWindow.Location
+			}
+			d.Reason += fmt.Sprintf("; outside the send window, waits until %s", d.SendAt.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+		}
+	case policy.StepPrint:
+		d.Reason = fmt.Sprintf("print due: %s unopened (policy %s)", days(d.Unopened), p.Name)
+		if p.Print.RequiresApproval {
+			d.NeedsApproval = true
+			d.Reason += "; needs a compliance officer's approval"
+		}
+	}
+	return d, nil
+}
+
+func days(n int) string {
+	if n == 1 {
+		return "1 business day"
+	}
+	return fmt.Sprintf("%d business days", n)
+}

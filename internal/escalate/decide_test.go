@@ -1,0 +1,125 @@
+package escalate
+
+import (
+	"testing"
+	"time"
+
+	"postvakt/internal/calendar"
+	"postvakt/internal/policy"
+)
+
+var oslo = func() *time.Location {
+	cal, err := calendar.Get("NO")
+	if err != nil {
+		panic(err)
+	}
+	return cal.Location()
+}()
+
+// at parses "2006-01-02 15:04" in Oslo.
+func at(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.ParseInLocation("2006-01-02 15:04", s, oslo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// shipped loads the policies in policies/.
+func shipped(t *testing.T) *policy.Set {
+	t.Helper()
+	set, problems := policy.LoadDir("../../policies")
+	if len(problems) > 0 {
+		t.Fatalf("shipped policies: %v", problems)
+	}
+	return set
+}
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	set := shipped(t)
+	get := func(name string) *policy.Policy {
+		p, ok := set.Get(name)
+		if !ok {
+			t.Fatalf("no policy %s", name)
+		}
+		return p
+	}
+	cal, _ := calendar.Get("NO")
+	anyTime := &policy.Policy{Name: "anytime", Calendar: cal,
+		Reminders: policy.Reminders{FirstAfter: 1, RepeatEvery: 1, Max: 3}, Print: policy.Print{Enabled: false}}
+
+	// 2026: Maundy Thursday 2 April, Good Friday 3 April, Easter Monday 6
+	// April. 2027: 17 May is both Constitution Day and Whit Monday.
+	easter := "2026-04-01 10:00" // Wednesday before Easter
+	tests := []struct {
+		name     string
+		p        *policy.Policy
+		since    string
+		sent     int
+		last     string
+		now      string
+		step     string // "none", "reminder 1", "print"
+		wait     bool
+		reason   string
+		unopened int
+	}{
+		{"easter: one business day after 5 days", get("taushetsbelagt"), easter, 0, "", "2026-04-07 10:00", "none", false, "", 1},
+		{"easter: holidays are not business days", get("taushetsbelagt"), easter, 0, "", "2026-04-06 12:00", "none", false, "", 0},
+		{"easter: not due before the hour", get("taushetsbelagt"), easter, 0, "", "2026-04-08 09:59", "none", false, "", 1},
+		{"easter: reminder 1 on the second business day", get("taushetsbelagt"), easter, 0, "", "2026-04-08 10:00", "reminder 1", false,
+			"reminder 1 due: 2 business days unopened (policy taushetsbelagt)", 2},
+		{"quiet hours: due after 16:00 waits for 08:00 next business day", get("taushetsbelagt"), easter, 0, "", "2026-04-08 17:00", "reminder 1", true,
+			"reminder 1 due: 2 business days unopened (policy taushetsbelagt); outside the send window, waits until Thu 2026-04-09 08:00 CEST", 2},
+		{"quiet hours: Friday evening waits for Monday", get("taushetsbelagt"), "2026-04-14 15:00", 0, "", "2026-04-17 16:00", "reminder 1", true,
+			"reminder 1 due: 3 business days unopened (policy taushetsbelagt); outside the send window, waits until Mon 2026-04-20 08:00 CEST", 3},
+		{"reminder 1 sent: nothing until reminder 2", get("taushetsbelagt"), easter, 1, "2026-04-08 10:00", "2026-04-10 15:00", "none", false, "", 4},
+		{"reminder 2 after repeat_every since reminder 1", get("taushetsbelagt"), easter, 1, "2026-04-08 10:00", "2026-04-13 10:00", "reminder 2", false,
+			"reminder 2 due: 5 business days unopened, 3 business days since reminder 1 (policy taushetsbelagt)", 5},
+		{"reminder 2 counts from a late reminder 1", get("taushetsbelagt"), easter, 1, "2026-04-09 08:00", "2026-04-13 10:00", "none", false, "", 5},
+		{"all reminders sent", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-17 10:00", "none", false, "", 9},
+		{"print after 10 business days, ignoring quiet hours", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-20 22:00", "print", false,
+			"print due: 10 business days unopened (policy taushetsbelagt)", 10},
+		{"registered late: print, reminders skipped", get("taushetsbelagt"), "2026-03-02 10:00", 0, "", "2026-04-20 12:00", "print", false,
+			"print due: 32 business days unopened (policy taushetsbelagt)", 32},
+		{"17 May 2027 is no business day", get("taushetsbelagt"), "2027-05-14 10:00", 0, "", "2027-05-18 12:00", "none", false, "", 1},
+		{"17 May 2027: reminder on Wednesday", get("taushetsbelagt"), "2027-05-14 10:00", 0, "", "2027-05-19 10:00", "reminder 1", false,
+			"reminder 1 due: 2 business days unopened (policy taushetsbelagt)", 2},
+		{"barnevern: reminder after 1 business day", get("barnevern"), "2026-11-23 09:00", 0, "", "2026-11-24 09:00", "reminder 1", false,
+			"reminder 1 due: 1 business day unopened (policy barnevern)", 1},
+		{"barnevern: print needs approval", get("barnevern"), "2026-11-23 09:00", 2, "2026-11-26 09:00", "2026-11-30 09:00", "print", false,
+			"print due: 5 business days unopened (policy barnevern); needs a compliance officer's approval", 5},
+		{"default: a week of business days", get("default"), "2026-11-23 09:00", 0, "", "2026-11-27 09:00", "none", false, "", 4},
+		{"default: reminder 1 after 5", get("default"), "2026-11-23 09:00", 0, "", "2026-11-30 09:00", "reminder 1", false,
+			"reminder 1 due: 5 business days unopened (policy default)", 5},
+		{"no send window: any time", anyTime, "2026-11-23 09:00", 0, "", "2026-11-24 23:30", "reminder 1", false,
+			"reminder 1 due: 1 business day unopened (policy anytime)", 1},
+		{"no print: nothing after the last reminder", anyTime, "2026-11-23 09:00", 3, "2026-11-26 09:00", "2026-12-30 09:00", "none", false, "", 26},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := Facts{Since: at(t, tc.since), RemindersSent: tc.sent}
+			if tc.last != "" {
+				f.LastReminder = at(t, tc.last)
+			}
+			d, err := Decide(f, tc.p, at(t, tc.now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Step.String() != tc.step || d.Wait != tc.wait || d.Reason != tc.reason || d.Unopened != tc.unopened {
+				t.Fatalf("got step=%q wait=%v unopened=%d reason=%q\nwant step=%q wait=%v unopened=%d reason=%q",
+					d.Step, d.Wait, d.Unopened, d.Reason, tc.step, tc.wait, tc.unopened, tc.reason)
+			}
+			if d.Policy != tc.p.Name || d.Due() != (tc.step != "none") {
+				t.Fatalf("policy %q due %v", d.Policy, d.Due())
+			}
+			if d.Wait && !d.SendAt.After(at(t, tc.now)) {
+				t.Fatalf("waiting, but SendAt %s is not later than now", d.SendAt)
+			}
+		})
+	}
+	if _, err := Decide(Facts{}, get("default"), at(t, "2026-11-23 09:00")); err == nil {
+		t.Fatal("a shipment without a start time was decided")
+	}
+}

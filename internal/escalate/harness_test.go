@@ -1,0 +1,218 @@
+package escalate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/remind"
+	"postvakt/internal/remind/mailpittest"
+	"postvakt/internal/store"
+)
+
+const from = "postvakt@bergen.kommune.no"
+
+// harness is a real database, a real SMTP server and an escalator wired to
+// both, with every log line kept.
+type harness struct {
+	t    *testing.T
+	st   *store.Store
+	mp   *mailpittest.Server
+	logs *syncBuffer
+	esc  *Escalator
+	seq  int // numbers registered shipments, for unique channel ids
+}
+
+// syncBuffer is a bytes.Buffer safe for the delivery workers' log lines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newHarness(t *testing.T, mailpitArgs ...string) *harness {
+	t.Helper()
+	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := &harness{t: t, st: st, mp: mailpittest.Start(t, mailpitArgs...), logs: &syncBuffer{}}
+	h.esc = &Escalator{Store: st, Policies: shipped(t), Remind: h.reminder(h.mp.SMTPAddr), Logger: h.logger(), Batch: 97}
+	return h
+}
+
+func (h *harness) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// reminder is a remind stage sending to addr.
+func (h *harness) reminder(addr string) *remind.Reminder {
+	s, err := remind.NewSMTP(remind.SMTPConfig{Addr: addr, From: from, Timeout: 5 * time.Second})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return &remind.Reminder{Log: h.st, Sender: s, From: from, Logger: h.logger()}
+}
+
+func (h *harness) run(now time.Time) Summary {
+	h.t.Helper()
+	sum, err := h.esc.Run(context.Background(), now)
+	if err != nil {
+		h.t.Fatalf("run at %s: %v", now, err)
+	}
+	return sum
+}
+
+// ship describes one shipment to register.
+type ship struct {
+	recipient string // org number or person id
+	person    bool
+	class     string
+	conf      bool
+	sent      time.Time
+}
+
+// register registers shipments (titled "HEMMELIG-TITTEL-<i>") and makes
+// them available one hour after they were sent; it returns their ids and
+// channel ids in order.
+func (h *harness) register(ships ...ship) (ids, channelIDs []string) {
+	h.t.Helper()
+	var items []model.NewShipment
+	for _, s := range ships {
+		h.seq++
+		kind := model.RecipientOrg
+		if s.person {
+			kind = model.RecipientPerson
+		}
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("%s-%05d", h.t.Name(), h.seq),
+			SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten", RecipientKind: kind, RecipientID: s.recipient,
+			Title: fmt.Sprintf("HEMMELIG-TITTEL-%d", h.seq), Confidential: s.conf, Class: s.class, SentAt: s.sent})
+	}
+	got, _, err := h.st.Register(context.Background(), items, store.SourceImport, "test")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, s := range got {
+		ids = append(ids, s.ID)
+		channelIDs = append(channelIDs, s.ChannelID)
+	}
+	if _, err := h.st.DB().Exec(`UPDATE shipments SET state = 'available', available_at = sent_at + interval '1 hour'
+		WHERE id = ANY($1::uuid[])`, "{"+strings.Join(ids, ",")+"}"); err != nil {
+		h.t.Fatal(err)
+	}
+	return ids, channelIDs
+}
+
+// open marks shipments opened, as the poller would.
+func (h *harness) open(ids ...string) {
+	h.t.Helper()
+	if _, err := h.st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = ANY($1::uuid[])`, "{"+strings.Join(ids, ",")+"}"); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) contacts(orgs ...string) {
+	h.t.Helper()
+	var cs []store.Contact
+	for _, o := range orgs {
+		cs = append(cs, store.Contact{Org: o, Email: "post-" + o + "@example.no"})
+	}
+	if _, err := h.st.ReplaceContacts(context.Background(), cs, "test"); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) count(q string, args ...any) int {
+	h.t.Helper()
+	var n int
+	if err := h.st.DB().Get(&n, q, args...); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// received is one message read back from the SMTP server: to which
+// organisation, listing which channel ids.
+type received struct {
+	org  string
+	refs []string // sorted channel ids listed
+	raw  string
+}
+
+var refLine = regexp.MustCompile(`(?m)^  \d+\. SvarUt-forsendelse (\S+)$`)
+
+// take reads every message on the server, checks that none shows a title,
+// and empties the server.
+func (h *harness) take() []received {
+	h.t.Helper()
+	var out []received
+	for _, m := range h.mp.Messages(h.t) {
+		if strings.Contains(m.Raw+m.Text+m.Subject, "HEMMELIG") {
+			h.t.Fatalf("a shipment title in message %q", m.Subject)
+		}
+		if len(m.To) != 1 || !strings.HasPrefix(m.To[0].Address, "post-") {
+			h.t.Fatalf("message to %v", m.To)
+		}
+		org := strings.TrimSuffix(strings.TrimPrefix(m.To[0].Address, "post-"), "@example.no")
+		no, _, _ := strings.Cut(m.Text, "-- English --")
+		r := received{org: org, raw: m.Raw}
+		for _, sm := range refLine.FindAllStringSubmatch(strings.ReplaceAll(no, "\r\n", "\n"), -1) {
+			r.refs = append(r.refs, sm[1])
+		}
+		sort.Strings(r.refs)
+		out = append(out, r)
+	}
+	h.mp.DeleteAll(h.t)
+	return out
+}
+
+// checkLogs fails when a title shows in any log line.
+func (h *harness) checkLogs() {
+	h.t.Helper()
+	if strings.Contains(h.logs.String(), "HEMMELIG") {
+		h.t.Fatal("a shipment title in the log")
+	}
+}
+
+// orgNumbers makes n valid Norwegian organisation numbers.
+func orgNumbers(n int) []string {
+	weights := []int{3, 2, 7, 6, 5, 4, 3, 2}
+	var out []string
+	for base := 91000000; len(out) < n; base++ {
+		s := fmt.Sprint(base)
+		sum := 0
+		for i, w := range weights {
+			sum += int(s[i]-'0') * w
+		}
+		check := 11 - sum%11
+		if check == 11 {
+			check = 0
+		}
+		if check == 10 {
+			continue
+		}
+		out = append(out, s+fmt.Sprint(check))
+	}
+	return out
+}

@@ -1,0 +1,399 @@
+package escalate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/policy"
+	"postvakt/internal/remind"
+	"postvakt/internal/store"
+)
+
+// Store is what a run needs of the store.
+type Store interface {
+	OpenShipments(ctx context.Context, batch int) iter.Seq2[store.OpenShipment, error]
+	RecordDecisions(ctx context.Context, ds []store.Decision, now time.Time) (int, error)
+	ExpirePendingNotifications(ctx context.Context, now time.Time, lease time.Duration) ([]store.Notification, error)
+	TryEscalationLock(ctx context.Context) (release func(), ok bool, err error)
+}
+
+// Deliverer takes one organisation's due reminders through dedupe, send
+// and record (*remind.Reminder).
+type Deliverer interface {
+	Deliver(ctx context.Context, g remind.Group, now time.Time, dryRun bool) (remind.Outcome, error)
+}
+
+// Printer receives the shipments whose print fallback became due, after
+// their decision is recorded (stage print_due), in batches of one policy.
+// *printing.Service is one. A hand-off lost to a crash is not lost work: the
+// shipments stay in stage print_due for the printer to find.
+type Printer interface {
+	Order(ctx context.Context, shipmentIDs []string, policyName string, requiresApproval bool, now time.Time) error
+}
+
+// NopPrinter does nothing: print-due shipments wait in stage print_due.
+type NopPrinter struct{}
+
+// Order implements Printer.
+func (NopPrinter) Order(context.Context, []string, string, bool, time.Time) error { return nil }
+
+// ErrBusy is returned by Run when another escalation run holds the
+// cluster-wide lock.
+var ErrBusy = errors.New("another escalation run is in progress")
+
+// Escalator runs escalation: one pass over the open shipments as of a
+// given time. The cron job in serve and `postvakt escalate --once` both
+// call Run.
+type Escalator struct {
+	Store    Store
+	Policies *policy.Set
+	Remind   Deliverer
+	Printer  Printer      // nil = NopPrinter
+	Logger   *slog.Logger // nil = slog.Default()
+	// Lease is how long a claimed (pending) reminder may take before a later
+	// run declares its outcome unknown; default 10 minutes.
+	Lease time.Duration
+	// Batch is how many shipments are read (and decisions written) at a
+	// time; default 2000.
+	Batch int
+	// Workers is how many organisations are reminded at once; default 4.
+	Workers int
+	// OnOutcome, when set, is called for each organisation's outcome (one
+	// call at a time), e.g. to print a dry run.
+	OnOutcome func(remind.Outcome)
+}
+
+// Summary counts what one run did.
+type Summary struct {
+	Now       time.Time
+	DryRun    bool
+	Scanned   int // open shipments looked at
+	Decided   int // shipments with a step due now (reminder or print)
+	Recorded  int // decision events written (a decision is recorded once)
+	Reminders int // shipments listed in reminders sent (or, dry run, to be sent)
+	Orgs      int // organisations reminded: messages sent (or to be sent)
+	PrintDue  int // shipments whose print fallback became due
+	Quiet     int // due reminders not sent now: outside the send window
+	Persons   int // due reminders to persons: no e-mail channel for them yet
+	Dropped   int // shipments dropped at send time (opened meanwhile, already sent or in flight)
+	Failed    int // organisations whose send failed; the next run tries again
+	Unknown   int // organisations whose send outcome is unknown; never re-sent
+	Errors    int // shipments or organisations that could not be handled (see the log)
+	// NoAddress are the organisations due a reminder that have no e-mail
+	// address, for the compliance officer.
+	NoAddress []string
+	// Expired are pending reminders of an earlier run that stopped between
+	// claiming and recording: their outcome is unknown, they are not re-sent.
+	Expired []store.Notification
+}
+
+// String is the one-line summary `postvakt escalate` prints.
+func (s Summary) String() string {
+	mode := "escalation"
+	if s.DryRun {
+		mode = "escalation (dry run, nothing changed)"
+	}
+	return fmt.Sprintf("%s as of %s: %d open shipments, %d due; %d reminders to %d organisations, %d print due, "+
+		"%d waiting for the send window, %d to persons (no e-mail), %d organisations without address, "+
+		"%d failed sends, %d unknown outcomes, %d dropped at send time, %d errors",
+		mode, s.Now.Format(time.RFC3339), s.Scanned, s.Decided, s.Reminders, s.Orgs, s.PrintDue,
+		s.Quiet, s.Persons, len(s.NoAddress), s.Failed, s.Unknown+len(s.Expired), s.Dropped, s.Errors)
+}
+
+// Run does one escalation run as of now: decides every open shipment's
+// step, records new decisions, sends the due reminders (one message per
+// organisation) and marks print-due shipments. A run that finds nothing due
+// sends nothing. It returns ErrBusy when another run is in progress.
+func (e *Escalator) Run(ctx context.Context, now time.Time) (Summary, error) {
+	release, ok, err := e.Store.TryEscalationLock(ctx)
+	if err != nil {
+		return Summary{Now: now}, err
+	}
+	if !ok {
+		return Summary{Now: now}, ErrBusy
+	}
+	defer release()
+	return e.run(ctx, now, false)
+}
+
+// Preview is a dry run as of now: it decides and composes what Run would
+// send, and changes nothing (no decision recorded, nothing claimed or sent).
+func (e *Escalator) Preview(ctx context.Context, now time.Time) (Summary, error) {
+	return e.run(ctx, now, true)
+}
+
+// run is Run and Preview.
+func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
+	r := &runState{e: e, now: now, dry: dry, log: e.logger(), sum: Summary{Now: now, DryRun: dry},
+		prints: map[printKey][]string{}}
+	if !dry {
+		expired, err := e.Store.ExpirePendingNotifications(ctx, now, e.lease())
+		if err != nil {
+			return r.sum, err
+		}
+		for _, n := range expired {
+			r.log.Error("a reminder claimed by an earlier run has no recorded outcome (crash?): not sent again",
+				"notification", n.ID, "org", n.Org, "claimed_at", n.ClaimedAt)
+		}
+		r.sum.Expired = expired
+	}
+	r.startWorkers(ctx)
+	var grouper remind.Grouper
+	var streamErr error
+	for sh, err := range e.Store.OpenShipments(ctx, e.batch()) {
+		if err != nil {
+			streamErr = err
+			break
+		}
+		r.sum.Scanned++
+		s, due := r.decide(sh)
+		if !due {
+			continue
+		}
+		if done, ok := grouper.Add(sh.RecipientID, s); ok {
+			if err := r.deliver(ctx, done); err != nil {
+				streamErr = err
+				break
+			}
+		}
+		if len(r.decisions) >= e.batch() {
+			if err := r.flush(ctx); err != nil {
+				streamErr = err
+				break
+			}
+		}
+	}
+	if streamErr == nil {
+		if done, ok := grouper.Flush(); ok {
+			streamErr = r.deliver(ctx, done)
+		}
+	}
+	if streamErr == nil {
+		streamErr = r.flush(ctx)
+	}
+	r.stopWorkers()
+	if streamErr != nil {
+		return r.sum, fmt.Errorf("escalation run as of %s: %w", now.Format(time.RFC3339), streamErr)
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return r.sum, fmt.Errorf("escalation run as of %s: %w", now.Format(time.RFC3339), err)
+	}
+	r.log.Info("escalation run done", "now", now, "dry_run", dry, "scanned", r.sum.Scanned, "due", r.sum.Decided,
+		"reminders", r.sum.Reminders, "orgs", r.sum.Orgs, "print_due", r.sum.PrintDue, "quiet_hours", r.sum.Quiet,
+		"no_address", len(r.sum.NoAddress), "failed", r.sum.Failed, "unknown", r.sum.Unknown, "errors", r.sum.Errors)
+	return r.sum, nil
+}
+
+func (e *Escalator) logger() *slog.Logger {
+	if e.Logger == nil {
+		return slog.Default()
+	}
+	return e.Logger
+}
+
+func (e *Escalator) lease() time.Duration {
+	if e.Lease <= 0 {
+		return 10 * time.Minute
+	}
+	return e.Lease
+}
+
+func (e *Escalator) batch() int {
+	if e.Batch <= 0 {
+		return 2000
+	}
+	return e.Batch
+}
+
+func (e *Escalator) printer() Printer {
+	if e.Printer == nil {
+		return NopPrinter{}
+	}
+	return e.Printer
+}
+
+// runState is one run in progress.
+type runState struct {
+	e   *Escalator
+	now time.Time
+	dry bool
+	log *slog.Logger
+
+	decisions []store.Decision      // decided, not yet recorded
+	prints    map[printKey][]string // print due, for the Printer after recording
+	groups    chan remind.Group     // to the delivery workers
+	wg        sync.WaitGroup
+
+	sum Summary // owned by the streaming goroutine
+
+	mu   sync.Mutex // guards what the delivery workers count
+	sent Summary    // workers' counts, merged into sum at the end
+	errs []error
+}
+
+// printKey is one batch of print-due shipments for the Printer.
+type printKey struct {
+	policy   string
+	approval bool
+}
+
+// decide decides one shipment, queues a new decision for recording, and
+// returns it as a reminder when one is due to be sent now.
+func (r *runState) decide(sh store.OpenShipment) (remind.Shipment, bool) {
+	recipient := model.MaskRecipient(sh.RecipientKind, sh.RecipientID)
+	p, err := r.e.Policies.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential,
+		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
+	if err == nil {
+		var d Decision
+		facts := Facts{Since: sh.Since(), RemindersSent: sh.RemindersSent}
+		if sh.LastRemindedAt != nil {
+			facts.LastReminder = *sh.LastRemindedAt
+		}
+		if d, err = Decide(facts, p, r.now); err == nil {
+			return r.handle(sh, d, recipient)
+		}
+	}
+	r.sum.Errors++
+	r.log.Error("cannot decide the escalation step", "shipment", sh.ID, "recipient", recipient, "error", err)
+	return remind.Shipment{}, false
+}
+
+func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (remind.Shipment, bool) {
+	if !d.Due() {
+		return remind.Shipment{}, false
+	}
+	r.sum.Decided++
+	if step := d.Step.String(); step != sh.EscalationStep {
+		r.decisions = append(r.decisions, store.Decision{ShipmentID: sh.ID, Step: step, Policy: d.Policy,
+			Reason: d.Reason, PrintDue: d.Step.Kind == policy.StepPrint})
+		r.log.Debug("escalation step decided", "shipment", sh.ID, "recipient", recipient, "step", step, "reason", d.Reason)
+	}
+	switch {
+	case d.Step.Kind == policy.StepPrint:
+		r.sum.PrintDue++
+		k := printKey{d.Policy, d.NeedsApproval}
+		r.prints[k] = append(r.prints[k], sh.ID)
+		return remind.Shipment{}, false
+	case d.Wait:
+		r.sum.Quiet++
+		return remind.Shipment{}, false
+	case sh.RecipientKind != model.RecipientOrg:
+		r.sum.Persons++
+		r.log.Info("reminder due to a person: no e-mail channel for persons; waits for print",
+			"shipment", sh.ID, "recipient", recipient, "step", d.Step.String())
+		return remind.Shipment{}, false
+	}
+	return remind.Shipment{ID: sh.ID, Channel: sh.Channel, ChannelID: sh.ChannelID, SenderOrg: sh.SenderOrg,
+		SenderOrgName: sh.SenderOrgName, SenderUnit: sh.SenderUnit, SentAt: sh.SentAt, Since: sh.Since(),
+		Reminder: d.Step.N}, true
+}
+
+// flush records the queued decisions (one transaction) and then hands the
+// print-due shipments to the Printer. A dry run records nothing.
+func (r *runState) flush(ctx context.Context) error {
+	ds, prints := r.decisions, r.prints
+	r.decisions, r.prints = r.decisions[:0], map[printKey][]string{}
+	if r.dry {
+		return nil
+	}
+	n, err := r.e.Store.RecordDecisions(ctx, ds, r.now)
+	if err != nil {
+		return err
+	}
+	r.sum.Recorded += n
+	for k, ids := range prints {
+		// A failed hand-off loses nothing: the shipments stay in stage
+		// print_due, where the printer finds them. The run goes on.
+		if err := r.e.printer().Order(ctx, ids, k.policy, k.approval, r.now); err != nil {
+			r.sum.Errors++
+			r.log.Error("print-due shipments not handed to the printer; they wait in stage print_due",
+				"policy", k.policy, "shipments", len(ids), "error", err)
+			r.mu.Lock()
+			r.errs = append(r.errs, fmt.Errorf("hand %d print-due shipments of policy %s to the printer: %w", len(ids), k.policy, err))
+			r.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// deliver records the decisions so far (the group's decisions must be in
+// the evidence log before its message goes out) and queues the group.
+func (r *runState) deliver(ctx context.Context, g remind.Group) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	select {
+	case r.groups <- g:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *runState) startWorkers(ctx context.Context) {
+	n := r.e.Workers
+	if n <= 0 {
+		n = 4
+	}
+	r.groups = make(chan remind.Group)
+	for range n {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for g := range r.groups {
+				out, err := r.e.Remind.Deliver(ctx, g, r.now, r.dry)
+				r.count(g, out, err)
+			}
+		}()
+	}
+}
+
+// stopWorkers waits for the workers and merges their counts.
+func (r *runState) stopWorkers() {
+	close(r.groups)
+	r.wg.Wait()
+	w := r.sent
+	r.sum.Errors += w.Errors
+	r.sum.Dropped += w.Dropped
+	r.sum.Orgs += w.Orgs
+	r.sum.Reminders += w.Reminders
+	r.sum.NoAddress = append(r.sum.NoAddress, w.NoAddress...)
+	sort.Strings(r.sum.NoAddress)
+	r.sum.Failed += w.Failed
+	r.sum.Unknown += w.Unknown
+}
+
+// count adds one organisation's outcome to the workers' counts.
+func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w := &r.sent
+	if err != nil {
+		w.Errors++
+		r.errs = append(r.errs, fmt.Errorf("remind %s: %w", g.Org, err))
+		r.log.Error("reminder could not be handled", "org", g.Org, "shipments", len(g.Shipments), "error", err)
+		return
+	}
+	w.Dropped += len(out.Dropped)
+	switch out.Status {
+	case remind.StatusSent, remind.StatusPreview:
+		w.Orgs++
+		w.Reminders += len(out.Shipments)
+	case remind.StatusNoAddress:
+		w.NoAddress = append(w.NoAddress, g.Org)
+	case remind.StatusFailed:
+		w.Failed++
+	case remind.StatusUnknown:
+		w.Unknown++
+	}
+	if r.e.OnOutcome != nil {
+		r.e.OnOutcome(out)
+	}
+}

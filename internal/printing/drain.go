@@ -1,0 +1,132 @@
+package printing
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+)
+
+// Drain does the print fallback's pending work as of now: address lookups
+// that could not be done before (register down, a crash), then the outbox,
+// claimed in batches, each order sent to the provider under its idempotency
+// key and its answer committed with an event. A failed send is retried by a
+// later Drain with backoff; a refused one (400, 422) goes to manual
+// handling. It returns when nothing is due any more.
+func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
+	sum, err := s.orphans(ctx, now)
+	if err != nil {
+		return sum, err
+	}
+	for ctx.Err() == nil {
+		lookups, err := s.st.ClaimPrintLookups(ctx, nil, now, s.opt.BatchSize, s.opt.Lease)
+		if err != nil {
+			return sum, err
+		}
+		if len(lookups) == 0 {
+			break
+		}
+		r, err := s.resolve(ctx, lookups, now)
+		sum.add(r)
+		if err != nil {
+			return sum, err
+		}
+	}
+	for ctx.Err() == nil {
+		items, err := s.st.ClaimPrintOutbox(ctx, now, s.opt.BatchSize, s.opt.Lease)
+		if err != nil {
+			return sum, err
+		}
+		if len(items) == 0 {
+			break
+		}
+		s.crash(CrashAfterOutboxCommit)
+		for _, it := range items {
+			if err := s.send(ctx, it, now, &sum); err != nil {
+				return sum, err
+			}
+		}
+	}
+	if sum.Ordered+sum.Retried+sum.Manual+sum.Queued+sum.Held > 0 {
+		s.log.Info("print outbox drained", "summary", sum.String())
+	}
+	return sum, ctx.Err()
+}
+
+// orphans orders the print-due shipments whose hand-off from the escalation
+// run was lost, matching their policy again. One pass: a shipment whose
+// policy cannot be found stays for the next run (and is logged).
+func (s *Service) orphans(ctx context.Context, now time.Time) (Summary, error) {
+	var sum Summary
+	if s.opt.Policies == nil {
+		return sum, nil
+	}
+	due, err := s.st.PrintDueWithoutOrder(ctx, 1000)
+	if err != nil || len(due) == 0 {
+		return sum, err
+	}
+	type key struct {
+		name     string
+		approval bool
+	}
+	groups := map[key][]string{}
+	for _, d := range due {
+		p, err := s.opt.Policies.Match(policy.Facts{Class: d.Class, Confidential: d.Confidential,
+			RecipientKind: d.RecipientKind, SenderOrg: d.SenderOrg, SenderUnit: d.SenderUnit})
+		if err != nil {
+			s.log.Error("print-due shipment matches no policy; not ordered", "shipment", d.ID, "err", err)
+			continue
+		}
+		k := key{p.Name, p.Print.RequiresApproval}
+		groups[k] = append(groups[k], d.ID)
+	}
+	for k, ids := range groups {
+		s.log.Warn("ordering print-due shipments the escalation run did not hand over", "policy", k.name, "shipments", len(ids))
+		r, err := s.order(ctx, ids, k.name, k.approval, now)
+		sum.add(r)
+		if err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+// send places the order of one claimed outbox row and records the outcome.
+func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary) error {
+	res := store.PrintSendResult{ShipmentID: it.ShipmentID, At: now}
+	// A row claimed for the first time has never reached the provider: a
+	// shipment opened meanwhile needs no order. A row claimed before may
+	// have, so it is always sent (the same key finds the same order) and
+	// the order is cancelled by PollStatus.
+	if it.Attempts <= 1 && !store.Printable(it.ShipmentState, it.Stage) {
+		res.Outcome = store.SendSkipped
+		sum.Skipped++
+		return s.st.FinishPrintSend(ctx, res)
+	}
+	o, raw, err := s.createOrder(ctx, it.Key, it.Request)
+	s.crash(CrashAfterProviderCall)
+	if ctx.Err() != nil {
+		return ctx.Err() // the lease brings the row back
+	}
+	res.Payload = raw
+	var refused *refusedError
+	switch {
+	case err == nil:
+		res.Outcome, res.OrderID, res.State, res.FailureReason = store.SendOrdered, o.ID, o.State, o.FailureReason
+		res.NextPollAt = now.Add(s.opt.PollEvery)
+		sum.Ordered++
+		s.log.Info("print order placed", "shipment", it.ShipmentID, "order", o.ID, "state", o.State)
+	case errors.As(err, &refused):
+		res.Outcome, res.Error = store.SendRefused, err.Error()
+		sum.Manual++
+		s.log.Error("print provider refused the order; manual handling", "shipment", it.ShipmentID, "err", err)
+	default:
+		res.Outcome, res.Error, res.RetryAt = store.SendRetry, err.Error(), retryAt(now, it.Attempts, err)
+		sum.Retried++
+		s.log.Warn("print order not placed; retried later", "shipment", it.ShipmentID, "attempt", it.Attempts,
+			"retry_at", res.RetryAt, "err", err)
+	}
+	return s.st.FinishPrintSend(ctx, res)
+}

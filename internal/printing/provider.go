@@ -1,0 +1,151 @@
+package printing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/httpclient"
+)
+
+// The print provider's API (internal/sim/print.go is the contract):
+//
+//	POST /v1/orders  Idempotency-Key: <key>  {documentRef, recipientName, address{lines, postalCode, city, countryCode}}
+//	     201 new order, 200 the order made earlier under the key; 400 invalid, 422 key used with another body
+//	GET  /v1/orders/{id}
+//	POST /v1/orders/{id}/cancel  200 cancelled; 409 {"error", "state"} too late
+
+// orderRequest is the body of a new print order. It is stored at decision
+// time and re-encoded through this struct before every send, so every retry
+// sends the same bytes.
+type orderRequest struct {
+	DocumentRef   string       `json:"documentRef"`
+	RecipientName string       `json:"recipientName"`
+	Address       printAddress `json:"address"`
+}
+
+// printAddress is a postal address on a print order.
+type printAddress struct {
+	Lines       []string `json:"lines"`
+	PostalCode  string   `json:"postalCode"`
+	City        string   `json:"city"`
+	CountryCode string   `json:"countryCode"`
+}
+
+// providerOrder is an order as the provider reports it.
+type providerOrder struct {
+	ID            string `json:"id"`
+	State         string `json:"state"`
+	FailureReason string `json:"failureReason"`
+}
+
+// knownState reports whether s is an order state postvakt understands.
+func knownState(s string) bool {
+	switch s {
+	case "received", "printed", "posted", "failed", "cancelled":
+		return true
+	}
+	return false
+}
+
+// refusedError is a provider answer that will not change on a retry (400,
+// 422): the order needs a person.
+type refusedError struct{ err error }
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
+
+// tooLateError is the provider's 409 to a cancel: the order is already in
+// state.
+type tooLateError struct{ state string }
+
+func (e *tooLateError) Error() string { return "too late to cancel: the order is " + e.state }
+
+// call sends one provider request and decodes its order. It returns the raw
+// answer, kept as evidence, with any error.
+func (s *Service) call(ctx context.Context, op, method, path, key string, body []byte) (providerOrder, []byte, error) {
+	if s.opt.Provider == nil {
+		return providerOrder{}, nil, errors.New("no print provider configured (POSTVAKT_PRINT_URL)")
+	}
+	resp, err := s.opt.Provider.Do(ctx, httpclient.Request{Op: op, Method: method, Path: path,
+		Prepare: func(_ context.Context, r *resty.Request) error {
+			r.SetHeader("Accept", "application/json")
+			if s.opt.ProviderAPIKey != "" {
+				r.SetAuthToken(s.opt.ProviderAPIKey)
+			}
+			if key != "" {
+				r.SetHeader("Idempotency-Key", key)
+			}
+			if body != nil {
+				r.SetHeader("Content-Type", "application/json").SetBody(body)
+			}
+			return nil
+		}})
+	var raw []byte
+	if resp != nil {
+		raw = resp.Body
+	}
+	var se *httpclient.StatusError
+	if errors.As(err, &se) {
+		switch {
+		case op == "create" && (se.StatusCode == http.StatusBadRequest || se.StatusCode == http.StatusUnprocessableEntity):
+			return providerOrder{}, raw, &refusedError{err}
+		case op == "cancel" && se.StatusCode == http.StatusConflict:
+			var st struct {
+				State string `json:"state"`
+			}
+			if json.Unmarshal(raw, &st) == nil && knownState(st.State) {
+				return providerOrder{}, raw, &tooLateError{state: st.State}
+			}
+		}
+	}
+	if err != nil {
+		return providerOrder{}, raw, fmt.Errorf("print provider %s: %w", op, err)
+	}
+	var o providerOrder
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return o, raw, fmt.Errorf("print provider %s: answer is not the expected JSON: %w", op, err)
+	}
+	if o.ID == "" || !knownState(o.State) {
+		return o, raw, fmt.Errorf("print provider %s: answer lacks an order id or has unknown state %q", op, o.State)
+	}
+	return o, raw, nil
+}
+
+// createOrder places (or finds again, by key) the order for one outbox row.
+func (s *Service) createOrder(ctx context.Context, key string, stored []byte) (providerOrder, []byte, error) {
+	var req orderRequest
+	if err := json.Unmarshal(stored, &req); err != nil {
+		return providerOrder{}, nil, &refusedError{fmt.Errorf("stored print order is unreadable: %w", err)}
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return providerOrder{}, nil, fmt.Errorf("encode print order: %w", err)
+	}
+	return s.call(ctx, "create", http.MethodPost, "/v1/orders", key, body)
+}
+
+func (s *Service) getOrder(ctx context.Context, id string) (providerOrder, []byte, error) {
+	return s.call(ctx, "get", http.MethodGet, "/v1/orders/"+url.PathEscape(id), "", nil)
+}
+
+func (s *Service) cancelOrder(ctx context.Context, id string) (providerOrder, []byte, error) {
+	return s.call(ctx, "cancel", http.MethodPost, "/v1/orders/"+url.PathEscape(id)+"/cancel", "", []byte("{}"))
+}
+
+// retryAt is when to try a failed call again: after the backoff for the
+// number of failed attempts, or later when the provider asked for it.
+func retryAt(now time.Time, failed int, err error) time.Time {
+	d := retryDelay(failed)
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && se.RetryAfter > d {
+		d = se.RetryAfter
+	}
+	return now.Add(d)
+}

@@ -1,0 +1,231 @@
+package printing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// Reasons for manual handling found by the address lookup.
+const (
+	ReasonPerson            = "person"             // a citizen: no address register for persons
+	ReasonCVR               = "cvr"                // a Danish CVR number: not in Enhetsregisteret
+	ReasonUnknown           = "unknown"            // the register does not know the number (404)
+	ReasonRemoved           = "removed"            // the register removed the unit (410)
+	ReasonDeleted           = "deleted"            // the unit is deleted (slettedato)
+	ReasonBankrupt          = "bankrupt"           // konkurs
+	ReasonWindingUp         = "winding_up"         // underAvvikling
+	ReasonForcedDissolution = "forced_dissolution" // underTvangsavviklingEllerTvangsopplosning
+	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
+)
+
+// enhet is the part of an Enhetsregisteret unit the print fallback reads.
+type enhet struct {
+	Organisasjonsnummer  string           `json:"organisasjonsnummer"`
+	Navn                 string           `json:"navn"`
+	Postadresse          *registerAddress `json:"postadresse"`
+	Forretningsadresse   *registerAddress `json:"forretningsadresse"`
+	Konkurs              bool             `json:"konkurs"`
+	UnderAvvikling       bool             `json:"underAvvikling"`
+	UnderTvangsavvikling bool             `json:"underTvangsavviklingEllerTvangsopplosning"`
+	Slettedato           string           `json:"slettedato"`
+}
+
+// registerAddress is an Enhetsregisteret address.
+type registerAddress struct {
+	Adresse    []string `json:"adresse"`
+	Postnummer string   `json:"postnummer"`
+	Poststed   string   `json:"poststed"`
+	Land       string   `json:"land"`
+	Landkode   string   `json:"landkode"`
+}
+
+// printAddress returns the address as the print provider wants it, or false
+// when it lacks a street line, postal code or place.
+func (a *registerAddress) printAddress() (printAddress, bool) {
+	if a == nil {
+		return printAddress{}, false
+	}
+	var lines []string
+	for _, l := range a.Adresse {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	cc := strings.ToUpper(strings.TrimSpace(a.Landkode))
+	if cc == "" {
+		cc = "NO"
+	}
+	p := printAddress{Lines: lines, PostalCode: strings.TrimSpace(a.Postnummer), City: strings.TrimSpace(a.Poststed), CountryCode: cc}
+	return p, len(lines) > 0 && p.PostalCode != "" && p.City != "" && len(cc) == 2
+}
+
+// verdict is what a register answer means for printing: an address, or a
+// reason for manual handling.
+type verdict struct {
+	name    string
+	address printAddress
+	reason  string // "" when there is an address
+	detail  string
+}
+
+// judge reads a register answer (status and body) for orgnr.
+func judge(orgnr string, status int, body []byte) (verdict, error) {
+	switch status {
+	case http.StatusNotFound, http.StatusBadRequest:
+		return verdict{reason: ReasonUnknown, detail: fmt.Sprintf("organisation %s is not in the business register (HTTP %d)", orgnr, status)}, nil
+	case http.StatusGone:
+		return verdict{reason: ReasonRemoved, detail: fmt.Sprintf("organisation %s was removed from the business register", orgnr)}, nil
+	case http.StatusOK:
+	default:
+		return verdict{}, fmt.Errorf("register answered HTTP %d for %s", status, orgnr)
+	}
+	var e enhet
+	if err := json.Unmarshal(body, &e); err != nil {
+		return verdict{}, fmt.Errorf("register answer for %s is not the expected JSON: %w", orgnr, err)
+	}
+	if e.Organisasjonsnummer != "" && e.Organisasjonsnummer != orgnr {
+		return verdict{}, fmt.Errorf("register answered for %s when asked for %s", e.Organisasjonsnummer, orgnr)
+	}
+	v := verdict{name: strings.TrimSpace(e.Navn)}
+	switch {
+	case e.Slettedato != "":
+		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("organisation %s was deleted from the business register on %s", orgnr, e.Slettedato)
+	case e.Konkurs:
+		v.reason, v.detail = ReasonBankrupt, fmt.Sprintf("organisation %s is bankrupt (konkurs)", orgnr)
+	case e.UnderTvangsavvikling:
+		v.reason, v.detail = ReasonForcedDissolution, fmt.Sprintf("organisation %s is under forced dissolution", orgnr)
+	case e.UnderAvvikling:
+		v.reason, v.detail = ReasonWindingUp, fmt.Sprintf("organisation %s is being wound up (under avvikling)", orgnr)
+	}
+	if v.reason != "" {
+		return v, nil
+	}
+	if a, ok := e.Postadresse.printAddress(); ok {
+		v.address = a
+	} else if a, ok := e.Forretningsadresse.printAddress(); ok {
+		v.address = a
+	} else {
+		v.reason, v.detail = ReasonNoAddress, fmt.Sprintf("organisation %s has no usable postal or business address in the register", orgnr)
+		return v, nil
+	}
+	if v.name == "" {
+		v.name = "Org.nr. " + orgnr
+	}
+	return v, nil
+}
+
+// registerAnswer returns the register's answer for orgnr: from the cache
+// while fresh, else asked and cached. 200, 400, 404 and 410 are answers;
+// anything else is an error, to be retried later.
+func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (int, []byte, error) {
+	e, err := s.st.RegisterEntry(ctx, orgnr)
+	switch {
+	case err == nil && now.Sub(e.FetchedAt) < s.opt.CacheTTL:
+		return e.Status, e.Body, nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return 0, nil, err
+	}
+	if s.opt.Register == nil {
+		return 0, nil, errors.New("no business register configured (POSTVAKT_REGISTER_URL)")
+	}
+	resp, err := s.opt.Register.Do(ctx, httpclient.Request{Op: "enhet", Method: http.MethodGet, Path: "/enheter/" + orgnr,
+		Prepare: func(_ context.Context, r *resty.Request) error {
+			r.SetHeader("Accept", "application/json")
+			return nil
+		}})
+	var se *httpclient.StatusError
+	switch {
+	case err == nil:
+	case errors.As(err, &se) && resp != nil && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone || se.StatusCode == http.StatusBadRequest):
+	default:
+		return 0, nil, fmt.Errorf("ask the business register about %s: %w", orgnr, err)
+	}
+	if _, err := judge(orgnr, resp.StatusCode, resp.Body); err != nil {
+		return 0, resp.Body, err // garbage is not cached
+	}
+	entry := store.RegisterEntry{OrgNr: orgnr, Status: resp.StatusCode, Body: resp.Body, FetchedAt: now}
+	if err := s.st.PutRegisterEntry(ctx, entry); err != nil {
+		return 0, nil, err
+	}
+	return resp.StatusCode, resp.Body, nil
+}
+
+// resolve looks up the addresses of claimed print decisions and records
+// where each goes.
+func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now time.Time) (Summary, error) {
+	var sum Summary
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	seen := map[string]answer{}
+	for _, l := range lookups {
+		r := store.PrintResolution{ShipmentID: l.ShipmentID, At: now}
+		switch {
+		case l.RecipientKind == model.RecipientPerson:
+			r.Outcome, r.Reason = store.ResolveManual, ReasonPerson
+			r.Detail = "the recipient is a person: postvakt has no address register for persons"
+		case len(l.RecipientID) == 8:
+			r.Outcome, r.Reason = store.ResolveManual, ReasonCVR
+			r.Detail = fmt.Sprintf("%s is a Danish CVR number: Enhetsregisteret has no address for it", l.RecipientID)
+		default:
+			a, ok := seen[l.RecipientID]
+			if !ok {
+				a.status, a.body, a.err = s.registerAnswer(ctx, l.RecipientID, now)
+				if ctx.Err() != nil {
+					return sum, ctx.Err()
+				}
+				seen[l.RecipientID] = a
+			}
+			r.Evidence = a.body
+			v, err := judge(l.RecipientID, a.status, a.body)
+			if a.err != nil {
+				err = a.err
+			}
+			switch {
+			case err != nil:
+				r.Outcome, r.Detail, r.RetryAt = store.ResolveRetry, err.Error(), now.Add(retryDelay(l.Attempts))
+				s.log.Warn("address lookup failed; retried later", "shipment", l.ShipmentID, "orgnr", l.RecipientID, "err", err)
+			case v.reason != "":
+				r.Outcome, r.Reason, r.Detail = store.ResolveManual, v.reason, v.detail
+			default:
+				body, err := json.Marshal(orderRequest{DocumentRef: l.Channel + ":" + l.ChannelID, RecipientName: v.name, Address: v.address})
+				if err != nil {
+					return sum, fmt.Errorf("encode print order of %s: %w", l.ShipmentID, err)
+				}
+				r.Outcome, r.Request = store.ResolveOrder, body
+			}
+		}
+		state, err := s.st.ResolvePrint(ctx, r)
+		if err != nil {
+			return sum, err
+		}
+		switch state {
+		case store.PrintStateQueued:
+			sum.Queued++
+		case store.PrintStateHeld:
+			sum.Held++
+		case store.PrintStateManual:
+			sum.Manual++
+			s.log.Info("print needs manual handling", "shipment", l.ShipmentID,
+				"recipient", model.MaskRecipient(l.RecipientKind, l.RecipientID), "reason", r.Reason)
+		case store.PrintStateSkipped:
+			sum.Skipped++
+		case store.PrintStateLookup:
+			sum.Retried++
+		}
+	}
+	return sum, nil
+}

@@ -1,0 +1,76 @@
+package printing
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// PollStatus asks the provider for the state of every order that is not
+// final and due at now, and logs every change: printed or posted closes the
+// shipment's escalation, failed goes to manual handling. An order whose
+// shipment was opened (or printed or closed by its channel) after the order
+// was placed is cancelled instead, if the provider still allows it; a 409
+// ("too late") is recorded as such. It returns when nothing is due any more.
+func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error) {
+	var sum Summary
+	for ctx.Err() == nil {
+		polls, err := s.st.ClaimPrintPolls(ctx, now, s.opt.BatchSize, s.opt.Lease)
+		if err != nil {
+			return sum, err
+		}
+		if len(polls) == 0 {
+			break
+		}
+		for _, p := range polls {
+			if err := s.pollOne(ctx, p, now, &sum); err != nil {
+				return sum, err
+			}
+		}
+	}
+	if sum.Polled > 0 {
+		s.log.Info("print orders polled", "polled", sum.Polled, "changed", sum.Changed, "cancelled", sum.Cancelled, "retried", sum.Retried)
+	}
+	return sum, ctx.Err()
+}
+
+func (s *Service) pollOne(ctx context.Context, p store.PrintPoll, now time.Time, sum *Summary) error {
+	u := store.PrintStatusUpdate{ShipmentID: p.ShipmentID, At: now, NextPollAt: now.Add(s.opt.PollEvery)}
+	sum.Polled++
+	var (
+		o   providerOrder
+		err error
+	)
+	if p.WantsCancel() {
+		o, u.Payload, err = s.cancelOrder(ctx, p.OrderID)
+		var late *tooLateError
+		switch {
+		case err == nil:
+			u.Cancel = store.CancelDone
+			sum.Cancelled++
+			s.log.Info("print order cancelled: shipment opened after the order", "shipment", p.ShipmentID, "order", p.OrderID)
+		case errors.As(err, &late):
+			u.Cancel, o.State, err = store.CancelRefused, late.state, nil
+			s.log.Info("print order could not be cancelled: too late", "shipment", p.ShipmentID, "order", p.OrderID, "state", late.state)
+		}
+	} else {
+		o, u.Payload, err = s.getOrder(ctx, p.OrderID)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		u.Error, u.RetryAt = err.Error(), retryAt(now, 1, err)
+		sum.Retried++
+		s.log.Warn("print order status unknown; asked again later", "shipment", p.ShipmentID, "order", p.OrderID, "err", err)
+		return s.st.ApplyPrintStatus(ctx, u)
+	}
+	u.State, u.FailureReason = o.State, o.FailureReason
+	if u.State != p.State {
+		sum.Changed++
+		s.log.Info("print order state changed", "shipment", p.ShipmentID, "order", p.OrderID, "from", p.State, "to", u.State)
+	}
+	return s.st.ApplyPrintStatus(ctx, u)
+}

@@ -1,0 +1,143 @@
+package remind
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"strings"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// ContactColumns is the header of a contacts CSV file, in any order.
+var ContactColumns = []string{"orgnr", "email"}
+
+// ContactError is one problem in a contacts file.
+type ContactError struct {
+	Line    int
+	Column  string // "orgnr", "email", or empty for the row as a whole
+	Message string
+}
+
+func (e ContactError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+	}
+	return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)
+}
+
+// InvalidContactsError lists every problem of a contacts file; nothing of
+// it is to be stored.
+type InvalidContactsError struct{ Problems []ContactError }
+
+func (e *InvalidContactsError) Error() string {
+	return fmt.Sprintf("%d problem(s) in the contacts file; nothing was imported", len(e.Problems))
+}
+
+// ParseContacts reads a CSV file with the header orgnr,email (any order,
+// no other columns) and one address per row. Organisation numbers are
+// checked (Norwegian mod-11 or Danish CVR), addresses must be plain
+// addresses (user@domain). Every problem is reported, as an
+// *InvalidContactsError; a file with any problem yields no contacts.
+func ParseContacts(r io.Reader) ([]store.Contact, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	var problems []ContactError
+	bad := func(line int, col, format string, args ...any) {
+		problems = append(problems, ContactError{Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
+	}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &InvalidContactsError{[]ContactError{{Line: 1, Message: "empty file: expected the header orgnr,email"}}}
+	}
+	if err != nil {
+		return nil, &InvalidContactsError{[]ContactError{{Line: 1, Message: err.Error()}}}
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		switch {
+		case h != "orgnr" && h != "email":
+			bad(1, "", "unknown column %q (the header is orgnr,email)", h)
+		case idx[h] != 0:
+			bad(1, "", "column %q twice", h)
+		default:
+			idx[h] = i + 1
+		}
+	}
+	for _, c := range ContactColumns {
+		if idx[c] == 0 {
+			bad(1, "", "missing column %q (the header is orgnr,email)", c)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &InvalidContactsError{problems}
+	}
+	var out []store.Contact
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			bad(pe.Line, "", "%v", pe.Err)
+			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+				break // the reader cannot resynchronise after a quote error
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read contacts CSV: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != len(header) {
+			bad(line, "", "%d fields, the header has %d", len(rec), len(header))
+			continue
+		}
+		org := strings.TrimSpace(rec[idx["orgnr"]-1])
+		email := strings.TrimSpace(rec[idx["email"]-1])
+		ok := true
+		if org == "" {
+			bad(line, "orgnr", "required")
+			ok = false
+		} else if err := model.CheckOrgNumber(org); err != nil {
+			bad(line, "orgnr", "%v", err)
+			ok = false
+		}
+		if msg := checkEmail(email); msg != "" {
+			bad(line, "email", "%s", msg)
+			ok = false
+		}
+		if ok {
+			out = append(out, store.Contact{Org: org, Email: email})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &InvalidContactsError{problems}
+	}
+	if len(out) == 0 {
+		return nil, &InvalidContactsError{[]ContactError{{Line: 2, Message: "no contacts in the file"}}}
+	}
+	return out, nil
+}
+
+// checkEmail returns what is wrong with a plain e-mail address, or "".
+func checkEmail(s string) string {
+	if s == "" {
+		return "required"
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return fmt.Sprintf("%q is not a plain e-mail address (user@domain)", s)
+	}
+	local, domain, _ := strings.Cut(s, "@")
+	if local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(s, " <>,;") {
+		return fmt.Sprintf("%q is not a plain e-mail address (user@domain)", s)
+	}
+	return ""
+}

@@ -1,0 +1,164 @@
+package remind
+
+import (
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleShipments() []Shipment {
+	sent := time.Date(2026, 11, 20, 10, 0, 0, 0, oslo)
+	return []Shipment{
+		{ID: "019a0000-0000-7000-8000-000000000001", Channel: "svarut", ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d",
+			SenderOrg: "964338531", SenderOrgName: "Bergen kommune", SenderUnit: "Barnevernstjenesten",
+			SentAt: sent, Since: sent.Add(2 * time.Hour), Reminder: 1},
+		{ID: "019a0000-0000-7000-8000-000000000002", Channel: "altinn", ChannelID: "7c9f0b1e-1111-4222-8333-444455556666",
+			SenderOrg: "964338531", SenderUnit: "Skatteetaten lokalt",
+			SentAt: sent.AddDate(0, 0, -1), Since: sent.AddDate(0, 0, -1), Reminder: 2},
+	}
+}
+
+func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	m := Compose("974760673", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
+	body := m.Body
+	no, en, ok := strings.Cut(body, "-- English --")
+	if !ok {
+		t.Fatal("no English part")
+	}
+	for _, want := range []string{
+		"974760673",
+		"SvarUt-forsendelse d6b23522-ddf3-462a-8140-16e59e1f476d",
+		"Altinn-melding 7c9f0b1e-1111-4222-8333-444455556666",
+		"Bergen kommune (org.nr. 964338531), Barnevernstjenesten",
+		"org.nr. 964338531, Skatteetaten lokalt",
+		"Sendt: 20.11.2026, venter i 4 dager (påminnelse 1)",
+		"Sendt: 19.11.2026, venter i 5 dager (påminnelse 2)",
+		"https://www.altinn.no",
+		"taushetsbelagt post",
+		"«Post til virksomheten med taushetsbelagt innhold»",
+		"hovedadministrator",
+	} {
+		if !strings.Contains(no, want) {
+			t.Errorf("Norwegian part lacks %q", want)
+		}
+	}
+	for _, want := range []string{
+		"SvarUt shipment d6b23522-ddf3-462a-8140-16e59e1f476d",
+		"Sent: 20 Nov 2026, waiting for 4 days (reminder 1)",
+		"Log in to Altinn (https://www.altinn.no)",
+		"\"taushetsbelagt post\"",
+		"main administrator in Altinn",
+		"(hovedadministrator)",
+		"\"Post til virksomheten",
+	} {
+		if !strings.Contains(en, want) {
+			t.Errorf("English part lacks %q", want)
+		}
+	}
+	if !strings.Contains(m.Subject, "2 uåpnede brev") || !strings.Contains(m.Subject, "Reminder: 2 unopened letters") {
+		t.Errorf("subject = %q", m.Subject)
+	}
+	one := Compose("974760673", sampleShipments()[:1], nil, "postvakt@bergen.kommune.no", "k", now)
+	if !strings.Contains(one.Subject, "1 uåpnet brev") || !strings.Contains(one.Body, "There is 1 letter") {
+		t.Errorf("singular: %q", one.Subject)
+	}
+}
+
+func TestMessageIDIsDeterministic(t *testing.T) {
+	a := MessageID("0123456789abcdef0123456789abcdef0123456789abcdef", "Postvakt <postvakt@bergen.kommune.no>")
+	if a != "<reminder.0123456789abcdef0123456789abcdef01234567@bergen.kommune.no>" {
+		t.Fatalf("MessageID = %s", a)
+	}
+	if MessageID("other", "postvakt@bergen.kommune.no") == a {
+		t.Fatal("different keys, same Message-ID")
+	}
+}
+
+func TestBytesIsAValidMIMEMessage(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	m := Compose("974760673", sampleShipments(), []string{"a@firma.no", "b@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
+	raw := m.Bytes()
+	if strings.Contains(strings.ReplaceAll(string(raw), "\r\n", ""), "\n") {
+		t.Fatal("bare LF in the message: lines must end in CRLF")
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec mime.WordDecoder
+	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil || subject != m.Subject {
+		t.Fatalf("subject %q (%v), want %q", subject, err, m.Subject)
+	}
+	if msg.Header.Get("Message-ID") != m.MessageID || msg.Header.Get("To") != "a@firma.no, b@firma.no" {
+		t.Fatalf("headers: %v", msg.Header)
+	}
+	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ReplaceAll(string(body), "\r\n", "\n") != m.Body {
+		t.Fatal("body does not decode back to the composed text")
+	}
+}
+
+func TestGrouper(t *testing.T) {
+	var g Grouper
+	var groups []Group
+	for i, org := range []string{"a", "a", "b", "c", "c", "c"} {
+		if done, ok := g.Add(org, Shipment{ID: string(rune('0' + i))}); ok {
+			groups = append(groups, done)
+		}
+	}
+	if done, ok := g.Flush(); ok {
+		groups = append(groups, done)
+	}
+	if _, ok := g.Flush(); ok {
+		t.Fatal("second flush returned a group")
+	}
+	if len(groups) != 3 || groups[0].Org != "a" || len(groups[0].Shipments) != 2 || groups[1].Org != "b" ||
+		len(groups[1].Shipments) != 1 || groups[2].Org != "c" || len(groups[2].Shipments) != 3 {
+		t.Fatalf("groups = %+v", groups)
+	}
+}
+
+func TestParseContacts(t *testing.T) {
+	good := "email,orgnr\npost@firma.no,974760673\n faktura@firma.no , 974760673\nkontor@annet.no,964338531\n"
+	cs, err := ParseContacts(strings.NewReader(good))
+	if err != nil || len(cs) != 3 || cs[1].Email != "faktura@firma.no" || cs[2].Org != "964338531" {
+		t.Fatalf("good file: %+v %v", cs, err)
+	}
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"empty", "", []string{"line 1: empty file"}},
+		{"header", "org,email\n", []string{`line 1: unknown column "org"`, `line 1: missing column "orgnr"`}},
+		{"rows", "orgnr,email\n974760673,post@firma.no\n123,post@firma.no\n974760673,not-an-address\n974760673\n,\n",
+			[]string{"line 3, column orgnr: ", "line 4, column email: ", "line 5: 1 fields, the header has 2",
+				"line 6, column orgnr: required", "line 6, column email: required"}},
+		{"display name", "orgnr,email\n974760673,Post <post@firma.no>\n", []string{"line 2, column email: "}},
+		{"no rows", "orgnr,email\n", []string{"no contacts"}},
+	} {
+		_, err := ParseContacts(strings.NewReader(tc.in))
+		inv, ok := err.(*InvalidContactsError)
+		if !ok {
+			t.Errorf("%s: err = %v, want *InvalidContactsError", tc.name, err)
+			continue
+		}
+		if len(inv.Problems) != len(tc.want) {
+			t.Errorf("%s: problems %v, want %d", tc.name, inv.Problems, len(tc.want))
+			continue
+		}
+		for i, w := range tc.want {
+			if !strings.Contains(inv.Problems[i].Error(), w) {
+				t.Errorf("%s: problem %d = %q, want it to contain %q", tc.name, i, inv.Problems[i].Error(), w)
+			}
+		}
+	}
+}

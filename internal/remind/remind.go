@@ -1,0 +1,230 @@
+// Package remind composes and sends the reminders to receiving
+// organisations, exactly once through the store's notification log.
+//
+// Delivering one organisation's group goes through small stages, each
+// testable alone (like Alertmanager's notification pipeline):
+//
+//	group   Grouper: the escalation stream, ordered by recipient, becomes one
+//	        Group per organisation
+//	dedupe  the notification log claims the message (store.ClaimNotification):
+//	        opened shipments and shipments already in a sent (or maybe sent)
+//	        message are dropped, and the rest is committed as pending before
+//	        anything is sent
+//	send    Compose, then Sender.Send (SMTP)
+//	record  sent (the reminder counted on every shipment, with an event),
+//	        failed (sent again by the next run) or unknown (never sent
+//	        again; listed for the compliance officer)
+//
+// Nothing here reads a shipment's title: a reminder shows channel
+// references, senders and dates only. Logs carry organisation numbers,
+// shipment ids and counts.
+package remind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// Log is what the pipeline needs of the store.
+type Log interface {
+	ContactEmails(ctx context.Context, org string) ([]string, error)
+	ClaimNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
+	PreviewNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
+	MarkNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error
+	MarkNotificationFailed(ctx context.Context, id int64, cause string, now time.Time) error
+	MarkNotificationUnknown(ctx context.Context, id int64, cause string, now time.Time) error
+}
+
+// Sender hands a message to a mail server.
+type Sender interface {
+	Send(ctx context.Context, m *Message) error
+}
+
+// Status is what became of one organisation's group.
+type Status string
+
+// Statuses of an Outcome.
+const (
+	StatusSent      Status = "sent"       // delivered to the SMTP server and recorded
+	StatusPreview   Status = "preview"    // dry run: would be sent
+	StatusNoAddress Status = "no_address" // the organisation has no e-mail address
+	StatusNothing   Status = "nothing"    // every shipment was dropped (opened, already sent or in flight)
+	StatusFailed    Status = "failed"     // the server refused or was unreachable; the next run retries
+	StatusUnknown   Status = "unknown"    // may or may not have been delivered; never re-sent
+)
+
+// Outcome is what Deliver did for one organisation.
+type Outcome struct {
+	Org            string
+	Status         Status
+	NotificationID int64
+	Shipments      []Shipment      // the shipments listed (or that would be)
+	Dropped        []store.Dropped // left out, with why
+	Message        *Message        // the message sent or previewed; nil otherwise
+	Err            error           // the send error, for failed and unknown
+}
+
+// Reminder delivers reminders: one message per organisation.
+type Reminder struct {
+	Log    Log
+	Sender Sender // may be nil for dry runs only
+	From   string // the From address of messages
+	Logger *slog.Logger
+}
+
+// Deliver takes one organisation's group through dedupe, send and record,
+// as of now. With dryRun it only previews: it composes the message the run
+// would send and changes nothing. The error return is for the store; a
+// failed send is an Outcome, not an error.
+func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun bool) (Outcome, error) {
+	out := Outcome{Org: g.Org}
+	log := r.logger().With("org", g.Org)
+	to, err := r.Log.ContactEmails(ctx, g.Org)
+	if err != nil {
+		return out, err
+	}
+	res, err := r.dedupe(ctx, g, to, now, dryRun)
+	if err != nil {
+		return out, err
+	}
+	out.Dropped = res.Dropped
+	for _, d := range res.Dropped {
+		log.Info("shipment left out of reminder", "shipment", d.ShipmentID, "reminder", d.Reminder, "reason", d.Reason)
+	}
+	if res.Notification == nil {
+		out.Status = StatusNothing
+		return out, nil
+	}
+	n := res.Notification
+	out.NotificationID = n.ID
+	out.Shipments = listed(g, n.Items)
+	ids, count := shipmentIDs(out.Shipments), len(out.Shipments)
+	switch {
+	case n.Status == store.NotifyNoAddress:
+		out.Status = StatusNoAddress
+		if !dryRun {
+			log.Warn("organisation has no e-mail address for reminders; listed for the compliance officer",
+				"notification", n.ID, "shipments", count, "shipment_ids", ids)
+		}
+		return out, nil
+	case !res.Send:
+		// The same message was sent, is in flight, or has an unknown outcome.
+		out.Status = StatusNothing
+		log.Info("reminder already handled", "notification", n.ID, "status", n.Status)
+		return out, nil
+	}
+	msg := Compose(g.Org, out.Shipments, to, r.From, n.Key, now)
+	out.Message = msg
+	if dryRun {
+		out.Status = StatusPreview
+		return out, nil
+	}
+	out.Status, out.Err = r.send(ctx, msg)
+	if err := r.record(ctx, n.ID, msg, out, now); err != nil {
+		return out, err
+	}
+	switch out.Status {
+	case StatusSent:
+		log.Info("reminder sent", "notification", n.ID, "shipments", count, "shipment_ids", ids,
+			"addresses", len(to), "message_id", msg.MessageID)
+	case StatusFailed:
+		log.Warn("reminder not delivered; the next run tries again", "notification", n.ID,
+			"shipments", count, "error", out.Err)
+	case StatusUnknown:
+		log.Error("reminder outcome unknown; it is not sent again, check with the mail server",
+			"notification", n.ID, "shipments", count, "shipment_ids", ids, "error", out.Err)
+	}
+	return out, nil
+}
+
+// dedupe is the dedupe stage: the notification log claims the message, or
+// in a dry run says what it would claim.
+func (r *Reminder) dedupe(ctx context.Context, g Group, to []string, now time.Time, dryRun bool) (store.ClaimResult, error) {
+	c := store.Claim{Org: g.Org, Recipients: to, Now: now}
+	for _, s := range g.Shipments {
+		c.Items = append(c.Items, store.NotificationItem{ShipmentID: s.ID, Reminder: s.Reminder})
+	}
+	if dryRun {
+		return r.Log.PreviewNotification(ctx, c)
+	}
+	return r.Log.ClaimNotification(ctx, c)
+}
+
+// send is the send stage.
+func (r *Reminder) send(ctx context.Context, m *Message) (Status, error) {
+	if r.Sender == nil {
+		return StatusFailed, errors.New("no SMTP server configured")
+	}
+	err := r.Sender.Send(ctx, m)
+	switch {
+	case err == nil:
+		return StatusSent, nil
+	case errors.Is(err, ErrOutcomeUnknown):
+		return StatusUnknown, err
+	default:
+		return StatusFailed, err
+	}
+}
+
+// record is the record stage. It runs even when ctx was cancelled during
+// the send: what happened must be written down.
+func (r *Reminder) record(ctx context.Context, id int64, m *Message, out Outcome, now time.Time) error {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	switch out.Status {
+	case StatusSent:
+		err = r.Log.MarkNotificationSent(ctx, id, m.MessageID, now)
+	case StatusFailed:
+		err = r.Log.MarkNotificationFailed(ctx, id, out.Err.Error(), now)
+	case StatusUnknown:
+		err = r.Log.MarkNotificationUnknown(ctx, id, out.Err.Error(), now)
+	}
+	if err != nil {
+		return fmt.Errorf("record reminder %d to %s as %s: %w", id, out.Org, out.Status, err)
+	}
+	return nil
+}
+
+func (r *Reminder) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.Default()
+	}
+	return r.Logger
+}
+
+// listed returns the group's shipments that the claim kept, in group order.
+func listed(g Group, items []store.NotificationItem) []Shipment {
+	keep := make(map[string]bool, len(items))
+	for _, it := range items {
+		keep[it.ShipmentID] = true
+	}
+	var out []Shipment
+	for _, s := range g.Shipments {
+		if keep[s.ID] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// maxLoggedIDs bounds how many shipment ids one log line carries.
+const maxLoggedIDs = 100
+
+// shipmentIDs returns the shipments' ids for a log line: at most
+// maxLoggedIDs, then how many more there are.
+func shipmentIDs(ss []Shipment) []string {
+	n := min(len(ss), maxLoggedIDs)
+	ids := make([]string, 0, n+1)
+	for _, s := range ss[:n] {
+		ids = append(ids, s.ID)
+	}
+	if len(ss) > n {
+		ids = append(ids, fmt.Sprintf("... and %d more", len(ss)-n))
+	}
+	return ids
+}

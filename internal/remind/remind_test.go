@@ -1,0 +1,170 @@
+package remind
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/remind/mailpittest"
+	"postvakt/internal/store"
+)
+
+const firma = "974760673"
+
+// fixture registers n confidential shipments to firma, titled
+// "HEMMELIG-TITTEL-i", and returns the store and the group to deliver.
+func fixture(t *testing.T, n int) (*store.Store, Group) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var items []model.NewShipment
+	for i := 0; i < n; i++ {
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("sv-%d", i),
+			SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten", RecipientKind: "org", RecipientID: firma,
+			Title: fmt.Sprintf("HEMMELIG-TITTEL-%d", i), Confidential: true, Class: "taushetsbelagt",
+			SentAt: time.Date(2026, 11, 16, 10, i, 0, 0, time.UTC)})
+	}
+	got, _, err := st.Register(ctx, items, store.SourceImport, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Group{Org: firma}
+	for _, s := range got {
+		g.Shipments = append(g.Shipments, Shipment{ID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
+			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1})
+	}
+	return st, g
+}
+
+func newReminder(st *store.Store, addr string, logs *bytes.Buffer) *Reminder {
+	s, err := NewSMTP(SMTPConfig{Addr: addr, From: "postvakt@bergen.kommune.no", Timeout: 5 * time.Second})
+	if err != nil {
+		panic(err)
+	}
+	return &Reminder{Log: st, Sender: s, From: "postvakt@bergen.kommune.no",
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+}
+
+func count(t *testing.T, st *store.Store, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := st.DB().Get(&n, q, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestDeliverOncePerOrganisation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, g := fixture(t, 3)
+	mp := mailpittest.Start(t)
+	var logs bytes.Buffer
+	r := newReminder(st, mp.SMTPAddr, &logs)
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+
+	// No address: listed, nothing sent.
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusNoAddress || len(out.Shipments) != 3 {
+		t.Fatalf("no address: %+v %v", out, err)
+	}
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Dry run: composes, changes nothing, sends nothing.
+	rows := count(t, st, `SELECT count(*) FROM notifications`)
+	out, err = r.Deliver(ctx, g, now, true)
+	if err != nil || out.Status != StatusPreview || out.Message == nil || len(out.Shipments) != 3 {
+		t.Fatalf("dry run: %+v %v", out, err)
+	}
+	if n := count(t, st, `SELECT count(*) FROM notifications`); n != rows || len(mp.Messages(t)) != 0 {
+		t.Fatal("dry run changed the log or sent mail")
+	}
+
+	// One shipment opened after the decision: left out.
+	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, g.Shipments[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	out, err = r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusSent || len(out.Shipments) != 2 || len(out.Dropped) != 1 {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	// The same group again (a second run, or a retry): nothing more.
+	again, err := r.Deliver(ctx, g, now.Add(time.Hour), false)
+	if err != nil || again.Status != StatusNothing {
+		t.Fatalf("second delivery: %+v %v", again, err)
+	}
+	msgs := mp.Messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want exactly 1", len(msgs))
+	}
+	if !strings.Contains(msgs[0].Text, g.Shipments[0].ChannelID) || strings.Contains(msgs[0].Text, g.Shipments[2].ChannelID) {
+		t.Fatal("the message does not list exactly the unopened shipments")
+	}
+	if n := count(t, st, `SELECT count(*) FROM shipment_events WHERE kind = 'reminder'`); n != 2 {
+		t.Fatalf("%d reminder events, want 2", n)
+	}
+	noTitles(t, &logs, msgs)
+}
+
+func TestDeliverRetriesAfterSMTPFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, g := fixture(t, 2)
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := l.Addr().String()
+	l.Close()
+	var logs bytes.Buffer
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	out, err := newReminder(st, closed, &logs).Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusFailed || out.Err == nil {
+		t.Fatalf("closed port: %+v %v", out, err)
+	}
+	if n := count(t, st, `SELECT reminders_sent FROM shipments WHERE id = $1`, g.Shipments[0].ID); n != 0 {
+		t.Fatal("a failed send counted a reminder")
+	}
+	mp := mailpittest.Start(t)
+	out2, err := newReminder(st, mp.SMTPAddr, &logs).Deliver(ctx, g, now.Add(time.Hour), false)
+	if err != nil || out2.Status != StatusSent || out2.NotificationID != out.NotificationID {
+		t.Fatalf("retry: %+v %v", out2, err)
+	}
+	msgs := mp.Messages(t)
+	if len(msgs) != 1 || "<"+msgs[0].MessageID+">" != out.Message.MessageID {
+		t.Fatalf("retry sent %d messages; Message-ID must be the failed attempt's %s", len(msgs), out.Message.MessageID)
+	}
+	if n := count(t, st, `SELECT attempts FROM notifications WHERE id = $1`, out.NotificationID); n != 2 {
+		t.Fatalf("attempts = %d, want 2", n)
+	}
+	noTitles(t, &logs, msgs)
+}
+
+// noTitles fails when a shipment title shows up in a log line or a message.
+func noTitles(t *testing.T, logs *bytes.Buffer, msgs []mailpittest.Message) {
+	t.Helper()
+	if strings.Contains(logs.String(), "HEMMELIG") {
+		t.Fatalf("a title in the log:\n%s", logs.String())
+	}
+	for _, m := range msgs {
+		if strings.Contains(m.Raw+m.Text+m.Subject, "HEMMELIG") {
+			t.Fatalf("a title in message %s", m.ID)
+		}
+	}
+	if !strings.Contains(logs.String(), "org="+firma) {
+		t.Fatalf("logs do not carry the organisation:\n%s", logs.String())
+	}
+}

@@ -1,0 +1,200 @@
+package remind
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"postvakt/internal/remind/mailpittest"
+)
+
+func testMessage(to ...string) *Message {
+	return Compose("974760673", sampleShipments(), to, "postvakt@bergen.kommune.no", "feedbeef", time.Date(2026, 11, 24, 9, 0, 0, 0, oslo))
+}
+
+func TestSMTPSendsThroughMailpit(t *testing.T) {
+	t.Parallel()
+	mp := mailpittest.Start(t)
+	s, err := NewSMTP(SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testMessage("post@firma.no", "leder@firma.no")
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := mp.Messages(t)
+	if len(got) != 1 {
+		t.Fatalf("%d messages on the server, want 1", len(got))
+	}
+	g := got[0]
+	if "<"+g.MessageID+">" != m.MessageID || g.Subject != m.Subject || len(g.To) != 2 || g.From.Address != "postvakt@bergen.kommune.no" {
+		t.Fatalf("received %+v", g)
+	}
+	if strings.TrimSpace(strings.ReplaceAll(g.Text, "\r\n", "\n")) != strings.TrimSpace(m.Body) {
+		t.Fatalf("text differs:\n%s", g.Text)
+	}
+}
+
+func TestSMTPFailuresAreNotDeliveries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// A refusal (451 to RCPT TO): failed, not unknown.
+	mp := mailpittest.Start(t, "--enable-chaos")
+	mp.SetChaos(t, 451)
+	s, _ := NewSMTP(SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no"})
+	err := s.Send(ctx, testMessage("post@firma.no"))
+	if err == nil || errors.Is(err, ErrOutcomeUnknown) || !strings.Contains(err.Error(), "451") {
+		t.Fatalf("chaos 451: err = %v, want a refusal", err)
+	}
+	mp.SetChaos(t, 0)
+	if err := s.Send(ctx, testMessage("post@firma.no")); err != nil {
+		t.Fatalf("after chaos off: %v", err)
+	}
+	// A server that is not there: failed.
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := l.Addr().String()
+	l.Close()
+	s, _ = NewSMTP(SMTPConfig{Addr: closed, From: "postvakt@bergen.kommune.no", Timeout: 5 * time.Second})
+	if err := s.Send(ctx, testMessage("post@firma.no")); err == nil || errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("closed port: err = %v, want a plain failure", err)
+	}
+}
+
+// TestSMTPConnectionLostAfterDataIsUnknown uses a minimal SMTP server that
+// takes the whole message and hangs up instead of answering: whether it was
+// delivered cannot be known.
+func TestSMTPConnectionLostAfterDataIsUnknown(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		say := func(s string) { _, _ = c.Write([]byte(s + "\r\n")) }
+		say("220 fake ESMTP")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+			case strings.HasPrefix(cmd, "EHLO"):
+				say("250 fake")
+			case cmd == "DATA":
+				say("354 go ahead")
+				for {
+					l, err := r.ReadString('\n')
+					if err != nil || l == ".\r\n" {
+						return // hang up without the 250
+					}
+				}
+			default:
+				say("250 ok")
+			}
+		}
+	}()
+	s, _ := NewSMTP(SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", Timeout: 5 * time.Second})
+	if err := s.Send(context.Background(), testMessage("post@firma.no")); !errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
+	}
+}
+
+func TestSMTPStartTLSAndAuth(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	certFile, keyFile, authFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "auth")
+	hash, err := bcrypt.GenerateFromPassword([]byte("hemmelig"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM, authFile: []byte("postvakt:" + string(hash) + "\n")} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mp := mailpittest.Start(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile,
+		"--smtp-require-starttls", "--smtp-auth-file", authFile)
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(certPEM)
+	tc := &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	cfg := SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no", User: "postvakt", Password: "hemmelig", TLS: tc}
+	s, err := NewSMTP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(context.Background(), testMessage("post@firma.no")); err != nil {
+		t.Fatalf("STARTTLS + AUTH PLAIN: %v", err)
+	}
+	cfg.Password = "feil"
+	s, _ = NewSMTP(cfg)
+	if err := s.Send(context.Background(), testMessage("post@firma.no")); err == nil || errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("wrong password: err = %v, want a refusal", err)
+	}
+	if n := len(mp.Messages(t)); n != 1 {
+		t.Fatalf("%d messages, want 1", n)
+	}
+}
+
+func TestSMTPConfigCheck(t *testing.T) {
+	t.Parallel()
+	for _, c := range []SMTPConfig{
+		{From: "a@b.no"},
+		{Addr: "nohostport", From: "a@b.no"},
+		{Addr: "127.0.0.1:25"},
+		{Addr: "127.0.0.1:25", From: "not an address"},
+		{Addr: "127.0.0.1:25", From: "a@b.no", User: "u"},
+	} {
+		if err := c.Check(); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}
+
+// selfSigned makes a certificate for 127.0.0.1.
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}

@@ -1,0 +1,250 @@
+// Package report writes postvakt's lists as CSV, XLSX or JSON, streamed row
+// by row: the web UI's exports and `postvakt report` share it. Person ids
+// are masked; titles of letters are never written.
+package report
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// Format is an export format.
+type Format string
+
+// The formats.
+const (
+	CSV  Format = "csv"
+	XLSX Format = "xlsx"
+	JSON Format = "json"
+)
+
+// ParseFormat accepts csv, xlsx or json.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case CSV, XLSX, JSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q (csv, xlsx or json)", s)
+}
+
+// ContentType is the MIME type of the format.
+func (f Format) ContentType() string {
+	switch f {
+	case XLSX:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case JSON:
+		return "application/json"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// Writer writes one table.
+type Writer interface {
+	// Row writes one row, with as many cells as the header has.
+	Row(cells []string) error
+	// Close finishes the document (an XLSX is assembled here).
+	Close() error
+}
+
+// NewWriter starts a table with the given header in format f on w; sheet
+// names the XLSX worksheet.
+func NewWriter(f Format, w io.Writer, sheet string, header []string) (Writer, error) {
+	switch f {
+	case CSV:
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return nil, fmt.Errorf("write CSV header: %w", err)
+		}
+		return &csvWriter{w: cw}, nil
+	case XLSX:
+		return newXLSX(w, sheet, header)
+	case JSON:
+		if _, err := io.WriteString(w, "["); err != nil {
+			return nil, fmt.Errorf("write JSON: %w", err)
+		}
+		return &jsonWriter{w: w, header: header}, nil
+	}
+	return nil, fmt.Errorf("unknown format %q", f)
+}
+
+type csvWriter struct{ w *csv.Writer }
+
+func (c *csvWriter) Row(cells []string) error {
+	if err := c.w.Write(cells); err != nil {
+		return fmt.Errorf("write CSV row: %w", err)
+	}
+	return nil
+}
+
+func (c *csvWriter) Close() error {
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	return nil
+}
+
+type jsonWriter struct {
+	w      io.Writer
+	header []string
+	n      int
+}
+
+func (j *jsonWriter) Row(cells []string) error {
+	obj := make(map[string]string, len(cells))
+	for i, h := range j.header {
+		if i < len(cells) {
+			obj[h] = cells[i]
+		}
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("encode JSON row: %w", err)
+	}
+	sep := ",\n"
+	if j.n == 0 {
+		sep = "\n"
+	}
+	j.n++
+	if _, err := io.WriteString(j.w, sep); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	if _, err := j.w.Write(b); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
+
+func (j *jsonWriter) Close() error {
+	if _, err := io.WriteString(j.w, "\n]\n"); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}
+
+// xlsxWriter streams rows through excelize's StreamWriter, which keeps
+// them in a temporary file rather than in memory, and writes the workbook
+// to w on Close.
+type xlsxWriter struct {
+	w   io.Writer
+	f   *excelize.File
+	sw  *excelize.StreamWriter
+	row int
+	buf []any
+}
+
+func newXLSX(w io.Writer, sheet string, header []string) (*xlsxWriter, error) {
+	if sheet == "" {
+		sheet = "postvakt"
+	}
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start XLSX: %w", err)
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start XLSX: %w", err)
+	}
+	x := &xlsxWriter{w: w, f: f, sw: sw}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start XLSX: %w", err)
+	}
+	cells := make([]any, len(header))
+	for i, h := range header {
+		cells[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := x.put(cells); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+func (x *xlsxWriter) put(cells []any) error {
+	x.row++
+	cell, err := excelize.CoordinatesToCellName(1, x.row)
+	if err != nil {
+		return fmt.Errorf("write XLSX row %d: %w", x.row, err)
+	}
+	if err := x.sw.SetRow(cell, cells); err != nil {
+		return fmt.Errorf("write XLSX row %d: %w", x.row, err)
+	}
+	return nil
+}
+
+func (x *xlsxWriter) Row(cells []string) error {
+	x.buf = x.buf[:0]
+	for _, c := range cells {
+		x.buf = append(x.buf, c)
+	}
+	return x.put(x.buf)
+}
+
+func (x *xlsxWriter) Close() error {
+	defer x.f.Close()
+	if err := x.sw.Flush(); err != nil {
+		return fmt.Errorf("finish XLSX: %w", err)
+	}
+	if err := x.f.Write(x.w); err != nil {
+		return fmt.Errorf("write XLSX: %w", err)
+	}
+	return nil
+}
+
+// ShipmentHeader is the header of a shipment list.
+var ShipmentHeader = []string{"id", "channel", "channel_id", "sender_org", "sender_unit", "recipient_kind",
+	"recipient", "recipient_name", "class", "confidential", "sent_at", "age_days", "state", "state_changed_at",
+	"stage", "reminders_sent", "last_reminded_at"}
+
+// ShipmentCells renders one list row as of now; a person id is masked.
+func ShipmentCells(r *store.ListRow, now time.Time) []string {
+	last := ""
+	if r.LastReminded != nil {
+		last = r.LastReminded.UTC().Format(time.RFC3339)
+	}
+	return []string{r.ID, r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.RecipientKind,
+		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.RecipientName, r.Class,
+		strconv.FormatBool(r.Confidential), r.SentAt.UTC().Format(time.RFC3339),
+		strconv.Itoa(int(now.Sub(r.SentAt).Hours() / 24)), r.State, r.StateChangedAt.UTC().Format(time.RFC3339),
+		r.Stage, strconv.Itoa(r.RemindersSent), last}
+}
+
+// Source streams a list's rows.
+type Source interface {
+	EachShipment(ctx context.Context, f store.ListFilter, fn func(*store.ListRow) error) error
+}
+
+// Shipments writes every shipment of the list f selects to w in format
+// format and returns how many rows it wrote.
+func Shipments(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time) (int, error) {
+	tw, err := NewWriter(format, w, string(f.List), ShipmentHeader)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = src.EachShipment(ctx, f, func(r *store.ListRow) error {
+		n++
+		return tw.Row(ShipmentCells(r, now))
+	})
+	if err != nil {
+		if c, ok := tw.(*xlsxWriter); ok {
+			c.f.Close()
+		}
+		return n, err
+	}
+	return n, tw.Close()
+}

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// AuditEntry is one line of the audit log: who did or saw what, when.
+// Object names the shipment, list or export; it never holds a person id
+// unmasked or a letter's title.
+type AuditEntry struct {
+	ID        int64     `db:"id" json:"-"`
+	At        time.Time `db:"at" json:"at"`
+	Actor     string    `db:"actor" json:"actor"`
+	Role      string    `db:"role" json:"-"`
+	SenderOrg string    `db:"sender_org" json:"-"`
+	Action    string    `db:"action" json:"action"`
+	Object    string    `db:"object" json:"object"`
+	Detail    string    `db:"detail" json:"detail,omitempty"`
+}
+
+// Audit appends an entry to the audit log. A zero At means the database's
+// clock.
+func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	return writeAudit(ctx, s.db, e)
+}
+
+func writeAudit(ctx context.Context, db sqlx.ExecerContext, e AuditEntry) error {
+	var at any
+	if !e.At.IsZero() {
+		at = e.At
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, actor, role, sender_org, action, object, detail)
+		VALUES (COALESCE($1, now()), $2, $3, $4, $5, $6, $7)`,
+		at, e.Actor, e.Role, e.SenderOrg, e.Action, e.Object, e.Detail)
+	if err != nil {
+		return fmt.Errorf("write audit entry %s %s: %w", e.Action, e.Object, err)
+	}
+	return nil
+}
+
+// AuditEntries returns the newest entries first, at most limit of them;
+// senderOrg limits them to actors of one sender organisation (all when
+// empty).
+func (s *Store) AuditEntries(ctx context.Context, senderOrg string, limit int) ([]AuditEntry, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 100
+	}
+	q := `SELECT id, at, actor, role, sender_org, action, object, detail FROM audit_log`
+	args := []any{limit}
+	if senderOrg != "" {
+		q += ` WHERE sender_org = $2`
+		args = append(args, senderOrg)
+	}
+	q += ` ORDER BY id DESC LIMIT $1`
+	entries := []AuditEntry{}
+	if err := s.db.SelectContext(ctx, &entries, q, args...); err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	return entries, nil
+}
+
+// Purged says what a retention purge removed.
+type Purged struct {
+	Events int64
+	Audit  int64
+}
+
+// PurgeBefore deletes evidence events and audit entries recorded before
+// cutoff (the retention period, 5 years by default, is the caller's), in one
+// transaction that tells the append-only triggers it is the retention purge,
+// and records the purge itself in the audit log.
+func (s *Store) PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (Purged, error) {
+	var p Purged
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL postvakt.retention_purge = 'on'`); err != nil {
+			return fmt.Errorf("retention purge: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM shipment_events WHERE recorded_at < $1`, cutoff)
+		if err != nil {
+			return fmt.Errorf("retention purge of events: %w", err)
+		}
+		p.Events, _ = res.RowsAffected()
+		res, err = tx.ExecContext(ctx, `DELETE FROM audit_log WHERE at < $1`, cutoff)
+		if err != nil {
+			return fmt.Errorf("retention purge of audit entries: %w", err)
+		}
+		p.Audit, _ = res.RowsAffected()
+		return writeAudit(ctx, tx, AuditEntry{Actor: actor, Action: "retention_purge",
+			Object: "before " + cutoff.UTC().Format(time.RFC3339),
+			Detail: fmt.Sprintf("%d events, %d audit entries", p.Events, p.Audit)})
+	})
+	return p, err
+}

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// EventFollowUp is the evidence-log kind of a recorded follow-up decision.
+const EventFollowUp = "followup"
+
+// Follow-up decisions a sending unit may record.
+const (
+	DecisionResent    = "resent"                // sent again, the new shipment is watched too
+	DecisionNewLetter = "new_letter"            // a new letter was written
+	DecisionAssessed  = "consequences_assessed" // consequences assessed (note says what)
+	DecisionClosed    = "closed"                // nothing more to do
+)
+
+// Decisions lists the decisions in the order the UI offers them.
+var Decisions = []string{DecisionResent, DecisionNewLetter, DecisionAssessed, DecisionClosed}
+
+// FollowUp is the follow-up of one shipment.
+type FollowUp struct {
+	ShipmentID     string     `db:"shipment_id" json:"shipment_id"`
+	SenderUnit     string     `db:"sender_unit" json:"sender_unit"`
+	ChannelID      string     `db:"channel_id" json:"channel_id"`
+	RecipientKind  string     `db:"recipient_kind" json:"recipient_kind"`
+	RecipientID    string     `db:"recipient_ident" json:"-"`
+	State          string     `db:"state" json:"state"`
+	SentAt         time.Time  `db:"sent_at" json:"sent_at"`
+	Reason         string     `db:"reason" json:"reason"`
+	Deadline       time.Time  `db:"deadline" json:"deadline"`
+	Decision       *string    `db:"decision" json:"decision"`
+	Note           string     `db:"note" json:"note,omitempty"`
+	MissedDeadline bool       `db:"missed_deadline" json:"missed_statutory_deadline"`
+	NewShipmentID  *string    `db:"new_shipment_id" json:"new_shipment_id,omitempty"`
+	DecidedBy      string     `db:"decided_by" json:"decided_by,omitempty"`
+	DecidedAt      *time.Time `db:"decided_at" json:"decided_at,omitempty"`
+}
+
+const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel_id, r.kind AS recipient_kind,
+	r.ident AS recipient_ident, s.state, s.sent_at, f.reason, f.deadline, f.decision, f.note,
+	f.missed_deadline, f.new_shipment_id, f.decided_by, f.decided_at
+	FROM followups f
+	JOIN shipments s ON s.id = f.shipment_id
+	JOIN sender_units u ON u.id = f.sender_unit_id
+	JOIN sender_orgs o ON o.id = u.sender_org_id
+	JOIN recipients r ON r.id = s.recipient_id`
+
+// OpenFollowUps creates the follow-ups that are due: every rejected,
+// failed or expired shipment, and every confidential shipment still unopened
+// that was sent before unreadBefore, gets a follow-up with the given
+// deadline unless it has one. It returns how many were created. Run it
+// from a scheduled job; it is idempotent.
+func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline)
+		SELECT s.id, s.sender_unit_id, CASE WHEN s.state IN ('rejected', 'failed', 'expired') THEN s.state ELSE 'unread' END, $2
+		FROM shipments s
+		WHERE (s.state IN ('rejected', 'failed', 'expired')
+		   OR (s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.sent_at < $1))
+		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
+		ON CONFLICT (shipment_id) DO NOTHING`, unreadBefore, deadline)
+	if err != nil {
+		return 0, fmt.Errorf("open follow-ups: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// FollowUp returns the follow-up of a shipment in scope, ErrNotFound when
+// it has none.
+func (s *Store) FollowUp(ctx context.Context, shipmentID string, scope Scope) (*FollowUp, error) {
+	if !looksLikeUUID(shipmentID) {
+		return nil, ErrNotFound
+	}
+	var c sqlConds
+	c.add("f.shipment_id = ?", shipmentID)
+	followUpScope(&c, scope)
+	var fu FollowUp
+	if err := s.db.GetContext(ctx, &fu, followUpSelect+" WHERE "+c.String(), c.args...); err != nil {
+		return nil, fmt.Errorf("get follow-up of %s: %w", shipmentID, notFound(err))
+	}
+	return &fu, nil
+}
+
+func followUpScope(c *sqlConds, scope Scope) {
+	if scope.SenderOrg != "" {
+		c.add("o.orgnr = ?", scope.SenderOrg)
+	}
+	if scope.SenderUnit != "" {
+		c.add("u.name = ?", scope.SenderUnit)
+	}
+}
+
+// FollowUps lists follow-ups in scope by deadline: open ones only unless
+// all, at most limit.
+func (s *Store) FollowUps(ctx context.Context, scope Scope, all bool, limit int) ([]FollowUp, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	var c sqlConds
+	if !all {
+		c.add("f.decision IS NULL")
+	}
+	followUpScope(&c, scope)
+	c.args = append(c.args, limit)
+	out := []FollowUp{}
+	q := fmt.Sprintf("%s WHERE %s ORDER BY f.deadline, f.shipment_id LIMIT $%d", followUpSelect, c.String(), len(c.args))
+	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
+		return nil, fmt.Errorf("list follow-ups: %w", err)
+	}
+	return out, nil
+}
+
+// FollowUpDecision is a follow-up decision to record.
+type FollowUpDecision struct {
+	ShipmentID     string
+	Decision       string
+	Note           string
+	MissedDeadline bool
+	NewShipmentID  string // for DecisionResent: the registered new shipment
+	Actor          string
+	At             time.Time
+	Deadline       time.Time // used when the shipment had no follow-up yet
+}
+
+// RecordFollowUp records a decision on a shipment's follow-up (creating the
+// follow-up when there was none) and appends it to the shipment's evidence
+// log, in one transaction. A later decision replaces an earlier one; the
+// evidence log keeps both.
+func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
+	known := false
+	for _, k := range Decisions {
+		known = known || k == d.Decision
+	}
+	if !known {
+		return fmt.Errorf("record follow-up: unknown decision %q", d.Decision)
+	}
+	if d.Decision == DecisionResent && d.NewShipmentID == "" {
+		return fmt.Errorf("record follow-up: a resend needs the new shipment")
+	}
+	var newID any
+	if d.NewShipmentID != "" {
+		newID = d.NewShipmentID
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var state string
+		if err := tx.GetContext(ctx, &state, `SELECT state FROM shipments WHERE id = $1 FOR UPDATE`, d.ShipmentID); err != nil {
+			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, notFound(err))
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline,
+				decision, note, missed_deadline, new_shipment_id, decided_by, decided_at)
+			SELECT s.id, s.sender_unit_id,
+				CASE WHEN s.state IN ('rejected', 'failed', 'expired') THEN s.state ELSE 'unread' END,
+				$2, $3, $4, $5, $6, $7, $8
+			FROM shipments s WHERE s.id = $1
+			ON CONFLICT (shipment_id) DO UPDATE SET decision = EXCLUDED.decision, note = EXCLUDED.note,
+				missed_deadline = EXCLUDED.missed_deadline, new_shipment_id = EXCLUDED.new_shipment_id,
+				decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at`,
+			d.ShipmentID, d.Deadline, d.Decision, d.Note, d.MissedDeadline, newID, d.Actor, d.At)
+		if err != nil {
+			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, err)
+		}
+		payload, _ := json.Marshal(map[string]any{"decision": d.Decision, "note": d.Note,
+			"missed_statutory_deadline": d.MissedDeadline, "new_shipment_id": d.NewShipmentID})
+		return appendEvent(ctx, tx, Event{ShipmentID: d.ShipmentID, Kind: EventFollowUp, Source: SourceUser,
+			Actor: d.Actor, ObservedAt: d.At, FromState: state, ToState: state, Payload: payload,
+			Message: "follow-up: " + d.Decision})
+	})
+}
+
+// OverdueFollowUps is one sending unit's overdue follow-ups, for the
+// e-mail to its manager.
+type OverdueFollowUps struct {
+	SenderOrg    string
+	Unit         string
+	ManagerEmail string
+	FollowUps    []FollowUp
+}
+
+// OverdueFollowUps lists open follow-ups whose deadline passed before now,
+// grouped per sending unit with the unit's manager address.
+func (s *Store) OverdueFollowUps(ctx context.Context, now time.Time) ([]OverdueFollowUps, error) {
+	var rows []struct {
+		SenderOrg    string `db:"sender_org"`
+		ManagerEmail string `db:"manager_email"`
+		FollowUp
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT o.orgnr AS sender_org, u.manager_email,
+		f.shipment_id, u.name AS sender_unit, s.channel_id, r.kind AS recipient_kind,
+		r.ident AS recipient_ident, s.state, s.sent_at, f.reason, f.deadline, f.decision, f.note,
+		f.missed_deadline, f.new_shipment_id, f.decided_by, f.decided_at
+		FROM followups f
+		JOIN shipments s ON s.id = f.shipment_id
+		JOIN sender_units u ON u.id = f.sender_unit_id
+		JOIN sender_orgs o ON o.id = u.sender_org_id
+		JOIN recipients r ON r.id = s.recipient_id
+		WHERE f.decision IS NULL AND f.deadline < $1
+		ORDER BY o.orgnr, u.name, f.deadline, f.shipment_id`, now)
+	if err != nil {
+		return nil, fmt.Errorf("list overdue follow-ups: %w", err)
+	}
+	var out []OverdueFollowUps
+	for _, r := range rows {
+		if n := len(out); n == 0 || out[n-1].SenderOrg != r.SenderOrg || out[n-1].Unit != r.SenderUnit {
+			out = append(out, OverdueFollowUps{SenderOrg: r.SenderOrg, Unit: r.SenderUnit, ManagerEmail: r.ManagerEmail})
+		}
+		out[len(out)-1].FollowUps = append(out[len(out)-1].FollowUps, r.FollowUp)
+	}
+	return out, nil
+}

@@ -1,0 +1,479 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// List names one of the compliance lists.
+type ListName string
+
+// The lists. Each is a fixed condition on shipments that an index serves
+// (see migrations/00005_ui.sql), narrowed further by a ListFilter.
+const (
+	ListUnopened ListName = "unopened" // confidential, not yet opened, not final
+	ListProblems ListName = "problems" // rejected, failed or expired
+	ListManual   ListName = "manual"   // escalation ended in manual handling
+	ListSearch   ListName = "search"   // every shipment to one recipient (needs Recipient)
+)
+
+// Lists are the known lists, for validating a request.
+var Lists = []ListName{ListUnopened, ListProblems, ListManual, ListSearch}
+
+// StageOrder lists the escalation stages in order; a summary shows the furthest one.
+var StageOrder = []string{"none", "reminded", "print_due", "print_ordered", "printed", "manual", "closed"}
+
+// ListFilter narrows a list. Empty fields do not narrow.
+type ListFilter struct {
+	Scope
+	List      ListName
+	Recipient string // organisation number or person id of the recipient
+	// RecipientRow selects a recipient by its row id (recipients.id), as the
+	// summary's drill-down links do, so no person id travels in a URL.
+	RecipientRow int64
+	Unit         string    // sending unit's name
+	State        string    // normalised state
+	Stage        string    // escalation stage
+	Class        string    // policy class
+	Channel      string    // svarut, altinn
+	From, To     time.Time // sent in [From, To)
+	SentUntil    time.Time // sent before (age filter: now minus the minimum age)
+	Limit        int
+	Cursor       string
+}
+
+// ListRow is one shipment in a list. It carries no title: lists and exports
+// identify a letter by its ids; its title is on the evidence page only.
+type ListRow struct {
+	ID             string     `db:"id" json:"id"`
+	Channel        string     `db:"channel" json:"channel"`
+	ChannelID      string     `db:"channel_id" json:"channel_id"`
+	SenderOrg      string     `db:"sender_org" json:"sender_org"`
+	SenderUnit     string     `db:"sender_unit" json:"sender_unit"`
+	RecipientKind  string     `db:"recipient_kind" json:"recipient_kind"`
+	RecipientID    string     `db:"recipient_ident" json:"-"`
+	RecipientName  string     `db:"recipient_name" json:"recipient_name"`
+	Class          string     `db:"class" json:"class"`
+	Confidential   bool       `db:"confidential" json:"confidential"`
+	SentAt         time.Time  `db:"sent_at" json:"sent_at"`
+	State          string     `db:"state" json:"state"`
+	StateChangedAt time.Time  `db:"state_changed_at" json:"state_changed_at"`
+	Stage          string     `db:"stage" json:"stage"`
+	RemindersSent  int        `db:"reminders_sent" json:"reminders_sent"`
+	LastReminded   *time.Time `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
+}
+
+// ListPage is one page of a list, oldest first.
+type ListPage struct {
+	Rows       []ListRow `json:"shipments"`
+	NextCursor string    `json:"next_cursor"`
+}
+
+const listColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
+	r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name, s.class, s.confidential,
+	s.sent_at, s.state, s.state_changed_at, s.stage, s.reminders_sent, s.last_reminded_at`
+
+// recipientKey says how an identifier is stored: organisation numbers have
+// 8 (CVR) or 9 digits, person ids 10 (CPR) or 11.
+func recipientKey(ident string) (kind string) {
+	if len(ident) >= 10 {
+		return "person"
+	}
+	return "org"
+}
+
+// sqlConds collects SQL conditions with numbered placeholders: each ? in a
+// condition becomes the next $n.
+type sqlConds struct {
+	args  []any
+	parts []string
+}
+
+func (c *sqlConds) add(sql string, v ...any) {
+	for _, a := range v {
+		c.args = append(c.args, a)
+		sql = strings.Replace(sql, "?", fmt.Sprintf("$%d", len(c.args)), 1)
+	}
+	c.parts = append(c.parts, sql)
+}
+
+func (c *sqlConds) String() string {
+	if len(c.parts) == 0 {
+		return "true"
+	}
+	return strings.Join(c.parts, " AND ")
+}
+
+// where builds the list's conditions on shipments s.
+func (f ListFilter) where(c *sqlConds, withCursor bool) error {
+	switch f.List {
+	case ListUnopened, "":
+		c.add(`s.confidential AND s.state IN ('registered', 'accepted', 'available')`)
+	case ListProblems:
+		c.add(`s.state IN ('rejected', 'failed', 'expired')`)
+	case ListManual:
+		c.add(`s.stage = 'manual'`)
+	case ListSearch:
+		if f.Recipient == "" && f.RecipientRow == 0 {
+			return fmt.Errorf("search needs a recipient")
+		}
+	default:
+		return fmt.Errorf("unknown list %q", f.List)
+	}
+	if f.SenderOrg != "" || f.SenderUnit != "" || f.Unit != "" {
+		sub := `s.sender_unit_id IN (SELECT uu.id FROM sender_units uu JOIN sender_orgs oo ON oo.id = uu.sender_org_id WHERE true`
+		var extra []any
+		for _, x := range []struct{ col, v string }{{"oo.orgnr", f.SenderOrg}, {"uu.name", f.SenderUnit}, {"uu.name", f.Unit}} {
+			if x.v != "" {
+				sub += " AND " + x.col + " = ?"
+				extra = append(extra, x.v)
+			}
+		}
+		c.add(sub+")", extra...)
+	}
+	if f.RecipientRow != 0 {
+		c.add("s.recipient_id = ?", f.RecipientRow)
+	}
+	if f.Recipient != "" {
+		c.add(`s.recipient_id = (SELECT rr.id FROM recipients rr WHERE rr.kind = ? AND rr.ident = ?)`, recipientKey(f.Recipient), f.Recipient)
+	}
+	for _, x := range []struct{ col, v string }{{"s.state", f.State}, {"s.stage", f.Stage}, {"s.class", f.Class}, {"s.channel", f.Channel}} {
+		if x.v != "" {
+			c.add(x.col+" = ?", x.v)
+		}
+	}
+	if !f.From.IsZero() {
+		c.add("s.sent_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		c.add("s.sent_at < ?", f.To)
+	}
+	if !f.SentUntil.IsZero() {
+		c.add("s.sent_at < ?", f.SentUntil)
+	}
+	if withCursor && f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return err
+		}
+		c.add("(s.sent_at, s.id) > (?, ?)", at, id)
+	}
+	return nil
+}
+
+// ListShipments returns one page of a list, oldest first (keyset paging on
+// sent time and id).
+func (s *Store) ListShipments(ctx context.Context, f ListFilter) (*ListPage, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	if f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	var c sqlConds
+	if err := f.where(&c, true); err != nil {
+		return nil, err
+	}
+	c.args = append(c.args, f.Limit+1)
+	q := fmt.Sprintf(`SELECT %s %s WHERE %s ORDER BY s.sent_at, s.id LIMIT $%d`, listColumns, shipmentFrom, c.String(), len(c.args))
+	rows := []ListRow{}
+	if err := s.db.SelectContext(ctx, &rows, q, c.args...); err != nil {
+		return nil, fmt.Errorf("list %s shipments: %w", f.List, err)
+	}
+	page := &ListPage{Rows: rows}
+	if len(rows) > f.Limit {
+		page.Rows = rows[:f.Limit]
+		last := page.Rows[f.Limit-1]
+		page.NextCursor = encodeCursor(last.SentAt, last.ID)
+	}
+	return page, nil
+}
+
+// EachShipment streams every row of a list, oldest first, to fn without
+// holding more than one row (exports). Limit and Cursor are ignored.
+func (s *Store) EachShipment(ctx context.Context, f ListFilter, fn func(*ListRow) error) error {
+	var c sqlConds
+	if err := f.where(&c, false); err != nil {
+		return err
+	}
+	q := fmt.Sprintf(`SELECT %s %s WHERE %s ORDER BY s.sent_at, s.id`, listColumns, shipmentFrom, c.String())
+	rows, err := s.db.QueryxContext(ctx, q, c.args...)
+	if err != nil {
+		return fmt.Errorf("stream %s shipments: %w", f.List, err)
+	}
+	defer rows.Close()
+	var r ListRow
+	for rows.Next() {
+		r = ListRow{}
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("stream %s shipments: %w", f.List, err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("stream %s shipments: %w", f.List, err)
+	}
+	return nil
+}
+
+// ListGroup is one line of a summary: the shipments of a list for one
+// receiving organisation (or one sending unit).
+type ListGroup struct {
+	RowID        int64      `db:"gid" json:"-"`   // recipients.id or sender_units.id
+	Key          string     `db:"key" json:"key"` // recipient id, or unit name
+	Kind         string     `db:"kind" json:"kind"`
+	Name         string     `db:"name" json:"name"`
+	Count        int        `db:"n" json:"count"`
+	Oldest       time.Time  `db:"oldest" json:"oldest"`
+	StageRank    int        `db:"stage_rank" json:"-"`
+	Stage        string     `db:"-" json:"stage"` // the furthest stage reached
+	MaxReminders int        `db:"max_reminders" json:"reminders"`
+	Groups       int        `db:"groups" json:"-"`
+	Total        int        `db:"total" json:"-"`
+	LastReminder *time.Time `db:"last_reminder" json:"last_reminder,omitempty"`
+}
+
+// ListSummary is a page of groups and the totals over all groups.
+type ListSummary struct {
+	Groups      []ListGroup `json:"groups"`
+	TotalGroups int         `json:"total_groups"`
+	Total       int         `json:"total_shipments"`
+	// AsOf is when the rollup the summary was read from was refreshed; nil
+	// when it was computed live.
+	AsOf *time.Time `json:"as_of,omitempty"`
+}
+
+// RollupMaxAge is how stale a rollup may be and still serve a summary.
+const RollupMaxAge = 2 * time.Minute
+
+// plain says whether a filter is one the rollups answer: the unopened list
+// limited at most to a sender organisation.
+func (f ListFilter) plain() bool {
+	g := f
+	g.SenderOrg, g.Limit, g.Cursor = "", 0, ""
+	return (g.List == ListUnopened || g.List == "") && g == ListFilter{List: g.List}
+}
+
+// rollupFresh returns when the rollups were refreshed if they may serve
+// this filter, else nil.
+func (s *Store) rollupFresh(ctx context.Context, f ListFilter) (*time.Time, error) {
+	if !f.plain() {
+		return nil, nil
+	}
+	var at *time.Time
+	err := s.db.GetContext(ctx, &at, `SELECT refreshed_at FROM list_rollups
+		WHERE refreshed_at > now() - $1 * interval '1 second'`, RollupMaxAge.Seconds())
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("check list rollups: %w", err)
+	}
+	return at, nil
+}
+
+// rollupSource is the summary's group source read from a rollup.
+func rollupSource(c *sqlConds, f ListFilter, by GroupBy) string {
+	where := "true"
+	if f.SenderOrg != "" {
+		c.args = append(c.args, f.SenderOrg)
+		where = fmt.Sprintf("o.orgnr = $%d", len(c.args))
+	}
+	if by == ByUnit {
+		return fmt.Sprintf(`SELECT m.sender_unit_id AS gid, m.n, m.oldest, m.stage_rank, m.max_reminders, m.last_reminder
+		FROM unopened_by_unit m JOIN sender_units u ON u.id = m.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE %s`, where)
+	}
+	return fmt.Sprintf(`SELECT m.recipient_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(m.stage_rank) AS stage_rank,
+			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
+		FROM unopened_by_recipient m JOIN sender_orgs o ON o.id = m.sender_org_id
+		WHERE %s GROUP BY m.recipient_id`, where)
+}
+
+// RefreshListSummaries recomputes the rollups behind the plain summaries
+// (without blocking readers once they have been filled). Run it from a
+// scheduled job every minute, once cluster-wide (TryExclusive).
+func (s *Store) RefreshListSummaries(ctx context.Context) error {
+	var populated bool
+	if err := s.db.GetContext(ctx, &populated, `SELECT relispopulated FROM pg_class WHERE relname = 'unopened_by_unit'`); err != nil {
+		return fmt.Errorf("refresh list rollups: %w", err)
+	}
+	how := "REFRESH MATERIALIZED VIEW CONCURRENTLY "
+	if !populated {
+		how = "REFRESH MATERIALIZED VIEW "
+	}
+	var start time.Time
+	if err := s.db.GetContext(ctx, &start, `SELECT clock_timestamp()`); err != nil {
+		return fmt.Errorf("refresh list rollups: %w", err)
+	}
+	for _, v := range []string{"unopened_by_recipient", "unopened_by_unit"} {
+		if _, err := s.db.ExecContext(ctx, how+v); err != nil {
+			return fmt.Errorf("refresh %s: %w", v, err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
+		return fmt.Errorf("refresh list rollups: %w", err)
+	}
+	return nil
+}
+
+// GroupBy says what a summary groups by.
+type GroupBy string
+
+// What a summary may be grouped by.
+const (
+	ByRecipient GroupBy = "recipient"
+	ByUnit      GroupBy = "unit"
+)
+
+const stageRank = `max(CASE s.stage WHEN 'reminded' THEN 1 WHEN 'print_due' THEN 2 WHEN 'print_ordered' THEN 3
+	WHEN 'printed' THEN 4 WHEN 'manual' THEN 5 WHEN 'closed' THEN 6 ELSE 0 END)`
+
+// Summarise groups a list by receiving organisation or sending unit,
+// largest group first, offset groups skipped and at most limit returned.
+// It aggregates over the list's partial index without touching the
+// shipment rows (index-only) and joins names only for the returned page.
+func (s *Store) Summarise(ctx context.Context, f ListFilter, by GroupBy, offset, limit int) (*ListSummary, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var c sqlConds
+	if err := f.where(&c, false); err != nil {
+		return nil, err
+	}
+	col, join, key := "s.recipient_id", `JOIN recipients r ON r.id = t.gid`, `r.ident AS key, r.kind AS kind, r.name AS name`
+	if by == ByUnit {
+		col, join, key = "s.sender_unit_id", `JOIN sender_units r ON r.id = t.gid`, `r.name AS key, 'unit' AS kind, r.name AS name`
+	}
+	source := fmt.Sprintf(`SELECT %s AS gid, count(*) AS n, min(s.sent_at) AS oldest, %s AS stage_rank,
+			max(s.reminders_sent) AS max_reminders, max(s.last_reminded_at) AS last_reminder
+		FROM shipments s WHERE %s GROUP BY %s`, col, stageRank, c.String(), col)
+	asOf, err := s.rollupFresh(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if asOf != nil {
+		c = sqlConds{}
+		source = rollupSource(&c, f, by)
+	}
+	c.args = append(c.args, offset, limit)
+	q := fmt.Sprintf(`WITH g AS (%s
+	), t AS (
+		SELECT gid, n, oldest, stage_rank, max_reminders, last_reminder,
+			count(*) OVER () AS groups, sum(n) OVER ()::bigint AS total
+		FROM g ORDER BY n DESC, oldest, gid OFFSET $%d LIMIT $%d
+	)
+	SELECT t.gid, %s, t.n, t.oldest, t.stage_rank, t.max_reminders, t.last_reminder, t.groups, t.total
+	FROM t %s ORDER BY t.n DESC, t.oldest, t.gid`,
+		source, len(c.args)-1, len(c.args), key, join)
+	groups := []ListGroup{}
+	if err := s.db.SelectContext(ctx, &groups, q, c.args...); err != nil {
+		return nil, fmt.Errorf("summarise %s by %s: %w", f.List, by, err)
+	}
+	sum := &ListSummary{Groups: groups, AsOf: asOf}
+	for i := range groups {
+		g := &groups[i]
+		if g.StageRank >= 0 && g.StageRank < len(StageOrder) {
+			g.Stage = StageOrder[g.StageRank]
+		}
+		sum.TotalGroups, sum.Total = g.Groups, g.Total
+	}
+	if len(groups) == 0 && offset > 0 {
+		// Past the end: totals still say how much there is.
+		var t struct {
+			Groups int `db:"groups"`
+			Total  int `db:"total"`
+		}
+		if err := s.db.GetContext(ctx, &t, fmt.Sprintf(`SELECT count(*) AS groups, COALESCE(sum(n), 0) AS total FROM
+			(%s) x`, source), c.args[:len(c.args)-2]...); err != nil {
+			return nil, fmt.Errorf("summarise %s by %s: totals: %w", f.List, by, err)
+		}
+		sum.TotalGroups, sum.Total = t.Groups, t.Total
+	}
+	return sum, nil
+}
+
+// PrintBatch is a print batch of the print fallback (migrations/00004),
+// as the approval page shows it.
+type PrintBatch struct {
+	ID        int64      `db:"id" json:"id"`
+	Policy    string     `db:"policy" json:"policy"`
+	State     string     `db:"state" json:"state"`
+	CreatedAt time.Time  `db:"created_at" json:"created_at"`
+	DecidedBy string     `db:"decided_by" json:"decided_by,omitempty"`
+	DecidedAt *time.Time `db:"decided_at" json:"decided_at,omitempty"`
+	Shipments int        `db:"shipments" json:"shipments"`
+	InScope   int        `db:"in_scope" json:"-"` // how many of them the caller's scope covers
+}
+
+// PrintBatches lists held print batches and those decided in the last 30
+// days, held first. A scoped caller sees only batches with shipments of its
+// own.
+func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, error) {
+	var c sqlConds
+	scopeIn := "true"
+	if scope.SenderOrg != "" || scope.SenderUnit != "" {
+		followUpScope(&c, scope)
+		scopeIn = c.String()
+	}
+	q := fmt.Sprintf(`SELECT b.id, b.policy, b.state, b.created_at, b.decided_by, b.decided_at,
+		count(po.shipment_id) AS shipments,
+		count(po.shipment_id) FILTER (WHERE %s) AS in_scope
+		FROM print_batches b
+		LEFT JOIN print_orders po ON po.batch_id = b.id
+		LEFT JOIN shipments s ON s.id = po.shipment_id
+		LEFT JOIN sender_units u ON u.id = s.sender_unit_id
+		LEFT JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE b.state = 'held' OR b.decided_at > now() - interval '30 days'
+		GROUP BY b.id
+		HAVING %t OR count(po.shipment_id) FILTER (WHERE %s) > 0
+		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, scopeIn == "true", scopeIn)
+	out := []PrintBatch{}
+	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
+		return nil, fmt.Errorf("list print batches: %w", err)
+	}
+	return out, nil
+}
+
+// ManualItem is a shipment in the manual-handling queue of the print
+// fallback (print_manual).
+type ManualItem struct {
+	ShipmentID    string    `db:"shipment_id"`
+	ChannelID     string    `db:"channel_id"`
+	SenderUnit    string    `db:"sender_unit"`
+	RecipientKind string    `db:"recipient_kind"`
+	RecipientID   string    `db:"recipient_ident"`
+	RecipientName string    `db:"recipient_name"`
+	SentAt        time.Time `db:"sent_at"`
+	Reason        string    `db:"reason"`
+	Detail        string    `db:"detail"`
+	Since         time.Time `db:"created_at"`
+}
+
+// ManualQueue lists unresolved manual-handling items in scope, oldest
+// first.
+func (s *Store) ManualQueue(ctx context.Context, scope Scope, limit int) ([]ManualItem, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 500
+	}
+	var c sqlConds
+	c.add("m.resolved_at IS NULL")
+	followUpScope(&c, scope)
+	c.args = append(c.args, limit)
+	q := fmt.Sprintf(`SELECT m.shipment_id, s.channel_id, u.name AS sender_unit, r.kind AS recipient_kind,
+		r.ident AS recipient_ident, r.name AS recipient_name, s.sent_at, m.reason, m.detail, m.created_at
+		FROM print_manual m
+		JOIN shipments s ON s.id = m.shipment_id
+		JOIN sender_units u ON u.id = s.sender_unit_id
+		JOIN sender_orgs o ON o.id = u.sender_org_id
+		JOIN recipients r ON r.id = s.recipient_id
+		WHERE %s ORDER BY m.created_at, m.shipment_id LIMIT $%d`, c.String(), len(c.args))
+	out := []ManualItem{}
+	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
+		return nil, fmt.Errorf("list manual handling queue: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// BenchmarkLists measures the compliance lists against a large database
+// given in POSTVAKT_BENCH_URL (e.g. 1,000,000 shipments to 10,000
+// organisations; SPEC target p95 < 50 ms). It is not run by `go test`.
+func BenchmarkLists(b *testing.B) {
+	url := os.Getenv("POSTVAKT_BENCH_URL")
+	if url == "" {
+		b.Skip("POSTVAKT_BENCH_URL is not set")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, url, 5*time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	sum, err := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened}, store.ByRecipient, 0, 50)
+	if err != nil || len(sum.Groups) == 0 {
+		b.Fatalf("summary: %v", err)
+	}
+	org := sum.Groups[0].Key
+	for _, bc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"summary by organisation", func() error {
+			_, err := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened}, store.ByRecipient, 0, 50)
+			return err
+		}},
+		{"summary by organisation, scoped", func() error {
+			_, err := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened, Scope: store.Scope{SenderOrg: "964338531"}}, store.ByRecipient, 0, 50)
+			return err
+		}},
+		{"summary by unit", func() error {
+			_, err := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened}, store.ByUnit, 0, 50)
+			return err
+		}},
+		{"one organisation's list", func() error {
+			_, err := st.ListShipments(ctx, store.ListFilter{List: store.ListUnopened, Recipient: org, Limit: 100})
+			return err
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			times := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				if err := bc.run(); err != nil {
+					b.Fatal(err)
+				}
+				times = append(times, time.Since(start))
+			}
+			b.ReportMetric(float64(p95(times).Microseconds())/1000, "p95_ms")
+		})
+	}
+}
+
+func p95(ts []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ts...)
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s[len(s)*95/100]
+}

@@ -1,0 +1,210 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// seedLists registers 12 shipments: three recipients (two organisations and
+// a person), two units, and sets some states and stages.
+func seedLists(t *testing.T, st *store.Store) []store.Shipment {
+	t.Helper()
+	ctx := context.Background()
+	recips := []struct{ kind, id string }{{"org", "974760673"}, {"org", "964338531"}, {"person", "01017012343"}}
+	var items []model.NewShipment
+	for i := 0; i < 12; i++ {
+		ns := sample(i)
+		ns.RecipientKind, ns.RecipientID = recips[i%3].kind, recips[i%3].id
+		if i%2 == 1 {
+			ns.SenderUnit = "NAV"
+		}
+		ns.SentAt = time.Date(2026, 10, 1+i, 10, 0, 0, 0, time.UTC)
+		if i == 11 {
+			ns.Confidential = false
+		}
+		items = append(items, ns)
+	}
+	got, _, err := st.Register(ctx, items, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(i int, state, stage string) {
+		if _, err := st.DB().ExecContext(ctx, `UPDATE shipments SET state = $2, stage = $3 WHERE id = $1`, got[i].ID, state, stage); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(0, "opened", "none")
+	set(1, "rejected", "none")
+	set(2, "failed", "none")
+	set(3, "available", "reminded")
+	set(4, "available", "print_ordered")
+	set(5, "available", "manual")
+	return got
+}
+
+func TestListsAndSummary(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	got := seedLists(t, st)
+	count := func(f store.ListFilter) int {
+		t.Helper()
+		n := 0
+		if err := st.EachShipment(ctx, f, func(*store.ListRow) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name string
+		f    store.ListFilter
+		want int
+	}{
+		{"unopened: confidential, not opened, not final", store.ListFilter{List: store.ListUnopened}, 8},
+		{"unopened of one unit", store.ListFilter{List: store.ListUnopened, Unit: "NAV"}, 4},
+		{"unit scope", store.ListFilter{List: store.ListUnopened, Scope: store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}}, 4},
+		{"other org scope", store.ListFilter{List: store.ListUnopened, Scope: store.Scope{SenderOrg: "974760673"}}, 0},
+		{"one recipient", store.ListFilter{List: store.ListUnopened, Recipient: "974760673"}, 3},
+		{"a person", store.ListFilter{List: store.ListUnopened, Recipient: "01017012343"}, 2},
+		{"stage", store.ListFilter{List: store.ListUnopened, Stage: "reminded"}, 1},
+		{"state", store.ListFilter{List: store.ListUnopened, State: "available"}, 3},
+		{"channel", store.ListFilter{List: store.ListUnopened, Channel: "altinn"}, 0},
+		{"class", store.ListFilter{List: store.ListUnopened, Class: "taushetsbelagt"}, 8},
+		{"period", store.ListFilter{List: store.ListUnopened, From: time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)}, 3},
+		{"age", store.ListFilter{List: store.ListUnopened, SentUntil: time.Date(2026, 10, 6, 0, 0, 0, 0, time.UTC)}, 2},
+		{"problems", store.ListFilter{List: store.ListProblems}, 2},
+		{"manual", store.ListFilter{List: store.ListManual}, 1},
+		{"search", store.ListFilter{List: store.ListSearch, Recipient: "964338531"}, 4},
+	} {
+		if n := count(tc.f); n != tc.want {
+			t.Errorf("%s: %d rows, want %d", tc.name, n, tc.want)
+		}
+	}
+	if err := st.EachShipment(ctx, store.ListFilter{List: store.ListSearch}, func(*store.ListRow) error { return nil }); err == nil {
+		t.Error("search without recipient accepted")
+	}
+
+	// Keyset paging walks the whole list once, oldest first.
+	var seen []string
+	f := store.ListFilter{List: store.ListUnopened, Limit: 3}
+	for {
+		page, err := st.ListShipments(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Rows {
+			seen = append(seen, r.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		f.Cursor = page.NextCursor
+	}
+	if len(seen) != 8 || seen[0] != got[3].ID {
+		t.Fatalf("paged %d rows starting %s, want 8 starting %s", len(seen), seen[0], got[3].ID)
+	}
+
+	sum, err := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened}, store.ByRecipient, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.TotalGroups != 3 || sum.Total != 8 || len(sum.Groups) != 2 {
+		t.Fatalf("summary = %+v", sum)
+	}
+	g := sum.Groups[0]
+	// Two groups of three: the one with the oldest shipment first.
+	if g.Count != 3 || g.Kind != "org" || g.Key != "974760673" || g.Stage != "reminded" || g.RowID == 0 {
+		t.Fatalf("largest group = %+v", g)
+	}
+	if n := count(store.ListFilter{List: store.ListUnopened, RecipientRow: g.RowID}); n != 3 {
+		t.Fatalf("drill-down by row id: %d", n)
+	}
+	units, err := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened}, store.ByUnit, 0, 10)
+	if err != nil || len(units.Groups) != 2 || units.Groups[0].Count != 4 {
+		t.Fatalf("unit summary = %+v, %v", units, err)
+	}
+	past, err := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened}, store.ByRecipient, 10, 2)
+	if err != nil || len(past.Groups) != 0 || past.TotalGroups != 3 || past.Total != 8 {
+		t.Fatalf("summary past the end = %+v, %v", past, err)
+	}
+}
+
+func TestPrintBatchesAndManualQueue(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	got := seedLists(t, st)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var batch int64
+	if err := st.DB().GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('default', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	for i, sh := range got[3:5] {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
+			VALUES ($1, 'default', true, $2, 'held', $3, $4, $4)`, sh.ID, fmt.Sprint("k", i), batch, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.DB().ExecContext(ctx, `INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'no postal address', $2)`, got[5].ID, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		scope            store.Scope
+		batches, inScope int
+	}{
+		{store.Scope{}, 1, 2},
+		{store.Scope{SenderOrg: "964338531"}, 1, 2},
+		{store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, 1, 1},
+		{store.Scope{SenderOrg: "974760673"}, 0, 0},
+	} {
+		bs, err := st.PrintBatches(ctx, tc.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bs) != tc.batches || (len(bs) > 0 && (bs[0].Shipments != 2 || bs[0].InScope != tc.inScope)) {
+			t.Errorf("scope %+v: %+v", tc.scope, bs)
+		}
+	}
+	q, err := st.ManualQueue(ctx, store.Scope{}, 10)
+	if err != nil || len(q) != 1 || q[0].Reason != "no_address" || q[0].SenderUnit != "NAV" {
+		t.Fatalf("manual queue = %+v, %v", q, err)
+	}
+	if q, _ := st.ManualQueue(ctx, store.Scope{SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten"}, 10); len(q) != 0 {
+		t.Fatalf("other unit sees the manual queue: %+v", q)
+	}
+}
+
+func TestSummaryRollups(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	seedLists(t, st)
+	for _, by := range []store.GroupBy{store.ByRecipient, store.ByUnit} {
+		for _, scope := range []store.Scope{{}, {SenderOrg: "964338531"}, {SenderOrg: "974760673"}} {
+			f := store.ListFilter{List: store.ListUnopened, Scope: scope}
+			st.DB().MustExec(`UPDATE list_rollups SET refreshed_at = NULL`)
+			live, err := st.Summarise(ctx, f, by, 0, 10)
+			if err != nil || live.AsOf != nil {
+				t.Fatalf("live summary: %+v %v", live, err)
+			}
+			if err := st.RefreshListSummaries(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rolled, err := st.Summarise(ctx, f, by, 0, 10)
+			if err != nil || rolled.AsOf == nil {
+				t.Fatalf("summary after refresh not from the rollup: %+v %v", rolled, err)
+			}
+			rolled.AsOf = nil
+			if !reflect.DeepEqual(live, rolled) {
+				t.Errorf("by %s, scope %+v: rollup %+v differs from live %+v", by, scope, rolled, live)
+			}
+			// A filtered summary is always live.
+			if fs, _ := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened, Stage: "reminded"}, by, 0, 10); fs.AsOf != nil {
+				t.Error("filtered summary read from the rollup")
+			}
+		}
+	}
+}

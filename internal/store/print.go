@@ -1,0 +1,767 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"postvakt/internal/model"
+)
+
+// The print fallback's SQL: the business register cache, one print decision
+// per shipment (print_orders), the transactional outbox, approval batches
+// and the manual-handling queue. migrations/00004_print.sql documents the
+// states; internal/printing drives them.
+
+// Print order states (print_orders.state).
+const (
+	PrintStateLookup    = "lookup"
+	PrintStateManual    = "manual"
+	PrintStateHeld      = "held"
+	PrintStateRejected  = "rejected"
+	PrintStateSkipped   = "skipped"
+	PrintStateQueued    = "queued"
+	PrintStateReceived  = "received"
+	PrintStatePrinted   = "printed"
+	PrintStatePosted    = "posted"
+	PrintStateFailed    = "failed"
+	PrintStateCancelled = "cancelled"
+)
+
+// Shipment stages the print fallback sets (shipments.stage).
+const (
+	PrintStageHeld      = "print_held"
+	PrintStageRejected  = "print_rejected"
+	PrintStageOrdered   = "print_ordered"
+	PrintStagePrinted   = "printed"
+	PrintStageCancelled = "print_cancelled"
+	PrintStageManual    = "manual"
+)
+
+// Event kinds of the print fallback.
+const (
+	EventPrintDecided       = "print_decided"        // address found, order in the outbox
+	EventPrintHeld          = "print_held"           // waiting in an approval batch
+	EventPrintReleased      = "print_released"       // batch released: order in the outbox
+	EventPrintRejected      = "print_rejected"       // batch rejected: no print
+	EventPrintManual        = "print_manual"         // to manual handling, with the reason
+	EventPrintSkipped       = "print_skipped"        // opened or closed before anything was sent
+	EventPrintOrdered       = "print_ordered"        // the provider accepted the order
+	EventPrintStatus        = "print_status"         // the provider's order state changed
+	EventPrintError         = "print_error"          // a register or provider call failed; retried
+	EventPrintCancelled     = "print_cancelled"      // opened after the order: order cancelled
+	EventPrintCancelRefused = "print_cancel_refused" // opened after the order: too late to cancel
+)
+
+// Event sources of the print fallback.
+const (
+	SourcePrint    = "print"
+	SourceRegister = "register"
+)
+
+// ErrBatchDecided is returned (wrapped) when a print batch that was already
+// released or rejected is decided again.
+var ErrBatchDecided = errors.New("print batch already decided")
+
+// printableSQL is Printable in SQL, for a shipments row named s.
+const printableSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT IN ('channel_print', 'closed')`
+
+// Printable reports whether a shipment in this state and stage may still get
+// a print order: not opened or rejected, and not printed or closed by its
+// channel.
+func Printable(state model.State, stage string) bool {
+	return state != model.StateOpened && state != model.StateRejected && stage != "channel_print" && stage != "closed"
+}
+
+// RegisterEntry is one cached answer of the business register.
+type RegisterEntry struct {
+	OrgNr     string    `db:"orgnr"`
+	Status    int       `db:"status"`
+	Body      JSON      `db:"body"`
+	FetchedAt time.Time `db:"fetched_at"`
+}
+
+// RegisterEntry returns the cached register answer for an organisation, or
+// ErrNotFound.
+func (s *Store) RegisterEntry(ctx context.Context, orgnr string) (*RegisterEntry, error) {
+	var e RegisterEntry
+	err := s.db.GetContext(ctx, &e, `SELECT orgnr, status, body, fetched_at FROM register_cache WHERE orgnr = $1`, orgnr)
+	if err != nil {
+		return nil, fmt.Errorf("read register cache for %s: %w", orgnr, notFound(err))
+	}
+	return &e, nil
+}
+
+// PutRegisterEntry caches a register answer, replacing an older one.
+func (s *Store) PutRegisterEntry(ctx context.Context, e RegisterEntry) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO register_cache (orgnr, status, body, fetched_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (orgnr) DO UPDATE SET status = $2, body = $3, fetched_at = $4`,
+		e.OrgNr, e.Status, jsonParam(e.Body), e.FetchedAt)
+	if err != nil {
+		return fmt.Errorf("cache register answer for %s: %w", e.OrgNr, err)
+	}
+	return nil
+}
+
+// CreatePrintOrders records the decision to print for those of the
+// shipments that may still be printed and have no print decision yet, in
+// state lookup, due at now. It returns the ids it recorded; the others are
+// left alone, so calling it again never makes a second order.
+func (s *Store) CreatePrintOrders(ctx context.Context, ids []string, policy string, requiresApproval bool, now time.Time) ([]string, error) {
+	valid := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if looksLikeUUID(id) {
+			valid = append(valid, id)
+		}
+	}
+	created := []string{}
+	err := s.db.SelectContext(ctx, &created, `INSERT INTO print_orders
+			(shipment_id, policy, requires_approval, idempotency_key, state, due_at, created_at, updated_at)
+		SELECT s.id, $2, $3, 'postvakt-print-' || s.id, 'lookup', $4, $4, $4
+		FROM shipments s WHERE s.id = ANY($1::uuid[]) AND `+printableSQL+`
+		ORDER BY s.id
+		ON CONFLICT (shipment_id) DO NOTHING
+		RETURNING shipment_id`, pq.Array(valid), policy, requiresApproval, now)
+	if err != nil {
+		return nil, fmt.Errorf("record print decisions (policy %s): %w", policy, err)
+	}
+	return created, nil
+}
+
+// PrintDueShipment is a shipment in stage print_due that has no print
+// decision: its hand-off from the escalation run was lost. It carries what
+// matching its policy needs.
+type PrintDueShipment struct {
+	ID            string `db:"id"`
+	Class         string `db:"class"`
+	Confidential  bool   `db:"confidential"`
+	RecipientKind string `db:"recipient_kind"`
+	SenderOrg     string `db:"sender_org"`
+	SenderUnit    string `db:"sender_unit"`
+}
+
+// PrintDueWithoutOrder returns up to limit printable shipments in stage
+// print_due that have no print decision.
+func (s *Store) PrintDueWithoutOrder(ctx context.Context, limit int) ([]PrintDueShipment, error) {
+	var out []PrintDueShipment
+	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.class, s.confidential, r.kind AS recipient_kind,
+			o.orgnr AS sender_org, u.name AS sender_unit
+		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
+		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE s.stage = 'print_due' AND `+printableSQL+`
+		  AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id)
+		ORDER BY s.id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find print-due shipments without an order: %w", err)
+	}
+	return out, nil
+}
+
+// PrintLookup is a print decision claimed for its address lookup.
+type PrintLookup struct {
+	ShipmentID       string `db:"shipment_id"`
+	Channel          string `db:"channel"`
+	ChannelID        string `db:"channel_id"`
+	RecipientKind    string `db:"recipient_kind"`
+	RecipientID      string `db:"recipient_ident"`
+	Policy           string `db:"policy"`
+	RequiresApproval bool   `db:"requires_approval"`
+	Attempts         int    `db:"attempts"` // lookups tried, this one included
+}
+
+// ClaimPrintLookups claims up to limit print decisions waiting for their
+// address lookup and due at now (only those in ids, when ids is not nil),
+// moving them out of reach for lease.
+func (s *Store) ClaimPrintLookups(ctx context.Context, ids []string, now time.Time, limit int, lease time.Duration) ([]PrintLookup, error) {
+	var filter any
+	if ids != nil {
+		filter = pq.Array(ids)
+	}
+	var out []PrintLookup
+	err := s.db.SelectContext(ctx, &out, `UPDATE print_orders p SET due_at = $2, attempts = p.attempts + 1, updated_at = $1
+		FROM (SELECT shipment_id FROM print_orders
+		      WHERE state = 'lookup' AND due_at <= $1 AND ($4::uuid[] IS NULL OR shipment_id = ANY($4::uuid[]))
+		      ORDER BY due_at, shipment_id LIMIT $3
+		      FOR UPDATE SKIP LOCKED) d, shipments s, recipients r
+		WHERE p.shipment_id = d.shipment_id AND s.id = p.shipment_id AND r.id = s.recipient_id
+		RETURNING p.shipment_id, s.channel, s.channel_id, r.kind AS recipient_kind, r.ident AS recipient_ident,
+			p.policy, p.requires_approval, p.attempts`, now, now.Add(lease), limit, filter)
+	if err != nil {
+		return nil, fmt.Errorf("claim print lookups: %w", err)
+	}
+	return out, nil
+}
+
+// Outcomes of an address lookup, for PrintResolution.Outcome.
+const (
+	ResolveOrder  = "order"  // an address: to the outbox, or held when the policy requires approval
+	ResolveManual = "manual" // no usable address: manual handling
+	ResolveRetry  = "retry"  // the register could not be asked: try again at RetryAt
+)
+
+// PrintResolution is what an address lookup came to for one shipment.
+type PrintResolution struct {
+	ShipmentID string
+	Outcome    string
+	At         time.Time
+	Request    []byte    // ResolveOrder: the order body (JSON)
+	Reason     string    // ResolveManual: reason code
+	Detail     string    // ResolveManual: readable reason; ResolveRetry: the error
+	Evidence   []byte    // the register's answer (JSON), kept in the event
+	RetryAt    time.Time // ResolveRetry
+}
+
+// ResolvePrint applies an address lookup in one transaction: the order goes
+// to the outbox (stage print_ordered, event print_decided), to the policy's
+// held batch (print_held), to manual handling (manual), or is skipped when
+// the shipment was opened or closed meanwhile. It returns the print order's
+// new state, or "" when it no longer waited for a lookup.
+func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, error) {
+	var result string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		result = ""
+		cur, err := lockPrint(ctx, tx, r.ShipmentID)
+		if err != nil || cur.State != PrintStateLookup {
+			return err
+		}
+		id, at := r.ShipmentID, r.At
+		switch {
+		case r.Outcome == ResolveRetry:
+			result = PrintStateLookup
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET due_at = $2, last_error = $3, updated_at = $4
+				WHERE shipment_id = $1`, id, r.RetryAt, r.Detail, at); err != nil {
+				return fmt.Errorf("reschedule address lookup of %s: %w", id, err)
+			}
+			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourceRegister, ObservedAt: at,
+				Message: "address lookup failed, retried later: " + r.Detail, Payload: evidenceJSON(r.Evidence)})
+		case !Printable(cur.ShipmentState, cur.Stage):
+			result = PrintStateSkipped
+			return skipPrint(ctx, tx, id, cur, at)
+		case r.Outcome == ResolveManual:
+			result = PrintStateManual
+			if err := setPrint(ctx, tx, id, PrintStateManual, at); err != nil {
+				return err
+			}
+			return toManual(ctx, tx, id, r.Reason, r.Detail, at, SourceRegister, r.Evidence)
+		case r.Outcome != ResolveOrder:
+			return fmt.Errorf("resolve print of %s: unknown outcome %q", id, r.Outcome)
+		case cur.RequiresApproval:
+			result = PrintStateHeld
+			batch, err := heldBatch(ctx, tx, cur.Policy, at)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'held', batch_id = $2, request = $3, due_at = NULL,
+				updated_at = $4 WHERE shipment_id = $1`, id, batch, jsonParam(r.Request), at); err != nil {
+				return fmt.Errorf("hold print of %s: %w", id, err)
+			}
+			if err := setStage(ctx, tx, id, PrintStageHeld); err != nil {
+				return err
+			}
+			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintHeld, Source: SourcePolicy, ObservedAt: at,
+				Message: fmt.Sprintf("print order held for approval in batch %d (policy %s)", batch, cur.Policy), Payload: evidenceJSON(r.Request)})
+		default:
+			result = PrintStateQueued
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET request = $2 WHERE shipment_id = $1`, id, jsonParam(r.Request)); err != nil {
+				return fmt.Errorf("store print order of %s: %w", id, err)
+			}
+			return queuePrint(ctx, tx, id, at, Event{Kind: EventPrintDecided, Source: SourcePolicy,
+				Message: "print order decided (policy " + cur.Policy + ")", Payload: evidenceJSON(r.Request)})
+		}
+	})
+	return result, err
+}
+
+// PrintOutboxItem is an outbox row claimed for sending.
+type PrintOutboxItem struct {
+	ShipmentID    string      `db:"shipment_id"`
+	Key           string      `db:"idempotency_key"`
+	Request       JSON        `db:"request"`
+	Attempts      int         `db:"attempts"` // claims so far, this one included
+	ShipmentState model.State `db:"shipment_state"`
+	Stage         string      `db:"stage"`
+}
+
+// ClaimPrintOutbox claims up to limit outbox rows due at now. The claim
+// commits before the provider is called: it counts the attempt and moves the
+// row out of reach for lease, after which a crashed sender's rows come back.
+func (s *Store) ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]PrintOutboxItem, error) {
+	var out []PrintOutboxItem
+	err := s.db.SelectContext(ctx, &out, `UPDATE print_outbox o SET next_attempt_at = $2, attempts = o.attempts + 1
+		FROM (SELECT shipment_id FROM print_outbox WHERE next_attempt_at <= $1
+		      ORDER BY next_attempt_at, shipment_id LIMIT $3 FOR UPDATE SKIP LOCKED) d, print_orders p, shipments s
+		WHERE o.shipment_id = d.shipment_id AND p.shipment_id = o.shipment_id AND s.id = o.shipment_id
+		RETURNING o.shipment_id, p.idempotency_key, p.request, o.attempts, s.state AS shipment_state, s.stage`,
+		now, now.Add(lease), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim print outbox: %w", err)
+	}
+	return out, nil
+}
+
+// Outcomes of sending an outbox row, for PrintSendResult.Outcome.
+const (
+	SendOrdered = "ordered" // the provider has the order
+	SendRetry   = "retry"   // the call failed; try again at RetryAt
+	SendRefused = "refused" // the provider refused the order for good: manual handling
+	SendSkipped = "skipped" // never sent: the shipment was opened or closed first
+)
+
+// PrintSendResult is what sending one outbox row came to.
+type PrintSendResult struct {
+	ShipmentID    string
+	Outcome       string
+	At            time.Time
+	OrderID       string    // SendOrdered
+	State         string    // SendOrdered: the provider's order state
+	FailureReason string    // SendOrdered: the provider's reason for a failed order
+	Payload       []byte    // the provider's answer (JSON), kept as evidence
+	Error         string    // SendRetry, SendRefused
+	RetryAt       time.Time // SendRetry
+	NextPollAt    time.Time // SendOrdered: when to ask for the order's state
+}
+
+// FinishPrintSend records the outcome of sending an outbox row in one
+// transaction with its event. The row is removed unless the send is to be
+// retried; when another sender finished it already, nothing is written.
+func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		id, at := r.ShipmentID, r.At
+		q := `DELETE FROM print_outbox WHERE shipment_id = $1`
+		args := []any{id}
+		if r.Outcome == SendRetry {
+			q = `UPDATE print_outbox SET next_attempt_at = $2, last_error = $3 WHERE shipment_id = $1`
+			args = append(args, r.RetryAt, r.Error)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("finish print outbox row of %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		cur, err := lockPrint(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch r.Outcome {
+		case SendRetry:
+			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourcePrint, ObservedAt: at,
+				Message: "print order not placed, retried later: " + r.Error, Payload: evidenceJSON(r.Payload)})
+		case SendSkipped:
+			return skipPrint(ctx, tx, id, cur, at)
+		case SendRefused:
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'failed', failure_reason = $2, due_at = NULL,
+				updated_at = $3 WHERE shipment_id = $1`, id, r.Error, at); err != nil {
+				return fmt.Errorf("record refused print order of %s: %w", id, err)
+			}
+			return toManual(ctx, tx, id, "print_refused", "the print provider refused the order: "+r.Error, at, SourcePrint, r.Payload)
+		case SendOrdered:
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET order_id = $2, state = 'received', updated_at = $3
+				WHERE shipment_id = $1`, id, r.OrderID, at); err != nil {
+				return fmt.Errorf("record print order of %s: %w", id, err)
+			}
+			if err := appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintOrdered, Source: SourcePrint, ObservedAt: at,
+				RawStatus: r.State, Message: "print order " + r.OrderID, Payload: evidenceJSON(r.Payload)}); err != nil {
+				return err
+			}
+			cur.State = PrintStateReceived
+			return applyPrintState(ctx, tx, id, cur, r.State, r.FailureReason, r.Payload, at, r.NextPollAt, false)
+		}
+		return fmt.Errorf("finish print send of %s: unknown outcome %q", id, r.Outcome)
+	})
+}
+
+// PrintPoll is a placed print order claimed for a status poll.
+type PrintPoll struct {
+	ShipmentID    string      `db:"shipment_id"`
+	OrderID       string      `db:"order_id"`
+	State         string      `db:"state"`
+	CancelTried   bool        `db:"cancel_tried"`
+	ShipmentState model.State `db:"shipment_state"`
+	Stage         string      `db:"stage"`
+}
+
+// WantsCancel reports whether the order should be cancelled: the shipment
+// was opened (or printed or closed by its channel) after the order was
+// placed, and no cancel was tried yet.
+func (p PrintPoll) WantsCancel() bool {
+	return !p.CancelTried && (p.ShipmentState == model.StateOpened || p.Stage == "channel_print" || p.Stage == "closed")
+}
+
+// ClaimPrintPolls claims up to limit orders that are not final and due for a
+// status poll at now, or whose shipment was opened since (to cancel them),
+// for lease.
+func (s *Store) ClaimPrintPolls(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]PrintPoll, error) {
+	var out []PrintPoll
+	err := s.db.SelectContext(ctx, &out, `UPDATE print_orders p SET lease_until = $2
+		FROM (SELECT p2.shipment_id FROM print_orders p2 JOIN shipments s2 ON s2.id = p2.shipment_id
+		      WHERE p2.state IN ('received', 'printed') AND (p2.lease_until IS NULL OR p2.lease_until <= $1)
+		        AND (p2.due_at <= $1 OR (NOT p2.cancel_tried
+		             AND (s2.state = 'opened' OR s2.stage IN ('channel_print', 'closed'))))
+		      ORDER BY p2.due_at, p2.shipment_id LIMIT $3 FOR UPDATE OF p2 SKIP LOCKED) d, shipments s
+		WHERE p.shipment_id = d.shipment_id AND s.id = p.shipment_id
+		RETURNING p.shipment_id, p.order_id, p.state, p.cancel_tried, s.state AS shipment_state, s.stage`,
+		now, now.Add(lease), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim print status polls: %w", err)
+	}
+	return out, nil
+}
+
+// Cancel outcomes, for PrintStatusUpdate.Cancel.
+const (
+	CancelDone    = "cancelled" // the provider cancelled the order
+	CancelRefused = "refused"   // too late: the provider answered 409
+)
+
+// PrintStatusUpdate is what one status poll (or cancel) learned about an order.
+type PrintStatusUpdate struct {
+	ShipmentID    string
+	At            time.Time
+	State         string // the provider's order state; "" when the call failed
+	FailureReason string
+	Payload       []byte    // the provider's answer (JSON)
+	Cancel        string    // "", CancelDone or CancelRefused
+	Error         string    // the call failed: retried at RetryAt
+	RetryAt       time.Time // with Error
+	NextPollAt    time.Time // when to ask again while the order is not final
+}
+
+// ApplyPrintStatus records a status poll or cancel in one transaction: every
+// change of the provider's state is an event; printed or posted closes the
+// shipment's escalation (stage printed); failed goes to manual handling.
+func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		id, at := u.ShipmentID, u.At
+		cur, err := lockPrint(ctx, tx, id)
+		if err != nil || printRank[cur.State] >= 3 {
+			return err // final already: a late answer from a worker whose lease ran out
+		}
+		if u.Error != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4
+				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at); err != nil {
+				return fmt.Errorf("reschedule print status poll of %s: %w", id, err)
+			}
+			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourcePrint, ObservedAt: at,
+				Message: "print order status unknown, asked again later: " + u.Error, Payload: evidenceJSON(u.Payload)})
+		}
+		if u.Cancel != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET cancel_tried = true WHERE shipment_id = $1`, id); err != nil {
+				return fmt.Errorf("record cancel of %s: %w", id, err)
+			}
+			ev := Event{ShipmentID: id, Kind: EventPrintCancelled, Source: SourcePrint, ObservedAt: at, RawStatus: u.State,
+				Message: "opened after the print order: order " + cur.OrderID + " cancelled", Payload: evidenceJSON(u.Payload)}
+			if u.Cancel == CancelRefused {
+				ev.Kind, ev.Message = EventPrintCancelRefused, "opened after the print order: too late to cancel order "+cur.OrderID+" ("+u.State+")"
+			}
+			if err := appendEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return applyPrintState(ctx, tx, id, cur, u.State, u.FailureReason, u.Payload, at, u.NextPollAt, u.Cancel == CancelDone)
+	})
+}
+
+// printRank orders the provider's states; 3 is final.
+var printRank = map[string]int{PrintStateReceived: 1, PrintStatePrinted: 2, PrintStatePosted: 3, PrintStateFailed: 3, PrintStateCancelled: 3}
+
+// printRow is a print order with its shipment's state, locked.
+type printRow struct {
+	State            string      `db:"state"`
+	OrderID          string      `db:"order_id"`
+	Policy           string      `db:"policy"`
+	RequiresApproval bool        `db:"requires_approval"`
+	ShipmentState    model.State `db:"shipment_state"`
+	Stage            string      `db:"stage"`
+}
+
+func lockPrint(ctx context.Context, tx *sqlx.Tx, id string) (printRow, error) {
+	var r printRow
+	err := tx.GetContext(ctx, &r, `SELECT p.state, p.order_id, p.policy, p.requires_approval, s.state AS shipment_state, s.stage
+		FROM print_orders p JOIN shipments s ON s.id = p.shipment_id WHERE p.shipment_id = $1 FOR UPDATE`, id)
+	if err != nil {
+		return r, fmt.Errorf("lock print order of %s: %w", id, notFound(err))
+	}
+	return r, nil
+}
+
+// applyPrintState moves an order to the provider's state, with its event
+// (none for a cancel already logged) and what it means for the shipment.
+func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, state, reason string, payload []byte, at, nextPoll time.Time, logged bool) error {
+	if printRank[state] < printRank[cur.State] {
+		return nil // a stale answer: an order's state only moves forward
+	}
+	final := state == PrintStatePosted || state == PrintStateFailed || state == PrintStateCancelled
+	var due any = nextPoll
+	if final {
+		due = nil
+	}
+	// lease_until stays: a row is not claimed twice within one lease, even
+	// when it still wants a cancel.
+	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = $2, failure_reason = $3, due_at = $4,
+		last_error = '', updated_at = $5 WHERE shipment_id = $1`, id, state, reason, due, at); err != nil {
+		return fmt.Errorf("record print order state of %s: %w", id, err)
+	}
+	if state == cur.State {
+		return nil
+	}
+	if !logged {
+		msg := fmt.Sprintf("print order %s: %s → %s", cur.OrderID, cur.State, state)
+		if reason != "" {
+			msg += ": " + reason
+		}
+		if err := appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintStatus, Source: SourcePrint, ObservedAt: at,
+			RawStatus: state, Message: msg, Payload: evidenceJSON(payload)}); err != nil {
+			return err
+		}
+	}
+	switch state {
+	case PrintStatePrinted, PrintStatePosted:
+		return setStage(ctx, tx, id, PrintStagePrinted)
+	case PrintStateFailed:
+		return toManual(ctx, tx, id, "print_failed", "the print provider could not print the order: "+reason, at, SourcePrint, nil)
+	case PrintStateCancelled:
+		if !logged && Printable(cur.ShipmentState, cur.Stage) {
+			return toManual(ctx, tx, id, "print_cancelled", "the print order was cancelled at the provider", at, SourcePrint, nil)
+		}
+		return setStage(ctx, tx, id, PrintStageCancelled)
+	}
+	return nil
+}
+
+func setPrint(ctx context.Context, tx *sqlx.Tx, id, state string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = $2, due_at = NULL, updated_at = $3 WHERE shipment_id = $1`,
+		id, state, at); err != nil {
+		return fmt.Errorf("set print order of %s to %s: %w", id, state, err)
+	}
+	return nil
+}
+
+// setStage sets a shipment's escalation stage, unless its channel printed or
+// closed it.
+func setStage(ctx context.Context, tx *sqlx.Tx, id, stage string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE shipments SET stage = $2 WHERE id = $1 AND stage NOT IN ('channel_print', 'closed')`,
+		id, stage); err != nil {
+		return fmt.Errorf("set stage of %s: %w", id, err)
+	}
+	return nil
+}
+
+// queuePrint puts an order into the outbox, in the caller's transaction,
+// with the event ev that says why.
+func queuePrint(ctx context.Context, tx *sqlx.Tx, id string, at time.Time, ev Event) error {
+	if err := setPrint(ctx, tx, id, PrintStateQueued, at); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO print_outbox (shipment_id, created_at, next_attempt_at) VALUES ($1, $2, $2)`,
+		id, at); err != nil {
+		return fmt.Errorf("put print order of %s into the outbox: %w", id, err)
+	}
+	if err := setStage(ctx, tx, id, PrintStageOrdered); err != nil {
+		return err
+	}
+	ev.ShipmentID, ev.ObservedAt = id, at
+	return appendEvent(ctx, tx, ev)
+}
+
+func skipPrint(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, at time.Time) error {
+	if err := setPrint(ctx, tx, id, PrintStateSkipped, at); err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintSkipped, Source: SourcePrint, ObservedAt: at,
+		Message: fmt.Sprintf("no print: the shipment is %s (stage %s)", cur.ShipmentState, cur.Stage)})
+}
+
+// toManual puts a shipment into manual handling with its reason.
+func toManual(ctx context.Context, tx *sqlx.Tx, id, reason, detail string, at time.Time, source string, evidence []byte) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (shipment_id) DO NOTHING`, id, reason, detail, at); err != nil {
+		return fmt.Errorf("put %s into manual handling: %w", id, err)
+	}
+	if err := setStage(ctx, tx, id, PrintStageManual); err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintManual, Source: source, ObservedAt: at,
+		RawStatus: reason, Message: detail, Payload: evidenceJSON(evidence)})
+}
+
+// heldBatch returns the policy's open held batch, creating it if need be,
+// and holds a share lock on it so it cannot be decided before the caller
+// commits the print it adds.
+func heldBatch(ctx context.Context, tx *sqlx.Tx, policy string, at time.Time) (int64, error) {
+	for try := 0; try < 3; try++ {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO print_batches (policy, created_at) VALUES ($1, $2)
+			ON CONFLICT (policy) WHERE state = 'held' DO NOTHING`, policy, at); err != nil {
+			return 0, fmt.Errorf("open print batch for %s: %w", policy, err)
+		}
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM print_batches WHERE policy = $1 AND state = 'held' FOR SHARE`, policy); err != nil {
+			return 0, fmt.Errorf("find print batch for %s: %w", policy, err)
+		}
+		if len(ids) == 1 {
+			return ids[0], nil
+		}
+	}
+	return 0, fmt.Errorf("find print batch for %s: decided while adding to it, three times", policy)
+}
+
+// evidenceJSON makes b fit for an event's jsonb payload: nil when empty, b
+// when it is JSON, else b as a JSON string (garbage is kept, not refused).
+func evidenceJSON(b []byte) JSON {
+	if len(b) == 0 {
+		return nil
+	}
+	if json.Valid(b) {
+		return JSON(b)
+	}
+	s, _ := json.Marshal(strings.ToValidUTF8(string(b), "\uFFFD"))
+	return JSON(s)
+}
+
+// jsonParam passes a JSON document as a jsonb parameter: NULL when empty or
+// not valid JSON (it is evidence, not worth failing a write for).
+func jsonParam(b []byte) any {
+	if len(b) == 0 || !json.Valid(b) {
+		return nil
+	}
+	return []byte(b)
+}
+
+// ReleasePrintBatch releases a held batch on behalf of by: every print in it
+// goes to the outbox (event print_released), except those whose shipment was
+// opened or closed meanwhile (print_skipped). It returns how many were queued.
+func (s *Store) ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error) {
+	return s.decideBatch(ctx, id, by, now, true)
+}
+
+// RejectPrintBatch rejects a held batch on behalf of by: nothing in it is
+// printed; every shipment gets stage print_rejected and a print_rejected
+// event. It returns how many prints were rejected.
+func (s *Store) RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error) {
+	return s.decideBatch(ctx, id, by, now, false)
+}
+
+func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.Time, release bool) (int, error) {
+	decision := map[bool]string{true: "released", false: "rejected"}[release]
+	var n int
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		n = 0
+		var state string
+		if err := tx.GetContext(ctx, &state, `SELECT state FROM print_batches WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return fmt.Errorf("print batch %d: %w", id, notFound(err))
+		}
+		if state != "held" {
+			return fmt.Errorf("print batch %d is %s: %w", id, state, ErrBatchDecided)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE print_batches SET state = $2, decided_by = $3, decided_at = $4 WHERE id = $1`,
+			id, decision, by, now); err != nil {
+			return fmt.Errorf("decide print batch %d: %w", id, err)
+		}
+		var ids []string
+		if err := tx.SelectContext(ctx, &ids, `SELECT shipment_id FROM print_orders WHERE batch_id = $1 AND state = 'held'
+			ORDER BY shipment_id`, id); err != nil {
+			return fmt.Errorf("read print batch %d: %w", id, err)
+		}
+		msg := fmt.Sprintf("print batch %d %s by %s", id, decision, by)
+		for _, sid := range ids {
+			cur, err := lockPrint(ctx, tx, sid)
+			if err != nil {
+				return err
+			}
+			switch {
+			case release && !Printable(cur.ShipmentState, cur.Stage):
+				err = skipPrint(ctx, tx, sid, cur, now)
+			case release:
+				n++
+				err = queuePrint(ctx, tx, sid, now, Event{Kind: EventPrintReleased, Source: SourceUser, Actor: by, Message: msg})
+			default:
+				n++
+				if err = setPrint(ctx, tx, sid, PrintStateRejected, now); err == nil {
+					err = setStage(ctx, tx, sid, PrintStageRejected)
+				}
+				if err == nil {
+					err = appendEvent(ctx, tx, Event{ShipmentID: sid, Kind: EventPrintRejected, Source: SourceUser, Actor: by,
+						ObservedAt: now, Message: msg})
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// PrintOrderRow is one print decision in PrintList.
+type PrintOrderRow struct {
+	ShipmentID string    `db:"shipment_id" json:"shipment_id"`
+	OrderID    string    `db:"order_id" json:"order_id"`
+	State      string    `db:"state" json:"state"`
+	Policy     string    `db:"policy" json:"policy"`
+	BatchID    *int64    `db:"batch_id" json:"batch_id,omitempty"`
+	UpdatedAt  time.Time `db:"updated_at" json:"updated_at"`
+}
+
+// PrintManualRow is one shipment waiting in manual handling.
+type PrintManualRow struct {
+	ShipmentID string    `db:"shipment_id" json:"shipment_id"`
+	Reason     string    `db:"reason" json:"reason"`
+	Detail     string    `db:"detail" json:"detail"`
+	CreatedAt  time.Time `db:"created_at" json:"created_at"`
+}
+
+// PrintBatchRow is one approval batch with the number of prints in it.
+type PrintBatchRow struct {
+	ID        int64      `db:"id" json:"id"`
+	State     string     `db:"state" json:"state"`
+	Count     int        `db:"count" json:"count"`
+	Policy    string     `db:"policy" json:"policy"`
+	CreatedAt time.Time  `db:"created_at" json:"created_at"`
+	DecidedBy string     `db:"decided_by" json:"decided_by,omitempty"`
+	DecidedAt *time.Time `db:"decided_at" json:"decided_at,omitempty"`
+}
+
+// PrintList is the print fallback at a glance: every print decision except
+// those in manual handling, the open manual-handling queue, and the batches.
+type PrintList struct {
+	Orders  []PrintOrderRow  `json:"orders"`
+	Manual  []PrintManualRow `json:"manual"`
+	Batches []PrintBatchRow  `json:"batches"`
+}
+
+// PrintList returns the print orders, the manual-handling queue and the
+// approval batches, oldest first.
+func (s *Store) PrintList(ctx context.Context) (*PrintList, error) {
+	l := &PrintList{Orders: []PrintOrderRow{}, Manual: []PrintManualRow{}, Batches: []PrintBatchRow{}}
+	if err := s.db.SelectContext(ctx, &l.Orders, `SELECT shipment_id, order_id, state, policy, batch_id, updated_at
+		FROM print_orders WHERE state <> 'manual' ORDER BY created_at, shipment_id`); err != nil {
+		return nil, fmt.Errorf("list print orders: %w", err)
+	}
+	if err := s.db.SelectContext(ctx, &l.Manual, `SELECT shipment_id, reason, detail, created_at
+		FROM print_manual WHERE resolved_at IS NULL ORDER BY created_at, shipment_id`); err != nil {
+		return nil, fmt.Errorf("list manual handling: %w", err)
+	}
+	if err := s.db.SelectContext(ctx, &l.Batches, `SELECT b.id, b.state, b.policy, b.created_at, b.decided_by, b.decided_at,
+			(SELECT count(*) FROM print_orders p WHERE p.batch_id = b.id) AS count
+		FROM print_batches b ORDER BY b.id`); err != nil {
+		return nil, fmt.Errorf("list print batches: %w", err)
+	}
+	return l, nil
+}
+
+// PrintBatchShipments returns the ids of the shipments in a batch.
+func (s *Store) PrintBatchShipments(ctx context.Context, id int64) ([]string, error) {
+	ids := []string{}
+	if err := s.db.SelectContext(ctx, &ids, `SELECT shipment_id FROM print_orders WHERE batch_id = $1 ORDER BY shipment_id`, id); err != nil {
+		return nil, fmt.Errorf("read print batch %d: %w", id, err)
+	}
+	return ids, nil
+}

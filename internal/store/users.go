@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// User is a person who logs in to the web UI. PasswordHash is a bcrypt hash
+// made by package auth; the store never sees a password.
+type User struct {
+	ID           int64  `db:"id"`
+	Name         string `db:"name"`
+	PasswordHash string `db:"password_hash"`
+	Role         string `db:"role"`
+	SenderOrg    string `db:"sender_org"`
+	Unit         string `db:"unit"`
+}
+
+// CreateUser stores a new user and returns its id.
+func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
+	if !validRole(u.Role) {
+		return 0, fmt.Errorf("create user: unknown role %q (known: admin, compliance, unit, operations)", u.Role)
+	}
+	if u.Role == "unit" && (u.SenderOrg == "" || u.Unit == "") {
+		return 0, fmt.Errorf("create user: role unit needs a sender organisation and a unit")
+	}
+	var id int64
+	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit)
+	if err != nil {
+		return 0, fmt.Errorf("create user %s: %w", u.Name, err)
+	}
+	return id, nil
+}
+
+// UserByName returns an enabled user.
+func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, `SELECT id, name, password_hash, role, sender_org, unit
+		FROM users WHERE name = $1 AND disabled_at IS NULL`, name)
+	if err != nil {
+		return nil, fmt.Errorf("look up user: %w", notFound(err))
+	}
+	return &u, nil
+}
+
+// Session is a logged-in user's session as looked up by its secret's hash.
+type Session struct {
+	User
+	CSRF      string    `db:"csrf"`
+	ExpiresAt time.Time `db:"expires_at"`
+}
+
+// CreateSession stores a session under the hash of its secret.
+func (s *Store) CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, expires time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (hash, user_id, csrf, expires_at) VALUES ($1, $2, $3, $4)`,
+		hash, userID, csrf, expires)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// SessionByHash returns the unexpired session of an enabled user.
+func (s *Store) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*Session, error) {
+	var se Session
+	err := s.db.GetContext(ctx, &se, `SELECT u.id, u.name, u.password_hash, u.role, u.sender_org, u.unit,
+		se.csrf, se.expires_at
+		FROM sessions se JOIN users u ON u.id = se.user_id
+		WHERE se.hash = $1 AND se.expires_at > $2 AND u.disabled_at IS NULL`, hash, now)
+	if err != nil {
+		return nil, fmt.Errorf("look up session: %w", notFound(err))
+	}
+	return &se, nil
+}
+
+// DeleteSession ends a session (logout).
+func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE hash = $1`, hash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// PurgeSessions deletes sessions that expired before now and returns how
+// many.
+func (s *Store) PurgeSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("purge expired sessions: %w", err)
+	}
+	return res.RowsAffected()
+}

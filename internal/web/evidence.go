@@ -1,0 +1,238 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// errOutOfScope means the shipment exists but lies outside the caller's
+// organisation or unit.
+var errOutOfScope = errors.New("outside the caller's scope")
+
+// inScope says whether a shipment lies in scope.
+func inScope(sh *store.Shipment, sc store.Scope) bool {
+	return (sc.SenderOrg == "" || sc.SenderOrg == sh.SenderOrg) && (sc.SenderUnit == "" || sc.SenderUnit == sh.SenderUnit)
+}
+
+// shipmentFor loads a shipment for the request's principal: ErrNotFound
+// when there is none, errOutOfScope (already logged and audited) when it is
+// someone else's.
+func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error) {
+	p := principal(r.Context())
+	sh, err := s.store.Shipment(r.Context(), id, store.Scope{})
+	if err != nil {
+		return nil, err
+	}
+	if !inScope(sh, p.Scope()) {
+		s.forbidden(r.Context(), r, "shipment "+id+" belongs to another organisation or unit")
+		return nil, errOutOfScope
+	}
+	return sh, nil
+}
+
+// Evidence is what the evidence trail proves, drawn from the event log:
+// when the letter became available to the recipient and was opened, and
+// which source said so.
+type Evidence struct {
+	AvailableAt     *time.Time `json:"available_at"`
+	AvailableSource string     `json:"available_source,omitempty"`
+	OpenedAt        *time.Time `json:"opened_at"`
+	OpenedSource    string     `json:"opened_source,omitempty"`
+	FinalState      string     `json:"final_state,omitempty"`
+	FinalAt         *time.Time `json:"final_at,omitempty"`
+	FinalSource     string     `json:"final_source,omitempty"`
+}
+
+// evidenceOf reads the proof out of a shipment's events. A shipment first
+// seen already opened was available no later than it was opened.
+func evidenceOf(sh *store.Shipment) Evidence {
+	var e Evidence
+	for i := range sh.Events {
+		ev := &sh.Events[i]
+		at := ev.ObservedAt
+		switch model.State(ev.ToState) {
+		case model.StateAvailable:
+			if e.AvailableAt == nil {
+				e.AvailableAt, e.AvailableSource = &at, ev.Source
+			}
+		case model.StateOpened:
+			if e.OpenedAt == nil {
+				e.OpenedAt, e.OpenedSource = &at, ev.Source
+			}
+			if e.AvailableAt == nil {
+				e.AvailableAt, e.AvailableSource = &at, ev.Source
+			}
+		case model.StateRejected, model.StateFailed, model.StateExpired:
+			if ev.FromState != ev.ToState {
+				e.FinalState, e.FinalAt, e.FinalSource = ev.ToState, &at, ev.Source
+			}
+		}
+	}
+	if e.AvailableAt == nil && sh.AvailableAt != nil {
+		e.AvailableAt, e.AvailableSource = sh.AvailableAt, "channel"
+	}
+	return e
+}
+
+type evidenceData struct {
+	S          *store.Shipment
+	E          Evidence
+	F          *store.FollowUp
+	CanFollow  bool
+	Decisions  []string
+	Channels   []string
+	Recipient  string
+	DefaultDue time.Time
+}
+
+// needsFollowUp says whether a follow-up decision may be recorded: the
+// shipment failed, was rejected or expired, or is still unopened.
+func needsFollowUp(sh *store.Shipment) bool {
+	return sh.State != model.StateOpened
+}
+
+func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action string) (*evidenceData, bool) {
+	p := principal(r.Context())
+	id := r.PathValue("id")
+	sh, err := s.shipmentFor(r, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		return nil, false
+	case errors.Is(err, errOutOfScope):
+		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		return nil, false
+	case err != nil:
+		s.internalError(w, "get shipment", err)
+		return nil, false
+	}
+	if !s.mustAudit(w, r, action, "shipment "+sh.ID, "") {
+		return nil, false
+	}
+	// The timeline in the order things happened; the log's own order (id)
+	// breaks ties and stays visible in the # column.
+	sort.SliceStable(sh.Events, func(i, j int) bool { return sh.Events[i].ObservedAt.Before(sh.Events[j].ObservedAt) })
+	fu, err := s.store.FollowUp(r.Context(), sh.ID, p.Scope())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internalError(w, "get follow-up", err)
+		return nil, false
+	}
+	return &evidenceData{S: sh, E: evidenceOf(sh), F: fu,
+		CanFollow: p.Can(auth.RecordFollowUp) && needsFollowUp(sh),
+		Decisions: store.Decisions, Channels: model.Channels,
+		Recipient:  sh.Recipient.ID,
+		DefaultDue: s.now().AddDate(0, 0, s.followUpDays)}, true
+}
+
+// evidencePage is the shipment's evidence report: facts, what the log
+// proves, the full timeline with raw statuses and payloads, the follow-up.
+// It prints as an evidence report for an appeal.
+func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.loadEvidence(w, r, "view_shipment")
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, "evidence", "Evidence report", d)
+}
+
+// evidenceJSON is the same evidence as JSON.
+func (s *Server) evidenceJSON(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.loadEvidence(w, r, "view_shipment_json")
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+d.S.ID+`.json"`)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"generated_at": s.now().UTC(),
+		"generated_by": principal(r.Context()).Actor(),
+		"shipment":     d.S,
+		"evidence":     d.E,
+		"followup":     d.F,
+	})
+}
+
+// recordFollowUp records the sending unit's decision. A resend registers
+// the new shipment (new channel and channel id) so it is watched too.
+func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	id := r.PathValue("id")
+	sh, err := s.shipmentFor(r, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		return
+	case errors.Is(err, errOutOfScope):
+		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		return
+	case err != nil:
+		s.internalError(w, "get shipment", err)
+		return
+	}
+	if !needsFollowUp(sh) {
+		s.renderError(w, r, http.StatusConflict, "This shipment was opened; it needs no follow-up.")
+		return
+	}
+	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: r.PostFormValue("decision"),
+		Note: strings.TrimSpace(r.PostFormValue("note")), MissedDeadline: r.PostFormValue("missed_deadline") != "",
+		Actor: p.Actor(), At: s.now(), Deadline: s.now().AddDate(0, 0, s.followUpDays)}
+	if !slices.Contains(store.Decisions, d.Decision) {
+		s.renderError(w, r, http.StatusBadRequest, "Choose a decision.")
+		return
+	}
+	if len(d.Note) > 10000 {
+		s.renderError(w, r, http.StatusBadRequest, "The note is too long (at most 10,000 characters).")
+		return
+	}
+	if d.Decision == store.DecisionAssessed && d.Note == "" {
+		s.renderError(w, r, http.StatusBadRequest, "Say what the consequences are in the note.")
+		return
+	}
+	if d.Decision == store.DecisionResent {
+		ns := model.NewShipment{Channel: r.PostFormValue("new_channel"), ChannelID: strings.TrimSpace(r.PostFormValue("new_channel_id")),
+			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
+			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now()}
+		if errs := ns.Validate(s.now()); len(errs) > 0 {
+			s.renderError(w, r, http.StatusBadRequest, "The new shipment: "+errs[0].Field+": "+errs[0].Message)
+			return
+		}
+		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
+			s.renderError(w, r, http.StatusBadRequest, "The new shipment needs a new channel id.")
+			return
+		}
+		stored, _, err := s.store.Register(r.Context(), []model.NewShipment{ns}, store.SourceUser, p.Actor())
+		if err != nil {
+			s.internalError(w, "register resent shipment", err)
+			return
+		}
+		d.NewShipmentID = stored[0].ID
+	}
+	if err := s.store.RecordFollowUp(r.Context(), d); err != nil {
+		s.internalError(w, "record follow-up", err)
+		return
+	}
+	s.audit(r.Context(), "followup", "shipment "+sh.ID, d.Decision)
+	s.log.Info("follow-up recorded", "shipment", sh.ID, "unit", sh.SenderUnit, "decision", d.Decision, "actor", p.Actor())
+	http.Redirect(w, r, "/shipments/"+sh.ID+"#followup", http.StatusSeeOther)
+}
+
+// prettyJSON indents a payload for the collapsible raw view.
+func prettyJSON(j store.JSON) string {
+	if len(j) == 0 {
+		return ""
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, j, "", "  "); err != nil {
+		return string(j)
+	}
+	return buf.String()
+}

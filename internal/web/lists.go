@@ -1,0 +1,321 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/model"
+	"postvakt/internal/report"
+	"postvakt/internal/store"
+)
+
+// filterError is a bad filter value, answered with 400.
+type filterError struct{ msg string }
+
+func (e filterError) Error() string { return e.msg }
+
+// parseFilter reads a list's filter from the query, inside the principal's
+// scope. Parameters: list, recipient, unit, state, stage, class, channel,
+// from, to (dates, to inclusive), min_age (days), cursor.
+func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter, error) {
+	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
+		Recipient: strings.TrimSpace(q.Get("recipient")), Unit: q.Get("unit"), State: q.Get("state"),
+		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor")}
+	if f.List == "" {
+		f.List = store.ListUnopened
+	}
+	if !slices.Contains(store.Lists, f.List) {
+		return f, filterError{"unknown list " + strconv.Quote(string(f.List))}
+	}
+	if f.State != "" && !model.State(f.State).Valid() {
+		return f, filterError{"unknown state " + strconv.Quote(f.State)}
+	}
+	if f.Channel != "" && !slices.Contains(model.Channels, f.Channel) {
+		return f, filterError{"unknown channel " + strconv.Quote(f.Channel)}
+	}
+	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil && model.CheckPersonID(f.Recipient) != nil {
+		return f, filterError{"recipient must be an organisation number or a person id"}
+	}
+	if f.List == store.ListSearch && f.Recipient == "" {
+		return f, filterError{"a search needs a recipient"}
+	}
+	if v := q.Get("rid"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return f, filterError{"bad rid"}
+		}
+		f.RecipientRow = n
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+		add  int
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+		if v := q.Get(d.name); v != "" {
+			t, err := time.ParseInLocation("2006-01-02", v, zone)
+			if err != nil {
+				return f, filterError{d.name + " must be a date (YYYY-MM-DD)"}
+			}
+			*d.dst = t.AddDate(0, 0, d.add)
+		}
+	}
+	if v := q.Get("min_age"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100000 {
+			return f, filterError{"min_age must be a number of days"}
+		}
+		f.SentUntil = s.now().AddDate(0, 0, -n)
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, filterError{"limit must be a number from 1 to 1000"}
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// describe names a list and its filters for the audit log; a person id is
+// masked.
+func describe(f store.ListFilter) string {
+	parts := []string{string(f.List)}
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if f.Recipient != "" {
+		kind := model.RecipientOrg
+		if model.CheckOrgNumber(f.Recipient) != nil {
+			kind = model.RecipientPerson
+		}
+		add("recipient", model.MaskRecipient(kind, f.Recipient))
+	}
+	if f.RecipientRow != 0 {
+		add("rid", strconv.FormatInt(f.RecipientRow, 10))
+	}
+	add("org", f.SenderOrg)
+	add("unit", f.SenderUnit)
+	if f.Unit != f.SenderUnit {
+		add("unit", f.Unit)
+	}
+	add("state", f.State)
+	add("stage", f.Stage)
+	add("class", f.Class)
+	add("channel", f.Channel)
+	for _, t := range []struct {
+		k string
+		v time.Time
+	}{{"from", f.From}, {"to", f.To}, {"sent_before", f.SentUntil}} {
+		if !t.v.IsZero() {
+			add(t.k, t.v.In(zone).Format("2006-01-02"))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// badFilter answers a filter error with 400 and reports whether there was
+// one.
+func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bool {
+	if err == nil {
+		return false
+	}
+	var fe filterError
+	if errors.As(err, &fe) || errors.Is(err, store.ErrBadCursor) {
+		s.renderError(w, r, http.StatusBadRequest, err.Error())
+		return true
+	}
+	s.internalError(w, "list", err)
+	return true
+}
+
+type summaryData struct {
+	By      store.GroupBy
+	Filter  store.ListFilter
+	Summary *store.ListSummary
+	Offset  int
+	Next    int
+	Prev    int
+	Options filterOptions
+}
+
+type filterOptions struct {
+	States, Stages, Channels []string
+}
+
+var options = filterOptions{
+	States:   []string{"registered", "accepted", "available", "opened", "rejected", "failed", "expired"},
+	Stages:   store.StageOrder,
+	Channels: model.Channels,
+}
+
+const summaryPageSize = 50
+
+// summaryPage is the unopened list grouped by receiving organisation (or by
+// sending unit): count, oldest, furthest stage, reminders.
+func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := principal(r.Context())
+		q := r.URL.Query()
+		f, err := s.parseFilter(p, q)
+		if s.badFilter(w, r, err) {
+			return
+		}
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		offset = max(offset, 0)
+		if !s.mustAudit(w, r, "view_summary", "by "+string(by)+": "+describe(f), "") {
+			return
+		}
+		sum, err := s.store.Summarise(r.Context(), f, by, offset, summaryPageSize)
+		if s.badFilter(w, r, err) {
+			return
+		}
+		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: options}
+		if offset > 0 {
+			d.Prev = max(offset-summaryPageSize, 0)
+		}
+		if offset+summaryPageSize < sum.TotalGroups {
+			d.Next = offset + summaryPageSize
+		}
+		title := "Unopened by receiving organisation"
+		if by == store.ByUnit {
+			title = "Unopened by sending unit"
+		}
+		if f.List != store.ListUnopened {
+			title = strings.Replace(title, "Unopened", listTitles[f.List], 1)
+		}
+		s.render(w, r, http.StatusOK, "summary", title, d)
+	}
+}
+
+var listTitles = map[store.ListName]string{
+	store.ListUnopened: "Unopened confidential shipments",
+	store.ListProblems: "Rejected, failed and expired shipments",
+	store.ListManual:   "Manual handling",
+	store.ListSearch:   "Shipments to one recipient",
+}
+
+type listData struct {
+	Filter  store.ListFilter
+	Page    *store.ListPage
+	Heading string
+	Options filterOptions
+}
+
+// listPage is one list of shipments, oldest first, paged.
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	f, err := s.parseFilter(p, r.URL.Query())
+	if s.badFilter(w, r, err) {
+		return
+	}
+	if f.Limit == 0 {
+		f.Limit = 100
+	}
+	if !s.mustAudit(w, r, "view_list", describe(f), "") {
+		return
+	}
+	page, err := s.store.ListShipments(r.Context(), f)
+	if s.badFilter(w, r, err) {
+		return
+	}
+	d := listData{Filter: f, Page: page, Heading: listTitles[f.List], Options: options}
+	if len(page.Rows) > 0 {
+		switch {
+		case f.RecipientRow != 0 || f.Recipient != "":
+			first := page.Rows[0]
+			d.Heading += " — " + model.MaskRecipient(first.RecipientKind, first.RecipientID)
+			if first.RecipientName != "" {
+				d.Heading += " " + first.RecipientName
+			}
+		case f.Unit != "":
+			d.Heading += " — " + f.Unit
+		}
+	}
+	s.render(w, r, http.StatusOK, "list", listTitles[f.List], d)
+}
+
+// searchPage searches by recipient and period, like the Danish event-log
+// search; the results are the search list.
+func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("recipient") == "" {
+		s.render(w, r, http.StatusOK, "search", "Search by recipient", nil)
+		return
+	}
+	q.Set("list", string(store.ListSearch))
+	http.Redirect(w, r, "/list?"+q.Encode(), http.StatusSeeOther)
+}
+
+// export streams a list as CSV or XLSX (format=csv|xlsx|json).
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	q := r.URL.Query()
+	format, err := report.ParseFormat(q.Get("format"))
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	f, err := s.parseFilter(p, q)
+	if s.badFilter(w, r, err) {
+		return
+	}
+	if !s.mustAudit(w, r, "export", describe(f), string(format)) {
+		return
+	}
+	name := fmt.Sprintf("postvakt-%s-%s.%s", f.List, s.now().In(zone).Format("2006-01-02"), format)
+	h := w.Header()
+	h.Set("Content-Type", format.ContentType())
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	n, err := report.Shipments(r.Context(), s.store, f, format, w, s.now())
+	if err != nil {
+		// Headers are gone; the client sees a truncated file and the log says why.
+		s.log.Error("export failed", "list", f.List, "rows", n, "err", err)
+		return
+	}
+	s.log.Info("export", "actor", p.Actor(), "list", f.List, "format", format, "rows", n)
+}
+
+// apiSummary is the summary as JSON: GET /api/v1/summary?by=recipient|unit
+// with the list filters.
+func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	q := r.URL.Query()
+	f, err := s.parseFilter(p, q)
+	var fe filterError
+	if errors.As(err, &fe) {
+		writeError(w, http.StatusBadRequest, fe.msg)
+		return
+	}
+	by := store.GroupBy(q.Get("by"))
+	if by == "" {
+		by = store.ByRecipient
+	}
+	if by != store.ByRecipient && by != store.ByUnit {
+		writeError(w, http.StatusBadRequest, "by must be recipient or unit")
+		return
+	}
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if !s.mustAudit(w, r, "view_summary", "by "+string(by)+": "+describe(f), "api") {
+		return
+	}
+	sum, err := s.store.Summarise(r.Context(), f, by, max(offset, 0), limit)
+	if err != nil {
+		s.internalError(w, "summary", err)
+		return
+	}
+	for i := range sum.Groups {
+		sum.Groups[i].Key = model.MaskRecipient(sum.Groups[i].Kind, sum.Groups[i].Key)
+	}
+	writeJSON(w, http.StatusOK, sum)
+}

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+type followUpsData struct {
+	All  bool
+	List []store.FollowUp
+}
+
+// followUpsPage lists the follow-ups of the principal's scope by deadline;
+// overdue ones stand out.
+func (s *Server) followUpsPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	all := r.URL.Query().Get("all") != ""
+	if !s.mustAudit(w, r, "view_list", "followups", "") {
+		return
+	}
+	list, err := s.store.FollowUps(r.Context(), p.Scope(), all, 500)
+	if err != nil {
+		s.internalError(w, "list follow-ups", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "followups", "Follow-up", followUpsData{All: all, List: list})
+}
+
+type printData struct {
+	Batches []store.PrintBatch
+	CanAct  bool
+	Manual  []store.ManualItem
+}
+
+// printPage lists print batches awaiting approval.
+func (s *Server) printPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
+	if err != nil {
+		s.internalError(w, "list print batches", err)
+		return
+	}
+	s.audit(r.Context(), "view_list", "print_batches", "")
+	s.render(w, r, http.StatusOK, "print", "Print batches", printData{Batches: batches, CanAct: s.print != nil})
+}
+
+// printDecision releases or rejects a held batch. A scoped compliance
+// officer may decide only a batch made entirely of their organisation's
+// shipments.
+func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	action := r.PathValue("action")
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || (action != "release" && action != "reject") {
+		s.renderError(w, r, http.StatusNotFound, "No such print batch action.")
+		return
+	}
+	if s.print == nil {
+		s.renderError(w, r, http.StatusServiceUnavailable, "Print approval is not enabled on this server.")
+		return
+	}
+	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
+	if err != nil {
+		s.internalError(w, "list print batches", err)
+		return
+	}
+	var b *store.PrintBatch
+	for i := range batches {
+		if batches[i].ID == id {
+			b = &batches[i]
+		}
+	}
+	switch {
+	case b == nil:
+		s.renderError(w, r, http.StatusNotFound, "No such print batch.")
+		return
+	case b.InScope != b.Shipments:
+		s.forbidden(r.Context(), r, "print batch holds other organisations' shipments")
+		s.renderError(w, r, http.StatusForbidden, "This batch holds shipments of other organisations; an officer without an organisation limit must decide it.")
+		return
+	case b.State != "held":
+		s.renderError(w, r, http.StatusConflict, "This batch was already "+b.State+".")
+		return
+	}
+	decide := s.print.ReleaseBatch
+	if action == "reject" {
+		decide = s.print.RejectBatch
+	}
+	if err := decide(r.Context(), id, p.Actor(), s.now()); err != nil {
+		s.internalError(w, action+" print batch", err)
+		return
+	}
+	s.audit(r.Context(), "print_"+action, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(b.Shipments)+" shipments")
+	s.log.Info("print batch decided", "batch", id, "action", action, "actor", p.Actor(), "shipments", b.Shipments)
+	http.Redirect(w, r, "/print", http.StatusSeeOther)
+}
+
+// manualPage is the manual-handling queue of the print fallback.
+func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	if !s.mustAudit(w, r, "view_list", "manual_queue", "") {
+		return
+	}
+	items, err := s.store.ManualQueue(r.Context(), p.Scope(), 500)
+	if err != nil {
+		s.internalError(w, "list manual queue", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "manual", "Manual handling", printData{Manual: items})
+}
+
+// auditPage shows the newest audit entries of the principal's organisation.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	entries, err := s.store.AuditEntries(r.Context(), p.SenderOrg, 500)
+	if err != nil {
+		s.internalError(w, "read audit log", err)
+		return
+	}
+	s.audit(r.Context(), "view_audit", "audit_log", "")
+	s.render(w, r, http.StatusOK, "audit", "Audit log", entries)
+}
+
+// apiAudit is GET /api/v1/audit?limit=N.
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to 10000")
+			return
+		}
+		limit = n
+	}
+	entries, err := s.store.AuditEntries(r.Context(), p.SenderOrg, limit)
+	if err != nil {
+		s.internalError(w, "read audit log", err)
+		return
+	}
+	s.audit(r.Context(), "view_audit", "audit_log", "api")
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
+
+type opsData struct {
+	DB      string
+	Latency time.Duration
+}
+
+// opsPage is the operations view: service health, no personal data.
+// Metrics are at /metrics.
+func (s *Server) opsPage(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	d := opsData{DB: "ok"}
+	if err := s.store.Ping(ctx); err != nil {
+		d.DB = "unreachable"
+		if errors.Is(err, context.DeadlineExceeded) {
+			d.DB = "not answering within 2 s"
+		}
+	}
+	d.Latency = time.Since(start).Round(time.Microsecond)
+	s.render(w, r, http.StatusOK, "ops", "Operations", d)
+}
