@@ -12,8 +12,10 @@ go build -o .data/bin/postvakt ./cmd/postvakt
 pv=.data/bin/postvakt
 
 sim_pid=
+mail_pid=
 cleanup() {
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+	[ -n "$mail_pid" ] && kill "$mail_pid" 2>/dev/null || true
 	scripts/pg.sh stop .data/pg
 }
 trap cleanup EXIT
@@ -41,9 +43,21 @@ if [ ! -s .data/maskinporten.pem ]; then
 fi
 export POSTVAKT_MASKINPORTEN_KEY_FILE=$PWD/.data/maskinporten.pem
 
+# A real SMTP server with a web inbox for the reminders: mailpit.
+mailpit=$(scripts/mailpit.sh)
+"$mailpit" --smtp 127.0.0.1:${POSTVAKT_DEMO_SMTP_PORT:-1025} --listen 127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025} \
+	--disable-version-check --smtp-disable-rdns --quiet >.data/mailpit.log 2>&1 &
+mail_pid=$!
+export POSTVAKT_SMTP_ADDR=127.0.0.1:${POSTVAKT_DEMO_SMTP_PORT:-1025}
+export POSTVAKT_SMTP_FROM=postvakt@demo.invalid
+export POSTVAKT_ESCALATE_SCHEDULE=${POSTVAKT_ESCALATE_SCHEDULE:-@every 1m}
+
 $pv migrate
 if [ ! -s .data/demo-token ]; then
 	$pv token create --name demo --role admin >.data/demo-token
+fi
+if [ ! -s .data/demo-password ]; then
+	$pv user add --name demo --role admin </dev/null | sed -n 's/.*shown once): //p' >.data/demo-password
 fi
 curl -fsS "$POSTVAKT_SIM_URL/shipments.csv" -o .data/demo-shipments.csv
 $pv import .data/demo-shipments.csv
@@ -52,12 +66,14 @@ token=$(cat .data/demo-token)
 cat <<MSG
 
 postvakt demo
+  UI:         http://$POSTVAKT_ADDR/   user demo, password $(cat .data/demo-password)
   API:        http://$POSTVAKT_ADDR/api/v1/shipments
   token:      $token   (also in .data/demo-token)
   try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
   simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its time runs 720x)
+  reminders:  http://127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025}/ (mailpit inbox)
   database:   $DATABASE_URL
-Ctrl-C stops postvakt, the simulator and the database.
+Ctrl-C stops postvakt, the simulator, mailpit and the database.
 
 MSG
 $pv serve
