@@ -62,7 +62,7 @@ func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {
 func TestDiscoverAndPollOnce(t *testing.T) {
 	s, env := simEnv(t)
 	env = append(env, "DATABASE_URL="+pgtest.New(t))
-	since := s.Now().Add(-48 * time.Hour).Format(time.RFC3339)
+	since := s.Now().Add(-15 * 24 * time.Hour).Format(time.RFC3339)
 	out, stderr, code := runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
 	if code != 0 {
 		t.Fatalf("discover: exit %d\n%s\n%s", code, out, stderr)
