@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"postvakt/internal/model"
+)
+
+// PrintOutboxItem is an outbox row claimed for sending.
+type PrintOutboxItem struct {
+	ShipmentID    string      `db:"shipment_id"`
+	Key           string      `db:"idempotency_key"`
+	Request       JSON        `db:"request"`
+	Attempts      int         `db:"attempts"` // claims so far, this one included
+	ShipmentState model.State `db:"shipment_state"`
+	Stage         string      `db:"stage"`
+}
+
+// ClaimPrintOutbox claims up to limit outbox rows due at now. The claim
+// commits before the provider is called: it counts the attempt and moves the
+// row out of reach for lease, after which a crashed sender's rows come back.
+func (s *Store) ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]PrintOutboxItem, error) {
+	var out []PrintOutboxItem
+	err := s.db.SelectContext(ctx, &out, `UPDATE print_outbox o SET next_attempt_at = $2, attempts = o.attempts + 1
+		FROM (SELECT shipment_id FROM print_outbox WHERE next_attempt_at <= $1
+		      ORDER BY next_attempt_at, shipment_id LIMIT $3 FOR UPDATE SKIP LOCKED) d, print_orders p, shipments s
+		WHERE o.shipment_id = d.shipment_id AND p.shipment_id = o.shipment_id AND s.id = o.shipment_id
+		RETURNING o.shipment_id, p.idempotency_key, p.request, o.attempts, s.state AS shipment_state, s.stage`,
+		now, now.Add(lease), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim print outbox: %w", err)
+	}
+	return out, nil
+}
+
+// Outcomes of sending an outbox row, for PrintSendResult.Outcome.
+const (
+	SendOrdered = "ordered" // the provider has the order
+	SendRetry   = "retry"   // the call failed; try again at RetryAt
+	SendRefused = "refused" // the provider refused the order for good: manual handling
+	SendSkipped = "skipped" // never sent: the shipment was opened or closed first
+)
+
+// PrintSendResult is what sending one outbox row came to.
+type PrintSendResult struct {
+	ShipmentID    string
+	Outcome       string
+	At            time.Time
+	OrderID       string    // SendOrdered
+	State         string    // SendOrdered: the provider's order state
+	FailureReason string    // SendOrdered: the provider's reason for a failed order
+	Payload       []byte    // the provider's answer (JSON), kept as evidence
+	Error         string    // SendRetry, SendRefused
+	RetryAt       time.Time // SendRetry
+	NextPollAt    time.Time // SendOrdered: when to ask for the order's state
+}
+
+// FinishPrintSend records the outcome of sending an outbox row in one
+// transaction with its event. The row is removed unless the send is to be
+// retried; when another sender finished it already, nothing is written.
+func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		id, at := r.ShipmentID, r.At
+		q := `DELETE FROM print_outbox WHERE shipment_id = $1`
+		args := []any{id}
+		if r.Outcome == SendRetry {
+			q = `UPDATE print_outbox SET next_attempt_at = $2, last_error = $3 WHERE shipment_id = $1`
+			args = append(args, r.RetryAt, r.Error)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("finish print outbox row of %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		cur, err := lockPrint(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch r.Outcome {
+		case SendRetry:
+			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourcePrint, ObservedAt: at,
+				Message: "print order not placed, retried later: " + r.Error, Payload: evidenceJSON(r.Payload)})
+		case SendSkipped:
+			return skipPrint(ctx, tx, id, cur, at)
+		case SendRefused:
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'failed', failure_reason = $2, due_at = NULL,
+				updated_at = $3 WHERE shipment_id = $1`, id, r.Error, at); err != nil {
+				return fmt.Errorf("record refused print order of %s: %w", id, err)
+			}
+			return toManual(ctx, tx, id, "print_refused", "the print provider refused the order: "+r.Error, at, SourcePrint, r.Payload)
+		case SendOrdered:
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET order_id = $2, state = 'received', updated_at = $3
+				WHERE shipment_id = $1`, id, r.OrderID, at); err != nil {
+				return fmt.Errorf("record print order of %s: %w", id, err)
+			}
+			if err := appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintOrdered, Source: SourcePrint, ObservedAt: at,
+				RawStatus: r.State, Message: "print order " + r.OrderID, Payload: evidenceJSON(r.Payload)}); err != nil {
+				return err
+			}
+			cur.State = PrintStateReceived
+			return applyPrintState(ctx, tx, id, cur, r.State, r.FailureReason, r.Payload, at, r.NextPollAt, false)
+		}
+		return fmt.Errorf("finish print send of %s: unknown outcome %q", id, r.Outcome)
+	})
+}
+
+// PrintPoll is a placed print order claimed for a status poll.
+type PrintPoll struct {
+	ShipmentID    string      `db:"shipment_id"`
+	OrderID       string      `db:"order_id"`
+	State         string      `db:"state"`
+	CancelTried   bool        `db:"cancel_tried"`
+	ShipmentState model.State `db:"shipment_state"`
+	Stage         string      `db:"stage"`
+}
+
+// WantsCancel reports whether the order should be cancelled: the shipment
+// was opened (or printed or closed by its channel) after the order was
+// placed, and no cancel was tried yet.
+func (p PrintPoll) WantsCancel() bool {
+	return !p.CancelTried && (p.ShipmentState == model.StateOpened || p.Stage == "channel_print" || p.Stage == "closed")
+}
+
+// ClaimPrintPolls claims up to limit orders that are not final and due for a
+// status poll at now, or whose shipment was opened since (to cancel them),
+// for lease.
+func (s *Store) ClaimPrintPolls(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]PrintPoll, error) {
+	var out []PrintPoll
+	err := s.db.SelectContext(ctx, &out, `UPDATE print_orders p SET lease_until = $2
+		FROM (SELECT p2.shipment_id FROM print_orders p2 JOIN shipments s2 ON s2.id = p2.shipment_id
+		      WHERE p2.state IN ('received', 'printed') AND (p2.lease_until IS NULL OR p2.lease_until <= $1)
+		        AND (p2.due_at <= $1 OR (NOT p2.cancel_tried
+		             AND (s2.state = 'opened' OR s2.stage IN ('channel_print', 'closed'))))
+		      ORDER BY p2.due_at, p2.shipment_id LIMIT $3 FOR UPDATE OF p2 SKIP LOCKED) d, shipments s
+		WHERE p.shipment_id = d.shipment_id AND s.id = p.shipment_id
+		RETURNING p.shipment_id, p.order_id, p.state, p.cancel_tried, s.state AS shipment_state, s.stage`,
+		now, now.Add(lease), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim print status polls: %w", err)
+	}
+	return out, nil
+}
+
+// Cancel outcomes, for PrintStatusUpdate.Cancel.
+const (
+	CancelDone    = "cancelled" // the provider cancelled the order
+	CancelRefused = "refused"   // too late: the provider answered 409
+)
+
+// PrintStatusUpdate is what one status poll (or cancel) learned about an order.
+type PrintStatusUpdate struct {
+	ShipmentID    string
+	At            time.Time
+	State         string // the provider's order state; "" when the call failed
+	FailureReason string
+	Payload       []byte    // the provider's answer (JSON)
+	Cancel        string    // "", CancelDone or CancelRefused
+	Error         string    // the call failed: retried at RetryAt
+	RetryAt       time.Time // with Error
+	NextPollAt    time.Time // when to ask again while the order is not final
+}
+
+// ApplyPrintStatus records a status poll or cancel in one transaction: every
+// change of the provider's state is an event; printed or posted closes the
+// shipment's escalation (stage printed); failed goes to manual handling.
+func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		id, at := u.ShipmentID, u.At
+		cur, err := lockPrint(ctx, tx, id)
+		if err != nil || printRank[cur.State] >= 3 {
+			return err // final already: a late answer from a worker whose lease ran out
+		}
+		if u.Error != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4
+				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at); err != nil {
+				return fmt.Errorf("reschedule print status poll of %s: %w", id, err)
+			}
+			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourcePrint, ObservedAt: at,
+				Message: "print order status unknown, asked again later: " + u.Error, Payload: evidenceJSON(u.Payload)})
+		}
+		if u.Cancel != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET cancel_tried = true WHERE shipment_id = $1`, id); err != nil {
+				return fmt.Errorf("record cancel of %s: %w", id, err)
+			}
+			ev := Event{ShipmentID: id, Kind: EventPrintCancelled, Source: SourcePrint, ObservedAt: at, RawStatus: u.State,
+				Message: "opened after the print order: order " + cur.OrderID + " cancelled", Payload: evidenceJSON(u.Payload)}
+			if u.Cancel == CancelRefused {
+				ev.Kind, ev.Message = EventPrintCancelRefused, "opened after the print order: too late to cancel order "+cur.OrderID+" ("+u.State+")"
+			}
+			if err := appendEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return applyPrintState(ctx, tx, id, cur, u.State, u.FailureReason, u.Payload, at, u.NextPollAt, u.Cancel == CancelDone)
+	})
+}
+
+// printRank orders the provider's states; 3 is final.
