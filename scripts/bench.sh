@@ -24,3 +24,6 @@ export DATABASE_URL_IMPORT DATABASE_URL_POLL
 go build -o "$tmp/postvakt" ./cmd/postvakt
 echo "== load (pvbench)"
 go run ./cmd/pvbench --postvakt "$tmp/postvakt" "$@"
+
+echo "== lists on the imported shipments (all unopened; p95 in ms)"
+POSTVAKT_BENCH_URL=$DATABASE_URL_IMPORT go test -run '^$' -bench BenchmarkLists -benchtime 50x ./internal/store/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
