@@ -125,7 +125,13 @@ func (s *Store) ApplyPoll(ctx context.Context, results []PollResult) (PollWrite,
 		if err := appendEvents(ctx, tx, events); err != nil {
 			return err
 		}
-		return finishPolls(ctx, tx, results, failures, applied)
+		// Changes not applied were made meanwhile by another worker (an
+		// expired lease): that worker set their next poll; leave it.
+		handled := make(map[string]bool, len(changes))
+		for _, r := range changes {
+			handled[r.ID] = true
+		}
+		return finishPolls(ctx, tx, results, failures, handled)
 	})
 	return w, err
 }
@@ -180,14 +186,14 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	ids, statuses, closed := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
+	ids, prev, statuses, closed := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
 	for i, r := range rs {
-		ids[i], statuses[i], closed[i] = r.ID, r.Status, r.Closed
+		ids[i], prev[i], statuses[i], closed[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, poll_failures = 0,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN ('none', 'reminded', 'print_due', 'print_held', 'print_ordered') THEN u.closed ELSE s.stage END
-		FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, status, closed)
-		WHERE s.id = u.id`, pq.Array(ids), pq.Array(statuses), pq.Array(closed))
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
+		WHERE s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
 	if err != nil {
 		return fmt.Errorf("record status changes: %w", err)
 	}

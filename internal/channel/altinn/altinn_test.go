@@ -330,3 +330,23 @@ func TestCurrentStatusAndOrgNumber(t *testing.T) {
 		}
 	}
 }
+
+// The letter's content and its recipient never become evidence: only the
+// status fields of a details answer are kept.
+func TestPayloadKeepsNoContent(t *testing.T) {
+	f := newFake(t)
+	f.add(&fakeCorr{id: uuid(1), created: t0, title: "Vedtak om tvangstiltak for Ola", history: []event{{"Published", t0}}})
+	obs, err := newAdapter(t, f, setup{}).Status(context.Background(), []string{uuid(1)})
+	if err != nil || len(obs) != 1 {
+		t.Fatal(obs, err)
+	}
+	p := string(obs[0].Payload)
+	for _, secret := range []string{"Vedtak om tvangstiltak", "messageTitle", "messageBody", "messageSummary", "recipient", "notifications"} {
+		if strings.Contains(p, secret) {
+			t.Errorf("payload keeps %q: %s", secret, p)
+		}
+	}
+	if !strings.Contains(p, `"status"`) || !strings.Contains(p, `"statusHistory"`) {
+		t.Errorf("payload lost the status: %s", p)
+	}
+}

@@ -94,7 +94,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		// A proxy's or login page: the service, not this record, is broken.
 		return nil, channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, errors.New("not JSON"))
 	}
-	d.obs.Payload = channel.Evidence(resp.Body)
+	d.obs.Payload = statusEvidence(resp.Body)
 	var doc detailsDoc
 	if err := json.Unmarshal(resp.Body, &doc); err != nil {
 		d.obs.Err = fmt.Errorf("%w: details of %s: %v", channel.ErrBadRecord, id, err)
@@ -198,4 +198,32 @@ func (c *Client) prepare(ctx context.Context, r *resty.Request) error {
 	}
 	r.SetHeader("Authorization", "Bearer "+tok)
 	return nil
+}
+
+// evidenceFields are the parts of a details answer kept as evidence. The
+// rest — content (title, summary, body), recipient (may be a national
+// identity number) and notifications (addresses) — never leaves Altinn: the
+// letter's content is not postvakt's to copy.
+var evidenceFields = []string{"correspondenceId", "resourceId", "sender", "sendersReference", "status",
+	"statusText", "statusChanged", "statusHistory", "created", "requestedPublishTime", "published",
+	"dueDateTime", "isConfidential"}
+
+// statusEvidence reduces a details answer to evidenceFields. An answer that
+// is not a JSON object is kept as channel.Evidence keeps garbage.
+func statusEvidence(body []byte) json.RawMessage {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(body, &all); err != nil {
+		return channel.Evidence(body)
+	}
+	kept := make(map[string]json.RawMessage, len(evidenceFields))
+	for _, k := range evidenceFields {
+		if v, ok := all[k]; ok {
+			kept[k] = v
+		}
+	}
+	out, err := json.Marshal(kept)
+	if err != nil {
+		return channel.Evidence(body)
+	}
+	return out
 }

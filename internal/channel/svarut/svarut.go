@@ -230,7 +230,7 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 	for _, r := range raw {
 		var rec record
 		if err := json.Unmarshal(r, &rec); err != nil {
-			c.log.Warn("svarut: unreadable status record skipped", "op", op, "record", string(channel.Evidence(r)), "error", err)
+			c.log.Warn("svarut: unreadable status record skipped", "op", op, "record_bytes", len(r), "error", err)
 			continue
 		}
 		id := rec.ID
@@ -238,7 +238,7 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 			id = rec.ForsendelsesID.ID
 		}
 		if id == "" {
-			c.log.Warn("svarut: status record without id skipped", "op", op, "record", string(r))
+			c.log.Warn("svarut: status record without id skipped", "op", op, "record_bytes", len(r))
 			continue
 		}
 		o := channel.Observation{ChannelID: id, Status: rec.Status, ChangedAt: parseTime(rec.SisteStatusEndring),
