@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
 echo "== Go benchmarks"
-go test -run '^$' -bench . -benchmem ./internal/model/ ./internal/importer/ ./internal/poll/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)' || true
+go test -run '^$' -bench . -benchmem ./internal/model/ ./internal/calendar/ ./internal/escalate/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)' || true
 
 tmp=$(mktemp -d /tmp/postvakt-bench.XXXXXX)
 chmod 755 "$tmp"
