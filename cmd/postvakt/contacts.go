@@ -9,6 +9,7 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/remind"
+	"postvakt/internal/store"
 )
 
 func runContacts(ctx context.Context, cfg config.Config, args []string) error {
@@ -48,7 +49,7 @@ func runContacts(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer st.Close()
-	orgs, err := st.ReplaceContacts(ctx, contacts, "import")
+	orgs, err := st.ReplaceContacts(ctx, contacts, store.ContactSourceImport)
 	if err != nil {
 		return err
 	}

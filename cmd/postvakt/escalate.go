@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,6 +11,8 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/maskinporten"
 	"postvakt/internal/policy"
 	"postvakt/internal/printing"
 	"postvakt/internal/remind"
@@ -31,9 +34,11 @@ func smtpConfig() remind.SMTPConfig {
 // buildEscalator wires an escalation run to an open store. Without an SMTP
 // server (POSTVAKT_SMTP_ADDR unset) it still decides and marks print due;
 // reminders are then recorded as failed and go out once a server is set,
-// unless needSMTP, which makes that an error. The cron job in serve uses it
-// too.
-func buildEscalator(st *store.Store, set *policy.Set, log *slog.Logger, needSMTP bool) (*escalate.Escalator, error) {
+// unless needSMTP, which makes that an error. With POSTVAKT_PROFILE_URL,
+// organisations without imported addresses are looked up in Altinn Profile;
+// with POSTVAKT_NOTIFICATIONS_URL, every reminder is also ordered through
+// Altinn Notifications. The cron job in serve uses it too.
+func buildEscalator(cfg config.Config, st *store.Store, set *policy.Set, log *slog.Logger, needSMTP bool) (*escalate.Escalator, error) {
 	sc := smtpConfig()
 	var sender remind.Sender
 	if sc.Addr != "" || needSMTP {
@@ -49,7 +54,63 @@ func buildEscalator(st *store.Store, set *policy.Set, log *slog.Logger, needSMTP
 		sc.From = "postvakt@localhost"
 	}
 	r := &remind.Reminder{Log: st, Sender: sender, From: sc.From, Logger: log}
-	return &escalate.Escalator{Store: st, Policies: set, Remind: r, Logger: log}, nil
+	esc := &escalate.Escalator{Store: st, Policies: set, Remind: r, Logger: log}
+	profileURL := strings.TrimRight(os.Getenv("POSTVAKT_PROFILE_URL"), "/")
+	notifyURL := strings.TrimRight(os.Getenv("POSTVAKT_NOTIFICATIONS_URL"), "/")
+	if profileURL == "" && notifyURL == "" {
+		return esc, nil
+	}
+	tokens, err := altinnTokens(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if profileURL != "" {
+		hc, err := httpclient.New(httpclient.Options{Name: "altinn-profile", BaseURL: profileURL, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("altinn profile client: %w", err)
+		}
+		res := &remind.Resolver{Book: st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: log}
+		esc.Addresses = res
+	}
+	if notifyURL != "" {
+		hc, err := httpclient.New(httpclient.Options{Name: "altinn-notifications", BaseURL: notifyURL, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("altinn notifications client: %w", err)
+		}
+		r.Orders = &remind.Orders{Log: st, Notifier: &remind.Notifier{HTTP: hc, Tokens: tokens}}
+	}
+	return esc, nil
+}
+
+// altinnScope is what the Profile lookup and Notifications orders need.
+const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
+
+// altinnTokens is the token source of Altinn Profile and Notifications: a
+// Maskinporten source (POSTVAKT_MASKINPORTEN_*), its tokens exchanged for
+// Altinn tokens when POSTVAKT_ALTINN_EXCHANGE_URL is set; nil without
+// Maskinporten.
+func altinnTokens(cfg config.Config, log *slog.Logger) (remind.TokenSource, error) {
+	m := cfg.Maskinporten
+	if m.URL == "" {
+		log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
+		return nil, nil
+	}
+	if m.ClientID == "" || m.KeyFile == "" {
+		return nil, errors.New("POSTVAKT_MASKINPORTEN_URL is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID and POSTVAKT_MASKINPORTEN_KEY_FILE are needed too")
+	}
+	hc, err := httpclient.New(httpclient.Options{Name: "maskinporten-notify", Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	src, err := maskinporten.New(maskinporten.Config{TokenURL: m.URL, Audience: m.Audience, ClientID: m.ClientID,
+		KeyFile: m.KeyFile, Scope: altinnScope}, hc)
+	if err != nil {
+		return nil, fmt.Errorf("maskinporten for altinn notifications: %w", err)
+	}
+	if cfg.Altinn.ExchangeURL == "" {
+		return src, nil
+	}
+	return &remind.Exchanger{Platform: cfg.Altinn.ExchangeURL, HTTP: hc, Source: src}, nil
 }
 
 func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
@@ -85,7 +146,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer st.Close()
-	esc, err := buildEscalator(st, set, log, !*dry)
+	esc, err := buildEscalator(cfg, st, set, log, !*dry)
 	if err != nil {
 		return err
 	}
@@ -104,6 +165,10 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		sum, err = esc.Run(ctx, now)
 	}
 	fmt.Println(sum.String())
+	if len(sum.AddressUnknown) > 0 {
+		fmt.Printf("organisations whose address lookup in Altinn failed (tried again next run): %s\n",
+			strings.Join(sum.AddressUnknown, " "))
+	}
 	if len(sum.NoAddress) > 0 {
 		fmt.Printf("organisations without an e-mail address (add them with `postvakt contacts import`): %s\n",
 			strings.Join(sum.NoAddress, " "))

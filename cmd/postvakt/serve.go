@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/robfig/cron/v3"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/channel/setup"
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
@@ -72,7 +73,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", web.New(st, log, nil).Protect(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	opts := []web.Option{web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays)}
 	if printer != nil {
 		opts = append(opts, web.WithPrintApprovals(printer))
@@ -127,7 +128,7 @@ func scheduleJobs(ctx context.Context, jobs *cron.Cron, cfg config.Config, st *s
 // escalation run (reminders, print due), the print outbox and status poll,
 // the list rollups, follow-up creation, and the nightly retention purge.
 func scheduleEscalation(ctx context.Context, jobs *cron.Cron, cfg config.Config, st *store.Store, set *policy.Set, printer *printing.Service, log *slog.Logger) error {
-	esc, err := buildEscalator(st, set, log, false)
+	esc, err := buildEscalator(cfg, st, set, log, false)
 	if err != nil {
 		return err
 	}

@@ -91,6 +91,8 @@ var Vars = []Var{
 	{"POSTVAKT_SMTP_FROM", "", "sender address of reminders, e.g. postvakt@bergen.kommune.no"},
 	{"POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"},
 	{"POSTVAKT_SMTP_PASSWORD", "", "SMTP password for AUTH PLAIN (optional)"},
+	{"POSTVAKT_PROFILE_URL", "", "Altinn Profile API base (e.g. https://platform.altinn.no/profile/api/v1): addresses of organisations without imported ones (cached 24h); unset = contacts table only"},
+	{"POSTVAKT_NOTIFICATIONS_URL", "", "Altinn Notifications API base (e.g. https://platform.altinn.no/notifications/api/v1): reminders also ordered there; unset = e-mail only"},
 	{"POSTVAKT_REGISTER_URL", "", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"},
 	{"POSTVAKT_PRINT_URL", "", "print provider base; unset = no print fallback"},
 	{"POSTVAKT_PRINT_API_KEY", "", "print provider bearer key (optional)"},

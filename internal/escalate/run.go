@@ -30,6 +30,18 @@ type Deliverer interface {
 	Deliver(ctx context.Context, g remind.Group, now time.Time, dryRun bool) (remind.Outcome, error)
 }
 
+// AddressResolver looks up, before delivery, the addresses of
+// organisations without an imported one (*remind.Resolver).
+type AddressResolver interface {
+	Resolve(ctx context.Context, orgs []string, now time.Time, dryRun bool) (remind.Resolved, error)
+}
+
+// OrderRetrier places notification orders left unplaced by earlier runs
+// (*remind.Reminder with Orders).
+type OrderRetrier interface {
+	RetryOrders(ctx context.Context, now time.Time) (placed, failed int, err error)
+}
+
 // Printer receives the shipments whose print fallback became due, after
 // their decision is recorded (stage print_due), in batches of one policy.
 // *printing.Service is one. A hand-off lost to a crash is not lost work: the
@@ -55,8 +67,13 @@ type Escalator struct {
 	Store    Store
 	Policies *policy.Set
 	Remind   Deliverer
-	Printer  Printer      // nil = NopPrinter
-	Logger   *slog.Logger // nil = slog.Default()
+	Printer  Printer // nil = NopPrinter
+	// Addresses, when set, looks up the addresses of organisations due a
+	// reminder that have none imported, in batches of LookupBatch
+	// organisations (default 100), before their reminders are delivered.
+	Addresses   AddressResolver
+	LookupBatch int
+	Logger      *slog.Logger // nil = slog.Default()
 	// Lease is how long a claimed (pending) reminder may take before a later
 	// run declares its outcome unknown; default 10 minutes.
 	Lease time.Duration
@@ -68,43 +85,6 @@ type Escalator struct {
 	// OnOutcome, when set, is called for each organisation's outcome (one
 	// call at a time), e.g. to print a dry run.
 	OnOutcome func(remind.Outcome)
-}
-
-// Summary counts what one run did.
-type Summary struct {
-	Now       time.Time
-	DryRun    bool
-	Scanned   int // open shipments looked at
-	Decided   int // shipments with a step due now (reminder or print)
-	Recorded  int // decision events written (a decision is recorded once)
-	Reminders int // shipments listed in reminders sent (or, dry run, to be sent)
-	Orgs      int // organisations reminded: messages sent (or to be sent)
-	PrintDue  int // shipments whose print fallback became due
-	Quiet     int // due reminders not sent now: outside the send window
-	Persons   int // due reminders to persons: no e-mail channel for them yet
-	Dropped   int // shipments dropped at send time (opened meanwhile, already sent or in flight)
-	Failed    int // organisations whose send failed; the next run tries again
-	Unknown   int // organisations whose send outcome is unknown; never re-sent
-	Errors    int // shipments or organisations that could not be handled (see the log)
-	// NoAddress are the organisations due a reminder that have no e-mail
-	// address, for the compliance officer.
-	NoAddress []string
-	// Expired are pending reminders of an earlier run that stopped between
-	// claiming and recording: their outcome is unknown, they are not re-sent.
-	Expired []store.Notification
-}
-
-// String is the one-line summary `postvakt escalate` prints.
-func (s Summary) String() string {
-	mode := "escalation"
-	if s.DryRun {
-		mode = "escalation (dry run, nothing changed)"
-	}
-	return fmt.Sprintf("%s as of %s: %d open shipments, %d due; %d reminders to %d organisations, %d print due, "+
-		"%d waiting for the send window, %d to persons (no e-mail), %d organisations without address, "+
-		"%d failed sends, %d unknown outcomes, %d dropped at send time, %d errors",
-		mode, s.Now.Format(time.RFC3339), s.Scanned, s.Decided, s.Reminders, s.Orgs, s.PrintDue,
-		s.Quiet, s.Persons, len(s.NoAddress), s.Failed, s.Unknown+len(s.Expired), s.Dropped, s.Errors)
 }
 
 // Run does one escalation run as of now: decides every open shipment's
@@ -143,6 +123,13 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 				"notification", n.ID, "org", n.Org, "claimed_at", n.ClaimedAt)
 		}
 		r.sum.Expired = expired
+		if or, ok := e.Remind.(OrderRetrier); ok {
+			placed, failed, err := or.RetryOrders(ctx, now)
+			if err != nil {
+				return r.sum, err
+			}
+			r.sum.Ordered, r.sum.OrderFail = placed, failed
+		}
 	}
 	r.startWorkers(ctx)
 	var grouper remind.Grouper
@@ -176,6 +163,9 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 		}
 	}
 	if streamErr == nil {
+		streamErr = r.dispatch(ctx)
+	}
+	if streamErr == nil {
 		streamErr = r.flush(ctx)
 	}
 	r.stopWorkers()
@@ -187,7 +177,8 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 	}
 	r.log.Info("escalation run done", "now", now, "dry_run", dry, "scanned", r.sum.Scanned, "due", r.sum.Decided,
 		"reminders", r.sum.Reminders, "orgs", r.sum.Orgs, "print_due", r.sum.PrintDue, "quiet_hours", r.sum.Quiet,
-		"no_address", len(r.sum.NoAddress), "failed", r.sum.Failed, "unknown", r.sum.Unknown, "errors", r.sum.Errors)
+		"no_address", len(r.sum.NoAddress), "address_unknown", len(r.sum.AddressUnknown), "failed", r.sum.Failed,
+		"unknown", r.sum.Unknown, "ordered", r.sum.Ordered, "order_failed", r.sum.OrderFail, "errors", r.sum.Errors)
 	return r.sum, nil
 }
 
@@ -227,6 +218,7 @@ type runState struct {
 	log *slog.Logger
 
 	decisions []store.Decision      // decided, not yet recorded
+	waiting   []remind.Group        // complete groups waiting for the address lookup
 	prints    map[printKey][]string // print due, for the Printer after recording
 	groups    chan remind.Group     // to the delivery workers
 	wg        sync.WaitGroup
@@ -323,18 +315,57 @@ func (r *runState) flush(ctx context.Context) error {
 	return nil
 }
 
-// deliver records the decisions so far (the group's decisions must be in
-// the evidence log before its message goes out) and queues the group.
+// deliver collects a complete group; once LookupBatch groups wait (at
+// once, without an address resolver) they are dispatched.
 func (r *runState) deliver(ctx context.Context, g remind.Group) error {
+	r.waiting = append(r.waiting, g)
+	if r.e.Addresses != nil && len(r.waiting) < r.lookupBatch() {
+		return nil
+	}
+	return r.dispatch(ctx)
+}
+
+func (r *runState) lookupBatch() int {
+	if r.e.LookupBatch <= 0 {
+		return 100
+	}
+	return r.e.LookupBatch
+}
+
+// dispatch records the decisions so far (the groups' decisions must be in
+// the evidence log before their messages go out), looks up the addresses
+// the waiting groups' organisations lack, and queues the groups.
+func (r *runState) dispatch(ctx context.Context) error {
+	gs := r.waiting
+	r.waiting = nil
+	if len(gs) == 0 {
+		return nil
+	}
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	select {
-	case r.groups <- g:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	if r.e.Addresses != nil {
+		orgs := make([]string, len(gs))
+		for i, g := range gs {
+			orgs[i] = g.Org
+		}
+		res, err := r.e.Addresses.Resolve(ctx, orgs, r.now, r.dry)
+		if err != nil {
+			return err
+		}
+		for i := range gs {
+			gs[i].LookedUp = res.Found[gs[i].Org]
+			gs[i].AddressUnknown = res.Unknown[gs[i].Org]
+		}
 	}
+	for _, g := range gs {
+		select {
+		case r.groups <- g:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 func (r *runState) startWorkers(ctx context.Context) {
@@ -368,6 +399,10 @@ func (r *runState) stopWorkers() {
 	sort.Strings(r.sum.NoAddress)
 	r.sum.Failed += w.Failed
 	r.sum.Unknown += w.Unknown
+	r.sum.Ordered += w.Ordered
+	r.sum.OrderFail += w.OrderFail
+	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
+	sort.Strings(r.sum.AddressUnknown)
 }
 
 // count adds one organisation's outcome to the workers' counts.
@@ -392,6 +427,14 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.Failed++
 	case remind.StatusUnknown:
 		w.Unknown++
+	case remind.StatusAddressUnknown:
+		w.AddressUnknown = append(w.AddressUnknown, g.Org)
+	}
+	switch {
+	case out.OrderID != "":
+		w.Ordered++
+	case out.OrderErr != nil:
+		w.OrderFail++
 	}
 	if r.e.OnOutcome != nil {
 		r.e.OnOutcome(out)

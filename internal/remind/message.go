@@ -32,6 +32,13 @@ type Shipment struct {
 type Group struct {
 	Org       string
 	Shipments []Shipment
+	// LookedUp are addresses looked up in the channel this run, used when
+	// the store has none (a dry run does not cache its lookups).
+	LookedUp []string
+	// AddressUnknown is set when the organisation's address lookup failed
+	// this run: without any address it is skipped, not listed as having
+	// none.
+	AddressUnknown bool
 }
 
 // Message is a composed reminder e-mail.

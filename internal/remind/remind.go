@@ -10,7 +10,8 @@
 //	        opened shipments and shipments already in a sent (or maybe sent)
 //	        message are dropped, and the rest is committed as pending before
 //	        anything is sent
-//	send    Compose, then Sender.Send (SMTP)
+//	send    Compose, then Sender.Send (SMTP); where configured, the same
+//	        text is then ordered through Altinn Notifications (Orders)
 //	record  sent (the reminder counted on every shipment, with an event),
 //	        failed (sent again by the next run) or unknown (never sent
 //	        again; listed for the compliance officer)
@@ -56,6 +57,9 @@ const (
 	StatusNothing   Status = "nothing"    // every shipment was dropped (opened, already sent or in flight)
 	StatusFailed    Status = "failed"     // the server refused or was unreachable; the next run retries
 	StatusUnknown   Status = "unknown"    // may or may not have been delivered; never re-sent
+	// StatusAddressUnknown: no imported address, and the lookup in the
+	// channel failed this run; nothing is claimed, the next run tries again.
+	StatusAddressUnknown Status = "address_unknown"
 )
 
 // Outcome is what Deliver did for one organisation.
@@ -67,6 +71,8 @@ type Outcome struct {
 	Dropped        []store.Dropped // left out, with why
 	Message        *Message        // the message sent or previewed; nil otherwise
 	Err            error           // the send error, for failed and unknown
+	OrderID        string          // the Altinn Notifications order placed, if any
+	OrderErr       error           // why the order was not placed (it is retried)
 }
 
 // Reminder delivers reminders: one message per organisation.
@@ -75,6 +81,9 @@ type Reminder struct {
 	Sender Sender // may be nil for dry runs only
 	From   string // the From address of messages
 	Logger *slog.Logger
+	// Orders, when set, orders every reminder also through Altinn
+	// Notifications.
+	Orders *Orders
 }
 
 // Deliver takes one organisation's group through dedupe, send and record,
@@ -87,6 +96,15 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 	to, err := r.Log.ContactEmails(ctx, g.Org)
 	if err != nil {
 		return out, err
+	}
+	if len(to) == 0 {
+		to = g.LookedUp // a dry run's lookup, not cached
+	}
+	if len(to) == 0 && g.AddressUnknown {
+		out.Status = StatusAddressUnknown
+		log.Warn("no address known for the organisation and the lookup failed; the next run tries again",
+			"shipments", len(g.Shipments))
+		return out, nil
 	}
 	res, err := r.dedupe(ctx, g, to, now, dryRun)
 	if err != nil {
@@ -124,9 +142,18 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 		out.Status = StatusPreview
 		return out, nil
 	}
+	var order []byte
+	if r.Orders != nil {
+		if order, err = r.prepareOrder(ctx, n, g.Org, msg, now); err != nil {
+			return out, err
+		}
+	}
 	out.Status, out.Err = r.send(ctx, msg)
 	if err := r.record(ctx, n.ID, msg, out, now); err != nil {
 		return out, err
+	}
+	if out.Status == StatusSent && order != nil {
+		out.OrderID, out.OrderErr = r.place(ctx, n.ID, g.Org, order, now)
 	}
 	switch out.Status {
 	case StatusSent:
@@ -153,6 +180,24 @@ func (r *Reminder) dedupe(ctx context.Context, g Group, to []string, now time.Ti
 		return r.Log.PreviewNotification(ctx, c)
 	}
 	return r.Log.ClaimNotification(ctx, c)
+}
+
+// prepareOrder builds the notification's Altinn Notifications order and
+// keeps it with the notification, before the e-mail is sent. When that
+// fails nothing is sent: the notification is marked failed (the next run
+// tries again) and the store error returned.
+func (r *Reminder) prepareOrder(ctx context.Context, n *store.Notification, org string, msg *Message, now time.Time) ([]byte, error) {
+	order, err := OrderRequest(n.ID, n.Key, org, r.Orders.ResourceID, msg)
+	if err == nil {
+		err = r.Orders.Log.PrepareNotificationOrder(ctx, n.ID, order)
+	}
+	if err == nil {
+		return order, nil
+	}
+	if merr := r.Log.MarkNotificationFailed(context.WithoutCancel(ctx), n.ID, err.Error(), now); merr != nil {
+		err = errors.Join(err, merr)
+	}
+	return nil, fmt.Errorf("reminder %d to %s: keep its notification order: %w", n.ID, org, err)
 }
 
 // send is the send stage.

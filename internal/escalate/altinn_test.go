@@ -1,0 +1,243 @@
+package escalate
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/maskinporten"
+	"postvakt/internal/remind"
+	"postvakt/internal/sim"
+)
+
+// altinnSim is the simulator over HTTP (manual clock) with the request
+// bodies it received and a Maskinporten token source against it.
+type altinnSim struct {
+	sim    *sim.Sim
+	url    string
+	tokens remind.TokenSource
+	mu     sync.Mutex
+	bodies bytes.Buffer
+}
+
+func newAltinnSim(t *testing.T) *altinnSim {
+	t.Helper()
+	sc, err := sim.Load("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(sc, 5, sim.NewManualClock(monday), sim.Options{NoFaults: true, RequireScopes: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &altinnSim{sim: s}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		a.mu.Lock()
+		a.bodies.Write(append(b, '\n'))
+		a.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		s.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	a.url = srv.URL
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "mp.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
+		Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if a.tokens, err = maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,
+		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner"},
+		client(t, "")); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func client(t *testing.T, base string) *httpclient.Client {
+	t.Helper()
+	hc, err := httpclient.New(httpclient.Options{Name: "test", BaseURL: base, BackoffBase: time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hc
+}
+
+func (a *altinnSim) requests() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.bodies.String()
+}
+
+// wire adds the address lookup (against profileURL) and the Notifications
+// orders to the harness's escalator.
+func (h *harness) wire(a *altinnSim, profileURL string) {
+	r := h.reminder(h.mp.SMTPAddr)
+	r.Orders = &remind.Orders{Log: h.st, Notifier: &remind.Notifier{HTTP: client(h.t, a.url+"/notifications/api/v1"), Tokens: a.tokens}}
+	h.esc.Remind = r
+	h.esc.Addresses = &remind.Resolver{Book: h.st, Profile: &remind.Profile{HTTP: client(h.t, profileURL), Tokens: a.tokens},
+		Logger: h.logger()}
+	h.esc.LookupBatch = 2
+}
+
+// simOrgs splits the simulator's organisations into those with e-mail
+// addresses in Altinn Profile (with them) and those without any address.
+func simOrgs(t *testing.T, a *altinnSim) (with map[string][]string, without []string) {
+	t.Helper()
+	var all []string
+	for _, o := range a.sim.Organisations() {
+		all = append(all, o.OrgNr)
+		if o.NotificationAddresses == 0 {
+			without = append(without, o.OrgNr)
+		}
+	}
+	with, err := (&remind.Profile{HTTP: client(t, a.url+"/profile/api/v1"), Tokens: a.tokens}).Lookup(context.Background(), all)
+	if err != nil || len(with) < 3 || len(without) < 1 {
+		t.Fatalf("simulator organisations: %d with e-mail, %d without (%v)", len(with), len(without), err)
+	}
+	return with, without
+}
+
+// inbox maps each message's recipients (sorted, joined) to how many
+// messages went there, failing on a title.
+func (h *harness) inbox() map[string]int {
+	h.t.Helper()
+	out := map[string]int{}
+	for _, m := range h.mp.Messages(h.t) {
+		if strings.Contains(m.Raw+m.Text+m.Subject, "HEMMELIG") {
+			h.t.Fatalf("a shipment title in message %q", m.Subject)
+		}
+		var to []string
+		for _, a := range m.To {
+			to = append(to, a.Address)
+		}
+		sort.Strings(to)
+		out[strings.Join(to, ",")]++
+	}
+	h.mp.DeleteAll(h.t)
+	return out
+}
+
+func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	a := newAltinnSim(t)
+	with, without := simOrgs(t, a)
+	var looked []string
+	for o := range with {
+		looked = append(looked, o)
+	}
+	sort.Strings(looked)
+	imported, profiled, none := looked[0], looked[1:3], without[0]
+	h.contacts(imported) // has addresses in Profile too: the import wins
+	for _, o := range []string{imported, profiled[0], profiled[1], none} {
+		h.register(confidential(o, 2)...)
+	}
+	h.wire(a, a.url+"/profile/api/v1")
+
+	sum := h.run(due1)
+	if sum.Orgs != 3 || sum.Reminders != 6 || !reflect.DeepEqual(sum.NoAddress, []string{none}) || len(sum.AddressUnknown) != 0 ||
+		sum.Ordered != 3 || sum.OrderFail != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	want := map[string]int{"post-" + imported + "@example.no": 1}
+	for _, o := range profiled {
+		es := append([]string(nil), with[o]...)
+		sort.Strings(es)
+		want[strings.Join(es, ",")] = 1
+	}
+	if got := h.inbox(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("messages to %v, want %v", got, want)
+	}
+	orders := a.sim.NotificationOrders()
+	var ordered []string
+	for _, o := range orders {
+		ordered = append(ordered, o.RecipientOrg)
+	}
+	sort.Strings(ordered)
+	if wantOrgs := []string{imported, profiled[0], profiled[1]}; !reflect.DeepEqual(ordered, wantOrgs) {
+		t.Fatalf("orders for %v, want %v", ordered, wantOrgs)
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE status = 'sent' AND order_id <> ''`); n != 3 {
+		t.Fatalf("%d sent notifications with an order id, want 3", n)
+	}
+	// A later run the same day: nothing new, no second order, the cached
+	// answers are used (no second lookup).
+	lookups := strings.Count(a.requests(), "organizationNumbers")
+	if sum := h.run(due1.Add(time.Hour)); sum.Orgs != 0 || sum.Ordered != 0 || len(a.sim.NotificationOrders()) != 3 {
+		t.Fatalf("second run: %+v", sum)
+	}
+	if n := strings.Count(a.requests(), "organizationNumbers"); n != lookups {
+		t.Fatalf("%d lookups after the second run, %d before: the cache was not used", n, lookups)
+	}
+	if strings.Contains(a.requests(), "HEMMELIG") {
+		t.Fatal("a shipment title in a request to Altinn")
+	}
+	h.checkLogs()
+}
+
+func TestRunProfileDownDoesNotBlockKnownAddresses(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	a := newAltinnSim(t)
+	with, _ := simOrgs(t, a)
+	var looked []string
+	for o := range with {
+		looked = append(looked, o)
+	}
+	sort.Strings(looked)
+	imported, unknown := looked[0], looked[1]
+	h.contacts(imported)
+	h.register(confidential(imported, 1)...)
+	h.register(confidential(unknown, 1)...)
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "<html>maintenance</html>", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	h.wire(a, down.URL)
+
+	sum := h.run(due1)
+	if sum.Orgs != 1 || len(sum.NoAddress) != 0 || !reflect.DeepEqual(sum.AddressUnknown, []string{unknown}) || sum.Errors != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if got := h.inbox(); !reflect.DeepEqual(got, map[string]int{"post-" + imported + "@example.no": 1}) {
+		t.Fatalf("messages %v", got)
+	}
+	if !strings.Contains(h.logs.String(), "notification addresses could not be looked up") {
+		t.Fatal("the failed lookup is not logged")
+	}
+	// Profile back: the next run reminds the organisation it could not.
+	h.wire(a, a.url+"/profile/api/v1")
+	sum = h.run(due1.Add(time.Hour))
+	if sum.Orgs != 1 || len(sum.AddressUnknown) != 0 {
+		t.Fatalf("after the profile is back: %+v", sum)
+	}
+	es := append([]string(nil), with[unknown]...)
+	sort.Strings(es)
+	if got := h.inbox(); !reflect.DeepEqual(got, map[string]int{strings.Join(es, ","): 1}) {
+		t.Fatalf("messages %v", got)
+	}
+	h.checkLogs()
+}

@@ -1,0 +1,103 @@
+package remind
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// AddressBook is what address resolution needs of the store.
+type AddressBook interface {
+	OrgsNeedingLookup(ctx context.Context, orgs []string, now time.Time, ttl time.Duration) ([]string, error)
+	StoreLookedUpContacts(ctx context.Context, asked []string, found map[string][]string, now time.Time) error
+}
+
+// Lookuper answers organisations' notification e-mail addresses (*Profile).
+type Lookuper interface {
+	Lookup(ctx context.Context, orgs []string) (map[string][]string, error)
+}
+
+// Resolver finds reminder addresses in the channel for organisations that
+// have none imported: it asks Altinn Profile in batches and caches each
+// answer (also "no addresses") for TTL. A failed lookup is logged and its
+// organisations are reported as unknown for this run; it never fails the
+// run.
+type Resolver struct {
+	Book    AddressBook
+	Profile Lookuper
+	TTL     time.Duration // how long an answer is reused; default 24h
+	Batch   int           // organisations per lookup call; default 100
+	Logger  *slog.Logger
+}
+
+// Resolved is what one Resolve call learnt.
+type Resolved struct {
+	// Found are the addresses looked up now, per organisation (with none
+	// for an organisation the answer did not list).
+	Found map[string][]string
+	// Unknown are organisations whose lookup failed this run.
+	Unknown map[string]bool
+}
+
+// Resolve looks up, as of now, the organisations among orgs that have no
+// imported address and no fresh cached answer (Norwegian organisation
+// numbers only: Altinn does not know Danish CVR numbers). With dryRun the
+// answers are returned but not cached. The error is for the store only.
+func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dryRun bool) (Resolved, error) {
+	res := Resolved{Found: map[string][]string{}, Unknown: map[string]bool{}}
+	var candidates []string
+	for _, o := range orgs {
+		if len(o) == 9 {
+			candidates = append(candidates, o)
+		}
+	}
+	need, err := r.Book.OrgsNeedingLookup(ctx, candidates, now, r.ttl())
+	if err != nil {
+		return res, err
+	}
+	batch := r.Batch
+	if batch <= 0 {
+		batch = 100
+	}
+	for len(need) > 0 {
+		chunk := need[:min(batch, len(need))]
+		need = need[len(chunk):]
+		found, err := r.Profile.Lookup(ctx, chunk)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("address lookup: %w", ctx.Err())
+			}
+			r.logger().Error("notification addresses could not be looked up; these organisations count as unknown this run",
+				"orgs", chunk, "error", err)
+			for _, o := range chunk {
+				res.Unknown[o] = true
+			}
+			continue
+		}
+		for _, o := range chunk {
+			res.Found[o] = found[o]
+		}
+		if !dryRun {
+			if err := r.Book.StoreLookedUpContacts(ctx, chunk, found, now); err != nil {
+				return res, err
+			}
+		}
+		r.logger().Info("notification addresses looked up", "asked", len(chunk), "with_addresses", len(found))
+	}
+	return res, nil
+}
+
+func (r *Resolver) ttl() time.Duration {
+	if r.TTL <= 0 {
+		return 24 * time.Hour
+	}
+	return r.TTL
+}
+
+func (r *Resolver) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.Default()
+	}
+	return r.Logger
+}

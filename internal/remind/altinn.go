@@ -1,0 +1,160 @@
+package remind
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/httpclient"
+)
+
+// Doer sends one logical HTTP call; *httpclient.Client is one.
+type Doer interface {
+	Do(ctx context.Context, req httpclient.Request) (*httpclient.Response, error)
+}
+
+// TokenSource gives access tokens; *maskinporten.Source is one. A nil
+// TokenSource sends no Authorization header.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Profile looks up organisations' notification e-mail addresses in Altinn
+// Profile: POST {base}/organizations/notificationaddresses/lookup with
+// {"organizationNumbers": [...]}, answered with {"contactPointsList":
+// [{"organizationNumber", "emailList", ...}]} listing only the organisations
+// that have addresses. The HTTP client's BaseURL is the Profile API base,
+// e.g. https://platform.altinn.no/profile/api/v1.
+type Profile struct {
+	HTTP   Doer
+	Tokens TokenSource
+}
+
+// Lookup answers the e-mail addresses of each of orgs that has any; an
+// organisation absent from the answer has none.
+func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]string, error) {
+	body, err := json.Marshal(map[string][]string{"organizationNumbers": orgs})
+	if err != nil {
+		return nil, fmt.Errorf("profile lookup: %w", err)
+	}
+	resp, err := p.HTTP.Do(ctx, httpclient.Request{Op: "profile_lookup", Method: http.MethodPost,
+		Path: "/organizations/notificationaddresses/lookup", Prepare: prepare(p.Tokens, body)})
+	if err != nil {
+		return nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
+	}
+	var answer struct {
+		ContactPointsList []struct {
+			OrganizationNumber string   `json:"organizationNumber"`
+			EmailList          []string `json:"emailList"`
+		} `json:"contactPointsList"`
+	}
+	if err := json.Unmarshal(resp.Body, &answer); err != nil {
+		return nil, fmt.Errorf("profile lookup of %d organisation(s): the answer is not the expected JSON: %w", len(orgs), err)
+	}
+	asked := make(map[string]bool, len(orgs))
+	for _, o := range orgs {
+		asked[o] = true
+	}
+	out := map[string][]string{}
+	for _, cp := range answer.ContactPointsList {
+		if !asked[cp.OrganizationNumber] {
+			continue // not ours: ignore rather than trust
+		}
+		for _, e := range cp.EmailList {
+			if checkEmail(e) == "" {
+				out[cp.OrganizationNumber] = append(out[cp.OrganizationNumber], e)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Notifier places Altinn Notifications orders: POST {base}/future/orders,
+// answered 201 with a new order or 200 with the order placed before under
+// the same idempotencyId. The HTTP client's BaseURL is the Notifications API
+// base, e.g. https://platform.altinn.no/notifications/api/v1.
+type Notifier struct {
+	HTTP   Doer
+	Tokens TokenSource
+}
+
+// Order places the order (a body made by OrderRequest) and returns its
+// notificationOrderId. Placing the same body again is safe.
+func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
+	resp, err := n.HTTP.Do(ctx, httpclient.Request{Op: "notification_order", Method: http.MethodPost,
+		Path: "/future/orders", Prepare: prepare(n.Tokens, request)})
+	if err != nil {
+		return "", fmt.Errorf("notification order: %w", err)
+	}
+	var answer struct {
+		NotificationOrderID string `json:"notificationOrderId"`
+	}
+	if err := json.Unmarshal(resp.Body, &answer); err != nil {
+		return "", fmt.Errorf("notification order: the answer is not the expected JSON: %w", err)
+	}
+	if answer.NotificationOrderID == "" {
+		return "", errors.New("notification order: the answer has no notificationOrderId")
+	}
+	return answer.NotificationOrderID, nil
+}
+
+// OrderIdempotencyID is the idempotencyId of the order for the notification
+// with the given key: the same reminder always orders under the same id, so
+// a retry gets the same order back instead of a second one.
+func OrderIdempotencyID(key string) string { return "postvakt-reminder-" + key }
+
+// OrderRequest builds the Altinn Notifications order for a reminder: to the
+// organisation (Altinn resolves its notification addresses), by e-mail, with
+// the reminder's subject and text (references only, never a title). The
+// sender's reference is the notification id. resourceID, when set, limits
+// the recipients to those with access to that resource.
+func OrderRequest(notificationID int64, key, org, resourceID string, m *Message) ([]byte, error) {
+	type emailSettings struct {
+		Subject     string `json:"subject"`
+		Body        string `json:"body"`
+		ContentType string `json:"contentType"`
+	}
+	type recipientOrganization struct {
+		OrgNumber     string        `json:"orgNumber"`
+		ResourceID    string        `json:"resourceId,omitempty"`
+		ChannelSchema string        `json:"channelSchema"`
+		EmailSettings emailSettings `json:"emailSettings"`
+	}
+	req := struct {
+		IdempotencyID    string `json:"idempotencyId"`
+		SendersReference string `json:"sendersReference"`
+		Recipient        struct {
+			RecipientOrganization recipientOrganization `json:"recipientOrganization"`
+		} `json:"recipient"`
+	}{IdempotencyID: OrderIdempotencyID(key), SendersReference: strconv.FormatInt(notificationID, 10)}
+	req.Recipient.RecipientOrganization = recipientOrganization{OrgNumber: org, ResourceID: resourceID,
+		ChannelSchema: "Email", EmailSettings: emailSettings{Subject: m.Subject, Body: m.Body, ContentType: "Plain"}}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("build the notification order of %d: %w", notificationID, err)
+	}
+	return b, nil
+}
+
+// prepare sets a JSON body and, with a token source, the bearer token
+// (fetched on every attempt, so a retry has a fresh one).
+func prepare(tokens TokenSource, body []byte) func(ctx context.Context, r *resty.Request) error {
+	return func(ctx context.Context, r *resty.Request) error {
+		if tokens != nil {
+			tok, err := tokens.Token(ctx)
+			if err != nil {
+				return fmt.Errorf("access token: %w", err)
+			}
+			r.SetHeader("Authorization", "Bearer "+tok)
+		}
+		r.SetHeader("Content-Type", "application/json")
+		r.SetHeader("Accept", "application/json")
+		r.SetBody(body)
+		return nil
+	}
+}

@@ -1,0 +1,245 @@
+package remind
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/maskinporten"
+	"postvakt/internal/remind/mailpittest"
+	"postvakt/internal/sim"
+	"postvakt/internal/store"
+)
+
+// altinnSim is the channel simulator on a loopback server with a manual
+// clock, every request body it received kept, and a Maskinporten token
+// source against its token endpoint.
+type altinnSim struct {
+	sim    *sim.Sim
+	url    string
+	tokens TokenSource
+	mu     sync.Mutex
+	bodies []string
+}
+
+func newAltinnSim(t *testing.T) *altinnSim {
+	t.Helper()
+	sc, err := sim.Load("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(sc, 5, sim.NewManualClock(time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)),
+		sim.Options{NoFaults: true, RequireScopes: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &altinnSim{sim: s}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		a.mu.Lock()
+		a.bodies = append(a.bodies, string(b))
+		a.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		s.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	a.url = srv.URL
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "mp.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
+		Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,
+		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner"},
+		a.client(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.tokens = src
+	return a
+}
+
+func (a *altinnSim) client(t *testing.T, base string) *httpclient.Client {
+	t.Helper()
+	hc, err := httpclient.New(httpclient.Options{Name: "test", BaseURL: base, BackoffBase: time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hc
+}
+
+func (a *altinnSim) profile(t *testing.T) *Profile {
+	return &Profile{HTTP: a.client(t, a.url+"/profile/api/v1"), Tokens: a.tokens}
+}
+
+func (a *altinnSim) notifier(t *testing.T) *Notifier {
+	return &Notifier{HTTP: a.client(t, a.url+"/notifications/api/v1"), Tokens: a.tokens}
+}
+
+// requests returns every request body the simulator received.
+func (a *altinnSim) requests() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return strings.Join(a.bodies, "\n")
+}
+
+func TestProfileLookupAgainstSimulator(t *testing.T) {
+	t.Parallel()
+	a := newAltinnSim(t)
+	truth := map[string]int{}
+	var orgs []string
+	for _, o := range a.sim.Organisations() {
+		truth[o.OrgNr] = o.NotificationAddresses
+		orgs = append(orgs, o.OrgNr)
+	}
+	found, err := a.profile(t).Lookup(context.Background(), orgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) == 0 || len(found) == len(orgs) {
+		t.Fatalf("%d of %d organisations with addresses; the scenario has some without", len(found), len(orgs))
+	}
+	for org, emails := range found {
+		if truth[org] == 0 {
+			t.Fatalf("addresses for %s, which has none", org)
+		}
+		for _, e := range emails {
+			if !strings.HasSuffix(e, "@"+org+".example.no") {
+				t.Fatalf("address %q for %s", e, org)
+			}
+		}
+	}
+	// Without a token the simulator refuses, as Altinn does.
+	if _, err := (&Profile{HTTP: a.client(t, a.url+"/profile/api/v1")}).Lookup(context.Background(), orgs[:1]); err == nil {
+		t.Fatal("a lookup without a token was accepted")
+	}
+}
+
+func TestDeliverOrdersThroughNotifications(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, g := fixture(t, 2)
+	a := newAltinnSim(t)
+	mp := mailpittest.Start(t)
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	r := newReminder(st, mp.SMTPAddr, &logs)
+	r.Orders = &Orders{Log: st, Notifier: a.notifier(t)}
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusSent || out.OrderID == "" || out.OrderErr != nil {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	var row struct {
+		Key     string `db:"key"`
+		OrderID string `db:"order_id"`
+		Request []byte `db:"order_request"`
+	}
+	if err := st.DB().Get(&row, `SELECT key, order_id, order_request FROM notifications WHERE id = $1`, out.NotificationID); err != nil {
+		t.Fatal(err)
+	}
+	if row.OrderID != out.OrderID {
+		t.Fatalf("order id %q recorded, %q answered", row.OrderID, out.OrderID)
+	}
+	var req struct {
+		IdempotencyID    string `json:"idempotencyId"`
+		SendersReference string `json:"sendersReference"`
+		Recipient        struct {
+			RecipientOrganization struct {
+				OrgNumber     string `json:"orgNumber"`
+				EmailSettings struct{ Subject, Body string }
+			} `json:"recipientOrganization"`
+		} `json:"recipient"`
+	}
+	if err := json.Unmarshal(row.Request, &req); err != nil {
+		t.Fatal(err)
+	}
+	ro := req.Recipient.RecipientOrganization
+	if req.IdempotencyID != OrderIdempotencyID(row.Key) || req.SendersReference != strconv.FormatInt(out.NotificationID, 10) ||
+		ro.OrgNumber != firma || !strings.Contains(ro.EmailSettings.Body, g.Shipments[0].ChannelID) || ro.EmailSettings.Subject == "" {
+		t.Fatalf("order request %s", row.Request)
+	}
+	// Placing it again (a retry) gets the same order back: never two.
+	again, err := a.notifier(t).Order(ctx, row.Request)
+	if err != nil || again != out.OrderID {
+		t.Fatalf("repeated order: %q %v, want %q", again, err, out.OrderID)
+	}
+	orders := a.sim.NotificationOrders()
+	if len(orders) != 1 || orders[0].ID != out.OrderID || orders[0].RecipientOrg != firma {
+		t.Fatalf("simulator has orders %+v", orders)
+	}
+	if placed, failed, err := r.RetryOrders(ctx, now); placed+failed != 0 || err != nil {
+		t.Fatalf("retry with nothing open: %d %d %v", placed, failed, err)
+	}
+	if strings.Contains(a.requests(), "HEMMELIG") {
+		t.Fatal("a shipment title in a request to Altinn")
+	}
+	noTitles(t, &logs, mp.Messages(t))
+}
+
+func TestOrderRetriedAfterFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, g := fixture(t, 1)
+	a := newAltinnSim(t)
+	mp := mailpittest.Start(t)
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	var logs bytes.Buffer
+	r := newReminder(st, mp.SMTPAddr, &logs)
+	r.Orders = &Orders{Log: st, Notifier: &Notifier{HTTP: a.client(t, down.URL), Tokens: a.tokens}}
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusSent || out.OrderErr == nil || out.OrderID != "" {
+		t.Fatalf("deliver with Notifications down: %+v %v; the e-mail must still go out", out, err)
+	}
+	if len(mp.Messages(t)) != 1 {
+		t.Fatal("the e-mail was not sent")
+	}
+	// Still down: the order stays open.
+	if placed, failed, err := r.RetryOrders(ctx, now); placed != 0 || failed != 1 || err != nil {
+		t.Fatalf("retry while down: %d %d %v", placed, failed, err)
+	}
+	r.Orders.Notifier = a.notifier(t)
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour)); placed != 1 || failed != 0 || err != nil {
+		t.Fatalf("retry: %d %d %v", placed, failed, err)
+	}
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(2*time.Hour)); placed+failed != 0 || err != nil {
+		t.Fatalf("retry after success: %d %d %v", placed, failed, err)
+	}
+	if n := len(a.sim.NotificationOrders()); n != 1 {
+		t.Fatalf("%d orders, want 1", n)
+	}
+	if n := count(t, st, `SELECT order_attempts FROM notifications WHERE id = $1 AND order_id <> ''`, out.NotificationID); n != 3 {
+		t.Fatalf("%d order attempts recorded, want 3", n)
+	}
+	noTitles(t, &logs, mp.Messages(t))
+}

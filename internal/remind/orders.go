@@ -1,0 +1,82 @@
+package remind
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// OrderLog is what ordering through Altinn Notifications needs of the store.
+type OrderLog interface {
+	PrepareNotificationOrder(ctx context.Context, id int64, request []byte) error
+	RecordNotificationOrder(ctx context.Context, id int64, orderID string, now time.Time) error
+	RecordNotificationOrderFailed(ctx context.Context, id int64, cause string) error
+	OpenNotificationOrders(ctx context.Context, limit int) ([]store.NotificationOrder, error)
+}
+
+// Orderer places an Altinn Notifications order (*Notifier).
+type Orderer interface {
+	Order(ctx context.Context, request []byte) (string, error)
+}
+
+// Orders sends every reminder also through the channel's notification API
+// (Altinn Notifications), in addition to e-mail. The order is built and kept
+// with the notification before the e-mail goes out, and placed once the
+// e-mail was sent; its idempotencyId comes from the notification key, so
+// placing it again (after a failure or a crash) never orders twice.
+type Orders struct {
+	Log      OrderLog
+	Notifier Orderer
+	// ResourceID, when set, is the Altinn resource whose access the
+	// notified people must have (the confidential post resource).
+	ResourceID string
+}
+
+// place places a kept order and records the outcome. A failure is recorded
+// (RetryOrders places it again) and returned; it is not a store error.
+func (r *Reminder) place(ctx context.Context, id int64, org string, request []byte, now time.Time) (string, error) {
+	log := r.logger().With("org", org, "notification", id)
+	orderID, err := r.Orders.Notifier.Order(ctx, request)
+	rctx := context.WithoutCancel(ctx)
+	if err != nil {
+		log.Warn("notification order not placed; the next run tries again", "error", err)
+		if rerr := r.Orders.Log.RecordNotificationOrderFailed(rctx, id, err.Error()); rerr != nil {
+			log.Error("failed notification order not recorded", "error", rerr)
+		}
+		return "", err
+	}
+	if err := r.Orders.Log.RecordNotificationOrder(rctx, id, orderID, now); err != nil {
+		// Placing it again gets the same order back, so nothing is lost.
+		log.Error("notification order placed but not recorded; the next run records it", "order_id", orderID, "error", err)
+		return orderID, err
+	}
+	log.Info("notification order placed", "order_id", orderID)
+	return orderID, nil
+}
+
+// RetryOrders places the orders of sent reminders that are not placed yet
+// (an earlier failure, or a crash between the e-mail and the order), at most
+// 500 per call. It returns how many were placed and how many failed; the
+// error is for the store only.
+func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed, failed int, err error) {
+	if r.Orders == nil {
+		return 0, 0, nil
+	}
+	open, err := r.Orders.Log.OpenNotificationOrders(ctx, 500)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, o := range open {
+		if _, err := r.place(ctx, o.ID, o.Org, o.Request, now); err != nil {
+			if ctx.Err() != nil {
+				return placed, failed, fmt.Errorf("retry notification orders: %w", ctx.Err())
+			}
+			failed++
+			continue
+		}
+		placed++
+	}
+	return placed, failed, nil
+}
