@@ -26,6 +26,10 @@ type Facts struct {
 	RemindersSent int
 	// LastReminder is when the last reminder was sent (zero if none).
 	LastReminder time.Time
+	// Failed says the channel could not deliver the shipment (SvarUt
+	// IKKE_LEVERT, Altinn Failed or Reserved): reminding cannot help, it
+	// needs paper at once.
+	Failed bool
 }
 
 // Decision is the step a shipment needs now, and why.
@@ -57,6 +61,19 @@ func (d Decision) Due() bool { return d.Step.Kind != policy.StepNone }
 // policy.Plan: nothing, reminder n (possibly waiting for the send window),
 // or the print fallback. It is pure; the caller supplies the clock.
 func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
+	if f.Failed {
+		d := Decision{Policy: p.Name, SendAt: now}
+		if !p.Print.Enabled {
+			return d, nil
+		}
+		d.Step = policy.Step{Kind: policy.StepPrint}
+		d.Reason = fmt.Sprintf("print due: the channel could not deliver the shipment (policy %s)", p.Name)
+		if p.Print.RequiresApproval {
+			d.NeedsApproval = true
+			d.Reason += "; needs a compliance officer's approval"
+		}
+		return d, nil
+	}
 	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
 	if err != nil {
 		return Decision{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)

@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,39 @@ func TestDecide(t *testing.T) {
 	}
 	if _, err := Decide(Facts{}, get("default"), at(t, "2026-11-23 09:00")); err == nil {
 		t.Fatal("a shipment without a start time was decided")
+	}
+}
+
+// A shipment the channel could not deliver needs paper at once, whatever
+// the reminder schedule says; without print fallback it gets nothing.
+func TestDecideFailedNeedsPaper(t *testing.T) {
+	t.Parallel()
+	set := shipped(t)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		policy   string
+		want     policy.StepKind
+		approval bool
+	}{
+		{"taushetsbelagt", policy.StepPrint, false},
+		{"barnevern", policy.StepPrint, true},
+	} {
+		p, ok := set.Get(tc.policy)
+		if !ok {
+			t.Fatalf("no policy %s", tc.policy)
+		}
+		d, err := Decide(Facts{Since: now.Add(-time.Hour), Failed: true}, p, now)
+		if err != nil || d.Step.Kind != tc.want || d.NeedsApproval != tc.approval || !strings.Contains(d.Reason, "could not deliver") {
+			t.Errorf("%s: %+v %v", tc.policy, d, err)
+		}
+		// The same shipment, delivered and one hour old, is not due at all.
+		if d, _ := Decide(Facts{Since: now.Add(-time.Hour)}, p, now); d.Due() {
+			t.Errorf("%s: a fresh delivered shipment is due: %+v", tc.policy, d)
+		}
+	}
+	noPrint := *func() *policy.Policy { p, _ := set.Get("taushetsbelagt"); return p }()
+	noPrint.Print.Enabled = false
+	if d, _ := Decide(Facts{Since: now, Failed: true}, &noPrint, now); d.Due() {
+		t.Errorf("print disabled: %+v", d)
 	}
 }

@@ -244,7 +244,7 @@ func (r *runState) decide(sh store.OpenShipment) (remind.Shipment, bool) {
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
 	if err == nil {
 		var d Decision
-		facts := Facts{Since: sh.Since(), RemindersSent: sh.RemindersSent}
+		facts := Facts{Since: sh.Since(), RemindersSent: sh.RemindersSent, Failed: sh.State == model.StateFailed}
 		if sh.LastRemindedAt != nil {
 			facts.LastReminder = *sh.LastRemindedAt
 		}

@@ -60,10 +60,11 @@ func (o OpenShipment) Since() time.Time {
 	return o.SentAt
 }
 
-// openWhere selects the shipments an escalation run looks at. It must stay
-// equal to the predicate of the partial index shipments_escalation (migration
-// 00003), which the stream walks.
-const openWhere = `s.state IN ('registered', 'accepted', 'available') AND s.stage IN ('none', 'reminded')`
+// openWhere selects the shipments an escalation run looks at: the unopened
+// ones and those the channel could not deliver (they need paper at once). It
+// must stay equal to the predicate of the partial index shipments_escalation
+// (migration 00007), which the stream walks.
+const openWhere = `s.state IN ('registered', 'accepted', 'available', 'failed') AND s.stage IN ('none', 'reminded')`
 
 // OpenShipments streams every open shipment that may need an escalation
 // step, grouped by recipient: ordered by recipient, then sent time, then id.
