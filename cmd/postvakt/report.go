@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"postvakt/internal/config"
+	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
@@ -37,6 +38,15 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	// --org goes into the audit log: an organisation number only, never a
+	// person id.
+	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
+		return usageError{fmt.Sprintf("--org must be an organisation number (9 digits, or a Danish CVR), not %q",
+			model.MaskRecipient(model.RecipientPerson, f.Recipient))}
+	}
+	if f.SenderOrg != "" && model.CheckOrgNumber(f.SenderOrg) != nil {
+		return usageError{"--sender-org must be an organisation number"}
 	}
 	fmtv, err := report.ParseFormat(*format)
 	if err != nil {

@@ -73,12 +73,13 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", web.New(st, log, nil).Protect(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	opts := []web.Option{web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays)}
 	if printer != nil {
 		opts = append(opts, web.WithPrintApprovals(printer))
 	}
-	mux.Handle("/", web.New(st, log, nil, opts...))
+	ui := web.New(st, log, nil, opts...)
+	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), auth.ViewOperations))
+	mux.Handle("/", ui)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -57,6 +57,8 @@ type Store interface {
 	PrintDueWithoutOrder(ctx context.Context, limit int) ([]store.PrintDueShipment, error)
 	ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)
 	RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)
+	ReleasePrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (int, error)
+	RejectPrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (int, error)
 }
 
 // Policies matches a shipment to its policy; *policy.Set is one.
@@ -259,14 +261,26 @@ func retryDelay(failed int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// ReleaseBatch is Approve for the web UI (web.PrintApprovals).
-func (s *Service) ReleaseBatch(ctx context.Context, id int64, actor string, now time.Time) error {
-	_, err := s.Approve(ctx, id, actor, now)
-	return err
+// ReleaseBatch is Approve for the web UI (web.PrintApprovals): it releases
+// the batch only when it still holds exactly the prints the officer saw,
+// all within the officer's scope (else an error wrapping
+// store.ErrBatchChanged, and nothing released).
+func (s *Service) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+	n, err := s.st.ReleasePrintBatchSeen(ctx, id, seen, actor, now)
+	if err != nil {
+		return fmt.Errorf("release print batch %d: %w", id, err)
+	}
+	s.log.Info("print batch released", "batch", id, "by", actor, "prints", n)
+	return nil
 }
 
-// RejectBatch is Reject for the web UI (web.PrintApprovals).
-func (s *Service) RejectBatch(ctx context.Context, id int64, actor string, now time.Time) error {
-	_, err := s.Reject(ctx, id, actor, now)
-	return err
+// RejectBatch is Reject for the web UI (web.PrintApprovals), with the
+// checks of ReleaseBatch.
+func (s *Service) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+	n, err := s.st.RejectPrintBatchSeen(ctx, id, seen, actor, now)
+	if err != nil {
+		return fmt.Errorf("reject print batch %d: %w", id, err)
+	}
+	s.log.Info("print batch rejected", "batch", id, "by", actor, "prints", n)
+	return nil
 }

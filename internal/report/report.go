@@ -1,6 +1,12 @@
 // Package report writes postvakt's lists as CSV, XLSX or JSON, streamed row
 // by row: the web UI's exports and `postvakt report` share it. Person ids
 // are masked; titles of letters are never written.
+//
+// Cells come from outside (unit and recipient names, channel ids, classes),
+// so none may become a formula when the file is opened in a spreadsheet: in
+// CSV a text cell that starts with =, +, -, @, a tab or a carriage return
+// (and is not a plain number) gets a leading apostrophe; in XLSX every cell
+// is an inline string, and such a cell is also formatted as text ("@").
 package report
 
 import (
@@ -77,10 +83,59 @@ func NewWriter(f Format, w io.Writer, sheet string, header []string) (Writer, er
 	return nil, fmt.Errorf("unknown format %q", f)
 }
 
-type csvWriter struct{ w *csv.Writer }
+// formulaLike says whether a spreadsheet could read the cell as a formula:
+// it starts with =, +, -, @, a tab or a carriage return and is not a plain
+// number.
+func formulaLike(cell string) bool {
+	if cell == "" {
+		return false
+	}
+	switch cell[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return !plainNumber(cell)
+	}
+	return false
+}
+
+// plainNumber says whether s is an optionally signed decimal number.
+func plainNumber(s string) bool {
+	if s[0] == '-' || s[0] == '+' {
+		s = s[1:]
+	}
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot && digits > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// csvCell is a cell as written to CSV: a formula-like one behind an
+// apostrophe, so that the spreadsheet shows it as text.
+func csvCell(cell string) string {
+	if formulaLike(cell) {
+		return "'" + cell
+	}
+	return cell
+}
+
+type csvWriter struct {
+	w   *csv.Writer
+	buf []string
+}
 
 func (c *csvWriter) Row(cells []string) error {
-	if err := c.w.Write(cells); err != nil {
+	c.buf = c.buf[:0]
+	for _, cell := range cells {
+		c.buf = append(c.buf, csvCell(cell))
+	}
+	if err := c.w.Write(c.buf); err != nil {
 		return fmt.Errorf("write CSV row: %w", err)
 	}
 	return nil
@@ -136,11 +191,12 @@ func (j *jsonWriter) Close() error {
 // them in a temporary file rather than in memory, and writes the workbook
 // to w on Close.
 type xlsxWriter struct {
-	w   io.Writer
-	f   *excelize.File
-	sw  *excelize.StreamWriter
-	row int
-	buf []any
+	w    io.Writer
+	f    *excelize.File
+	sw   *excelize.StreamWriter
+	row  int
+	buf  []any
+	text int // style: number format "@" (text), for formula-like cells
 }
 
 func newXLSX(w io.Writer, sheet string, header []string) (*xlsxWriter, error) {
@@ -160,6 +216,10 @@ func newXLSX(w io.Writer, sheet string, header []string) (*xlsxWriter, error) {
 	x := &xlsxWriter{w: w, f: f, sw: sw}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start XLSX: %w", err)
+	}
+	if x.text, err = f.NewStyle(&excelize.Style{NumFmt: 49}); err != nil { // "@"
 		f.Close()
 		return nil, fmt.Errorf("start XLSX: %w", err)
 	}
@@ -186,10 +246,17 @@ func (x *xlsxWriter) put(cells []any) error {
 	return nil
 }
 
+// Row writes every cell as an inline string, never as a formula; a
+// formula-like one is formatted as text too, so that editing it in the
+// spreadsheet does not turn it into one.
 func (x *xlsxWriter) Row(cells []string) error {
 	x.buf = x.buf[:0]
 	for _, c := range cells {
-		x.buf = append(x.buf, c)
+		if formulaLike(c) {
+			x.buf = append(x.buf, excelize.Cell{StyleID: x.text, Value: c})
+		} else {
+			x.buf = append(x.buf, c)
+		}
 	}
 	return x.put(x.buf)
 }

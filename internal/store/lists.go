@@ -165,6 +165,32 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 	return nil
 }
 
+// RecipientInScope returns the row id (recipients.id) of the recipient with
+// this identifier (organisation number or person id) if a shipment in scope
+// went to it, else ErrNotFound: a search turns the identifier into the row
+// id, so that no person id travels in a URL, without telling a scoped
+// caller whether anybody else wrote to the recipient.
+func (s *Store) RecipientInScope(ctx context.Context, ident string, scope Scope) (int64, error) {
+	var c sqlConds
+	c.add("r.kind = ?", recipientKey(ident))
+	c.add("r.ident = ?", ident)
+	sub := "true"
+	if scope.SenderOrg != "" || scope.SenderUnit != "" {
+		var sc sqlConds
+		sc.args = c.args
+		followUpScope(&sc, scope)
+		c.args, sub = sc.args, sc.String()
+	}
+	var id int64
+	err := s.db.GetContext(ctx, &id, fmt.Sprintf(`SELECT r.id FROM recipients r WHERE %s AND EXISTS (
+		SELECT 1 FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE s.recipient_id = r.id AND %s)`, c.String(), sub), c.args...)
+	if err != nil {
+		return 0, fmt.Errorf("find recipient: %w", notFound(err))
+	}
+	return id, nil
+}
+
 // ListShipments returns one page of a list, oldest first (keyset paging on
 // sent time and id).
 func (s *Store) ListShipments(ctx context.Context, f ListFilter) (*ListPage, error) {
@@ -407,6 +433,10 @@ type PrintBatch struct {
 	DecidedAt *time.Time `db:"decided_at" json:"decided_at,omitempty"`
 	Shipments int        `db:"shipments" json:"shipments"`
 	InScope   int        `db:"in_scope" json:"-"` // how many of them the caller's scope covers
+	// Digest names the set of shipments in the batch; a decision from the
+	// UI passes it back (PrintBatchSeen) so that a batch that changed since
+	// it was shown is not decided.
+	Digest string `db:"digest" json:"-"`
 }
 
 // PrintBatches lists held print batches and those decided in the last 30
@@ -421,7 +451,8 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 	}
 	q := fmt.Sprintf(`SELECT b.id, b.policy, b.state, b.created_at, b.decided_by, b.decided_at,
 		count(po.shipment_id) AS shipments,
-		count(po.shipment_id) FILTER (WHERE %s) AS in_scope
+		count(po.shipment_id) FILTER (WHERE %s) AS in_scope,
+		%s AS digest
 		FROM print_batches b
 		LEFT JOIN print_orders po ON po.batch_id = b.id
 		LEFT JOIN shipments s ON s.id = po.shipment_id
@@ -430,7 +461,7 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		WHERE b.state = 'held' OR b.decided_at > now() - interval '30 days'
 		GROUP BY b.id
 		HAVING %t OR count(po.shipment_id) FILTER (WHERE %s) > 0
-		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, scopeIn == "true", scopeIn)
+		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, batchDigestSQL, scopeIn == "true", scopeIn)
 	out := []PrintBatch{}
 	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list print batches: %w", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,17 +13,85 @@ import (
 // goes to the outbox (event print_released), except those whose shipment was
 // opened or closed meanwhile (print_skipped). It returns how many were queued.
 func (s *Store) ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error) {
-	return s.decideBatch(ctx, id, by, now, true)
+	return s.decideBatch(ctx, id, by, now, true, nil)
 }
 
 // RejectPrintBatch rejects a held batch on behalf of by: nothing in it is
 // printed; every shipment gets stage print_rejected and a print_rejected
 // event. It returns how many prints were rejected.
 func (s *Store) RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error) {
-	return s.decideBatch(ctx, id, by, now, false)
+	return s.decideBatch(ctx, id, by, now, false, nil)
 }
 
-func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.Time, release bool) (int, error) {
+// ErrBatchChanged is returned (wrapped) when a print batch is no longer what
+// the deciding officer saw (prints were added or removed), or holds prints
+// outside the officer's scope. Nothing was decided; the officer should look
+// again.
+var ErrBatchChanged = errors.New("print batch changed since it was shown")
+
+// PrintBatchSeen is what an officer saw of a print batch when deciding it
+// from the UI; a decision with it is made only when the batch is still
+// exactly that, checked under the batch's lock.
+type PrintBatchSeen struct {
+	// Scope is the officer's: every print in the batch must be a shipment
+	// of Scope.SenderOrg (and Scope.SenderUnit, if set). Empty: any.
+	Scope Scope
+	// Shipments is how many prints the batch held (PrintBatch.Shipments).
+	Shipments int
+	// Digest names the set of shipments in the batch (PrintBatch.Digest).
+	Digest string
+}
+
+// ReleasePrintBatchSeen is ReleasePrintBatch for an officer who saw the
+// batch as seen: when the batch holds other prints than seen, or any print
+// outside seen.Scope, nothing is released and the error wraps
+// ErrBatchChanged.
+func (s *Store) ReleasePrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (int, error) {
+	return s.decideBatch(ctx, id, by, now, true, &seen)
+}
+
+// RejectPrintBatchSeen is RejectPrintBatch with the checks of
+// ReleasePrintBatchSeen.
+func (s *Store) RejectPrintBatchSeen(ctx context.Context, id int64, seen PrintBatchSeen, by string, now time.Time) (int, error) {
+	return s.decideBatch(ctx, id, by, now, false, &seen)
+}
+
+// batchDigestSQL names the set of shipments of the print orders po in a
+// batch (aggregated); PrintBatches lists it and decideBatch checks it.
+const batchDigestSQL = `encode(sha256(convert_to(COALESCE(string_agg(po.shipment_id::text, ',' ORDER BY po.shipment_id), ''), 'UTF8')), 'hex')`
+
+// checkSeen compares a batch, locked by the caller, with what was seen.
+func checkSeen(ctx context.Context, tx *sqlx.Tx, id int64, seen *PrintBatchSeen) error {
+	var c sqlConds
+	followUpScope(&c, seen.Scope)
+	scopeIn := c.String() // "true" without a scope
+	c.args = append(c.args, id)
+	var got struct {
+		N       int    `db:"n"`
+		InScope int    `db:"in_scope"`
+		Digest  string `db:"digest"`
+	}
+	q := fmt.Sprintf(`SELECT count(po.shipment_id) AS n, count(po.shipment_id) FILTER (WHERE %s) AS in_scope, %s AS digest
+		FROM print_orders po
+		JOIN shipments s ON s.id = po.shipment_id
+		JOIN sender_units u ON u.id = s.sender_unit_id
+		JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE po.batch_id = $%d`, scopeIn, batchDigestSQL, len(c.args))
+	if err := tx.GetContext(ctx, &got, q, c.args...); err != nil {
+		return fmt.Errorf("check print batch %d: %w", id, err)
+	}
+	switch {
+	case got.InScope != got.N:
+		return fmt.Errorf("print batch %d holds %d prints outside the caller's scope: %w", id, got.N-got.InScope, ErrBatchChanged)
+	case got.N != seen.Shipments || got.Digest != seen.Digest:
+		return fmt.Errorf("print batch %d holds %d prints, %d were shown: %w", id, got.N, seen.Shipments, ErrBatchChanged)
+	}
+	return nil
+}
+
+// decideBatch releases or rejects a held batch; with seen, only when the
+// batch, locked, is still what seen says.
+func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.Time, release bool, seen *PrintBatchSeen) (int, error) {
 	decision := map[bool]string{true: "released", false: "rejected"}[release]
 	var n int
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -33,6 +102,14 @@ func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.T
 		}
 		if state != "held" {
 			return fmt.Errorf("print batch %d is %s: %w", id, state, ErrBatchDecided)
+		}
+		if seen != nil {
+			// The lock excludes prints joining the batch meanwhile (heldBatch
+			// holds a share lock on it until its print commits), and this
+			// statement sees every print committed before it.
+			if err := checkSeen(ctx, tx, id, seen); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE print_batches SET state = $2, decided_by = $3, decided_at = $4 WHERE id = $1`,
 			id, decision, by, now); err != nil {

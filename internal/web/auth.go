@@ -105,7 +105,9 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		rq, err := s.identify(r)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errNoCredentials) {
 			if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				// The path only: a query may carry filters that do not
+				// belong in a login URL (or the server's access log).
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.EscapedPath()), http.StatusSeeOther)
 				return
 			}
 			http.Error(w, "log in first", http.StatusUnauthorized)

@@ -13,22 +13,19 @@ import (
 	"postvakt/internal/web"
 )
 
-// fakePrint stands in for the print fallback's approval (internal/printing
-// owns what a release sets in motion); it records the decision on the batch
-// row so the page shows it.
-type fakePrint struct{ st *store.Store }
+// storePrint stands in for the print fallback's approval (internal/printing
+// owns what a release sets in motion, and logs it): it decides the batch in
+// the store with the officer's view checked, as printing.Service does.
+type storePrint struct{ st *store.Store }
 
-func (f fakePrint) decide(ctx context.Context, id int64, state, actor string, now time.Time) error {
-	_, err := f.st.DB().ExecContext(ctx, `UPDATE print_batches SET state = $2, decided_by = $3, decided_at = $4 WHERE id = $1`, id, state, actor, now)
+func (f storePrint) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+	_, err := f.st.ReleasePrintBatchSeen(ctx, id, seen, actor, now)
 	return err
 }
 
-func (f fakePrint) ReleaseBatch(ctx context.Context, id int64, actor string, now time.Time) error {
-	return f.decide(ctx, id, "released", actor, now)
-}
-
-func (f fakePrint) RejectBatch(ctx context.Context, id int64, actor string, now time.Time) error {
-	return f.decide(ctx, id, "rejected", actor, now)
+func (f storePrint) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+	_, err := f.st.RejectPrintBatchSeen(ctx, id, seen, actor, now)
+	return err
 }
 
 // TestBrowser drives the UI in a real headless Chromium: a compliance
@@ -173,16 +170,16 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// printer defers to a fakePrint over the env's store, which exists only
+// printer defers to a storePrint over the env's store, which exists only
 // after the server is made.
 type printer struct{ e **env }
 
-func (p printer) ReleaseBatch(ctx context.Context, id int64, actor string, now time.Time) error {
-	return fakePrint{(*p.e).st}.ReleaseBatch(ctx, id, actor, now)
+func (p printer) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+	return storePrint{(*p.e).st}.ReleaseBatch(ctx, id, seen, actor, now)
 }
 
-func (p printer) RejectBatch(ctx context.Context, id int64, actor string, now time.Time) error {
-	return fakePrint{(*p.e).st}.RejectBatch(ctx, id, actor, now)
+func (p printer) RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {
+	return storePrint{(*p.e).st}.RejectBatch(ctx, id, seen, actor, now)
 }
 
 func jsString(s string) string {

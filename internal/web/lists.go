@@ -22,8 +22,10 @@ type filterError struct{ msg string }
 func (e filterError) Error() string { return e.msg }
 
 // parseFilter reads a list's filter from the query, inside the principal's
-// scope. Parameters: list, recipient, unit, state, stage, class, channel,
-// from, to (dates, to inclusive), min_age (days), cursor.
+// scope. Parameters: list, recipient (an organisation number: a person id
+// never goes into a URL; the search form resolves one to its rid), rid (a
+// recipient's row id), unit, state, stage, class, channel, from, to (dates,
+// to inclusive), min_age (days), cursor.
 func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter, error) {
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
 		Recipient: strings.TrimSpace(q.Get("recipient")), Unit: q.Get("unit"), State: q.Get("state"),
@@ -40,11 +42,11 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 	if f.Channel != "" && !slices.Contains(model.Channels, f.Channel) {
 		return f, filterError{"unknown channel " + strconv.Quote(f.Channel)}
 	}
-	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil && model.CheckPersonID(f.Recipient) != nil {
-		return f, filterError{"recipient must be an organisation number or a person id"}
-	}
-	if f.List == store.ListSearch && f.Recipient == "" {
-		return f, filterError{"a search needs a recipient"}
+	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
+		if model.CheckPersonID(f.Recipient) == nil {
+			return f, filterError{"a person id does not belong in a URL: search for the person with the search form"}
+		}
+		return f, filterError{"recipient must be an organisation number"}
 	}
 	if v := q.Get("rid"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -52,6 +54,9 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 			return f, filterError{"bad rid"}
 		}
 		f.RecipientRow = n
+	}
+	if f.List == store.ListSearch && f.Recipient == "" && f.RecipientRow == 0 {
+		return f, filterError{"a search needs a recipient"}
 	}
 	for _, d := range []struct {
 		name string
@@ -243,15 +248,68 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "list", listTitles[f.List], d)
 }
 
-// searchPage searches by recipient and period, like the Danish event-log
-// search; the results are the search list.
+type searchData struct {
+	From, To string
+	Error    string // the form was wrong
+	None     string // nothing found for this (masked) recipient
+}
+
+// searchPage is the search form: by recipient and period, like the Danish
+// event-log search. The form is posted (search), so that the person id
+// stays out of URLs, browser history and access logs.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if q.Get("recipient") == "" {
-		s.render(w, r, http.StatusOK, "search", "Search by recipient", nil)
+	s.render(w, r, http.StatusOK, "search", "Search by recipient", searchData{})
+}
+
+// search resolves the recipient's organisation number or person id to the
+// recipient's row id and redirects to the search list by that id (rid) and
+// the period. The search is audited with the id masked.
+func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	ident := strings.TrimSpace(r.PostFormValue("recipient"))
+	d := searchData{From: strings.TrimSpace(r.PostFormValue("from")), To: strings.TrimSpace(r.PostFormValue("to"))}
+	kind := model.RecipientOrg
+	switch {
+	case model.CheckOrgNumber(ident) == nil:
+	case model.CheckPersonID(ident) == nil:
+		kind = model.RecipientPerson
+	default:
+		d.Error = "Give an organisation number or a person id."
+	}
+	for _, v := range []string{d.From, d.To} {
+		if _, err := time.ParseInLocation("2006-01-02", v, zone); v != "" && err != nil && d.Error == "" {
+			d.Error = "Dates are YYYY-MM-DD."
+		}
+	}
+	if d.Error != "" {
+		s.render(w, r, http.StatusBadRequest, "search", "Search by recipient", d)
 		return
 	}
-	q.Set("list", string(store.ListSearch))
+	masked := model.MaskRecipient(kind, ident)
+	rid, err := s.store.RecipientInScope(r.Context(), ident, p.Scope())
+	if errors.Is(err, store.ErrNotFound) {
+		if !s.mustAudit(w, r, "search", "recipient="+masked, "not found") {
+			return
+		}
+		d.None = masked
+		s.render(w, r, http.StatusOK, "search", "Search by recipient", d)
+		return
+	}
+	if err != nil {
+		s.internalError(w, "search", err)
+		return
+	}
+	if !s.mustAudit(w, r, "search", "recipient="+masked, "rid="+strconv.FormatInt(rid, 10)) {
+		return
+	}
+	q := url.Values{"list": {string(store.ListSearch)}, "rid": {strconv.FormatInt(rid, 10)}}
+	if d.From != "" {
+		q.Set("from", d.From)
+	}
+	if d.To != "" {
+		q.Set("to", d.To)
+	}
 	http.Redirect(w, r, "/list?"+q.Encode(), http.StatusSeeOther)
 }
 
@@ -314,8 +372,10 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "summary", err)
 		return
 	}
-	for i := range sum.Groups {
-		sum.Groups[i].Key = model.MaskRecipient(sum.Groups[i].Kind, sum.Groups[i].Key)
+	if by == store.ByRecipient { // a unit's name is no person id
+		for i := range sum.Groups {
+			sum.Groups[i].Key = model.MaskRecipient(sum.Groups[i].Kind, sum.Groups[i].Key)
+		}
 	}
 	writeJSON(w, http.StatusOK, sum)
 }

@@ -51,7 +51,10 @@ func (s *Server) printPage(w http.ResponseWriter, r *http.Request) {
 
 // printDecision releases or rejects a held batch. A scoped compliance
 // officer may decide only a batch made entirely of their organisation's
-// shipments.
+// shipments, and only the batch as the page showed it (the form carries its
+// count and digest): the store checks both again under the batch's lock, so
+// that a print joining the batch after the page was shown is never released
+// unseen.
 func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	action := r.PathValue("action")
@@ -62,6 +65,12 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.print == nil {
 		s.renderError(w, r, http.StatusServiceUnavailable, "Print approval is not enabled on this server.")
+		return
+	}
+	seen := store.PrintBatchSeen{Scope: p.Scope(), Digest: r.PostFormValue("digest")}
+	seen.Shipments, err = strconv.Atoi(r.PostFormValue("shipments"))
+	if err != nil || seen.Digest == "" {
+		s.renderError(w, r, http.StatusBadRequest, "The form does not say which prints you saw. Go back to the print batches, reload the page and decide again.")
 		return
 	}
 	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
@@ -91,12 +100,25 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	if action == "reject" {
 		decide = s.print.RejectBatch
 	}
-	if err := decide(r.Context(), id, p.Actor(), s.now()); err != nil {
+	err = decide(r.Context(), id, seen, p.Actor(), s.now())
+	switch {
+	case errors.Is(err, store.ErrBatchChanged):
+		s.log.Warn("print batch not decided: it changed since it was shown", "batch", id, "action", action, "actor", p.Actor(), "err", err)
+		s.audit(r.Context(), "print_"+action+"_refused", "print_batch "+strconv.FormatInt(id, 10), "the batch changed since it was shown")
+		s.renderError(w, r, http.StatusConflict, "The batch changed since you looked at it: prints were added or removed, or it now holds shipments outside your organisation. Nothing was released or rejected; look again at the print batches and decide anew.")
+		return
+	case errors.Is(err, store.ErrBatchDecided):
+		s.renderError(w, r, http.StatusConflict, "This batch was decided meanwhile; look again at the print batches.")
+		return
+	case errors.Is(err, store.ErrNotFound):
+		s.renderError(w, r, http.StatusNotFound, "No such print batch.")
+		return
+	case err != nil:
 		s.internalError(w, action+" print batch", err)
 		return
 	}
-	s.audit(r.Context(), "print_"+action, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(b.Shipments)+" shipments")
-	s.log.Info("print batch decided", "batch", id, "action", action, "actor", p.Actor(), "shipments", b.Shipments)
+	s.audit(r.Context(), "print_"+action, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(seen.Shipments)+" shipments")
+	s.log.Info("print batch decided", "batch", id, "action", action, "actor", p.Actor(), "shipments", seen.Shipments)
 	http.Redirect(w, r, "/print", http.StatusSeeOther)
 }
 

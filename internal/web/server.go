@@ -47,6 +47,7 @@ type ListStore interface {
 	Summarise(ctx context.Context, f store.ListFilter, by store.GroupBy, offset, limit int) (*store.ListSummary, error)
 	PrintBatches(ctx context.Context, scope store.Scope) ([]store.PrintBatch, error)
 	ManualQueue(ctx context.Context, scope store.Scope, limit int) ([]store.ManualItem, error)
+	RecipientInScope(ctx context.Context, ident string, scope store.Scope) (int64, error)
 }
 
 // FollowUpStore keeps the sending units' follow-up decisions.
@@ -69,9 +70,15 @@ type Store interface {
 // print fallback (internal/printing), which knows what a release sets in
 // motion (orders into the outbox); the UI only asks. Without one the print
 // page lists the batches but offers no buttons.
+//
+// seen is what the officer saw: their scope and the batch's prints as the
+// page listed them. A batch that no longer matches it (prints added or
+// removed meanwhile, or any print outside the scope) must be left as it is,
+// with an error wrapping store.ErrBatchChanged, checked under the batch's
+// lock (store.ReleasePrintBatchSeen).
 type PrintApprovals interface {
-	ReleaseBatch(ctx context.Context, id int64, actor string, now time.Time) error
-	RejectBatch(ctx context.Context, id int64, actor string, now time.Time) error
+	ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error
+	RejectBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error
 }
 
 // Option configures a Server.
@@ -103,6 +110,7 @@ type Server struct {
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration
+	throttle      *loginThrottle
 }
 
 // New returns a server over st. now is the clock (validating sent times,
@@ -112,7 +120,7 @@ func New(st Store, log *slog.Logger, now func() time.Time, opts ...Option) *Serv
 		now = time.Now
 	}
 	s := &Server{store: st, log: log, now: now, mux: http.NewServeMux(), pages: loadPages(),
-		followUpDays: 10, sessionTTL: 8 * time.Hour}
+		followUpDays: 10, sessionTTL: 8 * time.Hour, throttle: newLoginThrottle()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -142,6 +150,7 @@ func (s *Server) routes() {
 	m.Handle("GET /units", s.ui(s.summaryPage(store.ByUnit), auth.ViewShipments))
 	m.Handle("GET /list", s.ui(s.listPage, auth.ViewShipments))
 	m.Handle("GET /search", s.ui(s.searchPage, auth.ViewShipments))
+	m.Handle("POST /search", s.ui(s.search, auth.ViewShipments))
 	m.Handle("GET /export", s.ui(s.export, auth.ViewShipments))
 	m.Handle("GET /shipments/{id}", s.ui(s.evidencePage, auth.ViewShipments))
 	m.Handle("GET /shipments/{id}/evidence.json", s.ui(s.evidenceJSON, auth.ViewShipments))
@@ -154,11 +163,30 @@ func (s *Server) routes() {
 	m.Handle("GET /ops", s.ui(s.opsPage, auth.ViewOperations))
 }
 
-// Protect wraps h so that only principals (session or bearer token) whose
+// Protect wraps h so that only principals (bearer token or session) whose
 // role grants perm reach it: for handlers served beside this server, such
-// as /metrics (auth.ViewOperations).
+// as /metrics (auth.ViewOperations). Without credentials: 401; with a role
+// lacking perm: 403, logged and audited.
 func (s *Server) Protect(h http.Handler, perm auth.Permission) http.Handler {
-	return s.api(h.ServeHTTP, perm)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq, err := s.identify(r)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errNoCredentials) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="postvakt"`)
+			writeError(w, http.StatusUnauthorized, "a bearer token (or a session) is required")
+			return
+		}
+		if err != nil {
+			s.internalError(w, "authenticate", err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), principalKey{}, rq)
+		if !rq.Can(perm) {
+			s.forbidden(ctx, r, "role "+rq.Role+" lacks "+string(perm))
+			writeError(w, http.StatusForbidden, "role "+rq.Role+" may not do this")
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // ServeHTTP logs every request (method, path, status, duration; never the

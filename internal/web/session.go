@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/store"
@@ -33,12 +37,33 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, d
 	s.render(w, r, status, "login", "Log in", d)
 }
 
-// safeNext keeps a redirect target on this site.
+// safeNext keeps a redirect target on this site: a path of its own, no
+// scheme, no host, nothing a browser might read as another site ("//host",
+// "/\\host", "/\t/host"), and without a query.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") ||
+		strings.ContainsFunc(next, unicode.IsControl) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	p := u.EscapedPath()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return "/"
+	}
+	return p
+}
+
+// auditLogin writes an audit entry of a login attempt; a failure is logged
+// (there is no principal yet for audit).
+func (s *Server) auditLogin(ctx context.Context, e store.AuditEntry) {
+	e.At = s.now()
+	if err := s.store.Audit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("audit log write failed", "action", e.Action, "actor", e.Actor, "err", err)
+	}
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -52,6 +77,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			Error: "The login form had expired. Please try again."})
 		return
 	}
+	nameKey, addrKey := throttleKeys(name, r)
+	if until, by, ok := s.throttle.blocked(s.now(), nameKey, addrKey); ok {
+		s.log.Warn("login refused: too many failed logins", "user", name, "by", by)
+		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_throttled", Detail: "by " + by})
+		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
+		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
+		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Name: name,
+			Error: fmt.Sprintf("Too many failed logins for this name or from this address. Try again in %d minutes.", wait)})
+		return
+	}
 	u, err := s.store.UserByName(r.Context(), name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -62,7 +97,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if u == nil || !auth.CheckPassword(u.PasswordHash, password) {
 		s.log.Warn("login failed", "user", name)
-		_ = s.store.Audit(r.Context(), store.AuditEntry{At: s.now(), Actor: "user:" + name, Action: "login_failed"})
+		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_failed"})
+		for _, by := range s.throttle.fail(s.now(), nameKey, addrKey) {
+			s.log.Warn("logins refused for a while: too many failed logins", "user", name, "by", by,
+				"for", loginLockout.String())
+		}
 		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Name: name, Error: "Wrong name or password."})
 		return
 	}
@@ -72,7 +111,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "log in", err)
 		return
 	}
-	_ = s.store.Audit(r.Context(), store.AuditEntry{At: s.now(), Actor: "user:" + u.Name, Role: u.Role,
+	s.throttle.succeed(nameKey)
+	s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + u.Name, Role: u.Role,
 		SenderOrg: u.SenderOrg, Action: "login"})
 	s.log.Info("login", "user", u.Name, "role", u.Role)
 	http.SetCookie(w, s.cookie(r, sessionCookie, secret, int(s.sessionTTL/time.Second)))

@@ -125,7 +125,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		s.internalError(w, "render", fmt.Errorf("no page template %q", page))
 		return
 	}
-	v := view{Title: title, Page: page, Now: s.now(), Query: r.URL.Query(), Data: data}
+	v := view{Title: title, Page: page, Now: s.now(), Query: linkQuery(r.URL.Query()), Data: data}
 	if rq := current(r.Context()); rq != nil {
 		v.P, v.CSRF = rq.Principal, rq.csrf
 	}
@@ -139,6 +139,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// linkQuery is the query that links and filter forms carry on: a
+// recipient that is not an organisation number (a person id) is dropped, so
+// that no page ever puts one into a URL.
+func linkQuery(q url.Values) url.Values {
+	for _, v := range q["recipient"] {
+		if model.CheckOrgNumber(strings.TrimSpace(v)) != nil {
+			q.Del("recipient")
+			break
+		}
+	}
+	return q
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {

@@ -1,0 +1,112 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+)
+
+// TestReportOrgIsAnOrgNumber: --org lands in the audit log, so a person id
+// there is refused before anything is written.
+func TestReportOrgIsAnOrgNumber(t *testing.T) {
+	db := pgtest.New(t)
+	if _, stderr, code := run(t, db, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, stderr)
+	}
+	_, stderr, code := run(t, db, "report", "unopened", "--format", "csv", "--org", "01017012343")
+	if code != 2 || !strings.Contains(stderr, "--org must be an organisation number") || strings.Contains(stderr, "01017012343") {
+		t.Fatalf("report --org <person id>: exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, stderr, code := run(t, db, "report", "unopened", "--format", "csv", "--org", "974760673"); code != 0 {
+		t.Fatalf("report --org <org number>: exit %d %s", code, stderr)
+	}
+	st, err := store.Open(context.Background(), db, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	entries, err := st.AuditEntries(context.Background(), "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || !strings.Contains(entries[0].Object, "org=974760673") {
+		t.Fatalf("audit entries %+v, want the one export by organisation number", entries)
+	}
+}
+
+// TestMetricsNeedOperationsToken: serve's /metrics answers only an
+// operations (or admin) principal.
+func TestMetricsNeedOperationsToken(t *testing.T) {
+	db := pgtest.New(t)
+	tokens := map[string]string{}
+	for _, role := range []string{"operations", "compliance"} {
+		out, stderr, code := run(t, db, "token", "create", "--name", role, "--role", role)
+		if code != 0 {
+			t.Fatalf("token create: %d %s", code, stderr)
+		}
+		tokens[role] = strings.TrimSpace(out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not come up: %v\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		token string
+		want  int
+	}{{"", http.StatusUnauthorized}, {tokens["compliance"], http.StatusForbidden}, {tokens["operations"], http.StatusOK}} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("/metrics with token %q: %d, want %d", tc.token[:min(len(tc.token), 8)], resp.StatusCode, tc.want)
+		}
+		if tc.want == http.StatusOK && !strings.Contains(string(body), "go_goroutines") {
+			t.Errorf("/metrics body:\n%.300s", body)
+		}
+	}
+}

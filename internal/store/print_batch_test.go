@@ -1,0 +1,120 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// heldBatch returns the one held batch as the approval page lists it for
+// scope.
+func heldBatch(t *testing.T, st *store.Store, scope store.Scope) store.PrintBatch {
+	t.Helper()
+	bs, err := st.PrintBatches(context.Background(), scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		if b.State == "held" {
+			return b
+		}
+	}
+	t.Fatalf("no held batch in %+v", bs)
+	return store.PrintBatch{}
+}
+
+func outboxCount(t *testing.T, st *store.Store) int {
+	t.Helper()
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM print_outbox`); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestPrintBatchSeenIsCheckedUnderLock: a decision from the UI carries what
+// the officer saw; a batch that changed meanwhile (a print joined it, or it
+// holds a print outside the officer's scope) is left held, nothing queued.
+func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 4)
+	kari := store.Scope{SenderOrg: "964338531"}
+	printDecide(t, st, ids[:2], "barnevern", true, printT0)
+	b := heldBatch(t, st, kari)
+	if b.Shipments != 2 || b.InScope != 2 || b.Digest == "" {
+		t.Fatalf("batch as listed: %+v", b)
+	}
+	seen := store.PrintBatchSeen{Scope: kari, Shipments: b.Shipments, Digest: b.Digest}
+
+	// A third print joins after the page was shown: not released.
+	printDecide(t, st, ids[2:3], "barnevern", true, printT0.Add(time.Minute))
+	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, seen, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {
+		t.Fatalf("release of a grown batch: %v, want ErrBatchChanged", err)
+	}
+	if _, err := st.RejectPrintBatchSeen(ctx, b.ID, seen, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {
+		t.Fatalf("reject of a grown batch: %v, want ErrBatchChanged", err)
+	}
+	// The same count with another set is a change too.
+	swapped := seen
+	swapped.Shipments = 3
+	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, swapped, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {
+		t.Fatalf("release with a stale digest: %v, want ErrBatchChanged", err)
+	}
+	if n := outboxCount(t, st); n != 0 || heldBatch(t, st, kari).ID != b.ID {
+		t.Fatalf("a refused decision queued %d prints or decided the batch", n)
+	}
+
+	// A print of another sender organisation in the batch: an officer of
+	// 964338531 may not decide it, even having seen it all.
+	other := sample(6000)
+	other.ChannelID, other.SenderOrg, other.SenderUnit = "print-other", "974760673", "NAV"
+	got, _, err := st.Register(ctx, []model.NewShipment{other}, store.SourceImport, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	printDecide(t, st, []string{got[0].ID}, "barnevern", true, printT0.Add(2*time.Minute))
+	all := heldBatch(t, st, store.Scope{})
+	outside := store.PrintBatchSeen{Scope: kari, Shipments: all.Shipments, Digest: all.Digest}
+	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, outside, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {
+		t.Fatalf("release with a print outside the scope: %v, want ErrBatchChanged", err)
+	}
+	if n := outboxCount(t, st); n != 0 {
+		t.Fatalf("%d prints queued", n)
+	}
+	// A unit scope narrows further.
+	unit := store.PrintBatchSeen{Scope: store.Scope{SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten"}, Shipments: all.Shipments, Digest: all.Digest}
+	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, unit, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {
+		t.Fatalf("release by another unit: %v, want ErrBatchChanged", err)
+	}
+
+	// Unscoped, with the batch as it is: released, all four.
+	now := store.PrintBatchSeen{Shipments: all.Shipments, Digest: all.Digest}
+	if all.Shipments != 4 || all.InScope != 4 {
+		t.Fatalf("batch as listed for an unscoped officer: %+v", all)
+	}
+	if n, err := st.ReleasePrintBatchSeen(ctx, b.ID, now, "Admin", printT0); err != nil || n != 4 {
+		t.Fatalf("release as seen: %d %v", n, err)
+	}
+	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, now, "Admin", printT0); !errors.Is(err, store.ErrBatchDecided) {
+		t.Fatalf("second decision: %v", err)
+	}
+	if _, err := st.RejectPrintBatchSeen(ctx, 424242, now, "Admin", printT0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown batch: %v", err)
+	}
+	if n := outboxCount(t, st); n != 4 {
+		t.Fatalf("%d prints queued, want 4", n)
+	}
+
+	// A scoped officer decides a batch of their own, as seen.
+	printDecide(t, st, ids[3:], "taushetsbelagt", true, printT0.Add(time.Hour))
+	own := heldBatch(t, st, kari)
+	if n, err := st.RejectPrintBatchSeen(ctx, own.ID, store.PrintBatchSeen{Scope: kari, Shipments: own.Shipments, Digest: own.Digest},
+		"Kari", printT0.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("scoped reject as seen: %d %v", n, err)
+	}
+}

@@ -1,0 +1,134 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The failed-login throttle: after loginMaxPerName failed logins for one
+// user name, or loginMaxPerAddr from one client address, within
+// loginWindow, logins for that name (from that address) are refused for
+// loginLockout without looking at the password. The address limit is higher
+// because many users may share one address (a NAT, or the proxy in front of
+// postvakt, whose address is the one seen). The counts are kept in memory,
+// per process: a restart forgets them, and each replica counts its own.
+const (
+	loginWindow      = 15 * time.Minute
+	loginLockout     = 15 * time.Minute
+	loginMaxPerName  = 5
+	loginMaxPerAddr  = 20
+	throttleMaxKeys  = 10000 // above this many keys, stale ones are swept
+	throttleMaxNameB = 200   // a longer user name is counted by its prefix
+)
+
+// loginThrottle counts failed logins by key ("name:…", "addr:…").
+type loginThrottle struct {
+	mu   sync.Mutex
+	keys map[string]*throttleEntry
+}
+
+type throttleEntry struct {
+	failures []time.Time // within the window, oldest first
+	until    time.Time   // refused before this
+}
+
+func newLoginThrottle() *loginThrottle {
+	return &loginThrottle{keys: map[string]*throttleEntry{}}
+}
+
+// throttleKeys are the keys of a login attempt: the user name (case folded)
+// and the client address.
+func throttleKeys(name string, r *http.Request) (nameKey, addrKey string) {
+	name = strings.ToLower(name)
+	if len(name) > throttleMaxNameB {
+		name = name[:throttleMaxNameB]
+	}
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		addr = r.RemoteAddr
+	}
+	return "name:" + name, "addr:" + addr
+}
+
+// throttleLimit is how many failures a key may have within the window.
+func throttleLimit(key string) int {
+	if strings.HasPrefix(key, "addr:") {
+		return loginMaxPerAddr
+	}
+	return loginMaxPerName
+}
+
+// throttleKind names a key's kind for the log: "name" or "address".
+func throttleKind(key string) string {
+	if strings.HasPrefix(key, "addr:") {
+		return "address"
+	}
+	return "name"
+}
+
+// blocked says whether any of keys is refused at now, until when, and by
+// which kind of key.
+func (t *loginThrottle) blocked(now time.Time, keys ...string) (until time.Time, by string, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		if e := t.keys[k]; e != nil && now.Before(e.until) && e.until.After(until) {
+			until, by, ok = e.until, throttleKind(k), true
+		}
+	}
+	return until, by, ok
+}
+
+// fail counts a failed login for each key and returns the kinds of the keys
+// that are refused from now on.
+func (t *loginThrottle) fail(now time.Time, keys ...string) (locked []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.keys) >= throttleMaxKeys {
+		t.sweep(now)
+	}
+	for _, k := range keys {
+		e := t.keys[k]
+		if e == nil {
+			e = &throttleEntry{}
+			t.keys[k] = e
+		}
+		e.failures = recent(e.failures, now)
+		e.failures = append(e.failures, now)
+		if len(e.failures) >= throttleLimit(k) {
+			e.until, e.failures = now.Add(loginLockout), nil
+			locked = append(locked, throttleKind(k))
+		}
+	}
+	return locked
+}
+
+// succeed forgets the failures of a key (the user name after a successful
+// login; never the address, which an attacker with one account of their own
+// could otherwise reset).
+func (t *loginThrottle) succeed(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.keys, key)
+}
+
+// sweep drops keys that are neither refused nor have a recent failure.
+func (t *loginThrottle) sweep(now time.Time) {
+	for k, e := range t.keys {
+		if e.failures = recent(e.failures, now); len(e.failures) == 0 && !now.Before(e.until) {
+			delete(t.keys, k)
+		}
+	}
+}
+
+// recent drops the failures that are out of the window.
+func recent(failures []time.Time, now time.Time) []time.Time {
+	i := 0
+	for i < len(failures) && !failures[i].After(now.Add(-loginWindow)) {
+		i++
+	}
+	return failures[i:]
+}
