@@ -146,6 +146,15 @@ func (r *Registration) Rollback() {
 	_ = r.tx.Rollback()
 }
 
+// ForeignError is returned by Register when some items name a channel
+// shipment that is already registered for another sender organisation or
+// unit. Nothing was stored, and the existing shipments are not shown.
+type ForeignError struct{ Indexes []int }
+
+func (e *ForeignError) Error() string {
+	return fmt.Sprintf("%d item(s) already registered for another sender organisation or unit", len(e.Indexes))
+}
+
 // Register stores a batch of validated registrations in one transaction and
 // returns them as stored, in order, with how many were new.
 func (s *Store) Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]Shipment, int, error) {
@@ -166,6 +175,15 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 	out, err := reg.Shipments(ctx)
 	if err != nil {
 		return nil, 0, err
+	}
+	var foreign []int
+	for i := range out {
+		if out[i].SenderOrg != items[i].SenderOrg || out[i].SenderUnit != items[i].SenderUnit {
+			foreign = append(foreign, i)
+		}
+	}
+	if len(foreign) > 0 {
+		return nil, 0, &ForeignError{Indexes: foreign}
 	}
 	if err := reg.Commit(); err != nil {
 		return nil, 0, err

@@ -85,6 +85,17 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stored, created, err := s.store.Register(r.Context(), items, store.SourceAPI, tok.Actor())
+	var foreign *store.ForeignError
+	if errors.As(err, &foreign) {
+		conflicts := make([]itemError, 0, len(foreign.Indexes))
+		for _, i := range foreign.Indexes {
+			conflicts = append(conflicts, itemError{Index: i, Field: "channel_id",
+				Message: "this channel shipment is already registered for another sender organisation or unit"})
+		}
+		s.log.Warn("registration refused: channel ids of another sender", "actor", tok.Actor(), "items", len(foreign.Indexes))
+		writeJSON(w, http.StatusConflict, map[string]any{"errors": conflicts})
+		return
+	}
 	if err != nil {
 		s.internalError(w, "register shipments", err)
 		return

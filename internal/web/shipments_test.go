@@ -209,3 +209,34 @@ func TestUnitTokenSeesOnlyItsUnit(t *testing.T) {
 		t.Fatalf("unit registering for another unit: %d", code)
 	}
 }
+
+// Registering a channel id that another sender organisation registered
+// must not hand back that organisation's shipment, and stores nothing.
+func TestRegisterRefusesAnotherSendersShipment(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token("admin", "", "")
+	if code, out := e.do("POST", "/api/v1/shipments", admin, good); code != http.StatusCreated {
+		t.Fatal(code, out)
+	}
+	// Another municipality (Oslo, 974778742) claims the same SvarUt id.
+	other := strings.Replace(good, `"964338531"`, `"974778742"`, 1)
+	other = strings.Replace(other, "Vedtak om hemmelig tiltak", "Annet", 1)
+	fresh := strings.Replace(person, `"a1"`, `"a2"`, 1)
+	fresh = strings.Replace(fresh, `"964338531"`, `"974778742"`, 1)
+	oslo := e.token("compliance", "974778742", "")
+	code, out := e.do("POST", "/api/v1/shipments", oslo, "["+fresh+","+other+"]")
+	if code != http.StatusConflict {
+		t.Fatalf("%d %v, want 409", code, out)
+	}
+	body, _ := json.Marshal(out)
+	if strings.Contains(string(body), "hemmelig") || strings.Contains(string(body), "Barnevernstjenesten") {
+		t.Fatalf("the answer shows the other organisation's shipment: %s", body)
+	}
+	errs := out["errors"].([]any)
+	if len(errs) != 1 || int(errs[0].(map[string]any)["index"].(float64)) != 1 {
+		t.Fatalf("errors %v, want item 1", errs)
+	}
+	if code, page := e.do("GET", "/api/v1/shipments", oslo, ""); code != 200 || len(page["shipments"].([]any)) != 0 {
+		t.Fatalf("something was stored for Oslo: %d %v", code, page)
+	}
+}
