@@ -126,6 +126,9 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			ns := model.NewShipment{Channel: *name, ChannelID: f.ChannelID, SenderOrg: *org, SenderUnit: *unit,
 				RecipientKind: model.RecipientOrg, RecipientID: f.Recipient, Title: f.Title,
 				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt}
+			if f.Recipient == "" && f.PersonID != "" {
+				ns.RecipientKind, ns.RecipientID = model.RecipientPerson, f.PersonID
+			}
 			if ns.Class == "" {
 				ns.Class = "ordinaer"
 				if f.Confidential {

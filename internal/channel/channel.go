@@ -53,6 +53,7 @@ type Found struct {
 	ChannelID    string
 	SentAt       time.Time
 	Recipient    string // organisation number, when the channel gives it
+	PersonID     string // national identity number, when the recipient is a person
 	Title        string
 	Confidential bool
 	Observation  Observation

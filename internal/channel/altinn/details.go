@@ -118,6 +118,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		ChannelID:    id,
 		SentAt:       doc.Created.Time,
 		Recipient:    orgNumber(doc.Recipient),
+		PersonID:     personNumber(doc.Recipient),
 		Confidential: doc.IsConfidential,
 	}
 	if doc.Content != nil {
@@ -173,17 +174,32 @@ func currentStatus(doc detailsDoc) (string, time.Time, error) {
 // ("urn:altinn:organization:identifier-no:910753614" or "0192:910753614"),
 // or "" for anything else: a national identity number is not kept.
 func orgNumber(recipient string) string {
-	i := strings.LastIndexByte(recipient, ':')
-	n := recipient[i+1:]
-	if len(n) != 9 || strings.Contains(recipient, "person") {
+	kind, id := recipientOf(recipient)
+	if kind != "org" {
 		return ""
 	}
+	return id
+}
+
+// recipientOf reads Altinn's recipient (a URN such as
+// urn:altinn:organization:identifier-no:974760673 or
+// urn:altinn:person:identifier-no:01017012343, or bare digits) as a kind
+// ("org" or "person") and an id; both are empty when it is neither.
+func recipientOf(recipient string) (kind, id string) {
+	i := strings.LastIndexByte(recipient, ':')
+	n := recipient[i+1:]
 	for _, r := range n {
 		if r < '0' || r > '9' {
-			return ""
+			return "", ""
 		}
 	}
-	return n
+	switch {
+	case len(n) == 11 && (strings.Contains(recipient, "person") || i < 0):
+		return "person", n
+	case len(n) == 9 && !strings.Contains(recipient, "person"):
+		return "org", n
+	}
+	return "", ""
 }
 
 // prepare sets the bearer token and asks for JSON.
@@ -226,4 +242,13 @@ func statusEvidence(body []byte) json.RawMessage {
 		return channel.Evidence(body)
 	}
 	return out
+}
+
+// personNumber returns the national identity number of a person recipient,
+// or "".
+func personNumber(recipient string) string {
+	if kind, id := recipientOf(recipient); kind == "person" {
+		return id
+	}
+	return ""
 }
