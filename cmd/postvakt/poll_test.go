@@ -2,10 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,9 +34,10 @@ func simEnv(t *testing.T) (*sim.Sim, []string) {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	key, _ := rsa.GenerateKey(rand.Reader, 2048)
-	keyFile := filepath.Join(t.TempDir(), "key.pem")
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
+	keyFile, _, err := sim.ClientKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	return s, append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
 }
 

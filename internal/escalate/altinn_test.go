@@ -3,16 +3,10 @@ package escalate
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -58,13 +52,8 @@ func newAltinnSim(t *testing.T) *altinnSim {
 	}))
 	t.Cleanup(srv.Close)
 	a.url = srv.URL
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	keyFile, _, err := sim.ClientKey(t.TempDir())
 	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "mp.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
-		Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if a.tokens, err = maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,

@@ -3,14 +3,8 @@ package poll_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -61,15 +55,12 @@ func newWorld(t *testing.T, scenario string, faults bool) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	keyFile, pub, err := sim.ClientKey(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyFile := filepath.Join(t.TempDir(), "mp.pem")
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600)
-	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	clock := sim.NewManualClock(time.Now().UTC().Truncate(time.Second))
-	s, err := sim.New(sc, 7, clock, sim.Options{NoFaults: !faults, ClientPublicKeyPEM: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}),
+	s, err := sim.New(sc, 7, clock, sim.Options{NoFaults: !faults, ClientPublicKeyPEM: pub,
 		Sleep: func(context.Context, time.Duration) {}, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
 	if err != nil {
 		t.Fatal(err)

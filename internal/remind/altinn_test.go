@@ -3,17 +3,11 @@ package remind
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,13 +54,8 @@ func newAltinnSim(t *testing.T) *altinnSim {
 	}))
 	t.Cleanup(srv.Close)
 	a.url = srv.URL
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	keyFile, _, err := sim.ClientKey(t.TempDir())
 	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "mp.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
-		Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	src, err := maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,
