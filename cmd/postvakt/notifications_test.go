@@ -1,0 +1,57 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+)
+
+// A reminder whose outcome is unknown is listed, and the officer's
+// "release" makes it a failed send that the next run retries.
+func TestNotificationsReleaseUnknown(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	st, err := store.Open(ctx, db, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	got, _, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: "n-1", SenderOrg: "964338531",
+		SenderUnit: "U", RecipientKind: "org", RecipientID: "974760673", Title: "T", Confidential: true,
+		Class: "taushetsbelagt", SentAt: now.Add(-240 * time.Hour)}}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim, err := st.ClaimNotification(ctx, store.Claim{Org: "974760673", Recipients: []string{"post@example.no"},
+		Items: []store.NotificationItem{{ShipmentID: got[0].ID, Reminder: 1}}, Now: now.Add(-time.Hour)})
+	if err != nil || !claim.Send {
+		t.Fatalf("claim: %+v %v", claim, err)
+	}
+	// The sender crashed after handing the message over: past the lease it is unknown.
+	if _, err := st.ExpirePendingNotifications(ctx, now, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprint(claim.Notification.ID)
+	out, stderr, code := run(t, db, "notifications", "list")
+	if code != 0 || !strings.Contains(out, id+"\tunknown\t974760673") {
+		t.Fatalf("list: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if _, _, code := run(t, db, "notifications", "release", "x"); code != 2 {
+		t.Fatalf("release of a non-id: exit %d, want 2", code)
+	}
+	out, stderr, code = run(t, db, "notifications", "release", id)
+	if code != 0 {
+		t.Fatalf("release: exit %d\n%s\n%s", code, out, stderr)
+	}
+	out, _, _ = run(t, db, "notifications", "list")
+	if !strings.Contains(out, id+"\tfailed\t") {
+		t.Fatalf("after release the notification should wait as failed for the next run:\n%s", out)
+	}
+}
