@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"time"
 
@@ -41,15 +42,8 @@ func runToken(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	fs := newFlags("token create")
 	var t store.Token
-	fs.StringVar(&t.Name, "name", "", "what the token is for (required)")
-	fs.StringVar(&t.Role, "role", "", "admin, compliance, unit or operations (required)")
-	fs.StringVar(&t.SenderOrg, "sender-org", "", "limit the token to this sender organisation number")
-	fs.StringVar(&t.Unit, "unit", "", "limit the token to this sending unit (role unit)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseScoped(fs, args[1:], "token", &t.Name, &t.Role, &t.SenderOrg, &t.Unit); err != nil {
 		return err
-	}
-	if t.Name == "" || t.Role == "" {
-		return usageError{"--name and --role are required"}
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
@@ -61,5 +55,22 @@ func runToken(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	fmt.Println(secret)
+	return nil
+}
+
+// parseScoped parses the flags a user and a token share — who it is, its
+// role, and the sender organisation and unit it is limited to — and
+// requires a name and a role.
+func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, unit *string) error {
+	fs.StringVar(name, "name", "", "name of the "+what+" (required)")
+	fs.StringVar(role, "role", "", "admin, compliance, unit or operations (required)")
+	fs.StringVar(org, "sender-org", "", "limit the "+what+" to this sender organisation number")
+	fs.StringVar(unit, "unit", "", "limit the "+what+" to this sending unit (role unit)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *name == "" || *role == "" {
+		return usageError{"--name and --role are required"}
+	}
 	return nil
 }

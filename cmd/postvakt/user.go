@@ -22,15 +22,8 @@ func runUser(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	fs := newFlags("user add")
 	var u store.User
-	fs.StringVar(&u.Name, "name", "", "login name (required)")
-	fs.StringVar(&u.Role, "role", "", "admin, compliance, unit or operations (required)")
-	fs.StringVar(&u.SenderOrg, "sender-org", "", "limit the user to this sender organisation number")
-	fs.StringVar(&u.Unit, "unit", "", "limit the user to this sending unit (role unit)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseScoped(fs, args[1:], "user", &u.Name, &u.Role, &u.SenderOrg, &u.Unit); err != nil {
 		return err
-	}
-	if u.Name == "" || u.Role == "" {
-		return usageError{"--name and --role are required"}
 	}
 	password, generated, err := readPassword(os.Stdin)
 	if err != nil {

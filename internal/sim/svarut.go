@@ -187,23 +187,26 @@ func (s *Sim) handleV1Statuser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) handleV1Status(w http.ResponseWriter, r *http.Request) {
-	if !s.svarutAuthV1(w, r) {
-		return
-	}
-	id := r.PathValue("id")
-	noteIDs(r, id)
-	now := s.Now()
-	sh, ok := s.svarutShipment(id, now)
+	sh, now, ok := s.v1Shipment(w, r)
 	if !ok {
-		writeError(w, r, http.StatusNotFound, "forsendelse "+id+" not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, v1StatusOf(sh, now))
 }
 
 func (s *Sim) handleV1Historikk(w http.ResponseWriter, r *http.Request) {
-	if !s.svarutAuthV1(w, r) {
+	sh, now, ok := s.v1Shipment(w, r)
+	if !ok {
 		return
+	}
+	writeJSON(w, http.StatusOK, map[string][]hendelse{"hendelsesLogger": hendelser(sh, now)})
+}
+
+// v1Shipment checks a v1 request's Basic auth and finds the shipment its
+// path names, answering 401 or 404 itself when it cannot.
+func (s *Sim) v1Shipment(w http.ResponseWriter, r *http.Request) (*shipment, time.Time, bool) {
+	if !s.svarutAuthV1(w, r) {
+		return nil, time.Time{}, false
 	}
 	id := r.PathValue("id")
 	noteIDs(r, id)
@@ -211,7 +214,6 @@ func (s *Sim) handleV1Historikk(w http.ResponseWriter, r *http.Request) {
 	sh, ok := s.svarutShipment(id, now)
 	if !ok {
 		writeError(w, r, http.StatusNotFound, "forsendelse "+id+" not found")
-		return
 	}
-	writeJSON(w, http.StatusOK, map[string][]hendelse{"hendelsesLogger": hendelser(sh, now)})
+	return sh, now, ok
 }
