@@ -138,7 +138,7 @@ func scheduleEscalation(ctx context.Context, jobs *cron.Cron, cfg config.Config,
 	}
 	once := func(name string, fn func(ctx context.Context) error) func() {
 		return func() {
-			if _, err := st.TryExclusive(ctx, name, fn); err != nil && !errors.Is(err, escalate.ErrBusy) {
+			if _, err := st.TryExclusive(ctx, name, fn); err != nil {
 				log.Error("scheduled job failed", "job", name, "err", err)
 			}
 		}
@@ -149,14 +149,17 @@ func scheduleEscalation(ctx context.Context, jobs *cron.Cron, cfg config.Config,
 		}
 		return nil
 	}
-	if err := add(cfg.EscalateSchedule, "escalate", func(ctx context.Context) error {
+	// The escalation run takes its own cluster-wide lock (escalate.ErrBusy).
+	if _, err := jobs.AddFunc(cfg.EscalateSchedule, func() {
 		sum, err := esc.Run(ctx, time.Now())
-		if err == nil {
+		switch {
+		case err == nil:
 			log.Info("escalation run", "summary", sum.String())
+		case !errors.Is(err, escalate.ErrBusy):
+			log.Error("scheduled job failed", "job", "escalate", "err", err)
 		}
-		return err
 	}); err != nil {
-		return err
+		return fmt.Errorf("schedule escalate with %q: %w", cfg.EscalateSchedule, err)
 	}
 	if printer != nil {
 		if err := add("@every 1m", "print", func(ctx context.Context) error {
