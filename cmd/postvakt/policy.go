@@ -39,28 +39,13 @@ func runPolicy(ctx context.Context, cfg config.Config, args []string) error {
 	return usageError{fmt.Sprintf("unknown policy command %q (check, explain)", args[0])}
 }
 
-// loadPolicies loads the policy folder, printing every problem.
-func loadPolicies(dir string) (*policy.Set, error) {
-	set, problems := policy.LoadDir(dir)
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(os.Stderr, p.String())
-		}
-		return nil, fmt.Errorf("%d problem(s) in the policies in %s; not starting", len(problems), dir)
-	}
-	return set, nil
-}
-
 func explain(ctx context.Context, cfg config.Config, id string) error {
-	set, err := loadPolicies(cfg.Policies)
+	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer a.Close()
+	st, set := a.st, a.set
 	sh, err := st.Shipment(ctx, id, store.Scope{})
 	if err != nil {
 		return err

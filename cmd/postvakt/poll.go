@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
-	"postvakt/internal/channel/setup"
 	"postvakt/internal/config"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
@@ -17,38 +16,34 @@ import (
 func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("poll")
 	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
-	name := fs.String("channel", "", "only this channel (svarut, altinn)")
+	name := fs.String("channel", "", "only this channel ("+channel.Usage()+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if !*once {
-		return usageError{"usage: postvakt poll --once [--channel svarut|altinn] (scheduled polling runs inside serve)"}
+		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] (scheduled polling runs inside serve)"}
 	}
-	log, err := cfg.Logger()
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	all, err := setup.Build(cfg, log, nil)
+	defer a.Close()
+	all, err := a.channels()
 	if err != nil {
 		return err
 	}
 	if len(all) == 0 {
-		return errors.New("no channel configured: set POSTVAKT_SVARUT_URL and/or POSTVAKT_ALTINN_URL")
+		return errors.New("no channel configured: set a channel's POSTVAKT_<CHANNEL>_URL (see postvakt help)")
 	}
-	chans, err := setup.Pick(all, *name)
+	chans, err := channel.Pick(all, *name)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p := poll.New(st, log, poll.Options{})
+	p := poll.New(a.st, a.log, poll.Options{})
 	var failed []string
 	for _, ch := range chans {
 		start := time.Now()
-		sum, err := p.Cycle(ctx, ch)
+		sum, err := p.Poll(ctx, ch)
 		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", ch.Name(), err)
@@ -63,7 +58,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 
 func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("discover")
-	name := fs.String("channel", "altinn", "channel to list shipments on")
+	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.Usage()+")")
 	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
 	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
 	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
@@ -74,7 +69,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel altinn --since 2018-01-01 --sender-org ORGNR [--sender-unit U] [--class C]"}
+		return usageError{"usage: postvakt discover --channel " + channel.Usage() + " --since 2018-01-01 --sender-org ORGNR [--sender-unit U] [--class C]"}
 	}
 	if err := model.CheckOrgNumber(*org); err != nil {
 		return usageError{"--sender-org: " + err.Error()}
@@ -89,15 +84,16 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			return usageError{"--until: " + err.Error()}
 		}
 	}
-	log, err := cfg.Logger()
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	all, err := setup.Build(cfg, log, nil)
+	defer a.Close()
+	all, err := a.channels()
 	if err != nil {
 		return err
 	}
-	chans, err := setup.Pick(all, *name)
+	chans, err := channel.Pick(all, *name)
 	if err != nil {
 		return err
 	}
@@ -105,11 +101,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	if !ok {
 		return fmt.Errorf("channel %s cannot list shipments", *name)
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	log, st := a.log, a.st
 	var found, created, skipped int
 	now := time.Now()
 	for a := from; a.Before(to); a = a.Add(*window) {

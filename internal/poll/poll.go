@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/jobs"
 	"postvakt/internal/store"
 )
 
@@ -99,7 +100,7 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && !jobs.Draining(ctx) {
 				s, n, err := p.batch(ctx, ch, start)
 				mu.Lock()
 				sum.Polled += s.Polled
@@ -162,7 +163,7 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 			shipIDs[i] = d.ID
 		}
 		p.log.Warn("channel call failed; shipments keep their state and are retried later",
-			"channel", ch.Name(), "shipments", len(due), "err", callErr)
+			"channel", ch.Name(), "shipments", len(due), "error", callErr)
 		if err := p.store.RecordPollError(ctx, ch.Name(), now, shipIDs, retry, callErr, rawOf(callErr)); err != nil {
 			return sum, len(due), err
 		}
@@ -181,7 +182,7 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 		r := p.result(ctx, ch, d, o, now)
 		if r.Err != "" {
 			sum.Errors++
-			p.log.Warn("unusable status", "channel", ch.Name(), "shipment", d.ID, "status", o.Status, "err", r.Err)
+			p.log.Warn("unusable status", "channel", ch.Name(), "shipment", d.ID, "status", o.Status, "error", r.Err)
 		}
 		results = append(results, r)
 	}
@@ -217,7 +218,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		if h, ok := ch.(historian); ok {
 			hist, err := h.History(ctx, d.ChannelID)
 			if err != nil {
-				p.log.Warn("could not fetch history; the status change is kept without it", "channel", ch.Name(), "shipment", d.ID, "err", err)
+				p.log.Warn("could not fetch history; the status change is kept without it", "channel", ch.Name(), "shipment", d.ID, "error", err)
 			} else {
 				r.History = hist
 			}

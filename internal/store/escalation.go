@@ -167,29 +167,3 @@ func (s *Store) RecordDecisions(ctx context.Context, ds []Decision, now time.Tim
 	})
 	return n, err
 }
-
-// TryEscalationLock takes the cluster-wide lock that lets one escalation
-// run at a time, without waiting. ok is false when another run (another
-// replica, or `postvakt escalate --once` beside `serve`) holds it. release
-// must be called when ok is true.
-func (s *Store) TryEscalationLock(ctx context.Context) (release func(), ok bool, err error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("escalation lock: connect: %w", err)
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, escalationLockKey).Scan(&ok); err != nil {
-		conn.Close()
-		return nil, false, fmt.Errorf("escalation lock: %w", err)
-	}
-	if !ok {
-		conn.Close()
-		return nil, false, nil
-	}
-	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, escalationLockKey)
-		conn.Close()
-	}, true, nil
-}
-
-// escalationLockKey is the advisory lock of the escalation run.
-const escalationLockKey = 0x706f73747662 // "postvb"

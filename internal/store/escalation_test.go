@@ -160,21 +160,3 @@ func TestRecordDecisionsOnceAndPrintDue(t *testing.T) {
 		}
 	}
 }
-
-func TestEscalationLock(t *testing.T) {
-	ctx := context.Background()
-	st := newStore(t)
-	release, ok, err := st.TryEscalationLock(ctx)
-	if err != nil || !ok {
-		t.Fatalf("first lock: %v %v", ok, err)
-	}
-	if _, ok2, err := st.TryEscalationLock(ctx); err != nil || ok2 {
-		t.Fatalf("second lock while held: ok=%v err=%v, want refused", ok2, err)
-	}
-	release()
-	release2, ok, err := st.TryEscalationLock(ctx)
-	if err != nil || !ok {
-		t.Fatalf("lock after release: %v %v", ok, err)
-	}
-	release2()
-}

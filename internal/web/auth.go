@@ -151,7 +151,7 @@ func (s *Server) audit(ctx context.Context, action, object, detail string) {
 		e.Actor, e.Role, e.SenderOrg = p.Actor(), p.Role, p.SenderOrg
 	}
 	if err := s.store.Audit(context.WithoutCancel(ctx), e); err != nil {
-		s.log.Error("audit log write failed", "action", action, "err", err)
+		s.log.Error("audit log write failed", "action", action, "error", err)
 	}
 }
 

@@ -129,7 +129,7 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	}
 	return &evidenceData{S: sh, E: evidenceOf(sh), F: fu,
 		CanFollow: p.Can(auth.RecordFollowUp) && needsFollowUp(sh),
-		Decisions: store.Decisions, Channels: model.Channels,
+		Decisions: store.Decisions, Channels: model.Channels(),
 		Recipient:  sh.Recipient.ID,
 		DefaultDue: s.now().AddDate(0, 0, s.followUpDays)}, true
 }

@@ -39,7 +39,7 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 	if f.State != "" && !model.State(f.State).Valid() {
 		return f, filterError{"unknown state " + strconv.Quote(f.State)}
 	}
-	if f.Channel != "" && !slices.Contains(model.Channels, f.Channel) {
+	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
 		return f, filterError{"unknown channel " + strconv.Quote(f.Channel)}
 	}
 	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
@@ -159,7 +159,7 @@ type filterOptions struct {
 var options = filterOptions{
 	States:   []string{"registered", "accepted", "available", "opened", "rejected", "failed", "expired"},
 	Stages:   store.StageOrder,
-	Channels: model.Channels,
+	Channels: model.Channels(),
 }
 
 const summaryPageSize = 50
@@ -337,7 +337,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	n, err := report.Shipments(r.Context(), s.store, f, format, w, s.now())
 	if err != nil {
 		// Headers are gone; the client sees a truncated file and the log says why.
-		s.log.Error("export failed", "list", f.List, "rows", n, "err", err)
+		s.log.Error("export failed", "list", f.List, "rows", n, "error", err)
 		return
 	}
 	s.log.Info("export", "actor", p.Actor(), "list", f.List, "format", format, "rows", n)

@@ -103,7 +103,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	err = decide(r.Context(), id, seen, p.Actor(), s.now())
 	switch {
 	case errors.Is(err, store.ErrBatchChanged):
-		s.log.Warn("print batch not decided: it changed since it was shown", "batch", id, "action", action, "actor", p.Actor(), "err", err)
+		s.log.Warn("print batch not decided: it changed since it was shown", "batch", id, "action", action, "actor", p.Actor(), "error", err)
 		s.audit(r.Context(), "print_"+action+"_refused", "print_batch "+strconv.FormatInt(id, 10), "the batch changed since it was shown")
 		s.renderError(w, r, http.StatusConflict, "The batch changed since you looked at it: prints were added or removed, or it now holds shipments outside your organisation. Nothing was released or rejected; look again at the print batches and decide anew.")
 		return

@@ -221,7 +221,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		s.log.Error("health check: database unreachable", "err", err)
+		s.log.Error("health check: database unreachable", "error", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 		return
 	}
@@ -245,6 +245,6 @@ func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	s.log.Error(what, "err", err)
+	s.log.Error(what, "error", err)
 	writeError(w, http.StatusInternalServerError, "internal error; see the server log")
 }

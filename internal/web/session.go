@@ -62,7 +62,7 @@ func safeNext(next string) string {
 func (s *Server) auditLogin(ctx context.Context, e store.AuditEntry) {
 	e.At = s.now()
 	if err := s.store.Audit(context.WithoutCancel(ctx), e); err != nil {
-		s.log.Error("audit log write failed", "action", e.Action, "actor", e.Actor, "err", err)
+		s.log.Error("audit log write failed", "action", e.Action, "actor", e.Actor, "error", err)
 	}
 }
 
