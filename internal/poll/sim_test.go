@@ -14,8 +14,8 @@ import (
 
 	"postvakt/internal/channel"
 	_ "postvakt/internal/channel/registered"
-	"postvakt/internal/maskinporten"
 	"postvakt/internal/config"
+	"postvakt/internal/maskinporten"
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/poll"
