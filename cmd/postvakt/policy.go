@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"postvakt/internal/config"
+	"postvakt/internal/escalate"
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -61,13 +63,12 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	}
 	fmt.Printf("shipment %s (%s %s), state %s, stage %s\n", sh.ID, sh.Channel, sh.ChannelID, sh.State, sh.Stage)
 	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), since.Format(time.RFC3339))
-	if !sh.State.Open() {
-		fmt.Println("no further steps: the shipment is no longer waiting to be read")
-		return nil
-	}
-	steps, err := p.Explain(since)
+	steps, note, err := escalate.Explain(sh.State, sh.Stage, escalate.Facts{Since: since, Failed: sh.State == model.StateFailed}, p, time.Now())
 	if err != nil {
 		return err
+	}
+	if note != "" {
+		fmt.Println(note)
 	}
 	loc := p.Calendar.Location()
 	for _, s := range steps {

@@ -74,6 +74,7 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	RegisterChannel("svarut") // internal/channel.Register does this for the real channels
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	good := NewShipment{Channel: "svarut", ChannelID: "x", SenderOrg: "964338531", SenderUnit: "U",
 		RecipientKind: "org", RecipientID: "974760673", Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}

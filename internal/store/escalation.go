@@ -12,15 +12,6 @@ import (
 	"postvakt/internal/model"
 )
 
-// Escalation stages a shipment may be in (shipments.stage). The escalation
-// run looks only at shipments in StageNone or StageReminded; the others are
-// handled elsewhere (print fallback, manual handling) or are done.
-const (
-	StageNone     = "none"
-	StageReminded = "reminded"
-	StagePrintDue = "print_due"
-)
-
 // Event kinds written by the escalation run.
 const (
 	EventDecision = "decision" // the policy decided a step; message = the reason
@@ -43,7 +34,7 @@ type OpenShipment struct {
 	Class          string      `db:"class"`
 	Confidential   bool        `db:"confidential"`
 	State          model.State `db:"state"`
-	Stage          string      `db:"stage"`
+	Stage          model.Stage `db:"stage"`
 	SentAt         time.Time   `db:"sent_at"`
 	AvailableAt    *time.Time  `db:"available_at"`
 	RemindersSent  int         `db:"reminders_sent"`
@@ -60,11 +51,11 @@ func (o OpenShipment) Since() time.Time {
 	return o.SentAt
 }
 
-// openWhere selects the shipments an escalation run looks at: the unopened
-// ones and those the channel could not deliver (they need paper at once). It
-// must stay equal to the predicate of the partial index shipments_escalation
-// (migration 00007), which the stream walks.
-const openWhere = `s.state IN ('registered', 'accepted', 'available', 'failed') AND s.stage IN ('none', 'reminded')`
+// openWhere selects the shipments an escalation run looks at
+// (model.Escalates): the unopened ones and those the channel could not
+// deliver (they need paper at once). It is the predicate of the partial
+// index shipments_escalation (migration 00007), which the stream walks.
+var openWhere = sqlEscalates
 
 // OpenShipments streams every open shipment that may need an escalation
 // step, grouped by recipient: ordered by recipient, then sent time, then id.
@@ -148,7 +139,7 @@ func (s *Store) RecordDecisions(ctx context.Context, ds []Decision, now time.Tim
 					AS d(id, step, policy, reason, print_due)),
 			changed AS (
 				UPDATE shipments s SET escalation_step = d.step,
-					stage = CASE WHEN d.print_due THEN 'print_due' ELSE s.stage END
+					stage = CASE WHEN d.print_due THEN `+sqlStage(model.StagePrintDue)+` ELSE s.stage END
 				FROM d
 				WHERE s.id = d.id AND s.escalation_step <> d.step AND `+openWhere+`
 				RETURNING s.id, s.state, d.step, d.policy, d.reason, d.print_due)

@@ -31,7 +31,7 @@ type Shipment struct {
 	StateChangedAt time.Time   `db:"state_changed_at" json:"state_changed_at"`
 	AvailableAt    *time.Time  `db:"available_at" json:"available_at,omitempty"`
 	ChannelStatus  string      `db:"channel_status" json:"channel_status"`
-	Stage          string      `db:"stage" json:"stage"`
+	Stage          model.Stage `db:"stage" json:"stage"`
 	RemindersSent  int         `db:"reminders_sent" json:"reminders_sent"`
 	NextPollAt     *time.Time  `db:"next_poll_at" json:"next_poll_at,omitempty"`
 	CreatedAt      time.Time   `db:"created_at" json:"created_at"`

@@ -156,10 +156,17 @@ type filterOptions struct {
 	States, Stages, Channels []string
 }
 
-var options = filterOptions{
-	States:   []string{"registered", "accepted", "available", "opened", "rejected", "failed", "expired"},
-	Stages:   store.StageOrder,
-	Channels: model.Channels(),
+// options are the filters' choices, from the model's tables and the
+// registered channels (read when a page is made: channels register at init).
+func options() filterOptions {
+	o := filterOptions{Channels: model.Channels()}
+	for _, s := range model.States {
+		o.States = append(o.States, string(s))
+	}
+	for _, s := range model.Stages() {
+		o.Stages = append(o.Stages, string(s))
+	}
+	return o
 }
 
 const summaryPageSize = 50
@@ -183,7 +190,7 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		if s.badFilter(w, r, err) {
 			return
 		}
-		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: options}
+		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: options()}
 		if offset > 0 {
 			d.Prev = max(offset-summaryPageSize, 0)
 		}
@@ -232,7 +239,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if s.badFilter(w, r, err) {
 		return
 	}
-	d := listData{Filter: f, Page: page, Heading: listTitles[f.List], Options: options}
+	d := listData{Filter: f, Page: page, Heading: listTitles[f.List], Options: options()}
 	if len(page.Rows) > 0 {
 		switch {
 		case f.RecipientRow != 0 || f.Recipient != "":
