@@ -17,11 +17,20 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("poll")
 	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
 	name := fs.String("channel", "", "only this channel ("+channel.Usage()+")")
+	nowFlag := fs.String("now", "", "poll as of this time (RFC 3339): the clock for which letters are due and their next poll; default now")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if !*once {
-		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] (scheduled polling runs inside serve)"}
+		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] [--now RFC3339] (scheduled polling runs inside serve)"}
+	}
+	clock := time.Now
+	if *nowFlag != "" {
+		t, err := time.Parse(time.RFC3339, *nowFlag)
+		if err != nil {
+			return usageError{fmt.Sprintf("--now %q is not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)", *nowFlag)}
+		}
+		clock = func() time.Time { return t }
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
@@ -39,7 +48,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := poll.New(a.st, a.log, poll.Options{})
+	p := poll.New(a.st, a.log, poll.Options{Now: clock, Activity: a.st})
 	var failed []string
 	for _, ch := range chans {
 		start := time.Now()

@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/auth"
 	"postvakt/internal/config"
+	"postvakt/internal/health"
 	"postvakt/internal/jobs"
 	"postvakt/internal/poll"
 	"postvakt/internal/upkeep"
@@ -86,7 +87,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if len(chans) == 0 {
 		a.log.Warn("no channel configured: nothing is polled (set a channel's POSTVAKT_<CHANNEL>_URL)")
 	}
-	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg)})
+	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg), Activity: a.st})
 	if err := poller.Schedule(sched, a.cfg.PollSchedule, chans); err != nil {
 		return nil, nil, err
 	}
@@ -112,6 +113,14 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err
 	}
+	ev, err := a.health()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sched.Once(a.cfg.Health.Schedule, health.LockName, ev.Job); err != nil {
+		return nil, nil, err
+	}
+	a.reg.MustRegister(health.NewCollector(a.st, a.log))
 	up := &upkeep.Upkeep{Store: a.st, Log: a.log, RetentionYears: a.cfg.RetentionYears,
 		FollowUpDays: a.cfg.FollowUpDays, FollowUpUnread: a.cfg.FollowUpUnread}
 	if err := up.Schedule(sched); err != nil {

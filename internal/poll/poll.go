@@ -41,6 +41,7 @@ type Poller struct {
 	lease    time.Duration
 	progress int
 	metrics  *Metrics
+	activity Activity
 }
 
 // Options tune a Poller.
@@ -50,6 +51,7 @@ type Options struct {
 	Lease    time.Duration    // how long a claim holds; default 10 minutes
 	Progress int              // log a progress line every this many shipments; default 10,000
 	Metrics  *Metrics         // nil = none
+	Activity Activity         // where each batch's calls are recorded; nil = nowhere
 }
 
 // New returns a poller.
@@ -66,7 +68,8 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 	if opt.Progress <= 0 {
 		opt.Progress = 10000
 	}
-	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, lease: opt.Lease, progress: opt.Progress, metrics: opt.Metrics}
+	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, lease: opt.Lease, progress: opt.Progress, metrics: opt.Metrics,
+		activity: opt.Activity}
 }
 
 // Summary counts what one cycle did.
@@ -148,7 +151,8 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	sum.Polled = len(due)
 	started := time.Now()
 	obs, callErr := ch.Status(ctx, ids)
-	p.metrics.call(ch.Name(), callErr, time.Since(started))
+	took := time.Since(started)
+	p.metrics.call(ch.Name(), callErr, took)
 	now := p.now()
 	if callErr != nil {
 		if ctx.Err() != nil {
@@ -167,6 +171,7 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 		if err := p.store.RecordPollError(ctx, ch.Name(), now, shipIDs, retry, callErr, rawOf(callErr)); err != nil {
 			return sum, len(due), err
 		}
+		p.recordCalls(ctx, ch.Name(), now, sum, took, callErr, nil)
 		return sum, len(due), nil
 	}
 	byID := make(map[string]channel.Observation, len(obs))
@@ -192,6 +197,7 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	}
 	sum.Changed = w.Changed
 	p.metrics.changes(ch.Name(), w)
+	p.recordCalls(ctx, ch.Name(), now, sum, took, nil, results)
 	if w.Refused > 0 {
 		p.log.Warn("impossible transitions refused", "channel", ch.Name(), "count", w.Refused)
 	}

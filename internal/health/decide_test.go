@@ -1,0 +1,82 @@
+package health
+
+import (
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+func TestNeedsUpdate(t *testing.T) {
+	now := time.Date(2026, 5, 12, 12, 0, 0, 0, time.UTC)
+	repeat := 4 * time.Hour
+	firing := store.Alert{Status: store.AlertFiring}
+	muted := store.Alert{Status: store.AlertFiring, Inhibited: true}
+	resolved := store.Alert{Status: store.AlertResolved}
+	last := func(seq int, tr, status string, ago time.Duration) *store.NoticeState {
+		return &store.NoticeState{Seq: seq, Transition: tr, Status: status, At: now.Add(-ago)}
+	}
+	F, R := store.TransitionFiring, store.TransitionResolved
+	for _, tt := range []struct {
+		name  string
+		alert store.Alert
+		last  *store.NoticeState
+		want  Decision
+	}{
+		{"fires: first notification", firing, nil, Decision{true, 1, F}},
+		{"fired just now: nothing", firing, last(1, F, store.NoticeSent, time.Minute), Decision{}},
+		{"fired within the interval: nothing", firing, last(1, F, store.NoticeSent, repeat-time.Second), Decision{}},
+		{"interval over: repeat", firing, last(1, F, store.NoticeSent, repeat), Decision{true, 2, F}},
+		{"second repeat", firing, last(2, F, store.NoticeSent, 5*time.Hour), Decision{true, 3, F}},
+		{"failed: again with the same number", firing, last(1, F, store.NoticeFailed, time.Minute), Decision{true, 1, F}},
+		{"in flight: nothing", firing, last(1, F, store.NoticePending, 5*time.Hour), Decision{}},
+		{"unknown outcome: not again, but repeats later", firing, last(1, F, store.NoticeUnknown, time.Hour), Decision{}},
+		{"unknown outcome, interval over: repeat", firing, last(1, F, store.NoticeUnknown, repeat), Decision{true, 2, F}},
+		{"muted: nothing", muted, nil, Decision{}},
+		{"muted after firing: no repeat", muted, last(1, F, store.NoticeSent, 5*time.Hour), Decision{}},
+		{"resolved after firing was told: resolved", resolved, last(3, F, store.NoticeSent, time.Minute), Decision{true, 4, R}},
+		{"resolved after an unknown firing: resolved", resolved, last(1, F, store.NoticeUnknown, time.Minute), Decision{true, 2, R}},
+		{"resolved, firing never told: nothing", resolved, nil, Decision{}},
+		{"resolved, firing failed: nothing", resolved, last(1, F, store.NoticeFailed, time.Minute), Decision{}},
+		{"resolved, firing in flight: wait", resolved, last(1, F, store.NoticePending, time.Minute), Decision{}},
+		{"resolution told: nothing", resolved, last(2, R, store.NoticeSent, time.Minute), Decision{}},
+		{"resolution failed: again", resolved, last(2, R, store.NoticeFailed, time.Minute), Decision{true, 2, R}},
+		{"resolution unknown: never again", resolved, last(2, R, store.NoticeUnknown, time.Minute), Decision{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NeedsUpdate(tt.alert, tt.last, repeat, now); got != tt.want {
+				t.Errorf("NeedsUpdate = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDiff(t *testing.T) {
+	now := time.Date(2026, 5, 12, 12, 0, 0, 0, time.UTC)
+	l := func(ch string) store.Labels { return store.Labels{"channel": ch} }
+	fp := func(rule, ch string) string { return store.Fingerprint(rule, l(ch)) }
+	firing := []store.Alert{
+		{ID: 1, Fingerprint: fp("stuck", "svarut"), Rule: "stuck", Labels: l("svarut"), Affected: 3},
+		{ID: 2, Fingerprint: fp("stuck", "altinn"), Rule: "stuck", Labels: l("altinn"), Affected: 5},
+		{ID: 3, Fingerprint: fp("channel_silent", "altinn"), Rule: "channel_silent", Labels: l("altinn")},
+	}
+	conds := []Condition{
+		{Rule: "stuck", Labels: l("svarut"), Affected: 7, Summary: "more"},           // update
+		{Rule: "stuck", Labels: l("altinn"), Affected: 5, Inhibited: true},           // update, muted
+		{Rule: "channel_silent", Labels: l("svarut"), Affected: 2},                   // new
+		{Rule: "rejection_spike", Labels: l("svarut"), Affected: 9, Inhibited: true}, // muted: nothing
+		{Rule: "stuck", Labels: l("svarut"), Affected: 7, Summary: "more"},           // duplicate
+	}
+	c := Diff(firing, conds, now)
+	if len(c.Update) != 2 || c.Update[0].ID != 1 || c.Update[0].Affected != 7 || c.Update[0].Summary != "more" ||
+		c.Update[1].ID != 2 || !c.Update[1].Inhibited {
+		t.Errorf("updates: %+v", c.Update)
+	}
+	if len(c.Fire) != 1 || c.Fire[0].Rule != "channel_silent" || c.Fire[0].Labels["channel"] != "svarut" ||
+		c.Fire[0].Fingerprint != fp("channel_silent", "svarut") || c.Fire[0].StartedAt != now {
+		t.Errorf("fired: %+v", c.Fire)
+	}
+	if len(c.Resolve) != 1 || c.Resolve[0] != 3 {
+		t.Errorf("resolved: %v", c.Resolve)
+	}
+}

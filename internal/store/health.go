@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// The facts behind the health rules (internal/health). Each query reads
+// the letters of a bounded recent period through the sent-time index, so
+// an evaluation costs in proportion to the letters of that period, not to
+// everything ever registered. The rules themselves are pure functions of
+// these facts and a clock.
+
+// DeliveryTime is what a channel's recent deliveries say about how long
+// delivery takes: how many letters became available, and the given
+// quantile of the time from sent to available.
+type DeliveryTime struct {
+	Channel   string        `db:"channel"`
+	Delivered int           `db:"delivered"`
+	Quantile  time.Duration `db:"-"`
+	Seconds   float64       `db:"seconds"`
+}
+
+// DeliveryTimes learns each channel's delivery time from its letters sent
+// in [since, now) that became available: the q quantile (e.g. 0.99).
+func (s *Store) DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]DeliveryTime, error) {
+	var out []DeliveryTime
+	err := s.db.SelectContext(ctx, &out, `SELECT channel, count(*) AS delivered,
+			COALESCE(percentile_cont($3::float8) WITHIN GROUP (ORDER BY extract(epoch FROM available_at - sent_at)), 0) AS seconds
+		FROM shipments
+		WHERE sent_at >= $1 AND sent_at < $2 AND available_at IS NOT NULL
+		GROUP BY channel ORDER BY channel`, since, now, q)
+	if err != nil {
+		return nil, fmt.Errorf("learn delivery times: %w", err)
+	}
+	for i := range out {
+		out[i].Quantile = time.Duration(out[i].Seconds * float64(time.Second))
+	}
+	return out, nil
+}
+
+// ChannelDue is what the unit facts need to know of a channel: after how
+// long a letter counts as overdue (T) and when the channel last reported a
+// status change.
+type ChannelDue struct {
+	Channel    string
+	After      time.Duration
+	LastChange *time.Time
+}
+
+// UnitQuery bounds the unit facts. Every period ends at Now; a letter is
+// due when it was sent at least its channel's After ago.
+type UnitQuery struct {
+	Now      time.Time
+	Channels []ChannelDue
+	Lookback time.Duration // stuck letters, and the last letters, within it
+	Window   time.Duration // the recent letters (shares)
+	Young    time.Duration // overdue letters whose changes are expected (channel_silent)
+	Baseline time.Duration // the unit's own history
+	Last     int           // how many of the unit's latest due letters to judge
+}
+
+// UnitFacts is one sending unit's letters on one channel.
+type UnitFacts struct {
+	Channel   string `db:"channel"`
+	UnitID    int64  `db:"sender_unit_id"`
+	SenderOrg string `db:"sender_org"`
+	Unit      string `db:"unit"`
+	// Stuck letters: due, still registered or accepted, sent within the
+	// lookback and due before the channel's last status change.
+	Stuck     int        `db:"stuck"`
+	StuckFrom *time.Time `db:"stuck_from"`
+	StuckTo   *time.Time `db:"stuck_to"`
+	// Of the due letters sent within the window: how many, how many of
+	// them are stuck, and how many reached the channel's verdict.
+	Recent          int `db:"recent"`
+	StuckRecent     int `db:"stuck_recent"`
+	RecentDelivered int `db:"recent_delivered"`
+	// Overdue letters sent within Young (no last-change condition).
+	OverdueYoung     int        `db:"overdue_young"`
+	OverdueYoungFrom *time.Time `db:"overdue_young_from"`
+	// The unit's latest due letters (at most Last, within the lookback):
+	// how many, how many reached a verdict, since when.
+	LastN         int        `db:"last_n"`
+	LastDelivered int        `db:"last_delivered"`
+	LastFrom      *time.Time `db:"last_from"`
+	Pending       int        `db:"pending"` // due letters within the lookback still registered or accepted
+	PendingFrom   *time.Time `db:"pending_from"`
+	Baseline      int        `db:"baseline"` // due letters of the baseline before the latest ones
+	BaseDelivered int        `db:"base_delivered"`
+}
+
+// UnitFacts reads the unit facts: per channel and sending unit, over the
+// letters sent since the longest of the periods.
+func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error) {
+	if len(q.Channels) == 0 {
+		return nil, nil
+	}
+	names, secs, last := make([]string, len(q.Channels)), make([]float64, len(q.Channels)), make([]*time.Time, len(q.Channels))
+	for i, c := range q.Channels {
+		names[i], secs[i], last[i] = c.Channel, c.After.Seconds(), c.LastChange
+	}
+	from := q.Now.Add(-max(q.Lookback, q.Window, q.Young, q.Baseline))
+	var out []UnitFacts
+	err := s.db.SelectContext(ctx, &out, `WITH ch AS (
+			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[]) AS ch(channel, t, last_change)),
+		w AS (
+			SELECT s.channel, s.sender_unit_id, s.sent_at,
+				s.state IN ('registered', 'accepted') AS pending,
+				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
+				s.sent_at <= ch.last_change - make_interval(secs => ch.t) AS before_change
+			FROM shipments s JOIN ch ON ch.channel = s.channel
+			WHERE s.sent_at >= $5 AND s.sent_at <= $4),
+		r AS (
+			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
+				row_number() OVER (PARTITION BY w.channel, w.sender_unit_id, w.due AND w.sent_at >= $6 ORDER BY w.sent_at DESC) END AS rn
+			FROM w),
+		g AS (
+			SELECT channel, sender_unit_id,
+				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck,
+				min(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_from,
+				max(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_to,
+				count(*) FILTER (WHERE due AND sent_at >= $7) AS recent,
+				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $7) AS stuck_recent,
+				count(*) FILTER (WHERE due AND NOT pending AND sent_at >= $7) AS recent_delivered,
+				count(*) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young,
+				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young_from,
+				count(*) FILTER (WHERE rn <= $9) AS last_n,
+				count(*) FILTER (WHERE rn <= $9 AND NOT pending) AS last_delivered,
+				min(sent_at) FILTER (WHERE rn <= $9) AS last_from,
+				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
+				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
+				count(*) FILTER (WHERE due AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS baseline,
+				count(*) FILTER (WHERE due AND NOT pending AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS base_delivered
+			FROM r GROUP BY channel, sender_unit_id)
+		SELECT g.*, o.orgnr AS sender_org, u.name AS unit
+		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		ORDER BY g.channel, o.orgnr, u.name`,
+		pq.Array(names), pq.Array(secs), pq.Array(timesOrNull(last)), q.Now, from,
+		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last, q.Now.Add(-q.Baseline))
+	if err != nil {
+		return nil, fmt.Errorf("read unit facts: %w", err)
+	}
+	return out, nil
+}
+
+// RejectionFacts is one channel, sending unit and class's letters sent in
+// the window and over the baseline before it, with how many of each were
+// rejected or failed.
+type RejectionFacts struct {
+	Channel       string     `db:"channel"`
+	SenderOrg     string     `db:"sender_org"`
+	Unit          string     `db:"unit"`
+	Class         string     `db:"class"`
+	Window        int        `db:"window"`
+	WindowBad     int        `db:"window_bad"`
+	WindowBadFrom *time.Time `db:"window_bad_from"`
+	Baseline      int        `db:"baseline"`
+	BaselineBad   int        `db:"baseline_bad"`
+}
+
+// RejectionFacts reads the letters sent in [now-window, now] and in the
+// baseline before, per channel, sending unit and class.
+func (s *Store) RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]RejectionFacts, error) {
+	var out []RejectionFacts
+	err := s.db.SelectContext(ctx, &out, `WITH g AS (
+			SELECT s.channel, s.sender_unit_id, s.class,
+				count(*) FILTER (WHERE s.sent_at >= $2) AS window,
+				count(*) FILTER (WHERE s.sent_at >= $2 AND s.state IN ('rejected', 'failed')) AS window_bad,
+				min(s.sent_at) FILTER (WHERE s.sent_at >= $2 AND s.state IN ('rejected', 'failed')) AS window_bad_from,
+				count(*) FILTER (WHERE s.sent_at < $2) AS baseline,
+				count(*) FILTER (WHERE s.sent_at < $2 AND s.state IN ('rejected', 'failed')) AS baseline_bad
+			FROM shipments s WHERE s.sent_at >= $3 AND s.sent_at <= $1
+			GROUP BY s.channel, s.sender_unit_id, s.class)
+		SELECT g.channel, o.orgnr AS sender_org, u.name AS unit, g.class, g.window, g.window_bad, g.window_bad_from,
+			g.baseline, g.baseline_bad
+		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		ORDER BY g.channel, o.orgnr, u.name, g.class`, now, now.Add(-window), now.Add(-window-baseline))
+	if err != nil {
+		return nil, fmt.Errorf("read rejection facts: %w", err)
+	}
+	return out, nil
+}
+
+// OrgFacts is a receiving organisation whose latest confidential letters
+// (at least the asked number, each available long enough) are unopened:
+// how many since its last opened one, and since when.
+type OrgFacts struct {
+	Org        string     `db:"org"`
+	Unopened   int        `db:"unopened"`
+	From       time.Time  `db:"first_sent"`
+	LastOpened *time.Time `db:"last_opened"` // sent time of the last opened letter in the period
+}
+
+// NeverOpeningOrgs finds the receiving organisations that opened none of
+// their latest (at least letters) confidential letters sent in
+// [now-over, now) and available since before now-minAge.
+func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]OrgFacts, error) {
+	var out []OrgFacts
+	// Candidates come from the unopened letters' partial index; only they
+	// are looked at further (their last opened letter, then the letters
+	// since).
+	err := s.db.SelectContext(ctx, &out, `WITH cand AS (
+			SELECT s.recipient_id FROM shipments s
+			WHERE s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.sent_at >= $1
+				AND s.state = 'available' AND s.available_at < $2
+			GROUP BY s.recipient_id HAVING count(*) >= $3),
+		lo AS (
+			SELECT c.recipient_id, (SELECT max(o.sent_at) FROM shipments o WHERE o.recipient_id = c.recipient_id
+				AND o.confidential AND o.state = 'opened' AND o.sent_at >= $1) AS last_opened
+			FROM cand c JOIN recipients r ON r.id = c.recipient_id AND r.kind = 'org'),
+		n AS (
+			SELECT lo.recipient_id, lo.last_opened, count(*) AS unopened, min(s.sent_at) AS first_sent
+			FROM lo JOIN shipments s ON s.recipient_id = lo.recipient_id
+			WHERE s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.state = 'available'
+				AND s.sent_at >= $1 AND s.available_at < $2 AND (lo.last_opened IS NULL OR s.sent_at > lo.last_opened)
+			GROUP BY lo.recipient_id, lo.last_opened HAVING count(*) >= $3)
+		SELECT r.ident AS org, n.unopened, n.first_sent, n.last_opened
+		FROM n JOIN recipients r ON r.id = n.recipient_id ORDER BY r.ident`,
+		now.Add(-over), now.Add(-minAge), letters)
+	if err != nil {
+		return nil, fmt.Errorf("find never-opening organisations: %w", err)
+	}
+	return out, nil
+}
+
+// UnitManager returns the manager address of a sending unit ("" when it
+// has none or is unknown).
+func (s *Store) UnitManager(ctx context.Context, senderOrg, unit string) (string, error) {
+	var email []string
+	err := s.db.SelectContext(ctx, &email, `SELECT u.manager_email FROM sender_units u
+		JOIN sender_orgs o ON o.id = u.sender_org_id WHERE o.orgnr = $1 AND u.name = $2`, senderOrg, unit)
+	if err != nil {
+		return "", fmt.Errorf("look up the manager of unit %s: %w", unit, err)
+	}
+	if len(email) == 0 {
+		return "", nil
+	}
+	return email[0], nil
+}
