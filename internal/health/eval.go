@@ -22,6 +22,7 @@ type Store interface {
 	UnitFacts(ctx context.Context, q store.UnitQuery) ([]store.UnitFacts, error)
 	RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]store.RejectionFacts, error)
 	NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]store.OrgFacts, error)
+	SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error)
 	CountIncident(ctx context.Context, f store.IncidentFilter) (int, error)
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
 	ApplyAlerts(ctx context.Context, c store.AlertChanges) ([]store.Alert, error)
@@ -164,13 +165,16 @@ func (e *Evaluator) notify(ctx context.Context, res Result, now time.Time, dry b
 func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 	cfg := e.Config
 	f := Facts{Now: now, Due: map[string]store.ChannelDue{}, Learned: map[string]store.DeliveryTime{},
-		Lookback: cfg.Stuck.Lookback, Window: cfg.Stuck.Window}
+		Lookback: cfg.Stuck.Lookback, Window: cfg.Stuck.Window, Settle: cfg.Stuck.Settle}
 	learned, err := e.Store.DeliveryTimes(ctx, now.Add(-cfg.Stuck.Learn), now, cfg.Stuck.Percentile)
 	if err != nil {
 		return f, err
 	}
 	for _, l := range learned {
 		f.Learned[l.Channel] = l
+	}
+	if f.SilenceEnded, err = e.Store.SilencesEnded(ctx, now.Add(-cfg.Stuck.Settle)); err != nil {
+		return f, err
 	}
 	if f.Channels, err = e.Store.ChannelActivities(ctx, now.Add(-cfg.ChannelSilent.CallsWindow), now); err != nil {
 		return f, err

@@ -49,10 +49,14 @@ type Facts struct {
 	// Lookback and Window are the stuck rule's: the unit facts were read
 	// over them (unit_delivery_drop judges the same letters).
 	Lookback, Window time.Duration
-	Channels         []store.ChannelActivity // with the calls of the silent rule's calls window
-	Units            []store.UnitFacts
-	Rejections       []store.RejectionFacts
-	Orgs             []store.OrgFacts
+	// SilenceEnded is, per channel, when its last channel_silent alert
+	// resolved; for Settle after that its letters are not judged.
+	SilenceEnded map[string]time.Time
+	Settle       time.Duration
+	Channels     []store.ChannelActivity // with the calls of the silent rule's calls window
+	Units        []store.UnitFacts
+	Rejections   []store.RejectionFacts
+	Orgs         []store.OrgFacts
 }
 
 // Thresholds learns each channel's T: the configured quantile of its recent
@@ -146,7 +150,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: o.n,
 			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")),
 			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
-				To: f.Now.Add(-t + tick)}})
+				To: f.Now.Add(-t + tick), Undecided: true}})
 	}
 	return out
 }
@@ -156,6 +160,13 @@ func unitLabels(channel, senderOrg, unit string) store.Labels {
 	return store.Labels{"channel": channel, "sender": senderOrg, "unit": unit}
 }
 
+// settling reports whether a channel's silence ended less than Settle ago:
+// the poller is still catching up with its letters.
+func (f Facts) settling(channel string) bool {
+	end, ok := f.SilenceEnded[channel]
+	return ok && f.Now.Sub(end) < f.Settle
+}
+
 // Stuck is the stuck rule.
 func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 	if !cfg.Enabled {
@@ -163,7 +174,7 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 	}
 	var out []Condition
 	for _, u := range f.Units {
-		if u.Stuck < cfg.MinCount {
+		if u.Stuck < cfg.MinCount || f.settling(u.Channel) {
 			continue
 		}
 		share := ratio(u.StuckRecent, u.Recent)
@@ -180,7 +191,7 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 			Summary: fmt.Sprintf("%d letters of %s on %s not delivered after %s (the channel's %s delivery time); %s of its letters of the last %s",
 				u.Stuck, u.Unit, u.Channel, d.After, pct(cfg.Percentile), pct(share), cfg.Window),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: pending, From: f.Now.Add(-cfg.Lookback), To: dueBefore.Add(-d.After + tick)}})
+				States: pending, From: f.Now.Add(-cfg.Lookback), To: dueBefore.Add(-d.After + tick), Undecided: true}})
 	}
 	return out
 }
@@ -190,14 +201,6 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	if !cfg.Enabled {
 		return nil
-	}
-	type tot struct{ n, d int }
-	channel := map[string]tot{}
-	for _, u := range f.Units {
-		t := channel[u.Channel]
-		t.n += u.Recent
-		t.d += u.RecentDelivered
-		channel[u.Channel] = t
 	}
 	var out []Condition
 	for _, u := range f.Units {
@@ -212,18 +215,23 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 		if share > cfg.Ratio*base {
 			continue
 		}
-		t := channel[u.Channel]
-		othersN, othersD := t.n-u.Recent, t.d-u.RecentDelivered
+		// The other units' letters sent over the same time: the channel must
+		// have delivered them, else it is the channel (or postvakt still
+		// catching up with it), not the unit.
+		othersN, othersD := u.ChannelSince-u.LastN, u.ChannelDeliveredSince-u.LastDelivered
 		if othersN < cfg.Letters || ratio(othersD, othersN) < cfg.OthersMin {
-			continue // the whole channel is short of deliveries, or cannot tell: not this unit's own drop
+			continue
+		}
+		if f.settling(u.Channel) {
+			continue
 		}
 		d := f.Due[u.Channel]
 		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
 			Severity: cfg.Severity, Affected: u.Pending,
-			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the last %s)",
-				u.LastDelivered, u.LastN, u.Unit, u.Channel, pct(base), pct(ratio(othersD, othersN)), f.Window),
+			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
+				u.LastDelivered, u.LastN, u.Unit, u.Channel, pct(base), pct(ratio(othersD, othersN)), "same time"),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick)}})
+				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true}})
 	}
 	return out
 }

@@ -73,10 +73,15 @@ func TestStuck(t *testing.T) {
 			// Due letters only: sent at least T before the channel's last change.
 			if sel.Channel != "svarut" || sel.Unit != "Barnevernstjenesten" || sel.SenderOrg != "964338531" ||
 				!sel.From.Equal(t0.Add(-14*24*time.Hour)) || !sel.To.Equal(t0.Add(-time.Minute-time.Hour+time.Microsecond)) ||
-				len(sel.States) != 2 {
+				len(sel.States) != 2 || !sel.Undecided {
 				t.Errorf("selector %+v", sel)
 			}
 		})
+	}
+	f := facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))
+	f.Settle, f.SilenceEnded = 7*time.Hour, map[string]time.Time{"svarut": t0.Add(-time.Hour)}
+	if got := Stuck(cfg, f); got != nil {
+		t.Errorf("fired while the channel settles after a silence: %+v", got)
 	}
 	cfg.Enabled = false
 	if got := Stuck(cfg, facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))); got != nil {
@@ -142,37 +147,61 @@ func TestChannelSilent(t *testing.T) {
 
 func TestUnitDrop(t *testing.T) {
 	cfg := policy.DefaultHealth().UnitDrop // letters 3, ratio 0.2, others_min 0.8
-	others := unit("svarut", "Others", func(u *store.UnitFacts) {
-		u.Recent, u.RecentDelivered, u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 40, 40, 3, 3, 100, 100
-	})
-	halfOthers := unit("svarut", "Others", func(u *store.UnitFacts) { u.Recent, u.RecentDelivered = 40, 20 })
+	// others sets the channel's letters since the unit's last three: n more
+	// of other units, d of them delivered.
+	others := func(u *store.UnitFacts, n, d int) {
+		u.ChannelSince, u.ChannelDeliveredSince = u.LastN+n, u.LastDelivered+d
+	}
 	for _, tt := range []struct {
-		name string
-		u    func(u *store.UnitFacts)
-		rest store.UnitFacts
-		fire bool
+		name     string
+		u        func(u *store.UnitFacts)
+		settling bool
+		fire     bool
 	}{
-		{"delivers", func(u *store.UnitFacts) { u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 3, 50, 50 }, others, false},
+		{"delivers", func(u *store.UnitFacts) {
+			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 3, 50, 50
+			others(u, 20, 20)
+		}, false, false},
 		{"nothing of the last three", func(u *store.UnitFacts) {
 			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered, u.Pending = 3, 0, 50, 50, 3
-		}, others, true},
+			others(u, 20, 20)
+		}, false, true},
 		{"one of three: above 20% of its baseline", func(u *store.UnitFacts) {
 			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 1, 50, 50
-		}, others, false},
-		{"too few letters to judge", func(u *store.UnitFacts) { u.LastN, u.LastDelivered = 2, 0 }, others, false},
-		{"no history: measured against full delivery", func(u *store.UnitFacts) { u.LastN, u.LastDelivered, u.Pending = 3, 0, 3 }, others, true},
-		{"the whole channel delivers half: not this unit's drop", func(u *store.UnitFacts) {
+			others(u, 20, 20)
+		}, false, false},
+		{"one of three, against a poor baseline", func(u *store.UnitFacts) {
+			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 1, 50, 10
+			others(u, 20, 20)
+		}, false, false},
+		{"too few letters to judge", func(u *store.UnitFacts) { u.LastN, u.LastDelivered = 2, 0; others(u, 20, 20) }, false, false},
+		{"no history: measured against full delivery", func(u *store.UnitFacts) {
+			u.LastN, u.LastDelivered, u.Pending = 3, 0, 3
+			others(u, 20, 20)
+		}, false, true},
+		{"the other units' letters of the same time half delivered: the channel, not the unit", func(u *store.UnitFacts) {
 			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 0, 50, 50
-		}, halfOthers, false},
-		{"no other unit to compare with", func(u *store.UnitFacts) { u.LastN, u.LastDelivered = 3, 0 },
-			unit("altinn", "Elsewhere", func(u *store.UnitFacts) { u.Recent, u.RecentDelivered = 40, 40 }), false},
+			others(u, 20, 10)
+		}, false, false},
+		{"no other unit sent meanwhile: cannot tell", func(u *store.UnitFacts) { u.LastN, u.LastDelivered = 3, 0; others(u, 2, 2) }, false, false},
+		{"the channel's silence ended lately: postvakt still catching up", func(u *store.UnitFacts) {
+			u.LastN, u.LastDelivered, u.Pending = 3, 0, 3
+			others(u, 20, 20)
+		}, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := UnitDrop(cfg, facts(unit("svarut", "SEPO", tt.u), tt.rest))
+			f := facts(unit("svarut", "SEPO", tt.u))
+			f.Settle = 7 * time.Hour
+			if tt.settling {
+				f.SilenceEnded = map[string]time.Time{"svarut": t0.Add(-6 * time.Hour)}
+			} else {
+				f.SilenceEnded = map[string]time.Time{"svarut": t0.Add(-8 * time.Hour)}
+			}
+			got := UnitDrop(cfg, f)
 			if (len(got) == 1) != tt.fire || len(got) > 1 {
 				t.Fatalf("got %+v, want firing %v", got, tt.fire)
 			}
-			if tt.fire && (got[0].Labels["unit"] != "SEPO" || got[0].Affected != 3) {
+			if tt.fire && (got[0].Labels["unit"] != "SEPO" || got[0].Affected != 3 || !got[0].Selector.Undecided) {
 				t.Errorf("alert %+v", got[0])
 			}
 		})

@@ -79,8 +79,12 @@ type ChannelSilentRule struct {
 // channel and sending unit over Lookback; a group fires with at least
 // MinCount stuck letters when they are Count or more, or when they are at
 // least Share of the group's letters sent in the last Window (older than T).
+// For Settle after a channel_silent alert of the channel resolved, neither
+// this rule nor unit_delivery_drop judges the channel's letters: the poller
+// is still catching up with them (its longest retry backoff is 6 hours).
 type StuckRule struct {
 	Rule
+	Settle     time.Duration
 	Percentile float64
 	MinAfter   time.Duration
 	MaxAfter   time.Duration
@@ -178,7 +182,7 @@ func DefaultHealth() *Health {
 		RepeatInterval: 4 * time.Hour,
 		ChannelSilent: ChannelSilentRule{Rule: rule("critical"), After: time.Hour, Young: 2 * day, MinLetters: 3,
 			CallsWindow: time.Hour, MinCalls: 5, ErrorShare: 0.5, MaxLatency: 30 * time.Second},
-		Stuck: StuckRule{Rule: rule("critical"), Percentile: 0.99, MinAfter: time.Hour, MaxAfter: day, Learn: 14 * day,
+		Stuck: StuckRule{Rule: rule("critical"), Settle: 7 * time.Hour, Percentile: 0.99, MinAfter: time.Hour, MaxAfter: day, Learn: 14 * day,
 			MinLearned: 20, Lookback: 14 * day, Window: day, MinCount: 3, Count: 10, Share: 0.2},
 		UnitDrop: UnitDropRule{Rule: rule("critical"), Letters: 3, Ratio: 0.2, Baseline: 28 * day, OthersMin: 0.8},
 		Rejection: RejectionRule{Rule: rule("warning"), GroupBy: []string{"channel", "unit"}, Window: day, Baseline: 28 * day,
@@ -188,6 +192,9 @@ func DefaultHealth() *Health {
 			{Source: RuleChannelSilent, Target: []string{RuleStuck, RuleUnitDrop, RuleRejection}, Equal: []string{"channel"}},
 			{Source: RuleUnitDrop, Target: []string{RuleStuck}, Equal: []string{"channel", "unit"}},
 		},
+	}
+	for _, name := range HealthRules {
+		h.Common(name).RepeatInterval = h.RepeatInterval
 	}
 	h.NeverOpening.RepeatInterval = 7 * day
 	return h
@@ -242,17 +249,19 @@ func ParseHealth(file string, data []byte) (*Health, []Problem) {
 
 func (r *reader) health(root *yaml.Node, h *Health) {
 	root = deref(root)
+	explicit := map[string]bool{} // rules with their own repeat_interval
+	top := false
 	r.mapping("", root.Line, root, []field{
 		{"repeat_interval", false, func(path string, _, n *yaml.Node) {
 			if v, ok := r.duration(path, n); ok {
-				h.RepeatInterval = v
+				h.RepeatInterval, top = v, true
 			}
 		}},
 		{"rules", false, func(path string, key, n *yaml.Node) {
 			var fields []field
 			for _, name := range HealthRules {
 				fields = append(fields, field{name, false, func(path string, key, n *yaml.Node) {
-					r.healthRule(path, key.Line, n, h, name)
+					explicit[name] = r.healthRule(path, key.Line, n, h, name)
 				}})
 			}
 			r.mapping(path, key.Line, n, fields)
@@ -261,15 +270,17 @@ func (r *reader) health(root *yaml.Node, h *Health) {
 			h.Inhibit = r.inhibits(path, n)
 		}},
 	})
+	// The top-level repeat_interval is every rule's that has none of its own.
 	for _, name := range HealthRules {
-		if c := h.Common(name); c.RepeatInterval == 0 {
-			c.RepeatInterval = h.RepeatInterval
+		if top && !explicit[name] {
+			h.Common(name).RepeatInterval = h.RepeatInterval
 		}
 	}
 }
 
-// healthRule reads one rule's section over its defaults.
-func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, name string) {
+// healthRule reads one rule's section over its defaults and reports
+// whether it sets its own repeat_interval.
+func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, name string) (ownRepeat bool) {
 	c := h.Common(name)
 	c.Line = at
 	fields := []field{
@@ -293,6 +304,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			}
 		}},
 		{"repeat_interval", false, func(path string, _, n *yaml.Node) {
+			ownRepeat = true
 			if v, ok := r.duration(path, n); ok {
 				c.RepeatInterval = v
 			}
@@ -337,7 +349,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			dur("max_latency", &s.MaxLatency))
 	case RuleStuck:
 		s := &h.Stuck
-		fields = append(fields, track(frac("percentile", &s.Percentile)), track(dur("min_after", &s.MinAfter)),
+		fields = append(fields, dur("settle", &s.Settle), track(frac("percentile", &s.Percentile)), track(dur("min_after", &s.MinAfter)),
 			track(dur("max_after", &s.MaxAfter)), dur("learn", &s.Learn), num("min_learned", &s.MinLearned),
 			dur("lookback", &s.Lookback), dur("window", &s.Window), track(num("min_count", &s.MinCount)),
 			track(num("count", &s.Count)), frac("share", &s.Share))
@@ -379,6 +391,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			r.addf(max(lines["count"], lines["min_count"], at), "%s: count (%d) must not be below min_count (%d)", section, s.Count, s.MinCount)
 		}
 	}
+	return ownRepeat
 }
 
 // inhibits reads the inhibit list.

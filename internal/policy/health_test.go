@@ -20,9 +20,6 @@ func TestShippedHealthIsTheDefaults(t *testing.T) {
 	}
 	want := DefaultHealth()
 	for _, name := range HealthRules {
-		if c := want.Common(name); c.RepeatInterval == 0 {
-			c.RepeatInterval = want.RepeatInterval
-		}
 		h.Common(name).Line = 0
 	}
 	h.File = ""
@@ -49,6 +46,7 @@ repeat_interval: 2h
 rules:
   stuck: {min_count: 5, count: 50, share: 0.5, to: [drift@example.no, unit_manager]}
   never_opening_org: {letters: 1, over: 10w, enabled: false}
+  channel_silent: {repeat_interval: 30m}
 inhibit: []
 `))
 	if len(problems) > 0 {
@@ -58,11 +56,14 @@ inhibit: []
 		!reflect.DeepEqual(h.Stuck.To, []string{"drift@example.no", ToUnitManager}) {
 		t.Errorf("stuck: %+v", h.Stuck)
 	}
-	if h.Stuck.RepeatInterval != 2*time.Hour || h.NeverOpening.RepeatInterval != 7*24*time.Hour {
+	if h.Stuck.RepeatInterval != 2*time.Hour || h.NeverOpening.RepeatInterval != 2*time.Hour {
 		t.Errorf("repeat intervals: %s %s", h.Stuck.RepeatInterval, h.NeverOpening.RepeatInterval)
 	}
 	if h.NeverOpening.Enabled || h.NeverOpening.Letters != 1 || h.NeverOpening.Over != 70*24*time.Hour {
 		t.Errorf("never_opening_org: %+v", h.NeverOpening)
+	}
+	if h.ChannelSilent.RepeatInterval != 30*time.Minute || DefaultHealth().Stuck.RepeatInterval != 4*time.Hour {
+		t.Errorf("a rule's own repeat interval: %s; the default: %s", h.ChannelSilent.RepeatInterval, DefaultHealth().Stuck.RepeatInterval)
 	}
 	if len(h.Inhibit) != 0 {
 		t.Errorf("inhibit: %+v", h.Inhibit)

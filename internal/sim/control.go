@@ -23,15 +23,19 @@ type Recipient struct {
 // Status and StatusChanged are the channel's status at the simulated now;
 // they are filled only when asked for (ShipmentsWithStatus, ?status=1).
 type ShipmentRecord struct {
-	Channel       string     `json:"channel"`
-	ChannelID     string     `json:"channel_id"`
-	SenderOrg     string     `json:"sender_org"`
-	SenderUnit    string     `json:"sender_unit"`
-	Recipient     Recipient  `json:"recipient"`
-	Title         string     `json:"title"`
-	Confidential  bool       `json:"confidential"`
-	Class         string     `json:"class"`
-	SentAt        time.Time  `json:"sent_at"`
+	Channel      string    `json:"channel"`
+	ChannelID    string    `json:"channel_id"`
+	SenderOrg    string    `json:"sender_org"`
+	SenderUnit   string    `json:"sender_unit"`
+	Recipient    Recipient `json:"recipient"`
+	Title        string    `json:"title"`
+	Confidential bool      `json:"confidential"`
+	Class        string    `json:"class"`
+	SentAt       time.Time `json:"sent_at"`
+	// Incident says which incident touched the letter (the Incident*
+	// constants); empty for none. The truth a health check is measured
+	// against.
+	Incident      string     `json:"incident,omitempty"`
 	Status        string     `json:"status,omitempty"`
 	StatusChanged *time.Time `json:"status_changed,omitempty"`
 }
@@ -63,7 +67,7 @@ func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 		out[i] = ShipmentRecord{
 			Channel: sh.channel, ChannelID: sh.id, SenderOrg: s.w.sender.nr, SenderUnit: sh.unit,
 			Recipient: Recipient{Kind: sh.kind, ID: sh.recipientID}, Title: sh.title,
-			Confidential: sh.confidential, Class: sh.class, SentAt: sh.sent.UTC(),
+			Confidential: sh.confidential, Class: sh.class, SentAt: sh.sent.UTC(), Incident: sh.incident,
 		}
 		if withStatus {
 			if e, ok := sh.statusAt(now); ok {

@@ -65,6 +65,7 @@ type shipment struct {
 	ref          string // sender's reference
 	org          *org   // nil for persons
 	events       []event
+	incident     string // the incident that touched it (Incident*), if any
 }
 
 // world is everything generated from a scenario and a seed.
@@ -98,6 +99,7 @@ func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
 	if err := w.genShipments(sc, derivedRand(seed, "shipments"), from, to, persons); err != nil {
 		return nil, err
 	}
+	w.applyIncidents(sc, derivedRand(seed, "incidents"))
 	return w, nil
 }
 

@@ -44,6 +44,10 @@ type Scenario struct {
 	Register      Register      `yaml:"register"`
 	Notifications Notifications `yaml:"notifications"`
 	Print         PrintScenario `yaml:"print"`
+	// Incidents are channel failures for a while: a silent channel, lost
+	// letters, a unit whose letters never arrive, a rejection spike
+	// (incidents.go). /sim/shipments marks the letters they touch.
+	Incidents []Incident `yaml:"incidents"`
 	// Faults injected per endpoint group: all (default for every group not
 	// listed), svarut (v2), svarut_v1, altinn, token, register, profile,
 	// notifications, print. A listed group replaces "all" entirely.
@@ -455,6 +459,9 @@ func (sc *Scenario) validate() error {
 				bad("faults.%s.outages[%d].every must be 0 or longer than duration", g, i)
 			}
 		}
+	}
+	for i := range sc.Incidents {
+		sc.Incidents[i].validate(i, bad)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid scenario: %s", strings.Join(errs, "; "))

@@ -211,3 +211,22 @@ func (s *Store) OrgsWithoutAccess(ctx context.Context, orgs []string) (map[strin
 	}
 	return out, nil
 }
+
+// SilencesEnded returns, per channel, when its last channel_silent alert
+// resolved, for those resolved since a time.
+func (s *Store) SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+	var rows []struct {
+		Channel string    `db:"channel"`
+		At      time.Time `db:"at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT labels->>'channel' AS channel, max(resolved_at) AS at
+		FROM health_alerts WHERE rule = 'channel_silent' AND status = 'resolved' AND resolved_at >= $1
+		GROUP BY 1`, since); err != nil {
+		return nil, fmt.Errorf("read ended channel silences: %w", err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.Channel] = r.At
+	}
+	return out, nil
+}

@@ -25,13 +25,17 @@ type DeliveryTime struct {
 }
 
 // DeliveryTimes learns each channel's delivery time from its letters sent
-// in [since, now) that became available: the q quantile (e.g. 0.99).
+// in [since, now) that became available: the q quantile (e.g. 0.99). Only
+// letters postvakt saw available count: one first seen opened (registered
+// late, or opened between two polls) has the opening's time as its
+// available_at, which says nothing of the channel.
 func (s *Store) DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]DeliveryTime, error) {
 	var out []DeliveryTime
 	err := s.db.SelectContext(ctx, &out, `SELECT channel, count(*) AS delivered,
 			COALESCE(percentile_cont($3::float8) WITHIN GROUP (ORDER BY extract(epoch FROM available_at - sent_at)), 0) AS seconds
 		FROM shipments
 		WHERE sent_at >= $1 AND sent_at < $2 AND available_at IS NOT NULL
+			AND (state = 'available' OR available_at < state_changed_at)
 		GROUP BY channel ORDER BY channel`, since, now, q)
 	if err != nil {
 		return nil, fmt.Errorf("learn delivery times: %w", err)
@@ -69,8 +73,9 @@ type UnitFacts struct {
 	UnitID    int64  `db:"sender_unit_id"`
 	SenderOrg string `db:"sender_org"`
 	Unit      string `db:"unit"`
-	// Stuck letters: due, still registered or accepted, sent within the
-	// lookback and due before the channel's last status change.
+	// Stuck letters: due, still registered or accepted without a
+	// follow-up decision, sent within the lookback and due before the
+	// channel's last status change.
 	Stuck     int        `db:"stuck"`
 	StuckFrom *time.Time `db:"stuck_from"`
 	StuckTo   *time.Time `db:"stuck_to"`
@@ -83,14 +88,20 @@ type UnitFacts struct {
 	OverdueYoung     int        `db:"overdue_young"`
 	OverdueYoungFrom *time.Time `db:"overdue_young_from"`
 	// The unit's latest due letters (at most Last, within the lookback):
-	// how many, how many reached a verdict, since when.
+	// how many, how many reached a verdict, since when. Pending: the due
+	// letters within the lookback still registered or accepted, without a
+	// follow-up decision.
 	LastN         int        `db:"last_n"`
 	LastDelivered int        `db:"last_delivered"`
 	LastFrom      *time.Time `db:"last_from"`
-	Pending       int        `db:"pending"` // due letters within the lookback still registered or accepted
-	PendingFrom   *time.Time `db:"pending_from"`
-	Baseline      int        `db:"baseline"` // due letters of the baseline before the latest ones
-	BaseDelivered int        `db:"base_delivered"`
+	// The channel's due letters (every unit, this one's included) sent
+	// since LastFrom, and how many of them reached a verdict.
+	ChannelSince          int        `db:"channel_since"`
+	ChannelDeliveredSince int        `db:"channel_delivered_since"`
+	Pending               int        `db:"pending"` // due letters within the lookback still registered or accepted
+	PendingFrom           *time.Time `db:"pending_from"`
+	Baseline              int        `db:"baseline"` // due letters of the baseline before the latest ones
+	BaseDelivered         int        `db:"base_delivered"`
 }
 
 // UnitFacts reads the unit facts: per channel and sending unit, over the
@@ -109,14 +120,19 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[]) AS ch(channel, t, last_change)),
 		w AS (
 			SELECT s.channel, s.sender_unit_id, s.sent_at,
-				s.state IN ('registered', 'accepted') AS pending,
+				s.state IN ('registered', 'accepted') AS undelivered,
+				s.state IN ('registered', 'accepted') AND NOT EXISTS (SELECT 1 FROM followups f
+					WHERE f.shipment_id = s.id AND f.decision IS NOT NULL) AS pending,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= ch.last_change - make_interval(secs => ch.t) AS before_change
 			FROM shipments s JOIN ch ON ch.channel = s.channel
 			WHERE s.sent_at >= $5 AND s.sent_at <= $4),
 		r AS (
 			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
-				row_number() OVER (PARTITION BY w.channel, w.sender_unit_id, w.due AND w.sent_at >= $6 ORDER BY w.sent_at DESC) END AS rn
+				row_number() OVER (PARTITION BY w.channel, w.sender_unit_id, w.due AND w.sent_at >= $6 ORDER BY w.sent_at DESC) END AS rn,
+				-- the channel's due letters (all units) sent at or after this one, and how many were delivered
+				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.channel ORDER BY w.sent_at DESC) AS ch_since,
+				count(*) FILTER (WHERE w.due AND NOT w.undelivered) OVER (PARTITION BY w.channel ORDER BY w.sent_at DESC) AS ch_delivered_since
 			FROM w),
 		g AS (
 			SELECT channel, sender_unit_id,
@@ -125,16 +141,18 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				max(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_to,
 				count(*) FILTER (WHERE due AND sent_at >= $7) AS recent,
 				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $7) AS stuck_recent,
-				count(*) FILTER (WHERE due AND NOT pending AND sent_at >= $7) AS recent_delivered,
+				count(*) FILTER (WHERE due AND NOT undelivered AND sent_at >= $7) AS recent_delivered,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young_from,
 				count(*) FILTER (WHERE rn <= $9) AS last_n,
-				count(*) FILTER (WHERE rn <= $9 AND NOT pending) AS last_delivered,
+				count(*) FILTER (WHERE rn <= $9 AND NOT undelivered) AS last_delivered,
 				min(sent_at) FILTER (WHERE rn <= $9) AS last_from,
+				COALESCE(max(ch_since) FILTER (WHERE rn <= $9), 0) AS channel_since,
+				COALESCE(max(ch_delivered_since) FILTER (WHERE rn <= $9), 0) AS channel_delivered_since,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
 				count(*) FILTER (WHERE due AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS baseline,
-				count(*) FILTER (WHERE due AND NOT pending AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS base_delivered
+				count(*) FILTER (WHERE due AND NOT undelivered AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS base_delivered
 			FROM r GROUP BY channel, sender_unit_id)
 		SELECT g.*, o.orgnr AS sender_org, u.name AS unit
 		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id

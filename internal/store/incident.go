@@ -27,6 +27,10 @@ type IncidentFilter struct {
 	Confidential bool           `json:"confidential,omitempty"` // only confidential letters
 	// AvailableBefore: only letters that became available before it.
 	AvailableBefore time.Time `json:"available_before,omitempty"`
+	// Undecided: only letters whose follow-up has no decision yet (a
+	// letter the sending unit has dealt with — resent, written anew,
+	// closed — no longer counts for an alert).
+	Undecided bool `json:"undecided,omitempty"`
 }
 
 // Value lets an IncidentFilter be stored as jsonb.
@@ -67,6 +71,9 @@ func (f IncidentFilter) where(c *sqlConds) error {
 	}
 	if !f.AvailableBefore.IsZero() {
 		c.add("s.available_at < ?", f.AvailableBefore)
+	}
+	if f.Undecided {
+		c.add("NOT EXISTS (SELECT 1 FROM followups fd WHERE fd.shipment_id = s.id AND fd.decision IS NOT NULL)")
 	}
 	return nil
 }
