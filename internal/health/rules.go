@@ -196,8 +196,13 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 	return out
 }
 
-// UnitDrop is the unit_delivery_drop rule. It judges the letters the
-// stuck rule sees (Facts.Lookback, Facts.Window).
+// UnitDrop is the unit_delivery_drop rule: a unit's latest letters do not
+// reach the channel at all (they stay registered: the channel never heard
+// of them), while the other units' letters of the same time do. A letter
+// the channel acknowledged but never delivered is the channel's doing: the
+// stuck rule's (Copenhagen's May 2020 letters stayed "validated"; its
+// December 2019 letters never arrived). It judges the letters the stuck
+// rule sees (Facts.Lookback).
 func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	if !cfg.Enabled {
 		return nil
@@ -209,16 +214,16 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 		}
 		base := 1.0
 		if u.Baseline >= cfg.Letters {
-			base = ratio(u.BaseDelivered, u.Baseline)
+			base = ratio(u.BaseReached, u.Baseline)
 		}
-		share := ratio(u.LastDelivered, u.LastN)
+		share := ratio(u.LastReached, u.LastN)
 		if share > cfg.Ratio*base {
 			continue
 		}
 		// The other units' letters sent over the same time: the channel must
 		// have delivered them, else it is the channel (or postvakt still
 		// catching up with it), not the unit.
-		othersN, othersD := u.ChannelSince-u.LastN, u.ChannelDeliveredSince-u.LastDelivered
+		othersN, othersD := u.ChannelSince-u.LastN, u.ChannelReachedSince-u.LastReached
 		if othersN < cfg.Letters || ratio(othersD, othersN) < cfg.OthersMin {
 			continue
 		}
@@ -229,7 +234,7 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
 			Severity: cfg.Severity, Affected: u.Pending,
 			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
-				u.LastDelivered, u.LastN, u.Unit, u.Channel, pct(base), pct(ratio(othersD, othersN)), "same time"),
+				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(ratio(othersD, othersN)), "same time"),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
 				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true}})
 	}

@@ -150,7 +150,7 @@ func TestUnitDrop(t *testing.T) {
 	// others sets the channel's letters since the unit's last three: n more
 	// of other units, d of them delivered.
 	others := func(u *store.UnitFacts, n, d int) {
-		u.ChannelSince, u.ChannelDeliveredSince = u.LastN+n, u.LastDelivered+d
+		u.ChannelSince, u.ChannelReachedSince = u.LastN+n, u.LastReached+d
 	}
 	for _, tt := range []struct {
 		name     string
@@ -159,33 +159,33 @@ func TestUnitDrop(t *testing.T) {
 		fire     bool
 	}{
 		{"delivers", func(u *store.UnitFacts) {
-			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 3, 50, 50
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 3, 50, 50
 			others(u, 20, 20)
 		}, false, false},
 		{"nothing of the last three", func(u *store.UnitFacts) {
-			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered, u.Pending = 3, 0, 50, 50, 3
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached, u.Pending = 3, 0, 50, 50, 3
 			others(u, 20, 20)
 		}, false, true},
 		{"one of three: above 20% of its baseline", func(u *store.UnitFacts) {
-			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 1, 50, 50
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 1, 50, 50
 			others(u, 20, 20)
 		}, false, false},
 		{"one of three, against a poor baseline", func(u *store.UnitFacts) {
-			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 1, 50, 10
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 1, 50, 10
 			others(u, 20, 20)
 		}, false, false},
-		{"too few letters to judge", func(u *store.UnitFacts) { u.LastN, u.LastDelivered = 2, 0; others(u, 20, 20) }, false, false},
+		{"too few letters to judge", func(u *store.UnitFacts) { u.LastN, u.LastReached = 2, 0; others(u, 20, 20) }, false, false},
 		{"no history: measured against full delivery", func(u *store.UnitFacts) {
-			u.LastN, u.LastDelivered, u.Pending = 3, 0, 3
+			u.LastN, u.LastReached, u.Pending = 3, 0, 3
 			others(u, 20, 20)
 		}, false, true},
 		{"the other units' letters of the same time half delivered: the channel, not the unit", func(u *store.UnitFacts) {
-			u.LastN, u.LastDelivered, u.Baseline, u.BaseDelivered = 3, 0, 50, 50
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 0, 50, 50
 			others(u, 20, 10)
 		}, false, false},
-		{"no other unit sent meanwhile: cannot tell", func(u *store.UnitFacts) { u.LastN, u.LastDelivered = 3, 0; others(u, 2, 2) }, false, false},
+		{"no other unit sent meanwhile: cannot tell", func(u *store.UnitFacts) { u.LastN, u.LastReached = 3, 0; others(u, 2, 2) }, false, false},
 		{"the channel's silence ended lately: postvakt still catching up", func(u *store.UnitFacts) {
-			u.LastN, u.LastDelivered, u.Pending = 3, 0, 3
+			u.LastN, u.LastReached, u.Pending = 3, 0, 3
 			others(u, 20, 20)
 		}, true, false},
 	} {

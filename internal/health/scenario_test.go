@@ -137,3 +137,179 @@ func notices(t *testing.T, st *store.Store) map[string]int {
 }
 
 var _ = fmt.Sprint
+
+// TestRejectionSpike: for twelve hours 90% of Barnevernstjenesten's
+// letters are rejected. Exactly one rejection_spike alert fires for that
+// unit, naming the rejected letters; it resolves once the spike has left
+// the window.
+func TestRejectionSpike(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "rejections", 1, nil)
+	start := w.now
+	want := "rejection_spike channel=svarut sender=964338531 unit=Barnevernstjenesten"
+	var fired time.Time
+	for w.now.Before(start.Add(12 * time.Hour)) {
+		w.step(w.now.Add(30 * time.Minute))
+		res := w.eval()
+		checkOnly(t, "+"+w.now.Sub(start).String(), res, want)
+		if fired.IsZero() && len(active(res)) == 1 {
+			fired = w.now
+		}
+	}
+	if fired.IsZero() || fired.After(start.Add(6*time.Hour)) {
+		t.Fatalf("rejection_spike fired at %s, want within six hours", fired.Sub(start))
+	}
+	w.step(start.Add(12*time.Hour + 30*time.Minute))
+	res := w.eval()
+	truth := w.truth(sim.IncidentRejected, nil)
+	if got := active(res); !reflect.DeepEqual(got, []string{want}) || truth < 10 || affected(res, "rejection_spike") != truth {
+		t.Fatalf("at +12h30m: %v, affected %d, the simulator's truth %d", got, affected(res, "rejection_spike"), truth)
+	}
+	// The first notice, then one every four hours.
+	notices := 1 + int(w.now.Sub(fired)/(4*time.Hour))
+	ms, hooks := w.mails(), w.hook.take()
+	if len(ms) != notices || len(hooks) != notices || !strings.HasPrefix(ms[0].Subject, "[postvakt] FIRING rejection_spike: 1 alert, ") {
+		t.Fatalf("e-mails %v, %d webhook messages; want %d (fired at +%s, repeated every 4h)", subjects(ms), len(hooks), notices, fired.Sub(start))
+	}
+	// A day after the spike it has left the window: resolved.
+	w.walk(start.Add(36*time.Hour+30*time.Minute), 2*time.Hour)
+	res = w.eval()
+	var resolved []string
+	for _, a := range res.Resolved {
+		resolved = append(resolved, a.Rule+" "+a.Labels.String())
+	}
+	for w.now.Before(start.Add(37*time.Hour)) && len(resolved) == 0 {
+		w.step(w.now.Add(10 * time.Minute))
+		for _, a := range w.eval().Resolved {
+			resolved = append(resolved, a.Rule+" "+a.Labels.String())
+		}
+	}
+	if !reflect.DeepEqual(resolved, []string{want}) {
+		t.Fatalf("resolved %v", resolved)
+	}
+	if ms := w.mails(); !reflect.DeepEqual(subjects(ms)[len(ms)-1:], []string{"[postvakt] RESOLVED rejection_spike: 1 alert"}) {
+		t.Fatalf("e-mails %v", subjects(ms))
+	}
+	w.checkLogs()
+}
+
+// TestOutageMay2020: from the start the provider loses half of the
+// letters it accepts, for two days. A stuck alert fires within two hours
+// (May 2020: found after 13 days); at the end of the outage the stuck
+// alerts name every letter the simulator lost (and the five units' lists
+// are the incident report); once the units record their follow-ups, the
+// alerts resolve.
+func TestOutageMay2020(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "outage", 1, nil)
+	start := w.now
+	var fired time.Time
+	for w.now.Before(start.Add(2 * time.Hour)) {
+		w.step(w.now.Add(15 * time.Minute))
+		res := w.eval()
+		for _, a := range active(res) {
+			if !strings.HasPrefix(a, "stuck ") {
+				t.Fatalf("+%s: unexpected alert %q", w.now.Sub(start), a)
+			}
+		}
+		if fired.IsZero() && len(active(res)) > 0 {
+			fired = w.now
+		}
+	}
+	if fired.IsZero() {
+		t.Fatal("no stuck alert within two hours of the outage starting")
+	}
+	t.Logf("the first stuck alert fired %s after the outage started", fired.Sub(start))
+	w.walk(start.Add(50*time.Hour), 2*time.Hour)
+	res := w.eval()
+	units := map[string]bool{}
+	for _, a := range active(res) {
+		if !strings.HasPrefix(a, "stuck channel=svarut sender=964338531 unit=") {
+			t.Fatalf("unexpected alert %q", a)
+		}
+		units[a] = true
+	}
+	lost := w.truth(sim.IncidentLost, nil) + w.truth(sim.IncidentRedelivered, nil) // none re-delivered yet
+	if len(units) != 7 || affected(res, "stuck") != lost || lost < 500 {
+		t.Fatalf("%d units' stuck alerts with %d letters; the simulator lost %d", len(units), affected(res, "stuck"), lost)
+	}
+	ms := w.mails()
+	if len(w.hook.take()) == 0 || len(ms) == 0 {
+		t.Fatal("the stuck alerts reached neither the SMTP server nor the webhook")
+	}
+	// Each unit records a follow-up for all its letters at once, from the
+	// alert's incident report: the alerts resolve.
+	for _, a := range res.Firing {
+		n, err := w.st.RecordIncidentFollowUps(t.Context(), store.IncidentFollowUps{Filter: a.Selector,
+			Reason: fmt.Sprintf("alert %d", a.ID), Deadline: w.now.Add(10 * 24 * time.Hour), Decision: store.DecisionNewLetter,
+			Note: "written anew", Actor: "user:kari", At: w.now})
+		if err != nil || n != a.Affected {
+			t.Fatalf("follow-ups of alert %d: %d of %d, %v", a.ID, n, a.Affected, err)
+		}
+	}
+	w.step(w.now.Add(10 * time.Minute))
+	res = w.eval()
+	if len(res.Firing) != 0 || len(res.Resolved) != 7 {
+		t.Fatalf("after the follow-ups: firing %v, %d resolved", active(res), len(res.Resolved))
+	}
+	for _, m := range w.mails() {
+		if !strings.HasPrefix(m.Subject, "[postvakt] RESOLVED stuck: ") {
+			t.Errorf("e-mail %q after the follow-ups", m.Subject)
+		}
+	}
+	w.checkLogs()
+}
+
+// TestDroppedDecember2019: from the start, for a day, nothing
+// Sosialtjenesten sends reaches the channel. unit_delivery_drop fires for
+// that unit within one business day, and only it; it names every dropped
+// letter; the unit recovers, records its follow-ups, and the alert
+// resolves.
+func TestDroppedDecember2019(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "dropped", 1, nil)
+	start := w.now
+	want := "unit_delivery_drop channel=svarut sender=964338531 unit=Sosialtjenesten"
+	var fired time.Time
+	for w.now.Before(start.Add(26 * time.Hour)) {
+		w.step(w.now.Add(time.Hour))
+		res := w.eval()
+		checkOnly(t, "+"+w.now.Sub(start).String(), res, want)
+		if fired.IsZero() && len(active(res)) == 1 {
+			fired = w.now
+		}
+	}
+	if fired.IsZero() || fired.After(start.Add(24*time.Hour)) {
+		t.Fatalf("unit_delivery_drop fired at %s, want within a day", fired.Sub(start))
+	}
+	t.Logf("unit_delivery_drop fired %s after the unit's letters stopped arriving", fired.Sub(start))
+	res := w.eval()
+	truth := w.truth(sim.IncidentUnitLost, nil)
+	if got := active(res); !reflect.DeepEqual(got, []string{want}) || truth < 10 || affected(res, "unit_delivery_drop") != truth {
+		t.Fatalf("at +26h: %v, affected %d, the simulator's truth %d", got, affected(res, "unit_delivery_drop"), truth)
+	}
+	if len(w.mails()) == 0 || len(w.hook.take()) == 0 {
+		t.Fatal("the alert reached neither the SMTP server nor the webhook")
+	}
+	a := res.Firing[0]
+	if _, err := w.st.RecordIncidentFollowUps(t.Context(), store.IncidentFollowUps{Filter: a.Selector, Deadline: w.now.Add(240 * time.Hour),
+		Decision: store.DecisionNewLetter, Actor: "user:kari", At: w.now}); err != nil {
+		t.Fatal(err)
+	}
+	// The unit's letters arrive again since +24h: the alert resolves once
+	// its latest letters were delivered.
+	var resolved bool
+	for w.now.Before(start.Add(40*time.Hour)) && !resolved {
+		w.step(w.now.Add(time.Hour))
+		res := w.eval()
+		checkOnly(t, "+"+w.now.Sub(start).String(), res, want)
+		resolved = len(res.Resolved) == 1
+	}
+	if !resolved {
+		t.Fatal("unit_delivery_drop did not resolve after the unit recovered")
+	}
+	if ms := w.mails(); len(ms) != 1 || ms[0].Subject != "[postvakt] RESOLVED unit_delivery_drop: 1 alert" {
+		t.Fatalf("e-mails %v", subjects(ms))
+	}
+	w.checkLogs()
+}

@@ -97,11 +97,12 @@ type StuckRule struct {
 	Share      float64
 }
 
-// UnitDropRule: a sending unit whose last Letters letters (sent at least
-// the stuck rule's T ago, within its lookback) reached the channel in at
-// most Ratio of its own baseline share (its letters of the Baseline before
-// them; 1 without enough history), while the channel's other units got at
-// least OthersMin of their letters of the stuck rule's window delivered.
+// UnitDropRule: a sending unit of whose last Letters letters (sent at
+// least the stuck rule's T ago, within its lookback) at most Ratio of its
+// own baseline share reached the channel at all (were acknowledged by it;
+// the baseline: its letters of the Baseline before them, 1 without enough
+// history), while at least OthersMin of the other units' letters of the
+// same time reached it.
 type UnitDropRule struct {
 	Rule
 	Letters   int
@@ -183,7 +184,7 @@ func DefaultHealth() *Health {
 		ChannelSilent: ChannelSilentRule{Rule: rule("critical"), After: time.Hour, Young: 2 * day, MinLetters: 3,
 			CallsWindow: time.Hour, MinCalls: 5, ErrorShare: 0.5, MaxLatency: 30 * time.Second},
 		Stuck: StuckRule{Rule: rule("critical"), Settle: 7 * time.Hour, Percentile: 0.99, MinAfter: time.Hour, MaxAfter: day, Learn: 14 * day,
-			MinLearned: 20, Lookback: 14 * day, Window: day, MinCount: 3, Count: 10, Share: 0.2},
+			MinLearned: 20, Lookback: 14 * day, Window: 3 * time.Hour, MinCount: 3, Count: 10, Share: 0.2},
 		UnitDrop: UnitDropRule{Rule: rule("critical"), Letters: 3, Ratio: 0.2, Baseline: 28 * day, OthersMin: 0.8},
 		Rejection: RejectionRule{Rule: rule("warning"), GroupBy: []string{"channel", "unit"}, Window: day, Baseline: 28 * day,
 			MinCount: 5, MinShare: 0.1, Factor: 3},

@@ -79,29 +79,31 @@ type UnitFacts struct {
 	Stuck     int        `db:"stuck"`
 	StuckFrom *time.Time `db:"stuck_from"`
 	StuckTo   *time.Time `db:"stuck_to"`
-	// Of the due letters sent within the window: how many, how many of
-	// them are stuck, and how many reached the channel's verdict.
-	Recent          int `db:"recent"`
-	StuckRecent     int `db:"stuck_recent"`
-	RecentDelivered int `db:"recent_delivered"`
+	// Of the due letters sent within the window: how many, and how many of
+	// them are stuck.
+	Recent      int `db:"recent"`
+	StuckRecent int `db:"stuck_recent"`
 	// Overdue letters sent within Young (no last-change condition).
 	OverdueYoung     int        `db:"overdue_young"`
 	OverdueYoungFrom *time.Time `db:"overdue_young_from"`
 	// The unit's latest due letters (at most Last, within the lookback):
-	// how many, how many reached a verdict, since when. Pending: the due
-	// letters within the lookback still registered or accepted, without a
-	// follow-up decision.
-	LastN         int        `db:"last_n"`
-	LastDelivered int        `db:"last_delivered"`
-	LastFrom      *time.Time `db:"last_from"`
+	// how many, how many reached the channel at all (were acknowledged by
+	// it: accepted or further), since when.
+	LastN       int        `db:"last_n"`
+	LastReached int        `db:"last_reached"`
+	LastFrom    *time.Time `db:"last_from"`
 	// The channel's due letters (every unit, this one's included) sent
-	// since LastFrom, and how many of them reached a verdict.
-	ChannelSince          int        `db:"channel_since"`
-	ChannelDeliveredSince int        `db:"channel_delivered_since"`
-	Pending               int        `db:"pending"` // due letters within the lookback still registered or accepted
-	PendingFrom           *time.Time `db:"pending_from"`
-	Baseline              int        `db:"baseline"` // due letters of the baseline before the latest ones
-	BaseDelivered         int        `db:"base_delivered"`
+	// since LastFrom, and how many of them reached it.
+	ChannelSince        int `db:"channel_since"`
+	ChannelReachedSince int `db:"channel_reached_since"`
+	// Pending: the due letters within the lookback still registered or
+	// accepted, without a follow-up decision.
+	Pending     int        `db:"pending"`
+	PendingFrom *time.Time `db:"pending_from"`
+	// The due letters of the baseline before the latest ones, and how many
+	// reached the channel.
+	Baseline    int `db:"baseline"`
+	BaseReached int `db:"base_reached"`
 }
 
 // UnitFacts reads the unit facts: per channel and sending unit, over the
@@ -120,7 +122,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[]) AS ch(channel, t, last_change)),
 		w AS (
 			SELECT s.channel, s.sender_unit_id, s.sent_at,
-				s.state IN ('registered', 'accepted') AS undelivered,
+				s.state = 'registered' AS unreached,
 				s.state IN ('registered', 'accepted') AND NOT EXISTS (SELECT 1 FROM followups f
 					WHERE f.shipment_id = s.id AND f.decision IS NOT NULL) AS pending,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
@@ -130,9 +132,9 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 		r AS (
 			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
 				row_number() OVER (PARTITION BY w.channel, w.sender_unit_id, w.due AND w.sent_at >= $6 ORDER BY w.sent_at DESC) END AS rn,
-				-- the channel's due letters (all units) sent at or after this one, and how many were delivered
+				-- the channel's due letters (all units) sent at or after this one, and how many reached it
 				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.channel ORDER BY w.sent_at DESC) AS ch_since,
-				count(*) FILTER (WHERE w.due AND NOT w.undelivered) OVER (PARTITION BY w.channel ORDER BY w.sent_at DESC) AS ch_delivered_since
+				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.channel ORDER BY w.sent_at DESC) AS ch_reached_since
 			FROM w),
 		g AS (
 			SELECT channel, sender_unit_id,
@@ -141,18 +143,17 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				max(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_to,
 				count(*) FILTER (WHERE due AND sent_at >= $7) AS recent,
 				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $7) AS stuck_recent,
-				count(*) FILTER (WHERE due AND NOT undelivered AND sent_at >= $7) AS recent_delivered,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young_from,
 				count(*) FILTER (WHERE rn <= $9) AS last_n,
-				count(*) FILTER (WHERE rn <= $9 AND NOT undelivered) AS last_delivered,
+				count(*) FILTER (WHERE rn <= $9 AND NOT unreached) AS last_reached,
 				min(sent_at) FILTER (WHERE rn <= $9) AS last_from,
 				COALESCE(max(ch_since) FILTER (WHERE rn <= $9), 0) AS channel_since,
-				COALESCE(max(ch_delivered_since) FILTER (WHERE rn <= $9), 0) AS channel_delivered_since,
+				COALESCE(max(ch_reached_since) FILTER (WHERE rn <= $9), 0) AS channel_reached_since,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
 				count(*) FILTER (WHERE due AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS baseline,
-				count(*) FILTER (WHERE due AND NOT undelivered AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS base_delivered
+				count(*) FILTER (WHERE due AND NOT unreached AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS base_reached
 			FROM r GROUP BY channel, sender_unit_id)
 		SELECT g.*, o.orgnr AS sender_org, u.name AS unit
 		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
