@@ -2,12 +2,15 @@ package health_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/health"
+	"postvakt/internal/policy"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
 )
@@ -136,13 +139,12 @@ func notices(t *testing.T, st *store.Store) map[string]int {
 	return out
 }
 
-var _ = fmt.Sprint
 
-// TestRejectionSpike: for twelve hours 90% of Barnevernstjenesten's
+// TestRejectionSpikeScenario: for twelve hours 90% of Barnevernstjenesten's
 // letters are rejected. Exactly one rejection_spike alert fires for that
 // unit, naming the rejected letters; it resolves once the spike has left
 // the window.
-func TestRejectionSpike(t *testing.T) {
+func TestRejectionSpikeScenario(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "rejections", 1, nil)
 	start := w.now
@@ -312,4 +314,86 @@ func TestDroppedDecember2019(t *testing.T) {
 		t.Fatalf("e-mails %v", subjects(ms))
 	}
 	w.checkLogs()
+}
+
+// TestBergenNeverOpening: Bergen's 162 organisations that never open
+// (nobody has the access role), with their 1,307 unopened confidential
+// letters. With never_opening_org counting every letter (letters: 1, over
+// ten years), exactly one alert per such organisation fires, 162 in all,
+// naming exactly the 1,307 letters; they go out as one e-mail and one
+// webhook message. When the organisations get the role and open their
+// post, the alerts resolve.
+func TestBergenNeverOpening(t *testing.T) {
+	t.Parallel()
+	base, err := os.ReadFile("../sim/scenarios/bergen.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario := filepath.Join(t.TempDir(), "bergen-access.yaml")
+	extra := "\nincidents:\n  - {kind: access_granted, from: 2d, to: 3d}\n"
+	if err := os.WriteFile(scenario, append(base, extra...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := policy.DefaultHealth()
+	cfg.NeverOpening.Letters, cfg.NeverOpening.Over = 1, 3650*24*time.Hour
+	w := newWorld(t, scenario, 1, cfg)
+	res := w.eval()
+	orgs := map[string]bool{}
+	for _, o := range w.sim.Organisations() {
+		if o.NeverOpens {
+			orgs[o.OrgNr] = true
+		}
+	}
+	for _, a := range res.Firing {
+		if a.Rule != "never_opening_org" || !orgs[a.Labels["org"]] || a.Inhibited {
+			t.Fatalf("unexpected alert %s %s", a.Rule, a.Labels)
+		}
+		delete(orgs, a.Labels["org"])
+	}
+	truth := w.truth(sim.IncidentNeverOpened, nil)
+	if len(res.Firing) != 162 || len(orgs) != 0 || truth != 1307 || affected(res, "never_opening_org") != truth {
+		t.Fatalf("%d alerts (%d never-opening organisations without one), %d letters; the simulator's truth: 162 organisations, %d letters",
+			len(res.Firing), len(orgs), affected(res, "never_opening_org"), truth)
+	}
+	ms, hooks := w.mails(), w.hook.take()
+	if !reflect.DeepEqual(subjects(ms), []string{"[postvakt] FIRING never_opening_org: 162 alerts, 1307 letters"}) ||
+		len(hooks) != 1 || len(hooks[0].Alerts) != 162 || hooks[0].Alerts[0].Labels["severity"] != "info" {
+		t.Fatalf("e-mails %v, webhook %d messages", subjects(ms), len(hooks))
+	}
+	// Not repeated within its interval (7 days), however often evaluated.
+	w.step(w.now.Add(24 * time.Hour))
+	if res := w.eval(); len(res.Firing) != 162 || len(w.mails())+len(w.hook.take()) != 0 {
+		t.Fatalf("a day later: %d firing, and something was sent again", len(res.Firing))
+	}
+	// They get the role on day 2 and open everything by day 3.
+	w.walk(w.now.Add(2*24*time.Hour+time.Hour), 12*time.Hour)
+	res = w.eval()
+	if len(res.Firing) != 0 {
+		t.Fatalf("after the organisations opened their post: %d still firing", len(res.Firing))
+	}
+	if !reflect.DeepEqual(subjects(w.mails()), []string{"[postvakt] RESOLVED never_opening_org: 162 alerts"}) {
+		t.Fatal("the resolution was not e-mailed")
+	}
+	w.checkLogs()
+}
+
+// TestDemoRaisesNothing: the demo world (make run's scenario and seed),
+// evaluated every two hours over its first three days, raises no alert.
+func TestDemoRaisesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "demo", 1, nil)
+	start := w.now
+	for {
+		res := w.eval()
+		if len(res.Firing) > 0 {
+			t.Fatalf("+%s: the demo raised %v", w.now.Sub(start), active(res))
+		}
+		if !w.now.Before(start.Add(72 * time.Hour)) {
+			break
+		}
+		w.step(w.now.Add(2 * time.Hour))
+	}
+	if len(w.mails())+len(w.hook.take()) != 0 {
+		t.Fatal("the demo sent alerts")
+	}
 }

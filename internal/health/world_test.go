@@ -194,7 +194,9 @@ func newWorld(t *testing.T, scenario string, seed int64, cfg *policy.Health) *wo
 	w.ev = &health.Evaluator{Store: st, Config: cfg, Logger: log, Notifier: &health.Notifier{Store: st, Mail: mail,
 		From: from, Emails: []string{alertsTo}, Webhook: &health.Webhook{HTTP: hc, URL: w.hook.srv.URL},
 		BaseURL: "https://postvakt.example", Logger: log}}
-	w.step(w.now)
+	// A minute on, so that what is registered now (due at the wall
+	// clock's now) is due at the first poll.
+	w.step(w.now.Add(time.Minute))
 	return w
 }
 

@@ -35,6 +35,9 @@ type Incident struct {
 	//               channel at all (Copenhagen, December 2019)
 	//   rejections  the letters sent in [from, to) (of `unit` and `class`
 	//               when given) are rejected with `chance`
+	//   access_granted  the organisations that never open get the access
+	//               role: each of their available letters is opened at a
+	//               time in [from, to)
 	Kind    string  `yaml:"kind"`
 	Channel string  `yaml:"channel"` // svarut or altinn; empty: both
 	Unit    string  `yaml:"unit"`
@@ -49,7 +52,7 @@ type Incident struct {
 	RedeliverDelay   Dist    `yaml:"redeliver_delay"`
 }
 
-var incidentKinds = []string{"silent", "lost", "unit_lost", "rejections"}
+var incidentKinds = []string{"silent", "lost", "unit_lost", "rejections", "access_granted"}
 
 func (in *Incident) validate(i int, bad func(format string, args ...any)) {
 	p := fmt.Sprintf("incidents[%d]", i)
@@ -119,6 +122,10 @@ func (w *world) applyIncidents(sc *Scenario, r *rand.Rand) {
 			case "unit_lost":
 				if s.unit == in.Unit && !s.sent.Before(from) && s.sent.Before(to) {
 					s.events, s.incident = nil, IncidentUnitLost
+				}
+			case "access_granted":
+				if s.org != nil && s.org.neverOpen {
+					w.grantAccess(s, from.Add(time.Duration(u1*float64(to.Sub(from)))))
 				}
 			case "rejections":
 				if s.sent.Before(from) || !s.sent.Before(to) || u1 >= in.Chance ||
@@ -199,4 +206,29 @@ func (w *world) reject(s *shipment) {
 	}
 	sort.SliceStable(s.events, func(i, j int) bool { return s.events[i].at.Before(s.events[j].at) })
 	s.incident = IncidentRejected
+}
+
+// grantAccess opens a letter of an organisation that never opened at at
+// (or when it became available, if later).
+func (w *world) grantAccess(s *shipment, at time.Time) {
+	for _, e := range s.events {
+		switch e.status {
+		case svLest, alRead:
+			return
+		case svVarslet, alPublished:
+			if e.at.After(at) {
+				at = e.at
+			}
+		}
+	}
+	if len(s.events) == 0 || !delivered[s.events[len(s.events)-1].status] {
+		return
+	}
+	if s.channel == "altinn" {
+		s.events = append(s.events, event{at: at, status: alFetched, text: "Correspondence fetched by recipient"},
+			event{at: at.Add(time.Minute), status: alRead, text: "Correspondence read by recipient"})
+	} else {
+		s.events = append(s.events, event{at: at, status: svLest, text: "Lest av mottaker"})
+	}
+	sortEvents(s.events)
 }
