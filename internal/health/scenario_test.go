@@ -139,7 +139,6 @@ func notices(t *testing.T, st *store.Store) map[string]int {
 	return out
 }
 
-
 // TestRejectionSpikeScenario: for twelve hours 90% of Barnevernstjenesten's
 // letters are rejected. Exactly one rejection_spike alert fires for that
 // unit, naming the rejected letters; it resolves once the spike has left
