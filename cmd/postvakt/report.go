@@ -20,7 +20,11 @@ import (
 // export is written to the audit log like one from the UI.
 func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: postvakt report unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE]"}
+		return usageError{"usage: postvakt report unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE]\n" +
+			"       postvakt report incident --from T --to T [--channel C] [--unit U] [--state S] --format csv|xlsx|json [-o FILE]"}
+	}
+	if args[0] == "incident" {
+		return runIncidentReport(ctx, cfg, args[1:])
 	}
 	list := store.ListName(args[0])
 	switch list {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -33,8 +34,48 @@ type IncidentFilter struct {
 	Undecided bool `json:"undecided,omitempty"`
 }
 
-// Value lets an IncidentFilter be stored as jsonb.
+// json is the filter as stored on an alert (jsonb).
 func (f IncidentFilter) json() ([]byte, error) { return json.Marshal(f) }
+
+// String names the filter for the audit log: every field that narrows,
+// as k=v; a receiving organisation by its number (never a person).
+func (f IncidentFilter) String() string {
+	var parts []string
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	t := func(x time.Time) string {
+		if x.IsZero() {
+			return ""
+		}
+		return x.UTC().Format(time.RFC3339)
+	}
+	add("from", t(f.From))
+	add("to", t(f.To))
+	add("channel", f.Channel)
+	add("sender_org", f.SenderOrg)
+	add("unit", f.Unit)
+	if f.SenderUnit != "" && f.SenderUnit != f.Unit {
+		add("scope_unit", f.SenderUnit)
+	}
+	add("class", f.Class)
+	add("org", f.Org)
+	var ss []string
+	for _, s := range f.States {
+		ss = append(ss, string(s))
+	}
+	add("state", strings.Join(ss, ","))
+	if f.Confidential {
+		add("confidential", "true")
+	}
+	add("available_before", t(f.AvailableBefore))
+	if f.Undecided {
+		add("undecided", "true")
+	}
+	return strings.Join(parts, " ")
+}
 
 // where builds the filter's conditions on shipments s joined with units u,
 // organisations o and recipients r.
@@ -200,7 +241,7 @@ func (s *Store) CountIncident(ctx context.Context, f IncidentFilter) (int, error
 type IncidentFollowUps struct {
 	Filter   IncidentFilter
 	Reason   string    // why, e.g. "alert 12 stuck" (default "incident")
-	Deadline time.Time // for follow-ups that are opened now
+	Deadline time.Time // required: the deadline of follow-ups still undecided
 	Decision string    // "" (open only), or one of Decisions but resent (that needs the new letter)
 	Note     string
 	Replace  bool
@@ -218,6 +259,9 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 		return 0, fmt.Errorf("record incident follow-ups: a resend needs each letter's new shipment; record it per letter")
 	default:
 		return 0, fmt.Errorf("record incident follow-ups: unknown decision %q", d.Decision)
+	}
+	if d.Deadline.IsZero() {
+		return 0, fmt.Errorf("record incident follow-ups: a deadline is needed")
 	}
 	if d.Reason == "" {
 		d.Reason = "incident"
