@@ -37,14 +37,15 @@ const (
 	ViewAudit      Permission = "view_audit"      // the audit log
 	ViewOperations Permission = "view_operations" // health and metrics pages
 	ManageUsers    Permission = "manage_users"    // create users
+	ViewAlerts     Permission = "view_alerts"     // health alerts (no personal data)
 )
 
 // grants is the whole access matrix in one place.
 var grants = map[string][]Permission{
-	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers},
-	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit},
+	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, ViewAlerts},
+	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewAlerts},
 	RoleUnit:       {ViewShipments, RecordFollowUp},
-	RoleOperations: {ViewOperations},
+	RoleOperations: {ViewOperations, ViewAlerts},
 }
 
 // Principal is who a request acts as.

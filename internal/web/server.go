@@ -64,6 +64,7 @@ type Store interface {
 	AuditStore
 	ListStore
 	FollowUpStore
+	HealthStore
 }
 
 // PrintApprovals releases or rejects a held print batch. It belongs to the
@@ -131,12 +132,15 @@ func New(st Store, log *slog.Logger, now func() time.Time, opts ...Option) *Serv
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.health)
+	m.HandleFunc("GET /readyz", s.ready)
 
 	m.Handle("POST /api/v1/shipments", s.api(s.register, auth.ViewShipments))
 	m.Handle("GET /api/v1/shipments", s.api(s.listShipments, auth.ViewShipments))
 	m.Handle("GET /api/v1/shipments/{id}", s.api(s.getShipment, auth.ViewShipments))
 	m.Handle("GET /api/v1/audit", s.api(s.apiAudit, auth.ViewAudit))
 	m.Handle("GET /api/v1/summary", s.api(s.apiSummary, auth.ViewShipments))
+	m.Handle("GET /api/v1/alerts", s.api(s.apiAlerts, auth.ViewAlerts))
+	m.Handle("GET /api/v1/incidents/report", s.api(s.incidentExport, auth.ViewShipments))
 	m.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint")
 	}, ""))
@@ -160,7 +164,12 @@ func (s *Server) routes() {
 	m.Handle("POST /print/{id}/{action}", s.ui(s.printDecision, auth.ApprovePrint))
 	m.Handle("GET /manual", s.ui(s.manualPage, auth.ViewShipments))
 	m.Handle("GET /audit", s.ui(s.auditPage, auth.ViewAudit))
-	m.Handle("GET /ops", s.ui(s.opsPage, auth.ViewOperations))
+	m.Handle("GET /ops", s.ui(s.operationsPage, auth.ViewOperations))
+	m.Handle("GET /alerts", s.ui(s.alertsPage, auth.ViewAlerts))
+	m.Handle("GET /alerts/{id}", s.ui(s.alertPage, auth.ViewAlerts))
+	m.Handle("GET /incidents", s.ui(s.incidentPage, auth.ViewShipments))
+	m.Handle("GET /incidents/export", s.ui(s.incidentExport, auth.ViewShipments))
+	m.Handle("POST /incidents/followups", s.ui(s.incidentFollowUps, auth.RecordFollowUp))
 }
 
 // Protect wraps h so that only principals (bearer token or session) whose
