@@ -27,3 +27,6 @@ go run ./cmd/pvbench --postvakt "$tmp/postvakt" "$@"
 
 echo "== lists on the imported shipments (all unopened; p95 in ms)"
 POSTVAKT_BENCH_URL=$DATABASE_URL_IMPORT go test -run '^$' -bench BenchmarkLists -benchtime 50x ./internal/store/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
+
+echo "== health rules and incident report on the imported shipments (p95 in ms)"
+POSTVAKT_BENCH_URL=$DATABASE_URL_IMPORT go test -run '^$' -bench BenchmarkHealth -benchtime 5x ./internal/health/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true

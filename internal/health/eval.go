@@ -201,8 +201,7 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 		dues = append(dues, d)
 	}
 	if f.Units, err = e.Store.UnitFacts(ctx, store.UnitQuery{Now: now, Channels: dues, Lookback: cfg.Stuck.Lookback,
-		Window: cfg.Stuck.Window, Young: cfg.ChannelSilent.Young, Baseline: cfg.UnitDrop.Baseline,
-		Last: cfg.UnitDrop.Letters}); err != nil {
+		Window: cfg.Stuck.Window, Young: cfg.ChannelSilent.Young, Last: cfg.UnitDrop.Letters}); err != nil {
 		return f, err
 	}
 	if cfg.Rejection.Enabled {

@@ -314,7 +314,7 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 			Summary: fmt.Sprintf("organisation %s opened none of its last %d confidential letters (since %s): likely nobody there has the access role",
 				o.Org, o.Unopened, o.From.UTC().Format("2006-01-02")),
 			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
-				From: from, AvailableBefore: f.Now.Add(-cfg.MinAge)}})
+				From: from, To: f.Now.Add(-cfg.MinAge)}})
 	}
 	return out
 }

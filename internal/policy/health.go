@@ -100,14 +100,13 @@ type StuckRule struct {
 // UnitDropRule: a sending unit of whose last Letters letters (sent at
 // least the stuck rule's T ago, within its lookback) at most Ratio of its
 // own baseline share reached the channel at all (were acknowledged by it;
-// the baseline: its letters of the Baseline before them, 1 without enough
-// history), while at least OthersMin of the other units' letters of the
+// the baseline: its earlier letters within the lookback, 1 without enough
+// of them), while at least OthersMin of the other units' letters of the
 // same time reached it.
 type UnitDropRule struct {
 	Rule
 	Letters   int
 	Ratio     float64
-	Baseline  time.Duration
 	OthersMin float64
 }
 
@@ -127,7 +126,7 @@ type RejectionRule struct {
 
 // NeverOpeningRule: a receiving organisation that opened none of its last
 // Letters (or more) confidential letters sent within Over, each available
-// for at least MinAge: likely nobody there has the access role.
+// and sent at least MinAge ago: likely nobody there has the access role.
 type NeverOpeningRule struct {
 	Rule
 	Letters int
@@ -185,7 +184,7 @@ func DefaultHealth() *Health {
 			CallsWindow: time.Hour, MinCalls: 5, ErrorShare: 0.5, MaxLatency: 30 * time.Second},
 		Stuck: StuckRule{Rule: rule("critical"), Settle: 7 * time.Hour, Percentile: 0.99, MinAfter: time.Hour, MaxAfter: day, Learn: 14 * day,
 			MinLearned: 20, Lookback: 14 * day, Window: 3 * time.Hour, MinCount: 3, Count: 10, Share: 0.2},
-		UnitDrop: UnitDropRule{Rule: rule("critical"), Letters: 3, Ratio: 0.2, Baseline: 28 * day, OthersMin: 0.8},
+		UnitDrop: UnitDropRule{Rule: rule("critical"), Letters: 3, Ratio: 0.2, OthersMin: 0.8},
 		Rejection: RejectionRule{Rule: rule("warning"), GroupBy: []string{"channel", "unit"}, Window: day, Baseline: 28 * day,
 			MinCount: 5, MinShare: 0.1, Factor: 3},
 		NeverOpening: NeverOpeningRule{Rule: rule("info"), Letters: 3, Over: 365 * day, MinAge: 14 * day},
@@ -356,8 +355,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			track(num("count", &s.Count)), frac("share", &s.Share))
 	case RuleUnitDrop:
 		s := &h.UnitDrop
-		fields = append(fields, num("letters", &s.Letters), frac("ratio", &s.Ratio), dur("baseline", &s.Baseline),
-			frac("others_min", &s.OthersMin))
+		fields = append(fields, num("letters", &s.Letters), frac("ratio", &s.Ratio), frac("others_min", &s.OthersMin))
 	case RuleRejection:
 		s := &h.Rejection
 		fields = append(fields, field{"group_by", false, func(path string, _, n *yaml.Node) {

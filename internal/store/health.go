@@ -63,7 +63,6 @@ type UnitQuery struct {
 	Lookback time.Duration // stuck letters, and the last letters, within it
 	Window   time.Duration // the recent letters (shares)
 	Young    time.Duration // overdue letters whose changes are expected (channel_silent)
-	Baseline time.Duration // the unit's own history
 	Last     int           // how many of the unit's latest due letters to judge
 }
 
@@ -100,8 +99,8 @@ type UnitFacts struct {
 	// accepted, without a follow-up decision.
 	Pending     int        `db:"pending"`
 	PendingFrom *time.Time `db:"pending_from"`
-	// The due letters of the baseline before the latest ones, and how many
-	// reached the channel.
+	// The unit's earlier due letters within the lookback (its baseline),
+	// and how many reached the channel.
 	Baseline    int `db:"baseline"`
 	BaseReached int `db:"base_reached"`
 }
@@ -116,12 +115,14 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 	for i, c := range q.Channels {
 		names[i], secs[i], last[i] = c.Channel, c.After.Seconds(), c.LastChange
 	}
-	from := q.Now.Add(-max(q.Lookback, q.Window, q.Young, q.Baseline))
+	from := q.Now.Add(-max(q.Lookback, q.Window, q.Young))
 	var out []UnitFacts
 	err := s.db.SelectContext(ctx, &out, `WITH ch AS (
-			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[]) AS ch(channel, t, last_change)),
+			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[]) WITH ORDINALITY AS ch(channel, t, last_change, cn)),
 		w AS (
-			SELECT s.channel, s.sender_unit_id, s.sent_at,
+			-- cn, the channel's number, is what the windows partition by:
+			-- sorting by a text column costs a collation per comparison.
+			SELECT s.channel, ch.cn, s.sender_unit_id, s.sent_at,
 				s.state = 'registered' AS unreached,
 				s.state IN ('registered', 'accepted') AND NOT EXISTS (SELECT 1 FROM followups f
 					WHERE f.shipment_id = s.id AND f.decision IS NOT NULL) AS pending,
@@ -130,14 +131,17 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			FROM shipments s JOIN ch ON ch.channel = s.channel
 			WHERE s.sent_at >= $5 AND s.sent_at <= $4),
 		r AS (
+			-- rn: the rank of a due letter within the lookback among its
+			-- unit's, newest first; ch_since and ch_reached_since: the
+			-- channel's due letters (all units) sent at or after it, and how
+			-- many of them reached the channel.
 			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
-				row_number() OVER (PARTITION BY w.channel, w.sender_unit_id, w.due AND w.sent_at >= $6 ORDER BY w.sent_at DESC) END AS rn,
-				-- the channel's due letters (all units) sent at or after this one, and how many reached it
-				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.channel ORDER BY w.sent_at DESC) AS ch_since,
-				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.channel ORDER BY w.sent_at DESC) AS ch_reached_since
+					count(*) FILTER (WHERE w.due AND w.sent_at >= $6) OVER (PARTITION BY w.cn, w.sender_unit_id ORDER BY w.sent_at DESC) END AS rn,
+				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
+				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since
 			FROM w),
 		g AS (
-			SELECT channel, sender_unit_id,
+			SELECT cn, channel, sender_unit_id,
 				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck,
 				min(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_from,
 				max(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_to,
@@ -152,14 +156,16 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				COALESCE(max(ch_reached_since) FILTER (WHERE rn <= $9), 0) AS channel_reached_since,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
-				count(*) FILTER (WHERE due AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS baseline,
-				count(*) FILTER (WHERE due AND NOT unreached AND sent_at >= $10 AND (rn IS NULL OR rn > $9)) AS base_reached
-			FROM r GROUP BY channel, sender_unit_id)
-		SELECT g.*, o.orgnr AS sender_org, u.name AS unit
+				count(*) FILTER (WHERE rn > $9) AS baseline,
+				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached
+			FROM r GROUP BY cn, channel, sender_unit_id)
+		SELECT g.channel, g.sender_unit_id, g.stuck, g.stuck_from, g.stuck_to, g.recent, g.stuck_recent, g.overdue_young,
+			g.overdue_young_from, g.last_n, g.last_reached, g.last_from, g.channel_since, g.channel_reached_since, g.pending,
+			g.pending_from, g.baseline, g.base_reached, o.orgnr AS sender_org, u.name AS unit
 		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		ORDER BY g.channel, o.orgnr, u.name`,
 		pq.Array(names), pq.Array(secs), pq.Array(timesOrNull(last)), q.Now, from,
-		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last, q.Now.Add(-q.Baseline))
+		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last)
 	if err != nil {
 		return nil, fmt.Errorf("read unit facts: %w", err)
 	}
@@ -205,7 +211,8 @@ func (s *Store) RejectionFacts(ctx context.Context, now time.Time, window, basel
 }
 
 // OrgFacts is a receiving organisation whose latest confidential letters
-// (at least the asked number, each available long enough) are unopened:
+// (at least the asked number, each sent long enough ago) are available and
+// unopened:
 // how many since its last opened one, and since when.
 type OrgFacts struct {
 	Org        string     `db:"org"`
@@ -216,26 +223,29 @@ type OrgFacts struct {
 
 // NeverOpeningOrgs finds the receiving organisations that opened none of
 // their latest (at least letters) confidential letters sent in
-// [now-over, now) and available since before now-minAge.
+// [now-over, now-minAge) and available. It reads the unopened letters'
+// partial index only (shipments_unopened_conf: recipient, sent time and
+// state), then each candidate's last opened letter.
 func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]OrgFacts, error) {
 	var out []OrgFacts
 	// Candidates come from the unopened letters' partial index; only they
 	// are looked at further (their last opened letter, then the letters
 	// since).
-	err := s.db.SelectContext(ctx, &out, `WITH cand AS (
-			SELECT s.recipient_id FROM shipments s
+	err := s.db.SelectContext(ctx, &out, `WITH u AS MATERIALIZED (
+			SELECT s.recipient_id, s.sent_at FROM shipments s
 			WHERE s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.sent_at >= $1
-				AND s.state = 'available' AND s.available_at < $2
-			GROUP BY s.recipient_id HAVING count(*) >= $3),
-		lo AS (
+				AND s.state = 'available' AND s.sent_at < $2),
+		cand AS MATERIALIZED (
+			SELECT u.recipient_id FROM u JOIN recipients r ON r.id = u.recipient_id AND r.kind = 'org'
+			GROUP BY u.recipient_id HAVING count(*) >= $3),
+		lo AS MATERIALIZED (
 			SELECT c.recipient_id, (SELECT max(o.sent_at) FROM shipments o WHERE o.recipient_id = c.recipient_id
 				AND o.confidential AND o.state = 'opened' AND o.sent_at >= $1) AS last_opened
-			FROM cand c JOIN recipients r ON r.id = c.recipient_id AND r.kind = 'org'),
+			FROM cand c),
 		n AS (
-			SELECT lo.recipient_id, lo.last_opened, count(*) AS unopened, min(s.sent_at) AS first_sent
-			FROM lo JOIN shipments s ON s.recipient_id = lo.recipient_id
-			WHERE s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.state = 'available'
-				AND s.sent_at >= $1 AND s.available_at < $2 AND (lo.last_opened IS NULL OR s.sent_at > lo.last_opened)
+			SELECT lo.recipient_id, lo.last_opened, count(*) AS unopened, min(u.sent_at) AS first_sent
+			FROM lo JOIN u ON u.recipient_id = lo.recipient_id
+			WHERE lo.last_opened IS NULL OR u.sent_at > lo.last_opened
 			GROUP BY lo.recipient_id, lo.last_opened HAVING count(*) >= $3)
 		SELECT r.ident AS org, n.unopened, n.first_sent, n.last_opened
 		FROM n JOIN recipients r ON r.id = n.recipient_id ORDER BY r.ident`,

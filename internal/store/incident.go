@@ -147,7 +147,15 @@ const incidentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u
 	s.state_changed_at, s.channel_status, s.available_at, s.stage,
 	CASE WHEN f.shipment_id IS NULL THEN NULL ELSE COALESCE(f.decision, 'open') END AS followup, f.deadline`
 
-const incidentFrom = shipmentFrom + ` LEFT JOIN followups f ON f.shipment_id = s.id`
+// incidentFrom joins the follow-ups, and each unit's place in name order
+// (uk.k): sorting 100,000 letters by an integer is several times faster
+// than by the unit's name (a collation per comparison).
+const incidentFrom = shipmentFrom + ` LEFT JOIN followups f ON f.shipment_id = s.id
+	JOIN (SELECT uu.id, row_number() OVER (ORDER BY uu.name, oo.orgnr) AS k
+		FROM sender_units uu JOIN sender_orgs oo ON oo.id = uu.sender_org_id) uk ON uk.id = s.sender_unit_id`
+
+// incidentOrder is the report's order: per unit, oldest first.
+const incidentOrder = ` ORDER BY uk.k, s.sent_at, s.id`
 
 // EachIncidentLetter streams the letters the filter selects, grouped per
 // sending unit (by name), oldest first within a unit.
@@ -156,7 +164,7 @@ func (s *Store) EachIncidentLetter(ctx context.Context, f IncidentFilter, fn fun
 	if err := f.where(&c); err != nil {
 		return err
 	}
-	q := fmt.Sprintf(`SELECT %s %s WHERE %s ORDER BY u.name, o.orgnr, s.sent_at, s.id`, incidentColumns, incidentFrom, c.String())
+	q := fmt.Sprintf(`SELECT %s %s WHERE %s %s`, incidentColumns, incidentFrom, c.String(), incidentOrder)
 	rows, err := s.db.QueryxContext(ctx, q, c.args...)
 	if err != nil {
 		return fmt.Errorf("stream incident letters: %w", err)
@@ -186,8 +194,7 @@ func (s *Store) IncidentLetters(ctx context.Context, f IncidentFilter, limit int
 		return nil, err
 	}
 	c.args = append(c.args, limit)
-	q := fmt.Sprintf(`SELECT %s %s WHERE %s ORDER BY u.name, o.orgnr, s.sent_at, s.id LIMIT $%d`,
-		incidentColumns, incidentFrom, c.String(), len(c.args))
+	q := fmt.Sprintf(`SELECT %s %s WHERE %s %s LIMIT $%d`, incidentColumns, incidentFrom, c.String(), incidentOrder, len(c.args))
 	out := []IncidentRow{}
 	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list incident letters: %w", err)
