@@ -8,17 +8,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
@@ -150,4 +154,122 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	if p := sent(); len(p) != 2 || !strings.Contains(p[1], `"status":"resolved"`) {
 		t.Fatalf("webhook posts: %d", len(p))
 	}
+}
+
+// TestServeEvaluatesHealth: serve evaluates the health rules on
+// POSTVAKT_HEALTH_SCHEDULE, once cluster-wide, posts what fires to the
+// webhook once, and shows it at /api/v1/alerts and in /metrics; /readyz
+// says ready.
+func TestServeEvaluatesHealth(t *testing.T) {
+	db := pgtest.New(t)
+	st, err := store.Open(context.Background(), db, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Twelve letters SvarUt accepted two days ago and never delivered,
+	// while it keeps changing other letters.
+	var items []model.NewShipment
+	for i := range 12 {
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("stuck-%02d", i), SenderOrg: "964338531",
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "HEMMELIG",
+			Confidential: true, Class: "taushetsbelagt", SentAt: time.Now().Add(-48 * time.Hour)})
+	}
+	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'accepted', next_poll_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
+		LastChange: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var posts []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, string(b))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	token, _, _ := run(t, db, "token", "create", "--name", "prometheus", "--role", "operations")
+	token = strings.TrimSpace(token)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies",
+		"POSTVAKT_HEALTH_SCHEDULE=@every 1s", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := get("/api/v1/alerts")
+		if code == 200 && strings.Contains(body, `"rule":"stuck"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no stuck alert from serve's health job: %d %s\n%s", code, body, logs.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // a few more evaluations
+	mu.Lock()
+	n := len(posts)
+	mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d webhook posts after several evaluations, want 1", n)
+	}
+	_, metrics := get("/metrics")
+	if !strings.Contains(metrics, `postvakt_health_alert_firing{channel="svarut",rule="stuck",unit="Barnevernstjenesten"} 1`) {
+		t.Fatalf("/metrics lacks the firing alert:\n%s", metrics)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
+		t.Fatalf("/readyz: %d %s", code, body)
+	}
+	if strings.Contains(logs.String(), "HEMMELIG") {
+		t.Fatal("a title in serve's log")
+	}
+}
+
+// lockedBuffer collects a running process's output; safe to read meanwhile.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

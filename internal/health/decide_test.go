@@ -80,3 +80,23 @@ func TestDiff(t *testing.T) {
 		t.Errorf("resolved: %v", c.Resolve)
 	}
 }
+
+func TestCounts(t *testing.T) {
+	l := func(ch, unit string) store.Labels { return store.Labels{"channel": ch, "unit": unit} }
+	got := Counts([]store.Alert{
+		{Rule: "stuck", Status: store.AlertFiring, Labels: l("svarut", "A")},
+		{Rule: "never_opening_org", Status: store.AlertFiring, Labels: store.Labels{"org": "974760673"}},
+		{Rule: "never_opening_org", Status: store.AlertFiring, Labels: store.Labels{"org": "987654325"}},
+		{Rule: "stuck", Status: store.AlertFiring, Labels: l("svarut", "B"), Inhibited: true},
+		{Rule: "stuck", Status: store.AlertResolved, Labels: l("svarut", "C")},
+	})
+	want := map[[3]string]int{{"stuck", "svarut", "A"}: 1, {"never_opening_org", "", ""}: 2}
+	if len(got) != len(want) {
+		t.Fatalf("counts %v, want %v", got, want)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%v: %d, want %d", k, got[k], n)
+		}
+	}
+}
