@@ -224,5 +224,3 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 
 // canSettle says whether the request's principal may settle.
 func canSettle(p *auth.Principal) bool { return p.Can(auth.Settle) }
-
-
