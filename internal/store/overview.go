@@ -159,6 +159,10 @@ func (s *Store) overviewFresh(ctx context.Context) (*time.Time, error) {
 // weekly one when it is older than OverviewRefreshEvery. It is part of
 // RefreshListSummaries.
 func (s *Store) refreshOverview(ctx context.Context) error {
+	// Names the print fallback's register lookups brought in.
+	if _, err := s.FillOrgNames(ctx); err != nil {
+		return err
+	}
 	if err := s.refreshView(ctx, "overview_unopened_days"); err != nil {
 		return err
 	}

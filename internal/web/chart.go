@@ -81,7 +81,7 @@ func lineChart(id, title, desc string, labels []string, ss []series, yMax float6
 		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%.1f" text-anchor="end">%s</text>`, padL-6, y(v)+4, esc(yFmt(v)))
 	}
 	for i, l := range labels {
-		if i%4 == 0 || i == n-1 {
+		if (n-1-i)%4 == 0 {
 			fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x(i), chartH-padB+16, esc(l))
 		}
 	}
