@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
-	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
+	"postvakt/internal/register"
 	"postvakt/internal/store"
 )
 
@@ -29,30 +27,9 @@ const (
 	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
 )
 
-// enhet is the part of an Enhetsregisteret unit the print fallback reads.
-type enhet struct {
-	Organisasjonsnummer  string           `json:"organisasjonsnummer"`
-	Navn                 string           `json:"navn"`
-	Postadresse          *registerAddress `json:"postadresse"`
-	Forretningsadresse   *registerAddress `json:"forretningsadresse"`
-	Konkurs              bool             `json:"konkurs"`
-	UnderAvvikling       bool             `json:"underAvvikling"`
-	UnderTvangsavvikling bool             `json:"underTvangsavviklingEllerTvangsopplosning"`
-	Slettedato           string           `json:"slettedato"`
-}
-
-// registerAddress is an Enhetsregisteret address.
-type registerAddress struct {
-	Adresse    []string `json:"adresse"`
-	Postnummer string   `json:"postnummer"`
-	Poststed   string   `json:"poststed"`
-	Land       string   `json:"land"`
-	Landkode   string   `json:"landkode"`
-}
-
-// printAddress returns the address as the print provider wants it, or false
+// printAddressOf returns the address as the print provider wants it, or false
 // when it lacks a street line, postal code or place.
-func (a *registerAddress) printAddress() (printAddress, bool) {
+func printAddressOf(a *register.Address) (printAddress, bool) {
 	if a == nil {
 		return printAddress{}, false
 	}
@@ -79,8 +56,11 @@ type verdict struct {
 	detail  string
 }
 
-// judge reads a register answer (status and body) for orgnr.
-func judge(orgnr string, status int, body []byte) (verdict, error) {
+// judge reads a register answer (kind, status and body) for orgnr. A
+// sub-unit (underenhet) prints to its postadresse, else its
+// beliggenhetsadresse; a closed one (nedleggelsesdato) is like a deleted
+// unit.
+func judge(orgnr, kind string, status int, body []byte) (verdict, error) {
 	switch status {
 	case http.StatusNotFound, http.StatusBadRequest:
 		return verdict{reason: ReasonUnknown, detail: fmt.Sprintf("organisation %s is not in the business register (HTTP %d)", orgnr, status)}, nil
@@ -90,17 +70,16 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	default:
 		return verdict{}, fmt.Errorf("register answered HTTP %d for %s", status, orgnr)
 	}
-	var e enhet
-	if err := json.Unmarshal(body, &e); err != nil {
-		return verdict{}, fmt.Errorf("register answer for %s is not the expected JSON: %w", orgnr, err)
+	e, err := register.ParseUnit(orgnr, body)
+	if err != nil {
+		return verdict{}, err
 	}
-	if e.Organisasjonsnummer != "" && e.Organisasjonsnummer != orgnr {
-		return verdict{}, fmt.Errorf("register answered for %s when asked for %s", e.Organisasjonsnummer, orgnr)
-	}
-	v := verdict{name: strings.TrimSpace(e.Navn)}
+	v := verdict{name: e.Navn}
 	switch {
 	case e.Slettedato != "":
 		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("organisation %s was deleted from the business register on %s", orgnr, e.Slettedato)
+	case e.Nedleggelsesdato != "":
+		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("sub-unit %s was closed (nedleggelsesdato %s)", orgnr, e.Nedleggelsesdato)
 	case e.Konkurs:
 		v.reason, v.detail = ReasonBankrupt, fmt.Sprintf("organisation %s is bankrupt (konkurs)", orgnr)
 	case e.UnderTvangsavvikling:
@@ -111,9 +90,13 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	if v.reason != "" {
 		return v, nil
 	}
-	if a, ok := e.Postadresse.printAddress(); ok {
+	second := e.Forretningsadresse
+	if kind == store.RegisterUnderenhet {
+		second = e.Beliggenhetsadresse
+	}
+	if a, ok := printAddressOf(e.Postadresse); ok {
 		v.address = a
-	} else if a, ok := e.Forretningsadresse.printAddress(); ok {
+	} else if a, ok := printAddressOf(second); ok {
 		v.address = a
 	} else {
 		v.reason, v.detail = ReasonNoAddress, fmt.Sprintf("organisation %s has no usable postal or business address in the register", orgnr)
@@ -126,39 +109,25 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 }
 
 // registerAnswer returns the register's answer for orgnr: from the cache
-// while fresh, else asked and cached. 200, 400, 404 and 410 are answers;
-// anything else is an error, to be retried later.
-func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (int, []byte, error) {
+// while fresh, else asked (register.Brreg: /enheter, then /underenheter)
+// and cached. 200, 400, 404 and 410 are answers; anything else is an error,
+// to be retried later.
+func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (register.Answer, error) {
 	e, err := s.st.RegisterEntry(ctx, orgnr)
 	switch {
 	case err == nil && now.Sub(e.FetchedAt) < s.opt.CacheTTL:
-		return e.Status, e.Body, nil
+		return register.Answer{OrgNr: orgnr, Kind: e.Kind, Status: e.Status, Body: e.Body, Name: e.Name}, nil
 	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return 0, nil, err
+		return register.Answer{}, err
 	}
-	if s.opt.Register == nil {
-		return 0, nil, errors.New("no business register configured (POSTVAKT_REGISTER_URL)")
+	a, err := (&register.Brreg{HTTP: s.opt.Register}).Lookup(ctx, orgnr)
+	if err != nil {
+		return register.Answer{}, err // garbage is not cached
 	}
-	resp, err := s.opt.Register.Do(ctx, httpclient.Request{Op: "enhet", Method: http.MethodGet, Path: "/enheter/" + orgnr,
-		Prepare: func(_ context.Context, r *resty.Request) error {
-			r.SetHeader("Accept", "application/json")
-			return nil
-		}})
-	var se *httpclient.StatusError
-	switch {
-	case err == nil:
-	case errors.As(err, &se) && resp != nil && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone || se.StatusCode == http.StatusBadRequest):
-	default:
-		return 0, nil, fmt.Errorf("ask the business register about %s: %w", orgnr, err)
+	if err := s.st.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
+		return register.Answer{}, err
 	}
-	if _, err := judge(orgnr, resp.StatusCode, resp.Body); err != nil {
-		return 0, resp.Body, err // garbage is not cached
-	}
-	entry := store.RegisterEntry{OrgNr: orgnr, Status: resp.StatusCode, Body: resp.Body, FetchedAt: now}
-	if err := s.st.PutRegisterEntry(ctx, entry); err != nil {
-		return 0, nil, err
-	}
-	return resp.StatusCode, resp.Body, nil
+	return a, nil
 }
 
 // resolve looks up the addresses of claimed print decisions and records
@@ -166,9 +135,8 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now time.Time) (Summary, error) {
 	var sum Summary
 	type answer struct {
-		status int
-		body   []byte
-		err    error
+		register.Answer
+		err error
 	}
 	seen := map[string]answer{}
 	for _, l := range lookups {
@@ -183,14 +151,14 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 		default:
 			a, ok := seen[l.RecipientID]
 			if !ok {
-				a.status, a.body, a.err = s.registerAnswer(ctx, l.RecipientID, now)
+				a.Answer, a.err = s.registerAnswer(ctx, l.RecipientID, now)
 				if ctx.Err() != nil {
 					return sum, ctx.Err()
 				}
 				seen[l.RecipientID] = a
 			}
-			r.Evidence = a.body
-			v, err := judge(l.RecipientID, a.status, a.body)
+			r.Evidence = a.Body
+			v, err := judge(l.RecipientID, a.Kind, a.Status, a.Body)
 			if a.err != nil {
 				err = a.err
 			}

@@ -43,7 +43,7 @@ type OrganisationRecord struct {
 	Name                  string `json:"name"`
 	NeverOpens            bool   `json:"never_opens"`
 	Profile               string `json:"profile"`
-	Register              string `json:"register"` // active, deleted, removed, unknown
+	Register              string `json:"register"` // active, deleted, removed, unknown, sub_unit
 	Bankrupt              bool   `json:"bankrupt"`
 	HasPostalAddress      bool   `json:"has_postal_address"`
 	NotificationAddresses int    `json:"notification_addresses"`
@@ -91,7 +91,7 @@ func (s *Sim) Organisations() []OrganisationRecord {
 	for i, o := range s.w.orgs {
 		out[i] = OrganisationRecord{
 			OrgNr: o.nr, Name: o.name, NeverOpens: o.neverOpen, Profile: o.profile,
-			Register: [...]string{"active", "deleted", "removed", "unknown"}[o.reg], Bankrupt: o.bankrupt,
+			Register: [...]string{"active", "deleted", "removed", "unknown", "sub_unit"}[o.reg], Bankrupt: o.bankrupt,
 			HasPostalAddress: o.post != nil, NotificationAddresses: len(o.emails) + len(o.phones),
 		}
 	}

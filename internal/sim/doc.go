@@ -19,7 +19,13 @@
 //   - A Maskinporten-style token endpoint: POST /token (JWT grant) →
 //     {"access_token","token_type":"Bearer","expires_in","scope"}; and Altinn's
 //     GET /authentication/api/v1/exchange/maskinporten.
-//   - Enhetsregisteret: GET /enhetsregisteret/api/enheter/{orgnr}.
+//   - Enhetsregisteret: GET /enhetsregisteret/api/enheter/{orgnr} and
+//     GET /enhetsregisteret/api/underenheter/{orgnr} (sub-units: 404 on /enheter).
+//   - The Danish CVR's system-to-system access (HTTP Basic, Elasticsearch):
+//     POST /cvr-permanent/virksomhed/_search with a term or terms query on
+//     Vrvirksomhed.cvrNummer → {"hits":{"hits":[{"_source":{"Vrvirksomhed":
+//     {"cvrNummer", "virksomhedMetadata":{"nyesteNavn":{"navn"}, "sammensatStatus"}…}}}]}}
+//     (size defaults to 10; _source filtering; unknown numbers have no hit).
 //   - Altinn Profile notification addresses:
 //     GET /profile/api/v1/organizations/{orgnr}/notificationaddresses/mandatory and
 //     POST /profile/api/v1/organizations/notificationaddresses/lookup.

@@ -10,6 +10,7 @@ const registerBase = "/enhetsregisteret/api"
 
 func (s *Sim) registerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+registerBase+"/enheter/{orgnr}", s.handleEnhet)
+	mux.HandleFunc("GET "+registerBase+"/underenheter/{orgnr}", s.handleUnderenhet)
 	mux.HandleFunc("GET /profile/api/v1/organizations/{orgnr}/notificationaddresses/mandatory", s.handleOrgNotificationAddresses)
 	mux.HandleFunc("GET /profile/api/v1/organizations/{orgnr}/notificationaddresses", s.handleOrgNotificationAddresses)
 	mux.HandleFunc("POST /profile/api/v1/organizations/notificationaddresses/lookup", s.handleNotificationAddressLookup)
@@ -52,8 +53,12 @@ func (s *Sim) handleEnhet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
 		return
 	}
+	if s.failingNow(nr) {
+		writeError(w, r, http.StatusInternalServerError, "Intern feil")
+		return
+	}
 	o, ok := s.w.orgByNr[nr]
-	if !ok || o.reg == regUnknown {
+	if !ok || o.reg == regUnknown || o.reg == regSubUnit {
 		writeError(w, r, http.StatusNotFound, "Enhet med organisasjonsnummer "+nr+" ble ikke funnet")
 		return
 	}
@@ -77,6 +82,59 @@ func (s *Sim) handleEnhet(w http.ResponseWriter, r *http.Request) {
 	e.RegistreringsdatoEnhetsregisteret = o.registered.Format(time.DateOnly)
 	e.Maalform = "Bokmål"
 	writeJSON(w, http.StatusOK, e)
+}
+
+// underenhet is an Enhetsregisteret sub-unit as the register answers it.
+type underenhet struct {
+	Organisasjonsnummer               string   `json:"organisasjonsnummer"`
+	Navn                              string   `json:"navn"`
+	Organisasjonsform                 orgForm  `json:"organisasjonsform"`
+	RegistreringsdatoEnhetsregisteret string   `json:"registreringsdatoEnhetsregisteret,omitempty"`
+	OverordnetEnhet                   string   `json:"overordnetEnhet"`
+	Postadresse                       *address `json:"postadresse,omitempty"`
+	Beliggenhetsadresse               *address `json:"beliggenhetsadresse,omitempty"`
+	Links                             struct {
+		Self            href `json:"self"`
+		OverordnetEnhet href `json:"overordnetEnhet"`
+	} `json:"_links"`
+}
+
+type href struct {
+	Href string `json:"href"`
+}
+
+// handleUnderenhet answers one sub-unit: 200, or 404 for every number that
+// is not a sub-unit (main units included, as the real register does), 400
+// malformed.
+func (s *Sim) handleUnderenhet(w http.ResponseWriter, r *http.Request) {
+	nr := r.PathValue("orgnr")
+	noteIDs(r, nr)
+	if len(nr) != 9 || !allDigits(nr) {
+		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
+		return
+	}
+	if s.failingNow(nr) {
+		writeError(w, r, http.StatusInternalServerError, "Intern feil")
+		return
+	}
+	o, ok := s.w.orgByNr[nr]
+	if !ok || o.reg != regSubUnit {
+		writeError(w, r, http.StatusNotFound, "Underenhet med organisasjonsnummer "+nr+" ble ikke funnet")
+		return
+	}
+	u := underenhet{Organisasjonsnummer: o.nr, Navn: o.name, Organisasjonsform: orgForm{o.formCode, o.formDesc},
+		RegistreringsdatoEnhetsregisteret: o.registered.Format(time.DateOnly), OverordnetEnhet: o.parent,
+		Postadresse: o.post, Beliggenhetsadresse: o.biz}
+	u.Links.Self.Href = "https://data.brreg.no/enhetsregisteret/api/underenheter/" + o.nr
+	u.Links.OverordnetEnhet.Href = "https://data.brreg.no/enhetsregisteret/api/enheter/" + o.parent
+	writeJSON(w, http.StatusOK, u)
+}
+
+// failingNow reports whether the registers fail on nr at this simulated
+// time (Register.Failing).
+func (s *Sim) failingNow(nr string) bool {
+	until, ok := s.w.failing[nr]
+	return ok && (until == 0 || s.Now().Before(s.start.Add(until)))
 }
 
 type notificationAddress struct {

@@ -49,6 +49,10 @@ type Options struct {
 	// ResourceID is the Altinn resource the simulated correspondences belong
 	// to (default "sim-taushetsbelagt-post").
 	ResourceID string
+	// CVRUser and CVRPassword are the HTTP Basic credentials of the CVR
+	// search (System-til-system adgang).
+	CVRUser     string
+	CVRPassword string
 	// PrintAPIKey, when set, is required as "Authorization: Bearer <key>" by
 	// the print API.
 	PrintAPIKey string
@@ -147,6 +151,14 @@ func (s *Sim) fillOptions() {
 	if o.ClientID == "" {
 		o.ClientID = client
 	}
+	cr := derivedRand(s.seed, "credentials", "cvr")
+	cvrUser, cvrPass := newUUID(cr), newUUID(cr)
+	if o.CVRUser == "" {
+		o.CVRUser = "sim_cvr_" + cvrUser[:8]
+	}
+	if o.CVRPassword == "" {
+		o.CVRPassword = cvrPass
+	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = 120 * time.Second
 	}
@@ -204,6 +216,7 @@ func (s *Sim) routes() http.Handler {
 	s.altinnRoutes(mux)
 	s.tokenRoutes(mux)
 	s.registerRoutes(mux)
+	s.cvrRoutes(mux)
 	s.printRoutes(mux)
 	s.notifyRoutes(mux)
 	s.controlRoutes(mux)
