@@ -83,9 +83,9 @@ type RegisterRetry struct {
 func (s *Store) RegisterFailed(ctx context.Context, orgnr string, now time.Time, first, longest time.Duration, msg string) (RegisterRetry, error) {
 	var r RegisterRetry
 	err := s.db.GetContext(ctx, &r, `INSERT INTO register_retries (orgnr, attempts, retry_at, error)
-		VALUES ($1, 1, $2 + $3 * interval '1 second', $5)
+		VALUES ($1, 1, $2::timestamptz + $3::float8 * interval '1 second', $5)
 		ON CONFLICT (orgnr) DO UPDATE SET attempts = register_retries.attempts + 1,
-			retry_at = $2 + LEAST($4::float8, $3 * power(2, LEAST(register_retries.attempts, 30))) * interval '1 second',
+			retry_at = $2::timestamptz + LEAST($4::float8, $3::float8 * power(2, LEAST(register_retries.attempts, 30))) * interval '1 second',
 			error = $5
 		RETURNING attempts, retry_at`, orgnr, now, first.Seconds(), longest.Seconds(), msg)
 	if err != nil {
