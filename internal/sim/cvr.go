@@ -38,11 +38,33 @@ func isCVR(s string) bool {
 	return sum%11 == 0
 }
 
-// genCVR fills the CVR's companies from the scenario.
+// genCVR fills the CVR's companies from the scenario; a company listed
+// without a name gets one made up from its number.
 func (w *world) genCVR(sc *Scenario) {
 	for _, c := range sc.CVR.Companies {
-		w.addCVR(c.CVR, c.Name, c.Ceased)
+		name := c.Name
+		if strings.TrimSpace(name) == "" {
+			name = danishCompanyName(c.CVR)
+		}
+		w.addCVR(c.CVR, name, c.Ceased)
 	}
+}
+
+// Parts of made-up Danish company names.
+var (
+	danishPlaces = []string{"Nørrebro", "Vesterbro", "Østerbro", "Amager", "Valby", "Frederiksberg", "Christianshavn",
+		"Hellerup", "Sydhavn", "Bispebjerg", "Brønshøj", "Vanløse", "Køge", "Roskilde", "Ishøj"}
+	danishTrades = []string{"Tømrer", "VVS", "Bageri", "Rådgivning", "Maling", "Transport", "Revision", "Fisk",
+		"Blomster", "Kaffe", "Cykler", "Ejendomme", "Tandklinik", "Elektrik", "Rengøring"}
+	danishForms = []string{"ApS", "ApS", "ApS", "ApS", "A/S", "A/S", "I/S", "IVS"}
+)
+
+// danishCompanyName makes up a company name from a CVR number: the same
+// number always gets the same name.
+func danishCompanyName(nr string) string {
+	h := hashString("cvr-name-" + nr)
+	return danishPlaces[h%uint64(len(danishPlaces))] + " " + danishTrades[(h>>16)%uint64(len(danishTrades))] + " " +
+		danishForms[(h>>32)%uint64(len(danishForms))]
 }
 
 // addCVR makes the CVR know a company (the first name given stands).

@@ -26,6 +26,7 @@ cvr:
   companies:
     - {cvr: "64942212", name: Københavns Kommune}
     - {cvr: "40111018", name: Vesterbro Bageri I/S, ceased: true}
+    - {cvr: "` + testCVR(12) + `"}
 ` + strings.Join(companies, "\n") + "\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +104,13 @@ func TestCVRSearch(t *testing.T) {
 		t.Errorf("ceased company: %v", v)
 	}
 
+	// A company listed without a name has a made-up one, always the same.
+	if code, r, _ := search(terms(1, testCVR(12)), basic); code != 200 || len(r.Hits.Hits) != 1 ||
+		nameOf(r.Hits.Hits[0]) != danishCompanyName(testCVR(12)) || danishCompanyName(testCVR(12)) != danishCompanyName(testCVR(12)) ||
+		danishCompanyName(testCVR(12)) == danishCompanyName(testCVR(13)) {
+		t.Errorf("made-up name: %d %v", code, r.Hits.Hits)
+	}
+
 	// Elasticsearch's default size is 10.
 	var nrs []any
 	for i := 0; i < 11; i++ {
@@ -127,7 +135,7 @@ func TestCVRSearch(t *testing.T) {
 	if code, r, _ := search(map[string]any{"query": map[string]any{"term": map[string]any{"Vrvirksomhed.cvrNummer": map[string]any{"value": "64942212"}}}}, basic); code != 200 || len(r.Hits.Hits) != 1 {
 		t.Errorf("term: %d %v", code, r)
 	}
-	if code, r, _ := search(map[string]any{"size": 1}, basic); code != 200 || r.Hits.Total != 14 || len(r.Hits.Hits) != 1 {
+	if code, r, _ := search(map[string]any{"size": 1}, basic); code != 200 || r.Hits.Total != 15 || len(r.Hits.Hits) != 1 {
 		t.Errorf("match_all: %d total %d", code, r.Hits.Total)
 	}
 	for _, bad := range []map[string]any{

@@ -204,7 +204,8 @@ type CVRScenario struct {
 
 // CVRCompany is one Danish company in the CVR.
 type CVRCompany struct {
-	CVR  string `yaml:"cvr"`
+	CVR string `yaml:"cvr"`
+	// Name is the company's name; empty: one made up from the number.
 	Name string `yaml:"name"`
 	// Ceased: sammensatStatus "Ophørt" (the company still has its name).
 	Ceased bool `yaml:"ceased"`
@@ -477,9 +478,6 @@ func (sc *Scenario) validate() error {
 	for i, c := range sc.CVR.Companies {
 		if !isCVR(c.CVR) {
 			bad("cvr.companies[%d].cvr %q is not a valid CVR number", i, c.CVR)
-		}
-		if strings.TrimSpace(c.Name) == "" {
-			bad("cvr.companies[%d].name is empty", i)
 		}
 		if seenCVR[c.CVR] {
 			bad("cvr.companies[%d].cvr %s is listed twice", i, c.CVR)
