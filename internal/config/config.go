@@ -137,10 +137,11 @@ func read(r *Reader) Config {
 			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN (optional)"),
 		},
 		Print: Print{
-			URL:              r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
-			APIKey:           r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
-			RegisterURL:      r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"),
-			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer is reused"),
+			URL:    r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
+			APIKey: r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
+			RegisterURL: r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api: "+
+				"postal addresses for print, names of Norwegian organisations"),
+			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer (Enhetsregisteret, CVR) is reused"),
 		},
 		CVR: CVR{
 			URL: r.URL("POSTVAKT_CVR_URL", "Danish CVR system-to-system access (Elasticsearch) base, e.g. http://distribution.virk.dk/cvr-permanent: "+

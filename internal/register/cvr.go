@@ -103,7 +103,10 @@ func (c *CVR) Lookup(ctx context.Context, cvrs []string) ([]Answer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode CVR search: %w", err)
 	}
-	what := "CVR " + strings.Join(cvrs, ", ")
+	what := strings.Join(cvrs, ", ")
+	if len(cvrs) > 3 {
+		what = fmt.Sprintf("%d numbers (%s, …)", len(cvrs), strings.Join(cvrs[:3], ", "))
+	}
 	resp, err := c.HTTP.Do(ctx, httpclient.Request{Op: "search", Method: http.MethodPost, Path: "/virksomhed/_search",
 		Prepare: func(_ context.Context, r *resty.Request) error {
 			r.SetBasicAuth(c.User, c.Password)
