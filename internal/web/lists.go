@@ -206,6 +206,7 @@ var listTitles = map[store.ListName]string{
 	store.ListProblems: "Rejected, failed and expired shipments",
 	store.ListManual:   "Manual handling",
 	store.ListSearch:   "Shipments to one recipient",
+	store.ListUnknown:  "Shipments their channel has never heard of",
 }
 
 type listData struct {
