@@ -146,9 +146,9 @@ func TestPerLetterProblems(t *testing.T) {
 			History: []byte("{\"hendelser\":[{\"hendelse\":\"Varslet \xe6\xf8\"}]}")},
 		"id-5": {Status: "LEST\x00\xff", Err: fmt.Errorf("%w %q", channel.ErrUnknownStatus, "LEST\x00\xff"), Payload: []byte(`{"status":"LEST\u0000"}`)},
 		"id-6": {Status: "LEST", State: model.StateOpened, ChangedAt: sent.Add(time.Minute), Payload: []byte(`{"status":"LEST","n":1e999999}`)},
-		"id-7": {Status: "VARSLET", State: model.StateAvailable, ChangedAt: sent.Add(23 * time.Hour)}, // within the skew of now? no: in the future
+		"id-7": {Status: "VARSLET", State: model.StateAvailable, ChangedAt: sent.Add(23 * time.Hour)},   // within the skew of now? no: in the future
 		"id-8": {Status: "AKSEPTERT", State: model.StateAccepted, ChangedAt: sent.Add(-23 * time.Hour)}, // a day's slack before sending
-		"id-9": {Status: "VARSLET", State: model.StateAvailable, ChangedAt: t0.Add(time.Minute)},         // within the skew
+		"id-9": {Status: "VARSLET", State: model.StateAvailable, ChangedAt: t0.Add(time.Minute)},        // within the skew
 	}
 	ch := &batchy{answer: func(id string) channel.Observation { return answers[id] }}
 	var log bytes.Buffer
@@ -264,4 +264,3 @@ func TestUnknownToChannel(t *testing.T) {
 		t.Fatalf("once known: since %v state %s", sh.UnknownToChannelSince, sh.State)
 	}
 }
-
