@@ -17,7 +17,7 @@ type answer struct {
 	obs      map[string]channel.Observation // by channel id as asked
 	failed   map[string]bool                // ids no call answered
 	callErr  error                          // why, for failed
-	answered bool                           // at least one call was answered
+	answered bool                           // the channel answered a call (or a health check)
 }
 
 // ask asks the channel about ids. A call that fails as a whole although
@@ -27,7 +27,8 @@ type answer struct {
 // the failing ids are isolated, each of which becomes that id's own error
 // with its own backoff, and the rest is answered. Narrowing stops early,
 // leaving what is not isolated failed as a whole, when no part has been
-// answered by the second level (the channel is down, not a letter), when
+// answered by the second level and the channel does not answer about a
+// letter it answered before either (it is down, not a letter), when
 // the error is not one a letter can cause (network, open breaker, token,
 // 401/403, rate limit), or after a bounded number of calls.
 func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum *Summary) answer {
@@ -71,6 +72,7 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 	budget := 4*bits.Len(uint(len(ids))) + 8
 	isolated := map[string]error{}
 	pending := [][]string{ids}
+	probed := false
 	for level := 1; len(pending) > 0; level++ {
 		var next [][]string
 		calls := 0
@@ -93,12 +95,17 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 				}
 			}
 		}
-		if !a.answered && (calls >= 4 || len(next) == 0) {
-			// Nothing answered at all: the channel is failing, not a letter.
-			for id := range isolated {
-				next = append(next, []string{id})
+		if !a.answered && !probed && (calls >= 4 || len(next) == 0) {
+			// Nothing answered at all: the channel is failing, unless it
+			// answers about a letter it answered before.
+			probed = true
+			if !p.healthy(nctx, ch, ids, sum) {
+				for id := range isolated {
+					next = append(next, []string{id})
+				}
+				return fail(next, err)
 			}
-			return fail(next, err)
+			a.answered = true // the channel was reached
 		}
 		pending = next
 	}
@@ -106,6 +113,26 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 		a.obs[id] = channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: the channel's answer fails whenever this letter is asked about: %v", channel.ErrFailing, herr)}
 	}
 	return a
+}
+
+// healthy asks the channel about one letter outside ids that it answered
+// at its last poll (store.PollCanary): when that is answered, a batch of
+// which no part was answered failed because of its letters, not because
+// the channel is down.
+func (p *Poller) healthy(ctx context.Context, ch channel.Channel, ids []string, sum *Summary) bool {
+	canary, err := p.store.PollCanary(ctx, ch.Name(), ids)
+	if err != nil || canary == "" {
+		return false
+	}
+	sum.Calls++
+	started := time.Now()
+	_, err = ch.Status(ctx, []string{canary})
+	p.metrics.call(ch.Name(), err, time.Since(started))
+	if err != nil {
+		sum.Failed++
+		return false
+	}
+	return true
 }
 
 // narrowable reports whether a failed call was answered by the channel in

@@ -96,6 +96,22 @@ func TestNarrowingIsolatesPoisonedIDs(t *testing.T) {
 	if n, _ := st.PollErrors(ctx, "svarut", time.Time{}); n != 0 {
 		t.Errorf("%d whole-call poll errors recorded for a narrowed batch", n)
 	}
+
+	// Later only the two poisoned letters are due: no part of their batch
+	// is answered, but the channel answers about a letter it answered
+	// before, so they are still their own errors, and the channel was
+	// reached.
+	ch.calls = nil
+	sum, err = newPoller(st, func() time.Time { return t0.Add(time.Hour) }, &log).Cycle(ctx, ch)
+	if err != nil || sum.Polled != 2 || sum.Errors != 2 || sum.Unanswered != 0 {
+		t.Fatalf("only poisoned letters due: %+v %v", sum, err)
+	}
+	if len(ch.calls) != 4 || ch.calls[3] != 1 {
+		t.Fatalf("calls %v: the batch, its two halves, then one known letter", ch.calls)
+	}
+	if n, _ := st.PollErrors(ctx, "svarut", time.Time{}); n != 0 {
+		t.Errorf("%d whole-call poll errors: two poisoned letters were taken for an outage", n)
+	}
 }
 
 // TestNarrowingStopsOnOutage: when every part fails, the channel is down:
@@ -146,7 +162,7 @@ func TestPerLetterProblems(t *testing.T) {
 			History: []byte("{\"hendelser\":[{\"hendelse\":\"Varslet \xe6\xf8\"}]}")},
 		"id-5": {Status: "LEST\x00\xff", Err: fmt.Errorf("%w %q", channel.ErrUnknownStatus, "LEST\x00\xff"), Payload: []byte(`{"status":"LEST\u0000"}`)},
 		"id-6": {Status: "LEST", State: model.StateOpened, ChangedAt: sent.Add(time.Minute), Payload: []byte(`{"status":"LEST","n":1e999999}`)},
-		"id-7": {Status: "VARSLET", State: model.StateAvailable, ChangedAt: sent.Add(23 * time.Hour)},   // within the skew of now? no: in the future
+		"id-7": {Status: "VARSLET", State: model.StateAvailable, ChangedAt: sent.Add(23 * time.Hour)},   // 22 hours after now: in the future
 		"id-8": {Status: "AKSEPTERT", State: model.StateAccepted, ChangedAt: sent.Add(-23 * time.Hour)}, // a day's slack before sending
 		"id-9": {Status: "VARSLET", State: model.StateAvailable, ChangedAt: t0.Add(time.Minute)},        // within the skew
 	}

@@ -24,6 +24,7 @@ type Store interface {
 	ClaimDue(ctx context.Context, channel string, now time.Time, limit int, lease time.Duration) ([]store.Due, error)
 	ApplyPoll(ctx context.Context, results []store.PollResult) (store.PollWrite, error)
 	RecordPollError(ctx context.Context, channel string, at time.Time, ids []string, retry []time.Time, callErr error, raw string) error
+	PollCanary(ctx context.Context, channel string, not []string) (string, error)
 }
 
 // historian is implemented by channels that can give a shipment's event

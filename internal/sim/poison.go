@@ -23,7 +23,7 @@ import (
 //	unknown_status  the status is a value SvarUt does not have ("FORSVUNNET")
 //	nul             the event history (hendelser) holds a NUL character (\u0000)
 //	invalid_utf8    the event history holds bytes that are not UTF-8
-//	deleted         SLETTET (deleted for retention) an hour after the last real status
+//	deleted         SLETTET (deleted for retention) a day after the start, long after the last real status
 //	never_sent      the sender system registered it, SvarUt never heard of it
 //
 // Altinn kinds:
@@ -115,15 +115,15 @@ func (w *world) poison(sc *Scenario, seed int64) error {
 		r.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
 		for _, k := range names {
 			for n := 0; n < kinds[k]; n++ {
-				sh := pick(pool, func(sh *shipment) bool { return sh.poison == "" && fits(k, sh) })
+				sh := pick(pool, func(sh *shipment) bool { return sh.poison == "" && fits(k, sh, w.start) })
 				if sh == nil {
 					return fmt.Errorf("poison.%s.%s: not enough %s shipments that fit", ch, k, ch)
 				}
 				sh.poison = k
 				switch k {
 				case poisonDeleted:
-					last := sh.events[len(sh.events)-1]
-					sh.events = append(sh.events, event{at: last.at.Add(time.Hour), status: svSlettet, text: "Slettet: filer og metadata er slettet etter arkivfristen"})
+					// A day into the simulation, after its whole real history.
+					sh.events = append(sh.events, event{at: w.start.Add(24 * time.Hour), status: svSlettet, text: "Slettet: filer og metadata er slettet etter arkivfristen"})
 				case poisonFetchedAfterRead:
 					last := sh.events[len(sh.events)-1]
 					sh.events = append(sh.events, event{at: last.at.Add(2 * time.Hour), status: alFetched, text: "Correspondence fetched by recipient"})
@@ -150,7 +150,7 @@ func pick(pool []*shipment, ok func(*shipment) bool) *shipment {
 }
 
 // fits reports whether a shipment's timeline suits a poison kind.
-func fits(kind string, sh *shipment) bool {
+func fits(kind string, sh *shipment, start time.Time) bool {
 	has := func(status string) bool {
 		for _, e := range sh.events {
 			if e.status == status {
@@ -159,9 +159,14 @@ func fits(kind string, sh *shipment) bool {
 		}
 		return false
 	}
+	last := sh.events[len(sh.events)-1].at
 	switch kind {
-	case poisonDeleted:
-		return has(svVarslet) || has(svLevertSDP)
+	case poisonDeleted: // unread (or printed) with all its real history before the start, so it is seen before it is deleted
+		switch sh.events[len(sh.events)-1].status {
+		case svVarslet, svLevertSDP, svPrintet:
+			return !last.After(start)
+		}
+		return false
 	case poisonFetchedAfterRead:
 		return has(alRead)
 	case poisonNUL, poisonInvalidUTF8:

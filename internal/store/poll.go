@@ -396,6 +396,24 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 	})
 }
 
+// PollCanary returns the channel id of a shipment of channel, not among
+// not, whose last poll the channel answered usably, or "" when there is
+// none: asking about it tells whether the channel is up.
+func (s *Store) PollCanary(ctx context.Context, channel string, not []string) (string, error) {
+	var ids []string
+	err := s.db.SelectContext(ctx, &ids, `SELECT channel_id FROM shipments
+		WHERE channel = $1 AND channel_status <> '' AND poll_failures = 0 AND unknown_to_channel_since IS NULL
+			AND channel_id <> ALL($2::text[])
+		LIMIT 1`, channel, pq.Array(not))
+	if err != nil {
+		return "", fmt.Errorf("find a %s shipment to check the channel with: %w", channel, err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
 // PollErrors counts recorded channel call failures since a time.
 func (s *Store) PollErrors(ctx context.Context, channel string, since time.Time) (int, error) {
 	var n int
