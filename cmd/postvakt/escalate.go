@@ -83,7 +83,7 @@ func buildEscalator(cfg config.Config, st *store.Store, set *policy.Set, log *sl
 }
 
 // altinnScope is what the Profile lookup and Notifications orders need.
-const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
+const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner " + remind.ProfileScope
 
 // altinnTokens is the token source of Altinn Profile and Notifications: a
 // Maskinporten source (POSTVAKT_MASKINPORTEN_*), its tokens exchanged for
