@@ -280,3 +280,31 @@ func TestUnknownToChannel(t *testing.T) {
 		t.Fatalf("once known: since %v state %s", sh.UnknownToChannelSince, sh.State)
 	}
 }
+
+// TestUnknownGrace: a shipment sent minutes ago that the channel does not
+// show yet is asked again soon, without a mark or an event.
+func TestUnknownGrace(t *testing.T) {
+	ctx := context.Background()
+	st, ships := registered(t, 1)
+	if _, err := st.DB().Exec(`UPDATE shipments SET sent_at = $1`, t0.Add(-10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	ch := &batchy{answer: func(string) channel.Observation {
+		return channel.Observation{Err: fmt.Errorf("%w: absent from the answer", channel.ErrNotKnown)}
+	}}
+	var log bytes.Buffer
+	if _, err := newPoller(st, func() time.Time { return t0 }, &log).Cycle(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := st.Shipment(ctx, ships[0].ID, store.Scope{})
+	if sh.UnknownToChannelSince != nil || len(sh.Events) != 1 || sh.NextPollAt == nil || sh.NextPollAt.After(t0.Add(poll.Backoff(1))) {
+		t.Fatalf("young shipment: since %v, events %v, next %v", sh.UnknownToChannelSince, kinds(sh.Events), sh.NextPollAt)
+	}
+	if _, err := newPoller(st, func() time.Time { return t0.Add(poll.UnknownGrace) }, &log).Cycle(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ = st.Shipment(ctx, ships[0].ID, store.Scope{})
+	if sh.UnknownToChannelSince == nil {
+		t.Fatal("still unknown after the grace: not marked")
+	}
+}

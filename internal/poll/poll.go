@@ -97,6 +97,10 @@ func (s *Summary) add(o Summary) {
 	s.Unanswered += o.Unanswered
 }
 
+// UnknownGrace is how long after sending a shipment the channel may not
+// know it yet before it is marked unknown_to_channel.
+const UnknownGrace = time.Hour
+
 // ErrUnreachable is returned by Cycle when the channel answered none of
 // its batches: a channel that answered, even if some letters' answers were
 // bad, was reached.
@@ -253,6 +257,12 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		r.State = d.State
 		r.NextPollAt = &r.RetryAt
 		if errors.Is(err, channel.ErrNotKnown) {
+			if now.Sub(d.SentAt) < UnknownGrace {
+				// Just sent: the channel may not show it yet. Ask again
+				// soon, without a mark or an event.
+				r.Status, r.Payload, r.History = d.ChannelStatus, nil, nil
+				return r
+			}
 			r.Unknown = true
 			return r
 		}
