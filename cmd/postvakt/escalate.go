@@ -57,14 +57,11 @@ func buildEscalator(cfg config.Config, st *store.Store, set *policy.Set, log *sl
 	esc := &escalate.Escalator{Store: st, Policies: set, Remind: r, Logger: log}
 	profileURL := strings.TrimRight(os.Getenv("POSTVAKT_PROFILE_URL"), "/")
 	notifyURL := strings.TrimRight(os.Getenv("POSTVAKT_NOTIFICATIONS_URL"), "/")
-	if profileURL == "" && notifyURL == "" {
-		return esc, nil
-	}
-	tokens, err := altinnTokens(cfg, log)
-	if err != nil {
-		return nil, err
-	}
 	if profileURL != "" {
+		tokens, err := altinnTokens(cfg, log, remind.ProfileScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := httpclient.New(httpclient.Options{Name: "altinn-profile", BaseURL: profileURL, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("altinn profile client: %w", err)
@@ -73,6 +70,10 @@ func buildEscalator(cfg config.Config, st *store.Store, set *policy.Set, log *sl
 		esc.Addresses = res
 	}
 	if notifyURL != "" {
+		tokens, err := altinnTokens(cfg, log, notificationsScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := httpclient.New(httpclient.Options{Name: "altinn-notifications", BaseURL: notifyURL, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("altinn notifications client: %w", err)
@@ -82,14 +83,16 @@ func buildEscalator(cfg config.Config, st *store.Store, set *policy.Set, log *sl
 	return esc, nil
 }
 
-// altinnScope is what the Profile lookup and Notifications orders need.
-const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner " + remind.ProfileScope
+// notificationsScope is what Altinn Notifications orders need. (The
+// Profile lookup has its own, remind.ProfileScope: each gets its own
+// token, so a client not granted one scope still gets the other service.)
+const notificationsScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
 
-// altinnTokens is the token source of Altinn Profile and Notifications: a
-// Maskinporten source (POSTVAKT_MASKINPORTEN_*), its tokens exchanged for
-// Altinn tokens when POSTVAKT_ALTINN_EXCHANGE_URL is set; nil without
-// Maskinporten.
-func altinnTokens(cfg config.Config, log *slog.Logger) (remind.TokenSource, error) {
+// altinnTokens is a token source for Altinn Profile or Notifications with
+// the given scope: a Maskinporten source (POSTVAKT_MASKINPORTEN_*), its
+// tokens exchanged for Altinn tokens when POSTVAKT_ALTINN_EXCHANGE_URL is
+// set; nil without Maskinporten.
+func altinnTokens(cfg config.Config, log *slog.Logger, scope string) (remind.TokenSource, error) {
 	m := cfg.Maskinporten
 	if m.URL == "" {
 		log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
@@ -103,7 +106,7 @@ func altinnTokens(cfg config.Config, log *slog.Logger) (remind.TokenSource, erro
 		return nil, err
 	}
 	src, err := maskinporten.New(maskinporten.Config{TokenURL: m.URL, Audience: m.Audience, ClientID: m.ClientID,
-		KeyFile: m.KeyFile, Scope: altinnScope}, hc)
+		KeyFile: m.KeyFile, Scope: scope}, hc)
 	if err != nil {
 		return nil, fmt.Errorf("maskinporten for altinn notifications: %w", err)
 	}

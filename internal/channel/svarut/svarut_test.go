@@ -452,7 +452,7 @@ func TestBadRecordsAreTheirIdsProblem(t *testing.T) {
 			{"id":%q,"sisteStatusEndring":1738578835,"status":"LEST"},
 			{"id":%q,"sisteStatusEndring":"2025-02-03T11:33:55.008+01:00","status":"SLETTET"},
 			{"id":7,"status":"LEST"},
-			{"id":%q,"sisteStatusEndring":"2025-02-03T11:33:55.008+01:00","status":"LEST","merknad":"nul \u0000 og ÿ"}]}`, idA, idB, idC, idX)
+			{"id":%q,"sisteStatusEndring":"2025-02-03T11:33:55.008+01:00","status":"LEST","merknad":"nul \u0000 og %s"}]}`, idA, idB, idC, idX, "\xff")
 		return true
 	}
 	c := newAdapter(t, f, setup{})
