@@ -38,7 +38,7 @@ func TestServeNamesOrganisations(t *testing.T) {
 	}
 	want := map[string]string{"64942212": "Københavns Kommune"}
 	for _, o := range s.Organisations() {
-		if o.Register == "active" || o.Register == "sub_unit" {
+		if o.Register == "active" {
 			want[o.OrgNr] = o.Name
 		}
 	}

@@ -1,10 +1,6 @@
 package printing
 
-import (
-	"testing"
-
-	"postvakt/internal/store"
-)
+import "testing"
 
 // TestJudge reads register answers of units and sub-units: where the print
 // goes, or why it goes to manual handling.
@@ -12,34 +8,32 @@ func TestJudge(t *testing.T) {
 	const addr = `{"adresse": ["Strandgaten 1"], "postnummer": "5013", "poststed": "BERGEN", "landkode": "NO"}`
 	const post = `{"adresse": ["Postboks 7"], "postnummer": "5804", "poststed": "BERGEN"}`
 	for _, c := range []struct {
-		name, kind string
+		name       string
 		status     int
 		body       string
 		wantLine   string // the address's first line, "" for none
 		wantReason string
 		wantErr    bool
 	}{
-		{"unit: postal address first", store.RegisterEnhet, 200,
+		{"unit: postal address first", 200,
 			`{"organisasjonsnummer": "974760673", "navn": "A AS", "postadresse": ` + post + `, "forretningsadresse": ` + addr + `}`, "Postboks 7", "", false},
-		{"unit: business address", store.RegisterEnhet, 200,
+		{"unit: business address", 200,
 			`{"organisasjonsnummer": "974760673", "navn": "A AS", "forretningsadresse": ` + addr + `}`, "Strandgaten 1", "", false},
-		{"unit: beliggenhetsadresse is not a unit's", store.RegisterEnhet, 200,
-			`{"organisasjonsnummer": "974760673", "navn": "A AS", "beliggenhetsadresse": ` + addr + `}`, "", ReasonNoAddress, false},
-		{"sub-unit: beliggenhetsadresse", store.RegisterUnderenhet, 200,
+		{"sub-unit: beliggenhetsadresse", 200,
 			`{"organisasjonsnummer": "974760673", "navn": "A AS avd. Nord", "overordnetEnhet": "964338531", "beliggenhetsadresse": ` + addr + `}`, "Strandgaten 1", "", false},
-		{"sub-unit: postal address first", store.RegisterUnderenhet, 200,
+		{"sub-unit: postal address first", 200,
 			`{"organisasjonsnummer": "974760673", "navn": "A AS avd. Nord", "postadresse": ` + post + `, "beliggenhetsadresse": ` + addr + `}`, "Postboks 7", "", false},
-		{"sub-unit: closed", store.RegisterUnderenhet, 200,
-			`{"organisasjonsnummer": "974760673", "navn": "A AS avd. Nord", "nedleggelsesdato": "2025-03-01", "beliggenhetsadresse": ` + addr + `}`, "", ReasonDeleted, false},
-		{"bankrupt", store.RegisterEnhet, 200, `{"organisasjonsnummer": "974760673", "konkurs": true, "forretningsadresse": ` + addr + `}`, "", ReasonBankrupt, false},
-		{"neither knows it", store.RegisterUnderenhet, 404, `{}`, "", ReasonUnknown, false},
-		{"removed", store.RegisterEnhet, 410, ``, "", ReasonRemoved, false},
-		{"another number", store.RegisterEnhet, 200, `{"organisasjonsnummer": "964338531"}`, "", "", true},
-		{"not JSON", store.RegisterEnhet, 200, `<html>`, "", "", true},
-		{"a failure cached by mistake", store.RegisterEnhet, 500, `{}`, "", "", true},
+		{"sub-unit: closed", 200,
+			`{"organisasjonsnummer": "974760673", "navn": "A AS avd. Nord", "nedleggelsesdato": "2025-03-01", "beliggenhetsadresse": ` + addr + `}`, "", ReasonClosed, false},
+		{"bankrupt", 200, `{"organisasjonsnummer": "974760673", "konkurs": true, "forretningsadresse": ` + addr + `}`, "", ReasonBankrupt, false},
+		{"neither knows it", 404, `{}`, "", ReasonUnknown, false},
+		{"removed", 410, ``, "", ReasonRemoved, false},
+		{"another number", 200, `{"organisasjonsnummer": "964338531"}`, "", "", true},
+		{"not JSON", 200, `<html>`, "", "", true},
+		{"a failure cached by mistake", 500, `{}`, "", "", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v, err := judge("974760673", c.kind, c.status, []byte(c.body))
+			v, err := judge("974760673", c.status, []byte(c.body))
 			if (err != nil) != c.wantErr {
 				t.Fatalf("err %v", err)
 			}

@@ -25,14 +25,13 @@ const (
 	ReasonWindingUp         = "winding_up"         // underAvvikling
 	ReasonForcedDissolution = "forced_dissolution" // underTvangsavviklingEllerTvangsopplosning
 	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
+	ReasonClosed            = "closed"             // a sub-unit that is closed down (nedleggelsesdato)
+	ReasonForeignAddress    = "foreign_address"    // the postal address is abroad (no postnummer): post it by hand
 )
 
-// printAddressOf returns the address as the print provider wants it, or false
-// when it lacks a street line, postal code or place.
+// printAddressOf returns the address as the print provider wants it, or
+// false when it lacks a street line, postal code or place.
 func printAddressOf(a *register.Address) (printAddress, bool) {
-	if a == nil {
-		return printAddress{}, false
-	}
 	var lines []string
 	for _, l := range a.Adresse {
 		if l = strings.TrimSpace(l); l != "" {
@@ -47,6 +46,14 @@ func printAddressOf(a *register.Address) (printAddress, bool) {
 	return p, len(lines) > 0 && p.PostalCode != "" && p.City != "" && len(cc) == 2
 }
 
+// abroad reports whether the address is outside Norway without a postal
+// code, as Enhetsregisteret holds foreign addresses (the whole address in
+// the lines, the country beside it).
+func abroad(a *register.Address) bool {
+	cc := strings.ToUpper(strings.TrimSpace(a.Landkode))
+	return cc != "" && cc != "NO" && strings.TrimSpace(a.Postnummer) == ""
+}
+
 // verdict is what a register answer means for printing: an address, or a
 // reason for manual handling.
 type verdict struct {
@@ -56,11 +63,8 @@ type verdict struct {
 	detail  string
 }
 
-// judge reads a register answer (kind, status and body) for orgnr. A
-// sub-unit (underenhet) prints to its postadresse, else its
-// beliggenhetsadresse; a closed one (nedleggelsesdato) is like a deleted
-// unit.
-func judge(orgnr, kind string, status int, body []byte) (verdict, error) {
+// judge reads a register answer (status and body) for orgnr.
+func judge(orgnr string, status int, body []byte) (verdict, error) {
 	switch status {
 	case http.StatusNotFound, http.StatusBadRequest:
 		return verdict{reason: ReasonUnknown, detail: fmt.Sprintf("organisation %s is not in the business register (HTTP %d)", orgnr, status)}, nil
@@ -78,27 +82,34 @@ func judge(orgnr, kind string, status int, body []byte) (verdict, error) {
 	switch {
 	case e.Slettedato != "":
 		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("organisation %s was deleted from the business register on %s", orgnr, e.Slettedato)
-	case e.Nedleggelsesdato != "":
-		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("sub-unit %s was closed (nedleggelsesdato %s)", orgnr, e.Nedleggelsesdato)
 	case e.Konkurs:
 		v.reason, v.detail = ReasonBankrupt, fmt.Sprintf("organisation %s is bankrupt (konkurs)", orgnr)
 	case e.UnderTvangsavvikling:
 		v.reason, v.detail = ReasonForcedDissolution, fmt.Sprintf("organisation %s is under forced dissolution", orgnr)
 	case e.UnderAvvikling:
 		v.reason, v.detail = ReasonWindingUp, fmt.Sprintf("organisation %s is being wound up (under avvikling)", orgnr)
+	case e.Nedleggelsesdato != "":
+		v.reason, v.detail = ReasonClosed, fmt.Sprintf("sub-unit %s was closed down on %s", orgnr, e.Nedleggelsesdato)
 	}
 	if v.reason != "" {
 		return v, nil
 	}
-	second := e.Forretningsadresse
-	if kind == store.RegisterUnderenhet {
-		second = e.Beliggenhetsadresse
+	found := false
+	for _, a := range []*register.Address{e.Postadresse, e.Forretningsadresse, e.Beliggenhetsadresse} {
+		if a == nil {
+			continue
+		}
+		if abroad(a) {
+			v.reason, v.detail = ReasonForeignAddress, fmt.Sprintf("organisation %s has its address abroad (%s, no postal code): post it by hand",
+				orgnr, strings.TrimSpace(a.Land+" "+a.Landkode))
+			return v, nil
+		}
+		if pa, ok := printAddressOf(a); ok {
+			v.address, found = pa, true
+			break
+		}
 	}
-	if a, ok := printAddressOf(e.Postadresse); ok {
-		v.address = a
-	} else if a, ok := printAddressOf(second); ok {
-		v.address = a
-	} else {
+	if !found {
 		v.reason, v.detail = ReasonNoAddress, fmt.Sprintf("organisation %s has no usable postal or business address in the register", orgnr)
 		return v, nil
 	}
@@ -109,25 +120,26 @@ func judge(orgnr, kind string, status int, body []byte) (verdict, error) {
 }
 
 // registerAnswer returns the register's answer for orgnr: from the cache
-// while fresh, else asked (register.Brreg: /enheter, then /underenheter)
-// and cached. 200, 400, 404 and 410 are answers; anything else is an error,
-// to be retried later.
-func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (register.Answer, error) {
+// while fresh (the names job caches there too), else asked through
+// register.Brreg (/enheter, then /underenheter for a sub-unit) and cached.
+// 200, 400, 404 and 410 are answers; anything else is an error, to be
+// retried later, and is not cached.
+func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (int, []byte, error) {
 	e, err := s.st.RegisterEntry(ctx, orgnr)
 	switch {
 	case err == nil && now.Sub(e.FetchedAt) < s.opt.CacheTTL:
-		return register.Answer{OrgNr: orgnr, Kind: e.Kind, Status: e.Status, Body: e.Body, Name: e.Name}, nil
+		return e.Status, e.Body, nil
 	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return register.Answer{}, err
+		return 0, nil, err
 	}
 	a, err := (&register.Brreg{HTTP: s.opt.Register}).Lookup(ctx, orgnr)
 	if err != nil {
-		return register.Answer{}, err // garbage is not cached
+		return 0, nil, err
 	}
 	if err := s.st.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
-		return register.Answer{}, err
+		return 0, nil, err
 	}
-	return a, nil
+	return a.Status, a.Body, nil
 }
 
 // resolve looks up the addresses of claimed print decisions and records
@@ -135,8 +147,9 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now time.Time) (Summary, error) {
 	var sum Summary
 	type answer struct {
-		register.Answer
-		err error
+		status int
+		body   []byte
+		err    error
 	}
 	seen := map[string]answer{}
 	for _, l := range lookups {
@@ -151,14 +164,14 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 		default:
 			a, ok := seen[l.RecipientID]
 			if !ok {
-				a.Answer, a.err = s.registerAnswer(ctx, l.RecipientID, now)
+				a.status, a.body, a.err = s.registerAnswer(ctx, l.RecipientID, now)
 				if ctx.Err() != nil {
 					return sum, ctx.Err()
 				}
 				seen[l.RecipientID] = a
 			}
-			r.Evidence = a.Body
-			v, err := judge(l.RecipientID, a.Kind, a.Status, a.Body)
+			r.Evidence = a.body
+			v, err := judge(l.RecipientID, a.status, a.body)
 			if a.err != nil {
 				err = a.err
 			}

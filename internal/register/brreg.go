@@ -76,7 +76,7 @@ type Unit struct {
 	UnderAvvikling       bool     `json:"underAvvikling"`
 	UnderTvangsavvikling bool     `json:"underTvangsavviklingEllerTvangsopplosning"`
 	Slettedato           string   `json:"slettedato"`
-	Nedleggelsesdato     string   `json:"nedleggelsesdato"`
+	Nedleggelsesdato     string   `json:"nedleggelsesdato"` // a sub-unit's: closed down
 	OverordnetEnhet      string   `json:"overordnetEnhet"`
 }
 
@@ -107,8 +107,9 @@ func answered(status int) bool {
 }
 
 // Lookup asks /enheter/{orgnr}; when that answers 404 it asks
-// /underenheter/{orgnr}, where sub-units live (a 404 there too means
-// neither knows the number). A 200 whose body is not the unit's JSON, a 5xx
+// /underenheter/{orgnr}, where sub-units live, and keeps that answer when
+// it knows the number (200, or 410 for a removed sub-unit); otherwise the
+// 404 of /enheter stands. A 200 whose body is not the unit's JSON, a 5xx
 // after the client's retries, or a network failure is an error: nothing to
 // cache, ask again later.
 func (b *Brreg) Lookup(ctx context.Context, orgnr string) (Answer, error) {
@@ -122,7 +123,14 @@ func (b *Brreg) Lookup(ctx context.Context, orgnr string) (Answer, error) {
 	if err != nil || a.Status != http.StatusNotFound {
 		return a, err
 	}
-	return b.get(ctx, orgnr, "underenhet", "/underenheter/", store.RegisterUnderenhet)
+	sub, err := b.get(ctx, orgnr, "underenhet", "/underenheter/", store.RegisterUnderenhet)
+	switch {
+	case err != nil:
+		return Answer{}, fmt.Errorf("sub-unit: %w", err)
+	case sub.Status == http.StatusOK || sub.Status == http.StatusGone:
+		return sub, nil
+	}
+	return a, nil
 }
 
 func (b *Brreg) get(ctx context.Context, orgnr, op, prefix, kind string) (Answer, error) {

@@ -38,6 +38,7 @@ register:
   removed_chance: 0.1
   deleted_chance: 0.05
   sub_unit_chance: 0.3
+  closed_sub_unit_share: 0.3
   failing: [%s]
 cvr:
   companies:
@@ -107,7 +108,7 @@ func newEnv(t *testing.T) *env {
 		received[r.Recipient.ID] = true
 	}
 	for _, o := range probe.Organisations() {
-		if o.Register == "active" && received[o.OrgNr] && e.failing == "" {
+		if o.Register == "active" && !o.SubUnit && received[o.OrgNr] && e.failing == "" {
 			e.failing = o.OrgNr
 		}
 	}
@@ -242,7 +243,7 @@ func (e *env) wantName(nr string, failingNamed bool) string {
 		return "?"
 	}
 	switch o.Register {
-	case "active", "deleted", "sub_unit":
+	case "active", "deleted": // sub-units too, closed ones included
 		return o.Name
 	}
 	return ""
@@ -308,7 +309,11 @@ func TestNamesFromEnhetsregisteretAndCVR(t *testing.T) {
 			}
 			continue
 		}
-		kinds[e.orgs[nr].Register]++
+		k := e.orgs[nr].Register
+		if e.orgs[nr].SubUnit {
+			k = "sub_unit"
+		}
+		kinds[k]++
 		if want := e.wantName(nr, false); got != want {
 			t.Errorf("recipient %s (%s): name %q, want %q", nr, e.orgs[nr].Register, got, want)
 		}
@@ -336,8 +341,8 @@ func TestNamesFromEnhetsregisteretAndCVR(t *testing.T) {
 	}
 	// Sub-units come from /underenheter, Danish companies from the CVR.
 	var sub store.RegisterEntry
-	for nr, o := range e.orgs {
-		if o.Register == "sub_unit" {
+	for nr := range recipients {
+		if o := e.orgs[nr]; o.SubUnit && o.Register == "active" {
 			if err := e.st.DB().Get(&sub, `SELECT orgnr, kind, status, name, fetched_at FROM register_cache WHERE orgnr = $1`, nr); err != nil {
 				t.Fatalf("sub-unit %s not cached: %v", nr, err)
 			}

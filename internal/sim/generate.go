@@ -27,7 +27,6 @@ const (
 	regDeleted          // 200 with slettedato and few fields
 	regRemoved          // 410 Gone
 	regUnknown          // 404 Not Found
-	regSubUnit          // a sub-unit: 404 on /enheter, 200 on /underenheter
 )
 
 // org is a receiving organisation.
@@ -42,8 +41,10 @@ type org struct {
 	bankrupt, windingUp, forced bool
 	registered, deleted         time.Time
 	post, biz                   *address
-	parent                      string // a sub-unit's main unit (overordnetEnhet)
 	emails, phones              []string
+	subUnit                     bool      // a sub-unit: /underenheter, not /enheter
+	closed                      time.Time // a sub-unit's nedleggelsesdato
+	foreign                     bool      // post is an address abroad
 }
 
 // event is one status change of a shipment on its channel.
@@ -67,6 +68,7 @@ type shipment struct {
 	ref          string // sender's reference
 	org          *org   // nil for persons
 	events       []event
+	poison       string // see Poison; "" for none
 }
 
 // world is everything generated from a scenario and a seed.
@@ -78,10 +80,13 @@ type world struct {
 	orgByNr   map[string]*org
 	shipments []*shipment // by sent time, oldest first
 	byID      map[string]*shipment
-	altinn    []*shipment              // Altinn shipments, newest first
-	exact     bool                     // never_open.shipments is exact
-	cvr       map[string]*cvrCompany   // the CVR's companies by number
-	failing   map[string]time.Duration // numbers the registers fail on, until (0: always) after the start
+	altinn    []*shipment // Altinn shipments, newest first
+	// altinnListed are the Altinn shipments the search lists (not the
+	// never_sent ones), newest first.
+	altinnListed []*shipment
+	exact        bool                     // never_open.shipments is exact
+	cvr          map[string]*cvrCompany   // the CVR's companies by number
+	failing      map[string]time.Duration // numbers the registers fail on, until (0: always) after the start
 }
 
 // generate builds the world. It draws from separate streams per concern so
@@ -98,15 +103,18 @@ func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
 	w.genUnits(sc, derivedRand(seed, "units"))
 	w.genOrgs(sc, derivedRand(seed, "orgs"))
 	w.genRegister(sc, derivedRand(seed, "register"))
-	w.genSubUnits(sc, derivedRand(seed, "register", "sub-units"))
-	w.genCVR(sc)
-	for _, f := range sc.Register.Failing {
-		w.failing[f.Number] = f.Until.D()
-	}
 	w.genNotificationAddresses(sc, derivedRand(seed, "notification-addresses"))
 	persons := genPersons(sc, derivedRand(seed, "persons"))
 	if err := w.genShipments(sc, derivedRand(seed, "shipments"), from, to, persons); err != nil {
 		return nil, err
+	}
+	if err := w.poison(sc, seed); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	w.genSubUnits(sc, derivedRand(seed, "register-sub-units"))
+	w.genCVR(sc)
+	for _, f := range sc.Register.Failing {
+		w.failing[f.Number] = f.Until.D()
 	}
 	return w, nil
 }
@@ -208,21 +216,6 @@ func (w *world) genRegister(sc *Scenario, r *rand.Rand) {
 			o.biz = &biz
 		default:
 			o.biz, o.post = &biz, &post
-		}
-	}
-}
-
-// genSubUnits makes some active organisations sub-units of another one.
-func (w *world) genSubUnits(sc *Scenario, r *rand.Rand) {
-	for _, o := range w.orgs {
-		u, p := r.Float64(), r.IntN(len(w.orgs))
-		if o.reg != regActive || u >= sc.Register.SubUnitChance {
-			continue
-		}
-		o.reg, o.formCode, o.formDesc = regSubUnit, "BEDR", "Underenhet til næringsdrivende og offentlig forvaltning"
-		o.parent = w.orgs[p].nr
-		if o.parent == o.nr {
-			o.parent = w.sender.nr
 		}
 	}
 }
