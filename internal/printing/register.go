@@ -134,7 +134,7 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 	}
 	a, err := (&register.Brreg{HTTP: s.opt.Register}).Lookup(ctx, orgnr)
 	if err != nil {
-		return 0, nil, err
+		return 0, a.Body, err // garbage is not cached, but kept as the retry's evidence
 	}
 	if err := s.st.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
 		return 0, nil, err

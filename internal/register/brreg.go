@@ -111,7 +111,8 @@ func answered(status int) bool {
 // it knows the number (200, or 410 for a removed sub-unit); otherwise the
 // 404 of /enheter stands. A 200 whose body is not the unit's JSON, a 5xx
 // after the client's retries, or a network failure is an error: nothing to
-// cache, ask again later.
+// cache, ask again later (a garbage answer comes back beside the error, as
+// evidence).
 func (b *Brreg) Lookup(ctx context.Context, orgnr string) (Answer, error) {
 	if b == nil || b.HTTP == nil {
 		return Answer{}, errors.New("no business register configured (POSTVAKT_REGISTER_URL)")
@@ -126,7 +127,7 @@ func (b *Brreg) Lookup(ctx context.Context, orgnr string) (Answer, error) {
 	sub, err := b.get(ctx, orgnr, "underenhet", "/underenheter/", store.RegisterUnderenhet)
 	switch {
 	case err != nil:
-		return Answer{}, fmt.Errorf("sub-unit: %w", err)
+		return sub, fmt.Errorf("sub-unit: %w", err)
 	case sub.Status == http.StatusOK || sub.Status == http.StatusGone:
 		return sub, nil
 	}
@@ -152,7 +153,7 @@ func (b *Brreg) get(ctx context.Context, orgnr, op, prefix, kind string) (Answer
 	}
 	u, err := ParseUnit(orgnr, resp.Body)
 	if err != nil {
-		return Answer{}, err
+		return Answer{OrgNr: orgnr, Kind: kind, Status: resp.StatusCode, Body: resp.Body}, err // the garbage, as evidence; not to be cached
 	}
 	return Answer{OrgNr: orgnr, Kind: kind, Status: http.StatusOK, Body: resp.Body, Name: u.Navn}, nil
 }

@@ -473,3 +473,55 @@ func TestNamesCVRRefusedLeavesNorwayAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesGarbageIsNotCached: an Enhetsregisteret answer that is not the
+// unit's JSON is each organisation's own failed lookup, never cached; the
+// CVR's answers are cached all the same.
+func TestNamesGarbageIsNotCached(t *testing.T) {
+	sc, err := sim.Parse([]byte(fmt.Sprintf(scenario, "") + "faults: {register: {malformed: 1}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, ctx: context.Background(), persons: map[string]bool{}}
+	if e.sim, err = sim.New(sc, 11, sim.NewManualClock(time.Now()), sim.Options{Logger: quiet}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(e.sim.Handler())
+	t.Cleanup(e.srv.Close)
+	if e.st, err = store.Open(e.ctx, pgtest.New(t), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.st.Close() })
+	// Receivers /enheter answers 200 for (a 404 or 410 is an answer, whatever
+	// its body).
+	var active []string
+	for _, o := range e.sim.Organisations() {
+		if o.Register == "active" && !o.SubUnit && len(active) < 5 {
+			active = append(active, o.OrgNr)
+		}
+	}
+	items := []model.NewShipment{}
+	for i, r := range e.sim.Shipments()[:len(active)] {
+		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
+			SenderUnit: r.SenderUnit, RecipientKind: model.RecipientOrg, RecipientID: active[i], Title: r.Title,
+			Confidential: true, Class: r.Class, SentAt: r.SentAt})
+	}
+	items = append(items, model.NewShipment{Channel: "svarut", ChannelID: "dk-1", SenderOrg: "964338531", SenderUnit: "NAV",
+		RecipientKind: model.RecipientOrg, RecipientID: "31201004", Title: "Brev", Confidential: true, Class: "taushetsbelagt",
+		SentAt: e.sim.Start().Add(-time.Hour)})
+	if _, _, err := e.st.Register(e.ctx, items, store.SourceImport, "test"); err != nil {
+		t.Fatal(err)
+	}
+	sum, _, err := e.run(e.namer(e.sim.Options().CVRPassword), e.sim.Start().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five receivers and the sender in Norway, one company in Denmark.
+	if sum.Asked != 7 || sum.Failed != 6 || sum.Named != 1 {
+		t.Errorf("summary %+v", sum)
+	}
+	var cached []string
+	if err := e.st.DB().Select(&cached, `SELECT orgnr FROM register_cache ORDER BY orgnr`); err != nil || len(cached) != 1 || cached[0] != "31201004" {
+		t.Errorf("cached %v (%v), want only the CVR answer", cached, err)
+	}
+}
