@@ -86,7 +86,7 @@ func printPreview(o remind.Outcome, full bool) {
 	case remind.StatusPreview:
 		fmt.Printf("would remind %s (%s): %d shipment(s)\n", o.Org, strings.Join(o.Message.To, ", "), len(o.Shipments))
 		for _, s := range o.Shipments {
-			fmt.Printf("  %s %s %s (reminder %d)\n", s.ID, s.Channel, s.ChannelID, s.Reminder)
+			fmt.Printf("  %s %s %s (reminder %d)\n", s.ShipmentID, s.Channel, s.ChannelID, s.Reminder)
 		}
 		if full {
 			fmt.Printf("  Subject: %s\n  Message-ID: %s\n\n%s\n", o.Message.Subject, o.Message.MessageID, o.Message.Body)
@@ -95,7 +95,7 @@ func printPreview(o remind.Outcome, full bool) {
 		fmt.Printf("cannot remind %s: no e-mail address; %d shipment(s) wait\n", o.Org, len(o.Shipments))
 	}
 	for _, d := range o.Dropped {
-		fmt.Printf("  left out %s (reminder %d): %s\n", d.ShipmentID, d.Reminder, d.Reason)
+		fmt.Printf("  left out %s (reminder %d): %s\n", d.ShipmentID, d.Reminder, d.Detail)
 	}
 }
 

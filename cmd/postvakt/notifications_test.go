@@ -30,7 +30,7 @@ func TestNotificationsReleaseUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	claim, err := st.ClaimNotification(ctx, store.Claim{Org: "974760673", Recipients: []string{"post@example.no"},
-		Items: []store.NotificationItem{{ShipmentID: got[0].ID, Reminder: 1}}, Now: now.Add(-time.Hour)})
+		Items: []model.ReminderItem{{ShipmentID: got[0].ID, Reminder: 1}}, Now: now.Add(-time.Hour)})
 	if err != nil || !claim.Send {
 		t.Fatalf("claim: %+v %v", claim, err)
 	}

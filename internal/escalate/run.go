@@ -252,8 +252,9 @@ type printKey struct {
 }
 
 // decide decides one shipment, queues a new decision for recording, and
-// returns it as a reminder when one is due to be sent now.
-func (r *runState) decide(sh store.OpenShipment) (remind.Shipment, bool) {
+// returns it as a reminder item when one is due to be sent now: the item
+// the rest of the pipeline (group, dedupe, send, record) carries.
+func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 	recipient := model.MaskRecipient(sh.RecipientKind, sh.RecipientID)
 	p, err := r.e.Policies.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential,
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
@@ -269,12 +270,12 @@ func (r *runState) decide(sh store.OpenShipment) (remind.Shipment, bool) {
 	}
 	r.sum.Errors++
 	r.log.Error("cannot decide the escalation step", "shipment", sh.ID, "recipient", recipient, "error", err)
-	return remind.Shipment{}, false
+	return model.ReminderItem{}, false
 }
 
-func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (remind.Shipment, bool) {
+func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (model.ReminderItem, bool) {
 	if !d.Due() {
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	}
 	r.sum.Decided++
 	if step := d.Step.String(); step != sh.EscalationStep {
@@ -287,19 +288,19 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 		r.sum.PrintDue++
 		k := printKey{d.Policy, d.NeedsApproval}
 		r.prints[k] = append(r.prints[k], sh.ID)
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	case d.Wait:
 		r.sum.Quiet++
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	case sh.RecipientKind != model.RecipientOrg:
 		r.sum.Persons++
 		r.log.Info("reminder due to a person: no e-mail channel for persons; waits for print",
 			"shipment", sh.ID, "recipient", recipient, "step", d.Step.String())
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	}
-	return remind.Shipment{ID: sh.ID, Channel: sh.Channel, ChannelID: sh.ChannelID, SenderOrg: sh.SenderOrg,
-		SenderOrgName: sh.SenderOrgName, SenderUnit: sh.SenderUnit, SentAt: sh.SentAt, Since: sh.Since(),
-		Reminder: d.Step.N}, true
+	return model.ReminderItem{ShipmentID: sh.ID, Reminder: d.Step.N, Channel: sh.Channel, ChannelID: sh.ChannelID,
+		SenderOrg: sh.SenderOrg, SenderOrgName: sh.SenderOrgName, SenderUnit: sh.SenderUnit, SentAt: sh.SentAt,
+		Since: sh.Since()}, true
 }
 
 // flush records the queued decisions (one transaction) and then hands the

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
@@ -195,7 +196,7 @@ func TestRunCrashBetweenSendAndCommitDoesNotResend(t *testing.T) {
 	more, _ := h.register(ship{recipient: firmaB, class: "taushetsbelagt", conf: true, sent: monday})
 	h.contacts(firmaA, firmaB)
 	if _, err := h.st.ClaimNotification(context.Background(), store.Claim{Org: firmaB,
-		Items: []store.NotificationItem{{ShipmentID: more[0], Reminder: 1}}, Recipients: []string{"post-" + firmaB + "@example.no"},
+		Items: []model.ReminderItem{{ShipmentID: more[0], Reminder: 1}}, Recipients: []string{"post-" + firmaB + "@example.no"},
 		Now: due1.Add(25 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,23 +11,12 @@ import (
 	_ "time/tzdata" // dates in the message are in Europe/Oslo, whatever the host has
 
 	"postvakt/internal/channel"
+	"postvakt/internal/model"
 )
 
-// Shipment is one shipment listed in a reminder. It carries references
-// only: the channel and its id, who sent it and when. There is no title
-// field, on purpose: a reminder must never show what a confidential letter
-// is about.
-type Shipment struct {
-	ID            string // postvakt's shipment id
-	Channel       string // a registered channel's name
-	ChannelID     string // the channel's id of the shipment
-	SenderOrg     string // sending organisation's number
-	SenderOrgName string // sending organisation's name, may be empty
-	SenderUnit    string // sending unit
-	SentAt        time.Time
-	Since         time.Time // when it started waiting (available, else sent)
-	Reminder      int       // which reminder this is for the shipment (1-based)
-}
+// Shipment is one shipment listed in a reminder: the pipeline's one item
+// type, model.ReminderItem (references only, never a title).
+type Shipment = model.ReminderItem
 
 // Group is one receiving organisation's due shipments in one run: one
 // message.

@@ -41,7 +41,7 @@ func fixture(t *testing.T, n int) (*store.Store, Group) {
 	}
 	g := Group{Org: firma}
 	for _, s := range got {
-		g.Shipments = append(g.Shipments, Shipment{ID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
+		g.Shipments = append(g.Shipments, Shipment{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
 			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1})
 	}
 	return st, g
@@ -94,7 +94,7 @@ func TestDeliverOncePerOrganisation(t *testing.T) {
 	}
 
 	// One shipment opened after the decision: left out.
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, g.Shipments[2].ID); err != nil {
+	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, g.Shipments[2].ShipmentID); err != nil {
 		t.Fatal(err)
 	}
 	out, err = r.Deliver(ctx, g, now, false)
@@ -135,7 +135,7 @@ func TestDeliverRetriesAfterSMTPFailure(t *testing.T) {
 	if err != nil || out.Status != StatusFailed || out.Err == nil {
 		t.Fatalf("closed port: %+v %v", out, err)
 	}
-	if n := count(t, st, `SELECT reminders_sent FROM shipments WHERE id = $1`, g.Shipments[0].ID); n != 0 {
+	if n := count(t, st, `SELECT reminders_sent FROM shipments WHERE id = $1`, g.Shipments[0].ShipmentID); n != 0 {
 		t.Fatal("a failed send counted a reminder")
 	}
 	mp := mailpittest.Start(t)

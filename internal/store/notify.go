@@ -16,29 +16,23 @@ import (
 	"postvakt/internal/model"
 )
 
-// Notification statuses (see migration 00003 for what each means).
+// Notification statuses (see migration 00003 for what each means); the
+// type and its rules are model.NotifyStatus.
 const (
-	NotifyPending    = "pending"
-	NotifySent       = "sent"
-	NotifyFailed     = "failed"
-	NotifyUnknown    = "unknown"
-	NotifyNoAddress  = "no_address"
-	NotifySuperseded = "superseded"
+	NotifyPending    = model.NotifyPending
+	NotifySent       = model.NotifySent
+	NotifyFailed     = model.NotifyFailed
+	NotifyUnknown    = model.NotifyUnknown
+	NotifyNoAddress  = model.NotifyNoAddress
+	NotifySuperseded = model.NotifySuperseded
 )
-
-// NotificationItem is one shipment listed in a reminder, with the number of
-// the reminder it is for that shipment.
-type NotificationItem struct {
-	ShipmentID string `db:"shipment_id" json:"shipment_id"`
-	Reminder   int    `db:"reminder" json:"reminder"`
-}
 
 // NotificationKey is the deterministic key of a reminder: a SHA-256 (hex)
 // over the organisation number, the sorted shipment ids and their reminder
 // numbers. The same organisation, shipments and reminder numbers always give
 // the same key, whatever the order of items.
-func NotificationKey(org string, items []NotificationItem) string {
-	sorted := append([]NotificationItem(nil), items...)
+func NotificationKey(org string, items []model.ReminderItem) string {
+	sorted := append([]model.ReminderItem(nil), items...)
 	sort.Slice(sorted, func(i, j int) bool {
 		if sorted[i].ShipmentID != sorted[j].ShipmentID {
 			return sorted[i].ShipmentID < sorted[j].ShipmentID
@@ -55,20 +49,21 @@ func NotificationKey(org string, items []NotificationItem) string {
 
 // Notification is one row of the notification log.
 type Notification struct {
-	ID         int64          `db:"id"`
-	Key        string         `db:"key"`
-	Org        string         `db:"orgnr"`
-	Status     string         `db:"status"`
-	Recipients pq.StringArray `db:"recipients"`
-	MessageID  string         `db:"message_id"`
-	Attempts   int            `db:"attempts"`
-	LastError  string         `db:"last_error"`
-	CreatedAt  time.Time      `db:"created_at"`
-	ClaimedAt  time.Time      `db:"claimed_at"`
-	SentAt     *time.Time     `db:"sent_at"`
-	Shipments  int            `db:"shipments"` // active items (lists only)
+	ID         int64              `db:"id"`
+	Key        string             `db:"key"`
+	Org        string             `db:"orgnr"`
+	Status     model.NotifyStatus `db:"status"`
+	Recipients pq.StringArray     `db:"recipients"`
+	MessageID  string             `db:"message_id"`
+	Attempts   int                `db:"attempts"`
+	LastError  string             `db:"last_error"`
+	CreatedAt  time.Time          `db:"created_at"`
+	ClaimedAt  time.Time          `db:"claimed_at"`
+	SentAt     *time.Time         `db:"sent_at"`
+	Shipments  int                `db:"shipments"` // active items (lists only)
 
-	Items []NotificationItem `db:"-"`
+	// Items are the reminders a claimed notification lists, as claimed.
+	Items []model.ReminderItem `db:"-"`
 }
 
 const notificationColumns = `n.id, n.key, n.orgnr, n.status, n.recipients, n.message_id, n.attempts,
@@ -78,15 +73,17 @@ const notificationColumns = `n.id, n.key, n.orgnr, n.status, n.recipients, n.mes
 // items, to the given addresses, as of now.
 type Claim struct {
 	Org        string
-	Items      []NotificationItem
+	Items      []model.ReminderItem
 	Recipients []string
 	Now        time.Time
 }
 
-// Dropped is an item left out of a claimed message, with why.
+// Dropped is an item left out of a claimed message, with why (Reason,
+// from model.Eligible) in words (Detail).
 type Dropped struct {
-	NotificationItem
-	Reason string
+	model.ReminderItem
+	Reason model.Drop
+	Detail string
 }
 
 // ClaimResult is the outcome of a claim.
@@ -134,78 +131,32 @@ func (s *Store) PreviewNotification(ctx context.Context, c Claim) (ClaimResult, 
 
 func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
 	var res ClaimResult
-	ids, _ := splitItems(c.Items)
-	// 1. Lock the shipments and re-check them as they are now.
-	var rows []struct {
-		ID            string      `db:"id"`
-		State         string      `db:"state"`
-		Stage         model.Stage `db:"stage"`
-		RemindersSent int         `db:"reminders_sent"`
+	locked, err := lockReminders(ctx, tx, c)
+	if err != nil {
+		return res, err
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT id, state, stage, reminders_sent FROM shipments
-		WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, pq.Array(ids)); err != nil {
-		return res, fmt.Errorf("claim reminder to %s: lock shipments: %w", c.Org, err)
-	}
-	pos := map[string]int{}
-	for i, r := range rows {
-		pos[r.ID] = i
-	}
-	var keep []NotificationItem
-	for _, it := range c.Items {
-		i, ok := pos[it.ShipmentID]
-		switch {
-		case !ok:
-			res.Dropped = append(res.Dropped, Dropped{it, "shipment not found"})
-		case !model.State(rows[i].State).Open():
-			res.Dropped = append(res.Dropped, Dropped{it, "no longer waiting: state " + rows[i].State})
-		case !model.Stage(rows[i].Stage).Escalating():
-			res.Dropped = append(res.Dropped, Dropped{it, "escalation stage is " + string(rows[i].Stage)})
-		case rows[i].RemindersSent != it.Reminder-1:
-			res.Dropped = append(res.Dropped, Dropped{it, fmt.Sprintf("%d reminder(s) already sent", rows[i].RemindersSent)})
-		default:
-			keep = append(keep, it)
-		}
-	}
-	// 2. Items already in another notification for the same reminder.
-	ids, nums := splitItems(keep)
-	var taken []struct {
-		ShipmentID string `db:"shipment_id"`
-		Reminder   int    `db:"reminder"`
-		ID         int64  `db:"id"`
-		Status     string `db:"status"`
-	}
-	if err := tx.SelectContext(ctx, &taken, `SELECT i.shipment_id, i.reminder, n.id, n.status
-		FROM notification_items i
-		JOIN unnest($1::uuid[], $2::int[]) AS c(id, n) ON i.shipment_id = c.id AND i.reminder = c.n
-		JOIN notifications n ON n.id = i.notification_id
-		WHERE i.active ORDER BY n.id FOR UPDATE OF n`, pq.Array(ids), pq.Array(nums)); err != nil {
-		return res, fmt.Errorf("claim reminder to %s: look up earlier notifications: %w", c.Org, err)
-	}
-	blocked := map[NotificationItem]string{}
+	// The rule: model.Eligible on each item as locked. Items of a failed or
+	// no_address notification are taken over; that one is superseded.
+	var items []model.ReminderItem
 	replaceable := map[int64]bool{}
-	for _, t := range taken {
-		switch t.Status {
-		case NotifyFailed, NotifyNoAddress:
-			replaceable[t.ID] = true
-		default:
-			blocked[NotificationItem{t.ShipmentID, t.Reminder}] = fmt.Sprintf("already in notification %d (%s)", t.ID, t.Status)
-		}
-	}
-	var items []NotificationItem
-	for _, it := range keep {
-		if why, ok := blocked[it]; ok {
-			res.Dropped = append(res.Dropped, Dropped{it, why})
+	for _, it := range c.Items {
+		l := locked[reminderKey{it.ShipmentID, it.Reminder}]
+		if why := model.Eligible(it, l); why != model.DropNone {
+			res.Dropped = append(res.Dropped, Dropped{ReminderItem: it, Reason: why, Detail: why.Explain(l)})
 			continue
+		}
+		if l.ListedIn != 0 {
+			replaceable[l.ListedIn] = true
 		}
 		items = append(items, it)
 	}
 	if len(items) == 0 {
 		return res, nil
 	}
-	// 3. The row for exactly these items: reuse it, or make it.
+	// The row for exactly these items: reuse it, or make it.
 	key := NotificationKey(c.Org, items)
 	var n Notification
-	err := tx.GetContext(ctx, &n, `SELECT `+notificationColumns+` FROM notifications n WHERE key = $1 FOR UPDATE`, key)
+	err = tx.GetContext(ctx, &n, `SELECT `+notificationColumns+` FROM notifications n WHERE key = $1 FOR UPDATE`, key)
 	exists := err == nil
 	if err != nil && notFound(err) != ErrNotFound {
 		return res, fmt.Errorf("claim reminder to %s: look up notification: %w", c.Org, err)
@@ -242,7 +193,7 @@ func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
 			VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'pending' THEN 1 ELSE 0 END, $5, $5, $5)
 			RETURNING `+notificationColumns, key, c.Org, status, recipients, c.Now)
 		if err == nil {
-			ids, nums = splitItems(items)
+			ids, nums := splitItems(items)
 			_, err = tx.ExecContext(ctx, `INSERT INTO notification_items (notification_id, shipment_id, reminder)
 				SELECT $1, id, n FROM unnest($2::uuid[], $3::int[]) AS c(id, n)`, n.ID, pq.Array(ids), pq.Array(nums))
 		}
@@ -254,6 +205,59 @@ func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
 	res.Notification = &n
 	res.Send = status == NotifyPending
 	return res, nil
+}
+
+// reminderKey is one shipment with one reminder number.
+type reminderKey struct {
+	id string
+	n  int
+}
+
+// lockReminders is the first half of a claim: it locks the claimed items'
+// shipments (FOR UPDATE, in id order) and the notifications that already
+// list them with the same reminder number (FOR UPDATE, in id order), and
+// returns what model.Eligible needs to know of each item.
+func lockReminders(ctx context.Context, tx *sqlx.Tx, c Claim) (map[reminderKey]model.LockedShipment, error) {
+	ids, nums := splitItems(c.Items)
+	var rows []struct {
+		ID            string      `db:"id"`
+		State         model.State `db:"state"`
+		Stage         model.Stage `db:"stage"`
+		RemindersSent int         `db:"reminders_sent"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT id, state, stage, reminders_sent FROM shipments
+		WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("claim reminder to %s: lock shipments: %w", c.Org, err)
+	}
+	byID := make(map[string]model.LockedShipment, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = model.LockedShipment{Found: true, State: r.State, Stage: r.Stage, RemindersSent: r.RemindersSent}
+	}
+	var listed []struct {
+		ShipmentID string             `db:"shipment_id"`
+		Reminder   int                `db:"reminder"`
+		ID         int64              `db:"id"`
+		Status     model.NotifyStatus `db:"status"`
+	}
+	if err := tx.SelectContext(ctx, &listed, `SELECT i.shipment_id, i.reminder, n.id, n.status
+		FROM notification_items i
+		JOIN unnest($1::uuid[], $2::int[]) AS c(id, n) ON i.shipment_id = c.id AND i.reminder = c.n
+		JOIN notifications n ON n.id = i.notification_id
+		WHERE i.active ORDER BY n.id FOR UPDATE OF n`, pq.Array(ids), pq.Array(nums)); err != nil {
+		return nil, fmt.Errorf("claim reminder to %s: look up earlier notifications: %w", c.Org, err)
+	}
+	out := make(map[reminderKey]model.LockedShipment, len(c.Items))
+	for _, it := range c.Items {
+		out[reminderKey{it.ShipmentID, it.Reminder}] = byID[it.ShipmentID]
+	}
+	for _, l := range listed {
+		k := reminderKey{l.ShipmentID, l.Reminder}
+		if ls, ok := out[k]; ok {
+			ls.ListedIn, ls.ListedStatus = l.ID, l.Status
+			out[k] = ls
+		}
+	}
+	return out, nil
 }
 
 // supersede retires a failed or no_address notification whose shipments go
@@ -335,7 +339,7 @@ func (s *Store) ReleaseNotification(ctx context.Context, id int64, now time.Time
 	return s.setStatus(ctx, id, NotifyFailed, "released for a new attempt after an unknown outcome", now, NotifyUnknown)
 }
 
-func (s *Store) setStatus(ctx context.Context, id int64, status, cause string, now time.Time, from string) error {
+func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStatus, cause string, now time.Time, from model.NotifyStatus) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = $2, last_error = $3, updated_at = $4
 		WHERE id = $1 AND status = $5`, id, status, cause, now, from)
 	if err != nil {
@@ -377,17 +381,7 @@ func (s *Store) UnresolvedNotifications(ctx context.Context) ([]Notification, er
 	return out, nil
 }
 
-// NotificationItems returns the shipments a notification lists.
-func (s *Store) NotificationItems(ctx context.Context, id int64) ([]NotificationItem, error) {
-	var out []NotificationItem
-	if err := s.db.SelectContext(ctx, &out, `SELECT shipment_id, reminder FROM notification_items
-		WHERE notification_id = $1 AND active ORDER BY shipment_id`, id); err != nil {
-		return nil, fmt.Errorf("read items of notification %d: %w", id, err)
-	}
-	return out, nil
-}
-
-func splitItems(items []NotificationItem) ([]string, []int64) {
+func splitItems(items []model.ReminderItem) ([]string, []int64) {
 	ids := make([]string, len(items))
 	nums := make([]int64, len(items))
 	for i, it := range items {
