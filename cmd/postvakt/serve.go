@@ -112,8 +112,14 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err
 	}
-	up := &upkeep.Upkeep{Store: a.st, Log: a.log, RetentionYears: a.cfg.RetentionYears,
-		FollowUpDays: a.cfg.FollowUpDays, FollowUpUnread: a.cfg.FollowUpUnread}
+	notices, err := a.notifier()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sched.Once(a.cfg.NoticeSchedule, "notices", notices.Job); err != nil {
+		return nil, nil, err
+	}
+	up := &upkeep.Upkeep{Store: a.st, Log: a.log, Policies: a.set, RetentionYears: a.cfg.RetentionYears}
 	if err := up.Schedule(sched); err != nil {
 		return nil, nil, err
 	}

@@ -23,8 +23,13 @@ type ReminderItem struct {
 	SenderOrg     string // sending organisation's number
 	SenderOrgName string // sending organisation's name, may be empty
 	SenderUnit    string // sending unit
-	SentAt        time.Time
-	Since         time.Time // when it started waiting (available, else sent)
+	// NameUnit says the policy lets the reminder name the sending unit;
+	// false (the default for confidential letters) shows the sending
+	// organisation and the reference only: a unit name such as
+	// "Barnevernstjenesten" tells whoever reads a shared inbox too much.
+	NameUnit bool
+	SentAt   time.Time
+	Since    time.Time // when it started waiting (available, else sent)
 }
 
 // NotifyStatus is the status of a row of the notification log (see

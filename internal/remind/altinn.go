@@ -66,7 +66,7 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 			continue // not ours: ignore rather than trust
 		}
 		for _, e := range cp.EmailList {
-			if checkEmail(e) == "" {
+			if CheckEmail(e) == "" {
 				out[cp.OrganizationNumber] = append(out[cp.OrganizationNumber], e)
 			}
 		}

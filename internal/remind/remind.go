@@ -40,9 +40,7 @@ type Log interface {
 	ContactEmails(ctx context.Context, org string) ([]string, error)
 	ClaimNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
 	PreviewNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
-	MarkNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error
-	MarkNotificationFailed(ctx context.Context, id int64, cause string, now time.Time) error
-	MarkNotificationUnknown(ctx context.Context, id int64, cause string, now time.Time) error
+	RecordLog
 }
 
 // Sender hands a message to a mail server.
@@ -77,6 +75,10 @@ type Outcome struct {
 	Err            error           // the send error, for failed and unknown
 	OrderID        string          // the Altinn Notifications order placed, if any
 	OrderErr       error           // why the order was not placed (it is retried)
+	// Refused are recipients the SMTP server refused permanently: left
+	// out of this reminder (the others got it), reported here and kept
+	// with the notification.
+	Refused []Refusal
 }
 
 // Reminder delivers reminders: one message per organisation.
@@ -151,6 +153,11 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 		}
 	}
 	out.Status, out.Err = r.send(ctx, msg)
+	out.Refused = msg.Refused
+	if len(msg.Refused) > 0 && out.Status == StatusSent {
+		log.Warn("recipients refused permanently by the SMTP server: left out of this reminder, the others got it",
+			"notification", n.ID, "refused", describeRefused(msg.Refused))
+	}
 	if err := r.record(ctx, n.ID, msg, out, now); err != nil {
 		return out, err
 	}
@@ -213,35 +220,11 @@ func (r *Reminder) prepareOrder(ctx context.Context, n *store.Notification, org 
 }
 
 // send is the send stage.
-func (r *Reminder) send(ctx context.Context, m *Message) (Status, error) {
-	if r.Sender == nil {
-		return StatusFailed, errors.New("no SMTP server configured")
-	}
-	err := r.Sender.Send(ctx, m)
-	switch {
-	case err == nil:
-		return StatusSent, nil
-	case errors.Is(err, ErrOutcomeUnknown):
-		return StatusUnknown, err
-	default:
-		return StatusFailed, err
-	}
-}
+func (r *Reminder) send(ctx context.Context, m *Message) (Status, error) { return Send(ctx, r.Sender, m) }
 
-// record is the record stage. It runs even when ctx was cancelled during
-// the send: what happened must be written down.
+// record is the record stage.
 func (r *Reminder) record(ctx context.Context, id int64, m *Message, out Outcome, now time.Time) error {
-	ctx = context.WithoutCancel(ctx)
-	var err error
-	switch out.Status {
-	case StatusSent:
-		err = r.Log.MarkNotificationSent(ctx, id, m.MessageID, now)
-	case StatusFailed:
-		err = r.Log.MarkNotificationFailed(ctx, id, out.Err.Error(), now)
-	case StatusUnknown:
-		err = r.Log.MarkNotificationUnknown(ctx, id, out.Err.Error(), now)
-	}
-	if err != nil {
+	if err := Record(ctx, r.Log, id, m, out.Status, out.Err, now); err != nil {
 		return fmt.Errorf("record reminder %d to %s as %s: %w", id, out.Org, out.Status, err)
 	}
 	return nil

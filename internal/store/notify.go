@@ -51,6 +51,7 @@ func NotificationKey(org string, items []model.ReminderItem) string {
 type Notification struct {
 	ID         int64              `db:"id"`
 	Key        string             `db:"key"`
+	Kind       string             `db:"kind"` // KindReminder, or a notice's kind (then Org is its group)
 	Org        string             `db:"orgnr"`
 	Status     model.NotifyStatus `db:"status"`
 	Recipients pq.StringArray     `db:"recipients"`
@@ -66,7 +67,7 @@ type Notification struct {
 	Items []model.ReminderItem `db:"-"`
 }
 
-const notificationColumns = `n.id, n.key, n.orgnr, n.status, n.recipients, n.message_id, n.attempts,
+const notificationColumns = `n.id, n.key, n.kind, n.orgnr, n.status, n.recipients, n.message_id, n.attempts,
 	n.last_error, n.created_at, n.claimed_at, n.sent_at`
 
 // Claim asks to send one reminder message: to an organisation, listing
@@ -266,6 +267,9 @@ func supersede(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time) error 
 	if _, err := tx.ExecContext(ctx, `UPDATE notification_items SET active = false WHERE notification_id = $1`, id); err != nil {
 		return fmt.Errorf("supersede notification %d: %w", id, err)
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notification_notices SET active = false WHERE notification_id = $1`, id); err != nil {
+		return fmt.Errorf("supersede notification %d: %w", id, err)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'superseded', updated_at = $2 WHERE id = $1`, id, now); err != nil {
 		return fmt.Errorf("supersede notification %d: %w", id, err)
 	}
@@ -286,9 +290,10 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 		Events int `db:"events"`
 	}
 	err := s.db.GetContext(ctx, &res, `WITH n AS (
-			UPDATE notifications SET status = 'sent', message_id = $2, sent_at = $3, updated_at = $3, last_error = ''
+			UPDATE notifications SET status = 'sent', message_id = $2, sent_at = $3, updated_at = $3,
+				last_error = CASE WHEN last_error LIKE 'refused permanently:%' THEN last_error ELSE '' END
 			WHERE id = $1 AND status IN ('pending', 'unknown')
-			RETURNING id, orgnr, recipients),
+			RETURNING id, kind, orgnr, recipients),
 		items AS (
 			SELECT i.shipment_id, i.reminder FROM notification_items i JOIN n ON n.id = i.notification_id
 			WHERE i.active),
@@ -306,14 +311,34 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 				jsonb_build_object('notification_id', n.id, 'reminder', c.reminder, 'message_id', $2::text,
 					'org', n.orgnr, 'recipients', to_jsonb(n.recipients))
 			FROM counted c CROSS JOIN n
+			RETURNING 1),
+		notice_ev AS (
+			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
+			SELECT nn.shipment_id, $6, $5, $3,
+				format('%s notice sent by e-mail (notification %s, %s address(es))', n.kind, n.id, cardinality(n.recipients)),
+				jsonb_build_object('notification_id', n.id, 'kind', n.kind, 'ref', nn.ref, 'message_id', $2::text)
+			FROM notification_notices nn JOIN n ON n.id = nn.notification_id
+			WHERE nn.active AND nn.shipment_id IS NOT NULL
 			RETURNING 1)
-		SELECT (SELECT count(*) FROM n) AS marked, (SELECT count(*) FROM ev) AS events`,
-		id, messageID, now, EventReminder, SourcePolicy)
+		SELECT (SELECT count(*) FROM n) AS marked, (SELECT count(*) FROM ev) + (SELECT count(*) FROM notice_ev) AS events`,
+		id, messageID, now, EventReminder, SourcePolicy, EventNotice)
 	if err != nil {
 		return fmt.Errorf("mark notification %d sent: %w", id, err)
 	}
 	if res.Marked == 0 {
 		return fmt.Errorf("mark notification %d sent: it is not pending or unknown: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// NoteRefusedRecipients records, before a notification is marked sent,
+// that the SMTP server refused some of its recipients permanently: its
+// recipients become those that took it, and why the others did not is kept
+// in last_error (MarkNotificationSent keeps it).
+func (s *Store) NoteRefusedRecipients(ctx context.Context, id int64, accepted []string, note string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET recipients = $2, last_error = $3
+		WHERE id = $1 AND status IN ('pending', 'unknown')`, id, pq.StringArray(accepted), note); err != nil {
+		return fmt.Errorf("note refused recipients of notification %d: %w", id, err)
 	}
 	return nil
 }
@@ -373,7 +398,8 @@ func (s *Store) ExpirePendingNotifications(ctx context.Context, now time.Time, l
 func (s *Store) UnresolvedNotifications(ctx context.Context) ([]Notification, error) {
 	var out []Notification
 	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+`,
-			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments
+			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) +
+			(SELECT count(*) FROM notification_notices i WHERE i.notification_id = n.id AND i.active) AS shipments
 		FROM notifications n WHERE status IN ('unknown', 'no_address', 'failed') ORDER BY n.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list unresolved notifications: %w", err)

@@ -15,6 +15,8 @@ type User struct {
 	Role         string `db:"role"`
 	SenderOrg    string `db:"sender_org"`
 	Unit         string `db:"unit"`
+	// Email is where escalation notices to the user's role go (optional).
+	Email string `db:"email"`
 }
 
 // CreateUser stores a new user and returns its id.
@@ -26,8 +28,8 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 		return 0, fmt.Errorf("create user: role unit needs a sender organisation and a unit")
 	}
 	var id int64
-	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit)
+	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit, email)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit, u.Email)
 	if err != nil {
 		return 0, fmt.Errorf("create user %s: %w", u.Name, err)
 	}
