@@ -106,10 +106,10 @@ func read(r *Reader) Config {
 			"(follow-up mails to units and managers, the compliance digest, escalation.to)"),
 		PublicURL: r.URL("POSTVAKT_PUBLIC_URL", "the UI's address as people reach it (e.g. https://postvakt.bergen.kommune.no), "+
 			"for the links in notices; unset = no links"),
-		SecureCookies:    r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
-		RetentionYears:   r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
-		FollowUpDays:     r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
-		FollowUpUnread:   r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
+		SecureCookies:  r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
+		RetentionYears: r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
+		FollowUpDays:   r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
+		FollowUpUnread: r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
 
 		Maskinporten: Maskinporten{
 			URL:      r.URL("POSTVAKT_MASKINPORTEN_URL", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"),

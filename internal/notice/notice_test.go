@@ -111,7 +111,9 @@ func (f *fixture) take() []mail {
 		}
 		out = append(out, ml)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].subject+strings.Join(out[i].to, ",") < out[j].subject+strings.Join(out[j].to, ",") })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].subject+strings.Join(out[i].to, ",") < out[j].subject+strings.Join(out[j].to, ",")
+	})
 	f.mp.DeleteAll(f.t)
 	return out
 }

@@ -220,7 +220,9 @@ func (r *Reminder) prepareOrder(ctx context.Context, n *store.Notification, org 
 }
 
 // send is the send stage.
-func (r *Reminder) send(ctx context.Context, m *Message) (Status, error) { return Send(ctx, r.Sender, m) }
+func (r *Reminder) send(ctx context.Context, m *Message) (Status, error) {
+	return Send(ctx, r.Sender, m)
+}
 
 // record is the record stage.
 func (r *Reminder) record(ctx context.Context, id int64, m *Message, out Outcome, now time.Time) error {
