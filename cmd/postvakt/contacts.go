@@ -54,6 +54,10 @@ func runContacts(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "contacts_import", Object: name,
+		Detail: fmt.Sprintf("%d addresses, %d organisations", len(contacts), orgs)}); err != nil {
+		return err
+	}
 	fmt.Printf("imported %d address(es) for %d organisation(s); each organisation in the file now has exactly the addresses listed\n",
 		len(contacts), orgs)
 	return nil

@@ -40,7 +40,7 @@ func init() {
 		{"notifications", "list | release ID | confirm ID", "settle reminders whose outcome is unknown (never re-sent by themselves)", runNotifications},
 		{"print", "list [--json] | approve|reject BATCH | drain [--once]", "print fallback: orders, manual handling, approval batches; send and follow print orders", runPrint},
 		{"report", "unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE]", "export a list (audited)", runReport},
-		{"user", "add --name N --role R [--sender-org O] [--unit U]", "create a UI user (password on stdin, or generated and printed once)", runUser},
+		{"user", "add --name N --role R [--sender-org O] [--unit U] [--email E] | email --name N --email E", "create a UI user (password on stdin, or generated and printed once); set its e-mail address", runUser},
 		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},
 		{"help", "", "show this help", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
 	}

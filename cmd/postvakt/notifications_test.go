@@ -54,4 +54,8 @@ func TestNotificationsReleaseUnknown(t *testing.T) {
 	if !strings.Contains(out, id+"\tfailed\t") {
 		t.Fatalf("after release the notification should wait as failed for the next run:\n%s", out)
 	}
+	entries, err := st.AuditEntries(ctx, "", 10)
+	if err != nil || len(entries) == 0 || entries[0].Action != "notification_release" || entries[0].Object != "notification "+id {
+		t.Fatalf("the settlement is not audited: %+v %v", entries, err)
+	}
 }

@@ -108,6 +108,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	} else {
 		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
 	}
+	opts = append(opts, web.WithPreview(esc))
 	// The escalation run takes its own cluster-wide lock.
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err

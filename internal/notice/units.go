@@ -65,10 +65,17 @@ func CheckUnit(u store.Unit) (col, problem string) {
 		return "sender_org", model.CheckOrgNumber(u.SenderOrg).Error()
 	case u.Name == "":
 		return "unit", "required"
-	case u.ContactEmail == "" && u.ManagerEmail == "":
+	}
+	return CheckAddresses(u.ContactEmail, u.ManagerEmail)
+}
+
+// CheckAddresses checks a unit's two addresses: each plain (or empty), at
+// least one given. It returns the column and the problem, or "", "".
+func CheckAddresses(contact, manager string) (col, problem string) {
+	if contact == "" && manager == "" {
 		return "contact_email", "give the unit's address, its manager's, or both"
 	}
-	for _, f := range []struct{ col, v string }{{"contact_email", u.ContactEmail}, {"manager_email", u.ManagerEmail}} {
+	for _, f := range []struct{ col, v string }{{"contact_email", contact}, {"manager_email", manager}} {
 		if f.v != "" {
 			if msg := remind.CheckEmail(f.v); msg != "" {
 				return f.col, msg

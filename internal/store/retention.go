@@ -156,3 +156,23 @@ func (s *Store) PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error
 	}
 	return n, nil
 }
+
+// PurgeAudit deletes audit entries older than cutoff, in the retention
+// purge's transaction, and returns how many. (PurgeBefore deletes events
+// and audit entries with one cutoff; the audit log has the deployment's
+// default retention, events the longest of any class.)
+func (s *Store) PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL postvakt.retention_purge = 'on'`); err != nil {
+			return fmt.Errorf("retention purge of audit entries: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE at < $1`, cutoff)
+		if err != nil {
+			return fmt.Errorf("retention purge of audit entries: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

@@ -36,6 +36,18 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 	return id, nil
 }
 
+// SetUserEmail sets the e-mail address of a user (empty clears it).
+func (s *Store) SetUserEmail(ctx context.Context, name, email string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET email = $2 WHERE name = $1`, name, email)
+	if err != nil {
+		return fmt.Errorf("set the e-mail of user %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set the e-mail of user %s: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
 // UserByName returns an enabled user.
 func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 	var u User

@@ -22,6 +22,7 @@ type Store interface {
 	PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (store.ShipmentPurge, error)
 	PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (store.Purged, error)
 	PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 }
 
@@ -71,8 +72,9 @@ type Purge struct {
 // Retention is the nightly purge that lets personal data go: each letter
 // whose last change is older than its policy's retention (default
 // RetentionYears) loses its title, recipient, notes, addresses and evidence
-// events (store.PurgeShipments); audit entries and any other event older
-// than the longest retention go; caches and expired sessions go. The purge
+// events (store.PurgeShipments); any other event older than the longest
+// retention and audit entries older than RetentionYears go; caches and
+// expired sessions go. The purge
 // logs its counts and writes them to the audit log.
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
@@ -130,6 +132,11 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		return out, err
 	}
 	out.Evidence = ev
+	audit, err := u.Store.PurgeAudit(ctx, now.AddDate(-def, 0, 0))
+	if err != nil {
+		return out, err
+	}
+	out.Evidence.Audit += audit
 	if out.Caches, err = u.Store.PurgeCaches(ctx, now.AddDate(-shortest, 0, 0)); err != nil {
 		return out, err
 	}

@@ -64,6 +64,7 @@ type Store interface {
 	AuditStore
 	ListStore
 	FollowUpStore
+	UnitStore
 }
 
 // PrintApprovals releases or rejects a held print batch. It belongs to the
@@ -96,6 +97,10 @@ func WithPrintApprovals(p PrintApprovals) Option { return func(s *Server) { s.pr
 // recorded from the UI (default 10 days).
 func WithFollowUpDays(days int) Option { return func(s *Server) { s.followUpDays = days } }
 
+// WithPreview lets the UI show what the next escalation run would do
+// (/preview).
+func WithPreview(p Previewer) Option { return func(s *Server) { s.preview = p } }
+
 // WithSessionTTL sets how long a login lasts (default 8 hours).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
 
@@ -107,6 +112,7 @@ type Server struct {
 	mux           *http.ServeMux
 	pages         pages
 	print         PrintApprovals
+	preview       Previewer
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration
@@ -161,6 +167,10 @@ func (s *Server) routes() {
 	m.Handle("GET /manual", s.ui(s.manualPage, auth.ViewShipments))
 	m.Handle("GET /audit", s.ui(s.auditPage, auth.ViewAudit))
 	m.Handle("GET /ops", s.ui(s.opsPage, auth.ViewOperations))
+	m.Handle("GET /preview", s.ui(s.previewPage, auth.ViewShipments))
+	m.Handle("GET /admin/units", s.ui(s.unitsPage, auth.ManageUsers))
+	m.Handle("POST /admin/units/import", s.ui(s.importUnits, auth.ManageUsers))
+	m.Handle("POST /admin/units/{id}", s.ui(s.setUnit, auth.ManageUsers))
 }
 
 // Protect wraps h so that only principals (bearer token or session) whose
