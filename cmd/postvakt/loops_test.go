@@ -1,14 +1,18 @@
 package main_test
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/pgtest"
+	"postvakt/internal/sim"
 	"postvakt/internal/store"
 )
 
@@ -75,5 +79,53 @@ func TestUnitsImportAndCLIAudit(t *testing.T) {
 	emails, err := st.UserEmails(ctx, "compliance", "964338531", "")
 	if err != nil || len(emails) != 1 || emails[0] != "personvern@bergen.kommune.no" {
 		t.Fatalf("compliance addresses %v %v", emails, err)
+	}
+}
+
+// `postvakt sim` writes a Maskinporten key it accepts and prints it with
+// the other lines: those lines alone point postvakt at the simulator. A
+// grant signed with another key is refused.
+func TestSimPrintsAKeyItAccepts(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "--seed", "2")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var env []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		env = append(env, sc.Text())
+		if strings.HasPrefix(sc.Text(), "POSTVAKT_MASKINPORTEN_KEY_FILE=") {
+			break
+		}
+	}
+	keyFile := ""
+	for _, l := range env {
+		if v, ok := strings.CutPrefix(l, "POSTVAKT_MASKINPORTEN_KEY_FILE="); ok {
+			keyFile = v
+		}
+	}
+	if keyFile != filepath.Join(dir, "maskinporten.pem") {
+		t.Fatalf("key file line %q in %v", keyFile, env)
+	}
+	env = append(env, "DATABASE_URL="+pgtest.New(t))
+	since := time.Now().Add(-30 * 24 * time.Hour).Format(time.RFC3339)
+	out, stderr, code := runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
+	if code != 0 || !strings.Contains(out, "discovered ") {
+		t.Fatalf("discover with the printed lines: exit %d\n%s\n%s", code, out, stderr)
+	}
+	other, _, err := sim.ClientKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := append(append([]string(nil), env...), "POSTVAKT_MASKINPORTEN_KEY_FILE="+other)
+	if _, _, code := runEnv(t, wrong, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531"); code == 0 {
+		t.Fatal("a grant signed with another key was accepted")
 	}
 }
