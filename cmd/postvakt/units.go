@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"text/tabwriter"
 
@@ -48,22 +47,15 @@ func runUnits(ctx context.Context, cfg config.Config, args []string) error {
 }
 
 func importUnits(ctx context.Context, cfg config.Config, name string) error {
-	var in io.Reader = os.Stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("open %s: %w", name, err)
-		}
-		defer f.Close()
-		in = f
+	in, closeIn, err := openInput(name)
+	if err != nil {
+		return err
 	}
+	defer closeIn()
 	units, err := notice.ParseUnits(in)
 	var inv *notice.InvalidUnitsError
 	if errors.As(err, &inv) {
-		for _, p := range inv.Problems {
-			fmt.Fprintf(os.Stderr, "%s: %s\n", name, p.Error())
-		}
-		return fmt.Errorf("%s: %w", name, err)
+		return rowProblems(name, inv.Problems, err)
 	}
 	if err != nil {
 		return fmt.Errorf("import units from %s: %w", name, err)

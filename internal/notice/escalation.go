@@ -188,23 +188,28 @@ func escalationMessage(cs []store.EscalationCase, base string) (string, string) 
 			w("    %s/print", base)
 		}
 	}
-	if len(manual) > 0 {
-		w("")
-		w("Manuell behandling / Manual handling:")
-		for _, c := range manual {
-			w("  - %s, %s, til / to %s: %s", channel.Ref(c.Channel, c.ChannelID, "en"), c.SenderUnit,
-				recipient(c.RecipientKind, c.RecipientID), c.Reason)
+	for _, sec := range []struct {
+		title, link string
+		cases       []store.EscalationCase
+	}{
+		{"Manuell behandling / Manual handling:", "/manual", manual},
+		{"Taushetsbelagte brev som ikke kom fram / Confidential letters that did not arrive:", "", failed},
+	} {
+		if len(sec.cases) == 0 {
+			continue
 		}
-		if base != "" {
-			w("    %s/manual", base)
-		}
-	}
-	if len(failed) > 0 {
 		w("")
-		w("Taushetsbelagte brev som ikke kom fram / Confidential letters that did not arrive:")
-		for _, c := range failed {
+		w("%s", sec.title)
+		for _, c := range sec.cases {
+			what := c.Reason
+			if c.Case != store.CaseManual {
+				what = string(c.State)
+			}
 			w("  - %s, %s, til / to %s: %s", channel.Ref(c.Channel, c.ChannelID, "en"), c.SenderUnit,
-				recipient(c.RecipientKind, c.RecipientID), c.State)
+				recipient(c.RecipientKind, c.RecipientID), what)
+		}
+		if base != "" && sec.link != "" {
+			w("    %s%s", base, sec.link)
 		}
 	}
 	w("")

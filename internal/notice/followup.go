@@ -95,63 +95,80 @@ func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, n
 	}
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("Til %s, %s", u.Unit, orgName(u.SenderOrgName, u.SenderOrg))
-	w("")
-	if overdue {
-		w("Fristen for å følge opp brevene nedenfor er passert, og det er ikke registrert noen beslutning.")
-	} else {
-		w("postvakt har registrert at brevene nedenfor, sendt fra enheten, ikke har nådd fram til mottakeren:")
-		w("de er avvist, kunne ikke leveres, er utløpt eller er fortsatt ikke åpnet.")
-	}
-	w("Lederen for enheten har fått kopi av denne e-posten.")
-	w("")
-	w("Dere må senest %s ta stilling til hvert brev:", deadline.In(oslo).Format("02.01.2006"))
-	w("  1) Sende brevet på nytt til mottakeren.")
-	w("  2) Skrive et nytt brev til mottakeren.")
-	w("  3) Vurdere om det har fått konsekvenser for mottakeren eller for kommunen.")
-	w("Vær særlig oppmerksom på lovbestemte frister som kan være overskredet.")
-	w("")
-	w("Brev:")
-	for i, f := range fs {
-		w("  %d. %s", i+1, channel.Ref(f.Channel, f.ChannelID, "no"))
-		w("     Sendt %s til %s; %s; frist %s", f.SentAt.In(oslo).Format("02.01.2006"), recipient(f.RecipientKind, f.RecipientID),
-			reasonNO(f.Reason), f.Deadline.In(oslo).Format("02.01.2006"))
-	}
-	if base != "" {
+	for i, t := range followUpTexts {
+		if i > 0 {
+			w("")
+			w("-- English --")
+			w("")
+		}
+		w(t.to, u.Unit, orgName(u.SenderOrgName, u.SenderOrg))
 		w("")
-		w("Registrer beslutningen i postvakt: %s/followups", base)
-	}
-	w("")
-	w("-- English --")
-	w("")
-	if overdue {
-		w("The deadline to follow up the letters below has passed and no decision is recorded.")
-	} else {
-		w("postvakt found that the letters below, sent by your unit, did not reach their recipient:")
-		w("they were rejected, could not be delivered, expired or are still unopened.")
-	}
-	w("The unit's manager has a copy of this e-mail.")
-	w("")
-	w("By %s at the latest, decide for each letter whether to:", deadline.In(oslo).Format("2 January 2006"))
-	w("  1) send it again to the recipient;")
-	w("  2) write a new letter to the recipient;")
-	w("  3) assess whether it had consequences for the recipient or the municipality.")
-	w("Watch in particular for statutory deadlines that may have passed.")
-	w("")
-	w("Letters:")
-	for i, f := range fs {
-		w("  %d. %s", i+1, channel.Ref(f.Channel, f.ChannelID, "en"))
-		w("     Sent %s to %s; %s; deadline %s", f.SentAt.In(oslo).Format("2 Jan 2006"), recipient(f.RecipientKind, f.RecipientID),
-			f.Reason, f.Deadline.In(oslo).Format("2 Jan 2006"))
-	}
-	if base != "" {
+		if overdue {
+			w("%s", t.overdue)
+		} else {
+			w("%s", t.due)
+		}
+		w("%s", t.copy)
 		w("")
-		w("Record the decision in postvakt: %s/followups", base)
+		w(t.decide, deadline.In(oslo).Format(t.longDate))
+		for _, d := range t.decisions {
+			w("  %s", d)
+		}
+		w("%s", t.statutory)
+		w("")
+		w("%s", t.letters)
+		for i, f := range fs {
+			w("  %d. %s", i+1, channel.Ref(f.Channel, f.ChannelID, t.lang))
+			w(t.line, f.SentAt.In(oslo).Format(t.date), recipient(f.RecipientKind, f.RecipientID),
+				t.reason(f.Reason), f.Deadline.In(oslo).Format(t.date))
+		}
+		if base != "" {
+			w("")
+			w(t.record, base)
+		}
 	}
 	w("")
 	w("Denne e-posten er sendt automatisk av postvakt. / This e-mail was sent automatically by postvakt.")
 	return subject, b.String()
 }
+
+// followUpText is the follow-up mail in one language.
+type followUpText struct {
+	lang, date, longDate             string
+	to, due, overdue, copy, decide   string
+	decisions                        []string
+	statutory, letters, line, record string
+	reason                           func(string) string
+}
+
+// followUpTexts are the follow-up mail's languages: bokmål, then English.
+var followUpTexts = []followUpText{{
+	lang: "no", date: "02.01.2006", longDate: "02.01.2006",
+	to: "Til %s, %s",
+	due: "postvakt har registrert at brevene nedenfor, sendt fra enheten, ikke har nådd fram til mottakeren:\n" +
+		"de er avvist, kunne ikke leveres, er utløpt eller er fortsatt ikke åpnet.",
+	overdue: "Fristen for å følge opp brevene nedenfor er passert, og det er ikke registrert noen beslutning.",
+	copy:    "Lederen for enheten har fått kopi av denne e-posten.",
+	decide:  "Dere må senest %s ta stilling til hvert brev:",
+	decisions: []string{"1) Sende brevet på nytt til mottakeren.", "2) Skrive et nytt brev til mottakeren.",
+		"3) Vurdere om det har fått konsekvenser for mottakeren eller for kommunen."},
+	statutory: "Vær særlig oppmerksom på lovbestemte frister som kan være overskredet.",
+	letters:   "Brev:", line: "     Sendt %s til %s; %s; frist %s", record: "Registrer beslutningen i postvakt: %s/followups",
+	reason: reasonNO,
+}, {
+	lang: "en", date: "2 Jan 2006", longDate: "2 January 2006",
+	to: "To %s, %s",
+	due: "postvakt found that the letters below, sent by your unit, did not reach their recipient:\n" +
+		"they were rejected, could not be delivered, expired or are still unopened.",
+	overdue: "The deadline to follow up the letters below has passed and no decision is recorded.",
+	copy:    "The unit's manager has a copy of this e-mail.",
+	decide:  "By %s at the latest, decide for each letter whether to:",
+	decisions: []string{"1) send it again to the recipient;", "2) write a new letter to the recipient;",
+		"3) assess whether it had consequences for the recipient or the municipality."},
+	statutory: "Watch in particular for statutory deadlines that may have passed.",
+	letters:   "Letters:", line: "     Sent %s to %s; %s; deadline %s", record: "Record the decision in postvakt: %s/followups",
+	reason: func(r string) string { return r },
+}}
 
 // digests makes, once a day from DigestHour (Europe/Oslo), one notice per
 // sending organisation with overdue follow-ups to its compliance officers.

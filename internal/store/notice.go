@@ -79,23 +79,12 @@ func NoticeKey(kind, group string, refs []NoticeRef) string {
 // failed or no_address one (which is superseded), and records the rest as
 // pending (or no_address without recipients) before anything is sent.
 func (s *Store) ClaimNotice(ctx context.Context, c NoticeClaim) (NoticeResult, error) {
-	var res NoticeResult
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		res, err = claimNotice(ctx, tx, c)
-		return err
-	})
-	return res, err
+	return runClaim(ctx, s, false, func(tx *sqlx.Tx) (NoticeResult, error) { return claimNotice(ctx, tx, c) })
 }
 
 // PreviewNotice answers what ClaimNotice would and changes nothing.
 func (s *Store) PreviewNotice(ctx context.Context, c NoticeClaim) (NoticeResult, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return NoticeResult{}, fmt.Errorf("preview notice: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a preview never commits
-	return claimNotice(ctx, tx, c)
+	return runClaim(ctx, s, true, func(tx *sqlx.Tx) (NoticeResult, error) { return claimNotice(ctx, tx, c) })
 }
 
 func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult, error) {
@@ -138,58 +127,21 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 	if len(res.Refs) == 0 {
 		return res, nil
 	}
-	key := NoticeKey(c.Kind, c.Group, res.Refs)
-	var n Notification
-	err := tx.GetContext(ctx, &n, `SELECT `+notificationColumns+` FROM notifications n WHERE key = $1 FOR UPDATE`, key)
-	exists := err == nil
-	if err != nil && notFound(err) != ErrNotFound {
-		return res, fmt.Errorf("claim %s notice to %s: look up notification: %w", c.Kind, c.Group, err)
-	}
-	if exists && !n.Status.Replaceable() && n.Status != NotifySuperseded {
-		res.Notification = &n
-		return res, nil
-	}
-	for id := range replaceable {
-		if exists && id == n.ID {
-			continue
-		}
-		if err := supersede(ctx, tx, id, c.Now); err != nil {
-			return res, err
-		}
-	}
-	status := NotifyPending
-	recipients := pq.StringArray(c.Recipients)
-	if len(recipients) == 0 {
-		status, recipients = NotifyNoAddress, pq.StringArray{}
-	}
-	if exists {
-		if _, err := tx.ExecContext(ctx, `UPDATE notification_notices SET active = true WHERE notification_id = $1`, n.ID); err != nil {
-			return res, fmt.Errorf("claim %s notice to %s: reuse notification %d: %w", c.Kind, c.Group, n.ID, err)
-		}
-		err = tx.GetContext(ctx, &n, `UPDATE notifications n SET status = $2, recipients = $3,
-				attempts = attempts + CASE WHEN $2 = 'pending' THEN 1 ELSE 0 END,
-				claimed_at = $4, updated_at = $4
-			WHERE id = $1 RETURNING `+notificationColumns, n.ID, status, recipients, c.Now)
-	} else {
-		err = tx.GetContext(ctx, &n, `INSERT INTO notifications AS n
-				(key, kind, orgnr, status, recipients, attempts, created_at, claimed_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 = 'pending' THEN 1 ELSE 0 END, $6, $6, $6)
-			RETURNING `+notificationColumns, key, c.Kind, c.Group, status, recipients, c.Now)
-		if err == nil {
+	n, send, err := settle(ctx, tx, settlement{key: NoticeKey(c.Kind, c.Group, res.Refs), kind: c.Kind, group: c.Group,
+		recipients: c.Recipients, now: c.Now, replaceable: replaceable, items: "notification_notices",
+		insert: func(id int64) error {
 			refs, ships := make([]string, len(res.Refs)), make([]sql.NullString, len(res.Refs))
 			for i, r := range res.Refs {
 				refs[i] = r.Ref
 				ships[i] = sql.NullString{String: r.ShipmentID, Valid: r.ShipmentID != ""}
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO notification_notices (notification_id, grp, ref, shipment_id)
-				SELECT $1, $2, r, s FROM unnest($3::text[], $4::uuid[]) AS c(r, s)`,
-				n.ID, c.Group, pq.Array(refs), pq.Array(ships))
-		}
-	}
+			_, err := tx.ExecContext(ctx, `INSERT INTO notification_notices (notification_id, grp, ref, shipment_id)
+				SELECT $1, $2, r, s FROM unnest($3::text[], $4::uuid[]) AS c(r, s)`, id, c.Group, pq.Array(refs), pq.Array(ships))
+			return err
+		}})
 	if err != nil {
-		return res, fmt.Errorf("claim %s notice to %s: record notification: %w", c.Kind, c.Group, err)
+		return res, fmt.Errorf("claim %s notice to %s: %w", c.Kind, c.Group, err)
 	}
-	res.Notification = &n
-	res.Send = status == NotifyPending
+	res.Notification, res.Send = n, send
 	return res, nil
 }

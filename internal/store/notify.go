@@ -110,24 +110,34 @@ type ClaimResult struct {
 // no_address when there are no recipients. A failed or no_address row for
 // the same items is reused; one for other items is superseded.
 func (s *Store) ClaimNotification(ctx context.Context, c Claim) (ClaimResult, error) {
-	var res ClaimResult
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		res, err = claim(ctx, tx, c)
-		return err
-	})
-	return res, err
+	return runClaim(ctx, s, false, func(tx *sqlx.Tx) (ClaimResult, error) { return claim(ctx, tx, c) })
 }
 
 // PreviewNotification answers what ClaimNotification would, and changes
 // nothing (the transaction is rolled back). It is what a dry run uses.
 func (s *Store) PreviewNotification(ctx context.Context, c Claim) (ClaimResult, error) {
+	return runClaim(ctx, s, true, func(tx *sqlx.Tx) (ClaimResult, error) { return claim(ctx, tx, c) })
+}
+
+// runClaim runs a claim of the notification log in one transaction:
+// committed, or for a preview rolled back.
+func runClaim[T any](ctx context.Context, s *Store, preview bool, fn func(tx *sqlx.Tx) (T, error)) (T, error) {
+	if !preview {
+		var res T
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			var err error
+			res, err = fn(tx)
+			return err
+		})
+		return res, err
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return ClaimResult{}, fmt.Errorf("preview notification: begin: %w", err)
+		var zero T
+		return zero, fmt.Errorf("preview notification: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a preview never commits
-	return claim(ctx, tx, c)
+	return fn(tx)
 }
 
 func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
@@ -155,57 +165,82 @@ func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
 		return res, nil
 	}
 	// The row for exactly these items: reuse it, or make it.
-	key := NotificationKey(c.Org, items)
+	n, send, err := settle(ctx, tx, settlement{key: NotificationKey(c.Org, items), kind: KindReminder, group: c.Org,
+		recipients: c.Recipients, now: c.Now, replaceable: replaceable, items: "notification_items",
+		insert: func(id int64) error {
+			ids, nums := splitItems(items)
+			_, err := tx.ExecContext(ctx, `INSERT INTO notification_items (notification_id, shipment_id, reminder)
+				SELECT $1, id, n FROM unnest($2::uuid[], $3::int[]) AS c(id, n)`, id, pq.Array(ids), pq.Array(nums))
+			return err
+		}})
+	if err != nil {
+		return res, fmt.Errorf("claim reminder to %s: %w", c.Org, err)
+	}
+	n.Items = items
+	res.Notification, res.Send = n, send
+	return res, nil
+}
+
+// settlement is the end of a claim, the same for reminders and notices:
+// the notification with key lists exactly the items kept.
+type settlement struct {
+	key, kind, group string
+	recipients       []string
+	now              time.Time
+	replaceable      map[int64]bool // failed or no_address rows whose items were taken over
+	items            string         // the table of the rows' items (notification_items, notification_notices)
+	insert           func(id int64) error
+}
+
+// settle returns the notification of st.key: as it is when it was sent, is
+// pending or its outcome unknown (send false: nothing to send); otherwise
+// the replaceable rows are superseded and the row is reused (its items made
+// active again) or made (st.insert), pending (send true), or no_address
+// when there are no recipients.
+func settle(ctx context.Context, tx *sqlx.Tx, st settlement) (*Notification, bool, error) {
 	var n Notification
-	err = tx.GetContext(ctx, &n, `SELECT `+notificationColumns+` FROM notifications n WHERE key = $1 FOR UPDATE`, key)
+	err := tx.GetContext(ctx, &n, `SELECT `+notificationColumns+` FROM notifications n WHERE key = $1 FOR UPDATE`, st.key)
 	exists := err == nil
 	if err != nil && notFound(err) != ErrNotFound {
-		return res, fmt.Errorf("claim reminder to %s: look up notification: %w", c.Org, err)
+		return nil, false, fmt.Errorf("look up notification: %w", err)
 	}
 	if exists && (n.Status == NotifySent || n.Status == NotifyPending || n.Status == NotifyUnknown) {
-		n.Items = items
-		res.Notification = &n
-		return res, nil
+		return &n, false, nil
 	}
-	for id := range replaceable {
+	for id := range st.replaceable {
 		if exists && id == n.ID {
 			continue
 		}
-		if err := supersede(ctx, tx, id, c.Now); err != nil {
-			return res, err
+		if err := supersede(ctx, tx, id, st.now); err != nil {
+			return nil, false, err
 		}
 	}
 	status := NotifyPending
-	recipients := pq.StringArray(c.Recipients)
+	recipients := pq.StringArray(st.recipients)
 	if len(recipients) == 0 {
 		status, recipients = NotifyNoAddress, pq.StringArray{}
 	}
 	if exists {
-		if _, err := tx.ExecContext(ctx, `UPDATE notification_items SET active = true WHERE notification_id = $1`, n.ID); err != nil {
-			return res, fmt.Errorf("claim reminder to %s: reuse notification %d: %w", c.Org, n.ID, err)
+		if _, err := tx.ExecContext(ctx, `UPDATE `+st.items+` SET active = true WHERE notification_id = $1`, n.ID); err != nil {
+			return nil, false, fmt.Errorf("reuse notification %d: %w", n.ID, err)
 		}
 		err = tx.GetContext(ctx, &n, `UPDATE notifications n SET status = $2, recipients = $3,
 				attempts = attempts + CASE WHEN $2 = 'pending' THEN 1 ELSE 0 END,
 				claimed_at = $4, updated_at = $4
-			WHERE id = $1 RETURNING `+notificationColumns, n.ID, status, recipients, c.Now)
+			WHERE id = $1 RETURNING `+notificationColumns, n.ID, status, recipients, st.now)
 	} else {
 		err = tx.GetContext(ctx, &n, `INSERT INTO notifications AS n
-				(key, orgnr, status, recipients, attempts, created_at, claimed_at, updated_at)
-			VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'pending' THEN 1 ELSE 0 END, $5, $5, $5)
-			RETURNING `+notificationColumns, key, c.Org, status, recipients, c.Now)
+				(key, kind, orgnr, status, recipients, attempts, created_at, claimed_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 = 'pending' THEN 1 ELSE 0 END, $6, $6, $6)
+			RETURNING `+notificationColumns, st.key, st.kind, st.group, status, recipients, st.now)
 		if err == nil {
-			ids, nums := splitItems(items)
-			_, err = tx.ExecContext(ctx, `INSERT INTO notification_items (notification_id, shipment_id, reminder)
-				SELECT $1, id, n FROM unnest($2::uuid[], $3::int[]) AS c(id, n)`, n.ID, pq.Array(ids), pq.Array(nums))
+			err = st.insert(n.ID)
 		}
 	}
 	if err != nil {
-		return res, fmt.Errorf("claim reminder to %s: record notification: %w", c.Org, err)
+		return nil, false, fmt.Errorf("record notification: %w", err)
 	}
-	n.Items = items
-	res.Notification = &n
-	res.Send = status == NotifyPending
-	return res, nil
+	return &n, status == NotifyPending, nil
 }
 
 // reminderKey is one shipment with one reminder number.
