@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"postvakt/internal/calendar"
+	"postvakt/internal/model"
+	"postvakt/internal/policy"
 )
 
 // The Bergen back-fill: a history of letters registered long after their
@@ -87,4 +89,27 @@ func TestBackfillRemindsFirstThenPrintsInApprovalBatches(t *testing.T) {
 		t.Fatalf("%d catch-up decision events, want 14 (reminder and print for each)", n)
 	}
 	h.checkLogs()
+}
+
+// policy explain and the run follow one rule: a letter first met past its
+// print window is explained as catching up, with the print after the grace.
+func TestExplainCatchUp(t *testing.T) {
+	t.Parallel()
+	p, _ := shipped(t).Get("taushetsbelagt")
+	now := time.Date(2026, 11, 17, 10, 0, 0, 0, oslo) // Tuesday, in the window
+	f := Facts{Since: time.Date(2024, 3, 1, 10, 0, 0, 0, oslo)}
+	steps, note, err := Explain(model.StateAvailable, model.StageNone, f, p, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := Decide(f, p, now)
+	if len(steps) != 2 || steps[0].Step != d.Step || steps[0].Step.String() != "reminder 1" || steps[1].Step.Kind != policy.StepPrint ||
+		!steps[1].Due.Equal(time.Date(2026, 11, 24, 10, 0, 0, 0, oslo)) || !strings.Contains(note, "catching up") {
+		t.Fatalf("steps %v, note %q", steps, note)
+	}
+	// Met before: the policy's own schedule, no catch-up.
+	f.Decided = true
+	if _, note, _ := Explain(model.StateAvailable, model.StageNone, f, p, now); strings.Contains(note, "catching up") {
+		t.Fatalf("met before: %q", note)
+	}
 }

@@ -226,6 +226,40 @@ func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 		return []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}},
 			"the channel could not deliver it: it goes to print at once, without reminders", nil
 	}
+	if f.CatchUpSince.IsZero() {
+		plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
+		if err != nil {
+			return nil, "", fmt.Errorf("explain under policy %s: %w", p.Name, err)
+		}
+		if startsCatchUp(f, p, plan) {
+			f.CatchUpSince = now
+		}
+	}
+	if !f.CatchUpSince.IsZero() {
+		return explainCatchUp(f, p, now)
+	}
 	steps, err := p.Explain(f.Since)
 	return steps, "", err
+}
+
+// explainCatchUp is Explain for a letter catching up: the next catch-up
+// step as Decide takes it, and the print after the grace.
+func explainCatchUp(f Facts, p *policy.Policy, now time.Time) ([]policy.Scheduled, string, error) {
+	d := catchUp(f, p, now)
+	note := fmt.Sprintf("past its print window when the escalation first met it (%s): catching up under policy %s's catch_up, "+
+		"%d reminder(s), then print %s after the last", f.CatchUpSince.In(windowZone(p)).Format("2006-01-02 15:04"), p.Name,
+		p.CatchUp.Reminders, days(p.CatchUp.Grace))
+	var steps []policy.Scheduled
+	if d.Due() {
+		steps = append(steps, policy.Scheduled{Step: d.Step, Due: now, SendAt: d.SendAt})
+	}
+	if d.Step.Kind != policy.StepPrint {
+		from := latest(f.CatchUpSince, f.LastReminder)
+		if d.Step.Kind == policy.StepRemind {
+			from = d.SendAt
+		}
+		at := p.Calendar.AddBusinessDays(from, p.CatchUp.Grace)
+		steps = append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
+	}
+	return steps, note, nil
 }

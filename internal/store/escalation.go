@@ -53,6 +53,17 @@ func (o OpenShipment) Since() time.Time {
 	return o.SentAt
 }
 
+const openShipmentColumns = `s.id, s.channel, s.channel_id,
+	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
+	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
+	s.class, s.confidential, s.state, s.stage, s.sent_at, s.available_at,
+	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at`
+
+const openShipmentFrom = ` FROM shipments s
+	JOIN sender_units u ON u.id = s.sender_unit_id
+	JOIN sender_orgs o ON o.id = u.sender_org_id
+	JOIN recipients r ON r.id = s.recipient_id`
+
 // openWhere selects the shipments an escalation run looks at
 // (model.Escalates): the unopened ones and those the channel could not
 // deliver (they need paper at once). It is the predicate of the partial
@@ -77,15 +88,7 @@ func (s *Store) OpenShipments(ctx context.Context, batch int) iter.Seq2[OpenShip
 		)
 		for {
 			var rows []OpenShipment
-			err := s.db.SelectContext(ctx, &rows, `SELECT s.id, s.channel, s.channel_id,
-					o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
-					r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
-					s.class, s.confidential, s.state, s.stage, s.sent_at, s.available_at,
-					s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at
-				FROM shipments s
-				JOIN sender_units u ON u.id = s.sender_unit_id
-				JOIN sender_orgs o ON o.id = u.sender_org_id
-				JOIN recipients r ON r.id = s.recipient_id
+			err := s.db.SelectContext(ctx, &rows, `SELECT `+openShipmentColumns+openShipmentFrom+`
 				WHERE `+openWhere+`
 				  AND (s.recipient_id, s.sent_at, s.id) > ($1, $2, $3)
 				ORDER BY s.recipient_id, s.sent_at, s.id
@@ -106,6 +109,19 @@ func (s *Store) OpenShipments(ctx context.Context, batch int) iter.Seq2[OpenShip
 			afterRow, afterSent, afterID = last.RecipientRow, last.SentAt, last.ID
 		}
 	}
+}
+
+// OpenShipmentByID is one shipment as the escalation run sees it (whether
+// or not it is still open), for `policy explain`.
+func (s *Store) OpenShipmentByID(ctx context.Context, id string) (*OpenShipment, error) {
+	if !looksLikeUUID(id) {
+		return nil, ErrNotFound
+	}
+	var o OpenShipment
+	if err := s.db.GetContext(ctx, &o, `SELECT `+openShipmentColumns+openShipmentFrom+` WHERE s.id = $1`, id); err != nil {
+		return nil, fmt.Errorf("get shipment %s: %w", id, notFound(err))
+	}
+	return &o, nil
 }
 
 // Decision is one escalation step decided for one shipment, to be recorded.
