@@ -176,7 +176,11 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 		return d
 	}
 	d.Step = policy.Step{Kind: policy.StepPrint}
-	d.Reason = fmt.Sprintf("catch-up print due: %s after the catch-up reminder (policy %s)", days(cu.Grace), p.Name)
+	after := "the catch-up reminder"
+	if !f.LastReminder.After(f.CatchUpSince) {
+		after = "the escalation first met it (no reminder could go out)"
+	}
+	d.Reason = fmt.Sprintf("catch-up print due: %s after %s (policy %s)", days(cu.Grace), after, p.Name)
 	if cu.RequiresApproval || p.Print.RequiresApproval {
 		d.NeedsApproval = true
 		d.Reason += "; needs a compliance officer's approval"

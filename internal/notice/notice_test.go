@@ -250,7 +250,7 @@ func TestHeldBatchNotifiesComplianceOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, oslo)
-	ids := f.register("Barnevernstjenesten", "barnevern", model.StateAvailable, now.AddDate(0, 0, -8), 3)
+	ids := f.register("Barnevernstjenesten", "barnevern", model.StateAvailable, now.AddDate(0, 0, -8), 4)
 	if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "Barnevernstjenesten", ManagerEmail: "leder.bv@bergen.kommune.no"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -275,13 +275,22 @@ func TestHeldBatchNotifiesComplianceOnce(t *testing.T) {
 		}
 	}
 	hold(ids[:2]...)
+	// And a manual-handling case (no postal address): told in the same mails.
+	if _, err := f.st.CreatePrintOrders(ctx, ids[3:], "barnevern", true, now); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := f.st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: ids[3], Outcome: store.ResolveManual, At: now,
+		Reason: "no_address", Detail: "no postal address in the register"}); err != nil || st != store.PrintStateManual {
+		t.Fatalf("manual: %s %v", st, err)
+	}
 	f.run(now)
 	got := f.take()
 	if len(got) != 2 {
 		t.Fatalf("%d mails, want compliance and the manager: %+v", len(got), got)
 	}
 	for _, m := range got {
-		if !strings.Contains(m.text, "batch ") || !strings.Contains(m.text, "2 brev") || !strings.Contains(m.text, "/print") {
+		if !strings.Contains(m.text, "batch ") || !strings.Contains(m.text, "2 brev") || !strings.Contains(m.text, "/print") ||
+			!strings.Contains(m.text, "Manuell behandling") || !strings.Contains(m.text, ": no_address") {
 			t.Errorf("held-batch mail to %v:\n%s", m.to, m.text)
 		}
 		if a := m.to[0]; a != "personvern@bergen.kommune.no" && a != "leder.bv@bergen.kommune.no" {
