@@ -57,6 +57,13 @@ type Policy struct {
 	// Escalation says who is told when a shipment needs a person's attention
 	// (YAML `escalation`, optional).
 	Escalation Escalation
+	// CatchUp is what happens to a letter already past its print window
+	// when the escalation first meets it (YAML `catch_up`, optional; see
+	// DefaultCatchUp).
+	CatchUp CatchUp
+	// Retention is how long the letters' personal data is kept (YAML
+	// `retention`, optional).
+	Retention Retention
 
 	// File and Line locate the policy's definition (its `name` key, or the
 	// start of the document).
@@ -137,6 +144,47 @@ type Reminders struct {
 	FirstAfter  int // YAML reminders.first_after
 	RepeatEvery int // YAML reminders.repeat_every
 	Max         int // YAML reminders.max
+	// NameUnit says whether a reminder may name the sending unit (YAML
+	// reminders.name_unit); nil: only for letters that are not
+	// confidential. A unit name such as "Barnevernstjenesten" in an e-mail
+	// to a business tells whoever reads its shared inbox too much; the
+	// sending organisation and the reference are enough.
+	NameUnit *bool
+}
+
+// NamesUnit reports whether a reminder about a letter (confidential or
+// not) may name its sending unit.
+func (r Reminders) NamesUnit(confidential bool) bool {
+	if r.NameUnit != nil {
+		return *r.NameUnit
+	}
+	return !confidential
+}
+
+// CatchUp is the rule for a letter the escalation first meets when its
+// print window has already passed (a back-fill of history, a new policy,
+// an escalation that did not run for weeks): instead of going to print at
+// once, it gets Reminders reminders (inside the send window, repeat_every
+// apart), and print comes Grace business days after the last of them (or
+// after the escalation first met it, when none could be sent), in approval
+// batches when RequiresApproval.
+type CatchUp struct {
+	Reminders        int  // YAML catch_up.reminders, default 1; 0 = print at once
+	Grace            int  // YAML catch_up.grace, business days, default 5
+	RequiresApproval bool // YAML catch_up.requires_approval, default true
+}
+
+// DefaultCatchUp is the rule of a policy without a catch_up section: one
+// reminder, then print five business days later, approved by a person.
+var DefaultCatchUp = CatchUp{Reminders: 1, Grace: 5, RequiresApproval: true}
+
+// Retention is how long a policy's letters keep their personal data: after
+// Years (counted from the letter's last change), its title, the recipient's
+// national id and name, follow-up notes, print addresses and reminder
+// recipients are purged. Zero means the deployment's default
+// (POSTVAKT_RETENTION_YEARS).
+type Retention struct {
+	Years int // YAML retention.years
 }
 
 // Enabled reports whether any reminder is sent.

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -114,6 +115,7 @@ func (s *Sim) Organisations() []OrganisationRecord {
 func (s *Sim) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sim/{$}", s.handleIndex)
 	mux.HandleFunc("GET /sim/shipments.csv", s.handleShipmentsCSV)
+	mux.HandleFunc("GET /sim/units.csv", s.handleUnitsCSV)
 	mux.HandleFunc("GET /sim/shipments", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.shipmentRecords(r.URL.Query().Get("status") != ""))
 	})
@@ -201,6 +203,19 @@ func (s *Sim) handleShipmentsCSV(w http.ResponseWriter, r *http.Request) {
 			sh.channel, sh.id, s.w.sender.nr, sh.unit, sh.kind, sh.recipientID, sh.title,
 			strconv.FormatBool(sh.confidential), sh.class, sh.sent.UTC().Format(time.RFC3339),
 		})
+	}
+	cw.Flush()
+}
+
+// handleUnitsCSV serves the sender's units with made-up addresses, in the
+// format of `postvakt units import`: unit<i>@demo.invalid for the unit,
+// leder.unit<i>@demo.invalid for its manager.
+func (s *Sim) handleUnitsCSV(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"sender_org", "unit", "contact_email", "manager_email"})
+	for i, u := range s.w.units {
+		_ = cw.Write([]string{s.w.sender.nr, u, fmt.Sprintf("unit%d@demo.invalid", i+1), fmt.Sprintf("leder.unit%d@demo.invalid", i+1)})
 	}
 	cw.Flush()
 }

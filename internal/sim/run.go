@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 )
 
@@ -50,6 +51,11 @@ type RunConfig struct {
 	Speed    float64   // simulated seconds per real second; 0: the scenario's speed
 	Out      io.Writer // where the environment lines go (nil: discarded)
 	Options  Options   // credentials and knobs
+	// KeyDir, when set, holds the Maskinporten client key the token
+	// endpoint accepts (dir/maskinporten.pem, made when missing, kept when
+	// there): grants must be signed with it, and the environment lines
+	// name it (POSTVAKT_MASKINPORTEN_KEY_FILE).
+	KeyDir string
 }
 
 // Run loads the scenario (a shipped name or a YAML path), starts a
@@ -78,7 +84,17 @@ func RunWith(ctx context.Context, cfg RunConfig) error {
 	if cfg.Speed > 0 {
 		speed = cfg.Speed
 	}
-	s, err := New(sc, cfg.Seed, NewSpeedClock(speed), cfg.Options)
+	opts := cfg.Options
+	var keyFile string
+	if cfg.KeyDir != "" {
+		if keyFile, opts.ClientPublicKeyPEM, err = KeepClientKey(cfg.KeyDir); err != nil {
+			return fmt.Errorf("simulator: %w", err)
+		}
+		if keyFile, err = filepath.Abs(keyFile); err != nil {
+			return fmt.Errorf("simulator: %w", err)
+		}
+	}
+	s, err := New(sc, cfg.Seed, NewSpeedClock(speed), opts)
 	if err != nil {
 		return err
 	}
@@ -87,7 +103,11 @@ func RunWith(ctx context.Context, cfg RunConfig) error {
 		return fmt.Errorf("simulator: listen on %s: %w", addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	for _, line := range s.Env(base) {
+	lines := s.Env(base)
+	if keyFile != "" {
+		lines = append(lines, "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
+	}
+	for _, line := range lines {
 		if _, err := fmt.Fprintln(out, line); err != nil {
 			_ = ln.Close()
 			return fmt.Errorf("simulator: write environment: %w", err)

@@ -37,6 +37,7 @@ func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error
 		s.forbidden(r.Context(), r, "shipment "+id+" belongs to another organisation or unit")
 		return nil, errOutOfScope
 	}
+	about(r.Context(), sh.SenderOrg)
 	return sh, nil
 }
 
