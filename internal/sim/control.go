@@ -23,15 +23,15 @@ type Recipient struct {
 // Status and StatusChanged are the channel's status at the simulated now;
 // they are filled only when asked for (ShipmentsWithStatus, ?status=1).
 type ShipmentRecord struct {
-	Channel       string     `json:"channel"`
-	ChannelID     string     `json:"channel_id"`
-	SenderOrg     string     `json:"sender_org"`
-	SenderUnit    string     `json:"sender_unit"`
-	Recipient     Recipient  `json:"recipient"`
-	Title         string     `json:"title"`
-	Confidential  bool       `json:"confidential"`
-	Class         string     `json:"class"`
-	SentAt        time.Time  `json:"sent_at"`
+	Channel      string    `json:"channel"`
+	ChannelID    string    `json:"channel_id"`
+	SenderOrg    string    `json:"sender_org"`
+	SenderUnit   string    `json:"sender_unit"`
+	Recipient    Recipient `json:"recipient"`
+	Title        string    `json:"title"`
+	Confidential bool      `json:"confidential"`
+	Class        string    `json:"class"`
+	SentAt       time.Time `json:"sent_at"`
 	// Incident says which provider incident caught a Danish letter (the
 	// Incident* constants); empty for none. The truth a health check is
 	// measured against.

@@ -66,12 +66,18 @@ var dpKnownParams = map[string]bool{"dateFrom": true, "dateTo": true, "eventTag"
 var dpFilterFields = map[string]func(e *dpEvent, sys string) string{
 	"id": func(e *dpEvent, _ string) string { return e.id }, "eventId": func(e *dpEvent, _ string) string { return e.eventID },
 	"rootId": func(e *dpEvent, _ string) string { return e.rootID }, "eventTag": func(e *dpEvent, _ string) string { return e.tag },
-	"owner": func(e *dpEvent, _ string) string { return e.owner },
-	"metaProperties.messageUUID":    func(e *dpEvent, _ string) string { return letterField(e, func(l *dpLetter) string { return l.uuid }) },
-	"metaProperties.messageId":      func(e *dpEvent, _ string) string { return letterField(e, func(l *dpLetter) string { return l.messageID }) },
-	"metaProperties.transmissionId": func(e *dpEvent, _ string) string { return letterField(e, func(l *dpLetter) string { return l.transmissionID }) },
-	"metaProperties.recipientID":    func(e *dpEvent, _ string) string { return letterField(e, func(l *dpLetter) string { return l.recipientID }) },
-	"metaProperties.senderSystem":   func(_ *dpEvent, sys string) string { return sys },
+	"owner":                      func(e *dpEvent, _ string) string { return e.owner },
+	"metaProperties.messageUUID": func(e *dpEvent, _ string) string { return letterField(e, func(l *dpLetter) string { return l.uuid }) },
+	"metaProperties.messageId": func(e *dpEvent, _ string) string {
+		return letterField(e, func(l *dpLetter) string { return l.messageID })
+	},
+	"metaProperties.transmissionId": func(e *dpEvent, _ string) string {
+		return letterField(e, func(l *dpLetter) string { return l.transmissionID })
+	},
+	"metaProperties.recipientID": func(e *dpEvent, _ string) string {
+		return letterField(e, func(l *dpLetter) string { return l.recipientID })
+	},
+	"metaProperties.senderSystem": func(_ *dpEvent, sys string) string { return sys },
 }
 
 func letterField(e *dpEvent, f func(*dpLetter) string) string {

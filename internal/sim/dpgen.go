@@ -41,11 +41,11 @@ const (
 
 // Time shapes of an event ("odd" ones the adapter must still read).
 const (
-	timeNormal   = iota // 2023-08-25T00:49:34.437Z
-	timeOffset          // 2023-08-25T00:49:34.437+0000
-	timeEpochMS         // 1692924574437 (a JSON number)
-	timeGarbage         // "yesterday": not a time at all (a broken event)
-	timeNoID            // the entry lacks its id (a broken event)
+	timeNormal  = iota // 2023-08-25T00:49:34.437Z
+	timeOffset         // 2023-08-25T00:49:34.437+0000
+	timeEpochMS        // 1692924574437 (a JSON number)
+	timeGarbage        // "yesterday": not a time at all (a broken event)
+	timeNoID           // the entry lacks its id (a broken event)
 	timeNumOfKinds
 )
 
