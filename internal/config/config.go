@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is postvakt's configuration.
@@ -28,7 +29,19 @@ type Config struct {
 
 	SvarUt       SvarUt
 	Altinn       Altinn
+	DigitalPost  DigitalPost
 	Maskinporten Maskinporten
+}
+
+// DigitalPost configures the Danish Digital Post channel; off when URL is empty.
+type DigitalPost struct {
+	URL      string        // POSTVAKT_DIGITALPOST_URL: API base including /apis/v1
+	SystemID string        // POSTVAKT_DIGITALPOST_SYSTEM_ID
+	APIToken string        // POSTVAKT_DIGITALPOST_API_TOKEN (or _FILE)
+	CertFile string        // POSTVAKT_DIGITALPOST_CERT_FILE: OCES3 certificate (PEM)
+	KeyFile  string        // POSTVAKT_DIGITALPOST_KEY_FILE: its private key (PEM)
+	Overlap  time.Duration // POSTVAKT_DIGITALPOST_OVERLAP: default 10m
+	Err      error         // a setting that could not be read
 }
 
 // SvarUt configures the KS SvarUt channel; it is off when URL is empty.
@@ -82,6 +95,12 @@ var Vars = []Var{
 	{"POSTVAKT_ALTINN_URL", "", "Altinn platform root (e.g. https://platform.altinn.no); unset = Altinn off"},
 	{"POSTVAKT_ALTINN_RESOURCE_ID", "", "correspondence resource id, for discovery"},
 	{"POSTVAKT_ALTINN_EXCHANGE_URL", "", "Altinn root whose token exchange turns a Maskinporten token into an Altinn token; unset = send the Maskinporten token"},
+	{"POSTVAKT_DIGITALPOST_URL", "", "Danish Digital Post API base including /apis/v1 (e.g. https://api.digitalpost.dk/apis/v1); unset = Digital Post off"},
+	{"POSTVAKT_DIGITALPOST_SYSTEM_ID", "", "Digital Post sender system id (uuid), for Authorization: Basic"},
+	{"POSTVAKT_DIGITALPOST_API_TOKEN", "", "Digital Post API token of the sender system (or _FILE)"},
+	{"POSTVAKT_DIGITALPOST_CERT_FILE", "", "OCES3 function/organisation certificate (PEM), required for an https URL"},
+	{"POSTVAKT_DIGITALPOST_KEY_FILE", "", "private key of the OCES3 certificate (PEM)"},
+	{"POSTVAKT_DIGITALPOST_OVERLAP", "10m", "how far each read of the event log reaches back (the log is only eventually consistent)"},
 	{"POSTVAKT_MASKINPORTEN_URL", "", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"},
 	{"POSTVAKT_MASKINPORTEN_CLIENT_ID", "", "Maskinporten client id"},
 	{"POSTVAKT_MASKINPORTEN_KEY_FILE", "", "PEM RSA private key that signs the JWT grant"},
@@ -156,6 +175,7 @@ func From(lookup func(string) (string, bool)) Config {
 			ResourceID:  env("POSTVAKT_ALTINN_RESOURCE_ID", ""),
 			ExchangeURL: env("POSTVAKT_ALTINN_EXCHANGE_URL", ""),
 		},
+		DigitalPost: digitalPost(env, secret),
 		Maskinporten: Maskinporten{
 			URL:      env("POSTVAKT_MASKINPORTEN_URL", ""),
 			ClientID: env("POSTVAKT_MASKINPORTEN_CLIENT_ID", ""),
@@ -163,6 +183,21 @@ func From(lookup func(string) (string, bool)) Config {
 			Audience: env("POSTVAKT_MASKINPORTEN_AUDIENCE", ""),
 		},
 	}
+}
+
+func digitalPost(env func(name, def string) string, secret func(name string) string) DigitalPost {
+	d := DigitalPost{URL: env("POSTVAKT_DIGITALPOST_URL", ""), SystemID: env("POSTVAKT_DIGITALPOST_SYSTEM_ID", ""),
+		APIToken: secret("POSTVAKT_DIGITALPOST_API_TOKEN"), CertFile: env("POSTVAKT_DIGITALPOST_CERT_FILE", ""),
+		KeyFile: env("POSTVAKT_DIGITALPOST_KEY_FILE", ""), Overlap: 10 * time.Minute}
+	if v := env("POSTVAKT_DIGITALPOST_OVERLAP", ""); v != "" {
+		o, err := time.ParseDuration(v)
+		if err != nil || o < 0 {
+			d.Err = fmt.Errorf("POSTVAKT_DIGITALPOST_OVERLAP: %q is not a duration like 10m", v)
+		} else {
+			d.Overlap = o
+		}
+	}
+	return d
 }
 
 // NeedDatabase returns an error when no database is configured.

@@ -75,6 +75,7 @@ type Summary struct {
 	Errors  int // shipments whose answer could not be used, or whose call failed
 	Calls   int // channel calls made
 	Failed  int // channel calls that failed as a whole
+	Unknown int // feed entries about shipments postvakt does not know: counted, not stored
 }
 
 func (s Summary) String() string {
@@ -87,6 +88,9 @@ var ErrUnreachable = errors.New("channel could not be reached")
 // Cycle polls every due shipment of one channel once, and returns when none
 // is due any more (or ctx ends).
 func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error) {
+	if f, ok := ch.(channel.Feed); ok {
+		return p.feedCycle(ctx, f) // feed.go
+	}
 	var (
 		sum      Summary
 		mu       sync.Mutex

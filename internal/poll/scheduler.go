@@ -25,7 +25,7 @@ func Schedule(ctx context.Context, c *cron.Cron, spec string, p *Poller, chans [
 				return
 			}
 			if sum.Polled > 0 {
-				log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors)
+				log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors, "unknown", sum.Unknown)
 			}
 		}))
 		if _, err := c.AddJob(spec, job); err != nil {

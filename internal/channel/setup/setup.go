@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/channel/altinn"
+	"postvakt/internal/channel/digitalpost"
 	"postvakt/internal/channel/svarut"
 	"postvakt/internal/config"
 	"postvakt/internal/httpclient"
@@ -61,6 +62,18 @@ func Build(cfg config.Config, log *slog.Logger, reg prometheus.Registerer) ([]ch
 		}
 		c, err := altinn.New(altinn.Config{BaseURL: cfg.Altinn.URL, ResourceID: cfg.Altinn.ResourceID,
 			ExchangeURL: cfg.Altinn.ExchangeURL, Logger: log}, hc, tokens)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if cfg.DigitalPost.URL != "" {
+		d := cfg.DigitalPost
+		if d.Err != nil {
+			return nil, d.Err
+		}
+		c, err := digitalpost.Build(digitalpost.Config{BaseURL: d.URL, SystemID: d.SystemID, APIToken: d.APIToken,
+			CertFile: d.CertFile, KeyFile: d.KeyFile, Overlap: d.Overlap, Logger: log}, reg)
 		if err != nil {
 			return nil, err
 		}
