@@ -192,9 +192,14 @@ func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 
 // fold turns one letter's events into an observation: the furthest state
 // the events reach (the state never moves back), the channel's own print
-// or a recall, and every event.
+// or a recall, and every event once.
 func fold(id string, evs []channel.FeedEvent) channel.Observation {
-	evs = slices.Clone(evs)
+	seen := map[string]bool{}
+	evs = slices.DeleteFunc(slices.Clone(evs), func(e channel.FeedEvent) bool {
+		dup := e.ID != "" && seen[e.ID]
+		seen[e.ID] = true
+		return dup
+	})
 	sort.SliceStable(evs, func(a, b int) bool { return evs[a].At.Before(evs[b].At) })
 	o := channel.Observation{ChannelID: id, State: model.StateRegistered, Events: evs}
 	payloads := make([]json.RawMessage, 0, len(evs))
