@@ -147,7 +147,10 @@ func TestHostileAnswers(t *testing.T) {
 		`{"id":"f","eventTag":"MEMO_SEND_RECEIVED","eventTime":{"a":1},"created":"2025-03-10T08:00:01Z","metaProperties":[1,2]}`,
 	}, ",") + `],"currentPage":0,"totalPages":2,"elementsOnPage":8,"totalElements":9}`
 	answers := map[string]func(w http.ResponseWriter){
-		"0": func(w http.ResponseWriter) { w.Header().Set("Content-Type", "application/json"); _, _ = w.Write([]byte(page0)) },
+		"0": func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(page0))
+		},
 		"1": func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte("<html><body>Vedligeholdelse</body></html>"))
