@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"postvakt/internal/channel"
@@ -17,12 +18,12 @@ import (
 func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("poll")
 	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
-	name := fs.String("channel", "", "only this channel (svarut, altinn)")
+	name := fs.String("channel", "", "only this channel ("+strings.Join(model.Channels, ", ")+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if !*once {
-		return usageError{"usage: postvakt poll --once [--channel svarut|altinn] (scheduled polling runs inside serve)"}
+		return usageError{"usage: postvakt poll --once [--channel " + strings.Join(model.Channels, "|") + "] (scheduled polling runs inside serve)"}
 	}
 	log, err := cfg.Logger()
 	if err != nil {
@@ -33,7 +34,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	if len(all) == 0 {
-		return errors.New("no channel configured: set POSTVAKT_SVARUT_URL and/or POSTVAKT_ALTINN_URL")
+		return errors.New("no channel configured: set POSTVAKT_SVARUT_URL, POSTVAKT_ALTINN_URL and/or POSTVAKT_DIGITALPOST_URL")
 	}
 	chans, err := setup.Pick(all, *name)
 	if err != nil {
@@ -50,6 +51,9 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 		start := time.Now()
 		sum, err := p.Cycle(ctx, ch)
 		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
+		if sum.Unknown > 0 {
+			fmt.Printf("%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unknown)
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", ch.Name(), err)
 			failed = append(failed, ch.Name())
@@ -67,16 +71,27 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
 	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
 	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
-	unit := fs.String("sender-unit", "Ukjent enhet", "sending unit to register them under")
-	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer)")
+	unit := fs.String("sender-unit", "", "sending unit to register them under (default Ukjent enhet; Digital Post: Ukendt enhed)")
+	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer; Digital Post: fortrolig)")
 	window := fs.Duration("window", 30*24*time.Hour, "size of one listing window; windows that hit the channel's limit are split")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel altinn --since 2018-01-01 --sender-org ORGNR [--sender-unit U] [--class C]"}
+		return usageError{"usage: postvakt discover --channel altinn|digitalpost --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C]"}
 	}
-	if err := model.CheckOrgNumber(*org); err != nil {
+	danish := *name == model.ChannelDigitalPost
+	if *unit == "" {
+		*unit = "Ukjent enhet"
+		if danish {
+			*unit = "Ukendt enhed"
+		}
+	}
+	checkOrg := model.CheckOrgNumber
+	if danish {
+		checkOrg = model.CheckCVR
+	}
+	if err := checkOrg(*org); err != nil {
 		return usageError{"--sender-org: " + err.Error()}
 	}
 	from, err := parseDay(*since)
@@ -110,7 +125,9 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer st.Close()
-	var found, created, skipped int
+	feed, _ := chans[0].(channel.Feed)
+	p := poll.New(st, log, poll.Options{})
+	var found, created, skipped, other int
 	now := time.Now()
 	for a := from; a.Before(to); a = a.Add(*window) {
 		b := a.Add(*window)
@@ -123,19 +140,20 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		var batch []model.NewShipment
 		for _, f := range items {
+			if f.SenderOrg != "" && f.SenderOrg != *org {
+				other++ // another sender's letter, in a supplier's log
+				continue
+			}
 			ns := model.NewShipment{Channel: *name, ChannelID: f.ChannelID, SenderOrg: *org, SenderUnit: *unit,
 				RecipientKind: model.RecipientOrg, RecipientID: f.Recipient, Title: f.Title,
-				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt}
+				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt, Discovered: danish}
 			if f.Recipient == "" && f.PersonID != "" {
 				ns.RecipientKind, ns.RecipientID = model.RecipientPerson, f.PersonID
 			}
 			if ns.Class == "" {
-				ns.Class = "ordinaer"
-				if f.Confidential {
-					ns.Class = "taushetsbelagt"
-				}
+				ns.Class = defaultClass(danish, f.Confidential)
 			}
-			if ns.Title == "" {
+			if ns.Title == "" && !danish {
 				ns.Title = "(uten tittel)"
 			}
 			if errs := ns.Validate(now); len(errs) > 0 {
@@ -147,17 +165,44 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		found += len(items)
 		if len(batch) > 0 {
-			_, n, err := st.Register(ctx, batch, "discover", "discover:"+*name)
+			stored, n, err := st.Register(ctx, batch, "discover", "discover:"+*name)
 			if err != nil {
 				return err
 			}
 			created += n
+			if feed != nil {
+				// Keep the log entries the discovery read, so the letters
+				// need not be looked up again one by one.
+				ids := make(map[string]string, len(stored))
+				for _, sh := range stored {
+					ids[sh.ChannelID] = sh.ID
+				}
+				if _, err := p.Discovered(ctx, feed, items, ids, from); err != nil {
+					return err
+				}
+			}
 		}
 		fmt.Fprintf(os.Stderr, "%s … %s: %d found, %d new so far\n", a.Format("2006-01-02"), b.Format("2006-01-02"), found, created)
 	}
 	fmt.Printf("discovered %d shipments on %s: %d new, %d already registered, %d not registrable (see log)\n",
-		found, *name, created, found-created-skipped, skipped)
+		found-other, *name, created, found-other-created-skipped, skipped)
+	if other > 0 {
+		fmt.Printf("%d letters of other senders in the log were left alone\n", other)
+	}
 	return nil
+}
+
+// defaultClass is the class of a discovered shipment when --class is not given.
+func defaultClass(danish, confidential bool) string {
+	switch {
+	case danish && confidential:
+		return "fortrolig"
+	case danish:
+		return "almindelig"
+	case confidential:
+		return "taushetsbelagt"
+	}
+	return "ordinaer"
 }
 
 func parseDay(s string) (time.Time, error) {

@@ -226,3 +226,29 @@ func (m *Metrics) feed(ch string, w store.FeedWrite) {
 	m.results.WithLabelValues(ch, "behind").Add(float64(w.Behind))
 	m.results.WithLabelValues(ch, "unknown").Add(float64(w.Unknown))
 }
+
+// Discovered keeps the entries a discovery read about the letters it
+// registered (registered maps their channel ids to shipment ids). A letter
+// sent after since has had its whole log read by the discovery, which
+// reads every window from since on, so it needs no back-fill either.
+func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel.Found, registered map[string]string, since time.Time) (Summary, error) {
+	var sum Summary
+	fs, ok := p.store.(FeedStore)
+	if !ok {
+		return sum, fmt.Errorf("%s is a feed channel, and the store cannot keep a feed's entries", f.Name())
+	}
+	var events []channel.FeedEvent
+	var synced []string
+	for _, fd := range found {
+		id, ok := registered[fd.ChannelID]
+		if !ok {
+			continue
+		}
+		events = append(events, fd.Observation.Events...)
+		if !fd.SentAt.Add(-model.MaxFutureSkew).Before(since) {
+			synced = append(synced, id)
+		}
+	}
+	err := p.writeFeedPage(ctx, fs, f.Name(), events, synced, false, &sum)
+	return sum, err
+}
