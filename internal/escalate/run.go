@@ -240,7 +240,7 @@ type printKey struct {
 // returns it as a reminder when one is due to be sent now.
 func (r *runState) decide(sh store.OpenShipment) (remind.Shipment, bool) {
 	recipient := model.MaskRecipient(sh.RecipientKind, sh.RecipientID)
-	p, err := r.e.Policies.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential,
+	p, err := r.e.Policies.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
 	if err == nil {
 		var d Decision

@@ -7,7 +7,9 @@
 //     may still be printed and has none yet: one print_orders row per
 //     shipment, ever. It then looks up the postal address.
 //  2. The address comes from the business register (Enhetsregisteret,
-//     cached with a TTL): postadresse, else forretningsadresse. A person
+//     cached with a TTL): postadresse, else forretningsadresse. A policy
+//     whose print is Digital Post's physical post (print.via: digitalpost)
+//     sends the letter to manual handling for its sending unit. A person
 //     recipient, a Danish CVR, an unknown, removed, deleted, bankrupt or
 //     liquidating organisation, or one without an address goes to manual
 //     handling with the reason. A register that cannot be asked is asked
@@ -107,7 +109,8 @@ type Options struct {
 	PollEvery time.Duration
 	// Policies, when set, lets Drain order print-due shipments whose
 	// hand-off from the escalation run was lost (a crash between its
-	// decision and Order): their policy is matched again.
+	// decision and Order): their policy is matched again. A *policy.Set
+	// also says which physical post each policy's print is (print.via).
 	Policies Policies
 	// Logger; default slog.Default().
 	Logger *slog.Logger

@@ -13,6 +13,7 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -27,7 +28,23 @@ const (
 	ReasonWindingUp         = "winding_up"         // underAvvikling
 	ReasonForcedDissolution = "forced_dissolution" // underTvangsavviklingEllerTvangsopplosning
 	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
+	// ReasonPhysicalPost: the policy's print is Digital Post's own physical
+	// post (print.via: digitalpost), which the sending unit orders.
+	ReasonPhysicalPost = "physical_post"
 )
+
+// viaOf is the physical post the named policy's print means; the print
+// provider when the policies are not at hand.
+func (s *Service) viaOf(name string) string {
+	if g, ok := s.opt.Policies.(interface {
+		Get(name string) (*policy.Policy, bool)
+	}); ok {
+		if p, ok := g.Get(name); ok && p.Print.Via != "" {
+			return p.Print.Via
+		}
+	}
+	return policy.PrintViaProvider
+}
 
 // enhet is the part of an Enhetsregisteret unit the print fallback reads.
 type enhet struct {
@@ -174,6 +191,9 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 	for _, l := range lookups {
 		r := store.PrintResolution{ShipmentID: l.ShipmentID, At: now}
 		switch {
+		case s.viaOf(l.Policy) == policy.PrintViaDigitalPost:
+			r.Outcome, r.Reason = store.ResolveManual, ReasonPhysicalPost
+			r.Detail = "the policy's print is Digital Post's physical post: the sending unit sends the letter again through Digital Post for physical delivery (fysisk post)"
 		case l.RecipientKind == model.RecipientPerson:
 			r.Outcome, r.Reason = store.ResolveManual, ReasonPerson
 			r.Detail = "the recipient is a person: postvakt has no address register for persons"
