@@ -51,6 +51,13 @@ type Evidence struct {
 	FinalState      string     `json:"final_state,omitempty"`
 	FinalAt         *time.Time `json:"final_at,omitempty"`
 	FinalSource     string     `json:"final_source,omitempty"`
+	// For a letter whose channel keeps a legal event log (Danish Digital
+	// Post): the log's ids of the events that prove availability and
+	// reading, and the proof in the terms of the authority that judges it
+	// (Ankestyrelsen), see evidence_dk.go.
+	AvailableEventID string `json:"available_event_id,omitempty"`
+	OpenedEventID    string `json:"opened_event_id,omitempty"`
+	Statement        string `json:"statement,omitempty"`
 }
 
 // evidenceOf reads the proof out of a shipment's events. A shipment first
@@ -80,6 +87,9 @@ func evidenceOf(sh *store.Shipment) Evidence {
 	}
 	if e.AvailableAt == nil && sh.AvailableAt != nil {
 		e.AvailableAt, e.AvailableSource = sh.AvailableAt, "channel"
+	}
+	if sh.Channel == model.ChannelDigitalPost {
+		digitalPostProof(sh, &e)
 	}
 	return e
 }

@@ -1,0 +1,88 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// TestDanishEvidence: the evidence of a Danish letter states, in
+// Ankestyrelsen's terms, from when it was "Tilgængelig for modtageren"
+// according to the Digital Post event log, with the event's id, and when it
+// was opened; a letter the log never made available is said to lack the
+// proof, naming its last event. A CPR number is shown only on the evidence.
+func TestDanishEvidence(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	letter := func(id string) model.NewShipment {
+		return model.NewShipment{Channel: "digitalpost", ChannelID: id, SenderOrg: "64942212", SenderUnit: "Socialforvaltningen",
+			RecipientKind: "person", RecipientID: "0101801234", Title: "Afgørelse om boligstøtte", Confidential: true,
+			Class: "fortrolig", SentAt: now.Add(-48 * time.Hour)}
+	}
+	got, _, err := e.st.Register(ctx, []model.NewShipment{letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000001"),
+		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000002"), letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000003")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	ev := func(id, ch, tag string, state model.State, at time.Time) store.FeedEntry {
+		return store.FeedEntry{ID: id, ChannelID: ch, Tag: tag, State: state, At: at,
+			Payload: []byte(`{"id":"` + id + `","eventTag":"` + tag + `","recipientID":"010180****"}`)}
+	}
+	if _, err := e.st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Entries: []store.FeedEntry{
+		ev("11111111-0000-4000-8000-000000000001", got[0].ChannelID, "MEMO_SEND_RECEIVED", model.StateAccepted, t0),
+		ev("11111111-0000-4000-8000-000000000002", got[0].ChannelID, "MEMO_AVAILABLE_TO_RECIPIENT", model.StateAvailable, t0.Add(5*time.Minute)),
+		ev("11111111-0000-4000-8000-000000000003", got[0].ChannelID, "MESSAGE_READ", model.StateOpened, t0.Add(26*time.Hour)),
+		ev("22222222-0000-4000-8000-000000000001", got[1].ChannelID, "MEMO_SEND_RECEIVED", model.StateAccepted, t0),
+		ev("22222222-0000-4000-8000-000000000002", got[1].ChannelID, "MEMO_SEND_VALIDATED", model.StateAccepted, t0.Add(time.Minute)),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "64942212", ""))
+	code, page := b.get("/shipments/" + got[0].ID)
+	page = html.UnescapeString(page)
+	for _, want := range []string{`"Tilgængelig for modtageren" (available to the recipient) from 2026-11-21 10:05:00 +01:00 (Copenhagen)`,
+		"according to the Digital Post event log", "event id 11111111-0000-4000-8000-000000000002",
+		"opened at 2026-11-22 12:00:00 +01:00 (Copenhagen)", "event id 11111111-0000-4000-8000-000000000003", "0101801234"} {
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			t.Errorf("evidence page lacks %q (%d)", want, code)
+		}
+	}
+	code, body := b.get("/shipments/" + got[0].ID + "/evidence.json")
+	var doc struct {
+		Evidence struct {
+			AvailableAt      time.Time `json:"available_at"`
+			AvailableEventID string    `json:"available_event_id"`
+			OpenedEventID    string    `json:"opened_event_id"`
+			Statement        string    `json:"statement"`
+		} `json:"evidence"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != http.StatusOK {
+		t.Fatalf("evidence.json: %d %v", code, err)
+	}
+	if !doc.Evidence.AvailableAt.Equal(t0.Add(5*time.Minute)) || doc.Evidence.AvailableEventID != "11111111-0000-4000-8000-000000000002" ||
+		doc.Evidence.OpenedEventID != "11111111-0000-4000-8000-000000000003" || !strings.Contains(doc.Evidence.Statement, "Tilgængelig for modtageren") {
+		t.Errorf("evidence.json %+v", doc.Evidence)
+	}
+	_, page = b.get("/shipments/" + got[1].ID)
+	page = html.UnescapeString(page)
+	if !strings.Contains(page, `holds no "Tilgængelig for modtageren" event for this letter`) ||
+		!strings.Contains(page, `MEMO_SEND_VALIDATED ("Valideret")`) || !strings.Contains(page, "not been opened") {
+		t.Error("a letter stuck at Valideret is not said to lack the proof")
+	}
+	_, page = b.get("/shipments/" + got[2].ID)
+	if !strings.Contains(html.UnescapeString(page), "holds no event for this letter at all") {
+		t.Error("a letter the log never saw is not said so")
+	}
+	if strings.Contains(e.log.String(), "0101801234") || strings.Contains(e.log.String(), "boligstøtte") {
+		t.Error("a CPR number or a title reached the log")
+	}
+}
