@@ -44,11 +44,12 @@ func runContacts(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return fmt.Errorf("import contacts from %s: %w", name, err)
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.Close()
+	st := a.st
 	orgs, err := st.ReplaceContacts(ctx, contacts, store.ContactSourceImport)
 	if err != nil {
 		return err

@@ -4,34 +4,21 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
 	"postvakt/internal/config"
 	"postvakt/internal/store"
 )
-
-// openStore connects to DATABASE_URL, waiting a while for a database that is
-// still starting.
-func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	if err := cfg.NeedDatabase(); err != nil {
-		return nil, err
-	}
-	return store.Open(ctx, cfg.DatabaseURL, 30*time.Second)
-}
 
 func runMigrate(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("migrate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withMigrate)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	a.Close()
 	fmt.Println("database schema is up to date")
 	return nil
 }
@@ -45,12 +32,12 @@ func runToken(ctx context.Context, cfg config.Config, args []string) error {
 	if err := parseScoped(fs, args[1:], "token", &t.Name, &t.Role, &t.SenderOrg, &t.Unit); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	secret, err := st.CreateToken(ctx, t)
+	defer a.Close()
+	secret, err := a.st.CreateToken(ctx, t)
 	if err != nil {
 		return err
 	}

@@ -2,116 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"os"
 	"strings"
 	"time"
 
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
-	"postvakt/internal/httpclient"
-	"postvakt/internal/maskinporten"
-	"postvakt/internal/policy"
 	"postvakt/internal/printing"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
-
-// smtpConfig reads the SMTP settings from the environment
-// (POSTVAKT_SMTP_ADDR, POSTVAKT_SMTP_FROM, POSTVAKT_SMTP_USER,
-// POSTVAKT_SMTP_PASSWORD).
-func smtpConfig() remind.SMTPConfig {
-	return remind.SMTPConfig{
-		Addr:     os.Getenv("POSTVAKT_SMTP_ADDR"),
-		From:     os.Getenv("POSTVAKT_SMTP_FROM"),
-		User:     os.Getenv("POSTVAKT_SMTP_USER"),
-		Password: os.Getenv("POSTVAKT_SMTP_PASSWORD"),
-	}
-}
-
-// buildEscalator wires an escalation run to an open store. Without an SMTP
-// server (POSTVAKT_SMTP_ADDR unset) it still decides and marks print due;
-// reminders are then recorded as failed and go out once a server is set,
-// unless needSMTP, which makes that an error. With POSTVAKT_PROFILE_URL,
-// organisations without imported addresses are looked up in Altinn Profile;
-// with POSTVAKT_NOTIFICATIONS_URL, every reminder is also ordered through
-// Altinn Notifications. The cron job in serve uses it too.
-func buildEscalator(cfg config.Config, st *store.Store, set *policy.Set, log *slog.Logger, needSMTP bool) (*escalate.Escalator, error) {
-	sc := smtpConfig()
-	var sender remind.Sender
-	if sc.Addr != "" || needSMTP {
-		s, err := remind.NewSMTP(sc)
-		if err != nil {
-			return nil, fmt.Errorf("reminders need an SMTP server: %w", err)
-		}
-		sender = s
-	} else {
-		log.Warn("POSTVAKT_SMTP_ADDR is not set: reminders are not sent (recorded as failed, sent once it is set)")
-	}
-	if sc.From == "" {
-		sc.From = "postvakt@localhost"
-	}
-	r := &remind.Reminder{Log: st, Sender: sender, From: sc.From, Logger: log}
-	esc := &escalate.Escalator{Store: st, Policies: set, Remind: r, Logger: log}
-	profileURL := strings.TrimRight(os.Getenv("POSTVAKT_PROFILE_URL"), "/")
-	notifyURL := strings.TrimRight(os.Getenv("POSTVAKT_NOTIFICATIONS_URL"), "/")
-	if profileURL == "" && notifyURL == "" {
-		return esc, nil
-	}
-	tokens, err := altinnTokens(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	if profileURL != "" {
-		hc, err := httpclient.New(httpclient.Options{Name: "altinn-profile", BaseURL: profileURL, Logger: log})
-		if err != nil {
-			return nil, fmt.Errorf("altinn profile client: %w", err)
-		}
-		res := &remind.Resolver{Book: st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: log}
-		esc.Addresses = res
-	}
-	if notifyURL != "" {
-		hc, err := httpclient.New(httpclient.Options{Name: "altinn-notifications", BaseURL: notifyURL, Logger: log})
-		if err != nil {
-			return nil, fmt.Errorf("altinn notifications client: %w", err)
-		}
-		r.Orders = &remind.Orders{Log: st, Notifier: &remind.Notifier{HTTP: hc, Tokens: tokens}}
-	}
-	return esc, nil
-}
-
-// altinnScope is what the Profile lookup and Notifications orders need.
-const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
-
-// altinnTokens is the token source of Altinn Profile and Notifications: a
-// Maskinporten source (POSTVAKT_MASKINPORTEN_*), its tokens exchanged for
-// Altinn tokens when POSTVAKT_ALTINN_EXCHANGE_URL is set; nil without
-// Maskinporten.
-func altinnTokens(cfg config.Config, log *slog.Logger) (remind.TokenSource, error) {
-	m := cfg.Maskinporten
-	if m.URL == "" {
-		log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
-		return nil, nil
-	}
-	if m.ClientID == "" || m.KeyFile == "" {
-		return nil, errors.New("POSTVAKT_MASKINPORTEN_URL is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID and POSTVAKT_MASKINPORTEN_KEY_FILE are needed too")
-	}
-	hc, err := httpclient.New(httpclient.Options{Name: "maskinporten-notify", Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	src, err := maskinporten.New(maskinporten.Config{TokenURL: m.URL, Audience: m.Audience, ClientID: m.ClientID,
-		KeyFile: m.KeyFile, Scope: altinnScope}, hc)
-	if err != nil {
-		return nil, fmt.Errorf("maskinporten for altinn notifications: %w", err)
-	}
-	if cfg.Altinn.ExchangeURL == "" {
-		return src, nil
-	}
-	return &remind.Exchanger{Platform: cfg.Altinn.ExchangeURL, HTTP: hc, Source: src}, nil
-}
 
 func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("escalate")
@@ -133,29 +33,23 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		now = t
 	}
-	log, err := cfg.Logger()
+	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err
 	}
-	set, err := loadPolicies(cfg.Policies)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	esc, err := buildEscalator(cfg, st, set, log, !*dry)
+	defer a.Close()
+	esc, err := a.escalator(!*dry)
 	if err != nil {
 		return err
 	}
 	var printer *printing.Service
-	if cfg.PrintURL != "" && !*dry {
-		if printer, err = newPrintService(st, log, set, 50); err != nil {
+	if !*dry {
+		if printer, err = a.printer(50); err != nil {
 			return err
 		}
-		esc.Printer = printer
+		if printer != nil {
+			esc.Printer = printer
+		}
 	}
 	var sum escalate.Summary
 	if *dry {
@@ -183,7 +77,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 			return err
 		}
 	}
-	return printUnresolved(ctx, st)
+	return printUnresolved(ctx, a.st)
 }
 
 // printPreview prints what a dry run would send to one organisation.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"postvakt/internal/config"
@@ -14,7 +15,7 @@ import (
 
 func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("import")
-	actor := fs.String("actor", os.Getenv("USER"), "who is importing (kept in the evidence log)")
+	who := fs.String("actor", strings.TrimPrefix(actor(), "cli:"), "who is importing (kept in the evidence log)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,14 +32,15 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.Close()
+	st := a.st
 	start := time.Now()
 	res, err := importer.Import(ctx, st, in, importer.Options{
-		Actor: "import:" + *actor,
+		Actor: "import:" + *who,
 		Progress: func(rows int) {
 			fmt.Fprintf(os.Stderr, "read %d rows (%.0f rows/s)\n", rows, float64(rows)/time.Since(start).Seconds())
 		},

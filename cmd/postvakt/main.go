@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/config"
 )
 
@@ -29,10 +30,10 @@ func init() {
 		{"migrate", "", "apply pending database migrations", runMigrate},
 		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
 		{"import", "FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
-		{"poll", "--once [--channel svarut|altinn|digitalpost]", "poll every due shipment once; prints polled=N changed=N errors=N", runPoll},
-		{"discover", "--channel altinn|digitalpost --since DATE --sender-org O", "register the sender's shipments found on the channel (back-fill)", runDiscover},
+		{"poll", "--once [--channel " + channel.Usage() + "]", "poll every due shipment once; prints polled=N changed=N errors=N", runPoll},
+		{"discover", "--channel " + channel.Usage() + " --since DATE --sender-org O", "register the sender's shipments found on the channel (back-fill)", runDiscover},
 		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
-		{"sim", "[--addr A] [--scenario demo|bergen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, register, print, notifications)", runSim},
+		{"sim", "[--addr A] [--scenario demo|bergen|copenhagen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, Digital Post, register, print, notifications)", runSim},
 		{"escalate", "--once [--now RFC3339] [--dry-run [--show-messages]]", "one escalation run: decide each open shipment's step, send due reminders (one per organisation), place due print orders", runEscalate},
 		{"contacts", "import FILE.csv", "set receiving organisations' reminder e-mail addresses (CSV orgnr,email), all or nothing", runContacts},
 		{"notifications", "list | release ID | confirm ID", "settle reminders whose outcome is unknown (never re-sent by themselves)", runNotifications},
@@ -62,7 +63,12 @@ func main() {
 	defer stop()
 	for _, c := range commands {
 		if c.name == name {
-			err := c.run(ctx, config.FromEnv(), os.Args[2:])
+			cfg, err := config.FromEnv()
+			if err != nil && name != "help" && name != "sim" {
+				fmt.Fprintf(os.Stderr, "postvakt %s: the configuration is not valid:\n%v\n", name, err)
+				os.Exit(1)
+			}
+			err = c.run(ctx, cfg, os.Args[2:])
 			var ue usageError
 			switch {
 			case err == nil:
@@ -93,7 +99,7 @@ func usage(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintln(w, "\nEnvironment:")
 	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	for _, v := range config.Vars {
+	for _, v := range config.Describe(channel.Sections()...) {
 		def := v.Default
 		if def == "" {
 			def = "-"

@@ -173,3 +173,28 @@ func startServe(t *testing.T, db string) (string, *exec.Cmd, *bytes.Buffer) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A bad value in any variable — postvakt's own or a channel's — stops the
+// start with the variable's name, instead of becoming a default.
+func TestBadConfigurationStopsStart(t *testing.T) {
+	for _, tc := range []struct{ env, want string }{
+		{"POSTVAKT_RETENTION_YEARS=five", `POSTVAKT_RETENTION_YEARS: "five" is not a whole number`},
+		{"POSTVAKT_SVARUT_API=v9", `POSTVAKT_SVARUT_API: "v9" is not one of v2, v1`},
+		{"POSTVAKT_ESCALATE_SCHEDULE=sometimes", `POSTVAKT_ESCALATE_SCHEDULE: "sometimes" is not a cron schedule`},
+	} {
+		cmd := exec.Command(bin, "serve")
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+pgtest.AdminURL(t), "POSTVAKT_POLICIES=../../policies",
+			"POSTVAKT_ADDR=127.0.0.1:0", "POSTVAKT_SVARUT_URL=http://127.0.0.1:1", tc.env)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%s: %v\n%s", tc.env, err, out)
+		}
+	}
+	// help still works, and lists every channel's variables.
+	out, _, code := run(t, "", "help")
+	for _, want := range []string{"POSTVAKT_SVARUT_URL", "POSTVAKT_ALTINN_URL", "POSTVAKT_SVARUT_RATE", "--channel altinn|svarut"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("help (exit %d) lacks %q", code, want)
+		}
+	}
+}

@@ -19,11 +19,12 @@ func runNotifications(ctx context.Context, cfg config.Config, args []string) err
 	if len(args) == 0 {
 		return usageError{notificationsUsage}
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.Close()
+	st := a.st
 	switch args[0] {
 	case "list":
 		un, err := st.UnresolvedNotifications(ctx)

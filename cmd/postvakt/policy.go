@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"postvakt/internal/config"
+	"postvakt/internal/escalate"
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -39,28 +41,13 @@ func runPolicy(ctx context.Context, cfg config.Config, args []string) error {
 	return usageError{fmt.Sprintf("unknown policy command %q (check, explain)", args[0])}
 }
 
-// loadPolicies loads the policy folder, printing every problem.
-func loadPolicies(dir string) (*policy.Set, error) {
-	set, problems := policy.LoadDir(dir)
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintln(os.Stderr, p.String())
-		}
-		return nil, fmt.Errorf("%d problem(s) in the policies in %s; not starting", len(problems), dir)
-	}
-	return set, nil
-}
-
 func explain(ctx context.Context, cfg config.Config, id string) error {
-	set, err := loadPolicies(cfg.Policies)
+	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer a.Close()
+	st, set := a.st, a.set
 	sh, err := st.Shipment(ctx, id, store.Scope{})
 	if err != nil {
 		return err
@@ -76,13 +63,12 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	}
 	fmt.Printf("shipment %s (%s %s), state %s, stage %s\n", sh.ID, sh.Channel, sh.ChannelID, sh.State, sh.Stage)
 	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), since.Format(time.RFC3339))
-	if !sh.State.Open() {
-		fmt.Println("no further steps: the shipment is no longer waiting to be read")
-		return nil
-	}
-	steps, err := p.Explain(since)
+	steps, note, err := escalate.Explain(sh.State, sh.Stage, escalate.Facts{Since: since, Failed: sh.State == model.StateFailed}, p, time.Now())
 	if err != nil {
 		return err
+	}
+	if note != "" {
+		fmt.Println(note)
 	}
 	loc := p.Calendar.Location()
 	for _, s := range steps {

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"postvakt/internal/channel"
-	"postvakt/internal/channel/setup"
 	"postvakt/internal/config"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
@@ -18,38 +16,34 @@ import (
 func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("poll")
 	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
-	name := fs.String("channel", "", "only this channel ("+strings.Join(model.Channels, ", ")+")")
+	name := fs.String("channel", "", "only this channel ("+channel.Usage()+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if !*once {
-		return usageError{"usage: postvakt poll --once [--channel " + strings.Join(model.Channels, "|") + "] (scheduled polling runs inside serve)"}
+		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] (scheduled polling runs inside serve)"}
 	}
-	log, err := cfg.Logger()
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	all, err := setup.Build(cfg, log, nil)
+	defer a.Close()
+	all, err := a.channels()
 	if err != nil {
 		return err
 	}
 	if len(all) == 0 {
-		return errors.New("no channel configured: set POSTVAKT_SVARUT_URL, POSTVAKT_ALTINN_URL and/or POSTVAKT_DIGITALPOST_URL")
+		return errors.New("no channel configured: set a channel's POSTVAKT_<CHANNEL>_URL (see postvakt help)")
 	}
-	chans, err := setup.Pick(all, *name)
+	chans, err := channel.Pick(all, *name)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	p := poll.New(st, log, poll.Options{})
+	p := poll.New(a.st, a.log, poll.Options{})
 	var failed []string
 	for _, ch := range chans {
 		start := time.Now()
-		sum, err := p.Cycle(ctx, ch)
+		sum, err := p.Poll(ctx, ch)
 		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
 		if sum.Unknown > 0 {
 			fmt.Printf("%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unknown)
@@ -67,7 +61,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 
 func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("discover")
-	name := fs.String("channel", "altinn", "channel to list shipments on")
+	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.Usage()+")")
 	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
 	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
 	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
@@ -78,9 +72,10 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel altinn|digitalpost --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C]"}
+		return usageError{"usage: postvakt discover --channel " + channel.Usage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C]"}
 	}
-	danish := *name == model.ChannelDigitalPost
+	spec, _ := channel.Lookup(*name)
+	danish := spec.Country == "DK"
 	if *unit == "" {
 		*unit = "Ukjent enhet"
 		if danish {
@@ -104,15 +99,16 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			return usageError{"--until: " + err.Error()}
 		}
 	}
-	log, err := cfg.Logger()
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	all, err := setup.Build(cfg, log, nil)
+	defer a.Close()
+	all, err := a.channels()
 	if err != nil {
 		return err
 	}
-	chans, err := setup.Pick(all, *name)
+	chans, err := channel.Pick(all, *name)
 	if err != nil {
 		return err
 	}
@@ -120,11 +116,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	if !ok {
 		return fmt.Errorf("channel %s cannot list shipments", *name)
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	log, st := a.log, a.st
 	feed, _ := chans[0].(channel.Feed)
 	p := poll.New(st, log, poll.Options{})
 	var found, created, skipped, other int

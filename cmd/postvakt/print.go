@@ -8,15 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/user"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"postvakt/internal/config"
-	"postvakt/internal/httpclient"
-	"postvakt/internal/policy"
 	"postvakt/internal/printing"
 	"postvakt/internal/store"
 )
@@ -47,11 +44,12 @@ func runPrintList(ctx context.Context, cfg config.Config, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{"usage: postvakt print list [--json]"}
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.Close()
+	st := a.st
 	l, err := st.PrintList(ctx)
 	if err != nil {
 		return err
@@ -79,7 +77,7 @@ func runPrintList(ctx context.Context, cfg config.Config, args []string) error {
 
 func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []string) error {
 	fs := newFlags("print " + verb)
-	by := fs.String("by", printActor(), "who decides (recorded in the evidence log)")
+	by := fs.String("by", actor(), "who decides (recorded in the evidence log)")
 	pos, err := printArgs(fs, args)
 	if err != nil {
 		return err
@@ -94,11 +92,12 @@ func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []
 	if strings.TrimSpace(*by) == "" {
 		return usageError{"--by must name who decides"}
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.Close()
+	st := a.st
 	svc := printing.New(st, printing.Options{Logger: slog.New(slog.DiscardHandler)})
 	decide, did := svc.Approve, "released: %d print order(s) queued for sending\n"
 	if verb == "reject" {
@@ -135,20 +134,12 @@ func runPrintDrain(ctx context.Context, cfg config.Config, args []string) error 
 		}
 		now = func() time.Time { return t }
 	}
-	log, err := cfg.Logger()
+	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	set, err := loadPolicies(cfg.Policies)
-	if err != nil {
-		return err
-	}
-	svc, err := newPrintService(st, log, set, *batch)
+	defer a.Close()
+	svc, err := a.needPrinter(*batch)
 	if err != nil {
 		return err
 	}
@@ -161,7 +152,7 @@ func runPrintDrain(ctx context.Context, cfg config.Config, args []string) error 
 			return err
 		}
 		if err != nil && ctx.Err() == nil {
-			log.Error("print run failed", "err", err)
+			a.log.Error("print run failed", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -169,41 +160,6 @@ func runPrintDrain(ctx context.Context, cfg config.Config, args []string) error 
 		case <-time.After(*every):
 		}
 	}
-}
-
-// newPrintService builds the print fallback from the environment:
-// POSTVAKT_REGISTER_URL, POSTVAKT_PRINT_URL, POSTVAKT_PRINT_API_KEY,
-// POSTVAKT_REGISTER_CACHE_TTL and the test-only POSTVAKT_TEST_CRASH_AT.
-// set (may be nil) lets Drain order print-due shipments whose hand-off from
-// the escalation run was lost.
-func newPrintService(st *store.Store, log *slog.Logger, set *policy.Set, batch int) (*printing.Service, error) {
-	regURL := strings.TrimRight(os.Getenv("POSTVAKT_REGISTER_URL"), "/")
-	printURL := strings.TrimRight(os.Getenv("POSTVAKT_PRINT_URL"), "/")
-	if regURL == "" || printURL == "" {
-		return nil, errors.New("POSTVAKT_REGISTER_URL (e.g. https://data.brreg.no/enhetsregisteret/api) and POSTVAKT_PRINT_URL (the print provider) must be set")
-	}
-	key := os.Getenv("POSTVAKT_PRINT_API_KEY")
-	reg, err := httpclient.New(httpclient.Options{Name: "register", BaseURL: regURL, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	prov, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: printURL, Logger: log, Secrets: []string{key}})
-	if err != nil {
-		return nil, err
-	}
-	opt := printing.Options{Register: reg, Provider: prov, ProviderAPIKey: key, BatchSize: batch, Logger: log}
-	if set != nil {
-		opt.Policies = set
-	}
-	if v := os.Getenv("POSTVAKT_REGISTER_CACHE_TTL"); v != "" {
-		if opt.CacheTTL, err = time.ParseDuration(v); err != nil || opt.CacheTTL <= 0 {
-			return nil, fmt.Errorf("POSTVAKT_REGISTER_CACHE_TTL: %q is not a positive duration (e.g. 24h)", v)
-		}
-	}
-	if opt.Crash, err = printCrashHook(os.Getenv("POSTVAKT_TEST_CRASH_AT")); err != nil {
-		return nil, err
-	}
-	return printing.New(st, opt), nil
 }
 
 // printCrashHook is for the crash test only. POSTVAKT_TEST_CRASH_AT=POINT[:N]
@@ -257,12 +213,4 @@ func printArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		pos, args = append(pos, args[0]), args[1:]
 	}
-}
-
-// printActor names the person running the command, for the evidence log.
-func printActor() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "cli:" + u.Username
-	}
-	return "cli"
 }

@@ -61,12 +61,13 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	if *minAge > 0 {
 		f.SentUntil = now.AddDate(0, 0, -*minAge)
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Audit(ctx, store.AuditEntry{Actor: "cli:" + osUser(), SenderOrg: f.SenderOrg, Action: "export",
+	defer a.Close()
+	st := a.st
+	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: "export",
 		Object: string(list) + " org=" + f.Recipient + " unit=" + f.Unit, Detail: string(fmtv)}); err != nil {
 		return err
 	}

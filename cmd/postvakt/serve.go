@@ -4,26 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/robfig/cron/v3"
 
 	"postvakt/internal/auth"
-	"postvakt/internal/channel/setup"
 	"postvakt/internal/config"
-	"postvakt/internal/escalate"
-	"postvakt/internal/policy"
+	"postvakt/internal/jobs"
 	"postvakt/internal/poll"
-	"postvakt/internal/printing"
-	"postvakt/internal/store"
+	"postvakt/internal/upkeep"
 	"postvakt/internal/web"
 )
+
+// stopGrace bounds each step of a graceful stop: in-flight requests and
+// jobs finish (soft stop), then are cancelled (hard stop).
+const stopGrace = 20 * time.Second
 
 func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("serve")
@@ -31,54 +28,23 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log, err := cfg.Logger()
+	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics)
 	if err != nil {
 		return err
 	}
-	set, err := loadPolicies(cfg.Policies)
+	defer a.Close()
+	sched, opts, err := a.background()
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	var printer *printing.Service
-	if cfg.PrintURL != "" {
-		if printer, err = newPrintService(st, log, set, 50); err != nil {
-			return err
-		}
-	} else {
-		log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
-	}
-	jobs := cron.New()
-	if err := scheduleJobs(ctx, jobs, cfg, st, log, reg); err != nil {
-		return err
-	}
-	if err := scheduleEscalation(ctx, jobs, cfg, st, set, printer, log); err != nil {
-		return err
-	}
-	jobs.Start()
-	defer func() { <-jobs.Stop().Done() }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	mux := http.NewServeMux()
-	opts := []web.Option{web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays)}
-	if printer != nil {
-		opts = append(opts, web.WithPrintApprovals(printer))
-	}
-	ui := web.New(st, log, nil, opts...)
-	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), auth.ViewOperations))
+	ui := web.New(a.st, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays))...)
+	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	mux.Handle("/", ui)
 	srv := &http.Server{
 		Handler:           mux,
@@ -87,16 +53,19 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("postvakt serving", "addr", "http://"+ln.Addr().String())
+	sched.Start()
+	a.log.Info("postvakt serving", "addr", "http://"+ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		sched.Stop(stopGrace)
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	a.log.Info("shutting down: no new work; letting what runs finish", "grace", stopGrace)
+	sched.Stop(stopGrace)
+	shutdown, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shut down: %w", err)
@@ -104,89 +73,49 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	return nil
 }
 
-// scheduleJobs adds the background work to the cron scheduler: polling per
-// configured channel.
-func scheduleJobs(ctx context.Context, jobs *cron.Cron, cfg config.Config, st *store.Store, log *slog.Logger, reg prometheus.Registerer) error {
-	chans, err := setup.Build(cfg, log, reg)
+// background schedules serve's jobs: polling per configured channel (every
+// replica), and once cluster-wide the escalation run (reminders, print
+// due), the print outbox and status poll, and the store's upkeep. It
+// returns the web options the jobs imply (print approvals).
+func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
+	sched := jobs.New(a.log, a.st)
+	chans, err := a.channels()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if len(chans) == 0 {
-		log.Warn("no channel configured: nothing is polled (set POSTVAKT_SVARUT_URL and/or POSTVAKT_ALTINN_URL)")
-		return nil
+		a.log.Warn("no channel configured: nothing is polled (set a channel's POSTVAKT_<CHANNEL>_URL)")
 	}
-	poller := poll.New(st, log, poll.Options{Metrics: poll.NewMetrics(reg)})
-	if err := poll.Schedule(ctx, jobs, cfg.PollSchedule, poller, chans, log); err != nil {
-		return err
+	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg)})
+	if err := poller.Schedule(sched, a.cfg.PollSchedule, chans); err != nil {
+		return nil, nil, err
 	}
-	for _, ch := range chans {
-		log.Info("polling scheduled", "channel", ch.Name(), "schedule", cfg.PollSchedule)
-	}
-	return nil
-}
-
-// scheduleEscalation adds the jobs that must run once cluster-wide: the
-// escalation run (reminders, print due), the print outbox and status poll,
-// the list rollups, follow-up creation, and the nightly retention purge.
-func scheduleEscalation(ctx context.Context, jobs *cron.Cron, cfg config.Config, st *store.Store, set *policy.Set, printer *printing.Service, log *slog.Logger) error {
-	esc, err := buildEscalator(cfg, st, set, log, false)
+	var opts []web.Option
+	printer, err := a.printer(50)
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	esc, err := a.escalator(false)
+	if err != nil {
+		return nil, nil, err
 	}
 	if printer != nil {
 		esc.Printer = printer
-	}
-	once := func(name string, fn func(ctx context.Context) error) func() {
-		return func() {
-			if _, err := st.TryExclusive(ctx, name, fn); err != nil {
-				log.Error("scheduled job failed", "job", name, "err", err)
-			}
+		opts = append(opts, web.WithPrintApprovals(printer))
+		if err := sched.Once("@every 1m", "print", printer.Job); err != nil {
+			return nil, nil, err
 		}
+	} else {
+		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
 	}
-	add := func(spec, name string, fn func(ctx context.Context) error) error {
-		if _, err := jobs.AddFunc(spec, once(name, fn)); err != nil {
-			return fmt.Errorf("schedule %s with %q: %w", name, spec, err)
-		}
-		return nil
+	// The escalation run takes its own cluster-wide lock.
+	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
+		return nil, nil, err
 	}
-	// The escalation run takes its own cluster-wide lock (escalate.ErrBusy).
-	if _, err := jobs.AddFunc(cfg.EscalateSchedule, func() {
-		sum, err := esc.Run(ctx, time.Now())
-		switch {
-		case err == nil:
-			log.Info("escalation run", "summary", sum.String())
-		case !errors.Is(err, escalate.ErrBusy):
-			log.Error("scheduled job failed", "job", "escalate", "err", err)
-		}
-	}); err != nil {
-		return fmt.Errorf("schedule escalate with %q: %w", cfg.EscalateSchedule, err)
+	up := &upkeep.Upkeep{Store: a.st, Log: a.log, RetentionYears: a.cfg.RetentionYears,
+		FollowUpDays: a.cfg.FollowUpDays, FollowUpUnread: a.cfg.FollowUpUnread}
+	if err := up.Schedule(sched); err != nil {
+		return nil, nil, err
 	}
-	if printer != nil {
-		if err := add("@every 1m", "print", func(ctx context.Context) error {
-			_, err := printer.RunOnce(ctx, time.Now())
-			return err
-		}); err != nil {
-			return err
-		}
-	}
-	if err := add("@every 1m", "list-rollups", st.RefreshListSummaries); err != nil {
-		return err
-	}
-	if err := add("@hourly", "follow-ups", func(ctx context.Context) error {
-		now := time.Now()
-		_, err := st.OpenFollowUps(ctx, now.AddDate(0, 0, -cfg.FollowUpUnread), now.AddDate(0, 0, cfg.FollowUpDays))
-		return err
-	}); err != nil {
-		return err
-	}
-	return add("30 2 * * *", "retention", func(ctx context.Context) error {
-		now := time.Now()
-		p, err := st.PurgeBefore(ctx, now.AddDate(-cfg.RetentionYears, 0, 0), "system:retention")
-		if err != nil {
-			return err
-		}
-		log.Info("retention purge", "purged", fmt.Sprintf("%+v", p))
-		_, err = st.PurgeSessions(ctx, now)
-		return err
-	})
+	return sched, opts, nil
 }

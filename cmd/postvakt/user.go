@@ -32,18 +32,19 @@ func runUser(ctx context.Context, cfg config.Config, args []string) error {
 	if u.PasswordHash, err = auth.HashPassword(password); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.Close()
+	st := a.st
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
 	if _, err := st.CreateUser(ctx, u); err != nil {
 		return err
 	}
-	if err := st.Audit(ctx, store.AuditEntry{Actor: "cli:" + osUser(), Action: "user_add", Object: "user:" + u.Name,
+	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "user_add", Object: "user:" + u.Name,
 		Detail: u.Role, SenderOrg: u.SenderOrg}); err != nil {
 		return err
 	}
@@ -68,11 +69,4 @@ func readPassword(in *os.File) (password string, generated bool, err error) {
 		}
 	}
 	return auth.GeneratePassword(), true, nil
-}
-
-func osUser() string {
-	if u := os.Getenv("USER"); u != "" {
-		return u
-	}
-	return "unknown"
 }

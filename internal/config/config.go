@@ -1,203 +1,173 @@
 // Package config turns the environment into one typed configuration,
-// validated at start. Flags of the subcommands may override fields.
+// validated at start: every variable postvakt reads is read here (or through
+// a Reader this package hands to a channel's registration), and a bad value
+// fails the start with the variable's name instead of becoming a default.
+// Flags of the subcommands may override fields afterwards.
 package config
 
 import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // Config is postvakt's configuration.
 type Config struct {
-	DatabaseURL string // DATABASE_URL: lib/pq URL of the PostgreSQL database
-	Addr        string // POSTVAKT_ADDR: where serve listens
-	LogLevel    string // POSTVAKT_LOG_LEVEL: debug, info, warn, error
-	LogFormat   string // POSTVAKT_LOG_FORMAT: text or json
-	Policies    string // POSTVAKT_POLICIES: the policy folder
+	DatabaseURL string // DATABASE_URL
+	Addr        string // POSTVAKT_ADDR
+	LogLevel    string // POSTVAKT_LOG_LEVEL
+	LogFormat   string // POSTVAKT_LOG_FORMAT
+	Policies    string // POSTVAKT_POLICIES
 
-	PollSchedule     string // POSTVAKT_POLL_SCHEDULE: cron spec of the poll cycle
-	EscalateSchedule string // POSTVAKT_ESCALATE_SCHEDULE: cron spec of the escalation run
-	PrintURL         string // POSTVAKT_PRINT_URL: print provider; empty = no print fallback
+	PollSchedule     string // POSTVAKT_POLL_SCHEDULE
+	EscalateSchedule string // POSTVAKT_ESCALATE_SCHEDULE
 	SecureCookies    bool   // POSTVAKT_SECURE_COOKIES
 	RetentionYears   int    // POSTVAKT_RETENTION_YEARS
 	FollowUpDays     int    // POSTVAKT_FOLLOWUP_DAYS
 	FollowUpUnread   int    // POSTVAKT_FOLLOWUP_UNREAD_DAYS
 
-	SvarUt       SvarUt
+	SMTP         SMTP
 	Altinn       Altinn
-	DigitalPost  DigitalPost
 	Maskinporten Maskinporten
+	Print        Print
+
+	// TestCrashAt (POSTVAKT_TEST_CRASH_AT) makes the print fallback kill
+	// its own process at a named point: for crash tests only.
+	TestCrashAt string
+
+	lookup func(string) (string, bool)
 }
 
-// DigitalPost configures the Danish Digital Post channel; off when URL is empty.
-type DigitalPost struct {
-	URL      string        // POSTVAKT_DIGITALPOST_URL: API base including /apis/v1
-	SystemID string        // POSTVAKT_DIGITALPOST_SYSTEM_ID
-	APIToken string        // POSTVAKT_DIGITALPOST_API_TOKEN (or _FILE)
-	CertFile string        // POSTVAKT_DIGITALPOST_CERT_FILE: OCES3 certificate (PEM)
-	KeyFile  string        // POSTVAKT_DIGITALPOST_KEY_FILE: its private key (PEM)
-	Overlap  time.Duration // POSTVAKT_DIGITALPOST_OVERLAP: default 10m
-	Err      error         // a setting that could not be read
+// SMTP is the relay reminders go through; off when Addr is empty.
+type SMTP struct {
+	Addr     string // POSTVAKT_SMTP_ADDR: host:port
+	From     string // POSTVAKT_SMTP_FROM
+	User     string // POSTVAKT_SMTP_USER
+	Password string // POSTVAKT_SMTP_PASSWORD (or _FILE)
 }
 
-// SvarUt configures the KS SvarUt channel; it is off when URL is empty.
-type SvarUt struct {
-	URL                string // POSTVAKT_SVARUT_URL: API base, e.g. https://svarut.ks.no/api
-	API                string // POSTVAKT_SVARUT_API: v2 (default) or v1
-	KontoID            string // POSTVAKT_SVARUT_KONTO_ID
-	IntegrasjonID      string // POSTVAKT_SVARUT_INTEGRASJON_ID
-	IntegrasjonPassord string // POSTVAKT_SVARUT_INTEGRASJON_PASSORD (or _FILE)
-	User               string // POSTVAKT_SVARUT_USER (v1 Basic)
-	Password           string // POSTVAKT_SVARUT_PASSWORD (or _FILE)
-	RatePerSecond      float64
-}
-
-// Altinn configures the Altinn 3 Correspondence channel; off when URL is empty.
+// Altinn holds the settings of the Altinn platform that more than the
+// Correspondence channel use: the token exchange, the correspondence
+// resource, Profile (reminder addresses) and Notifications.
 type Altinn struct {
-	URL         string // POSTVAKT_ALTINN_URL: platform root, e.g. https://platform.altinn.no
-	ResourceID  string // POSTVAKT_ALTINN_RESOURCE_ID
-	ExchangeURL string // POSTVAKT_ALTINN_EXCHANGE_URL: where a Maskinporten token becomes an Altinn token
+	ExchangeURL      string // POSTVAKT_ALTINN_EXCHANGE_URL
+	ResourceID       string // POSTVAKT_ALTINN_RESOURCE_ID
+	ProfileURL       string // POSTVAKT_PROFILE_URL
+	NotificationsURL string // POSTVAKT_NOTIFICATIONS_URL
 }
 
-// Maskinporten configures the JWT-grant token source both channels use.
+// Maskinporten configures the JWT-grant token source of the Norwegian
+// channels and Altinn services; off when URL is empty.
 type Maskinporten struct {
 	URL      string // POSTVAKT_MASKINPORTEN_URL: token endpoint
 	ClientID string // POSTVAKT_MASKINPORTEN_CLIENT_ID
-	KeyFile  string // POSTVAKT_MASKINPORTEN_KEY_FILE: PEM private key that signs the grant
-	Audience string // POSTVAKT_MASKINPORTEN_AUDIENCE: default scheme://host/ of the URL
+	KeyFile  string // POSTVAKT_MASKINPORTEN_KEY_FILE
+	Audience string // POSTVAKT_MASKINPORTEN_AUDIENCE
 }
 
-// Var documents one environment variable.
-type Var struct {
-	Name, Default, Help string
+// Print configures the print fallback; off when URL is empty.
+type Print struct {
+	URL              string        // POSTVAKT_PRINT_URL
+	APIKey           string        // POSTVAKT_PRINT_API_KEY (or _FILE)
+	RegisterURL      string        // POSTVAKT_REGISTER_URL
+	RegisterCacheTTL time.Duration // POSTVAKT_REGISTER_CACHE_TTL
 }
 
-// Vars lists every environment variable postvakt reads, for `postvakt help`
-// and the README.
-var Vars = []Var{
-	{"DATABASE_URL", "", "PostgreSQL URL (lib/pq), e.g. postgres://postvakt:secret@db:5432/postvakt?sslmode=require"},
-	{"POSTVAKT_ADDR", "127.0.0.1:8080", "address the API and UI listen on"},
-	{"POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"POSTVAKT_LOG_FORMAT", "text", "text or json"},
-	{"POSTVAKT_POLICIES", "policies/", "folder of policy YAML files"},
-	{"POSTVAKT_POLL_SCHEDULE", "@every 1m", "cron spec of the poll cycle (robfig/cron: 5 fields or @every D)"},
-	{"POSTVAKT_SVARUT_URL", "", "SvarUt API base (e.g. https://svarut.ks.no/api); unset = SvarUt off"},
-	{"POSTVAKT_SVARUT_API", "v2", "v2 (bulk status-sok, Maskinporten + IntegrasjonId) or v1 (HTTP Basic)"},
-	{"POSTVAKT_SVARUT_KONTO_ID", "", "SvarUt account (konto) UUID, v2"},
-	{"POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt integration id, v2"},
-	{"POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "", "SvarUt integration password, v2 (or _FILE: read from a file)"},
-	{"POSTVAKT_SVARUT_USER", "", "SvarUt v1 avsender name (HTTP Basic)"},
-	{"POSTVAKT_SVARUT_PASSWORD", "", "SvarUt v1 password (or _FILE)"},
-	{"POSTVAKT_ALTINN_URL", "", "Altinn platform root (e.g. https://platform.altinn.no); unset = Altinn off"},
-	{"POSTVAKT_ALTINN_RESOURCE_ID", "", "correspondence resource id, for discovery"},
-	{"POSTVAKT_ALTINN_EXCHANGE_URL", "", "Altinn root whose token exchange turns a Maskinporten token into an Altinn token; unset = send the Maskinporten token"},
-	{"POSTVAKT_DIGITALPOST_URL", "", "Danish Digital Post API base including /apis/v1 (e.g. https://api.digitalpost.dk/apis/v1); unset = Digital Post off"},
-	{"POSTVAKT_DIGITALPOST_SYSTEM_ID", "", "Digital Post sender system id (uuid), for Authorization: Basic"},
-	{"POSTVAKT_DIGITALPOST_API_TOKEN", "", "Digital Post API token of the sender system (or _FILE)"},
-	{"POSTVAKT_DIGITALPOST_CERT_FILE", "", "OCES3 function/organisation certificate (PEM), required for an https URL"},
-	{"POSTVAKT_DIGITALPOST_KEY_FILE", "", "private key of the OCES3 certificate (PEM)"},
-	{"POSTVAKT_DIGITALPOST_OVERLAP", "10m", "how far each read of the event log reaches back (the log is only eventually consistent)"},
-	{"POSTVAKT_MASKINPORTEN_URL", "", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"},
-	{"POSTVAKT_MASKINPORTEN_CLIENT_ID", "", "Maskinporten client id"},
-	{"POSTVAKT_MASKINPORTEN_KEY_FILE", "", "PEM RSA private key that signs the JWT grant"},
-	{"POSTVAKT_MASKINPORTEN_AUDIENCE", "", "grant audience; default scheme://host/ of the token URL"},
-	{"POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "cron spec of the escalation run (reminders, print due)"},
-	{"POSTVAKT_SMTP_ADDR", "", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"},
-	{"POSTVAKT_SMTP_FROM", "", "sender address of reminders, e.g. postvakt@bergen.kommune.no"},
-	{"POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"},
-	{"POSTVAKT_SMTP_PASSWORD", "", "SMTP password for AUTH PLAIN (optional)"},
-	{"POSTVAKT_PROFILE_URL", "", "Altinn Profile API base (e.g. https://platform.altinn.no/profile/api/v1): addresses of organisations without imported ones (cached 24h); unset = contacts table only"},
-	{"POSTVAKT_NOTIFICATIONS_URL", "", "Altinn Notifications API base (e.g. https://platform.altinn.no/notifications/api/v1): reminders also ordered there; unset = e-mail only"},
-	{"POSTVAKT_REGISTER_URL", "", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"},
-	{"POSTVAKT_PRINT_URL", "", "print provider base; unset = no print fallback"},
-	{"POSTVAKT_PRINT_API_KEY", "", "print provider bearer key (optional)"},
-	{"POSTVAKT_REGISTER_CACHE_TTL", "24h", "how long a register answer is reused"},
-	{"POSTVAKT_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind TLS)"},
-	{"POSTVAKT_RETENTION_YEARS", "5", "events and audit entries older than this are purged nightly"},
-	{"POSTVAKT_FOLLOWUP_DAYS", "10", "days a sending unit has to record a follow-up decision"},
-	{"POSTVAKT_FOLLOWUP_UNREAD_DAYS", "30", "days unread after which a shipment needs a follow-up"},
+// Load reads and validates the configuration through lookup (os.LookupEnv,
+// or a map in tests). The error names every bad variable.
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	r := NewReader(lookup)
+	c := read(r)
+	c.lookup = lookup
+	c.validate(r)
+	return c, r.Err()
 }
 
-// FromEnv reads the configuration from the environment, with defaults.
-func FromEnv() Config { return From(os.LookupEnv) }
+// FromEnv loads the configuration from the process environment.
+func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 
-// From reads the configuration through lookup (os.LookupEnv, or a map in
-// tests), with defaults.
-func From(lookup func(string) (string, bool)) Config {
-	env := func(name, def string) string {
-		if v, ok := lookup(name); ok && v != "" {
-			return v
-		}
-		return def
-	}
-	// secret reads a secret from NAME, or from the file named by NAME_FILE
-	// (a mounted secret), without its trailing newline.
-	secret := func(name string) string {
-		if v := env(name, ""); v != "" {
-			return v
-		}
-		if f := env(name+"_FILE", ""); f != "" {
-			if b, err := os.ReadFile(f); err == nil {
-				return strings.TrimRight(string(b), "\r\n")
-			}
-		}
-		return ""
-	}
+// read reads every core variable; its order is the order of `postvakt help`.
+func read(r *Reader) Config {
 	return Config{
-		DatabaseURL: env("DATABASE_URL", ""),
-		Addr:        env("POSTVAKT_ADDR", "127.0.0.1:8080"),
-		LogLevel:    env("POSTVAKT_LOG_LEVEL", "info"),
-		LogFormat:   env("POSTVAKT_LOG_FORMAT", "text"),
-		Policies:    env("POSTVAKT_POLICIES", "policies/"),
+		DatabaseURL: r.String("DATABASE_URL", "", "PostgreSQL URL (lib/pq), e.g. postgres://postvakt:secret@db:5432/postvakt?sslmode=require"),
+		Addr:        r.String("POSTVAKT_ADDR", "127.0.0.1:8080", "address the API and UI listen on"),
+		LogLevel:    r.OneOf("POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error", "debug", "info", "warn", "error"),
+		LogFormat:   r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
+		Policies:    r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files"),
 
-		PollSchedule:     env("POSTVAKT_POLL_SCHEDULE", "@every 1m"),
-		EscalateSchedule: env("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *"),
-		PrintURL:         env("POSTVAKT_PRINT_URL", ""),
-		SecureCookies:    env("POSTVAKT_SECURE_COOKIES", "false") == "true",
-		RetentionYears:   atoi(env("POSTVAKT_RETENTION_YEARS", ""), 5),
-		FollowUpDays:     atoi(env("POSTVAKT_FOLLOWUP_DAYS", ""), 10),
-		FollowUpUnread:   atoi(env("POSTVAKT_FOLLOWUP_UNREAD_DAYS", ""), 30),
-		SvarUt: SvarUt{
-			URL:                env("POSTVAKT_SVARUT_URL", ""),
-			API:                env("POSTVAKT_SVARUT_API", "v2"),
-			KontoID:            env("POSTVAKT_SVARUT_KONTO_ID", ""),
-			IntegrasjonID:      env("POSTVAKT_SVARUT_INTEGRASJON_ID", ""),
-			IntegrasjonPassord: secret("POSTVAKT_SVARUT_INTEGRASJON_PASSORD"),
-			User:               env("POSTVAKT_SVARUT_USER", ""),
-			Password:           secret("POSTVAKT_SVARUT_PASSWORD"),
+		PollSchedule:     r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
+		EscalateSchedule: r.Schedule("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "when the escalation run (reminders, print due) runs"),
+		SecureCookies:    r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
+		RetentionYears:   r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
+		FollowUpDays:     r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
+		FollowUpUnread:   r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
+
+		Maskinporten: Maskinporten{
+			URL:      r.URL("POSTVAKT_MASKINPORTEN_URL", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"),
+			ClientID: r.String("POSTVAKT_MASKINPORTEN_CLIENT_ID", "", "Maskinporten client id"),
+			KeyFile:  r.String("POSTVAKT_MASKINPORTEN_KEY_FILE", "", "PEM RSA private key that signs the JWT grant"),
+			Audience: r.String("POSTVAKT_MASKINPORTEN_AUDIENCE", "", "grant audience; default scheme://host/ of the token URL"),
 		},
 		Altinn: Altinn{
-			URL:         env("POSTVAKT_ALTINN_URL", ""),
-			ResourceID:  env("POSTVAKT_ALTINN_RESOURCE_ID", ""),
-			ExchangeURL: env("POSTVAKT_ALTINN_EXCHANGE_URL", ""),
+			ExchangeURL: r.URL("POSTVAKT_ALTINN_EXCHANGE_URL", "Altinn root whose token exchange turns a Maskinporten token into an Altinn token; unset = send the Maskinporten token"),
+			ResourceID:  r.String("POSTVAKT_ALTINN_RESOURCE_ID", "", "correspondence resource id: discovery, and the access the reminders' Notifications orders name"),
+			ProfileURL: r.URL("POSTVAKT_PROFILE_URL", "Altinn Profile API base (e.g. https://platform.altinn.no/profile/api/v1): addresses of organisations "+
+				"without imported ones (cached 24h); unset = contacts table only"),
+			NotificationsURL: r.URL("POSTVAKT_NOTIFICATIONS_URL", "Altinn Notifications API base (e.g. https://platform.altinn.no/notifications/api/v1): "+
+				"reminders also ordered there; unset = e-mail only"),
 		},
-		DigitalPost: digitalPost(env, secret),
-		Maskinporten: Maskinporten{
-			URL:      env("POSTVAKT_MASKINPORTEN_URL", ""),
-			ClientID: env("POSTVAKT_MASKINPORTEN_CLIENT_ID", ""),
-			KeyFile:  env("POSTVAKT_MASKINPORTEN_KEY_FILE", ""),
-			Audience: env("POSTVAKT_MASKINPORTEN_AUDIENCE", ""),
+		SMTP: SMTP{
+			Addr:     r.String("POSTVAKT_SMTP_ADDR", "", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"),
+			From:     r.String("POSTVAKT_SMTP_FROM", "postvakt@localhost", "sender address of reminders, e.g. postvakt@bergen.kommune.no"),
+			User:     r.String("POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"),
+			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN (optional)"),
 		},
+		Print: Print{
+			URL:              r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
+			APIKey:           r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
+			RegisterURL:      r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"),
+			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer is reused"),
+		},
+		TestCrashAt: r.String("POSTVAKT_TEST_CRASH_AT", "", "crash tests only: kill the process at a named point (never in production)"),
 	}
 }
 
-func digitalPost(env func(name, def string) string, secret func(name string) string) DigitalPost {
-	d := DigitalPost{URL: env("POSTVAKT_DIGITALPOST_URL", ""), SystemID: env("POSTVAKT_DIGITALPOST_SYSTEM_ID", ""),
-		APIToken: secret("POSTVAKT_DIGITALPOST_API_TOKEN"), CertFile: env("POSTVAKT_DIGITALPOST_CERT_FILE", ""),
-		KeyFile: env("POSTVAKT_DIGITALPOST_KEY_FILE", ""), Overlap: 10 * time.Minute}
-	if v := env("POSTVAKT_DIGITALPOST_OVERLAP", ""); v != "" {
-		o, err := time.ParseDuration(v)
-		if err != nil || o < 0 {
-			d.Err = fmt.Errorf("POSTVAKT_DIGITALPOST_OVERLAP: %q is not a duration like 10m", v)
-		} else {
-			d.Overlap = o
-		}
+// validate checks the rules that span several variables.
+func (c *Config) validate(r *Reader) {
+	if c.Maskinporten.URL != "" && (c.Maskinporten.ClientID == "" || c.Maskinporten.KeyFile == "") {
+		r.Failf("POSTVAKT_MASKINPORTEN_URL", "is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID and POSTVAKT_MASKINPORTEN_KEY_FILE are needed too")
 	}
-	return d
+	if c.Print.URL != "" && c.Print.RegisterURL == "" {
+		r.Failf("POSTVAKT_PRINT_URL", "is set, so POSTVAKT_REGISTER_URL (the business register that gives the postal address) is needed too")
+	}
+	if c.SMTP.User != "" && c.SMTP.Password == "" {
+		r.Failf("POSTVAKT_SMTP_USER", "is set, so POSTVAKT_SMTP_PASSWORD (or _FILE) is needed too")
+	}
+}
+
+// Section reads settings that another package owns (a channel's) from the
+// same environment, through fn; the error names every bad variable.
+func (c Config) Section(fn func(r *Reader)) error {
+	lookup := c.lookup
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	r := NewReader(lookup)
+	fn(r)
+	return r.Err()
+}
+
+// Describe lists every variable: the core ones, then those the sections
+// read, with their defaults and help, for `postvakt help` and the README.
+func Describe(sections ...func(r *Reader)) []Var {
+	r := NewReader(func(string) (string, bool) { return "", false })
+	read(r)
+	for _, s := range sections {
+		s(r)
+	}
+	return r.Vars()
 }
 
 // NeedDatabase returns an error when no database is configured.
@@ -222,13 +192,4 @@ func (c Config) Logger() (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("POSTVAKT_LOG_FORMAT: %q is not text or json", c.LogFormat)
-}
-
-// atoi reads a positive whole number, or def when s is empty or not one.
-func atoi(s string, def int) int {
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return def
-	}
-	return n
 }

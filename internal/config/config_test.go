@@ -3,35 +3,111 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
-func TestFrom(t *testing.T) {
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+func TestLoadDefaultsAndSecrets(t *testing.T) {
 	secretFile := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(secretFile, []byte("s3cret\n"), 0o600)
-	env := map[string]string{
-		"POSTVAKT_SVARUT_URL":                      "https://svarut.example/api",
-		"POSTVAKT_SVARUT_INTEGRASJON_PASSORD_FILE": secretFile,
-		"POSTVAKT_SVARUT_PASSWORD":                 "direct",
-		"POSTVAKT_SVARUT_PASSWORD_FILE":            secretFile,
+	if err := os.WriteFile(secretFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	c := From(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	c, err := Load(lookup(map[string]string{
+		"POSTVAKT_SMTP_PASSWORD_FILE": secretFile,
+		"POSTVAKT_PRINT_API_KEY":      "direct",
+		"POSTVAKT_PRINT_API_KEY_FILE": secretFile,
+		"POSTVAKT_PROFILE_URL":        "https://platform.example/profile/api/v1/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ name, got, want string }{
 		{"addr default", c.Addr, "127.0.0.1:8080"},
 		{"policies default", c.Policies, "policies/"},
-		{"svarut url", c.SvarUt.URL, "https://svarut.example/api"},
-		{"svarut api default", c.SvarUt.API, "v2"},
-		{"secret from file, newline trimmed", c.SvarUt.IntegrasjonPassord, "s3cret"},
-		{"direct value wins over file", c.SvarUt.Password, "direct"},
-		{"altinn off", c.Altinn.URL, ""},
+		{"secret from file, newline trimmed", c.SMTP.Password, "s3cret"},
+		{"direct value wins over file", c.Print.APIKey, "direct"},
+		{"URL without its trailing slash", c.Altinn.ProfileURL, "https://platform.example/profile/api/v1"},
+		{"print off", c.Print.URL, ""},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
 		}
 	}
+	if c.Print.RegisterCacheTTL != 24*time.Hour || c.RetentionYears != 5 {
+		t.Errorf("defaults: ttl %s, retention %d", c.Print.RegisterCacheTTL, c.RetentionYears)
+	}
 	if err := c.NeedDatabase(); err == nil {
 		t.Error("no DATABASE_URL accepted")
 	}
+}
+
+// A bad value fails the load with the variable's name, never silently
+// becoming the default.
+func TestLoadRefusesBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"POSTVAKT_RETENTION_YEARS": "five"}, `POSTVAKT_RETENTION_YEARS: "five" is not a whole number`},
+		{map[string]string{"POSTVAKT_FOLLOWUP_DAYS": "0"}, `POSTVAKT_FOLLOWUP_DAYS: 0 is less than 1`},
+		{map[string]string{"POSTVAKT_REGISTER_CACHE_TTL": "abc"}, `POSTVAKT_REGISTER_CACHE_TTL: "abc" is not a positive duration`},
+		{map[string]string{"POSTVAKT_SECURE_COOKIES": "yes please"}, `POSTVAKT_SECURE_COOKIES: "yes please" is not true or false`},
+		{map[string]string{"POSTVAKT_POLL_SCHEDULE": "every minute"}, `POSTVAKT_POLL_SCHEDULE: "every minute" is not a cron schedule`},
+		{map[string]string{"POSTVAKT_LOG_LEVEL": "loud"}, `POSTVAKT_LOG_LEVEL: "loud" is not one of debug, info, warn, error`},
+		{map[string]string{"POSTVAKT_PRINT_URL": "print.example"}, `POSTVAKT_PRINT_URL: "print.example" is not an absolute http or https URL`},
+		{map[string]string{"POSTVAKT_SMTP_PASSWORD_FILE": "/nonexistent/pw"}, `POSTVAKT_SMTP_PASSWORD_FILE: cannot read the secret`},
+		{map[string]string{"POSTVAKT_MASKINPORTEN_URL": "https://mp.example/token"}, `POSTVAKT_MASKINPORTEN_URL: is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID`},
+		{map[string]string{"POSTVAKT_PRINT_URL": "https://print.example"}, `POSTVAKT_PRINT_URL: is set, so POSTVAKT_REGISTER_URL`},
+	} {
+		_, err := Load(lookup(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err %v, want %q", tc.env, err, tc.want)
+		}
+	}
+	// Every problem is reported, not only the first.
+	_, err := Load(lookup(map[string]string{"POSTVAKT_RETENTION_YEARS": "x", "POSTVAKT_FOLLOWUP_DAYS": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "POSTVAKT_RETENTION_YEARS") || !strings.Contains(err.Error(), "POSTVAKT_FOLLOWUP_DAYS") {
+		t.Errorf("two bad values: %v", err)
+	}
+}
+
+func TestSectionAndDescribe(t *testing.T) {
+	c, err := Load(lookup(map[string]string{"POSTVAKT_X_URL": "https://x.example", "POSTVAKT_X_RATE": "-1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var url string
+	section := func(r *Reader) {
+		url = r.URL("POSTVAKT_X_URL", "x's base")
+		r.Float("POSTVAKT_X_RATE", 0, "x's rate")
+	}
+	if err := c.Section(section); err == nil || !strings.Contains(err.Error(), "POSTVAKT_X_RATE") {
+		t.Fatalf("section error: %v", err)
+	}
+	if url != "https://x.example" {
+		t.Errorf("section read %q", url)
+	}
+	vars := Describe(section)
+	names := map[string]bool{}
+	for _, v := range vars {
+		names[v.Name] = true
+		if v.Help == "" {
+			t.Errorf("%s has no help", v.Name)
+		}
+	}
+	for _, n := range []string{"DATABASE_URL", "POSTVAKT_SMTP_PASSWORD", "POSTVAKT_X_URL", "POSTVAKT_X_RATE"} {
+		if !names[n] {
+			t.Errorf("Describe lacks %s", n)
+		}
+	}
+}
+
+func TestLogger(t *testing.T) {
 	for _, bad := range []Config{{LogLevel: "loud", LogFormat: "text"}, {LogLevel: "info", LogFormat: "xml"}} {
 		if _, err := bad.Logger(); err == nil {
 			t.Errorf("logger accepted %+v", bad)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 )
 
@@ -63,7 +64,7 @@ func (d Decision) Due() bool { return d.Step.Kind != policy.StepNone }
 func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 	if f.Failed {
 		d := Decision{Policy: p.Name, SendAt: now}
-		if !p.Print.Enabled {
+		if !printsAtOnce(f, p) {
 			return d, nil
 		}
 		d.Step = policy.Step{Kind: policy.StepPrint}
@@ -112,4 +113,29 @@ func days(n int) string {
 		return "1 business day"
 	}
 	return fmt.Sprintf("%d business days", n)
+}
+
+// printsAtOnce is the rule for a letter the channel could not deliver
+// (Facts.Failed): reminding cannot help, so it goes to print at once when
+// its policy prints at all. Decide and Explain both follow it.
+func printsAtOnce(f Facts, p *policy.Policy) bool { return f.Failed && p.Print.Enabled }
+
+// Explain lists the steps the escalation will take for a shipment in state
+// and stage from now on, by the same rules as Decide and the run
+// (model.Escalates, printsAtOnce), with a note when there are none or the
+// schedule is not the policy's usual one.
+func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, now time.Time) ([]policy.Scheduled, string, error) {
+	switch {
+	case !model.Escalates(state, stage) && !state.Open() && state != model.StateFailed:
+		return nil, fmt.Sprintf("no further steps: the shipment is %s", state), nil
+	case !model.Escalates(state, stage):
+		return nil, fmt.Sprintf("no further steps from the policy: the escalation stage is %s", stage), nil
+	case f.Failed && !printsAtOnce(f, p):
+		return nil, fmt.Sprintf("the channel could not deliver it; policy %s has no print fallback: no further steps", p.Name), nil
+	case f.Failed:
+		return []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}},
+			"the channel could not deliver it: it goes to print at once, without reminders", nil
+	}
+	steps, err := p.Explain(f.Since)
+	return steps, "", err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"postvakt/internal/calendar"
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 )
 
@@ -156,5 +157,44 @@ func TestDecideFailedNeedsPaper(t *testing.T) {
 	noPrint.Print.Enabled = false
 	if d, _ := Decide(Facts{Since: now, Failed: true}, &noPrint, now); d.Due() {
 		t.Errorf("print disabled: %+v", d)
+	}
+}
+
+// Explain and Decide follow one rule: a failed letter goes to print at once
+// (no "no further steps"), an opened or printed one has no steps.
+func TestExplainFollowsTheRunsRule(t *testing.T) {
+	p, ok := shipped(t).Get("taushetsbelagt")
+	if !ok {
+		t.Fatal("no policy taushetsbelagt")
+	}
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	since := now.AddDate(0, 0, -1)
+	for _, tc := range []struct {
+		state     model.State
+		stage     model.Stage
+		wantSteps int
+		wantFirst policy.StepKind
+		wantNote  string
+	}{
+		{model.StateFailed, model.StageNone, 1, policy.StepPrint, "print at once"},
+		{model.StateOpened, model.StageReminded, 0, policy.StepNone, "the shipment is opened"},
+		{model.StateAvailable, model.StagePrintOrdered, 0, policy.StepNone, "stage is print_ordered"},
+		{model.StateAvailable, model.StageNone, -1, policy.StepRemind, ""},
+	} {
+		f := Facts{Since: since, Failed: tc.state == model.StateFailed}
+		steps, note, err := Explain(tc.state, tc.stage, f, p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (tc.wantSteps >= 0 && len(steps) != tc.wantSteps) || (tc.wantSteps < 0 && len(steps) < 2) ||
+			(len(steps) > 0 && steps[0].Step.Kind != tc.wantFirst) || !strings.Contains(note, tc.wantNote) {
+			t.Errorf("%s/%s: steps %v, note %q", tc.state, tc.stage, steps, note)
+		}
+		if tc.state == model.StateFailed {
+			d, err := Decide(f, p, now)
+			if err != nil || d.Step.Kind != steps[0].Step.Kind {
+				t.Errorf("Decide %v (%v) disagrees with Explain %v", d.Step, err, steps[0].Step)
+			}
+		}
 	}
 }

@@ -21,7 +21,7 @@ type Store interface {
 	OpenShipments(ctx context.Context, batch int) iter.Seq2[store.OpenShipment, error]
 	RecordDecisions(ctx context.Context, ds []store.Decision, now time.Time) (int, error)
 	ExpirePendingNotifications(ctx context.Context, now time.Time, lease time.Duration) ([]store.Notification, error)
-	TryEscalationLock(ctx context.Context) (release func(), ok bool, err error)
+	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
 }
 
 // Deliverer takes one organisation's due reminders through dedupe, send
@@ -92,15 +92,30 @@ type Escalator struct {
 // organisation) and marks print-due shipments. A run that finds nothing due
 // sends nothing. It returns ErrBusy when another run is in progress.
 func (e *Escalator) Run(ctx context.Context, now time.Time) (Summary, error) {
-	release, ok, err := e.Store.TryEscalationLock(ctx)
-	if err != nil {
-		return Summary{Now: now}, err
+	sum := Summary{Now: now}
+	ran, err := e.Store.TryExclusive(ctx, "escalate", func(ctx context.Context) error {
+		var err error
+		sum, err = e.run(ctx, now, false)
+		return err
+	})
+	if err == nil && !ran {
+		err = ErrBusy
 	}
-	if !ok {
-		return Summary{Now: now}, ErrBusy
+	return sum, err
+}
+
+// Job is the scheduled escalation run: Run now, logged; a run that finds
+// another in progress (another replica, a one-off command) does nothing.
+func (e *Escalator) Job(ctx context.Context) error {
+	sum, err := e.Run(ctx, time.Now())
+	switch {
+	case errors.Is(err, ErrBusy):
+		return nil
+	case err != nil:
+		return fmt.Errorf("escalation run (%s): %w", sum, err)
 	}
-	defer release()
-	return e.run(ctx, now, false)
+	e.logger().Info("escalation run", "summary", sum.String())
+	return nil
 }
 
 // Preview is a dry run as of now: it decides and composes what Run would

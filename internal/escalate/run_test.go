@@ -305,12 +305,13 @@ func TestRunHandsPrintDueToPrinter(t *testing.T) {
 func TestRunIsExclusive(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	release, ok, err := h.st.TryEscalationLock(context.Background())
-	if err != nil || !ok {
-		t.Fatal(ok, err)
-	}
-	defer release()
-	if _, err := h.esc.Run(context.Background(), due1); !errors.Is(err, ErrBusy) {
-		t.Fatalf("err = %v, want ErrBusy", err)
+	ran, err := h.st.TryExclusive(context.Background(), "escalate", func(ctx context.Context) error {
+		if _, err := h.esc.Run(ctx, due1); !errors.Is(err, ErrBusy) {
+			t.Errorf("err = %v, want ErrBusy", err)
+		}
+		return nil
+	})
+	if err != nil || !ran {
+		t.Fatal(ran, err)
 	}
 }

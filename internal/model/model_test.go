@@ -74,6 +74,7 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	RegisterChannel("svarut") // internal/channel.Register does this for the real channels
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	good := NewShipment{Channel: "svarut", ChannelID: "x", SenderOrg: "964338531", SenderUnit: "U",
 		RecipientKind: "org", RecipientID: "974760673", Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
@@ -107,6 +108,7 @@ func TestValidate(t *testing.T) {
 // TestValidateDigitalPost: a Danish letter has a messageUUID, a CVR sender
 // and a CVR or CPR recipient; a discovered one may lack a title.
 func TestValidateDigitalPost(t *testing.T) {
+	RegisterChannel(ChannelDigitalPost) // internal/channel.Register does this for the real channels
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	good := NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", SenderOrg: "64942212",
 		SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234", Title: "T", Class: "fortrolig",

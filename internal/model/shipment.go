@@ -2,12 +2,36 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
-// Channels postvakt knows. A shipment names its channel by one of these.
-var Channels = []string{"svarut", "altinn", "digitalpost"}
+// channelNames holds the channels registered by their packages
+// (internal/channel.Register); a shipment names its channel by one of them.
+var (
+	channelMu    sync.RWMutex
+	channelNames []string
+)
+
+// RegisterChannel makes name a known channel. internal/channel.Register
+// calls it; nothing else should.
+func RegisterChannel(name string) {
+	channelMu.Lock()
+	defer channelMu.Unlock()
+	if !slices.Contains(channelNames, name) {
+		channelNames = append(channelNames, name)
+		slices.Sort(channelNames)
+	}
+}
+
+// Channels returns the registered channels' names, sorted.
+func Channels() []string {
+	channelMu.RLock()
+	defer channelMu.RUnlock()
+	return slices.Clone(channelNames)
+}
 
 // ChannelDigitalPost is Danish Digital Post: channel_id is the MeMo
 // messageUUID, the sender a CVR number, the recipient a CVR (org) or a CPR
@@ -57,7 +81,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	if s.Channel == "" {
 		add("channel", "required")
 	} else if !knownChannel(s.Channel) {
-		add("channel", "unknown channel %q (known: %s)", s.Channel, strings.Join(Channels, ", "))
+		add("channel", "unknown channel %q (known: %s)", s.Channel, strings.Join(Channels(), ", "))
 	}
 	if strings.TrimSpace(s.ChannelID) == "" {
 		add("channel_id", "required")
@@ -144,11 +168,4 @@ func isUUID(s string) bool {
 	return true
 }
 
-func knownChannel(c string) bool {
-	for _, k := range Channels {
-		if k == c {
-			return true
-		}
-	}
-	return false
-}
+func knownChannel(c string) bool { return slices.Contains(Channels(), c) }

@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/channel/digitalpost"
+	"postvakt/internal/config"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
@@ -186,7 +188,7 @@ func TestFeedFollowsDigitalPost(t *testing.T) {
 				}
 			}
 		}
-		sum, err := p.Cycle(ctx, ch)
+		sum, err := p.Poll(ctx, ch)
 		if err != nil {
 			t.Fatalf("step %d: %v", step, err)
 		}
@@ -211,7 +213,7 @@ func TestFeedFollowsDigitalPost(t *testing.T) {
 			w.clock.Advance(12 * time.Hour) // a longer window: several pages
 			before, _, _ := w.st.FeedCursor(ctx, "digitalpost")
 			w.failAt.Store(3) // page 2 of the window fails: the process "dies" mid-read
-			sum, err := p.Cycle(ctx, ch)
+			sum, err := p.Poll(ctx, ch)
 			w.failAt.Store(0)
 			if err == nil || sum.Failed == 0 {
 				t.Fatalf("the read with a failing page did not fail: %+v %v", sum, err)
@@ -227,7 +229,7 @@ func TestFeedFollowsDigitalPost(t *testing.T) {
 	// Let every late event become visible and read once more.
 	w.clock.Advance(time.Hour)
 	w.register(t, "A", "B", "C")
-	if _, err := p.Cycle(ctx, ch); err != nil {
+	if _, err := p.Poll(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
 	if !restarted || total.Polled < 500 || total.Changed < 100 || total.Unknown == 0 || total.Errors == 0 {
@@ -271,7 +273,7 @@ func TestFeedFollowsDigitalPost(t *testing.T) {
 		if sh.State != want {
 			t.Errorf("%s (unit %s): state %s, the events say %s", r.ChannelID, r.SenderUnit, sh.State, want)
 		}
-		if wantStage != "" && sh.Stage != wantStage {
+		if wantStage != "" && string(sh.Stage) != wantStage {
 			t.Errorf("%s: stage %s, want %s", r.ChannelID, sh.Stage, wantStage)
 		}
 		if (avail == nil) != (sh.AvailableAt == nil) || (avail != nil && !avail.Equal(*sh.AvailableAt)) {
@@ -293,7 +295,7 @@ func TestFeedFollowsDigitalPost(t *testing.T) {
 		t.Fatalf("errors logged:\n%s", log.String())
 	}
 	// A read of nothing new changes nothing and keeps nothing twice.
-	sum, err := p.Cycle(ctx, ch)
+	sum, err := p.Poll(ctx, ch)
 	if err != nil || sum.Changed != 0 {
 		t.Fatalf("an idle cycle: %+v %v", sum, err)
 	}
@@ -325,4 +327,43 @@ func expectFromTruth(evs []sim.DanishEvent, now time.Time) (model.State, string,
 		}
 	}
 	return state, stage, ids, avail
+}
+
+// TestDigitalPostOpensFromItsRegistration: the simulator's environment
+// lines open Digital Post through the channel registry, as a feed.
+func TestDigitalPostOpensFromItsRegistration(t *testing.T) {
+	w := newFeedWorld(t)
+	env := map[string]string{}
+	for _, l := range w.sim.Env(w.srv.URL) {
+		k, v, _ := strings.Cut(l, "=")
+		if strings.HasPrefix(k, "POSTVAKT_DIGITALPOST_") {
+			env[k] = v
+		}
+	}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	chans, err := channel.Open(cfg, channel.Deps{Log: log})
+	if err != nil || len(chans) != 1 {
+		t.Fatalf("opened %d channels: %v", len(chans), err)
+	}
+	if _, ok := chans[0].(channel.Feed); !ok || chans[0].Name() != "digitalpost" || channel.Display("digitalpost") != "Digital Post" {
+		t.Fatalf("opened %T %s", chans[0], chans[0].Name())
+	}
+	w.clock.Advance(time.Hour)
+	w.register(t, "A")
+	sum, err := w.poller(&bytes.Buffer{}).Poll(context.Background(), chans[0])
+	if err != nil || sum.Polled == 0 || sum.Changed == 0 {
+		t.Fatalf("a cycle through the registered channel: %+v %v", sum, err)
+	}
+	// A bad setting names its variable.
+	env["POSTVAKT_DIGITALPOST_OVERLAP"] = "ten minutes"
+	if cfg, err = config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
+		_, err = channel.Open(cfg, channel.Deps{Log: log})
+	}
+	if err == nil || !strings.Contains(err.Error(), "POSTVAKT_DIGITALPOST_OVERLAP") {
+		t.Errorf("a bad overlap: %v", err)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/jobs"
 	"postvakt/internal/store"
 )
 
@@ -88,9 +89,6 @@ var ErrUnreachable = errors.New("channel could not be reached")
 // Cycle polls every due shipment of one channel once, and returns when none
 // is due any more (or ctx ends).
 func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error) {
-	if f, ok := ch.(channel.Feed); ok {
-		return p.feedCycle(ctx, f) // feed.go
-	}
 	var (
 		sum      Summary
 		mu       sync.Mutex
@@ -103,7 +101,7 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && !jobs.Draining(ctx) {
 				s, n, err := p.batch(ctx, ch, start)
 				mu.Lock()
 				sum.Polled += s.Polled
@@ -166,7 +164,7 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 			shipIDs[i] = d.ID
 		}
 		p.log.Warn("channel call failed; shipments keep their state and are retried later",
-			"channel", ch.Name(), "shipments", len(due), "err", callErr)
+			"channel", ch.Name(), "shipments", len(due), "error", callErr)
 		if err := p.store.RecordPollError(ctx, ch.Name(), now, shipIDs, retry, callErr, rawOf(callErr)); err != nil {
 			return sum, len(due), err
 		}
@@ -185,7 +183,7 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 		r := p.result(ctx, ch, d, o, now)
 		if r.Err != "" {
 			sum.Errors++
-			p.log.Warn("unusable status", "channel", ch.Name(), "shipment", d.ID, "status", o.Status, "err", r.Err)
+			p.log.Warn("unusable status", "channel", ch.Name(), "shipment", d.ID, "status", o.Status, "error", r.Err)
 		}
 		results = append(results, r)
 	}
@@ -221,7 +219,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		if h, ok := ch.(historian); ok {
 			hist, err := h.History(ctx, d.ChannelID)
 			if err != nil {
-				p.log.Warn("could not fetch history; the status change is kept without it", "channel", ch.Name(), "shipment", d.ID, "err", err)
+				p.log.Warn("could not fetch history; the status change is kept without it", "channel", ch.Name(), "shipment", d.ID, "error", err)
 			} else {
 				r.History = hist
 			}

@@ -13,8 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"postvakt/internal/channel"
-	"postvakt/internal/channel/setup"
+	_ "postvakt/internal/channel/registered"
 	"postvakt/internal/config"
+	"postvakt/internal/maskinporten"
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/poll"
@@ -74,7 +75,10 @@ func newWorld(t *testing.T, scenario string, faults bool) *world {
 			env[k] = v
 		}
 	}
-	cfg := config.From(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
 	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +104,14 @@ func newWorld(t *testing.T, scenario string, faults bool) *world {
 	return &world{sim: s, clock: clock, cfg: cfg, st: st, ids: ids, reg: prometheus.NewRegistry()}
 }
 
-func (w *world) channels(t *testing.T) []channel.Channel {
+// open opens the channels the simulator's environment configures.
+func (w *world) open(log *slog.Logger, reg prometheus.Registerer) ([]channel.Adapter, error) {
+	return channel.Open(w.cfg, channel.Deps{Log: log, Registerer: reg, Tokens: maskinporten.FromConfig(w.cfg, log, reg)})
+}
+
+func (w *world) channels(t *testing.T) []channel.Adapter {
 	t.Helper()
-	chans, err := setup.Build(w.cfg, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), w.reg)
+	chans, err := w.open(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), w.reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +123,11 @@ func (w *world) channels(t *testing.T) []channel.Channel {
 
 // cycle polls every channel once; the poller's clock runs 13 hours ahead of
 // the simulator so that every open shipment is due.
-func (w *world) cycle(t *testing.T, p *poll.Poller, chans []channel.Channel) poll.Summary {
+func (w *world) cycle(t *testing.T, p *poll.Poller, chans []channel.Adapter) poll.Summary {
 	t.Helper()
 	var total poll.Summary
 	for _, ch := range chans {
-		sum, err := p.Cycle(context.Background(), ch)
+		sum, err := p.Poll(context.Background(), ch)
 		if err != nil {
 			t.Fatalf("%s cycle: %v", ch.Name(), err)
 		}
@@ -198,13 +207,13 @@ func TestTwoReplicasPollEachShipmentOnce(t *testing.T) {
 			// Each replica has its own channels and poller.
 			var log bytes.Buffer
 			p := w.poller(&log)
-			chans, err2 := setup.Build(w.cfg, slog.New(slog.NewTextHandler(&log, nil)), nil)
+			chans, err2 := w.open(slog.New(slog.NewTextHandler(&log, nil)), nil)
 			if err2 != nil {
 				t.Error(err2)
 				return
 			}
 			for _, ch := range chans {
-				if _, err := p.Cycle(context.Background(), ch); err != nil {
+				if _, err := p.Poll(context.Background(), ch); err != nil {
 					t.Error(err)
 				}
 			}
@@ -244,7 +253,7 @@ func TestFaultsLeaveNoWrongState(t *testing.T) {
 		for _, ch := range chans {
 			// A cycle may end with ErrUnreachable when every call failed;
 			// the service goes on either way.
-			_, _ = p.Cycle(ctx, ch)
+			_, _ = p.Poll(ctx, ch)
 		}
 		for _, r := range w.sim.ShipmentsWithStatus() {
 			if r.Channel == "digitalpost" {

@@ -76,7 +76,7 @@ func (s *Service) orphans(ctx context.Context, now time.Time) (Summary, error) {
 		p, err := s.opt.Policies.Match(policy.Facts{Channel: d.Channel, Class: d.Class, Confidential: d.Confidential,
 			RecipientKind: d.RecipientKind, SenderOrg: d.SenderOrg, SenderUnit: d.SenderUnit})
 		if err != nil {
-			s.log.Error("print-due shipment matches no policy; not ordered", "shipment", d.ID, "err", err)
+			s.log.Error("print-due shipment matches no policy; not ordered", "shipment", d.ID, "error", err)
 			continue
 		}
 		k := key{p.Name, p.Print.RequiresApproval}
@@ -121,12 +121,12 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 	case errors.As(err, &refused):
 		res.Outcome, res.Error = store.SendRefused, err.Error()
 		sum.Manual++
-		s.log.Error("print provider refused the order; manual handling", "shipment", it.ShipmentID, "err", err)
+		s.log.Error("print provider refused the order; manual handling", "shipment", it.ShipmentID, "error", err)
 	default:
 		res.Outcome, res.Error, res.RetryAt = store.SendRetry, err.Error(), retryAt(now, it.Attempts, err)
 		sum.Retried++
 		s.log.Warn("print order not placed; retried later", "shipment", it.ShipmentID, "attempt", it.Attempts,
-			"retry_at", res.RetryAt, "err", err)
+			"retry_at", res.RetryAt, "error", err)
 	}
 	return s.st.FinishPrintSend(ctx, res)
 }

@@ -221,6 +221,12 @@ func (s *Service) order(ctx context.Context, ids []string, policyName string, ap
 	return sum, nil
 }
 
+// Job is the scheduled print job (once cluster-wide): RunOnce now.
+func (s *Service) Job(ctx context.Context) error {
+	_, err := s.RunOnce(ctx, time.Now())
+	return err
+}
+
 // RunOnce does what the scheduled job does: Drain, then PollStatus.
 func (s *Service) RunOnce(ctx context.Context, now time.Time) (Summary, error) {
 	sum, err := s.Drain(ctx, now)

@@ -89,7 +89,7 @@ func TestEveryDueShipmentGetsExactlyOnePrintOrder(t *testing.T) {
 			if p.State != store.PrintStateManual || p.Reason == nil || *p.Reason != reason || ordered {
 				t.Errorf("%s: want manual handling (%s), got %s reason %v ordered %v", sh.ID, reason, p.State, p.Reason, ordered)
 			}
-			if got := e.shipment(sh.ID); got.Stage != store.PrintStageManual || count(kinds(got), store.EventPrintManual) != 1 {
+			if got := e.shipment(sh.ID); got.Stage != model.StageManual || count(kinds(got), store.EventPrintManual) != 1 {
 				t.Errorf("%s: stage %s, events %v", sh.ID, got.Stage, kinds(got))
 			}
 			continue
@@ -108,7 +108,7 @@ func TestEveryDueShipmentGetsExactlyOnePrintOrder(t *testing.T) {
 			t.Errorf("%s: order %+v, want address %+v", sh.ID, o.Request, wantAddr)
 		}
 		got := e.shipment(sh.ID)
-		wantStage := map[string]string{store.PrintStateReceived: store.PrintStageOrdered, store.PrintStatePosted: store.PrintStagePrinted}[p.State]
+		wantStage := map[string]model.Stage{store.PrintStateReceived: model.StagePrintOrdered, store.PrintStatePosted: model.StagePrinted}[p.State]
 		if got.Stage != wantStage || count(kinds(got), store.EventPrintDecided) != 1 || count(kinds(got), store.EventPrintOrdered) != 1 {
 			t.Errorf("%s: stage %s, events %v", sh.ID, got.Stage, kinds(got))
 		}
@@ -159,7 +159,7 @@ func TestEveryDueShipmentGetsExactlyOnePrintOrder(t *testing.T) {
 			continue
 		}
 		sh := e.shipment(id)
-		if p.State != store.PrintStatePosted || sh.Stage != store.PrintStagePrinted {
+		if p.State != store.PrintStatePosted || sh.Stage != model.StagePrinted {
 			t.Errorf("%s: print state %s, stage %s", id, p.State, sh.Stage)
 		}
 		if ks := kinds(sh); count(ks, store.EventPrintStatus) != 1 || ks[len(ks)-1] != store.EventPrintStatus {
@@ -207,7 +207,7 @@ func TestRejectedBatchSendsNothing(t *testing.T) {
 		}
 		sh := e.shipment(id)
 		ks := kinds(sh)
-		if sh.Stage != store.PrintStageRejected || !reflect.DeepEqual(ks, []string{store.EventPrintHeld, store.EventPrintRejected}) {
+		if sh.Stage != model.StagePrintRejected || !reflect.DeepEqual(ks, []string{store.EventPrintHeld, store.EventPrintRejected}) {
 			t.Errorf("%s: stage %s events %v", id, sh.Stage, ks)
 		}
 		if last := sh.Events[len(sh.Events)-1]; last.Actor != "Kari Compliance" || last.Source != store.SourceUser {
@@ -267,12 +267,12 @@ func TestOpenedAfterOrderIsCancelledOrTooLate(t *testing.T) {
 		t.Errorf("provider has the late order as %s", o.State)
 	}
 	sh := e.shipment(early)
-	if ks := kinds(sh); count(ks, store.EventPrintCancelled) != 1 || sh.Stage != store.PrintStageCancelled {
+	if ks := kinds(sh); count(ks, store.EventPrintCancelled) != 1 || sh.Stage != model.StagePrintCancelled {
 		t.Errorf("early: stage %s events %v", sh.Stage, ks)
 	}
 	sh = e.shipment(late)
 	ks := kinds(sh)
-	if count(ks, store.EventPrintCancelRefused) != 1 || count(ks, store.EventPrintCancelled) != 0 || sh.Stage != store.PrintStagePrinted {
+	if count(ks, store.EventPrintCancelRefused) != 1 || count(ks, store.EventPrintCancelled) != 0 || sh.Stage != model.StagePrinted {
 		t.Errorf("late: stage %s events %v", sh.Stage, ks)
 	}
 	for _, ev := range sh.Events {
@@ -420,7 +420,7 @@ func TestFailedPrintGoesToManualHandling(t *testing.T) {
 		}
 		failed++
 		sh := e.shipment(id)
-		if p.State != store.PrintStateFailed || p.Reason == nil || *p.Reason != "print_failed" || sh.Stage != store.PrintStageManual {
+		if p.State != store.PrintStateFailed || p.Reason == nil || *p.Reason != "print_failed" || sh.Stage != model.StageManual {
 			t.Errorf("%s: state %s reason %v stage %s", id, p.State, p.Reason, sh.Stage)
 		}
 		if ks := kinds(sh); !reflect.DeepEqual(ks[len(ks)-2:], []string{store.EventPrintStatus, store.EventPrintManual}) {

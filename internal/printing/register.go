@@ -217,7 +217,7 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 			switch {
 			case err != nil:
 				r.Outcome, r.Detail, r.RetryAt = store.ResolveRetry, err.Error(), now.Add(retryDelay(l.Attempts))
-				s.log.Warn("address lookup failed; retried later", "shipment", l.ShipmentID, "orgnr", l.RecipientID, "err", err)
+				s.log.Warn("address lookup failed; retried later", "shipment", l.ShipmentID, "orgnr", l.RecipientID, "error", err)
 			case v.reason != "":
 				r.Outcome, r.Reason, r.Detail = store.ResolveManual, v.reason, v.detail
 			default:

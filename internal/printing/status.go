@@ -64,7 +64,7 @@ func (s *Service) pollOne(ctx context.Context, p store.PrintPoll, now time.Time,
 	if err != nil {
 		u.Error, u.RetryAt = err.Error(), retryAt(now, 1, err)
 		sum.Retried++
-		s.log.Warn("print order status unknown; asked again later", "shipment", p.ShipmentID, "order", p.OrderID, "err", err)
+		s.log.Warn("print order status unknown; asked again later", "shipment", p.ShipmentID, "order", p.OrderID, "error", err)
 		return s.st.ApplyPrintStatus(ctx, u)
 	}
 	u.State, u.FailureReason = o.State, o.FailureReason

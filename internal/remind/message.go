@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // dates in the message are in Europe/Oslo, whatever the host has
+
+	"postvakt/internal/channel"
 )
 
 // Shipment is one shipment listed in a reminder. It carries references
@@ -17,7 +19,7 @@ import (
 // is about.
 type Shipment struct {
 	ID            string // postvakt's shipment id
-	Channel       string // "svarut" or "altinn"
+	Channel       string // a registered channel's name
 	ChannelID     string // the channel's id of the shipment
 	SenderOrg     string // sending organisation's number
 	SenderOrgName string // sending organisation's name, may be empty
@@ -178,21 +180,7 @@ func (m *Message) Bytes() []byte {
 	return b.Bytes()
 }
 
-func channelRef(s Shipment, lang string) string {
-	switch s.Channel {
-	case "svarut":
-		if lang == "no" {
-			return "SvarUt-forsendelse " + s.ChannelID
-		}
-		return "SvarUt shipment " + s.ChannelID
-	case "altinn":
-		if lang == "no" {
-			return "Altinn-melding " + s.ChannelID
-		}
-		return "Altinn correspondence " + s.ChannelID
-	}
-	return s.Channel + " " + s.ChannelID
-}
+func channelRef(s Shipment, lang string) string { return channel.Ref(s.Channel, s.ChannelID, lang) }
 
 func senderName(s Shipment) string {
 	if s.SenderOrgName != "" {

@@ -287,7 +287,7 @@ func ShipmentCells(r *store.ListRow, now time.Time) []string {
 		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.RecipientName, r.Class,
 		strconv.FormatBool(r.Confidential), r.SentAt.UTC().Format(time.RFC3339),
 		strconv.Itoa(int(now.Sub(r.SentAt).Hours() / 24)), r.State, r.StateChangedAt.UTC().Format(time.RFC3339),
-		r.Stage, strconv.Itoa(r.RemindersSent), last}
+		string(r.Stage), strconv.Itoa(r.RemindersSent), last}
 }
 
 // Source streams a list's rows.

@@ -12,15 +12,6 @@ import (
 	"postvakt/internal/model"
 )
 
-// Escalation stages a shipment may be in (shipments.stage). The escalation
-// run looks only at shipments in StageNone or StageReminded; the others are
-// handled elsewhere (print fallback, manual handling) or are done.
-const (
-	StageNone     = "none"
-	StageReminded = "reminded"
-	StagePrintDue = "print_due"
-)
-
 // Event kinds written by the escalation run.
 const (
 	EventDecision = "decision" // the policy decided a step; message = the reason
@@ -43,7 +34,7 @@ type OpenShipment struct {
 	Class          string      `db:"class"`
 	Confidential   bool        `db:"confidential"`
 	State          model.State `db:"state"`
-	Stage          string      `db:"stage"`
+	Stage          model.Stage `db:"stage"`
 	SentAt         time.Time   `db:"sent_at"`
 	AvailableAt    *time.Time  `db:"available_at"`
 	RemindersSent  int         `db:"reminders_sent"`
@@ -60,11 +51,11 @@ func (o OpenShipment) Since() time.Time {
 	return o.SentAt
 }
 
-// openWhere selects the shipments an escalation run looks at: the unopened
-// ones and those the channel could not deliver (they need paper at once). It
-// must stay equal to the predicate of the partial index shipments_escalation
-// (migration 00007), which the stream walks.
-const openWhere = `s.state IN ('registered', 'accepted', 'available', 'failed') AND s.stage IN ('none', 'reminded')`
+// openWhere selects the shipments an escalation run looks at
+// (model.Escalates): the unopened ones and those the channel could not
+// deliver (they need paper at once). It is the predicate of the partial
+// index shipments_escalation (migration 00007), which the stream walks.
+var openWhere = sqlEscalates
 
 // OpenShipments streams every open shipment that may need an escalation
 // step, grouped by recipient: ordered by recipient, then sent time, then id.
@@ -148,7 +139,7 @@ func (s *Store) RecordDecisions(ctx context.Context, ds []Decision, now time.Tim
 					AS d(id, step, policy, reason, print_due)),
 			changed AS (
 				UPDATE shipments s SET escalation_step = d.step,
-					stage = CASE WHEN d.print_due THEN 'print_due' ELSE s.stage END
+					stage = CASE WHEN d.print_due THEN `+sqlStage(model.StagePrintDue)+` ELSE s.stage END
 				FROM d
 				WHERE s.id = d.id AND s.escalation_step <> d.step AND `+openWhere+`
 				RETURNING s.id, s.state, d.step, d.policy, d.reason, d.print_due)
@@ -167,29 +158,3 @@ func (s *Store) RecordDecisions(ctx context.Context, ds []Decision, now time.Tim
 	})
 	return n, err
 }
-
-// TryEscalationLock takes the cluster-wide lock that lets one escalation
-// run at a time, without waiting. ok is false when another run (another
-// replica, or `postvakt escalate --once` beside `serve`) holds it. release
-// must be called when ok is true.
-func (s *Store) TryEscalationLock(ctx context.Context) (release func(), ok bool, err error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("escalation lock: connect: %w", err)
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, escalationLockKey).Scan(&ok); err != nil {
-		conn.Close()
-		return nil, false, fmt.Errorf("escalation lock: %w", err)
-	}
-	if !ok {
-		conn.Close()
-		return nil, false, nil
-	}
-	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, escalationLockKey)
-		conn.Close()
-	}, true, nil
-}
-
-// escalationLockKey is the advisory lock of the escalation run.
-const escalationLockKey = 0x706f73747662 // "postvb"

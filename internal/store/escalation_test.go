@@ -36,9 +36,9 @@ func registerFor(t *testing.T, st *store.Store, recipients ...string) []string {
 	return ids
 }
 
-func setState(t *testing.T, st *store.Store, id string, state model.State, stage string) {
+func setState(t *testing.T, st *store.Store, id string, state model.State, stage model.Stage) {
 	t.Helper()
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = $2, stage = $3 WHERE id = $1`, id, string(state), stage); err != nil {
+	if _, err := st.DB().Exec(`UPDATE shipments SET state = $2, stage = $3 WHERE id = $1`, id, string(state), string(stage)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -51,11 +51,11 @@ func TestOpenShipmentsStreamsByRecipientInBatches(t *testing.T) {
 		recips = append(recips, orgs[i%3])
 	}
 	ids := registerFor(t, st, recips...)
-	setState(t, st, ids[0], model.StateOpened, store.StageNone)
-	setState(t, st, ids[1], model.StateAvailable, store.StagePrintDue)
+	setState(t, st, ids[0], model.StateOpened, model.StageNone)
+	setState(t, st, ids[1], model.StateAvailable, model.StagePrintDue)
 	setState(t, st, ids[2], model.StateAccepted, "closed")
-	setState(t, st, ids[3], model.StateAvailable, store.StageReminded)
-	setState(t, st, ids[4], model.StateRejected, store.StageNone)
+	setState(t, st, ids[3], model.StateAvailable, model.StageReminded)
+	setState(t, st, ids[4], model.StateRejected, model.StageNone)
 	want := map[string]bool{}
 	for _, id := range ids[3:] {
 		want[id] = true
@@ -117,7 +117,7 @@ func TestRecordDecisionsOnceAndPrintDue(t *testing.T) {
 	st := newStore(t)
 	ids := registerFor(t, st, orgs[0], orgs[0], orgs[1])
 	now := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
-	setState(t, st, ids[2], model.StateOpened, store.StageNone)
+	setState(t, st, ids[2], model.StateOpened, model.StageNone)
 	ds := []store.Decision{
 		{ShipmentID: ids[0], Step: "reminder 1", Policy: "p", Reason: "reminder 1 due: 2 business days unopened (policy p)"},
 		{ShipmentID: ids[1], Step: "print", Policy: "p", Reason: "print due: 10 business days unopened (policy p)", PrintDue: true},
@@ -139,7 +139,7 @@ func TestRecordDecisionsOnceAndPrintDue(t *testing.T) {
 		t.Fatalf("decision event = %+v", last)
 	}
 	printed, _ := st.Shipment(ctx, ids[1], store.Scope{})
-	if printed.Stage != store.StagePrintDue {
+	if printed.Stage != model.StagePrintDue {
 		t.Fatalf("stage after print decision = %q", printed.Stage)
 	}
 	opened, _ := st.Shipment(ctx, ids[2], store.Scope{})
@@ -159,22 +159,4 @@ func TestRecordDecisionsOnceAndPrintDue(t *testing.T) {
 			t.Fatalf("streamed %s step %q; want only %s at reminder 2", sh.ID, sh.EscalationStep, ids[0])
 		}
 	}
-}
-
-func TestEscalationLock(t *testing.T) {
-	ctx := context.Background()
-	st := newStore(t)
-	release, ok, err := st.TryEscalationLock(ctx)
-	if err != nil || !ok {
-		t.Fatalf("first lock: %v %v", ok, err)
-	}
-	if _, ok2, err := st.TryEscalationLock(ctx); err != nil || ok2 {
-		t.Fatalf("second lock while held: ok=%v err=%v, want refused", ok2, err)
-	}
-	release()
-	release2, ok, err := st.TryEscalationLock(ctx)
-	if err != nil || !ok {
-		t.Fatalf("lock after release: %v %v", ok, err)
-	}
-	release2()
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,10 +60,6 @@ type feedShipment struct {
 	State     model.State `db:"state"`
 	Stage     string      `db:"stage"`
 }
-
-// closableStages are the escalation stages a channel's own print or a
-// recall may close (the same list ApplyPoll uses).
-var closableStages = []string{"none", "reminded", "print_due", "print_held", "print_ordered"}
 
 // ApplyFeed writes a batch of log entries in one transaction: every entry
 // not kept before becomes an evidence row (the unique log id makes a repeat
@@ -262,7 +257,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			at[i] = &t
 			w.Changed++
 		}
-		if c.closed != "" && slices.Contains(closableStages, c.ship.Stage) {
+		if c.closed != "" && model.Stage(c.ship.Stage).ChannelMayEnd() {
 			w.Closed++
 		}
 	}
@@ -270,13 +265,12 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			state_changed_at = COALESCE(u.at, s.state_changed_at),
 			channel_status = CASE WHEN u.status <> '' THEN u.status ELSE s.channel_status END,
 			available_at = CASE WHEN u.avail IS NULL THEN s.available_at ELSE LEAST(COALESCE(s.available_at, u.avail), u.avail) END,
-			stage = CASE WHEN u.closed <> '' AND s.stage = ANY($7) THEN u.closed ELSE s.stage END,
+			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
 			poll_failures = 0
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
 		WHERE s.id = u.id`,
-		pq.Array(ids), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed), pq.Array(timesOrNull(avail)),
-		pq.Array(closableStages))
+		pq.Array(ids), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed), pq.Array(timesOrNull(avail)))
 	if err != nil {
 		return fmt.Errorf("apply %s states: %w", channel, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"postvakt/internal/model"
 )
 
 // List names one of the compliance lists.
@@ -23,9 +25,6 @@ const (
 
 // Lists are the known lists, for validating a request.
 var Lists = []ListName{ListUnopened, ListProblems, ListManual, ListSearch}
-
-// StageOrder lists the escalation stages in order; a summary shows the furthest one.
-var StageOrder = []string{"none", "reminded", "print_due", "print_ordered", "printed", "manual", "closed"}
 
 // ListFilter narrows a list. Empty fields do not narrow.
 type ListFilter struct {
@@ -49,22 +48,22 @@ type ListFilter struct {
 // ListRow is one shipment in a list. It carries no title: lists and exports
 // identify a letter by its ids; its title is on the evidence page only.
 type ListRow struct {
-	ID             string     `db:"id" json:"id"`
-	Channel        string     `db:"channel" json:"channel"`
-	ChannelID      string     `db:"channel_id" json:"channel_id"`
-	SenderOrg      string     `db:"sender_org" json:"sender_org"`
-	SenderUnit     string     `db:"sender_unit" json:"sender_unit"`
-	RecipientKind  string     `db:"recipient_kind" json:"recipient_kind"`
-	RecipientID    string     `db:"recipient_ident" json:"-"`
-	RecipientName  string     `db:"recipient_name" json:"recipient_name"`
-	Class          string     `db:"class" json:"class"`
-	Confidential   bool       `db:"confidential" json:"confidential"`
-	SentAt         time.Time  `db:"sent_at" json:"sent_at"`
-	State          string     `db:"state" json:"state"`
-	StateChangedAt time.Time  `db:"state_changed_at" json:"state_changed_at"`
-	Stage          string     `db:"stage" json:"stage"`
-	RemindersSent  int        `db:"reminders_sent" json:"reminders_sent"`
-	LastReminded   *time.Time `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
+	ID             string      `db:"id" json:"id"`
+	Channel        string      `db:"channel" json:"channel"`
+	ChannelID      string      `db:"channel_id" json:"channel_id"`
+	SenderOrg      string      `db:"sender_org" json:"sender_org"`
+	SenderUnit     string      `db:"sender_unit" json:"sender_unit"`
+	RecipientKind  string      `db:"recipient_kind" json:"recipient_kind"`
+	RecipientID    string      `db:"recipient_ident" json:"-"`
+	RecipientName  string      `db:"recipient_name" json:"recipient_name"`
+	Class          string      `db:"class" json:"class"`
+	Confidential   bool        `db:"confidential" json:"confidential"`
+	SentAt         time.Time   `db:"sent_at" json:"sent_at"`
+	State          string      `db:"state" json:"state"`
+	StateChangedAt time.Time   `db:"state_changed_at" json:"state_changed_at"`
+	Stage          model.Stage `db:"stage" json:"stage"`
+	RemindersSent  int         `db:"reminders_sent" json:"reminders_sent"`
+	LastReminded   *time.Time  `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
 }
 
 // ListPage is one page of a list, oldest first.
@@ -116,7 +115,7 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 	case ListProblems:
 		c.add(`s.state IN ('rejected', 'failed', 'expired')`)
 	case ListManual:
-		c.add(`s.stage = 'manual'`)
+		c.add(`s.stage = ` + sqlStage(model.StageManual))
 	case ListSearch:
 		if f.Recipient == "" && f.RecipientRow == 0 {
 			return fmt.Errorf("search needs a recipient")
@@ -251,18 +250,18 @@ func (s *Store) EachShipment(ctx context.Context, f ListFilter, fn func(*ListRow
 // ListGroup is one line of a summary: the shipments of a list for one
 // receiving organisation (or one sending unit).
 type ListGroup struct {
-	RowID        int64      `db:"gid" json:"-"`   // recipients.id or sender_units.id
-	Key          string     `db:"key" json:"key"` // recipient id, or unit name
-	Kind         string     `db:"kind" json:"kind"`
-	Name         string     `db:"name" json:"name"`
-	Count        int        `db:"n" json:"count"`
-	Oldest       time.Time  `db:"oldest" json:"oldest"`
-	StageRank    int        `db:"stage_rank" json:"-"`
-	Stage        string     `db:"-" json:"stage"` // the furthest stage reached
-	MaxReminders int        `db:"max_reminders" json:"reminders"`
-	Groups       int        `db:"groups" json:"-"`
-	Total        int        `db:"total" json:"-"`
-	LastReminder *time.Time `db:"last_reminder" json:"last_reminder,omitempty"`
+	RowID        int64       `db:"gid" json:"-"`   // recipients.id or sender_units.id
+	Key          string      `db:"key" json:"key"` // recipient id, or unit name
+	Kind         string      `db:"kind" json:"kind"`
+	Name         string      `db:"name" json:"name"`
+	Count        int         `db:"n" json:"count"`
+	Oldest       time.Time   `db:"oldest" json:"oldest"`
+	StageRank    int         `db:"stage_rank" json:"-"`
+	Stage        model.Stage `db:"-" json:"stage"` // the furthest stage reached
+	MaxReminders int         `db:"max_reminders" json:"reminders"`
+	Groups       int         `db:"groups" json:"-"`
+	Total        int         `db:"total" json:"-"`
+	LastReminder *time.Time  `db:"last_reminder" json:"last_reminder,omitempty"`
 }
 
 // ListSummary is a page of groups and the totals over all groups.
@@ -309,14 +308,15 @@ func rollupSource(c *sqlConds, f ListFilter, by GroupBy) string {
 		where = fmt.Sprintf("o.orgnr = $%d", len(c.args))
 	}
 	if by == ByUnit {
-		return fmt.Sprintf(`SELECT m.sender_unit_id AS gid, m.n, m.oldest, m.stage_rank, m.max_reminders, m.last_reminder
+		return fmt.Sprintf(`SELECT m.sender_unit_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(%s) AS stage_rank,
+			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
 		FROM unopened_by_unit m JOIN sender_units u ON u.id = m.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE %s`, where)
+		WHERE %s GROUP BY m.sender_unit_id`, sqlStageRank("m.stage"), where)
 	}
-	return fmt.Sprintf(`SELECT m.recipient_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(m.stage_rank) AS stage_rank,
+	return fmt.Sprintf(`SELECT m.recipient_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(%s) AS stage_rank,
 			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
 		FROM unopened_by_recipient m JOIN sender_orgs o ON o.id = m.sender_org_id
-		WHERE %s GROUP BY m.recipient_id`, where)
+		WHERE %s GROUP BY m.recipient_id`, sqlStageRank("m.stage"), where)
 }
 
 // RefreshListSummaries recomputes the rollups behind the plain summaries
@@ -340,6 +340,9 @@ func (s *Store) RefreshListSummaries(ctx context.Context) error {
 			return fmt.Errorf("refresh %s: %w", v, err)
 		}
 	}
+	if err := s.refreshOverview(ctx); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
 		return fmt.Errorf("refresh list rollups: %w", err)
 	}
@@ -355,8 +358,8 @@ const (
 	ByUnit      GroupBy = "unit"
 )
 
-const stageRank = `max(CASE s.stage WHEN 'reminded' THEN 1 WHEN 'print_due' THEN 2 WHEN 'print_ordered' THEN 3
-	WHEN 'printed' THEN 4 WHEN 'manual' THEN 5 WHEN 'closed' THEN 6 ELSE 0 END)`
+// stageRank is the furthest stage of a group of shipments rows named s.
+var stageRank = "max(" + sqlStageRank("s.stage") + ")"
 
 // Summarise groups a list by receiving organisation or sending unit,
 // largest group first, offset groups skipped and at most limit returned.
@@ -402,9 +405,7 @@ func (s *Store) Summarise(ctx context.Context, f ListFilter, by GroupBy, offset,
 	sum := &ListSummary{Groups: groups, AsOf: asOf}
 	for i := range groups {
 		g := &groups[i]
-		if g.StageRank >= 0 && g.StageRank < len(StageOrder) {
-			g.Stage = StageOrder[g.StageRank]
-		}
+		g.Stage = model.StageOfRank(g.StageRank)
 		sum.TotalGroups, sum.Total = g.Groups, g.Total
 	}
 	if len(groups) == 0 && offset > 0 {
@@ -433,6 +434,10 @@ type PrintBatch struct {
 	DecidedAt *time.Time `db:"decided_at" json:"decided_at,omitempty"`
 	Shipments int        `db:"shipments" json:"shipments"`
 	InScope   int        `db:"in_scope" json:"-"` // how many of them the caller's scope covers
+	// SenderOrg is the organisation whose prints the batch collects (empty
+	// for a batch made before batches were per organisation).
+	SenderOrg     string `db:"sender_org" json:"sender_org,omitempty"`
+	SenderOrgName string `db:"sender_org_name" json:"sender_org_name,omitempty"`
 	// Digest names the set of shipments in the batch; a decision from the
 	// UI passes it back (PrintBatchSeen) so that a batch that changed since
 	// it was shown is not decided.
@@ -450,6 +455,7 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		scopeIn = c.String()
 	}
 	q := fmt.Sprintf(`SELECT b.id, b.policy, b.state, b.created_at, b.decided_by, b.decided_at,
+		COALESCE(bo.orgnr, '') AS sender_org, COALESCE(bo.name, '') AS sender_org_name,
 		count(po.shipment_id) AS shipments,
 		count(po.shipment_id) FILTER (WHERE %s) AS in_scope,
 		%s AS digest
@@ -458,8 +464,9 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		LEFT JOIN shipments s ON s.id = po.shipment_id
 		LEFT JOIN sender_units u ON u.id = s.sender_unit_id
 		LEFT JOIN sender_orgs o ON o.id = u.sender_org_id
+		LEFT JOIN sender_orgs bo ON bo.id = b.sender_org_id
 		WHERE b.state = 'held' OR b.decided_at > now() - interval '30 days'
-		GROUP BY b.id
+		GROUP BY b.id, bo.id
 		HAVING %t OR count(po.shipment_id) FILTER (WHERE %s) > 0
 		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, batchDigestSQL, scopeIn == "true", scopeIn)
 	out := []PrintBatch{}

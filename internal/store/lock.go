@@ -2,13 +2,22 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"hash/fnv"
 )
 
 // TryExclusive runs fn while holding a cluster-wide advisory lock named
-// name, so a cron job runs once across all replicas. When another replica
-// holds the lock it returns ran=false without running fn.
+// name, so a job runs once across all replicas (and beside a one-off
+// command such as `postvakt escalate --once`). When another session holds
+// the lock it returns ran=false without running fn. It is the one way
+// postvakt does "once cluster-wide".
+//
+// The lock is a session lock on a connection taken from the pool for the
+// duration of fn. If it cannot be released the connection is discarded,
+// never returned to the pool still holding the lock (which would keep every
+// later run of the job out until the connection closed).
 func (s *Store) TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error) {
 	h := fnv.New64a()
 	h.Write([]byte("postvakt:" + name))
@@ -25,6 +34,17 @@ func (s *Store) TryExclusive(ctx context.Context, name string, fn func(ctx conte
 	if !got {
 		return false, nil
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key) //nolint:errcheck // released with the session anyway
+	defer func() {
+		var released bool
+		uerr := conn.GetContext(context.WithoutCancel(ctx), &released, `SELECT pg_advisory_unlock($1)`, key)
+		if uerr == nil && !released {
+			uerr = errors.New("the lock was not held any more")
+		}
+		if uerr != nil {
+			// Closing the session is the only other way to release it.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("unlock %s (connection discarded): %w", name, uerr))
+		}
+	}()
 	return true, fn(ctx)
 }

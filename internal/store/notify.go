@@ -137,10 +137,10 @@ func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
 	ids, _ := splitItems(c.Items)
 	// 1. Lock the shipments and re-check them as they are now.
 	var rows []struct {
-		ID            string `db:"id"`
-		State         string `db:"state"`
-		Stage         string `db:"stage"`
-		RemindersSent int    `db:"reminders_sent"`
+		ID            string      `db:"id"`
+		State         string      `db:"state"`
+		Stage         model.Stage `db:"stage"`
+		RemindersSent int         `db:"reminders_sent"`
 	}
 	if err := tx.SelectContext(ctx, &rows, `SELECT id, state, stage, reminders_sent FROM shipments
 		WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, pq.Array(ids)); err != nil {
@@ -158,8 +158,8 @@ func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
 			res.Dropped = append(res.Dropped, Dropped{it, "shipment not found"})
 		case !model.State(rows[i].State).Open():
 			res.Dropped = append(res.Dropped, Dropped{it, "no longer waiting: state " + rows[i].State})
-		case rows[i].Stage != StageNone && rows[i].Stage != StageReminded:
-			res.Dropped = append(res.Dropped, Dropped{it, "escalation stage is " + rows[i].Stage})
+		case !model.Stage(rows[i].Stage).Escalating():
+			res.Dropped = append(res.Dropped, Dropped{it, "escalation stage is " + string(rows[i].Stage)})
 		case rows[i].RemindersSent != it.Reminder-1:
 			res.Dropped = append(res.Dropped, Dropped{it, fmt.Sprintf("%d reminder(s) already sent", rows[i].RemindersSent)})
 		default:
@@ -291,7 +291,7 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 		counted AS (
 			UPDATE shipments s SET reminders_sent = GREATEST(s.reminders_sent, items.reminder),
 				last_reminded_at = $3,
-				stage = CASE WHEN s.stage = 'none' THEN 'reminded' ELSE s.stage END
+				stage = CASE WHEN s.stage = `+sqlStage(model.StageNone)+` THEN `+sqlStage(model.StageReminded)+` ELSE s.stage END
 			FROM items WHERE s.id = items.shipment_id
 			RETURNING s.id, items.reminder),
 		ev AS (

@@ -66,7 +66,7 @@ func TestClaimSendRecord(t *testing.T) {
 	st := newStore(t)
 	ids := registerFor(t, st, orgs[0], orgs[0], orgs[0])
 	now := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
-	setState(t, st, ids[2], model.StateOpened, store.StageNone) // opened between decision and send
+	setState(t, st, ids[2], model.StateOpened, model.StageNone) // opened between decision and send
 	c := store.Claim{Org: orgs[0], Items: items(1, ids...), Recipients: []string{"post@x.no"}, Now: now}
 
 	prev, err := st.PreviewNotification(ctx, c)
@@ -106,7 +106,7 @@ func TestClaimSendRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sh.RemindersSent != 1 || sh.Stage != store.StageReminded {
+		if sh.RemindersSent != 1 || sh.Stage != model.StageReminded {
 			t.Fatalf("after sent: reminders_sent=%d stage=%s", sh.RemindersSent, sh.Stage)
 		}
 		ev := sh.Events[len(sh.Events)-1]
@@ -156,7 +156,7 @@ func TestFailedIsRetriedUnknownIsNot(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One of them opened: the failed row is superseded by a smaller one.
-	setState(t, st, ids[1], model.StateOpened, store.StageNone)
+	setState(t, st, ids[1], model.StateOpened, model.StageNone)
 	smaller, err := st.ClaimNotification(ctx, store.Claim{Org: orgs[0], Items: items(1, ids[0], ids[1]), Recipients: to, Now: now.Add(2 * time.Hour)})
 	if err != nil || !smaller.Send || smaller.Notification.ID == first.Notification.ID || len(smaller.Notification.Items) != 1 {
 		t.Fatalf("claim after one opened: %+v %v", smaller.Notification, err)

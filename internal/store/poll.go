@@ -160,7 +160,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 	rows, err := tx.QueryContext(ctx, `UPDATE shipments s SET state = u.state, state_changed_at = u.at,
 			channel_status = u.status, poll_failures = 0, next_poll_at = u.next,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
-			stage = CASE WHEN u.closed <> '' AND s.stage IN ('none', 'reminded', 'print_due', 'print_held', 'print_ordered') THEN u.closed ELSE s.stage END
+			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
 			AS u(id, prev, state, at, status, closed, next)
 		WHERE s.id = u.id AND s.state = u.prev
@@ -191,7 +191,7 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 		ids[i], prev[i], statuses[i], closed[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, poll_failures = 0,
-			stage = CASE WHEN u.closed <> '' AND s.stage IN ('none', 'reminded', 'print_due', 'print_held', 'print_ordered') THEN u.closed ELSE s.stage END
+			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
 		WHERE s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
 	if err != nil {

@@ -34,16 +34,6 @@ const (
 	PrintStateCancelled = "cancelled"
 )
 
-// Shipment stages the print fallback sets (shipments.stage).
-const (
-	PrintStageHeld      = "print_held"
-	PrintStageRejected  = "print_rejected"
-	PrintStageOrdered   = "print_ordered"
-	PrintStagePrinted   = "printed"
-	PrintStageCancelled = "print_cancelled"
-	PrintStageManual    = "manual"
-)
-
 // Event kinds of the print fallback.
 const (
 	EventPrintDecided       = "print_decided"        // address found, order in the outbox
@@ -70,13 +60,13 @@ const (
 var ErrBatchDecided = errors.New("print batch already decided")
 
 // printableSQL is Printable in SQL, for a shipments row named s.
-const printableSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT IN ('channel_print', 'closed')`
+var printableSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT IN (` + sqlEnded + `)`
 
 // Printable reports whether a shipment in this state and stage may still get
 // a print order: not opened or rejected, and not printed or closed by its
 // channel.
-func Printable(state model.State, stage string) bool {
-	return state != model.StateOpened && state != model.StateRejected && stage != "channel_print" && stage != "closed"
+func Printable(state model.State, stage model.Stage) bool {
+	return state != model.StateOpened && state != model.StateRejected && !stage.Ended()
 }
 
 // RegisterEntry is one cached answer of the business register.
@@ -155,7 +145,7 @@ func (s *Store) PrintDueWithoutOrder(ctx context.Context, limit int) ([]PrintDue
 			o.orgnr AS sender_org, u.name AS sender_unit
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE s.stage = 'print_due' AND `+printableSQL+`
+		WHERE s.stage = `+sqlStage(model.StagePrintDue)+` AND `+printableSQL+`
 		  AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id)
 		ORDER BY s.id LIMIT $1`, limit)
 	if err != nil {
@@ -254,7 +244,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			return fmt.Errorf("resolve print of %s: unknown outcome %q", id, r.Outcome)
 		case cur.RequiresApproval:
 			result = PrintStateHeld
-			batch, err := heldBatch(ctx, tx, cur.Policy, at)
+			batch, err := heldBatch(ctx, tx, cur.Policy, id, at)
 			if err != nil {
 				return err
 			}
@@ -262,7 +252,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 				updated_at = $4 WHERE shipment_id = $1`, id, batch, jsonParam(r.Request), at); err != nil {
 				return fmt.Errorf("hold print of %s: %w", id, err)
 			}
-			if err := setStage(ctx, tx, id, PrintStageHeld); err != nil {
+			if err := setStage(ctx, tx, id, model.StagePrintHeld); err != nil {
 				return err
 			}
 			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintHeld, Source: SourcePolicy, ObservedAt: at,
@@ -288,7 +278,7 @@ type printRow struct {
 	Policy           string      `db:"policy"`
 	RequiresApproval bool        `db:"requires_approval"`
 	ShipmentState    model.State `db:"shipment_state"`
-	Stage            string      `db:"stage"`
+	Stage            model.Stage `db:"stage"`
 }
 
 func lockPrint(ctx context.Context, tx *sqlx.Tx, id string) (printRow, error) {
@@ -333,14 +323,14 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 	}
 	switch state {
 	case PrintStatePrinted, PrintStatePosted:
-		return setStage(ctx, tx, id, PrintStagePrinted)
+		return setStage(ctx, tx, id, model.StagePrinted)
 	case PrintStateFailed:
 		return toManual(ctx, tx, id, "print_failed", "the print provider could not print the order: "+reason, at, SourcePrint, nil)
 	case PrintStateCancelled:
 		if !logged && Printable(cur.ShipmentState, cur.Stage) {
 			return toManual(ctx, tx, id, "print_cancelled", "the print order was cancelled at the provider", at, SourcePrint, nil)
 		}
-		return setStage(ctx, tx, id, PrintStageCancelled)
+		return setStage(ctx, tx, id, model.StagePrintCancelled)
 	}
 	return nil
 }
@@ -353,10 +343,11 @@ func setPrint(ctx context.Context, tx *sqlx.Tx, id, state string, at time.Time) 
 	return nil
 }
 
-// setStage sets a shipment's escalation stage, unless its channel printed or
-// closed it.
-func setStage(ctx context.Context, tx *sqlx.Tx, id, stage string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE shipments SET stage = $2 WHERE id = $1 AND stage NOT IN ('channel_print', 'closed')`,
+// setStage moves a shipment to an escalation stage when the stage table
+// allows the move from where it is (so never once its channel printed or
+// closed it).
+func setStage(ctx context.Context, tx *sqlx.Tx, id string, stage model.Stage) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE shipments SET stage = $2 WHERE id = $1 AND stage IN (`+sqlStagesBefore(stage)+`)`,
 		id, stage); err != nil {
 		return fmt.Errorf("set stage of %s: %w", id, err)
 	}
@@ -373,7 +364,7 @@ func queuePrint(ctx context.Context, tx *sqlx.Tx, id string, at time.Time, ev Ev
 		id, at); err != nil {
 		return fmt.Errorf("put print order of %s into the outbox: %w", id, err)
 	}
-	if err := setStage(ctx, tx, id, PrintStageOrdered); err != nil {
+	if err := setStage(ctx, tx, id, model.StagePrintOrdered); err != nil {
 		return err
 	}
 	ev.ShipmentID, ev.ObservedAt = id, at
@@ -394,24 +385,32 @@ func toManual(ctx context.Context, tx *sqlx.Tx, id, reason, detail string, at ti
 		ON CONFLICT (shipment_id) DO NOTHING`, id, reason, detail, at); err != nil {
 		return fmt.Errorf("put %s into manual handling: %w", id, err)
 	}
-	if err := setStage(ctx, tx, id, PrintStageManual); err != nil {
+	if err := setStage(ctx, tx, id, model.StageManual); err != nil {
 		return err
 	}
 	return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintManual, Source: source, ObservedAt: at,
 		RawStatus: reason, Message: detail, Payload: evidenceJSON(evidence)})
 }
 
-// heldBatch returns the policy's open held batch, creating it if need be,
-// and holds a share lock on it so it cannot be decided before the caller
-// commits the print it adds.
-func heldBatch(ctx context.Context, tx *sqlx.Tx, policy string, at time.Time) (int64, error) {
+// heldBatch returns the open held batch of the policy and the shipment's
+// sender organisation (one batch per organisation and policy, so an officer
+// scoped to one organisation can decide it), creating it if need be, and
+// holds a share lock on it so it cannot be decided before the caller commits
+// the print it adds.
+func heldBatch(ctx context.Context, tx *sqlx.Tx, policy, shipmentID string, at time.Time) (int64, error) {
+	var org int64
+	if err := tx.GetContext(ctx, &org, `SELECT u.sender_org_id FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id
+		WHERE s.id = $1`, shipmentID); err != nil {
+		return 0, fmt.Errorf("find print batch for %s: sender of %s: %w", policy, shipmentID, err)
+	}
 	for try := 0; try < 3; try++ {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO print_batches (policy, created_at) VALUES ($1, $2)
-			ON CONFLICT (policy) WHERE state = 'held' DO NOTHING`, policy, at); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO print_batches (policy, sender_org_id, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (policy, sender_org_id) WHERE state = 'held' DO NOTHING`, policy, org, at); err != nil {
 			return 0, fmt.Errorf("open print batch for %s: %w", policy, err)
 		}
 		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM print_batches WHERE policy = $1 AND state = 'held' FOR SHARE`, policy); err != nil {
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM print_batches WHERE policy = $1 AND sender_org_id = $2 AND state = 'held'
+			FOR SHARE`, policy, org); err != nil {
 			return 0, fmt.Errorf("find print batch for %s: %w", policy, err)
 		}
 		if len(ids) == 1 {

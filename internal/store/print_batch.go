@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"postvakt/internal/model"
+
 	"github.com/jmoiron/sqlx"
 )
 
@@ -135,7 +137,7 @@ func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.T
 			default:
 				n++
 				if err = setPrint(ctx, tx, sid, PrintStateRejected, now); err == nil {
-					err = setStage(ctx, tx, sid, PrintStageRejected)
+					err = setStage(ctx, tx, sid, model.StagePrintRejected)
 				}
 				if err == nil {
 					err = appendEvent(ctx, tx, Event{ShipmentID: sid, Kind: EventPrintRejected, Source: SourceUser, Actor: by,

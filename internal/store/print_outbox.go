@@ -17,7 +17,7 @@ type PrintOutboxItem struct {
 	Request       JSON        `db:"request"`
 	Attempts      int         `db:"attempts"` // claims so far, this one included
 	ShipmentState model.State `db:"shipment_state"`
-	Stage         string      `db:"stage"`
+	Stage         model.Stage `db:"stage"`
 }
 
 // ClaimPrintOutbox claims up to limit outbox rows due at now. The claim
@@ -117,14 +117,14 @@ type PrintPoll struct {
 	State         string      `db:"state"`
 	CancelTried   bool        `db:"cancel_tried"`
 	ShipmentState model.State `db:"shipment_state"`
-	Stage         string      `db:"stage"`
+	Stage         model.Stage `db:"stage"`
 }
 
 // WantsCancel reports whether the order should be cancelled: the shipment
 // was opened (or printed or closed by its channel) after the order was
 // placed, and no cancel was tried yet.
 func (p PrintPoll) WantsCancel() bool {
-	return !p.CancelTried && (p.ShipmentState == model.StateOpened || p.Stage == "channel_print" || p.Stage == "closed")
+	return !p.CancelTried && (p.ShipmentState == model.StateOpened || p.Stage.Ended())
 }
 
 // ClaimPrintPolls claims up to limit orders that are not final and due for a
@@ -136,7 +136,7 @@ func (s *Store) ClaimPrintPolls(ctx context.Context, now time.Time, limit int, l
 		FROM (SELECT p2.shipment_id FROM print_orders p2 JOIN shipments s2 ON s2.id = p2.shipment_id
 		      WHERE p2.state IN ('received', 'printed') AND (p2.lease_until IS NULL OR p2.lease_until <= $1)
 		        AND (p2.due_at <= $1 OR (NOT p2.cancel_tried
-		             AND (s2.state = 'opened' OR s2.stage IN ('channel_print', 'closed'))))
+		             AND (s2.state = 'opened' OR s2.stage IN (`+sqlEnded+`))))
 		      ORDER BY p2.due_at, p2.shipment_id LIMIT $3 FOR UPDATE OF p2 SKIP LOCKED) d, shipments s
 		WHERE p.shipment_id = d.shipment_id AND s.id = p.shipment_id
 		RETURNING p.shipment_id, p.order_id, p.state, p.cancel_tried, s.state AS shipment_state, s.stage`,

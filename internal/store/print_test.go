@@ -73,10 +73,10 @@ func TestPrintDecisionIsMadeOncePerShipment(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	ids := printShipments(t, st, 5)
-	setState(t, st, ids[0], model.StateOpened, store.StageNone)
-	setState(t, st, ids[1], model.StateRejected, store.StageNone)
+	setState(t, st, ids[0], model.StateOpened, model.StageNone)
+	setState(t, st, ids[1], model.StateRejected, model.StageNone)
 	setState(t, st, ids[2], model.StateAvailable, "channel_print")
-	setState(t, st, ids[3], model.StateFailed, store.StagePrintDue) // failed digitally: paper is the answer
+	setState(t, st, ids[3], model.StateFailed, model.StagePrintDue) // failed digitally: paper is the answer
 	got, err := st.CreatePrintOrders(ctx, append(ids, "bogus"), "taushetsbelagt", false, printT0)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestPrintDecisionIsMadeOncePerShipment(t *testing.T) {
 		t.Fatalf("events %v", ks)
 	}
 	// Opened before the lookup came back: skipped, never queued.
-	setState(t, st, ids[4], model.StateOpened, store.StagePrintDue)
+	setState(t, st, ids[4], model.StateOpened, model.StagePrintDue)
 	if state, _ := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: ids[4], Outcome: store.ResolveOrder, At: printT0,
 		Request: []byte(`{}`)}); state != store.PrintStateSkipped {
 		t.Fatalf("opened shipment resolved to %q", state)
@@ -203,7 +203,7 @@ func TestPrintOutboxClaimsAreExclusiveAndLeased(t *testing.T) {
 		t.Fatalf("%d rows due after an hour, want 28 (one ordered, one refused)", len(items))
 	}
 	sh, err := st.Shipment(ctx, refused, store.Scope{})
-	if err != nil || sh.Stage != store.PrintStageManual {
+	if err != nil || sh.Stage != model.StageManual {
 		t.Fatalf("refused: %+v %v", sh, err)
 	}
 	// Status: printed closes the escalation; the poll is claimed once per lease.
@@ -215,11 +215,11 @@ func TestPrintOutboxClaimsAreExclusiveAndLeased(t *testing.T) {
 		NextPollAt: printT0.Add(2 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if sh, _ := st.Shipment(ctx, id, store.Scope{}); sh.Stage != store.PrintStagePrinted {
+	if sh, _ := st.Shipment(ctx, id, store.Scope{}); sh.Stage != model.StagePrinted {
 		t.Fatalf("printed: stage %s", sh.Stage)
 	}
 	// Opened now: the order wants a cancel at once, but not twice in a lease.
-	setState(t, st, id, model.StateOpened, store.PrintStagePrinted)
+	setState(t, st, id, model.StateOpened, model.StagePrinted)
 	if polls, _ := st.ClaimPrintPolls(ctx, printT0.Add(time.Hour+time.Minute), 10, 5*time.Minute); len(polls) != 0 {
 		t.Fatalf("claimed within its lease: %+v", polls)
 	}
@@ -256,7 +256,7 @@ func TestPrintBatchRelease(t *testing.T) {
 	if items, _ := st.ClaimPrintOutbox(ctx, printT0, 10, time.Minute); len(items) != 0 {
 		t.Fatalf("held prints in the outbox: %+v", items)
 	}
-	setState(t, st, ids[2], model.StateOpened, store.PrintStageHeld)
+	setState(t, st, ids[2], model.StateOpened, model.StagePrintHeld)
 	n, err := st.ReleasePrintBatch(ctx, b, "Kari", printT0)
 	if err != nil || n != 2 {
 		t.Fatalf("release: %d %v", n, err)
@@ -291,9 +291,9 @@ func TestPrintDueWithoutOrder(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	ids := printShipments(t, st, 3)
-	setState(t, st, ids[0], model.StateAvailable, store.StagePrintDue)
-	setState(t, st, ids[1], model.StateOpened, store.StagePrintDue)
-	setState(t, st, ids[2], model.StateAvailable, store.StagePrintDue)
+	setState(t, st, ids[0], model.StateAvailable, model.StagePrintDue)
+	setState(t, st, ids[1], model.StateOpened, model.StagePrintDue)
+	setState(t, st, ids[2], model.StateAvailable, model.StagePrintDue)
 	if _, err := st.CreatePrintOrders(ctx, ids[2:], "taushetsbelagt", false, printT0); err != nil {
 		t.Fatal(err)
 	}

@@ -193,8 +193,14 @@ func TestTryExclusive(t *testing.T) {
 	if err != nil || !ran || inner {
 		t.Fatalf("ran=%v inner=%v err=%v; want the outer to run and the inner to be refused", ran, inner, err)
 	}
-	ran, err = st.TryExclusive(ctx, "escalate", func(context.Context) error { return nil })
-	if err != nil || !ran {
-		t.Fatalf("lock not released: ran=%v err=%v", ran, err)
+	// Released, whether the job failed or not: no pooled connection keeps it.
+	boom := errors.New("boom")
+	if ran, err = st.TryExclusive(ctx, "escalate", func(context.Context) error { return boom }); !ran || !errors.Is(err, boom) {
+		t.Fatalf("lock not released, or the job's error lost: ran=%v err=%v", ran, err)
+	}
+	for range 5 {
+		if ran, err = st.TryExclusive(ctx, "escalate", func(context.Context) error { return nil }); err != nil || !ran {
+			t.Fatalf("lock not released: ran=%v err=%v", ran, err)
+		}
 	}
 }

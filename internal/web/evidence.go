@@ -51,13 +51,9 @@ type Evidence struct {
 	FinalState      string     `json:"final_state,omitempty"`
 	FinalAt         *time.Time `json:"final_at,omitempty"`
 	FinalSource     string     `json:"final_source,omitempty"`
-	// For a letter whose channel keeps a legal event log (Danish Digital
-	// Post): the log's ids of the events that prove availability and
-	// reading, and the proof in the terms of the authority that judges it
-	// (Ankestyrelsen), see evidence_dk.go.
-	AvailableEventID string `json:"available_event_id,omitempty"`
-	OpenedEventID    string `json:"opened_event_id,omitempty"`
-	Statement        string `json:"statement,omitempty"`
+	// DigitalPost is, for a Danish letter, what Digital Post's event log
+	// proves, in the terms Ankestyrelsen uses (evidence_dk.go).
+	DigitalPost *DigitalPostProof `json:"digital_post,omitempty"`
 }
 
 // evidenceOf reads the proof out of a shipment's events. A shipment first
@@ -117,10 +113,10 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	sh, err := s.shipmentFor(r, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
 		return nil, false
 	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return nil, false
 	case err != nil:
 		s.internalError(w, "get shipment", err)
@@ -139,7 +135,7 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	}
 	return &evidenceData{S: sh, E: evidenceOf(sh), F: fu,
 		CanFollow: p.Can(auth.RecordFollowUp) && needsFollowUp(sh),
-		Decisions: store.Decisions, Channels: model.Channels,
+		Decisions: store.Decisions, Channels: model.Channels(),
 		Recipient:  sh.Recipient.ID,
 		DefaultDue: s.now().AddDate(0, 0, s.followUpDays)}, true
 }
@@ -152,7 +148,7 @@ func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "evidence", "Evidence report", d)
+	s.render(w, r, http.StatusOK, "evidence", "title.evidence", d)
 }
 
 // evidenceJSON is the same evidence as JSON.
@@ -179,32 +175,32 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	sh, err := s.shipmentFor(r, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
 		return
 	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return
 	case err != nil:
 		s.internalError(w, "get shipment", err)
 		return
 	}
 	if !needsFollowUp(sh) {
-		s.renderError(w, r, http.StatusConflict, "This shipment was opened; it needs no follow-up.")
+		s.renderError(w, r, http.StatusConflict, "err.opened_no_followup")
 		return
 	}
 	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: r.PostFormValue("decision"),
 		Note: strings.TrimSpace(r.PostFormValue("note")), MissedDeadline: r.PostFormValue("missed_deadline") != "",
 		Actor: p.Actor(), At: s.now(), Deadline: s.now().AddDate(0, 0, s.followUpDays)}
 	if !slices.Contains(store.Decisions, d.Decision) {
-		s.renderError(w, r, http.StatusBadRequest, "Choose a decision.")
+		s.renderError(w, r, http.StatusBadRequest, "err.choose_decision")
 		return
 	}
 	if len(d.Note) > 10000 {
-		s.renderError(w, r, http.StatusBadRequest, "The note is too long (at most 10,000 characters).")
+		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
 		return
 	}
 	if d.Decision == store.DecisionAssessed && d.Note == "" {
-		s.renderError(w, r, http.StatusBadRequest, "Say what the consequences are in the note.")
+		s.renderError(w, r, http.StatusBadRequest, "err.say_consequences")
 		return
 	}
 	if d.Decision == store.DecisionResent {
@@ -212,11 +208,11 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
 			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now()}
 		if errs := ns.Validate(s.now()); len(errs) > 0 {
-			s.renderError(w, r, http.StatusBadRequest, "The new shipment: "+errs[0].Field+": "+errs[0].Message)
+			s.renderError(w, r, http.StatusBadRequest, "err.new_shipment_field", "Field", errs[0].Field, "Message", errs[0].Message)
 			return
 		}
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
-			s.renderError(w, r, http.StatusBadRequest, "The new shipment needs a new channel id.")
+			s.renderError(w, r, http.StatusBadRequest, "err.new_channel_id")
 			return
 		}
 		stored, _, err := s.store.Register(r.Context(), []model.NewShipment{ns}, store.SourceUser, p.Actor())

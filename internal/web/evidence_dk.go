@@ -9,7 +9,7 @@ import (
 	"postvakt/internal/store"
 )
 
-// copenhagen is where a Danish letter's times are stated.
+// copenhagen is where the Danish statement gives its times.
 var copenhagen = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Copenhagen")
 	if err != nil {
@@ -18,72 +18,113 @@ var copenhagen = func() *time.Location {
 	return loc
 }()
 
-// Digital Post event tags the evidence names (see the specs README).
+// Digital Post event tags the proof names (see the specs README).
 const (
-	dpAvailable  = "MEMO_AVAILABLE_TO_RECIPIENT"             // "Tilgængelig for modtageren": the legal proof
-	dpToSystem   = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM"      // delivered into the recipient's own system
-	dpRead       = "MESSAGE_READ"                            // read
-	dpValidated  = "MEMO_SEND_VALIDATED"                     // "Valideret"
-	dpReceived   = "MEMO_SEND_RECEIVED"                      // "Modtaget"
-	dpValidFail  = "MEMO_SEND_VALIDATION_FAILED"             // "Afvist"
-	dpPhysical   = "UNOPENED_MAIL_SENT_AS_PHYSICAL_POST"     // printed and posted by Digital Post
-	dpDanishTime = "2006-01-02 15:04:05 -07:00 (Copenhagen)" // how the statement writes a time
+	dpAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"        // "Tilgængelig for modtageren": the legal proof
+	dpToSystem  = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM" // delivered into the recipient's own system
+	dpRead      = "MESSAGE_READ"
 )
 
 // dpLabels are the event log's Danish names of some events (the public
 // guidance, seeds/002).
-var dpLabels = map[string]string{dpReceived: "Modtaget", dpValidated: "Valideret", dpValidFail: "Afvist",
-	dpAvailable: "Tilgængelig for modtageren"}
+var dpLabels = map[string]string{"MEMO_SEND_RECEIVED": "Modtaget", "MEMO_SEND_VALIDATED": "Valideret",
+	"MEMO_SEND_VALIDATION_FAILED": "Afvist", dpAvailable: "Tilgængelig for modtageren"}
 
-// digitalPostProof states what Digital Post's event log proves, in the terms
-// Ankestyrelsen uses: a letter counts as delivered when the log shows it
-// "Tilgængelig for modtageren" (MEMO_AVAILABLE_TO_RECIPIENT); the event and
-// its id are the proof. Reading is stated when the log shows it.
+// Kinds of Digital Post proof.
+const (
+	ProofAvailable       = "available"        // the log shows "Tilgængelig for modtageren"
+	ProofRecipientSystem = "recipient_system" // delivered into the recipient's own system only
+	ProofNone            = "no_proof"         // events, but none that proves delivery
+	ProofNoEvents        = "no_events"        // the log has nothing of the letter
+)
+
+// DigitalPostProof is what Digital Post's event log proves of a letter, in
+// the terms Ankestyrelsen uses: a letter counts as delivered when the log
+// shows it "Tilgængelig for modtageren" (MEMO_AVAILABLE_TO_RECIPIENT); that
+// event and its id are the proof. Statement says it in Danish, for the
+// authority that judges it.
+type DigitalPostProof struct {
+	Kind             string     `json:"kind"`
+	AvailableAt      *time.Time `json:"available_at,omitempty"`
+	AvailableTag     string     `json:"available_event_tag,omitempty"`
+	AvailableEventID string     `json:"available_event_id,omitempty"`
+	OpenedAt         *time.Time `json:"opened_at,omitempty"`
+	OpenedTag        string     `json:"opened_event_tag,omitempty"`
+	OpenedEventID    string     `json:"opened_event_id,omitempty"`
+	LastTag          string     `json:"last_event_tag,omitempty"`
+	LastAt           *time.Time `json:"last_event_at,omitempty"`
+	LastEventID      string     `json:"last_event_id,omitempty"`
+	ChannelPrinted   bool       `json:"printed_by_digital_post,omitempty"`
+	Statement        string     `json:"statement"`
+}
+
+// digitalPostProof reads the proof out of a Danish letter's kept log
+// entries, and makes the evidence's available and opened times the log's.
 func digitalPostProof(sh *store.Shipment, e *Evidence) {
-	var avail, toSystem, read, last *store.Event
+	earliest := map[string]*store.Event{}
+	var last *store.Event
 	for i := range sh.Events {
 		ev := &sh.Events[i]
 		if ev.Kind != store.EventChannel || ev.Source != model.ChannelDigitalPost {
 			continue
 		}
-		switch {
-		case ev.RawStatus == dpAvailable && (avail == nil || ev.ObservedAt.Before(avail.ObservedAt)):
-			avail = ev
-		case ev.RawStatus == dpToSystem && (toSystem == nil || ev.ObservedAt.Before(toSystem.ObservedAt)):
-			toSystem = ev
-		case ev.RawStatus == dpRead && (read == nil || ev.ObservedAt.Before(read.ObservedAt)):
-			read = ev
+		if f := earliest[ev.RawStatus]; f == nil || ev.ObservedAt.Before(f.ObservedAt) {
+			earliest[ev.RawStatus] = ev
 		}
 		if last == nil || !ev.ObservedAt.Before(last.ObservedAt) {
 			last = ev
 		}
 	}
-	at := func(ev *store.Event) string { return ev.ObservedAt.In(copenhagen).Format(dpDanishTime) }
+	p := &DigitalPostProof{Kind: ProofNoEvents, ChannelPrinted: sh.Stage == "channel_print"}
+	proof := earliest[dpAvailable]
 	switch {
-	case avail != nil:
-		t := avail.ObservedAt
-		e.AvailableAt, e.AvailableSource, e.AvailableEventID = &t, "Digital Post's event log", logID(avail)
-		e.Statement = fmt.Sprintf("The letter was \"Tilgængelig for modtageren\" (available to the recipient) from %s, according to the Digital Post event log (hændelsesloggen): event %s, event id %s.",
-			at(avail), dpAvailable, e.AvailableEventID)
-	case toSystem != nil:
-		t := toSystem.ObservedAt
-		e.AvailableAt, e.AvailableSource, e.AvailableEventID = &t, "Digital Post's event log", logID(toSystem)
-		e.Statement = fmt.Sprintf("The letter was delivered into the recipient's own system at %s, according to the Digital Post event log (hændelsesloggen): event %s, event id %s. The log holds no \"Tilgængelig for modtageren\" event for it.",
-			at(toSystem), dpToSystem, e.AvailableEventID)
+	case proof != nil:
+		p.Kind = ProofAvailable
+	case earliest[dpToSystem] != nil:
+		p.Kind, proof = ProofRecipientSystem, earliest[dpToSystem]
 	case last != nil:
-		e.Statement = fmt.Sprintf("The Digital Post event log (hændelsesloggen) holds no \"Tilgængelig for modtageren\" event for this letter: it does not prove delivery. Its last event is %s%s at %s (event id %s).",
-			last.RawStatus, label(last.RawStatus), at(last), logID(last))
-	default:
-		e.Statement = "The Digital Post event log (hændelsesloggen) holds no event for this letter at all: there is no proof that it reached Digital Post."
+		p.Kind = ProofNone
+		t := last.ObservedAt
+		p.LastTag, p.LastAt, p.LastEventID = last.RawStatus, &t, logID(last)
 	}
-	if read != nil {
+	if proof != nil {
+		t := proof.ObservedAt
+		p.AvailableAt, p.AvailableTag, p.AvailableEventID = &t, proof.RawStatus, logID(proof)
+		e.AvailableAt, e.AvailableSource = &t, "Digital Post"
+	}
+	if read := earliest[dpRead]; read != nil {
 		t := read.ObservedAt
-		e.OpenedAt, e.OpenedSource, e.OpenedEventID = &t, "Digital Post's event log", logID(read)
-		e.Statement += fmt.Sprintf(" It was opened at %s (event %s, event id %s).", at(read), dpRead, e.OpenedEventID)
+		p.OpenedAt, p.OpenedTag, p.OpenedEventID = &t, read.RawStatus, logID(read)
+		e.OpenedAt, e.OpenedSource = &t, "Digital Post"
 	}
-	if sh.Stage == "channel_print" {
-		e.Statement += " Digital Post printed and posted it itself (" + dpPhysical + ")."
+	p.Statement = p.danish()
+	e.DigitalPost = p
+}
+
+// danish states the proof in Danish, as Ankestyrelsen reads it.
+func (p *DigitalPostProof) danish() string {
+	at := func(t *time.Time) string { return t.In(copenhagen).Format("2006-01-02 15:04:05 -07:00") }
+	var s string
+	switch p.Kind {
+	case ProofAvailable:
+		s = fmt.Sprintf("Brevet var \"Tilgængelig for modtageren\" fra %s ifølge Digital Posts hændelseslog (hændelse %s, hændelses-id %s).",
+			at(p.AvailableAt), p.AvailableTag, p.AvailableEventID)
+	case ProofRecipientSystem:
+		s = fmt.Sprintf("Brevet blev leveret til modtagerens eget system %s ifølge Digital Posts hændelseslog (hændelse %s, hændelses-id %s); loggen har ingen hændelse \"Tilgængelig for modtageren\".",
+			at(p.AvailableAt), p.AvailableTag, p.AvailableEventID)
+	case ProofNone:
+		s = fmt.Sprintf("Digital Posts hændelseslog har ingen hændelse \"Tilgængelig for modtageren\" for brevet og dokumenterer ikke, at det er kommet frem. Seneste hændelse er %s%s %s (hændelses-id %s).",
+			p.LastTag, label(p.LastTag), at(p.LastAt), p.LastEventID)
+	default:
+		s = "Digital Posts hændelseslog har ingen hændelser for brevet: intet viser, at det er nået frem til Digital Post."
 	}
+	if p.OpenedAt != nil {
+		s += fmt.Sprintf(" Brevet blev åbnet %s (hændelse %s, hændelses-id %s).", at(p.OpenedAt), p.OpenedTag, p.OpenedEventID)
+	}
+	if p.ChannelPrinted {
+		s += " Digital Post har selv udskrevet og sendt brevet som fysisk post."
+	}
+	return s
 }
 
 func label(tag string) string {
@@ -99,7 +140,7 @@ func logID(ev *store.Event) string {
 		ID string `json:"id"`
 	}
 	if json.Unmarshal(ev.Payload, &p) != nil || p.ID == "" {
-		return "unknown"
+		return "?"
 	}
 	return p.ID
 }

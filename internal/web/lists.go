@@ -39,7 +39,7 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 	if f.State != "" && !model.State(f.State).Valid() {
 		return f, filterError{"unknown state " + strconv.Quote(f.State)}
 	}
-	if f.Channel != "" && !slices.Contains(model.Channels, f.Channel) {
+	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
 		return f, filterError{"unknown channel " + strconv.Quote(f.Channel)}
 	}
 	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
@@ -135,7 +135,7 @@ func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bo
 	}
 	var fe filterError
 	if errors.As(err, &fe) || errors.Is(err, store.ErrBadCursor) {
-		s.renderError(w, r, http.StatusBadRequest, err.Error())
+		s.renderText(w, r, http.StatusBadRequest, err.Error())
 		return true
 	}
 	s.internalError(w, "list", err)
@@ -156,10 +156,17 @@ type filterOptions struct {
 	States, Stages, Channels []string
 }
 
-var options = filterOptions{
-	States:   []string{"registered", "accepted", "available", "opened", "rejected", "failed", "expired"},
-	Stages:   store.StageOrder,
-	Channels: model.Channels,
+// options are the filters' choices, from the model's tables and the
+// registered channels (read when a page is made: channels register at init).
+func options() filterOptions {
+	o := filterOptions{Channels: model.Channels()}
+	for _, s := range model.States {
+		o.States = append(o.States, string(s))
+	}
+	for _, s := range model.Stages() {
+		o.Stages = append(o.Stages, string(s))
+	}
+	return o
 }
 
 const summaryPageSize = 50
@@ -183,30 +190,24 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		if s.badFilter(w, r, err) {
 			return
 		}
-		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: options}
+		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: options()}
 		if offset > 0 {
 			d.Prev = max(offset-summaryPageSize, 0)
 		}
 		if offset+summaryPageSize < sum.TotalGroups {
 			d.Next = offset + summaryPageSize
 		}
-		title := "Unopened by receiving organisation"
-		if by == store.ByUnit {
-			title = "Unopened by sending unit"
+		list := f.List
+		if list == "" {
+			list = store.ListUnopened
 		}
-		if f.List != store.ListUnopened {
-			title = strings.Replace(title, "Unopened", listTitles[f.List], 1)
-		}
+		title := "title.summary." + string(list) + "." + string(by)
 		s.render(w, r, http.StatusOK, "summary", title, d)
 	}
 }
 
-var listTitles = map[store.ListName]string{
-	store.ListUnopened: "Unopened confidential shipments",
-	store.ListProblems: "Rejected, failed and expired shipments",
-	store.ListManual:   "Manual handling",
-	store.ListSearch:   "Shipments to one recipient",
-}
+// listTitle is the catalogue key of a list's title.
+func listTitle(l store.ListName) string { return "list." + string(l) }
 
 type listData struct {
 	Filter  store.ListFilter
@@ -232,7 +233,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if s.badFilter(w, r, err) {
 		return
 	}
-	d := listData{Filter: f, Page: page, Heading: listTitles[f.List], Options: options}
+	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: options()}
 	if len(page.Rows) > 0 {
 		switch {
 		case f.RecipientRow != 0 || f.Recipient != "":
@@ -245,7 +246,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 			d.Heading += " — " + f.Unit
 		}
 	}
-	s.render(w, r, http.StatusOK, "list", listTitles[f.List], d)
+	s.render(w, r, http.StatusOK, "list", listTitle(f.List), d)
 }
 
 type searchData struct {
@@ -258,7 +259,7 @@ type searchData struct {
 // event-log search. The form is posted (search), so that the person id
 // stays out of URLs, browser history and access logs.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "search", "Search by recipient", searchData{})
+	s.render(w, r, http.StatusOK, "search", "title.search", searchData{})
 }
 
 // search resolves the recipient's organisation number or person id to the
@@ -275,15 +276,15 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	case model.CheckPersonID(ident) == nil:
 		kind = model.RecipientPerson
 	default:
-		d.Error = "Give an organisation number or a person id."
+		d.Error = "search.err_ident"
 	}
 	for _, v := range []string{d.From, d.To} {
 		if _, err := time.ParseInLocation("2006-01-02", v, zone); v != "" && err != nil && d.Error == "" {
-			d.Error = "Dates are YYYY-MM-DD."
+			d.Error = "search.err_date"
 		}
 	}
 	if d.Error != "" {
-		s.render(w, r, http.StatusBadRequest, "search", "Search by recipient", d)
+		s.render(w, r, http.StatusBadRequest, "search", "title.search", d)
 		return
 	}
 	masked := model.MaskRecipient(kind, ident)
@@ -293,7 +294,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.None = masked
-		s.render(w, r, http.StatusOK, "search", "Search by recipient", d)
+		s.render(w, r, http.StatusOK, "search", "title.search", d)
 		return
 	}
 	if err != nil {
@@ -319,7 +320,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format, err := report.ParseFormat(q.Get("format"))
 	if err != nil {
-		s.renderError(w, r, http.StatusBadRequest, err.Error())
+		s.renderText(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	f, err := s.parseFilter(p, q)
@@ -337,7 +338,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	n, err := report.Shipments(r.Context(), s.store, f, format, w, s.now())
 	if err != nil {
 		// Headers are gone; the client sees a truncated file and the log says why.
-		s.log.Error("export failed", "list", f.List, "rows", n, "err", err)
+		s.log.Error("export failed", "list", f.List, "rows", n, "error", err)
 		return
 	}
 	s.log.Info("export", "actor", p.Actor(), "list", f.List, "format", format, "rows", n)

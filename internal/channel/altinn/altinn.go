@@ -33,11 +33,6 @@ type Config struct {
 	// ResourceID is the correspondence resource the shipments were sent
 	// under; discovery lists it. (POSTVAKT_ALTINN_RESOURCE_ID)
 	ResourceID string
-	// ExchangeURL, if set, is the Altinn platform root whose
-	// /authentication/api/v1/exchange/maskinporten turns the Maskinporten
-	// token into an Altinn token (the real flow; usually the same as
-	// BaseURL). Empty: the Maskinporten token is sent as it is.
-	ExchangeURL string
 	// Concurrency bounds the details requests in flight within one Status
 	// or Discover call. Default 8.
 	Concurrency int
@@ -76,9 +71,9 @@ var (
 )
 
 // New checks cfg and builds the adapter. hc should be an httpclient.Client
-// with Name "altinn" and BaseURL cfg.BaseURL; it also carries the token
-// exchange. tokens may be nil only against an endpoint that takes no token
-// (the simulator).
+// with Name "altinn" and BaseURL cfg.BaseURL. tokens gives Altinn tokens
+// (maskinporten.Tokens.Altinn: exchanged where the platform wants it); it
+// may be nil only against an endpoint that takes no token (the simulator).
 func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
 	if hc == nil {
 		return nil, errors.New("altinn: an HTTP client is required")
@@ -96,11 +91,8 @@ func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
 		cfg.Logger = slog.Default()
 	}
 	c := &Client{cfg: cfg, http: hc, tokens: tokens, log: cfg.Logger.With("channel", "altinn")}
-	switch {
-	case tokens == nil:
+	if tokens == nil {
 		c.log.Warn("altinn: no token source; requests go without Authorization")
-	case cfg.ExchangeURL != "":
-		c.tokens = newExchanger(strings.TrimRight(cfg.ExchangeURL, "/"), hc, tokens, time.Now)
 	}
 	return c, nil
 }

@@ -266,7 +266,7 @@ func TestTokenExchange(t *testing.T) {
 	}
 	f.wantAuth = "Bearer " + altinnToken(1, time.Now().Add(30*time.Minute))
 	mp := &mutableToken{tok: mpToken}
-	c := newAdapter(t, f, setup{cfg: Config{ExchangeURL: f.srv.URL}, tokens: mp})
+	c := newAdapter(t, f, setup{exchange: true, tokens: mp})
 	ids := []string{uuid(0), uuid(1), uuid(2), uuid(3), uuid(4)}
 	if _, err := c.Status(context.Background(), ids); err != nil {
 		t.Fatal(err)
@@ -298,7 +298,7 @@ func TestSecretsNotLogged(t *testing.T) {
 		_, _ = w.Write([]byte("upstream said: " + r.Header.Get("Authorization")))
 		return true
 	}
-	c := newAdapter(t, f, setup{cfg: Config{ExchangeURL: f.srv.URL}, logger: logger, clock: &quickClock{}})
+	c := newAdapter(t, f, setup{exchange: true, logger: logger, clock: &quickClock{}})
 	if _, err := c.Status(context.Background(), []string{uuid(1)}); err != nil {
 		t.Fatal(err)
 	}

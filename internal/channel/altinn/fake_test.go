@@ -19,6 +19,7 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/httpclient/spectest"
+	"postvakt/internal/maskinporten"
 )
 
 // specFile is the repo's copy of the published Correspondence OpenAPI
@@ -94,7 +95,7 @@ func newFake(t *testing.T) *fakeAltinn {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+basePath, f.spec.Handler(t, f.auth(f.search)))
 	mux.Handle("GET "+basePath+"/{id}/details", f.spec.Handler(t, f.auth(f.detailsHandler)))
-	mux.HandleFunc("GET "+exchangePath, f.exchange)
+	mux.HandleFunc("GET /authentication/api/v1/exchange/maskinporten", f.exchange)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -273,12 +274,13 @@ func (c *quickClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 type setup struct {
-	cfg     Config
-	tokens  TokenSource
-	logger  *slog.Logger
-	clock   httpclient.Clock
-	timeout time.Duration
-	retries int
+	cfg      Config
+	exchange bool // exchange the tokens at the fake's Altinn Authentication
+	tokens   TokenSource
+	logger   *slog.Logger
+	clock    httpclient.Clock
+	timeout  time.Duration
+	retries  int
 }
 
 func newAdapter(t *testing.T, f *fakeAltinn, s setup) *Client {
@@ -296,7 +298,11 @@ func newAdapter(t *testing.T, f *fakeAltinn, s setup) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(cfg, hc, s.tokens)
+	var tokens TokenSource = s.tokens
+	if s.exchange {
+		tokens = maskinporten.NewExchanger(f.srv.URL, hc, s.tokens, nil)
+	}
+	c, err := New(cfg, hc, tokens)
 	if err != nil {
 		t.Fatal(err)
 	}

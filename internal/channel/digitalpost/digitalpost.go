@@ -86,9 +86,12 @@ var (
 	_ channel.Discoverer = (*Client)(nil)
 )
 
+// defaultOverlap is how far a read reaches back by default.
+const defaultOverlap = 10 * time.Minute
+
 func (cfg *Config) defaults() {
 	if cfg.Overlap <= 0 {
-		cfg.Overlap = 10 * time.Minute
+		cfg.Overlap = defaultOverlap
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 500

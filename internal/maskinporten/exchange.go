@@ -1,4 +1,4 @@
-package altinn
+package maskinporten
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -26,10 +27,17 @@ const exchangeMargin = 30 * time.Second
 // read is used.
 const exchangeFallbackTTL = 5 * time.Minute
 
-// exchanger is a TokenSource that turns Maskinporten tokens into Altinn
-// tokens, caching each until shortly before it expires or the Maskinporten
-// token changes. One exchange runs at a time; the rest wait for it.
-type exchanger struct {
+// TokenSource gives access tokens; *Source and *Exchanger are ones.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Exchanger is a TokenSource that turns Maskinporten tokens into Altinn
+// tokens through Altinn Authentication, as Altinn's Correspondence,
+// Profile and Notifications APIs want, caching each until shortly before
+// it expires or the Maskinporten token changes. One exchange runs at a
+// time; the rest wait for it. It is the only exchanger in postvakt.
+type Exchanger struct {
 	url    string
 	http   Doer
 	source TokenSource
@@ -41,12 +49,18 @@ type exchanger struct {
 	expires time.Time
 }
 
-func newExchanger(platform string, hc Doer, source TokenSource, now func() time.Time) *exchanger {
-	return &exchanger{url: platform + exchangePath, http: hc, source: source, now: now, lock: make(chan struct{}, 1)}
+// NewExchanger exchanges source's tokens at the Altinn platform root
+// platform (e.g. https://platform.altinn.no). now may be nil (time.Now).
+func NewExchanger(platform string, hc Doer, source TokenSource, now func() time.Time) *Exchanger {
+	if now == nil {
+		now = time.Now
+	}
+	return &Exchanger{url: strings.TrimRight(platform, "/") + exchangePath, http: hc, source: source, now: now,
+		lock: make(chan struct{}, 1)}
 }
 
 // Token returns an Altinn token.
-func (e *exchanger) Token(ctx context.Context) (string, error) {
+func (e *Exchanger) Token(ctx context.Context) (string, error) {
 	mp, err := e.source.Token(ctx)
 	if err != nil {
 		return "", err
@@ -74,7 +88,7 @@ func (e *exchanger) Token(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("altinn: exchanging the Maskinporten token: %w", err)
 	}
 	tok := string(bytes.Trim(bytes.TrimSpace(resp.Body), `"`))
-	if tok == "" || bytes.ContainsAny([]byte(tok), " \t\r\n<>{}") {
+	if tok == "" || strings.ContainsAny(tok, " \t\r\n<>{}") {
 		return "", errors.New("altinn: the token exchange answered something that is not a token")
 	}
 	expires := e.now().Add(exchangeFallbackTTL)

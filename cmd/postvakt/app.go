@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"postvakt/internal/channel"
+	_ "postvakt/internal/channel/registered" // every channel postvakt is built with
+	"postvakt/internal/config"
+	"postvakt/internal/escalate"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/maskinporten"
+	"postvakt/internal/policy"
+	"postvakt/internal/printing"
+	"postvakt/internal/remind"
+	"postvakt/internal/store"
+)
+
+// app is what every subcommand builds on: the configuration and logger,
+// and, as the command needs them, the policies, the store, the channels and
+// the services. It is the one place where postvakt is wired together.
+type app struct {
+	cfg    config.Config
+	log    *slog.Logger
+	reg    *prometheus.Registry // nil unless withMetrics
+	set    *policy.Set
+	st     *store.Store
+	tokens *maskinporten.Tokens
+}
+
+// needs says what a command needs opened.
+type needs uint8
+
+const (
+	withPolicies needs = 1 << iota // the policy folder, loaded and valid
+	withStore                      // the database
+	withMigrate                    // the database, migrated first
+	withMetrics                    // a Prometheus registry every client reports to
+)
+
+// open builds the app for a command.
+func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
+	log, err := cfg.Logger()
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log}
+	var reg prometheus.Registerer
+	if n&withMetrics != 0 {
+		a.reg = prometheus.NewRegistry()
+		a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		reg = a.reg
+	}
+	a.tokens = maskinporten.FromConfig(cfg, log, reg)
+	if n&withPolicies != 0 {
+		if a.set, err = loadPolicies(cfg.Policies); err != nil {
+			return nil, err
+		}
+	}
+	if n&(withStore|withMigrate) != 0 {
+		if err := cfg.NeedDatabase(); err != nil {
+			return nil, err
+		}
+		if a.st, err = store.Open(ctx, cfg.DatabaseURL, 30*time.Second); err != nil {
+			return nil, err
+		}
+		if n&withMigrate != 0 {
+			if err := a.st.Migrate(ctx); err != nil {
+				a.st.Close()
+				return nil, err
+			}
+		}
+	}
+	return a, nil
+}
+
+// Close closes the store.
+func (a *app) Close() {
+	if a.st != nil {
+		a.st.Close()
+	}
+}
+
+// registerer is the metrics registry, or nil (an untyped nil: clients
+// check for one).
+func (a *app) registerer() prometheus.Registerer {
+	if a.reg == nil {
+		return nil
+	}
+	return a.reg
+}
+
+// channels opens every configured channel.
+func (a *app) channels() ([]channel.Adapter, error) {
+	return channel.Open(a.cfg, channel.Deps{Log: a.log, Registerer: a.registerer(), Tokens: a.tokens})
+}
+
+// client builds an outbound HTTP client with the shared retry, breaker and
+// metrics.
+func (a *app) client(name, base string, secrets ...string) (*httpclient.Client, error) {
+	hc, err := httpclient.New(httpclient.Options{Name: name, BaseURL: base, Logger: a.log, Registerer: a.registerer(), Secrets: secrets})
+	if err != nil {
+		return nil, fmt.Errorf("%s client: %w", name, err)
+	}
+	return hc, nil
+}
+
+// altinnScope is what the Profile lookup and Notifications orders need.
+const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
+
+// escalator wires an escalation run. Without an SMTP server it still
+// decides and marks print due; reminders are then recorded as failed and go
+// out once a server is set, unless needSMTP, which makes that an error.
+// With Altinn Profile, organisations without imported addresses are looked
+// up there; with Altinn Notifications, every reminder is also ordered there.
+func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
+	sc := a.cfg.SMTP
+	var sender remind.Sender
+	if sc.Addr != "" || needSMTP {
+		s, err := remind.NewSMTP(remind.SMTPConfig{Addr: sc.Addr, From: sc.From, User: sc.User, Password: sc.Password})
+		if err != nil {
+			return nil, fmt.Errorf("reminders need an SMTP server: %w", err)
+		}
+		sender = s
+	} else {
+		a.log.Warn("POSTVAKT_SMTP_ADDR is not set: reminders are not sent (recorded as failed, sent once it is set)")
+	}
+	r := &remind.Reminder{Log: a.st, Sender: sender, From: sc.From, Logger: a.log}
+	esc := &escalate.Escalator{Store: a.st, Policies: a.set, Remind: r, Logger: a.log}
+	alt := a.cfg.Altinn
+	if alt.ProfileURL == "" && alt.NotificationsURL == "" {
+		return esc, nil
+	}
+	var tokens remind.TokenSource
+	src, err := a.tokens.Altinn(altinnScope)
+	if err != nil {
+		return nil, err
+	}
+	if src != nil {
+		tokens = src
+	} else {
+		a.log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
+	}
+	if alt.ProfileURL != "" {
+		hc, err := a.client("altinn-profile", alt.ProfileURL)
+		if err != nil {
+			return nil, err
+		}
+		esc.Addresses = &remind.Resolver{Book: a.st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: a.log}
+	}
+	if alt.NotificationsURL != "" {
+		hc, err := a.client("altinn-notifications", alt.NotificationsURL)
+		if err != nil {
+			return nil, err
+		}
+		r.Orders = &remind.Orders{Log: a.st, Notifier: &remind.Notifier{HTTP: hc, Tokens: tokens}, ResourceID: alt.ResourceID}
+	}
+	return esc, nil
+}
+
+// printer builds the print fallback, or nil when no print provider is
+// configured. batch is how many rows one claim takes.
+func (a *app) printer(batch int) (*printing.Service, error) {
+	pc := a.cfg.Print
+	if pc.URL == "" {
+		return nil, nil
+	}
+	reg, err := a.client("register", pc.RegisterURL)
+	if err != nil {
+		return nil, err
+	}
+	prov, err := a.client("print", pc.URL, pc.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	opt := printing.Options{Register: reg, Provider: prov, ProviderAPIKey: pc.APIKey, BatchSize: batch,
+		CacheTTL: pc.RegisterCacheTTL, Logger: a.log}
+	if a.set != nil {
+		opt.Policies = a.set
+	}
+	if opt.Crash, err = printCrashHook(a.cfg.TestCrashAt); err != nil {
+		return nil, err
+	}
+	return printing.New(a.st, opt), nil
+}
+
+// needPrinter is printer, failing when no print provider is configured.
+func (a *app) needPrinter(batch int) (*printing.Service, error) {
+	p, err := a.printer(batch)
+	if err == nil && p == nil {
+		err = errors.New("POSTVAKT_PRINT_URL (the print provider) and POSTVAKT_REGISTER_URL (e.g. https://data.brreg.no/enhetsregisteret/api) must be set")
+	}
+	return p, err
+}
+
+// loadPolicies loads the policy folder, printing every problem.
+func loadPolicies(dir string) (*policy.Set, error) {
+	set, problems := policy.LoadDir(dir)
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(os.Stderr, p.String())
+		}
+		return nil, fmt.Errorf("%d problem(s) in the policies in %s; not starting", len(problems), dir)
+	}
+	return set, nil
+}
+
+// actor names the person running a command, for the evidence and audit
+// logs ("cli:<login>").
+func actor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli:unknown"
+}

@@ -1,0 +1,38 @@
+package altinn
+
+import (
+	"fmt"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/config"
+	"postvakt/internal/httpclient"
+)
+
+func init() {
+	channel.Register(channel.Spec{Name: "altinn", Display: "Altinn", Country: "NO", Configure: configure,
+		Letter: map[string]string{"no": "Altinn-melding", "en": "Altinn correspondence"}})
+}
+
+// configure reads POSTVAKT_ALTINN_URL; the platform's shared settings
+// (resource, token exchange) are in cfg.Altinn. Altinn is off without a URL.
+func configure(cfg config.Config, r *config.Reader) channel.Opener {
+	base := r.URL("POSTVAKT_ALTINN_URL", "Altinn platform root (e.g. https://platform.altinn.no); unset = Altinn off")
+	if base == "" {
+		return nil
+	}
+	return func(deps channel.Deps) (channel.Adapter, error) {
+		hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: base, Logger: deps.Log, Registerer: deps.Registerer})
+		if err != nil {
+			return nil, fmt.Errorf("altinn client: %w", err)
+		}
+		var tokens TokenSource
+		src, err := deps.Tokens.Altinn(DefaultScope)
+		if err != nil {
+			return nil, fmt.Errorf("altinn: %w", err)
+		}
+		if src != nil {
+			tokens = src
+		}
+		return New(Config{BaseURL: base, ResourceID: cfg.Altinn.ResourceID, Logger: deps.Log}, hc, tokens)
+	}
+}

@@ -1,0 +1,183 @@
+package channel
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"postvakt/internal/config"
+	"postvakt/internal/maskinporten"
+	"postvakt/internal/model"
+)
+
+// Spec is what a channel package registers about itself, in one line of
+// its own (channel.Register(Spec{...}) in an init function). Everything
+// that names channels — configuration, help, CLI usage, registration
+// validation, display names in messages — reads it from here.
+type Spec struct {
+	// Name is the channel's name as stored on shipments ("svarut").
+	Name string
+	// Display is the name people read ("KS SvarUt").
+	Display string
+	// Country is where the channel delivers ("NO", "DK"): the recipient
+	// register and the language of messages follow it.
+	Country string
+	// Letter names one letter on the channel in messages, by language
+	// ("no", "da", "en"), e.g. "SvarUt-forsendelse"; Display when missing.
+	Letter map[string]string
+	// Configure reads the channel's settings through r (shared settings,
+	// such as the Altinn platform's, are in cfg) and returns how to open
+	// it, or nil when the channel is off (its URL unset). Problems are
+	// recorded on r with the variable's name.
+	Configure func(cfg config.Config, r *config.Reader) Opener
+}
+
+// Opener builds a configured channel.
+type Opener func(deps Deps) (Adapter, error)
+
+// Deps is what a channel gets from the process when it is opened.
+type Deps struct {
+	Log        *slog.Logger
+	Registerer prometheus.Registerer // may be nil
+	Tokens     *maskinporten.Tokens  // the shared Maskinporten client; may give nil sources
+}
+
+// Adapter is an opened channel: it implements Channel (per-id status
+// calls) or Feed (an event log read by time window).
+type Adapter interface {
+	Name() string
+}
+
+var (
+	regMu sync.RWMutex
+	specs = map[string]Spec{}
+)
+
+// Register adds a channel. It panics on a duplicate or incomplete Spec: a
+// programming error found at start.
+func Register(s Spec) {
+	if s.Name == "" || s.Display == "" || s.Configure == nil {
+		panic(fmt.Sprintf("channel.Register: incomplete spec %+v", s))
+	}
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := specs[s.Name]; dup {
+		panic("channel.Register: " + s.Name + " registered twice")
+	}
+	specs[s.Name] = s
+	model.RegisterChannel(s.Name)
+}
+
+// Specs returns every registered channel, by name.
+func Specs() []Spec {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	out := make([]Spec, 0, len(specs))
+	for _, s := range specs {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Names returns the registered channels' names, sorted.
+func Names() []string {
+	var out []string
+	for _, s := range Specs() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// Lookup returns the registered channel name.
+func Lookup(name string) (Spec, bool) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	s, ok := specs[name]
+	return s, ok
+}
+
+// Display returns the name people read for a channel, or the name itself
+// for one not registered.
+func Display(name string) string {
+	if s, ok := Lookup(name); ok {
+		return s.Display
+	}
+	return name
+}
+
+// Ref names one letter for people, in lang: "SvarUt-forsendelse <id>".
+func Ref(name, id, lang string) string {
+	s, ok := Lookup(name)
+	if !ok {
+		return name + " " + id
+	}
+	if l := s.Letter[lang]; l != "" {
+		return l + " " + id
+	}
+	if l := s.Letter["en"]; l != "" {
+		return l + " " + id
+	}
+	return s.Display + " " + id
+}
+
+// Usage returns "a|b|c" over the registered names, for CLI usage lines.
+func Usage() string { return strings.Join(Names(), "|") }
+
+// Sections returns every channel's settings reader, for config.Describe
+// (help lists every channel's variables).
+func Sections() []func(r *config.Reader) {
+	var out []func(r *config.Reader)
+	for _, s := range Specs() {
+		s := s
+		out = append(out, func(r *config.Reader) { s.Configure(config.Config{}, r) })
+	}
+	return out
+}
+
+// Open reads every registered channel's settings and opens those that are
+// configured. The error names every bad variable.
+func Open(cfg config.Config, deps Deps) ([]Adapter, error) {
+	var (
+		out  []Adapter
+		errs []error
+	)
+	for _, s := range Specs() {
+		var op Opener
+		if err := cfg.Section(func(r *config.Reader) { op = s.Configure(cfg, r) }); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if op == nil {
+			continue
+		}
+		a, err := op(deps)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("open channel %s: %w", s.Name, err))
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, errors.Join(errs...)
+}
+
+// Pick returns one channel by name, or all when name is empty.
+func Pick(chans []Adapter, name string) ([]Adapter, error) {
+	if name == "" {
+		return chans, nil
+	}
+	for _, c := range chans {
+		if c.Name() == name {
+			return []Adapter{c}, nil
+		}
+	}
+	if _, ok := Lookup(name); !ok {
+		return nil, fmt.Errorf("unknown channel %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return nil, fmt.Errorf("channel %q is not configured (set its POSTVAKT_%s_URL)", name, strings.ToUpper(name))
+}

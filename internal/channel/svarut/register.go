@@ -1,0 +1,50 @@
+package svarut
+
+import (
+	"fmt"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/config"
+	"postvakt/internal/httpclient"
+)
+
+func init() {
+	channel.Register(channel.Spec{Name: "svarut", Display: "KS SvarUt", Country: "NO", Configure: configure,
+		Letter: map[string]string{"no": "SvarUt-forsendelse", "en": "SvarUt shipment"}})
+}
+
+// configure reads POSTVAKT_SVARUT_*; SvarUt is off without a URL.
+func configure(_ config.Config, r *config.Reader) channel.Opener {
+	c := Config{
+		BaseURL:            r.URL("POSTVAKT_SVARUT_URL", "SvarUt API base (e.g. https://svarut.ks.no/api); unset = SvarUt off"),
+		API:                r.OneOf("POSTVAKT_SVARUT_API", APIv2, "v2 (bulk status-sok, Maskinporten + IntegrasjonId) or v1 (HTTP Basic)", APIv2, APIv1),
+		KontoID:            r.String("POSTVAKT_SVARUT_KONTO_ID", "", "SvarUt account (konto) UUID, v2"),
+		IntegrasjonID:      r.String("POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt integration id, v2"),
+		IntegrasjonPassord: r.Secret("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "SvarUt integration password, v2"),
+		User:               r.String("POSTVAKT_SVARUT_USER", "", "SvarUt v1 avsender name (HTTP Basic)"),
+		Password:           r.Secret("POSTVAKT_SVARUT_PASSWORD", "SvarUt v1 password"),
+	}
+	rate := r.Float("POSTVAKT_SVARUT_RATE", 0, "most SvarUt requests per second; 0 = no limit")
+	if c.BaseURL == "" {
+		return nil
+	}
+	return func(deps channel.Deps) (channel.Adapter, error) {
+		c.Logger = deps.Log
+		hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: c.BaseURL, Secrets: c.Secrets(),
+			Logger: deps.Log, Registerer: deps.Registerer, RatePerSecond: rate})
+		if err != nil {
+			return nil, fmt.Errorf("svarut client: %w", err)
+		}
+		var tokens TokenSource
+		if c.API != APIv1 {
+			src, err := deps.Tokens.Source("ks:fiks")
+			if err != nil {
+				return nil, fmt.Errorf("svarut: %w", err)
+			}
+			if src != nil {
+				tokens = src
+			}
+		}
+		return New(c, hc, tokens)
+	}
+}

@@ -1,0 +1,211 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Var documents one environment variable: the line that reads it is the
+// line that documents it, so help and README never drift from the code.
+type Var struct {
+	Name, Default, Help string
+}
+
+// Reader reads typed settings from an environment and keeps every problem
+// it meets, each naming its variable. Nothing else in postvakt reads the
+// environment: packages that own settings (a channel) read theirs through a
+// Reader handed to them.
+type Reader struct {
+	lookup func(string) (string, bool)
+	errs   []error
+	vars   []Var
+	seen   map[string]bool
+}
+
+// NewReader returns a Reader over lookup (os.LookupEnv, or a map in tests).
+func NewReader(lookup func(string) (string, bool)) *Reader {
+	return &Reader{lookup: lookup, seen: map[string]bool{}}
+}
+
+// Env returns a Reader over the process environment.
+func Env() *Reader { return NewReader(os.LookupEnv) }
+
+func (r *Reader) doc(name, def, help string) {
+	if !r.seen[name] {
+		r.seen[name] = true
+		r.vars = append(r.vars, Var{Name: name, Default: def, Help: help})
+	}
+}
+
+// raw returns the value of name, or "" when unset or empty.
+func (r *Reader) raw(name string) string {
+	if v, ok := r.lookup(name); ok {
+		return strings.TrimSpace(v)
+	}
+	return ""
+}
+
+// Failf records a problem with the variable name (for cross-field rules).
+func (r *Reader) Failf(name, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+}
+
+// Err returns every problem met so far, one per line, or nil.
+func (r *Reader) Err() error { return errors.Join(r.errs...) }
+
+// Vars returns the variables read so far, in reading order.
+func (r *Reader) Vars() []Var { return r.vars }
+
+// String reads a text setting.
+func (r *Reader) String(name, def, help string) string {
+	r.doc(name, def, help)
+	if v := r.raw(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// OneOf reads a setting that must be one of allowed (compared without case).
+func (r *Reader) OneOf(name, def, help string, allowed ...string) string {
+	v := strings.ToLower(r.String(name, def, help))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.Failf(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	return def
+}
+
+// Secret reads a secret from NAME, or from the file named by NAME_FILE (a
+// mounted secret) without its trailing newline. A file that cannot be read
+// is an error.
+func (r *Reader) Secret(name, help string) string {
+	r.doc(name, "", help+" (or "+name+"_FILE: read from that file)")
+	if v, ok := r.lookup(name); ok && v != "" {
+		return v
+	}
+	f := r.raw(name + "_FILE")
+	if f == "" {
+		return ""
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		r.Failf(name+"_FILE", "cannot read the secret: %v", err)
+		return ""
+	}
+	return strings.TrimRight(string(b), "\r\n")
+}
+
+// Int reads a whole number of at least min.
+func (r *Reader) Int(name string, def, min int, help string) int {
+	r.doc(name, strconv.Itoa(def), help)
+	v := r.raw(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.Failf(name, "%q is not a whole number", v)
+		return def
+	}
+	if n < min {
+		r.Failf(name, "%d is less than %d", n, min)
+		return def
+	}
+	return n
+}
+
+// Float reads a number of at least zero.
+func (r *Reader) Float(name string, def float64, help string) float64 {
+	r.doc(name, strconv.FormatFloat(def, 'g', -1, 64), help)
+	v := r.raw(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		r.Failf(name, "%q is not a number of at least 0", v)
+		return def
+	}
+	return f
+}
+
+// Bool reads true/false (also 1/0, yes/no, on/off).
+func (r *Reader) Bool(name string, def bool, help string) bool {
+	r.doc(name, strconv.FormatBool(def), help)
+	switch v := strings.ToLower(r.raw(name)); v {
+	case "":
+		return def
+	case "true", "1", "yes", "on":
+		return true
+	case "false", "0", "no", "off":
+		return false
+	default:
+		r.Failf(name, "%q is not true or false", v)
+		return def
+	}
+}
+
+// Duration reads a positive Go duration ("90s", "10m", "24h").
+func (r *Reader) Duration(name string, def time.Duration, help string) time.Duration {
+	r.doc(name, def.String(), help)
+	v := r.raw(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.Failf(name, "%q is not a positive duration (e.g. 90s, 10m, 24h)", v)
+		return def
+	}
+	return d
+}
+
+// URL reads an absolute http(s) URL, without its trailing slash; "" when
+// unset.
+func (r *Reader) URL(name, help string) string {
+	r.doc(name, "", help)
+	v := r.raw(name)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.Failf(name, "%q is not an absolute http or https URL", v)
+		return ""
+	}
+	return strings.TrimRight(v, "/")
+}
+
+// cronParser accepts what robfig/cron's default scheduler accepts: five
+// fields or a descriptor such as "@every 1m".
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Schedule reads a cron spec (five fields, or @every D, @hourly, ...).
+func (r *Reader) Schedule(name, def, help string) string {
+	v := r.String(name, def, help+" (cron: 5 fields or @every D)")
+	if _, err := cronParser.Parse(v); err != nil {
+		r.Failf(name, "%q is not a cron schedule: %v", v, err)
+		return def
+	}
+	return v
+}
+
+// List reads a comma-separated list, trimmed, without empty entries.
+func (r *Reader) List(name, help string) []string {
+	var out []string
+	for _, p := range strings.Split(r.String(name, "", help), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,147 @@
+// Package jobs runs postvakt's background work on robfig/cron schedules:
+// per replica (polling: claims with SKIP LOCKED share the work) or once
+// cluster-wide (an advisory lock through the store). Every job is wrapped so
+// that a panic is logged and the next tick runs, a tick that comes while the
+// job still runs is skipped, and failures are logged with the job's name.
+//
+// Stopping is in two steps, like River's: Stop first stops starting jobs and
+// tells running ones to finish what they hold (Draining reports it, so a
+// poll cycle claims no new batch and an escalation run sends what it
+// claimed); when the grace period ends their context is cancelled (the
+// hard stop).
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Locker runs fn once cluster-wide (*store.Store is one).
+type Locker interface {
+	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
+}
+
+// Func is a job's body. ctx ends at the hard stop.
+type Func func(ctx context.Context) error
+
+// Scheduler runs jobs.
+type Scheduler struct {
+	cron   *cron.Cron
+	log    *slog.Logger
+	locker Locker
+
+	ctx      context.Context // the jobs' context: cancelled at the hard stop
+	cancel   context.CancelFunc
+	draining chan struct{} // closed at the soft stop
+}
+
+type drainKey struct{}
+
+// New returns a scheduler whose jobs log to log; locker may be nil when no
+// job runs once cluster-wide.
+func New(log *slog.Logger, locker Locker) *Scheduler {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Scheduler{log: log, locker: locker, cancel: cancel, draining: make(chan struct{})}
+	s.ctx = context.WithValue(ctx, drainKey{}, s.draining)
+	cl := cronLogger{log}
+	// Recover must sit inside SkipIfStillRunning: robfig/cron v3.0.1's
+	// SkipIfStillRunning frees its slot without a defer, so a panic passing
+	// through it would skip every later tick of the job.
+	s.cron = cron.New(cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)), cron.WithLogger(cl))
+	return s
+}
+
+// Draining reports whether the job running with ctx has been asked to stop
+// taking new work (the soft stop). Work already claimed should be finished.
+func Draining(ctx context.Context) bool {
+	ch, ok := ctx.Value(drainKey{}).(chan struct{})
+	if !ok {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Every runs fn on spec in this replica.
+func (s *Scheduler) Every(spec, name string, fn Func) error {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return fmt.Errorf("schedule %s with %q: %w", name, spec, err)
+	}
+	s.add(sched, name, fn)
+	return nil
+}
+
+// Once runs fn on spec once across all replicas: a replica whose tick finds
+// another running the job skips it.
+func (s *Scheduler) Once(spec, name string, fn Func) error {
+	if s.locker == nil {
+		return fmt.Errorf("schedule %s: no locker for a cluster-wide job", name)
+	}
+	return s.Every(spec, name, func(ctx context.Context) error {
+		_, err := s.locker.TryExclusive(ctx, name, fn)
+		return err
+	})
+}
+
+// add schedules a job with any cron.Schedule (tests use fast ones).
+func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
+	s.cron.Schedule(sched, cron.FuncJob(func() {
+		if Draining(s.ctx) {
+			return
+		}
+		start := time.Now()
+		if err := fn(s.ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("scheduled job failed", "job", name, "took", time.Since(start).Round(time.Millisecond), "error", err)
+		}
+	}))
+}
+
+// Start starts the schedules.
+func (s *Scheduler) Start() { s.cron.Start() }
+
+// Stop stops starting jobs, asks running ones to finish what they hold,
+// waits up to grace for them, then cancels their context and waits for
+// them to return (bounded by a second grace).
+func (s *Scheduler) Stop(grace time.Duration) {
+	close(s.draining)
+	done := s.cron.Stop().Done()
+	select {
+	case <-done:
+		s.cancel()
+		return
+	case <-time.After(grace):
+	}
+	s.log.Warn("jobs still running after the grace period: cancelling them", "grace", grace)
+	s.cancel()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		s.log.Error("jobs did not return after being cancelled")
+	}
+}
+
+// cronLogger sends robfig/cron's own messages (a recovered panic, a
+// skipped tick) to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		l.log.Info("scheduled job still running: tick skipped")
+		return
+	}
+	l.log.Debug("cron: "+msg, kv...)
+}
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("scheduled job: "+msg, append(kv, "error", err)...)
+}

@@ -1,0 +1,122 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fast is a schedule that fires every 10 ms (robfig/cron's own @every
+// rounds up to a second).
+type fast struct{}
+
+func (fast) Next(t time.Time) time.Time { return t.Add(10 * time.Millisecond) }
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A panic inside a job is logged and the next tick runs; so does a failure.
+func TestPanicIsLoggedAndNextTickRuns(t *testing.T) {
+	var logs syncBuf
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	var runs atomic.Int32
+	s.add(fast{}, "boom", func(context.Context) error {
+		switch runs.Add(1) {
+		case 1:
+			panic("kaboom")
+		case 2:
+			return errors.New("refused")
+		}
+		return nil
+	})
+	s.Start()
+	waitFor(t, "three runs", func() bool { return runs.Load() >= 3 })
+	s.Stop(time.Second)
+	out := logs.String()
+	for _, want := range []string{"kaboom", "level=ERROR", `job=boom`, "refused"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+type fakeLocker struct {
+	mu   sync.Mutex
+	held map[string]bool
+}
+
+func (l *fakeLocker) TryExclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {
+	l.mu.Lock()
+	if l.held[name] {
+		l.mu.Unlock()
+		return false, nil
+	}
+	l.held[name] = true
+	l.mu.Unlock()
+	defer func() { l.mu.Lock(); delete(l.held, name); l.mu.Unlock() }()
+	return true, fn(ctx)
+}
+
+// Stop is soft first: a running job sees Draining and may finish; only
+// after the grace period is its context cancelled.
+func TestStopIsSoftThenHard(t *testing.T) {
+	s := New(slog.New(slog.DiscardHandler), &fakeLocker{held: map[string]bool{}})
+	started := make(chan struct{})
+	var sawDrain, sawCancel atomic.Bool
+	var once sync.Once
+	s.add(fast{}, "worker", func(ctx context.Context) error {
+		once.Do(func() { close(started) })
+		for !Draining(ctx) {
+			time.Sleep(time.Millisecond)
+		}
+		sawDrain.Store(true)
+		<-ctx.Done() // a job that will not finish by itself
+		sawCancel.Store(true)
+		return ctx.Err()
+	})
+	s.Start()
+	<-started
+	begin := time.Now()
+	s.Stop(100 * time.Millisecond)
+	if !sawDrain.Load() || !sawCancel.Load() {
+		t.Fatalf("drain seen %v, cancel seen %v", sawDrain.Load(), sawCancel.Load())
+	}
+	if took := time.Since(begin); took < 100*time.Millisecond {
+		t.Fatalf("cancelled after %s, before the grace period", took)
+	}
+	if Draining(context.Background()) {
+		t.Fatal("a context outside the scheduler reports draining")
+	}
+}
+
+func TestEveryRefusesBadSpecAndOnceNeedsLocker(t *testing.T) {
+	s := New(slog.New(slog.DiscardHandler), nil)
+	if err := s.Every("every minute", "x", nil); err == nil || !strings.Contains(err.Error(), "x") {
+		t.Fatalf("bad spec: %v", err)
+	}
+	if err := s.Once("@every 1m", "y", nil); err == nil {
+		t.Fatal("Once without a locker accepted")
+	}
+}

@@ -1,0 +1,97 @@
+package maskinporten
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"postvakt/internal/config"
+	"postvakt/internal/httpclient"
+)
+
+// Client is the configured Maskinporten client that every channel and
+// Altinn service shares (POSTVAKT_MASKINPORTEN_*).
+type Client struct {
+	URL, ClientID, KeyFile, Audience string
+	// ExchangeURL is the Altinn platform root whose token exchange turns
+	// Maskinporten tokens into Altinn tokens (POSTVAKT_ALTINN_EXCHANGE_URL);
+	// empty: Altinn gets the Maskinporten token as it is.
+	ExchangeURL string
+}
+
+// Tokens builds the token sources of one Maskinporten client: one source
+// per scope, made once and shared by every caller. It is the one place
+// that turns configuration into token sources.
+type Tokens struct {
+	client Client
+	log    *slog.Logger
+	reg    prometheus.Registerer
+
+	mu      sync.Mutex
+	http    *httpclient.Client
+	sources map[string]TokenSource
+}
+
+// FromConfig returns the token sources of the configured client
+// (POSTVAKT_MASKINPORTEN_*, POSTVAKT_ALTINN_EXCHANGE_URL); reg may be nil.
+func FromConfig(c config.Config, log *slog.Logger, reg prometheus.Registerer) *Tokens {
+	m := c.Maskinporten
+	return NewTokens(Client{URL: m.URL, ClientID: m.ClientID, KeyFile: m.KeyFile, Audience: m.Audience,
+		ExchangeURL: c.Altinn.ExchangeURL}, log, reg)
+}
+
+// NewTokens returns the token sources of client; reg may be nil.
+func NewTokens(client Client, log *slog.Logger, reg prometheus.Registerer) *Tokens {
+	return &Tokens{client: client, log: log, reg: reg, sources: map[string]TokenSource{}}
+}
+
+// Source returns the Maskinporten token source for scope, or nil when no
+// Maskinporten client is configured (the simulator takes calls without).
+func (t *Tokens) Source(scope string) (TokenSource, error) {
+	return t.get("mp:"+scope, func(hc *httpclient.Client) (TokenSource, error) {
+		return New(Config{TokenURL: t.client.URL, Audience: t.client.Audience, ClientID: t.client.ClientID,
+			KeyFile: t.client.KeyFile, Scope: scope}, hc)
+	})
+}
+
+// Altinn returns a token source for Altinn's APIs with scope: the
+// Maskinporten source, exchanged for Altinn tokens when an exchange URL is
+// configured; nil without Maskinporten.
+func (t *Tokens) Altinn(scope string) (TokenSource, error) {
+	if t == nil || t.client.ExchangeURL == "" {
+		return t.Source(scope)
+	}
+	mp, err := t.Source(scope)
+	if err != nil || mp == nil {
+		return mp, err
+	}
+	return t.get("altinn:"+scope, func(hc *httpclient.Client) (TokenSource, error) {
+		return NewExchanger(t.client.ExchangeURL, hc, mp, nil), nil
+	})
+}
+
+func (t *Tokens) get(key string, build func(hc *httpclient.Client) (TokenSource, error)) (TokenSource, error) {
+	if t == nil || t.client.URL == "" {
+		return nil, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.sources[key]; ok {
+		return s, nil
+	}
+	if t.http == nil {
+		hc, err := httpclient.New(httpclient.Options{Name: "maskinporten", Logger: t.log, Registerer: t.reg})
+		if err != nil {
+			return nil, fmt.Errorf("maskinporten client: %w", err)
+		}
+		t.http = hc
+	}
+	s, err := build(t.http)
+	if err != nil {
+		return nil, fmt.Errorf("maskinporten token source for %s: %w", key, err)
+	}
+	t.sources[key] = s
+	return s, nil
+}

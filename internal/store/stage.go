@@ -1,0 +1,51 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"postvakt/internal/model"
+)
+
+// The SQL fragments about escalation stages, built from the one stage
+// table in internal/model: no stage is spelled out in SQL anywhere else.
+// They are literals (not parameters) so the planner matches them against
+// the partial indexes' predicates.
+var (
+	// sqlEscalates is model.Escalates for a shipments row named s: the
+	// predicate of the partial index shipments_escalation.
+	sqlEscalates = fmt.Sprintf(`s.state IN (%s) AND s.stage IN (%s)`,
+		sqlList(model.EscalatingStates()), sqlList(model.StagesWhere(model.Stage.Escalating)))
+	// sqlChannelMayEnd: stages a channel's own print or close ends.
+	sqlChannelMayEnd = sqlList(model.StagesWhere(model.Stage.ChannelMayEnd))
+	// sqlEnded: the channel printed or closed the letter.
+	sqlEnded = sqlList(model.StagesWhere(model.Stage.Ended))
+)
+
+// sqlList quotes values for an IN list: 'a', 'b'.
+func sqlList[T ~string](vs []T) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = "'" + strings.ReplaceAll(string(v), "'", "''") + "'"
+	}
+	return strings.Join(q, ", ")
+}
+
+// sqlStage is one stage as an SQL literal.
+func sqlStage(s model.Stage) string { return sqlList([]model.Stage{s}) }
+
+// sqlStageRank is the rank of the stage in column col (model.Stage.Rank).
+func sqlStageRank(col string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	for _, s := range model.Stages() {
+		fmt.Fprintf(&b, " WHEN %s THEN %d", sqlStage(s), s.Rank())
+	}
+	b.WriteString(" ELSE 0 END")
+	return b.String()
+}
+
+// sqlStagesBefore lists the stages from which a shipment may move to to.
+func sqlStagesBefore(to model.Stage) string {
+	return sqlList(model.StagesWhere(func(from model.Stage) bool { return model.CheckStage(from, to) == nil }))
+}
