@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # run.sh — what `make run` runs: a private PostgreSQL in .data/pg (kept
 # between runs), the channel simulator with the demo scenario, its shipments
-# registered, and postvakt serving (API + polling) on 127.0.0.1 until Ctrl-C.
+# registered (Norwegian ones through SvarUt and Altinn, Danish letters
+# through Digital Post), and postvakt serving (API + polling) on 127.0.0.1
+# until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data/bin
@@ -26,7 +28,8 @@ export DATABASE_URL
 export POSTVAKT_ADDR=${POSTVAKT_ADDR:-127.0.0.1:8080}
 export POSTVAKT_POLL_SCHEDULE=${POSTVAKT_POLL_SCHEDULE:-@every 10s}
 
-# The simulator: SvarUt, Altinn, Maskinporten, register, print, notifications.
+# The simulator: SvarUt, Altinn, Danish Digital Post (its event log, over
+# plain HTTP on loopback), Maskinporten, register, print, notifications.
 $pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 >.data/sim.env 2>.data/sim.log &
 sim_pid=$!
 for _ in $(seq 100); do
@@ -71,6 +74,7 @@ postvakt demo
   token:      $token   (also in .data/demo-token)
   try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
   simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its time runs 720x)
+  channels:   SvarUt and Altinn (Bergen kommune), Digital Post (Københavns Kommune, Danish letters)
   reminders:  http://127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025}/ (mailpit inbox)
   database:   $DATABASE_URL
 Ctrl-C stops postvakt, the simulator, mailpit and the database.

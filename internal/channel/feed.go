@@ -20,8 +20,9 @@ type Feed interface {
 	// seen: the log is only eventually consistent, so an entry may appear
 	// after later ones were listed.
 	Overlap() time.Duration
-	// Events reads the entries the log stored in [from, to], oldest first,
-	// page by page, and calls fn with each page. An entry that cannot be
+	// Events reads the entries the log stored in [from, to] (a zero to:
+	// up to the log's own now), oldest first, page by page, and calls fn
+	// with each page. An entry that cannot be
 	// read comes with Err set; the others are unaffected. The error return
 	// is for a read that failed as a whole (or fn's error); pages already
 	// given to fn stay given.

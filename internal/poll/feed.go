@@ -84,10 +84,13 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 	if err := p.backfill(ctx, fs, f, from, now, &sum); err != nil {
 		return sum, err
 	}
-	for a := from; a.Before(now); {
+	// Windows of FeedWindow up to our now; the last one is open-ended: it
+	// reads up to the log's own now, whatever our clock says.
+	for a := from; ; {
 		b := a.Add(FeedWindow)
-		if b.After(now) {
-			b = now
+		last := !b.Before(now)
+		if last {
+			b = time.Time{}
 		}
 		sum.Calls++
 		started := time.Now()
@@ -102,11 +105,14 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			sum.Failed++
 			sum.Errors++
 			p.log.Warn("reading the event log failed; the next cycle starts again from the cursor",
-				"channel", name, "from", a, "to", b, "error", err)
+				"channel", name, "from", a, "error", err)
 			if rerr := p.store.RecordPollError(ctx, name, now, nil, nil, err, rawOf(err)); rerr != nil {
 				return sum, rerr
 			}
-			return sum, fmt.Errorf("%s: read the event log %s … %s: %w", name, a.Format(time.RFC3339), b.Format(time.RFC3339), err)
+			return sum, fmt.Errorf("%s: read the event log from %s: %w", name, a.Format(time.RFC3339), err)
+		}
+		if last {
+			break
 		}
 		a = b
 	}

@@ -200,9 +200,12 @@ type envelope struct {
 }
 
 // Events reads the events created in [from, to], oldest first, page by page
-// until the last page.
+// until the last page. A zero to sends no dateTo: up to the log's own now.
 func (c *Client) Events(ctx context.Context, from, to time.Time, fn func([]channel.FeedEvent) error) error {
-	q := url.Values{"dateFrom": {formatTime(from)}, "dateTo": {formatTime(to)}}
+	q := url.Values{"dateFrom": {formatTime(from)}}
+	if !to.IsZero() {
+		q.Set("dateTo", formatTime(to))
+	}
 	return c.read(ctx, "events", q, c.cfg.MaxPages, fn)
 }
 
