@@ -97,3 +97,33 @@ func TestDanishEvidence(t *testing.T) {
 		t.Error("a CPR number or a title reached the log")
 	}
 }
+
+// TestRegisterDanishLetters: the API takes Danish letters (a messageUUID,
+// a CVR sender, a CVR or CPR recipient) and refuses Norwegian numbers for
+// them; the answer never shows the CPR number unmasked in the log.
+func TestRegisterDanishLetters(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("compliance", "64942212", "")
+	letter := func(id, kind, recipient, sender string) string {
+		return `{"channel":"digitalpost","channel_id":"` + id + `","sender_org":"` + sender + `","sender_unit":"Socialforvaltningen",
+			"recipient":{"kind":"` + kind + `","id":"` + recipient + `"},"title":"Afgørelse","confidential":true,"class":"fortrolig",
+			"sent_at":"2026-11-20T10:00:00+01:00"}`
+	}
+	code, out := e.do("POST", "/api/v1/shipments", tok, "["+letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000001", "person", "0101801234", "64942212")+","+
+		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000002", "org", "10150817", "64942212")+"]")
+	if code != http.StatusCreated || len(out["shipments"].([]any)) != 2 {
+		t.Fatalf("register Danish letters: %d %v", code, out)
+	}
+	for _, bad := range []string{
+		letter("KK-2026-1", "person", "0101801234", "64942212"),                            // not a messageUUID
+		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000003", "org", "974760673", "64942212"),     // a Norwegian company
+		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000004", "person", "01017012343", "64942212"), // a Norwegian person
+	} {
+		if code, out := e.do("POST", "/api/v1/shipments", tok, bad); code != http.StatusUnprocessableEntity {
+			t.Errorf("a bad Danish letter: %d %v", code, out)
+		}
+	}
+	if strings.Contains(e.log.String(), "0101801234") {
+		t.Error("a CPR number reached the log")
+	}
+}
