@@ -115,8 +115,8 @@ func TestRegisterDanishLetters(t *testing.T) {
 		t.Fatalf("register Danish letters: %d %v", code, out)
 	}
 	for _, bad := range []string{
-		letter("KK-2026-1", "person", "0101801234", "64942212"),                            // not a messageUUID
-		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000003", "org", "974760673", "64942212"),     // a Norwegian company
+		letter("KK-2026-1", "person", "0101801234", "64942212"),                             // not a messageUUID
+		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000003", "org", "974760673", "64942212"),      // a Norwegian company
 		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000004", "person", "01017012343", "64942212"), // a Norwegian person
 	} {
 		if code, out := e.do("POST", "/api/v1/shipments", tok, bad); code != http.StatusUnprocessableEntity {
