@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -23,6 +24,9 @@ type FeedStore interface {
 // span (a first read, a long pause) is read in windows of this size, the
 // cursor moving after each page.
 const FeedWindow = 24 * time.Hour
+
+// errDraining stops a read between two pages at the soft stop.
+var errDraining = errors.New("stopping: no new page")
 
 // feedCycle reads a feed channel once, in two steps, under a cluster-wide
 // lock (replicas would only read the same log twice):
@@ -81,7 +85,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			from = first.Add(-f.Overlap())
 		}
 	}
-	if err := p.backfill(ctx, fs, f, from, now, &sum); err != nil {
+	if err := p.backfill(ctx, fs, f, from, now, &sum); err != nil || jobs.Draining(ctx) {
 		return sum, err
 	}
 	// Windows of FeedWindow up to our now; the last one is open-ended: it
@@ -95,9 +99,18 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		sum.Calls++
 		started := time.Now()
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
-			return p.writeFeedPage(ctx, fs, name, page, nil, true, &sum)
+			if err := p.writeFeedPage(ctx, fs, name, page, nil, true, &sum); err != nil {
+				return err
+			}
+			if jobs.Draining(ctx) {
+				return errDraining // the page is written with the cursor: the next start goes on from it
+			}
+			return nil
 		})
 		p.metrics.call(name, err, time.Since(started))
+		if errors.Is(err, errDraining) {
+			return sum, nil
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()
@@ -123,7 +136,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 // due): those sent before from have their whole log looked up.
 func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, sum *Summary) error {
 	name := f.Name()
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		due, err := p.store.ClaimDue(ctx, name, now, f.BatchSize(), p.lease)
 		if err != nil || len(due) == 0 {
 			return err
