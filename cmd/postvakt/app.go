@@ -113,8 +113,10 @@ func (a *app) client(name, base string, secrets ...string) (*httpclient.Client, 
 	return hc, nil
 }
 
-// altinnScope is what the Profile lookup and Notifications orders need.
-const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
+// notificationsScope is what Altinn Notifications orders need. The Profile
+// lookup has its own (remind.ProfileScope): each gets its own token, so a
+// client not granted one scope still gets the other service.
+const notificationsScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
 
 // escalator wires an escalation run. Without an SMTP server it still
 // decides and marks print due; reminders are then recorded as failed and go
@@ -139,17 +141,14 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 	if alt.ProfileURL == "" && alt.NotificationsURL == "" {
 		return esc, nil
 	}
-	var tokens remind.TokenSource
-	src, err := a.tokens.Altinn(altinnScope)
-	if err != nil {
-		return nil, err
-	}
-	if src != nil {
-		tokens = src
-	} else {
+	if a.cfg.Maskinporten.URL == "" {
 		a.log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
 	}
 	if alt.ProfileURL != "" {
+		tokens, err := a.altinnTokens(remind.ProfileScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := a.client("altinn-profile", alt.ProfileURL)
 		if err != nil {
 			return nil, err
@@ -157,6 +156,10 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 		esc.Addresses = &remind.Resolver{Book: a.st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: a.log}
 	}
 	if alt.NotificationsURL != "" {
+		tokens, err := a.altinnTokens(notificationsScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := a.client("altinn-notifications", alt.NotificationsURL)
 		if err != nil {
 			return nil, err
@@ -164,6 +167,16 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 		r.Orders = &remind.Orders{Log: a.st, Notifier: &remind.Notifier{HTTP: hc, Tokens: tokens}, ResourceID: alt.ResourceID}
 	}
 	return esc, nil
+}
+
+// altinnTokens is the token source of an Altinn service with scope, or
+// nil without Maskinporten (an untyped nil: callers check for one).
+func (a *app) altinnTokens(scope string) (remind.TokenSource, error) {
+	src, err := a.tokens.Altinn(scope)
+	if err != nil || src == nil {
+		return nil, err
+	}
+	return src, nil
 }
 
 // printer builds the print fallback, or nil when no print provider is

@@ -45,8 +45,8 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 		start := time.Now()
 		sum, err := p.Poll(ctx, ch)
 		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
-		if sum.Unknown > 0 {
-			fmt.Printf("%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unknown)
+		if sum.Unregistered > 0 {
+			fmt.Printf("%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unregistered)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", ch.Name(), err)
@@ -138,16 +138,17 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			}
 			ns := model.NewShipment{Channel: *name, ChannelID: f.ChannelID, SenderOrg: *org, SenderUnit: *unit,
 				RecipientKind: model.RecipientOrg, RecipientID: f.Recipient, Title: f.Title,
-				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt, Discovered: danish}
+				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt}
 			if f.Recipient == "" && f.PersonID != "" {
 				ns.RecipientKind, ns.RecipientID = model.RecipientPerson, f.PersonID
 			}
 			if ns.Class == "" {
 				ns.Class = defaultClass(danish, f.Confidential)
 			}
-			if ns.Title == "" && !danish {
-				ns.Title = "(uten tittel)"
-			}
+			// The channel does not show the sender the title (Altinn for
+			// letters published since June 2025; Digital Post's is content
+			// postvakt does not keep): it stays empty, none is made up.
+			ns.TitleWithheld = ns.Title == ""
 			if errs := ns.Validate(now); len(errs) > 0 {
 				skipped++
 				log.Warn("discovered shipment not registered", "channel", *name, "channel_id", f.ChannelID, "problem", errs[0].Field+": "+errs[0].Message)

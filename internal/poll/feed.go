@@ -59,9 +59,9 @@ func (p *Poller) feedCycle(ctx context.Context, f channel.Feed) (Summary, error)
 	if !ran {
 		p.log.Info("feed is being read by another replica; skipped", "channel", f.Name())
 	}
-	if err == nil && sum.Unknown > 0 {
+	if err == nil && sum.Unregistered > 0 {
 		p.log.Info("log entries about letters postvakt does not know were counted, not stored",
-			"channel", f.Name(), "entries", sum.Unknown)
+			"channel", f.Name(), "entries", sum.Unregistered)
 	}
 	return sum, err
 }
@@ -230,7 +230,7 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 		return fmt.Errorf("write %s log entries: %w", name, err)
 	}
 	sum.Changed += w.Changed
-	sum.Unknown += w.Unknown
+	sum.Unregistered += w.Unregistered
 	p.metrics.feed(name, w)
 	return nil
 }
@@ -243,7 +243,7 @@ func (m *Metrics) feed(ch string, w store.FeedWrite) {
 	m.results.WithLabelValues(ch, "event").Add(float64(w.Events))
 	m.results.WithLabelValues(ch, "repeat").Add(float64(w.Repeats))
 	m.results.WithLabelValues(ch, "behind").Add(float64(w.Behind))
-	m.results.WithLabelValues(ch, "unknown").Add(float64(w.Unknown))
+	m.results.WithLabelValues(ch, "unregistered").Add(float64(w.Unregistered))
 }
 
 // Discovered keeps the entries a discovery read about the letters it

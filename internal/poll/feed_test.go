@@ -195,7 +195,7 @@ func TestFeedFollowsDigitalPost(t *testing.T) {
 		total.Polled += sum.Polled
 		total.Changed += sum.Changed
 		total.Errors += sum.Errors
-		total.Unknown += sum.Unknown
+		total.Unregistered += sum.Unregistered
 	}
 	for step := 0; step < 20; step++ {
 		// Reads a few minutes apart catch events that are not yet
@@ -232,7 +232,7 @@ func TestFeedFollowsDigitalPost(t *testing.T) {
 	if _, err := p.Poll(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
-	if !restarted || total.Polled < 500 || total.Changed < 100 || total.Unknown == 0 || total.Errors == 0 {
+	if !restarted || total.Polled < 500 || total.Changed < 100 || total.Unregistered == 0 || total.Errors == 0 {
 		t.Fatalf("summary %+v: want many entries read, changes, unknown letters counted, unreadable entries", total)
 	}
 	now := w.sim.Now()

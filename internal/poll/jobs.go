@@ -33,8 +33,8 @@ func (p *Poller) Schedule(s *jobs.Scheduler, spec string, chans []channel.Adapte
 				return fmt.Errorf("poll %s (%s): %w", ch.Name(), sum, err)
 			}
 			if sum.Polled > 0 {
-				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors,
-					"unknown", sum.Unknown)
+				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors, "unknown", sum.Unknown,
+					"unregistered", sum.Unregistered)
 			}
 			return nil
 		}); err != nil {

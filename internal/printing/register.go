@@ -28,6 +28,8 @@ const (
 	ReasonWindingUp         = "winding_up"         // underAvvikling
 	ReasonForcedDissolution = "forced_dissolution" // underTvangsavviklingEllerTvangsopplosning
 	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
+	ReasonClosed            = "closed"             // a sub-unit that is closed down (nedleggelsesdato)
+	ReasonForeignAddress    = "foreign_address"    // the postal address is abroad (no postnummer): post it by hand
 	// ReasonPhysicalPost: the policy's print is Digital Post's own physical
 	// post (print.via: digitalpost), which the sending unit orders.
 	ReasonPhysicalPost = "physical_post"
@@ -46,16 +48,20 @@ func (s *Service) viaOf(name string) string {
 	return policy.PrintViaProvider
 }
 
-// enhet is the part of an Enhetsregisteret unit the print fallback reads.
+// enhet is the part of an Enhetsregisteret unit (/enheter) or sub-unit
+// (/underenheter: beliggenhetsadresse, nedleggelsesdato) the print
+// fallback reads; the two answers share the rest.
 type enhet struct {
 	Organisasjonsnummer  string           `json:"organisasjonsnummer"`
 	Navn                 string           `json:"navn"`
 	Postadresse          *registerAddress `json:"postadresse"`
 	Forretningsadresse   *registerAddress `json:"forretningsadresse"`
+	Beliggenhetsadresse  *registerAddress `json:"beliggenhetsadresse"`
 	Konkurs              bool             `json:"konkurs"`
 	UnderAvvikling       bool             `json:"underAvvikling"`
 	UnderTvangsavvikling bool             `json:"underTvangsavviklingEllerTvangsopplosning"`
 	Slettedato           string           `json:"slettedato"`
+	Nedleggelsesdato     string           `json:"nedleggelsesdato"`
 }
 
 // registerAddress is an Enhetsregisteret address.
@@ -85,6 +91,14 @@ func (a *registerAddress) printAddress() (printAddress, bool) {
 	}
 	p := printAddress{Lines: lines, PostalCode: strings.TrimSpace(a.Postnummer), City: strings.TrimSpace(a.Poststed), CountryCode: cc}
 	return p, len(lines) > 0 && p.PostalCode != "" && p.City != "" && len(cc) == 2
+}
+
+// abroad reports whether the address is outside Norway without a postal
+// code, as Enhetsregisteret holds foreign addresses (the whole address in
+// the lines, the country beside it).
+func (a *registerAddress) abroad() bool {
+	cc := strings.ToUpper(strings.TrimSpace(a.Landkode))
+	return cc != "" && cc != "NO" && strings.TrimSpace(a.Postnummer) == ""
 }
 
 // verdict is what a register answer means for printing: an address, or a
@@ -124,15 +138,28 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 		v.reason, v.detail = ReasonForcedDissolution, fmt.Sprintf("organisation %s is under forced dissolution", orgnr)
 	case e.UnderAvvikling:
 		v.reason, v.detail = ReasonWindingUp, fmt.Sprintf("organisation %s is being wound up (under avvikling)", orgnr)
+	case e.Nedleggelsesdato != "":
+		v.reason, v.detail = ReasonClosed, fmt.Sprintf("sub-unit %s was closed down on %s", orgnr, e.Nedleggelsesdato)
 	}
 	if v.reason != "" {
 		return v, nil
 	}
-	if a, ok := e.Postadresse.printAddress(); ok {
-		v.address = a
-	} else if a, ok := e.Forretningsadresse.printAddress(); ok {
-		v.address = a
-	} else {
+	found := false
+	for _, a := range []*registerAddress{e.Postadresse, e.Forretningsadresse, e.Beliggenhetsadresse} {
+		if a == nil {
+			continue
+		}
+		if a.abroad() {
+			v.reason, v.detail = ReasonForeignAddress, fmt.Sprintf("organisation %s has its address abroad (%s, no postal code): post it by hand",
+				orgnr, strings.TrimSpace(a.Land+" "+a.Landkode))
+			return v, nil
+		}
+		if pa, ok := a.printAddress(); ok {
+			v.address, found = pa, true
+			break
+		}
+	}
+	if !found {
 		v.reason, v.detail = ReasonNoAddress, fmt.Sprintf("organisation %s has no usable postal or business address in the register", orgnr)
 		return v, nil
 	}
@@ -144,7 +171,9 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 
 // registerAnswer returns the register's answer for orgnr: from the cache
 // while fresh, else asked and cached. 200, 400, 404 and 410 are answers;
-// anything else is an error, to be retried later.
+// anything else is an error, to be retried later. A number /enheter does
+// not know is asked at /underenheter too (a sub-unit); the sub-unit's
+// answer is the one kept then.
 func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (int, []byte, error) {
 	e, err := s.st.RegisterEntry(ctx, orgnr)
 	switch {
@@ -156,16 +185,19 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 	if s.opt.Register == nil {
 		return 0, nil, errors.New("no business register configured (POSTVAKT_REGISTER_URL)")
 	}
-	resp, err := s.opt.Register.Do(ctx, httpclient.Request{Op: "enhet", Method: http.MethodGet, Path: "/enheter/" + orgnr,
-		Prepare: func(_ context.Context, r *resty.Request) error {
-			r.SetHeader("Accept", "application/json")
-			return nil
-		}})
-	var se *httpclient.StatusError
-	switch {
-	case err == nil:
-	case errors.As(err, &se) && resp != nil && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone || se.StatusCode == http.StatusBadRequest):
-	default:
+	resp, err := s.askRegister(ctx, "enhet", "/enheter/"+orgnr)
+	if err == nil && resp.StatusCode == http.StatusNotFound {
+		// A sub-unit's number is not under /enheter: ask /underenheter;
+		// keep its answer when it knows the number.
+		sub, serr := s.askRegister(ctx, "underenhet", "/underenheter/"+orgnr)
+		if serr != nil {
+			return 0, nil, fmt.Errorf("ask the business register about sub-unit %s: %w", orgnr, serr)
+		}
+		if sub.StatusCode == http.StatusOK {
+			resp = sub
+		}
+	}
+	if err != nil {
 		return 0, nil, fmt.Errorf("ask the business register about %s: %w", orgnr, err)
 	}
 	if _, err := judge(orgnr, resp.StatusCode, resp.Body); err != nil {
@@ -176,6 +208,24 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 		return 0, nil, err
 	}
 	return resp.StatusCode, resp.Body, nil
+}
+
+// askRegister asks the register one question. 200, 400, 404 and 410 are
+// answers (the response is returned); anything else is an error.
+func (s *Service) askRegister(ctx context.Context, op, path string) (*httpclient.Response, error) {
+	resp, err := s.opt.Register.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: path,
+		Prepare: func(_ context.Context, r *resty.Request) error {
+			r.SetHeader("Accept", "application/json")
+			return nil
+		}})
+	var se *httpclient.StatusError
+	switch {
+	case err == nil:
+		return resp, nil
+	case errors.As(err, &se) && resp != nil && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone || se.StatusCode == http.StatusBadRequest):
+		return resp, nil
+	}
+	return nil, err
 }
 
 // resolve looks up the addresses of claimed print decisions and records

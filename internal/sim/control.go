@@ -38,6 +38,11 @@ type ShipmentRecord struct {
 	Incident      string     `json:"incident,omitempty"`
 	Status        string     `json:"status,omitempty"`
 	StatusChanged *time.Time `json:"status_changed,omitempty"`
+	// Poison is the shipment's poison kind (see Poison), "" for none.
+	Poison string `json:"poison,omitempty"`
+	// KeptStatus, for a shipment whose status says nothing about the
+	// recipient (SLETTET), is the last real status before it.
+	KeptStatus string `json:"kept_status,omitempty"`
 }
 
 // OrganisationRecord is the simulator's truth about one receiving
@@ -51,6 +56,9 @@ type OrganisationRecord struct {
 	Bankrupt              bool   `json:"bankrupt"`
 	HasPostalAddress      bool   `json:"has_postal_address"`
 	NotificationAddresses int    `json:"notification_addresses"`
+	SubUnit               bool   `json:"sub_unit,omitempty"`        // at /underenheter, not /enheter
+	ClosedSubUnit         bool   `json:"closed_sub_unit,omitempty"` // a sub-unit with nedleggelsesdato
+	ForeignAddress        bool   `json:"foreign_address,omitempty"` // postal address abroad, no postnummer
 }
 
 // Shipments returns every generated shipment, oldest first.
@@ -70,9 +78,13 @@ func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 			Confidential: sh.confidential, Class: sh.class, SentAt: sh.sent.UTC(),
 		}
 		if withStatus {
-			if e, ok := sh.statusAt(now); ok {
+			out[i].Poison = sh.poison
+			if e, ok := sh.channelStatusAt(now); ok {
 				at := e.at.UTC()
 				out[i].Status, out[i].StatusChanged = e.status, &at
+			}
+			if evs := sh.eventsAt(now); out[i].Status == svSlettet && len(evs) > 1 {
+				out[i].KeptStatus = evs[len(evs)-2].status
 			}
 		}
 	}
@@ -85,7 +97,7 @@ func (s *Sim) Status(channelID string) (status string, changed time.Time, ok boo
 	if !found {
 		return s.danishStatus(channelID)
 	}
-	e, ok := sh.statusAt(s.Now())
+	e, ok := sh.channelStatusAt(s.Now())
 	return e.status, e.at, ok
 }
 
@@ -97,6 +109,7 @@ func (s *Sim) Organisations() []OrganisationRecord {
 			OrgNr: o.nr, Name: o.name, NeverOpens: o.neverOpen, Profile: o.profile,
 			Register: [...]string{"active", "deleted", "removed", "unknown"}[o.reg], Bankrupt: o.bankrupt,
 			HasPostalAddress: o.post != nil, NotificationAddresses: len(o.emails) + len(o.phones),
+			SubUnit: o.subUnit, ClosedSubUnit: o.subUnit && !o.closed.IsZero(), ForeignAddress: o.foreign,
 		}
 	}
 	return out

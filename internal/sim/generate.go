@@ -42,6 +42,9 @@ type org struct {
 	registered, deleted         time.Time
 	post, biz                   *address
 	emails, phones              []string
+	subUnit                     bool      // a sub-unit: /underenheter, not /enheter
+	closed                      time.Time // a sub-unit's nedleggelsesdato
+	foreign                     bool      // post is an address abroad
 }
 
 // event is one status change of a shipment on its channel.
@@ -65,6 +68,7 @@ type shipment struct {
 	ref          string // sender's reference
 	org          *org   // nil for persons
 	events       []event
+	poison       string // see Poison; "" for none
 }
 
 // world is everything generated from a scenario and a seed.
@@ -77,7 +81,10 @@ type world struct {
 	shipments []*shipment // by sent time, oldest first
 	byID      map[string]*shipment
 	altinn    []*shipment // Altinn shipments, newest first
-	exact     bool        // never_open.shipments is exact
+	// altinnListed are the Altinn shipments the search lists (not the
+	// never_sent ones), newest first.
+	altinnListed []*shipment
+	exact        bool // never_open.shipments is exact
 }
 
 // generate builds the world. It draws from separate streams per concern so
@@ -98,6 +105,10 @@ func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
 	if err := w.genShipments(sc, derivedRand(seed, "shipments"), from, to, persons); err != nil {
 		return nil, err
 	}
+	if err := w.poison(sc, seed); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	w.genSubUnits(sc, derivedRand(seed, "register-sub-units"))
 	return w, nil
 }
 

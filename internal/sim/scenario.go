@@ -52,6 +52,8 @@ type Scenario struct {
 	// notifications, print, digitalpost. A listed group replaces "all"
 	// entirely.
 	Faults map[string]FaultSpec `yaml:"faults"`
+	// Poison makes single shipments answer badly for good (see Poison).
+	Poison Poison `yaml:"poison"`
 }
 
 // Sender is the sending public body.
@@ -178,6 +180,13 @@ type Register struct {
 	UnknownChance           float64 `yaml:"unknown_chance"`            // 404 Not Found
 	NoPostalAddressChance   float64 `yaml:"no_postal_address_chance"`  // postadresse absent
 	NoAddressChance         float64 `yaml:"no_address_chance"`         // postadresse and forretningsadresse absent
+	// SubUnitChance: the number is a sub-unit's (underenhet): 404 on
+	// /enheter, found on /underenheter with beliggenhetsadresse.
+	SubUnitChance float64 `yaml:"sub_unit_chance"`
+	// ClosedSubUnitShare: of the sub-units, the share with nedleggelsesdato.
+	ClosedSubUnitShare float64 `yaml:"closed_sub_unit_share"`
+	// ForeignAddressChance: the postal address is abroad (no postnummer).
+	ForeignAddressChance float64 `yaml:"foreign_address_chance"`
 }
 
 // Notifications covers the organisations' notification addresses (Altinn
@@ -437,7 +446,8 @@ func (sc *Scenario) validate() error {
 	for _, c := range []struct {
 		f string
 		v float64
-	}{{"bankrupt_chance", r.BankruptChance}, {"winding_up_chance", r.WindingUpChance}, {"forced_dissolution_chance", r.ForcedDissolutionChance}, {"deleted_chance", r.DeletedChance}, {"removed_chance", r.RemovedChance}, {"unknown_chance", r.UnknownChance}, {"no_postal_address_chance", r.NoPostalAddressChance}, {"no_address_chance", r.NoAddressChance}} {
+	}{{"bankrupt_chance", r.BankruptChance}, {"winding_up_chance", r.WindingUpChance}, {"forced_dissolution_chance", r.ForcedDissolutionChance}, {"deleted_chance", r.DeletedChance}, {"removed_chance", r.RemovedChance}, {"unknown_chance", r.UnknownChance}, {"no_postal_address_chance", r.NoPostalAddressChance}, {"no_address_chance", r.NoAddressChance},
+		{"sub_unit_chance", r.SubUnitChance}, {"closed_sub_unit_share", r.ClosedSubUnitShare}, {"foreign_address_chance", r.ForeignAddressChance}} {
 		chance("register."+c.f, c.v)
 	}
 	chance("notifications.none_chance", sc.Notifications.NoneChance)
@@ -468,6 +478,7 @@ func (sc *Scenario) validate() error {
 	if sc.DigitalPost != nil {
 		sc.DigitalPost.validate(bad)
 	}
+	sc.Poison.validate(bad)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid scenario: %s", strings.Join(errs, "; "))
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -245,6 +246,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	writeJSONBody(w, v)
+}
+
+// writeJSONRaw answers with v as JSON in which the invalid-UTF-8 mark
+// (see poisonedText) is replaced by raw invalid bytes.
+func writeJSONRaw(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	writeJSONBody(&buf, v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(withRawBytes(buf.Bytes()))
 }
 
 // writeJSONBody writes v as JSON without touching the headers.

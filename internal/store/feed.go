@@ -45,12 +45,12 @@ type FeedApply struct {
 
 // FeedWrite says what writing one batch did.
 type FeedWrite struct {
-	Events  int // new evidence rows
-	Repeats int // entries already kept (duplicates, overlapping windows)
-	Changed int // state changes applied
-	Closed  int // shipments whose escalation the channel ended (printed it itself, recalled)
-	Behind  int // entries whose state lies behind the shipment's (late ones): kept as evidence, the state stays
-	Unknown int // entries about shipments postvakt does not know: not stored
+	Events       int // new evidence rows
+	Repeats      int // entries already kept (duplicates, overlapping windows)
+	Changed      int // state changes applied
+	Closed       int // shipments whose escalation the channel ended (printed it itself, recalled)
+	Behind       int // entries whose state lies behind the shipment's (late ones): kept as evidence, the state stays
+	Unregistered int // entries about shipments postvakt does not know: not stored
 }
 
 // feedShipment is a shipment an entry is about, locked for the batch.
@@ -79,7 +79,7 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 		seen := map[string]bool{}
 		for _, e := range a.Entries {
 			if _, ok := ships[strings.ToLower(e.ChannelID)]; !ok {
-				w.Unknown++
+				w.Unregistered++
 				continue
 			}
 			if seen[e.ID] {

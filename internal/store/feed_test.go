@@ -48,8 +48,8 @@ func TestApplyFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Events != 6 || w.Repeats != 1 || w.Unknown != 1 || w.Changed != 2 || w.Closed != 2 {
-		t.Fatalf("first write %+v, want 6 events, 1 repeat, 1 unknown, 2 changes, 2 closed", w)
+	if w.Events != 6 || w.Repeats != 1 || w.Unregistered != 1 || w.Changed != 2 || w.Closed != 2 {
+		t.Fatalf("first write %+v, want 6 events, 1 repeat, 1 unregistered, 2 changes, 2 closed", w)
 	}
 	// The same entries again (an overlapping window), and a late
 	// MEMO_AVAILABLE_TO_RECIPIENT for the letter already read.

@@ -436,8 +436,9 @@ func evidenceJSON(b []byte) JSON {
 // jsonParam passes a JSON document as a jsonb parameter: NULL when empty or
 // not valid JSON (it is evidence, not worth failing a write for).
 func jsonParam(b []byte) any {
-	if len(b) == 0 || !json.Valid(b) {
+	c := CleanJSON(b) // an answer with NUL or invalid UTF-8 must not fail the write
+	if len(c) == 0 {
 		return nil
 	}
-	return []byte(b)
+	return c
 }
