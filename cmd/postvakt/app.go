@@ -17,9 +17,11 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/jobs"
 	"postvakt/internal/maskinporten"
 	"postvakt/internal/policy"
 	"postvakt/internal/printing"
+	"postvakt/internal/register"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
@@ -34,6 +36,7 @@ type app struct {
 	set    *policy.Set
 	st     *store.Store
 	tokens *maskinporten.Tokens
+	brreg  *httpclient.Client // Enhetsregisteret's client, shared by print and names (registerClient)
 }
 
 // needs says what a command needs opened.
@@ -186,7 +189,7 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 	if pc.URL == "" {
 		return nil, nil
 	}
-	reg, err := a.client("register", pc.RegisterURL)
+	reg, err := a.registerClient()
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +206,60 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 		return nil, err
 	}
 	return printing.New(a.st, opt), nil
+}
+
+// registerClient is the client of Enhetsregisteret (POSTVAKT_REGISTER_URL),
+// one per process so the print fallback and the names job share its circuit
+// breaker.
+func (a *app) registerClient() (*httpclient.Client, error) {
+	if a.brreg == nil {
+		hc, err := a.client("register", a.cfg.Print.RegisterURL)
+		if err != nil {
+			return nil, err
+		}
+		a.brreg = hc
+	}
+	return a.brreg, nil
+}
+
+// namer builds the names job: Norwegian names when POSTVAKT_REGISTER_URL is
+// set, Danish ones when POSTVAKT_CVR_URL is; nil when neither is.
+func (a *app) namer() (*register.Namer, error) {
+	n := &register.Namer{Store: a.st, TTL: a.cfg.Print.RegisterCacheTTL, Log: a.log}
+	if a.cfg.Print.RegisterURL != "" {
+		hc, err := a.registerClient()
+		if err != nil {
+			return nil, err
+		}
+		n.Norway = &register.Brreg{HTTP: hc}
+	}
+	if c := a.cfg.CVR; c.URL != "" {
+		hc, err := a.client("cvr", c.URL, c.Password)
+		if err != nil {
+			return nil, err
+		}
+		n.Denmark = &register.CVR{HTTP: hc, User: c.User, Password: c.Password}
+	}
+	if n.Norway == nil && n.Denmark == nil {
+		return nil, nil
+	}
+	return n, nil
+}
+
+// scheduleNames schedules the names job once cluster-wide, when a register
+// is configured.
+func (a *app) scheduleNames(sched *jobs.Scheduler) error {
+	n, err := a.namer()
+	switch {
+	case err != nil:
+		return err
+	case n == nil:
+		a.log.Warn("neither POSTVAKT_REGISTER_URL nor POSTVAKT_CVR_URL is set: organisations get no names")
+		return nil
+	case n.Denmark == nil:
+		a.log.Info("POSTVAKT_CVR_URL is not set: Danish organisations get no names")
+	}
+	return sched.Once(a.cfg.NamesSchedule, "names", n.Job)
 }
 
 // needPrinter is printer, failing when no print provider is configured.

@@ -9,11 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
-	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
+	"postvakt/internal/register"
 	"postvakt/internal/store"
 )
 
@@ -48,37 +46,9 @@ func (s *Service) viaOf(name string) string {
 	return policy.PrintViaProvider
 }
 
-// enhet is the part of an Enhetsregisteret unit (/enheter) or sub-unit
-// (/underenheter: beliggenhetsadresse, nedleggelsesdato) the print
-// fallback reads; the two answers share the rest.
-type enhet struct {
-	Organisasjonsnummer  string           `json:"organisasjonsnummer"`
-	Navn                 string           `json:"navn"`
-	Postadresse          *registerAddress `json:"postadresse"`
-	Forretningsadresse   *registerAddress `json:"forretningsadresse"`
-	Beliggenhetsadresse  *registerAddress `json:"beliggenhetsadresse"`
-	Konkurs              bool             `json:"konkurs"`
-	UnderAvvikling       bool             `json:"underAvvikling"`
-	UnderTvangsavvikling bool             `json:"underTvangsavviklingEllerTvangsopplosning"`
-	Slettedato           string           `json:"slettedato"`
-	Nedleggelsesdato     string           `json:"nedleggelsesdato"`
-}
-
-// registerAddress is an Enhetsregisteret address.
-type registerAddress struct {
-	Adresse    []string `json:"adresse"`
-	Postnummer string   `json:"postnummer"`
-	Poststed   string   `json:"poststed"`
-	Land       string   `json:"land"`
-	Landkode   string   `json:"landkode"`
-}
-
-// printAddress returns the address as the print provider wants it, or false
-// when it lacks a street line, postal code or place.
-func (a *registerAddress) printAddress() (printAddress, bool) {
-	if a == nil {
-		return printAddress{}, false
-	}
+// printAddressOf returns the address as the print provider wants it, or
+// false when it lacks a street line, postal code or place.
+func printAddressOf(a *register.Address) (printAddress, bool) {
 	var lines []string
 	for _, l := range a.Adresse {
 		if l = strings.TrimSpace(l); l != "" {
@@ -96,7 +66,7 @@ func (a *registerAddress) printAddress() (printAddress, bool) {
 // abroad reports whether the address is outside Norway without a postal
 // code, as Enhetsregisteret holds foreign addresses (the whole address in
 // the lines, the country beside it).
-func (a *registerAddress) abroad() bool {
+func abroad(a *register.Address) bool {
 	cc := strings.ToUpper(strings.TrimSpace(a.Landkode))
 	return cc != "" && cc != "NO" && strings.TrimSpace(a.Postnummer) == ""
 }
@@ -121,14 +91,11 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	default:
 		return verdict{}, fmt.Errorf("register answered HTTP %d for %s", status, orgnr)
 	}
-	var e enhet
-	if err := json.Unmarshal(body, &e); err != nil {
-		return verdict{}, fmt.Errorf("register answer for %s is not the expected JSON: %w", orgnr, err)
+	e, err := register.ParseUnit(orgnr, body)
+	if err != nil {
+		return verdict{}, err
 	}
-	if e.Organisasjonsnummer != "" && e.Organisasjonsnummer != orgnr {
-		return verdict{}, fmt.Errorf("register answered for %s when asked for %s", e.Organisasjonsnummer, orgnr)
-	}
-	v := verdict{name: strings.TrimSpace(e.Navn)}
+	v := verdict{name: e.Navn}
 	switch {
 	case e.Slettedato != "":
 		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("organisation %s was deleted from the business register on %s", orgnr, e.Slettedato)
@@ -145,16 +112,16 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 		return v, nil
 	}
 	found := false
-	for _, a := range []*registerAddress{e.Postadresse, e.Forretningsadresse, e.Beliggenhetsadresse} {
+	for _, a := range []*register.Address{e.Postadresse, e.Forretningsadresse, e.Beliggenhetsadresse} {
 		if a == nil {
 			continue
 		}
-		if a.abroad() {
+		if abroad(a) {
 			v.reason, v.detail = ReasonForeignAddress, fmt.Sprintf("organisation %s has its address abroad (%s, no postal code): post it by hand",
 				orgnr, strings.TrimSpace(a.Land+" "+a.Landkode))
 			return v, nil
 		}
-		if pa, ok := a.printAddress(); ok {
+		if pa, ok := printAddressOf(a); ok {
 			v.address, found = pa, true
 			break
 		}
@@ -170,10 +137,10 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 }
 
 // registerAnswer returns the register's answer for orgnr: from the cache
-// while fresh, else asked and cached. 200, 400, 404 and 410 are answers;
-// anything else is an error, to be retried later. A number /enheter does
-// not know is asked at /underenheter too (a sub-unit); the sub-unit's
-// answer is the one kept then.
+// while fresh (the names job caches there too), else asked through
+// register.Brreg (/enheter, then /underenheter for a sub-unit) and cached.
+// 200, 400, 404 and 410 are answers; anything else is an error, to be
+// retried later, and is not cached.
 func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (int, []byte, error) {
 	e, err := s.st.RegisterEntry(ctx, orgnr)
 	switch {
@@ -182,50 +149,14 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return 0, nil, err
 	}
-	if s.opt.Register == nil {
-		return 0, nil, errors.New("no business register configured (POSTVAKT_REGISTER_URL)")
-	}
-	resp, err := s.askRegister(ctx, "enhet", "/enheter/"+orgnr)
-	if err == nil && resp.StatusCode == http.StatusNotFound {
-		// A sub-unit's number is not under /enheter: ask /underenheter;
-		// keep its answer when it knows the number.
-		sub, serr := s.askRegister(ctx, "underenhet", "/underenheter/"+orgnr)
-		if serr != nil {
-			return 0, nil, fmt.Errorf("ask the business register about sub-unit %s: %w", orgnr, serr)
-		}
-		if sub.StatusCode == http.StatusOK {
-			resp = sub
-		}
-	}
+	a, err := (&register.Brreg{HTTP: s.opt.Register}).Lookup(ctx, orgnr)
 	if err != nil {
-		return 0, nil, fmt.Errorf("ask the business register about %s: %w", orgnr, err)
+		return 0, a.Body, err // garbage is not cached, but kept as the retry's evidence
 	}
-	if _, err := judge(orgnr, resp.StatusCode, resp.Body); err != nil {
-		return 0, resp.Body, err // garbage is not cached
-	}
-	entry := store.RegisterEntry{OrgNr: orgnr, Status: resp.StatusCode, Body: resp.Body, FetchedAt: now}
-	if err := s.st.PutRegisterEntry(ctx, entry); err != nil {
+	if err := s.st.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
 		return 0, nil, err
 	}
-	return resp.StatusCode, resp.Body, nil
-}
-
-// askRegister asks the register one question. 200, 400, 404 and 410 are
-// answers (the response is returned); anything else is an error.
-func (s *Service) askRegister(ctx context.Context, op, path string) (*httpclient.Response, error) {
-	resp, err := s.opt.Register.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: path,
-		Prepare: func(_ context.Context, r *resty.Request) error {
-			r.SetHeader("Accept", "application/json")
-			return nil
-		}})
-	var se *httpclient.StatusError
-	switch {
-	case err == nil:
-		return resp, nil
-	case errors.As(err, &se) && resp != nil && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone || se.StatusCode == http.StatusBadRequest):
-		return resp, nil
-	}
-	return nil, err
+	return a.Status, a.Body, nil
 }
 
 // resolve looks up the addresses of claimed print decisions and records

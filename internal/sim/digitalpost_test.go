@@ -327,6 +327,9 @@ func TestDemoHasDanishLetters(t *testing.T) {
 			if len(r.Recipient.ID) != map[string]int{"org": 8, "person": 10}[r.Recipient.Kind] {
 				t.Errorf("Danish recipient %+v", r.Recipient)
 			}
+			if r.Recipient.Kind == "org" && e.sim.w.cvr[r.Recipient.ID] == nil {
+				t.Errorf("the CVR does not know the receiving company %s", r.Recipient.ID)
+			}
 		}
 	}
 	if kinds["org"] == 0 || kinds["person"] == 0 {

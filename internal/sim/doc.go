@@ -24,6 +24,11 @@
 //     GET /authentication/api/v1/exchange/maskinporten.
 //   - Enhetsregisteret: GET /enhetsregisteret/api/enheter/{orgnr} and, for
 //     sub-units (404 on /enheter), GET /enhetsregisteret/api/underenheter/{orgnr}.
+//   - The Danish CVR's system-to-system access (HTTP Basic, Elasticsearch):
+//     POST /cvr-permanent/virksomhed/_search with a term or terms query on
+//     Vrvirksomhed.cvrNummer → {"hits":{"hits":[{"_source":{"Vrvirksomhed":
+//     {"cvrNummer", "virksomhedMetadata":{"nyesteNavn":{"navn"}, "sammensatStatus"}…}}}]}}
+//     (size defaults to 10; _source filtering; unknown numbers have no hit).
 //   - Altinn Profile notification addresses:
 //     GET /profile/api/v1/organizations/{orgnr}/notificationaddresses/mandatory and
 //     POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup

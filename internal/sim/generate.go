@@ -84,13 +84,16 @@ type world struct {
 	// altinnListed are the Altinn shipments the search lists (not the
 	// never_sent ones), newest first.
 	altinnListed []*shipment
-	exact        bool // never_open.shipments is exact
+	exact        bool                     // never_open.shipments is exact
+	cvr          map[string]*cvrCompany   // the CVR's companies by number
+	failing      map[string]time.Duration // numbers the registers fail on, until (0: always) after the start
 }
 
 // generate builds the world. It draws from separate streams per concern so
 // that, e.g., a change of register chances leaves the shipments alone.
 func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
-	w := &world{start: start, orgByNr: map[string]*org{}, byID: map[string]*shipment{}}
+	w := &world{start: start, orgByNr: map[string]*org{}, byID: map[string]*shipment{},
+		cvr: map[string]*cvrCompany{}, failing: map[string]time.Duration{}}
 	w.exact = sc.Organisations.NeverOpen.Shipments > 0
 	from := sc.Shipments.SentFrom.resolve(start)
 	to := sc.Shipments.SentTo.resolve(start)
@@ -109,6 +112,10 @@ func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	w.genSubUnits(sc, derivedRand(seed, "register-sub-units"))
+	w.genCVR(sc)
+	for _, f := range sc.Register.Failing {
+		w.failing[f.Number] = f.Until.D()
+	}
 	return w, nil
 }
 

@@ -88,6 +88,10 @@ func (s *Sim) handleEnhet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
 		return
 	}
+	if s.failingNow(nr) {
+		writeError(w, r, http.StatusInternalServerError, "Intern feil")
+		return
+	}
 	o, ok := s.w.orgByNr[nr]
 	if !ok || o.reg == regUnknown || o.subUnit { // a sub-unit lives at /underenheter
 		writeError(w, r, http.StatusNotFound, "Enhet med organisasjonsnummer "+nr+" ble ikke funnet")
@@ -138,6 +142,10 @@ func (s *Sim) handleUnderenhet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
 		return
 	}
+	if s.failingNow(nr) {
+		writeError(w, r, http.StatusInternalServerError, "Intern feil")
+		return
+	}
 	o, ok := s.w.orgByNr[nr]
 	if !ok || !o.subUnit {
 		writeError(w, r, http.StatusNotFound, "Underenhet med organisasjonsnummer "+nr+" ble ikke funnet")
@@ -153,6 +161,13 @@ func (s *Sim) handleUnderenhet(w http.ResponseWriter, r *http.Request) {
 	}
 	u.Links.Self.Href = "https://data.brreg.no/enhetsregisteret/api/underenheter/" + o.nr
 	writeJSON(w, http.StatusOK, u)
+}
+
+// failingNow reports whether the registers fail on nr at this simulated
+// time (Register.Failing).
+func (s *Sim) failingNow(nr string) bool {
+	until, ok := s.w.failing[nr]
+	return ok && (until == 0 || s.Now().Before(s.start.Add(until)))
 }
 
 type notificationAddress struct {

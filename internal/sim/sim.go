@@ -54,6 +54,10 @@ type Options struct {
 	// (systemId:apiToken) the Digital Post event log expects.
 	DigitalPostSystemID string
 	DigitalPostAPIToken string
+	// CVRUser and CVRPassword are the HTTP Basic credentials of the CVR
+	// search (System-til-system adgang).
+	CVRUser     string
+	CVRPassword string
 	// PrintAPIKey, when set, is required as "Authorization: Bearer <key>" by
 	// the print API.
 	PrintAPIKey string
@@ -124,6 +128,13 @@ func New(sc *Scenario, seed int64, clock Clock, opts Options) (*Sim, error) {
 		if s.dp, err = genDigitalPost(sc.DigitalPost, seed, start); err != nil {
 			return nil, fmt.Errorf("new simulator for scenario %s: %w", sc.Name, err)
 		}
+		// The CVR knows the Danish letters' sender and receiving companies.
+		w.addCVR(sc.DigitalPost.Sender.CVR, sc.DigitalPost.Sender.Name, false)
+		for _, l := range s.dp.letters {
+			if l.kind == "org" {
+				w.addCVR(l.recipientID, danishCompanyName(l.recipientID), false)
+			}
+		}
 	}
 	s.log = newRequestLog(s.opts.MaxRequestLog)
 	s.tokens = newTokenStore()
@@ -165,6 +176,14 @@ func (s *Sim) fillOptions() {
 	}
 	if o.DigitalPostAPIToken == "" {
 		o.DigitalPostAPIToken = strings.ReplaceAll(dpToken, "-", "")
+	}
+	cr := derivedRand(s.seed, "credentials", "cvr")
+	cvrUser, cvrPass := newUUID(cr), newUUID(cr)
+	if o.CVRUser == "" {
+		o.CVRUser = "sim_cvr_" + cvrUser[:8]
+	}
+	if o.CVRPassword == "" {
+		o.CVRPassword = cvrPass
 	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = 120 * time.Second
@@ -231,6 +250,7 @@ func (s *Sim) routes() http.Handler {
 	s.altinnRoutes(mux)
 	s.tokenRoutes(mux)
 	s.registerRoutes(mux)
+	s.cvrRoutes(mux)
 	s.printRoutes(mux)
 	s.notifyRoutes(mux)
 	s.digitalPostRoutes(mux)
