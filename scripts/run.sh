@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh — what `make run` runs: a private PostgreSQL in .data/pg (kept
 # between runs), the channel simulator with the demo scenario, its shipments
-# and sending units registered, mailpit, and postvakt serving (API, UI,
-# polling, escalation, notices) on 127.0.0.1 until Ctrl-C. The demo
+# and sending units registered (Norwegian letters through SvarUt and Altinn,
+# Danish letters through Digital Post), mailpit, and postvakt serving (API,
+# UI, polling, escalation, notices) on 127.0.0.1 until Ctrl-C. The demo
 # policies (testdata/demo/policies: no send window, short windows) make
 # reminders, print orders, a held batch and follow-up mails show within the
 # first minutes at any hour.
@@ -33,11 +34,12 @@ export POSTVAKT_POLICIES=${POSTVAKT_POLICIES:-testdata/demo/policies}
 export POSTVAKT_NOTICE_SCHEDULE=${POSTVAKT_NOTICE_SCHEDULE:-@every 30s}
 export POSTVAKT_PUBLIC_URL=${POSTVAKT_PUBLIC_URL:-http://$POSTVAKT_ADDR}
 
-# The simulator: SvarUt, Altinn, Maskinporten, Enhetsregisteret, the CVR,
-# print, notifications. Its environment lines (sim.env) point postvakt at all
-# of them, the CVR's credentials (POSTVAKT_CVR_URL/_USER/_PASSWORD) included.
-# It keeps the Maskinporten client key it accepts in .data/maskinporten.pem
-# and prints it as POSTVAKT_MASKINPORTEN_KEY_FILE with the other lines.
+# The simulator: SvarUt, Altinn, Danish Digital Post (its event log, over
+# plain HTTP on loopback), Maskinporten, Enhetsregisteret, the CVR, print,
+# notifications. Its environment lines (sim.env) point postvakt at all of
+# them, the CVR's and Digital Post's credentials included. It keeps the
+# Maskinporten client key it accepts in .data/maskinporten.pem and prints it
+# as POSTVAKT_MASKINPORTEN_KEY_FILE with the other lines.
 rm -f .data/sim.env
 $pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --key-dir .data >.data/sim.env 2>.data/sim.log &
 sim_pid=$!
@@ -91,6 +93,7 @@ postvakt demo
   token:      $token   (also in .data/demo-token)
   try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
   simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its time runs 720x)
+  channels:   SvarUt and Altinn (Bergen kommune), Digital Post (Københavns Kommune, Danish letters)
   mail:       http://127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025}/ (mailpit inbox: reminders within the first
               minutes, follow-up mails to units and managers, notices to compliance@demo.invalid)
   policies:   $POSTVAKT_POLICIES (demo: no send window, short windows)

@@ -51,7 +51,7 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	if err != nil {
 		return err
 	}
-	p, err := set.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential,
+	p, err := set.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
 	if err != nil {
 		return err

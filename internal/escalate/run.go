@@ -270,7 +270,7 @@ func FactsOf(sh store.OpenShipment) Facts {
 // the rest of the pipeline (group, dedupe, send, record) carries.
 func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 	recipient := model.MaskRecipient(sh.RecipientKind, sh.RecipientID)
-	p, err := r.e.Policies.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential,
+	p, err := r.e.Policies.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
 	if err == nil {
 		var d Decision

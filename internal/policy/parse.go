@@ -95,7 +95,7 @@ func (r *reader) syntax(err error) {
 // sound.
 func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 	root = deref(root)
-	p := &Policy{File: r.file, Line: root.Line, Print: Print{Enabled: true}, CatchUp: DefaultCatchUp}
+	p := &Policy{File: r.file, Line: root.Line, Print: Print{Enabled: true, Via: PrintViaProvider}, CatchUp: DefaultCatchUp}
 	matchOK := true
 	var (
 		calOK, remOK, printOK bool
@@ -182,6 +182,11 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 		}
 	}
 	bad(r.mapping(section, at, n, []field{
+		{"channel", false, func(path string, _, n *yaml.Node) {
+			var good bool
+			m.Channel, good = r.list(path, n, r.channel)
+			bad(good)
+		}},
 		{"class", false, func(path string, _, n *yaml.Node) {
 			var good bool
 			m.Class, good = r.list(path, n, r.word)
@@ -290,6 +295,17 @@ func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, m
 		{"requires_approval", false, func(path string, _, n *yaml.Node) {
 			v, good := r.boolean(path, n)
 			pr.RequiresApproval = v
+			ok = ok && good
+		}},
+		{"via", false, func(path string, _, n *yaml.Node) {
+			v, good := r.str(path, n)
+			if good && v != PrintViaProvider && v != PrintViaDigitalPost {
+				r.addf(deref(n).Line, "%s: %q is not a kind of physical post (want %s or %s)", path, v, PrintViaProvider, PrintViaDigitalPost)
+				good = false
+			}
+			if good {
+				pr.Via = v
+			}
 			ok = ok && good
 		}},
 	}) {

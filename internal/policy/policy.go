@@ -82,6 +82,7 @@ type lines struct {
 // Matcher selects shipments. An empty (zero) field matches anything; a
 // non-empty list matches a shipment whose value is in the list.
 type Matcher struct {
+	Channel       []string // YAML match.channel: channels (svarut, altinn, digitalpost)
 	Class         []string // YAML match.class: shipment classes
 	Confidential  *bool    // YAML match.confidential: nil = either
 	RecipientKind string   // YAML match.recipient_kind: "org", "person" or "" = either
@@ -93,7 +94,7 @@ type Matcher struct {
 // matching policy wins.
 func (m Matcher) Specificity() int {
 	n := 0
-	for _, on := range []bool{len(m.Class) > 0, m.Confidential != nil, m.RecipientKind != "", len(m.SenderOrg) > 0, len(m.SenderUnit) > 0} {
+	for _, on := range []bool{len(m.Channel) > 0, len(m.Class) > 0, m.Confidential != nil, m.RecipientKind != "", len(m.SenderOrg) > 0, len(m.SenderUnit) > 0} {
 		if on {
 			n++
 		}
@@ -103,7 +104,7 @@ func (m Matcher) Specificity() int {
 
 // Matches reports whether a shipment with the given facts is selected.
 func (m Matcher) Matches(f Facts) bool {
-	return inList(m.Class, f.Class) &&
+	return inList(m.Channel, f.Channel) && inList(m.Class, f.Class) &&
 		(m.Confidential == nil || *m.Confidential == f.Confidential) &&
 		(m.RecipientKind == "" || m.RecipientKind == f.RecipientKind) &&
 		inList(m.SenderOrg, f.SenderOrg) &&
@@ -118,6 +119,9 @@ func inList(list []string, v string) bool {
 // String describes the matcher as in YAML, e.g. "{class: [barnevern]}".
 func (m Matcher) String() string {
 	var parts []string
+	if len(m.Channel) > 0 {
+		parts = append(parts, "channel: ["+strings.Join(m.Channel, ", ")+"]")
+	}
 	if len(m.Class) > 0 {
 		parts = append(parts, "class: ["+strings.Join(m.Class, ", ")+"]")
 	}
@@ -193,10 +197,23 @@ func (r Reminders) Enabled() bool { return r.Max > 0 }
 // Print is the print fallback: a print order After business days after the
 // waiting period started, if the shipment is still unopened.
 type Print struct {
-	Enabled          bool // YAML print.enabled, default true
-	After            int  // YAML print.after
-	RequiresApproval bool // YAML print.requires_approval, default false
+	Enabled          bool   // YAML print.enabled, default true
+	After            int    // YAML print.after
+	RequiresApproval bool   // YAML print.requires_approval, default false
+	Via              string // YAML print.via: PrintViaProvider (default) or PrintViaDigitalPost
 }
+
+// The physical post a policy's print means (print.via).
+const (
+	// PrintViaProvider: postvakt orders the print from its print provider,
+	// to the address in the business register (Enhetsregisteret).
+	PrintViaProvider = "provider"
+	// PrintViaDigitalPost: Digital Post's own physical post ("fysisk
+	// post"): the sending unit sends the letter again through Digital Post
+	// for physical delivery. postvakt sends nothing; it puts the letter on
+	// the manual-handling list for the unit, saying so.
+	PrintViaDigitalPost = "digitalpost"
+)
 
 // SendWindow is when reminders may be sent: From (inclusive) to To
 // (exclusive) on each day, or on business days of the policy's calendar
@@ -222,6 +239,7 @@ type Escalation struct {
 
 // Facts are what matching needs to know about a shipment.
 type Facts struct {
+	Channel       string // the shipment's channel
 	Class         string
 	Confidential  bool
 	RecipientKind string // "org" or "person"
@@ -231,8 +249,8 @@ type Facts struct {
 
 // String describes the facts for error messages.
 func (f Facts) String() string {
-	return fmt.Sprintf("{class: %q, confidential: %v, recipient_kind: %q, sender_org: %q, sender_unit: %q}",
-		f.Class, f.Confidential, f.RecipientKind, f.SenderOrg, f.SenderUnit)
+	return fmt.Sprintf("{channel: %q, class: %q, confidential: %v, recipient_kind: %q, sender_org: %q, sender_unit: %q}",
+		f.Channel, f.Class, f.Confidential, f.RecipientKind, f.SenderOrg, f.SenderUnit)
 }
 
 // Set is a validated set of policies, as returned by LoadDir.

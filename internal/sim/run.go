@@ -16,6 +16,9 @@ const DefaultAddr = "127.0.0.1:8090"
 
 // Env returns the environment lines that point postvakt at a simulator
 // served at baseURL (e.g. "http://127.0.0.1:8090"), one KEY=value each.
+// The Digital Post lines come only with a scenario that has Danish letters;
+// the simulator serves Digital Post over plain HTTP, so no certificate is
+// named (an https URL would need POSTVAKT_DIGITALPOST_CERT_FILE and _KEY_FILE).
 func (s *Sim) Env(baseURL string) []string {
 	o := s.opts
 	lines := []string{
@@ -36,6 +39,12 @@ func (s *Sim) Env(baseURL string) []string {
 		"POSTVAKT_PRINT_URL=" + baseURL + "/print",
 		"POSTVAKT_NOTIFICATIONS_URL=" + baseURL + "/notifications/api/v1",
 		"POSTVAKT_PROFILE_URL=" + baseURL + "/profile/api/v1",
+	}
+	if s.dp != nil {
+		lines = append(lines,
+			"POSTVAKT_DIGITALPOST_URL="+baseURL+dpBase,
+			"POSTVAKT_DIGITALPOST_SYSTEM_ID="+o.DigitalPostSystemID,
+			"POSTVAKT_DIGITALPOST_API_TOKEN="+o.DigitalPostAPIToken)
 	}
 	if o.Audience != "" {
 		lines = append(lines, "POSTVAKT_MASKINPORTEN_AUDIENCE="+o.Audience)
