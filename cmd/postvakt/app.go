@@ -18,9 +18,12 @@ import (
 	"postvakt/internal/escalate"
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/jobs"
 	"postvakt/internal/maskinporten"
+	"postvakt/internal/notice"
 	"postvakt/internal/policy"
 	"postvakt/internal/printing"
+	"postvakt/internal/register"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
@@ -35,6 +38,7 @@ type app struct {
 	set    *policy.Set
 	st     *store.Store
 	tokens *maskinporten.Tokens
+	brreg  *httpclient.Client // Enhetsregisteret's client, shared by print and names (registerClient)
 }
 
 // needs says what a command needs opened.
@@ -114,8 +118,10 @@ func (a *app) client(name, base string, secrets ...string) (*httpclient.Client, 
 	return hc, nil
 }
 
-// altinnScope is what the Profile lookup and Notifications orders need.
-const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
+// notificationsScope is what Altinn Notifications orders need. The Profile
+// lookup has its own (remind.ProfileScope): each gets its own token, so a
+// client not granted one scope still gets the other service.
+const notificationsScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
 
 // escalator wires an escalation run. Without an SMTP server it still
 // decides and marks print due; reminders are then recorded as failed and go
@@ -126,7 +132,7 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 	sc := a.cfg.SMTP
 	var sender remind.Sender
 	if sc.Addr != "" || needSMTP {
-		s, err := remind.NewSMTP(remind.SMTPConfig{Addr: sc.Addr, From: sc.From, User: sc.User, Password: sc.Password})
+		s, err := remind.NewSMTP(a.smtpConfig())
 		if err != nil {
 			return nil, fmt.Errorf("reminders need an SMTP server: %w", err)
 		}
@@ -140,17 +146,14 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 	if alt.ProfileURL == "" && alt.NotificationsURL == "" {
 		return esc, nil
 	}
-	var tokens remind.TokenSource
-	src, err := a.tokens.Altinn(altinnScope)
-	if err != nil {
-		return nil, err
-	}
-	if src != nil {
-		tokens = src
-	} else {
+	if a.cfg.Maskinporten.URL == "" {
 		a.log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
 	}
 	if alt.ProfileURL != "" {
+		tokens, err := a.altinnTokens(remind.ProfileScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := a.client("altinn-profile", alt.ProfileURL)
 		if err != nil {
 			return nil, err
@@ -158,6 +161,10 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 		esc.Addresses = &remind.Resolver{Book: a.st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: a.log}
 	}
 	if alt.NotificationsURL != "" {
+		tokens, err := a.altinnTokens(notificationsScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := a.client("altinn-notifications", alt.NotificationsURL)
 		if err != nil {
 			return nil, err
@@ -180,9 +187,9 @@ func (a *app) health() (*health.Evaluator, error) {
 		return nil, fmt.Errorf("%d problem(s) in the health rules in %s; not starting", len(problems), a.cfg.Policies)
 	}
 	hc := a.cfg.Health
-	n := &health.Notifier{Store: a.st, From: a.cfg.SMTP.From, Emails: hc.Emails, BaseURL: hc.PublicURL, Logger: a.log}
-	if sc := a.cfg.SMTP; sc.Addr != "" {
-		s, err := remind.NewSMTP(remind.SMTPConfig{Addr: sc.Addr, From: sc.From, User: sc.User, Password: sc.Password})
+	n := &health.Notifier{Store: a.st, From: a.cfg.SMTP.From, Emails: hc.Emails, BaseURL: a.cfg.PublicURL, Logger: a.log}
+	if a.cfg.SMTP.Addr != "" {
+		s, err := remind.NewSMTP(a.smtpConfig())
 		if err != nil {
 			return nil, fmt.Errorf("health alerts need an SMTP server: %w", err)
 		}
@@ -201,6 +208,38 @@ func (a *app) health() (*health.Evaluator, error) {
 	return &health.Evaluator{Store: a.st, Config: rules, Notifier: n, Logger: a.log}, nil
 }
 
+// altinnTokens is the token source of an Altinn service with scope, or
+// nil without Maskinporten (an untyped nil: callers check for one).
+func (a *app) altinnTokens(scope string) (remind.TokenSource, error) {
+	src, err := a.tokens.Altinn(scope)
+	if err != nil || src == nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// notifier wires the notices (follow-ups, compliance digest, escalation.to)
+// to the store, the policies and the SMTP relay; without a relay they are
+// recorded as failed and go out once one is set.
+func (a *app) notifier() (*notice.Notifier, error) {
+	n := &notice.Notifier{Store: a.st, Policies: a.set, From: a.cfg.SMTP.From, Logger: a.log, BaseURL: a.cfg.PublicURL,
+		FollowUpDays: a.cfg.FollowUpDays, FollowUpUnread: a.cfg.FollowUpUnread}
+	if a.cfg.SMTP.Addr != "" {
+		s, err := remind.NewSMTP(a.smtpConfig())
+		if err != nil {
+			return nil, fmt.Errorf("notices need an SMTP server: %w", err)
+		}
+		n.Sender = s
+	}
+	return n, nil
+}
+
+// smtpConfig is the SMTP relay of reminders and notices.
+func (a *app) smtpConfig() remind.SMTPConfig {
+	sc := a.cfg.SMTP
+	return remind.SMTPConfig{Addr: sc.Addr, From: sc.From, User: sc.User, Password: sc.Password, TLSMode: sc.TLS}
+}
+
 // printer builds the print fallback, or nil when no print provider is
 // configured. batch is how many rows one claim takes.
 func (a *app) printer(batch int) (*printing.Service, error) {
@@ -208,7 +247,7 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 	if pc.URL == "" {
 		return nil, nil
 	}
-	reg, err := a.client("register", pc.RegisterURL)
+	reg, err := a.registerClient()
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +264,60 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 		return nil, err
 	}
 	return printing.New(a.st, opt), nil
+}
+
+// registerClient is the client of Enhetsregisteret (POSTVAKT_REGISTER_URL),
+// one per process so the print fallback and the names job share its circuit
+// breaker.
+func (a *app) registerClient() (*httpclient.Client, error) {
+	if a.brreg == nil {
+		hc, err := a.client("register", a.cfg.Print.RegisterURL)
+		if err != nil {
+			return nil, err
+		}
+		a.brreg = hc
+	}
+	return a.brreg, nil
+}
+
+// namer builds the names job: Norwegian names when POSTVAKT_REGISTER_URL is
+// set, Danish ones when POSTVAKT_CVR_URL is; nil when neither is.
+func (a *app) namer() (*register.Namer, error) {
+	n := &register.Namer{Store: a.st, TTL: a.cfg.Print.RegisterCacheTTL, Log: a.log}
+	if a.cfg.Print.RegisterURL != "" {
+		hc, err := a.registerClient()
+		if err != nil {
+			return nil, err
+		}
+		n.Norway = &register.Brreg{HTTP: hc}
+	}
+	if c := a.cfg.CVR; c.URL != "" {
+		hc, err := a.client("cvr", c.URL, c.Password)
+		if err != nil {
+			return nil, err
+		}
+		n.Denmark = &register.CVR{HTTP: hc, User: c.User, Password: c.Password}
+	}
+	if n.Norway == nil && n.Denmark == nil {
+		return nil, nil
+	}
+	return n, nil
+}
+
+// scheduleNames schedules the names job once cluster-wide, when a register
+// is configured.
+func (a *app) scheduleNames(sched *jobs.Scheduler) error {
+	n, err := a.namer()
+	switch {
+	case err != nil:
+		return err
+	case n == nil:
+		a.log.Warn("neither POSTVAKT_REGISTER_URL nor POSTVAKT_CVR_URL is set: organisations get no names")
+		return nil
+	case n.Denmark == nil:
+		a.log.Info("POSTVAKT_CVR_URL is not set: Danish organisations get no names")
+	}
+	return sched.Once(a.cfg.NamesSchedule, "names", n.Job)
 }
 
 // needPrinter is printer, failing when no print provider is configured.

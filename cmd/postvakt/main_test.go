@@ -140,9 +140,10 @@ func TestServeAndToken(t *testing.T) {
 	}
 }
 
-// startServe starts `postvakt serve` on a free loopback port against db and
-// waits until /healthz answers 200. The caller stops it.
-func startServe(t *testing.T, db string) (string, *exec.Cmd, *bytes.Buffer) {
+// startServe starts `postvakt serve` on a free loopback port against db,
+// with env added to the environment, and waits until /healthz answers 200.
+// The caller stops it.
+func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -151,7 +152,7 @@ func startServe(t *testing.T, db string) (string, *exec.Cmd, *bytes.Buffer) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	cmd.Env = append(append(os.Environ(), env...), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
 	logs := &bytes.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
@@ -192,7 +193,7 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 	}
 	// help still works, and lists every channel's variables.
 	out, _, code := run(t, "", "help")
-	for _, want := range []string{"POSTVAKT_SVARUT_URL", "POSTVAKT_ALTINN_URL", "POSTVAKT_SVARUT_RATE", "--channel altinn|svarut"} {
+	for _, want := range []string{"POSTVAKT_SVARUT_URL", "POSTVAKT_ALTINN_URL", "POSTVAKT_SVARUT_RATE", "POSTVAKT_DIGITALPOST_URL", "--channel altinn|digitalpost|svarut"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("help (exit %d) lacks %q", code, want)
 		}

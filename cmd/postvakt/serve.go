@@ -76,7 +76,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 
 // background schedules serve's jobs: polling per configured channel (every
 // replica), and once cluster-wide the escalation run (reminders, print
-// due), the print outbox and status poll, and the store's upkeep. It
+// due), the print outbox and status poll, the names job (organisation names
+// from the registers) and the store's upkeep. It
 // returns the web options the jobs imply (print approvals).
 func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	sched := jobs.New(a.log, a.st)
@@ -109,8 +110,19 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	} else {
 		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
 	}
+	opts = append(opts, web.WithPreview(esc), web.WithAlerts(web.StoreAlerts(a.st)))
 	// The escalation run takes its own cluster-wide lock.
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
+		return nil, nil, err
+	}
+	if err := a.scheduleNames(sched); err != nil {
+		return nil, nil, err
+	}
+	notices, err := a.notifier()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sched.Once(a.cfg.NoticeSchedule, "notices", notices.Job); err != nil {
 		return nil, nil, err
 	}
 	ev, err := a.health()
@@ -121,8 +133,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 		return nil, nil, err
 	}
 	a.reg.MustRegister(health.NewCollector(a.st, a.log))
-	up := &upkeep.Upkeep{Store: a.st, Log: a.log, RetentionYears: a.cfg.RetentionYears,
-		FollowUpDays: a.cfg.FollowUpDays, FollowUpUnread: a.cfg.FollowUpUnread}
+	up := &upkeep.Upkeep{Store: a.st, Log: a.log, Policies: a.set, RetentionYears: a.cfg.RetentionYears}
 	if err := up.Schedule(sched); err != nil {
 		return nil, nil, err
 	}

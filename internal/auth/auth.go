@@ -36,14 +36,15 @@ const (
 	ApprovePrint   Permission = "approve_print"   // release or reject print batches
 	ViewAudit      Permission = "view_audit"      // the audit log
 	ViewOperations Permission = "view_operations" // health and metrics pages
-	ManageUsers    Permission = "manage_users"    // create users
+	ManageUsers    Permission = "manage_users"    // users and API tokens
+	Settle         Permission = "settle"          // reminders of unknown outcome, manual handling, reminder addresses
 	ViewAlerts     Permission = "view_alerts"     // health alerts (no personal data)
 )
 
 // grants is the whole access matrix in one place.
 var grants = map[string][]Permission{
-	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, ViewAlerts},
-	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewAlerts},
+	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle, ViewAlerts},
+	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ViewAlerts},
 	RoleUnit:       {ViewShipments, RecordFollowUp},
 	RoleOperations: {ViewOperations, ViewAlerts},
 }
@@ -55,6 +56,8 @@ type Principal struct {
 	Role      string
 	SenderOrg string // empty: every sender organisation
 	Unit      string // role unit: the one sending unit
+	UserID    int64  // a user's id (0 for a token)
+	Lang      string // a user's UI language; empty: the browser's
 }
 
 // FromToken is the principal of an API token.
@@ -64,7 +67,7 @@ func FromToken(t *store.Token) *Principal {
 
 // FromUser is the principal of a logged-in user.
 func FromUser(u *store.User) *Principal {
-	return &Principal{Kind: "user", Name: u.Name, Role: u.Role, SenderOrg: u.SenderOrg, Unit: u.Unit}
+	return &Principal{Kind: "user", Name: u.Name, Role: u.Role, SenderOrg: u.SenderOrg, Unit: u.Unit, UserID: u.ID, Lang: u.Lang}
 }
 
 // Actor names the principal in the audit log and the evidence log:

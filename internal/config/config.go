@@ -24,6 +24,8 @@ type Config struct {
 
 	PollSchedule     string // POSTVAKT_POLL_SCHEDULE
 	EscalateSchedule string // POSTVAKT_ESCALATE_SCHEDULE
+	NoticeSchedule   string // POSTVAKT_NOTICE_SCHEDULE
+	PublicURL        string // POSTVAKT_PUBLIC_URL
 	SecureCookies    bool   // POSTVAKT_SECURE_COOKIES
 	RetentionYears   int    // POSTVAKT_RETENTION_YEARS
 	FollowUpDays     int    // POSTVAKT_FOLLOWUP_DAYS
@@ -34,6 +36,10 @@ type Config struct {
 	Altinn       Altinn
 	Maskinporten Maskinporten
 	Print        Print
+	CVR          CVR
+	// NamesSchedule (POSTVAKT_NAMES_SCHEDULE) is when the names job asks
+	// the registers about organisations without a name.
+	NamesSchedule string
 
 	// TestCrashAt (POSTVAKT_TEST_CRASH_AT) makes the print fallback kill
 	// its own process at a named point: for crash tests only.
@@ -48,6 +54,7 @@ type SMTP struct {
 	From     string // POSTVAKT_SMTP_FROM
 	User     string // POSTVAKT_SMTP_USER
 	Password string // POSTVAKT_SMTP_PASSWORD (or _FILE)
+	TLS      string // POSTVAKT_SMTP_TLS: require, starttls or none
 }
 
 // Health configures the health evaluation and where its alerts go (the
@@ -56,7 +63,6 @@ type Health struct {
 	Schedule   string   // POSTVAKT_HEALTH_SCHEDULE
 	Emails     []string // POSTVAKT_ALERT_EMAIL
 	WebhookURL string   // POSTVAKT_ALERT_WEBHOOK_URL
-	PublicURL  string   // POSTVAKT_PUBLIC_URL
 }
 
 // Altinn holds the settings of the Altinn platform that more than the
@@ -86,6 +92,14 @@ type Print struct {
 	RegisterCacheTTL time.Duration // POSTVAKT_REGISTER_CACHE_TTL
 }
 
+// CVR is the Danish business register's system-to-system access
+// (Erhvervsstyrelsen); no Danish names when URL is empty.
+type CVR struct {
+	URL      string // POSTVAKT_CVR_URL, e.g. http://distribution.virk.dk/cvr-permanent
+	User     string // POSTVAKT_CVR_USER
+	Password string // POSTVAKT_CVR_PASSWORD (or _FILE)
+}
+
 // Load reads and validates the configuration through lookup (os.LookupEnv,
 // or a map in tests). The error names every bad variable.
 func Load(lookup func(string) (string, bool)) (Config, error) {
@@ -110,10 +124,14 @@ func read(r *Reader) Config {
 
 		PollSchedule:     r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
 		EscalateSchedule: r.Schedule("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "when the escalation run (reminders, print due) runs"),
-		SecureCookies:    r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
-		RetentionYears:   r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
-		FollowUpDays:     r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
-		FollowUpUnread:   r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
+		NoticeSchedule: r.Schedule("POSTVAKT_NOTICE_SCHEDULE", "*/5 * * * *", "when follow-ups are opened and the notices go out "+
+			"(follow-up mails to units and managers, the compliance digest, escalation.to)"),
+		PublicURL: r.URL("POSTVAKT_PUBLIC_URL", "the UI's address as people reach it (e.g. https://postvakt.bergen.kommune.no), "+
+			"for the links in notices; unset = no links"),
+		SecureCookies:  r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
+		RetentionYears: r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
+		FollowUpDays:   r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
+		FollowUpUnread: r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
 
 		Maskinporten: Maskinporten{
 			URL:      r.URL("POSTVAKT_MASKINPORTEN_URL", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"),
@@ -134,20 +152,30 @@ func read(r *Reader) Config {
 			From:     r.String("POSTVAKT_SMTP_FROM", "postvakt@localhost", "sender address of reminders, e.g. postvakt@bergen.kommune.no"),
 			User:     r.String("POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"),
 			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN (optional)"),
+			TLS: r.OneOf("POSTVAKT_SMTP_TLS", "starttls", "require (STARTTLS or no mail: use in production), "+
+				"starttls (when the server offers it) or none (plain, a local relay)", "require", "starttls", "none"),
 		},
 		Health: Health{
 			Schedule: r.Schedule("POSTVAKT_HEALTH_SCHEDULE", "@every 5m", "when the health rules are evaluated (once cluster-wide)"),
 			Emails: r.List("POSTVAKT_ALERT_EMAIL", "comma-separated addresses every health alert is e-mailed to "+
 				"(through POSTVAKT_SMTP_ADDR); health.yaml's to: adds more per rule"),
 			WebhookURL: r.URL("POSTVAKT_ALERT_WEBHOOK_URL", "where health alerts are posted as Alertmanager webhook JSON (version 4); unset = no webhook"),
-			PublicURL:  r.URL("POSTVAKT_PUBLIC_URL", "postvakt's address as its users reach it (e.g. https://postvakt.bergen.kommune.no), for links in alerts"),
 		},
 		Print: Print{
-			URL:              r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
-			APIKey:           r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
-			RegisterURL:      r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"),
-			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer is reused"),
+			URL:    r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
+			APIKey: r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
+			RegisterURL: r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api: "+
+				"postal addresses for print, names of Norwegian organisations"),
+			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer (Enhetsregisteret, CVR) is reused"),
 		},
+		CVR: CVR{
+			URL: r.URL("POSTVAKT_CVR_URL", "Danish CVR system-to-system access (Elasticsearch) base, e.g. http://distribution.virk.dk/cvr-permanent: "+
+				"names of Danish organisations; unset = no Danish names"),
+			User:     r.String("POSTVAKT_CVR_USER", "", "CVR access user name (from Erhvervsstyrelsen, cvrselvbetjening@erst.dk)"),
+			Password: r.Secret("POSTVAKT_CVR_PASSWORD", "CVR access password"),
+		},
+		NamesSchedule: r.Schedule("POSTVAKT_NAMES_SCHEDULE", "@every 5m", "when organisations without a name (or with a stale register answer) are looked up "+
+			"in Enhetsregisteret (POSTVAKT_REGISTER_URL) and the CVR (POSTVAKT_CVR_URL)"),
 		TestCrashAt: r.String("POSTVAKT_TEST_CRASH_AT", "", "crash tests only: kill the process at a named point (never in production)"),
 	}
 }
@@ -167,6 +195,9 @@ func (c *Config) validate(r *Reader) {
 	}
 	if len(c.Health.Emails) > 0 && c.SMTP.Addr == "" {
 		r.Failf("POSTVAKT_ALERT_EMAIL", "is set, so POSTVAKT_SMTP_ADDR (the SMTP relay alerts go through) is needed too")
+	}
+	if c.CVR.URL != "" && (c.CVR.User == "" || c.CVR.Password == "") {
+		r.Failf("POSTVAKT_CVR_URL", "is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD (or _FILE) are needed too")
 	}
 	if c.SMTP.User != "" && c.SMTP.Password == "" {
 		r.Failf("POSTVAKT_SMTP_USER", "is set, so POSTVAKT_SMTP_PASSWORD (or _FILE) is needed too")

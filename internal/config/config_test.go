@@ -33,6 +33,8 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 		{"direct value wins over file", c.Print.APIKey, "direct"},
 		{"URL without its trailing slash", c.Altinn.ProfileURL, "https://platform.example/profile/api/v1"},
 		{"print off", c.Print.URL, ""},
+		{"no Danish names", c.CVR.URL, ""},
+		{"names schedule default", c.NamesSchedule, "@every 5m"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
@@ -63,6 +65,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"POSTVAKT_SMTP_PASSWORD_FILE": "/nonexistent/pw"}, `POSTVAKT_SMTP_PASSWORD_FILE: cannot read the secret`},
 		{map[string]string{"POSTVAKT_MASKINPORTEN_URL": "https://mp.example/token"}, `POSTVAKT_MASKINPORTEN_URL: is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID`},
 		{map[string]string{"POSTVAKT_PRINT_URL": "https://print.example"}, `POSTVAKT_PRINT_URL: is set, so POSTVAKT_REGISTER_URL`},
+		{map[string]string{"POSTVAKT_CVR_URL": "http://distribution.virk.dk/cvr-permanent", "POSTVAKT_CVR_USER": "u"},
+			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
+		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
 	} {
 		_, err := Load(lookup(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -73,6 +78,40 @@ func TestLoadRefusesBadValues(t *testing.T) {
 	_, err := Load(lookup(map[string]string{"POSTVAKT_RETENTION_YEARS": "x", "POSTVAKT_FOLLOWUP_DAYS": "y"}))
 	if err == nil || !strings.Contains(err.Error(), "POSTVAKT_RETENTION_YEARS") || !strings.Contains(err.Error(), "POSTVAKT_FOLLOWUP_DAYS") {
 		t.Errorf("two bad values: %v", err)
+	}
+}
+
+// The secrets of the SMTP relay and the print provider come from files
+// (mounted secrets), without the trailing newline; the SMTP TLS mode is
+// require, starttls (default) or none.
+func TestSecretFilesAndSMTPTLS(t *testing.T) {
+	dir := t.TempDir()
+	pw, key := filepath.Join(dir, "smtp"), filepath.Join(dir, "print")
+	if err := os.WriteFile(pw, []byte("smtp-hemmelig\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, []byte("print-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(lookup(map[string]string{"POSTVAKT_SMTP_USER": "postvakt", "POSTVAKT_SMTP_PASSWORD_FILE": pw,
+		"POSTVAKT_PRINT_API_KEY_FILE": key, "POSTVAKT_SMTP_TLS": "REQUIRE"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.Password != "smtp-hemmelig" || c.Print.APIKey != "print-key" || c.SMTP.TLS != "require" {
+		t.Fatalf("password %q, key %q, tls %q", c.SMTP.Password, c.Print.APIKey, c.SMTP.TLS)
+	}
+	if c, _ := Load(lookup(nil)); c.SMTP.TLS != "starttls" {
+		t.Fatalf("default TLS mode %q", c.SMTP.TLS)
+	}
+	for env, want := range map[string]string{
+		"POSTVAKT_SMTP_TLS":           `POSTVAKT_SMTP_TLS: "sometimes" is not one of require, starttls, none`,
+		"POSTVAKT_PRINT_API_KEY_FILE": "POSTVAKT_PRINT_API_KEY_FILE: cannot read the secret",
+	} {
+		v := map[string]string{"POSTVAKT_SMTP_TLS": "sometimes", "POSTVAKT_PRINT_API_KEY_FILE": filepath.Join(dir, "missing")}[env]
+		if _, err := Load(lookup(map[string]string{env: v})); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s=%s: %v, want %q", env, v, err, want)
+		}
 	}
 }
 

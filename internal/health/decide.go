@@ -60,7 +60,7 @@ type Decision struct {
 // or whose outcome is unknown, is never sent again (an unknown firing one
 // still counts for the repeat interval). An inhibited alert is not told
 // while it fires.
-func NeedsUpdate(a store.Alert, last *store.NoticeState, repeat time.Duration, now time.Time) Decision {
+func NeedsUpdate(a store.Alert, last *store.AlertNoticeState, repeat time.Duration, now time.Time) Decision {
 	none := Decision{}
 	if a.Status == store.AlertFiring {
 		if a.Inhibited {
@@ -73,9 +73,9 @@ func NeedsUpdate(a store.Alert, last *store.NoticeState, repeat time.Duration, n
 			return none
 		}
 		switch last.Status {
-		case store.NoticeFailed:
+		case store.AlertNoticeFailed:
 			return Decision{true, last.Seq, store.TransitionFiring}
-		case store.NoticeSent, store.NoticeUnknown:
+		case store.AlertNoticeSent, store.AlertNoticeUnknown:
 			if now.Sub(last.At) >= repeat {
 				return Decision{true, last.Seq + 1, store.TransitionFiring}
 			}
@@ -86,9 +86,9 @@ func NeedsUpdate(a store.Alert, last *store.NoticeState, repeat time.Duration, n
 		return none
 	}
 	switch {
-	case last.Transition == store.TransitionFiring && (last.Status == store.NoticeSent || last.Status == store.NoticeUnknown):
+	case last.Transition == store.TransitionFiring && (last.Status == store.AlertNoticeSent || last.Status == store.AlertNoticeUnknown):
 		return Decision{true, last.Seq + 1, store.TransitionResolved}
-	case last.Transition == store.TransitionResolved && last.Status == store.NoticeFailed:
+	case last.Transition == store.TransitionResolved && last.Status == store.AlertNoticeFailed:
 		return Decision{true, last.Seq, store.TransitionResolved}
 	}
 	return none

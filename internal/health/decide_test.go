@@ -13,35 +13,35 @@ func TestNeedsUpdate(t *testing.T) {
 	firing := store.Alert{Status: store.AlertFiring}
 	muted := store.Alert{Status: store.AlertFiring, Inhibited: true}
 	resolved := store.Alert{Status: store.AlertResolved}
-	last := func(seq int, tr, status string, ago time.Duration) *store.NoticeState {
-		return &store.NoticeState{Seq: seq, Transition: tr, Status: status, At: now.Add(-ago)}
+	last := func(seq int, tr, status string, ago time.Duration) *store.AlertNoticeState {
+		return &store.AlertNoticeState{Seq: seq, Transition: tr, Status: status, At: now.Add(-ago)}
 	}
 	F, R := store.TransitionFiring, store.TransitionResolved
 	for _, tt := range []struct {
 		name  string
 		alert store.Alert
-		last  *store.NoticeState
+		last  *store.AlertNoticeState
 		want  Decision
 	}{
 		{"fires: first notification", firing, nil, Decision{true, 1, F}},
-		{"fired just now: nothing", firing, last(1, F, store.NoticeSent, time.Minute), Decision{}},
-		{"fired within the interval: nothing", firing, last(1, F, store.NoticeSent, repeat-time.Second), Decision{}},
-		{"interval over: repeat", firing, last(1, F, store.NoticeSent, repeat), Decision{true, 2, F}},
-		{"second repeat", firing, last(2, F, store.NoticeSent, 5*time.Hour), Decision{true, 3, F}},
-		{"failed: again with the same number", firing, last(1, F, store.NoticeFailed, time.Minute), Decision{true, 1, F}},
-		{"in flight: nothing", firing, last(1, F, store.NoticePending, 5*time.Hour), Decision{}},
-		{"unknown outcome: not again, but repeats later", firing, last(1, F, store.NoticeUnknown, time.Hour), Decision{}},
-		{"unknown outcome, interval over: repeat", firing, last(1, F, store.NoticeUnknown, repeat), Decision{true, 2, F}},
+		{"fired just now: nothing", firing, last(1, F, store.AlertNoticeSent, time.Minute), Decision{}},
+		{"fired within the interval: nothing", firing, last(1, F, store.AlertNoticeSent, repeat-time.Second), Decision{}},
+		{"interval over: repeat", firing, last(1, F, store.AlertNoticeSent, repeat), Decision{true, 2, F}},
+		{"second repeat", firing, last(2, F, store.AlertNoticeSent, 5*time.Hour), Decision{true, 3, F}},
+		{"failed: again with the same number", firing, last(1, F, store.AlertNoticeFailed, time.Minute), Decision{true, 1, F}},
+		{"in flight: nothing", firing, last(1, F, store.AlertNoticePending, 5*time.Hour), Decision{}},
+		{"unknown outcome: not again, but repeats later", firing, last(1, F, store.AlertNoticeUnknown, time.Hour), Decision{}},
+		{"unknown outcome, interval over: repeat", firing, last(1, F, store.AlertNoticeUnknown, repeat), Decision{true, 2, F}},
 		{"muted: nothing", muted, nil, Decision{}},
-		{"muted after firing: no repeat", muted, last(1, F, store.NoticeSent, 5*time.Hour), Decision{}},
-		{"resolved after firing was told: resolved", resolved, last(3, F, store.NoticeSent, time.Minute), Decision{true, 4, R}},
-		{"resolved after an unknown firing: resolved", resolved, last(1, F, store.NoticeUnknown, time.Minute), Decision{true, 2, R}},
+		{"muted after firing: no repeat", muted, last(1, F, store.AlertNoticeSent, 5*time.Hour), Decision{}},
+		{"resolved after firing was told: resolved", resolved, last(3, F, store.AlertNoticeSent, time.Minute), Decision{true, 4, R}},
+		{"resolved after an unknown firing: resolved", resolved, last(1, F, store.AlertNoticeUnknown, time.Minute), Decision{true, 2, R}},
 		{"resolved, firing never told: nothing", resolved, nil, Decision{}},
-		{"resolved, firing failed: nothing", resolved, last(1, F, store.NoticeFailed, time.Minute), Decision{}},
-		{"resolved, firing in flight: wait", resolved, last(1, F, store.NoticePending, time.Minute), Decision{}},
-		{"resolution told: nothing", resolved, last(2, R, store.NoticeSent, time.Minute), Decision{}},
-		{"resolution failed: again", resolved, last(2, R, store.NoticeFailed, time.Minute), Decision{true, 2, R}},
-		{"resolution unknown: never again", resolved, last(2, R, store.NoticeUnknown, time.Minute), Decision{}},
+		{"resolved, firing failed: nothing", resolved, last(1, F, store.AlertNoticeFailed, time.Minute), Decision{}},
+		{"resolved, firing in flight: wait", resolved, last(1, F, store.AlertNoticePending, time.Minute), Decision{}},
+		{"resolution told: nothing", resolved, last(2, R, store.AlertNoticeSent, time.Minute), Decision{}},
+		{"resolution failed: again", resolved, last(2, R, store.AlertNoticeFailed, time.Minute), Decision{true, 2, R}},
+		{"resolution unknown: never again", resolved, last(2, R, store.AlertNoticeUnknown, time.Minute), Decision{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := NeedsUpdate(tt.alert, tt.last, repeat, now); got != tt.want {

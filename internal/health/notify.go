@@ -22,12 +22,12 @@ import (
 // NoticeStore is what notifying needs of the store.
 type NoticeStore interface {
 	Alerts(ctx context.Context, resolvedSince time.Time, limit int) ([]store.Alert, error)
-	NoticeStates(ctx context.Context, alertIDs []int64) ([]store.NoticeState, error)
-	ClaimNotice(ctx context.Context, c store.NoticeClaim) (*store.ClaimedNotice, error)
-	MarkNoticeSent(ctx context.Context, id int64, payload []byte, now time.Time) error
-	MarkNoticeFailed(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
-	MarkNoticeUnknown(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
-	ExpirePendingNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error)
+	AlertNoticeStates(ctx context.Context, alertIDs []int64) ([]store.AlertNoticeState, error)
+	ClaimAlertNotice(ctx context.Context, c store.AlertNoticeClaim) (*store.ClaimedAlertNotice, error)
+	MarkAlertNoticeSent(ctx context.Context, id int64, payload []byte, now time.Time) error
+	MarkAlertNoticeFailed(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
+	MarkAlertNoticeUnknown(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
+	ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error)
 	IncidentLetters(ctx context.Context, f store.IncidentFilter, limit int) ([]store.IncidentRow, error)
 	UnitManager(ctx context.Context, senderOrg, unit string) (string, error)
 }
@@ -74,7 +74,7 @@ type Planned struct {
 	Destination string
 	Rule        string
 	Subject     string
-	Items       []store.NoticeItem
+	Items       []store.AlertNoticeItem
 	Status      string // sent, failed, unknown, or "" (dry run, or nothing left to send)
 }
 
@@ -123,7 +123,7 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 	var out NotifyResult
 	alerts := append(append([]store.Alert(nil), res.Firing...), res.Resolved...)
 	if !dry {
-		expired, err := n.Store.ExpirePendingNotices(ctx, now, n.lease())
+		expired, err := n.Store.ExpirePendingAlertNotices(ctx, now, n.lease())
 		if err != nil {
 			return out, err
 		}
@@ -140,7 +140,7 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 	for _, a := range alerts {
 		ids = append(ids, a.ID)
 	}
-	states, err := n.Store.NoticeStates(ctx, ids)
+	states, err := n.Store.AlertNoticeStates(ctx, ids)
 	if err != nil {
 		return out, err
 	}
@@ -148,7 +148,7 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 		dest string
 		id   int64
 	}
-	last := map[lastKey]*store.NoticeState{}
+	last := map[lastKey]*store.AlertNoticeState{}
 	for i := range states {
 		last[lastKey{states[i].Destination, states[i].AlertID}] = &states[i]
 	}
@@ -196,11 +196,11 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 			return out, err
 		}
 		switch p.Status {
-		case store.NoticeSent:
+		case store.AlertNoticeSent:
 			out.Sent++
-		case store.NoticeFailed:
+		case store.AlertNoticeFailed:
 			out.Failed++
-		case store.NoticeUnknown:
+		case store.AlertNoticeUnknown:
 			out.Unknown++
 		}
 		out.Planned = append(out.Planned, p)
@@ -228,10 +228,10 @@ func (n *Notifier) emails() []string {
 func (n *Notifier) deliver(ctx context.Context, k groupKey, items []planItem, now time.Time, dry bool) (Planned, error) {
 	p := Planned{Destination: k.dest, Rule: k.rule}
 	for _, it := range items {
-		p.Items = append(p.Items, store.NoticeItem{AlertID: it.alert.ID, Seq: it.d.Seq, Transition: it.d.Transition})
+		p.Items = append(p.Items, store.AlertNoticeItem{AlertID: it.alert.ID, Seq: it.d.Seq, Transition: it.d.Transition})
 	}
 	if !dry {
-		c, err := n.Store.ClaimNotice(ctx, store.NoticeClaim{Destination: k.dest, Rule: k.rule, Items: p.Items, Now: now})
+		c, err := n.Store.ClaimAlertNotice(ctx, store.AlertNoticeClaim{Destination: k.dest, Rule: k.rule, Items: p.Items, Now: now})
 		if err != nil {
 			return p, err
 		}
@@ -307,17 +307,17 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 	log := n.logger().With("notice", id, "rule", p.Rule, "destination", p.Destination, "alerts", len(p.Items))
 	switch {
 	case sendErr == nil:
-		p.Status = store.NoticeSent
+		p.Status = store.AlertNoticeSent
 		log.Info("alert notice sent", "subject", p.Subject)
-		return p, n.Store.MarkNoticeSent(rctx, id, payload, now)
+		return p, n.Store.MarkAlertNoticeSent(rctx, id, payload, now)
 	case errors.Is(sendErr, remind.ErrOutcomeUnknown) || errors.Is(sendErr, errOutcomeUnknown):
-		p.Status = store.NoticeUnknown
+		p.Status = store.AlertNoticeUnknown
 		log.Error("alert notice outcome unknown; it is not sent again", "error", sendErr)
-		return p, n.Store.MarkNoticeUnknown(rctx, id, sendErr.Error(), payload, now)
+		return p, n.Store.MarkAlertNoticeUnknown(rctx, id, sendErr.Error(), payload, now)
 	default:
-		p.Status = store.NoticeFailed
+		p.Status = store.AlertNoticeFailed
 		log.Warn("alert notice not delivered; the next evaluation tries again", "error", sendErr)
-		return p, n.Store.MarkNoticeFailed(rctx, id, sendErr.Error(), payload, now)
+		return p, n.Store.MarkAlertNoticeFailed(rctx, id, sendErr.Error(), payload, now)
 	}
 }
 

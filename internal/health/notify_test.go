@@ -233,8 +233,8 @@ func TestCrashAfterClaimIsNeverResent(t *testing.T) {
 		t.Fatalf("fired %+v", res.Fired)
 	}
 	// The crashed evaluation: it claimed the notice, then died.
-	c, err := b.st.ClaimNotice(context.Background(), store.NoticeClaim{Destination: "email:" + alertsTo, Rule: "stuck",
-		Items: []store.NoticeItem{{AlertID: res.Fired[0].ID, Seq: 1, Transition: store.TransitionFiring}}, Now: b.now})
+	c, err := b.st.ClaimAlertNotice(context.Background(), store.AlertNoticeClaim{Destination: "email:" + alertsTo, Rule: "stuck",
+		Items: []store.AlertNoticeItem{{AlertID: res.Fired[0].ID, Seq: 1, Transition: store.TransitionFiring}}, Now: b.now})
 	if err != nil || c == nil {
 		t.Fatalf("claim: %v %v", c, err)
 	}

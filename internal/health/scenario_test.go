@@ -89,7 +89,7 @@ func TestSilentChannel(t *testing.T) {
 	}
 	// The repeat came four hours after the first notice: not earlier.
 	var firstAt, repeatAt time.Time
-	rows, err := w.st.Notices(t.Context(), 10)
+	rows, err := w.st.AlertNotices(t.Context(), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestSilentChannel(t *testing.T) {
 // notices counts the notice log's rows by status.
 func notices(t *testing.T, st *store.Store) map[string]int {
 	t.Helper()
-	rows, err := st.Notices(t.Context(), 1000)
+	rows, err := st.AlertNotices(t.Context(), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestOutageMay2020(t *testing.T) {
 		}
 		units[a] = true
 	}
-	lost := w.truth(sim.IncidentLost, nil) + w.truth(sim.IncidentRedelivered, nil) // none re-delivered yet
+	lost := w.truth(sim.IncidentProviderOutage, nil) + w.truth(sim.IncidentRedelivered, nil) // none re-delivered yet
 	if len(units) != 7 || affected(res, "stuck") != lost || lost < 500 {
 		t.Fatalf("%d units' stuck alerts with %d letters; the simulator lost %d", len(units), affected(res, "stuck"), lost)
 	}

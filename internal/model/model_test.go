@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -95,12 +96,97 @@ func TestValidate(t *testing.T) {
 		{"class", func(s *NewShipment) { s.Class = "" }},
 		{"sent_at", func(s *NewShipment) { s.SentAt = now.Add(time.Hour) }},
 		{"sent_at", func(s *NewShipment) { s.SentAt = time.Time{} }},
+		{"title", func(s *NewShipment) { s.Title = "Vedtak\x00" }},
+		{"title", func(s *NewShipment) { s.Title = "Vedtak \xe6\xf8" }},
+		{"title", func(s *NewShipment) { s.Title = strings.Repeat("æ", MaxTitleLen+1) }},
+		{"sender_unit", func(s *NewShipment) { s.SenderUnit = "Barne\tvern" }},
+		{"channel_id", func(s *NewShipment) { s.ChannelID = strings.Repeat("x", MaxChannelIDLen+1) }},
+		{"class", func(s *NewShipment) { s.Class = "a\x00" }},
 	} {
 		s := good
 		tc.mod(&s)
 		errs := s.Validate(now)
 		if len(errs) != 1 || errs[0].Field != tc.field {
 			t.Errorf("%s: errors %v", tc.field, errs)
+		}
+	}
+	withheld := good
+	withheld.Title, withheld.TitleWithheld = "", true
+	if errs := withheld.Validate(now); len(errs) != 0 {
+		t.Errorf("a title the channel withholds: %v", errs)
+	}
+	max := good
+	max.Title = strings.Repeat("æ", MaxTitleLen) // characters, not bytes
+	if errs := max.Validate(now); len(errs) != 0 {
+		t.Errorf("a title of exactly %d characters: %v", MaxTitleLen, errs)
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Blåbærsyltetøy":   "",
+		"a\x00b":           "control character U+0000 at character 2",
+		"æø\xe5":           "not valid UTF-8 (byte 0xE5 at byte 5)",
+		"linje\nto":        "control character U+000A at character 6",
+		"abcdefghijk":      "longer than 10 characters (11)",
+		"\u200bzero-width": "",
+	} {
+		got := CheckText(in, 10+len("zero-width"))
+		if in == "abcdefghijk" {
+			got = CheckText(in, 10)
+		}
+		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {
+			t.Errorf("CheckText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestValidateDigitalPost: a Danish letter has a messageUUID, a CVR sender
+// and a CVR or CPR recipient; a discovered one may lack a title.
+func TestValidateDigitalPost(t *testing.T) {
+	RegisterChannel(ChannelDigitalPost) // internal/channel.Register does this for the real channels
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	good := NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", SenderOrg: "64942212",
+		SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234", Title: "T", Class: "fortrolig",
+		SentAt: now.Add(-time.Hour)}
+	if errs := good.Validate(now); len(errs) != 0 {
+		t.Fatalf("good Danish letter: %v", errs)
+	}
+	company := good
+	company.RecipientKind, company.RecipientID = "org", "10150817"
+	if errs := company.Validate(now); len(errs) != 0 {
+		t.Fatalf("letter to a company: %v", errs)
+	}
+	discovered := good
+	discovered.Title, discovered.TitleWithheld = "", true
+	if errs := discovered.Validate(now); len(errs) != 0 {
+		t.Fatalf("discovered letter without title: %v", errs)
+	}
+	for _, tc := range []struct {
+		name, field string
+		mod         func(*NewShipment)
+	}{
+		{"not a uuid", "channel_id", func(s *NewShipment) { s.ChannelID = "KK-2026-000123" }},
+		{"Norwegian sender", "sender_org", func(s *NewShipment) { s.SenderOrg = "964338531" }},
+		{"bad CVR sender", "sender_org", func(s *NewShipment) { s.SenderOrg = "64942213" }},
+		{"Norwegian company", "recipient.id", func(s *NewShipment) { s.RecipientKind, s.RecipientID = "org", "974760673" }},
+		{"Norwegian person", "recipient.id", func(s *NewShipment) { s.RecipientID = "01017012345" }},
+		{"CPR with a bad date", "recipient.id", func(s *NewShipment) { s.RecipientID = "3213801234" }},
+		{"no title, not withheld", "title", func(s *NewShipment) { s.Title = "" }},
+	} {
+		s := good
+		tc.mod(&s)
+		errs := s.Validate(now)
+		if len(errs) != 1 || errs[0].Field != tc.field {
+			t.Errorf("%s: errors %v, want one on %s", tc.name, errs, tc.field)
+		}
+	}
+	if err := CheckCVR("64942212"); err != nil {
+		t.Errorf("Københavns Kommune's CVR: %v", err)
+	}
+	for _, bad := range []string{"964338531", "64942213", "6494221a", ""} {
+		if CheckCVR(bad) == nil {
+			t.Errorf("CheckCVR(%q) accepted", bad)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,11 +34,17 @@ type ShipmentRecord struct {
 	Class        string    `json:"class"`
 	SentAt       time.Time `json:"sent_at"`
 	// Incident says which incident touched the letter (the Incident*
-	// constants); empty for none. The truth a health check is measured
+	// constants: Norwegian letters' in incidents.go, Danish letters' in
+	// dpgen.go); empty for none. The truth a health check is measured
 	// against.
 	Incident      string     `json:"incident,omitempty"`
 	Status        string     `json:"status,omitempty"`
 	StatusChanged *time.Time `json:"status_changed,omitempty"`
+	// Poison is the shipment's poison kind (see Poison), "" for none.
+	Poison string `json:"poison,omitempty"`
+	// KeptStatus, for a shipment whose status says nothing about the
+	// recipient (SLETTET), is the last real status before it.
+	KeptStatus string `json:"kept_status,omitempty"`
 }
 
 // OrganisationRecord is the simulator's truth about one receiving
@@ -51,6 +58,9 @@ type OrganisationRecord struct {
 	Bankrupt              bool   `json:"bankrupt"`
 	HasPostalAddress      bool   `json:"has_postal_address"`
 	NotificationAddresses int    `json:"notification_addresses"`
+	SubUnit               bool   `json:"sub_unit,omitempty"`        // at /underenheter, not /enheter
+	ClosedSubUnit         bool   `json:"closed_sub_unit,omitempty"` // a sub-unit with nedleggelsesdato
+	ForeignAddress        bool   `json:"foreign_address,omitempty"` // postal address abroad, no postnummer
 }
 
 // Shipments returns every generated shipment, oldest first.
@@ -62,7 +72,7 @@ func (s *Sim) ShipmentsWithStatus() []ShipmentRecord { return s.shipmentRecords(
 
 func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 	now := s.Now()
-	out := make([]ShipmentRecord, len(s.w.shipments))
+	out := make([]ShipmentRecord, len(s.w.shipments), len(s.w.shipments)+s.danishLetters())
 	for i, sh := range s.w.shipments {
 		out[i] = ShipmentRecord{
 			Channel: sh.channel, ChannelID: sh.id, SenderOrg: s.w.sender.nr, SenderUnit: sh.unit,
@@ -70,22 +80,26 @@ func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 			Confidential: sh.confidential, Class: sh.class, SentAt: sh.sent.UTC(), Incident: sh.incident,
 		}
 		if withStatus {
-			if e, ok := sh.statusAt(now); ok {
+			out[i].Poison = sh.poison
+			if e, ok := sh.channelStatusAt(now); ok {
 				at := e.at.UTC()
 				out[i].Status, out[i].StatusChanged = e.status, &at
 			}
+			if evs := sh.eventsAt(now); out[i].Status == svSlettet && len(evs) > 1 {
+				out[i].KeptStatus = evs[len(evs)-2].status
+			}
 		}
 	}
-	return out
+	return append(out, s.danishRecords(withStatus, now)...)
 }
 
 // Status returns a shipment's channel status at the simulated now.
 func (s *Sim) Status(channelID string) (status string, changed time.Time, ok bool) {
 	sh, found := s.w.byID[strings.ToLower(channelID)]
 	if !found {
-		return "", time.Time{}, false
+		return s.danishStatus(channelID)
 	}
-	e, ok := sh.statusAt(s.Now())
+	e, ok := sh.channelStatusAt(s.Now())
 	return e.status, e.at, ok
 }
 
@@ -97,6 +111,7 @@ func (s *Sim) Organisations() []OrganisationRecord {
 			OrgNr: o.nr, Name: o.name, NeverOpens: o.neverOpen, Profile: o.profile,
 			Register: [...]string{"active", "deleted", "removed", "unknown"}[o.reg], Bankrupt: o.bankrupt,
 			HasPostalAddress: o.post != nil, NotificationAddresses: len(o.emails) + len(o.phones),
+			SubUnit: o.subUnit, ClosedSubUnit: o.subUnit && !o.closed.IsZero(), ForeignAddress: o.foreign,
 		}
 	}
 	return out
@@ -105,6 +120,7 @@ func (s *Sim) Organisations() []OrganisationRecord {
 func (s *Sim) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sim/{$}", s.handleIndex)
 	mux.HandleFunc("GET /sim/shipments.csv", s.handleShipmentsCSV)
+	mux.HandleFunc("GET /sim/units.csv", s.handleUnitsCSV)
 	mux.HandleFunc("GET /sim/shipments", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.shipmentRecords(r.URL.Query().Get("status") != ""))
 	})
@@ -193,6 +209,23 @@ func (s *Sim) handleShipmentsCSV(w http.ResponseWriter, r *http.Request) {
 			strconv.FormatBool(sh.confidential), sh.class, sh.sent.UTC().Format(time.RFC3339),
 		})
 	}
+	for _, r := range s.danishRecords(false, time.Time{}) {
+		_ = cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID,
+			r.Title, strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339Nano)})
+	}
+	cw.Flush()
+}
+
+// handleUnitsCSV serves the sender's units with made-up addresses, in the
+// format of `postvakt units import`: unit<i>@demo.invalid for the unit,
+// leder.unit<i>@demo.invalid for its manager.
+func (s *Sim) handleUnitsCSV(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"sender_org", "unit", "contact_email", "manager_email"})
+	for i, u := range s.w.units {
+		_ = cw.Write([]string{s.w.sender.nr, u, fmt.Sprintf("unit%d@demo.invalid", i+1), fmt.Sprintf("leder.unit%d@demo.invalid", i+1)})
+	}
 	cw.Flush()
 }
 
@@ -203,6 +236,7 @@ func (s *Sim) handleIndex(w http.ResponseWriter, r *http.Request) {
 		"seed":           s.seed,
 		"clock":          s.clockState(),
 		"shipments":      len(s.w.shipments),
+		"danish_letters": s.danishLetters(),
 		"organisations":  len(s.w.orgs),
 		"sender_org":     s.w.sender.nr,
 		"token_requests": s.TokenRequests(),

@@ -8,15 +8,15 @@ import (
 	"time"
 )
 
-// Incidents a letter can be caught in, as /sim/shipments reports them in
-// "incident": the truth a health check is measured against.
+// Incidents a Norwegian letter can be caught in, as /sim/shipments reports
+// them in "incident": the truth a health check is measured against. A lost
+// letter is IncidentProviderOutage, one delivered much later
+// IncidentRedelivered, as a Danish letter (dpgen.go).
 const (
-	IncidentSilent      = "channel_silent"              // its delivery fell in a window in which the channel changed nothing
-	IncidentLost        = "provider_outage"             // accepted, then never delivered
-	IncidentRedelivered = "provider_outage_redelivered" // lost in an outage, delivered much later
-	IncidentUnitLost    = "never_reached_channel"       // its unit's letters never reached the channel
-	IncidentRejected    = "rejection_spike"             // rejected in a rejection spike
-	IncidentNeverOpened = "never_opened"                // to an organisation that never opens (no access role)
+	IncidentSilent      = "channel_silent"        // its delivery fell in a window in which the channel changed nothing
+	IncidentUnitLost    = "never_reached_channel" // its unit's letters never reached the channel
+	IncidentRejected    = "rejection_spike"       // rejected in a rejection spike
+	IncidentNeverOpened = "never_opened"          // to an organisation that never opens (no access role)
 )
 
 // Incident is something that goes wrong with the Norwegian channels for a
@@ -177,7 +177,7 @@ func (w *world) lose(s *shipment, redeliver bool, delay time.Duration) {
 		return // rejected or failed anyway: nothing to lose
 	}
 	if !redeliver {
-		s.events, s.incident = s.events[:cut], IncidentLost
+		s.events, s.incident = s.events[:cut], IncidentProviderOutage
 		return
 	}
 	for i := cut; i < len(s.events); i++ {

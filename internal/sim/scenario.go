@@ -44,14 +44,22 @@ type Scenario struct {
 	Register      Register      `yaml:"register"`
 	Notifications Notifications `yaml:"notifications"`
 	Print         PrintScenario `yaml:"print"`
+	// CVR is the Danish business register the CVR search answers from.
+	CVR CVRScenario `yaml:"cvr"`
+	// DigitalPost adds Danish letters and the Digital Post event log
+	// (dpscenario.go); nil: none.
+	DigitalPost *DigitalPost `yaml:"digitalpost"`
 	// Incidents are channel failures for a while: a silent channel, lost
 	// letters, a unit whose letters never arrive, a rejection spike
 	// (incidents.go). /sim/shipments marks the letters they touch.
 	Incidents []Incident `yaml:"incidents"`
 	// Faults injected per endpoint group: all (default for every group not
-	// listed), svarut (v2), svarut_v1, altinn, token, register, profile,
-	// notifications, print. A listed group replaces "all" entirely.
+	// listed), svarut (v2), svarut_v1, altinn, token, register, cvr, profile,
+	// notifications, print, digitalpost. A listed group replaces "all"
+	// entirely.
 	Faults map[string]FaultSpec `yaml:"faults"`
+	// Poison makes single shipments answer badly for good (see Poison).
+	Poison Poison `yaml:"poison"`
 }
 
 // Sender is the sending public body.
@@ -178,6 +186,41 @@ type Register struct {
 	UnknownChance           float64 `yaml:"unknown_chance"`            // 404 Not Found
 	NoPostalAddressChance   float64 `yaml:"no_postal_address_chance"`  // postadresse absent
 	NoAddressChance         float64 `yaml:"no_address_chance"`         // postadresse and forretningsadresse absent
+	// SubUnitChance: the number is a sub-unit's (underenhet): 404 on
+	// /enheter, found on /underenheter with beliggenhetsadresse.
+	SubUnitChance float64 `yaml:"sub_unit_chance"`
+	// ClosedSubUnitShare: of the sub-units, the share with nedleggelsesdato.
+	ClosedSubUnitShare float64 `yaml:"closed_sub_unit_share"`
+	// ForeignAddressChance: the postal address is abroad (no postnummer).
+	ForeignAddressChance float64 `yaml:"foreign_address_chance"`
+	// Failing lists organisation numbers (Norwegian or CVR) whose lookups
+	// answer 500 until a time: one organisation's trouble with the register.
+	Failing []FailingLookup `yaml:"failing"`
+}
+
+// FailingLookup is an organisation number the registers fail to answer
+// about: Enhetsregisteret answers 500 for it, and a CVR search naming it
+// answers 500 as a whole.
+type FailingLookup struct {
+	Number string `yaml:"number"`
+	// Until is the end of the trouble, relative to the start (0: never ends).
+	Until Duration `yaml:"until"`
+}
+
+// CVRScenario is the Danish business register (CVR) as the simulator's
+// CVR search (System-til-system adgang) knows it.
+type CVRScenario struct {
+	// Companies the CVR knows.
+	Companies []CVRCompany `yaml:"companies"`
+}
+
+// CVRCompany is one Danish company in the CVR.
+type CVRCompany struct {
+	CVR string `yaml:"cvr"`
+	// Name is the company's name; empty: one made up from the number.
+	Name string `yaml:"name"`
+	// Ceased: sammensatStatus "Ophørt" (the company still has its name).
+	Ceased bool `yaml:"ceased"`
 }
 
 // Notifications covers the organisations' notification addresses (Altinn
@@ -239,7 +282,7 @@ type Outage struct {
 	Status int `yaml:"status"`
 }
 
-// Load reads a scenario: a shipped name (demo, bergen, faults) or the path of
+// Load reads a scenario: a shipped name (demo, bergen, copenhagen, faults) or the path of
 // a YAML file. Unknown fields are errors with their line number.
 func Load(nameOrFile string) (*Scenario, error) {
 	var data []byte
@@ -351,6 +394,9 @@ func (sc *Scenario) defaults() {
 	defDist(&n.DeliveryDelay, Dist{Kind: "uniform", Min: Duration(time.Minute), Max: Duration(15 * time.Minute)})
 	defDist(&sc.Print.PrintDelay, Dist{Kind: "uniform", Min: Duration(2 * time.Hour), Max: Duration(20 * time.Hour)})
 	defDist(&sc.Print.PostDelay, Dist{Kind: "uniform", Min: Duration(2 * time.Hour), Max: Duration(10 * time.Hour)})
+	if sc.DigitalPost != nil {
+		sc.DigitalPost.defaults()
+	}
 }
 
 func defDist(d *Dist, def Dist) {
@@ -371,8 +417,10 @@ func (sc *Scenario) validate() error {
 	if !validOrgNr(sc.Sender.Org) {
 		bad("sender.org %q is not a valid Norwegian organisation number", sc.Sender.Org)
 	}
+	// A scenario of Danish letters only may leave the Norwegian side empty.
+	danishOnly := sc.DigitalPost != nil && sc.Organisations.Count == 0 && sc.Shipments.Count == 0
 	o := sc.Organisations
-	if o.Count <= 0 {
+	if o.Count <= 0 && !danishOnly {
 		bad("organisations.count must be > 0")
 	}
 	chance("organisations.never_open.share", o.NeverOpen.Share)
@@ -397,7 +445,7 @@ func (sc *Scenario) validate() error {
 		bad("persons.share > 0 needs persons.count > 0")
 	}
 	s := sc.Shipments
-	if s.Count <= 0 {
+	if s.Count <= 0 && !danishOnly {
 		bad("shipments.count must be > 0")
 	}
 	if o.NeverOpen.Shipments > s.Count {
@@ -432,8 +480,27 @@ func (sc *Scenario) validate() error {
 	for _, c := range []struct {
 		f string
 		v float64
-	}{{"bankrupt_chance", r.BankruptChance}, {"winding_up_chance", r.WindingUpChance}, {"forced_dissolution_chance", r.ForcedDissolutionChance}, {"deleted_chance", r.DeletedChance}, {"removed_chance", r.RemovedChance}, {"unknown_chance", r.UnknownChance}, {"no_postal_address_chance", r.NoPostalAddressChance}, {"no_address_chance", r.NoAddressChance}} {
+	}{{"bankrupt_chance", r.BankruptChance}, {"winding_up_chance", r.WindingUpChance}, {"forced_dissolution_chance", r.ForcedDissolutionChance}, {"deleted_chance", r.DeletedChance}, {"removed_chance", r.RemovedChance}, {"unknown_chance", r.UnknownChance}, {"no_postal_address_chance", r.NoPostalAddressChance}, {"no_address_chance", r.NoAddressChance},
+		{"sub_unit_chance", r.SubUnitChance}, {"closed_sub_unit_share", r.ClosedSubUnitShare}, {"foreign_address_chance", r.ForeignAddressChance}} {
 		chance("register."+c.f, c.v)
+	}
+	for i, f := range r.Failing {
+		if !(len(f.Number) == 9 && validOrgNr(f.Number)) && !(len(f.Number) == 8 && isCVR(f.Number)) {
+			bad("register.failing[%d].number %q is neither a Norwegian organisation number nor a CVR number", i, f.Number)
+		}
+		if f.Until < 0 {
+			bad("register.failing[%d].until must not be negative", i)
+		}
+	}
+	seenCVR := map[string]bool{}
+	for i, c := range sc.CVR.Companies {
+		if !isCVR(c.CVR) {
+			bad("cvr.companies[%d].cvr %q is not a valid CVR number", i, c.CVR)
+		}
+		if seenCVR[c.CVR] {
+			bad("cvr.companies[%d].cvr %s is listed twice", i, c.CVR)
+		}
+		seenCVR[c.CVR] = true
 	}
 	chance("notifications.none_chance", sc.Notifications.NoneChance)
 	chance("notifications.fail_chance", sc.Notifications.FailChance)
@@ -460,6 +527,10 @@ func (sc *Scenario) validate() error {
 			}
 		}
 	}
+	if sc.DigitalPost != nil {
+		sc.DigitalPost.validate(bad)
+	}
+	sc.Poison.validate(bad)
 	for i := range sc.Incidents {
 		sc.Incidents[i].validate(i, bad)
 	}

@@ -21,10 +21,13 @@ const (
 	ListProblems ListName = "problems" // rejected, failed or expired
 	ListManual   ListName = "manual"   // escalation ended in manual handling
 	ListSearch   ListName = "search"   // every shipment to one recipient (needs Recipient)
+	// ListUnknown: shipments their channel has never heard of (the sender
+	// system thought it sent them).
+	ListUnknown ListName = "unknown_to_channel"
 )
 
 // Lists are the known lists, for validating a request.
-var Lists = []ListName{ListUnopened, ListProblems, ListManual, ListSearch}
+var Lists = []ListName{ListUnopened, ListProblems, ListManual, ListSearch, ListUnknown}
 
 // ListFilter narrows a list. Empty fields do not narrow.
 type ListFilter struct {
@@ -64,6 +67,8 @@ type ListRow struct {
 	Stage          model.Stage `db:"stage" json:"stage"`
 	RemindersSent  int         `db:"reminders_sent" json:"reminders_sent"`
 	LastReminded   *time.Time  `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
+	// UnknownToChannelSince: the channel has never heard of the shipment.
+	UnknownToChannelSince *time.Time `db:"unknown_to_channel_since" json:"unknown_to_channel_since,omitempty"`
 }
 
 // ListPage is one page of a list, oldest first.
@@ -74,7 +79,7 @@ type ListPage struct {
 
 const listColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
 	r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name, s.class, s.confidential,
-	s.sent_at, s.state, s.state_changed_at, s.stage, s.reminders_sent, s.last_reminded_at`
+	s.sent_at, s.state, s.state_changed_at, s.stage, s.reminders_sent, s.last_reminded_at, s.unknown_to_channel_since`
 
 // recipientKey says how an identifier is stored: organisation numbers have
 // 8 (CVR) or 9 digits, person ids 10 (CPR) or 11.
@@ -116,6 +121,8 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 		c.add(`s.state IN ('rejected', 'failed', 'expired')`)
 	case ListManual:
 		c.add(`s.stage = ` + sqlStage(model.StageManual))
+	case ListUnknown:
+		c.add(`s.unknown_to_channel_since IS NOT NULL`)
 	case ListSearch:
 		if f.Recipient == "" && f.RecipientRow == 0 {
 			return fmt.Errorf("search needs a recipient")
@@ -340,6 +347,9 @@ func (s *Store) RefreshListSummaries(ctx context.Context) error {
 			return fmt.Errorf("refresh %s: %w", v, err)
 		}
 	}
+	if err := s.refreshOverview(ctx); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
 		return fmt.Errorf("refresh list rollups: %w", err)
 	}
@@ -431,6 +441,10 @@ type PrintBatch struct {
 	DecidedAt *time.Time `db:"decided_at" json:"decided_at,omitempty"`
 	Shipments int        `db:"shipments" json:"shipments"`
 	InScope   int        `db:"in_scope" json:"-"` // how many of them the caller's scope covers
+	// SenderOrg is the organisation whose prints the batch collects (empty
+	// for a batch made before batches were per organisation).
+	SenderOrg     string `db:"sender_org" json:"sender_org,omitempty"`
+	SenderOrgName string `db:"sender_org_name" json:"sender_org_name,omitempty"`
 	// Digest names the set of shipments in the batch; a decision from the
 	// UI passes it back (PrintBatchSeen) so that a batch that changed since
 	// it was shown is not decided.
@@ -448,6 +462,7 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		scopeIn = c.String()
 	}
 	q := fmt.Sprintf(`SELECT b.id, b.policy, b.state, b.created_at, b.decided_by, b.decided_at,
+		COALESCE(bo.orgnr, '') AS sender_org, COALESCE(bo.name, '') AS sender_org_name,
 		count(po.shipment_id) AS shipments,
 		count(po.shipment_id) FILTER (WHERE %s) AS in_scope,
 		%s AS digest
@@ -456,8 +471,9 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		LEFT JOIN shipments s ON s.id = po.shipment_id
 		LEFT JOIN sender_units u ON u.id = s.sender_unit_id
 		LEFT JOIN sender_orgs o ON o.id = u.sender_org_id
+		LEFT JOIN sender_orgs bo ON bo.id = b.sender_org_id
 		WHERE b.state = 'held' OR b.decided_at > now() - interval '30 days'
-		GROUP BY b.id
+		GROUP BY b.id, bo.id
 		HAVING %t OR count(po.shipment_id) FILTER (WHERE %s) > 0
 		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, batchDigestSQL, scopeIn == "true", scopeIn)
 	out := []PrintBatch{}

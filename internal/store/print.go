@@ -69,30 +69,47 @@ func Printable(state model.State, stage model.Stage) bool {
 	return state != model.StateOpened && state != model.StateRejected && !stage.Ended()
 }
 
-// RegisterEntry is one cached answer of the business register.
+// RegisterEntry is one cached answer of a business register.
 type RegisterEntry struct {
-	OrgNr     string    `db:"orgnr"`
-	Status    int       `db:"status"`
-	Body      JSON      `db:"body"`
+	OrgNr string `db:"orgnr"`
+	// Kind says what answered: RegisterEnhet (default when empty),
+	// RegisterUnderenhet or RegisterCVR.
+	Kind   string `db:"kind"`
+	Status int    `db:"status"`
+	Body   JSON   `db:"body"`
+	// Name is the organisation's name read from the answer ("" for none).
+	Name      string    `db:"name"`
 	FetchedAt time.Time `db:"fetched_at"`
 }
+
+// Kinds of register answer (register_cache.kind).
+const (
+	RegisterEnhet      = "enhet"      // Enhetsregisteret /enheter/{orgnr}
+	RegisterUnderenhet = "underenhet" // Enhetsregisteret /underenheter/{orgnr}
+	RegisterCVR        = "cvr"        // the Danish CVR (the search hit's _source)
+)
 
 // RegisterEntry returns the cached register answer for an organisation, or
 // ErrNotFound.
 func (s *Store) RegisterEntry(ctx context.Context, orgnr string) (*RegisterEntry, error) {
 	var e RegisterEntry
-	err := s.db.GetContext(ctx, &e, `SELECT orgnr, status, body, fetched_at FROM register_cache WHERE orgnr = $1`, orgnr)
+	err := s.db.GetContext(ctx, &e, `SELECT orgnr, kind, status, body, name, fetched_at FROM register_cache WHERE orgnr = $1`, orgnr)
 	if err != nil {
 		return nil, fmt.Errorf("read register cache for %s: %w", orgnr, notFound(err))
 	}
 	return &e, nil
 }
 
-// PutRegisterEntry caches a register answer, replacing an older one.
+// PutRegisterEntry caches a register answer, replacing an older one; the
+// organisation's failed lookups (RegisterFailed) are forgotten.
 func (s *Store) PutRegisterEntry(ctx context.Context, e RegisterEntry) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO register_cache (orgnr, status, body, fetched_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (orgnr) DO UPDATE SET status = $2, body = $3, fetched_at = $4`,
-		e.OrgNr, e.Status, jsonParam(e.Body), e.FetchedAt)
+	if e.Kind == "" {
+		e.Kind = RegisterEnhet
+	}
+	_, err := s.db.ExecContext(ctx, `WITH forget AS (DELETE FROM register_retries WHERE orgnr = $1)
+		INSERT INTO register_cache (orgnr, kind, status, body, name, fetched_at) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (orgnr) DO UPDATE SET kind = $2, status = $3, body = $4, name = $5, fetched_at = $6`,
+		e.OrgNr, e.Kind, e.Status, jsonParam(e.Body), e.Name, e.FetchedAt)
 	if err != nil {
 		return fmt.Errorf("cache register answer for %s: %w", e.OrgNr, err)
 	}
@@ -129,6 +146,7 @@ func (s *Store) CreatePrintOrders(ctx context.Context, ids []string, policy stri
 // matching its policy needs.
 type PrintDueShipment struct {
 	ID            string `db:"id"`
+	Channel       string `db:"channel"`
 	Class         string `db:"class"`
 	Confidential  bool   `db:"confidential"`
 	RecipientKind string `db:"recipient_kind"`
@@ -140,7 +158,7 @@ type PrintDueShipment struct {
 // print_due that have no print decision.
 func (s *Store) PrintDueWithoutOrder(ctx context.Context, limit int) ([]PrintDueShipment, error) {
 	var out []PrintDueShipment
-	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.class, s.confidential, r.kind AS recipient_kind,
+	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.channel, s.class, s.confidential, r.kind AS recipient_kind,
 			o.orgnr AS sender_org, u.name AS sender_unit
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
@@ -243,7 +261,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			return fmt.Errorf("resolve print of %s: unknown outcome %q", id, r.Outcome)
 		case cur.RequiresApproval:
 			result = PrintStateHeld
-			batch, err := heldBatch(ctx, tx, cur.Policy, at)
+			batch, err := heldBatch(ctx, tx, cur.Policy, id, at)
 			if err != nil {
 				return err
 			}
@@ -391,17 +409,25 @@ func toManual(ctx context.Context, tx *sqlx.Tx, id, reason, detail string, at ti
 		RawStatus: reason, Message: detail, Payload: evidenceJSON(evidence)})
 }
 
-// heldBatch returns the policy's open held batch, creating it if need be,
-// and holds a share lock on it so it cannot be decided before the caller
-// commits the print it adds.
-func heldBatch(ctx context.Context, tx *sqlx.Tx, policy string, at time.Time) (int64, error) {
+// heldBatch returns the open held batch of the policy and the shipment's
+// sender organisation (one batch per organisation and policy, so an officer
+// scoped to one organisation can decide it), creating it if need be, and
+// holds a share lock on it so it cannot be decided before the caller commits
+// the print it adds.
+func heldBatch(ctx context.Context, tx *sqlx.Tx, policy, shipmentID string, at time.Time) (int64, error) {
+	var org int64
+	if err := tx.GetContext(ctx, &org, `SELECT u.sender_org_id FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id
+		WHERE s.id = $1`, shipmentID); err != nil {
+		return 0, fmt.Errorf("find print batch for %s: sender of %s: %w", policy, shipmentID, err)
+	}
 	for try := 0; try < 3; try++ {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO print_batches (policy, created_at) VALUES ($1, $2)
-			ON CONFLICT (policy) WHERE state = 'held' DO NOTHING`, policy, at); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO print_batches (policy, sender_org_id, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (policy, sender_org_id) WHERE state = 'held' DO NOTHING`, policy, org, at); err != nil {
 			return 0, fmt.Errorf("open print batch for %s: %w", policy, err)
 		}
 		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM print_batches WHERE policy = $1 AND state = 'held' FOR SHARE`, policy); err != nil {
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM print_batches WHERE policy = $1 AND sender_org_id = $2 AND state = 'held'
+			FOR SHARE`, policy, org); err != nil {
 			return 0, fmt.Errorf("find print batch for %s: %w", policy, err)
 		}
 		if len(ids) == 1 {
@@ -427,8 +453,9 @@ func evidenceJSON(b []byte) JSON {
 // jsonParam passes a JSON document as a jsonb parameter: NULL when empty or
 // not valid JSON (it is evidence, not worth failing a write for).
 func jsonParam(b []byte) any {
-	if len(b) == 0 || !json.Valid(b) {
+	c := CleanJSON(b) // an answer with NUL or invalid UTF-8 must not fail the write
+	if len(c) == 0 {
 		return nil
 	}
-	return []byte(b)
+	return c
 }

@@ -25,7 +25,7 @@ type HealthStore interface {
 	RecordIncidentFollowUps(ctx context.Context, d store.IncidentFollowUps) (int, error)
 	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)
 	PollLags(ctx context.Context, now time.Time) ([]store.PollLag, error)
-	Notices(ctx context.Context, limit int) ([]store.NoticeRow, error)
+	AlertNotices(ctx context.Context, limit int) ([]store.AlertNoticeRow, error)
 	SchemaCurrent(ctx context.Context) error
 }
 
@@ -84,7 +84,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list alerts", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "alerts", "Health alerts", alertsData{Alerts: as})
+	s.render(w, r, http.StatusOK, "alerts", "title.alerts", alertsData{Alerts: as})
 }
 
 // alertPage is one alert: what fires, since when, and, for those who may
@@ -93,19 +93,19 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "No such alert.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
 		return
 	}
 	a, err := s.store.AlertByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "No such alert.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
 		return
 	}
 	if err != nil {
 		s.internalError(w, "get alert", err)
 		return
 	}
-	title := "Alert " + a.Rule
+	title := "title.alert"
 	d := &incidentData{AlertInfo: a}
 	p := principal(r.Context())
 	if f, ok := scoped(a.Selector, p); ok && p.Can(auth.ViewShipments) {
@@ -138,3 +138,28 @@ func scoped(f store.IncidentFilter, p *auth.Principal) (store.IncidentFilter, bo
 
 // reportStates are the states shown as the incident summary's columns.
 var reportStates = report.StateNames()
+
+// firingSource lists the firing health alerts (*store.Store).
+type firingSource interface {
+	FiringAlerts(ctx context.Context) ([]store.Alert, error)
+}
+
+// StoreAlerts is the overview's AlertSource over the health alerts the
+// evaluation keeps in the store: the firing ones that are not muted.
+func StoreAlerts(st firingSource) AlertSource { return storeAlerts{st} }
+
+type storeAlerts struct{ st firingSource }
+
+func (a storeAlerts) FiringAlerts(ctx context.Context) ([]Alert, error) {
+	as, err := a.st.FiringAlerts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Alert
+	for _, x := range as {
+		if !x.Inhibited {
+			out = append(out, Alert{Rule: x.Rule, Channel: x.Labels["channel"], Since: x.StartedAt, Detail: x.Summary})
+		}
+	}
+	return out, nil
+}

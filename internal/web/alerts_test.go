@@ -13,6 +13,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 // alertFor fires a stuck alert about the unit's letters sent in the 60
@@ -161,6 +162,10 @@ func TestAlertsAPIAndPages(t *testing.T) {
 		!fus[0].Deadline.Equal(now.AddDate(0, 0, 14)) {
 		t.Fatalf("follow-ups %+v %v", fus, err)
 	}
+	if code, page := kari.get(alertPath + "?recorded=6"); code != 200 || strings.Count(page, "new letter written by 2026-12-07") != 6 ||
+		!strings.Contains(page, "Follow-ups recorded for 6 letters.") {
+		t.Fatalf("the alert page after the follow-ups: %d\n%s", code, page)
+	}
 	if code, _, _ := kari.post("/incidents/followups", url.Values{"csrf": {csrf(page)}, "alert": {fmt.Sprint(a.ID)},
 		"decision": {store.DecisionResent}}); code != http.StatusBadRequest {
 		t.Fatalf("a resend for all letters: %d", code)
@@ -240,4 +245,28 @@ func (e *env) get(path, token string) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+// lazyAlerts reads the firing alerts from the env's store once it exists.
+type lazyAlerts struct{ e **env }
+
+func (l lazyAlerts) FiringAlerts(ctx context.Context) ([]store.Alert, error) {
+	return (*l.e).st.FiringAlerts(ctx)
+}
+
+// The overview shows the firing, unmuted health alerts.
+func TestOverviewShowsAlerts(t *testing.T) {
+	var e *env
+	e = newEnvWith(t, web.WithAlerts(web.StoreAlerts(lazyAlerts{&e})))
+	e.seed(4)
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	if _, page := b.get("/"); !strings.Contains(page, "No alert is firing.") {
+		t.Fatalf("overview without alerts:\n%s", page)
+	}
+	a := e.alertFor("NAV")
+	_, page := b.get("/")
+	if !strings.Contains(page, "<strong>stuck</strong> · svarut") || !strings.Contains(page, a.Summary) {
+		t.Fatalf("overview with a firing alert:\n%s", page)
+	}
 }

@@ -18,6 +18,7 @@ type request struct {
 	*auth.Principal
 	csrf        string // the session's CSRF token; empty for a bearer token
 	sessionHash []byte
+	subject     string // the sending organisation whose data the request reads (see subjectOf)
 }
 
 // principal returns who the request acts as.
@@ -122,13 +123,13 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash != nil {
 			if !auth.Equal(r.PostFormValue("csrf"), rq.csrf) {
 				s.forbidden(ctx, r, "missing or wrong CSRF token")
-				s.renderError(w, r, http.StatusForbidden, "The form has expired or did not come from postvakt. Go back, reload the page and try again.")
+				s.renderError(w, r, http.StatusForbidden, "err.csrf")
 				return
 			}
 		}
 		if perm != "" && !rq.Can(perm) {
 			s.forbidden(ctx, r, "role "+rq.Role+" lacks "+string(perm))
-			s.renderError(w, r, http.StatusForbidden, "Your role ("+rq.Role+") may not see this page.")
+			s.renderError(w, r, http.StatusForbidden, "err.role_page", "Role", rq.Role)
 			return
 		}
 		next(w, r)
@@ -146,7 +147,7 @@ func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {
 // logged: the page has been computed, but the log must show the gap.
 func (s *Server) audit(ctx context.Context, action, object, detail string) {
 	p := principal(ctx)
-	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now()}
+	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(), SubjectOrg: subjectOf(ctx)}
 	if p != nil {
 		e.Actor, e.Role, e.SenderOrg = p.Actor(), p.Role, p.SenderOrg
 	}
@@ -160,7 +161,7 @@ func (s *Server) audit(ctx context.Context, action, object, detail string) {
 func (s *Server) mustAudit(w http.ResponseWriter, r *http.Request, action, object, detail string) bool {
 	p := principal(r.Context())
 	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(),
-		Actor: p.Actor(), Role: p.Role, SenderOrg: p.SenderOrg}
+		Actor: p.Actor(), Role: p.Role, SenderOrg: p.SenderOrg, SubjectOrg: subjectOf(r.Context())}
 	if err := s.store.Audit(r.Context(), e); err != nil {
 		s.internalError(w, "write audit entry", err)
 		return false

@@ -37,6 +37,7 @@ func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error
 		s.forbidden(r.Context(), r, "shipment "+id+" belongs to another organisation or unit")
 		return nil, errOutOfScope
 	}
+	about(r.Context(), sh.SenderOrg)
 	return sh, nil
 }
 
@@ -51,6 +52,9 @@ type Evidence struct {
 	FinalState      string     `json:"final_state,omitempty"`
 	FinalAt         *time.Time `json:"final_at,omitempty"`
 	FinalSource     string     `json:"final_source,omitempty"`
+	// DigitalPost is, for a Danish letter, what Digital Post's event log
+	// proves, in the terms Ankestyrelsen uses (evidence_dk.go).
+	DigitalPost *DigitalPostProof `json:"digital_post,omitempty"`
 }
 
 // evidenceOf reads the proof out of a shipment's events. A shipment first
@@ -81,6 +85,9 @@ func evidenceOf(sh *store.Shipment) Evidence {
 	if e.AvailableAt == nil && sh.AvailableAt != nil {
 		e.AvailableAt, e.AvailableSource = sh.AvailableAt, "channel"
 	}
+	if sh.Channel == model.ChannelDigitalPost {
+		digitalPostProof(sh, &e)
+	}
 	return e
 }
 
@@ -107,10 +114,10 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	sh, err := s.shipmentFor(r, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
 		return nil, false
 	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return nil, false
 	case err != nil:
 		s.internalError(w, "get shipment", err)
@@ -142,7 +149,7 @@ func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "evidence", "Evidence report", d)
+	s.render(w, r, http.StatusOK, "evidence", "title.evidence", d)
 }
 
 // evidenceJSON is the same evidence as JSON.
@@ -169,32 +176,32 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	sh, err := s.shipmentFor(r, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
 		return
 	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return
 	case err != nil:
 		s.internalError(w, "get shipment", err)
 		return
 	}
 	if !needsFollowUp(sh) {
-		s.renderError(w, r, http.StatusConflict, "This shipment was opened; it needs no follow-up.")
+		s.renderError(w, r, http.StatusConflict, "err.opened_no_followup")
 		return
 	}
 	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: r.PostFormValue("decision"),
 		Note: strings.TrimSpace(r.PostFormValue("note")), MissedDeadline: r.PostFormValue("missed_deadline") != "",
 		Actor: p.Actor(), At: s.now(), Deadline: s.now().AddDate(0, 0, s.followUpDays)}
 	if !slices.Contains(store.Decisions, d.Decision) {
-		s.renderError(w, r, http.StatusBadRequest, "Choose a decision.")
+		s.renderError(w, r, http.StatusBadRequest, "err.choose_decision")
 		return
 	}
 	if len(d.Note) > 10000 {
-		s.renderError(w, r, http.StatusBadRequest, "The note is too long (at most 10,000 characters).")
+		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
 		return
 	}
 	if d.Decision == store.DecisionAssessed && d.Note == "" {
-		s.renderError(w, r, http.StatusBadRequest, "Say what the consequences are in the note.")
+		s.renderError(w, r, http.StatusBadRequest, "err.say_consequences")
 		return
 	}
 	if d.Decision == store.DecisionResent {
@@ -202,11 +209,11 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
 			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now()}
 		if errs := ns.Validate(s.now()); len(errs) > 0 {
-			s.renderError(w, r, http.StatusBadRequest, "The new shipment: "+errs[0].Field+": "+errs[0].Message)
+			s.renderError(w, r, http.StatusBadRequest, "err.new_shipment_field", "Field", errs[0].Field, "Message", errs[0].Message)
 			return
 		}
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
-			s.renderError(w, r, http.StatusBadRequest, "The new shipment needs a new channel id.")
+			s.renderError(w, r, http.StatusBadRequest, "err.new_channel_id")
 			return
 		}
 		stored, _, err := s.store.Register(r.Context(), []model.NewShipment{ns}, store.SourceUser, p.Actor())

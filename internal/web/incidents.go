@@ -179,7 +179,7 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("from") == "" && q.Get("to") == "" && q.Get("alert") == "" {
 		now := s.now().In(zone)
-		s.render(w, r, http.StatusOK, "incident", "Incident report", &incidentData{Options: options(), States: reportStates,
+		s.render(w, r, http.StatusOK, "incident", "title.incident", &incidentData{Options: options(), States: reportStates,
 			Query: url.Values{"from": {now.AddDate(0, 0, -7).Format("2006-01-02")}, "to": {now.Format("2006-01-02")}}})
 		return
 	}
@@ -195,13 +195,13 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/alerts/"+url.PathEscape(id), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "incident", "Incident report", d)
+	s.render(w, r, http.StatusOK, "incident", "title.incident", d)
 }
 
 func (s *Server) badIncident(w http.ResponseWriter, r *http.Request, err error) bool {
 	if errors.Is(err, errIncidentScope) {
 		s.forbidden(r.Context(), r, "incident report outside the principal's scope")
-		s.renderError(w, r, http.StatusForbidden, "These letters are outside your organisation or unit.")
+		s.renderError(w, r, http.StatusForbidden, "err.incident_scope")
 		return true
 	}
 	return s.badFilter(w, r, err)
@@ -264,7 +264,7 @@ func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.
 // once (opened letters need none): a deadline, and a decision if given.
 func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "Bad form.")
+		s.renderError(w, r, http.StatusBadRequest, "err.bad_form")
 		return
 	}
 	f, err := s.parseIncident(r, r.PostForm)
@@ -273,13 +273,13 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 	}
 	decision := r.PostFormValue("decision")
 	if !slices.Contains(bulkDecisions, decision) {
-		s.renderError(w, r, http.StatusBadRequest, "Unknown decision; a resend is recorded per letter, on its page.")
+		s.renderError(w, r, http.StatusBadRequest, "err.bulk_decision")
 		return
 	}
 	days := s.followUpDays
 	if v := r.PostFormValue("days"); v != "" {
 		if days, err = strconv.Atoi(v); err != nil || days < 1 || days > 365 {
-			s.renderError(w, r, http.StatusBadRequest, "The deadline must be 1 to 365 days away.")
+			s.renderError(w, r, http.StatusBadRequest, "err.deadline_days")
 			return
 		}
 	}

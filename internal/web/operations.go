@@ -39,13 +39,13 @@ type channelOps struct {
 }
 
 type opsPageData struct {
-	DB       string
-	Latency  time.Duration
-	Schema   string
-	Channels []channelOps
-	Alerts   []store.Alert
-	Notices  []store.NoticeRow
-	Hour     time.Time
+	DB           string
+	Latency      time.Duration
+	SchemaBehind bool
+	Channels     []channelOps
+	Alerts       []store.Alert
+	Notices      []store.AlertNoticeRow
+	Hour         time.Time
 }
 
 // operationsPage is the operations view, without personal data: the
@@ -57,20 +57,23 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	now := s.now()
-	d := opsPageData{DB: "ok", Schema: "current", Hour: now.Add(-time.Hour)}
+	d := opsPageData{DB: "ok", Hour: now.Add(-time.Hour)}
 	start := time.Now()
-	if err := s.store.Ping(ctx); err != nil {
+	pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+	defer pcancel()
+	if err := s.store.Ping(pctx); err != nil {
 		d.DB = "unreachable"
 		if errors.Is(err, context.DeadlineExceeded) {
-			d.DB = "not answering within 5 s"
+			d.DB = "slow"
 		}
 		d.Latency = time.Since(start).Round(time.Microsecond)
-		s.render(w, r, http.StatusOK, "operations", "Operations", d)
+		s.render(w, r, http.StatusOK, "ops", "title.ops", d)
 		return
 	}
 	d.Latency = time.Since(start).Round(time.Microsecond)
 	if err := s.store.SchemaCurrent(ctx); err != nil {
-		d.Schema = err.Error()
+		s.log.Error("operations page: the database schema is not current", "error", err)
+		d.SchemaBehind = true
 	}
 	acts, err := s.store.ChannelActivities(ctx, now.Add(-time.Hour), now)
 	if err != nil {
@@ -110,9 +113,9 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list firing alerts", err)
 		return
 	}
-	if d.Notices, err = s.store.Notices(ctx, 10); err != nil {
+	if d.Notices, err = s.store.AlertNotices(ctx, 10); err != nil {
 		s.internalError(w, "list alert notices", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "operations", "Operations", d)
+	s.render(w, r, http.StatusOK, "ops", "title.ops", d)
 }

@@ -21,11 +21,11 @@ import (
 
 // Notice statuses.
 const (
-	NoticePending    = "pending"
-	NoticeSent       = "sent"
-	NoticeFailed     = "failed"
-	NoticeUnknown    = "unknown"
-	NoticeSuperseded = "superseded"
+	AlertNoticePending    = "pending"
+	AlertNoticeSent       = "sent"
+	AlertNoticeFailed     = "failed"
+	AlertNoticeUnknown    = "unknown"
+	AlertNoticeSuperseded = "superseded"
 )
 
 // Notice transitions: what a notice tells of an alert.
@@ -34,18 +34,18 @@ const (
 	TransitionResolved = "resolved"
 )
 
-// NoticeItem is one alert transition a notice tells of: the alert's seq-th
+// AlertNoticeItem is one alert transition a notice tells of: the alert's seq-th
 // notification to the notice's destination.
-type NoticeItem struct {
+type AlertNoticeItem struct {
 	AlertID    int64  `db:"alert_id"`
 	Seq        int    `db:"seq"`
 	Transition string `db:"transition"`
 }
 
-// NoticeState is the latest notification of an alert to a destination:
+// AlertNoticeState is the latest notification of an alert to a destination:
 // its sequence number and transition, the notice's status, and when it
 // was sent (or claimed, when not sent).
-type NoticeState struct {
+type AlertNoticeState struct {
 	AlertID     int64     `db:"alert_id"`
 	Destination string    `db:"destination"`
 	Seq         int       `db:"seq"`
@@ -54,10 +54,10 @@ type NoticeState struct {
 	At          time.Time `db:"at"`
 }
 
-// NoticeStates returns the latest active notification of each of the
+// AlertNoticeStates returns the latest active notification of each of the
 // alerts to each destination.
-func (s *Store) NoticeStates(ctx context.Context, alertIDs []int64) ([]NoticeState, error) {
-	var out []NoticeState
+func (s *Store) AlertNoticeStates(ctx context.Context, alertIDs []int64) ([]AlertNoticeState, error) {
+	var out []AlertNoticeState
 	if err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT ON (i.alert_id, i.destination)
 			i.alert_id, i.destination, i.seq, i.transition, n.status, COALESCE(n.sent_at, n.claimed_at) AS at
 		FROM health_notice_items i JOIN health_notices n ON n.id = i.notice_id
@@ -68,10 +68,10 @@ func (s *Store) NoticeStates(ctx context.Context, alertIDs []int64) ([]NoticeSta
 	return out, nil
 }
 
-// NoticeKey is the deterministic key of a notice: its destination and its
+// AlertNoticeKey is the deterministic key of a notice: its destination and its
 // items, in any order.
-func NoticeKey(destination string, items []NoticeItem) string {
-	sorted := append([]NoticeItem(nil), items...)
+func AlertNoticeKey(destination string, items []AlertNoticeItem) string {
+	sorted := append([]AlertNoticeItem(nil), items...)
 	sort.Slice(sorted, func(i, j int) bool {
 		if sorted[i].AlertID != sorted[j].AlertID {
 			return sorted[i].AlertID < sorted[j].AlertID
@@ -86,30 +86,30 @@ func NoticeKey(destination string, items []NoticeItem) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// NoticeClaim asks to send one notice: to a destination, about a rule's
+// AlertNoticeClaim asks to send one notice: to a destination, about a rule's
 // alert transitions, as of Now.
-type NoticeClaim struct {
+type AlertNoticeClaim struct {
 	Destination string
 	Rule        string
-	Items       []NoticeItem
+	Items       []AlertNoticeItem
 	Now         time.Time
 }
 
-// ClaimedNotice is a claimed notice: its id and key, and the items it
+// ClaimedAlertNotice is a claimed notice: its id and key, and the items it
 // holds (items already told by another notice are left out).
-type ClaimedNotice struct {
+type ClaimedAlertNotice struct {
 	ID    int64
 	Key   string
-	Items []NoticeItem
+	Items []AlertNoticeItem
 }
 
-// ClaimNotice records a notice as pending before it is sent, in one
+// ClaimAlertNotice records a notice as pending before it is sent, in one
 // transaction. Items already in a notice that was (or may have been) sent
 // are left out; a failed notice holding any of the items is superseded,
 // or reused when it holds exactly them. It returns nil when nothing is
 // left to send.
-func (s *Store) ClaimNotice(ctx context.Context, c NoticeClaim) (*ClaimedNotice, error) {
-	var out *ClaimedNotice
+func (s *Store) ClaimAlertNotice(ctx context.Context, c AlertNoticeClaim) (*ClaimedAlertNotice, error) {
+	var out *ClaimedAlertNotice
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = nil
 		ids, seqs := make([]int64, len(c.Items)), make([]int64, len(c.Items))
@@ -137,13 +137,13 @@ func (s *Store) ClaimNotice(ctx context.Context, c NoticeClaim) (*ClaimedNotice,
 		blocked := map[key]bool{}
 		failed := map[int64]bool{}
 		for _, t := range taken {
-			if t.Status == NoticeFailed {
+			if t.Status == AlertNoticeFailed {
 				failed[t.NoticeID] = true
 			} else {
 				blocked[key{t.AlertID, t.Seq}] = true
 			}
 		}
-		var items []NoticeItem
+		var items []AlertNoticeItem
 		for _, it := range c.Items {
 			if !blocked[key{it.AlertID, it.Seq}] {
 				items = append(items, it)
@@ -152,7 +152,7 @@ func (s *Store) ClaimNotice(ctx context.Context, c NoticeClaim) (*ClaimedNotice,
 		if len(items) == 0 {
 			return nil
 		}
-		k := NoticeKey(c.Destination, items)
+		k := AlertNoticeKey(c.Destination, items)
 		var existing struct {
 			ID     int64  `db:"id"`
 			Status string `db:"status"`
@@ -162,7 +162,7 @@ func (s *Store) ClaimNotice(ctx context.Context, c NoticeClaim) (*ClaimedNotice,
 			return fmt.Errorf("claim %s notice to %s: %w", c.Rule, c.Destination, err)
 		}
 		exists := err == nil
-		if exists && existing.Status != NoticeFailed {
+		if exists && existing.Status != AlertNoticeFailed {
 			return nil // the same notice was sent or is in flight
 		}
 		for id := range failed {
@@ -198,31 +198,31 @@ func (s *Store) ClaimNotice(ctx context.Context, c NoticeClaim) (*ClaimedNotice,
 				return fmt.Errorf("claim %s notice to %s: record its alerts: %w", c.Rule, c.Destination, err)
 			}
 		}
-		out = &ClaimedNotice{ID: id, Key: k, Items: items}
+		out = &ClaimedAlertNotice{ID: id, Key: k, Items: items}
 		return nil
 	})
 	return out, err
 }
 
-// MarkNoticeSent records that the destination took the notice, with what
+// MarkAlertNoticeSent records that the destination took the notice, with what
 // was sent.
-func (s *Store) MarkNoticeSent(ctx context.Context, id int64, payload []byte, now time.Time) error {
-	return s.setNotice(ctx, id, NoticeSent, "", payload, now, NoticePending, NoticeUnknown)
+func (s *Store) MarkAlertNoticeSent(ctx context.Context, id int64, payload []byte, now time.Time) error {
+	return s.setAlertNotice(ctx, id, AlertNoticeSent, "", payload, now, AlertNoticePending, AlertNoticeUnknown)
 }
 
-// MarkNoticeFailed records that the notice was not delivered (refused, or
+// MarkAlertNoticeFailed records that the notice was not delivered (refused, or
 // the destination could not be reached): the next evaluation sends it.
-func (s *Store) MarkNoticeFailed(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error {
-	return s.setNotice(ctx, id, NoticeFailed, cause, payload, now, NoticePending)
+func (s *Store) MarkAlertNoticeFailed(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error {
+	return s.setAlertNotice(ctx, id, AlertNoticeFailed, cause, payload, now, AlertNoticePending)
 }
 
-// MarkNoticeUnknown records that the notice's outcome cannot be known: it
+// MarkAlertNoticeUnknown records that the notice's outcome cannot be known: it
 // is never sent again.
-func (s *Store) MarkNoticeUnknown(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error {
-	return s.setNotice(ctx, id, NoticeUnknown, cause, payload, now, NoticePending)
+func (s *Store) MarkAlertNoticeUnknown(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error {
+	return s.setAlertNotice(ctx, id, AlertNoticeUnknown, cause, payload, now, AlertNoticePending)
 }
 
-func (s *Store) setNotice(ctx context.Context, id int64, status, cause string, payload []byte, now time.Time, from ...string) error {
+func (s *Store) setAlertNotice(ctx context.Context, id int64, status, cause string, payload []byte, now time.Time, from ...string) error {
 	var p any
 	if len(payload) > 0 {
 		p = string(payload)
@@ -240,10 +240,10 @@ func (s *Store) setNotice(ctx context.Context, id int64, status, cause string, p
 	return nil
 }
 
-// ExpirePendingNotices turns notices left pending longer than lease into
+// ExpirePendingAlertNotices turns notices left pending longer than lease into
 // unknown (their sender stopped between claiming and recording) and
 // returns their ids.
-func (s *Store) ExpirePendingNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error) {
+func (s *Store) ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error) {
 	var ids []int64
 	if err := s.db.SelectContext(ctx, &ids, `UPDATE health_notices SET status = 'unknown', updated_at = $1,
 			last_error = 'no outcome recorded within the lease: the sending evaluation stopped (crash?) after claiming it'
@@ -253,8 +253,8 @@ func (s *Store) ExpirePendingNotices(ctx context.Context, now time.Time, lease t
 	return ids, nil
 }
 
-// NoticeRow is one notice of the log, for the operations page and tests.
-type NoticeRow struct {
+// AlertNoticeRow is one notice of the log, for the operations page and tests.
+type AlertNoticeRow struct {
 	ID          int64      `db:"id" json:"id"`
 	Destination string     `db:"destination" json:"destination"`
 	Rule        string     `db:"rule" json:"rule"`
@@ -267,8 +267,8 @@ type NoticeRow struct {
 }
 
 // Notices returns the newest notices, at most limit.
-func (s *Store) Notices(ctx context.Context, limit int) ([]NoticeRow, error) {
-	out := []NoticeRow{}
+func (s *Store) AlertNotices(ctx context.Context, limit int) ([]AlertNoticeRow, error) {
+	out := []AlertNoticeRow{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.destination, n.rule, n.status, n.attempts, n.last_error,
 			(SELECT count(*) FROM health_notice_items i WHERE i.notice_id = n.id AND i.active) AS alerts, n.claimed_at, n.sent_at
 		FROM health_notices n ORDER BY n.id DESC LIMIT $1`, limit); err != nil {
