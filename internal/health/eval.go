@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
@@ -191,7 +192,7 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 	after := Thresholds(cfg.Stuck, learned, chans)
 	var dues []store.ChannelDue
 	for _, ch := range chans {
-		d := store.ChannelDue{Channel: ch, After: after[ch]}
+		d := store.ChannelDue{Channel: ch, After: after[ch], Scheduled: channel.Scheduled(ch)}
 		for _, a := range f.Channels {
 			if a.Channel == ch {
 				d.LastChange = a.LastChangeAt

@@ -43,7 +43,9 @@ type Condition struct {
 type Facts struct {
 	Now time.Time
 	// Due holds per channel the stuck rule's learned delivery time T
-	// (After) and the channel's last status change.
+	// (After), the channel's last status change and its statuses of a
+	// letter scheduled for later (left out by the selectors as by the
+	// facts).
 	Due     map[string]store.ChannelDue
 	Learned map[string]store.DeliveryTime
 	// Lookback and Window are the stuck rule's: the unit facts were read
@@ -150,7 +152,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: o.n,
 			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")),
 			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
-				To: f.Now.Add(-t + tick), Undecided: true}})
+				To: f.Now.Add(-t + tick), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
 	}
 	return out
 }
@@ -191,7 +193,8 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 			Summary: fmt.Sprintf("%d letters of %s on %s not delivered after %s (the channel's %s delivery time); %s of its letters of the last %s",
 				u.Stuck, u.Unit, u.Channel, d.After, pct(cfg.Percentile), pct(share), cfg.Window),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: pending, From: f.Now.Add(-cfg.Lookback), To: dueBefore.Add(-d.After + tick), Undecided: true}})
+				States: pending, From: f.Now.Add(-cfg.Lookback), To: dueBefore.Add(-d.After + tick), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
 	}
 	return out
 }
@@ -236,7 +239,8 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
 				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(ratio(othersD, othersN)), "same time"),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true}})
+				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -53,6 +54,10 @@ type ChannelDue struct {
 	Channel    string
 	After      time.Duration
 	LastChange *time.Time
+	// Scheduled are the channel's statuses of a letter waiting on
+	// purpose (a delivery the sender scheduled): a letter whose latest
+	// word from the channel is one of them is never stuck or overdue.
+	Scheduled []string
 }
 
 // UnitQuery bounds the unit facts. Every period ends at Now; a letter is
@@ -111,21 +116,25 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 	if len(q.Channels) == 0 {
 		return nil, nil
 	}
-	names, secs, last := make([]string, len(q.Channels)), make([]float64, len(q.Channels)), make([]*time.Time, len(q.Channels))
+	n := len(q.Channels)
+	names, secs, last, sched := make([]string, n), make([]float64, n), make([]*time.Time, n), make([]bool, n)
+	statuses := []string{}
 	for i, c := range q.Channels {
-		names[i], secs[i], last[i] = c.Channel, c.After.Seconds(), c.LastChange
+		names[i], secs[i], last[i], sched[i] = c.Channel, c.After.Seconds(), c.LastChange, len(c.Scheduled) > 0
+		statuses = append(statuses, c.Scheduled...)
 	}
 	from := q.Now.Add(-max(q.Lookback, q.Window, q.Young))
 	var out []UnitFacts
 	err := s.db.SelectContext(ctx, &out, `WITH ch AS (
-			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[]) WITH ORDINALITY AS ch(channel, t, last_change, cn)),
+			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[], $11::boolean[]) WITH ORDINALITY AS ch(channel, t, last_change, sched, cn)),
 		w AS (
 			-- cn, the channel's number, is what the windows partition by:
 			-- sorting by a text column costs a collation per comparison.
 			SELECT s.channel, ch.cn, s.sender_unit_id, s.sent_at,
 				s.state = 'registered' AS unreached,
-				s.state IN ('registered', 'accepted') AND NOT EXISTS (SELECT 1 FROM followups f
-					WHERE f.shipment_id = s.id AND f.decision IS NOT NULL) AS pending,
+				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
+					AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id AND f.decision IS NOT NULL)
+					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`) AS pending,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= ch.last_change - make_interval(secs => ch.t) AS before_change
 			FROM shipments s JOIN ch ON ch.channel = s.channel
@@ -165,7 +174,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		ORDER BY g.channel, o.orgnr, u.name`,
 		pq.Array(names), pq.Array(secs), pq.Array(timesOrNull(last)), q.Now, from,
-		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last)
+		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last, pq.Array(statuses), pq.Array(sched))
 	if err != nil {
 		return nil, fmt.Errorf("read unit facts: %w", err)
 	}

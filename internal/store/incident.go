@@ -28,6 +28,13 @@ type IncidentFilter struct {
 	Confidential bool           `json:"confidential,omitempty"` // only confidential letters
 	// AvailableBefore: only letters that became available before it.
 	AvailableBefore time.Time `json:"available_before,omitempty"`
+	// Unscheduled leaves out letters whose latest word from the channel is
+	// one of these statuses (a delivery the sender scheduled for later:
+	// channel.Spec.Scheduled).
+	Unscheduled []string `json:"unscheduled,omitempty"`
+	// Live leaves out letters the channel closed, recalled or printed
+	// itself (stages channel_print and closed).
+	Live bool `json:"live,omitempty"`
 	// Undecided: only letters whose follow-up has no decision yet (a
 	// letter the sending unit has dealt with — resent, written anew,
 	// closed — no longer counts for an alert).
@@ -113,6 +120,12 @@ func (f IncidentFilter) where(c *sqlConds) error {
 	if !f.AvailableBefore.IsZero() {
 		c.add("s.available_at < ?", f.AvailableBefore)
 	}
+	if len(f.Unscheduled) > 0 {
+		c.add("NOT ("+sqlScheduled+")", pq.Array(f.Unscheduled))
+	}
+	if f.Live {
+		c.add("s.stage NOT IN (" + sqlEnded + ")")
+	}
 	if f.Undecided {
 		c.add("NOT EXISTS (SELECT 1 FROM followups fd WHERE fd.shipment_id = s.id AND fd.decision IS NOT NULL)")
 	}
@@ -146,6 +159,13 @@ const incidentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u
 	r.kind AS recipient_kind, r.ident AS recipient_ident, s.class, s.confidential, s.sent_at, s.state,
 	s.state_changed_at, s.channel_status, s.available_at, s.stage,
 	CASE WHEN f.shipment_id IS NULL THEN NULL ELSE COALESCE(f.decision, 'open') END AS followup, f.deadline`
+
+// sqlScheduled is true for a letter whose latest event from its channel
+// has one of the statuses in the (only) parameter: a delivery the sender
+// scheduled for later, still waiting.
+const sqlScheduled = `EXISTS (SELECT 1 FROM shipment_events se WHERE se.shipment_id = s.id AND se.raw_status = ANY(?)
+	AND NOT EXISTS (SELECT 1 FROM shipment_events sl WHERE sl.shipment_id = s.id AND sl.source = se.source
+		AND sl.observed_at > se.observed_at))`
 
 // incidentFrom joins the follow-ups, and each unit's place in name order
 // (uk.k): sorting 100,000 letters by an integer is several times faster
