@@ -30,6 +30,7 @@ type NoticeStore interface {
 	ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error)
 	IncidentLetters(ctx context.Context, f store.IncidentFilter, limit int) ([]store.IncidentRow, error)
 	UnitManager(ctx context.Context, senderOrg, unit string) (string, error)
+	UserEmails(ctx context.Context, role, senderOrg, unit string) ([]string, error)
 }
 
 // Destinations: "email:<address>" for each address, "webhook" for the
@@ -79,9 +80,10 @@ type Planned struct {
 }
 
 // Destinations lists where an alert of a rule goes: the global addresses,
-// the rule's own, the unit's manager when the rule asks for it, and the
+// the rule's own, the addresses of the roles it names (roles: the
+// addresses of unit_manager and compliance for this alert), and the
 // webhook. Addresses are lower-cased and listed once.
-func Destinations(rule *policy.Rule, emails []string, manager string, webhook bool) []string {
+func Destinations(rule *policy.Rule, emails []string, roles map[string][]string, webhook bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(addr string) {
@@ -95,9 +97,11 @@ func Destinations(rule *policy.Rule, emails []string, manager string, webhook bo
 		add(e)
 	}
 	for _, t := range rule.To {
-		if t == policy.ToUnitManager {
-			add(manager)
-		} else {
+		if rs, ok := roles[t]; ok {
+			for _, r := range rs {
+				add(r)
+			}
+		} else if strings.Contains(t, "@") {
 			add(t)
 		}
 	}
@@ -153,26 +157,46 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 		last[lastKey{states[i].Destination, states[i].AlertID}] = &states[i]
 	}
 	plan := map[groupKey][]planItem{}
-	managers := map[string]string{}
+	roles := map[string][]string{} // by role and alert's sender (and unit), looked up once
+	lookup := func(role string, a *store.Alert) ([]string, error) {
+		k := role + "\x00" + a.Labels["sender"] + "\x00" + a.Labels["unit"]
+		if v, ok := roles[k]; ok {
+			return v, nil
+		}
+		var v []string
+		switch role {
+		case policy.ToUnitManager:
+			if a.Labels["unit"] != "" {
+				m, err := n.Store.UnitManager(ctx, a.Labels["sender"], a.Labels["unit"])
+				if err != nil {
+					return nil, err
+				}
+				v = []string{m}
+			}
+		case policy.ToCompliance:
+			var err error
+			if v, err = n.Store.UserEmails(ctx, "compliance", a.Labels["sender"], ""); err != nil {
+				return nil, err
+			}
+		}
+		roles[k] = v
+		return v, nil
+	}
 	for i := range alerts {
 		a := &alerts[i]
 		rule := cfg.Common(a.Rule)
 		if rule == nil {
 			continue
 		}
-		manager := ""
-		if a.Labels["unit"] != "" && hasUnitManager(rule) {
-			mk := a.Labels["sender"] + "\x00" + a.Labels["unit"]
-			m, ok := managers[mk]
-			if !ok {
-				if m, err = n.Store.UnitManager(ctx, a.Labels["sender"], a.Labels["unit"]); err != nil {
+		named := map[string][]string{}
+		for _, t := range rule.To {
+			if t == policy.ToUnitManager || t == policy.ToCompliance {
+				if named[t], err = lookup(t, a); err != nil {
 					return out, err
 				}
-				managers[mk] = m
 			}
-			manager = m
 		}
-		for _, dest := range Destinations(rule, n.emails(), manager, n.Webhook != nil) {
+		for _, dest := range Destinations(rule, n.emails(), named, n.Webhook != nil) {
 			d := NeedsUpdate(*a, last[lastKey{dest, a.ID}], rule.RepeatInterval, now)
 			if d.Send {
 				g := groupKey{dest, a.Rule}
@@ -206,15 +230,6 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 		out.Planned = append(out.Planned, p)
 	}
 	return out, nil
-}
-
-func hasUnitManager(r *policy.Rule) bool {
-	for _, t := range r.To {
-		if t == policy.ToUnitManager {
-			return true
-		}
-	}
-	return false
 }
 
 func (n *Notifier) emails() []string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -258,5 +259,46 @@ func TestCrashAfterClaimIsNeverResent(t *testing.T) {
 	res = b.run(ev)
 	if m, _ := b.sent(); m != 1 || res.Notices.Sent != 1 {
 		t.Fatalf("the repeat after the interval: %d e-mails, %+v", m, res.Notices)
+	}
+}
+
+// A rule's to: adds addresses, the manager of the alert's unit, and the
+// compliance officers of its sender organisation (not another
+// organisation's); each gets its own message, once.
+func TestRuleRecipients(t *testing.T) {
+	t.Parallel()
+	b := newBench(t)
+	ctx := context.Background()
+	if _, err := b.st.DB().Exec(`UPDATE sender_units SET manager_email = 'leder@bv.example' WHERE name = 'Barnevernstjenesten'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []store.User{
+		{Name: "kari", Role: "compliance", SenderOrg: "964338531", Email: "kari@bergen.example"},
+		{Name: "per", Role: "compliance", Email: "per@tilsyn.example"},                    // every organisation
+		{Name: "eva", Role: "compliance", SenderOrg: "974760673", Email: "eva@x.example"}, // another one
+		{Name: "ola", Role: "unit", SenderOrg: "964338531", Unit: "Barnevernstjenesten", Email: "ola@bv.example"},
+	} {
+		u.PasswordHash = "x"
+		if _, err := b.st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := b.evaluator(io.Discard)
+	ev.Config.Stuck.To = []string{policy.ToUnitManager, policy.ToCompliance, "arkiv@bergen.example"}
+	b.run(ev)
+	var to []string
+	for _, m := range b.mp.Messages(t) {
+		for _, a := range m.To {
+			to = append(to, a.Address)
+		}
+		if !strings.HasPrefix(m.Subject, "[postvakt] FIRING stuck: 1 alert, 12 letters") {
+			t.Errorf("subject %q", m.Subject)
+		}
+	}
+	sort.Strings(to)
+	want := []string{"arkiv@bergen.example", alertsTo, "kari@bergen.example", "leder@bv.example", "per@tilsyn.example"}
+	sort.Strings(want)
+	if !reflect.DeepEqual(to, want) {
+		t.Fatalf("alert e-mailed to %v, want %v", to, want)
 	}
 }

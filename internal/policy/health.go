@@ -41,9 +41,14 @@ var Severities = []string{"critical", "warning", "info"}
 // compare them.
 var AlertLabels = []string{"channel", "unit", "class", "org"}
 
-// ToUnitManager in a rule's to: sends its alerts also to the manager of
-// the alert's sending unit (sender_units.manager_email).
-const ToUnitManager = "unit_manager"
+// Roles a rule's to: may name beside e-mail addresses: the manager of the
+// alert's sending unit (sender_units.manager_email), and the compliance
+// officers of its sender organisation (users of role compliance with an
+// e-mail address, unscoped ones included).
+const (
+	ToUnitManager = "unit_manager"
+	ToCompliance  = "compliance"
+)
 
 // Rule is what every health rule has: whether it runs, how bad it is, who
 // is told beyond POSTVAKT_ALERT_EMAIL, and how often a firing alert is
@@ -51,7 +56,7 @@ const ToUnitManager = "unit_manager"
 type Rule struct {
 	Enabled        bool
 	Severity       string
-	To             []string // e-mail addresses, and ToUnitManager
+	To             []string // e-mail addresses, ToUnitManager and ToCompliance
 	RepeatInterval time.Duration
 	Line           int // where the rule is configured (0: defaults)
 }
@@ -436,18 +441,19 @@ func (r *reader) oneOf(what string, words ...string) func(path string, n *yaml.N
 	}
 }
 
-// alertRecipient reads one to: entry: an e-mail address or unit_manager.
+// alertRecipient reads one to: entry: an e-mail address, unit_manager or
+// compliance.
 func (r *reader) alertRecipient(path string, n *yaml.Node) (string, bool) {
 	v, ok := r.word(path, n)
 	if !ok {
 		return "", false
 	}
-	if v == ToUnitManager {
+	if v == ToUnitManager || v == ToCompliance {
 		return v, true
 	}
 	addr, err := mail.ParseAddress(v)
 	if err != nil || addr.Name != "" || addr.Address != v {
-		r.addf(deref(n).Line, "%s: %q is neither a plain e-mail address nor %s", path, v, ToUnitManager)
+		r.addf(deref(n).Line, "%s: %q is neither a plain e-mail address nor %s or %s", path, v, ToUnitManager, ToCompliance)
 		return "", false
 	}
 	return v, true
