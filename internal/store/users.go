@@ -52,7 +52,7 @@ func (s *Store) SetUserEmail(ctx context.Context, name, email string) error {
 // UserByName returns an enabled user.
 func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `SELECT id, name, password_hash, role, sender_org, unit, lang
+	err := s.db.GetContext(ctx, &u, `SELECT id, name, password_hash, role, sender_org, unit, lang, email
 		FROM users WHERE name = $1 AND disabled_at IS NULL`, name)
 	if err != nil {
 		return nil, fmt.Errorf("look up user: %w", notFound(err))

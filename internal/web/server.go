@@ -78,6 +78,7 @@ type AdminStore interface {
 	UserByID(ctx context.Context, id int64) (*store.UserRow, error)
 	CreateUser(ctx context.Context, u store.User) (int64, error)
 	SetUserAccess(ctx context.Context, id int64, role, org, unit string) error
+	SetUserEmail(ctx context.Context, name, email string) error
 	SetUserDisabled(ctx context.Context, id int64, disabled bool, now time.Time) error
 	SetUserPassword(ctx context.Context, id int64, hash string) error
 	SetUserLang(ctx context.Context, id int64, lang string) error
