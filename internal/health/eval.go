@@ -21,6 +21,7 @@ type Store interface {
 	DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]store.DeliveryTime, error)
 	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)
 	UnitFacts(ctx context.Context, q store.UnitQuery) ([]store.UnitFacts, error)
+	SystemFacts(ctx context.Context, q store.UnitQuery) ([]store.SystemFacts, error)
 	RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]store.RejectionFacts, error)
 	NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]store.OrgFacts, error)
 	SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error)
@@ -201,9 +202,15 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 		f.Due[ch] = d
 		dues = append(dues, d)
 	}
-	if f.Units, err = e.Store.UnitFacts(ctx, store.UnitQuery{Now: now, Channels: dues, Lookback: cfg.Stuck.Lookback,
-		Window: cfg.Stuck.Window, Young: cfg.ChannelSilent.Young, Last: cfg.UnitDrop.Letters}); err != nil {
+	uq := store.UnitQuery{Now: now, Channels: dues, Lookback: cfg.Stuck.Lookback,
+		Window: cfg.Stuck.Window, Young: cfg.ChannelSilent.Young, Last: cfg.UnitDrop.Letters}
+	if f.Units, err = e.Store.UnitFacts(ctx, uq); err != nil {
 		return f, err
+	}
+	if cfg.UnitDrop.Enabled && cfg.UnitDrop.By("system") {
+		if f.Systems, err = e.Store.SystemFacts(ctx, uq); err != nil {
+			return f, err
+		}
 	}
 	if cfg.Rejection.Enabled {
 		if f.Rejections, err = e.Store.RejectionFacts(ctx, now, cfg.Rejection.Window, cfg.Rejection.Baseline); err != nil {

@@ -108,6 +108,12 @@ type UnitFacts struct {
 	// and how many reached the channel.
 	Baseline    int `db:"baseline"`
 	BaseReached int `db:"base_reached"`
+	// The sender systems of the stuck letters and of the pending ones
+	// ("" for letters registered before postvakt kept the system): when a
+	// sender system's drop explains all of them, the rules say so once,
+	// for the system.
+	StuckSystems   pq.StringArray `db:"stuck_systems"`
+	PendingSystems pq.StringArray `db:"pending_systems"`
 }
 
 // UnitFacts reads the unit facts: per channel and sending unit, over the
@@ -130,7 +136,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 		w AS (
 			-- cn, the channel's number, is what the windows partition by:
 			-- sorting by a text column costs a collation per comparison.
-			SELECT s.channel, ch.cn, s.sender_unit_id, s.sent_at,
+			SELECT s.channel, ch.cn, s.sender_unit_id, s.sent_at, s.sender_system,
 				s.state = 'registered' AS unreached,
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id AND f.decision IS NOT NULL)
@@ -166,11 +172,13 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
 				count(*) FILTER (WHERE rn > $9) AS baseline,
-				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached
+				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached,
+				array_agg(DISTINCT sender_system) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_systems,
+				array_agg(DISTINCT sender_system) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_systems
 			FROM r GROUP BY cn, channel, sender_unit_id)
 		SELECT g.channel, g.sender_unit_id, g.stuck, g.stuck_from, g.stuck_to, g.recent, g.stuck_recent, g.overdue_young,
 			g.overdue_young_from, g.last_n, g.last_reached, g.last_from, g.channel_since, g.channel_reached_since, g.pending,
-			g.pending_from, g.baseline, g.base_reached, o.orgnr AS sender_org, u.name AS unit
+			g.pending_from, g.baseline, g.base_reached, g.stuck_systems, g.pending_systems, o.orgnr AS sender_org, u.name AS unit
 		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		ORDER BY g.channel, o.orgnr, u.name`,
 		pq.Array(names), pq.Array(secs), pq.Array(timesOrNull(last)), q.Now, from,
