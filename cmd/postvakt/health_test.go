@@ -81,7 +81,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	lost := 0
 	for _, r := range s.Shipments() {
 		cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID, r.Title,
-			strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339)})
+			strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339), r.SenderSystem})
 		if r.Incident == sim.IncidentUnitLost {
 			lost++
 		}

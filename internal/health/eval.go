@@ -18,7 +18,7 @@ import (
 // Store is what an evaluation needs of the store.
 type Store interface {
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
-	DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]store.DeliveryTime, error)
+	DeliveryTimes(ctx context.Context, since, now time.Time, q float64, scheduled []string) ([]store.DeliveryTime, error)
 	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)
 	UnitFacts(ctx context.Context, q store.UnitQuery) ([]store.UnitFacts, error)
 	SystemFacts(ctx context.Context, q store.UnitQuery) ([]store.SystemFacts, error)
@@ -168,13 +168,7 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 	cfg := e.Config
 	f := Facts{Now: now, Due: map[string]store.ChannelDue{}, Learned: map[string]store.DeliveryTime{},
 		Lookback: cfg.Stuck.Lookback, Window: cfg.Stuck.Window, Settle: cfg.Stuck.Settle}
-	learned, err := e.Store.DeliveryTimes(ctx, now.Add(-cfg.Stuck.Learn), now, cfg.Stuck.Percentile)
-	if err != nil {
-		return f, err
-	}
-	for _, l := range learned {
-		f.Learned[l.Channel] = l
-	}
+	var err error
 	if f.SilenceEnded, err = e.Store.SilencesEnded(ctx, now.Add(-cfg.Stuck.Settle)); err != nil {
 		return f, err
 	}
@@ -189,6 +183,17 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 		if !slices.Contains(chans, a.Channel) {
 			chans = append(chans, a.Channel)
 		}
+	}
+	var scheduled []string
+	for _, ch := range chans {
+		scheduled = append(scheduled, channel.Scheduled(ch)...)
+	}
+	learned, err := e.Store.DeliveryTimes(ctx, now.Add(-cfg.Stuck.Learn), now, cfg.Stuck.Percentile, scheduled)
+	if err != nil {
+		return f, err
+	}
+	for _, l := range learned {
+		f.Learned[l.Channel] = l
 	}
 	after := Thresholds(cfg.Stuck, learned, chans)
 	var dues []store.ChannelDue

@@ -83,8 +83,13 @@ func Thresholds(cfg policy.StuckRule, learned []store.DeliveryTime, channels []s
 	return out
 }
 
-// pending are the states of a letter the channel has not delivered (yet).
-var pending = []model.State{model.StateRegistered, model.StateAccepted}
+// pending are the states of a letter the channel has not delivered (yet);
+// dropped the state of one it never heard of (unit_delivery_drop's letters:
+// one it acknowledged and did not deliver is the stuck rule's).
+var (
+	pending = []model.State{model.StateRegistered, model.StateAccepted}
+	dropped = []model.State{model.StateRegistered}
+)
 
 // just after: a selector's To is exclusive, the facts' bounds inclusive.
 const tick = time.Microsecond
@@ -226,22 +231,24 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	}
 	var out []Condition
 	for _, u := range units {
-		g := dropGroup{u.LastN, u.LastReached, u.ChannelSince, u.ChannelReachedSince, u.Baseline, u.BaseReached}
+		g := dropGroup{u.LastN, u.LastReached, u.ChannelSince, u.ChannelReachedSince, u.OthersRecent, u.OthersRecentReached,
+			u.Baseline, u.BaseReached}
 		base, others, ok := g.dropped(cfg)
 		if !ok || f.settling(u.Channel) {
 			continue
 		}
 		d := f.Due[u.Channel]
 		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
-			Severity: cfg.Severity, Affected: u.Pending, Systems: u.PendingSystems,
+			Severity: cfg.Severity, Affected: u.Pending, Systems: u.DroppedSystems,
 			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
 				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(others), "same time"),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
 	}
 	for _, sy := range systems {
-		g := dropGroup{sy.LastN, sy.LastReached, sy.ChannelSince, sy.ChannelReachedSince, sy.Baseline, sy.BaseReached}
+		g := dropGroup{sy.LastN, sy.LastReached, sy.ChannelSince, sy.ChannelReachedSince, sy.OthersRecent, sy.OthersRecentReached,
+			sy.Baseline, sy.BaseReached}
 		base, others, ok := g.dropped(cfg)
 		if !ok || f.settling(sy.Channel) {
 			continue
@@ -249,11 +256,11 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 		d := f.Due[sy.Channel]
 		out = append(out, Condition{Rule: policy.RuleUnitDrop,
 			Labels:   store.Labels{"channel": sy.Channel, "sender": sy.SenderOrg, "system": sy.System},
-			Severity: cfg.Severity, Affected: sy.Pending,
+			Severity: cfg.Severity, Affected: sy.Dropped,
 			Summary: fmt.Sprintf("%d of the last %d letters of sender system %s reached %s (its baseline %s; the channel's other letters %s of the same time)",
 				sy.LastReached, sy.LastN, sy.System, sy.Channel, pct(base), pct(others)),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: sy.SenderOrg}, Channel: sy.Channel, System: sy.System,
-				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
 	}
 	return out
@@ -261,17 +268,22 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 
 // dropGroup is what unit_delivery_drop knows of one group of letters (a
 // sending unit's or a sender system's): its last letters and how many
-// reached the channel, the channel's letters since the first of them, and
-// the group's baseline.
+// reached the channel, the channel's letters since the first of them, the
+// other groups' letters of the stuck rule's window before the due time,
+// and the group's baseline.
 type dropGroup struct {
-	lastN, lastReached, channelSince, channelReachedSince, baseline, baseReached int
+	lastN, lastReached, channelSince, channelReachedSince, othersRecent, othersRecentReached, baseline, baseReached int
 }
 
 // dropped judges a group: its last letters reached the channel at most
 // Ratio times its baseline share (100% without enough baseline), while the
 // channel's other letters sent over the same time reached it (else it is
-// the channel, or postvakt still catching up with it, not the group). It
-// returns the baseline share and the others' share.
+// the channel, or postvakt still catching up with it, not the group). The
+// other letters of the same time are those sent since the group's last
+// letters began, or, when fewer than Letters were (the group's last
+// letters are the channel's latest), those of the window before the due
+// time: a verdict does not come and go with how letters happen to fall at
+// the edge. It returns the baseline share and the others' share.
 func (g dropGroup) dropped(cfg policy.UnitDropRule) (base, others float64, ok bool) {
 	if g.lastN < cfg.Letters {
 		return 0, 0, false
@@ -284,6 +296,9 @@ func (g dropGroup) dropped(cfg policy.UnitDropRule) (base, others float64, ok bo
 		return base, 0, false
 	}
 	othersN, othersD := g.channelSince-g.lastN, g.channelReachedSince-g.lastReached
+	if othersN < cfg.Letters {
+		othersN, othersD = g.othersRecent, g.othersRecentReached
+	}
 	others = ratio(othersD, othersN)
 	return base, others, othersN >= cfg.Letters && others >= cfg.OthersMin
 }

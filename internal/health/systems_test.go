@@ -14,7 +14,7 @@ import (
 // letters of the same time, othersReached of them reached.
 func system(name string, lastReached, othersReached int) store.SystemFacts {
 	return store.SystemFacts{Channel: "svarut", SenderOrg: "964338531", System: name, LastN: 3, LastReached: lastReached,
-		ChannelSince: 23, ChannelReachedSince: lastReached + othersReached, Pending: 3 - lastReached, Baseline: 40, BaseReached: 40}
+		ChannelSince: 23, ChannelReachedSince: lastReached + othersReached, Dropped: 3 - lastReached, Baseline: 40, BaseReached: 40}
 }
 
 func TestUnitDropPerSystem(t *testing.T) {
@@ -30,6 +30,16 @@ func TestUnitDropPerSystem(t *testing.T) {
 		{"one of three: above 20% of its baseline", nil, []store.SystemFacts{system("SEPO", 1, 20)}, nil},
 		{"the others' letters not delivered either: the channel, not the system", nil, []store.SystemFacts{system("SEPO", 0, 10)}, nil},
 		{"judged per unit only", []string{"unit"}, []store.SystemFacts{system("SEPO", 0, 20)}, nil},
+		{"its last three are the channel's latest: the others of the window tell", nil, []store.SystemFacts{func() store.SystemFacts {
+			s := system("SEPO", 0, 0)
+			s.ChannelSince, s.OthersRecent, s.OthersRecentReached = 3, 40, 39
+			return s
+		}()}, []string{"channel=svarut sender=964338531 system=SEPO"}},
+		{"nothing else sent lately: cannot tell", nil, []store.SystemFacts{func() store.SystemFacts {
+			s := system("SEPO", 0, 0)
+			s.ChannelSince, s.OthersRecent, s.OthersRecentReached = 4, 2, 2
+			return s
+		}()}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := policy.DefaultHealth().UnitDrop
@@ -81,7 +91,7 @@ func TestExplained(t *testing.T) {
 	// Evaluate applies it: the unit's own drop is muted, the system's is
 	// not, and the unit's stuck alert stays muted by the inhibit rule.
 	f := facts(unit("svarut", "SEPO-enheten", func(u *store.UnitFacts) {
-		u.LastN, u.LastReached, u.Pending, u.PendingSystems = 3, 0, 3, []string{"SEPO"}
+		u.LastN, u.LastReached, u.Pending, u.DroppedSystems = 3, 0, 3, []string{"SEPO"}
 		u.ChannelSince, u.ChannelReachedSince = 23, 20
 		u.Stuck, u.StuckRecent, u.Recent, u.StuckSystems = 10, 3, 3, []string{"SEPO"}
 	}))

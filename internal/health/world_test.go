@@ -213,7 +213,7 @@ func (w *world) step(t time.Time) {
 		}
 		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
 			SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: "HEMMELIG " + r.Title,
-			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt})
+			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt, SenderSystem: r.SenderSystem})
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].ChannelID < items[j].ChannelID })
 	if len(items) > 0 {

@@ -28,10 +28,14 @@ type SystemFacts struct {
 	// since LastFrom, and how many of them reached it.
 	ChannelSince        int `db:"channel_since"`
 	ChannelReachedSince int `db:"channel_reached_since"`
-	// Pending: the due letters within the lookback still registered or
-	// accepted, without a follow-up decision.
-	Pending     int        `db:"pending"`
-	PendingFrom *time.Time `db:"pending_from"`
+	// The other systems' due letters sent within the last Window before
+	// the due time, and how many reached the channel (see UnitFacts).
+	OthersRecent        int `db:"others_recent"`
+	OthersRecentReached int `db:"others_recent_reached"`
+	// Dropped: the due letters within the lookback that never reached the
+	// channel (still registered), without a follow-up decision.
+	Dropped     int        `db:"dropped"`
+	DroppedFrom *time.Time `db:"dropped_from"`
 	// The system's earlier due letters within the lookback (its baseline),
 	// and how many reached the channel.
 	Baseline    int `db:"baseline"`
@@ -39,8 +43,8 @@ type SystemFacts struct {
 }
 
 // SystemFacts reads the system facts: per channel, sender organisation and
-// sender system, over the letters sent within the lookback (Window and
-// Young are not used). Letters without a sender system (registered before
+// sender system, over the letters sent within the lookback (Young is not
+// used). Letters without a sender system (registered before
 // postvakt kept it) are left out.
 func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, error) {
 	if len(q.Channels) == 0 {
@@ -62,7 +66,9 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id AND f.decision IS NOT NULL)
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$6", 1)+`) AS pending,
-				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t) AS due
+				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t) AS due,
+				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t)
+					AND s.sent_at > $3::timestamptz - make_interval(secs => ch.t + $8) AS due_recent
 			FROM shipments s JOIN ch ON ch.channel = s.channel JOIN sender_units u ON u.id = s.sender_unit_id
 			WHERE s.sent_at >= $4 AND s.sent_at <= $3),
 		r AS (
@@ -74,7 +80,9 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 			SELECT w.*, CASE WHEN w.due THEN
 					count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn, w.sender_org_id, w.sender_system COLLATE "C" ORDER BY w.sent_at DESC) END AS rn,
 				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
-				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since
+				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since,
+				count(*) FILTER (WHERE w.due_recent) OVER (PARTITION BY w.cn) AS ch_recent,
+				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) OVER (PARTITION BY w.cn) AS ch_recent_reached
 			FROM w),
 		g AS (
 			SELECT cn, sender_org_id, sender_system,
@@ -83,16 +91,18 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 				min(sent_at) FILTER (WHERE rn <= $5) AS last_from,
 				COALESCE(max(ch_since) FILTER (WHERE rn <= $5), 0) AS channel_since,
 				COALESCE(max(ch_reached_since) FILTER (WHERE rn <= $5), 0) AS channel_reached_since,
-				count(*) FILTER (WHERE pending AND due) AS pending,
-				min(sent_at) FILTER (WHERE pending AND due) AS pending_from,
+				max(ch_recent) - count(*) FILTER (WHERE due_recent) AS others_recent,
+				max(ch_recent_reached) - count(*) FILTER (WHERE due_recent AND NOT unreached) AS others_recent_reached,
+				count(*) FILTER (WHERE pending AND due AND unreached) AS dropped,
+				min(sent_at) FILTER (WHERE pending AND due AND unreached) AS dropped_from,
 				count(*) FILTER (WHERE rn > $5) AS baseline,
 				count(*) FILTER (WHERE rn > $5 AND NOT unreached) AS base_reached
 			FROM r WHERE sender_system <> '' GROUP BY cn, sender_org_id, sender_system)
 		SELECT ch.channel, o.orgnr AS sender_org, g.sender_system AS system, g.last_n, g.last_reached, g.last_from,
-			g.channel_since, g.channel_reached_since, g.pending, g.pending_from, g.baseline, g.base_reached
+			g.channel_since, g.channel_reached_since, g.others_recent, g.others_recent_reached, g.dropped, g.dropped_from, g.baseline, g.base_reached
 		FROM g JOIN ch ON ch.cn = g.cn JOIN sender_orgs o ON o.id = g.sender_org_id
 		ORDER BY ch.channel, o.orgnr, g.sender_system`,
-		pq.Array(names), pq.Array(secs), q.Now, q.Now.Add(-q.Lookback), q.Last, pq.Array(statuses), pq.Array(sched))
+		pq.Array(names), pq.Array(secs), q.Now, q.Now.Add(-q.Lookback), q.Last, pq.Array(statuses), pq.Array(sched), q.Window.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("read sender system facts: %w", err)
 	}
