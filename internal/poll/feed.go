@@ -17,6 +17,7 @@ type FeedStore interface {
 	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
 	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
+	ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error)
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
 
@@ -24,6 +25,11 @@ type FeedStore interface {
 // span (a first read, a long pause) is read in windows of this size, the
 // cursor moving after each page.
 const FeedWindow = 24 * time.Hour
+
+// UnheardSpan is how far back, before the grace, a feed cycle looks for
+// letters the log has never mentioned (ScheduleUnheard): a poller stopped
+// for longer leaves older ones unmarked.
+const UnheardSpan = 48 * time.Hour
 
 // errDraining stops a read between two pages at the soft stop.
 var errDraining = errors.New("stopping: no new page")
@@ -36,6 +42,12 @@ var errDraining = errors.New("stopping: no new page")
 //     reach (registered after their entries were read, or discovered), so
 //     their whole log is looked up one by one (the channel's Status); the
 //     others are left to the window. Either way they are then marked read.
+//     So are the letters that, when the previous cycle had read the log,
+//     no entry had mentioned an UnknownGrace after they were sent
+//     (ScheduleUnheard): looked up one by one, a letter the log does not
+//     know is marked unknown_to_channel, as the per-id channels do, and
+//     looked up again after its backoff (at least the grace); the first
+//     entry about it clears the mark.
 //  2. The window: every entry created since the cursor minus the overlap,
 //     page by page; each page is written with the cursor in one
 //     transaction, so a cycle stopped midway resumes where it stopped.
@@ -75,6 +87,22 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		return sum, err
 	}
 	from := cursor.Add(-f.Overlap())
+	if ok {
+		// The log was read up to the cursor: a letter sent an UnknownGrace
+		// before it that has no entry yet is looked up on its own.
+		to := cursor
+		if now.Before(to) {
+			to = now
+		}
+		to = to.Add(-UnknownGrace)
+		n, err := fs.ScheduleUnheard(ctx, name, to.Add(-UnheardSpan), to, now)
+		if err != nil {
+			return sum, err
+		}
+		if n > 0 {
+			p.log.Info("letters the log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
+		}
+	}
 	if !ok {
 		first, any, err := fs.EarliestSent(ctx, name)
 		if err != nil {
@@ -133,6 +161,16 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		a = b
 	}
+	// The log was read up to its now: a letter sent an UnknownGrace ago
+	// that no entry has mentioned is looked up on its own next cycle.
+	to := now.Add(-UnknownGrace)
+	n, err := fs.ScheduleUnheard(ctx, name, to.Add(-UnheardSpan), to, now)
+	if err != nil {
+		return sum, err
+	}
+	if n > 0 {
+		p.log.Info("letters the event log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
+	}
 	return sum, nil
 }
 
@@ -154,6 +192,7 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 			}
 		}
 		var events []channel.FeedEvent
+		var unknown []store.PollResult
 		if len(ask) > 0 {
 			byChannelID := make(map[string]store.Due, len(due))
 			for _, d := range due {
@@ -186,9 +225,16 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 				}
 			} else {
 				for _, o := range obs {
+					d := byChannelID[o.ChannelID]
 					switch {
+					case errors.Is(o.Err, channel.ErrNotKnown) && now.Sub(d.SentAt) >= UnknownGrace:
+						unknown = append(unknown, unknownResult(name, d, now))
+						sum.Unknown++
+						if d.UnknownSince == nil {
+							p.log.Info("the channel has never heard of this shipment", "channel", name, "shipment", d.ID)
+						}
 					case o.Err == nil, errors.Is(o.Err, channel.ErrNotKnown):
-						synced = append(synced, byChannelID[o.ChannelID].ID)
+						synced = append(synced, d.ID)
 						events = append(events, o.Events...)
 					default:
 						sum.Errors++
@@ -201,8 +247,23 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 		if err := p.writeFeedPage(ctx, fs, name, events, synced, false, sum); err != nil {
 			return err
 		}
+		if len(unknown) > 0 {
+			if _, err := p.store.ApplyPoll(ctx, unknown); err != nil {
+				return fmt.Errorf("mark %s shipments unknown to the log: %w", name, err)
+			}
+		}
 	}
 	return ctx.Err()
+}
+
+// unknownResult marks a shipment the log does not know an UnknownGrace
+// after it was sent: unknown_to_channel (an event the first time), looked
+// up again after its backoff, but not before another grace: the window
+// reads every new entry meanwhile.
+func unknownResult(channel string, d store.Due, now time.Time) store.PollResult {
+	retry := now.Add(max(Backoff(d.PollFailures+1), UnknownGrace))
+	return store.PollResult{Due: d, Source: channel, ObservedAt: now, Status: d.ChannelStatus, State: d.State,
+		Unknown: true, NextPollAt: &retry, RetryAt: retry}
 }
 
 // writeFeedPage writes one page of entries (and marks shipments read) in

@@ -75,9 +75,13 @@ type feedWorld struct {
 	reg    map[string]string
 }
 
-func newFeedWorld(t *testing.T) *feedWorld {
+func newFeedWorld(t *testing.T) *feedWorld { t.Helper(); return newFeedWorldFrom(t, feedScenario) }
+
+// newFeedWorldFrom starts the simulator with a scenario over a fresh
+// database.
+func newFeedWorldFrom(t *testing.T, scenario string) *feedWorld {
 	t.Helper()
-	sc, err := sim.Parse([]byte(feedScenario))
+	sc, err := sim.Parse([]byte(scenario))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,7 @@ func (w *feedWorld) register(t *testing.T, units ...string) {
 		}
 		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
 			SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
-			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt})
+			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt, SenderSystem: r.SenderSystem})
 	}
 	for _, it := range items {
 		if errs := it.Validate(w.sim.Now()); len(errs) > 0 {

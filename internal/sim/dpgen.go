@@ -38,6 +38,7 @@ const (
 	IncidentProviderOutage = "provider_outage"             // validated, then never available
 	IncidentRedelivered    = "provider_outage_redelivered" // caught by an outage, re-delivered later
 	IncidentNeverArrived   = "never_reached_digital_post"  // the sending unit's or sender system's letters never arrived: no events
+	IncidentHeld           = "held_by_sender_system"       // the sender system held the letter: it reached Digital Post late
 )
 
 // Time shapes of an event ("odd" ones the adapter must still read).
@@ -152,9 +153,18 @@ func genDigitalPost(d *DigitalPost, seed int64, start time.Time) (*dpWorld, erro
 				l.contactPoint = newUUID(r)
 			}
 		}
-		dw.timeline(r, l, start)
 		l.system = pickSystem(sr, d, l.unit)
-		if lost[l.unit] || slices.ContainsFunc(d.LostSystems, func(ls DPLostSystem) bool { return ls.lost(l.system, l.sent, start) }) {
+		held := slices.IndexFunc(d.LostSystems, func(ls DPLostSystem) bool { return ls.lost(l.system, l.sent, start) })
+		if held >= 0 && d.LostSystems[held].Release > 0 {
+			// Held, then sent: the letter's events follow from its release.
+			sent := l.sent
+			l.sent = d.LostSystems[held].To.resolve(start).Add(time.Duration(d.LostSystems[held].Release))
+			dw.timeline(r, l, start)
+			l.sent, l.incident = sent, IncidentHeld
+		} else {
+			dw.timeline(r, l, start)
+		}
+		if lost[l.unit] || (held >= 0 && d.LostSystems[held].Release == 0) {
 			l.incident, l.events = IncidentNeverArrived, nil
 		}
 		dw.logEvents(lr, l)

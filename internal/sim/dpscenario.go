@@ -88,13 +88,17 @@ type DPSystem struct {
 }
 
 // DPLostSystem is a window in which a sender system's letters never reach
-// Digital Post.
+// Digital Post, or, with Release, reach it late.
 type DPLostSystem struct {
 	System string `yaml:"system"`
 	// From and To bound the letters' sent times (RFC 3339 or relative to
 	// the start); unset: unbounded.
 	From TimeRef `yaml:"from"`
 	To   TimeRef `yaml:"to"`
+	// Release, when set, holds the letters instead: they reach Digital
+	// Post this long after To (the system's queue let go), and their
+	// events follow from then (incident held_by_sender_system).
+	Release Duration `yaml:"release"`
 }
 
 // lost reports whether the window catches a letter of system sent at t.
@@ -284,6 +288,9 @@ func (d *DigitalPost) validate(bad func(format string, args ...any)) {
 	for i, l := range d.LostSystems {
 		if !systems[l.System] {
 			bad("digitalpost.lost_systems[%d]: %q is not one of digitalpost.sender.systems", i, l.System)
+		}
+		if l.Release < 0 || (l.Release > 0 && !l.To.set) {
+			bad("digitalpost.lost_systems[%d].release needs a to, and must not be negative", i)
 		}
 	}
 }

@@ -99,8 +99,10 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 			return err
 		}
 		if len(a.Synced) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
-				WHERE id = ANY($1::uuid[])`, pq.Array(a.Synced)); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0,
+				unknown_to_channel_since = CASE WHEN EXISTS (SELECT 1 FROM shipment_events e
+					WHERE e.shipment_id = shipments.id AND e.kind = $2) THEN NULL ELSE unknown_to_channel_since END
+				WHERE id = ANY($1::uuid[])`, pq.Array(a.Synced), EventChannel); err != nil {
 				return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
 			}
 		}
@@ -266,7 +268,11 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			channel_status = CASE WHEN u.status <> '' THEN u.status ELSE s.channel_status END,
 			available_at = CASE WHEN u.avail IS NULL THEN s.available_at ELSE LEAST(COALESCE(s.available_at, u.avail), u.avail) END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
-			poll_failures = 0
+			poll_failures = 0,
+			-- the log knows the letter now: a letter marked unknown was
+			-- looked up whole, so it needs no look-up any more either
+			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN s.next_poll_at END,
+			unknown_to_channel_since = NULL
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
 		WHERE s.id = u.id`,
@@ -288,6 +294,29 @@ func (s *Store) FeedCursor(ctx context.Context, channel string) (cursor time.Tim
 		return time.Time{}, false, fmt.Errorf("read %s cursor: %w", channel, err)
 	}
 	return cursor, true, nil
+}
+
+// ScheduleUnheard makes due now (at), for a look-up of its own, every
+// shipment of a feed channel sent in [from, to) whose log postvakt has read
+// (not due for a back-fill) but that no entry of the log has mentioned yet
+// and that is not marked unknown_to_channel: the poller looks each up and
+// marks the ones the log does not know (internal/poll, feed.go). It
+// returns how many it made due. The sent-time index bounds the scan to
+// the period.
+func (s *Store) ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = $4
+		WHERE s.sent_at >= $2 AND s.sent_at < $3 AND s.channel = $1 AND s.state = 'registered'
+			AND s.next_poll_at IS NULL AND s.unknown_to_channel_since IS NULL
+			AND NOT EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $5)`,
+		channel, from, to, at, EventChannel)
+	if err != nil {
+		return 0, fmt.Errorf("find %s shipments the log has not mentioned: %w", channel, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("find %s shipments the log has not mentioned: %w", channel, err)
+	}
+	return int(n), nil
 }
 
 // EarliestSent returns the earliest sent time of the channel's shipments;
