@@ -41,6 +41,19 @@ func TestRegisterSenderSystem(t *testing.T) {
 	if !e.audited("token:compliance-test", "export", "system=SEPO") {
 		t.Fatal("the report by system is not audited with its filter")
 	}
+	// The UI's report by system: the form keeps the filter, the letters
+	// show their system, and the follow-up form carries the filter on.
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	code, page := b.get("/incidents?" + q.Encode())
+	if code != 200 || !strings.Contains(page, `name="system" value="SEPO"`) || !strings.Contains(page, "<td>SEPO</td>") ||
+		strings.Contains(page, "<td>compliance-test</td>") || !strings.Contains(page, `<input type="hidden" name="system" value="SEPO">`) {
+		t.Fatalf("the incident page by system: %d\n%s", code, page)
+	}
+	code, page = b.get("/shipments/" + list[1].(map[string]any)["id"].(string))
+	if code != 200 || !strings.Contains(page, `id="sender-system">SEPO<`) {
+		t.Fatalf("the evidence page does not name the sender system: %d", code)
+	}
 }
 
 func mustJSON(t *testing.T, v any) string {
