@@ -26,6 +26,7 @@ import (
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestHealthAndIncidentReportCommands: a unit whose letters never reached
@@ -178,9 +179,7 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'accepted', next_poll_at = NULL`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, nil, storetest.State(model.StateAccepted), storetest.NoPoll())
 	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
 		LastChange: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)

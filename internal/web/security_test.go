@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"postvakt/internal/auth"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -133,11 +133,7 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 // TestProtectTakesTokensAndSessions: what Protect guards (/metrics) needs
 // an operations or admin principal, by bearer token or session.
 func TestProtectTakesTokensAndSessions(t *testing.T) {
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	var logBuf bytes.Buffer
 	ws := web.New(st, slog.New(slog.NewTextHandler(&syncWriter{w: &logBuf}, nil)), func() time.Time { return now })
 	mux := http.NewServeMux()
@@ -355,11 +351,7 @@ func (s *syncWriter) String() string {
 // TestLoginAuditFailuresAreLogged: a login whose audit entry cannot be
 // written says so in the log.
 func TestLoginAuditFailuresAreLogged(t *testing.T) {
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	srv := httptest.NewServer(web.New(failingAudit{st}, slog.New(slog.NewTextHandler(logs, nil)), func() time.Time { return now }))
 	t.Cleanup(srv.Close)

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -31,11 +31,7 @@ func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
 // newEnvWith starts a server with options over a fresh database.
 func newEnvWith(t *testing.T, opts ...web.Option) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
 	spec := loadAPISpec(t)
