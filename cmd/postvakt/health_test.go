@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
@@ -205,7 +206,7 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	cmd := exec.Command(bin, "serve", "--addr", addr)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies",
 		"POSTVAKT_HEALTH_SCHEDULE=@every 1s", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -253,22 +254,4 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	if strings.Contains(logs.String(), "HEMMELIG") {
 		t.Fatal("a title in serve's log")
 	}
-}
-
-// lockedBuffer collects a running process's output; safe to read meanwhile.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

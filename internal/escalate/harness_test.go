@@ -1,17 +1,16 @@
 package escalate
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
@@ -27,33 +26,15 @@ type harness struct {
 	t    *testing.T
 	st   *store.Store
 	mp   *mailpittest.Server
-	logs *syncBuffer
+	logs *logtest.Buffer
 	esc  *Escalator
 	seq  int // numbers registered shipments, for unique channel ids
-}
-
-// syncBuffer is a bytes.Buffer safe for the delivery workers' log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newHarness(t *testing.T, mailpitArgs ...string) *harness {
 	t.Helper()
 	st := storetest.Open(t)
-	h := &harness{t: t, st: st, mp: mailpittest.Start(t, mailpitArgs...), logs: &syncBuffer{}}
+	h := &harness{t: t, st: st, mp: mailpittest.Start(t, mailpitArgs...), logs: &logtest.Buffer{}}
 	h.esc = &Escalator{Store: st, Policies: shipped(t), Remind: h.reminder(h.mp.SMTPAddr), Logger: h.logger(), Batch: 97}
 	return h
 }

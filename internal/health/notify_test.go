@@ -15,6 +15,7 @@ import (
 
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/remind"
@@ -217,7 +218,7 @@ func TestReplicasAndRestartSendOnce(t *testing.T) {
 func TestCrashAfterClaimIsNeverResent(t *testing.T) {
 	t.Parallel()
 	b := newBench(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	ev := b.evaluator(&logs)
 	ev.Notifier.Webhook = nil // e-mail only, to keep the claim simple
 	// An evaluation that fires the alert but is not allowed to notify.

@@ -1,7 +1,6 @@
 package health_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/logtest"
 	"postvakt/internal/maskinporten"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
@@ -51,26 +51,9 @@ type world struct {
 	ev     *health.Evaluator
 	mp     *mailpittest.Server
 	hook   *receiver
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	recs   map[string]sim.ShipmentRecord // by channel id
 	ids    map[string]string             // channel id → shipment id, once registered
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // receiver is a webhook receiver that keeps every message it gets; with
@@ -163,7 +146,7 @@ func newWorld(t *testing.T, scenario string, seed int64, cfg *policy.Health) *wo
 		t.Fatal(err)
 	}
 	st := storetest.Open(t)
-	w := &world{t: t, sim: s, clock: clock, st: st, now: s.Now(), logs: &syncBuffer{},
+	w := &world{t: t, sim: s, clock: clock, st: st, now: s.Now(), logs: &logtest.Buffer{},
 		recs: map[string]sim.ShipmentRecord{}, ids: map[string]string{}}
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 	"postvakt/internal/web"
@@ -21,7 +21,7 @@ type env struct {
 	t   *testing.T
 	srv *httptest.Server
 	st  *store.Store
-	log *bytes.Buffer
+	log *logtest.Buffer
 }
 
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -32,12 +32,12 @@ func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
 func newEnvWith(t *testing.T, opts ...web.Option) *env {
 	t.Helper()
 	st := storetest.Open(t)
-	var logBuf bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logBuf, nil))
+	logBuf := &logtest.Buffer{}
+	log := slog.New(slog.NewTextHandler(logBuf, nil))
 	spec := loadAPISpec(t)
 	srv := httptest.NewServer(spec.wrap(t, web.New(st, log, func() time.Time { return now }, opts...)))
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, st: st, log: &logBuf}
+	return &env{t: t, srv: srv, st: st, log: logBuf}
 }
 
 func (e *env) token(role, org, unit string) string {
