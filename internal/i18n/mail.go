@@ -30,7 +30,7 @@ func MailLanguages(countries ...string) []string {
 }
 
 // Mail writes a plain-text e-mail in several languages: its subject is
-// each language's subject joined by " / ", its body one block per
+// each language's subject joined by " / " (Joined), its body one block per
 // language, every block after the first headed by that language's
 // mail.language line ("-- English --").
 type Mail struct {
@@ -55,8 +55,9 @@ func (m Mail) Langs() []string {
 	return out
 }
 
-// Subject joins text(l) over the languages with " / ".
-func (m Mail) Subject(text func(l *Localizer) string) string {
+// Joined joins text(l) over the languages with " / ": a subject, a
+// one-line footer.
+func (m Mail) Joined(text func(l *Localizer) string) string {
 	parts := make([]string, len(m.Locs))
 	for i, l := range m.Locs {
 		parts[i] = text(l)

@@ -98,7 +98,7 @@ func TestMailLanguages(t *testing.T) {
 	}
 	m := NewMail([]string{"da", "en"})
 	body := m.Body(func(l *Localizer, w func(string)) { w(l.T("mail.followup.letters")) })
-	if body != "Breve:\n\n-- English --\n\nLetters:\n" || m.Subject(func(l *Localizer) string { return l.T("mail.auto") }) !=
+	if body != "Breve:\n\n-- English --\n\nLetters:\n" || m.Joined(func(l *Localizer) string { return l.T("mail.auto") }) !=
 		"Denne e-mail er sendt automatisk af postvakt. / This e-mail was sent automatically by postvakt." {
 		t.Errorf("body %q", body)
 	}

@@ -175,7 +175,7 @@ func escalationMessage(cs []store.EscalationCase, base string) text {
 	}
 	total := len(batches) + len(manual) + len(failed)
 	mail := i18n.NewMail(i18n.MailLanguages(countries...))
-	subject := "postvakt: " + mail.Subject(func(l *i18n.Localizer) string { return l.T("mail.escalation.subject", "Count", total) })
+	subject := "postvakt: " + mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.escalation.subject", "Count", total) })
 	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
 		w(l.T("mail.escalation.why"))
 		if len(batches) > 0 {

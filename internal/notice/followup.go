@@ -90,7 +90,7 @@ func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, n
 	}
 	n := len(fs)
 	mail := i18n.NewMail(i18n.MailLanguages(model.OrgCountry(u.SenderOrg)))
-	subject := mail.Subject(func(l *i18n.Localizer) string {
+	subject := mail.Joined(func(l *i18n.Localizer) string {
 		if overdue {
 			return l.T("mail.followup.subject_overdue", "Count", n, "Unit", u.Unit)
 		}
@@ -129,7 +129,7 @@ func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, n
 
 // autoFooter says, in every language of the mail, that postvakt sent it.
 func autoFooter(mail i18n.Mail) string {
-	return mail.Subject(func(l *i18n.Localizer) string { return l.T("mail.auto") })
+	return mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.auto") })
 }
 
 // digests makes, once a day from DigestHour (Europe/Oslo), one notice per
@@ -190,7 +190,7 @@ func digestMessage(units []store.UnitFollowUps, local time.Time, base string) te
 		countries = append(countries, model.OrgCountry(u.SenderOrg))
 	}
 	mail := i18n.NewMail(i18n.MailLanguages(countries...))
-	subject := mail.Subject(func(l *i18n.Localizer) string {
+	subject := mail.Joined(func(l *i18n.Localizer) string {
 		return l.T("mail.digest.subject", "Count", total, "Date", local.Format(l.T("mail.date")))
 	})
 	body := mail.Body(func(l *i18n.Localizer, w func(string)) {

@@ -93,7 +93,7 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 	k := reminderKeys[country]
 	mail := i18n.NewMail(i18n.MailLanguages(country))
 	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs()}
-	m.Subject = mail.Subject(func(l *i18n.Localizer) string { return l.T(k.subject, "Count", n, "Org", org) })
+	m.Subject = mail.Joined(func(l *i18n.Localizer) string { return l.T(k.subject, "Count", n, "Org", org) })
 	m.Body = mail.Body(func(l *i18n.Localizer, w func(string)) {
 		w(l.T(k.to, "Org", org))
 		w("")
