@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"postvakt/internal/config"
 	"postvakt/internal/health"
@@ -28,22 +27,15 @@ import (
 func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("health")
 	once := fs.Bool("once", false, "evaluate once and exit (serve evaluates on POSTVAKT_HEALTH_SCHEDULE)")
-	nowFlag := fs.String("now", "", "evaluate as of this time (RFC 3339), default now")
+	clock := nowFlag(fs, "evaluate")
 	dry := fs.Bool("dry-run", false, "record and send nothing; print what would fire, resolve and be sent")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if !*once || fs.NArg() != 0 {
 		return usageError{"usage: postvakt health --once [--now RFC3339] [--dry-run]"}
 	}
-	now := time.Now()
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
-		if err != nil {
-			return usageError{fmt.Sprintf("--now %q is not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)", *nowFlag)}
-		}
-		now = t
-	}
+	now := clock.Now()
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err

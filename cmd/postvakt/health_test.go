@@ -22,10 +22,12 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestHealthAndIncidentReportCommands: a unit whose letters never reached
@@ -178,9 +180,7 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'accepted', next_poll_at = NULL`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, nil, storetest.State(model.StateAccepted), storetest.NoPoll())
 	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
 		LastChange: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	cmd := exec.Command(bin, "serve", "--addr", addr)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies",
 		"POSTVAKT_HEALTH_SCHEDULE=@every 1s", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -254,22 +254,4 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	if strings.Contains(logs.String(), "HEMMELIG") {
 		t.Fatal("a title in serve's log")
 	}
-}
-
-// lockedBuffer collects a running process's output; safe to read meanwhile.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

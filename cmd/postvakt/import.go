@@ -19,7 +19,7 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	who := fs.String("actor", strings.TrimPrefix(actor(), "cli:"), "who is importing (kept in the evidence log)")
 	system := fs.String("system", model.SystemImport, "sender system of the rows without a sender_system value")
 	encoding := fs.String("encoding", importer.EncodingAuto, "the file's encoding: auto (UTF-8, or Windows-1252 as Excel saves \"CSV (comma delimited)\"), utf-8 or windows-1252")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

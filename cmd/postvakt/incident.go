@@ -36,7 +36,7 @@ func runIncidentReport(ctx context.Context, cfg config.Config, args []string) er
 	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
 	fs.StringVar(&f.Class, "class", "", "only this class")
 	fs.StringVar(&f.Org, "org", "", "only letters to this receiving organisation (organisation number)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	usage := "usage: postvakt report incident --from T --to T [--channel C] [--unit U] [--system S] [--state S] --format csv|xlsx|json [-o FILE]"

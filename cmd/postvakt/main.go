@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
@@ -120,4 +121,52 @@ func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("postvakt "+name, flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
 	return fs
+}
+
+// parse parses a command's flags; a bad one is a wrong invocation (exit 2).
+func parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return usageError{err.Error()}
+	}
+	return err
+}
+
+// clockFlag is --now: the moment a one-off command acts as of, so tests
+// and simulations walk a scenario through days without waiting; the real
+// clock when it is not given.
+type clockFlag struct{ at time.Time }
+
+// nowFlag adds --now to fs; what says what happens as of that time.
+func nowFlag(fs *flag.FlagSet, what string) *clockFlag {
+	c := &clockFlag{}
+	fs.Var(c, "now", what+" as of this time (RFC 3339), default now")
+	return c
+}
+
+func (c *clockFlag) String() string {
+	if c == nil || c.at.IsZero() {
+		return ""
+	}
+	return c.at.Format(time.RFC3339)
+}
+
+func (c *clockFlag) Set(s string) error {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("%q is not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)", s)
+	}
+	c.at = t
+	return nil
+}
+
+// Given reports whether --now was given.
+func (c *clockFlag) Given() bool { return !c.at.IsZero() }
+
+// Now is the --now time, or the clock's.
+func (c *clockFlag) Now() time.Time {
+	if c.at.IsZero() {
+		return time.Now()
+	}
+	return c.at
 }

@@ -18,21 +18,14 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("poll")
 	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
 	name := fs.String("channel", "", "only this channel ("+channel.Usage()+")")
-	nowFlag := fs.String("now", "", "poll as of this time (RFC 3339): the clock for which letters are due and their next poll; default now")
-	if err := fs.Parse(args); err != nil {
+	at := nowFlag(fs, "poll (the clock for which letters are due and their next poll)")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if !*once {
 		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] [--now RFC3339] (scheduled polling runs inside serve)"}
 	}
-	clock := time.Now
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
-		if err != nil {
-			return usageError{fmt.Sprintf("--now %q is not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)", *nowFlag)}
-		}
-		clock = func() time.Time { return t }
-	}
+	clock := at.Now
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
@@ -79,7 +72,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer; Digital Post: fortrolig)")
 	system := fs.String("system", "", "sender system to register them under (default discover:CHANNEL)")
 	window := fs.Duration("window", 30*24*time.Hour, "size of one listing window; windows that hit the channel's limit are split")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *since == "" || *org == "" {

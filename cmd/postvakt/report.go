@@ -40,7 +40,7 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	fs.StringVar(&f.Recipient, "org", "", "only this receiving organisation (organisation number)")
 	fs.StringVar(&f.Unit, "unit", "", "only this sending unit")
 	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	// --org goes into the audit log: an organisation number only, never a

@@ -26,7 +26,7 @@ const stopGrace = 20 * time.Second
 func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("serve")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (POSTVAKT_ADDR)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics)

@@ -19,7 +19,7 @@ func runSim(ctx context.Context, _ config.Config, args []string) error {
 	fs.Float64Var(&rc.Speed, "speed", 0, "simulated seconds per real second (0: the scenario's own)")
 	fs.StringVar(&rc.KeyDir, "key-dir", "", "folder of the Maskinporten client key the simulator accepts (maskinporten.pem, "+
 		"made when missing); default a new temporary folder. Printed as POSTVAKT_MASKINPORTEN_KEY_FILE")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if rc.KeyDir == "" {

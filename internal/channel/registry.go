@@ -115,13 +115,17 @@ func Display(name string) string {
 	return name
 }
 
-// Ref names one letter for people, in lang: "SvarUt-forsendelse <id>".
+// Ref names one letter for people, in lang ("no" or "nb", "da", "en"):
+// "SvarUt-forsendelse <id>".
 func Ref(name, id, lang string) string {
 	s, ok := Lookup(name)
 	if !ok {
 		return name + " " + id
 	}
 	if l := s.Letter[lang]; l != "" {
+		return l + " " + id
+	}
+	if l := s.Letter["no"]; l != "" && lang == "nb" { // bokmål: the catalogues' name of Norwegian
 		return l + " " + id
 	}
 	if l := s.Letter["en"]; l != "" {

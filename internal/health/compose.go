@@ -11,6 +11,8 @@ import (
 	_ "time/tzdata" // times in messages are Europe/Oslo, whatever the host has
 
 	"postvakt/internal/channel"
+	"postvakt/internal/i18n"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -33,15 +35,10 @@ var oslo = func() *time.Location {
 
 func when(t time.Time) string { return t.In(oslo).Format("2006-01-02 15:04 MST") }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // Subject is a notice's e-mail subject: the rule, what fires or resolves,
-// and how many letters the firing alerts hold.
+// and how many letters the firing alerts hold. It is English whatever the
+// body's languages ("[postvakt] FIRING rule: ..."), one form for mail
+// filters and on-call tools, as Alertmanager's.
 func Subject(rule string, ns []AlertNotice) string {
 	firing, resolved, letters := 0, 0, 0
 	for _, n := range ns {
@@ -52,66 +49,91 @@ func Subject(rule string, ns []AlertNotice) string {
 			resolved++
 		}
 	}
+	l := i18n.For("en", nil)
 	switch {
 	case firing == 0:
-		return fmt.Sprintf("[postvakt] RESOLVED %s: %s", rule, plural(resolved, "alert", "alerts"))
+		return l.T("mail.alert.subject_resolved", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", resolved))
 	case resolved == 0:
-		return fmt.Sprintf("[postvakt] FIRING %s: %s, %s", rule, plural(firing, "alert", "alerts"), plural(letters, "letter", "letters"))
+		return l.T("mail.alert.subject_firing", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
+			"Letters", l.T("mail.alert.letters", "Count", letters))
 	}
-	return fmt.Sprintf("[postvakt] FIRING %s: %s, %s (%d resolved)", rule, plural(firing, "alert", "alerts"),
-		plural(letters, "letter", "letters"), resolved)
+	return l.T("mail.alert.subject_mixed", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
+		"Letters", l.T("mail.alert.letters", "Count", letters), "Resolved", resolved)
 }
 
-// Body is a notice's e-mail text: per alert its status, labels, since
-// when, the summary and, for a firing one, its letters by reference,
-// sending unit, sent time and state. It never shows a title (the rows have
-// none) or a recipient.
-func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	sev := ""
-	if len(ns) > 0 {
-		sev = " (" + ns[0].Alert.Severity + ")"
-	}
-	w("postvakt health alert: %s%s, as of %s", rule, sev, when(now))
+// Languages are the languages of a notice's e-mail: those of the countries
+// of its alerts' sending organisations (or, for an alert about a channel,
+// the channel's country), then English (keys mail.alert.*).
+func Languages(ns []AlertNotice) []string {
+	var countries []string
 	for _, n := range ns {
-		a := n.Alert
-		w("")
-		if n.Transition == store.TransitionResolved {
-			resolved := now
-			if a.ResolvedAt != nil {
-				resolved = *a.ResolvedAt
-			}
-			w("RESOLVED %s", a.Labels)
-			w("  fired %s, resolved %s", when(a.StartedAt), when(resolved))
-			w("  %s", a.Summary)
-			continue
-		}
-		w("FIRING %s", a.Labels)
-		repeat := ""
-		if n.Seq > 1 {
-			repeat = fmt.Sprintf(" (still firing: notice %d)", n.Seq)
-		}
-		w("  since %s; %s affected%s", when(a.StartedAt), plural(a.Affected, "letter", "letters"), repeat)
-		w("  %s", a.Summary)
-		if len(n.Letters) == 0 {
-			continue
-		}
-		w("  Letters (reference; sending unit; sent; state):")
-		for _, l := range n.Letters {
-			w("    %s; %s; %s; %s", channel.Ref(l.Channel, l.ChannelID, "en"), l.Unit, when(l.SentAt), l.State)
-		}
-		if more := a.Affected - len(n.Letters); more > 0 {
-			w("    ... and %d more", more)
-		}
-		if baseURL != "" && a.ID != 0 {
-			w("  All of them, with their evidence: %s/alerts/%d", strings.TrimRight(baseURL, "/"), a.ID)
+		if org := n.Alert.Labels["sender"]; org != "" {
+			countries = append(countries, model.OrgCountry(org))
+		} else if spec, ok := channel.Lookup(n.Alert.Labels["channel"]); ok {
+			countries = append(countries, spec.Country)
 		}
 	}
-	w("")
-	w("Sent by postvakt. The letters' titles and recipients are never shown here; the incident report")
-	w("(postvakt report incident, or the alert's page) lists every letter with its evidence.")
-	return b.String()
+	return i18n.MailLanguages(countries...)
+}
+
+// Body is a notice's e-mail text, in each of Languages(ns): per alert its
+// status, labels, since when, the summary and, for a firing one, its
+// letters by reference, sending unit, sent time and state. It never shows
+// a title (the rows have none) or a recipient.
+func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
+	return i18n.NewMail(Languages(ns)).Body(func(l *i18n.Localizer, w func(string)) {
+		sev := ""
+		if len(ns) > 0 {
+			sev = " (" + code(l, "severity.", ns[0].Alert.Severity) + ")"
+		}
+		w(l.T("mail.alert.heading", "Rule", rule, "Severity", sev, "At", when(now)))
+		for _, n := range ns {
+			a := n.Alert
+			w("")
+			if n.Transition == store.TransitionResolved {
+				resolved := now
+				if a.ResolvedAt != nil {
+					resolved = *a.ResolvedAt
+				}
+				w(l.T("mail.alert.resolved", "Labels", a.Labels.String()))
+				w("  " + l.T("mail.alert.fired_resolved", "Start", when(a.StartedAt), "End", when(resolved)))
+				w("  " + a.Summary)
+				continue
+			}
+			w(l.T("mail.alert.firing", "Labels", a.Labels.String()))
+			repeat := ""
+			if n.Seq > 1 {
+				repeat = " " + l.T("mail.alert.repeat", "Seq", n.Seq)
+			}
+			w("  " + l.T("mail.alert.since", "At", when(a.StartedAt), "Count", a.Affected, "Repeat", repeat))
+			w("  " + a.Summary)
+			if len(n.Letters) == 0 {
+				continue
+			}
+			w("  " + l.T("mail.alert.letters_heading"))
+			for _, lt := range n.Letters {
+				w(fmt.Sprintf("    %s; %s; %s; %s", channel.Ref(lt.Channel, lt.ChannelID, l.Lang()), lt.Unit, when(lt.SentAt),
+					code(l, "state.", string(lt.State))))
+			}
+			if more := a.Affected - len(n.Letters); more > 0 {
+				w("    " + l.T("mail.alert.more", "Count", more))
+			}
+			if baseURL != "" && a.ID != 0 {
+				w("  " + l.T("mail.alert.link", "URL", fmt.Sprintf("%s/alerts/%d", strings.TrimRight(baseURL, "/"), a.ID)))
+			}
+		}
+		w("")
+		w(l.T("mail.alert.footer"))
+	})
+}
+
+// code is a code's text in l's language (a state, a severity), or the code
+// itself where the catalogue has none.
+func code(l *i18n.Localizer, prefix, c string) string {
+	if l.Has(prefix + c) {
+		return l.T(prefix + c)
+	}
+	return c
 }
 
 // messageID makes a notice's Message-ID from its key, in the domain of

@@ -311,7 +311,7 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 			to := strings.TrimPrefix(p.Destination, destEmail)
 			payload, _ = json.Marshal(map[string]any{"to": to, "subject": p.Subject, "alerts": len(ns)})
 			m := &remind.Message{From: n.From, To: []string{to}, Subject: p.Subject, MessageID: messageID(key, n.From),
-				Date: now, Body: Body(p.Rule, ns, n.BaseURL, now)}
+				Date: now, Body: Body(p.Rule, ns, n.BaseURL, now), Langs: Languages(ns)}
 			sendErr = n.Mail.Send(ctx, m)
 		}
 	}

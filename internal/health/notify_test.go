@@ -15,12 +15,13 @@ import (
 
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/policy"
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // bench is a database with a stuck unit (twelve letters accepted two days
@@ -38,11 +39,7 @@ type bench struct {
 
 func newBench(t *testing.T, mailpitArgs ...string) *bench {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	b := &bench{t: t, st: st, mp: mailpittest.Start(t, mailpitArgs...), hook: newReceiver(t),
 		now: time.Date(2026, 5, 15, 12, 0, 0, 0, time.UTC)}
 	var items []model.NewShipment
@@ -58,9 +55,7 @@ func newBench(t *testing.T, mailpitArgs ...string) *bench {
 	for _, g := range got {
 		b.ids = append(b.ids, g.ID)
 	}
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'accepted'`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, nil, storetest.State(model.StateAccepted))
 	b.changes()
 	return b
 }
@@ -223,7 +218,7 @@ func TestReplicasAndRestartSendOnce(t *testing.T) {
 func TestCrashAfterClaimIsNeverResent(t *testing.T) {
 	t.Parallel()
 	b := newBench(t)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	ev := b.evaluator(&logs)
 	ev.Notifier.Webhook = nil // e-mail only, to keep the claim simple
 	// An evaluation that fires the alert but is not allowed to notify.
@@ -269,9 +264,7 @@ func TestRuleRecipients(t *testing.T) {
 	t.Parallel()
 	b := newBench(t)
 	ctx := context.Background()
-	if _, err := b.st.DB().Exec(`UPDATE sender_units SET manager_email = 'leder@bv.example' WHERE name = 'Barnevernstjenesten'`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.SetUnitManager(t, b.st, "Barnevernstjenesten", "leder@bv.example")
 	for _, u := range []store.User{
 		{Name: "kari", Role: "compliance", SenderOrg: "964338531", Email: "kari@bergen.example"},
 		{Name: "per", Role: "compliance", Email: "per@tilsyn.example"},                    // every organisation

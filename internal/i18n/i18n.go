@@ -1,7 +1,8 @@
 // Package i18n holds postvakt's texts in Norwegian bokmål, Danish and
 // English: message catalogues embedded from catalogue/*.yaml, read with
 // go-i18n (CLDR plural rules, Go template placeholders such as {{.Count}}).
-// The web UI and the reminder e-mails take their texts from here, never from
+// The web UI and the e-mails (reminders, follow-up and escalation notices,
+// health alerts: keys mail.*) take their texts from here, never from
 // templates or code. It does no I/O beyond the embedded files.
 package i18n
 
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,6 +112,13 @@ func For(lang string, missing func(lang, id string)) *Localizer {
 
 // Lang is the localizer's language.
 func (l *Localizer) Lang() string { return l.lang }
+
+// Has says whether the localizer's language has a text for id (for codes
+// that may or may not have one, such as a register's reason).
+func (l *Localizer) Has(id string) bool {
+	_, found := slices.BinarySearch(keys[l.lang], id)
+	return found
+}
 
 // T returns the text of id. args are pairs of placeholder name and value
 // ("Count", 3, "Org", "974760673"); a "Count" also chooses the plural form.

@@ -27,6 +27,22 @@ func CheckOrgNumber(s string) error {
 	return nil
 }
 
+// OrgCountry is the country of an organisation number by its form: "NO"
+// for 9 digits, "DK" for 8 (a CVR number), "" for anything else. It does
+// not check the check digit (CheckOrgNumber does).
+func OrgCountry(s string) string {
+	if !allDigits(s) {
+		return ""
+	}
+	switch len(s) {
+	case 9:
+		return "NO"
+	case 8:
+		return "DK"
+	}
+	return ""
+}
+
 func norwegianOrgOK(s string) bool {
 	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
 	sum := 0

@@ -27,6 +27,14 @@ func TestCheckOrgNumber(t *testing.T) {
 	}
 }
 
+func TestOrgCountry(t *testing.T) {
+	for in, want := range map[string]string{"964338531": "NO", "64942212": "DK", "9643385311": "", "9643385a": "", "": ""} {
+		if got := OrgCountry(in); got != want {
+			t.Errorf("OrgCountry(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestCheckPersonID(t *testing.T) {
 	for _, tc := range []struct {
 		in string

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/i18n"
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -61,7 +63,7 @@ func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, er
 			nt.claim.Refs = append(nt.claim.Refs, ref)
 		}
 		base := n.BaseURL
-		nt.compose = func(kept map[string]bool) (string, string) {
+		nt.compose = func(kept map[string]bool) text {
 			var keep []store.EscalationCase
 			for _, c := range cs {
 				if kept[caseRef(c).Ref] {
@@ -86,7 +88,7 @@ func (n *Notifier) policyOf(c store.EscalationCase) *policy.Policy {
 			return p
 		}
 	}
-	p, err := n.Policies.Match(policy.Facts{Class: c.Class, Confidential: c.Confidential, RecipientKind: c.RecipientKind,
+	p, err := n.Policies.Match(policy.Facts{Channel: c.Channel, Class: c.Class, Confidential: c.Confidential, RecipientKind: c.RecipientKind,
 		SenderOrg: c.SenderOrg, SenderUnit: c.SenderUnit})
 	if err != nil {
 		n.logger().Error("no policy for an escalation case; nobody is told", "shipment", c.ShipmentID, "error", err)
@@ -150,12 +152,15 @@ func (r roleLookup) addresses(ctx context.Context, e policy.Escalation, c store.
 }
 
 // escalationMessage writes one address's notice: its held batches, manual
-// cases and failed or rejected letters.
-func escalationMessage(cs []store.EscalationCase, base string) (string, string) {
+// cases and failed or rejected letters, in the language of the sending
+// organisations' countries, then English (keys mail.escalation.*).
+func escalationMessage(cs []store.EscalationCase, base string) text {
 	held := map[int64][]store.EscalationCase{}
 	var batches []int64
 	var manual, failed []store.EscalationCase
+	var countries []string
 	for _, c := range cs {
+		countries = append(countries, model.OrgCountry(c.SenderOrg))
 		switch c.Case {
 		case store.CaseHeld:
 			if _, ok := held[c.BatchID]; !ok {
@@ -169,52 +174,63 @@ func escalationMessage(cs []store.EscalationCase, base string) (string, string) 
 		}
 	}
 	total := len(batches) + len(manual) + len(failed)
-	subject := fmt.Sprintf("postvakt: %d sak(er) trenger en person / %d case(s) need a person", total, total)
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("Du får denne e-posten fordi policyen for brevene nedenfor nevner deg (escalation.to).")
-	w("You get this e-mail because the policy of the letters below lists you (escalation.to).")
-	if len(batches) > 0 {
-		w("")
-		w("Utskrift venter på godkjenning / Prints waiting for approval:")
-		for _, id := range batches {
-			units := map[string]int{}
-			for _, c := range held[id] {
-				units[c.SenderUnit]++
+	mail := i18n.NewMail(i18n.MailLanguages(countries...))
+	subject := "postvakt: " + mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.escalation.subject", "Count", total) })
+	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
+		w(l.T("mail.escalation.why"))
+		if len(batches) > 0 {
+			w("")
+			w(l.T("mail.escalation.held"))
+			for _, id := range batches {
+				units := map[string]int{}
+				for _, c := range held[id] {
+					units[c.SenderUnit]++
+				}
+				w("  - " + l.T("mail.escalation.batch", "Batch", id, "Policy", held[id][0].Policy, "Count", len(held[id]),
+					"Units", unitCounts(units)))
 			}
-			w("  - batch %d (policy %s): %d brev / letter(s)%s", id, held[id][0].Policy, len(held[id]), unitCounts(units))
-		}
-		if base != "" {
-			w("    %s/print", base)
-		}
-	}
-	for _, sec := range []struct {
-		title, link string
-		cases       []store.EscalationCase
-	}{
-		{"Manuell behandling / Manual handling:", "/manual", manual},
-		{"Taushetsbelagte brev som ikke kom fram / Confidential letters that did not arrive:", "", failed},
-	} {
-		if len(sec.cases) == 0 {
-			continue
-		}
-		w("")
-		w("%s", sec.title)
-		for _, c := range sec.cases {
-			what := c.Reason
-			if c.Case != store.CaseManual {
-				what = string(c.State)
+			if base != "" {
+				w("    " + base + "/print")
 			}
-			w("  - %s, %s, til / to %s: %s", channel.Ref(c.Channel, c.ChannelID, "en"), c.SenderUnit,
-				recipient(c.RecipientKind, c.RecipientID), what)
 		}
-		if base != "" && sec.link != "" {
-			w("    %s%s", base, sec.link)
+		for _, sec := range []struct {
+			title, link string
+			cases       []store.EscalationCase
+		}{
+			{"mail.escalation.manual", "/manual", manual},
+			{"mail.escalation.failed", "", failed},
+		} {
+			if len(sec.cases) == 0 {
+				continue
+			}
+			w("")
+			w(l.T(sec.title))
+			for _, c := range sec.cases {
+				w("  - " + l.T("mail.escalation.case", "Ref", channel.Ref(c.Channel, c.ChannelID, l.Lang()), "Unit", c.SenderUnit,
+					"Recipient", recipient(l, c.RecipientKind, c.RecipientID), "What", caseWhat(l, c)))
+			}
+			if base != "" && sec.link != "" {
+				w("    " + base + sec.link)
+			}
 		}
+	})
+	return text{subject: subject, body: body + "\n" + autoFooter(mail) + "\n", langs: mail.Langs()}
+}
+
+// caseWhat says what became of a case's letter: a manual case's reason
+// (its code, and its text where the catalogue has one), else the letter's
+// state in l's language.
+func caseWhat(l *i18n.Localizer, c store.EscalationCase) string {
+	if c.Case == store.CaseManual {
+		if k := "reason." + c.Reason; l.Has(k) {
+			return c.Reason + " (" + l.T(k) + ")"
+		}
+		return c.Reason
 	}
-	w("")
-	w("Denne e-posten er sendt automatisk av postvakt. / This e-mail was sent automatically by postvakt.")
-	return subject, b.String()
+	if k := "state." + string(c.State); l.Has(k) {
+		return l.T(k)
+	}
+	return string(c.State)
 }
 
 func unitCounts(units map[string]int) string {

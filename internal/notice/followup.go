@@ -10,7 +10,9 @@ import (
 	_ "time/tzdata" // dates are shown in Europe/Oslo, whatever the host has
 
 	"postvakt/internal/channel"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
 
@@ -54,7 +56,7 @@ func followUpNotices(units []store.UnitFollowUps, now time.Time, base string) []
 			}
 			nt.to, nt.cc = addr(u.ContactEmail), addr(u.ManagerEmail)
 			u, list, kind := u, step.list, step.kind
-			nt.compose = func(kept map[string]bool) (string, string) {
+			nt.compose = func(kept map[string]bool) text {
 				var fs []store.FollowUp
 				for _, f := range list {
 					if kept["followup:"+f.ShipmentID+suffix] {
@@ -77,8 +79,9 @@ func addr(a string) []string {
 }
 
 // followUpMessage writes the Copenhagen mail for one unit: what happened,
-// which letters, what to decide and by when (bokmål, then English).
-func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, now time.Time, base string) (string, string) {
+// which letters, what to decide and by when, in the language of the
+// sending organisation's country, then English (keys mail.followup.*).
+func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, now time.Time, base string) text {
 	deadline := fs[0].Deadline
 	for _, f := range fs {
 		if f.Deadline.Before(deadline) {
@@ -86,89 +89,48 @@ func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, n
 		}
 	}
 	n := len(fs)
-	var subject string
-	if overdue {
-		subject = fmt.Sprintf("Frist passert: oppfølging av %d brev fra %s / Deadline passed: follow-up of %d letter(s)", n, u.Unit, n)
-	} else {
-		subject = fmt.Sprintf("Oppfølging: %d brev fra %s har ikke nådd fram, frist %s / Follow-up of %d letter(s), deadline %s",
-			n, u.Unit, deadline.In(oslo).Format("02.01.2006"), n, deadline.In(oslo).Format("2 Jan 2006"))
-	}
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	for i, t := range followUpTexts {
-		if i > 0 {
-			w("")
-			w("-- English --")
-			w("")
+	mail := i18n.NewMail(i18n.MailLanguages(model.OrgCountry(u.SenderOrg)))
+	subject := mail.Joined(func(l *i18n.Localizer) string {
+		if overdue {
+			return l.T("mail.followup.subject_overdue", "Count", n, "Unit", u.Unit)
 		}
-		w(t.to, u.Unit, orgName(u.SenderOrgName, u.SenderOrg))
+		return l.T("mail.followup.subject_due", "Count", n, "Unit", u.Unit, "Deadline", deadline.In(oslo).Format(l.T("mail.date")))
+	})
+	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
+		date := l.T("mail.date")
+		w(l.T("mail.followup.to", "Unit", u.Unit, "Org", remind.OrgName(l, u.SenderOrgName, u.SenderOrg)))
 		w("")
 		if overdue {
-			w("%s", t.overdue)
+			w(l.T("mail.followup.overdue"))
 		} else {
-			w("%s", t.due)
+			w(l.T("mail.followup.due"))
 		}
-		w("%s", t.copy)
+		w(l.T("mail.followup.copy"))
 		w("")
-		w(t.decide, deadline.In(oslo).Format(t.longDate))
-		for _, d := range t.decisions {
-			w("  %s", d)
+		w(l.T("mail.followup.decide", "Date", deadline.In(oslo).Format(l.T("mail.date_long"))))
+		for _, k := range []string{"mail.followup.decide_1", "mail.followup.decide_2", "mail.followup.decide_3"} {
+			w("  " + l.T(k))
 		}
-		w("%s", t.statutory)
+		w(l.T("mail.followup.statutory"))
 		w("")
-		w("%s", t.letters)
+		w(l.T("mail.followup.letters"))
 		for i, f := range fs {
-			w("  %d. %s", i+1, channel.Ref(f.Channel, f.ChannelID, t.lang))
-			w(t.line, f.SentAt.In(oslo).Format(t.date), recipient(f.RecipientKind, f.RecipientID),
-				t.reason(f.Reason), f.Deadline.In(oslo).Format(t.date))
+			w(fmt.Sprintf("  %d. %s", i+1, channel.Ref(f.Channel, f.ChannelID, l.Lang())))
+			w("     " + l.T("mail.followup.line", "Sent", f.SentAt.In(oslo).Format(date), "Recipient", recipient(l, f.RecipientKind, f.RecipientID),
+				"Reason", reason(l, f.Reason), "Deadline", f.Deadline.In(oslo).Format(date)))
 		}
 		if base != "" {
 			w("")
-			w(t.record, base)
+			w(l.T("mail.followup.record", "URL", base+"/followups"))
 		}
-	}
-	w("")
-	w("Denne e-posten er sendt automatisk av postvakt. / This e-mail was sent automatically by postvakt.")
-	return subject, b.String()
+	})
+	return text{subject: subject, body: body + "\n" + autoFooter(mail) + "\n", langs: mail.Langs()}
 }
 
-// followUpText is the follow-up mail in one language.
-type followUpText struct {
-	lang, date, longDate             string
-	to, due, overdue, copy, decide   string
-	decisions                        []string
-	statutory, letters, line, record string
-	reason                           func(string) string
+// autoFooter says, in every language of the mail, that postvakt sent it.
+func autoFooter(mail i18n.Mail) string {
+	return mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.auto") })
 }
-
-// followUpTexts are the follow-up mail's languages: bokmål, then English.
-var followUpTexts = []followUpText{{
-	lang: "no", date: "02.01.2006", longDate: "02.01.2006",
-	to: "Til %s, %s",
-	due: "postvakt har registrert at brevene nedenfor, sendt fra enheten, ikke har nådd fram til mottakeren:\n" +
-		"de er avvist, kunne ikke leveres, er utløpt eller er fortsatt ikke åpnet.",
-	overdue: "Fristen for å følge opp brevene nedenfor er passert, og det er ikke registrert noen beslutning.",
-	copy:    "Lederen for enheten har fått kopi av denne e-posten.",
-	decide:  "Dere må senest %s ta stilling til hvert brev:",
-	decisions: []string{"1) Sende brevet på nytt til mottakeren.", "2) Skrive et nytt brev til mottakeren.",
-		"3) Vurdere om det har fått konsekvenser for mottakeren eller for kommunen."},
-	statutory: "Vær særlig oppmerksom på lovbestemte frister som kan være overskredet.",
-	letters:   "Brev:", line: "     Sendt %s til %s; %s; frist %s", record: "Registrer beslutningen i postvakt: %s/followups",
-	reason: reasonNO,
-}, {
-	lang: "en", date: "2 Jan 2006", longDate: "2 January 2006",
-	to: "To %s, %s",
-	due: "postvakt found that the letters below, sent by your unit, did not reach their recipient:\n" +
-		"they were rejected, could not be delivered, expired or are still unopened.",
-	overdue: "The deadline to follow up the letters below has passed and no decision is recorded.",
-	copy:    "The unit's manager has a copy of this e-mail.",
-	decide:  "By %s at the latest, decide for each letter whether to:",
-	decisions: []string{"1) send it again to the recipient;", "2) write a new letter to the recipient;",
-		"3) assess whether it had consequences for the recipient or the municipality."},
-	statutory: "Watch in particular for statutory deadlines that may have passed.",
-	letters:   "Letters:", line: "     Sent %s to %s; %s; deadline %s", record: "Record the decision in postvakt: %s/followups",
-	reason: func(r string) string { return r },
-}}
 
 // digests makes, once a day from DigestHour (Europe/Oslo), one notice per
 // sending organisation with overdue follow-ups to its compliance officers.
@@ -211,44 +173,43 @@ func (n *Notifier) digests(ctx context.Context, units []store.UnitFollowUps, now
 		nt := notice{claim: store.NoticeClaim{Kind: store.KindComplianceDigest, Group: "compliance:" + org,
 			Refs: []store.NoticeRef{{Ref: "digest:" + date}}}, to: to}
 		base := n.BaseURL
-		nt.compose = func(map[string]bool) (string, string) { return digestMessage(us, local, base) }
+		nt.compose = func(map[string]bool) text { return digestMessage(us, local, base) }
 		out = append(out, nt)
 	}
 	return out, nil
 }
 
 // digestMessage writes the compliance digest: per unit, its overdue
-// follow-ups.
-func digestMessage(units []store.UnitFollowUps, local time.Time, base string) (string, string) {
+// follow-ups, in the language of the sending organisation's country, then
+// English (keys mail.digest.*).
+func digestMessage(units []store.UnitFollowUps, local time.Time, base string) text {
 	total := 0
+	var countries []string
 	for _, u := range units {
 		total += len(u.FollowUps)
+		countries = append(countries, model.OrgCountry(u.SenderOrg))
 	}
-	subject := fmt.Sprintf("Oversikt %s: %d oppfølginger med passert frist / Digest: %d overdue follow-up(s)",
-		local.Format("02.01.2006"), total, total)
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("Oppfølginger der fristen er passert uten registrert beslutning, per enhet.")
-	w("Overdue follow-ups without a recorded decision, per sending unit.")
-	for _, u := range units {
-		w("")
-		w("%s, %s: %d (leder / manager: %s)", u.Unit, orgName(u.SenderOrgName, u.SenderOrg), len(u.FollowUps), orNone(u.ManagerEmail))
-		for _, f := range u.FollowUps {
-			w("  - %s, %s, frist / deadline %s", channel.Ref(f.Channel, f.ChannelID, "en"), f.Reason, f.Deadline.In(oslo).Format("02.01.2006"))
+	mail := i18n.NewMail(i18n.MailLanguages(countries...))
+	subject := mail.Joined(func(l *i18n.Localizer) string {
+		return l.T("mail.digest.subject", "Count", total, "Date", local.Format(l.T("mail.date")))
+	})
+	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
+		w(l.T("mail.digest.intro"))
+		for _, u := range units {
+			w("")
+			w(l.T("mail.digest.unit", "Unit", u.Unit, "Org", remind.OrgName(l, u.SenderOrgName, u.SenderOrg), "N", len(u.FollowUps),
+				"Manager", orNone(u.ManagerEmail)))
+			for _, f := range u.FollowUps {
+				w("  - " + l.T("mail.digest.line", "Ref", channel.Ref(f.Channel, f.ChannelID, l.Lang()), "Reason", reason(l, f.Reason),
+					"Deadline", f.Deadline.In(oslo).Format(l.T("mail.date"))))
+			}
 		}
-	}
-	if base != "" {
-		w("")
-		w("%s/followups", base)
-	}
-	return subject, b.String()
-}
-
-func orgName(name, org string) string {
-	if name != "" {
-		return name + " (org.nr. " + org + ")"
-	}
-	return "org.nr. " + org
+		if base != "" {
+			w("")
+			w(base + "/followups")
+		}
+	})
+	return text{subject: subject, body: body, langs: mail.Langs()}
 }
 
 func orNone(s string) string {
@@ -258,25 +219,24 @@ func orNone(s string) string {
 	return s
 }
 
-// recipient shows who a letter went to: an organisation number, a person
-// masked.
-func recipient(kind, ident string) string {
+// recipient shows who a letter went to, in l's language: an organisation
+// by its number, a person masked.
+func recipient(l *i18n.Localizer, kind, ident string) string {
 	if kind == model.RecipientPerson {
-		return "person " + model.MaskRecipient(kind, ident)
+		return l.T("mail.person", "ID", model.MaskRecipient(kind, ident))
 	}
-	return "org.nr. " + ident
+	return remind.OrgName(l, "", ident)
 }
 
-func reasonNO(reason string) string {
-	switch reason {
-	case "rejected":
-		return "avvist"
-	case "failed":
-		return "kunne ikke leveres"
-	case "expired":
-		return "utløpt"
-	case "unread":
-		return "ikke åpnet"
+// reasonKeys are the texts of the reasons a letter needs a follow-up.
+var reasonKeys = map[string]string{"rejected": "mail.followup.reason.rejected", "failed": "mail.followup.reason.failed",
+	"expired": "mail.followup.reason.expired", "unread": "mail.followup.reason.unread"}
+
+// reason says why a letter needs a follow-up in l's language; an unknown
+// reason as it is.
+func reason(l *i18n.Localizer, r string) string {
+	if k, ok := reasonKeys[r]; ok {
+		return l.T(k)
 	}
-	return reason
+	return r
 }

@@ -180,7 +180,13 @@ func (s *Summary) count(o Outcome) {
 type notice struct {
 	claim   store.NoticeClaim
 	to, cc  []string
-	compose func(kept map[string]bool) (subject, body string)
+	compose func(kept map[string]bool) text
+}
+
+// text is a composed notice: its subject, body and languages.
+type text struct {
+	subject, body string
+	langs         []string
 }
 
 // deliver takes one notice through dedupe, send and record.
@@ -219,8 +225,8 @@ func (n *Notifier) deliver(ctx context.Context, nt notice, now time.Time, dry bo
 	for _, r := range res.Refs {
 		kept[r.Ref] = true
 	}
-	subject, body := nt.compose(kept)
-	msg := &remind.Message{From: n.From, To: nt.to, Cc: nt.cc, Subject: subject, Body: body, Date: now,
+	tx := nt.compose(kept)
+	msg := &remind.Message{From: n.From, To: nt.to, Cc: nt.cc, Subject: tx.subject, Body: tx.body, Langs: tx.langs, Date: now,
 		MessageID: strings.Replace(remind.MessageID(nf.Key, n.From), "<reminder.", "<notice.", 1)}
 	if len(msg.To) == 0 {
 		msg.To, msg.Cc = msg.Cc, nil

@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata" // dates in the message are in Europe/Oslo, whatever the host has
 
 	"postvakt/internal/channel"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 )
 
@@ -42,6 +43,9 @@ type Message struct {
 	Body      string // plain text, UTF-8
 	// Cc are copy recipients (a unit's manager on a follow-up mail).
 	Cc []string
+	// Langs are the languages the message is written in, in order (its
+	// Content-Language).
+	Langs []string
 	// Refused is filled by SMTP.Send: recipients the server refused
 	// permanently; the message went to the others.
 	Refused []Refusal
@@ -74,110 +78,62 @@ func MessageID(key, from string) string {
 	return "<reminder." + key + "@" + domain + ">"
 }
 
-// Compose writes the reminder for one organisation: Norwegian bokmål first,
-// then English. It lists every shipment by its channel reference, sender,
-// sent date and days waiting, and says what to do: log in to Altinn, and get
-// the access for confidential post from the organisation's main
-// administrator. It is pure.
+// Compose writes the reminder for one organisation: in the language of
+// the country its letters' channel delivers in (Norwegian bokmål for
+// Altinn and SvarUt, Danish for Digital Post), then in English, with the
+// texts of the catalogue (internal/i18n, keys mail.reminder.*). It lists
+// every shipment by its channel reference, sender, sent date and days
+// waiting, and says what to do: log in to Altinn (or Digital Post on
+// virk.dk), and get the access for confidential post from the
+// organisation's administrator; an organisation that never opens gets that
+// first. It is pure.
 func Compose(org string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
 	n := len(shipments)
-	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now}
-	m.Subject = fmt.Sprintf("Påminnelse: %d %s i Altinn til org.nr. %s / Reminder: %d unopened %s in Altinn",
-		n, plural(n, "uåpnet brev", "uåpnede brev"), org, n, plural(n, "letter", "letters"))
-
-	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("Til virksomheten med organisasjonsnummer %s", org)
-	w("")
-	noAccess, danish := accessNotice(shipments)
-	if noAccess && danish {
-		w("Ingen i virksomheden har åbnet de seneste breve fra os. Sandsynligvis har ingen medarbejder")
-		w("rettighed til at læse virksomhedens Digital Post. Virksomhedens administrator i MitID Erhverv")
-		w("skal tildele de medarbejdere, der skal læse brevene, rettigheden til Digital Post (adgang til")
-		w("virksomhedens postkasse). Derefter kan brevene læses på virk.dk eller i Digital Post-appen.")
+	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
+	k := reminderKeys[country]
+	mail := i18n.NewMail(i18n.MailLanguages(country))
+	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs()}
+	m.Subject = mail.Joined(func(l *i18n.Localizer) string { return l.T(k.subject, "Count", n, "Org", org) })
+	m.Body = mail.Body(func(l *i18n.Localizer, w func(string)) {
+		w(l.T(k.to, "Org", org))
 		w("")
-	} else if noAccess {
-		w("Ingen i virksomheten har åpnet de siste brevene vi har sendt. Trolig har ingen tilgang til")
-		w("taushetsbelagt post i Altinn. Virksomhetens hovedadministrator i Altinn må gi tilgangspakken")
-		w("«Post til virksomheten med taushetsbelagt innhold» til dem som skal lese brevene: logg inn på")
-		w("Altinn, velg virksomheten, gå til «Tilganger», og gi tilgangspakken til de rette personene.")
+		if noAccess {
+			w(l.T(k.noAccess))
+			w("")
+		}
+		w(l.T(k.waiting, "Count", n))
 		w("")
-	}
-	w("Det ligger %d brev til virksomheten i Altinn som ingen har åpnet ennå. Brevene kan", n)
-	w("inneholde taushetsbelagte opplysninger, og derfor står det ikke her hva de gjelder.")
-	w("")
-	w("Brev som venter:")
-	for i, s := range shipments {
+		w(l.T("mail.reminder.letters"))
+		for i, s := range shipments {
+			w("")
+			w(fmt.Sprintf("  %d. %s", i+1, channel.Ref(s.Channel, s.ChannelID, l.Lang())))
+			w("     " + l.T("mail.reminder.sender", "Sender", sender(l, s)))
+			w("     " + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder,
+				"Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
+		}
 		w("")
-		w("  %d. %s", i+1, channelRef(s, "no"))
-		w("     Avsender: %s", sender(s))
-		w("     Sendt: %s, venter i %s (påminnelse %d)", s.SentAt.In(oslo).Format("02.01.2006"),
-			plural(waitingDays(s, now), "1 dag", fmt.Sprintf("%d dager", waitingDays(s, now))), s.Reminder)
-	}
-	w("")
-	w("Slik leser dere brevene:")
-	w("  1. Logg inn på Altinn (https://www.altinn.no) og velg å representere virksomheten.")
-	w("  2. Åpne innboksen og les brevene.")
-	w("")
-	w("Taushetsbelagt post kan bare leses av den som har tilgang til taushetsbelagt post i")
-	w("Altinn (tilgangspakken «Post til virksomheten med taushetsbelagt innhold»).")
-	w("Virksomhetens hovedadministrator i Altinn må gi denne tilgangen. Uten den ser dere")
-	w("at brevet finnes, men dere kan ikke åpne det.")
-	w("")
-	w("Blir brevene ikke åpnet, kan avsenderen sende dem som vanlig papirpost.")
-	w("")
-	w("Denne e-posten er sendt automatisk av postvakt på vegne av avsenderne. Ikke svar på")
-	w("den; ta kontakt med avsenderen hvis noe er uklart.")
-	w("")
-	w("-- English --")
-	w("")
-	w("To the organisation with organisation number %s", org)
-	w("")
-	if noAccess && danish {
-		w("Nobody in your organisation has opened our latest letters. Most likely no employee has the")
-		w("right to read the organisation's Digital Post. Your administrator in MitID Erhverv must give the")
-		w("people who are to read the letters the Digital Post right (access to the organisation's")
-		w("mailbox); then the letters can be read on virk.dk or in the Digital Post app.")
+		w(l.T(k.how))
 		w("")
-	} else if noAccess {
-		w("Nobody in your organisation has opened our latest letters. Most likely nobody has access to")
-		w("confidential post (\"taushetsbelagt post\") in Altinn. Your organisation's main administrator")
-		w("in Altinn must give the access package \"Post til virksomheten med taushetsbelagt innhold\" to")
-		w("the people who are to read them: log in to Altinn, choose the organisation, go to \"Access\"")
-		w("(\"Tilganger\") and grant the access package.")
+		w(l.T(k.access))
 		w("")
-	}
-	w("There %s %d %s for your organisation in Altinn that nobody has opened yet.", plural(n, "is", "are"), n, plural(n, "letter", "letters"))
-	w("They may contain confidential information, so this message does not say what they")
-	w("are about.")
-	w("")
-	w("Letters waiting:")
-	for i, s := range shipments {
-		d := waitingDays(s, now)
+		w(l.T("mail.reminder.paper"))
 		w("")
-		w("  %d. %s", i+1, channelRef(s, "en"))
-		w("     Sender: %s", sender(s))
-		w("     Sent: %s, waiting for %s (reminder %d)", s.SentAt.In(oslo).Format("2 Jan 2006"),
-			plural(d, "1 day", fmt.Sprintf("%d days", d)), s.Reminder)
-	}
-	w("")
-	w("How to read them:")
-	w("  1. Log in to Altinn (https://www.altinn.no) and choose to act on behalf of the")
-	w("     organisation.")
-	w("  2. Open the inbox and read the letters.")
-	w("")
-	w("Confidential post (\"taushetsbelagt post\") can only be read by people who have the")
-	w("access for confidential post in Altinn (the access package \"Post til virksomheten")
-	w("med taushetsbelagt innhold\"). The organisation's main administrator in Altinn")
-	w("(hovedadministrator) must grant it. Without it you can see that a letter exists,")
-	w("but you cannot open it.")
-	w("")
-	w("If the letters are not opened, the sender may send them as ordinary printed post.")
-	w("")
-	w("This e-mail was sent automatically by postvakt on behalf of the senders. Please do")
-	w("not reply to it; contact the sender if anything is unclear.")
-	m.Body = b.String()
+		w(l.T("mail.reminder.footer"))
+	})
 	return m
+}
+
+// reminderKey are the catalogue keys of the texts that depend on where
+// the letters wait: Altinn's access package, or Digital Post's right.
+type reminderKey struct{ subject, to, noAccess, waiting, how, access string }
+
+// reminderKeys are the texts by the country the letters' channel delivers
+// in.
+var reminderKeys = map[string]reminderKey{
+	"NO": {subject: "mail.reminder.altinn.subject", to: "mail.reminder.altinn.to", noAccess: "mail.reminder.altinn.no_access",
+		waiting: "mail.reminder.altinn.waiting", how: "mail.reminder.altinn.how", access: "mail.reminder.altinn.access"},
+	"DK": {subject: "mail.reminder.digitalpost.subject", to: "mail.reminder.digitalpost.to", noAccess: "mail.reminder.digitalpost.no_access",
+		waiting: "mail.reminder.digitalpost.waiting", how: "mail.reminder.digitalpost.how", access: "mail.reminder.digitalpost.access"},
 }
 
 // Bytes renders the message as RFC 5322 text with MIME headers: UTF-8 plain
@@ -196,7 +152,9 @@ func (m *Message) Bytes() []byte {
 	h("MIME-Version", "1.0")
 	h("Content-Type", "text/plain; charset=utf-8")
 	h("Content-Transfer-Encoding", "quoted-printable")
-	h("Content-Language", "nb, en")
+	if len(m.Langs) > 0 {
+		h("Content-Language", strings.Join(m.Langs, ", "))
+	}
 	h("Auto-Submitted", "auto-generated")
 	b.WriteString("\r\n")
 	qp := quotedprintable.NewWriter(&b)
@@ -205,35 +163,54 @@ func (m *Message) Bytes() []byte {
 	return b.Bytes()
 }
 
-// accessNotice says whether a reminder opens with how to get access (an
-// organisation that never opens), and whether its letters are Danish
-// (Digital Post access rights instead of Altinn's access package).
-func accessNotice(ss []Shipment) (noAccess, danish bool) {
+// recipientCountry is the country the reminder's letters wait in: "DK"
+// when any is on a Danish channel (Digital Post), else "NO" (Altinn,
+// SvarUt, and a channel no longer registered). One organisation's letters
+// are on one country's channels: a Norwegian organisation number or a CVR
+// number.
+func recipientCountry(ss []Shipment) string {
 	for _, s := range ss {
-		noAccess = noAccess || s.NoAccess
 		if spec, ok := channel.Lookup(s.Channel); ok && spec.Country == "DK" {
-			danish = true
+			return "DK"
 		}
 	}
-	return noAccess, danish
+	return "NO"
 }
 
-func channelRef(s Shipment, lang string) string { return channel.Ref(s.Channel, s.ChannelID, lang) }
+// accessNotice says whether a reminder opens with how to get access: an
+// organisation that never opens (health rule never_opening_org).
+func accessNotice(ss []Shipment) bool {
+	for _, s := range ss {
+		if s.NoAccess {
+			return true
+		}
+	}
+	return false
+}
 
-// sender names who sent a letter: the organisation, and the unit only when
-// the policy lets the reminder name it (Shipment.NameUnit).
-func sender(s Shipment) string {
+// sender names who sent a letter, in l's language: the organisation, and
+// the unit only when the policy lets the reminder name it
+// (Shipment.NameUnit).
+func sender(l *i18n.Localizer, s Shipment) string {
+	name := OrgName(l, s.SenderOrgName, s.SenderOrg)
 	if s.NameUnit && s.SenderUnit != "" {
-		return senderName(s) + ", " + s.SenderUnit
+		return name + ", " + s.SenderUnit
 	}
-	return senderName(s)
+	return name
 }
 
-func senderName(s Shipment) string {
-	if s.SenderOrgName != "" {
-		return s.SenderOrgName + " (org.nr. " + s.SenderOrg + ")"
+// OrgName names an organisation in l's language: "Bergen kommune (org.nr.
+// 964338531)", "CVR-nr. 64942212" without a name.
+func OrgName(l *i18n.Localizer, name, org string) string {
+	key := "mail.org.no"
+	if model.OrgCountry(org) == "DK" {
+		key = "mail.org.dk"
 	}
-	return "org.nr. " + s.SenderOrg
+	nr := l.T(key, "Org", org)
+	if name != "" {
+		return name + " (" + nr + ")"
+	}
+	return nr
 }
 
 // waitingDays is the number of calendar days from the day the shipment
@@ -247,11 +224,4 @@ func waitingDays(s Shipment, now time.Time) int {
 		return 0
 	}
 	return int(b.Sub(a).Hours() / 24)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -2,9 +2,9 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -101,28 +101,28 @@ func digitalPostProof(sh *store.Shipment, e *Evidence) {
 	e.DigitalPost = p
 }
 
-// danish states the proof in Danish, as Ankestyrelsen reads it.
+// danish states the proof in Danish, as Ankestyrelsen reads it, whatever
+// the reader's language: the Danish catalogue's ev.dk_* texts, which the
+// evidence page shows in the reader's language.
 func (p *DigitalPostProof) danish() string {
+	l := i18n.For("da", nil)
 	at := func(t *time.Time) string { return t.In(copenhagen).Format("2006-01-02 15:04:05 -07:00") }
 	var s string
 	switch p.Kind {
 	case ProofAvailable:
-		s = fmt.Sprintf("Brevet var \"Tilgængelig for modtageren\" fra %s ifølge Digital Posts hændelseslog (hændelse %s, hændelses-id %s).",
-			at(p.AvailableAt), p.AvailableTag, p.AvailableEventID)
+		s = l.T("ev.dk_available", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", p.AvailableEventID)
 	case ProofRecipientSystem:
-		s = fmt.Sprintf("Brevet blev leveret til modtagerens eget system %s ifølge Digital Posts hændelseslog (hændelse %s, hændelses-id %s); loggen har ingen hændelse \"Tilgængelig for modtageren\".",
-			at(p.AvailableAt), p.AvailableTag, p.AvailableEventID)
+		s = l.T("ev.dk_recipient_system", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", p.AvailableEventID)
 	case ProofNone:
-		s = fmt.Sprintf("Digital Posts hændelseslog har ingen hændelse \"Tilgængelig for modtageren\" for brevet og dokumenterer ikke, at det er kommet frem. Seneste hændelse er %s%s %s (hændelses-id %s).",
-			p.LastTag, label(p.LastTag), at(p.LastAt), p.LastEventID)
+		s = l.T("ev.dk_no_proof") + " " + l.T("ev.dk_last", "Tag", p.LastTag+label(p.LastTag), "At", at(p.LastAt), "ID", p.LastEventID)
 	default:
-		s = "Digital Posts hændelseslog har ingen hændelser for brevet: intet viser, at det er nået frem til Digital Post."
+		s = l.T("ev.dk_no_events")
 	}
 	if p.OpenedAt != nil {
-		s += fmt.Sprintf(" Brevet blev åbnet %s (hændelse %s, hændelses-id %s).", at(p.OpenedAt), p.OpenedTag, p.OpenedEventID)
+		s += " " + l.T("ev.dk_opened", "At", at(p.OpenedAt), "Tag", p.OpenedTag, "ID", p.OpenedEventID)
 	}
 	if p.ChannelPrinted {
-		s += " Digital Post har selv udskrevet og sendt brevet som fysisk post."
+		s += " " + l.T("ev.dk_channel_print")
 	}
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
 	"postvakt/internal/web"
 )
@@ -19,7 +20,11 @@ import (
 func TestEveryPageInEveryLanguage(t *testing.T) {
 	ctx := context.Background()
 	var e *env
-	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}))
+	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}), web.WithPreview(previewer{[]escalate.StepCount{
+		{Step: "catch-up reminder 1", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 12, Waiting: true},
+		{Step: "catch-up print", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 3, Approval: true},
+		{Step: "reminder 2", Policy: "default", SenderOrg: "964338531", SenderUnit: "Skole", Shipments: 1},
+	}}))
 	got := e.seed(9)
 	db := e.st.DB()
 	db.MustExec(`UPDATE shipments SET state = 'rejected' WHERE id = $1`, got[4].ID)
@@ -44,7 +49,23 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	pages := []string{"/", "/unopened", "/units", "/list?list=problems", "/list?list=unopened&unit=NAV", "/followups", "/manual",
 		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/users", "/admin/tokens",
 		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login",
-		"/alerts", fmt.Sprintf("/alerts/%d", alert.ID), "/incidents", "/incidents?from=2026-01-01&to=2026-12-31", "/alerts/999999"}
+		"/alerts", fmt.Sprintf("/alerts/%d", alert.ID), "/incidents", "/incidents?from=2026-01-01&to=2026-12-31", "/alerts/999999",
+		"/preview", "/admin/units", "/list?state=bogus", "/export?format=pdf", "/incidents?from=2026-13-01&to=2026-12-31"}
+	// Pages added after the catalogues, and errors that were English
+	// whatever the language: what they say now.
+	translated := map[string][]string{
+		"da /preview": {"Næste eskaleringskørsel", "indhentning: påmindelse 1", "indhentning: udskrift", "påmindelse 2",
+			"venter på afsendelsesvinduet", "venter på godkendelse", "Afsenderenhed", "Breve gennemgået: "},
+		"nb /preview":           {"Neste eskaleringskjøring", "innhenting: påminnelse 1", "venter på sendevinduet", "Regelsett"},
+		"en /preview":           {"Next escalation run", "catch-up reminder 1", "catch-up print", "waits for the send window", "held for approval"},
+		"nb /admin/units":       {"Avsenderenheter", "Enhetens adresse", `placeholder="leder@…"`, "Lagre", "Importer"},
+		"da /admin/units":       {"Afsenderenheder", "Lederens adresse", "Importér"},
+		"da /list?state=bogus":  {`ukendt tilstand &#34;bogus&#34;`},
+		"nb /export?format=pdf": {`ukjent format &#34;pdf&#34; (csv, xlsx eller json)`},
+		"da /incidents?from=2026-13-01&to=2026-12-31": {`from: &#34;2026-13-01&#34; er hverken en dato (ÅÅÅÅ-MM-DD)`},
+		"en /list?state=bogus":                        {`unknown state &#34;bogus&#34;`},
+		"da /incidents":                               {`placeholder="ÅÅÅÅ-MM-DD"`},
+	}
 	for _, lang := range i18n.Languages {
 		for _, p := range pages {
 			req, _ := http.NewRequest("GET", e.srv.URL+p, nil)
@@ -61,6 +82,11 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			}
 			if i := strings.Index(page, "⟦"); i >= 0 {
 				t.Errorf("%s %s: untranslated key %.60s", lang, p, page[i:])
+			}
+			for _, want := range translated[lang+" "+p] {
+				if !strings.Contains(page, want) {
+					t.Errorf("%s %s lacks %q", lang, p, want)
+				}
 			}
 		}
 	}

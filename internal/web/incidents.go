@@ -44,12 +44,12 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 	if v := q.Get("alert"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return f, filterError{"bad alert"}
+			return f, filterErr("err.filter.bad_alert")
 		}
 		a, err := s.store.AlertByID(r.Context(), id)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return f, filterError{"no such alert"}
+				return f, filterErr("err.filter.no_alert")
 			}
 			return f, err
 		}
@@ -62,31 +62,31 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 		}{{"from", &f.From, false}, {"to", &f.To, true}} {
 			v := q.Get(b.name)
 			if v == "" {
-				return f, filterError{"a period is needed: from and to (dates YYYY-MM-DD or RFC 3339 times)"}
+				return f, filterErr("err.filter.period")
 			}
-			t, err := parseWhen(v, b.end)
-			if err != nil {
-				return f, filterError{b.name + ": " + err.Error()}
+			t, ok := parseWhen(v, b.end)
+			if !ok {
+				return f, filterErr("err.filter.when", "Name", b.name, "Value", strconv.Quote(v))
 			}
 			*b.dst = t
 		}
 		if !f.From.Before(f.To) {
-			return f, filterError{"from must be before to"}
+			return f, filterErr("err.filter.from_to")
 		}
 		f.Channel, f.Unit, f.Class, f.Org = q.Get("channel"), q.Get("unit"), q.Get("class"), strings.TrimSpace(q.Get("org"))
 		f.System = q.Get("system")
 		if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
-			return f, filterError{"unknown channel " + strconv.Quote(f.Channel)}
+			return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
 		}
 		if f.Org != "" && model.CheckOrgNumber(f.Org) != nil {
-			return f, filterError{"org must be an organisation number"}
+			return f, filterErr("err.filter.org")
 		}
 		for _, st := range strings.Split(strings.Join(q["state"], ","), ",") {
 			if st = strings.TrimSpace(st); st == "" {
 				continue
 			}
 			if !model.State(st).Valid() {
-				return f, filterError{"unknown state " + strconv.Quote(st)}
+				return f, filterErr("err.filter.unknown_state", "Value", strconv.Quote(st))
 			}
 			f.States = append(f.States, model.State(st))
 		}
@@ -101,19 +101,19 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 var errIncidentScope = errors.New("outside the principal's organisation or unit")
 
 // parseWhen reads an RFC 3339 time or a date in Oslo (as an end, the day
-// is included).
-func parseWhen(v string, end bool) (time.Time, error) {
+// is included); ok is false for anything else.
+func parseWhen(v string, end bool) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
+		return t, true
 	}
 	t, err := time.ParseInLocation("2006-01-02", v, zone)
 	if err != nil {
-		return t, fmt.Errorf("%q is neither a date (YYYY-MM-DD) nor an RFC 3339 time", v)
+		return t, false
 	}
 	if end {
 		t = t.AddDate(0, 0, 1)
 	}
-	return t, nil
+	return t, true
 }
 
 // incidentQuery is the filter as a query for links (an alert's report by
@@ -230,7 +230,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		err = filterError{err.Error()}
+		err = filterErr("err.filter.format", "Value", strconv.Quote(q.Get("format")))
 	}
 	if !api {
 		s.badIncident(w, r, err)
@@ -242,7 +242,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 		s.forbidden(r.Context(), r, "incident report outside the principal's scope")
 		writeError(w, http.StatusForbidden, "these letters are outside your organisation or unit")
 	case errors.As(err, &fe):
-		writeError(w, http.StatusBadRequest, fe.msg)
+		writeError(w, http.StatusBadRequest, fe.Error())
 	default:
 		s.internalError(w, "incident report", err)
 	}

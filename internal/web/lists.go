@@ -11,15 +11,23 @@ import (
 	"time"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
 
-// filterError is a bad filter value, answered with 400.
-type filterError struct{ msg string }
+// filterError is a bad filter value, answered with 400: a catalogue key
+// and its placeholders. A page says it in the reader's language, the API
+// in English (Error).
+type filterError struct {
+	key  string
+	args []any
+}
 
-func (e filterError) Error() string { return e.msg }
+func filterErr(key string, args ...any) filterError { return filterError{key: key, args: args} }
+
+func (e filterError) Error() string { return i18n.For("en", nil).T(e.key, e.args...) }
 
 // parseFilter reads a list's filter from the query, inside the principal's
 // scope. Parameters: list, recipient (an organisation number: a person id
@@ -34,29 +42,29 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 		f.List = store.ListUnopened
 	}
 	if !slices.Contains(store.Lists, f.List) {
-		return f, filterError{"unknown list " + strconv.Quote(string(f.List))}
+		return f, filterErr("err.filter.unknown_list", "Value", strconv.Quote(string(f.List)))
 	}
 	if f.State != "" && !model.State(f.State).Valid() {
-		return f, filterError{"unknown state " + strconv.Quote(f.State)}
+		return f, filterErr("err.filter.unknown_state", "Value", strconv.Quote(f.State))
 	}
 	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
-		return f, filterError{"unknown channel " + strconv.Quote(f.Channel)}
+		return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
 	}
 	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
 		if model.CheckPersonID(f.Recipient) == nil {
-			return f, filterError{"a person id does not belong in a URL: search for the person with the search form"}
+			return f, filterErr("err.filter.person_in_url")
 		}
-		return f, filterError{"recipient must be an organisation number"}
+		return f, filterErr("err.filter.recipient_org")
 	}
 	if v := q.Get("rid"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			return f, filterError{"bad rid"}
+			return f, filterErr("err.filter.bad_rid")
 		}
 		f.RecipientRow = n
 	}
 	if f.List == store.ListSearch && f.Recipient == "" && f.RecipientRow == 0 {
-		return f, filterError{"a search needs a recipient"}
+		return f, filterErr("err.filter.search_recipient")
 	}
 	for _, d := range []struct {
 		name string
@@ -66,7 +74,7 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 		if v := q.Get(d.name); v != "" {
 			t, err := time.ParseInLocation("2006-01-02", v, zone)
 			if err != nil {
-				return f, filterError{d.name + " must be a date (YYYY-MM-DD)"}
+				return f, filterErr("err.filter.date", "Name", d.name)
 			}
 			*d.dst = t.AddDate(0, 0, d.add)
 		}
@@ -74,14 +82,14 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 	if v := q.Get("min_age"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 100000 {
-			return f, filterError{"min_age must be a number of days"}
+			return f, filterErr("err.filter.min_age")
 		}
 		f.SentUntil = s.now().AddDate(0, 0, -n)
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return f, filterError{"limit must be a number from 1 to 1000"}
+			return f, filterErr("err.filter.limit")
 		}
 		f.Limit = n
 	}
@@ -134,8 +142,12 @@ func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bo
 		return false
 	}
 	var fe filterError
-	if errors.As(err, &fe) || errors.Is(err, store.ErrBadCursor) {
-		s.renderText(w, r, http.StatusBadRequest, err.Error())
+	switch {
+	case errors.As(err, &fe):
+		s.renderError(w, r, http.StatusBadRequest, fe.key, fe.args...)
+		return true
+	case errors.Is(err, store.ErrBadCursor):
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.cursor")
 		return true
 	}
 	s.internalError(w, "list", err)
@@ -320,7 +332,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format, err := report.ParseFormat(q.Get("format"))
 	if err != nil {
-		s.renderText(w, r, http.StatusBadRequest, err.Error())
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(q.Get("format")))
 		return
 	}
 	f, err := s.parseFilter(p, q)
@@ -352,7 +364,7 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 	f, err := s.parseFilter(p, q)
 	var fe filterError
 	if errors.As(err, &fe) {
-		writeError(w, http.StatusBadRequest, fe.msg)
+		writeError(w, http.StatusBadRequest, fe.Error())
 		return
 	}
 	by := store.GroupBy(q.Get("by"))

@@ -195,12 +195,5 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "error", "status."+strconv.Itoa(status), errorData{Text: s.loc(r).T(msg, args...)})
 }
 
-// errorData is an error page's message, in the reader's language (or a
-// filter's own explanation).
+// errorData is an error page's message, in the reader's language.
 type errorData struct{ Text string }
-
-// renderText shows an error page with a message that needs no catalogue
-// (a filter's own explanation).
-func (s *Server) renderText(w http.ResponseWriter, r *http.Request, status int, text string) {
-	s.render(w, r, status, "error", "status."+strconv.Itoa(status), errorData{Text: text})
-}

@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/notice"
+	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
 
@@ -41,7 +43,7 @@ func (s *Server) renderUnits(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.Units = us
 	s.audit(r.Context(), "view_list", "units", "")
-	s.render(w, r, status, "units", "Sending units", d)
+	s.render(w, r, status, "units", "title.units", d)
 }
 
 // setUnit changes one unit's addresses.
@@ -49,7 +51,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "No such sending unit.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_unit")
 		return
 	}
 	u := store.Unit{ContactEmail: strings.TrimSpace(r.PostFormValue("contact_email")),
@@ -60,7 +62,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	err = s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
 	if errors.Is(err, store.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "No such sending unit in your scope.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_unit_scope")
 		return
 	}
 	if err != nil {
@@ -75,11 +77,11 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 // import`), all or nothing; a scoped admin may only name their own
 // organisation's units.
 func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
-	p := principal(r.Context())
+	p, l := principal(r.Context()), s.loc(r)
 	f, _, err := r.FormFile("file")
 	if err != nil {
-		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: []string{"choose a CSV file (header " +
-			strings.Join(notice.UnitColumns, ",") + ")"}})
+		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: []string{
+			l.T("units.err_file", "Header", strings.Join(notice.UnitColumns, ","))}})
 		return
 	}
 	defer f.Close()
@@ -88,9 +90,9 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &inv) {
 		var ps []string
 		for _, pr := range inv.Problems {
-			ps = append(ps, pr.Error())
+			ps = append(ps, problem(l, pr))
 		}
-		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: append(ps, "nothing was imported")})
+		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: append(ps, l.T("units.err_nothing"))})
 		return
 	}
 	if err != nil {
@@ -99,8 +101,8 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, u := range units {
 		if p.SenderOrg != "" && u.SenderOrg != p.SenderOrg {
-			s.renderUnits(w, r, http.StatusForbidden, unitsData{Problems: []string{fmt.Sprintf(
-				"unit %q belongs to organisation %s, outside your scope; nothing was imported", u.Name, u.SenderOrg)}})
+			s.renderUnits(w, r, http.StatusForbidden, unitsData{Problems: []string{
+				l.T("units.err_scope", "Unit", strconv.Quote(u.Name), "Org", u.SenderOrg)}})
 			return
 		}
 	}
@@ -111,4 +113,13 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r.Context(), "units_import", "units", fmt.Sprintf("%d units, %d new", len(units), created))
 	http.Redirect(w, r, "/admin/units?done=imported", http.StatusSeeOther)
+}
+
+// problem is one problem of a units file, its line and column in l's
+// language (the problem itself is the validator's, in English).
+func problem(l *i18n.Localizer, pr remind.ContactError) string {
+	if pr.Column == "" {
+		return l.T("units.problem_line", "Line", pr.Line, "Message", pr.Message)
+	}
+	return l.T("units.problem", "Line", pr.Line, "Column", pr.Column, "Message", pr.Message)
 }

@@ -1,0 +1,55 @@
+package health_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/health"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// An alert e-mail is in the language of its sending organisation's
+// country (a channel's, for an alert about a channel), then English; the
+// subject is English in every case.
+func TestAlertMailLanguages(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	notice := func(labels store.Labels) []health.AlertNotice {
+		return []health.AlertNotice{{Transition: store.TransitionFiring, Seq: 2, Alert: store.Alert{ID: 7, Rule: "unit_delivery_drop",
+			Labels: labels, Severity: "critical", Affected: 3, Summary: "3 letters", StartedAt: now.Add(-time.Hour)},
+			Letters: []store.IncidentRow{{Channel: "digitalpost", ChannelID: "0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c41", Unit: "BUF",
+				SentAt: now.Add(-48 * time.Hour), State: model.StateAvailable}}}}
+	}
+	for _, tc := range []struct {
+		name   string
+		labels store.Labels
+		langs  string
+		want   []string
+	}{
+		{"Danish sender", store.Labels{"sender": "64942212", "unit": "BUF", "channel": "digitalpost"}, "da,en",
+			[]string{"postvakt-sundhedsalarm: unit_delivery_drop (kritisk)", "AKTIV channel=digitalpost", "3 breve berørt (stadig aktiv: meddelelse 2)",
+				"Digital Post-brev 0b6c1f1e", "; tilgængelig", "... og 2 mere", "Alle, med dokumentation: https://p.example/alerts/7",
+				"-- English --", "FIRING channel=digitalpost", "3 letters affected (still firing: notice 2)", "; available"}},
+		{"Norwegian channel", store.Labels{"channel": "svarut"}, "nb,en",
+			[]string{"postvakt helsevarsel: unit_delivery_drop (kritisk)", "AKTIVT channel=svarut", "-- English --", "postvakt health alert"}},
+		{"no country", store.Labels{"channel": "fax"}, "en", []string{"postvakt health alert: unit_delivery_drop (critical)"}},
+	} {
+		ns := notice(tc.labels)
+		if got := strings.Join(health.Languages(ns), ","); got != tc.langs {
+			t.Errorf("%s: languages %s, want %s", tc.name, got, tc.langs)
+		}
+		body := health.Body("unit_delivery_drop", ns, "https://p.example", now)
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the body lacks %q:\n%s", tc.name, w, body)
+			}
+		}
+		if strings.Contains(body, "⟦") || (tc.langs == "en" && strings.Contains(body, "-- ")) {
+			t.Errorf("%s:\n%s", tc.name, body)
+		}
+		if s := health.Subject("unit_delivery_drop", ns); s != "[postvakt] FIRING unit_delivery_drop: 1 alert, 3 letters" {
+			t.Errorf("%s: subject %q", tc.name, s)
+		}
+	}
+}
