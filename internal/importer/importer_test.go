@@ -110,11 +110,7 @@ func TestImportRejectsBadFiles(t *testing.T) {
 // default "import".
 func TestImportSenderSystem(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t)
 	systems := func() map[string]int {
 		t.Helper()
 		var rows []struct {
@@ -136,6 +132,7 @@ func TestImportSenderSystem(t *testing.T) {
 	}
 	// With it, first in the header: a value per row, an empty one is the
 	// option's.
+	var err error
 	withSystem := "sender_system," + header
 	file := withSystem + "SEPO," + row(2) + " ," + row(3) + "\"Sak, arkiv\"," + row(4)
 	if _, err := importer.Import(ctx, st, strings.NewReader(file), importer.Options{Now: now, System: "ePhorte"}); err != nil {
