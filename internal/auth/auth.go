@@ -36,13 +36,14 @@ const (
 	ApprovePrint   Permission = "approve_print"   // release or reject print batches
 	ViewAudit      Permission = "view_audit"      // the audit log
 	ViewOperations Permission = "view_operations" // health and metrics pages
-	ManageUsers    Permission = "manage_users"    // create users
+	ManageUsers    Permission = "manage_users"    // users and API tokens
+	Settle         Permission = "settle"          // reminders of unknown outcome, manual handling, reminder addresses
 )
 
 // grants is the whole access matrix in one place.
 var grants = map[string][]Permission{
-	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers},
-	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit},
+	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle},
+	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle},
 	RoleUnit:       {ViewShipments, RecordFollowUp},
 	RoleOperations: {ViewOperations},
 }
@@ -54,6 +55,8 @@ type Principal struct {
 	Role      string
 	SenderOrg string // empty: every sender organisation
 	Unit      string // role unit: the one sending unit
+	UserID    int64  // a user's id (0 for a token)
+	Lang      string // a user's UI language; empty: the browser's
 }
 
 // FromToken is the principal of an API token.
@@ -63,7 +66,7 @@ func FromToken(t *store.Token) *Principal {
 
 // FromUser is the principal of a logged-in user.
 func FromUser(u *store.User) *Principal {
-	return &Principal{Kind: "user", Name: u.Name, Role: u.Role, SenderOrg: u.SenderOrg, Unit: u.Unit}
+	return &Principal{Kind: "user", Name: u.Name, Role: u.Role, SenderOrg: u.SenderOrg, Unit: u.Unit, UserID: u.ID, Lang: u.Lang}
 }
 
 // Actor names the principal in the audit log and the evidence log:

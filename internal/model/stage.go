@@ -50,7 +50,7 @@ var stageTable = []stageRule{
 	{StagePrintOrdered, false, true, []Stage{StagePrinted, StagePrintCancelled, StageManual, StageChannelPrint, StageClosed}},
 	{StagePrinted, false, false, nil},
 	{StagePrintCancelled, false, false, nil},
-	{StageManual, false, false, nil},
+	{StageManual, false, false, []Stage{StagePrinted, StageClosed}}, // resolved by hand: printed, or delivered otherwise / not needed
 	{StageChannelPrint, false, false, nil},
 	{StageClosed, false, false, nil},
 }

@@ -340,6 +340,9 @@ func (s *Store) RefreshListSummaries(ctx context.Context) error {
 			return fmt.Errorf("refresh %s: %w", v, err)
 		}
 	}
+	if err := s.refreshOverview(ctx); err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
 		return fmt.Errorf("refresh list rollups: %w", err)
 	}
@@ -431,6 +434,10 @@ type PrintBatch struct {
 	DecidedAt *time.Time `db:"decided_at" json:"decided_at,omitempty"`
 	Shipments int        `db:"shipments" json:"shipments"`
 	InScope   int        `db:"in_scope" json:"-"` // how many of them the caller's scope covers
+	// SenderOrg is the organisation whose prints the batch collects (empty
+	// for a batch made before batches were per organisation).
+	SenderOrg     string `db:"sender_org" json:"sender_org,omitempty"`
+	SenderOrgName string `db:"sender_org_name" json:"sender_org_name,omitempty"`
 	// Digest names the set of shipments in the batch; a decision from the
 	// UI passes it back (PrintBatchSeen) so that a batch that changed since
 	// it was shown is not decided.
@@ -448,6 +455,7 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		scopeIn = c.String()
 	}
 	q := fmt.Sprintf(`SELECT b.id, b.policy, b.state, b.created_at, b.decided_by, b.decided_at,
+		COALESCE(bo.orgnr, '') AS sender_org, COALESCE(bo.name, '') AS sender_org_name,
 		count(po.shipment_id) AS shipments,
 		count(po.shipment_id) FILTER (WHERE %s) AS in_scope,
 		%s AS digest
@@ -456,8 +464,9 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		LEFT JOIN shipments s ON s.id = po.shipment_id
 		LEFT JOIN sender_units u ON u.id = s.sender_unit_id
 		LEFT JOIN sender_orgs o ON o.id = u.sender_org_id
+		LEFT JOIN sender_orgs bo ON bo.id = b.sender_org_id
 		WHERE b.state = 'held' OR b.decided_at > now() - interval '30 days'
-		GROUP BY b.id
+		GROUP BY b.id, bo.id
 		HAVING %t OR count(po.shipment_id) FILTER (WHERE %s) > 0
 		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, batchDigestSQL, scopeIn == "true", scopeIn)
 	out := []PrintBatch{}

@@ -243,7 +243,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			return fmt.Errorf("resolve print of %s: unknown outcome %q", id, r.Outcome)
 		case cur.RequiresApproval:
 			result = PrintStateHeld
-			batch, err := heldBatch(ctx, tx, cur.Policy, at)
+			batch, err := heldBatch(ctx, tx, cur.Policy, id, at)
 			if err != nil {
 				return err
 			}
@@ -391,17 +391,25 @@ func toManual(ctx context.Context, tx *sqlx.Tx, id, reason, detail string, at ti
 		RawStatus: reason, Message: detail, Payload: evidenceJSON(evidence)})
 }
 
-// heldBatch returns the policy's open held batch, creating it if need be,
-// and holds a share lock on it so it cannot be decided before the caller
-// commits the print it adds.
-func heldBatch(ctx context.Context, tx *sqlx.Tx, policy string, at time.Time) (int64, error) {
+// heldBatch returns the open held batch of the policy and the shipment's
+// sender organisation (one batch per organisation and policy, so an officer
+// scoped to one organisation can decide it), creating it if need be, and
+// holds a share lock on it so it cannot be decided before the caller commits
+// the print it adds.
+func heldBatch(ctx context.Context, tx *sqlx.Tx, policy, shipmentID string, at time.Time) (int64, error) {
+	var org int64
+	if err := tx.GetContext(ctx, &org, `SELECT u.sender_org_id FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id
+		WHERE s.id = $1`, shipmentID); err != nil {
+		return 0, fmt.Errorf("find print batch for %s: sender of %s: %w", policy, shipmentID, err)
+	}
 	for try := 0; try < 3; try++ {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO print_batches (policy, created_at) VALUES ($1, $2)
-			ON CONFLICT (policy) WHERE state = 'held' DO NOTHING`, policy, at); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO print_batches (policy, sender_org_id, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (policy, sender_org_id) WHERE state = 'held' DO NOTHING`, policy, org, at); err != nil {
 			return 0, fmt.Errorf("open print batch for %s: %w", policy, err)
 		}
 		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM print_batches WHERE policy = $1 AND state = 'held' FOR SHARE`, policy); err != nil {
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM print_batches WHERE policy = $1 AND sender_org_id = $2 AND state = 'held'
+			FOR SHARE`, policy, org); err != nil {
 			return 0, fmt.Errorf("find print batch for %s: %w", policy, err)
 		}
 		if len(ids) == 1 {

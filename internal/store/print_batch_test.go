@@ -78,6 +78,16 @@ func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	printDecide(t, st, []string{got[0].ID}, "barnevern", true, printT0.Add(2*time.Minute))
+	// Batches are per sender organisation: the other organisation's print
+	// waits in a batch of its own.
+	theirs := heldBatch(t, st, store.Scope{SenderOrg: "974760673"})
+	if theirs.ID == b.ID || theirs.Shipments != 1 || theirs.SenderOrg != "974760673" {
+		t.Fatalf("the other organisation's print is not in a batch of its own: %+v", theirs)
+	}
+	// A batch made before batches were per organisation may still mix
+	// them: move the print into b to make one.
+	st.DB().MustExec(`UPDATE print_orders SET batch_id = $1 WHERE shipment_id = $2`, b.ID, got[0].ID)
+	st.DB().MustExec(`DELETE FROM print_batches WHERE id = $1`, theirs.ID)
 	all := heldBatch(t, st, store.Scope{})
 	outside := store.PrintBatchSeen{Scope: kari, Shipments: all.Shipments, Digest: all.Digest}
 	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, outside, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {

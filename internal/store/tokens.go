@@ -50,8 +50,14 @@ func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
 func (s *Store) TokenBySecret(ctx context.Context, secret string) (*Token, error) {
 	sum := sha256.Sum256([]byte(secret))
 	var t Token
-	err := s.db.GetContext(ctx, &t, `SELECT id, name, role, sender_org, unit FROM api_tokens
-		WHERE hash = $1 AND revoked_at IS NULL`, sum[:])
+	// The last use is written at most once a minute per token, in the same
+	// round trip.
+	err := s.db.GetContext(ctx, &t, `WITH t AS (
+			SELECT id, name, role, sender_org, unit, last_used_at FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL),
+		used AS (
+			UPDATE api_tokens a SET last_used_at = now() FROM t
+			WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'))
+		SELECT id, name, role, sender_org, unit FROM t`, sum[:])
 	if err != nil {
 		return nil, fmt.Errorf("look up token: %w", notFound(err))
 	}

@@ -15,6 +15,7 @@ type User struct {
 	Role         string `db:"role"`
 	SenderOrg    string `db:"sender_org"`
 	Unit         string `db:"unit"`
+	Lang         string `db:"lang"` // UI language; empty: the browser's
 }
 
 // CreateUser stores a new user and returns its id.
@@ -37,7 +38,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 // UserByName returns an enabled user.
 func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `SELECT id, name, password_hash, role, sender_org, unit
+	err := s.db.GetContext(ctx, &u, `SELECT id, name, password_hash, role, sender_org, unit, lang
 		FROM users WHERE name = $1 AND disabled_at IS NULL`, name)
 	if err != nil {
 		return nil, fmt.Errorf("look up user: %w", notFound(err))
@@ -65,7 +66,7 @@ func (s *Store) CreateSession(ctx context.Context, hash []byte, userID int64, cs
 // SessionByHash returns the unexpired session of an enabled user.
 func (s *Store) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*Session, error) {
 	var se Session
-	err := s.db.GetContext(ctx, &se, `SELECT u.id, u.name, u.password_hash, u.role, u.sender_org, u.unit,
+	err := s.db.GetContext(ctx, &se, `SELECT u.id, u.name, u.password_hash, u.role, u.sender_org, u.unit, u.lang,
 		se.csrf, se.expires_at
 		FROM sessions se JOIN users u ON u.id = se.user_id
 		WHERE se.hash = $1 AND se.expires_at > $2 AND u.disabled_at IS NULL`, hash, now)

@@ -122,13 +122,13 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash != nil {
 			if !auth.Equal(r.PostFormValue("csrf"), rq.csrf) {
 				s.forbidden(ctx, r, "missing or wrong CSRF token")
-				s.renderError(w, r, http.StatusForbidden, "The form has expired or did not come from postvakt. Go back, reload the page and try again.")
+				s.renderError(w, r, http.StatusForbidden, "err.csrf")
 				return
 			}
 		}
 		if perm != "" && !rq.Can(perm) {
 			s.forbidden(ctx, r, "role "+rq.Role+" lacks "+string(perm))
-			s.renderError(w, r, http.StatusForbidden, "Your role ("+rq.Role+") may not see this page.")
+			s.renderError(w, r, http.StatusForbidden, "err.role_page", "Role", rq.Role)
 			return
 		}
 		next(w, r)

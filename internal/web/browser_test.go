@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,15 +46,28 @@ func TestBrowser(t *testing.T) {
 	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, from_state, to_state, raw_status, payload)
 		VALUES ($1, 'state', 'svarut', $2, 'registered', 'available', 'Mottatt', '{"status":"Mottatt","forsendelseId":"ch-a"}')`, got[0].ID, now.Add(-30*24*time.Hour))
 	var batch int64
-	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('taushetsbelagt', $1) RETURNING id`, now); err != nil {
+	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, sender_org_id, created_at)
+		VALUES ('taushetsbelagt', (SELECT id FROM sender_orgs WHERE orgnr = '964338531'), $1) RETURNING id`, now); err != nil {
 		t.Fatal(err)
 	}
 	for i, sh := range []store.Shipment{got[6], got[12]} {
-		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
-			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, "k"+string(rune('0'+i)), batch, now)
+		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, request, created_at, updated_at)
+			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $5, $5)`, sh.ID, "k"+string(rune('0'+i)), batch,
+			`{"documentRef":"svarut:x","recipientName":"Fjordkraft AS","address":{"lines":["Postboks 3500 Sentrum"],"postalCode":"5021","city":"BERGEN","countryCode":"NO"}}`, now)
 	}
+	db.MustExec(`UPDATE recipients SET name = 'Fjordkraft AS' WHERE ident = '974760673'`)
+	// A manual-handling item and a reminder whose outcome is unknown.
+	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'bankrupt', 'konkurs', $2)`, got[8].ID, now)
+	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = $1`, got[8].ID)
+	var notif int64
+	if err := db.GetContext(ctx, &notif, `INSERT INTO notifications (key, orgnr, status, recipients, created_at, claimed_at, updated_at)
+		VALUES ('k-unknown', '974760673', 'unknown', '{post@fjordkraft.no}', $1, $1, $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, 1)`, notif, got[0].ID)
 	karipw := e.user("kari", "compliance", "964338531", "")
 	olapw := e.user("ola", "unit", "964338531", "NAV")
+	annapw := e.user("anna", "admin", "", "")
 
 	shots := os.Getenv("POSTVAKT_SCREENSHOTS")
 	if shots == "" {
@@ -73,11 +87,31 @@ func TestBrowser(t *testing.T) {
 		c.click("#login")
 	}
 
-	// Log in; the start page is the unopened list by organisation.
+	// Log in; the start page is the overview with its charts.
 	login("kari", karipw)
-	if p := c.path(); p != "/unopened" {
+	if p := c.path(); p != "/" {
 		t.Fatalf("after login at %s: %s", p, c.text())
 	}
+	var points struct {
+		Rate, Unopened, Orgs, Units int
+		Total                       string
+		Title                       string
+	}
+	c.eval(`({Rate: document.querySelectorAll("#chart-rate .pt").length,
+		Unopened: document.querySelectorAll("#chart-unopened .pt").length,
+		Orgs: document.querySelectorAll("#chart-orgs .pt").length,
+		Units: document.querySelectorAll("#chart-units .pt").length,
+		Total: document.querySelector("#unopened-total").textContent,
+		Title: document.querySelector("#chart-unopened title").textContent})`, &points)
+	if points.Rate == 0 || points.Unopened < 26 || points.Orgs != 3 || points.Units != 2 || points.Total != "17" || points.Title == "" {
+		t.Fatalf("overview charts: %+v\n%s", points, c.text())
+	}
+	if page := c.text(); !strings.Contains(page, "Fjordkraft AS") || strings.Contains(page, "01017012343") {
+		t.Fatalf("overview lacks the organisation's name or shows a person id:\n%s", page)
+	}
+	c.screenshot(filepath.Join(shots, "overview.png"))
+
+	c.navigate(base + "/unopened")
 	page := c.text()
 	if !strings.Contains(page, "Unopened by receiving organisation") || !strings.Contains(page, "974760673") || !strings.Contains(page, "010170*****") {
 		t.Fatalf("unopened list:\n%s", page)
@@ -110,11 +144,44 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("follow-up not shown after recording:\n%s", page)
 	}
 
-	// Release the held print batch.
+	// Open the held print batch: its letters with the addresses; release it.
 	c.navigate(base + "/print")
+	c.click("a.batch")
+	if c.path() != fmt.Sprintf("/print/%d", batch) {
+		t.Fatalf("batch page at %s", c.path())
+	}
+	var letters int
+	c.eval(`document.querySelectorAll("#letters tr.letter").length`, &letters)
+	if page = c.text(); letters != 2 || !strings.Contains(page, "Postboks 3500 Sentrum") || !strings.Contains(page, "5021 BERGEN") ||
+		!strings.Contains(page, "Barnevernstjenesten") {
+		t.Fatalf("batch letters (%d):\n%s", letters, page)
+	}
+	c.screenshot(filepath.Join(shots, "batch.png"))
 	c.click("button.release")
 	if page = c.text(); !strings.Contains(page, "released by user:kari") {
 		t.Fatalf("print batch not released:\n%s", page)
+	}
+
+	// Settle the reminder whose outcome is unknown: not delivered, send again.
+	c.navigate(base + "/reminders")
+	c.click("button.release-reminder")
+	var status string
+	if err := db.GetContext(ctx, &status, `SELECT status FROM notifications WHERE id = $1`, notif); err != nil || status != "failed" {
+		t.Fatalf("released reminder is %q (%v), want failed", status, err)
+	}
+
+	// Resolve the manual-handling item.
+	c.navigate(base + "/manual")
+	c.eval(`document.querySelector("form.resolve select").value = "printed_by_hand";
+		document.querySelector("form.resolve input[name=note]").value = "Sendt i posten 24.11."`, nil)
+	c.click("form.resolve button")
+	var resolution, stage string
+	if err := db.QueryRowContext(ctx, `SELECT m.resolution, s.stage FROM print_manual m JOIN shipments s ON s.id = m.shipment_id
+		WHERE m.shipment_id = $1`, got[8].ID).Scan(&resolution, &stage); err != nil || resolution != "printed_by_hand" || stage != "printed" {
+		t.Fatalf("manual item: %q, stage %q (%v)", resolution, stage, err)
+	}
+	if page = c.text(); !strings.Contains(page, "Nothing waits for manual handling") {
+		t.Fatalf("manual queue after resolving:\n%s", page)
 	}
 
 	// Download the unopened list as CSV.
@@ -135,17 +202,56 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("export has %d rows (want 18 with header): %v", len(rows), rows[0])
 	}
 
-	// Log out; the unit user is refused another unit's shipment.
+	// Log out; an administrator creates a user and an API token, and
+	// revokes the token: the API refuses it at once.
+	c.click("header form button")
+	login("anna", annapw)
+	c.navigate(base + "/admin/users")
+	c.eval(`document.querySelector("#new-user-name").value = "per"; document.querySelector("#new-user-role").value = "compliance";
+		document.querySelector("#new-user-org").value = "964338531"`, nil)
+	c.click("#create-user")
+	var pw string
+	c.eval(`document.querySelector("#password-value").textContent`, &pw)
+	if u, err := e.st.UserByName(ctx, "per"); err != nil || len(pw) < 12 || u.Role != "compliance" || u.SenderOrg != "964338531" {
+		t.Fatalf("created user: %+v %v (password %q)", u, err, pw)
+	}
+	c.navigate(base + "/admin/tokens")
+	c.eval(`document.querySelector("#new-token-name").value = "sak-system"; document.querySelector("#new-token-role").value = "compliance"`, nil)
+	c.click("#create-token")
+	var tok string
+	c.eval(`document.querySelector("#token-value").textContent`, &tok)
+	apiStatus := func() int {
+		var code int
+		c.eval(`fetch("/api/v1/shipments?limit=1", {headers: {Authorization: "Bearer `+tok+`"}}).then(r => r.status)`, &code)
+		return code
+	}
+	if code := apiStatus(); code != 200 {
+		t.Fatalf("new token %q: API answers %d", tok, code)
+	}
+	c.screenshot(filepath.Join(shots, "tokens.png"))
+	c.navigate(base + "/admin/tokens")
+	c.click(`tr[data-name="sak-system"] button.revoke`)
+	if code := apiStatus(); code != 401 {
+		t.Fatalf("revoked token: API answers %d, want 401", code)
+	}
+
+	// The unit user sees only its unit's numbers, and is refused another
+	// unit's shipment.
 	c.click("header form button")
 	login("ola", olapw)
+	var total string
+	c.eval(`document.querySelector("#unopened-total").textContent`, &total)
+	if page = c.text(); total != "9" || !strings.Contains(page, "Sending unit NAV only") || strings.Contains(page, "Barnevernstjenesten") {
+		t.Fatalf("unit overview: total %q\n%s", total, page)
+	}
 	c.navigate(base + "/shipments/" + got[0].ID) // Barnevernstjenesten's
 	if page = c.text(); !strings.Contains(page, "Forbidden") || strings.Contains(page, "Vedtak om tiltak") {
 		t.Fatalf("unit user sees another unit's shipment:\n%s", page)
 	}
-	var status int
-	c.eval(`fetch("/shipments/`+got[0].ID+`").then(r => r.status)`, &status)
-	if status != 403 {
-		t.Fatalf("status of another unit's shipment: %d, want 403", status)
+	var code int
+	c.eval(`fetch("/shipments/`+got[0].ID+`").then(r => r.status)`, &code)
+	if code != 403 {
+		t.Fatalf("status of another unit's shipment: %d, want 403", code)
 	}
 	c.navigate(base + "/shipments/" + got[1].ID) // NAV's own
 	if !strings.Contains(c.text(), "Evidence report") {
@@ -163,6 +269,12 @@ func TestBrowser(t *testing.T) {
 		{"user:kari", "export", "unopened"},
 		{"user:ola", "forbidden", got[0].ID},
 		{"user:ola", "view_shipment", got[1].ID},
+		{"user:kari", "reminder_release", "notification"},
+		{"user:kari", "manual_resolve", got[8].ID},
+		{"user:anna", "user_create", "user:per"},
+		{"user:anna", "token_create", "sak-system"},
+		{"user:anna", "token_revoke", "sak-system"},
+		{"user:ola", "view_overview", "unit=NAV"},
 	} {
 		if !e.audited(a.actor, a.action, a.object) {
 			t.Errorf("audit log lacks %s %s %s", a.actor, a.action, a.object)

@@ -107,10 +107,10 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	sh, err := s.shipmentFor(r, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
 		return nil, false
 	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return nil, false
 	case err != nil:
 		s.internalError(w, "get shipment", err)
@@ -142,7 +142,7 @@ func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "evidence", "Evidence report", d)
+	s.render(w, r, http.StatusOK, "evidence", "title.evidence", d)
 }
 
 // evidenceJSON is the same evidence as JSON.
@@ -169,32 +169,32 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	sh, err := s.shipmentFor(r, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound, "No such shipment.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
 		return
 	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "This shipment belongs to another organisation or sending unit.")
+		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return
 	case err != nil:
 		s.internalError(w, "get shipment", err)
 		return
 	}
 	if !needsFollowUp(sh) {
-		s.renderError(w, r, http.StatusConflict, "This shipment was opened; it needs no follow-up.")
+		s.renderError(w, r, http.StatusConflict, "err.opened_no_followup")
 		return
 	}
 	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: r.PostFormValue("decision"),
 		Note: strings.TrimSpace(r.PostFormValue("note")), MissedDeadline: r.PostFormValue("missed_deadline") != "",
 		Actor: p.Actor(), At: s.now(), Deadline: s.now().AddDate(0, 0, s.followUpDays)}
 	if !slices.Contains(store.Decisions, d.Decision) {
-		s.renderError(w, r, http.StatusBadRequest, "Choose a decision.")
+		s.renderError(w, r, http.StatusBadRequest, "err.choose_decision")
 		return
 	}
 	if len(d.Note) > 10000 {
-		s.renderError(w, r, http.StatusBadRequest, "The note is too long (at most 10,000 characters).")
+		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
 		return
 	}
 	if d.Decision == store.DecisionAssessed && d.Note == "" {
-		s.renderError(w, r, http.StatusBadRequest, "Say what the consequences are in the note.")
+		s.renderError(w, r, http.StatusBadRequest, "err.say_consequences")
 		return
 	}
 	if d.Decision == store.DecisionResent {
@@ -202,11 +202,11 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
 			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now()}
 		if errs := ns.Validate(s.now()); len(errs) > 0 {
-			s.renderError(w, r, http.StatusBadRequest, "The new shipment: "+errs[0].Field+": "+errs[0].Message)
+			s.renderError(w, r, http.StatusBadRequest, "err.new_shipment_field", "Field", errs[0].Field, "Message", errs[0].Message)
 			return
 		}
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
-			s.renderError(w, r, http.StatusBadRequest, "The new shipment needs a new channel id.")
+			s.renderError(w, r, http.StatusBadRequest, "err.new_channel_id")
 			return
 		}
 		stored, _, err := s.store.Register(r.Context(), []model.NewShipment{ns}, store.SourceUser, p.Actor())

@@ -135,7 +135,7 @@ func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bo
 	}
 	var fe filterError
 	if errors.As(err, &fe) || errors.Is(err, store.ErrBadCursor) {
-		s.renderError(w, r, http.StatusBadRequest, err.Error())
+		s.renderText(w, r, http.StatusBadRequest, err.Error())
 		return true
 	}
 	s.internalError(w, "list", err)
@@ -197,23 +197,17 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		if offset+summaryPageSize < sum.TotalGroups {
 			d.Next = offset + summaryPageSize
 		}
-		title := "Unopened by receiving organisation"
-		if by == store.ByUnit {
-			title = "Unopened by sending unit"
+		list := f.List
+		if list == "" {
+			list = store.ListUnopened
 		}
-		if f.List != store.ListUnopened {
-			title = strings.Replace(title, "Unopened", listTitles[f.List], 1)
-		}
+		title := "title.summary." + string(list) + "." + string(by)
 		s.render(w, r, http.StatusOK, "summary", title, d)
 	}
 }
 
-var listTitles = map[store.ListName]string{
-	store.ListUnopened: "Unopened confidential shipments",
-	store.ListProblems: "Rejected, failed and expired shipments",
-	store.ListManual:   "Manual handling",
-	store.ListSearch:   "Shipments to one recipient",
-}
+// listTitle is the catalogue key of a list's title.
+func listTitle(l store.ListName) string { return "list." + string(l) }
 
 type listData struct {
 	Filter  store.ListFilter
@@ -239,7 +233,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if s.badFilter(w, r, err) {
 		return
 	}
-	d := listData{Filter: f, Page: page, Heading: listTitles[f.List], Options: options()}
+	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: options()}
 	if len(page.Rows) > 0 {
 		switch {
 		case f.RecipientRow != 0 || f.Recipient != "":
@@ -252,7 +246,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 			d.Heading += " — " + f.Unit
 		}
 	}
-	s.render(w, r, http.StatusOK, "list", listTitles[f.List], d)
+	s.render(w, r, http.StatusOK, "list", listTitle(f.List), d)
 }
 
 type searchData struct {
@@ -265,7 +259,7 @@ type searchData struct {
 // event-log search. The form is posted (search), so that the person id
 // stays out of URLs, browser history and access logs.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "search", "Search by recipient", searchData{})
+	s.render(w, r, http.StatusOK, "search", "title.search", searchData{})
 }
 
 // search resolves the recipient's organisation number or person id to the
@@ -282,15 +276,15 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	case model.CheckPersonID(ident) == nil:
 		kind = model.RecipientPerson
 	default:
-		d.Error = "Give an organisation number or a person id."
+		d.Error = "search.err_ident"
 	}
 	for _, v := range []string{d.From, d.To} {
 		if _, err := time.ParseInLocation("2006-01-02", v, zone); v != "" && err != nil && d.Error == "" {
-			d.Error = "Dates are YYYY-MM-DD."
+			d.Error = "search.err_date"
 		}
 	}
 	if d.Error != "" {
-		s.render(w, r, http.StatusBadRequest, "search", "Search by recipient", d)
+		s.render(w, r, http.StatusBadRequest, "search", "title.search", d)
 		return
 	}
 	masked := model.MaskRecipient(kind, ident)
@@ -300,7 +294,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.None = masked
-		s.render(w, r, http.StatusOK, "search", "Search by recipient", d)
+		s.render(w, r, http.StatusOK, "search", "title.search", d)
 		return
 	}
 	if err != nil {
@@ -326,7 +320,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format, err := report.ParseFormat(q.Get("format"))
 	if err != nil {
-		s.renderError(w, r, http.StatusBadRequest, err.Error())
+		s.renderText(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	f, err := s.parseFilter(p, q)

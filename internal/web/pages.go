@@ -28,7 +28,7 @@ func (s *Server) followUpsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list follow-ups", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "followups", "Follow-up", followUpsData{All: all, List: list})
+	s.render(w, r, http.StatusOK, "followups", "title.followups", followUpsData{All: all, List: list})
 }
 
 type printData struct {
@@ -46,7 +46,7 @@ func (s *Server) printPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r.Context(), "view_list", "print_batches", "")
-	s.render(w, r, http.StatusOK, "print", "Print batches", printData{Batches: batches, CanAct: s.print != nil})
+	s.render(w, r, http.StatusOK, "print", "title.print", printData{Batches: batches, CanAct: s.print != nil})
 }
 
 // printDecision releases or rejects a held batch. A scoped compliance
@@ -60,17 +60,17 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	action := r.PathValue("action")
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || (action != "release" && action != "reject") {
-		s.renderError(w, r, http.StatusNotFound, "No such print batch action.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_batch_action")
 		return
 	}
 	if s.print == nil {
-		s.renderError(w, r, http.StatusServiceUnavailable, "Print approval is not enabled on this server.")
+		s.renderError(w, r, http.StatusServiceUnavailable, "err.print_disabled")
 		return
 	}
 	seen := store.PrintBatchSeen{Scope: p.Scope(), Digest: r.PostFormValue("digest")}
 	seen.Shipments, err = strconv.Atoi(r.PostFormValue("shipments"))
 	if err != nil || seen.Digest == "" {
-		s.renderError(w, r, http.StatusBadRequest, "The form does not say which prints you saw. Go back to the print batches, reload the page and decide again.")
+		s.renderError(w, r, http.StatusBadRequest, "err.batch_form")
 		return
 	}
 	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
@@ -86,14 +86,14 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case b == nil:
-		s.renderError(w, r, http.StatusNotFound, "No such print batch.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
 		return
 	case b.InScope != b.Shipments:
 		s.forbidden(r.Context(), r, "print batch holds other organisations' shipments")
-		s.renderError(w, r, http.StatusForbidden, "This batch holds shipments of other organisations; an officer without an organisation limit must decide it.")
+		s.renderError(w, r, http.StatusForbidden, "err.batch_other_orgs")
 		return
 	case b.State != "held":
-		s.renderError(w, r, http.StatusConflict, "This batch was already "+b.State+".")
+		s.renderError(w, r, http.StatusConflict, "err.batch_already", "State", b.State)
 		return
 	}
 	decide := s.print.ReleaseBatch
@@ -105,13 +105,13 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrBatchChanged):
 		s.log.Warn("print batch not decided: it changed since it was shown", "batch", id, "action", action, "actor", p.Actor(), "error", err)
 		s.audit(r.Context(), "print_"+action+"_refused", "print_batch "+strconv.FormatInt(id, 10), "the batch changed since it was shown")
-		s.renderError(w, r, http.StatusConflict, "The batch changed since you looked at it: prints were added or removed, or it now holds shipments outside your organisation. Nothing was released or rejected; look again at the print batches and decide anew.")
+		s.renderError(w, r, http.StatusConflict, "err.batch_changed")
 		return
 	case errors.Is(err, store.ErrBatchDecided):
-		s.renderError(w, r, http.StatusConflict, "This batch was decided meanwhile; look again at the print batches.")
+		s.renderError(w, r, http.StatusConflict, "err.batch_decided")
 		return
 	case errors.Is(err, store.ErrNotFound):
-		s.renderError(w, r, http.StatusNotFound, "No such print batch.")
+		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
 		return
 	case err != nil:
 		s.internalError(w, action+" print batch", err)
@@ -119,7 +119,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r.Context(), "print_"+action, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(seen.Shipments)+" shipments")
 	s.log.Info("print batch decided", "batch", id, "action", action, "actor", p.Actor(), "shipments", seen.Shipments)
-	http.Redirect(w, r, "/print", http.StatusSeeOther)
+	http.Redirect(w, r, "/print/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
 // manualPage is the manual-handling queue of the print fallback.
@@ -133,7 +133,7 @@ func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list manual queue", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "manual", "Manual handling", printData{Manual: items})
+	s.render(w, r, http.StatusOK, "manual", "title.manual", manualData{Manual: items, CanSettle: canSettle(p), Resolutions: store.ManualResolutions})
 }
 
 // auditPage shows the newest audit entries of the principal's organisation.
@@ -145,7 +145,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r.Context(), "view_audit", "audit_log", "")
-	s.render(w, r, http.StatusOK, "audit", "Audit log", entries)
+	s.render(w, r, http.StatusOK, "audit", "title.audit", entries)
 }
 
 // apiAudit is GET /api/v1/audit?limit=N.
@@ -184,9 +184,9 @@ func (s *Server) opsPage(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.Ping(ctx); err != nil {
 		d.DB = "unreachable"
 		if errors.Is(err, context.DeadlineExceeded) {
-			d.DB = "not answering within 2 s"
+			d.DB = "slow"
 		}
 	}
 	d.Latency = time.Since(start).Round(time.Microsecond)
-	s.render(w, r, http.StatusOK, "ops", "Operations", d)
+	s.render(w, r, http.StatusOK, "ops", "title.ops", d)
 }

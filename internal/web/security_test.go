@@ -215,7 +215,7 @@ func TestPrintBatchThatChangedIsNotDecided(t *testing.T) {
 	hold(got[0])
 	b := e.browser()
 	b.login("kari", e.user("kari", "compliance", "964338531", ""))
-	_, page := b.get("/print")
+	_, page := b.get(fmt.Sprintf("/print/%d", batch))
 	form := formOf(t, page, fmt.Sprintf("/print/%d/release", batch))
 	if form.Get("shipments") != "1" || form.Get("digest") == "" {
 		t.Fatalf("release form does not say what was seen: %v", form)
@@ -237,9 +237,9 @@ func TestPrintBatchThatChangedIsNotDecided(t *testing.T) {
 		t.Errorf("reject without the seen batch: %d, want 400", code)
 	}
 	// Looking again shows both; releasing them works.
-	_, page = b.get("/print")
+	_, page = b.get(fmt.Sprintf("/print/%d", batch))
 	form = formOf(t, page, fmt.Sprintf("/print/%d/release", batch))
-	if code, loc, body := b.post(fmt.Sprintf("/print/%d/release", batch), form); code != http.StatusSeeOther || loc != "/print" {
+	if code, loc, body := b.post(fmt.Sprintf("/print/%d/release", batch), form); code != http.StatusSeeOther || loc != fmt.Sprintf("/print/%d", batch) {
 		t.Fatalf("release as seen: %d %.300s", code, body)
 	}
 	db.Get(&state, `SELECT state FROM print_batches WHERE id = $1`, batch)

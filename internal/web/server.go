@@ -57,6 +57,36 @@ type FollowUpStore interface {
 	RecordFollowUp(ctx context.Context, d store.FollowUpDecision) error
 }
 
+// CockpitStore serves the overview, the print batches' letters, what an
+// officer settles, and organisation names.
+type CockpitStore interface {
+	UnopenedByDay(ctx context.Context, scope store.Scope) ([]store.UnopenedDay, *time.Time, error)
+	Weeks(ctx context.Context, scope store.Scope, since time.Time) ([]store.Week, *time.Time, error)
+	Activity(ctx context.Context, scope store.Scope, from, now time.Time) (*store.Activity, error)
+	SenderOrgName(ctx context.Context, orgnr string) (string, error)
+	PrintBatchLetters(ctx context.Context, id int64, scope store.Scope) ([]store.BatchLetter, error)
+	ResolveManual(ctx context.Context, shipmentID string, scope store.Scope, resolution, note, actor string, now time.Time) error
+	NotificationsToSettle(ctx context.Context, scope store.Scope, limit int) ([]store.SettleNotification, error)
+	ReleaseNotification(ctx context.Context, id int64, now time.Time) error
+	MarkNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error
+	AddContact(ctx context.Context, org, email string) error
+}
+
+// AdminStore keeps users and API tokens.
+type AdminStore interface {
+	Users(ctx context.Context, now time.Time) ([]store.UserRow, error)
+	UserByID(ctx context.Context, id int64) (*store.UserRow, error)
+	CreateUser(ctx context.Context, u store.User) (int64, error)
+	SetUserAccess(ctx context.Context, id int64, role, org, unit string) error
+	SetUserDisabled(ctx context.Context, id int64, disabled bool, now time.Time) error
+	SetUserPassword(ctx context.Context, id int64, hash string) error
+	SetUserLang(ctx context.Context, id int64, lang string) error
+	Tokens(ctx context.Context) ([]store.TokenRow, error)
+	TokenByID(ctx context.Context, id int64) (*store.TokenRow, error)
+	CreateTokenID(ctx context.Context, t store.Token) (int64, string, error)
+	RevokeToken(ctx context.Context, id int64, now time.Time) error
+}
+
 // Store is everything the web layer needs from storage.
 type Store interface {
 	ShipmentStore
@@ -64,6 +94,8 @@ type Store interface {
 	AuditStore
 	ListStore
 	FollowUpStore
+	CockpitStore
+	AdminStore
 }
 
 // PrintApprovals releases or rejects a held print batch. It belongs to the
@@ -107,6 +139,7 @@ type Server struct {
 	mux           *http.ServeMux
 	pages         pages
 	print         PrintApprovals
+	alerts        AlertSource
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration
@@ -137,6 +170,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/shipments/{id}", s.api(s.getShipment, auth.ViewShipments))
 	m.Handle("GET /api/v1/audit", s.api(s.apiAudit, auth.ViewAudit))
 	m.Handle("GET /api/v1/summary", s.api(s.apiSummary, auth.ViewShipments))
+	m.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	m.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint")
 	}, ""))
@@ -157,10 +191,23 @@ func (s *Server) routes() {
 	m.Handle("POST /shipments/{id}/followup", s.ui(s.recordFollowUp, auth.RecordFollowUp))
 	m.Handle("GET /followups", s.ui(s.followUpsPage, auth.ViewShipments))
 	m.Handle("GET /print", s.ui(s.printPage, auth.ApprovePrint))
+	m.Handle("GET /print/{id}", s.ui(s.printBatchPage, auth.ApprovePrint))
 	m.Handle("POST /print/{id}/{action}", s.ui(s.printDecision, auth.ApprovePrint))
 	m.Handle("GET /manual", s.ui(s.manualPage, auth.ViewShipments))
+	m.Handle("POST /manual/{id}/resolve", s.ui(s.resolveManual, auth.Settle))
+	m.Handle("GET /reminders", s.ui(s.remindersPage, auth.Settle))
+	m.Handle("POST /reminders/{id}/{action}", s.ui(s.settleReminder, auth.Settle))
+	m.Handle("POST /contacts", s.ui(s.addContact, auth.Settle))
 	m.Handle("GET /audit", s.ui(s.auditPage, auth.ViewAudit))
 	m.Handle("GET /ops", s.ui(s.opsPage, auth.ViewOperations))
+	m.Handle("GET /admin/users", s.ui(s.usersPage, auth.ManageUsers))
+	m.Handle("POST /admin/users", s.ui(s.createUser, auth.ManageUsers))
+	m.Handle("POST /admin/users/{id}/{action}", s.ui(s.userAction, auth.ManageUsers))
+	m.Handle("GET /admin/tokens", s.ui(s.tokensPage, auth.ManageUsers))
+	m.Handle("POST /admin/tokens", s.ui(s.createToken, auth.ManageUsers))
+	m.Handle("POST /admin/tokens/{id}/revoke", s.ui(s.revokeToken, auth.ManageUsers))
+	m.Handle("GET /settings", s.ui(s.settingsPage, ""))
+	m.Handle("POST /settings", s.ui(s.saveSettings, ""))
 }
 
 // Protect wraps h so that only principals (bearer token or session) whose

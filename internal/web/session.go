@@ -24,7 +24,9 @@ func (s *Server) cookie(r *http.Request, name, value string, maxAge int) *http.C
 }
 
 type loginData struct {
-	Token, Next, Name, Error string
+	Token, Next, Name string
+	Error             string // a catalogue key
+	Minutes           int    // for login.err_throttled
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -34,7 +36,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
 	d.Token = auth.NewSecret()
 	http.SetCookie(w, s.cookie(r, loginCookie, d.Token, 3600))
-	s.render(w, r, status, "login", "Log in", d)
+	s.render(w, r, status, "login", "title.login", d)
 }
 
 // safeNext keeps a redirect target on this site: a path of its own, no
@@ -74,7 +76,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil || !auth.Equal(c.Value, r.PostFormValue("login_csrf")) {
 		s.log.Warn("login refused: missing or wrong login CSRF token")
 		s.showLogin(w, r, http.StatusForbidden, loginData{Next: next, Name: name,
-			Error: "The login form had expired. Please try again."})
+			Error: "login.err_expired"})
 		return
 	}
 	nameKey, addrKey := throttleKeys(name, r)
@@ -84,7 +86,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Name: name,
-			Error: fmt.Sprintf("Too many failed logins for this name or from this address. Try again in %d minutes.", wait)})
+			Error: "login.err_throttled", Minutes: wait})
 		return
 	}
 	u, err := s.store.UserByName(r.Context(), name)
@@ -102,7 +104,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("logins refused for a while: too many failed logins", "user", name, "by", by,
 				"for", loginLockout.String())
 		}
-		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Name: name, Error: "Wrong name or password."})
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Name: name, Error: "login.err_wrong"})
 		return
 	}
 	secret := auth.NewSecret()
@@ -139,10 +141,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	switch {
 	case p.Can(auth.ViewShipments):
-		http.Redirect(w, r, "/unopened", http.StatusSeeOther)
+		s.overviewPage(w, r)
 	case p.Can(auth.ViewOperations):
 		http.Redirect(w, r, "/ops", http.StatusSeeOther)
 	default:
-		s.renderError(w, r, http.StatusForbidden, "Your role has no pages.")
+		s.renderError(w, r, http.StatusForbidden, "err.no_pages")
 	}
 }

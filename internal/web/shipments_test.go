@@ -38,7 +38,8 @@ func newEnvWith(t *testing.T, opts ...web.Option) *env {
 	t.Cleanup(func() { st.Close() })
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, nil))
-	srv := httptest.NewServer(web.New(st, log, func() time.Time { return now }, opts...))
+	spec := loadAPISpec(t)
+	srv := httptest.NewServer(spec.wrap(t, web.New(st, log, func() time.Time { return now }, opts...)))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, st: st, log: &logBuf}
 }

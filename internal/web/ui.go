@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without a zone database
 
 	"postvakt/internal/auth"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 )
 
@@ -115,19 +117,51 @@ type view struct {
 	Now   time.Time
 	Query url.Values
 	Data  any
+	L     *i18n.Localizer
+	// OrgName is the name of the principal's sender organisation.
+	OrgName string
+}
+
+// T is the text of a catalogue entry in the page's language (see
+// i18n.Localizer.T): templates call {{$.T "key" "Name" value}}.
+func (v view) T(id string, args ...any) string { return v.L.T(id, args...) }
+
+// Lang is the page's language.
+func (v view) Lang() string { return v.L.Lang() }
+
+// Languages are the languages a user may choose.
+func (v view) Languages() []string { return i18n.Languages }
+
+// loc returns the localizer of a request: the user's language, else the
+// browser's (Accept-Language). A missing catalogue entry is logged.
+func (s *Server) loc(r *http.Request) *i18n.Localizer {
+	lang := ""
+	if p := principal(r.Context()); p != nil {
+		lang = p.Lang
+	}
+	if lang == "" {
+		lang = i18n.Match(r.Header.Get("Accept-Language"))
+	}
+	return i18n.For(lang, func(lang, id string) {
+		s.log.Warn("missing translation", "lang", lang, "key", id)
+	})
 }
 
 // render executes a page into a buffer first, so a template error is a 500
-// and not half a page.
+// and not half a page. title is a catalogue key.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
 	t, ok := s.pages[page]
 	if !ok {
 		s.internalError(w, "render", fmt.Errorf("no page template %q", page))
 		return
 	}
-	v := view{Title: title, Page: page, Now: s.now(), Query: linkQuery(r.URL.Query()), Data: data}
+	l := s.loc(r)
+	v := view{Title: l.T(title), Page: page, Now: s.now(), Query: linkQuery(r.URL.Query()), Data: data, L: l}
 	if rq := current(r.Context()); rq != nil {
 		v.P, v.CSRF = rq.Principal, rq.csrf
+		if v.P.SenderOrg != "" {
+			v.OrgName, _ = s.store.SenderOrgName(r.Context(), v.P.SenderOrg)
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -136,6 +170,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", l.Lang())
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
@@ -154,6 +189,18 @@ func linkQuery(q url.Values) url.Values {
 	return q
 }
 
-func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	s.render(w, r, status, "error", http.StatusText(status), msg)
+// renderError shows an error page; msg is a catalogue key, args its
+// placeholders.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string, args ...any) {
+	s.render(w, r, status, "error", "status."+strconv.Itoa(status), errorData{Text: s.loc(r).T(msg, args...)})
+}
+
+// errorData is an error page's message, in the reader's language (or a
+// filter's own explanation).
+type errorData struct{ Text string }
+
+// renderText shows an error page with a message that needs no catalogue
+// (a filter's own explanation).
+func (s *Server) renderText(w http.ResponseWriter, r *http.Request, status int, text string) {
+	s.render(w, r, status, "error", "status."+strconv.Itoa(status), errorData{Text: text})
 }

@@ -1,0 +1,144 @@
+// Package i18n holds postvakt's texts in Norwegian bokmål, Danish and
+// English: message catalogues embedded from catalogue/*.yaml, read with
+// go-i18n (CLDR plural rules, Go template placeholders such as {{.Count}}).
+// The web UI and the reminder e-mails take their texts from here, never from
+// templates or code. It does no I/O beyond the embedded files.
+package i18n
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed catalogue/*.yaml
+var files embed.FS
+
+// Languages are the languages postvakt speaks, in the order a language
+// chooser offers them.
+var Languages = []string{"nb", "da", "en"}
+
+// Default is the language of a request that asks for none of Languages.
+const Default = "en"
+
+var (
+	bundle  *goi18n.Bundle
+	keys    = map[string][]string{}
+	matcher language.Matcher
+)
+
+func init() {
+	bundle = goi18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	names, err := fs.Glob(files, "catalogue/*.yaml")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		mf, err := bundle.LoadMessageFileFS(files, n)
+		if err != nil {
+			panic(fmt.Sprintf("i18n: catalogue %s: %v", n, err))
+		}
+		lang := strings.TrimSuffix(path.Base(n), ".yaml")
+		for _, m := range mf.Messages {
+			keys[lang] = append(keys[lang], m.ID)
+		}
+		sort.Strings(keys[lang])
+	}
+	tags := make([]language.Tag, len(Languages))
+	for i, l := range Languages {
+		tags[i] = language.Make(l)
+	}
+	// English first: it is what a browser asking for none of them gets.
+	matcher = language.NewMatcher(append([]language.Tag{language.English}, tags...))
+}
+
+// Keys returns the message ids of a language's catalogue, sorted.
+func Keys(lang string) []string { return append([]string(nil), keys[lang]...) }
+
+// Supported says whether lang is one of Languages.
+func Supported(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Match returns the language of Languages that best fits an Accept-Language
+// header ("nb-NO,nb;q=0.9,en;q=0.8"); Norwegian "no" and nynorsk get bokmål.
+func Match(acceptLanguage string) string {
+	if acceptLanguage == "" {
+		return Default
+	}
+	tag, _ := language.MatchStrings(matcher, acceptLanguage)
+	base, _ := tag.Base()
+	switch base.String() {
+	case "nb", "no", "nn":
+		return "nb"
+	case "da":
+		return "da"
+	}
+	return Default
+}
+
+// Localizer gives the texts of one language.
+type Localizer struct {
+	lang    string
+	l       *goi18n.Localizer
+	missing func(lang, id string)
+}
+
+// For returns the localizer of lang (Default when lang is not supported).
+// missing, if not nil, is called for every id the language's catalogue
+// lacks; the text is then the English one, or ⟦id⟧ when English lacks it
+// too.
+func For(lang string, missing func(lang, id string)) *Localizer {
+	if !Supported(lang) {
+		lang = Default
+	}
+	return &Localizer{lang: lang, l: goi18n.NewLocalizer(bundle, lang), missing: missing}
+}
+
+// Lang is the localizer's language.
+func (l *Localizer) Lang() string { return l.lang }
+
+// T returns the text of id. args are pairs of placeholder name and value
+// ("Count", 3, "Org", "974760673"); a "Count" also chooses the plural form.
+func (l *Localizer) T(id string, args ...any) string {
+	cfg := &goi18n.LocalizeConfig{MessageID: id}
+	if len(args) > 0 {
+		data := make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			k := fmt.Sprint(args[i])
+			data[k] = args[i+1]
+			if k == "Count" {
+				cfg.PluralCount = args[i+1]
+			}
+		}
+		cfg.TemplateData = data
+	}
+	msg, tag, err := l.l.LocalizeWithTag(cfg)
+	if err != nil || (tag != language.Und && !sameBase(tag, l.lang)) {
+		if l.missing != nil {
+			l.missing(l.lang, id)
+		}
+		if msg == "" {
+			return "⟦" + id + "⟧"
+		}
+	}
+	return msg
+}
+
+func sameBase(tag language.Tag, lang string) bool {
+	b, _ := tag.Base()
+	return b.String() == lang
+}

@@ -1,0 +1,75 @@
+package i18n
+
+import (
+	"slices"
+	"testing"
+)
+
+// Every language has exactly the keys English has: a missing entry fails
+// here, whatever page uses it.
+func TestCataloguesHaveTheSameKeys(t *testing.T) {
+	en := Keys("en")
+	if len(en) < 100 {
+		t.Fatalf("English catalogue has %d keys", len(en))
+	}
+	for _, lang := range Languages {
+		got := Keys(lang)
+		for _, k := range en {
+			if !slices.Contains(got, k) {
+				t.Errorf("%s lacks %q", lang, k)
+			}
+		}
+		for _, k := range got {
+			if !slices.Contains(en, k) {
+				t.Errorf("%s has %q, English does not", lang, k)
+			}
+		}
+	}
+}
+
+func TestLocalize(t *testing.T) {
+	var missing []string
+	note := func(lang, id string) { missing = append(missing, lang+":"+id) }
+	for _, tc := range []struct {
+		lang, id string
+		args     []any
+		want     string
+	}{
+		{"en", "nav.overview", nil, "Overview"},
+		{"nb", "nav.overview", nil, "Oversikt"},
+		{"da", "nav.overview", nil, "Overblik"},
+		{"en", "ev.reminders", []any{"Count", 1}, "1 reminder"},
+		{"en", "ev.reminders", []any{"Count", 3}, "3 reminders"},
+		{"nb", "ev.reminders", []any{"Count", 3}, "3 påminnelser"},
+		{"da", "search.none", []any{"Recipient", "974760673"}, "Ingen forsendelser til 974760673, som du har adgang til."},
+		{"xx", "nav.overview", nil, "Overview"},
+	} {
+		if got := For(tc.lang, note).T(tc.id, tc.args...); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.lang, tc.id, got, tc.want)
+		}
+	}
+	if len(missing) != 0 {
+		t.Errorf("reported missing: %v", missing)
+	}
+	if got := For("da", note).T("no.such.key"); got != "⟦no.such.key⟧" || len(missing) != 1 {
+		t.Errorf("missing key: %q, reported %v", got, missing)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                             "en",
+		"nb-NO,nb;q=0.9,en;q=0.8":      "nb",
+		"no":                           "nb",
+		"nn-NO":                        "nb",
+		"da-DK,da;q=0.9":               "da",
+		"en-US,en;q=0.9":               "en",
+		"de-DE,de;q=0.9":               "en",
+		"sv-SE,da;q=0.8,en;q=0.5":      "da",
+		"fr;q=0.9, nb;q=0.8, en;q=0.7": "nb",
+	} {
+		if got := Match(in); got != want {
+			t.Errorf("Match(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

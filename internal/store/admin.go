@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The administration pages: users and API tokens. A disabled user's
+// sessions and a revoked token stop working at once: every request looks
+// them up (SessionByHash, TokenBySecret), and disabling also deletes the
+// sessions.
+
+// UserRow is a user as the administration page lists it.
+type UserRow struct {
+	ID         int64      `db:"id"`
+	Name       string     `db:"name"`
+	Role       string     `db:"role"`
+	SenderOrg  string     `db:"sender_org"`
+	Unit       string     `db:"unit"`
+	Lang       string     `db:"lang"`
+	CreatedAt  time.Time  `db:"created_at"`
+	DisabledAt *time.Time `db:"disabled_at"`
+	Sessions   int        `db:"sessions"` // unexpired sessions
+}
+
+// Users lists every user by name.
+func (s *Store) Users(ctx context.Context, now time.Time) ([]UserRow, error) {
+	out := []UserRow{}
+	if err := s.db.SelectContext(ctx, &out, `SELECT u.id, u.name, u.role, u.sender_org, u.unit, u.lang, u.created_at, u.disabled_at,
+			(SELECT count(*) FROM sessions se WHERE se.user_id = u.id AND se.expires_at > $1) AS sessions
+		FROM users u ORDER BY u.name`, now); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// UserByID returns a user, enabled or not.
+func (s *Store) UserByID(ctx context.Context, id int64) (*UserRow, error) {
+	var u UserRow
+	if err := s.db.GetContext(ctx, &u, `SELECT u.id, u.name, u.role, u.sender_org, u.unit, u.lang, u.created_at, u.disabled_at,
+			0 AS sessions FROM users u WHERE u.id = $1`, id); err != nil {
+		return nil, fmt.Errorf("look up user %d: %w", id, notFound(err))
+	}
+	return &u, nil
+}
+
+func checkAccess(role, org, unit string) error {
+	if !validRole(role) {
+		return fmt.Errorf("unknown role %q (known: admin, compliance, unit, operations)", role)
+	}
+	if role == "unit" && (org == "" || unit == "") {
+		return fmt.Errorf("role unit needs a sender organisation and a unit")
+	}
+	return nil
+}
+
+// SetUserAccess changes a user's role and scope. It applies to the user's
+// open sessions at once (sessions read the user on every request).
+func (s *Store) SetUserAccess(ctx context.Context, id int64, role, org, unit string) error {
+	if err := checkAccess(role, org, unit); err != nil {
+		return fmt.Errorf("change user %d: %w", id, err)
+	}
+	if role != "unit" {
+		unit = ""
+	}
+	return s.execOne(ctx, fmt.Sprintf("change user %d", id),
+		`UPDATE users SET role = $2, sender_org = $3, unit = $4 WHERE id = $1`, id, role, org, unit)
+}
+
+// SetUserDisabled disables (ending every session of the user) or enables a
+// user.
+func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool, now time.Time) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var at any
+		if disabled {
+			at = now
+		}
+		if err := execOneTx(ctx, tx, fmt.Sprintf("disable user %d", id), `UPDATE users SET disabled_at = $2 WHERE id = $1`, id, at); err != nil {
+			return err
+		}
+		if !disabled {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+			return fmt.Errorf("end the sessions of user %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// SetUserPassword stores a new password hash and ends the user's sessions.
+func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := execOneTx(ctx, tx, fmt.Sprintf("reset the password of user %d", id),
+			`UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+			return fmt.Errorf("end the sessions of user %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// Languages a user may choose for the UI ("" is the browser's).
+var Languages = []string{"nb", "da", "en"}
+
+// SetUserLang sets a user's UI language ("" = the browser's).
+func (s *Store) SetUserLang(ctx context.Context, id int64, lang string) error {
+	if lang != "" && lang != "nb" && lang != "da" && lang != "en" {
+		return fmt.Errorf("set language of user %d: unknown language %q", id, lang)
+	}
+	return s.execOne(ctx, fmt.Sprintf("set language of user %d", id), `UPDATE users SET lang = $2 WHERE id = $1`, id, lang)
+}
+
+// TokenRow is an API token as the administration page lists it.
+type TokenRow struct {
+	ID         int64      `db:"id"`
+	Name       string     `db:"name"`
+	Role       string     `db:"role"`
+	SenderOrg  string     `db:"sender_org"`
+	Unit       string     `db:"unit"`
+	CreatedAt  time.Time  `db:"created_at"`
+	LastUsedAt *time.Time `db:"last_used_at"`
+	RevokedAt  *time.Time `db:"revoked_at"`
+}
+
+// Tokens lists the API tokens, active ones first, newest first.
+func (s *Store) Tokens(ctx context.Context) ([]TokenRow, error) {
+	out := []TokenRow{}
+	if err := s.db.SelectContext(ctx, &out, `SELECT id, name, role, sender_org, unit, created_at, last_used_at, revoked_at
+		FROM api_tokens ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC`); err != nil {
+		return nil, fmt.Errorf("list API tokens: %w", err)
+	}
+	return out, nil
+}
+
+// CreateTokenID is CreateToken returning the new token's id too.
+func (s *Store) CreateTokenID(ctx context.Context, t Token) (int64, string, error) {
+	secret, err := s.CreateToken(ctx, t)
+	if err != nil {
+		return 0, "", err
+	}
+	tok, err := s.TokenBySecret(ctx, secret)
+	if err != nil {
+		return 0, "", err
+	}
+	return tok.ID, secret, nil
+}
+
+// RevokeToken revokes a token; requests with it are refused from now on.
+// Revoking a revoked token is ErrNotFound.
+func (s *Store) RevokeToken(ctx context.Context, id int64, now time.Time) error {
+	return s.execOne(ctx, fmt.Sprintf("revoke token %d", id),
+		`UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now)
+}
+
+// TokenByID returns a token, revoked or not.
+func (s *Store) TokenByID(ctx context.Context, id int64) (*TokenRow, error) {
+	var t TokenRow
+	if err := s.db.GetContext(ctx, &t, `SELECT id, name, role, sender_org, unit, created_at, last_used_at, revoked_at
+		FROM api_tokens WHERE id = $1`, id); err != nil {
+		return nil, fmt.Errorf("look up token %d: %w", id, notFound(err))
+	}
+	return &t, nil
+}
+
+// execOne runs a statement that must change exactly one row (else
+// ErrNotFound).
+func (s *Store) execOne(ctx context.Context, what, q string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+func execOneTx(ctx context.Context, tx *sqlx.Tx, what, q string, args ...any) error {
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}

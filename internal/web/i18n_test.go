@@ -1,0 +1,84 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/web"
+)
+
+// TestEveryPageInEveryLanguage renders every page (with data on it) in
+// Norwegian bokmål, Danish and English, chosen by Accept-Language and by
+// the user's setting, and fails on any text missing from a catalogue: a
+// ⟦key⟧ in the page, or a "missing translation" in the log.
+func TestEveryPageInEveryLanguage(t *testing.T) {
+	ctx := context.Background()
+	var e *env
+	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}))
+	got := e.seed(9)
+	db := e.st.DB()
+	db.MustExec(`UPDATE shipments SET state = 'rejected' WHERE id = $1`, got[4].ID)
+	var batch int64
+	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('taushetsbelagt', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
+		VALUES ($1, 'taushetsbelagt', true, 'k1', 'held', $2, $3, $3)`, got[6].ID, batch, now)
+	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'x', $2)`, got[8].ID, now)
+	var notif int64
+	if err := db.GetContext(ctx, &notif, `INSERT INTO notifications (key, orgnr, status, recipients, created_at, claimed_at, updated_at)
+		VALUES ('k-u', '974760673', 'unknown', '{}', $1, $1, $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, 1)`, notif, got[0].ID)
+	db.MustExec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline) SELECT id, sender_unit_id, 'rejected', $2 FROM shipments WHERE id = $1`, got[4].ID, now)
+	e.token("compliance", "", "")
+	b := e.browser()
+	b.login("anna", e.user("anna", "admin", "", ""))
+	pages := []string{"/", "/unopened", "/units", "/list?list=problems", "/list?list=unopened&unit=NAV", "/followups", "/manual",
+		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/users", "/admin/tokens",
+		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login"}
+	for _, lang := range i18n.Languages {
+		for _, p := range pages {
+			req, _ := http.NewRequest("GET", e.srv.URL+p, nil)
+			req.Header.Set("Accept-Language", map[string]string{"nb": "nb-NO,nb;q=0.9", "da": "da-DK", "en": "en-GB"}[lang])
+			resp, err := b.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			page := string(body)
+			if resp.StatusCode >= 500 || !strings.Contains(page, `<html lang="`+lang+`">`) {
+				t.Errorf("%s %s: %d, not in %s:\n%.300s", lang, p, resp.StatusCode, lang, page)
+			}
+			if i := strings.Index(page, "⟦"); i >= 0 {
+				t.Errorf("%s %s: untranslated key %.60s", lang, p, page[i:])
+			}
+		}
+	}
+	if strings.Contains(e.log.String(), "missing translation") {
+		t.Errorf("missing translations:\n%s", e.log.String())
+	}
+	// The user's own setting wins over the browser's.
+	_, page := b.get("/settings")
+	if code, _, _ := b.post("/settings", map[string][]string{"csrf": {csrf(page)}, "lang": {"da"}}); code != http.StatusSeeOther {
+		t.Fatalf("save settings: %d", code)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/", nil)
+	req.Header.Set("Accept-Language", "en")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Overblik") {
+		t.Errorf("user language da not used:\n%.500s", body)
+	}
+}

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// What a compliance officer settles in the UI instead of the CLI: a print
+// batch's letters before release, manual-handling items, reminders whose
+// outcome is unknown, organisations without a reminder address.
+
+type batchData struct {
+	Batch   store.PrintBatch
+	Letters []store.BatchLetter
+	Days    map[string]int // business days unopened, by shipment id
+	CanAct  bool
+}
+
+// printBatchPage shows one print batch with its letters: recipient, sending
+// unit, sent, business days unopened, and the address the print would go
+// to. Release and reject are offered here, with what was shown.
+func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
+		return
+	}
+	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
+	if err != nil {
+		s.internalError(w, "list print batches", err)
+		return
+	}
+	d := batchData{CanAct: s.print != nil, Days: map[string]int{}}
+	found := false
+	for _, b := range batches {
+		if b.ID == id {
+			d.Batch, found = b, true
+		}
+	}
+	if !found {
+		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
+		return
+	}
+	if !s.mustAudit(w, r, "view_list", "print_batch "+strconv.FormatInt(id, 10), "") {
+		return
+	}
+	if d.Letters, err = s.store.PrintBatchLetters(r.Context(), id, p.Scope()); err != nil {
+		s.internalError(w, "list print batch letters", err)
+		return
+	}
+	now := s.now()
+	for _, l := range d.Letters {
+		since := l.SentAt
+		if l.AvailableAt != nil {
+			since = *l.AvailableAt
+		}
+		d.Days[l.ShipmentID] = calendarFor(l.Channel).BusinessDaysBetween(since, now)
+	}
+	s.render(w, r, http.StatusOK, "batch", "title.batch", d)
+}
+
+type manualData struct {
+	Manual      []store.ManualItem
+	CanSettle   bool
+	Resolutions []string
+}
+
+// resolveManual closes a manual-handling item: printed by hand, delivered
+// otherwise, or not needed, with a note; it goes into the evidence log.
+func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	id := r.PathValue("id")
+	res, note := r.PostFormValue("resolution"), strings.TrimSpace(r.PostFormValue("note"))
+	switch {
+	case !contains(store.ManualResolutions, res):
+		s.renderError(w, r, http.StatusBadRequest, "err.choose_resolution")
+		return
+	case len(note) > 2000:
+		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
+		return
+	}
+	err := s.store.ResolveManual(r.Context(), id, p.Scope(), res, note, p.Actor(), s.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.renderError(w, r, http.StatusNotFound, "err.no_manual")
+		return
+	case errors.Is(err, store.ErrAlreadyResolved):
+		s.renderError(w, r, http.StatusConflict, "err.manual_resolved")
+		return
+	case err != nil:
+		s.internalError(w, "resolve manual handling", err)
+		return
+	}
+	s.audit(r.Context(), "manual_resolve", "shipment "+id, res)
+	s.log.Info("manual handling resolved", "shipment", id, "resolution", res, "actor", p.Actor())
+	http.Redirect(w, r, "/manual", http.StatusSeeOther)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+type remindersData struct {
+	List []store.SettleNotification
+}
+
+// remindersPage lists the reminders that need an officer: outcome unknown
+// (release / confirm delivered), failed (retried by itself), and
+// organisations without an address (add one).
+func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 500)
+	if err != nil {
+		s.internalError(w, "list reminders to settle", err)
+		return
+	}
+	s.audit(r.Context(), "view_list", "reminders_to_settle", "")
+	s.render(w, r, http.StatusOK, "reminders", "title.reminders", remindersData{List: list})
+}
+
+// settleReminder releases (checked: not delivered, send it next run) or
+// confirms (checked: delivered, count it) a reminder whose outcome was
+// unknown. A scoped officer may settle only a reminder that lists nothing
+// but their organisation's shipments.
+func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	action := r.PathValue("action")
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || (action != "release" && action != "confirm") {
+		s.renderError(w, r, http.StatusNotFound, "err.no_reminder")
+		return
+	}
+	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 1000)
+	if err != nil {
+		s.internalError(w, "list reminders to settle", err)
+		return
+	}
+	var n *store.SettleNotification
+	for i := range list {
+		if list[i].ID == id {
+			n = &list[i]
+		}
+	}
+	switch {
+	case n == nil || n.Status != store.NotifyUnknown:
+		s.renderError(w, r, http.StatusNotFound, "err.no_reminder")
+		return
+	case n.InScope != n.Shipments:
+		s.forbidden(r.Context(), r, "reminder lists other organisations' shipments")
+		s.renderError(w, r, http.StatusForbidden, "err.reminder_other_orgs")
+		return
+	}
+	if action == "release" {
+		err = s.store.ReleaseNotification(r.Context(), id, s.now())
+	} else {
+		err = s.store.MarkNotificationSent(r.Context(), id, strings.TrimSpace(r.PostFormValue("message_id")), s.now())
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.renderError(w, r, http.StatusConflict, "err.reminder_settled")
+		return
+	case err != nil:
+		s.internalError(w, action+" reminder", err)
+		return
+	}
+	s.audit(r.Context(), "reminder_"+action, "notification "+strconv.FormatInt(id, 10), "organisation "+n.Org)
+	s.log.Info("reminder settled", "notification", id, "action", action, "actor", p.Actor())
+	http.Redirect(w, r, "/reminders", http.StatusSeeOther)
+}
+
+// addContact gives an organisation that could not be reminded an address;
+// the next escalation run sends what waited.
+func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	org := strings.TrimSpace(r.PostFormValue("org"))
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	if model.CheckOrgNumber(org) != nil {
+		s.renderError(w, r, http.StatusBadRequest, "err.bad_org")
+		return
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+		s.renderError(w, r, http.StatusBadRequest, "err.bad_email")
+		return
+	}
+	// A scoped officer may add an address only for an organisation that
+	// waits for one of their reminders.
+	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 1000)
+	if err != nil {
+		s.internalError(w, "list reminders to settle", err)
+		return
+	}
+	ok := p.SenderOrg == ""
+	for _, n := range list {
+		if n.Org == org && n.Status == store.NotifyNoAddress {
+			ok = true
+		}
+	}
+	if !ok {
+		s.forbidden(r.Context(), r, "no reminder of the caller waits for this organisation")
+		s.renderError(w, r, http.StatusForbidden, "err.contact_scope")
+		return
+	}
+	if err := s.store.AddContact(r.Context(), org, email); err != nil {
+		s.internalError(w, "add reminder address", err)
+		return
+	}
+	s.audit(r.Context(), "contact_add", "organisation "+org, email)
+	s.log.Info("reminder address added", "org", org, "actor", p.Actor())
+	http.Redirect(w, r, "/reminders", http.StatusSeeOther)
+}
+
+// canSettle says whether the request's principal may settle.
+func canSettle(p *auth.Principal) bool { return p.Can(auth.Settle) }
