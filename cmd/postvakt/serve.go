@@ -28,7 +28,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics)
+	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)
 	if err != nil {
 		return err
 	}

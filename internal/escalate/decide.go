@@ -52,6 +52,14 @@ type Decision struct {
 	// NeedsApproval is true for a print step whose policy wants a
 	// compliance officer to release it.
 	NeedsApproval bool
+	// Next is when the shipment's next step can come due: the first step
+	// still to come (after the step due now, assuming it is carried out at
+	// SendAt). Never says no step can come any more under the policy. With
+	// neither, it cannot be said and the run looks at the shipment again
+	// next time. The run keeps it (store.NextStep), so it looks only at
+	// shipments whose step may be due.
+	Next  time.Time
+	Never bool
 }
 
 // Due reports whether a step is due now (whether or not it must wait for
@@ -63,7 +71,7 @@ func (d Decision) Due() bool { return d.Step.Kind != policy.StepNone }
 // or the print fallback. It is pure; the caller supplies the clock.
 func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 	if f.Failed {
-		d := Decision{Policy: p.Name, SendAt: now}
+		d := Decision{Policy: p.Name, SendAt: now, Never: true}
 		if !printsAtOnce(f, p) {
 			return d, nil
 		}
@@ -79,7 +87,12 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)
 	}
-	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt}
+	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt, Never: len(plan.Upcoming) == 0}
+	for i, s := range plan.Upcoming {
+		if i == 0 || s.Due.Before(d.Next) {
+			d.Next = s.Due
+		}
+	}
 	d.Unopened = p.Calendar.BusinessDaysBetween(f.Since, now)
 	switch d.Step.Kind {
 	case policy.StepNone:

@@ -21,7 +21,8 @@ var ErrNotFound = errors.New("not found")
 
 // Store wraps the database.
 type Store struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	sched registrationSchedule // see ScheduleRegistrations
 }
 
 // Open connects to the database at url, waiting up to wait for it to answer
