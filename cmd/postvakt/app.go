@@ -205,7 +205,7 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 		return nil, err
 	}
 	opt := printing.Options{Register: reg, Provider: prov, ProviderAPIKey: pc.APIKey, BatchSize: batch,
-		CacheTTL: pc.RegisterCacheTTL, Logger: a.log}
+		CacheTTL: pc.RegisterCacheTTL, Lease: pc.Lease, Logger: a.log}
 	if a.set != nil {
 		opt.Policies = a.set
 	}

@@ -21,12 +21,14 @@ type Config struct {
 	LogFormat   string // POSTVAKT_LOG_FORMAT
 	Policies    string // POSTVAKT_POLICIES
 
-	PollSchedule     string // POSTVAKT_POLL_SCHEDULE
-	EscalateSchedule string // POSTVAKT_ESCALATE_SCHEDULE
-	SecureCookies    bool   // POSTVAKT_SECURE_COOKIES
-	RetentionYears   int    // POSTVAKT_RETENTION_YEARS
-	FollowUpDays     int    // POSTVAKT_FOLLOWUP_DAYS
-	FollowUpUnread   int    // POSTVAKT_FOLLOWUP_UNREAD_DAYS
+	PollSchedule     string        // POSTVAKT_POLL_SCHEDULE
+	PollLease        time.Duration // POSTVAKT_POLL_LEASE
+	EscalateSchedule string        // POSTVAKT_ESCALATE_SCHEDULE
+	PrintSchedule    string        // POSTVAKT_PRINT_SCHEDULE
+	SecureCookies    bool          // POSTVAKT_SECURE_COOKIES
+	RetentionYears   int           // POSTVAKT_RETENTION_YEARS
+	FollowUpDays     int           // POSTVAKT_FOLLOWUP_DAYS
+	FollowUpUnread   int           // POSTVAKT_FOLLOWUP_UNREAD_DAYS
 
 	SMTP         SMTP
 	Altinn       Altinn
@@ -73,6 +75,7 @@ type Print struct {
 	APIKey           string        // POSTVAKT_PRINT_API_KEY (or _FILE)
 	RegisterURL      string        // POSTVAKT_REGISTER_URL
 	RegisterCacheTTL time.Duration // POSTVAKT_REGISTER_CACHE_TTL
+	Lease            time.Duration // POSTVAKT_PRINT_LEASE
 }
 
 // Load reads and validates the configuration through lookup (os.LookupEnv,
@@ -97,8 +100,11 @@ func read(r *Reader) Config {
 		LogFormat:   r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
 		Policies:    r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files"),
 
-		PollSchedule:     r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
+		PollSchedule: r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
+		PollLease: r.Duration("POSTVAKT_POLL_LEASE", 10*time.Minute, "how long a replica's claim on letters to poll holds; "+
+			"letters a crashed replica claimed are polled again after it"),
 		EscalateSchedule: r.Schedule("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "when the escalation run (reminders, print due) runs"),
+		PrintSchedule:    r.Schedule("POSTVAKT_PRINT_SCHEDULE", "@every 1m", "when print orders are sent and followed (with POSTVAKT_PRINT_URL)"),
 		SecureCookies:    r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
 		RetentionYears:   r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
 		FollowUpDays:     r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
@@ -129,6 +135,8 @@ func read(r *Reader) Config {
 			APIKey:           r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
 			RegisterURL:      r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"),
 			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer is reused"),
+			Lease: r.Duration("POSTVAKT_PRINT_LEASE", 5*time.Minute, "how long a replica's claim on print work holds; "+
+				"orders a crashed replica claimed are sent again (same idempotency key) after it"),
 		},
 		TestCrashAt: r.String("POSTVAKT_TEST_CRASH_AT", "", "crash tests only: kill the process at a named point (never in production)"),
 	}
