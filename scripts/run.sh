@@ -26,7 +26,9 @@ export DATABASE_URL
 export POSTVAKT_ADDR=${POSTVAKT_ADDR:-127.0.0.1:8080}
 export POSTVAKT_POLL_SCHEDULE=${POSTVAKT_POLL_SCHEDULE:-@every 10s}
 
-# The simulator: SvarUt, Altinn, Maskinporten, register, print, notifications.
+# The simulator: SvarUt, Altinn, Maskinporten, Enhetsregisteret, the CVR,
+# print, notifications. Its environment lines (sim.env) point postvakt at all
+# of them, the CVR's credentials (POSTVAKT_CVR_URL/_USER/_PASSWORD) included.
 $pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 >.data/sim.env 2>.data/sim.log &
 sim_pid=$!
 for _ in $(seq 100); do
@@ -51,6 +53,8 @@ mail_pid=$!
 export POSTVAKT_SMTP_ADDR=127.0.0.1:${POSTVAKT_DEMO_SMTP_PORT:-1025}
 export POSTVAKT_SMTP_FROM=postvakt@demo.invalid
 export POSTVAKT_ESCALATE_SCHEDULE=${POSTVAKT_ESCALATE_SCHEDULE:-@every 1m}
+# Organisation names from the registers: soon after the start, not in 5 minutes.
+export POSTVAKT_NAMES_SCHEDULE=${POSTVAKT_NAMES_SCHEDULE:-@every 20s}
 
 $pv migrate
 if [ ! -s .data/demo-token ]; then

@@ -17,9 +17,11 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/jobs"
 	"postvakt/internal/maskinporten"
 	"postvakt/internal/policy"
 	"postvakt/internal/printing"
+	"postvakt/internal/register"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
@@ -34,6 +36,7 @@ type app struct {
 	set    *policy.Set
 	st     *store.Store
 	tokens *maskinporten.Tokens
+	brreg  *httpclient.Client // Enhetsregisteret's client, shared by print and names (registerClient)
 }
 
 // needs says what a command needs opened.
@@ -136,8 +139,10 @@ func (a *app) client(name, base string, secrets ...string) (*httpclient.Client, 
 	return hc, nil
 }
 
-// altinnScope is what the Profile lookup and Notifications orders need.
-const altinnScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
+// notificationsScope is what Altinn Notifications orders need. The Profile
+// lookup has its own (remind.ProfileScope): each gets its own token, so a
+// client not granted one scope still gets the other service.
+const notificationsScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
 
 // escalator wires an escalation run. Without an SMTP server it still
 // decides and marks print due; reminders are then recorded as failed and go
@@ -162,17 +167,14 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 	if alt.ProfileURL == "" && alt.NotificationsURL == "" {
 		return esc, nil
 	}
-	var tokens remind.TokenSource
-	src, err := a.tokens.Altinn(altinnScope)
-	if err != nil {
-		return nil, err
-	}
-	if src != nil {
-		tokens = src
-	} else {
+	if a.cfg.Maskinporten.URL == "" {
 		a.log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
 	}
 	if alt.ProfileURL != "" {
+		tokens, err := a.altinnTokens(remind.ProfileScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := a.client("altinn-profile", alt.ProfileURL)
 		if err != nil {
 			return nil, err
@@ -180,6 +182,10 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 		esc.Addresses = &remind.Resolver{Book: a.st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: a.log}
 	}
 	if alt.NotificationsURL != "" {
+		tokens, err := a.altinnTokens(notificationsScope)
+		if err != nil {
+			return nil, err
+		}
 		hc, err := a.client("altinn-notifications", alt.NotificationsURL)
 		if err != nil {
 			return nil, err
@@ -189,6 +195,16 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 	return esc, nil
 }
 
+// altinnTokens is the token source of an Altinn service with scope, or
+// nil without Maskinporten (an untyped nil: callers check for one).
+func (a *app) altinnTokens(scope string) (remind.TokenSource, error) {
+	src, err := a.tokens.Altinn(scope)
+	if err != nil || src == nil {
+		return nil, err
+	}
+	return src, nil
+}
+
 // printer builds the print fallback, or nil when no print provider is
 // configured. batch is how many rows one claim takes.
 func (a *app) printer(batch int) (*printing.Service, error) {
@@ -196,7 +212,7 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 	if pc.URL == "" {
 		return nil, nil
 	}
-	reg, err := a.client("register", pc.RegisterURL)
+	reg, err := a.registerClient()
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +229,60 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 		return nil, err
 	}
 	return printing.New(a.st, opt), nil
+}
+
+// registerClient is the client of Enhetsregisteret (POSTVAKT_REGISTER_URL),
+// one per process so the print fallback and the names job share its circuit
+// breaker.
+func (a *app) registerClient() (*httpclient.Client, error) {
+	if a.brreg == nil {
+		hc, err := a.client("register", a.cfg.Print.RegisterURL)
+		if err != nil {
+			return nil, err
+		}
+		a.brreg = hc
+	}
+	return a.brreg, nil
+}
+
+// namer builds the names job: Norwegian names when POSTVAKT_REGISTER_URL is
+// set, Danish ones when POSTVAKT_CVR_URL is; nil when neither is.
+func (a *app) namer() (*register.Namer, error) {
+	n := &register.Namer{Store: a.st, TTL: a.cfg.Print.RegisterCacheTTL, Log: a.log}
+	if a.cfg.Print.RegisterURL != "" {
+		hc, err := a.registerClient()
+		if err != nil {
+			return nil, err
+		}
+		n.Norway = &register.Brreg{HTTP: hc}
+	}
+	if c := a.cfg.CVR; c.URL != "" {
+		hc, err := a.client("cvr", c.URL, c.Password)
+		if err != nil {
+			return nil, err
+		}
+		n.Denmark = &register.CVR{HTTP: hc, User: c.User, Password: c.Password}
+	}
+	if n.Norway == nil && n.Denmark == nil {
+		return nil, nil
+	}
+	return n, nil
+}
+
+// scheduleNames schedules the names job once cluster-wide, when a register
+// is configured.
+func (a *app) scheduleNames(sched *jobs.Scheduler) error {
+	n, err := a.namer()
+	switch {
+	case err != nil:
+		return err
+	case n == nil:
+		a.log.Warn("neither POSTVAKT_REGISTER_URL nor POSTVAKT_CVR_URL is set: organisations get no names")
+		return nil
+	case n.Denmark == nil:
+		a.log.Info("POSTVAKT_CVR_URL is not set: Danish organisations get no names")
+	}
+	return sched.Once(a.cfg.NamesSchedule, "names", n.Job)
 }
 
 // needPrinter is printer, failing when no print provider is configured.

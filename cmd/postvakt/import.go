@@ -16,6 +16,7 @@ import (
 func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("import")
 	who := fs.String("actor", strings.TrimPrefix(actor(), "cli:"), "who is importing (kept in the evidence log)")
+	encoding := fs.String("encoding", importer.EncodingAuto, "the file's encoding: auto (UTF-8, or Windows-1252 as Excel saves \"CSV (comma delimited)\"), utf-8 or windows-1252")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,7 +41,8 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	st := a.st
 	start := time.Now()
 	res, err := importer.Import(ctx, st, in, importer.Options{
-		Actor: "import:" + *who,
+		Actor:    "import:" + *who,
+		Encoding: *encoding,
 		Progress: func(rows int) {
 			fmt.Fprintf(os.Stderr, "read %d rows (%.0f rows/s)\n", rows, float64(rows)/time.Since(start).Seconds())
 		},
@@ -48,10 +50,16 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 			fmt.Fprintf(os.Stderr, "all %d rows valid; storing them in one transaction\n", rows)
 		},
 	})
+	if res.Encoding == importer.EncodingWindows1252 && *encoding != importer.EncodingWindows1252 {
+		fmt.Fprintf(os.Stderr, "%s: not UTF-8; read as Windows-1252 (Excel's \"CSV (comma delimited)\" on Norwegian and Danish Windows)\n", name)
+	}
 	var inv *importer.InvalidError
 	if errors.As(err, &inv) {
 		for _, r := range inv.Rows {
 			fmt.Fprintf(os.Stderr, "%s: %s\n", name, r.Error())
+		}
+		if inv.More > 0 {
+			fmt.Fprintf(os.Stderr, "%s: … and %d more problem(s) not shown\n", name, inv.More)
 		}
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -140,9 +140,10 @@ func TestServeAndToken(t *testing.T) {
 	}
 }
 
-// startServe starts `postvakt serve` on a free loopback port against db and
-// waits until /healthz answers 200. The caller stops it.
-func startServe(t *testing.T, db string) (string, *exec.Cmd, *bytes.Buffer) {
+// startServe starts `postvakt serve` on a free loopback port against db,
+// with env added to the environment, and waits until /healthz answers 200.
+// The caller stops it.
+func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -151,7 +152,7 @@ func startServe(t *testing.T, db string) (string, *exec.Cmd, *bytes.Buffer) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	cmd.Env = append(append(os.Environ(), env...), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
 	logs := &bytes.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {

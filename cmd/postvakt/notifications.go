@@ -36,6 +36,15 @@ func runNotifications(ctx context.Context, cfg config.Config, args []string) err
 				n.ClaimedAt.Format(time.RFC3339), n.LastError)
 		}
 		fmt.Printf("%d notification(s) need a look\n", len(un))
+		refused, err := st.RefusedNotificationOrders(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range refused {
+			fmt.Printf("%d\torder refused\t%s\t%d shipment(s)\trefused %s\t%s\n", o.ID, o.Org, o.Shipments,
+				o.RefusedAt.Format(time.RFC3339), o.Error)
+		}
+		fmt.Printf("%d Altinn Notifications order(s) refused for good (no contact information); the e-mail reminders went out, the orders are not placed again\n", len(refused))
 		return nil
 	case "release", "confirm":
 		fs := newFlags("notifications " + args[0])

@@ -127,9 +127,9 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 					ns.Class = "taushetsbelagt"
 				}
 			}
-			if ns.Title == "" {
-				ns.Title = "(uten tittel)"
-			}
+			// Altinn no longer shows the sender the title of a letter
+			// published since June 2025: it stays empty, none is made up.
+			ns.TitleWithheld = ns.Title == ""
 			if errs := ns.Validate(now); len(errs) > 0 {
 				skipped++
 				log.Warn("discovered shipment not registered", "channel", *name, "channel_id", f.ChannelID, "problem", errs[0].Field+": "+errs[0].Message)

@@ -14,19 +14,19 @@ import (
 	"postvakt/internal/store"
 )
 
-// runReport is `postvakt report unopened|problems|manual --format
+// runReport is `postvakt report unopened|problems|manual|unknown_to_channel --format
 // csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS]
 // [-o FILE]`: the UI's lists, streamed to a file or standard output. The
 // export is written to the audit log like one from the UI.
 func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: postvakt report unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE]"}
+		return usageError{"usage: postvakt report unopened|problems|manual|unknown_to_channel --format csv|xlsx|json [--org N] [--unit U] [-o FILE]"}
 	}
 	list := store.ListName(args[0])
 	switch list {
-	case store.ListUnopened, store.ListProblems, store.ListManual:
+	case store.ListUnopened, store.ListProblems, store.ListManual, store.ListUnknown:
 	default:
-		return usageError{fmt.Sprintf("unknown report %q (unopened, problems or manual)", args[0])}
+		return usageError{fmt.Sprintf("unknown report %q (unopened, problems, manual or unknown_to_channel)", args[0])}
 	}
 	fs := newFlags("report " + args[0])
 	format := fs.String("format", "csv", "csv, xlsx or json")

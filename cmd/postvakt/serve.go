@@ -75,7 +75,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 
 // background schedules serve's jobs: polling per configured channel (every
 // replica), and once cluster-wide the escalation run (reminders, print
-// due), the print outbox and status poll, and the store's upkeep. It
+// due), the print outbox and status poll, the names job (organisation names
+// from the registers) and the store's upkeep. It
 // returns the web options the jobs imply (print approvals).
 func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	sched := jobs.New(a.log, a.st)
@@ -110,6 +111,9 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	}
 	// The escalation run takes its own cluster-wide lock.
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
+		return nil, nil, err
+	}
+	if err := a.scheduleNames(sched); err != nil {
 		return nil, nil, err
 	}
 	up := &upkeep.Upkeep{Store: a.st, Log: a.log, RetentionYears: a.cfg.RetentionYears,

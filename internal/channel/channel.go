@@ -32,7 +32,10 @@ type Observation struct {
 	ChangedAt   time.Time       // when the channel says the status changed; zero if it does not say
 	Payload     json.RawMessage // the raw status record, kept as evidence
 	History     json.RawMessage // the channel's event history, fetched when the status changed; may be nil
-	Err         error           // this id could not be read (unknown status, garbage): the shipment stays as it was
+	// KeepState: the status is recorded but says nothing about delivery
+	// (SvarUt SLETTET); the shipment keeps its state. State is empty then.
+	KeepState bool
+	Err       error // this id could not be read (unknown status, garbage): the shipment stays as it was
 }
 
 // Channel is one delivery channel's status API.
@@ -41,9 +44,12 @@ type Channel interface {
 	Name() string
 	// BatchSize is how many ids one Status call should carry at most.
 	BatchSize() int
-	// Status asks for the current status of the given channel ids. An id the
-	// channel does not know is returned with Err set. The error return is for
-	// a call that failed as a whole (network, 5xx after retries, open breaker).
+	// Status asks for the current status of the given channel ids. Anything
+	// wrong with one id is that id's Observation.Err (ErrNotKnown for an id
+	// the channel has never heard of); the error return is for a call that
+	// failed as a whole (network, 5xx after retries, open breaker, an
+	// unreadable batch answer). A poller narrows a batch whose call fails
+	// as a whole by asking again for its halves (see httpclient.Narrowing).
 	Status(ctx context.Context, ids []string) ([]Observation, error)
 }
 

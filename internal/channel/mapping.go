@@ -25,8 +25,21 @@ var (
 	// a UUID); it was not sent, so one bad id cannot fail a whole batch.
 	ErrInvalidID = errors.New("not a valid id for the channel")
 	// ErrBadRecord: the channel's record for this id could not be read.
-	// Observation.Payload keeps the raw record.
+	// Observation.Payload keeps the raw record (or, for answers that carry
+	// letter content, only its fingerprint: see Unreadable).
 	ErrBadRecord = errors.New("unreadable status record")
+	// ErrBadTimestamp: the record's time cannot be right (epoch seconds
+	// where milliseconds are expected, before the letter was sent, far in
+	// the future, garbage). The status is not applied: a wrong time would
+	// send a letter to print at once or never.
+	ErrBadTimestamp = errors.New("implausible timestamp")
+	// ErrRefused: the channel refused to tell about this one id (Altinn
+	// 401 code 4001 or 403 for one correspondence): the caller may not
+	// read that letter.
+	ErrRefused = errors.New("the channel refused to tell about this letter")
+	// ErrFailing: the channel's answer about this one id was a server error
+	// after retries, or too large; the other ids were answered.
+	ErrFailing = errors.New("the channel failed on this letter")
 )
 
 // HistoryFetcher is implemented by channels whose status answer does not
@@ -42,6 +55,10 @@ type HistoryFetcher interface {
 type Mapping struct {
 	State       model.State
 	Disposition Disposition
+	// Keep: the status says nothing about the recipient (SvarUt SLETTET:
+	// files and metadata deleted for retention), so the shipment keeps its
+	// last real state and disposition. State is empty then.
+	Keep bool
 }
 
 // StatusTable maps a channel's status values to postvakt's. Lookups are
@@ -57,7 +74,7 @@ func (t StatusTable) Apply(o *Observation) {
 		o.Err = fmt.Errorf("%w %q", ErrUnknownStatus, o.Status)
 		return
 	}
-	o.State, o.Disposition = m.State, m.Disposition
+	o.State, o.Disposition, o.KeepState = m.State, m.Disposition, m.Keep
 }
 
 // BadResponseError is returned for a whole call whose answer could not be

@@ -67,3 +67,52 @@ func TestValidUUID(t *testing.T) {
 		}
 	}
 }
+
+func TestUnreadableKeepsNoContent(t *testing.T) {
+	body := []byte(`{"correspondenceId":"0a1b","status":"Read","statusChanged":"2025-06-02T10:00:00Z","statusHistory":[{"status":"Read"}],` +
+		`"recipient":"urn:altinn:person:identifier-no:01017012343","content":{"messageTitle":"Barnevern: vedtak om tiltak","messageBo`)
+	ev := Unreadable(body, "correspondenceId", "status", "statusChanged", "statusHistory")
+	if !json.Valid(ev) {
+		t.Fatalf("not JSON: %s", ev)
+	}
+	for _, secret := range []string{"01017012343", "Barnevern", "messageTitle"} {
+		if bytes.Contains(ev, []byte(secret)) {
+			t.Fatalf("evidence keeps %q: %s", secret, ev)
+		}
+	}
+	var doc struct {
+		Unreadable bool
+		Bytes      int
+		SHA256     string
+		Fields     map[string]string
+	}
+	if err := json.Unmarshal(ev, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Unreadable || doc.Bytes != len(body) || len(doc.SHA256) != 64 || doc.Fields["status"] != "Read" ||
+		doc.Fields["statusChanged"] != "2025-06-02T10:00:00Z" || doc.Fields["correspondenceId"] != "0a1b" || len(doc.Fields) != 3 {
+		t.Fatalf("evidence %s", ev)
+	}
+}
+
+func TestScanFields(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`{"status":"Read","x":1}`, `status=Read`},
+		{`{"a":{"status":"nested"},"status":"Published","statusChanged":"2025-`, `status=Published`},
+		{`{"status":`, ``},
+		{`<html>`, ``},
+		{`["status"]`, ``},
+		{`{"status":null}`, ``},
+	} {
+		got := ScanFields([]byte(tt.in), "status", "statusChanged")
+		var parts []string
+		for k, v := range got {
+			var s string
+			_ = json.Unmarshal(v, &s)
+			parts = append(parts, k+"="+s)
+		}
+		if strings.Join(parts, ",") != tt.want {
+			t.Errorf("ScanFields(%s) = %v, want %s", tt.in, got, tt.want)
+		}
+	}
+}

@@ -34,6 +34,10 @@ type Config struct {
 	Altinn       Altinn
 	Maskinporten Maskinporten
 	Print        Print
+	CVR          CVR
+	// NamesSchedule (POSTVAKT_NAMES_SCHEDULE) is when the names job asks
+	// the registers about organisations without a name.
+	NamesSchedule string
 
 	// TestCrashAt (POSTVAKT_TEST_CRASH_AT) makes the print fallback kill
 	// its own process at a named point: for crash tests only.
@@ -76,6 +80,14 @@ type Print struct {
 	RegisterURL      string        // POSTVAKT_REGISTER_URL
 	RegisterCacheTTL time.Duration // POSTVAKT_REGISTER_CACHE_TTL
 	Lease            time.Duration // POSTVAKT_PRINT_LEASE
+}
+
+// CVR is the Danish business register's system-to-system access
+// (Erhvervsstyrelsen); no Danish names when URL is empty.
+type CVR struct {
+	URL      string // POSTVAKT_CVR_URL, e.g. http://distribution.virk.dk/cvr-permanent
+	User     string // POSTVAKT_CVR_USER
+	Password string // POSTVAKT_CVR_PASSWORD (or _FILE)
 }
 
 // Load reads and validates the configuration through lookup (os.LookupEnv,
@@ -131,13 +143,22 @@ func read(r *Reader) Config {
 			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN (optional)"),
 		},
 		Print: Print{
-			URL:              r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
-			APIKey:           r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
-			RegisterURL:      r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api"),
-			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer is reused"),
+			URL:    r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
+			APIKey: r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
+			RegisterURL: r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api: "+
+				"postal addresses for print, names of Norwegian organisations"),
+			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer (Enhetsregisteret, CVR) is reused"),
 			Lease: r.Duration("POSTVAKT_PRINT_LEASE", 5*time.Minute, "how long a replica's claim on print work holds; "+
 				"orders a crashed replica claimed are sent again (same idempotency key) after it"),
 		},
+		CVR: CVR{
+			URL: r.URL("POSTVAKT_CVR_URL", "Danish CVR system-to-system access (Elasticsearch) base, e.g. http://distribution.virk.dk/cvr-permanent: "+
+				"names of Danish organisations; unset = no Danish names"),
+			User:     r.String("POSTVAKT_CVR_USER", "", "CVR access user name (from Erhvervsstyrelsen, cvrselvbetjening@erst.dk)"),
+			Password: r.Secret("POSTVAKT_CVR_PASSWORD", "CVR access password"),
+		},
+		NamesSchedule: r.Schedule("POSTVAKT_NAMES_SCHEDULE", "@every 5m", "when organisations without a name (or with a stale register answer) are looked up "+
+			"in Enhetsregisteret (POSTVAKT_REGISTER_URL) and the CVR (POSTVAKT_CVR_URL)"),
 		TestCrashAt: r.String("POSTVAKT_TEST_CRASH_AT", "", "crash tests only: kill the process at a named point (never in production)"),
 	}
 }
@@ -149,6 +170,9 @@ func (c *Config) validate(r *Reader) {
 	}
 	if c.Print.URL != "" && c.Print.RegisterURL == "" {
 		r.Failf("POSTVAKT_PRINT_URL", "is set, so POSTVAKT_REGISTER_URL (the business register that gives the postal address) is needed too")
+	}
+	if c.CVR.URL != "" && (c.CVR.User == "" || c.CVR.Password == "") {
+		r.Failf("POSTVAKT_CVR_URL", "is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD (or _FILE) are needed too")
 	}
 	if c.SMTP.User != "" && c.SMTP.Password == "" {
 		r.Failf("POSTVAKT_SMTP_USER", "is set, so POSTVAKT_SMTP_PASSWORD (or _FILE) is needed too")

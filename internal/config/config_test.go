@@ -33,6 +33,8 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 		{"direct value wins over file", c.Print.APIKey, "direct"},
 		{"URL without its trailing slash", c.Altinn.ProfileURL, "https://platform.example/profile/api/v1"},
 		{"print off", c.Print.URL, ""},
+		{"no Danish names", c.CVR.URL, ""},
+		{"names schedule default", c.NamesSchedule, "@every 5m"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
@@ -63,6 +65,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"POSTVAKT_SMTP_PASSWORD_FILE": "/nonexistent/pw"}, `POSTVAKT_SMTP_PASSWORD_FILE: cannot read the secret`},
 		{map[string]string{"POSTVAKT_MASKINPORTEN_URL": "https://mp.example/token"}, `POSTVAKT_MASKINPORTEN_URL: is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID`},
 		{map[string]string{"POSTVAKT_PRINT_URL": "https://print.example"}, `POSTVAKT_PRINT_URL: is set, so POSTVAKT_REGISTER_URL`},
+		{map[string]string{"POSTVAKT_CVR_URL": "http://distribution.virk.dk/cvr-permanent", "POSTVAKT_CVR_USER": "u"},
+			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
+		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
 	} {
 		_, err := Load(lookup(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

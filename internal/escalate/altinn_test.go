@@ -57,7 +57,7 @@ func newAltinnSim(t *testing.T) *altinnSim {
 		t.Fatal(err)
 	}
 	if a.tokens, err = maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,
-		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner"},
+		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + remind.ProfileScope},
 		client(t, "")); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,10 @@ type Options struct {
 	RatePerSecond float64
 	// RateBurst is the token bucket's size. Default 1.
 	RateBurst int
-	// MaxBodyBytes bounds a response body. Default 64 MiB.
+	// MaxBodyBytes bounds a response body: reading stops there and the
+	// call fails with an error matching ErrBodyTooLarge, so a channel that
+	// streams gigabytes costs a bounded error, not memory. Default 8 MiB
+	// (a SvarUt status answer for 500 ids is about 60 KiB).
 	MaxBodyBytes int
 	// UserAgent is sent on every request. Default "postvakt".
 	UserAgent string
@@ -111,7 +114,7 @@ func (o *Options) defaults() {
 		o.RateBurst = 1
 	}
 	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = 64 << 20
+		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "postvakt"
@@ -126,6 +129,14 @@ func (o *Options) defaults() {
 		o.Jitter = halfJitter
 	}
 }
+
+// DefaultMaxBodyBytes is the default Options.MaxBodyBytes.
+const DefaultMaxBodyBytes = 8 << 20
+
+// ErrBodyTooLarge is matched (errors.Is) by the error Do returns when an
+// answer's body is larger than Options.MaxBodyBytes. Such an answer is not
+// retried and does not count against the breaker: the service answered.
+var ErrBodyTooLarge = errors.New("response body too large")
 
 // Client sends requests to one remote service. It is safe for concurrent use.
 type Client struct {
@@ -254,6 +265,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		return nil, err
 	}
 	maxRetries := c.opts.MaxRetries
+	narrowing := isNarrowing(ctx)
+	if narrowing {
+		maxRetries = min(maxRetries, 1)
+	}
 	if probe {
 		maxRetries = 0 // a half-open probe is one attempt: recovery is seen quickly
 	}
@@ -276,7 +291,13 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			res.resp.Attempts = attempt
 		}
 		if !res.retryable || attempt > maxRetries || res.retryAfterTooLong {
-			c.breaker.done(c.opts.Clock.Now(), probe, !res.failure)
+			if narrowing && res.failure && !probe {
+				// Expected while narrowing a failing batch down: it says
+				// nothing new about the service's health.
+				c.breaker.abandon(probe)
+			} else {
+				c.breaker.done(c.opts.Clock.Now(), probe, !res.failure)
+			}
 			return res.resp, res.err
 		}
 		wait := c.backoff(attempt)
@@ -354,7 +375,9 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 			res.outcome = outcomeTimeout
 		}
 		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
-			res = result{outcome: outcomeBadResponse}
+			c.m.request(req.Op, outcomeBadResponse)
+			return result{outcome: outcomeBadResponse, err: fmt.Errorf("%s %s %s: %w (more than %d bytes)",
+				c.opts.Name, req.Method, c.red.scrub(req.Path), ErrBodyTooLarge, c.opts.MaxBodyBytes)}
 		}
 		c.m.request(req.Op, res.outcome)
 		res.err = fmt.Errorf("%s %s %s: %s", c.opts.Name, req.Method, c.red.scrub(req.Path), c.red.scrub(err.Error()))

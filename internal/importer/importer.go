@@ -41,16 +41,21 @@ func (e RowError) Error() string {
 }
 
 // InvalidError is returned when the file has bad rows; nothing was stored.
-type InvalidError struct{ Rows []RowError }
+// Rows holds the first problems (Options.MaxErrs); More counts the rest.
+type InvalidError struct {
+	Rows []RowError
+	More int
+}
 
 func (e *InvalidError) Error() string {
-	return fmt.Sprintf("%d problem(s) in the file; nothing was imported", len(e.Rows))
+	return fmt.Sprintf("%d problem(s) in the file; nothing was imported", len(e.Rows)+e.More)
 }
 
 // Result says what an import did.
 type Result struct {
-	Rows    int // data rows read
-	Created int // new shipments (the rest existed already)
+	Rows     int    // data rows read
+	Created  int    // new shipments (the rest existed already)
+	Encoding string // the encoding the file was read in (see EncodingAuto)
 }
 
 // Options tune an import.
@@ -61,10 +66,20 @@ type Options struct {
 	Progress func(rows int) // called every Every rows
 	Every    int            // progress interval, default 100,000
 	Applying func(rows int) // called when every row is read and valid, before the set-based insert
-	MaxErrs  int            // stop collecting after this many problems (0 = all)
+	// Encoding is the file's encoding: EncodingAuto (default),
+	// EncodingUTF8 or EncodingWindows1252.
+	Encoding string
+	// MaxErrs is how many problems are kept (default DefaultMaxErrs); the
+	// file is still read to the end to count the rest.
+	MaxErrs int
+	// MaxLine bounds a line's length in bytes (default DefaultMaxLine).
+	MaxLine int
 }
 
-// Import reads CSV from r and registers every row, or nothing.
+// Import reads CSV from r and registers every row, or nothing. Every
+// problem is reported by line and column: bad values, bytes that are not
+// UTF-8 (or not Windows-1252), NUL and other control characters, values
+// over their length limit, lines over Options.MaxLine.
 func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Result, error) {
 	if opt.Source == "" {
 		opt.Source = store.SourceImport
@@ -75,28 +90,46 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	if opt.Every <= 0 {
 		opt.Every = 100000
 	}
-	cr := csv.NewReader(r)
+	if opt.MaxErrs <= 0 {
+		opt.MaxErrs = DefaultMaxErrs
+	}
+	if opt.MaxLine <= 0 {
+		opt.MaxLine = DefaultMaxLine
+	}
+	in, encoding, err := open(r, opt.Encoding, opt.MaxLine)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Encoding: encoding}
+	cr := csv.NewReader(in)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return Result{}, &InvalidError{Rows: []RowError{{Line: 1, Message: "empty file: expected the header " + strings.Join(Columns, ",")}}}
+		return res, &InvalidError{Rows: []RowError{{Line: 1, Message: "empty file: expected the header " + strings.Join(Columns, ",")}}}
 	}
 	if err != nil {
-		return Result{}, &InvalidError{Rows: []RowError{{Line: 1, Message: err.Error()}}}
+		return res, &InvalidError{Rows: []RowError{{Line: 1, Message: readProblem(err)}}}
 	}
 	idx, herrs := mapHeader(header)
 	if len(herrs) > 0 {
-		return Result{}, &InvalidError{Rows: herrs}
+		return res, &InvalidError{Rows: herrs}
 	}
 	tx, err := reg.BeginRegistration(ctx)
 	if err != nil {
-		return Result{}, err
+		return res, err
 	}
 	defer tx.Rollback()
 
-	var res Result
 	var problems []RowError
+	more := 0
+	add := func(e RowError) {
+		if len(problems) < opt.MaxErrs {
+			problems = append(problems, e)
+		} else {
+			more++
+		}
+	}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -105,30 +138,34 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				problems = append(problems, RowError{Line: pe.Line, Message: pe.Err.Error()})
-				if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
-					// The reader cannot resynchronise reliably after a quote error.
-					break
+			var ie *inputError
+			switch {
+			case errors.As(err, &ie):
+				add(RowError{Line: ie.line, Message: ie.msg})
+			case errors.As(err, &pe):
+				add(RowError{Line: pe.Line, Message: fmt.Sprintf("character %d: %v", pe.Column, pe.Err)})
+				if pe.Err != csv.ErrQuote && pe.Err != csv.ErrBareQuote {
+					continue
 				}
-				continue
+			default:
+				return res, fmt.Errorf("read CSV: %w", err)
 			}
-			return res, fmt.Errorf("read CSV: %w", err)
+			break // the reader cannot resynchronise reliably after a quote error or an input error
 		}
 		res.Rows++
 		if res.Rows%opt.Every == 0 && opt.Progress != nil {
 			opt.Progress(res.Rows)
 		}
 		if len(rec) != len(Columns) {
-			problems = append(problems, RowError{Line: line, Message: fmt.Sprintf("%d fields, want %d", len(rec), len(Columns))})
+			add(RowError{Line: line, Message: fmt.Sprintf("%d fields, want %d", len(rec), len(Columns))})
 			continue
 		}
 		ns, errs := parseRow(rec, idx, opt.Now)
 		for _, e := range errs {
-			problems = append(problems, RowError{Line: line, Column: e.Field, Message: e.Message})
-		}
-		if opt.MaxErrs > 0 && len(problems) >= opt.MaxErrs {
-			break
+			if strings.HasPrefix(e.Message, "not valid UTF-8") && encoding == EncodingUTF8 {
+				e.Message += "; if the file was saved as Windows-1252 (Excel's \"CSV (comma delimited)\"), import it with --encoding windows-1252"
+			}
+			add(RowError{Line: line, Column: e.Field, Message: e.Message})
 		}
 		if len(problems) > 0 {
 			continue // nothing will be stored; keep reading only to report
@@ -138,7 +175,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		}
 	}
 	if len(problems) > 0 {
-		return res, &InvalidError{Rows: problems}
+		return res, &InvalidError{Rows: problems, More: more}
 	}
 	if res.Rows == 0 {
 		return res, &InvalidError{Rows: []RowError{{Line: 2, Message: "no data rows after the header"}}}
@@ -155,6 +192,15 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	}
 	res.Created = created
 	return res, nil
+}
+
+// readProblem says what is wrong with the file's first line.
+func readProblem(err error) string {
+	var ie *inputError
+	if errors.As(err, &ie) {
+		return ie.msg
+	}
+	return err.Error()
 }
 
 // mapHeader returns, for each of Columns, its index in the file's header.
@@ -189,6 +235,15 @@ func mapHeader(header []string) ([]int, []RowError) {
 // parseRow turns one record into a registration and lists its problems,
 // named by the CSV column.
 func parseRow(rec []string, idx []int, now time.Time) (model.NewShipment, []model.FieldError) {
+	var bad []model.FieldError
+	for i, c := range Columns {
+		if msg := model.CheckText(rec[idx[i]], DefaultMaxLine); msg != "" {
+			bad = append(bad, model.FieldError{Field: c, Message: msg})
+		}
+	}
+	if len(bad) > 0 {
+		return model.NewShipment{}, bad // not quoted back: the bytes are the problem
+	}
 	get := func(i int) string { return strings.TrimSpace(rec[idx[i]]) }
 	ns := model.NewShipment{
 		Channel: get(0), ChannelID: get(1), SenderOrg: get(2), SenderUnit: get(3),

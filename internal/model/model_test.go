@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -95,12 +96,47 @@ func TestValidate(t *testing.T) {
 		{"class", func(s *NewShipment) { s.Class = "" }},
 		{"sent_at", func(s *NewShipment) { s.SentAt = now.Add(time.Hour) }},
 		{"sent_at", func(s *NewShipment) { s.SentAt = time.Time{} }},
+		{"title", func(s *NewShipment) { s.Title = "Vedtak\x00" }},
+		{"title", func(s *NewShipment) { s.Title = "Vedtak \xe6\xf8" }},
+		{"title", func(s *NewShipment) { s.Title = strings.Repeat("æ", MaxTitleLen+1) }},
+		{"sender_unit", func(s *NewShipment) { s.SenderUnit = "Barne\tvern" }},
+		{"channel_id", func(s *NewShipment) { s.ChannelID = strings.Repeat("x", MaxChannelIDLen+1) }},
+		{"class", func(s *NewShipment) { s.Class = "a\x00" }},
 	} {
 		s := good
 		tc.mod(&s)
 		errs := s.Validate(now)
 		if len(errs) != 1 || errs[0].Field != tc.field {
 			t.Errorf("%s: errors %v", tc.field, errs)
+		}
+	}
+	withheld := good
+	withheld.Title, withheld.TitleWithheld = "", true
+	if errs := withheld.Validate(now); len(errs) != 0 {
+		t.Errorf("a title the channel withholds: %v", errs)
+	}
+	max := good
+	max.Title = strings.Repeat("æ", MaxTitleLen) // characters, not bytes
+	if errs := max.Validate(now); len(errs) != 0 {
+		t.Errorf("a title of exactly %d characters: %v", MaxTitleLen, errs)
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Blåbærsyltetøy":   "",
+		"a\x00b":           "control character U+0000 at character 2",
+		"æø\xe5":           "not valid UTF-8 (byte 0xE5 at byte 5)",
+		"linje\nto":        "control character U+000A at character 6",
+		"abcdefghijk":      "longer than 10 characters (11)",
+		"\u200bzero-width": "",
+	} {
+		got := CheckText(in, 10+len("zero-width"))
+		if in == "abcdefghijk" {
+			got = CheckText(in, 10)
+		}
+		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {
+			t.Errorf("CheckText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

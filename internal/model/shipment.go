@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // channelNames holds the channels registered by their packages
@@ -43,6 +45,42 @@ const (
 // refused: clocks of sending systems drift a little.
 const MaxFutureSkew = 2 * time.Minute
 
+// Length limits of a registration's text fields, in characters.
+const (
+	MaxChannelIDLen = 200
+	MaxUnitLen      = 200
+	MaxTitleLen     = 1000
+	MaxClassLen     = 100
+	maxShortLen     = 50 // channel, organisation number, recipient kind and id
+)
+
+// CheckText returns what is wrong with a text value from outside (API,
+// CSV): bytes that are not UTF-8, a control character (NUL included: the
+// database refuses it, and no title needs one), or more than max
+// characters; "" when it is fine. Positions are 1-based characters.
+func CheckText(s string, max int) string {
+	if !utf8.ValidString(s) {
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return fmt.Sprintf("not valid UTF-8 (byte 0x%02X at byte %d)", s[i], i+1)
+			}
+			i += n
+		}
+	}
+	pos := 0
+	for _, r := range s {
+		pos++
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("contains the control character U+%04X at character %d", r, pos)
+		}
+	}
+	if pos > max {
+		return fmt.Sprintf("longer than %d characters (%d)", max, pos)
+	}
+	return ""
+}
+
 // NewShipment is a shipment as it is registered (API, CSV, discovery).
 type NewShipment struct {
 	Channel       string    `json:"channel"`
@@ -55,6 +93,10 @@ type NewShipment struct {
 	Confidential  bool      `json:"confidential"`
 	Class         string    `json:"class"`
 	SentAt        time.Time `json:"sent_at"`
+	// TitleWithheld: the channel does not tell the sender the title (Altinn
+	// since June 2025, for discovered letters); an empty title is then
+	// accepted, never made up.
+	TitleWithheld bool `json:"-"`
 }
 
 // FieldError is one problem with one field of a registration.
@@ -69,6 +111,21 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
+	bad := map[string]bool{}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"channel", s.Channel, maxShortLen}, {"channel_id", s.ChannelID, MaxChannelIDLen}, {"sender_org", s.SenderOrg, maxShortLen},
+		{"sender_unit", s.SenderUnit, MaxUnitLen}, {"recipient.kind", s.RecipientKind, maxShortLen}, {"recipient.id", s.RecipientID, maxShortLen},
+		{"title", s.Title, MaxTitleLen}, {"class", s.Class, MaxClassLen}} {
+		if msg := CheckText(f.value, f.max); msg != "" {
+			add(f.name, "%s", msg)
+			bad[f.name] = true
+		}
+	}
+	if len(bad) > 0 {
+		return errs // the other checks would quote the bad bytes back
+	}
 	if s.Channel == "" {
 		add("channel", "required")
 	} else if !knownChannel(s.Channel) {
@@ -76,8 +133,6 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	}
 	if strings.TrimSpace(s.ChannelID) == "" {
 		add("channel_id", "required")
-	} else if len(s.ChannelID) > 200 {
-		add("channel_id", "longer than 200 characters")
 	}
 	if s.SenderOrg == "" {
 		add("sender_org", "required")
@@ -105,7 +160,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	default:
 		add("recipient.kind", "must be org or person, not %q", s.RecipientKind)
 	}
-	if strings.TrimSpace(s.Title) == "" {
+	if strings.TrimSpace(s.Title) == "" && !s.TitleWithheld {
 		add("title", "required")
 	}
 	if strings.TrimSpace(s.Class) == "" {

@@ -31,7 +31,7 @@ func (p *Poller) Schedule(s *jobs.Scheduler, spec string, chans []channel.Adapte
 				return fmt.Errorf("poll %s (%s): %w", ch.Name(), sum, err)
 			}
 			if sum.Polled > 0 {
-				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors)
+				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors, "unknown", sum.Unknown)
 			}
 			return nil
 		}); err != nil {

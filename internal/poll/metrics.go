@@ -53,4 +53,6 @@ func (m *Metrics) changes(ch string, w store.PollWrite) {
 	m.results.WithLabelValues(ch, "status").Add(float64(w.Statuses))
 	m.results.WithLabelValues(ch, "refused").Add(float64(w.Refused))
 	m.results.WithLabelValues(ch, "error").Add(float64(w.Errors))
+	m.results.WithLabelValues(ch, "unknown").Add(float64(w.Unknown))
+	m.results.WithLabelValues(ch, "unwritable").Add(float64(len(w.Unwritable)))
 }

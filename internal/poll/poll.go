@@ -16,6 +16,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/jobs"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -24,6 +25,7 @@ type Store interface {
 	ClaimDue(ctx context.Context, channel string, now time.Time, limit int, lease time.Duration) ([]store.Due, error)
 	ApplyPoll(ctx context.Context, results []store.PollResult) (store.PollWrite, error)
 	RecordPollError(ctx context.Context, channel string, at time.Time, ids []string, retry []time.Time, callErr error, raw string) error
+	PollCanary(ctx context.Context, channel string, not []string) (string, error)
 }
 
 // historian is implemented by channels that can give a shipment's event
@@ -71,18 +73,38 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 
 // Summary counts what one cycle did.
 type Summary struct {
-	Polled  int // shipments asked about
-	Changed int // state changes applied
-	Errors  int // shipments whose answer could not be used, or whose call failed
-	Calls   int // channel calls made
-	Failed  int // channel calls that failed as a whole
+	Polled     int // shipments asked about
+	Changed    int // state changes applied
+	Errors     int // shipments whose answer could not be used, or whose call failed
+	Unknown    int // shipments the channel has never heard of
+	Calls      int // channel calls made, narrowing included
+	Failed     int // channel calls that failed as a whole
+	Batches    int // batches claimed and asked about
+	Unanswered int // batches of which no call was answered
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("polled=%d changed=%d errors=%d", s.Polled, s.Changed, s.Errors)
+	return fmt.Sprintf("polled=%d changed=%d errors=%d unknown=%d", s.Polled, s.Changed, s.Errors, s.Unknown)
 }
 
-// ErrUnreachable is returned by Cycle when every call to the channel failed.
+func (s *Summary) add(o Summary) {
+	s.Polled += o.Polled
+	s.Changed += o.Changed
+	s.Errors += o.Errors
+	s.Unknown += o.Unknown
+	s.Calls += o.Calls
+	s.Failed += o.Failed
+	s.Batches += o.Batches
+	s.Unanswered += o.Unanswered
+}
+
+// UnknownGrace is how long after sending a shipment the channel may not
+// know it yet before it is marked unknown_to_channel.
+const UnknownGrace = time.Hour
+
+// ErrUnreachable is returned by Cycle when the channel answered none of
+// its batches: a channel that answered, even if some letters' answers were
+// bad, was reached.
 var ErrUnreachable = errors.New("channel could not be reached")
 
 // Cycle polls every due shipment of one channel once, and returns when none
@@ -103,11 +125,7 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 			for ctx.Err() == nil && !jobs.Draining(ctx) {
 				s, n, err := p.batch(ctx, ch, start)
 				mu.Lock()
-				sum.Polled += s.Polled
-				sum.Changed += s.Changed
-				sum.Errors += s.Errors
-				sum.Calls += s.Calls
-				sum.Failed += s.Failed
+				sum.add(s)
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
@@ -126,7 +144,7 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 	if firstErr != nil {
 		return sum, firstErr
 	}
-	if sum.Calls > 0 && sum.Failed == sum.Calls {
+	if sum.Batches > 0 && sum.Unanswered == sum.Batches {
 		return sum, fmt.Errorf("%s: %w (%d calls failed)", ch.Name(), ErrUnreachable, sum.Failed)
 	}
 	return sum, ctx.Err()
@@ -144,47 +162,48 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	for i, d := range due {
 		ids[i] = d.ChannelID
 	}
-	sum.Calls++
-	sum.Polled = len(due)
-	started := time.Now()
-	obs, callErr := ch.Status(ctx, ids)
-	p.metrics.call(ch.Name(), callErr, time.Since(started))
+	sum.Polled, sum.Batches = len(due), 1
+	ans := p.ask(ctx, ch, ids, &sum)
+	if ctx.Err() != nil {
+		return sum, len(due), ctx.Err()
+	}
 	now := p.now()
-	if callErr != nil {
-		if ctx.Err() != nil {
-			return sum, len(due), ctx.Err()
-		}
-		sum.Failed++
-		sum.Errors += len(due)
-		retry := make([]time.Time, len(due))
-		shipIDs := make([]string, len(due))
-		for i, d := range due {
-			retry[i] = now.Add(Backoff(d.PollFailures + 1))
-			shipIDs[i] = d.ID
-		}
-		p.log.Warn("channel call failed; shipments keep their state and are retried later",
-			"channel", ch.Name(), "shipments", len(due), "error", callErr)
-		if err := p.store.RecordPollError(ctx, ch.Name(), now, shipIDs, retry, callErr, rawOf(callErr)); err != nil {
-			return sum, len(due), err
-		}
-		return sum, len(due), nil
+	if !ans.answered {
+		sum.Unanswered++
 	}
-	byID := make(map[string]channel.Observation, len(obs))
-	for _, o := range obs {
-		byID[o.ChannelID] = o
-	}
+	var unanswered []store.Due
 	results := make([]store.PollResult, 0, len(due))
 	for _, d := range due {
-		o, ok := byID[d.ChannelID]
+		if ans.failed[d.ChannelID] {
+			unanswered = append(unanswered, d)
+			continue
+		}
+		o, ok := ans.obs[d.ChannelID]
 		if !ok {
-			o = channel.Observation{ChannelID: d.ChannelID, Err: errors.New("the channel's answer did not mention this shipment")}
+			o = channel.Observation{ChannelID: d.ChannelID, Err: fmt.Errorf("%w: the channel's answer did not mention this shipment", channel.ErrNotKnown)}
 		}
 		r := p.result(ctx, ch, d, o, now)
-		if r.Err != "" {
+		switch {
+		case r.Err != "":
 			sum.Errors++
-			p.log.Warn("unusable status", "channel", ch.Name(), "shipment", d.ID, "status", o.Status, "error", r.Err)
+			p.log.Warn("unusable answer about one shipment; it is retried later on its own",
+				"channel", ch.Name(), "shipment", d.ID, "status", store.CleanText(o.Status), "error", r.Err)
+		case r.Unknown:
+			sum.Unknown++
+			if d.UnknownSince == nil {
+				p.log.Info("the channel has never heard of this shipment", "channel", ch.Name(), "shipment", d.ID)
+			}
 		}
 		results = append(results, r)
+	}
+	if len(unanswered) > 0 {
+		sum.Errors += len(unanswered)
+		if err := p.recordCallError(ctx, ch, unanswered, ans.callErr, now); err != nil {
+			return sum, len(due), err
+		}
+	}
+	if len(results) == 0 {
+		return sum, len(due), nil
 	}
 	w, err := p.store.ApplyPoll(ctx, results)
 	if err != nil {
@@ -195,26 +214,63 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	if w.Refused > 0 {
 		p.log.Warn("impossible transitions refused", "channel", ch.Name(), "count", w.Refused)
 	}
+	for _, u := range w.Unwritable {
+		p.log.Warn("the database refused one shipment's answer; the rest of the batch was written",
+			"channel", ch.Name(), "shipment", u.ShipmentID, "answer_dropped", u.Dropped, "error", u.Err)
+	}
 	return sum, len(due), nil
 }
 
+// recordCallError keeps a call that failed as a whole as evidence and
+// retries its shipments later, each after its own backoff.
+func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []store.Due, callErr error, now time.Time) error {
+	retry := make([]time.Time, len(due))
+	shipIDs := make([]string, len(due))
+	for i, d := range due {
+		retry[i] = now.Add(Backoff(d.PollFailures + 1))
+		shipIDs[i] = d.ID
+	}
+	p.log.Warn("channel call failed; shipments keep their state and are retried later",
+		"channel", ch.Name(), "shipments", len(due), "error", callErr)
+	return p.store.RecordPollError(ctx, ch.Name(), now, shipIDs, retry, callErr, rawOf(callErr))
+}
+
 // result turns an observation into a row to write, fetching the channel's
-// history when the status changed.
+// history when the status changed. Whatever is wrong with the observation
+// (an error from the adapter, a state that is not one, a timestamp out of
+// bounds) makes it this shipment's error with its own backoff; an id the
+// channel does not know marks the shipment unknown_to_channel.
 func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o channel.Observation, now time.Time) store.PollResult {
 	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: o.Status, State: o.State,
-		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, Payload: o.Payload, History: o.History}
-	if o.Err != nil || !o.State.Valid() {
-		msg := "no usable state"
-		if o.Err != nil {
-			msg = o.Err.Error()
-		}
-		r.Err = msg
+		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, Payload: o.Payload, History: o.History,
+		RetryAt: now.Add(Backoff(d.PollFailures + 1))}
+	if o.KeepState && o.Err == nil {
+		r.State, r.Closed = d.State, ""
+	}
+	err := o.Err
+	if err == nil && !r.State.Valid() {
+		err = fmt.Errorf("no usable state for status %q", o.Status)
+	}
+	if err == nil {
+		err = checkTime(o.ChangedAt, d.SentAt, now)
+	}
+	if err != nil {
 		r.State = d.State
-		next := now.Add(Backoff(d.PollFailures + 1))
-		r.NextPollAt = &next
+		r.NextPollAt = &r.RetryAt
+		if errors.Is(err, channel.ErrNotKnown) {
+			if now.Sub(d.SentAt) < UnknownGrace {
+				// Just sent: the channel may not show it yet. Ask again
+				// soon, without a mark or an event.
+				r.Status, r.Payload, r.History = d.ChannelStatus, nil, nil
+				return r
+			}
+			r.Unknown = true
+			return r
+		}
+		r.Err = err.Error()
 		return r
 	}
-	if o.State != d.State && len(r.History) == 0 {
+	if r.State != d.State && len(r.History) == 0 {
 		if h, ok := ch.(historian); ok {
 			hist, err := h.History(ctx, d.ChannelID)
 			if err != nil {
@@ -224,8 +280,30 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 			}
 		}
 	}
-	r.NextPollAt = NextPoll(o.State, o.Disposition, d.SentAt, now)
+	disp := o.Disposition
+	if o.KeepState {
+		disp = channel.DispositionNone
+	}
+	r.NextPollAt = NextPoll(r.State, disp, d.SentAt, now)
 	return r
+}
+
+// checkTime refuses a status time that cannot be right: more than a day
+// before the letter was sent (an epoch-seconds value read as milliseconds
+// lands in 1970 and would send the letter to print at once), or further in
+// the future than clocks drift (a date in 2090 would never escalate). Zero
+// (the channel gave no time) is fine.
+func checkTime(at, sentAt, now time.Time) error {
+	switch {
+	case at.IsZero():
+		return nil
+	case at.Before(sentAt.Add(-24 * time.Hour)):
+		return fmt.Errorf("%w: the channel dates the status %s, before the letter was sent (%s)",
+			channel.ErrBadTimestamp, at.UTC().Format(time.RFC3339), sentAt.UTC().Format(time.RFC3339))
+	case at.After(now.Add(model.MaxFutureSkew)):
+		return fmt.Errorf("%w: the channel dates the status %s, in the future", channel.ErrBadTimestamp, at.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // rawOf digs the channel's raw answer out of an error, when the adapter kept

@@ -90,7 +90,7 @@ func TestCycleAppliesChangesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Polled != 30 || sum.Changed != 20 || sum.Errors != 10 {
+	if sum.Polled != 30 || sum.Changed != 20 || sum.Errors != 5 || sum.Unknown != 5 {
 		t.Fatalf("summary %+v", sum)
 	}
 	for id, n := range ch.asked {
@@ -112,6 +112,10 @@ func TestCycleAppliesChangesOnce(t *testing.T) {
 	bad, _ := st.Shipment(ctx, ships[22].ID, store.Scope{})
 	if bad.State != model.StateRegistered || bad.Events[len(bad.Events)-1].Kind != store.EventPollError {
 		t.Fatalf("unknown status changed the shipment or left no evidence: %+v", bad)
+	}
+	missing, _ := st.Shipment(ctx, ships[27].ID, store.Scope{})
+	if missing.State != model.StateRegistered || missing.UnknownToChannelSince == nil || missing.Events[len(missing.Events)-1].Kind != store.EventUnknown {
+		t.Fatalf("a shipment the channel does not mention is not marked unknown_to_channel: %+v", missing)
 	}
 	// Polling again at the same moment finds nothing due.
 	sum, err = p.Cycle(ctx, ch)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -61,7 +63,7 @@ func newWorld(t *testing.T, scenario string, faults bool) *world {
 		t.Fatal(err)
 	}
 	clock := sim.NewManualClock(time.Now().UTC().Truncate(time.Second))
-	s, err := sim.New(sc, 7, clock, sim.Options{NoFaults: !faults, ClientPublicKeyPEM: pub,
+	s, err := sim.New(sc, testSeed(), clock, sim.Options{NoFaults: !faults, ClientPublicKeyPEM: pub,
 		Sleep: func(context.Context, time.Duration) {}, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -277,4 +279,12 @@ func TestFaultsLeaveNoWrongState(t *testing.T) {
 	if !strings.Contains(log.String(), "level=WARN") && errs == 0 {
 		t.Fatalf("faults left no trace in logs or poll errors")
 	}
+}
+
+// testSeed is the simulator's seed: 7, or POSTVAKT_TEST_SEED to try others.
+func testSeed() int64 {
+	if v, err := strconv.ParseInt(os.Getenv("POSTVAKT_TEST_SEED"), 10, 64); err == nil {
+		return v
+	}
+	return 7
 }

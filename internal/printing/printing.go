@@ -7,11 +7,12 @@
 //     may still be printed and has none yet: one print_orders row per
 //     shipment, ever. It then looks up the postal address.
 //  2. The address comes from the business register (Enhetsregisteret,
-//     cached with a TTL): postadresse, else forretningsadresse. A person
-//     recipient, a Danish CVR, an unknown, removed, deleted, bankrupt or
-//     liquidating organisation, or one without an address goes to manual
-//     handling with the reason. A register that cannot be asked is asked
-//     again later (Drain).
+//     cached with a TTL, shared with the names job: internal/register):
+//     postadresse, else forretningsadresse (a sub-unit's
+//     beliggenhetsadresse). A person recipient, a Danish CVR, an unknown,
+//     removed, deleted, closed, bankrupt or liquidating organisation, or one
+//     without an address goes to manual handling with the reason. A
+//     register that cannot be asked is asked again later (Drain).
 //  3. With an address, the decision and an outbox row commit together
 //     (stage print_ordered, event print_decided), or, when the policy
 //     requires approval, the print waits in the policy's held batch until a
@@ -88,7 +89,8 @@ const (
 type Options struct {
 	// Register is the client of the business register; its base URL is
 	// POSTVAKT_REGISTER_URL (e.g. https://data.brreg.no/enhetsregisteret/api),
-	// to which /enheter/{orgnr} is appended. Required for Order and Drain.
+	// asked through register.Brreg (/enheter/{orgnr}, then
+	// /underenheter/{orgnr}). Required for Order and Drain.
 	Register Doer
 	// Provider is the client of the print provider; its base URL is
 	// POSTVAKT_PRINT_URL, to which /v1/orders… is appended. Required for

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-resty/resty/v2"
-
-	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
+	"postvakt/internal/register"
 	"postvakt/internal/store"
 )
 
@@ -27,35 +25,13 @@ const (
 	ReasonWindingUp         = "winding_up"         // underAvvikling
 	ReasonForcedDissolution = "forced_dissolution" // underTvangsavviklingEllerTvangsopplosning
 	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
+	ReasonClosed            = "closed"             // a sub-unit that is closed down (nedleggelsesdato)
+	ReasonForeignAddress    = "foreign_address"    // the postal address is abroad (no postnummer): post it by hand
 )
 
-// enhet is the part of an Enhetsregisteret unit the print fallback reads.
-type enhet struct {
-	Organisasjonsnummer  string           `json:"organisasjonsnummer"`
-	Navn                 string           `json:"navn"`
-	Postadresse          *registerAddress `json:"postadresse"`
-	Forretningsadresse   *registerAddress `json:"forretningsadresse"`
-	Konkurs              bool             `json:"konkurs"`
-	UnderAvvikling       bool             `json:"underAvvikling"`
-	UnderTvangsavvikling bool             `json:"underTvangsavviklingEllerTvangsopplosning"`
-	Slettedato           string           `json:"slettedato"`
-}
-
-// registerAddress is an Enhetsregisteret address.
-type registerAddress struct {
-	Adresse    []string `json:"adresse"`
-	Postnummer string   `json:"postnummer"`
-	Poststed   string   `json:"poststed"`
-	Land       string   `json:"land"`
-	Landkode   string   `json:"landkode"`
-}
-
-// printAddress returns the address as the print provider wants it, or false
-// when it lacks a street line, postal code or place.
-func (a *registerAddress) printAddress() (printAddress, bool) {
-	if a == nil {
-		return printAddress{}, false
-	}
+// printAddressOf returns the address as the print provider wants it, or
+// false when it lacks a street line, postal code or place.
+func printAddressOf(a *register.Address) (printAddress, bool) {
 	var lines []string
 	for _, l := range a.Adresse {
 		if l = strings.TrimSpace(l); l != "" {
@@ -68,6 +44,14 @@ func (a *registerAddress) printAddress() (printAddress, bool) {
 	}
 	p := printAddress{Lines: lines, PostalCode: strings.TrimSpace(a.Postnummer), City: strings.TrimSpace(a.Poststed), CountryCode: cc}
 	return p, len(lines) > 0 && p.PostalCode != "" && p.City != "" && len(cc) == 2
+}
+
+// abroad reports whether the address is outside Norway without a postal
+// code, as Enhetsregisteret holds foreign addresses (the whole address in
+// the lines, the country beside it).
+func abroad(a *register.Address) bool {
+	cc := strings.ToUpper(strings.TrimSpace(a.Landkode))
+	return cc != "" && cc != "NO" && strings.TrimSpace(a.Postnummer) == ""
 }
 
 // verdict is what a register answer means for printing: an address, or a
@@ -90,14 +74,11 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	default:
 		return verdict{}, fmt.Errorf("register answered HTTP %d for %s", status, orgnr)
 	}
-	var e enhet
-	if err := json.Unmarshal(body, &e); err != nil {
-		return verdict{}, fmt.Errorf("register answer for %s is not the expected JSON: %w", orgnr, err)
+	e, err := register.ParseUnit(orgnr, body)
+	if err != nil {
+		return verdict{}, err
 	}
-	if e.Organisasjonsnummer != "" && e.Organisasjonsnummer != orgnr {
-		return verdict{}, fmt.Errorf("register answered for %s when asked for %s", e.Organisasjonsnummer, orgnr)
-	}
-	v := verdict{name: strings.TrimSpace(e.Navn)}
+	v := verdict{name: e.Navn}
 	switch {
 	case e.Slettedato != "":
 		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("organisation %s was deleted from the business register on %s", orgnr, e.Slettedato)
@@ -107,15 +88,28 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 		v.reason, v.detail = ReasonForcedDissolution, fmt.Sprintf("organisation %s is under forced dissolution", orgnr)
 	case e.UnderAvvikling:
 		v.reason, v.detail = ReasonWindingUp, fmt.Sprintf("organisation %s is being wound up (under avvikling)", orgnr)
+	case e.Nedleggelsesdato != "":
+		v.reason, v.detail = ReasonClosed, fmt.Sprintf("sub-unit %s was closed down on %s", orgnr, e.Nedleggelsesdato)
 	}
 	if v.reason != "" {
 		return v, nil
 	}
-	if a, ok := e.Postadresse.printAddress(); ok {
-		v.address = a
-	} else if a, ok := e.Forretningsadresse.printAddress(); ok {
-		v.address = a
-	} else {
+	found := false
+	for _, a := range []*register.Address{e.Postadresse, e.Forretningsadresse, e.Beliggenhetsadresse} {
+		if a == nil {
+			continue
+		}
+		if abroad(a) {
+			v.reason, v.detail = ReasonForeignAddress, fmt.Sprintf("organisation %s has its address abroad (%s, no postal code): post it by hand",
+				orgnr, strings.TrimSpace(a.Land+" "+a.Landkode))
+			return v, nil
+		}
+		if pa, ok := printAddressOf(a); ok {
+			v.address, found = pa, true
+			break
+		}
+	}
+	if !found {
 		v.reason, v.detail = ReasonNoAddress, fmt.Sprintf("organisation %s has no usable postal or business address in the register", orgnr)
 		return v, nil
 	}
@@ -126,8 +120,10 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 }
 
 // registerAnswer returns the register's answer for orgnr: from the cache
-// while fresh, else asked and cached. 200, 400, 404 and 410 are answers;
-// anything else is an error, to be retried later.
+// while fresh (the names job caches there too), else asked through
+// register.Brreg (/enheter, then /underenheter for a sub-unit) and cached.
+// 200, 400, 404 and 410 are answers; anything else is an error, to be
+// retried later, and is not cached.
 func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (int, []byte, error) {
 	e, err := s.st.RegisterEntry(ctx, orgnr)
 	switch {
@@ -136,29 +132,14 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return 0, nil, err
 	}
-	if s.opt.Register == nil {
-		return 0, nil, errors.New("no business register configured (POSTVAKT_REGISTER_URL)")
+	a, err := (&register.Brreg{HTTP: s.opt.Register}).Lookup(ctx, orgnr)
+	if err != nil {
+		return 0, a.Body, err // garbage is not cached, but kept as the retry's evidence
 	}
-	resp, err := s.opt.Register.Do(ctx, httpclient.Request{Op: "enhet", Method: http.MethodGet, Path: "/enheter/" + orgnr,
-		Prepare: func(_ context.Context, r *resty.Request) error {
-			r.SetHeader("Accept", "application/json")
-			return nil
-		}})
-	var se *httpclient.StatusError
-	switch {
-	case err == nil:
-	case errors.As(err, &se) && resp != nil && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone || se.StatusCode == http.StatusBadRequest):
-	default:
-		return 0, nil, fmt.Errorf("ask the business register about %s: %w", orgnr, err)
-	}
-	if _, err := judge(orgnr, resp.StatusCode, resp.Body); err != nil {
-		return 0, resp.Body, err // garbage is not cached
-	}
-	entry := store.RegisterEntry{OrgNr: orgnr, Status: resp.StatusCode, Body: resp.Body, FetchedAt: now}
-	if err := s.st.PutRegisterEntry(ctx, entry); err != nil {
+	if err := s.st.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
 		return 0, nil, err
 	}
-	return resp.StatusCode, resp.Body, nil
+	return a.Status, a.Body, nil
 }
 
 // resolve looks up the addresses of claimed print decisions and records

@@ -24,11 +24,22 @@ type TokenSource interface {
 	Token(ctx context.Context) (string, error)
 }
 
+// ProfileScope is the Maskinporten scope of Altinn Profile's lookup for a
+// service owner.
+const ProfileScope = "altinn:profile/correspondence.notificationsettings.read"
+
+// profileLookupPath is Altinn Profile's authorised lookup for a service
+// owner, below the Profile API base. (The similar
+// /organizations/notificationaddresses/lookup is internal to Altinn, for
+// its own Notifications, and fails for a service owner in production.)
+const profileLookupPath = "/correspondence/organizations/notificationaddresses/lookup"
+
 // Profile looks up organisations' notification e-mail addresses in Altinn
-// Profile: POST {base}/organizations/notificationaddresses/lookup with
-// {"organizationNumbers": [...]}, answered with {"contactPointsList":
-// [{"organizationNumber", "emailList", ...}]} listing only the organisations
-// that have addresses. The HTTP client's BaseURL is the Profile API base,
+// Profile: POST {base}/correspondence/organizations/notificationaddresses/lookup
+// (scope ProfileScope) with {"organizationNumbers": [...]}, answered with
+// {"contactPointsList": [{"organizationNumber", "addressOrigin", "partyId",
+// "emailList", "mobileNumberList"}]}, one entry per organisation asked,
+// empty lists included. The HTTP client's BaseURL is the Profile API base,
 // e.g. https://platform.altinn.no/profile/api/v1.
 type Profile struct {
 	HTTP   Doer
@@ -36,42 +47,55 @@ type Profile struct {
 }
 
 // Lookup answers the e-mail addresses of each of orgs that has any; an
-// organisation absent from the answer has none.
+// organisation absent from the result has none, or was not answered (see
+// LookupAll).
 func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]string, error) {
+	found, _, err := p.LookupAll(ctx, orgs)
+	return found, err
+}
+
+// LookupAll answers the e-mail addresses of each of orgs that has any, and
+// which organisations the answer listed at all: Altinn lists every one
+// asked, so one missing was not answered and must not be taken for an
+// organisation without addresses. Addresses that are not plain e-mail
+// addresses, and entries for organisations not asked, are ignored.
+func (p *Profile) LookupAll(ctx context.Context, orgs []string) (found map[string][]string, answered map[string]bool, err error) {
 	body, err := json.Marshal(map[string][]string{"organizationNumbers": orgs})
 	if err != nil {
-		return nil, fmt.Errorf("profile lookup: %w", err)
+		return nil, nil, fmt.Errorf("profile lookup: %w", err)
 	}
 	resp, err := p.HTTP.Do(ctx, httpclient.Request{Op: "profile_lookup", Method: http.MethodPost,
-		Path: "/organizations/notificationaddresses/lookup", Prepare: prepare(p.Tokens, body)})
+		Path: profileLookupPath, Prepare: prepare(p.Tokens, body)})
 	if err != nil {
-		return nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
+		return nil, nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
 	}
 	var answer struct {
 		ContactPointsList []struct {
 			OrganizationNumber string   `json:"organizationNumber"`
+			AddressOrigin      string   `json:"addressOrigin"`
 			EmailList          []string `json:"emailList"`
 		} `json:"contactPointsList"`
 	}
 	if err := json.Unmarshal(resp.Body, &answer); err != nil {
-		return nil, fmt.Errorf("profile lookup of %d organisation(s): the answer is not the expected JSON: %w", len(orgs), err)
+		return nil, nil, fmt.Errorf("profile lookup of %d organisation(s): the answer is not the expected JSON: %w", len(orgs), err)
 	}
 	asked := make(map[string]bool, len(orgs))
 	for _, o := range orgs {
 		asked[o] = true
 	}
-	out := map[string][]string{}
+	found, answered = map[string][]string{}, map[string]bool{}
 	for _, cp := range answer.ContactPointsList {
 		if !asked[cp.OrganizationNumber] {
 			continue // not ours: ignore rather than trust
 		}
+		answered[cp.OrganizationNumber] = true
 		for _, e := range cp.EmailList {
 			if checkEmail(e) == "" {
-				out[cp.OrganizationNumber] = append(out[cp.OrganizationNumber], e)
+				found[cp.OrganizationNumber] = append(found[cp.OrganizationNumber], e)
 			}
 		}
 	}
-	return out, nil
+	return found, answered, nil
 }
 
 // Notifier places Altinn Notifications orders: POST {base}/future/orders,
@@ -83,11 +107,28 @@ type Notifier struct {
 	Tokens TokenSource
 }
 
+// ErrOrderRefused is matched (errors.Is) by the error of an order Altinn
+// refused for good: 422 with errorCode NOT-00001, no contact information
+// for the recipient. Placing it again would be refused again.
+var ErrOrderRefused = errors.New("notification order refused for good by Altinn")
+
 // Order places the order (a body made by OrderRequest) and returns its
 // notificationOrderId. Placing the same body again is safe.
 func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
 	resp, err := n.HTTP.Do(ctx, httpclient.Request{Op: "notification_order", Method: http.MethodPost,
 		Path: "/future/orders", Prepare: prepare(n.Tokens, request)})
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && se.StatusCode == http.StatusUnprocessableEntity {
+		var p struct {
+			ErrorCode string `json:"errorCode"`
+			Code      string `json:"code"`
+			Detail    string `json:"detail"`
+		}
+		_ = json.Unmarshal(se.Body, &p)
+		if code := p.ErrorCode + p.Code; code == "NOT-00001" {
+			return "", fmt.Errorf("notification order: %w: %s %s", ErrOrderRefused, code, p.Detail)
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("notification order: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,7 +60,7 @@ func newAltinnSim(t *testing.T) *altinnSim {
 		t.Fatal(err)
 	}
 	src, err := maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,
-		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner"},
+		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + ProfileScope},
 		a.client(t, ""))
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +119,15 @@ func TestProfileLookupAgainstSimulator(t *testing.T) {
 				t.Fatalf("address %q for %s", e, org)
 			}
 		}
+	}
+	// The authorised lookup answers every organisation asked, with or
+	// without addresses.
+	_, answered, err := a.profile(t).LookupAll(context.Background(), orgs)
+	if err != nil || len(answered) != len(orgs) {
+		t.Fatalf("%d of %d organisations answered: %v", len(answered), len(orgs), err)
+	}
+	if !strings.Contains(a.requests(), `"organizationNumbers"`) {
+		t.Fatal("no lookup request seen")
 	}
 	// Without a token the simulator refuses, as Altinn does.
 	if _, err := (&Profile{HTTP: a.client(t, a.url+"/profile/api/v1")}).Lookup(context.Background(), orgs[:1]); err == nil {
@@ -231,4 +241,97 @@ func TestOrderRetriedAfterFailure(t *testing.T) {
 		t.Fatalf("%d order attempts recorded, want 3", n)
 	}
 	noTitles(t, &logs, mp.Messages(t))
+}
+
+// TestRefusedOrderIsNotPlacedAgain: Altinn refuses an order for an
+// organisation without contact information (422 NOT-00001). That is
+// permanent: recorded, listed for the compliance officer, never placed
+// again; the e-mail reminder still goes out.
+func TestRefusedOrderIsNotPlacedAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := newAltinnSim(t)
+	var without string
+	for _, o := range a.sim.Organisations() {
+		if o.NotificationAddresses == 0 {
+			without = o.OrgNr
+			break
+		}
+	}
+	if without == "" {
+		t.Fatal("the demo world has no organisation without contact information")
+	}
+	st, g := fixture(t, 1)
+	if _, err := st.DB().Exec(`UPDATE recipients SET ident = $1 WHERE ident = $2`, without, firma); err != nil {
+		t.Fatal(err)
+	}
+	g.Org = without
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: without, Email: "post@uten-varsling.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	mp := mailpittest.Start(t)
+	var logs bytes.Buffer
+	r := newReminder(st, mp.SMTPAddr, &logs)
+	r.Orders = &Orders{Log: st, Notifier: a.notifier(t)}
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusSent || !errors.Is(out.OrderErr, ErrOrderRefused) || out.OrderID != "" {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	if len(mp.Messages(t)) != 1 {
+		t.Fatal("the e-mail reminder did not go out")
+	}
+	for i := range 3 {
+		if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Duration(i+1)*time.Hour)); placed+failed != 0 || err != nil {
+			t.Fatalf("run %d re-ordered a refused order: %d %d %v", i, placed, failed, err)
+		}
+	}
+	refused, err := st.RefusedNotificationOrders(ctx)
+	if err != nil || len(refused) != 1 || refused[0].ID != out.NotificationID || refused[0].Org != without ||
+		!strings.Contains(refused[0].Error, "NOT-00001") || refused[0].Shipments != 1 {
+		t.Fatalf("refused orders: %+v %v", refused, err)
+	}
+	if n := strings.Count(a.requests(), OrderIdempotencyID("")); n != 1 {
+		t.Errorf("%d order requests sent, want 1", n)
+	}
+}
+
+// partialProfile answers only some of the organisations asked.
+type partialProfile struct{ answer map[string][]string }
+
+func (p partialProfile) LookupAll(_ context.Context, orgs []string) (map[string][]string, map[string]bool, error) {
+	found, answered := map[string][]string{}, map[string]bool{}
+	for _, o := range orgs {
+		if es, ok := p.answer[o]; ok {
+			answered[o] = true
+			if len(es) > 0 {
+				found[o] = es
+			}
+		}
+	}
+	return found, answered, nil
+}
+
+// TestResolverPartialAnswer: an organisation the Profile answer leaves out
+// is unknown this run, not cached as one without addresses; one listed
+// with empty lists is cached as having none.
+func TestResolverPartialAnswer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, _ := fixture(t, 1)
+	const with, none, missing = "974760673", "910753614", "889640782"
+	res := &Resolver{Book: st, Profile: partialProfile{map[string][]string{with: {"post@a.no"}, none: {}}},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	got, err := res.Resolve(ctx, []string{with, none, missing}, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Found[with]) != 1 || len(got.Found[none]) != 0 || !got.Unknown[missing] || got.Unknown[none] {
+		t.Fatalf("resolved %+v", got)
+	}
+	need, err := st.OrgsNeedingLookup(ctx, []string{with, none, missing}, now.Add(time.Hour), 24*time.Hour)
+	if err != nil || len(need) != 1 || need[0] != missing {
+		t.Fatalf("still to look up: %v %v; want only the one left out", need, err)
+	}
 }

@@ -2,6 +2,7 @@ package remind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,6 +14,7 @@ type OrderLog interface {
 	PrepareNotificationOrder(ctx context.Context, id int64, request []byte) error
 	RecordNotificationOrder(ctx context.Context, id int64, orderID string, now time.Time) error
 	RecordNotificationOrderFailed(ctx context.Context, id int64, cause string) error
+	RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error
 	OpenNotificationOrders(ctx context.Context, limit int) ([]store.NotificationOrder, error)
 }
 
@@ -40,6 +42,15 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 	log := r.logger().With("org", org, "notification", id)
 	orderID, err := r.Orders.Notifier.Order(ctx, request)
 	rctx := context.WithoutCancel(ctx)
+	if errors.Is(err, ErrOrderRefused) {
+		// Permanent for this order: recorded and listed for the compliance
+		// officer (postvakt notifications list), never placed again.
+		log.Warn("notification order refused for good (no contact information in Altinn); not placed again", "error", err)
+		if rerr := r.Orders.Log.RecordNotificationOrderRefused(rctx, id, err.Error(), now); rerr != nil {
+			log.Error("refused notification order not recorded", "error", rerr)
+		}
+		return "", err
+	}
 	if err != nil {
 		log.Warn("notification order not placed; the next run tries again", "error", err)
 		if rerr := r.Orders.Log.RecordNotificationOrderFailed(rctx, id, err.Error()); rerr != nil {

@@ -275,19 +275,22 @@ func (x *xlsxWriter) Close() error {
 // ShipmentHeader is the header of a shipment list.
 var ShipmentHeader = []string{"id", "channel", "channel_id", "sender_org", "sender_unit", "recipient_kind",
 	"recipient", "recipient_name", "class", "confidential", "sent_at", "age_days", "state", "state_changed_at",
-	"stage", "reminders_sent", "last_reminded_at"}
+	"stage", "reminders_sent", "last_reminded_at", "unknown_to_channel_since"}
 
 // ShipmentCells renders one list row as of now; a person id is masked.
 func ShipmentCells(r *store.ListRow, now time.Time) []string {
-	last := ""
+	last, unknown := "", ""
 	if r.LastReminded != nil {
 		last = r.LastReminded.UTC().Format(time.RFC3339)
+	}
+	if r.UnknownToChannelSince != nil {
+		unknown = r.UnknownToChannelSince.UTC().Format(time.RFC3339)
 	}
 	return []string{r.ID, r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.RecipientKind,
 		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.RecipientName, r.Class,
 		strconv.FormatBool(r.Confidential), r.SentAt.UTC().Format(time.RFC3339),
 		strconv.Itoa(int(now.Sub(r.SentAt).Hours() / 24)), r.State, r.StateChangedAt.UTC().Format(time.RFC3339),
-		string(r.Stage), strconv.Itoa(r.RemindersSent), last}
+		string(r.Stage), strconv.Itoa(r.RemindersSent), last, unknown}
 }
 
 // Source streams a list's rows.

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"time"
@@ -36,13 +37,17 @@ type correspondenceStatusEvent struct {
 	StatusChanged string `json:"statusChanged"`
 }
 
+// titleHiddenSince is when Altinn stopped showing the sender a letter's
+// title after publishing (June 2025): messageTitle comes back empty.
+var titleHiddenSince = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+
 // correspondenceDetails is CorrespondenceDetailsExt as the current service
 // answers it (with isConfidential, which the published spec lacks).
 type correspondenceDetails struct {
 	CorrespondenceID     string                      `json:"correspondenceId"`
 	Status               string                      `json:"status"`
 	StatusText           string                      `json:"statusText"`
-	StatusChanged        string                      `json:"statusChanged"`
+	StatusChanged        any                         `json:"statusChanged"` // a date-time; a number when poisoned
 	ResourceID           string                      `json:"resourceId"`
 	Sender               string                      `json:"sender"`
 	SendersReference     string                      `json:"sendersReference"`
@@ -74,13 +79,24 @@ func problem(w http.ResponseWriter, status int, title, detail string) {
 	})
 }
 
-// altinnShipment finds an Altinn shipment that exists at now.
+// altinnShipment finds an Altinn shipment that exists at now (a
+// never_sent one never does).
 func (s *Sim) altinnShipment(id string, now time.Time) (*shipment, bool) {
 	sh, ok := s.w.byID[strings.ToLower(id)]
-	if !ok || sh.channel != "altinn" || sh.sent.After(now) {
+	if !ok || sh.channel != "altinn" || sh.sent.After(now) || sh.poison == poisonNeverSent {
 		return nil, false
 	}
 	return sh, true
+}
+
+// problemCode answers an RFC 7807 problem with Altinn Correspondence's
+// error code.
+func problemCode(w http.ResponseWriter, status, code int, title, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	writeJSONBody(w, map[string]any{
+		"type": "https://tools.ietf.org/html/rfc9110#section-15", "title": title, "status": status, "detail": detail, "code": code,
+	})
 }
 
 func (s *Sim) handleCorrespondenceDetails(w http.ResponseWriter, r *http.Request) {
@@ -99,19 +115,52 @@ func (s *Sim) handleCorrespondenceDetails(w http.ResponseWriter, r *http.Request
 		problem(w, http.StatusNotFound, "Not Found", "The requested correspondence was not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, s.details(sh, now))
+	switch sh.poison {
+	case poisonForbidden:
+		problemCode(w, http.StatusUnauthorized, 4001, "Unauthorized", "You must use a bearer token that belongs to the sender or recipient")
+		return
+	case poisonFailsForever:
+		problem(w, http.StatusInternalServerError, "Internal Server Error", "An error occurred while processing the request")
+		return
+	case poisonTruncated:
+		var buf bytes.Buffer
+		writeJSONBody(&buf, s.details(sh, now))
+		body := buf.Bytes()
+		if i := bytes.Index(body, []byte(`"resourceId"`)); i > 0 {
+			body = body[:i+20] // cut off after the status fields, inside the next value
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		return
+	}
+	writeJSONRaw(w, http.StatusOK, s.details(sh, now))
 }
 
+// details is the correspondence as Altinn answers its sender at now: the
+// top-level status is the highest-ranked status reached (channelStatusAt),
+// the title is empty once published since June 2025, and a poison puts odd
+// bytes into statusText or epoch seconds into statusChanged.
 func (s *Sim) details(sh *shipment, now time.Time) correspondenceDetails {
 	evs := sh.eventsAt(now)
-	last := evs[len(evs)-1]
+	top, _ := sh.channelStatusAt(now)
+	var changed any = altinnTime(top.at)
+	if sh.poison == poisonEpochSeconds {
+		changed = top.at.Unix()
+	}
+	title := sh.title
+	for _, e := range evs {
+		if e.status == alPublished && !e.at.Before(titleHiddenSince) {
+			title = ""
+		}
+	}
 	d := correspondenceDetails{
-		CorrespondenceID: sh.id, Status: last.status, StatusText: last.text, StatusChanged: altinnTime(last.at),
+		CorrespondenceID: sh.id, Status: top.status, StatusText: poisonedText(sh, top.text), StatusChanged: changed,
 		ResourceID: s.opts.ResourceID, Sender: "urn:altinn:organization:identifier-no:" + s.w.sender.nr,
 		SendersReference: sh.ref, MessageSender: s.w.sender.name + ", " + sh.unit,
 		Created: altinnTime(sh.sent), RequestedPublishTime: altinnTime(sh.sent),
 		IsConfidential: sh.confidential,
-		Content: correspondenceContent{Language: "nb", MessageTitle: sh.title,
+		Content: correspondenceContent{Language: "nb", MessageTitle: title,
 			MessageSummary: "Du har mottatt et brev fra " + s.w.sender.name + ".",
 			MessageBody:    "Brevet er tilgjengelig i innboksen i Altinn.", Attachments: []any{}},
 		PropertyList: map[string]string{}, ExternalReferences: []any{}, ReplyOptions: []any{}, Notifications: []any{},
@@ -123,7 +172,7 @@ func (s *Sim) details(sh *shipment, now time.Time) correspondenceDetails {
 		d.Recipient = "urn:altinn:organization:identifier-no:" + sh.recipientID
 	}
 	for i, e := range evs {
-		d.StatusHistory[i] = correspondenceStatusEvent{Status: e.status, StatusText: e.text, StatusChanged: altinnTime(e.at)}
+		d.StatusHistory[i] = correspondenceStatusEvent{Status: e.status, StatusText: poisonedText(sh, e.text), StatusChanged: altinnTime(e.at)}
 		if e.status == alPublished {
 			d.Published = altinnTime(e.at)
 		}
@@ -173,18 +222,19 @@ func (s *Sim) handleCorrespondenceSearch(w http.ResponseWriter, r *http.Request)
 	// The simulator's caller is the sender: as a recipient it has nothing.
 	if resource == s.opts.ResourceID && role != "Recipient" {
 		now := s.Now()
-		for _, sh := range s.w.altinn { // newest first
+		for _, sh := range s.w.altinnListed { // newest first
 			if len(ids) == altinnMaxSearch {
 				break
 			}
-			if sh.sent.After(now) || (!from.IsZero() && sh.sent.Before(from)) || (!to.IsZero() && sh.sent.After(to)) {
+			// RequestedPublishTime (here: sent) with exclusive bounds, as the service filters.
+			if sh.sent.After(now) || (!from.IsZero() && !sh.sent.After(from)) || (!to.IsZero() && !sh.sent.Before(to)) {
 				continue
 			}
 			if ref != "" && sh.ref != ref {
 				continue
 			}
 			if status != "" {
-				if e, _ := sh.statusAt(now); !strings.EqualFold(e.status, status) {
+				if e, _ := sh.channelStatusAt(now); !strings.EqualFold(e.status, status) {
 					continue
 				}
 			}

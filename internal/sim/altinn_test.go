@@ -3,6 +3,7 @@ package sim
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 )
@@ -48,7 +49,7 @@ func TestAltinnSearch(t *testing.T) {
 	_, ids = search(url.Values{"resourceId": {res}, "role": {"Sender"}, "from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}})
 	want := 0
 	for _, sh := range all {
-		if !sh.sent.Before(from) && !sh.sent.After(to) {
+		if sh.sent.After(from) && sh.sent.Before(to) { // exclusive bounds, as the service
 			want++
 		}
 	}
@@ -60,12 +61,28 @@ func TestAltinnSearch(t *testing.T) {
 			t.Errorf("%s sent %s outside the window", id, sh.sent)
 		}
 	}
+	// Exclusive bounds: a correspondence exactly on from or to is not listed.
+	edge := all[len(all)/2]
+	for _, q := range []url.Values{
+		{"from": {altinnTime(edge.sent)}, "to": {altinnTime(edge.sent.Add(time.Hour))}},
+		{"from": {altinnTime(edge.sent.Add(-time.Hour))}, "to": {altinnTime(edge.sent)}},
+	} {
+		q.Set("resourceId", res)
+		q.Set("role", "Sender")
+		if _, ids := search(q); slices.Contains(ids, edge.id) {
+			t.Errorf("%v lists the correspondence on its edge", q)
+		}
+	}
+	q := url.Values{"resourceId": {res}, "role": {"Sender"}, "from": {altinnTime(edge.sent.Add(-time.Millisecond))}, "to": {altinnTime(edge.sent.Add(time.Millisecond))}}
+	if _, ids := search(q); !slices.Contains(ids, edge.id) {
+		t.Errorf("a window around the correspondence does not list it")
+	}
 	_, ids = search(url.Values{"resourceId": {res}, "role": {"Sender"}, "status": {"Reserved"}})
 	if len(ids) == 0 {
 		t.Error("no Reserved correspondence found")
 	}
 	for _, id := range ids {
-		if st, _ := e.sim.w.byID[id].statusAt(e.sim.Now()); st.status != alReserved {
+		if st, _ := e.sim.w.byID[id].channelStatusAt(e.sim.Now()); st.status != alReserved {
 			t.Errorf("%s is %s", id, st.status)
 		}
 	}

@@ -34,6 +34,11 @@ type ShipmentRecord struct {
 	SentAt        time.Time  `json:"sent_at"`
 	Status        string     `json:"status,omitempty"`
 	StatusChanged *time.Time `json:"status_changed,omitempty"`
+	// Poison is the shipment's poison kind (see Poison), "" for none.
+	Poison string `json:"poison,omitempty"`
+	// KeptStatus, for a shipment whose status says nothing about the
+	// recipient (SLETTET), is the last real status before it.
+	KeptStatus string `json:"kept_status,omitempty"`
 }
 
 // OrganisationRecord is the simulator's truth about one receiving
@@ -47,6 +52,9 @@ type OrganisationRecord struct {
 	Bankrupt              bool   `json:"bankrupt"`
 	HasPostalAddress      bool   `json:"has_postal_address"`
 	NotificationAddresses int    `json:"notification_addresses"`
+	SubUnit               bool   `json:"sub_unit,omitempty"`        // at /underenheter, not /enheter
+	ClosedSubUnit         bool   `json:"closed_sub_unit,omitempty"` // a sub-unit with nedleggelsesdato
+	ForeignAddress        bool   `json:"foreign_address,omitempty"` // postal address abroad, no postnummer
 }
 
 // Shipments returns every generated shipment, oldest first.
@@ -66,9 +74,13 @@ func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 			Confidential: sh.confidential, Class: sh.class, SentAt: sh.sent.UTC(),
 		}
 		if withStatus {
-			if e, ok := sh.statusAt(now); ok {
+			out[i].Poison = sh.poison
+			if e, ok := sh.channelStatusAt(now); ok {
 				at := e.at.UTC()
 				out[i].Status, out[i].StatusChanged = e.status, &at
+			}
+			if evs := sh.eventsAt(now); out[i].Status == svSlettet && len(evs) > 1 {
+				out[i].KeptStatus = evs[len(evs)-2].status
 			}
 		}
 	}
@@ -81,7 +93,7 @@ func (s *Sim) Status(channelID string) (status string, changed time.Time, ok boo
 	if !found {
 		return "", time.Time{}, false
 	}
-	e, ok := sh.statusAt(s.Now())
+	e, ok := sh.channelStatusAt(s.Now())
 	return e.status, e.at, ok
 }
 
@@ -93,6 +105,7 @@ func (s *Sim) Organisations() []OrganisationRecord {
 			OrgNr: o.nr, Name: o.name, NeverOpens: o.neverOpen, Profile: o.profile,
 			Register: [...]string{"active", "deleted", "removed", "unknown"}[o.reg], Bankrupt: o.bankrupt,
 			HasPostalAddress: o.post != nil, NotificationAddresses: len(o.emails) + len(o.phones),
+			SubUnit: o.subUnit, ClosedSubUnit: o.subUnit && !o.closed.IsZero(), ForeignAddress: o.foreign,
 		}
 	}
 	return out

@@ -139,6 +139,22 @@ func TestRun(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("register through Run: %d", resp.StatusCode)
 	}
+	// The CVR lines reach the CVR search, which knows the demo's Danish sender.
+	if envs["POSTVAKT_CVR_URL"] != base+"/cvr-permanent" || envs["POSTVAKT_CVR_USER"] == "" || envs["POSTVAKT_CVR_PASSWORD"] == "" {
+		t.Errorf("CVR env %v", envs)
+	}
+	req, _ := http.NewRequest(http.MethodPost, envs["POSTVAKT_CVR_URL"]+"/virksomhed/_search",
+		strings.NewReader(`{"query": {"term": {"Vrvirksomhed.cvrNummer": 64942212}}}`))
+	req.SetBasicAuth(envs["POSTVAKT_CVR_USER"], envs["POSTVAKT_CVR_PASSWORD"])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Københavns Kommune") {
+		t.Errorf("CVR through Run: %d %s", resp.StatusCode, body)
+	}
 	cancel()
 	select {
 	case err := <-done:

@@ -10,28 +10,41 @@
 //     → {"statuser":[{"id","sisteStatusEndring","status"}]} (unknown ids left out);
 //     GET /v2/forsendelser/{id}/hendelser → {"hendelser":[{"tidspunkt","hendelse"}]} (404 unknown).
 //   - KS SvarUt v1 (HTTP Basic) under /tjenester/api/forsendelse/v1:
-//     POST /statuser [ids] → {"statuser":[{"forsendelsesId":{"id"},"sisteStatusEndring":epoch-ms,"status"}]};
+//     POST /statuser [ids] → {"statuser":[{"forsendelsesId":{"id"},"sisteStatusEndring":epoch-ms,"status"}]}
+//     (404 when none of the ids is known, as SvarUt does);
 //     GET /{id}/status → one such record; GET /{id}/historikk → {"hendelsesLogger":[{"tidspunkt","hendelse"}]}.
 //   - Altinn 3 Correspondence (bearer): GET /correspondence/api/v1/correspondence/{id}/details
-//     (CorrespondenceDetailsExt with statusHistory and isConfidential);
+//     (CorrespondenceDetailsExt with statusHistory and isConfidential; the
+//     top-level status is the highest-ranked status reached, Fetched not
+//     counted; messageTitle empty for letters published since June 2025);
 //     GET /correspondence/api/v1/correspondence?resourceId=&role=&from=&to=&status=&sendersReference=
-//     → {"ids":[…]} newest first, at most 1000, no paging.
+//     → {"ids":[…]} newest first, at most 1000, no paging, from and to exclusive.
 //   - A Maskinporten-style token endpoint: POST /token (JWT grant) →
 //     {"access_token","token_type":"Bearer","expires_in","scope"}; and Altinn's
 //     GET /authentication/api/v1/exchange/maskinporten.
-//   - Enhetsregisteret: GET /enhetsregisteret/api/enheter/{orgnr}.
+//   - Enhetsregisteret: GET /enhetsregisteret/api/enheter/{orgnr} and, for
+//     sub-units (404 on /enheter), GET /enhetsregisteret/api/underenheter/{orgnr}.
+//   - The Danish CVR's system-to-system access (HTTP Basic, Elasticsearch):
+//     POST /cvr-permanent/virksomhed/_search with a term or terms query on
+//     Vrvirksomhed.cvrNummer → {"hits":{"hits":[{"_source":{"Vrvirksomhed":
+//     {"cvrNummer", "virksomhedMetadata":{"nyesteNavn":{"navn"}, "sammensatStatus"}…}}}]}}
+//     (size defaults to 10; _source filtering; unknown numbers have no hit).
 //   - Altinn Profile notification addresses:
 //     GET /profile/api/v1/organizations/{orgnr}/notificationaddresses/mandatory and
-//     POST /profile/api/v1/organizations/notificationaddresses/lookup.
-//   - Altinn Notifications: POST /notifications/api/v1/future/orders,
+//     POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup
+//     (every organisation asked, empty lists included); the internal
+//     POST /profile/api/v1/organizations/notificationaddresses/lookup answers 403.
+//   - Altinn Notifications: POST /notifications/api/v1/future/orders (422
+//     NOT-00001 for a recipient without contact information),
 //     GET /notifications/api/v1/future/shipment/{id}.
 //   - A print provider (see print.go for its contract): /print/v1/orders….
 //   - Control and introspection under /sim/: shipments.csv, shipments,
 //     organisations, requests, clock.
 //
 // A Scenario (YAML, see scenario.go and scenarios/) and a seed determine the
-// world: organisations, shipments, ids, timelines, register entries, and
-// which requests meet injected faults. Each shipment's status at time T is a
+// world: organisations, shipments, ids, timelines, register entries, which
+// requests meet injected faults, and which shipments are poisoned (see
+// Poison; the hostile scenario). Each shipment's status at time T is a
 // pure function of its generated timeline, and T is the simulator's clock,
 // which the caller controls (ManualClock in tests, a sped-up real clock in
 // Run), so polling at any moment gives consistent answers.

@@ -12,7 +12,7 @@ import (
 
 // faultGroups are the endpoint groups faults can be configured for; "all"
 // is the default for every group not listed.
-var faultGroups = []string{"all", "svarut", "svarut_v1", "altinn", "token", "register", "profile", "notifications", "print"}
+var faultGroups = []string{"all", "svarut", "svarut_v1", "altinn", "token", "register", "cvr", "profile", "notifications", "print"}
 
 func knownFaultGroup(g string) bool {
 	for _, k := range faultGroups {
@@ -37,6 +37,8 @@ func groupOf(path string) string {
 		return "token"
 	case strings.HasPrefix(path, "/enhetsregisteret/"):
 		return "register"
+	case strings.HasPrefix(path, cvrBase+"/"):
+		return "cvr"
 	case strings.HasPrefix(path, "/profile/"):
 		return "profile"
 	case strings.HasPrefix(path, "/notifications/"):

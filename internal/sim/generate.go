@@ -42,6 +42,9 @@ type org struct {
 	registered, deleted         time.Time
 	post, biz                   *address
 	emails, phones              []string
+	subUnit                     bool      // a sub-unit: /underenheter, not /enheter
+	closed                      time.Time // a sub-unit's nedleggelsesdato
+	foreign                     bool      // post is an address abroad
 }
 
 // event is one status change of a shipment on its channel.
@@ -65,6 +68,7 @@ type shipment struct {
 	ref          string // sender's reference
 	org          *org   // nil for persons
 	events       []event
+	poison       string // see Poison; "" for none
 }
 
 // world is everything generated from a scenario and a seed.
@@ -77,13 +81,19 @@ type world struct {
 	shipments []*shipment // by sent time, oldest first
 	byID      map[string]*shipment
 	altinn    []*shipment // Altinn shipments, newest first
-	exact     bool        // never_open.shipments is exact
+	// altinnListed are the Altinn shipments the search lists (not the
+	// never_sent ones), newest first.
+	altinnListed []*shipment
+	exact        bool                     // never_open.shipments is exact
+	cvr          map[string]*cvrCompany   // the CVR's companies by number
+	failing      map[string]time.Duration // numbers the registers fail on, until (0: always) after the start
 }
 
 // generate builds the world. It draws from separate streams per concern so
 // that, e.g., a change of register chances leaves the shipments alone.
 func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
-	w := &world{start: start, orgByNr: map[string]*org{}, byID: map[string]*shipment{}}
+	w := &world{start: start, orgByNr: map[string]*org{}, byID: map[string]*shipment{},
+		cvr: map[string]*cvrCompany{}, failing: map[string]time.Duration{}}
 	w.exact = sc.Organisations.NeverOpen.Shipments > 0
 	from := sc.Shipments.SentFrom.resolve(start)
 	to := sc.Shipments.SentTo.resolve(start)
@@ -97,6 +107,14 @@ func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
 	persons := genPersons(sc, derivedRand(seed, "persons"))
 	if err := w.genShipments(sc, derivedRand(seed, "shipments"), from, to, persons); err != nil {
 		return nil, err
+	}
+	if err := w.poison(sc, seed); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	w.genSubUnits(sc, derivedRand(seed, "register-sub-units"))
+	w.genCVR(sc)
+	for _, f := range sc.Register.Failing {
+		w.failing[f.Number] = f.Until.D()
 	}
 	return w, nil
 }

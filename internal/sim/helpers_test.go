@@ -104,7 +104,18 @@ func grant(t testing.TB, clientID string, mutate func(jwt.MapClaims)) string {
 // token fetches an access token from the simulator's token endpoint.
 func (e *env) token() string {
 	e.t.Helper()
-	resp, body := e.postForm("/token", url.Values{"grant_type": {jwtGrantType}, "assertion": {grant(e.t, e.sim.opts.ClientID, nil)}})
+	return e.tokenWith(nil)
+}
+
+// tokenWithScope fetches an access token with the given scope.
+func (e *env) tokenWithScope(scope string) string {
+	e.t.Helper()
+	return e.tokenWith(func(c jwt.MapClaims) { c["scope"] = scope })
+}
+
+func (e *env) tokenWith(mutate func(jwt.MapClaims)) string {
+	e.t.Helper()
+	resp, body := e.postForm("/token", url.Values{"grant_type": {jwtGrantType}, "assertion": {grant(e.t, e.sim.opts.ClientID, mutate)}})
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("token: %d %s", resp.StatusCode, body)
 	}

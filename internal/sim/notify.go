@@ -20,8 +20,9 @@ import (
 //
 // The simulator does not call conditionEndpoint: every condition counts as
 // met. Organisation recipients resolve to the organisation's notification
-// addresses (see register.go); one without addresses gets a recipient in
-// Email_Failed_RecipientNotIdentified / SMS_Failed_RecipientNotIdentified.
+// addresses (see register.go); an order for one without addresses on the
+// order's channel is refused with 422 and errorCode NOT-00001 ("Missing
+// contact information"), as the service does.
 
 const notifBase = "/notifications/api/v1/future"
 
@@ -234,6 +235,15 @@ func (s *Sim) handleNotifOrder(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, o.response)
 		return
 	}
+	if !s.hasContact(req.Recipient) {
+		// As Altinn does: the order is refused at once, for good.
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		writeJSONBody(w, map[string]any{"type": "https://tools.ietf.org/html/rfc9110#section-15.5.21", "title": "Unprocessable Entity",
+			"status": http.StatusUnprocessableEntity, "errorCode": "NOT-00001", "detail": "Missing contact information for recipient(s)",
+			"instance": notifBase + "/orders"})
+		return
+	}
 	rnd := derivedRand(s.seed, "notification", req.IdempotencyID)
 	sendAt := now
 	if req.RequestedSendTime != nil && req.RequestedSendTime.After(now) {
@@ -267,6 +277,29 @@ func (s *Sim) handleNotifOrder(w http.ResponseWriter, r *http.Request) {
 	st.byIdem[req.IdempotencyID], st.byOrder[o.ID] = o, o
 	s.logger.Info("notification order received", "id", o.ID, "org", o.RecipientOrg, "reminders", len(req.Reminders))
 	writeJSON(w, http.StatusCreated, o.response)
+}
+
+// hasContact reports whether Altinn finds contact information for an
+// organisation recipient on its channel schema (any other recipient is
+// taken as given).
+func (s *Sim) hasContact(rc notifRecipient) bool {
+	ro := rc.RecipientOrganization
+	if ro == nil {
+		return true
+	}
+	o := s.w.orgByNr[ro.OrgNumber]
+	if o == nil {
+		return true // the simulator knows only its own world; any other is taken as reachable
+	}
+	switch ro.ChannelSchema {
+	case "Email":
+		return len(o.emails) > 0
+	case "Sms":
+		return len(o.phones) > 0
+	case "EmailAndSms":
+		return len(o.emails) > 0 && len(o.phones) > 0
+	}
+	return len(o.emails)+len(o.phones) > 0
 }
 
 // resolveRecipient fills a shipment's destinations.

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"net/http"
 	"testing"
 	"time"
@@ -86,15 +87,16 @@ func TestNotificationOrders(t *testing.T) {
 	if m := manifest(first["notificationOrderId"].(string)); m["shipmentId"] != shipmentID {
 		t.Errorf("order id does not lead to its notification: %v", m)
 	}
-	// An organisation without addresses cannot be notified.
-	code, noAddr := post(orgOrder("idem-2", without.nr, 0))
-	if code != http.StatusCreated {
-		t.Fatal(code)
+	// An organisation without addresses cannot be notified: Altinn refuses
+	// the order at once with 422 NOT-00001, and again on a replay.
+	for range 2 {
+		code, noAddr := post(orgOrder("idem-2", without.nr, 0))
+		if code != http.StatusUnprocessableEntity || noAddr["errorCode"] != "NOT-00001" {
+			t.Fatalf("no addresses: %d %v", code, noAddr)
+		}
 	}
-	e.clock.Advance(2 * time.Hour)
-	m = manifest(noAddr["notification"].(map[string]any)["shipmentId"].(string))
-	if r := m["recipients"].([]any); len(r) != 1 || r[0].(map[string]any)["status"] != "Email_Failed_RecipientNotIdentified" {
-		t.Errorf("no addresses: %v", m)
+	if n := len(e.sim.NotificationOrders()); n != 1 {
+		t.Fatalf("%d orders after a refused one, want 1", n)
 	}
 	// Validation.
 	bad := orgOrder("", "123", 0)
@@ -128,10 +130,28 @@ func TestNotificationAddresses(t *testing.T) {
 	if resp, _ := e.do(e.request(http.MethodGet, "/profile/api/v1/organizations/"+without.nr+"/notificationaddresses/mandatory", nil, bearer(tok))); resp.StatusCode != 404 {
 		t.Errorf("organisation without addresses: %d", resp.StatusCode)
 	}
-	resp, data = e.do(e.request(http.MethodPost, "/profile/api/v1/organizations/notificationaddresses/lookup",
+	// The authorised lookup answers every organisation asked, empty lists
+	// included; the internal one is refused to a service owner.
+	resp, data = e.do(e.request(http.MethodPost, "/profile/api/v1/correspondence/organizations/notificationaddresses/lookup",
 		map[string]any{"organizationNumbers": []string{with.nr, without.nr}}, bearer(tok)))
 	list := decode[struct{ ContactPointsList []contactPoints }](t, data).ContactPointsList
-	if resp.StatusCode != 200 || len(list) != 1 || list[0].OrganizationNumber != with.nr {
+	if resp.StatusCode != 200 || len(list) != 2 || list[0].OrganizationNumber != with.nr || list[0].AddressOrigin != with.nr ||
+		len(list[0].EmailList)+len(list[0].MobileNumberList) == 0 || list[1].OrganizationNumber != without.nr ||
+		list[1].EmailList == nil || len(list[1].EmailList) != 0 || !bytes.Contains(data, []byte(`"emailList":[]`)) {
 		t.Fatalf("lookup: %d %s", resp.StatusCode, data)
+	}
+	resp, _ = e.do(e.request(http.MethodPost, "/profile/api/v1/organizations/notificationaddresses/lookup",
+		map[string]any{"organizationNumbers": []string{with.nr}}, bearer(tok)))
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("internal lookup: %d, want 403", resp.StatusCode)
+	}
+	// With scopes enforced, the lookup needs Profile's own scope.
+	scoped := newEnv(t, loadScenario(t, "demo"), 3, Options{RequireScopes: true})
+	for scope, want := range map[string]int{"altinn:serviceowner": 403, profileLookupScope: 200} {
+		resp, _ := scoped.do(scoped.request(http.MethodPost, "/profile/api/v1/correspondence/organizations/notificationaddresses/lookup",
+			map[string]any{"organizationNumbers": []string{with.nr}}, bearer(scoped.tokenWithScope(scope))))
+		if resp.StatusCode != want {
+			t.Errorf("lookup with scope %s: %d, want %d", scope, resp.StatusCode, want)
+		}
 	}
 }

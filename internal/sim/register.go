@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"time"
 )
@@ -10,9 +11,44 @@ const registerBase = "/enhetsregisteret/api"
 
 func (s *Sim) registerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+registerBase+"/enheter/{orgnr}", s.handleEnhet)
+	mux.HandleFunc("GET "+registerBase+"/underenheter/{orgnr}", s.handleUnderenhet)
 	mux.HandleFunc("GET /profile/api/v1/organizations/{orgnr}/notificationaddresses/mandatory", s.handleOrgNotificationAddresses)
 	mux.HandleFunc("GET /profile/api/v1/organizations/{orgnr}/notificationaddresses", s.handleOrgNotificationAddresses)
-	mux.HandleFunc("POST /profile/api/v1/organizations/notificationaddresses/lookup", s.handleNotificationAddressLookup)
+	mux.HandleFunc("POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup", s.handleNotificationAddressLookup)
+	mux.HandleFunc("POST /profile/api/v1/organizations/notificationaddresses/lookup", s.handleInternalLookup)
+}
+
+// profileLookupScope is the scope of Altinn Profile's authorised lookup for
+// a service owner.
+const profileLookupScope = "altinn:profile/correspondence.notificationsettings.read"
+
+// genSubUnits makes some organisations sub-units (underenheter) and gives
+// some a postal address abroad, from their own random stream (so that
+// scenarios without them are generated exactly as before).
+func (w *world) genSubUnits(sc *Scenario, r *rand.Rand) {
+	reg := sc.Register
+	for _, o := range w.orgs {
+		uSub, uClosed, uForeign, closedDays := r.Float64(), r.Float64(), r.Float64(), r.IntN(400)
+		foreign := foreignAddresses[r.IntN(len(foreignAddresses))]
+		if o.reg == regActive && uSub < reg.SubUnitChance {
+			o.subUnit = true
+			if uClosed < reg.ClosedSubUnitShare {
+				o.closed = w.start.AddDate(0, 0, -1-closedDays).Truncate(24 * time.Hour)
+			}
+		}
+		if uForeign < reg.ForeignAddressChance {
+			a := foreign
+			o.post, o.foreign = &a, true
+		}
+	}
+}
+
+// foreignAddresses are postal addresses abroad as Enhetsregisteret holds
+// them: the address in the lines, the country, no postnummer or poststed.
+var foreignAddresses = []address{
+	{Adresse: []string{"Drottninggatan 12", "111 51 Stockholm"}, Land: "Sverige", Landkode: "SE"},
+	{Adresse: []string{"Strandvejen 100", "2900 Hellerup"}, Land: "Danmark", Landkode: "DK"},
+	{Adresse: []string{"Unter den Linden 5", "10117 Berlin"}, Land: "Tyskland", Landkode: "DE"},
 }
 
 type orgForm struct {
@@ -52,8 +88,12 @@ func (s *Sim) handleEnhet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
 		return
 	}
+	if s.failingNow(nr) {
+		writeError(w, r, http.StatusInternalServerError, "Intern feil")
+		return
+	}
 	o, ok := s.w.orgByNr[nr]
-	if !ok || o.reg == regUnknown {
+	if !ok || o.reg == regUnknown || o.subUnit { // a sub-unit lives at /underenheter
 		writeError(w, r, http.StatusNotFound, "Enhet med organisasjonsnummer "+nr+" ble ikke funnet")
 		return
 	}
@@ -77,6 +117,57 @@ func (s *Sim) handleEnhet(w http.ResponseWriter, r *http.Request) {
 	e.RegistreringsdatoEnhetsregisteret = o.registered.Format(time.DateOnly)
 	e.Maalform = "Bokmål"
 	writeJSON(w, http.StatusOK, e)
+}
+
+// underenhet is a sub-unit as the register answers it: its address is
+// beliggenhetsadresse (postadresse when it has one), a closed one has
+// nedleggelsesdato.
+type underenhet struct {
+	Organisasjonsnummer string   `json:"organisasjonsnummer"`
+	Navn                string   `json:"navn"`
+	Organisasjonsform   orgForm  `json:"organisasjonsform"`
+	OverordnetEnhet     string   `json:"overordnetEnhet"`
+	Beliggenhetsadresse *address `json:"beliggenhetsadresse,omitempty"`
+	Postadresse         *address `json:"postadresse,omitempty"`
+	Nedleggelsesdato    string   `json:"nedleggelsesdato,omitempty"`
+	Links               links    `json:"_links"`
+}
+
+// handleUnderenhet answers one sub-unit: 200 for a sub-unit, 404 for
+// anything else (a main unit lives at /enheter).
+func (s *Sim) handleUnderenhet(w http.ResponseWriter, r *http.Request) {
+	nr := r.PathValue("orgnr")
+	noteIDs(r, nr)
+	if len(nr) != 9 || !allDigits(nr) {
+		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
+		return
+	}
+	if s.failingNow(nr) {
+		writeError(w, r, http.StatusInternalServerError, "Intern feil")
+		return
+	}
+	o, ok := s.w.orgByNr[nr]
+	if !ok || !o.subUnit {
+		writeError(w, r, http.StatusNotFound, "Underenhet med organisasjonsnummer "+nr+" ble ikke funnet")
+		return
+	}
+	u := underenhet{Organisasjonsnummer: o.nr, Navn: o.name, Organisasjonsform: orgForm{"BEDR", "Underenhet til næringsdrivende og offentlig forvaltning"},
+		OverordnetEnhet: s.w.sender.nr, Beliggenhetsadresse: o.biz}
+	if o.foreign {
+		u.Postadresse = o.post
+	}
+	if !o.closed.IsZero() {
+		u.Nedleggelsesdato = o.closed.Format(time.DateOnly)
+	}
+	u.Links.Self.Href = "https://data.brreg.no/enhetsregisteret/api/underenheter/" + o.nr
+	writeJSON(w, http.StatusOK, u)
+}
+
+// failingNow reports whether the registers fail on nr at this simulated
+// time (Register.Failing).
+func (s *Sim) failingNow(nr string) bool {
+	until, ok := s.w.failing[nr]
+	return ok && (until == 0 || s.Now().Before(s.start.Add(until)))
 }
 
 type notificationAddress struct {
@@ -124,11 +215,13 @@ type contactPoints struct {
 	EmailList          []string `json:"emailList"`
 }
 
-// handleNotificationAddressLookup is Altinn Profile's lookup used by
-// Notifications: {"organizationNumbers": [...]} in, {"contactPointsList":
-// [...]} out, listing only organisations that have addresses.
+// handleNotificationAddressLookup is Altinn Profile's authorised lookup
+// for a service owner (scope altinn:profile/correspondence.notificationsettings.read):
+// {"organizationNumbers": [...]} in, {"contactPointsList": [...]} out,
+// one entry per organisation asked, empty lists included, with
+// addressOrigin (the organisation whose addresses they are).
 func (s *Sim) handleNotificationAddressLookup(w http.ResponseWriter, r *http.Request) {
-	if !s.requireBearer(w, r) {
+	if !s.requireBearer(w, r, profileLookupScope) {
 		return
 	}
 	var req struct {
@@ -141,12 +234,22 @@ func (s *Sim) handleNotificationAddressLookup(w http.ResponseWriter, r *http.Req
 	noteIDs(r, req.OrganizationNumbers...)
 	out := []contactPoints{}
 	for _, nr := range req.OrganizationNumbers {
-		o, ok := s.w.orgByNr[nr]
-		if !ok || len(o.emails)+len(o.phones) == 0 {
-			continue
+		cp := contactPoints{OrganizationNumber: nr, AddressOrigin: nr, MobileNumberList: []string{}, EmailList: []string{}}
+		if o, ok := s.w.orgByNr[nr]; ok {
+			cp.PartyID = 50000000 + int(hashString(o.nr)%1000000)
+			cp.MobileNumberList = append(cp.MobileNumberList, o.phones...)
+			cp.EmailList = append(cp.EmailList, o.emails...)
 		}
-		out = append(out, contactPoints{OrganizationNumber: o.nr, AddressOrigin: o.nr, PartyID: 50000000 + int(hashString(o.nr)%1000000),
-			MobileNumberList: append([]string{}, o.phones...), EmailList: append([]string{}, o.emails...)})
+		out = append(out, cp)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"contactPointsList": out})
+}
+
+// handleInternalLookup is the lookup Altinn Notifications uses internally:
+// hidden, and refused to a service owner's token, as in production.
+func (s *Sim) handleInternalLookup(w http.ResponseWriter, r *http.Request) {
+	if !s.requireBearer(w, r) {
+		return
+	}
+	problem(w, http.StatusForbidden, "Forbidden", "this endpoint is internal to Altinn; service owners use /profile/api/v1/correspondence/organizations/notificationaddresses/lookup")
 }

@@ -44,10 +44,14 @@ type Scenario struct {
 	Register      Register      `yaml:"register"`
 	Notifications Notifications `yaml:"notifications"`
 	Print         PrintScenario `yaml:"print"`
+	// CVR is the Danish business register the CVR search answers from.
+	CVR CVRScenario `yaml:"cvr"`
 	// Faults injected per endpoint group: all (default for every group not
-	// listed), svarut (v2), svarut_v1, altinn, token, register, profile,
+	// listed), svarut (v2), svarut_v1, altinn, token, register, cvr, profile,
 	// notifications, print. A listed group replaces "all" entirely.
 	Faults map[string]FaultSpec `yaml:"faults"`
+	// Poison makes single shipments answer badly for good (see Poison).
+	Poison Poison `yaml:"poison"`
 }
 
 // Sender is the sending public body.
@@ -174,6 +178,41 @@ type Register struct {
 	UnknownChance           float64 `yaml:"unknown_chance"`            // 404 Not Found
 	NoPostalAddressChance   float64 `yaml:"no_postal_address_chance"`  // postadresse absent
 	NoAddressChance         float64 `yaml:"no_address_chance"`         // postadresse and forretningsadresse absent
+	// SubUnitChance: the number is a sub-unit's (underenhet): 404 on
+	// /enheter, found on /underenheter with beliggenhetsadresse.
+	SubUnitChance float64 `yaml:"sub_unit_chance"`
+	// ClosedSubUnitShare: of the sub-units, the share with nedleggelsesdato.
+	ClosedSubUnitShare float64 `yaml:"closed_sub_unit_share"`
+	// ForeignAddressChance: the postal address is abroad (no postnummer).
+	ForeignAddressChance float64 `yaml:"foreign_address_chance"`
+	// Failing lists organisation numbers (Norwegian or CVR) whose lookups
+	// answer 500 until a time: one organisation's trouble with the register.
+	Failing []FailingLookup `yaml:"failing"`
+}
+
+// FailingLookup is an organisation number the registers fail to answer
+// about: Enhetsregisteret answers 500 for it, and a CVR search naming it
+// answers 500 as a whole.
+type FailingLookup struct {
+	Number string `yaml:"number"`
+	// Until is the end of the trouble, relative to the start (0: never ends).
+	Until Duration `yaml:"until"`
+}
+
+// CVRScenario is the Danish business register (CVR) as the simulator's
+// CVR search (System-til-system adgang) knows it.
+type CVRScenario struct {
+	// Companies the CVR knows.
+	Companies []CVRCompany `yaml:"companies"`
+}
+
+// CVRCompany is one Danish company in the CVR.
+type CVRCompany struct {
+	CVR string `yaml:"cvr"`
+	// Name is the company's name; empty: one made up from the number.
+	Name string `yaml:"name"`
+	// Ceased: sammensatStatus "Ophørt" (the company still has its name).
+	Ceased bool `yaml:"ceased"`
 }
 
 // Notifications covers the organisations' notification addresses (Altinn
@@ -428,8 +467,27 @@ func (sc *Scenario) validate() error {
 	for _, c := range []struct {
 		f string
 		v float64
-	}{{"bankrupt_chance", r.BankruptChance}, {"winding_up_chance", r.WindingUpChance}, {"forced_dissolution_chance", r.ForcedDissolutionChance}, {"deleted_chance", r.DeletedChance}, {"removed_chance", r.RemovedChance}, {"unknown_chance", r.UnknownChance}, {"no_postal_address_chance", r.NoPostalAddressChance}, {"no_address_chance", r.NoAddressChance}} {
+	}{{"bankrupt_chance", r.BankruptChance}, {"winding_up_chance", r.WindingUpChance}, {"forced_dissolution_chance", r.ForcedDissolutionChance}, {"deleted_chance", r.DeletedChance}, {"removed_chance", r.RemovedChance}, {"unknown_chance", r.UnknownChance}, {"no_postal_address_chance", r.NoPostalAddressChance}, {"no_address_chance", r.NoAddressChance},
+		{"sub_unit_chance", r.SubUnitChance}, {"closed_sub_unit_share", r.ClosedSubUnitShare}, {"foreign_address_chance", r.ForeignAddressChance}} {
 		chance("register."+c.f, c.v)
+	}
+	for i, f := range r.Failing {
+		if !(len(f.Number) == 9 && validOrgNr(f.Number)) && !(len(f.Number) == 8 && isCVR(f.Number)) {
+			bad("register.failing[%d].number %q is neither a Norwegian organisation number nor a CVR number", i, f.Number)
+		}
+		if f.Until < 0 {
+			bad("register.failing[%d].until must not be negative", i)
+		}
+	}
+	seenCVR := map[string]bool{}
+	for i, c := range sc.CVR.Companies {
+		if !isCVR(c.CVR) {
+			bad("cvr.companies[%d].cvr %q is not a valid CVR number", i, c.CVR)
+		}
+		if seenCVR[c.CVR] {
+			bad("cvr.companies[%d].cvr %s is listed twice", i, c.CVR)
+		}
+		seenCVR[c.CVR] = true
 	}
 	chance("notifications.none_chance", sc.Notifications.NoneChance)
 	chance("notifications.fail_chance", sc.Notifications.FailChance)
@@ -456,6 +514,7 @@ func (sc *Scenario) validate() error {
 			}
 		}
 	}
+	sc.Poison.validate(bad)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid scenario: %s", strings.Join(errs, "; "))
 	}

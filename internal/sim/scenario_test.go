@@ -55,6 +55,11 @@ func TestLoadErrors(t *testing.T) {
 		{"invalid sender orgnr", "org.yaml", good + "sender: {org: \"964338532\"}\n", "not a valid Norwegian organisation number"},
 		{"exact shipments without orgs", "exact.yaml", "organisations: {count: 3, never_open: {shipments: 4}}\nshipments: {count: 10}\n", "needs organisations.never_open.orgs"},
 		{"unknown fault group", "fault.yaml", good + "faults: {smtp: {server_error: 0.1}}\n", `unknown endpoint group "smtp"`},
+		{"cvr fault group", "cvrfault.yaml", good + "faults: {cvr: {server_error: 0.1}}\n", ""},
+		{"invalid CVR number", "cvr.yaml", good + "cvr: {companies: [{cvr: \"64942213\", name: X}]}\n", `cvr.companies[0].cvr "64942213" is not a valid CVR number`},
+		{"CVR company without a name", "cvrname.yaml", good + "cvr: {companies: [{cvr: \"64942212\"}]}\n", ""},
+		{"failing person id", "failing.yaml", good + "register: {failing: [{number: \"01017012343\"}]}\n", "neither a Norwegian organisation number nor a CVR number"},
+		{"sub-unit chance above one", "sub.yaml", good + "register: {sub_unit_chance: 2}\n", "register.sub_unit_chance must be between 0 and 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -49,6 +50,10 @@ type Options struct {
 	// ResourceID is the Altinn resource the simulated correspondences belong
 	// to (default "sim-taushetsbelagt-post").
 	ResourceID string
+	// CVRUser and CVRPassword are the HTTP Basic credentials of the CVR
+	// search (System-til-system adgang).
+	CVRUser     string
+	CVRPassword string
 	// PrintAPIKey, when set, is required as "Authorization: Bearer <key>" by
 	// the print API.
 	PrintAPIKey string
@@ -147,6 +152,14 @@ func (s *Sim) fillOptions() {
 	if o.ClientID == "" {
 		o.ClientID = client
 	}
+	cr := derivedRand(s.seed, "credentials", "cvr")
+	cvrUser, cvrPass := newUUID(cr), newUUID(cr)
+	if o.CVRUser == "" {
+		o.CVRUser = "sim_cvr_" + cvrUser[:8]
+	}
+	if o.CVRPassword == "" {
+		o.CVRPassword = cvrPass
+	}
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = 120 * time.Second
 	}
@@ -204,6 +217,7 @@ func (s *Sim) routes() http.Handler {
 	s.altinnRoutes(mux)
 	s.tokenRoutes(mux)
 	s.registerRoutes(mux)
+	s.cvrRoutes(mux)
 	s.printRoutes(mux)
 	s.notifyRoutes(mux)
 	s.controlRoutes(mux)
@@ -218,6 +232,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	writeJSONBody(w, v)
+}
+
+// writeJSONRaw answers with v as JSON in which the invalid-UTF-8 mark
+// (see poisonedText) is replaced by raw invalid bytes.
+func writeJSONRaw(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	writeJSONBody(&buf, v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(withRawBytes(buf.Bytes()))
 }
 
 // writeJSONBody writes v as JSON without touching the headers.

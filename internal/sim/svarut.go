@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -57,10 +58,11 @@ func equalSecret(got, want string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// svarutShipment finds a SvarUt shipment that exists at now.
+// svarutShipment finds a SvarUt shipment that exists at now (a never_sent
+// one never does).
 func (s *Sim) svarutShipment(id string, now time.Time) (*shipment, bool) {
 	sh, ok := s.w.byID[strings.ToLower(id)]
-	if !ok || sh.channel != "svarut" || sh.sent.After(now) {
+	if !ok || sh.channel != "svarut" || sh.sent.After(now) || sh.poison == poisonNeverSent {
 		return nil, false
 	}
 	return sh, true
@@ -68,8 +70,62 @@ func (s *Sim) svarutShipment(id string, now time.Time) (*shipment, bool) {
 
 type forsendelseStatus struct {
 	ID                 string `json:"id"`
-	SisteStatusEndring string `json:"sisteStatusEndring"`
+	SisteStatusEndring any    `json:"sisteStatusEndring"` // a date-time string; a number when poisoned
 	Status             string `json:"status"`
+}
+
+// svarutRecord is what SvarUt says of a shipment's status at now, poison
+// included: the status value and when it changed, as a v2 date-time string
+// or (v1) epoch milliseconds.
+func svarutRecord(sh *shipment, now time.Time, v1 bool) (status string, changed any) {
+	e, _ := sh.channelStatusAt(now)
+	status, at := e.status, e.at
+	switch sh.poison {
+	case poisonUnknownStatus:
+		status = "FORSVUNNET"
+	case poisonFuture:
+		at = time.Date(2090, 1, 1, 12, 0, 0, 0, time.UTC)
+	case poisonBeforeSent:
+		at = time.Date(2001, 9, 9, 3, 46, 40, 0, time.UTC)
+	case poisonEpochSeconds:
+		return status, at.Unix()
+	}
+	if v1 {
+		return status, at.UnixMilli()
+	}
+	return status, svarutTime(at)
+}
+
+// batchPoison answers for a whole status batch when one of its ids breaks
+// SvarUt (fails_forever: 500; truncated: the answer cut off) and reports
+// whether it did. render writes the normal answer.
+func (s *Sim) batchPoison(w http.ResponseWriter, r *http.Request, ids []string, render func() any) bool {
+	kind := ""
+	for _, id := range ids {
+		if sh, ok := s.w.byID[strings.ToLower(id)]; ok && sh.channel == "svarut" {
+			switch sh.poison {
+			case poisonFailsForever:
+				kind = poisonFailsForever
+			case poisonTruncated:
+				if kind == "" {
+					kind = poisonTruncated
+				}
+			}
+		}
+	}
+	switch kind {
+	case poisonFailsForever:
+		writeError(w, r, http.StatusInternalServerError, "Intern feil ved oppslag av forsendelser")
+	case poisonTruncated:
+		var buf bytes.Buffer
+		writeJSONBody(&buf, render())
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(buf.Bytes()[:buf.Len()*2/3])
+	default:
+		return false
+	}
+	return true
 }
 
 // handleStatusSok is the v2 bulk status search. Ids the account does not
@@ -107,8 +163,11 @@ func (s *Sim) handleStatusSok(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue
 		}
-		e, _ := sh.statusAt(now)
-		out.Statuser = append(out.Statuser, forsendelseStatus{ID: sh.id, SisteStatusEndring: svarutTime(e.at), Status: e.status})
+		status, changed := svarutRecord(sh, now, false)
+		out.Statuser = append(out.Statuser, forsendelseStatus{ID: sh.id, SisteStatusEndring: changed, Status: status})
+	}
+	if s.batchPoison(w, r, req.ForsendelseIDs, func() any { return out }) {
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -118,11 +177,13 @@ type hendelse struct {
 	Hendelse  string `json:"hendelse"`
 }
 
+// hendelser is a shipment's event history at now; a nul or invalid_utf8
+// poison puts its odd bytes into the texts (see writeJSONRaw).
 func hendelser(sh *shipment, now time.Time) []hendelse {
 	evs := sh.eventsAt(now)
 	out := make([]hendelse, len(evs))
 	for i, e := range evs {
-		out[i] = hendelse{Tidspunkt: svarutTime(e.at), Hendelse: e.text}
+		out[i] = hendelse{Tidspunkt: svarutTime(e.at), Hendelse: poisonedText(sh, e.text)}
 	}
 	return out
 }
@@ -145,12 +206,12 @@ func (s *Sim) handleHendelser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "forsendelse "+id+" not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string][]hendelse{"hendelser": hendelser(sh, now)})
+	writeJSONRaw(w, http.StatusOK, map[string][]hendelse{"hendelser": hendelser(sh, now)})
 }
 
 type v1Status struct {
 	ForsendelsesID     v1ID   `json:"forsendelsesId"`
-	SisteStatusEndring int64  `json:"sisteStatusEndring"` // epoch milliseconds
+	SisteStatusEndring any    `json:"sisteStatusEndring"` // epoch milliseconds (seconds when poisoned)
 	Status             string `json:"status"`
 }
 
@@ -159,8 +220,8 @@ type v1ID struct {
 }
 
 func v1StatusOf(sh *shipment, now time.Time) v1Status {
-	e, _ := sh.statusAt(now)
-	return v1Status{ForsendelsesID: v1ID{ID: sh.id}, SisteStatusEndring: e.at.UnixMilli(), Status: e.status}
+	status, changed := svarutRecord(sh, now, true)
+	return v1Status{ForsendelsesID: v1ID{ID: sh.id}, SisteStatusEndring: changed, Status: status}
 }
 
 // handleV1Statuser is the legacy bulk status: a JSON array of ids in.
@@ -183,6 +244,14 @@ func (s *Sim) handleV1Statuser(w http.ResponseWriter, r *http.Request) {
 			out.Statuser = append(out.Statuser, v1StatusOf(sh, now))
 		}
 	}
+	if s.batchPoison(w, r, ids, func() any { return out }) {
+		return
+	}
+	if len(out.Statuser) == 0 {
+		// As SvarUt does: 404 when it knows none of the ids asked.
+		writeError(w, r, http.StatusNotFound, "Fant ingen forsendelser med de oppgitte id-ene")
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -199,7 +268,7 @@ func (s *Sim) handleV1Historikk(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string][]hendelse{"hendelsesLogger": hendelser(sh, now)})
+	writeJSONRaw(w, http.StatusOK, map[string][]hendelse{"hendelsesLogger": hendelser(sh, now)})
 }
 
 // v1Shipment checks a v1 request's Basic auth and finds the shipment its

@@ -104,8 +104,10 @@ func TestSvarUtClockTransitions(t *testing.T) {
 		if v2.Status != st.want || v1s.Status != st.want {
 			t.Fatalf("at %s: v2 %s, v1 %s; want %s", st.at, v2.Status, v1s.Status, st.want)
 		}
-		changed, err := time.Parse(time.RFC3339Nano, v2.SisteStatusEndring)
-		if err != nil || changed.After(st.at) || changed.UnixMilli() != v1s.SisteStatusEndring {
+		v2at, _ := v2.SisteStatusEndring.(string)
+		v1ms, _ := v1s.SisteStatusEndring.(float64)
+		changed, err := time.Parse(time.RFC3339Nano, v2at)
+		if err != nil || changed.After(st.at) || changed.UnixMilli() != int64(v1ms) {
 			t.Fatalf("sisteStatusEndring %s (v1 %d) at %s: %v", v2.SisteStatusEndring, v1s.SisteStatusEndring, st.at, err)
 		}
 	}

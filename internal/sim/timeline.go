@@ -21,6 +21,7 @@ const (
 	svSendtSDP        = "SENDT_SDP"
 	svLevertSDP       = "LEVERT_SDP"
 	svIkkeLevert      = "IKKE_LEVERT"
+	svSlettet         = "SLETTET" // v3: files and metadata deleted for retention
 )
 
 // Altinn 3 Correspondence status values used by the simulator.
@@ -274,6 +275,35 @@ func (s *shipment) statusAt(t time.Time) (event, bool) {
 
 // opened reports whether the shipment has been opened by t.
 func (s *shipment) opened(t time.Time) bool {
-	e, ok := s.statusAt(t)
+	e, ok := s.channelStatusAt(t)
 	return ok && (e.status == svLest || e.status == alRead)
+}
+
+// altinnRank orders Altinn's statuses as the service does when it picks
+// a correspondence's top-level status: the highest-ranked status reached,
+// Fetched not counted (a letter fetched again after reading stays Read).
+var altinnRank = map[string]int{alInitialized: 1, alReadyForPublish: 2, alPublished: 3, alRead: 5, alReserved: 10, alFailed: 11}
+
+// channelStatusAt returns the status the channel answers at t: for SvarUt
+// the latest event, for Altinn the top-level status (see altinnRank; the
+// latest event only when no ranked status was reached). ok is false
+// before the shipment was sent.
+func (s *shipment) channelStatusAt(t time.Time) (event, bool) {
+	evs := s.eventsAt(t)
+	if len(evs) == 0 {
+		return event{}, false
+	}
+	if s.channel != "altinn" {
+		return evs[len(evs)-1], true
+	}
+	best := -1
+	for i, e := range evs {
+		if r, ok := altinnRank[e.status]; ok && (best < 0 || r >= altinnRank[evs[best].status]) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return evs[len(evs)-1], true
+	}
+	return evs[best], true
 }

@@ -18,6 +18,11 @@ const (
 	EventRejected   = "rejected_transition"
 	EventPollError  = "poll_error" // the channel's answer could not be used; raw payload kept
 	EventHistory    = "history"    // the channel's own event history, kept as evidence
+	// EventUnknown: the channel has never heard of the shipment (SvarUt v1
+	// 404, absent from a status-sok answer, Altinn 404/410). Recorded
+	// when the shipment is first found unknown; the marker
+	// shipments.unknown_to_channel_since stays until the channel knows it.
+	EventUnknown = "unknown_to_channel"
 )
 
 // Event sources.

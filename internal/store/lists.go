@@ -21,10 +21,13 @@ const (
 	ListProblems ListName = "problems" // rejected, failed or expired
 	ListManual   ListName = "manual"   // escalation ended in manual handling
 	ListSearch   ListName = "search"   // every shipment to one recipient (needs Recipient)
+	// ListUnknown: shipments their channel has never heard of (the sender
+	// system thought it sent them).
+	ListUnknown ListName = "unknown_to_channel"
 )
 
 // Lists are the known lists, for validating a request.
-var Lists = []ListName{ListUnopened, ListProblems, ListManual, ListSearch}
+var Lists = []ListName{ListUnopened, ListProblems, ListManual, ListSearch, ListUnknown}
 
 // ListFilter narrows a list. Empty fields do not narrow.
 type ListFilter struct {
@@ -64,6 +67,8 @@ type ListRow struct {
 	Stage          model.Stage `db:"stage" json:"stage"`
 	RemindersSent  int         `db:"reminders_sent" json:"reminders_sent"`
 	LastReminded   *time.Time  `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
+	// UnknownToChannelSince: the channel has never heard of the shipment.
+	UnknownToChannelSince *time.Time `db:"unknown_to_channel_since" json:"unknown_to_channel_since,omitempty"`
 }
 
 // ListPage is one page of a list, oldest first.
@@ -74,7 +79,7 @@ type ListPage struct {
 
 const listColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
 	r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name, s.class, s.confidential,
-	s.sent_at, s.state, s.state_changed_at, s.stage, s.reminders_sent, s.last_reminded_at`
+	s.sent_at, s.state, s.state_changed_at, s.stage, s.reminders_sent, s.last_reminded_at, s.unknown_to_channel_since`
 
 // recipientKey says how an identifier is stored: organisation numbers have
 // 8 (CVR) or 9 digits, person ids 10 (CPR) or 11.
@@ -116,6 +121,8 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 		c.add(`s.state IN ('rejected', 'failed', 'expired')`)
 	case ListManual:
 		c.add(`s.stage = ` + sqlStage(model.StageManual))
+	case ListUnknown:
+		c.add(`s.unknown_to_channel_since IS NOT NULL`)
 	case ListSearch:
 		if f.Recipient == "" && f.RecipientRow == 0 {
 			return fmt.Errorf("search needs a recipient")

@@ -441,12 +441,44 @@ func (s *Store) RecordNotificationOrderFailed(ctx context.Context, id int64, cau
 	return nil
 }
 
+// RecordNotificationOrderRefused records that Altinn refused the order for
+// good (422 NOT-00001): it is listed by RefusedNotificationOrders and never
+// by OpenNotificationOrders again.
+func (s *Store) RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2, order_refused_at = $3,
+			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, CleanText(cause), now); err != nil {
+		return fmt.Errorf("record the refused notification order of %d: %w", id, err)
+	}
+	return nil
+}
+
+// RefusedOrder is a reminder whose Altinn Notifications order was refused
+// for good, for the compliance officer.
+type RefusedOrder struct {
+	ID        int64     `db:"id" json:"id"`
+	Org       string    `db:"orgnr" json:"orgnr"`
+	Error     string    `db:"order_error" json:"error"`
+	RefusedAt time.Time `db:"order_refused_at" json:"refused_at"`
+	Shipments int       `db:"shipments" json:"shipments"`
+}
+
+// RefusedNotificationOrders lists the refused orders, newest first.
+func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, error) {
+	out := []RefusedOrder{}
+	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_error, n.order_refused_at,
+			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments
+		FROM notifications n WHERE n.order_refused_at IS NOT NULL ORDER BY n.order_refused_at DESC, n.id DESC`); err != nil {
+		return nil, fmt.Errorf("list refused notification orders: %w", err)
+	}
+	return out, nil
+}
+
 // OpenNotificationOrders lists sent notifications whose order is still to be
-// placed, oldest first, at most limit.
+// placed (not refused for good), oldest first, at most limit.
 func (s *Store) OpenNotificationOrders(ctx context.Context, limit int) ([]NotificationOrder, error) {
 	var out []NotificationOrder
 	if err := s.db.SelectContext(ctx, &out, `SELECT id, orgnr, order_request, order_attempts FROM notifications
-		WHERE order_request IS NOT NULL AND order_id = '' AND status = 'sent' ORDER BY id LIMIT $1`, limit); err != nil {
+		WHERE order_request IS NOT NULL AND order_id = '' AND order_refused_at IS NULL AND status = 'sent' ORDER BY id LIMIT $1`, limit); err != nil {
 		return nil, fmt.Errorf("list notification orders to place: %w", err)
 	}
 	return out, nil

@@ -159,7 +159,7 @@ func (s *Store) overviewFresh(ctx context.Context) (*time.Time, error) {
 // weekly one when it is older than OverviewRefreshEvery. It is part of
 // RefreshListSummaries.
 func (s *Store) refreshOverview(ctx context.Context) error {
-	// Names the print fallback's register lookups brought in.
+	// Names from the register answers (the names job, the print fallback).
 	if _, err := s.FillOrgNames(ctx); err != nil {
 		return err
 	}

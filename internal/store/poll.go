@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,6 +21,9 @@ type Due struct {
 	ChannelStatus string      `db:"channel_status"`
 	SentAt        time.Time   `db:"sent_at"`
 	PollFailures  int         `db:"poll_failures"`
+	// UnknownSince is when the channel was first found not to know the
+	// shipment (nil: it knows it, or nobody asked yet).
+	UnknownSince *time.Time `db:"unknown_to_channel_since"`
 }
 
 // ClaimDue claims up to limit shipments of a channel whose next poll is due
@@ -35,7 +39,7 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 		      ORDER BY next_poll_at LIMIT $4
 		      FOR UPDATE SKIP LOCKED) d
 		WHERE s.id = d.id
-		RETURNING s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures`,
+		RETURNING s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures, s.unknown_to_channel_since`,
 		channel, now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due %s shipments: %w", channel, err)
@@ -44,19 +48,26 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 }
 
 // PollResult is what one poll learned about one claimed shipment, ready to
-// be written. Source is the channel's name.
+// be written. Source is the channel's name. Text and JSON from the channel
+// need not be clean: ApplyPoll makes them fit for PostgreSQL.
 type PollResult struct {
 	Due
 	Source     string
 	ObservedAt time.Time   // when postvakt asked
 	Status     string      // the channel's raw status
-	State      model.State // normalised; empty when Err is set
+	State      model.State // normalised; the shipment's own state when Err is set or Unknown
 	Closed     string      // "channel_print" or "closed" when the status ends escalation
 	ChangedAt  time.Time   // when the channel says the status changed; zero = unknown
 	Payload    []byte      // raw status record (JSON)
 	History    []byte      // raw history (JSON), when fetched
 	Err        string      // this shipment's answer could not be used
-	NextPollAt *time.Time  // nil: never again (final state)
+	// Unknown: the channel has never heard of this shipment (see
+	// EventUnknown); Err is empty then.
+	Unknown    bool
+	NextPollAt *time.Time // nil: never again (final state)
+	// RetryAt is when to poll again should this result be refused by the
+	// database even after cleaning (see ApplyPoll).
+	RetryAt time.Time
 }
 
 // PollWrite says what writing one batch of results did.
@@ -65,6 +76,27 @@ type PollWrite struct {
 	Statuses int // raw status changes without a state change
 	Refused  int // impossible transitions, logged, not applied
 	Errors   int // per-shipment errors recorded
+	Unknown  int // shipments the channel does not know
+	// Unwritable are results the database refused even after cleaning:
+	// written without their payload, or, failing that, left out of the
+	// batch (the rest was applied) and retried at RetryAt.
+	Unwritable []Unwritable
+}
+
+// Unwritable is one result the database refused.
+type Unwritable struct {
+	ShipmentID string
+	Err        string
+	Dropped    bool // false: written with the payload kept as base64 instead
+}
+
+func (w *PollWrite) add(o PollWrite) {
+	w.Changed += o.Changed
+	w.Statuses += o.Statuses
+	w.Refused += o.Refused
+	w.Errors += o.Errors
+	w.Unknown += o.Unknown
+	w.Unwritable = append(w.Unwritable, o.Unwritable...)
 }
 
 // ApplyPoll writes a batch of poll results in one transaction: state changes
@@ -72,68 +104,174 @@ type PollWrite struct {
 // and every shipment's next poll time. The writes are set-based (a few
 // statements per batch, not per shipment), so a cycle over 100,000
 // shipments is bound by the channel, not by the database.
+//
+// One shipment's answer never rolls back the others': everything the
+// channel said is cleaned first (CleanText, CleanJSON), and should the
+// database still refuse the batch, it is written again one result at a
+// time, each under a savepoint: a refused result is retried with its
+// payload and history kept as base64 (RawEnvelope), and if that is refused
+// too, it is left out, recorded as a poll error without payload where
+// possible, and listed in PollWrite.Unwritable.
 func (s *Store) ApplyPoll(ctx context.Context, results []PollResult) (PollWrite, error) {
+	clean := make([]PollResult, len(results))
+	for i, r := range results {
+		r.Status, r.Err, r.Closed = CleanText(r.Status), CleanText(r.Err), CleanText(r.Closed)
+		r.Payload, r.History = CleanJSON(r.Payload), CleanJSON(r.History)
+		clean[i] = r
+	}
 	var w PollWrite
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		w, err = applyBatch(ctx, tx, clean)
+		return err
+	})
+	var pe *pq.Error
+	if err == nil || !errors.As(err, &pe) || ctx.Err() != nil {
+		return w, err
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		w = PollWrite{}
-		var changes, statuses, failures []*PollResult
-		var events []Event
-		for i := range results {
-			r := &results[i]
-			ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, RawStatus: r.Status,
-				Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State)}
-			switch {
-			case r.Err != "":
-				w.Errors++
-				ev.Kind, ev.Message = EventPollError, r.Err
-				events = append(events, ev)
-				failures = append(failures, r)
-			case r.State != r.Due.State:
-				if err := model.CheckTransition(r.Due.State, r.State); err != nil {
-					w.Refused++
-					ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
-					events = append(events, ev)
-					continue
-				}
-				changes = append(changes, r)
-			case r.Status != r.Due.ChannelStatus:
-				w.Statuses++
-				ev.Kind, ev.ToState = EventStatus, string(r.State)
-				events = append(events, ev)
-				statuses = append(statuses, r)
+		for i := range clean {
+			one, err := applyOne(ctx, tx, clean[i])
+			if err != nil {
+				return err
 			}
+			w.add(one)
 		}
-		applied, err := applyChanges(ctx, tx, changes)
-		if err != nil {
-			return err
-		}
-		for _, r := range changes {
-			if !applied[r.ID] {
-				continue // changed meanwhile by someone else; the next poll sees it
-			}
-			w.Changed++
-			events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: changedAt(r),
-				FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
-			if len(r.History) > 0 {
-				events = append(events, Event{ShipmentID: r.ID, Kind: EventHistory, Source: r.Source,
-					ObservedAt: r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
-			}
-		}
-		if err := applyStatuses(ctx, tx, statuses); err != nil {
-			return err
-		}
-		if err := appendEvents(ctx, tx, events); err != nil {
-			return err
-		}
-		// Changes not applied were made meanwhile by another worker (an
-		// expired lease): that worker set their next poll; leave it.
-		handled := make(map[string]bool, len(changes))
-		for _, r := range changes {
-			handled[r.ID] = true
-		}
-		return finishPolls(ctx, tx, results, failures, handled)
+		return nil
 	})
 	return w, err
+}
+
+// applyOne writes one result under a savepoint, with the fallbacks
+// described at ApplyPoll. The error is for failures of the transaction
+// itself.
+func applyOne(ctx context.Context, tx *sqlx.Tx, r PollResult) (PollWrite, error) {
+	try := func(fn func() error) (refused error, err error) {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT poll_result`); err != nil {
+			return nil, fmt.Errorf("savepoint: %w", err)
+		}
+		ferr := fn()
+		var pe *pq.Error
+		if ferr != nil && errors.As(ferr, &pe) {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT poll_result`); err != nil {
+				return nil, fmt.Errorf("roll back to savepoint: %w", err)
+			}
+			return ferr, nil
+		}
+		if ferr != nil {
+			return nil, ferr
+		}
+		_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT poll_result`)
+		return nil, err
+	}
+	var w PollWrite
+	refused, err := try(func() (err error) { w, err = applyBatch(ctx, tx, []PollResult{r}); return err })
+	if err != nil || refused == nil {
+		return w, err
+	}
+	first := CleanText(refused.Error())
+	raw := r
+	raw.Payload, raw.History = rawOrNil(r.Payload, first), rawOrNil(r.History, first)
+	refused, err = try(func() (err error) { w, err = applyBatch(ctx, tx, []PollResult{raw}); return err })
+	if err != nil {
+		return w, err
+	}
+	if refused == nil {
+		w.Unwritable = append(w.Unwritable, Unwritable{ShipmentID: r.ID, Err: first})
+		return w, nil
+	}
+	w = PollWrite{Unwritable: []Unwritable{{ShipmentID: r.ID, Err: CleanText(refused.Error()), Dropped: true}}}
+	// Record that the answer could not be stored, and poll it again later;
+	// if even that is refused (e.g. the shipment is gone), leave it.
+	_, err = try(func() error {
+		retry := r.RetryAt
+		if retry.IsZero() {
+			retry = r.ObservedAt.Add(time.Hour)
+		}
+		if err := appendEvents(ctx, tx, []Event{{ShipmentID: r.ID, Kind: EventPollError, Source: r.Source, ObservedAt: r.ObservedAt,
+			FromState: string(r.Due.State), Message: "postvakt could not store the channel's answer: " + CleanText(refused.Error())}}); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = $2, poll_failures = poll_failures + 1 WHERE id = $1`, r.ID, retry)
+		return err
+	})
+	return w, err
+}
+
+func rawOrNil(b []byte, why string) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return RawEnvelope(b, "refused by the database ("+why+")")
+}
+
+// applyBatch writes results set-based inside tx (see ApplyPoll).
+func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWrite, error) {
+	var w PollWrite
+	var changes, statuses, failures, unknowns []*PollResult
+	var events []Event
+	for i := range results {
+		r := &results[i]
+		ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, RawStatus: r.Status,
+			Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State)}
+		switch {
+		case r.Err != "":
+			w.Errors++
+			ev.Kind, ev.Message = EventPollError, r.Err
+			events = append(events, ev)
+			failures = append(failures, r)
+		case r.Unknown:
+			w.Unknown++
+			unknowns = append(unknowns, r)
+			if r.Due.UnknownSince == nil { // newly unknown: say so once
+				ev.Kind, ev.Message = EventUnknown, "the channel has never heard of this shipment"
+				events = append(events, ev)
+			}
+		case r.State != r.Due.State:
+			if err := model.CheckTransition(r.Due.State, r.State); err != nil {
+				w.Refused++
+				ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
+				events = append(events, ev)
+				continue
+			}
+			changes = append(changes, r)
+		case r.Status != r.Due.ChannelStatus:
+			w.Statuses++
+			ev.Kind, ev.ToState = EventStatus, string(r.State)
+			events = append(events, ev)
+			statuses = append(statuses, r)
+		}
+	}
+	applied, err := applyChanges(ctx, tx, changes)
+	if err != nil {
+		return w, err
+	}
+	for _, r := range changes {
+		if !applied[r.ID] {
+			continue // changed meanwhile by someone else; the next poll sees it
+		}
+		w.Changed++
+		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: changedAt(r),
+			FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
+		if len(r.History) > 0 {
+			events = append(events, Event{ShipmentID: r.ID, Kind: EventHistory, Source: r.Source,
+				ObservedAt: r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
+		}
+	}
+	if err := applyStatuses(ctx, tx, statuses); err != nil {
+		return w, err
+	}
+	if err := appendEvents(ctx, tx, events); err != nil {
+		return w, err
+	}
+	// Changes not applied were made meanwhile by another worker (an
+	// expired lease): that worker set their next poll; leave it.
+	handled := make(map[string]bool, len(changes))
+	for _, r := range changes {
+		handled[r.ID] = true
+	}
+	return w, finishPolls(ctx, tx, results, failures, unknowns, handled)
 }
 
 func changedAt(r *PollResult) time.Time {
@@ -158,7 +296,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE shipments s SET state = u.state, state_changed_at = u.at,
-			channel_status = u.status, poll_failures = 0, next_poll_at = u.next,
+			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, unknown_to_channel_since = NULL,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
 			-- A failed letter needs paper at once: the next escalation run
@@ -193,7 +331,7 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 	for i, r := range rs {
 		ids[i], prev[i], statuses[i], closed[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, poll_failures = 0,
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, poll_failures = 0, unknown_to_channel_since = NULL,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
 		WHERE s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
@@ -203,30 +341,40 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 	return nil
 }
 
-// finishPolls sets the next poll and the failure count (one more for an
-// unusable answer, zero otherwise) of every polled shipment that
-// applyChanges did not already update.
-func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures []*PollResult, done map[string]bool) error {
+// finishPolls sets the next poll, the failure count (one more for an
+// unusable answer or an unknown shipment, zero otherwise) and the unknown
+// marker (set for an unknown shipment, kept for an unusable answer,
+// cleared otherwise) of every polled shipment that applyChanges did not
+// already update.
+func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures, unknowns []*PollResult, done map[string]bool) error {
 	failed := make(map[string]bool, len(failures))
 	for _, r := range failures {
 		failed[r.ID] = true
 	}
+	unknown := make(map[string]bool, len(unknowns))
+	for _, r := range unknowns {
+		unknown[r.ID] = true
+	}
 	var ids []string
-	var next []*time.Time
-	var fail []bool
+	var next, at []*time.Time
+	var fail, unk []bool
 	for i := range results {
-		if done[results[i].ID] {
+		r := &results[i]
+		if done[r.ID] {
 			continue
 		}
-		ids, next, fail = append(ids, results[i].ID), append(next, results[i].NextPollAt), append(fail, failed[results[i].ID])
+		ids, next, at = append(ids, r.ID), append(next, r.NextPollAt), append(at, &r.ObservedAt)
+		fail, unk = append(fail, failed[r.ID]), append(unk, unknown[r.ID])
 	}
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next,
-			poll_failures = CASE WHEN u.failed THEN s.poll_failures + 1 ELSE 0 END
-		FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[]) AS u(id, next, failed)
-		WHERE s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail))
+			poll_failures = CASE WHEN u.failed OR u.unknown THEN s.poll_failures + 1 ELSE 0 END,
+			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
+				WHEN u.failed THEN s.unknown_to_channel_since END
+		FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[]) AS u(id, next, failed, unknown, at)
+		WHERE s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
@@ -238,7 +386,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Time, ids []string, retry []time.Time, callErr error, raw string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO poll_errors (channel, occurred_at, shipments, error, raw)
-			VALUES ($1, $2, $3, $4, $5)`, channel, at, len(ids), callErr.Error(), raw); err != nil {
+			VALUES ($1, $2, $3, $4, $5)`, channel, at, len(ids), CleanText(callErr.Error()), CleanText(raw)); err != nil {
 			return fmt.Errorf("record poll error: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_failures = poll_failures + 1
@@ -249,6 +397,24 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 		}
 		return nil
 	})
+}
+
+// PollCanary returns the channel id of a shipment of channel, not among
+// not, whose last poll the channel answered usably, or "" when there is
+// none: asking about it tells whether the channel is up.
+func (s *Store) PollCanary(ctx context.Context, channel string, not []string) (string, error) {
+	var ids []string
+	err := s.db.SelectContext(ctx, &ids, `SELECT channel_id FROM shipments
+		WHERE channel = $1 AND channel_status <> '' AND poll_failures = 0 AND unknown_to_channel_since IS NULL
+			AND channel_id <> ALL($2::text[])
+		LIMIT 1`, channel, pq.Array(not))
+	if err != nil {
+		return "", fmt.Errorf("find a %s shipment to check the channel with: %w", channel, err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
 }
 
 // PollErrors counts recorded channel call failures since a time.

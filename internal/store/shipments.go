@@ -36,8 +36,11 @@ type Shipment struct {
 	Stage          model.Stage `db:"stage" json:"stage"`
 	RemindersSent  int         `db:"reminders_sent" json:"reminders_sent"`
 	NextPollAt     *time.Time  `db:"next_poll_at" json:"next_poll_at,omitempty"`
-	CreatedAt      time.Time   `db:"created_at" json:"created_at"`
-	Events         []Event     `db:"-" json:"events,omitempty"`
+	// UnknownToChannelSince is set while the channel has never heard of
+	// the shipment (see EventUnknown).
+	UnknownToChannelSince *time.Time `db:"unknown_to_channel_since" json:"unknown_to_channel_since,omitempty"`
+	CreatedAt             time.Time  `db:"created_at" json:"created_at"`
+	Events                []Event    `db:"-" json:"events,omitempty"`
 }
 
 // Recipient is who a shipment is for.
@@ -49,7 +52,7 @@ type Recipient struct {
 const shipmentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
 	o.name AS sender_org_name, r.name AS recipient_name, r.kind AS recipient_kind, r.ident AS recipient_ident, s.title, s.confidential, s.class, s.sent_at,
 	s.state, s.state_changed_at, s.available_at, s.channel_status, s.stage, s.reminders_sent,
-	s.next_poll_at, s.created_at`
+	s.next_poll_at, s.unknown_to_channel_since, s.created_at`
 
 const shipmentFrom = ` FROM shipments s
 	JOIN sender_units u ON u.id = s.sender_unit_id

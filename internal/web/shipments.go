@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -49,6 +50,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	// A raw NUL byte in a string is malformed JSON; read it as the escape
+	// it stands for, so it is refused (422) with its item and field like
+	// any other bad value.
+	body = bytes.ReplaceAll(body, []byte{0}, []byte(`\u0000`))
 	raws, err := splitItems(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -133,7 +138,22 @@ func splitItems(body []byte) ([]json.RawMessage, error) {
 }
 
 // decodeItem turns one item into a registration and lists its problems.
+// Bytes that are not UTF-8 are refused before decoding (the decoder would
+// quietly turn them into U+FFFD); NUL and other control characters, and
+// over-long values, are refused by model validation.
 func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.FieldError) {
+	if !utf8.Valid(raw) {
+		field := ""
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) == nil {
+			for k, v := range m {
+				if !utf8.Valid(v) {
+					field = k
+				}
+			}
+		}
+		return model.NewShipment{}, []model.FieldError{{Field: field, Message: "not valid UTF-8: send the JSON in UTF-8"}}
+	}
 	var ws wireShipment
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

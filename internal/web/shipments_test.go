@@ -158,6 +158,13 @@ func TestRegisterRejectsWholeBatch(t *testing.T) {
 		{"missing", `[{"channel":"svarut"}]`, [][2]any{{0, "channel_id"}, {0, "sender_org"}, {0, "recipient"}}},
 		{"unknown channel", `[` + strings.Replace(good, `"svarut"`, `"fax"`, 1) + `]`, [][2]any{{0, "channel"}}},
 		{"wrong type", `[` + strings.Replace(good, `true`, `"yes"`, 1) + `]`, [][2]any{{0, "confidential"}}},
+		// Bad bytes are a 422 like any other bad value, never a 500 or a database message.
+		{"NUL escape", `[` + good + `,` + strings.Replace(good, `hemmelig tiltak`, `hemmelig\u0000tiltak`, 1) + `]`, [][2]any{{1, "title"}}},
+		{"raw NUL", `[` + strings.Replace(good, `Barnevernstjenesten`, "Barnevern\x00", 1) + `]`, [][2]any{{0, "sender_unit"}}},
+		{"invalid UTF-8", `[` + strings.Replace(good, `hemmelig tiltak`, "hemmelig \xe6\xf8 tiltak", 1) + `]`, [][2]any{{0, "title"}}},
+		{"control character", `[` + strings.Replace(good, `hemmelig tiltak`, `hemmelig\ttiltak`, 1) + `]`, [][2]any{{0, "title"}}},
+		{"over-long title", `[` + strings.Replace(good, `hemmelig tiltak`, strings.Repeat("ø", 1001), 1) + `]`, [][2]any{{0, "title"}}},
+		{"NUL in channel id", `[` + strings.Replace(good, `d6b23522`, `d6b\u000023522`, 1) + `]`, [][2]any{{0, "channel_id"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,6 +190,9 @@ func TestRegisterRejectsWholeBatch(t *testing.T) {
 	code, page := e.do("GET", "/api/v1/shipments", tok, "")
 	if code != 200 || len(page["shipments"].([]any)) != 0 {
 		t.Fatalf("something was stored from refused batches: %v", page)
+	}
+	if strings.Contains(e.log.String(), "level=ERROR") || strings.Contains(e.log.String(), "pq:") {
+		t.Fatalf("bad input reached the database:\n%s", e.log.String())
 	}
 	if code, _ := e.do("POST", "/api/v1/shipments", tok, "{garbage"); code != http.StatusUnprocessableEntity && code != http.StatusBadRequest {
 		t.Fatalf("garbage body: %d", code)

@@ -103,12 +103,15 @@ func (c *Client) Name() string { return "altinn" }
 // BatchSize returns Config.BatchSize.
 func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 
-// Status reads the details of every id, Concurrency at a time. Ids that
-// are not UUIDs are not sent (ErrInvalidID); 404 and 410 give ErrNotKnown;
-// an unreadable details answer gives ErrBadRecord with the raw answer as
-// Payload. The error return is for a call that failed as a whole: network
-// or 5xx after retries, an open breaker, 401/403, or an HTML page instead
-// of JSON; no observations are returned then.
+// Status reads the details of every id, Concurrency at a time. Whatever
+// Altinn answers about one id is that id's Observation.Err (see details):
+// ids that are not UUIDs are not sent (ErrInvalidID), 404/410 give
+// ErrNotKnown, 401/403 ErrRefused, 5xx after retries ErrFailing, an
+// unreadable answer ErrBadRecord. The error return is for a call that
+// failed as a whole: network or timeout, an open breaker, no token, an HTML
+// page instead of JSON, or 401/403 on every id without Altinn's
+// per-correspondence code 4001 (a token or access problem, not the
+// letters'); no observations are returned then.
 func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
 	obs := make([]channel.Observation, len(ids))
 	index := map[string][]int{} // lower-case id → positions in ids
@@ -125,10 +128,17 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		index[k] = append(index[k], i)
 	}
+	var mu sync.Mutex
+	refusedAlike := 0 // 401/403 without code 4001
 	err := c.forEach(ctx, send, func(ctx context.Context, id string) error {
 		d, err := c.details(ctx, id)
 		if err != nil {
 			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if d.refused && !d.perLetter {
+			refusedAlike++
 		}
 		for _, i := range index[strings.ToLower(id)] {
 			o := d.obs
@@ -139,6 +149,10 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(send) > 0 && refusedAlike == len(send) {
+		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403 without the per-correspondence code %d: check the token, its scopes and the resource's access (first: %w)",
+			len(send), codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
 	}
 	return obs, nil
 }

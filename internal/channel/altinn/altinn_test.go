@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,9 +205,8 @@ func TestStatusWholeCallFailures(t *testing.T) {
 				t.Errorf("err %v", err)
 			}
 		}},
-		{"401", 0, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(401) }, func(t *testing.T, err error) {
-			var se *httpclient.StatusError
-			if !errors.As(err, &se) || se.StatusCode != 401 {
+		{"401 on every id without code 4001", 0, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(401) }, func(t *testing.T, err error) {
+			if !errors.Is(err, channel.ErrRefused) || !strings.Contains(err.Error(), "every one of 2") || !strings.Contains(err.Error(), "token") {
 				t.Errorf("err %v", err)
 			}
 		}},
@@ -251,7 +251,8 @@ func TestStatusBadRecords(t *testing.T) {
 	if obs[0].Err != nil {
 		t.Errorf("good record: %+v", obs[0])
 	}
-	if o := obs[1]; !errors.Is(o.Err, channel.ErrBadRecord) || !json.Valid(o.Payload) || !bytes.Contains(o.Payload, []byte(`status`)) {
+	if o := obs[1]; !errors.Is(o.Err, channel.ErrBadRecord) || !json.Valid(o.Payload) || !bytes.Contains(o.Payload, []byte(`"sha256"`)) ||
+		!bytes.Contains(o.Payload, []byte(uuid(2))) || bytes.Contains(o.Payload, []byte(`"Rea`)) {
 		t.Errorf("malformed JSON: %+v (payload %s)", o, o.Payload)
 	}
 	if o := obs[2]; !errors.Is(o.Err, channel.ErrUnknownStatus) || o.Status != "Teleported" || o.State != "" || !bytes.Contains(o.Payload, []byte("Teleported")) {
@@ -348,5 +349,85 @@ func TestPayloadKeepsNoContent(t *testing.T) {
 	}
 	if !strings.Contains(p, `"status"`) || !strings.Contains(p, `"statusHistory"`) {
 		t.Errorf("payload lost the status: %s", p)
+	}
+}
+
+// TestPerLetterAnswers: whatever Altinn answers about one correspondence is
+// that letter's problem; the others in the call are read.
+func TestPerLetterAnswers(t *testing.T) {
+	f := newFake(t)
+	for i := 1; i <= 9; i++ {
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}, {"Read", t0.Add(time.Hour)}}})
+	}
+	var serverErrors atomic.Int32
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		problemJSON := func(code int, body string) {
+			spectestSkip(w)
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(code)
+			_, _ = w.Write([]byte(body))
+		}
+		switch r.PathValue("id") {
+		case uuid(2): // Altinn's "you may not read this correspondence"
+			problemJSON(401, `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Unauthorized","status":401,"code":4001,"detail":"You must use a bearer token that belongs to the sender or recipient"}`)
+		case uuid(3):
+			problemJSON(403, `{"title":"Forbidden","status":403,"errorCode":"CORR-4001"}`)
+		case uuid(4): // fails forever
+			serverErrors.Add(1)
+			problemJSON(500, `{"title":"Internal Server Error","status":500}`)
+		case uuid(5): // gone
+			problemJSON(410, `{"title":"Gone","status":410}`)
+		case uuid(6): // a huge answer
+			spectestSkip(w)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"correspondenceId":"` + uuid(6) + `","content":{"messageBody":"` + strings.Repeat("x", 200<<10) + `"}}`))
+		case uuid(7): // epoch seconds where a date-time is expected
+			spectestSkip(w)
+			d := detailsJSON(&fakeCorr{id: uuid(7), created: t0, recipient: "urn:altinn:organization:identifier-no:" + orgnr,
+				history: []event{{"Read", t0}}})
+			d["statusChanged"] = t0.Unix()
+			writeJSON(w, 200, d)
+		case uuid(8): // 401 without the code, among answered ids: still only this letter's
+			problemJSON(401, `{"title":"Unauthorized","status":401}`)
+		default:
+			return false
+		}
+		return true
+	}
+	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: f.srv.URL, Logger: slog.New(slog.DiscardHandler),
+		Clock: &quickClock{}, MaxBodyBytes: 100 << 10, MaxConcurrent: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Config{BaseURL: f.srv.URL, ResourceID: resourceID, Logger: slog.New(slog.DiscardHandler)}, hc, &mutableToken{tok: mpToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{uuid(1), uuid(2), uuid(3), uuid(4), uuid(5), uuid(6), uuid(7), uuid(8), uuid(9)}
+	obs, err := c.Status(context.Background(), ids)
+	if err != nil {
+		t.Fatalf("Status failed as a whole: %v", err)
+	}
+	want := []error{nil, channel.ErrRefused, channel.ErrRefused, channel.ErrFailing, channel.ErrNotKnown, channel.ErrFailing,
+		channel.ErrBadTimestamp, channel.ErrRefused, nil}
+	for i, o := range obs {
+		if want[i] == nil {
+			if o.Err != nil || o.State != model.StateOpened {
+				t.Errorf("%s: %+v, want read", ids[i], o)
+			}
+			continue
+		}
+		if !errors.Is(o.Err, want[i]) || o.State != "" {
+			t.Errorf("%s: %v, want %v", ids[i], o.Err, want[i])
+		}
+	}
+	if !strings.Contains(obs[1].Err.Error(), "code 4001") || !bytes.Contains(obs[1].Payload, []byte(`"code":4001`)) {
+		t.Errorf("4001: %v %s", obs[1].Err, obs[1].Payload)
+	}
+	if serverErrors.Load() != 4 {
+		t.Errorf("the failing id was asked %d times, want 4 (retried as usual)", serverErrors.Load())
+	}
+	if bytes.Contains(obs[5].Payload, []byte("xxxx")) {
+		t.Errorf("oversized answer kept: %s", obs[5].Payload[:100])
 	}
 }

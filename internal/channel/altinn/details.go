@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,20 +38,38 @@ type statusEvent struct {
 	StatusChanged flexTime `json:"statusChanged"`
 }
 
-// flexTime reads an RFC 3339 date-time and leaves the zero time for
-// anything else: a bad timestamp must not hide a good status.
-type flexTime struct{ time.Time }
+// flexTime reads an RFC 3339 date-time. Null or absent leaves the zero
+// time; anything else that is not a date-time is kept in bad, so the
+// status it dates can be refused rather than dated wrongly.
+type flexTime struct {
+	time.Time
+	bad string
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *flexTime) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) != nil {
+	if string(bytes.TrimSpace(b)) == "null" {
 		return nil
 	}
-	if v, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		t.Time = v
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		t.bad = string(b)
+		return nil
 	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.bad = quoteShort(s)
+		return nil
+	}
+	t.Time = v
 	return nil
+}
+
+func quoteShort(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // detail is what one details answer says: the observation, and for a
@@ -58,11 +77,19 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 type detail struct {
 	obs   channel.Observation
 	found channel.Found
+	// refused: Altinn answered 401 or 403; perLetter: with code 4001, so
+	// it is about this correspondence, not the caller's token.
+	refused, perLetter bool
 }
 
 // details reads GET {base}/correspondence/api/v1/correspondence/{id}/details.
-// The error return is for failures of the call as a whole (see Status);
-// anything wrong with this one id is in obs.Err.
+// Anything Altinn answers about this one id is in obs.Err: 404/410
+// ErrNotKnown, 401/403 ErrRefused (401 with code 4001 is Altinn's "you may
+// not read this correspondence"), 5xx after retries or an oversized answer
+// ErrFailing, an unreadable answer ErrBadRecord, a bad timestamp
+// ErrBadTimestamp. The error return is for failures of the call as a
+// whole: network, timeout, an open breaker, no token, or an HTML page
+// instead of JSON (a proxy's or login page: the service is broken).
 func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	resp, err := c.http.Do(ctx, httpclient.Request{
 		Op:      "details",
@@ -73,33 +100,43 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	d := &detail{obs: channel.Observation{ChannelID: id}}
 	if err != nil {
 		var se *httpclient.StatusError
-		if !errors.As(err, &se) {
-			return nil, fmt.Errorf("altinn details of %s: %w", id, err)
-		}
-		switch se.StatusCode {
-		case http.StatusNotFound, http.StatusGone:
-			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s", channel.ErrNotKnown, se.StatusCode, id)
+		switch {
+		case errors.Is(err, httpclient.ErrBodyTooLarge):
+			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %v", channel.ErrFailing, id, err)
 			return d, nil
-		case http.StatusUnauthorized, http.StatusForbidden:
-			return nil, fmt.Errorf("altinn details of %s (check token, scopes and resource access): %w", id, err)
-		}
-		if se.Temporary() {
+		case !errors.As(err, &se):
 			return nil, fmt.Errorf("altinn details of %s: %w", id, err)
 		}
-		d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s: %q", channel.ErrBadRecord, se.StatusCode, id, se.Body)
-		d.obs.Payload = channel.Evidence(se.Body)
+		d.obs.Payload = problemEvidence(se.Body)
+		switch {
+		case se.StatusCode == http.StatusNotFound, se.StatusCode == http.StatusGone:
+			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s", channel.ErrNotKnown, se.StatusCode, id)
+		case se.StatusCode == http.StatusUnauthorized, se.StatusCode == http.StatusForbidden:
+			d.refused, d.perLetter = true, hasCode(se.Body, codeNotSenderOrRecipient)
+			what := "without Altinn's per-correspondence code 4001"
+			if d.perLetter {
+				what = "code 4001: the caller may not read this correspondence"
+			}
+			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s (%s)", channel.ErrRefused, se.StatusCode, id, what)
+		case se.Temporary():
+			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s after retries", channel.ErrFailing, se.StatusCode, id)
+		default:
+			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s", channel.ErrBadRecord, se.StatusCode, id)
+		}
 		return d, nil
 	}
 	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
 		// A proxy's or login page: the service, not this record, is broken.
 		return nil, channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, errors.New("not JSON"))
 	}
-	d.obs.Payload = statusEvidence(resp.Body)
 	var doc detailsDoc
 	if err := json.Unmarshal(resp.Body, &doc); err != nil {
-		d.obs.Err = fmt.Errorf("%w: details of %s: %v", channel.ErrBadRecord, id, err)
+		// Never the body: it holds the title, the text and the recipient.
+		d.obs.Payload = channel.Unreadable(resp.Body, unreadableFields...)
+		d.obs.Err = fmt.Errorf("%w: details of %s (%d bytes): %v", channel.ErrBadRecord, id, len(resp.Body), err)
 		return d, nil
 	}
+	d.obs.Payload = statusEvidence(resp.Body)
 	if !strings.EqualFold(doc.CorrespondenceID, id) {
 		d.obs.Err = fmt.Errorf("%w: asked for %s, got details of %q", channel.ErrBadRecord, id, doc.CorrespondenceID)
 		return d, nil
@@ -110,6 +147,10 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	status, changed, err := currentStatus(doc)
 	if err != nil {
 		d.obs.Err = fmt.Errorf("%w: details of %s: %v", channel.ErrBadRecord, id, err)
+		if errors.Is(err, channel.ErrBadTimestamp) {
+			d.obs.Err = fmt.Errorf("details of %s: %w", id, err)
+		}
+		d.obs.Status = status
 		return d, nil
 	}
 	d.obs.Status, d.obs.ChangedAt = status, changed
@@ -122,9 +163,60 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		Confidential: doc.IsConfidential,
 	}
 	if doc.Content != nil {
+		// Empty for letters published since June 2025: Altinn no longer
+		// shows the sender the title. It stays empty; none is made up.
 		d.found.Title = doc.Content.MessageTitle
 	}
 	return d, nil
+}
+
+// codeNotSenderOrRecipient is Altinn Correspondence's error code for "You
+// must use a bearer token that belongs to the sender or recipient",
+// answered with 401 for one correspondence the caller may not read.
+const codeNotSenderOrRecipient = 4001
+
+// hasCode reports whether a problem body carries Altinn's error code n,
+// as "code" or "errorCode", a number or a string such as "CORR-4001".
+func hasCode(body []byte, n int) bool {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(body, &p) != nil {
+		return false
+	}
+	want := strconv.Itoa(n)
+	for _, k := range []string{"code", "errorCode", "ErrorCode", "Code"} {
+		v := strings.Trim(string(bytes.TrimSpace(p[k])), `"`)
+		if v == want || strings.HasSuffix(v, "-"+want) || strings.HasSuffix(v, "-0"+want) {
+			return true
+		}
+	}
+	return false
+}
+
+// problemFields are the parts of an error answer kept as evidence.
+var problemFields = []string{"type", "title", "status", "detail", "code", "errorCode", "instance", "traceId"}
+
+// unreadableFields are the status fields still read from a details answer
+// that does not parse (kept with its hash; see channel.Unreadable).
+var unreadableFields = []string{"correspondenceId", "status", "statusChanged"}
+
+// problemEvidence keeps an error answer's problem fields, or only the
+// fingerprint of a body that is not a JSON object.
+func problemEvidence(body []byte) json.RawMessage {
+	var all map[string]json.RawMessage
+	if json.Unmarshal(body, &all) != nil {
+		return channel.Unreadable(body, problemFields...)
+	}
+	kept := map[string]json.RawMessage{}
+	for _, k := range problemFields {
+		if v, ok := all[k]; ok {
+			kept[k] = v
+		}
+	}
+	out, err := json.Marshal(kept)
+	if err != nil {
+		return channel.Unreadable(body)
+	}
+	return out
 }
 
 // currentStatus picks the correspondence's status. The top-level status is
@@ -140,6 +232,9 @@ func currentStatus(doc detailsDoc) (string, time.Time, error) {
 		}
 	}
 	if doc.Status != "" {
+		if doc.StatusChanged.bad != "" {
+			return doc.Status, time.Time{}, fmt.Errorf("%w: statusChanged %s is not a date-time", channel.ErrBadTimestamp, doc.StatusChanged.bad)
+		}
 		if !doc.StatusChanged.IsZero() {
 			return doc.Status, doc.StatusChanged.Time, nil
 		}
@@ -225,11 +320,11 @@ var evidenceFields = []string{"correspondenceId", "resourceId", "sender", "sende
 	"dueDateTime", "isConfidential"}
 
 // statusEvidence reduces a details answer to evidenceFields. An answer that
-// is not a JSON object is kept as channel.Evidence keeps garbage.
+// is not a JSON object keeps only its fingerprint.
 func statusEvidence(body []byte) json.RawMessage {
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(body, &all); err != nil {
-		return channel.Evidence(body)
+		return channel.Unreadable(body, unreadableFields...)
 	}
 	kept := make(map[string]json.RawMessage, len(evidenceFields))
 	for _, k := range evidenceFields {
@@ -239,7 +334,7 @@ func statusEvidence(body []byte) json.RawMessage {
 	}
 	out, err := json.Marshal(kept)
 	if err != nil {
-		return channel.Evidence(body)
+		return channel.Unreadable(body, unreadableFields...)
 	}
 	return out
 }

@@ -21,9 +21,11 @@ import (
 // its window is split.
 const MaxSearchResults = 1000
 
-// overlap widens the earlier half of a split window, so a correspondence
-// exactly at the midpoint is found whether Altinn's bounds are inclusive or
-// exclusive; ids found twice are kept once.
+// overlap widens every window asked for at both ends: Altinn's search
+// filters on RequestedPublishTime with exclusive from and to, so without
+// it a correspondence exactly on a window's edge (the midpoint of a split,
+// or the boundary between two Discover calls) would be found by neither.
+// Ids found twice are kept once (and registering one again is a no-op).
 const overlap = time.Millisecond
 
 // Discover lists the correspondences sent under Config.ResourceID in
@@ -78,7 +80,7 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 		}
 		mid := from.Add(to.Sub(from) / 2)
 		c.log.Debug("altinn discover: full answer, splitting window", "from", from, "to", to)
-		if err := c.search(ctx, from, mid.Add(overlap), seen, out); err != nil {
+		if err := c.search(ctx, from, mid, seen, out); err != nil {
 			return err
 		}
 		return c.search(ctx, mid, to, seen, out)
@@ -94,14 +96,15 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 }
 
 // list is one search: GET {base}/correspondence/api/v1/correspondence
-// ?resourceId=…&role=Sender&from=…&to=… → {"ids":[…]}. full reports an
+// ?resourceId=…&role=Sender&from=…&to=… → {"ids":[…]}, the window widened
+// by overlap at both ends (Altinn's bounds are exclusive). full reports an
 // answer of MaxSearchResults ids, which may have left some out.
 func (c *Client) list(ctx context.Context, from, to time.Time) (ids []string, full bool, err error) {
 	q := url.Values{}
 	q.Set("resourceId", c.cfg.ResourceID)
 	q.Set("role", "Sender")
-	q.Set("from", from.UTC().Format(time.RFC3339Nano))
-	q.Set("to", to.UTC().Format(time.RFC3339Nano))
+	q.Set("from", from.Add(-overlap).UTC().Format(time.RFC3339Nano))
+	q.Set("to", to.Add(overlap).UTC().Format(time.RFC3339Nano))
 	resp, err := c.http.Do(ctx, httpclient.Request{
 		Op:     "search",
 		Method: http.MethodGet,

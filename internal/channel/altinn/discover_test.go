@@ -160,3 +160,30 @@ func TestDiscoverHTMLSearchAnswer(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestDiscoverEdgesWithExclusiveBounds: Altinn's search bounds are
+// exclusive, so consecutive windows must overlap: a correspondence exactly
+// on the boundary of two Discover calls, or on the start of the first, is
+// still found (by one or both; registering twice is harmless).
+func TestDiscoverEdgesWithExclusiveBounds(t *testing.T) {
+	f := newFake(t)
+	f.exclusive = true
+	a, b, c := t0, t0.Add(24*time.Hour), t0.Add(48*time.Hour)
+	for i, at := range []time.Time{a, b, c.Add(-time.Millisecond), a.Add(time.Hour)} {
+		f.add(&fakeCorr{id: uuid(i + 1), created: at, history: []event{{"Published", at}}})
+	}
+	ad := newAdapter(t, f, setup{})
+	seen := map[string]bool{}
+	for _, w := range [][2]time.Time{{a, b}, {b, c}} {
+		found, err := ad.Discover(context.Background(), w[0], w[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fd := range found {
+			seen[fd.ChannelID] = true
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("found %v, want all four including the ones on the edges", seen)
+	}
+}

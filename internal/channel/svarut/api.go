@@ -50,6 +50,14 @@ func (c *Client) statusV1(ctx context.Context, ids []string, found map[string]ch
 		Path:    v1Base + "/statuser",
 		Prepare: c.prepareV1(ids),
 	})
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+		// SvarUt answers 404 when it knows none of the ids (KS's own
+		// client reads it as "no statuses"): each id is unknown to the
+		// channel, which is not a failure of the call.
+		c.log.Info("svarut v1: none of the ids asked is known to SvarUt", "ids", len(ids))
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("svarut v1 status of %d shipments: %w", len(ids), err)
 	}

@@ -2,6 +2,7 @@ package svarut
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"strconv"
 	"strings"
@@ -35,9 +36,12 @@ var statuses = channel.StatusTable{
 	// printed by SvarUt itself: postvakt must not order print again
 	"SENDT_PRINT": {State: model.StateAvailable, Disposition: channel.DispositionChannelPrint},
 	"PRINTET":     {State: model.StateAvailable, Disposition: channel.DispositionChannelPrint},
-	// closed by hand (an administrator stopped printing) or deleted
+	// closed by hand (an administrator stopped printing)
 	"MANUELT_HANDTERT": {State: model.StateExpired, Disposition: channel.DispositionClosed},
-	"SLETTET":          {State: model.StateExpired, Disposition: channel.DispositionClosed}, // v3
+	// files and metadata deleted for retention (v3): not something the
+	// recipient did, so the letter keeps its last real state (an unread
+	// letter stays unread, a printed one printed)
+	"SLETTET": {Keep: true},
 }
 
 // Statuses returns a copy of the SvarUt status table.
@@ -51,28 +55,52 @@ var oslo = func() *time.Location {
 	return time.UTC
 }()
 
+// Bounds of an epoch-milliseconds sisteStatusEndring: below minEpochMS
+// (1973 as milliseconds) the number is most likely epoch seconds, above
+// maxEpochMS (year 5138) microseconds.
+const (
+	minEpochMS = 100_000_000_000
+	maxEpochMS = 100_000_000_000_000
+)
+
 // parseTime reads sisteStatusEndring: an RFC 3339 date-time (v2), a
-// date-time without zone, or epoch milliseconds (v1), as a JSON string or
-// number. It returns the zero time for anything else: the status matters
-// more than its timestamp.
-func parseTime(raw json.RawMessage) time.Time {
+// date-time without zone (Europe/Oslo), or epoch milliseconds (v1), as a
+// JSON string or number. Absent or null gives the zero time (unknown).
+// Anything else is an error wrapping channel.ErrBadTimestamp: a number
+// that reads as epoch seconds rather than milliseconds, or garbage.
+func parseTime(raw json.RawMessage) (time.Time, error) {
 	s := strings.TrimSpace(string(raw))
 	if s == "" || s == "null" {
-		return time.Time{}
+		return time.Time{}, nil
 	}
 	if strings.HasPrefix(s, `"`) {
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}
+			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring is not a string: %v", channel.ErrBadTimestamp, err)
 		}
 	}
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.UnixMilli(ms).UTC()
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		switch {
+		case n < minEpochMS && n > 1_000_000_000:
+			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %d looks like epoch seconds (%s), not milliseconds",
+				channel.ErrBadTimestamp, n, time.Unix(n, 0).UTC().Format(time.RFC3339))
+		case n < minEpochMS || n > maxEpochMS:
+			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %d is no epoch-milliseconds time of this era", channel.ErrBadTimestamp, n)
+		}
+		return time.UnixMilli(n).UTC(), nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t
+		return t, nil
 	}
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, oslo); err == nil {
-		return t
+		return t, nil
 	}
-	return time.Time{}
+	return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %q is not a date-time", channel.ErrBadTimestamp, clip(s, 40))
+}
+
+// clip shortens s to at most n bytes for a message.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }

@@ -225,31 +225,70 @@ type record struct {
 }
 
 // collect parses the status records of one answer into found, keyed by
-// lower-case id; of two records for one id the later change wins.
+// lower-case id; of two records for one id the later change wins. A
+// record that cannot be read is that id's problem (ErrBadRecord or
+// ErrBadTimestamp, with the record as evidence) when its id can still be
+// found; a record without a readable id is logged and left out, so its
+// shipment is reported missing from the answer.
 func (c *Client) collect(op string, raw []json.RawMessage, found map[string]channel.Observation) {
 	for _, r := range raw {
 		var rec record
-		if err := json.Unmarshal(r, &rec); err != nil {
-			c.log.Warn("svarut: unreadable status record skipped", "op", op, "record_bytes", len(r), "error", err)
-			continue
-		}
+		recErr := json.Unmarshal(r, &rec)
 		id := rec.ID
 		if id == "" && rec.ForsendelsesID != nil {
 			id = rec.ForsendelsesID.ID
 		}
+		if recErr != nil && id == "" {
+			id = idOf(r)
+		}
 		if id == "" {
-			c.log.Warn("svarut: status record without id skipped", "op", op, "record_bytes", len(r))
+			c.log.Warn("svarut: status record without a readable id skipped", "op", op, "record_bytes", len(r), "error", recErr)
 			continue
 		}
-		o := channel.Observation{ChannelID: id, Status: rec.Status, ChangedAt: parseTime(rec.SisteStatusEndring),
-			Payload: append(json.RawMessage(nil), r...)}
-		statuses.Apply(&o)
+		o := channel.Observation{ChannelID: id, Status: rec.Status, Payload: channel.Evidence(r)}
+		if recErr != nil {
+			o.Err = fmt.Errorf("%w: SvarUt's record for %s: %v", channel.ErrBadRecord, id, recErr)
+		} else {
+			statuses.Apply(&o)
+			at, err := parseTime(rec.SisteStatusEndring)
+			if err != nil && o.Err == nil {
+				o.State, o.KeepState, o.Err = "", false, err
+			}
+			o.ChangedAt = at
+		}
 		k := strings.ToLower(id)
-		if prev, ok := found[k]; ok && prev.ChangedAt.After(o.ChangedAt) {
+		if prev, ok := found[k]; ok && prev.Err == nil && (o.Err != nil || prev.ChangedAt.After(o.ChangedAt)) {
 			continue
 		}
 		found[k] = o
 	}
+}
+
+// idOf digs the shipment id out of a status record that does not decode
+// as a whole (a field of the wrong type): "id" (v2) or "forsendelsesId.id"
+// (v1), when it is a UUID.
+func idOf(r json.RawMessage) string {
+	var loose struct {
+		ID             json.RawMessage `json:"id"`
+		ForsendelsesID json.RawMessage `json:"forsendelsesId"`
+	}
+	if json.Unmarshal(r, &loose) != nil {
+		return ""
+	}
+	var id string
+	if json.Unmarshal(loose.ID, &id) != nil || !channel.ValidUUID(id) {
+		var inner struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(loose.ForsendelsesID, &inner) != nil {
+			return ""
+		}
+		id = inner.ID
+	}
+	if !channel.ValidUUID(id) {
+		return ""
+	}
+	return id
 }
 
 // bad wraps an unreadable answer, keeping its first bytes.

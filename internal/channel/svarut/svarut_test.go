@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -31,24 +32,25 @@ func TestEveryStatusMapped(t *testing.T) {
 		status string
 		state  model.State
 		disp   channel.Disposition
+		keep   bool
 	}{
-		{"MOTTATT", model.StateAccepted, none},
-		{"AKSEPTERT", model.StateAccepted, none},
-		{"VARSLET", model.StateAvailable, none},
-		{"KLAR_FOR_MOTTAK", model.StateAvailable, none},
-		{"SENDT_DIGITALT", model.StateAvailable, none},
-		{"SENDT_SDP", model.StateAvailable, none},
-		{"LEVERT_SDP", model.StateAvailable, none},
-		{"SENDT_NHN_MOTTAKER", model.StateAvailable, none},
-		{"LEVERT_NHN_MOTTAKER", model.StateAvailable, none},
-		{"LEST", model.StateOpened, none},
-		{"AVVIST", model.StateRejected, none},
-		{"IKKE_LEVERT", model.StateFailed, none},
-		{"FEILET_UNDER_MOTTAK", model.StateFailed, none},
-		{"SENDT_PRINT", model.StateAvailable, print},
-		{"PRINTET", model.StateAvailable, print},
-		{"MANUELT_HANDTERT", model.StateExpired, closed},
-		{"SLETTET", model.StateExpired, closed},
+		{"MOTTATT", model.StateAccepted, none, false},
+		{"AKSEPTERT", model.StateAccepted, none, false},
+		{"VARSLET", model.StateAvailable, none, false},
+		{"KLAR_FOR_MOTTAK", model.StateAvailable, none, false},
+		{"SENDT_DIGITALT", model.StateAvailable, none, false},
+		{"SENDT_SDP", model.StateAvailable, none, false},
+		{"LEVERT_SDP", model.StateAvailable, none, false},
+		{"SENDT_NHN_MOTTAKER", model.StateAvailable, none, false},
+		{"LEVERT_NHN_MOTTAKER", model.StateAvailable, none, false},
+		{"LEST", model.StateOpened, none, false},
+		{"AVVIST", model.StateRejected, none, false},
+		{"IKKE_LEVERT", model.StateFailed, none, false},
+		{"FEILET_UNDER_MOTTAK", model.StateFailed, none, false},
+		{"SENDT_PRINT", model.StateAvailable, print, false},
+		{"PRINTET", model.StateAvailable, print, false},
+		{"MANUELT_HANDTERT", model.StateExpired, closed, false},
+		{"SLETTET", "", none, true}, // deleted for retention: keeps the last real state
 	}
 	if len(tests) != len(Statuses()) {
 		t.Fatalf("table has %d statuses, test covers %d", len(Statuses()), len(tests))
@@ -56,8 +58,8 @@ func TestEveryStatusMapped(t *testing.T) {
 	for _, tt := range tests {
 		o := channel.Observation{Status: tt.status}
 		statuses.Apply(&o)
-		if o.Err != nil || o.State != tt.state || o.Disposition != tt.disp {
-			t.Errorf("%s → %q/%q err %v, want %q/%q", tt.status, o.State, o.Disposition, o.Err, tt.state, tt.disp)
+		if o.Err != nil || o.State != tt.state || o.Disposition != tt.disp || o.KeepState != tt.keep {
+			t.Errorf("%s → %q/%q keep %v err %v, want %q/%q", tt.status, o.State, o.Disposition, o.KeepState, o.Err, tt.state, tt.disp)
 		}
 	}
 	// Every v2 enum value of the OpenAPI file is in the table.
@@ -391,11 +393,83 @@ func TestParseTime(t *testing.T) {
 		`1672569235008`:                   time.Date(2023, 1, 1, 10, 33, 55, 8_000_000, time.UTC),
 		`"1672569235008"`:                 time.Date(2023, 1, 1, 10, 33, 55, 8_000_000, time.UTC),
 		`"2023-07-01T12:00:00"`:           time.Date(2023, 7, 1, 10, 0, 0, 0, time.UTC), // Oslo summer time
-		`"i går"`:                         {},
 		`null`:                            {},
+		``:                                {},
 	} {
-		if got := parseTime(json.RawMessage(in)); !got.Equal(want) {
-			t.Errorf("parseTime(%s) = %v, want %v", in, got, want)
+		got, err := parseTime(json.RawMessage(in))
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseTime(%s) = %v, %v; want %v", in, got, err, want)
 		}
+	}
+	for in, want := range map[string]string{
+		`1672569235`:       "looks like epoch seconds",
+		`"1672569235"`:     "looks like epoch seconds",
+		`12`:               "no epoch-milliseconds time",
+		`1672569235008000`: "no epoch-milliseconds time",
+		`"i går"`:          "not a date-time",
+		`true`:             "not a date-time",
+	} {
+		got, err := parseTime(json.RawMessage(in))
+		if !errors.Is(err, channel.ErrBadTimestamp) || !strings.Contains(err.Error(), want) || !got.IsZero() {
+			t.Errorf("parseTime(%s) = %v, %v; want ErrBadTimestamp %q", in, got, err, want)
+		}
+	}
+}
+
+// TestV1NoneKnown: SvarUt v1 answers 404 when it knows none of the ids;
+// every id is then unknown to the channel, and the call did not fail.
+func TestV1NoneKnown(t *testing.T) {
+	f := newFake(t)
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		writeJSON(w, 404, map[string]any{"status": 404, "error": "Not Found", "message": "Fant ingen forsendelser"})
+		return true
+	}
+	c := newAdapter(t, f, setup{api: APIv1})
+	obs, err := c.Status(context.Background(), []string{idA, idB})
+	if err != nil || len(obs) != 2 {
+		t.Fatalf("v1 404: %v %v, want no error", obs, err)
+	}
+	for _, o := range obs {
+		if !errors.Is(o.Err, channel.ErrNotKnown) {
+			t.Errorf("%s: %v, want ErrNotKnown", o.ChannelID, o.Err)
+		}
+	}
+	if f.hits() != 1 {
+		t.Errorf("%d requests: a 404 is an answer, not retried", f.hits())
+	}
+}
+
+// TestBadRecordsAreTheirIdsProblem: in one answer, a record with a field of
+// the wrong type, a timestamp in epoch seconds, one in the far future kept
+// for the poller, and SLETTET; each is its own id's outcome.
+func TestBadRecordsAreTheirIdsProblem(t *testing.T) {
+	f := newFake(t)
+	f.override = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		spectestSkip(w)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"statuser":[
+			{"id":%q,"sisteStatusEndring":"2025-02-03T11:33:55.008+01:00","status":["LEST"]},
+			{"id":%q,"sisteStatusEndring":1738578835,"status":"LEST"},
+			{"id":%q,"sisteStatusEndring":"2025-02-03T11:33:55.008+01:00","status":"SLETTET"},
+			{"id":7,"status":"LEST"},
+			{"id":%q,"sisteStatusEndring":"2025-02-03T11:33:55.008+01:00","status":"LEST","merknad":"nul \u0000 og %s"}]}`, idA, idB, idC, idX, "\xff")
+		return true
+	}
+	c := newAdapter(t, f, setup{})
+	obs, err := c.Status(context.Background(), []string{idA, idB, idC, idX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := obs[0]; !errors.Is(o.Err, channel.ErrBadRecord) || len(o.Payload) == 0 {
+		t.Errorf("wrong-typed record: %+v", o)
+	}
+	if o := obs[1]; !errors.Is(o.Err, channel.ErrBadTimestamp) || o.Status != "LEST" || o.State != "" {
+		t.Errorf("epoch seconds: %+v", o)
+	}
+	if o := obs[2]; o.Err != nil || !o.KeepState || o.Status != "SLETTET" {
+		t.Errorf("SLETTET: %+v", o)
+	}
+	if o := obs[3]; o.Err != nil || o.State != model.StateOpened || !bytes.Contains(o.Payload, []byte(`\u0000`)) {
+		t.Errorf("a readable record with odd bytes is still read: %+v %s", o, o.Payload)
 	}
 }

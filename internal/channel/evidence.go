@@ -1,0 +1,64 @@
+package channel
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+)
+
+// Unreadable is the evidence kept for an answer that could not be parsed
+// and may carry letter content (an Altinn details answer holds the title,
+// the text and the recipient's national identity number): never the body,
+// only its SHA-256, its length and the given top-level fields that could
+// still be read from it (see ScanFields). The hash lets anyone holding the
+// channel's copy prove what was received.
+func Unreadable(body []byte, fields ...string) json.RawMessage {
+	sum := sha256.Sum256(body)
+	doc := struct {
+		Unreadable bool                       `json:"unreadable"`
+		Bytes      int                        `json:"bytes"`
+		SHA256     string                     `json:"sha256"`
+		Fields     map[string]json.RawMessage `json:"fields,omitempty"`
+	}{true, len(body), hex.EncodeToString(sum[:]), ScanFields(body, fields...)}
+	out, err := json.Marshal(doc)
+	if err != nil { // the fields are valid JSON scalars; cannot happen
+		out, _ = json.Marshal(map[string]any{"unreadable": true, "bytes": len(body), "sha256": doc.SHA256})
+	}
+	return out
+}
+
+// ScanFields reads the top-level object of a possibly truncated or
+// otherwise broken JSON answer from its start, and returns the scalar
+// values (strings, numbers, booleans) of the given keys it met before the
+// answer stopped making sense. Values of other kinds are not kept.
+func ScanFields(body []byte, keys ...string) map[string]json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var out map[string]json.RawMessage
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			break
+		}
+		key, ok := t.(string)
+		if !ok {
+			break
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			break
+		}
+		if !slices.Contains(keys, key) || len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null" {
+			continue
+		}
+		if out == nil {
+			out = map[string]json.RawMessage{}
+		}
+		out[key] = v
+	}
+	return out
+}

@@ -1,0 +1,155 @@
+package poll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/bits"
+	"net/http"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// answer is what asking the channel about one batch came to.
+type answer struct {
+	obs      map[string]channel.Observation // by channel id as asked
+	failed   map[string]bool                // ids no call answered
+	callErr  error                          // why, for failed
+	answered bool                           // the channel answered a call (or a health check)
+}
+
+// ask asks the channel about ids. A call that fails as a whole although
+// the channel answered it (an error status, an unreadable answer) may be
+// the doing of one or a few ids whose records break the channel: the batch
+// is then narrowed down, asking again for its halves (breadth first) until
+// the failing ids are isolated, each of which becomes that id's own error
+// with its own backoff, and the rest is answered. Narrowing stops early,
+// leaving what is not isolated failed as a whole, when no part has been
+// answered by the second level and the channel does not answer about a
+// letter it answered before either (it is down, not a letter), when
+// the error is not one a letter can cause (network, open breaker, token,
+// 401/403, rate limit), or after a bounded number of calls.
+func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum *Summary) answer {
+	a := answer{obs: make(map[string]channel.Observation, len(ids)), failed: map[string]bool{}}
+	call := func(ctx context.Context, part []string) error {
+		sum.Calls++
+		started := time.Now()
+		obs, err := ch.Status(ctx, part)
+		p.metrics.call(ch.Name(), err, time.Since(started))
+		if err != nil {
+			sum.Failed++
+			return err
+		}
+		a.answered = true
+		for _, o := range obs {
+			a.obs[o.ChannelID] = o
+		}
+		return nil
+	}
+	fail := func(parts [][]string, err error) answer {
+		for _, part := range parts {
+			for _, id := range part {
+				a.failed[id] = true
+			}
+		}
+		if a.callErr == nil {
+			a.callErr = err
+		}
+		return a
+	}
+	err := call(ctx, ids)
+	if err == nil {
+		return a
+	}
+	if len(ids) < 2 || !narrowable(err) || ctx.Err() != nil {
+		return fail([][]string{ids}, err)
+	}
+	p.log.Info("channel call failed as a whole; narrowing the batch down to the letters that fail it",
+		"channel", ch.Name(), "shipments", len(ids), "error", err)
+	nctx := httpclient.Narrowing(ctx)
+	budget := 4*bits.Len(uint(len(ids))) + 8
+	isolated := map[string]error{}
+	pending := [][]string{ids}
+	probed := false
+	for level := 1; len(pending) > 0; level++ {
+		var next [][]string
+		calls := 0
+		for i, part := range pending {
+			for _, half := range [][]string{part[:len(part)/2], part[len(part)/2:]} {
+				if budget == 0 {
+					return fail(append(append(next, half), pending[i+1:]...), err)
+				}
+				budget--
+				calls++
+				herr := call(nctx, half)
+				switch {
+				case herr == nil:
+				case ctx.Err() != nil || !narrowable(herr):
+					return fail(append(append(next, half), pending[i+1:]...), herr)
+				case len(half) == 1:
+					isolated[half[0]] = herr
+				default:
+					next = append(next, half)
+				}
+			}
+		}
+		if !a.answered && !probed && (calls >= 4 || len(next) == 0) {
+			// Nothing answered at all: the channel is failing, unless it
+			// answers about a letter it answered before.
+			probed = true
+			if !p.healthy(nctx, ch, ids, sum) {
+				for id := range isolated {
+					next = append(next, []string{id})
+				}
+				return fail(next, err)
+			}
+			a.answered = true // the channel was reached
+		}
+		pending = next
+	}
+	for id, herr := range isolated {
+		a.obs[id] = channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: the channel's answer fails whenever this letter is asked about: %v", channel.ErrFailing, herr)}
+	}
+	return a
+}
+
+// healthy asks the channel about one letter outside ids that it answered
+// at its last poll (store.PollCanary): when that is answered, a batch of
+// which no part was answered failed because of its letters, not because
+// the channel is down.
+func (p *Poller) healthy(ctx context.Context, ch channel.Channel, ids []string, sum *Summary) bool {
+	canary, err := p.store.PollCanary(ctx, ch.Name(), ids)
+	if err != nil || canary == "" {
+		return false
+	}
+	sum.Calls++
+	started := time.Now()
+	_, err = ch.Status(ctx, []string{canary})
+	p.metrics.call(ch.Name(), err, time.Since(started))
+	if err != nil {
+		sum.Failed++
+		return false
+	}
+	return true
+}
+
+// narrowable reports whether a failed call was answered by the channel in
+// a way one letter's record could cause: a server error, an unreadable or
+// oversized answer, a client error other than 401, 403 and 429.
+func narrowable(err error) bool {
+	var bad *channel.BadResponseError
+	if errors.As(err, &bad) || errors.Is(err, httpclient.ErrBodyTooLarge) {
+		return true
+	}
+	var se *httpclient.StatusError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+		return false
+	}
+	return se.RetryAfter == 0
+}

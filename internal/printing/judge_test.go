@@ -1,0 +1,52 @@
+package printing
+
+import "testing"
+
+// TestJudge reads register answers of units and sub-units: where the print
+// goes, or why it goes to manual handling.
+func TestJudge(t *testing.T) {
+	const addr = `{"adresse": ["Strandgaten 1"], "postnummer": "5013", "poststed": "BERGEN", "landkode": "NO"}`
+	const post = `{"adresse": ["Postboks 7"], "postnummer": "5804", "poststed": "BERGEN"}`
+	for _, c := range []struct {
+		name       string
+		status     int
+		body       string
+		wantLine   string // the address's first line, "" for none
+		wantReason string
+		wantErr    bool
+	}{
+		{"unit: postal address first", 200,
+			`{"organisasjonsnummer": "974760673", "navn": "A AS", "postadresse": ` + post + `, "forretningsadresse": ` + addr + `}`, "Postboks 7", "", false},
+		{"unit: business address", 200,
+			`{"organisasjonsnummer": "974760673", "navn": "A AS", "forretningsadresse": ` + addr + `}`, "Strandgaten 1", "", false},
+		{"sub-unit: beliggenhetsadresse", 200,
+			`{"organisasjonsnummer": "974760673", "navn": "A AS avd. Nord", "overordnetEnhet": "964338531", "beliggenhetsadresse": ` + addr + `}`, "Strandgaten 1", "", false},
+		{"sub-unit: postal address first", 200,
+			`{"organisasjonsnummer": "974760673", "navn": "A AS avd. Nord", "postadresse": ` + post + `, "beliggenhetsadresse": ` + addr + `}`, "Postboks 7", "", false},
+		{"sub-unit: closed", 200,
+			`{"organisasjonsnummer": "974760673", "navn": "A AS avd. Nord", "nedleggelsesdato": "2025-03-01", "beliggenhetsadresse": ` + addr + `}`, "", ReasonClosed, false},
+		{"bankrupt", 200, `{"organisasjonsnummer": "974760673", "konkurs": true, "forretningsadresse": ` + addr + `}`, "", ReasonBankrupt, false},
+		{"neither knows it", 404, `{}`, "", ReasonUnknown, false},
+		{"removed", 410, ``, "", ReasonRemoved, false},
+		{"another number", 200, `{"organisasjonsnummer": "964338531"}`, "", "", true},
+		{"not JSON", 200, `<html>`, "", "", true},
+		{"a failure cached by mistake", 500, `{}`, "", "", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v, err := judge("974760673", c.status, []byte(c.body))
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err %v", err)
+			}
+			if err != nil {
+				return
+			}
+			line := ""
+			if len(v.address.Lines) > 0 {
+				line = v.address.Lines[0]
+			}
+			if line != c.wantLine || v.reason != c.wantReason {
+				t.Fatalf("verdict %+v, want line %q reason %q", v, c.wantLine, c.wantReason)
+			}
+		})
+	}
+}

@@ -1,0 +1,91 @@
+package printing_test
+
+import (
+	"strings"
+	"testing"
+
+	"postvakt/internal/model"
+	"postvakt/internal/printing"
+	"postvakt/internal/sim"
+)
+
+// subUnits is a world where many receiving organisations are sub-units
+// (only on /underenheter), some closed down, and some have their postal
+// address abroad (no postnummer).
+const subUnits = `
+name: sub-units
+start: "2026-11-02T07:00:00Z"
+organisations: {count: 30}
+shipments: {count: 60, sent_from: -6h, sent_to: -1m, confidential_share: 1}
+register:
+  sub_unit_chance: 0.4
+  closed_sub_unit_share: 0.3
+  foreign_address_chance: 0.25
+print: {fail_chance: 0}
+`
+
+// TestSubUnitsAndForeignAddresses: a number that is a sub-unit's is found
+// at /underenheter and printed to its beliggenhetsadresse (postadresse
+// when it has one); a closed sub-unit and an address abroad go to manual
+// handling, each with its own reason, never "no usable address".
+func TestSubUnitsAndForeignAddresses(t *testing.T) {
+	e := newEnv(t, subUnits, sim.Options{NoFaults: true})
+	truth := map[string]sim.OrganisationRecord{}
+	for _, o := range e.sim.Organisations() {
+		truth[o.OrgNr] = o
+	}
+	var ids []string
+	for _, sh := range e.ships {
+		if sh.RecipientKind == model.RecipientOrg {
+			ids = append(ids, sh.ID)
+		}
+	}
+	if err := e.svc.Order(e.ctx, ids, "taushetsbelagt", false, day(3)); err != nil {
+		t.Fatal(err)
+	}
+	e.run(day(3))
+	prints := e.prints()
+	orders := e.providerOrders()
+	var subOrdered, closed, foreign int
+	for _, sh := range e.ships {
+		if sh.RecipientKind != model.RecipientOrg {
+			continue
+		}
+		o, p := truth[sh.RecipientID], prints[sh.ID]
+		order, ordered := orders["postvakt-print-"+sh.ID]
+		reason := ""
+		if p.Reason != nil {
+			reason = *p.Reason
+		}
+		switch {
+		case o.ClosedSubUnit:
+			closed++
+			if reason != printing.ReasonClosed || ordered {
+				t.Errorf("%s (closed sub-unit): %s %q", sh.RecipientID, p.State, reason)
+			}
+		case o.ForeignAddress:
+			// Abroad; a main unit may be bankrupt or wound up first.
+			if reason == printing.ReasonForeignAddress {
+				foreign++
+			}
+			if ordered || reason == "" || (o.SubUnit && reason != printing.ReasonForeignAddress) {
+				t.Errorf("%s (address abroad): %s %q", sh.RecipientID, p.State, reason)
+			}
+		case o.SubUnit:
+			subOrdered++
+			if !ordered || reason != "" || order.Request.Address.PostalCode == "" || strings.HasPrefix(order.Request.Address.Lines[0], "Postboks") {
+				t.Errorf("%s (sub-unit): state %s reason %q order %+v", sh.RecipientID, p.State, reason, order.Request)
+			}
+		}
+		if reason == printing.ReasonNoAddress && (o.SubUnit || o.ForeignAddress) {
+			t.Errorf("%s: no_address for a sub-unit or an address abroad", sh.RecipientID)
+		}
+	}
+	if subOrdered == 0 || closed == 0 || foreign == 0 {
+		t.Fatalf("world too thin: %d sub-units ordered, %d closed, %d abroad", subOrdered, closed, foreign)
+	}
+	var cached []string
+	if err := e.st.DB().Select(&cached, `SELECT body->>'beliggenhetsadresse' FROM register_cache WHERE body ? 'beliggenhetsadresse'`); err != nil || len(cached) == 0 {
+		t.Errorf("sub-unit answers not cached: %v %v", cached, err)
+	}
+}

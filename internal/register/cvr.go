@@ -1,0 +1,172 @@
+package register
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/store"
+)
+
+// CVR asks the Danish CVR through Erhvervsstyrelsen's system-to-system
+// access ("System-til-system adgang til CVR-data"): an Elasticsearch index
+// searched with POST {base}/virksomhed/_search and HTTP Basic credentials
+// issued by Erhvervsstyrelsen (cvrselvbetjening@erst.dk). HTTP's base URL is
+// POSTVAKT_CVR_URL, e.g. http://distribution.virk.dk/cvr-permanent.
+//
+// One search asks for several companies at once: a terms query on
+// Vrvirksomhed.cvrNummer, size set to the number asked (Elasticsearch returns
+// 10 hits unless told otherwise), _source limited to the number, the newest
+// name (Vrvirksomhed.virksomhedMetadata.nyesteNavn.navn) and the status.
+type CVR struct {
+	HTTP     Doer
+	User     string // POSTVAKT_CVR_USER
+	Password string // POSTVAKT_CVR_PASSWORD
+}
+
+// MaxCVRBatch bounds the CVR numbers of one search (far below the index's
+// result window of 3000).
+const MaxCVRBatch = 100
+
+// cvrSource is what a search asks each hit's _source to hold.
+var cvrSource = []string{
+	"Vrvirksomhed.cvrNummer",
+	"Vrvirksomhed.virksomhedMetadata.nyesteNavn",
+	"Vrvirksomhed.virksomhedMetadata.sammensatStatus",
+}
+
+// cvrSearch is the request body of a search.
+type cvrSearch struct {
+	Source []string       `json:"_source"`
+	Query  map[string]any `json:"query"`
+	Size   int            `json:"size"`
+}
+
+// cvrResult is the part of a search answer postvakt reads.
+type cvrResult struct {
+	TimedOut bool `json:"timed_out"`
+	Shards   *struct {
+		Failed int `json:"failed"`
+	} `json:"_shards"`
+	Hits *struct {
+		Hits []struct {
+			Source json.RawMessage `json:"_source"`
+		} `json:"hits"`
+	} `json:"hits"`
+}
+
+// cvrCompany is the part of a hit's _source postvakt reads.
+type cvrCompany struct {
+	Vrvirksomhed *struct {
+		CVRNummer          json.Number `json:"cvrNummer"`
+		VirksomhedMetadata struct {
+			NyesteNavn *struct {
+				Navn string `json:"navn"`
+			} `json:"nyesteNavn"`
+		} `json:"virksomhedMetadata"`
+	} `json:"Vrvirksomhed"`
+}
+
+// Lookup searches the CVR for the given 8-digit numbers (at most
+// MaxCVRBatch) and returns one answer per number, in the order asked: 200
+// with the hit's _source, or 404 when the search found no such company. The
+// search stands or falls as a whole: an error (after the client's retries),
+// an answer that is not the expected JSON, or a partial answer (timed out, a
+// failed shard) answers for none of them.
+func (c *CVR) Lookup(ctx context.Context, cvrs []string) ([]Answer, error) {
+	if c == nil || c.HTTP == nil {
+		return nil, errors.New("no CVR access configured (POSTVAKT_CVR_URL)")
+	}
+	if len(cvrs) == 0 {
+		return nil, nil
+	}
+	if len(cvrs) > MaxCVRBatch {
+		return nil, fmt.Errorf("CVR search for %d numbers: at most %d at once", len(cvrs), MaxCVRBatch)
+	}
+	terms := make([]int64, len(cvrs))
+	for i, nr := range cvrs {
+		if !isDigits(nr, 8) {
+			return nil, fmt.Errorf("%q is not a Danish CVR number: not asking the CVR", nr)
+		}
+		terms[i], _ = strconv.ParseInt(nr, 10, 64)
+	}
+	body, err := json.Marshal(cvrSearch{Source: cvrSource, Size: len(cvrs),
+		Query: map[string]any{"terms": map[string]any{"Vrvirksomhed.cvrNummer": terms}}})
+	if err != nil {
+		return nil, fmt.Errorf("encode CVR search: %w", err)
+	}
+	what := strings.Join(cvrs, ", ")
+	if len(cvrs) > 3 {
+		what = fmt.Sprintf("%d numbers (%s, …)", len(cvrs), strings.Join(cvrs[:3], ", "))
+	}
+	resp, err := c.HTTP.Do(ctx, httpclient.Request{Op: "search", Method: http.MethodPost, Path: "/virksomhed/_search",
+		Prepare: func(_ context.Context, r *resty.Request) error {
+			r.SetBasicAuth(c.User, c.Password)
+			r.SetHeader("Accept", "application/json")
+			r.SetHeader("Content-Type", "application/json")
+			r.SetBody(body)
+			return nil
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("search the CVR for %s: %w", what, err)
+	}
+	return readCVRResult(cvrs, resp.Body)
+}
+
+// readCVRResult turns a search answer into one answer per number asked.
+func readCVRResult(cvrs []string, body []byte) ([]Answer, error) {
+	var res cvrResult
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&res); err != nil {
+		return nil, fmt.Errorf("CVR search answer is not the expected JSON: %w", err)
+	}
+	if res.Hits == nil {
+		return nil, errors.New("CVR search answer has no hits")
+	}
+	if res.TimedOut || (res.Shards != nil && res.Shards.Failed > 0) {
+		return nil, errors.New("CVR search answer is partial (timed out or a shard failed): not trusted")
+	}
+	asked := make(map[string]int, len(cvrs))
+	out := make([]Answer, len(cvrs))
+	for i, nr := range cvrs {
+		asked[nr] = i
+		out[i] = Answer{OrgNr: nr, Kind: store.RegisterCVR, Status: http.StatusNotFound}
+	}
+	for _, h := range res.Hits.Hits {
+		var co cvrCompany
+		if err := json.Unmarshal(h.Source, &co); err != nil || co.Vrvirksomhed == nil {
+			return nil, fmt.Errorf("CVR search hit is not a company (Vrvirksomhed): %s", snippet(h.Source))
+		}
+		n, err := co.Vrvirksomhed.CVRNummer.Int64()
+		if err != nil || n <= 0 || n > 99999999 {
+			return nil, fmt.Errorf("CVR search hit has no valid cvrNummer: %q", co.Vrvirksomhed.CVRNummer)
+		}
+		nr := fmt.Sprintf("%08d", n)
+		i, ok := asked[nr]
+		if !ok || out[i].Status == http.StatusOK {
+			continue // not asked for, or a second hit: the first one stands
+		}
+		a := &out[i]
+		a.Status, a.Body = http.StatusOK, []byte(h.Source)
+		if nn := co.Vrvirksomhed.VirksomhedMetadata.NyesteNavn; nn != nil {
+			a.Name = strings.TrimSpace(nn.Navn)
+		}
+	}
+	return out, nil
+}
+
+// snippet is the first bytes of b, for an error message.
+func snippet(b []byte) string {
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return string(b)
+}

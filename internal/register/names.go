@@ -1,0 +1,266 @@
+package register
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/jobs"
+	"postvakt/internal/store"
+)
+
+// NameStore is what the names job needs from storage; *store.Store is one.
+type NameStore interface {
+	OrgsToName(ctx context.Context, now, staleBefore time.Time, lengths []int, limit int) ([]string, error)
+	PutRegisterEntry(ctx context.Context, e store.RegisterEntry) error
+	RegisterFailed(ctx context.Context, orgnr string, now time.Time, first, longest time.Duration, msg string) (store.RegisterRetry, error)
+	FillOrgNames(ctx context.Context) (int64, error)
+}
+
+// Namer is the names job: it asks the registers about the organisations
+// (receiving and sending) that have no name, or whose cached answer is older
+// than TTL, caches the answers where the print fallback caches its own
+// (register_cache), and copies the names into the organisations. It asks
+// only for what is due, in batches: a Norwegian number is one request
+// (/enheter, then /underenheter for a sub-unit), a batch of Danish numbers
+// one CVR search. One organisation's failed lookup is recorded with its own
+// backoff (RetryFirst, doubling up to RetryMax) and never stops the others.
+type Namer struct {
+	Store NameStore
+	// Norway asks Enhetsregisteret; nil: Norwegian numbers are not asked.
+	Norway *Brreg
+	// Denmark asks the CVR; nil: Danish numbers are not asked.
+	Denmark *CVR
+	// TTL is how long an answer is used (POSTVAKT_REGISTER_CACHE_TTL).
+	// Default 24h.
+	TTL time.Duration
+	// Batch is how many numbers one round takes from the store (and at most
+	// how many one CVR search asks for). Default 50.
+	Batch int
+	// MaxPerRun bounds the numbers one run asks about. Default 1000.
+	MaxPerRun int
+	// RetryFirst is the wait after a first failed lookup, doubled with every
+	// further one, at most RetryMax. Defaults 5 minutes and TTL.
+	RetryFirst, RetryMax time.Duration
+	// Log; default slog.Default().
+	Log *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// NameSummary counts what one run did.
+type NameSummary struct {
+	Asked   int   // numbers looked up
+	Named   int   // answers with a name
+	Unknown int   // answers without one (unknown, removed, not a valid number)
+	Failed  int   // lookups that failed: asked again after their backoff
+	Renamed int64 // organisations whose name was set or changed
+}
+
+func (n *Namer) defaults() {
+	if n.TTL <= 0 {
+		n.TTL = 24 * time.Hour
+	}
+	if n.Batch <= 0 {
+		n.Batch = 50
+	}
+	n.Batch = min(n.Batch, MaxCVRBatch)
+	if n.MaxPerRun <= 0 {
+		n.MaxPerRun = 1000
+	}
+	if n.RetryFirst <= 0 {
+		n.RetryFirst = 5 * time.Minute
+	}
+	if n.RetryMax <= 0 {
+		n.RetryMax = n.TTL
+	}
+	if n.Log == nil {
+		n.Log = slog.Default()
+	}
+	if n.Now == nil {
+		n.Now = time.Now
+	}
+}
+
+// Job is RunOnce at the current time, for the scheduler.
+func (n *Namer) Job(ctx context.Context) error {
+	n.defaults()
+	_, err := n.RunOnce(ctx, n.Now())
+	return err
+}
+
+// RunOnce looks up what is due at now. It stops taking new batches at the
+// soft stop (jobs.Draining). A register that cannot be asked at all (its
+// circuit breaker open, credentials refused) is left alone for the rest of
+// the run, and reported in the returned error; the names found are copied
+// either way.
+func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error) {
+	n.defaults()
+	var sum NameSummary
+	var lengths []int
+	if n.Norway != nil {
+		lengths = append(lengths, 9)
+	}
+	if n.Denmark != nil {
+		lengths = append(lengths, 8)
+	}
+	var problems []error
+	for len(lengths) > 0 && sum.Asked < n.MaxPerRun && ctx.Err() == nil && !jobs.Draining(ctx) {
+		nrs, err := n.Store.OrgsToName(ctx, now, now.Add(-n.TTL), lengths, min(n.Batch, n.MaxPerRun-sum.Asked))
+		if err != nil {
+			return sum, err
+		}
+		if len(nrs) == 0 {
+			break
+		}
+		var no, dk []string
+		for _, nr := range nrs {
+			switch {
+			case isDigits(nr, 9):
+				no = append(no, nr)
+			case isDigits(nr, 8):
+				dk = append(dk, nr)
+			default: // OrgsToName lists only these; never ask about anything else
+				return sum, fmt.Errorf("names: %q is neither a Norwegian nor a Danish organisation number", nr)
+			}
+		}
+		sum.Asked += len(nrs)
+		if err := n.norway(ctx, no, now, &sum); err != nil {
+			if !isRegisterWide(err) {
+				return sum, err
+			}
+			problems = append(problems, err)
+			lengths = without(lengths, 9)
+		}
+		if err := n.denmark(ctx, dk, now, &sum); err != nil {
+			if !isRegisterWide(err) {
+				return sum, err
+			}
+			problems = append(problems, err)
+			lengths = without(lengths, 8)
+		}
+	}
+	if sum.Asked > 0 {
+		var err error
+		if sum.Renamed, err = n.Store.FillOrgNames(ctx); err != nil {
+			return sum, err
+		}
+		n.Log.Info("organisation names looked up in the registers", "asked", sum.Asked, "named", sum.Named,
+			"unknown", sum.Unknown, "failed", sum.Failed, "renamed", sum.Renamed)
+	}
+	return sum, errors.Join(problems...)
+}
+
+// norway asks Enhetsregisteret about each number. It returns an error the
+// store gave, the context's, or a register-wide failure (the numbers not
+// yet asked are left for the next run).
+func (n *Namer) norway(ctx context.Context, nrs []string, now time.Time, sum *NameSummary) error {
+	for i, nr := range nrs {
+		a, err := n.Norway.Lookup(ctx, nr)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			if isRegisterWide(err) {
+				sum.Asked -= len(nrs) - i // this one and the rest: not asked after all
+				return fmt.Errorf("names: Enhetsregisteret cannot be asked now: %w", err)
+			}
+			if err := n.failed(ctx, nr, now, err, sum); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := n.answered(ctx, a, now, sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// denmark asks the CVR about the numbers in one search. When that search
+// fails, each number is asked alone, so that one number's trouble stays
+// that number's.
+func (n *Namer) denmark(ctx context.Context, nrs []string, now time.Time, sum *NameSummary) error {
+	if len(nrs) == 0 {
+		return nil
+	}
+	answers, err := n.Denmark.Lookup(ctx, nrs)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil && isRegisterWide(err):
+		sum.Asked -= len(nrs)
+		return fmt.Errorf("names: the CVR cannot be asked now: %w", err)
+	case err != nil && len(nrs) > 1:
+		n.Log.Warn("CVR search failed; asking each number alone", "numbers", len(nrs), "error", err)
+		for i, nr := range nrs {
+			if err := n.denmark(ctx, []string{nr}, now, sum); err != nil {
+				if isRegisterWide(err) {
+					sum.Asked -= len(nrs) - i - 1
+				}
+				return err
+			}
+		}
+		return nil
+	case err != nil:
+		return n.failed(ctx, nrs[0], now, err, sum)
+	}
+	for _, a := range answers {
+		if err := n.answered(ctx, a, now, sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// answered caches an answer.
+func (n *Namer) answered(ctx context.Context, a Answer, now time.Time, sum *NameSummary) error {
+	if err := n.Store.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
+		return err
+	}
+	if a.Name != "" {
+		sum.Named++
+	} else {
+		sum.Unknown++
+	}
+	return nil
+}
+
+// failed records a failed lookup with its backoff.
+func (n *Namer) failed(ctx context.Context, nr string, now time.Time, cause error, sum *NameSummary) error {
+	sum.Failed++
+	r, err := n.Store.RegisterFailed(ctx, nr, now, n.RetryFirst, n.RetryMax, cause.Error())
+	if err != nil {
+		return err
+	}
+	n.Log.Warn("organisation name lookup failed; asked again later", "orgnr", nr, "attempts", r.Attempts,
+		"retry_at", r.RetryAt, "error", cause)
+	return nil
+}
+
+// isRegisterWide reports whether err says a register cannot be asked at all
+// right now rather than that one number's lookup failed: its circuit
+// breaker is open, or it refused the request itself (401, 403 and other
+// lasting 4xx; a number's own 400/404/410 are answers, not errors).
+func isRegisterWide(err error) bool {
+	var coe *httpclient.CircuitOpenError
+	if errors.As(err, &coe) {
+		return true
+	}
+	var se *httpclient.StatusError
+	return errors.As(err, &se) && !se.Temporary()
+}
+
+// without returns lengths without l.
+func without(lengths []int, l int) []int {
+	out := lengths[:0:0]
+	for _, x := range lengths {
+		if x != l {
+			out = append(out, x)
+		}
+	}
+	return out
+}

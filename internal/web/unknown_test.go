@@ -1,0 +1,43 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"postvakt/internal/store"
+)
+
+// TestUnknownToChannelIsVisible: a shipment its channel has never heard
+// of is marked in the lists, has a list of its own, shows on its evidence
+// page and in the API.
+func TestUnknownToChannelIsVisible(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(4)
+	if _, err := e.st.DB().Exec(`UPDATE shipments SET unknown_to_channel_since = $1 WHERE id = $2`, now, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.AppendEvent(context.Background(), store.Event{ShipmentID: got[0].ID, Kind: store.EventUnknown, Source: "svarut",
+		ObservedAt: now, Message: "the channel has never heard of this shipment"}); err != nil {
+		t.Fatal(err)
+	}
+	adm := e.browser()
+	adm.login("adm", e.user("adm", "admin", "", ""))
+	_, page := adm.get("/list?list=unknown_to_channel")
+	if !strings.Contains(page, got[0].ID) || strings.Contains(page, got[1].ID) || !strings.Contains(page, "unknown to channel") {
+		t.Errorf("the unknown list:\n%s", page)
+	}
+	_, page = adm.get("/list?list=unopened")
+	if strings.Count(page, ">unknown to channel<") != 1 || !strings.Contains(page, `href="/list?list=unknown_to_channel"`) {
+		t.Errorf("the unopened list does not mark the unknown shipment (%d marks)", strings.Count(page, ">unknown to channel<"))
+	}
+	if code, page := adm.get("/shipments/" + got[0].ID); code != 200 || !strings.Contains(page, "the channel has never heard of this letter") ||
+		!strings.Contains(page, store.EventUnknown) {
+		t.Errorf("evidence page: %d", code)
+	}
+	tok := e.token("admin", "", "")
+	code, body := e.do("GET", "/api/v1/shipments/"+got[0].ID, tok, "")
+	if code != 200 || body["unknown_to_channel_since"] == nil {
+		t.Errorf("API: %d %v", code, body["unknown_to_channel_since"])
+	}
+}
