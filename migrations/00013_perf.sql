@@ -48,7 +48,14 @@ CREATE TABLE escalation_policies (
     recorded_at timestamptz NOT NULL
 );
 
+-- The poll's claim on a batch (its lease) in a column no index covers, so
+-- claiming is a HOT update: moving next_poll_at (indexed) touched every
+-- index of shipments, which made the claim half of PostgreSQL's work in a
+-- poll cycle. Writing the result ends the claim (store/poll.go).
+ALTER TABLE shipments ADD COLUMN poll_claimed_until timestamptz;
+
 -- +goose Down
+ALTER TABLE shipments DROP COLUMN poll_claimed_until;
 DROP TABLE escalation_policies;
 DROP INDEX shipments_next_step;
 CREATE INDEX shipments_escalation ON shipments (recipient_id, sent_at, id)
