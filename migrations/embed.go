@@ -29,7 +29,9 @@ func Up(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate: take lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // released with the connection anyway
-	p, err := goose.NewProvider(goose.DialectPostgres, db, FS, goose.WithLogger(goose.NopLogger()))
+	// Out of order: a migration numbered below one already applied (work
+	// merged from parallel branches) is applied rather than refused.
+	p, err := goose.NewProvider(goose.DialectPostgres, db, FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

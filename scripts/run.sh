@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # run.sh — what `make run` runs: a private PostgreSQL in .data/pg (kept
 # between runs), the channel simulator with the demo scenario, its shipments
-# registered, and postvakt serving (API + polling) on 127.0.0.1 until Ctrl-C.
+# and sending units registered (Norwegian letters through SvarUt and Altinn,
+# Danish letters through Digital Post), mailpit, and postvakt serving (API,
+# UI, polling, escalation, notices) on 127.0.0.1 until Ctrl-C. The demo
+# policies (testdata/demo/policies: no send window, short windows) make
+# reminders, print orders, a held batch and follow-up mails show within the
+# first minutes at any hour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data/bin
@@ -25,14 +30,21 @@ DATABASE_URL=$(scripts/pg.sh db .data/pg postvakt)
 export DATABASE_URL
 export POSTVAKT_ADDR=${POSTVAKT_ADDR:-127.0.0.1:8080}
 export POSTVAKT_POLL_SCHEDULE=${POSTVAKT_POLL_SCHEDULE:-@every 10s}
+export POSTVAKT_POLICIES=${POSTVAKT_POLICIES:-testdata/demo/policies}
+export POSTVAKT_NOTICE_SCHEDULE=${POSTVAKT_NOTICE_SCHEDULE:-@every 30s}
+export POSTVAKT_PUBLIC_URL=${POSTVAKT_PUBLIC_URL:-http://$POSTVAKT_ADDR}
 
-# The simulator: SvarUt, Altinn, Maskinporten, Enhetsregisteret, the CVR,
-# print, notifications. Its environment lines (sim.env) point postvakt at all
-# of them, the CVR's credentials (POSTVAKT_CVR_URL/_USER/_PASSWORD) included.
-$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 >.data/sim.env 2>.data/sim.log &
+# The simulator: SvarUt, Altinn, Danish Digital Post (its event log, over
+# plain HTTP on loopback), Maskinporten, Enhetsregisteret, the CVR, print,
+# notifications. Its environment lines (sim.env) point postvakt at all of
+# them, the CVR's and Digital Post's credentials included. It keeps the
+# Maskinporten client key it accepts in .data/maskinporten.pem and prints it
+# as POSTVAKT_MASKINPORTEN_KEY_FILE with the other lines.
+rm -f .data/sim.env
+$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --key-dir .data >.data/sim.env 2>.data/sim.log &
 sim_pid=$!
 for _ in $(seq 100); do
-	grep -q '^POSTVAKT_SIM_URL=' .data/sim.env 2>/dev/null && break
+	grep -q '^POSTVAKT_MASKINPORTEN_KEY_FILE=' .data/sim.env 2>/dev/null && break
 	kill -0 "$sim_pid" 2>/dev/null || { cat .data/sim.log >&2; exit 1; }
 	sleep 0.1
 done
@@ -40,10 +52,6 @@ set -a
 # shellcheck disable=SC1091
 . .data/sim.env
 set +a
-if [ ! -s .data/maskinporten.pem ]; then
-	openssl genrsa -out .data/maskinporten.pem 2048 2>/dev/null
-fi
-export POSTVAKT_MASKINPORTEN_KEY_FILE=$PWD/.data/maskinporten.pem
 
 # A real SMTP server with a web inbox for the reminders: mailpit.
 mailpit=$(scripts/mailpit.sh)
@@ -63,19 +71,32 @@ fi
 if [ ! -s .data/demo-password ]; then
 	$pv user add --name demo --role admin </dev/null | sed -n 's/.*shown once): //p' >.data/demo-password
 fi
+# A compliance officer with an address: the escalation notices (held print
+# batch, manual handling, failed letters) and the daily digest go there.
+if [ ! -s .data/compliance-password ]; then
+	$pv user add --name compliance --role compliance --email compliance@demo.invalid </dev/null |
+		sed -n 's/.*shown once): //p' >.data/compliance-password || true
+fi
 curl -fsS "$POSTVAKT_SIM_URL/shipments.csv" -o .data/demo-shipments.csv
 $pv import .data/demo-shipments.csv
+# The sending units' addresses: follow-up mails go to the unit and its manager.
+curl -fsS "$POSTVAKT_SIM_URL/units.csv" -o .data/demo-units.csv
+$pv units import .data/demo-units.csv
 
 token=$(cat .data/demo-token)
 cat <<MSG
 
 postvakt demo
   UI:         http://$POSTVAKT_ADDR/   user demo, password $(cat .data/demo-password)
+              (compliance officer: user compliance, password $(cat .data/compliance-password))
   API:        http://$POSTVAKT_ADDR/api/v1/shipments
   token:      $token   (also in .data/demo-token)
   try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
   simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its time runs 720x)
-  reminders:  http://127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025}/ (mailpit inbox)
+  channels:   SvarUt and Altinn (Bergen kommune), Digital Post (Københavns Kommune, Danish letters)
+  mail:       http://127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025}/ (mailpit inbox: reminders within the first
+              minutes, follow-up mails to units and managers, notices to compliance@demo.invalid)
+  policies:   $POSTVAKT_POLICIES (demo: no send window, short windows)
   database:   $DATABASE_URL
 Ctrl-C stops postvakt, the simulator, mailpit and the database.
 

@@ -19,6 +19,7 @@ import (
 	"postvakt/internal/httpclient"
 	"postvakt/internal/jobs"
 	"postvakt/internal/maskinporten"
+	"postvakt/internal/notice"
 	"postvakt/internal/policy"
 	"postvakt/internal/printing"
 	"postvakt/internal/register"
@@ -153,7 +154,7 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 	sc := a.cfg.SMTP
 	var sender remind.Sender
 	if sc.Addr != "" || needSMTP {
-		s, err := remind.NewSMTP(remind.SMTPConfig{Addr: sc.Addr, From: sc.From, User: sc.User, Password: sc.Password})
+		s, err := remind.NewSMTP(a.smtpConfig())
 		if err != nil {
 			return nil, fmt.Errorf("reminders need an SMTP server: %w", err)
 		}
@@ -203,6 +204,28 @@ func (a *app) altinnTokens(scope string) (remind.TokenSource, error) {
 		return nil, err
 	}
 	return src, nil
+}
+
+// notifier wires the notices (follow-ups, compliance digest, escalation.to)
+// to the store, the policies and the SMTP relay; without a relay they are
+// recorded as failed and go out once one is set.
+func (a *app) notifier() (*notice.Notifier, error) {
+	n := &notice.Notifier{Store: a.st, Policies: a.set, From: a.cfg.SMTP.From, Logger: a.log, BaseURL: a.cfg.PublicURL,
+		FollowUpDays: a.cfg.FollowUpDays, FollowUpUnread: a.cfg.FollowUpUnread}
+	if a.cfg.SMTP.Addr != "" {
+		s, err := remind.NewSMTP(a.smtpConfig())
+		if err != nil {
+			return nil, fmt.Errorf("notices need an SMTP server: %w", err)
+		}
+		n.Sender = s
+	}
+	return n, nil
+}
+
+// smtpConfig is the SMTP relay of reminders and notices.
+func (a *app) smtpConfig() remind.SMTPConfig {
+	sc := a.cfg.SMTP
+	return remind.SMTPConfig{Addr: sc.Addr, From: sc.From, User: sc.User, Password: sc.Password, TLSMode: sc.TLS}
 }
 
 // printer builds the print fallback, or nil when no print provider is

@@ -41,6 +41,10 @@ func runToken(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "token_create", Object: "token:" + t.Name,
+		Detail: t.Role, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg}); err != nil {
+		return err
+	}
 	fmt.Println(secret)
 	return nil
 }

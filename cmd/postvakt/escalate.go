@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
+	"postvakt/internal/notice"
 	"postvakt/internal/printing"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
@@ -59,6 +62,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		sum, err = esc.Run(ctx, now)
 	}
 	fmt.Println(sum.String())
+	printSteps(sum.Steps, *dry)
 	if len(sum.AddressUnknown) > 0 {
 		fmt.Printf("organisations whose address lookup in Altinn failed (tried again next run): %s\n",
 			strings.Join(sum.AddressUnknown, " "))
@@ -77,7 +81,59 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 			return err
 		}
 	}
+	notices, err := a.notifier()
+	if err != nil {
+		return err
+	}
+	if *dry {
+		notices.OnNotice = func(o notice.Outcome) { printNotice(o, *show) }
+	}
+	ns, err := notices.Run(ctx, now, *dry)
+	fmt.Println(ns.String())
+	if err != nil {
+		return err
+	}
 	return printUnresolved(ctx, a.st)
+}
+
+// printSteps prints what the run decided (or, dry, would decide), per step,
+// sending organisation and unit.
+func printSteps(steps []escalate.StepCount, dry bool) {
+	if len(steps) == 0 {
+		return
+	}
+	if dry {
+		fmt.Println("the next run would do, per step, organisation and unit:")
+	} else {
+		fmt.Println("steps due, per step, organisation and unit:")
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "  STEP\tORGANISATION\tUNIT\tPOLICY\tSHIPMENTS\tNOTE\n")
+	for _, s := range steps {
+		var note []string
+		if s.Waiting {
+			note = append(note, "waits for the send window")
+		}
+		if s.Approval {
+			note = append(note, "held for approval")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", s.Step, s.SenderOrg, s.SenderUnit, s.Policy, s.Shipments, strings.Join(note, "; "))
+	}
+	tw.Flush()
+}
+
+// printNotice prints a notice a dry run would send.
+func printNotice(o notice.Outcome, full bool) {
+	switch o.Status {
+	case remind.StatusPreview:
+		fmt.Printf("would send %s notice to %s (%s): %d item(s)\n", o.Kind, o.Group,
+			strings.Join(append(append([]string(nil), o.Message.To...), o.Message.Cc...), ", "), o.Refs)
+		if full {
+			fmt.Printf("  Subject: %s\n\n%s\n", o.Message.Subject, o.Message.Body)
+		}
+	case remind.StatusNoAddress:
+		fmt.Printf("cannot send %s notice to %s: no e-mail address; %d item(s) wait\n", o.Kind, o.Group, o.Refs)
+	}
 }
 
 // printPreview prints what a dry run would send to one organisation.
@@ -86,7 +142,7 @@ func printPreview(o remind.Outcome, full bool) {
 	case remind.StatusPreview:
 		fmt.Printf("would remind %s (%s): %d shipment(s)\n", o.Org, strings.Join(o.Message.To, ", "), len(o.Shipments))
 		for _, s := range o.Shipments {
-			fmt.Printf("  %s %s %s (reminder %d)\n", s.ID, s.Channel, s.ChannelID, s.Reminder)
+			fmt.Printf("  %s %s %s (reminder %d)\n", s.ShipmentID, s.Channel, s.ChannelID, s.Reminder)
 		}
 		if full {
 			fmt.Printf("  Subject: %s\n  Message-ID: %s\n\n%s\n", o.Message.Subject, o.Message.MessageID, o.Message.Body)
@@ -95,7 +151,7 @@ func printPreview(o remind.Outcome, full bool) {
 		fmt.Printf("cannot remind %s: no e-mail address; %d shipment(s) wait\n", o.Org, len(o.Shipments))
 	}
 	for _, d := range o.Dropped {
-		fmt.Printf("  left out %s (reminder %d): %s\n", d.ShipmentID, d.Reminder, d.Reason)
+		fmt.Printf("  left out %s (reminder %d): %s\n", d.ShipmentID, d.Reminder, d.Detail)
 	}
 }
 

@@ -33,13 +33,14 @@ func init() {
 		{"poll", "--once [--channel " + channel.Usage() + "]", "poll every due shipment once; prints polled=N changed=N errors=N", runPoll},
 		{"discover", "--channel " + channel.Usage() + " --since DATE --sender-org O", "register the sender's shipments found on the channel (back-fill)", runDiscover},
 		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
-		{"sim", "[--addr A] [--scenario demo|bergen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, register, print, notifications)", runSim},
+		{"sim", "[--addr A] [--scenario demo|bergen|copenhagen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, Digital Post, register, print, notifications)", runSim},
 		{"escalate", "--once [--now RFC3339] [--dry-run [--show-messages]]", "one escalation run: decide each open shipment's step, send due reminders (one per organisation), place due print orders", runEscalate},
 		{"contacts", "import FILE.csv", "set receiving organisations' reminder e-mail addresses (CSV orgnr,email), all or nothing", runContacts},
+		{"units", "list | import FILE.csv", "sending units' contact and manager addresses for follow-up and escalation mails (CSV sender_org,unit,contact_email,manager_email), all or nothing", runUnits},
 		{"notifications", "list | release ID | confirm ID", "settle reminders whose outcome is unknown (never re-sent by themselves)", runNotifications},
 		{"print", "list [--json] | approve|reject BATCH | drain [--once]", "print fallback: orders, manual handling, approval batches; send and follow print orders", runPrint},
 		{"report", "unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE]", "export a list (audited)", runReport},
-		{"user", "add --name N --role R [--sender-org O] [--unit U]", "create a UI user (password on stdin, or generated and printed once)", runUser},
+		{"user", "add --name N --role R [--sender-org O] [--unit U] [--email E] | email --name N --email E", "create a UI user (password on stdin, or generated and printed once); set its e-mail address", runUser},
 		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},
 		{"help", "", "show this help", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
 	}
@@ -64,6 +65,9 @@ func main() {
 	for _, c := range commands {
 		if c.name == name {
 			cfg, err := config.FromEnv()
+			if err == nil {
+				err = channel.Check(cfg)
+			}
 			if err != nil && name != "help" && name != "sim" {
 				fmt.Fprintf(os.Stderr, "postvakt %s: the configuration is not valid:\n%v\n", name, err)
 				os.Exit(1)

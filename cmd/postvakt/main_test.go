@@ -193,7 +193,7 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 	}
 	// help still works, and lists every channel's variables.
 	out, _, code := run(t, "", "help")
-	for _, want := range []string{"POSTVAKT_SVARUT_URL", "POSTVAKT_ALTINN_URL", "POSTVAKT_SVARUT_RATE", "--channel altinn|svarut"} {
+	for _, want := range []string{"POSTVAKT_SVARUT_URL", "POSTVAKT_ALTINN_URL", "POSTVAKT_SVARUT_RATE", "POSTVAKT_DIGITALPOST_URL", "--channel altinn|digitalpost|svarut"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("help (exit %d) lacks %q", code, want)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/config"
+	"postvakt/internal/store"
 )
 
 const notificationsUsage = "usage: postvakt notifications list | release ID | confirm ID [--message-id M]"
@@ -67,6 +68,10 @@ func runNotifications(ctx context.Context, cfg config.Config, args []string) err
 		}
 		if err != nil {
 			return fmt.Errorf("%s notification %d: %w", args[0], id, err)
+		}
+		if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "notification_" + args[0],
+			Object: "notification " + strconv.FormatInt(id, 10), Detail: *msgID}); err != nil {
+			return err
 		}
 		fmt.Printf("notification %d %sd\n", id, args[0])
 		return nil

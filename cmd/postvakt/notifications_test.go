@@ -30,7 +30,7 @@ func TestNotificationsReleaseUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	claim, err := st.ClaimNotification(ctx, store.Claim{Org: "974760673", Recipients: []string{"post@example.no"},
-		Items: []store.NotificationItem{{ShipmentID: got[0].ID, Reminder: 1}}, Now: now.Add(-time.Hour)})
+		Items: []model.ReminderItem{{ShipmentID: got[0].ID, Reminder: 1}}, Now: now.Add(-time.Hour)})
 	if err != nil || !claim.Send {
 		t.Fatalf("claim: %+v %v", claim, err)
 	}
@@ -53,5 +53,9 @@ func TestNotificationsReleaseUnknown(t *testing.T) {
 	out, _, _ = run(t, db, "notifications", "list")
 	if !strings.Contains(out, id+"\tfailed\t") {
 		t.Fatalf("after release the notification should wait as failed for the next run:\n%s", out)
+	}
+	entries, err := st.AuditEntries(ctx, "", 10)
+	if err != nil || len(entries) == 0 || entries[0].Action != "notification_release" || entries[0].Object != "notification "+id {
+		t.Fatalf("the settlement is not audited: %+v %v", entries, err)
 	}
 }

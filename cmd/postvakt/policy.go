@@ -8,7 +8,6 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
-	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -52,7 +51,7 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	if err != nil {
 		return err
 	}
-	p, err := set.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential,
+	p, err := set.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
 	if err != nil {
 		return err
@@ -63,7 +62,11 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	}
 	fmt.Printf("shipment %s (%s %s), state %s, stage %s\n", sh.ID, sh.Channel, sh.ChannelID, sh.State, sh.Stage)
 	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), since.Format(time.RFC3339))
-	steps, note, err := escalate.Explain(sh.State, sh.Stage, escalate.Facts{Since: since, Failed: sh.State == model.StateFailed}, p, time.Now())
+	osh, err := st.OpenShipmentByID(ctx, sh.ID)
+	if err != nil {
+		return err
+	}
+	steps, note, err := escalate.Explain(sh.State, sh.Stage, escalate.FactsOf(*osh), p, time.Now())
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,9 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 		start := time.Now()
 		sum, err := p.Poll(ctx, ch)
 		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
+		if sum.Unregistered > 0 {
+			fmt.Printf("%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unregistered)
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", ch.Name(), err)
 			failed = append(failed, ch.Name())
@@ -62,16 +65,28 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
 	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
 	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
-	unit := fs.String("sender-unit", "Ukjent enhet", "sending unit to register them under")
-	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer)")
+	unit := fs.String("sender-unit", "", "sending unit to register them under (default Ukjent enhet; Digital Post: Ukendt enhed)")
+	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer; Digital Post: fortrolig)")
 	window := fs.Duration("window", 30*24*time.Hour, "size of one listing window; windows that hit the channel's limit are split")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel " + channel.Usage() + " --since 2018-01-01 --sender-org ORGNR [--sender-unit U] [--class C]"}
+		return usageError{"usage: postvakt discover --channel " + channel.Usage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C]"}
 	}
-	if err := model.CheckOrgNumber(*org); err != nil {
+	spec, _ := channel.Lookup(*name)
+	danish := spec.Country == "DK"
+	if *unit == "" {
+		*unit = "Ukjent enhet"
+		if danish {
+			*unit = "Ukendt enhed"
+		}
+	}
+	checkOrg := model.CheckOrgNumber
+	if danish {
+		checkOrg = model.CheckCVR
+	}
+	if err := checkOrg(*org); err != nil {
 		return usageError{"--sender-org: " + err.Error()}
 	}
 	from, err := parseDay(*since)
@@ -102,7 +117,9 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		return fmt.Errorf("channel %s cannot list shipments", *name)
 	}
 	log, st := a.log, a.st
-	var found, created, skipped int
+	feed, _ := chans[0].(channel.Feed)
+	p := poll.New(st, log, poll.Options{})
+	var found, created, skipped, other int
 	now := time.Now()
 	for a := from; a.Before(to); a = a.Add(*window) {
 		b := a.Add(*window)
@@ -115,6 +132,10 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		var batch []model.NewShipment
 		for _, f := range items {
+			if f.SenderOrg != "" && f.SenderOrg != *org {
+				other++ // another sender's letter, in a supplier's log
+				continue
+			}
 			ns := model.NewShipment{Channel: *name, ChannelID: f.ChannelID, SenderOrg: *org, SenderUnit: *unit,
 				RecipientKind: model.RecipientOrg, RecipientID: f.Recipient, Title: f.Title,
 				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt}
@@ -122,13 +143,11 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 				ns.RecipientKind, ns.RecipientID = model.RecipientPerson, f.PersonID
 			}
 			if ns.Class == "" {
-				ns.Class = "ordinaer"
-				if f.Confidential {
-					ns.Class = "taushetsbelagt"
-				}
+				ns.Class = defaultClass(danish, f.Confidential)
 			}
-			// Altinn no longer shows the sender the title of a letter
-			// published since June 2025: it stays empty, none is made up.
+			// The channel does not show the sender the title (Altinn for
+			// letters published since June 2025; Digital Post's is content
+			// postvakt does not keep): it stays empty, none is made up.
 			ns.TitleWithheld = ns.Title == ""
 			if errs := ns.Validate(now); len(errs) > 0 {
 				skipped++
@@ -139,17 +158,44 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		found += len(items)
 		if len(batch) > 0 {
-			_, n, err := st.Register(ctx, batch, "discover", "discover:"+*name)
+			stored, n, err := st.Register(ctx, batch, "discover", "discover:"+*name)
 			if err != nil {
 				return err
 			}
 			created += n
+			if feed != nil {
+				// Keep the log entries the discovery read, so the letters
+				// need not be looked up again one by one.
+				ids := make(map[string]string, len(stored))
+				for _, sh := range stored {
+					ids[sh.ChannelID] = sh.ID
+				}
+				if _, err := p.Discovered(ctx, feed, items, ids, from); err != nil {
+					return err
+				}
+			}
 		}
 		fmt.Fprintf(os.Stderr, "%s … %s: %d found, %d new so far\n", a.Format("2006-01-02"), b.Format("2006-01-02"), found, created)
 	}
 	fmt.Printf("discovered %d shipments on %s: %d new, %d already registered, %d not registrable (see log)\n",
-		found, *name, created, found-created-skipped, skipped)
+		found-other, *name, created, found-other-created-skipped, skipped)
+	if other > 0 {
+		fmt.Printf("%d letters of other senders in the log were left alone\n", other)
+	}
 	return nil
+}
+
+// defaultClass is the class of a discovered shipment when --class is not given.
+func defaultClass(danish, confidential bool) string {
+	switch {
+	case danish && confidential:
+		return "fortrolig"
+	case danish:
+		return "almindelig"
+	case confidential:
+		return "taushetsbelagt"
+	}
+	return "ordinaer"
 }
 
 func parseDay(s string) (time.Time, error) {

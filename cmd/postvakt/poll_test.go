@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/lib/pq"
 
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
@@ -111,3 +114,57 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestDiscoverAndPollDigitalPost: the Danish letters found in the event log
+// are registered once, with their recipients and without a title, and a
+// poll of the feed prints the summary line.
+func TestDiscoverAndPollDigitalPost(t *testing.T) {
+	s, env := simEnv(t)
+	dbURL := pgtest.New(t)
+	env = append(env, "DATABASE_URL="+dbURL)
+	since := s.Now().Add(-15 * 24 * time.Hour).Format(time.RFC3339)
+	if _, stderr, code := runEnv(t, env, "discover", "--channel", "digitalpost", "--since", since, "--sender-org", "964338531"); code != 2 || !strings.Contains(stderr, "CVR") {
+		t.Fatalf("a Norwegian sender for Digital Post: exit %d %s", code, stderr)
+	}
+	out, stderr, code := runEnv(t, env, "discover", "--channel", "digitalpost", "--since", since, "--sender-org", "64942212")
+	if code != 0 {
+		t.Fatalf("discover: exit %d\n%s\n%s", code, out, stderr)
+	}
+	inLog := 0
+	for _, r := range s.Shipments() {
+		for _, e := range s.DanishEvents(r.ChannelID) {
+			if !e.Visible.After(s.Now()) {
+				inLog++
+				break
+			}
+		}
+	}
+	m := regexp.MustCompile(`discovered (\d+) shipments on digitalpost: (\d+) new`).FindStringSubmatch(out)
+	if inLog == 0 || m == nil || m[1] != itoa(inLog) || m[2] != itoa(inLog) {
+		t.Fatalf("discover found %v; the log has %d letters:\n%s\n%s", m, inLog, out, stderr)
+	}
+	out, _, _ = runEnv(t, env, "discover", "--channel", "digitalpost", "--since", since, "--sender-org", "64942212")
+	if !strings.Contains(out, ": 0 new") {
+		t.Fatalf("second discover: %s", out)
+	}
+	// The discovery kept what it read: the letters are past registered, and
+	// none waits for a look-up of its own.
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var moved, waiting, untitled, persons int
+	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE s.state <> 'registered'), count(*) FILTER (WHERE s.next_poll_at IS NOT NULL),
+		count(*) FILTER (WHERE s.title = ''), count(*) FILTER (WHERE r.kind = 'person')
+		FROM shipments s JOIN recipients r ON r.id = s.recipient_id WHERE s.channel = 'digitalpost'`).Scan(&moved, &waiting, &untitled, &persons); err != nil {
+		t.Fatal(err)
+	}
+	if moved != inLog || waiting != 0 || untitled != inLog || persons == 0 {
+		t.Fatalf("after discovery: %d moved, %d waiting, %d untitled, %d to persons (of %d)", moved, waiting, untitled, persons, inLog)
+	}
+	out, stderr, code = runEnv(t, env, "poll", "--once", "--channel", "digitalpost")
+	if code != 0 || !regexp.MustCompile(`digitalpost: polled=\d+ changed=\d+ errors=0`).MatchString(out) {
+		t.Fatalf("poll --once: exit %d\n%s\n%s", code, out, stderr)
+	}
+}

@@ -110,6 +110,11 @@ func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []
 	if err != nil {
 		return err
 	}
+	action := map[string]string{"approve": "print_release", "reject": "print_reject"}[verb]
+	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: action, Object: "print_batch " + strconv.FormatInt(id, 10),
+		Detail: fmt.Sprintf("%d shipments, by %s", n, *by), SubjectOrg: store.SubjectAll}); err != nil {
+		return err
+	}
 	fmt.Printf("batch %d "+did, id, n)
 	return nil
 }

@@ -109,6 +109,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	} else {
 		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
 	}
+	opts = append(opts, web.WithPreview(esc))
 	// The escalation run takes its own cluster-wide lock.
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err
@@ -116,8 +117,14 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err := a.scheduleNames(sched); err != nil {
 		return nil, nil, err
 	}
-	up := &upkeep.Upkeep{Store: a.st, Log: a.log, RetentionYears: a.cfg.RetentionYears,
-		FollowUpDays: a.cfg.FollowUpDays, FollowUpUnread: a.cfg.FollowUpUnread}
+	notices, err := a.notifier()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sched.Once(a.cfg.NoticeSchedule, "notices", notices.Job); err != nil {
+		return nil, nil, err
+	}
+	up := &upkeep.Upkeep{Store: a.st, Log: a.log, Policies: a.set, RetentionYears: a.cfg.RetentionYears}
 	if err := up.Schedule(sched); err != nil {
 		return nil, nil, err
 	}

@@ -10,20 +10,34 @@ import (
 
 	"postvakt/internal/auth"
 	"postvakt/internal/config"
+	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
 
-// runUser is `postvakt user add --name N --role R [--sender-org O] [--unit U]`.
-// The password is read from standard input (first line) when it is piped;
-// otherwise a random one is generated and printed once.
+const userUsage = "usage: postvakt user add --name N --role admin|compliance|unit|operations [--sender-org O] [--unit U] [--email E] " +
+	"(password on stdin, or generated) | user email --name N --email E"
+
+// runUser is `postvakt user add --name N --role R [--sender-org O] [--unit
+// U] [--email E]`. The password is read from standard input (first line)
+// when it is piped; otherwise a random one is generated and printed once.
+// `user email` sets the address escalation notices to the user's role go to.
 func runUser(ctx context.Context, cfg config.Config, args []string) error {
+	if len(args) > 0 && args[0] == "email" {
+		return runUserEmail(ctx, cfg, args[1:])
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return usageError{"usage: postvakt user add --name N --role admin|compliance|unit|operations [--sender-org O] [--unit U] (password on stdin, or generated)"}
+		return usageError{userUsage}
 	}
 	fs := newFlags("user add")
 	var u store.User
+	fs.StringVar(&u.Email, "email", "", "the user's e-mail address: escalation notices to the user's role and the compliance digest go there")
 	if err := parseScoped(fs, args[1:], "user", &u.Name, &u.Role, &u.SenderOrg, &u.Unit); err != nil {
 		return err
+	}
+	if u.Email != "" {
+		if msg := remind.CheckEmail(u.Email); msg != "" {
+			return usageError{"--email: " + msg}
+		}
 	}
 	password, generated, err := readPassword(os.Stdin)
 	if err != nil {
@@ -69,4 +83,36 @@ func readPassword(in *os.File) (password string, generated bool, err error) {
 		}
 	}
 	return auth.GeneratePassword(), true, nil
+}
+
+// runUserEmail sets (or, with an empty --email, clears) a user's e-mail
+// address, audited.
+func runUserEmail(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("user email")
+	name := fs.String("name", "", "the user (required)")
+	email := fs.String("email", "", "the address; empty clears it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *name == "" || fs.NArg() != 0 {
+		return usageError{userUsage}
+	}
+	if *email != "" {
+		if msg := remind.CheckEmail(*email); msg != "" {
+			return usageError{"--email: " + msg}
+		}
+	}
+	a, err := open(ctx, cfg, withStore)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.st.SetUserEmail(ctx, *name, *email); err != nil {
+		return err
+	}
+	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "user_email", Object: "user:" + *name, Detail: *email}); err != nil {
+		return err
+	}
+	fmt.Printf("user %s: e-mail %q\n", *name, *email)
+	return nil
 }

@@ -1,6 +1,7 @@
 // Package channel defines what the poller needs from a delivery channel
-// (SvarUt, Altinn 3, later Danish Digital Post) and the types that carry a
-// channel's answer. One adapter package per channel implements Channel.
+// (SvarUt, Altinn 3, Danish Digital Post) and the types that carry a
+// channel's answer. One adapter package per channel implements Channel; a
+// channel whose API is an event log implements Feed too (feed.go).
 package channel
 
 import (
@@ -32,6 +33,7 @@ type Observation struct {
 	ChangedAt   time.Time       // when the channel says the status changed; zero if it does not say
 	Payload     json.RawMessage // the raw status record, kept as evidence
 	History     json.RawMessage // the channel's event history, fetched when the status changed; may be nil
+	Events      []FeedEvent     // a Feed's log entries about this shipment, each kept as evidence
 	// KeepState: the status is recorded but says nothing about delivery
 	// (SvarUt SLETTET); the shipment keeps its state. State is empty then.
 	KeepState bool
@@ -58,6 +60,7 @@ type Channel interface {
 type Found struct {
 	ChannelID    string
 	SentAt       time.Time
+	SenderOrg    string // the sending organisation, when the channel gives it
 	Recipient    string // organisation number, when the channel gives it
 	PersonID     string // national identity number, when the recipient is a person
 	Title        string

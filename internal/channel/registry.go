@@ -140,6 +140,17 @@ func Sections() []func(r *config.Reader) {
 	return out
 }
 
+// Check reads every registered channel's settings without opening any:
+// the error names every bad variable. Start-up calls it with the rest of
+// the configuration, before anything else is done.
+func Check(cfg config.Config) error {
+	var errs []error
+	for _, s := range Specs() {
+		errs = append(errs, cfg.Section(func(r *config.Reader) { s.Configure(cfg, r) }))
+	}
+	return errors.Join(errs...)
+}
+
 // Open reads every registered channel's settings and opens those that are
 // configured. The error names every bad variable.
 func Open(cfg config.Config, deps Deps) ([]Adapter, error) {

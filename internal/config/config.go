@@ -25,6 +25,8 @@ type Config struct {
 	PollLease        time.Duration // POSTVAKT_POLL_LEASE
 	EscalateSchedule string        // POSTVAKT_ESCALATE_SCHEDULE
 	PrintSchedule    string        // POSTVAKT_PRINT_SCHEDULE
+	NoticeSchedule   string        // POSTVAKT_NOTICE_SCHEDULE
+	PublicURL        string        // POSTVAKT_PUBLIC_URL
 	SecureCookies    bool          // POSTVAKT_SECURE_COOKIES
 	RetentionYears   int           // POSTVAKT_RETENTION_YEARS
 	FollowUpDays     int           // POSTVAKT_FOLLOWUP_DAYS
@@ -52,6 +54,7 @@ type SMTP struct {
 	From     string // POSTVAKT_SMTP_FROM
 	User     string // POSTVAKT_SMTP_USER
 	Password string // POSTVAKT_SMTP_PASSWORD (or _FILE)
+	TLS      string // POSTVAKT_SMTP_TLS: require, starttls or none
 }
 
 // Altinn holds the settings of the Altinn platform that more than the
@@ -117,10 +120,14 @@ func read(r *Reader) Config {
 			"letters a crashed replica claimed are polled again after it"),
 		EscalateSchedule: r.Schedule("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "when the escalation run (reminders, print due) runs"),
 		PrintSchedule:    r.Schedule("POSTVAKT_PRINT_SCHEDULE", "@every 1m", "when print orders are sent and followed (with POSTVAKT_PRINT_URL)"),
-		SecureCookies:    r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
-		RetentionYears:   r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
-		FollowUpDays:     r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
-		FollowUpUnread:   r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
+		NoticeSchedule: r.Schedule("POSTVAKT_NOTICE_SCHEDULE", "*/5 * * * *", "when follow-ups are opened and the notices go out "+
+			"(follow-up mails to units and managers, the compliance digest, escalation.to)"),
+		PublicURL: r.URL("POSTVAKT_PUBLIC_URL", "the UI's address as people reach it (e.g. https://postvakt.bergen.kommune.no), "+
+			"for the links in notices; unset = no links"),
+		SecureCookies:  r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
+		RetentionYears: r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "events and audit entries older than this are purged nightly"),
+		FollowUpDays:   r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
+		FollowUpUnread: r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
 
 		Maskinporten: Maskinporten{
 			URL:      r.URL("POSTVAKT_MASKINPORTEN_URL", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"),
@@ -141,6 +148,8 @@ func read(r *Reader) Config {
 			From:     r.String("POSTVAKT_SMTP_FROM", "postvakt@localhost", "sender address of reminders, e.g. postvakt@bergen.kommune.no"),
 			User:     r.String("POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"),
 			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN (optional)"),
+			TLS: r.OneOf("POSTVAKT_SMTP_TLS", "starttls", "require (STARTTLS or no mail: use in production), "+
+				"starttls (when the server offers it) or none (plain, a local relay)", "require", "starttls", "none"),
 		},
 		Print: Print{
 			URL:    r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),

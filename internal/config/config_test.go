@@ -81,6 +81,40 @@ func TestLoadRefusesBadValues(t *testing.T) {
 	}
 }
 
+// The secrets of the SMTP relay and the print provider come from files
+// (mounted secrets), without the trailing newline; the SMTP TLS mode is
+// require, starttls (default) or none.
+func TestSecretFilesAndSMTPTLS(t *testing.T) {
+	dir := t.TempDir()
+	pw, key := filepath.Join(dir, "smtp"), filepath.Join(dir, "print")
+	if err := os.WriteFile(pw, []byte("smtp-hemmelig\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, []byte("print-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(lookup(map[string]string{"POSTVAKT_SMTP_USER": "postvakt", "POSTVAKT_SMTP_PASSWORD_FILE": pw,
+		"POSTVAKT_PRINT_API_KEY_FILE": key, "POSTVAKT_SMTP_TLS": "REQUIRE"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.Password != "smtp-hemmelig" || c.Print.APIKey != "print-key" || c.SMTP.TLS != "require" {
+		t.Fatalf("password %q, key %q, tls %q", c.SMTP.Password, c.Print.APIKey, c.SMTP.TLS)
+	}
+	if c, _ := Load(lookup(nil)); c.SMTP.TLS != "starttls" {
+		t.Fatalf("default TLS mode %q", c.SMTP.TLS)
+	}
+	for env, want := range map[string]string{
+		"POSTVAKT_SMTP_TLS":           `POSTVAKT_SMTP_TLS: "sometimes" is not one of require, starttls, none`,
+		"POSTVAKT_PRINT_API_KEY_FILE": "POSTVAKT_PRINT_API_KEY_FILE: cannot read the secret",
+	} {
+		v := map[string]string{"POSTVAKT_SMTP_TLS": "sometimes", "POSTVAKT_PRINT_API_KEY_FILE": filepath.Join(dir, "missing")}[env]
+		if _, err := Load(lookup(map[string]string{env: v})); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s=%s: %v, want %q", env, v, err, want)
+		}
+	}
+}
+
 func TestSectionAndDescribe(t *testing.T) {
 	c, err := Load(lookup(map[string]string{"POSTVAKT_X_URL": "https://x.example", "POSTVAKT_X_RATE": "-1"}))
 	if err != nil {

@@ -31,6 +31,12 @@ type Facts struct {
 	// IKKE_LEVERT, Altinn Failed or Reserved): reminding cannot help, it
 	// needs paper at once.
 	Failed bool
+	// Decided says an escalation step was decided for the shipment before
+	// (any run recorded one): the escalation has met it already.
+	Decided bool
+	// CatchUpSince is when the escalation first met the shipment past its
+	// print window and started catching up (zero: it is not catching up).
+	CatchUpSince time.Time
 }
 
 // Decision is the step a shipment needs now, and why.
@@ -52,6 +58,9 @@ type Decision struct {
 	// NeedsApproval is true for a print step whose policy wants a
 	// compliance officer to release it.
 	NeedsApproval bool
+	// CatchUp is true when the step follows the policy's catch_up rule: the
+	// shipment was past its print window when the escalation first met it.
+	CatchUp bool
 	// Next is when the shipment's next step can come due: the first step
 	// still to come (after the step due now, assuming it is carried out at
 	// SendAt). Never says no step can come any more under the policy. With
@@ -65,6 +74,15 @@ type Decision struct {
 // Due reports whether a step is due now (whether or not it must wait for
 // the send window).
 func (d Decision) Due() bool { return d.Step.Kind != policy.StepNone }
+
+// Label names the step for people and previews: "reminder 1", "print",
+// "catch-up reminder 1", "catch-up print".
+func (d Decision) Label() string {
+	if d.CatchUp {
+		return "catch-up " + d.Step.String()
+	}
+	return d.Step.String()
+}
 
 // Decide computes the step a shipment needs at now under policy p, built on
 // policy.Plan: nothing, reminder n (possibly waiting for the send window),
@@ -87,6 +105,12 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 	if err != nil {
 		return Decision{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)
 	}
+	if f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan) {
+		f.CatchUpSince = now
+	}
+	if !f.CatchUpSince.IsZero() {
+		return catchUp(f, p, now), nil
+	}
 	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt, Never: len(plan.Upcoming) == 0}
 	for i, s := range plan.Upcoming {
 		if i == 0 || s.Due.Before(d.Next) {
@@ -105,11 +129,7 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		d.Reason += fmt.Sprintf(" (policy %s)", p.Name)
 		if now.Before(d.SendAt) {
 			d.Wait = true
-			loc := time.UTC
-			if p.SendWindow != nil && p.SendWindow.Location != nil {
-				loc = p.SendWindow.Location
-			}
-			d.Reason += fmt.Sprintf("; outside the send window, waits until %s", d.SendAt.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+			d.Reason += fmt.Sprintf("; outside the send window, waits until %s", d.SendAt.In(windowZone(p)).Format("Mon 2006-01-02 15:04 MST"))
 		}
 	case policy.StepPrint:
 		d.Reason = fmt.Sprintf("print due: %s unopened (policy %s)", days(d.Unopened), p.Name)
@@ -119,6 +139,90 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		}
 	}
 	return d, nil
+}
+
+// startsCatchUp is the rule for a letter the escalation meets for the
+// first time (no step decided before) when its print window has already
+// passed, with reminders the policy wanted skipped: it catches up (policy
+// catch_up) instead of going to print at once.
+func startsCatchUp(f Facts, p *policy.Policy, plan policy.Plan) bool {
+	return !f.Decided && plan.Now.Step.Kind == policy.StepPrint && len(plan.Skipped) > 0 &&
+		p.CatchUp.Reminders > f.RemindersSent
+}
+
+// catchUp decides under the policy's catch_up rule: up to
+// catch_up.reminders reminders (the first at once, the next repeat_every
+// business days after the one before, inside the send window), then print
+// catch_up.grace business days after the last reminder (or after the
+// escalation first met the letter, when none could be sent), with approval
+// when catch_up.requires_approval.
+func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
+	cu, cal := p.CatchUp, p.Calendar
+	d := Decision{Policy: p.Name, CatchUp: true, SendAt: now, Unopened: cal.BusinessDaysBetween(f.Since, now)}
+	from := f.CatchUpSince
+	if f.LastReminder.After(from) {
+		from = f.LastReminder
+	}
+	printAt := cal.AddBusinessDays(from, cu.Grace)
+	if f.RemindersSent < cu.Reminders {
+		due := f.CatchUpSince
+		if f.LastReminder.After(f.CatchUpSince) {
+			due = cal.AddBusinessDays(f.LastReminder, max(p.Reminders.RepeatEvery, 1))
+		}
+		sendAt := p.NextSendTime(latest(due, now))
+		if sendAt.Before(printAt) {
+			if now.Before(due) {
+				d.Next = due
+				return d
+			}
+			d.Step = policy.Step{Kind: policy.StepRemind, N: f.RemindersSent + 1}
+			d.SendAt = sendAt
+			// Sent at sendAt, the next step is another catch-up reminder or
+			// the print grace counted from it, whichever comes first.
+			d.Next = cal.AddBusinessDays(sendAt, cu.Grace)
+			if f.RemindersSent+1 < cu.Reminders {
+				if r := cal.AddBusinessDays(sendAt, max(p.Reminders.RepeatEvery, 1)); r.Before(d.Next) {
+					d.Next = r
+				}
+			}
+			d.Reason = fmt.Sprintf("catch-up %s due: %s unopened, past its print window when first met (policy %s)",
+				d.Step, days(d.Unopened), p.Name)
+			if now.Before(sendAt) {
+				d.Wait = true
+				d.Reason += fmt.Sprintf("; outside the send window, waits until %s", sendAt.In(windowZone(p)).Format("Mon 2006-01-02 15:04 MST"))
+			}
+			return d
+		}
+	}
+	if now.Before(printAt) {
+		d.Next = printAt
+		return d
+	}
+	d.Step = policy.Step{Kind: policy.StepPrint}
+	after := "the catch-up reminder"
+	if !f.LastReminder.After(f.CatchUpSince) {
+		after = "the escalation first met it (no reminder could go out)"
+	}
+	d.Reason = fmt.Sprintf("catch-up print due: %s after %s (policy %s)", days(cu.Grace), after, p.Name)
+	if cu.RequiresApproval || p.Print.RequiresApproval {
+		d.NeedsApproval = true
+		d.Reason += "; needs a compliance officer's approval"
+	}
+	return d
+}
+
+func windowZone(p *policy.Policy) *time.Location {
+	if p.SendWindow != nil && p.SendWindow.Location != nil {
+		return p.SendWindow.Location
+	}
+	return time.UTC
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func days(n int) string {
@@ -149,6 +253,40 @@ func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 		return []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}},
 			"the channel could not deliver it: it goes to print at once, without reminders", nil
 	}
+	if f.CatchUpSince.IsZero() {
+		plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
+		if err != nil {
+			return nil, "", fmt.Errorf("explain under policy %s: %w", p.Name, err)
+		}
+		if startsCatchUp(f, p, plan) {
+			f.CatchUpSince = now
+		}
+	}
+	if !f.CatchUpSince.IsZero() {
+		return explainCatchUp(f, p, now)
+	}
 	steps, err := p.Explain(f.Since)
 	return steps, "", err
+}
+
+// explainCatchUp is Explain for a letter catching up: the next catch-up
+// step as Decide takes it, and the print after the grace.
+func explainCatchUp(f Facts, p *policy.Policy, now time.Time) ([]policy.Scheduled, string, error) {
+	d := catchUp(f, p, now)
+	note := fmt.Sprintf("past its print window when the escalation first met it (%s): catching up under policy %s's catch_up, "+
+		"%d reminder(s), then print %s after the last", f.CatchUpSince.In(windowZone(p)).Format("2006-01-02 15:04"), p.Name,
+		p.CatchUp.Reminders, days(p.CatchUp.Grace))
+	var steps []policy.Scheduled
+	if d.Due() {
+		steps = append(steps, policy.Scheduled{Step: d.Step, Due: now, SendAt: d.SendAt})
+	}
+	if d.Step.Kind != policy.StepPrint {
+		from := latest(f.CatchUpSince, f.LastReminder)
+		if d.Step.Kind == policy.StepRemind {
+			from = d.SendAt
+		}
+		at := p.Calendar.AddBusinessDays(from, p.CatchUp.Grace)
+		steps = append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
+	}
+	return steps, note, nil
 }

@@ -83,8 +83,6 @@ func TestDecide(t *testing.T) {
 		{"all reminders sent", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-17 10:00", "none", false, "", 9},
 		{"print after 10 business days, ignoring quiet hours", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-20 22:00", "print", false,
 			"print due: 10 business days unopened (policy taushetsbelagt)", 10},
-		{"registered late: print, reminders skipped", get("taushetsbelagt"), "2026-03-02 10:00", 0, "", "2026-04-20 12:00", "print", false,
-			"print due: 32 business days unopened (policy taushetsbelagt)", 32},
 		{"17 May 2027 is no business day", get("taushetsbelagt"), "2027-05-14 10:00", 0, "", "2027-05-18 12:00", "none", false, "", 1},
 		{"17 May 2027: reminder on Wednesday", get("taushetsbelagt"), "2027-05-14 10:00", 0, "", "2027-05-19 10:00", "reminder 1", false,
 			"reminder 1 due: 2 business days unopened (policy taushetsbelagt)", 2},
@@ -123,6 +121,64 @@ func TestDecide(t *testing.T) {
 	}
 	if _, err := Decide(Facts{}, get("default"), at(t, "2026-11-23 09:00")); err == nil {
 		t.Fatal("a shipment without a start time was decided")
+	}
+}
+
+// A letter first met past its print window catches up (policy catch_up,
+// default: one reminder, print five business days later with approval)
+// instead of going to print in the first run; one the escalation met before
+// keeps its schedule, skipped reminders and all.
+func TestDecideCatchUp(t *testing.T) {
+	t.Parallel()
+	set := shipped(t)
+	p, _ := set.Get("taushetsbelagt")
+	noCatchUp := *p
+	noCatchUp.CatchUp.Reminders = 0
+	since := "2026-03-02 10:00" // 32 business days before 20 April
+	for _, tc := range []struct {
+		name          string
+		p             *policy.Policy
+		f             Facts
+		now           string
+		step          string
+		catchUp, wait bool
+		approval      bool
+		reason        string
+	}{
+		{"met before, reminders skipped: print", p, Facts{Decided: true}, "2026-04-20 12:00", "print", false, false, false,
+			"print due: 32 business days unopened (policy taushetsbelagt)"},
+		{"first met past print: catch-up reminder", p, Facts{}, "2026-04-20 12:00", "reminder 1", true, false, false,
+			"catch-up reminder 1 due: 32 business days unopened, past its print window when first met (policy taushetsbelagt)"},
+		{"first met in the evening: the reminder waits for the window", p, Facts{}, "2026-04-20 20:00", "reminder 1", true, true, false,
+			"catch-up reminder 1 due: 32 business days unopened, past its print window when first met (policy taushetsbelagt); " +
+				"outside the send window, waits until Tue 2026-04-21 08:00 CEST"},
+		{"catch_up.reminders 0: print at once", &noCatchUp, Facts{}, "2026-04-20 12:00", "print", false, false, false,
+			"print due: 32 business days unopened (policy taushetsbelagt)"},
+		{"catching up, waiting for the window", p, Facts{Decided: true, CatchUpSince: at(t, "2026-04-20 20:00")}, "2026-04-21 07:00",
+			"reminder 1", true, true, false, ""},
+		{"catch-up reminder sent: nothing during the grace", p, Facts{Decided: true, RemindersSent: 1, LastReminder: at(t, "2026-04-21 08:00"),
+			CatchUpSince: at(t, "2026-04-20 20:00")}, "2026-04-27 12:00", "none", true, false, false, ""},
+		{"grace over: print with approval", p, Facts{Decided: true, RemindersSent: 1, LastReminder: at(t, "2026-04-21 08:00"),
+			CatchUpSince: at(t, "2026-04-20 20:00")}, "2026-04-28 08:00", "print", true, false, true,
+			"catch-up print due: 5 business days after the catch-up reminder (policy taushetsbelagt); needs a compliance officer's approval"},
+		{"no reminder could go out: print after the grace from first meeting", p, Facts{Decided: true, CatchUpSince: at(t, "2026-04-20 12:00")},
+			"2026-04-27 12:00", "print", true, false, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.f
+			f.Since = at(t, since)
+			d, err := Decide(f, tc.p, at(t, tc.now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Step.String() != tc.step || d.CatchUp != tc.catchUp || d.Wait != tc.wait || d.NeedsApproval != tc.approval ||
+				(tc.reason != "" && d.Reason != tc.reason) {
+				t.Fatalf("got %s catch-up=%v wait=%v approval=%v reason=%q", d.Step, d.CatchUp, d.Wait, d.NeedsApproval, d.Reason)
+			}
+			if tc.catchUp && d.Due() && !strings.HasPrefix(d.Label(), "catch-up ") {
+				t.Fatalf("label %q", d.Label())
+			}
+		})
 	}
 }
 

@@ -133,7 +133,7 @@ func sameTime(a, b *time.Time) bool {
 func FirstStep(set *policy.Set) store.FirstStep {
 	return func(ns model.NewShipment) *time.Time {
 		sent := ns.SentAt
-		p, err := set.Match(policy.Facts{Class: ns.Class, Confidential: ns.Confidential,
+		p, err := set.Match(policy.Facts{Channel: ns.Channel, Class: ns.Class, Confidential: ns.Confidential,
 			RecipientKind: ns.RecipientKind, SenderOrg: ns.SenderOrg, SenderUnit: ns.SenderUnit})
 		if err != nil {
 			return &sent

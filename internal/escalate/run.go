@@ -205,6 +205,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 		streamErr = r.flush(ctx)
 	}
 	r.stopWorkers()
+	r.sum.finishSteps()
 	if streamErr == nil {
 		streamErr = r.storeNextSteps(context.WithoutCancel(ctx))
 	}
@@ -281,36 +282,49 @@ type printKey struct {
 	approval bool
 }
 
+// FactsOf is what a decision needs to know of an open shipment.
+func FactsOf(sh store.OpenShipment) Facts {
+	f := Facts{Since: sh.Since(), RemindersSent: sh.RemindersSent, Failed: sh.State == model.StateFailed,
+		Decided: sh.EscalationStep != ""}
+	if sh.LastRemindedAt != nil {
+		f.LastReminder = *sh.LastRemindedAt
+	}
+	if sh.CatchUpAt != nil {
+		f.CatchUpSince = *sh.CatchUpAt
+	}
+	return f
+}
+
 // decide decides one shipment, queues a new decision for recording, and
-// returns it as a reminder when one is due to be sent now.
-func (r *runState) decide(sh store.OpenShipment) (remind.Shipment, bool) {
+// returns it as a reminder item when one is due to be sent now: the item
+// the rest of the pipeline (group, dedupe, send, record) carries.
+func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 	recipient := model.MaskRecipient(sh.RecipientKind, sh.RecipientID)
-	p, err := r.e.Policies.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential,
+	p, err := r.e.Policies.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
 	if err == nil {
 		var d Decision
-		facts := Facts{Since: sh.Since(), RemindersSent: sh.RemindersSent, Failed: sh.State == model.StateFailed}
-		if sh.LastRemindedAt != nil {
-			facts.LastReminder = *sh.LastRemindedAt
-		}
-		if d, err = Decide(facts, p, r.now); err == nil {
-			return r.handle(sh, d, recipient)
+		if d, err = Decide(FactsOf(sh), p, r.now); err == nil {
+			item, due := r.handle(sh, d, recipient)
+			item.NameUnit = p.Reminders.NamesUnit(sh.Confidential)
+			return item, due
 		}
 	}
 	r.sum.Errors++
 	r.log.Error("cannot decide the escalation step", "shipment", sh.ID, "recipient", recipient, "error", err)
-	return remind.Shipment{}, false
+	return model.ReminderItem{}, false
 }
 
-func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (remind.Shipment, bool) {
+func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (model.ReminderItem, bool) {
 	r.schedule(sh, d)
 	if !d.Due() {
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	}
 	r.sum.Decided++
+	r.sum.step(d, sh)
 	if step := d.Step.String(); step != sh.EscalationStep {
 		r.decisions = append(r.decisions, store.Decision{ShipmentID: sh.ID, Step: step, Policy: d.Policy,
-			Reason: d.Reason, PrintDue: d.Step.Kind == policy.StepPrint})
+			Reason: d.Reason, PrintDue: d.Step.Kind == policy.StepPrint, CatchUp: d.CatchUp})
 		r.log.Debug("escalation step decided", "shipment", sh.ID, "recipient", recipient, "step", step, "reason", d.Reason)
 	}
 	switch {
@@ -318,19 +332,19 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 		r.sum.PrintDue++
 		k := printKey{d.Policy, d.NeedsApproval}
 		r.prints[k] = append(r.prints[k], sh.ID)
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	case d.Wait:
 		r.sum.Quiet++
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	case sh.RecipientKind != model.RecipientOrg:
 		r.sum.Persons++
 		r.log.Info("reminder due to a person: no e-mail channel for persons; waits for print",
 			"shipment", sh.ID, "recipient", recipient, "step", d.Step.String())
-		return remind.Shipment{}, false
+		return model.ReminderItem{}, false
 	}
-	return remind.Shipment{ID: sh.ID, Channel: sh.Channel, ChannelID: sh.ChannelID, SenderOrg: sh.SenderOrg,
-		SenderOrgName: sh.SenderOrgName, SenderUnit: sh.SenderUnit, SentAt: sh.SentAt, Since: sh.Since(),
-		Reminder: d.Step.N}, true
+	return model.ReminderItem{ShipmentID: sh.ID, Reminder: d.Step.N, Channel: sh.Channel, ChannelID: sh.ChannelID,
+		SenderOrg: sh.SenderOrg, SenderOrgName: sh.SenderOrgName, SenderUnit: sh.SenderUnit, SentAt: sh.SentAt,
+		Since: sh.Since()}, true
 }
 
 // flush records the queued decisions (one transaction) and then hands the
@@ -456,6 +470,7 @@ func (r *runState) stopWorkers() {
 	r.sum.Unknown += w.Unknown
 	r.sum.Ordered += w.Ordered
 	r.sum.OrderFail += w.OrderFail
+	r.sum.Refused += w.Refused
 	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
 	sort.Strings(r.sum.AddressUnknown)
 }
@@ -472,10 +487,11 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		return
 	}
 	w.Dropped += len(out.Dropped)
+	w.Refused += len(out.Refused)
 	if out.Status == remind.StatusSent {
 		ids := make([]string, len(out.Shipments))
 		for i, s := range out.Shipments {
-			ids[i] = s.ID
+			ids[i] = s.ShipmentID
 		}
 		r.reminded(ids)
 	}

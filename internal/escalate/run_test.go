@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
@@ -196,7 +197,7 @@ func TestRunCrashBetweenSendAndCommitDoesNotResend(t *testing.T) {
 	more, _ := h.register(ship{recipient: firmaB, class: "taushetsbelagt", conf: true, sent: monday})
 	h.contacts(firmaA, firmaB)
 	if _, err := h.st.ClaimNotification(context.Background(), store.Claim{Org: firmaB,
-		Items: []store.NotificationItem{{ShipmentID: more[0], Reminder: 1}}, Recipients: []string{"post-" + firmaB + "@example.no"},
+		Items: []model.ReminderItem{{ShipmentID: more[0], Reminder: 1}}, Recipients: []string{"post-" + firmaB + "@example.no"},
 		Now: due1.Add(25 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -286,6 +287,7 @@ func TestRunHandsPrintDueToPrinter(t *testing.T) {
 	h.register(append(confidential(firmaA, 2), ship{recipient: firmaB, class: "barnevern", conf: true, sent: monday})...)
 	pr := &printRecorder{}
 	h.esc.Printer = pr
+	h.run(due1) // the escalation meets them in time (reminders due): no catch-up later
 	sum := h.run(printDay)
 	if sum.PrintDue != 3 {
 		t.Fatalf("summary %+v", sum)

@@ -2,6 +2,7 @@ package escalate
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"postvakt/internal/store"
@@ -25,6 +26,7 @@ type Summary struct {
 	Ordered   int // Altinn Notifications orders placed (also for earlier runs' reminders)
 	OrderFail int // Altinn Notifications orders not placed; the next run tries again
 	Errors    int // shipments or organisations that could not be handled (see the log)
+	Refused   int // recipient addresses the SMTP server refused permanently (left out; the others got the reminder)
 	// NoAddress are the organisations due a reminder that have no e-mail
 	// address, for the compliance officer.
 	NoAddress []string
@@ -35,6 +37,54 @@ type Summary struct {
 	// Expired are pending reminders of an earlier run that stopped between
 	// claiming and recording: their outcome is unknown, they are not re-sent.
 	Expired []store.Notification
+	// Steps counts the steps due, per step, sending organisation and unit:
+	// what a dry run previews (`escalate --once --dry-run`, the UI's
+	// preview), sorted.
+	Steps []StepCount
+	steps map[StepCount]int
+}
+
+// StepCount is how many shipments of one sending organisation and unit a
+// step is due for. Waiting marks reminders due outside the send window.
+type StepCount struct {
+	Step       string // Decision.Label: "reminder 1", "catch-up print", ...
+	Waiting    bool   // a due reminder waiting for the send window
+	Approval   bool   // a print that waits for a compliance officer
+	Policy     string
+	SenderOrg  string
+	SenderUnit string
+	Shipments  int
+}
+
+// step counts one due step.
+func (s *Summary) step(d Decision, sh store.OpenShipment) {
+	if s.steps == nil {
+		s.steps = map[StepCount]int{}
+	}
+	s.steps[StepCount{Step: d.Label(), Waiting: d.Wait, Approval: d.NeedsApproval, Policy: d.Policy,
+		SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit}]++
+}
+
+// finishSteps turns the counts into the sorted Steps.
+func (s *Summary) finishSteps() {
+	s.Steps = s.Steps[:0]
+	for k, n := range s.steps {
+		k.Shipments = n
+		s.Steps = append(s.Steps, k)
+	}
+	sort.Slice(s.Steps, func(i, j int) bool {
+		a, b := s.Steps[i], s.Steps[j]
+		if a.SenderOrg != b.SenderOrg {
+			return a.SenderOrg < b.SenderOrg
+		}
+		if a.SenderUnit != b.SenderUnit {
+			return a.SenderUnit < b.SenderUnit
+		}
+		if a.Step != b.Step {
+			return a.Step < b.Step
+		}
+		return !a.Waiting && b.Waiting
+	})
 }
 
 // String is the one-line summary `postvakt escalate` prints.
@@ -57,6 +107,9 @@ func (s Summary) extra() string {
 	var out string
 	if len(s.AddressUnknown) > 0 {
 		out += fmt.Sprintf("; %d organisations with address lookup failed", len(s.AddressUnknown))
+	}
+	if s.Refused > 0 {
+		out += fmt.Sprintf("; %d recipient address(es) refused permanently (left out, see the log)", s.Refused)
 	}
 	if s.Ordered+s.OrderFail > 0 {
 		out += fmt.Sprintf("; %d notification orders placed, %d not placed", s.Ordered, s.OrderFail)

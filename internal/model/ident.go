@@ -49,6 +49,18 @@ func danishCVROK(s string) bool {
 	return sum%11 == 0
 }
 
+// CheckCVR accepts a Danish CVR number only: 8 digits whose weighted sum
+// (2 7 6 5 4 3 2 1) is divisible by 11.
+func CheckCVR(s string) error {
+	if !allDigits(s) || len(s) != 8 {
+		return fmt.Errorf("a CVR number has 8 digits, not %q", s)
+	}
+	if !danishCVROK(s) {
+		return fmt.Errorf("%s is not a valid Danish CVR number (check digit)", s)
+	}
+	return nil
+}
+
 // CheckPersonID accepts an 11-digit Norwegian fødselsnummer/d-nummer (two
 // mod-11 check digits) or a 10-digit Danish CPR number (format only: CPR
 // numbers issued since 2007 need not satisfy mod-11).

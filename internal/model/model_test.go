@@ -140,3 +140,53 @@ func TestCheckText(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateDigitalPost: a Danish letter has a messageUUID, a CVR sender
+// and a CVR or CPR recipient; a discovered one may lack a title.
+func TestValidateDigitalPost(t *testing.T) {
+	RegisterChannel(ChannelDigitalPost) // internal/channel.Register does this for the real channels
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	good := NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", SenderOrg: "64942212",
+		SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234", Title: "T", Class: "fortrolig",
+		SentAt: now.Add(-time.Hour)}
+	if errs := good.Validate(now); len(errs) != 0 {
+		t.Fatalf("good Danish letter: %v", errs)
+	}
+	company := good
+	company.RecipientKind, company.RecipientID = "org", "10150817"
+	if errs := company.Validate(now); len(errs) != 0 {
+		t.Fatalf("letter to a company: %v", errs)
+	}
+	discovered := good
+	discovered.Title, discovered.TitleWithheld = "", true
+	if errs := discovered.Validate(now); len(errs) != 0 {
+		t.Fatalf("discovered letter without title: %v", errs)
+	}
+	for _, tc := range []struct {
+		name, field string
+		mod         func(*NewShipment)
+	}{
+		{"not a uuid", "channel_id", func(s *NewShipment) { s.ChannelID = "KK-2026-000123" }},
+		{"Norwegian sender", "sender_org", func(s *NewShipment) { s.SenderOrg = "964338531" }},
+		{"bad CVR sender", "sender_org", func(s *NewShipment) { s.SenderOrg = "64942213" }},
+		{"Norwegian company", "recipient.id", func(s *NewShipment) { s.RecipientKind, s.RecipientID = "org", "974760673" }},
+		{"Norwegian person", "recipient.id", func(s *NewShipment) { s.RecipientID = "01017012345" }},
+		{"CPR with a bad date", "recipient.id", func(s *NewShipment) { s.RecipientID = "3213801234" }},
+		{"no title, not withheld", "title", func(s *NewShipment) { s.Title = "" }},
+	} {
+		s := good
+		tc.mod(&s)
+		errs := s.Validate(now)
+		if len(errs) != 1 || errs[0].Field != tc.field {
+			t.Errorf("%s: errors %v, want one on %s", tc.name, errs, tc.field)
+		}
+	}
+	if err := CheckCVR("64942212"); err != nil {
+		t.Errorf("Københavns Kommune's CVR: %v", err)
+	}
+	for _, bad := range []string{"964338531", "64942213", "6494221a", ""} {
+		if CheckCVR(bad) == nil {
+			t.Errorf("CheckCVR(%q) accepted", bad)
+		}
+	}
+}

@@ -35,6 +35,11 @@ func Channels() []string {
 	return slices.Clone(channelNames)
 }
 
+// ChannelDigitalPost is Danish Digital Post: channel_id is the MeMo
+// messageUUID, the sender a CVR number, the recipient a CVR (org) or a CPR
+// (person) number.
+const ChannelDigitalPost = "digitalpost"
+
 // Recipient kinds.
 const (
 	RecipientOrg    = "org"
@@ -163,6 +168,9 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	if strings.TrimSpace(s.Title) == "" && !s.TitleWithheld {
 		add("title", "required")
 	}
+	if s.Channel == ChannelDigitalPost {
+		s.checkDanish(add)
+	}
 	if strings.TrimSpace(s.Class) == "" {
 		add("class", "required")
 	}
@@ -172,6 +180,43 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 		add("sent_at", "in the future (%s)", s.SentAt.Format(time.RFC3339))
 	}
 	return errs
+}
+
+// checkDanish adds what Digital Post needs beyond the common checks: a UUID
+// channel id and Danish numbers only.
+func (s NewShipment) checkDanish(add func(field, format string, args ...any)) {
+	if id := strings.TrimSpace(s.ChannelID); id != "" && !isUUID(id) {
+		add("channel_id", "a Digital Post channel_id is the letter's messageUUID (a UUID), not %q", id)
+	}
+	if s.SenderOrg != "" && CheckOrgNumber(s.SenderOrg) == nil && len(s.SenderOrg) != 8 {
+		add("sender_org", "a Digital Post sender is a Danish authority: its CVR number (8 digits)")
+	}
+	switch {
+	case s.RecipientID == "":
+	case s.RecipientKind == RecipientOrg && CheckOrgNumber(s.RecipientID) == nil && len(s.RecipientID) != 8:
+		add("recipient.id", "a Digital Post recipient organisation is a CVR number (8 digits)")
+	case s.RecipientKind == RecipientPerson && CheckPersonID(s.RecipientID) == nil && len(s.RecipientID) != 10:
+		add("recipient.id", "a Digital Post recipient person is a CPR number (10 digits)")
+	}
+}
+
+// isUUID reports whether s is a UUID in the 8-4-4-4-12 hex form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return false
+		}
+	}
+	return true
 }
 
 func knownChannel(c string) bool { return slices.Contains(Channels(), c) }

@@ -166,7 +166,7 @@ func common(a, b Matcher) (string, bool) {
 		parts = append(parts, fmt.Sprintf("%s %q", name, v))
 		return true
 	}
-	if !list("class", a.Class, b.Class) {
+	if !list("channel", a.Channel, b.Channel) || !list("class", a.Class, b.Class) {
 		return "", false
 	}
 	switch {
@@ -195,10 +195,10 @@ func common(a, b Matcher) (string, bool) {
 }
 
 // coverage reports the shipments no policy matches. Class, sender_org and
-// sender_unit are open-ended (a value no policy lists always exists), so a
-// shipment with such values is matched only by policies that constrain
-// none of the three; those must cover all four combinations of
-// confidential and recipient_kind.
+// sender_unit are open-ended (a value no policy lists always exists), and a
+// new channel may come, so a shipment with such values is matched only by
+// policies that constrain none of the four; those must cover all four
+// combinations of confidential and recipient_kind.
 func coverage(dir string, policies []*Policy) []Problem {
 	var missing []string
 	for _, conf := range []bool{false, true} {
@@ -206,7 +206,7 @@ func coverage(dir string, policies []*Policy) []Problem {
 			f := Facts{Confidential: conf, RecipientKind: kind}
 			covered := slices.ContainsFunc(policies, func(p *Policy) bool {
 				m := p.Match
-				return len(m.Class) == 0 && len(m.SenderOrg) == 0 && len(m.SenderUnit) == 0 && m.Matches(f)
+				return len(m.Channel) == 0 && len(m.Class) == 0 && len(m.SenderOrg) == 0 && len(m.SenderUnit) == 0 && m.Matches(f)
 			})
 			if !covered {
 				missing = append(missing, fmt.Sprintf("{confidential: %v, recipient_kind: %s}", conf, kind))
@@ -217,6 +217,6 @@ func coverage(dir string, policies []*Policy) []Problem {
 		return nil
 	}
 	return []Problem{{File: dir, Message: fmt.Sprintf(
-		"no catch-all policy: a shipment with %s, and a class, sender_org and sender_unit that no policy lists, matches no policy; add a policy with an empty match (e.g. default.yaml)",
+		"no catch-all policy: a shipment with %s, and a channel, class, sender_org and sender_unit that no policy lists, matches no policy; add a policy with an empty match (e.g. default.yaml)",
 		strings.Join(missing, " or "))}}
 }

@@ -136,7 +136,7 @@ escalation:
 		t.Errorf("Reminders = %+v", p.Reminders)
 	}
 	// print.enabled defaults to true, requires_approval to false.
-	if p.Print != (Print{Enabled: true, After: 10}) {
+	if p.Print != (Print{Enabled: true, After: 10, Via: PrintViaProvider}) {
 		t.Errorf("Print = %+v", p.Print)
 	}
 	// The time zone defaults to the calendar's; business_days_only to false.

@@ -95,7 +95,7 @@ func (r *reader) syntax(err error) {
 // sound.
 func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 	root = deref(root)
-	p := &Policy{File: r.file, Line: root.Line, Print: Print{Enabled: true}}
+	p := &Policy{File: r.file, Line: root.Line, Print: Print{Enabled: true, Via: PrintViaProvider}, CatchUp: DefaultCatchUp}
 	matchOK := true
 	var (
 		calOK, remOK, printOK bool
@@ -143,6 +143,20 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 		{"escalation", false, func(path string, key, n *yaml.Node) {
 			r.escalation(path, key.Line, n, &p.Escalation)
 		}},
+		{"catch_up", false, func(path string, key, n *yaml.Node) {
+			r.catchUp(path, key.Line, n, &p.CatchUp)
+		}},
+		{"retention", false, func(path string, key, n *yaml.Node) {
+			r.mapping(path, key.Line, n, []field{
+				{"years", true, func(path string, _, n *yaml.Node) {
+					v, ok := r.count(path, n)
+					if ok && v < 1 {
+						r.addf(deref(n).Line, "%s: must be at least 1 year", path)
+					}
+					p.Retention.Years = v
+				}},
+			})
+		}},
 	})
 	if !ok {
 		return nil, false
@@ -168,6 +182,11 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 		}
 	}
 	bad(r.mapping(section, at, n, []field{
+		{"channel", false, func(path string, _, n *yaml.Node) {
+			var good bool
+			m.Channel, good = r.list(path, n, r.channel)
+			bad(good)
+		}},
 		{"class", false, func(path string, _, n *yaml.Node) {
 			var good bool
 			m.Class, good = r.list(path, n, r.word)
@@ -224,6 +243,13 @@ func (r *reader) reminders(section string, at int, n *yaml.Node, rem *Reminders)
 		{"first_after", false, num(&rem.FirstAfter)},
 		{"repeat_every", false, num(&rem.RepeatEvery)},
 		{"max", true, num(&rem.Max)},
+		{"name_unit", false, func(path string, _, n *yaml.Node) {
+			v, good := r.boolean(path, n)
+			if good {
+				rem.NameUnit = &v
+			}
+			ok = ok && good
+		}},
 	}) {
 		return false, lines
 	}
@@ -269,6 +295,17 @@ func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, m
 		{"requires_approval", false, func(path string, _, n *yaml.Node) {
 			v, good := r.boolean(path, n)
 			pr.RequiresApproval = v
+			ok = ok && good
+		}},
+		{"via", false, func(path string, _, n *yaml.Node) {
+			v, good := r.str(path, n)
+			if good && v != PrintViaProvider && v != PrintViaDigitalPost {
+				r.addf(deref(n).Line, "%s: %q is not a kind of physical post (want %s or %s)", path, v, PrintViaProvider, PrintViaDigitalPost)
+				good = false
+			}
+			if good {
+				pr.Via = v
+			}
 			ok = ok && good
 		}},
 	}) {
@@ -376,6 +413,32 @@ func loadZone(name string) (*time.Location, error) {
 		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as Europe/Oslo", name)
 	}
 	return loc, nil
+}
+
+// catchUp reads the catch_up section over the defaults in c.
+func (r *reader) catchUp(section string, at int, n *yaml.Node, c *CatchUp) {
+	r.mapping(section, at, n, []field{
+		{"reminders", false, func(path string, _, n *yaml.Node) {
+			if v, ok := r.count(path, n); ok {
+				c.Reminders = v
+			}
+		}},
+		{"grace", false, func(path string, _, n *yaml.Node) {
+			v, ok := r.count(path, n)
+			if ok && v < 1 {
+				r.addf(deref(n).Line, "%s: must be at least 1 business day", path)
+				ok = false
+			}
+			if ok {
+				c.Grace = v
+			}
+		}},
+		{"requires_approval", false, func(path string, _, n *yaml.Node) {
+			if v, ok := r.boolean(path, n); ok {
+				c.RequiresApproval = v
+			}
+		}},
+	})
 }
 
 // escalation reads the escalation section.

@@ -57,6 +57,13 @@ type Policy struct {
 	// Escalation says who is told when a shipment needs a person's attention
 	// (YAML `escalation`, optional).
 	Escalation Escalation
+	// CatchUp is what happens to a letter already past its print window
+	// when the escalation first meets it (YAML `catch_up`, optional; see
+	// DefaultCatchUp).
+	CatchUp CatchUp
+	// Retention is how long the letters' personal data is kept (YAML
+	// `retention`, optional).
+	Retention Retention
 
 	// File and Line locate the policy's definition (its `name` key, or the
 	// start of the document).
@@ -75,6 +82,7 @@ type lines struct {
 // Matcher selects shipments. An empty (zero) field matches anything; a
 // non-empty list matches a shipment whose value is in the list.
 type Matcher struct {
+	Channel       []string // YAML match.channel: channels (svarut, altinn, digitalpost)
 	Class         []string // YAML match.class: shipment classes
 	Confidential  *bool    // YAML match.confidential: nil = either
 	RecipientKind string   // YAML match.recipient_kind: "org", "person" or "" = either
@@ -86,7 +94,7 @@ type Matcher struct {
 // matching policy wins.
 func (m Matcher) Specificity() int {
 	n := 0
-	for _, on := range []bool{len(m.Class) > 0, m.Confidential != nil, m.RecipientKind != "", len(m.SenderOrg) > 0, len(m.SenderUnit) > 0} {
+	for _, on := range []bool{len(m.Channel) > 0, len(m.Class) > 0, m.Confidential != nil, m.RecipientKind != "", len(m.SenderOrg) > 0, len(m.SenderUnit) > 0} {
 		if on {
 			n++
 		}
@@ -96,7 +104,7 @@ func (m Matcher) Specificity() int {
 
 // Matches reports whether a shipment with the given facts is selected.
 func (m Matcher) Matches(f Facts) bool {
-	return inList(m.Class, f.Class) &&
+	return inList(m.Channel, f.Channel) && inList(m.Class, f.Class) &&
 		(m.Confidential == nil || *m.Confidential == f.Confidential) &&
 		(m.RecipientKind == "" || m.RecipientKind == f.RecipientKind) &&
 		inList(m.SenderOrg, f.SenderOrg) &&
@@ -111,6 +119,9 @@ func inList(list []string, v string) bool {
 // String describes the matcher as in YAML, e.g. "{class: [barnevern]}".
 func (m Matcher) String() string {
 	var parts []string
+	if len(m.Channel) > 0 {
+		parts = append(parts, "channel: ["+strings.Join(m.Channel, ", ")+"]")
+	}
 	if len(m.Class) > 0 {
 		parts = append(parts, "class: ["+strings.Join(m.Class, ", ")+"]")
 	}
@@ -137,6 +148,47 @@ type Reminders struct {
 	FirstAfter  int // YAML reminders.first_after
 	RepeatEvery int // YAML reminders.repeat_every
 	Max         int // YAML reminders.max
+	// NameUnit says whether a reminder may name the sending unit (YAML
+	// reminders.name_unit); nil: only for letters that are not
+	// confidential. A unit name such as "Barnevernstjenesten" in an e-mail
+	// to a business tells whoever reads its shared inbox too much; the
+	// sending organisation and the reference are enough.
+	NameUnit *bool
+}
+
+// NamesUnit reports whether a reminder about a letter (confidential or
+// not) may name its sending unit.
+func (r Reminders) NamesUnit(confidential bool) bool {
+	if r.NameUnit != nil {
+		return *r.NameUnit
+	}
+	return !confidential
+}
+
+// CatchUp is the rule for a letter the escalation first meets when its
+// print window has already passed (a back-fill of history, a new policy,
+// an escalation that did not run for weeks): instead of going to print at
+// once, it gets Reminders reminders (inside the send window, repeat_every
+// apart), and print comes Grace business days after the last of them (or
+// after the escalation first met it, when none could be sent), in approval
+// batches when RequiresApproval.
+type CatchUp struct {
+	Reminders        int  // YAML catch_up.reminders, default 1; 0 = print at once
+	Grace            int  // YAML catch_up.grace, business days, default 5
+	RequiresApproval bool // YAML catch_up.requires_approval, default true
+}
+
+// DefaultCatchUp is the rule of a policy without a catch_up section: one
+// reminder, then print five business days later, approved by a person.
+var DefaultCatchUp = CatchUp{Reminders: 1, Grace: 5, RequiresApproval: true}
+
+// Retention is how long a policy's letters keep their personal data: after
+// Years (counted from the letter's last change), its title, the recipient's
+// national id and name, follow-up notes, print addresses and reminder
+// recipients are purged. Zero means the deployment's default
+// (POSTVAKT_RETENTION_YEARS).
+type Retention struct {
+	Years int // YAML retention.years
 }
 
 // Enabled reports whether any reminder is sent.
@@ -145,10 +197,23 @@ func (r Reminders) Enabled() bool { return r.Max > 0 }
 // Print is the print fallback: a print order After business days after the
 // waiting period started, if the shipment is still unopened.
 type Print struct {
-	Enabled          bool // YAML print.enabled, default true
-	After            int  // YAML print.after
-	RequiresApproval bool // YAML print.requires_approval, default false
+	Enabled          bool   // YAML print.enabled, default true
+	After            int    // YAML print.after
+	RequiresApproval bool   // YAML print.requires_approval, default false
+	Via              string // YAML print.via: PrintViaProvider (default) or PrintViaDigitalPost
 }
+
+// The physical post a policy's print means (print.via).
+const (
+	// PrintViaProvider: postvakt orders the print from its print provider,
+	// to the address in the business register (Enhetsregisteret).
+	PrintViaProvider = "provider"
+	// PrintViaDigitalPost: Digital Post's own physical post ("fysisk
+	// post"): the sending unit sends the letter again through Digital Post
+	// for physical delivery. postvakt sends nothing; it puts the letter on
+	// the manual-handling list for the unit, saying so.
+	PrintViaDigitalPost = "digitalpost"
+)
 
 // SendWindow is when reminders may be sent: From (inclusive) to To
 // (exclusive) on each day, or on business days of the policy's calendar
@@ -174,6 +239,7 @@ type Escalation struct {
 
 // Facts are what matching needs to know about a shipment.
 type Facts struct {
+	Channel       string // the shipment's channel
 	Class         string
 	Confidential  bool
 	RecipientKind string // "org" or "person"
@@ -183,8 +249,8 @@ type Facts struct {
 
 // String describes the facts for error messages.
 func (f Facts) String() string {
-	return fmt.Sprintf("{class: %q, confidential: %v, recipient_kind: %q, sender_org: %q, sender_unit: %q}",
-		f.Class, f.Confidential, f.RecipientKind, f.SenderOrg, f.SenderUnit)
+	return fmt.Sprintf("{channel: %q, class: %q, confidential: %v, recipient_kind: %q, sender_org: %q, sender_unit: %q}",
+		f.Channel, f.Class, f.Confidential, f.RecipientKind, f.SenderOrg, f.SenderUnit)
 }
 
 // Set is a validated set of policies, as returned by LoadDir.

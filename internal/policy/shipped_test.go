@@ -31,6 +31,10 @@ func TestShippedPolicies(t *testing.T) {
 		{Facts{Class: "barnevern", Confidential: true, RecipientKind: "org"}, "barnevern"},
 		{Facts{Class: "barnevern", Confidential: true, RecipientKind: "person"}, "barnevern"},
 		{Facts{Class: "barnevern", Confidential: false, RecipientKind: "person"}, "default"},
+		{Facts{Channel: "svarut", Class: "vedtak", Confidential: true, RecipientKind: "org"}, "taushetsbelagt"},
+		{Facts{Channel: "digitalpost", Class: "fortrolig", Confidential: true, RecipientKind: "org", SenderOrg: "64942212"}, "dk-digital-post"},
+		{Facts{Channel: "digitalpost", Class: "almindelig", Confidential: false, RecipientKind: "org"}, "dk-digital-post"},
+		{Facts{Channel: "digitalpost", Class: "fortrolig", Confidential: true, RecipientKind: "person"}, "dk-digital-post-borger"},
 	}
 	for _, tt := range tests {
 		p, err := set.Match(tt.facts)
@@ -44,7 +48,7 @@ func TestShippedPolicies(t *testing.T) {
 	}
 
 	tb, _ := set.Get("taushetsbelagt")
-	if tb.Reminders != (Reminders{FirstAfter: 2, RepeatEvery: 3, Max: 2}) || tb.Print != (Print{Enabled: true, After: 10}) {
+	if tb.Reminders != (Reminders{FirstAfter: 2, RepeatEvery: 3, Max: 2}) || tb.Print != (Print{Enabled: true, After: 10, Via: PrintViaProvider}) {
 		t.Errorf("taushetsbelagt = %+v %+v", tb.Reminders, tb.Print)
 	}
 	if w := tb.SendWindow; w == nil || w.From != 8*60 || w.To != 16*60 || !w.BusinessDaysOnly || w.Location.String() != "Europe/Oslo" {
@@ -52,5 +56,11 @@ func TestShippedPolicies(t *testing.T) {
 	}
 	if bv, _ := set.Get("barnevern"); !bv.Print.RequiresApproval {
 		t.Error("barnevern: print must require approval")
+	}
+	for _, name := range []string{"dk-digital-post", "dk-digital-post-borger"} {
+		dk, ok := set.Get(name)
+		if !ok || dk.Calendar.Name() != "DK" || dk.Print.Via != PrintViaDigitalPost || !dk.Print.Enabled {
+			t.Errorf("%s: %+v", name, dk)
+		}
 	}
 }

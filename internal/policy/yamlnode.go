@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"postvakt/internal/model"
 )
 
 // Problem is one thing wrong with the policies, located at a file and line.
@@ -257,6 +259,17 @@ func (r *reader) word(path string, n *yaml.Node) (string, bool) {
 // orgNumber reads an organisation number: 9 digits (Norwegian, with a
 // valid mod-11 check digit) or 8 digits (Danish CVR). Written unquoted,
 // YAML reads it as an integer; the digits as written are kept.
+// channel reads a channel name: one postvakt is built with, when the
+// channels are registered (in the binary they always are).
+func (r *reader) channel(path string, n *yaml.Node) (string, bool) {
+	v, ok := r.word(path, n)
+	if known := model.Channels(); ok && len(known) > 0 && !slices.Contains(known, v) {
+		r.addf(deref(n).Line, "%s: %q is not a channel (%s)", path, v, strings.Join(known, ", "))
+		return "", false
+	}
+	return v, ok
+}
+
 func (r *reader) orgNumber(path string, n *yaml.Node) (string, bool) {
 	n, ok := r.scalar(path, n, "an organisation number", "!!str", "!!int")
 	if !ok {

@@ -11,6 +11,8 @@ import (
 // Poll runs one cycle of any opened channel.
 func (p *Poller) Poll(ctx context.Context, a channel.Adapter) (Summary, error) {
 	switch ch := a.(type) {
+	case channel.Feed: // before Channel: a feed is a Channel too (feed.go)
+		return p.feedCycle(ctx, ch)
 	case channel.Channel:
 		return p.Cycle(ctx, ch)
 	}
@@ -31,7 +33,8 @@ func (p *Poller) Schedule(s *jobs.Scheduler, spec string, chans []channel.Adapte
 				return fmt.Errorf("poll %s (%s): %w", ch.Name(), sum, err)
 			}
 			if sum.Polled > 0 {
-				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors, "unknown", sum.Unknown)
+				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors, "unknown", sum.Unknown,
+					"unregistered", sum.Unregistered)
 			}
 			return nil
 		}); err != nil {

@@ -87,6 +87,9 @@ type Summary struct {
 	Failed     int // channel calls that failed as a whole
 	Batches    int // batches claimed and asked about
 	Unanswered int // batches of which no call was answered
+	// Unregistered: feed entries about letters postvakt does not know
+	// (counted, not stored).
+	Unregistered int
 }
 
 func (s Summary) String() string {

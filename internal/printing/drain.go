@@ -93,7 +93,7 @@ func (s *Service) orphans(ctx context.Context, now time.Time) (Summary, error) {
 	}
 	groups := map[key][]string{}
 	for _, d := range due {
-		p, err := s.opt.Policies.Match(policy.Facts{Class: d.Class, Confidential: d.Confidential,
+		p, err := s.opt.Policies.Match(policy.Facts{Channel: d.Channel, Class: d.Class, Confidential: d.Confidential,
 			RecipientKind: d.RecipientKind, SenderOrg: d.SenderOrg, SenderUnit: d.SenderUnit})
 		if err != nil {
 			s.log.Error("print-due shipment matches no policy; not ordered", "shipment", d.ID, "error", err)

@@ -138,7 +138,7 @@ func (e *env) escalate(now time.Time) map[string]bool {
 	groups := map[key][]string{}
 	due := map[string]bool{}
 	for _, sh := range e.ships {
-		p, err := e.pol.Match(policy.Facts{Class: sh.Class, Confidential: sh.Confidential, RecipientKind: sh.RecipientKind,
+		p, err := e.pol.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential, RecipientKind: sh.RecipientKind,
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
 		if err != nil {
 			e.t.Fatal(err)

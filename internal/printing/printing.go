@@ -9,7 +9,9 @@
 //  2. The address comes from the business register (Enhetsregisteret,
 //     cached with a TTL, shared with the names job: internal/register):
 //     postadresse, else forretningsadresse (a sub-unit's
-//     beliggenhetsadresse). A person recipient, a Danish CVR, an unknown,
+//     beliggenhetsadresse). A policy whose print is Digital Post's physical
+//     post (print.via: digitalpost) sends the letter to manual handling for
+//     its sending unit. A person recipient, a Danish CVR, an unknown,
 //     removed, deleted, closed, bankrupt or liquidating organisation, or one
 //     without an address goes to manual handling with the reason. A
 //     register that cannot be asked is asked again later (Drain).
@@ -110,7 +112,8 @@ type Options struct {
 	PollEvery time.Duration
 	// Policies, when set, lets Drain order print-due shipments whose
 	// hand-off from the escalation run was lost (a crash between its
-	// decision and Order): their policy is matched again.
+	// decision and Order): their policy is matched again. A *policy.Set
+	// also says which physical post each policy's print is (print.via).
 	Policies Policies
 	// Logger; default slog.Default().
 	Logger *slog.Logger

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/register"
 	"postvakt/internal/store"
 )
@@ -27,7 +28,23 @@ const (
 	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
 	ReasonClosed            = "closed"             // a sub-unit that is closed down (nedleggelsesdato)
 	ReasonForeignAddress    = "foreign_address"    // the postal address is abroad (no postnummer): post it by hand
+	// ReasonPhysicalPost: the policy's print is Digital Post's own physical
+	// post (print.via: digitalpost), which the sending unit orders.
+	ReasonPhysicalPost = "physical_post"
 )
+
+// viaOf is the physical post the named policy's print means; the print
+// provider when the policies are not at hand.
+func (s *Service) viaOf(name string) string {
+	if g, ok := s.opt.Policies.(interface {
+		Get(name string) (*policy.Policy, bool)
+	}); ok {
+		if p, ok := g.Get(name); ok && p.Print.Via != "" {
+			return p.Print.Via
+		}
+	}
+	return policy.PrintViaProvider
+}
 
 // printAddressOf returns the address as the print provider wants it, or
 // false when it lacks a street line, postal code or place.
@@ -155,6 +172,9 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 	for _, l := range lookups {
 		r := store.PrintResolution{ShipmentID: l.ShipmentID, At: now}
 		switch {
+		case s.viaOf(l.Policy) == policy.PrintViaDigitalPost:
+			r.Outcome, r.Reason = store.ResolveManual, ReasonPhysicalPost
+			r.Detail = "the policy's print is Digital Post's physical post: the sending unit sends the letter again through Digital Post for physical delivery (fysisk post)"
 		case l.RecipientKind == model.RecipientPerson:
 			r.Outcome, r.Reason = store.ResolveManual, ReasonPerson
 			r.Detail = "the recipient is a person: postvakt has no address register for persons"

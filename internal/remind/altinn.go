@@ -90,7 +90,7 @@ func (p *Profile) LookupAll(ctx context.Context, orgs []string) (found map[strin
 		}
 		answered[cp.OrganizationNumber] = true
 		for _, e := range cp.EmailList {
-			if checkEmail(e) == "" {
+			if CheckEmail(e) == "" {
 				found[cp.OrganizationNumber] = append(found[cp.OrganizationNumber], e)
 			}
 		}

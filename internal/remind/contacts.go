@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"postvakt/internal/model"
@@ -43,6 +44,43 @@ func (e *InvalidContactsError) Error() string {
 // addresses (user@domain). Every problem is reported, as an
 // *InvalidContactsError; a file with any problem yields no contacts.
 func ParseContacts(r io.Reader) ([]store.Contact, error) {
+	var out []store.Contact
+	problems, err := ReadTable(r, ContactColumns, func(line int, get func(string) string, bad func(col, format string, args ...any)) {
+		org, email := get("orgnr"), get("email")
+		ok := true
+		if org == "" {
+			bad("orgnr", "required")
+			ok = false
+		} else if err := model.CheckOrgNumber(org); err != nil {
+			bad("orgnr", "%v", err)
+			ok = false
+		}
+		if msg := CheckEmail(email); msg != "" {
+			bad("email", "%s", msg)
+			ok = false
+		}
+		if ok {
+			out = append(out, store.Contact{Org: org, Email: email})
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read contacts CSV: %w", err)
+	}
+	if len(problems) > 0 {
+		return nil, &InvalidContactsError{problems}
+	}
+	if len(out) == 0 {
+		return nil, &InvalidContactsError{[]ContactError{{Line: 2, Message: "no contacts in the file"}}}
+	}
+	return out, nil
+}
+
+// ReadTable reads a CSV file whose header names exactly columns (in any
+// order, case and a BOM ignored) and calls row for each record with its
+// line, the trimmed value of a column, and bad to report a problem in it.
+// It returns every problem (header, shape, and what row reported); the
+// error is for a failing reader only. Contacts and units files use it.
+func ReadTable(r io.Reader, columns []string, row func(line int, get func(string) string, bad func(col, format string, args ...any))) ([]ContactError, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -50,34 +88,34 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 	bad := func(line int, col, format string, args ...any) {
 		problems = append(problems, ContactError{Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
 	}
+	want := strings.Join(columns, ",")
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &InvalidContactsError{[]ContactError{{Line: 1, Message: "empty file: expected the header orgnr,email"}}}
+		return []ContactError{{Line: 1, Message: "empty file: expected the header " + want}}, nil
 	}
 	if err != nil {
-		return nil, &InvalidContactsError{[]ContactError{{Line: 1, Message: err.Error()}}}
+		return []ContactError{{Line: 1, Message: err.Error()}}, nil
 	}
 	idx := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		switch {
-		case h != "orgnr" && h != "email":
-			bad(1, "", "unknown column %q (the header is orgnr,email)", h)
+		case !slices.Contains(columns, h):
+			bad(1, "", "unknown column %q (the header is %s)", h, want)
 		case idx[h] != 0:
 			bad(1, "", "column %q twice", h)
 		default:
 			idx[h] = i + 1
 		}
 	}
-	for _, c := range ContactColumns {
+	for _, c := range columns {
 		if idx[c] == 0 {
-			bad(1, "", "missing column %q (the header is orgnr,email)", c)
+			bad(1, "", "missing column %q (the header is %s)", c, want)
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &InvalidContactsError{problems}
+		return problems, nil
 	}
-	var out []store.Contact
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -92,42 +130,21 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read contacts CSV: %w", err)
+			return nil, err
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
 			bad(line, "", "%d fields, the header has %d", len(rec), len(header))
 			continue
 		}
-		org := strings.TrimSpace(rec[idx["orgnr"]-1])
-		email := strings.TrimSpace(rec[idx["email"]-1])
-		ok := true
-		if org == "" {
-			bad(line, "orgnr", "required")
-			ok = false
-		} else if err := model.CheckOrgNumber(org); err != nil {
-			bad(line, "orgnr", "%v", err)
-			ok = false
-		}
-		if msg := checkEmail(email); msg != "" {
-			bad(line, "email", "%s", msg)
-			ok = false
-		}
-		if ok {
-			out = append(out, store.Contact{Org: org, Email: email})
-		}
+		get := func(col string) string { return strings.TrimSpace(rec[idx[col]-1]) }
+		row(line, get, func(col, format string, args ...any) { bad(line, col, format, args...) })
 	}
-	if len(problems) > 0 {
-		return nil, &InvalidContactsError{problems}
-	}
-	if len(out) == 0 {
-		return nil, &InvalidContactsError{[]ContactError{{Line: 2, Message: "no contacts in the file"}}}
-	}
-	return out, nil
+	return problems, nil
 }
 
-// checkEmail returns what is wrong with a plain e-mail address, or "".
-func checkEmail(s string) string {
+// CheckEmail returns what is wrong with a plain e-mail address, or "".
+func CheckEmail(s string) string {
 	if s == "" {
 		return "required"
 	}

@@ -11,23 +11,12 @@ import (
 	_ "time/tzdata" // dates in the message are in Europe/Oslo, whatever the host has
 
 	"postvakt/internal/channel"
+	"postvakt/internal/model"
 )
 
-// Shipment is one shipment listed in a reminder. It carries references
-// only: the channel and its id, who sent it and when. There is no title
-// field, on purpose: a reminder must never show what a confidential letter
-// is about.
-type Shipment struct {
-	ID            string // postvakt's shipment id
-	Channel       string // a registered channel's name
-	ChannelID     string // the channel's id of the shipment
-	SenderOrg     string // sending organisation's number
-	SenderOrgName string // sending organisation's name, may be empty
-	SenderUnit    string // sending unit
-	SentAt        time.Time
-	Since         time.Time // when it started waiting (available, else sent)
-	Reminder      int       // which reminder this is for the shipment (1-based)
-}
+// Shipment is one shipment listed in a reminder: the pipeline's one item
+// type, model.ReminderItem (references only, never a title).
+type Shipment = model.ReminderItem
 
 // Group is one receiving organisation's due shipments in one run: one
 // message.
@@ -51,6 +40,11 @@ type Message struct {
 	MessageID string // with angle brackets, deterministic from the notification key
 	Date      time.Time
 	Body      string // plain text, UTF-8
+	// Cc are copy recipients (a unit's manager on a follow-up mail).
+	Cc []string
+	// Refused is filled by SMTP.Send: recipients the server refused
+	// permanently; the message went to the others.
+	Refused []Refusal
 }
 
 // oslo is the time zone dates in messages are shown in.
@@ -102,7 +96,7 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 	for i, s := range shipments {
 		w("")
 		w("  %d. %s", i+1, channelRef(s, "no"))
-		w("     Avsender: %s, %s", senderName(s), s.SenderUnit)
+		w("     Avsender: %s", sender(s))
 		w("     Sendt: %s, venter i %s (påminnelse %d)", s.SentAt.In(oslo).Format("02.01.2006"),
 			plural(waitingDays(s, now), "1 dag", fmt.Sprintf("%d dager", waitingDays(s, now))), s.Reminder)
 	}
@@ -134,7 +128,7 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 		d := waitingDays(s, now)
 		w("")
 		w("  %d. %s", i+1, channelRef(s, "en"))
-		w("     Sender: %s, %s", senderName(s), s.SenderUnit)
+		w("     Sender: %s", sender(s))
 		w("     Sent: %s, waiting for %s (reminder %d)", s.SentAt.In(oslo).Format("2 Jan 2006"),
 			plural(d, "1 day", fmt.Sprintf("%d days", d)), s.Reminder)
 	}
@@ -165,6 +159,9 @@ func (m *Message) Bytes() []byte {
 	h := func(name, value string) { b.WriteString(name + ": " + value + "\r\n") }
 	h("From", m.From)
 	h("To", strings.Join(m.To, ", "))
+	if len(m.Cc) > 0 {
+		h("Cc", strings.Join(m.Cc, ", "))
+	}
 	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	h("Date", m.Date.Format(time.RFC1123Z))
 	h("Message-ID", m.MessageID)
@@ -181,6 +178,15 @@ func (m *Message) Bytes() []byte {
 }
 
 func channelRef(s Shipment, lang string) string { return channel.Ref(s.Channel, s.ChannelID, lang) }
+
+// sender names who sent a letter: the organisation, and the unit only when
+// the policy lets the reminder name it (Shipment.NameUnit).
+func sender(s Shipment) string {
+	if s.NameUnit && s.SenderUnit != "" {
+		return senderName(s) + ", " + s.SenderUnit
+	}
+	return senderName(s)
+}
 
 func senderName(s Shipment) string {
 	if s.SenderOrgName != "" {

@@ -13,11 +13,11 @@ import (
 func sampleShipments() []Shipment {
 	sent := time.Date(2026, 11, 20, 10, 0, 0, 0, oslo)
 	return []Shipment{
-		{ID: "019a0000-0000-7000-8000-000000000001", Channel: "svarut", ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d",
-			SenderOrg: "964338531", SenderOrgName: "Bergen kommune", SenderUnit: "Barnevernstjenesten",
+		{ShipmentID: "019a0000-0000-7000-8000-000000000001", Channel: "svarut", ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d",
+			SenderOrg: "964338531", SenderOrgName: "Bergen kommune", SenderUnit: "Barnevernstjenesten", NameUnit: true,
 			SentAt: sent, Since: sent.Add(2 * time.Hour), Reminder: 1},
-		{ID: "019a0000-0000-7000-8000-000000000002", Channel: "altinn", ChannelID: "7c9f0b1e-1111-4222-8333-444455556666",
-			SenderOrg: "964338531", SenderUnit: "Skatteetaten lokalt",
+		{ShipmentID: "019a0000-0000-7000-8000-000000000002", Channel: "altinn", ChannelID: "7c9f0b1e-1111-4222-8333-444455556666",
+			SenderOrg: "964338531", SenderUnit: "Skatteetaten lokalt", NameUnit: true,
 			SentAt: sent.AddDate(0, 0, -1), Since: sent.AddDate(0, 0, -1), Reminder: 2},
 	}
 }
@@ -111,7 +111,7 @@ func TestGrouper(t *testing.T) {
 	var g Grouper
 	var groups []Group
 	for i, org := range []string{"a", "a", "b", "c", "c", "c"} {
-		if done, ok := g.Add(org, Shipment{ID: string(rune('0' + i))}); ok {
+		if done, ok := g.Add(org, Shipment{ShipmentID: string(rune('0' + i))}); ok {
 			groups = append(groups, done)
 		}
 	}

@@ -1,14 +1,18 @@
 // Package remind composes and sends the reminders to receiving
 // organisations, exactly once through the store's notification log.
 //
-// Delivering one organisation's group goes through small stages, each
-// testable alone (like Alertmanager's notification pipeline):
+// One item type, model.ReminderItem (Shipment here), travels from the
+// escalation decision to the sent message through stages, each testable
+// alone (like Alertmanager's notify pipeline):
 //
 //	group   Grouper: the escalation stream, ordered by recipient, becomes one
 //	        Group per organisation
+//	address the organisation's addresses: imported, else looked up in the
+//	        channel this run (Resolver, before delivery)
 //	dedupe  the notification log claims the message (store.ClaimNotification):
-//	        opened shipments and shipments already in a sent (or maybe sent)
-//	        message are dropped, and the rest is committed as pending before
+//	        in one transaction it locks the shipments and the notifications
+//	        listing them, keeps what model.Eligible keeps (dropped items get
+//	        a typed model.Drop), and commits the rest as pending before
 //	        anything is sent
 //	send    Compose, then Sender.Send (SMTP); where configured, the same
 //	        text is then ordered through Altinn Notifications (Orders)
@@ -36,9 +40,7 @@ type Log interface {
 	ContactEmails(ctx context.Context, org string) ([]string, error)
 	ClaimNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
 	PreviewNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
-	MarkNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error
-	MarkNotificationFailed(ctx context.Context, id int64, cause string, now time.Time) error
-	MarkNotificationUnknown(ctx context.Context, id int64, cause string, now time.Time) error
+	RecordLog
 }
 
 // Sender hands a message to a mail server.
@@ -73,6 +75,10 @@ type Outcome struct {
 	Err            error           // the send error, for failed and unknown
 	OrderID        string          // the Altinn Notifications order placed, if any
 	OrderErr       error           // why the order was not placed (it is retried)
+	// Refused are recipients the SMTP server refused permanently: left
+	// out of this reminder (the others got it), reported here and kept
+	// with the notification.
+	Refused []Refusal
 }
 
 // Reminder delivers reminders: one message per organisation.
@@ -86,19 +92,16 @@ type Reminder struct {
 	Orders *Orders
 }
 
-// Deliver takes one organisation's group through dedupe, send and record,
-// as of now. With dryRun it only previews: it composes the message the run
-// would send and changes nothing. The error return is for the store; a
-// failed send is an Outcome, not an error.
+// Deliver takes one organisation's group through the address, dedupe,
+// send and record stages, as of now. With dryRun it only previews: it
+// composes the message the run would send and changes nothing. The error
+// return is for the store; a failed send is an Outcome, not an error.
 func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun bool) (Outcome, error) {
 	out := Outcome{Org: g.Org}
 	log := r.logger().With("org", g.Org)
-	to, err := r.Log.ContactEmails(ctx, g.Org)
+	to, err := r.addresses(ctx, g)
 	if err != nil {
 		return out, err
-	}
-	if len(to) == 0 {
-		to = g.LookedUp // a dry run's lookup, not cached
 	}
 	if len(to) == 0 && g.AddressUnknown {
 		out.Status = StatusAddressUnknown
@@ -112,7 +115,8 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 	}
 	out.Dropped = res.Dropped
 	for _, d := range res.Dropped {
-		log.Info("shipment left out of reminder", "shipment", d.ShipmentID, "reminder", d.Reminder, "reason", d.Reason)
+		log.Info("shipment left out of reminder", "shipment", d.ShipmentID, "reminder", d.Reminder,
+			"reason", d.Reason.String(), "detail", d.Detail)
 	}
 	if res.Notification == nil {
 		out.Status = StatusNothing
@@ -120,7 +124,7 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 	}
 	n := res.Notification
 	out.NotificationID = n.ID
-	out.Shipments = listed(g, n.Items)
+	out.Shipments = n.Items
 	ids, count := shipmentIDs(out.Shipments), len(out.Shipments)
 	switch {
 	case n.Status == store.NotifyNoAddress:
@@ -149,6 +153,11 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 		}
 	}
 	out.Status, out.Err = r.send(ctx, msg)
+	out.Refused = msg.Refused
+	if len(msg.Refused) > 0 && out.Status == StatusSent {
+		log.Warn("recipients refused permanently by the SMTP server: left out of this reminder, the others got it",
+			"notification", n.ID, "refused", describeRefused(msg.Refused))
+	}
 	if err := r.record(ctx, n.ID, msg, out, now); err != nil {
 		return out, err
 	}
@@ -169,13 +178,23 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 	return out, nil
 }
 
+// addresses is the address stage: the imported addresses, else those
+// looked up this run (a dry run's lookups are not cached).
+func (r *Reminder) addresses(ctx context.Context, g Group) ([]string, error) {
+	to, err := r.Log.ContactEmails(ctx, g.Org)
+	if err != nil {
+		return nil, err
+	}
+	if len(to) == 0 {
+		to = g.LookedUp
+	}
+	return to, nil
+}
+
 // dedupe is the dedupe stage: the notification log claims the message, or
 // in a dry run says what it would claim.
 func (r *Reminder) dedupe(ctx context.Context, g Group, to []string, now time.Time, dryRun bool) (store.ClaimResult, error) {
-	c := store.Claim{Org: g.Org, Recipients: to, Now: now}
-	for _, s := range g.Shipments {
-		c.Items = append(c.Items, store.NotificationItem{ShipmentID: s.ID, Reminder: s.Reminder})
-	}
+	c := store.Claim{Org: g.Org, Items: g.Shipments, Recipients: to, Now: now}
 	if dryRun {
 		return r.Log.PreviewNotification(ctx, c)
 	}
@@ -202,34 +221,12 @@ func (r *Reminder) prepareOrder(ctx context.Context, n *store.Notification, org 
 
 // send is the send stage.
 func (r *Reminder) send(ctx context.Context, m *Message) (Status, error) {
-	if r.Sender == nil {
-		return StatusFailed, errors.New("no SMTP server configured")
-	}
-	err := r.Sender.Send(ctx, m)
-	switch {
-	case err == nil:
-		return StatusSent, nil
-	case errors.Is(err, ErrOutcomeUnknown):
-		return StatusUnknown, err
-	default:
-		return StatusFailed, err
-	}
+	return Send(ctx, r.Sender, m)
 }
 
-// record is the record stage. It runs even when ctx was cancelled during
-// the send: what happened must be written down.
+// record is the record stage.
 func (r *Reminder) record(ctx context.Context, id int64, m *Message, out Outcome, now time.Time) error {
-	ctx = context.WithoutCancel(ctx)
-	var err error
-	switch out.Status {
-	case StatusSent:
-		err = r.Log.MarkNotificationSent(ctx, id, m.MessageID, now)
-	case StatusFailed:
-		err = r.Log.MarkNotificationFailed(ctx, id, out.Err.Error(), now)
-	case StatusUnknown:
-		err = r.Log.MarkNotificationUnknown(ctx, id, out.Err.Error(), now)
-	}
-	if err != nil {
+	if err := Record(ctx, r.Log, id, m, out.Status, out.Err, now); err != nil {
 		return fmt.Errorf("record reminder %d to %s as %s: %w", id, out.Org, out.Status, err)
 	}
 	return nil
@@ -242,21 +239,6 @@ func (r *Reminder) logger() *slog.Logger {
 	return r.Logger
 }
 
-// listed returns the group's shipments that the claim kept, in group order.
-func listed(g Group, items []store.NotificationItem) []Shipment {
-	keep := make(map[string]bool, len(items))
-	for _, it := range items {
-		keep[it.ShipmentID] = true
-	}
-	var out []Shipment
-	for _, s := range g.Shipments {
-		if keep[s.ID] {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // maxLoggedIDs bounds how many shipment ids one log line carries.
 const maxLoggedIDs = 100
 
@@ -266,7 +248,7 @@ func shipmentIDs(ss []Shipment) []string {
 	n := min(len(ss), maxLoggedIDs)
 	ids := make([]string, 0, n+1)
 	for _, s := range ss[:n] {
-		ids = append(ids, s.ID)
+		ids = append(ids, s.ShipmentID)
 	}
 	if len(ss) > n {
 		ids = append(ids, fmt.Sprintf("... and %d more", len(ss)-n))

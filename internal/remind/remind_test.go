@@ -3,6 +3,7 @@ package remind
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -41,7 +42,7 @@ func fixture(t *testing.T, n int) (*store.Store, Group) {
 	}
 	g := Group{Org: firma}
 	for _, s := range got {
-		g.Shipments = append(g.Shipments, Shipment{ID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
+		g.Shipments = append(g.Shipments, Shipment{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
 			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1})
 	}
 	return st, g
@@ -94,7 +95,7 @@ func TestDeliverOncePerOrganisation(t *testing.T) {
 	}
 
 	// One shipment opened after the decision: left out.
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, g.Shipments[2].ID); err != nil {
+	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, g.Shipments[2].ShipmentID); err != nil {
 		t.Fatal(err)
 	}
 	out, err = r.Deliver(ctx, g, now, false)
@@ -135,7 +136,7 @@ func TestDeliverRetriesAfterSMTPFailure(t *testing.T) {
 	if err != nil || out.Status != StatusFailed || out.Err == nil {
 		t.Fatalf("closed port: %+v %v", out, err)
 	}
-	if n := count(t, st, `SELECT reminders_sent FROM shipments WHERE id = $1`, g.Shipments[0].ID); n != 0 {
+	if n := count(t, st, `SELECT reminders_sent FROM shipments WHERE id = $1`, g.Shipments[0].ShipmentID); n != 0 {
 		t.Fatal("a failed send counted a reminder")
 	}
 	mp := mailpittest.Start(t)
@@ -166,5 +167,66 @@ func noTitles(t *testing.T, logs *bytes.Buffer, msgs []mailpittest.Message) {
 	}
 	if !strings.Contains(logs.String(), "org="+firma) {
 		t.Fatalf("logs do not carry the organisation:\n%s", logs.String())
+	}
+}
+
+// One address refused permanently (550 to RCPT TO) is dropped from that
+// reminder and reported; the others get it, and it counts as sent.
+func TestDeliverDropsARefusedRecipient(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, g := fixture(t, 2)
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}, {Org: firma, Email: "gone@firma.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	mp := mailpittest.Start(t, "--smtp-allowed-recipients", `^post@firma\.no$`)
+	var logs bytes.Buffer
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	out, err := newReminder(st, mp.SMTPAddr, &logs).Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusSent || len(out.Refused) != 1 || out.Refused[0].Address != "gone@firma.no" ||
+		!strings.HasPrefix(out.Refused[0].Reply, "5") {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	if msgs := mp.Messages(t); len(msgs) != 1 {
+		t.Fatalf("%d messages on the server, want 1", len(msgs))
+	}
+	var row struct {
+		Recipients string `db:"recipients"`
+		LastError  string `db:"last_error"`
+		Status     string `db:"status"`
+	}
+	if err := st.DB().Get(&row, `SELECT array_to_string(recipients, ',') AS recipients, last_error, status FROM notifications WHERE id = $1`,
+		out.NotificationID); err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != "sent" || row.Recipients != "post@firma.no" || !strings.Contains(row.LastError, "gone@firma.no") {
+		t.Fatalf("notification %+v", row)
+	}
+	if n := count(t, st, `SELECT reminders_sent FROM shipments WHERE id = $1`, g.Shipments[0].ShipmentID); n != 1 {
+		t.Fatalf("reminders_sent = %d, want 1", n)
+	}
+	if !strings.Contains(logs.String(), "refused permanently") {
+		t.Fatalf("the refusal is not in the log:\n%s", logs.String())
+	}
+	// Every address refused: nothing sent, failed (tried again next run).
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: "964338531", Email: "gone@firma.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := NewSMTP(SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no"})
+	if err := s.Send(ctx, testMessage("gone@firma.no")); !errors.Is(err, ErrAllRefused) {
+		t.Fatalf("all refused: %v", err)
+	}
+}
+
+// A reminder names the sending unit only when its policy lets it
+// (confidential letters: not by default).
+func TestComposeHidesTheUnit(t *testing.T) {
+	t.Parallel()
+	ss := sampleShipments()
+	ss[0].NameUnit = false
+	m := Compose(firma, ss, nil, "postvakt@bergen.kommune.no", "k", time.Date(2026, 11, 24, 9, 0, 0, 0, oslo))
+	if strings.Contains(m.Body, "Barnevernstjenesten") || !strings.Contains(m.Body, "Avsender: Bergen kommune (org.nr. 964338531)\n") ||
+		!strings.Contains(m.Body, "Skatteetaten lokalt") {
+		t.Fatalf("body:\n%s", m.Body)
 	}
 }

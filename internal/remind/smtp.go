@@ -10,6 +10,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -19,9 +20,27 @@ import (
 // not be sent again blindly.
 var ErrOutcomeUnknown = errors.New("delivery outcome unknown")
 
+// TLS modes of an SMTP connection (POSTVAKT_SMTP_TLS).
+const (
+	TLSStartTLS = "starttls" // STARTTLS when the server offers it (the default)
+	TLSRequire  = "require"  // STARTTLS or nothing: a server without it is an error (production)
+	TLSNone     = "none"     // never: plain text, for a local relay
+)
+
+// ErrAllRefused is returned when the server refused every recipient of a
+// message permanently (5xx to RCPT TO): nothing was sent.
+var ErrAllRefused = errors.New("the SMTP server refused every recipient permanently")
+
+// Refusal is a recipient the SMTP server refused permanently (a 5xx reply
+// to RCPT TO): the message went to the others without it.
+type Refusal struct {
+	Address string
+	Reply   string // the server's reply, e.g. "550 5.1.1 no such user"
+}
+
 // SMTPConfig says how to reach the SMTP relay (environment
 // POSTVAKT_SMTP_ADDR, POSTVAKT_SMTP_FROM, POSTVAKT_SMTP_USER,
-// POSTVAKT_SMTP_PASSWORD).
+// POSTVAKT_SMTP_PASSWORD, POSTVAKT_SMTP_TLS).
 type SMTPConfig struct {
 	Addr     string // host:port
 	From     string // envelope and header sender, e.g. "postvakt@bergen.kommune.no"
@@ -32,6 +51,8 @@ type SMTPConfig struct {
 	// TLS is the configuration for STARTTLS; nil = the system's roots and
 	// the host of Addr as server name.
 	TLS *tls.Config
+	// TLSMode is TLSStartTLS (default), TLSRequire or TLSNone.
+	TLSMode string
 	// Helo is the name given in EHLO; default the host name.
 	Helo string
 }
@@ -53,12 +74,20 @@ func (c SMTPConfig) Check() error {
 	if c.User != "" && c.Password == "" {
 		return errors.New("POSTVAKT_SMTP_USER is set but POSTVAKT_SMTP_PASSWORD is not")
 	}
+	switch c.TLSMode {
+	case "", TLSStartTLS, TLSRequire, TLSNone:
+	default:
+		return fmt.Errorf("POSTVAKT_SMTP_TLS %q is not require, starttls or none", c.TLSMode)
+	}
 	return nil
 }
 
 // SMTP sends messages through an SMTP server with net/smtp: STARTTLS when
-// the server offers it, AUTH PLAIN when a user is configured (net/smtp
-// refuses PLAIN over an unencrypted connection except to localhost).
+// the server offers it (TLSRequire: or not at all; TLSNone: never), AUTH
+// PLAIN when a user is configured (net/smtp refuses PLAIN over an
+// unencrypted connection except to localhost). A recipient the server
+// refuses permanently is left out and reported in Message.Refused; the
+// others still get the message.
 type SMTP struct {
 	cfg SMTPConfig
 }
@@ -106,7 +135,11 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	if err := c.Hello(helo); err != nil {
 		return fmt.Errorf("SMTP EHLO to %s: %w", s.cfg.Addr, err)
 	}
-	if ok, _ := c.Extension("STARTTLS"); ok {
+	ok, _ := c.Extension("STARTTLS")
+	if !ok && s.cfg.TLSMode == TLSRequire {
+		return fmt.Errorf("SMTP server %s does not offer STARTTLS and POSTVAKT_SMTP_TLS is require: nothing sent", s.cfg.Addr)
+	}
+	if ok && s.cfg.TLSMode != TLSNone {
 		tc := s.cfg.TLS
 		if tc == nil {
 			tc = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
@@ -127,10 +160,21 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	if err := c.Mail(from.Address); err != nil {
 		return fmt.Errorf("SMTP MAIL FROM: %w", err)
 	}
-	for _, to := range m.To {
+	m.Refused = nil
+	rcpts := append(append([]string(nil), m.To...), m.Cc...)
+	for _, to := range rcpts {
 		if err := c.Rcpt(to); err != nil {
+			var reply *textproto.Error
+			if errors.As(err, &reply) && reply.Code >= 500 {
+				m.Refused = append(m.Refused, Refusal{Address: to, Reply: fmt.Sprintf("%d %s", reply.Code, reply.Msg)})
+				continue
+			}
 			return fmt.Errorf("SMTP RCPT TO %s: %w", to, err)
 		}
+	}
+	if len(m.Refused) == len(rcpts) {
+		_ = c.Quit()
+		return fmt.Errorf("%w: %s", ErrAllRefused, describeRefused(m.Refused))
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -151,4 +195,13 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	}
 	_ = c.Quit() // delivered; a failing QUIT changes nothing
 	return nil
+}
+
+// describeRefused lists refusals for a log line or an error.
+func describeRefused(rs []Refusal) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Address + " (" + r.Reply + ")"
+	}
+	return strings.Join(out, ", ")
 }

@@ -160,6 +160,52 @@ func TestSMTPStartTLSAndAuth(t *testing.T) {
 	}
 }
 
+// POSTVAKT_SMTP_TLS: require refuses a server without STARTTLS (nothing
+// sent), none never starts TLS (a server that requires it refuses), the
+// default uses it when offered (TestSMTPStartTLSAndAuth).
+func TestSMTPTLSModes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	plain := mailpittest.Start(t)
+	s, _ := NewSMTP(SMTPConfig{Addr: plain.SMTPAddr, From: "postvakt@bergen.kommune.no", TLSMode: TLSRequire})
+	if err := s.Send(ctx, testMessage("post@firma.no")); err == nil || !strings.Contains(err.Error(), "does not offer STARTTLS") {
+		t.Fatalf("require without STARTTLS: %v", err)
+	}
+	s, _ = NewSMTP(SMTPConfig{Addr: plain.SMTPAddr, From: "postvakt@bergen.kommune.no", TLSMode: TLSStartTLS})
+	if err := s.Send(ctx, testMessage("post@firma.no")); err != nil {
+		t.Fatalf("starttls, not offered: %v", err)
+	}
+	if n := len(plain.Messages(t)); n != 1 {
+		t.Fatalf("%d messages, want 1", n)
+	}
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	for f, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tlsOnly := mailpittest.Start(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-require-starttls")
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(certPEM)
+	tc := &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	s, _ = NewSMTP(SMTPConfig{Addr: tlsOnly.SMTPAddr, From: "postvakt@bergen.kommune.no", TLS: tc, TLSMode: TLSNone})
+	if err := s.Send(ctx, testMessage("post@firma.no")); err == nil {
+		t.Fatal("none: sent in plain text to a server that requires STARTTLS")
+	}
+	s, _ = NewSMTP(SMTPConfig{Addr: tlsOnly.SMTPAddr, From: "postvakt@bergen.kommune.no", TLS: tc, TLSMode: TLSRequire})
+	if err := s.Send(ctx, testMessage("post@firma.no")); err != nil {
+		t.Fatalf("require with STARTTLS: %v", err)
+	}
+	if n := len(tlsOnly.Messages(t)); n != 1 {
+		t.Fatalf("%d messages over TLS, want 1", n)
+	}
+	if err := (SMTPConfig{Addr: "127.0.0.1:25", From: "a@b.no", TLSMode: "maybe"}).Check(); err == nil {
+		t.Fatal("TLS mode maybe accepted")
+	}
+}
+
 func TestSMTPConfigCheck(t *testing.T) {
 	t.Parallel()
 	for _, c := range []SMTPConfig{

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,15 +24,19 @@ type Recipient struct {
 // Status and StatusChanged are the channel's status at the simulated now;
 // they are filled only when asked for (ShipmentsWithStatus, ?status=1).
 type ShipmentRecord struct {
-	Channel       string     `json:"channel"`
-	ChannelID     string     `json:"channel_id"`
-	SenderOrg     string     `json:"sender_org"`
-	SenderUnit    string     `json:"sender_unit"`
-	Recipient     Recipient  `json:"recipient"`
-	Title         string     `json:"title"`
-	Confidential  bool       `json:"confidential"`
-	Class         string     `json:"class"`
-	SentAt        time.Time  `json:"sent_at"`
+	Channel      string    `json:"channel"`
+	ChannelID    string    `json:"channel_id"`
+	SenderOrg    string    `json:"sender_org"`
+	SenderUnit   string    `json:"sender_unit"`
+	Recipient    Recipient `json:"recipient"`
+	Title        string    `json:"title"`
+	Confidential bool      `json:"confidential"`
+	Class        string    `json:"class"`
+	SentAt       time.Time `json:"sent_at"`
+	// Incident says which provider incident caught a Danish letter (the
+	// Incident* constants); empty for none. The truth a health check is
+	// measured against.
+	Incident      string     `json:"incident,omitempty"`
 	Status        string     `json:"status,omitempty"`
 	StatusChanged *time.Time `json:"status_changed,omitempty"`
 	// Poison is the shipment's poison kind (see Poison), "" for none.
@@ -66,7 +71,7 @@ func (s *Sim) ShipmentsWithStatus() []ShipmentRecord { return s.shipmentRecords(
 
 func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 	now := s.Now()
-	out := make([]ShipmentRecord, len(s.w.shipments))
+	out := make([]ShipmentRecord, len(s.w.shipments), len(s.w.shipments)+s.danishLetters())
 	for i, sh := range s.w.shipments {
 		out[i] = ShipmentRecord{
 			Channel: sh.channel, ChannelID: sh.id, SenderOrg: s.w.sender.nr, SenderUnit: sh.unit,
@@ -84,14 +89,14 @@ func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 			}
 		}
 	}
-	return out
+	return append(out, s.danishRecords(withStatus, now)...)
 }
 
 // Status returns a shipment's channel status at the simulated now.
 func (s *Sim) Status(channelID string) (status string, changed time.Time, ok bool) {
 	sh, found := s.w.byID[strings.ToLower(channelID)]
 	if !found {
-		return "", time.Time{}, false
+		return s.danishStatus(channelID)
 	}
 	e, ok := sh.channelStatusAt(s.Now())
 	return e.status, e.at, ok
@@ -114,6 +119,7 @@ func (s *Sim) Organisations() []OrganisationRecord {
 func (s *Sim) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sim/{$}", s.handleIndex)
 	mux.HandleFunc("GET /sim/shipments.csv", s.handleShipmentsCSV)
+	mux.HandleFunc("GET /sim/units.csv", s.handleUnitsCSV)
 	mux.HandleFunc("GET /sim/shipments", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.shipmentRecords(r.URL.Query().Get("status") != ""))
 	})
@@ -202,6 +208,23 @@ func (s *Sim) handleShipmentsCSV(w http.ResponseWriter, r *http.Request) {
 			strconv.FormatBool(sh.confidential), sh.class, sh.sent.UTC().Format(time.RFC3339),
 		})
 	}
+	for _, r := range s.danishRecords(false, time.Time{}) {
+		_ = cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID,
+			r.Title, strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339Nano)})
+	}
+	cw.Flush()
+}
+
+// handleUnitsCSV serves the sender's units with made-up addresses, in the
+// format of `postvakt units import`: unit<i>@demo.invalid for the unit,
+// leder.unit<i>@demo.invalid for its manager.
+func (s *Sim) handleUnitsCSV(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"sender_org", "unit", "contact_email", "manager_email"})
+	for i, u := range s.w.units {
+		_ = cw.Write([]string{s.w.sender.nr, u, fmt.Sprintf("unit%d@demo.invalid", i+1), fmt.Sprintf("leder.unit%d@demo.invalid", i+1)})
+	}
 	cw.Flush()
 }
 
@@ -212,6 +235,7 @@ func (s *Sim) handleIndex(w http.ResponseWriter, r *http.Request) {
 		"seed":           s.seed,
 		"clock":          s.clockState(),
 		"shipments":      len(s.w.shipments),
+		"danish_letters": s.danishLetters(),
 		"organisations":  len(s.w.orgs),
 		"sender_org":     s.w.sender.nr,
 		"token_requests": s.TokenRequests(),

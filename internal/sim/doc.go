@@ -38,7 +38,16 @@
 //     NOT-00001 for a recipient without contact information),
 //     GET /notifications/api/v1/future/shipment/{id}.
 //   - A print provider (see print.go for its contract): /print/v1/orders….
-//   - Control and introspection under /sim/: shipments.csv, shipments,
+//   - Danish Digital Post's event log (HTTP Basic systemId:apiToken; a
+//     client certificate when served over TLS): GET /apis/v1/events/ with
+//     dateFrom/dateTo on created, eventTag, page (zero-based)/size (capped),
+//     sortFields and dotted field filters such as
+//     metaProperties.messageUUID → EventLogSearchResult {events, currentPage,
+//     totalPages, elementsOnPage, totalElements, next}. The log is eventually
+//     consistent: events may become visible after later ones, and may be
+//     listed twice (digitalpost.go, dpgen.go).
+//   - Control and introspection under /sim/: shipments.csv, shipments
+//     (with "incident" for Danish letters a provider incident caught),
 //     organisations, requests, clock.
 //
 // A Scenario (YAML, see scenario.go and scenarios/) and a seed determine the

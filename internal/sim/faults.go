@@ -12,7 +12,7 @@ import (
 
 // faultGroups are the endpoint groups faults can be configured for; "all"
 // is the default for every group not listed.
-var faultGroups = []string{"all", "svarut", "svarut_v1", "altinn", "token", "register", "cvr", "profile", "notifications", "print"}
+var faultGroups = []string{"all", "svarut", "svarut_v1", "altinn", "token", "register", "cvr", "profile", "notifications", "print", "digitalpost"}
 
 func knownFaultGroup(g string) bool {
 	for _, k := range faultGroups {
@@ -45,6 +45,8 @@ func groupOf(path string) string {
 		return "notifications"
 	case strings.HasPrefix(path, "/print/"):
 		return "print"
+	case strings.HasPrefix(path, dpBase+"/"):
+		return "digitalpost"
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 )
 
@@ -15,6 +16,9 @@ const DefaultAddr = "127.0.0.1:8090"
 
 // Env returns the environment lines that point postvakt at a simulator
 // served at baseURL (e.g. "http://127.0.0.1:8090"), one KEY=value each.
+// The Digital Post lines come only with a scenario that has Danish letters;
+// the simulator serves Digital Post over plain HTTP, so no certificate is
+// named (an https URL would need POSTVAKT_DIGITALPOST_CERT_FILE and _KEY_FILE).
 func (s *Sim) Env(baseURL string) []string {
 	o := s.opts
 	lines := []string{
@@ -36,6 +40,12 @@ func (s *Sim) Env(baseURL string) []string {
 		"POSTVAKT_NOTIFICATIONS_URL=" + baseURL + "/notifications/api/v1",
 		"POSTVAKT_PROFILE_URL=" + baseURL + "/profile/api/v1",
 	}
+	if s.dp != nil {
+		lines = append(lines,
+			"POSTVAKT_DIGITALPOST_URL="+baseURL+dpBase,
+			"POSTVAKT_DIGITALPOST_SYSTEM_ID="+o.DigitalPostSystemID,
+			"POSTVAKT_DIGITALPOST_API_TOKEN="+o.DigitalPostAPIToken)
+	}
 	if o.Audience != "" {
 		lines = append(lines, "POSTVAKT_MASKINPORTEN_AUDIENCE="+o.Audience)
 	}
@@ -50,6 +60,11 @@ type RunConfig struct {
 	Speed    float64   // simulated seconds per real second; 0: the scenario's speed
 	Out      io.Writer // where the environment lines go (nil: discarded)
 	Options  Options   // credentials and knobs
+	// KeyDir, when set, holds the Maskinporten client key the token
+	// endpoint accepts (dir/maskinporten.pem, made when missing, kept when
+	// there): grants must be signed with it, and the environment lines
+	// name it (POSTVAKT_MASKINPORTEN_KEY_FILE).
+	KeyDir string
 }
 
 // Run loads the scenario (a shipped name or a YAML path), starts a
@@ -78,7 +93,17 @@ func RunWith(ctx context.Context, cfg RunConfig) error {
 	if cfg.Speed > 0 {
 		speed = cfg.Speed
 	}
-	s, err := New(sc, cfg.Seed, NewSpeedClock(speed), cfg.Options)
+	opts := cfg.Options
+	var keyFile string
+	if cfg.KeyDir != "" {
+		if keyFile, opts.ClientPublicKeyPEM, err = KeepClientKey(cfg.KeyDir); err != nil {
+			return fmt.Errorf("simulator: %w", err)
+		}
+		if keyFile, err = filepath.Abs(keyFile); err != nil {
+			return fmt.Errorf("simulator: %w", err)
+		}
+	}
+	s, err := New(sc, cfg.Seed, NewSpeedClock(speed), opts)
 	if err != nil {
 		return err
 	}
@@ -87,7 +112,11 @@ func RunWith(ctx context.Context, cfg RunConfig) error {
 		return fmt.Errorf("simulator: listen on %s: %w", addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	for _, line := range s.Env(base) {
+	lines := s.Env(base)
+	if keyFile != "" {
+		lines = append(lines, "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
+	}
+	for _, line := range lines {
 		if _, err := fmt.Fprintln(out, line); err != nil {
 			_ = ln.Close()
 			return fmt.Errorf("simulator: write environment: %w", err)

@@ -46,9 +46,13 @@ type Scenario struct {
 	Print         PrintScenario `yaml:"print"`
 	// CVR is the Danish business register the CVR search answers from.
 	CVR CVRScenario `yaml:"cvr"`
+	// DigitalPost adds Danish letters and the Digital Post event log
+	// (dpscenario.go); nil: none.
+	DigitalPost *DigitalPost `yaml:"digitalpost"`
 	// Faults injected per endpoint group: all (default for every group not
 	// listed), svarut (v2), svarut_v1, altinn, token, register, cvr, profile,
-	// notifications, print. A listed group replaces "all" entirely.
+	// notifications, print, digitalpost. A listed group replaces "all"
+	// entirely.
 	Faults map[string]FaultSpec `yaml:"faults"`
 	// Poison makes single shipments answer badly for good (see Poison).
 	Poison Poison `yaml:"poison"`
@@ -274,7 +278,7 @@ type Outage struct {
 	Status int `yaml:"status"`
 }
 
-// Load reads a scenario: a shipped name (demo, bergen, faults) or the path of
+// Load reads a scenario: a shipped name (demo, bergen, copenhagen, faults) or the path of
 // a YAML file. Unknown fields are errors with their line number.
 func Load(nameOrFile string) (*Scenario, error) {
 	var data []byte
@@ -386,6 +390,9 @@ func (sc *Scenario) defaults() {
 	defDist(&n.DeliveryDelay, Dist{Kind: "uniform", Min: Duration(time.Minute), Max: Duration(15 * time.Minute)})
 	defDist(&sc.Print.PrintDelay, Dist{Kind: "uniform", Min: Duration(2 * time.Hour), Max: Duration(20 * time.Hour)})
 	defDist(&sc.Print.PostDelay, Dist{Kind: "uniform", Min: Duration(2 * time.Hour), Max: Duration(10 * time.Hour)})
+	if sc.DigitalPost != nil {
+		sc.DigitalPost.defaults()
+	}
 }
 
 func defDist(d *Dist, def Dist) {
@@ -406,8 +413,10 @@ func (sc *Scenario) validate() error {
 	if !validOrgNr(sc.Sender.Org) {
 		bad("sender.org %q is not a valid Norwegian organisation number", sc.Sender.Org)
 	}
+	// A scenario of Danish letters only may leave the Norwegian side empty.
+	danishOnly := sc.DigitalPost != nil && sc.Organisations.Count == 0 && sc.Shipments.Count == 0
 	o := sc.Organisations
-	if o.Count <= 0 {
+	if o.Count <= 0 && !danishOnly {
 		bad("organisations.count must be > 0")
 	}
 	chance("organisations.never_open.share", o.NeverOpen.Share)
@@ -432,7 +441,7 @@ func (sc *Scenario) validate() error {
 		bad("persons.share > 0 needs persons.count > 0")
 	}
 	s := sc.Shipments
-	if s.Count <= 0 {
+	if s.Count <= 0 && !danishOnly {
 		bad("shipments.count must be > 0")
 	}
 	if o.NeverOpen.Shipments > s.Count {
@@ -513,6 +522,9 @@ func (sc *Scenario) validate() error {
 				bad("faults.%s.outages[%d].every must be 0 or longer than duration", g, i)
 			}
 		}
+	}
+	if sc.DigitalPost != nil {
+		sc.DigitalPost.validate(bad)
 	}
 	sc.Poison.validate(bad)
 	if len(errs) > 0 {

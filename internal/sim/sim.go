@@ -50,6 +50,10 @@ type Options struct {
 	// ResourceID is the Altinn resource the simulated correspondences belong
 	// to (default "sim-taushetsbelagt-post").
 	ResourceID string
+	// DigitalPostSystemID and DigitalPostAPIToken are the Basic credentials
+	// (systemId:apiToken) the Digital Post event log expects.
+	DigitalPostSystemID string
+	DigitalPostAPIToken string
 	// CVRUser and CVRPassword are the HTTP Basic credentials of the CVR
 	// search (System-til-system adgang).
 	CVRUser     string
@@ -77,6 +81,7 @@ type Sim struct {
 	clock   *simClock
 	start   time.Time
 	w       *world
+	dp      *dpWorld // nil when the scenario has no Danish letters
 	log     *requestLog
 	tokens  *tokenStore
 	prints  *printStore
@@ -119,6 +124,18 @@ func New(sc *Scenario, seed int64, clock Clock, opts Options) (*Sim, error) {
 		return nil, fmt.Errorf("new simulator for scenario %s: %w", sc.Name, err)
 	}
 	s.w = w
+	if sc.DigitalPost != nil {
+		if s.dp, err = genDigitalPost(sc.DigitalPost, seed, start); err != nil {
+			return nil, fmt.Errorf("new simulator for scenario %s: %w", sc.Name, err)
+		}
+		// The CVR knows the Danish letters' sender and receiving companies.
+		w.addCVR(sc.DigitalPost.Sender.CVR, sc.DigitalPost.Sender.Name, false)
+		for _, l := range s.dp.letters {
+			if l.kind == "org" {
+				w.addCVR(l.recipientID, danishCompanyName(l.recipientID), false)
+			}
+		}
+	}
 	s.log = newRequestLog(s.opts.MaxRequestLog)
 	s.tokens = newTokenStore()
 	s.prints = newPrintStore()
@@ -126,7 +143,7 @@ func New(sc *Scenario, seed int64, clock Clock, opts Options) (*Sim, error) {
 	s.faults = newFaultInjector(sc, seed, start, s.opts.NoFaults)
 	s.handler = s.routes()
 	s.logger.Info("simulator ready", "scenario", sc.Name, "seed", seed, "start", start.Format(time.RFC3339),
-		"shipments", len(w.shipments), "organisations", len(w.orgs))
+		"shipments", len(w.shipments), "organisations", len(w.orgs), "danish_letters", s.danishLetters())
 	return s, nil
 }
 
@@ -134,6 +151,8 @@ func (s *Sim) fillOptions() {
 	o := &s.opts
 	r := derivedRand(s.seed, "credentials")
 	konto, integ, pass, user, bpass, client := newUUID(r), newUUID(r), newUUID(r), newUUID(r), newUUID(r), newUUID(r)
+	dpr := derivedRand(s.seed, "credentials", "digitalpost")
+	dpSystem, dpToken := newUUID(dpr), newUUID(dpr)
 	if o.KontoID == "" {
 		o.KontoID = konto
 	}
@@ -151,6 +170,12 @@ func (s *Sim) fillOptions() {
 	}
 	if o.ClientID == "" {
 		o.ClientID = client
+	}
+	if o.DigitalPostSystemID == "" {
+		o.DigitalPostSystemID = dpSystem
+	}
+	if o.DigitalPostAPIToken == "" {
+		o.DigitalPostAPIToken = strings.ReplaceAll(dpToken, "-", "")
 	}
 	cr := derivedRand(s.seed, "credentials", "cvr")
 	cvrUser, cvrPass := newUUID(cr), newUUID(cr)
@@ -207,6 +232,14 @@ func (s *Sim) Scenario() *Scenario { return s.sc }
 // Options returns the options in force, with derived credentials filled in.
 func (s *Sim) Options() Options { return s.opts }
 
+// danishLetters is the number of Danish letters (0 without Digital Post).
+func (s *Sim) danishLetters() int {
+	if s.dp == nil {
+		return 0
+	}
+	return len(s.dp.letters)
+}
+
 // TokenRequests returns how many requests reached the token endpoint.
 func (s *Sim) TokenRequests() int64 { return s.tokenRequests.Load() }
 
@@ -220,6 +253,7 @@ func (s *Sim) routes() http.Handler {
 	s.cvrRoutes(mux)
 	s.printRoutes(mux)
 	s.notifyRoutes(mux)
+	s.digitalPostRoutes(mux)
 	s.controlRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "no such endpoint in the simulator")

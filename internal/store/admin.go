@@ -21,6 +21,7 @@ type UserRow struct {
 	SenderOrg  string     `db:"sender_org"`
 	Unit       string     `db:"unit"`
 	Lang       string     `db:"lang"`
+	Email      string     `db:"email"` // where escalation notices to the user's role go
 	CreatedAt  time.Time  `db:"created_at"`
 	DisabledAt *time.Time `db:"disabled_at"`
 	Sessions   int        `db:"sessions"` // unexpired sessions
@@ -29,7 +30,7 @@ type UserRow struct {
 // Users lists every user by name.
 func (s *Store) Users(ctx context.Context, now time.Time) ([]UserRow, error) {
 	out := []UserRow{}
-	if err := s.db.SelectContext(ctx, &out, `SELECT u.id, u.name, u.role, u.sender_org, u.unit, u.lang, u.created_at, u.disabled_at,
+	if err := s.db.SelectContext(ctx, &out, `SELECT u.id, u.name, u.role, u.sender_org, u.unit, u.lang, u.email, u.created_at, u.disabled_at,
 			(SELECT count(*) FROM sessions se WHERE se.user_id = u.id AND se.expires_at > $1) AS sessions
 		FROM users u ORDER BY u.name`, now); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
@@ -40,7 +41,7 @@ func (s *Store) Users(ctx context.Context, now time.Time) ([]UserRow, error) {
 // UserByID returns a user, enabled or not.
 func (s *Store) UserByID(ctx context.Context, id int64) (*UserRow, error) {
 	var u UserRow
-	if err := s.db.GetContext(ctx, &u, `SELECT u.id, u.name, u.role, u.sender_org, u.unit, u.lang, u.created_at, u.disabled_at,
+	if err := s.db.GetContext(ctx, &u, `SELECT u.id, u.name, u.role, u.sender_org, u.unit, u.lang, u.email, u.created_at, u.disabled_at,
 			0 AS sessions FROM users u WHERE u.id = $1`, id); err != nil {
 		return nil, fmt.Errorf("look up user %d: %w", id, notFound(err))
 	}

@@ -20,7 +20,16 @@ type AuditEntry struct {
 	Action    string    `db:"action" json:"action"`
 	Object    string    `db:"object" json:"object"`
 	Detail    string    `db:"detail" json:"detail,omitempty"`
+	// SubjectOrg is the sending organisation whose data was seen or
+	// changed: one organisation's number, "*" for data of every
+	// organisation (an unscoped list), or empty when no letter data is
+	// involved. A compliance officer sees the entries of their own
+	// organisation's actors and, besides, those about their organisation.
+	SubjectOrg string `db:"subject_org" json:"subject_org,omitempty"`
 }
+
+// SubjectAll is AuditEntry.SubjectOrg for data of every organisation.
+const SubjectAll = "*"
 
 // Audit appends an entry to the audit log. A zero At means the database's
 // clock.
@@ -33,9 +42,9 @@ func writeAudit(ctx context.Context, db sqlx.ExecerContext, e AuditEntry) error 
 	if !e.At.IsZero() {
 		at = e.At
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, actor, role, sender_org, action, object, detail)
-		VALUES (COALESCE($1, now()), $2, $3, $4, $5, $6, $7)`,
-		at, e.Actor, e.Role, e.SenderOrg, e.Action, e.Object, e.Detail)
+	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, actor, role, sender_org, action, object, detail, subject_org)
+		VALUES (COALESCE($1, now()), $2, $3, $4, $5, $6, $7, $8)`,
+		at, e.Actor, e.Role, e.SenderOrg, e.Action, e.Object, e.Detail, e.SubjectOrg)
 	if err != nil {
 		return fmt.Errorf("write audit entry %s %s: %w", e.Action, e.Object, err)
 	}
@@ -43,16 +52,17 @@ func writeAudit(ctx context.Context, db sqlx.ExecerContext, e AuditEntry) error 
 }
 
 // AuditEntries returns the newest entries first, at most limit of them;
-// senderOrg limits them to actors of one sender organisation (all when
-// empty).
+// senderOrg limits them to one sender organisation (all when empty): the
+// entries of its actors, and those of other actors about its data (its
+// number or SubjectAll as SubjectOrg), such as an unscoped admin's views.
 func (s *Store) AuditEntries(ctx context.Context, senderOrg string, limit int) ([]AuditEntry, error) {
 	if limit <= 0 || limit > 10000 {
 		limit = 100
 	}
-	q := `SELECT id, at, actor, role, sender_org, action, object, detail FROM audit_log`
+	q := `SELECT id, at, actor, role, sender_org, action, object, detail, subject_org FROM audit_log`
 	args := []any{limit}
 	if senderOrg != "" {
-		q += ` WHERE sender_org = $2`
+		q += ` WHERE sender_org = $2 OR subject_org IN ($2, '*')`
 		args = append(args, senderOrg)
 	}
 	q += ` ORDER BY id DESC LIMIT $1`

@@ -16,6 +16,7 @@ import (
 const (
 	EventDecision = "decision" // the policy decided a step; message = the reason
 	EventReminder = "reminder" // a reminder listing the shipment was sent
+	EventNotice   = "notice"   // a notice about the shipment (follow-up, escalation) was sent
 )
 
 // OpenShipment is an open shipment as the escalation run sees it: the facts
@@ -40,6 +41,7 @@ type OpenShipment struct {
 	RemindersSent  int         `db:"reminders_sent"`
 	LastRemindedAt *time.Time  `db:"last_reminded_at"`
 	EscalationStep string      `db:"escalation_step"`
+	CatchUpAt      *time.Time  `db:"catch_up_at"`
 	// NextStepAt is when the shipment's next step can come due, as the
 	// store had it when the row was read (nil: never; see ScheduleNextSteps).
 	NextStepAt *time.Time `db:"next_step_at"`
@@ -53,6 +55,17 @@ func (o OpenShipment) Since() time.Time {
 	}
 	return o.SentAt
 }
+
+const openShipmentColumns = `s.id, s.channel, s.channel_id,
+	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
+	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
+	s.class, s.confidential, s.state, s.stage, s.sent_at, s.available_at,
+	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at`
+
+const openShipmentFrom = ` FROM shipments s
+	JOIN sender_units u ON u.id = s.sender_unit_id
+	JOIN sender_orgs o ON o.id = u.sender_org_id
+	JOIN recipients r ON r.id = s.recipient_id`
 
 // openWhere selects the shipments an escalation run looks at
 // (model.Escalates): the unopened ones and those the channel could not
@@ -114,11 +127,7 @@ func (s *Store) OpenShipments(ctx context.Context, now time.Time, all bool, batc
 		}
 		for after := int64(0); after < total; after += int64(batch) {
 			var rows []OpenShipment
-			err := conn.SelectContext(ctx, &rows, `SELECT s.id, s.channel, s.channel_id,
-					o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
-					r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
-					s.class, s.confidential, s.state, s.stage, s.sent_at, s.available_at,
-					s.reminders_sent, s.last_reminded_at, s.escalation_step, s.next_step_at
+			err := conn.SelectContext(ctx, &rows, `SELECT `+openShipmentColumns+`
 				FROM escalation_due d
 				JOIN shipments s ON s.id = d.id
 				JOIN sender_units u ON u.id = s.sender_unit_id
@@ -139,6 +148,19 @@ func (s *Store) OpenShipments(ctx context.Context, now time.Time, all bool, batc
 	}
 }
 
+// OpenShipmentByID is one shipment as the escalation run sees it (whether
+// or not it is still open), for `policy explain`.
+func (s *Store) OpenShipmentByID(ctx context.Context, id string) (*OpenShipment, error) {
+	if !looksLikeUUID(id) {
+		return nil, ErrNotFound
+	}
+	var o OpenShipment
+	if err := s.db.GetContext(ctx, &o, `SELECT `+openShipmentColumns+openShipmentFrom+` WHERE s.id = $1`, id); err != nil {
+		return nil, fmt.Errorf("get shipment %s: %w", id, notFound(err))
+	}
+	return &o, nil
+}
+
 // Decision is one escalation step decided for one shipment, to be recorded.
 type Decision struct {
 	ShipmentID string
@@ -146,6 +168,7 @@ type Decision struct {
 	Policy     string // the policy's name
 	Reason     string // e.g. "reminder 1 due: 2 business days unopened (policy taushetsbelagt)"
 	PrintDue   bool   // set the stage to print_due
+	CatchUp    bool   // the policy's catch_up rule decided: remember since when
 }
 
 // RecordDecisions writes decisions in one transaction: for every shipment
@@ -162,26 +185,29 @@ func (s *Store) RecordDecisions(ctx context.Context, ds []Decision, now time.Tim
 	policies := make([]string, len(ds))
 	reasons := make([]string, len(ds))
 	prints := make([]bool, len(ds))
+	catchUps := make([]bool, len(ds))
 	for i, d := range ds {
 		ids[i], steps[i], policies[i], reasons[i], prints[i] = d.ShipmentID, d.Step, d.Policy, d.Reason, d.PrintDue
+		catchUps[i] = d.CatchUp
 	}
 	var n int
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `WITH d AS (
-				SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[])
-					AS d(id, step, policy, reason, print_due)),
+				SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::boolean[], $9::boolean[])
+					AS d(id, step, policy, reason, print_due, catch_up)),
 			changed AS (
 				UPDATE shipments s SET escalation_step = d.step,
-					stage = CASE WHEN d.print_due THEN `+sqlStage(model.StagePrintDue)+` ELSE s.stage END
+					stage = CASE WHEN d.print_due THEN `+sqlStage(model.StagePrintDue)+` ELSE s.stage END,
+					catch_up_at = CASE WHEN d.catch_up THEN COALESCE(s.catch_up_at, $8) ELSE s.catch_up_at END
 				FROM d
 				WHERE s.id = d.id AND s.escalation_step <> d.step AND `+openWhere+`
-				RETURNING s.id, s.state, d.step, d.policy, d.reason, d.print_due)
+				RETURNING s.id, s.state, d.step, d.policy, d.reason, d.print_due, d.catch_up)
 			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, from_state, to_state, message, payload)
 			SELECT id, $6, $7, $8, state, state, reason,
-				jsonb_build_object('step', step, 'policy', policy, 'print_due', print_due)
+				jsonb_build_object('step', step, 'policy', policy, 'print_due', print_due, 'catch_up', catch_up)
 			FROM changed`,
 			pq.Array(ids), pq.Array(steps), pq.Array(policies), pq.Array(reasons), pq.Array(prints),
-			EventDecision, SourcePolicy, now)
+			EventDecision, SourcePolicy, now, pq.Array(catchUps))
 		if err != nil {
 			return fmt.Errorf("record %d escalation decisions: %w", len(ds), err)
 		}

@@ -27,6 +27,7 @@ var Decisions = []string{DecisionResent, DecisionNewLetter, DecisionAssessed, De
 type FollowUp struct {
 	ShipmentID     string     `db:"shipment_id" json:"shipment_id"`
 	SenderUnit     string     `db:"sender_unit" json:"sender_unit"`
+	Channel        string     `db:"channel" json:"channel"`
 	ChannelID      string     `db:"channel_id" json:"channel_id"`
 	RecipientKind  string     `db:"recipient_kind" json:"recipient_kind"`
 	RecipientID    string     `db:"recipient_ident" json:"-"`
@@ -42,7 +43,7 @@ type FollowUp struct {
 	DecidedAt      *time.Time `db:"decided_at" json:"decided_at,omitempty"`
 }
 
-const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel_id, r.kind AS recipient_kind,
+const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel, s.channel_id, r.kind AS recipient_kind,
 	r.ident AS recipient_ident, s.state, s.sent_at, f.reason, f.deadline, f.decision, f.note,
 	f.missed_deadline, f.new_shipment_id, f.decided_by, f.decided_at
 	FROM followups f
@@ -172,25 +173,46 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	})
 }
 
-// OverdueFollowUps is one sending unit's overdue follow-ups, for the
-// e-mail to its manager.
-type OverdueFollowUps struct {
-	SenderOrg    string
-	Unit         string
-	ManagerEmail string
-	FollowUps    []FollowUp
+// UnitFollowUps is one sending unit's open follow-ups, with the addresses
+// its follow-up mails go to: the unit's contact and its manager.
+type UnitFollowUps struct {
+	UnitID        int64
+	SenderOrg     string
+	SenderOrgName string
+	Unit          string
+	ContactEmail  string
+	ManagerEmail  string
+	FollowUps     []FollowUp
 }
 
+// OverdueFollowUps is one sending unit's overdue follow-ups.
+type OverdueFollowUps = UnitFollowUps
+
 // OverdueFollowUps lists open follow-ups whose deadline passed before now,
-// grouped per sending unit with the unit's manager address.
+// grouped per sending unit with the unit's addresses.
 func (s *Store) OverdueFollowUps(ctx context.Context, now time.Time) ([]OverdueFollowUps, error) {
+	return s.unitFollowUps(ctx, "f.deadline < $1", now)
+}
+
+// OpenFollowUpsByUnit lists every open follow-up (no decision yet), grouped
+// per sending unit with the unit's addresses, by organisation, unit and
+// deadline.
+func (s *Store) OpenFollowUpsByUnit(ctx context.Context) ([]UnitFollowUps, error) {
+	return s.unitFollowUps(ctx, "true")
+}
+
+func (s *Store) unitFollowUps(ctx context.Context, cond string, args ...any) ([]UnitFollowUps, error) {
 	var rows []struct {
-		SenderOrg    string `db:"sender_org"`
-		ManagerEmail string `db:"manager_email"`
+		UnitID        int64  `db:"unit_id"`
+		SenderOrg     string `db:"sender_org"`
+		SenderOrgName string `db:"sender_org_name"`
+		ContactEmail  string `db:"contact_email"`
+		ManagerEmail  string `db:"manager_email"`
 		FollowUp
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT o.orgnr AS sender_org, u.manager_email,
-		f.shipment_id, u.name AS sender_unit, s.channel_id, r.kind AS recipient_kind,
+	err := s.db.SelectContext(ctx, &rows, `SELECT u.id AS unit_id, o.orgnr AS sender_org, o.name AS sender_org_name,
+		u.contact_email, u.manager_email,
+		f.shipment_id, u.name AS sender_unit, s.channel, s.channel_id, r.kind AS recipient_kind,
 		r.ident AS recipient_ident, s.state, s.sent_at, f.reason, f.deadline, f.decision, f.note,
 		f.missed_deadline, f.new_shipment_id, f.decided_by, f.decided_at
 		FROM followups f
@@ -198,15 +220,16 @@ func (s *Store) OverdueFollowUps(ctx context.Context, now time.Time) ([]OverdueF
 		JOIN sender_units u ON u.id = f.sender_unit_id
 		JOIN sender_orgs o ON o.id = u.sender_org_id
 		JOIN recipients r ON r.id = s.recipient_id
-		WHERE f.decision IS NULL AND f.deadline < $1
-		ORDER BY o.orgnr, u.name, f.deadline, f.shipment_id`, now)
+		WHERE f.decision IS NULL AND `+cond+`
+		ORDER BY o.orgnr, u.name, f.deadline, f.shipment_id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list overdue follow-ups: %w", err)
+		return nil, fmt.Errorf("list open follow-ups by unit: %w", err)
 	}
-	var out []OverdueFollowUps
+	var out []UnitFollowUps
 	for _, r := range rows {
-		if n := len(out); n == 0 || out[n-1].SenderOrg != r.SenderOrg || out[n-1].Unit != r.SenderUnit {
-			out = append(out, OverdueFollowUps{SenderOrg: r.SenderOrg, Unit: r.SenderUnit, ManagerEmail: r.ManagerEmail})
+		if n := len(out); n == 0 || out[n-1].UnitID != r.UnitID {
+			out = append(out, UnitFollowUps{UnitID: r.UnitID, SenderOrg: r.SenderOrg, SenderOrgName: r.SenderOrgName,
+				Unit: r.SenderUnit, ContactEmail: r.ContactEmail, ManagerEmail: r.ManagerEmail})
 		}
 		out[len(out)-1].FollowUps = append(out[len(out)-1].FollowUps, r.FollowUp)
 	}

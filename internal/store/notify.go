@@ -16,29 +16,23 @@ import (
 	"postvakt/internal/model"
 )
 
-// Notification statuses (see migration 00003 for what each means).
+// Notification statuses (see migration 00003 for what each means); the
+// type and its rules are model.NotifyStatus.
 const (
-	NotifyPending    = "pending"
-	NotifySent       = "sent"
-	NotifyFailed     = "failed"
-	NotifyUnknown    = "unknown"
-	NotifyNoAddress  = "no_address"
-	NotifySuperseded = "superseded"
+	NotifyPending    = model.NotifyPending
+	NotifySent       = model.NotifySent
+	NotifyFailed     = model.NotifyFailed
+	NotifyUnknown    = model.NotifyUnknown
+	NotifyNoAddress  = model.NotifyNoAddress
+	NotifySuperseded = model.NotifySuperseded
 )
-
-// NotificationItem is one shipment listed in a reminder, with the number of
-// the reminder it is for that shipment.
-type NotificationItem struct {
-	ShipmentID string `db:"shipment_id" json:"shipment_id"`
-	Reminder   int    `db:"reminder" json:"reminder"`
-}
 
 // NotificationKey is the deterministic key of a reminder: a SHA-256 (hex)
 // over the organisation number, the sorted shipment ids and their reminder
 // numbers. The same organisation, shipments and reminder numbers always give
 // the same key, whatever the order of items.
-func NotificationKey(org string, items []NotificationItem) string {
-	sorted := append([]NotificationItem(nil), items...)
+func NotificationKey(org string, items []model.ReminderItem) string {
+	sorted := append([]model.ReminderItem(nil), items...)
 	sort.Slice(sorted, func(i, j int) bool {
 		if sorted[i].ShipmentID != sorted[j].ShipmentID {
 			return sorted[i].ShipmentID < sorted[j].ShipmentID
@@ -55,38 +49,42 @@ func NotificationKey(org string, items []NotificationItem) string {
 
 // Notification is one row of the notification log.
 type Notification struct {
-	ID         int64          `db:"id"`
-	Key        string         `db:"key"`
-	Org        string         `db:"orgnr"`
-	Status     string         `db:"status"`
-	Recipients pq.StringArray `db:"recipients"`
-	MessageID  string         `db:"message_id"`
-	Attempts   int            `db:"attempts"`
-	LastError  string         `db:"last_error"`
-	CreatedAt  time.Time      `db:"created_at"`
-	ClaimedAt  time.Time      `db:"claimed_at"`
-	SentAt     *time.Time     `db:"sent_at"`
-	Shipments  int            `db:"shipments"` // active items (lists only)
+	ID         int64              `db:"id"`
+	Key        string             `db:"key"`
+	Kind       string             `db:"kind"` // KindReminder, or a notice's kind (then Org is its group)
+	Org        string             `db:"orgnr"`
+	Status     model.NotifyStatus `db:"status"`
+	Recipients pq.StringArray     `db:"recipients"`
+	MessageID  string             `db:"message_id"`
+	Attempts   int                `db:"attempts"`
+	LastError  string             `db:"last_error"`
+	CreatedAt  time.Time          `db:"created_at"`
+	ClaimedAt  time.Time          `db:"claimed_at"`
+	SentAt     *time.Time         `db:"sent_at"`
+	Shipments  int                `db:"shipments"` // active items (lists only)
 
-	Items []NotificationItem `db:"-"`
+	// Items are the reminders a claimed notification lists, as claimed.
+	Items []model.ReminderItem `db:"-"`
 }
 
-const notificationColumns = `n.id, n.key, n.orgnr, n.status, n.recipients, n.message_id, n.attempts,
+const notificationColumns = `n.id, n.key, n.kind, n.orgnr, n.status, n.recipients, n.message_id, n.attempts,
 	n.last_error, n.created_at, n.claimed_at, n.sent_at`
 
 // Claim asks to send one reminder message: to an organisation, listing
 // items, to the given addresses, as of now.
 type Claim struct {
 	Org        string
-	Items      []NotificationItem
+	Items      []model.ReminderItem
 	Recipients []string
 	Now        time.Time
 }
 
-// Dropped is an item left out of a claimed message, with why.
+// Dropped is an item left out of a claimed message, with why (Reason,
+// from model.Eligible) in words (Detail).
 type Dropped struct {
-	NotificationItem
-	Reason string
+	model.ReminderItem
+	Reason model.Drop
+	Detail string
 }
 
 // ClaimResult is the outcome of a claim.
@@ -112,154 +110,199 @@ type ClaimResult struct {
 // no_address when there are no recipients. A failed or no_address row for
 // the same items is reused; one for other items is superseded.
 func (s *Store) ClaimNotification(ctx context.Context, c Claim) (ClaimResult, error) {
-	var res ClaimResult
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		res, err = claim(ctx, tx, c)
-		return err
-	})
-	return res, err
+	return runClaim(ctx, s, false, func(tx *sqlx.Tx) (ClaimResult, error) { return claim(ctx, tx, c) })
 }
 
 // PreviewNotification answers what ClaimNotification would, and changes
 // nothing (the transaction is rolled back). It is what a dry run uses.
 func (s *Store) PreviewNotification(ctx context.Context, c Claim) (ClaimResult, error) {
+	return runClaim(ctx, s, true, func(tx *sqlx.Tx) (ClaimResult, error) { return claim(ctx, tx, c) })
+}
+
+// runClaim runs a claim of the notification log in one transaction:
+// committed, or for a preview rolled back.
+func runClaim[T any](ctx context.Context, s *Store, preview bool, fn func(tx *sqlx.Tx) (T, error)) (T, error) {
+	if !preview {
+		var res T
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			var err error
+			res, err = fn(tx)
+			return err
+		})
+		return res, err
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return ClaimResult{}, fmt.Errorf("preview notification: begin: %w", err)
+		var zero T
+		return zero, fmt.Errorf("preview notification: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a preview never commits
-	return claim(ctx, tx, c)
+	return fn(tx)
 }
 
 func claim(ctx context.Context, tx *sqlx.Tx, c Claim) (ClaimResult, error) {
 	var res ClaimResult
-	ids, _ := splitItems(c.Items)
-	// 1. Lock the shipments and re-check them as they are now.
-	var rows []struct {
-		ID            string      `db:"id"`
-		State         string      `db:"state"`
-		Stage         model.Stage `db:"stage"`
-		RemindersSent int         `db:"reminders_sent"`
+	locked, err := lockReminders(ctx, tx, c)
+	if err != nil {
+		return res, err
 	}
-	if err := tx.SelectContext(ctx, &rows, `SELECT id, state, stage, reminders_sent FROM shipments
-		WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, pq.Array(ids)); err != nil {
-		return res, fmt.Errorf("claim reminder to %s: lock shipments: %w", c.Org, err)
-	}
-	pos := map[string]int{}
-	for i, r := range rows {
-		pos[r.ID] = i
-	}
-	var keep []NotificationItem
-	for _, it := range c.Items {
-		i, ok := pos[it.ShipmentID]
-		switch {
-		case !ok:
-			res.Dropped = append(res.Dropped, Dropped{it, "shipment not found"})
-		case !model.State(rows[i].State).Open():
-			res.Dropped = append(res.Dropped, Dropped{it, "no longer waiting: state " + rows[i].State})
-		case !model.Stage(rows[i].Stage).Escalating():
-			res.Dropped = append(res.Dropped, Dropped{it, "escalation stage is " + string(rows[i].Stage)})
-		case rows[i].RemindersSent != it.Reminder-1:
-			res.Dropped = append(res.Dropped, Dropped{it, fmt.Sprintf("%d reminder(s) already sent", rows[i].RemindersSent)})
-		default:
-			keep = append(keep, it)
-		}
-	}
-	// 2. Items already in another notification for the same reminder.
-	ids, nums := splitItems(keep)
-	var taken []struct {
-		ShipmentID string `db:"shipment_id"`
-		Reminder   int    `db:"reminder"`
-		ID         int64  `db:"id"`
-		Status     string `db:"status"`
-	}
-	if err := tx.SelectContext(ctx, &taken, `SELECT i.shipment_id, i.reminder, n.id, n.status
-		FROM notification_items i
-		JOIN unnest($1::uuid[], $2::int[]) AS c(id, n) ON i.shipment_id = c.id AND i.reminder = c.n
-		JOIN notifications n ON n.id = i.notification_id
-		WHERE i.active ORDER BY n.id FOR UPDATE OF n`, pq.Array(ids), pq.Array(nums)); err != nil {
-		return res, fmt.Errorf("claim reminder to %s: look up earlier notifications: %w", c.Org, err)
-	}
-	blocked := map[NotificationItem]string{}
+	// The rule: model.Eligible on each item as locked. Items of a failed or
+	// no_address notification are taken over; that one is superseded.
+	var items []model.ReminderItem
 	replaceable := map[int64]bool{}
-	for _, t := range taken {
-		switch t.Status {
-		case NotifyFailed, NotifyNoAddress:
-			replaceable[t.ID] = true
-		default:
-			blocked[NotificationItem{t.ShipmentID, t.Reminder}] = fmt.Sprintf("already in notification %d (%s)", t.ID, t.Status)
-		}
-	}
-	var items []NotificationItem
-	for _, it := range keep {
-		if why, ok := blocked[it]; ok {
-			res.Dropped = append(res.Dropped, Dropped{it, why})
+	for _, it := range c.Items {
+		l := locked[reminderKey{it.ShipmentID, it.Reminder}]
+		if why := model.Eligible(it, l); why != model.DropNone {
+			res.Dropped = append(res.Dropped, Dropped{ReminderItem: it, Reason: why, Detail: why.Explain(l)})
 			continue
+		}
+		if l.ListedIn != 0 {
+			replaceable[l.ListedIn] = true
 		}
 		items = append(items, it)
 	}
 	if len(items) == 0 {
 		return res, nil
 	}
-	// 3. The row for exactly these items: reuse it, or make it.
-	key := NotificationKey(c.Org, items)
+	// The row for exactly these items: reuse it, or make it.
+	n, send, err := settle(ctx, tx, settlement{key: NotificationKey(c.Org, items), kind: KindReminder, group: c.Org,
+		recipients: c.Recipients, now: c.Now, replaceable: replaceable, items: "notification_items",
+		insert: func(id int64) error {
+			ids, nums := splitItems(items)
+			_, err := tx.ExecContext(ctx, `INSERT INTO notification_items (notification_id, shipment_id, reminder)
+				SELECT $1, id, n FROM unnest($2::uuid[], $3::int[]) AS c(id, n)`, id, pq.Array(ids), pq.Array(nums))
+			return err
+		}})
+	if err != nil {
+		return res, fmt.Errorf("claim reminder to %s: %w", c.Org, err)
+	}
+	n.Items = items
+	res.Notification, res.Send = n, send
+	return res, nil
+}
+
+// settlement is the end of a claim, the same for reminders and notices:
+// the notification with key lists exactly the items kept.
+type settlement struct {
+	key, kind, group string
+	recipients       []string
+	now              time.Time
+	replaceable      map[int64]bool // failed or no_address rows whose items were taken over
+	items            string         // the table of the rows' items (notification_items, notification_notices)
+	insert           func(id int64) error
+}
+
+// settle returns the notification of st.key: as it is when it was sent, is
+// pending or its outcome unknown (send false: nothing to send); otherwise
+// the replaceable rows are superseded and the row is reused (its items made
+// active again) or made (st.insert), pending (send true), or no_address
+// when there are no recipients.
+func settle(ctx context.Context, tx *sqlx.Tx, st settlement) (*Notification, bool, error) {
 	var n Notification
-	err := tx.GetContext(ctx, &n, `SELECT `+notificationColumns+` FROM notifications n WHERE key = $1 FOR UPDATE`, key)
+	err := tx.GetContext(ctx, &n, `SELECT `+notificationColumns+` FROM notifications n WHERE key = $1 FOR UPDATE`, st.key)
 	exists := err == nil
 	if err != nil && notFound(err) != ErrNotFound {
-		return res, fmt.Errorf("claim reminder to %s: look up notification: %w", c.Org, err)
+		return nil, false, fmt.Errorf("look up notification: %w", err)
 	}
 	if exists && (n.Status == NotifySent || n.Status == NotifyPending || n.Status == NotifyUnknown) {
-		n.Items = items
-		res.Notification = &n
-		return res, nil
+		return &n, false, nil
 	}
-	for id := range replaceable {
+	for id := range st.replaceable {
 		if exists && id == n.ID {
 			continue
 		}
-		if err := supersede(ctx, tx, id, c.Now); err != nil {
-			return res, err
+		if err := supersede(ctx, tx, id, st.now); err != nil {
+			return nil, false, err
 		}
 	}
 	status := NotifyPending
-	recipients := pq.StringArray(c.Recipients)
+	recipients := pq.StringArray(st.recipients)
 	if len(recipients) == 0 {
 		status, recipients = NotifyNoAddress, pq.StringArray{}
 	}
 	if exists {
-		if _, err := tx.ExecContext(ctx, `UPDATE notification_items SET active = true WHERE notification_id = $1`, n.ID); err != nil {
-			return res, fmt.Errorf("claim reminder to %s: reuse notification %d: %w", c.Org, n.ID, err)
+		if _, err := tx.ExecContext(ctx, `UPDATE `+st.items+` SET active = true WHERE notification_id = $1`, n.ID); err != nil {
+			return nil, false, fmt.Errorf("reuse notification %d: %w", n.ID, err)
 		}
 		err = tx.GetContext(ctx, &n, `UPDATE notifications n SET status = $2, recipients = $3,
 				attempts = attempts + CASE WHEN $2 = 'pending' THEN 1 ELSE 0 END,
 				claimed_at = $4, updated_at = $4
-			WHERE id = $1 RETURNING `+notificationColumns, n.ID, status, recipients, c.Now)
+			WHERE id = $1 RETURNING `+notificationColumns, n.ID, status, recipients, st.now)
 	} else {
 		err = tx.GetContext(ctx, &n, `INSERT INTO notifications AS n
-				(key, orgnr, status, recipients, attempts, created_at, claimed_at, updated_at)
-			VALUES ($1, $2, $3, $4, CASE WHEN $3 = 'pending' THEN 1 ELSE 0 END, $5, $5, $5)
-			RETURNING `+notificationColumns, key, c.Org, status, recipients, c.Now)
+				(key, kind, orgnr, status, recipients, attempts, created_at, claimed_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 = 'pending' THEN 1 ELSE 0 END, $6, $6, $6)
+			RETURNING `+notificationColumns, st.key, st.kind, st.group, status, recipients, st.now)
 		if err == nil {
-			ids, nums = splitItems(items)
-			_, err = tx.ExecContext(ctx, `INSERT INTO notification_items (notification_id, shipment_id, reminder)
-				SELECT $1, id, n FROM unnest($2::uuid[], $3::int[]) AS c(id, n)`, n.ID, pq.Array(ids), pq.Array(nums))
+			err = st.insert(n.ID)
 		}
 	}
 	if err != nil {
-		return res, fmt.Errorf("claim reminder to %s: record notification: %w", c.Org, err)
+		return nil, false, fmt.Errorf("record notification: %w", err)
 	}
-	n.Items = items
-	res.Notification = &n
-	res.Send = status == NotifyPending
-	return res, nil
+	return &n, status == NotifyPending, nil
+}
+
+// reminderKey is one shipment with one reminder number.
+type reminderKey struct {
+	id string
+	n  int
+}
+
+// lockReminders is the first half of a claim: it locks the claimed items'
+// shipments (FOR UPDATE, in id order) and the notifications that already
+// list them with the same reminder number (FOR UPDATE, in id order), and
+// returns what model.Eligible needs to know of each item.
+func lockReminders(ctx context.Context, tx *sqlx.Tx, c Claim) (map[reminderKey]model.LockedShipment, error) {
+	ids, nums := splitItems(c.Items)
+	var rows []struct {
+		ID            string      `db:"id"`
+		State         model.State `db:"state"`
+		Stage         model.Stage `db:"stage"`
+		RemindersSent int         `db:"reminders_sent"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT id, state, stage, reminders_sent FROM shipments
+		WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("claim reminder to %s: lock shipments: %w", c.Org, err)
+	}
+	byID := make(map[string]model.LockedShipment, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = model.LockedShipment{Found: true, State: r.State, Stage: r.Stage, RemindersSent: r.RemindersSent}
+	}
+	var listed []struct {
+		ShipmentID string             `db:"shipment_id"`
+		Reminder   int                `db:"reminder"`
+		ID         int64              `db:"id"`
+		Status     model.NotifyStatus `db:"status"`
+	}
+	if err := tx.SelectContext(ctx, &listed, `SELECT i.shipment_id, i.reminder, n.id, n.status
+		FROM notification_items i
+		JOIN unnest($1::uuid[], $2::int[]) AS c(id, n) ON i.shipment_id = c.id AND i.reminder = c.n
+		JOIN notifications n ON n.id = i.notification_id
+		WHERE i.active ORDER BY n.id FOR UPDATE OF n`, pq.Array(ids), pq.Array(nums)); err != nil {
+		return nil, fmt.Errorf("claim reminder to %s: look up earlier notifications: %w", c.Org, err)
+	}
+	out := make(map[reminderKey]model.LockedShipment, len(c.Items))
+	for _, it := range c.Items {
+		out[reminderKey{it.ShipmentID, it.Reminder}] = byID[it.ShipmentID]
+	}
+	for _, l := range listed {
+		k := reminderKey{l.ShipmentID, l.Reminder}
+		if ls, ok := out[k]; ok {
+			ls.ListedIn, ls.ListedStatus = l.ID, l.Status
+			out[k] = ls
+		}
+	}
+	return out, nil
 }
 
 // supersede retires a failed or no_address notification whose shipments go
 // into a new one.
 func supersede(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE notification_items SET active = false WHERE notification_id = $1`, id); err != nil {
+		return fmt.Errorf("supersede notification %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notification_notices SET active = false WHERE notification_id = $1`, id); err != nil {
 		return fmt.Errorf("supersede notification %d: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'superseded', updated_at = $2 WHERE id = $1`, id, now); err != nil {
@@ -282,9 +325,10 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 		Events int `db:"events"`
 	}
 	err := s.db.GetContext(ctx, &res, `WITH n AS (
-			UPDATE notifications SET status = 'sent', message_id = $2, sent_at = $3, updated_at = $3, last_error = ''
+			UPDATE notifications SET status = 'sent', message_id = $2, sent_at = $3, updated_at = $3,
+				last_error = CASE WHEN last_error LIKE 'refused permanently:%' THEN last_error ELSE '' END
 			WHERE id = $1 AND status IN ('pending', 'unknown')
-			RETURNING id, orgnr, recipients),
+			RETURNING id, kind, orgnr, recipients),
 		items AS (
 			SELECT i.shipment_id, i.reminder FROM notification_items i JOIN n ON n.id = i.notification_id
 			WHERE i.active),
@@ -302,14 +346,34 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 				jsonb_build_object('notification_id', n.id, 'reminder', c.reminder, 'message_id', $2::text,
 					'org', n.orgnr, 'recipients', to_jsonb(n.recipients))
 			FROM counted c CROSS JOIN n
+			RETURNING 1),
+		notice_ev AS (
+			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
+			SELECT nn.shipment_id, $6, $5, $3,
+				format('%s notice sent by e-mail (notification %s, %s address(es))', n.kind, n.id, cardinality(n.recipients)),
+				jsonb_build_object('notification_id', n.id, 'kind', n.kind, 'ref', nn.ref, 'message_id', $2::text)
+			FROM notification_notices nn JOIN n ON n.id = nn.notification_id
+			WHERE nn.active AND nn.shipment_id IS NOT NULL
 			RETURNING 1)
-		SELECT (SELECT count(*) FROM n) AS marked, (SELECT count(*) FROM ev) AS events`,
-		id, messageID, now, EventReminder, SourcePolicy)
+		SELECT (SELECT count(*) FROM n) AS marked, (SELECT count(*) FROM ev) + (SELECT count(*) FROM notice_ev) AS events`,
+		id, messageID, now, EventReminder, SourcePolicy, EventNotice)
 	if err != nil {
 		return fmt.Errorf("mark notification %d sent: %w", id, err)
 	}
 	if res.Marked == 0 {
 		return fmt.Errorf("mark notification %d sent: it is not pending or unknown: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// NoteRefusedRecipients records, before a notification is marked sent,
+// that the SMTP server refused some of its recipients permanently: its
+// recipients become those that took it, and why the others did not is kept
+// in last_error (MarkNotificationSent keeps it).
+func (s *Store) NoteRefusedRecipients(ctx context.Context, id int64, accepted []string, note string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET recipients = $2, last_error = $3
+		WHERE id = $1 AND status IN ('pending', 'unknown')`, id, pq.StringArray(accepted), note); err != nil {
+		return fmt.Errorf("note refused recipients of notification %d: %w", id, err)
 	}
 	return nil
 }
@@ -335,7 +399,7 @@ func (s *Store) ReleaseNotification(ctx context.Context, id int64, now time.Time
 	return s.setStatus(ctx, id, NotifyFailed, "released for a new attempt after an unknown outcome", now, NotifyUnknown)
 }
 
-func (s *Store) setStatus(ctx context.Context, id int64, status, cause string, now time.Time, from string) error {
+func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStatus, cause string, now time.Time, from model.NotifyStatus) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = $2, last_error = $3, updated_at = $4
 		WHERE id = $1 AND status = $5`, id, status, cause, now, from)
 	if err != nil {
@@ -369,7 +433,8 @@ func (s *Store) ExpirePendingNotifications(ctx context.Context, now time.Time, l
 func (s *Store) UnresolvedNotifications(ctx context.Context) ([]Notification, error) {
 	var out []Notification
 	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+`,
-			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments
+			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) +
+			(SELECT count(*) FROM notification_notices i WHERE i.notification_id = n.id AND i.active) AS shipments
 		FROM notifications n WHERE status IN ('unknown', 'no_address', 'failed') ORDER BY n.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list unresolved notifications: %w", err)
@@ -377,109 +442,11 @@ func (s *Store) UnresolvedNotifications(ctx context.Context) ([]Notification, er
 	return out, nil
 }
 
-// NotificationItems returns the shipments a notification lists.
-func (s *Store) NotificationItems(ctx context.Context, id int64) ([]NotificationItem, error) {
-	var out []NotificationItem
-	if err := s.db.SelectContext(ctx, &out, `SELECT shipment_id, reminder FROM notification_items
-		WHERE notification_id = $1 AND active ORDER BY shipment_id`, id); err != nil {
-		return nil, fmt.Errorf("read items of notification %d: %w", id, err)
-	}
-	return out, nil
-}
-
-func splitItems(items []NotificationItem) ([]string, []int64) {
+func splitItems(items []model.ReminderItem) ([]string, []int64) {
 	ids := make([]string, len(items))
 	nums := make([]int64, len(items))
 	for i, it := range items {
 		ids[i], nums[i] = it.ShipmentID, int64(it.Reminder)
 	}
 	return ids, nums
-}
-
-// NotificationOrder is a reminder's Altinn Notifications order that still
-// has to be placed: the request as first built (its idempotencyId makes
-// placing it again safe: Altinn answers the same order).
-type NotificationOrder struct {
-	ID       int64  `db:"id"`
-	Org      string `db:"orgnr"`
-	Request  []byte `db:"order_request"`
-	Attempts int    `db:"order_attempts"`
-}
-
-// PrepareNotificationOrder keeps the Altinn Notifications order request of a
-// pending notification, before its e-mail is sent. Once the notification is
-// sent, the order is placed; an order not placed (failure, crash) is listed
-// by OpenNotificationOrders.
-func (s *Store) PrepareNotificationOrder(ctx context.Context, id int64, request []byte) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_request = $2, order_error = ''
-		WHERE id = $1 AND status = 'pending' AND order_id = ''`, id, string(request))
-	if err != nil {
-		return fmt.Errorf("keep the notification order of %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("keep the notification order of %d: it is not pending or already ordered: %w", id, ErrNotFound)
-	}
-	return nil
-}
-
-// RecordNotificationOrder records the notificationOrderId Altinn answered.
-func (s *Store) RecordNotificationOrder(ctx context.Context, id int64, orderID string, now time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_id = $2, order_error = '',
-			order_attempts = order_attempts + 1, ordered_at = $3 WHERE id = $1`, id, orderID, now); err != nil {
-		return fmt.Errorf("record notification order %s of %d: %w", orderID, id, err)
-	}
-	return nil
-}
-
-// RecordNotificationOrderFailed records a failed attempt to place the order;
-// OpenNotificationOrders lists it again.
-func (s *Store) RecordNotificationOrderFailed(ctx context.Context, id int64, cause string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2,
-			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, cause); err != nil {
-		return fmt.Errorf("record the failed notification order of %d: %w", id, err)
-	}
-	return nil
-}
-
-// RecordNotificationOrderRefused records that Altinn refused the order for
-// good (422 NOT-00001): it is listed by RefusedNotificationOrders and never
-// by OpenNotificationOrders again.
-func (s *Store) RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2, order_refused_at = $3,
-			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, CleanText(cause), now); err != nil {
-		return fmt.Errorf("record the refused notification order of %d: %w", id, err)
-	}
-	return nil
-}
-
-// RefusedOrder is a reminder whose Altinn Notifications order was refused
-// for good, for the compliance officer.
-type RefusedOrder struct {
-	ID        int64     `db:"id" json:"id"`
-	Org       string    `db:"orgnr" json:"orgnr"`
-	Error     string    `db:"order_error" json:"error"`
-	RefusedAt time.Time `db:"order_refused_at" json:"refused_at"`
-	Shipments int       `db:"shipments" json:"shipments"`
-}
-
-// RefusedNotificationOrders lists the refused orders, newest first.
-func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, error) {
-	out := []RefusedOrder{}
-	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_error, n.order_refused_at,
-			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments
-		FROM notifications n WHERE n.order_refused_at IS NOT NULL ORDER BY n.order_refused_at DESC, n.id DESC`); err != nil {
-		return nil, fmt.Errorf("list refused notification orders: %w", err)
-	}
-	return out, nil
-}
-
-// OpenNotificationOrders lists sent notifications whose order is still to be
-// placed (not refused for good), oldest first, at most limit.
-func (s *Store) OpenNotificationOrders(ctx context.Context, limit int) ([]NotificationOrder, error) {
-	var out []NotificationOrder
-	if err := s.db.SelectContext(ctx, &out, `SELECT id, orgnr, order_request, order_attempts FROM notifications
-		WHERE order_request IS NOT NULL AND order_id = '' AND order_refused_at IS NULL AND status = 'sent' ORDER BY id LIMIT $1`, limit); err != nil {
-		return nil, fmt.Errorf("list notification orders to place: %w", err)
-	}
-	return out, nil
 }

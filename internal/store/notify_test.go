@@ -12,17 +12,17 @@ import (
 	"postvakt/internal/store"
 )
 
-func items(n int, ids ...string) []store.NotificationItem {
-	out := make([]store.NotificationItem, len(ids))
+func items(n int, ids ...string) []model.ReminderItem {
+	out := make([]model.ReminderItem, len(ids))
 	for i, id := range ids {
-		out[i] = store.NotificationItem{ShipmentID: id, Reminder: n}
+		out[i] = model.ReminderItem{ShipmentID: id, Reminder: n}
 	}
 	return out
 }
 
 func TestNotificationKey(t *testing.T) {
-	a := store.NotificationKey("974760673", []store.NotificationItem{{ShipmentID: "b", Reminder: 1}, {ShipmentID: "a", Reminder: 1}})
-	b := store.NotificationKey("974760673", []store.NotificationItem{{ShipmentID: "a", Reminder: 1}, {ShipmentID: "b", Reminder: 1}})
+	a := store.NotificationKey("974760673", []model.ReminderItem{{ShipmentID: "b", Reminder: 1}, {ShipmentID: "a", Reminder: 1}})
+	b := store.NotificationKey("974760673", []model.ReminderItem{{ShipmentID: "a", Reminder: 1}, {ShipmentID: "b", Reminder: 1}})
 	if a != b || len(a) != 64 {
 		t.Fatalf("key depends on order or is not a SHA-256: %s %s", a, b)
 	}
@@ -161,7 +161,7 @@ func TestFailedIsRetriedUnknownIsNot(t *testing.T) {
 	if err != nil || !smaller.Send || smaller.Notification.ID == first.Notification.ID || len(smaller.Notification.Items) != 1 {
 		t.Fatalf("claim after one opened: %+v %v", smaller.Notification, err)
 	}
-	var status string
+	var status model.NotifyStatus
 	if err := st.DB().Get(&status, `SELECT status FROM notifications WHERE id = $1`, first.Notification.ID); err != nil || status != store.NotifySuperseded {
 		t.Fatalf("old failed row status %q (%v), want superseded", status, err)
 	}

@@ -305,9 +305,13 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, poll_claimed_until = NULL, unknown_to_channel_since = NULL,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
-			-- A failed letter needs paper at once: the next escalation run
-			-- looks at it (migration 00013). Other changes only delay steps.
-			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+` THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
+			-- A failed letter needs paper at once, and one available before
+			-- it was sent (a channel's clock) starts waiting earlier: the
+			-- next escalation run looks at them (migration 00013). Other
+			-- changes only delay steps.
+			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
+				OR (s.available_at IS NULL AND u.state IN ('available', 'opened') AND u.at < s.sent_at)
+				THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
 			AS u(id, prev, state, at, status, closed, next)
 		WHERE s.id = u.id AND s.state = u.prev

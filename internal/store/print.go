@@ -146,6 +146,7 @@ func (s *Store) CreatePrintOrders(ctx context.Context, ids []string, policy stri
 // matching its policy needs.
 type PrintDueShipment struct {
 	ID            string `db:"id"`
+	Channel       string `db:"channel"`
 	Class         string `db:"class"`
 	Confidential  bool   `db:"confidential"`
 	RecipientKind string `db:"recipient_kind"`
@@ -157,7 +158,7 @@ type PrintDueShipment struct {
 // print_due that have no print decision.
 func (s *Store) PrintDueWithoutOrder(ctx context.Context, limit int) ([]PrintDueShipment, error) {
 	var out []PrintDueShipment
-	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.class, s.confidential, r.kind AS recipient_kind,
+	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.channel, s.class, s.confidential, r.kind AS recipient_kind,
 			o.orgnr AS sender_org, u.name AS sender_unit
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id

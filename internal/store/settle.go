@@ -82,15 +82,15 @@ func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scop
 // SettleNotification is a reminder that needs a compliance officer: its
 // outcome is unknown, it failed, or its organisation has no address.
 type SettleNotification struct {
-	ID        int64     `db:"id"`
-	Status    string    `db:"status"`
-	Org       string    `db:"orgnr"`
-	OrgName   string    `db:"org_name"`
-	ClaimedAt time.Time `db:"claimed_at"`
-	LastError string    `db:"last_error"`
-	Attempts  int       `db:"attempts"`
-	Shipments int       `db:"shipments"` // active items
-	InScope   int       `db:"in_scope"`  // of them in the caller's scope
+	ID        int64              `db:"id"`
+	Status    model.NotifyStatus `db:"status"`
+	Org       string             `db:"orgnr"`
+	OrgName   string             `db:"org_name"`
+	ClaimedAt time.Time          `db:"claimed_at"`
+	LastError string             `db:"last_error"`
+	Attempts  int                `db:"attempts"`
+	Shipments int                `db:"shipments"` // active items
+	InScope   int                `db:"in_scope"`  // of them in the caller's scope
 }
 
 // NotificationsToSettle lists the reminders with status unknown, failed or

@@ -16,6 +16,8 @@ type User struct {
 	SenderOrg    string `db:"sender_org"`
 	Unit         string `db:"unit"`
 	Lang         string `db:"lang"` // UI language; empty: the browser's
+	// Email is where escalation notices to the user's role go (optional).
+	Email string `db:"email"`
 }
 
 // CreateUser stores a new user and returns its id.
@@ -27,18 +29,30 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 		return 0, fmt.Errorf("create user: role unit needs a sender organisation and a unit")
 	}
 	var id int64
-	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit)
+	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit, email)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit, u.Email)
 	if err != nil {
 		return 0, fmt.Errorf("create user %s: %w", u.Name, err)
 	}
 	return id, nil
 }
 
+// SetUserEmail sets the e-mail address of a user (empty clears it).
+func (s *Store) SetUserEmail(ctx context.Context, name, email string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET email = $2 WHERE name = $1`, name, email)
+	if err != nil {
+		return fmt.Errorf("set the e-mail of user %s: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set the e-mail of user %s: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
 // UserByName returns an enabled user.
 func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, `SELECT id, name, password_hash, role, sender_org, unit, lang
+	err := s.db.GetContext(ctx, &u, `SELECT id, name, password_hash, role, sender_org, unit, lang, email
 		FROM users WHERE name = $1 AND disabled_at IS NULL`, name)
 	if err != nil {
 		return nil, fmt.Errorf("look up user: %w", notFound(err))

@@ -1,6 +1,7 @@
 // Package upkeep holds the store's housekeeping jobs, each run once
-// cluster-wide: refreshing the list rollups, opening due follow-ups, and the
-// nightly retention purge.
+// cluster-wide: refreshing the list rollups and the nightly retention
+// purge. (Opening follow-ups moved to internal/notice, which also tells the
+// units about them.)
 package upkeep
 
 import (
@@ -10,24 +11,30 @@ import (
 	"time"
 
 	"postvakt/internal/jobs"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
 // Store is what the jobs need of the store.
 type Store interface {
 	RefreshListSummaries(ctx context.Context) error
-	OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error)
+	RetentionCandidates(ctx context.Context, before time.Time, afterID string, limit int) ([]store.RetentionCandidate, error)
+	PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (store.ShipmentPurge, error)
 	PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (store.Purged, error)
+	PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 }
 
 // Upkeep is the housekeeping of one deployment.
 type Upkeep struct {
-	Store          Store
-	Log            *slog.Logger
-	RetentionYears int // evidence and audit older than this are purged
-	FollowUpDays   int // a follow-up's deadline, in days from its opening
-	FollowUpUnread int // days unread after which a confidential letter needs a follow-up
+	Store Store
+	Log   *slog.Logger
+	// Policies give each class its retention (policy retention.years);
+	// nil: RetentionYears for every letter.
+	Policies *policy.Set
+	// RetentionYears is the default retention (POSTVAKT_RETENTION_YEARS).
+	RetentionYears int
 	Now            func() time.Time
 }
 
@@ -45,7 +52,6 @@ func (u *Upkeep) Schedule(s *jobs.Scheduler) error {
 		fn         jobs.Func
 	}{
 		{"@every 1m", "list-rollups", u.Store.RefreshListSummaries},
-		{"@hourly", "follow-ups", u.FollowUps},
 		{"30 2 * * *", "retention", u.Retention},
 	} {
 		if err := s.Once(j.spec, j.name, j.fn); err != nil {
@@ -55,27 +61,117 @@ func (u *Upkeep) Schedule(s *jobs.Scheduler) error {
 	return nil
 }
 
-// FollowUps opens the follow-ups that are due.
-func (u *Upkeep) FollowUps(ctx context.Context) error {
-	now := u.now()
-	n, err := u.Store.OpenFollowUps(ctx, now.AddDate(0, 0, -u.FollowUpUnread), now.AddDate(0, 0, u.FollowUpDays))
-	if err == nil && n > 0 {
-		u.Log.Info("follow-ups opened", "count", n)
-	}
-	return err
+// Purge counts what one retention run removed.
+type Purge struct {
+	store.ShipmentPurge
+	Evidence store.Purged // events and audit entries past the longest period
+	Caches   int64        // poll errors and register answers
+	Sessions int64        // expired sessions
 }
 
-// Retention purges what is older than the retention period, and expired
-// sessions.
+// Retention is the nightly purge that lets personal data go: each letter
+// whose last change is older than its policy's retention (default
+// RetentionYears) loses its title, recipient, notes, addresses and evidence
+// events (store.PurgeShipments); any other event older than the longest
+// retention and audit entries older than RetentionYears go; caches and
+// expired sessions go. The purge
+// logs its counts and writes them to the audit log.
 func (u *Upkeep) Retention(ctx context.Context) error {
-	now := u.now()
-	p, err := u.Store.PurgeBefore(ctx, now.AddDate(-u.RetentionYears, 0, 0), "system:retention")
+	p, err := u.Purge(ctx, u.now())
 	if err != nil {
 		return err
 	}
-	u.Log.Info("retention purge", "events", p.Events, "audit", p.Audit)
-	if _, err := u.Store.PurgeSessions(ctx, now); err != nil {
-		return fmt.Errorf("purge expired sessions: %w", err)
-	}
+	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
+		"notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
+		"events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "sessions", p.Sessions)
 	return nil
+}
+
+// Purge is Retention as of now, returning the counts.
+func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
+	var out Purge
+	def := u.RetentionYears
+	if def <= 0 {
+		def = 5
+	}
+	shortest, longest := def, def
+	var ps []*policy.Policy
+	if u.Policies != nil {
+		ps = u.Policies.Policies()
+	}
+	for _, p := range ps {
+		if y := p.Retention.Years; y > 0 {
+			shortest, longest = min(shortest, y), max(longest, y)
+		}
+	}
+	after := ""
+	for {
+		cands, err := u.Store.RetentionCandidates(ctx, now.AddDate(-shortest, 0, 0), after, 1000)
+		if err != nil {
+			return out, err
+		}
+		if len(cands) == 0 {
+			break
+		}
+		after = cands[len(cands)-1].ID
+		var ids []string
+		for _, c := range cands {
+			if c.LastChange.Before(now.AddDate(-u.years(c, def), 0, 0)) {
+				ids = append(ids, c.ID)
+			}
+		}
+		got, err := u.Store.PurgeShipments(ctx, ids, now, "system:retention")
+		if err != nil {
+			return out, err
+		}
+		out.add(got)
+	}
+	cutoff := now.AddDate(-longest, 0, 0)
+	ev, err := u.Store.PurgeBefore(ctx, cutoff, "system:retention")
+	if err != nil {
+		return out, err
+	}
+	out.Evidence = ev
+	audit, err := u.Store.PurgeAudit(ctx, now.AddDate(-def, 0, 0))
+	if err != nil {
+		return out, err
+	}
+	out.Evidence.Audit += audit
+	if out.Caches, err = u.Store.PurgeCaches(ctx, now.AddDate(-shortest, 0, 0)); err != nil {
+		return out, err
+	}
+	if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
+		return out, fmt.Errorf("purge expired sessions: %w", err)
+	}
+	return out, nil
+}
+
+// years is a letter's retention: its policy's, else the default.
+func (u *Upkeep) years(c store.RetentionCandidate, def int) int {
+	if u.Policies == nil {
+		return def
+	}
+	p, err := u.Policies.Match(policy.Facts{Class: c.Class, Confidential: c.Confidential, RecipientKind: c.RecipientKind,
+		SenderOrg: c.SenderOrg, SenderUnit: c.SenderUnit})
+	if err != nil || p.Retention.Years <= 0 {
+		return def
+	}
+	return p.Retention.Years
+}
+
+func (p *Purge) add(s store.ShipmentPurge) {
+	p.Shipments += s.Shipments
+	p.ShipmentPurge.Events += s.Events
+	p.Persons += s.Persons
+	p.Notes += s.Notes
+	p.PrintRequests += s.PrintRequests
+	p.Manual += s.Manual
+	p.Notifications += s.Notifications
+}
+
+func (u *Upkeep) log() *slog.Logger {
+	if u.Log == nil {
+		return slog.Default()
+	}
+	return u.Log
 }

@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
+	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
 
@@ -41,6 +42,8 @@ func access(r *http.Request) (role, org, unit string, key string) {
 	org = strings.TrimSpace(r.PostFormValue("sender_org"))
 	unit = strings.TrimSpace(r.PostFormValue("unit"))
 	switch {
+	case userEmail(r) != "" && remind.CheckEmail(userEmail(r)) != "":
+		return role, org, unit, "err.bad_email"
 	case !contains(store.Roles, role):
 		return role, org, unit, "err.bad_role"
 	case org != "" && model.CheckOrgNumber(org) != nil:
@@ -75,7 +78,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusConflict, "err.user_exists")
 		return
 	}
-	if _, err := s.store.CreateUser(r.Context(), store.User{Name: name, PasswordHash: hash, Role: role, SenderOrg: org, Unit: unit}); err != nil {
+	if _, err := s.store.CreateUser(r.Context(), store.User{Name: name, PasswordHash: hash, Role: role, SenderOrg: org, Unit: unit,
+		Email: userEmail(r)}); err != nil {
 		if strings.Contains(err.Error(), "duplicate key") {
 			s.renderError(w, r, http.StatusConflict, "err.user_exists")
 			return
@@ -83,12 +87,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "create user", err)
 		return
 	}
-	s.audit(r.Context(), "user_create", "user:"+name, describeAccess(role, org, unit))
+	s.audit(r.Context(), "user_create", "user:"+name, describeAccess(role, org, unit, userEmail(r)))
 	s.log.Info("user created", "user", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showUsers(w, r, http.StatusCreated, name, pw)
 }
 
-func describeAccess(role, org, unit string) string {
+func describeAccess(role, org, unit, email string) string {
 	d := "role=" + role
 	if org != "" {
 		d += " org=" + org
@@ -96,8 +100,15 @@ func describeAccess(role, org, unit string) string {
 	if unit != "" {
 		d += " unit=" + unit
 	}
+	if email != "" {
+		d += " email=" + email
+	}
 	return d
 }
+
+// userEmail is the e-mail address given in a user form (escalation notices
+// to the user's role go there).
+func userEmail(r *http.Request) string { return strings.TrimSpace(r.PostFormValue("email")) }
 
 // userAction changes a user: access (role and scope), disable, enable,
 // password (a new generated one, shown once; sessions end).
@@ -130,8 +141,10 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, http.StatusBadRequest, bad)
 			return
 		}
-		err = s.store.SetUserAccess(r.Context(), id, role, org, unit)
-		detail = describeAccess(u.Role, u.SenderOrg, u.Unit) + " → " + describeAccess(role, org, unit)
+		if err = s.store.SetUserAccess(r.Context(), id, role, org, unit); err == nil && userEmail(r) != u.Email {
+			err = s.store.SetUserEmail(r.Context(), u.Name, userEmail(r))
+		}
+		detail = describeAccess(u.Role, u.SenderOrg, u.Unit, u.Email) + " → " + describeAccess(role, org, unit, userEmail(r))
 	case "disable", "enable":
 		if self {
 			s.renderError(w, r, http.StatusBadRequest, "err.self_disable")
@@ -199,7 +212,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "create token", err)
 		return
 	}
-	s.audit(r.Context(), "token_create", "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit))
+	s.audit(r.Context(), "token_create", "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
 	s.log.Info("API token created", "token", id, "name", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showTokens(w, r, http.StatusCreated, name, secret)
 }

@@ -18,6 +18,7 @@ type request struct {
 	*auth.Principal
 	csrf        string // the session's CSRF token; empty for a bearer token
 	sessionHash []byte
+	subject     string // the sending organisation whose data the request reads (see subjectOf)
 }
 
 // principal returns who the request acts as.
@@ -146,7 +147,7 @@ func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {
 // logged: the page has been computed, but the log must show the gap.
 func (s *Server) audit(ctx context.Context, action, object, detail string) {
 	p := principal(ctx)
-	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now()}
+	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(), SubjectOrg: subjectOf(ctx)}
 	if p != nil {
 		e.Actor, e.Role, e.SenderOrg = p.Actor(), p.Role, p.SenderOrg
 	}
@@ -160,7 +161,7 @@ func (s *Server) audit(ctx context.Context, action, object, detail string) {
 func (s *Server) mustAudit(w http.ResponseWriter, r *http.Request, action, object, detail string) bool {
 	p := principal(r.Context())
 	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(),
-		Actor: p.Actor(), Role: p.Role, SenderOrg: p.SenderOrg}
+		Actor: p.Actor(), Role: p.Role, SenderOrg: p.SenderOrg, SubjectOrg: subjectOf(r.Context())}
 	if err := s.store.Audit(r.Context(), e); err != nil {
 		s.internalError(w, "write audit entry", err)
 		return false

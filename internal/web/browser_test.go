@@ -208,11 +208,12 @@ func TestBrowser(t *testing.T) {
 	login("anna", annapw)
 	c.navigate(base + "/admin/users")
 	c.eval(`document.querySelector("#new-user-name").value = "per"; document.querySelector("#new-user-role").value = "compliance";
-		document.querySelector("#new-user-org").value = "964338531"`, nil)
+		document.querySelector("#new-user-org").value = "964338531"; document.querySelector("#new-user-email").value = "per@bergen.example"`, nil)
 	c.click("#create-user")
 	var pw string
 	c.eval(`document.querySelector("#password-value").textContent`, &pw)
-	if u, err := e.st.UserByName(ctx, "per"); err != nil || len(pw) < 12 || u.Role != "compliance" || u.SenderOrg != "964338531" {
+	if u, err := e.st.UserByName(ctx, "per"); err != nil || len(pw) < 12 || u.Role != "compliance" || u.SenderOrg != "964338531" ||
+		u.Email != "per@bergen.example" {
 		t.Fatalf("created user: %+v %v (password %q)", u, err, pw)
 	}
 	c.navigate(base + "/admin/tokens")

@@ -304,14 +304,31 @@ func (c *chrome) allowDownloads(dir string) {
 }
 
 // waitDownload waits for a finished download in dir and returns its path.
+// Chrome may create the final name empty while it still writes the
+// .crdownload beside it, so a download is finished when no .crdownload is
+// left and the file is non-empty with the same size on two looks.
 func (c *chrome) waitDownload(dir string) string {
 	c.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
+	last := int64(-1)
 	for time.Now().Before(deadline) {
 		entries, _ := os.ReadDir(dir)
+		var done string
+		partial := false
 		for _, e := range entries {
-			if !strings.HasSuffix(e.Name(), ".crdownload") {
-				return filepath.Join(dir, e.Name())
+			if strings.HasSuffix(e.Name(), ".crdownload") {
+				partial = true
+			} else {
+				done = e.Name()
+			}
+		}
+		if done != "" && !partial {
+			path := filepath.Join(dir, done)
+			if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+				if fi.Size() == last {
+					return path
+				}
+				last = fi.Size()
 			}
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -37,6 +37,7 @@ func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error
 		s.forbidden(r.Context(), r, "shipment "+id+" belongs to another organisation or unit")
 		return nil, errOutOfScope
 	}
+	about(r.Context(), sh.SenderOrg)
 	return sh, nil
 }
 
@@ -51,6 +52,9 @@ type Evidence struct {
 	FinalState      string     `json:"final_state,omitempty"`
 	FinalAt         *time.Time `json:"final_at,omitempty"`
 	FinalSource     string     `json:"final_source,omitempty"`
+	// DigitalPost is, for a Danish letter, what Digital Post's event log
+	// proves, in the terms Ankestyrelsen uses (evidence_dk.go).
+	DigitalPost *DigitalPostProof `json:"digital_post,omitempty"`
 }
 
 // evidenceOf reads the proof out of a shipment's events. A shipment first
@@ -80,6 +84,9 @@ func evidenceOf(sh *store.Shipment) Evidence {
 	}
 	if e.AvailableAt == nil && sh.AvailableAt != nil {
 		e.AvailableAt, e.AvailableSource = sh.AvailableAt, "channel"
+	}
+	if sh.Channel == model.ChannelDigitalPost {
+		digitalPostProof(sh, &e)
 	}
 	return e
 }

@@ -78,6 +78,7 @@ type AdminStore interface {
 	UserByID(ctx context.Context, id int64) (*store.UserRow, error)
 	CreateUser(ctx context.Context, u store.User) (int64, error)
 	SetUserAccess(ctx context.Context, id int64, role, org, unit string) error
+	SetUserEmail(ctx context.Context, name, email string) error
 	SetUserDisabled(ctx context.Context, id int64, disabled bool, now time.Time) error
 	SetUserPassword(ctx context.Context, id int64, hash string) error
 	SetUserLang(ctx context.Context, id int64, lang string) error
@@ -96,6 +97,7 @@ type Store interface {
 	FollowUpStore
 	CockpitStore
 	AdminStore
+	UnitStore
 }
 
 // PrintApprovals releases or rejects a held print batch. It belongs to the
@@ -128,6 +130,10 @@ func WithPrintApprovals(p PrintApprovals) Option { return func(s *Server) { s.pr
 // recorded from the UI (default 10 days).
 func WithFollowUpDays(days int) Option { return func(s *Server) { s.followUpDays = days } }
 
+// WithPreview lets the UI show what the next escalation run would do
+// (/preview).
+func WithPreview(p Previewer) Option { return func(s *Server) { s.preview = p } }
+
 // WithSessionTTL sets how long a login lasts (default 8 hours).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
 
@@ -140,6 +146,7 @@ type Server struct {
 	pages         pages
 	print         PrintApprovals
 	alerts        AlertSource
+	preview       Previewer
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration
@@ -208,6 +215,10 @@ func (s *Server) routes() {
 	m.Handle("POST /admin/tokens/{id}/revoke", s.ui(s.revokeToken, auth.ManageUsers))
 	m.Handle("GET /settings", s.ui(s.settingsPage, ""))
 	m.Handle("POST /settings", s.ui(s.saveSettings, ""))
+	m.Handle("GET /preview", s.ui(s.previewPage, auth.ViewShipments))
+	m.Handle("GET /admin/units", s.ui(s.unitsPage, auth.ManageUsers))
+	m.Handle("POST /admin/units/import", s.ui(s.importUnits, auth.ManageUsers))
+	m.Handle("POST /admin/units/{id}", s.ui(s.setUnit, auth.ManageUsers))
 }
 
 // Protect wraps h so that only principals (bearer token or session) whose

@@ -26,8 +26,9 @@ const (
 
 // loginThrottle counts failed logins by key ("name:…", "addr:…").
 type loginThrottle struct {
-	mu   sync.Mutex
-	keys map[string]*throttleEntry
+	mu    sync.Mutex
+	keys  map[string]*throttleEntry
+	swept time.Time // the last sweep: stale keys (user names) do not outlive the window by long
 }
 
 type throttleEntry struct {
@@ -74,6 +75,9 @@ func throttleKind(key string) string {
 func (t *loginThrottle) blocked(now time.Time, keys ...string) (until time.Time, by string, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if now.Sub(t.swept) > loginWindow {
+		t.sweep(now)
+	}
 	for _, k := range keys {
 		if e := t.keys[k]; e != nil && now.Before(e.until) && e.until.After(until) {
 			until, by, ok = e.until, throttleKind(k), true
@@ -115,8 +119,10 @@ func (t *loginThrottle) succeed(key string) {
 	delete(t.keys, key)
 }
 
-// sweep drops keys that are neither refused nor have a recent failure.
+// sweep drops keys that are neither refused nor have a recent failure: a
+// login attempt's user name and address expire with the window.
 func (t *loginThrottle) sweep(now time.Time) {
+	t.swept = now
 	for k, e := range t.keys {
 		if e.failures = recent(e.failures, now); len(e.failures) == 0 && !now.Before(e.until) {
 			delete(t.keys, k)

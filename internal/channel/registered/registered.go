@@ -5,6 +5,7 @@
 package registered
 
 import (
-	_ "postvakt/internal/channel/altinn" // Altinn 3 Correspondence
-	_ "postvakt/internal/channel/svarut" // KS SvarUt
+	_ "postvakt/internal/channel/altinn"      // Altinn 3 Correspondence
+	_ "postvakt/internal/channel/digitalpost" // Danish Digital Post
+	_ "postvakt/internal/channel/svarut"      // KS SvarUt
 )

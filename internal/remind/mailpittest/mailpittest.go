@@ -228,6 +228,7 @@ type Message struct {
 	MessageID string    `json:"MessageID"`
 	From      Address   `json:"From"`
 	To        []Address `json:"To"`
+	Cc        []Address `json:"Cc"`
 	Subject   string    `json:"Subject"`
 	Created   time.Time `json:"Created"`
 	Raw       string    `json:"-"` // the message as received (headers and encoded body)

@@ -1,0 +1,374 @@
+// Package digitalpost is the Danish Digital Post (NgDP) channel adapter. A
+// sender system learns what happened to its letters only from the event
+// log, GET events/ ("hændelsesloggen", the legal proof of delivery): read by
+// windows on the events' created time, page by page; the letter is the
+// event's metaProperties.messageUUID, which is the shipment's channel_id.
+// Every call goes with mutual TLS (the sender's OCES3 certificate) and
+// Authorization: Basic base64(systemId:apiToken).
+package digitalpost
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// Name is the channel's name on shipments.
+const Name = "digitalpost"
+
+// Config configures the adapter (POSTVAKT_DIGITALPOST_*).
+type Config struct {
+	// BaseURL is the API base including /apis/v1: production
+	// https://api.digitalpost.dk/apis/v1, test
+	// https://api.test.digitalpost.dk/apis/v1. (POSTVAKT_DIGITALPOST_URL)
+	BaseURL string
+	// SystemID and APIToken make the Basic header. (…_SYSTEM_ID, …_API_TOKEN)
+	SystemID string
+	APIToken string
+	// CertFile and KeyFile are the OCES3 certificate and its key (PEM),
+	// required for an https URL. (…_CERT_FILE, …_KEY_FILE)
+	CertFile string
+	KeyFile  string
+	// RootCAs, when set, replaces the system's trusted roots (tests).
+	RootCAs *x509.CertPool
+	// Overlap is how far each read reaches back (default 10m). (…_OVERLAP)
+	Overlap time.Duration
+	// PageSize is the size asked for per page (default 500; the log may
+	// serve fewer).
+	PageSize int
+	// MaxPages bounds the pages of one read (default 10,000): a window that
+	// needs more is an error, not an endless loop.
+	MaxPages int
+	// LookupPages bounds the pages of one letter's lookup (default 10).
+	LookupPages int
+	// Concurrency bounds the letter lookups in flight in one Status call
+	// (default 4); BatchSize is how many letters one Status call takes
+	// (default 50).
+	Concurrency int
+	BatchSize   int
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Doer sends a request with retries; *httpclient.Client is one.
+type Doer interface {
+	Do(ctx context.Context, req httpclient.Request) (*httpclient.Response, error)
+}
+
+// Client is the adapter: a channel.Feed (and so a channel.Channel) and a
+// channel.Discoverer.
+type Client struct {
+	cfg  Config
+	http Doer
+	log  *slog.Logger
+	warn sync.Once
+}
+
+var (
+	_ channel.Feed       = (*Client)(nil)
+	_ channel.Discoverer = (*Client)(nil)
+)
+
+// defaultOverlap is how far a read reaches back by default.
+const defaultOverlap = 10 * time.Minute
+
+func (cfg *Config) defaults() {
+	if cfg.Overlap <= 0 {
+		cfg.Overlap = defaultOverlap
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 500
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = 10000
+	}
+	if cfg.LookupPages <= 0 {
+		cfg.LookupPages = 10
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 50
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+}
+
+// check says what is missing from cfg.
+func (cfg *Config) check() error {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("digitalpost: POSTVAKT_DIGITALPOST_URL %q is not an http(s) URL (e.g. https://api.digitalpost.dk/apis/v1)", cfg.BaseURL)
+	}
+	if cfg.SystemID == "" || cfg.APIToken == "" {
+		return errors.New("digitalpost: POSTVAKT_DIGITALPOST_SYSTEM_ID and POSTVAKT_DIGITALPOST_API_TOKEN (or _FILE) are required")
+	}
+	if strings.Contains(cfg.SystemID, ":") {
+		return errors.New("digitalpost: POSTVAKT_DIGITALPOST_SYSTEM_ID must not contain ':'")
+	}
+	if u.Scheme == "https" && (cfg.CertFile == "" || cfg.KeyFile == "") {
+		return errors.New("digitalpost: an https URL needs the OCES3 certificate: POSTVAKT_DIGITALPOST_CERT_FILE and POSTVAKT_DIGITALPOST_KEY_FILE (PEM)")
+	}
+	return nil
+}
+
+// Transport is the mutual-TLS transport for cfg: the certificate and key
+// from CertFile and KeyFile, when given.
+func Transport(cfg Config) (*http.Transport, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}
+	if cfg.CertFile != "" || cfg.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("digitalpost: load the OCES3 certificate %s with key %s: %w", cfg.CertFile, cfg.KeyFile, err)
+		}
+		tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
+	}
+	return tr, nil
+}
+
+// Build checks cfg and builds the adapter with its own HTTP client (mutual
+// TLS, retries, breaker, metrics on reg, which may be nil).
+func Build(cfg Config, reg prometheus.Registerer) (*Client, error) {
+	cfg.defaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	tr, err := Transport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	hc, err := httpclient.New(httpclient.Options{Name: Name, BaseURL: cfg.BaseURL, Transport: tr,
+		Secrets: []string{cfg.APIToken}, Logger: cfg.Logger, Registerer: reg})
+	if err != nil {
+		return nil, fmt.Errorf("digitalpost client: %w", err)
+	}
+	return New(cfg, hc)
+}
+
+// New builds the adapter on hc, whose BaseURL must be cfg.BaseURL and whose
+// transport carries the certificate (see Build).
+func New(cfg Config, hc Doer) (*Client, error) {
+	cfg.defaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if hc == nil {
+		return nil, errors.New("digitalpost: an HTTP client is required")
+	}
+	c := &Client{cfg: cfg, http: hc, log: cfg.Logger.With("channel", Name)}
+	if strings.HasPrefix(cfg.BaseURL, "http:") {
+		c.log.Warn("digitalpost over plain HTTP: no client certificate is shown (only the simulator answers that)")
+	}
+	return c, nil
+}
+
+// Name returns "digitalpost".
+func (c *Client) Name() string { return Name }
+
+// BatchSize returns Config.BatchSize.
+func (c *Client) BatchSize() int { return c.cfg.BatchSize }
+
+// Overlap returns Config.Overlap.
+func (c *Client) Overlap() time.Duration { return c.cfg.Overlap }
+
+// envelope is EventLogSearchResult; events are read one by one so one bad
+// entry does not spoil the page.
+type envelope struct {
+	Events      *[]json.RawMessage `json:"events"`
+	CurrentPage *int               `json:"currentPage"`
+	TotalPages  *int               `json:"totalPages"`
+}
+
+// Events reads the events created in [from, to], oldest first, page by page
+// until the last page. A zero to sends no dateTo: up to the log's own now.
+func (c *Client) Events(ctx context.Context, from, to time.Time, fn func([]channel.FeedEvent) error) error {
+	q := url.Values{"dateFrom": {formatTime(from)}}
+	if !to.IsZero() {
+		q.Set("dateTo", formatTime(to))
+	}
+	return c.read(ctx, "events", q, c.cfg.MaxPages, fn)
+}
+
+// read pages through a query; op names it in metrics.
+func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
+	q.Set("sortFields", "created:asc")
+	q.Set("size", strconv.Itoa(c.cfg.PageSize))
+	for page := 0; ; page++ {
+		if page >= maxPages {
+			return fmt.Errorf("digitalpost %s: more than %d pages (%s); narrow the window", op, maxPages, q.Encode())
+		}
+		q.Set("page", strconv.Itoa(page))
+		path := "/events/?" + q.Encode()
+		resp, err := c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: path,
+			Prepare: func(_ context.Context, r *resty.Request) error {
+				r.SetBasicAuth(c.cfg.SystemID, c.cfg.APIToken)
+				r.SetHeader("Accept", "application/json")
+				return nil
+			}})
+		if err != nil {
+			return err
+		}
+		var env envelope
+		if err := json.Unmarshal(resp.Body, &env); err != nil || env.Events == nil {
+			if err == nil {
+				err = errors.New(`no "events" in the answer`)
+			}
+			return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+		}
+		evs := make([]channel.FeedEvent, len(*env.Events))
+		for i, raw := range *env.Events {
+			evs[i] = parseEvent(raw)
+		}
+		if len(evs) > 0 {
+			if err := fn(evs); err != nil {
+				return err
+			}
+		}
+		last := len(evs) == 0
+		if env.TotalPages != nil {
+			current := page
+			if env.CurrentPage != nil {
+				current = *env.CurrentPage
+			}
+			last = last || current+1 >= *env.TotalPages
+		}
+		if last {
+			return nil
+		}
+	}
+}
+
+// lookup reads every event of one letter through the
+// metaProperties.messageUUID filter. Events of other letters are dropped:
+// should the log ignore the filter, they are not this letter's.
+func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, error) {
+	var out []channel.FeedEvent
+	foreign := 0
+	err := c.read(ctx, "lookup", url.Values{"metaProperties.messageUUID": {id}}, c.cfg.LookupPages, func(page []channel.FeedEvent) error {
+		for _, e := range page {
+			if e.ChannelID != strings.ToLower(id) {
+				foreign++
+				continue
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if foreign > 0 {
+		c.warn.Do(func() {
+			c.log.Warn("the event log answered a messageUUID lookup with other letters' (or unreadable) events; they are ignored", "count", foreign)
+		})
+	}
+	return out, err
+}
+
+// Status looks up each letter's events (the messageUUID filter),
+// Concurrency at a time, and folds them into an observation whose Events
+// are the letter's entries. A letter the log has no event of gets
+// ErrNotKnown; one whose lookup failed gets the error. The error return is
+// for a call that failed as a whole: every lookup failed.
+func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
+	out := make([]channel.Observation, len(ids))
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, c.cfg.Concurrency)
+	var wg sync.WaitGroup
+	asked := 0
+	for i, id := range ids {
+		if !channel.ValidUUID(id) {
+			out[i] = channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: a messageUUID is a UUID, not %q", channel.ErrInvalidID, id)}
+			continue
+		}
+		asked++
+		wg.Add(1)
+		go func(i int, id string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			evs, err := c.lookup(ctx, id)
+			if err != nil {
+				errs[i] = err
+				out[i] = channel.Observation{ChannelID: id, Err: err}
+				return
+			}
+			out[i] = fold(id, evs)
+			if len(evs) == 0 {
+				out[i].Err = fmt.Errorf("%w: the event log has no event of letter %s", channel.ErrNotKnown, id)
+			}
+		}(i, id)
+	}
+	wg.Wait()
+	failed := 0
+	var first error
+	for _, err := range errs {
+		if err != nil {
+			failed++
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if asked > 0 && failed == asked {
+		return nil, first
+	}
+	return out, nil
+}
+
+// Discover lists the letters with events created in [from, to]: recipient
+// from recipientID, sent when first received, title empty (the log's
+// label is the title, and postvakt does not keep it).
+func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
+	byID := map[string][]channel.FeedEvent{}
+	var order []string
+	err := c.Events(ctx, from, to, func(page []channel.FeedEvent) error {
+		for _, e := range page {
+			if e.Err != nil || e.ChannelID == "" || e.Tag == tagSearches {
+				continue
+			}
+			if _, ok := byID[e.ChannelID]; !ok {
+				order = append(order, e.ChannelID)
+			}
+			byID[e.ChannelID] = append(byID[e.ChannelID], e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]channel.Found, 0, len(order))
+	for _, id := range order {
+		evs := byID[id]
+		sort.SliceStable(evs, func(a, b int) bool { return evs[a].At.Before(evs[b].At) })
+		// Digital Post is secure post: every letter counts as confidential.
+		f := channel.Found{ChannelID: id, SentAt: evs[0].At, Confidential: true, Observation: fold(id, evs)}
+		for _, e := range evs {
+			if f.SenderOrg == "" {
+				f.SenderOrg = e.SenderOrg
+			}
+			if f.Recipient == "" && f.PersonID == "" {
+				f.Recipient, f.PersonID = e.Recipient, e.PersonID
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

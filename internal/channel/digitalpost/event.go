@@ -1,0 +1,224 @@
+package digitalpost
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/model"
+)
+
+// Tags is what each event tag means for postvakt (the table in the specs
+// README). A tag not listed is kept as evidence and moves nothing.
+var Tags = channel.StatusTable{
+	"MEMO_SEND_RECEIVED":                         {State: model.StateAccepted},
+	"MEMO_SEND_VALIDATED":                        {State: model.StateAccepted},
+	"DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY": {State: model.StateAccepted},
+	"DELAYED_MEMO_SEND_SENT":                     {State: model.StateAccepted},
+	"MEMO_SEND_VALIDATION_FAILED":                {State: model.StateRejected},
+	"MEMO_ARCHIVE_REJECTED":                      {State: model.StateRejected},
+	"MEMO_SEND_FAILED":                           {State: model.StateFailed},
+	"MEMO_TRANSFORMATION_FAILED":                 {State: model.StateFailed},
+	"MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED":  {State: model.StateFailed},
+	"MEMO_AVAILABLE_TO_RECIPIENT":                {State: model.StateAvailable},
+	"MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM":         {State: model.StateAvailable},
+	"MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM":      {State: model.StateAvailable},
+	"MESSAGE_READ":                               {State: model.StateOpened},
+	"UNOPENED_MAIL_SENT_AS_PHYSICAL_POST":        {Disposition: channel.DispositionChannelPrint},
+	"PHYSICAL_LETTER_SENT":                       {Disposition: channel.DispositionChannelPrint},
+	"MEMO_SEND_RECALLED":                         {Disposition: channel.DispositionClosed},
+	"MEMO_MESSAGE_RECALLED":                      {Disposition: channel.DispositionClosed},
+	"MESSAGE_RECALLED_BY_ADMINISTRATOR":          {Disposition: channel.DispositionClosed},
+}
+
+// TagAvailable is the legal proof of delivery: "Tilgængelig for modtageren".
+const TagAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"
+
+// tagSearches is the log's record of a search (every events/ call makes
+// one): about no letter, ignored.
+const tagSearches = "EVENT_LOG_SEARCHES"
+
+// Evidence is what postvakt keeps of one event: identifiers and times,
+// never the label (the letter's title) or other content. recipientID is
+// masked when it is a CPR number. Times are kept as the log gave them.
+type Evidence struct {
+	ID             string          `json:"id"`
+	EventID        string          `json:"eventId,omitempty"`
+	RootID         string          `json:"rootId,omitempty"`
+	EventTag       string          `json:"eventTag"`
+	EventTime      json.RawMessage `json:"eventTime,omitempty"`
+	Created        json.RawMessage `json:"created,omitempty"`
+	MessageUUID    string          `json:"messageUUID,omitempty"`
+	TransmissionID string          `json:"transmissionId,omitempty"`
+	RecipientID    string          `json:"recipientID,omitempty"`
+}
+
+// errBadEvent marks an event entry that could not be read.
+var errBadEvent = errors.New("unreadable event")
+
+// parseEvent reads one EventLog entry. It never fails the page: an entry
+// that cannot be used comes back with Err set and as much evidence as
+// could be read.
+func parseEvent(raw json.RawMessage) channel.FeedEvent {
+	var fe channel.FeedEvent
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &f); err != nil || f == nil {
+		fe.Err = fmt.Errorf("%w: not a JSON object: %v", errBadEvent, err)
+		fe.Payload = channel.Evidence(raw)
+		return fe
+	}
+	var meta map[string]json.RawMessage
+	if m, ok := f["metaProperties"]; ok {
+		_ = json.Unmarshal(m, &meta) // a broken metaProperties leaves the letter unknown
+	}
+	ev := Evidence{ID: str(f["id"]), EventID: str(f["eventId"]), RootID: str(f["rootId"]), EventTag: str(f["eventTag"]),
+		EventTime: timeEvidence(f["eventTime"]), Created: timeEvidence(f["created"]),
+		MessageUUID: strings.ToLower(str(meta["messageUUID"])), TransmissionID: str(meta["transmissionId"])}
+	fe.ID, fe.Tag, fe.ChannelID, fe.SenderOrg = ev.ID, ev.EventTag, ev.MessageUUID, digits(str(meta["senderID"]))
+	recipient, rtype := digits(str(meta["recipientID"])), str(meta["recipientType"])
+	switch {
+	case recipient == "":
+	case rtype == "CITIZEN" || (rtype == "" && len(recipient) == 10):
+		fe.PersonID, ev.RecipientID = recipient, model.MaskPersonID(recipient)
+	default:
+		fe.Recipient, ev.RecipientID = recipient, recipient
+	}
+	fe.Payload, _ = json.Marshal(ev)
+	var problems []string
+	if fe.ID == "" {
+		problems = append(problems, "no id")
+	}
+	if fe.Tag == "" {
+		problems = append(problems, "no eventTag")
+	}
+	var err error
+	if fe.Logged, err = parseTime(f["created"]); err != nil {
+		problems = append(problems, "created: "+err.Error())
+	}
+	if fe.At, err = parseTime(f["eventTime"]); err != nil {
+		// The entry still proves what it says; it happened no later than
+		// the log stored it.
+		fe.At = fe.Logged
+	}
+	if len(problems) > 0 {
+		fe.Err = fmt.Errorf("%w: %s", errBadEvent, strings.Join(problems, "; "))
+		return fe
+	}
+	if m, ok := Tags[fe.Tag]; ok {
+		fe.State, fe.Disposition = m.State, m.Disposition
+	}
+	return fe
+}
+
+// str reads a JSON string; anything else (a number, null) reads as its
+// literal text, trimmed, so an id sent as a number is still an id.
+func str(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	if raw[0] == '{' || raw[0] == '[' {
+		return ""
+	}
+	return string(raw)
+}
+
+// digits keeps a national id's digits ("1234567890", "DK12345678" → "12345678").
+func digits(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// timeEvidence keeps a time field as given when it is a string or a number.
+func timeEvidence(raw json.RawMessage) json.RawMessage {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" || raw[0] == '{' || raw[0] == '[' || !json.Valid(raw) {
+		return nil
+	}
+	return append(json.RawMessage(nil), raw...)
+}
+
+// timeLayouts are the shapes a time is read in: the log's own
+// (2023-08-25T00:49:34.437Z), Jackson's numeric offset (+0000), RFC 3339
+// with any fraction, and a local time without zone (taken as UTC, the
+// log's zone).
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"}
+
+// parseTime reads a time given as a string in one of timeLayouts or as
+// epoch milliseconds.
+func parseTime(raw json.RawMessage) (time.Time, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return time.Time{}, errors.New("missing")
+	}
+	if raw[0] != '"' {
+		ms, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil || ms < 0 {
+			return time.Time{}, fmt.Errorf("%.40q is not a time", raw)
+		}
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return time.Time{}, fmt.Errorf("%.40q is not a time", raw)
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%.40q is not a time", s)
+}
+
+// formatTime is the request time format, yyyy-MM-ddTHH:mm:ss.SSSZ in UTC.
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// fold turns one letter's events into an observation: the furthest state
+// the events reach (the state never moves back), the channel's own print
+// or a recall, and every event once.
+func fold(id string, evs []channel.FeedEvent) channel.Observation {
+	seen := map[string]bool{}
+	evs = slices.DeleteFunc(slices.Clone(evs), func(e channel.FeedEvent) bool {
+		dup := e.ID != "" && seen[e.ID]
+		seen[e.ID] = true
+		return dup
+	})
+	sort.SliceStable(evs, func(a, b int) bool { return evs[a].At.Before(evs[b].At) })
+	o := channel.Observation{ChannelID: id, State: model.StateRegistered, Events: evs}
+	payloads := make([]json.RawMessage, 0, len(evs))
+	var last time.Time
+	for _, e := range evs {
+		payloads = append(payloads, e.Payload)
+		if e.Err != nil {
+			continue
+		}
+		if e.Disposition != channel.DispositionNone && !e.At.Before(last) {
+			o.Disposition = e.Disposition
+		}
+		if e.State != "" && e.State != o.State && model.CheckTransition(o.State, e.State) == nil {
+			o.State, o.Status, o.ChangedAt = e.State, e.Tag, e.At
+		}
+		if e.At.After(last) {
+			last = e.At
+		}
+	}
+	o.Payload, _ = json.Marshal(payloads)
+	return o
+}

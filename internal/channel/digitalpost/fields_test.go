@@ -1,0 +1,207 @@
+package digitalpost
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+)
+
+const (
+	fieldsFile = "../../../testdata/specs/digitalpost/fields.txt"
+	readmeFile = "../../../testdata/specs/digitalpost/README.md"
+)
+
+// fieldList is testdata/specs/digitalpost/fields.txt: names by section,
+// with whether each is required; tags with their meaning.
+type fieldList struct {
+	names    map[string]map[string]bool // section → name → required
+	meanings map[string]string          // tag → meaning
+}
+
+func loadFields(t *testing.T) fieldList {
+	t.Helper()
+	f, err := os.Open(fieldsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fl := fieldList{names: map[string]map[string]bool{}, meanings: map[string]string{}}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.Fields(line)
+		if len(parts) < 2 {
+			t.Fatalf("fields.txt: %q", line)
+		}
+		if parts[0] == "tag" {
+			fl.meanings[parts[1]] = parts[2]
+			continue
+		}
+		if fl.names[parts[0]] == nil {
+			fl.names[parts[0]] = map[string]bool{}
+		}
+		fl.names[parts[0]][parts[1]] = len(parts) > 2 && parts[2] == "required"
+	}
+	return fl
+}
+
+func tagMeanings(t *testing.T) map[string]string { return loadFields(t).meanings }
+
+// TestFieldListFromREADME: every name in fields.txt is one the README
+// names (the list invents nothing).
+func TestFieldListFromREADME(t *testing.T) {
+	readme, err := os.ReadFile(readmeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := loadFields(t)
+	for section, names := range fl.names {
+		for n := range names {
+			if !regexp.MustCompile(`\b` + regexp.QuoteMeta(n) + `\b`).Match(readme) {
+				t.Errorf("%s %s: not in the README", section, n)
+			}
+		}
+	}
+	for tag := range fl.meanings {
+		if !strings.Contains(string(readme), "`"+tag+"`") {
+			t.Errorf("tag %s: not in the README", tag)
+		}
+	}
+}
+
+// TestTagTableMatchesREADME: the adapter's table says for each tag what
+// the README's table says, and knows no other tag.
+func TestTagTableMatchesREADME(t *testing.T) {
+	fl := loadFields(t)
+	for tag, meaning := range fl.meanings {
+		m, ok := Tags[tag]
+		var got string
+		switch {
+		case !ok && (meaning == "evidence" || meaning == "ignore"):
+			continue
+		case !ok:
+			got = "(missing)"
+		case m.Disposition != channel.DispositionNone:
+			got = string(m.Disposition)
+		default:
+			got = string(m.State)
+		}
+		if got != meaning {
+			t.Errorf("%s means %s in the README, %s in the adapter", tag, meaning, got)
+		}
+	}
+	for tag := range Tags {
+		if _, ok := fl.meanings[tag]; !ok {
+			t.Errorf("the adapter maps %s, which the README does not list", tag)
+		}
+	}
+}
+
+// TestFieldsBothSides reads the simulator's log with the adapter and checks
+// the adapter's requests and the simulator's answers against fields.txt,
+// and the adapter's own field names too: a name renamed on either side
+// fails here.
+func TestFieldsBothSides(t *testing.T) {
+	fl := loadFields(t)
+	w := newWorld(t, dpScenarioYAML)
+	c := w.client(t, func(cfg *Config) { cfg.PageSize = 50 })
+	if err := c.Events(context.Background(), simStart.Add(-7*24*time.Hour), simStart, func([]channel.FeedEvent) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var one string
+	for _, r := range w.sim.Shipments() {
+		one = r.ChannelID
+	}
+	if _, err := c.Status(context.Background(), []string{one}); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, x := range w.exchanges() {
+		for k := range x.query {
+			field, dotted := strings.CutPrefix(k, "metaProperties.")
+			switch {
+			case dotted && has(fl.names["meta"], field):
+			case !dotted && (has(fl.names["query"], k) || has(fl.names["event"], k)):
+			default:
+				t.Errorf("the adapter sent parameter %q, which the README does not name", k)
+			}
+		}
+		var env map[string]json.RawMessage
+		if err := json.Unmarshal(x.body, &env); err != nil {
+			t.Fatalf("simulator answer %s: %v", x.body, err)
+		}
+		checkKeys(t, "envelope", env, fl.names["envelope"], true)
+		var events []map[string]json.RawMessage
+		if err := json.Unmarshal(env["events"], &events); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events {
+			var meta, system map[string]json.RawMessage
+			_ = json.Unmarshal(ev["metaProperties"], &meta)
+			_ = json.Unmarshal(ev["system"], &system)
+			aboutLetter := meta["messageUUID"] != nil
+			checkKeys(t, "event", ev, fl.names["event"], aboutLetter && string(ev["eventTag"]) != `"`+tagSearches+`"`)
+			checkKeys(t, "meta", meta, fl.names["meta"], aboutLetter)
+			checkKeys(t, "system", system, fl.names["system"], false)
+			checked++
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d events checked", checked)
+	}
+	// The adapter's own names: the envelope it reads and the evidence it keeps.
+	for _, f := range jsonNames(reflect.TypeOf(envelope{})) {
+		if _, ok := fl.names["envelope"][f]; !ok {
+			t.Errorf("the adapter reads envelope field %q, which the README does not name", f)
+		}
+	}
+	for _, f := range jsonNames(reflect.TypeOf(Evidence{})) {
+		_, ev := fl.names["event"][f]
+		_, meta := fl.names["meta"][f]
+		if !ev && !meta {
+			t.Errorf("the adapter keeps field %q, which the README does not name", f)
+		}
+	}
+}
+
+// checkKeys: every key is listed; with required, every required name is there.
+func checkKeys(t *testing.T, section string, got map[string]json.RawMessage, names map[string]bool, required bool) {
+	t.Helper()
+	for k := range got {
+		if _, ok := names[k]; !ok {
+			t.Errorf("the simulator answers %s field %q, which the README does not name", section, k)
+		}
+	}
+	if !required {
+		return
+	}
+	for n, req := range names {
+		if _, ok := got[n]; req && !ok {
+			t.Errorf("the simulator's %s lacks %q", section, n)
+		}
+	}
+}
+
+func jsonNames(typ reflect.Type) []string {
+	var out []string
+	for i := 0; i < typ.NumField(); i++ {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func has(m map[string]bool, k string) bool { _, ok := m[k]; return ok }

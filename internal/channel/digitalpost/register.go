@@ -1,0 +1,41 @@
+package digitalpost
+
+import (
+	"strings"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/config"
+)
+
+func init() {
+	channel.Register(channel.Spec{Name: Name, Display: "Digital Post", Country: "DK", Configure: configure,
+		Letter: map[string]string{"da": "Digital Post-brev", "no": "Digital Post-brev", "en": "Digital Post letter"}})
+}
+
+// configure reads POSTVAKT_DIGITALPOST_*; Digital Post is off without a URL.
+func configure(_ config.Config, r *config.Reader) channel.Opener {
+	c := Config{
+		BaseURL:  r.URL("POSTVAKT_DIGITALPOST_URL", "Danish Digital Post API base including /apis/v1 (e.g. https://api.digitalpost.dk/apis/v1); unset = Digital Post off"),
+		SystemID: r.String("POSTVAKT_DIGITALPOST_SYSTEM_ID", "", "Digital Post sender system id (uuid), the user of Authorization: Basic"),
+		APIToken: r.Secret("POSTVAKT_DIGITALPOST_API_TOKEN", "Digital Post API token of the sender system"),
+		CertFile: r.String("POSTVAKT_DIGITALPOST_CERT_FILE", "", "OCES3 function or organisation certificate (PEM) for mutual TLS; required for an https URL"),
+		KeyFile:  r.String("POSTVAKT_DIGITALPOST_KEY_FILE", "", "private key of the OCES3 certificate (PEM)"),
+		Overlap:  r.Duration("POSTVAKT_DIGITALPOST_OVERLAP", defaultOverlap, "how far each read of the event log reaches back (the log is only eventually consistent)"),
+	}
+	if c.BaseURL == "" {
+		return nil
+	}
+	if c.SystemID == "" {
+		r.Failf("POSTVAKT_DIGITALPOST_SYSTEM_ID", "required when POSTVAKT_DIGITALPOST_URL is set")
+	}
+	if c.APIToken == "" {
+		r.Failf("POSTVAKT_DIGITALPOST_API_TOKEN", "required when POSTVAKT_DIGITALPOST_URL is set (or _FILE)")
+	}
+	if strings.HasPrefix(c.BaseURL, "https:") && (c.CertFile == "" || c.KeyFile == "") {
+		r.Failf("POSTVAKT_DIGITALPOST_CERT_FILE", "an https URL needs the OCES3 certificate and key (POSTVAKT_DIGITALPOST_CERT_FILE, POSTVAKT_DIGITALPOST_KEY_FILE)")
+	}
+	return func(deps channel.Deps) (channel.Adapter, error) {
+		c.Logger = deps.Log
+		return Build(c, deps.Registerer)
+	}
+}

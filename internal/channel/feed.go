@@ -1,0 +1,46 @@
+package channel
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"postvakt/internal/model"
+)
+
+// Feed is a channel whose API is an event log read by time windows rather
+// than a status per id (Danish Digital Post's hændelseslog). One pass over
+// the new entries serves every open shipment, however many. A feed is a
+// Channel too: its Status looks up the whole log of single shipments (the
+// poller uses it for shipments registered after their entries were read),
+// with the entries in Observation.Events.
+type Feed interface {
+	Channel
+	// Overlap is how far each read reaches back before the latest entry
+	// seen: the log is only eventually consistent, so an entry may appear
+	// after later ones were listed.
+	Overlap() time.Duration
+	// Events reads the entries the log stored in [from, to] (a zero to:
+	// up to the log's own now), oldest first, page by page, and calls fn
+	// with each page. An entry that cannot be
+	// read comes with Err set; the others are unaffected. The error return
+	// is for a read that failed as a whole (or fn's error); pages already
+	// given to fn stay given.
+	Events(ctx context.Context, from, to time.Time, fn func(page []FeedEvent) error) error
+}
+
+// FeedEvent is one entry of a feed channel's log.
+type FeedEvent struct {
+	ID          string      // the log's id of the entry: the de-duplication key
+	ChannelID   string      // the shipment it is about; "" when about none (kept nowhere)
+	Tag         string      // the entry's type, as the log names it
+	State       model.State // what it means for the shipment; "" when nothing (kept as evidence only)
+	Disposition Disposition // the channel printed the letter itself, or it was recalled
+	At          time.Time   // when it happened
+	Logged      time.Time   // when the log stored it: reads are windows on this time
+	SenderOrg   string      // the sending organisation, when the log says
+	Recipient   string      // organisation number (CVR), when the recipient is one
+	PersonID    string      // national id (CPR), when the recipient is a person; never put in Payload unmasked
+	Payload     json.RawMessage
+	Err         error // the entry could not be read; Payload keeps what could be kept
+}

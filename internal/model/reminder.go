@@ -1,0 +1,129 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// ReminderItem is one shipment's due reminder: the one item type of the
+// reminder pipeline, from the escalation decision to the sent message (like
+// an alert in Alertmanager's notify pipeline). The escalation run makes it
+// from its decision, the grouper collects it per receiving organisation,
+// the notification log's claim checks it (Eligible) against the shipment as
+// locked and records it, and the message lists it.
+//
+// It carries references only: the channel and its id, who sent it and when.
+// There is no title field, on purpose: a reminder must never show what a
+// confidential letter is about.
+type ReminderItem struct {
+	ShipmentID    string // postvakt's shipment id
+	Reminder      int    // which reminder this is for the shipment (1-based)
+	Channel       string // a registered channel's name
+	ChannelID     string // the channel's id of the shipment
+	SenderOrg     string // sending organisation's number
+	SenderOrgName string // sending organisation's name, may be empty
+	SenderUnit    string // sending unit
+	// NameUnit says the policy lets the reminder name the sending unit;
+	// false (the default for confidential letters) shows the sending
+	// organisation and the reference only: a unit name such as
+	// "Barnevernstjenesten" tells whoever reads a shared inbox too much.
+	NameUnit bool
+	SentAt   time.Time
+	Since    time.Time // when it started waiting (available, else sent)
+}
+
+// NotifyStatus is the status of a row of the notification log (see
+// migration 00003 for what each means).
+type NotifyStatus string
+
+// Notification statuses.
+const (
+	NotifyPending    NotifyStatus = "pending"
+	NotifySent       NotifyStatus = "sent"
+	NotifyFailed     NotifyStatus = "failed"
+	NotifyUnknown    NotifyStatus = "unknown"
+	NotifyNoAddress  NotifyStatus = "no_address"
+	NotifySuperseded NotifyStatus = "superseded"
+)
+
+// Replaceable reports whether a notification in this status may give its
+// items to a new message: it was not (and cannot have been) delivered.
+func (s NotifyStatus) Replaceable() bool { return s == NotifyFailed || s == NotifyNoAddress }
+
+// LockedShipment is what the notification log's claim knows about one
+// reminder item once it holds the locks: the shipment as it is now (locked
+// FOR UPDATE) and the notification that already lists the same shipment
+// with the same reminder number, if any (locked too).
+type LockedShipment struct {
+	Found         bool // the shipment exists
+	State         State
+	Stage         Stage
+	RemindersSent int
+	// ListedIn is the notification that already lists the item (0: none)
+	// and ListedStatus its status.
+	ListedIn     int64
+	ListedStatus NotifyStatus
+}
+
+// Drop is why a reminder item is left out of a message; DropNone keeps it.
+type Drop uint8
+
+// Drop reasons, in the order Eligible checks them.
+const (
+	DropNone     Drop = iota // eligible: list it
+	DropNotFound             // the shipment does not exist
+	DropClosed               // no longer waiting: opened, rejected, failed or expired meanwhile
+	DropStage                // the escalation moved on (print, manual handling)
+	DropCounted              // this reminder (or a later one) was already counted
+	DropListed               // already in another message that was, or may have been, sent
+)
+
+var dropNames = [...]string{"eligible", "not_found", "closed", "stage", "counted", "listed"}
+
+// String is the reason's short name, e.g. "closed".
+func (d Drop) String() string {
+	if int(d) < len(dropNames) {
+		return dropNames[d]
+	}
+	return fmt.Sprintf("Drop(%d)", int(d))
+}
+
+// Eligible is the reminder rule at send time: whether an item decided
+// earlier may still be listed, given the shipment as locked now. It is
+// pure; the store's claim transaction calls it on the rows it locked, so
+// the decision and the record are one transaction.
+func Eligible(it ReminderItem, l LockedShipment) Drop {
+	switch {
+	case !l.Found:
+		return DropNotFound
+	case !l.State.Open():
+		return DropClosed
+	case !l.Stage.Escalating():
+		return DropStage
+	case l.RemindersSent != it.Reminder-1:
+		return DropCounted
+	case l.ListedIn != 0 && !l.ListedStatus.Replaceable():
+		return DropListed
+	}
+	return DropNone
+}
+
+// Explain says in words why Eligible dropped an item, for the log and a
+// dry run.
+func (d Drop) Explain(l LockedShipment) string {
+	switch d {
+	case DropNone:
+		return "eligible"
+	case DropNotFound:
+		return "shipment not found"
+	case DropClosed:
+		return "no longer waiting: state " + string(l.State)
+	case DropStage:
+		return "escalation stage is " + string(l.Stage)
+	case DropCounted:
+		return fmt.Sprintf("%d reminder(s) already sent", l.RemindersSent)
+	case DropListed:
+		return fmt.Sprintf("already in notification %d (%s)", l.ListedIn, l.ListedStatus)
+	}
+	return d.String()
+}

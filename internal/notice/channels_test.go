@@ -1,0 +1,3 @@
+package notice
+
+import _ "postvakt/internal/channel/registered" // the channels' names in messages come from their registrations

@@ -1,0 +1,268 @@
+// Package notice tells the people inside the sending organisation what
+// needs them, through the same notification log (and so exactly once per
+// step) as the reminders to receiving organisations:
+//
+//   - follow-ups (the Copenhagen practice): when a sending unit's follow-up
+//     is due, and again when it is overdue, the unit (its contact address)
+//     and its manager (in copy) get the list of letters and the deadline,
+//     with what to decide: resend, write anew, assess the consequences,
+//     watch statutory deadlines;
+//   - the compliance digest: once a day, the compliance officers of a
+//     sending organisation get its overdue follow-ups;
+//   - escalation.to: a print held in an approval batch, a manual-handling
+//     case, a confidential letter that failed or was rejected notify the
+//     roles and addresses the letter's policy lists, one message per
+//     address and run, each case once.
+//
+// Each notice goes through the stages of a reminder: the notification log
+// claims it (store.ClaimNotice: what was told before is left out), then it
+// is composed, sent (remind.Send) and recorded (remind.Record). Notices
+// carry references, units, dates and masked recipients, never a title.
+package notice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"postvakt/internal/policy"
+	"postvakt/internal/remind"
+	"postvakt/internal/store"
+)
+
+// Store is what the notices need of the store.
+type Store interface {
+	OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error)
+	OpenFollowUpsByUnit(ctx context.Context) ([]store.UnitFollowUps, error)
+	EscalationCases(ctx context.Context, failedSince time.Time) ([]store.EscalationCase, error)
+	UserEmails(ctx context.Context, role, senderOrg, unit string) ([]string, error)
+	ClaimNotice(ctx context.Context, c store.NoticeClaim) (store.NoticeResult, error)
+	PreviewNotice(ctx context.Context, c store.NoticeClaim) (store.NoticeResult, error)
+	remind.RecordLog
+}
+
+// Notifier sends the notices; Run is one pass, Job the scheduled one.
+type Notifier struct {
+	Store    Store
+	Policies *policy.Set
+	Sender   remind.Sender // nil: notices are recorded as failed and go out once one is set
+	From     string
+	Logger   *slog.Logger
+	// BaseURL is the UI's address, for the links in the messages ("":
+	// no links).
+	BaseURL string
+	// FollowUpDays is a new follow-up's deadline in days (default 10);
+	// FollowUpUnread the days unread after which a confidential letter
+	// needs a follow-up (default 30).
+	FollowUpDays, FollowUpUnread int
+	// FailedWindow is how far back a failed or rejected confidential
+	// letter is told about (default 14 days).
+	FailedWindow time.Duration
+	// DigestHour is the hour (Europe/Oslo) from which the day's compliance
+	// digest goes out (default 7).
+	DigestHour int
+	// Now is the clock of Job (default time.Now).
+	Now func() time.Time
+	// OnNotice, when set, is called with each notice a run sends or, dry,
+	// would send.
+	OnNotice func(Outcome)
+}
+
+// Outcome is what became of one notice.
+type Outcome struct {
+	Kind    string
+	Group   string
+	Status  remind.Status
+	Refs    int
+	Message *remind.Message // composed (sent, previewed); nil otherwise
+	Err     error
+}
+
+// Summary counts what one run did.
+type Summary struct {
+	Opened    int64 // follow-ups opened
+	Sent      int   // notices sent (or, dry, to be sent)
+	Failed    int   // notices the SMTP server refused or could not take; the next run tries again
+	Unknown   int   // notices whose outcome is unknown; never sent again
+	NoAddress int   // notices without any address (a unit without contact and manager, a role without e-mail)
+	Refused   int   // addresses refused permanently (left out; the others got the notice)
+}
+
+// String is the one-line summary.
+func (s Summary) String() string {
+	return fmt.Sprintf("notices: %d follow-ups opened, %d sent, %d failed, %d unknown outcomes, %d without address, %d addresses refused",
+		s.Opened, s.Sent, s.Failed, s.Unknown, s.NoAddress, s.Refused)
+}
+
+// Job is the scheduled run: Run now, logged.
+func (n *Notifier) Job(ctx context.Context) error {
+	now := time.Now()
+	if n.Now != nil {
+		now = n.Now()
+	}
+	sum, err := n.Run(ctx, now, false)
+	if err != nil {
+		return fmt.Errorf("notices (%s): %w", sum, err)
+	}
+	if sum != (Summary{}) {
+		n.logger().Info("notices run", "summary", sum.String())
+	}
+	return nil
+}
+
+// Run does one pass as of now: it opens the follow-ups that became due,
+// then tells the units about their due and overdue follow-ups, the
+// compliance officers (once a day) about the overdue ones, and
+// escalation.to about held prints, manual handling and failed or rejected
+// letters. With dry it changes nothing and sends nothing; OnNotice sees
+// what would go out. The error is for the store; a failed send is counted.
+func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
+	var sum Summary
+	if !dry {
+		opened, err := n.Store.OpenFollowUps(ctx, now.AddDate(0, 0, -n.unread()), now.AddDate(0, 0, n.days()))
+		if err != nil {
+			return sum, err
+		}
+		sum.Opened = opened
+	}
+	units, err := n.Store.OpenFollowUpsByUnit(ctx)
+	if err != nil {
+		return sum, err
+	}
+	var notices []notice
+	notices = append(notices, followUpNotices(units, now, n.BaseURL)...)
+	digests, err := n.digests(ctx, units, now)
+	if err != nil {
+		return sum, err
+	}
+	notices = append(notices, digests...)
+	esc, err := n.escalations(ctx, now)
+	if err != nil {
+		return sum, err
+	}
+	notices = append(notices, esc...)
+	var errs []error
+	for _, nt := range notices {
+		out, err := n.deliver(ctx, nt, now, dry)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		sum.count(out)
+		if n.OnNotice != nil && out.Status != remind.StatusNothing {
+			n.OnNotice(out)
+		}
+	}
+	return sum, errors.Join(errs...)
+}
+
+func (s *Summary) count(o Outcome) {
+	switch o.Status {
+	case remind.StatusSent, remind.StatusPreview:
+		s.Sent++
+	case remind.StatusFailed:
+		s.Failed++
+	case remind.StatusUnknown:
+		s.Unknown++
+	case remind.StatusNoAddress:
+		s.NoAddress++
+	}
+	if o.Message != nil {
+		s.Refused += len(o.Message.Refused)
+	}
+}
+
+// notice is one notice to claim and send: its claim (kind, group, refs,
+// recipients) and how to write it for the refs that remain.
+type notice struct {
+	claim   store.NoticeClaim
+	to, cc  []string
+	compose func(kept map[string]bool) (subject, body string)
+}
+
+// deliver takes one notice through dedupe, send and record.
+func (n *Notifier) deliver(ctx context.Context, nt notice, now time.Time, dry bool) (Outcome, error) {
+	c := nt.claim
+	c.Now = now
+	c.Recipients = append(append([]string(nil), nt.to...), nt.cc...)
+	out := Outcome{Kind: c.Kind, Group: c.Group}
+	log := n.logger().With("kind", c.Kind, "group", c.Group)
+	claim := n.Store.ClaimNotice
+	if dry {
+		claim = n.Store.PreviewNotice
+	}
+	res, err := claim(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	nf := res.Notification
+	out.Refs = len(res.Refs)
+	switch {
+	case nf == nil:
+		out.Status = remind.StatusNothing
+		return out, nil
+	case nf.Status == store.NotifyNoAddress:
+		out.Status = remind.StatusNoAddress
+		if !dry {
+			log.Warn("notice without any address: set the unit's contact and manager (admin UI, postvakt units import) "+
+				"or the users' e-mail addresses", "notification", nf.ID, "refs", len(res.Refs))
+		}
+		return out, nil
+	case !res.Send:
+		out.Status = remind.StatusNothing
+		return out, nil
+	}
+	kept := map[string]bool{}
+	for _, r := range res.Refs {
+		kept[r.Ref] = true
+	}
+	subject, body := nt.compose(kept)
+	msg := &remind.Message{From: n.From, To: nt.to, Cc: nt.cc, Subject: subject, Body: body, Date: now,
+		MessageID: strings.Replace(remind.MessageID(nf.Key, n.From), "<reminder.", "<notice.", 1)}
+	if len(msg.To) == 0 {
+		msg.To, msg.Cc = msg.Cc, nil
+	}
+	out.Message = msg
+	if dry {
+		out.Status = remind.StatusPreview
+		return out, nil
+	}
+	out.Status, out.Err = remind.Send(ctx, n.Sender, msg)
+	if err := remind.Record(ctx, n.Store, nf.ID, msg, out.Status, out.Err, now); err != nil {
+		return out, fmt.Errorf("record %s notice %d to %s as %s: %w", c.Kind, nf.ID, c.Group, out.Status, err)
+	}
+	switch out.Status {
+	case remind.StatusSent:
+		log.Info("notice sent", "notification", nf.ID, "refs", len(res.Refs), "addresses", len(c.Recipients),
+			"refused", len(msg.Refused), "message_id", msg.MessageID)
+	case remind.StatusFailed:
+		log.Warn("notice not delivered; the next run tries again", "notification", nf.ID, "error", out.Err)
+	case remind.StatusUnknown:
+		log.Error("notice outcome unknown; it is not sent again", "notification", nf.ID, "error", out.Err)
+	}
+	return out, nil
+}
+
+func (n *Notifier) logger() *slog.Logger {
+	if n.Logger == nil {
+		return slog.Default()
+	}
+	return n.Logger
+}
+
+func (n *Notifier) days() int {
+	if n.FollowUpDays <= 0 {
+		return 10
+	}
+	return n.FollowUpDays
+}
+
+func (n *Notifier) unread() int {
+	if n.FollowUpUnread <= 0 {
+		return 30
+	}
+	return n.FollowUpUnread
+}

@@ -1,0 +1,86 @@
+package notice
+
+import (
+	"fmt"
+	"io"
+
+	"postvakt/internal/model"
+	"postvakt/internal/remind"
+	"postvakt/internal/store"
+)
+
+// UnitColumns is the header of a units CSV file, in any order: the sending
+// organisation's number, the unit's name as registered with its letters,
+// the unit's own address and its manager's (either may be empty, not both).
+var UnitColumns = []string{"sender_org", "unit", "contact_email", "manager_email"}
+
+// InvalidUnitsError lists every problem of a units file; nothing of it is
+// to be stored.
+type InvalidUnitsError struct{ Problems []remind.ContactError }
+
+func (e *InvalidUnitsError) Error() string {
+	return fmt.Sprintf("%d problem(s) in the units file; nothing was imported", len(e.Problems))
+}
+
+// ParseUnits reads a units CSV file (header sender_org,unit,contact_email,
+// manager_email). Every problem is reported, as an *InvalidUnitsError with
+// line and column; a file with any problem yields no units.
+func ParseUnits(r io.Reader) ([]store.Unit, error) {
+	var out []store.Unit
+	seen := map[[2]string]int{}
+	problems, err := remind.ReadTable(r, UnitColumns, func(line int, get func(string) string, bad func(col, format string, args ...any)) {
+		u := store.Unit{SenderOrg: get("sender_org"), Name: get("unit"), ContactEmail: get("contact_email"), ManagerEmail: get("manager_email")}
+		if col, msg := CheckUnit(u); col != "" {
+			bad(col, "%s", msg)
+			return
+		}
+		k := [2]string{u.SenderOrg, u.Name}
+		if first, dup := seen[k]; dup {
+			bad("unit", "%q of %s is already on line %d", u.Name, u.SenderOrg, first)
+			return
+		}
+		seen[k] = line
+		out = append(out, u)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read units CSV: %w", err)
+	}
+	if len(problems) > 0 {
+		return nil, &InvalidUnitsError{problems}
+	}
+	if len(out) == 0 {
+		return nil, &InvalidUnitsError{[]remind.ContactError{{Line: 2, Message: "no units in the file"}}}
+	}
+	return out, nil
+}
+
+// CheckUnit returns the column and what is wrong with a unit's fields, or
+// two empty strings: the organisation number must be valid, the name given,
+// each address plain (or empty), and at least one address given.
+func CheckUnit(u store.Unit) (col, problem string) {
+	switch {
+	case u.SenderOrg == "":
+		return "sender_org", "required"
+	case model.CheckOrgNumber(u.SenderOrg) != nil:
+		return "sender_org", model.CheckOrgNumber(u.SenderOrg).Error()
+	case u.Name == "":
+		return "unit", "required"
+	}
+	return CheckAddresses(u.ContactEmail, u.ManagerEmail)
+}
+
+// CheckAddresses checks a unit's two addresses: each plain (or empty), at
+// least one given. It returns the column and the problem, or "", "".
+func CheckAddresses(contact, manager string) (col, problem string) {
+	if contact == "" && manager == "" {
+		return "contact_email", "give the unit's address, its manager's, or both"
+	}
+	for _, f := range []struct{ col, v string }{{"contact_email", contact}, {"manager_email", manager}} {
+		if f.v != "" {
+			if msg := remind.CheckEmail(f.v); msg != "" {
+				return f.col, msg
+			}
+		}
+	}
+	return "", ""
+}

@@ -1,0 +1,273 @@
+package poll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/jobs"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// FeedStore is what reading a feed channel needs from storage beyond Store.
+type FeedStore interface {
+	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
+	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
+	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
+	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
+}
+
+// FeedWindow is the longest window one read of a feed covers; a longer
+// span (a first read, a long pause) is read in windows of this size, the
+// cursor moving after each page.
+const FeedWindow = 24 * time.Hour
+
+// errDraining stops a read between two pages at the soft stop.
+var errDraining = errors.New("stopping: no new page")
+
+// feedCycle reads a feed channel once, in two steps, under a cluster-wide
+// lock (replicas would only read the same log twice):
+//
+//  1. Back-fill: shipments registered since the last cycle are due. Those
+//     sent before the window starts may have entries the window will not
+//     reach (registered after their entries were read, or discovered), so
+//     their whole log is looked up one by one (the channel's Status); the
+//     others are left to the window. Either way they are then marked read.
+//  2. The window: every entry created since the cursor minus the overlap,
+//     page by page; each page is written with the cursor in one
+//     transaction, so a cycle stopped midway resumes where it stopped.
+//
+// Entries are evidence once (by their log id); entries about shipments
+// postvakt does not know are counted, not stored.
+func (p *Poller) feedCycle(ctx context.Context, f channel.Feed) (Summary, error) {
+	fs, ok := p.store.(FeedStore)
+	if !ok {
+		return Summary{}, fmt.Errorf("%s is a feed channel, and the store cannot keep a feed's cursor", f.Name())
+	}
+	var sum Summary
+	var err error
+	ran, lockErr := fs.TryExclusive(ctx, "feed:"+f.Name(), func(ctx context.Context) error {
+		sum, err = p.readFeed(ctx, fs, f)
+		return nil
+	})
+	if lockErr != nil {
+		return sum, lockErr
+	}
+	if !ran {
+		p.log.Info("feed is being read by another replica; skipped", "channel", f.Name())
+	}
+	if err == nil && sum.Unregistered > 0 {
+		p.log.Info("log entries about letters postvakt does not know were counted, not stored",
+			"channel", f.Name(), "entries", sum.Unregistered)
+	}
+	return sum, err
+}
+
+func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Summary, error) {
+	var sum Summary
+	name := f.Name()
+	now := p.now()
+	cursor, ok, err := fs.FeedCursor(ctx, name)
+	if err != nil {
+		return sum, err
+	}
+	from := cursor.Add(-f.Overlap())
+	if !ok {
+		first, any, err := fs.EarliestSent(ctx, name)
+		if err != nil {
+			return sum, err
+		}
+		from = now.Add(-f.Overlap())
+		if any {
+			from = first.Add(-f.Overlap())
+		}
+	}
+	if err := p.backfill(ctx, fs, f, from, now, &sum); err != nil || jobs.Draining(ctx) {
+		return sum, err
+	}
+	// Windows of FeedWindow up to our now; the last one is open-ended: it
+	// reads up to the log's own now, whatever our clock says.
+	for a := from; ; {
+		b := a.Add(FeedWindow)
+		last := !b.Before(now)
+		if last {
+			b = time.Time{}
+		}
+		sum.Calls++
+		started := time.Now()
+		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
+			if err := p.writeFeedPage(ctx, fs, name, page, nil, true, &sum); err != nil {
+				return err
+			}
+			if jobs.Draining(ctx) {
+				return errDraining // the page is written with the cursor: the next start goes on from it
+			}
+			return nil
+		})
+		p.metrics.call(name, err, time.Since(started))
+		if errors.Is(err, errDraining) {
+			return sum, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return sum, ctx.Err()
+			}
+			sum.Failed++
+			sum.Errors++
+			p.log.Warn("reading the event log failed; the next cycle starts again from the cursor",
+				"channel", name, "from", a, "error", err)
+			if rerr := p.store.RecordPollError(ctx, name, now, nil, nil, err, rawOf(err)); rerr != nil {
+				return sum, rerr
+			}
+			return sum, fmt.Errorf("%s: read the event log from %s: %w", name, a.Format(time.RFC3339), err)
+		}
+		if last {
+			break
+		}
+		a = b
+	}
+	return sum, nil
+}
+
+// backfill handles the shipments registered since the last cycle (they are
+// due): those sent before from have their whole log looked up.
+func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, sum *Summary) error {
+	name := f.Name()
+	for ctx.Err() == nil && !jobs.Draining(ctx) {
+		due, err := p.store.ClaimDue(ctx, name, now, f.BatchSize(), p.lease)
+		if err != nil || len(due) == 0 {
+			return err
+		}
+		var synced, ask []string
+		for _, d := range due {
+			if d.SentAt.Add(-model.MaxFutureSkew).Before(from) {
+				ask = append(ask, d.ChannelID)
+			} else {
+				synced = append(synced, d.ID)
+			}
+		}
+		var events []channel.FeedEvent
+		if len(ask) > 0 {
+			byChannelID := make(map[string]store.Due, len(due))
+			for _, d := range due {
+				byChannelID[d.ChannelID] = d
+			}
+			sum.Calls++
+			started := time.Now()
+			obs, callErr := f.Status(ctx, ask)
+			p.metrics.call(name, callErr, time.Since(started))
+			if callErr != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				// Those asked about stay due after the lease; the others
+				// are read by the window.
+				sum.Failed++
+				sum.Errors += len(ask)
+				p.log.Warn("looking up letters' logs failed; they are tried again later", "channel", name, "letters", len(ask), "error", callErr)
+				ids, retry := make([]string, len(ask)), make([]time.Time, len(ask))
+				for i, id := range ask {
+					ids[i], retry[i] = byChannelID[id].ID, now.Add(Backoff(byChannelID[id].PollFailures+1))
+				}
+				if err := p.store.RecordPollError(ctx, name, now, ids, retry, callErr, rawOf(callErr)); err != nil {
+					return err
+				}
+			} else {
+				for _, o := range obs {
+					switch {
+					case o.Err == nil, errors.Is(o.Err, channel.ErrNotKnown):
+						synced = append(synced, byChannelID[o.ChannelID].ID)
+						events = append(events, o.Events...)
+					default:
+						sum.Errors++
+						p.log.Warn("could not look up a letter's log; tried again after the lease", "channel", name,
+							"shipment", byChannelID[o.ChannelID].ID, "error", o.Err)
+					}
+				}
+			}
+		}
+		if err := p.writeFeedPage(ctx, fs, name, events, synced, false, sum); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// writeFeedPage writes one page of entries (and marks shipments read) in
+// one transaction, moving the cursor to the latest created time on the page
+// when the page is the window's (a back-fill's entries say nothing of where
+// the window stands). Unreadable entries are counted, logged and kept as
+// poll errors.
+func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, page []channel.FeedEvent, synced []string, window bool, sum *Summary) error {
+	a := store.FeedApply{Channel: name, Synced: synced}
+	for _, e := range page {
+		sum.Polled++
+		if e.Err != nil {
+			sum.Errors++
+			p.log.Warn("unreadable log entry skipped", "channel", name, "entry", e.ID, "error", e.Err)
+			if err := p.store.RecordPollError(ctx, name, p.now(), nil, nil, e.Err, string(e.Payload)); err != nil {
+				return err
+			}
+			continue
+		}
+		if window && e.Logged.After(a.Cursor) {
+			a.Cursor = e.Logged
+		}
+		if e.ChannelID == "" {
+			continue // about no letter (e.g. the log's record of our own searches)
+		}
+		a.Entries = append(a.Entries, store.FeedEntry{ID: e.ID, ChannelID: e.ChannelID, Tag: e.Tag, State: e.State,
+			Closed: string(e.Disposition), At: e.At, Payload: e.Payload})
+	}
+	if len(a.Entries) == 0 && len(a.Synced) == 0 && a.Cursor.IsZero() {
+		return nil
+	}
+	w, err := fs.ApplyFeed(ctx, a)
+	if err != nil {
+		return fmt.Errorf("write %s log entries: %w", name, err)
+	}
+	sum.Changed += w.Changed
+	sum.Unregistered += w.Unregistered
+	p.metrics.feed(name, w)
+	return nil
+}
+
+func (m *Metrics) feed(ch string, w store.FeedWrite) {
+	if m == nil {
+		return
+	}
+	m.results.WithLabelValues(ch, "state").Add(float64(w.Changed))
+	m.results.WithLabelValues(ch, "event").Add(float64(w.Events))
+	m.results.WithLabelValues(ch, "repeat").Add(float64(w.Repeats))
+	m.results.WithLabelValues(ch, "behind").Add(float64(w.Behind))
+	m.results.WithLabelValues(ch, "unregistered").Add(float64(w.Unregistered))
+}
+
+// Discovered keeps the entries a discovery read about the letters it
+// registered (registered maps their channel ids to shipment ids). A letter
+// sent after since has had its whole log read by the discovery, which
+// reads every window from since on, so it needs no back-fill either.
+func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel.Found, registered map[string]string, since time.Time) (Summary, error) {
+	var sum Summary
+	fs, ok := p.store.(FeedStore)
+	if !ok {
+		return sum, fmt.Errorf("%s is a feed channel, and the store cannot keep a feed's entries", f.Name())
+	}
+	var events []channel.FeedEvent
+	var synced []string
+	for _, fd := range found {
+		id, ok := registered[fd.ChannelID]
+		if !ok {
+			continue
+		}
+		events = append(events, fd.Observation.Events...)
+		if !fd.SentAt.Add(-model.MaxFutureSkew).Before(since) {
+			synced = append(synced, id)
+		}
+	}
+	err := p.writeFeedPage(ctx, fs, f.Name(), events, synced, false, &sum)
+	return sum, err
+}

@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"postvakt/internal/model"
+)
+
+// EventChannel is an entry of the channel's own event log (a feed channel's
+// log, e.g. Digital Post's hændelseslog), kept as evidence with the log's id
+// of the entry. to_state says what the entry means, whether or not the
+// shipment's state moved.
+const EventChannel = "channel_event"
+
+// FeedEntry is one entry of a feed channel's log about one shipment.
+type FeedEntry struct {
+	ID        string      // the log's id of the entry: the de-duplication key
+	ChannelID string      // the shipment's channel id
+	Tag       string      // the entry's type, as the log names it
+	State     model.State // what it means for the shipment; "" for nothing
+	Closed    string      // "channel_print" or "closed" when it ends escalation
+	At        time.Time   // when it happened
+	Payload   []byte      // the entry as kept for evidence (JSON)
+}
+
+// FeedApply is one batch of entries to write.
+type FeedApply struct {
+	Channel string
+	Entries []FeedEntry
+	// Cursor, when not zero, moves the channel's cursor up to it (never back).
+	Cursor time.Time
+	// Synced are shipment ids whose whole log has now been read: they need
+	// no back-fill any more (their next_poll_at is cleared).
+	Synced []string
+}
+
+// FeedWrite says what writing one batch did.
+type FeedWrite struct {
+	Events       int // new evidence rows
+	Repeats      int // entries already kept (duplicates, overlapping windows)
+	Changed      int // state changes applied
+	Closed       int // shipments whose escalation the channel ended (printed it itself, recalled)
+	Behind       int // entries whose state lies behind the shipment's (late ones): kept as evidence, the state stays
+	Unregistered int // entries about shipments postvakt does not know: not stored
+}
+
+// feedShipment is a shipment an entry is about, locked for the batch.
+type feedShipment struct {
+	ID        string      `db:"id"`
+	ChannelID string      `db:"channel_id"`
+	State     model.State `db:"state"`
+	Stage     string      `db:"stage"`
+}
+
+// ApplyFeed writes a batch of log entries in one transaction: every entry
+// not kept before becomes an evidence row (the unique log id makes a repeat
+// a no-op), the shipment's state moves forward only (an entry whose state
+// would go back is evidence, nothing more), the channel's own print or a
+// recall closes escalation, and the cursor moves. Entries about unknown
+// shipments are counted, not stored.
+func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
+	var w FeedWrite
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		w = FeedWrite{}
+		ships, err := lockFeedShipments(ctx, tx, a.Channel, a.Entries)
+		if err != nil {
+			return err
+		}
+		known := make([]FeedEntry, 0, len(a.Entries))
+		seen := map[string]bool{}
+		for _, e := range a.Entries {
+			if _, ok := ships[strings.ToLower(e.ChannelID)]; !ok {
+				w.Unregistered++
+				continue
+			}
+			if seen[e.ID] {
+				w.Repeats++
+				continue
+			}
+			seen[e.ID] = true
+			known = append(known, e)
+		}
+		fresh, err := insertFeedEntries(ctx, tx, a.Channel, known, ships)
+		if err != nil {
+			return err
+		}
+		w.Events = len(fresh)
+		w.Repeats += len(known) - len(fresh)
+		if err := applyFeedStates(ctx, tx, a.Channel, fresh, ships, &w); err != nil {
+			return err
+		}
+		if len(a.Synced) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
+				WHERE id = ANY($1::uuid[])`, pq.Array(a.Synced)); err != nil {
+				return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
+			}
+		}
+		if !a.Cursor.IsZero() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO feed_cursors (channel, cursor, updated_at) VALUES ($1, $2, now())
+				ON CONFLICT (channel) DO UPDATE SET cursor = GREATEST(feed_cursors.cursor, EXCLUDED.cursor), updated_at = now()`,
+				a.Channel, a.Cursor); err != nil {
+				return fmt.Errorf("move %s cursor: %w", a.Channel, err)
+			}
+		}
+		return nil
+	})
+	return w, err
+}
+
+// lockFeedShipments finds and locks the shipments the entries name, by
+// lower-case channel id. Ids are matched as given and lower-cased, so a
+// UUID registered in either case is found through the index.
+func lockFeedShipments(ctx context.Context, tx *sqlx.Tx, channel string, entries []FeedEntry) (map[string]*feedShipment, error) {
+	set := map[string]bool{}
+	for _, e := range entries {
+		if e.ChannelID != "" {
+			set[e.ChannelID], set[strings.ToLower(e.ChannelID)], set[strings.ToUpper(e.ChannelID)] = true, true, true
+		}
+	}
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	var rows []feedShipment
+	if len(ids) > 0 {
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage FROM shipments
+			WHERE channel = $1 AND channel_id = ANY($2) ORDER BY id FOR UPDATE`, channel, pq.Array(ids)); err != nil {
+			return nil, fmt.Errorf("find %s shipments of %d log entries: %w", channel, len(entries), err)
+		}
+	}
+	out := make(map[string]*feedShipment, len(rows))
+	for i := range rows {
+		out[strings.ToLower(rows[i].ChannelID)] = &rows[i]
+	}
+	return out, nil
+}
+
+// insertFeedEntries writes the evidence rows of entries not kept before and
+// returns those entries.
+func insertFeedEntries(ctx context.Context, tx *sqlx.Tx, channel string, entries []FeedEntry, ships map[string]*feedShipment) ([]FeedEntry, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	n := len(entries)
+	shipIDs, ext, tags, states, msgs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at := make([]*time.Time, n)
+	payloads := make([]sql.NullString, n)
+	for i := range entries {
+		e := &entries[i]
+		shipIDs[i], ext[i], tags[i], states[i], at[i] = ships[strings.ToLower(e.ChannelID)].ID, e.ID, e.Tag, string(e.State), &e.At
+		switch e.Closed {
+		case "channel_print":
+			msgs[i] = "the channel printed and posted the letter itself"
+		case "closed":
+			msgs[i] = "the letter was recalled"
+		}
+		if len(e.Payload) > 0 {
+			payloads[i] = sql.NullString{String: string(e.Payload), Valid: true}
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `INSERT INTO shipment_events
+		(shipment_id, kind, source, observed_at, to_state, raw_status, payload, message, external_id)
+		SELECT u.ship, $1, $2, u.at, u.state, u.tag, u.payload::jsonb, u.msg, u.ext
+		FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[]) WITH ORDINALITY
+			AS u(ship, ext, tag, state, at, payload, msg, ord)
+		ORDER BY u.at, u.ord
+		ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+		RETURNING external_id`,
+		EventChannel, channel, pq.Array(shipIDs), pq.Array(ext), pq.Array(tags), pq.Array(states), pq.Array(timesOrNull(at)),
+		pq.Array(payloads), pq.Array(msgs))
+	if err != nil {
+		return nil, fmt.Errorf("keep %d %s log entries: %w", n, channel, err)
+	}
+	defer rows.Close()
+	inserted := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("keep %s log entries: %w", channel, err)
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("keep %s log entries: %w", channel, err)
+	}
+	fresh := make([]FeedEntry, 0, len(inserted))
+	for _, e := range entries {
+		if inserted[e.ID] {
+			fresh = append(fresh, e)
+		}
+	}
+	return fresh, nil
+}
+
+// applyFeedStates moves each shipment forward through its new entries in the
+// order they happened, and records each change.
+func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []FeedEntry, ships map[string]*feedShipment, w *FeedWrite) error {
+	sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].At.Before(fresh[j].At) })
+	type change struct {
+		ship                 *feedShipment
+		from, state          model.State
+		at                   time.Time
+		status, closed       string
+		availableAt          *time.Time
+		moved, statusChanged bool
+	}
+	byShip := map[string]*change{}
+	var order []*change
+	var events []Event
+	for _, e := range fresh {
+		sh := ships[strings.ToLower(e.ChannelID)]
+		c := byShip[sh.ID]
+		if c == nil {
+			c = &change{ship: sh, from: sh.State, state: sh.State}
+			byShip[sh.ID] = c
+			order = append(order, c)
+		}
+		if e.State == model.StateAvailable || e.State == model.StateOpened {
+			if c.availableAt == nil || e.At.Before(*c.availableAt) {
+				t := e.At
+				c.availableAt = &t
+			}
+		}
+		if e.Closed != "" {
+			c.closed, c.status, c.statusChanged = e.Closed, e.Tag, true
+		}
+		if e.State == "" || e.State == c.state {
+			continue
+		}
+		if err := model.CheckTransition(c.state, e.State); err != nil {
+			w.Behind++
+			continue
+		}
+		events = append(events, Event{ShipmentID: sh.ID, Kind: EventState, Source: channel, ObservedAt: e.At,
+			FromState: string(c.state), ToState: string(e.State), RawStatus: e.Tag, Message: "log entry " + e.ID})
+		c.state, c.at, c.status, c.moved, c.statusChanged = e.State, e.At, e.Tag, true, true
+	}
+	n := len(order)
+	if n == 0 {
+		return nil
+	}
+	ids, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at, avail := make([]*time.Time, n), make([]*time.Time, n)
+	for i, c := range order {
+		ids[i], states[i], statuses[i], closed[i], avail[i] = c.ship.ID, string(c.state), c.status, c.closed, c.availableAt
+		if c.moved {
+			t := c.at
+			at[i] = &t
+			w.Changed++
+		}
+		if c.closed != "" && model.Stage(c.ship.Stage).ChannelMayEnd() {
+			w.Closed++
+		}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET state = u.state,
+			state_changed_at = COALESCE(u.at, s.state_changed_at),
+			channel_status = CASE WHEN u.status <> '' THEN u.status ELSE s.channel_status END,
+			available_at = CASE WHEN u.avail IS NULL THEN s.available_at ELSE LEAST(COALESCE(s.available_at, u.avail), u.avail) END,
+			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
+			poll_failures = 0,
+			-- A step may come earlier: the letter failed, or it became
+			-- available earlier than recorded (migration 00013).
+			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
+				OR u.avail < COALESCE(s.available_at, s.sent_at) THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
+		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
+			AS u(id, state, at, status, closed, avail)
+		WHERE s.id = u.id`,
+		pq.Array(ids), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed), pq.Array(timesOrNull(avail)))
+	if err != nil {
+		return fmt.Errorf("apply %s states: %w", channel, err)
+	}
+	return appendEvents(ctx, tx, events)
+}
+
+// FeedCursor returns where a feed channel's reading stands: the latest
+// created time seen; ok is false before the first read.
+func (s *Store) FeedCursor(ctx context.Context, channel string) (cursor time.Time, ok bool, err error) {
+	err = s.db.GetContext(ctx, &cursor, `SELECT cursor FROM feed_cursors WHERE channel = $1`, channel)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read %s cursor: %w", channel, err)
+	}
+	return cursor, true, nil
+}
+
+// EarliestSent returns the earliest sent time of the channel's shipments;
+// ok is false when it has none. A feed read for the first time starts there.
+func (s *Store) EarliestSent(ctx context.Context, channel string) (t time.Time, ok bool, err error) {
+	var nt sql.NullTime
+	if err := s.db.GetContext(ctx, &nt, `SELECT min(sent_at) FROM shipments WHERE channel = $1`, channel); err != nil {
+		return time.Time{}, false, fmt.Errorf("earliest %s shipment: %w", channel, err)
+	}
+	return nt.Time, nt.Valid, nil
+}

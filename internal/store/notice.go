@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"postvakt/internal/model"
+)
+
+// Kinds of notification in the notification log (notifications.kind): the
+// reminders to receiving organisations, and the notices to people inside
+// the sending organisation.
+const (
+	KindReminder         = "reminder"          // a reminder to a receiving organisation
+	KindFollowUpDue      = "followup_due"      // a sending unit's follow-ups are due: decide by the deadline
+	KindFollowUpOverdue  = "followup_overdue"  // the deadline passed without a decision
+	KindComplianceDigest = "compliance_digest" // the daily digest of overdue follow-ups
+	KindEscalation       = "escalation"        // escalation.to: held print batch, manual handling, failed or rejected
+)
+
+// NoticeRef is one thing a notice tells about, e.g.
+// "followup:<shipment>:due" or "held:<batch>": a (group, ref) pair goes out
+// in one notification only, as a reminder's (shipment, reminder) does.
+// ShipmentID, when set, gets an evidence event once the notice is sent.
+type NoticeRef struct {
+	Ref        string
+	ShipmentID string
+}
+
+// NoticeClaim asks to send one notice: of a kind, to a group (a unit, an
+// address, a sending organisation's compliance officers) that is the unit
+// of exactly-once, listing refs, to recipients, as of now.
+type NoticeClaim struct {
+	Kind       string
+	Group      string
+	Refs       []NoticeRef
+	Recipients []string
+	Now        time.Time
+}
+
+// NoticeResult is the outcome of a notice claim: the notification (nil
+// when every ref was told already), the refs it lists, those left out, and
+// whether the caller must send it now (as ClaimResult.Send).
+type NoticeResult struct {
+	Notification *Notification
+	Refs         []NoticeRef
+	Dropped      []NoticeRef
+	Send         bool
+}
+
+// NoticeKey is the deterministic key of a notice: the kind, the group and
+// the sorted refs.
+func NoticeKey(kind, group string, refs []NoticeRef) string {
+	sorted := make([]string, len(refs))
+	for i, r := range refs {
+		sorted[i] = r.Ref
+	}
+	sort.Strings(sorted)
+	h := sha256.New()
+	h.Write([]byte("postvakt notice v1\n" + kind + "\n" + group + "\n"))
+	for _, r := range sorted {
+		h.Write([]byte(r + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ClaimNotice is the dedupe stage of a notice, on the same log and with the
+// same rules as ClaimNotification: in one transaction it locks the
+// notifications that already list the refs for the group, leaves out the
+// refs in one that was (or may have been) sent, takes over those of a
+// failed or no_address one (which is superseded), and records the rest as
+// pending (or no_address without recipients) before anything is sent.
+func (s *Store) ClaimNotice(ctx context.Context, c NoticeClaim) (NoticeResult, error) {
+	return runClaim(ctx, s, false, func(tx *sqlx.Tx) (NoticeResult, error) { return claimNotice(ctx, tx, c) })
+}
+
+// PreviewNotice answers what ClaimNotice would and changes nothing.
+func (s *Store) PreviewNotice(ctx context.Context, c NoticeClaim) (NoticeResult, error) {
+	return runClaim(ctx, s, true, func(tx *sqlx.Tx) (NoticeResult, error) { return claimNotice(ctx, tx, c) })
+}
+
+func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult, error) {
+	var res NoticeResult
+	refs := make([]string, len(c.Refs))
+	for i, r := range c.Refs {
+		refs[i] = r.Ref
+	}
+	var listed []struct {
+		Ref    string             `db:"ref"`
+		ID     int64              `db:"id"`
+		Status model.NotifyStatus `db:"status"`
+	}
+	if err := tx.SelectContext(ctx, &listed, `SELECT nn.ref, n.id, n.status
+		FROM notification_notices nn JOIN notifications n ON n.id = nn.notification_id
+		WHERE nn.active AND nn.grp = $1 AND nn.ref = ANY($2) ORDER BY n.id FOR UPDATE OF n`,
+		c.Group, pq.Array(refs)); err != nil {
+		return res, fmt.Errorf("claim %s notice to %s: look up earlier notifications: %w", c.Kind, c.Group, err)
+	}
+	in := map[string]model.LockedShipment{}
+	for _, l := range listed {
+		in[l.Ref] = model.LockedShipment{ListedIn: l.ID, ListedStatus: l.Status}
+	}
+	replaceable := map[int64]bool{}
+	seen := map[string]bool{}
+	for _, r := range c.Refs {
+		l, ok := in[r.Ref]
+		switch {
+		case seen[r.Ref]:
+			continue
+		case ok && !l.ListedStatus.Replaceable():
+			res.Dropped = append(res.Dropped, r)
+			continue
+		case ok:
+			replaceable[l.ListedIn] = true
+		}
+		seen[r.Ref] = true
+		res.Refs = append(res.Refs, r)
+	}
+	if len(res.Refs) == 0 {
+		return res, nil
+	}
+	n, send, err := settle(ctx, tx, settlement{key: NoticeKey(c.Kind, c.Group, res.Refs), kind: c.Kind, group: c.Group,
+		recipients: c.Recipients, now: c.Now, replaceable: replaceable, items: "notification_notices",
+		insert: func(id int64) error {
+			refs, ships := make([]string, len(res.Refs)), make([]sql.NullString, len(res.Refs))
+			for i, r := range res.Refs {
+				refs[i] = r.Ref
+				ships[i] = sql.NullString{String: r.ShipmentID, Valid: r.ShipmentID != ""}
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO notification_notices (notification_id, grp, ref, shipment_id)
+				SELECT $1, $2, r, s FROM unnest($3::text[], $4::uuid[]) AS c(r, s)`, id, c.Group, pq.Array(refs), pq.Array(ships))
+			return err
+		}})
+	if err != nil {
+		return res, fmt.Errorf("claim %s notice to %s: %w", c.Kind, c.Group, err)
+	}
+	res.Notification, res.Send = n, send
+	return res, nil
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// NotificationOrder is a reminder's Altinn Notifications order that still
+// has to be placed: the request as first built (its idempotencyId makes
+// placing it again safe: Altinn answers the same order).
+type NotificationOrder struct {
+	ID       int64  `db:"id"`
+	Org      string `db:"orgnr"`
+	Request  []byte `db:"order_request"`
+	Attempts int    `db:"order_attempts"`
+}
+
+// PrepareNotificationOrder keeps the Altinn Notifications order request of a
+// pending notification, before its e-mail is sent. Once the notification is
+// sent, the order is placed; an order not placed (failure, crash) is listed
+// by OpenNotificationOrders.
+func (s *Store) PrepareNotificationOrder(ctx context.Context, id int64, request []byte) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_request = $2, order_error = ''
+		WHERE id = $1 AND status = 'pending' AND order_id = ''`, id, string(request))
+	if err != nil {
+		return fmt.Errorf("keep the notification order of %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("keep the notification order of %d: it is not pending or already ordered: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// RecordNotificationOrder records the notificationOrderId Altinn answered.
+func (s *Store) RecordNotificationOrder(ctx context.Context, id int64, orderID string, now time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_id = $2, order_error = '',
+			order_attempts = order_attempts + 1, ordered_at = $3 WHERE id = $1`, id, orderID, now); err != nil {
+		return fmt.Errorf("record notification order %s of %d: %w", orderID, id, err)
+	}
+	return nil
+}
+
+// RecordNotificationOrderFailed records a failed attempt to place the order;
+// OpenNotificationOrders lists it again.
+func (s *Store) RecordNotificationOrderFailed(ctx context.Context, id int64, cause string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2,
+			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, cause); err != nil {
+		return fmt.Errorf("record the failed notification order of %d: %w", id, err)
+	}
+	return nil
+}
+
+// RecordNotificationOrderRefused records that Altinn refused the order for
+// good (422 NOT-00001): it is listed by RefusedNotificationOrders and never
+// by OpenNotificationOrders again.
+func (s *Store) RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2, order_refused_at = $3,
+			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, CleanText(cause), now); err != nil {
+		return fmt.Errorf("record the refused notification order of %d: %w", id, err)
+	}
+	return nil
+}
+
+// RefusedOrder is a reminder whose Altinn Notifications order was refused
+// for good, for the compliance officer.
+type RefusedOrder struct {
+	ID        int64     `db:"id" json:"id"`
+	Org       string    `db:"orgnr" json:"orgnr"`
+	Error     string    `db:"order_error" json:"error"`
+	RefusedAt time.Time `db:"order_refused_at" json:"refused_at"`
+	Shipments int       `db:"shipments" json:"shipments"`
+}
+
+// RefusedNotificationOrders lists the refused orders, newest first.
+func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, error) {
+	out := []RefusedOrder{}
+	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_error, n.order_refused_at,
+			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments
+		FROM notifications n WHERE n.order_refused_at IS NOT NULL ORDER BY n.order_refused_at DESC, n.id DESC`); err != nil {
+		return nil, fmt.Errorf("list refused notification orders: %w", err)
+	}
+	return out, nil
+}
+
+// OpenNotificationOrders lists sent notifications whose order is still to be
+// placed (not refused for good), oldest first, at most limit.
+func (s *Store) OpenNotificationOrders(ctx context.Context, limit int) ([]NotificationOrder, error) {
+	var out []NotificationOrder
+	if err := s.db.SelectContext(ctx, &out, `SELECT id, orgnr, order_request, order_attempts FROM notifications
+		WHERE order_request IS NOT NULL AND order_id = '' AND order_refused_at IS NULL AND status = 'sent' ORDER BY id LIMIT $1`, limit); err != nil {
+		return nil, fmt.Errorf("list notification orders to place: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,178 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// anonymousPerson is the ident of the one recipient row that purged letters
+// to persons point to: the person's national id and name are gone, the
+// letter still counts in the statistics as one to a person.
+const anonymousPerson = "anonymised"
+
+// RetentionCandidate is a letter whose personal data may be due for purge:
+// what choosing its policy needs, and its last change.
+type RetentionCandidate struct {
+	ID            string    `db:"id"`
+	Class         string    `db:"class"`
+	Confidential  bool      `db:"confidential"`
+	RecipientKind string    `db:"recipient_kind"`
+	SenderOrg     string    `db:"sender_org"`
+	SenderUnit    string    `db:"sender_unit"`
+	LastChange    time.Time `db:"last_change"`
+}
+
+// RetentionCandidates lists letters not yet purged whose last change (sent,
+// or its last state change) is before before, in id order after afterID, at
+// most limit.
+func (s *Store) RetentionCandidates(ctx context.Context, before time.Time, afterID string, limit int) ([]RetentionCandidate, error) {
+	if afterID == "" {
+		afterID = "00000000-0000-0000-0000-000000000000"
+	}
+	var out []RetentionCandidate
+	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.class, s.confidential, r.kind AS recipient_kind,
+			o.orgnr AS sender_org, u.name AS sender_unit, GREATEST(s.sent_at, s.state_changed_at) AS last_change
+		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
+		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE s.purged_at IS NULL AND s.sent_at < $1 AND s.state_changed_at < $1 AND s.id > $2
+		ORDER BY s.id LIMIT $3`, before, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list letters due for the retention purge: %w", err)
+	}
+	return out, nil
+}
+
+// ShipmentPurge counts what purging letters' personal data removed.
+type ShipmentPurge struct {
+	Shipments     int64 // letters purged: title gone, a person recipient anonymised
+	Events        int64 // their evidence events deleted
+	Persons       int64 // persons (national id and name) deleted: no letter of theirs is left
+	Notes         int64 // follow-up notes cleared
+	PrintRequests int64 // print orders' requests (postal addresses) and errors cleared
+	Manual        int64 // manual-handling details cleared
+	Notifications int64 // notifications whose recipients and order requests were cleared
+}
+
+// PurgeShipments lets the personal data of letters go, irreversibly, in
+// one transaction that tells the append-only triggers it is the retention
+// purge: the title; the recipient, when a person (the letter then points to
+// one anonymous person, and a person with no letter left is deleted, with
+// their national id and name); the evidence events; the follow-up notes;
+// the print orders' requests (postal addresses) and errors; manual-handling
+// details; the recipients and order requests of the notifications that
+// listed them. What statistics need stays: channel, class, state, stage,
+// dates, sending unit, a receiving organisation's number. The purge is
+// itself written to the audit log with its counts.
+func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (ShipmentPurge, error) {
+	var p ShipmentPurge
+	if len(ids) == 0 {
+		return p, nil
+	}
+	arr := pq.Array(ids)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL postvakt.retention_purge = 'on'`); err != nil {
+			return fmt.Errorf("retention purge: %w", err)
+		}
+		var anon int64
+		if err := tx.GetContext(ctx, &anon, `INSERT INTO recipients (kind, ident, name) VALUES ('person', $1, '')
+			ON CONFLICT (kind, ident) DO UPDATE SET name = '' RETURNING id`, anonymousPerson); err != nil {
+			return fmt.Errorf("retention purge: anonymous person: %w", err)
+		}
+		var purged []struct {
+			Recipient int64  `db:"recipient_id"`
+			Kind      string `db:"kind"`
+		}
+		if err := tx.SelectContext(ctx, &purged, `WITH old AS (
+				SELECT s.id, s.recipient_id, r.kind FROM shipments s JOIN recipients r ON r.id = s.recipient_id
+				WHERE s.id = ANY($1::uuid[]) AND s.purged_at IS NULL FOR UPDATE OF s),
+			purged AS (
+				UPDATE shipments s SET title = '', purged_at = $2,
+					recipient_id = CASE WHEN old.kind = 'person' THEN $3 ELSE s.recipient_id END
+				FROM old WHERE s.id = old.id RETURNING old.recipient_id, old.kind)
+			SELECT recipient_id, kind FROM purged`, arr, now, anon); err != nil {
+			return fmt.Errorf("retention purge: letters: %w", err)
+		}
+		p.Shipments = int64(len(purged))
+		var people []int64
+		for _, r := range purged {
+			if r.Kind == "person" && r.Recipient != anon {
+				people = append(people, r.Recipient)
+			}
+		}
+		steps := []struct {
+			n   *int64
+			sql string
+		}{
+			{&p.Events, `DELETE FROM shipment_events WHERE shipment_id = ANY($1::uuid[])`},
+			{&p.Notes, `UPDATE followups SET note = '' WHERE shipment_id = ANY($1::uuid[]) AND note <> ''`},
+			{&p.PrintRequests, `UPDATE print_orders SET request = NULL, last_error = '', failure_reason = ''
+				WHERE shipment_id = ANY($1::uuid[]) AND (request IS NOT NULL OR last_error <> '' OR failure_reason <> '')`},
+			{nil, `UPDATE print_outbox SET last_error = '' WHERE shipment_id = ANY($1::uuid[])`},
+			{&p.Manual, `UPDATE print_manual SET detail = '' WHERE shipment_id = ANY($1::uuid[]) AND detail <> ''`},
+			{&p.Notifications, `UPDATE notifications SET recipients = '{}', order_request = NULL, last_error = '', order_error = ''
+				WHERE id IN (SELECT notification_id FROM notification_items WHERE shipment_id = ANY($1::uuid[])
+					UNION SELECT notification_id FROM notification_notices WHERE shipment_id = ANY($1::uuid[]))
+				  AND (cardinality(recipients) > 0 OR order_request IS NOT NULL OR last_error <> '' OR order_error <> '')`},
+		}
+		for _, st := range steps {
+			res, err := tx.ExecContext(ctx, st.sql, arr)
+			if err != nil {
+				return fmt.Errorf("retention purge: %w", err)
+			}
+			if st.n != nil {
+				*st.n, _ = res.RowsAffected()
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM recipients r WHERE r.id = ANY($1::bigint[]) AND r.kind = 'person'
+			AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.recipient_id = r.id)`, pq.Array(people))
+		if err != nil {
+			return fmt.Errorf("retention purge: persons: %w", err)
+		}
+		p.Persons, _ = res.RowsAffected()
+		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "retention_purge_letters",
+			Detail: fmt.Sprintf("%d letters, %d events, %d persons, %d follow-up notes, %d print requests, %d manual details, %d notifications",
+				p.Shipments, p.Events, p.Persons, p.Notes, p.PrintRequests, p.Manual, p.Notifications)})
+	})
+	return p, err
+}
+
+// PurgeCaches deletes what postvakt keeps only for a while, older than
+// cutoff: raw answers of failed channel calls (poll_errors, which may quote
+// a channel's data) and business-register answers. It returns how many
+// rows went.
+func (s *Store) PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	for _, q := range []string{`DELETE FROM poll_errors WHERE occurred_at < $1`, `DELETE FROM register_cache WHERE fetched_at < $1`} {
+		res, err := s.db.ExecContext(ctx, q, cutoff)
+		if err != nil {
+			return n, fmt.Errorf("retention purge of caches: %w", err)
+		}
+		m, _ := res.RowsAffected()
+		n += m
+	}
+	return n, nil
+}
+
+// PurgeAudit deletes audit entries older than cutoff, in the retention
+// purge's transaction, and returns how many. (PurgeBefore deletes events
+// and audit entries with one cutoff; the audit log has the deployment's
+// default retention, events the longest of any class.)
+func (s *Store) PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL postvakt.retention_purge = 'on'`); err != nil {
+			return fmt.Errorf("retention purge of audit entries: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE at < $1`, cutoff)
+		if err != nil {
+			return fmt.Errorf("retention purge of audit entries: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// copenhagen is where the Danish statement gives its times.
+var copenhagen = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}()
+
+// Digital Post event tags the proof names (see the specs README).
+const (
+	dpAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"        // "Tilgængelig for modtageren": the legal proof
+	dpToSystem  = "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM" // delivered into the recipient's own system
+	dpRead      = "MESSAGE_READ"
+)
+
+// dpLabels are the event log's Danish names of some events (the public
+// guidance, seeds/002).
+var dpLabels = map[string]string{"MEMO_SEND_RECEIVED": "Modtaget", "MEMO_SEND_VALIDATED": "Valideret",
+	"MEMO_SEND_VALIDATION_FAILED": "Afvist", dpAvailable: "Tilgængelig for modtageren"}
+
+// Kinds of Digital Post proof.
+const (
+	ProofAvailable       = "available"        // the log shows "Tilgængelig for modtageren"
+	ProofRecipientSystem = "recipient_system" // delivered into the recipient's own system only
+	ProofNone            = "no_proof"         // events, but none that proves delivery
+	ProofNoEvents        = "no_events"        // the log has nothing of the letter
+)
+
+// DigitalPostProof is what Digital Post's event log proves of a letter, in
+// the terms Ankestyrelsen uses: a letter counts as delivered when the log
+// shows it "Tilgængelig for modtageren" (MEMO_AVAILABLE_TO_RECIPIENT); that
+// event and its id are the proof. Statement says it in Danish, for the
+// authority that judges it.
+type DigitalPostProof struct {
+	Kind             string     `json:"kind"`
+	AvailableAt      *time.Time `json:"available_at,omitempty"`
+	AvailableTag     string     `json:"available_event_tag,omitempty"`
+	AvailableEventID string     `json:"available_event_id,omitempty"`
+	OpenedAt         *time.Time `json:"opened_at,omitempty"`
+	OpenedTag        string     `json:"opened_event_tag,omitempty"`
+	OpenedEventID    string     `json:"opened_event_id,omitempty"`
+	LastTag          string     `json:"last_event_tag,omitempty"`
+	LastAt           *time.Time `json:"last_event_at,omitempty"`
+	LastEventID      string     `json:"last_event_id,omitempty"`
+	ChannelPrinted   bool       `json:"printed_by_digital_post,omitempty"`
+	Statement        string     `json:"statement"`
+}
+
+// digitalPostProof reads the proof out of a Danish letter's kept log
+// entries, and makes the evidence's available and opened times the log's.
+func digitalPostProof(sh *store.Shipment, e *Evidence) {
+	earliest := map[string]*store.Event{}
+	var last *store.Event
+	for i := range sh.Events {
+		ev := &sh.Events[i]
+		if ev.Kind != store.EventChannel || ev.Source != model.ChannelDigitalPost {
+			continue
+		}
+		if f := earliest[ev.RawStatus]; f == nil || ev.ObservedAt.Before(f.ObservedAt) {
+			earliest[ev.RawStatus] = ev
+		}
+		if last == nil || !ev.ObservedAt.Before(last.ObservedAt) {
+			last = ev
+		}
+	}
+	p := &DigitalPostProof{Kind: ProofNoEvents, ChannelPrinted: sh.Stage == "channel_print"}
+	proof := earliest[dpAvailable]
+	switch {
+	case proof != nil:
+		p.Kind = ProofAvailable
+	case earliest[dpToSystem] != nil:
+		p.Kind, proof = ProofRecipientSystem, earliest[dpToSystem]
+	case last != nil:
+		p.Kind = ProofNone
+		t := last.ObservedAt
+		p.LastTag, p.LastAt, p.LastEventID = last.RawStatus, &t, logID(last)
+	}
+	if proof != nil {
+		t := proof.ObservedAt
+		p.AvailableAt, p.AvailableTag, p.AvailableEventID = &t, proof.RawStatus, logID(proof)
+		e.AvailableAt, e.AvailableSource = &t, "Digital Post"
+	}
+	if read := earliest[dpRead]; read != nil {
+		t := read.ObservedAt
+		p.OpenedAt, p.OpenedTag, p.OpenedEventID = &t, read.RawStatus, logID(read)
+		e.OpenedAt, e.OpenedSource = &t, "Digital Post"
+	}
+	p.Statement = p.danish()
+	e.DigitalPost = p
+}
+
+// danish states the proof in Danish, as Ankestyrelsen reads it.
+func (p *DigitalPostProof) danish() string {
+	at := func(t *time.Time) string { return t.In(copenhagen).Format("2006-01-02 15:04:05 -07:00") }
+	var s string
+	switch p.Kind {
+	case ProofAvailable:
+		s = fmt.Sprintf("Brevet var \"Tilgængelig for modtageren\" fra %s ifølge Digital Posts hændelseslog (hændelse %s, hændelses-id %s).",
+			at(p.AvailableAt), p.AvailableTag, p.AvailableEventID)
+	case ProofRecipientSystem:
+		s = fmt.Sprintf("Brevet blev leveret til modtagerens eget system %s ifølge Digital Posts hændelseslog (hændelse %s, hændelses-id %s); loggen har ingen hændelse \"Tilgængelig for modtageren\".",
+			at(p.AvailableAt), p.AvailableTag, p.AvailableEventID)
+	case ProofNone:
+		s = fmt.Sprintf("Digital Posts hændelseslog har ingen hændelse \"Tilgængelig for modtageren\" for brevet og dokumenterer ikke, at det er kommet frem. Seneste hændelse er %s%s %s (hændelses-id %s).",
+			p.LastTag, label(p.LastTag), at(p.LastAt), p.LastEventID)
+	default:
+		s = "Digital Posts hændelseslog har ingen hændelser for brevet: intet viser, at det er nået frem til Digital Post."
+	}
+	if p.OpenedAt != nil {
+		s += fmt.Sprintf(" Brevet blev åbnet %s (hændelse %s, hændelses-id %s).", at(p.OpenedAt), p.OpenedTag, p.OpenedEventID)
+	}
+	if p.ChannelPrinted {
+		s += " Digital Post har selv udskrevet og sendt brevet som fysisk post."
+	}
+	return s
+}
+
+func label(tag string) string {
+	if l, ok := dpLabels[tag]; ok {
+		return " (\"" + l + "\")"
+	}
+	return ""
+}
+
+// logID is the event log's id of the entry an evidence row keeps.
+func logID(ev *store.Event) string {
+	var p struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(ev.Payload, &p) != nil || p.ID == "" {
+		return "?"
+	}
+	return p.ID
+}

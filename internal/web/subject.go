@@ -1,0 +1,37 @@
+package web
+
+import (
+	"context"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/store"
+)
+
+// about records whose data the request reads: the sending organisation of
+// the shipment it shows. Its audit entries carry it as SubjectOrg, so that
+// the compliance officer of that organisation sees them even when the actor
+// is an unscoped admin.
+func about(ctx context.Context, senderOrg string) {
+	if rq := current(ctx); rq != nil {
+		rq.subject = senderOrg
+	}
+}
+
+// subjectOf is the SubjectOrg of the request's audit entries: what about
+// recorded; else the principal's own organisation; else, for an unscoped
+// principal who sees letters, every organisation (store.SubjectAll); else
+// none.
+func subjectOf(ctx context.Context) string {
+	rq := current(ctx)
+	switch {
+	case rq == nil:
+		return ""
+	case rq.subject != "":
+		return rq.subject
+	case rq.SenderOrg != "":
+		return rq.SenderOrg
+	case rq.Can(auth.ViewShipments):
+		return store.SubjectAll
+	}
+	return ""
+}

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"postvakt/internal/notice"
+	"postvakt/internal/store"
+)
+
+// UnitStore keeps the sending units' addresses: where follow-up mails and
+// unit_manager escalations go.
+type UnitStore interface {
+	Units(ctx context.Context, scope store.Scope) ([]store.Unit, error)
+	SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope store.Scope) error
+	SaveUnits(ctx context.Context, us []store.Unit) (int, error)
+}
+
+type unitsData struct {
+	Units    []store.Unit
+	Problems []string // of the last import, or of a change
+	Done     string   // what the last action did
+}
+
+// unitsPage lists the sending units in scope with their contact and
+// manager addresses, a form per unit and a CSV import (admin).
+func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderUnits(w, r, http.StatusOK, unitsData{Done: r.URL.Query().Get("done")})
+}
+
+func (s *Server) renderUnits(w http.ResponseWriter, r *http.Request, status int, d unitsData) {
+	p := principal(r.Context())
+	us, err := s.store.Units(r.Context(), p.Scope())
+	if err != nil {
+		s.internalError(w, "list sending units", err)
+		return
+	}
+	d.Units = us
+	s.audit(r.Context(), "view_list", "units", "")
+	s.render(w, r, status, "units", "Sending units", d)
+}
+
+// setUnit changes one unit's addresses.
+func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, http.StatusNotFound, "No such sending unit.")
+		return
+	}
+	u := store.Unit{ContactEmail: strings.TrimSpace(r.PostFormValue("contact_email")),
+		ManagerEmail: strings.TrimSpace(r.PostFormValue("manager_email"))}
+	if col, msg := notice.CheckAddresses(u.ContactEmail, u.ManagerEmail); col != "" {
+		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: []string{col + ": " + msg}})
+		return
+	}
+	err = s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, http.StatusNotFound, "No such sending unit in your scope.")
+		return
+	}
+	if err != nil {
+		s.internalError(w, "set unit addresses", err)
+		return
+	}
+	s.audit(r.Context(), "unit_change", "unit "+strconv.FormatInt(id, 10), "contact="+u.ContactEmail+" manager="+u.ManagerEmail)
+	http.Redirect(w, r, "/admin/units?done=saved", http.StatusSeeOther)
+}
+
+// importUnits takes a units CSV (the same file as `postvakt units
+// import`), all or nothing; a scoped admin may only name their own
+// organisation's units.
+func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: []string{"choose a CSV file (header " +
+			strings.Join(notice.UnitColumns, ",") + ")"}})
+		return
+	}
+	defer f.Close()
+	units, err := notice.ParseUnits(f)
+	var inv *notice.InvalidUnitsError
+	if errors.As(err, &inv) {
+		var ps []string
+		for _, pr := range inv.Problems {
+			ps = append(ps, pr.Error())
+		}
+		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: append(ps, "nothing was imported")})
+		return
+	}
+	if err != nil {
+		s.internalError(w, "read units CSV", err)
+		return
+	}
+	for _, u := range units {
+		if p.SenderOrg != "" && u.SenderOrg != p.SenderOrg {
+			s.renderUnits(w, r, http.StatusForbidden, unitsData{Problems: []string{fmt.Sprintf(
+				"unit %q belongs to organisation %s, outside your scope; nothing was imported", u.Name, u.SenderOrg)}})
+			return
+		}
+	}
+	created, err := s.store.SaveUnits(r.Context(), units)
+	if err != nil {
+		s.internalError(w, "save units", err)
+		return
+	}
+	s.audit(r.Context(), "units_import", "units", fmt.Sprintf("%d units, %d new", len(units), created))
+	http.Redirect(w, r, "/admin/units?done=imported", http.StatusSeeOther)
+}
