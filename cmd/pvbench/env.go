@@ -287,9 +287,14 @@ type sim struct {
 }
 
 // startSim runs `postvakt sim` with a scenario file and reads the
-// environment it prints.
+// environment it prints. The simulator accepts Maskinporten grants signed
+// with the client key it keeps in --key-dir.
 func (b *bench) startSim(label, scenario string, requestLog int) (*sim, error) {
-	args := []string{"sim", "--addr", "127.0.0.1:0", "--scenario", scenario, "--seed", "1"}
+	keyDir := filepath.Join(b.work, label+"-key")
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		return nil, err
+	}
+	args := []string{"sim", "--addr", "127.0.0.1:0", "--scenario", scenario, "--seed", "1", "--key-dir", keyDir}
 	if requestLog > 0 {
 		args = append(args, "--request-log", fmt.Sprint(requestLog))
 	}
@@ -311,19 +316,7 @@ func (b *bench) startSim(label, scenario string, requestLog int) (*sim, error) {
 		p.stop()
 		return nil, fmt.Errorf("the simulator printed no environment (see %s)", filepath.Join(b.work, "logs", label+".log"))
 	}
-	key := filepath.Join(b.work, label+"-key.pem")
-	if _, err := os.Stat(key); err != nil {
-		pem, err := exec.Command("openssl", "genrsa", "2048").Output()
-		if err != nil {
-			p.stop()
-			return nil, fmt.Errorf("make a client key with openssl: %w", err)
-		}
-		if err := os.WriteFile(key, pem, 0o600); err != nil {
-			p.stop()
-			return nil, err
-		}
-	}
-	env["POSTVAKT_MASKINPORTEN_KEY_FILE"] = key
+	env["POSTVAKT_MASKINPORTEN_KEY_FILE"] = filepath.Join(keyDir, "maskinporten.pem")
 	return &sim{proc: p, env: env}, nil
 }
 

@@ -138,7 +138,7 @@ func (b *bench) replicaCycle(ctx context.Context, s *sim, csvPath string, n, k i
 		go io.Copy(io.Discard, out) //nolint:errcheck // not needed
 		procs = append(procs, p)
 	}
-	if err := waitPolled(ctx, db, n, 10*time.Minute); err != nil {
+	if err := waitPolled(ctx, db, n, 4*time.Minute); err != nil {
 		return 0, 0, 0, err
 	}
 	recs, err := s.requests(since)
