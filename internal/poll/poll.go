@@ -105,6 +105,7 @@ func (s *Summary) add(o Summary) {
 	s.Failed += o.Failed
 	s.Batches += o.Batches
 	s.Unanswered += o.Unanswered
+	s.Unregistered += o.Unregistered
 }
 
 // UnknownGrace is how long after sending a shipment the channel may not

@@ -281,6 +281,20 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 	return appendEvents(ctx, tx, events)
 }
 
+// MarkFeedSynced marks a feed channel's due shipments sent at or after
+// sentFrom as read (their next poll cleared, as FeedApply.Synced does):
+// the window that starts before them reads their whole log. It returns how
+// many.
+func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
+		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3`, channel, now, sentFrom)
+	if err != nil {
+		return 0, fmt.Errorf("mark %s shipments read: %w", channel, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // FeedCursor returns where a feed channel's reading stands: the latest
 // created time seen; ok is false before the first read.
 func (s *Store) FeedCursor(ctx context.Context, channel string) (cursor time.Time, ok bool, err error) {
