@@ -110,7 +110,10 @@ func setUp(ctx context.Context, cfg Config) (w *world, err error) {
 	if w.mp, err = startMailpit(cfg.Mailpit, cfg.Work); err != nil {
 		return nil, err
 	}
-	if w.sm, err = startSim(ctx, cfg.Work, cfg.Letters, cfg.Orgs, cfg.Speed, int64(cfg.Seed)); err != nil {
+	// How long the run may take at most: every kill's gap, a start and an
+	// import each, and the settling.
+	runs := time.Duration(cfg.Kills)*(cfg.MaxGap+2*time.Second) + 5*time.Minute
+	if w.sm, err = startSim(ctx, cfg.Work, cfg.Letters, cfg.Orgs, cfg.Speed, int64(cfg.Seed), runs); err != nil {
 		return nil, err
 	}
 	policies := filepath.Join(cfg.Work, "policies")

@@ -36,11 +36,15 @@ print:
   requires_approval: false
 `
 
-// scenario is the simulator's world: letters sent over the last week, a
-// share of organisations that never open, some failures.
-func scenario(letters, orgs int) string {
+// scenario is the simulator's world: letters sent over the week before its
+// start, a share of organisations that never open, some failures. The
+// simulator starts behind by behind: its clock runs faster than the real
+// one, and postvakt refuses a status dated in its future, so the simulated
+// time must not overtake the real time before the run ends.
+func scenario(letters, orgs int, behind time.Duration) string {
 	return fmt.Sprintf(`name: chaos
 description: crash test world
+start: -%dm
 organisations:
   count: %d
   never_open: {share: 0.4}
@@ -62,7 +66,7 @@ register:
 print:
   print_delay: {min: 1h, max: 6h}
   post_delay: {min: 1h, max: 4h}
-`, orgs, letters)
+`, int(behind.Minutes())+1, orgs, letters)
 }
 
 // cluster is the run's own PostgreSQL cluster, through scripts/pg.sh, so it
@@ -227,8 +231,9 @@ type simulator struct {
 	env  []string
 }
 
-func startSim(ctx context.Context, dir string, letters, orgs int, speed float64, seed int64) (*simulator, error) {
-	sc, err := sim.Parse([]byte(scenario(letters, orgs)))
+func startSim(ctx context.Context, dir string, letters, orgs int, speed float64, seed int64, runs time.Duration) (*simulator, error) {
+	behind := time.Duration(float64(runs) * (speed - 1))
+	sc, err := sim.Parse([]byte(scenario(letters, orgs, behind)))
 	if err != nil {
 		return nil, err
 	}
