@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 )
@@ -39,6 +41,28 @@ func Up(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// Latest is the version of the newest embedded migration: a database
+// migrated to it is current.
+func Latest() (int64, error) {
+	entries, err := FS.ReadDir(".")
+	if err != nil {
+		return 0, fmt.Errorf("list migrations: %w", err)
+	}
+	var latest int64
+	for _, e := range entries {
+		v, _, ok := strings.Cut(e.Name(), "_")
+		if !ok || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: the name does not start with a version", e.Name())
+		}
+		latest = max(latest, n)
+	}
+	return latest, nil
 }
 
 // lockKey is the advisory lock that serialises migrations.

@@ -16,6 +16,7 @@ import (
 	_ "postvakt/internal/channel/registered" // every channel postvakt is built with
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
+	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/jobs"
 	"postvakt/internal/maskinporten"
@@ -194,6 +195,40 @@ func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
 		r.Orders = &remind.Orders{Log: a.st, Notifier: &remind.Notifier{HTTP: hc, Tokens: tokens}, ResourceID: alt.ResourceID}
 	}
 	return esc, nil
+}
+
+// health wires the health evaluation: the rules of the policy folder's
+// health.yaml (defaults without it), alerts e-mailed through the SMTP relay
+// to POSTVAKT_ALERT_EMAIL and the rules' own to:, and posted to
+// POSTVAKT_ALERT_WEBHOOK_URL.
+func (a *app) health() (*health.Evaluator, error) {
+	rules, problems := policy.LoadHealth(a.cfg.Policies)
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(os.Stderr, p.String())
+		}
+		return nil, fmt.Errorf("%d problem(s) in the health rules in %s; not starting", len(problems), a.cfg.Policies)
+	}
+	hc := a.cfg.Health
+	n := &health.Notifier{Store: a.st, From: a.cfg.SMTP.From, Emails: hc.Emails, BaseURL: a.cfg.PublicURL, Logger: a.log}
+	if a.cfg.SMTP.Addr != "" {
+		s, err := remind.NewSMTP(a.smtpConfig())
+		if err != nil {
+			return nil, fmt.Errorf("health alerts need an SMTP server: %w", err)
+		}
+		n.Mail = s
+	}
+	if hc.WebhookURL != "" {
+		// No retries inside one send: a retried POST the receiver took
+		// would be a second alert; the next evaluation sends a failed one.
+		client, err := httpclient.New(httpclient.Options{Name: "alert-webhook", Logger: a.log, Registerer: a.registerer(),
+			MaxRetries: -1, Timeout: 15 * time.Second})
+		if err != nil {
+			return nil, fmt.Errorf("alert webhook client: %w", err)
+		}
+		n.Webhook = &health.Webhook{HTTP: client, URL: hc.WebhookURL}
+	}
+	return &health.Evaluator{Store: a.st, Config: rules, Notifier: n, Logger: a.log}, nil
 }
 
 // altinnTokens is the token source of an Altinn service with scope, or

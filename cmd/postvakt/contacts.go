@@ -17,42 +17,57 @@ func runContacts(ctx context.Context, cfg config.Config, args []string) error {
 		return usageError{"usage: postvakt contacts import FILE.csv (header orgnr,email; - for standard input)"}
 	}
 	fs := newFlags("contacts import")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"usage: postvakt contacts import FILE.csv (header orgnr,email; - for standard input)"}
 	}
-	name := fs.Arg(0)
+	return importRows(ctx, cfg, fs.Arg(0), "contacts", remind.ParseContacts,
+		func(ctx context.Context, st *store.Store, contacts []store.Contact) (string, string, error) {
+			orgs, err := st.ReplaceContacts(ctx, contacts, store.ContactSourceImport)
+			return fmt.Sprintf("%d addresses, %d organisations", len(contacts), orgs),
+				fmt.Sprintf("imported %d address(es) for %d organisation(s); each organisation in the file now has exactly the addresses listed",
+					len(contacts), orgs), err
+		})
+}
+
+// importRows imports the CSV file name ("-": standard input), all or
+// nothing: read parses it (a file with any bad row is refused, every
+// problem printed as FILE: line N, column C: message), save stores it and
+// says what it did for the audit log (the action is what_import) and for
+// the person at the terminal.
+func importRows[T any](ctx context.Context, cfg config.Config, name, what string, read func(io.Reader) ([]T, error),
+	save func(ctx context.Context, st *store.Store, items []T) (detail, done string, err error)) error {
 	in, closeIn, err := openInput(name)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	contacts, err := remind.ParseContacts(in)
-	var inv *remind.InvalidContactsError
+	items, err := read(in)
+	var inv interface{ Rows() []remind.ContactError }
 	if errors.As(err, &inv) {
-		return rowProblems(name, inv.Problems, err)
+		for _, p := range inv.Rows() {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", name, p.Error())
+		}
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if err != nil {
-		return fmt.Errorf("import contacts from %s: %w", name, err)
+		return fmt.Errorf("import %s from %s: %w", what, name, err)
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	st := a.st
-	orgs, err := st.ReplaceContacts(ctx, contacts, store.ContactSourceImport)
+	detail, done, err := save(ctx, a.st, items)
 	if err != nil {
 		return err
 	}
-	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "contacts_import", Object: name,
-		Detail: fmt.Sprintf("%d addresses, %d organisations", len(contacts), orgs)}); err != nil {
+	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: what + "_import", Object: name, Detail: detail}); err != nil {
 		return err
 	}
-	fmt.Printf("imported %d address(es) for %d organisation(s); each organisation in the file now has exactly the addresses listed\n",
-		len(contacts), orgs)
+	fmt.Println(done)
 	return nil
 }
 
@@ -66,13 +81,4 @@ func openInput(name string) (io.Reader, func(), error) {
 		return nil, nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	return f, func() { f.Close() }, nil
-}
-
-// rowProblems prints every problem of a CSV file (file: line N, column C:
-// message) and returns err, naming the file.
-func rowProblems(name string, problems []remind.ContactError, err error) error {
-	for _, p := range problems {
-		fmt.Fprintf(os.Stderr, "%s: %s\n", name, p.Error())
-	}
-	return fmt.Errorf("%s: %w", name, err)
 }

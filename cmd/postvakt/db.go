@@ -11,7 +11,7 @@ import (
 
 func runMigrate(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("migrate")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	a, err := open(ctx, cfg, withMigrate)
@@ -57,7 +57,7 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 	fs.StringVar(role, "role", "", "admin, compliance, unit or operations (required)")
 	fs.StringVar(org, "sender-org", "", "limit the "+what+" to this sender organisation number")
 	fs.StringVar(unit, "unit", "", "limit the "+what+" to this sending unit (role unit)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *name == "" || *role == "" {

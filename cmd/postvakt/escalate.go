@@ -19,23 +19,16 @@ import (
 func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("escalate")
 	once := fs.Bool("once", false, "run the escalation once and exit (the scheduled run is part of serve)")
-	nowFlag := fs.String("now", "", "run as of this time (RFC 3339), default now")
+	clock := nowFlag(fs, "run")
 	dry := fs.Bool("dry-run", false, "print what would be sent; change nothing")
 	show := fs.Bool("show-messages", false, "with --dry-run: print every message in full")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if !*once || fs.NArg() != 0 {
 		return usageError{"usage: postvakt escalate --once [--now RFC3339] [--dry-run [--show-messages]]"}
 	}
-	now := time.Now()
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
-		if err != nil {
-			return usageError{fmt.Sprintf("--now %q is not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)", *nowFlag)}
-		}
-		now = t
-	}
+	now := clock.Now()
 	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err

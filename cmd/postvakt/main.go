@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
@@ -30,7 +31,7 @@ func init() {
 		{"migrate", "", "apply pending database migrations", runMigrate},
 		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
 		{"import", "FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
-		{"poll", "--once [--channel " + channel.Usage() + "]", "poll every due shipment once; prints polled=N changed=N errors=N", runPoll},
+		{"poll", "--once [--channel " + channel.Usage() + "] [--now RFC3339]", "poll every due shipment once; prints polled=N changed=N errors=N", runPoll},
 		{"discover", "--channel " + channel.Usage() + " --since DATE --sender-org O", "register the sender's shipments found on the channel (back-fill)", runDiscover},
 		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
 		{"sim", "[--addr A] [--scenario demo|bergen|copenhagen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, Digital Post, register, print, notifications)", runSim},
@@ -39,7 +40,9 @@ func init() {
 		{"units", "list | import FILE.csv", "sending units' contact and manager addresses for follow-up and escalation mails (CSV sender_org,unit,contact_email,manager_email), all or nothing", runUnits},
 		{"notifications", "list | release ID | confirm ID", "settle reminders whose outcome is unknown (never re-sent by themselves)", runNotifications},
 		{"print", "list [--json] | approve|reject BATCH | drain [--once]", "print fallback: orders, manual handling, approval batches; send and follow print orders", runPrint},
-		{"report", "unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE]", "export a list (audited)", runReport},
+		{"report", "unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE] | incident --from T --to T [--channel C] [--unit U] [--state S] --format csv|xlsx|json [-o FILE]",
+			"export a list, or an incident's letters with state and evidence counted per sending unit (audited)", runReport},
+		{"health", "--once [--now RFC3339] [--dry-run]", "evaluate the health rules once: record and send what fires or resolves; prints FIRING/RESOLVED lines", runHealth},
 		{"user", "add --name N --role R [--sender-org O] [--unit U] [--email E] | email --name N --email E", "create a UI user (password on stdin, or generated and printed once); set its e-mail address", runUser},
 		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},
 		{"help", "", "show this help", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
@@ -118,4 +121,52 @@ func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("postvakt "+name, flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
 	return fs
+}
+
+// parse parses a command's flags; a bad one is a wrong invocation (exit 2).
+func parse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return usageError{err.Error()}
+	}
+	return err
+}
+
+// clockFlag is --now: the moment a one-off command acts as of, so tests
+// and simulations walk a scenario through days without waiting; the real
+// clock when it is not given.
+type clockFlag struct{ at time.Time }
+
+// nowFlag adds --now to fs; what says what happens as of that time.
+func nowFlag(fs *flag.FlagSet, what string) *clockFlag {
+	c := &clockFlag{}
+	fs.Var(c, "now", what+" as of this time (RFC 3339), default now")
+	return c
+}
+
+func (c *clockFlag) String() string {
+	if c == nil || c.at.IsZero() {
+		return ""
+	}
+	return c.at.Format(time.RFC3339)
+}
+
+func (c *clockFlag) Set(s string) error {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("%q is not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)", s)
+	}
+	c.at = t
+	return nil
+}
+
+// Given reports whether --now was given.
+func (c *clockFlag) Given() bool { return !c.at.IsZero() }
+
+// Now is the --now time, or the clock's.
+func (c *clockFlag) Now() time.Time {
+	if c.at.IsZero() {
+		return time.Now()
+	}
+	return c.at
 }

@@ -10,6 +10,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestServeNamesOrganisations: `postvakt serve` with the simulator's
@@ -26,9 +27,7 @@ func TestServeNamesOrganisations(t *testing.T) {
 	defer st.Close()
 	var items []model.NewShipment
 	for _, r := range s.Shipments() {
-		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
-			SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
-			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt})
+		items = append(items, storetest.FromSim(r))
 	}
 	items = append(items, model.NewShipment{Channel: "svarut", ChannelID: "dk-1", SenderOrg: "964338531", SenderUnit: "NAV",
 		RecipientKind: model.RecipientOrg, RecipientID: "64942212", Title: "Brev", Confidential: true, Class: "taushetsbelagt",

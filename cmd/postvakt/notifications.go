@@ -57,7 +57,7 @@ func runNotifications(ctx context.Context, cfg config.Config, args []string) err
 		if err != nil || id <= 0 {
 			return usageError{fmt.Sprintf("%q is not a notification id (see postvakt notifications list)", args[1])}
 		}
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := parse(fs, args[2:]); err != nil {
 			return err
 		}
 		now := time.Now()

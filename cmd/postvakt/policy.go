@@ -23,6 +23,8 @@ func runPolicy(ctx context.Context, cfg config.Config, args []string) error {
 			dir = args[1]
 		}
 		set, problems := policy.LoadDir(dir)
+		health, hp := policy.LoadHealth(dir)
+		problems = append(problems, hp...)
 		if len(problems) > 0 {
 			for _, p := range problems {
 				fmt.Fprintln(os.Stderr, p.String())
@@ -30,6 +32,7 @@ func runPolicy(ctx context.Context, cfg config.Config, args []string) error {
 			return fmt.Errorf("%d problem(s) in %s", len(problems), dir)
 		}
 		fmt.Printf("%s: %d policies, all valid\n", dir, len(set.Policies()))
+		fmt.Println(healthSummary(health))
 		return nil
 	case "explain":
 		if len(args) != 2 {

@@ -17,12 +17,14 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("poll")
 	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
 	name := fs.String("channel", "", "only this channel ("+channel.Usage()+")")
-	if err := fs.Parse(args); err != nil {
+	at := nowFlag(fs, "poll (the clock for which letters are due and their next poll)")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if !*once {
-		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] (scheduled polling runs inside serve)"}
+		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] [--now RFC3339] (scheduled polling runs inside serve)"}
 	}
+	clock := at.Now
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
@@ -39,7 +41,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := poll.New(a.st, a.log, poll.Options{})
+	p := poll.New(a.st, a.log, poll.Options{Now: clock, Activity: a.st})
 	var failed []string
 	for _, ch := range chans {
 		start := time.Now()
@@ -68,7 +70,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	unit := fs.String("sender-unit", "", "sending unit to register them under (default Ukjent enhet; Digital Post: Ukendt enhed)")
 	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer; Digital Post: fortrolig)")
 	window := fs.Duration("window", 30*24*time.Hour, "size of one listing window; windows that hit the channel's limit are split")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *since == "" || *org == "" {

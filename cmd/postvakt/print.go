@@ -38,7 +38,7 @@ func runPrint(ctx context.Context, cfg config.Config, args []string) error {
 func runPrintList(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("print list")
 	asJSON := fs.Bool("json", false, `print {"orders":[…],"manual":[…],"batches":[…]} as JSON`)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -123,22 +123,15 @@ func runPrintDrain(ctx context.Context, cfg config.Config, args []string) error 
 	fs := newFlags("print drain")
 	once := fs.Bool("once", false, "send the outbox and poll order statuses once, then exit")
 	every := fs.Duration("every", time.Minute, "without --once: how often to run")
-	at := fs.String("now", "", "with --once: act as of this RFC 3339 time instead of the clock (tests, simulations)")
+	at := nowFlag(fs, "with --once: act")
 	batch := fs.Int("batch", 50, "rows claimed at a time")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || (*at != "" && !*once) || *every <= 0 || *batch <= 0 {
+	if fs.NArg() > 0 || (at.Given() && !*once) || *every <= 0 || *batch <= 0 {
 		return usageError{"usage: postvakt print drain [--once [--now TIME]] [--every D] [--batch N]"}
 	}
-	now := time.Now
-	if *at != "" {
-		t, err := time.Parse(time.RFC3339, *at)
-		if err != nil {
-			return usageError{"--now must be an RFC 3339 time: " + err.Error()}
-		}
-		now = func() time.Time { return t }
-	}
+	now := at.Now
 	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err
@@ -209,7 +202,7 @@ func printCrashHook(spec string) (func(string), error) {
 func printArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parse(fs, args); err != nil {
 			return nil, err
 		}
 		args = fs.Args()

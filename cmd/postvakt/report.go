@@ -20,7 +20,11 @@ import (
 // export is written to the audit log like one from the UI.
 func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: postvakt report unopened|problems|manual|unknown_to_channel --format csv|xlsx|json [--org N] [--unit U] [-o FILE]"}
+		return usageError{"usage: postvakt report unopened|problems|manual|unknown_to_channel --format csv|xlsx|json [--org N] [--unit U] [-o FILE]\n" +
+			"       postvakt report incident --from T --to T [--channel C] [--unit U] [--state S] --format csv|xlsx|json [-o FILE]"}
+	}
+	if args[0] == "incident" {
+		return runIncidentReport(ctx, cfg, args[1:])
 	}
 	list := store.ListName(args[0])
 	switch list {
@@ -36,7 +40,7 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	fs.StringVar(&f.Recipient, "org", "", "only this receiving organisation (organisation number)")
 	fs.StringVar(&f.Unit, "unit", "", "only this sending unit")
 	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	// --org goes into the audit log: an organisation number only, never a

@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/auth"
 	"postvakt/internal/config"
+	"postvakt/internal/health"
 	"postvakt/internal/jobs"
 	"postvakt/internal/poll"
 	"postvakt/internal/upkeep"
@@ -25,7 +26,7 @@ const stopGrace = 20 * time.Second
 func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("serve")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (POSTVAKT_ADDR)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)
@@ -87,7 +88,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if len(chans) == 0 {
 		a.log.Warn("no channel configured: nothing is polled (set a channel's POSTVAKT_<CHANNEL>_URL)")
 	}
-	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg), Lease: a.cfg.PollLease})
+	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg), Lease: a.cfg.PollLease, Activity: a.st})
 	if err := poller.Schedule(sched, a.cfg.PollSchedule, chans); err != nil {
 		return nil, nil, err
 	}
@@ -109,7 +110,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	} else {
 		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
 	}
-	opts = append(opts, web.WithPreview(esc))
+	opts = append(opts, web.WithPreview(esc), web.WithAlerts(web.StoreAlerts(a.st)))
 	// The escalation run takes its own cluster-wide lock.
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err
@@ -124,6 +125,14 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err := sched.Once(a.cfg.NoticeSchedule, "notices", notices.Job); err != nil {
 		return nil, nil, err
 	}
+	ev, err := a.health()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sched.Once(a.cfg.Health.Schedule, health.LockName, ev.Job); err != nil {
+		return nil, nil, err
+	}
+	a.reg.MustRegister(health.NewCollector(a.st, a.log))
 	up := &upkeep.Upkeep{Store: a.st, Log: a.log, Policies: a.set, RetentionYears: a.cfg.RetentionYears}
 	if err := up.Schedule(sched); err != nil {
 		return nil, nil, err

@@ -20,7 +20,7 @@ func runSim(ctx context.Context, _ config.Config, args []string) error {
 	fs.IntVar(&rc.Options.MaxRequestLog, "request-log", 0, "requests kept in the request log /sim/requests (0: 100,000)")
 	fs.StringVar(&rc.KeyDir, "key-dir", "", "folder of the Maskinporten client key the simulator accepts (maskinporten.pem, "+
 		"made when missing); default a new temporary folder. Printed as POSTVAKT_MASKINPORTEN_KEY_FILE")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if rc.KeyDir == "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -47,32 +46,10 @@ func runUnits(ctx context.Context, cfg config.Config, args []string) error {
 }
 
 func importUnits(ctx context.Context, cfg config.Config, name string) error {
-	in, closeIn, err := openInput(name)
-	if err != nil {
-		return err
-	}
-	defer closeIn()
-	units, err := notice.ParseUnits(in)
-	var inv *notice.InvalidUnitsError
-	if errors.As(err, &inv) {
-		return rowProblems(name, inv.Problems, err)
-	}
-	if err != nil {
-		return fmt.Errorf("import units from %s: %w", name, err)
-	}
-	a, err := open(ctx, cfg, withStore)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	created, err := a.st.SaveUnits(ctx, units)
-	if err != nil {
-		return err
-	}
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "units_import", Object: name,
-		Detail: fmt.Sprintf("%d units, %d new", len(units), created)}); err != nil {
-		return err
-	}
-	fmt.Printf("imported %d unit(s) (%d new): their contact and manager addresses are as listed\n", len(units), created)
-	return nil
+	return importRows(ctx, cfg, name, "units", notice.ParseUnits,
+		func(ctx context.Context, st *store.Store, units []store.Unit) (string, string, error) {
+			created, err := st.SaveUnits(ctx, units)
+			return fmt.Sprintf("%d units, %d new", len(units), created),
+				fmt.Sprintf("imported %d unit(s) (%d new): their contact and manager addresses are as listed", len(units), created), err
+		})
 }

@@ -91,7 +91,7 @@ func runUserEmail(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("user email")
 	name := fs.String("name", "", "the user (required)")
 	email := fs.String("email", "", "the address; empty clears it")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *name == "" || fs.NArg() != 0 {

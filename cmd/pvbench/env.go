@@ -29,6 +29,7 @@ type bench struct {
 	work string
 	size sizes
 	mail *mailpit
+	big  *bigDB // the large database, once the import section made it
 
 	mu  sync.Mutex
 	rss map[string]int64 // peak RSS (bytes) of each postvakt process, by label

@@ -104,18 +104,19 @@ func run(ctx context.Context, opt options) error {
 		figs = append(figs, got...)
 	}
 	var big *bigDB
-	needBig := want("import") || want("escalate") || want("lists")
+	needBig := want("import") || want("escalate") || want("lists") || want("later")
 	if needBig {
 		section("import", func() []figure {
 			var f []figure
 			big, f = b.benchImport(ctx)
 			return f
 		})
-		if big == nil && (want("escalate") || want("lists")) && !want("import") {
-			// escalate or lists alone still need the large database.
+		if big == nil && (want("escalate") || want("lists") || want("later")) && !want("import") {
+			// escalate, lists or the health figures alone still need the large database.
 			big, _ = b.benchImport(ctx)
 		}
 	}
+	b.big = big
 	if big != nil {
 		section("escalate", func() []figure { return b.benchEscalation(ctx, big) })
 		section("lists", func() []figure { return b.benchLists(ctx, big) })

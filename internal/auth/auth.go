@@ -38,14 +38,15 @@ const (
 	ViewOperations Permission = "view_operations" // health and metrics pages
 	ManageUsers    Permission = "manage_users"    // users and API tokens
 	Settle         Permission = "settle"          // reminders of unknown outcome, manual handling, reminder addresses
+	ViewAlerts     Permission = "view_alerts"     // health alerts (no personal data)
 )
 
 // grants is the whole access matrix in one place.
 var grants = map[string][]Permission{
-	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle},
-	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle},
+	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle, ViewAlerts},
+	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ViewAlerts},
 	RoleUnit:       {ViewShipments, RecordFollowUp},
-	RoleOperations: {ViewOperations},
+	RoleOperations: {ViewOperations, ViewAlerts},
 }
 
 // Principal is who a request acts as.

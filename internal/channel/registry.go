@@ -30,6 +30,10 @@ type Spec struct {
 	// Letter names one letter on the channel in messages, by language
 	// ("no", "da", "en"), e.g. "SvarUt-forsendelse"; Display when missing.
 	Letter map[string]string
+	// Scheduled are the channel's statuses of a letter the sender asked to
+	// be delivered later (Digital Post's delayed delivery): such a letter
+	// waits on purpose, and the health rules do not count it as overdue.
+	Scheduled []string
 	// Configure reads the channel's settings through r (shared settings,
 	// such as the Altinn platform's, are in cfg) and returns how to open
 	// it, or nil when the channel is off (its URL unset). Problems are
@@ -124,6 +128,13 @@ func Ref(name, id, lang string) string {
 		return l + " " + id
 	}
 	return s.Display + " " + id
+}
+
+// Scheduled returns a registered channel's Scheduled statuses (none for
+// an unknown channel).
+func Scheduled(name string) []string {
+	s, _ := Lookup(name)
+	return s.Scheduled
 }
 
 // Usage returns "a|b|c" over the registered names, for CLI usage lines.

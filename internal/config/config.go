@@ -8,6 +8,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"os"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type Config struct {
 	FollowUpUnread   int           // POSTVAKT_FOLLOWUP_UNREAD_DAYS
 
 	SMTP         SMTP
+	Health       Health
 	Altinn       Altinn
 	Maskinporten Maskinporten
 	Print        Print
@@ -55,6 +57,14 @@ type SMTP struct {
 	User     string // POSTVAKT_SMTP_USER
 	Password string // POSTVAKT_SMTP_PASSWORD (or _FILE)
 	TLS      string // POSTVAKT_SMTP_TLS: require, starttls or none
+}
+
+// Health configures the health evaluation and where its alerts go (the
+// rules themselves are in the policy folder's health.yaml).
+type Health struct {
+	Schedule   string   // POSTVAKT_HEALTH_SCHEDULE
+	Emails     []string // POSTVAKT_ALERT_EMAIL
+	WebhookURL string   // POSTVAKT_ALERT_WEBHOOK_URL
 }
 
 // Altinn holds the settings of the Altinn platform that more than the
@@ -151,6 +161,12 @@ func read(r *Reader) Config {
 			TLS: r.OneOf("POSTVAKT_SMTP_TLS", "starttls", "require (STARTTLS or no mail: use in production), "+
 				"starttls (when the server offers it) or none (plain, a local relay)", "require", "starttls", "none"),
 		},
+		Health: Health{
+			Schedule: r.Schedule("POSTVAKT_HEALTH_SCHEDULE", "@every 5m", "when the health rules are evaluated (once cluster-wide)"),
+			Emails: r.List("POSTVAKT_ALERT_EMAIL", "comma-separated addresses every health alert is e-mailed to "+
+				"(through POSTVAKT_SMTP_ADDR); health.yaml's to: adds more per rule"),
+			WebhookURL: r.URL("POSTVAKT_ALERT_WEBHOOK_URL", "where health alerts are posted as Alertmanager webhook JSON (version 4); unset = no webhook"),
+		},
 		Print: Print{
 			URL:    r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
 			APIKey: r.Secret("POSTVAKT_PRINT_API_KEY", "print provider bearer key (optional)"),
@@ -179,6 +195,14 @@ func (c *Config) validate(r *Reader) {
 	}
 	if c.Print.URL != "" && c.Print.RegisterURL == "" {
 		r.Failf("POSTVAKT_PRINT_URL", "is set, so POSTVAKT_REGISTER_URL (the business register that gives the postal address) is needed too")
+	}
+	for _, e := range c.Health.Emails {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			r.Failf("POSTVAKT_ALERT_EMAIL", "%q is not a plain e-mail address", e)
+		}
+	}
+	if len(c.Health.Emails) > 0 && c.SMTP.Addr == "" {
+		r.Failf("POSTVAKT_ALERT_EMAIL", "is set, so POSTVAKT_SMTP_ADDR (the SMTP relay alerts go through) is needed too")
 	}
 	if c.CVR.URL != "" && (c.CVR.User == "" || c.CVR.Password == "") {
 		r.Failf("POSTVAKT_CVR_URL", "is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD (or _FILE) are needed too")

@@ -1,22 +1,21 @@
 package escalate
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 const from = "postvakt@bergen.kommune.no"
@@ -27,37 +26,15 @@ type harness struct {
 	t    *testing.T
 	st   *store.Store
 	mp   *mailpittest.Server
-	logs *syncBuffer
+	logs *logtest.Buffer
 	esc  *Escalator
 	seq  int // numbers registered shipments, for unique channel ids
 }
 
-// syncBuffer is a bytes.Buffer safe for the delivery workers' log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newHarness(t *testing.T, mailpitArgs ...string) *harness {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h := &harness{t: t, st: st, mp: mailpittest.Start(t, mailpitArgs...), logs: &syncBuffer{}}
+	st := storetest.Open(t)
+	h := &harness{t: t, st: st, mp: mailpittest.Start(t, mailpitArgs...), logs: &logtest.Buffer{}}
 	h.esc = &Escalator{Store: st, Policies: shipped(t), Remind: h.reminder(h.mp.SMTPAddr), Logger: h.logger(), Batch: 97}
 	return h
 }
@@ -117,19 +94,14 @@ func (h *harness) register(ships ...ship) (ids, channelIDs []string) {
 		ids = append(ids, s.ID)
 		channelIDs = append(channelIDs, s.ChannelID)
 	}
-	if _, err := h.st.DB().Exec(`UPDATE shipments SET state = 'available', available_at = sent_at + interval '1 hour'
-		WHERE id = ANY($1::uuid[])`, "{"+strings.Join(ids, ",")+"}"); err != nil {
-		h.t.Fatal(err)
-	}
+	storetest.Set(h.t, h.st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Hour))
 	return ids, channelIDs
 }
 
 // open marks shipments opened, as the poller would.
 func (h *harness) open(ids ...string) {
 	h.t.Helper()
-	if _, err := h.st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = ANY($1::uuid[])`, "{"+strings.Join(ids, ",")+"}"); err != nil {
-		h.t.Fatal(err)
-	}
+	storetest.Set(h.t, h.st, ids, storetest.State(model.StateOpened))
 }
 
 func (h *harness) contacts(orgs ...string) {

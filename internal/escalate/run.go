@@ -424,6 +424,9 @@ func (r *runState) dispatch(ctx context.Context) error {
 			gs[i].AddressUnknown = res.Unknown[gs[i].Org]
 		}
 	}
+	if err := r.markNoAccess(ctx, gs); err != nil {
+		return err
+	}
 	for _, g := range gs {
 		select {
 		case r.groups <- g:
@@ -432,6 +435,37 @@ func (r *runState) dispatch(ctx context.Context) error {
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// accessLookup finds the organisations with a firing never_opening_org
+// health alert (*store.Store).
+type accessLookup interface {
+	OrgsWithoutAccess(ctx context.Context, orgs []string) (map[string]bool, error)
+}
+
+// markNoAccess marks the shipments of organisations that never open
+// (health rule never_opening_org): their reminder says how to get access.
+func (r *runState) markNoAccess(ctx context.Context, gs []remind.Group) error {
+	look, ok := r.e.Store.(accessLookup)
+	if !ok {
+		return nil
+	}
+	orgs := make([]string, len(gs))
+	for i, g := range gs {
+		orgs[i] = g.Org
+	}
+	none, err := look.OrgsWithoutAccess(ctx, orgs)
+	if err != nil {
+		return err
+	}
+	for i := range gs {
+		if none[gs[i].Org] {
+			for j := range gs[i].Shipments {
+				gs[i].Shipments[j].NoAccess = true
+			}
 		}
 	}
 	return nil

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"postvakt/internal/importer"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -32,11 +32,7 @@ func count(t *testing.T, st *store.Store) int {
 
 func TestImport(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t)
 
 	var b strings.Builder
 	b.WriteString(header)
@@ -67,11 +63,7 @@ func TestImport(t *testing.T) {
 
 func TestImportRejectsBadFiles(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t)
 	bad := strings.Replace(row(3), "974760673", "974760674", 1)
 	badTime := strings.Replace(row(5), "2026-11-20T10:00:00+01:00", "20.11.2026", 1)
 	cases := []struct {

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"postvakt/internal/logtest"
 )
 
 // fast is a schedule that fires every 10 ms (robfig/cron's own @every
@@ -17,14 +18,6 @@ import (
 type fast struct{}
 
 func (fast) Next(t time.Time) time.Time { return t.Add(10 * time.Millisecond) }
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -39,7 +32,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // A panic inside a job is logged and the next tick runs; so does a failure.
 func TestPanicIsLoggedAndNextTickRuns(t *testing.T) {
-	var logs syncBuf
+	var logs logtest.Buffer
 	s := New(slog.New(slog.NewTextHandler(&logs, nil)), nil)
 	var runs atomic.Int32
 	s.add(fast{}, "boom", func(context.Context) error {

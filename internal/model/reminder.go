@@ -30,6 +30,11 @@ type ReminderItem struct {
 	NameUnit bool
 	SentAt   time.Time
 	Since    time.Time // when it started waiting (available, else sent)
+	// NoAccess is set when the receiving organisation has opened none of
+	// its recent confidential letters (health rule never_opening_org):
+	// likely nobody there has the access role, and the reminder opens
+	// with how to get it.
+	NoAccess bool
 }
 
 // NotifyStatus is the status of a row of the notification log (see

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/policy"
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 const (
@@ -34,11 +34,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, mailpitArgs ...string) *fixture {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	set, problems := policy.LoadDir("../../policies")
 	if len(problems) > 0 {
 		t.Fatal(problems)
@@ -71,10 +67,7 @@ func (f *fixture) register(unit, class string, state model.State, sent time.Time
 	for _, s := range got {
 		ids = append(ids, s.ID)
 	}
-	if _, err := f.st.DB().Exec(`UPDATE shipments SET state = $2, state_changed_at = $3 WHERE id = ANY($1::uuid[])`,
-		"{"+strings.Join(ids, ",")+"}", state, sent.Add(time.Hour)); err != nil {
-		f.t.Fatal(err)
-	}
+	storetest.Set(f.t, f.st, ids, storetest.State(model.State(state)), storetest.StateChangedAt(sent.Add(time.Hour)))
 	return ids
 }
 

@@ -18,6 +18,9 @@ var UnitColumns = []string{"sender_org", "unit", "contact_email", "manager_email
 // to be stored.
 type InvalidUnitsError struct{ Problems []remind.ContactError }
 
+// Rows returns the problems, by line and column.
+func (e *InvalidUnitsError) Rows() []remind.ContactError { return e.Problems }
+
 func (e *InvalidUnitsError) Error() string {
 	return fmt.Sprintf("%d problem(s) in the units file; nothing was imported", len(e.Problems))
 }

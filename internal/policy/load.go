@@ -11,7 +11,8 @@ import (
 )
 
 // LoadDir reads every *.yaml file directly in dir (one policy per file;
-// subdirectories and other files are ignored, except *.yml which is
+// health.yaml, the health rules, is LoadHealth's; subdirectories and other
+// files are ignored, except *.yml which is
 // reported because it would silently not load), validates each file and
 // the set as a whole, and returns the set. When there is any problem the
 // set is nil and every problem found is returned, sorted by file and line.
@@ -31,8 +32,8 @@ func LoadDir(dir string) (*Set, []Problem) {
 		name := e.Name()
 		path := filepath.Join(dir, name)
 		switch {
-		case strings.HasPrefix(name, "."):
-			continue
+		case strings.HasPrefix(name, "."), name == HealthFile:
+			continue // hidden, or the health rules (LoadHealth)
 		case strings.HasSuffix(name, ".yml"):
 			add(path, "not loaded: policy files must be named *.yaml")
 			continue

@@ -99,6 +99,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		sum.Calls++
 		started := time.Now()
+		var read []channel.FeedEvent
 		// Page k is written while page k+1 is read; the pages are written
 		// one at a time, in order, so the cursor only moves forward.
 		var writing chan error
@@ -112,6 +113,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		var written Summary // the writer's counts, merged after each wait
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
+			read = append(read, page...)
 			if err := wait(); err != nil {
 				return err
 			}
@@ -130,6 +132,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		sum.add(written)
 		p.metrics.call(name, err, time.Since(started))
+		p.recordFeed(ctx, name, now, time.Since(started), err, written.Changed, read)
 		if errors.Is(err, errDraining) {
 			return sum, nil
 		}
@@ -187,6 +190,11 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 			started := time.Now()
 			obs, callErr := f.Status(ctx, ask)
 			p.metrics.call(name, callErr, time.Since(started))
+			var got []channel.FeedEvent
+			for _, o := range obs {
+				got = append(got, o.Events...)
+			}
+			p.recordFeed(ctx, name, now, time.Since(started), callErr, 0, got)
 			if callErr != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

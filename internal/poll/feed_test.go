@@ -19,10 +19,10 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/poll"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // dpMeaning is what each event tag means, written out here from the table
@@ -95,11 +95,7 @@ func newFeedWorld(t *testing.T) *feedWorld {
 		s.Handler().ServeHTTP(rw, r)
 	}))
 	t.Cleanup(w.srv.Close)
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	w.st = st
 	return w
 }
@@ -131,9 +127,7 @@ func (w *feedWorld) register(t *testing.T, units ...string) {
 		if _, done := w.reg[r.ChannelID]; done || r.SentAt.After(w.sim.Now()) || !contains(units, r.SenderUnit) {
 			continue
 		}
-		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
-			SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
-			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt})
+		items = append(items, storetest.FromSim(r))
 	}
 	for _, it := range items {
 		if errs := it.Validate(w.sim.Now()); len(errs) > 0 {

@@ -16,6 +16,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // batchy is a channel with one batch call, like SvarUt's status-sok: the
@@ -138,9 +139,7 @@ func TestNarrowingStopsOnOutage(t *testing.T) {
 	}
 	// A transport error (network, breaker, token) is never narrowed.
 	ch2 := &batchy{down: fmt.Errorf("dial tcp: connection refused"), answer: lest}
-	if _, err := st.DB().Exec(`UPDATE shipments SET next_poll_at = $1`, t0); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, nil, storetest.NextPollAt(t0))
 	if _, err := newPoller(st, func() time.Time { return t0 }, &log).Cycle(ctx, ch2); !errors.Is(err, poll.ErrUnreachable) || len(ch2.calls) != 1 {
 		t.Fatalf("transport failure: %v after %d calls", err, len(ch2.calls))
 	}
@@ -214,9 +213,7 @@ func TestPerLetterProblems(t *testing.T) {
 	}
 
 	// SLETTET keeps the last real state; an available letter stays open.
-	if _, err := st.DB().Exec(`UPDATE shipments SET next_poll_at = $1`, t0.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, nil, storetest.NextPollAt(t0.Add(time.Hour)))
 	answers["id-4"] = channel.Observation{Status: "SLETTET", KeepState: true, ChangedAt: t0.Add(30 * time.Minute)}
 	p = newPoller(st, func() time.Time { return t0.Add(time.Hour) }, &log)
 	if _, err := p.Cycle(ctx, ch); err != nil {
@@ -269,9 +266,7 @@ func TestUnknownToChannel(t *testing.T) {
 		t.Fatalf("unknown list: %+v %v", page, err)
 	}
 	known = true
-	if _, err := st.DB().Exec(`UPDATE shipments SET next_poll_at = $1`, now); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, nil, storetest.NextPollAt(now))
 	if _, err := p.Cycle(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
@@ -286,9 +281,7 @@ func TestUnknownToChannel(t *testing.T) {
 func TestUnknownGrace(t *testing.T) {
 	ctx := context.Background()
 	st, ships := registered(t, 1)
-	if _, err := st.DB().Exec(`UPDATE shipments SET sent_at = $1`, t0.Add(-10*time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, nil, storetest.SentAt(t0.Add(-10*time.Minute)))
 	ch := &batchy{answer: func(string) channel.Observation {
 		return channel.Observation{Err: fmt.Errorf("%w: absent from the answer", channel.ErrNotKnown)}
 	}}

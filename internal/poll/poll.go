@@ -44,6 +44,7 @@ type Poller struct {
 	lease    time.Duration
 	progress int
 	metrics  *Metrics
+	activity Activity
 }
 
 // Options tune a Poller.
@@ -54,6 +55,7 @@ type Options struct {
 	Lease    time.Duration    // how long a claim holds; default 10 minutes
 	Progress int              // log a progress line every this many shipments; default 10,000
 	Metrics  *Metrics         // nil = none
+	Activity Activity         // where each batch's calls are recorded; nil = nowhere
 }
 
 // New returns a poller.
@@ -74,7 +76,7 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 		opt.Progress = 10000
 	}
 	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, history: opt.History, lease: opt.Lease,
-		progress: opt.Progress, metrics: opt.Metrics}
+		progress: opt.Progress, metrics: opt.Metrics, activity: opt.Activity}
 }
 
 // Summary counts what one cycle did.
@@ -195,6 +197,7 @@ type fetched struct {
 	results    []store.PollResult
 	unanswered []store.Due // no call answered about them
 	callErr    error
+	took       time.Duration // asking the channel
 }
 
 // fetch claims one batch and asks the channel about it, fetching the
@@ -211,7 +214,9 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 		ids[i] = d.ChannelID
 	}
 	f.sum.Polled, f.sum.Batches = len(due), 1
+	started := time.Now()
 	ans := p.ask(ctx, ch, ids, &f.sum)
+	f.took = time.Since(started)
 	if ctx.Err() != nil {
 		return f, ctx.Err()
 	}
@@ -271,6 +276,7 @@ func (p *Poller) write(ctx context.Context, ch channel.Channel, f *fetched) erro
 		}
 	}
 	if len(f.results) == 0 {
+		p.recordCalls(ctx, ch.Name(), f.now, f.sum, f.took, f.callErr, nil)
 		return nil
 	}
 	w, err := p.store.ApplyPoll(ctx, f.results)
@@ -279,6 +285,7 @@ func (p *Poller) write(ctx context.Context, ch channel.Channel, f *fetched) erro
 	}
 	f.sum.Changed = w.Changed
 	p.metrics.changes(ch.Name(), w)
+	p.recordCalls(ctx, ch.Name(), f.now, f.sum, f.took, f.callErr, f.results)
 	if w.Refused > 0 {
 		p.log.Warn("impossible transitions refused", "channel", ch.Name(), "count", w.Refused)
 	}

@@ -12,9 +12,9 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // scripted is a channel whose answers the test sets per channel id.
@@ -47,11 +47,7 @@ func (s *scripted) Status(_ context.Context, ids []string) ([]channel.Observatio
 func registered(t *testing.T, n int) (*store.Store, []store.Shipment) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	var items []model.NewShipment
 	for i := 0; i < n; i++ {
 		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("id-%d", i),
@@ -125,9 +121,7 @@ func TestCycleAppliesChangesOnce(t *testing.T) {
 	// An impossible transition (opened → available) is refused and logged.
 	now = t0.Add(time.Hour)
 	ch.answers["id-15"] = channel.Observation{Status: "VARSLET", State: model.StateAvailable}
-	if _, err := st.DB().Exec(`UPDATE shipments SET next_poll_at = $1 WHERE id = $2`, now, ships[15].ID); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, []string{ships[15].ID}, storetest.NextPollAt(now))
 	if _, err := p.Cycle(ctx, ch); err != nil {
 		t.Fatal(err)
 	}

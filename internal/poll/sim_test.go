@@ -19,10 +19,10 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/maskinporten"
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/poll"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // expected maps the channels' status values to postvakt's states, written
@@ -81,19 +81,13 @@ func newWorld(t *testing.T, scenario string, faults bool) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	var items []model.NewShipment
 	for _, r := range s.Shipments() {
 		if r.Channel == "digitalpost" {
 			continue
 		}
-		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
-			SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
-			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt})
+		items = append(items, storetest.FromSim(r))
 	}
 	got, _, err := st.Register(context.Background(), items, store.SourceAPI, "test")
 	if err != nil {

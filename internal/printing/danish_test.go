@@ -7,6 +7,7 @@ import (
 	"postvakt/internal/printing"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestDanishLetterPrintIsDigitalPostPhysicalPost: under the shipped Danish
@@ -27,9 +28,7 @@ func TestDanishLetterPrintIsDigitalPostPhysicalPost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.DB().Exec(`UPDATE shipments SET stage = 'channel_print' WHERE id = $1`, got[2].ID); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, e.st, []string{got[2].ID}, storetest.Stage(model.StageChannelPrint))
 	e.ships = got
 	due := e.escalate(day(30))
 	if !due[got[0].ID] || !due[got[1].ID] {

@@ -18,6 +18,7 @@ import (
 	"postvakt/internal/printing"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // scenario is a small world: every shipment confidential, two classes (one
@@ -102,9 +103,7 @@ func newEnv(t *testing.T, yaml string, opts sim.Options) *env {
 	e.svc = printing.New(st, e.options(2))
 	var items []model.NewShipment
 	for _, r := range s.Shipments() {
-		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
-			SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
-			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt})
+		items = append(items, storetest.FromSim(r))
 	}
 	if e.ships, _, err = st.Register(e.ctx, items, store.SourceImport, "test"); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"postvakt/internal/printing"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // day returns noon UTC of the given November 2026 day (the scenario starts
@@ -22,12 +23,8 @@ func TestEveryDueShipmentGetsExactlyOnePrintOrder(t *testing.T) {
 	// Postvakt's view before the print window: one shipment was opened, one
 	// printed by its channel, one to a Danish CVR number.
 	opened, channelPrinted := e.ships[0].ID, e.ships[1].ID
-	if _, err := e.st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, opened); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.st.DB().Exec(`UPDATE shipments SET stage = 'channel_print' WHERE id = $1`, channelPrinted); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, e.st, []string{opened}, storetest.State(model.StateOpened))
+	storetest.Set(t, e.st, []string{channelPrinted}, storetest.Stage(model.StageChannelPrint))
 	cvr, _, err := e.st.Register(e.ctx, []model.NewShipment{{Channel: "altinn", ChannelID: "dk-1", SenderOrg: "964338531",
 		SenderUnit: "Skatt", RecipientKind: "org", RecipientID: "10150817", Title: "Brev", Confidential: true,
 		Class: "taushetsbelagt", SentAt: e.ships[2].SentAt}}, store.SourceAPI, "test")
@@ -356,9 +353,7 @@ func TestOrderIgnoresWhatMayNotBePrinted(t *testing.T) {
 	e := newEnv(t, scenario, sim.Options{NoFaults: true})
 	ids := []string{e.ships[0].ID, e.ships[1].ID, e.ships[2].ID, "not-a-uuid", "00000000-0000-4000-8000-000000000000"}
 	for i, st := range []string{"opened", "rejected"} {
-		if _, err := e.st.DB().Exec(`UPDATE shipments SET state = $2 WHERE id = $1`, ids[i], st); err != nil {
-			t.Fatal(err)
-		}
+		storetest.Set(t, e.st, []string{ids[i]}, storetest.State(model.State(st)))
 	}
 	if err := e.svc.Order(e.ctx, ids, "taushetsbelagt", false, day(16)); err != nil {
 		t.Fatal(err)
@@ -371,9 +366,7 @@ func TestOrderIgnoresWhatMayNotBePrinted(t *testing.T) {
 		t.Fatalf("the printable shipment got no decision: %v", prints)
 	}
 	// A shipment decided but opened before the outbox was sent gets no order.
-	if _, err := e.st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, ids[2]); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, e.st, []string{ids[2]}, storetest.State(model.StateOpened))
 	e.run(day(16))
 	if p := e.prints()[ids[2]]; p.State != store.PrintStateSkipped && p.State != store.PrintStateManual {
 		t.Errorf("opened before sending: state %s", p.State)
@@ -391,9 +384,7 @@ func TestDrainOrdersPrintDueShipmentsWhoseHandOffWasLost(t *testing.T) {
 	for _, sh := range e.ships {
 		if sh.RecipientKind == model.RecipientOrg && sh.Class == "taushetsbelagt" && len(lost) < 5 {
 			lost = append(lost, sh.ID)
-			if _, err := e.st.DB().Exec(`UPDATE shipments SET stage = 'print_due' WHERE id = $1`, sh.ID); err != nil {
-				t.Fatal(err)
-			}
+			storetest.Set(t, e.st, []string{sh.ID}, storetest.Stage(model.StagePrintDue))
 		}
 	}
 	e.run(day(16))

@@ -13,10 +13,10 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/register"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // scenario is a small world: Norwegian organisations of every register
@@ -121,16 +121,10 @@ func newEnv(t *testing.T) *env {
 	for _, o := range e.sim.Organisations() {
 		e.orgs[o.OrgNr] = o
 	}
-	var err error
-	if e.st, err = store.Open(e.ctx, pgtest.New(t), 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.st.Close() })
+	e.st = storetest.Open(t)
 	var items []model.NewShipment
 	for _, r := range e.sim.Shipments() {
-		items = append(items, model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
-			SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
-			Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt})
+		items = append(items, storetest.FromSim(r))
 		if r.Recipient.Kind == model.RecipientPerson {
 			e.persons[r.Recipient.ID] = true
 		}
@@ -488,10 +482,7 @@ func TestNamesGarbageIsNotCached(t *testing.T) {
 	}
 	e.srv = httptest.NewServer(e.sim.Handler())
 	t.Cleanup(e.srv.Close)
-	if e.st, err = store.Open(e.ctx, pgtest.New(t), 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.st.Close() })
+	e.st = storetest.Open(t)
 	// Receivers /enheter answers 200 for (a 404 or 410 is an answer, whatever
 	// its body).
 	var active []string

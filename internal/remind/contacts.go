@@ -34,6 +34,9 @@ func (e ContactError) Error() string {
 // it is to be stored.
 type InvalidContactsError struct{ Problems []ContactError }
 
+// Rows returns the problems, by line and column.
+func (e *InvalidContactsError) Rows() []ContactError { return e.Problems }
+
 func (e *InvalidContactsError) Error() string {
 	return fmt.Sprintf("%d problem(s) in the contacts file; nothing was imported", len(e.Problems))
 }

@@ -89,6 +89,20 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w("Til virksomheten med organisasjonsnummer %s", org)
 	w("")
+	noAccess, danish := accessNotice(shipments)
+	if noAccess && danish {
+		w("Ingen i virksomheden har åbnet de seneste breve fra os. Sandsynligvis har ingen medarbejder")
+		w("rettighed til at læse virksomhedens Digital Post. Virksomhedens administrator i MitID Erhverv")
+		w("skal tildele de medarbejdere, der skal læse brevene, rettigheden til Digital Post (adgang til")
+		w("virksomhedens postkasse). Derefter kan brevene læses på virk.dk eller i Digital Post-appen.")
+		w("")
+	} else if noAccess {
+		w("Ingen i virksomheten har åpnet de siste brevene vi har sendt. Trolig har ingen tilgang til")
+		w("taushetsbelagt post i Altinn. Virksomhetens hovedadministrator i Altinn må gi tilgangspakken")
+		w("«Post til virksomheten med taushetsbelagt innhold» til dem som skal lese brevene: logg inn på")
+		w("Altinn, velg virksomheten, gå til «Tilganger», og gi tilgangspakken til de rette personene.")
+		w("")
+	}
 	w("Det ligger %d brev til virksomheten i Altinn som ingen har åpnet ennå. Brevene kan", n)
 	w("inneholde taushetsbelagte opplysninger, og derfor står det ikke her hva de gjelder.")
 	w("")
@@ -119,6 +133,20 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 	w("")
 	w("To the organisation with organisation number %s", org)
 	w("")
+	if noAccess && danish {
+		w("Nobody in your organisation has opened our latest letters. Most likely no employee has the")
+		w("right to read the organisation's Digital Post. Your administrator in MitID Erhverv must give the")
+		w("people who are to read the letters the Digital Post right (access to the organisation's")
+		w("mailbox); then the letters can be read on virk.dk or in the Digital Post app.")
+		w("")
+	} else if noAccess {
+		w("Nobody in your organisation has opened our latest letters. Most likely nobody has access to")
+		w("confidential post (\"taushetsbelagt post\") in Altinn. Your organisation's main administrator")
+		w("in Altinn must give the access package \"Post til virksomheten med taushetsbelagt innhold\" to")
+		w("the people who are to read them: log in to Altinn, choose the organisation, go to \"Access\"")
+		w("(\"Tilganger\") and grant the access package.")
+		w("")
+	}
 	w("There %s %d %s for your organisation in Altinn that nobody has opened yet.", plural(n, "is", "are"), n, plural(n, "letter", "letters"))
 	w("They may contain confidential information, so this message does not say what they")
 	w("are about.")
@@ -175,6 +203,19 @@ func (m *Message) Bytes() []byte {
 	_, _ = qp.Write([]byte(m.Body)) // writes to a bytes.Buffer do not fail
 	_ = qp.Close()
 	return b.Bytes()
+}
+
+// accessNotice says whether a reminder opens with how to get access (an
+// organisation that never opens), and whether its letters are Danish
+// (Digital Post access rights instead of Altinn's access package).
+func accessNotice(ss []Shipment) (noAccess, danish bool) {
+	for _, s := range ss {
+		noAccess = noAccess || s.NoAccess
+		if spec, ok := channel.Lookup(s.Channel); ok && spec.Country == "DK" {
+			danish = true
+		}
+	}
+	return noAccess, danish
 }
 
 func channelRef(s Shipment, lang string) string { return channel.Ref(s.Channel, s.ChannelID, lang) }

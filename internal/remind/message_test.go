@@ -162,3 +162,29 @@ func TestParseContacts(t *testing.T) {
 		}
 	}
 }
+
+// An organisation that never opens (health rule never_opening_org) gets
+// a reminder that opens with how to get the access role; others do not.
+func TestComposeForAnOrganisationWithoutAccess(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	plain := Compose("974760673", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
+	ss := sampleShipments()
+	for i := range ss {
+		ss[i].NoAccess = true
+	}
+	m := Compose("974760673", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
+	no, en, _ := strings.Cut(m.Body, "-- English --")
+	for _, want := range []string{"Ingen i virksomheten har åpnet de siste brevene", "«Tilganger»"} {
+		if !strings.Contains(no, want) || strings.Contains(plain.Body, want) {
+			t.Errorf("Norwegian part: %q only when nobody opens", want)
+		}
+	}
+	for _, want := range []string{"Nobody in your organisation has opened our latest letters", "grant the access package"} {
+		if !strings.Contains(en, want) || strings.Contains(plain.Body, want) {
+			t.Errorf("English part: %q only when nobody opens", want)
+		}
+	}
+	if strings.Index(no, "Ingen i virksomheten") > strings.Index(no, "Brev som venter") {
+		t.Error("the access text does not come first")
+	}
+}

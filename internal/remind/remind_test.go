@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 const firma = "974760673"
@@ -24,11 +24,7 @@ const firma = "974760673"
 func fixture(t *testing.T, n int) (*store.Store, Group) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	var items []model.NewShipment
 	for i := 0; i < n; i++ {
 		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("sv-%d", i),
@@ -95,9 +91,7 @@ func TestDeliverOncePerOrganisation(t *testing.T) {
 	}
 
 	// One shipment opened after the decision: left out.
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, g.Shipments[2].ShipmentID); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, []string{g.Shipments[2].ShipmentID}, storetest.State(model.StateOpened))
 	out, err = r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != StatusSent || len(out.Shipments) != 2 || len(out.Dropped) != 1 {
 		t.Fatalf("deliver: %+v %v", out, err)

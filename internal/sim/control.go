@@ -33,9 +33,10 @@ type ShipmentRecord struct {
 	Confidential bool      `json:"confidential"`
 	Class        string    `json:"class"`
 	SentAt       time.Time `json:"sent_at"`
-	// Incident says which provider incident caught a Danish letter (the
-	// Incident* constants); empty for none. The truth a health check is
-	// measured against.
+	// Incident says which incident touched the letter (the Incident*
+	// constants: Norwegian letters' in incidents.go, Danish letters' in
+	// dpgen.go); empty for none. The truth a health check is measured
+	// against.
 	Incident      string     `json:"incident,omitempty"`
 	Status        string     `json:"status,omitempty"`
 	StatusChanged *time.Time `json:"status_changed,omitempty"`
@@ -76,7 +77,7 @@ func (s *Sim) shipmentRecords(withStatus bool) []ShipmentRecord {
 		out[i] = ShipmentRecord{
 			Channel: sh.channel, ChannelID: sh.id, SenderOrg: s.w.sender.nr, SenderUnit: sh.unit,
 			Recipient: Recipient{Kind: sh.kind, ID: sh.recipientID}, Title: sh.title,
-			Confidential: sh.confidential, Class: sh.class, SentAt: sh.sent.UTC(),
+			Confidential: sh.confidential, Class: sh.class, SentAt: sh.sent.UTC(), Incident: sh.incident,
 		}
 		if withStatus {
 			out[i].Poison = sh.poison

@@ -68,6 +68,7 @@ type shipment struct {
 	ref          string // sender's reference
 	org          *org   // nil for persons
 	events       []event
+	incident     string // the incident that touched it (Incident*), if any
 	poison       string // see Poison; "" for none
 }
 
@@ -116,6 +117,7 @@ func generate(sc *Scenario, seed int64, start time.Time) (*world, error) {
 	for _, f := range sc.Register.Failing {
 		w.failing[f.Number] = f.Until.D()
 	}
+	w.applyIncidents(sc, derivedRand(seed, "incidents"))
 	return w, nil
 }
 

@@ -49,6 +49,10 @@ type Scenario struct {
 	// DigitalPost adds Danish letters and the Digital Post event log
 	// (dpscenario.go); nil: none.
 	DigitalPost *DigitalPost `yaml:"digitalpost"`
+	// Incidents are channel failures for a while: a silent channel, lost
+	// letters, a unit whose letters never arrive, a rejection spike
+	// (incidents.go). /sim/shipments marks the letters they touch.
+	Incidents []Incident `yaml:"incidents"`
 	// Faults injected per endpoint group: all (default for every group not
 	// listed), svarut (v2), svarut_v1, altinn, token, register, cvr, profile,
 	// notifications, print, digitalpost. A listed group replaces "all"
@@ -527,6 +531,9 @@ func (sc *Scenario) validate() error {
 		sc.DigitalPost.validate(bad)
 	}
 	sc.Poison.validate(bad)
+	for i := range sc.Incidents {
+		sc.Incidents[i].validate(i, bad)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid scenario: %s", strings.Join(errs, "; "))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // orgs are valid Norwegian organisation numbers used as recipients.
@@ -38,9 +39,7 @@ func registerFor(t *testing.T, st *store.Store, recipients ...string) []string {
 
 func setState(t *testing.T, st *store.Store, id string, state model.State, stage model.Stage) {
 	t.Helper()
-	if _, err := st.DB().Exec(`UPDATE shipments SET state = $2, stage = $3 WHERE id = $1`, id, string(state), string(stage)); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, st, []string{id}, storetest.State(state), storetest.Stage(stage))
 }
 
 func TestOpenShipmentsStreamsByRecipientInBatches(t *testing.T) {

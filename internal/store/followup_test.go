@@ -8,15 +8,14 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 func TestFollowUps(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	got := seedLists(t, st)
-	if _, err := st.DB().ExecContext(ctx, `UPDATE sender_units SET manager_email = 'leder@nav.example' WHERE name = 'NAV'`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.SetUnitManager(t, st, "NAV", "leder@nav.example")
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	// Rejected (1), failed (2), and unopened confidential sent before Oct 6 (3, 4).
 	n, err := st.OpenFollowUps(ctx, time.Date(2026, 10, 6, 0, 0, 0, 0, time.UTC), now.AddDate(0, 0, 10))

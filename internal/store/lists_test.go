@@ -9,6 +9,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // seedLists registers 12 shipments: three recipients (two organisations and
@@ -35,9 +36,7 @@ func seedLists(t *testing.T, st *store.Store) []store.Shipment {
 		t.Fatal(err)
 	}
 	set := func(i int, state, stage string) {
-		if _, err := st.DB().ExecContext(ctx, `UPDATE shipments SET state = $2, stage = $3 WHERE id = $1`, got[i].ID, state, stage); err != nil {
-			t.Fatal(err)
-		}
+		storetest.Set(t, st, []string{got[i].ID}, storetest.State(model.State(state)), storetest.Stage(model.Stage(stage)))
 	}
 	set(0, "opened", "none")
 	set(1, "rejected", "none")

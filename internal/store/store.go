@@ -65,6 +65,23 @@ func (s *Store) Migrate(ctx context.Context) error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
+// SchemaCurrent checks that the database answers and has every migration
+// this binary carries.
+func (s *Store) SchemaCurrent(ctx context.Context) error {
+	latest, err := migrations.Latest()
+	if err != nil {
+		return err
+	}
+	var applied int64
+	if err := s.db.GetContext(ctx, &applied, `SELECT COALESCE(max(version_id), 0) FROM goose_db_version WHERE is_applied`); err != nil {
+		return fmt.Errorf("read the schema version: %w", err)
+	}
+	if applied < latest {
+		return fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, latest)
+	}
+	return nil
+}
+
 // DB exposes the pool for tests in other packages that need to look at rows
 // directly.
 func (s *Store) DB() *sqlx.DB { return s.db }

@@ -10,9 +10,9 @@ import (
 
 	_ "postvakt/internal/channel/registered" // the channels' names
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // Person ids (valid Norwegian national ids, born 1 January 1970).
@@ -44,10 +44,7 @@ func register(t *testing.T, st *store.Store, ls ...letter) []string {
 	var ids []string
 	for i, s := range got {
 		ids = append(ids, s.ID)
-		if _, err := st.DB().Exec(`UPDATE shipments SET state = 'rejected', state_changed_at = $2 WHERE id = $1`,
-			s.ID, ls[i].sent.Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
+		storetest.Set(t, st, []string{s.ID}, storetest.State(model.StateRejected), storetest.StateChangedAt(ls[i].sent.Add(time.Hour)))
 	}
 	return ids
 }
@@ -59,11 +56,7 @@ func register(t *testing.T, st *store.Store, ls ...letter) []string {
 func TestRetentionLetsPersonalDataGo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t)
 	set, problems := policy.LoadDir("../../policies")
 	if len(problems) > 0 {
 		t.Fatal(problems)

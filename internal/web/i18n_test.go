@@ -38,11 +38,13 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, 1)`, notif, got[0].ID)
 	db.MustExec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline) SELECT id, sender_unit_id, 'rejected', $2 FROM shipments WHERE id = $1`, got[4].ID, now)
 	e.token("compliance", "", "")
+	alert := e.alertFor("NAV")
 	b := e.browser()
 	b.login("anna", e.user("anna", "admin", "", ""))
 	pages := []string{"/", "/unopened", "/units", "/list?list=problems", "/list?list=unopened&unit=NAV", "/followups", "/manual",
 		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/users", "/admin/tokens",
-		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login"}
+		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login",
+		"/alerts", fmt.Sprintf("/alerts/%d", alert.ID), "/incidents", "/incidents?from=2026-01-01&to=2026-12-31", "/alerts/999999"}
 	for _, lang := range i18n.Languages {
 		for _, p := range pages {
 			req, _ := http.NewRequest("GET", e.srv.URL+p, nil)

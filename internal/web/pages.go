@@ -1,11 +1,9 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"postvakt/internal/store"
 )
@@ -167,26 +165,4 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r.Context(), "view_audit", "audit_log", "api")
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
-}
-
-type opsData struct {
-	DB      string
-	Latency time.Duration
-}
-
-// opsPage is the operations view: service health, no personal data.
-// Metrics are at /metrics.
-func (s *Server) opsPage(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	start := time.Now()
-	d := opsData{DB: "ok"}
-	if err := s.store.Ping(ctx); err != nil {
-		d.DB = "unreachable"
-		if errors.Is(err, context.DeadlineExceeded) {
-			d.DB = "slow"
-		}
-	}
-	d.Latency = time.Since(start).Round(time.Microsecond)
-	s.render(w, r, http.StatusOK, "ops", "title.ops", d)
 }

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,13 +11,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"postvakt/internal/auth"
-	"postvakt/internal/pgtest"
+	"postvakt/internal/logtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -133,13 +132,9 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 // TestProtectTakesTokensAndSessions: what Protect guards (/metrics) needs
 // an operations or admin principal, by bearer token or session.
 func TestProtectTakesTokensAndSessions(t *testing.T) {
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	var logBuf bytes.Buffer
-	ws := web.New(st, slog.New(slog.NewTextHandler(&syncWriter{w: &logBuf}, nil)), func() time.Time { return now })
+	st := storetest.Open(t)
+	logBuf := &logtest.Buffer{}
+	ws := web.New(st, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now })
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", ws.Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "postvakt_up 1")
@@ -147,7 +142,7 @@ func TestProtectTakesTokensAndSessions(t *testing.T) {
 	mux.Handle("/", ws)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, st: st, log: &logBuf}
+	e := &env{t: t, srv: srv, st: st, log: logBuf}
 	get := func(b *browser, token string) int {
 		req, _ := http.NewRequest("GET", srv.URL+"/metrics", nil)
 		if token != "" {
@@ -334,36 +329,14 @@ func (f failingAudit) Audit(ctx context.Context, e store.AuditEntry) error {
 	return f.Store.Audit(ctx, e)
 }
 
-// syncWriter serialises writes from the server's goroutines.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.(*bytes.Buffer).String()
-}
-
 // TestLoginAuditFailuresAreLogged: a login whose audit entry cannot be
 // written says so in the log.
 func TestLoginAuditFailuresAreLogged(t *testing.T) {
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	logs := &syncWriter{w: &bytes.Buffer{}}
+	st := storetest.Open(t)
+	logs := &logtest.Buffer{}
 	srv := httptest.NewServer(web.New(failingAudit{st}, slog.New(slog.NewTextHandler(logs, nil)), func() time.Time { return now }))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, st: st, log: &bytes.Buffer{}}
+	e := &env{t: t, srv: srv, st: st, log: &logtest.Buffer{}}
 	pw := e.user("kari", "compliance", "964338531", "")
 	b := e.browser()
 	_, page := b.get("/login")

@@ -98,6 +98,7 @@ type Store interface {
 	CockpitStore
 	AdminStore
 	UnitStore
+	HealthStore
 }
 
 // PrintApprovals releases or rejects a held print batch. It belongs to the
@@ -171,6 +172,7 @@ func New(st Store, log *slog.Logger, now func() time.Time, opts ...Option) *Serv
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.health)
+	m.HandleFunc("GET /readyz", s.ready)
 
 	m.Handle("POST /api/v1/shipments", s.api(s.register, auth.ViewShipments))
 	m.Handle("GET /api/v1/shipments", s.api(s.listShipments, auth.ViewShipments))
@@ -178,6 +180,8 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/audit", s.api(s.apiAudit, auth.ViewAudit))
 	m.Handle("GET /api/v1/summary", s.api(s.apiSummary, auth.ViewShipments))
 	m.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
+	m.Handle("GET /api/v1/alerts", s.api(s.apiAlerts, auth.ViewAlerts))
+	m.Handle("GET /api/v1/incidents/report", s.api(s.incidentExport, auth.ViewShipments))
 	m.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint")
 	}, ""))
@@ -206,7 +210,12 @@ func (s *Server) routes() {
 	m.Handle("POST /reminders/{id}/{action}", s.ui(s.settleReminder, auth.Settle))
 	m.Handle("POST /contacts", s.ui(s.addContact, auth.Settle))
 	m.Handle("GET /audit", s.ui(s.auditPage, auth.ViewAudit))
-	m.Handle("GET /ops", s.ui(s.opsPage, auth.ViewOperations))
+	m.Handle("GET /ops", s.ui(s.operationsPage, auth.ViewOperations))
+	m.Handle("GET /alerts", s.ui(s.alertsPage, auth.ViewAlerts))
+	m.Handle("GET /alerts/{id}", s.ui(s.alertPage, auth.ViewAlerts))
+	m.Handle("GET /incidents", s.ui(s.incidentPage, auth.ViewShipments))
+	m.Handle("GET /incidents/export", s.ui(s.incidentExport, auth.ViewShipments))
+	m.Handle("POST /incidents/followups", s.ui(s.incidentFollowUps, auth.RecordFollowUp))
 	m.Handle("GET /admin/users", s.ui(s.usersPage, auth.ManageUsers))
 	m.Handle("POST /admin/users", s.ui(s.createUser, auth.ManageUsers))
 	m.Handle("POST /admin/users/{id}/{action}", s.ui(s.userAction, auth.ManageUsers))

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/pgtest"
+	"postvakt/internal/logtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -21,7 +21,7 @@ type env struct {
 	t   *testing.T
 	srv *httptest.Server
 	st  *store.Store
-	log *bytes.Buffer
+	log *logtest.Buffer
 }
 
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -31,17 +31,13 @@ func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
 // newEnvWith starts a server with options over a fresh database.
 func newEnvWith(t *testing.T, opts ...web.Option) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	var logBuf bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logBuf, nil))
+	st := storetest.Open(t)
+	logBuf := &logtest.Buffer{}
+	log := slog.New(slog.NewTextHandler(logBuf, nil))
 	spec := loadAPISpec(t)
 	srv := httptest.NewServer(spec.wrap(t, web.New(st, log, func() time.Time { return now }, opts...)))
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, st: st, log: &logBuf}
+	return &env{t: t, srv: srv, st: st, log: logBuf}
 }
 
 func (e *env) token(role, org, unit string) string {

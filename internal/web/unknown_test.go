@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestUnknownToChannelIsVisible: a shipment its channel has never heard
@@ -14,9 +15,7 @@ import (
 func TestUnknownToChannelIsVisible(t *testing.T) {
 	e := newEnv(t)
 	got := e.seed(4)
-	if _, err := e.st.DB().Exec(`UPDATE shipments SET unknown_to_channel_since = $1 WHERE id = $2`, now, got[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Set(t, e.st, []string{got[0].ID}, storetest.UnknownToChannelSince(now))
 	if err := e.st.AppendEvent(context.Background(), store.Event{ShipmentID: got[0].ID, Kind: store.EventUnknown, Source: "svarut",
 		ObservedAt: now, Message: "the channel has never heard of this shipment"}); err != nil {
 		t.Fatal(err)

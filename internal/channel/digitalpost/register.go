@@ -9,7 +9,8 @@ import (
 
 func init() {
 	channel.Register(channel.Spec{Name: Name, Display: "Digital Post", Country: "DK", Configure: configure,
-		Letter: map[string]string{"da": "Digital Post-brev", "no": "Digital Post-brev", "en": "Digital Post letter"}})
+		Letter:    map[string]string{"da": "Digital Post-brev", "no": "Digital Post-brev", "en": "Digital Post letter"},
+		Scheduled: []string{"DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"}})
 }
 
 // configure reads POSTVAKT_DIGITALPOST_*; Digital Post is off without a URL.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"postvakt/internal/config"
+	"postvakt/internal/health"
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+)
+
+// runHealth is `postvakt health --once [--now T] [--dry-run]`: one
+// evaluation of the health rules as of T. It records and sends what fires
+// or resolves (with --dry-run: nothing), and prints one line per firing
+// alert and per resolution:
+//
+//	FIRING rule=stuck severity=critical channel=svarut sender=964338531 unit=Barnevernstjenesten affected=57
+//	RESOLVED rule=channel_silent severity=critical channel=altinn affected=0
+//
+// A muted (inhibited) alert's line ends in "inhibited=true".
+func runHealth(ctx context.Context, cfg config.Config, args []string) error {
+	fs := newFlags("health")
+	once := fs.Bool("once", false, "evaluate once and exit (serve evaluates on POSTVAKT_HEALTH_SCHEDULE)")
+	clock := nowFlag(fs, "evaluate")
+	dry := fs.Bool("dry-run", false, "record and send nothing; print what would fire, resolve and be sent")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !*once || fs.NArg() != 0 {
+		return usageError{"usage: postvakt health --once [--now RFC3339] [--dry-run]"}
+	}
+	now := clock.Now()
+	a, err := open(ctx, cfg, withStore)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ev, err := a.health()
+	if err != nil {
+		return err
+	}
+	res, err := ev.Run(ctx, now, *dry)
+	if errors.Is(err, health.ErrBusy) {
+		return fmt.Errorf("%w: try again when it is done", err)
+	}
+	for _, l := range alertLines(res) {
+		fmt.Println(l)
+	}
+	n := res.Notices
+	for _, p := range n.Planned {
+		what := p.Status
+		if *dry {
+			what = "would send"
+		}
+		if what != "" {
+			fmt.Fprintf(os.Stderr, "notice %s to %s: %s\n", what, p.Destination, p.Subject)
+		}
+	}
+	if !*dry {
+		fmt.Fprintf(os.Stderr, "notices: sent=%d failed=%d unknown=%d\n", n.Sent, n.Failed, n.Unknown)
+	}
+	return err
+}
+
+// alertLines are the FIRING and RESOLVED lines of an evaluation, in the
+// rules' order, then by labels.
+func alertLines(res health.Result) []string {
+	line := func(status string, a store.Alert) string {
+		s := fmt.Sprintf("%s rule=%s severity=%s %s affected=%d", status, a.Rule, a.Severity, a.Labels, a.Affected)
+		if a.Inhibited && status == "FIRING" {
+			s += " inhibited=true"
+		}
+		return s
+	}
+	order := func(as []store.Alert) []store.Alert {
+		as = slices.Clone(as)
+		sort.SliceStable(as, func(i, j int) bool {
+			ri, rj := slices.Index(policy.HealthRules, as[i].Rule), slices.Index(policy.HealthRules, as[j].Rule)
+			if ri != rj {
+				return ri < rj
+			}
+			return as[i].Labels.String() < as[j].Labels.String()
+		})
+		return as
+	}
+	var out []string
+	for _, a := range order(res.Firing) {
+		out = append(out, line("FIRING", a))
+	}
+	for _, a := range order(res.Resolved) {
+		out = append(out, line("RESOLVED", a))
+	}
+	return out
+}
+
+// healthSummary says which health rules `policy check` found on.
+func healthSummary(h *policy.Health) string {
+	var on []string
+	for _, r := range policy.HealthRules {
+		if h.Common(r).Enabled {
+			on = append(on, r)
+		}
+	}
+	src := h.File
+	if src == "" {
+		src = "health rules (no " + policy.HealthFile + ": defaults)"
+	}
+	return fmt.Sprintf("%s: %d of %d health rules on (%s), all valid", src, len(on), len(policy.HealthRules), strings.Join(on, ", "))
+}

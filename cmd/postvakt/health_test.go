@@ -1,0 +1,257 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"postvakt/internal/logtest"
+	"postvakt/internal/model"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/sim"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// TestHealthAndIncidentReportCommands: a unit whose letters never reached
+// SvarUt two days ago. After registering and polling (poll --once --now),
+// `health --once --dry-run` prints the alert and records nothing; `health
+// --once` records it and posts it to the webhook once, however often it
+// runs; `report incident` lists exactly its letters; once the unit has
+// decided on them, `health --once` prints RESOLVED.
+func TestHealthAndIncidentReportCommands(t *testing.T) {
+	base, err := os.ReadFile("../../internal/sim/scenarios/dropped.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario := strings.Replace(string(base), "    from: 0s\n    to: 1d\n", "    from: -2d\n    to: -1d\n", 1)
+	scenario = strings.Replace(scenario, "  sent_to: 3d\n", "  sent_to: 0s\n", 1)
+	sc, err := sim.Parse([]byte(scenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := sim.NewManualClock(time.Now().UTC().Add(-time.Minute).Truncate(time.Second))
+	s, err := sim.New(sc, 1, clock, sim.Options{NoFaults: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	keyFile, _, err := sim.ClientKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var posts []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, string(b))
+		mu.Unlock()
+	}))
+	t.Cleanup(hook.Close)
+	sent := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), posts...)
+	}
+	db := pgtest.New(t)
+	env := append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile, "DATABASE_URL="+db,
+		"POSTVAKT_POLICIES=../../policies", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
+
+	// The sender system's letters, and the simulator's truth.
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	cw.Write(strings.Split(sim.CSVHeader, ","))
+	lost := 0
+	for _, r := range s.Shipments() {
+		cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID, r.Title,
+			strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339)})
+		if r.Incident == sim.IncidentUnitLost {
+			lost++
+		}
+	}
+	cw.Flush()
+	file := filepath.Join(t.TempDir(), "letters.csv")
+	os.WriteFile(file, buf.Bytes(), 0o644)
+	if out, stderr, code := runEnv(t, env, "import", file); code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, stderr)
+	}
+	now := s.Now().Add(2 * time.Minute).Format(time.RFC3339)
+	if out, stderr, code := runEnv(t, env, "poll", "--once", "--now", now); code != 0 || !strings.Contains(out, "svarut: polled=") {
+		t.Fatalf("poll --once --now: %d %s %s", code, out, stderr)
+	}
+	want := fmt.Sprintf("FIRING rule=stuck severity=critical channel=svarut sender=964338531 unit=Sosialtjenesten affected=%d\n", lost)
+	out, stderr, code := runEnv(t, env, "health", "--once", "--now", now, "--dry-run")
+	if code != 0 || out != want || !strings.Contains(stderr, "would send to webhook: [postvakt] FIRING stuck: 1 alert") {
+		t.Fatalf("health --dry-run: exit %d\n%s\nwant %s\n%s", code, out, want, stderr)
+	}
+	st, err := store.Open(context.Background(), db, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if as, _ := st.FiringAlerts(context.Background()); len(as) != 0 || len(sent()) != 0 {
+		t.Fatalf("a dry run recorded %d alerts and sent %d", len(as), len(sent()))
+	}
+	for range 2 {
+		out, stderr, code = runEnv(t, env, "health", "--once", "--now", now)
+		if code != 0 || out != want {
+			t.Fatalf("health --once: exit %d\n%s\nwant %s\n%s", code, out, want, stderr)
+		}
+	}
+	if p := sent(); len(p) != 1 || !strings.Contains(p[0], `"version":"4"`) || !strings.Contains(p[0], `"alertname":"stuck"`) {
+		t.Fatalf("webhook posts: %v", p)
+	}
+
+	// The incident report: exactly the unit's lost letters, audited.
+	out, stderr, code = runEnv(t, env, "report", "incident", "--from", s.Now().Add(-3*24*time.Hour).Format(time.RFC3339),
+		"--to", now, "--unit", "Sosialtjenesten", "--state", "registered", "--format", "json")
+	var rep struct {
+		Letters []map[string]string `json:"letters"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Letters) != lost ||
+		!regexp.MustCompile(`964338531 Sosialtjenesten: \d+ \(registered=\d+\)`).MatchString(stderr) {
+		t.Fatalf("report incident: exit %d, %d letters (want %d)\n%s", code, len(rep.Letters), lost, stderr)
+	}
+	if strings.Contains(out, "title") {
+		t.Fatal("a title in the incident report")
+	}
+	var audits int
+	st.DB().Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'export' AND object LIKE 'incident %unit=Sosialtjenesten%'`)
+	if audits != 1 {
+		t.Fatalf("%d audit entries for the export", audits)
+	}
+	if _, _, code := runEnv(t, env, "report", "incident", "--from", now, "--format", "json"); code != 2 {
+		t.Fatalf("report incident without --to: exit %d", code)
+	}
+
+	// The unit decides on every letter: resolved.
+	as, _ := st.FiringAlerts(context.Background())
+	if _, err := st.RecordIncidentFollowUps(context.Background(), store.IncidentFollowUps{Filter: as[0].Selector,
+		Decision: store.DecisionNewLetter, Deadline: time.Now().Add(240 * time.Hour), Actor: "user:kari", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runEnv(t, env, "health", "--once", "--now", now)
+	if code != 0 || out != strings.Replace(want, "FIRING", "RESOLVED", 1) {
+		t.Fatalf("after the follow-ups: exit %d\n%s", code, out)
+	}
+	if p := sent(); len(p) != 2 || !strings.Contains(p[1], `"status":"resolved"`) {
+		t.Fatalf("webhook posts: %d", len(p))
+	}
+}
+
+// TestServeEvaluatesHealth: serve evaluates the health rules on
+// POSTVAKT_HEALTH_SCHEDULE, once cluster-wide, posts what fires to the
+// webhook once, and shows it at /api/v1/alerts and in /metrics; /readyz
+// says ready.
+func TestServeEvaluatesHealth(t *testing.T) {
+	db := pgtest.New(t)
+	st, err := store.Open(context.Background(), db, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Twelve letters SvarUt accepted two days ago and never delivered,
+	// while it keeps changing other letters.
+	var items []model.NewShipment
+	for i := range 12 {
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("stuck-%02d", i), SenderOrg: "964338531",
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "HEMMELIG",
+			Confidential: true, Class: "taushetsbelagt", SentAt: time.Now().Add(-48 * time.Hour)})
+	}
+	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Set(t, st, nil, storetest.State(model.StateAccepted), storetest.NoPoll())
+	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
+		LastChange: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var posts []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		posts = append(posts, string(b))
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	token, _, _ := run(t, db, "token", "create", "--name", "prometheus", "--role", "operations")
+	token = strings.TrimSpace(token)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies",
+		"POSTVAKT_HEALTH_SCHEDULE=@every 1s", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
+	logs := &logtest.Buffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := get("/api/v1/alerts")
+		if code == 200 && strings.Contains(body, `"rule":"stuck"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no stuck alert from serve's health job: %d %s\n%s", code, body, logs.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // a few more evaluations
+	mu.Lock()
+	n := len(posts)
+	mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d webhook posts after several evaluations, want 1", n)
+	}
+	_, metrics := get("/metrics")
+	if !strings.Contains(metrics, `postvakt_health_alert_firing{channel="svarut",rule="stuck",unit="Barnevernstjenesten"} 1`) {
+		t.Fatalf("/metrics lacks the firing alert:\n%s", metrics)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
+		t.Fatalf("/readyz: %d %s", code, body)
+	}
+	if strings.Contains(logs.String(), "HEMMELIG") {
+		t.Fatal("a title in serve's log")
+	}
+}

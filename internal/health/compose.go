@@ -1,0 +1,207 @@
+package health
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // times in messages are Europe/Oslo, whatever the host has
+
+	"postvakt/internal/channel"
+	"postvakt/internal/store"
+)
+
+// AlertNotice is one alert transition as a notice tells it: the alert, and
+// for a firing one the first of its letters.
+type AlertNotice struct {
+	Alert      store.Alert
+	Transition string // store.TransitionFiring or store.TransitionResolved
+	Seq        int    // its seq-th notification to the destination (2 and up: a repeat)
+	Letters    []store.IncidentRow
+}
+
+var oslo = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+func when(t time.Time) string { return t.In(oslo).Format("2006-01-02 15:04 MST") }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// Subject is a notice's e-mail subject: the rule, what fires or resolves,
+// and how many letters the firing alerts hold.
+func Subject(rule string, ns []AlertNotice) string {
+	firing, resolved, letters := 0, 0, 0
+	for _, n := range ns {
+		if n.Transition == store.TransitionFiring {
+			firing++
+			letters += n.Alert.Affected
+		} else {
+			resolved++
+		}
+	}
+	switch {
+	case firing == 0:
+		return fmt.Sprintf("[postvakt] RESOLVED %s: %s", rule, plural(resolved, "alert", "alerts"))
+	case resolved == 0:
+		return fmt.Sprintf("[postvakt] FIRING %s: %s, %s", rule, plural(firing, "alert", "alerts"), plural(letters, "letter", "letters"))
+	}
+	return fmt.Sprintf("[postvakt] FIRING %s: %s, %s (%d resolved)", rule, plural(firing, "alert", "alerts"),
+		plural(letters, "letter", "letters"), resolved)
+}
+
+// Body is a notice's e-mail text: per alert its status, labels, since
+// when, the summary and, for a firing one, its letters by reference,
+// sending unit, sent time and state. It never shows a title (the rows have
+// none) or a recipient.
+func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	sev := ""
+	if len(ns) > 0 {
+		sev = " (" + ns[0].Alert.Severity + ")"
+	}
+	w("postvakt health alert: %s%s, as of %s", rule, sev, when(now))
+	for _, n := range ns {
+		a := n.Alert
+		w("")
+		if n.Transition == store.TransitionResolved {
+			resolved := now
+			if a.ResolvedAt != nil {
+				resolved = *a.ResolvedAt
+			}
+			w("RESOLVED %s", a.Labels)
+			w("  fired %s, resolved %s", when(a.StartedAt), when(resolved))
+			w("  %s", a.Summary)
+			continue
+		}
+		w("FIRING %s", a.Labels)
+		repeat := ""
+		if n.Seq > 1 {
+			repeat = fmt.Sprintf(" (still firing: notice %d)", n.Seq)
+		}
+		w("  since %s; %s affected%s", when(a.StartedAt), plural(a.Affected, "letter", "letters"), repeat)
+		w("  %s", a.Summary)
+		if len(n.Letters) == 0 {
+			continue
+		}
+		w("  Letters (reference; sending unit; sent; state):")
+		for _, l := range n.Letters {
+			w("    %s; %s; %s; %s", channel.Ref(l.Channel, l.ChannelID, "en"), l.Unit, when(l.SentAt), l.State)
+		}
+		if more := a.Affected - len(n.Letters); more > 0 {
+			w("    ... and %d more", more)
+		}
+		if baseURL != "" && a.ID != 0 {
+			w("  All of them, with their evidence: %s/alerts/%d", strings.TrimRight(baseURL, "/"), a.ID)
+		}
+	}
+	w("")
+	w("Sent by postvakt. The letters' titles and recipients are never shown here; the incident report")
+	w("(postvakt report incident, or the alert's page) lists every letter with its evidence.")
+	return b.String()
+}
+
+// messageID makes a notice's Message-ID from its key, in the domain of
+// the sender address.
+func messageID(key, from string) string {
+	domain := "postvakt.invalid"
+	if a, err := mail.ParseAddress(from); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
+			domain = d
+		}
+	}
+	if len(key) > 40 {
+		key = key[:40]
+	}
+	return "<alert." + key + "@" + domain + ">"
+}
+
+// amAlert is one alert in Alertmanager's webhook message.
+type amAlert struct {
+	Status       string            `json:"status"`
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+	StartsAt     time.Time         `json:"startsAt"`
+	EndsAt       time.Time         `json:"endsAt"`
+	GeneratorURL string            `json:"generatorURL"`
+	Fingerprint  string            `json:"fingerprint"`
+}
+
+// amMessage is Alertmanager's webhook message, version 4.
+type amMessage struct {
+	Version           string            `json:"version"`
+	GroupKey          string            `json:"groupKey"`
+	TruncatedAlerts   int               `json:"truncatedAlerts"`
+	Status            string            `json:"status"`
+	Receiver          string            `json:"receiver"`
+	GroupLabels       map[string]string `json:"groupLabels"`
+	CommonLabels      map[string]string `json:"commonLabels"`
+	CommonAnnotations map[string]string `json:"commonAnnotations"`
+	ExternalURL       string            `json:"externalURL"`
+	Alerts            []amAlert         `json:"alerts"`
+}
+
+// WebhookMessage is a notice as Alertmanager's webhook JSON (version 4):
+// any receiver built for Alertmanager takes it as it is. Each alert has
+// the labels alertname (the rule), severity and the alert's own.
+func WebhookMessage(rule string, ns []AlertNotice, baseURL string, now time.Time) ([]byte, error) {
+	base := strings.TrimRight(baseURL, "/")
+	m := amMessage{Version: "4", GroupKey: fmt.Sprintf("{}:{alertname=%q}", rule), Status: "resolved", Receiver: "postvakt",
+		GroupLabels: map[string]string{"alertname": rule}, CommonAnnotations: map[string]string{}, ExternalURL: base}
+	for i, n := range ns {
+		a := n.Alert
+		labels := map[string]string{"alertname": rule, "severity": a.Severity}
+		for k, v := range a.Labels {
+			labels[k] = v
+		}
+		x := amAlert{Status: n.Transition, Labels: labels, StartsAt: a.StartedAt.UTC(),
+			Annotations: map[string]string{"summary": a.Summary, "affected": strconv.Itoa(a.Affected)},
+			Fingerprint: a.Fingerprint}
+		if n.Transition == store.TransitionFiring {
+			m.Status = "firing"
+		} else {
+			x.EndsAt = now.UTC()
+			if a.ResolvedAt != nil {
+				x.EndsAt = a.ResolvedAt.UTC()
+			}
+		}
+		if base != "" && a.ID != 0 {
+			x.GeneratorURL = fmt.Sprintf("%s/alerts/%d", base, a.ID)
+		}
+		if i == 0 {
+			m.CommonLabels = map[string]string{}
+			for k, v := range labels {
+				m.CommonLabels[k] = v
+			}
+		} else {
+			for k, v := range m.CommonLabels {
+				if labels[k] != v {
+					delete(m.CommonLabels, k)
+				}
+			}
+		}
+		m.Alerts = append(m.Alerts, x)
+	}
+	if m.CommonLabels == nil {
+		m.CommonLabels = map[string]string{}
+	}
+	sort.SliceStable(m.Alerts, func(i, j int) bool { return m.Alerts[i].Fingerprint < m.Alerts[j].Fingerprint })
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode webhook message: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,95 @@
+package health
+
+import (
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// Diff turns an evaluation's conditions into alert changes against the
+// firing alerts: a condition without a firing alert fires a new one
+// (unless it is inhibited: a muted condition starts nothing), one with a
+// firing alert updates it (affected letters, summary, whether muted), and
+// a firing alert without a condition resolves.
+func Diff(firing []store.Alert, conds []Condition, now time.Time) store.AlertChanges {
+	byFP := make(map[string]store.Alert, len(firing))
+	for _, a := range firing {
+		byFP[a.Fingerprint] = a
+	}
+	c := store.AlertChanges{Now: now}
+	seen := map[string]bool{}
+	for _, cond := range conds {
+		fp := store.Fingerprint(cond.Rule, cond.Labels)
+		if seen[fp] {
+			continue
+		}
+		seen[fp] = true
+		a, ok := byFP[fp]
+		switch {
+		case ok:
+			a.Affected, a.Summary, a.Selector, a.Inhibited, a.Severity = cond.Affected, cond.Summary, cond.Selector, cond.Inhibited, cond.Severity
+			c.Update = append(c.Update, a)
+		case !cond.Inhibited:
+			c.Fire = append(c.Fire, store.Alert{Fingerprint: fp, Rule: cond.Rule, Labels: cond.Labels, Severity: cond.Severity,
+				Status: store.AlertFiring, Affected: cond.Affected, Summary: cond.Summary, Selector: cond.Selector,
+				StartedAt: now, UpdatedAt: now})
+		}
+	}
+	for _, a := range firing {
+		if !seen[a.Fingerprint] {
+			c.Resolve = append(c.Resolve, a.ID)
+		}
+	}
+	return c
+}
+
+// Decision is whether an alert is to be told to a destination now, and as
+// what: its seq-th notification there, firing (a first one or a repeat)
+// or resolved.
+type Decision struct {
+	Send       bool
+	Seq        int
+	Transition string
+}
+
+// NeedsUpdate decides whether an alert must be told to a destination now,
+// given the latest notification it had there (nil: none), like
+// Alertmanager's dedup stage: a firing alert is told once, then again
+// every repeat interval; a resolved one once, if its firing was told; a
+// failed notification is sent again with the same number; one in flight,
+// or whose outcome is unknown, is never sent again (an unknown firing one
+// still counts for the repeat interval). An inhibited alert is not told
+// while it fires.
+func NeedsUpdate(a store.Alert, last *store.AlertNoticeState, repeat time.Duration, now time.Time) Decision {
+	none := Decision{}
+	if a.Status == store.AlertFiring {
+		if a.Inhibited {
+			return none
+		}
+		if last == nil {
+			return Decision{true, 1, store.TransitionFiring}
+		}
+		if last.Transition != store.TransitionFiring {
+			return none
+		}
+		switch last.Status {
+		case store.AlertNoticeFailed:
+			return Decision{true, last.Seq, store.TransitionFiring}
+		case store.AlertNoticeSent, store.AlertNoticeUnknown:
+			if now.Sub(last.At) >= repeat {
+				return Decision{true, last.Seq + 1, store.TransitionFiring}
+			}
+		}
+		return none
+	}
+	if last == nil {
+		return none
+	}
+	switch {
+	case last.Transition == store.TransitionFiring && (last.Status == store.AlertNoticeSent || last.Status == store.AlertNoticeUnknown):
+		return Decision{true, last.Seq + 1, store.TransitionResolved}
+	case last.Transition == store.TransitionResolved && last.Status == store.AlertNoticeFailed:
+		return Decision{true, last.Seq, store.TransitionResolved}
+	}
+	return none
+}

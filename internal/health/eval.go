@@ -1,0 +1,219 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/model"
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+)
+
+// Store is what an evaluation needs of the store.
+type Store interface {
+	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
+	DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]store.DeliveryTime, error)
+	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)
+	UnitFacts(ctx context.Context, q store.UnitQuery) ([]store.UnitFacts, error)
+	RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]store.RejectionFacts, error)
+	NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]store.OrgFacts, error)
+	SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error)
+	CountIncident(ctx context.Context, f store.IncidentFilter) (int, error)
+	FiringAlerts(ctx context.Context) ([]store.Alert, error)
+	ApplyAlerts(ctx context.Context, c store.AlertChanges) ([]store.Alert, error)
+	PruneChannelCalls(ctx context.Context, before time.Time) error
+	NoticeStore
+}
+
+// ErrBusy is returned by Run when another evaluation holds the
+// cluster-wide lock.
+var ErrBusy = errors.New("another health evaluation is in progress")
+
+// Evaluator evaluates the health rules: the scheduled job in serve and
+// `postvakt health --once` both call Run.
+type Evaluator struct {
+	Store    Store
+	Config   *policy.Health
+	Notifier *Notifier // nil: alerts are recorded, not sent
+	// Channels are the channels to learn delivery times for; default every
+	// registered channel.
+	Channels []string
+	Logger   *slog.Logger
+}
+
+// Result is what one evaluation found and did.
+type Result struct {
+	Now    time.Time
+	DryRun bool
+	// Firing are the alerts firing after the evaluation (a dry run: those
+	// that would), Fired the ones that started, Resolved the ones that
+	// cleared.
+	Firing, Fired, Resolved []store.Alert
+	Notices                 NotifyResult
+}
+
+// Run evaluates the rules as of now, records what fires and resolves, and
+// notifies. With dryRun it records and sends nothing and reports what it
+// would do. It returns ErrBusy when another evaluation is running.
+func (e *Evaluator) Run(ctx context.Context, now time.Time, dryRun bool) (Result, error) {
+	if dryRun {
+		return e.run(ctx, now, true)
+	}
+	var res Result
+	ran, err := e.Store.TryExclusive(ctx, LockName, func(ctx context.Context) error {
+		var err error
+		res, err = e.run(ctx, now, false)
+		return err
+	})
+	if err == nil && !ran {
+		err = ErrBusy
+	}
+	return res, err
+}
+
+// LockName is the cluster-wide lock an evaluation runs under.
+const LockName = "health"
+
+// Job is the scheduled evaluation as of now, logged. Schedule it with
+// jobs.Scheduler.Once under LockName: Once holds the lock Run takes, so a
+// scheduled evaluation and `postvakt health --once` never run together.
+func (e *Evaluator) Job(ctx context.Context) error {
+	res, err := e.run(ctx, time.Now(), false)
+	if err != nil {
+		return fmt.Errorf("health evaluation: %w", err)
+	}
+	e.logger().Info("health evaluation", "firing", len(res.Firing), "fired", len(res.Fired), "resolved", len(res.Resolved),
+		"sent", res.Notices.Sent, "failed", res.Notices.Failed, "unknown", res.Notices.Unknown)
+	return nil
+}
+
+func (e *Evaluator) logger() *slog.Logger {
+	if e.Logger == nil {
+		return slog.Default()
+	}
+	return e.Logger
+}
+
+func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, error) {
+	res := Result{Now: now, DryRun: dry}
+	f, err := e.Gather(ctx, now)
+	if err != nil {
+		return res, err
+	}
+	conds := Evaluate(e.Config, f)
+	// The affected letters are counted through each alert's selector, the
+	// same query the e-mail and the incident report use, so the three agree.
+	for i := range conds {
+		n, err := e.Store.CountIncident(ctx, conds[i].Selector)
+		if err != nil {
+			return res, fmt.Errorf("count the letters of %s %s: %w", conds[i].Rule, conds[i].Labels, err)
+		}
+		conds[i].Affected = n
+	}
+	firing, err := e.Store.FiringAlerts(ctx)
+	if err != nil {
+		return res, err
+	}
+	changes := Diff(firing, conds, now)
+	resolving := map[int64]bool{}
+	for _, id := range changes.Resolve {
+		resolving[id] = true
+	}
+	for _, a := range firing {
+		if resolving[a.ID] {
+			a.Status, a.ResolvedAt = store.AlertResolved, &now
+			res.Resolved = append(res.Resolved, a)
+		}
+	}
+	if dry {
+		res.Fired = changes.Fire
+		res.Firing = append(changes.Update, changes.Fire...)
+		res.Notices, err = e.notify(ctx, res, now, true)
+		return res, err
+	}
+	if res.Fired, err = e.Store.ApplyAlerts(ctx, changes); err != nil {
+		return res, err
+	}
+	res.Firing = append(slices.Clone(changes.Update), res.Fired...)
+	sort.SliceStable(res.Firing, func(i, j int) bool { return res.Firing[i].StartedAt.Before(res.Firing[j].StartedAt) })
+	for _, a := range res.Fired {
+		e.logger().Warn("health alert firing", "rule", a.Rule, "labels", a.Labels.String(), "affected", a.Affected, "severity", a.Severity)
+	}
+	for _, a := range res.Resolved {
+		e.logger().Info("health alert resolved", "rule", a.Rule, "labels", a.Labels.String())
+	}
+	if err := e.Store.PruneChannelCalls(ctx, now.Add(-7*24*time.Hour)); err != nil {
+		return res, err
+	}
+	res.Notices, err = e.notify(ctx, res, now, false)
+	return res, err
+}
+
+func (e *Evaluator) notify(ctx context.Context, res Result, now time.Time, dry bool) (NotifyResult, error) {
+	if e.Notifier == nil {
+		return NotifyResult{}, nil
+	}
+	return e.Notifier.Notify(ctx, e.Config, res, now, dry)
+}
+
+// Gather reads the facts the rules need as of now.
+func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
+	cfg := e.Config
+	f := Facts{Now: now, Due: map[string]store.ChannelDue{}, Learned: map[string]store.DeliveryTime{},
+		Lookback: cfg.Stuck.Lookback, Window: cfg.Stuck.Window, Settle: cfg.Stuck.Settle}
+	learned, err := e.Store.DeliveryTimes(ctx, now.Add(-cfg.Stuck.Learn), now, cfg.Stuck.Percentile)
+	if err != nil {
+		return f, err
+	}
+	for _, l := range learned {
+		f.Learned[l.Channel] = l
+	}
+	if f.SilenceEnded, err = e.Store.SilencesEnded(ctx, now.Add(-cfg.Stuck.Settle)); err != nil {
+		return f, err
+	}
+	if f.Channels, err = e.Store.ChannelActivities(ctx, now.Add(-cfg.ChannelSilent.CallsWindow), now); err != nil {
+		return f, err
+	}
+	chans := e.Channels
+	if chans == nil {
+		chans = model.Channels()
+	}
+	for _, a := range f.Channels {
+		if !slices.Contains(chans, a.Channel) {
+			chans = append(chans, a.Channel)
+		}
+	}
+	after := Thresholds(cfg.Stuck, learned, chans)
+	var dues []store.ChannelDue
+	for _, ch := range chans {
+		d := store.ChannelDue{Channel: ch, After: after[ch], Scheduled: channel.Scheduled(ch)}
+		for _, a := range f.Channels {
+			if a.Channel == ch {
+				d.LastChange = a.LastChangeAt
+			}
+		}
+		f.Due[ch] = d
+		dues = append(dues, d)
+	}
+	if f.Units, err = e.Store.UnitFacts(ctx, store.UnitQuery{Now: now, Channels: dues, Lookback: cfg.Stuck.Lookback,
+		Window: cfg.Stuck.Window, Young: cfg.ChannelSilent.Young, Last: cfg.UnitDrop.Letters}); err != nil {
+		return f, err
+	}
+	if cfg.Rejection.Enabled {
+		if f.Rejections, err = e.Store.RejectionFacts(ctx, now, cfg.Rejection.Window, cfg.Rejection.Baseline); err != nil {
+			return f, err
+		}
+	}
+	if cfg.NeverOpening.Enabled {
+		if f.Orgs, err = e.Store.NeverOpeningOrgs(ctx, now, cfg.NeverOpening.Over, cfg.NeverOpening.MinAge, cfg.NeverOpening.Letters); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}

@@ -1,0 +1,85 @@
+package health
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"postvakt/internal/store"
+)
+
+// FiringSource lists the firing alerts (*store.Store).
+type FiringSource interface {
+	FiringAlerts(ctx context.Context) ([]store.Alert, error)
+}
+
+// Collector exports postvakt_health_alert_firing{rule,channel,unit}: how
+// many alerts fire (and are not muted) per rule, channel and sending unit,
+// read from the database at scrape time (at most every 10 seconds), so
+// every replica shows the cluster's alerts whichever replica evaluated
+// them. Alert from Prometheus with max by (rule, channel, unit).
+type Collector struct {
+	src  FiringSource
+	log  *slog.Logger
+	desc *prometheus.Desc
+	up   *prometheus.Desc
+
+	mu      sync.Mutex
+	at      time.Time
+	counts  map[[3]string]int
+	healthy bool
+}
+
+// NewCollector returns a collector over src.
+func NewCollector(src FiringSource, log *slog.Logger) *Collector {
+	return &Collector{src: src, log: log,
+		desc: prometheus.NewDesc("postvakt_health_alert_firing",
+			"Health alerts firing (not inhibited), by rule, channel and sending unit.", []string{"rule", "channel", "unit"}, nil),
+		up: prometheus.NewDesc("postvakt_health_alerts_readable",
+			"1 when the firing health alerts could be read from the database at the last scrape.", nil, nil)}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.desc
+	ch <- c.up
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) > 10*time.Second {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		alerts, err := c.src.FiringAlerts(ctx)
+		cancel()
+		c.at, c.healthy = time.Now(), err == nil
+		if err != nil {
+			c.log.Error("metrics: read firing health alerts", "error", err)
+		} else {
+			c.counts = Counts(alerts)
+		}
+	}
+	up := 0.0
+	if c.healthy {
+		up = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
+	for k, n := range c.counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), k[0], k[1], k[2])
+	}
+}
+
+// Counts counts the firing, unmuted alerts per rule, channel and unit.
+func Counts(alerts []store.Alert) map[[3]string]int {
+	out := map[[3]string]int{}
+	for _, a := range alerts {
+		if a.Status == store.AlertFiring && !a.Inhibited {
+			out[[3]string{a.Rule, a.Labels["channel"], a.Labels["unit"]}]++
+		}
+	}
+	return out
+}

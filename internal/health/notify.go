@@ -1,0 +1,393 @@
+package health
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/policy"
+	"postvakt/internal/remind"
+	"postvakt/internal/store"
+)
+
+// NoticeStore is what notifying needs of the store.
+type NoticeStore interface {
+	Alerts(ctx context.Context, resolvedSince time.Time, limit int) ([]store.Alert, error)
+	AlertNoticeStates(ctx context.Context, alertIDs []int64) ([]store.AlertNoticeState, error)
+	ClaimAlertNotice(ctx context.Context, c store.AlertNoticeClaim) (*store.ClaimedAlertNotice, error)
+	MarkAlertNoticeSent(ctx context.Context, id int64, payload []byte, now time.Time) error
+	MarkAlertNoticeFailed(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
+	MarkAlertNoticeUnknown(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
+	ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error)
+	IncidentLetters(ctx context.Context, f store.IncidentFilter, limit int) ([]store.IncidentRow, error)
+	UnitManager(ctx context.Context, senderOrg, unit string) (string, error)
+	UserEmails(ctx context.Context, role, senderOrg, unit string) ([]string, error)
+}
+
+// Destinations: "email:<address>" for each address, "webhook" for the
+// webhook.
+const (
+	destEmail   = "email:"
+	DestWebhook = "webhook"
+)
+
+// Notifier tells alerts to their destinations exactly once through the
+// notice log: per destination and rule, one message per evaluation holding
+// every alert that fires, repeats or resolves there (like an Alertmanager
+// group).
+type Notifier struct {
+	Store NoticeStore
+	// Mail sends e-mail (*remind.SMTP); nil: e-mail is off.
+	Mail remind.Sender
+	From string
+	// Emails get every alert (POSTVAKT_ALERT_EMAIL); a rule's to: adds more.
+	Emails []string
+	// Webhook gets every alert (POSTVAKT_ALERT_WEBHOOK_URL); nil: off.
+	Webhook *Webhook
+	// BaseURL is postvakt's own address, for links in messages; optional.
+	BaseURL string
+	// Lease is how long a claimed notice may take before a later evaluation
+	// declares its outcome unknown; default 10 minutes.
+	Lease time.Duration
+	// MaxLetters bounds the letters an e-mail lists per alert; default 200.
+	MaxLetters int
+	Logger     *slog.Logger
+}
+
+// NotifyResult counts what notifying did; Planned lists every notice (a
+// dry run's: what would be sent).
+type NotifyResult struct {
+	Sent, Failed, Unknown int
+	Planned               []Planned
+}
+
+// Planned is one notice: where, which rule, its subject and alerts.
+type Planned struct {
+	Destination string
+	Rule        string
+	Subject     string
+	Items       []store.AlertNoticeItem
+	Status      string // sent, failed, unknown, or "" (dry run, or nothing left to send)
+}
+
+// Destinations lists where an alert of a rule goes: the global addresses,
+// the rule's own, the addresses of the roles it names (roles: the
+// addresses of unit_manager and compliance for this alert), and the
+// webhook. Addresses are lower-cased and listed once.
+func Destinations(rule *policy.Rule, emails []string, roles map[string][]string, webhook bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(addr string) {
+		addr = strings.ToLower(strings.TrimSpace(addr))
+		if addr != "" && !seen[addr] {
+			seen[addr] = true
+			out = append(out, destEmail+addr)
+		}
+	}
+	for _, e := range emails {
+		add(e)
+	}
+	for _, t := range rule.To {
+		if rs, ok := roles[t]; ok {
+			for _, r := range rs {
+				add(r)
+			}
+		} else if strings.Contains(t, "@") {
+			add(t)
+		}
+	}
+	sort.Strings(out)
+	if webhook {
+		out = append(out, DestWebhook)
+	}
+	return out
+}
+
+type groupKey struct{ dest, rule string }
+
+type planItem struct {
+	alert *store.Alert
+	d     Decision
+}
+
+// Notify tells every alert that needs it (NeedsUpdate) to each of its
+// destinations, as of now. res carries the evaluation's alerts (a dry run
+// plans from them alone). A destination that fails does not hold back the
+// others; the error return is for the store.
+func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, now time.Time, dry bool) (NotifyResult, error) {
+	var out NotifyResult
+	alerts := append(append([]store.Alert(nil), res.Firing...), res.Resolved...)
+	if !dry {
+		expired, err := n.Store.ExpirePendingAlertNotices(ctx, now, n.lease())
+		if err != nil {
+			return out, err
+		}
+		for _, id := range expired {
+			n.logger().Error("an alert notice claimed by an earlier evaluation has no recorded outcome (crash?): not sent again", "notice", id)
+		}
+		// Every firing alert, and those resolved lately whose resolution
+		// may still be due (a failed one is sent again).
+		if alerts, err = n.Store.Alerts(ctx, now.Add(-30*24*time.Hour), 100000); err != nil {
+			return out, err
+		}
+	}
+	ids := make([]int64, 0, len(alerts))
+	for _, a := range alerts {
+		ids = append(ids, a.ID)
+	}
+	states, err := n.Store.AlertNoticeStates(ctx, ids)
+	if err != nil {
+		return out, err
+	}
+	type lastKey struct {
+		dest string
+		id   int64
+	}
+	last := map[lastKey]*store.AlertNoticeState{}
+	for i := range states {
+		last[lastKey{states[i].Destination, states[i].AlertID}] = &states[i]
+	}
+	plan := map[groupKey][]planItem{}
+	roles := map[string][]string{} // by role and alert's sender (and unit), looked up once
+	lookup := func(role string, a *store.Alert) ([]string, error) {
+		k := role + "\x00" + a.Labels["sender"] + "\x00" + a.Labels["unit"]
+		if v, ok := roles[k]; ok {
+			return v, nil
+		}
+		var v []string
+		switch role {
+		case policy.ToUnitManager:
+			if a.Labels["unit"] != "" {
+				m, err := n.Store.UnitManager(ctx, a.Labels["sender"], a.Labels["unit"])
+				if err != nil {
+					return nil, err
+				}
+				v = []string{m}
+			}
+		case policy.ToCompliance:
+			var err error
+			if v, err = n.Store.UserEmails(ctx, "compliance", a.Labels["sender"], ""); err != nil {
+				return nil, err
+			}
+		}
+		roles[k] = v
+		return v, nil
+	}
+	for i := range alerts {
+		a := &alerts[i]
+		rule := cfg.Common(a.Rule)
+		if rule == nil {
+			continue
+		}
+		named := map[string][]string{}
+		for _, t := range rule.To {
+			if t == policy.ToUnitManager || t == policy.ToCompliance {
+				if named[t], err = lookup(t, a); err != nil {
+					return out, err
+				}
+			}
+		}
+		for _, dest := range Destinations(rule, n.emails(), named, n.Webhook != nil) {
+			d := NeedsUpdate(*a, last[lastKey{dest, a.ID}], rule.RepeatInterval, now)
+			if d.Send {
+				g := groupKey{dest, a.Rule}
+				plan[g] = append(plan[g], planItem{a, d})
+			}
+		}
+	}
+	keys := make([]groupKey, 0, len(plan))
+	for k := range plan {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].rule != keys[j].rule {
+			return keys[i].rule < keys[j].rule
+		}
+		return keys[i].dest < keys[j].dest
+	})
+	for _, k := range keys {
+		p, err := n.deliver(ctx, k, plan[k], now, dry)
+		if err != nil {
+			return out, err
+		}
+		switch p.Status {
+		case store.AlertNoticeSent:
+			out.Sent++
+		case store.AlertNoticeFailed:
+			out.Failed++
+		case store.AlertNoticeUnknown:
+			out.Unknown++
+		}
+		out.Planned = append(out.Planned, p)
+	}
+	return out, nil
+}
+
+func (n *Notifier) emails() []string {
+	if n.Mail == nil {
+		return nil
+	}
+	return n.Emails
+}
+
+// deliver claims, composes, sends and records one notice.
+func (n *Notifier) deliver(ctx context.Context, k groupKey, items []planItem, now time.Time, dry bool) (Planned, error) {
+	p := Planned{Destination: k.dest, Rule: k.rule}
+	for _, it := range items {
+		p.Items = append(p.Items, store.AlertNoticeItem{AlertID: it.alert.ID, Seq: it.d.Seq, Transition: it.d.Transition})
+	}
+	if !dry {
+		c, err := n.Store.ClaimAlertNotice(ctx, store.AlertNoticeClaim{Destination: k.dest, Rule: k.rule, Items: p.Items, Now: now})
+		if err != nil {
+			return p, err
+		}
+		if c == nil {
+			return p, nil // told already (or in flight)
+		}
+		kept := map[int64]bool{}
+		for _, it := range c.Items {
+			kept[it.AlertID] = true
+		}
+		var left []planItem
+		for _, it := range items {
+			if kept[it.alert.ID] {
+				left = append(left, it)
+			}
+		}
+		p.Items = c.Items
+		return n.send(ctx, p, left, c.ID, c.Key, now)
+	}
+	ns, err := n.compose(ctx, items)
+	if err != nil {
+		return p, err
+	}
+	p.Subject = Subject(k.rule, ns)
+	return p, nil
+}
+
+func (n *Notifier) compose(ctx context.Context, items []planItem) ([]AlertNotice, error) {
+	limit := n.MaxLetters
+	if limit <= 0 {
+		limit = 200
+	}
+	ns := make([]AlertNotice, 0, len(items))
+	for _, it := range items {
+		an := AlertNotice{Alert: *it.alert, Transition: it.d.Transition, Seq: it.d.Seq}
+		if it.d.Transition == store.TransitionFiring {
+			ls, err := n.Store.IncidentLetters(ctx, it.alert.Selector, limit)
+			if err != nil {
+				return nil, err
+			}
+			an.Letters = ls
+		}
+		ns = append(ns, an)
+	}
+	return ns, nil
+}
+
+// send is the send and record stages of one claimed notice. The record
+// stage runs even when ctx was cancelled during the send.
+func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int64, key string, now time.Time) (Planned, error) {
+	ns, err := n.compose(ctx, items)
+	var payload []byte
+	var sendErr error
+	if err == nil {
+		p.Subject = Subject(p.Rule, ns)
+		if p.Destination == DestWebhook {
+			payload, err = WebhookMessage(p.Rule, ns, n.BaseURL, now)
+			if err == nil {
+				sendErr = n.Webhook.Send(ctx, payload)
+			}
+		} else {
+			to := strings.TrimPrefix(p.Destination, destEmail)
+			payload, _ = json.Marshal(map[string]any{"to": to, "subject": p.Subject, "alerts": len(ns)})
+			m := &remind.Message{From: n.From, To: []string{to}, Subject: p.Subject, MessageID: messageID(key, n.From),
+				Date: now, Body: Body(p.Rule, ns, n.BaseURL, now)}
+			sendErr = n.Mail.Send(ctx, m)
+		}
+	}
+	if err != nil { // nothing was sent: the next evaluation tries again
+		sendErr = err
+	}
+	rctx := context.WithoutCancel(ctx)
+	log := n.logger().With("notice", id, "rule", p.Rule, "destination", p.Destination, "alerts", len(p.Items))
+	switch {
+	case sendErr == nil:
+		p.Status = store.AlertNoticeSent
+		log.Info("alert notice sent", "subject", p.Subject)
+		return p, n.Store.MarkAlertNoticeSent(rctx, id, payload, now)
+	case errors.Is(sendErr, remind.ErrOutcomeUnknown) || errors.Is(sendErr, errOutcomeUnknown):
+		p.Status = store.AlertNoticeUnknown
+		log.Error("alert notice outcome unknown; it is not sent again", "error", sendErr)
+		return p, n.Store.MarkAlertNoticeUnknown(rctx, id, sendErr.Error(), payload, now)
+	default:
+		p.Status = store.AlertNoticeFailed
+		log.Warn("alert notice not delivered; the next evaluation tries again", "error", sendErr)
+		return p, n.Store.MarkAlertNoticeFailed(rctx, id, sendErr.Error(), payload, now)
+	}
+}
+
+func (n *Notifier) lease() time.Duration {
+	if n.Lease <= 0 {
+		return 10 * time.Minute
+	}
+	return n.Lease
+}
+
+func (n *Notifier) logger() *slog.Logger {
+	if n.Logger == nil {
+		return slog.Default()
+	}
+	return n.Logger
+}
+
+// Doer sends one logical HTTP call (*httpclient.Client).
+type Doer interface {
+	Do(ctx context.Context, req httpclient.Request) (*httpclient.Response, error)
+}
+
+// Webhook posts Alertmanager webhook messages to one URL. Its client
+// should not retry by itself (a retried POST the receiver took would be a
+// second alert): a failed post is sent again by the next evaluation.
+type Webhook struct {
+	HTTP Doer
+	URL  string
+}
+
+// errOutcomeUnknown marks a post after which it cannot be known whether
+// the receiver took it (the connection broke or timed out after the
+// request went out).
+var errOutcomeUnknown = errors.New("webhook outcome unknown")
+
+// Send posts one message. A refusal (a non-2xx answer), an open breaker or
+// a connection that could not be made is an ordinary error: nothing was
+// taken. Anything else wraps errOutcomeUnknown.
+func (w *Webhook) Send(ctx context.Context, body []byte) error {
+	_, err := w.HTTP.Do(ctx, httpclient.Request{Op: "alert_webhook", Method: http.MethodPost, Path: w.URL,
+		Prepare: func(_ context.Context, r *resty.Request) error {
+			r.SetHeader("Content-Type", "application/json").SetBody(body)
+			return nil
+		}})
+	if err == nil {
+		return nil
+	}
+	var se *httpclient.StatusError
+	var coe *httpclient.CircuitOpenError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &se), errors.As(err, &coe),
+		strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"),
+		strings.Contains(msg, "preparing request"):
+		return fmt.Errorf("post alerts to the webhook: %w", err)
+	}
+	return fmt.Errorf("post alerts to the webhook: %w: %w", errOutcomeUnknown, err)
+}

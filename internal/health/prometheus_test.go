@@ -1,0 +1,67 @@
+package health_test
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The shipped Prometheus rules parse, and use only metrics postvakt
+// exports (and Prometheus's up), with the labels it gives them.
+func TestShippedPrometheusRules(t *testing.T) {
+	data, err := os.ReadFile("../../docs/prometheus-rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Groups []struct {
+			Name  string `yaml:"name"`
+			Rules []struct {
+				Alert  string            `yaml:"alert"`
+				Expr   string            `yaml:"expr"`
+				For    string            `yaml:"for"`
+				Labels map[string]string `yaml:"labels"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(false)
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{"postvakt_health_alert_firing": true, "postvakt_health_alerts_readable": true,
+		"postvakt_poll_calls_total": true, "up": true}
+	metric := regexp.MustCompile(`\b(postvakt_[a-z_]+|up)\b`)
+	rules := map[string]bool{}
+	n := 0
+	for _, g := range doc.Groups {
+		for _, r := range g.Rules {
+			n++
+			if r.Alert == "" || r.Expr == "" || r.Labels["severity"] == "" {
+				t.Errorf("rule %+v is incomplete", r)
+			}
+			for _, m := range metric.FindAllString(r.Expr, -1) {
+				if !known[m] {
+					t.Errorf("%s: unknown metric %s", r.Alert, m)
+				}
+			}
+			for _, m := range regexp.MustCompile(`rule="([a-z_]+)"`).FindAllStringSubmatch(r.Expr, -1) {
+				rules[m[1]] = true
+			}
+			if strings.Count(r.Expr, "(") != strings.Count(r.Expr, ")") {
+				t.Errorf("%s: unbalanced parentheses", r.Alert)
+			}
+		}
+	}
+	for _, want := range []string{"channel_silent", "stuck", "unit_delivery_drop", "rejection_spike", "never_opening_org"} {
+		if !rules[want] {
+			t.Errorf("no Prometheus rule for %s", want)
+		}
+	}
+	if n < 7 {
+		t.Fatalf("%d rules", n)
+	}
+}

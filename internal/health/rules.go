@@ -1,0 +1,364 @@
+// Package health watches the watchers: rules over what postvakt's store
+// knows of every letter and every channel call catch the losses no channel
+// reports — a channel gone silent, letters a provider holds without ever
+// delivering them (Copenhagen, May 2020), a sending unit whose letters stop
+// reaching the channel (Copenhagen, December 2019), a rejection spike, and
+// receiving organisations that never open anything (Bergen) — and raise
+// alerts the Alertmanager way: identified by rule and labels, sent once,
+// repeated after an interval while they hold, resolved (and told so) when
+// they clear, recorded in the database so that a restart or a second
+// replica never sends one twice.
+//
+// An evaluation is: gather the facts (store queries over a bounded recent
+// period), run the rules (pure functions of the facts and the clock, in
+// this file), inhibit what another alert explains, diff against the firing
+// alerts, record, and notify (e-mail, Alertmanager webhook) through the
+// notice log.
+package health
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+)
+
+// Condition is an alert the rules say holds as of the facts' time.
+type Condition struct {
+	Rule      string
+	Labels    store.Labels
+	Severity  string
+	Summary   string               // readable, without personal data
+	Selector  store.IncidentFilter // the letters it is about
+	Affected  int                  // how many, from the facts (the evaluation recounts through Selector)
+	Inhibited bool                 // another firing alert explains it
+}
+
+// Facts is everything the rules read, as of Now.
+type Facts struct {
+	Now time.Time
+	// Due holds per channel the stuck rule's learned delivery time T
+	// (After), the channel's last status change and its statuses of a
+	// letter scheduled for later (left out by the selectors as by the
+	// facts).
+	Due     map[string]store.ChannelDue
+	Learned map[string]store.DeliveryTime
+	// Lookback and Window are the stuck rule's: the unit facts were read
+	// over them (unit_delivery_drop judges the same letters).
+	Lookback, Window time.Duration
+	// SilenceEnded is, per channel, when its last channel_silent alert
+	// resolved; for Settle after that its letters are not judged.
+	SilenceEnded map[string]time.Time
+	Settle       time.Duration
+	Channels     []store.ChannelActivity // with the calls of the silent rule's calls window
+	Units        []store.UnitFacts
+	Rejections   []store.RejectionFacts
+	Orgs         []store.OrgFacts
+}
+
+// Thresholds learns each channel's T: the configured quantile of its recent
+// delivery times, at least MinAfter and at most MaxAfter; MaxAfter while
+// fewer than MinLearned letters were delivered. T is whole seconds.
+func Thresholds(cfg policy.StuckRule, learned []store.DeliveryTime, channels []string) map[string]time.Duration {
+	out := make(map[string]time.Duration, len(channels))
+	for _, ch := range channels {
+		out[ch] = cfg.MaxAfter
+	}
+	for _, l := range learned {
+		t := cfg.MaxAfter
+		if l.Delivered >= cfg.MinLearned {
+			t = min(max(l.Quantile, cfg.MinAfter), cfg.MaxAfter)
+		}
+		out[l.Channel] = t.Round(time.Second)
+	}
+	return out
+}
+
+// pending are the states of a letter the channel has not delivered (yet).
+var pending = []model.State{model.StateRegistered, model.StateAccepted}
+
+// just after: a selector's To is exclusive, the facts' bounds inclusive.
+const tick = time.Microsecond
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+
+// ChannelSilent is the channel_silent rule.
+func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	type overdue struct {
+		n    int
+		from *time.Time
+	}
+	byCh := map[string]*overdue{}
+	var names []string
+	for _, u := range f.Units {
+		o := byCh[u.Channel]
+		if o == nil {
+			o = &overdue{}
+			byCh[u.Channel] = o
+			names = append(names, u.Channel)
+		}
+		o.n += u.OverdueYoung
+		if u.OverdueYoungFrom != nil && (o.from == nil || u.OverdueYoungFrom.Before(*o.from)) {
+			o.from = u.OverdueYoungFrom
+		}
+	}
+	act := map[string]store.ChannelActivity{}
+	for _, a := range f.Channels {
+		act[a.Channel] = a
+		if byCh[a.Channel] == nil {
+			byCh[a.Channel] = &overdue{}
+			names = append(names, a.Channel)
+		}
+	}
+	sort.Strings(names)
+	var out []Condition
+	for _, ch := range names {
+		o, a := byCh[ch], act[ch]
+		var why []string
+		asked := a.LastCallAt != nil && f.Now.Sub(*a.LastCallAt) <= cfg.After
+		if o.n >= cfg.MinLetters && asked && (a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) {
+			since := "ever"
+			if a.LastChangeAt != nil {
+				since = f.Now.Sub(*a.LastChangeAt).Round(time.Minute).String()
+			}
+			why = append(why, fmt.Sprintf("no status change for %s while %d letters are overdue", since, o.n))
+		}
+		if a.Calls >= cfg.MinCalls && ratio(a.Errors, a.Calls) >= cfg.ErrorShare {
+			why = append(why, fmt.Sprintf("%d of %d calls in the last %s failed", a.Errors, a.Calls, cfg.CallsWindow))
+		}
+		if a.Calls >= cfg.MinCalls && a.LatencyAvg() >= cfg.MaxLatency {
+			why = append(why, fmt.Sprintf("calls take %s on average", a.LatencyAvg().Round(time.Millisecond)))
+		}
+		if len(why) == 0 {
+			continue
+		}
+		t := f.Due[ch].After
+		out = append(out, Condition{Rule: policy.RuleChannelSilent, Labels: store.Labels{"channel": ch},
+			Severity: cfg.Severity, Affected: o.n,
+			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")),
+			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
+				To: f.Now.Add(-t + tick), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
+	}
+	return out
+}
+
+// unitLabels are the labels of a sending unit on a channel.
+func unitLabels(channel, senderOrg, unit string) store.Labels {
+	return store.Labels{"channel": channel, "sender": senderOrg, "unit": unit}
+}
+
+// settling reports whether a channel's silence ended less than Settle ago:
+// the poller is still catching up with its letters.
+func (f Facts) settling(channel string) bool {
+	end, ok := f.SilenceEnded[channel]
+	return ok && f.Now.Sub(end) < f.Settle
+}
+
+// Stuck is the stuck rule.
+func Stuck(cfg policy.StuckRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	var out []Condition
+	for _, u := range f.Units {
+		if u.Stuck < cfg.MinCount || f.settling(u.Channel) {
+			continue
+		}
+		share := ratio(u.StuckRecent, u.Recent)
+		if u.Stuck < cfg.Count && share < cfg.Share {
+			continue
+		}
+		d := f.Due[u.Channel]
+		dueBefore := f.Now
+		if d.LastChange != nil && d.LastChange.Before(dueBefore) {
+			dueBefore = *d.LastChange
+		}
+		out = append(out, Condition{Rule: policy.RuleStuck, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
+			Severity: cfg.Severity, Affected: u.Stuck,
+			Summary: fmt.Sprintf("%d letters of %s on %s not delivered after %s (the channel's %s delivery time); %s of its letters of the last %s",
+				u.Stuck, u.Unit, u.Channel, d.After, pct(cfg.Percentile), pct(share), cfg.Window),
+			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
+				States: pending, From: f.Now.Add(-cfg.Lookback), To: dueBefore.Add(-d.After + tick), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
+	}
+	return out
+}
+
+// UnitDrop is the unit_delivery_drop rule: a unit's latest letters do not
+// reach the channel at all (they stay registered: the channel never heard
+// of them), while the other units' letters of the same time do. A letter
+// the channel acknowledged but never delivered is the channel's doing: the
+// stuck rule's (Copenhagen's May 2020 letters stayed "validated"; its
+// December 2019 letters never arrived). It judges the letters the stuck
+// rule sees (Facts.Lookback).
+func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	var out []Condition
+	for _, u := range f.Units {
+		if u.LastN < cfg.Letters {
+			continue
+		}
+		base := 1.0
+		if u.Baseline >= cfg.Letters {
+			base = ratio(u.BaseReached, u.Baseline)
+		}
+		share := ratio(u.LastReached, u.LastN)
+		if share > cfg.Ratio*base {
+			continue
+		}
+		// The other units' letters sent over the same time: the channel must
+		// have delivered them, else it is the channel (or postvakt still
+		// catching up with it), not the unit.
+		othersN, othersD := u.ChannelSince-u.LastN, u.ChannelReachedSince-u.LastReached
+		if othersN < cfg.Letters || ratio(othersD, othersN) < cfg.OthersMin {
+			continue
+		}
+		if f.settling(u.Channel) {
+			continue
+		}
+		d := f.Due[u.Channel]
+		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
+			Severity: cfg.Severity, Affected: u.Pending,
+			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
+				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(ratio(othersD, othersN)), "same time"),
+			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
+				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
+	}
+	return out
+}
+
+// RejectionSpike is the rejection_spike rule.
+func RejectionSpike(cfg policy.RejectionRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	type group struct {
+		labels                     store.Labels
+		window, bad, base, baseBad int
+	}
+	groups := map[string]*group{}
+	var keys []string
+	for _, r := range f.Rejections {
+		l := store.Labels{}
+		for _, k := range cfg.GroupBy {
+			switch k {
+			case "channel":
+				l["channel"] = r.Channel
+			case "unit":
+				l["sender"], l["unit"] = r.SenderOrg, r.Unit
+			case "class":
+				l["class"] = r.Class
+			}
+		}
+		key := l.String()
+		g := groups[key]
+		if g == nil {
+			g = &group{labels: l}
+			groups[key] = g
+			keys = append(keys, key)
+		}
+		g.window += r.Window
+		g.bad += r.WindowBad
+		g.base += r.Baseline
+		g.baseBad += r.BaselineBad
+	}
+	sort.Strings(keys)
+	var out []Condition
+	for _, k := range keys {
+		g := groups[k]
+		share, base := ratio(g.bad, g.window), ratio(g.baseBad, g.base)
+		if g.bad < cfg.MinCount || share < cfg.MinShare || share < cfg.Factor*base {
+			continue
+		}
+		l := g.labels
+		out = append(out, Condition{Rule: policy.RuleRejection, Labels: l, Severity: cfg.Severity, Affected: g.bad,
+			Summary: fmt.Sprintf("%d of %d letters of the last %s rejected or failed (%s; baseline %s)",
+				g.bad, g.window, cfg.Window, pct(share), pct(base)),
+			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: l["sender"]}, Channel: l["channel"], Unit: l["unit"],
+				Class: l["class"], States: []model.State{model.StateRejected, model.StateFailed},
+				From: f.Now.Add(-cfg.Window), To: f.Now.Add(tick)}})
+	}
+	return out
+}
+
+// NeverOpening is the never_opening_org rule.
+func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	var out []Condition
+	for _, o := range f.Orgs {
+		if o.Unopened < cfg.Letters {
+			continue
+		}
+		from := f.Now.Add(-cfg.Over)
+		if o.LastOpened != nil && o.LastOpened.Add(tick).After(from) {
+			from = o.LastOpened.Add(tick)
+		}
+		out = append(out, Condition{Rule: policy.RuleNeverOpening, Labels: store.Labels{"org": o.Org},
+			Severity: cfg.Severity, Affected: o.Unopened,
+			Summary: fmt.Sprintf("organisation %s opened none of its last %d confidential letters (since %s): likely nobody there has the access role",
+				o.Org, o.Unopened, o.From.UTC().Format("2006-01-02")),
+			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
+				From: from, To: f.Now.Add(-cfg.MinAge)}})
+	}
+	return out
+}
+
+// Evaluate runs every rule over the facts and marks what the inhibit rules
+// mute, in the rules' order.
+func Evaluate(cfg *policy.Health, f Facts) []Condition {
+	var all []Condition
+	all = append(all, ChannelSilent(cfg.ChannelSilent, f)...)
+	all = append(all, Stuck(cfg.Stuck, f)...)
+	all = append(all, UnitDrop(cfg.UnitDrop, f)...)
+	all = append(all, RejectionSpike(cfg.Rejection, f)...)
+	all = append(all, NeverOpening(cfg.NeverOpening, f)...)
+	return Inhibit(cfg.Inhibit, all)
+}
+
+// Inhibit marks each condition that a source condition of an inhibit rule,
+// with the same Equal labels, explains (Alertmanager's inhibit_rules).
+func Inhibit(rules []policy.Inhibit, conds []Condition) []Condition {
+	out := slices.Clone(conds)
+	for i := range out {
+		for _, r := range rules {
+			if !slices.Contains(r.Target, out[i].Rule) {
+				continue
+			}
+			for _, src := range conds {
+				if src.Rule == r.Source && sameLabels(src.Labels, out[i].Labels, r.Equal) {
+					out[i].Inhibited = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sameLabels(a, b store.Labels, keys []string) bool {
+	for _, k := range keys {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
+}

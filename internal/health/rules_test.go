@@ -1,0 +1,295 @@
+package health
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+)
+
+var t0 = time.Date(2026, 5, 15, 12, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) *time.Time { t := t0.Add(d); return &t }
+
+func TestThresholds(t *testing.T) {
+	cfg := policy.DefaultHealth().Stuck
+	got := Thresholds(cfg, []store.DeliveryTime{
+		{Channel: "svarut", Delivered: 500, Quantile: 70*time.Minute + 400*time.Millisecond},
+		{Channel: "altinn", Delivered: 500, Quantile: 10 * time.Minute},
+		{Channel: "slow", Delivered: 500, Quantile: 5 * 24 * time.Hour},
+		{Channel: "new", Delivered: 19, Quantile: time.Minute},
+	}, []string{"svarut", "altinn", "slow", "new", "idle"})
+	want := map[string]time.Duration{"svarut": 70 * time.Minute, "altinn": time.Hour, "slow": 24 * time.Hour,
+		"new": 24 * time.Hour, "idle": 24 * time.Hour}
+	for ch, w := range want {
+		if got[ch] != w {
+			t.Errorf("%s: T = %s, want %s (the p99, at least min_after, at most max_after, max_after when unlearned)", ch, got[ch], w)
+		}
+	}
+}
+
+func facts(units ...store.UnitFacts) Facts {
+	return Facts{Now: t0, Units: units, Lookback: 14 * 24 * time.Hour, Window: 24 * time.Hour, Due: map[string]store.ChannelDue{
+		"svarut": {Channel: "svarut", After: time.Hour, LastChange: at(-time.Minute)},
+		"altinn": {Channel: "altinn", After: time.Hour, LastChange: at(-3 * time.Hour)},
+	}}
+}
+
+func unit(ch, name string, set func(u *store.UnitFacts)) store.UnitFacts {
+	u := store.UnitFacts{Channel: ch, SenderOrg: "964338531", Unit: name}
+	set(&u)
+	return u
+}
+
+func TestStuck(t *testing.T) {
+	cfg := policy.DefaultHealth().Stuck // min_count 3, count 10, share 0.2
+	for _, tt := range []struct {
+		name string
+		u    func(u *store.UnitFacts)
+		fire bool
+	}{
+		{"none stuck", func(u *store.UnitFacts) { u.Recent = 50 }, false},
+		{"two stuck, all recent: below min_count", func(u *store.UnitFacts) { u.Stuck, u.StuckRecent, u.Recent = 2, 2, 2 }, false},
+		{"three of ten recent: share", func(u *store.UnitFacts) { u.Stuck, u.StuckRecent, u.Recent = 3, 3, 10 }, true},
+		{"three of twenty recent: below share", func(u *store.UnitFacts) { u.Stuck, u.StuckRecent, u.Recent = 3, 3, 20 }, false},
+		{"ten old ones: count", func(u *store.UnitFacts) { u.Stuck, u.StuckRecent, u.Recent = 10, 0, 500 }, true},
+		{"nine old ones", func(u *store.UnitFacts) { u.Stuck, u.StuckRecent, u.Recent = 9, 0, 500 }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Stuck(cfg, facts(unit("svarut", "Barnevernstjenesten", tt.u)))
+			if (len(got) == 1) != tt.fire || len(got) > 1 {
+				t.Fatalf("got %+v, want firing %v", got, tt.fire)
+			}
+			if !tt.fire {
+				return
+			}
+			c := got[0]
+			if c.Labels.String() != "channel=svarut sender=964338531 unit=Barnevernstjenesten" || c.Severity != "critical" {
+				t.Errorf("labels %s severity %s", c.Labels, c.Severity)
+			}
+			sel := c.Selector
+			// Due letters only: sent at least T before the channel's last change.
+			if sel.Channel != "svarut" || sel.Unit != "Barnevernstjenesten" || sel.SenderOrg != "964338531" ||
+				!sel.From.Equal(t0.Add(-14*24*time.Hour)) || !sel.To.Equal(t0.Add(-time.Minute-time.Hour+time.Microsecond)) ||
+				len(sel.States) != 2 || !sel.Undecided {
+				t.Errorf("selector %+v", sel)
+			}
+		})
+	}
+	f := facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))
+	f.Settle, f.SilenceEnded = 7*time.Hour, map[string]time.Time{"svarut": t0.Add(-time.Hour)}
+	if got := Stuck(cfg, f); got != nil {
+		t.Errorf("fired while the channel settles after a silence: %+v", got)
+	}
+	cfg.Enabled = false
+	if got := Stuck(cfg, facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))); got != nil {
+		t.Errorf("a disabled rule fired: %+v", got)
+	}
+}
+
+func TestChannelSilent(t *testing.T) {
+	cfg := policy.DefaultHealth().ChannelSilent // after 1h, min_letters 3, min_calls 5, error_share 0.5, 30s
+	act := func(set func(a *store.ChannelActivity)) []store.ChannelActivity {
+		a := store.ChannelActivity{Channel: "svarut", LastCallAt: at(-time.Minute), LastOKAt: at(-time.Minute), LastChangeAt: at(-2 * time.Hour)}
+		set(&a)
+		return []store.ChannelActivity{a}
+	}
+	overdue := func(n int) store.UnitFacts {
+		return unit("svarut", "U", func(u *store.UnitFacts) { u.OverdueYoung, u.OverdueYoungFrom = n, at(-5*time.Hour) })
+	}
+	for _, tt := range []struct {
+		name string
+		f    Facts
+		why  string
+	}{
+		{"quiet, nothing overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(0)}}, ""},
+		{"quiet, two overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(2)}}, ""},
+		{"silent for 2h, three overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(3)}},
+			"no status change for 2h0m0s while 3 letters are overdue"},
+		{"changed 59m ago", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = at(-59 * time.Minute) }),
+			Units: []store.UnitFacts{overdue(30)}}, ""},
+		{"never changed anything", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = nil }),
+			Units: []store.UnitFacts{overdue(3)}}, "no status change for ever"},
+		{"postvakt has not asked: not the channel's silence", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastCallAt = at(-2 * time.Hour) }),
+			Units: []store.UnitFacts{overdue(30)}}, ""},
+		{"calls fail", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastChangeAt, a.Calls, a.Errors = at(-time.Minute), 10, 5
+		})}, "5 of 10 calls in the last 1h0m0s failed"},
+		{"few calls fail", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastChangeAt, a.Calls, a.Errors = at(-time.Minute), 4, 4
+		})}, ""},
+		{"calls slow", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastChangeAt, a.Calls, a.LatencySumMS = at(-time.Minute), 5, 5*31000
+		})}, "calls take 31s on average"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.f.Now = t0
+			tt.f.Due = map[string]store.ChannelDue{"svarut": {After: time.Hour}}
+			got := ChannelSilent(cfg, tt.f)
+			if tt.why == "" {
+				if len(got) != 0 {
+					t.Fatalf("fired: %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Summary, tt.why) || got[0].Labels.String() != "channel=svarut" {
+				t.Fatalf("got %+v, want one alert saying %q", got, tt.why)
+			}
+			sel := got[0].Selector
+			if !sel.From.Equal(t0.Add(-48*time.Hour)) || !sel.To.Equal(t0.Add(-time.Hour+time.Microsecond)) || sel.Unit != "" {
+				t.Errorf("selector %+v", sel)
+			}
+		})
+	}
+}
+
+func TestUnitDrop(t *testing.T) {
+	cfg := policy.DefaultHealth().UnitDrop // letters 3, ratio 0.2, others_min 0.8
+	// others sets the channel's letters since the unit's last three: n more
+	// of other units, d of them delivered.
+	others := func(u *store.UnitFacts, n, d int) {
+		u.ChannelSince, u.ChannelReachedSince = u.LastN+n, u.LastReached+d
+	}
+	for _, tt := range []struct {
+		name     string
+		u        func(u *store.UnitFacts)
+		settling bool
+		fire     bool
+	}{
+		{"delivers", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 3, 50, 50
+			others(u, 20, 20)
+		}, false, false},
+		{"nothing of the last three", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached, u.Pending = 3, 0, 50, 50, 3
+			others(u, 20, 20)
+		}, false, true},
+		{"one of three: above 20% of its baseline", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 1, 50, 50
+			others(u, 20, 20)
+		}, false, false},
+		{"one of three, against a poor baseline", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 1, 50, 10
+			others(u, 20, 20)
+		}, false, false},
+		{"too few letters to judge", func(u *store.UnitFacts) { u.LastN, u.LastReached = 2, 0; others(u, 20, 20) }, false, false},
+		{"no history: measured against full delivery", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Pending = 3, 0, 3
+			others(u, 20, 20)
+		}, false, true},
+		{"the other units' letters of the same time half delivered: the channel, not the unit", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 0, 50, 50
+			others(u, 20, 10)
+		}, false, false},
+		{"no other unit sent meanwhile: cannot tell", func(u *store.UnitFacts) { u.LastN, u.LastReached = 3, 0; others(u, 2, 2) }, false, false},
+		{"the channel's silence ended lately: postvakt still catching up", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Pending = 3, 0, 3
+			others(u, 20, 20)
+		}, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := facts(unit("svarut", "SEPO", tt.u))
+			f.Settle = 7 * time.Hour
+			if tt.settling {
+				f.SilenceEnded = map[string]time.Time{"svarut": t0.Add(-6 * time.Hour)}
+			} else {
+				f.SilenceEnded = map[string]time.Time{"svarut": t0.Add(-8 * time.Hour)}
+			}
+			got := UnitDrop(cfg, f)
+			if (len(got) == 1) != tt.fire || len(got) > 1 {
+				t.Fatalf("got %+v, want firing %v", got, tt.fire)
+			}
+			if tt.fire && (got[0].Labels["unit"] != "SEPO" || got[0].Affected != 3 || !got[0].Selector.Undecided) {
+				t.Errorf("alert %+v", got[0])
+			}
+		})
+	}
+}
+
+func TestRejectionSpike(t *testing.T) {
+	cfg := policy.DefaultHealth().Rejection // per channel+unit; min 5, 10%, 3× baseline
+	rf := func(unit, class string, w, wb, b, bb int) store.RejectionFacts {
+		return store.RejectionFacts{Channel: "svarut", SenderOrg: "964338531", Unit: unit, Class: class,
+			Window: w, WindowBad: wb, Baseline: b, BaselineBad: bb}
+	}
+	for _, tt := range []struct {
+		name  string
+		facts []store.RejectionFacts
+		group []string
+		want  []string
+	}{
+		{"normal", []store.RejectionFacts{rf("BV", "barnevern", 40, 1, 1000, 20)}, nil, nil},
+		{"spike", []store.RejectionFacts{rf("BV", "barnevern", 40, 12, 1000, 20)}, nil,
+			[]string{"channel=svarut sender=964338531 unit=BV"}},
+		{"spike summed over classes", []store.RejectionFacts{rf("BV", "barnevern", 20, 3, 500, 5), rf("BV", "vedtak", 20, 3, 500, 5)}, nil,
+			[]string{"channel=svarut sender=964338531 unit=BV"}},
+		{"four is below min_count", []store.RejectionFacts{rf("BV", "barnevern", 10, 4, 1000, 0)}, nil, nil},
+		{"always this bad: no spike", []store.RejectionFacts{rf("BV", "barnevern", 40, 12, 1000, 250)}, nil, nil},
+		{"per class", []store.RejectionFacts{rf("A", "barnevern", 20, 3, 500, 5), rf("B", "barnevern", 20, 3, 500, 5), rf("B", "vedtak", 50, 0, 500, 5)},
+			[]string{"channel", "class"}, []string{"channel=svarut class=barnevern"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := cfg
+			if tt.group != nil {
+				c.GroupBy = tt.group
+			}
+			got := RejectionSpike(c, Facts{Now: t0, Rejections: tt.facts})
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %+v, want %v", got, tt.want)
+			}
+			for i, g := range got {
+				if g.Labels.String() != tt.want[i] {
+					t.Errorf("labels %s, want %s", g.Labels, tt.want[i])
+				}
+				if g.Selector.Class != g.Labels["class"] || g.Selector.Unit != g.Labels["unit"] || len(g.Selector.States) != 2 {
+					t.Errorf("selector %+v", g.Selector)
+				}
+			}
+		})
+	}
+}
+
+func TestNeverOpening(t *testing.T) {
+	cfg := policy.DefaultHealth().NeverOpening // 3 letters, 365d, 14d
+	got := NeverOpening(cfg, Facts{Now: t0, Orgs: []store.OrgFacts{
+		{Org: "974760673", Unopened: 3, From: t0.AddDate(0, -3, 0)},
+		{Org: "987654325", Unopened: 2, From: t0.AddDate(0, -3, 0)},
+		{Org: "912345674", Unopened: 5, From: t0.AddDate(0, -1, 0), LastOpened: at(-60 * 24 * time.Hour)},
+	}})
+	if len(got) != 2 || got[0].Labels["org"] != "974760673" || got[1].Labels["org"] != "912345674" {
+		t.Fatalf("got %+v", got)
+	}
+	if s := got[0].Selector; s.Org != "974760673" || !s.Confidential || !s.From.Equal(t0.Add(-365*24*time.Hour)) ||
+		!s.To.Equal(t0.Add(-14*24*time.Hour)) {
+		t.Errorf("selector %+v", s)
+	}
+	if s := got[1].Selector; !s.From.Equal(t0.Add(-60*24*time.Hour + time.Microsecond)) {
+		t.Errorf("letters since the last opened one: %+v", s)
+	}
+}
+
+func TestInhibit(t *testing.T) {
+	rules := policy.DefaultHealth().Inhibit
+	l := func(ch, unit string) store.Labels {
+		if unit == "" {
+			return store.Labels{"channel": ch}
+		}
+		return store.Labels{"channel": ch, "sender": "964338531", "unit": unit}
+	}
+	got := Inhibit(rules, []Condition{
+		{Rule: policy.RuleChannelSilent, Labels: l("svarut", "")},
+		{Rule: policy.RuleStuck, Labels: l("svarut", "A")},    // silent svarut explains it
+		{Rule: policy.RuleStuck, Labels: l("altinn", "A")},    // other channel
+		{Rule: policy.RuleUnitDrop, Labels: l("altinn", "B")}, // not muted
+		{Rule: policy.RuleStuck, Labels: l("altinn", "B")},    // the drop explains it
+		{Rule: policy.RuleNeverOpening, Labels: store.Labels{"org": "974760673"}},
+	})
+	want := []bool{false, true, false, false, true, false}
+	for i, c := range got {
+		if c.Inhibited != want[i] {
+			t.Errorf("%s %s: inhibited %v, want %v", c.Rule, c.Labels, c.Inhibited, want[i])
+		}
+	}
+}

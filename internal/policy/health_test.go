@@ -1,0 +1,103 @@
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// The shipped health.yaml spells out the defaults: reading it must give
+// exactly what no file gives.
+func TestShippedHealthIsTheDefaults(t *testing.T) {
+	h, problems := LoadHealth("../../policies")
+	for _, p := range problems {
+		t.Errorf("%s", p)
+	}
+	if h == nil {
+		t.Fatal("no configuration")
+	}
+	want := DefaultHealth()
+	for _, name := range HealthRules {
+		h.Common(name).Line = 0
+	}
+	h.File = ""
+	if !reflect.DeepEqual(h, want) {
+		t.Errorf("policies/health.yaml differs from the defaults:\n got %+v\nwant %+v", h, want)
+	}
+}
+
+func TestHealthWithoutFile(t *testing.T) {
+	h, problems := LoadHealth(t.TempDir())
+	if len(problems) > 0 || h == nil || h.File != "" || !h.Stuck.Enabled {
+		t.Fatalf("LoadHealth without a file: %v %v", h, problems)
+	}
+	// The policy folder without health.yaml is still a valid policy set,
+	// and health.yaml is not read as a policy.
+	if _, problems := LoadDir("../../policies"); len(problems) > 0 {
+		t.Fatalf("policies with health.yaml: %v", problems)
+	}
+}
+
+func TestHealthOverrides(t *testing.T) {
+	h, problems := ParseHealth("h.yaml", []byte(`
+repeat_interval: 2h
+rules:
+  stuck: {min_count: 5, count: 50, share: 0.5, to: [drift@example.no, unit_manager]}
+  never_opening_org: {letters: 1, over: 10w, enabled: false}
+  channel_silent: {repeat_interval: 30m}
+inhibit: []
+`))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if h.Stuck.MinCount != 5 || h.Stuck.Count != 50 || h.Stuck.Share != 0.5 || h.Stuck.Line != 4 ||
+		!reflect.DeepEqual(h.Stuck.To, []string{"drift@example.no", ToUnitManager}) {
+		t.Errorf("stuck: %+v", h.Stuck)
+	}
+	if h.Stuck.RepeatInterval != 2*time.Hour || h.NeverOpening.RepeatInterval != 2*time.Hour {
+		t.Errorf("repeat intervals: %s %s", h.Stuck.RepeatInterval, h.NeverOpening.RepeatInterval)
+	}
+	if h.NeverOpening.Enabled || h.NeverOpening.Letters != 1 || h.NeverOpening.Over != 70*24*time.Hour {
+		t.Errorf("never_opening_org: %+v", h.NeverOpening)
+	}
+	if h.ChannelSilent.RepeatInterval != 30*time.Minute || DefaultHealth().Stuck.RepeatInterval != 4*time.Hour {
+		t.Errorf("a rule's own repeat interval: %s; the default: %s", h.ChannelSilent.RepeatInterval, DefaultHealth().Stuck.RepeatInterval)
+	}
+	if len(h.Inhibit) != 0 {
+		t.Errorf("inhibit: %+v", h.Inhibit)
+	}
+}
+
+// Every kind of mistake is reported at its line.
+func TestHealthProblems(t *testing.T) {
+	dir := "testdata/health"
+	path := filepath.Join(dir, "bad.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, problems := ParseHealth(path, data)
+	if h != nil {
+		t.Error("a configuration despite problems")
+	}
+	matchProblems(t, problems, readWants(t, dir))
+}
+
+func TestParseDuration(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"90m", 90 * time.Minute, true}, {"36h", 36 * time.Hour, true}, {"2d12h", 60 * time.Hour, true},
+		{"1w", 7 * 24 * time.Hour, true}, {"1.5d", 36 * time.Hour, true}, {"30s", 30 * time.Second, true},
+		{"", 0, false}, {"d", 0, false}, {"5", 0, false}, {"5x", 0, false}, {"-1h", 0, false},
+	} {
+		got, err := ParseDuration(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseDuration(%q) = %s, %v; want %s ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

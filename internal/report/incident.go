@@ -1,0 +1,200 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// IncidentSource streams an incident's letters and counts them (*store.Store).
+type IncidentSource interface {
+	EachIncidentLetter(ctx context.Context, f store.IncidentFilter, fn func(*store.IncidentRow) error) error
+	IncidentSummary(ctx context.Context, f store.IncidentFilter) ([]store.UnitCount, error)
+}
+
+// IncidentHeader is the header of an incident report's letters.
+var IncidentHeader = []string{"sender_org", "sender_unit", "id", "channel", "channel_id", "recipient_kind", "recipient",
+	"class", "confidential", "sent_at", "state", "state_changed_at", "channel_status", "available_at", "stage",
+	"followup", "followup_deadline"}
+
+// IncidentCells renders one letter; a person id is masked, there is no title.
+func IncidentCells(r *store.IncidentRow) []string {
+	t := func(p *time.Time) string {
+		if p == nil {
+			return ""
+		}
+		return p.UTC().Format(time.RFC3339)
+	}
+	fu := ""
+	if r.FollowUp != nil {
+		fu = *r.FollowUp
+	}
+	return []string{r.SenderOrg, r.Unit, r.ID, r.Channel, r.ChannelID, r.RecipientKind,
+		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.Class, strconv.FormatBool(r.Confidential),
+		r.SentAt.UTC().Format(time.RFC3339), string(r.State), r.StateChangedAt.UTC().Format(time.RFC3339),
+		r.ChannelStatus, t(r.AvailableAt), string(r.Stage), fu, t(r.Deadline)}
+}
+
+// UnitSummary is one sending unit's letters in an incident, per state.
+type UnitSummary struct {
+	SenderOrg string         `json:"sender_org"`
+	Unit      string         `json:"sender_unit"`
+	States    map[string]int `json:"states"`
+	Total     int            `json:"total"`
+}
+
+// Summarise groups the per-unit, per-state counts per unit, in unit order.
+func Summarise(counts []store.UnitCount) []UnitSummary {
+	var out []UnitSummary
+	for _, c := range counts {
+		if n := len(out); n == 0 || out[n-1].SenderOrg != c.SenderOrg || out[n-1].Unit != c.Unit {
+			out = append(out, UnitSummary{SenderOrg: c.SenderOrg, Unit: c.Unit, States: map[string]int{}})
+		}
+		u := &out[len(out)-1]
+		u.States[string(c.State)] += c.N
+		u.Total += c.N
+	}
+	return out
+}
+
+// summaryHeader and summaryCells are the summary sheet: one row per unit,
+// a column per state.
+func summaryHeader() []string {
+	h := []string{"sender_org", "sender_unit", "total"}
+	for _, s := range model.States {
+		h = append(h, string(s))
+	}
+	return h
+}
+
+func summaryCells(u UnitSummary) []string {
+	c := []string{u.SenderOrg, u.Unit, strconv.Itoa(u.Total)}
+	for _, s := range model.States {
+		c = append(c, strconv.Itoa(u.States[string(s)]))
+	}
+	return c
+}
+
+// Incident writes an incident report to w: every letter the filter selects
+// with its state and evidence, grouped per sending unit, and the count per
+// state of each unit. CSV holds the letters (grouped per unit); XLSX a
+// summary sheet and a letters sheet; JSON {"summary": [...], "letters":
+// [...]}. It streams the letters and returns how many it wrote and the
+// summary.
+func Incident(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer) (int, []UnitSummary, error) {
+	counts, err := src.IncidentSummary(ctx, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	sum := Summarise(counts)
+	switch format {
+	case CSV:
+		n, err := incidentRows(ctx, src, f, format, w)
+		return n, sum, err
+	case JSON:
+		head, err := json.Marshal(sum)
+		if err != nil {
+			return 0, sum, fmt.Errorf("encode incident summary: %w", err)
+		}
+		if sum == nil {
+			head = []byte("[]")
+		}
+		if _, err := fmt.Fprintf(w, "{\"summary\": %s,\n\"letters\": ", head); err != nil {
+			return 0, sum, fmt.Errorf("write incident report: %w", err)
+		}
+		n, err := incidentRows(ctx, src, f, format, w)
+		if err != nil {
+			return n, sum, err
+		}
+		if _, err := io.WriteString(w, "}\n"); err != nil {
+			return n, sum, fmt.Errorf("write incident report: %w", err)
+		}
+		return n, sum, nil
+	case XLSX:
+		n, err := incidentXLSX(ctx, src, f, sum, w)
+		return n, sum, err
+	}
+	return 0, sum, fmt.Errorf("unknown format %q", format)
+}
+
+func incidentRows(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer) (int, error) {
+	tw, err := NewWriter(format, w, "letters", IncidentHeader)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = src.EachIncidentLetter(ctx, f, func(r *store.IncidentRow) error {
+		n++
+		return tw.Row(IncidentCells(r))
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, tw.Close()
+}
+
+// incidentXLSX writes the summary sheet, then streams the letters sheet.
+func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilter, sum []UnitSummary, w io.Writer) (int, error) {
+	x, err := newXLSX(w, "summary", summaryHeader())
+	if err != nil {
+		return 0, err
+	}
+	defer x.f.Close()
+	for _, u := range sum {
+		if err := x.Row(summaryCells(u)); err != nil {
+			return 0, err
+		}
+	}
+	if err := x.sw.Flush(); err != nil {
+		return 0, fmt.Errorf("write XLSX summary: %w", err)
+	}
+	if _, err := x.f.NewSheet("letters"); err != nil {
+		return 0, fmt.Errorf("start XLSX letters sheet: %w", err)
+	}
+	if x.sw, err = x.f.NewStreamWriter("letters"); err != nil {
+		return 0, fmt.Errorf("start XLSX letters sheet: %w", err)
+	}
+	x.row = 0
+	bold, err := x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return 0, fmt.Errorf("start XLSX letters sheet: %w", err)
+	}
+	head := make([]any, len(IncidentHeader))
+	for i, h := range IncidentHeader {
+		head[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := x.put(head); err != nil {
+		return 0, err
+	}
+	n := 0
+	if err := src.EachIncidentLetter(ctx, f, func(r *store.IncidentRow) error {
+		n++
+		return x.Row(IncidentCells(r))
+	}); err != nil {
+		return n, err
+	}
+	if err := x.sw.Flush(); err != nil {
+		return n, fmt.Errorf("finish XLSX: %w", err)
+	}
+	if err := x.f.Write(x.w); err != nil {
+		return n, fmt.Errorf("write XLSX: %w", err)
+	}
+	return n, nil
+}
+
+// StateNames lists the states in lifecycle order, for tables of counts.
+func StateNames() []string {
+	out := make([]string, 0, len(model.States))
+	for _, s := range model.States {
+		out = append(out, string(s))
+	}
+	return out
+}

@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// The facts behind the health rules (internal/health). Each query reads
+// the letters of a bounded recent period through the sent-time index, so
+// an evaluation costs in proportion to the letters of that period, not to
+// everything ever registered. The rules themselves are pure functions of
+// these facts and a clock.
+
+// DeliveryTime is what a channel's recent deliveries say about how long
+// delivery takes: how many letters became available, and the given
+// quantile of the time from sent to available.
+type DeliveryTime struct {
+	Channel   string        `db:"channel"`
+	Delivered int           `db:"delivered"`
+	Quantile  time.Duration `db:"-"`
+	Seconds   float64       `db:"seconds"`
+}
+
+// DeliveryTimes learns each channel's delivery time from its letters sent
+// in [since, now) that became available: the q quantile (e.g. 0.99). Only
+// letters postvakt saw available count: one first seen opened (registered
+// late, or opened between two polls) has the opening's time as its
+// available_at, which says nothing of the channel.
+func (s *Store) DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]DeliveryTime, error) {
+	var out []DeliveryTime
+	err := s.db.SelectContext(ctx, &out, `SELECT channel, count(*) AS delivered,
+			COALESCE(percentile_cont($3::float8) WITHIN GROUP (ORDER BY extract(epoch FROM available_at - sent_at)), 0) AS seconds
+		FROM shipments
+		WHERE sent_at >= $1 AND sent_at < $2 AND available_at IS NOT NULL
+			AND (state = 'available' OR available_at < state_changed_at)
+		GROUP BY channel ORDER BY channel`, since, now, q)
+	if err != nil {
+		return nil, fmt.Errorf("learn delivery times: %w", err)
+	}
+	for i := range out {
+		out[i].Quantile = time.Duration(out[i].Seconds * float64(time.Second))
+	}
+	return out, nil
+}
+
+// ChannelDue is what the unit facts need to know of a channel: after how
+// long a letter counts as overdue (T) and when the channel last reported a
+// status change.
+type ChannelDue struct {
+	Channel    string
+	After      time.Duration
+	LastChange *time.Time
+	// Scheduled are the channel's statuses of a letter waiting on
+	// purpose (a delivery the sender scheduled): a letter whose latest
+	// word from the channel is one of them is never stuck or overdue.
+	Scheduled []string
+}
+
+// UnitQuery bounds the unit facts. Every period ends at Now; a letter is
+// due when it was sent at least its channel's After ago.
+type UnitQuery struct {
+	Now      time.Time
+	Channels []ChannelDue
+	Lookback time.Duration // stuck letters, and the last letters, within it
+	Window   time.Duration // the recent letters (shares)
+	Young    time.Duration // overdue letters whose changes are expected (channel_silent)
+	Last     int           // how many of the unit's latest due letters to judge
+}
+
+// UnitFacts is one sending unit's letters on one channel.
+type UnitFacts struct {
+	Channel   string `db:"channel"`
+	UnitID    int64  `db:"sender_unit_id"`
+	SenderOrg string `db:"sender_org"`
+	Unit      string `db:"unit"`
+	// Stuck letters: due, still registered or accepted without a
+	// follow-up decision, sent within the lookback and due before the
+	// channel's last status change.
+	Stuck     int        `db:"stuck"`
+	StuckFrom *time.Time `db:"stuck_from"`
+	StuckTo   *time.Time `db:"stuck_to"`
+	// Of the due letters sent within the window: how many, and how many of
+	// them are stuck.
+	Recent      int `db:"recent"`
+	StuckRecent int `db:"stuck_recent"`
+	// Overdue letters sent within Young (no last-change condition).
+	OverdueYoung     int        `db:"overdue_young"`
+	OverdueYoungFrom *time.Time `db:"overdue_young_from"`
+	// The unit's latest due letters (at most Last, within the lookback):
+	// how many, how many reached the channel at all (were acknowledged by
+	// it: accepted or further), since when.
+	LastN       int        `db:"last_n"`
+	LastReached int        `db:"last_reached"`
+	LastFrom    *time.Time `db:"last_from"`
+	// The channel's due letters (every unit, this one's included) sent
+	// since LastFrom, and how many of them reached it.
+	ChannelSince        int `db:"channel_since"`
+	ChannelReachedSince int `db:"channel_reached_since"`
+	// Pending: the due letters within the lookback still registered or
+	// accepted, without a follow-up decision.
+	Pending     int        `db:"pending"`
+	PendingFrom *time.Time `db:"pending_from"`
+	// The unit's earlier due letters within the lookback (its baseline),
+	// and how many reached the channel.
+	Baseline    int `db:"baseline"`
+	BaseReached int `db:"base_reached"`
+}
+
+// UnitFacts reads the unit facts: per channel and sending unit, over the
+// letters sent since the longest of the periods.
+func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error) {
+	if len(q.Channels) == 0 {
+		return nil, nil
+	}
+	n := len(q.Channels)
+	names, secs, last, sched := make([]string, n), make([]float64, n), make([]*time.Time, n), make([]bool, n)
+	statuses := []string{}
+	for i, c := range q.Channels {
+		names[i], secs[i], last[i], sched[i] = c.Channel, c.After.Seconds(), c.LastChange, len(c.Scheduled) > 0
+		statuses = append(statuses, c.Scheduled...)
+	}
+	from := q.Now.Add(-max(q.Lookback, q.Window, q.Young))
+	var out []UnitFacts
+	err := s.db.SelectContext(ctx, &out, `WITH ch AS (
+			SELECT * FROM unnest($1::text[], $2::float8[], $3::timestamptz[], $11::boolean[]) WITH ORDINALITY AS ch(channel, t, last_change, sched, cn)),
+		w AS (
+			-- cn, the channel's number, is what the windows partition by:
+			-- sorting by a text column costs a collation per comparison.
+			SELECT s.channel, ch.cn, s.sender_unit_id, s.sent_at,
+				s.state = 'registered' AS unreached,
+				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
+					AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id AND f.decision IS NOT NULL)
+					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`) AS pending,
+				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
+				s.sent_at <= ch.last_change - make_interval(secs => ch.t) AS before_change
+			FROM shipments s JOIN ch ON ch.channel = s.channel
+			WHERE s.sent_at >= $5 AND s.sent_at <= $4),
+		r AS (
+			-- rn: the rank of a due letter within the lookback among its
+			-- unit's, newest first; ch_since and ch_reached_since: the
+			-- channel's due letters (all units) sent at or after it, and how
+			-- many of them reached the channel.
+			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
+					count(*) FILTER (WHERE w.due AND w.sent_at >= $6) OVER (PARTITION BY w.cn, w.sender_unit_id ORDER BY w.sent_at DESC) END AS rn,
+				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
+				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since
+			FROM w),
+		g AS (
+			SELECT cn, channel, sender_unit_id,
+				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck,
+				min(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_from,
+				max(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_to,
+				count(*) FILTER (WHERE due AND sent_at >= $7) AS recent,
+				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $7) AS stuck_recent,
+				count(*) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young,
+				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young_from,
+				count(*) FILTER (WHERE rn <= $9) AS last_n,
+				count(*) FILTER (WHERE rn <= $9 AND NOT unreached) AS last_reached,
+				min(sent_at) FILTER (WHERE rn <= $9) AS last_from,
+				COALESCE(max(ch_since) FILTER (WHERE rn <= $9), 0) AS channel_since,
+				COALESCE(max(ch_reached_since) FILTER (WHERE rn <= $9), 0) AS channel_reached_since,
+				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
+				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
+				count(*) FILTER (WHERE rn > $9) AS baseline,
+				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached
+			FROM r GROUP BY cn, channel, sender_unit_id)
+		SELECT g.channel, g.sender_unit_id, g.stuck, g.stuck_from, g.stuck_to, g.recent, g.stuck_recent, g.overdue_young,
+			g.overdue_young_from, g.last_n, g.last_reached, g.last_from, g.channel_since, g.channel_reached_since, g.pending,
+			g.pending_from, g.baseline, g.base_reached, o.orgnr AS sender_org, u.name AS unit
+		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		ORDER BY g.channel, o.orgnr, u.name`,
+		pq.Array(names), pq.Array(secs), pq.Array(timesOrNull(last)), q.Now, from,
+		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last, pq.Array(statuses), pq.Array(sched))
+	if err != nil {
+		return nil, fmt.Errorf("read unit facts: %w", err)
+	}
+	return out, nil
+}
+
+// RejectionFacts is one channel, sending unit and class's letters sent in
+// the window and over the baseline before it, with how many of each were
+// rejected or failed.
+type RejectionFacts struct {
+	Channel       string     `db:"channel"`
+	SenderOrg     string     `db:"sender_org"`
+	Unit          string     `db:"unit"`
+	Class         string     `db:"class"`
+	Window        int        `db:"window"`
+	WindowBad     int        `db:"window_bad"`
+	WindowBadFrom *time.Time `db:"window_bad_from"`
+	Baseline      int        `db:"baseline"`
+	BaselineBad   int        `db:"baseline_bad"`
+}
+
+// RejectionFacts reads the letters sent in [now-window, now] and in the
+// baseline before, per channel, sending unit and class.
+func (s *Store) RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]RejectionFacts, error) {
+	var out []RejectionFacts
+	err := s.db.SelectContext(ctx, &out, `WITH g AS (
+			SELECT s.channel, s.sender_unit_id, s.class,
+				count(*) FILTER (WHERE s.sent_at >= $2) AS window,
+				count(*) FILTER (WHERE s.sent_at >= $2 AND s.state IN ('rejected', 'failed')) AS window_bad,
+				min(s.sent_at) FILTER (WHERE s.sent_at >= $2 AND s.state IN ('rejected', 'failed')) AS window_bad_from,
+				count(*) FILTER (WHERE s.sent_at < $2) AS baseline,
+				count(*) FILTER (WHERE s.sent_at < $2 AND s.state IN ('rejected', 'failed')) AS baseline_bad
+			FROM shipments s WHERE s.sent_at >= $3 AND s.sent_at <= $1
+			GROUP BY s.channel, s.sender_unit_id, s.class)
+		SELECT g.channel, o.orgnr AS sender_org, u.name AS unit, g.class, g.window, g.window_bad, g.window_bad_from,
+			g.baseline, g.baseline_bad
+		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		ORDER BY g.channel, o.orgnr, u.name, g.class`, now, now.Add(-window), now.Add(-window-baseline))
+	if err != nil {
+		return nil, fmt.Errorf("read rejection facts: %w", err)
+	}
+	return out, nil
+}
+
+// OrgFacts is a receiving organisation whose latest confidential letters
+// (at least the asked number, each sent long enough ago) are available and
+// unopened:
+// how many since its last opened one, and since when.
+type OrgFacts struct {
+	Org        string     `db:"org"`
+	Unopened   int        `db:"unopened"`
+	From       time.Time  `db:"first_sent"`
+	LastOpened *time.Time `db:"last_opened"` // sent time of the last opened letter in the period
+}
+
+// NeverOpeningOrgs finds the receiving organisations that opened none of
+// their latest (at least letters) confidential letters sent in
+// [now-over, now-minAge) and available. It reads the unopened letters'
+// partial index only (shipments_unopened_conf: recipient, sent time and
+// state), then each candidate's last opened letter.
+func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]OrgFacts, error) {
+	var out []OrgFacts
+	// Candidates come from the unopened letters' partial index; only they
+	// are looked at further (their last opened letter, then the letters
+	// since).
+	err := s.db.SelectContext(ctx, &out, `WITH u AS MATERIALIZED (
+			SELECT s.recipient_id, s.sent_at FROM shipments s
+			WHERE s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.sent_at >= $1
+				AND s.state = 'available' AND s.sent_at < $2),
+		cand AS MATERIALIZED (
+			SELECT u.recipient_id FROM u JOIN recipients r ON r.id = u.recipient_id AND r.kind = 'org'
+			GROUP BY u.recipient_id HAVING count(*) >= $3),
+		lo AS MATERIALIZED (
+			SELECT c.recipient_id, (SELECT max(o.sent_at) FROM shipments o WHERE o.recipient_id = c.recipient_id
+				AND o.confidential AND o.state = 'opened' AND o.sent_at >= $1) AS last_opened
+			FROM cand c),
+		n AS (
+			SELECT lo.recipient_id, lo.last_opened, count(*) AS unopened, min(u.sent_at) AS first_sent
+			FROM lo JOIN u ON u.recipient_id = lo.recipient_id
+			WHERE lo.last_opened IS NULL OR u.sent_at > lo.last_opened
+			GROUP BY lo.recipient_id, lo.last_opened HAVING count(*) >= $3)
+		SELECT r.ident AS org, n.unopened, n.first_sent, n.last_opened
+		FROM n JOIN recipients r ON r.id = n.recipient_id ORDER BY r.ident`,
+		now.Add(-over), now.Add(-minAge), letters)
+	if err != nil {
+		return nil, fmt.Errorf("find never-opening organisations: %w", err)
+	}
+	return out, nil
+}
+
+// UnitManager returns the manager address of a sending unit ("" when it
+// has none or is unknown).
+func (s *Store) UnitManager(ctx context.Context, senderOrg, unit string) (string, error) {
+	var email []string
+	err := s.db.SelectContext(ctx, &email, `SELECT u.manager_email FROM sender_units u
+		JOIN sender_orgs o ON o.id = u.sender_org_id WHERE o.orgnr = $1 AND u.name = $2`, senderOrg, unit)
+	if err != nil {
+		return "", fmt.Errorf("look up the manager of unit %s: %w", unit, err)
+	}
+	if len(email) == 0 {
+		return "", nil
+	}
+	return email[0], nil
+}

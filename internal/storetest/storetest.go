@@ -1,0 +1,154 @@
+// Package storetest is the test support every package's tests share: a
+// store on a fresh migrated database (internal/pgtest), registration
+// fixtures, and Set, the one place where a test puts a letter into a state
+// that a channel or an earlier run would have brought it to — so tests do
+// not write SQL of their own.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"postvakt/internal/model"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/sim"
+	"postvakt/internal/store"
+)
+
+// Open returns a store on a fresh migrated database of its own, closed
+// (and the database dropped) when the test ends.
+func Open(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// Letter returns a valid registration numbered i: a confidential SvarUt
+// letter from Bergen kommune's child welfare to one organisation, sent on
+// 20 November 2026 (i seconds past 10:00 UTC). Tests change what matters
+// to them.
+func Letter(i int) model.NewShipment {
+	return model.NewShipment{
+		Channel: "svarut", ChannelID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i),
+		SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten",
+		RecipientKind: model.RecipientOrg, RecipientID: "974760673",
+		Title: "Vedtak", Confidential: true, Class: "taushetsbelagt",
+		SentAt: time.Date(2026, 11, 20, 10, 0, i, 0, time.UTC),
+	}
+}
+
+// Register registers items (as an import by "test") and returns the
+// shipments in the order given.
+func Register(t testing.TB, st *store.Store, items ...model.NewShipment) []store.Shipment {
+	t.Helper()
+	got, _, err := st.Register(context.Background(), items, store.SourceImport, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// IDs returns the shipments' ids.
+func IDs(ships []store.Shipment) []string {
+	ids := make([]string, len(ships))
+	for i, s := range ships {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// Change is one fact Set changes: column = expr, where expr is the
+// placeholder of value ("$n" when empty).
+type Change struct {
+	column string
+	value  any
+	expr   string // with %s for the placeholder; "" means the value itself
+}
+
+// State sets the delivery state.
+func State(s model.State) Change { return Change{column: "state", value: string(s)} }
+
+// Stage sets the escalation stage.
+func Stage(s model.Stage) Change { return Change{column: "stage", value: string(s)} }
+
+// AvailableAt sets when the letter became available to the recipient.
+func AvailableAt(at time.Time) Change { return Change{column: "available_at", value: at} }
+
+// StateChangedAt sets when the state last changed.
+func StateChangedAt(at time.Time) Change { return Change{column: "state_changed_at", value: at} }
+
+// AvailableAfterSent makes each letter available d after it was sent.
+func AvailableAfterSent(d time.Duration) Change {
+	return Change{column: "available_at", value: d.Seconds(), expr: "sent_at + %s * interval '1 second'"}
+}
+
+// SentAt sets when the letter was sent.
+func SentAt(at time.Time) Change { return Change{column: "sent_at", value: at} }
+
+// NextPollAt sets when the poller asks about the letter next.
+func NextPollAt(at time.Time) Change { return Change{column: "next_poll_at", value: at} }
+
+// NoPoll takes the letter out of polling.
+func NoPoll() Change { return Change{column: "next_poll_at", value: nil} }
+
+// UnknownToChannelSince marks the letter unknown to its channel since at.
+func UnknownToChannelSince(at time.Time) Change {
+	return Change{column: "unknown_to_channel_since", value: at}
+}
+
+// Set changes facts of the shipments ids (every shipment when ids is
+// empty) directly, as a channel or an earlier run would have left them,
+// without evidence events: a fixture, never a way to test the store's own
+// transitions.
+func Set(t testing.TB, st *store.Store, ids []string, changes ...Change) {
+	t.Helper()
+	if len(changes) == 0 {
+		t.Fatal("storetest.Set: nothing to change")
+	}
+	var (
+		sets  = make([]string, len(changes))
+		args  []any
+		where = "true"
+	)
+	if len(ids) > 0 {
+		args = append(args, pq.Array(ids))
+		where = "id = ANY($1::uuid[])"
+	}
+	for i, c := range changes {
+		args = append(args, c.value)
+		ph := fmt.Sprintf("$%d", len(args))
+		if c.expr != "" {
+			ph = fmt.Sprintf(c.expr, ph)
+		}
+		sets[i] = c.column + " = " + ph
+	}
+	if _, err := st.DB().ExecContext(context.Background(),
+		`UPDATE shipments SET `+strings.Join(sets, ", ")+` WHERE `+where, args...); err != nil {
+		t.Fatalf("storetest.Set %v: %v", changes, err)
+	}
+}
+
+// SetUnitManager sets the manager address of the sending unit named unit.
+func SetUnitManager(t testing.TB, st *store.Store, unit, email string) {
+	t.Helper()
+	if _, err := st.DB().ExecContext(context.Background(), `UPDATE sender_units SET manager_email = $2 WHERE name = $1`,
+		unit, email); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// FromSim is the registration of a letter the simulator sent.
+func FromSim(r sim.ShipmentRecord) model.NewShipment {
+	return model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
+		SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
+		Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt}
+}

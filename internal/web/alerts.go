@@ -1,0 +1,165 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/report"
+	"postvakt/internal/store"
+)
+
+// HealthStore serves the health alerts, the incident report and the
+// operations page.
+type HealthStore interface {
+	FiringAlerts(ctx context.Context) ([]store.Alert, error)
+	Alerts(ctx context.Context, resolvedSince time.Time, limit int) ([]store.Alert, error)
+	AlertByID(ctx context.Context, id int64) (*store.Alert, error)
+	CountIncident(ctx context.Context, f store.IncidentFilter) (int, error)
+	IncidentSummary(ctx context.Context, f store.IncidentFilter) ([]store.UnitCount, error)
+	IncidentLetters(ctx context.Context, f store.IncidentFilter, limit int) ([]store.IncidentRow, error)
+	EachIncidentLetter(ctx context.Context, f store.IncidentFilter, fn func(*store.IncidentRow) error) error
+	RecordIncidentFollowUps(ctx context.Context, d store.IncidentFollowUps) (int, error)
+	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)
+	PollLags(ctx context.Context, now time.Time) ([]store.PollLag, error)
+	AlertNotices(ctx context.Context, limit int) ([]store.AlertNoticeRow, error)
+	SchemaCurrent(ctx context.Context) error
+}
+
+// alertJSON is an alert as GET /api/v1/alerts gives it.
+type alertJSON struct {
+	ID         int64        `json:"id"`
+	Rule       string       `json:"rule"`
+	Status     string       `json:"status"`
+	Severity   string       `json:"severity"`
+	Labels     store.Labels `json:"labels"`
+	Affected   int          `json:"affected"`
+	Inhibited  bool         `json:"inhibited"`
+	Summary    string       `json:"summary"`
+	StartedAt  time.Time    `json:"started_at"`
+	ResolvedAt *time.Time   `json:"resolved_at"`
+}
+
+// alertsSince is how far back resolved alerts are listed.
+const alertsSince = 7 * 24 * time.Hour
+
+// apiAlerts is GET /api/v1/alerts: the firing alerts and those resolved
+// in the last week (?resolved_days=N), newest first. Alerts carry no
+// personal data: rule, labels (channel, sending unit, class, receiving
+// organisation number), counts and times.
+func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
+	since := alertsSince
+	if v := r.URL.Query().Get("resolved_days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3650 {
+			writeError(w, http.StatusBadRequest, "resolved_days must be a number of days from 0 to 3650")
+			return
+		}
+		since = time.Duration(n) * 24 * time.Hour
+	}
+	as, err := s.store.Alerts(r.Context(), s.now().Add(-since), 10000)
+	if err != nil {
+		s.internalError(w, "list alerts", err)
+		return
+	}
+	out := make([]alertJSON, 0, len(as))
+	for _, a := range as {
+		out = append(out, alertJSON{ID: a.ID, Rule: a.Rule, Status: a.Status, Severity: a.Severity, Labels: a.Labels,
+			Affected: a.Affected, Inhibited: a.Inhibited, Summary: a.Summary, StartedAt: a.StartedAt, ResolvedAt: a.ResolvedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
+}
+
+type alertsData struct {
+	Alerts []store.Alert
+}
+
+// alertsPage lists the firing alerts and those resolved in the last week.
+func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
+	as, err := s.store.Alerts(r.Context(), s.now().Add(-alertsSince), 1000)
+	if err != nil {
+		s.internalError(w, "list alerts", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "alerts", "title.alerts", alertsData{Alerts: as})
+}
+
+// alertPage is one alert: what fires, since when, and, for those who may
+// see letters, its incident report (every letter it is about, per unit)
+// with the form to record follow-ups for all of them.
+func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
+		return
+	}
+	a, err := s.store.AlertByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
+		return
+	}
+	if err != nil {
+		s.internalError(w, "get alert", err)
+		return
+	}
+	title := "title.alert"
+	d := &incidentData{AlertInfo: a}
+	p := principal(r.Context())
+	if f, ok := scoped(a.Selector, p); ok && p.Can(auth.ViewShipments) {
+		if d, err = s.incident(w, r, f, "alert "+strconv.FormatInt(a.ID, 10)); err != nil {
+			return
+		}
+		d.AlertInfo, d.Query = a, incidentQuery(f, a.ID)
+	}
+	s.render(w, r, http.StatusOK, "incident", title, d)
+}
+
+// scoped narrows f to what the principal may see; false when the filter
+// is about letters entirely outside the principal's organisation or unit.
+func scoped(f store.IncidentFilter, p *auth.Principal) (store.IncidentFilter, bool) {
+	sc := p.Scope()
+	if sc.SenderOrg != "" {
+		if f.SenderOrg != "" && f.SenderOrg != sc.SenderOrg {
+			return f, false
+		}
+		f.SenderOrg = sc.SenderOrg
+	}
+	if sc.SenderUnit != "" {
+		if (f.SenderUnit != "" && f.SenderUnit != sc.SenderUnit) || (f.Unit != "" && f.Unit != sc.SenderUnit) {
+			return f, false
+		}
+		f.SenderUnit = sc.SenderUnit
+	}
+	return f, true
+}
+
+// reportStates are the states shown as the incident summary's columns.
+var reportStates = report.StateNames()
+
+// firingSource lists the firing health alerts (*store.Store).
+type firingSource interface {
+	FiringAlerts(ctx context.Context) ([]store.Alert, error)
+}
+
+// StoreAlerts is the overview's AlertSource over the health alerts the
+// evaluation keeps in the store: the firing ones that are not muted.
+func StoreAlerts(st firingSource) AlertSource { return storeAlerts{st} }
+
+type storeAlerts struct{ st firingSource }
+
+func (a storeAlerts) FiringAlerts(ctx context.Context) ([]Alert, error) {
+	as, err := a.st.FiringAlerts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Alert
+	for _, x := range as {
+		if !x.Inhibited {
+			out = append(out, Alert{Rule: x.Rule, Channel: x.Labels["channel"], Since: x.StartedAt, Detail: x.Summary})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,305 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/report"
+	"postvakt/internal/store"
+)
+
+// incidentPageLetters bounds the letters an incident page shows; the
+// export has them all.
+const incidentPageLetters = 500
+
+type incidentData struct {
+	Filter    store.IncidentFilter
+	Query     url.Values // the filter as a query, for exports and the form
+	Summary   []report.UnitSummary
+	Total     int
+	Letters   []store.IncidentRow
+	More      int          // letters not shown
+	AlertInfo *store.Alert // the alert the report is about, if any
+	States    []string
+	Decisions []string
+	Options   filterOptions
+	Asked     bool // the form was filled in
+	Recorded  int  // follow-ups just recorded (?recorded=N)
+}
+
+// parseIncident reads an incident filter from the query: from, to (RFC
+// 3339, or dates: to inclusive), channel, unit, state (one or more,
+// comma-separated), class, org (an organisation number), or alert=ID (the
+// alert's own selector). The principal's scope narrows it.
+func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFilter, error) {
+	p := principal(r.Context())
+	var f store.IncidentFilter
+	if v := q.Get("alert"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return f, filterError{"bad alert"}
+		}
+		a, err := s.store.AlertByID(r.Context(), id)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return f, filterError{"no such alert"}
+			}
+			return f, err
+		}
+		f = a.Selector
+	} else {
+		for _, b := range []struct {
+			name string
+			dst  *time.Time
+			end  bool
+		}{{"from", &f.From, false}, {"to", &f.To, true}} {
+			v := q.Get(b.name)
+			if v == "" {
+				return f, filterError{"a period is needed: from and to (dates YYYY-MM-DD or RFC 3339 times)"}
+			}
+			t, err := parseWhen(v, b.end)
+			if err != nil {
+				return f, filterError{b.name + ": " + err.Error()}
+			}
+			*b.dst = t
+		}
+		if !f.From.Before(f.To) {
+			return f, filterError{"from must be before to"}
+		}
+		f.Channel, f.Unit, f.Class, f.Org = q.Get("channel"), q.Get("unit"), q.Get("class"), strings.TrimSpace(q.Get("org"))
+		if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
+			return f, filterError{"unknown channel " + strconv.Quote(f.Channel)}
+		}
+		if f.Org != "" && model.CheckOrgNumber(f.Org) != nil {
+			return f, filterError{"org must be an organisation number"}
+		}
+		for _, st := range strings.Split(strings.Join(q["state"], ","), ",") {
+			if st = strings.TrimSpace(st); st == "" {
+				continue
+			}
+			if !model.State(st).Valid() {
+				return f, filterError{"unknown state " + strconv.Quote(st)}
+			}
+			f.States = append(f.States, model.State(st))
+		}
+	}
+	f, ok := scoped(f, p)
+	if !ok {
+		return f, errIncidentScope
+	}
+	return f, nil
+}
+
+var errIncidentScope = errors.New("outside the principal's organisation or unit")
+
+// parseWhen reads an RFC 3339 time or a date in Oslo (as an end, the day
+// is included).
+func parseWhen(v string, end bool) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", v, zone)
+	if err != nil {
+		return t, fmt.Errorf("%q is neither a date (YYYY-MM-DD) nor an RFC 3339 time", v)
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
+}
+
+// incidentQuery is the filter as a query for links (an alert's report by
+// its id).
+func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
+	q := url.Values{}
+	if alert != 0 {
+		q.Set("alert", strconv.FormatInt(alert, 10))
+		return q
+	}
+	q.Set("from", f.From.Format(time.RFC3339))
+	q.Set("to", f.To.Format(time.RFC3339))
+	for k, v := range map[string]string{"channel": f.Channel, "unit": f.Unit, "class": f.Class, "org": f.Org} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var ss []string
+	for _, st := range f.States {
+		ss = append(ss, string(st))
+	}
+	if len(ss) > 0 {
+		q.Set("state", strings.Join(ss, ","))
+	}
+	return q
+}
+
+// incident reads an incident's summary and first letters, audited; on an
+// error it has answered.
+func (s *Server) incident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter, what string) (*incidentData, error) {
+	if !s.mustAudit(w, r, "view_incident", what+" "+f.String(), "") {
+		return nil, errors.New("not audited")
+	}
+	counts, err := s.store.IncidentSummary(r.Context(), f)
+	if err != nil {
+		s.internalError(w, "summarise incident", err)
+		return nil, err
+	}
+	d := &incidentData{Filter: f, Summary: report.Summarise(counts), States: reportStates, Decisions: bulkDecisions,
+		Options: options(), Asked: true}
+	for _, u := range d.Summary {
+		d.Total += u.Total
+	}
+	if d.Letters, err = s.store.IncidentLetters(r.Context(), f, incidentPageLetters); err != nil {
+		s.internalError(w, "list incident letters", err)
+		return nil, err
+	}
+	d.More = d.Total - len(d.Letters)
+	d.Query = incidentQuery(f, 0)
+	if v, err := strconv.Atoi(r.URL.Query().Get("recorded")); err == nil {
+		d.Recorded = v
+	}
+	return d, nil
+}
+
+// bulkDecisions are the follow-up decisions one may record for many
+// letters at once ("" opens the follow-ups with a deadline only).
+var bulkDecisions = []string{"", store.DecisionNewLetter, store.DecisionAssessed, store.DecisionClosed}
+
+// incidentPage is the incident report's form and, once filled in, the
+// report: counts per sending unit and state, the letters, exports, and the
+// follow-up form.
+func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("from") == "" && q.Get("to") == "" && q.Get("alert") == "" {
+		now := s.now().In(zone)
+		s.render(w, r, http.StatusOK, "incident", "title.incident", &incidentData{Options: options(), States: reportStates,
+			Query: url.Values{"from": {now.AddDate(0, 0, -7).Format("2006-01-02")}, "to": {now.Format("2006-01-02")}}})
+		return
+	}
+	f, err := s.parseIncident(r, q)
+	if s.badIncident(w, r, err) {
+		return
+	}
+	d, err := s.incident(w, r, f, "report")
+	if err != nil {
+		return
+	}
+	if id := q.Get("alert"); id != "" {
+		http.Redirect(w, r, "/alerts/"+url.PathEscape(id), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "incident", "title.incident", d)
+}
+
+func (s *Server) badIncident(w http.ResponseWriter, r *http.Request, err error) bool {
+	if errors.Is(err, errIncidentScope) {
+		s.forbidden(r.Context(), r, "incident report outside the principal's scope")
+		s.renderError(w, r, http.StatusForbidden, "err.incident_scope")
+		return true
+	}
+	return s.badFilter(w, r, err)
+}
+
+// incidentExport is GET /incidents/export?format=csv|xlsx|json&... (UI)
+// and GET /api/v1/incidents/report?...&format= (API, JSON by default):
+// every letter of the incident, streamed, audited as an export.
+func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	api := strings.HasPrefix(r.URL.Path, "/api/")
+	def := "csv"
+	if api {
+		def = "json"
+	}
+	if q.Get("format") == "" {
+		q.Set("format", def)
+	}
+	format, err := report.ParseFormat(q.Get("format"))
+	if err == nil {
+		err = filterError{}
+		var f store.IncidentFilter
+		if f, err = s.parseIncident(r, q); err == nil {
+			s.streamIncident(w, r, f, format)
+			return
+		}
+	} else {
+		err = filterError{err.Error()}
+	}
+	if !api {
+		s.badIncident(w, r, err)
+		return
+	}
+	var fe filterError
+	switch {
+	case errors.Is(err, errIncidentScope):
+		s.forbidden(r.Context(), r, "incident report outside the principal's scope")
+		writeError(w, http.StatusForbidden, "these letters are outside your organisation or unit")
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, fe.msg)
+	default:
+		s.internalError(w, "incident report", err)
+	}
+}
+
+func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter, format report.Format) {
+	if !s.mustAudit(w, r, "export", "incident "+f.String(), string(format)) {
+		return
+	}
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.%s"`, s.now().In(zone).Format("20060102-1504"), format))
+	if _, _, err := report.Incident(r.Context(), s.store, f, format, w); err != nil {
+		// Headers are out: the truncated file is the signal; log why.
+		s.log.Error("incident report export", "error", err)
+	}
+}
+
+// incidentFollowUps records follow-ups for every letter of an incident at
+// once (opened letters need none): a deadline, and a decision if given.
+func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "err.bad_form")
+		return
+	}
+	f, err := s.parseIncident(r, r.PostForm)
+	if s.badIncident(w, r, err) {
+		return
+	}
+	decision := r.PostFormValue("decision")
+	if !slices.Contains(bulkDecisions, decision) {
+		s.renderError(w, r, http.StatusBadRequest, "err.bulk_decision")
+		return
+	}
+	days := s.followUpDays
+	if v := r.PostFormValue("days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil || days < 1 || days > 365 {
+			s.renderError(w, r, http.StatusBadRequest, "err.deadline_days")
+			return
+		}
+	}
+	p := principal(r.Context())
+	reason := "incident"
+	if a := r.PostFormValue("alert"); a != "" {
+		reason = "alert " + a
+	}
+	n, err := s.store.RecordIncidentFollowUps(r.Context(), store.IncidentFollowUps{Filter: f, Reason: reason,
+		Deadline: s.now().AddDate(0, 0, days), Decision: decision, Note: strings.TrimSpace(r.PostFormValue("note")),
+		Actor: p.Actor(), At: s.now()})
+	if err != nil {
+		s.internalError(w, "record incident follow-ups", err)
+		return
+	}
+	s.audit(r.Context(), "followup_incident", f.String(), fmt.Sprintf("%d letters, decision %q", n, decision))
+	s.log.Info("incident follow-ups recorded", "actor", p.Actor(), "letters", n, "decision", decision)
+	back := "/incidents?" + incidentQuery(f, 0).Encode() + "&"
+	if a := r.PostFormValue("alert"); a != "" {
+		back = "/alerts/" + url.PathEscape(a) + "?"
+	}
+	http.Redirect(w, r, back+"recorded="+strconv.Itoa(n), http.StatusSeeOther)
+}

@@ -1,0 +1,121 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// ready is GET /readyz: 200 when the database answers and carries every
+// migration this binary has, else 503 saying which.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("readiness: database unreachable", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	if err := s.store.SchemaCurrent(ctx); err != nil {
+		s.log.Error("readiness: the database schema is not current", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "migrations pending"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// channelOps is one channel's line on the operations page.
+type channelOps struct {
+	Channel    string
+	Activity   store.ChannelActivity
+	Lag        *time.Duration // how long the letter waiting longest for its poll has waited
+	Due        int
+	Open       map[string]int
+	OpenStates []string
+}
+
+type opsPageData struct {
+	DB           string
+	Latency      time.Duration
+	SchemaBehind bool
+	Channels     []channelOps
+	Alerts       []store.Alert
+	Notices      []store.AlertNoticeRow
+	Hour         time.Time
+}
+
+// operationsPage is the operations view, without personal data: the
+// database, per channel the last answered call, the last status change,
+// the calls and failures of the last hour, the poll lag and the open
+// letters by state; the firing health alerts and the latest alert notices.
+// Metrics are at /metrics.
+func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	now := s.now()
+	d := opsPageData{DB: "ok", Hour: now.Add(-time.Hour)}
+	start := time.Now()
+	pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+	defer pcancel()
+	if err := s.store.Ping(pctx); err != nil {
+		d.DB = "unreachable"
+		if errors.Is(err, context.DeadlineExceeded) {
+			d.DB = "slow"
+		}
+		d.Latency = time.Since(start).Round(time.Microsecond)
+		s.render(w, r, http.StatusOK, "ops", "title.ops", d)
+		return
+	}
+	d.Latency = time.Since(start).Round(time.Microsecond)
+	if err := s.store.SchemaCurrent(ctx); err != nil {
+		s.log.Error("operations page: the database schema is not current", "error", err)
+		d.SchemaBehind = true
+	}
+	acts, err := s.store.ChannelActivities(ctx, now.Add(-time.Hour), now)
+	if err != nil {
+		s.internalError(w, "read channel activity", err)
+		return
+	}
+	lags, err := s.store.PollLags(ctx, now)
+	if err != nil {
+		s.internalError(w, "read poll lag", err)
+		return
+	}
+	byCh := map[string]*channelOps{}
+	get := func(ch string) *channelOps {
+		if c, ok := byCh[ch]; ok {
+			return c
+		}
+		c := &channelOps{Channel: ch, Activity: store.ChannelActivity{Channel: ch}, Open: map[string]int{}, OpenStates: []string{"registered", "accepted", "available"}}
+		byCh[ch] = c
+		return c
+	}
+	for _, a := range acts {
+		get(a.Channel).Activity = a
+	}
+	for _, l := range lags {
+		c := get(l.Channel)
+		c.Due, c.Open = l.Due, l.OpenStates
+		if l.OldestDue != nil {
+			lag := now.Sub(*l.OldestDue).Round(time.Second)
+			c.Lag = &lag
+		}
+	}
+	for _, c := range byCh {
+		d.Channels = append(d.Channels, *c)
+	}
+	sort.Slice(d.Channels, func(i, j int) bool { return d.Channels[i].Channel < d.Channels[j].Channel })
+	if d.Alerts, err = s.store.FiringAlerts(ctx); err != nil {
+		s.internalError(w, "list firing alerts", err)
+		return
+	}
+	if d.Notices, err = s.store.AlertNotices(ctx, 10); err != nil {
+		s.internalError(w, "list alert notices", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "ops", "title.ops", d)
+}
