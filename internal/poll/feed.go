@@ -17,6 +17,7 @@ type FeedStore interface {
 	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
 	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
+	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error)
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
 
@@ -98,20 +99,40 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		sum.Calls++
 		started := time.Now()
-		changed := sum.Changed
 		var read []channel.FeedEvent
+		// Page k is written while page k+1 is read; the pages are written
+		// one at a time, in order, so the cursor only moves forward.
+		var writing chan error
+		wait := func() error {
+			if writing == nil {
+				return nil
+			}
+			err := <-writing
+			writing = nil
+			return err
+		}
+		var written Summary // the writer's counts, merged after each wait
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
 			read = append(read, page...)
-			if err := p.writeFeedPage(ctx, fs, name, page, nil, true, &sum); err != nil {
+			if err := wait(); err != nil {
 				return err
 			}
+			writing = make(chan error, 1)
+			go func(out chan<- error) { out <- p.writeFeedPage(ctx, fs, name, page, nil, true, &written) }(writing)
 			if jobs.Draining(ctx) {
+				if err := wait(); err != nil {
+					return err
+				}
 				return errDraining // the page is written with the cursor: the next start goes on from it
 			}
 			return nil
 		})
+		if werr := wait(); err == nil || errors.Is(err, errDraining) && werr != nil {
+			err = werr
+		}
+		sum.add(written)
 		p.metrics.call(name, err, time.Since(started))
-		p.recordFeed(ctx, name, now, time.Since(started), err, sum.Changed-changed, read)
+		p.recordFeed(ctx, name, now, time.Since(started), err, written.Changed, read)
 		if errors.Is(err, errDraining) {
 			return sum, nil
 		}
@@ -140,6 +161,12 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 // due): those sent before from have their whole log looked up.
 func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, sum *Summary) error {
 	name := f.Name()
+	// Those sent after the window starts need nothing but the window: one
+	// statement marks them read (a claim and a write per batch of them was
+	// most of a first read's database time).
+	if _, err := fs.MarkFeedSynced(ctx, name, now, from.Add(model.MaxFutureSkew)); err != nil {
+		return err
+	}
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		due, err := p.store.ClaimDue(ctx, name, now, f.BatchSize(), p.lease)
 		if err != nil || len(due) == 0 {

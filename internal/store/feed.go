@@ -266,7 +266,11 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			channel_status = CASE WHEN u.status <> '' THEN u.status ELSE s.channel_status END,
 			available_at = CASE WHEN u.avail IS NULL THEN s.available_at ELSE LEAST(COALESCE(s.available_at, u.avail), u.avail) END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
-			poll_failures = 0
+			poll_failures = 0,
+			-- A step may come earlier: the letter failed, or it became
+			-- available earlier than recorded (migration 00013).
+			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
+				OR u.avail < COALESCE(s.available_at, s.sent_at) THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
 		WHERE s.id = u.id`,
@@ -275,6 +279,20 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		return fmt.Errorf("apply %s states: %w", channel, err)
 	}
 	return appendEvents(ctx, tx, events)
+}
+
+// MarkFeedSynced marks a feed channel's due shipments sent at or after
+// sentFrom as read (their next poll cleared, as FeedApply.Synced does):
+// the window that starts before them reads their whole log. It returns how
+// many.
+func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
+		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3`, channel, now, sentFrom)
+	if err != nil {
+		return 0, fmt.Errorf("mark %s shipments read: %w", channel, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // FeedCursor returns where a feed channel's reading stands: the latest
