@@ -1,5 +1,5 @@
 # postvakt — see README.md.
-.PHONY: run test bench build vet fmt clean
+.PHONY: run test bench chaos build vet fmt clean
 
 GO ?= go
 
@@ -11,9 +11,14 @@ run:
 test:
 	@bash scripts/test.sh
 
-## bench: Go benchmarks and the load tool; prints figures (SPEC.md targets)
+## bench: every SPEC.md target measured beside its anchor; one table, also in bench/results.md
+## (make bench ARGS=--quick, or BENCH_QUICK=1, runs at a tenth of the size)
 bench:
-	@bash scripts/bench.sh
+	@bash scripts/bench.sh $(ARGS)
+
+## chaos: serve SIGKILLed at random 100 times against the simulator; fails on a duplicate or a loss
+chaos:
+	@bash scripts/chaos.sh $(ARGS)
 
 build:
 	$(GO) build -o bin/postvakt ./cmd/postvakt

@@ -1,32 +1,30 @@
 #!/usr/bin/env bash
-# bench.sh — what `make bench` runs: Go benchmarks, then the load tool
-# (cmd/pvbench) against a throwaway PostgreSQL cluster and the simulator on
-# loopback. It prints figures; targets are in ../shared/SPEC.md.
+# bench.sh — what `make bench` runs: the load tool (cmd/pvbench) against a
+# throwaway PostgreSQL cluster, the simulator and mailpit on loopback. It
+# prints one table (each figure beside its anchor measured in the same run,
+# and its target) and writes it to bench/results.md.
+#
+#   make bench                 full size (1,000,000 letters; a few minutes)
+#   make bench ARGS=--quick    a tenth of the size (also: BENCH_QUICK=1)
+#   make bench ARGS='--only import,escalate --keep'
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -m), $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
-echo "== Go benchmarks"
-go test -run '^$' -bench . -benchmem ./internal/model/ ./internal/calendar/ ./internal/escalate/ 2>&1 | grep -E '^(Benchmark|ok|FAIL)' || true
+args=("$@")
+if [ "${BENCH_QUICK:-}" = 1 ]; then
+	args+=(--quick)
+fi
 
 tmp=$(mktemp -d /tmp/postvakt-bench.XXXXXX)
-chmod 755 "$tmp"
+chmod 755 "$tmp" # the cluster may run as another user (see pg.sh)
 cleanup() {
 	scripts/pg.sh stop "$tmp/pg" || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-scripts/pg.sh start "$tmp/pg" >/dev/null
-DATABASE_URL_IMPORT=$(scripts/pg.sh db "$tmp/pg" bench_import)
-DATABASE_URL_POLL=$(scripts/pg.sh db "$tmp/pg" bench_poll)
-export DATABASE_URL_IMPORT DATABASE_URL_POLL
 
 go build -o "$tmp/postvakt" ./cmd/postvakt
-echo "== load (pvbench)"
-go run ./cmd/pvbench --postvakt "$tmp/postvakt" "$@"
-
-echo "== lists on the imported shipments (all unopened; p95 in ms)"
-POSTVAKT_BENCH_URL=$DATABASE_URL_IMPORT go test -run '^$' -bench BenchmarkLists -benchtime 50x ./internal/store/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
-
-echo "== health rules and incident report on the imported shipments (p95 in ms)"
-POSTVAKT_BENCH_URL=$DATABASE_URL_IMPORT go test -run '^$' -bench BenchmarkHealth -benchtime 5x ./internal/health/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|---)' || true
+go build -o "$tmp/pvbench" ./cmd/pvbench
+pg=$(scripts/pg.sh start "$tmp/pg")
+mailpit=$(scripts/mailpit.sh)
+"$tmp/pvbench" --postvakt "$tmp/postvakt" --pg "$pg" --mailpit "$mailpit" "${args[@]}"

@@ -49,6 +49,7 @@ const (
 	withStore                      // the database
 	withMigrate                    // the database, migrated first
 	withMetrics                    // a Prometheus registry every client reports to
+	withSchedule                   // new letters get their first escalation step's time (scheduleRegistrations)
 )
 
 // open builds the app for a command.
@@ -83,8 +84,30 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 				return nil, err
 			}
 		}
+		if n&withSchedule != 0 {
+			a.scheduleRegistrations()
+		}
 	}
 	return a, nil
+}
+
+// scheduleRegistrations makes registrations store each new letter's first
+// escalation step's time (store.ScheduleRegistrations), so the escalation
+// run does not look at a freshly imported letter before its step can come
+// due. The policies are those loaded, or for a command that does not need
+// them (import) those in POSTVAKT_POLICIES if they load cleanly; without
+// them the next run looks at the new letters, which is only slower.
+func (a *app) scheduleRegistrations() {
+	set := a.set
+	if set == nil {
+		s, problems := policy.LoadDir(a.cfg.Policies)
+		if len(problems) > 0 {
+			a.log.Info("policies not loaded: the next escalation run looks at the new letters", "policies", a.cfg.Policies)
+			return
+		}
+		set = s
+	}
+	a.st.ScheduleRegistrations(set.Fingerprint(), escalate.FirstStep(set))
 }
 
 // Close closes the store.
@@ -256,7 +279,7 @@ func (a *app) printer(batch int) (*printing.Service, error) {
 		return nil, err
 	}
 	opt := printing.Options{Register: reg, Provider: prov, ProviderAPIKey: pc.APIKey, BatchSize: batch,
-		CacheTTL: pc.RegisterCacheTTL, Logger: a.log}
+		CacheTTL: pc.RegisterCacheTTL, Lease: pc.Lease, Logger: a.log}
 	if a.set != nil {
 		opt.Policies = a.set
 	}

@@ -35,7 +35,7 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	a, err := open(ctx, cfg, withStore)
+	a, err := open(ctx, cfg, withStore|withSchedule)
 	if err != nil {
 		return err
 	}

@@ -106,7 +106,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			return usageError{"--until: " + err.Error()}
 		}
 	}
-	a, err := open(ctx, cfg, withStore)
+	a, err := open(ctx, cfg, withStore|withSchedule)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics)
+	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if len(chans) == 0 {
 		a.log.Warn("no channel configured: nothing is polled (set a channel's POSTVAKT_<CHANNEL>_URL)")
 	}
-	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg), Activity: a.st})
+	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg), Lease: a.cfg.PollLease, Activity: a.st})
 	if err := poller.Schedule(sched, a.cfg.PollSchedule, chans); err != nil {
 		return nil, nil, err
 	}
@@ -104,7 +104,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if printer != nil {
 		esc.Printer = printer
 		opts = append(opts, web.WithPrintApprovals(printer))
-		if err := sched.Once("@every 1m", "print", printer.Job); err != nil {
+		if err := sched.Once(a.cfg.PrintSchedule, "print", printer.Job); err != nil {
 			return nil, nil, err
 		}
 	} else {

@@ -1,138 +1,187 @@
 // Command pvbench is postvakt's load tool, run by `make bench`. It measures
-// the SPEC targets that need real processes: registering 1,000,000
-// shipments from CSV (time and peak memory), and one poll cycle over
-// 100,000 open shipments against the simulator compared with a bare HTTP
-// loop that makes the same requests. It prints figures; it asserts nothing.
+// the SPEC targets that need real processes and prints one table: each
+// figure beside its anchor measured in the same run (a bare HTTP loop, a
+// bare COPY) and its target, met or not met by how much. It writes the same
+// table to bench/results.md.
 //
-// It needs DATABASE_URL_IMPORT and DATABASE_URL_POLL (two empty databases)
-// and the postvakt binary (--postvakt). scripts/bench.sh provides them.
+// It needs a throwaway PostgreSQL cluster (--pg, the admin URL; it creates
+// and drops its own databases there and uses server-side COPY, so the user
+// must be a superuser, as in scripts/pg.sh's clusters), the postvakt binary
+// and mailpit. scripts/bench.sh provides them.
 package main
 
 import (
-	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
 )
 
+type options struct {
+	postvakt string
+	pg       string
+	mailpit  string
+	out      string
+	quick    bool
+	only     string
+	keep     bool
+}
+
+// sizes of the figures: full, or a tenth with --quick.
+type sizes struct {
+	letters, orgs, poll, replicas int
+}
+
 func main() {
-	pv := flag.String("postvakt", ".data/bin/postvakt", "the postvakt binary")
-	rows := flag.Int("import-rows", 1000000, "rows in the CSV import benchmark (0 skips it)")
-	orgs := flag.Int("orgs", 10000, "receiving organisations in the import benchmark")
-	ships := flag.Int("poll-shipments", 100000, "open shipments in the poll benchmark (0 skips it)")
+	var opt options
+	flag.StringVar(&opt.postvakt, "postvakt", "bin/postvakt", "the postvakt binary")
+	flag.StringVar(&opt.pg, "pg", "", "admin URL of a throwaway PostgreSQL cluster (superuser), e.g. postgres://postvakt@/postgres?host=/tmp/pg")
+	flag.StringVar(&opt.mailpit, "mailpit", "", "the mailpit binary (scripts/mailpit.sh)")
+	flag.StringVar(&opt.out, "out", "bench/results.md", "where the table is written too (\"\" = nowhere)")
+	flag.BoolVar(&opt.quick, "quick", false, "a tenth of the size (100,000 letters instead of 1,000,000, …)")
+	flag.StringVar(&opt.only, "only", "", "comma-separated sections to run: import,escalate,lists,poll,replicas,later (default all)")
+	flag.BoolVar(&opt.keep, "keep", false, "keep the work folder (logs of every process)")
 	flag.Parse()
-	dir, err := os.MkdirTemp("", "pvbench")
-	if err != nil {
-		fail(err)
+	if opt.pg == "" {
+		fmt.Fprintln(os.Stderr, "pvbench: --pg is required (scripts/bench.sh starts a cluster)")
+		os.Exit(2)
 	}
-	defer os.RemoveAll(dir)
-	if *rows > 0 {
-		if err := benchImport(*pv, dir, *rows, *orgs); err != nil {
-			fail(fmt.Errorf("import benchmark: %w", err))
-		}
-	}
-	if *ships > 0 {
-		if err := benchPoll(*pv, dir, *ships); err != nil {
-			fail(fmt.Errorf("poll benchmark: %w", err))
-		}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, opt); err != nil {
+		fmt.Fprintln(os.Stderr, "pvbench:", err)
+		os.Exit(1)
 	}
 }
 
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "pvbench:", err)
-	os.Exit(1)
-}
-
-// measured is one subprocess run: wall time and peak resident memory.
-type measured struct {
-	wall   time.Duration
-	maxRSS int64 // bytes
-	stdout string
-}
-
-// runMeasured runs the postvakt binary with extra environment and returns
-// its wall time and peak RSS (from the kernel's rusage).
-func runMeasured(bin string, env []string, args ...string) (measured, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var out strings.Builder
-	cmd.Stdout = &out
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	err := cmd.Run()
-	m := measured{wall: time.Since(start), stdout: out.String()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.maxRSS = ru.Maxrss * 1024
-	}
-	if err != nil {
-		return m, fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err, out.String())
-	}
-	return m, nil
-}
-
-// writeCSV writes n registration rows to n/orgs organisations each.
-func writeCSV(path string, n, orgs int) error {
-	f, err := os.Create(path)
+func run(ctx context.Context, opt options) error {
+	started := time.Now()
+	work, err := os.MkdirTemp("", "pvbench")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintln(w, "channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at")
-	numbers := orgNumbers(orgs)
-	base := time.Now().Add(-400 * 24 * time.Hour).UTC()
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(w, "svarut,%08x-0000-4000-8000-%012x,964338531,Enhet %d,org,%s,Brev %d,true,taushetsbelagt,%s\n",
-			i/65536, i, i%50, numbers[i%len(numbers)], i, base.Add(time.Duration(i)*30*time.Second).Format(time.RFC3339))
+	if err := os.Chmod(work, 0o755); err != nil {
+		return err
 	}
-	return w.Flush()
+	if opt.keep {
+		fmt.Fprintln(os.Stderr, "pvbench: work folder (logs):", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
+	if opt.postvakt, err = filepath.Abs(opt.postvakt); err != nil {
+		return err
+	}
+	b := &bench{opt: opt, work: work, rss: map[string]int64{}, size: sizes{letters: 1000000, orgs: 10000, poll: 100000, replicas: 20000}}
+	if opt.quick {
+		b.size = sizes{letters: 100000, orgs: 1000, poll: 10000, replicas: 8000}
+	}
+	want := func(s string) bool {
+		return opt.only == "" || strings.Contains(","+opt.only+",", ","+s+",")
+	}
+	if b.mail, err = b.startMailpit(ctx); err != nil {
+		return err
+	}
+	defer b.mail.close()
+
+	var figs []figure
+	section := func(name string, fn func() []figure) {
+		if !want(name) || ctx.Err() != nil {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "pvbench: %s …\n", name)
+		t := time.Now()
+		got := fn()
+		for _, f := range got {
+			fmt.Fprintf(os.Stderr, "  %s: %s %s %s\n", f.What, f.Value, f.Ratio, f.Verdict)
+		}
+		fmt.Fprintf(os.Stderr, "pvbench: %s took %s\n", name, time.Since(t).Round(time.Second))
+		figs = append(figs, got...)
+	}
+	var big *bigDB
+	needBig := want("import") || want("escalate") || want("lists") || want("later")
+	if needBig {
+		section("import", func() []figure {
+			var f []figure
+			big, f = b.benchImport(ctx)
+			return f
+		})
+		if big == nil && (want("escalate") || want("lists") || want("later")) && !want("import") {
+			// escalate, lists or the health figures alone still need the large database.
+			big, _ = b.benchImport(ctx)
+		}
+	}
+	b.big = big
+	if big != nil {
+		section("escalate", func() []figure { return b.benchEscalation(ctx, big) })
+		section("lists", func() []figure { return b.benchLists(ctx, big) })
+	}
+	section("poll", func() []figure { return b.benchPoll(ctx) })
+	section("replicas", func() []figure { return b.benchReplicas(ctx) })
+	section("later", func() []figure {
+		var out []figure
+		for _, h := range laterFigures {
+			got := h.run(ctx, b)
+			if len(got) == 0 {
+				got = []figure{pending(h.what, h.target)}
+			}
+			out = append(out, got...)
+		}
+		return out
+	})
+	figs = append(figs, b.memoryFigure())
+
+	table := render(figs, machine(started), opt.quick)
+	fmt.Print(table)
+	if opt.out != "" {
+		if err := os.MkdirAll(filepath.Dir(opt.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(opt.out, []byte(table), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "pvbench: table written to", opt.out)
+	}
+	return ctx.Err()
 }
 
-// orgNumbers makes n valid Norwegian organisation numbers.
-func orgNumbers(n int) []string {
-	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
-	var out []string
-	for x := 91000000; len(out) < n; x++ {
-		s := fmt.Sprintf("%08d", x)
-		sum := 0
-		for i, w := range weights {
-			sum += int(s[i]-'0') * w
-		}
-		c := 11 - sum%11
-		if c == 11 {
-			c = 0
-		}
-		if c == 10 {
-			continue
-		}
-		out = append(out, s+string(rune('0'+c)))
+// scaled is an absolute time target at the run's size: a tenth with
+// --quick.
+func (b *bench) scaled(d time.Duration) time.Duration {
+	if b.opt.quick {
+		return d / 10
 	}
-	return out
+	return d
 }
 
-func benchImport(bin, dir string, rows, orgs int) error {
-	path := filepath.Join(dir, "import.csv")
-	if err := writeCSV(path, rows, orgs); err != nil {
-		return err
+// memoryFigure is the largest peak RSS of any postvakt process of the run.
+func (b *bench) memoryFigure() figure {
+	what := fmt.Sprintf("peak RSS of postvakt at %s letters", thousands(b.size.letters))
+	target := "< 200 MB"
+	var top string
+	var max int64
+	var parts []string
+	labels := make([]string, 0, len(b.rss))
+	for label := range b.rss {
+		labels = append(labels, label)
 	}
-	db := os.Getenv("DATABASE_URL_IMPORT")
-	if db == "" {
-		return fmt.Errorf("DATABASE_URL_IMPORT is not set")
+	sort.Strings(labels)
+	for _, label := range labels {
+		rss := b.rss[label]
+		parts = append(parts, fmt.Sprintf("%s %d MB", label, rss>>20))
+		if rss > max {
+			max, top = rss, label
+		}
 	}
-	env := []string{"DATABASE_URL=" + db}
-	if _, err := runMeasured(bin, env, "migrate"); err != nil {
-		return err
+	if max == 0 {
+		return figure{What: what, Target: target, Verdict: "FAILED", Note: "no process measured"}
 	}
-	m, err := runMeasured(bin, env, "import", path)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("import  %d rows (%d organisations): %.1f s, %.0f rows/s, peak RSS %d MB   [target < 60 s, RSS < 200 MB]\n",
-		rows, orgs, m.wall.Seconds(), float64(rows)/m.wall.Seconds(), m.maxRSS>>20)
-	return nil
+	return figure{What: what, Value: fmt.Sprintf("%d MB (%s)", max>>20, top), Target: target,
+		Verdict: verdict(max < 200<<20, fmt.Sprintf("%d MB over", (max-200<<20)>>20)),
+		Note:    "largest peak RSS (kernel rusage) of each process: " + strings.Join(parts, ", ")}
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,7 +20,12 @@ import (
 
 // pollScenario is a simulator world of n SvarUt shipments, all delivered
 // (available or opened) before the benchmark starts, without faults.
-func pollScenario(n int) string {
+func pollScenario(n int, latency time.Duration) string {
+	faults := ""
+	if latency > 0 {
+		// Every SvarUt answer takes this long, like a remote API.
+		faults = fmt.Sprintf("faults:\n  svarut:\n    slow: 1\n    slow_delay: %dms\n", latency.Milliseconds())
+	}
 	return fmt.Sprintf(`name: bench
 description: poll benchmark
 speed: 1
@@ -37,104 +41,65 @@ shipments:
 delivery:
   accept_delay: {min: 1m, max: 5m}
   available_delay: {min: 5m, max: 30m}
-`, n)
+%s`, n, faults)
 }
 
-func benchPoll(bin, dir string, n int) error {
-	scen := filepath.Join(dir, "bench.yaml")
-	if err := os.WriteFile(scen, []byte(pollScenario(n)), 0o644); err != nil {
-		return err
+// benchPoll runs one poll cycle over n open SvarUt letters against the
+// simulator (`postvakt poll --once`, claims and writes included) and then a
+// bare HTTP loop making the same requests, and compares their throughput.
+func (b *bench) benchPoll(ctx context.Context) []figure {
+	n := b.size.poll
+	what := fmt.Sprintf("poll cycle, %s SvarUt letters", thousands(n))
+	target := "≥ 80 % of the bare loop's throughput"
+	scen := filepath.Join(b.work, "poll.yaml")
+	if err := os.WriteFile(scen, []byte(pollScenario(n, 0)), 0o644); err != nil {
+		return []figure{failed(what, target, err)}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	simCmd := exec.CommandContext(ctx, bin, "sim", "--addr", "127.0.0.1:0", "--scenario", scen, "--seed", "1")
-	out, err := simCmd.StdoutPipe()
+	s, err := b.startSim("sim-poll", scen, 0)
 	if err != nil {
-		return err
+		return []figure{failed(what, target, err)}
 	}
-	simCmd.Stderr = io.Discard
-	if err := simCmd.Start(); err != nil {
-		return err
+	defer s.stop()
+	db, err := b.createDB(ctx, "bench_poll")
+	if err != nil {
+		return []figure{failed(what, target, err)}
 	}
-	defer simCmd.Process.Kill()
-	env := map[string]string{}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		env[k] = v
-		if k == "POSTVAKT_SIM_URL" {
-			break
-		}
+	env := append(s.svarutEnv(db), "POSTVAKT_LOG_LEVEL=warn")
+	csvPath := filepath.Join(b.work, "poll.csv")
+	if err := download(s.env["POSTVAKT_SIM_URL"]+"/shipments.csv", csvPath); err != nil {
+		return []figure{failed(what, target, err)}
 	}
-	go io.Copy(io.Discard, out)
-	if env["POSTVAKT_SIM_URL"] == "" {
-		return fmt.Errorf("the simulator printed no environment")
+	if _, err := b.run("", env, nil, "migrate"); err != nil {
+		return []figure{failed(what, target, err)}
 	}
-	keyFile := filepath.Join(dir, "key.pem")
-	if b, err := exec.Command("openssl", "genrsa", "2048").Output(); err != nil {
-		return fmt.Errorf("make a key with openssl: %w", err)
-	} else if err := os.WriteFile(keyFile, b, 0o600); err != nil {
-		return err
-	}
-	env["POSTVAKT_MASKINPORTEN_KEY_FILE"] = keyFile
-	db := os.Getenv("DATABASE_URL_POLL")
-	if db == "" {
-		return fmt.Errorf("DATABASE_URL_POLL is not set")
-	}
-	env["DATABASE_URL"] = db
-	delete(env, "POSTVAKT_ALTINN_URL")
-	var envList []string
-	for k, v := range env {
-		envList = append(envList, k+"="+v)
-	}
-	csvPath := filepath.Join(dir, "poll.csv")
-	if err := download(env["POSTVAKT_SIM_URL"]+"/shipments.csv", csvPath); err != nil {
-		return err
-	}
-	if _, err := runMeasured(bin, envList, "migrate"); err != nil {
-		return err
-	}
-	if _, err := runMeasured(bin, envList, "import", csvPath); err != nil {
-		return err
+	if _, err := b.run("", env, nil, "import", csvPath); err != nil {
+		return []figure{failed(what, target, err)}
 	}
 	ids, err := readIDs(csvPath)
 	if err != nil {
-		return err
+		return []figure{failed(what, target, err)}
 	}
-	// postvakt: one full cycle, DB claims and writes included.
-	m, err := runMeasured(bin, envList, "poll", "--once", "--channel", "svarut")
+	m, err := b.run("poll", env, nil, "poll", "--once", "--channel", "svarut")
 	if err != nil {
-		return err
+		return []figure{failed(what, target, err)}
 	}
 	pvRate := float64(len(ids)) / m.wall.Seconds()
 	// The bare loop: the same requests (status-sok in batches of 500, then
-	// the history of every shipment whose status changed, which on a first
+	// the history of every letter whose status changed, which on a first
 	// cycle is every one), with the same concurrency, decoding the answers,
 	// writing nothing.
-	bare, err := bareLoop(ctx, env, ids, 4, 500)
+	bare, err := bareLoop(ctx, s.env, ids, 4, 500)
 	if err != nil {
-		return err
+		return []figure{failed(what, target, fmt.Errorf("bare loop: %w", err))}
 	}
 	bareRate := float64(len(ids)) / bare.Seconds()
-	fmt.Printf("poll    %d shipments, one cycle: postvakt %.1f s (%.0f/s, peak RSS %d MB), bare HTTP loop %.1f s (%.0f/s) → %.0f %%   [target ≥ 80 %%]\n",
-		len(ids), m.wall.Seconds(), pvRate, m.maxRSS>>20, bare.Seconds(), bareRate, 100*pvRate/bareRate)
-	fmt.Printf("        postvakt said: %s", m.stdout)
-	return nil
-}
-
-func download(url, path string) error {
-	resp, err := http.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(f, resp.Body)
-	return err
+	share := pvRate / bareRate
+	return []figure{{What: what, Value: fmt.Sprintf("%s (%.0f letters/s)", secs(m.wall), pvRate),
+		Anchor: fmt.Sprintf("bare HTTP loop %s (%.0f/s)", secs(bare), bareRate), Ratio: fmt.Sprintf("%.0f %%", 100*share),
+		Target: target, Verdict: verdict(share >= 0.8, fmt.Sprintf("%.0f points short", 100*(0.8-share))),
+		Note: fmt.Sprintf("`postvakt poll --once` as a process (%s; peak RSS %d MB) against the simulator on loopback; "+
+			"the bare loop makes the same status-sok (500 ids) and history requests with 4 workers and writes nothing",
+			strings.TrimSpace(m.stdout), m.maxRSS>>20)}}
 }
 
 func readIDs(csvPath string) ([]string, error) {

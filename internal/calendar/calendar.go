@@ -32,8 +32,9 @@ type Calendar struct {
 	loc   *time.Location
 	rules func(year int) []rule
 
-	mu    sync.RWMutex
-	years map[int][]rule // memoised rules(year); never modified once stored
+	mu     sync.RWMutex
+	years  map[int][]rule     // memoised rules(year); never modified once stored
+	tables map[int]*yearTable // memoised business-day tables (daytable.go)
 }
 
 // rule is a holiday as a civil date, before it is placed in a time zone.
@@ -61,8 +62,8 @@ func load() {
 		return
 	}
 	calendars = map[string]*Calendar{
-		"NO": {name: "NO", loc: oslo, rules: norway, years: map[int][]rule{}},
-		"DK": {name: "DK", loc: cph, rules: denmark, years: map[int][]rule{}},
+		"NO": {name: "NO", loc: oslo, rules: norway, years: map[int][]rule{}, tables: map[int]*yearTable{}},
+		"DK": {name: "DK", loc: cph, rules: denmark, years: map[int][]rule{}, tables: map[int]*yearTable{}},
 	}
 }
 
@@ -134,12 +135,7 @@ func (c *Calendar) HolidayName(year int, month time.Month, day int) (string, boo
 // IsBusinessDate reports whether the civil date is a business day: not a
 // Saturday or Sunday and not a public holiday.
 func (c *Calendar) IsBusinessDate(year int, month time.Month, day int) bool {
-	d := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
-	if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
-		return false
-	}
-	_, holiday := c.HolidayName(d.Year(), d.Month(), d.Day())
-	return !holiday
+	return c.isBusiness(dayNumber(year, month, day))
 }
 
 // IsBusinessDay reports whether t's date, in the calendar's time zone, is a
@@ -182,15 +178,18 @@ func (c *Calendar) StartOfBusinessDay(t time.Time) time.Time {
 func (c *Calendar) AddBusinessDays(t time.Time, n int) time.Time {
 	t = c.StartOfBusinessDay(t)
 	y, m, d := t.Date()
-	step := 1
-	if n < 0 {
-		step, n = -1, -n
-	}
 	off := 0
-	for n > 0 {
-		off += step
-		if c.IsBusinessDate(y, m, d+off) {
-			n--
+	switch {
+	case n > 0:
+		dn := dayNumber(y, m, d)
+		off = c.nthAfter(dn, n) - dn
+	case n < 0:
+		dn := dayNumber(y, m, d)
+		for n < 0 {
+			off--
+			if c.isBusiness(dn + off) {
+				n++
+			}
 		}
 	}
 	if off == 0 {
@@ -214,16 +213,8 @@ func (c *Calendar) BusinessDaysBetween(a, b time.Time) int {
 	}
 	// Count business dates after start's date up to and including b's date.
 	sy, sm, sd := start.Date()
-	first := time.Date(sy, sm, sd, 0, 0, 0, 0, time.UTC)
 	by, bm, bd := b.In(c.loc).Date()
-	last := time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC)
-	days := int(last.Sub(first).Hours() / 24)
-	n := 0
-	for i := 1; i <= days; i++ {
-		if c.IsBusinessDate(sy, sm, sd+i) {
-			n++
-		}
-	}
+	n := c.countAfter(dayNumber(sy, sm, sd), dayNumber(by, bm, bd))
 	// The n-th business day is on b's date or earlier; on b's date it may
 	// still lie ahead of b by its clock time.
 	if n > 0 && c.AddBusinessDays(start, n).After(b) {

@@ -22,14 +22,16 @@ type Config struct {
 	LogFormat   string // POSTVAKT_LOG_FORMAT
 	Policies    string // POSTVAKT_POLICIES
 
-	PollSchedule     string // POSTVAKT_POLL_SCHEDULE
-	EscalateSchedule string // POSTVAKT_ESCALATE_SCHEDULE
-	NoticeSchedule   string // POSTVAKT_NOTICE_SCHEDULE
-	PublicURL        string // POSTVAKT_PUBLIC_URL
-	SecureCookies    bool   // POSTVAKT_SECURE_COOKIES
-	RetentionYears   int    // POSTVAKT_RETENTION_YEARS
-	FollowUpDays     int    // POSTVAKT_FOLLOWUP_DAYS
-	FollowUpUnread   int    // POSTVAKT_FOLLOWUP_UNREAD_DAYS
+	PollSchedule     string        // POSTVAKT_POLL_SCHEDULE
+	PollLease        time.Duration // POSTVAKT_POLL_LEASE
+	EscalateSchedule string        // POSTVAKT_ESCALATE_SCHEDULE
+	PrintSchedule    string        // POSTVAKT_PRINT_SCHEDULE
+	NoticeSchedule   string        // POSTVAKT_NOTICE_SCHEDULE
+	PublicURL        string        // POSTVAKT_PUBLIC_URL
+	SecureCookies    bool          // POSTVAKT_SECURE_COOKIES
+	RetentionYears   int           // POSTVAKT_RETENTION_YEARS
+	FollowUpDays     int           // POSTVAKT_FOLLOWUP_DAYS
+	FollowUpUnread   int           // POSTVAKT_FOLLOWUP_UNREAD_DAYS
 
 	SMTP         SMTP
 	Health       Health
@@ -90,6 +92,7 @@ type Print struct {
 	APIKey           string        // POSTVAKT_PRINT_API_KEY (or _FILE)
 	RegisterURL      string        // POSTVAKT_REGISTER_URL
 	RegisterCacheTTL time.Duration // POSTVAKT_REGISTER_CACHE_TTL
+	Lease            time.Duration // POSTVAKT_PRINT_LEASE
 }
 
 // CVR is the Danish business register's system-to-system access
@@ -122,8 +125,11 @@ func read(r *Reader) Config {
 		LogFormat:   r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
 		Policies:    r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files"),
 
-		PollSchedule:     r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
+		PollSchedule: r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
+		PollLease: r.Duration("POSTVAKT_POLL_LEASE", 10*time.Minute, "how long a replica's claim on letters to poll holds; "+
+			"letters a crashed replica claimed are polled again after it"),
 		EscalateSchedule: r.Schedule("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "when the escalation run (reminders, print due) runs"),
+		PrintSchedule:    r.Schedule("POSTVAKT_PRINT_SCHEDULE", "@every 1m", "when print orders are sent and followed (with POSTVAKT_PRINT_URL)"),
 		NoticeSchedule: r.Schedule("POSTVAKT_NOTICE_SCHEDULE", "*/5 * * * *", "when follow-ups are opened and the notices go out "+
 			"(follow-up mails to units and managers, the compliance digest, escalation.to)"),
 		PublicURL: r.URL("POSTVAKT_PUBLIC_URL", "the UI's address as people reach it (e.g. https://postvakt.bergen.kommune.no), "+
@@ -167,6 +173,8 @@ func read(r *Reader) Config {
 			RegisterURL: r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api: "+
 				"postal addresses for print, names of Norwegian organisations"),
 			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer (Enhetsregisteret, CVR) is reused"),
+			Lease: r.Duration("POSTVAKT_PRINT_LEASE", 5*time.Minute, "how long a replica's claim on print work holds; "+
+				"orders a crashed replica claimed are sent again (same idempotency key) after it"),
 		},
 		CVR: CVR{
 			URL: r.URL("POSTVAKT_CVR_URL", "Danish CVR system-to-system access (Elasticsearch) base, e.g. http://distribution.virk.dk/cvr-permanent: "+

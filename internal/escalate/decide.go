@@ -61,6 +61,14 @@ type Decision struct {
 	// CatchUp is true when the step follows the policy's catch_up rule: the
 	// shipment was past its print window when the escalation first met it.
 	CatchUp bool
+	// Next is when the shipment's next step can come due: the first step
+	// still to come (after the step due now, assuming it is carried out at
+	// SendAt). Never says no step can come any more under the policy. With
+	// neither, it cannot be said and the run looks at the shipment again
+	// next time. The run keeps it (store.NextStep), so it looks only at
+	// shipments whose step may be due.
+	Next  time.Time
+	Never bool
 }
 
 // Due reports whether a step is due now (whether or not it must wait for
@@ -81,7 +89,7 @@ func (d Decision) Label() string {
 // or the print fallback. It is pure; the caller supplies the clock.
 func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 	if f.Failed {
-		d := Decision{Policy: p.Name, SendAt: now}
+		d := Decision{Policy: p.Name, SendAt: now, Never: true}
 		if !printsAtOnce(f, p) {
 			return d, nil
 		}
@@ -103,7 +111,12 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 	if !f.CatchUpSince.IsZero() {
 		return catchUp(f, p, now), nil
 	}
-	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt}
+	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt, Never: len(plan.Upcoming) == 0}
+	for i, s := range plan.Upcoming {
+		if i == 0 || s.Due.Before(d.Next) {
+			d.Next = s.Due
+		}
+	}
 	d.Unopened = p.Calendar.BusinessDaysBetween(f.Since, now)
 	switch d.Step.Kind {
 	case policy.StepNone:
@@ -159,10 +172,19 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 		sendAt := p.NextSendTime(latest(due, now))
 		if sendAt.Before(printAt) {
 			if now.Before(due) {
+				d.Next = due
 				return d
 			}
 			d.Step = policy.Step{Kind: policy.StepRemind, N: f.RemindersSent + 1}
 			d.SendAt = sendAt
+			// Sent at sendAt, the next step is another catch-up reminder or
+			// the print grace counted from it, whichever comes first.
+			d.Next = cal.AddBusinessDays(sendAt, cu.Grace)
+			if f.RemindersSent+1 < cu.Reminders {
+				if r := cal.AddBusinessDays(sendAt, max(p.Reminders.RepeatEvery, 1)); r.Before(d.Next) {
+					d.Next = r
+				}
+			}
 			d.Reason = fmt.Sprintf("catch-up %s due: %s unopened, past its print window when first met (policy %s)",
 				d.Step, days(d.Unopened), p.Name)
 			if now.Before(sendAt) {
@@ -173,6 +195,7 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 		}
 	}
 	if now.Before(printAt) {
+		d.Next = printAt
 		return d
 	}
 	d.Step = policy.Step{Kind: policy.StepPrint}

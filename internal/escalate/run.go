@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/remind"
@@ -18,8 +19,11 @@ import (
 
 // Store is what a run needs of the store.
 type Store interface {
-	OpenShipments(ctx context.Context, batch int) iter.Seq2[store.OpenShipment, error]
+	OpenShipments(ctx context.Context, now time.Time, all bool, batch int) iter.Seq2[store.OpenShipment, error]
 	RecordDecisions(ctx context.Context, ds []store.Decision, now time.Time) (int, error)
+	ScheduleNextSteps(ctx context.Context, steps []store.NextStep) (int, error)
+	EscalationFingerprint(ctx context.Context) (string, error)
+	RecordEscalationFingerprint(ctx context.Context, fingerprint string, now time.Time) error
 	ExpirePendingNotifications(ctx context.Context, now time.Time, lease time.Duration) ([]store.Notification, error)
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
 }
@@ -127,7 +131,15 @@ func (e *Escalator) Preview(ctx context.Context, now time.Time) (Summary, error)
 // run is Run and Preview.
 func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
 	r := &runState{e: e, now: now, dry: dry, log: e.logger(), sum: Summary{Now: now, DryRun: dry},
-		prints: map[printKey][]string{}}
+		prints: map[printKey][]string{}, next: nextSteps{afterSend: map[string]store.NextStep{}}}
+	// Only the letters whose step may be due, unless the policies changed
+	// since the stored next-step times were computed: then every one.
+	fingerprint := e.Policies.Fingerprint()
+	recorded, err := e.Store.EscalationFingerprint(ctx)
+	if err != nil {
+		return r.sum, err
+	}
+	all := recorded != fingerprint
 	if !dry {
 		expired, err := e.Store.ExpirePendingNotifications(ctx, now, e.lease())
 		if err != nil {
@@ -149,9 +161,15 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 	r.startWorkers(ctx)
 	var grouper remind.Grouper
 	var streamErr error
-	for sh, err := range e.Store.OpenShipments(ctx, e.batch()) {
+	for sh, err := range e.Store.OpenShipments(ctx, now, all, e.batch()) {
 		if err != nil {
 			streamErr = err
+			break
+		}
+		if jobs.Draining(ctx) {
+			// A stop was asked for: no new organisations; what is claimed
+			// is finished below, the rest waits for the next run.
+			r.drained = true
 			break
 		}
 		r.sum.Scanned++
@@ -165,19 +183,22 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 				break
 			}
 		}
-		if len(r.decisions) >= e.batch() {
+		if len(r.decisions) >= e.batch() || len(r.next.queued) >= e.batch() {
 			if err := r.flush(ctx); err != nil {
 				streamErr = err
 				break
 			}
 		}
 	}
-	if streamErr == nil {
+	// After a stop was asked for, the organisation being collected and
+	// those waiting for their address lookup wait for the next run (whole:
+	// one message per organisation).
+	if streamErr == nil && !r.drained {
 		if done, ok := grouper.Flush(); ok {
 			streamErr = r.deliver(ctx, done)
 		}
 	}
-	if streamErr == nil {
+	if streamErr == nil && !r.drained {
 		streamErr = r.dispatch(ctx)
 	}
 	if streamErr == nil {
@@ -185,13 +206,20 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 	}
 	r.stopWorkers()
 	r.sum.finishSteps()
+	if streamErr == nil {
+		streamErr = r.storeNextSteps(context.WithoutCancel(ctx))
+	}
+	if streamErr == nil && all && !dry && !r.drained {
+		// Every open letter now has a time computed under these policies.
+		streamErr = e.Store.RecordEscalationFingerprint(ctx, fingerprint, now)
+	}
 	if streamErr != nil {
 		return r.sum, fmt.Errorf("escalation run as of %s: %w", now.Format(time.RFC3339), streamErr)
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return r.sum, fmt.Errorf("escalation run as of %s: %w", now.Format(time.RFC3339), err)
 	}
-	r.log.Info("escalation run done", "now", now, "dry_run", dry, "scanned", r.sum.Scanned, "due", r.sum.Decided,
+	r.log.Info("escalation run done", "now", now, "dry_run", dry, "every_open_letter", all, "stopped_early", r.drained, "scanned", r.sum.Scanned, "due", r.sum.Decided,
 		"reminders", r.sum.Reminders, "orgs", r.sum.Orgs, "print_due", r.sum.PrintDue, "quiet_hours", r.sum.Quiet,
 		"no_address", len(r.sum.NoAddress), "address_unknown", len(r.sum.AddressUnknown), "failed", r.sum.Failed,
 		"unknown", r.sum.Unknown, "ordered", r.sum.Ordered, "order_failed", r.sum.OrderFail, "errors", r.sum.Errors)
@@ -239,7 +267,9 @@ type runState struct {
 	groups    chan remind.Group     // to the delivery workers
 	wg        sync.WaitGroup
 
-	sum Summary // owned by the streaming goroutine
+	sum     Summary   // owned by the streaming goroutine
+	next    nextSteps // when to look at each letter again (nextstep.go)
+	drained bool      // the run stopped taking organisations (jobs.Draining)
 
 	mu   sync.Mutex // guards what the delivery workers count
 	sent Summary    // workers' counts, merged into sum at the end
@@ -286,6 +316,7 @@ func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 }
 
 func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (model.ReminderItem, bool) {
+	r.schedule(sh, d)
 	if !d.Due() {
 		return model.ReminderItem{}, false
 	}
@@ -329,6 +360,9 @@ func (r *runState) flush(ctx context.Context) error {
 		return err
 	}
 	r.sum.Recorded += n
+	if err := r.storeNextSteps(ctx); err != nil {
+		return err
+	}
 	for k, ids := range prints {
 		// A failed hand-off loses nothing: the shipments stay in stage
 		// print_due, where the printer finds them. The run goes on.
@@ -344,11 +378,14 @@ func (r *runState) flush(ctx context.Context) error {
 	return nil
 }
 
-// deliver collects a complete group; once LookupBatch groups wait (at
-// once, without an address resolver) they are dispatched.
+// deliver collects a complete group; once LookupBatch groups wait they are
+// dispatched. Dispatching records the decisions first (one transaction), so
+// groups are dispatched in batches even without an address resolver: one
+// transaction per organisation, on the streaming goroutine, was what bound
+// a run reminding 10,000 organisations (the profile in docs/notes/perf.md).
 func (r *runState) deliver(ctx context.Context, g remind.Group) error {
 	r.waiting = append(r.waiting, g)
-	if r.e.Addresses != nil && len(r.waiting) < r.lookupBatch() {
+	if len(r.waiting) < r.lookupBatch() {
 		return nil
 	}
 	return r.dispatch(ctx)
@@ -393,6 +430,9 @@ func (r *runState) dispatch(ctx context.Context) error {
 	for _, g := range gs {
 		select {
 		case r.groups <- g:
+		case <-jobs.DrainingCh(ctx):
+			r.drained = true // the groups not handed out wait for the next run
+			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -482,6 +522,13 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 	}
 	w.Dropped += len(out.Dropped)
 	w.Refused += len(out.Refused)
+	if out.Status == remind.StatusSent {
+		ids := make([]string, len(out.Shipments))
+		for i, s := range out.Shipments {
+			ids[i] = s.ShipmentID
+		}
+		r.reminded(ids)
+	}
 	switch out.Status {
 	case remind.StatusSent, remind.StatusPreview:
 		w.Orgs++

@@ -71,6 +71,13 @@ func Draining(ctx context.Context) bool {
 	}
 }
 
+// DrainingCh is closed when the job running with ctx is asked to stop
+// taking new work (the soft stop); nil (never ready) outside a job.
+func DrainingCh(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(drainKey{}).(chan struct{})
+	return ch
+}
+
 // Every runs fn on spec in this replica.
 func (s *Scheduler) Every(spec, name string, fn Func) error {
 	sched, err := cron.ParseStandard(spec)

@@ -17,6 +17,7 @@ type FeedStore interface {
 	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
 	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
+	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom, unheardBefore time.Time) (int, error)
 	ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error)
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
@@ -87,22 +88,6 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		return sum, err
 	}
 	from := cursor.Add(-f.Overlap())
-	if ok {
-		// The log was read up to the cursor: a letter sent an UnknownGrace
-		// before it that has no entry yet is looked up on its own.
-		to := cursor
-		if now.Before(to) {
-			to = now
-		}
-		to = to.Add(-UnknownGrace)
-		n, err := fs.ScheduleUnheard(ctx, name, to.Add(-UnheardSpan), to, now)
-		if err != nil {
-			return sum, err
-		}
-		if n > 0 {
-			p.log.Info("letters the log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
-		}
-	}
 	if !ok {
 		first, any, err := fs.EarliestSent(ctx, name)
 		if err != nil {
@@ -126,20 +111,40 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		sum.Calls++
 		started := time.Now()
-		changed := sum.Changed
 		var read []channel.FeedEvent
+		// Page k is written while page k+1 is read; the pages are written
+		// one at a time, in order, so the cursor only moves forward.
+		var writing chan error
+		wait := func() error {
+			if writing == nil {
+				return nil
+			}
+			err := <-writing
+			writing = nil
+			return err
+		}
+		var written Summary // the writer's counts, merged after each wait
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
 			read = append(read, page...)
-			if err := p.writeFeedPage(ctx, fs, name, page, nil, true, &sum); err != nil {
+			if err := wait(); err != nil {
 				return err
 			}
+			writing = make(chan error, 1)
+			go func(out chan<- error) { out <- p.writeFeedPage(ctx, fs, name, page, nil, true, &written) }(writing)
 			if jobs.Draining(ctx) {
+				if err := wait(); err != nil {
+					return err
+				}
 				return errDraining // the page is written with the cursor: the next start goes on from it
 			}
 			return nil
 		})
+		if werr := wait(); err == nil || errors.Is(err, errDraining) && werr != nil {
+			err = werr
+		}
+		sum.add(written)
 		p.metrics.call(name, err, time.Since(started))
-		p.recordFeed(ctx, name, now, time.Since(started), err, sum.Changed-changed, read)
+		p.recordFeed(ctx, name, now, time.Since(started), err, written.Changed, read)
 		if errors.Is(err, errDraining) {
 			return sum, nil
 		}
@@ -178,6 +183,13 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 // due): those sent before from have their whole log looked up.
 func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, sum *Summary) error {
 	name := f.Name()
+	// Those sent after the window starts need nothing but the window: one
+	// statement marks them read (a claim and a write per batch of them was
+	// most of a first read's database time).
+	unheard := now.Add(-UnknownGrace)
+	if _, err := fs.MarkFeedSynced(ctx, name, now, from.Add(model.MaxFutureSkew), unheard); err != nil {
+		return err
+	}
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		due, err := p.store.ClaimDue(ctx, name, now, f.BatchSize(), p.lease)
 		if err != nil || len(due) == 0 {
@@ -185,7 +197,9 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 		}
 		var synced, ask []string
 		for _, d := range due {
-			if d.SentAt.Add(-model.MaxFutureSkew).Before(from) {
+			// Sent before the window, or not mentioned by the log since an
+			// UnknownGrace after it was sent: looked up on its own.
+			if d.SentAt.Add(-model.MaxFutureSkew).Before(from) || d.State == model.StateRegistered && d.SentAt.Before(unheard) {
 				ask = append(ask, d.ChannelID)
 			} else {
 				synced = append(synced, d.ID)

@@ -40,6 +40,7 @@ type Poller struct {
 	log      *slog.Logger
 	now      func() time.Time
 	workers  int
+	history  int
 	lease    time.Duration
 	progress int
 	metrics  *Metrics
@@ -50,6 +51,7 @@ type Poller struct {
 type Options struct {
 	Now      func() time.Time // clock; nil = time.Now
 	Workers  int              // concurrent batches per channel; default 4
+	History  int              // concurrent history requests per batch; default 4
 	Lease    time.Duration    // how long a claim holds; default 10 minutes
 	Progress int              // log a progress line every this many shipments; default 10,000
 	Metrics  *Metrics         // nil = none
@@ -64,14 +66,17 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 	if opt.Workers <= 0 {
 		opt.Workers = 4
 	}
+	if opt.History <= 0 {
+		opt.History = 4
+	}
 	if opt.Lease <= 0 {
 		opt.Lease = 10 * time.Minute
 	}
 	if opt.Progress <= 0 {
 		opt.Progress = 10000
 	}
-	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, lease: opt.Lease, progress: opt.Progress, metrics: opt.Metrics,
-		activity: opt.Activity}
+	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, history: opt.History, lease: opt.Lease,
+		progress: opt.Progress, metrics: opt.Metrics, activity: opt.Activity}
 }
 
 // Summary counts what one cycle did.
@@ -102,6 +107,7 @@ func (s *Summary) add(o Summary) {
 	s.Failed += o.Failed
 	s.Batches += o.Batches
 	s.Unanswered += o.Unanswered
+	s.Unregistered += o.Unregistered
 }
 
 // UnknownGrace is how long after sending a shipment the channel may not
@@ -124,25 +130,52 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 		wg       sync.WaitGroup
 	)
 	start := p.now()
+	account := func(s Summary, err error) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		sum.add(s)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return err == nil
+	}
 	for w := 0; w < p.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil && !jobs.Draining(ctx) {
-				s, n, err := p.batch(ctx, ch, start)
-				mu.Lock()
-				sum.add(s)
-				if err != nil && firstErr == nil {
-					firstErr = err
+			// Each worker writes a batch while it claims and asks about the
+			// next one: the channel's answers and the database's writes
+			// overlap instead of taking turns.
+			var writing chan Summary
+			var writeErr error
+			finish := func() bool {
+				if writing == nil {
+					return true
 				}
-				mu.Unlock()
-				if err != nil || n == 0 {
+				s := <-writing
+				writing = nil
+				return account(s, writeErr)
+			}
+			defer finish()
+			for ctx.Err() == nil && !jobs.Draining(ctx) {
+				f, err := p.fetch(ctx, ch, start)
+				if err != nil || f.n == 0 {
+					account(f.sum, err)
 					return
 				}
-				total := seen.Add(int64(n))
-				if total/int64(p.progress) != (total-int64(n))/int64(p.progress) {
+				if !finish() {
+					account(f.sum, nil) // claimed, not written: the lease brings them back
+					return
+				}
+				total := seen.Add(int64(f.n))
+				if total/int64(p.progress) != (total-int64(f.n))/int64(p.progress) {
 					p.log.Info("poll progress", "channel", ch.Name(), "shipments", total)
 				}
+				writing = make(chan Summary, 1)
+				go func(f fetched, out chan<- Summary) {
+					writeErr = p.write(ctx, ch, &f)
+					out <- f.sum
+				}(f, writing)
 			}
 		}()
 	}
@@ -156,71 +189,103 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 	return sum, ctx.Err()
 }
 
-// batch claims, polls and writes one batch. It returns how many shipments it
-// claimed; zero means the channel has nothing due.
-func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) (Summary, int, error) {
-	var sum Summary
+// fetched is one claimed batch, asked about, ready to be written.
+type fetched struct {
+	sum        Summary
+	n          int // shipments claimed; zero: nothing due
+	now        time.Time
+	results    []store.PollResult
+	unanswered []store.Due // no call answered about them
+	callErr    error
+	took       time.Duration // asking the channel
+}
+
+// fetch claims one batch and asks the channel about it, fetching the
+// history of every shipment whose state changed (History at a time).
+func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) (fetched, error) {
+	var f fetched
 	due, err := p.store.ClaimDue(ctx, ch.Name(), asOf, ch.BatchSize(), p.lease)
 	if err != nil || len(due) == 0 {
-		return sum, 0, err
+		return f, err
 	}
+	f.n = len(due)
 	ids := make([]string, len(due))
 	for i, d := range due {
 		ids[i] = d.ChannelID
 	}
-	sum.Polled, sum.Batches = len(due), 1
+	f.sum.Polled, f.sum.Batches = len(due), 1
 	started := time.Now()
-	ans := p.ask(ctx, ch, ids, &sum)
-	took := time.Since(started)
+	ans := p.ask(ctx, ch, ids, &f.sum)
+	f.took = time.Since(started)
 	if ctx.Err() != nil {
-		return sum, len(due), ctx.Err()
+		return f, ctx.Err()
 	}
-	now := p.now()
+	f.now = p.now()
 	if !ans.answered {
-		sum.Unanswered++
+		f.sum.Unanswered++
 	}
-	var unanswered []store.Due
-	results := make([]store.PollResult, 0, len(due))
+	f.callErr = ans.callErr
+	var asked []store.Due
 	for _, d := range due {
 		if ans.failed[d.ChannelID] {
-			unanswered = append(unanswered, d)
+			f.unanswered = append(f.unanswered, d)
 			continue
 		}
+		asked = append(asked, d)
+	}
+	f.results = make([]store.PollResult, len(asked))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, p.history)
+	for i, d := range asked {
 		o, ok := ans.obs[d.ChannelID]
 		if !ok {
 			o = channel.Observation{ChannelID: d.ChannelID, Err: fmt.Errorf("%w: the channel's answer did not mention this shipment", channel.ErrNotKnown)}
 		}
-		r := p.result(ctx, ch, d, o, now)
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			f.results[i] = p.result(ctx, ch, d, o, f.now)
+			<-slots
+		}()
+	}
+	wg.Wait()
+	for i, r := range f.results {
 		switch {
 		case r.Err != "":
-			sum.Errors++
+			f.sum.Errors++
 			p.log.Warn("unusable answer about one shipment; it is retried later on its own",
-				"channel", ch.Name(), "shipment", d.ID, "status", store.CleanText(o.Status), "error", r.Err)
+				"channel", ch.Name(), "shipment", asked[i].ID, "status", store.CleanText(r.Status), "error", r.Err)
 		case r.Unknown:
-			sum.Unknown++
-			if d.UnknownSince == nil {
-				p.log.Info("the channel has never heard of this shipment", "channel", ch.Name(), "shipment", d.ID)
+			f.sum.Unknown++
+			if asked[i].UnknownSince == nil {
+				p.log.Info("the channel has never heard of this shipment", "channel", ch.Name(), "shipment", asked[i].ID)
 			}
 		}
-		results = append(results, r)
 	}
-	if len(unanswered) > 0 {
-		sum.Errors += len(unanswered)
-		if err := p.recordCallError(ctx, ch, unanswered, ans.callErr, now); err != nil {
-			return sum, len(due), err
+	return f, nil
+}
+
+// write stores what fetch learned: the calls that failed as a whole, and
+// every answer in one set-based transaction (store.ApplyPoll).
+func (p *Poller) write(ctx context.Context, ch channel.Channel, f *fetched) error {
+	if len(f.unanswered) > 0 {
+		f.sum.Errors += len(f.unanswered)
+		if err := p.recordCallError(ctx, ch, f.unanswered, f.callErr, f.now); err != nil {
+			return err
 		}
 	}
-	if len(results) == 0 {
-		p.recordCalls(ctx, ch.Name(), now, sum, took, ans.callErr, nil)
-		return sum, len(due), nil
+	if len(f.results) == 0 {
+		p.recordCalls(ctx, ch.Name(), f.now, f.sum, f.took, f.callErr, nil)
+		return nil
 	}
-	w, err := p.store.ApplyPoll(ctx, results)
+	w, err := p.store.ApplyPoll(ctx, f.results)
 	if err != nil {
-		return sum, len(due), fmt.Errorf("write %s poll results: %w", ch.Name(), err)
+		return fmt.Errorf("write %s poll results: %w", ch.Name(), err)
 	}
-	sum.Changed = w.Changed
+	f.sum.Changed = w.Changed
 	p.metrics.changes(ch.Name(), w)
-	p.recordCalls(ctx, ch.Name(), now, sum, took, ans.callErr, results)
+	p.recordCalls(ctx, ch.Name(), f.now, f.sum, f.took, f.callErr, f.results)
 	if w.Refused > 0 {
 		p.log.Warn("impossible transitions refused", "channel", ch.Name(), "count", w.Refused)
 	}
@@ -228,7 +293,7 @@ func (p *Poller) batch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 		p.log.Warn("the database refused one shipment's answer; the rest of the batch was written",
 			"channel", ch.Name(), "shipment", u.ShipmentID, "answer_dropped", u.Dropped, "error", u.Err)
 	}
-	return sum, len(due), nil
+	return nil
 }
 
 // recordCallError keeps a call that failed as a whole as evidence and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"postvakt/internal/jobs"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -20,7 +21,9 @@ func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	for ctx.Err() == nil {
+	// A stop asked for (jobs.Draining): no new claims; what is claimed is
+	// finished, or given back unsent.
+	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		lookups, err := s.st.ClaimPrintLookups(ctx, nil, now, s.opt.BatchSize, s.opt.Lease)
 		if err != nil {
 			return sum, err
@@ -34,7 +37,7 @@ func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
 			return sum, err
 		}
 	}
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		items, err := s.st.ClaimPrintOutbox(ctx, now, s.opt.BatchSize, s.opt.Lease)
 		if err != nil {
 			return sum, err
@@ -43,7 +46,13 @@ func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
 			break
 		}
 		s.crash(CrashAfterOutboxCommit)
-		for _, it := range items {
+		for i, it := range items {
+			if jobs.Draining(ctx) {
+				if err := s.release(ctx, items[i:]); err != nil {
+					return sum, err
+				}
+				break
+			}
 			if err := s.send(ctx, it, now, &sum); err != nil {
 				return sum, err
 			}
@@ -53,6 +62,17 @@ func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
 		s.log.Info("print outbox drained", "summary", sum.String())
 	}
 	return sum, ctx.Err()
+}
+
+// release gives back claimed outbox rows not sent, so the next replica
+// sends them at once instead of after the lease.
+func (s *Service) release(ctx context.Context, items []store.PrintOutboxItem) error {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ShipmentID
+	}
+	s.log.Info("stopping: claimed print orders given back unsent", "shipments", len(ids))
+	return s.st.ReleasePrintOutbox(context.WithoutCancel(ctx), ids, time.Now())
 }
 
 // orphans orders the print-due shipments whose hand-off from the escalation

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"postvakt/internal/jobs"
 	"postvakt/internal/store"
 )
 
@@ -16,7 +17,7 @@ import (
 // ("too late") is recorded as such. It returns when nothing is due any more.
 func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error) {
 	var sum Summary
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !jobs.Draining(ctx) { // a status poll is only a read: the batch finishes
 		polls, err := s.st.ClaimPrintPolls(ctx, now, s.opt.BatchSize, s.opt.Lease)
 		if err != nil {
 			return sum, err

@@ -42,6 +42,9 @@ type OpenShipment struct {
 	LastRemindedAt *time.Time  `db:"last_reminded_at"`
 	EscalationStep string      `db:"escalation_step"`
 	CatchUpAt      *time.Time  `db:"catch_up_at"`
+	// NextStepAt is when the shipment's next step can come due, as the
+	// store had it when the row was read (nil: never; see ScheduleNextSteps).
+	NextStepAt *time.Time `db:"next_step_at"`
 }
 
 // Since is when the shipment started waiting: when it became available to
@@ -57,7 +60,7 @@ const openShipmentColumns = `s.id, s.channel, s.channel_id,
 	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
 	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
 	s.class, s.confidential, s.state, s.stage, s.sent_at, s.available_at,
-	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at`
+	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at`
 
 const openShipmentFrom = ` FROM shipments s
 	JOIN sender_units u ON u.id = s.sender_unit_id
@@ -67,32 +70,71 @@ const openShipmentFrom = ` FROM shipments s
 // openWhere selects the shipments an escalation run looks at
 // (model.Escalates): the unopened ones and those the channel could not
 // deliver (they need paper at once). It is the predicate of the partial
-// index shipments_escalation (migration 00007), which the stream walks.
+// index shipments_next_step (migration 00013), the run's work queue.
 var openWhere = sqlEscalates
 
-// OpenShipments streams every open shipment that may need an escalation
-// step, grouped by recipient: ordered by recipient, then sent time, then id.
-// It reads batch rows at a time with a keyset query (never a long-running
-// cursor, never everything in memory), so the caller may write between
-// rows. A shipment that changes while the stream runs is seen as it was when
-// its batch was read. The sequence stops at the first error, yielding it.
-func (s *Store) OpenShipments(ctx context.Context, batch int) iter.Seq2[OpenShipment, error] {
+// OpenShipments streams the open shipments an escalation run as of now
+// must look at, grouped by recipient: ordered by recipient, then sent time,
+// then id. Those are the ones whose next step may be due by now
+// (next_step_at <= now, the index shipments_next_step), or, with all, every
+// open shipment (after a policy change, when the stored times no longer
+// hold). So a run costs in proportion to the letters whose step is due,
+// not to all open letters.
+//
+// The keys of those shipments are first put, in stream order, into a
+// temporary table of one pooled connection held for the stream; the rows
+// are then read batch at a time from it (never everything in memory, no
+// long-running transaction), each batch fresh from shipments, so the
+// caller may write between rows. A shipment that stopped escalating since
+// is left out; one whose step comes due meanwhile waits for the next run.
+// The sequence stops at the first error, yielding it.
+func (s *Store) OpenShipments(ctx context.Context, now time.Time, all bool, batch int) iter.Seq2[OpenShipment, error] {
 	if batch <= 0 {
 		batch = 2000
 	}
 	return func(yield func(OpenShipment, error) bool) {
-		var (
-			afterRow  int64 = -1
-			afterSent time.Time
-			afterID   = "00000000-0000-0000-0000-000000000000"
-		)
-		for {
+		conn, err := s.db.Connx(ctx)
+		if err != nil {
+			yield(OpenShipment{}, fmt.Errorf("list open shipments: %w", err))
+			return
+		}
+		defer conn.Close()
+		defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS pg_temp.escalation_due`) //nolint:errcheck // gone with the session anyway
+		create := `CREATE TEMP TABLE escalation_due AS
+			SELECT row_number() OVER (ORDER BY s.recipient_id, s.sent_at, s.id) AS n, s.id
+			FROM shipments s WHERE ` + openWhere
+		var args []any
+		if !all {
+			create += ` AND s.next_step_at <= $1`
+			args = append(args, now)
+		}
+		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS pg_temp.escalation_due`); err != nil {
+			yield(OpenShipment{}, fmt.Errorf("list open shipments: %w", err))
+			return
+		}
+		res, err := conn.ExecContext(ctx, create, args...)
+		if err == nil {
+			_, err = conn.ExecContext(ctx, `ALTER TABLE escalation_due ADD PRIMARY KEY (n)`)
+		}
+		if err != nil {
+			yield(OpenShipment{}, fmt.Errorf("list open shipments due by %s: %w", now.Format(time.RFC3339), err))
+			return
+		}
+		total, err := res.RowsAffected()
+		if err != nil {
+			yield(OpenShipment{}, fmt.Errorf("list open shipments: %w", err))
+			return
+		}
+		for after := int64(0); after < total; after += int64(batch) {
 			var rows []OpenShipment
-			err := s.db.SelectContext(ctx, &rows, `SELECT `+openShipmentColumns+openShipmentFrom+`
-				WHERE `+openWhere+`
-				  AND (s.recipient_id, s.sent_at, s.id) > ($1, $2, $3)
-				ORDER BY s.recipient_id, s.sent_at, s.id
-				LIMIT $4`, afterRow, afterSent, afterID, batch)
+			err := conn.SelectContext(ctx, &rows, `SELECT `+openShipmentColumns+`
+				FROM escalation_due d
+				JOIN shipments s ON s.id = d.id
+				JOIN sender_units u ON u.id = s.sender_unit_id
+				JOIN sender_orgs o ON o.id = u.sender_org_id
+				JOIN recipients r ON r.id = s.recipient_id
+				WHERE d.n > $1 AND d.n <= $2 AND `+openWhere+`
+				ORDER BY d.n`, after, after+int64(batch))
 			if err != nil {
 				yield(OpenShipment{}, fmt.Errorf("list open shipments: %w", err))
 				return
@@ -102,11 +144,6 @@ func (s *Store) OpenShipments(ctx context.Context, batch int) iter.Seq2[OpenShip
 					return
 				}
 			}
-			if len(rows) < batch {
-				return
-			}
-			last := rows[len(rows)-1]
-			afterRow, afterSent, afterID = last.RecipientRow, last.SentAt, last.ID
 		}
 	}
 }

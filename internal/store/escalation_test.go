@@ -66,7 +66,7 @@ func TestOpenShipmentsStreamsByRecipientInBatches(t *testing.T) {
 		var lastRow int64 = -1
 		var lastSent time.Time
 		changes := 0
-		for sh, err := range st.OpenShipments(ctx, batch) {
+		for sh, err := range st.OpenShipments(ctx, time.Now(), false, batch) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestOpenShipmentsStreamsByRecipientInBatches(t *testing.T) {
 
 	// Stopping early stops the stream.
 	n := 0
-	for range st.OpenShipments(ctx, 2) {
+	for range st.OpenShipments(ctx, time.Now(), false, 2) {
 		n++
 		if n == 3 {
 			break
@@ -150,7 +150,7 @@ func TestRecordDecisionsOnceAndPrintDue(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("next step recorded %d (%v)", n, err)
 	}
-	for sh, err := range st.OpenShipments(ctx, 10) {
+	for sh, err := range st.OpenShipments(ctx, time.Now(), false, 10) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -64,23 +64,30 @@ func (s *Store) Events(ctx context.Context, shipmentID string) ([]Event, error) 
 	return evs, nil
 }
 
-// appendEvent writes one event inside tx.
+// appendEvent writes one event inside tx. An unknown shipment is
+// ErrNotFound: the statement checks it (there is no foreign key, see
+// migration 00013).
 func appendEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 	var payload any
 	if len(e.Payload) > 0 {
 		payload = []byte(e.Payload)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
+	res, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
 		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM shipments s WHERE s.id = $1`,
 		e.ShipmentID, e.Kind, e.Source, e.Actor, e.ObservedAt, e.FromState, e.ToState, e.RawStatus, payload, e.Message)
 	if err != nil {
 		return fmt.Errorf("append %s event to %s: %w", e.Kind, e.ShipmentID, err)
 	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("append %s event to %s: no such shipment: %w", e.Kind, e.ShipmentID, ErrNotFound)
+	}
 	return nil
 }
 
-// appendEvents writes many events with one statement inside tx.
+// appendEvents writes many events with one statement inside tx. An event
+// for an unknown shipment fails them all with ErrNotFound (the join checks
+// what a foreign key would, once per statement).
 func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -99,17 +106,21 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
 			payloads[i] = sql.NullString{String: string(e.Payload), Valid: true}
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
+	res, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
 		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message)
 		SELECT u.id, u.kind, u.source, u.actor, u.observed, u.from_state, u.to_state, u.raw, u.payload::jsonb, u.msg
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
 			$8::text[], $9::text[], $10::text[]) WITH ORDINALITY
 			AS u(id, kind, source, actor, observed, from_state, to_state, raw, payload, msg, ord)
+		JOIN shipments s ON s.id = u.id
 		ORDER BY u.ord`,
 		pq.Array(ids), pq.Array(kinds), pq.Array(sources), pq.Array(actors), pq.Array(timesOrNull(observed)),
 		pq.Array(from), pq.Array(to), pq.Array(raw), pq.Array(payloads), pq.Array(msgs))
 	if err != nil {
 		return fmt.Errorf("append %d events: %w", n, err)
+	}
+	if got, err := res.RowsAffected(); err != nil || int(got) != n {
+		return fmt.Errorf("append %d events: %d for unknown shipments: %w", n, n-int(got), ErrNotFound)
 	}
 	return nil
 }

@@ -272,7 +272,11 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			-- the log knows the letter now: a letter marked unknown was
 			-- looked up whole, so it needs no look-up any more either
 			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN s.next_poll_at END,
-			unknown_to_channel_since = NULL
+			unknown_to_channel_since = NULL,
+			-- A step may come earlier: the letter failed, or it became
+			-- available earlier than recorded (migration 00013).
+			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
+				OR u.avail < COALESCE(s.available_at, s.sent_at) THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
 		WHERE s.id = u.id`,
@@ -281,6 +285,23 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		return fmt.Errorf("apply %s states: %w", channel, err)
 	}
 	return appendEvents(ctx, tx, events)
+}
+
+// MarkFeedSynced marks a feed channel's due shipments sent at or after
+// sentFrom as read (their next poll cleared, as FeedApply.Synced does):
+// the window that starts before them reads their whole log. A letter sent
+// before unheardBefore that is still registered is left due: it may be one
+// the log never mentioned (ScheduleUnheard), to be looked up on its own.
+// It returns how many.
+func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom, unheardBefore time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
+		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3 AND (state <> 'registered' OR sent_at >= $4)`,
+		channel, now, sentFrom, unheardBefore)
+	if err != nil {
+		return 0, fmt.Errorf("mark %s shipments read: %w", channel, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // FeedCursor returns where a feed channel's reading stands: the latest

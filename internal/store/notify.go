@@ -324,7 +324,21 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 		Marked int `db:"marked"`
 		Events int `db:"events"`
 	}
-	err := s.db.GetContext(ctx, &res, `WITH n AS (
+	stmt, err := s.prepared(ctx, markSentSQL)
+	if err == nil {
+		err = stmt.GetContext(ctx, &res, id, messageID, now, EventReminder, SourcePolicy, EventNotice)
+	}
+	if err != nil {
+		return fmt.Errorf("mark notification %d sent: %w", id, err)
+	}
+	if res.Marked == 0 {
+		return fmt.Errorf("mark notification %d sent: it is not pending or unknown: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// markSentSQL is MarkNotificationSent's statement.
+var markSentSQL = `WITH n AS (
 			UPDATE notifications SET status = 'sent', message_id = $2, sent_at = $3, updated_at = $3,
 				last_error = CASE WHEN last_error LIKE 'refused permanently:%' THEN last_error ELSE '' END
 			WHERE id = $1 AND status IN ('pending', 'unknown')
@@ -335,7 +349,7 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 		counted AS (
 			UPDATE shipments s SET reminders_sent = GREATEST(s.reminders_sent, items.reminder),
 				last_reminded_at = $3,
-				stage = CASE WHEN s.stage = `+sqlStage(model.StageNone)+` THEN `+sqlStage(model.StageReminded)+` ELSE s.stage END
+				stage = CASE WHEN s.stage = ` + sqlStage(model.StageNone) + ` THEN ` + sqlStage(model.StageReminded) + ` ELSE s.stage END
 			FROM items WHERE s.id = items.shipment_id
 			RETURNING s.id, items.reminder),
 		ev AS (
@@ -355,16 +369,7 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 			FROM notification_notices nn JOIN n ON n.id = nn.notification_id
 			WHERE nn.active AND nn.shipment_id IS NOT NULL
 			RETURNING 1)
-		SELECT (SELECT count(*) FROM n) AS marked, (SELECT count(*) FROM ev) + (SELECT count(*) FROM notice_ev) AS events`,
-		id, messageID, now, EventReminder, SourcePolicy, EventNotice)
-	if err != nil {
-		return fmt.Errorf("mark notification %d sent: %w", id, err)
-	}
-	if res.Marked == 0 {
-		return fmt.Errorf("mark notification %d sent: it is not pending or unknown: %w", id, ErrNotFound)
-	}
-	return nil
-}
+		SELECT (SELECT count(*) FROM n) AS marked, (SELECT count(*) FROM ev) + (SELECT count(*) FROM notice_ev) AS events`
 
 // NoteRefusedRecipients records, before a notification is marked sent,
 // that the SMTP server refused some of its recipients permanently: its

@@ -27,18 +27,23 @@ type Due struct {
 }
 
 // ClaimDue claims up to limit shipments of a channel whose next poll is due
-// at now. The claim moves their next poll to now+lease, so another worker or
-// replica does not take them in the same cycle, and a crashed worker's
-// shipments come back after the lease. Rows locked by another claim are
-// skipped, not waited for.
+// at now. The claim holds them until now+lease (poll_claimed_until), so
+// another worker or replica does not take them in the same cycle, and a
+// crashed worker's shipments come back after the lease; writing a poll's
+// result ends the claim. Rows locked by another claim are skipped, not
+// waited for. The claim lives in a column no index covers, so claiming is a
+// HOT update (migration 00013): it touched every index of shipments when it
+// moved next_poll_at, which made it half the database's work in a cycle.
 func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, limit int, lease time.Duration) ([]Due, error) {
 	var due []Due
-	err := s.db.SelectContext(ctx, &due, `UPDATE shipments s SET next_poll_at = $3
-		FROM (SELECT id FROM shipments
+	// ARRAY(…): the planner joined the claimed ids to the whole table with
+	// a sequential scan; as an array they are looked up by primary key.
+	err := s.db.SelectContext(ctx, &due, `UPDATE shipments s SET poll_claimed_until = $3
+		WHERE s.id = ANY(ARRAY(SELECT id FROM shipments
 		      WHERE channel = $1 AND next_poll_at <= $2
+		        AND (poll_claimed_until IS NULL OR poll_claimed_until <= $2)
 		      ORDER BY next_poll_at LIMIT $4
-		      FOR UPDATE SKIP LOCKED) d
-		WHERE s.id = d.id
+		      FOR UPDATE SKIP LOCKED))
 		RETURNING s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures, s.unknown_to_channel_since`,
 		channel, now, now.Add(lease), limit)
 	if err != nil {
@@ -193,7 +198,8 @@ func applyOne(ctx context.Context, tx *sqlx.Tx, r PollResult) (PollWrite, error)
 			FromState: string(r.Due.State), Message: "postvakt could not store the channel's answer: " + CleanText(refused.Error())}}); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = $2, poll_failures = poll_failures + 1 WHERE id = $1`, r.ID, retry)
+		_, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = $2, poll_claimed_until = NULL,
+			poll_failures = poll_failures + 1 WHERE id = $1`, r.ID, retry)
 		return err
 	})
 	return w, err
@@ -296,9 +302,16 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE shipments s SET state = u.state, state_changed_at = u.at,
-			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, unknown_to_channel_since = NULL,
+			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, poll_claimed_until = NULL, unknown_to_channel_since = NULL,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
-			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
+			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
+			-- A failed letter needs paper at once, and one available before
+			-- it was sent (a channel's clock) starts waiting earlier: the
+			-- next escalation run looks at them (migration 00013). Other
+			-- changes only delay steps.
+			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
+				OR (s.available_at IS NULL AND u.state IN ('available', 'opened') AND u.at < s.sent_at)
+				THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
 			AS u(id, prev, state, at, status, closed, next)
 		WHERE s.id = u.id AND s.state = u.prev
@@ -366,7 +379,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next,
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
 			poll_failures = CASE WHEN u.failed OR u.unknown THEN s.poll_failures + 1 ELSE 0 END,
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
 				WHEN u.failed THEN s.unknown_to_channel_since END
@@ -386,7 +399,8 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 			VALUES ($1, $2, $3, $4, $5)`, channel, at, len(ids), CleanText(callErr.Error()), CleanText(raw)); err != nil {
 			return fmt.Errorf("record poll error: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_failures = poll_failures + 1
+		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
+			poll_failures = poll_failures + 1
 			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next) WHERE s.id = u.id`,
 			pq.Array(ids), pq.Array(timesOrNull(ptrs(retry))))
 		if err != nil {

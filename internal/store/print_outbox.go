@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"postvakt/internal/model"
 )
@@ -35,6 +36,20 @@ func (s *Store) ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, 
 		return nil, fmt.Errorf("claim print outbox: %w", err)
 	}
 	return out, nil
+}
+
+// ReleasePrintOutbox gives back claimed outbox rows that were not sent (a
+// graceful stop): due again at now, and the claim not counted, so a row
+// never sent stays one that may be skipped when its letter was opened.
+func (s *Store) ReleasePrintOutbox(ctx context.Context, shipmentIDs []string, now time.Time) error {
+	if len(shipmentIDs) == 0 {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE print_outbox SET next_attempt_at = $2, attempts = GREATEST(attempts - 1, 0)
+		WHERE shipment_id = ANY($1::uuid[])`, pq.Array(shipmentIDs), now); err != nil {
+		return fmt.Errorf("release %d claimed print outbox rows: %w", len(shipmentIDs), err)
+	}
+	return nil
 }
 
 // Outcomes of sending an outbox row, for PrintSendResult.Outcome.

@@ -23,10 +23,14 @@ type Registration struct {
 	n     int
 	done  bool
 	ended bool
+	// fingerprint and first: the store's registration schedule
+	// (ScheduleRegistrations) when the registration began.
+	fingerprint string
+	first       FirstStep
 }
 
 var stageColumns = []string{"ord", "id", "channel", "channel_id", "sender_org", "sender_unit",
-	"recipient_kind", "recipient_id", "title", "confidential", "class", "sent_at", "sender_system"}
+	"recipient_kind", "recipient_id", "title", "confidential", "class", "sent_at", "next_step_at", "sender_system"}
 
 // BeginRegistration opens a registration transaction.
 func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
@@ -38,7 +42,7 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 		ord integer NOT NULL, id uuid NOT NULL, channel text NOT NULL, channel_id text NOT NULL,
 		sender_org text NOT NULL, sender_unit text NOT NULL, recipient_kind text NOT NULL,
 		recipient_id text NOT NULL, title text NOT NULL, confidential boolean NOT NULL,
-		class text NOT NULL, sent_at timestamptz NOT NULL, sender_system text NOT NULL) ON COMMIT DROP`); err != nil {
+		class text NOT NULL, sent_at timestamptz NOT NULL, next_step_at timestamptz, sender_system text NOT NULL) ON COMMIT DROP`); err != nil {
 		_ = tx.Rollback()
 		return nil, fmt.Errorf("create staging table: %w", err)
 	}
@@ -47,7 +51,8 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 		_ = tx.Rollback()
 		return nil, fmt.Errorf("start copy: %w", err)
 	}
-	return &Registration{tx: tx, copy: stmt}, nil
+	fp, first := s.registrationSchedule()
+	return &Registration{tx: tx, copy: stmt, fingerprint: fp, first: first}, nil
 }
 
 // Add stages one validated registration.
@@ -56,8 +61,14 @@ func (r *Registration) Add(ctx context.Context, ns model.NewShipment) error {
 	if err != nil {
 		return fmt.Errorf("stage row %d: new id: %w", r.n, err)
 	}
+	var next any // the first step's time, when the schedule gives one (else NULL)
+	if r.first != nil {
+		if at := r.first(ns); at != nil {
+			next = *at
+		}
+	}
 	_, err = r.copy.ExecContext(ctx, r.n, id.String(), ns.Channel, ns.ChannelID, ns.SenderOrg, ns.SenderUnit,
-		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt, ns.SenderSystem)
+		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt, next, ns.SenderSystem)
 	if err != nil {
 		return fmt.Errorf("stage row %d: %w", r.n, err)
 	}
@@ -93,11 +104,15 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 			return 0, fmt.Errorf("register: %w", err)
 		}
 	}
+	// A staged next-step time counts only under the policies the
+	// escalation run recorded; otherwise the next run looks at the letter.
 	res, err := r.tx.ExecContext(ctx, `WITH new AS (
 		INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id,
-			title, confidential, class, sent_at, sender_system)
+			title, confidential, class, sent_at, next_step_at, sender_system)
 		SELECT g.id, g.channel, g.channel_id, u.id, r.id,
-			g.title, g.confidential, g.class, g.sent_at, g.sender_system
+			g.title, g.confidential, g.class, g.sent_at,
+			CASE WHEN $5 <> '' AND $5 = (SELECT fingerprint FROM escalation_policies) THEN g.next_step_at ELSE `+sqlLookAtOnce+` END,
+			g.sender_system
 		FROM reg_stage g
 		JOIN sender_orgs o ON o.orgnr = g.sender_org
 		JOIN sender_units u ON u.sender_org_id = o.id AND u.name = g.sender_unit
@@ -107,7 +122,7 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		RETURNING id)
 	INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, to_state)
 		SELECT id, $1, $2, $3, now(), $4 FROM new`,
-		EventRegistered, source, actor, string(model.StateRegistered))
+		EventRegistered, source, actor, string(model.StateRegistered), r.fingerprint)
 	if err != nil {
 		return 0, fmt.Errorf("register shipments: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 // the partial indexes' predicates.
 var (
 	// sqlEscalates is model.Escalates for a shipments row named s: the
-	// predicate of the partial index shipments_escalation.
+	// predicate of the partial index shipments_next_step.
 	sqlEscalates = fmt.Sprintf(`s.state IN (%s) AND s.stage IN (%s)`,
 		sqlList(model.EscalatingStates()), sqlList(model.StagesWhere(model.Stage.Escalating)))
 	// sqlChannelMayEnd: stages a channel's own print or close ends.
@@ -30,6 +30,9 @@ func sqlList[T ~string](vs []T) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// sqlState is one state as an SQL literal.
+func sqlState(s model.State) string { return sqlList([]model.State{s}) }
 
 // sqlStage is one stage as an SQL literal.
 func sqlStage(s model.Stage) string { return sqlList([]model.Stage{s}) }

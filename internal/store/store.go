@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,7 +22,9 @@ var ErrNotFound = errors.New("not found")
 
 // Store wraps the database.
 type Store struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	sched registrationSchedule // see ScheduleRegistrations
+	stmts sync.Map             // query → *sqlx.Stmt (prepared.go)
 }
 
 // Open connects to the database at url, waiting up to wait for it to answer

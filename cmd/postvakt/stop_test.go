@@ -1,0 +1,215 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"postvakt/internal/pgtest"
+	"postvakt/internal/remind/mailpittest"
+	"postvakt/internal/store"
+)
+
+// An ordinary deploy stops serve with SIGTERM in the middle of an
+// escalation run that is sending thousands of reminders: it stops taking
+// organisations, lets the reminders in flight finish and records them, and
+// exits — leaving no reminder pending or with an unknown outcome. The next
+// start sends the rest, each once.
+func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
+	const orgs = 1200
+	db := pgtest.New(t)
+	mp := mailpittest.Start(t)
+	dir := t.TempDir()
+	// Reminder 1 after a business day, no send window, print much later.
+	policies := filepath.Join(dir, "policies")
+	os.Mkdir(policies, 0o755)
+	os.WriteFile(filepath.Join(policies, "p.yaml"), []byte("name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\n"+
+		"print: {enabled: true, after: 60}\n"), 0o644)
+	var letters, contacts strings.Builder
+	letters.WriteString(header)
+	contacts.WriteString("orgnr,email\n")
+	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
+	for i, org := range orgNumbers(orgs) {
+		fmt.Fprintf(&letters, "svarut,stop-%05d,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", i, org, sent)
+		fmt.Fprintf(&contacts, "%s,post@%s.example\n", org, org)
+	}
+	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "contacts.csv"), []byte(contacts.String()), 0o644)
+	env := append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES="+policies, "POSTVAKT_SMTP_ADDR="+mp.SMTPAddr,
+		"POSTVAKT_SMTP_FROM=postvakt@stop.example", "POSTVAKT_ESCALATE_SCHEDULE=@every 1s")
+	for _, args := range [][]string{{"migrate"}, {"import", filepath.Join(dir, "letters.csv")}, {"contacts", "import", filepath.Join(dir, "contacts.csv")}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("postvakt %s: %v\n%s", args[0], err, out)
+		}
+	}
+
+	serve := func() (*exec.Cmd, *bytes.Buffer) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		cmd := exec.Command(bin, "serve", "--addr", addr)
+		cmd.Env = env
+		logs := &bytes.Buffer{}
+		cmd.Stderr = logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, logs
+	}
+	cmd, logs := serve()
+	deadline := time.Now().Add(60 * time.Second)
+	for mailCount(t, mp) < 10 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no reminders sent within a minute:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	stopped := time.Now()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve did not stop cleanly on SIGTERM: %v\n%s", err, logs.String())
+	}
+	if took := time.Since(stopped); took > 15*time.Second {
+		t.Errorf("serve took %s to stop", took)
+	}
+
+	st, err := store.Open(context.Background(), db, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	statuses := func() map[string]int {
+		rows, err := st.DB().Query(`SELECT status, count(*) FROM notifications GROUP BY status`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]int{}
+		for rows.Next() {
+			var s string
+			var n int
+			rows.Scan(&s, &n)
+			out[s] = n
+		}
+		return out
+	}
+	after := statuses()
+	delivered := mailCount(t, mp)
+	if after["unknown"] != 0 || after["pending"] != 0 || after["failed"] != 0 {
+		t.Fatalf("after SIGTERM: notifications %v; want every claimed reminder sent and recorded", after)
+	}
+	if after["sent"] != delivered {
+		t.Fatalf("after SIGTERM: %d recorded as sent, mailpit has %d", after["sent"], delivered)
+	}
+	if delivered >= orgs {
+		t.Fatalf("all %d organisations reminded before the stop: the test did not stop a run in the middle", orgs)
+	}
+	t.Logf("stopped after %d of %d reminders", delivered, orgs)
+
+	// The next start sends the rest, each once.
+	cmd, logs = serve()
+	defer cmd.Process.Kill()
+	deadline = time.Now().Add(3 * time.Minute)
+	for mailCount(t, mp) < orgs {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d reminders after the restart:\n%s", mailCount(t, mp), orgs, logs.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("second serve did not stop cleanly: %v", err)
+	}
+	ids := map[string]bool{}
+	for _, id := range messageIDs(t, mp) {
+		if ids[id] {
+			t.Fatalf("reminder %s sent twice", id)
+		}
+		ids[id] = true
+	}
+	if final := statuses(); final["sent"] != orgs || len(ids) != orgs {
+		t.Fatalf("finally: notifications %v, %d distinct e-mails; want %d sent once", final, len(ids), orgs)
+	}
+}
+
+// mailCount is how many messages mailpit holds.
+func mailCount(t *testing.T, mp *mailpittest.Server) int {
+	t.Helper()
+	var page struct {
+		Total int `json:"total"`
+	}
+	getJSON(t, mp.API+"/api/v1/messages?limit=1", &page)
+	return page.Total
+}
+
+// messageIDs lists the Message-IDs of every message mailpit holds.
+func messageIDs(t *testing.T, mp *mailpittest.Server) []string {
+	t.Helper()
+	var out []string
+	for start := 0; ; {
+		var page struct {
+			Total    int `json:"total"`
+			Messages []struct {
+				MessageID string `json:"MessageID"`
+			} `json:"messages"`
+		}
+		getJSON(t, fmt.Sprintf("%s/api/v1/messages?start=%d&limit=1000", mp.API, start), &page)
+		for _, m := range page.Messages {
+			out = append(out, m.MessageID)
+		}
+		start += len(page.Messages)
+		if len(page.Messages) == 0 || start >= page.Total {
+			return out
+		}
+	}
+}
+
+func getJSON(t *testing.T, url string, into any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+// orgNumbers makes n valid Norwegian organisation numbers.
+func orgNumbers(n int) []string {
+	weights := []int{3, 2, 7, 6, 5, 4, 3, 2}
+	var out []string
+	for base := 91000000; len(out) < n; base++ {
+		s := fmt.Sprint(base)
+		sum := 0
+		for i, w := range weights {
+			sum += int(s[i]-'0') * w
+		}
+		check := 11 - sum%11
+		if check == 11 {
+			check = 0
+		}
+		if check == 10 {
+			continue
+		}
+		out = append(out, s+fmt.Sprint(check))
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+// Package chaos is postvakt's crash test (`make chaos`, and a short version
+// in `make test`): `serve` polls, escalates, reminds and prints against the
+// simulator on fast schedules while it is SIGKILLed at random moments and
+// restarted, for part of the run as two replicas killed in turn, with a
+// PostgreSQL restart in the middle. Afterwards one replica runs undisturbed
+// until the work settles, and the simulator's own records (its request log,
+// the Notifications orders and print orders it received) and mailpit's
+// messages are compared with the database: no reminder e-mail or
+// Notifications order twice for the same reminder, no print order twice for
+// one letter, no status the channel reported missing from the evidence
+// log, every letter in a valid state.
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is one crash test.
+type Config struct {
+	Postvakt string // the postvakt binary
+	Mailpit  string // the mailpit binary
+	PGScript string // scripts/pg.sh
+	Work     string // a folder for the cluster, logs and files
+
+	Kills   int // SIGKILLs, at least 1
+	Letters int // letters in the simulated world
+	Orgs    int // receiving organisations
+	// MaxGap bounds the random time a replica runs before a kill.
+	MaxGap time.Duration
+	// Speed is the simulator's clock speed (simulated seconds per real one).
+	Speed float64
+	Seed  uint64
+	Log   io.Writer // progress lines (nil: none)
+}
+
+// Run runs the crash test and returns what it found; the error is for a
+// test that could not be run at all.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	w, err := setUp(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	rep, err := w.crash(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.check(ctx, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// world is a crash test's setting: the cluster, mailpit, the simulator,
+// the policies, the letters in chunks and serve's environment.
+type world struct {
+	cfg     Config
+	pg      *cluster
+	mp      *mailpit
+	sm      *simulator
+	env     []string
+	chunks  []string
+	next    int // chunks imported
+	started time.Time
+}
+
+func (w *world) logf(format string, args ...any) {
+	if w.cfg.Log != nil {
+		fmt.Fprintf(w.cfg.Log, "chaos: "+format+"\n", args...)
+	}
+}
+
+func (w *world) close() {
+	if w.sm != nil {
+		w.sm.close()
+	}
+	if w.mp != nil {
+		w.mp.kill()
+	}
+	if w.pg != nil {
+		w.pg.stop()
+	}
+}
+
+func setUp(ctx context.Context, cfg Config) (w *world, err error) {
+	if cfg.Kills < 1 {
+		cfg.Kills = 1
+	}
+	if cfg.MaxGap <= 0 {
+		cfg.MaxGap = 2500 * time.Millisecond
+	}
+	if cfg.Speed <= 0 {
+		cfg.Speed = 120
+	}
+	w = &world{cfg: cfg, started: time.Now()}
+	defer func() {
+		if err != nil {
+			w.close()
+		}
+	}()
+	if w.pg, err = startCluster(cfg.PGScript, filepath.Join(cfg.Work, "pg")); err != nil {
+		return nil, err
+	}
+	if w.mp, err = startMailpit(cfg.Mailpit, cfg.Work); err != nil {
+		return nil, err
+	}
+	// How long the run may take at most: every kill's gap, a start and an
+	// import each, and the settling.
+	runs := time.Duration(cfg.Kills)*(cfg.MaxGap+2*time.Second) + 5*time.Minute
+	if w.sm, err = startSim(ctx, cfg.Work, cfg.Letters, cfg.Orgs, cfg.Speed, int64(cfg.Seed), runs); err != nil {
+		return nil, err
+	}
+	policies := filepath.Join(cfg.Work, "policies")
+	if err := os.MkdirAll(policies, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(policies, "chaos.yaml"), []byte(chaosPolicy), 0o644); err != nil {
+		return nil, err
+	}
+	w.env = append(os.Environ(), w.sm.env...)
+	w.env = append(w.env, "DATABASE_URL="+w.pg.url, "POSTVAKT_POLICIES="+policies, "POSTVAKT_ADDR=127.0.0.1:0",
+		"POSTVAKT_LOG_LEVEL=info", "POSTVAKT_SMTP_ADDR="+w.mp.smtp, "POSTVAKT_SMTP_FROM=postvakt@chaos.example",
+		"POSTVAKT_POLL_SCHEDULE=@every 1s", "POSTVAKT_POLL_LEASE=10s", "POSTVAKT_PRINT_LEASE=10s",
+		"POSTVAKT_ESCALATE_SCHEDULE=@every 2s", "POSTVAKT_PRINT_SCHEDULE=@every 2s")
+	if err := runTool(cfg.Postvakt, w.env, "migrate"); err != nil {
+		return nil, err
+	}
+	// The world comes in chunks, one before each restart, so every replica
+	// finds new letters to poll, remind about and print.
+	var contacts string
+	if w.chunks, contacts, err = w.sm.writeChunks(cfg.Work, cfg.Kills/2+1); err != nil {
+		return nil, err
+	}
+	if err := runTool(cfg.Postvakt, w.env, "contacts", "import", contacts); err != nil {
+		return nil, err
+	}
+	return w, w.importChunk()
+}
+
+func (w *world) importChunk() error {
+	if w.next >= len(w.chunks) {
+		return nil
+	}
+	w.next++
+	return runTool(w.cfg.Postvakt, w.env, "import", w.chunks[w.next-1])
+}
+
+func (w *world) serve() (*process, error) {
+	return startProcess(w.cfg.Postvakt, w.env, filepath.Join(w.cfg.Work, "serve.log"), "serve")
+}
+
+// crash kills and restarts serve cfg.Kills times, then lets one replica
+// settle the work undisturbed.
+func (w *world) crash(ctx context.Context) (*Report, error) {
+	cfg := w.cfg
+	rng := rand.New(rand.NewPCG(cfg.Seed, 13))
+	rep := &Report{Letters: cfg.Letters}
+	// Two replicas between 30 % and 60 % of the kills; PostgreSQL restarts
+	// at half-time.
+	twoFrom, twoTo, pgAt := cfg.Kills*3/10+1, cfg.Kills*6/10, cfg.Kills/2
+	var replicas []*process
+	defer func() {
+		for _, p := range replicas {
+			p.kill()
+		}
+	}()
+	for kill := 1; kill <= cfg.Kills && ctx.Err() == nil; kill++ {
+		want := 1
+		if kill >= twoFrom && kill <= twoTo {
+			want = 2
+		}
+		if err := w.importChunk(); err != nil {
+			return nil, err
+		}
+		for len(replicas) < want {
+			p, err := w.serve()
+			if err != nil {
+				return nil, err
+			}
+			replicas = append(replicas, p)
+			rep.Starts++
+		}
+		for len(replicas) > want {
+			replicas[0].kill()
+			replicas = replicas[1:]
+		}
+		gap := time.Duration(rng.Int64N(int64(cfg.MaxGap-200*time.Millisecond))) + 200*time.Millisecond
+		select {
+		case <-time.After(gap):
+		case <-ctx.Done():
+		}
+		i := rng.IntN(len(replicas))
+		replicas[i].kill()
+		replicas = append(replicas[:i], replicas[i+1:]...)
+		rep.Kills++
+		if want == 2 {
+			rep.KillsTwoReplicas++
+		}
+		if kill == pgAt {
+			w.logf("restarting PostgreSQL under the running replicas")
+			if err := w.pg.restart(); err != nil {
+				return nil, err
+			}
+			rep.PGRestarts++
+		}
+		if kill%10 == 0 || kill == cfg.Kills {
+			w.logf("%d kills (%s)", kill, time.Since(w.started).Round(time.Second))
+		}
+	}
+	for _, p := range replicas {
+		p.kill()
+	}
+	replicas = nil
+	for w.next < len(w.chunks) {
+		if err := w.importChunk(); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Settle: one replica, undisturbed, until nothing is due.
+	w.logf("settling: one replica until every letter is polled and every print due is ordered")
+	p, err := w.serve()
+	if err != nil {
+		return nil, err
+	}
+	rep.Starts++
+	settled, err := settle(ctx, w.pg.url, 3*time.Minute)
+	if err != nil {
+		p.kill()
+		return nil, err
+	}
+	rep.Unsettled = !settled
+	rep.Took = time.Since(w.started)
+	if !p.term(30 * time.Second) {
+		rep.UncleanStop = true
+		rep.problem("the settling replica did not stop cleanly on SIGTERM")
+	}
+	return rep, nil
+}
+
+// check compares the simulator's and mailpit's records with the database.
+func (w *world) check(ctx context.Context, rep *Report) error {
+	return check(ctx, rep, w.pg.url, w.sm, w.mp, w.cfg.Speed)
+}

@@ -1,0 +1,137 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/smtp"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"postvakt/internal/remind/mailpittest"
+)
+
+// TestCrashShort is `make chaos` in small: 10 SIGKILLs, two replicas for
+// part of it, a PostgreSQL restart, then the comparison, which must find
+// no duplicate and no loss. Then it shows the comparison can fail: a
+// reminder e-mail sent twice, a letter printed twice and a status the
+// evidence log lacks are each found.
+func TestCrashShort(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	for _, d := range []string{work, filepath.Dir(work)} {
+		if err := os.Chmod(d, 0o755); err != nil { // the cluster may run as another user (scripts/pg.sh)
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(work, "postvakt")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/postvakt")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build postvakt: %v\n%s", err, out)
+	}
+	var log bytes.Buffer
+	cfg := Config{Postvakt: bin, Mailpit: mailpittest.Binary(t), PGScript: filepath.Join(root, "scripts", "pg.sh"), Work: work,
+		Kills: 10, Letters: 400, Orgs: 40, MaxGap: 1500 * time.Millisecond, Seed: 7, Log: &log}
+	w, err := setUp(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	rep, err := w.crash(ctx)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if err := w.check(ctx, rep); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(rep.String())
+	if rep.Failed() {
+		serveLog, _ := os.ReadFile(filepath.Join(work, "serve.log"))
+		t.Fatalf("duplicate or loss:\n%s\nserve log (last 4 kB):\n%s", rep, tail(serveLog, 4096))
+	}
+	if rep.Kills != 10 || rep.KillsTwoReplicas == 0 || rep.PGRestarts != 1 {
+		t.Fatalf("the run was not the one asked for: %s", rep)
+	}
+	if rep.StatusAnswers < cfg.Letters || rep.Reminders == 0 || rep.NotificationOrders == 0 || rep.PrintOrders == 0 {
+		t.Fatalf("too little happened to prove anything: %s", rep)
+	}
+
+	// The comparison finds what it looks for.
+	msgs, err := w.mp.messages()
+	if err != nil || len(msgs) == 0 {
+		t.Fatal(msgs, err)
+	}
+	resend(t, w.mp, msgs[0])
+	reprint(t, w.sm)
+	db := sqlx.MustOpen("postgres", w.pg.url)
+	defer db.Close()
+	db.MustExec(`UPDATE shipments SET channel_status = 'NOT-WHAT-THE-CHANNEL-SAID'
+		WHERE id = (SELECT id FROM shipments WHERE channel_status <> '' LIMIT 1)`)
+	again := &Report{}
+	if err := w.check(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if again.DuplicateReminders == 0 || again.DuplicatePrints != 1 || again.LostStatuses != 1 || !again.Failed() {
+		t.Fatalf("the comparison missed a planted duplicate or loss: %s", again)
+	}
+}
+
+// resend sends a copy of a message mailpit holds, as a second delivery
+// would.
+func resend(t *testing.T, mp *mailpit, m mail) {
+	t.Helper()
+	resp, err := http.Get(mp.api + "/api/v1/message/" + m.ID + "/raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err := smtp.SendMail(mp.smtp, nil, "postvakt@chaos.example", []string{"copy@chaos.example"}, raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reprint places a second print order for a letter already printed, under
+// another idempotency key.
+func reprint(t *testing.T, sm *simulator) {
+	t.Helper()
+	orders := sm.PrintOrders()
+	if len(orders) == 0 {
+		t.Fatal("no print orders")
+	}
+	body, _ := json.Marshal(map[string]any{"documentRef": orders[0].DocumentRef, "recipientName": "x",
+		"address": map[string]any{"lines": []string{"Gate 1"}, "postalCode": "5003", "city": "Bergen", "countryCode": "NO"}})
+	req, _ := http.NewRequest(http.MethodPost, sm.base+"/print/v1/orders", bytes.NewReader(body))
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("planted-%d", time.Now().UnixNano()))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("planted print order: %s", resp.Status)
+	}
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -1,0 +1,313 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the PostgreSQL driver
+)
+
+// Report is what a crash test found.
+type Report struct {
+	Kills, KillsTwoReplicas, Starts, PGRestarts int
+	Letters                                     int
+	Took                                        time.Duration
+	Unsettled                                   bool // the work did not settle in time after the kills
+	UncleanStop                                 bool // the settling replica did not stop cleanly on SIGTERM
+
+	StatusAnswers      int // letters' statuses the channel answered (status-sok ids)
+	Reminders          int // reminder e-mails mailpit received
+	NotificationOrders int // Notifications orders the simulator received
+	PrintOrders        int // print orders the simulator received
+
+	DuplicateReminders int // (letter, reminder) pairs in more than one e-mail
+	DuplicateOrders    int // (letter, reminder) pairs in more than one Notifications order
+	DuplicatePrints    int // letters with more than one print order
+	LostStatuses       int // letters whose last reported status is not what the evidence log ends with
+	NotPolled          int // registered letters the channel was never asked about
+	LostHandOffs       int // print-due letters without a print order, queued orders without an outbox row
+	Invalid            int // letters in an impossible state
+	Unknown            int // reminders with an unknown outcome (killed between SMTP and record): never re-sent
+
+	Problems []string // details, at most a few of each kind
+}
+
+// Failed reports a duplicate or a loss.
+func (r *Report) Failed() bool {
+	return r.DuplicateReminders+r.DuplicateOrders+r.DuplicatePrints+r.LostStatuses+r.NotPolled+r.LostHandOffs+r.Invalid > 0 ||
+		r.Unsettled || r.UncleanStop
+}
+
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "chaos: %d SIGKILLs (%d with two replicas), %d starts, %d PostgreSQL restart(s), %d letters, %s\n",
+		r.Kills, r.KillsTwoReplicas, r.Starts, r.PGRestarts, r.Letters, r.Took.Round(time.Second))
+	fmt.Fprintf(&b, "  channel answers: %d letter statuses; reminders: %d e-mails, %d Notifications orders; print orders: %d\n",
+		r.StatusAnswers, r.Reminders, r.NotificationOrders, r.PrintOrders)
+	fmt.Fprintf(&b, "  duplicates: %d reminder e-mails, %d Notifications orders, %d print orders\n",
+		r.DuplicateReminders, r.DuplicateOrders, r.DuplicatePrints)
+	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost\n",
+		r.LostStatuses, r.NotPolled, r.LostHandOffs)
+	fmt.Fprintf(&b, "  invalid: %d letters in an impossible state; settled: %v\n", r.Invalid, !r.Unsettled)
+	fmt.Fprintf(&b, "  reminders with an unknown outcome (killed between the SMTP server's answer and the record; never re-sent): %d\n", r.Unknown)
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "  ! %s\n", p)
+	}
+	if r.Failed() {
+		b.WriteString("FAIL: a duplicate or a loss\n")
+	} else {
+		b.WriteString("ok: no duplicate, no loss\n")
+	}
+	return b.String()
+}
+
+func (r *Report) problem(format string, args ...any) {
+	if len(r.Problems) < 30 {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// settle waits until nothing is due: every letter polled and written (no
+// claim outstanding), every print due ordered, the outbox and the address
+// lookups empty; then a few more seconds for escalation runs.
+func settle(ctx context.Context, dbURL string, limit time.Duration) (bool, error) {
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	deadline := time.Now().Add(limit)
+	quiet := 0
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		var n int
+		err := db.GetContext(ctx, &n, `SELECT
+			(SELECT count(*) FROM shipments WHERE next_poll_at < now() + interval '1 minute')
+			+ (SELECT count(*) FROM shipments s WHERE stage = 'print_due'
+				AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id))
+			+ (SELECT count(*) FROM print_outbox)
+			+ (SELECT count(*) FROM print_orders WHERE state = 'lookup')`)
+		if err == nil && n == 0 {
+			quiet++
+			if quiet >= 12 { // 6 s: three escalation runs
+				return true, nil
+			}
+		} else {
+			quiet = 0
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return false, ctx.Err()
+}
+
+type notification struct {
+	ID     int64  `db:"id"`
+	Key    string `db:"key"`
+	Status string `db:"status"`
+}
+
+type item struct {
+	Notification int64  `db:"notification_id"`
+	Shipment     string `db:"shipment_id"`
+	Reminder     int    `db:"reminder"`
+}
+
+// check compares the simulator's and mailpit's records with the database.
+func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mailpit, speed float64) error {
+	db, err := sqlx.Open("postgres", dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var notes []notification
+	if err := db.SelectContext(ctx, &notes, `SELECT id, key, status FROM notifications`); err != nil {
+		return err
+	}
+	var items []item
+	if err := db.SelectContext(ctx, &items, `SELECT notification_id, shipment_id, reminder FROM notification_items`); err != nil {
+		return err
+	}
+	byKey := map[string]notification{}
+	itemsOf := map[int64][]item{}
+	for _, n := range notes {
+		byKey[n.Key] = n
+		if n.Status == "pending" || n.Status == "unknown" {
+			r.Unknown++
+		}
+	}
+	for _, it := range items {
+		itemsOf[it.Notification] = append(itemsOf[it.Notification], it)
+	}
+	find := func(prefix string) (notification, bool) {
+		for k, n := range byKey {
+			if strings.HasPrefix(k, prefix) {
+				return n, true
+			}
+		}
+		return notification{}, false
+	}
+
+	// Reminder e-mails: the Message-ID names the notification.
+	msgs, err := mp.messages()
+	if err != nil {
+		return err
+	}
+	r.Reminders = len(msgs)
+	sent := map[item]int{}
+	for _, m := range msgs {
+		key := strings.TrimSuffix(strings.TrimPrefix(m.MessageID, "reminder."), "")
+		key, _, _ = strings.Cut(key, "@")
+		n, ok := find(key)
+		if !ok {
+			r.Invalid++
+			r.problem("an e-mail (Message-ID %s) the database has no notification for", m.MessageID)
+			continue
+		}
+		for _, it := range itemsOf[n.ID] {
+			sent[item{Shipment: it.Shipment, Reminder: it.Reminder}]++
+		}
+	}
+	for k, c := range sent {
+		if c > 1 {
+			r.DuplicateReminders++
+			r.problem("reminder %d for letter %s in %d e-mails", k.Reminder, k.Shipment, c)
+		}
+	}
+
+	// Notifications orders: the idempotencyId names the notification.
+	ordered := map[item]int{}
+	seenOrder := map[string]int{}
+	for _, o := range sm.NotificationOrders() {
+		r.NotificationOrders++
+		seenOrder[o.IdempotencyID]++
+		n, ok := byKey[strings.TrimPrefix(o.IdempotencyID, "postvakt-reminder-")]
+		if !ok {
+			r.Invalid++
+			r.problem("a Notifications order (%s) the database has no notification for", o.IdempotencyID)
+			continue
+		}
+		for _, it := range itemsOf[n.ID] {
+			ordered[item{Shipment: it.Shipment, Reminder: it.Reminder}]++
+		}
+	}
+	for k, c := range ordered {
+		if c > 1 {
+			r.DuplicateOrders++
+			r.problem("reminder %d for letter %s in %d Notifications orders", k.Reminder, k.Shipment, c)
+		}
+	}
+	for id, c := range seenOrder {
+		if c > 1 {
+			r.DuplicateOrders++
+			r.problem("Notifications order %s placed %d times", id, c)
+		}
+	}
+
+	// Print orders: one per letter (documentRef channel:id).
+	prints := map[string]int{}
+	for _, o := range sm.PrintOrders() {
+		r.PrintOrders++
+		prints[o.DocumentRef]++
+	}
+	for ref, c := range prints {
+		if c > 1 {
+			r.DuplicatePrints++
+			r.problem("letter %s printed %d times", ref, c)
+		}
+	}
+
+	if err := checkStatuses(ctx, r, db, sm, speed); err != nil {
+		return err
+	}
+	return checkStates(ctx, r, db)
+}
+
+// checkStatuses: for every letter, the status the channel answered the last
+// time it was asked is the one the database ends with, and the evidence
+// log has it.
+func checkStatuses(ctx context.Context, r *Report, db *sqlx.DB, sm *simulator, speed float64) error {
+	type asked struct {
+		at, until time.Time
+	}
+	last := map[string]asked{}
+	for _, rec := range sm.Requests() {
+		if rec.Group != "svarut" || rec.Method != http.MethodPost || rec.Status != http.StatusOK {
+			continue
+		}
+		// The answer was computed a moment after arrival; on the sped-up
+		// clock that moment is worth a few simulated seconds.
+		until := rec.Time.Add(time.Duration((rec.DurationMS + 50) * float64(time.Millisecond) * speed))
+		for _, id := range rec.IDs {
+			last[strings.ToLower(id)] = asked{rec.Time, until}
+			r.StatusAnswers++
+		}
+	}
+	var letters []struct {
+		ID        string `db:"id"`
+		ChannelID string `db:"channel_id"`
+		Status    string `db:"channel_status"`
+		State     string `db:"state"`
+		Evidence  bool   `db:"evidence"`
+		Chain     bool   `db:"chain"`
+	}
+	if err := db.SelectContext(ctx, &letters, `SELECT s.id, s.channel_id, s.channel_status, s.state,
+			s.channel_status = '' OR EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.raw_status = s.channel_status) AS evidence,
+			s.state = COALESCE((SELECT e.to_state FROM shipment_events e WHERE e.shipment_id = s.id
+				AND e.kind IN ('registered', 'state') ORDER BY e.id DESC LIMIT 1), '') AS chain
+		FROM shipments s`); err != nil {
+		return fmt.Errorf("read letters: %w", err)
+	}
+	for _, l := range letters {
+		a, ok := last[strings.ToLower(l.ChannelID)]
+		if !ok {
+			r.NotPolled++
+			r.problem("letter %s was never polled", l.ID)
+			continue
+		}
+		want, _ := sm.StatusAt(l.ChannelID, a.at)
+		later, _ := sm.StatusAt(l.ChannelID, a.until)
+		if l.Status != want && l.Status != later {
+			r.LostStatuses++
+			r.problem("letter %s: the channel last said %q, the database has %q", l.ID, want, l.Status)
+			continue
+		}
+		if !l.Evidence || !l.Chain {
+			r.LostStatuses++
+			r.problem("letter %s: state %s / status %q not at the end of its evidence log", l.ID, l.State, l.Status)
+		}
+	}
+	return nil
+}
+
+// checkStates looks for letters in states no run should leave behind.
+func checkStates(ctx context.Context, r *Report, db *sqlx.DB) error {
+	var n struct {
+		HandOffs  int `db:"hand_offs"`
+		Queued    int `db:"queued"`
+		Reminded  int `db:"reminded"`
+		Uncounted int `db:"uncounted"`
+	}
+	if err := db.GetContext(ctx, &n, `SELECT
+		(SELECT count(*) FROM shipments s WHERE stage = 'print_due'
+			AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id)) AS hand_offs,
+		(SELECT count(*) FROM print_orders p WHERE state = 'queued'
+			AND NOT EXISTS (SELECT 1 FROM print_outbox o WHERE o.shipment_id = p.shipment_id)) AS queued,
+		(SELECT count(*) FROM shipments WHERE stage = 'reminded' AND reminders_sent = 0) AS reminded,
+		(SELECT count(*) FROM shipments s WHERE reminders_sent > 0 AND NOT EXISTS (
+			SELECT 1 FROM notification_items i JOIN notifications n ON n.id = i.notification_id
+			WHERE i.shipment_id = s.id AND n.status = 'sent')) AS uncounted`); err != nil {
+		return fmt.Errorf("check states: %w", err)
+	}
+	r.LostHandOffs += n.HandOffs + n.Queued
+	r.Invalid += n.Reminded + n.Uncounted
+	if n.HandOffs+n.Queued > 0 {
+		r.problem("%d print-due letters without an order, %d queued orders without an outbox row", n.HandOffs, n.Queued)
+	}
+	if n.Reminded+n.Uncounted > 0 {
+		r.problem("%d letters reminded without a count, %d with a count but no sent reminder", n.Reminded, n.Uncounted)
+	}
+	return nil
+}
