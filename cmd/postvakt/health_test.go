@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -82,8 +81,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	cw.Write(strings.Split(sim.CSVHeader, ","))
 	lost := 0
 	for _, r := range s.Shipments() {
-		cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID, r.Title,
-			strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339), r.SenderSystem})
+		cw.Write(r.CSV())
 		if r.Incident == sim.IncidentUnitLost {
 			lost++
 		}

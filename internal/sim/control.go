@@ -213,10 +213,15 @@ func (s *Sim) handleShipmentsCSV(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	for _, r := range s.danishRecords(false, time.Time{}) {
-		_ = cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID,
-			r.Title, strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339Nano), r.SenderSystem})
+		_ = cw.Write(r.CSV())
 	}
 	cw.Flush()
+}
+
+// CSV is the record as a row of postvakt's registration CSV (CSVHeader).
+func (r ShipmentRecord) CSV() []string {
+	return []string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID,
+		r.Title, strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339Nano), r.SenderSystem}
 }
 
 // handleUnitsCSV serves the sender's units with made-up addresses, in the
