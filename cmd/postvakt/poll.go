@@ -64,7 +64,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 
 func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("discover")
-	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.Usage()+")")
+	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.DiscoverUsage()+")")
 	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
 	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
 	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
@@ -76,7 +76,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel " + channel.Usage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C] [--system S]"}
+		return usageError{"usage: postvakt discover --channel " + channel.DiscoverUsage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C] [--system S]"}
 	}
 	spec, _ := channel.Lookup(*name)
 	danish := spec.Country == "DK"
