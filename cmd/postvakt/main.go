@@ -30,7 +30,7 @@ func init() {
 	commands = []command{
 		{"migrate", "", "apply pending database migrations", runMigrate},
 		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
-		{"import", "[--system S] FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
+		{"import", "[--encoding auto|utf-8|windows-1252] [--system S] FILE.csv", "register shipments from a CSV file, all or nothing", runImport},
 		{"poll", "--once [--channel " + channel.Usage() + "] [--now RFC3339]", "poll every due shipment once; prints polled=N changed=N errors=N unknown=N", runPoll},
 		{"discover", "--channel " + channel.DiscoverUsage() + " --since DATE --sender-org O [--system S]", "register the sender's shipments found on the channel (back-fill)", runDiscover},
 		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
@@ -40,7 +40,7 @@ func init() {
 		{"units", "list | import FILE.csv", "sending units' contact and manager addresses for follow-up and escalation mails (CSV sender_org,unit,contact_email,manager_email), all or nothing", runUnits},
 		{"notifications", "list | release ID | confirm ID", "settle reminders whose outcome is unknown (never re-sent by themselves)", runNotifications},
 		{"print", "list [--json] | approve|reject BATCH | drain [--once]", "print fallback: orders, manual handling, approval batches; send and follow print orders", runPrint},
-		{"report", "unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE] | incident --from T --to T [--channel C] [--unit U] [--system S] [--state S] --format csv|xlsx|json [-o FILE]",
+		{"report", "unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE] | incident --from T --to T [--channel C] [--unit U] [--system S] [--state S[,S]] [--class C] [--sender-org O] [--org N] --format csv|xlsx|json [-o FILE]",
 			"export a list, or an incident's letters with state and evidence counted per sending unit (audited)", runReport},
 		{"health", "--once [--now RFC3339] [--dry-run]", "evaluate the health rules once: record and send what fires or resolves; prints FIRING/RESOLVED lines", runHealth},
 		{"user", "add --name N --role R [--sender-org O] [--unit U] [--email E] | email --name N --email E", "create a UI user (password on stdin, or generated and printed once); set its e-mail address", runUser},
