@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -82,8 +81,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	cw.Write(strings.Split(sim.CSVHeader, ","))
 	lost := 0
 	for _, r := range s.Shipments() {
-		cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID, r.Title,
-			strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339)})
+		cw.Write(r.CSV())
 		if r.Incident == sim.IncidentUnitLost {
 			lost++
 		}
@@ -245,7 +243,7 @@ func TestServeEvaluatesHealth(t *testing.T) {
 		t.Fatalf("%d webhook posts after several evaluations, want 1", n)
 	}
 	_, metrics := get("/metrics")
-	if !strings.Contains(metrics, `postvakt_health_alert_firing{channel="svarut",rule="stuck",unit="Barnevernstjenesten"} 1`) {
+	if !strings.Contains(metrics, `postvakt_health_alert_firing{channel="svarut",rule="stuck",system="",unit="Barnevernstjenesten"} 1`) {
 		t.Fatalf("/metrics lacks the firing alert:\n%s", metrics)
 	}
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {

@@ -11,11 +11,13 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/importer"
+	"postvakt/internal/model"
 )
 
 func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("import")
 	who := fs.String("actor", strings.TrimPrefix(actor(), "cli:"), "who is importing (kept in the evidence log)")
+	system := fs.String("system", model.SystemImport, "sender system of the rows without a sender_system value")
 	encoding := fs.String("encoding", importer.EncodingAuto, "the file's encoding: auto (UTF-8, or Windows-1252 as Excel saves \"CSV (comma delimited)\"), utf-8 or windows-1252")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -42,6 +44,7 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	start := time.Now()
 	res, err := importer.Import(ctx, st, in, importer.Options{
 		Actor:    "import:" + *who,
+		System:   *system,
 		Encoding: *encoding,
 		Progress: func(rows int) {
 			fmt.Fprintf(os.Stderr, "read %d rows (%.0f rows/s)\n", rows, float64(rows)/time.Since(start).Seconds())

@@ -17,9 +17,9 @@ import (
 )
 
 // runIncidentReport is `postvakt report incident --from T --to T
-// [--channel C] [--unit U] [--state S] [--sender-org O] [--class C]
-// [--org N] --format csv|xlsx|json [-o FILE]`: every letter of a channel,
-// sending unit or class sent in a period, with its state and evidence,
+// [--channel C] [--unit U] [--system S] [--state S] [--sender-org O]
+// [--class C] [--org N] --format csv|xlsx|json [-o FILE]`: every letter of
+// a channel, sending unit, sender system or class sent in a period, with its state and evidence,
 // grouped per sending unit; the count per unit and state goes to standard
 // error (and into the XLSX and JSON). Audited like every export.
 func runIncidentReport(ctx context.Context, cfg config.Config, args []string) error {
@@ -32,13 +32,14 @@ func runIncidentReport(ctx context.Context, cfg config.Config, args []string) er
 	var f store.IncidentFilter
 	fs.StringVar(&f.Channel, "channel", "", "only this channel ("+strings.Join(model.Channels(), ", ")+")")
 	fs.StringVar(&f.Unit, "unit", "", "only this sending unit")
+	fs.StringVar(&f.System, "system", "", "only letters this sender system registered")
 	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
 	fs.StringVar(&f.Class, "class", "", "only this class")
 	fs.StringVar(&f.Org, "org", "", "only letters to this receiving organisation (organisation number)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	usage := "usage: postvakt report incident --from T --to T [--channel C] [--unit U] [--state S] --format csv|xlsx|json [-o FILE]"
+	usage := "usage: postvakt report incident --from T --to T [--channel C] [--unit U] [--system S] [--state S] --format csv|xlsx|json [-o FILE]"
 	if *fromFlag == "" || *toFlag == "" || fs.NArg() != 0 {
 		return usageError{usage}
 	}

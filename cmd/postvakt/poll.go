@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"postvakt/internal/channel"
@@ -63,21 +64,25 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 
 func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("discover")
-	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.Usage()+")")
+	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.DiscoverUsage()+")")
 	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
 	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
 	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
 	unit := fs.String("sender-unit", "", "sending unit to register them under (default Ukjent enhet; Digital Post: Ukendt enhed)")
 	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer; Digital Post: fortrolig)")
+	system := fs.String("system", "", "sender system to register them under (default discover:CHANNEL)")
 	window := fs.Duration("window", 30*24*time.Hour, "size of one listing window; windows that hit the channel's limit are split")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel " + channel.Usage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C]"}
+		return usageError{"usage: postvakt discover --channel " + channel.DiscoverUsage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C] [--system S]"}
 	}
 	spec, _ := channel.Lookup(*name)
 	danish := spec.Country == "DK"
+	if *system = strings.TrimSpace(*system); *system == "" {
+		*system = model.DiscoverSystem(*name)
+	}
 	if *unit == "" {
 		*unit = "Ukjent enhet"
 		if danish {
@@ -140,7 +145,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			}
 			ns := model.NewShipment{Channel: *name, ChannelID: f.ChannelID, SenderOrg: *org, SenderUnit: *unit,
 				RecipientKind: model.RecipientOrg, RecipientID: f.Recipient, Title: f.Title,
-				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt}
+				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt, SenderSystem: *system}
 			if f.Recipient == "" && f.PersonID != "" {
 				ns.RecipientKind, ns.RecipientID = model.RecipientPerson, f.PersonID
 			}

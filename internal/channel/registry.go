@@ -27,6 +27,9 @@ type Spec struct {
 	// Country is where the channel delivers ("NO", "DK"): the recipient
 	// register and the language of messages follow it.
 	Country string
+	// Discovers says the opened channel is a Discoverer: it can list the
+	// sender's letters for a back-fill (`postvakt discover`).
+	Discovers bool
 	// Letter names one letter on the channel in messages, by language
 	// ("no", "da", "en"), e.g. "SvarUt-forsendelse"; Display when missing.
 	Letter map[string]string
@@ -143,6 +146,17 @@ func Scheduled(name string) []string {
 
 // Usage returns "a|b|c" over the registered names, for CLI usage lines.
 func Usage() string { return strings.Join(Names(), "|") }
+
+// DiscoverUsage is Usage over the channels that can list letters.
+func DiscoverUsage() string {
+	var out []string
+	for _, s := range Specs() {
+		if s.Discovers {
+			out = append(out, s.Name)
+		}
+	}
+	return strings.Join(out, "|")
+}
 
 // Sections returns every channel's settings reader, for config.Describe
 // (help lists every channel's variables).

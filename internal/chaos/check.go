@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/model"
+
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the PostgreSQL driver
 )
@@ -86,7 +88,7 @@ func settle(ctx context.Context, dbURL string, limit time.Duration) (bool, error
 		var n int
 		err := db.GetContext(ctx, &n, `SELECT
 			(SELECT count(*) FROM shipments WHERE next_poll_at < now() + interval '1 minute')
-			+ (SELECT count(*) FROM shipments s WHERE stage = 'print_due'
+			+ (SELECT count(*) FROM shipments s WHERE stage = '`+string(model.StagePrintDue)+`'
 				AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id))
 			+ (SELECT count(*) FROM print_outbox)
 			+ (SELECT count(*) FROM print_orders WHERE state = 'lookup')`)
@@ -291,11 +293,11 @@ func checkStates(ctx context.Context, r *Report, db *sqlx.DB) error {
 		Uncounted int `db:"uncounted"`
 	}
 	if err := db.GetContext(ctx, &n, `SELECT
-		(SELECT count(*) FROM shipments s WHERE stage = 'print_due'
+		(SELECT count(*) FROM shipments s WHERE stage = '`+string(model.StagePrintDue)+`'
 			AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id)) AS hand_offs,
 		(SELECT count(*) FROM print_orders p WHERE state = 'queued'
 			AND NOT EXISTS (SELECT 1 FROM print_outbox o WHERE o.shipment_id = p.shipment_id)) AS queued,
-		(SELECT count(*) FROM shipments WHERE stage = 'reminded' AND reminders_sent = 0) AS reminded,
+		(SELECT count(*) FROM shipments WHERE stage = '`+string(model.StageReminded)+`' AND reminders_sent = 0) AS reminded,
 		(SELECT count(*) FROM shipments s WHERE reminders_sent > 0 AND NOT EXISTS (
 			SELECT 1 FROM notification_items i JOIN notifications n ON n.id = i.notification_id
 			WHERE i.shipment_id = s.id AND n.status = 'sent')) AS uncounted`); err != nil {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -285,9 +284,7 @@ func (w *simulator) writeChunks(dir string, chunks int) (files []string, contact
 		cw := csv.NewWriter(f)
 		_ = cw.Write(strings.Split(sim.CSVHeader, ","))
 		for i := c; i < len(ships); i += chunks {
-			sh := ships[i]
-			_ = cw.Write([]string{sh.Channel, sh.ChannelID, sh.SenderOrg, sh.SenderUnit, sh.Recipient.Kind, sh.Recipient.ID,
-				sh.Title, strconv.FormatBool(sh.Confidential), sh.Class, sh.SentAt.Format(time.RFC3339)})
+			_ = cw.Write(ships[i].CSV())
 		}
 		cw.Flush()
 		if err := errors.Join(cw.Error(), f.Close()); err != nil {

@@ -89,8 +89,9 @@ func TestCounts(t *testing.T) {
 		{Rule: "never_opening_org", Status: store.AlertFiring, Labels: store.Labels{"org": "987654325"}},
 		{Rule: "stuck", Status: store.AlertFiring, Labels: l("svarut", "B"), Inhibited: true},
 		{Rule: "stuck", Status: store.AlertResolved, Labels: l("svarut", "C")},
+		{Rule: "unit_delivery_drop", Status: store.AlertFiring, Labels: store.Labels{"channel": "digitalpost", "sender": "64942212", "system": "SEPO"}},
 	})
-	want := map[[3]string]int{{"stuck", "svarut", "A"}: 1, {"never_opening_org", "", ""}: 2}
+	want := map[[4]string]int{{"stuck", "svarut", "A", ""}: 1, {"never_opening_org", "", "", ""}: 2, {"unit_delivery_drop", "digitalpost", "", "SEPO"}: 1}
 	if len(got) != len(want) {
 		t.Fatalf("counts %v, want %v", got, want)
 	}

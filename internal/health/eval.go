@@ -18,9 +18,10 @@ import (
 // Store is what an evaluation needs of the store.
 type Store interface {
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
-	DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]store.DeliveryTime, error)
+	DeliveryTimes(ctx context.Context, since, now time.Time, q float64, scheduled []string) ([]store.DeliveryTime, error)
 	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)
 	UnitFacts(ctx context.Context, q store.UnitQuery) ([]store.UnitFacts, error)
+	SystemFacts(ctx context.Context, q store.UnitQuery) ([]store.SystemFacts, error)
 	RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]store.RejectionFacts, error)
 	NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]store.OrgFacts, error)
 	SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error)
@@ -167,13 +168,7 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 	cfg := e.Config
 	f := Facts{Now: now, Due: map[string]store.ChannelDue{}, Learned: map[string]store.DeliveryTime{},
 		Lookback: cfg.Stuck.Lookback, Window: cfg.Stuck.Window, Settle: cfg.Stuck.Settle}
-	learned, err := e.Store.DeliveryTimes(ctx, now.Add(-cfg.Stuck.Learn), now, cfg.Stuck.Percentile)
-	if err != nil {
-		return f, err
-	}
-	for _, l := range learned {
-		f.Learned[l.Channel] = l
-	}
+	var err error
 	if f.SilenceEnded, err = e.Store.SilencesEnded(ctx, now.Add(-cfg.Stuck.Settle)); err != nil {
 		return f, err
 	}
@@ -189,6 +184,17 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 			chans = append(chans, a.Channel)
 		}
 	}
+	var scheduled []string
+	for _, ch := range chans {
+		scheduled = append(scheduled, channel.Scheduled(ch)...)
+	}
+	learned, err := e.Store.DeliveryTimes(ctx, now.Add(-cfg.Stuck.Learn), now, cfg.Stuck.Percentile, scheduled)
+	if err != nil {
+		return f, err
+	}
+	for _, l := range learned {
+		f.Learned[l.Channel] = l
+	}
 	after := Thresholds(cfg.Stuck, learned, chans)
 	var dues []store.ChannelDue
 	for _, ch := range chans {
@@ -201,9 +207,15 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 		f.Due[ch] = d
 		dues = append(dues, d)
 	}
-	if f.Units, err = e.Store.UnitFacts(ctx, store.UnitQuery{Now: now, Channels: dues, Lookback: cfg.Stuck.Lookback,
-		Window: cfg.Stuck.Window, Young: cfg.ChannelSilent.Young, Last: cfg.UnitDrop.Letters}); err != nil {
+	uq := store.UnitQuery{Now: now, Channels: dues, Lookback: cfg.Stuck.Lookback,
+		Window: cfg.Stuck.Window, Young: cfg.ChannelSilent.Young, Last: cfg.UnitDrop.Letters}
+	if f.Units, err = e.Store.UnitFacts(ctx, uq); err != nil {
 		return f, err
+	}
+	if cfg.UnitDrop.Enabled && cfg.UnitDrop.By("system") {
+		if f.Systems, err = e.Store.SystemFacts(ctx, uq); err != nil {
+			return f, err
+		}
 	}
 	if cfg.Rejection.Enabled {
 		if f.Rejections, err = e.Store.RejectionFacts(ctx, now, cfg.Rejection.Window, cfg.Rejection.Baseline); err != nil {

@@ -16,11 +16,12 @@ type FiringSource interface {
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
 }
 
-// Collector exports postvakt_health_alert_firing{rule,channel,unit}: how
-// many alerts fire (and are not muted) per rule, channel and sending unit,
-// read from the database at scrape time (at most every 10 seconds), so
-// every replica shows the cluster's alerts whichever replica evaluated
-// them. Alert from Prometheus with max by (rule, channel, unit).
+// Collector exports postvakt_health_alert_firing{rule,channel,unit,system}:
+// how many alerts fire (and are not muted) per rule, channel, sending unit
+// and sender system, read from the database at scrape time (at most every
+// 10 seconds), so every replica shows the cluster's alerts whichever
+// replica evaluated them. Alert from Prometheus with max by (rule,
+// channel, unit, system).
 type Collector struct {
 	src  FiringSource
 	log  *slog.Logger
@@ -29,7 +30,7 @@ type Collector struct {
 
 	mu      sync.Mutex
 	at      time.Time
-	counts  map[[3]string]int
+	counts  map[[4]string]int
 	healthy bool
 }
 
@@ -37,7 +38,7 @@ type Collector struct {
 func NewCollector(src FiringSource, log *slog.Logger) *Collector {
 	return &Collector{src: src, log: log,
 		desc: prometheus.NewDesc("postvakt_health_alert_firing",
-			"Health alerts firing (not inhibited), by rule, channel and sending unit.", []string{"rule", "channel", "unit"}, nil),
+			"Health alerts firing (not inhibited), by rule, channel, sending unit and sender system.", []string{"rule", "channel", "unit", "system"}, nil),
 		up: prometheus.NewDesc("postvakt_health_alerts_readable",
 			"1 when the firing health alerts could be read from the database at the last scrape.", nil, nil)}
 }
@@ -69,16 +70,17 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
 	for k, n := range c.counts {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), k[0], k[1], k[2])
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), k[0], k[1], k[2], k[3])
 	}
 }
 
-// Counts counts the firing, unmuted alerts per rule, channel and unit.
-func Counts(alerts []store.Alert) map[[3]string]int {
-	out := map[[3]string]int{}
+// Counts counts the firing, unmuted alerts per rule, channel, unit and
+// sender system.
+func Counts(alerts []store.Alert) map[[4]string]int {
+	out := map[[4]string]int{}
 	for _, a := range alerts {
 		if a.Status == store.AlertFiring && !a.Inhibited {
-			out[[3]string{a.Rule, a.Labels["channel"], a.Labels["unit"]}]++
+			out[[4]string{a.Rule, a.Labels["channel"], a.Labels["unit"], a.Labels["system"]}]++
 		}
 	}
 	return out

@@ -37,6 +37,9 @@ type Condition struct {
 	Selector  store.IncidentFilter // the letters it is about
 	Affected  int                  // how many, from the facts (the evaluation recounts through Selector)
 	Inhibited bool                 // another firing alert explains it
+	// Systems are the sender systems of the letters a sending unit's
+	// condition is about (see Explained); nil when not known.
+	Systems []string
 }
 
 // Facts is everything the rules read, as of Now.
@@ -57,6 +60,7 @@ type Facts struct {
 	Settle       time.Duration
 	Channels     []store.ChannelActivity // with the calls of the silent rule's calls window
 	Units        []store.UnitFacts
+	Systems      []store.SystemFacts // unit_delivery_drop per sender system
 	Rejections   []store.RejectionFacts
 	Orgs         []store.OrgFacts
 }
@@ -79,8 +83,13 @@ func Thresholds(cfg policy.StuckRule, learned []store.DeliveryTime, channels []s
 	return out
 }
 
-// pending are the states of a letter the channel has not delivered (yet).
-var pending = []model.State{model.StateRegistered, model.StateAccepted}
+// pending are the states of a letter the channel has not delivered (yet);
+// dropped the state of one it never heard of (unit_delivery_drop's letters:
+// one it acknowledged and did not deliver is the stuck rule's).
+var (
+	pending = []model.State{model.StateRegistered, model.StateAccepted}
+	dropped = []model.State{model.StateRegistered}
+)
 
 // just after: a selector's To is exclusive, the facts' bounds inclusive.
 const tick = time.Microsecond
@@ -189,7 +198,7 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 			dueBefore = *d.LastChange
 		}
 		out = append(out, Condition{Rule: policy.RuleStuck, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
-			Severity: cfg.Severity, Affected: u.Stuck,
+			Severity: cfg.Severity, Affected: u.Stuck, Systems: u.StuckSystems,
 			Summary: fmt.Sprintf("%d letters of %s on %s not delivered after %s (the channel's %s delivery time); %s of its letters of the last %s",
 				u.Stuck, u.Unit, u.Channel, d.After, pct(cfg.Percentile), pct(share), cfg.Window),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
@@ -201,46 +210,130 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 
 // UnitDrop is the unit_delivery_drop rule: a unit's latest letters do not
 // reach the channel at all (they stay registered: the channel never heard
-// of them), while the other units' letters of the same time do. A letter
-// the channel acknowledged but never delivered is the channel's doing: the
-// stuck rule's (Copenhagen's May 2020 letters stayed "validated"; its
-// December 2019 letters never arrived). It judges the letters the stuck
-// rule sees (Facts.Lookback).
+// of them), while the other units' letters of the same time do; and the
+// same per sender system (the system that registered the letters), with
+// the label system instead of unit (GroupBy). A letter the channel
+// acknowledged but never delivered is the channel's doing: the stuck
+// rule's (Copenhagen's May 2020 letters stayed "validated"; its December
+// 2019 letters, one sender system's, never arrived). It judges the letters
+// the stuck rule sees (Facts.Lookback).
 func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	if !cfg.Enabled {
 		return nil
 	}
+	var units []store.UnitFacts
+	if cfg.By("unit") {
+		units = f.Units
+	}
+	var systems []store.SystemFacts
+	if cfg.By("system") {
+		systems = f.Systems
+	}
 	var out []Condition
-	for _, u := range f.Units {
-		if u.LastN < cfg.Letters {
-			continue
-		}
-		base := 1.0
-		if u.Baseline >= cfg.Letters {
-			base = ratio(u.BaseReached, u.Baseline)
-		}
-		share := ratio(u.LastReached, u.LastN)
-		if share > cfg.Ratio*base {
-			continue
-		}
-		// The other units' letters sent over the same time: the channel must
-		// have delivered them, else it is the channel (or postvakt still
-		// catching up with it), not the unit.
-		othersN, othersD := u.ChannelSince-u.LastN, u.ChannelReachedSince-u.LastReached
-		if othersN < cfg.Letters || ratio(othersD, othersN) < cfg.OthersMin {
-			continue
-		}
-		if f.settling(u.Channel) {
+	for _, u := range units {
+		g := dropGroup{u.LastN, u.LastReached, u.ChannelSince, u.ChannelReachedSince, u.OthersRecent, u.OthersRecentReached,
+			u.Baseline, u.BaseReached}
+		base, others, ok := g.dropped(cfg)
+		if !ok || f.settling(u.Channel) {
 			continue
 		}
 		d := f.Due[u.Channel]
 		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
-			Severity: cfg.Severity, Affected: u.Pending,
+			Severity: cfg.Severity, Affected: u.Pending, Systems: u.DroppedSystems,
 			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
-				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(ratio(othersD, othersN)), "same time"),
+				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(others), "same time"),
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: pending, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
+	}
+	for _, sy := range systems {
+		g := dropGroup{sy.LastN, sy.LastReached, sy.ChannelSince, sy.ChannelReachedSince, sy.OthersRecent, sy.OthersRecentReached,
+			sy.Baseline, sy.BaseReached}
+		base, others, ok := g.dropped(cfg)
+		if !ok || f.settling(sy.Channel) {
+			continue
+		}
+		d := f.Due[sy.Channel]
+		out = append(out, Condition{Rule: policy.RuleUnitDrop,
+			Labels:   store.Labels{"channel": sy.Channel, "sender": sy.SenderOrg, "system": sy.System},
+			Severity: cfg.Severity, Affected: sy.Dropped,
+			Summary: fmt.Sprintf("%d of the last %d letters of sender system %s reached %s (its baseline %s; the channel's other letters %s of the same time)",
+				sy.LastReached, sy.LastN, sy.System, sy.Channel, pct(base), pct(others)),
+			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: sy.SenderOrg}, Channel: sy.Channel, System: sy.System,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
+	}
+	return out
+}
+
+// dropGroup is what unit_delivery_drop knows of one group of letters (a
+// sending unit's or a sender system's): its last letters and how many
+// reached the channel, the channel's letters since the first of them, the
+// other groups' letters of the stuck rule's window before the due time,
+// and the group's baseline.
+type dropGroup struct {
+	lastN, lastReached, channelSince, channelReachedSince, othersRecent, othersRecentReached, baseline, baseReached int
+}
+
+// dropped judges a group: its last letters reached the channel at most
+// Ratio times its baseline share (100% without enough baseline), while the
+// channel's other letters sent over the same time reached it (else it is
+// the channel, or postvakt still catching up with it, not the group). The
+// other letters of the same time are those sent since the group's last
+// letters began, or, when fewer than Letters were (the group's last
+// letters are the channel's latest), those of the window before the due
+// time: a verdict does not come and go with how letters happen to fall at
+// the edge. It returns the baseline share and the others' share.
+func (g dropGroup) dropped(cfg policy.UnitDropRule) (base, others float64, ok bool) {
+	if g.lastN < cfg.Letters {
+		return 0, 0, false
+	}
+	base = 1.0
+	if g.baseline >= cfg.Letters {
+		base = ratio(g.baseReached, g.baseline)
+	}
+	if ratio(g.lastReached, g.lastN) > cfg.Ratio*base {
+		return base, 0, false
+	}
+	othersN, othersD := g.channelSince-g.lastN, g.channelReachedSince-g.lastReached
+	if othersN < cfg.Letters {
+		othersN, othersD = g.othersRecent, g.othersRecentReached
+	}
+	others = ratio(othersD, othersN)
+	return base, others, othersN >= cfg.Letters && others >= cfg.OthersMin
+}
+
+// Explained mutes the stuck and unit_delivery_drop alerts of sending units
+// all of whose letters in question came from sender systems whose own
+// unit_delivery_drop fires, on the same channel for the same sender: the
+// system's alert tells of them, and its incident report lists them per
+// unit (Copenhagen, December 2019: one alert for the system SEPO, not one
+// per unit that sent through it). They keep firing, muted, like the
+// targets of an inhibit rule.
+func Explained(conds []Condition) []Condition {
+	key := func(l store.Labels, system string) string {
+		return l["channel"] + "\x00" + l["sender"] + "\x00" + system
+	}
+	dropping := map[string]bool{}
+	for _, c := range conds {
+		if c.Rule == policy.RuleUnitDrop && c.Labels["system"] != "" {
+			dropping[key(c.Labels, c.Labels["system"])] = true
+		}
+	}
+	out := slices.Clone(conds)
+	if len(dropping) == 0 {
+		return out
+	}
+	for i := range out {
+		c := &out[i]
+		if (c.Rule != policy.RuleStuck && c.Rule != policy.RuleUnitDrop) || c.Labels["unit"] == "" || len(c.Systems) == 0 {
+			continue
+		}
+		all := true
+		for _, sys := range c.Systems {
+			all = all && dropping[key(c.Labels, sys)]
+		}
+		c.Inhibited = c.Inhibited || all
 	}
 	return out
 }
@@ -323,8 +416,9 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 	return out
 }
 
-// Evaluate runs every rule over the facts and marks what the inhibit rules
-// mute, in the rules' order.
+// Evaluate runs every rule over the facts and marks what a sender system's
+// drop explains (Explained) and what the inhibit rules mute, in the rules'
+// order.
 func Evaluate(cfg *policy.Health, f Facts) []Condition {
 	var all []Condition
 	all = append(all, ChannelSilent(cfg.ChannelSilent, f)...)
@@ -332,7 +426,7 @@ func Evaluate(cfg *policy.Health, f Facts) []Condition {
 	all = append(all, UnitDrop(cfg.UnitDrop, f)...)
 	all = append(all, RejectionSpike(cfg.Rejection, f)...)
 	all = append(all, NeverOpening(cfg.NeverOpening, f)...)
-	return Inhibit(cfg.Inhibit, all)
+	return Inhibit(cfg.Inhibit, Explained(all))
 }
 
 // Inhibit marks each condition that a source condition of an inhibit rule,

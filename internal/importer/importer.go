@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,14 @@ import (
 )
 
 // Columns is the CSV header, in the order postvakt writes it. A file may
-// order its columns differently, but must have all of them and no others.
+// order its columns differently, but must have all of them, and no others
+// than Optional.
 var Columns = []string{"channel", "channel_id", "sender_org", "sender_unit", "recipient_kind",
 	"recipient_id", "title", "confidential", "class", "sent_at"}
+
+// Optional are the columns a file may add to Columns: sender_system (the
+// system that registered the letter; Options.System when absent or empty).
+var Optional = []string{"sender_system"}
 
 // Registrar opens registration transactions (the store).
 type Registrar interface {
@@ -62,6 +68,7 @@ type Result struct {
 type Options struct {
 	Source   string         // event source, default "import"
 	Actor    string         // who imported
+	System   string         // sender system of rows without one, default model.SystemImport
 	Now      time.Time      // clock for "sent time not in the future"; zero = time.Now()
 	Progress func(rows int) // called every Every rows
 	Every    int            // progress interval, default 100,000
@@ -83,6 +90,9 @@ type Options struct {
 func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Result, error) {
 	if opt.Source == "" {
 		opt.Source = store.SourceImport
+	}
+	if opt.System = strings.TrimSpace(opt.System); opt.System == "" {
+		opt.System = model.SystemImport
 	}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
@@ -111,6 +121,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	if err != nil {
 		return res, &InvalidError{Rows: []RowError{{Line: 1, Message: readProblem(err)}}}
 	}
+	header = slices.Clone(header) // the reader reuses its record
 	idx, herrs := mapHeader(header)
 	if len(herrs) > 0 {
 		return res, &InvalidError{Rows: herrs}
@@ -156,11 +167,11 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		if res.Rows%opt.Every == 0 && opt.Progress != nil {
 			opt.Progress(res.Rows)
 		}
-		if len(rec) != len(Columns) {
-			add(RowError{Line: line, Message: fmt.Sprintf("%d fields, want %d", len(rec), len(Columns))})
+		if len(rec) != len(header) {
+			add(RowError{Line: line, Message: fmt.Sprintf("%d fields, want %d", len(rec), len(header))})
 			continue
 		}
-		ns, errs := parseRow(rec, idx, opt.Now)
+		ns, errs := parseRow(rec, idx, opt.Now, opt.System)
 		for _, e := range errs {
 			if strings.HasPrefix(e.Message, "not valid UTF-8") && encoding == EncodingUTF8 {
 				e.Message += "; if the file was saved as Windows-1252 (Excel's \"CSV (comma delimited)\"), import it with --encoding windows-1252"
@@ -203,7 +214,8 @@ func readProblem(err error) string {
 	return err.Error()
 }
 
-// mapHeader returns, for each of Columns, its index in the file's header.
+// mapHeader returns, for each of Columns and then each of Optional, its
+// index in the file's header (-1 for an optional column it lacks).
 func mapHeader(header []string) ([]int, []RowError) {
 	pos := map[string]int{}
 	var errs []RowError
@@ -214,7 +226,7 @@ func mapHeader(header []string) ([]int, []RowError) {
 		}
 		pos[h] = i
 	}
-	idx := make([]int, len(Columns))
+	idx := make([]int, len(Columns), len(Columns)+len(Optional))
 	known := map[string]bool{}
 	for i, c := range Columns {
 		known[c] = true
@@ -224,19 +236,32 @@ func mapHeader(header []string) ([]int, []RowError) {
 		}
 		idx[i] = p
 	}
+	for _, c := range Optional {
+		known[c] = true
+		p, ok := pos[c]
+		if !ok {
+			p = -1
+		}
+		idx = append(idx, p)
+	}
 	for h := range pos {
 		if !known[h] {
-			errs = append(errs, RowError{Line: 1, Column: h, Message: "unknown column (expected " + strings.Join(Columns, ",") + ")"})
+			errs = append(errs, RowError{Line: 1, Column: h, Message: "unknown column (expected " + strings.Join(Columns, ",") +
+				", and optionally " + strings.Join(Optional, ",") + ")"})
 		}
 	}
 	return idx, errs
 }
 
 // parseRow turns one record into a registration and lists its problems,
-// named by the CSV column.
-func parseRow(rec []string, idx []int, now time.Time) (model.NewShipment, []model.FieldError) {
+// named by the CSV column. system is the sender system of a row without
+// one.
+func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewShipment, []model.FieldError) {
 	var bad []model.FieldError
-	for i, c := range Columns {
+	for i, c := range append(Columns[:len(Columns):len(Columns)], Optional...) {
+		if idx[i] < 0 {
+			continue
+		}
 		if msg := model.CheckText(rec[idx[i]], DefaultMaxLine); msg != "" {
 			bad = append(bad, model.FieldError{Field: c, Message: msg})
 		}
@@ -247,7 +272,10 @@ func parseRow(rec []string, idx []int, now time.Time) (model.NewShipment, []mode
 	get := func(i int) string { return strings.TrimSpace(rec[idx[i]]) }
 	ns := model.NewShipment{
 		Channel: get(0), ChannelID: get(1), SenderOrg: get(2), SenderUnit: get(3),
-		RecipientKind: get(4), RecipientID: get(5), Title: get(6), Class: get(8),
+		RecipientKind: get(4), RecipientID: get(5), Title: get(6), Class: get(8), SenderSystem: system,
+	}
+	if i := len(Columns); idx[i] >= 0 && get(i) != "" {
+		ns.SenderSystem = get(i)
 	}
 	var errs []model.FieldError
 	switch strings.ToLower(get(7)) {

@@ -104,3 +104,53 @@ func TestImportRejectsBadFiles(t *testing.T) {
 		})
 	}
 }
+
+// The optional sender_system column names the system that registered each
+// row's letter; without it (or empty) the letter is Options.System's, by
+// default "import".
+func TestImportSenderSystem(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	systems := func() map[string]int {
+		t.Helper()
+		var rows []struct {
+			System string `db:"sender_system"`
+			N      int    `db:"n"`
+		}
+		if err := st.DB().Select(&rows, `SELECT sender_system, count(*) AS n FROM shipments GROUP BY sender_system`); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, r := range rows {
+			out[r.System] = r.N
+		}
+		return out
+	}
+	// Without the column: the default.
+	if _, err := importer.Import(ctx, st, strings.NewReader(header+row(1)), importer.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	// With it, first in the header: a value per row, an empty one is the
+	// option's.
+	var err error
+	withSystem := "sender_system," + header
+	file := withSystem + "SEPO," + row(2) + " ," + row(3) + "\"Sak, arkiv\"," + row(4)
+	if _, err := importer.Import(ctx, st, strings.NewReader(file), importer.Options{Now: now, System: "ePhorte"}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"import": 1, "SEPO": 1, "ePhorte": 1, "Sak, arkiv": 1}
+	if got := systems(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sender systems %v, want %v", got, want)
+	}
+	// A bad value is refused like any other, with its line and column.
+	_, err = importer.Import(ctx, st, strings.NewReader(withSystem+"SE\x01PO,"+row(5)), importer.Options{Now: now})
+	var inv *importer.InvalidError
+	if !errors.As(err, &inv) || !strings.Contains(inv.Rows[0].Error(), "line 2, column sender_system: contains the control character U+0001") {
+		t.Fatalf("err = %v", err)
+	}
+	// A row one field short is short against the file's own header.
+	_, err = importer.Import(ctx, st, strings.NewReader(withSystem+row(6)), importer.Options{Now: now})
+	if !errors.As(err, &inv) || !strings.Contains(inv.Rows[0].Error(), "line 2: 10 fields, want 11") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -56,6 +56,7 @@ const (
 	MaxUnitLen      = 200
 	MaxTitleLen     = 1000
 	MaxClassLen     = 100
+	MaxSystemLen    = 200
 	maxShortLen     = 50 // channel, organisation number, recipient kind and id
 )
 
@@ -98,11 +99,23 @@ type NewShipment struct {
 	Confidential  bool      `json:"confidential"`
 	Class         string    `json:"class"`
 	SentAt        time.Time `json:"sent_at"`
+	// SenderSystem is the system that registered the letter (optional at
+	// registration; each way of registering fills in its default: the API
+	// token's name, SystemImport, DiscoverSystem).
+	SenderSystem string `json:"sender_system"`
 	// TitleWithheld: the channel does not tell the sender the title (Altinn
 	// since June 2025, for discovered letters); an empty title is then
 	// accepted, never made up.
 	TitleWithheld bool `json:"-"`
 }
+
+// SystemImport is the sender system of letters imported from a CSV file
+// without a sender_system column (or with it empty).
+const SystemImport = "import"
+
+// DiscoverSystem is the sender system of letters `postvakt discover`
+// registers from a channel's own list.
+func DiscoverSystem(channel string) string { return "discover:" + channel }
 
 // FieldError is one problem with one field of a registration.
 type FieldError struct {
@@ -122,7 +135,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 		max         int
 	}{{"channel", s.Channel, maxShortLen}, {"channel_id", s.ChannelID, MaxChannelIDLen}, {"sender_org", s.SenderOrg, maxShortLen},
 		{"sender_unit", s.SenderUnit, MaxUnitLen}, {"recipient.kind", s.RecipientKind, maxShortLen}, {"recipient.id", s.RecipientID, maxShortLen},
-		{"title", s.Title, MaxTitleLen}, {"class", s.Class, MaxClassLen}} {
+		{"title", s.Title, MaxTitleLen}, {"class", s.Class, MaxClassLen}, {"sender_system", s.SenderSystem, MaxSystemLen}} {
 		if msg := CheckText(f.value, f.max); msg != "" {
 			add(f.name, "%s", msg)
 			bad[f.name] = true

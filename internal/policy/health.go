@@ -39,7 +39,7 @@ var Severities = []string{"critical", "warning", "info"}
 
 // AlertLabels are the labels a health alert may carry; inhibit rules
 // compare them.
-var AlertLabels = []string{"channel", "unit", "class", "org"}
+var AlertLabels = []string{"channel", "unit", "system", "class", "org"}
 
 // Roles a rule's to: may name beside e-mail addresses: the manager of the
 // alert's sending unit (sender_units.manager_email), and the compliance
@@ -102,18 +102,22 @@ type StuckRule struct {
 	Share      float64
 }
 
-// UnitDropRule: a sending unit of whose last Letters letters (sent at
-// least the stuck rule's T ago, within its lookback) at most Ratio of its
-// own baseline share reached the channel at all (were acknowledged by it;
-// the baseline: its earlier letters within the lookback, 1 without enough
-// of them), while at least OthersMin of the other units' letters of the
-// same time reached it.
+// UnitDropRule: a sending unit (or a sender system: GroupBy) of whose last
+// Letters letters (sent at least the stuck rule's T ago, within its
+// lookback) at most Ratio of its own baseline share reached the channel at
+// all (were acknowledged by it; the baseline: its earlier letters within
+// the lookback, 1 without enough of them), while at least OthersMin of the
+// other units' (systems') letters of the same time reached it.
 type UnitDropRule struct {
 	Rule
+	GroupBy   []string // "unit" and/or "system"
 	Letters   int
 	Ratio     float64
 	OthersMin float64
 }
+
+// By reports whether the rule judges groups of the kind ("unit", "system").
+func (u UnitDropRule) By(kind string) bool { return slices.Contains(u.GroupBy, kind) }
 
 // RejectionRule: the rejected or failed share of the letters sent in the
 // last Window, per GroupBy (channel, unit, class), of at least MinCount
@@ -189,7 +193,7 @@ func DefaultHealth() *Health {
 			CallsWindow: time.Hour, MinCalls: 5, ErrorShare: 0.5, MaxLatency: 30 * time.Second},
 		Stuck: StuckRule{Rule: rule("critical"), Settle: 7 * time.Hour, Percentile: 0.99, MinAfter: time.Hour, MaxAfter: day, Learn: 14 * day,
 			MinLearned: 20, Lookback: 14 * day, Window: 3 * time.Hour, MinCount: 3, Count: 10, Share: 0.2},
-		UnitDrop: UnitDropRule{Rule: rule("critical"), Letters: 3, Ratio: 0.2, OthersMin: 0.8},
+		UnitDrop: UnitDropRule{Rule: rule("critical"), GroupBy: []string{"unit", "system"}, Letters: 3, Ratio: 0.2, OthersMin: 0.8},
 		Rejection: RejectionRule{Rule: rule("warning"), GroupBy: []string{"channel", "unit"}, Window: day, Baseline: 28 * day,
 			MinCount: 5, MinShare: 0.1, Factor: 3},
 		NeverOpening: NeverOpeningRule{Rule: rule("info"), Letters: 3, Over: 365 * day, MinAge: 14 * day},
@@ -360,7 +364,11 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			track(num("count", &s.Count)), frac("share", &s.Share))
 	case RuleUnitDrop:
 		s := &h.UnitDrop
-		fields = append(fields, num("letters", &s.Letters), frac("ratio", &s.Ratio), frac("others_min", &s.OthersMin))
+		fields = append(fields, field{"group_by", false, func(path string, _, n *yaml.Node) {
+			if v, ok := r.list(path, n, r.oneOf("a group", "unit", "system")); ok {
+				s.GroupBy = v
+			}
+		}}, num("letters", &s.Letters), frac("ratio", &s.Ratio), frac("others_min", &s.OthersMin))
 	case RuleRejection:
 		s := &h.Rejection
 		fields = append(fields, field{"group_by", false, func(path string, _, n *yaml.Node) {

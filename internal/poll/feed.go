@@ -17,7 +17,8 @@ type FeedStore interface {
 	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
 	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
-	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error)
+	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom, unheardBefore time.Time) (int, error)
+	ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error)
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
 
@@ -25,6 +26,11 @@ type FeedStore interface {
 // span (a first read, a long pause) is read in windows of this size, the
 // cursor moving after each page.
 const FeedWindow = 24 * time.Hour
+
+// UnheardSpan is how far back, before the grace, a feed cycle looks for
+// letters the log has never mentioned (ScheduleUnheard): a poller stopped
+// for longer leaves older ones unmarked.
+const UnheardSpan = 48 * time.Hour
 
 // errDraining stops a read between two pages at the soft stop.
 var errDraining = errors.New("stopping: no new page")
@@ -37,6 +43,12 @@ var errDraining = errors.New("stopping: no new page")
 //     reach (registered after their entries were read, or discovered), so
 //     their whole log is looked up one by one (the channel's Status); the
 //     others are left to the window. Either way they are then marked read.
+//     So are the letters that, when the previous cycle had read the log,
+//     no entry had mentioned an UnknownGrace after they were sent
+//     (ScheduleUnheard): looked up one by one, a letter the log does not
+//     know is marked unknown_to_channel, as the per-id channels do, and
+//     looked up again after its backoff (at least the grace); the first
+//     entry about it clears the mark.
 //  2. The window: every entry created since the cursor minus the overlap,
 //     page by page; each page is written with the cursor in one
 //     transaction, so a cycle stopped midway resumes where it stopped.
@@ -154,6 +166,16 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		a = b
 	}
+	// The log was read up to its now: a letter sent an UnknownGrace ago
+	// that no entry has mentioned is looked up on its own next cycle.
+	to := now.Add(-UnknownGrace)
+	n, err := fs.ScheduleUnheard(ctx, name, to.Add(-UnheardSpan), to, now)
+	if err != nil {
+		return sum, err
+	}
+	if n > 0 {
+		p.log.Info("letters the event log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
+	}
 	return sum, nil
 }
 
@@ -164,7 +186,8 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 	// Those sent after the window starts need nothing but the window: one
 	// statement marks them read (a claim and a write per batch of them was
 	// most of a first read's database time).
-	if _, err := fs.MarkFeedSynced(ctx, name, now, from.Add(model.MaxFutureSkew)); err != nil {
+	unheard := now.Add(-UnknownGrace)
+	if _, err := fs.MarkFeedSynced(ctx, name, now, from.Add(model.MaxFutureSkew), unheard); err != nil {
 		return err
 	}
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
@@ -174,13 +197,16 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 		}
 		var synced, ask []string
 		for _, d := range due {
-			if d.SentAt.Add(-model.MaxFutureSkew).Before(from) {
+			// Sent before the window, or not mentioned by the log since an
+			// UnknownGrace after it was sent: looked up on its own.
+			if d.SentAt.Add(-model.MaxFutureSkew).Before(from) || d.State == model.StateRegistered && d.SentAt.Before(unheard) {
 				ask = append(ask, d.ChannelID)
 			} else {
 				synced = append(synced, d.ID)
 			}
 		}
 		var events []channel.FeedEvent
+		var unknown []store.PollResult
 		if len(ask) > 0 {
 			byChannelID := make(map[string]store.Due, len(due))
 			for _, d := range due {
@@ -213,9 +239,16 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 				}
 			} else {
 				for _, o := range obs {
+					d := byChannelID[o.ChannelID]
 					switch {
+					case errors.Is(o.Err, channel.ErrNotKnown) && now.Sub(d.SentAt) >= UnknownGrace:
+						unknown = append(unknown, unknownResult(name, d, now))
+						sum.Unknown++
+						if d.UnknownSince == nil {
+							p.log.Info("the channel has never heard of this shipment", "channel", name, "shipment", d.ID)
+						}
 					case o.Err == nil, errors.Is(o.Err, channel.ErrNotKnown):
-						synced = append(synced, byChannelID[o.ChannelID].ID)
+						synced = append(synced, d.ID)
 						events = append(events, o.Events...)
 					default:
 						sum.Errors++
@@ -228,8 +261,23 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 		if err := p.writeFeedPage(ctx, fs, name, events, synced, false, sum); err != nil {
 			return err
 		}
+		if len(unknown) > 0 {
+			if _, err := p.store.ApplyPoll(ctx, unknown); err != nil {
+				return fmt.Errorf("mark %s shipments unknown to the log: %w", name, err)
+			}
+		}
 	}
 	return ctx.Err()
+}
+
+// unknownResult marks a shipment the log does not know an UnknownGrace
+// after it was sent: unknown_to_channel (an event the first time), looked
+// up again after its backoff, but not before another grace: the window
+// reads every new entry meanwhile.
+func unknownResult(channel string, d store.Due, now time.Time) store.PollResult {
+	retry := now.Add(max(Backoff(d.PollFailures+1), UnknownGrace))
+	return store.PollResult{Due: d, Source: channel, ObservedAt: now, Status: d.ChannelStatus, State: d.State,
+		Unknown: true, NextPollAt: &retry, RetryAt: retry}
 }
 
 // writeFeedPage writes one page of entries (and marks shipments read) in

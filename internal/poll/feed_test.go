@@ -75,9 +75,13 @@ type feedWorld struct {
 	reg    map[string]string
 }
 
-func newFeedWorld(t *testing.T) *feedWorld {
+func newFeedWorld(t *testing.T) *feedWorld { t.Helper(); return newFeedWorldFrom(t, feedScenario) }
+
+// newFeedWorldFrom starts the simulator with a scenario over a fresh
+// database.
+func newFeedWorldFrom(t *testing.T, scenario string) *feedWorld {
 	t.Helper()
-	sc, err := sim.Parse([]byte(feedScenario))
+	sc, err := sim.Parse([]byte(scenario))
 	if err != nil {
 		t.Fatal(err)
 	}

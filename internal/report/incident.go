@@ -21,7 +21,7 @@ type IncidentSource interface {
 }
 
 // IncidentHeader is the header of an incident report's letters.
-var IncidentHeader = []string{"sender_org", "sender_unit", "id", "channel", "channel_id", "recipient_kind", "recipient",
+var IncidentHeader = []string{"sender_org", "sender_unit", "sender_system", "id", "channel", "channel_id", "recipient_kind", "recipient",
 	"class", "confidential", "sent_at", "state", "state_changed_at", "channel_status", "available_at", "stage",
 	"followup", "followup_deadline"}
 
@@ -37,7 +37,7 @@ func IncidentCells(r *store.IncidentRow) []string {
 	if r.FollowUp != nil {
 		fu = *r.FollowUp
 	}
-	return []string{r.SenderOrg, r.Unit, r.ID, r.Channel, r.ChannelID, r.RecipientKind,
+	return []string{r.SenderOrg, r.Unit, r.SenderSystem, r.ID, r.Channel, r.ChannelID, r.RecipientKind,
 		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.Class, strconv.FormatBool(r.Confidential),
 		r.SentAt.UTC().Format(time.RFC3339), string(r.State), r.StateChangedAt.UTC().Format(time.RFC3339),
 		r.ChannelStatus, t(r.AvailableAt), string(r.Stage), fu, t(r.Deadline)}

@@ -11,7 +11,7 @@ import (
 
 // CSVHeader is the header of postvakt's shipment registration CSV, which
 // /sim/shipments.csv serves.
-const CSVHeader = "channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at"
+const CSVHeader = "channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at,sender_system"
 
 // Recipient is a shipment's recipient: kind "org" (organisation number) or
 // "person" (fødselsnummer-shaped id).
@@ -33,6 +33,9 @@ type ShipmentRecord struct {
 	Confidential bool      `json:"confidential"`
 	Class        string    `json:"class"`
 	SentAt       time.Time `json:"sent_at"`
+	// SenderSystem is the system that registers the letter with postvakt
+	// (Danish letters; "" for the Norwegian ones: postvakt's default).
+	SenderSystem string `json:"sender_system,omitempty"`
 	// Incident says which incident touched the letter (the Incident*
 	// constants: Norwegian letters' in incidents.go, Danish letters' in
 	// dpgen.go); empty for none. The truth a health check is measured
@@ -206,14 +209,19 @@ func (s *Sim) handleShipmentsCSV(w http.ResponseWriter, r *http.Request) {
 	for _, sh := range s.w.shipments {
 		_ = cw.Write([]string{
 			sh.channel, sh.id, s.w.sender.nr, sh.unit, sh.kind, sh.recipientID, sh.title,
-			strconv.FormatBool(sh.confidential), sh.class, sh.sent.UTC().Format(time.RFC3339),
+			strconv.FormatBool(sh.confidential), sh.class, sh.sent.UTC().Format(time.RFC3339), "",
 		})
 	}
 	for _, r := range s.danishRecords(false, time.Time{}) {
-		_ = cw.Write([]string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID,
-			r.Title, strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339Nano)})
+		_ = cw.Write(r.CSV())
 	}
 	cw.Flush()
+}
+
+// CSV is the record as a row of postvakt's registration CSV (CSVHeader).
+func (r ShipmentRecord) CSV() []string {
+	return []string{r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.Recipient.Kind, r.Recipient.ID,
+		r.Title, strconv.FormatBool(r.Confidential), r.Class, r.SentAt.Format(time.RFC3339Nano), r.SenderSystem}
 }
 
 // handleUnitsCSV serves the sender's units with made-up addresses, in the

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,7 +37,8 @@ const (
 const (
 	IncidentProviderOutage = "provider_outage"             // validated, then never available
 	IncidentRedelivered    = "provider_outage_redelivered" // caught by an outage, re-delivered later
-	IncidentNeverArrived   = "never_reached_digital_post"  // the sending unit's letters never arrived: no events
+	IncidentNeverArrived   = "never_reached_digital_post"  // the sending unit's or sender system's letters never arrived: no events
+	IncidentHeld           = "held_by_sender_system"       // the sender system held the letter: it reached Digital Post late
 )
 
 // Time shapes of an event ("odd" ones the adapter must still read).
@@ -65,6 +67,7 @@ type dpEvent struct {
 type dpLetter struct {
 	uuid, messageID, transmissionID string
 	unit                            string
+	system                          string // the sender system that registers it with postvakt
 	kind                            string // org or person
 	recipientID                     string
 	contactPoint                    string
@@ -132,6 +135,9 @@ func genDigitalPost(d *DigitalPost, seed int64, start time.Time) (*dpWorld, erro
 	for _, u := range d.LostUnits {
 		lost[u] = true
 	}
+	// The systems are drawn from their own stream: scenarios without
+	// several systems are generated exactly as before.
+	sr := derivedRand(seed, "digitalpost", "systems")
 	for i := 0; i < d.Letters; i++ {
 		l := &dpLetter{uuid: newUUID(r), transmissionID: newUUID(r), sent: sent[i]}
 		l.unit = d.Sender.Units[r.IntN(len(d.Sender.Units))]
@@ -147,8 +153,18 @@ func genDigitalPost(d *DigitalPost, seed int64, start time.Time) (*dpWorld, erro
 				l.contactPoint = newUUID(r)
 			}
 		}
-		dw.timeline(r, l, start)
-		if lost[l.unit] {
+		l.system = pickSystem(sr, d, l.unit)
+		held := slices.IndexFunc(d.LostSystems, func(ls DPLostSystem) bool { return ls.lost(l.system, l.sent, start) })
+		if held >= 0 && d.LostSystems[held].Release > 0 {
+			// Held, then sent: the letter's events follow from its release.
+			sent := l.sent
+			l.sent = d.LostSystems[held].To.resolve(start).Add(time.Duration(d.LostSystems[held].Release))
+			dw.timeline(r, l, start)
+			l.sent, l.incident = sent, IncidentHeld
+		} else {
+			dw.timeline(r, l, start)
+		}
+		if lost[l.unit] || (held >= 0 && d.LostSystems[held].Release == 0) {
 			l.incident, l.events = IncidentNeverArrived, nil
 		}
 		dw.logEvents(lr, l)
@@ -162,6 +178,24 @@ func genDigitalPost(d *DigitalPost, seed int64, start time.Time) (*dpWorld, erro
 		return dw.log[i].id < dw.log[j].id
 	})
 	return dw, nil
+}
+
+// pickSystem draws the system that registers a letter of unit, by the
+// systems' shares.
+func pickSystem(r *rand.Rand, d *DigitalPost, unit string) string {
+	names, weights := d.systemsOf(unit)
+	sum := 0.0
+	for _, w := range weights {
+		sum += w
+	}
+	u := r.Float64() * sum
+	for i, w := range weights {
+		if u < w {
+			return names[i]
+		}
+		u -= w
+	}
+	return names[len(names)-1]
 }
 
 // timeline draws a letter's events (tags and eventTimes). Every letter
@@ -358,7 +392,7 @@ func (s *Sim) danishRecords(withStatus bool, now time.Time) []ShipmentRecord {
 		}
 		out[i] = ShipmentRecord{Channel: "digitalpost", ChannelID: l.uuid, SenderOrg: s.dp.sc.Sender.CVR, SenderUnit: l.unit,
 			Recipient: Recipient{Kind: l.kind, ID: l.recipientID}, Title: l.title, Confidential: l.confidential,
-			Class: class, SentAt: l.sent.UTC(), Incident: l.incident}
+			Class: class, SentAt: l.sent.UTC(), Incident: l.incident, SenderSystem: l.system}
 		if withStatus {
 			if tag, at := l.statusAt(now); tag != "" {
 				at := at.UTC()

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -66,8 +67,43 @@ type DigitalPost struct {
 	// never become available (the Copenhagen case of May 2020).
 	Outages []DPOutage `yaml:"outages"`
 	// LostUnits are sending units whose letters never reach Digital Post at
-	// all: no event, ever (the Copenhagen case of December 2019).
+	// all: no event, ever.
 	LostUnits []string `yaml:"lost_units"`
+	// LostSystems are sender systems whose letters sent in a window never
+	// reach Digital Post at all: no event, ever (the Copenhagen case of
+	// December 2019: the system SEPO's letters were dropped as spam before
+	// they reached e-Boks, whichever unit sent them).
+	LostSystems []DPLostSystem `yaml:"lost_systems"`
+}
+
+// DPSystem is one of the sender's systems: each letter is registered with
+// postvakt by one of the systems serving its unit (its sender_system).
+type DPSystem struct {
+	// Name is the system's name, as it registers letters with postvakt.
+	Name string `yaml:"name"`
+	// Units are the units that send through it; empty: every unit.
+	Units []string `yaml:"units"`
+	// Share is its weight among the systems a unit sends through (default 1).
+	Share float64 `yaml:"share"`
+}
+
+// DPLostSystem is a window in which a sender system's letters never reach
+// Digital Post, or, with Release, reach it late.
+type DPLostSystem struct {
+	System string `yaml:"system"`
+	// From and To bound the letters' sent times (RFC 3339 or relative to
+	// the start); unset: unbounded.
+	From TimeRef `yaml:"from"`
+	To   TimeRef `yaml:"to"`
+	// Release, when set, holds the letters instead: they reach Digital
+	// Post this long after To (the system's queue let go), and their
+	// events follow from then (incident held_by_sender_system).
+	Release Duration `yaml:"release"`
+}
+
+// lost reports whether the window catches a letter of system sent at t.
+func (l DPLostSystem) lost(system string, t, start time.Time) bool {
+	return l.System == system && (!l.From.set || !t.Before(l.From.resolve(start))) && (!l.To.set || t.Before(l.To.resolve(start)))
 }
 
 // DPSender is the Danish sending authority.
@@ -80,6 +116,9 @@ type DPSender struct {
 	Units []string `yaml:"units"`
 	// System is the sender system's name in the log (default "Sagssystem").
 	System string `yaml:"system"`
+	// Systems are the systems that register its letters with postvakt
+	// (default: System alone, for every unit).
+	Systems []DPSystem `yaml:"systems"`
 }
 
 // DPLog is how the event log answers.
@@ -133,6 +172,14 @@ func (d *DigitalPost) defaults() {
 	}
 	if d.Sender.System == "" {
 		d.Sender.System = "Sagssystem"
+	}
+	if len(d.Sender.Systems) == 0 {
+		d.Sender.Systems = []DPSystem{{Name: d.Sender.System}}
+	}
+	for i := range d.Sender.Systems {
+		if d.Sender.Systems[i].Share == 0 {
+			d.Sender.Systems[i].Share = 1
+		}
 	}
 	if !d.SentTo.set {
 		d.SentTo = TimeRef{set: true}
@@ -212,6 +259,52 @@ func (d *DigitalPost) validate(bad func(format string, args ...any)) {
 			bad("digitalpost.lost_units: %q is not one of digitalpost.sender.units", u)
 		}
 	}
+	systems, served := map[string]bool{}, map[string]bool{}
+	for i, sy := range d.Sender.Systems {
+		if sy.Name == "" || systems[sy.Name] {
+			bad("digitalpost.sender.systems[%d]: a name is required, once", i)
+		}
+		systems[sy.Name] = true
+		if sy.Share < 0 {
+			bad("digitalpost.sender.systems[%d].share must be > 0", i)
+		}
+		for _, u := range sy.Units {
+			if !units[u] {
+				bad("digitalpost.sender.systems[%d].units: %q is not one of digitalpost.sender.units", i, u)
+			}
+			served[u] = true
+		}
+		if len(sy.Units) == 0 {
+			for u := range units {
+				served[u] = true
+			}
+		}
+	}
+	for _, u := range d.Sender.Units {
+		if !served[u] {
+			bad("digitalpost.sender.units: no system sends the letters of %q (digitalpost.sender.systems)", u)
+		}
+	}
+	for i, l := range d.LostSystems {
+		if !systems[l.System] {
+			bad("digitalpost.lost_systems[%d]: %q is not one of digitalpost.sender.systems", i, l.System)
+		}
+		if l.Release < 0 || (l.Release > 0 && !l.To.set) {
+			bad("digitalpost.lost_systems[%d].release needs a to, and must not be negative", i)
+		}
+	}
+}
+
+// systemsOf returns the systems a unit sends through and their weights.
+func (d *DigitalPost) systemsOf(unit string) ([]string, []float64) {
+	var names []string
+	var weights []float64
+	for _, sy := range d.Sender.Systems {
+		if len(sy.Units) == 0 || slices.Contains(sy.Units, unit) {
+			names, weights = append(names, sy.Name), append(weights, sy.Share)
+		}
+	}
+	return names, weights
 }
 
 // validCVR reports whether s is a Danish CVR number: 8 digits, the first

@@ -42,6 +42,7 @@ func TestLoadErrors(t *testing.T) {
 		return p
 	}
 	good := "organisations: {count: 3}\nshipments: {count: 10}\n"
+	dp := "digitalpost:\n  companies: 2\n  letters: 5\n  sender:\n    units: [A, B]\n"
 	cases := []struct {
 		name, file, body string
 		want             string // "" = loads
@@ -60,6 +61,10 @@ func TestLoadErrors(t *testing.T) {
 		{"CVR company without a name", "cvrname.yaml", good + "cvr: {companies: [{cvr: \"64942212\"}]}\n", ""},
 		{"failing person id", "failing.yaml", good + "register: {failing: [{number: \"01017012343\"}]}\n", "neither a Norwegian organisation number nor a CVR number"},
 		{"sub-unit chance above one", "sub.yaml", good + "register: {sub_unit_chance: 2}\n", "register.sub_unit_chance must be between 0 and 1"},
+		{"sender systems", "systems.yaml", good + dp + "    systems: [{name: Sag, units: [A]}, {name: SEPO}]\n  lost_systems: [{system: SEPO, from: -1d, to: 1h}]\n", ""},
+		{"a lost system that is not one", "lostsys.yaml", good + dp + "  lost_systems: [{system: SEPO}]\n", `lost_systems[0]: "SEPO" is not one of digitalpost.sender.systems`},
+		{"a unit no system sends for", "unserved.yaml", good + dp + "    systems: [{name: Sag, units: [A]}]\n", `no system sends the letters of "B"`},
+		{"a system of an unknown unit", "sysunit.yaml", good + dp + "    systems: [{name: Sag, units: [A, B, C]}]\n", `systems[0].units: "C" is not one of`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

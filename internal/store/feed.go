@@ -99,8 +99,10 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 			return err
 		}
 		if len(a.Synced) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
-				WHERE id = ANY($1::uuid[])`, pq.Array(a.Synced)); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0,
+				unknown_to_channel_since = CASE WHEN EXISTS (SELECT 1 FROM shipment_events e
+					WHERE e.shipment_id = shipments.id AND e.kind = $2) THEN NULL ELSE unknown_to_channel_since END
+				WHERE id = ANY($1::uuid[])`, pq.Array(a.Synced), EventChannel); err != nil {
 				return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
 			}
 		}
@@ -267,6 +269,10 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			available_at = CASE WHEN u.avail IS NULL THEN s.available_at ELSE LEAST(COALESCE(s.available_at, u.avail), u.avail) END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
 			poll_failures = 0,
+			-- the log knows the letter now: a letter marked unknown was
+			-- looked up whole, so it needs no look-up any more either
+			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN s.next_poll_at END,
+			unknown_to_channel_since = NULL,
 			-- A step may come earlier: the letter failed, or it became
 			-- available earlier than recorded (migration 00013).
 			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
@@ -283,11 +289,14 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 
 // MarkFeedSynced marks a feed channel's due shipments sent at or after
 // sentFrom as read (their next poll cleared, as FeedApply.Synced does):
-// the window that starts before them reads their whole log. It returns how
-// many.
-func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error) {
+// the window that starts before them reads their whole log. A letter sent
+// before unheardBefore that is still registered is left due: it may be one
+// the log never mentioned (ScheduleUnheard), to be looked up on its own.
+// It returns how many.
+func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom, unheardBefore time.Time) (int, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
-		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3`, channel, now, sentFrom)
+		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3 AND (state <> 'registered' OR sent_at >= $4)`,
+		channel, now, sentFrom, unheardBefore)
 	if err != nil {
 		return 0, fmt.Errorf("mark %s shipments read: %w", channel, err)
 	}
@@ -306,6 +315,29 @@ func (s *Store) FeedCursor(ctx context.Context, channel string) (cursor time.Tim
 		return time.Time{}, false, fmt.Errorf("read %s cursor: %w", channel, err)
 	}
 	return cursor, true, nil
+}
+
+// ScheduleUnheard makes due now (at), for a look-up of its own, every
+// shipment of a feed channel sent in [from, to) whose log postvakt has read
+// (not due for a back-fill) but that no entry of the log has mentioned yet
+// and that is not marked unknown_to_channel: the poller looks each up and
+// marks the ones the log does not know (internal/poll, feed.go). It
+// returns how many it made due. The sent-time index bounds the scan to
+// the period.
+func (s *Store) ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = $4
+		WHERE s.sent_at >= $2 AND s.sent_at < $3 AND s.channel = $1 AND s.state = 'registered'
+			AND s.next_poll_at IS NULL AND s.unknown_to_channel_since IS NULL
+			AND NOT EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $5)`,
+		channel, from, to, at, EventChannel)
+	if err != nil {
+		return 0, fmt.Errorf("find %s shipments the log has not mentioned: %w", channel, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("find %s shipments the log has not mentioned: %w", channel, err)
+	}
+	return int(n), nil
 }
 
 // EarliestSent returns the earliest sent time of the channel's shipments;

@@ -29,15 +29,21 @@ type DeliveryTime struct {
 // in [since, now) that became available: the q quantile (e.g. 0.99). Only
 // letters postvakt saw available count: one first seen opened (registered
 // late, or opened between two polls) has the opening's time as its
-// available_at, which says nothing of the channel.
-func (s *Store) DeliveryTimes(ctx context.Context, since, now time.Time, q float64) ([]DeliveryTime, error) {
+// available_at, which says nothing of the channel. Nor does a letter the
+// sender scheduled for later delivery (one that ever had one of the
+// scheduled statuses, channel.Spec.Scheduled): its wait was the sender's
+// choice (Digital Post's delayed letters wait up to days, and would make
+// every channel that carries some look slow).
+func (s *Store) DeliveryTimes(ctx context.Context, since, now time.Time, q float64, scheduled []string) ([]DeliveryTime, error) {
 	var out []DeliveryTime
 	err := s.db.SelectContext(ctx, &out, `SELECT channel, count(*) AS delivered,
 			COALESCE(percentile_cont($3::float8) WITHIN GROUP (ORDER BY extract(epoch FROM available_at - sent_at)), 0) AS seconds
-		FROM shipments
+		FROM shipments s
 		WHERE sent_at >= $1 AND sent_at < $2 AND available_at IS NOT NULL
 			AND (state = 'available' OR available_at < state_changed_at)
-		GROUP BY channel ORDER BY channel`, since, now, q)
+			AND CASE WHEN cardinality($4::text[]) = 0 THEN true
+				ELSE NOT EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.raw_status = ANY($4::text[])) END
+		GROUP BY channel ORDER BY channel`, since, now, q, pq.Array(scheduled))
 	if err != nil {
 		return nil, fmt.Errorf("learn delivery times: %w", err)
 	}
@@ -100,6 +106,11 @@ type UnitFacts struct {
 	// since LastFrom, and how many of them reached it.
 	ChannelSince        int `db:"channel_since"`
 	ChannelReachedSince int `db:"channel_reached_since"`
+	// The other units' due letters sent within the last Window before the
+	// due time, and how many reached the channel: the others of the same
+	// time when the unit's last letters are the channel's latest.
+	OthersRecent        int `db:"others_recent"`
+	OthersRecentReached int `db:"others_recent_reached"`
 	// Pending: the due letters within the lookback still registered or
 	// accepted, without a follow-up decision.
 	Pending     int        `db:"pending"`
@@ -108,6 +119,12 @@ type UnitFacts struct {
 	// and how many reached the channel.
 	Baseline    int `db:"baseline"`
 	BaseReached int `db:"base_reached"`
+	// The sender systems of the stuck letters, and of the pending ones
+	// that never reached the channel (still registered) ("" for letters
+	// registered before postvakt kept the system): when a sender system's
+	// drop explains all of them, the rules say so once, for the system.
+	StuckSystems   pq.StringArray `db:"stuck_systems"`
+	DroppedSystems pq.StringArray `db:"dropped_systems"`
 }
 
 // UnitFacts reads the unit facts: per channel and sending unit, over the
@@ -130,12 +147,14 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 		w AS (
 			-- cn, the channel's number, is what the windows partition by:
 			-- sorting by a text column costs a collation per comparison.
-			SELECT s.channel, ch.cn, s.sender_unit_id, s.sent_at,
+			SELECT s.channel, ch.cn, s.sender_unit_id, s.sent_at, s.sender_system,
 				s.state = 'registered' AS unreached,
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id AND f.decision IS NOT NULL)
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`) AS pending,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
+				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t)
+					AND s.sent_at > $4::timestamptz - make_interval(secs => ch.t + $12) AS due_recent,
 				s.sent_at <= ch.last_change - make_interval(secs => ch.t) AS before_change
 			FROM shipments s JOIN ch ON ch.channel = s.channel
 			WHERE s.sent_at >= $5 AND s.sent_at <= $4),
@@ -147,7 +166,9 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
 					count(*) FILTER (WHERE w.due AND w.sent_at >= $6) OVER (PARTITION BY w.cn, w.sender_unit_id ORDER BY w.sent_at DESC) END AS rn,
 				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
-				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since
+				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since,
+				count(*) FILTER (WHERE w.due_recent) OVER (PARTITION BY w.cn) AS ch_recent,
+				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) OVER (PARTITION BY w.cn) AS ch_recent_reached
 			FROM w),
 		g AS (
 			SELECT cn, channel, sender_unit_id,
@@ -163,18 +184,22 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				min(sent_at) FILTER (WHERE rn <= $9) AS last_from,
 				COALESCE(max(ch_since) FILTER (WHERE rn <= $9), 0) AS channel_since,
 				COALESCE(max(ch_reached_since) FILTER (WHERE rn <= $9), 0) AS channel_reached_since,
+				max(ch_recent) - count(*) FILTER (WHERE due_recent) AS others_recent,
+				max(ch_recent_reached) - count(*) FILTER (WHERE due_recent AND NOT unreached) AS others_recent_reached,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
 				count(*) FILTER (WHERE rn > $9) AS baseline,
-				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached
+				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached,
+				array_agg(DISTINCT sender_system) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_systems,
+				array_agg(DISTINCT sender_system) FILTER (WHERE pending AND due AND unreached AND sent_at >= $6) AS dropped_systems
 			FROM r GROUP BY cn, channel, sender_unit_id)
 		SELECT g.channel, g.sender_unit_id, g.stuck, g.stuck_from, g.stuck_to, g.recent, g.stuck_recent, g.overdue_young,
-			g.overdue_young_from, g.last_n, g.last_reached, g.last_from, g.channel_since, g.channel_reached_since, g.pending,
-			g.pending_from, g.baseline, g.base_reached, o.orgnr AS sender_org, u.name AS unit
+			g.overdue_young_from, g.last_n, g.last_reached, g.last_from, g.channel_since, g.channel_reached_since, g.others_recent, g.others_recent_reached, g.pending,
+			g.pending_from, g.baseline, g.base_reached, g.stuck_systems, g.dropped_systems, o.orgnr AS sender_org, u.name AS unit
 		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		ORDER BY g.channel, o.orgnr, u.name`,
 		pq.Array(names), pq.Array(secs), pq.Array(timesOrNull(last)), q.Now, from,
-		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last, pq.Array(statuses), pq.Array(sched))
+		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last, pq.Array(statuses), pq.Array(sched), q.Window.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("read unit facts: %w", err)
 	}

@@ -13,15 +13,17 @@ import (
 )
 
 // IncidentFilter selects the letters of an incident: of a channel, sending
-// unit, class or receiving organisation, sent in a period, in some states.
+// unit, sender system, class or receiving organisation, sent in a period,
+// in some states.
 // It is both the incident report's filter and a health alert's selector
 // (which letters the alert is about). Empty fields do not narrow.
 type IncidentFilter struct {
 	Scope        `json:"scope"` // sender organisation (and, for role unit, unit) in view
 	Channel      string         `json:"channel,omitempty"`
-	Unit         string         `json:"unit,omitempty"`  // sending unit's name
-	Class        string         `json:"class,omitempty"` // policy class
-	Org          string         `json:"org,omitempty"`   // receiving organisation's number
+	Unit         string         `json:"unit,omitempty"`   // sending unit's name
+	System       string         `json:"system,omitempty"` // sender system (the system that registered the letters)
+	Class        string         `json:"class,omitempty"`  // policy class
+	Org          string         `json:"org,omitempty"`    // receiving organisation's number
 	States       []model.State  `json:"states,omitempty"`
 	From         time.Time      `json:"from"` // sent in [From, To); zero: unbounded
 	To           time.Time      `json:"to"`
@@ -67,6 +69,7 @@ func (f IncidentFilter) String() string {
 	if f.SenderUnit != "" && f.SenderUnit != f.Unit {
 		add("scope_unit", f.SenderUnit)
 	}
+	add("system", f.System)
 	add("class", f.Class)
 	add("org", f.Org)
 	var ss []string
@@ -98,6 +101,9 @@ func (f IncidentFilter) where(c *sqlConds) error {
 	}
 	if f.Unit != "" {
 		c.add("u.name = ?", f.Unit)
+	}
+	if f.System != "" {
+		c.add("s.sender_system = ?", f.System)
 	}
 	if f.Class != "" {
 		c.add("s.class = ?", f.Class)
@@ -141,6 +147,7 @@ type IncidentRow struct {
 	ChannelID      string      `db:"channel_id" json:"channel_id"`
 	SenderOrg      string      `db:"sender_org" json:"sender_org"`
 	Unit           string      `db:"sender_unit" json:"sender_unit"`
+	SenderSystem   string      `db:"sender_system" json:"sender_system"`
 	RecipientKind  string      `db:"recipient_kind" json:"recipient_kind"`
 	RecipientID    string      `db:"recipient_ident" json:"-"`
 	Class          string      `db:"class" json:"class"`
@@ -155,7 +162,7 @@ type IncidentRow struct {
 	Deadline       *time.Time  `db:"deadline" json:"followup_deadline,omitempty"`
 }
 
-const incidentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
+const incidentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit, s.sender_system,
 	r.kind AS recipient_kind, r.ident AS recipient_ident, s.class, s.confidential, s.sent_at, s.state,
 	s.state_changed_at, s.channel_status, s.available_at, s.stage,
 	CASE WHEN f.shipment_id IS NULL THEN NULL ELSE COALESCE(f.decision, 'open') END AS followup, f.deadline`

@@ -30,7 +30,7 @@ type Registration struct {
 }
 
 var stageColumns = []string{"ord", "id", "channel", "channel_id", "sender_org", "sender_unit",
-	"recipient_kind", "recipient_id", "title", "confidential", "class", "sent_at", "next_step_at"}
+	"recipient_kind", "recipient_id", "title", "confidential", "class", "sent_at", "next_step_at", "sender_system"}
 
 // BeginRegistration opens a registration transaction.
 func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
@@ -42,7 +42,7 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 		ord integer NOT NULL, id uuid NOT NULL, channel text NOT NULL, channel_id text NOT NULL,
 		sender_org text NOT NULL, sender_unit text NOT NULL, recipient_kind text NOT NULL,
 		recipient_id text NOT NULL, title text NOT NULL, confidential boolean NOT NULL,
-		class text NOT NULL, sent_at timestamptz NOT NULL, next_step_at timestamptz) ON COMMIT DROP`); err != nil {
+		class text NOT NULL, sent_at timestamptz NOT NULL, next_step_at timestamptz, sender_system text NOT NULL) ON COMMIT DROP`); err != nil {
 		_ = tx.Rollback()
 		return nil, fmt.Errorf("create staging table: %w", err)
 	}
@@ -68,7 +68,7 @@ func (r *Registration) Add(ctx context.Context, ns model.NewShipment) error {
 		}
 	}
 	_, err = r.copy.ExecContext(ctx, r.n, id.String(), ns.Channel, ns.ChannelID, ns.SenderOrg, ns.SenderUnit,
-		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt, next)
+		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt, next, ns.SenderSystem)
 	if err != nil {
 		return fmt.Errorf("stage row %d: %w", r.n, err)
 	}
@@ -108,10 +108,11 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 	// escalation run recorded; otherwise the next run looks at the letter.
 	res, err := r.tx.ExecContext(ctx, `WITH new AS (
 		INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id,
-			title, confidential, class, sent_at, next_step_at)
+			title, confidential, class, sent_at, next_step_at, sender_system)
 		SELECT g.id, g.channel, g.channel_id, u.id, r.id,
 			g.title, g.confidential, g.class, g.sent_at,
-			CASE WHEN $5 <> '' AND $5 = (SELECT fingerprint FROM escalation_policies) THEN g.next_step_at ELSE `+sqlLookAtOnce+` END
+			CASE WHEN $5 <> '' AND $5 = (SELECT fingerprint FROM escalation_policies) THEN g.next_step_at ELSE `+sqlLookAtOnce+` END,
+			g.sender_system
 		FROM reg_stage g
 		JOIN sender_orgs o ON o.orgnr = g.sender_org
 		JOIN sender_units u ON u.sender_org_id = o.id AND u.name = g.sender_unit

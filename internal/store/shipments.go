@@ -20,6 +20,7 @@ type Shipment struct {
 	ChannelID      string      `db:"channel_id" json:"channel_id"`
 	SenderOrg      string      `db:"sender_org" json:"sender_org"`
 	SenderUnit     string      `db:"sender_unit" json:"sender_unit"`
+	SenderSystem   string      `db:"sender_system" json:"sender_system"`               // "" for letters registered before postvakt kept it
 	SenderOrgName  string      `db:"sender_org_name" json:"sender_org_name,omitempty"` // from the business register
 	RecipientName  string      `db:"recipient_name" json:"recipient_name,omitempty"`   // an organisation's, from the register
 	RecipientKind  string      `db:"recipient_kind" json:"-"`
@@ -52,7 +53,7 @@ type Recipient struct {
 const shipmentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
 	o.name AS sender_org_name, r.name AS recipient_name, r.kind AS recipient_kind, r.ident AS recipient_ident, s.title, s.confidential, s.class, s.sent_at,
 	s.state, s.state_changed_at, s.available_at, s.channel_status, s.stage, s.reminders_sent,
-	s.next_poll_at, s.unknown_to_channel_since, s.created_at`
+	s.next_poll_at, s.unknown_to_channel_since, s.created_at, s.sender_system`
 
 const shipmentFrom = ` FROM shipments s
 	JOIN sender_units u ON u.id = s.sender_unit_id

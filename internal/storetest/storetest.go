@@ -146,9 +146,10 @@ func SetUnitManager(t testing.TB, st *store.Store, unit, email string) {
 	}
 }
 
-// FromSim is the registration of a letter the simulator sent.
+// FromSim is the registration of a letter the simulator sent, as its sender
+// system registers it (the record's sender_system).
 func FromSim(r sim.ShipmentRecord) model.NewShipment {
 	return model.NewShipment{Channel: r.Channel, ChannelID: r.ChannelID, SenderOrg: r.SenderOrg,
 		SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
-		Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt}
+		Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt, SenderSystem: r.SenderSystem}
 }

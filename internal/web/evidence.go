@@ -207,7 +207,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	if d.Decision == store.DecisionResent {
 		ns := model.NewShipment{Channel: r.PostFormValue("new_channel"), ChannelID: strings.TrimSpace(r.PostFormValue("new_channel_id")),
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
-			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now()}
+			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now(), SenderSystem: senderSystem(principal(r.Context()))}
 		if errs := ns.Validate(s.now()); len(errs) > 0 {
 			s.renderError(w, r, http.StatusBadRequest, "err.new_shipment_field", "Field", errs[0].Field, "Message", errs[0].Message)
 			return

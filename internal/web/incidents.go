@@ -35,9 +35,9 @@ type incidentData struct {
 }
 
 // parseIncident reads an incident filter from the query: from, to (RFC
-// 3339, or dates: to inclusive), channel, unit, state (one or more,
-// comma-separated), class, org (an organisation number), or alert=ID (the
-// alert's own selector). The principal's scope narrows it.
+// 3339, or dates: to inclusive), channel, unit, system (sender system),
+// state (one or more, comma-separated), class, org (an organisation
+// number), or alert=ID (the alert's own selector). The principal's scope narrows it.
 func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFilter, error) {
 	p := principal(r.Context())
 	var f store.IncidentFilter
@@ -74,6 +74,7 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 			return f, filterErr("err.filter.from_to")
 		}
 		f.Channel, f.Unit, f.Class, f.Org = q.Get("channel"), q.Get("unit"), q.Get("class"), strings.TrimSpace(q.Get("org"))
+		f.System = q.Get("system")
 		if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
 			return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
 		}
@@ -125,7 +126,7 @@ func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
 	}
 	q.Set("from", f.From.Format(time.RFC3339))
 	q.Set("to", f.To.Format(time.RFC3339))
-	for k, v := range map[string]string{"channel": f.Channel, "unit": f.Unit, "class": f.Class, "org": f.Org} {
+	for k, v := range map[string]string{"channel": f.Channel, "unit": f.Unit, "system": f.System, "class": f.Class, "org": f.Org} {
 		if v != "" {
 			q.Set(k, v)
 		}

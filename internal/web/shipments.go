@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -34,6 +36,7 @@ type wireShipment struct {
 	Confidential *bool  `json:"confidential"`
 	Class        string `json:"class"`
 	SentAt       string `json:"sent_at"`
+	SenderSystem string `json:"sender_system"`
 }
 
 // itemError is one problem with one item of a registration request.
@@ -73,6 +76,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	var problems []itemError
 	for i, raw := range raws {
 		ns, errs := decodeItem(raw, now)
+		if strings.TrimSpace(ns.SenderSystem) == "" {
+			ns.SenderSystem = senderSystem(tok)
+		}
 		for _, e := range errs {
 			problems = append(problems, itemError{Index: i, Field: e.Field, Message: e.Message})
 		}
@@ -111,6 +117,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	writeJSON(w, status, map[string]any{"shipments": stored})
+}
+
+// senderSystem is the sender system of a letter registered through the API
+// without one: the registering token's name (a user's actor name).
+func senderSystem(p *auth.Principal) string {
+	if p.Kind == "token" {
+		return p.Name
+	}
+	return p.Actor()
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -162,7 +177,7 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 	}
 	ns := model.NewShipment{
 		Channel: ws.Channel, ChannelID: ws.ChannelID, SenderOrg: ws.SenderOrg, SenderUnit: ws.SenderUnit,
-		Title: ws.Title, Class: ws.Class,
+		Title: ws.Title, Class: ws.Class, SenderSystem: strings.TrimSpace(ws.SenderSystem),
 	}
 	var errs []model.FieldError
 	if ws.Recipient == nil {

@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	channel.Register(channel.Spec{Name: Name, Display: "Digital Post", Country: "DK", Configure: configure,
+	channel.Register(channel.Spec{Name: Name, Display: "Digital Post", Country: "DK", Configure: configure, Discovers: true,
 		Letter:    map[string]string{"da": "Digital Post-brev", "no": "Digital Post-brev", "en": "Digital Post letter"},
 		Scheduled: []string{"DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"}})
 }
