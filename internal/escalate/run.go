@@ -559,7 +559,7 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	w := &r.sent
-	w.Recorded += out.Recorded
+	w.Recorded += out.Recorded // decisions the claim recorded, even if the send then failed
 	if err != nil {
 		w.Errors++
 		r.errs = append(r.errs, fmt.Errorf("remind %s: %w", g.Org, err))
@@ -568,7 +568,6 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 	}
 	w.Dropped += len(out.Dropped)
 	w.Refused += len(out.Refused)
-	w.Recorded += out.Recorded
 	switch out.Status {
 	case remind.StatusSent, remind.StatusPreview:
 		w.Orgs++
