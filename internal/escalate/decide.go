@@ -37,6 +37,11 @@ type Facts struct {
 	// CatchUpSince is when the escalation first met the shipment past its
 	// print window and started catching up (zero: it is not catching up).
 	CatchUpSince time.Time
+	// UnknownSince is when the channel was first found not to know the
+	// shipment at all (zero: it knows it). A reminder about it would point
+	// the recipient at nothing: reminders are not sent; print follows the
+	// policy as usual.
+	UnknownSince time.Time
 }
 
 // Decision is the step a shipment needs now, and why.
@@ -61,6 +66,10 @@ type Decision struct {
 	// CatchUp is true when the step follows the policy's catch_up rule: the
 	// shipment was past its print window when the escalation first met it.
 	CatchUp bool
+	// Unheard is true for a due reminder that is not sent because the
+	// channel has never heard of the shipment (Facts.UnknownSince): it
+	// waits for the channel, or for print.
+	Unheard bool
 	// Next is when the shipment's next step can come due: the first step
 	// still to come (after the step due now, assuming it is carried out at
 	// SendAt). Never says no step can come any more under the policy. With
@@ -80,6 +89,18 @@ func (d Decision) Due() bool { return d.Step.Kind != policy.StepNone }
 func (d Decision) Label() string {
 	if d.CatchUp {
 		return "catch-up " + d.Step.String()
+	}
+	return d.Step.String()
+}
+
+// Recorded is the step as the letter's evidence and escalation_step keep
+// it: the step, or for a reminder not sent because the channel has never
+// heard of the letter "reminder 1 not sent (unknown to the channel)", so
+// that the reminder, once the channel knows the letter, is a decision of
+// its own.
+func (d Decision) Recorded() string {
+	if d.Unheard {
+		return d.Step.String() + " not sent (unknown to the channel)"
 	}
 	return d.Step.String()
 }
@@ -109,12 +130,27 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		f.CatchUpSince = now
 	}
 	if !f.CatchUpSince.IsZero() {
-		return catchUp(f, p, now), nil
+		d := catchUp(f, p, now)
+		if d.Step.Kind == policy.StepRemind && !f.UnknownSince.IsZero() {
+			d.Next, d.Never = p.Calendar.AddBusinessDays(latest(f.CatchUpSince, f.LastReminder), p.CatchUp.Grace), false
+			unheard(&d, f, p)
+		}
+		return d, nil
 	}
 	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt, Never: len(plan.Upcoming) == 0}
 	for i, s := range plan.Upcoming {
 		if i == 0 || s.Due.Before(d.Next) {
 			d.Next = s.Due
+		}
+	}
+	if d.Step.Kind == policy.StepRemind && !f.UnknownSince.IsZero() {
+		// Not sent: the next step that can come is print (the reminders
+		// after this one wait for the channel too).
+		d.Next, d.Never = time.Time{}, true
+		for _, s := range plan.Upcoming {
+			if s.Step.Kind == policy.StepPrint {
+				d.Next, d.Never = s.Due, false
+			}
 		}
 	}
 	d.Unopened = p.Calendar.BusinessDaysBetween(f.Since, now)
@@ -127,7 +163,9 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 			d.Reason += fmt.Sprintf(", %s since reminder %d", days(p.Calendar.BusinessDaysBetween(f.LastReminder, now)), f.RemindersSent)
 		}
 		d.Reason += fmt.Sprintf(" (policy %s)", p.Name)
-		if now.Before(d.SendAt) {
+		if !f.UnknownSince.IsZero() {
+			unheard(&d, f, p)
+		} else if now.Before(d.SendAt) {
 			d.Wait = true
 			d.Reason += fmt.Sprintf("; outside the send window, waits until %s", d.SendAt.In(windowZone(p)).Format("Mon 2006-01-02 15:04 MST"))
 		}
@@ -139,6 +177,19 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		}
 	}
 	return d, nil
+}
+
+// unheard marks a due reminder as not sent because the channel has never
+// heard of the shipment, and says so in the reason.
+func unheard(d *Decision, f Facts, p *policy.Policy) {
+	d.Unheard, d.Wait = true, false
+	d.Reason += fmt.Sprintf("; not sent: the channel has never heard of the shipment (unknown to the channel since %s), "+
+		"a reminder would point at nothing", f.UnknownSince.In(windowZone(p)).Format("2006-01-02 15:04 MST"))
+	if d.Never {
+		d.Reason += "; no print under the policy"
+	} else {
+		d.Reason += fmt.Sprintf("; print follows the policy (due %s)", d.Next.In(windowZone(p)).Format("2006-01-02 15:04 MST"))
+	}
 }
 
 // startsCatchUp is the rule for a letter the escalation meets for the

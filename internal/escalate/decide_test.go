@@ -38,6 +38,14 @@ func shipped(t *testing.T) *policy.Set {
 	return set
 }
 
+// unheardWant is what TestDecide wants of a letter unknown to the channel
+// since since (empty: known): Decision.Unheard, CatchUp, Next (or Never)
+// and Recorded.
+type unheardWant struct {
+	since, next, recorded   string
+	unheard, catchUp, never bool
+}
+
 func TestDecide(t *testing.T) {
 	t.Parallel()
 	set := shipped(t)
@@ -66,42 +74,67 @@ func TestDecide(t *testing.T) {
 		wait     bool
 		reason   string
 		unopened int
+		u        unheardWant // the letter is unknown to the channel (u.since set)
 	}{
-		{"easter: one business day after 5 days", get("taushetsbelagt"), easter, 0, "", "2026-04-07 10:00", "none", false, "", 1},
-		{"easter: holidays are not business days", get("taushetsbelagt"), easter, 0, "", "2026-04-06 12:00", "none", false, "", 0},
-		{"easter: not due before the hour", get("taushetsbelagt"), easter, 0, "", "2026-04-08 09:59", "none", false, "", 1},
+		{"easter: one business day after 5 days", get("taushetsbelagt"), easter, 0, "", "2026-04-07 10:00", "none", false, "", 1, unheardWant{}},
+		{"easter: holidays are not business days", get("taushetsbelagt"), easter, 0, "", "2026-04-06 12:00", "none", false, "", 0, unheardWant{}},
+		{"easter: not due before the hour", get("taushetsbelagt"), easter, 0, "", "2026-04-08 09:59", "none", false, "", 1, unheardWant{}},
 		{"easter: reminder 1 on the second business day", get("taushetsbelagt"), easter, 0, "", "2026-04-08 10:00", "reminder 1", false,
-			"reminder 1 due: 2 business days unopened (policy taushetsbelagt)", 2},
+			"reminder 1 due: 2 business days unopened (policy taushetsbelagt)", 2, unheardWant{}},
 		{"quiet hours: due after 16:00 waits for 08:00 next business day", get("taushetsbelagt"), easter, 0, "", "2026-04-08 17:00", "reminder 1", true,
-			"reminder 1 due: 2 business days unopened (policy taushetsbelagt); outside the send window, waits until Thu 2026-04-09 08:00 CEST", 2},
+			"reminder 1 due: 2 business days unopened (policy taushetsbelagt); outside the send window, waits until Thu 2026-04-09 08:00 CEST", 2, unheardWant{}},
 		{"quiet hours: Friday evening waits for Monday", get("taushetsbelagt"), "2026-04-14 15:00", 0, "", "2026-04-17 16:00", "reminder 1", true,
-			"reminder 1 due: 3 business days unopened (policy taushetsbelagt); outside the send window, waits until Mon 2026-04-20 08:00 CEST", 3},
-		{"reminder 1 sent: nothing until reminder 2", get("taushetsbelagt"), easter, 1, "2026-04-08 10:00", "2026-04-10 15:00", "none", false, "", 4},
+			"reminder 1 due: 3 business days unopened (policy taushetsbelagt); outside the send window, waits until Mon 2026-04-20 08:00 CEST", 3, unheardWant{}},
+		{"reminder 1 sent: nothing until reminder 2", get("taushetsbelagt"), easter, 1, "2026-04-08 10:00", "2026-04-10 15:00", "none", false, "", 4, unheardWant{}},
 		{"reminder 2 after repeat_every since reminder 1", get("taushetsbelagt"), easter, 1, "2026-04-08 10:00", "2026-04-13 10:00", "reminder 2", false,
-			"reminder 2 due: 5 business days unopened, 3 business days since reminder 1 (policy taushetsbelagt)", 5},
-		{"reminder 2 counts from a late reminder 1", get("taushetsbelagt"), easter, 1, "2026-04-09 08:00", "2026-04-13 10:00", "none", false, "", 5},
-		{"all reminders sent", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-17 10:00", "none", false, "", 9},
+			"reminder 2 due: 5 business days unopened, 3 business days since reminder 1 (policy taushetsbelagt)", 5, unheardWant{}},
+		{"reminder 2 counts from a late reminder 1", get("taushetsbelagt"), easter, 1, "2026-04-09 08:00", "2026-04-13 10:00", "none", false, "", 5, unheardWant{}},
+		{"all reminders sent", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-17 10:00", "none", false, "", 9, unheardWant{}},
 		{"print after 10 business days, ignoring quiet hours", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-20 22:00", "print", false,
-			"print due: 10 business days unopened (policy taushetsbelagt)", 10},
-		{"17 May 2027 is no business day", get("taushetsbelagt"), "2027-05-14 10:00", 0, "", "2027-05-18 12:00", "none", false, "", 1},
+			"print due: 10 business days unopened (policy taushetsbelagt)", 10, unheardWant{}},
+		{"17 May 2027 is no business day", get("taushetsbelagt"), "2027-05-14 10:00", 0, "", "2027-05-18 12:00", "none", false, "", 1, unheardWant{}},
 		{"17 May 2027: reminder on Wednesday", get("taushetsbelagt"), "2027-05-14 10:00", 0, "", "2027-05-19 10:00", "reminder 1", false,
-			"reminder 1 due: 2 business days unopened (policy taushetsbelagt)", 2},
+			"reminder 1 due: 2 business days unopened (policy taushetsbelagt)", 2, unheardWant{}},
 		{"barnevern: reminder after 1 business day", get("barnevern"), "2026-11-23 09:00", 0, "", "2026-11-24 09:00", "reminder 1", false,
-			"reminder 1 due: 1 business day unopened (policy barnevern)", 1},
+			"reminder 1 due: 1 business day unopened (policy barnevern)", 1, unheardWant{}},
 		{"barnevern: print needs approval", get("barnevern"), "2026-11-23 09:00", 2, "2026-11-26 09:00", "2026-11-30 09:00", "print", false,
-			"print due: 5 business days unopened (policy barnevern); needs a compliance officer's approval", 5},
-		{"default: a week of business days", get("default"), "2026-11-23 09:00", 0, "", "2026-11-27 09:00", "none", false, "", 4},
+			"print due: 5 business days unopened (policy barnevern); needs a compliance officer's approval", 5, unheardWant{}},
+		{"default: a week of business days", get("default"), "2026-11-23 09:00", 0, "", "2026-11-27 09:00", "none", false, "", 4, unheardWant{}},
 		{"default: reminder 1 after 5", get("default"), "2026-11-23 09:00", 0, "", "2026-11-30 09:00", "reminder 1", false,
-			"reminder 1 due: 5 business days unopened (policy default)", 5},
+			"reminder 1 due: 5 business days unopened (policy default)", 5, unheardWant{}},
 		{"no send window: any time", anyTime, "2026-11-23 09:00", 0, "", "2026-11-24 23:30", "reminder 1", false,
-			"reminder 1 due: 1 business day unopened (policy anytime)", 1},
-		{"no print: nothing after the last reminder", anyTime, "2026-11-23 09:00", 3, "2026-11-26 09:00", "2026-12-30 09:00", "none", false, "", 26},
+			"reminder 1 due: 1 business day unopened (policy anytime)", 1, unheardWant{}},
+		{"no print: nothing after the last reminder", anyTime, "2026-11-23 09:00", 3, "2026-11-26 09:00", "2026-12-30 09:00", "none", false, "", 26, unheardWant{}},
+		// Unknown to the channel: a due reminder is not sent (not Wait, even
+		// in quiet hours); the next step is print, or none without print.
+		{"unknown to the channel: reminder not sent, print next", get("taushetsbelagt"), easter, 0, "", "2026-04-08 17:00", "reminder 1", false,
+			"reminder 1 due: 2 business days unopened (policy taushetsbelagt); not sent: the channel has never heard of the shipment " +
+				"(unknown to the channel since 2026-04-02 09:00 CEST), a reminder would point at nothing; print follows the policy (due 2026-04-20 10:00 CEST)", 2,
+			unheardWant{since: "2026-04-02 09:00", unheard: true, next: "2026-04-20 10:00", recorded: "reminder 1 not sent (unknown to the channel)"}},
+		{"unknown to the channel: reminder 2 not sent either", get("taushetsbelagt"), easter, 1, "2026-04-08 10:00", "2026-04-13 10:00", "reminder 2", false,
+			"reminder 2 due: 5 business days unopened, 3 business days since reminder 1 (policy taushetsbelagt); not sent: the channel has never heard of the shipment " +
+				"(unknown to the channel since 2026-04-09 09:00 CEST), a reminder would point at nothing; print follows the policy (due 2026-04-20 10:00 CEST)", 5,
+			unheardWant{since: "2026-04-09 09:00", unheard: true, next: "2026-04-20 10:00", recorded: "reminder 2 not sent (unknown to the channel)"}},
+		{"unknown to the channel, no print: nothing comes", anyTime, "2026-11-23 09:00", 0, "", "2026-11-24 23:30", "reminder 1", false,
+			"reminder 1 due: 1 business day unopened (policy anytime); not sent: the channel has never heard of the shipment " +
+				"(unknown to the channel since 2026-11-23 09:00 UTC), a reminder would point at nothing; no print under the policy", 1,
+			unheardWant{since: "2026-11-23 10:00", unheard: true, never: true, recorded: "reminder 1 not sent (unknown to the channel)"}},
+		{"unknown to the channel: catch-up reminder not sent, print after the grace", get("taushetsbelagt"), "2026-03-02 10:00", 0, "", "2026-04-20 12:00", "reminder 1", false,
+			"catch-up reminder 1 due: 32 business days unopened, past its print window when first met (policy taushetsbelagt); not sent: the channel has never heard of the shipment " +
+				"(unknown to the channel since 2026-03-03 09:00 CET), a reminder would point at nothing; print follows the policy (due 2026-04-27 12:00 CEST)", 32,
+			unheardWant{since: "2026-03-03 09:00", unheard: true, catchUp: true, next: "2026-04-27 12:00", recorded: "reminder 1 not sent (unknown to the channel)"}},
+		{"unknown to the channel: print is still due", get("taushetsbelagt"), easter, 2, "2026-04-13 10:00", "2026-04-20 22:00", "print", false,
+			"print due: 10 business days unopened (policy taushetsbelagt)", 10,
+			unheardWant{since: "2026-04-02 09:00", never: true, recorded: "print"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := Facts{Since: at(t, tc.since), RemindersSent: tc.sent}
 			if tc.last != "" {
 				f.LastReminder = at(t, tc.last)
+			}
+			if tc.u.since != "" {
+				f.UnknownSince = at(t, tc.u.since)
 			}
 			d, err := Decide(f, tc.p, at(t, tc.now))
 			if err != nil {
@@ -116,6 +149,21 @@ func TestDecide(t *testing.T) {
 			}
 			if d.Wait && !d.SendAt.After(at(t, tc.now)) {
 				t.Fatalf("waiting, but SendAt %s is not later than now", d.SendAt)
+			}
+			if d.Unheard != tc.u.unheard || d.CatchUp != tc.u.catchUp {
+				t.Fatalf("unheard=%v catch-up=%v, want %v %v", d.Unheard, d.CatchUp, tc.u.unheard, tc.u.catchUp)
+			}
+			if tc.u.since == "" {
+				return
+			}
+			if tc.u.next != "" && (!d.Next.Equal(at(t, tc.u.next)) || d.Never) {
+				t.Fatalf("next %s never=%v, want %s", d.Next, d.Never, tc.u.next)
+			}
+			if tc.u.never && (!d.Next.IsZero() || !d.Never) {
+				t.Fatalf("next %s never=%v, want never", d.Next, d.Never)
+			}
+			if d.Recorded() != tc.u.recorded {
+				t.Fatalf("recorded %q, want %q", d.Recorded(), tc.u.recorded)
 			}
 		})
 	}

@@ -2,7 +2,6 @@ package escalate
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"postvakt/internal/model"
@@ -18,9 +17,12 @@ import (
 //	nothing due        the first step still to come (Decision.Next)
 //	due, send window   the window's opening (Decision.SendAt)
 //	due, to a person   the step after it (no e-mail to persons; print comes)
+//	due, unheard       the print (the channel has never heard of the letter:
+//	                   no reminder; the poll resets the time once it does)
 //	due reminder       unchanged, so it stays due, until the reminder is
-//	                   sent; then the step after it (a failed or unknown
-//	                   send is looked at again next run)
+//	                   sent; then the step after it, written by the record
+//	                   stage in the statement that counts the reminder (a
+//	                   failed or unknown send is looked at again next run)
 //	print due          nothing: the letter leaves the escalation (print_due)
 //	cannot decide      unchanged: looked at again next run
 //
@@ -29,10 +31,13 @@ import (
 // next run look at every open letter (policy.Set.Fingerprint).
 type nextSteps struct {
 	queued []store.NextStep // to store at the next flush (the streaming goroutine's)
+}
 
-	mu        sync.Mutex
-	afterSend map[string]store.NextStep // due reminders: stored once sent
-	sent      []store.NextStep          // reminders sent: to store
+// afterSend is the next-step time a due reminder's item carries to the
+// record stage (model.ReminderItem's HasNext, NextSeen, Next).
+type afterSend struct {
+	has      bool
+	seen, at *time.Time
 }
 
 // lookAtOnce is the next-step time that makes any later run look at a
@@ -61,14 +66,19 @@ func (r *runState) lookAgain(sh store.OpenShipment, at *time.Time) {
 	r.next.queued = append(r.next.queued, store.NextStep{ShipmentID: sh.ID, Seen: sh.NextStepAt, At: at})
 }
 
-// schedule does the bookkeeping of one decided letter (see nextSteps).
-func (r *runState) schedule(sh store.OpenShipment, d Decision) {
+// schedule does the bookkeeping of one decided letter (see nextSteps); for
+// a reminder to send now it returns the time its item carries.
+func (r *runState) schedule(sh store.OpenShipment, d Decision) afterSend {
 	switch {
 	case !d.Due():
 		if at, ok := d.nextTime(); ok {
 			r.lookAgain(sh, at)
 		}
 	case d.Step.Kind == policy.StepPrint:
+	case d.Unheard:
+		if at, ok := d.nextTime(); ok {
+			r.lookAgain(sh, at)
+		}
 	case d.Wait:
 		at := d.SendAt
 		r.lookAgain(sh, &at)
@@ -85,33 +95,18 @@ func (r *runState) schedule(sh store.OpenShipment, d Decision) {
 			r.lookAgain(sh, &once)
 			seen = &once
 		}
-		if at, ok := d.nextTime(); ok && !r.dry {
-			r.next.mu.Lock()
-			r.next.afterSend[sh.ID] = store.NextStep{ShipmentID: sh.ID, Seen: seen, At: at}
-			r.next.mu.Unlock()
+		if at, ok := d.nextTime(); ok {
+			return afterSend{has: true, seen: seen, at: at}
 		}
 	}
-}
-
-// reminded moves the letters of a sent reminder to the queue to store.
-func (r *runState) reminded(ids []string) {
-	r.next.mu.Lock()
-	defer r.next.mu.Unlock()
-	for _, id := range ids {
-		if st, ok := r.next.afterSend[id]; ok {
-			r.next.sent = append(r.next.sent, st)
-			delete(r.next.afterSend, id)
-		}
-	}
+	return afterSend{}
 }
 
 // storeNextSteps stores what is queued. A failure is the run's error: the
 // letters keep their old times, so nothing is missed, only looked at again.
 func (r *runState) storeNextSteps(ctx context.Context) error {
-	r.next.mu.Lock()
-	steps := append(r.next.queued, r.next.sent...)
-	r.next.queued, r.next.sent = nil, nil
-	r.next.mu.Unlock()
+	steps := r.next.queued
+	r.next.queued = nil
 	if r.dry || len(steps) == 0 {
 		return nil
 	}

@@ -28,10 +28,11 @@ type Store interface {
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
 }
 
-// Deliverer takes one organisation's due reminders through dedupe, send
-// and record (*remind.Reminder).
+// Deliverer makes delivery workers (*remind.Reminder): each takes batches
+// of organisations' due reminders through dedupe, send and record, over one
+// SMTP session.
 type Deliverer interface {
-	Deliver(ctx context.Context, g remind.Group, now time.Time, dryRun bool) (remind.Outcome, error)
+	Courier() *remind.Courier
 }
 
 // AddressResolver looks up, before delivery, the addresses of
@@ -84,8 +85,14 @@ type Escalator struct {
 	// Batch is how many shipments are read (and decisions written) at a
 	// time; default 2000.
 	Batch int
-	// Workers is how many organisations are reminded at once; default 4.
+	// Workers is how many delivery workers send at once, each over its own
+	// SMTP connection; default 8.
 	Workers int
+	// ClaimBatch is how many organisations a worker claims, sends and
+	// records together (one claim transaction, one record statement);
+	// default 8. A crash leaves at most this many claimed reminders per
+	// worker with an unknown outcome.
+	ClaimBatch int
 	// OnOutcome, when set, is called for each organisation's outcome (one
 	// call at a time), e.g. to print a dry run.
 	OnOutcome func(remind.Outcome)
@@ -131,7 +138,7 @@ func (e *Escalator) Preview(ctx context.Context, now time.Time) (Summary, error)
 // run is Run and Preview.
 func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
 	r := &runState{e: e, now: now, dry: dry, log: e.logger(), sum: Summary{Now: now, DryRun: dry},
-		prints: map[printKey][]string{}, next: nextSteps{afterSend: map[string]store.NextStep{}}}
+		prints: map[printKey][]string{}}
 	// Only the letters whose step may be due, unless the policies changed
 	// since the stored next-step times were computed: then every one.
 	fingerprint := e.Policies.Fingerprint()
@@ -264,7 +271,7 @@ type runState struct {
 	decisions []store.Decision      // decided, not yet recorded
 	waiting   []remind.Group        // complete groups waiting for the address lookup
 	prints    map[printKey][]string // print due, for the Printer after recording
-	groups    chan remind.Group     // to the delivery workers
+	batches   chan []remind.Group   // to the delivery workers
 	wg        sync.WaitGroup
 
 	sum     Summary   // owned by the streaming goroutine
@@ -284,13 +291,18 @@ type printKey struct {
 
 // FactsOf is what a decision needs to know of an open shipment.
 func FactsOf(sh store.OpenShipment) Facts {
+	// A letter reminded before was met by the escalation, whether or not
+	// its step was recorded (a reminder records it with its outcome).
 	f := Facts{Since: sh.Since(), RemindersSent: sh.RemindersSent, Failed: sh.State == model.StateFailed,
-		Decided: sh.EscalationStep != ""}
+		Decided: sh.EscalationStep != "" || sh.RemindersSent > 0}
 	if sh.LastRemindedAt != nil {
 		f.LastReminder = *sh.LastRemindedAt
 	}
 	if sh.CatchUpAt != nil {
 		f.CatchUpSince = *sh.CatchUpAt
+	}
+	if sh.UnknownSince != nil {
+		f.UnknownSince = *sh.UnknownSince
 	}
 	return f
 }
@@ -315,16 +327,27 @@ func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 	return model.ReminderItem{}, false
 }
 
+// sends reports whether a decision is a reminder to send now: due, inside
+// the send window, to an organisation, about a letter the channel knows.
+func sends(sh store.OpenShipment, d Decision) bool {
+	return d.Step.Kind == policy.StepRemind && !d.Wait && !d.Unheard && sh.RecipientKind == model.RecipientOrg
+}
+
 func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (model.ReminderItem, bool) {
-	r.schedule(sh, d)
+	next := r.schedule(sh, d)
 	if !d.Due() {
 		return model.ReminderItem{}, false
 	}
 	r.sum.Decided++
 	r.sum.step(d, sh)
-	if step := d.Step.String(); step != sh.EscalationStep {
-		r.decisions = append(r.decisions, store.Decision{ShipmentID: sh.ID, Step: step, Policy: d.Policy,
-			Reason: d.Reason, PrintDue: d.Step.Kind == policy.StepPrint, CatchUp: d.CatchUp})
+	step := d.Recorded()
+	if step != sh.EscalationStep {
+		// A reminder to send is recorded by its claim, just before it goes
+		// out (store.ClaimReminders); every other step here.
+		if !sends(sh, d) {
+			r.decisions = append(r.decisions, store.Decision{ShipmentID: sh.ID, Step: step, Policy: d.Policy,
+				Reason: d.Reason, PrintDue: d.Step.Kind == policy.StepPrint, CatchUp: d.CatchUp})
+		}
 		r.log.Debug("escalation step decided", "shipment", sh.ID, "recipient", recipient, "step", step, "reason", d.Reason)
 	}
 	switch {
@@ -332,6 +355,11 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 		r.sum.PrintDue++
 		k := printKey{d.Policy, d.NeedsApproval}
 		r.prints[k] = append(r.prints[k], sh.ID)
+		return model.ReminderItem{}, false
+	case d.Unheard:
+		r.sum.Unheard++
+		r.log.Info("reminder due about a letter the channel has never heard of: not sent; print follows the policy",
+			"shipment", sh.ID, "recipient", recipient, "step", d.Step.String())
 		return model.ReminderItem{}, false
 	case d.Wait:
 		r.sum.Quiet++
@@ -344,7 +372,8 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 	}
 	return model.ReminderItem{ShipmentID: sh.ID, Reminder: d.Step.N, Channel: sh.Channel, ChannelID: sh.ChannelID,
 		SenderOrg: sh.SenderOrg, SenderOrgName: sh.SenderOrgName, SenderUnit: sh.SenderUnit, SentAt: sh.SentAt,
-		Since: sh.Since()}, true
+		Since: sh.Since(), Step: step, Policy: d.Policy, Reason: d.Reason, CatchUp: d.CatchUp,
+		HasNext: next.has, NextSeen: next.seen, Next: next.at}, true
 }
 
 // flush records the queued decisions (one transaction) and then hands the
@@ -427,9 +456,11 @@ func (r *runState) dispatch(ctx context.Context) error {
 	if err := r.markNoAccess(ctx, gs); err != nil {
 		return err
 	}
-	for _, g := range gs {
+	for len(gs) > 0 {
+		n := min(len(gs), r.claimBatch())
 		select {
-		case r.groups <- g:
+		case r.batches <- gs[:n]:
+			gs = gs[n:]
 		case <-jobs.DrainingCh(ctx):
 			r.drained = true // the groups not handed out wait for the next run
 			return nil
@@ -471,19 +502,31 @@ func (r *runState) markNoAccess(ctx context.Context, gs []remind.Group) error {
 	return nil
 }
 
+func (r *runState) claimBatch() int {
+	if r.e.ClaimBatch <= 0 {
+		return 8
+	}
+	return r.e.ClaimBatch
+}
+
+// startWorkers starts the delivery workers: each takes a batch of groups
+// at a time through its courier (one SMTP session for the run).
 func (r *runState) startWorkers(ctx context.Context) {
 	n := r.e.Workers
 	if n <= 0 {
-		n = 4
+		n = 8
 	}
-	r.groups = make(chan remind.Group)
+	r.batches = make(chan []remind.Group)
 	for range n {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			for g := range r.groups {
-				out, err := r.e.Remind.Deliver(ctx, g, r.now, r.dry)
-				r.count(g, out, err)
+			c := r.e.Remind.Courier()
+			defer c.Close()
+			for gs := range r.batches {
+				for i, res := range c.Deliver(ctx, gs, r.now, r.dry) {
+					r.count(gs[i], res.Outcome, res.Err)
+				}
 			}
 		}()
 	}
@@ -491,7 +534,7 @@ func (r *runState) startWorkers(ctx context.Context) {
 
 // stopWorkers waits for the workers and merges their counts.
 func (r *runState) stopWorkers() {
-	close(r.groups)
+	close(r.batches)
 	r.wg.Wait()
 	w := r.sent
 	r.sum.Errors += w.Errors
@@ -505,6 +548,8 @@ func (r *runState) stopWorkers() {
 	r.sum.Ordered += w.Ordered
 	r.sum.OrderFail += w.OrderFail
 	r.sum.Refused += w.Refused
+	r.sum.Busy += w.Busy
+	r.sum.Recorded += w.Recorded
 	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
 	sort.Strings(r.sum.AddressUnknown)
 }
@@ -514,6 +559,7 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	w := &r.sent
+	w.Recorded += out.Recorded // decisions the claim recorded, even if the send then failed
 	if err != nil {
 		w.Errors++
 		r.errs = append(r.errs, fmt.Errorf("remind %s: %w", g.Org, err))
@@ -522,13 +568,6 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 	}
 	w.Dropped += len(out.Dropped)
 	w.Refused += len(out.Refused)
-	if out.Status == remind.StatusSent {
-		ids := make([]string, len(out.Shipments))
-		for i, s := range out.Shipments {
-			ids[i] = s.ShipmentID
-		}
-		r.reminded(ids)
-	}
 	switch out.Status {
 	case remind.StatusSent, remind.StatusPreview:
 		w.Orgs++
@@ -541,6 +580,8 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.Unknown++
 	case remind.StatusAddressUnknown:
 		w.AddressUnknown = append(w.AddressUnknown, g.Org)
+	case remind.StatusBusy:
+		w.Busy++
 	}
 	switch {
 	case out.OrderID != "":

@@ -121,17 +121,18 @@ func TestRunDryRunChangesNothing(t *testing.T) {
 	}
 }
 
-// opener opens a shipment between the decision and the send.
+// opener opens a shipment between the decision and the send: just before
+// the claim that re-checks it.
 type opener struct {
-	Deliverer
+	*store.Store
 	h    *harness
 	id   string
 	once sync.Once
 }
 
-func (o *opener) Deliver(ctx context.Context, g remind.Group, now time.Time, dry bool) (remind.Outcome, error) {
+func (o *opener) ClaimReminders(ctx context.Context, cs []store.Claim) ([]store.ClaimResult, error) {
 	o.once.Do(func() { o.h.open(o.id) })
-	return o.Deliverer.Deliver(ctx, g, now, dry)
+	return o.Store.ClaimReminders(ctx, cs)
 }
 
 func TestRunOpenedBetweenDecisionAndSend(t *testing.T) {
@@ -139,7 +140,9 @@ func TestRunOpenedBetweenDecisionAndSend(t *testing.T) {
 	h := newHarness(t)
 	ids, refs := h.register(confidential(firmaA, 3)...)
 	h.contacts(firmaA)
-	h.esc.Remind = &opener{Deliverer: h.esc.Remind, h: h, id: ids[1]}
+	r := h.reminder(h.mp.SMTPAddr)
+	r.Log = &opener{Store: h.st, h: h, id: ids[1]}
+	h.esc.Remind = r
 	sum := h.run(due1)
 	if sum.Decided != 3 || sum.Reminders != 2 || sum.Dropped != 1 {
 		t.Fatalf("summary %+v", sum)
@@ -157,8 +160,8 @@ func TestRunOpenedBetweenDecisionAndSend(t *testing.T) {
 // process died between the SMTP server's 250 and the commit.
 type lostCommit struct{ *store.Store }
 
-func (lostCommit) MarkNotificationSent(context.Context, int64, string, time.Time) error {
-	return errors.New("connection to the database lost")
+func (lostCommit) RecordReminders(context.Context, []store.ReminderOutcome, time.Time) ([]int64, error) {
+	return nil, errors.New("connection to the database lost")
 }
 
 func TestRunCrashBetweenSendAndCommitDoesNotResend(t *testing.T) {

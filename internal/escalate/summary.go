@@ -20,6 +20,8 @@ type Summary struct {
 	PrintDue  int // shipments whose print fallback became due
 	Quiet     int // due reminders not sent now: outside the send window
 	Persons   int // due reminders to persons: no e-mail channel for them yet
+	Unheard   int // due reminders not sent: the channel has never heard of the letter (print follows the policy)
+	Busy      int // organisations whose letters another transaction held: the next run tries again
 	Dropped   int // shipments dropped at send time (opened meanwhile, already sent or in flight)
 	Failed    int // organisations whose send failed; the next run tries again
 	Unknown   int // organisations whose send outcome is unknown; never re-sent
@@ -50,6 +52,7 @@ type StepCount struct {
 	Step       string // Decision.Label: "reminder 1", "catch-up print", ...
 	Waiting    bool   // a due reminder waiting for the send window
 	Approval   bool   // a print that waits for a compliance officer
+	Unheard    bool   // a due reminder not sent: the channel has never heard of the letters
 	Policy     string
 	SenderOrg  string
 	SenderUnit string
@@ -61,7 +64,7 @@ func (s *Summary) step(d Decision, sh store.OpenShipment) {
 	if s.steps == nil {
 		s.steps = map[StepCount]int{}
 	}
-	s.steps[StepCount{Step: d.Label(), Waiting: d.Wait, Approval: d.NeedsApproval, Policy: d.Policy,
+	s.steps[StepCount{Step: d.Label(), Waiting: d.Wait, Approval: d.NeedsApproval, Unheard: d.Unheard, Policy: d.Policy,
 		SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit}]++
 }
 
@@ -83,7 +86,10 @@ func (s *Summary) finishSteps() {
 		if a.Step != b.Step {
 			return a.Step < b.Step
 		}
-		return !a.Waiting && b.Waiting
+		if a.Waiting != b.Waiting {
+			return !a.Waiting
+		}
+		return !a.Unheard && b.Unheard
 	})
 }
 
@@ -105,6 +111,12 @@ func (s Summary) String() string {
 // orders, only when there is something to say.
 func (s Summary) extra() string {
 	var out string
+	if s.Unheard > 0 {
+		out += fmt.Sprintf("; %d reminders not sent: the channel has never heard of the letter", s.Unheard)
+	}
+	if s.Busy > 0 {
+		out += fmt.Sprintf("; %d organisations left for the next run (their letters were held by another transaction)", s.Busy)
+	}
 	if len(s.AddressUnknown) > 0 {
 		out += fmt.Sprintf("; %d organisations with address lookup failed", len(s.AddressUnknown))
 	}

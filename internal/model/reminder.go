@@ -35,6 +35,21 @@ type ReminderItem struct {
 	// likely nobody there has the access role, and the reminder opens
 	// with how to get it.
 	NoAccess bool
+
+	// Step, Policy, Reason and CatchUp are the escalation decision that
+	// made the item due ("reminder 1", the policy's name, why, and whether
+	// the policy's catch_up rule decided). The claim records the decision
+	// in the letter's evidence, before anything is sent, unless the letter
+	// has it already; an empty Step records none.
+	Step, Policy, Reason string
+	CatchUp              bool
+	// Next is when the letter's next step can come due once this reminder
+	// is sent (nil: no step any more). With HasNext the record stage writes
+	// it in the statement that counts the reminder, if the letter's stored
+	// time is still NextSeen (a poll may have reset it meanwhile).
+	HasNext  bool
+	NextSeen *time.Time
+	Next     *time.Time
 }
 
 // NotifyStatus is the status of a row of the notification log (see

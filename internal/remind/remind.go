@@ -9,16 +9,26 @@
 //	        Group per organisation
 //	address the organisation's addresses: imported, else looked up in the
 //	        channel this run (Resolver, before delivery)
-//	dedupe  the notification log claims the message (store.ClaimNotification):
+//	dedupe  the notification log claims the messages (store.ClaimReminders):
 //	        in one transaction it locks the shipments and the notifications
 //	        listing them, keeps what model.Eligible keeps (dropped items get
-//	        a typed model.Drop), and commits the rest as pending before
-//	        anything is sent
-//	send    Compose, then Sender.Send (SMTP); where configured, the same
-//	        text is then ordered through Altinn Notifications (Orders)
+//	        a typed model.Drop), records the escalation decisions, and
+//	        commits the rest as pending before anything is sent
+//	send    Compose, then send (SMTP, over a Session kept open between the
+//	        messages); where configured, the same text is then ordered
+//	        through Altinn Notifications (Orders)
 //	record  sent (the reminder counted on every shipment, with an event),
 //	        failed (sent again by the next run) or unknown (never sent
 //	        again; listed for the compliance officer)
+//
+// A Courier (one per delivery worker) takes a batch of organisations
+// through the stages together: one address query, one claim transaction,
+// the sends one after the other over its SMTP session, one record
+// statement. Each message keeps the exactly-once protocol of a message
+// alone: pending is committed before it is sent, its outcome recorded
+// after. A crash leaves the batch's unrecorded messages pending (unknown
+// after the lease, never re-sent); a connection that dies leaves only the
+// message in flight unknown, the rest go over a new one.
 //
 // Nothing here reads a shipment's title: a reminder shows channel
 // references, senders and dates only. Logs carry organisation numbers,
@@ -37,9 +47,10 @@ import (
 
 // Log is what the pipeline needs of the store.
 type Log interface {
-	ContactEmails(ctx context.Context, org string) ([]string, error)
-	ClaimNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
-	PreviewNotification(ctx context.Context, c store.Claim) (store.ClaimResult, error)
+	ContactEmailsOf(ctx context.Context, orgs []string) (map[string][]string, error)
+	ClaimReminders(ctx context.Context, cs []store.Claim) ([]store.ClaimResult, error)
+	PreviewReminders(ctx context.Context, cs []store.Claim) ([]store.ClaimResult, error)
+	RecordReminders(ctx context.Context, outs []store.ReminderOutcome, now time.Time) (notPending []int64, err error)
 	RecordLog
 }
 
@@ -79,6 +90,8 @@ type Outcome struct {
 	// out of this reminder (the others got it), reported here and kept
 	// with the notification.
 	Refused []Refusal
+	// Recorded is how many escalation decisions the claim recorded.
+	Recorded int
 }
 
 // Reminder delivers reminders: one message per organisation.
@@ -93,112 +106,15 @@ type Reminder struct {
 }
 
 // Deliver takes one organisation's group through the address, dedupe,
-// send and record stages, as of now. With dryRun it only previews: it
-// composes the message the run would send and changes nothing. The error
-// return is for the store; a failed send is an Outcome, not an error.
+// send and record stages, as of now, over a connection of its own (a
+// Courier with one group). With dryRun it only previews: it composes the
+// message the run would send and changes nothing. The error return is for
+// the store; a failed send is an Outcome, not an error.
 func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun bool) (Outcome, error) {
-	out := Outcome{Org: g.Org}
-	log := r.logger().With("org", g.Org)
-	to, err := r.addresses(ctx, g)
-	if err != nil {
-		return out, err
-	}
-	if len(to) == 0 && g.AddressUnknown {
-		out.Status = StatusAddressUnknown
-		log.Warn("no address known for the organisation and the lookup failed; the next run tries again",
-			"shipments", len(g.Shipments))
-		return out, nil
-	}
-	res, err := r.dedupe(ctx, g, to, now, dryRun)
-	if err != nil {
-		return out, err
-	}
-	out.Dropped = res.Dropped
-	for _, d := range res.Dropped {
-		log.Info("shipment left out of reminder", "shipment", d.ShipmentID, "reminder", d.Reminder,
-			"reason", d.Reason.String(), "detail", d.Detail)
-	}
-	if res.Notification == nil {
-		out.Status = StatusNothing
-		return out, nil
-	}
-	n := res.Notification
-	out.NotificationID = n.ID
-	out.Shipments = n.Items
-	ids, count := shipmentIDs(out.Shipments), len(out.Shipments)
-	switch {
-	case n.Status == store.NotifyNoAddress:
-		out.Status = StatusNoAddress
-		if !dryRun {
-			log.Warn("organisation has no e-mail address for reminders; listed for the compliance officer",
-				"notification", n.ID, "shipments", count, "shipment_ids", ids)
-		}
-		return out, nil
-	case !res.Send:
-		// The same message was sent, is in flight, or has an unknown outcome.
-		out.Status = StatusNothing
-		log.Info("reminder already handled", "notification", n.ID, "status", n.Status)
-		return out, nil
-	}
-	msg := Compose(g.Org, out.Shipments, to, r.From, n.Key, now)
-	out.Message = msg
-	if dryRun {
-		out.Status = StatusPreview
-		return out, nil
-	}
-	var order []byte
-	if r.Orders != nil {
-		if order, err = r.prepareOrder(ctx, n, g.Org, msg, now); err != nil {
-			return out, err
-		}
-	}
-	out.Status, out.Err = r.send(ctx, msg)
-	out.Refused = msg.Refused
-	if len(msg.Refused) > 0 && out.Status == StatusSent {
-		log.Warn("recipients refused permanently by the SMTP server: left out of this reminder, the others got it",
-			"notification", n.ID, "refused", describeRefused(msg.Refused))
-	}
-	if err := r.record(ctx, n.ID, msg, out, now); err != nil {
-		return out, err
-	}
-	if out.Status == StatusSent && order != nil {
-		out.OrderID, out.OrderErr = r.place(ctx, n.ID, g.Org, order, now)
-	}
-	switch out.Status {
-	case StatusSent:
-		log.Info("reminder sent", "notification", n.ID, "shipments", count, "shipment_ids", ids,
-			"addresses", len(to), "message_id", msg.MessageID)
-	case StatusFailed:
-		log.Warn("reminder not delivered; the next run tries again", "notification", n.ID,
-			"shipments", count, "error", out.Err)
-	case StatusUnknown:
-		log.Error("reminder outcome unknown; it is not sent again, check with the mail server",
-			"notification", n.ID, "shipments", count, "shipment_ids", ids, "error", out.Err)
-	}
-	return out, nil
-}
-
-// addresses is the address stage: the imported addresses, else those
-// looked up this run (a dry run's lookups are not cached).
-func (r *Reminder) addresses(ctx context.Context, g Group) ([]string, error) {
-	to, err := r.Log.ContactEmails(ctx, g.Org)
-	if err != nil {
-		return nil, err
-	}
-	if len(to) == 0 {
-		to = g.LookedUp
-	}
-	return to, nil
-}
-
-// dedupe is the dedupe stage: the notification log claims the message, or
-// in a dry run says what it would claim.
-func (r *Reminder) dedupe(ctx context.Context, g Group, to []string, now time.Time, dryRun bool) (store.ClaimResult, error) {
-	c := store.Claim{Org: g.Org, Items: g.Shipments, Recipients: to, Now: now}
-	if dryRun {
-		return r.Log.PreviewNotification(ctx, c)
-	}
-	return r.Log.ClaimNotification(ctx, c)
+	c := r.Courier()
+	defer c.Close()
+	res := c.Deliver(ctx, []Group{g}, now, dryRun)
+	return res[0].Outcome, res[0].Err
 }
 
 // prepareOrder builds the notification's Altinn Notifications order and
@@ -217,19 +133,6 @@ func (r *Reminder) prepareOrder(ctx context.Context, n *store.Notification, org 
 		err = errors.Join(err, merr)
 	}
 	return nil, fmt.Errorf("reminder %d to %s: keep its notification order: %w", n.ID, org, err)
-}
-
-// send is the send stage.
-func (r *Reminder) send(ctx context.Context, m *Message) (Status, error) {
-	return Send(ctx, r.Sender, m)
-}
-
-// record is the record stage.
-func (r *Reminder) record(ctx context.Context, id int64, m *Message, out Outcome, now time.Time) error {
-	if err := Record(ctx, r.Log, id, m, out.Status, out.Err, now); err != nil {
-		return fmt.Errorf("record reminder %d to %s as %s: %w", id, out.Org, out.Status, err)
-	}
-	return nil
 }
 
 func (r *Reminder) logger() *slog.Logger {

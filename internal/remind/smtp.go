@@ -107,13 +107,121 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // message was handed over means it was not delivered (try again later); an
 // error wrapping ErrOutcomeUnknown means it may have been.
 func (s *SMTP) Send(ctx context.Context, m *Message) error {
-	host, _, _ := net.SplitHostPort(s.cfg.Addr)
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ss := s.Session()
+	defer ss.Close()
+	return ss.Send(ctx, m)
+}
+
+// Session returns a session that sends messages one at a time over one
+// connection, kept open between them (see Session).
+func (s *SMTP) Session() *Session { return &Session{s: s} }
+
+// maxPerConnection is how many messages a session sends over one
+// connection before it opens a new one (some servers limit it).
+const maxPerConnection = 50
+
+// Session sends many messages over one SMTP connection, one at a time:
+// RSET between them, a new connection when the server closed the old one or
+// after maxPerConnection messages, QUIT at Close. Each message has the
+// outcome it would have alone (SMTP.Send): an error before the whole message
+// was handed over means it was not delivered, an error wrapping
+// ErrOutcomeUnknown that it may have been. A reused connection that fails
+// before the server started taking a message is replaced and the message
+// tried once more on the new one: nothing of it was handed over. A Session
+// is not safe for concurrent use.
+type Session struct {
+	s    *SMTP
+	c    *smtp.Client
+	conn net.Conn
+	sent int // messages over this connection
+}
+
+// Send delivers one message over the session's connection.
+func (ss *Session) Send(ctx context.Context, m *Message) error {
+	ctx, cancel := context.WithTimeout(ctx, ss.s.cfg.Timeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.cfg.Addr)
+	if ss.c != nil && ss.sent >= maxPerConnection {
+		ss.Close()
+	}
+	reused := ss.c != nil
+	if reused {
+		stop := ss.arm(ctx)
+		err := ss.c.Reset()
+		stop()
+		if err != nil {
+			ss.drop() // closed by the server while idle: a new one below
+			reused = false
+		}
+	}
+	err := ss.try(ctx, m)
+	var started bool
 	if err != nil {
-		return fmt.Errorf("connect to SMTP server %s: %w", s.cfg.Addr, err)
+		var te *transactError
+		started = errors.As(err, &te) && te.started
+	}
+	if err != nil && reused && !started && !errors.Is(err, ErrAllRefused) && ctx.Err() == nil {
+		// The server stopped taking messages on the old connection (e.g.
+		// "421 too many messages") before this one was handed over.
+		ss.drop()
+		err = ss.try(ctx, m)
+	}
+	if err != nil {
+		ss.drop()
+		return err
+	}
+	ss.sent++
+	return nil
+}
+
+// try sends m over the session's connection, opening one if there is none.
+func (ss *Session) try(ctx context.Context, m *Message) error {
+	if ss.c == nil {
+		if err := ss.connect(ctx); err != nil {
+			return err
+		}
+	}
+	stop := ss.arm(ctx)
+	defer stop()
+	return ss.s.transact(ss.c, m)
+}
+
+// arm bounds the next exchanges by ctx: its deadline on the connection,
+// and the connection closed if ctx ends first. The returned func disarms.
+func (ss *Session) arm(ctx context.Context) func() {
+	deadline, _ := ctx.Deadline()
+	_ = ss.conn.SetDeadline(deadline)
+	conn := ss.conn
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	return func() { stop() }
+}
+
+// Close ends the session: QUIT, then the connection is closed.
+func (ss *Session) Close() {
+	if ss.c == nil {
+		return
+	}
+	_ = ss.conn.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = ss.c.Quit() // delivered messages stay delivered; a failing QUIT changes nothing
+	ss.drop()
+}
+
+// drop closes the connection without a word.
+func (ss *Session) drop() {
+	if ss.c != nil {
+		ss.c.Close()
+	}
+	ss.c, ss.conn, ss.sent = nil, nil, 0
+}
+
+// connect opens the session's connection: greeting, EHLO, STARTTLS when
+// offered (or required), AUTH PLAIN when a user is configured.
+func (ss *Session) connect(ctx context.Context) error {
+	cfg := ss.s.cfg
+	host, _, _ := net.SplitHostPort(cfg.Addr)
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("connect to SMTP server %s: %w", cfg.Addr, err)
 	}
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
@@ -122,9 +230,18 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
-		return fmt.Errorf("SMTP greeting from %s: %w", s.cfg.Addr, err)
+		return fmt.Errorf("SMTP greeting from %s: %w", cfg.Addr, err)
 	}
-	defer c.Close()
+	if err := ss.s.hello(c, host); err != nil {
+		c.Close()
+		return err
+	}
+	ss.c, ss.conn, ss.sent = c, conn, 0
+	return nil
+}
+
+// hello is EHLO, STARTTLS and AUTH on a new connection.
+func (s *SMTP) hello(c *smtp.Client, host string) error {
 	helo := s.cfg.Helo
 	if helo == "" {
 		helo, _ = os.Hostname()
@@ -153,12 +270,31 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 			return fmt.Errorf("SMTP AUTH PLAIN as %s at %s: %w", s.cfg.User, s.cfg.Addr, err)
 		}
 	}
+	return nil
+}
+
+// transactError is an error of one mail transaction; started says the
+// server had accepted DATA (it was taking the message).
+type transactError struct {
+	err     error
+	started bool
+}
+
+func (e *transactError) Error() string { return e.err.Error() }
+func (e *transactError) Unwrap() error { return e.err }
+
+// transact is one mail transaction on an open connection: MAIL FROM, RCPT
+// TO for each recipient, DATA and the message.
+func (s *SMTP) transact(c *smtp.Client, m *Message) error {
+	fail := func(started bool, format string, args ...any) error {
+		return &transactError{err: fmt.Errorf(format, args...), started: started}
+	}
 	from, err := mail.ParseAddress(m.From)
 	if err != nil {
 		return fmt.Errorf("sender address %q: %w", m.From, err)
 	}
 	if err := c.Mail(from.Address); err != nil {
-		return fmt.Errorf("SMTP MAIL FROM: %w", err)
+		return fail(false, "SMTP MAIL FROM: %w", err)
 	}
 	m.Refused = nil
 	rcpts := append(append([]string(nil), m.To...), m.Cc...)
@@ -169,19 +305,18 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 				m.Refused = append(m.Refused, Refusal{Address: to, Reply: fmt.Sprintf("%d %s", reply.Code, reply.Msg)})
 				continue
 			}
-			return fmt.Errorf("SMTP RCPT TO %s: %w", to, err)
+			return fail(false, "SMTP RCPT TO %s: %w", to, err)
 		}
 	}
 	if len(m.Refused) == len(rcpts) {
-		_ = c.Quit()
 		return fmt.Errorf("%w: %s", ErrAllRefused, describeRefused(m.Refused))
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("SMTP DATA: %w", err)
+		return fail(false, "SMTP DATA: %w", err)
 	}
 	if _, err := w.Write(m.Bytes()); err != nil {
-		return fmt.Errorf("SMTP DATA: write message: %w", err)
+		return fail(true, "SMTP DATA: write message: %w", err)
 	}
 	// Close sends the final dot and reads the server's answer. A refusal
 	// (a 4xx/5xx reply) means not delivered; anything else (a broken
@@ -189,11 +324,10 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	if err := w.Close(); err != nil {
 		var reply *textproto.Error
 		if errors.As(err, &reply) {
-			return fmt.Errorf("SMTP server refused the message: %w", err)
+			return fail(true, "SMTP server refused the message: %w", err)
 		}
-		return fmt.Errorf("%w: end of DATA: %w", ErrOutcomeUnknown, err)
+		return fail(true, "%w: end of DATA: %w", ErrOutcomeUnknown, err)
 	}
-	_ = c.Quit() // delivered; a failing QUIT changes nothing
 	return nil
 }
 

@@ -77,6 +77,26 @@ func (s *Store) ContactEmails(ctx context.Context, org string) ([]string, error)
 	return out, nil
 }
 
+// ContactEmailsOf is ContactEmails for many organisations in one query:
+// each organisation's addresses, sorted (none: absent from the map).
+func (s *Store) ContactEmailsOf(ctx context.Context, orgs []string) (map[string][]string, error) {
+	var rows []struct {
+		Org   string `db:"orgnr"`
+		Email string `db:"email"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT orgnr, email FROM org_contacts c
+		WHERE orgnr = ANY($1) AND (source <> $2 OR NOT EXISTS (
+			SELECT 1 FROM org_contacts i WHERE i.orgnr = c.orgnr AND i.source <> $2))
+		ORDER BY orgnr, email`, pq.Array(orgs), ContactSourceProfile); err != nil {
+		return nil, fmt.Errorf("read contacts of %d organisations: %w", len(orgs), err)
+	}
+	out := make(map[string][]string, len(orgs))
+	for _, r := range rows {
+		out[r.Org] = append(out[r.Org], r.Email)
+	}
+	return out, nil
+}
+
 // OrgsNeedingLookup returns, sorted, those of orgs that have no imported
 // address and whose last Altinn Profile answer is missing or older than ttl
 // as of now.

@@ -42,6 +42,9 @@ type OpenShipment struct {
 	LastRemindedAt *time.Time  `db:"last_reminded_at"`
 	EscalationStep string      `db:"escalation_step"`
 	CatchUpAt      *time.Time  `db:"catch_up_at"`
+	// UnknownSince is when the channel was first found not to know the
+	// shipment (nil: it knows it; unknown_to_channel_since).
+	UnknownSince *time.Time `db:"unknown_to_channel_since"`
 	// NextStepAt is when the shipment's next step can come due, as the
 	// store had it when the row was read (nil: never; see ScheduleNextSteps).
 	NextStepAt *time.Time `db:"next_step_at"`
@@ -60,7 +63,8 @@ const openShipmentColumns = `s.id, s.channel, s.channel_id,
 	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
 	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
 	s.class, s.confidential, s.state, s.stage, s.sent_at, s.available_at,
-	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at`
+	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at,
+	s.unknown_to_channel_since`
 
 const openShipmentFrom = ` FROM shipments s
 	JOIN sender_units u ON u.id = s.sender_unit_id

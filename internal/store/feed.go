@@ -99,10 +99,14 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 			return err
 		}
 		if len(a.Synced) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0,
-				unknown_to_channel_since = CASE WHEN EXISTS (SELECT 1 FROM shipment_events e
-					WHERE e.shipment_id = shipments.id AND e.kind = $2) THEN NULL ELSE unknown_to_channel_since END
-				WHERE id = ANY($1::uuid[])`, pq.Array(a.Synced), EventChannel); err != nil {
+			// A letter the log knows now gets the reminders held back for
+			// it while it was unknown: the next escalation run looks at it.
+			if _, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = NULL, poll_failures = 0,
+				unknown_to_channel_since = CASE WHEN k.known THEN NULL ELSE s.unknown_to_channel_since END,
+				next_step_at = CASE WHEN k.known THEN `+sqlKnownAgain+` ELSE s.next_step_at END
+				FROM (SELECT id, EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = sh.id AND e.kind = $2) AS known
+					FROM shipments sh WHERE sh.id = ANY($1::uuid[])) k
+				WHERE s.id = k.id`, pq.Array(a.Synced), EventChannel); err != nil {
 				return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
 			}
 		}
@@ -273,10 +277,13 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			-- looked up whole, so it needs no look-up any more either
 			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN s.next_poll_at END,
 			unknown_to_channel_since = NULL,
-			-- A step may come earlier: the letter failed, or it became
-			-- available earlier than recorded (migration 00013).
+			-- A step may come earlier: the letter failed, it became
+			-- available earlier than recorded (migration 00013), or the
+			-- log knows it now after it was unknown (its reminders were
+			-- held back: escalate.Decision.Unheard).
 			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
-				OR u.avail < COALESCE(s.available_at, s.sent_at) THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
+				OR u.avail < COALESCE(s.available_at, s.sent_at)
+				OR s.unknown_to_channel_since IS NOT NULL THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
 		WHERE s.id = u.id`,

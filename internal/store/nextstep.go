@@ -18,6 +18,12 @@ import (
 // step may come earlier (the column's default).
 const sqlLookAtOnce = `'epoch'::timestamptz`
 
+// sqlKnownAgain is the next-step time of a shipments row s the channel
+// answers about: a letter it did not know (unknown_to_channel_since) had its
+// reminders held back (escalate.Decision.Unheard), so the next run looks at
+// it; any other keeps its time.
+const sqlKnownAgain = `CASE WHEN s.unknown_to_channel_since IS NOT NULL THEN ` + sqlLookAtOnce + ` ELSE s.next_step_at END`
+
 // NextStep is when one shipment's next escalation step can come due, as the
 // escalation run decided it (migration 00013, shipments.next_step_at).
 type NextStep struct {

@@ -305,12 +305,14 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, poll_claimed_until = NULL, unknown_to_channel_since = NULL,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
-			-- A failed letter needs paper at once, and one available before
-			-- it was sent (a channel's clock) starts waiting earlier: the
-			-- next escalation run looks at them (migration 00013). Other
-			-- changes only delay steps.
+			-- A failed letter needs paper at once, one available before it
+			-- was sent (a channel's clock) starts waiting earlier, and one
+			-- the channel now knows after all gets the reminders held back
+			-- for it: the next escalation run looks at them (migration
+			-- 00013). Other changes only delay steps.
 			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
 				OR (s.available_at IS NULL AND u.state IN ('available', 'opened') AND u.at < s.sent_at)
+				OR s.unknown_to_channel_since IS NOT NULL
 				THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
 			AS u(id, prev, state, at, status, closed, next)
@@ -342,6 +344,7 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 		ids[i], prev[i], statuses[i], closed[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, poll_failures = 0, unknown_to_channel_since = NULL,
+			next_step_at = `+sqlKnownAgain+`,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
 		WHERE s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
@@ -382,7 +385,8 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
 			poll_failures = CASE WHEN u.failed OR u.unknown THEN s.poll_failures + 1 ELSE 0 END,
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
-				WHEN u.failed THEN s.unknown_to_channel_since END
+				WHEN u.failed THEN s.unknown_to_channel_since END,
+			next_step_at = CASE WHEN u.unknown OR u.failed THEN s.next_step_at ELSE `+sqlKnownAgain+` END
 		FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[]) AS u(id, next, failed, unknown, at)
 		WHERE s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)))
 	if err != nil {

@@ -1,0 +1,299 @@
+package remind
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// StatusBusy: another transaction held some of the organisation's letters
+// (another run's claim, a poll writing them); nothing was claimed, the
+// next run tries again.
+const StatusBusy Status = "busy"
+
+// Result is what became of one organisation's group in a Courier's batch:
+// its outcome, or the store error that stopped it.
+type Result struct {
+	Outcome Outcome
+	Err     error
+}
+
+// Courier is one delivery worker: it takes the groups of many
+// organisations through the stages a batch at a time, and sends over one
+// SMTP session for all its batches (when the Sender has sessions). Close
+// it when done. A Courier is not safe for concurrent use.
+type Courier struct {
+	r    *Reminder
+	send Sender
+	sess *Session
+}
+
+// sessions is a Sender that can keep a connection open (*SMTP).
+type sessions interface {
+	Session() *Session
+}
+
+// Courier returns a delivery worker.
+func (r *Reminder) Courier() *Courier {
+	c := &Courier{r: r, send: r.Sender}
+	if s, ok := r.Sender.(sessions); ok {
+		c.sess = s.Session()
+		c.send = c.sess
+	}
+	return c
+}
+
+// Close ends the courier's SMTP session.
+func (c *Courier) Close() {
+	if c.sess != nil {
+		c.sess.Close()
+	}
+}
+
+// pendingSend is a claimed message of a batch on its way.
+type pendingSend struct {
+	i     int // the group's index
+	n     *store.Notification
+	msg   *Message
+	order []byte
+	to    int // addresses
+}
+
+// Deliver takes groups (one organisation each) through the address,
+// dedupe, send and record stages as of now: the addresses in one query,
+// one claim transaction for all, the messages one after the other, and one
+// statement recording them. With dryRun it only previews and changes
+// nothing. The results are in the order of gs; a failed send is an
+// Outcome, Err is for the store.
+func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun bool) []Result {
+	res := make([]Result, len(gs))
+	orgs := make([]string, len(gs))
+	for i, g := range gs {
+		res[i].Outcome.Org, orgs[i] = g.Org, g.Org
+	}
+	book, err := c.r.Log.ContactEmailsOf(ctx, orgs)
+	if err != nil {
+		for i := range res {
+			res[i].Err = err
+		}
+		return res
+	}
+	var claims []store.Claim
+	var which []int
+	to := make([][]string, len(gs))
+	for i, g := range gs {
+		to[i] = book[g.Org]
+		if len(to[i]) == 0 {
+			to[i] = g.LookedUp
+		}
+		if len(to[i]) == 0 && g.AddressUnknown {
+			res[i].Outcome.Status = StatusAddressUnknown
+			c.log(g.Org).Warn("no address known for the organisation and the lookup failed; the next run tries again",
+				"shipments", len(g.Shipments))
+			continue
+		}
+		claims = append(claims, store.Claim{Org: g.Org, Items: g.Shipments, Recipients: to[i], Now: now})
+		which = append(which, i)
+	}
+	claimed, errs := c.claim(ctx, claims, dryRun)
+	var sends []pendingSend
+	for k, cr := range claimed {
+		i := which[k]
+		if errs[k] != nil {
+			res[i].Err = errs[k]
+			continue
+		}
+		ps, err := c.prepare(ctx, &res[i].Outcome, cr, to[i], now, dryRun)
+		if err != nil {
+			res[i].Err = err
+			continue
+		}
+		if ps != nil {
+			ps.i = i
+			sends = append(sends, *ps)
+		}
+	}
+	if len(sends) == 0 {
+		return res
+	}
+	recs := make([]store.ReminderOutcome, len(sends))
+	for k, ps := range sends {
+		out := &res[ps.i].Outcome
+		out.Status, out.Err = Send(ctx, c.send, ps.msg)
+		out.Refused = ps.msg.Refused
+		recs[k] = outcomeOf(ps.n, ps.msg, out.Status, out.Err)
+	}
+	for k, err := range c.record(ctx, recs, now) {
+		ps := sends[k]
+		out := &res[ps.i].Outcome
+		if err != nil {
+			res[ps.i].Err = fmt.Errorf("record reminder %d to %s as %s: %w", ps.n.ID, out.Org, out.Status, err)
+			continue
+		}
+		if out.Status == StatusSent && ps.order != nil {
+			out.OrderID, out.OrderErr = c.r.place(ctx, ps.n.ID, out.Org, ps.order, now)
+		}
+		c.logSent(*out, ps)
+	}
+	return res
+}
+
+// claim claims (or previews) the batch in one transaction; when that
+// fails, one organisation at a time, so that one organisation's problem is
+// its own.
+func (c *Courier) claim(ctx context.Context, cs []store.Claim, dryRun bool) ([]store.ClaimResult, []error) {
+	errs := make([]error, len(cs))
+	if len(cs) == 0 {
+		return nil, errs
+	}
+	do := c.r.Log.ClaimReminders
+	if dryRun {
+		do = c.r.Log.PreviewReminders
+	}
+	res, err := do(ctx, cs)
+	if err == nil {
+		return res, errs
+	}
+	if len(cs) == 1 {
+		errs[0] = err
+		return make([]store.ClaimResult, 1), errs
+	}
+	res = make([]store.ClaimResult, len(cs))
+	for i := range cs {
+		one, err := do(ctx, cs[i:i+1])
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		res[i] = one[0]
+	}
+	return res, errs
+}
+
+// prepare turns one organisation's claim into its outcome so far, and the
+// message to send now, if any.
+func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResult, to []string, now time.Time, dryRun bool) (*pendingSend, error) {
+	log := c.log(out.Org)
+	out.Dropped = res.Dropped
+	out.Recorded = res.Recorded
+	for _, d := range res.Dropped {
+		log.Info("shipment left out of reminder", "shipment", d.ShipmentID, "reminder", d.Reminder,
+			"reason", d.Reason.String(), "detail", d.Detail)
+	}
+	if res.Busy {
+		out.Status = StatusBusy
+		log.Info("the organisation's letters are held by another transaction (another run, a poll writing them); the next run tries again")
+		return nil, nil
+	}
+	if res.Notification == nil {
+		out.Status = StatusNothing
+		return nil, nil
+	}
+	n := res.Notification
+	out.NotificationID = n.ID
+	out.Shipments = n.Items
+	switch {
+	case n.Status == store.NotifyNoAddress:
+		out.Status = StatusNoAddress
+		if !dryRun {
+			log.Warn("organisation has no e-mail address for reminders; listed for the compliance officer",
+				"notification", n.ID, "shipments", len(out.Shipments), "shipment_ids", shipmentIDs(out.Shipments))
+		}
+		return nil, nil
+	case !res.Send:
+		// The same message was sent, is in flight, or has an unknown outcome.
+		out.Status = StatusNothing
+		log.Info("reminder already handled", "notification", n.ID, "status", n.Status)
+		return nil, nil
+	}
+	msg := Compose(out.Org, out.Shipments, to, c.r.From, n.Key, now)
+	out.Message = msg
+	if dryRun {
+		out.Status = StatusPreview
+		return nil, nil
+	}
+	ps := &pendingSend{n: n, msg: msg, to: len(to)}
+	if c.r.Orders != nil {
+		order, err := c.r.prepareOrder(ctx, n, out.Org, msg, now)
+		if err != nil {
+			return nil, err
+		}
+		ps.order = order
+	}
+	return ps, nil
+}
+
+// outcomeOf is what the record stage writes for one sent (or not) message.
+func outcomeOf(n *store.Notification, m *Message, status Status, sendErr error) store.ReminderOutcome {
+	o := store.ReminderOutcome{ID: n.ID, Items: n.Items}
+	switch status {
+	case StatusSent:
+		o.Status, o.MessageID = model.NotifySent, m.MessageID
+		if len(m.Refused) > 0 {
+			o.Accepted, o.Note = accepted(m), "refused permanently: "+describeRefused(m.Refused)
+		}
+	case StatusUnknown:
+		o.Status, o.Cause = model.NotifyUnknown, sendErr.Error()
+	default:
+		o.Status, o.Cause = model.NotifyFailed, sendErr.Error()
+	}
+	return o
+}
+
+// record records the batch's outcomes in one statement; when that fails,
+// one at a time. It runs even when ctx was cancelled during the sends: what
+// happened must be written down. The errors are in the order of recs.
+func (c *Courier) record(ctx context.Context, recs []store.ReminderOutcome, now time.Time) []error {
+	ctx = context.WithoutCancel(ctx)
+	errs := make([]error, len(recs))
+	notPending, err := c.r.Log.RecordReminders(ctx, recs, now)
+	if err != nil && len(recs) > 1 {
+		notPending = nil
+		for i := range recs {
+			np, err := c.r.Log.RecordReminders(ctx, recs[i:i+1], now)
+			if err != nil {
+				errs[i] = err
+			}
+			notPending = append(notPending, np...)
+		}
+	} else if err != nil {
+		errs[0] = err
+	}
+	gone := map[int64]bool{}
+	for _, id := range notPending {
+		gone[id] = true
+	}
+	for i, o := range recs {
+		if gone[o.ID] {
+			errs[i] = fmt.Errorf("notification %d is no longer pending: %w", o.ID, store.ErrNotFound)
+		}
+	}
+	return errs
+}
+
+// logSent logs what became of one message that was sent (or tried).
+func (c *Courier) logSent(out Outcome, ps pendingSend) {
+	log := c.log(out.Org)
+	ids, count := shipmentIDs(out.Shipments), len(out.Shipments)
+	if len(out.Refused) > 0 && out.Status == StatusSent {
+		log.Warn("recipients refused permanently by the SMTP server: left out of this reminder, the others got it",
+			"notification", ps.n.ID, "refused", describeRefused(out.Refused))
+	}
+	switch out.Status {
+	case StatusSent:
+		log.Info("reminder sent", "notification", ps.n.ID, "shipments", count, "shipment_ids", ids,
+			"addresses", ps.to, "message_id", ps.msg.MessageID)
+	case StatusFailed:
+		log.Warn("reminder not delivered; the next run tries again", "notification", ps.n.ID,
+			"shipments", count, "error", out.Err)
+	case StatusUnknown:
+		log.Error("reminder outcome unknown; it is not sent again, check with the mail server",
+			"notification", ps.n.ID, "shipments", count, "shipment_ids", ids, "error", out.Err)
+	}
+}
+
+func (c *Courier) log(org string) *slog.Logger { return c.r.logger().With("org", org) }

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"postvakt/internal/model"
+)
+
+// ReminderOutcome is what became of one claimed reminder, for
+// RecordReminders: sent, failed or unknown.
+type ReminderOutcome struct {
+	ID     int64
+	Status model.NotifyStatus // NotifySent, NotifyFailed or NotifyUnknown
+	// MessageID is the sent message's Message-ID.
+	MessageID string
+	// Cause says why a message failed or its outcome is unknown.
+	Cause string
+	// Accepted, for a sent message the SMTP server refused some recipients
+	// of, are those that took it (nil: all), and Note which were refused and
+	// why (kept in last_error).
+	Accepted []string
+	Note     string
+	// Items are the reminders the message lists, as claimed: each letter's
+	// escalation step and next-step time (model.ReminderItem).
+	Items []model.ReminderItem
+}
+
+// RecordReminders is the record stage of many claimed reminders, in one
+// statement: each notification becomes sent, failed or unknown (from
+// pending; a sent one also from unknown: the server did accept it). Every
+// letter of a sent one gets, in one update, its reminder counted
+// (reminders_sent, the time of the last reminder, stage reminded), its
+// escalation step, and the time its next step can come due (unless a poll
+// reset it since the run read it), and a reminder event naming the
+// notification. A failed or unknown one sets its letters' escalation step
+// only. Notifications no longer pending are reported in the error; the
+// others are recorded, and their ids returned in notPending; err is for
+// the statement, which records all or nothing.
+func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now time.Time) (notPending []int64, err error) {
+	if len(outs) == 0 {
+		return nil, nil
+	}
+	type notif struct {
+		ID        int64    `json:"id"`
+		Status    string   `json:"status"`
+		MessageID string   `json:"message_id"`
+		Cause     string   `json:"cause"`
+		Accepted  []string `json:"accepted"`
+		Note      string   `json:"note"`
+	}
+	type item struct {
+		ID      string     `json:"id"`
+		Step    string     `json:"step"`
+		HasNext bool       `json:"has_next"`
+		Seen    *time.Time `json:"seen"`
+		Next    *time.Time `json:"next"`
+	}
+	ns := make([]notif, len(outs))
+	var items []item
+	for i, o := range outs {
+		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, Cause: o.Cause, Accepted: o.Accepted, Note: o.Note}
+		for _, it := range o.Items {
+			items = append(items, item{ID: it.ShipmentID, Step: it.Step, HasNext: it.HasNext, Seen: it.NextSeen, Next: it.Next})
+		}
+	}
+	nDoc, err := json.Marshal(ns)
+	if err != nil {
+		return nil, err
+	}
+	iDoc, err := json.Marshal(items)
+	if err != nil {
+		return nil, err
+	}
+	var marked []int64
+	stmt, err := s.prepared(ctx, recordRemindersSQL)
+	if err == nil {
+		err = stmt.SelectContext(ctx, &marked, string(nDoc), now, string(iDoc), EventReminder, SourcePolicy)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("record %d reminders: %w", len(outs), err)
+	}
+	if len(marked) == len(outs) {
+		return nil, nil
+	}
+	done := make(map[int64]bool, len(marked))
+	for _, id := range marked {
+		done[id] = true
+	}
+	for _, o := range outs {
+		if !done[o.ID] {
+			notPending = append(notPending, o.ID)
+		}
+	}
+	return notPending, nil
+}
+
+// recordRemindersSQL is RecordReminders' statement.
+var recordRemindersSQL = `WITH o AS (
+			SELECT * FROM jsonb_to_recordset($1::jsonb)
+				AS o(id bigint, status text, message_id text, cause text, accepted text[], note text)),
+		n AS (
+			UPDATE notifications n SET status = o.status, updated_at = $2,
+				message_id = CASE WHEN o.status = 'sent' THEN o.message_id ELSE n.message_id END,
+				sent_at = CASE WHEN o.status = 'sent' THEN $2 ELSE n.sent_at END,
+				recipients = COALESCE(o.accepted, n.recipients),
+				last_error = CASE WHEN o.status <> 'sent' THEN o.cause
+					WHEN o.note <> '' THEN o.note
+					WHEN n.last_error LIKE 'refused permanently:%' THEN n.last_error ELSE '' END
+			FROM o
+			WHERE n.id = o.id AND (n.status = 'pending' OR (o.status = 'sent' AND n.status = 'unknown'))
+			RETURNING n.id, n.orgnr, n.recipients, n.status, n.message_id),
+		it AS (
+			SELECT * FROM jsonb_to_recordset($3::jsonb)
+				AS it(id uuid, step text, has_next boolean, seen timestamptz, next timestamptz)),
+		items AS (
+			SELECT i.shipment_id, i.reminder, n.id AS nid, n.status = 'sent' AS sent,
+				it.step, COALESCE(it.has_next, false) AS has_next, it.seen, it.next
+			FROM notification_items i JOIN n ON n.id = i.notification_id
+			LEFT JOIN it ON it.id = i.shipment_id
+			WHERE i.active),
+		counted AS (
+			UPDATE shipments s SET
+				reminders_sent = CASE WHEN c.sent THEN GREATEST(s.reminders_sent, c.reminder) ELSE s.reminders_sent END,
+				last_reminded_at = CASE WHEN c.sent THEN $2 ELSE s.last_reminded_at END,
+				stage = CASE WHEN c.sent AND s.stage = ` + sqlStage(model.StageNone) + ` THEN ` + sqlStage(model.StageReminded) + ` ELSE s.stage END,
+				escalation_step = COALESCE(NULLIF(c.step, ''), s.escalation_step),
+				next_step_at = CASE WHEN c.sent AND c.has_next AND s.next_step_at IS NOT DISTINCT FROM c.seen
+					THEN c.next ELSE s.next_step_at END
+			FROM items c
+			WHERE s.id = c.shipment_id AND (c.sent OR (c.step <> '' AND s.escalation_step <> c.step))
+			RETURNING s.id, c.reminder, c.nid, c.sent),
+		ev AS (
+			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
+			SELECT c.id, $4, $5, $2,
+				format('reminder %s sent by e-mail to organisation %s (notification %s, %s address(es))',
+					c.reminder, n.orgnr, n.id, cardinality(n.recipients)),
+				jsonb_build_object('notification_id', n.id, 'reminder', c.reminder, 'message_id', n.message_id,
+					'org', n.orgnr, 'recipients', to_jsonb(n.recipients))
+			FROM counted c JOIN n ON n.id = c.nid
+			WHERE c.sent
+			RETURNING 1)
+		SELECT id FROM n`
