@@ -17,7 +17,7 @@ type FeedStore interface {
 	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
 	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
-	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom, unheardBefore time.Time) (int, error)
+	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error)
 	ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error)
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
@@ -43,15 +43,18 @@ var errDraining = errors.New("stopping: no new page")
 //     reach (registered after their entries were read, or discovered), so
 //     their whole log is looked up one by one (the channel's Status); the
 //     others are left to the window. Either way they are then marked read.
-//     So are the letters that, when the previous cycle had read the log,
-//     no entry had mentioned an UnknownGrace after they were sent
-//     (ScheduleUnheard): looked up one by one, a letter the log does not
-//     know is marked unknown_to_channel, as the per-id channels do, and
-//     looked up again after its backoff (at least the grace); the first
-//     entry about it clears the mark.
+//     Letters marked unknown_to_channel whose backoff ended are looked up
+//     again.
 //  2. The window: every entry created since the cursor minus the overlap,
 //     page by page; each page is written with the cursor in one
 //     transaction, so a cycle stopped midway resumes where it stopped.
+//  3. The unheard: the letters that, now the log is read, no entry has
+//     mentioned an UnknownGrace after they were sent (ScheduleUnheard) are
+//     looked up one by one; a letter the log does not know is marked
+//     unknown_to_channel, as the per-id channels do, and looked up again
+//     after its backoff (at least the grace); the first entry about it
+//     clears the mark. Only these: a first read of letters registered long
+//     after they were sent asks about none of those the log mentions.
 //
 // Entries are evidence once (by their log id); entries about shipments
 // postvakt does not know are counted, not stored.
@@ -98,7 +101,13 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			from = first.Add(-f.Overlap())
 		}
 	}
-	if err := p.backfill(ctx, fs, f, from, now, &sum); err != nil || jobs.Draining(ctx) {
+	// Those sent after the window starts need nothing but the window: one
+	// statement marks them read (a claim and a write per batch of them was
+	// most of a first read's database time).
+	if _, err := fs.MarkFeedSynced(ctx, name, now, from.Add(model.MaxFutureSkew)); err != nil {
+		return sum, err
+	}
+	if err := p.lookUp(ctx, fs, f, from, now, false, &sum); err != nil || jobs.Draining(ctx) {
 		return sum, err
 	}
 	// Windows of FeedWindow up to our now; the last one is open-ended: it
@@ -167,29 +176,24 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		a = b
 	}
 	// The log was read up to its now: a letter sent an UnknownGrace ago
-	// that no entry has mentioned is looked up on its own next cycle.
+	// that no entry has mentioned is looked up on its own.
 	to := now.Add(-UnknownGrace)
 	n, err := fs.ScheduleUnheard(ctx, name, to.Add(-UnheardSpan), to, now)
-	if err != nil {
+	if err != nil || n == 0 {
 		return sum, err
 	}
-	if n > 0 {
-		p.log.Info("letters the event log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
-	}
-	return sum, nil
+	p.log.Info("letters the event log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
+	return sum, p.lookUp(ctx, fs, f, from, now, true, &sum)
 }
 
-// backfill handles the shipments registered since the last cycle (they are
-// due): those sent before from have their whole log looked up.
-func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, sum *Summary) error {
+// lookUp handles the due shipments, a batch at a time: those sent before
+// from, those marked unknown_to_channel and, after the window was read
+// (unheard), those still registered an UnknownGrace after they were sent
+// have their whole log looked up on their own; the others are marked read
+// (the window reads their log).
+func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, unheard bool, sum *Summary) error {
 	name := f.Name()
-	// Those sent after the window starts need nothing but the window: one
-	// statement marks them read (a claim and a write per batch of them was
-	// most of a first read's database time).
-	unheard := now.Add(-UnknownGrace)
-	if _, err := fs.MarkFeedSynced(ctx, name, now, from.Add(model.MaxFutureSkew), unheard); err != nil {
-		return err
-	}
+	grace := now.Add(-UnknownGrace)
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		due, err := p.store.ClaimDue(ctx, name, now, f.BatchSize(), p.lease)
 		if err != nil || len(due) == 0 {
@@ -197,9 +201,8 @@ func (p *Poller) backfill(ctx context.Context, fs FeedStore, f channel.Feed, fro
 		}
 		var synced, ask []string
 		for _, d := range due {
-			// Sent before the window, or not mentioned by the log since an
-			// UnknownGrace after it was sent: looked up on its own.
-			if d.SentAt.Add(-model.MaxFutureSkew).Before(from) || d.State == model.StateRegistered && d.SentAt.Before(unheard) {
+			if d.SentAt.Add(-model.MaxFutureSkew).Before(from) || d.UnknownSince != nil ||
+				unheard && d.State == model.StateRegistered && d.SentAt.Before(grace) {
 				ask = append(ask, d.ChannelID)
 			} else {
 				synced = append(synced, d.ID)

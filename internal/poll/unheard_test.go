@@ -146,3 +146,67 @@ func TestFeedMarksLettersTheLogNeverMentions(t *testing.T) {
 		t.Fatalf("errors logged:\n%s", log.String())
 	}
 }
+
+// TestFeedFirstReadOfLettersRegisteredLate: letters registered hours after
+// they were sent (an import, a system that registers in the evening) are
+// read through the event log on the first cycle; only those the log does
+// not mention are looked up one by one, and those are marked in that same
+// cycle.
+func TestFeedFirstReadOfLettersRegisteredLate(t *testing.T) {
+	w := newFeedWorldFrom(t, unheardScenario)
+	ctx := context.Background()
+	var log bytes.Buffer
+	p, ch := w.poller(&log), w.adapter(t)
+	start := w.sim.Now()
+	w.clock.Advance(8 * time.Hour)
+	w.register(t, "A", "B")
+	sum, err := p.Poll(ctx, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := map[string]sim.ShipmentRecord{}
+	for _, r := range w.sim.Shipments() {
+		recs[r.ChannelID] = r
+	}
+	var fax int
+	for cid, id := range w.reg {
+		r := recs[cid]
+		sh, err := w.st.Shipment(ctx, id, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch r.Incident {
+		case sim.IncidentNeverArrived:
+			fax++
+			if sh.UnknownToChannelSince == nil {
+				t.Errorf("Fax's letter sent at +%s is not marked unknown after the first cycle", r.SentAt.Sub(start))
+			}
+		default:
+			if sh.UnknownToChannelSince != nil {
+				t.Errorf("%s (%s, %s): the log knows it, and it is marked unknown", cid, r.SenderSystem, r.Incident)
+			}
+			want, _, _, _ := expectFromTruth(w.sim.DanishEvents(cid), w.sim.Now())
+			if sh.State != want {
+				t.Errorf("%s: state %s, the events say %s", cid, sh.State, want)
+			}
+		}
+	}
+	if fax < 5 || sum.Unknown != fax {
+		t.Fatalf("%d of Fax's letters, %d unknown answers: want at least 5, each answered once", fax, sum.Unknown)
+	}
+	asked := 0
+	for _, rq := range w.sim.Requests() {
+		if !strings.Contains(rq.Query, "messageUUID") {
+			continue
+		}
+		for _, id := range rq.IDs {
+			asked++
+			if r := recs[strings.ToLower(id)]; r.Incident != sim.IncidentNeverArrived {
+				t.Fatalf("a letter the log knew was looked up on its own: %s (%s, %s)", id, r.SenderSystem, r.Incident)
+			}
+		}
+	}
+	if asked != fax {
+		t.Fatalf("%d look-ups of letters on their own, want %d (Fax's)", asked, fax)
+	}
+}

@@ -296,14 +296,14 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 
 // MarkFeedSynced marks a feed channel's due shipments sent at or after
 // sentFrom as read (their next poll cleared, as FeedApply.Synced does):
-// the window that starts before them reads their whole log. A letter sent
-// before unheardBefore that is still registered is left due: it may be one
-// the log never mentioned (ScheduleUnheard), to be looked up on its own.
-// It returns how many.
-func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom, unheardBefore time.Time) (int, error) {
+// the window that starts before them reads their whole log. A letter
+// marked unknown_to_channel is left due: it is looked up on its own again
+// (see ScheduleUnheard for the others the log never mentions). It returns
+// how many.
+func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
-		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3 AND (state <> 'registered' OR sent_at >= $4)`,
-		channel, now, sentFrom, unheardBefore)
+		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3 AND unknown_to_channel_since IS NULL`,
+		channel, now, sentFrom)
 	if err != nil {
 		return 0, fmt.Errorf("mark %s shipments read: %w", channel, err)
 	}
