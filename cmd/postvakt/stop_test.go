@@ -18,6 +18,7 @@ import (
 	"postvakt/internal/pgtest"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // An ordinary deploy stops serve with SIGTERM in the middle of an
@@ -39,7 +40,7 @@ func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
 	letters.WriteString(header)
 	contacts.WriteString("orgnr,email\n")
 	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
-	for i, org := range orgNumbers(orgs) {
+	for i, org := range storetest.OrgNumbers(orgs) {
 		fmt.Fprintf(&letters, "svarut,stop-%05d,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", i, org, sent)
 		fmt.Fprintf(&contacts, "%s,post@%s.example\n", org, org)
 	}
@@ -190,26 +191,4 @@ func getJSON(t *testing.T, url string, into any) {
 	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
-}
-
-// orgNumbers makes n valid Norwegian organisation numbers.
-func orgNumbers(n int) []string {
-	weights := []int{3, 2, 7, 6, 5, 4, 3, 2}
-	var out []string
-	for base := 91000000; len(out) < n; base++ {
-		s := fmt.Sprint(base)
-		sum := 0
-		for i, w := range weights {
-			sum += int(s[i]-'0') * w
-		}
-		check := 11 - sum%11
-		if check == 11 {
-			check = 0
-		}
-		if check == 10 {
-			continue
-		}
-		out = append(out, s+fmt.Sprint(check))
-	}
-	return out
 }

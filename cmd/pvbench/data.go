@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/calendar"
+	"postvakt/internal/model"
 )
 
 // benchPolicy is the one policy of the large database: Norwegian business
@@ -121,22 +122,12 @@ func (w *world) writeContacts(path string) error {
 
 // orgNumbers makes n valid Norwegian organisation numbers.
 func orgNumbers(n int) []string {
-	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
 	var out []string
 	for x := 91000000; len(out) < n; x++ {
-		s := fmt.Sprintf("%08d", x)
-		sum := 0
-		for i, w := range weights {
-			sum += int(s[i]-'0') * w
+		s := fmt.Sprint(x)
+		if d, ok := model.OrgCheckDigit(s); ok {
+			out = append(out, s+string(d))
 		}
-		c := 11 - sum%11
-		if c == 11 {
-			c = 0
-		}
-		if c == 10 {
-			continue
-		}
-		out = append(out, s+string(rune('0'+c)))
 	}
 	return out
 }

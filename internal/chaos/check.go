@@ -117,6 +117,31 @@ type item struct {
 	Reminder     int    `db:"reminder"`
 }
 
+// count adds each reminder (letter and reminder number) of notification n
+// to sent; what names the e-mail or order, which is Invalid when the
+// database has no notification for it (ok false).
+func (r *Report) count(sent map[item]int, itemsOf map[int64][]item, n notification, ok bool, what string) {
+	if !ok {
+		r.Invalid++
+		r.problem("%s the database has no notification for", what)
+		return
+	}
+	for _, it := range itemsOf[n.ID] {
+		sent[item{Shipment: it.Shipment, Reminder: it.Reminder}]++
+	}
+}
+
+// sentTwice adds to dup, and names, each reminder sent in more than one
+// of the in (e-mails, orders).
+func (r *Report) sentTwice(sent map[item]int, dup *int, in string) {
+	for k, c := range sent {
+		if c > 1 {
+			*dup++
+			r.problem("reminder %d for letter %s in %d %s", k.Reminder, k.Shipment, c, in)
+		}
+	}
+}
+
 // check compares the simulator's and mailpit's records with the database.
 func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mailpit, speed float64) error {
 	db, err := sqlx.Open("postgres", dbURL)
@@ -160,24 +185,11 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 	r.Reminders = len(msgs)
 	sent := map[item]int{}
 	for _, m := range msgs {
-		key := strings.TrimSuffix(strings.TrimPrefix(m.MessageID, "reminder."), "")
-		key, _, _ = strings.Cut(key, "@")
+		key, _, _ := strings.Cut(strings.TrimPrefix(m.MessageID, "reminder."), "@")
 		n, ok := find(key)
-		if !ok {
-			r.Invalid++
-			r.problem("an e-mail (Message-ID %s) the database has no notification for", m.MessageID)
-			continue
-		}
-		for _, it := range itemsOf[n.ID] {
-			sent[item{Shipment: it.Shipment, Reminder: it.Reminder}]++
-		}
+		r.count(sent, itemsOf, n, ok, "an e-mail (Message-ID "+m.MessageID+")")
 	}
-	for k, c := range sent {
-		if c > 1 {
-			r.DuplicateReminders++
-			r.problem("reminder %d for letter %s in %d e-mails", k.Reminder, k.Shipment, c)
-		}
-	}
+	r.sentTwice(sent, &r.DuplicateReminders, "e-mails")
 
 	// Notifications orders: the idempotencyId names the notification.
 	ordered := map[item]int{}
@@ -186,21 +198,9 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 		r.NotificationOrders++
 		seenOrder[o.IdempotencyID]++
 		n, ok := byKey[strings.TrimPrefix(o.IdempotencyID, "postvakt-reminder-")]
-		if !ok {
-			r.Invalid++
-			r.problem("a Notifications order (%s) the database has no notification for", o.IdempotencyID)
-			continue
-		}
-		for _, it := range itemsOf[n.ID] {
-			ordered[item{Shipment: it.Shipment, Reminder: it.Reminder}]++
-		}
+		r.count(ordered, itemsOf, n, ok, "a Notifications order ("+o.IdempotencyID+")")
 	}
-	for k, c := range ordered {
-		if c > 1 {
-			r.DuplicateOrders++
-			r.problem("reminder %d for letter %s in %d Notifications orders", k.Reminder, k.Shipment, c)
-		}
-	}
+	r.sentTwice(ordered, &r.DuplicateOrders, "Notifications orders")
 	for id, c := range seenOrder {
 		if c > 1 {
 			r.DuplicateOrders++

@@ -3,8 +3,6 @@ package health_test
 import (
 	"context"
 	"io"
-	"os"
-	"sort"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"postvakt/internal/policy"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // BenchmarkHealth measures, against a large database given in
@@ -22,16 +21,8 @@ import (
 // days and of one unit's year. It reports the p95 in ms, and how many
 // alerts and letters the evaluation found. It is not run by `go test`.
 func BenchmarkHealth(b *testing.B) {
-	url := os.Getenv("POSTVAKT_BENCH_URL")
-	if url == "" {
-		b.Skip("POSTVAKT_BENCH_URL is not set")
-	}
+	st := storetest.Bench(b)
 	ctx := context.Background()
-	st, err := store.Open(ctx, url, 5*time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
 	var newest time.Time
 	var unit string
 	if err := st.DB().GetContext(ctx, &newest, `SELECT max(sent_at) FROM shipments`); err != nil {
@@ -79,16 +70,7 @@ func BenchmarkHealth(b *testing.B) {
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			times := make([]time.Duration, 0, b.N)
-			for i := 0; i < b.N; i++ {
-				start := time.Now()
-				if err := bc.run(); err != nil {
-					b.Fatal(err)
-				}
-				times = append(times, time.Since(start))
-			}
-			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-			b.ReportMetric(float64(times[len(times)*95/100].Milliseconds()), "p95_ms")
+			storetest.P95(b, bc.run)
 			if bc.name == "evaluate" {
 				b.ReportMetric(float64(firing), "alerts")
 				b.ReportMetric(float64(letters), "letters")

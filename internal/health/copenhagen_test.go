@@ -26,19 +26,7 @@ func TestCopenhagenMay2020(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "testdata/copenhagen-may.yaml", 1, nil)
 	start := w.now
-	var fired time.Time
-	for w.now.Before(start.Add(2 * time.Hour)) {
-		w.step(w.now.Add(15 * time.Minute))
-		res := w.eval()
-		for _, a := range active(res) {
-			if !strings.HasPrefix(a, "stuck channel=digitalpost ") {
-				t.Fatalf("+%s: unexpected alert %q", w.now.Sub(start), a)
-			}
-		}
-		if fired.IsZero() && len(active(res)) > 0 {
-			fired = w.now
-		}
-	}
+	fired := w.watch(start.Add(2*time.Hour), 15*time.Minute, prefixed("stuck channel=digitalpost "))
 	if fired.IsZero() {
 		t.Fatal("no stuck alert within two hours of the outage starting")
 	}
@@ -86,15 +74,7 @@ func TestCopenhagenDecember2019(t *testing.T) {
 	w := newWorld(t, "testdata/copenhagen-dec.yaml", 1, nil)
 	start := w.now
 	want := "unit_delivery_drop channel=digitalpost sender=64942212 unit=\"BUF – sikker mail (SEPO)\""
-	var fired time.Time
-	for w.now.Before(start.Add(10 * time.Hour)) {
-		w.step(w.now.Add(30 * time.Minute))
-		res := w.eval()
-		checkOnly(t, "+"+w.now.Sub(start).String(), res, want)
-		if fired.IsZero() && len(active(res)) == 1 {
-			fired = w.now
-		}
-	}
+	fired := w.watch(start.Add(10*time.Hour), 30*time.Minute, only(want))
 	if fired.IsZero() || fired.After(start.Add(8*time.Hour)) {
 		t.Fatalf("unit_delivery_drop fired at +%s, want within a working day (8 h)", fired.Sub(start))
 	}

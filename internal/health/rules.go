@@ -231,9 +231,7 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	}
 	var out []Condition
 	for _, u := range units {
-		g := dropGroup{u.LastN, u.LastReached, u.ChannelSince, u.ChannelReachedSince, u.OthersRecent, u.OthersRecentReached,
-			u.Baseline, u.BaseReached}
-		base, others, ok := g.dropped(cfg)
+		base, others, ok := groupDropped(cfg, u.DropFacts)
 		if !ok || f.settling(u.Channel) {
 			continue
 		}
@@ -247,9 +245,7 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 				Unscheduled: d.Scheduled, Live: true}})
 	}
 	for _, sy := range systems {
-		g := dropGroup{sy.LastN, sy.LastReached, sy.ChannelSince, sy.ChannelReachedSince, sy.OthersRecent, sy.OthersRecentReached,
-			sy.Baseline, sy.BaseReached}
-		base, others, ok := g.dropped(cfg)
+		base, others, ok := groupDropped(cfg, sy.DropFacts)
 		if !ok || f.settling(sy.Channel) {
 			continue
 		}
@@ -266,16 +262,7 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	return out
 }
 
-// dropGroup is what unit_delivery_drop knows of one group of letters (a
-// sending unit's or a sender system's): its last letters and how many
-// reached the channel, the channel's letters since the first of them, the
-// other groups' letters of the stuck rule's window before the due time,
-// and the group's baseline.
-type dropGroup struct {
-	lastN, lastReached, channelSince, channelReachedSince, othersRecent, othersRecentReached, baseline, baseReached int
-}
-
-// dropped judges a group: its last letters reached the channel at most
+// groupDropped judges a group: its last letters reached the channel at most
 // Ratio times its baseline share (100% without enough baseline), while the
 // channel's other letters sent over the same time reached it (else it is
 // the channel, or postvakt still catching up with it, not the group). The
@@ -284,20 +271,20 @@ type dropGroup struct {
 // letters are the channel's latest), those of the window before the due
 // time: a verdict does not come and go with how letters happen to fall at
 // the edge. It returns the baseline share and the others' share.
-func (g dropGroup) dropped(cfg policy.UnitDropRule) (base, others float64, ok bool) {
-	if g.lastN < cfg.Letters {
+func groupDropped(cfg policy.UnitDropRule, g store.DropFacts) (base, others float64, ok bool) {
+	if g.LastN < cfg.Letters {
 		return 0, 0, false
 	}
 	base = 1.0
-	if g.baseline >= cfg.Letters {
-		base = ratio(g.baseReached, g.baseline)
+	if g.Baseline >= cfg.Letters {
+		base = ratio(g.BaseReached, g.Baseline)
 	}
-	if ratio(g.lastReached, g.lastN) > cfg.Ratio*base {
+	if ratio(g.LastReached, g.LastN) > cfg.Ratio*base {
 		return base, 0, false
 	}
-	othersN, othersD := g.channelSince-g.lastN, g.channelReachedSince-g.lastReached
+	othersN, othersD := g.ChannelSince-g.LastN, g.ChannelReachedSince-g.LastReached
 	if othersN < cfg.Letters {
-		othersN, othersD = g.othersRecent, g.othersRecentReached
+		othersN, othersD = g.OthersRecent, g.OthersRecentReached
 	}
 	others = ratio(othersD, othersN)
 	return base, others, othersN >= cfg.Letters && others >= cfg.OthersMin

@@ -148,15 +148,7 @@ func TestRejectionSpikeScenario(t *testing.T) {
 	w := newWorld(t, "rejections", 1, nil)
 	start := w.now
 	want := "rejection_spike channel=svarut sender=964338531 unit=Barnevernstjenesten"
-	var fired time.Time
-	for w.now.Before(start.Add(12 * time.Hour)) {
-		w.step(w.now.Add(30 * time.Minute))
-		res := w.eval()
-		checkOnly(t, "+"+w.now.Sub(start).String(), res, want)
-		if fired.IsZero() && len(active(res)) == 1 {
-			fired = w.now
-		}
-	}
+	fired := w.watch(start.Add(12*time.Hour), 30*time.Minute, only(want))
 	if fired.IsZero() || fired.After(start.Add(6*time.Hour)) {
 		t.Fatalf("rejection_spike fired at %s, want within six hours", fired.Sub(start))
 	}
@@ -204,19 +196,7 @@ func TestOutageMay2020(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "outage", 1, nil)
 	start := w.now
-	var fired time.Time
-	for w.now.Before(start.Add(2 * time.Hour)) {
-		w.step(w.now.Add(15 * time.Minute))
-		res := w.eval()
-		for _, a := range active(res) {
-			if !strings.HasPrefix(a, "stuck ") {
-				t.Fatalf("+%s: unexpected alert %q", w.now.Sub(start), a)
-			}
-		}
-		if fired.IsZero() && len(active(res)) > 0 {
-			fired = w.now
-		}
-	}
+	fired := w.watch(start.Add(2*time.Hour), 15*time.Minute, prefixed("stuck "))
 	if fired.IsZero() {
 		t.Fatal("no stuck alert within two hours of the outage starting")
 	}
@@ -271,15 +251,7 @@ func TestDroppedDecember2019(t *testing.T) {
 	w := newWorld(t, "dropped", 1, nil)
 	start := w.now
 	want := "unit_delivery_drop channel=svarut sender=964338531 unit=Sosialtjenesten"
-	var fired time.Time
-	for w.now.Before(start.Add(26 * time.Hour)) {
-		w.step(w.now.Add(time.Hour))
-		res := w.eval()
-		checkOnly(t, "+"+w.now.Sub(start).String(), res, want)
-		if fired.IsZero() && len(active(res)) == 1 {
-			fired = w.now
-		}
-	}
+	fired := w.watch(start.Add(26*time.Hour), time.Hour, only(want))
 	if fired.IsZero() || fired.After(start.Add(24*time.Hour)) {
 		t.Fatalf("unit_delivery_drop fired at %s, want within a day", fired.Sub(start))
 	}

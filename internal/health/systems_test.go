@@ -13,8 +13,9 @@ import (
 // letters, lastReached of them reached, and the channel's twenty other
 // letters of the same time, othersReached of them reached.
 func system(name string, lastReached, othersReached int) store.SystemFacts {
-	return store.SystemFacts{Channel: "svarut", SenderOrg: "964338531", System: name, LastN: 3, LastReached: lastReached,
-		ChannelSince: 23, ChannelReachedSince: lastReached + othersReached, Dropped: 3 - lastReached, Baseline: 40, BaseReached: 40}
+	return store.SystemFacts{Channel: "svarut", SenderOrg: "964338531", System: name, Dropped: 3 - lastReached,
+		DropFacts: store.DropFacts{LastN: 3, LastReached: lastReached, ChannelSince: 23, ChannelReachedSince: lastReached + othersReached,
+			Baseline: 40, BaseReached: 40}}
 }
 
 func TestUnitDropPerSystem(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -216,6 +217,37 @@ func (w *world) walk(t time.Time, d time.Duration) {
 		w.step(w.now.Add(d))
 	}
 	w.step(t)
+}
+
+// watch steps the world to until in steps of d, evaluating after each
+// step; it fails on an active alert allow refuses and returns when the
+// first active alert fired (zero if none did).
+func (w *world) watch(until time.Time, d time.Duration, allow func(alert string) bool) (fired time.Time) {
+	w.t.Helper()
+	from := w.now
+	for w.now.Before(until) {
+		w.step(w.now.Add(d))
+		got := active(w.eval())
+		for _, a := range got {
+			if !allow(a) {
+				w.t.Fatalf("+%s: unexpected alert %q (firing: %v)", w.now.Sub(from), a, got)
+			}
+		}
+		if fired.IsZero() && len(got) > 0 {
+			fired = w.now
+		}
+	}
+	return fired
+}
+
+// only allows exactly the alerts want.
+func only(want ...string) func(string) bool {
+	return func(a string) bool { return slices.Contains(want, a) }
+}
+
+// prefixed allows the alerts that begin with p.
+func prefixed(p string) func(string) bool {
+	return func(a string) bool { return strings.HasPrefix(a, p) }
 }
 
 // eval evaluates the health rules as of the world's time.

@@ -44,16 +44,28 @@ func OrgCountry(s string) string {
 }
 
 func norwegianOrgOK(s string) bool {
+	d, ok := OrgCheckDigit(s[:8])
+	return ok && s[8] == d
+}
+
+// OrgCheckDigit is the mod-11 check digit (weights 3 2 7 6 5 4 3 2) that
+// follows the first eight digits of a Norwegian organisation number; ok is
+// false when the remainder leaves none (no valid number begins so). It
+// expects eight digits.
+func OrgCheckDigit(first8 string) (digit byte, ok bool) {
 	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
 	sum := 0
 	for i, w := range weights {
-		sum += int(s[i]-'0') * w
+		sum += int(first8[i]-'0') * w
 	}
 	check := 11 - sum%11
-	if check == 11 {
+	switch check {
+	case 11:
 		check = 0
+	case 10:
+		return 0, false
 	}
-	return check != 10 && check == int(s[8]-'0')
+	return byte('0' + check), true
 }
 
 func danishCVROK(s string) bool {

@@ -198,3 +198,15 @@ func TestValidateDigitalPost(t *testing.T) {
 		}
 	}
 }
+
+func TestOrgCheckDigit(t *testing.T) {
+	for _, c := range []struct {
+		first8 string
+		want   byte
+		ok     bool
+	}{{"96433853", '1', true}, {"97476067", '3', true}, {"91000000", '4', true}, {"91000008", 0, false}} {
+		if d, ok := OrgCheckDigit(c.first8); d != c.want || ok != c.ok {
+			t.Errorf("OrgCheckDigit(%s) = %q, %v; want %q, %v", c.first8, d, ok, c.want, c.ok)
+		}
+	}
+}

@@ -280,24 +280,9 @@ func (r *reader) orgNumber(path string, n *yaml.Node) (string, bool) {
 		r.addf(n.Line, "%s: %q is not an organisation number (9 digits, or 8 for a Danish CVR)", path, v)
 		return "", false
 	}
-	if len(v) == 9 && !validOrgnr(v) {
+	if len(v) == 9 && model.CheckOrgNumber(v) != nil {
 		r.addf(n.Line, "%s: %q is not a valid Norwegian organisation number (check digit)", path, v)
 		return "", false
 	}
 	return v, true
-}
-
-// validOrgnr checks the modulus-11 check digit of a 9-digit Norwegian
-// organisation number.
-func validOrgnr(v string) bool {
-	weights := [8]int{3, 2, 7, 6, 5, 4, 3, 2}
-	sum := 0
-	for i, w := range weights {
-		sum += int(v[i]-'0') * w
-	}
-	check := 11 - sum%11
-	if check == 11 {
-		check = 0
-	}
-	return check != 10 && check == int(v[8]-'0')
 }

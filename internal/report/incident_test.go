@@ -20,12 +20,7 @@ import (
 type fakeIncident []store.IncidentRow
 
 func (f fakeIncident) EachIncidentLetter(_ context.Context, _ store.IncidentFilter, fn func(*store.IncidentRow) error) error {
-	for i := range f {
-		if err := fn(&f[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return each(f, fn)
 }
 
 func (f fakeIncident) IncidentSummary(context.Context, store.IncidentFilter) ([]store.UnitCount, error) {

@@ -19,8 +19,14 @@ import (
 type fakeSource []store.ListRow
 
 func (f fakeSource) EachShipment(_ context.Context, _ store.ListFilter, fn func(*store.ListRow) error) error {
-	for i := range f {
-		if err := fn(&f[i]); err != nil {
+	return each(f, fn)
+}
+
+// each calls fn with every row in turn, as the store's Each… methods do,
+// and stops at fn's first error.
+func each[T any](rows []T, fn func(*T) error) error {
+	for i := range rows {
+		if err := fn(&rows[i]); err != nil {
 			return err
 		}
 	}

@@ -79,26 +79,38 @@ type enhet struct {
 	Links                                     links    `json:"_links"`
 }
 
-// handleEnhet answers one unit: 200 (also for a deleted unit, with
-// slettedato and few fields), 404 unknown, 410 removed, 400 malformed.
-func (s *Sim) handleEnhet(w http.ResponseWriter, r *http.Request) {
+// registerUnit finds the organisation a register look-up names (its path's
+// orgnr) among those of the kind ("Enhet" or "Underenhet") that is: 400 for
+// a malformed number, 500 while the register fails for it, 404 for no such
+// unit of that kind. ok is false when it has answered.
+func (s *Sim) registerUnit(w http.ResponseWriter, r *http.Request, kind string, is func(*org) bool) (*org, bool) {
 	nr := r.PathValue("orgnr")
 	noteIDs(r, nr)
 	if len(nr) != 9 || !allDigits(nr) {
 		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
-		return
+		return nil, false
 	}
 	if s.failingNow(nr) {
 		writeError(w, r, http.StatusInternalServerError, "Intern feil")
-		return
+		return nil, false
 	}
 	o, ok := s.w.orgByNr[nr]
-	if !ok || o.reg == regUnknown || o.subUnit { // a sub-unit lives at /underenheter
-		writeError(w, r, http.StatusNotFound, "Enhet med organisasjonsnummer "+nr+" ble ikke funnet")
+	if !ok || !is(o) {
+		writeError(w, r, http.StatusNotFound, kind+" med organisasjonsnummer "+nr+" ble ikke funnet")
+		return nil, false
+	}
+	return o, true
+}
+
+// handleEnhet answers one unit: 200 (also for a deleted unit, with
+// slettedato and few fields), 404 unknown, 410 removed, 400 malformed.
+func (s *Sim) handleEnhet(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.registerUnit(w, r, "Enhet", func(o *org) bool { return o.reg != regUnknown && !o.subUnit }) // a sub-unit lives at /underenheter
+	if !ok {
 		return
 	}
 	if o.reg == regRemoved {
-		writeError(w, r, http.StatusGone, "Enhet med organisasjonsnummer "+nr+" er fjernet")
+		writeError(w, r, http.StatusGone, "Enhet med organisasjonsnummer "+o.nr+" er fjernet")
 		return
 	}
 	e := enhet{Organisasjonsnummer: o.nr, Navn: o.name, Organisasjonsform: orgForm{o.formCode, o.formDesc}}
@@ -136,19 +148,8 @@ type underenhet struct {
 // handleUnderenhet answers one sub-unit: 200 for a sub-unit, 404 for
 // anything else (a main unit lives at /enheter).
 func (s *Sim) handleUnderenhet(w http.ResponseWriter, r *http.Request) {
-	nr := r.PathValue("orgnr")
-	noteIDs(r, nr)
-	if len(nr) != 9 || !allDigits(nr) {
-		writeError(w, r, http.StatusBadRequest, "Ugyldig organisasjonsnummer: "+nr)
-		return
-	}
-	if s.failingNow(nr) {
-		writeError(w, r, http.StatusInternalServerError, "Intern feil")
-		return
-	}
-	o, ok := s.w.orgByNr[nr]
-	if !ok || !o.subUnit {
-		writeError(w, r, http.StatusNotFound, "Underenhet med organisasjonsnummer "+nr+" ble ikke funnet")
+	o, ok := s.registerUnit(w, r, "Underenhet", func(o *org) bool { return o.subUnit })
+	if !ok {
 		return
 	}
 	u := underenhet{Organisasjonsnummer: o.nr, Navn: o.name, Organisasjonsform: orgForm{"BEDR", "Underenhet til næringsdrivende og offentlig forvaltning"},

@@ -77,6 +77,31 @@ type UnitQuery struct {
 	Last     int           // how many of the unit's latest due letters to judge
 }
 
+// DropFacts is what unit_delivery_drop knows of one group of letters: a
+// sending unit's (UnitFacts) or a sender system's (SystemFacts), on one
+// channel for one sender.
+type DropFacts struct {
+	// The group's latest due letters (at most Last, within the lookback):
+	// how many, how many reached the channel at all (were acknowledged by
+	// it: accepted or further), since when.
+	LastN       int        `db:"last_n"`
+	LastReached int        `db:"last_reached"`
+	LastFrom    *time.Time `db:"last_from"`
+	// The channel's due letters (every group, this one's included) sent
+	// since LastFrom, and how many of them reached it.
+	ChannelSince        int `db:"channel_since"`
+	ChannelReachedSince int `db:"channel_reached_since"`
+	// The other groups' due letters sent within the last Window before the
+	// due time, and how many reached the channel: the others of the same
+	// time when the group's last letters are the channel's latest.
+	OthersRecent        int `db:"others_recent"`
+	OthersRecentReached int `db:"others_recent_reached"`
+	// The group's earlier due letters within the lookback (its baseline),
+	// and how many reached the channel.
+	Baseline    int `db:"baseline"`
+	BaseReached int `db:"base_reached"`
+}
+
 // UnitFacts is one sending unit's letters on one channel.
 type UnitFacts struct {
 	Channel   string `db:"channel"`
@@ -96,29 +121,13 @@ type UnitFacts struct {
 	// Overdue letters sent within Young (no last-change condition).
 	OverdueYoung     int        `db:"overdue_young"`
 	OverdueYoungFrom *time.Time `db:"overdue_young_from"`
-	// The unit's latest due letters (at most Last, within the lookback):
-	// how many, how many reached the channel at all (were acknowledged by
-	// it: accepted or further), since when.
-	LastN       int        `db:"last_n"`
-	LastReached int        `db:"last_reached"`
-	LastFrom    *time.Time `db:"last_from"`
-	// The channel's due letters (every unit, this one's included) sent
-	// since LastFrom, and how many of them reached it.
-	ChannelSince        int `db:"channel_since"`
-	ChannelReachedSince int `db:"channel_reached_since"`
-	// The other units' due letters sent within the last Window before the
-	// due time, and how many reached the channel: the others of the same
-	// time when the unit's last letters are the channel's latest.
-	OthersRecent        int `db:"others_recent"`
-	OthersRecentReached int `db:"others_recent_reached"`
+	// The unit's latest letters, the channel's and the other units' of
+	// the same time, its baseline.
+	DropFacts
 	// Pending: the due letters within the lookback still registered or
 	// accepted, without a follow-up decision.
 	Pending     int        `db:"pending"`
 	PendingFrom *time.Time `db:"pending_from"`
-	// The unit's earlier due letters within the lookback (its baseline),
-	// and how many reached the channel.
-	Baseline    int `db:"baseline"`
-	BaseReached int `db:"base_reached"`
 	// The sender systems of the stuck letters, and of the pending ones
 	// that never reached the channel (still registered) ("" for letters
 	// registered before postvakt kept the system): when a sender system's

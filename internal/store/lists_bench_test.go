@@ -2,28 +2,18 @@ package store_test
 
 import (
 	"context"
-	"os"
-	"sort"
 	"testing"
-	"time"
 
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // BenchmarkLists measures the compliance lists against a large database
 // given in POSTVAKT_BENCH_URL (e.g. 1,000,000 shipments to 10,000
 // organisations; SPEC target p95 < 50 ms). It is not run by `go test`.
 func BenchmarkLists(b *testing.B) {
-	url := os.Getenv("POSTVAKT_BENCH_URL")
-	if url == "" {
-		b.Skip("POSTVAKT_BENCH_URL is not set")
-	}
+	st := storetest.Bench(b)
 	ctx := context.Background()
-	st, err := store.Open(ctx, url, 5*time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
 	// serve refreshes the rollups every minute; do what it does.
 	if err := st.RefreshListSummaries(ctx); err != nil {
 		b.Fatal(err)
@@ -54,22 +44,6 @@ func BenchmarkLists(b *testing.B) {
 			return err
 		}},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			times := make([]time.Duration, 0, b.N)
-			for i := 0; i < b.N; i++ {
-				start := time.Now()
-				if err := bc.run(); err != nil {
-					b.Fatal(err)
-				}
-				times = append(times, time.Since(start))
-			}
-			b.ReportMetric(float64(p95(times).Microseconds())/1000, "p95_ms")
-		})
+		b.Run(bc.name, func(b *testing.B) { storetest.P95(b, bc.run) })
 	}
-}
-
-func p95(ts []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ts...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)*95/100]
 }

@@ -19,27 +19,13 @@ type SystemFacts struct {
 	Channel   string `db:"channel"`
 	SenderOrg string `db:"sender_org"`
 	System    string `db:"system"`
-	// The system's latest due letters (at most Last, within the
-	// lookback): how many, how many reached the channel, since when.
-	LastN       int        `db:"last_n"`
-	LastReached int        `db:"last_reached"`
-	LastFrom    *time.Time `db:"last_from"`
-	// The channel's due letters (every system, this one's included) sent
-	// since LastFrom, and how many of them reached it.
-	ChannelSince        int `db:"channel_since"`
-	ChannelReachedSince int `db:"channel_reached_since"`
-	// The other systems' due letters sent within the last Window before
-	// the due time, and how many reached the channel (see UnitFacts).
-	OthersRecent        int `db:"others_recent"`
-	OthersRecentReached int `db:"others_recent_reached"`
+	// The system's latest letters, the channel's and the other systems'
+	// of the same time, its baseline.
+	DropFacts
 	// Dropped: the due letters within the lookback that never reached the
 	// channel (still registered), without a follow-up decision.
 	Dropped     int        `db:"dropped"`
 	DroppedFrom *time.Time `db:"dropped_from"`
-	// The system's earlier due letters within the lookback (its baseline),
-	// and how many reached the channel.
-	Baseline    int `db:"baseline"`
-	BaseReached int `db:"base_reached"`
 }
 
 // SystemFacts reads the system facts: per channel, sender organisation and

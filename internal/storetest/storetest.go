@@ -153,3 +153,16 @@ func FromSim(r sim.ShipmentRecord) model.NewShipment {
 		SenderUnit: r.SenderUnit, RecipientKind: r.Recipient.Kind, RecipientID: r.Recipient.ID, Title: r.Title,
 		Confidential: r.Confidential, Class: r.Class, SentAt: r.SentAt, SenderSystem: r.SenderSystem}
 }
+
+// OrgNumbers returns n valid Norwegian organisation numbers, the same on
+// every call: 91000000 and up, each with its check digit.
+func OrgNumbers(n int) []string {
+	var out []string
+	for base := 91000000; len(out) < n; base++ {
+		s := fmt.Sprint(base)
+		if d, ok := model.OrgCheckDigit(s); ok {
+			out = append(out, s+string(d))
+		}
+	}
+	return out
+}

@@ -114,23 +114,14 @@ func userEmail(r *http.Request) string { return strings.TrimSpace(r.PostFormValu
 // password (a new generated one, shown once; sessions end).
 func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "err.no_user")
-		return
-	}
-	u, err := s.store.UserByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "err.no_user")
-		return
-	}
-	if err != nil {
-		s.internalError(w, "look up user", err)
+	u, id, ok := byPathID(s, w, r, "err.no_user", "look up user", s.store.UserByID)
+	if !ok {
 		return
 	}
 	self := p.UserID == id
 	action := r.PathValue("action")
 	var detail, password string
+	var err error
 	switch action {
 	case "access":
 		role, org, unit, bad := access(r)
@@ -220,18 +211,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 // revokeToken revokes an API token: the API refuses it from the next
 // request on.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "err.no_token")
-		return
-	}
-	t, err := s.store.TokenByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "err.no_token")
-		return
-	}
-	if err != nil {
-		s.internalError(w, "look up token", err)
+	t, id, ok := byPathID(s, w, r, "err.no_token", "look up token", s.store.TokenByID)
+	if !ok {
 		return
 	}
 	if err := s.store.RevokeToken(r.Context(), id, s.now()); errors.Is(err, store.ErrNotFound) {

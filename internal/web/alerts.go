@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -91,24 +90,15 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 // see letters, its incident report (every letter it is about, per unit)
 // with the form to record follow-ups for all of them.
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
-		return
-	}
-	a, err := s.store.AlertByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
-		return
-	}
-	if err != nil {
-		s.internalError(w, "get alert", err)
+	a, _, ok := byPathID(s, w, r, "err.no_alert", "get alert", s.store.AlertByID)
+	if !ok {
 		return
 	}
 	title := "title.alert"
 	d := &incidentData{AlertInfo: a}
 	p := principal(r.Context())
 	if f, ok := scoped(a.Selector, p); ok && p.Can(auth.ViewShipments) {
+		var err error
 		if d, err = s.incident(w, r, f, "alert "+strconv.FormatInt(a.ID, 10)); err != nil {
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"postvakt/internal/auth"
@@ -305,6 +306,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// byPathID loads what the path's {id} names with get. It answers 404 with
+// notFound when the id is malformed or names nothing, 500 (logging what
+// failed) when the look-up fails, and then returns ok false.
+func byPathID[T any](s *Server, w http.ResponseWriter, r *http.Request, notFound, what string,
+	get func(context.Context, int64) (T, error)) (v T, id int64, ok bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.renderError(w, r, http.StatusNotFound, notFound)
+		return v, 0, false
+	}
+	v, err = get(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, http.StatusNotFound, notFound)
+		return v, 0, false
+	}
+	if err != nil {
+		s.internalError(w, what, err)
+		return v, 0, false
+	}
+	return v, id, true
 }
 
 // internalError logs err and answers 500 without detail.

@@ -15,6 +15,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpclient/spectest"
 	"postvakt/internal/model"
 )
 
@@ -167,13 +168,13 @@ func TestStatusRetries(t *testing.T) {
 				}
 				return false
 			}
-			clock := &quickClock{}
+			clock := &spectest.Clock{}
 			obs, err := newAdapter(t, f, setup{clock: clock}).Status(context.Background(), []string{uuid(1)})
 			if err != nil || obs[0].State != model.StateOpened {
 				t.Fatalf("%v %+v", err, obs)
 			}
-			if f.details.Load() != 2 || len(clock.sleeps) != 1 || (tt.want != 0 && clock.sleeps[0] != tt.want) {
-				t.Fatalf("requests %d, waits %v", f.details.Load(), clock.sleeps)
+			if f.details.Load() != 2 || len(clock.Sleeps()) != 1 || (tt.want != 0 && clock.Sleeps()[0] != tt.want) {
+				t.Fatalf("requests %d, waits %v", f.details.Load(), clock.Sleeps())
 			}
 		})
 	}
@@ -299,7 +300,7 @@ func TestSecretsNotLogged(t *testing.T) {
 		_, _ = w.Write([]byte("upstream said: " + r.Header.Get("Authorization")))
 		return true
 	}
-	c := newAdapter(t, f, setup{exchange: true, logger: logger, clock: &quickClock{}})
+	c := newAdapter(t, f, setup{exchange: true, logger: logger, clock: &spectest.Clock{}})
 	if _, err := c.Status(context.Background(), []string{uuid(1)}); err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +396,7 @@ func TestPerLetterAnswers(t *testing.T) {
 		return true
 	}
 	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: f.srv.URL, Logger: slog.New(slog.DiscardHandler),
-		Clock: &quickClock{}, MaxBodyBytes: 100 << 10, MaxConcurrent: 64})
+		Clock: &spectest.Clock{}, MaxBodyBytes: 100 << 10, MaxConcurrent: 64})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,20 +259,6 @@ func (m *mutableToken) set(tok string) {
 	m.tok = tok
 }
 
-type quickClock struct {
-	mu     sync.Mutex
-	sleeps []time.Duration
-}
-
-func (c *quickClock) Now() time.Time { return time.Now() }
-
-func (c *quickClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	return ctx.Err()
-}
-
 type setup struct {
 	cfg      Config
 	exchange bool // exchange the tokens at the fake's Altinn Authentication

@@ -178,21 +178,6 @@ type staticToken struct{ tok string }
 
 func (s staticToken) Token(context.Context) (string, error) { return s.tok, nil }
 
-// quickClock makes retries wait no real time and records the waits.
-type quickClock struct {
-	mu     sync.Mutex
-	sleeps []time.Duration
-}
-
-func (c *quickClock) Now() time.Time { return time.Now() }
-
-func (c *quickClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	return ctx.Err()
-}
-
 type setup struct {
 	api     string
 	batch   int

@@ -14,6 +14,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpclient/spectest"
 	"postvakt/internal/model"
 )
 
@@ -177,17 +178,17 @@ func TestStatusRetries(t *testing.T) {
 				}
 				return false
 			}
-			clock := &quickClock{}
+			clock := &spectest.Clock{}
 			c := newAdapter(t, f, setup{clock: clock})
 			obs, err := c.Status(context.Background(), []string{idA})
 			if err != nil || obs[0].State != model.StateAvailable {
 				t.Fatalf("Status: %v %+v", err, obs)
 			}
-			if f.hits() != 2 || len(clock.sleeps) != 1 {
-				t.Fatalf("hits %d sleeps %v", f.hits(), clock.sleeps)
+			if f.hits() != 2 || len(clock.Sleeps()) != 1 {
+				t.Fatalf("hits %d sleeps %v", f.hits(), clock.Sleeps())
 			}
-			if tt.wantSleep != 0 && clock.sleeps[0] != tt.wantSleep {
-				t.Errorf("waited %v, want Retry-After %v", clock.sleeps[0], tt.wantSleep)
+			if tt.wantSleep != 0 && clock.Sleeps()[0] != tt.wantSleep {
+				t.Errorf("waited %v, want Retry-After %v", clock.Sleeps()[0], tt.wantSleep)
 			}
 		})
 	}
@@ -333,7 +334,7 @@ func TestSecretsNotLogged(t *testing.T) {
 			_, _ = w.Write([]byte("feil: " + r.Header.Get("Authorization") + " " + r.Header.Get("IntegrasjonPassord") + " " + v1Pass))
 			return true
 		}
-		c := newAdapter(t, f, setup{api: api, logger: logger, clock: &quickClock{}})
+		c := newAdapter(t, f, setup{api: api, logger: logger, clock: &spectest.Clock{}})
 		if _, err := c.Status(context.Background(), []string{idA}); err != nil {
 			t.Fatal(err)
 		}

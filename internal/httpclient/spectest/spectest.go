@@ -7,6 +7,8 @@
 // incoming request to the fake at {fake}{path} is validated as if it had
 // been sent to {first server of the document}{path}, so the server's base
 // path is part of what is checked.
+//
+// Clock is the adapters' tests' retry clock: no real waits, each recorded.
 package spectest
 
 import (
