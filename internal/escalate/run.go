@@ -90,11 +90,10 @@ type Escalator struct {
 	Workers int
 	// ClaimBatch is how many organisations a worker claims, sends and
 	// records together (one claim transaction, one record statement);
-	// default 32. A crash leaves at most this many claimed reminders per
-	// worker with an unknown outcome. (8 made a run reminding 1,000
-	// organisations of 10 letters each spend most of its database time on
-	// 125 claim and record round trips of ~10 statements each; 32 took the
-	// quick bench's many-due run from 4.0-6.4 s to 3.7-4.7 s.)
+	// default 8. A crash leaves at most this many claimed reminders per
+	// worker with an unknown outcome, for a person to settle: 32 saved
+	// about a tenth of a many-due run's time (quick bench) and would leave
+	// four times as many, so 8 it is.
 	ClaimBatch int
 	// OnOutcome, when set, is called for each organisation's outcome (one
 	// call at a time), e.g. to print a dry run.
@@ -507,7 +506,7 @@ func (r *runState) markNoAccess(ctx context.Context, gs []remind.Group) error {
 
 func (r *runState) claimBatch() int {
 	if r.e.ClaimBatch <= 0 {
-		return 32
+		return 8
 	}
 	return r.e.ClaimBatch
 }
