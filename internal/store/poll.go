@@ -42,8 +42,13 @@ type Due struct {
 // claim: only rows this call inserted or took over are returned.
 func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, limit int, lease time.Duration) ([]Due, error) {
 	var due []Due
+	// The claimed rows come back from the due CTE: joined to shipments
+	// again, the planner hashed the whole table (a sequential scan per
+	// claim).
 	err := s.db.SelectContext(ctx, &due, `WITH due AS (
-			SELECT s.id FROM shipments s
+			SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures,
+				s.unknown_to_channel_since, s.next_poll_at
+			FROM shipments s
 			WHERE s.channel = $1 AND s.next_poll_at <= $2
 			  AND NOT EXISTS (SELECT 1 FROM poll_claims c WHERE c.shipment_id = s.id AND c.claimed_until > $2)
 			ORDER BY s.next_poll_at LIMIT $4
@@ -54,9 +59,9 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 				WHERE c.claimed_until <= $2
 			RETURNING c.shipment_id
 		)
-		SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures, s.unknown_to_channel_since
-		FROM shipments s JOIN claimed ON claimed.shipment_id = s.id
-		ORDER BY s.next_poll_at`,
+		SELECT due.id, due.channel_id, due.state, due.channel_status, due.sent_at, due.poll_failures, due.unknown_to_channel_since
+		FROM due JOIN claimed ON claimed.shipment_id = due.id
+		ORDER BY due.next_poll_at`,
 		channel, now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due %s shipments: %w", channel, err)
