@@ -3,6 +3,8 @@ package auth
 import (
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"postvakt/internal/store"
 )
 
@@ -72,5 +74,18 @@ func TestPasswords(t *testing.T) {
 	}
 	if a, b := NewSecret(), NewSecret(); a == b || len(HashSecret(a)) != 32 {
 		t.Fatal("secrets not random or hash not SHA-256")
+	}
+}
+
+// TestDummyHashCost: the constant hash an unknown user's login is checked
+// against costs as much as a real one, and is a valid bcrypt hash (a
+// malformed one would return at once and tell unknown names apart).
+func TestDummyHashCost(t *testing.T) {
+	cost, err := bcrypt.Cost(dummyHash)
+	if err != nil || cost != bcrypt.DefaultCost {
+		t.Fatalf("dummy hash cost %d (%v), want %d", cost, err, bcrypt.DefaultCost)
+	}
+	if err := bcrypt.CompareHashAndPassword(dummyHash, []byte("postvakt-no-such-user")); err != nil {
+		t.Fatalf("dummy hash does not match its password: %v", err)
 	}
 }
