@@ -27,57 +27,29 @@ type Due struct {
 }
 
 // ClaimDue claims up to limit shipments of a channel whose next poll is due
-// at now. The claim holds them until now+lease (a row in poll_claims), so
+// at now. The claim holds them until now+lease (poll_claimed_until), so
 // another worker or replica does not take them in the same cycle, and a
 // crashed worker's shipments come back after the lease; writing a poll's
-// result ends the claim (endClaims). Rows locked by another claim are
-// skipped, not waited for. The claim lives in a table of its own
-// (migration 00019): as a column of shipments it gave every claimed row a
-// new entry in every index of shipments, about half of PostgreSQL's work
-// in a cycle.
-//
-// The shipments' row locks keep concurrent claims apart while they run;
-// one that read the due rows before another committed its claim on them
-// is kept out by the conditional ON CONFLICT, which sees the committed
-// claim: only rows this call inserted or took over are returned.
+// result ends the claim. Rows locked by another claim are skipped, not
+// waited for. The claim lives in a column no index covers, so claiming is a
+// HOT update (migration 00013): it touched every index of shipments when it
+// moved next_poll_at, which made it half the database's work in a cycle.
 func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, limit int, lease time.Duration) ([]Due, error) {
 	var due []Due
-	// The claimed rows come back from the due CTE: joined to shipments
-	// again, the planner hashed the whole table (a sequential scan per
-	// claim).
-	err := s.db.SelectContext(ctx, &due, `WITH due AS (
-			SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures,
-				s.unknown_to_channel_since, s.next_poll_at
-			FROM shipments s
-			WHERE s.channel = $1 AND s.next_poll_at <= $2
-			  AND NOT EXISTS (SELECT 1 FROM poll_claims c WHERE c.shipment_id = s.id AND c.claimed_until > $2)
-			ORDER BY s.next_poll_at LIMIT $4
-			FOR UPDATE OF s SKIP LOCKED
-		), claimed AS (
-			INSERT INTO poll_claims AS c (shipment_id, claimed_until) SELECT id, $3 FROM due
-			ON CONFLICT (shipment_id) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
-				WHERE c.claimed_until <= $2
-			RETURNING c.shipment_id
-		)
-		SELECT due.id, due.channel_id, due.state, due.channel_status, due.sent_at, due.poll_failures, due.unknown_to_channel_since
-		FROM due JOIN claimed ON claimed.shipment_id = due.id
-		ORDER BY due.next_poll_at`,
+	// ARRAY(…): the planner joined the claimed ids to the whole table with
+	// a sequential scan; as an array they are looked up by primary key.
+	err := s.db.SelectContext(ctx, &due, `UPDATE shipments s SET poll_claimed_until = $3
+		WHERE s.id = ANY(ARRAY(SELECT id FROM shipments
+		      WHERE channel = $1 AND next_poll_at <= $2
+		        AND (poll_claimed_until IS NULL OR poll_claimed_until <= $2)
+		      ORDER BY next_poll_at LIMIT $4
+		      FOR UPDATE SKIP LOCKED))
+		RETURNING s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures, s.unknown_to_channel_since`,
 		channel, now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due %s shipments: %w", channel, err)
 	}
 	return due, nil
-}
-
-// endClaims ends the poll claims on ids (see ClaimDue).
-func endClaims(ctx context.Context, tx *sqlx.Tx, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM poll_claims WHERE shipment_id = ANY($1::uuid[])`, pq.Array(ids)); err != nil {
-		return fmt.Errorf("end poll claims: %w", err)
-	}
-	return nil
 }
 
 // PollResult is what one poll learned about one claimed shipment, ready to
@@ -226,12 +198,9 @@ func applyOne(ctx context.Context, tx *sqlx.Tx, r PollResult) (PollWrite, error)
 			FromState: string(r.Due.State), Message: "postvakt could not store the channel's answer: " + CleanText(refused.Error())}}); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = $2,
+		_, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = $2, poll_claimed_until = NULL,
 			poll_failures = poll_failures + 1 WHERE id = $1`, r.ID, retry)
-		if err != nil {
-			return err
-		}
-		return endClaims(ctx, tx, []string{r.ID})
+		return err
 	})
 	return w, err
 }
@@ -308,19 +277,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	for _, r := range changes {
 		handled[r.ID] = true
 	}
-	if err := finishPolls(ctx, tx, results, failures, unknowns, handled); err != nil {
-		return w, err
-	}
-	// The claims end on every shipment written here: the applied changes
-	// and the rest (finishPolls); a change not applied keeps its claim,
-	// which may be another worker's by now.
-	ended := make([]string, 0, len(results))
-	for i := range results {
-		if id := results[i].ID; !handled[id] || applied[id] {
-			ended = append(ended, id)
-		}
-	}
-	return w, endClaims(ctx, tx, ended)
+	return w, finishPolls(ctx, tx, results, failures, unknowns, handled)
 }
 
 func changedAt(r *PollResult) time.Time {
@@ -345,7 +302,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE shipments s SET state = u.state, state_changed_at = u.at,
-			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, unknown_to_channel_since = NULL,
+			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, poll_claimed_until = NULL, unknown_to_channel_since = NULL,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
 			-- A failed letter needs paper at once, one available before it
@@ -425,7 +382,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next,
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
 			poll_failures = CASE WHEN u.failed OR u.unknown THEN s.poll_failures + 1 ELSE 0 END,
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
 				WHEN u.failed THEN s.unknown_to_channel_since END,
@@ -446,14 +403,14 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 			VALUES ($1, $2, $3, $4, $5)`, channel, at, len(ids), CleanText(callErr.Error()), CleanText(raw)); err != nil {
 			return fmt.Errorf("record poll error: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next,
+		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
 			poll_failures = poll_failures + 1
 			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next) WHERE s.id = u.id`,
 			pq.Array(ids), pq.Array(timesOrNull(ptrs(retry))))
 		if err != nil {
 			return fmt.Errorf("reschedule after poll error: %w", err)
 		}
-		return endClaims(ctx, tx, ids)
+		return nil
 	})
 }
 

@@ -51,9 +51,9 @@ func TestClaimLease(t *testing.T) {
 }
 
 // Concurrent claimers never get the same letter twice within a lease, and
-// together they claim every due letter: the row locks keep running claims
-// apart, the conditional ON CONFLICT keeps a claim that read the due rows
-// before another committed off them (poll_claims, migration 00019).
+// together they claim every due letter: SKIP LOCKED keeps running claims
+// apart, and the lease re-checked on the locked row keeps a claim that read
+// the due rows before another committed off them.
 func TestClaimConcurrentNoDoubleClaim(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)

@@ -142,13 +142,11 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 
 // PurgeCaches deletes what postvakt keeps only for a while, older than
 // cutoff: raw answers of failed channel calls (poll_errors, which may quote
-// a channel's data), business-register answers, and poll claims whose
-// lease ended before cutoff (left by a worker that crashed on a letter
-// that then stopped being due). It returns how many rows went.
+// a channel's data) and business-register answers. It returns how many
+// rows went.
 func (s *Store) PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
-	for _, q := range []string{`DELETE FROM poll_errors WHERE occurred_at < $1`, `DELETE FROM register_cache WHERE fetched_at < $1`,
-		`DELETE FROM poll_claims WHERE claimed_until < $1`} {
+	for _, q := range []string{`DELETE FROM poll_errors WHERE occurred_at < $1`, `DELETE FROM register_cache WHERE fetched_at < $1`} {
 		res, err := s.db.ExecContext(ctx, q, cutoff)
 		if err != nil {
 			return n, fmt.Errorf("retention purge of caches: %w", err)
