@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -281,81 +279,6 @@ type ListSummary struct {
 	AsOf *time.Time `json:"as_of,omitempty"`
 }
 
-// RollupMaxAge is how stale a rollup may be and still serve a summary.
-const RollupMaxAge = 2 * time.Minute
-
-// plain says whether a filter is one the rollups answer: the unopened list
-// limited at most to a sender organisation.
-func (f ListFilter) plain() bool {
-	g := f
-	g.SenderOrg, g.Limit, g.Cursor = "", 0, ""
-	return (g.List == ListUnopened || g.List == "") && g == ListFilter{List: g.List}
-}
-
-// rollupFresh returns when the rollups were refreshed if they may serve
-// this filter, else nil.
-func (s *Store) rollupFresh(ctx context.Context, f ListFilter) (*time.Time, error) {
-	if !f.plain() {
-		return nil, nil
-	}
-	var at *time.Time
-	err := s.db.GetContext(ctx, &at, `SELECT refreshed_at FROM list_rollups
-		WHERE refreshed_at > now() - $1 * interval '1 second'`, RollupMaxAge.Seconds())
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("check list rollups: %w", err)
-	}
-	return at, nil
-}
-
-// rollupSource is the summary's group source read from a rollup.
-func rollupSource(c *sqlConds, f ListFilter, by GroupBy) string {
-	where := "true"
-	if f.SenderOrg != "" {
-		c.args = append(c.args, f.SenderOrg)
-		where = fmt.Sprintf("o.orgnr = $%d", len(c.args))
-	}
-	if by == ByUnit {
-		return fmt.Sprintf(`SELECT m.sender_unit_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(%s) AS stage_rank,
-			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
-		FROM unopened_by_unit m JOIN sender_units u ON u.id = m.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE %s GROUP BY m.sender_unit_id`, sqlStageRank("m.stage"), where)
-	}
-	return fmt.Sprintf(`SELECT m.recipient_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(%s) AS stage_rank,
-			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
-		FROM unopened_by_recipient m JOIN sender_orgs o ON o.id = m.sender_org_id
-		WHERE %s GROUP BY m.recipient_id`, sqlStageRank("m.stage"), where)
-}
-
-// RefreshListSummaries recomputes the rollups behind the plain summaries
-// (without blocking readers once they have been filled). Run it from a
-// scheduled job every minute, once cluster-wide (TryExclusive).
-func (s *Store) RefreshListSummaries(ctx context.Context) error {
-	var populated bool
-	if err := s.db.GetContext(ctx, &populated, `SELECT relispopulated FROM pg_class WHERE relname = 'unopened_by_unit'`); err != nil {
-		return fmt.Errorf("refresh list rollups: %w", err)
-	}
-	how := "REFRESH MATERIALIZED VIEW CONCURRENTLY "
-	if !populated {
-		how = "REFRESH MATERIALIZED VIEW "
-	}
-	var start time.Time
-	if err := s.db.GetContext(ctx, &start, `SELECT clock_timestamp()`); err != nil {
-		return fmt.Errorf("refresh list rollups: %w", err)
-	}
-	for _, v := range []string{"unopened_by_recipient", "unopened_by_unit"} {
-		if _, err := s.db.ExecContext(ctx, how+v); err != nil {
-			return fmt.Errorf("refresh %s: %w", v, err)
-		}
-	}
-	if err := s.refreshOverview(ctx); err != nil {
-		return err
-	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
-		return fmt.Errorf("refresh list rollups: %w", err)
-	}
-	return nil
-}
-
 // GroupBy says what a summary groups by.
 type GroupBy string
 
@@ -390,6 +313,9 @@ func (s *Store) Summarise(ctx context.Context, f ListFilter, by GroupBy, offset,
 	asOf, err := s.rollupFresh(ctx, f)
 	if err != nil {
 		return nil, err
+	}
+	if asOf != nil && by == ByRecipient && f.SenderOrg == "" {
+		return s.summariseRecipients(ctx, *asOf, offset, limit)
 	}
 	if asOf != nil {
 		c = sqlConds{}

@@ -181,28 +181,36 @@ func TestSummaryRollups(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	seedLists(t, st)
+	// Pages: the first, one group at a time, and past the end (totals only).
+	pages := []struct{ offset, limit int }{{0, 10}, {1, 1}, {2, 1}, {50, 10}}
 	for _, by := range []store.GroupBy{store.ByRecipient, store.ByUnit} {
 		for _, scope := range []store.Scope{{}, {SenderOrg: "964338531"}, {SenderOrg: "974760673"}} {
-			f := store.ListFilter{List: store.ListUnopened, Scope: scope}
-			st.DB().MustExec(`UPDATE list_rollups SET refreshed_at = NULL`)
-			live, err := st.Summarise(ctx, f, by, 0, 10)
-			if err != nil || live.AsOf != nil {
-				t.Fatalf("live summary: %+v %v", live, err)
-			}
-			if err := st.RefreshListSummaries(ctx); err != nil {
-				t.Fatal(err)
-			}
-			rolled, err := st.Summarise(ctx, f, by, 0, 10)
-			if err != nil || rolled.AsOf == nil {
-				t.Fatalf("summary after refresh not from the rollup: %+v %v", rolled, err)
-			}
-			rolled.AsOf = nil
-			if !reflect.DeepEqual(live, rolled) {
-				t.Errorf("by %s, scope %+v: rollup %+v differs from live %+v", by, scope, rolled, live)
-			}
-			// A filtered summary is always live.
-			if fs, _ := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened, Stage: "reminded"}, by, 0, 10); fs.AsOf != nil {
-				t.Error("filtered summary read from the rollup")
+			for _, pg := range pages {
+				f := store.ListFilter{List: store.ListUnopened, Scope: scope}
+				st.DB().MustExec(`UPDATE list_rollups SET refreshed_at = NULL`)
+				live, err := st.Summarise(ctx, f, by, pg.offset, pg.limit)
+				if err != nil || live.AsOf != nil {
+					t.Fatalf("live summary: %+v %v", live, err)
+				}
+				if pg.offset == 0 && scope == (store.Scope{}) && (len(live.Groups) < 2 || live.TotalGroups < 2) {
+					t.Fatalf("by %s, scope %+v: %d groups: the seed proves too little", by, scope, len(live.Groups))
+				}
+				if err := st.RefreshListSummaries(ctx); err != nil {
+					t.Fatal(err)
+				}
+				rolled, err := st.Summarise(ctx, f, by, pg.offset, pg.limit)
+				if err != nil || rolled.AsOf == nil {
+					t.Fatalf("summary after refresh not from the rollup: %+v %v", rolled, err)
+				}
+				rolled.AsOf = nil
+				if !reflect.DeepEqual(live, rolled) {
+					t.Errorf("by %s, scope %+v, offset %d, limit %d: rollup %+v differs from live %+v",
+						by, scope, pg.offset, pg.limit, rolled, live)
+				}
+				// A filtered summary is always live.
+				if fs, _ := st.Summarise(ctx, store.ListFilter{List: store.ListUnopened, Stage: "reminded"}, by, 0, 10); fs.AsOf != nil {
+					t.Error("filtered summary read from the rollup")
+				}
 			}
 		}
 	}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"postvakt/internal/model"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The rollups behind the plain summaries (ListFilter.plain): materialised
+// views per sender organisation and stage (migration 00009), refreshed
+// every minute, and the per-organisation totals of the whole unopened list
+// (migration 00019), whose page and totals the overview's default summary
+// reads by index instead of ranking and counting every organisation per
+// request.
+
+// RollupMaxAge is how stale a rollup may be and still serve a summary.
+const RollupMaxAge = 2 * time.Minute
+
+// plain says whether a filter is one the rollups answer: the unopened list
+// limited at most to a sender organisation.
+func (f ListFilter) plain() bool {
+	g := f
+	g.SenderOrg, g.Limit, g.Cursor = "", 0, ""
+	return (g.List == ListUnopened || g.List == "") && g == ListFilter{List: g.List}
+}
+
+// rollupFresh returns when the rollups were refreshed if they may serve
+// this filter, else nil.
+func (s *Store) rollupFresh(ctx context.Context, f ListFilter) (*time.Time, error) {
+	if !f.plain() {
+		return nil, nil
+	}
+	var at *time.Time
+	err := s.db.GetContext(ctx, &at, `SELECT refreshed_at FROM list_rollups
+		WHERE refreshed_at > now() - $1 * interval '1 second'`, RollupMaxAge.Seconds())
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("check list rollups: %w", err)
+	}
+	return at, nil
+}
+
+// rollupSource is the summary's group source read from a rollup.
+func rollupSource(c *sqlConds, f ListFilter, by GroupBy) string {
+	where := "true"
+	if f.SenderOrg != "" {
+		c.args = append(c.args, f.SenderOrg)
+		where = fmt.Sprintf("o.orgnr = $%d", len(c.args))
+	}
+	if by == ByUnit {
+		return fmt.Sprintf(`SELECT m.sender_unit_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(%s) AS stage_rank,
+			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
+		FROM unopened_by_unit m JOIN sender_units u ON u.id = m.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE %s GROUP BY m.sender_unit_id`, sqlStageRank("m.stage"), where)
+	}
+	return fmt.Sprintf(`SELECT m.recipient_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(%s) AS stage_rank,
+			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
+		FROM unopened_by_recipient m JOIN sender_orgs o ON o.id = m.sender_org_id
+		WHERE %s GROUP BY m.recipient_id`, sqlStageRank("m.stage"), where)
+}
+
+// RefreshListSummaries recomputes the rollups behind the plain summaries
+// (without blocking readers once they have been filled). Run it from a
+// scheduled job every minute, once cluster-wide (TryExclusive).
+func (s *Store) RefreshListSummaries(ctx context.Context) error {
+	var populated bool
+	if err := s.db.GetContext(ctx, &populated, `SELECT relispopulated FROM pg_class WHERE relname = 'unopened_by_unit'`); err != nil {
+		return fmt.Errorf("refresh list rollups: %w", err)
+	}
+	how := "REFRESH MATERIALIZED VIEW CONCURRENTLY "
+	if !populated {
+		how = "REFRESH MATERIALIZED VIEW "
+	}
+	var start time.Time
+	if err := s.db.GetContext(ctx, &start, `SELECT clock_timestamp()`); err != nil {
+		return fmt.Errorf("refresh list rollups: %w", err)
+	}
+	for _, v := range []string{"unopened_by_recipient", "unopened_by_unit"} {
+		if _, err := s.db.ExecContext(ctx, how+v); err != nil {
+			return fmt.Errorf("refresh %s: %w", v, err)
+		}
+	}
+	if err := s.refreshRecipientTotals(ctx); err != nil {
+		return err
+	}
+	if err := s.refreshOverview(ctx); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
+		return fmt.Errorf("refresh list rollups: %w", err)
+	}
+	return nil
+}
+
+// refreshRecipientTotals recomputes unopened_by_recipient_total from the
+// refreshed unopened_by_recipient in one transaction (readers see the old
+// totals until it commits), the stage rank from the model's stage table.
+func (s *Store) refreshRecipientTotals(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM unopened_by_recipient_total`); err != nil {
+			return fmt.Errorf("refresh unopened totals: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO unopened_by_recipient_total
+				(recipient_id, n, oldest, stage_rank, max_reminders, last_reminder)
+			SELECT m.recipient_id, sum(m.n), min(m.oldest), max(`+sqlStageRank("m.stage")+`),
+				max(m.max_reminders), max(m.last_reminder)
+			FROM unopened_by_recipient m GROUP BY m.recipient_id`); err != nil {
+			return fmt.Errorf("refresh unopened totals: %w", err)
+		}
+		return nil
+	})
+}
+
+// summariseRecipients is Summarise of the whole unopened list by receiving
+// organisation, from unopened_by_recipient_total: the page by its index,
+// the totals by one count.
+func (s *Store) summariseRecipients(ctx context.Context, asOf time.Time, offset, limit int) (*ListSummary, error) {
+	groups := []ListGroup{}
+	if err := s.db.SelectContext(ctx, &groups, `SELECT t.recipient_id AS gid, r.ident AS key, r.kind AS kind, r.name AS name,
+			t.n, t.oldest, t.stage_rank, t.max_reminders, t.last_reminder
+		FROM (SELECT * FROM unopened_by_recipient_total ORDER BY n DESC, oldest, recipient_id OFFSET $1 LIMIT $2) t
+		JOIN recipients r ON r.id = t.recipient_id
+		ORDER BY t.n DESC, t.oldest, t.recipient_id`, offset, limit); err != nil {
+		return nil, fmt.Errorf("summarise unopened by recipient: %w", err)
+	}
+	sum := &ListSummary{Groups: groups, AsOf: &asOf}
+	if err := s.db.QueryRowxContext(ctx, `SELECT count(*), COALESCE(sum(n), 0) FROM unopened_by_recipient_total`).
+		Scan(&sum.TotalGroups, &sum.Total); err != nil {
+		return nil, fmt.Errorf("summarise unopened by recipient: totals: %w", err)
+	}
+	for i := range groups {
+		g := &groups[i]
+		g.Stage = model.StageOfRank(g.StageRank)
+		g.Groups, g.Total = sum.TotalGroups, sum.Total
+	}
+	return sum, nil
+}
