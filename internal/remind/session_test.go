@@ -24,7 +24,7 @@ import (
 type loopSMTP struct {
 	addr    string
 	perConn int    // messages per connection; 0 = no limit
-	mode    string // "close": hang up after perConn; "421": refuse the next MAIL FROM
+	mode    string // "close": hang up after perConn; "421": refuse the next MAIL FROM; "silent": stop answering (a dropped connection)
 	hangup  int    // hang up instead of answering the final dot of the n-th message overall (0: never)
 
 	mu        sync.Mutex
@@ -66,6 +66,9 @@ func (s *loopSMTP) serve(c net.Conn) {
 		line, err := r.ReadLine()
 		if err != nil {
 			return
+		}
+		if s.perConn > 0 && n >= s.perConn && s.mode == "silent" {
+			continue // black-holed: reads, never answers
 		}
 		switch cmd := strings.ToUpper(line); {
 		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
@@ -180,11 +183,13 @@ func TestSessionReconnects(t *testing.T) {
 		{"server hangs up after 3", 3, "close", 8, 3},
 		{"server answers 421 after 3", 3, "421", 8, 3},
 		{"maxPerConnection", 0, "", maxPerConnection + 5, 2},
+		{"connection silently dropped after 2", 2, "silent", 5, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := startLoopSMTP(t, tc.perConn, tc.mode, 0)
-			s, err := NewSMTP(SMTPConfig{Addr: srv.addr, From: "postvakt@bergen.kommune.no", Timeout: 5 * time.Second})
+			// A message's time is 2 s; a silent connection's RSET gets 500 ms.
+			s, err := NewSMTP(SMTPConfig{Addr: srv.addr, From: "postvakt@bergen.kommune.no", Timeout: 2 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}

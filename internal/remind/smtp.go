@@ -120,6 +120,12 @@ func (s *SMTP) Session() *Session { return &Session{s: s} }
 // connection before it opens a new one (some servers limit it).
 const maxPerConnection = 50
 
+// resetTimeout is how long a reused connection may take to answer RSET:
+// a quarter of the message's time, at most five seconds.
+func resetTimeout(timeout time.Duration) time.Duration {
+	return min(5*time.Second, timeout/4)
+}
+
 // Session sends many messages over one SMTP connection, one at a time:
 // RSET between them, a new connection when the server closed the old one or
 // after maxPerConnection messages, QUIT at Close. Each message has the
@@ -145,9 +151,14 @@ func (ss *Session) Send(ctx context.Context, m *Message) error {
 	}
 	reused := ss.c != nil
 	if reused {
-		stop := ss.arm(ctx)
+		// A connection dropped while idle (a firewall forgetting it) does
+		// not answer at all: RSET gets a short time of its own, so that the
+		// message keeps most of its time for a new connection.
+		rctx, cancelReset := context.WithTimeout(ctx, resetTimeout(ss.s.cfg.Timeout))
+		stop := ss.arm(rctx)
 		err := ss.c.Reset()
 		stop()
+		cancelReset()
 		if err != nil {
 			ss.drop() // closed by the server while idle: a new one below
 			reused = false
