@@ -60,10 +60,15 @@ func (d Decision) nextTime() (at *time.Time, ok bool) {
 // lookAgain queues at as the letter's next-step time, when it differs from
 // what the letter has.
 func (r *runState) lookAgain(sh store.OpenShipment, at *time.Time) {
-	if r.dry || sameTime(sh.NextStepAt, at) {
+	r.queue(store.NextStep{ShipmentID: sh.ID, Seen: sh.NextStepAt, At: at}, sh)
+}
+
+// queue queues a next-step time (see lookAgain).
+func (r *runState) queue(st store.NextStep, sh store.OpenShipment) {
+	if r.dry || sameTime(sh.NextStepAt, st.At) {
 		return
 	}
-	r.next.queued = append(r.next.queued, store.NextStep{ShipmentID: sh.ID, Seen: sh.NextStepAt, At: at})
+	r.next.queued = append(r.next.queued, st)
 }
 
 // schedule does the bookkeeping of one decided letter (see nextSteps); for
@@ -77,7 +82,7 @@ func (r *runState) schedule(sh store.OpenShipment, d Decision) afterSend {
 	case d.Step.Kind == policy.StepPrint:
 	case d.Unheard:
 		if at, ok := d.nextTime(); ok {
-			r.lookAgain(sh, at)
+			r.queue(store.NextStep{ShipmentID: sh.ID, Seen: sh.NextStepAt, At: at, Unheard: true}, sh)
 		}
 	case d.Wait:
 		at := d.SendAt

@@ -95,3 +95,44 @@ func TestChannelKnowsAgainLooksAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// An escalation run that held a letter's reminders back (the channel did
+// not know it) stores the print as its next step only while the letter is
+// still marked: when a poll heard of it meanwhile and asked for a look at
+// once — even where the run had read that same 'epoch' — the look stays.
+func TestUnheardNextStepOnlyWhileUnknown(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := registerFor(t, st, orgs[0], orgs[1])
+	heard, still := ids[0], ids[1]
+	since := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	storetest.Set(t, st, ids, storetest.UnknownToChannelSince(since))
+	epoch := time.Unix(0, 0).UTC()
+	if _, err := st.DB().Exec(`UPDATE shipments SET next_step_at = $1 WHERE id = ANY($2::uuid[])`, epoch, pq.Array(ids)); err != nil {
+		t.Fatal(err)
+	}
+	// The run read both at 'epoch'; then the poll hears of one.
+	now := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
+	next := now.Add(time.Hour)
+	if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: heard, State: model.StateRegistered, UnknownSince: &since},
+		Source: "svarut", ObservedAt: now, State: model.StateRegistered, NextPollAt: &next}}); err != nil {
+		t.Fatal(err)
+	}
+	print := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	n, err := st.ScheduleNextSteps(ctx, []store.NextStep{
+		{ShipmentID: heard, Seen: &epoch, At: &print, Unheard: true},
+		{ShipmentID: still, Seen: &epoch, At: &print, Unheard: true},
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("stored %d (%v), want 1: the letter still unknown", n, err)
+	}
+	for id, want := range map[string]time.Time{heard: epoch, still: print} {
+		var got time.Time
+		if err := st.DB().Get(&got, `SELECT next_step_at FROM shipments WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(want) {
+			t.Errorf("%s: next_step_at %s, want %s", id, got, want)
+		}
+	}
+}

@@ -30,24 +30,32 @@ type NextStep struct {
 	ShipmentID string
 	Seen       *time.Time // next_step_at as the run read it
 	At         *time.Time // the new time; nil: no step can come any more
+	// Unheard: At assumes the channel has still not heard of the shipment
+	// (its reminders held back): stored only while it is marked
+	// unknown_to_channel. Once a poll cleared the mark (and asked for a
+	// look at once), the run's time is stale even if Seen still matches.
+	Unheard bool
 }
 
 // ScheduleNextSteps stores next-step times in one statement. A shipment
 // whose next_step_at changed since the run read it (the poll reset it: it
-// failed) keeps the newer value. It returns how many were stored.
+// failed), or that the channel has heard of since an Unheard time was
+// decided, keeps the newer value. It returns how many were stored.
 func (s *Store) ScheduleNextSteps(ctx context.Context, steps []NextStep) (int, error) {
 	if len(steps) == 0 {
 		return 0, nil
 	}
 	ids := make([]string, len(steps))
 	seen, at := make([]*time.Time, len(steps)), make([]*time.Time, len(steps))
+	unheard := make([]bool, len(steps))
 	for i, st := range steps {
-		ids[i], seen[i], at[i] = st.ShipmentID, st.Seen, st.At
+		ids[i], seen[i], at[i], unheard[i] = st.ShipmentID, st.Seen, st.At, st.Unheard
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE shipments s SET next_step_at = u.at
-		FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS u(id, seen, at)
-		WHERE s.id = u.id AND s.next_step_at IS NOT DISTINCT FROM u.seen`,
-		pq.Array(ids), pq.Array(timesOrNull(seen)), pq.Array(timesOrNull(at)))
+		FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::boolean[]) AS u(id, seen, at, unheard)
+		WHERE s.id = u.id AND s.next_step_at IS NOT DISTINCT FROM u.seen
+			AND (NOT u.unheard OR s.unknown_to_channel_since IS NOT NULL)`,
+		pq.Array(ids), pq.Array(timesOrNull(seen)), pq.Array(timesOrNull(at)), pq.Array(unheard))
 	if err != nil {
 		return 0, fmt.Errorf("store %d next-step times: %w", len(steps), err)
 	}
