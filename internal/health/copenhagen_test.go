@@ -12,6 +12,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestCopenhagenMay2020: Danish Digital Post validates the letters and
@@ -328,4 +329,47 @@ func TestCopenhagenSEPO(t *testing.T) {
 		t.Fatalf("after the follow-ups: firing %v", active(res))
 	}
 	w.checkLogs()
+}
+
+// A sender system's drop explains only the letters that never reached the
+// channel: when some of a unit's stuck letters did reach it (accepted, then
+// held by the provider), the unit's stuck alert is not muted, even if every
+// one of its letters came from the dropping system (the route "BUF – sikker
+// mail (SEPO)" of the shipped scenario).
+func TestSystemDropDoesNotMuteAcceptedStuckLetters(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "copenhagen", 1, nil)
+	const route = "BUF – sikker mail (SEPO)"
+	var lost []string
+	for cid, r := range w.recs {
+		if r.SenderUnit == route && r.Incident == sim.IncidentNeverArrived && !r.SentAt.Before(w.now.Add(-w.ev.Config.Stuck.Lookback)) {
+			if id, ok := w.ids[cid]; ok {
+				lost = append(lost, id)
+			}
+		}
+	}
+	if len(lost) < 2*w.ev.Config.Stuck.Count {
+		t.Fatalf("the route lost %d letters: the test proves too little", len(lost))
+	}
+	muted := func() bool {
+		f, err := w.ev.Gather(t.Context(), w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range health.Evaluate(w.ev.Config, f) {
+			if c.Rule == "stuck" && c.Labels["unit"] == route {
+				return c.Inhibited
+			}
+		}
+		t.Fatal("the route has no stuck condition")
+		return false
+	}
+	if !muted() {
+		t.Fatal("before: the route's stuck letters all never reached the channel, and its alert is not muted")
+	}
+	// Half of them reached the channel after all, and stay stuck there.
+	storetest.Set(t, w.st, lost[:len(lost)/2], storetest.State(model.StateAccepted))
+	if muted() {
+		t.Fatal("the route's stuck alert is muted, though the channel accepted half of its stuck letters")
+	}
 }

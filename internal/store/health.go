@@ -128,10 +128,12 @@ type UnitFacts struct {
 	// accepted, without a follow-up decision.
 	Pending     int        `db:"pending"`
 	PendingFrom *time.Time `db:"pending_from"`
-	// The sender systems of the stuck letters, and of the pending ones
-	// that never reached the channel (still registered) ("" for letters
-	// registered before postvakt kept the system): when a sender system's
-	// drop explains all of them, the rules say so once, for the system.
+	// The sender systems of the stuck letters that never reached the
+	// channel ("" for a stuck letter the channel accepted, which no sender
+	// system's drop explains), and of the pending ones that never reached
+	// it (still registered) ("" also for letters registered before
+	// postvakt kept the system): when a sender system's drop explains all
+	// of them, the rules say so once, for the system.
 	StuckSystems   pq.StringArray `db:"stuck_systems"`
 	DroppedSystems pq.StringArray `db:"dropped_systems"`
 }
@@ -199,7 +201,8 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
 				count(*) FILTER (WHERE rn > $9) AS baseline,
 				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached,
-				array_agg(DISTINCT sender_system) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_systems,
+				array_agg(DISTINCT CASE WHEN unreached THEN sender_system ELSE '' END)
+					FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_systems,
 				array_agg(DISTINCT sender_system) FILTER (WHERE pending AND due AND unreached AND sent_at >= $6) AS dropped_systems
 			FROM r GROUP BY cn, channel, sender_unit_id)
 		SELECT g.channel, g.sender_unit_id, g.stuck, g.stuck_from, g.stuck_to, g.recent, g.stuck_recent, g.overdue_young,
