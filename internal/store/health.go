@@ -176,10 +176,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			-- many of them reached the channel.
 			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
 					count(*) FILTER (WHERE w.due AND w.sent_at >= $6) OVER (PARTITION BY w.cn, w.sender_unit_id ORDER BY w.sent_at DESC) END AS rn,
-				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
-				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since,
-				count(*) FILTER (WHERE w.due_recent) OVER (PARTITION BY w.cn) AS ch_recent,
-				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) OVER (PARTITION BY w.cn) AS ch_recent_reached
+				`+sqlChannelWindows+`
 			FROM w),
 		g AS (
 			SELECT cn, channel, sender_unit_id,

@@ -65,10 +65,7 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 			-- them reached the channel.
 			SELECT w.*, CASE WHEN w.due THEN
 					count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn, w.sender_org_id, w.sender_system COLLATE "C" ORDER BY w.sent_at DESC) END AS rn,
-				count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
-				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since,
-				count(*) FILTER (WHERE w.due_recent) OVER (PARTITION BY w.cn) AS ch_recent,
-				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) OVER (PARTITION BY w.cn) AS ch_recent_reached
+				`+sqlChannelWindows+`
 			FROM w),
 		g AS (
 			SELECT cn, sender_org_id, sender_system,
@@ -94,3 +91,13 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 	}
 	return out, nil
 }
+
+// sqlChannelWindows are the channel's columns a drop is judged against,
+// over the due letters w of the health facts (UnitFacts, SystemFacts):
+// ch_since and ch_reached_since, the channel's due letters sent at or after
+// each letter and how many of them reached the channel; ch_recent and
+// ch_recent_reached, the same over the recent window.
+const sqlChannelWindows = `count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
+				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since,
+				count(*) FILTER (WHERE w.due_recent) OVER (PARTITION BY w.cn) AS ch_recent,
+				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) OVER (PARTITION BY w.cn) AS ch_recent_reached`
