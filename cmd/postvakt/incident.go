@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -88,28 +87,14 @@ func runIncidentReport(ctx context.Context, cfg config.Config, args []string) er
 		Object: "incident " + f.String(), Detail: string(fmtv)}); err != nil {
 		return err
 	}
-	var w io.Writer = os.Stdout
-	var file *os.File
-	if *out != "-" {
-		if file, err = os.Create(*out); err != nil {
-			return fmt.Errorf("create %s: %w", *out, err)
-		}
-		defer file.Close()
-		w = file
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
 	start := time.Now()
-	n, sum, err := report.Incident(ctx, a.st, f, fmtv, bw)
-	if err != nil {
+	var n int
+	var sum []report.UnitSummary
+	if err := writeExport(*out, func(w io.Writer) (err error) {
+		n, sum, err = report.Incident(ctx, a.st, f, fmtv, w)
 		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", *out, err)
-		}
+	}); err != nil {
+		return err
 	}
 	for _, u := range sum {
 		var parts []string

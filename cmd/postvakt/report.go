@@ -75,18 +75,34 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 		Object: string(list) + " org=" + f.Recipient + " unit=" + f.Unit, Detail: string(fmtv)}); err != nil {
 		return err
 	}
+	var n int
+	if err := writeExport(*out, func(w io.Writer) (err error) {
+		n, err = report.Shipments(ctx, st, f, fmtv, w, now)
+		return err
+	}); err != nil {
+		return err
+	}
+	if *out != "-" {
+		fmt.Fprintf(os.Stderr, "%d shipments written to %s\n", n, *out)
+	}
+	return nil
+}
+
+// writeExport runs write into path ("-": standard output), buffered; the
+// file is created first and closed after, so that a full disk is an error.
+func writeExport(path string, write func(io.Writer) error) error {
 	var w io.Writer = os.Stdout
 	var file *os.File
-	if *out != "-" {
-		if file, err = os.Create(*out); err != nil {
-			return fmt.Errorf("create %s: %w", *out, err)
+	if path != "-" {
+		var err error
+		if file, err = os.Create(path); err != nil {
+			return fmt.Errorf("create %s: %w", path, err)
 		}
 		defer file.Close()
 		w = file
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	n, err := report.Shipments(ctx, st, f, fmtv, bw, now)
-	if err != nil {
+	if err := write(bw); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -94,9 +110,8 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	if file != nil {
 		if err := file.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", *out, err)
+			return fmt.Errorf("write %s: %w", path, err)
 		}
-		fmt.Fprintf(os.Stderr, "%d shipments written to %s\n", n, *out)
 	}
 	return nil
 }
