@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -307,4 +308,40 @@ func equalDurations(a, b []time.Duration) bool {
 		}
 	}
 	return true
+}
+
+// With as many calls in flight as the client allows, answered calls hand
+// their connection to the next one: a poll cycle's history requests must
+// not dial (and the channel accept) a connection per request.
+func TestConnectionsReusedUnderConcurrency(t *testing.T) {
+	const inFlight, rounds = 16, 20
+	var dialled atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Millisecond) // keep the calls overlapping
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialled.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, Options{BaseURL: srv.URL, MaxConcurrent: inFlight})
+	for range rounds {
+		var wg sync.WaitGroup
+		for range inFlight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := get(c); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if n := dialled.Load(); n > inFlight {
+		t.Errorf("%d connections for %d calls at most %d at a time: idle connections were closed instead of reused", n, inFlight*rounds, inFlight)
+	}
 }
