@@ -63,8 +63,19 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 	if err == nil {
 		return a
 	}
-	if len(ids) < 2 || !narrowable(err) || ctx.Err() != nil {
+	if !narrowable(err) || ctx.Err() != nil {
 		return fail([][]string{ids}, err)
+	}
+	if len(ids) == 1 {
+		// A letter due on its own (its backoff after an earlier failure):
+		// its error, unless the channel answers about no other letter
+		// either.
+		if !p.healthy(httpclient.Narrowing(ctx), ch, ids, sum) {
+			return fail([][]string{ids}, err)
+		}
+		a.answered = true
+		a.obs[ids[0]] = failing(ids[0], err)
+		return a
 	}
 	p.log.Info("channel call failed as a whole; narrowing the batch down to the letters that fail it",
 		"channel", ch.Name(), "shipments", len(ids), "error", err)
@@ -110,9 +121,14 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 		pending = next
 	}
 	for id, herr := range isolated {
-		a.obs[id] = channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: the channel's answer fails whenever this letter is asked about: %v", channel.ErrFailing, herr)}
+		a.obs[id] = failing(id, herr)
 	}
 	return a
+}
+
+// failing is the observation of a letter the channel's answer fails on.
+func failing(id string, err error) channel.Observation {
+	return channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: the channel's answer fails whenever this letter is asked about: %v", channel.ErrFailing, err)}
 }
 
 // healthy asks the channel about one letter outside ids that it answered

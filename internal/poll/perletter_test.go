@@ -113,6 +113,34 @@ func TestNarrowingIsolatesPoisonedIDs(t *testing.T) {
 	if n, _ := st.PollErrors(ctx, "svarut", time.Time{}); n != 0 {
 		t.Errorf("%d whole-call poll errors: two poisoned letters were taken for an outage", n)
 	}
+
+	// Then one of them is due on its own: a batch of one that fails is
+	// still that letter's error when the channel answers about another.
+	storetest.Set(t, st, []string{ships[29].ID}, storetest.NextPollAt(t0.Add(time.Hour*24*365)))
+	ch.calls = nil
+	at := t0.Add(time.Hour * 24 * 30)
+	sum, err = newPoller(st, func() time.Time { return at }, &log).Cycle(ctx, ch)
+	if err != nil || sum.Polled != 1 || sum.Errors != 1 || sum.Unanswered != 0 {
+		t.Fatalf("one poisoned letter due: %+v %v", sum, err)
+	}
+	if len(ch.calls) != 2 {
+		t.Fatalf("calls %v: the letter, then one known letter", ch.calls)
+	}
+	if n, _ := st.PollErrors(ctx, "svarut", time.Time{}); n != 0 {
+		t.Errorf("%d whole-call poll errors: a poisoned letter due alone was taken for an outage", n)
+	}
+	got, _ := st.Shipment(ctx, ships[3].ID, store.Scope{})
+	if last := got.Events[len(got.Events)-1]; last.Kind != store.EventPollError || !strings.Contains(last.Message, "fails whenever this letter") {
+		t.Errorf("the poisoned letter due alone: last event %+v", last)
+	}
+	// Down, with one letter due: an outage, not the letter's error.
+	ch.down = &httpclient.StatusError{StatusCode: 503, Body: []byte("Service Unavailable")}
+	if _, err := newPoller(st, func() time.Time { return at.Add(time.Hour * 24 * 30) }, &log).Cycle(ctx, ch); !errors.Is(err, poll.ErrUnreachable) {
+		t.Fatalf("one letter due while the channel is down: %v, want unreachable", err)
+	}
+	if n, _ := st.PollErrors(ctx, "svarut", time.Time{}); n != 1 {
+		t.Errorf("%d whole-call poll errors, want the one failed call", n)
+	}
 }
 
 // TestNarrowingStopsOnOutage: when every part fails, the channel is down:
