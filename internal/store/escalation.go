@@ -216,7 +216,7 @@ func (s *Store) RecordDecisions(ctx context.Context, ds []Decision, now time.Tim
 					stage = CASE WHEN d.print_due THEN `+sqlStage(model.StagePrintDue)+` ELSE s.stage END,
 					catch_up_at = CASE WHEN d.catch_up THEN COALESCE(s.catch_up_at, $8) ELSE s.catch_up_at END
 				FROM d
-				WHERE s.id = d.id AND s.escalation_step <> d.step AND `+openWhere+`
+				WHERE s.id = ANY($1::uuid[]) AND s.id = d.id AND s.escalation_step <> d.step AND `+openWhere+`
 				RETURNING s.id, s.state, d.step, d.policy, d.reason, d.print_due, d.catch_up)
 			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, from_state, to_state, message, payload)
 			SELECT id, $6, $7, $8, state, state, reason,

@@ -286,7 +286,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 				OR s.unknown_to_channel_since IS NOT NULL THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
-		WHERE s.id = u.id`,
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`,
 		pq.Array(ids), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed), pq.Array(timesOrNull(avail)))
 	if err != nil {
 		return fmt.Errorf("apply %s states: %w", channel, err)

@@ -53,7 +53,7 @@ func (s *Store) ScheduleNextSteps(ctx context.Context, steps []NextStep) (int, e
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE shipments s SET next_step_at = u.at
 		FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::boolean[]) AS u(id, seen, at, unheard)
-		WHERE s.id = u.id AND s.next_step_at IS NOT DISTINCT FROM u.seen
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.next_step_at IS NOT DISTINCT FROM u.seen
 			AND (NOT u.unheard OR s.unknown_to_channel_since IS NOT NULL)`,
 		pq.Array(ids), pq.Array(timesOrNull(seen)), pq.Array(timesOrNull(at)), pq.Array(unheard))
 	if err != nil {

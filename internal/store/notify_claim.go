@@ -192,7 +192,7 @@ func (w *claimWrites) exec(ctx context.Context, tx *sqlx.Tx) error {
 			UPDATE shipments s SET escalation_step = m.step,
 				catch_up_at = CASE WHEN m.catch_up THEN COALESCE(s.catch_up_at, $9) ELSE s.catch_up_at END
 			FROM unnest($10::uuid[], $11::text[], $12::boolean[]) AS m(id, step, catch_up)
-			WHERE s.id = m.id
+			WHERE s.id = ANY($10::uuid[]) AND s.id = m.id
 			RETURNING 1)
 		INSERT INTO shipment_events (shipment_id, kind, source, observed_at, from_state, to_state, message, payload)
 		SELECT s.id, $13, $14, $9, s.state, s.state, d.reason,

@@ -316,7 +316,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 				THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
 			AS u(id, prev, state, at, status, closed, next)
-		WHERE s.id = u.id AND s.state = u.prev
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.state = u.prev
 		RETURNING s.id`,
 		pq.Array(ids), pq.Array(prev), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed),
 		pq.Array(timesOrNull(next)))
@@ -347,7 +347,7 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 			next_step_at = `+sqlKnownAgain+`,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
-		WHERE s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
 	if err != nil {
 		return fmt.Errorf("record status changes: %w", err)
 	}
@@ -388,7 +388,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 				WHEN u.failed THEN s.unknown_to_channel_since END,
 			next_step_at = CASE WHEN u.unknown OR u.failed THEN s.next_step_at ELSE `+sqlKnownAgain+` END
 		FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[]) AS u(id, next, failed, unknown, at)
-		WHERE s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)))
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
@@ -405,7 +405,7 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
 			poll_failures = poll_failures + 1
-			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next) WHERE s.id = u.id`,
+			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next) WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`,
 			pq.Array(ids), pq.Array(timesOrNull(ptrs(retry))))
 		if err != nil {
 			return fmt.Errorf("reschedule after poll error: %w", err)

@@ -18,7 +18,9 @@ import (
 // importer share it, so both are idempotent on (channel, channel_id) the
 // same way, and either everything is stored or nothing.
 type Registration struct {
+	db    *sqlx.DB
 	tx    *sqlx.Tx
+	added int // new shipments (Apply)
 	copy  *sql.Stmt
 	n     int
 	done  bool
@@ -52,7 +54,7 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 		return nil, fmt.Errorf("start copy: %w", err)
 	}
 	fp, first := s.registrationSchedule()
-	return &Registration{tx: tx, copy: stmt, fingerprint: fp, first: first}, nil
+	return &Registration{db: s.db, tx: tx, copy: stmt, fingerprint: fp, first: first}, nil
 }
 
 // Add stages one validated registration.
@@ -130,8 +132,13 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 	if err != nil {
 		return 0, fmt.Errorf("register shipments: %w", err)
 	}
+	r.added = int(n)
 	return int(n), nil
 }
+
+// analyzeAfter is how many new shipments make Commit refresh the planner's
+// statistics of shipments at once.
+const analyzeAfter = 10000
 
 // Shipments returns the staged registrations as stored shipments, in the
 // order they were added. Call it after Apply.
@@ -144,6 +151,14 @@ func (r *Registration) Commit() error {
 	r.ended = true
 	if err := r.tx.Commit(); err != nil {
 		return fmt.Errorf("commit registration: %w", err)
+	}
+	if r.added >= analyzeAfter {
+		// Until autovacuum gets to it, the planner would take the new
+		// letters for a handful: the first poll cycle after importing
+		// 100,000 sorted every due letter for each batch it claimed and
+		// joined each batch's answers to the whole table. The letters are
+		// stored; should this fail, autovacuum analyzes them later.
+		_, _ = r.db.ExecContext(context.Background(), `ANALYZE shipments`)
 	}
 	return nil
 }
