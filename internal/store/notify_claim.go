@@ -48,12 +48,12 @@ func (s *Store) PreviewNotification(ctx context.Context, c Claim) (ClaimResult, 
 // organisation is left out whole (Busy; one message per organisation), the
 // others are claimed. The results are in the order of cs.
 func (s *Store) ClaimReminders(ctx context.Context, cs []Claim) ([]ClaimResult, error) {
-	return runClaim(ctx, s, false, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs) })
+	return runClaim(ctx, s, false, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs, false) })
 }
 
 // PreviewReminders answers what ClaimReminders would, and changes nothing.
 func (s *Store) PreviewReminders(ctx context.Context, cs []Claim) ([]ClaimResult, error) {
-	return runClaim(ctx, s, true, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs) })
+	return runClaim(ctx, s, true, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs, true) })
 }
 
 // runClaim runs a claim of the notification log in one transaction:
@@ -77,7 +77,10 @@ func runClaim[T any](ctx context.Context, s *Store, preview bool, fn func(tx *sq
 	return fn(tx)
 }
 
-func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim) ([]ClaimResult, error) {
+// claimAll claims cs in tx. A preview skips the last statement (the items,
+// decisions and steps of the notifications taken): nothing is read after
+// it, and the transaction is rolled back anyway.
+func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim, preview bool) ([]ClaimResult, error) {
 	res := make([]ClaimResult, len(cs))
 	locked, err := lockReminders(ctx, tx, cs)
 	if err != nil {
@@ -130,6 +133,9 @@ func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim) ([]ClaimResult, erro
 			continue // sent, pending or unknown already: its decisions were recorded then
 		}
 		res[i].Recorded = w.add(d, kept[k], locked, cs[i].Now)
+	}
+	if preview {
+		return res, nil
 	}
 	if err := w.exec(ctx, tx); err != nil {
 		return nil, fmt.Errorf("claim reminders to %d organisations: %w", len(sts), err)
@@ -308,7 +314,7 @@ func lockReminders(ctx context.Context, tx *sqlx.Tx, cs []Claim) (lockedReminder
 		FROM notification_items i
 		JOIN unnest($1::uuid[], $2::int[]) AS c(id, n) ON i.shipment_id = c.id AND i.reminder = c.n
 		JOIN notifications n ON n.id = i.notification_id
-		WHERE i.active ORDER BY n.id FOR UPDATE OF n`, pq.Array(fids), pq.Array(nums)); err != nil {
+		WHERE i.active AND i.shipment_id = ANY($1::uuid[]) ORDER BY n.id FOR UPDATE OF n`, pq.Array(fids), pq.Array(nums)); err != nil {
 		return out, fmt.Errorf("claim reminders: look up earlier notifications: %w", err)
 	}
 	for _, l := range listed {
