@@ -228,6 +228,7 @@ func waitHTTP(ctx context.Context, u string, limit time.Duration) error {
 type mailpit struct {
 	*proc
 	smtp, api string
+	closed    bool
 }
 
 func (b *bench) startMailpit(ctx context.Context) (*mailpit, error) {
@@ -261,6 +262,10 @@ func (b *bench) startMailpit(ctx context.Context) (*mailpit, error) {
 }
 
 func (m *mailpit) close() {
+	if m.closed {
+		return
+	}
+	m.closed = true
 	m.stop()
 	_ = os.Remove(filepath.Join("/dev/shm", fmt.Sprintf("pvbench-mailpit-%d.db", os.Getpid())))
 }

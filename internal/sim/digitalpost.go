@@ -255,19 +255,44 @@ func (dw *dpWorld) search(q dpQuery, now time.Time) []*dpEvent {
 			out = append(out, e)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		for _, s := range q.sort {
-			a, b := sortKey(out[i], s.field), sortKey(out[j], s.field)
-			if a == b {
+	// Each key once per event, not twice per comparison (a time formatted
+	// per comparison made a page of a large log cost more than the
+	// client reading it), and no sort when the log is in order already.
+	keys := make([][]string, len(out))
+	for i, e := range out {
+		keys[i] = make([]string, len(q.sort))
+		for k, s := range q.sort {
+			keys[i][k] = sortKey(e, s.field)
+		}
+	}
+	less := func(a, b []string) bool {
+		for k, s := range q.sort {
+			if a[k] == b[k] {
 				continue
 			}
 			if s.desc {
-				return a > b
+				return a[k] > b[k]
 			}
-			return a < b
+			return a[k] < b[k]
 		}
 		return false
-	})
+	}
+	sorted := true
+	for i := 1; i < len(out) && sorted; i++ {
+		sorted = !less(keys[i], keys[i-1])
+	}
+	if !sorted {
+		idx := make([]int, len(out))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(i, j int) bool { return less(keys[idx[i]], keys[idx[j]]) })
+		in := out
+		out = make([]*dpEvent, len(in))
+		for i, k := range idx {
+			out[i] = in[k]
+		}
+	}
 	return out
 }
 
