@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -99,13 +100,13 @@ func main() {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "postvakt watches confidential digital post until it is really read.")
 	fmt.Fprintln(w, "\nUsage: postvakt COMMAND [ARGS]\n\nCommands:")
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	// A command's arguments can be long (report): each on its own line,
+	// the description below, so no column is padded to the longest.
 	for _, c := range commands {
-		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.help)
+		fmt.Fprintf(w, "  %s\n      %s\n", strings.TrimSpace(c.name+" "+c.args), c.help)
 	}
-	tw.Flush()
 	fmt.Fprintln(w, "\nEnvironment:")
-	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, v := range config.Describe(channel.Sections()...) {
 		def := v.Default
 		if def == "" {

@@ -198,4 +198,11 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 			t.Errorf("help (exit %d) lacks %q", code, want)
 		}
 	}
+	// No command's line is padded to the longest one's arguments.
+	commandsPart, _, _ := strings.Cut(out, "Environment:")
+	for _, line := range strings.Split(commandsPart, "\n") {
+		if strings.Contains(strings.TrimSpace(line), "    ") {
+			t.Errorf("help pads a command line: %q", line)
+		}
+	}
 }
