@@ -155,9 +155,10 @@ func TestDiscoverAndPollDigitalPost(t *testing.T) {
 	}
 	defer db.Close()
 	var moved, waiting, untitled, persons int
-	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE s.state <> 'registered'), count(*) FILTER (WHERE s.next_poll_at IS NOT NULL),
+	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE s.state <> 'registered'), count(*) FILTER (WHERE q.next_poll_at IS NOT NULL),
 		count(*) FILTER (WHERE s.title = ''), count(*) FILTER (WHERE r.kind = 'person')
-		FROM shipments s JOIN recipients r ON r.id = s.recipient_id WHERE s.channel = 'digitalpost'`).Scan(&moved, &waiting, &untitled, &persons); err != nil {
+		FROM shipments s JOIN recipients r ON r.id = s.recipient_id JOIN poll_queue q ON q.shipment_id = s.id
+		WHERE s.channel = 'digitalpost'`).Scan(&moved, &waiting, &untitled, &persons); err != nil {
 		t.Fatal(err)
 	}
 	if moved != inLog || waiting != 0 || untitled != inLog || persons == 0 {

@@ -67,7 +67,7 @@ func (b *bench) benchImport(ctx context.Context) (*bigDB, []figure) {
 		What: what, Value: secs(m.wall), Anchor: "bare COPY " + secs(bare), Ratio: fmt.Sprintf("%.2f×", ratio),
 		Target: target, Verdict: verdict(ratio <= 2, fmt.Sprintf("%.2f× over", ratio-2)),
 		Note: fmt.Sprintf("`postvakt import` as a process (CSV read and validated, staged, registered with events, "+
-			"peak RSS %d MB); anchor: server-side COPY of the very rows it stored (shipments, registered events) "+
+			"peak RSS %d MB); anchor: server-side COPY of the very rows it stored (shipments, registered events, poll queue) "+
 			"into tables LIKE them INCLUDING ALL (same indexes), in the same database", m.maxRSS>>20),
 	}}
 }
@@ -79,9 +79,10 @@ func (big *bigDB) env() []string {
 		"POSTVAKT_SMTP_ADDR=" + big.smtp, "POSTVAKT_SMTP_FROM=postvakt@bench.example"}
 }
 
-// bareCopy copies the stored shipments and their registration events to
-// files (server side) and times COPY FROM those files into tables with the
-// same columns, defaults, checks and indexes.
+// bareCopy copies the stored shipments, their registration events and
+// their poll queue rows to files (server side) and times COPY FROM those
+// files into tables with the same columns, defaults, checks and indexes
+// (and the same fill factor).
 func bareCopy(ctx context.Context, dbURL string) (time.Duration, error) {
 	db, err := sql.Open("postgres", dbURL)
 	if err != nil {
@@ -98,14 +99,17 @@ func bareCopy(ctx context.Context, dbURL string) (time.Duration, error) {
 		return 0, err
 	}
 	ships, evs := filepath.Join(dataDir, "pvbench-shipments.copy"), filepath.Join(dataDir, "pvbench-events.copy")
+	queue := filepath.Join(dataDir, "pvbench-queue.copy")
 	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA IF EXISTS bare CASCADE`) //nolint:errcheck // best effort
 	for _, q := range []string{
 		`DROP SCHEMA IF EXISTS bare CASCADE`,
 		`CREATE SCHEMA bare`,
 		`CREATE TABLE bare.shipments (LIKE public.shipments INCLUDING ALL)`,
 		`CREATE TABLE bare.shipment_events (LIKE public.shipment_events INCLUDING ALL)`,
+		`CREATE TABLE bare.poll_queue (LIKE public.poll_queue INCLUDING ALL) WITH (fillfactor = 50)`,
 		fmt.Sprintf(`COPY (SELECT * FROM public.shipments) TO '%s'`, ships),
 		fmt.Sprintf(`COPY (SELECT * FROM public.shipment_events WHERE kind = 'registered') TO '%s'`, evs),
+		fmt.Sprintf(`COPY (SELECT * FROM public.poll_queue) TO '%s'`, queue),
 		`CHECKPOINT`,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
@@ -116,6 +120,7 @@ func bareCopy(ctx context.Context, dbURL string) (time.Duration, error) {
 	for _, q := range []string{
 		fmt.Sprintf(`COPY bare.shipments FROM '%s'`, ships),
 		fmt.Sprintf(`COPY bare.shipment_events FROM '%s'`, evs),
+		fmt.Sprintf(`COPY bare.poll_queue FROM '%s'`, queue),
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return 0, fmt.Errorf("%s: %w", q, err)

@@ -190,7 +190,7 @@ func waitPolled(ctx context.Context, dbURL string, n int, limit time.Duration) e
 	deadline := time.Now().Add(limit)
 	for {
 		var done int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM shipments
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM poll_queue
 			WHERE next_poll_at IS NULL OR next_poll_at > now() + interval '15 minutes'`).Scan(&done); err != nil {
 			return err
 		}

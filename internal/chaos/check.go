@@ -87,7 +87,7 @@ func settle(ctx context.Context, dbURL string, limit time.Duration) (bool, error
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		var n int
 		err := db.GetContext(ctx, &n, `SELECT
-			(SELECT count(*) FROM shipments WHERE next_poll_at < now() + interval '1 minute')
+			(SELECT count(*) FROM poll_queue WHERE next_poll_at < now() + interval '1 minute')
 			+ (SELECT count(*) FROM shipments s WHERE stage = '`+string(model.StagePrintDue)+`'
 				AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id))
 			+ (SELECT count(*) FROM print_outbox)

@@ -141,8 +141,8 @@ func (s *Store) PollLags(ctx context.Context, now time.Time) ([]PollLag, error) 
 	// One index range per channel (shipments_due_poll), not a scan.
 	if err := s.db.SelectContext(ctx, &due, `SELECT c.channel, d.oldest, d.n
 		FROM (SELECT DISTINCT channel FROM channel_activity) c,
-		LATERAL (SELECT min(next_poll_at) AS oldest, count(*) AS n FROM shipments s
-			WHERE s.channel = c.channel AND s.next_poll_at <= $1) d`, now); err != nil {
+		LATERAL (SELECT min(next_poll_at) AS oldest, count(*) AS n FROM poll_queue q
+			WHERE q.channel = c.channel AND q.next_poll_at <= $1) d`, now); err != nil {
 		return nil, fmt.Errorf("read poll lag: %w", err)
 	}
 	var open []struct {

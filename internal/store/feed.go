@@ -39,7 +39,7 @@ type FeedApply struct {
 	// Cursor, when not zero, moves the channel's cursor up to it (never back).
 	Cursor time.Time
 	// Synced are shipment ids whose whole log has now been read: they need
-	// no back-fill any more (their next_poll_at is cleared).
+	// no back-fill any more (their next_poll_at in poll_queue is cleared).
 	Synced []string
 }
 
@@ -101,12 +101,12 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 		if len(a.Synced) > 0 {
 			// A letter the log knows now gets the reminders held back for
 			// it while it was unknown: the next escalation run looks at it.
-			if _, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = NULL, poll_failures = 0,
-				unknown_to_channel_since = CASE WHEN k.known THEN NULL ELSE s.unknown_to_channel_since END,
-				next_step_at = CASE WHEN k.known THEN `+sqlKnownAgain+` ELSE s.next_step_at END
-				FROM (SELECT id, EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = sh.id AND e.kind = $2) AS known
-					FROM shipments sh WHERE sh.id = ANY($1::uuid[])) k
-				WHERE s.id = k.id`, pq.Array(a.Synced), EventChannel); err != nil {
+			if _, err := tx.ExecContext(ctx, `WITH q AS (
+					UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE shipment_id = ANY($1::uuid[]))
+				UPDATE shipments s SET unknown_to_channel_since = NULL, next_step_at = `+sqlKnownAgain+`
+				WHERE s.id = ANY($1::uuid[]) AND s.unknown_to_channel_since IS NOT NULL
+					AND EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`,
+				pq.Array(a.Synced), EventChannel); err != nil {
 				return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
 			}
 		}
@@ -267,15 +267,22 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			w.Closed++
 		}
 	}
+	// The log knows the letter now: its failures are over, and a letter
+	// marked unknown was looked up whole, so it needs no look-up any more
+	// either. Before the states, which clear the mark.
+	if _, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET failures = 0,
+			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN q.next_poll_at END
+		FROM shipments s
+		WHERE q.shipment_id = ANY($1::uuid[]) AND s.id = q.shipment_id
+			AND (q.failures <> 0 OR (s.unknown_to_channel_since IS NOT NULL AND q.next_poll_at IS NOT NULL))`,
+		pq.Array(ids)); err != nil {
+		return fmt.Errorf("apply %s states: clear their look-ups: %w", channel, err)
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET state = u.state,
 			state_changed_at = COALESCE(u.at, s.state_changed_at),
 			channel_status = CASE WHEN u.status <> '' THEN u.status ELSE s.channel_status END,
 			available_at = CASE WHEN u.avail IS NULL THEN s.available_at ELSE LEAST(COALESCE(s.available_at, u.avail), u.avail) END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
-			poll_failures = 0,
-			-- the log knows the letter now: a letter marked unknown was
-			-- looked up whole, so it needs no look-up any more either
-			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN s.next_poll_at END,
 			unknown_to_channel_since = NULL,
 			-- A step may come earlier: the letter failed, it became
 			-- available earlier than recorded (migration 00013), or the
@@ -301,8 +308,10 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 // (see ScheduleUnheard for the others the log never mentions). It returns
 // how many.
 func (s *Store) MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE shipments SET next_poll_at = NULL, poll_failures = 0
-		WHERE channel = $1 AND next_poll_at <= $2 AND sent_at >= $3 AND unknown_to_channel_since IS NULL`,
+	res, err := s.db.ExecContext(ctx, `UPDATE poll_queue q SET next_poll_at = NULL, failures = 0
+		FROM shipments s
+		WHERE q.channel = $1 AND q.next_poll_at <= $2 AND s.id = q.shipment_id
+			AND s.sent_at >= $3 AND s.unknown_to_channel_since IS NULL`,
 		channel, now, sentFrom)
 	if err != nil {
 		return 0, fmt.Errorf("mark %s shipments read: %w", channel, err)
@@ -332,9 +341,10 @@ func (s *Store) FeedCursor(ctx context.Context, channel string) (cursor time.Tim
 // returns how many it made due. The sent-time index bounds the scan to
 // the period.
 func (s *Store) ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = $4
+	res, err := s.db.ExecContext(ctx, `UPDATE poll_queue q SET next_poll_at = $4
+		FROM shipments s
 		WHERE s.sent_at >= $2 AND s.sent_at < $3 AND s.channel = $1 AND s.state = 'registered'
-			AND s.next_poll_at IS NULL AND s.unknown_to_channel_since IS NULL
+			AND q.shipment_id = s.id AND q.next_poll_at IS NULL AND s.unknown_to_channel_since IS NULL
 			AND NOT EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $5)`,
 		channel, from, to, at, EventChannel)
 	if err != nil {

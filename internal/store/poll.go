@@ -27,24 +27,27 @@ type Due struct {
 }
 
 // ClaimDue claims up to limit shipments of a channel whose next poll is due
-// at now. The claim holds them until now+lease (poll_claimed_until), so
-// another worker or replica does not take them in the same cycle, and a
+// at now. The claim holds them until now+lease (poll_queue.claimed_until),
+// so another worker or replica does not take them in the same cycle, and a
 // crashed worker's shipments come back after the lease; writing a poll's
 // result ends the claim. Rows locked by another claim are skipped, not
-// waited for. The claim lives in a column no index covers, so claiming is a
-// HOT update (migration 00013): it touched every index of shipments when it
-// moved next_poll_at, which made it half the database's work in a cycle.
+// waited for. The claim is a HOT update of the narrow poll_queue
+// (migration 00020); shipments is only read.
 func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, limit int, lease time.Duration) ([]Due, error) {
 	var due []Due
 	// ARRAY(…): the planner joined the claimed ids to the whole table with
 	// a sequential scan; as an array they are looked up by primary key.
-	err := s.db.SelectContext(ctx, &due, `UPDATE shipments s SET poll_claimed_until = $3
-		WHERE s.id = ANY(ARRAY(SELECT id FROM shipments
-		      WHERE channel = $1 AND next_poll_at <= $2
-		        AND (poll_claimed_until IS NULL OR poll_claimed_until <= $2)
-		      ORDER BY next_poll_at LIMIT $4
-		      FOR UPDATE SKIP LOCKED))
-		RETURNING s.id, s.channel_id, s.state, s.channel_status, s.sent_at, s.poll_failures, s.unknown_to_channel_since`,
+	err := s.db.SelectContext(ctx, &due, `WITH c AS (
+			UPDATE poll_queue q SET claimed_until = $3
+			WHERE q.shipment_id = ANY(ARRAY(SELECT shipment_id FROM poll_queue
+			      WHERE channel = $1 AND next_poll_at <= $2
+			        AND (claimed_until IS NULL OR claimed_until <= $2)
+			      ORDER BY next_poll_at LIMIT $4
+			      FOR UPDATE SKIP LOCKED))
+			RETURNING q.shipment_id, q.failures)
+		SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, c.failures AS poll_failures, s.unknown_to_channel_since
+		FROM shipments s JOIN c ON c.shipment_id = s.id
+		WHERE s.id = ANY(ARRAY(SELECT shipment_id FROM c))`,
 		channel, now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due %s shipments: %w", channel, err)
@@ -198,8 +201,8 @@ func applyOne(ctx context.Context, tx *sqlx.Tx, r PollResult) (PollWrite, error)
 			FromState: string(r.Due.State), Message: "postvakt could not store the channel's answer: " + CleanText(refused.Error())}}); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE shipments SET next_poll_at = $2, poll_claimed_until = NULL,
-			poll_failures = poll_failures + 1 WHERE id = $1`, r.ID, retry)
+		_, err := tx.ExecContext(ctx, `UPDATE poll_queue SET next_poll_at = $2, claimed_until = NULL,
+			failures = failures + 1 WHERE shipment_id = $1`, r.ID, retry)
 		return err
 	})
 	return w, err
@@ -301,8 +304,13 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 		t := changedAt(r)
 		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE shipments s SET state = u.state, state_changed_at = u.at,
-			channel_status = u.status, poll_failures = 0, next_poll_at = u.next, poll_claimed_until = NULL, unknown_to_channel_since = NULL,
+	// The letter's next poll in the same statement (poll_queue), for the
+	// letters whose change was applied.
+	rows, err := tx.QueryContext(ctx, `WITH u AS (
+			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
+				AS u(id, prev, state, at, status, closed, next)),
+		ch AS (UPDATE shipments s SET state = u.state, state_changed_at = u.at,
+			channel_status = u.status, unknown_to_channel_since = NULL,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
 			-- A failed letter needs paper at once, one available before it
@@ -314,10 +322,13 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 				OR (s.available_at IS NULL AND u.state IN ('available', 'opened') AND u.at < s.sent_at)
 				OR s.unknown_to_channel_since IS NOT NULL
 				THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
-		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
-			AS u(id, prev, state, at, status, closed, next)
-		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.state = u.prev
-		RETURNING s.id`,
+			FROM u
+			WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.state = u.prev
+			RETURNING s.id),
+		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL, failures = 0
+			FROM ch JOIN u ON u.id = ch.id
+			WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = ch.id)
+		SELECT id FROM ch`,
 		pq.Array(ids), pq.Array(prev), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed),
 		pq.Array(timesOrNull(next)))
 	if err != nil {
@@ -343,7 +354,7 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 	for i, r := range rs {
 		ids[i], prev[i], statuses[i], closed[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, poll_failures = 0, unknown_to_channel_since = NULL,
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, unknown_to_channel_since = NULL,
 			next_step_at = `+sqlKnownAgain+`,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
@@ -358,7 +369,8 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 // unusable answer or an unknown shipment, zero otherwise) and the unknown
 // marker (set for an unknown shipment, kept for an unusable answer,
 // cleared otherwise) of every polled shipment that applyChanges did not
-// already update.
+// already update. Only a letter whose marker changes is written in
+// shipments: a poll that learned nothing new is a write of poll_queue.
 func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures, unknowns []*PollResult, done map[string]bool) error {
 	failed := make(map[string]bool, len(failures))
 	for _, r := range failures {
@@ -382,13 +394,20 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
-			poll_failures = CASE WHEN u.failed OR u.unknown THEN s.poll_failures + 1 ELSE 0 END,
+	_, err := tx.ExecContext(ctx, `WITH u AS (
+			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[]) AS u(id, next, failed, unknown, at)),
+		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
+			failures = CASE WHEN u.failed OR u.unknown THEN q.failures + 1 ELSE 0 END
+			FROM u WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id)
+		UPDATE shipments s SET
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
 				WHEN u.failed THEN s.unknown_to_channel_since END,
 			next_step_at = CASE WHEN u.unknown OR u.failed THEN s.next_step_at ELSE `+sqlKnownAgain+` END
-		FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[]) AS u(id, next, failed, unknown, at)
-		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`, pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)))
+		FROM u
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id
+			AND ((u.unknown AND s.unknown_to_channel_since IS NULL)
+				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))`,
+		pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
@@ -403,9 +422,9 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 			VALUES ($1, $2, $3, $4, $5)`, channel, at, len(ids), CleanText(callErr.Error()), CleanText(raw)); err != nil {
 			return fmt.Errorf("record poll error: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE shipments s SET next_poll_at = u.next, poll_claimed_until = NULL,
-			poll_failures = poll_failures + 1
-			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next) WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`,
+		_, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
+			failures = failures + 1
+			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next) WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id`,
 			pq.Array(ids), pq.Array(timesOrNull(ptrs(retry))))
 		if err != nil {
 			return fmt.Errorf("reschedule after poll error: %w", err)
@@ -419,9 +438,9 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 // none: asking about it tells whether the channel is up.
 func (s *Store) PollCanary(ctx context.Context, channel string, not []string) (string, error) {
 	var ids []string
-	err := s.db.SelectContext(ctx, &ids, `SELECT channel_id FROM shipments
-		WHERE channel = $1 AND channel_status <> '' AND poll_failures = 0 AND unknown_to_channel_since IS NULL
-			AND channel_id <> ALL($2::text[])
+	err := s.db.SelectContext(ctx, &ids, `SELECT s.channel_id FROM shipments s JOIN poll_queue q ON q.shipment_id = s.id
+		WHERE s.channel = $1 AND s.channel_status <> '' AND q.failures = 0 AND s.unknown_to_channel_since IS NULL
+			AND s.channel_id <> ALL($2::text[])
 		LIMIT 1`, channel, pq.Array(not))
 	if err != nil {
 		return "", fmt.Errorf("find a %s shipment to check the channel with: %w", channel, err)

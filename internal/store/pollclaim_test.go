@@ -103,3 +103,64 @@ func TestClaimConcurrentNoDoubleClaim(t *testing.T) {
 		}
 	}
 }
+
+// A claim, and a poll that learns nothing new, leave the letter's row in
+// shipments alone (its poll bookkeeping is poll_queue's): only a change
+// writes it, and a failure count is kept for the next claim.
+func TestPollWithoutNewsLeavesShipmentsAlone(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	registerFor(t, st, orgs[0])
+	version := func() string {
+		var xmin string
+		if err := st.DB().GetContext(ctx, &xmin, `SELECT xmin::text FROM shipments`); err != nil {
+			t.Fatal(err)
+		}
+		return xmin
+	}
+	before := version()
+	now := time.Now()
+	due, err := st.ClaimDue(ctx, "svarut", now, 10, time.Minute)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("claim: %d (%v)", len(due), err)
+	}
+	next := now.Add(time.Hour)
+	same := []store.PollResult{{Due: due[0], Source: "svarut", ObservedAt: now, Status: due[0].ChannelStatus, State: due[0].State, NextPollAt: &next}}
+	if _, err := st.ApplyPoll(ctx, same); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v != before {
+		t.Errorf("a claim and a poll without news wrote shipments (xmin %s → %s)", before, v)
+	}
+	sh, err := st.Shipment(ctx, due[0].ID, store.Scope{})
+	if err != nil || sh.NextPollAt == nil || !sh.NextPollAt.Equal(next.Truncate(time.Microsecond)) {
+		t.Fatalf("next poll %v (%v), want %v", sh.NextPollAt, err, next)
+	}
+	// An unusable answer counts a failure in poll_queue; the next claim
+	// sees it, and shipments is still untouched.
+	due, _ = st.ClaimDue(ctx, "svarut", next, 10, time.Minute)
+	if len(due) != 1 || due[0].PollFailures != 0 {
+		t.Fatalf("second claim: %+v", due)
+	}
+	retry := next.Add(time.Hour)
+	bad := []store.PollResult{{Due: due[0], Source: "svarut", ObservedAt: next, Status: due[0].ChannelStatus, State: due[0].State,
+		Err: "unreadable", NextPollAt: &retry}}
+	if _, err := st.ApplyPoll(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ = st.ClaimDue(ctx, "svarut", retry, 10, time.Minute); len(due) != 1 || due[0].PollFailures != 1 {
+		t.Fatalf("after an unusable answer: %+v, want one failure counted", due)
+	}
+	if v := version(); v != before {
+		t.Errorf("an unusable answer wrote shipments (xmin %s → %s)", before, v)
+	}
+	// A change writes it.
+	later := retry.Add(time.Hour)
+	if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: due[0], Source: "svarut", ObservedAt: retry, Status: "MOTTATT",
+		State: model.StateAccepted, NextPollAt: &later}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := version(); v == before {
+		t.Error("a state change left shipments as it was")
+	}
+}

@@ -121,7 +121,9 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		JOIN recipients r ON r.kind = g.recipient_kind AND r.ident = g.recipient_id
 		ORDER BY g.ord -- the first of duplicates in one batch wins; later ones conflict
 		ON CONFLICT (channel, channel_id) DO NOTHING
-		RETURNING id)
+		RETURNING id, channel),
+	queued AS (
+		INSERT INTO poll_queue (shipment_id, channel, next_poll_at) SELECT id, channel, now() FROM new)
 	INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, to_state)
 		SELECT id, $1, $2, $3, now(), $4 FROM new`,
 		EventRegistered, source, actor, string(model.StateRegistered), r.fingerprint)
@@ -158,7 +160,7 @@ func (r *Registration) Commit() error {
 		// 100,000 sorted every due letter for each batch it claimed and
 		// joined each batch's answers to the whole table. The letters are
 		// stored; should this fail, autovacuum analyzes them later.
-		_, _ = r.db.ExecContext(context.Background(), `ANALYZE shipments`)
+		_, _ = r.db.ExecContext(context.Background(), `ANALYZE shipments, poll_queue`)
 	}
 	return nil
 }

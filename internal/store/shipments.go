@@ -53,7 +53,8 @@ type Recipient struct {
 const shipmentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
 	o.name AS sender_org_name, r.name AS recipient_name, r.kind AS recipient_kind, r.ident AS recipient_ident, s.title, s.confidential, s.class, s.sent_at,
 	s.state, s.state_changed_at, s.available_at, s.channel_status, s.stage, s.reminders_sent,
-	s.next_poll_at, s.unknown_to_channel_since, s.created_at, s.sender_system`
+	(SELECT q.next_poll_at FROM poll_queue q WHERE q.shipment_id = s.id) AS next_poll_at,
+	s.unknown_to_channel_since, s.created_at, s.sender_system`
 
 const shipmentFrom = ` FROM shipments s
 	JOIN sender_units u ON u.id = s.sender_unit_id

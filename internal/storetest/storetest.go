@@ -72,6 +72,7 @@ type Change struct {
 	column string
 	value  any
 	expr   string // with %s for the placeholder; "" means the value itself
+	queue  bool   // a column of poll_queue, not of shipments
 }
 
 // State sets the delivery state.
@@ -95,10 +96,10 @@ func AvailableAfterSent(d time.Duration) Change {
 func SentAt(at time.Time) Change { return Change{column: "sent_at", value: at} }
 
 // NextPollAt sets when the poller asks about the letter next.
-func NextPollAt(at time.Time) Change { return Change{column: "next_poll_at", value: at} }
+func NextPollAt(at time.Time) Change { return Change{column: "next_poll_at", value: at, queue: true} }
 
 // NoPoll takes the letter out of polling.
-func NoPoll() Change { return Change{column: "next_poll_at", value: nil} }
+func NoPoll() Change { return Change{column: "next_poll_at", value: nil, queue: true} }
 
 // UnknownToChannelSince marks the letter unknown to its channel since at.
 func UnknownToChannelSince(at time.Time) Change {
@@ -114,26 +115,38 @@ func Set(t testing.TB, st *store.Store, ids []string, changes ...Change) {
 	if len(changes) == 0 {
 		t.Fatal("storetest.Set: nothing to change")
 	}
-	var (
-		sets  = make([]string, len(changes))
-		args  []any
-		where = "true"
-	)
-	if len(ids) > 0 {
-		args = append(args, pq.Array(ids))
-		where = "id = ANY($1::uuid[])"
-	}
-	for i, c := range changes {
-		args = append(args, c.value)
-		ph := fmt.Sprintf("$%d", len(args))
-		if c.expr != "" {
-			ph = fmt.Sprintf(c.expr, ph)
+	for _, queue := range []bool{false, true} {
+		table, key := "shipments", "id"
+		if queue {
+			table, key = "poll_queue", "shipment_id"
 		}
-		sets[i] = c.column + " = " + ph
-	}
-	if _, err := st.DB().ExecContext(context.Background(),
-		`UPDATE shipments SET `+strings.Join(sets, ", ")+` WHERE `+where, args...); err != nil {
-		t.Fatalf("storetest.Set %v: %v", changes, err)
+		var (
+			sets  []string
+			args  []any
+			where = "true"
+		)
+		if len(ids) > 0 {
+			args = append(args, pq.Array(ids))
+			where = key + " = ANY($1::uuid[])"
+		}
+		for _, c := range changes {
+			if c.queue != queue {
+				continue
+			}
+			args = append(args, c.value)
+			ph := fmt.Sprintf("$%d", len(args))
+			if c.expr != "" {
+				ph = fmt.Sprintf(c.expr, ph)
+			}
+			sets = append(sets, c.column+" = "+ph)
+		}
+		if len(sets) == 0 {
+			continue
+		}
+		if _, err := st.DB().ExecContext(context.Background(),
+			`UPDATE `+table+` SET `+strings.Join(sets, ", ")+` WHERE `+where, args...); err != nil {
+			t.Fatalf("storetest.Set %v: %v", changes, err)
+		}
 	}
 }
 
