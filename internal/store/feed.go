@@ -273,7 +273,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 	if _, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET failures = 0,
 			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN q.next_poll_at END
 		FROM shipments s
-		WHERE q.shipment_id = ANY($1::uuid[]) AND s.id = q.shipment_id
+		WHERE q.shipment_id = ANY($1::uuid[]) AND s.id = ANY($1::uuid[]) AND s.id = q.shipment_id
 			AND (q.failures <> 0 OR (s.unknown_to_channel_since IS NOT NULL AND q.next_poll_at IS NOT NULL))`,
 		pq.Array(ids)); err != nil {
 		return fmt.Errorf("apply %s states: clear their look-ups: %w", channel, err)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/model"
@@ -124,6 +125,9 @@ func str(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
+	if s, ok := plainString(raw); ok {
+		return strings.TrimSpace(s)
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return strings.TrimSpace(s)
@@ -132,6 +136,27 @@ func str(raw json.RawMessage) string {
 		return ""
 	}
 	return string(raw)
+}
+
+// plainString reads a JSON string without escapes, control characters or
+// invalid UTF-8 — what json.Unmarshal would read from it — without
+// decoding: the fields of a page's thousands of entries were each
+// validated and decoded again (most of a Digital Post feed read's CPU was
+// encoding/json). ok is false for anything else; decode that.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
 }
 
 // digits keeps a national id's digits ("1234567890", "DK12345678" → "12345678").
@@ -175,9 +200,11 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 		return time.UnixMilli(ms).UTC(), nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return time.Time{}, fmt.Errorf("%.40q is not a time", raw)
+	s, ok := plainString(raw)
+	if !ok {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return time.Time{}, fmt.Errorf("%.40q is not a time", raw)
+		}
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {

@@ -205,3 +205,22 @@ func jsonNames(typ reflect.Type) []string {
 }
 
 func has(m map[string]bool, k string) bool { _, ok := m[k]; return ok }
+
+// plainString reads exactly what json.Unmarshal reads, or leaves the
+// input to it.
+func TestPlainStringAgreesWithUnmarshal(t *testing.T) {
+	for _, in := range []string{`"abc"`, `""`, `"  padded  "`, `"Københavns Kommune"`, `"a\"b"`, `"\u00e6"`, `"a\\b"`,
+		"\"bad \xff byte\"", "\"tab\there\"", `"`, `abc`, `123`, `null`, `"unterminated`, `"2023-08-25T00:49:34.437Z"`} {
+		got, ok := plainString([]byte(in))
+		var want string
+		err := json.Unmarshal([]byte(in), &want)
+		if ok && (err != nil || got != want) {
+			t.Errorf("%q: plainString %q, json.Unmarshal %q (%v)", in, got, want, err)
+		}
+	}
+	for _, in := range []string{`"abc"`, `"Københavns Kommune"`, `"2023-08-25T00:49:34.437Z"`} {
+		if _, ok := plainString([]byte(in)); !ok {
+			t.Errorf("%q: not read without decoding", in)
+		}
+	}
+}
