@@ -4,7 +4,7 @@
 # prints one table (each figure beside its anchor measured in the same run,
 # and its target) and writes it to bench/results.md.
 #
-#   make bench                 full size (1,000,000 letters; a few minutes)
+#   make bench                 full size (1,000,000 letters; about ten minutes on two cores)
 #   make bench ARGS=--quick    a tenth of the size (also: BENCH_QUICK=1)
 #   make bench ARGS='--only import,escalate --keep'
 set -euo pipefail
