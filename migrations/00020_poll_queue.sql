@@ -8,9 +8,9 @@
 -- claim is a HOT update here (fill factor 50: a batch claims neighbouring
 -- rows); a letter whose state changes is one update of shipments, not
 -- three. One row per letter, next_poll_at NULL when it is not polled.
--- Written with its shipment in one statement (store/register.go), and
--- shipments are never deleted; no foreign key, whose check per row was
--- a tenth of an import of 1,000,000 letters.
+-- Written with its shipment (a trigger since 00021), and shipments are
+-- never deleted; no foreign key, whose check per row was a tenth of an
+-- import of 1,000,000 letters.
 CREATE TABLE poll_queue (
     shipment_id   uuid PRIMARY KEY,
     channel       text NOT NULL,

@@ -138,7 +138,7 @@ func (s *Store) PollLags(ctx context.Context, now time.Time) ([]PollLag, error) 
 		Oldest  *time.Time `db:"oldest"`
 		N       int        `db:"n"`
 	}
-	// One index range per channel (shipments_due_poll), not a scan.
+	// One index range per channel (poll_queue_due), not a scan.
 	if err := s.db.SelectContext(ctx, &due, `SELECT c.channel, d.oldest, d.n
 		FROM (SELECT DISTINCT channel FROM channel_activity) c,
 		LATERAL (SELECT min(next_poll_at) AS oldest, count(*) AS n FROM poll_queue q

@@ -133,7 +133,7 @@ func TestPollWithoutNewsLeavesShipmentsAlone(t *testing.T) {
 		t.Errorf("a claim and a poll without news wrote shipments (xmin %s → %s)", before, v)
 	}
 	sh, err := st.Shipment(ctx, due[0].ID, store.Scope{})
-	if err != nil || sh.NextPollAt == nil || !sh.NextPollAt.Equal(next.Truncate(time.Microsecond)) {
+	if err != nil || sh.NextPollAt == nil || !sh.NextPollAt.Equal(next.Round(time.Microsecond)) {
 		t.Fatalf("next poll %v (%v), want %v", sh.NextPollAt, err, next)
 	}
 	// An unusable answer counts a failure in poll_queue; the next claim
@@ -162,5 +162,31 @@ func TestPollWithoutNewsLeavesShipmentsAlone(t *testing.T) {
 	}
 	if v := version(); v == before {
 		t.Error("a state change left shipments as it was")
+	}
+}
+
+// A letter inserted by any writer, a binary from before poll_queue
+// included, has its poll_queue row and is polled.
+func TestEveryLetterIsQueued(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	registerFor(t, st, orgs[0])
+	if _, err := st.DB().ExecContext(ctx, `INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id,
+			title, confidential, class, sent_at)
+		SELECT gen_random_uuid(), channel, channel_id || '-old', sender_unit_id, recipient_id, '', confidential, class, sent_at
+		FROM shipments`); err != nil {
+		t.Fatal(err)
+	}
+	var missing int
+	if err := st.DB().GetContext(ctx, &missing, `SELECT count(*) FROM shipments s
+		WHERE NOT EXISTS (SELECT 1 FROM poll_queue q WHERE q.shipment_id = s.id AND q.next_poll_at IS NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if missing != 0 {
+		t.Fatalf("%d letters without a due poll_queue row", missing)
+	}
+	due, err := st.ClaimDue(ctx, "svarut", time.Now().Add(time.Second), 10, time.Minute)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("claimed %d (%v), want both letters", len(due), err)
 	}
 }

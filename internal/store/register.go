@@ -121,9 +121,7 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		JOIN recipients r ON r.kind = g.recipient_kind AND r.ident = g.recipient_id
 		ORDER BY g.ord -- the first of duplicates in one batch wins; later ones conflict
 		ON CONFLICT (channel, channel_id) DO NOTHING
-		RETURNING id, channel),
-	queued AS (
-		INSERT INTO poll_queue (shipment_id, channel, next_poll_at) SELECT id, channel, now() FROM new)
+		RETURNING id)
 	INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, to_state)
 		SELECT id, $1, $2, $3, now(), $4 FROM new`,
 		EventRegistered, source, actor, string(model.StateRegistered), r.fingerprint)
@@ -159,7 +157,9 @@ func (r *Registration) Commit() error {
 		// letters for a handful: the first poll cycle after importing
 		// 100,000 sorted every due letter for each batch it claimed and
 		// joined each batch's answers to the whole table. The letters are
-		// stored; should this fail, autovacuum analyzes them later.
+		// stored; should this fail (or the role not own the tables, when
+		// PostgreSQL only warns), autovacuum analyzes them later. A
+		// registration this large waits for it (about 1 s at 1,000,000).
 		_, _ = r.db.ExecContext(context.Background(), `ANALYZE shipments, poll_queue`)
 	}
 	return nil
