@@ -183,15 +183,26 @@ func New(opts Options) (*Client, error) {
 	if opts.BaseURL != "" {
 		rc.SetBaseURL(strings.TrimRight(opts.BaseURL, "/"))
 	}
-	if opts.Transport != nil {
+	// resty keeps GOMAXPROCS+1 idle connections per host, a transport of
+	// net/http's two: with more calls in flight than that, every answer
+	// closed a connection and the next call dialled a new one (15 % of a
+	// poll cycle's CPU on two cores, and as much again in the channel's
+	// accept loop; a TLS handshake each with a client certificate). Keep
+	// one per call that may be in flight; a given transport is copied, not
+	// changed.
+	switch t := opts.Transport.(type) {
+	case nil:
+		if t, ok := rc.GetClient().Transport.(*http.Transport); ok {
+			t.MaxIdleConnsPerHost = opts.MaxConcurrent
+		}
+	case *http.Transport:
+		if t.MaxIdleConnsPerHost < opts.MaxConcurrent {
+			t = t.Clone()
+			t.MaxIdleConnsPerHost = opts.MaxConcurrent
+		}
+		rc.SetTransport(t)
+	default:
 		rc.SetTransport(opts.Transport)
-	} else if t, ok := rc.GetClient().Transport.(*http.Transport); ok {
-		// resty keeps GOMAXPROCS+1 idle connections per host: with more
-		// calls in flight than that, every answer closed a connection and
-		// the next call dialled a new one (15 % of a poll cycle's CPU on
-		// two cores, and as much again in the channel's accept loop).
-		// Keep one per call that may be in flight.
-		t.MaxIdleConnsPerHost = opts.MaxConcurrent
 	}
 	c.rc = rc
 	return c, nil

@@ -314,6 +314,13 @@ func equalDurations(a, b []time.Duration) bool {
 // their connection to the next one: a poll cycle's history requests must
 // not dial (and the channel accept) a connection per request.
 func TestConnectionsReusedUnderConcurrency(t *testing.T) {
+	t.Run("own transport", func(t *testing.T) { connectionsReused(t, nil) })
+	// A channel's own transport (Digital Post's, with its client
+	// certificate) keeps as many too.
+	t.Run("given transport", func(t *testing.T) { connectionsReused(t, http.DefaultTransport.(*http.Transport).Clone()) })
+}
+
+func connectionsReused(t *testing.T, given *http.Transport) {
 	const inFlight, rounds = 16, 20
 	var dialled atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -327,7 +334,11 @@ func TestConnectionsReusedUnderConcurrency(t *testing.T) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	c := newTestClient(t, Options{BaseURL: srv.URL, MaxConcurrent: inFlight})
+	opts := Options{BaseURL: srv.URL, MaxConcurrent: inFlight}
+	if given != nil {
+		opts.Transport = given
+	}
+	c := newTestClient(t, opts)
 	for range rounds {
 		var wg sync.WaitGroup
 		for range inFlight {
