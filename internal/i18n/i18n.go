@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -124,9 +125,11 @@ func (l *Localizer) Has(id string) bool {
 // T returns the text of id. args are pairs of placeholder name and value
 // ("Count", 3, "Org", "974760673"); a "Count" also chooses the plural form.
 func (l *Localizer) T(id string, args ...any) string {
-	key := memoKey(l.lang, id, args)
-	if msg, ok := memo.get(key); ok {
-		return msg
+	key, keep := memoKey(l.lang, id, args)
+	if keep {
+		if msg, ok := memo.get(key); ok {
+			return msg
+		}
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(args) > 0 {
@@ -150,7 +153,9 @@ func (l *Localizer) T(id string, args ...any) string {
 		}
 		return msg
 	}
-	memo.put(key, msg)
+	if keep {
+		memo.put(key, msg)
+	}
 	return msg
 }
 
@@ -159,7 +164,9 @@ func (l *Localizer) T(id string, args ...any) string {
 // the same lines ("sent 12 March, 9 days ago") for thousands of letters —
 // executing their templates again was 40 % of a many-due run's CPU. Only
 // texts found in the language's own catalogue are kept, so a missing one is
-// reported every time. Bounded: emptied when full.
+// reported every time, and only texts whose arguments are strings, integers
+// and booleans (a time or a pointer may not mean the same text twice).
+// Bounded: emptied when full.
 var memo = &textMemo{m: map[string]string{}}
 
 const memoMax = 100000
@@ -185,15 +192,28 @@ func (t *textMemo) put(key, msg string) {
 	t.m[key] = msg
 }
 
-func memoKey(lang, id string, args []any) string {
+// memoKey is the memo's key of a text, and whether it may be kept: every
+// argument a string (quoted, so no two argument lists share a key), an
+// integer or a boolean.
+func memoKey(lang, id string, args []any) (string, bool) {
 	b := make([]byte, 0, 64)
-	b = append(b, lang...)
-	b = append(b, 0)
-	b = append(b, id...)
+	b = strconv.AppendQuote(b, lang)
+	b = strconv.AppendQuote(b, id)
 	for _, a := range args {
-		b = fmt.Appendf(append(b, 0), "%T:%v", a, a)
+		switch v := a.(type) {
+		case string:
+			b = strconv.AppendQuote(append(b, 's'), v)
+		case int:
+			b = strconv.AppendInt(append(b, 'i'), int64(v), 10)
+		case int64:
+			b = strconv.AppendInt(append(b, 'l'), v, 10)
+		case bool:
+			b = strconv.AppendBool(append(b, 'b'), v)
+		default:
+			return "", false
+		}
 	}
-	return string(b)
+	return string(b), true
 }
 
 func sameBase(tag language.Tag, lang string) bool {
