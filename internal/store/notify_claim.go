@@ -48,12 +48,12 @@ func (s *Store) PreviewNotification(ctx context.Context, c Claim) (ClaimResult, 
 // organisation is left out whole (Busy; one message per organisation), the
 // others are claimed. The results are in the order of cs.
 func (s *Store) ClaimReminders(ctx context.Context, cs []Claim) ([]ClaimResult, error) {
-	return runClaim(ctx, s, false, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs, false) })
+	return runClaim(ctx, s, false, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs) })
 }
 
 // PreviewReminders answers what ClaimReminders would, and changes nothing.
 func (s *Store) PreviewReminders(ctx context.Context, cs []Claim) ([]ClaimResult, error) {
-	return runClaim(ctx, s, true, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs, true) })
+	return runClaim(ctx, s, true, func(tx *sqlx.Tx) ([]ClaimResult, error) { return claimAll(ctx, tx, cs) })
 }
 
 // runClaim runs a claim of the notification log in one transaction:
@@ -77,10 +77,10 @@ func runClaim[T any](ctx context.Context, s *Store, preview bool, fn func(tx *sq
 	return fn(tx)
 }
 
-// claimAll claims cs in tx. A preview skips the last statement (the items,
-// decisions and steps of the notifications taken): nothing is read after
-// it, and the transaction is rolled back anyway.
-func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim, preview bool) ([]ClaimResult, error) {
+// claimAll claims cs in tx. A preview runs every statement a claim does,
+// so a write the database would refuse shows in the dry run too, and is
+// rolled back.
+func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim) ([]ClaimResult, error) {
 	res := make([]ClaimResult, len(cs))
 	locked, err := lockReminders(ctx, tx, cs)
 	if err != nil {
@@ -133,9 +133,6 @@ func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim, preview bool) ([]Cla
 			continue // sent, pending or unknown already: its decisions were recorded then
 		}
 		res[i].Recorded = w.add(d, kept[k], locked, cs[i].Now)
-	}
-	if preview {
-		return res, nil
 	}
 	if err := w.exec(ctx, tx); err != nil {
 		return nil, fmt.Errorf("claim reminders to %d organisations: %w", len(sts), err)
