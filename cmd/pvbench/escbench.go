@@ -139,7 +139,11 @@ func (b *bench) benchEscalation(ctx context.Context, big *bigDB) []figure {
 		return append(figs, failed(what, remindTarget, manySent.err))
 	}
 	s := manySent.s
-	return append(figs, figure{What: what, Value: secs(manySent.m.wall), Anchor: "deciding " + secs(many.m.wall),
+	anchor := ""
+	if many.err == nil {
+		anchor = "deciding " + secs(many.m.wall)
+	}
+	return append(figs, figure{What: what, Value: secs(manySent.m.wall), Anchor: anchor,
 		Ratio:  fmt.Sprintf("%.0f messages/s", float64(s.orgs)/manySent.m.wall.Seconds()),
 		Target: remindTarget + " (reminders to " + thousands(w.orgs) + " organisations)", Verdict: verdict(manySent.m.wall < remindLimit, secs(manySent.m.wall-remindLimit)+" over"),
 		Note: fmt.Sprintf("the same moment, `escalate --once`: %d letters evaluated, %d reminders in %d messages over SMTP, each recorded with its letters' steps; "+

@@ -67,14 +67,24 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 		return fail([][]string{ids}, err)
 	}
 	if len(ids) == 1 {
-		// A letter due on its own (its backoff after an earlier failure):
-		// its error, unless the channel answers about no other letter
-		// either.
-		if !p.healthy(httpclient.Narrowing(ctx), ch, ids, sum) {
+		// A letter due on its own (its backoff after an earlier failure,
+		// or the tail of a cycle): its error when the channel answers
+		// about another letter and then fails on this one again, as a
+		// letter in a batch is isolated only after failing at every
+		// level; else the call failed as a whole.
+		nctx := httpclient.Narrowing(ctx)
+		if !p.healthy(nctx, ch, ids, sum) {
 			return fail([][]string{ids}, err)
 		}
 		a.answered = true
-		a.obs[ids[0]] = failing(ids[0], err)
+		again := call(nctx, ids)
+		switch {
+		case again == nil:
+			return a
+		case ctx.Err() != nil || !narrowable(again):
+			return fail([][]string{ids}, again)
+		}
+		a.obs[ids[0]] = failing(ids[0], again)
 		return a
 	}
 	p.log.Info("channel call failed as a whole; narrowing the batch down to the letters that fail it",

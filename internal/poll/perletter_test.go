@@ -23,11 +23,12 @@ import (
 // whole call fails (HTTP 500 after retries) whenever it carries a poisoned
 // id, or always while down. Every other id is read.
 type batchy struct {
-	mu     sync.Mutex
-	poison map[string]bool
-	down   error
-	answer func(id string) channel.Observation
-	calls  []int // ids per call
+	mu       sync.Mutex
+	poison   map[string]bool
+	down     error
+	failNext int // calls that fail with a 502 before the channel answers again
+	answer   func(id string) channel.Observation
+	calls    []int // ids per call
 }
 
 func (b *batchy) Name() string   { return "svarut" }
@@ -38,6 +39,10 @@ func (b *batchy) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	b.calls = append(b.calls, len(ids))
 	if b.down != nil {
 		return nil, b.down
+	}
+	if b.failNext > 0 {
+		b.failNext--
+		return nil, &httpclient.StatusError{StatusCode: 502, Body: []byte("Bad Gateway")}
 	}
 	for _, id := range ids {
 		if b.poison[id] {
@@ -123,8 +128,8 @@ func TestNarrowingIsolatesPoisonedIDs(t *testing.T) {
 	if err != nil || sum.Polled != 1 || sum.Errors != 1 || sum.Unanswered != 0 {
 		t.Fatalf("one poisoned letter due: %+v %v", sum, err)
 	}
-	if len(ch.calls) != 2 {
-		t.Fatalf("calls %v: the letter, then one known letter", ch.calls)
+	if len(ch.calls) != 3 {
+		t.Fatalf("calls %v: the letter, one known letter, the letter again", ch.calls)
 	}
 	if n, _ := st.PollErrors(ctx, "svarut", time.Time{}); n != 0 {
 		t.Errorf("%d whole-call poll errors: a poisoned letter due alone was taken for an outage", n)
@@ -327,5 +332,35 @@ func TestUnknownGrace(t *testing.T) {
 	sh, _ = st.Shipment(ctx, ships[0].ID, store.Scope{})
 	if sh.UnknownToChannelSince == nil {
 		t.Fatal("still unknown after the grace: not marked")
+	}
+}
+
+// TestLoneLetterPassingFailure: a letter due on its own whose call fails
+// once (a gateway's 502) is asked about again after the channel answered
+// about another letter, and read: no error of its own, no outage.
+func TestLoneLetterPassingFailure(t *testing.T) {
+	ctx := context.Background()
+	st, ships := registered(t, 2)
+	storetest.Set(t, st, []string{ships[1].ID}, storetest.NextPollAt(t0.Add(24*time.Hour)))
+	ch := &batchy{answer: lest}
+	var log bytes.Buffer
+	if _, err := newPoller(st, func() time.Time { return t0 }, &log).Cycle(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Set(t, st, []string{ships[1].ID}, storetest.NextPollAt(t0))
+	ch.calls, ch.failNext = nil, 1
+	sum, err := newPoller(st, func() time.Time { return t0.Add(time.Hour) }, &log).Cycle(ctx, ch)
+	if err != nil || sum.Polled != 1 || sum.Errors != 0 || sum.Changed != 1 {
+		t.Fatalf("one letter due, one failed call: %+v %v", sum, err)
+	}
+	if len(ch.calls) != 3 {
+		t.Fatalf("calls %v: the letter, one known letter, the letter again", ch.calls)
+	}
+	got, _ := st.Shipment(ctx, ships[1].ID, store.Scope{})
+	if got.State != model.StateOpened || countKind(got.Events, store.EventPollError) != 0 {
+		t.Errorf("the letter: %s, events %v", got.State, kinds(got.Events))
+	}
+	if n, _ := st.PollErrors(ctx, "svarut", time.Time{}); n != 0 {
+		t.Errorf("%d whole-call poll errors for a failure that passed", n)
 	}
 }
