@@ -94,6 +94,9 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 	r.done = true
 	steps := []string{
 		`ANALYZE reg_stage`,
+		// The poll_queue rows are written below with their letters; the
+		// trigger for other writers (migration 00022) stays out.
+		`SET LOCAL postvakt.queue_rows = 'written'`,
 		`INSERT INTO sender_orgs (orgnr) SELECT DISTINCT sender_org FROM reg_stage ON CONFLICT DO NOTHING`,
 		`INSERT INTO sender_units (sender_org_id, name)
 			SELECT DISTINCT o.id, g.sender_unit FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
@@ -121,7 +124,9 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		JOIN recipients r ON r.kind = g.recipient_kind AND r.ident = g.recipient_id
 		ORDER BY g.ord -- the first of duplicates in one batch wins; later ones conflict
 		ON CONFLICT (channel, channel_id) DO NOTHING
-		RETURNING id)
+		RETURNING id, channel),
+	queued AS (
+		INSERT INTO poll_queue (shipment_id, channel, next_poll_at) SELECT id, channel, now() FROM new)
 	INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, to_state)
 		SELECT id, $1, $2, $3, now(), $4 FROM new`,
 		EventRegistered, source, actor, string(model.StateRegistered), r.fingerprint)
