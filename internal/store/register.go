@@ -95,7 +95,7 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 	steps := []string{
 		`ANALYZE reg_stage`,
 		// The poll_queue rows are written below with their letters; the
-		// trigger for other writers (migration 00022) stays out.
+		// trigger for other writers (migration 00021) stays out.
 		`SET LOCAL postvakt.queue_rows = 'written'`,
 		`INSERT INTO sender_orgs (orgnr) SELECT DISTINCT sender_org FROM reg_stage ON CONFLICT DO NOTHING`,
 		`INSERT INTO sender_units (sender_org_id, name)
