@@ -35,6 +35,9 @@ func TestNotificationsReleaseUnknown(t *testing.T) {
 		t.Fatalf("claim: %+v %v", claim, err)
 	}
 	// The sender crashed after handing the message over: past the lease it is unknown.
+	if err := st.BeginSend(ctx, claim.Notification.ID, claim.Notification.ClaimedAt); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.ExpirePendingNotifications(ctx, now, 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}

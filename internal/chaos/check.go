@@ -34,6 +34,7 @@ type Report struct {
 	LostHandOffs       int // print-due letters without a print order, queued orders without an outbox row
 	Invalid            int // letters in an impossible state
 	Unknown            int // reminders with an unknown outcome (killed between SMTP and record): never re-sent
+	Retrying           int // reminders claimed by a killed run before their send began: sent by a later run
 
 	Problems []string // details, at most a few of each kind
 }
@@ -55,7 +56,8 @@ func (r *Report) String() string {
 	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost\n",
 		r.LostStatuses, r.NotPolled, r.LostHandOffs)
 	fmt.Fprintf(&b, "  invalid: %d letters in an impossible state; settled: %v\n", r.Invalid, !r.Unsettled)
-	fmt.Fprintf(&b, "  reminders with an unknown outcome (killed between the SMTP server's answer and the record; never re-sent): %d\n", r.Unknown)
+	fmt.Fprintf(&b, "  reminders with an unknown outcome (killed after the send began, before the record; never re-sent): %d; "+
+		"claimed by a killed run before their send began (sent by a later run): %d\n", r.Unknown, r.Retrying)
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "  ! %s\n", p)
 	}
@@ -106,9 +108,10 @@ func settle(ctx context.Context, dbURL string, limit time.Duration) (bool, error
 }
 
 type notification struct {
-	ID     int64  `db:"id"`
-	Key    string `db:"key"`
-	Status string `db:"status"`
+	ID      int64  `db:"id"`
+	Key     string `db:"key"`
+	Status  string `db:"status"`
+	Untried bool   `db:"untried"`
 }
 
 type item struct {
@@ -150,7 +153,7 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 	}
 	defer db.Close()
 	var notes []notification
-	if err := db.SelectContext(ctx, &notes, `SELECT id, key, status FROM notifications`); err != nil {
+	if err := db.SelectContext(ctx, &notes, `SELECT id, key, status, untried FROM notifications`); err != nil {
 		return err
 	}
 	var items []item
@@ -161,7 +164,10 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 	itemsOf := map[int64][]item{}
 	for _, n := range notes {
 		byKey[n.Key] = n
-		if n.Status == "pending" || n.Status == "unknown" {
+		switch {
+		case n.Status == "pending" && n.Untried:
+			r.Retrying++
+		case n.Status == "pending" || n.Status == "unknown":
 			r.Unknown++
 		}
 	}

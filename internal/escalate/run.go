@@ -155,10 +155,15 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 			return r.sum, err
 		}
 		for _, n := range expired {
-			r.log.Error("a reminder claimed by an earlier run has no recorded outcome (crash?): not sent again",
+			if n.Status == store.NotifyFailed {
+				r.log.Warn("a reminder or notice claimed by an earlier run that stopped (crash?) before sending it: sent again",
+					"notification", n.ID, "org", n.Org, "claimed_at", n.ClaimedAt)
+				continue
+			}
+			r.log.Error("a reminder or notice claimed by an earlier run has no recorded outcome (crash?): not sent again",
 				"notification", n.ID, "org", n.Org, "claimed_at", n.ClaimedAt)
+			r.sum.Expired = append(r.sum.Expired, n)
 		}
-		r.sum.Expired = expired
 		if or, ok := e.Remind.(OrderRetrier); ok {
 			placed, failed, err := or.RetryOrders(ctx, now)
 			if err != nil {

@@ -196,19 +196,43 @@ func TestRunCrashBetweenSendAndCommitDoesNotResend(t *testing.T) {
 	if err != nil || len(un) != 1 || un[0].Status != store.NotifyUnknown || un[0].Shipments != 2 {
 		t.Fatalf("unresolved: %+v %v", un, err)
 	}
-	// A pending row left by a crash before the send behaves the same.
+	_ = ids
+}
+
+// A run that dies after claiming a reminder but before its send began (the
+// other messages of its batch were on the wire) leaves a message that
+// certainly never left: after the lease, the next run sends it, once.
+func TestRunCrashBeforeSendSendsAfterTheLease(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
 	more, _ := h.register(ship{recipient: firmaB, class: "taushetsbelagt", conf: true, sent: monday})
-	h.contacts(firmaA, firmaB)
+	h.contacts(firmaB)
 	if _, err := h.st.ClaimNotification(context.Background(), store.Claim{Org: firmaB,
 		Items: []model.ReminderItem{{ShipmentID: more[0], Reminder: 1}}, Recipients: []string{"post-" + firmaB + "@example.no"},
-		Now: due1.Add(25 * time.Hour)}); err != nil {
+		Now: due1}); err != nil {
 		t.Fatal(err)
 	}
-	h.run(due1.Add(26 * time.Hour))
-	if got := h.take(); len(got) != 0 {
-		t.Fatalf("a crashed pending reminder was sent: %+v", got)
+	if sum := h.run(due1.Add(5 * time.Minute)); sum.Orgs != 0 || len(sum.Expired) != 0 {
+		t.Fatalf("inside the lease: %+v", sum)
 	}
-	_ = ids
+	if got := h.take(); len(got) != 0 {
+		t.Fatalf("a reminder claimed by a run still inside its lease was sent: %+v", got)
+	}
+	if sum := h.run(due1.Add(time.Hour)); len(sum.Expired) != 0 {
+		t.Fatalf("a reminder never begun was reported with an unknown outcome: %+v", sum.Expired)
+	}
+	got := h.take()
+	if len(got) != 1 || got[0].org != firmaB {
+		t.Fatalf("after the lease: %d messages, want the reminder to %s once", len(got), firmaB)
+	}
+	h.run(due1.Add(2 * time.Hour))
+	if got := h.take(); len(got) != 0 {
+		t.Fatalf("sent again: %d messages", len(got))
+	}
+	un, err := h.st.UnresolvedNotifications(context.Background())
+	if err != nil || len(un) != 0 {
+		t.Fatalf("unresolved after the resend: %+v %v", un, err)
+	}
 }
 
 func TestRunRetriesAfterSMTPFailure(t *testing.T) {

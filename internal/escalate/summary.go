@@ -36,8 +36,9 @@ type Summary struct {
 	// imported address whose lookup in the channel failed: tried again by
 	// the next run.
 	AddressUnknown []string
-	// Expired are pending reminders of an earlier run that stopped between
-	// claiming and recording: their outcome is unknown, they are not re-sent.
+	// Expired are pending reminders and notices of an earlier run that
+	// stopped while sending them: their outcome is unknown, they are not
+	// re-sent. (Those it never began to send are sent again.)
 	Expired []store.Notification
 	// Steps counts the steps due, per step, sending organisation and unit:
 	// what a dry run previews (`escalate --once --dry-run`, the UI's

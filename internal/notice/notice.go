@@ -236,6 +236,14 @@ func (n *Notifier) deliver(ctx context.Context, nt notice, now time.Time, dry bo
 		out.Status = remind.StatusPreview
 		return out, nil
 	}
+	if err := n.Store.BeginSend(ctx, nf.ID, nf.ClaimedAt); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			out.Status = remind.StatusNothing
+			log.Warn("notice taken over by another run (the lease ran out); not sent by this one", "notification", nf.ID)
+			return out, nil
+		}
+		return out, err
+	}
 	out.Status, out.Err = remind.Send(ctx, n.Sender, msg)
 	if err := remind.Record(ctx, n.Store, nf.ID, msg, out.Status, out.Err, now); err != nil {
 		return out, fmt.Errorf("record %s notice %d to %s as %s: %w", c.Kind, nf.ID, c.Group, out.Status, err)

@@ -2,6 +2,7 @@ package remind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -120,15 +121,34 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	if len(sends) == 0 {
 		return res
 	}
-	recs := make([]store.ReminderOutcome, len(sends))
-	for k, ps := range sends {
+	var recs []store.ReminderOutcome
+	var sent []pendingSend
+	for _, ps := range sends {
 		out := &res[ps.i].Outcome
+		// From here a crash leaves the message's outcome unknown; before,
+		// the next run sends it. A message no longer this run's (its lease
+		// ran out, another run took it over) is not sent; one the store
+		// could not mark stays pending, and is sent again after its lease.
+		if err := c.r.Log.BeginSend(ctx, ps.n.ID, ps.n.ClaimedAt); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				out.Status = StatusNothing
+				c.log(out.Org).Warn("reminder taken over by another run (the lease ran out); not sent by this one",
+					"notification", ps.n.ID)
+				continue
+			}
+			res[ps.i].Err = err
+			continue
+		}
 		out.Status, out.Err = Send(ctx, c.send, ps.msg)
 		out.Refused = ps.msg.Refused
-		recs[k] = outcomeOf(ps.n, ps.msg, out.Status, out.Err)
+		recs = append(recs, outcomeOf(ps.n, ps.msg, out.Status, out.Err))
+		sent = append(sent, ps)
+	}
+	if len(recs) == 0 {
+		return res
 	}
 	for k, err := range c.record(ctx, recs, now) {
-		ps := sends[k]
+		ps := sent[k]
 		out := &res[ps.i].Outcome
 		if err != nil {
 			res[ps.i].Err = fmt.Errorf("record reminder %d to %s as %s: %w", ps.n.ID, out.Org, out.Status, err)

@@ -149,6 +149,57 @@ func TestDeliverRetriesAfterSMTPFailure(t *testing.T) {
 }
 
 // noTitles fails when a shipment title shows up in a log line or a message.
+// overtaken is the store as a run finds it whose lease ran out before its
+// turn to send came: between its claim and its send, the lease expired and
+// another run claimed the same message again.
+type overtaken struct {
+	*store.Store
+	now time.Time
+	g   Group
+	t   *testing.T
+}
+
+func (o overtaken) BeginSend(ctx context.Context, id int64, claimedAt time.Time) error {
+	if _, err := o.ExpirePendingNotifications(ctx, o.now.Add(time.Hour), 10*time.Minute); err != nil {
+		o.t.Fatal(err)
+	}
+	other, err := o.ClaimNotification(ctx, store.Claim{Org: o.g.Org, Items: o.g.Shipments, Recipients: []string{"post@firma.no"},
+		Now: o.now.Add(time.Hour)})
+	if err != nil || !other.Send || other.Notification.ID != id {
+		o.t.Fatalf("the other run's claim: %+v %v", other.Notification, err)
+	}
+	return o.Store.BeginSend(ctx, id, claimedAt)
+}
+
+// A run whose claim was taken over by another run does not send the
+// message: the other run does, once.
+func TestDeliverOvertakenIsNotSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, g := fixture(t, 2)
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	mp := mailpittest.Start(t)
+	var logs bytes.Buffer
+	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
+	r := newReminder(st, mp.SMTPAddr, &logs)
+	r.Log = overtaken{Store: st, now: now, g: g, t: t}
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusNothing {
+		t.Fatalf("overtaken: %+v %v; want nothing sent", out, err)
+	}
+	if n := len(mp.Messages(t)); n != 0 {
+		t.Fatalf("the overtaken run sent %d messages", n)
+	}
+	if n := count(t, st, `SELECT count(*) FROM notifications WHERE status = 'pending' AND untried`); n != 1 {
+		t.Fatalf("%d notifications pending for the other run, want 1", n)
+	}
+	if !strings.Contains(logs.String(), "taken over by another run") {
+		t.Fatalf("the overtaken send is not logged:\n%s", logs.String())
+	}
+}
+
 func noTitles(t *testing.T, logs *bytes.Buffer, msgs []mailpittest.Message) {
 	t.Helper()
 	if strings.Contains(logs.String(), "HEMMELIG") {

@@ -214,14 +214,43 @@ func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStat
 	return nil
 }
 
-// ExpirePendingNotifications turns pending notifications claimed more than
-// lease before now into unknown and returns them: their run died between
-// claiming and recording, and whether the message went out cannot be known,
-// so they are never sent again blindly.
+// BeginSend records, just before a claimed notification's message is
+// handed to the mail server, that its send has begun: from then on a crash
+// leaves its outcome unknown. It holds only while the claim does (the row
+// pending, claimed at claimedAt, not begun): otherwise the message is not
+// this run's to send (its lease ran out and another run took it over) and
+// it answers ErrNotFound.
+func (s *Store) BeginSend(ctx context.Context, id int64, claimedAt time.Time) error {
+	stmt, err := s.prepared(ctx, beginSendSQL)
+	if err != nil {
+		return fmt.Errorf("begin sending notification %d: %w", id, err)
+	}
+	res, err := stmt.ExecContext(ctx, id, claimedAt)
+	if err != nil {
+		return fmt.Errorf("begin sending notification %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("begin sending notification %d: no longer claimed by this run: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+const beginSendSQL = `UPDATE notifications SET untried = false
+	WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried`
+
+// ExpirePendingNotifications ends the pending notifications claimed more
+// than lease before now, whose run died between claiming and recording, and
+// returns them. One whose send had begun becomes unknown: whether the
+// message went out cannot be known, so it is never sent again blindly. One
+// whose send never began (BeginSend) becomes failed: the next claim sends
+// it.
 func (s *Store) ExpirePendingNotifications(ctx context.Context, now time.Time, lease time.Duration) ([]Notification, error) {
 	var out []Notification
-	err := s.db.SelectContext(ctx, &out, `UPDATE notifications n SET status = 'unknown', updated_at = $1,
-			last_error = 'no outcome recorded within the lease: the sending run stopped (crash?) after claiming it'
+	err := s.db.SelectContext(ctx, &out, `UPDATE notifications n
+		SET status = CASE WHEN untried THEN 'failed' ELSE 'unknown' END, untried = false, updated_at = $1,
+			last_error = CASE WHEN untried
+				THEN 'the sending run stopped (crash?) after claiming it, before sending it: sent by a later run'
+				ELSE 'no outcome recorded within the lease: the sending run stopped (crash?) while sending it' END
 		WHERE status = 'pending' AND claimed_at < $2 RETURNING `+notificationColumns, now, now.Add(-lease))
 	if err != nil {
 		return nil, fmt.Errorf("expire pending notifications: %w", err)

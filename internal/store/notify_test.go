@@ -166,11 +166,15 @@ func TestFailedIsRetriedUnknownIsNot(t *testing.T) {
 		t.Fatalf("old failed row status %q (%v), want superseded", status, err)
 	}
 
-	// A crash after claiming: pending forever. After the lease it is unknown
-	// and its shipment is never sent again, whatever the set around it.
+	// A crash while sending: pending forever. After the lease it is
+	// unknown and its shipment is never sent again, whatever the set around
+	// it.
 	crash, err := st.ClaimNotification(ctx, store.Claim{Org: orgs[1], Items: items(1, ids[2]), Recipients: to, Now: now})
 	if err != nil || !crash.Send {
 		t.Fatal(crash, err)
+	}
+	if err := st.BeginSend(ctx, crash.Notification.ID, crash.Notification.ClaimedAt); err != nil {
+		t.Fatal(err)
 	}
 	if got, err := st.ExpirePendingNotifications(ctx, now.Add(5*time.Minute), 10*time.Minute); err != nil || len(got) != 0 {
 		t.Fatalf("expired inside the lease: %v %v", got, err)
@@ -207,6 +211,46 @@ func TestFailedIsRetriedUnknownIsNot(t *testing.T) {
 	released, err := st.ClaimNotification(ctx, store.Claim{Org: orgs[1], Items: items(1, ids[2]), Recipients: to, Now: now.AddDate(0, 0, 2)})
 	if err != nil || !released.Send || released.Notification.ID != crash.Notification.ID {
 		t.Fatalf("claim after release: %+v %v", released.Notification, err)
+	}
+}
+
+// A crash after claiming, before the send began: after the lease the row is
+// failed and the next claim sends it. The run that claimed it first, were
+// it only slow, can no longer begin to send it.
+func TestCrashBeforeSendIsRetried(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := registerFor(t, st, orgs[0])
+	now := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
+	claim := store.Claim{Org: orgs[0], Items: items(1, ids[0]), Recipients: []string{"post@x.no"}, Now: now}
+	first, err := st.ClaimNotification(ctx, claim)
+	if err != nil || !first.Send {
+		t.Fatal(first, err)
+	}
+	expired, err := st.ExpirePendingNotifications(ctx, now.Add(11*time.Minute), 10*time.Minute)
+	if err != nil || len(expired) != 1 || expired[0].Status != store.NotifyFailed {
+		t.Fatalf("expire a claim whose send never began: %+v %v; want failed", expired, err)
+	}
+	if err := st.BeginSend(ctx, first.Notification.ID, first.Notification.ClaimedAt); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the expired claim began to send: %v", err)
+	}
+	claim.Now = now.Add(time.Hour)
+	again, err := st.ClaimNotification(ctx, claim)
+	if err != nil || !again.Send || again.Notification.ID != first.Notification.ID {
+		t.Fatalf("claim after the expiry: %+v %v; want the same row, to send", again.Notification, err)
+	}
+	if err := st.BeginSend(ctx, first.Notification.ID, first.Notification.ClaimedAt); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the first, expired claim began to send the row claimed again: %v", err)
+	}
+	if err := st.BeginSend(ctx, again.Notification.ID, again.Notification.ClaimedAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.BeginSend(ctx, again.Notification.ID, again.Notification.ClaimedAt); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the send began twice: %v", err)
+	}
+	expired, err = st.ExpirePendingNotifications(ctx, now.Add(2*time.Hour), 10*time.Minute)
+	if err != nil || len(expired) != 1 || expired[0].Status != store.NotifyUnknown {
+		t.Fatalf("expire a claim whose send began: %+v %v; want unknown", expired, err)
 	}
 }
 
