@@ -228,16 +228,9 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 		if err != nil {
 			return err
 		}
-		var env envelope
-		if err := json.Unmarshal(resp.Body, &env); err != nil || env.Events == nil {
-			if err == nil {
-				err = errors.New(`no "events" in the answer`)
-			}
+		evs, current, total, err := readPage(resp.Body)
+		if err != nil {
 			return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
-		}
-		evs := make([]channel.FeedEvent, len(*env.Events))
-		for i, raw := range *env.Events {
-			evs[i] = parseEvent(raw)
 		}
 		if len(evs) > 0 {
 			if err := fn(evs); err != nil {
@@ -245,12 +238,12 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			}
 		}
 		last := len(evs) == 0
-		if env.TotalPages != nil {
-			current := page
-			if env.CurrentPage != nil {
-				current = *env.CurrentPage
+		if total != nil {
+			at := page
+			if current != nil {
+				at = *current
 			}
-			last = last || current+1 >= *env.TotalPages
+			last = last || at+1 >= *total
 		}
 		if last {
 			return nil

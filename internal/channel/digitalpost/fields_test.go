@@ -166,6 +166,21 @@ func TestFieldsBothSides(t *testing.T) {
 			t.Errorf("the adapter reads envelope field %q, which the README does not name", f)
 		}
 	}
+	for _, f := range jsonNames(reflect.TypeOf(page{})) {
+		if _, ok := fl.names["envelope"][f]; !ok {
+			t.Errorf("the adapter reads envelope field %q, which the README does not name", f)
+		}
+	}
+	for _, f := range jsonNames(reflect.TypeOf(entry{})) {
+		if _, ok := fl.names["event"][f]; !ok {
+			t.Errorf("the adapter reads event field %q, which the README does not name", f)
+		}
+	}
+	for _, f := range jsonNames(reflect.TypeOf(entryMeta{})) {
+		if _, ok := fl.names["meta"][f]; !ok {
+			t.Errorf("the adapter reads metaProperties field %q, which the README does not name", f)
+		}
+	}
 	for _, f := range jsonNames(reflect.TypeOf(Evidence{})) {
 		_, ev := fl.names["event"][f]
 		_, meta := fl.names["meta"][f]
@@ -223,4 +238,64 @@ func TestPlainStringAgreesWithUnmarshal(t *testing.T) {
 			t.Errorf("%q: not read without decoding", in)
 		}
 	}
+}
+
+// readPage reads a page in one pass when it can; whichever way it reads
+// it, each entry comes out as parseEvent reads it alone.
+func TestReadPageAgreesEntryByEntry(t *testing.T) {
+	good := `{"id":"a","eventId":"e","rootId":"r","eventTag":"MESSAGE_READ","eventTime":"2025-03-10T08:00:00.123Z",` +
+		`"created":"2025-03-10T08:00:01Z","metaProperties":{"messageUUID":"0B6D3C5E-1F2A-4B3C-8D4E-000000000001",` +
+		`"senderID":"DK64942212","recipientID":"0101801234","recipientType":"CITIZEN","label":"Afg` + "\xf8" + `relse"}}`
+	entries := []string{
+		good,
+		`{"id":7,"eventTag":"MEMO_SEND_RECEIVED","eventTime":1741593600123,"created":"2025-03-10T08:00:00+0000","metaProperties":{"messageUUID":42}}`,
+		`{"id":"b","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z","metaProperties":[1,2]}`,
+		`{"id":"c","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z","metaProperties":"x"}`,
+		`{"id":"d","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z","metaProperties":null}`,
+		`{"id":"e","eventTag":null,"eventTime":{"a":1},"created":[1]}`,
+		`{"eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z"}`,
+		`{"id":"f","eventTag":"MEMO_SEND_RECEIVED","created":"2025-03-10T08:00:00Z","metaProperties":{"recipientID":"12345678"}}`,
+		`{"id":"g","id":"h","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z"}`,
+		`{}`, `null`, `"not an object"`, `123`, `[]`, `true`,
+	}
+	check := func(name string, body string, want []string) {
+		t.Helper()
+		got, _, _, err := readPage([]byte(body))
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("%s: %d events, %v; want %d", name, len(got), err, len(want))
+		}
+		for i, w := range want {
+			alone := parseEvent(json.RawMessage(w))
+			if !reflect.DeepEqual(describe(got[i]), describe(alone)) {
+				t.Errorf("%s, entry %s:\n in a page %+v\n alone     %+v", name, w, describe(got[i]), describe(alone))
+			}
+		}
+	}
+	for _, e := range entries {
+		check("a page of one", `{"events":[`+e+`],"totalPages":1}`, []string{e})
+		check("after a good one", `{"events":[`+good+`,`+e+`],"totalPages":1}`, []string{good, e})
+	}
+	check("all of them", `{"events":[`+strings.Join(entries, ",")+`]}`, entries)
+	if ev := parseEvent(json.RawMessage(good)); ev.Err != nil || ev.PersonID != "0101801234" || ev.SenderOrg != "64942212" ||
+		ev.ChannelID != "0b6d3c5e-1f2a-4b3c-8d4e-000000000001" || strings.Contains(string(ev.Payload), "Afg") {
+		t.Errorf("the good entry read as %+v", ev)
+	}
+	for _, body := range []string{`{"content":[]}`, `{"events":null}`, `{"events":[],"totalPages":"x"}`, `<html>`, ``} {
+		if _, _, _, err := readPage([]byte(body)); err == nil {
+			t.Errorf("%q read as a page", body)
+		}
+	}
+}
+
+// describe is a FeedEvent with its error as text, to compare.
+func describe(e channel.FeedEvent) any {
+	err := ""
+	if e.Err != nil {
+		err = e.Err.Error()
+	}
+	e.Err = nil
+	return struct {
+		E   channel.FeedEvent
+		Err string
+	}{e, err}
 }
