@@ -7,7 +7,12 @@
 -- such a row failed, so the next run sends it; a row whose send had begun
 -- becomes unknown, as before, and is never sent again blindly. A binary from
 -- before this migration never sets it: its rows stay on the safe side.
-ALTER TABLE notifications ADD COLUMN untried boolean NOT NULL DEFAULT false;
+--
+-- Numbered 00023: the number 00022 was used for a few hours on 2026-11-30
+-- by a migration since folded into 00021, so a database migrated then
+-- records version 22 and would skip a new 00022. (IF NOT EXISTS: for a
+-- scratch database that ran this migration under that number.)
+ALTER TABLE notifications ADD COLUMN IF NOT EXISTS untried boolean NOT NULL DEFAULT false;
 
 -- +goose Down
-ALTER TABLE notifications DROP COLUMN untried;
+ALTER TABLE notifications DROP COLUMN IF EXISTS untried;
