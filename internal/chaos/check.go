@@ -111,7 +111,7 @@ type notification struct {
 	ID      int64  `db:"id"`
 	Key     string `db:"key"`
 	Status  string `db:"status"`
-	Untried bool   `db:"untried"`
+	Untried bool   `db:"untried"` // its claim's send never began
 }
 
 type item struct {
@@ -153,7 +153,7 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 	}
 	defer db.Close()
 	var notes []notification
-	if err := db.SelectContext(ctx, &notes, `SELECT id, key, status, untried FROM notifications`); err != nil {
+	if err := db.SelectContext(ctx, &notes, `SELECT id, key, status, untried_claim IS NOT DISTINCT FROM claimed_at AS untried FROM notifications`); err != nil {
 		return err
 	}
 	var items []item

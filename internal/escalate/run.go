@@ -80,7 +80,8 @@ type Escalator struct {
 	LookupBatch int
 	Logger      *slog.Logger // nil = slog.Default()
 	// Lease is how long a claimed (pending) reminder may take before a later
-	// run declares its outcome unknown; default 10 minutes.
+	// run ends it: failed (sent again while still due) when its send never
+	// began, its outcome unknown otherwise; default 10 minutes.
 	Lease time.Duration
 	// Batch is how many shipments are read (and decisions written) at a
 	// time; default 2000.
@@ -90,10 +91,11 @@ type Escalator struct {
 	Workers int
 	// ClaimBatch is how many organisations a worker claims, sends and
 	// records together (one claim transaction, one record statement);
-	// default 8. A crash leaves at most this many claimed reminders per
-	// worker with an unknown outcome, for a person to settle: 32 saved
-	// about a tenth of a many-due run's time (quick bench) and would leave
-	// four times as many, so 8 it is.
+	// default 8. A crash leaves one claimed reminder per worker with an
+	// unknown outcome (the one being sent), for a person to settle, and
+	// delays the rest of its batch by the lease: 32 saved about a tenth of
+	// a many-due run's time (quick bench) and would delay four times as
+	// many, so 8 it is.
 	ClaimBatch int
 	// OnOutcome, when set, is called for each organisation's outcome (one
 	// call at a time), e.g. to print a dry run.
@@ -156,8 +158,9 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 		}
 		for _, n := range expired {
 			if n.Status == store.NotifyFailed {
-				r.log.Warn("a reminder or notice claimed by an earlier run that stopped (crash?) before sending it: sent again",
+				r.log.Warn("a reminder or notice claimed by an earlier run that stopped (crash?) before sending it: sent again while still due",
 					"notification", n.ID, "org", n.Org, "claimed_at", n.ClaimedAt)
+				r.sum.Retried++
 				continue
 			}
 			r.log.Error("a reminder or notice claimed by an earlier run has no recorded outcome (crash?): not sent again",

@@ -40,6 +40,9 @@ type Summary struct {
 	// stopped while sending them: their outcome is unknown, they are not
 	// re-sent. (Those it never began to send are sent again.)
 	Expired []store.Notification
+	// Retried counts the pending reminders and notices of an earlier run
+	// that stopped before sending them: failed, sent again while due.
+	Retried int
 	// Steps counts the steps due, per step, sending organisation and unit:
 	// what a dry run previews (`escalate --once --dry-run`, the UI's
 	// preview), sorted.
@@ -114,6 +117,9 @@ func (s Summary) extra() string {
 	var out string
 	if s.Unheard > 0 {
 		out += fmt.Sprintf("; %d reminders not sent: the channel has never heard of the letter", s.Unheard)
+	}
+	if s.Retried > 0 {
+		out += fmt.Sprintf("; %d reminders or notices claimed by a run that stopped before sending them, sent again while due", s.Retried)
 	}
 	if s.Busy > 0 {
 		out += fmt.Sprintf("; %d organisations left for the next run (their letters were held by another transaction)", s.Busy)

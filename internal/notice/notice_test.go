@@ -2,6 +2,7 @@ package notice
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -323,5 +324,47 @@ func TestParseUnits(t *testing.T) {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("problem %d = %q, want %s", i, lines[i], w)
 		}
+	}
+}
+
+// lostRecord is the store as a notifier finds it that dies between the SMTP
+// server's answer and its record: the record never reaches the database.
+type lostRecord struct{ *store.Store }
+
+func (lostRecord) MarkNotificationSent(context.Context, int64, string, time.Time) error {
+	return errors.New("connection to the database lost")
+}
+
+// A notice whose send began is never sent again by itself, also when its
+// run died before recording it: after the lease (expired by the escalation
+// run) it is unknown, listed for a person.
+func TestNoticeCrashAfterSendIsNotResent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
+	f.register("NAV", "taushetsbelagt", model.StateFailed, now.AddDate(0, 0, -2), 1)
+	if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.n.Store = lostRecord{f.st}
+	_, _ = f.n.Run(ctx, now, false) // the record stage fails: an error, or only logged
+	sent := f.take()
+	if len(sent) == 0 {
+		t.Fatal("no notice went out before the crash")
+	}
+	f.n.Store = f.st
+	expired, err := f.st.ExpirePendingNotifications(ctx, now.Add(time.Hour), 10*time.Minute)
+	if err != nil || len(expired) != len(sent) {
+		t.Fatalf("expired %d of the %d notices sent: %v", len(expired), len(sent), err)
+	}
+	for _, n := range expired {
+		if n.Status != store.NotifyUnknown {
+			t.Errorf("notice %d sent before the crash expired as %s, want unknown", n.ID, n.Status)
+		}
+	}
+	f.run(now.Add(2 * time.Hour))
+	if got := f.take(); len(got) != 0 {
+		t.Fatalf("sent again after the crash: %+v", got)
 	}
 }

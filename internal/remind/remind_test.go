@@ -192,7 +192,7 @@ func TestDeliverOvertakenIsNotSent(t *testing.T) {
 	if n := len(mp.Messages(t)); n != 0 {
 		t.Fatalf("the overtaken run sent %d messages", n)
 	}
-	if n := count(t, st, `SELECT count(*) FROM notifications WHERE status = 'pending' AND untried`); n != 1 {
+	if n := count(t, st, `SELECT count(*) FROM notifications WHERE status = 'pending' AND untried_claim = claimed_at`); n != 1 {
 		t.Fatalf("%d notifications pending for the other run, want 1", n)
 	}
 	if !strings.Contains(logs.String(), "taken over by another run") {

@@ -217,9 +217,9 @@ func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStat
 // BeginSend records, just before a claimed notification's message is
 // handed to the mail server, that its send has begun: from then on a crash
 // leaves its outcome unknown. It holds only while the claim does (the row
-// pending, claimed at claimedAt, not begun): otherwise the message is not
-// this run's to send (its lease ran out and another run took it over) and
-// it answers ErrNotFound.
+// pending, claimed at claimedAt, its send not begun): otherwise the message
+// is not this run's to send (its lease ran out and another run took it
+// over) and it answers ErrNotFound.
 func (s *Store) BeginSend(ctx context.Context, id int64, claimedAt time.Time) error {
 	stmt, err := s.prepared(ctx, beginSendSQL)
 	if err != nil {
@@ -235,20 +235,22 @@ func (s *Store) BeginSend(ctx context.Context, id int64, claimedAt time.Time) er
 	return nil
 }
 
-const beginSendSQL = `UPDATE notifications SET untried = false
-	WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried`
+// beginSendSQL clears the claim's marker (migration 00023): the claim set
+// untried_claim to its claimed_at.
+const beginSendSQL = `UPDATE notifications SET untried_claim = NULL
+	WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried_claim = $2`
 
 // ExpirePendingNotifications ends the pending notifications claimed more
 // than lease before now, whose run died between claiming and recording, and
-// returns them. One whose send had begun becomes unknown: whether the
-// message went out cannot be known, so it is never sent again blindly. One
-// whose send never began (BeginSend) becomes failed: the next claim sends
-// it.
+// returns them. One whose send certainly never began (its claim's marker
+// still set, BeginSend) becomes failed: the next claim sends it. Any other
+// becomes unknown: whether the message went out cannot be known, so it is
+// never sent again blindly.
 func (s *Store) ExpirePendingNotifications(ctx context.Context, now time.Time, lease time.Duration) ([]Notification, error) {
 	var out []Notification
 	err := s.db.SelectContext(ctx, &out, `UPDATE notifications n
-		SET status = CASE WHEN untried THEN 'failed' ELSE 'unknown' END, untried = false, updated_at = $1,
-			last_error = CASE WHEN untried
+		SET status = CASE WHEN untried_claim = claimed_at THEN 'failed' ELSE 'unknown' END, untried_claim = NULL, updated_at = $1,
+			last_error = CASE WHEN untried_claim = claimed_at
 				THEN 'the sending run stopped (crash?) after claiming it, before sending it: sent by a later run'
 				ELSE 'no outcome recorded within the lease: the sending run stopped (crash?) while sending it' END
 		WHERE status = 'pending' AND claimed_at < $2 RETURNING `+notificationColumns, now, now.Add(-lease))

@@ -420,7 +420,7 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 				UPDATE `+items+` i SET active = true FROM u WHERE i.notification_id = u.id RETURNING 1)
 			UPDATE notifications n SET status = u.status, recipients = u.recipients,
 				attempts = attempts + CASE WHEN u.status = 'pending' THEN 1 ELSE 0 END,
-				untried = u.status = 'pending', claimed_at = u.now, updated_at = u.now
+				untried_claim = CASE WHEN u.status = 'pending' THEN u.now END, claimed_at = u.now, updated_at = u.now
 			FROM u WHERE n.id = u.id RETURNING `+notificationColumns, string(doc)); err != nil {
 			return nil, fmt.Errorf("reuse notifications: %w", err)
 		}
@@ -433,9 +433,9 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 		}
 		var made []Notification
 		if err := tx.SelectContext(ctx, &made, `INSERT INTO notifications AS n
-				(key, kind, orgnr, status, recipients, attempts, untried, created_at, claimed_at, updated_at)
+				(key, kind, orgnr, status, recipients, attempts, untried_claim, created_at, claimed_at, updated_at)
 			SELECT u.key, u.kind, u.orgnr, u.status, u.recipients, CASE WHEN u.status = 'pending' THEN 1 ELSE 0 END,
-				u.status = 'pending', u.now, u.now, u.now
+				CASE WHEN u.status = 'pending' THEN u.now END, u.now, u.now, u.now
 			FROM jsonb_to_recordset($1::jsonb) AS u(key text, kind text, orgnr text, status text, recipients text[], now timestamptz)
 			RETURNING `+notificationColumns, string(doc)); err != nil {
 			return nil, fmt.Errorf("record notifications: %w", err)

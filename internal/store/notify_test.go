@@ -252,6 +252,32 @@ func TestCrashBeforeSendIsRetried(t *testing.T) {
 	if err != nil || len(expired) != 1 || expired[0].Status != store.NotifyUnknown {
 		t.Fatalf("expire a claim whose send began: %+v %v; want unknown", expired, err)
 	}
+
+	// A claim whose send failed leaves its marker; then a binary from
+	// before migration 00023 (a rolling deploy) claims the row again: it
+	// sets a new claimed_at and knows no marker, and sends without
+	// BeginSend. Killed before its record, the row must be unknown, not
+	// sent again.
+	if err := st.ReleaseNotification(ctx, again.Notification.ID, now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	claim.Now = now.Add(4 * time.Hour)
+	third, err := st.ClaimNotification(ctx, claim)
+	if err != nil || !third.Send {
+		t.Fatalf("claim after the release: %+v %v", third.Notification, err)
+	}
+	if err := st.MarkNotificationFailed(ctx, third.Notification.ID, "451 try later", claim.Now); err != nil {
+		t.Fatal(err)
+	}
+	// The old binary's reuse statement, as it was before 00023.
+	if _, err := st.DB().ExecContext(ctx, `UPDATE notifications SET status = 'pending', attempts = attempts + 1,
+		claimed_at = $2, updated_at = $2 WHERE id = $1`, third.Notification.ID, now.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	expired, err = st.ExpirePendingNotifications(ctx, now.Add(6*time.Hour), 10*time.Minute)
+	if err != nil || len(expired) != 1 || expired[0].Status != store.NotifyUnknown {
+		t.Fatalf("expire an old binary's claim over a failed send's marker: %+v %v; want unknown", expired, err)
+	}
 }
 
 func TestNoAddressIsRecordedOnceThenSent(t *testing.T) {
