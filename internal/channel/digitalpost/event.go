@@ -123,6 +123,12 @@ func (e *entry) event() channel.FeedEvent {
 		fe.PersonID, ev.RecipientID = recipient, model.MaskPersonID(recipient)
 	default:
 		fe.Recipient, ev.RecipientID = recipient, recipient
+		if len(recipient) == 10 {
+			// Ten digits are a CPR number's shape (a CVR number has
+			// eight), whatever the type says: the evidence keeps it
+			// masked.
+			ev.RecipientID = model.MaskPersonID(recipient)
+		}
 	}
 	fe.Payload, _ = json.Marshal(ev)
 	var problems []string
@@ -151,9 +157,21 @@ func (e *entry) event() channel.FeedEvent {
 	return fe
 }
 
+// entries is a page's events, read afresh each time: a repeated "events"
+// key must not leave one entry's fields in another (the last array is
+// read, as entry by entry).
+type entries []entry
+
+func (s *entries) UnmarshalJSON(b []byte) error {
+	var fresh []entry
+	err := json.Unmarshal(b, &fresh)
+	*s = fresh
+	return err
+}
+
 // page is an EventLogSearchResult read in one pass, its entries included.
 type page struct {
-	Events      *[]entry `json:"events"`
+	Events      *entries `json:"events"`
 	CurrentPage *int     `json:"currentPage"`
 	TotalPages  *int     `json:"totalPages"`
 }

@@ -270,6 +270,17 @@ func TestReadPageAgreesEntryByEntry(t *testing.T) {
 		ev.ChannelID != "0b6d3c5e-1f2a-4b3c-8d4e-000000000001" || strings.Contains(string(ev.Payload), "Afg") {
 		t.Errorf("the good entry read as %+v", ev)
 	}
+	// A repeated "events" key: the last array is read, and nothing of the
+	// first leaks into it (encoding/json would decode into the same slice).
+	other := `{"id":"b","eventTag":"MEMO_SEND_RECEIVED","created":"2025-03-10T08:00:00Z"}`
+	check("a repeated events key", `{"events":[`+good+`],"events":[`+other+`]}`, []string{other})
+	check("a repeated events key, then null", `{"events":[`+good+`],"events":[null]}`, []string{`null`})
+	// Ten digits are a CPR number's shape whatever the type says: masked.
+	company := parseEvent(json.RawMessage(`{"id":"c","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z",` +
+		`"metaProperties":{"messageUUID":"u","recipientID":"0101801234","recipientType":"COMPANY"}}`))
+	if strings.Contains(string(company.Payload), "0101801234") || !strings.Contains(string(company.Payload), "010180****") {
+		t.Errorf("a ten-digit recipient typed COMPANY kept as %s", company.Payload)
+	}
 	for _, body := range []string{`{"content":[]}`, `{"events":null}`, `{"events":[],"totalPages":"x"}`, `<html>`, ``} {
 		if _, _, _, err := readPage([]byte(body)); err == nil {
 			t.Errorf("%q read as a page", body)
