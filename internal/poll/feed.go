@@ -287,11 +287,19 @@ func unknownResult(channel string, d store.Due, now time.Time) store.PollResult 
 // one transaction, moving the cursor to the latest created time on the page
 // when the page is the window's (a back-fill's entries say nothing of where
 // the window stands). Unreadable entries are counted, logged and kept as
-// poll errors.
+// poll errors; so is an entry dated further in the future than clocks
+// drift, as a polled status would be (checkTime): it neither changes the
+// letter nor moves the cursor, so the window reads it again, and it is
+// taken once its time has come.
 func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, page []channel.FeedEvent, synced []string, window bool, sum *Summary) error {
 	a := store.FeedApply{Channel: name, Synced: synced}
+	limit := p.now().Add(model.MaxFutureSkew)
 	for _, e := range page {
 		sum.Polled++
+		if e.Err == nil && (e.At.After(limit) || e.Logged.After(limit)) {
+			e.Err = fmt.Errorf("%w: the log dates the entry %s (created %s), in the future; it is read again when its time has come",
+				channel.ErrBadTimestamp, e.At.UTC().Format(time.RFC3339), e.Logged.UTC().Format(time.RFC3339))
+		}
 		if e.Err != nil {
 			sum.Errors++
 			p.log.Warn("unreadable log entry skipped", "channel", name, "entry", e.ID, "error", e.Err)

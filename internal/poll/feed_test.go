@@ -352,17 +352,43 @@ func TestDigitalPostOpensFromItsRegistration(t *testing.T) {
 	}
 	w.clock.Advance(time.Hour)
 	w.register(t, "A")
-	// Our clock half a day behind the log's: the read still reaches the
-	// log's now (the demo's simulator runs 720 times as fast as real time).
-	behind := poll.New(w.st, log, poll.Options{Now: func() time.Time { return w.sim.Now().Add(-12 * time.Hour) }})
-	sum, err := behind.Poll(context.Background(), chans[0])
-	if err != nil || sum.Polled == 0 || sum.Changed == 0 {
-		t.Fatalf("a cycle through the registered channel: %+v %v", sum, err)
+	// The log's clock half a day ahead of ours: what it dates up to our
+	// now is taken; what it dates later is refused, as a polled status
+	// dated in the future is, and kept as a poll error. It changes no
+	// letter, leaves no evidence dated ahead and does not move the cursor,
+	// so it is read again and taken when our clock gets there.
+	lag := 12 * time.Hour
+	ours := func() time.Time { return w.sim.Now().Add(-lag) }
+	p := poll.New(w.st, log, poll.Options{Now: ours})
+	sum, err := p.Poll(context.Background(), chans[0])
+	if err != nil || sum.Polled == 0 || sum.Changed == 0 || sum.Errors == 0 {
+		t.Fatalf("a cycle with the log's clock ahead: %+v %v; want changes, and the entries dated ahead refused", sum, err)
 	}
-	before := sum.Changed
-	w.clock.Advance(6 * time.Hour)
-	if sum, err = behind.Poll(context.Background(), chans[0]); err != nil || sum.Changed == 0 {
-		t.Fatalf("six hours later, with our clock behind: %+v %v (before: %d changes)", sum, err, before)
+	limit := ours().Add(model.MaxFutureSkew)
+	var ahead int
+	if err := w.st.DB().Get(&ahead, `SELECT count(*) FROM shipment_events WHERE source = 'digitalpost' AND observed_at > $1`, limit); err != nil || ahead != 0 {
+		t.Fatalf("%d evidence events dated after our now (%v)", ahead, err)
+	}
+	if cursor, _, err := w.st.FeedCursor(context.Background(), "digitalpost"); err != nil || cursor.After(limit) {
+		t.Fatalf("the cursor moved to %s, after our now %s (%v)", cursor, ours(), err)
+	}
+	refused := func() (n int) {
+		t.Helper()
+		if err := w.st.DB().Get(&n, `SELECT count(*) FROM poll_errors WHERE channel = 'digitalpost' AND error LIKE '%in the future%'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	first := refused()
+	if first == 0 {
+		t.Fatal("no entry refused as dated in the future")
+	}
+	lag = 0
+	if sum, err = p.Poll(context.Background(), chans[0]); err != nil || sum.Changed == 0 || refused() != first {
+		t.Fatalf("our clock caught up: %+v %v, %d entries refused as ahead (%d before); want those taken now", sum, err, refused()-first, first)
+	}
+	if err := w.st.DB().Get(&ahead, `SELECT count(*) FROM shipment_events WHERE source = 'digitalpost' AND observed_at > $1`, limit); err != nil || ahead == 0 {
+		t.Fatalf("none of the entries refused before was taken (%v)", err)
 	}
 	// A bad setting names its variable.
 	env["POSTVAKT_DIGITALPOST_OVERLAP"] = "ten minutes"
