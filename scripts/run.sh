@@ -41,7 +41,11 @@ export POSTVAKT_PUBLIC_URL=${POSTVAKT_PUBLIC_URL:-http://$POSTVAKT_ADDR}
 # Maskinporten client key it accepts in .data/maskinporten.pem and prints it
 # as POSTVAKT_MASKINPORTEN_KEY_FILE with the other lines.
 rm -f .data/sim.env
-$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --key-dir .data >.data/sim.env 2>.data/sim.log &
+# The simulated time starts two days behind the real time and catches up at
+# the scenario's speed (720: in four minutes), then keeps to it: postvakt
+# refuses a status dated in the future, as it would a real channel's.
+$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --behind "${POSTVAKT_DEMO_BEHIND:-48h}" \
+	--key-dir .data >.data/sim.env 2>.data/sim.log &
 sim_pid=$!
 for _ in $(seq 100); do
 	grep -q '^POSTVAKT_MASKINPORTEN_KEY_FILE=' .data/sim.env 2>/dev/null && break

@@ -53,6 +53,10 @@ type SpeedClock struct {
 	origin time.Time // real time when the clock was made
 	speed  float64
 	real   func() time.Time
+	// NewCatchUpClock: it started this far behind the real time, and never
+	// runs ahead of it.
+	behind  time.Duration
+	catchUp bool
 }
 
 // NewSpeedClock returns a clock that starts at the real now and runs speed
@@ -64,14 +68,35 @@ func NewSpeedClock(speed float64) *SpeedClock {
 	return &SpeedClock{origin: time.Now(), speed: speed, real: time.Now}
 }
 
-// Now returns the sped-up time.
-func (c *SpeedClock) Now() time.Time {
-	elapsed := c.real().Sub(c.origin)
-	return c.origin.Add(time.Duration(float64(elapsed) * c.speed))
+// NewCatchUpClock returns a clock that starts behind the real now, runs
+// speed times as fast until it has caught up, and from then on keeps to the
+// real time. A simulator that postvakt polls on the real clock (`make run`)
+// must not run ahead of it: postvakt refuses a status dated further in the
+// future than clocks drift.
+func NewCatchUpClock(speed float64, behind time.Duration) *SpeedClock {
+	c := NewSpeedClock(speed)
+	c.behind, c.catchUp = behind, true
+	return c
 }
 
-// Speed returns the clock's speed factor.
-func (c *SpeedClock) Speed() float64 { return c.speed }
+// Now returns the sped-up time.
+func (c *SpeedClock) Now() time.Time {
+	real := c.real()
+	t := c.origin.Add(-c.behind + time.Duration(float64(real.Sub(c.origin))*c.speed))
+	if c.catchUp && t.After(real) {
+		return real
+	}
+	return t
+}
+
+// Speed returns the clock's speed factor: 1 once a catch-up clock has
+// caught up.
+func (c *SpeedClock) Speed() float64 {
+	if c.catchUp && !c.Now().Before(c.real()) {
+		return 1
+	}
+	return c.speed
+}
 
 // simClock is the simulator's own time: the caller's clock plus an offset
 // that SetNow and Advance move, so the simulated time can be changed through

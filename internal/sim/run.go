@@ -54,12 +54,17 @@ func (s *Sim) Env(baseURL string) []string {
 
 // RunConfig configures RunWith.
 type RunConfig struct {
-	Addr     string    // listen address (DefaultAddr when empty; port 0 picks a free port)
-	Scenario string    // shipped scenario name or YAML path
-	Seed     int64     // world seed
-	Speed    float64   // simulated seconds per real second; 0: the scenario's speed
-	Out      io.Writer // where the environment lines go (nil: discarded)
-	Options  Options   // credentials and knobs
+	Addr     string  // listen address (DefaultAddr when empty; port 0 picks a free port)
+	Scenario string  // shipped scenario name or YAML path
+	Seed     int64   // world seed
+	Speed    float64 // simulated seconds per real second; 0: the scenario's speed
+	// Behind, when set, starts the simulated time this far behind the real
+	// time: it catches up at Speed, then keeps to the real time, never
+	// ahead of it (NewCatchUpClock). Without it the simulated time starts
+	// at the real time (or the scenario's start) and runs ahead.
+	Behind  time.Duration
+	Out     io.Writer // where the environment lines go (nil: discarded)
+	Options Options   // credentials and knobs
 	// KeyDir, when set, holds the Maskinporten client key the token
 	// endpoint accepts (dir/maskinporten.pem, made when missing, kept when
 	// there): grants must be signed with it, and the environment lines
@@ -103,7 +108,11 @@ func RunWith(ctx context.Context, cfg RunConfig) error {
 			return fmt.Errorf("simulator: %w", err)
 		}
 	}
-	s, err := New(sc, cfg.Seed, NewSpeedClock(speed), opts)
+	clock := NewSpeedClock(speed)
+	if cfg.Behind > 0 {
+		clock = NewCatchUpClock(speed, cfg.Behind)
+	}
+	s, err := New(sc, cfg.Seed, clock, opts)
 	if err != nil {
 		return err
 	}
@@ -125,7 +134,7 @@ func RunWith(ctx context.Context, cfg RunConfig) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	s.logger.Info("simulator listening", "url", base, "scenario", sc.Name, "seed", cfg.Seed, "speed", speed)
+	s.logger.Info("simulator listening", "url", base, "scenario", sc.Name, "seed", cfg.Seed, "speed", speed, "behind", cfg.Behind)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("simulator: serve: %w", err)
