@@ -234,6 +234,11 @@ func (s *Sim) handleUnitsCSV(w http.ResponseWriter, r *http.Request) {
 	for i, u := range s.w.units {
 		_ = cw.Write([]string{s.w.sender.nr, u, fmt.Sprintf("unit%d@demo.invalid", i+1), fmt.Sprintf("leder.unit%d@demo.invalid", i+1)})
 	}
+	if s.dp != nil { // the Danish sender's units (forvaltninger) too
+		for i, u := range s.dp.sc.Sender.Units {
+			_ = cw.Write([]string{s.dp.sc.Sender.CVR, u, fmt.Sprintf("dk-unit%d@demo.invalid", i+1), fmt.Sprintf("leder.dk-unit%d@demo.invalid", i+1)})
+		}
+	}
 	cw.Flush()
 }
 
