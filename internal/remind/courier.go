@@ -220,7 +220,15 @@ func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResu
 	case n.Status == store.NotifyNoAddress:
 		out.Status = StatusNoAddress
 		if !dryRun {
-			log.Warn("organisation has no e-mail address for reminders; listed for the compliance officer",
+			// A warning when the reminder is first listed; each later run
+			// finds it listed still (the summary counts it) and says so
+			// quietly: hundreds of organisations without an address would
+			// otherwise fill the log at every run.
+			level := slog.LevelWarn
+			if n.CreatedAt.Before(n.ClaimedAt) {
+				level = slog.LevelInfo
+			}
+			log.Log(ctx, level, "organisation has no e-mail address for reminders; listed for the compliance officer",
 				"notification", n.ID, "shipments", len(out.Shipments), "shipment_ids", shipmentIDs(out.Shipments))
 		}
 		return nil, nil

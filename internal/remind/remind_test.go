@@ -71,10 +71,19 @@ func TestDeliverOncePerOrganisation(t *testing.T) {
 	r := newReminder(st, mp.SMTPAddr, &logs)
 	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
 
-	// No address: listed, nothing sent.
+	// No address: listed, nothing sent; a warning the first time, quietly
+	// at the next run.
 	out, err := r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != StatusNoAddress || len(out.Shipments) != 3 {
 		t.Fatalf("no address: %+v %v", out, err)
+	}
+	if out, err = r.Deliver(ctx, g, now.Add(time.Minute), false); err != nil || out.Status != StatusNoAddress {
+		t.Fatalf("no address, the next run: %+v %v", out, err)
+	}
+	warned, told := strings.Count(logs.String(), `level=WARN msg="organisation has no e-mail address`),
+		strings.Count(logs.String(), `level=INFO msg="organisation has no e-mail address`)
+	if warned != 1 || told != 1 {
+		t.Fatalf("no address logged as a warning %d times and quietly %d times, want once each:\n%s", warned, told, logs.String())
 	}
 	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}}, "test"); err != nil {
 		t.Fatal(err)
