@@ -10,7 +10,7 @@ import (
 
 func init() {
 	channel.Register(channel.Spec{Name: "altinn", Discovers: true, Display: "Altinn", Country: "NO", Configure: configure,
-		Letter: map[string]string{"no": "Altinn-melding", "en": "Altinn correspondence"}})
+		Letter: map[string]string{"no": "Altinn-melding", "da": "Altinn-meddelelse", "en": "Altinn correspondence"}})
 }
 
 // configure reads POSTVAKT_ALTINN_URL; the platform's shared settings

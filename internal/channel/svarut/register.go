@@ -10,7 +10,7 @@ import (
 
 func init() {
 	channel.Register(channel.Spec{Name: "svarut", Display: "KS SvarUt", Country: "NO", Configure: configure,
-		Letter: map[string]string{"no": "SvarUt-forsendelse", "en": "SvarUt shipment"}})
+		Letter: map[string]string{"no": "SvarUt-forsendelse", "da": "SvarUt-forsendelse", "en": "SvarUt shipment"}})
 }
 
 // configure reads POSTVAKT_SVARUT_*; SvarUt is off without a URL.
