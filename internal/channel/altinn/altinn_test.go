@@ -266,7 +266,7 @@ func TestTokenExchange(t *testing.T) {
 	for i := range 5 {
 		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
 	}
-	f.wantAuth = "Bearer " + altinnToken(1, time.Now().Add(30*time.Minute))
+	f.wantAuth = "Bearer " + f.token(1)
 	mp := &mutableToken{tok: mpToken}
 	c := newAdapter(t, f, setup{exchange: true, tokens: mp})
 	ids := []string{uuid(0), uuid(1), uuid(2), uuid(3), uuid(4)}
@@ -279,7 +279,7 @@ func TestTokenExchange(t *testing.T) {
 	// A new Maskinporten token is exchanged again.
 	mp.set(mpToken + "-2")
 	f.mu.Lock()
-	f.wantAuth = "Bearer " + altinnToken(2, time.Now().Add(30*time.Minute))
+	f.wantAuth = "Bearer " + f.token(2)
 	f.mu.Unlock()
 	if _, err := c.Status(context.Background(), ids[:1]); err != nil || f.exchanges != 2 {
 		t.Fatalf("err %v, %d exchanges", err, f.exchanges)
@@ -291,7 +291,7 @@ func TestSecretsNotLogged(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFake(t)
 	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})
-	f.wantAuth = "Bearer " + altinnToken(1, time.Now().Add(30*time.Minute))
+	f.wantAuth = "Bearer " + f.token(1)
 	f.override = func(w http.ResponseWriter, r *http.Request, n int) bool {
 		if n > 1 {
 			return false
@@ -304,7 +304,7 @@ func TestSecretsNotLogged(t *testing.T) {
 	if _, err := c.Status(context.Background(), []string{uuid(1)}); err != nil {
 		t.Fatal(err)
 	}
-	tok := altinnToken(1, time.Now().Add(30*time.Minute))
+	tok := f.token(1)
 	for _, secret := range []string{mpToken, tok, strings.Split(tok, ".")[1]} {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("secret %q logged:\n%s", secret, buf.String())

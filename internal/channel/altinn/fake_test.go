@@ -78,7 +78,8 @@ type fakeAltinn struct {
 	searches  [][2]time.Time
 	answers   []int // ids per search answer
 	exchanges int
-	wantAuth  string // the bearer every correspondence request must carry
+	wantAuth  string    // the bearer every correspondence request must carry
+	tokenExp  time.Time // the exp of the tokens the exchange issues (fixed: a test names them in advance)
 
 	details        atomic.Int32
 	inflight, peak atomic.Int32
@@ -90,7 +91,8 @@ type fakeAltinn struct {
 
 func newFake(t *testing.T) *fakeAltinn {
 	t.Helper()
-	f := &fakeAltinn{t: t, corr: map[string]*fakeCorr{}, wantAuth: "Bearer " + mpToken}
+	f := &fakeAltinn{t: t, corr: map[string]*fakeCorr{}, wantAuth: "Bearer " + mpToken,
+		tokenExp: time.Now().Add(30 * time.Minute).Truncate(time.Second)}
 	f.spec = spectest.Load(t, patchSpec, specFile)
 	mux := http.NewServeMux()
 	mux.Handle("GET "+basePath, f.spec.Handler(t, f.auth(f.search)))
@@ -232,8 +234,11 @@ func (f *fakeAltinn) exchange(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("exchange without the Maskinporten bearer: %q", r.Header.Get("Authorization"))
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprint(w, altinnToken(n, time.Now().Add(30*time.Minute)))
+	fmt.Fprint(w, f.token(n))
 }
+
+// token is the n-th token the exchange issues.
+func (f *fakeAltinn) token(n int) string { return altinnToken(n, f.tokenExp) }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
