@@ -236,11 +236,10 @@ func (n *Notifier) deliver(ctx context.Context, nt notice, now time.Time, dry bo
 		out.Status = remind.StatusPreview
 		return out, nil
 	}
-	if err := n.Store.BeginSend(ctx, nf.ID, nf.ClaimedAt); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+	if ours, err := remind.Begin(ctx, n.Store, nf); err != nil || !ours {
+		if err == nil {
 			out.Status = remind.StatusNothing
 			log.Warn("notice taken over by another run (the lease ran out); not sent by this one", "notification", nf.ID)
-			return out, nil
 		}
 		return out, err
 	}

@@ -2,7 +2,6 @@ package remind
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -125,18 +124,15 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	var sent []pendingSend
 	for _, ps := range sends {
 		out := &res[ps.i].Outcome
-		// From here a crash leaves the message's outcome unknown; before,
-		// the next run sends it. A message no longer this run's (its lease
-		// ran out, another run took it over) is not sent; one the store
-		// could not mark stays pending, and is sent again after its lease.
-		if err := c.r.Log.BeginSend(ctx, ps.n.ID, ps.n.ClaimedAt); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				out.Status = StatusNothing
-				c.log(out.Org).Warn("reminder taken over by another run (the lease ran out); not sent by this one",
-					"notification", ps.n.ID)
-				continue
-			}
+		ours, err := Begin(ctx, c.r.Log, ps.n)
+		if err != nil {
 			res[ps.i].Err = err
+			continue
+		}
+		if !ours {
+			out.Status = StatusNothing
+			c.log(out.Org).Warn("reminder taken over by another run (the lease ran out); not sent by this one",
+				"notification", ps.n.ID)
 			continue
 		}
 		out.Status, out.Err = Send(ctx, c.send, ps.msg)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"postvakt/internal/store"
 )
 
 // RecordLog is what the record stage needs of the notification log: every
@@ -14,6 +16,19 @@ type RecordLog interface {
 	MarkNotificationFailed(ctx context.Context, id int64, cause string, now time.Time) error
 	MarkNotificationUnknown(ctx context.Context, id int64, cause string, now time.Time) error
 	NoteRefusedRecipients(ctx context.Context, id int64, accepted []string, note string) error
+}
+
+// Begin is the step between the claim and the send of any claimed message
+// (store.BeginSend): from it on, a crash leaves the outcome unknown. It
+// answers false when the message is no longer this run's to send (its
+// lease ran out and another run took it over); an error leaves it pending,
+// to be sent again after its lease.
+func Begin(ctx context.Context, log RecordLog, n *store.Notification) (bool, error) {
+	err := log.BeginSend(ctx, n.ID, n.ClaimedAt)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Send is the send stage of any claimed message: sent, failed (the server
