@@ -100,10 +100,11 @@ func parseEvent(raw json.RawMessage) channel.FeedEvent {
 		e.Meta, err = entryMeta{}, nil
 	}
 	if t := bytes.TrimSpace(raw); err != nil || len(t) == 0 || t[0] != '{' {
-		if err == nil {
-			err = errors.New("not an object")
+		why := "not a JSON object"
+		if err != nil {
+			why += ": " + err.Error()
 		}
-		return channel.FeedEvent{Err: fmt.Errorf("%w: not a JSON object: %v", errBadEvent, err), Payload: channel.Evidence(raw)}
+		return channel.FeedEvent{Err: fmt.Errorf("%w: %s", errBadEvent, why), Payload: channel.Evidence(raw)}
 	}
 	return e.event()
 }
