@@ -89,13 +89,12 @@ type Escalator struct {
 	// Workers is how many delivery workers send at once, each over its own
 	// SMTP connection; default 8.
 	Workers int
-	// ClaimBatch is how many organisations a worker claims, sends and
-	// records together (one claim transaction, one record statement);
-	// default 8. A crash leaves one claimed reminder per worker with an
-	// unknown outcome (the one being sent), for a person to settle, and
-	// delays the rest of its batch by the lease: 32 saved about a tenth of
-	// a many-due run's time (quick bench) and would delay four times as
-	// many, so 8 it is.
+	// ClaimBatch is how many organisations a worker claims together (one
+	// claim transaction), then sends and records one by one; default 8. A
+	// crash leaves one reminder per worker with an unknown outcome (the one
+	// on the wire), for a person to settle, and delays the rest of its
+	// batch by the lease: 32 saved about a tenth of a many-due run's time
+	// (quick bench) and would delay four times as many, so 8 it is.
 	ClaimBatch int
 	// OnOutcome, when set, is called for each organisation's outcome (one
 	// call at a time), e.g. to print a dry run.

@@ -65,8 +65,8 @@ type pendingSend struct {
 
 // Deliver takes groups (one organisation each) through the address,
 // dedupe, send and record stages as of now: the addresses in one query,
-// one claim transaction for all, the messages one after the other, and one
-// statement recording them. With dryRun it only previews and changes
+// one claim transaction for all, then the messages one after the other,
+// each recorded when sent. With dryRun it only previews and changes
 // nothing. The results are in the order of gs; a failed send is an
 // Outcome, Err is for the store.
 func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun bool) []Result {
@@ -120,8 +120,9 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	if len(sends) == 0 {
 		return res
 	}
-	var recs []store.ReminderOutcome
-	var sent []pendingSend
+	// Each message is marked begun, sent and recorded before the next: a
+	// crash leaves only the message on the wire unknown, and the batch's
+	// messages not yet begun are sent by a later run.
 	for _, ps := range sends {
 		out := &res[ps.i].Outcome
 		ours, err := Begin(ctx, c.r.Log, ps.n)
@@ -137,16 +138,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 		}
 		out.Status, out.Err = Send(ctx, c.send, ps.msg)
 		out.Refused = ps.msg.Refused
-		recs = append(recs, outcomeOf(ps.n, ps.msg, out.Status, out.Err))
-		sent = append(sent, ps)
-	}
-	if len(recs) == 0 {
-		return res
-	}
-	for k, err := range c.record(ctx, recs, now) {
-		ps := sent[k]
-		out := &res[ps.i].Outcome
-		if err != nil {
+		if err := c.record(ctx, outcomeOf(ps.n, ps.msg, out.Status, out.Err), now); err != nil {
 			res[ps.i].Err = fmt.Errorf("record reminder %d to %s as %s: %w", ps.n.ID, out.Org, out.Status, err)
 			continue
 		}
@@ -268,35 +260,17 @@ func outcomeOf(n *store.Notification, m *Message, status Status, sendErr error) 
 	return o
 }
 
-// record records the batch's outcomes in one statement; when that fails,
-// one at a time. It runs even when ctx was cancelled during the sends: what
-// happened must be written down. The errors are in the order of recs.
-func (c *Courier) record(ctx context.Context, recs []store.ReminderOutcome, now time.Time) []error {
-	ctx = context.WithoutCancel(ctx)
-	errs := make([]error, len(recs))
-	notPending, err := c.r.Log.RecordReminders(ctx, recs, now)
-	if err != nil && len(recs) > 1 {
-		notPending = nil
-		for i := range recs {
-			np, err := c.r.Log.RecordReminders(ctx, recs[i:i+1], now)
-			if err != nil {
-				errs[i] = err
-			}
-			notPending = append(notPending, np...)
-		}
-	} else if err != nil {
-		errs[0] = err
+// record records one message's outcome. It runs even when ctx was
+// cancelled during the send: what happened must be written down.
+func (c *Courier) record(ctx context.Context, rec store.ReminderOutcome, now time.Time) error {
+	notPending, err := c.r.Log.RecordReminders(context.WithoutCancel(ctx), []store.ReminderOutcome{rec}, now)
+	if err != nil {
+		return err
 	}
-	gone := map[int64]bool{}
-	for _, id := range notPending {
-		gone[id] = true
+	if len(notPending) > 0 {
+		return fmt.Errorf("notification %d is no longer pending: %w", rec.ID, store.ErrNotFound)
 	}
-	for i, o := range recs {
-		if gone[o.ID] {
-			errs[i] = fmt.Errorf("notification %d is no longer pending: %w", o.ID, store.ErrNotFound)
-		}
-	}
-	return errs
+	return nil
 }
 
 // logSent logs what became of one message that was sent (or tried).

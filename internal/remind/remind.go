@@ -23,12 +23,13 @@
 //
 // A Courier (one per delivery worker) takes a batch of organisations
 // through the stages together: one address query, one claim transaction,
-// the sends one after the other over its SMTP session, one record
-// statement. Each message keeps the exactly-once protocol of a message
+// then each message in turn over its SMTP session: marked begun (Begin),
+// sent, recorded. Each message keeps the exactly-once protocol of a message
 // alone: pending is committed before it is sent, its outcome recorded
-// after. A crash leaves the batch's unrecorded messages pending (unknown
-// after the lease, never re-sent); a connection that dies leaves only the
-// message in flight unknown, the rest go over a new one.
+// after. A crash leaves the message on the wire unknown (after the lease;
+// never re-sent) and the batch's messages not yet begun failed, sent by a
+// later run; a connection that dies leaves only the message in flight
+// unknown, the rest go over a new one.
 //
 // Nothing here reads a shipment's title: a reminder shows channel
 // references, senders and dates only. Logs carry organisation numbers,

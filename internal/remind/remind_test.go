@@ -209,6 +209,81 @@ func TestDeliverOvertakenIsNotSent(t *testing.T) {
 	}
 }
 
+// dying is the store as a courier finds it whose process dies during its
+// second message: that message's record never reaches the database, and
+// nothing after it does.
+type dying struct {
+	*store.Store
+	records int
+}
+
+func (d *dying) RecordReminders(ctx context.Context, outs []store.ReminderOutcome, now time.Time) ([]int64, error) {
+	if d.records++; d.records > 1 {
+		return nil, errors.New("killed")
+	}
+	return d.Store.RecordReminders(ctx, outs, now)
+}
+
+func (d *dying) BeginSend(ctx context.Context, id int64, claimedAt time.Time) error {
+	if d.records > 1 {
+		return errors.New("killed")
+	}
+	return d.Store.BeginSend(ctx, id, claimedAt)
+}
+
+// A process killed in the middle of a batch leaves one message of unknown
+// outcome, the one on the wire; the batch's messages recorded before stay
+// sent, those not begun are sent by a later run, once.
+func TestDeliverCrashMidBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	orgs := storetest.OrgNumbers(3)
+	var gs []Group
+	for i, org := range orgs {
+		l := storetest.Letter(i)
+		l.RecipientID = org
+		got := storetest.Register(t, st, l)
+		s := got[0]
+		gs = append(gs, Group{Org: org, Shipments: []Shipment{{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
+			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1}}})
+		if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: org, Email: "post@" + org + ".no"}}, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mp := mailpittest.Start(t)
+	var logs bytes.Buffer
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	r := newReminder(st, mp.SMTPAddr, &logs)
+	r.Log = &dying{Store: st}
+	c := r.Courier()
+	c.Deliver(ctx, gs, now, false)
+	c.Close()
+	if n := len(mp.Messages(t)); n != 2 {
+		t.Fatalf("%d messages before the kill, want 2 (the second one's record lost)", n)
+	}
+	expired, err := st.ExpirePendingNotifications(ctx, now.Add(time.Hour), 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := map[model.NotifyStatus]int{}
+	for _, n := range expired {
+		statuses[n.Status]++
+	}
+	if len(expired) != 2 || statuses[store.NotifyUnknown] != 1 || statuses[store.NotifyFailed] != 1 {
+		t.Fatalf("after the lease: %v; want the message on the wire unknown and the one not begun failed", statuses)
+	}
+	mp.DeleteAll(t)
+	r = newReminder(st, mp.SMTPAddr, &logs)
+	c = r.Courier()
+	res := c.Deliver(ctx, gs, now.Add(2*time.Hour), false)
+	c.Close()
+	got := mp.Messages(t)
+	if len(got) != 1 || len(got[0].To) != 1 || got[0].To[0].Address != "post@"+orgs[2]+".no" {
+		t.Fatalf("the next run sent %d messages (%v), want the one not begun, to %s", len(got), res, orgs[2])
+	}
+}
+
 func noTitles(t *testing.T, logs *bytes.Buffer, msgs []mailpittest.Message) {
 	t.Helper()
 	if strings.Contains(logs.String(), "HEMMELIG") {
