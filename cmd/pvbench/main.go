@@ -77,7 +77,7 @@ func run(ctx context.Context, opt options) error {
 	if opt.postvakt, err = filepath.Abs(opt.postvakt); err != nil {
 		return err
 	}
-	b := &bench{opt: opt, work: work, rss: map[string]int64{}, size: sizes{letters: 1000000, orgs: 10000, poll: 100000, replicas: 20000, feed: 25000}}
+	b := &bench{opt: opt, work: work, rss: map[string]int64{}, size: sizes{letters: 1000000, orgs: 10000, poll: 100000, replicas: 10000, feed: 25000}}
 	if opt.quick {
 		b.size = sizes{letters: 100000, orgs: 1000, poll: 10000, replicas: 8000, feed: 5000}
 	}

@@ -33,7 +33,7 @@ type Report struct {
 	NotPolled          int // registered letters the channel was never asked about
 	LostHandOffs       int // print-due letters without a print order, queued orders without an outbox row
 	Invalid            int // letters in an impossible state
-	Unknown            int // reminders with an unknown outcome (killed between SMTP and record): never re-sent
+	Unknown            int // reminders with an unknown outcome (killed after their send began, before its record): never re-sent
 	Retrying           int // reminders claimed by a killed run before their send began: sent by a later run
 
 	Problems []string // details, at most a few of each kind

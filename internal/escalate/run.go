@@ -93,8 +93,11 @@ type Escalator struct {
 	// claim transaction), then sends and records one by one; default 8. A
 	// crash leaves one reminder per worker with an unknown outcome (the one
 	// on the wire), for a person to settle, and delays the rest of its
-	// batch by the lease: 32 saved about a tenth of a many-due run's time
-	// (quick bench) and would delay four times as many, so 8 it is.
+	// batch by the lease. 32 saved about a tenth of a many-due run's time
+	// (quick bench, when a batch was still recorded in one statement after
+	// its last send; each message is now recorded as it is sent, which
+	// leaves larger batches less to save) and would delay four times as
+	// many, so 8 it is.
 	ClaimBatch int
 	// OnOutcome, when set, is called for each organisation's outcome (one
 	// call at a time), e.g. to print a dry run.
