@@ -173,7 +173,11 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		if last {
 			break
 		}
-		a = b
+		// The next window starts a millisecond (the log's time resolution)
+		// before this one ended: a log that reads its bounds as exclusive
+		// would otherwise skip an entry stored exactly at b. An entry both
+		// windows give is kept once (by its log id).
+		a = b.Add(-time.Millisecond)
 	}
 	// The log was read up to its now: a letter sent an UnknownGrace ago
 	// that no entry has mentioned is looked up on its own.
@@ -290,10 +294,13 @@ func unknownResult(channel string, d store.Due, now time.Time) store.PollResult 
 // poll errors; so is an entry dated further in the future than clocks
 // drift, as a polled status would be (checkTime): it neither changes the
 // letter nor moves the cursor, so the window reads it again, and it is
-// taken once its time has come.
+// taken once its time has come. An entry dated long before its letter was
+// sent (checkTime again: epoch seconds read as milliseconds land in 1970)
+// is refused by the store's check and kept as a poll error too.
 func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, page []channel.FeedEvent, synced []string, window bool, sum *Summary) error {
-	a := store.FeedApply{Channel: name, Synced: synced}
-	limit := p.now().Add(model.MaxFutureSkew)
+	now := p.now()
+	a := store.FeedApply{Channel: name, Synced: synced, Check: func(at, sentAt time.Time) error { return checkTime(at, sentAt, now) }}
+	limit := now.Add(model.MaxFutureSkew)
 	for _, e := range page {
 		sum.Polled++
 		if e.Err == nil && (e.At.After(limit) || e.Logged.After(limit)) {
@@ -327,6 +334,13 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 	sum.Changed += w.Changed
 	sum.Unregistered += w.Unregistered
 	p.metrics.feed(name, w)
+	for _, r := range w.Refused {
+		sum.Errors++
+		p.log.Warn("log entry refused", "channel", name, "entry", r.Entry.ID, "shipment", r.ShipmentID, "error", r.Err)
+		if err := p.store.RecordPollError(ctx, name, now, nil, nil, r.Err, string(r.Entry.Payload)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -41,6 +41,17 @@ type FeedApply struct {
 	// Synced are shipment ids whose whole log has now been read: they need
 	// no back-fill any more (their next_poll_at in poll_queue is cleared).
 	Synced []string
+	// Check, when set, refuses an entry whose time cannot be right for its
+	// shipment (e.g. long before the letter was sent): the entry is neither
+	// evidence nor a state change, and comes back in FeedWrite.Refused.
+	Check func(at, sentAt time.Time) error
+}
+
+// RefusedEntry is an entry Check refused, with why.
+type RefusedEntry struct {
+	ShipmentID string
+	Entry      FeedEntry
+	Err        error
 }
 
 // FeedWrite says what writing one batch did.
@@ -51,6 +62,7 @@ type FeedWrite struct {
 	Closed       int // shipments whose escalation the channel ended (printed it itself, recalled)
 	Behind       int // entries whose state lies behind the shipment's (late ones): kept as evidence, the state stays
 	Unregistered int // entries about shipments postvakt does not know: not stored
+	Refused      []RefusedEntry
 }
 
 // feedShipment is a shipment an entry is about, locked for the batch.
@@ -59,6 +71,7 @@ type feedShipment struct {
 	ChannelID string      `db:"channel_id"`
 	State     model.State `db:"state"`
 	Stage     string      `db:"stage"`
+	SentAt    time.Time   `db:"sent_at"`
 }
 
 // ApplyFeed writes a batch of log entries in one transaction: every entry
@@ -66,7 +79,7 @@ type feedShipment struct {
 // a no-op), the shipment's state moves forward only (an entry whose state
 // would go back is evidence, nothing more), the channel's own print or a
 // recall closes escalation, and the cursor moves. Entries about unknown
-// shipments are counted, not stored.
+// shipments are counted, not stored; entries Check refuses are returned.
 func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 	var w FeedWrite
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -78,9 +91,16 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 		known := make([]FeedEntry, 0, len(a.Entries))
 		seen := map[string]bool{}
 		for _, e := range a.Entries {
-			if _, ok := ships[strings.ToLower(e.ChannelID)]; !ok {
+			ship, ok := ships[strings.ToLower(e.ChannelID)]
+			if !ok {
 				w.Unregistered++
 				continue
+			}
+			if a.Check != nil {
+				if err := a.Check(e.At, ship.SentAt); err != nil {
+					w.Refused = append(w.Refused, RefusedEntry{ShipmentID: ship.ID, Entry: e, Err: err})
+					continue
+				}
 			}
 			if seen[e.ID] {
 				w.Repeats++
@@ -138,7 +158,7 @@ func lockFeedShipments(ctx context.Context, tx *sqlx.Tx, channel string, entries
 	}
 	var rows []feedShipment
 	if len(ids) > 0 {
-		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage FROM shipments
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage, sent_at FROM shipments
 			WHERE channel = $1 AND channel_id = ANY($2) ORDER BY id FOR UPDATE`, channel, pq.Array(ids)); err != nil {
 			return nil, fmt.Errorf("find %s shipments of %d log entries: %w", channel, len(entries), err)
 		}

@@ -237,13 +237,18 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				return err
 			}
 		}
+		// totalPages says where the log ends: a page may come back empty
+		// while more follow (capped or filtered pages, entries still being
+		// indexed), and stopping there would leave the rest of the window
+		// unread for good once the cursor moves on. Only without it does
+		// an empty page end the read. maxPages bounds a log that never ends.
 		last := len(evs) == 0
 		if total != nil {
 			at := page
-			if current != nil {
+			if current != nil && *current > at {
 				at = *current
 			}
-			last = last || at+1 >= *total
+			last = at+1 >= *total
 		}
 		if last {
 			return nil

@@ -1,0 +1,103 @@
+package digitalpost
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// TestPagingFollowsTotalPages: the read goes on to the last page the log
+// announces, also past an empty page (a log that caps or filters its
+// pages, or is still indexing, may answer one); without totalPages an
+// empty page is the end; a log whose pages never end is an error, not a
+// loop.
+func TestPagingFollowsTotalPages(t *testing.T) {
+	entry := func(n int) string {
+		return fmt.Sprintf(`{"id":"ev-%d","eventTag":"MESSAGE_READ","eventTime":"2025-03-10T08:00:0%dZ","created":"2025-03-10T08:00:0%dZ",`+
+			`"metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-00000000000%d"}}`, n, n, n, n)
+	}
+	for _, c := range []struct {
+		name    string
+		pages   [][]int // the entries of each page
+		total   string  // the totalPages field ("" = left out)
+		current string  // currentPage: "echo" (the page asked), a number, or "" (left out)
+		want    []string
+		asked   int // pages requested
+		wantErr string
+	}{
+		{name: "an empty page in the middle", pages: [][]int{{1, 2}, {}, {3}}, total: "3", current: "echo",
+			want: []string{"ev-1", "ev-2", "ev-3"}, asked: 3},
+		{name: "two empty pages, then entries", pages: [][]int{{1}, {}, {}, {4}}, total: "4", current: "echo",
+			want: []string{"ev-1", "ev-4"}, asked: 4},
+		{name: "no totalPages: an empty page ends", pages: [][]int{{1}, {2}, {}, {4}},
+			want: []string{"ev-1", "ev-2"}, asked: 3},
+		{name: "totalPages without currentPage", pages: [][]int{{1}, {}, {3}}, total: "3",
+			want: []string{"ev-1", "ev-3"}, asked: 3},
+		{name: "a currentPage stuck at 0", pages: [][]int{{1}, {}, {3}}, total: "3", current: "0",
+			want: []string{"ev-1", "ev-3"}, asked: 3},
+		{name: "the last page full", pages: [][]int{{1}, {2}}, total: "2", current: "echo",
+			want: []string{"ev-1", "ev-2"}, asked: 2},
+		{name: "pages that never end", pages: [][]int{{1}, {}}, total: "1000000", current: "echo",
+			want: []string{"ev-1"}, wantErr: "more than"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			asked := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				mu.Lock()
+				asked++
+				mu.Unlock()
+				var evs []string
+				if p < len(c.pages) {
+					for _, n := range c.pages[p] {
+						evs = append(evs, entry(n))
+					}
+				}
+				body := `{"events":[` + strings.Join(evs, ",") + `]`
+				if c.total != "" {
+					body += `,"totalPages":` + c.total
+				}
+				switch c.current {
+				case "":
+				case "echo":
+					body += `,"currentPage":` + strconv.Itoa(p)
+				default:
+					body += `,"currentPage":` + c.current
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(body + "}"))
+			}))
+			defer srv.Close()
+			hc, _ := httpclient.New(httpclient.Options{Name: Name, BaseURL: srv.URL + "/apis/v1", Logger: quiet, MaxRetries: -1})
+			cl, err := New(Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, MaxPages: 20}, hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			err = cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
+				for _, e := range p {
+					got = append(got, e.ID)
+				}
+				return nil
+			})
+			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+				t.Fatalf("error %v, want %q", err, c.wantErr)
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("read %v, want %v", got, c.want)
+			}
+			if c.asked > 0 && asked != c.asked {
+				t.Errorf("%d pages asked for, want %d", asked, c.asked)
+			}
+		})
+	}
+}

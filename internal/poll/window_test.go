@@ -1,0 +1,116 @@
+package poll_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/model"
+	"postvakt/internal/poll"
+	"postvakt/internal/storetest"
+)
+
+// exclusiveLog is an event log that reads dateFrom and dateTo as
+// exclusive bounds (the notes do not say which; Altinn's search does so),
+// in pages of two.
+type exclusiveLog struct {
+	entries []channel.FeedEvent
+	asked   [][2]time.Time
+}
+
+func (l *exclusiveLog) Name() string           { return "digitalpost" }
+func (l *exclusiveLog) BatchSize() int         { return 50 }
+func (l *exclusiveLog) Overlap() time.Duration { return 10 * time.Minute }
+func (l *exclusiveLog) Status(_ context.Context, ids []string) ([]channel.Observation, error) {
+	out := make([]channel.Observation, len(ids))
+	for i, id := range ids {
+		out[i] = channel.Observation{ChannelID: id, Err: channel.ErrNotKnown}
+	}
+	return out, nil
+}
+
+func (l *exclusiveLog) Events(_ context.Context, from, to time.Time, fn func([]channel.FeedEvent) error) error {
+	l.asked = append(l.asked, [2]time.Time{from, to})
+	var page []channel.FeedEvent
+	for _, e := range l.entries {
+		if !e.Logged.After(from) || !to.IsZero() && !e.Logged.Before(to) {
+			continue
+		}
+		if page = append(page, e); len(page) == 2 {
+			if err := fn(page); err != nil {
+				return err
+			}
+			page = nil
+		}
+	}
+	if len(page) > 0 {
+		return fn(page)
+	}
+	return nil
+}
+
+// TestFeedWindowsMeetWithoutAGap: a first read over days goes window by
+// window; an entry stored exactly where one window ends and the next
+// begins is read even by a log whose bounds are exclusive, and kept once.
+// An entry dated long before its letter was sent (epoch seconds read as
+// milliseconds) is refused, as a polled status would be: a poll error, no
+// evidence, no state.
+func TestFeedWindowsMeetWithoutAGap(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	var items []model.NewShipment
+	for i := range 5 {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
+		it.SentAt = now.Add(-70 * time.Hour).Add(time.Duration(i) * time.Second)
+		items = append(items, it)
+	}
+	ships := storetest.Register(t, st, items...)
+	log := &exclusiveLog{}
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+	// The first read starts at the earliest letter less the overlap; its
+	// windows end every FeedWindow after that.
+	from := items[0].SentAt.Add(-log.Overlap())
+	edge1, edge2 := from.Add(poll.FeedWindow), from.Add(2*poll.FeedWindow)
+	for i, at := range []time.Time{edge1, edge2, edge1.Add(time.Hour), edge2.Add(-time.Millisecond)} {
+		log.entries = append(log.entries, channel.FeedEvent{ID: fmt.Sprintf("ev-%d", i), ChannelID: items[i].ChannelID,
+			Tag: "MEMO_AVAILABLE_TO_RECIPIENT", State: model.StateAvailable, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
+	}
+	log.entries = append(log.entries, channel.FeedEvent{ID: "ev-1970", ChannelID: items[4].ChannelID, Tag: "MESSAGE_READ",
+		State: model.StateOpened, At: time.UnixMilli(1732968000).UTC(), Logged: edge1.Add(2 * time.Hour), Payload: json.RawMessage(`{}`)})
+	sum, err := p.Poll(ctx, log)
+	if err != nil {
+		t.Fatalf("the read: %+v %v", sum, err)
+	}
+	if len(log.asked) < 3 {
+		t.Fatalf("read in %d window(s), want one a day over three days: %v", len(log.asked), log.asked)
+	}
+	for i, s := range ships[:4] {
+		var state string
+		var avail *time.Time
+		if err := st.DB().QueryRowx(`SELECT state, available_at FROM shipments WHERE id = $1`, s.ID).Scan(&state, &avail); err != nil {
+			t.Fatal(err)
+		}
+		want := log.entries[i].At
+		if state != string(model.StateAvailable) || avail == nil || !avail.Equal(want) {
+			t.Errorf("letter %d (entry at %s): %s, available %v; want available at %s", i, want.Format(time.RFC3339Nano), state, avail, want)
+		}
+	}
+	var kept, refused int
+	if err := st.DB().Get(&kept, `SELECT count(*) FROM shipment_events WHERE source = 'digitalpost' AND external_id IS NOT NULL`); err != nil || kept != 4 {
+		t.Errorf("%d evidence rows from the log, want 4, one per entry but the one dated 1970 (%v)", kept, err)
+	}
+	var state string
+	if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ships[4].ID); err != nil || state != string(model.StateRegistered) {
+		t.Errorf("the letter of the entry dated 1970 is %s, want registered (%v)", state, err)
+	}
+	if err := st.DB().Get(&refused, `SELECT count(*) FROM poll_errors WHERE error LIKE '%before the letter was sent%'`); err != nil || refused != 1 || sum.Errors == 0 {
+		t.Errorf("%d poll errors for the entry dated 1970, %d errors in the summary; want one (%v)", refused, sum.Errors, err)
+	}
+}
