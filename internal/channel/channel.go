@@ -26,11 +26,15 @@ const (
 
 // Observation is what a channel said about one shipment in one poll.
 type Observation struct {
-	ChannelID   string          // the channel's shipment id
-	Status      string          // the channel's own status value, as sent
-	State       model.State     // the normalised state; empty when Err is set
-	Disposition Disposition     // channel print or closed, if the status says so
-	ChangedAt   time.Time       // when the channel says the status changed; zero if it does not say
+	ChannelID   string      // the channel's shipment id
+	Status      string      // the channel's own status value, as sent
+	State       model.State // the normalised state; empty when Err is set
+	Disposition Disposition // channel print or closed, if the status says so
+	ChangedAt   time.Time   // when the channel says the status changed; zero if it does not say
+	// AvailableAt is when the channel says the letter became available to
+	// its recipient, when the answer tells and it is before ChangedAt (an
+	// Altinn history's Published before its Read); zero: ChangedAt.
+	AvailableAt time.Time
 	Payload     json.RawMessage // the raw status record, kept as evidence
 	History     json.RawMessage // the channel's event history, fetched when the status changed; may be nil
 	Events      []FeedEvent     // a Feed's log entries about this shipment, each kept as evidence

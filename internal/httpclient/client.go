@@ -138,6 +138,11 @@ const DefaultMaxBodyBytes = 8 << 20
 // retried and does not count against the breaker: the service answered.
 var ErrBodyTooLarge = errors.New("response body too large")
 
+// ErrTimeout is matched (errors.Is) by the error Do returns when the last
+// attempt timed out: the service did not answer this request in time,
+// which may concern this request alone (one record slow to build).
+var ErrTimeout = errors.New("timed out")
+
 // Client sends requests to one remote service. It is safe for concurrent use.
 type Client struct {
 	opts    Options
@@ -399,6 +404,9 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		}
 		c.m.request(req.Op, res.outcome)
 		res.err = fmt.Errorf("%s %s %s: %s", c.opts.Name, req.Method, c.red.scrub(req.Path), c.red.scrub(err.Error()))
+		if res.outcome == outcomeTimeout {
+			res.err = fmt.Errorf("%s %s %s: %w: %s", c.opts.Name, req.Method, c.red.scrub(req.Path), ErrTimeout, c.red.scrub(err.Error()))
+		}
 		return res
 	}
 	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: rr.Body()}

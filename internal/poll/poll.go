@@ -325,7 +325,7 @@ func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []
 // channel does not know marks the shipment unknown_to_channel.
 func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o channel.Observation, now time.Time) store.PollResult {
 	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: o.Status, State: o.State,
-		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, Payload: o.Payload, History: o.History,
+		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, AvailableAt: o.AvailableAt, Payload: o.Payload, History: o.History,
 		RetryAt: now.Add(Backoff(d.PollFailures + 1))}
 	if o.KeepState && o.Err == nil {
 		r.State, r.Closed = d.State, ""
@@ -336,6 +336,9 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 	}
 	if err == nil {
 		err = checkTime(o.ChangedAt, d.SentAt, now)
+	}
+	if err == nil {
+		err = checkTime(o.AvailableAt, d.SentAt, now)
 	}
 	if err != nil {
 		r.State = d.State

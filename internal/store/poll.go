@@ -66,9 +66,12 @@ type PollResult struct {
 	State      model.State // normalised; the shipment's own state when Err is set or Unknown
 	Closed     string      // "channel_print" or "closed" when the status ends escalation
 	ChangedAt  time.Time   // when the channel says the status changed; zero = unknown
-	Payload    []byte      // raw status record (JSON)
-	History    []byte      // raw history (JSON), when fetched
-	Err        string      // this shipment's answer could not be used
+	// AvailableAt is when the channel says the letter became available,
+	// when it tells and it is earlier than ChangedAt; zero = ChangedAt.
+	AvailableAt time.Time
+	Payload     []byte // raw status record (JSON)
+	History     []byte // raw history (JSON), when fetched
+	Err         string // this shipment's answer could not be used
 	// Unknown: the channel has never heard of this shipment (see
 	// EventUnknown); Err is empty then.
 	Unknown    bool
@@ -299,19 +302,22 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 	}
 	n := len(changes)
 	ids, prev, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	at, next := make([]*time.Time, n), make([]*time.Time, n)
+	at, avail, next := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	for i, r := range changes {
 		t := changedAt(r)
 		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
+		if !r.AvailableAt.IsZero() && r.AvailableAt.Before(t) {
+			avail[i] = &r.AvailableAt
+		}
 	}
 	// The letter's next poll in the same statement (poll_queue), for the
 	// letters whose change was applied.
 	rows, err := tx.QueryContext(ctx, `WITH u AS (
-			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[])
-				AS u(id, prev, state, at, status, closed, next)),
+			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+				AS u(id, prev, state, at, status, closed, next, avail)),
 		ch AS (UPDATE shipments s SET state = u.state, state_changed_at = u.at,
 			channel_status = u.status, unknown_to_channel_since = NULL,
-			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.at) ELSE s.available_at END,
+			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.avail, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
 			-- A failed letter needs paper at once, one available before it
 			-- was sent (a channel's clock) starts waiting earlier, and one
@@ -319,7 +325,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			-- for it: the next escalation run looks at them (migration
 			-- 00013). Other changes only delay steps.
 			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
-				OR (s.available_at IS NULL AND u.state IN ('available', 'opened') AND u.at < s.sent_at)
+				OR (s.available_at IS NULL AND u.state IN ('available', 'opened') AND COALESCE(u.avail, u.at) < s.sent_at)
 				OR s.unknown_to_channel_since IS NOT NULL
 				THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 			FROM u
@@ -330,7 +336,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = ch.id)
 		SELECT id FROM ch`,
 		pq.Array(ids), pq.Array(prev), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed),
-		pq.Array(timesOrNull(next)))
+		pq.Array(timesOrNull(next)), pq.Array(timesOrNull(avail)))
 	if err != nil {
 		return nil, fmt.Errorf("apply state changes: %w", err)
 	}

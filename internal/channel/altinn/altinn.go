@@ -107,9 +107,10 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // Altinn answers about one id is that id's Observation.Err (see details):
 // ids that are not UUIDs are not sent (ErrInvalidID), 404/410 give
 // ErrNotKnown, 401/403 ErrRefused, 5xx after retries ErrFailing, an
-// unreadable answer ErrBadRecord. The error return is for a call that
-// failed as a whole: network or timeout, an open breaker, no token, an HTML
-// page instead of JSON, or 401/403 on every id without Altinn's
+// unreadable answer ErrBadRecord, no answer in time after retries
+// ErrFailing. The error return is for a call that failed as a whole:
+// network, an open breaker, no token, an HTML page instead of JSON, no
+// answer in time for any id, or 401/403 on every id without Altinn's
 // per-correspondence code 4001 (a token or access problem, not the
 // letters'); no observations are returned then.
 func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
@@ -129,7 +130,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		index[k] = append(index[k], i)
 	}
 	var mu sync.Mutex
-	refusedAlike := 0 // 401/403 without code 4001
+	refusedAlike, timedOut := 0, 0 // 401/403 without code 4001; no answer in time
 	err := c.forEach(ctx, send, func(ctx context.Context, id string) error {
 		d, err := c.details(ctx, id)
 		if err != nil {
@@ -140,6 +141,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		if d.refused && !d.perLetter {
 			refusedAlike++
 		}
+		if d.timedOut {
+			timedOut++
+		}
 		for _, i := range index[strings.ToLower(id)] {
 			o := d.obs
 			o.ChannelID = ids[i]
@@ -149,6 +153,10 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(send) > 0 && timedOut == len(send) {
+		return nil, fmt.Errorf("altinn details: none of %d correspondences answered in time (first: %w)",
+			len(send), obs[index[strings.ToLower(send[0])][0]].Err)
 	}
 	if len(send) > 0 && refusedAlike == len(send) {
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403 without the per-correspondence code %d: check the token, its scopes and the resource's access (first: %w)",

@@ -59,7 +59,11 @@ func TestEveryStatusMapped(t *testing.T) {
 	}
 	for i, tt := range tests {
 		o := obs[i]
-		if o.Err != nil || o.Status != tt.status || o.State != tt.state || o.Disposition != tt.disp || !o.ChangedAt.Equal(t0.Add(time.Hour)) {
+		since := t0.Add(time.Hour)
+		if tt.state == model.StateAccepted {
+			since = t0 // accepted since the Initialized before it (entered)
+		}
+		if o.Err != nil || o.Status != tt.status || o.State != tt.state || o.Disposition != tt.disp || !o.ChangedAt.Equal(since) {
 			t.Errorf("%s → %+v, want %q/%q", tt.status, o, tt.state, tt.disp)
 		}
 	}
@@ -100,6 +104,45 @@ func TestStatusReadNotUndoneByFetched(t *testing.T) {
 		}
 		if !bytes.Contains(o.History, []byte(`"Fetched"`)) || !bytes.Contains(o.Payload, []byte(`"statusHistory"`)) {
 			t.Errorf("history %s / payload %s", o.History, o.Payload)
+		}
+	}
+}
+
+// TestStatusDatedByTheHistory: the state is dated by the first history
+// entry that means it (Confirmed after Read: opened since the Read), and a
+// letter first seen opened became available at its Published, not when it
+// was read.
+func TestStatusDatedByTheHistory(t *testing.T) {
+	f := newFake(t)
+	for i, c := range []struct {
+		hist []event
+		top  string
+	}{
+		{[]event{{"Published", t0}, {"Read", t0.Add(time.Hour)}, {"Confirmed", t0.Add(3 * time.Hour)}}, "Confirmed"},
+		{[]event{{"Published", t0}, {"Read", t0.Add(time.Hour)}, {"Archived", t0.Add(4 * time.Hour)}}, "Archived"},
+		{[]event{{"Initialized", t0}, {"Published", t0.Add(30 * time.Minute)}}, ""},
+		{[]event{{"Published", t0}, {"Fetched", t0.Add(time.Hour)}}, ""},
+	} {
+		f.add(&fakeCorr{id: uuid(i + 1), created: t0, history: c.hist, top: c.top})
+	}
+	obs, err := newAdapter(t, f, setup{}).Status(context.Background(), []string{uuid(1), uuid(2), uuid(3), uuid(4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		state     model.State
+		changed   time.Time
+		available time.Time
+	}{
+		{model.StateOpened, t0.Add(time.Hour), t0},
+		{model.StateOpened, t0.Add(time.Hour), t0},
+		{model.StateAvailable, t0.Add(30 * time.Minute), time.Time{}},
+		{model.StateAvailable, t0, time.Time{}},
+	} {
+		o := obs[i]
+		if o.Err != nil || o.State != want.state || !o.ChangedAt.Equal(want.changed) || !o.AvailableAt.Equal(want.available) {
+			t.Errorf("letter %d: %s %s since %s, available %s (%v); want %s since %s, available %s", i+1, o.Status, o.State,
+				o.ChangedAt, o.AvailableAt, o.Err, want.state, want.changed, want.available)
 		}
 	}
 }
@@ -229,6 +272,41 @@ func TestStatusWholeCallFailures(t *testing.T) {
 	}
 }
 
+// TestStatusOneSlowRecord: a correspondence whose details do not come in
+// time, after retries, is that letter's error; the others are read.
+func TestStatusOneSlowRecord(t *testing.T) {
+	f := newFake(t)
+	for i := 1; i <= 3; i++ {
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}, {"Read", t0.Add(time.Hour)}}})
+	}
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.PathValue("id") != uuid(2) {
+			return false
+		}
+		spectestSkip(w)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+		return true
+	}
+	obs, err := newAdapter(t, f, setup{timeout: 50 * time.Millisecond, retries: -1}).Status(context.Background(), []string{uuid(1), uuid(2), uuid(3)})
+	if err != nil || len(obs) != 3 {
+		t.Fatalf("one slow record failed the call: %v", err)
+	}
+	for i, o := range obs {
+		if i == 1 {
+			if !errors.Is(o.Err, channel.ErrFailing) || !errors.Is(o.Err, httpclient.ErrTimeout) {
+				t.Errorf("the slow record: %v, want ErrFailing (timed out)", o.Err)
+			}
+			continue
+		}
+		if o.Err != nil || o.State != model.StateOpened {
+			t.Errorf("letter %d held back by the slow one: %s %v", i+1, o.State, o.Err)
+		}
+	}
+}
+
 func TestStatusBadRecords(t *testing.T) {
 	f := newFake(t)
 	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})
@@ -316,7 +394,7 @@ func TestSecretsNotLogged(t *testing.T) {
 }
 
 func TestCurrentStatusAndOrgNumber(t *testing.T) {
-	if _, _, err := currentStatus(detailsDoc{}); err == nil {
+	if _, _, err := currentStatus(detailsDoc{}, nil); err == nil {
 		t.Error("no status at all must be an error")
 	}
 	for in, want := range map[string]string{

@@ -15,6 +15,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 )
 
 // detailsDoc is the part of CorrespondenceDetailsExt the adapter reads.
@@ -80,6 +81,8 @@ type detail struct {
 	// refused: Altinn answered 401 or 403; perLetter: with code 4001, so
 	// it is about this correspondence, not the caller's token.
 	refused, perLetter bool
+	// timedOut: no answer in time, after retries (obs.Err is ErrFailing).
+	timedOut bool
 }
 
 // details reads GET {base}/correspondence/api/v1/correspondence/{id}/details.
@@ -88,8 +91,10 @@ type detail struct {
 // not read this correspondence"), 5xx after retries or an oversized answer
 // ErrFailing, an unreadable answer ErrBadRecord, a bad timestamp
 // ErrBadTimestamp. The error return is for failures of the call as a
-// whole: network, timeout, an open breaker, no token, or an HTML page
-// instead of JSON (a proxy's or login page: the service is broken).
+// whole: network, an open breaker, no token, or an HTML page instead of
+// JSON (a proxy's or login page: the service is broken). A timeout after
+// retries is this id's ErrFailing (timedOut): one slow record must not
+// hold back the others.
 func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	resp, err := c.http.Do(ctx, httpclient.Request{
 		Op:      "details",
@@ -103,6 +108,13 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		switch {
 		case errors.Is(err, httpclient.ErrBodyTooLarge):
 			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %v", channel.ErrFailing, id, err)
+			return d, nil
+		case errors.Is(err, httpclient.ErrTimeout) && ctx.Err() == nil:
+			// This one record did not come in time, after retries: its
+			// error, not the batch's (Status makes it the call's when
+			// every id timed out).
+			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %w", channel.ErrFailing, id, err)
+			d.timedOut = true
 			return d, nil
 		case !errors.As(err, &se):
 			return nil, fmt.Errorf("altinn details of %s: %w", id, err)
@@ -144,7 +156,15 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	if h := bytes.TrimSpace(doc.StatusHistory); len(h) > 0 && !bytes.Equal(h, []byte("null")) {
 		d.obs.History = append(json.RawMessage(nil), h...)
 	}
-	status, changed, err := currentStatus(doc)
+	var hist []statusEvent
+	if len(doc.StatusHistory) > 0 {
+		if err := json.Unmarshal(doc.StatusHistory, &hist); err != nil {
+			d.obs.Err = fmt.Errorf("%w: details of %s: statusHistory: %v", channel.ErrBadRecord, id, err)
+			d.obs.Status = doc.Status
+			return d, nil
+		}
+	}
+	status, changed, err := currentStatus(doc, hist)
 	if err != nil {
 		d.obs.Err = fmt.Errorf("%w: details of %s: %v", channel.ErrBadRecord, id, err)
 		if errors.Is(err, channel.ErrBadTimestamp) {
@@ -155,6 +175,9 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	}
 	d.obs.Status, d.obs.ChangedAt = status, changed
 	statuses.Apply(&d.obs)
+	if d.obs.Err == nil {
+		entered(&d.obs, hist)
+	}
 	d.found = channel.Found{
 		ChannelID:    id,
 		SentAt:       doc.Created.Time,
@@ -224,13 +247,7 @@ func problemEvidence(body []byte) json.RawMessage {
 // a Fetched after Read does not make a read letter look unread). Only when
 // it is missing is statusHistory used: its latest entry by statusChanged,
 // Fetched only if nothing else is there.
-func currentStatus(doc detailsDoc) (string, time.Time, error) {
-	var hist []statusEvent
-	if len(doc.StatusHistory) > 0 {
-		if err := json.Unmarshal(doc.StatusHistory, &hist); err != nil {
-			return "", time.Time{}, fmt.Errorf("statusHistory: %w", err)
-		}
-	}
+func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error) {
 	if doc.Status != "" {
 		if doc.StatusChanged.bad != "" {
 			return doc.Status, time.Time{}, fmt.Errorf("%w: statusChanged %s is not a date-time", channel.ErrBadTimestamp, doc.StatusChanged.bad)
@@ -263,6 +280,32 @@ func currentStatus(doc detailsDoc) (string, time.Time, error) {
 		return "", time.Time{}, errors.New("no status and no status history")
 	}
 	return best.Status, best.StatusChanged.Time, nil
+}
+
+// entered dates the observation by the history, as the evidence must: its
+// state began at the first entry that maps to that state (Confirmed two
+// hours after Read: opened since the Read), and a letter available or
+// opened became available at the first entry that means either (Published
+// hours before Read). The top-level statusChanged is the latest status's
+// time, not when the letter reached its state.
+func entered(o *channel.Observation, hist []statusEvent) {
+	delivered := func(s model.State) bool { return s == model.StateAvailable || s == model.StateOpened }
+	for _, e := range hist {
+		m, ok := statuses[e.Status]
+		if !ok || e.StatusChanged.IsZero() {
+			continue
+		}
+		t := e.StatusChanged.Time
+		if m.State == o.State && (o.ChangedAt.IsZero() || t.Before(o.ChangedAt)) {
+			o.ChangedAt = t
+		}
+		if delivered(o.State) && delivered(m.State) && (o.AvailableAt.IsZero() || t.Before(o.AvailableAt)) {
+			o.AvailableAt = t
+		}
+	}
+	if !o.AvailableAt.Before(o.ChangedAt) {
+		o.AvailableAt = time.Time{} // nothing earlier than the state's own time
+	}
 }
 
 // orgNumber returns the organisation number in a recipient URN
