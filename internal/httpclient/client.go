@@ -232,6 +232,19 @@ type Request struct {
 	// Prepare sets body, headers, query and credentials. It is called before
 	// every attempt, so credentials fetched in it are fresh on a retry.
 	Prepare func(ctx context.Context, r *resty.Request) error
+	// Unauthorized, when set, is called the first time the service answers
+	// 401: a token source drops the token the service refused (revoked, or
+	// expired before its time), and when it returns true the request is
+	// sent once more, Prepare fetching a new one. A second 401 is the
+	// answer.
+	Unauthorized func() bool
+}
+
+// With returns the request with its Prepare and Unauthorized set (as a
+// Bearer's authorisation gives them).
+func (r Request) With(prepare func(ctx context.Context, r *resty.Request) error, unauthorized func() bool) Request {
+	r.Prepare, r.Unauthorized = prepare, unauthorized
+	return r
 }
 
 // Response is the final answer to a call.
@@ -295,8 +308,17 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if probe {
 		maxRetries = 0 // a half-open probe is one attempt: recovery is seen quickly
 	}
+	renewed := false
 	for attempt := 1; ; attempt++ {
 		res := c.attempt(ctx, req)
+		if res.resp != nil && res.resp.StatusCode == http.StatusUnauthorized && req.Unauthorized != nil && !renewed && ctx.Err() == nil {
+			renewed = true
+			if req.Unauthorized() {
+				c.log.LogAttrs(ctx, slog.LevelInfo, "the service refused the token; asking once more with a new one",
+					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.red.scrub(req.Path)))
+				continue
+			}
+		}
 		if res.outcome == outcomeOK {
 			c.breaker.done(c.opts.Clock.Now(), probe, true)
 			res.resp.Attempts = attempt

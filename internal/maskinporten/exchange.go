@@ -32,6 +32,21 @@ type TokenSource interface {
 	Token(ctx context.Context) (string, error)
 }
 
+// Invalidate drops the Altinn token if it is still token, and the
+// Maskinporten token it was exchanged from (either may be what was
+// revoked).
+func (e *Exchanger) Invalidate(token string) {
+	e.lock <- struct{}{}
+	defer func() { <-e.lock }()
+	if e.token != token {
+		return // renewed meanwhile
+	}
+	e.token = ""
+	if inv, ok := e.source.(interface{ Invalidate(string) }); ok {
+		inv.Invalidate(e.mpToken)
+	}
+}
+
 // Exchanger is a TokenSource that turns Maskinporten tokens into Altinn
 // tokens through Altinn Authentication, as Altinn's Correspondence,
 // Profile and Notifications APIs want, caching each until shortly before

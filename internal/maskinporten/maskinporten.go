@@ -169,6 +169,16 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	}
 }
 
+// Invalidate drops the cached token if it is still token: a service
+// refused it, and the next Token fetches a new one.
+func (s *Source) Invalidate(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token == token {
+		s.token = ""
+	}
+}
+
 func (s *Source) run(ctx context.Context, f *fetch) {
 	start := s.cfg.Now()
 	tok, lifetime, err := s.request(ctx)

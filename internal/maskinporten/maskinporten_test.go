@@ -180,6 +180,26 @@ func TestTokenCachedAndShared(t *testing.T) {
 	}
 }
 
+// TestInvalidateFetchesANewToken: a token a service refused is dropped,
+// and the next caller gets a new one; dropping a token already replaced
+// drops nothing.
+func TestInvalidateFetchesANewToken(t *testing.T) {
+	ts := newTokenServer(t, &key(t).PublicKey)
+	s := newSource(t, ts.URL+"/token", nil, false)
+	ctx := context.Background()
+	if tok, _ := s.Token(ctx); tok != "token-1" {
+		t.Fatalf("first token %q", tok)
+	}
+	s.Invalidate("token-1")
+	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
+		t.Fatalf("after Invalidate: %q after %d fetches, want token-2", tok, ts.hits.Load())
+	}
+	s.Invalidate("token-1") // a late caller's refusal of the old one
+	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
+		t.Fatalf("an old token dropped the new one: %q after %d fetches", tok, ts.hits.Load())
+	}
+}
+
 func TestTokenErrors(t *testing.T) {
 	tests := []struct {
 		name   string

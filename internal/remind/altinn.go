@@ -65,7 +65,7 @@ func (p *Profile) LookupAll(ctx context.Context, orgs []string) (found map[strin
 		return nil, nil, fmt.Errorf("profile lookup: %w", err)
 	}
 	resp, err := p.HTTP.Do(ctx, httpclient.Request{Op: "profile_lookup", Method: http.MethodPost,
-		Path: profileLookupPath, Prepare: prepare(p.Tokens, body)})
+		Path: profileLookupPath}.With(prepare(p.Tokens, body)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
 	}
@@ -116,7 +116,7 @@ var ErrOrderRefused = errors.New("notification order refused for good by Altinn"
 // notificationOrderId. Placing the same body again is safe.
 func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
 	resp, err := n.HTTP.Do(ctx, httpclient.Request{Op: "notification_order", Method: http.MethodPost,
-		Path: "/future/orders", Prepare: prepare(n.Tokens, request)})
+		Path: "/future/orders"}.With(prepare(n.Tokens, request)))
 	var se *httpclient.StatusError
 	if errors.As(err, &se) && se.StatusCode == http.StatusUnprocessableEntity {
 		var p struct {
@@ -183,19 +183,24 @@ func OrderRequest(notificationID int64, key, org, resourceID string, m *Message)
 }
 
 // prepare sets a JSON body and, with a token source, the bearer token
-// (fetched on every attempt, so a retry has a fresh one).
-func prepare(tokens TokenSource, body []byte) func(ctx context.Context, r *resty.Request) error {
+// (fetched on every attempt, so a retry has a fresh one); with it comes
+// what renews the token should the service refuse it.
+func prepare(tokens TokenSource, body []byte) (func(ctx context.Context, r *resty.Request) error, func() bool) {
+	var bearer *httpclient.Bearer
+	var unauthorized func() bool
+	if tokens != nil {
+		bearer = httpclient.NewBearer(tokens)
+		unauthorized = bearer.Unauthorized
+	}
 	return func(ctx context.Context, r *resty.Request) error {
-		if tokens != nil {
-			tok, err := tokens.Token(ctx)
-			if err != nil {
+		if bearer != nil {
+			if err := bearer.Set(ctx, r); err != nil {
 				return fmt.Errorf("access token: %w", err)
 			}
-			r.SetHeader("Authorization", "Bearer "+tok)
 		}
 		r.SetHeader("Content-Type", "application/json")
 		r.SetHeader("Accept", "application/json")
 		r.SetBody(body)
 		return nil
-	}
+	}, unauthorized
 }

@@ -364,6 +364,45 @@ func TestTokenExchange(t *testing.T) {
 	}
 }
 
+// TestRevokedTokenRenewed: Altinn refusing the token mid-cycle (401
+// without code 4001) gets the token exchanged again and the letters read,
+// not a 401 blamed on each; an exchange that refuses the Maskinporten
+// token fails the call as a token problem, with no letter blamed.
+func TestRevokedTokenRenewed(t *testing.T) {
+	f := newFake(t)
+	for i := range 3 {
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
+	}
+	f.wantAuth = "Bearer " + f.token(1)
+	c := newAdapter(t, f, setup{exchange: true, tokens: &mutableToken{tok: mpToken}})
+	ids := []string{uuid(0), uuid(1), uuid(2)}
+	if _, err := c.Status(context.Background(), ids); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.revoked, f.wantAuth = "Bearer "+f.token(1), "Bearer "+f.token(2)
+	f.mu.Unlock()
+	obs, err := c.Status(context.Background(), ids)
+	if err != nil {
+		t.Fatalf("after the token was revoked: %v", err)
+	}
+	for _, o := range obs {
+		if o.Err != nil || o.State != model.StateAvailable {
+			t.Errorf("%s: %s %v", o.ChannelID, o.State, o.Err)
+		}
+	}
+	if f.exchanges != 2 {
+		t.Errorf("%d exchanges, want 2 (one renewal)", f.exchanges)
+	}
+	f.mu.Lock()
+	f.revoked, f.exchange401 = "Bearer "+f.token(2), true
+	f.mu.Unlock()
+	obs, err = c.Status(context.Background(), ids)
+	if !errors.Is(err, errNoToken) || obs != nil || !strings.Contains(err.Error(), "exchanging") {
+		t.Errorf("the exchange refusing: %v (%d observations), want a whole-call token error", err, len(obs))
+	}
+}
+
 func TestSecretsNotLogged(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -97,15 +97,16 @@ type detail struct {
 // hold back the others.
 func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	resp, err := c.http.Do(ctx, httpclient.Request{
-		Op:      "details",
-		Method:  http.MethodGet,
-		Path:    basePath + "/" + id + "/details",
-		Prepare: c.prepare,
-	})
+		Op:     "details",
+		Method: http.MethodGet,
+		Path:   basePath + "/" + id + "/details",
+	}.With(c.authorise()))
 	d := &detail{obs: channel.Observation{ChannelID: id}}
 	if err != nil {
 		var se *httpclient.StatusError
 		switch {
+		case errors.Is(err, errNoToken):
+			return nil, fmt.Errorf("altinn details of %s: %w", id, err)
 		case errors.Is(err, httpclient.ErrBodyTooLarge):
 			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %v", channel.ErrFailing, id, err)
 			return d, nil
@@ -340,18 +341,25 @@ func recipientOf(recipient string) (kind, id string) {
 	return "", ""
 }
 
-// prepare sets the bearer token and asks for JSON.
-func (c *Client) prepare(ctx context.Context, r *resty.Request) error {
-	r.SetHeader("Accept", "application/json")
+// errNoToken marks a request that was not sent: no token could be had
+// (the exchange's own 401 is not Altinn's answer about a letter).
+var errNoToken = errors.New("no Altinn token")
+
+// authorise returns what sets the bearer token and asks for JSON on every
+// attempt of one request, and what renews the token should Altinn refuse
+// it (Request.Unauthorized).
+func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error, func() bool) {
 	if c.tokens == nil {
+		return func(_ context.Context, r *resty.Request) error { r.SetHeader("Accept", "application/json"); return nil }, nil
+	}
+	bearer := httpclient.NewBearer(c.tokens)
+	return func(ctx context.Context, r *resty.Request) error {
+		r.SetHeader("Accept", "application/json")
+		if err := bearer.Set(ctx, r); err != nil {
+			return fmt.Errorf("%w: %w", errNoToken, err)
+		}
 		return nil
-	}
-	tok, err := c.tokens.Token(ctx)
-	if err != nil {
-		return fmt.Errorf("getting an Altinn token: %w", err)
-	}
-	r.SetHeader("Authorization", "Bearer "+tok)
-	return nil
+	}, bearer.Unauthorized
 }
 
 // evidenceFields are the parts of a details answer kept as evidence. The

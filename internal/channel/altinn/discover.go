@@ -105,14 +105,16 @@ func (c *Client) list(ctx context.Context, from, to time.Time) (ids []string, fu
 	q.Set("role", "Sender")
 	q.Set("from", from.Add(-overlap).UTC().Format(time.RFC3339Nano))
 	q.Set("to", to.Add(overlap).UTC().Format(time.RFC3339Nano))
+	prepare, unauthorized := c.authorise()
 	resp, err := c.http.Do(ctx, httpclient.Request{
 		Op:     "search",
 		Method: http.MethodGet,
 		Path:   basePath,
 		Prepare: func(ctx context.Context, r *resty.Request) error {
 			r.SetQueryParamsFromValues(q)
-			return c.prepare(ctx, r)
+			return prepare(ctx, r)
 		},
+		Unauthorized: unauthorized,
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("altinn discover %s – %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)

@@ -73,13 +73,15 @@ type fakeAltinn struct {
 	spec *spectest.Spec
 	srv  *httptest.Server
 
-	mu        sync.Mutex
-	corr      map[string]*fakeCorr
-	searches  [][2]time.Time
-	answers   []int // ids per search answer
-	exchanges int
-	wantAuth  string    // the bearer every correspondence request must carry
-	tokenExp  time.Time // the exp of the tokens the exchange issues (fixed: a test names them in advance)
+	mu          sync.Mutex
+	corr        map[string]*fakeCorr
+	searches    [][2]time.Time
+	answers     []int // ids per search answer
+	exchanges   int
+	revoked     string    // an Authorization answered 401 (a revoked token)
+	exchange401 bool      // the exchange refuses the Maskinporten token
+	wantAuth    string    // the bearer every correspondence request must carry
+	tokenExp    time.Time // the exp of the tokens the exchange issues (fixed: a test names them in advance)
 
 	details        atomic.Int32
 	inflight, peak atomic.Int32
@@ -115,9 +117,13 @@ func (f *fakeAltinn) add(c *fakeCorr) {
 func (f *fakeAltinn) auth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		want := f.wantAuth
+		want, revoked := f.wantAuth, f.revoked
 		f.mu.Unlock()
-		if got := r.Header.Get("Authorization"); got != want {
+		if got := r.Header.Get("Authorization"); revoked != "" && got == revoked {
+			spectestSkip(w)
+			w.WriteHeader(http.StatusUnauthorized) // no code 4001: the token, not the letter
+			return
+		} else if got != want {
 			f.t.Errorf("%s: Authorization %q, want %q", r.URL.Path, got, want)
 		}
 		next(w, r)
@@ -228,8 +234,12 @@ func altinnToken(n int, exp time.Time) string {
 func (f *fakeAltinn) exchange(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.exchanges++
-	n := f.exchanges
+	n, refuse := f.exchanges, f.exchange401
 	f.mu.Unlock()
+	if refuse {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer maskinporten-token") {
 		f.t.Errorf("exchange without the Maskinporten bearer: %q", r.Header.Get("Authorization"))
 	}

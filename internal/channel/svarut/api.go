@@ -24,11 +24,10 @@ func (c *Client) statusV2(ctx context.Context, ids []string, found map[string]ch
 		ForsendelseIDs []string `json:"forsendelseIds"`
 	}{ids}
 	resp, err := c.http.Do(ctx, httpclient.Request{
-		Op:      "status",
-		Method:  http.MethodPost,
-		Path:    "/v2/kontoer/" + url.PathEscape(c.cfg.KontoID) + "/forsendelser/status-sok",
-		Prepare: c.prepareV2(body),
-	})
+		Op:     "status",
+		Method: http.MethodPost,
+		Path:   "/v2/kontoer/" + url.PathEscape(c.cfg.KontoID) + "/forsendelser/status-sok",
+	}.With(c.prepareV2(body)))
 	if err != nil {
 		return fmt.Errorf("svarut status of %d shipments: %w", len(ids), err)
 	}
@@ -92,16 +91,25 @@ func statuser(resp *httpclient.Response) ([]json.RawMessage, error) {
 }
 
 // prepareV2 sets the v2 credentials (Maskinporten bearer, IntegrasjonId,
-// IntegrasjonPassord) and, if body is not nil, a JSON body.
-func (c *Client) prepareV2(body any) func(context.Context, *resty.Request) error {
+// IntegrasjonPassord) and, if body is not nil, a JSON body; with it comes
+// what renews the token should SvarUt refuse it (Request.Unauthorized).
+func (c *Client) prepareV2(body any) (func(context.Context, *resty.Request) error, func() bool) {
+	if c.tokens == nil {
+		return c.v2Headers(body), nil
+	}
+	bearer := httpclient.NewBearer(c.tokens)
+	headers := c.v2Headers(body)
 	return func(ctx context.Context, r *resty.Request) error {
-		if c.tokens != nil {
-			tok, err := c.tokens.Token(ctx)
-			if err != nil {
-				return fmt.Errorf("getting a Maskinporten token: %w", err)
-			}
-			r.SetHeader("Authorization", "Bearer "+tok)
+		if err := bearer.Set(ctx, r); err != nil {
+			return fmt.Errorf("getting a Maskinporten token: %w", err)
 		}
+		return headers(ctx, r)
+	}, bearer.Unauthorized
+}
+
+// v2Headers sets the integration's credentials and the body.
+func (c *Client) v2Headers(body any) func(context.Context, *resty.Request) error {
+	return func(_ context.Context, r *resty.Request) error {
 		r.SetHeader("IntegrasjonId", c.cfg.IntegrasjonID)
 		r.SetHeader("IntegrasjonPassord", c.cfg.IntegrasjonPassord)
 		r.SetHeader("Accept", "application/json")

@@ -189,11 +189,12 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	if !channel.ValidUUID(id) {
 		return nil, fmt.Errorf("svarut history: %w: %q is not a UUID", channel.ErrInvalidID, id)
 	}
-	path, key, prepare := "/v2/forsendelser/"+id+"/hendelser", "hendelser", c.prepareV2(nil)
+	req := httpclient.Request{Op: "history", Method: http.MethodGet, Path: "/v2/forsendelser/" + id + "/hendelser"}.With(c.prepareV2(nil))
+	key := "hendelser"
 	if c.cfg.API == APIv1 {
-		path, key, prepare = v1Base+"/"+id+"/historikk", "hendelsesLogger", c.prepareV1(nil)
+		req.Path, req.Prepare, key = v1Base+"/"+id+"/historikk", c.prepareV1(nil), "hendelsesLogger"
 	}
-	resp, err := c.http.Do(ctx, httpclient.Request{Op: "history", Method: http.MethodGet, Path: path, Prepare: prepare})
+	resp, err := c.http.Do(ctx, req)
 	if err != nil {
 		var se *httpclient.StatusError
 		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {

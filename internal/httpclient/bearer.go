@@ -1,0 +1,49 @@
+package httpclient
+
+import (
+	"context"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// TokenSource gives bearer tokens (maskinporten.Source, its Exchanger).
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Bearer authorises one request with a token source: Set puts a token in
+// the request (from Prepare, so every attempt has a valid one), and
+// Unauthorized, given as Request.Unauthorized, drops the token the service
+// refused when the source can (an Invalidate(token string) method), so
+// that the one more attempt Do then makes gets a new one. Use one Bearer
+// per request.
+type Bearer struct {
+	tokens TokenSource
+	used   string
+}
+
+// NewBearer returns the authorisation of one request by tokens.
+func NewBearer(tokens TokenSource) *Bearer { return &Bearer{tokens: tokens} }
+
+// Set fetches a token and sets "Authorization: Bearer". The error is the
+// source's, for the caller to name.
+func (b *Bearer) Set(ctx context.Context, r *resty.Request) error {
+	tok, err := b.tokens.Token(ctx)
+	if err != nil {
+		return err
+	}
+	b.used = tok
+	r.SetHeader("Authorization", "Bearer "+tok)
+	return nil
+}
+
+// Unauthorized drops the refused token from the source; false when the
+// source cannot, or no token was sent.
+func (b *Bearer) Unauthorized() bool {
+	inv, ok := b.tokens.(interface{ Invalidate(token string) })
+	if !ok || b.used == "" {
+		return false
+	}
+	inv.Invalidate(b.used)
+	return true
+}
