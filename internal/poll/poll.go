@@ -41,6 +41,7 @@ type Poller struct {
 	now      func() time.Time
 	workers  int
 	history  int
+	histTime time.Duration
 	lease    time.Duration
 	progress int
 	metrics  *Metrics
@@ -49,13 +50,17 @@ type Poller struct {
 
 // Options tune a Poller.
 type Options struct {
-	Now      func() time.Time // clock; nil = time.Now
-	Workers  int              // concurrent batches per channel; default 4
-	History  int              // concurrent history requests per batch; default 4
-	Lease    time.Duration    // how long a claim holds; default 10 minutes
-	Progress int              // log a progress line every this many shipments; default 10,000
-	Metrics  *Metrics         // nil = none
-	Activity Activity         // where each batch's calls are recorded; nil = nowhere
+	Now     func() time.Time // clock; nil = time.Now
+	Workers int              // concurrent batches per channel; default 4
+	History int              // concurrent history requests per batch; default 4
+	// HistoryTime bounds the history requests of one batch, so that one
+	// letter whose history hangs does not hold back the batch's changes:
+	// histories not in by then are asked for at the next poll; default 30 s.
+	HistoryTime time.Duration
+	Lease       time.Duration // how long a claim holds; default 10 minutes
+	Progress    int           // log a progress line every this many shipments; default 10,000
+	Metrics     *Metrics      // nil = none
+	Activity    Activity      // where each batch's calls are recorded; nil = nowhere
 }
 
 // New returns a poller.
@@ -69,13 +74,16 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 	if opt.History <= 0 {
 		opt.History = 4
 	}
+	if opt.HistoryTime <= 0 {
+		opt.HistoryTime = 30 * time.Second
+	}
 	if opt.Lease <= 0 {
 		opt.Lease = 10 * time.Minute
 	}
 	if opt.Progress <= 0 {
 		opt.Progress = 10000
 	}
-	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, history: opt.History, lease: opt.Lease,
+	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, history: opt.History, histTime: opt.HistoryTime, lease: opt.Lease,
 		progress: opt.Progress, metrics: opt.Metrics, activity: opt.Activity}
 }
 
@@ -234,6 +242,8 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 		asked = append(asked, d)
 	}
 	f.results = make([]store.PollResult, len(asked))
+	hctx, cancel := context.WithTimeout(ctx, p.histTime)
+	defer cancel()
 	// History workers, not a goroutine per shipment: each new goroutine
 	// grew its stack through the HTTP client again (morestack and
 	// copystack were 8 % of the poller's CPU).
@@ -249,7 +259,7 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 				if !ok {
 					o = channel.Observation{ChannelID: d.ChannelID, Err: fmt.Errorf("%w: the channel's answer did not mention this shipment", channel.ErrNotKnown)}
 				}
-				f.results[i] = p.result(ctx, ch, d, o, f.now)
+				f.results[i] = p.result(hctx, ch, d, o, f.now)
 			}
 		}()
 	}
@@ -319,7 +329,11 @@ func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []
 }
 
 // result turns an observation into a row to write, fetching the channel's
-// history when the status changed. Whatever is wrong with the observation
+// history when the status changed (or an earlier change's is still due);
+// hctx bounds that request (the batch's HistoryTime). A history that cannot
+// be had leaves the change in place, noted, and is asked for at the next
+// poll, which a final letter gets too (at an open letter's pace, for
+// HistoryGiveUp after it was sent). Whatever is wrong with the observation
 // (an error from the adapter, a state that is not one, a timestamp out of
 // bounds) makes it this shipment's error with its own backoff; an id the
 // channel does not know marks the shipment unknown_to_channel.
@@ -356,13 +370,20 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		r.Err = err.Error()
 		return r
 	}
-	if r.State != d.State && len(r.History) == 0 {
+	if (r.State != d.State || r.Status != d.ChannelStatus || d.HistoryDue) && len(r.History) == 0 {
 		if h, ok := ch.(historian); ok {
 			hist, err := h.History(ctx, d.ChannelID)
-			if err != nil {
-				p.log.Warn("could not fetch history; the status change is kept without it", "channel", ch.Name(), "shipment", d.ID, "error", err)
-			} else {
+			switch {
+			case err == nil:
 				r.History = hist
+			case ctx.Err() != nil:
+				r.HistoryErr = "no answer within the batch's time for histories"
+			default:
+				r.HistoryErr = err.Error()
+			}
+			if err != nil {
+				p.log.Warn("could not fetch history; the change is kept, its history asked for at the next poll",
+					"channel", ch.Name(), "shipment", d.ID, "error", r.HistoryErr)
 			}
 		}
 	}
@@ -371,8 +392,15 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		disp = channel.DispositionNone
 	}
 	r.NextPollAt = NextPoll(r.State, disp, d.SentAt, now)
+	if r.HistoryErr != "" && r.NextPollAt == nil && now.Sub(d.SentAt) < HistoryGiveUp {
+		r.NextPollAt = NextPoll(model.StateAvailable, channel.DispositionNone, d.SentAt, now) // an open letter's pace
+	}
 	return r
 }
+
+// HistoryGiveUp is how long after a letter was sent a history still due is
+// asked for when its state is final.
+const HistoryGiveUp = 30 * 24 * time.Hour
 
 // checkTime refuses a status time that cannot be right: more than a day
 // before the letter was sent (an epoch-seconds value read as milliseconds

@@ -24,6 +24,9 @@ type Due struct {
 	// UnknownSince is when the channel was first found not to know the
 	// shipment (nil: it knows it, or nobody asked yet).
 	UnknownSince *time.Time `db:"unknown_to_channel_since"`
+	// HistoryDue: the channel's history of a change could not be fetched
+	// at an earlier poll; it is asked for again (poll_queue.history_due).
+	HistoryDue bool `db:"history_due"`
 }
 
 // ClaimDue claims up to limit shipments of a channel whose next poll is due
@@ -44,8 +47,9 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 			        AND (claimed_until IS NULL OR claimed_until <= $2)
 			      ORDER BY next_poll_at LIMIT $4
 			      FOR UPDATE SKIP LOCKED))
-			RETURNING q.shipment_id, q.failures)
-		SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, c.failures AS poll_failures, s.unknown_to_channel_since
+			RETURNING q.shipment_id, q.failures, q.history_due)
+		SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, c.failures AS poll_failures, s.unknown_to_channel_since,
+			c.history_due
 		FROM shipments s JOIN c ON c.shipment_id = s.id
 		WHERE s.id = ANY(ARRAY(SELECT shipment_id FROM c))`,
 		channel, now, now.Add(lease), limit)
@@ -71,7 +75,11 @@ type PollResult struct {
 	AvailableAt time.Time
 	Payload     []byte // raw status record (JSON)
 	History     []byte // raw history (JSON), when fetched
-	Err         string // this shipment's answer could not be used
+	// HistoryErr says why the history of a change could not be fetched:
+	// noted in the evidence (once), and asked for again at the next poll
+	// (poll_queue.history_due) until a result brings History.
+	HistoryErr string
+	Err        string // this shipment's answer could not be used
 	// Unknown: the channel has never heard of this shipment (see
 	// EventUnknown); Err is empty then.
 	Unknown    bool
@@ -250,9 +258,17 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			changes = append(changes, r)
 		case r.Status != r.Due.ChannelStatus:
 			w.Statuses++
-			ev.Kind, ev.ToState = EventStatus, string(r.State)
+			ev.Kind, ev.ToState, ev.ObservedAt = EventStatus, string(r.State), changedAt(r)
 			events = append(events, ev)
 			statuses = append(statuses, r)
+			events = appendHistory(events, r)
+		case r.Due.HistoryDue:
+			events = appendHistory(events, r) // the history a change went without
+		}
+		if r.HistoryErr != "" && !r.Due.HistoryDue {
+			events = append(events, Event{ShipmentID: r.ID, Kind: EventPollError, Source: r.Source, ObservedAt: r.ObservedAt,
+				FromState: string(r.Due.State), RawStatus: r.Status,
+				Message: "the channel's history of this change could not be fetched (" + r.HistoryErr + "); it is asked for at the next poll"})
 		}
 	}
 	applied, err := applyChanges(ctx, tx, changes)
@@ -266,15 +282,15 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 		w.Changed++
 		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: changedAt(r),
 			FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
-		if len(r.History) > 0 {
-			events = append(events, Event{ShipmentID: r.ID, Kind: EventHistory, Source: r.Source,
-				ObservedAt: r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
-		}
+		events = appendHistory(events, r)
 	}
 	if err := applyStatuses(ctx, tx, statuses); err != nil {
 		return w, err
 	}
 	if err := appendEvents(ctx, tx, events); err != nil {
+		return w, err
+	}
+	if err := markHistoryDue(ctx, tx, results); err != nil {
 		return w, err
 	}
 	// Changes not applied were made meanwhile by another worker (an
@@ -284,6 +300,42 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 		handled[r.ID] = true
 	}
 	return w, finishPolls(ctx, tx, results, failures, unknowns, handled)
+}
+
+// appendHistory adds the channel's history of r, when fetched, as evidence.
+func appendHistory(events []Event, r *PollResult) []Event {
+	if len(r.History) == 0 {
+		return events
+	}
+	return append(events, Event{ShipmentID: r.ID, Kind: EventHistory, Source: r.Source,
+		ObservedAt: r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
+}
+
+// markHistoryDue sets poll_queue.history_due where a result changes it (a
+// history that could not be fetched, or the one still due, brought):
+// rarely, so usually no statement at all.
+func markHistoryDue(ctx context.Context, tx *sqlx.Tx, results []PollResult) error {
+	var ids []string
+	var due []bool
+	for i := range results {
+		r := &results[i]
+		switch {
+		case r.HistoryErr != "" && !r.Due.HistoryDue:
+			ids, due = append(ids, r.ID), append(due, true)
+		case len(r.History) > 0 && r.Due.HistoryDue:
+			ids, due = append(ids, r.ID), append(due, false)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET history_due = u.due
+		FROM unnest($1::uuid[], $2::boolean[]) AS u(id, due) WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id`,
+		pq.Array(ids), pq.Array(due))
+	if err != nil {
+		return fmt.Errorf("mark histories still to fetch: %w", err)
+	}
+	return nil
 }
 
 func changedAt(r *PollResult) time.Time {
