@@ -127,6 +127,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	feed, _ := chans[0].(channel.Feed)
 	p := poll.New(st, log, poll.Options{})
 	var found, created, skipped, other int
+	var incomplete []string
 	now := time.Now()
 	for a := from; a.Before(to); a = a.Add(*window) {
 		b := a.Add(*window)
@@ -134,7 +135,12 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			b = to
 		}
 		items, err := disc.Discover(ctx, a, b)
-		if err != nil {
+		if errors.Is(err, channel.ErrIncomplete) {
+			// What was found is registered; the rest of the run goes on,
+			// and the run ends with the gap named.
+			log.Warn("listing incomplete; what was found is registered", "channel", *name, "error", err)
+			incomplete = append(incomplete, err.Error())
+		} else if err != nil {
 			return fmt.Errorf("list %s shipments %s–%s: %w (registered so far: %d new)", *name, a.Format("2006-01-02"), b.Format("2006-01-02"), err, created)
 		}
 		var batch []model.NewShipment
@@ -188,6 +194,10 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		found-other, *name, created, found-other-created-skipped, skipped)
 	if other > 0 {
 		fmt.Printf("%d letters of other senders in the log were left alone\n", other)
+	}
+	if len(incomplete) > 0 {
+		return fmt.Errorf("%d listing(s) incomplete, where the channel caps its answer (letters there may be missing; register them with import): %s",
+			len(incomplete), strings.Join(incomplete, " | "))
 	}
 	return nil
 }

@@ -73,7 +73,8 @@ type Found struct {
 }
 
 // Discoverer is implemented by channels that can list the sender's
-// shipments in a time window (for back-fill).
+// shipments in a time window (for back-fill). A listing the channel capped
+// returns what it found with an error wrapping ErrIncomplete.
 type Discoverer interface {
 	Discover(ctx context.Context, from, to time.Time) ([]Found, error)
 }

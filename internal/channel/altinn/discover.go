@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,8 +33,12 @@ const overlap = time.Millisecond
 // Discover lists the correspondences sent under Config.ResourceID in
 // [from, to] and reads the details of each. A window whose answer holds
 // MaxSearchResults ids is halved, recursively, until every answer holds
-// fewer. A Found whose details could not be read carries the reason in
-// Observation.Err (e.g. purged between listing and reading).
+// fewer; one too narrow to halve (a bulk send: a thousand letters with one
+// publish time) is asked for status by status. Should even one status's
+// answer be full, what was found is returned with an error wrapping
+// channel.ErrIncomplete that names the window. A Found whose details could
+// not be read carries the reason in Observation.Err (e.g. purged between
+// listing and reading).
 func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
 	if c.cfg.ResourceID == "" {
 		return nil, errors.New("altinn discover: no ResourceID configured")
@@ -40,9 +46,9 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	if !from.Before(to) {
 		return nil, fmt.Errorf("altinn discover: empty window %s – %s", from, to)
 	}
-	var ids []string
+	var ids, gaps []string
 	seen := map[string]bool{}
-	if err := c.search(ctx, from, to, seen, &ids); err != nil {
+	if err := c.search(ctx, from, to, seen, &ids, &gaps); err != nil {
 		return nil, err
 	}
 	found := make([]channel.Found, len(ids))
@@ -63,33 +69,56 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	if err != nil {
 		return nil, fmt.Errorf("altinn discover: %w", err)
 	}
+	if len(gaps) > 0 {
+		return found, fmt.Errorf("altinn discover: %w: %d or more correspondences with one status in %s",
+			channel.ErrIncomplete, MaxSearchResults, strings.Join(gaps, "; "))
+	}
 	return found, nil
 }
 
 // search appends to out the ids in [from, to] not yet seen, splitting the
-// window while answers are full.
-func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string]bool, out *[]string) error {
-	ids, full, err := c.list(ctx, from, to)
+// window while answers are full, and asking status by status in a window
+// too narrow to split; gaps gets the windows (and statuses) whose answer
+// stayed full.
+func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string]bool, out, gaps *[]string) error {
+	ids, full, err := c.list(ctx, from, to, "")
 	if err != nil {
 		return err
 	}
-	if full {
-		if to.Sub(from) <= c.cfg.MinWindow {
-			return fmt.Errorf("altinn discover: %d or more correspondences between %s and %s, a window too narrow to split (MinWindow %s)",
-				MaxSearchResults, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), c.cfg.MinWindow)
+	keep := func(ids []string) {
+		for _, id := range ids {
+			k := strings.ToLower(id)
+			if !seen[k] {
+				seen[k] = true
+				*out = append(*out, id)
+			}
 		}
+	}
+	switch {
+	case !full:
+		keep(ids)
+	case to.Sub(from) > c.cfg.MinWindow:
 		mid := from.Add(to.Sub(from) / 2)
 		c.log.Debug("altinn discover: full answer, splitting window", "from", from, "to", to)
-		if err := c.search(ctx, from, mid, seen, out); err != nil {
+		if err := c.search(ctx, from, mid, seen, out, gaps); err != nil {
 			return err
 		}
-		return c.search(ctx, mid, to, seen, out)
-	}
-	for _, id := range ids {
-		k := strings.ToLower(id)
-		if !seen[k] {
-			seen[k] = true
-			*out = append(*out, id)
+		return c.search(ctx, mid, to, seen, out, gaps)
+	default:
+		// A bulk send: as many letters as one answer holds, one publish
+		// time. Each correspondence has one status: ask for each.
+		c.log.Info("altinn discover: a full answer in a window too narrow to split; asking status by status",
+			"from", from, "to", to, "min_window", c.cfg.MinWindow)
+		keep(ids)
+		for _, status := range slices.Sorted(maps.Keys(statuses)) {
+			ids, full, err := c.list(ctx, from, to, status)
+			if err != nil {
+				return err
+			}
+			keep(ids)
+			if full {
+				*gaps = append(*gaps, fmt.Sprintf("%s – %s (%s)", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), status))
+			}
 		}
 	}
 	return nil
@@ -99,10 +128,13 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 // ?resourceId=…&role=Sender&from=…&to=… → {"ids":[…]}, the window widened
 // by overlap at both ends (Altinn's bounds are exclusive). full reports an
 // answer of MaxSearchResults ids, which may have left some out.
-func (c *Client) list(ctx context.Context, from, to time.Time) (ids []string, full bool, err error) {
+func (c *Client) list(ctx context.Context, from, to time.Time, status string) (ids []string, full bool, err error) {
 	q := url.Values{}
 	q.Set("resourceId", c.cfg.ResourceID)
 	q.Set("role", "Sender")
+	if status != "" {
+		q.Set("status", status)
+	}
 	q.Set("from", from.Add(-overlap).UTC().Format(time.RFC3339Nano))
 	q.Set("to", to.Add(overlap).UTC().Format(time.RFC3339Nano))
 	prepare, unauthorized := c.authorise()

@@ -39,9 +39,9 @@ func TestSearchSplitsFullWindows(t *testing.T) {
 			}
 			add(uuid(9999), from.Add(window/2)) // exactly on the first split
 			c := newAdapter(t, f, setup{})
-			var ids []string
-			if err := c.search(context.Background(), from, to, map[string]bool{}, &ids); err != nil {
-				t.Fatal(err)
+			var ids, gaps []string
+			if err := c.search(context.Background(), from, to, map[string]bool{}, &ids, &gaps); err != nil || len(gaps) > 0 {
+				t.Fatal(err, gaps)
 			}
 			if len(ids) != len(want) {
 				t.Fatalf("found %d ids, want %d", len(ids), len(want))
@@ -101,17 +101,31 @@ func TestDiscover(t *testing.T) {
 	}
 }
 
-func TestDiscoverTooDense(t *testing.T) {
+// TestDiscoverBulkSend: more letters with one publish time than one answer
+// holds (a bulk send) are asked for status by status and all found; when
+// even one status holds as many, what was found comes with ErrIncomplete
+// naming the window.
+func TestDiscoverBulkSend(t *testing.T) {
 	f := newFake(t)
-	for i := range MaxSearchResults {
+	f.spec.MaxResponses = 50
+	for i := range 1100 {
+		st := "Published"
+		if i%5 == 0 {
+			st = "Read"
+		}
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{st, t0}}})
+	}
+	c := newAdapter(t, f, setup{})
+	found, err := c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil || len(found) != 1100 {
+		t.Fatalf("a bulk send of 1,100 in two statuses: %d found, %v; want all, no error", len(found), err)
+	}
+	for i := 1100; i < 1220; i++ { // Published: 880 + 120
 		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
 	}
-	_, err := newAdapter(t, f, setup{}).Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
-	if err == nil || !strings.Contains(err.Error(), "too narrow") {
-		t.Fatalf("err %v", err)
-	}
-	if f.details.Load() != 0 {
-		t.Errorf("read %d details of an incomplete listing", f.details.Load())
+	found, err = c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
+	if !errors.Is(err, channel.ErrIncomplete) || !strings.Contains(err.Error(), "(Published)") || len(found) != MaxSearchResults+220 {
+		t.Fatalf("1,000 Published with one publish time: %d found, %v; want 1,220 and ErrIncomplete naming Published", len(found), err)
 	}
 }
 

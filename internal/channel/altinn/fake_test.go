@@ -147,6 +147,9 @@ func (f *fakeAltinn) search(w http.ResponseWriter, r *http.Request) {
 		if f.exclusive {
 			in = c.created.After(from) && c.created.Before(to)
 		}
+		if s := q.Get("status"); s != "" && detailsJSON(c)["status"] != s {
+			in = false
+		}
 		if in {
 			hits = append(hits, c)
 		}
