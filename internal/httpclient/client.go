@@ -220,6 +220,13 @@ func (c *Client) Name() string { return c.opts.Name }
 // before logging any text that came from or goes to the remote service.
 func (c *Client) Scrub(s string) string { return c.red.scrub(s) }
 
+// shown is a request's path as logs and errors show it: without its query
+// string (which may carry an id), secrets redacted.
+func (c *Client) shown(path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	return c.red.scrub(p)
+}
+
 // Request is one logical call; Do may send it several times.
 type Request struct {
 	// Op names the operation ("status", "history", "token") for metrics and
@@ -315,7 +322,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			renewed = true
 			if req.Unauthorized() {
 				c.log.LogAttrs(ctx, slog.LevelInfo, "the service refused the token; asking once more with a new one",
-					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.red.scrub(req.Path)))
+					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.shown(req.Path)))
 				continue
 			}
 		}
@@ -326,7 +333,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		}
 		if ctx.Err() != nil {
 			c.breaker.abandon(probe)
-			return nil, fmt.Errorf("%s %s %s: %w", c.opts.Name, req.Method, c.red.scrub(req.Path), ctx.Err())
+			return nil, fmt.Errorf("%s %s %s: %w", c.opts.Name, req.Method, c.shown(req.Path), ctx.Err())
 		}
 		if res.outcome == outcomePrepare {
 			c.breaker.abandon(probe) // the remote was not asked: neither success nor failure
@@ -353,14 +360,14 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "retrying request",
 			slog.String("op", req.Op),
 			slog.String("method", req.Method),
-			slog.String("path", c.red.scrub(req.Path)),
+			slog.String("path", c.shown(req.Path)),
 			slog.Int("attempt", attempt),
 			slog.String("outcome", res.outcome),
 			slog.Duration("wait", wait),
 			slog.String("error", c.red.scrub(res.err.Error())))
 		if err := c.opts.Clock.Sleep(ctx, wait); err != nil {
 			c.breaker.abandon(probe)
-			return nil, fmt.Errorf("%s %s %s: waiting to retry: %w", c.opts.Name, req.Method, c.red.scrub(req.Path), err)
+			return nil, fmt.Errorf("%s %s %s: waiting to retry: %w", c.opts.Name, req.Method, c.shown(req.Path), err)
 		}
 	}
 }
@@ -399,13 +406,13 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		if err := req.Prepare(actx, r); err != nil {
 			// Preparing failed (e.g. no token): not the remote's fault.
 			c.m.request(req.Op, outcomePrepare)
-			return result{err: fmt.Errorf("%s %s %s: preparing request: %w", c.opts.Name, req.Method, c.red.scrub(req.Path), err), outcome: outcomePrepare}
+			return result{err: fmt.Errorf("%s %s %s: preparing request: %w", c.opts.Name, req.Method, c.shown(req.Path), err), outcome: outcomePrepare}
 		}
 	}
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		c.log.LogAttrs(ctx, slog.LevelDebug, "sending request",
 			slog.String("op", req.Op), slog.String("method", req.Method),
-			slog.String("path", c.red.scrub(req.Path)),
+			slog.String("path", c.shown(req.Path)),
 			slog.Any("headers", RedactHeader(r.Header)))
 	}
 	start := c.opts.Clock.Now()
@@ -422,12 +429,12 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
 			c.m.request(req.Op, outcomeBadResponse)
 			return result{outcome: outcomeBadResponse, err: fmt.Errorf("%s %s %s: %w (more than %d bytes)",
-				c.opts.Name, req.Method, c.red.scrub(req.Path), ErrBodyTooLarge, c.opts.MaxBodyBytes)}
+				c.opts.Name, req.Method, c.shown(req.Path), ErrBodyTooLarge, c.opts.MaxBodyBytes)}
 		}
 		c.m.request(req.Op, res.outcome)
-		res.err = fmt.Errorf("%s %s %s: %s", c.opts.Name, req.Method, c.red.scrub(req.Path), c.red.scrub(err.Error()))
+		res.err = fmt.Errorf("%s %s %s: %s", c.opts.Name, req.Method, c.shown(req.Path), c.red.scrub(err.Error()))
 		if res.outcome == outcomeTimeout {
-			res.err = fmt.Errorf("%s %s %s: %w: %s", c.opts.Name, req.Method, c.red.scrub(req.Path), ErrTimeout, c.red.scrub(err.Error()))
+			res.err = fmt.Errorf("%s %s %s: %w: %s", c.opts.Name, req.Method, c.shown(req.Path), ErrTimeout, c.red.scrub(err.Error()))
 		}
 		return res
 	}
@@ -446,7 +453,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	default:
 		res.outcome = outcomeClientError
 	}
-	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: req.Path, StatusCode: code, Body: snippet(resp.Body)}
+	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: c.shown(req.Path), StatusCode: code, Body: snippet(resp.Body)}
 	if res.retryable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
 			res.hasRetryAfter, res.retryAfter = true, d
@@ -456,7 +463,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 			}
 		}
 	}
-	se.msg = fmt.Sprintf("%s %s %s: HTTP %d: %q", c.opts.Name, req.Method, c.red.scrub(req.Path), code, c.red.scrub(string(se.Body)))
+	se.msg = fmt.Sprintf("%s %s %s: HTTP %d: %q", c.opts.Name, req.Method, c.shown(req.Path), code, c.red.scrub(string(se.Body)))
 	if se.RetryAfter > 0 {
 		se.msg += fmt.Sprintf(" (Retry-After %s exceeds the %s cap)", se.RetryAfter, c.opts.RetryAfterMax)
 	}

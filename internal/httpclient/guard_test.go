@@ -239,3 +239,26 @@ func TestRedactHeader(t *testing.T) {
 		t.Fatalf("redacted too much or changed the original: %v %v", r, h)
 	}
 }
+
+// TestQueryNotLogged: a path with a query string (which may carry an id)
+// is logged and reported without it.
+func TestQueryNotLogged(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("recipient") != "0101701234" {
+			t.Errorf("the query did not arrive: %s", r.URL)
+		}
+		w.WriteHeader(503)
+	}))
+	defer srv.Close()
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newTestClient(t, Options{BaseURL: srv.URL, Clock: newFakeClock(), Logger: logger, MaxRetries: 1})
+	_, err := c.Do(context.Background(), Request{Op: "events", Method: http.MethodGet, Path: "/events/?recipient=0101701234&page=2"})
+	if err == nil {
+		t.Fatal("want the final 503")
+	}
+	out := buf.String() + err.Error()
+	if strings.Contains(out, "0101701234") || !strings.Contains(out, "/events/") || !strings.Contains(out, "retrying request") {
+		t.Errorf("the query string in the log or error, or no log of the path:\n%s", out)
+	}
+}

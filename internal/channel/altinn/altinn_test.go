@@ -549,3 +549,22 @@ func TestPerLetterAnswers(t *testing.T) {
 		t.Errorf("oversized answer kept: %s", obs[5].Payload[:100])
 	}
 }
+
+// TestProblemDetailsInTheError: a client error's ProblemDetails title and
+// detail are in the letter's error, not only in its evidence.
+func TestProblemDetailsInTheError(t *testing.T) {
+	f := newFake(t)
+	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})
+	f.override = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		spectestSkip(w)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(400)
+		_, _ = w.Write([]byte(`{"title":"Bad Request","status":400,"detail":"The correspondence is not in a state that allows this"}`))
+		return true
+	}
+	obs, err := newAdapter(t, f, setup{retries: -1}).Status(context.Background(), []string{uuid(1)})
+	if err != nil || !errors.Is(obs[0].Err, channel.ErrBadRecord) ||
+		!strings.Contains(obs[0].Err.Error(), "Bad Request (The correspondence is not in a state that allows this)") {
+		t.Fatalf("%v / %v, want the problem's title and detail in the letter's error", err, obs[0].Err)
+	}
+}

@@ -134,7 +134,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		case se.Temporary():
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s after retries", channel.ErrFailing, se.StatusCode, id)
 		default:
-			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s", channel.ErrBadRecord, se.StatusCode, id)
+			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s%s", channel.ErrBadRecord, se.StatusCode, id, problemSummary(se.Body))
 		}
 		return d, nil
 	}
@@ -214,6 +214,26 @@ func hasCode(body []byte, n int) bool {
 		}
 	}
 	return false
+}
+
+// problemSummary is ": title (detail)" of a ProblemDetails answer, short,
+// or "" for any other body.
+func problemSummary(body []byte) string {
+	var p struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(body, &p) != nil || p.Title == "" && p.Detail == "" {
+		return ""
+	}
+	s := strings.TrimSpace(p.Title)
+	if d := strings.TrimSpace(p.Detail); d != "" {
+		s += " (" + d + ")"
+	}
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return ": " + s
 }
 
 // problemFields are the parts of an error answer kept as evidence.
