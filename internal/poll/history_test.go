@@ -52,16 +52,6 @@ func eventsOf(t *testing.T, st *store.Store, id string) []store.Event {
 	return sh.Events
 }
 
-func count(evs []store.Event, kind string) int {
-	n := 0
-	for _, e := range evs {
-		if e.Kind == kind {
-			n++
-		}
-	}
-	return n
-}
-
 // TestHistoryOfEveryChange: a change whose history cannot be fetched (an
 // error, or no answer within the batch's time for histories) is kept and
 // noted once; the history is asked for at the next poll, also of a letter
@@ -92,9 +82,9 @@ func TestHistoryOfEveryChange(t *testing.T) {
 		history, notes int
 	}{{1, 0}, {0, 1}, {0, 1}, {1, 0}} {
 		evs := eventsOf(t, st, ships[i].ID)
-		if count(evs, store.EventHistory) != want.history || count(evs, store.EventPollError) != want.notes {
-			t.Errorf("letter %d after the first poll: %d history, %d notes; want %d, %d", i, count(evs, store.EventHistory),
-				count(evs, store.EventPollError), want.history, want.notes)
+		if countKind(evs, store.EventHistory) != want.history || countKind(evs, store.EventPollError) != want.notes {
+			t.Errorf("letter %d after the first poll: %d history, %d notes; want %d, %d", i, countKind(evs, store.EventHistory),
+				countKind(evs, store.EventPollError), want.history, want.notes)
 		}
 	}
 	var due []bool
@@ -112,11 +102,11 @@ func TestHistoryOfEveryChange(t *testing.T) {
 	if sum, err := p.Cycle(ctx, ch); err != nil || sum.Polled != 3 {
 		t.Fatalf("second cycle: %+v %v; want the two final letters whose history is due and the open one", sum, err)
 	}
-	if evs := eventsOf(t, st, ships[1].ID); count(evs, store.EventHistory) != 1 || count(evs, store.EventPollError) != 1 {
-		t.Errorf("the mended letter: %d history, %d notes; want 1, 1", count(evs, store.EventHistory), count(evs, store.EventPollError))
+	if evs := eventsOf(t, st, ships[1].ID); countKind(evs, store.EventHistory) != 1 || countKind(evs, store.EventPollError) != 1 {
+		t.Errorf("the mended letter: %d history, %d notes; want 1, 1", countKind(evs, store.EventHistory), countKind(evs, store.EventPollError))
 	}
-	if evs := eventsOf(t, st, ships[2].ID); count(evs, store.EventHistory) != 0 || count(evs, store.EventPollError) != 1 {
-		t.Errorf("the still hanging letter: %d history, %d notes; want 0, 1 (noted once)", count(evs, store.EventHistory), count(evs, store.EventPollError))
+	if evs := eventsOf(t, st, ships[2].ID); countKind(evs, store.EventHistory) != 0 || countKind(evs, store.EventPollError) != 1 {
+		t.Errorf("the still hanging letter: %d history, %d notes; want 0, 1 (noted once)", countKind(evs, store.EventHistory), countKind(evs, store.EventPollError))
 	}
 	// The new status with the same state: dated by the channel, with its history.
 	evs := eventsOf(t, st, ships[3].ID)
@@ -126,8 +116,8 @@ func TestHistoryOfEveryChange(t *testing.T) {
 			status = &evs[i]
 		}
 	}
-	if status == nil || status.RawStatus != "SENDT_PRINT" || !status.ObservedAt.Equal(t0.Add(time.Minute)) || count(evs, store.EventHistory) != 2 {
-		t.Errorf("a new status in the same state: %+v, %d histories; want SENDT_PRINT at %s and a second history", status, count(evs, store.EventHistory), t0.Add(time.Minute))
+	if status == nil || status.RawStatus != "SENDT_PRINT" || !status.ObservedAt.Equal(t0.Add(time.Minute)) || countKind(evs, store.EventHistory) != 2 {
+		t.Errorf("a new status in the same state: %+v, %d histories; want SENDT_PRINT at %s and a second history", status, countKind(evs, store.EventHistory), t0.Add(time.Minute))
 	}
 	// The mended letter is done: not polled again.
 	var next *time.Time
