@@ -15,6 +15,7 @@ import (
 // FeedStore is what reading a feed channel needs from storage beyond Store.
 type FeedStore interface {
 	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
+	RewindFeedCursor(ctx context.Context, channel string, to time.Time) error
 	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
 	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error)
@@ -163,6 +164,14 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			}
 			sum.Failed++
 			sum.Errors++
+			if errors.Is(err, channel.ErrIncomplete) {
+				// The pages given were written and moved the cursor past
+				// the gap: back to the window's start, so the next cycle
+				// reads it again.
+				if rerr := fs.RewindFeedCursor(ctx, name, a); rerr != nil {
+					return sum, rerr
+				}
+			}
 			p.log.Warn("reading the event log failed; the next cycle starts again from the cursor",
 				"channel", name, "from", a, "error", err)
 			if rerr := p.store.RecordPollError(ctx, name, now, nil, nil, err, rawOf(err)); rerr != nil {

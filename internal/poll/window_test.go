@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -21,6 +22,7 @@ import (
 type exclusiveLog struct {
 	entries []channel.FeedEvent
 	asked   [][2]time.Time
+	hide    map[string]bool // entries left out of the pages, though counted (ErrIncomplete)
 }
 
 func (l *exclusiveLog) Name() string           { return "digitalpost" }
@@ -37,8 +39,13 @@ func (l *exclusiveLog) Status(_ context.Context, ids []string) ([]channel.Observ
 func (l *exclusiveLog) Events(_ context.Context, from, to time.Time, fn func([]channel.FeedEvent) error) error {
 	l.asked = append(l.asked, [2]time.Time{from, to})
 	var page []channel.FeedEvent
+	hidden := 0
 	for _, e := range l.entries {
 		if !e.Logged.After(from) || !to.IsZero() && !e.Logged.Before(to) {
+			continue
+		}
+		if l.hide[e.ID] {
+			hidden++
 			continue
 		}
 		if page = append(page, e); len(page) == 2 {
@@ -49,7 +56,12 @@ func (l *exclusiveLog) Events(_ context.Context, from, to time.Time, fn func([]c
 		}
 	}
 	if len(page) > 0 {
-		return fn(page)
+		if err := fn(page); err != nil {
+			return err
+		}
+	}
+	if hidden > 0 {
+		return fmt.Errorf("%w: %d entries left out", channel.ErrIncomplete, hidden)
 	}
 	return nil
 }
@@ -112,5 +124,52 @@ func TestFeedWindowsMeetWithoutAGap(t *testing.T) {
 	}
 	if err := st.DB().Get(&refused, `SELECT count(*) FROM poll_errors WHERE error LIKE '%before the letter was sent%'`); err != nil || refused != 1 || sum.Errors == 0 {
 		t.Errorf("%d poll errors for the entry dated 1970, %d errors in the summary; want one (%v)", refused, sum.Errors, err)
+	}
+}
+
+// TestFeedGapIsReadAgain: a read whose log gave fewer entries than it
+// announced fails loudly (a poll error) and moves the cursor back to the
+// window's start, so the next cycle reads the gap again; nothing is lost
+// for good, and what was read is kept once.
+func TestFeedGapIsReadAgain(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	var items []model.NewShipment
+	log := &exclusiveLog{hide: map[string]bool{"ev-1": true}}
+	for i := range 3 {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
+		it.SentAt = now.Add(-5 * time.Hour)
+		items = append(items, it)
+		at := now.Add(-4 * time.Hour).Add(time.Duration(i) * time.Minute)
+		log.entries = append(log.entries, channel.FeedEvent{ID: fmt.Sprintf("ev-%d", i), ChannelID: it.ChannelID,
+			Tag: "MEMO_AVAILABLE_TO_RECIPIENT", State: model.StateAvailable, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
+	}
+	ships := storetest.Register(t, st, items...)
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+	if _, err := p.Poll(ctx, log); err == nil || !errors.Is(err, channel.ErrIncomplete) {
+		t.Fatalf("a read with a gap: %v, want ErrIncomplete", err)
+	}
+	var errs int
+	if err := st.DB().Get(&errs, `SELECT count(*) FROM poll_errors WHERE channel = 'digitalpost'`); err != nil || errs != 1 {
+		t.Fatalf("%d poll errors (%v), want 1", errs, err)
+	}
+	if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || !cursor.Before(log.entries[0].Logged) {
+		t.Fatalf("the cursor stands at %s after the gap (%v), want before the first entry %s", cursor, err, log.entries[0].Logged)
+	}
+	log.hide = nil // the log has mended
+	if _, err := p.Poll(ctx, log); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range ships {
+		var state string
+		if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, s.ID); err != nil || state != string(model.StateAvailable) {
+			t.Errorf("letter %d: %s (%v), want available", i, state, err)
+		}
+	}
+	var kept int
+	if err := st.DB().Get(&kept, `SELECT count(*) FROM shipment_events WHERE source = 'digitalpost' AND external_id IS NOT NULL`); err != nil || kept != 3 {
+		t.Errorf("%d evidence rows, want 3 (each entry once)", kept)
 	}
 }

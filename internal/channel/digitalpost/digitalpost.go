@@ -194,9 +194,8 @@ func (c *Client) Overlap() time.Duration { return c.cfg.Overlap }
 // envelope is EventLogSearchResult; events are read one by one so one bad
 // entry does not spoil the page.
 type envelope struct {
-	Events      *[]json.RawMessage `json:"events"`
-	CurrentPage *int               `json:"currentPage"`
-	TotalPages  *int               `json:"totalPages"`
+	Events *[]json.RawMessage `json:"events"`
+	paging
 }
 
 // Events reads the events created in [from, to], oldest first, page by page
@@ -213,6 +212,8 @@ func (c *Client) Events(ctx context.Context, from, to time.Time, fn func([]chann
 func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
 	q.Set("sortFields", "created:asc")
 	q.Set("size", strconv.Itoa(c.cfg.PageSize))
+	var announced *int // the first page's totalElements
+	got := 0
 	for page := 0; ; page++ {
 		if page >= maxPages {
 			return fmt.Errorf("digitalpost %s: more than %d pages (%s); narrow the window", op, maxPages, q.Encode())
@@ -228,15 +229,20 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 		if err != nil {
 			return err
 		}
-		evs, current, total, err := readPage(resp.Body)
+		evs, at, err := readPage(resp.Body)
 		if err != nil {
 			return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
 		}
+		if page == 0 {
+			announced = at.TotalElements
+		}
+		got += len(evs)
 		if len(evs) > 0 {
 			if err := fn(evs); err != nil {
 				return err
 			}
 		}
+		current, total := at.CurrentPage, at.TotalPages
 		// totalPages says where the log ends: a page may come back empty
 		// while more follow (capped or filtered pages, entries still being
 		// indexed), and stopping there would leave the rest of the window
@@ -251,6 +257,13 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			last = at+1 >= *total
 		}
 		if last {
+			if announced != nil && got < *announced {
+				// The log is eventually consistent: it may hold more by
+				// the last page, never fewer. Fewer is a gap (pages that
+				// came back short or empty), not to be passed over.
+				return fmt.Errorf("digitalpost %s: %w: the log announced %d entries and gave %d over %d pages",
+					op, channel.ErrIncomplete, *announced, got, page+1)
+			}
 			return nil
 		}
 	}

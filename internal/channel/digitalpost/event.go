@@ -172,9 +172,16 @@ func (s *entries) UnmarshalJSON(b []byte) error {
 
 // page is an EventLogSearchResult read in one pass, its entries included.
 type page struct {
-	Events      *entries `json:"events"`
-	CurrentPage *int     `json:"currentPage"`
-	TotalPages  *int     `json:"totalPages"`
+	Events *entries `json:"events"`
+	paging
+}
+
+// paging is where a page stands in the answer: each field nil when the
+// log leaves it out.
+type paging struct {
+	CurrentPage   *int `json:"currentPage"`
+	TotalPages    *int `json:"totalPages"`
+	TotalElements *int `json:"totalElements"`
 }
 
 // readPage reads an answer's events. A page decodes in one pass (page); one
@@ -183,27 +190,27 @@ type page struct {
 // such an entry spoils only itself. Both read an entry the same way.
 // Reading each entry, and its metaProperties, on its own was most of a
 // feed read's CPU.
-func readPage(body []byte) (evs []channel.FeedEvent, current, total *int, err error) {
+func readPage(body []byte) (evs []channel.FeedEvent, at paging, err error) {
 	var p page
 	if json.Unmarshal(body, &p) == nil && p.Events != nil && !slices.ContainsFunc(*p.Events, unread) {
 		evs = make([]channel.FeedEvent, len(*p.Events))
 		for i := range *p.Events {
 			evs[i] = (*p.Events)[i].event()
 		}
-		return evs, p.CurrentPage, p.TotalPages, nil
+		return evs, p.paging, nil
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Events == nil {
 		if err == nil {
 			err = errors.New(`no "events" in the answer`)
 		}
-		return nil, nil, nil, err
+		return nil, paging{}, err
 	}
 	evs = make([]channel.FeedEvent, len(*env.Events))
 	for i, raw := range *env.Events {
 		evs[i] = parseEvent(raw)
 	}
-	return evs, env.CurrentPage, env.TotalPages, nil
+	return evs, env.paging, nil
 }
 
 // unread: nothing of the entry was read. It may have been null rather than

@@ -250,7 +250,7 @@ func TestReadPageAgreesEntryByEntry(t *testing.T) {
 	}
 	check := func(name string, body string, want []string) {
 		t.Helper()
-		got, _, _, err := readPage([]byte(body))
+		got, _, err := readPage([]byte(body))
 		if err != nil || len(got) != len(want) {
 			t.Fatalf("%s: %d events, %v; want %d", name, len(got), err, len(want))
 		}
@@ -282,7 +282,7 @@ func TestReadPageAgreesEntryByEntry(t *testing.T) {
 		t.Errorf("a ten-digit recipient typed COMPANY kept as %s", company.Payload)
 	}
 	for _, body := range []string{`{"content":[]}`, `{"events":null}`, `{"events":[],"totalPages":"x"}`, `<html>`, ``} {
-		if _, _, _, err := readPage([]byte(body)); err == nil {
+		if _, _, err := readPage([]byte(body)); err == nil {
 			t.Errorf("%q read as a page", body)
 		}
 	}

@@ -2,6 +2,7 @@ package digitalpost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +29,7 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 		name    string
 		pages   [][]int // the entries of each page
 		total   string  // the totalPages field ("" = left out)
+		elems   string  // the totalElements field ("" = left out)
 		current string  // currentPage: "echo" (the page asked), a number, or "" (left out)
 		want    []string
 		asked   int // pages requested
@@ -47,6 +49,10 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 			want: []string{"ev-1", "ev-2"}, asked: 2},
 		{name: "pages that never end", pages: [][]int{{1}, {}}, total: "1000000", current: "echo",
 			want: []string{"ev-1"}, wantErr: "more than"},
+		{name: "fewer entries than announced", pages: [][]int{{1, 2}, {}, {4}}, total: "3", elems: "5", current: "echo",
+			want: []string{"ev-1", "ev-2", "ev-4"}, asked: 3, wantErr: "announced 5 entries and gave 3"},
+		{name: "more than announced (entries stored meanwhile)", pages: [][]int{{1, 2}, {3, 4}}, total: "2", elems: "3", current: "echo",
+			want: []string{"ev-1", "ev-2", "ev-3", "ev-4"}, asked: 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -65,6 +71,9 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 				body := `{"events":[` + strings.Join(evs, ",") + `]`
 				if c.total != "" {
 					body += `,"totalPages":` + c.total
+				}
+				if c.elems != "" {
+					body += `,"totalElements":` + c.elems
 				}
 				switch c.current {
 				case "":
@@ -89,7 +98,8 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 				}
 				return nil
 			})
-			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) ||
+				strings.Contains(c.wantErr, "announced") && !errors.Is(err, channel.ErrIncomplete) {
 				t.Fatalf("error %v, want %q", err, c.wantErr)
 			}
 			if strings.Join(got, " ") != strings.Join(c.want, " ") {
