@@ -268,6 +268,18 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	}
 	close(next)
 	wg.Wait()
+	missing, first := 0, ""
+	for i := range f.results {
+		if e := f.results[i].HistoryErr; e != "" {
+			if missing++; first == "" {
+				first = e
+			}
+		}
+	}
+	if missing > 0 { // one line per batch, not one per letter when the history endpoint is down
+		p.log.Warn("histories could not be fetched; the changes are kept, their histories asked for at the next poll",
+			"channel", ch.Name(), "letters", missing, "first_error", first)
+	}
 	for i, r := range f.results {
 		switch {
 		case r.Err != "":
@@ -382,8 +394,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 				r.HistoryErr = err.Error()
 			}
 			if err != nil {
-				p.log.Warn("could not fetch history; the change is kept, its history asked for at the next poll",
-					"channel", ch.Name(), "shipment", d.ID, "error", r.HistoryErr)
+				p.log.Debug("could not fetch history", "channel", ch.Name(), "shipment", d.ID, "error", r.HistoryErr)
 			}
 		}
 	}

@@ -230,7 +230,7 @@ func rawOrNil(b []byte, why string) []byte {
 func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWrite, error) {
 	var w PollWrite
 	var changes, statuses, failures, unknowns []*PollResult
-	var events []Event
+	var events, notes []Event // notes: after the change they are about
 	for i := range results {
 		r := &results[i]
 		ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, RawStatus: r.Status,
@@ -266,7 +266,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			events = appendHistory(events, r) // the history a change went without
 		}
 		if r.HistoryErr != "" && !r.Due.HistoryDue {
-			events = append(events, Event{ShipmentID: r.ID, Kind: EventPollError, Source: r.Source, ObservedAt: r.ObservedAt,
+			notes = append(notes, Event{ShipmentID: r.ID, Kind: EventPollError, Source: r.Source, ObservedAt: r.ObservedAt,
 				FromState: string(r.Due.State), RawStatus: r.Status,
 				Message: "the channel's history of this change could not be fetched (" + r.HistoryErr + "); it is asked for at the next poll"})
 		}
@@ -287,7 +287,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	if err := applyStatuses(ctx, tx, statuses); err != nil {
 		return w, err
 	}
-	if err := appendEvents(ctx, tx, events); err != nil {
+	if err := appendEvents(ctx, tx, append(events, notes...)); err != nil {
 		return w, err
 	}
 	if err := markHistoryDue(ctx, tx, results); err != nil {

@@ -38,6 +38,10 @@ type Config struct {
 	Concurrency int
 	// BatchSize is how many ids one Status call should carry. Default 200.
 	BatchSize int
+	// BatchTime bounds one Status call: a correspondence whose details are
+	// not in by then (a record slow to build, retried) is that letter's
+	// ErrFailing, so it does not hold back the batch's answers. Default 60 s.
+	BatchTime time.Duration
 	// MinWindow is the narrowest discovery window that is still split when
 	// it holds 1000 correspondences. Default 1s.
 	MinWindow time.Duration
@@ -83,6 +87,9 @@ func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 200
+	}
+	if cfg.BatchTime <= 0 {
+		cfg.BatchTime = time.Minute
 	}
 	if cfg.MinWindow <= 0 {
 		cfg.MinWindow = time.Second
@@ -131,8 +138,16 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	}
 	var mu sync.Mutex
 	refusedAlike, timedOut := 0, 0 // 401/403 without code 4001; no answer in time
-	err := c.forEach(ctx, send, func(ctx context.Context, id string) error {
-		d, err := c.details(ctx, id)
+	done := map[string]bool{}
+	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
+	defer cancel()
+	err := c.forEach(bctx, send, func(fctx context.Context, id string) error {
+		d, err := c.details(fctx, id)
+		if err != nil && bctx.Err() != nil && ctx.Err() == nil && context.Cause(fctx) == bctx.Err() {
+			// The batch's time ran out before this letter's answer.
+			d, err = &detail{obs: channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: altinn details of %s: no answer within the batch's %s",
+				channel.ErrFailing, id, c.cfg.BatchTime)}, timedOut: true}, nil
+		}
 		if err != nil {
 			return err
 		}
@@ -144,6 +159,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		if d.timedOut {
 			timedOut++
 		}
+		done[id] = true
 		for _, i := range index[strings.ToLower(id)] {
 			o := d.obs
 			o.ChannelID = ids[i]
@@ -151,6 +167,20 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		return nil
 	})
+	if err != nil && bctx.Err() != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		// The batch's time ran out: the letters not asked about yet are
+		// timed out too; those answered stay answered.
+		err = nil
+		for _, id := range send {
+			if done[id] {
+				continue
+			}
+			timedOut++
+			for _, i := range index[strings.ToLower(id)] {
+				obs[i].Err = fmt.Errorf("%w: altinn details of %s: not asked within the batch's %s", channel.ErrFailing, id, c.cfg.BatchTime)
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -307,6 +307,44 @@ func TestStatusOneSlowRecord(t *testing.T) {
 	}
 }
 
+// TestStatusBatchTime: a batch whose time runs out keeps the answers in
+// by then; the letter still waited for, and those not asked about yet, are
+// each that letter's ErrFailing, and the call returns in the batch's time.
+func TestStatusBatchTime(t *testing.T) {
+	f := newFake(t)
+	for i := 1; i <= 4; i++ {
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
+	}
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.PathValue("id") != uuid(2) {
+			return false
+		}
+		spectestSkip(w)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+		return true
+	}
+	c := newAdapter(t, f, setup{cfg: Config{BatchTime: 300 * time.Millisecond, Concurrency: 1}, timeout: 10 * time.Second, retries: -1})
+	started := time.Now()
+	obs, err := c.Status(context.Background(), []string{uuid(1), uuid(2), uuid(3), uuid(4)})
+	if err != nil || len(obs) != 4 {
+		t.Fatalf("the batch's time ran out: %v", err)
+	}
+	if took := time.Since(started); took > 3*time.Second {
+		t.Errorf("Status took %s, want about the batch's 300 ms", took)
+	}
+	if obs[0].Err != nil || obs[0].State != model.StateAvailable {
+		t.Errorf("the letter answered in time: %s %v", obs[0].State, obs[0].Err)
+	}
+	for _, o := range obs[1:] {
+		if !errors.Is(o.Err, channel.ErrFailing) || !strings.Contains(o.Err.Error(), "batch's 300ms") {
+			t.Errorf("%s: %v, want ErrFailing naming the batch's time", o.ChannelID, o.Err)
+		}
+	}
+}
+
 func TestStatusBadRecords(t *testing.T) {
 	f := newFake(t)
 	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})

@@ -106,7 +106,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		var se *httpclient.StatusError
 		switch {
 		case errors.Is(err, errNoToken):
-			return nil, fmt.Errorf("altinn details of %s: %w", id, err)
+			return nil, fmt.Errorf("altinn details: %w", err) // the token's problem, not this letter's
 		case errors.Is(err, httpclient.ErrBodyTooLarge):
 			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %v", channel.ErrFailing, id, err)
 			return d, nil
