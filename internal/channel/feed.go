@@ -44,3 +44,19 @@ type FeedEvent struct {
 	Payload     json.RawMessage
 	Err         error // the entry could not be read; Payload keeps what could be kept
 }
+
+// GapError is a read of a feed that got less than the log announced: a
+// page that came back empty (asked twice) while more were to follow, or
+// fewer entries than the log counted. The pages around the gap were read
+// and given. After is the created time of the last entry read before the
+// first gap (zero: none): a new read from there may reach what the log
+// left out. It matches ErrIncomplete.
+type GapError struct {
+	After  time.Time
+	Reason string
+}
+
+func (e *GapError) Error() string { return ErrIncomplete.Error() + ": " + e.Reason }
+
+// Unwrap makes a GapError match ErrIncomplete.
+func (e *GapError) Unwrap() error { return ErrIncomplete }

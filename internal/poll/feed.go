@@ -15,7 +15,6 @@ import (
 // FeedStore is what reading a feed channel needs from storage beyond Store.
 type FeedStore interface {
 	FeedCursor(ctx context.Context, channel string) (time.Time, bool, error)
-	RewindFeedCursor(ctx context.Context, channel string, to time.Time) error
 	EarliestSent(ctx context.Context, channel string) (time.Time, bool, error)
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
 	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error)
@@ -158,20 +157,28 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		if errors.Is(err, errDraining) {
 			return sum, nil
 		}
+		var gap *channel.GapError
+		if errors.As(err, &gap) {
+			// The pages around the gap were read and written. A new read
+			// from the last entry before it may reach what the log left
+			// out (a log still indexing, a cap on how deep pages go); each
+			// such read starts later, so this ends.
+			if resume := gap.After.Add(-time.Millisecond); resume.After(a) {
+				p.log.Info("the event log gave less than it announced; reading on from the last entry before the gap",
+					"channel", name, "from", gap.After, "gap", gap.Reason)
+				a = resume
+				continue
+			}
+			if err = p.keepGap(ctx, name, now, gap, &sum); err != nil {
+				return sum, err
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()
 			}
 			sum.Failed++
 			sum.Errors++
-			if errors.Is(err, channel.ErrIncomplete) {
-				// The pages given were written and moved the cursor past
-				// the gap: back to the window's start, so the next cycle
-				// reads it again.
-				if rerr := fs.RewindFeedCursor(ctx, name, a); rerr != nil {
-					return sum, rerr
-				}
-			}
 			p.log.Warn("reading the event log failed; the next cycle starts again from the cursor",
 				"channel", name, "from", a, "error", err)
 			if rerr := p.store.RecordPollError(ctx, name, now, nil, nil, err, rawOf(err)); rerr != nil {
@@ -197,6 +204,16 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 	}
 	p.log.Info("letters the event log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
 	return sum, p.lookUp(ctx, fs, f, from, now, true, &sum)
+}
+
+// keepGap records a gap in the log that reading on could not close: a poll
+// error for people to see; the window counts as read, as far as the log
+// lets it be.
+func (p *Poller) keepGap(ctx context.Context, name string, now time.Time, gap *channel.GapError, sum *Summary) error {
+	sum.Errors++
+	p.log.Warn("the event log gave less than it announced, and reading on did not close the gap; kept as a poll error",
+		"channel", name, "error", gap)
+	return p.store.RecordPollError(ctx, name, now, nil, nil, gap, "")
 }
 
 // lookUp handles the due shipments, a batch at a time: those sent before

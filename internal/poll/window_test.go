@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -22,7 +21,7 @@ import (
 type exclusiveLog struct {
 	entries []channel.FeedEvent
 	asked   [][2]time.Time
-	hide    map[string]bool // entries left out of the pages, though counted (ErrIncomplete)
+	hide    map[string]int // entries left out of this many reads (-1: of every read), a gap the log announces
 }
 
 func (l *exclusiveLog) Name() string           { return "digitalpost" }
@@ -39,14 +38,21 @@ func (l *exclusiveLog) Status(_ context.Context, ids []string) ([]channel.Observ
 func (l *exclusiveLog) Events(_ context.Context, from, to time.Time, fn func([]channel.FeedEvent) error) error {
 	l.asked = append(l.asked, [2]time.Time{from, to})
 	var page []channel.FeedEvent
-	hidden := 0
+	var before time.Time // the last entry given before the first left out
+	gapped := false
 	for _, e := range l.entries {
 		if !e.Logged.After(from) || !to.IsZero() && !e.Logged.Before(to) {
 			continue
 		}
-		if l.hide[e.ID] {
-			hidden++
+		if n := l.hide[e.ID]; n != 0 {
+			if n > 0 {
+				l.hide[e.ID]--
+			}
+			gapped = true
 			continue
+		}
+		if !gapped {
+			before = e.Logged
 		}
 		if page = append(page, e); len(page) == 2 {
 			if err := fn(page); err != nil {
@@ -60,8 +66,8 @@ func (l *exclusiveLog) Events(_ context.Context, from, to time.Time, fn func([]c
 			return err
 		}
 	}
-	if hidden > 0 {
-		return fmt.Errorf("%w: %d entries left out", channel.ErrIncomplete, hidden)
+	if gapped {
+		return &channel.GapError{After: before, Reason: "an entry left out"}
 	}
 	return nil
 }
@@ -127,49 +133,65 @@ func TestFeedWindowsMeetWithoutAGap(t *testing.T) {
 	}
 }
 
-// TestFeedGapIsReadAgain: a read whose log gave fewer entries than it
-// announced fails loudly (a poll error) and moves the cursor back to the
-// window's start, so the next cycle reads the gap again; nothing is lost
-// for good, and what was read is kept once.
-func TestFeedGapIsReadAgain(t *testing.T) {
-	st := storetest.Open(t)
-	ctx := context.Background()
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	var items []model.NewShipment
-	log := &exclusiveLog{hide: map[string]bool{"ev-1": true}}
-	for i := range 3 {
-		it := storetest.Letter(i)
-		it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
-		it.SentAt = now.Add(-5 * time.Hour)
-		items = append(items, it)
-		at := now.Add(-4 * time.Hour).Add(time.Duration(i) * time.Minute)
-		log.entries = append(log.entries, channel.FeedEvent{ID: fmt.Sprintf("ev-%d", i), ChannelID: it.ChannelID,
-			Tag: "MEMO_AVAILABLE_TO_RECIPIENT", State: model.StateAvailable, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
-	}
-	ships := storetest.Register(t, st, items...)
-	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
-	if _, err := p.Poll(ctx, log); err == nil || !errors.Is(err, channel.ErrIncomplete) {
-		t.Fatalf("a read with a gap: %v, want ErrIncomplete", err)
-	}
-	var errs int
-	if err := st.DB().Get(&errs, `SELECT count(*) FROM poll_errors WHERE channel = 'digitalpost'`); err != nil || errs != 1 {
-		t.Fatalf("%d poll errors (%v), want 1", errs, err)
-	}
-	if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || !cursor.Before(log.entries[0].Logged) {
-		t.Fatalf("the cursor stands at %s after the gap (%v), want before the first entry %s", cursor, err, log.entries[0].Logged)
-	}
-	log.hide = nil // the log has mended
-	if _, err := p.Poll(ctx, log); err != nil {
-		t.Fatal(err)
-	}
-	for i, s := range ships {
-		var state string
-		if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, s.ID); err != nil || state != string(model.StateAvailable) {
-			t.Errorf("letter %d: %s (%v), want available", i, state, err)
-		}
-	}
-	var kept int
-	if err := st.DB().Get(&kept, `SELECT count(*) FROM shipment_events WHERE source = 'digitalpost' AND external_id IS NOT NULL`); err != nil || kept != 3 {
-		t.Errorf("%d evidence rows, want 3 (each entry once)", kept)
+// TestFeedReadsOnAfterAGap: a read whose log left an entry out (a page
+// empty though more were announced) reads on from the last entry before
+// the gap and gets it, with no error; a gap that reading on cannot close is
+// a poll error, and the rest of the log is still read: nothing stops at it.
+func TestFeedReadsOnAfterAGap(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		hide   int // reads the entry is left out of (-1: all)
+		errors int // poll errors recorded
+	}{{"a gap the next read closes", 1, 0}, {"a gap that stays", -1, 1}} {
+		t.Run(c.name, func(t *testing.T) {
+			st := storetest.Open(t)
+			ctx := context.Background()
+			now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+			var items []model.NewShipment
+			log := &exclusiveLog{hide: map[string]int{"ev-1": c.hide}}
+			for i := range 4 {
+				it := storetest.Letter(i)
+				it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
+				it.SentAt = now.Add(-5 * time.Hour)
+				items = append(items, it)
+				at := now.Add(-4 * time.Hour).Add(time.Duration(i) * time.Minute)
+				log.entries = append(log.entries, channel.FeedEvent{ID: fmt.Sprintf("ev-%d", i), ChannelID: it.ChannelID,
+					Tag: "MEMO_AVAILABLE_TO_RECIPIENT", State: model.StateAvailable, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
+			}
+			ships := storetest.Register(t, st, items...)
+			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+			sum, err := p.Poll(ctx, log)
+			if err != nil {
+				t.Fatalf("a read with a gap failed the cycle: %v", err)
+			}
+			if len(log.asked) < 2 || !log.asked[1][0].Before(log.entries[0].Logged) {
+				t.Errorf("reads %v: want a second one from the entry before the gap (%s)", log.asked, log.entries[0].Logged)
+			}
+			var errs int
+			if err := st.DB().Get(&errs, `SELECT count(*) FROM poll_errors WHERE channel = 'digitalpost' AND error LIKE '%left out%'`); err != nil || errs != c.errors {
+				t.Errorf("%d poll errors about the gap (%v), want %d", errs, err, c.errors)
+			}
+			if sum.Errors != c.errors {
+				t.Errorf("summary %+v, want %d errors", sum, c.errors)
+			}
+			for i, s := range ships {
+				want := model.StateAvailable
+				if i == 1 && c.hide < 0 {
+					want = model.StateRegistered
+				}
+				var state string
+				if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, s.ID); err != nil || state != string(want) {
+					t.Errorf("letter %d: %s (%v), want %s", i, state, err, want)
+				}
+			}
+			var kept int
+			want := 4
+			if c.hide < 0 {
+				want = 3 // the one never given
+			}
+			if err := st.DB().Get(&kept, `SELECT count(*) FROM shipment_events WHERE source = 'digitalpost' AND external_id IS NOT NULL`); err != nil || kept != want {
+				t.Errorf("%d evidence rows (%v), want %d: each entry given, once", kept, err, want)
+			}
+		})
 	}
 }

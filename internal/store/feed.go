@@ -353,17 +353,6 @@ func (s *Store) FeedCursor(ctx context.Context, channel string) (cursor time.Tim
 	return cursor, true, nil
 }
 
-// RewindFeedCursor moves a channel's cursor back to to, if it is later: a
-// read that found a gap in the log (pages short of what it announced) is
-// read again from there, its entries kept once by their log ids.
-func (s *Store) RewindFeedCursor(ctx context.Context, channel string, to time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE feed_cursors SET cursor = LEAST(cursor, $2), updated_at = now() WHERE channel = $1`,
-		channel, to); err != nil {
-		return fmt.Errorf("rewind %s cursor: %w", channel, err)
-	}
-	return nil
-}
-
 // ScheduleUnheard makes due now (at), for a look-up of its own, every
 // shipment of a feed channel sent in [from, to) whose log postvakt has read
 // (not due for a back-fill) but that no entry of the log has mentioned yet

@@ -214,6 +214,9 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	q.Set("size", strconv.Itoa(c.cfg.PageSize))
 	var announced *int // the first page's totalElements
 	got := 0
+	var latest time.Time // the latest created time read so far
+	var gap *channel.GapError
+	again := false // the page is asked for a second time
 	for page := 0; ; page++ {
 		if page >= maxPages {
 			return fmt.Errorf("digitalpost %s: more than %d pages (%s); narrow the window", op, maxPages, q.Encode())
@@ -236,18 +239,12 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 		if page == 0 {
 			announced = at.TotalElements
 		}
-		got += len(evs)
-		if len(evs) > 0 {
-			if err := fn(evs); err != nil {
-				return err
-			}
-		}
 		current, total := at.CurrentPage, at.TotalPages
 		// totalPages says where the log ends: a page may come back empty
 		// while more follow (capped or filtered pages, entries still being
-		// indexed), and stopping there would leave the rest of the window
-		// unread for good once the cursor moves on. Only without it does
-		// an empty page end the read. maxPages bounds a log that never ends.
+		// indexed), and stopping there would leave the rest unread for good
+		// once the cursor moves on. Only without it does an empty page end
+		// the read. maxPages bounds a log that never ends.
 		last := len(evs) == 0
 		if total != nil {
 			at := page
@@ -256,13 +253,40 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			}
 			last = at+1 >= *total
 		}
+		if len(evs) == 0 && !last {
+			if !again { // a log still indexing: ask once more
+				again, page = true, page-1
+				continue
+			}
+			if gap == nil {
+				gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back empty", op, page, *total)}
+			}
+		}
+		again = false
+		got += len(evs)
+		for i := range evs {
+			if evs[i].Err == nil && evs[i].Logged.After(latest) {
+				latest = evs[i].Logged
+			}
+		}
+		if len(evs) > 0 {
+			if err := fn(evs); err != nil {
+				return err
+			}
+		}
 		if last {
 			if announced != nil && got < *announced {
 				// The log is eventually consistent: it may hold more by
-				// the last page, never fewer. Fewer is a gap (pages that
-				// came back short or empty), not to be passed over.
-				return fmt.Errorf("digitalpost %s: %w: the log announced %d entries and gave %d over %d pages",
-					op, channel.ErrIncomplete, *announced, got, page+1)
+				// the last page, never fewer. Fewer is a gap.
+				reason := fmt.Sprintf("digitalpost %s: the log announced %d entries and gave %d over %d pages", op, *announced, got, page+1)
+				if gap == nil {
+					gap = &channel.GapError{Reason: reason}
+				} else {
+					gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
+				}
+			}
+			if gap != nil {
+				return gap
 			}
 			return nil
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
@@ -32,25 +33,28 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 		elems   string  // the totalElements field ("" = left out)
 		current string  // currentPage: "echo" (the page asked), a number, or "" (left out)
 		want    []string
-		asked   int // pages requested
-		wantErr string
+		asked   int    // pages requested (0: not checked)
+		wantErr string // "" = none
+		gap     int    // a GapError after entry gap (-1: a gap with nothing read before it; 0: no gap)
 	}{
-		{name: "an empty page in the middle", pages: [][]int{{1, 2}, {}, {3}}, total: "3", current: "echo",
-			want: []string{"ev-1", "ev-2", "ev-3"}, asked: 3},
+		{name: "an empty page in the middle (asked twice)", pages: [][]int{{1, 2}, {}, {3}}, total: "3", current: "echo",
+			want: []string{"ev-1", "ev-2", "ev-3"}, asked: 4, wantErr: "page 1 of 3 came back empty", gap: 2},
 		{name: "two empty pages, then entries", pages: [][]int{{1}, {}, {}, {4}}, total: "4", current: "echo",
-			want: []string{"ev-1", "ev-4"}, asked: 4},
+			want: []string{"ev-1", "ev-4"}, asked: 6, wantErr: "page 1 of 4 came back empty", gap: 1},
 		{name: "no totalPages: an empty page ends", pages: [][]int{{1}, {2}, {}, {4}},
 			want: []string{"ev-1", "ev-2"}, asked: 3},
 		{name: "totalPages without currentPage", pages: [][]int{{1}, {}, {3}}, total: "3",
-			want: []string{"ev-1", "ev-3"}, asked: 3},
+			want: []string{"ev-1", "ev-3"}, asked: 4, wantErr: "came back empty", gap: 1},
 		{name: "a currentPage stuck at 0", pages: [][]int{{1}, {}, {3}}, total: "3", current: "0",
-			want: []string{"ev-1", "ev-3"}, asked: 3},
+			want: []string{"ev-1", "ev-3"}, asked: 4, wantErr: "came back empty", gap: 1},
+		{name: "the first page empty, more announced", pages: [][]int{{}, {2}}, total: "2", current: "echo",
+			want: []string{"ev-2"}, asked: 3, wantErr: "page 0 of 2 came back empty", gap: -1},
 		{name: "the last page full", pages: [][]int{{1}, {2}}, total: "2", current: "echo",
 			want: []string{"ev-1", "ev-2"}, asked: 2},
 		{name: "pages that never end", pages: [][]int{{1}, {}}, total: "1000000", current: "echo",
 			want: []string{"ev-1"}, wantErr: "more than"},
-		{name: "fewer entries than announced", pages: [][]int{{1, 2}, {}, {4}}, total: "3", elems: "5", current: "echo",
-			want: []string{"ev-1", "ev-2", "ev-4"}, asked: 3, wantErr: "announced 5 entries and gave 3"},
+		{name: "fewer entries than announced", pages: [][]int{{1, 2}, {3}, {4}}, total: "3", elems: "5", current: "echo",
+			want: []string{"ev-1", "ev-2", "ev-3", "ev-4"}, asked: 3, wantErr: "announced 5 entries and gave 4", gap: -1},
 		{name: "more than announced (entries stored meanwhile)", pages: [][]int{{1, 2}, {3, 4}}, total: "2", elems: "3", current: "echo",
 			want: []string{"ev-1", "ev-2", "ev-3", "ev-4"}, asked: 2},
 	} {
@@ -98,9 +102,18 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 				}
 				return nil
 			})
-			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) ||
-				strings.Contains(c.wantErr, "announced") && !errors.Is(err, channel.ErrIncomplete) {
+			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
 				t.Fatalf("error %v, want %q", err, c.wantErr)
+			}
+			var gap *channel.GapError
+			switch {
+			case c.gap == 0 && errors.As(err, &gap):
+				t.Errorf("a gap where there is none: %v", err)
+			case c.gap != 0 && (!errors.As(err, &gap) || !errors.Is(err, channel.ErrIncomplete)):
+				t.Errorf("%v, want a GapError (ErrIncomplete)", err)
+			case c.gap > 0 && !gap.After.Equal(time.Date(2025, 3, 10, 8, 0, c.gap, 0, time.UTC)),
+				c.gap < 0 && !gap.After.IsZero():
+				t.Errorf("the gap comes after %s, want after entry %d", gap.After, c.gap)
 			}
 			if strings.Join(got, " ") != strings.Join(c.want, " ") {
 				t.Errorf("read %v, want %v", got, c.want)
