@@ -16,6 +16,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 )
 
 // API versions.
@@ -183,8 +184,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	return obs, nil
 }
 
-// History returns SvarUt's event log for one shipment, as SvarUt sent it:
-// v2 {"hendelser":[{"tidspunkt","hendelse"}]}, v1 {"hendelsesLogger":[…]}.
+// History returns SvarUt's event log for one shipment, as SvarUt sent it
+// but for person ids in its texts, masked: v2 {"hendelser":[{"tidspunkt",
+// "hendelse"}]}, v1 {"hendelsesLogger":[…]}.
 func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error) {
 	if !channel.ValidUUID(id) {
 		return nil, fmt.Errorf("svarut history: %w: %q is not a UUID", channel.ErrInvalidID, id)
@@ -212,7 +214,8 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	if _, ok := doc[key]; !ok {
 		return nil, c.bad("history", resp, fmt.Errorf("no %q in the answer", key))
 	}
-	return json.RawMessage(resp.Body), nil
+	// The history's texts name recipients and readers by national id.
+	return json.RawMessage(model.MaskPersonIDsIn(resp.Body)), nil
 }
 
 // record is one status entry in either API's answer.
