@@ -31,9 +31,15 @@ type Observation struct {
 	State       model.State // the normalised state; empty when Err is set
 	Disposition Disposition // channel print or closed, if the status says so
 	ChangedAt   time.Time   // when the channel says the status changed; zero if it does not say
+	// EnteredAt is when the letter entered State, when the answer tells and
+	// it is before ChangedAt (an Altinn history's Read before a later
+	// Confirmed: opened since the Read); zero: ChangedAt. ChangedAt stays
+	// the status's own time, which a new status in the same state is
+	// dated by.
+	EnteredAt time.Time
 	// AvailableAt is when the channel says the letter became available to
-	// its recipient, when the answer tells and it is before ChangedAt (an
-	// Altinn history's Published before its Read); zero: ChangedAt.
+	// its recipient, when the answer tells and it is before the state's
+	// time (an Altinn history's Published before its Read); zero: that time.
 	AvailableAt time.Time
 	Payload     json.RawMessage // the raw status record, kept as evidence
 	History     json.RawMessage // the channel's event history, fetched when the status changed; may be nil

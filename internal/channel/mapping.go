@@ -40,6 +40,9 @@ var (
 	// ErrFailing: the channel's answer about this one id was a server error
 	// after retries, or too large; the other ids were answered.
 	ErrFailing = errors.New("the channel failed on this letter")
+	// ErrNotAsked: the id was not asked about in this call (its time ran
+	// out first); not the letter's failure: it is asked again soon.
+	ErrNotAsked = errors.New("not asked about in this call")
 	// ErrIncomplete: a listing (Discoverer) that the channel capped, so
 	// that some shipments may be left out; what was found comes with it.
 	ErrIncomplete = errors.New("the channel's listing may be incomplete")

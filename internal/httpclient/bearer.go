@@ -39,7 +39,7 @@ func (b *Bearer) Set(ctx context.Context, r *resty.Request) error {
 
 // Unauthorized drops the refused token from the source; false when the
 // source cannot, or no token was sent.
-func (b *Bearer) Unauthorized() bool {
+func (b *Bearer) Unauthorized(*Response) bool {
 	inv, ok := b.tokens.(interface{ Invalidate(token string) })
 	if !ok || b.used == "" {
 		return false

@@ -239,17 +239,19 @@ type Request struct {
 	// Prepare sets body, headers, query and credentials. It is called before
 	// every attempt, so credentials fetched in it are fresh on a retry.
 	Prepare func(ctx context.Context, r *resty.Request) error
-	// Unauthorized, when set, is called the first time the service answers
-	// 401: a token source drops the token the service refused (revoked, or
-	// expired before its time), and when it returns true the request is
-	// sent once more, Prepare fetching a new one. A second 401 is the
-	// answer.
-	Unauthorized func() bool
+	// Unauthorized, when set, is called with the answer the first time the
+	// service answers 401: a token source drops the token the service
+	// refused (revoked, or expired before its time), and when it returns
+	// true the request is sent once more, Prepare fetching a new one. A
+	// second 401 is the answer. It may look at the answer: a 401 about the
+	// request's object rather than its token (Altinn's code 4001) renews
+	// nothing.
+	Unauthorized func(*Response) bool
 }
 
 // With returns the request with its Prepare and Unauthorized set (as a
 // Bearer's authorisation gives them).
-func (r Request) With(prepare func(ctx context.Context, r *resty.Request) error, unauthorized func() bool) Request {
+func (r Request) With(prepare func(ctx context.Context, r *resty.Request) error, unauthorized func(*Response) bool) Request {
 	r.Prepare, r.Unauthorized = prepare, unauthorized
 	return r
 }
@@ -320,7 +322,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		res := c.attempt(ctx, req)
 		if res.resp != nil && res.resp.StatusCode == http.StatusUnauthorized && req.Unauthorized != nil && !renewed && ctx.Err() == nil {
 			renewed = true
-			if req.Unauthorized() {
+			if req.Unauthorized(res.resp) {
 				c.log.LogAttrs(ctx, slog.LevelInfo, "the service refused the token; asking once more with a new one",
 					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.shown(req.Path)))
 				continue

@@ -76,16 +76,18 @@ func NewExchanger(platform string, hc Doer, source TokenSource, now func() time.
 
 // Token returns an Altinn token.
 func (e *Exchanger) Token(ctx context.Context) (string, error) {
-	mp, err := e.source.Token(ctx)
-	if err != nil {
-		return "", err
-	}
 	select {
 	case e.lock <- struct{}{}:
 	case <-ctx.Done():
 		return "", fmt.Errorf("altinn: waiting for the token exchange: %w", ctx.Err())
 	}
 	defer func() { <-e.lock }()
+	// Under the lock: a Maskinporten token fetched before an Invalidate
+	// would be exchanged again after it.
+	mp, err := e.source.Token(ctx)
+	if err != nil {
+		return "", err
+	}
 	if e.token != "" && e.mpToken == mp && e.now().Before(e.expires) {
 		return e.token, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -123,5 +124,32 @@ func TestHistoryOfEveryChange(t *testing.T) {
 	var next *time.Time
 	if err := st.DB().Get(&next, `SELECT next_poll_at FROM poll_queue WHERE shipment_id = $1 AND NOT history_due`, ships[1].ID); err != nil || next != nil {
 		t.Errorf("the mended letter: next poll %v (%v), want none and no history due", next, err)
+	}
+	// The channel no longer knows the opened letter whose history is due:
+	// that ends it (no mark, no more polls). A letter the call did not get
+	// to ask about is asked again soon, with no event and no failure.
+	ch.answers["id-2"] = channel.Observation{Err: channel.ErrNotKnown}
+	ch.answers["id-3"] = channel.Observation{Err: fmt.Errorf("%w: the batch's time ran out first", channel.ErrNotAsked)}
+	before := len(eventsOf(t, st, ships[3].ID))
+	now = t0.Add(2 * time.Hour)
+	if _, err := p.Cycle(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	var ended struct {
+		Next    *time.Time `db:"next_poll_at"`
+		Unknown *time.Time `db:"unknown_to_channel_since"`
+	}
+	if err := st.DB().Get(&ended, `SELECT q.next_poll_at, s.unknown_to_channel_since FROM poll_queue q JOIN shipments s ON s.id = q.shipment_id
+		WHERE s.id = $1`, ships[2].ID); err != nil || ended.Next != nil || ended.Unknown != nil {
+		t.Errorf("the opened letter the channel forgot: %+v (%v), want no next poll and no mark", ended, err)
+	}
+	var asked struct {
+		Next     *time.Time `db:"next_poll_at"`
+		Failures int        `db:"failures"`
+	}
+	if err := st.DB().Get(&asked, `SELECT next_poll_at, failures FROM poll_queue WHERE shipment_id = $1`, ships[3].ID); err != nil ||
+		asked.Next == nil || asked.Next.After(now.Add(2*time.Minute)) || asked.Failures != 0 || len(eventsOf(t, st, ships[3].ID)) != before {
+		t.Errorf("the letter not asked about: %+v (%v), %d events (%d before); want asked again within minutes, no failure, no event",
+			asked, err, len(eventsOf(t, st, ships[3].ID)), before)
 	}
 }

@@ -351,7 +351,7 @@ func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []
 // channel does not know marks the shipment unknown_to_channel.
 func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o channel.Observation, now time.Time) store.PollResult {
 	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: o.Status, State: o.State,
-		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, AvailableAt: o.AvailableAt, Payload: o.Payload, History: o.History,
+		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, EnteredAt: o.EnteredAt, AvailableAt: o.AvailableAt, Payload: o.Payload, History: o.History,
 		RetryAt: now.Add(Backoff(d.PollFailures + 1))}
 	if o.KeepState && o.Err == nil {
 		r.State, r.Closed = d.State, ""
@@ -364,11 +364,26 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		err = checkTime(o.ChangedAt, d.SentAt, now)
 	}
 	if err == nil {
+		err = checkTime(o.EnteredAt, d.SentAt, now)
+	}
+	if err == nil {
 		err = checkTime(o.AvailableAt, d.SentAt, now)
 	}
 	if err != nil {
 		r.State = d.State
 		r.NextPollAt = &r.RetryAt
+		if errors.Is(err, channel.ErrNotAsked) {
+			// Not the letter's failure: asked again soon, without an event.
+			soon := now.Add(time.Minute)
+			r.Status, r.Payload, r.History, r.NextPollAt = d.ChannelStatus, nil, nil, &soon
+			return r
+		}
+		if d.State.Final() && (errors.Is(err, channel.ErrNotKnown) || now.Sub(d.SentAt) >= HistoryGiveUp) {
+			// Polled only for a history still due: a channel that no
+			// longer knows the letter, or a history given up, ends it.
+			r.Status, r.Payload, r.History, r.NextPollAt = d.ChannelStatus, nil, nil, nil
+			return r
+		}
 		if errors.Is(err, channel.ErrNotKnown) {
 			if now.Sub(d.SentAt) < UnknownGrace {
 				// Just sent: the channel may not show it yet. Ask again

@@ -185,9 +185,9 @@ func OrderRequest(notificationID int64, key, org, resourceID string, m *Message)
 // prepare sets a JSON body and, with a token source, the bearer token
 // (fetched on every attempt, so a retry has a fresh one); with it comes
 // what renews the token should the service refuse it.
-func prepare(tokens TokenSource, body []byte) (func(ctx context.Context, r *resty.Request) error, func() bool) {
+func prepare(tokens TokenSource, body []byte) (func(ctx context.Context, r *resty.Request) error, func(*httpclient.Response) bool) {
 	var bearer *httpclient.Bearer
-	var unauthorized func() bool
+	var unauthorized func(*httpclient.Response) bool
 	if tokens != nil {
 		bearer = httpclient.NewBearer(tokens)
 		unauthorized = bearer.Unauthorized

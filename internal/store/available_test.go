@@ -18,7 +18,7 @@ func TestAvailableAtFromTheChannel(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	var items []model.NewShipment
-	for i := range 3 {
+	for i := range 4 {
 		items = append(items, storetest.Letter(i))
 	}
 	ids := storetest.IDs(storetest.Register(t, st, items...))
@@ -29,10 +29,15 @@ func TestAvailableAtFromTheChannel(t *testing.T) {
 		res = append(res, store.PollResult{Due: store.Due{ID: ids[i], ChannelID: items[i].ChannelID, State: model.StateRegistered, SentAt: sent},
 			Source: "altinn", ObservedAt: read.Add(2 * time.Hour), Status: "Read", State: model.StateOpened, ChangedAt: read, AvailableAt: avail})
 	}
-	if w, err := st.ApplyPoll(ctx, res); err != nil || w.Changed != 3 {
+	// Read at 15:00, then Confirmed at 17:00: opened since the Read, the
+	// status Confirmed dated by its own time.
+	res = append(res, store.PollResult{Due: store.Due{ID: ids[3], ChannelID: items[3].ChannelID, State: model.StateRegistered, SentAt: sent},
+		Source: "altinn", ObservedAt: read.Add(3 * time.Hour), Status: "Confirmed", State: model.StateOpened, ChangedAt: read.Add(2 * time.Hour),
+		EnteredAt: read, AvailableAt: published})
+	if w, err := st.ApplyPoll(ctx, res); err != nil || w.Changed != 4 {
 		t.Fatalf("apply: %+v %v", w, err)
 	}
-	for i, want := range []time.Time{published, read, read} {
+	for i, want := range []time.Time{published, read, read, published} {
 		var changed, avail time.Time
 		if err := st.DB().QueryRowx(`SELECT state_changed_at, available_at FROM shipments WHERE id = $1`, ids[i]).Scan(&changed, &avail); err != nil {
 			t.Fatal(err)

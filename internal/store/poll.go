@@ -70,8 +70,11 @@ type PollResult struct {
 	State      model.State // normalised; the shipment's own state when Err is set or Unknown
 	Closed     string      // "channel_print" or "closed" when the status ends escalation
 	ChangedAt  time.Time   // when the channel says the status changed; zero = unknown
+	// EnteredAt is when the letter entered State, when the channel tells
+	// and it is earlier than ChangedAt; zero = ChangedAt (stateAt).
+	EnteredAt time.Time
 	// AvailableAt is when the channel says the letter became available,
-	// when it tells and it is earlier than ChangedAt; zero = ChangedAt.
+	// when it tells and it is earlier than the state's time.
 	AvailableAt time.Time
 	Payload     []byte // raw status record (JSON)
 	History     []byte // raw history (JSON), when fetched
@@ -280,7 +283,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			continue // changed meanwhile by someone else; the next poll sees it
 		}
 		w.Changed++
-		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: changedAt(r),
+		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: stateAt(r),
 			FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
 		events = appendHistory(events, r)
 	}
@@ -290,7 +293,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	if err := appendEvents(ctx, tx, append(events, notes...)); err != nil {
 		return w, err
 	}
-	if err := markHistoryDue(ctx, tx, results); err != nil {
+	if err := markHistoryDue(ctx, tx, results, events); err != nil {
 		return w, err
 	}
 	// Changes not applied were made meanwhile by another worker (an
@@ -312,9 +315,15 @@ func appendHistory(events []Event, r *PollResult) []Event {
 }
 
 // markHistoryDue sets poll_queue.history_due where a result changes it (a
-// history that could not be fetched, or the one still due, brought):
-// rarely, so usually no statement at all.
-func markHistoryDue(ctx context.Context, tx *sqlx.Tx, results []PollResult) error {
+// history that could not be fetched, or the one still due stored among
+// events): rarely, so usually no statement at all.
+func markHistoryDue(ctx context.Context, tx *sqlx.Tx, results []PollResult, events []Event) error {
+	stored := map[string]bool{}
+	for _, e := range events {
+		if e.Kind == EventHistory {
+			stored[e.ShipmentID] = true
+		}
+	}
 	var ids []string
 	var due []bool
 	for i := range results {
@@ -322,7 +331,7 @@ func markHistoryDue(ctx context.Context, tx *sqlx.Tx, results []PollResult) erro
 		switch {
 		case r.HistoryErr != "" && !r.Due.HistoryDue:
 			ids, due = append(ids, r.ID), append(due, true)
-		case len(r.History) > 0 && r.Due.HistoryDue:
+		case stored[r.ID] && r.Due.HistoryDue:
 			ids, due = append(ids, r.ID), append(due, false)
 		}
 	}
@@ -336,6 +345,15 @@ func markHistoryDue(ctx context.Context, tx *sqlx.Tx, results []PollResult) erro
 		return fmt.Errorf("mark histories still to fetch: %w", err)
 	}
 	return nil
+}
+
+// stateAt is when the letter entered its new state: EnteredAt when the
+// channel told it, else the status's time.
+func stateAt(r *PollResult) time.Time {
+	if t := changedAt(r); r.EnteredAt.IsZero() || !r.EnteredAt.Before(t) {
+		return t
+	}
+	return r.EnteredAt
 }
 
 func changedAt(r *PollResult) time.Time {
@@ -356,7 +374,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 	ids, prev, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at, avail, next := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	for i, r := range changes {
-		t := changedAt(r)
+		t := stateAt(r)
 		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
 		if !r.AvailableAt.IsZero() && r.AvailableAt.Before(t) {
 			avail[i] = &r.AvailableAt

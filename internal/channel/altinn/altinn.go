@@ -175,9 +175,8 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 			if done[id] {
 				continue
 			}
-			timedOut++
 			for _, i := range index[strings.ToLower(id)] {
-				obs[i].Err = fmt.Errorf("%w: altinn details of %s: not asked within the batch's %s", channel.ErrFailing, id, c.cfg.BatchTime)
+				obs[i].Err = fmt.Errorf("%w: altinn details of %s: the batch's %s ran out first", channel.ErrNotAsked, id, c.cfg.BatchTime)
 			}
 		}
 	}

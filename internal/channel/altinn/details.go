@@ -304,27 +304,31 @@ func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error
 }
 
 // entered dates the observation by the history, as the evidence must: its
-// state began at the first entry that maps to that state (Confirmed two
-// hours after Read: opened since the Read), and a letter available or
-// opened became available at the first entry that means either (Published
-// hours before Read). The top-level statusChanged is the latest status's
-// time, not when the letter reached its state.
+// state began at the first entry that maps to that state (EnteredAt:
+// Confirmed two hours after Read, opened since the Read), and a letter
+// available or opened became available at the first entry that means
+// either (AvailableAt: Published hours before Read). ChangedAt stays the
+// top-level statusChanged, the latest status's time.
 func entered(o *channel.Observation, hist []statusEvent) {
 	delivered := func(s model.State) bool { return s == model.StateAvailable || s == model.StateOpened }
+	since := o.ChangedAt
 	for _, e := range hist {
 		m, ok := statuses[e.Status]
 		if !ok || e.StatusChanged.IsZero() {
 			continue
 		}
 		t := e.StatusChanged.Time
-		if m.State == o.State && (o.ChangedAt.IsZero() || t.Before(o.ChangedAt)) {
-			o.ChangedAt = t
+		if m.State == o.State && (since.IsZero() || t.Before(since)) {
+			since = t
 		}
 		if delivered(o.State) && delivered(m.State) && (o.AvailableAt.IsZero() || t.Before(o.AvailableAt)) {
 			o.AvailableAt = t
 		}
 	}
-	if !o.AvailableAt.Before(o.ChangedAt) {
+	if since.Before(o.ChangedAt) || o.ChangedAt.IsZero() {
+		o.EnteredAt = since
+	}
+	if !o.AvailableAt.Before(since) {
 		o.AvailableAt = time.Time{} // nothing earlier than the state's own time
 	}
 }
@@ -368,7 +372,7 @@ var errNoToken = errors.New("no Altinn token")
 // authorise returns what sets the bearer token and asks for JSON on every
 // attempt of one request, and what renews the token should Altinn refuse
 // it (Request.Unauthorized).
-func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error, func() bool) {
+func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error, func(*httpclient.Response) bool) {
 	if c.tokens == nil {
 		return func(_ context.Context, r *resty.Request) error { r.SetHeader("Accept", "application/json"); return nil }, nil
 	}
@@ -379,7 +383,12 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 			return fmt.Errorf("%w: %w", errNoToken, err)
 		}
 		return nil
-	}, bearer.Unauthorized
+	}, func(resp *httpclient.Response) bool {
+		if resp != nil && hasCode(resp.Body, codeNotSenderOrRecipient) {
+			return false // about this correspondence, not the token
+		}
+		return bearer.Unauthorized(resp)
+	}
 }
 
 // evidenceFields are the parts of a details answer kept as evidence. The

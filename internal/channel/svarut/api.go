@@ -93,7 +93,7 @@ func statuser(resp *httpclient.Response) ([]json.RawMessage, error) {
 // prepareV2 sets the v2 credentials (Maskinporten bearer, IntegrasjonId,
 // IntegrasjonPassord) and, if body is not nil, a JSON body; with it comes
 // what renews the token should SvarUt refuse it (Request.Unauthorized).
-func (c *Client) prepareV2(body any) (func(context.Context, *resty.Request) error, func() bool) {
+func (c *Client) prepareV2(body any) (func(context.Context, *resty.Request) error, func(*httpclient.Response) bool) {
 	if c.tokens == nil {
 		return c.v2Headers(body), nil
 	}
