@@ -378,17 +378,17 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 	}
 	bearer := httpclient.NewBearer(c.tokens)
 	return func(ctx context.Context, r *resty.Request) error {
-		r.SetHeader("Accept", "application/json")
-		if err := bearer.Set(ctx, r); err != nil {
-			return fmt.Errorf("%w: %w", errNoToken, err)
+			r.SetHeader("Accept", "application/json")
+			if err := bearer.Set(ctx, r); err != nil {
+				return fmt.Errorf("%w: %w", errNoToken, err)
+			}
+			return nil
+		}, func(resp *httpclient.Response) bool {
+			if resp != nil && hasCode(resp.Body, codeNotSenderOrRecipient) {
+				return false // about this correspondence, not the token
+			}
+			return bearer.Unauthorized(resp)
 		}
-		return nil
-	}, func(resp *httpclient.Response) bool {
-		if resp != nil && hasCode(resp.Body, codeNotSenderOrRecipient) {
-			return false // about this correspondence, not the token
-		}
-		return bearer.Unauthorized(resp)
-	}
 }
 
 // evidenceFields are the parts of a details answer kept as evidence. The
