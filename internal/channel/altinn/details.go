@@ -377,18 +377,20 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 		return func(_ context.Context, r *resty.Request) error { r.SetHeader("Accept", "application/json"); return nil }, nil
 	}
 	bearer := httpclient.NewBearer(c.tokens)
-	return func(ctx context.Context, r *resty.Request) error {
-			r.SetHeader("Accept", "application/json")
-			if err := bearer.Set(ctx, r); err != nil {
-				return fmt.Errorf("%w: %w", errNoToken, err)
-			}
-			return nil
-		}, func(resp *httpclient.Response) bool {
-			if resp != nil && hasCode(resp.Body, codeNotSenderOrRecipient) {
-				return false // about this correspondence, not the token
-			}
-			return bearer.Unauthorized(resp)
+	prepare := func(ctx context.Context, r *resty.Request) error {
+		r.SetHeader("Accept", "application/json")
+		if err := bearer.Set(ctx, r); err != nil {
+			return fmt.Errorf("%w: %w", errNoToken, err)
 		}
+		return nil
+	}
+	unauthorized := func(resp *httpclient.Response) bool {
+		if resp != nil && hasCode(resp.Body, codeNotSenderOrRecipient) {
+			return false // about this correspondence, not the token
+		}
+		return bearer.Unauthorized(resp)
+	}
+	return prepare, unauthorized
 }
 
 // evidenceFields are the parts of a details answer kept as evidence. The
