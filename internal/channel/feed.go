@@ -22,10 +22,11 @@ type Feed interface {
 	Overlap() time.Duration
 	// Events reads the entries the log stored in [from, to] (a zero to:
 	// up to the log's own now), oldest first, page by page, and calls fn
-	// with each page. An entry that cannot be
-	// read comes with Err set; the others are unaffected. The error return
-	// is for a read that failed as a whole (or fn's error); pages already
-	// given to fn stay given.
+	// with each page. An entry that cannot be read comes with Err set; the
+	// others are unaffected. A page of no entries marks a gap: the pages
+	// after it lie past entries the log left out, and the read ends with a
+	// GapError. The error return is for a read that failed as a whole (or
+	// fn's error); pages already given to fn stay given.
 	Events(ctx context.Context, from, to time.Time, fn func(page []FeedEvent) error) error
 }
 

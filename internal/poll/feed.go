@@ -133,13 +133,19 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			return err
 		}
 		var written Summary // the writer's counts, merged after each wait
+		gapped := false     // past a gap, pages do not move the cursor: a crash then re-reads the gap
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
+			if len(page) == 0 {
+				gapped = true
+				return nil
+			}
 			read = append(read, page...)
 			if err := wait(); err != nil {
 				return err
 			}
 			writing = make(chan error, 1)
-			go func(out chan<- error) { out <- p.writeFeedPage(ctx, fs, name, page, nil, true, &written) }(writing)
+			moves := !gapped
+			go func(out chan<- error) { out <- p.writeFeedPage(ctx, fs, name, page, nil, moves, &written) }(writing)
 			if jobs.Draining(ctx) {
 				if err := wait(); err != nil {
 					return err

@@ -260,6 +260,9 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			}
 			if gap == nil {
 				gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back empty", op, page, *total)}
+				if err := fn(nil); err != nil { // the pages from here lie past the gap
+					return err
+				}
 			}
 		}
 		again = false

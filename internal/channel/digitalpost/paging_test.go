@@ -96,12 +96,19 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
+			marks := 0 // pages of no entries: the mark of a gap
 			err = cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
+				if len(p) == 0 {
+					marks++
+				}
 				for _, e := range p {
 					got = append(got, e.ID)
 				}
 				return nil
 			})
+			if wantMarks := map[bool]int{true: 1}[strings.Contains(c.wantErr, "came back empty") || c.name == "pages that never end"]; marks != wantMarks {
+				t.Errorf("%d gap marks given, want %d", marks, wantMarks)
+			}
 			if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
 				t.Fatalf("error %v, want %q", err, c.wantErr)
 			}
