@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"postvakt/internal/channel"
@@ -340,6 +341,9 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 				channel.ErrBadTimestamp, e.At.UTC().Format(time.RFC3339), e.Logged.UTC().Format(time.RFC3339))
 		}
 		if e.Err != nil {
+			if !p.bad.first(name, e.ID, now) {
+				continue // kept already: the overlap reads it again
+			}
 			sum.Errors++
 			p.log.Warn("unreadable log entry skipped", "channel", name, "entry", e.ID, "error", e.Err)
 			if err := p.store.RecordPollError(ctx, name, p.now(), nil, nil, e.Err, string(e.Payload)); err != nil {
@@ -367,6 +371,9 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 	sum.Unregistered += w.Unregistered
 	p.metrics.feed(name, w)
 	for _, r := range w.Refused {
+		if !p.bad.first(name, r.Entry.ID, now) {
+			continue
+		}
 		sum.Errors++
 		p.log.Warn("log entry refused", "channel", name, "entry", r.Entry.ID, "shipment", r.ShipmentID, "error", r.Err)
 		if err := p.store.RecordPollError(ctx, name, now, nil, nil, r.Err, string(r.Entry.Payload)); err != nil {
@@ -411,4 +418,45 @@ func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel
 	}
 	err := p.writeFeedPage(ctx, fs, f.Name(), events, synced, false, &sum)
 	return sum, err
+}
+
+// badEntries remembers the log entries refused or unreadable lately, so
+// that the overlap, which reads each entry again for a while (and an entry
+// dated ahead until its time has come), keeps each as one poll error, not
+// one per read. In memory: a restart may keep one again.
+type badEntries struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// badMemory is how long a bad entry is remembered.
+const badMemory = 24 * time.Hour
+
+// first reports whether the entry is new to the list (an entry without an
+// id always is), and remembers it.
+func (b *badEntries) first(channel, id string, now time.Time) bool {
+	if id == "" {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen == nil {
+		b.seen = map[string]time.Time{}
+	}
+	k := channel + "\x00" + id
+	if at, ok := b.seen[k]; ok && now.Sub(at) < badMemory {
+		return false
+	}
+	if len(b.seen) >= 10000 {
+		for k, at := range b.seen {
+			if now.Sub(at) >= badMemory {
+				delete(b.seen, k)
+			}
+		}
+		if len(b.seen) >= 10000 {
+			clear(b.seen) // a log of that many bad entries: keeping them again is the lesser evil
+		}
+	}
+	b.seen[k] = now
+	return true
 }

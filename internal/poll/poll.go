@@ -46,6 +46,7 @@ type Poller struct {
 	progress int
 	metrics  *Metrics
 	activity Activity
+	bad      badEntries
 }
 
 // Options tune a Poller.

@@ -211,3 +211,30 @@ func TestFeedReadsOnAfterAGap(t *testing.T) {
 		})
 	}
 }
+
+// TestBadEntryKeptOnce: an entry refused (dated long before its letter was
+// sent) is read again by every cycle's overlap; it is one poll error, not
+// one per read.
+func TestBadEntryKeptOnce(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	it := storetest.Letter(0)
+	it.Channel, it.ChannelID, it.SentAt = "digitalpost", "0b6d3c5e-1f2a-4b3c-8d4e-000000000001", now.Add(-time.Hour)
+	storetest.Register(t, st, it)
+	log := &exclusiveLog{entries: []channel.FeedEvent{{ID: "ev-1970", ChannelID: it.ChannelID, Tag: "MESSAGE_READ",
+		State: model.StateOpened, At: time.UnixMilli(1732968000).UTC(), Logged: now.Add(-time.Minute), Payload: json.RawMessage(`{}`)}}}
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+	for range 3 {
+		if _, err := p.Poll(ctx, log); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM poll_errors WHERE error LIKE '%before the letter was sent%'`); err != nil || n != 1 {
+		t.Errorf("%d poll errors for one bad entry read three times (%v), want 1", n, err)
+	}
+	if len(log.asked) < 3 {
+		t.Errorf("the log was read %d times, want 3", len(log.asked))
+	}
+}
