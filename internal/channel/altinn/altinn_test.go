@@ -274,6 +274,22 @@ func TestStatusWholeCallFailures(t *testing.T) {
 	}
 }
 
+// hangOn answers the details of id only when the request gives up (or
+// after a minute); the others as the fake does.
+func hangOn(id string) func(w http.ResponseWriter, r *http.Request, _ int) bool {
+	return func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.PathValue("id") != id {
+			return false
+		}
+		spectestSkip(w)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Minute):
+		}
+		return true
+	}
+}
+
 // TestStatusOneSlowRecord: a correspondence whose details do not come in
 // time, after retries, is that letter's error; the others are read.
 func TestStatusOneSlowRecord(t *testing.T) {
@@ -281,17 +297,7 @@ func TestStatusOneSlowRecord(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}, {"Read", t0.Add(time.Hour)}}})
 	}
-	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
-		if r.PathValue("id") != uuid(2) {
-			return false
-		}
-		spectestSkip(w)
-		select {
-		case <-r.Context().Done():
-		case <-time.After(10 * time.Second):
-		}
-		return true
-	}
+	f.override = hangOn(uuid(2))
 	// A timeout the others meet on a busy machine (the race detector, other
 	// tests), and the slow one never.
 	obs, err := newAdapter(t, f, setup{timeout: time.Second, retries: -1}).Status(context.Background(), []string{uuid(1), uuid(2), uuid(3)})
@@ -320,17 +326,7 @@ func TestStatusBatchTime(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
 	}
-	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
-		if r.PathValue("id") != uuid(2) {
-			return false
-		}
-		spectestSkip(w)
-		select {
-		case <-r.Context().Done():
-		case <-time.After(30 * time.Second):
-		}
-		return true
-	}
+	f.override = hangOn(uuid(2))
 	c := newAdapter(t, f, setup{cfg: Config{BatchTime: 1500 * time.Millisecond, Concurrency: 1}, timeout: 30 * time.Second, retries: -1})
 	started := time.Now()
 	obs, err := c.Status(context.Background(), []string{uuid(1), uuid(2), uuid(3), uuid(4)})
