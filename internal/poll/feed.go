@@ -155,8 +155,8 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			}
 			return nil
 		})
-		if werr := wait(); err == nil || errors.Is(err, errDraining) && werr != nil {
-			err = werr
+		if werr := wait(); werr != nil || err == nil {
+			err = werr // a page not written outweighs how the read ended (a gap, the soft stop)
 		}
 		sum.add(written)
 		p.metrics.call(name, err, time.Since(started))
@@ -176,7 +176,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 				a = resume
 				continue
 			}
-			if err = p.keepGap(ctx, name, now, gap, &sum); err != nil {
+			if err = p.keepGap(ctx, fs, name, now, gap, read, &sum); err != nil {
 				return sum, err
 			}
 		}
@@ -213,14 +213,40 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 	return sum, p.lookUp(ctx, fs, f, from, now, true, &sum)
 }
 
-// keepGap records a gap in the log that reading on could not close: a poll
-// error for people to see; the window counts as read, as far as the log
-// lets it be.
-func (p *Poller) keepGap(ctx context.Context, name string, now time.Time, gap *channel.GapError, sum *Summary) error {
-	sum.Errors++
-	p.log.Warn("the event log gave less than it announced, and reading on did not close the gap; kept as a poll error",
-		"channel", name, "error", gap)
-	return p.store.RecordPollError(ctx, name, now, nil, nil, gap, "")
+// GapPatience is how long after the last entry before it a gap that
+// reading on cannot close holds the cursor (a log still indexing may yet
+// fill it; each cycle reads on from it). After that the cursor moves past
+// it to the latest entry read, and the gap stays a poll error.
+const GapPatience = time.Hour
+
+// keepGap records a gap in the log that reading on could not close: one
+// poll error for people to see (not one per cycle), and, once the gap is
+// older than GapPatience, the cursor past it to the latest entry read.
+func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now time.Time, gap *channel.GapError, read []channel.FeedEvent, sum *Summary) error {
+	if p.bad.first(name, "gap "+gap.After.UTC().Format(time.RFC3339Nano)+" "+gap.Reason, now) {
+		sum.Errors++
+		p.log.Warn("the event log gave less than it announced, and reading on did not close the gap; kept as a poll error",
+			"channel", name, "error", gap)
+		if err := p.store.RecordPollError(ctx, name, now, nil, nil, gap, ""); err != nil {
+			return err
+		}
+	}
+	if now.Sub(gap.After) < GapPatience {
+		return nil
+	}
+	var latest time.Time
+	for _, e := range read {
+		if e.Err == nil && e.Logged.After(latest) && !e.Logged.After(now.Add(model.MaxFutureSkew)) {
+			latest = e.Logged
+		}
+	}
+	if latest.IsZero() {
+		return nil
+	}
+	if _, err := fs.ApplyFeed(ctx, store.FeedApply{Channel: name, Cursor: latest}); err != nil {
+		return fmt.Errorf("move %s cursor past a gap: %w", name, err)
+	}
+	return nil
 }
 
 // lookUp handles the due shipments, a batch at a time: those sent before

@@ -15,6 +15,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // historied is a scripted channel with SvarUt's per-letter history: a
@@ -130,6 +131,7 @@ func TestHistoryOfEveryChange(t *testing.T) {
 	// to ask about is asked again soon, with no event and no failure.
 	ch.answers["id-2"] = channel.Observation{Err: channel.ErrNotKnown}
 	ch.answers["id-3"] = channel.Observation{Err: fmt.Errorf("%w: the batch's time ran out first", channel.ErrNotAsked)}
+	storetest.Set(t, st, []string{ships[3].ID}, storetest.UnknownToChannelSince(t0))
 	before := len(eventsOf(t, st, ships[3].ID))
 	now = t0.Add(2 * time.Hour)
 	if _, err := p.Cycle(ctx, ch); err != nil {
@@ -146,10 +148,12 @@ func TestHistoryOfEveryChange(t *testing.T) {
 	var asked struct {
 		Next     *time.Time `db:"next_poll_at"`
 		Failures int        `db:"failures"`
+		Unknown  *time.Time `db:"unknown_to_channel_since"`
 	}
-	if err := st.DB().Get(&asked, `SELECT next_poll_at, failures FROM poll_queue WHERE shipment_id = $1`, ships[3].ID); err != nil ||
-		asked.Next == nil || asked.Next.After(now.Add(2*time.Minute)) || asked.Failures != 0 || len(eventsOf(t, st, ships[3].ID)) != before {
-		t.Errorf("the letter not asked about: %+v (%v), %d events (%d before); want asked again within minutes, no failure, no event",
+	if err := st.DB().Get(&asked, `SELECT q.next_poll_at, q.failures, s.unknown_to_channel_since FROM poll_queue q JOIN shipments s ON s.id = q.shipment_id
+		WHERE s.id = $1`, ships[3].ID); err != nil || asked.Next == nil || asked.Next.After(now.Add(2*time.Minute)) || asked.Failures != 0 ||
+		asked.Unknown == nil || len(eventsOf(t, st, ships[3].ID)) != before {
+		t.Errorf("the letter not asked about: %+v (%v), %d events (%d before); want asked again within minutes, no failure, no event, its mark kept",
 			asked, err, len(eventsOf(t, st, ships[3].ID)), before)
 	}
 }

@@ -376,13 +376,13 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		if errors.Is(err, channel.ErrNotAsked) {
 			// Not the letter's failure: asked again soon, without an event.
 			soon := now.Add(time.Minute)
-			r.Status, r.Payload, r.History, r.NextPollAt = d.ChannelStatus, nil, nil, &soon
+			r.Status, r.Payload, r.History, r.NextPollAt, r.Skipped = d.ChannelStatus, nil, nil, &soon, true
 			return r
 		}
 		if d.State.Final() && (errors.Is(err, channel.ErrNotKnown) || now.Sub(d.SentAt) >= HistoryGiveUp) {
 			// Polled only for a history still due: a channel that no
 			// longer knows the letter, or a history given up, ends it.
-			r.Status, r.Payload, r.History, r.NextPollAt = d.ChannelStatus, nil, nil, nil
+			r.Status, r.Payload, r.History, r.NextPollAt, r.Skipped = d.ChannelStatus, nil, nil, nil, true
 			return r
 		}
 		if errors.Is(err, channel.ErrNotKnown) {

@@ -165,12 +165,13 @@ func TestFeedReadsOnAfterAGap(t *testing.T) {
 				it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
 				it.SentAt = now.Add(-5 * time.Hour)
 				items = append(items, it)
-				at := now.Add(-4 * time.Hour).Add(time.Duration(i) * time.Minute)
+				at := now.Add(-20 * time.Minute).Add(time.Duration(i) * time.Minute)
 				log.entries = append(log.entries, channel.FeedEvent{ID: fmt.Sprintf("ev-%d", i), ChannelID: it.ChannelID,
 					Tag: "MEMO_AVAILABLE_TO_RECIPIENT", State: model.StateAvailable, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
 			}
 			ships := storetest.Register(t, st, items...)
-			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+			clock := now
+			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
 			sum, err := p.Poll(ctx, log)
 			if err != nil {
 				t.Fatalf("a read with a gap failed the cycle: %v", err)
@@ -207,6 +208,23 @@ func TestFeedReadsOnAfterAGap(t *testing.T) {
 			}
 			if err := st.DB().Get(&kept, `SELECT count(*) FROM shipment_events WHERE source = 'digitalpost' AND external_id IS NOT NULL`); err != nil || kept != want {
 				t.Errorf("%d evidence rows (%v), want %d: each entry given, once", kept, err, want)
+			}
+			if c.hide > 0 {
+				return
+			}
+			// Cycles later, past GapPatience: still one poll error, and the
+			// cursor past the gap, at the latest entry read.
+			for _, d := range []time.Duration{time.Minute, 2 * time.Hour} {
+				clock = now.Add(d)
+				if _, err := p.Poll(ctx, log); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.DB().Get(&errs, `SELECT count(*) FROM poll_errors WHERE channel = 'digitalpost' AND error LIKE '%left out%'`); err != nil || errs != 1 {
+				t.Errorf("%d poll errors about the gap after three cycles (%v), want 1", errs, err)
+			}
+			if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || !cursor.Equal(log.entries[3].Logged) {
+				t.Errorf("the cursor stands at %s (%v), want past the gap at the latest entry %s", cursor, err, log.entries[3].Logged)
 			}
 		})
 	}

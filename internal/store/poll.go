@@ -47,11 +47,12 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 			        AND (claimed_until IS NULL OR claimed_until <= $2)
 			      ORDER BY next_poll_at LIMIT $4
 			      FOR UPDATE SKIP LOCKED))
-			RETURNING q.shipment_id, q.failures, q.history_due)
+			RETURNING q.shipment_id, q.failures, q.history_due, q.next_poll_at)
 		SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, c.failures AS poll_failures, s.unknown_to_channel_since,
 			c.history_due
 		FROM shipments s JOIN c ON c.shipment_id = s.id
-		WHERE s.id = ANY(ARRAY(SELECT shipment_id FROM c))`,
+		WHERE s.id = ANY(ARRAY(SELECT shipment_id FROM c))
+		ORDER BY c.next_poll_at -- the longest waiting first: a call cut short leaves the newest unasked`,
 		channel, now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due %s shipments: %w", channel, err)
@@ -85,7 +86,11 @@ type PollResult struct {
 	Err        string // this shipment's answer could not be used
 	// Unknown: the channel has never heard of this shipment (see
 	// EventUnknown); Err is empty then.
-	Unknown    bool
+	Unknown bool
+	// Skipped: the call did not ask about this shipment (its time ran out
+	// first): only its next poll is set; its failures, its unknown mark
+	// and its escalation stay as they were.
+	Skipped    bool
 	NextPollAt *time.Time // nil: never again (final state)
 	// RetryAt is when to poll again should this result be refused by the
 	// database even after cleaning (see ApplyPoll).
@@ -458,32 +463,33 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	}
 	var ids []string
 	var next, at []*time.Time
-	var fail, unk []bool
+	var fail, unk, skip []bool
 	for i := range results {
 		r := &results[i]
 		if done[r.ID] {
 			continue
 		}
 		ids, next, at = append(ids, r.ID), append(next, r.NextPollAt), append(at, &r.ObservedAt)
-		fail, unk = append(fail, failed[r.ID]), append(unk, unknown[r.ID])
+		fail, unk, skip = append(fail, failed[r.ID]), append(unk, unknown[r.ID]), append(skip, r.Skipped)
 	}
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `WITH u AS (
-			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[]) AS u(id, next, failed, unknown, at)),
+			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[], $6::boolean[])
+				AS u(id, next, failed, unknown, at, skipped)),
 		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
-			failures = CASE WHEN u.failed OR u.unknown THEN q.failures + 1 ELSE 0 END
+			failures = CASE WHEN u.skipped THEN q.failures WHEN u.failed OR u.unknown THEN q.failures + 1 ELSE 0 END
 			FROM u WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id)
 		UPDATE shipments s SET
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
 				WHEN u.failed THEN s.unknown_to_channel_since END,
 			next_step_at = CASE WHEN u.unknown OR u.failed THEN s.next_step_at ELSE `+sqlKnownAgain+` END
 		FROM u
-		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND NOT u.skipped
 			AND ((u.unknown AND s.unknown_to_channel_since IS NULL)
 				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))`,
-		pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)))
+		pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)), pq.Array(skip))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}

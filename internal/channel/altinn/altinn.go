@@ -175,6 +175,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 			if done[id] {
 				continue
 			}
+			timedOut++ // for the whole call: no answer in time
 			for _, i := range index[strings.ToLower(id)] {
 				obs[i].Err = fmt.Errorf("%w: altinn details of %s: the batch's %s ran out first", channel.ErrNotAsked, id, c.cfg.BatchTime)
 			}

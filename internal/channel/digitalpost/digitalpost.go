@@ -215,6 +215,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	var announced *int // the first page's totalElements
 	got := 0
 	var latest time.Time // the latest created time read so far
+	size0 := 0           // the first page's entries: the log's page size
 	var gap *channel.GapError
 	again := false // the page is asked for a second time
 	for page := 0; ; page++ {
@@ -237,7 +238,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
 		}
 		if page == 0 {
-			announced = at.TotalElements
+			announced, size0 = at.TotalElements, len(evs)
 		}
 		current, total := at.CurrentPage, at.TotalPages
 		// totalPages says where the log ends: a page may come back empty
@@ -263,6 +264,15 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				if err := fn(nil); err != nil { // the pages from here lie past the gap
 					return err
 				}
+			}
+		}
+		if gap == nil && page > 0 && !last && len(evs) > 0 && len(evs) < size0 {
+			// A page short of the log's size while more follow: a hole in
+			// it, like an empty page's.
+			gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back with %d entries, the first with %d",
+				op, page, *total, len(evs), size0)}
+			if err := fn(nil); err != nil {
+				return err
 			}
 		}
 		again = false
@@ -316,6 +326,12 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 		c.warn.Do(func() {
 			c.log.Warn("the event log answered a messageUUID lookup with other letters' (or unreadable) events; they are ignored", "count", foreign)
 		})
+	}
+	if errors.Is(err, channel.ErrIncomplete) {
+		// One letter's log with a gap: what it gave is this letter's state
+		// for now; the window reads whatever the gap held when it shows.
+		c.log.Info("a letter's log came back with a gap; what it gave is kept", "letter", id, "error", err)
+		err = nil
 	}
 	return out, err
 }
@@ -389,7 +405,7 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, channel.ErrIncomplete) {
 		return nil, err
 	}
 	out := make([]channel.Found, 0, len(order))
@@ -408,5 +424,5 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 		}
 		out = append(out, f)
 	}
-	return out, nil
+	return out, err // with a gap: what was found, and the gap (ErrIncomplete)
 }

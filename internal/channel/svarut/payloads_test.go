@@ -74,6 +74,12 @@ func TestRealPayloads(t *testing.T) {
 		!bytes.Contains(h, []byte("Sendt til manuell print")) || !json.Valid(h) {
 		t.Errorf("the history lost more than the ids: %s", h)
 	}
+	// A history that is not what it should be is an error whose excerpt
+	// keeps no national id either.
+	answers["historikk"] = []byte(`{"hendelser":"Lest eksternt av 01029400470"}`)
+	if _, err := c.History(context.Background(), id); err == nil || strings.Contains(err.Error(), "01029400470") {
+		t.Errorf("a bad history: %v, want an error without the national id", err)
+	}
 	answers["historikk"] = payload(t, "v1-historikk-trimmed.json")
 	if h, err := c.History(context.Background(), id); err != nil || !bytes.Contains(h, []byte("Metadata er validert OK")) {
 		t.Errorf("the published v1 history: %s %v", h, err)

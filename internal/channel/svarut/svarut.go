@@ -204,6 +204,9 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 		}
 		return nil, fmt.Errorf("svarut history of %s: %w", id, err)
 	}
+	// The history's texts name recipients and readers by national id: masked
+	// before anything keeps any of it (evidence, an error's excerpt, a log).
+	resp.Body = model.MaskPersonIDsIn(resp.Body)
 	var doc map[string]json.RawMessage
 	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
 		return nil, c.bad("history", resp, errors.New("not JSON"))
@@ -214,8 +217,7 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	if _, ok := doc[key]; !ok {
 		return nil, c.bad("history", resp, fmt.Errorf("no %q in the answer", key))
 	}
-	// The history's texts name recipients and readers by national id.
-	return json.RawMessage(model.MaskPersonIDsIn(resp.Body)), nil
+	return json.RawMessage(resp.Body), nil
 }
 
 // record is one status entry in either API's answer.
