@@ -3,6 +3,7 @@ package poll_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -180,5 +181,145 @@ func TestNextPoll(t *testing.T) {
 	}
 	if poll.Backoff(1) != time.Minute || poll.Backoff(3) != 4*time.Minute || poll.Backoff(50) != 6*time.Hour {
 		t.Errorf("backoff: %v %v %v", poll.Backoff(1), poll.Backoff(3), poll.Backoff(50))
+	}
+}
+
+// historied is a scripted channel with SvarUt's per-letter history: a
+// letter's history fails while broken says so, and hangs (until the
+// request gives up) while hang does.
+type historied struct {
+	*scripted
+	hmu    sync.Mutex
+	broken map[string]bool
+	hang   map[string]bool
+	asked  map[string]int
+}
+
+func (h *historied) History(ctx context.Context, id string) (json.RawMessage, error) {
+	h.hmu.Lock()
+	h.asked[id]++
+	broken, hang := h.broken[id], h.hang[id]
+	h.hmu.Unlock()
+	switch {
+	case hang:
+		<-ctx.Done()
+		return nil, ctx.Err()
+	case broken:
+		return nil, errors.New("svarut GET /v2/forsendelser/x/hendelser: 503 Service Unavailable after retries")
+	}
+	return json.RawMessage(`{"hendelser":[{"hendelse":"` + id + `"}]}`), nil
+}
+
+// eventsOf returns a shipment's evidence, oldest first.
+func eventsOf(t *testing.T, st *store.Store, id string) []store.Event {
+	t.Helper()
+	sh, err := st.Shipment(context.Background(), id, store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh.Events
+}
+
+// TestHistoryOfEveryChange: a change whose history cannot be fetched (an
+// error, or no answer within the batch's time for histories) is kept and
+// noted once; the history is asked for at the next poll, also of a letter
+// whose state is final, and kept then. One hanging history does not hold
+// back the batch. A new status that leaves the state as it is is dated by
+// the channel, with its history too.
+func TestHistoryOfEveryChange(t *testing.T) {
+	ctx := context.Background()
+	st, ships := registered(t, 4)
+	opened := t0.Add(-30 * time.Minute)
+	ch := &historied{scripted: &scripted{answers: map[string]channel.Observation{}, asked: map[string]int{}},
+		broken: map[string]bool{"id-1": true}, hang: map[string]bool{"id-2": true}, asked: map[string]int{}}
+	for _, id := range []string{"id-0", "id-1", "id-2"} {
+		ch.answers[id] = channel.Observation{Status: "LEST", State: model.StateOpened, ChangedAt: opened, Payload: []byte(`{"status":"LEST"}`)}
+	}
+	ch.answers["id-3"] = channel.Observation{Status: "VARSLET", State: model.StateAvailable, ChangedAt: opened, Payload: []byte(`{"status":"VARSLET"}`)}
+	now := t0
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)),
+		poll.Options{Now: func() time.Time { return now }, Workers: 1, HistoryTime: 300 * time.Millisecond})
+	started := time.Now()
+	if sum, err := p.Cycle(ctx, ch); err != nil || sum.Changed != 4 {
+		t.Fatalf("first cycle: %+v %v", sum, err)
+	}
+	if took := time.Since(started); took > 5*time.Second {
+		t.Errorf("the cycle took %s: one hanging history held back the batch", took)
+	}
+	for i, want := range []struct {
+		history, notes int
+	}{{1, 0}, {0, 1}, {0, 1}, {1, 0}} {
+		evs := eventsOf(t, st, ships[i].ID)
+		if countKind(evs, store.EventHistory) != want.history || countKind(evs, store.EventPollError) != want.notes {
+			t.Errorf("letter %d after the first poll: %d history, %d notes; want %d, %d", i, countKind(evs, store.EventHistory),
+				countKind(evs, store.EventPollError), want.history, want.notes)
+		}
+	}
+	var due []bool
+	if err := st.DB().Select(&due, `SELECT history_due FROM poll_queue WHERE shipment_id = ANY($1::uuid[]) ORDER BY shipment_id = $2 DESC, shipment_id = $3 DESC`,
+		"{"+ships[1].ID+","+ships[2].ID+"}", ships[1].ID, ships[2].ID); err != nil || len(due) != 2 || !due[0] || !due[1] {
+		t.Fatalf("history_due of the two letters without history: %v %v", due, err)
+	}
+	// The next poll, the history endpoint mended for one of them: its
+	// history is kept now, the other one's still due (noted only once).
+	ch.hmu.Lock()
+	ch.broken["id-1"] = false
+	ch.hmu.Unlock()
+	ch.answers["id-3"] = channel.Observation{Status: "SENDT_PRINT", State: model.StateAvailable, ChangedAt: t0.Add(time.Minute), Payload: []byte(`{"status":"SENDT_PRINT"}`)}
+	now = t0.Add(time.Hour)
+	if sum, err := p.Cycle(ctx, ch); err != nil || sum.Polled != 3 {
+		t.Fatalf("second cycle: %+v %v; want the two final letters whose history is due and the open one", sum, err)
+	}
+	if evs := eventsOf(t, st, ships[1].ID); countKind(evs, store.EventHistory) != 1 || countKind(evs, store.EventPollError) != 1 {
+		t.Errorf("the mended letter: %d history, %d notes; want 1, 1", countKind(evs, store.EventHistory), countKind(evs, store.EventPollError))
+	}
+	if evs := eventsOf(t, st, ships[2].ID); countKind(evs, store.EventHistory) != 0 || countKind(evs, store.EventPollError) != 1 {
+		t.Errorf("the still hanging letter: %d history, %d notes; want 0, 1 (noted once)", countKind(evs, store.EventHistory), countKind(evs, store.EventPollError))
+	}
+	// The new status with the same state: dated by the channel, with its history.
+	evs := eventsOf(t, st, ships[3].ID)
+	var status *store.Event
+	for i := range evs {
+		if evs[i].Kind == store.EventStatus {
+			status = &evs[i]
+		}
+	}
+	if status == nil || status.RawStatus != "SENDT_PRINT" || !status.ObservedAt.Equal(t0.Add(time.Minute)) || countKind(evs, store.EventHistory) != 2 {
+		t.Errorf("a new status in the same state: %+v, %d histories; want SENDT_PRINT at %s and a second history", status, countKind(evs, store.EventHistory), t0.Add(time.Minute))
+	}
+	// The mended letter is done: not polled again.
+	var next *time.Time
+	if err := st.DB().Get(&next, `SELECT next_poll_at FROM poll_queue WHERE shipment_id = $1 AND NOT history_due`, ships[1].ID); err != nil || next != nil {
+		t.Errorf("the mended letter: next poll %v (%v), want none and no history due", next, err)
+	}
+	// The channel no longer knows the opened letter whose history is due:
+	// that ends it (no mark, no more polls). A letter the call did not get
+	// to ask about is asked again soon, with no event and no failure.
+	ch.answers["id-2"] = channel.Observation{Err: channel.ErrNotKnown}
+	ch.answers["id-3"] = channel.Observation{Err: fmt.Errorf("%w: the batch's time ran out first", channel.ErrNotAsked)}
+	storetest.Set(t, st, []string{ships[3].ID}, storetest.UnknownToChannelSince(t0))
+	before := len(eventsOf(t, st, ships[3].ID))
+	now = t0.Add(2 * time.Hour)
+	if _, err := p.Cycle(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	var ended struct {
+		Next    *time.Time `db:"next_poll_at"`
+		Unknown *time.Time `db:"unknown_to_channel_since"`
+	}
+	if err := st.DB().Get(&ended, `SELECT q.next_poll_at, s.unknown_to_channel_since FROM poll_queue q JOIN shipments s ON s.id = q.shipment_id
+		WHERE s.id = $1`, ships[2].ID); err != nil || ended.Next != nil || ended.Unknown != nil {
+		t.Errorf("the opened letter the channel forgot: %+v (%v), want no next poll and no mark", ended, err)
+	}
+	var asked struct {
+		Next     *time.Time `db:"next_poll_at"`
+		Failures int        `db:"failures"`
+		Unknown  *time.Time `db:"unknown_to_channel_since"`
+	}
+	if err := st.DB().Get(&asked, `SELECT q.next_poll_at, q.failures, s.unknown_to_channel_since FROM poll_queue q JOIN shipments s ON s.id = q.shipment_id
+		WHERE s.id = $1`, ships[3].ID); err != nil || asked.Next == nil || asked.Next.After(now.Add(2*time.Minute)) || asked.Failures != 0 ||
+		asked.Unknown == nil || len(eventsOf(t, st, ships[3].ID)) != before {
+		t.Errorf("the letter not asked about: %+v (%v), %d events (%d before); want asked again within minutes, no failure, no event, its mark kept",
+			asked, err, len(eventsOf(t, st, ships[3].ID)), before)
 	}
 }
