@@ -47,7 +47,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := sim.NewManualClock(time.Now().UTC().Add(-time.Minute).Truncate(time.Second))
-	s, err := sim.New(sc, 1, clock, sim.Options{NoFaults: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := sim.New(sc, 1, clock, sim.Options{NoFaults: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestPollOnceAgainstHostileChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(sc, 3, sim.NewManualClock(time.Now().UTC()), sim.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := sim.New(sc, 3, sim.NewManualClock(time.Now().UTC()), sim.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

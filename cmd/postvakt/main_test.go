@@ -141,8 +141,9 @@ func TestServeAndToken(t *testing.T) {
 }
 
 // startServe starts `postvakt serve` on a free loopback port against db,
-// with env added to the environment, and waits until /healthz answers 200.
-// The caller stops it.
+// with env added to the environment (env wins over the defaults, the
+// shipped policies), and waits until /healthz answers 200. The caller
+// stops it.
 func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -152,7 +153,7 @@ func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *byt
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr)
-	cmd.Env = append(append(os.Environ(), env...), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies"), env...)
 	logs := &bytes.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -46,30 +45,17 @@ func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "contacts.csv"), []byte(contacts.String()), 0o644)
-	env := append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES="+policies, "POSTVAKT_SMTP_ADDR="+mp.SMTPAddr,
-		"POSTVAKT_SMTP_FROM=postvakt@stop.example", "POSTVAKT_ESCALATE_SCHEDULE=@every 1s")
+	env := []string{"POSTVAKT_POLICIES=" + policies, "POSTVAKT_SMTP_ADDR=" + mp.SMTPAddr,
+		"POSTVAKT_SMTP_FROM=postvakt@stop.example", "POSTVAKT_ESCALATE_SCHEDULE=@every 1s"}
 	for _, args := range [][]string{{"migrate"}, {"import", filepath.Join(dir, "letters.csv")}, {"contacts", "import", filepath.Join(dir, "contacts.csv")}} {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = env
+		cmd.Env = append(append(os.Environ(), "DATABASE_URL="+db), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("postvakt %s: %v\n%s", args[0], err, out)
 		}
 	}
-
 	serve := func() (*exec.Cmd, *bytes.Buffer) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		cmd := exec.Command(bin, "serve", "--addr", addr)
-		cmd.Env = env
-		logs := &bytes.Buffer{}
-		cmd.Stderr = logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		_, cmd, logs := startServe(t, db, env...)
 		return cmd, logs
 	}
 	cmd, logs := serve()

@@ -154,7 +154,7 @@ func replayFeed(ctx context.Context, s *sim, paths []string) (time.Duration, int
 }
 
 // benchHealth measures the health rules (internal/health) on the large
-// database, as BenchmarkHealth does: one evaluation as of an hour after
+// database: one evaluation as of an hour after
 // the newest letter (a dry run: facts, rules, each alert's letters counted)
 // and the incident report (CSV) of the last 30 days and of one unit's
 // year, the slowest of up to three runs each (fewer when the first take

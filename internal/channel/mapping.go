@@ -68,8 +68,38 @@ type Mapping struct {
 }
 
 // StatusTable maps a channel's status values to postvakt's. Lookups are
-// exact: channels send their enum values verbatim.
+// exact: channels send their enum values verbatim. Build one with
+// NewStatusTable.
 type StatusTable map[string]Mapping
+
+// StatusGroup is a channel's status values that all mean the same for
+// postvakt: one entry of NewStatusTable. Make one with Mapping.For.
+type StatusGroup struct {
+	Mapping Mapping
+	Values  []string
+}
+
+// For groups the status values that mean m.
+func (m Mapping) For(values ...string) StatusGroup {
+	return StatusGroup{Mapping: m, Values: values}
+}
+
+// NewStatusTable builds a channel's status table from its groups, each
+// status meaning once. A status value that stands twice, in one group or
+// in two, panics: the table is the one place that maps a channel's words
+// to postvakt's states, and a word may mean only one thing.
+func NewStatusTable(groups ...StatusGroup) StatusTable {
+	t := StatusTable{}
+	for _, g := range groups {
+		for _, v := range g.Values {
+			if _, dup := t[v]; dup {
+				panic(fmt.Sprintf("channel: status %q stands twice in the status table", v))
+			}
+			t[v] = g.Mapping
+		}
+	}
+	return t
+}
 
 // Apply sets o.State and o.Disposition from o.Status, or sets o.Err to a
 // wrapped ErrUnknownStatus (State stays empty) when the value is unknown.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 
@@ -21,6 +23,29 @@ func TestStatusTableApply(t *testing.T) {
 	table.Apply(&o)
 	if !errors.Is(o.Err, ErrUnknownStatus) || o.State != "" || !strings.Contains(o.Err.Error(), `"lest"`) || o.Payload == nil {
 		t.Fatalf("%+v", o)
+	}
+}
+
+func TestNewStatusTable(t *testing.T) {
+	printed := Mapping{State: model.StateAvailable, Disposition: DispositionChannelPrint}
+	table := NewStatusTable(Mapping{State: model.StateOpened}.For("LEST"), printed.For("SENDT_PRINT", "PRINTET"), Mapping{Keep: true}.For())
+	want := StatusTable{"LEST": {State: model.StateOpened}, "SENDT_PRINT": printed, "PRINTET": printed}
+	if !maps.Equal(table, want) {
+		t.Fatalf("got %v, want %v", table, want)
+	}
+	for name, groups := range map[string][]StatusGroup{
+		"in two groups": {Mapping{State: model.StateOpened}.For("LEST"), Mapping{State: model.StateFailed}.For("AVVIST", "LEST")},
+		"in one group":  {Mapping{State: model.StateOpened}.For("LEST", "LEST")},
+		"same meaning":  {Mapping{State: model.StateOpened}.For("LEST"), Mapping{State: model.StateOpened}.For("LEST")},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `"LEST"`) {
+					t.Errorf("%s: recovered %v, want a panic naming the status", name, r)
+				}
+			}()
+			NewStatusTable(groups...)
+		}()
 	}
 }
 

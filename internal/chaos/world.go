@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -241,7 +240,7 @@ func startSim(ctx context.Context, dir string, letters, orgs int, speed float64,
 		return nil, err
 	}
 	s, err := sim.New(sc, seed, sim.NewSpeedClock(speed), sim.Options{ClientPublicKeyPEM: pub, MaxRequestLog: 50_000_000,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return nil, err
 	}

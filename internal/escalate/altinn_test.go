@@ -37,7 +37,7 @@ func newAltinnSim(t *testing.T) *altinnSim {
 		t.Fatal(err)
 	}
 	s, err := sim.New(sc, 5, sim.NewManualClock(monday), sim.Options{NoFaults: true, RequireScopes: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func newAltinnSim(t *testing.T) *altinnSim {
 func client(t *testing.T, base string) *httpclient.Client {
 	t.Helper()
 	hc, err := httpclient.New(httpclient.Options{Name: "test", BaseURL: base, BackoffBase: time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,56 +16,6 @@ import (
 	"postvakt/internal/storetest"
 )
 
-// TestCopenhagenMay2020: Danish Digital Post validates the letters and
-// then fails half of them, from the start, for two days (the provider
-// told nobody; Copenhagen found out 13 days later and had the lists three
-// weeks after that). A stuck alert for digitalpost fires within two
-// simulated hours; at the end of the outage the stuck alerts, one per
-// forvaltning, name exactly the letters the simulator lost; the
-// forvaltninger record their follow-ups from the report and the alerts
-// resolve.
-func TestCopenhagenMay2020(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t, "testdata/copenhagen-may.yaml", 1, nil)
-	start := w.now
-	fired := w.watch(start.Add(2*time.Hour), 15*time.Minute, prefixed("stuck channel=digitalpost "))
-	if fired.IsZero() {
-		t.Fatal("no stuck alert within two hours of the outage starting")
-	}
-	t.Logf("the first stuck alert fired %s after the outage started", fired.Sub(start))
-	w.walk(start.Add(50*time.Hour), 2*time.Hour)
-	res := w.eval()
-	for _, a := range active(res) {
-		if !strings.HasPrefix(a, "stuck channel=digitalpost sender=64942212 unit=") {
-			t.Fatalf("unexpected alert %q", a)
-		}
-	}
-	lost := w.truth(sim.IncidentProviderOutage, nil) + w.truth(sim.IncidentRedelivered, nil) // none re-delivered yet
-	if len(res.Firing) != 7 || affected(res, "stuck") != lost || lost < 500 {
-		t.Fatalf("%d forvaltninger's stuck alerts with %d letters; Digital Post lost %d", len(res.Firing), affected(res, "stuck"), lost)
-	}
-	if len(w.mails()) == 0 || len(w.hook.take()) == 0 {
-		t.Fatal("the alerts reached neither the SMTP server nor the webhook")
-	}
-	for _, a := range res.Firing {
-		if _, err := w.st.RecordIncidentFollowUps(t.Context(), store.IncidentFollowUps{Filter: a.Selector, Reason: fmt.Sprintf("alert %d", a.ID),
-			Deadline: w.now.Add(10 * 24 * time.Hour), Decision: store.DecisionNewLetter, Actor: "user:kk", At: w.now}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.step(w.now.Add(10 * time.Minute))
-	if res := w.eval(); len(res.Firing) != 0 || len(res.Resolved) != 7 {
-		t.Fatalf("after the follow-ups: firing %v, %d resolved", active(res), len(res.Resolved))
-	}
-	// The resolution reaches the SMTP server and the webhook receiver too.
-	ms, hooks := w.mails(), w.hook.take()
-	if !reflect.DeepEqual(subjects(ms), []string{"[postvakt] RESOLVED stuck: 7 alerts"}) ||
-		len(hooks) != 1 || hooks[0].Status != "resolved" || len(hooks[0].Alerts) != 7 || hooks[0].Alerts[0].EndsAt.IsZero() {
-		t.Fatalf("resolution: e-mails %v, webhook %+v", subjects(ms), hooks)
-	}
-	w.checkLogs()
-}
-
 // TestCopenhagenDecember2019: nothing the sending route "BUF – sikker
 // mail (SEPO)" sends reaches Digital Post (no event, ever), while the
 // other forvaltninger's letters arrive. unit_delivery_drop fires for it,

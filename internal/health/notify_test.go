@@ -77,7 +77,7 @@ func (b *bench) evaluator(log io.Writer) *health.Evaluator {
 		b.t.Fatal(err)
 	}
 	hc, err := httpclient.New(httpclient.Options{Name: "alert-webhook", MaxRetries: -1, BreakerThreshold: -1,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func newWorld(t *testing.T, scenario string, seed int64, cfg *policy.Health) *wo
 	}
 	clock := sim.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	s, err := sim.New(sc, seed, clock, sim.Options{NoFaults: true, ClientPublicKeyPEM: pub,
-		Sleep: func(context.Context, time.Duration) {}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Sleep: func(context.Context, time.Duration) {}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func newWorld(t *testing.T, scenario string, seed int64, cfg *policy.Health) *wo
 	w := &world{t: t, sim: s, clock: clock, st: st, now: s.Now(), logs: &logtest.Buffer{},
 		recs: map[string]sim.ShipmentRecord{}, ids: map[string]string{}}
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	quiet := slog.New(slog.DiscardHandler)
 	if w.chans, err = channel.Open(conf, channel.Deps{Log: quiet, Tokens: maskinporten.FromConfig(conf, quiet, nil)}); err != nil {
 		t.Fatal(err)
 	}

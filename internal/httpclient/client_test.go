@@ -27,18 +27,25 @@ type step struct {
 
 func scripted(t *testing.T, steps ...step) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i := int(n.Add(1)) - 1
-		if i >= len(steps) {
-			i = len(steps) - 1
-		}
-		s := steps[i]
+	var i atomic.Int32
+	return counting(t, func(w http.ResponseWriter, r *http.Request) {
+		s := steps[min(int(i.Add(1))-1, len(steps)-1)]
 		if s.retryAfter != "" {
 			w.Header().Set("Retry-After", s.retryAfter)
 		}
 		w.WriteHeader(s.code)
 		_, _ = w.Write([]byte(s.body))
+	})
+}
+
+// counting serves h, counting the requests it gets; the server closes when
+// the test ends.
+func counting(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, &n
@@ -188,15 +195,12 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestTimeoutIsRetriedThenFails(t *testing.T) {
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
+	srv, hits := counting(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 		case <-time.After(2 * time.Second):
 		}
-	}))
-	defer srv.Close()
+	})
 	reg := prometheus.NewRegistry()
 	c := newTestClient(t, Options{BaseURL: srv.URL, Timeout: 50 * time.Millisecond, MaxRetries: 1, BackoffBase: time.Millisecond, Registerer: reg})
 	start := time.Now()

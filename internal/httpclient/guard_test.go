@@ -20,14 +20,11 @@ import (
 
 func TestBreakerOpensAndRecovers(t *testing.T) {
 	var healthy atomic.Bool
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
+	srv, hits := counting(t, func(w http.ResponseWriter, r *http.Request) {
 		if !healthy.Load() {
 			w.WriteHeader(500)
 		}
-	}))
-	defer srv.Close()
+	})
 	clock := newFakeClock()
 	reg := prometheus.NewRegistry()
 	c := newTestClient(t, Options{BaseURL: srv.URL, Clock: clock, MaxRetries: -1, BreakerThreshold: 2, BreakerCooldown: 10 * time.Second, Registerer: reg})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,10 +13,8 @@ import (
 // TestBodyCapped streams an endless body: the call ends with ErrBodyTooLarge
 // after reading about the cap, is not retried and leaves the breaker closed.
 func TestBodyCapped(t *testing.T) {
-	var hits atomic.Int32
 	var sent atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
+	srv, hits := counting(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		chunk := []byte(strings.Repeat("x", 4096))
 		for r.Context().Err() == nil && sent.Load() < 1<<30 {
@@ -27,8 +24,7 @@ func TestBodyCapped(t *testing.T) {
 				return
 			}
 		}
-	}))
-	defer srv.Close()
+	})
 	c := newTestClient(t, Options{BaseURL: srv.URL, Clock: newFakeClock(), MaxBodyBytes: 64 << 10, BreakerThreshold: 1})
 	start := time.Now()
 	resp, err := get(c)

@@ -3,7 +3,6 @@ package printing_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -53,7 +52,7 @@ print:
   fail_chance: 0
 `
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // env is a database, a simulator on a loopback server with a manual clock,
 // and a print service talking to it over HTTP.

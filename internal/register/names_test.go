@@ -3,7 +3,6 @@ package register_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"sort"
@@ -74,7 +73,7 @@ var (
 	dkCitizens = []string{"2512891234", "0101701234"}
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // simClock is the simulator's clock as an httpclient.Clock: retries return
 // at once, so no test sleeps.

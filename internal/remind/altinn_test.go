@@ -40,7 +40,7 @@ func newAltinnSim(t *testing.T) *altinnSim {
 		t.Fatal(err)
 	}
 	s, err := sim.New(sc, 5, sim.NewManualClock(time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)),
-		sim.Options{NoFaults: true, RequireScopes: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		sim.Options{NoFaults: true, RequireScopes: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func newAltinnSim(t *testing.T) *altinnSim {
 func (a *altinnSim) client(t *testing.T, base string) *httpclient.Client {
 	t.Helper()
 	hc, err := httpclient.New(httpclient.Options{Name: "test", BaseURL: base, BackoffBase: time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func TestResolverPartialAnswer(t *testing.T) {
 	st, _ := fixture(t, 1)
 	const with, none, missing = "974760673", "910753614", "889640782"
 	res := &Resolver{Book: st, Profile: partialProfile{map[string][]string{with: {"post@a.no"}, none: {}}},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.DiscardHandler)}
 	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
 	got, err := res.Resolve(ctx, []string{with, none, missing}, now, false)
 	if err != nil {

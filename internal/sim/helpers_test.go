@@ -21,7 +21,7 @@ import (
 )
 
 // quietLogger keeps the simulator's logs out of test output.
-var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quietLogger = slog.New(slog.DiscardHandler)
 
 // testStart is where the manual clock of most tests stands.
 var testStart = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)

@@ -14,27 +14,18 @@ import (
 // letter will never be read in Altinn, so it maps to failed and needs paper
 // at once, whatever the policy's windows say. Failed is Altinn's own
 // failure to publish.
-var statuses = channel.StatusTable{
+var statuses = channel.NewStatusTable(
 	// accepted
-	"Initialized":     {State: model.StateAccepted},
-	"ReadyForPublish": {State: model.StateAccepted},
+	channel.Mapping{State: model.StateAccepted}.For("Initialized", "ReadyForPublish"),
 	// available to the recipient
-	"Published": {State: model.StateAvailable},
-	"Fetched":   {State: model.StateAvailable},
+	channel.Mapping{State: model.StateAvailable}.For("Published", "Fetched"),
 	// opened: any sign the recipient has read or handled it
-	"Read":                  {State: model.StateOpened},
-	"Confirmed":             {State: model.StateOpened},
-	"Replied":               {State: model.StateOpened},
-	"AttachmentsDownloaded": {State: model.StateOpened},
-	"Forwarded":             {State: model.StateOpened},
-	"Archived":              {State: model.StateOpened},
+	channel.Mapping{State: model.StateOpened}.For("Read", "Confirmed", "Replied", "AttachmentsDownloaded", "Forwarded", "Archived"),
 	// failed; Reserved needs paper at once (see above)
-	"Failed":   {State: model.StateFailed},
-	"Reserved": {State: model.StateFailed},
+	channel.Mapping{State: model.StateFailed}.For("Failed", "Reserved"),
 	// gone: purged by the recipient or by Altinn
-	"PurgedByRecipient": {State: model.StateExpired, Disposition: channel.DispositionClosed},
-	"PurgedByAltinn":    {State: model.StateExpired, Disposition: channel.DispositionClosed},
-}
+	channel.Mapping{State: model.StateExpired, Disposition: channel.DispositionClosed}.For("PurgedByRecipient", "PurgedByAltinn"),
+)
 
 // Statuses returns a copy of the Altinn status table.
 func Statuses() channel.StatusTable { return maps.Clone(statuses) }

@@ -18,26 +18,26 @@ import (
 
 // Tags is what each event tag means for postvakt (the table in the specs
 // README). A tag not listed is kept as evidence and moves nothing.
-var Tags = channel.StatusTable{
-	"MEMO_SEND_RECEIVED":                         {State: model.StateAccepted},
-	"MEMO_SEND_VALIDATED":                        {State: model.StateAccepted},
-	"DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY": {State: model.StateAccepted},
-	"DELAYED_MEMO_SEND_SENT":                     {State: model.StateAccepted},
-	"MEMO_SEND_VALIDATION_FAILED":                {State: model.StateRejected},
-	"MEMO_ARCHIVE_REJECTED":                      {State: model.StateRejected},
-	"MEMO_SEND_FAILED":                           {State: model.StateFailed},
-	"MEMO_TRANSFORMATION_FAILED":                 {State: model.StateFailed},
-	"MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED":  {State: model.StateFailed},
-	"MEMO_AVAILABLE_TO_RECIPIENT":                {State: model.StateAvailable},
-	"MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM":         {State: model.StateAvailable},
-	"MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM":      {State: model.StateAvailable},
-	"MESSAGE_READ":                               {State: model.StateOpened},
-	"UNOPENED_MAIL_SENT_AS_PHYSICAL_POST":        {Disposition: channel.DispositionChannelPrint},
-	"PHYSICAL_LETTER_SENT":                       {Disposition: channel.DispositionChannelPrint},
-	"MEMO_SEND_RECALLED":                         {Disposition: channel.DispositionClosed},
-	"MEMO_MESSAGE_RECALLED":                      {Disposition: channel.DispositionClosed},
-	"MESSAGE_RECALLED_BY_ADMINISTRATOR":          {Disposition: channel.DispositionClosed},
-}
+var Tags = channel.NewStatusTable(
+	// accepted: received and validated, or held for a delayed send
+	channel.Mapping{State: model.StateAccepted}.For("MEMO_SEND_RECEIVED", "MEMO_SEND_VALIDATED",
+		"DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY", "DELAYED_MEMO_SEND_SENT"),
+	// rejected
+	channel.Mapping{State: model.StateRejected}.For("MEMO_SEND_VALIDATION_FAILED", "MEMO_ARCHIVE_REJECTED"),
+	// failed
+	channel.Mapping{State: model.StateFailed}.For("MEMO_SEND_FAILED", "MEMO_TRANSFORMATION_FAILED",
+		"MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED"),
+	// available to the recipient (TagAvailable is the proof of delivery)
+	channel.Mapping{State: model.StateAvailable}.For(TagAvailable, "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM",
+		"MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM"),
+	// opened
+	channel.Mapping{State: model.StateOpened}.For("MESSAGE_READ"),
+	// printed by Digital Post itself: postvakt must not order print again
+	channel.Mapping{Disposition: channel.DispositionChannelPrint}.For("UNOPENED_MAIL_SENT_AS_PHYSICAL_POST", "PHYSICAL_LETTER_SENT"),
+	// recalled
+	channel.Mapping{Disposition: channel.DispositionClosed}.For("MEMO_SEND_RECALLED", "MEMO_MESSAGE_RECALLED",
+		"MESSAGE_RECALLED_BY_ADMINISTRATOR"),
+)
 
 // TagAvailable is the legal proof of delivery: "Tilgængelig for modtageren".
 const TagAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"

@@ -2,7 +2,6 @@ package digitalpost
 
 import (
 	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +14,7 @@ import (
 	"postvakt/internal/sim"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 // simStart is where the simulator's clock stands.
 var simStart = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)

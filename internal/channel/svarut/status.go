@@ -14,35 +14,28 @@ import (
 
 // statuses maps every SvarUt status value (v1, v2 and v3) to postvakt's
 // state, per the table in testdata/specs/README.md.
-var statuses = channel.StatusTable{
+var statuses = channel.NewStatusTable(
 	// accepted
-	"MOTTATT":   {State: model.StateAccepted},
-	"AKSEPTERT": {State: model.StateAccepted},
+	channel.Mapping{State: model.StateAccepted}.For("MOTTATT", "AKSEPTERT"),
 	// available to the recipient
-	"VARSLET":             {State: model.StateAvailable},
-	"KLAR_FOR_MOTTAK":     {State: model.StateAvailable},
-	"SENDT_DIGITALT":      {State: model.StateAvailable},
-	"SENDT_SDP":           {State: model.StateAvailable},
-	"LEVERT_SDP":          {State: model.StateAvailable},
-	"SENDT_NHN_MOTTAKER":  {State: model.StateAvailable}, // v3
-	"LEVERT_NHN_MOTTAKER": {State: model.StateAvailable}, // v3
+	channel.Mapping{State: model.StateAvailable}.For("VARSLET", "KLAR_FOR_MOTTAK", "SENDT_DIGITALT", "SENDT_SDP", "LEVERT_SDP",
+		"SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER"), // v3
 	// opened
-	"LEST": {State: model.StateOpened},
+	channel.Mapping{State: model.StateOpened}.For("LEST"),
 	// rejected
-	"AVVIST": {State: model.StateRejected},
-	// failed: IKKE_LEVERT is a digital-only shipment that could not be delivered
-	"IKKE_LEVERT":         {State: model.StateFailed},
-	"FEILET_UNDER_MOTTAK": {State: model.StateFailed}, // v3
+	channel.Mapping{State: model.StateRejected}.For("AVVIST"),
+	// failed: IKKE_LEVERT is a digital-only shipment that could not be
+	// delivered; FEILET_UNDER_MOTTAK is v3
+	channel.Mapping{State: model.StateFailed}.For("IKKE_LEVERT", "FEILET_UNDER_MOTTAK"),
 	// printed by SvarUt itself: postvakt must not order print again
-	"SENDT_PRINT": {State: model.StateAvailable, Disposition: channel.DispositionChannelPrint},
-	"PRINTET":     {State: model.StateAvailable, Disposition: channel.DispositionChannelPrint},
+	channel.Mapping{State: model.StateAvailable, Disposition: channel.DispositionChannelPrint}.For("SENDT_PRINT", "PRINTET"),
 	// closed by hand (an administrator stopped printing)
-	"MANUELT_HANDTERT": {State: model.StateExpired, Disposition: channel.DispositionClosed},
+	channel.Mapping{State: model.StateExpired, Disposition: channel.DispositionClosed}.For("MANUELT_HANDTERT"),
 	// files and metadata deleted for retention (v3): not something the
 	// recipient did, so the letter keeps its last real state (an unread
 	// letter stays unread, a printed one printed)
-	"SLETTET": {Keep: true},
-}
+	channel.Mapping{Keep: true}.For("SLETTET"),
+)
 
 // Statuses returns a copy of the SvarUt status table.
 func Statuses() channel.StatusTable { return maps.Clone(statuses) }
