@@ -17,30 +17,34 @@ import (
 // later Drain with backoff; a refused one (400, 422) goes to manual
 // handling. It returns when nothing is due any more.
 func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
-	sum, err := s.orphans(ctx, now)
-	if err != nil {
-		return sum, err
+	var sum Summary
+	err := s.drain(ctx, now, &sum)
+	return sum, err
+}
+
+// drain is Drain counting into sum.
+func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error {
+	if err := s.orphans(ctx, now, sum); err != nil {
+		return err
 	}
 	// A stop asked for (jobs.Draining): no new claims; what is claimed is
 	// finished, or given back unsent.
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		lookups, err := s.st.ClaimPrintLookups(ctx, nil, now, s.opt.BatchSize, s.opt.Lease)
 		if err != nil {
-			return sum, err
+			return err
 		}
 		if len(lookups) == 0 {
 			break
 		}
-		r, err := s.resolve(ctx, lookups, now)
-		sum.add(r)
-		if err != nil {
-			return sum, err
+		if err := s.resolve(ctx, lookups, now, sum); err != nil {
+			return err
 		}
 	}
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
 		items, err := s.st.ClaimPrintOutbox(ctx, now, s.opt.BatchSize, s.opt.Lease)
 		if err != nil {
-			return sum, err
+			return err
 		}
 		if len(items) == 0 {
 			break
@@ -49,19 +53,19 @@ func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
 		for i, it := range items {
 			if jobs.Draining(ctx) {
 				if err := s.release(ctx, items[i:]); err != nil {
-					return sum, err
+					return err
 				}
 				break
 			}
-			if err := s.send(ctx, it, now, &sum); err != nil {
-				return sum, err
+			if err := s.send(ctx, it, now, sum); err != nil {
+				return err
 			}
 		}
 	}
 	if sum.Ordered+sum.Retried+sum.Manual+sum.Queued+sum.Held > 0 {
 		s.log.Info("print outbox drained", "summary", sum.String())
 	}
-	return sum, ctx.Err()
+	return ctx.Err()
 }
 
 // release gives back claimed outbox rows not sent, so the next replica
@@ -78,14 +82,13 @@ func (s *Service) release(ctx context.Context, items []store.PrintOutboxItem) er
 // orphans orders the print-due shipments whose hand-off from the escalation
 // run was lost, matching their policy again. One pass: a shipment whose
 // policy cannot be found stays for the next run (and is logged).
-func (s *Service) orphans(ctx context.Context, now time.Time) (Summary, error) {
-	var sum Summary
+func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) error {
 	if s.opt.Policies == nil {
-		return sum, nil
+		return nil
 	}
 	due, err := s.st.PrintDueWithoutOrder(ctx, 1000)
 	if err != nil || len(due) == 0 {
-		return sum, err
+		return err
 	}
 	type key struct {
 		name     string
@@ -104,13 +107,11 @@ func (s *Service) orphans(ctx context.Context, now time.Time) (Summary, error) {
 	}
 	for k, ids := range groups {
 		s.log.Warn("ordering print-due shipments the escalation run did not hand over", "policy", k.name, "shipments", len(ids))
-		r, err := s.order(ctx, ids, k.name, k.approval, now)
-		sum.add(r)
-		if err != nil {
-			return sum, err
+		if err := s.order(ctx, ids, k.name, k.approval, now, sum); err != nil {
+			return err
 		}
 	}
-	return sum, nil
+	return nil
 }
 
 // send places the order of one claimed outbox row and records the outcome.

@@ -172,19 +172,6 @@ func (s Summary) String() string {
 		s.Decided, s.Queued, s.Held, s.Manual, s.Skipped, s.Ordered, s.Retried, s.Polled, s.Changed, s.Cancelled)
 }
 
-func (s *Summary) add(o Summary) {
-	s.Decided += o.Decided
-	s.Queued += o.Queued
-	s.Held += o.Held
-	s.Manual += o.Manual
-	s.Skipped += o.Skipped
-	s.Ordered += o.Ordered
-	s.Retried += o.Retried
-	s.Polled += o.Polled
-	s.Changed += o.Changed
-	s.Cancelled += o.Cancelled
-}
-
 // Order records the decision to print for the given shipments under a
 // policy, and looks up their addresses at once: each goes to the outbox, to
 // the policy's held batch (requiresApproval), or to manual handling. A
@@ -193,35 +180,33 @@ func (s *Summary) add(o Summary) {
 // with the same ids. An address that cannot be looked up now is looked up
 // by a later Drain; the error returned is only about storage.
 func (s *Service) Order(ctx context.Context, shipmentIDs []string, policyName string, requiresApproval bool, now time.Time) error {
-	_, err := s.order(ctx, shipmentIDs, policyName, requiresApproval, now)
-	return err
+	return s.order(ctx, shipmentIDs, policyName, requiresApproval, now, &Summary{})
 }
 
-func (s *Service) order(ctx context.Context, ids []string, policyName string, approval bool, now time.Time) (Summary, error) {
-	var sum Summary
+// order is Order counting into sum.
+func (s *Service) order(ctx context.Context, ids []string, policyName string, approval bool, now time.Time, sum *Summary) error {
+	before := *sum
 	created, err := s.st.CreatePrintOrders(ctx, ids, policyName, approval, now)
 	if err != nil {
-		return sum, err
+		return err
 	}
-	sum.Decided = len(created)
+	sum.Decided += len(created)
 	for len(created) > 0 {
 		chunk := created[:min(len(created), s.opt.BatchSize)]
 		created = created[len(chunk):]
 		claimed, err := s.st.ClaimPrintLookups(ctx, chunk, now, len(chunk), s.opt.Lease)
 		if err != nil {
-			return sum, err
+			return err
 		}
-		r, err := s.resolve(ctx, claimed, now)
-		sum.add(r)
-		if err != nil {
-			return sum, err
+		if err := s.resolve(ctx, claimed, now, sum); err != nil {
+			return err
 		}
 	}
-	if sum.Decided > 0 {
-		s.log.Info("print decided", "policy", policyName, "shipments", sum.Decided, "queued", sum.Queued,
-			"held", sum.Held, "manual", sum.Manual, "lookup_later", sum.Retried)
+	if n := sum.Decided - before.Decided; n > 0 {
+		s.log.Info("print decided", "policy", policyName, "shipments", n, "queued", sum.Queued-before.Queued,
+			"held", sum.Held-before.Held, "manual", sum.Manual-before.Manual, "lookup_later", sum.Retried-before.Retried)
 	}
-	return sum, nil
+	return nil
 }
 
 // Job is the scheduled print job (once cluster-wide): RunOnce now.
@@ -232,12 +217,11 @@ func (s *Service) Job(ctx context.Context) error {
 
 // RunOnce does what the scheduled job does: Drain, then PollStatus.
 func (s *Service) RunOnce(ctx context.Context, now time.Time) (Summary, error) {
-	sum, err := s.Drain(ctx, now)
-	if err != nil {
+	var sum Summary
+	if err := s.drain(ctx, now, &sum); err != nil {
 		return sum, err
 	}
-	p, err := s.PollStatus(ctx, now)
-	sum.add(p)
+	err := s.pollStatus(ctx, now, &sum)
 	return sum, err
 }
 

@@ -160,9 +160,8 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 }
 
 // resolve looks up the addresses of claimed print decisions and records
-// where each goes.
-func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now time.Time) (Summary, error) {
-	var sum Summary
+// where each goes, counting into sum.
+func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now time.Time, sum *Summary) error {
 	type answer struct {
 		status int
 		body   []byte
@@ -186,7 +185,7 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 			if !ok {
 				a.status, a.body, a.err = s.registerAnswer(ctx, l.RecipientID, now)
 				if ctx.Err() != nil {
-					return sum, ctx.Err()
+					return ctx.Err()
 				}
 				seen[l.RecipientID] = a
 			}
@@ -204,14 +203,14 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 			default:
 				body, err := json.Marshal(orderRequest{DocumentRef: l.Channel + ":" + l.ChannelID, RecipientName: v.name, Address: v.address})
 				if err != nil {
-					return sum, fmt.Errorf("encode print order of %s: %w", l.ShipmentID, err)
+					return fmt.Errorf("encode print order of %s: %w", l.ShipmentID, err)
 				}
 				r.Outcome, r.Request = store.ResolveOrder, body
 			}
 		}
 		state, err := s.st.ResolvePrint(ctx, r)
 		if err != nil {
-			return sum, err
+			return err
 		}
 		switch state {
 		case store.PrintStateQueued:
@@ -228,5 +227,5 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 			sum.Retried++
 		}
 	}
-	return sum, nil
+	return nil
 }

@@ -17,24 +17,32 @@ import (
 // ("too late") is recorded as such. It returns when nothing is due any more.
 func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error) {
 	var sum Summary
+	err := s.pollStatus(ctx, now, &sum)
+	return sum, err
+}
+
+// pollStatus is PollStatus counting into sum.
+func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) error {
+	before := *sum
 	for ctx.Err() == nil && !jobs.Draining(ctx) { // a status poll is only a read: the batch finishes
 		polls, err := s.st.ClaimPrintPolls(ctx, now, s.opt.BatchSize, s.opt.Lease)
 		if err != nil {
-			return sum, err
+			return err
 		}
 		if len(polls) == 0 {
 			break
 		}
 		for _, p := range polls {
-			if err := s.pollOne(ctx, p, now, &sum); err != nil {
-				return sum, err
+			if err := s.pollOne(ctx, p, now, sum); err != nil {
+				return err
 			}
 		}
 	}
-	if sum.Polled > 0 {
-		s.log.Info("print orders polled", "polled", sum.Polled, "changed", sum.Changed, "cancelled", sum.Cancelled, "retried", sum.Retried)
+	if n := sum.Polled - before.Polled; n > 0 {
+		s.log.Info("print orders polled", "polled", n, "changed", sum.Changed-before.Changed, "cancelled", sum.Cancelled-before.Cancelled,
+			"retried", sum.Retried-before.Retried)
 	}
-	return sum, ctx.Err()
+	return ctx.Err()
 }
 
 func (s *Service) pollOne(ctx context.Context, p store.PrintPoll, now time.Time, sum *Summary) error {
