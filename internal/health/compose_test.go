@@ -18,8 +18,8 @@ func TestAlertMailLanguages(t *testing.T) {
 	notice := func(labels store.Labels) []health.AlertNotice {
 		return []health.AlertNotice{{Transition: store.TransitionFiring, Seq: 2, Alert: store.Alert{ID: 7, Rule: "unit_delivery_drop",
 			Labels: labels, Severity: "critical", Affected: 3, Summary: "3 letters", StartedAt: now.Add(-time.Hour)},
-			Letters: []store.IncidentRow{{Channel: "digitalpost", ChannelID: "0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c41", Unit: "BUF",
-				SentAt: now.Add(-48 * time.Hour), State: model.StateAvailable}}}}
+			Letters: []store.IncidentRow{{Letter: store.Letter{Channel: "digitalpost", ChannelID: "0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c41",
+				SenderUnit: "BUF", SentAt: now.Add(-48 * time.Hour), State: model.StateAvailable}}}}}
 	}
 	for _, tc := range []struct {
 		name   string

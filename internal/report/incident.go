@@ -37,7 +37,7 @@ func IncidentCells(r *store.IncidentRow) []string {
 	if r.FollowUp != nil {
 		fu = *r.FollowUp
 	}
-	return []string{r.SenderOrg, r.Unit, r.SenderSystem, r.ID, r.Channel, r.ChannelID, r.RecipientKind,
+	return []string{r.SenderOrg, r.SenderUnit, r.SenderSystem, r.ID, r.Channel, r.ChannelID, r.RecipientKind,
 		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.Class, strconv.FormatBool(r.Confidential),
 		r.SentAt.UTC().Format(time.RFC3339), string(r.State), r.StateChangedAt.UTC().Format(time.RFC3339),
 		r.ChannelStatus, t(r.AvailableAt), string(r.Stage), fu, t(r.Deadline)}

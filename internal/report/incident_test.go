@@ -26,11 +26,11 @@ func (f fakeIncident) EachIncidentLetter(_ context.Context, _ store.IncidentFilt
 func (f fakeIncident) IncidentSummary(context.Context, store.IncidentFilter) ([]store.UnitCount, error) {
 	var out []store.UnitCount
 	for _, r := range f {
-		if n := len(out); n > 0 && out[n-1].Unit == r.Unit && out[n-1].State == r.State {
+		if n := len(out); n > 0 && out[n-1].Unit == r.SenderUnit && out[n-1].State == r.State {
 			out[n-1].N++
 			continue
 		}
-		out = append(out, store.UnitCount{SenderOrg: r.SenderOrg, Unit: r.Unit, State: r.State, N: 1})
+		out = append(out, store.UnitCount{SenderOrg: r.SenderOrg, Unit: r.SenderUnit, State: r.State, N: 1})
 	}
 	return out, nil
 }
@@ -39,10 +39,11 @@ func fakeIncidentRows(n int) fakeIncident {
 	sent := time.Date(2020, 5, 12, 9, 0, 0, 0, time.UTC)
 	var out fakeIncident
 	for i := range n {
-		r := store.IncidentRow{ID: fmt.Sprintf("0190a000-0000-7000-8000-%012d", i), Channel: "svarut", ChannelID: fmt.Sprintf("c-%d", i),
-			SenderOrg: "964338531", Unit: []string{"BUF", "KFF", "SOF"}[i*3/n], RecipientKind: "org", RecipientID: "974760673",
-			Class: "taushetsbelagt", Confidential: true, SentAt: sent.Add(time.Duration(i) * time.Minute),
-			State: model.StateAccepted, StateChangedAt: sent, ChannelStatus: "AKSEPTERT", Stage: model.StageNone}
+		r := store.IncidentRow{Letter: store.Letter{ID: fmt.Sprintf("0190a000-0000-7000-8000-%012d", i), Channel: "svarut",
+			ChannelID: fmt.Sprintf("c-%d", i), SenderOrg: "964338531", SenderUnit: []string{"BUF", "KFF", "SOF"}[i*3/n],
+			RecipientKind: "org", RecipientID: "974760673", Class: "taushetsbelagt", Confidential: true,
+			SentAt: sent.Add(time.Duration(i) * time.Minute), State: model.StateAccepted, StateChangedAt: sent,
+			Stage: model.StageNone}, ChannelStatus: "AKSEPTERT"}
 		if i%4 == 0 {
 			r.State, r.ChannelStatus = model.StateAvailable, "VARSLET"
 		}

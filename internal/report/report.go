@@ -289,7 +289,7 @@ func ShipmentCells(r *store.ListRow, now time.Time) []string {
 	return []string{r.ID, r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.RecipientKind,
 		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.RecipientName, r.Class,
 		strconv.FormatBool(r.Confidential), r.SentAt.UTC().Format(time.RFC3339),
-		strconv.Itoa(int(now.Sub(r.SentAt).Hours() / 24)), r.State, r.StateChangedAt.UTC().Format(time.RFC3339),
+		strconv.Itoa(int(now.Sub(r.SentAt).Hours() / 24)), string(r.State), r.StateChangedAt.UTC().Format(time.RFC3339),
 		string(r.Stage), strconv.Itoa(r.RemindersSent), last, unknown}
 }
 

@@ -37,11 +37,11 @@ func rows(n int) fakeSource {
 	sent := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	var out fakeSource
 	for i := 0; i < n; i++ {
-		r := store.ListRow{ID: fmt.Sprintf("0190a000-0000-7000-8000-%012d", i), Channel: "svarut",
+		r := store.ListRow{Letter: store.Letter{ID: fmt.Sprintf("0190a000-0000-7000-8000-%012d", i), Channel: "svarut",
 			ChannelID: fmt.Sprintf("c-%d", i), SenderOrg: "964338531", SenderUnit: "Barnevern, \"vest\"",
-			RecipientKind: "org", RecipientID: "974760673", RecipientName: "Brønnøy; AS", Class: "taushetsbelagt",
+			RecipientKind: "org", RecipientID: "974760673", Class: "taushetsbelagt",
 			Confidential: true, SentAt: sent.Add(time.Duration(i) * time.Hour), State: "available",
-			StateChangedAt: sent, Stage: "reminded", RemindersSent: i % 3}
+			StateChangedAt: sent, Stage: "reminded"}, RecipientName: "Brønnøy; AS", RemindersSent: i % 3}
 		if i%2 == 1 {
 			r.RecipientKind, r.RecipientID = "person", "01017012343"
 		}

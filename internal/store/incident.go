@@ -139,32 +139,19 @@ func (f IncidentFilter) where(c *sqlConds) error {
 }
 
 // IncidentRow is one letter of an incident report with its evidence in
-// short: when the channel last changed its state and to what raw status,
-// when it became available, and its follow-up. It carries no title.
+// short: the sender system that registered it, when the channel last
+// changed its state and to what raw status, when it became available, and
+// its follow-up.
 type IncidentRow struct {
-	ID             string      `db:"id" json:"id"`
-	Channel        string      `db:"channel" json:"channel"`
-	ChannelID      string      `db:"channel_id" json:"channel_id"`
-	SenderOrg      string      `db:"sender_org" json:"sender_org"`
-	Unit           string      `db:"sender_unit" json:"sender_unit"`
-	SenderSystem   string      `db:"sender_system" json:"sender_system"`
-	RecipientKind  string      `db:"recipient_kind" json:"recipient_kind"`
-	RecipientID    string      `db:"recipient_ident" json:"-"`
-	Class          string      `db:"class" json:"class"`
-	Confidential   bool        `db:"confidential" json:"confidential"`
-	SentAt         time.Time   `db:"sent_at" json:"sent_at"`
-	State          model.State `db:"state" json:"state"`
-	StateChangedAt time.Time   `db:"state_changed_at" json:"state_changed_at"`
-	ChannelStatus  string      `db:"channel_status" json:"channel_status"`
-	AvailableAt    *time.Time  `db:"available_at" json:"available_at,omitempty"`
-	Stage          model.Stage `db:"stage" json:"stage"`
-	FollowUp       *string     `db:"followup" json:"followup,omitempty"` // decision, or "open" while undecided
-	Deadline       *time.Time  `db:"deadline" json:"followup_deadline,omitempty"`
+	Letter
+	SenderSystem  string     `db:"sender_system" json:"sender_system"`
+	ChannelStatus string     `db:"channel_status" json:"channel_status"`
+	AvailableAt   *time.Time `db:"available_at" json:"available_at,omitempty"`
+	FollowUp      *string    `db:"followup" json:"followup,omitempty"` // decision, or "open" while undecided
+	Deadline      *time.Time `db:"deadline" json:"followup_deadline,omitempty"`
 }
 
-const incidentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit, s.sender_system,
-	r.kind AS recipient_kind, r.ident AS recipient_ident, s.class, s.confidential, s.sent_at, s.state,
-	s.state_changed_at, s.channel_status, s.available_at, s.stage,
+const incidentColumns = letterColumns + `, s.sender_system, s.channel_status, s.available_at,
 	CASE WHEN f.shipment_id IS NULL THEN NULL ELSE COALESCE(f.decision, 'open') END AS followup, f.deadline`
 
 // sqlScheduled is true for a letter whose latest event from its channel

@@ -42,11 +42,11 @@ func TestIncidentReportQueries(t *testing.T) {
 	var units []string
 	var last time.Time
 	if err := st.EachIncidentLetter(ctx, all, func(r *store.IncidentRow) error {
-		if len(units) == 0 || units[len(units)-1] != r.Unit {
-			units, last = append(units, r.Unit), time.Time{}
+		if len(units) == 0 || units[len(units)-1] != r.SenderUnit {
+			units, last = append(units, r.SenderUnit), time.Time{}
 		}
 		if r.SentAt.Before(last) {
-			t.Errorf("%s: %s before %s", r.Unit, r.SentAt, last)
+			t.Errorf("%s: %s before %s", r.SenderUnit, r.SentAt, last)
 		}
 		last = r.SentAt
 		return nil

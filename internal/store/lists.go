@@ -46,9 +46,12 @@ type ListFilter struct {
 	Cursor       string
 }
 
-// ListRow is one shipment in a list. It carries no title: lists and exports
-// identify a letter by its ids; its title is on the evidence page only.
-type ListRow struct {
+// Letter is what lists, incident reports and their exports show of every
+// shipment: its ids, sender, recipient, class and where it stands. It
+// carries no title (that is on the evidence page only) and never puts the
+// recipient's identifier in JSON. Rows embed it; sqlx and encoding/json
+// see its fields as the row's own.
+type Letter struct {
 	ID             string      `db:"id" json:"id"`
 	Channel        string      `db:"channel" json:"channel"`
 	ChannelID      string      `db:"channel_id" json:"channel_id"`
@@ -56,15 +59,26 @@ type ListRow struct {
 	SenderUnit     string      `db:"sender_unit" json:"sender_unit"`
 	RecipientKind  string      `db:"recipient_kind" json:"recipient_kind"`
 	RecipientID    string      `db:"recipient_ident" json:"-"`
-	RecipientName  string      `db:"recipient_name" json:"recipient_name"`
 	Class          string      `db:"class" json:"class"`
 	Confidential   bool        `db:"confidential" json:"confidential"`
 	SentAt         time.Time   `db:"sent_at" json:"sent_at"`
-	State          string      `db:"state" json:"state"`
+	State          model.State `db:"state" json:"state"`
 	StateChangedAt time.Time   `db:"state_changed_at" json:"state_changed_at"`
 	Stage          model.Stage `db:"stage" json:"stage"`
-	RemindersSent  int         `db:"reminders_sent" json:"reminders_sent"`
-	LastReminded   *time.Time  `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
+}
+
+// letterColumns select a Letter from shipmentFrom.
+const letterColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
+	r.kind AS recipient_kind, r.ident AS recipient_ident, s.class, s.confidential, s.sent_at, s.state,
+	s.state_changed_at, s.stage`
+
+// ListRow is one shipment in a list: the letter, its recipient's name and
+// its reminders.
+type ListRow struct {
+	Letter
+	RecipientName string     `db:"recipient_name" json:"recipient_name"`
+	RemindersSent int        `db:"reminders_sent" json:"reminders_sent"`
+	LastReminded  *time.Time `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
 	// UnknownToChannelSince: the channel has never heard of the shipment.
 	UnknownToChannelSince *time.Time `db:"unknown_to_channel_since" json:"unknown_to_channel_since,omitempty"`
 }
@@ -75,9 +89,8 @@ type ListPage struct {
 	NextCursor string    `json:"next_cursor"`
 }
 
-const listColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u.name AS sender_unit,
-	r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name, s.class, s.confidential,
-	s.sent_at, s.state, s.state_changed_at, s.stage, s.reminders_sent, s.last_reminded_at, s.unknown_to_channel_since`
+const listColumns = letterColumns + `, r.name AS recipient_name, s.reminders_sent, s.last_reminded_at,
+	s.unknown_to_channel_since`
 
 // recipientKey says how an identifier is stored: organisation numbers have
 // 8 (CVR) or 9 digits, person ids 10 (CPR) or 11.
