@@ -152,3 +152,20 @@ func (l cronLogger) Info(msg string, kv ...any) {
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("scheduled job: "+msg, append(kv, "error", err)...)
 }
+
+// EachClaim claims work with claim and hands each batch to do, until a
+// claim comes back empty, claim or do fails, ctx ends or the job is asked
+// to stop (the soft stop: no new claim; the batch in hand is do's to finish
+// or give back). It returns the first error of claim or do, nil otherwise.
+func EachClaim[T any](ctx context.Context, claim func() ([]T, error), do func([]T) error) error {
+	for ctx.Err() == nil && !Draining(ctx) {
+		batch, err := claim()
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		if err := do(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -111,5 +112,52 @@ func TestEveryRefusesBadSpecAndOnceNeedsLocker(t *testing.T) {
 	}
 	if err := s.Once("@every 1m", "y", nil); err == nil {
 		t.Fatal("Once without a locker accepted")
+	}
+}
+
+// EachClaim stops at an empty claim, at the first error, and on the soft
+// stop before claiming again, never in the middle of a batch.
+func TestEachClaim(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name      string
+		batches   [][]int
+		claimErr  int // fail the claim with this number (1-based), 0 never
+		doErr     int // fail do on the batch with this number, 0 never
+		drainAt   int // ask for the soft stop while doing this batch, 0 never
+		wantDone  []int
+		wantErr   error
+		wantClaim int
+	}{
+		{name: "until empty", batches: [][]int{{1, 2}, {3}, {}}, wantDone: []int{1, 2, 3}, wantClaim: 3},
+		{name: "claim fails", batches: [][]int{{1}, {2}}, claimErr: 2, wantDone: []int{1}, wantErr: boom, wantClaim: 2},
+		{name: "do fails", batches: [][]int{{1}, {2}, {3}}, doErr: 2, wantDone: []int{1, 2}, wantErr: boom, wantClaim: 2},
+		{name: "soft stop", batches: [][]int{{1, 2}, {3}, {4}}, drainAt: 2, wantDone: []int{1, 2, 3}, wantClaim: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stop := make(chan struct{})
+			ctx := context.WithValue(context.Background(), drainKey{}, stop)
+			claims := 0
+			var done []int
+			err := EachClaim(ctx, func() ([]int, error) {
+				claims++
+				if claims == tc.claimErr {
+					return nil, boom
+				}
+				return tc.batches[claims-1], nil
+			}, func(batch []int) error {
+				if claims == tc.drainAt {
+					close(stop)
+				}
+				done = append(done, batch...)
+				if claims == tc.doErr {
+					return boom
+				}
+				return nil
+			})
+			if !errors.Is(err, tc.wantErr) || claims != tc.wantClaim || !slices.Equal(done, tc.wantDone) {
+				t.Fatalf("err %v, %d claims, done %v; want %v, %d, %v", err, claims, done, tc.wantErr, tc.wantClaim, tc.wantDone)
+			}
+		})
 	}
 }

@@ -29,38 +29,30 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 	}
 	// A stop asked for (jobs.Draining): no new claims; what is claimed is
 	// finished, or given back unsent.
-	for ctx.Err() == nil && !jobs.Draining(ctx) {
-		lookups, err := s.st.ClaimPrintLookups(ctx, nil, now, s.opt.BatchSize, s.opt.Lease)
-		if err != nil {
-			return err
-		}
-		if len(lookups) == 0 {
-			break
-		}
-		if err := s.resolve(ctx, lookups, now, sum); err != nil {
-			return err
-		}
+	err := jobs.EachClaim(ctx, func() ([]store.PrintLookup, error) {
+		return s.st.ClaimPrintLookups(ctx, nil, now, s.opt.BatchSize, s.opt.Lease)
+	}, func(lookups []store.PrintLookup) error {
+		return s.resolve(ctx, lookups, now, sum)
+	})
+	if err != nil {
+		return err
 	}
-	for ctx.Err() == nil && !jobs.Draining(ctx) {
-		items, err := s.st.ClaimPrintOutbox(ctx, now, s.opt.BatchSize, s.opt.Lease)
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			break
-		}
+	err = jobs.EachClaim(ctx, func() ([]store.PrintOutboxItem, error) {
+		return s.st.ClaimPrintOutbox(ctx, now, s.opt.BatchSize, s.opt.Lease)
+	}, func(items []store.PrintOutboxItem) error {
 		s.crash(CrashAfterOutboxCommit)
 		for i, it := range items {
 			if jobs.Draining(ctx) {
-				if err := s.release(ctx, items[i:]); err != nil {
-					return err
-				}
-				break
+				return s.release(ctx, items[i:])
 			}
 			if err := s.send(ctx, it, now, sum); err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if sum.Ordered+sum.Retried+sum.Manual+sum.Queued+sum.Held > 0 {
 		s.log.Info("print outbox drained", "summary", sum.String())

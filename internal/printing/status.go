@@ -24,19 +24,19 @@ func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error
 // pollStatus is PollStatus counting into sum.
 func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) error {
 	before := *sum
-	for ctx.Err() == nil && !jobs.Draining(ctx) { // a status poll is only a read: the batch finishes
-		polls, err := s.st.ClaimPrintPolls(ctx, now, s.opt.BatchSize, s.opt.Lease)
-		if err != nil {
-			return err
-		}
-		if len(polls) == 0 {
-			break
-		}
+	// A status poll is only a read: the batch in hand finishes.
+	err := jobs.EachClaim(ctx, func() ([]store.PrintPoll, error) {
+		return s.st.ClaimPrintPolls(ctx, now, s.opt.BatchSize, s.opt.Lease)
+	}, func(polls []store.PrintPoll) error {
 		for _, p := range polls {
 			if err := s.pollOne(ctx, p, now, sum); err != nil {
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if n := sum.Polled - before.Polled; n > 0 {
 		s.log.Info("print orders polled", "polled", n, "changed", sum.Changed-before.Changed, "cancelled", sum.Cancelled-before.Cancelled,
