@@ -17,18 +17,13 @@ import (
 )
 
 func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("escalate")
-	once := fs.Bool("once", false, "run the escalation once and exit (the scheduled run is part of serve)")
-	clock := nowFlag(fs, "run")
-	dry := fs.Bool("dry-run", false, "print what would be sent; change nothing")
+	fs := newOnceFlags("escalate", "run the escalation once and exit (the scheduled run is part of serve)", "run")
+	dry := fs.dryRun("print what would be sent; change nothing")
 	show := fs.Bool("show-messages", false, "with --dry-run: print every message in full")
-	if err := parse(fs, args); err != nil {
+	if err := fs.parse(args, "usage: postvakt escalate --once [--now RFC3339] [--dry-run [--show-messages]]"); err != nil {
 		return err
 	}
-	if !*once || fs.NArg() != 0 {
-		return usageError{"usage: postvakt escalate --once [--now RFC3339] [--dry-run [--show-messages]]"}
-	}
-	now := clock.Now()
+	now := fs.clock.Now()
 	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err

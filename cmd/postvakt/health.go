@@ -25,17 +25,12 @@ import (
 //
 // A muted (inhibited) alert's line ends in "inhibited=true".
 func runHealth(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("health")
-	once := fs.Bool("once", false, "evaluate once and exit (serve evaluates on POSTVAKT_HEALTH_SCHEDULE)")
-	clock := nowFlag(fs, "evaluate")
-	dry := fs.Bool("dry-run", false, "record and send nothing; print what would fire, resolve and be sent")
-	if err := parse(fs, args); err != nil {
+	fs := newOnceFlags("health", "evaluate once and exit (serve evaluates on POSTVAKT_HEALTH_SCHEDULE)", "evaluate")
+	dry := fs.dryRun("record and send nothing; print what would fire, resolve and be sent")
+	if err := fs.parse(args, "usage: postvakt health --once [--now RFC3339] [--dry-run]"); err != nil {
 		return err
 	}
-	if !*once || fs.NArg() != 0 {
-		return usageError{"usage: postvakt health --once [--now RFC3339] [--dry-run]"}
-	}
-	now := clock.Now()
+	now := fs.clock.Now()
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err

@@ -38,9 +38,9 @@ func init() {
 		{"sim", "[--addr A] [--scenario demo|bergen|copenhagen|faults|FILE] [--seed N] [--speed X]", "run the channel simulator (SvarUt, Altinn, Digital Post, register, print, notifications)", runSim},
 		{"escalate", "--once [--now RFC3339] [--dry-run [--show-messages]]", "one escalation run: decide each open shipment's step, send due reminders (one per organisation), place due print orders", runEscalate},
 		{"contacts", "import FILE.csv", "set receiving organisations' reminder e-mail addresses (CSV orgnr,email), all or nothing", runContacts},
-		{"units", "list | import FILE.csv", "sending units' contact and manager addresses for follow-up and escalation mails (CSV sender_org,unit,contact_email,manager_email), all or nothing", runUnits},
-		{"notifications", "list | release ID | confirm ID", "settle reminders whose outcome is unknown (never re-sent by themselves)", runNotifications},
-		{"print", "list [--json] | approve|reject BATCH | drain [--once]", "print fallback: orders, manual handling, approval batches; send and follow print orders", runPrint},
+		{"units", "list | import FILE.csv", "sending units' contact and manager addresses for follow-up and escalation mails (CSV sender_org,unit,contact_email,manager_email), all or nothing", unitsVerbs.run},
+		{"notifications", "list | release ID | confirm ID", "settle reminders whose outcome is unknown (never re-sent by themselves)", notificationVerbs.run},
+		{"print", "list [--json] | approve|reject BATCH | drain [--once]", "print fallback: orders, manual handling, approval batches; send and follow print orders", printVerbs.run},
 		{"report", "unopened|problems|manual --format csv|xlsx|json [--org N] [--unit U] [-o FILE] | incident --from T --to T [--channel C] [--unit U] [--system S] [--state S[,S]] [--class C] [--sender-org O] [--org N] --format csv|xlsx|json [-o FILE]",
 			"export a list, or an incident's letters with state and evidence counted per sending unit (audited)", runReport},
 		{"health", "--once [--now RFC3339] [--dry-run]", "evaluate the health rules once: record and send what fires or resolves; prints FIRING/RESOLVED lines", runHealth},
@@ -170,4 +170,34 @@ func (c *clockFlag) Now() time.Time {
 		return time.Now()
 	}
 	return c.at
+}
+
+// onceFlags are the flags of a command that acts once and exits, its
+// scheduled runs being part of serve: --once, which it requires, --now and,
+// where it has one, --dry-run.
+type onceFlags struct {
+	*flag.FlagSet
+	once  *bool
+	clock *clockFlag
+}
+
+// newOnceFlags: once says what --once does; now what happens as of --now.
+func newOnceFlags(name, once, now string) *onceFlags {
+	fs := newFlags(name)
+	return &onceFlags{fs, fs.Bool("once", false, once), nowFlag(fs, now)}
+}
+
+// dryRun adds --dry-run.
+func (f *onceFlags) dryRun(help string) *bool { return f.Bool("dry-run", false, help) }
+
+// parse parses the flags; without --once, or with arguments left over, the
+// invocation is wrong: usage.
+func (f *onceFlags) parse(args []string, usage string) error {
+	if err := parse(f.FlagSet, args); err != nil {
+		return err
+	}
+	if !*f.once || f.NArg() != 0 {
+		return usageError{usage}
+	}
+	return nil
 }

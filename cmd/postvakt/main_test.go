@@ -35,22 +35,28 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// run runs the binary with DATABASE_URL=db and returns stdout, stderr and
-// the exit code.
+// run runs the binary with DATABASE_URL=db and the shipped policies, and
+// returns stdout, stderr and the exit code.
 func run(t *testing.T, db string, args ...string) (string, string, int) {
 	t.Helper()
+	return runEnv(t, []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies"}, args...)
+}
+
+// runEnv runs the binary with env added to the environment and returns
+// stdout, stderr and the exit code.
+func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
+		return out.String(), errb.String(), ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return out.String(), errb.String(), code
+	return out.String(), errb.String(), 0
 }
 
 const header = "channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at\n"

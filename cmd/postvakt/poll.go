@@ -15,17 +15,12 @@ import (
 )
 
 func runPoll(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("poll")
-	once := fs.Bool("once", false, "run one full cycle and exit (serve polls on its schedule)")
+	fs := newOnceFlags("poll", "run one full cycle and exit (serve polls on its schedule)", "poll (the clock for which letters are due and their next poll)")
 	name := fs.String("channel", "", "only this channel ("+channel.Usage()+")")
-	at := nowFlag(fs, "poll (the clock for which letters are due and their next poll)")
-	if err := parse(fs, args); err != nil {
+	if err := fs.parse(args, "usage: postvakt poll --once [--channel "+channel.Usage()+"] [--now RFC3339] (scheduled polling runs inside serve)"); err != nil {
 		return err
 	}
-	if !*once {
-		return usageError{"usage: postvakt poll --once [--channel " + channel.Usage() + "] [--now RFC3339] (scheduled polling runs inside serve)"}
-	}
-	clock := at.Now
+	clock := fs.clock.Now
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err

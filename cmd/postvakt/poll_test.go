@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -44,21 +43,6 @@ func simEnv(t *testing.T) (*sim.Sim, []string) {
 	return s, append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
 }
 
-func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return out.String(), errb.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), 0
-}
-
 func TestDiscoverAndPollOnce(t *testing.T) {
 	s, env := simEnv(t)
 	env = append(env, "DATABASE_URL="+pgtest.New(t))
@@ -84,6 +68,11 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 	out, _, _ = runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
 	if !strings.Contains(out, ": 0 new") {
 		t.Fatalf("second discover: %s", out)
+	}
+	// A channel named without --channel is a wrong invocation, not a
+	// cycle over every channel.
+	if out, stderr, code := runEnv(t, env, "poll", "--once", "altinn"); code != 2 || !strings.Contains(stderr, "usage: postvakt poll") {
+		t.Fatalf("poll --once altinn: exit %d, want 2 (usage)\n%s\n%s", code, out, stderr)
 	}
 	out, stderr, code = runEnv(t, env, "poll", "--once", "--channel", "altinn")
 	if code != 0 || !regexp.MustCompile(`altinn: polled=\d+ changed=\d+ errors=0`).MatchString(out) {

@@ -18,31 +18,23 @@ import (
 	"postvakt/internal/store"
 )
 
-const printCmdUsage = "usage: postvakt print list [--json] | approve BATCH [--by NAME] | reject BATCH [--by NAME] | drain [--once [--now TIME]] [--every D] [--batch N]"
+// printVerbs is `postvakt print`: the print fallback's orders, manual
+// handling and approval batches, and the sending and following of orders.
+var printVerbs = &verbs{cmd: "print", nameUnknown: true, verbs: []verb{
+	{"list", "[--json]", runPrintList},
+	{"approve", "BATCH [--by NAME]", runPrintDecide},
+	{"reject", "BATCH [--by NAME]", runPrintDecide},
+	{"drain", "[--once [--now TIME]] [--every D] [--batch N]", runPrintDrain},
+}}
 
-func runPrint(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 {
-		return usageError{printCmdUsage}
-	}
-	switch args[0] {
-	case "list":
-		return runPrintList(ctx, cfg, args[1:])
-	case "approve", "reject":
-		return runPrintDecide(ctx, cfg, args[0], args[1:])
-	case "drain":
-		return runPrintDrain(ctx, cfg, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown print command %q (list, approve, reject, drain)", args[0])}
-}
-
-func runPrintList(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("print list")
+func runPrintList(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
 	asJSON := fs.Bool("json", false, `print {"orders":[…],"manual":[…],"batches":[…]} as JSON`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{"usage: postvakt print list [--json]"}
+		return v.usage()
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
@@ -75,15 +67,16 @@ func runPrintList(ctx context.Context, cfg config.Config, args []string) error {
 	return tw.Flush()
 }
 
-func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []string) error {
-	fs := newFlags("print " + verb)
+// runPrintDecide is print approve and print reject.
+func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
 	by := fs.String("by", actor(), "who decides (recorded in the evidence log)")
 	pos, err := printArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError{fmt.Sprintf("usage: postvakt print %s BATCH [--by NAME]", verb)}
+		return v.usage()
 	}
 	id, err := strconv.ParseInt(pos[0], 10, 64)
 	if err != nil || id <= 0 {
@@ -100,7 +93,7 @@ func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []
 	st := a.st
 	svc := printing.New(st, printing.Options{Logger: slog.New(slog.DiscardHandler)})
 	decide, did := svc.Approve, "released: %d print order(s) queued for sending\n"
-	if verb == "reject" {
+	if v.name == "reject" {
 		decide, did = svc.Reject, "rejected: %d print order(s) will not be sent\n"
 	}
 	n, err := decide(ctx, id, *by, time.Now())
@@ -110,7 +103,7 @@ func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []
 	if err != nil {
 		return err
 	}
-	action := map[string]string{"approve": "print_release", "reject": "print_reject"}[verb]
+	action := map[string]string{"approve": "print_release", "reject": "print_reject"}[v.name]
 	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: action, Object: "print_batch " + strconv.FormatInt(id, 10),
 		Detail: fmt.Sprintf("%d shipments, by %s", n, *by), SubjectOrg: store.SubjectAll}); err != nil {
 		return err
@@ -119,8 +112,8 @@ func runPrintDecide(ctx context.Context, cfg config.Config, verb string, args []
 	return nil
 }
 
-func runPrintDrain(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("print drain")
+func runPrintDrain(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
 	once := fs.Bool("once", false, "send the outbox and poll order statuses once, then exit")
 	every := fs.Duration("every", time.Minute, "without --once: how often to run")
 	at := nowFlag(fs, "with --once: act")
@@ -129,7 +122,7 @@ func runPrintDrain(ctx context.Context, cfg config.Config, args []string) error 
 		return err
 	}
 	if fs.NArg() > 0 || (at.Given() && !*once) || *every <= 0 || *batch <= 0 {
-		return usageError{"usage: postvakt print drain [--once [--now TIME]] [--every D] [--batch N]"}
+		return v.usage()
 	}
 	now := at.Now
 	a, err := open(ctx, cfg, withPolicies|withStore)

@@ -48,10 +48,8 @@ func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
 	env := []string{"POSTVAKT_POLICIES=" + policies, "POSTVAKT_SMTP_ADDR=" + mp.SMTPAddr,
 		"POSTVAKT_SMTP_FROM=postvakt@stop.example", "POSTVAKT_ESCALATE_SCHEDULE=@every 1s"}
 	for _, args := range [][]string{{"migrate"}, {"import", filepath.Join(dir, "letters.csv")}, {"contacts", "import", filepath.Join(dir, "contacts.csv")}} {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(append(os.Environ(), "DATABASE_URL="+db), env...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("postvakt %s: %v\n%s", args[0], err, out)
+		if _, stderr, code := runEnv(t, append([]string{"DATABASE_URL=" + db}, env...), args...); code != 0 {
+			t.Fatalf("postvakt %s: exit %d\n%s", args[0], code, stderr)
 		}
 	}
 	serve := func() (*exec.Cmd, *bytes.Buffer) {

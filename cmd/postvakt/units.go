@@ -11,42 +11,36 @@ import (
 	"postvakt/internal/store"
 )
 
-const unitsUsage = "usage: postvakt units list | import FILE.csv (header sender_org,unit,contact_email,manager_email; - for standard input)"
+// unitsVerbs manages the sending units' addresses: where follow-up mails
+// and unit_manager escalations go. import is all or nothing, audited.
+var unitsVerbs = &verbs{cmd: "units", verbs: []verb{
+	{"list", "", listUnits},
+	{"import", "FILE.csv (header sender_org,unit,contact_email,manager_email; - for standard input)", importUnits},
+}}
 
-// runUnits manages the sending units' addresses: where follow-up mails and
-// unit_manager escalations go. import is all or nothing, audited.
-func runUnits(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 {
-		return usageError{unitsUsage}
+func listUnits(ctx context.Context, cfg config.Config, _ verbCall, _ []string) error {
+	a, err := open(ctx, cfg, withStore)
+	if err != nil {
+		return err
 	}
-	switch args[0] {
-	case "list":
-		a, err := open(ctx, cfg, withStore)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		us, err := a.st.Units(ctx, store.Scope{})
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
-		fmt.Fprintf(tw, "ORGANISATION\tUNIT\tCONTACT\tMANAGER\n")
-		for _, u := range us {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.SenderOrg, u.Name, u.ContactEmail, u.ManagerEmail)
-		}
-		return tw.Flush()
-	case "import":
-		if len(args) != 2 {
-			return usageError{unitsUsage}
-		}
-		return importUnits(ctx, cfg, args[1])
+	defer a.Close()
+	us, err := a.st.Units(ctx, store.Scope{})
+	if err != nil {
+		return err
 	}
-	return usageError{unitsUsage}
+	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "ORGANISATION\tUNIT\tCONTACT\tMANAGER\n")
+	for _, u := range us {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.SenderOrg, u.Name, u.ContactEmail, u.ManagerEmail)
+	}
+	return tw.Flush()
 }
 
-func importUnits(ctx context.Context, cfg config.Config, name string) error {
-	return importRows(ctx, cfg, name, "units", notice.ParseUnits,
+func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	if len(args) != 1 {
+		return v.cmd.usage()
+	}
+	return importRows(ctx, cfg, args[0], "units", notice.ParseUnits,
 		func(ctx context.Context, st *store.Store, units []store.Unit) (string, string, error) {
 			created, err := st.SaveUnits(ctx, units)
 			return fmt.Sprintf("%d units, %d new", len(units), created),

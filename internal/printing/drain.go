@@ -17,9 +17,7 @@ import (
 // later Drain with backoff; a refused one (400, 422) goes to manual
 // handling. It returns when nothing is due any more.
 func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
-	var sum Summary
-	err := s.drain(ctx, now, &sum)
-	return sum, err
+	return s.run(ctx, now, s.drain)
 }
 
 // drain is Drain counting into sum.

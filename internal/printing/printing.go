@@ -217,12 +217,19 @@ func (s *Service) Job(ctx context.Context) error {
 
 // RunOnce does what the scheduled job does: Drain, then PollStatus.
 func (s *Service) RunOnce(ctx context.Context, now time.Time) (Summary, error) {
+	return s.run(ctx, now, s.drain, s.pollStatus)
+}
+
+// run does steps in turn as of now, counting into one Summary, and stops
+// at the first error.
+func (s *Service) run(ctx context.Context, now time.Time, steps ...func(context.Context, time.Time, *Summary) error) (Summary, error) {
 	var sum Summary
-	if err := s.drain(ctx, now, &sum); err != nil {
-		return sum, err
+	for _, step := range steps {
+		if err := step(ctx, now, &sum); err != nil {
+			return sum, err
+		}
 	}
-	err := s.pollStatus(ctx, now, &sum)
-	return sum, err
+	return sum, nil
 }
 
 // Approve releases a held print batch on behalf of by (a user's name): its

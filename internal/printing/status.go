@@ -16,9 +16,7 @@ import (
 // was placed is cancelled instead, if the provider still allows it; a 409
 // ("too late") is recorded as such. It returns when nothing is due any more.
 func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error) {
-	var sum Summary
-	err := s.pollStatus(ctx, now, &sum)
-	return sum, err
+	return s.run(ctx, now, s.pollStatus)
 }
 
 // pollStatus is PollStatus counting into sum.

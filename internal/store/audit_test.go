@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,7 @@ import (
 )
 
 func TestAuditLogIsAppendOnly(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	st := newStore(t)
 	base := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for i, e := range []store.AuditEntry{
@@ -40,7 +39,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 }
 
 func TestRetentionPurge(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	st := newStore(t)
 	if _, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "test"); err != nil {
 		t.Fatal(err)

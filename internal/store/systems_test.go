@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 // are not judged. A letter the sender scheduled does not teach the channel's
 // delivery time.
 func TestSystemFactsAndDeliveryTimes(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	st := newStore(t)
 	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	var items []model.NewShipment
