@@ -2,10 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,32 +20,9 @@ import (
 // answered, even though some letters' answers were bad (each is counted as
 // an error or as unknown to the channel), with SvarUt v2 and v1.
 func TestPollOnceAgainstHostileChannels(t *testing.T) {
-	sc, err := sim.Load("hostile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 3, sim.NewManualClock(time.Now().UTC()), sim.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	keyFile, _, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
+	s, env := scenarioEnv(t, "hostile", sim.Options{})
 	s.Advance(6 * time.Hour)
-	resp, err := http.Get(srv.URL + "/sim/shipments.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	csvData, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	csvFile := filepath.Join(t.TempDir(), "hostile.csv")
-	if err := os.WriteFile(csvFile, csvData, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csvFile := simShipments(t, env)
 	for _, api := range []string{"v2", "v1"} {
 		t.Run("svarut "+api, func(t *testing.T) {
 			env := append(env, "DATABASE_URL="+pgtest.New(t), "POSTVAKT_SVARUT_API="+api)

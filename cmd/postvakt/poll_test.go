@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"database/sql"
 	"io"
 	"log/slog"
@@ -21,16 +20,24 @@ import (
 	"postvakt/internal/sim"
 )
 
-// simEnv serves a demo simulator and returns the environment that points
-// postvakt at it, with a Maskinporten key.
+// simEnv serves a demo simulator without faults and returns the
+// environment that points postvakt at it, with a Maskinporten key.
 func simEnv(t *testing.T) (*sim.Sim, []string) {
 	t.Helper()
-	sc, err := sim.Load("demo")
+	return scenarioEnv(t, "demo", sim.Options{NoFaults: true})
+}
+
+// scenarioEnv serves the simulator's scenario name, its clock standing now,
+// and returns the environment that points postvakt at it, with a
+// Maskinporten key.
+func scenarioEnv(t *testing.T, name string, opt sim.Options) (*sim.Sim, []string) {
+	t.Helper()
+	sc, err := sim.Load(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := sim.NewManualClock(time.Now().UTC())
-	s, err := sim.New(sc, 3, clock, sim.Options{NoFaults: true, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+	opt.Logger = slog.New(slog.DiscardHandler)
+	s, err := sim.New(sc, 3, sim.NewManualClock(time.Now().UTC()), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +48,32 @@ func simEnv(t *testing.T) (*sim.Sim, []string) {
 		t.Fatal(err)
 	}
 	return s, append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
+}
+
+// simShipments writes the shipments of the simulator env points at (its
+// CSV export) to a file for postvakt import and returns the file's path.
+func simShipments(t *testing.T, env []string) string {
+	t.Helper()
+	var simURL string
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "POSTVAKT_SIM_URL="); ok {
+			simURL = v
+		}
+	}
+	resp, err := http.Get(simURL + "/shipments.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the simulator's shipments: %d %v", resp.StatusCode, err)
+	}
+	csvFile := filepath.Join(t.TempDir(), "sim.csv")
+	if err := os.WriteFile(csvFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return csvFile
 }
 
 func TestDiscoverAndPollOnce(t *testing.T) {
@@ -79,21 +112,7 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 		t.Fatalf("poll --once: exit %d\n%s\n%s", code, out, stderr)
 	}
 	// A channel that cannot be reached at all: non-zero exit.
-	var simURL string
-	for _, e := range env {
-		if v, ok := strings.CutPrefix(e, "POSTVAKT_SIM_URL="); ok {
-			simURL = v
-		}
-	}
-	resp, err := http.Get(simURL + "/shipments.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	csvFile := filepath.Join(t.TempDir(), "sim.csv")
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	os.WriteFile(csvFile, b, 0o644)
-	if out, stderr, code := runEnv(t, env, "import", csvFile); code != 0 {
+	if out, stderr, code := runEnv(t, env, "import", simShipments(t, env)); code != 0 {
 		t.Fatalf("import the simulator's shipments: %d %s %s", code, out, stderr)
 	}
 	dead := append(env, "POSTVAKT_SVARUT_URL=http://127.0.0.1:1")
