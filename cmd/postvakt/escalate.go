@@ -20,7 +20,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newOnceFlags("escalate", "run the escalation once and exit (the scheduled run is part of serve)", "run")
 	dry := fs.dryRun("print what would be sent; change nothing")
 	show := fs.Bool("show-messages", false, "with --dry-run: print every message in full")
-	if err := fs.parse(args, "usage: postvakt escalate --once [--now RFC3339] [--dry-run [--show-messages]]"); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	now := fs.clock.Now()

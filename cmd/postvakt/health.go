@@ -27,7 +27,7 @@ import (
 func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newOnceFlags("health", "evaluate once and exit (serve evaluates on POSTVAKT_HEALTH_SCHEDULE)", "evaluate")
 	dry := fs.dryRun("record and send nothing; print what would fire, resolve and be sent")
-	if err := fs.parse(args, "usage: postvakt health --once [--now RFC3339] [--dry-run]"); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	now := fs.clock.Now()

@@ -177,27 +177,39 @@ func (c *clockFlag) Now() time.Time {
 // where it has one, --dry-run.
 type onceFlags struct {
 	*flag.FlagSet
+	cmd   string
 	once  *bool
 	clock *clockFlag
 }
 
 // newOnceFlags: once says what --once does; now what happens as of --now.
-func newOnceFlags(name, once, now string) *onceFlags {
-	fs := newFlags(name)
-	return &onceFlags{fs, fs.Bool("once", false, once), nowFlag(fs, now)}
+func newOnceFlags(cmd, once, now string) *onceFlags {
+	fs := newFlags(cmd)
+	return &onceFlags{fs, cmd, fs.Bool("once", false, once), nowFlag(fs, now)}
 }
 
 // dryRun adds --dry-run.
 func (f *onceFlags) dryRun(help string) *bool { return f.Bool("dry-run", false, help) }
 
 // parse parses the flags; without --once, or with arguments left over, the
-// invocation is wrong: usage.
-func (f *onceFlags) parse(args []string, usage string) error {
+// invocation is wrong: the command's usage line.
+func (f *onceFlags) parse(args []string) error {
 	if err := parse(f.FlagSet, args); err != nil {
 		return err
 	}
 	if !*f.once || f.NArg() != 0 {
-		return usageError{usage}
+		return usageOf(f.cmd)
 	}
 	return nil
+}
+
+// usageOf is the wrong invocation of the command name: its usage line from
+// the command table.
+func usageOf(name string) error {
+	for _, c := range commands {
+		if c.name == name {
+			return usageError{"usage: postvakt " + c.name + " " + c.args}
+		}
+	}
+	panic("postvakt: no command " + name)
 }

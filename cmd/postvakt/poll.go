@@ -17,7 +17,7 @@ import (
 func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newOnceFlags("poll", "run one full cycle and exit (serve polls on its schedule)", "poll (the clock for which letters are due and their next poll)")
 	name := fs.String("channel", "", "only this channel ("+channel.Usage()+")")
-	if err := fs.parse(args, "usage: postvakt poll --once [--channel "+channel.Usage()+"] [--now RFC3339] (scheduled polling runs inside serve)"); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	clock := fs.clock.Now
