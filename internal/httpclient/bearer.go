@@ -14,7 +14,7 @@ type TokenSource interface {
 // Bearer authorises one request with a token source: Set puts a token in
 // the request (from Prepare, so every attempt has a valid one), and
 // Unauthorized, given as Request.Unauthorized, drops the token the service
-// refused when the source can (an Invalidate(token string) method), so
+// refused when the source can (an Invalidate(token string) bool method), so
 // that the one more attempt Do then makes gets a new one. Use one Bearer
 // per request.
 type Bearer struct {
@@ -37,13 +37,13 @@ func (b *Bearer) Set(ctx context.Context, r *resty.Request) error {
 	return nil
 }
 
-// Unauthorized drops the refused token from the source; false when the
-// source cannot, or no token was sent.
+// Unauthorized drops the refused token from the source; false (the 401 is
+// the answer) when the source cannot or will not (a source renews a
+// refused token only so often), or no token was sent.
 func (b *Bearer) Unauthorized(*Response) bool {
-	inv, ok := b.tokens.(interface{ Invalidate(token string) })
+	inv, ok := b.tokens.(interface{ Invalidate(token string) bool })
 	if !ok || b.used == "" {
 		return false
 	}
-	inv.Invalidate(b.used)
-	return true
+	return inv.Invalidate(b.used)
 }

@@ -26,11 +26,12 @@ func (s *tokens) Token(context.Context) (string, error) {
 	return s.cached, nil
 }
 
-func (s *tokens) Invalidate(tok string) {
+func (s *tokens) Invalidate(tok string) bool {
 	s.invalidated = append(s.invalidated, tok)
 	if s.cached == tok {
 		s.cached = ""
 	}
+	return true
 }
 
 // plain cannot drop a token.

@@ -34,17 +34,24 @@ type TokenSource interface {
 
 // Invalidate drops the Altinn token if it is still token, and the
 // Maskinporten token it was exchanged from (either may be what was
-// revoked).
-func (e *Exchanger) Invalidate(token string) {
+// revoked). It reports whether a call refused with token should go once
+// more, as Source.Invalidate does: not when a token was dropped less than
+// RenewAtMostEvery ago.
+func (e *Exchanger) Invalidate(token string) bool {
 	e.lock <- struct{}{}
 	defer func() { <-e.lock }()
 	if e.token != token {
-		return // renewed meanwhile
+		return true // renewed meanwhile
 	}
-	e.token = ""
-	if inv, ok := e.source.(interface{ Invalidate(string) }); ok {
+	now := e.now()
+	if !e.dropped.IsZero() && now.Sub(e.dropped) < RenewAtMostEvery {
+		return false
+	}
+	e.token, e.dropped = "", now
+	if inv, ok := e.source.(interface{ Invalidate(string) bool }); ok {
 		inv.Invalidate(e.mpToken)
 	}
+	return true
 }
 
 // Exchanger is a TokenSource that turns Maskinporten tokens into Altinn
@@ -62,6 +69,7 @@ type Exchanger struct {
 	mpToken string        // the Maskinporten token token was exchanged from
 	token   string
 	expires time.Time
+	dropped time.Time // when Invalidate last dropped a token
 }
 
 // NewExchanger exchanges source's tokens at the Altinn platform root

@@ -77,7 +77,15 @@ type Source struct {
 	token    string
 	expires  time.Time
 	inflight *fetch
+	dropped  time.Time // when Invalidate last dropped a token
 }
+
+// RenewAtMostEvery bounds how often a token refused by a service is
+// renewed (Source.Invalidate, Exchanger.Invalidate): a service that
+// refuses every token, for a reason a new one does not cure (a wrong
+// IntegrasjonPassord, a missing consent or scope), costs one token request
+// a minute, not one per call.
+const RenewAtMostEvery = time.Minute
 
 // fetch is one token request that several callers wait for.
 type fetch struct {
@@ -170,13 +178,22 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 }
 
 // Invalidate drops the cached token if it is still token: a service
-// refused it, and the next Token fetches a new one.
-func (s *Source) Invalidate(token string) {
+// refused it, and the next Token fetches a new one. It reports whether a
+// call refused with token should go once more: yes when the token is
+// dropped or was already replaced, no when a token was dropped less than
+// RenewAtMostEvery ago (token is kept: a new one would be refused too).
+func (s *Source) Invalidate(token string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.token == token {
-		s.token = ""
+	if s.token != token {
+		return true // replaced meanwhile: the next Token is another
 	}
+	now := s.cfg.Now()
+	if !s.dropped.IsZero() && now.Sub(s.dropped) < RenewAtMostEvery {
+		return false
+	}
+	s.token, s.dropped = "", now
+	return true
 }
 
 func (s *Source) run(ctx context.Context, f *fetch) {

@@ -182,21 +182,48 @@ func TestTokenCachedAndShared(t *testing.T) {
 
 // TestInvalidateFetchesANewToken: a token a service refused is dropped,
 // and the next caller gets a new one; dropping a token already replaced
-// drops nothing.
+// drops nothing. A service that refuses the new token too, within
+// RenewAtMostEvery, gets it again (Invalidate says the call should not go
+// once more): one token request a minute, not one per call.
 func TestInvalidateFetchesANewToken(t *testing.T) {
 	ts := newTokenServer(t, &key(t).PublicKey)
-	s := newSource(t, ts.URL+"/token", nil, false)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := newSource(t, ts.URL+"/token", clock, false)
 	ctx := context.Background()
 	if tok, _ := s.Token(ctx); tok != "token-1" {
 		t.Fatalf("first token %q", tok)
 	}
-	s.Invalidate("token-1")
+	if !s.Invalidate("token-1") {
+		t.Fatal("the first refusal was not renewed")
+	}
 	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
 		t.Fatalf("after Invalidate: %q after %d fetches, want token-2", tok, ts.hits.Load())
 	}
-	s.Invalidate("token-1") // a late caller's refusal of the old one
+	if !s.Invalidate("token-1") { // a late caller's refusal of the old one
+		t.Fatal("a refusal of a replaced token: the call should go once more")
+	}
 	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
 		t.Fatalf("an old token dropped the new one: %q after %d fetches", tok, ts.hits.Load())
+	}
+	mu.Lock()
+	now = now.Add(RenewAtMostEvery / 2)
+	mu.Unlock()
+	if s.Invalidate("token-2") {
+		t.Fatal("a second refusal within a minute renewed the token")
+	}
+	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
+		t.Fatalf("within a minute: %q after %d fetches, want token-2 kept", tok, ts.hits.Load())
+	}
+	mu.Lock()
+	now = now.Add(RenewAtMostEvery / 2)
+	mu.Unlock()
+	if !s.Invalidate("token-2") {
+		t.Fatal("a refusal a minute after the last renewal was not renewed")
+	}
+	if tok, _ := s.Token(ctx); tok != "token-3" || ts.hits.Load() != 3 {
+		t.Fatalf("a minute later: %q after %d fetches, want token-3", tok, ts.hits.Load())
 	}
 }
 

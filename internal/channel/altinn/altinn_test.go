@@ -416,7 +416,10 @@ func TestRevokedTokenRenewed(t *testing.T) {
 		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
 	}
 	f.wantAuth = "Bearer " + f.token(1)
-	c := newAdapter(t, f, setup{exchange: true, tokens: &mutableToken{tok: mpToken}})
+	var clock atomic.Int64 // minutes passed
+	start := time.Now()
+	now := func() time.Time { return start.Add(time.Duration(clock.Load()) * time.Minute) }
+	c := newAdapter(t, f, setup{exchange: true, tokens: &mutableToken{tok: mpToken}, now: now})
 	ids := []string{uuid(0), uuid(1), uuid(2)}
 	if _, err := c.Status(context.Background(), ids); err != nil {
 		t.Fatal(err)
@@ -452,8 +455,17 @@ func TestRevokedTokenRenewed(t *testing.T) {
 	if f.exchanges != 2 {
 		t.Errorf("%d exchanges, want 2 (one renewal)", f.exchanges)
 	}
+	// The renewed token refused too, within the minute: no second
+	// renewal (maskinporten.RenewAtMostEvery); the refusal is the answer.
 	f.mu.Lock()
-	f.revoked, f.exchange401 = "Bearer "+f.token(2), true
+	f.revoked = "Bearer " + f.token(2)
+	f.mu.Unlock()
+	if obs, err = c.Status(context.Background(), ids); err == nil || f.exchanges != 2 {
+		t.Errorf("refused again within a minute: %v (%d observations), %d exchanges; want the refusal and no renewal", err, len(obs), f.exchanges)
+	}
+	clock.Add(1)
+	f.mu.Lock()
+	f.exchange401 = true
 	f.mu.Unlock()
 	obs, err = c.Status(context.Background(), ids)
 	if !errors.Is(err, errNoToken) || obs != nil || !strings.Contains(err.Error(), "exchanging") {

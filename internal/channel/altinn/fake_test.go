@@ -283,6 +283,7 @@ type setup struct {
 	tokens   TokenSource
 	logger   *slog.Logger
 	clock    httpclient.Clock
+	now      func() time.Time // the exchanger's clock; nil: time.Now
 	timeout  time.Duration
 	retries  int
 }
@@ -304,7 +305,7 @@ func newAdapter(t *testing.T, f *fakeAltinn, s setup) *Client {
 	}
 	var tokens TokenSource = s.tokens
 	if s.exchange {
-		tokens = maskinporten.NewExchanger(f.srv.URL, hc, s.tokens, nil)
+		tokens = maskinporten.NewExchanger(f.srv.URL, hc, s.tokens, s.now)
 	}
 	c, err := New(cfg, hc, tokens)
 	if err != nil {
