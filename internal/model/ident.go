@@ -167,8 +167,9 @@ func MaskPersonID(s string) string {
 }
 
 // elevenDigits is a Norwegian person id (fødselsnummer, d-nummer) in free
-// text: eleven digits, not part of a longer number or word.
-var elevenDigits = regexp.MustCompile(`\b[0-9]{11}\b`)
+// text: eleven digits, not part of a longer number or word, also written
+// with a space (or a no-break space) after the date: 010294 00470.
+var elevenDigits = regexp.MustCompile(`\b[0-9]{6}(?: |\x{00A0})?[0-9]{5}\b`)
 
 // MaskPersonIDsIn masks every Norwegian person id in a channel's free
 // text (SvarUt's history says "Mottaker 01029400470 er registert …" and
