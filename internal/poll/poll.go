@@ -90,7 +90,7 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 
 // Summary counts what one cycle did.
 type Summary struct {
-	Polled     int // shipments asked about
+	Polled     int // shipments asked about; of a feed (Digital Post), the log's entries read
 	Changed    int // state changes applied
 	Errors     int // shipments whose answer could not be used, or whose call failed
 	Unknown    int // shipments the channel has never heard of
