@@ -53,12 +53,16 @@ func (vs *verbs) run(ctx context.Context, cfg config.Config, args []string) erro
 
 // usage is the wrong invocation of the command: the usage line of all its
 // verbs.
-func (vs *verbs) usage() error {
+func (vs *verbs) usage() error { return usageError{"usage: postvakt " + vs.cmd + " " + vs.forms()} }
+
+// forms is every verb with its arguments, as help and usage show them:
+// list | import FILE.csv.
+func (vs *verbs) forms() string {
 	forms := make([]string, len(vs.verbs))
 	for i, v := range vs.verbs {
 		forms[i] = v.form()
 	}
-	return usageError{"usage: postvakt " + vs.cmd + " " + strings.Join(forms, " | ")}
+	return strings.Join(forms, " | ")
 }
 
 // form is the verb with its arguments: approve BATCH [--by NAME].

@@ -154,10 +154,9 @@ func replayFeed(ctx context.Context, s *sim, paths []string) (time.Duration, int
 }
 
 // benchHealth measures the health rules (internal/health) on the large
-// database: one evaluation as of an hour after
-// the newest letter (a dry run: facts, rules, each alert's letters counted)
-// and the incident report (CSV) of the last 30 days and of one unit's
-// year, the slowest of up to three runs each (fewer when the first take
+// database: one evaluation as of an hour after the newest letter (a dry
+// run: facts, rules, each alert's letters counted) and the incident report
+// (CSV) of the last 30 days and of one unit's year, the slowest of up to three runs each (fewer when the first take
 // healthBudget). SPEC.md sets no target for them.
 const healthBudget = 15 * time.Second
 

@@ -125,6 +125,7 @@ func TestEachClaim(t *testing.T) {
 		claimErr  int // fail the claim with this number (1-based), 0 never
 		doErr     int // fail do on the batch with this number, 0 never
 		drainAt   int // ask for the soft stop while doing this batch, 0 never
+		cancelAt  int // cancel the context while doing this batch, 0 never
 		wantDone  []int
 		wantErr   error
 		wantClaim int
@@ -133,10 +134,12 @@ func TestEachClaim(t *testing.T) {
 		{name: "claim fails", batches: [][]int{{1}, {2}}, claimErr: 2, wantDone: []int{1}, wantErr: boom, wantClaim: 2},
 		{name: "do fails", batches: [][]int{{1}, {2}, {3}}, doErr: 2, wantDone: []int{1, 2}, wantErr: boom, wantClaim: 2},
 		{name: "soft stop", batches: [][]int{{1, 2}, {3}, {4}}, drainAt: 2, wantDone: []int{1, 2, 3}, wantClaim: 2},
+		{name: "cancelled", batches: [][]int{{1}, {2}, {3}}, cancelAt: 1, wantDone: []int{1}, wantClaim: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stop := make(chan struct{})
-			ctx := context.WithValue(context.Background(), drainKey{}, stop)
+			ctx, cancel := context.WithCancel(context.WithValue(context.Background(), drainKey{}, stop))
+			defer cancel()
 			claims := 0
 			var done []int
 			err := EachClaim(ctx, func() ([]int, error) {
@@ -148,6 +151,9 @@ func TestEachClaim(t *testing.T) {
 			}, func(batch []int) error {
 				if claims == tc.drainAt {
 					close(stop)
+				}
+				if claims == tc.cancelAt {
+					cancel()
 				}
 				done = append(done, batch...)
 				if claims == tc.doErr {

@@ -22,6 +22,7 @@ func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
 
 // drain is Drain counting into sum.
 func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error {
+	before := *sum
 	if err := s.orphans(ctx, now, sum); err != nil {
 		return err
 	}
@@ -52,8 +53,11 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 	if err != nil {
 		return err
 	}
-	if sum.Ordered+sum.Retried+sum.Manual+sum.Queued+sum.Held > 0 {
-		s.log.Info("print outbox drained", "summary", sum.String())
+	ordered, retried, manual := sum.Ordered-before.Ordered, sum.Retried-before.Retried, sum.Manual-before.Manual
+	queued, held := sum.Queued-before.Queued, sum.Held-before.Held
+	if ordered+retried+manual+queued+held > 0 {
+		s.log.Info("print outbox drained", "decided", sum.Decided-before.Decided, "queued", queued, "held", held, "manual", manual,
+			"skipped", sum.Skipped-before.Skipped, "ordered", ordered, "retried", retried)
 	}
 	return ctx.Err()
 }

@@ -387,7 +387,9 @@ func TestDrainOrdersPrintDueShipmentsWhoseHandOffWasLost(t *testing.T) {
 			storetest.Set(t, e.st, []string{sh.ID}, storetest.Stage(model.StagePrintDue))
 		}
 	}
-	e.run(day(16))
+	// One run counts all its steps once: the lost hand-offs decided, each
+	// looked up and queued (or not), the queued ones ordered.
+	sum := e.run(day(16))
 	prints := e.prints()
 	for _, id := range lost {
 		if _, ok := prints[id]; !ok {
@@ -396,6 +398,14 @@ func TestDrainOrdersPrintDueShipmentsWhoseHandOffWasLost(t *testing.T) {
 	}
 	if len(prints) != len(lost) {
 		t.Errorf("%d decisions, want %d", len(prints), len(lost))
+	}
+	if sum.Decided != len(lost) || sum.Queued+sum.Held+sum.Manual+sum.Retried != len(lost) || sum.Ordered != sum.Queued ||
+		sum.Ordered == 0 || sum.Polled != 0 {
+		t.Errorf("first run: %s; want %d decided, each placed once, the queued ordered", sum, len(lost))
+	}
+	// The next day's run only polls the orders.
+	if next := e.run(day(17)); next.Decided != 0 || next.Ordered != 0 || next.Polled != sum.Ordered {
+		t.Errorf("next run: %s; want the %d orders polled and nothing else", next, sum.Ordered)
 	}
 }
 
