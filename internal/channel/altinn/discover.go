@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -110,7 +108,7 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 		c.log.Info("altinn discover: a full answer in a window too narrow to split; asking status by status",
 			"from", from, "to", to, "min_window", c.cfg.MinWindow)
 		keep(ids)
-		for _, status := range slices.Sorted(maps.Keys(statuses)) {
+		for _, status := range lifecycle {
 			ids, full, err := c.list(ctx, from, to, status)
 			if err != nil {
 				return err

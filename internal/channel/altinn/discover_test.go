@@ -3,7 +3,9 @@ package altinn
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +201,70 @@ func TestDiscoverEdgesWithExclusiveBounds(t *testing.T) {
 	}
 	if len(seen) != 4 {
 		t.Fatalf("found %v, want all four including the ones on the edges", seen)
+	}
+}
+
+// TestLifecycle: discovery asks for every status of the table, each once,
+// the final ones after all the others.
+func TestLifecycle(t *testing.T) {
+	if got, want := slices.Sorted(slices.Values(lifecycle)), slices.Sorted(maps.Keys(statuses)); !slices.Equal(got, want) {
+		t.Fatalf("lifecycle %v, want the table's statuses %v", got, want)
+	}
+	// Failed, Reserved and purged are where a correspondence stays.
+	final := false
+	for _, s := range lifecycle {
+		m := statuses[s]
+		stays := m.State == model.StateFailed || m.State == model.StateExpired
+		if final && !stays {
+			t.Errorf("%s (%s) comes after a status a correspondence stays in", s, m.State)
+		}
+		final = final || stays
+	}
+}
+
+// TestDiscoverCatchesAMovingLetter: in a bulk send asked status by status,
+// a letter just older than the full answers holds (so only the asks by
+// status can find it) moves on after the ask of the status it moves to:
+// Read → Confirmed once Confirmed is asked, Confirmed → Archived once
+// Archived is asked. Asked in alphabetical order it is never where the ask
+// looks; asked in the order letters move, it is found.
+func TestDiscoverCatchesAMovingLetter(t *testing.T) {
+	f := newFake(t)
+	f.spec.MaxResponses = 50
+	for i := range MaxSearchResults + 100 { // one publish time, no status holding a full answer
+		st := "Published"
+		if i%2 == 0 {
+			st = "Fetched"
+		}
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{st, t0}}})
+	}
+	mover := &fakeCorr{id: uuid(9999), created: t0.Add(-time.Microsecond),
+		history: []event{{"Published", t0}, {"Read", t0.Add(time.Minute)}}}
+	f.add(mover)
+	moves := []event{{"Confirmed", t0.Add(2 * time.Minute)}, {"Archived", t0.Add(3 * time.Minute)}}
+	var asked []string
+	f.afterSearch = func(status string) {
+		if status == "" {
+			return
+		}
+		asked = append(asked, status)
+		if len(moves) > 0 && status == moves[0].Status {
+			mover.history, moves = append(mover.history, moves[0]), moves[1:]
+		}
+	}
+	c := newAdapter(t, f, setup{})
+	found, err := c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(found, func(fd channel.Found) bool { return fd.ChannelID == mover.id }) {
+		t.Fatalf("the letter that moved from Read to Confirmed during the asks was not found (asked %v)", asked)
+	}
+	// Each narrow window (the split leaves two around the publish time) is
+	// asked in the lifecycle's order.
+	for i := 0; i < len(asked) || i == 0; i += len(lifecycle) {
+		if w := asked[i:min(i+len(lifecycle), len(asked))]; !slices.Equal(w, lifecycle) {
+			t.Errorf("asked %v, want the lifecycle's order", w)
+		}
 	}
 }

@@ -87,6 +87,9 @@ type fakeAltinn struct {
 	inflight, peak atomic.Int32
 	delay          time.Duration
 	exclusive      bool // search bounds exclusive (the default is inclusive)
+	// afterSearch, if set, is called with a search's status once it is
+	// answered, with mu held: letters may move between searches.
+	afterSearch func(status string)
 	// override, if set, may answer a details request instead (return true).
 	override func(w http.ResponseWriter, r *http.Request, n int) bool
 }
@@ -161,6 +164,9 @@ func (f *fakeAltinn) search(w http.ResponseWriter, r *http.Request) {
 	ids := make([]string, len(hits))
 	for i, c := range hits {
 		ids[i] = c.id
+	}
+	if f.afterSearch != nil {
+		f.afterSearch(q.Get("status"))
 	}
 	f.searches = append(f.searches, [2]time.Time{from, to})
 	f.answers = append(f.answers, len(ids))

@@ -27,5 +27,18 @@ var statuses = channel.NewStatusTable(
 	channel.Mapping{State: model.StateExpired, Disposition: channel.DispositionClosed}.For("PurgedByRecipient", "PurgedByAltinn"),
 )
 
+// lifecycle is every status of the table in the order a correspondence
+// moves through them, the final ones last. Discovery asks for a bulk send
+// status by status in this order: a letter only moves forward, so it stands
+// in the status asked about at one of the asks however fast it moves
+// (asked in another order, a letter at Read while Confirmed is asked and
+// at Confirmed by the time Read is asked is never seen). TestLifecycle
+// checks it lists the table's statuses, each once.
+var lifecycle = []string{
+	"Initialized", "ReadyForPublish", "Published", "Fetched",
+	"Read", "AttachmentsDownloaded", "Confirmed", "Replied", "Forwarded", "Archived",
+	"Failed", "Reserved", "PurgedByRecipient", "PurgedByAltinn",
+}
+
 // Statuses returns a copy of the Altinn status table.
 func Statuses() channel.StatusTable { return maps.Clone(statuses) }
