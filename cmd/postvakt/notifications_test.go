@@ -49,6 +49,13 @@ func TestNotificationsReleaseUnknown(t *testing.T) {
 	if _, _, code := run(t, db, "notifications", "release", "x"); code != 2 {
 		t.Fatalf("release of a non-id: exit %d, want 2", code)
 	}
+	// Asked for help, a command of verbs shows its usage (exit 2, as with
+	// no verb).
+	for _, cmd := range []string{"notifications", "print", "units"} {
+		if _, stderr, code := run(t, db, cmd, "--help"); code != 2 || !strings.Contains(stderr, "usage: postvakt "+cmd+" list") {
+			t.Errorf("%s --help: exit %d, %q; want 2 and the usage", cmd, code, stderr)
+		}
+	}
 	out, stderr, code = run(t, db, "notifications", "release", id)
 	if code != 0 {
 		t.Fatalf("release: exit %d\n%s\n%s", code, out, stderr)

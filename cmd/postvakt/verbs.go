@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
 	"postvakt/internal/config"
@@ -35,7 +36,7 @@ type verbCall struct {
 
 // run runs the verb args[0] names with the rest of args.
 func (vs *verbs) run(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 {
+	if len(args) == 0 || slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]) {
 		return vs.usage()
 	}
 	names := make([]string, len(vs.verbs))

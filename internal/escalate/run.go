@@ -143,7 +143,11 @@ func (e *Escalator) Preview(ctx context.Context, now time.Time) (Summary, error)
 
 // run is Run and Preview.
 func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
-	r := &runState{e: e, now: now, dry: dry, log: e.logger(), sum: Summary{Now: now, DryRun: dry},
+	log := e.logger()
+	if dry {
+		log = log.With("dry_run", true) // what a preview logs did not happen
+	}
+	r := &runState{e: e, now: now, dry: dry, log: log, sum: Summary{Now: now, DryRun: dry},
 		prints: map[printKey][]string{}}
 	// Only the letters whose step may be due, unless the policies changed
 	// since the stored next-step times were computed: then every one.
@@ -238,7 +242,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 	if err := errors.Join(r.errs...); err != nil {
 		return r.sum, fmt.Errorf("escalation run as of %s: %w", now.Format(time.RFC3339), err)
 	}
-	r.log.Info("escalation run done", "now", now, "dry_run", dry, "every_open_letter", all, "stopped_early", r.drained, "scanned", r.sum.Scanned, "due", r.sum.Decided,
+	e.logger().Info("escalation run done", "now", now, "dry_run", dry, "every_open_letter", all, "stopped_early", r.drained, "scanned", r.sum.Scanned, "due", r.sum.Decided,
 		"reminders", r.sum.Reminders, "orgs", r.sum.Orgs, "print_due", r.sum.PrintDue, "quiet_hours", r.sum.Quiet,
 		"no_address", len(r.sum.NoAddress), "address_unknown", len(r.sum.AddressUnknown), "failed", r.sum.Failed,
 		"unknown", r.sum.Unknown, "ordered", r.sum.Ordered, "order_failed", r.sum.OrderFail, "errors", r.sum.Errors)

@@ -95,9 +95,16 @@ func TestRunDryRunChangesNothing(t *testing.T) {
 	before := snapshot()
 	var previews []remind.Outcome
 	h.esc.OnOutcome = func(o remind.Outcome) { previews = append(previews, o) }
+	logged := len(h.logs.String())
 	sum, err := h.esc.Preview(context.Background(), due1.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// What a preview logs did not happen, and says so.
+	for _, l := range strings.Split(strings.TrimSpace(h.logs.String()[logged:]), "\n") {
+		if l != "" && strings.Count(l, "dry_run=true") != 1 {
+			t.Errorf("a dry run's log line without dry_run=true (once): %s", l)
+		}
 	}
 	if !sum.DryRun || sum.Orgs != 1 || sum.Reminders != 2 || !reflect.DeepEqual(sum.NoAddress, []string{firmaB}) {
 		t.Fatalf("dry run summary %+v", sum)
