@@ -97,9 +97,9 @@ func diff(want, got []string) string {
 	return strings.Join(out, "\n")
 }
 
-// schema lists the public schema's tables, columns, indexes, constraints,
-// views and functions, one line each, in a stable order (goose's own
-// version table left out).
+// schema lists the public schema's columns, indexes, constraints, views,
+// functions, triggers, sequences and enum and domain types, one line each,
+// in a stable order (goose's own version table left out).
 func schema(t *testing.T, db *sql.DB) []string {
 	t.Helper()
 	rows, err := db.Query(`
@@ -112,6 +112,10 @@ func schema(t *testing.T, db *sql.DB) []string {
 		UNION ALL SELECT 'view ' || viewname || ' ' || definition FROM pg_views WHERE schemaname = 'public'
 		UNION ALL SELECT 'function ' || p.proname || ' ' || pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
 		UNION ALL SELECT 'trigger ' || tgrelid::regclass || ' ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
+		UNION ALL SELECT 'sequence ' || sequence_name || ' ' || data_type FROM information_schema.sequences
+			WHERE sequence_schema = 'public' AND sequence_name NOT LIKE 'goose_db_version%'
+		UNION ALL SELECT 'type ' || typname || ' ' || typtype::text FROM pg_type
+			WHERE typnamespace = 'public'::regnamespace AND typtype IN ('e', 'd')
 		ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
