@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"regexp"
 )
 
 // CheckOrgNumber accepts a Norwegian organisation number (9 digits, mod-11
@@ -164,19 +163,6 @@ func MaskPersonID(s string) string {
 		masked[i] = '*'
 	}
 	return string(masked)
-}
-
-// elevenDigits is a Norwegian person id (fødselsnummer, d-nummer) in free
-// text: eleven digits, not part of a longer number or word, also written
-// with a space (or a no-break space) after the date: 010294 00470.
-var elevenDigits = regexp.MustCompile(`\b[0-9]{6}(?: |\x{00A0})?[0-9]{5}\b`)
-
-// MaskPersonIDsIn masks every Norwegian person id in a channel's free
-// text (SvarUt's history says "Mottaker 01029400470 er registert …" and
-// "Lest eksternt … av 01029400470"), as MaskPersonID does: the evidence
-// keeps who and when in short, not a national id.
-func MaskPersonIDsIn(b []byte) []byte {
-	return elevenDigits.ReplaceAllFunc(b, func(id []byte) []byte { return []byte(MaskPersonID(string(id))) })
 }
 
 // MaskRecipient returns the recipient id as it may appear in logs: an

@@ -1,0 +1,145 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// MaskPersonIDsIn masks every Norwegian person id (fødselsnummer,
+// d-nummer) in a channel's text, as MaskPersonID does: the evidence keeps
+// who and when in short, not a national id. SvarUt's history says
+// "Mottaker 01029400470 er registert …" and "Lest eksternt … av
+// 01029400470", in JSON.
+//
+// An id is eleven digits that no other digit touches, however the text
+// goes on around it (a letter, an underscore, a JSON escape such as \n);
+// or six and five digits with one space, no-break space, narrow no-break
+// space or hyphen between them (also written as a JSON \u escape). Digits
+// of a \uXXXX escape before it are not counted as its own. Valid JSON stays
+// valid: should masking an unquoted number break it, the JSON's strings
+// are masked one by one instead, and an eleven-digit number becomes its
+// masked string.
+func MaskPersonIDsIn(b []byte) []byte {
+	out, masked := maskIDs(b)
+	if !masked || !json.Valid(b) || json.Valid(out) {
+		return out
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return out
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(maskJSON(v)); err != nil {
+		return out
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// maskJSON masks the person ids in v's strings, keys included; an
+// eleven-digit number is one.
+func maskJSON(v any) any {
+	switch x := v.(type) {
+	case string:
+		m, _ := maskIDs([]byte(x))
+		return string(m)
+	case json.Number:
+		if m, ok := maskIDs([]byte(x)); ok {
+			return string(m)
+		}
+		return x
+	case []any:
+		for i := range x {
+			x[i] = maskJSON(x[i])
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[maskJSON(k).(string)] = maskJSON(e)
+		}
+		return out
+	}
+	return v
+}
+
+// idSeparators may stand between a person id's date and the rest.
+var idSeparators = [][]byte{
+	[]byte(" "), []byte("-"), []byte("\u00a0"), []byte("\u202f"),
+	[]byte(`\u00a0`), []byte(`\u00A0`), []byte(`\u202f`), []byte(`\u202F`),
+}
+
+// maskIDs masks the person ids in b (a copy when there are any) and
+// reports whether there were.
+func maskIDs(b []byte) ([]byte, bool) {
+	var out []byte
+	mask := func(from, to int) {
+		if out == nil {
+			out = bytes.Clone(b)
+		}
+		for k := from; k < to; k++ {
+			out[k] = '*'
+		}
+	}
+	for i := 0; i < len(b); {
+		if !isDigit(b[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+		start := afterEscape(b, i, j)
+		switch j - start {
+		case 11:
+			mask(start+6, j)
+		case 6:
+			for _, sep := range idSeparators {
+				if !bytes.HasPrefix(b[j:], sep) {
+					continue
+				}
+				k := j + len(sep)
+				m := k
+				for m < len(b) && isDigit(b[m]) {
+					m++
+				}
+				if m-k == 5 {
+					mask(start+6, m)
+					j = m
+				}
+				break
+			}
+		}
+		i = j
+	}
+	if out == nil {
+		return b, false
+	}
+	return out, true
+}
+
+// afterEscape is where the digit run b[i:j] really starts: after the hex
+// digits of a JSON \uXXXX escape that ends inside it (\u00a001029400470).
+func afterEscape(b []byte, i, j int) int {
+	for p := max(i-5, 0); p < i; p++ {
+		if b[p] == '\\' && p+1 < len(b) && b[p+1] == 'u' && p+6 <= j && isHex(b[p+2:p+6]) {
+			return p + 6
+		}
+	}
+	return i
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isHex(b []byte) bool {
+	for _, c := range b {
+		if !isDigit(c) && (c|0x20 < 'a' || c|0x20 > 'f') {
+			return false
+		}
+	}
+	return true
+}
