@@ -104,7 +104,12 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 		return c.search(ctx, mid, to, seen, out, gaps)
 	default:
 		// A bulk send: as many letters as one answer holds, one publish
-		// time. Each correspondence has one status: ask for each.
+		// time. Ask for each status: where the search's status filter means
+		// the latest status, every letter is in one answer; where it means
+		// any status the letter has had (Altinn since the end of 2025, as
+		// reported), the statuses every letter passes come back full again
+		// and are gaps, and the later ones still find the letters that
+		// reached them.
 		c.log.Info("altinn discover: a full answer in a window too narrow to split; asking status by status",
 			"from", from, "to", to, "min_window", c.cfg.MinWindow)
 		keep(ids)

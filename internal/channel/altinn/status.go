@@ -28,11 +28,14 @@ var statuses = channel.NewStatusTable(
 )
 
 // lifecycle is every status of the table in the order a correspondence
-// moves through them, the final ones last. Discovery asks for a bulk send
-// status by status in this order: a letter only moves forward, so it stands
-// in the status asked about at one of the asks however fast it moves
-// (asked in another order, a letter at Read while Confirmed is asked and
-// at Confirmed by the time Read is asked is never seen). TestLifecycle
+// moves through them, the ones it stays in last. Discovery asks for a
+// bulk send status by status in this order. Where the search filters by
+// the latest status, a letter moving forward then stands in the status
+// asked about at one of the asks, however fast it moves (asked in another
+// order, a letter at Read while Confirmed is asked and at Confirmed by the
+// time Read is asked is never seen); moves against the order (a download
+// of attachments after Confirmed) can still slip through. Where it filters
+// by any status a letter has had, the order does not matter. TestLifecycle
 // checks it lists the table's statuses, each once.
 var lifecycle = []string{
 	"Initialized", "ReadyForPublish", "Published", "Fetched",
