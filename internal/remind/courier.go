@@ -92,7 +92,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 		}
 		if len(to[i]) == 0 && g.AddressUnknown {
 			res[i].Outcome.Status = StatusAddressUnknown
-			c.log(g.Org).Warn("no address known for the organisation and the lookup failed; the next run tries again",
+			c.log(g.Org, dryRun).Warn("no address known for the organisation and the lookup failed; the next run tries again",
 				"shipments", len(g.Shipments))
 			continue
 		}
@@ -132,7 +132,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 		}
 		if !ours {
 			out.Status = StatusNothing
-			c.log(out.Org).Warn("reminder taken over by another run (the lease ran out); not sent by this one",
+			c.log(out.Org, false).Warn("reminder taken over by another run (the lease ran out); not sent by this one",
 				"notification", ps.n.ID)
 			continue
 		}
@@ -185,7 +185,7 @@ func (c *Courier) claim(ctx context.Context, cs []store.Claim, dryRun bool) ([]s
 // prepare turns one organisation's claim into its outcome so far, and the
 // message to send now, if any.
 func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResult, to []string, now time.Time, dryRun bool) (*pendingSend, error) {
-	log := c.log(out.Org)
+	log := c.log(out.Org, dryRun)
 	out.Dropped = res.Dropped
 	out.Recorded = res.Recorded
 	for _, d := range res.Dropped {
@@ -275,7 +275,7 @@ func (c *Courier) record(ctx context.Context, rec store.ReminderOutcome, now tim
 
 // logSent logs what became of one message that was sent (or tried).
 func (c *Courier) logSent(out Outcome, ps pendingSend) {
-	log := c.log(out.Org)
+	log := c.log(out.Org, false)
 	ids, count := shipmentIDs(out.Shipments), len(out.Shipments)
 	if len(out.Refused) > 0 && out.Status == StatusSent {
 		log.Warn("recipients refused permanently by the SMTP server: left out of this reminder, the others got it",
@@ -294,4 +294,12 @@ func (c *Courier) logSent(out Outcome, ps pendingSend) {
 	}
 }
 
-func (c *Courier) log(org string) *slog.Logger { return c.r.logger().With("org", org) }
+// log is the logger for one organisation's reminder; a dry run's lines
+// say dry_run=true: what they tell did not happen.
+func (c *Courier) log(org string, dryRun bool) *slog.Logger {
+	l := c.r.logger().With("org", org)
+	if dryRun {
+		l = l.With("dry_run", true)
+	}
+	return l
+}

@@ -101,6 +101,15 @@ func TestDeliverOncePerOrganisation(t *testing.T) {
 
 	// One shipment opened after the decision: left out.
 	storetest.Set(t, st, []string{g.Shipments[2].ShipmentID}, storetest.State(model.StateOpened))
+	// A dry run says so on every line it logs: what they tell did not happen.
+	mark := logs.Len()
+	if out, err := r.Deliver(ctx, g, now, true); err != nil || len(out.Dropped) != 1 {
+		t.Fatalf("dry run with one opened: %+v %v", out, err)
+	}
+	if l := logs.String()[mark:]; !strings.Contains(l, `msg="shipment left out of reminder"`) ||
+		strings.Count(l, "dry_run=true") != strings.Count(l, "\n") {
+		t.Fatalf("a dry run's log lines without dry_run=true:\n%s", l)
+	}
 	out, err = r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != StatusSent || len(out.Shipments) != 2 || len(out.Dropped) != 1 {
 		t.Fatalf("deliver: %+v %v", out, err)
