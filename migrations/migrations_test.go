@@ -6,21 +6,27 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/lib/pq"
 	"github.com/pressly/goose/v3"
 
+	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/migrations"
 )
 
 // TestDownAndUpAgain applies the migrations one by one, noting the schema
-// after each, then undoes them one by one, newest first: after each Down
-// the schema must be what it was before that migration's Up. Then they all
-// apply again, to the schema of the first time.
+// after each, then, with letters in the database, undoes them one by one,
+// newest first: each Down must succeed with data in the tables, and the
+// schema must then be what it was before that migration's Up. Then they
+// all apply again, to the schema of the first time.
 func TestDownAndUpAgain(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("postgres", pgtest.New(t))
+	url := pgtest.New(t)
+	db, err := sql.Open("postgres", url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +61,22 @@ func TestDownAndUpAgain(t *testing.T) {
 	if len(versions) < 20 {
 		t.Fatalf("only %d migrations applied", len(versions))
 	}
+	// Letters in every kind of place: open, opened, failed and print due,
+	// unknown to the channel, not to be polled.
+	st, err := store.Open(ctx, url, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []model.NewShipment
+	for i := range 6 {
+		items = append(items, storetest.Letter(i))
+	}
+	ids := storetest.IDs(storetest.Register(t, st, items...))
+	storetest.Set(t, st, ids[1:2], storetest.State(model.StateOpened), storetest.NoPoll())
+	storetest.Set(t, st, ids[2:3], storetest.State(model.StateFailed), storetest.Stage(model.StagePrintDue))
+	storetest.Set(t, st, ids[3:4], storetest.UnknownToChannelSince(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)))
+	storetest.Set(t, st, ids[4:5], storetest.NextPollAt(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)))
+	st.Close()
 	// Down one by one: each undoes exactly its Up.
 	for i := len(versions) - 1; i >= 0; i-- {
 		v := versions[i]
