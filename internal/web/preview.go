@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
@@ -15,6 +18,55 @@ import (
 // nothing (*escalate.Escalator).
 type Previewer interface {
 	Preview(ctx context.Context, now time.Time) (escalate.Summary, error)
+}
+
+// previewFresh is how long one dry run answers every viewer of /preview.
+const previewFresh = time.Minute
+
+// previewTimeout bounds a dry run that viewers share: it goes on when the
+// viewer who started it leaves.
+const previewTimeout = 5 * time.Minute
+
+// sharedPreview runs one dry run at a time for all viewers and reuses its
+// answer for previewFresh: at a million letters a dry run takes seconds
+// and locks the letters it claims, so a page reloaded or opened by many
+// must not start one each.
+type sharedPreview struct {
+	p     Previewer
+	group singleflight.Group
+
+	mu  sync.Mutex
+	sum escalate.Summary
+	at  time.Time // the server's clock when sum was made; zero: none yet
+}
+
+// Preview answers as of now: the last answer if it is younger than
+// previewFresh, else a new dry run, shared with whoever asks meanwhile.
+func (sp *sharedPreview) Preview(ctx context.Context, now time.Time) (escalate.Summary, error) {
+	sp.mu.Lock()
+	if !sp.at.IsZero() && !now.Before(sp.at) && now.Sub(sp.at) < previewFresh {
+		sum := sp.sum
+		sp.mu.Unlock()
+		return sum, nil
+	}
+	sp.mu.Unlock()
+	ch := sp.group.DoChan("preview", func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), previewTimeout)
+		defer cancel()
+		sum, err := sp.p.Preview(rctx, now)
+		if err == nil {
+			sp.mu.Lock()
+			sp.sum, sp.at = sum, now
+			sp.mu.Unlock()
+		}
+		return sum, err
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(escalate.Summary), r.Err
+	case <-ctx.Done():
+		return escalate.Summary{}, ctx.Err()
+	}
 }
 
 type previewData struct {

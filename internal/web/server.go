@@ -134,7 +134,9 @@ func WithFollowUpDays(days int) Option { return func(s *Server) { s.followUpDays
 
 // WithPreview lets the UI show what the next escalation run would do
 // (/preview).
-func WithPreview(p Previewer) Option { return func(s *Server) { s.preview = p } }
+func WithPreview(p Previewer) Option {
+	return func(s *Server) { s.preview = &sharedPreview{p: p} }
+}
 
 // WithSessionTTL sets how long a login lasts (default 8 hours).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
