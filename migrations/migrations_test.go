@@ -77,6 +77,20 @@ func TestDownAndUpAgain(t *testing.T) {
 	storetest.Set(t, st, ids[3:4], storetest.UnknownToChannelSince(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)))
 	storetest.Set(t, st, ids[4:5], storetest.NextPollAt(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)))
 	st.Close()
+	// What a Down must carry back, checked right after it.
+	polled := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	carried := map[int64]func(){
+		20: func() { // poll_queue folded back into shipments
+			var next, none sql.NullTime
+			if err := db.QueryRow(`SELECT (SELECT next_poll_at FROM shipments WHERE id = $1),
+				(SELECT next_poll_at FROM shipments WHERE id = $2)`, ids[4], ids[1]).Scan(&next, &none); err != nil {
+				t.Fatal(err)
+			}
+			if !next.Valid || !next.Time.Equal(polled) || none.Valid {
+				t.Errorf("after the Down of 20: next polls %v and %v, want %v and none", next, none, polled)
+			}
+		},
+	}
 	// Down one by one: each undoes exactly its Up.
 	for i := len(versions) - 1; i >= 0; i-- {
 		v := versions[i]
@@ -85,6 +99,9 @@ func TestDownAndUpAgain(t *testing.T) {
 		}
 		if got, want := schema(t, db), before[v]; strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("after the Down of %d the schema is not what it was before its Up:\n%s", v, diff(want, got))
+		}
+		if check := carried[v]; check != nil {
+			check()
 		}
 	}
 	if err := migrations.Up(ctx, db); err != nil {
