@@ -27,10 +27,9 @@ const exchangeMargin = 30 * time.Second
 // read is used.
 const exchangeFallbackTTL = 5 * time.Minute
 
-// TokenSource gives access tokens; *Source and *Exchanger are ones.
-type TokenSource interface {
-	Token(ctx context.Context) (string, error)
-}
+// TokenSource gives access tokens; *Source and *Exchanger are ones. It is
+// httpclient's: httpclient.Bearer puts the tokens in the requests.
+type TokenSource = httpclient.TokenSource
 
 // Invalidate drops the Altinn token if it is still token, and the
 // Maskinporten token it was exchanged from (either may be what was

@@ -19,10 +19,9 @@ type Doer interface {
 }
 
 // TokenSource gives access tokens; *maskinporten.Source is one. A nil
-// TokenSource sends no Authorization header.
-type TokenSource interface {
-	Token(ctx context.Context) (string, error)
-}
+// TokenSource sends no Authorization header. It is httpclient's:
+// httpclient.Bearer puts the tokens in the requests.
+type TokenSource = httpclient.TokenSource
 
 // ProfileScope is the Maskinporten scope of Altinn Profile's lookup for a
 // service owner.

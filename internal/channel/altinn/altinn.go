@@ -54,10 +54,9 @@ type Doer interface {
 	Do(ctx context.Context, req httpclient.Request) (*httpclient.Response, error)
 }
 
-// TokenSource gives access tokens; *maskinporten.Source is one.
-type TokenSource interface {
-	Token(ctx context.Context) (string, error)
-}
+// TokenSource gives access tokens; *maskinporten.Source is one. It is
+// httpclient's: httpclient.Bearer puts the tokens in the requests.
+type TokenSource = httpclient.TokenSource
 
 // Client is the Altinn adapter. It implements channel.Channel,
 // channel.Discoverer and channel.HistoryFetcher.

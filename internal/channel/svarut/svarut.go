@@ -72,10 +72,9 @@ type Doer interface {
 }
 
 // TokenSource gives Maskinporten access tokens (scope ks:fiks);
-// *maskinporten.Source is one.
-type TokenSource interface {
-	Token(ctx context.Context) (string, error)
-}
+// *maskinporten.Source is one. It is httpclient's: httpclient.Bearer puts
+// the tokens in the requests.
+type TokenSource = httpclient.TokenSource
 
 // Client is the SvarUt adapter. It implements channel.Channel and
 // channel.HistoryFetcher.
