@@ -195,35 +195,29 @@ func TestInvalidateFetchesANewToken(t *testing.T) {
 	if tok, _ := s.Token(ctx); tok != "token-1" {
 		t.Fatalf("first token %q", tok)
 	}
-	if !s.Invalidate("token-1") {
-		t.Fatal("the first refusal was not renewed")
-	}
-	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
-		t.Fatalf("after Invalidate: %q after %d fetches, want token-2", tok, ts.hits.Load())
-	}
-	if !s.Invalidate("token-1") { // a late caller's refusal of the old one
-		t.Fatal("a refusal of a replaced token: the call should go once more")
-	}
-	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
-		t.Fatalf("an old token dropped the new one: %q after %d fetches", tok, ts.hits.Load())
-	}
-	mu.Lock()
-	now = now.Add(RenewAtMostEvery / 2)
-	mu.Unlock()
-	if s.Invalidate("token-2") {
-		t.Fatal("a second refusal within a minute renewed the token")
-	}
-	if tok, _ := s.Token(ctx); tok != "token-2" || ts.hits.Load() != 2 {
-		t.Fatalf("within a minute: %q after %d fetches, want token-2 kept", tok, ts.hits.Load())
-	}
-	mu.Lock()
-	now = now.Add(RenewAtMostEvery / 2)
-	mu.Unlock()
-	if !s.Invalidate("token-2") {
-		t.Fatal("a refusal a minute after the last renewal was not renewed")
-	}
-	if tok, _ := s.Token(ctx); tok != "token-3" || ts.hits.Load() != 3 {
-		t.Fatalf("a minute later: %q after %d fetches, want token-3", tok, ts.hits.Load())
+	// Each step: time passes, a service refuses a token, the next caller
+	// gets a token.
+	for _, st := range []struct {
+		what    string
+		after   time.Duration
+		refused string
+		renew   bool // Invalidate says the refused call should go once more
+		want    string
+		fetches int32
+	}{
+		{"the first refusal", 0, "token-1", true, "token-2", 2},
+		{"a late caller's refusal of the replaced one", 0, "token-1", true, "token-2", 2},
+		{"a second refusal within the minute", RenewAtMostEvery / 2, "token-2", false, "token-2", 2},
+		{"a refusal a minute after the last renewal", RenewAtMostEvery / 2, "token-2", true, "token-3", 3},
+	} {
+		mu.Lock()
+		now = now.Add(st.after)
+		mu.Unlock()
+		renew := s.Invalidate(st.refused)
+		if tok, _ := s.Token(ctx); renew != st.renew || tok != st.want || ts.hits.Load() != st.fetches {
+			t.Fatalf("%s: renew %v, then %q after %d fetches; want %v, %q after %d",
+				st.what, renew, tok, ts.hits.Load(), st.renew, st.want, st.fetches)
+		}
 	}
 }
 
