@@ -149,6 +149,41 @@ func TestStatusDatedByTheHistory(t *testing.T) {
 	}
 }
 
+// TestReadThenPurged: Altinn's top-level status is the highest by number
+// and a purge outranks Read, while the sender's history leaves the purge
+// out. A letter read and then deleted is opened since its Read and
+// closed; one purged unread is expired and closed.
+func TestReadThenPurged(t *testing.T) {
+	f := newFake(t)
+	read := []event{{"Published", t0}, {"Fetched", t0.Add(time.Hour)}, {"Read", t0.Add(2 * time.Hour)}, {"PurgedByRecipient", t0.Add(5 * time.Hour)}}
+	unread := []event{{"Published", t0}, {"PurgedByAltinn", t0.Add(5 * time.Hour)}}
+	f.add(&fakeCorr{id: uuid(1), created: t0, history: read})
+	f.add(&fakeCorr{id: uuid(2), created: t0, history: unread})
+	obs, err := newAdapter(t, f, setup{}).Status(context.Background(), []string{uuid(1), uuid(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		status             string
+		state              model.State
+		entered, available time.Time
+	}{
+		{"PurgedByRecipient", model.StateOpened, t0.Add(2 * time.Hour), t0},
+		{"PurgedByAltinn", model.StateExpired, time.Time{}, time.Time{}},
+	} {
+		o := obs[i]
+		if o.Err != nil || o.Status != want.status || o.State != want.state || o.Disposition != channel.DispositionClosed ||
+			!o.ChangedAt.Equal(t0.Add(5*time.Hour)) || !o.EnteredAt.Equal(want.entered) || !o.AvailableAt.Equal(want.available) {
+			t.Errorf("letter %d: %s %s %q at %s, entered %s, available %s (%v); want %s %s closed at %s, entered %s, available %s",
+				i+1, o.Status, o.State, o.Disposition, o.ChangedAt, o.EnteredAt, o.AvailableAt, o.Err,
+				want.status, want.state, t0.Add(5*time.Hour), want.entered, want.available)
+		}
+		if bytes.Contains(o.History, []byte("Purged")) {
+			t.Errorf("letter %d: the sender's history shows a purge: %s", i+1, o.History)
+		}
+	}
+}
+
 func TestStatusUnknownAndInvalidIDs(t *testing.T) {
 	f := newFake(t)
 	f.add(&fakeCorr{id: uuid(1), created: t0, history: []event{{"Published", t0}}})

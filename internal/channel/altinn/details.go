@@ -177,6 +177,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	d.obs.Status, d.obs.ChangedAt = status, changed
 	statuses.Apply(&d.obs)
 	if d.obs.Err == nil {
+		readBeforePurge(&d.obs, hist)
 		entered(&d.obs, hist)
 	}
 	d.found = channel.Found{
@@ -301,6 +302,25 @@ func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error
 		return "", time.Time{}, errors.New("no status and no status history")
 	}
 	return best.Status, best.StatusChanged.Time, nil
+}
+
+// readBeforePurge: Altinn's top-level status is the highest it holds by
+// number, not the latest (GetHighestStatus in altinn-correspondence), and
+// PurgedByRecipient (7) and PurgedByAltinn (8) outrank Read (4), Replied
+// (5) and Confirmed (6), while the history it shows the sender leaves the
+// purges out. A letter read and then deleted by its recipient so comes as
+// PurgedByRecipient with Read in its history: it was opened (entered dates
+// it by its first Read), and being gone still closes it.
+func readBeforePurge(o *channel.Observation, hist []statusEvent) {
+	if o.State != model.StateExpired {
+		return
+	}
+	for _, e := range hist {
+		if m, ok := statuses[e.Status]; ok && m.State == model.StateOpened {
+			o.State = model.StateOpened
+			return
+		}
+	}
 }
 
 // entered dates the observation by the history, as the evidence must: its

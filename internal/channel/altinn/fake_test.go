@@ -196,14 +196,37 @@ func (f *fakeAltinn) detailsHandler(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, detailsJSON(c))
 }
 
-// detailsJSON renders a CorrespondenceDetailsExt the way the service does:
-// top-level status = highest status reached, not counting Fetched.
+// statusNumber is CorrespondenceStatusExt's number of each status, by
+// which the service ranks them.
+var statusNumber = map[string]int{"Initialized": 0, "ReadyForPublish": 1, "Published": 2, "Fetched": 3, "Read": 4,
+	"Replied": 5, "Confirmed": 6, "PurgedByRecipient": 7, "PurgedByAltinn": 8, "Archived": 9, "Reserved": 10,
+	"Failed": 11, "AttachmentsDownloaded": 12, "Forwarded": 13}
+
+// rank is a status's number; one the service does not have (a test's
+// unknown status) ranks above all.
+func rank(status string) int {
+	if n, ok := statusNumber[status]; ok {
+		return n
+	}
+	return len(statusNumber)
+}
+
+// hiddenFromSender are the statuses the service leaves out of the history
+// it shows the sender (IsAvailableForSender).
+var hiddenFromSender = map[string]bool{"PurgedByRecipient": true, "PurgedByAltinn": true, "Archived": true}
+
+// detailsJSON renders a CorrespondenceDetailsExt the way the service does
+// (altinn-correspondence's GetHighestStatus and IsAvailableForSender): the
+// top-level status is the highest by number, not counting Fetched, and the
+// history leaves out the purges and Archived.
 func detailsJSON(c *fakeCorr) map[string]any {
-	hist := make([]map[string]any, len(c.history))
+	hist := []map[string]any{}
 	var top *event
 	for i, e := range c.history {
-		hist[i] = map[string]any{"status": e.Status, "statusText": "Status " + e.Status, "statusChanged": e.Changed.Format(time.RFC3339Nano)}
-		if e.Status != "Fetched" {
+		if !hiddenFromSender[e.Status] {
+			hist = append(hist, map[string]any{"status": e.Status, "statusText": "Status " + e.Status, "statusChanged": e.Changed.Format(time.RFC3339Nano)})
+		}
+		if e.Status != "Fetched" && (top == nil || rank(e.Status) >= rank(top.Status)) {
 			top = &c.history[i]
 		}
 	}
