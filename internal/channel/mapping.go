@@ -115,7 +115,7 @@ func (t StatusTable) Apply(o *Observation) {
 
 // BadResponseError is returned for a whole call whose answer could not be
 // read: malformed JSON, an HTML error page, a missing required field. Body
-// keeps the first bytes of the answer as evidence.
+// keeps what NewBadResponse kept of the answer as evidence.
 type BadResponseError struct {
 	Channel     string
 	Op          string
@@ -128,13 +128,25 @@ type BadResponseError struct {
 // maxEvidence is how many bytes of an unreadable answer are kept.
 const maxEvidence = 1024
 
-// NewBadResponse builds a BadResponseError, keeping at most 1 KiB of body.
+// NewBadResponse builds a BadResponseError. Of an answer that is not JSON
+// (a proxy's HTML page, a plain-text message) it keeps the first 1 KiB:
+// what stood between postvakt and the channel. Of one that is JSON, broken
+// or cut off, it keeps only its length and SHA-256 (Unreadable): the
+// entries of a channel's answer carry letters' titles and national ids
+// (a Digital Post page's label, owner and recipientID in its first few
+// hundred bytes), which go neither into poll errors nor into logs.
 func NewBadResponse(channel, op string, statusCode int, contentType string, body []byte, err error) *BadResponseError {
-	if len(body) > maxEvidence {
-		body = body[:maxEvidence]
+	kept := Unreadable(body)
+	if !looksLikeJSON(body) {
+		kept = append([]byte(nil), body[:min(len(body), maxEvidence)]...)
 	}
-	return &BadResponseError{Channel: channel, Op: op, StatusCode: statusCode, ContentType: contentType,
-		Body: append([]byte(nil), body...), Err: err}
+	return &BadResponseError{Channel: channel, Op: op, StatusCode: statusCode, ContentType: contentType, Body: kept, Err: err}
+}
+
+// looksLikeJSON reports whether an answer starts as a JSON object or array.
+func looksLikeJSON(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
 func (e *BadResponseError) Error() string {

@@ -76,6 +76,26 @@ func TestBadResponseError(t *testing.T) {
 	if !LooksLikeHTML("application/json", []byte("  <html>")) || LooksLikeHTML("application/json", []byte(`{"a":1}`)) {
 		t.Fatal("LooksLikeHTML")
 	}
+	// A JSON answer cut off or broken keeps neither the title nor the
+	// national id its first entry carries: only its length and hash.
+	for _, page := range []string{
+		"{\n  \"events\" : [ {\n    \"label\" : \"Afgørelse om anbringelse\",\n    \"owner\" : \"0101701234\",\n    \"metaProperties\" : {\"recipientID\" : \"0101701234\"",
+		"\ufeff [{\"title\": \"Vedtak om barnevern\", \"id\": \"01017012343\"} garbage",
+	} {
+		err := NewBadResponse("digitalpost", "events", 200, "application/json", []byte(page), errors.New("unexpected end of JSON input"))
+		for _, secret := range []string{"Afgørelse", "0101701234", "Vedtak", "01017012343"} {
+			if strings.Contains(err.Raw(), secret) || strings.Contains(err.Error(), secret) {
+				t.Errorf("kept %q: raw %s, message %q", secret, err.Raw(), err.Error())
+			}
+		}
+		if !strings.Contains(err.Raw(), `"unreadable":true`) || !strings.Contains(err.Raw(), fmt.Sprintf(`"bytes":%d`, len(page))) {
+			t.Errorf("raw %s, want its length and hash", err.Raw())
+		}
+	}
+	// A plain-text answer is kept as it came.
+	if err := NewBadResponse("svarut", "status", 502, "text/plain", []byte("Bad Gateway"), errors.New("not JSON")); err.Raw() != "Bad Gateway" {
+		t.Errorf("plain text kept as %q", err.Raw())
+	}
 }
 
 func TestValidUUID(t *testing.T) {
