@@ -34,9 +34,11 @@ var Tags = channel.NewStatusTable(
 	channel.Mapping{State: model.StateOpened}.For("MESSAGE_READ"),
 	// printed by Digital Post itself: postvakt must not order print again
 	channel.Mapping{Disposition: channel.DispositionChannelPrint}.For("UNOPENED_MAIL_SENT_AS_PHYSICAL_POST", "PHYSICAL_LETTER_SENT"),
-	// recalled
+	// recalled (DELAYED_MEMO_MESSAGE_RECALLED, a delayed send recalled
+	// before its time, is not in the specs README's table but is in the
+	// API's event tags, NgDP 1.68)
 	channel.Mapping{Disposition: channel.DispositionClosed}.For("MEMO_SEND_RECALLED", "MEMO_MESSAGE_RECALLED",
-		"MESSAGE_RECALLED_BY_ADMINISTRATOR"),
+		"MESSAGE_RECALLED_BY_ADMINISTRATOR", "DELAYED_MEMO_MESSAGE_RECALLED"),
 )
 
 // TagAvailable is the legal proof of delivery: "Tilgængelig for modtageren".
