@@ -118,7 +118,8 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // network, an open breaker, no token, an HTML page instead of JSON, no
 // answer in time for any id, or 401/403 on every id without Altinn's
 // per-correspondence code 4001 (a token or access problem, not the
-// letters'); no observations are returned then.
+// letters'), or on every one of two or more ids with it; no observations
+// are returned then.
 func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
 	obs := make([]channel.Observation, len(ids))
 	index := map[string][]int{} // lower-case id → positions in ids
@@ -136,7 +137,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		index[k] = append(index[k], i)
 	}
 	var mu sync.Mutex
-	refusedAlike, timedOut := 0, 0 // 401/403 without code 4001; no answer in time
+	refusedAlike, refusedCoded, timedOut := 0, 0, 0 // 401/403 without code 4001, with it; no answer in time
 	done := map[string]bool{}
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
 	defer cancel()
@@ -152,7 +153,10 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if d.refused && !d.perLetter {
+		switch {
+		case d.refused && d.perLetter:
+			refusedCoded++
+		case d.refused:
 			refusedAlike++
 		}
 		if d.timedOut {
@@ -190,6 +194,14 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	if len(send) > 0 && refusedAlike == len(send) {
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403 without the per-correspondence code %d: check the token, its scopes and the resource's access (first: %w)",
 			len(send), codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
+	}
+	if len(send) > 1 && refusedCoded > 0 && refusedAlike+refusedCoded == len(send) {
+		// The specs notes make 4001 one letter's refusal, and so it is
+		// when others are read; but current Altinn answers the same code
+		// (NoAccessToResource) to every call of a client that has lost
+		// access to the resource or the organisation.
+		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403, %d with code %d, which Altinn also gives a caller without access to the resource or the organisation: check the token, its scopes and the resource's access (first: %w)",
+			len(send), refusedCoded, codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
 	}
 	return obs, nil
 }

@@ -291,6 +291,15 @@ func TestStatusWholeCallFailures(t *testing.T) {
 				t.Errorf("err %v", err)
 			}
 		}},
+		{"401 with code 4001 on every id", 0, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(401)
+			_, _ = w.Write([]byte(`{"title":"Unauthorized","status":401,"errorCode":"CORR-4001"}`))
+		}, func(t *testing.T, err error) {
+			if !errors.Is(err, channel.ErrRefused) || !strings.Contains(err.Error(), "every one of 2") || !strings.Contains(err.Error(), "2 with code 4001") {
+				t.Errorf("err %v", err)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
