@@ -80,7 +80,13 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 	s, env := simEnv(t)
 	env = append(env, "DATABASE_URL="+pgtest.New(t))
 	since := s.Now().Add(-15 * 24 * time.Hour).Format(time.RFC3339)
-	out, stderr, code := runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
+	// Altinn names each correspondence's sender: another organisation's
+	// letters (a resource owner sending on others' behalf) are left alone.
+	out, stderr, code := runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "974760673")
+	if code != 0 || !strings.Contains(out, ": 0 new") || !strings.Contains(out, "letters of other senders in the log were left alone") {
+		t.Fatalf("discover for another sender: exit %d\n%s\n%s", code, out, stderr)
+	}
+	out, stderr, code = runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
 	if code != 0 {
 		t.Fatalf("discover: exit %d\n%s\n%s", code, out, stderr)
 	}

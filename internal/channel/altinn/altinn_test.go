@@ -588,7 +588,7 @@ func TestPayloadKeepsNoContent(t *testing.T) {
 // that letter's problem; the others in the call are read.
 func TestPerLetterAnswers(t *testing.T) {
 	f := newFake(t)
-	for i := 1; i <= 9; i++ {
+	for i := 1; i <= 10; i++ {
 		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}, {"Read", t0.Add(time.Hour)}}})
 	}
 	var serverErrors atomic.Int32
@@ -621,6 +621,8 @@ func TestPerLetterAnswers(t *testing.T) {
 			writeJSON(w, 200, d)
 		case uuid(8): // 401 without the code, among answered ids: still only this letter's
 			problemJSON(401, `{"title":"Unauthorized","status":401}`)
+		case uuid(10): // Altinn's register could not place the caller: try again later
+			problemJSON(400, `{"title":"Bad Request","status":400,"errorCode":"CORR-4002","detail":"Could not retrieve party uuid from lookup in Altinn Register"}`)
 		default:
 			return false
 		}
@@ -635,13 +637,13 @@ func TestPerLetterAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := []string{uuid(1), uuid(2), uuid(3), uuid(4), uuid(5), uuid(6), uuid(7), uuid(8), uuid(9)}
+	ids := []string{uuid(1), uuid(2), uuid(3), uuid(4), uuid(5), uuid(6), uuid(7), uuid(8), uuid(9), uuid(10)}
 	obs, err := c.Status(context.Background(), ids)
 	if err != nil {
 		t.Fatalf("Status failed as a whole: %v", err)
 	}
 	want := []error{nil, channel.ErrRefused, channel.ErrRefused, channel.ErrFailing, channel.ErrNotKnown, channel.ErrFailing,
-		channel.ErrBadTimestamp, channel.ErrRefused, nil}
+		channel.ErrBadTimestamp, channel.ErrRefused, nil, channel.ErrFailing}
 	for i, o := range obs {
 		if want[i] == nil {
 			if o.Err != nil || o.State != model.StateOpened {

@@ -23,6 +23,7 @@ type detailsDoc struct {
 	CorrespondenceID string          `json:"correspondenceId"`
 	Created          flexTime        `json:"created"`
 	Recipient        string          `json:"recipient"`
+	Sender           string          `json:"sender"`
 	Status           string          `json:"status"`
 	StatusChanged    flexTime        `json:"statusChanged"`
 	IsConfidential   bool            `json:"isConfidential"`
@@ -133,6 +134,9 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s (%s)", channel.ErrRefused, se.StatusCode, id, what)
 		case se.Temporary():
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s after retries", channel.ErrFailing, se.StatusCode, id)
+		case se.StatusCode == http.StatusBadRequest && hasCode(se.Body, codePartyLookup):
+			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s (code %d: Altinn could not look up the caller in its register)",
+				channel.ErrFailing, se.StatusCode, id, codePartyLookup)
 		default:
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s%s", channel.ErrBadRecord, se.StatusCode, id, problemSummary(se.Body))
 		}
@@ -183,6 +187,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	d.found = channel.Found{
 		ChannelID:    id,
 		SentAt:       doc.Created.Time,
+		SenderOrg:    orgNumber(doc.Sender),
 		Recipient:    orgNumber(doc.Recipient),
 		PersonID:     personNumber(doc.Recipient),
 		Confidential: doc.IsConfidential,
@@ -199,6 +204,11 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 // must use a bearer token that belongs to the sender or recipient",
 // answered with 401 for one correspondence the caller may not read.
 const codeNotSenderOrRecipient = 4001
+
+// codePartyLookup is Altinn Correspondence's 400 "Could not retrieve party
+// uuid from lookup in Altinn Register": about the caller, not the letter,
+// and gone when the register answers again.
+const codePartyLookup = 4002
 
 // hasCode reports whether a problem body carries Altinn's error code n,
 // as "code" or "errorCode", a number or a string such as "CORR-4001".

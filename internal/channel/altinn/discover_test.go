@@ -92,7 +92,7 @@ func TestDiscover(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, fd := range found {
-		if seen[fd.ChannelID] || fd.Observation.Err != nil || fd.SentAt.IsZero() || fd.Recipient != orgnr ||
+		if seen[fd.ChannelID] || fd.Observation.Err != nil || fd.SentAt.IsZero() || fd.Recipient != orgnr || fd.SenderOrg != "991825827" ||
 			fd.Observation.ChannelID != fd.ChannelID || fd.Observation.State != model.StateAvailable || fd.Title != "Vedtak" {
 			t.Fatalf("found %+v", fd)
 		}
