@@ -189,10 +189,13 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 		{"POSTVAKT_RETENTION_YEARS=five", `POSTVAKT_RETENTION_YEARS: "five" is not a whole number`},
 		{"POSTVAKT_SVARUT_API=v9", `POSTVAKT_SVARUT_API: "v9" is not one of v2, v1`},
 		{"POSTVAKT_ESCALATE_SCHEDULE=sometimes", `POSTVAKT_ESCALATE_SCHEDULE: "sometimes" is not a cron schedule`},
+		// SvarUt v1 under v2's root would take every letter for unknown.
+		{"POSTVAKT_SVARUT_API=v1 POSTVAKT_SVARUT_URL=https://svarut.ks.no/api", `POSTVAKT_SVARUT_URL: "https://svarut.ks.no/api": v1 takes SvarUt's service root`},
+		{"POSTVAKT_SVARUT_URL=https://svarut.ks.no/api/v2", `POSTVAKT_SVARUT_URL: "https://svarut.ks.no/api/v2": v2 takes SvarUt's API root`},
 	} {
 		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(os.Environ(), "DATABASE_URL="+pgtest.AdminURL(t), "POSTVAKT_POLICIES=../../policies",
-			"POSTVAKT_ADDR=127.0.0.1:0", "POSTVAKT_SVARUT_URL=http://127.0.0.1:1", tc.env)
+		cmd.Env = append(append(os.Environ(), "DATABASE_URL="+pgtest.AdminURL(t), "POSTVAKT_POLICIES=../../policies",
+			"POSTVAKT_ADDR=127.0.0.1:0", "POSTVAKT_SVARUT_URL=http://127.0.0.1:1"), strings.Fields(tc.env)...)
 		out, err := cmd.CombinedOutput()
 		if err == nil || !strings.Contains(string(out), tc.want) {
 			t.Errorf("%s: %v\n%s", tc.env, err, out)

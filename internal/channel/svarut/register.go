@@ -2,6 +2,8 @@ package svarut
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
@@ -16,7 +18,7 @@ func init() {
 // configure reads POSTVAKT_SVARUT_*; SvarUt is off without a URL.
 func configure(_ config.Config, r *config.Reader) channel.Opener {
 	c := Config{
-		BaseURL:            r.URL("POSTVAKT_SVARUT_URL", "SvarUt API base (e.g. https://svarut.ks.no/api); unset = SvarUt off"),
+		BaseURL:            r.URL("POSTVAKT_SVARUT_URL", "SvarUt base: for v2 the API root (https://svarut.ks.no/api), for v1 the service root (https://svarut.ks.no); unset = SvarUt off"),
 		API:                r.OneOf("POSTVAKT_SVARUT_API", APIv2, "v2 (bulk status-sok, Maskinporten + IntegrasjonId) or v1 (HTTP Basic)", APIv2, APIv1),
 		KontoID:            r.String("POSTVAKT_SVARUT_KONTO_ID", "", "SvarUt account (konto) UUID, v2"),
 		IntegrasjonID:      r.String("POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt integration id, v2"),
@@ -28,6 +30,7 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	if c.BaseURL == "" {
 		return nil
 	}
+	checkRoot(r, c)
 	return func(deps channel.Deps) (channel.Adapter, error) {
 		c.Logger = deps.Log
 		hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: c.BaseURL, Secrets: c.Secrets(),
@@ -46,5 +49,23 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 			}
 		}
 		return New(c, hc, tokens)
+	}
+}
+
+// checkRoot refuses a base URL made for the other API version (see
+// Config.BaseURL): v1 under the v2 root asks paths no SvarUt serves, and
+// v1 answers 404 when it knows none of the letters asked, so every letter
+// would look unknown to SvarUt and, past the grace, go to print.
+func checkRoot(r *config.Reader, c Config) {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return // r.URL has said so
+	}
+	p := strings.TrimRight(u.Path, "/")
+	switch {
+	case c.API == APIv1 && (strings.HasSuffix(p, "/api") || strings.Contains(p, "/tjenester")):
+		r.Failf("POSTVAKT_SVARUT_URL", "%q: v1 takes SvarUt's service root (e.g. https://svarut.ks.no), to which postvakt appends /tjenester/api/forsendelse/v1", c.BaseURL)
+	case c.API == APIv2 && strings.Contains(p+"/", "/v2/"):
+		r.Failf("POSTVAKT_SVARUT_URL", "%q: v2 takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /v2/…", c.BaseURL)
 	}
 }
