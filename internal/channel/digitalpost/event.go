@@ -203,6 +203,11 @@ func readPage(body []byte) (evs []channel.FeedEvent, at paging, err error) {
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Events == nil {
+		if err == nil && env.TotalElements != nil && *env.TotalElements == 0 {
+			// No hits, and the list left out as a null field may be (the
+			// service's answers leave out fields that are null).
+			return nil, env.paging, nil
+		}
 		if err == nil {
 			err = errors.New(`no "events" in the answer`)
 		}

@@ -286,9 +286,16 @@ func TestReadPageAgreesEntryByEntry(t *testing.T) {
 	if strings.Contains(string(company.Payload), "0101801234") || !strings.Contains(string(company.Payload), "010180****") {
 		t.Errorf("a ten-digit recipient typed COMPANY kept as %s", company.Payload)
 	}
-	for _, body := range []string{`{"content":[]}`, `{"events":null}`, `{"events":[],"totalPages":"x"}`, `<html>`, ``} {
+	for _, body := range []string{`{"content":[]}`, `{"events":null}`, `{"events":[],"totalPages":"x"}`, `<html>`, ``,
+		`{"totalElements":3,"totalPages":1}`, `{"totalElements":null}`} {
 		if _, _, err := readPage([]byte(body)); err == nil {
 			t.Errorf("%q read as a page", body)
+		}
+	}
+	// No hits, the list left out as a null field: an empty page.
+	for _, body := range []string{`{"currentPage":0,"totalPages":0,"elementsOnPage":0,"totalElements":0}`, `{"events":null,"totalElements":0}`} {
+		if evs, at, err := readPage([]byte(body)); err != nil || len(evs) != 0 || at.TotalElements == nil || *at.TotalElements != 0 {
+			t.Errorf("%q: %v %v", body, evs, err)
 		}
 	}
 }
