@@ -42,7 +42,19 @@ type Facts struct {
 	// the recipient at nothing: reminders are not sent; print follows the
 	// policy as usual.
 	UnknownSince time.Time
+	// Scheduled says the channel holds the shipment for a delivery the
+	// sender asked to be later (channel.Spec.Scheduled: Digital Post's
+	// delayed delivery): it is not waiting for its recipient yet.
+	Scheduled bool
 }
+
+// heldForDelivery says why a shipment the channel holds for a later
+// delivery has no step (Decide and Explain).
+const heldForDelivery = "held: the channel delivers it later, as the sender asked; its steps count from its delivery"
+
+// scheduledLookAgain is how soon a run looks again at a shipment the
+// channel holds for a later delivery (Facts.Scheduled).
+const scheduledLookAgain = 24 * time.Hour
 
 // Decision is the step a shipment needs now, and why.
 type Decision struct {
@@ -121,6 +133,13 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 			d.Reason += "; needs a compliance officer's approval"
 		}
 		return d, nil
+	}
+	if f.Scheduled {
+		// Nothing is due before the letter is in the mailbox: once it is,
+		// Since is its delivery and the plan counts from there. Until
+		// then the run looks again daily (a state change alone does not
+		// bring a step forward).
+		return Decision{Policy: p.Name, SendAt: now, Next: now.Add(scheduledLookAgain), Reason: heldForDelivery + " (policy " + p.Name + ")"}, nil
 	}
 	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
 	if err != nil {
@@ -303,6 +322,8 @@ func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 	case f.Failed:
 		return []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}},
 			"the channel could not deliver it: it goes to print at once, without reminders", nil
+	case f.Scheduled:
+		return nil, heldForDelivery, nil
 	}
 	if f.CatchUpSince.IsZero() {
 		plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)

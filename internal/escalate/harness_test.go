@@ -68,6 +68,7 @@ type ship struct {
 	class     string
 	conf      bool
 	sent      time.Time
+	channel   string // "" = svarut
 }
 
 // register registers shipments (titled "HEMMELIG-TITTEL-<i>") and makes
@@ -82,7 +83,11 @@ func (h *harness) register(ships ...ship) (ids, channelIDs []string) {
 		if s.person {
 			kind = model.RecipientPerson
 		}
-		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("%s-%05d", h.t.Name(), h.seq),
+		ch := s.channel
+		if ch == "" {
+			ch = "svarut"
+		}
+		items = append(items, model.NewShipment{Channel: ch, ChannelID: fmt.Sprintf("%s-%05d", h.t.Name(), h.seq),
 			SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten", RecipientKind: kind, RecipientID: s.recipient,
 			Title: fmt.Sprintf("HEMMELIG-TITTEL-%d", h.seq), Confidential: s.conf, Class: s.class, SentAt: s.sent})
 	}
@@ -132,7 +137,7 @@ type received struct {
 	raw  string
 }
 
-var refLine = regexp.MustCompile(`(?m)^  \d+\. SvarUt-forsendelse (\S+)$`)
+var refLine = regexp.MustCompile(`(?m)^  \d+\. (?:SvarUt-forsendelse|Digital Post-brev) (\S+)$`)
 
 // take reads every message on the server, checks that none shows a title,
 // and empties the server.

@@ -35,6 +35,7 @@ type OpenShipment struct {
 	Class          string      `db:"class"`
 	Confidential   bool        `db:"confidential"`
 	State          model.State `db:"state"`
+	ChannelStatus  string      `db:"channel_status"` // the channel's own status, as last polled
 	Stage          model.Stage `db:"stage"`
 	SentAt         time.Time   `db:"sent_at"`
 	AvailableAt    *time.Time  `db:"available_at"`
@@ -62,7 +63,7 @@ func (o OpenShipment) Since() time.Time {
 const openShipmentColumns = `s.id, s.channel, s.channel_id,
 	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
 	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
-	s.class, s.confidential, s.state, s.stage, s.sent_at, s.available_at,
+	s.class, s.confidential, s.state, s.channel_status, s.stage, s.sent_at, s.available_at,
 	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at,
 	s.unknown_to_channel_since`
 

@@ -84,6 +84,12 @@ func Stage(s model.Stage) Change { return Change{column: "stage", value: string(
 // AvailableAt sets when the letter became available to the recipient.
 func AvailableAt(at time.Time) Change { return Change{column: "available_at", value: at} }
 
+// NotAvailable clears when the letter became available (not yet).
+func NotAvailable() Change { return Change{column: "available_at", value: nil} }
+
+// ChannelStatus sets the channel's own status, as a poll leaves it.
+func ChannelStatus(s string) Change { return Change{column: "channel_status", value: s} }
+
 // StateChangedAt sets when the state last changed.
 func StateChangedAt(at time.Time) Change { return Change{column: "state_changed_at", value: at} }
 
