@@ -128,7 +128,8 @@ func bareLoop(ctx context.Context, env map[string]string, ids []string, workers,
 		return 0, err
 	}
 	src, err := maskinporten.New(maskinporten.Config{TokenURL: env["POSTVAKT_MASKINPORTEN_URL"],
-		ClientID: env["POSTVAKT_MASKINPORTEN_CLIENT_ID"], KeyFile: env["POSTVAKT_MASKINPORTEN_KEY_FILE"], Scope: "ks:fiks"}, tokenClient)
+		ClientID: env["POSTVAKT_MASKINPORTEN_CLIENT_ID"], KeyFile: env["POSTVAKT_MASKINPORTEN_KEY_FILE"],
+		KeyID: env["POSTVAKT_MASKINPORTEN_KEY_ID"], Scope: "ks:fiks"}, tokenClient)
 	if err != nil {
 		return 0, err
 	}

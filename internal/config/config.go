@@ -83,6 +83,7 @@ type Maskinporten struct {
 	URL      string // POSTVAKT_MASKINPORTEN_URL: token endpoint
 	ClientID string // POSTVAKT_MASKINPORTEN_CLIENT_ID
 	KeyFile  string // POSTVAKT_MASKINPORTEN_KEY_FILE
+	KeyID    string // POSTVAKT_MASKINPORTEN_KEY_ID: the grant's kid
 	Audience string // POSTVAKT_MASKINPORTEN_AUDIENCE
 }
 
@@ -143,6 +144,7 @@ func read(r *Reader) Config {
 			URL:      r.URL("POSTVAKT_MASKINPORTEN_URL", "Maskinporten token endpoint (e.g. https://maskinporten.no/token)"),
 			ClientID: r.String("POSTVAKT_MASKINPORTEN_CLIENT_ID", "", "Maskinporten client id"),
 			KeyFile:  r.String("POSTVAKT_MASKINPORTEN_KEY_FILE", "", "PEM RSA private key that signs the JWT grant"),
+			KeyID:    r.String("POSTVAKT_MASKINPORTEN_KEY_ID", "", "the key's id (kid) as registered with the Maskinporten client; sent in the grant's header, which Maskinporten requires"),
 			Audience: r.String("POSTVAKT_MASKINPORTEN_AUDIENCE", "", "grant audience; default scheme://host/ of the token URL"),
 		},
 		Altinn: Altinn{
@@ -190,8 +192,8 @@ func read(r *Reader) Config {
 
 // validate checks the rules that span several variables.
 func (c *Config) validate(r *Reader) {
-	if c.Maskinporten.URL != "" && (c.Maskinporten.ClientID == "" || c.Maskinporten.KeyFile == "") {
-		r.Failf("POSTVAKT_MASKINPORTEN_URL", "is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID and POSTVAKT_MASKINPORTEN_KEY_FILE are needed too")
+	if m := c.Maskinporten; m.URL != "" && (m.ClientID == "" || m.KeyFile == "" || m.KeyID == "") {
+		r.Failf("POSTVAKT_MASKINPORTEN_URL", "is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID, POSTVAKT_MASKINPORTEN_KEY_FILE and POSTVAKT_MASKINPORTEN_KEY_ID are needed too")
 	}
 	if c.Print.URL != "" && c.Print.RegisterURL == "" {
 		r.Failf("POSTVAKT_PRINT_URL", "is set, so POSTVAKT_REGISTER_URL (the business register that gives the postal address) is needed too")

@@ -14,7 +14,7 @@ import (
 // Client is the configured Maskinporten client that every channel and
 // Altinn service shares (POSTVAKT_MASKINPORTEN_*).
 type Client struct {
-	URL, ClientID, KeyFile, Audience string
+	URL, ClientID, KeyFile, KeyID, Audience string
 	// ExchangeURL is the Altinn platform root whose token exchange turns
 	// Maskinporten tokens into Altinn tokens (POSTVAKT_ALTINN_EXCHANGE_URL);
 	// empty: Altinn gets the Maskinporten token as it is.
@@ -38,7 +38,7 @@ type Tokens struct {
 // (POSTVAKT_MASKINPORTEN_*, POSTVAKT_ALTINN_EXCHANGE_URL); reg may be nil.
 func FromConfig(c config.Config, log *slog.Logger, reg prometheus.Registerer) *Tokens {
 	m := c.Maskinporten
-	return NewTokens(Client{URL: m.URL, ClientID: m.ClientID, KeyFile: m.KeyFile, Audience: m.Audience,
+	return NewTokens(Client{URL: m.URL, ClientID: m.ClientID, KeyFile: m.KeyFile, KeyID: m.KeyID, Audience: m.Audience,
 		ExchangeURL: c.Altinn.ExchangeURL}, log, reg)
 }
 
@@ -52,7 +52,7 @@ func NewTokens(client Client, log *slog.Logger, reg prometheus.Registerer) *Toke
 func (t *Tokens) Source(scope string) (TokenSource, error) {
 	return t.get("mp:"+scope, func(hc *httpclient.Client) (TokenSource, error) {
 		return New(Config{TokenURL: t.client.URL, Audience: t.client.Audience, ClientID: t.client.ClientID,
-			KeyFile: t.client.KeyFile, Scope: scope}, hc)
+			KeyFile: t.client.KeyFile, KeyID: t.client.KeyID, Scope: scope}, hc)
 	})
 }
 

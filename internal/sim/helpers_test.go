@@ -84,6 +84,9 @@ func newEnv(t testing.TB, sc *Scenario, seed int64, opts Options) *env {
 }
 
 // grant makes an RS256-signed JWT grant; mutate may change the claims.
+// testKeyID is the client's key id the token tests' grants name.
+const testKeyID = "test-key"
+
 func grant(t testing.TB, clientID string, mutate func(jwt.MapClaims)) string {
 	t.Helper()
 	now := time.Now()
@@ -94,7 +97,16 @@ func grant(t testing.TB, clientID string, mutate func(jwt.MapClaims)) string {
 	if mutate != nil {
 		mutate(claims)
 	}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(clientKey(t))
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	tok.Header["kid"] = testKeyID
+	if kid, ok := claims["test:kid"]; ok { // a header of the test's own
+		delete(claims, "test:kid")
+		tok.Header["kid"] = kid
+		if kid == nil {
+			delete(tok.Header, "kid")
+		}
+	}
+	s, err := tok.SignedString(clientKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ func (s *Sim) Env(baseURL string) []string {
 		"POSTVAKT_ALTINN_RESOURCE_ID=" + o.ResourceID,
 		"POSTVAKT_MASKINPORTEN_URL=" + baseURL + "/token",
 		"POSTVAKT_MASKINPORTEN_CLIENT_ID=" + o.ClientID,
+		"POSTVAKT_MASKINPORTEN_KEY_ID=" + o.KeyID,
 		"POSTVAKT_REGISTER_URL=" + baseURL + registerBase,
 		"POSTVAKT_CVR_URL=" + baseURL + cvrBase,
 		"POSTVAKT_CVR_USER=" + o.CVRUser,

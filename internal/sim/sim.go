@@ -35,6 +35,10 @@ type Options struct {
 	ClientID string
 	// Audience is the expected aud of the grant; empty: any non-empty aud.
 	Audience string
+	// KeyID is the id of the client's key: with ClientPublicKeyPEM, a
+	// grant's header must name it as kid (or carry the certificate, x5c),
+	// as Maskinporten requires. Default: derived from the seed.
+	KeyID string
 	// ClientPublicKeyPEM is the client's RSA public key (PEM, PKIX or
 	// PKCS#1). When set, grants must be RS256-signed with the matching key;
 	// otherwise only the claims are checked.
@@ -170,6 +174,9 @@ func (s *Sim) fillOptions() {
 	}
 	if o.ClientID == "" {
 		o.ClientID = client
+	}
+	if o.KeyID == "" {
+		o.KeyID = "sim-key-" + client[:8]
 	}
 	if o.DigitalPostSystemID == "" {
 		o.DigitalPostSystemID = dpSystem

@@ -132,6 +132,15 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// clientKey is the key a grant is checked with, once its header names it:
+// Maskinporten requires kid (a registered key) or x5c (a certificate).
+func (s *Sim) clientKey(t *jwt.Token) (any, error) {
+	if kid, _ := t.Header["kid"].(string); kid != s.opts.KeyID && t.Header["x5c"] == nil {
+		return nil, fmt.Errorf("the grant's header has kid %q, not the client's key id %q, and no x5c", kid, s.opts.KeyID)
+	}
+	return s.pubKey, nil
+}
+
 // grantClaims are the checked claims of a JWT grant.
 type grantClaims struct {
 	iss, scope string
@@ -143,7 +152,7 @@ type grantClaims struct {
 func (s *Sim) checkGrant(assertion string) (grantClaims, error) {
 	claims := jwt.MapClaims{}
 	if s.pubKey != nil {
-		_, err := jwt.ParseWithClaims(assertion, claims, func(t *jwt.Token) (any, error) { return s.pubKey, nil },
+		_, err := jwt.ParseWithClaims(assertion, claims, s.clientKey,
 			jwt.WithValidMethods([]string{"RS256"}), jwt.WithLeeway(grantLeeway), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
 		if err != nil {
 			return grantClaims{}, fmt.Errorf("grant rejected: %w", err)

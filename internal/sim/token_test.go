@@ -14,7 +14,7 @@ import (
 
 func TestTokenEndpoint(t *testing.T) {
 	key := clientKey(t)
-	e := newEnv(t, loadScenario(t, "demo"), 1, Options{ClientPublicKeyPEM: publicPEM(t, key), Audience: "https://test.maskinporten.no/"})
+	e := newEnv(t, loadScenario(t, "demo"), 1, Options{ClientPublicKeyPEM: publicPEM(t, key), Audience: "https://test.maskinporten.no/", KeyID: testKeyID})
 	client := e.sim.opts.ClientID
 	otherKey, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
@@ -42,6 +42,8 @@ func TestTokenEndpoint(t *testing.T) {
 		{"not a jwt", jwtGrantType, "abc.def", 400, "invalid_grant"},
 		{"other key", jwtGrantType, signedBy(otherKey), 400, "invalid_grant"},
 		{"alg none", jwtGrantType, unsigned, 400, "invalid_grant"},
+		{"no kid (Maskinporten requires kid or x5c)", jwtGrantType, grant(t, client, func(c jwt.MapClaims) { c["test:kid"] = nil }), 400, "kid"},
+		{"another key's kid", jwtGrantType, grant(t, client, func(c jwt.MapClaims) { c["test:kid"] = "old-key" }), 400, "kid"},
 		{"unknown client", jwtGrantType, grant(t, "someone-else", nil), 400, "unknown client"},
 		{"wrong audience", jwtGrantType, grant(t, client, func(c jwt.MapClaims) { c["aud"] = "https://maskinporten.no/" }), 400, "aud"},
 		{"no scope", jwtGrantType, grant(t, client, func(c jwt.MapClaims) { delete(c, "scope") }), 400, "scope"},
