@@ -271,15 +271,17 @@ type StatusError struct {
 	// RetryAfter is the server's Retry-After when it asked for a longer
 	// wait than Options.RetryAfterMax; zero otherwise.
 	RetryAfter time.Duration
-	// Body holds the first bytes of the answer, kept as evidence.
+	// Body holds the first bytes of the answer as it came, for the
+	// adapters to read error codes from; Error and Raw show only what
+	// shown lets through.
 	Body []byte
 	msg  string
 }
 
 func (e *StatusError) Error() string { return e.msg }
 
-// Raw returns the kept first bytes of the answer, for the evidence trail.
-func (e *StatusError) Raw() string { return string(e.Body) }
+// Raw returns what is shown of the answer (shown), for the evidence trail.
+func (e *StatusError) Raw() string { return shown(e.Body) }
 
 // Temporary reports whether the status is one that may go away by itself
 // (5xx, 429).
@@ -465,7 +467,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 			}
 		}
 	}
-	se.msg = fmt.Sprintf("%s %s %s: HTTP %d: %q", c.opts.Name, req.Method, c.shown(req.Path), code, c.red.scrub(string(se.Body)))
+	se.msg = fmt.Sprintf("%s %s %s: HTTP %d: %q", c.opts.Name, req.Method, c.shown(req.Path), code, c.red.scrub(shown(se.Body)))
 	if se.RetryAfter > 0 {
 		se.msg += fmt.Sprintf(" (Retry-After %s exceeds the %s cap)", se.RetryAfter, c.opts.RetryAfterMax)
 	}

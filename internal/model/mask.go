@@ -39,6 +39,59 @@ func MaskPersonIDsIn(b []byte) []byte {
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
+// MaskNationalIDsIn masks, in a text postvakt did not write (an excerpt of
+// a channel's answer in an error), the Norwegian person ids as
+// MaskPersonIDsIn does and the Danish CPR numbers as MaskRecipient does:
+// ten digits that no other digit touches, or six and four with a hyphen
+// or a space between them, keep their date and lose the rest
+// (010180****).
+func MaskNationalIDsIn(b []byte) []byte {
+	out, _ := maskCPR(MaskPersonIDsIn(b))
+	return out
+}
+
+// maskCPR masks the Danish CPR numbers in b (a copy when there are any).
+func maskCPR(b []byte) ([]byte, bool) {
+	var out []byte
+	mask := func(from, to int) {
+		if out == nil {
+			out = bytes.Clone(b)
+		}
+		for k := from; k < to; k++ {
+			out[k] = '*'
+		}
+	}
+	run := func(i int) int {
+		j := i
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+		return j
+	}
+	for i := 0; i < len(b); {
+		if !isDigit(b[i]) {
+			i++
+			continue
+		}
+		j := run(i)
+		start := afterEscape(b, i, j)
+		switch {
+		case j-start == 10:
+			mask(start+6, j)
+		case j-start == 6 && j+1 < len(b) && (b[j] == '-' || b[j] == ' ') && isDigit(b[j+1]):
+			if m := run(j + 1); m-(j+1) == 4 {
+				mask(j+1, m)
+				j = m
+			}
+		}
+		i = j
+	}
+	if out == nil {
+		return b, false
+	}
+	return out, true
+}
+
 // maskJSON masks the person ids in v's strings, keys included; an
 // eleven-digit number is one.
 func maskJSON(v any) any {

@@ -47,3 +47,20 @@ func TestMaskPersonIDsInJSONNumber(t *testing.T) {
 		t.Fatalf("masked %s", out)
 	}
 }
+
+// TestMaskNationalIDsIn: Danish CPR numbers as well as Norwegian person
+// ids; other lengths, and ten digits that are part of a longer number,
+// are left alone.
+func TestMaskNationalIDsIn(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"recipientID":"0101801234","owner":"0101801234"}`, `{"recipientID":"010180****","owner":"010180****"}`},
+		{"cpr 010180-1234 og 010180 1234", "cpr 010180-**** og 010180 ****"},
+		{"Mottaker 01029400470 er registert", "Mottaker 010294***** er registert"},
+		{"cvr 64942212, orgnr 974760673, 123456789012, 12345-1234", "cvr 64942212, orgnr 974760673, 123456789012, 12345-1234"},
+		{`\u00a00101801234`, `\u00a0010180****`},
+	} {
+		if got := string(MaskNationalIDsIn([]byte(tc.in))); got != tc.want {
+			t.Errorf("MaskNationalIDsIn(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

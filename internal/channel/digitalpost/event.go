@@ -106,7 +106,9 @@ func parseEvent(raw json.RawMessage) channel.FeedEvent {
 		if err != nil {
 			why += ": " + err.Error()
 		}
-		return channel.FeedEvent{Err: fmt.Errorf("%w: %s", errBadEvent, why), Payload: channel.Evidence(raw)}
+		// Kept as its length and hash: such an entry (a string holding
+		// the entry, an array) may carry its label and CPR number.
+		return channel.FeedEvent{Err: fmt.Errorf("%w: %s", errBadEvent, why), Payload: channel.Unreadable(raw, "id", "eventTag", "created")}
 	}
 	return e.event()
 }

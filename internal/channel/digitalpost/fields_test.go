@@ -312,3 +312,19 @@ func describe(e channel.FeedEvent) any {
 		Err string
 	}{e, err}
 }
+
+// TestBadEntryKeepsNoContent: an entry that is not a JSON object (the
+// entry as a string, an array) is kept as its length and hash, never as it
+// came: it may hold the letter's label and the recipient's CPR number.
+func TestBadEntryKeepsNoContent(t *testing.T) {
+	for _, raw := range []string{
+		`"{\"id\":\"a\",\"metaProperties\":{\"label\":\"Afgørelse om anbringelse\",\"recipientID\":\"0101801234\"}}"`,
+		`["Afgørelse om anbringelse","0101801234"]`,
+	} {
+		ev := parseEvent(json.RawMessage(raw))
+		if ev.Err == nil || !strings.Contains(string(ev.Payload), `"unreadable":true`) ||
+			strings.Contains(string(ev.Payload), "Afg") || strings.Contains(string(ev.Payload), "0101801234") {
+			t.Errorf("%s: kept %s (%v)", raw, ev.Payload, ev.Err)
+		}
+	}
+}
