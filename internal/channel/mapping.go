@@ -129,8 +129,8 @@ type BadResponseError struct {
 const maxEvidence = 1024
 
 // NewBadResponse builds a BadResponseError. Of an answer that is not JSON
-// (a proxy's HTML page, a plain-text message) it keeps the first 1 KiB:
-// what stood between postvakt and the channel. Of one that is JSON, broken
+// (a proxy's HTML page, a plain-text message) it keeps the first 1 KiB,
+// national ids masked: what stood between postvakt and the channel. Of one that is JSON, broken
 // or cut off, it keeps only its length and SHA-256 (Unreadable): the
 // entries of a channel's answer carry letters' titles and national ids
 // (a Digital Post page's label, owner and recipientID in its first few
@@ -138,7 +138,7 @@ const maxEvidence = 1024
 func NewBadResponse(channel, op string, statusCode int, contentType string, body []byte, err error) *BadResponseError {
 	kept := Unreadable(body)
 	if !looksLikeJSON(body) {
-		kept = append([]byte(nil), body[:min(len(body), maxEvidence)]...)
+		kept = model.MaskNationalIDsIn(append([]byte(nil), body[:min(len(body), maxEvidence)]...))
 	}
 	return &BadResponseError{Channel: channel, Op: op, StatusCode: statusCode, ContentType: contentType, Body: kept, Err: err}
 }

@@ -92,7 +92,10 @@ func TestBadResponseError(t *testing.T) {
 			t.Errorf("raw %s, want its length and hash", err.Raw())
 		}
 	}
-	// A plain-text answer is kept as it came.
+	// A plain-text answer is kept as it came, national ids masked.
+	if err := NewBadResponse("digitalpost", "events", 502, "text/plain", []byte("no such recipient 0101801234"), errors.New("not JSON")); err.Raw() != "no such recipient 010180****" {
+		t.Errorf("plain text with a CPR number kept as %q", err.Raw())
+	}
 	if err := NewBadResponse("svarut", "status", 502, "text/plain", []byte("Bad Gateway"), errors.New("not JSON")); err.Raw() != "Bad Gateway" {
 		t.Errorf("plain text kept as %q", err.Raw())
 	}
