@@ -268,7 +268,20 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list shipments", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page)
+	rows := make([]listedShipment, len(page.Shipments))
+	for i, sh := range page.Shipments {
+		sh.Recipient.ID = model.MaskRecipient(sh.Recipient.Kind, sh.Recipient.ID)
+		rows[i] = listedShipment{Shipment: sh}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shipments": rows, "next_cursor": page.NextCursor})
+}
+
+// listedShipment is a shipment as a list shows it, in the API as in the UI
+// and the exports: without its title (the letter's own page has it) and
+// with the recipient's national id masked (Recipient, set by the caller).
+type listedShipment struct {
+	store.Shipment
+	Title string `json:"title,omitempty"` // never set: hides the letter's
 }
 
 // describeAPI names an API list request for the audit log; a person id is

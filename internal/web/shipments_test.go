@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -133,6 +134,19 @@ func TestRegisterBatchAndRead(t *testing.T) {
 	code, page2 := e.do("GET", "/api/v1/shipments?limit=1&cursor="+page["next_cursor"].(string), tok, "")
 	if code != 200 || page2["shipments"].([]any)[0].(map[string]any)["channel"] != "svarut" || page2["next_cursor"] != "" {
 		t.Fatalf("second page: %d %v", code, page2)
+	}
+	// Lists carry no title and no whole national id (the letter's own
+	// page has both).
+	for _, p := range []map[string]any{page, page2} {
+		for _, row := range p["shipments"].([]any) {
+			r := row.(map[string]any)
+			if _, ok := r["title"]; ok || strings.Contains(fmt.Sprint(r), "01017012343") {
+				t.Errorf("a listed shipment shows its title or a whole national id: %v", r)
+			}
+		}
+	}
+	if rec := page["shipments"].([]any)[0].(map[string]any)["recipient"].(map[string]any); rec["kind"] == "person" && rec["id"] != "010170*****" {
+		t.Errorf("listed person recipient %v, want masked", rec)
 	}
 	if strings.Contains(e.log.String(), "01017012343") || strings.Contains(e.log.String(), "hemmelig") {
 		t.Fatalf("log shows a person id or a title:\n%s", e.log.String())
