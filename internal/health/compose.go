@@ -112,7 +112,10 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 			}
 			w("  " + l.T("mail.alert.letters_heading"))
 			for _, lt := range n.Letters {
-				w(fmt.Sprintf("    %s; %s; %s; %s", channel.Ref(lt.Channel, lt.ChannelID, l.Lang()), lt.SenderUnit, when(lt.SentAt),
+				// No sending unit: next to a receiving organisation (the
+				// never-opening rule's) it would say who got letters from,
+				// say, the child welfare service. The alert's page has it.
+				w(fmt.Sprintf("    %s; %s; %s", channel.Ref(lt.Channel, lt.ChannelID, l.Lang()), when(lt.SentAt),
 					code(l, "state.", string(lt.State))))
 			}
 			if more := a.Affected - len(n.Letters); more > 0 {

@@ -45,6 +45,11 @@ func TestAlertMailLanguages(t *testing.T) {
 				t.Errorf("%s: the body lacks %q:\n%s", tc.name, w, body)
 			}
 		}
+		// A listed letter does not name its sending unit (only an
+		// alert about the unit does, in its labels).
+		if _, ok := tc.labels["unit"]; !ok && strings.Contains(body, "BUF") {
+			t.Errorf("%s: a listed letter names its sending unit:\n%s", tc.name, body)
+		}
 		if strings.Contains(body, "⟦") || (tc.langs == "en" && strings.Contains(body, "-- ")) {
 			t.Errorf("%s:\n%s", tc.name, body)
 		}

@@ -228,7 +228,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r.Context(), "followup", "shipment "+sh.ID, d.Decision)
-	s.log.Info("follow-up recorded", "shipment", sh.ID, "unit", sh.SenderUnit, "decision", d.Decision, "actor", p.Actor())
+	s.log.Info("follow-up recorded", "shipment", sh.ID, "decision", d.Decision, "actor", p.Actor())
 	http.Redirect(w, r, "/shipments/"+sh.ID+"#followup", http.StatusSeeOther)
 }
 
