@@ -13,10 +13,10 @@ type AddressBook interface {
 	StoreLookedUpContacts(ctx context.Context, asked []string, found map[string][]string, now time.Time) error
 }
 
-// Lookuper answers organisations' notification e-mail addresses, and
-// which organisations its answer covered (*Profile).
+// Lookuper answers organisations' notification e-mail addresses
+// (*Profile): an organisation its whole answer leaves out has none.
 type Lookuper interface {
-	LookupAll(ctx context.Context, orgs []string) (found map[string][]string, answered map[string]bool, err error)
+	Lookup(ctx context.Context, orgs []string) (map[string][]string, error)
 }
 
 // Resolver finds reminder addresses in the channel for organisations that
@@ -64,7 +64,7 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 	for len(need) > 0 {
 		chunk := need[:min(batch, len(need))]
 		need = need[len(chunk):]
-		found, answered, err := r.Profile.LookupAll(ctx, chunk)
+		found, err := r.Profile.Lookup(ctx, chunk)
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, fmt.Errorf("address lookup: %w", ctx.Err())
@@ -76,21 +76,15 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 			}
 			continue
 		}
-		var covered []string
 		for _, o := range chunk {
-			if !answered[o] { // left out of the answer: unknown, not "none"
-				res.Unknown[o] = true
-				continue
-			}
-			res.Found[o] = found[o]
-			covered = append(covered, o)
+			res.Found[o] = found[o] // none when the answer left it out
 		}
 		if !dryRun {
-			if err := r.Book.StoreLookedUpContacts(ctx, covered, found, now); err != nil {
+			if err := r.Book.StoreLookedUpContacts(ctx, chunk, found, now); err != nil {
 				return res, err
 			}
 		}
-		r.logger().Info("notification addresses looked up", "asked", len(chunk), "answered", len(covered), "with_addresses", len(found))
+		r.logger().Info("notification addresses looked up", "asked", len(chunk), "with_addresses", len(found))
 	}
 	return res, nil
 }

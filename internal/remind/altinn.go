@@ -37,36 +37,29 @@ const profileLookupPath = "/correspondence/organizations/notificationaddresses/l
 // Profile: POST {base}/correspondence/organizations/notificationaddresses/lookup
 // (scope ProfileScope) with {"organizationNumbers": [...]}, answered with
 // {"contactPointsList": [{"organizationNumber", "addressOrigin", "partyId",
-// "emailList", "mobileNumberList"}]}, one entry per organisation asked,
-// empty lists included. The HTTP client's BaseURL is the Profile API base,
-// e.g. https://platform.altinn.no/profile/api/v1.
+// "emailList", "mobileNumberList"}]}. The specs notes have one entry per
+// organisation asked, empty lists included; Altinn's own code
+// (altinn-profile's GetOrganizationNotificationAddresses) lists only those
+// with addresses, their own or their main unit's. Either way, one a whole
+// answer does not list has none. The HTTP client's BaseURL is the Profile
+// API base, e.g. https://platform.altinn.no/profile/api/v1.
 type Profile struct {
 	HTTP   Doer
 	Tokens TokenSource
 }
 
-// Lookup answers the e-mail addresses of each of orgs that has any; an
-// organisation absent from the result has none, or was not answered (see
-// LookupAll).
-func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]string, error) {
-	found, _, err := p.LookupAll(ctx, orgs)
-	return found, err
-}
-
-// LookupAll answers the e-mail addresses of each of orgs that has any, and
-// which organisations the answer listed at all: Altinn lists every one
-// asked, so one missing was not answered and must not be taken for an
-// organisation without addresses. Addresses that are not plain e-mail
+// Lookup answers the e-mail addresses of each of orgs that has any; one
+// absent from the result has none. Addresses that are not plain e-mail
 // addresses, and entries for organisations not asked, are ignored.
-func (p *Profile) LookupAll(ctx context.Context, orgs []string) (found map[string][]string, answered map[string]bool, err error) {
+func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]string, error) {
 	body, err := json.Marshal(map[string][]string{"organizationNumbers": orgs})
 	if err != nil {
-		return nil, nil, fmt.Errorf("profile lookup: %w", err)
+		return nil, fmt.Errorf("profile lookup: %w", err)
 	}
 	resp, err := p.HTTP.Do(ctx, httpclient.Request{Op: "profile_lookup", Method: http.MethodPost,
 		Path: profileLookupPath}.With(prepare(p.Tokens, body)))
 	if err != nil {
-		return nil, nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
+		return nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
 	}
 	var answer struct {
 		ContactPointsList []struct {
@@ -76,25 +69,24 @@ func (p *Profile) LookupAll(ctx context.Context, orgs []string) (found map[strin
 		} `json:"contactPointsList"`
 	}
 	if err := json.Unmarshal(resp.Body, &answer); err != nil {
-		return nil, nil, fmt.Errorf("profile lookup of %d organisation(s): the answer is not the expected JSON: %w", len(orgs), err)
+		return nil, fmt.Errorf("profile lookup of %d organisation(s): the answer is not the expected JSON: %w", len(orgs), err)
 	}
 	asked := make(map[string]bool, len(orgs))
 	for _, o := range orgs {
 		asked[o] = true
 	}
-	found, answered = map[string][]string{}, map[string]bool{}
+	found := map[string][]string{}
 	for _, cp := range answer.ContactPointsList {
 		if !asked[cp.OrganizationNumber] {
 			continue // not ours: ignore rather than trust
 		}
-		answered[cp.OrganizationNumber] = true
 		for _, e := range cp.EmailList {
 			if CheckEmail(e) == "" {
 				found[cp.OrganizationNumber] = append(found[cp.OrganizationNumber], e)
 			}
 		}
 	}
-	return found, answered, nil
+	return found, nil
 }
 
 // Notifier places Altinn Notifications orders: POST {base}/future/orders,
