@@ -100,7 +100,9 @@ type Notifier struct {
 
 // ErrOrderRefused is matched (errors.Is) by the error of an order Altinn
 // refused for good: 422 with errorCode NOT-00001, no contact information
-// for the recipient. Placing it again would be refused again.
+// for the recipient, or 400, an order "malformed or contains invalid data"
+// (Altinn Notifications' error codes). Placing it again would be refused
+// again.
 var ErrOrderRefused = errors.New("notification order refused for good by Altinn")
 
 // Order places the order (a body made by OrderRequest) and returns its
@@ -109,15 +111,19 @@ func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
 	resp, err := n.HTTP.Do(ctx, httpclient.Request{Op: "notification_order", Method: http.MethodPost,
 		Path: "/future/orders"}.With(prepare(n.Tokens, request)))
 	var se *httpclient.StatusError
-	if errors.As(err, &se) && se.StatusCode == http.StatusUnprocessableEntity {
+	if errors.As(err, &se) && (se.StatusCode == http.StatusUnprocessableEntity || se.StatusCode == http.StatusBadRequest) {
 		var p struct {
 			ErrorCode string `json:"errorCode"`
 			Code      string `json:"code"`
+			Title     string `json:"title"`
 			Detail    string `json:"detail"`
 		}
 		_ = json.Unmarshal(se.Body, &p)
-		if code := p.ErrorCode + p.Code; code == "NOT-00001" {
+		switch code := p.ErrorCode + p.Code; {
+		case code == "NOT-00001":
 			return "", fmt.Errorf("notification order: %w: %s %s", ErrOrderRefused, code, p.Detail)
+		case se.StatusCode == http.StatusBadRequest:
+			return "", fmt.Errorf("notification order: %w: 400 %s %s %s", ErrOrderRefused, code, p.Title, p.Detail)
 		}
 	}
 	if err != nil {

@@ -327,3 +327,38 @@ func TestResolverOrgsLeftOut(t *testing.T) {
 		t.Fatalf("still to look up: %v %v; want none (both answered)", need, err)
 	}
 }
+
+// TestOrderRefusals: which answers refuse an order for good (placing it
+// again would be refused again) and which may pass: 422 NOT-00001 and 400
+// (Altinn Notifications: "malformed or contains invalid data") are final;
+// 403 (a scope or consent still to come), 422 with another code and 5xx
+// are not.
+func TestOrderRefusals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		status int
+		body   string
+		final  bool
+	}{
+		{422, `{"title":"Missing contact information","errorCode":"NOT-00001"}`, true},
+		{400, `{"title":"One or more validation errors occurred.","status":400,"errors":{"RequestedSendTime":["must be in the future"]}}`, true},
+		{422, `{"title":"Unprocessable","code":"NOT-00002"}`, false},
+		{403, `{"title":"Forbidden"}`, false},
+		{503, `unavailable`, false},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(tc.status)
+			_, _ = w.Write([]byte(tc.body))
+		}))
+		hc, err := httpclient.New(httpclient.Options{Name: "test", BaseURL: srv.URL, MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = (&Notifier{HTTP: hc}).Order(context.Background(), []byte(`{}`))
+		if err == nil || errors.Is(err, ErrOrderRefused) != tc.final {
+			t.Errorf("%d %s: %v; final %v", tc.status, tc.body, err, tc.final)
+		}
+		srv.Close()
+	}
+}
