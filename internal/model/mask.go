@@ -52,15 +52,8 @@ func MaskNationalIDsIn(b []byte) []byte {
 
 // maskCPR masks the Danish CPR numbers in b (a copy when there are any).
 func maskCPR(b []byte) ([]byte, bool) {
-	var out []byte
-	mask := func(from, to int) {
-		if out == nil {
-			out = bytes.Clone(b)
-		}
-		for k := from; k < to; k++ {
-			out[k] = '*'
-		}
-	}
+	m := masker{in: b}
+	mask := m.mask
 	run := func(i int) int {
 		j := i
 		for j < len(b) && isDigit(b[j]) {
@@ -86,10 +79,7 @@ func maskCPR(b []byte) ([]byte, bool) {
 		}
 		i = j
 	}
-	if out == nil {
-		return b, false
-	}
-	return out, true
+	return m.result()
 }
 
 // maskJSON masks the person ids in v's strings, keys included; an
@@ -128,15 +118,8 @@ var idSeparators = [][]byte{
 // maskIDs masks the person ids in b (a copy when there are any) and
 // reports whether there were.
 func maskIDs(b []byte) ([]byte, bool) {
-	var out []byte
-	mask := func(from, to int) {
-		if out == nil {
-			out = bytes.Clone(b)
-		}
-		for k := from; k < to; k++ {
-			out[k] = '*'
-		}
-	}
+	m := masker{in: b}
+	mask := m.mask
 	for i := 0; i < len(b); {
 		if !isDigit(b[i]) {
 			i++
@@ -169,10 +152,28 @@ func maskIDs(b []byte) ([]byte, bool) {
 		}
 		i = j
 	}
-	if out == nil {
-		return b, false
+	return m.result()
+}
+
+// masker writes '*' over parts of a text, into a copy made at the first.
+type masker struct{ in, out []byte }
+
+func (m *masker) mask(from, to int) {
+	if m.out == nil {
+		m.out = bytes.Clone(m.in)
 	}
-	return out, true
+	for k := from; k < to; k++ {
+		m.out[k] = '*'
+	}
+}
+
+// result is the masked text (the text itself when nothing was masked) and
+// whether anything was.
+func (m *masker) result() ([]byte, bool) {
+	if m.out == nil {
+		return m.in, false
+	}
+	return m.out, true
 }
 
 // afterEscape is where the digit run b[i:j] really starts: after the hex
