@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,7 +15,17 @@ import (
 
 // The administration pages (role admin): users and API tokens. Every change
 // is audited; a disabled user's sessions and a revoked token stop working
-// at once (the store ends the sessions; every request looks them up).
+// at once (the store ends the sessions; every request looks them up). An
+// admin scoped to a sender organisation sees and changes only that
+// organisation's users and tokens, and gives no access beyond it
+// (administers).
+
+// administers reports whether admin p may see and change a user or token
+// of sender organisation org: an unscoped admin any, a scoped one only its
+// own organisation's (an unscoped user or token is beyond it).
+func administers(p *auth.Principal, org string) bool {
+	return p.SenderOrg == "" || p.SenderOrg == org
+}
 
 type usersData struct {
 	Users       []store.UserRow
@@ -28,20 +39,25 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, name, password string) {
-	users, err := s.store.Users(r.Context(), s.now())
+	all, err := s.store.Users(r.Context(), s.now())
 	if err != nil {
 		s.internalError(w, "list users", err)
 		return
 	}
+	p := principal(r.Context())
+	users := slices.DeleteFunc(all, func(u store.UserRow) bool { return !administers(p, u.SenderOrg) })
 	s.render(w, r, status, "users", "title.users", usersData{Users: users, Roles: store.Roles, Password: password, PasswordFor: name})
 }
 
-// access reads role, sender_org and unit from a form and checks them.
+// access reads role, sender_org and unit from a form and checks them, also
+// that the admin asking may give that access (administers).
 func access(r *http.Request) (role, org, unit string, key string) {
 	role = r.PostFormValue("role")
 	org = strings.TrimSpace(r.PostFormValue("sender_org"))
 	unit = strings.TrimSpace(r.PostFormValue("unit"))
 	switch {
+	case !administers(principal(r.Context()), org):
+		return role, org, unit, "err.admin_scope"
 	case userEmail(r) != "" && remind.CheckEmail(userEmail(r)) != "":
 		return role, org, unit, "err.bad_email"
 	case !contains(store.Roles, role):
@@ -118,6 +134,10 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !administers(p, u.SenderOrg) {
+		s.renderError(w, r, http.StatusNotFound, "err.no_user")
+		return
+	}
 	self := p.UserID == id
 	action := r.PathValue("action")
 	var detail, password string
@@ -178,11 +198,13 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, name, secret string) {
-	toks, err := s.store.Tokens(r.Context())
+	all, err := s.store.Tokens(r.Context())
 	if err != nil {
 		s.internalError(w, "list tokens", err)
 		return
 	}
+	p := principal(r.Context())
+	toks := slices.DeleteFunc(all, func(t store.TokenRow) bool { return !administers(p, t.SenderOrg) })
 	s.render(w, r, status, "tokens", "title.tokens", tokensData{Tokens: toks, Roles: store.Roles, Secret: secret, SecretFor: name})
 }
 
@@ -213,6 +235,10 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	t, id, ok := byPathID(s, w, r, "err.no_token", "look up token", s.store.TokenByID)
 	if !ok {
+		return
+	}
+	if !administers(principal(r.Context()), t.SenderOrg) {
+		s.renderError(w, r, http.StatusNotFound, "err.no_token")
 		return
 	}
 	if err := s.store.RevokeToken(r.Context(), id, s.now()); errors.Is(err, store.ErrNotFound) {

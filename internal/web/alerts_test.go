@@ -269,4 +269,14 @@ func TestOverviewShowsAlerts(t *testing.T) {
 	if !strings.Contains(page, "<strong>stuck</strong> · svarut") || !strings.Contains(page, a.Summary) {
 		t.Fatalf("overview with a firing alert:\n%s", page)
 	}
+	// A unit user, whom the access matrix does not let see alerts (/alerts
+	// answers 403), does not see them on the overview either.
+	u := e.browser()
+	u.login("ola", e.user("ola", "unit", "974760673", "BUF"))
+	if code, _ := u.get("/alerts"); code != http.StatusForbidden {
+		t.Fatalf("a unit user's /alerts: %d", code)
+	}
+	if code, page := u.get("/"); code != http.StatusOK || strings.Contains(page, a.Summary) || strings.Contains(page, "<strong>stuck</strong>") {
+		t.Fatalf("a unit user's overview shows the alert (%d):\n%s", code, page)
+	}
 }

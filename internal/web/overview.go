@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/calendar"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
@@ -158,7 +159,9 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	d.TopOrgsChart = barChart("chart-orgs", l.T("overview.top_orgs"), l.T("overview.top_orgs_desc"), orgBars(d.TopOrgs))
 	d.TopUnitsChart = barChart("chart-units", l.T("overview.top_units"), l.T("overview.top_units_desc"), unitBars(d.TopUnits))
 
-	if s.alerts != nil {
+	// The alerts only for those the access matrix lets see them (the
+	// unit role may not: /alerts answers it 403).
+	if s.alerts != nil && principal(ctx).Can(auth.ViewAlerts) {
 		if d.Alerts, err = s.alerts.FiringAlerts(ctx); err != nil {
 			s.log.Error("overview: read health alerts", "error", err)
 			d.AlertsErr = true
