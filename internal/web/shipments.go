@@ -116,7 +116,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	if created == 0 {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, map[string]any{"shipments": stored})
+	// As lists show them: a letter that existed already comes back as
+	// stored, and its title and recipient are not the caller's to read
+	// without an audited view (GET /api/v1/shipments/{id}).
+	writeJSON(w, status, map[string]any{"shipments": listed(stored)})
 }
 
 // senderSystem is the sender system of a letter registered through the API
@@ -268,20 +271,25 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list shipments", err)
 		return
 	}
-	rows := make([]listedShipment, len(page.Shipments))
-	for i, sh := range page.Shipments {
-		sh.Recipient.ID = model.MaskRecipient(sh.Recipient.Kind, sh.Recipient.ID)
-		rows[i] = listedShipment{Shipment: sh}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"shipments": rows, "next_cursor": page.NextCursor})
+	writeJSON(w, http.StatusOK, map[string]any{"shipments": listed(page.Shipments), "next_cursor": page.NextCursor})
 }
 
 // listedShipment is a shipment as a list shows it, in the API as in the UI
 // and the exports: without its title (the letter's own page has it) and
-// with the recipient's national id masked (Recipient, set by the caller).
+// with the recipient's national id masked.
 type listedShipment struct {
 	store.Shipment
 	Title string `json:"title,omitempty"` // never set: hides the letter's
+}
+
+// listed is ships as lists show them (listedShipment).
+func listed(ships []store.Shipment) []listedShipment {
+	rows := make([]listedShipment, len(ships))
+	for i, sh := range ships {
+		sh.Recipient.ID = model.MaskRecipient(sh.Recipient.Kind, sh.Recipient.ID)
+		rows[i] = listedShipment{Shipment: sh}
+	}
+	return rows
 }
 
 // describeAPI names an API list request for the audit log; a person id is

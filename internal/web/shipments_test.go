@@ -119,6 +119,11 @@ func TestRegisterBatchAndRead(t *testing.T) {
 	if code != http.StatusOK || again["shipments"].([]any)[0].(map[string]any)["id"] != first["id"] {
 		t.Fatalf("repeat: %d %v", code, again)
 	}
+	// A registration reads nothing without an audited view: the answer
+	// shows the letters as lists do, also one that existed already.
+	if _, ok := again["shipments"].([]any)[0].(map[string]any)["title"]; ok {
+		t.Errorf("a registration answers a letter's title: %v", again)
+	}
 	code, sh := e.do("GET", "/api/v1/shipments/"+first["id"].(string), tok, "")
 	if code != 200 {
 		t.Fatalf("get: %d %v", code, sh)
