@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -117,12 +118,24 @@ func plainNumber(s string) bool {
 }
 
 // csvCell is a cell as written to CSV: a formula-like one behind an
-// apostrophe, so that the spreadsheet shows it as text.
+// apostrophe, so that the spreadsheet shows it as text. So is each
+// formula-like part between semicolons: a spreadsheet in a Norwegian or
+// Danish locale splits a CSV file on them, and "x;=1+1" would give it a
+// cell "=1+1".
 func csvCell(cell string) string {
 	if formulaLike(cell) {
 		return "'" + cell
 	}
-	return cell
+	if !strings.Contains(cell, ";") {
+		return cell
+	}
+	parts := strings.Split(cell, ";")
+	for i, p := range parts {
+		if formulaLike(p) {
+			parts[i] = "'" + p
+		}
+	}
+	return strings.Join(parts, ";")
 }
 
 type csvWriter struct {
