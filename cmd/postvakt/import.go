@@ -56,6 +56,9 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	if res.Encoding == importer.EncodingWindows1252 && *encoding != importer.EncodingWindows1252 {
 		fmt.Fprintf(os.Stderr, "%s: not UTF-8; read as Windows-1252 (Excel's \"CSV (comma delimited)\" on Norwegian and Danish Windows)\n", name)
 	}
+	if res.Separator == ';' {
+		fmt.Fprintf(os.Stderr, "%s: read with semicolons between the fields (as Excel writes CSV in a Norwegian or Danish locale)\n", name)
+	}
 	var inv *importer.InvalidError
 	if errors.As(err, &inv) {
 		for _, r := range inv.Rows {

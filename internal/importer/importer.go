@@ -62,6 +62,9 @@ type Result struct {
 	Rows     int    // data rows read
 	Created  int    // new shipments (the rest existed already)
 	Encoding string // the encoding the file was read in (see EncodingAuto)
+	// Separator is the field separator the file was read with: a comma,
+	// or the semicolon of a Norwegian or Danish Excel (spreadsheet.Separator).
+	Separator rune
 }
 
 // Options tune an import.
@@ -106,12 +109,13 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	if opt.MaxLine <= 0 {
 		opt.MaxLine = DefaultMaxLine
 	}
-	in, encoding, err := open(r, opt.Encoding, opt.MaxLine)
+	in, encoding, sep, err := open(r, opt.Encoding, opt.MaxLine)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Encoding: encoding}
+	res := Result{Encoding: encoding, Separator: sep}
 	cr := csv.NewReader(in)
+	cr.Comma = sep
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()

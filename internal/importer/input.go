@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/transform"
+
+	"postvakt/internal/spreadsheet"
 )
 
 // Encodings a CSV file may be read in.
@@ -43,17 +45,19 @@ func undefined1252(b byte) bool {
 }
 
 // open prepares r for the CSV reader: it decides the encoding (see the
-// Encoding constants), decodes Windows-1252 to UTF-8, and bounds line
-// length. A file it cannot read is an *InvalidError naming the encoding.
-func open(r io.Reader, encoding string, maxLine int) (io.Reader, string, error) {
+// Encoding constants) and the field separator (spreadsheet.Separator),
+// decodes Windows-1252 to UTF-8, and bounds line length. A file it cannot
+// read is an *InvalidError naming the encoding.
+func open(r io.Reader, encoding string, maxLine int) (io.Reader, string, rune, error) {
 	br := bufio.NewReaderSize(r, sniff)
 	head, err := br.Peek(sniff)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, "", fmt.Errorf("read CSV: %w", err)
+		return nil, "", 0, fmt.Errorf("read CSV: %w", err)
 	}
-	refuse := func(format string, args ...any) (io.Reader, string, error) {
-		return nil, "", &InvalidError{Rows: []RowError{{Line: 1, Message: fmt.Sprintf(format, args...)}}}
+	refuse := func(format string, args ...any) (io.Reader, string, rune, error) {
+		return nil, "", 0, &InvalidError{Rows: []RowError{{Line: 1, Message: fmt.Sprintf(format, args...)}}}
 	}
+	sep := spreadsheet.Separator(head)
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
 		return refuse(`the file is UTF-16 (Excel's "Unicode text"); save it as "CSV UTF-8 (comma delimited)" and import that`)
 	}
@@ -74,13 +78,13 @@ func open(r io.Reader, encoding string, maxLine int) (io.Reader, string, error) 
 	case EncodingWindows1252, "cp1252", "1252":
 		encoding = EncodingWindows1252
 	default:
-		return nil, "", fmt.Errorf("unknown encoding %q (known: %s, %s, %s)", encoding, EncodingAuto, EncodingUTF8, EncodingWindows1252)
+		return nil, "", 0, fmt.Errorf("unknown encoding %q (known: %s, %s, %s)", encoding, EncodingAuto, EncodingUTF8, EncodingWindows1252)
 	}
 	lr := &lineReader{r: br, max: maxLine, line: 1, check1252: encoding == EncodingWindows1252}
 	if encoding == EncodingWindows1252 {
-		return transform.NewReader(lr, charmap.Windows1252.NewDecoder()), encoding, nil
+		return transform.NewReader(lr, charmap.Windows1252.NewDecoder()), encoding, sep, nil
 	}
-	return lr, encoding, nil
+	return lr, encoding, sep, nil
 }
 
 // validUTF8Start reports whether b is UTF-8; when b may have been cut from

@@ -132,3 +132,35 @@ func TestImportKeepsFirstThousandErrors(t *testing.T) {
 		t.Fatalf("the last kept problem is on line %d, want 1001 (the first thousand)", inv.Rows[999].Line)
 	}
 }
+
+// TestImportSemicolons: Excel in a Norwegian or Danish locale saves "CSV"
+// with semicolons between the fields (and commas free in them), in
+// Windows-1252 with CRLF: read as such.
+func TestImportSemicolons(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	text := strings.ReplaceAll(strings.ReplaceAll(header, ",", ";")+
+		"svarut;00000000-0000-4000-8000-000000000011;964338531;Barnevernstjenesten;org;974760673;Vedtak, nr 11 – Tromsø;true;taushetsbelagt;2026-11-20T10:00:00+01:00\n"+
+		"svarut;00000000-0000-4000-8000-000000000012;964338531;Barnevernstjenesten;org;974760673;\"Brev; nr 12\";true;taushetsbelagt;2026-11-20T10:00:00+01:00\n",
+		"\n", "\r\n")
+	file, err := charmap.Windows1252.NewEncoder().Bytes([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := importer.Import(ctx, st, bytes.NewReader(file), importer.Options{Now: now})
+	if err != nil || res.Created != 2 || res.Separator != ';' || res.Encoding != importer.EncodingWindows1252 {
+		t.Fatalf("semicolons: %+v %v", res, err)
+	}
+	var titles []string
+	if err := st.DB().Select(&titles, `SELECT title FROM shipments ORDER BY channel_id`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(titles, "|") != "Vedtak, nr 11 – Tromsø|Brev; nr 12" {
+		t.Fatalf("titles %q", titles)
+	}
+	// A comma file stays a comma file, semicolons in its values and all.
+	res, err = importer.Import(ctx, st, strings.NewReader(header+strings.Replace(row(13), "Vedtak, nr", "Vedtak; nr", 1)), importer.Options{Now: now})
+	if err != nil || res.Created != 1 || res.Separator != ',' {
+		t.Fatalf("commas: %+v %v", res, err)
+	}
+}

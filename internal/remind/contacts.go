@@ -1,6 +1,7 @@
 package remind
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"postvakt/internal/model"
+	"postvakt/internal/spreadsheet"
 	"postvakt/internal/store"
 )
 
@@ -84,7 +86,10 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 // It returns every problem (header, shape, and what row reported); the
 // error is for a failing reader only. Contacts and units files use it.
 func ReadTable(r io.Reader, columns []string, row func(line int, get func(string) string, bad func(col, format string, args ...any))) ([]ContactError, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(br.Size()) // a short file is all there; a failing reader fails the read below
+	cr := csv.NewReader(br)
+	cr.Comma = spreadsheet.Separator(head)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	var problems []ContactError

@@ -133,6 +133,10 @@ func TestParseContacts(t *testing.T) {
 	if err != nil || len(cs) != 3 || cs[1].Email != "faktura@firma.no" || cs[2].Org != "964338531" {
 		t.Fatalf("good file: %+v %v", cs, err)
 	}
+	// As Excel writes "CSV" in a Norwegian or Danish locale: semicolons.
+	if cs, err := ParseContacts(strings.NewReader("orgnr;email\r\n974760673;post@firma.no\r\n")); err != nil || len(cs) != 1 || cs[0].Email != "post@firma.no" {
+		t.Fatalf("semicolons: %+v %v", cs, err)
+	}
 	for _, tc := range []struct {
 		name, in string
 		want     []string
