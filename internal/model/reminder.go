@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -80,9 +81,20 @@ type LockedShipment struct {
 	Stage         Stage
 	RemindersSent int
 	// ListedIn is the notification that already lists the item (0: none)
-	// and ListedStatus its status.
-	ListedIn     int64
-	ListedStatus NotifyStatus
+	// and ListedStatus its status; ListedAttempts how often it was sent,
+	// ListedAt when it last changed (a failed one: when it failed) and
+	// ListedTo the addresses it went to.
+	ListedIn       int64
+	ListedStatus   NotifyStatus
+	ListedAttempts int
+	ListedAt       time.Time
+	ListedTo       []string
+}
+
+// Attempt is the message a claim is about to send: when, and to whom.
+type Attempt struct {
+	Now time.Time
+	To  []string
 }
 
 // Drop is why a reminder item is left out of a message; DropNone keeps it.
@@ -90,15 +102,36 @@ type Drop uint8
 
 // Drop reasons, in the order Eligible checks them.
 const (
-	DropNone     Drop = iota // eligible: list it
-	DropNotFound             // the shipment does not exist
-	DropClosed               // no longer waiting: opened, rejected, failed or expired meanwhile
-	DropStage                // the escalation moved on (print, manual handling)
-	DropCounted              // this reminder (or a later one) was already counted
-	DropListed               // already in another message that was, or may have been, sent
+	DropNone       Drop = iota // eligible: list it
+	DropNotFound               // the shipment does not exist
+	DropClosed                 // no longer waiting: opened, rejected, failed or expired meanwhile
+	DropStage                  // the escalation moved on (print, manual handling)
+	DropCounted                // this reminder (or a later one) was already counted
+	DropListed                 // already in another message that was, or may have been, sent
+	DropRetryLater             // in a message that failed, whose next try is not due yet (RetryAfter)
 )
 
-var dropNames = [...]string{"eligible", "not_found", "closed", "stage", "counted", "listed"}
+var dropNames = [...]string{"eligible", "not_found", "closed", "stage", "counted", "listed", "retry_later"}
+
+// RetryAfter is how long after a failed send of a reminder the message
+// may be tried again: 10 minutes after the first failure (so a server
+// that turns a first message away, greylisting it, gets it again at the
+// next run), doubling with each failure up to a day; at once for a message
+// never sent (attempts 0, such as one a compliance officer released after
+// an unknown outcome). A mail server that refuses an address for good is
+// so asked about eight times in two days, then once a day, instead of at
+// every run. To other addresses (the compliance officer fixed one), a
+// failed message is tried at once (Eligible).
+func RetryAfter(attempts int) time.Duration {
+	if attempts <= 0 {
+		return 0
+	}
+	d := 10 * time.Minute
+	for i := 1; i < attempts && d < 24*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 24*time.Hour)
+}
 
 // String is the reason's short name, e.g. "closed".
 func (d Drop) String() string {
@@ -112,7 +145,7 @@ func (d Drop) String() string {
 // earlier may still be listed, given the shipment as locked now. It is
 // pure; the store's claim transaction calls it on the rows it locked, so
 // the decision and the record are one transaction.
-func Eligible(it ReminderItem, l LockedShipment) Drop {
+func Eligible(it ReminderItem, l LockedShipment, a Attempt) Drop {
 	switch {
 	case !l.Found:
 		return DropNotFound
@@ -124,9 +157,15 @@ func Eligible(it ReminderItem, l LockedShipment) Drop {
 		return DropCounted
 	case l.ListedIn != 0 && !l.ListedStatus.Replaceable():
 		return DropListed
+	case l.ListedIn != 0 && l.ListedStatus == NotifyFailed && a.Now.Before(l.ListedAt.Add(RetryAfter(l.ListedAttempts))) &&
+		slices.Equal(sorted(a.To), sorted(l.ListedTo)):
+		return DropRetryLater
 	}
 	return DropNone
 }
+
+// sorted is a sorted copy of ss.
+func sorted(ss []string) []string { return slices.Sorted(slices.Values(ss)) }
 
 // Explain says in words why Eligible dropped an item, for the log and a
 // dry run.
@@ -144,6 +183,9 @@ func (d Drop) Explain(l LockedShipment) string {
 		return fmt.Sprintf("%d reminder(s) already sent", l.RemindersSent)
 	case DropListed:
 		return fmt.Sprintf("already in notification %d (%s)", l.ListedIn, l.ListedStatus)
+	case DropRetryLater:
+		return fmt.Sprintf("notification %d failed (%d attempt(s)); tried again from %s", l.ListedIn, l.ListedAttempts,
+			l.ListedAt.Add(RetryAfter(l.ListedAttempts)).UTC().Format(time.RFC3339))
 	}
 	return d.String()
 }

@@ -197,13 +197,17 @@ func (s *Store) MarkNotificationUnknown(ctx context.Context, id int64, cause str
 
 // ReleaseNotification is the compliance officer's answer for a notification
 // whose outcome was unknown and that was, after checking, not delivered: it
-// becomes failed, so the next run sends it.
+// becomes failed with its attempts counted from naught, so the next run
+// sends it (model.RetryAfter).
 func (s *Store) ReleaseNotification(ctx context.Context, id int64, now time.Time) error {
 	return s.setStatus(ctx, id, NotifyFailed, "released for a new attempt after an unknown outcome", now, NotifyUnknown)
 }
 
+// setStatus moves a notification from one status to another; one released
+// from unknown to failed has its attempts counted from naught.
 func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStatus, cause string, now time.Time, from model.NotifyStatus) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = $2, last_error = $3, updated_at = $4
+	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = $2, last_error = $3, updated_at = $4,
+			attempts = CASE WHEN $5 = 'unknown' AND $2 = 'failed' THEN 0 ELSE attempts END
 		WHERE id = $1 AND status = $5`, id, status, cause, now, from)
 	if err != nil {
 		return fmt.Errorf("mark notification %d %s: %w", id, status, err)
@@ -243,13 +247,16 @@ const beginSendSQL = `UPDATE notifications SET untried_claim = NULL
 // ExpirePendingNotifications ends the pending notifications claimed more
 // than lease before now, whose run died between claiming and recording, and
 // returns them. One whose send certainly never began (its claim's marker
-// still set, BeginSend) becomes failed: the next claim sends it. Any other
+// still set, BeginSend) becomes failed, that claim not counted as an
+// attempt: the next claim sends it. Any other
 // becomes unknown: whether the message went out cannot be known, so it is
 // never sent again blindly.
 func (s *Store) ExpirePendingNotifications(ctx context.Context, now time.Time, lease time.Duration) ([]Notification, error) {
 	var out []Notification
 	err := s.db.SelectContext(ctx, &out, `UPDATE notifications n
 		SET status = CASE WHEN untried_claim = claimed_at THEN 'failed' ELSE 'unknown' END, untried_claim = NULL, updated_at = $1,
+			-- a claim whose send never began was no attempt (model.RetryAfter)
+			attempts = CASE WHEN untried_claim = claimed_at THEN greatest(attempts - 1, 0) ELSE attempts END,
 			last_error = CASE WHEN untried_claim = claimed_at
 				THEN 'the sending run stopped (crash?) after claiming it, before sending it: sent by a later run'
 				ELSE 'no outcome recorded within the lease: the sending run stopped (crash?) while sending it' END

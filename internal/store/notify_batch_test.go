@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -106,8 +107,21 @@ func TestClaimAndRecordRemindersBatch(t *testing.T) {
 	if sent(a1) != 1 || count(`SELECT count(*) FROM shipment_events WHERE kind = $1`, store.EventReminder) != 2 {
 		t.Fatalf("recorded twice: a1 reminders_sent %d", sent(a1))
 	}
-	// A third claim: the sent ones are never sent again; the failed one is.
-	third, err := st.ClaimReminders(ctx, claims)
+	// A third claim at once: the sent ones are never sent again, and the
+	// failed one waits for its retry (model.RetryAfter).
+	soon, err := st.ClaimReminders(ctx, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if soon[0].Send || soon[1].Send || soon[2].Send || len(soon[2].Dropped) != 1 || soon[2].Dropped[0].Reason != model.DropRetryLater {
+		t.Fatalf("claim at once: send %v/%v/%v, dropped %+v; want the failed one held back", soon[0].Send, soon[1].Send, soon[2].Send, soon[2].Dropped)
+	}
+	// Once the retry is due: only the failed one, its row reused.
+	later := slices.Clone(claims)
+	for i := range later {
+		later[i].Now = now.Add(time.Second + model.RetryAfter(1))
+	}
+	third, err := st.ClaimReminders(ctx, later)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,7 @@ func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim) ([]ClaimResult, erro
 		replaceable := map[int64]bool{}
 		for _, it := range c.Items {
 			l := locked.items[reminderKey{it.ShipmentID, it.Reminder}]
-			if why := model.Eligible(it, l.LockedShipment); why != model.DropNone {
+			if why := model.Eligible(it, l.LockedShipment, model.Attempt{Now: c.Now, To: c.Recipients}); why != model.DropNone {
 				res[i].Dropped = append(res[i].Dropped, Dropped{ReminderItem: it, Reason: why, Detail: why.Explain(l.LockedShipment)})
 				continue
 			}
@@ -306,8 +306,11 @@ func lockReminders(ctx context.Context, tx *sqlx.Tx, cs []Claim) (lockedReminder
 		Reminder   int                `db:"reminder"`
 		ID         int64              `db:"id"`
 		Status     model.NotifyStatus `db:"status"`
+		Attempts   int                `db:"attempts"`
+		UpdatedAt  time.Time          `db:"updated_at"`
+		Recipients pq.StringArray     `db:"recipients"`
 	}
-	if err := tx.SelectContext(ctx, &listed, `SELECT i.shipment_id, i.reminder, n.id, n.status
+	if err := tx.SelectContext(ctx, &listed, `SELECT i.shipment_id, i.reminder, n.id, n.status, n.attempts, n.updated_at, n.recipients
 		FROM notification_items i
 		JOIN unnest($1::uuid[], $2::int[]) AS c(id, n) ON i.shipment_id = c.id AND i.reminder = c.n
 		JOIN notifications n ON n.id = i.notification_id
@@ -317,7 +320,7 @@ func lockReminders(ctx context.Context, tx *sqlx.Tx, cs []Claim) (lockedReminder
 	for _, l := range listed {
 		k := reminderKey{l.ShipmentID, l.Reminder}
 		if li, ok := out.items[k]; ok {
-			li.ListedIn, li.ListedStatus = l.ID, l.Status
+			li.ListedIn, li.ListedStatus, li.ListedAttempts, li.ListedAt, li.ListedTo = l.ID, l.Status, l.Attempts, l.UpdatedAt, l.Recipients
 			out.items[k] = li
 		}
 	}
