@@ -25,17 +25,6 @@ func TestNoFormulaInjection(t *testing.T) {
 		src[i].Class = v
 	}
 	src[0].SentAt = now.Add(72 * time.Hour) // age_days -3: a number, not a formula
-	for _, tc := range []struct {
-		in, want string
-	}{{"=1+1", "'=1+1"}, {"+1", "+1"}, {"-3", "-3"}, {"-3.5", "-3.5"}, {"-3.", "'-3."}, {"-", "'-"}, {"@x", "'@x"},
-		{"\t1", "'\t1"}, {"\r1", "'\r1"}, {"a=1", "a=1"}, {"", ""}, {"Barnevern", "Barnevern"}, {" =1", " =1"},
-		// A Norwegian or Danish spreadsheet splits a CSV file on semicolons.
-		{"x;=1+1;y", "x;'=1+1;y"}, {"a;-3;@b", "a;-3;'@b"}, {"a;b", "a;b"}} {
-		if got := csvCell(tc.in); got != tc.want {
-			t.Errorf("csvCell(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-
 	var buf bytes.Buffer
 	if _, err := Shipments(context.Background(), src, store.ListFilter{List: store.ListUnopened}, CSV, &buf, now); err != nil {
 		t.Fatal(err)

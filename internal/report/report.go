@@ -16,12 +16,12 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"postvakt/internal/model"
+	"postvakt/internal/spreadsheet"
 	"postvakt/internal/store"
 )
 
@@ -84,60 +84,6 @@ func NewWriter(f Format, w io.Writer, sheet string, header []string) (Writer, er
 	return nil, fmt.Errorf("unknown format %q", f)
 }
 
-// formulaLike says whether a spreadsheet could read the cell as a formula:
-// it starts with =, +, -, @, a tab or a carriage return and is not a plain
-// number.
-func formulaLike(cell string) bool {
-	if cell == "" {
-		return false
-	}
-	switch cell[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return !plainNumber(cell)
-	}
-	return false
-}
-
-// plainNumber says whether s is an optionally signed decimal number.
-func plainNumber(s string) bool {
-	if s[0] == '-' || s[0] == '+' {
-		s = s[1:]
-	}
-	digits, dot := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && !dot && digits > 0 && i < len(s)-1:
-			dot = true
-		default:
-			return false
-		}
-	}
-	return digits > 0
-}
-
-// csvCell is a cell as written to CSV: a formula-like one behind an
-// apostrophe, so that the spreadsheet shows it as text. So is each
-// formula-like part between semicolons: a spreadsheet in a Norwegian or
-// Danish locale splits a CSV file on them, and "x;=1+1" would give it a
-// cell "=1+1".
-func csvCell(cell string) string {
-	if formulaLike(cell) {
-		return "'" + cell
-	}
-	if !strings.Contains(cell, ";") {
-		return cell
-	}
-	parts := strings.Split(cell, ";")
-	for i, p := range parts {
-		if formulaLike(p) {
-			parts[i] = "'" + p
-		}
-	}
-	return strings.Join(parts, ";")
-}
-
 type csvWriter struct {
 	w   *csv.Writer
 	buf []string
@@ -146,7 +92,7 @@ type csvWriter struct {
 func (c *csvWriter) Row(cells []string) error {
 	c.buf = c.buf[:0]
 	for _, cell := range cells {
-		c.buf = append(c.buf, csvCell(cell))
+		c.buf = append(c.buf, spreadsheet.CSVCell(cell))
 	}
 	if err := c.w.Write(c.buf); err != nil {
 		return fmt.Errorf("write CSV row: %w", err)
@@ -265,7 +211,7 @@ func (x *xlsxWriter) put(cells []any) error {
 func (x *xlsxWriter) Row(cells []string) error {
 	x.buf = x.buf[:0]
 	for _, c := range cells {
-		if formulaLike(c) {
+		if spreadsheet.FormulaLike(c) {
 			x.buf = append(x.buf, excelize.Cell{StyleID: x.text, Value: c})
 		} else {
 			x.buf = append(x.buf, c)

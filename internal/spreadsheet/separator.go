@@ -1,6 +1,7 @@
-// Package spreadsheet knows what spreadsheets write when they save a
-// table as CSV, for the readers of the files people bring (letters,
-// contacts, units).
+// Package spreadsheet knows how spreadsheets read and write CSV: the
+// separator they write (for the readers of the files people bring:
+// letters, contacts, units), and the cells they would take for a formula
+// (for the exports people open in them).
 package spreadsheet
 
 import "bytes"

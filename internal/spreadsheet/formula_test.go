@@ -1,0 +1,18 @@
+package spreadsheet
+
+import "testing"
+
+// TestCSVCell: a formula-like cell, or part of one between semicolons,
+// goes behind an apostrophe; numbers and ordinary text are left alone.
+func TestCSVCell(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+	}{{"=1+1", "'=1+1"}, {"+1", "+1"}, {"-3", "-3"}, {"-3.5", "-3.5"}, {"-3.", "'-3."}, {"-", "'-"}, {"@x", "'@x"},
+		{"\t1", "'\t1"}, {"\r1", "'\r1"}, {"a=1", "a=1"}, {"", ""}, {"Barnevern", "Barnevern"}, {" =1", " =1"},
+		// A Norwegian or Danish spreadsheet splits a CSV file on semicolons.
+		{"x;=1+1;y", "x;'=1+1;y"}, {"a;-3;@b", "a;-3;'@b"}, {"a;b", "a;b"}} {
+		if got := CSVCell(tc.in); got != tc.want {
+			t.Errorf("CSVCell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
