@@ -56,6 +56,12 @@ const heldForDelivery = "held: the channel delivers it later, as the sender aske
 // channel holds for a later delivery (Facts.Scheduled).
 const scheduledLookAgain = 24 * time.Hour
 
+// heldAtMost bounds the hold (Facts.Scheduled): a letter still held three
+// months after it was sent is taken as waiting, its steps counted from its
+// sending as for any other (its delivery may have come in a gap of the
+// channel's log, leaving the held status behind).
+const heldAtMost = 90 * 24 * time.Hour
+
 // Decision is the step a shipment needs now, and why.
 type Decision struct {
 	// Step is the step due now: none, reminder n, or print.
@@ -134,7 +140,7 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		}
 		return d, nil
 	}
-	if f.Scheduled {
+	if f.Scheduled && now.Before(f.Since.Add(heldAtMost)) {
 		// Nothing is due before the letter is in the mailbox: once it is,
 		// Since is its delivery and the plan counts from there. Until
 		// then the run looks again daily (a state change alone does not
@@ -322,7 +328,7 @@ func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 	case f.Failed:
 		return []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}},
 			"the channel could not deliver it: it goes to print at once, without reminders", nil
-	case f.Scheduled:
+	case f.Scheduled && now.Before(f.Since.Add(heldAtMost)):
 		return nil, heldForDelivery, nil
 	}
 	if f.CatchUpSince.IsZero() {

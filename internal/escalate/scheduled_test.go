@@ -34,6 +34,12 @@ func TestDecideHeldForDelivery(t *testing.T) {
 	if d, err := Decide(f, p, now); err != nil || !d.Due() {
 		t.Fatalf("not held: %+v %v; want a step due", d, err)
 	}
+	// Held three months on: taken as waiting (its delivery may have come in
+	// a gap of the log), its steps counted from its sending.
+	f.Scheduled = true
+	if d, err := Decide(f, p, monday.Add(heldAtMost+time.Hour)); err != nil || !d.Due() {
+		t.Fatalf("held three months: %+v %v; want a step due", d, err)
+	}
 }
 
 // A Danish letter Digital Post holds for a delivery the sender asked to be

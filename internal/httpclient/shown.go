@@ -22,7 +22,7 @@ var errorFields = []string{"type", "title", "status", "detail", "instance", "tra
 // ids masked in all (model.MaskNationalIDsIn). StatusError.Body stays as
 // it came, for the adapters to read codes from.
 func shown(body []byte) string {
-	b := bytes.TrimSpace(body)
+	b := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("\ufeff")))
 	if len(b) == 0 || (b[0] != '{' && b[0] != '[') {
 		return string(model.MaskNationalIDsIn(body))
 	}

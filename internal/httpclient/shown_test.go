@@ -23,6 +23,8 @@ func TestStatusErrorShowsNoContent(t *testing.T) {
 			[]string{"Bad Request", "CORR-4002", "010294*****"}, []string{"01029400470", "Vedtak"}},
 		{"a history cut off", `{"hendelser":[{"hendelse":"Mottaker 01029400470 er registrert"`,
 			[]string{"bytes of JSON, not shown"}, []string{"01029400470", "Mottaker"}},
+		{"a log page behind a byte-order mark", "\ufeff" + `{"events":[{"label":"Afgørelse om anbringelse","recipientID":"0101801234"}]}`,
+			[]string{"bytes of JSON without error fields"}, []string{"Afgørelse", "0101801234"}},
 		{"a proxy's text", "upstream said: cpr 010180-1234 unknown", []string{"upstream said", "010180-****"}, []string{"010180-1234"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

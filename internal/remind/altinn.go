@@ -62,7 +62,7 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 		return nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
 	}
 	var answer struct {
-		ContactPointsList []struct {
+		ContactPointsList *[]struct {
 			OrganizationNumber string   `json:"organizationNumber"`
 			AddressOrigin      string   `json:"addressOrigin"`
 			EmailList          []string `json:"emailList"`
@@ -71,12 +71,16 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 	if err := json.Unmarshal(resp.Body, &answer); err != nil {
 		return nil, fmt.Errorf("profile lookup of %d organisation(s): the answer is not the expected JSON: %w", len(orgs), err)
 	}
+	if answer.ContactPointsList == nil {
+		// Only a whole answer says that who it leaves out has none.
+		return nil, fmt.Errorf("profile lookup of %d organisation(s): the answer has no contactPointsList", len(orgs))
+	}
 	asked := make(map[string]bool, len(orgs))
 	for _, o := range orgs {
 		asked[o] = true
 	}
 	found := map[string][]string{}
-	for _, cp := range answer.ContactPointsList {
+	for _, cp := range *answer.ContactPointsList {
 		if !asked[cp.OrganizationNumber] {
 			continue // not ours: ignore rather than trust
 		}
@@ -100,9 +104,10 @@ type Notifier struct {
 
 // ErrOrderRefused is matched (errors.Is) by the error of an order Altinn
 // refused for good: 422 with errorCode NOT-00001, no contact information
-// for the recipient, or 400, an order "malformed or contains invalid data"
-// (Altinn Notifications' error codes). Placing it again would be refused
-// again.
+// for the recipient. Placing it again would be refused again. A 400 ("the
+// request is malformed or contains invalid data") is not final: a setting
+// of postvakt's (the resource id) may be what Altinn refused, and the order
+// goes once it is fixed.
 var ErrOrderRefused = errors.New("notification order refused for good by Altinn")
 
 // Order places the order (a body made by OrderRequest) and returns its
@@ -111,19 +116,15 @@ func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
 	resp, err := n.HTTP.Do(ctx, httpclient.Request{Op: "notification_order", Method: http.MethodPost,
 		Path: "/future/orders"}.With(prepare(n.Tokens, request)))
 	var se *httpclient.StatusError
-	if errors.As(err, &se) && (se.StatusCode == http.StatusUnprocessableEntity || se.StatusCode == http.StatusBadRequest) {
+	if errors.As(err, &se) && se.StatusCode == http.StatusUnprocessableEntity {
 		var p struct {
 			ErrorCode string `json:"errorCode"`
 			Code      string `json:"code"`
-			Title     string `json:"title"`
 			Detail    string `json:"detail"`
 		}
 		_ = json.Unmarshal(se.Body, &p)
-		switch code := p.ErrorCode + p.Code; {
-		case code == "NOT-00001":
+		if code := p.ErrorCode + p.Code; code == "NOT-00001" {
 			return "", fmt.Errorf("notification order: %w: %s %s", ErrOrderRefused, code, p.Detail)
-		case se.StatusCode == http.StatusBadRequest:
-			return "", fmt.Errorf("notification order: %w: 400 %s %s %s", ErrOrderRefused, code, p.Title, p.Detail)
 		}
 	}
 	if err != nil {

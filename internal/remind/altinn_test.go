@@ -329,10 +329,10 @@ func TestResolverOrgsLeftOut(t *testing.T) {
 }
 
 // TestOrderRefusals: which answers refuse an order for good (placing it
-// again would be refused again) and which may pass: 422 NOT-00001 and 400
-// (Altinn Notifications: "malformed or contains invalid data") are final;
-// 403 (a scope or consent still to come), 422 with another code and 5xx
-// are not.
+// again would be refused again) and which may pass: 422 NOT-00001 is
+// final; 400 (a setting of postvakt's, such as the resource id, may be
+// what Altinn refused), 403 (a scope or consent still to come), 422 with
+// another code and 5xx are not.
 func TestOrderRefusals(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -341,7 +341,7 @@ func TestOrderRefusals(t *testing.T) {
 		final  bool
 	}{
 		{422, `{"title":"Missing contact information","errorCode":"NOT-00001"}`, true},
-		{400, `{"title":"One or more validation errors occurred.","status":400,"errors":{"RequestedSendTime":["must be in the future"]}}`, true},
+		{400, `{"title":"One or more validation errors occurred.","status":400,"errors":{"ResourceId":["unknown resource"]}}`, false},
 		{422, `{"title":"Unprocessable","code":"NOT-00002"}`, false},
 		{403, `{"title":"Forbidden"}`, false},
 		{503, `unavailable`, false},
@@ -358,6 +358,28 @@ func TestOrderRefusals(t *testing.T) {
 		_, err = (&Notifier{HTTP: hc}).Order(context.Background(), []byte(`{}`))
 		if err == nil || errors.Is(err, ErrOrderRefused) != tc.final {
 			t.Errorf("%d %s: %v; final %v", tc.status, tc.body, err, tc.final)
+		}
+		srv.Close()
+	}
+}
+
+// TestProfileAnswerWithoutList: only a whole answer (its list present,
+// even empty) says the organisations it leaves out have no addresses; one
+// without the list is an error, so their addresses are not taken for none.
+func TestProfileAnswerWithoutList(t *testing.T) {
+	t.Parallel()
+	for body, wantErr := range map[string]bool{`{}`: true, `{"contactPointsList":null}`: true, `{"contactPointsList":[]}`: false} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(body))
+		}))
+		hc, err := httpclient.New(httpclient.Options{Name: "test", BaseURL: srv.URL, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := (&Profile{HTTP: hc}).Lookup(context.Background(), []string{"974760673"})
+		if (err != nil) != wantErr || len(found) != 0 {
+			t.Errorf("%s: %v %v; want an error %v", body, found, err, wantErr)
 		}
 		srv.Close()
 	}

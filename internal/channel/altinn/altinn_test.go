@@ -622,7 +622,7 @@ func TestPerLetterAnswers(t *testing.T) {
 		case uuid(8): // 401 without the code, among answered ids: still only this letter's
 			problemJSON(401, `{"title":"Unauthorized","status":401}`)
 		case uuid(10): // Altinn's register could not place the caller: try again later
-			problemJSON(400, `{"title":"Bad Request","status":400,"errorCode":"CORR-4002","detail":"Could not retrieve party uuid from lookup in Altinn Register"}`)
+			problemJSON(400, `{"title":"Bad Request","status":400,"errorCode":"CORR-4002","detail":"Could not retrieve party uuid from lookup in Altinn Register for 01029400470"}`)
 		default:
 			return false
 		}
@@ -654,6 +654,11 @@ func TestPerLetterAnswers(t *testing.T) {
 		if !errors.Is(o.Err, want[i]) || o.State != "" {
 			t.Errorf("%s: %v, want %v", ids[i], o.Err, want[i])
 		}
+	}
+	// A national id in Altinn's problem text is masked, in the error and
+	// in the evidence.
+	if e := obs[9]; strings.Contains(e.Err.Error()+string(e.Payload), "01029400470") || !bytes.Contains(e.Payload, []byte("010294*****")) {
+		t.Errorf("4002: %v %s", e.Err, e.Payload)
 	}
 	if !strings.Contains(obs[1].Err.Error(), "code 4001") || !bytes.Contains(obs[1].Payload, []byte(`"code":4001`)) {
 		t.Errorf("4001: %v %s", obs[1].Err, obs[1].Payload)

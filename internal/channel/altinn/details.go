@@ -244,7 +244,7 @@ func problemSummary(body []byte) string {
 	if r := []rune(s); len(r) > 200 {
 		s = string(r[:200]) + "…"
 	}
-	return ": " + s
+	return ": " + string(model.MaskNationalIDsIn([]byte(s)))
 }
 
 // problemFields are the parts of an error answer kept as evidence.
@@ -271,7 +271,7 @@ func problemEvidence(body []byte) json.RawMessage {
 	if err != nil {
 		return channel.Unreadable(body)
 	}
-	return out
+	return model.MaskNationalIDsIn(out)
 }
 
 // currentStatus picks the correspondence's status. The top-level status is
