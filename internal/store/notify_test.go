@@ -204,11 +204,12 @@ func TestFailedIsRetriedUnknownIsNot(t *testing.T) {
 	if !found {
 		t.Fatalf("unknown notification not listed: %+v", unresolved)
 	}
-	// The compliance officer checked: not delivered. It goes out next run.
+	// The compliance officer checked: not delivered. It goes out at the
+	// next run, with no wait for a retry (its attempts start over).
 	if err := st.ReleaseNotification(ctx, crash.Notification.ID, now.AddDate(0, 0, 1)); err != nil {
 		t.Fatal(err)
 	}
-	released, err := st.ClaimNotification(ctx, store.Claim{Org: orgs[1], Items: items(1, ids[2]), Recipients: to, Now: now.AddDate(0, 0, 2)})
+	released, err := st.ClaimNotification(ctx, store.Claim{Org: orgs[1], Items: items(1, ids[2]), Recipients: to, Now: now.AddDate(0, 0, 1).Add(time.Minute)})
 	if err != nil || !released.Send || released.Notification.ID != crash.Notification.ID {
 		t.Fatalf("claim after release: %+v %v", released.Notification, err)
 	}
