@@ -129,3 +129,78 @@ func TestClaimAndRecordRemindersBatch(t *testing.T) {
 		t.Fatalf("third claim: send %v/%v/%v, want only the failed one again (its row reused)", third[0].Send, third[1].Send, third[2].Send)
 	}
 }
+
+// TestFailedTriesCarriedOver: a message that failed three times, taken
+// over by a new one listing one letter more, hands on its count: the new
+// message's wait after its own failure goes on from there
+// (model.RetryAfter), not from a first failure.
+func TestFailedTriesCarriedOver(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := registerFor(t, st, orgs[0], orgs[0])
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Hour))
+	item := func(id string) model.ReminderItem {
+		return model.ReminderItem{ShipmentID: id, Reminder: 1, Step: "reminder 1", Policy: "taushetsbelagt", Reason: "reminder 1 due"}
+	}
+	to := []string{"post-a@example.no"}
+	now := time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)
+	var first int64
+	for try := 1; try <= 3; try++ {
+		res, err := st.ClaimReminders(ctx, []store.Claim{{Org: orgs[0], Items: []model.ReminderItem{item(ids[0])}, Recipients: to, Now: now}})
+		if err != nil || !res[0].Send {
+			t.Fatalf("try %d: %+v %v", try, res, err)
+		}
+		first = res[0].Notification.ID
+		out := store.ReminderOutcome{ID: first, Status: store.NotifyFailed, Cause: "550 no such user", Items: res[0].Notification.Items}
+		if _, err := st.RecordReminders(ctx, []store.ReminderOutcome{out}, now); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(model.RetryAfter(try))
+	}
+	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: orgs[0], Items: []model.ReminderItem{item(ids[0]), item(ids[1])}, Recipients: to, Now: now}})
+	if err != nil || !res[0].Send || res[0].Notification.ID == first {
+		t.Fatalf("with a letter more: %+v %v; want a new message", res, err)
+	}
+	if res[0].Notification.Attempts != 4 {
+		t.Fatalf("the new message's attempts %d, want 4 (the three failed tries handed on, and this one)", res[0].Notification.Attempts)
+	}
+}
+
+// TestLetterWaitsWithItsOrganisation: while an organisation's message to
+// its addresses waits for a retry, a letter of its newly due waits with it
+// (one message per organisation); once the wait is over both go, in one
+// message.
+func TestLetterWaitsWithItsOrganisation(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := registerFor(t, st, orgs[0], orgs[0])
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Hour))
+	item := func(id string) model.ReminderItem {
+		return model.ReminderItem{ShipmentID: id, Reminder: 1, Step: "reminder 1", Policy: "taushetsbelagt", Reason: "reminder 1 due"}
+	}
+	to := []string{"post-a@example.no"}
+	now := time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)
+	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: orgs[0], Items: []model.ReminderItem{item(ids[0])}, Recipients: to, Now: now}})
+	if err != nil || !res[0].Send {
+		t.Fatalf("first: %+v %v", res, err)
+	}
+	out := store.ReminderOutcome{ID: res[0].Notification.ID, Status: store.NotifyFailed, Cause: "550 no such user", Items: res[0].Notification.Items}
+	if _, err := st.RecordReminders(ctx, []store.ReminderOutcome{out}, now); err != nil {
+		t.Fatal(err)
+	}
+	both := func(at time.Time) store.ClaimResult {
+		t.Helper()
+		res, err := st.ClaimReminders(ctx, []store.Claim{{Org: orgs[0], Items: []model.ReminderItem{item(ids[0]), item(ids[1])}, Recipients: to, Now: at}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0]
+	}
+	if r := both(now.Add(time.Minute)); r.Send || r.Notification != nil || len(r.Dropped) != 2 ||
+		r.Dropped[0].Reason != model.DropRetryLater || r.Dropped[1].Reason != model.DropRetryLater {
+		t.Fatalf("during the wait: %+v; want both letters waiting", r)
+	}
+	if r := both(now.Add(model.RetryAfter(1))); !r.Send || len(r.Notification.Items) != 2 || r.Notification.Attempts != 2 {
+		t.Fatalf("after the wait: %+v; want one message with both letters, its second try", r)
+	}
+}

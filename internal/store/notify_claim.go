@@ -98,22 +98,40 @@ func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim) ([]ClaimResult, erro
 		}
 		var items []model.ReminderItem
 		replaceable := map[int64]bool{}
+		carried := 0 // the failed tries of the rows taken over (model.RetryAfter)
+		var waiting *model.LockedShipment
 		for _, it := range c.Items {
 			l := locked.items[reminderKey{it.ShipmentID, it.Reminder}]
 			if why := model.Eligible(it, l.LockedShipment, model.Attempt{Now: c.Now, To: c.Recipients}); why != model.DropNone {
 				res[i].Dropped = append(res[i].Dropped, Dropped{ReminderItem: it, Reason: why, Detail: why.Explain(l.LockedShipment)})
+				if why == model.DropRetryLater {
+					waiting = &l.LockedShipment
+				}
 				continue
 			}
 			if l.ListedIn != 0 {
 				replaceable[l.ListedIn] = true
+				if l.ListedStatus == model.NotifyFailed {
+					carried = max(carried, l.ListedAttempts)
+				}
 			}
 			items = append(items, it)
+		}
+		if waiting != nil {
+			// The organisation's message to these addresses waits for its
+			// retry: one message per organisation, so its other letters
+			// wait with it and go together, after it.
+			for _, it := range items {
+				res[i].Dropped = append(res[i].Dropped, Dropped{ReminderItem: it, Reason: model.DropRetryLater,
+					Detail: "waits with the organisation's " + model.DropRetryLater.Explain(*waiting)})
+			}
+			continue
 		}
 		if len(items) == 0 {
 			continue
 		}
 		sts = append(sts, settlement{key: NotificationKey(c.Org, items), kind: KindReminder, group: c.Org,
-			recipients: c.Recipients, now: c.Now, replaceable: replaceable})
+			recipients: c.Recipients, now: c.Now, replaceable: replaceable, carried: carried})
 		which, kept = append(which, i), append(kept, items)
 	}
 	if len(sts) == 0 {
@@ -334,6 +352,10 @@ type settlement struct {
 	recipients       []string
 	now              time.Time
 	replaceable      map[int64]bool // failed or no_address rows whose items were taken over
+	// carried is the most failed tries of those rows: a new row for other
+	// items (a letter more for the organisation) goes on counting from
+	// there, so its wait for a retry does not start over.
+	carried int
 }
 
 // settled is how a settlement ended.
@@ -372,6 +394,7 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 		Status     string    `json:"status"`
 		Recipients []string  `json:"recipients"`
 		Now        time.Time `json:"now"`
+		Carried    int       `json:"carried"`
 	}
 	out := make([]settled, len(sts))
 	var superseded []int64
@@ -396,7 +419,7 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 			r.ID = n.ID
 			reuse = append(reuse, r)
 		} else {
-			r.Key, r.Kind, r.Org = st.key, st.kind, st.group
+			r.Key, r.Kind, r.Org, r.Carried = st.key, st.kind, st.group, st.carried
 			fresh = append(fresh, r)
 		}
 	}
@@ -437,9 +460,9 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 		var made []Notification
 		if err := tx.SelectContext(ctx, &made, `INSERT INTO notifications AS n
 				(key, kind, orgnr, status, recipients, attempts, untried_claim, created_at, claimed_at, updated_at)
-			SELECT u.key, u.kind, u.orgnr, u.status, u.recipients, CASE WHEN u.status = 'pending' THEN 1 ELSE 0 END,
+			SELECT u.key, u.kind, u.orgnr, u.status, u.recipients, u.carried + CASE WHEN u.status = 'pending' THEN 1 ELSE 0 END,
 				CASE WHEN u.status = 'pending' THEN u.now END, u.now, u.now, u.now
-			FROM jsonb_to_recordset($1::jsonb) AS u(key text, kind text, orgnr text, status text, recipients text[], now timestamptz)
+			FROM jsonb_to_recordset($1::jsonb) AS u(key text, kind text, orgnr text, status text, recipients text[], now timestamptz, carried int)
 			RETURNING `+notificationColumns, string(doc)); err != nil {
 			return nil, fmt.Errorf("record notifications: %w", err)
 		}
