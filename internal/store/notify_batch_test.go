@@ -25,9 +25,6 @@ func TestClaimAndRecordRemindersBatch(t *testing.T) {
 	a1, a2, b1, c1 := ids[0], ids[1], ids[2], ids[3]
 	storetest.Set(t, st, []string{a2}, storetest.State(model.StateOpened)) // after the run decided
 	now := time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)
-	item := func(id string) model.ReminderItem {
-		return model.ReminderItem{ShipmentID: id, Reminder: 1, Step: "reminder 1", Policy: "taushetsbelagt", Reason: "reminder 1 due"}
-	}
 	claims := []store.Claim{
 		{Org: orgs[0], Items: []model.ReminderItem{item(a1), item(a2)}, Recipients: []string{"post-a@example.no"}, Now: now},
 		{Org: orgs[1], Items: []model.ReminderItem{item(b1)}, Recipients: []string{"post-b@example.no"}, Now: now},
@@ -130,18 +127,27 @@ func TestClaimAndRecordRemindersBatch(t *testing.T) {
 	}
 }
 
+// twoLetters is a store with two letters of one organisation waiting.
+func twoLetters(t *testing.T) (*store.Store, []string) {
+	t.Helper()
+	st := newStore(t)
+	ids := registerFor(t, st, orgs[0], orgs[0])
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Hour))
+	return st, ids
+}
+
+// item is the first reminder of a letter, as the escalation run decides it.
+func item(id string) model.ReminderItem {
+	return model.ReminderItem{ShipmentID: id, Reminder: 1, Step: "reminder 1", Policy: "taushetsbelagt", Reason: "reminder 1 due"}
+}
+
 // TestFailedTriesCarriedOver: a message that failed three times, taken
 // over by a new one listing one letter more, hands on its count: the new
 // message's wait after its own failure goes on from there
 // (model.RetryAfter), not from a first failure.
 func TestFailedTriesCarriedOver(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
-	ids := registerFor(t, st, orgs[0], orgs[0])
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Hour))
-	item := func(id string) model.ReminderItem {
-		return model.ReminderItem{ShipmentID: id, Reminder: 1, Step: "reminder 1", Policy: "taushetsbelagt", Reason: "reminder 1 due"}
-	}
+	st, ids := twoLetters(t)
 	to := []string{"post-a@example.no"}
 	now := time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)
 	var first int64
@@ -172,12 +178,7 @@ func TestFailedTriesCarriedOver(t *testing.T) {
 // message.
 func TestLetterWaitsWithItsOrganisation(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
-	ids := registerFor(t, st, orgs[0], orgs[0])
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Hour))
-	item := func(id string) model.ReminderItem {
-		return model.ReminderItem{ShipmentID: id, Reminder: 1, Step: "reminder 1", Policy: "taushetsbelagt", Reason: "reminder 1 due"}
-	}
+	st, ids := twoLetters(t)
 	to := []string{"post-a@example.no"}
 	now := time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)
 	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: orgs[0], Items: []model.ReminderItem{item(ids[0])}, Recipients: to, Now: now}})
