@@ -85,24 +85,37 @@ func maskCPR(b []byte) ([]byte, bool) {
 // maskJSON masks the person ids in v's strings, keys included; an
 // eleven-digit number is one.
 func maskJSON(v any) any {
-	switch x := v.(type) {
-	case string:
-		m, _ := maskIDs([]byte(x))
-		return string(m)
-	case json.Number:
-		if m, ok := maskIDs([]byte(x)); ok {
+	return MapJSON(v, func(leaf any) any {
+		switch x := leaf.(type) {
+		case string:
+			m, _ := maskIDs([]byte(x))
 			return string(m)
+		case json.Number:
+			if m, ok := maskIDs([]byte(x)); ok {
+				return string(m)
+			}
 		}
-		return x
+		return leaf
+	})
+}
+
+// MapJSON returns a decoded JSON value (as encoding/json decodes into any)
+// with every string, object key and number passed through leaf, which
+// must answer a string for a string; arrays and objects are walked, other
+// values kept.
+func MapJSON(v any, leaf func(any) any) any {
+	switch x := v.(type) {
+	case string, json.Number:
+		return leaf(x)
 	case []any:
 		for i := range x {
-			x[i] = maskJSON(x[i])
+			x[i] = MapJSON(x[i], leaf)
 		}
 		return x
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[maskJSON(k).(string)] = maskJSON(e)
+			out[leaf(k).(string)] = MapJSON(e, leaf)
 		}
 		return out
 	}

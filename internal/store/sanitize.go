@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"postvakt/internal/model"
 )
 
 // What PostgreSQL refuses and a channel may send: a NUL byte or invalid
@@ -103,20 +105,10 @@ func hasRiskyEscape(b []byte) bool {
 // escapeNUL replaces NUL characters in every string and key of a decoded
 // JSON value by the six characters \u0000.
 func escapeNUL(v any) any {
-	switch x := v.(type) {
-	case string:
-		return strings.ReplaceAll(x, "\x00", `\u0000`)
-	case []any:
-		for i := range x {
-			x[i] = escapeNUL(x[i])
+	return model.MapJSON(v, func(leaf any) any {
+		if s, ok := leaf.(string); ok {
+			return strings.ReplaceAll(s, "\x00", `\u0000`)
 		}
-		return x
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[strings.ReplaceAll(k, "\x00", `\u0000`)] = escapeNUL(e)
-		}
-		return out
-	}
-	return v
+		return leaf
+	})
 }
