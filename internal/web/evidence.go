@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -168,12 +170,10 @@ func (s *Server) evidenceJSON(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// recordFollowUp records the sending unit's decision. A resend registers
-// the new shipment (new channel and channel id) so it is watched too.
+// recordFollowUp records the sending unit's decision from the evidence
+// page's form.
 func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
-	p := principal(r.Context())
-	id := r.PathValue("id")
-	sh, err := s.shipmentFor(r, id)
+	sh, err := s.shipmentFor(r, r.PathValue("id"))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
@@ -185,51 +185,80 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "get shipment", err)
 		return
 	}
+	in := followUpInput{Decision: r.PostFormValue("decision"), Note: r.PostFormValue("note"),
+		MissedDeadline: r.PostFormValue("missed_deadline") != "",
+		NewChannel:     r.PostFormValue("new_channel"), NewChannelID: r.PostFormValue("new_channel_id")}
+	no, err := s.followUp(r.Context(), sh, in)
+	switch {
+	case err != nil:
+		s.internalError(w, "record follow-up", err)
+	case no != nil:
+		s.renderError(w, r, no.status, no.key, no.args...)
+	default:
+		http.Redirect(w, r, "/shipments/"+sh.ID+"#followup", http.StatusSeeOther)
+	}
+}
+
+// followUpInput is a follow-up decision as the evidence page's form or
+// the API states it.
+type followUpInput struct {
+	Decision       string `json:"decision"`
+	Note           string `json:"note"`
+	MissedDeadline bool   `json:"missed_statutory_deadline"`
+	NewChannel     string `json:"new_channel"`
+	NewChannelID   string `json:"new_channel_id"`
+}
+
+// refusal is why a request is not done: its HTTP status and its message
+// (a text id and the text's arguments).
+type refusal struct {
+	status int
+	key    string
+	args   []any
+}
+
+// followUp records the principal's decision on the follow-up of sh, for
+// the form and the API alike: it checks the decision, registers the new
+// shipment of a resend (new channel and channel id) so it is watched too,
+// records the decision in the evidence log, and audits it.
+func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpInput) (*refusal, error) {
 	if !needsFollowUp(sh) {
-		s.renderError(w, r, http.StatusConflict, "err.opened_no_followup")
-		return
+		return &refusal{http.StatusConflict, "err.opened_no_followup", nil}, nil
 	}
-	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: r.PostFormValue("decision"),
-		Note: strings.TrimSpace(r.PostFormValue("note")), MissedDeadline: r.PostFormValue("missed_deadline") != "",
+	p := principal(ctx)
+	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: in.Decision,
+		Note: strings.TrimSpace(in.Note), MissedDeadline: in.MissedDeadline,
 		Actor: p.Actor(), At: s.now(), Deadline: s.now().AddDate(0, 0, s.followUpDays)}
-	if !slices.Contains(store.Decisions, d.Decision) {
-		s.renderError(w, r, http.StatusBadRequest, "err.choose_decision")
-		return
-	}
-	if len(d.Note) > 10000 {
-		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
-		return
-	}
-	if d.Decision == store.DecisionAssessed && d.Note == "" {
-		s.renderError(w, r, http.StatusBadRequest, "err.say_consequences")
-		return
+	switch {
+	case !slices.Contains(store.Decisions, d.Decision):
+		return &refusal{http.StatusBadRequest, "err.choose_decision", nil}, nil
+	case len(d.Note) > 10000:
+		return &refusal{http.StatusBadRequest, "err.note_too_long", nil}, nil
+	case d.Decision == store.DecisionAssessed && d.Note == "":
+		return &refusal{http.StatusBadRequest, "err.say_consequences", nil}, nil
 	}
 	if d.Decision == store.DecisionResent {
-		ns := model.NewShipment{Channel: r.PostFormValue("new_channel"), ChannelID: strings.TrimSpace(r.PostFormValue("new_channel_id")),
+		ns := model.NewShipment{Channel: in.NewChannel, ChannelID: strings.TrimSpace(in.NewChannelID),
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
-			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now(), SenderSystem: senderSystem(principal(r.Context()))}
+			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now(), SenderSystem: senderSystem(p)}
 		if errs := ns.Validate(s.now()); len(errs) > 0 {
-			s.renderError(w, r, http.StatusBadRequest, "err.new_shipment_field", "Field", errs[0].Field, "Message", errs[0].Message)
-			return
+			return &refusal{http.StatusBadRequest, "err.new_shipment_field", []any{"Field", errs[0].Field, "Message", errs[0].Message}}, nil
 		}
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
-			s.renderError(w, r, http.StatusBadRequest, "err.new_channel_id")
-			return
+			return &refusal{http.StatusBadRequest, "err.new_channel_id", nil}, nil
 		}
-		stored, _, err := s.store.Register(r.Context(), []model.NewShipment{ns}, store.SourceUser, p.Actor())
+		stored, _, err := s.store.Register(ctx, []model.NewShipment{ns}, store.SourceUser, p.Actor())
 		if err != nil {
-			s.internalError(w, "register resent shipment", err)
-			return
+			return nil, fmt.Errorf("register resent shipment: %w", err)
 		}
 		d.NewShipmentID = stored[0].ID
 	}
-	if err := s.store.RecordFollowUp(r.Context(), d); err != nil {
-		s.internalError(w, "record follow-up", err)
-		return
+	if err := s.store.RecordFollowUp(ctx, d); err != nil {
+		return nil, err
 	}
-	s.audit(r.Context(), "followup", "shipment "+sh.ID, d.Decision)
+	s.audit(ctx, "followup", "shipment "+sh.ID, d.Decision)
 	s.log.Info("follow-up recorded", "shipment", sh.ID, "decision", d.Decision, "actor", p.Actor())
-	http.Redirect(w, r, "/shipments/"+sh.ID+"#followup", http.StatusSeeOther)
+	return nil, nil
 }
 
 // prettyJSON indents a payload for the collapsible raw view.

@@ -222,19 +222,8 @@ func jsonField(err error) string {
 }
 
 func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
-	sh, err := s.shipmentFor(r, r.PathValue("id"))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such shipment")
-		return
-	case errors.Is(err, errOutOfScope):
-		writeError(w, http.StatusForbidden, "the shipment belongs to another organisation or sending unit")
-		return
-	case err != nil:
-		s.internalError(w, "get shipment", err)
-		return
-	}
-	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
+	sh, ok := s.apiShipment(w, r)
+	if !ok || !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
 		return
 	}
 	writeJSON(w, http.StatusOK, sh)

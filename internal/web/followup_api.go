@@ -1,0 +1,130 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/store"
+)
+
+// The follow-up decisions through the JSON API: what a case-management
+// system needs to read a letter's follow-up and record the sending unit's
+// decision without the web UI. The rule is the evidence page's
+// (Server.followUp); only the answers differ.
+
+// apiShipment loads the path's shipment for the API's principal and
+// answers 404, 403 (audited) or 500 itself, returning ok false.
+func (s *Server) apiShipment(w http.ResponseWriter, r *http.Request) (*store.Shipment, bool) {
+	sh, err := s.shipmentFor(r, r.PathValue("id"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such shipment")
+		return nil, false
+	case errors.Is(err, errOutOfScope):
+		writeError(w, http.StatusForbidden, "the shipment belongs to another organisation or sending unit")
+		return nil, false
+	case err != nil:
+		s.internalError(w, "get shipment", err)
+		return nil, false
+	}
+	return sh, true
+}
+
+// apiFollowUp is GET /api/v1/shipments/{id}/followup: the shipment's
+// follow-up (its reason, deadline and decision), 404 while it has none.
+func (s *Server) apiFollowUp(w http.ResponseWriter, r *http.Request) {
+	sh, ok := s.apiShipment(w, r)
+	if !ok || !s.mustAudit(w, r, "view_followup", "shipment "+sh.ID, "api") {
+		return
+	}
+	s.writeFollowUp(w, r, sh, http.StatusOK)
+}
+
+// apiRecordFollowUp is POST /api/v1/shipments/{id}/followup: records a
+// decision given as a JSON object (followUpInput) and answers 201 with the
+// follow-up as it now stands.
+func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
+	sh, ok := s.apiShipment(w, r)
+	if !ok {
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var in followUpInput
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "the body must be one JSON object with decision, and as needed note, "+
+			"missed_statutory_deadline, new_channel and new_channel_id: "+err.Error())
+		return
+	}
+	no, err := s.followUp(r.Context(), sh, in)
+	switch {
+	case err != nil:
+		s.internalError(w, "record follow-up", err)
+		return
+	case no != nil:
+		msg := i18n.For("en", nil).T(no.key, no.args...)
+		if no.key == "err.choose_decision" {
+			msg += " decision must be one of: " + strings.Join(store.Decisions, ", ") + "."
+		}
+		writeError(w, no.status, msg)
+		return
+	}
+	s.writeFollowUp(w, r, sh, http.StatusCreated)
+}
+
+func (s *Server) writeFollowUp(w http.ResponseWriter, r *http.Request, sh *store.Shipment, status int) {
+	fu, err := s.store.FollowUp(r.Context(), sh.ID, principal(r.Context()).Scope())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "the shipment has no follow-up (yet)")
+	case err != nil:
+		s.internalError(w, "get follow-up", err)
+	default:
+		writeJSON(w, status, fu)
+	}
+}
+
+// apiFollowUps is GET /api/v1/followups: the follow-ups in the caller's
+// scope by deadline, the open ones only unless all=true, at most limit
+// (default 200, at most 1000).
+func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	all, err := strconv.ParseBool(q.Get("all"))
+	if q.Get("all") == "" {
+		all, err = false, nil
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "all must be true or false")
+		return
+	}
+	limit := 200
+	if l := q.Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 1000 {
+			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to 1000")
+			return
+		}
+	}
+	detail := "open"
+	if all {
+		detail = "all"
+	}
+	if !s.mustAudit(w, r, "view_list", "followups "+detail, "api") {
+		return
+	}
+	list, err := s.store.FollowUps(r.Context(), principal(r.Context()).Scope(), all, limit)
+	if err != nil {
+		s.internalError(w, "list follow-ups", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"followups": list})
+}

@@ -1,0 +1,111 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"postvakt/internal/model"
+	"postvakt/internal/storetest"
+)
+
+// TestFollowUpAPI records and reads a follow-up decision through the JSON
+// API, as a case-management system would: the evidence page's rules, the
+// scope of the token, the audit.
+func TestFollowUpAPI(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(4) // 0 and 2 Barnevernstjenesten, 1 and 3 NAV
+	nav := e.token("unit", "964338531", "NAV")
+	path := "/api/v1/shipments/" + got[1].ID + "/followup"
+
+	if code, out := e.do("GET", path, nav, ""); code != http.StatusNotFound {
+		t.Errorf("follow-up before any: %d %v, want 404", code, out)
+	}
+	for _, tc := range []struct {
+		name, body string
+		want       int
+		says       string
+	}{
+		{"not JSON", `decision=closed`, http.StatusBadRequest, "JSON object"},
+		{"unknown field", `{"decision":"closed","title":"x"}`, http.StatusBadRequest, "unknown field"},
+		{"no decision", `{}`, http.StatusBadRequest, "one of: resent, new_letter"},
+		{"unknown decision", `{"decision":"ignore"}`, http.StatusBadRequest, "one of:"},
+		{"assessed without note", `{"decision":"consequences_assessed"}`, http.StatusBadRequest, "consequences"},
+		{"resend without id", `{"decision":"resent","new_channel":"altinn"}`, http.StatusBadRequest, "new shipment"},
+		{"resend with the old id", `{"decision":"resent","new_channel":"svarut","new_channel_id":"` + got[1].ChannelID + `"}`,
+			http.StatusBadRequest, "new channel id"},
+	} {
+		code, out := e.do("POST", path, nav, tc.body)
+		if msg, _ := out["error"].(string); code != tc.want || !strings.Contains(msg, tc.says) {
+			t.Errorf("%s: %d %v, want %d saying %q", tc.name, code, out, tc.want, tc.says)
+		}
+	}
+	if code, _ := e.do("POST", "/api/v1/shipments/"+got[0].ID+"/followup", nav, `{"decision":"closed"}`); code != http.StatusForbidden {
+		t.Errorf("another unit's shipment: %d, want 403", code)
+	}
+	if code, _ := e.do("POST", path, e.token("operations", "", ""), `{"decision":"closed"}`); code != http.StatusForbidden {
+		t.Errorf("operations role: %d, want 403", code)
+	}
+	if code, _ := e.do("POST", "/api/v1/shipments/00000000-0000-4000-8000-000000000000/followup", nav, `{"decision":"closed"}`); code != http.StatusNotFound {
+		t.Errorf("no such shipment: %d, want 404", code)
+	}
+
+	code, out := e.do("POST", path, nav, `{"decision":"resent","new_channel":"altinn","new_channel_id":"new-7","note":"sent by Altinn",
+		"missed_statutory_deadline":true}`)
+	if code != http.StatusCreated || out["decision"] != "resent" || out["note"] != "sent by Altinn" ||
+		out["missed_statutory_deadline"] != true || !strings.HasPrefix(out["decided_by"].(string), "token:") {
+		t.Fatalf("record: %d %v", code, out)
+	}
+	if _, leaked := out["recipient_id"]; leaked || strings.Contains(fmt.Sprint(out), got[1].Recipient.ID) {
+		t.Errorf("the follow-up names the recipient: %v", out)
+	}
+	newID, _ := out["new_shipment_id"].(string)
+	code, resent := e.do("GET", "/api/v1/shipments/"+newID, nav, "")
+	if code != http.StatusOK || resent["channel"] != "altinn" || resent["channel_id"] != "new-7" || resent["sender_unit"] != "NAV" {
+		t.Errorf("the resent shipment: %d %v", code, resent)
+	}
+	if code, again := e.do("GET", path, nav, ""); code != http.StatusOK || again["decision"] != "resent" || again["new_shipment_id"] != newID {
+		t.Errorf("read back: %d %v", code, again)
+	}
+	if !e.audited("token:unit-test", "followup", got[1].ID) || !e.audited("token:unit-test", "view_followup", got[1].ID) {
+		t.Error("recording or reading the follow-up was not audited")
+	}
+
+	// The list: decided follow-ups only with all=true; the token's scope.
+	ctx := context.Background()
+	if _, err := e.st.OpenFollowUps(ctx, now, now.AddDate(0, 0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(query, token string) []string {
+		t.Helper()
+		code, out := e.do("GET", "/api/v1/followups"+query, token, "")
+		if code != http.StatusOK {
+			t.Fatalf("list %s: %d %v", query, code, out)
+		}
+		var ids []string
+		for _, f := range out["followups"].([]any) {
+			ids = append(ids, f.(map[string]any)["shipment_id"].(string))
+		}
+		return ids
+	}
+	if open := ids("", nav); len(open) != 1 || open[0] != got[3].ID {
+		t.Errorf("NAV's open follow-ups: %v, want only %s", open, got[3].ID)
+	}
+	if all := ids("?all=true", nav); len(all) != 2 {
+		t.Errorf("NAV's follow-ups: %v, want 2", all)
+	}
+	if all := ids("?all=true&limit=1000", e.token("compliance", "964338531", "")); len(all) != 4 {
+		t.Errorf("the organisation's follow-ups: %v, want 4", all)
+	}
+	if code, _ := e.do("GET", "/api/v1/followups?limit=0", nav, ""); code != http.StatusBadRequest {
+		t.Errorf("limit=0: %d, want 400", code)
+	}
+
+	// An opened letter needs no follow-up.
+	storetest.Set(t, e.st, []string{got[3].ID}, storetest.State(model.StateOpened))
+	if code, out := e.do("POST", "/api/v1/shipments/"+got[3].ID+"/followup", nav, `{"decision":"closed"}`); code != http.StatusConflict {
+		t.Errorf("opened letter: %d %v, want 409", code, out)
+	}
+}
