@@ -166,6 +166,12 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		var gap *channel.GapError
 		if errors.As(err, &gap) {
+			if gap.After.IsZero() {
+				// Nothing readable came before the gap (the first page
+				// came back empty): it lies at the window's start, and
+				// holds the cursor there like any other.
+				gap.After = a
+			}
 			// The pages around the gap were read and written. A new read
 			// from the last entry before it may reach what the log left
 			// out (a log still indexing, a cap on how deep pages go); each

@@ -12,6 +12,7 @@ import (
 	"postvakt/internal/channel"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
+	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -254,5 +255,50 @@ func TestBadEntryKeptOnce(t *testing.T) {
 	}
 	if len(log.asked) < 3 {
 		t.Errorf("the log was read %d times, want 3", len(log.asked))
+	}
+}
+
+// TestFeedGapAtTheStart: a read whose very first page came back empty
+// though more were announced has read nothing before the gap. The gap then
+// lies at the window's start and holds the cursor like any other: the next
+// cycle reads it again and gets what it left out. Moving the cursor to the
+// latest entry read would lose the entry for good (a read letter would be
+// reminded and printed).
+func TestFeedGapAtTheStart(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	log := &exclusiveLog{hide: map[string]int{"ev-0": 1}}
+	var items []model.NewShipment
+	for i, ago := range []time.Duration{21 * time.Minute, 12 * time.Minute, 10 * time.Minute} {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
+		it.SentAt = now.Add(-5 * time.Hour)
+		items = append(items, it)
+		at := now.Add(-ago)
+		log.entries = append(log.entries, channel.FeedEvent{ID: fmt.Sprintf("ev-%d", i), ChannelID: it.ChannelID,
+			Tag: "MESSAGE_READ", State: model.StateOpened, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
+	}
+	ships := storetest.Register(t, st, items...)
+	// The feed was read up to a quarter of an hour ago: this read starts
+	// an overlap before that, and its first entry is left out.
+	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-15 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+	if _, err := p.Poll(ctx, log); err != nil {
+		t.Fatalf("a read with a gap failed the cycle: %v", err)
+	}
+	if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || !cursor.Before(log.entries[0].Logged.Add(log.Overlap())) {
+		t.Errorf("the cursor stands at %s (%v): the next read would start past the gap before %s", cursor, err, log.entries[0].Logged)
+	}
+	clock = now.Add(5 * time.Minute)
+	if _, err := p.Poll(ctx, log); err != nil {
+		t.Fatal(err)
+	}
+	var state string
+	if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ships[0].ID); err != nil || state != string(model.StateOpened) {
+		t.Errorf("the letter of the entry the first read left out is %s (%v), want opened", state, err)
 	}
 }
