@@ -1,6 +1,7 @@
 package svarut
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,10 +51,11 @@ func (c *Client) statusV1(ctx context.Context, ids []string, found map[string]ch
 		Prepare: c.prepareV1(ids),
 	})
 	var se *httpclient.StatusError
-	if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+	if errors.As(err, &se) && se.StatusCode == http.StatusNotFound && svarutsOwn(se.Body) {
 		// SvarUt answers 404 when it knows none of the ids (KS's own
 		// client reads it as "no statuses"): each id is unknown to the
-		// channel, which is not a failure of the call.
+		// channel, which is not a failure of the call. A page that is not
+		// SvarUt's (a proxy's HTML or text) says nothing of the letters.
 		c.log.Info("svarut v1: none of the ids asked is known to SvarUt", "ids", len(ids))
 		return nil
 	}
@@ -66,6 +68,13 @@ func (c *Client) statusV1(ctx context.Context, ids []string, found map[string]ch
 	}
 	c.collect("status", raw, found)
 	return nil
+}
+
+// svarutsOwn says whether an error answer's body can be SvarUt's own: empty,
+// or JSON (its error object).
+func svarutsOwn(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	return len(b) == 0 || b[0] == '{' || b[0] == '['
 }
 
 // statuser returns the status records of an answer: the "statuser" array

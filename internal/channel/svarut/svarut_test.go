@@ -424,25 +424,51 @@ func TestParseTime(t *testing.T) {
 }
 
 // TestV1NoneKnown: SvarUt v1 answers 404 when it knows none of the ids;
-// every id is then unknown to the channel, and the call did not fail.
+// every id is then unknown to the channel, and the call did not fail. A 404
+// that is not SvarUt's answer (an HTML or text page: a proxy, a wrong path)
+// says nothing of the letters: the call failed, and no letter is marked
+// unknown (which would hold its reminders and lead to print).
 func TestV1NoneKnown(t *testing.T) {
-	f := newFake(t)
-	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
-		writeJSON(w, 404, map[string]any{"status": 404, "error": "Not Found", "message": "Fant ingen forsendelser"})
-		return true
-	}
-	c := newAdapter(t, f, setup{api: APIv1})
-	obs, err := c.Status(context.Background(), []string{idA, idB})
-	if err != nil || len(obs) != 2 {
-		t.Fatalf("v1 404: %v %v, want no error", obs, err)
-	}
-	for _, o := range obs {
-		if !errors.Is(o.Err, channel.ErrNotKnown) {
-			t.Errorf("%s: %v, want ErrNotKnown", o.ChannelID, o.Err)
-		}
-	}
-	if f.hits() != 1 {
-		t.Errorf("%d requests: a 404 is an answer, not retried", f.hits())
+	for _, c := range []struct {
+		name, contentType, body string
+		known                   bool // SvarUt's own answer: none known
+	}{
+		{"SvarUt's JSON", "application/json", `{"status":404,"error":"Not Found","message":"Fant ingen forsendelser"}`, true},
+		{"an empty body", "", "", true},
+		{"a proxy's HTML page", "text/html", "<html><body><h1>404 Not Found</h1>nginx</body></html>", false},
+		{"HTML without its type", "", "<!DOCTYPE html><html><body>Not Found</body></html>", false},
+		{"a text page", "text/plain", "404 page not found", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				if c.contentType != "" {
+					w.Header().Set("Content-Type", c.contentType)
+				}
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(c.body))
+				return true
+			}
+			cl := newAdapter(t, f, setup{api: APIv1})
+			obs, err := cl.Status(context.Background(), []string{idA, idB})
+			if !c.known {
+				if err == nil {
+					t.Fatalf("v1 404 %s: %v, want the call to fail", c.name, obs)
+				}
+				return
+			}
+			if err != nil || len(obs) != 2 {
+				t.Fatalf("v1 404: %v %v, want no error", obs, err)
+			}
+			for _, o := range obs {
+				if !errors.Is(o.Err, channel.ErrNotKnown) {
+					t.Errorf("%s: %v, want ErrNotKnown", o.ChannelID, o.Err)
+				}
+			}
+			if f.hits() != 1 {
+				t.Errorf("%d requests: a 404 is an answer, not retried", f.hits())
+			}
+		})
 	}
 }
 
