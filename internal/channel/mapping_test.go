@@ -8,6 +8,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"postvakt/internal/model"
 )
@@ -161,6 +162,23 @@ func TestScanFields(t *testing.T) {
 		}
 		if strings.Join(parts, ",") != tt.want {
 			t.Errorf("ScanFields(%s) = %v, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestParseTime: RFC 3339 as Go reads it, and the lower-case forms RFC 3339
+// allows (§5.6) that Go refuses.
+func TestParseTime(t *testing.T) {
+	want := time.Date(2026, 11, 29, 9, 47, 12, 123_456_700, time.UTC)
+	for _, in := range []string{"2026-11-29T09:47:12.1234567Z", "2026-11-29t09:47:12.1234567z", "2026-11-29T09:47:12.1234567z",
+		"2026-11-29t10:47:12.1234567+01:00"} {
+		if got, err := ParseTime(in); err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "2026-11-29", "2026-11-29x09:47:12Z", "29.11.2026 09:47", "2026-11-29T09:47:12zz"} {
+		if got, err := ParseTime(in); err == nil {
+			t.Errorf("ParseTime(%q) = %v, want an error", in, got)
 		}
 	}
 }

@@ -10,6 +10,7 @@
 package httpclient
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -129,6 +130,9 @@ func (o *Options) defaults() {
 		o.Jitter = halfJitter
 	}
 }
+
+// utf8BOM is the UTF-8 encoding of U+FEFF, the byte order mark.
+var utf8BOM = []byte("\ufeff")
 
 // DefaultMaxBodyBytes is the default Options.MaxBodyBytes.
 const DefaultMaxBodyBytes = 8 << 20
@@ -442,7 +446,9 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		}
 		return res
 	}
-	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: rr.Body()}
+	// A UTF-8 byte order mark before a body (RFC 8259 §8.1 lets a reader
+	// ignore it) would make every JSON decoder refuse the answer.
+	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: bytes.TrimPrefix(rr.Body(), utf8BOM)}
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		c.m.request(req.Op, outcomeOK)

@@ -360,3 +360,13 @@ func connectionsReused(t *testing.T, given *http.Transport) {
 		t.Errorf("%d connections for %d calls at most %d at a time: idle connections were closed instead of reused", n, inFlight*rounds, inFlight)
 	}
 }
+
+// TestByteOrderMarkDropped: a body that starts with a UTF-8 byte order mark
+// reads as the JSON after it (RFC 8259 §8.1); the mark elsewhere stays.
+func TestByteOrderMarkDropped(t *testing.T) {
+	srv, _ := scripted(t, step{code: 200, body: "\ufeff{\"hendelser\":[\"\ufeff\"]}"})
+	resp, err := get(newTestClient(t, Options{BaseURL: srv.URL}))
+	if err != nil || string(resp.Body) != "{\"hendelser\":[\"\ufeff\"]}" {
+		t.Fatalf("body %q (%v), want the JSON without the leading mark", resp.Body, err)
+	}
+}

@@ -689,3 +689,19 @@ func TestProblemDetailsInTheError(t *testing.T) {
 		t.Fatalf("%v / %v, want the problem's title and detail in the letter's error", err, obs[0].Err)
 	}
 }
+
+// TestFlexTimeForms: Altinn's 7-digit fractions and offsets, and RFC 3339's
+// lower-case forms; anything else is kept as bad, not read as the zero time.
+func TestFlexTimeForms(t *testing.T) {
+	want := time.Date(2026, 11, 29, 9, 47, 12, 123_456_700, time.UTC)
+	for _, in := range []string{`"2026-11-29T09:47:12.1234567+00:00"`, `"2026-11-29T10:47:12.1234567+01:00"`, `"2026-11-29t09:47:12.1234567z"`} {
+		var ft flexTime
+		if err := json.Unmarshal([]byte(in), &ft); err != nil || ft.bad != "" || !ft.Equal(want) {
+			t.Errorf("%s: %v (bad %q, %v), want %v", in, ft.Time, ft.bad, err, want)
+		}
+	}
+	var ft flexTime
+	if err := json.Unmarshal([]byte(`"29.11.2026"`), &ft); err != nil || ft.bad == "" {
+		t.Errorf("a date that is not RFC 3339: %v, bad %q; want it kept as bad", ft.Time, ft.bad)
+	}
+}

@@ -58,7 +58,7 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 		t.bad = string(b)
 		return nil
 	}
-	v, err := time.Parse(time.RFC3339Nano, s)
+	v, err := channel.ParseTime(s)
 	if err != nil {
 		t.bad = quoteShort(s)
 		return nil

@@ -341,3 +341,15 @@ func TestMutualTLS(t *testing.T) {
 		t.Error("a missing certificate file was accepted")
 	}
 }
+
+// TestParseTimeForms: the log's own form, Jackson's, RFC 3339's lower-case
+// forms, a time without zone (UTC), epoch milliseconds.
+func TestParseTimeForms(t *testing.T) {
+	want := time.Date(2025, 3, 10, 8, 0, 0, 123_000_000, time.UTC)
+	for _, in := range []string{`"2025-03-10T08:00:00.123Z"`, `"2025-03-10T08:00:00.123+0000"`, `"2025-03-10t09:00:00.123+01:00"`,
+		`"2025-03-10t08:00:00.123z"`, `"2025-03-10T08:00:00.123"`, `1741593600123`} {
+		if got, err := parseTime(json.RawMessage(in)); err != nil || !got.Equal(want) {
+			t.Errorf("parseTime(%s) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}

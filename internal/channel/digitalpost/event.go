@@ -287,11 +287,11 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 	return append(json.RawMessage(nil), raw...)
 }
 
-// timeLayouts are the shapes a time is read in: the log's own
-// (2023-08-25T00:49:34.437Z), Jackson's numeric offset (+0000), RFC 3339
-// with any fraction, and a local time without zone (taken as UTC, the
-// log's zone).
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
+// timeLayouts are the shapes a time is read in besides RFC 3339 with any
+// fraction (channel.ParseTime: the log's own, 2023-08-25T00:49:34.437Z):
+// Jackson's numeric offset (+0000), and a local time without zone (taken
+// as UTC, the log's zone).
+var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"}
 
 // parseTime reads a time given as a string in one of timeLayouts or as
@@ -314,8 +314,12 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("%.40q is not a time", raw)
 		}
 	}
+	s = strings.TrimSpace(s)
+	if t, err := channel.ParseTime(s); err == nil {
+		return t.UTC(), nil
+	}
 	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), nil
 		}
 	}

@@ -81,7 +81,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 		return time.UnixMilli(n).UTC(), nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+	if t, err := channel.ParseTime(s); err == nil {
 		return t, nil
 	}
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, oslo); err == nil {

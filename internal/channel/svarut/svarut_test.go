@@ -400,6 +400,7 @@ func TestParseTime(t *testing.T) {
 		`1672569235008`:                   time.Date(2023, 1, 1, 10, 33, 55, 8_000_000, time.UTC),
 		`"1672569235008"`:                 time.Date(2023, 1, 1, 10, 33, 55, 8_000_000, time.UTC),
 		`"2023-07-01T12:00:00"`:           time.Date(2023, 7, 1, 10, 0, 0, 0, time.UTC), // Oslo summer time
+		`"2023-01-01t10:33:55.008z"`:      time.Date(2023, 1, 1, 10, 33, 55, 8_000_000, time.UTC), // RFC 3339 §5.6
 		`null`:                            {},
 		``:                                {},
 	} {
