@@ -138,6 +138,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	}
 	var mu sync.Mutex
 	refusedAlike, refusedCoded, timedOut := 0, 0, 0 // 401/403 without code 4001, with it; no answer in time
+	var pages []*channel.BadResponseError           // pages instead of JSON
 	done := map[string]bool{}
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
 	defer cancel()
@@ -161,6 +162,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		if d.timedOut {
 			timedOut++
+		}
+		if d.page != nil {
+			pages = append(pages, d.page)
 		}
 		done[id] = true
 		for _, i := range index[strings.ToLower(id)] {
@@ -191,11 +195,14 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, fmt.Errorf("altinn details: none of %d correspondences answered in time (first: %w)",
 			len(send), obs[index[strings.ToLower(send[0])][0]].Err)
 	}
+	if len(send) > 0 && len(pages) == len(send) {
+		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered with a page instead of JSON: %w", len(send), pages[0])
+	}
 	if len(send) > 0 && refusedAlike == len(send) {
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403 without the per-correspondence code %d: check the token, its scopes and the resource's access (first: %w)",
 			len(send), codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
 	}
-	if len(send) > 1 && refusedCoded > 0 && refusedAlike+refusedCoded == len(send) {
+	if len(send) >= refusedCallAt && refusedCoded > 0 && refusedAlike+refusedCoded == len(send) {
 		// The specs notes make 4001 one letter's refusal, and so it is
 		// when others are read; but current Altinn answers the same code
 		// (NoAccessToResource) to every call of a client that has lost
@@ -205,6 +212,13 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	}
 	return obs, nil
 }
+
+// refusedCallAt is how many letters of a batch, each refused with code
+// 4001 and none read, make the refusal the call's (lost access) rather than
+// each letter's. Fewer are each letter's own: two foreign letters that
+// came due together would otherwise fail together at every poll, as an
+// outage, and never get their own evidence and backoff.
+const refusedCallAt = 3
 
 // History returns the statusHistory of one correspondence, as Altinn sent
 // it. Status already fills Observation.History, so the poller needs this

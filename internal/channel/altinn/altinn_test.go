@@ -266,6 +266,7 @@ func TestStatusWholeCallFailures(t *testing.T) {
 		timeout time.Duration
 		answer  func(w http.ResponseWriter, r *http.Request)
 		check   func(t *testing.T, err error)
+		ids     int // letters asked about (0: 2)
 	}{
 		{"timeout", 30 * time.Millisecond, func(w http.ResponseWriter, r *http.Request) {
 			select {
@@ -276,7 +277,7 @@ func TestStatusWholeCallFailures(t *testing.T) {
 			if !strings.Contains(err.Error(), "deadline exceeded") {
 				t.Errorf("err %v", err)
 			}
-		}},
+		}, 0},
 		{"HTML error page", 0, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"))
@@ -285,21 +286,21 @@ func TestStatusWholeCallFailures(t *testing.T) {
 			if !errors.As(err, &bad) || !bytes.Contains(bad.Body, []byte("503 Service")) || !strings.Contains(err.Error(), "HTML") {
 				t.Errorf("err %v", err)
 			}
-		}},
+		}, 0},
 		{"401 on every id without code 4001", 0, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(401) }, func(t *testing.T, err error) {
 			if !errors.Is(err, channel.ErrRefused) || !strings.Contains(err.Error(), "every one of 2") || !strings.Contains(err.Error(), "token") {
 				t.Errorf("err %v", err)
 			}
-		}},
+		}, 0},
 		{"401 with code 4001 on every id", 0, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(401)
 			_, _ = w.Write([]byte(`{"title":"Unauthorized","status":401,"errorCode":"CORR-4001"}`))
 		}, func(t *testing.T, err error) {
-			if !errors.Is(err, channel.ErrRefused) || !strings.Contains(err.Error(), "every one of 2") || !strings.Contains(err.Error(), "2 with code 4001") {
+			if !errors.Is(err, channel.ErrRefused) || !strings.Contains(err.Error(), "every one of 3") || !strings.Contains(err.Error(), "3 with code 4001") {
 				t.Errorf("err %v", err)
 			}
-		}},
+		}, refusedCallAt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,7 +310,11 @@ func TestStatusWholeCallFailures(t *testing.T) {
 				tt.answer(w, r)
 				return true
 			}
-			obs, err := newAdapter(t, f, setup{timeout: tt.timeout, retries: -1}).Status(context.Background(), []string{uuid(1), uuid(2)})
+			ids := []string{uuid(1), uuid(2)}
+			for i := 3; i <= tt.ids; i++ {
+				ids = append(ids, uuid(i))
+			}
+			obs, err := newAdapter(t, f, setup{timeout: tt.timeout, retries: -1}).Status(context.Background(), ids)
 			if err == nil || obs != nil {
 				t.Fatalf("want a whole-call error, got %v %v", obs, err)
 			}
@@ -422,6 +427,63 @@ func TestStatusBadRecords(t *testing.T) {
 	}
 	if o := obs[2]; !errors.Is(o.Err, channel.ErrUnknownStatus) || o.Status != "Teleported" || o.State != "" || !bytes.Contains(o.Payload, []byte("Teleported")) {
 		t.Errorf("unknown status: %+v", o)
+	}
+}
+
+// TestStatusFewRefused: fewer than refusedCallAt letters, each refused
+// with code 4001 and none read, are each letter's refusal (foreign letters
+// that came due together), not an outage of the call.
+func TestStatusFewRefused(t *testing.T) {
+	f := newFake(t)
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(401)
+		_, _ = w.Write([]byte(`{"title":"Unauthorized","status":401,"errorCode":"CORR-4001"}`))
+		return true
+	}
+	obs, err := newAdapter(t, f, setup{retries: -1}).Status(context.Background(), []string{uuid(1), uuid(2)})
+	if err != nil || len(obs) != 2 {
+		t.Fatalf("two letters refused with 4001: %v, want each its own refusal", err)
+	}
+	for _, o := range obs {
+		if !errors.Is(o.Err, channel.ErrRefused) || !bytes.Contains(o.Payload, []byte("4001")) {
+			t.Errorf("%s: %v (payload %s), want ErrRefused with Altinn's answer", o.ChannelID, o.Err, o.Payload)
+		}
+	}
+}
+
+// TestStatusOnePage: a page instead of JSON for one letter (a proxy's
+// answer to that one request) is that letter's failure, asked again later;
+// the others are read, the call goes on, nothing is asked twice.
+func TestStatusOnePage(t *testing.T) {
+	f := newFake(t)
+	for i := 1; i <= 3; i++ {
+		f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}, {"Read", t0.Add(time.Hour)}}})
+	}
+	f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.PathValue("id") != uuid(2) {
+			return false
+		}
+		spectestSkip(w)
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<!DOCTYPE html><html><body><h1>Service Unavailable</h1></body></html>"))
+		return true
+	}
+	obs, err := newAdapter(t, f, setup{retries: -1}).Status(context.Background(), []string{uuid(1), uuid(2), uuid(3)})
+	if err != nil || len(obs) != 3 {
+		t.Fatalf("one letter's page failed the call: %v", err)
+	}
+	for _, i := range []int{0, 2} {
+		if obs[i].Err != nil || obs[i].State != model.StateOpened {
+			t.Errorf("letter %d: %s %v, want opened", i+1, obs[i].State, obs[i].Err)
+		}
+	}
+	var bad *channel.BadResponseError
+	if o := obs[1]; !errors.Is(o.Err, channel.ErrFailing) || !errors.As(o.Err, &bad) || !bytes.Contains(o.Payload, []byte("Service Unavailable")) {
+		t.Errorf("the letter answered with a page: %v (payload %s), want ErrFailing with the page as evidence", o.Err, o.Payload)
+	}
+	if n := f.details.Load(); n != 3 {
+		t.Errorf("%d details requests, want 3", n)
 	}
 }
 

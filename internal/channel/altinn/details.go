@@ -84,6 +84,9 @@ type detail struct {
 	refused, perLetter bool
 	// timedOut: no answer in time, after retries (obs.Err is ErrFailing).
 	timedOut bool
+	// page: a page instead of JSON (a proxy's or a login page; obs.Err is
+	// ErrFailing): the service's trouble when every letter got one.
+	page *channel.BadResponseError
 }
 
 // details reads GET {base}/correspondence/api/v1/correspondence/{id}/details.
@@ -143,8 +146,12 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		return d, nil
 	}
 	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
-		// A proxy's or login page: the service, not this record, is broken.
-		return nil, channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, errors.New("not JSON"))
+		// A proxy's or login page: this letter's failure, asked again
+		// later; Status makes it the call's when every letter got one.
+		d.page = channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, errors.New("not JSON"))
+		d.obs.Err = fmt.Errorf("%w: details of %s: %w", channel.ErrFailing, id, d.page)
+		d.obs.Payload = channel.Evidence(d.page.Body)
+		return d, nil
 	}
 	var doc detailsDoc
 	if err := json.Unmarshal(resp.Body, &doc); err != nil {
