@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
+	"postvakt/internal/store"
 )
 
 func runPoll(ctx context.Context, cfg config.Config, args []string) error {
@@ -121,7 +123,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	log, st := a.log, a.st
 	feed, _ := chans[0].(channel.Feed)
 	p := poll.New(st, log, poll.Options{})
-	var found, created, skipped, other int
+	var found, created, skipped, other, taken int
 	var incomplete []string
 	now := time.Now()
 	for a := from; a.Before(to); a = a.Add(*window) {
@@ -167,6 +169,22 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		found += len(items)
 		if len(batch) > 0 {
 			stored, n, err := st.Register(ctx, batch, "discover", "discover:"+*name)
+			var fe *store.ForeignError
+			if errors.As(err, &fe) {
+				// Letters registered before under another unit (or by
+				// another organisation's import) stay as they are; the
+				// window's others are registered all the same.
+				taken += len(fe.Indexes)
+				log.Info("discovered letters already registered for another unit or organisation are left as they are",
+					"channel", *name, "letters", len(fe.Indexes))
+				for i := len(fe.Indexes) - 1; i >= 0; i-- {
+					batch = slices.Delete(batch, fe.Indexes[i], fe.Indexes[i]+1)
+				}
+				stored, n, err = nil, 0, nil
+				if len(batch) > 0 {
+					stored, n, err = st.Register(ctx, batch, "discover", "discover:"+*name)
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -186,7 +204,10 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		fmt.Fprintf(os.Stderr, "%s … %s: %d found, %d new so far\n", a.Format("2006-01-02"), b.Format("2006-01-02"), found, created)
 	}
 	fmt.Printf("discovered %d shipments on %s: %d new, %d already registered, %d not registrable (see log)\n",
-		found-other, *name, created, found-other-created-skipped, skipped)
+		found-other, *name, created, found-other-created-skipped-taken, skipped)
+	if taken > 0 {
+		fmt.Printf("%d letters already registered for another unit or organisation were left as they are\n", taken)
+	}
 	if other > 0 {
 		fmt.Printf("%d letters of other senders in the log were left alone\n", other)
 	}

@@ -86,16 +86,31 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 	if code != 0 || !strings.Contains(out, ": 0 new") || !strings.Contains(out, "letters of other senders in the log were left alone") {
 		t.Fatalf("discover for another sender: exit %d\n%s\n%s", code, out, stderr)
 	}
-	out, stderr, code = runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
-	if code != 0 {
-		t.Fatalf("discover: exit %d\n%s\n%s", code, out, stderr)
-	}
+	// One of the letters was registered before, under another unit: it
+	// stays so, and the others are registered all the same.
 	altinn := 0
+	var taken sim.ShipmentRecord
 	for _, r := range s.Shipments() {
 		if r.Channel == "altinn" {
 			altinn++
+			if r.SentAt.After(s.Now().Add(-15*24*time.Hour)) && taken.ChannelID == "" {
+				taken = r
+			}
 		}
 	}
+	csvFile := filepath.Join(t.TempDir(), "taken.csv")
+	if err := os.WriteFile(csvFile, []byte("channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at\n"+
+		"altinn,"+taken.ChannelID+",964338531,Skoleetaten,org,974760673,Vedtak,true,taushetsbelagt,"+taken.SentAt.Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := runEnv(t, env, "import", csvFile); code != 0 {
+		t.Fatalf("import one letter: exit %d\n%s\n%s", code, out, stderr)
+	}
+	out, stderr, code = runEnv(t, env, "discover", "--channel", "altinn", "--since", since, "--sender-org", "964338531")
+	if code != 0 || !strings.Contains(out, "1 letters already registered for another unit or organisation were left as they are") {
+		t.Fatalf("discover: exit %d\n%s\n%s", code, out, stderr)
+	}
+	altinn-- // the one registered before
 	if !strings.Contains(out, "discovered ") || !strings.Contains(out, " new") || altinn == 0 {
 		t.Fatalf("discover output: %s", out)
 	}
