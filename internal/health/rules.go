@@ -325,11 +325,45 @@ func Explained(conds []Condition) []Condition {
 	return out
 }
 
-// RejectionSpike is the rejection_spike rule.
+// RejectionSpike is the rejection_spike rule, per GroupBy. A wave that
+// runs across a channel is judged per channel too, whatever GroupBy says:
+// a channel rejecting four letters of each of forty units reaches no
+// unit's min_count. The channel's alert fires when its letters spike and
+// at least min_count of its rejected letters lie outside the finer groups
+// that fire on their own (one unit's spike is not the channel's); the
+// finer alerts of that channel are then muted (inhibited): it explains
+// them.
 func RejectionSpike(cfg policy.RejectionRule, f Facts) []Condition {
 	if !cfg.Enabled {
 		return nil
 	}
+	out := rejectionSpikes(cfg, f, cfg.GroupBy)
+	if slices.Equal(cfg.GroupBy, []string{"channel"}) {
+		return out
+	}
+	for _, wave := range rejectionSpikes(cfg, f, []string{"channel"}) {
+		outside := wave.Affected
+		for _, c := range out {
+			if c.Labels["channel"] == wave.Labels["channel"] {
+				outside -= c.Affected
+			}
+		}
+		if outside < cfg.MinCount {
+			continue
+		}
+		for i := range out {
+			if out[i].Labels["channel"] == wave.Labels["channel"] {
+				out[i].Inhibited = true
+			}
+		}
+		wave.Summary += " across the channel"
+		out = append(out, wave)
+	}
+	return out
+}
+
+// rejectionSpikes judges the rejection facts summed per groupBy.
+func rejectionSpikes(cfg policy.RejectionRule, f Facts, groupBy []string) []Condition {
 	type group struct {
 		labels                     store.Labels
 		window, bad, base, baseBad int
@@ -338,7 +372,7 @@ func RejectionSpike(cfg policy.RejectionRule, f Facts) []Condition {
 	var keys []string
 	for _, r := range f.Rejections {
 		l := store.Labels{}
-		for _, k := range cfg.GroupBy {
+		for _, k := range groupBy {
 			switch k {
 			case "channel":
 				l["channel"] = r.Channel

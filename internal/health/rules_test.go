@@ -1,6 +1,7 @@
 package health
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -229,6 +230,15 @@ func TestRejectionSpike(t *testing.T) {
 		{"always this bad: no spike", []store.RejectionFacts{rf("BV", "barnevern", 40, 12, 1000, 250)}, nil, nil},
 		{"per class", []store.RejectionFacts{rf("A", "barnevern", 20, 3, 500, 5), rf("B", "barnevern", 20, 3, 500, 5), rf("B", "vedtak", 50, 0, 500, 5)},
 			[]string{"channel", "class"}, []string{"channel=svarut class=barnevern"}},
+		// Four of each of six units: no unit reaches min_count, the
+		// channel does.
+		{"a wave across the channel", waveFacts(rf, 6, 4), nil, []string{"channel=svarut"}},
+		// One unit reaches its own min_count in the wave: its alert is
+		// muted by the channel's.
+		{"a wave with one unit over the bar", append(waveFacts(rf, 6, 4), rf("BV", "barnevern", 40, 12, 1000, 20)), nil,
+			[]string{"channel=svarut sender=964338531 unit=BV (inhibited)", "channel=svarut"}},
+		{"one unit's spike is not the channel's", []store.RejectionFacts{rf("BV", "barnevern", 40, 12, 1000, 20), rf("NAV", "vedtak", 2000, 4, 50000, 100)}, nil,
+			[]string{"channel=svarut sender=964338531 unit=BV"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := cfg
@@ -240,8 +250,8 @@ func TestRejectionSpike(t *testing.T) {
 				t.Fatalf("got %+v, want %v", got, tt.want)
 			}
 			for i, g := range got {
-				if g.Labels.String() != tt.want[i] {
-					t.Errorf("labels %s, want %s", g.Labels, tt.want[i])
+				if l := g.Labels.String() + map[bool]string{true: " (inhibited)"}[g.Inhibited]; l != tt.want[i] {
+					t.Errorf("labels %s, want %s", l, tt.want[i])
 				}
 				if g.Selector.Class != g.Labels["class"] || g.Selector.Unit != g.Labels["unit"] || len(g.Selector.States) != 2 {
 					t.Errorf("selector %+v", g.Selector)
@@ -249,6 +259,16 @@ func TestRejectionSpike(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waveFacts is n units' letters of the last day, bad of each rejected,
+// none before.
+func waveFacts(rf func(unit, class string, w, wb, b, bb int) store.RejectionFacts, n, bad int) []store.RejectionFacts {
+	var out []store.RejectionFacts
+	for i := range n {
+		out = append(out, rf(fmt.Sprintf("unit-%d", i), "vedtak", 20, bad, 500, 0))
+	}
+	return out
 }
 
 func TestNeverOpening(t *testing.T) {
