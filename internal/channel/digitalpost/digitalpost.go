@@ -220,7 +220,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	again := false // the page is asked for a second time
 	for page := 0; ; page++ {
 		if page >= maxPages {
-			return fmt.Errorf("digitalpost %s: more than %d pages (%s); narrow the window", op, maxPages, q.Encode())
+			return fmt.Errorf("digitalpost %s: %w: more than %d (%s); narrow the window", op, errTooManyPages, maxPages, q.Encode())
 		}
 		q.Set("page", strconv.Itoa(page))
 		path := "/events/?" + q.Encode()
@@ -306,6 +306,9 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	}
 }
 
+// errTooManyPages: a read went past its bound on pages.
+var errTooManyPages = errors.New("too many pages")
+
 // lookup reads every event of one letter through the
 // metaProperties.messageUUID filter. Events of other letters are dropped:
 // should the log ignore the filter, they are not this letter's.
@@ -326,6 +329,14 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 		c.warn.Do(func() {
 			c.log.Warn("the event log answered a messageUUID lookup with other letters' (or unreadable) events; they are ignored", "count", foreign)
 		})
+	}
+	if errors.Is(err, errTooManyPages) && foreign > 0 && len(out) > 0 {
+		// The log ignored the filter (the notes infer it, untested) and
+		// its whole log ran past the bound: what it gave of this letter
+		// is kept, as for a gap; the feed reads the rest as it comes.
+		c.log.Info("a letter's lookup ran past its pages (the log ignored the messageUUID filter); what it gave is kept",
+			"letter", id, "pages", c.cfg.LookupPages)
+		err = nil
 	}
 	if errors.Is(err, channel.ErrIncomplete) {
 		// One letter's log with a gap: what it gave is this letter's state

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -351,5 +353,38 @@ func TestParseTimeForms(t *testing.T) {
 		if got, err := parseTime(json.RawMessage(in)); err != nil || !got.Equal(want) {
 			t.Errorf("parseTime(%s) = %v, %v; want %v", in, got, err, want)
 		}
+	}
+}
+
+// TestLookupWhenTheFilterIsIgnored: a log that ignores the messageUUID
+// filter answers a lookup with its whole log; past the lookup's bound on
+// pages, what it gave of the letter is kept (its read on page 0), not
+// thrown away with the read.
+func TestLookupWhenTheFilterIsIgnored(t *testing.T) {
+	const mine = "0b6d3c5e-1f2a-4b3c-8d4e-000000000001"
+	entry := func(n int, id, tag string) string {
+		return fmt.Sprintf(`{"id":"ev-%d","eventTag":"%s","created":"2025-03-10T08:00:%02dZ","metaProperties":{"messageUUID":"%s"}}`, n, tag, n, id)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		evs := []string{entry(2*p, "0b6d3c5e-1f2a-4b3c-8d4e-000000000099", "MEMO_SEND_RECEIVED"), entry(2*p+1, "0b6d3c5e-1f2a-4b3c-8d4e-000000000098", "MESSAGE_READ")}
+		if p == 0 {
+			evs = []string{entry(0, mine, TagAvailable), entry(1, mine, "MESSAGE_READ")}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"events":[%s],"currentPage":%d,"totalPages":50,"totalElements":100}`, strings.Join(evs, ","), p)
+	}))
+	defer srv.Close()
+	hc, _ := httpclient.New(httpclient.Options{Name: Name, BaseURL: srv.URL + "/apis/v1", Logger: quiet, MaxRetries: -1})
+	c, err := New(Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, LookupPages: 3}, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := c.Status(context.Background(), []string{mine})
+	if err != nil || len(obs) != 1 {
+		t.Fatalf("lookup: %v %v", obs, err)
+	}
+	if o := obs[0]; o.Err != nil || o.State != model.StateOpened || len(o.Events) != 2 {
+		t.Errorf("the letter's lookup: %s, %d events (%v), want opened from its two entries", o.State, len(o.Events), o.Err)
 	}
 }
