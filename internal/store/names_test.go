@@ -148,3 +148,21 @@ func TestFillOrgNamesFollowsTheRegister(t *testing.T) {
 		t.Fatalf("entry %+v %v", e, err)
 	}
 }
+
+// TestRegisterAnswerWithNUL: a register's answer is written whatever bytes
+// its name holds (a NUL, bytes that are not UTF-8), as a channel's is:
+// PostgreSQL's text refused it, and the names job stopped for every
+// organisation.
+func TestRegisterAnswerWithNUL(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	e := store.RegisterEntry{OrgNr: "910002031", Status: 200, Name: "NUL\x00 AS \xff", Body: []byte(`{"navn":"NUL\u0000 AS"}`),
+		FetchedAt: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)}
+	if err := st.PutRegisterEntry(ctx, e); err != nil {
+		t.Fatalf("a name with a NUL: %v", err)
+	}
+	got, err := st.RegisterEntry(ctx, e.OrgNr)
+	if err != nil || got.Name != `NUL\x00 AS \xff` {
+		t.Errorf("cached %+v (%v), want the name with its bytes escaped", got, err)
+	}
+}

@@ -109,7 +109,7 @@ func (s *Store) PutRegisterEntry(ctx context.Context, e RegisterEntry) error {
 	_, err := s.db.ExecContext(ctx, `WITH forget AS (DELETE FROM register_retries WHERE orgnr = $1)
 		INSERT INTO register_cache (orgnr, kind, status, body, name, fetched_at) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (orgnr) DO UPDATE SET kind = $2, status = $3, body = $4, name = $5, fetched_at = $6`,
-		e.OrgNr, e.Kind, e.Status, jsonParam(e.Body), e.Name, e.FetchedAt)
+		e.OrgNr, e.Kind, e.Status, jsonParam(e.Body), CleanText(e.Name), e.FetchedAt)
 	if err != nil {
 		return fmt.Errorf("cache register answer for %s: %w", e.OrgNr, err)
 	}
