@@ -438,3 +438,30 @@ func TestFailedPrintGoesToManualHandling(t *testing.T) {
 		t.Errorf("%d requests about final orders", n)
 	}
 }
+
+// TestRegisterRetryAfterHonoured: a register answering 429 with a
+// Retry-After longer than the lookup's own backoff is asked again after
+// it, not at the next run.
+func TestRegisterRetryAfterHonoured(t *testing.T) {
+	e := newEnv(t, scenario+"faults:\n  register: {rate_limit: 1, retry_after: 30m}\n", sim.Options{})
+	e.svc = printing.New(e.st, e.options(0))
+	now := day(16)
+	var id string
+	for _, sh := range e.ships {
+		if sh.RecipientKind == model.RecipientOrg {
+			id = sh.ID
+			break
+		}
+	}
+	if err := e.svc.Order(e.ctx, []string{id}, "taushetsbelagt", false, now); err != nil {
+		t.Fatal(err)
+	}
+	e.run(now)
+	var due time.Time
+	if err := e.st.DB().Get(&due, `SELECT due_at FROM print_orders WHERE shipment_id = $1 AND state = 'lookup'`, id); err != nil {
+		t.Fatalf("the lookup is not waiting: %v", err)
+	}
+	if due.Before(now.Add(30 * time.Minute)) {
+		t.Errorf("the lookup is asked again at %s, before the register's Retry-After of 30 minutes (%s)", due, now.Add(30*time.Minute))
+	}
+}

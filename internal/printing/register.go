@@ -78,6 +78,7 @@ type verdict struct {
 	address printAddress
 	reason  string // "" when there is an address
 	detail  string
+	parent  string // a sub-unit's main unit (overordnetEnhet), whose state is the sub-unit's too
 }
 
 // judge reads a register answer (status and body) for orgnr.
@@ -95,7 +96,7 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	if err != nil {
 		return verdict{}, err
 	}
-	v := verdict{name: e.Navn}
+	v := verdict{name: e.Navn, parent: e.OverordnetEnhet}
 	switch {
 	case e.Slettedato != "":
 		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("organisation %s was deleted from the business register on %s", orgnr, e.Slettedato)
@@ -136,6 +137,16 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	return v, nil
 }
 
+// ceased says whether a main unit's reason for manual handling ends its
+// sub-units too: it is deleted, removed, bankrupt or being wound up.
+func ceased(reason string) bool {
+	switch reason {
+	case ReasonDeleted, ReasonRemoved, ReasonBankrupt, ReasonForcedDissolution, ReasonWindingUp:
+		return true
+	}
+	return false
+}
+
 // registerAnswer returns the register's answer for orgnr: from the cache
 // while fresh (the names job caches there too), else asked through
 // register.Brreg (/enheter, then /underenheter for a sub-unit) and cached.
@@ -168,6 +179,14 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 		err    error
 	}
 	seen := map[string]answer{}
+	ask := func(orgnr string) answer {
+		a, ok := seen[orgnr]
+		if !ok {
+			a.status, a.body, a.err = s.registerAnswer(ctx, orgnr, now)
+			seen[orgnr] = a
+		}
+		return a
+	}
 	for _, l := range lookups {
 		r := store.PrintResolution{ShipmentID: l.ShipmentID, At: now}
 		switch {
@@ -181,22 +200,35 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 			r.Outcome, r.Reason = store.ResolveManual, ReasonCVR
 			r.Detail = fmt.Sprintf("%s is a Danish CVR number: Enhetsregisteret has no address for it", l.RecipientID)
 		default:
-			a, ok := seen[l.RecipientID]
-			if !ok {
-				a.status, a.body, a.err = s.registerAnswer(ctx, l.RecipientID, now)
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				seen[l.RecipientID] = a
+			a := ask(l.RecipientID)
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			r.Evidence = a.body
 			v, err := judge(l.RecipientID, a.status, a.body)
 			if a.err != nil {
 				err = a.err
 			}
+			if err == nil && v.reason == "" && v.parent != "" {
+				// A sub-unit's bankruptcy, winding-up or deletion is its
+				// main unit's (the sub-unit's answer has no such flags).
+				m := ask(v.parent)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				pv, perr := judge(v.parent, m.status, m.body)
+				switch {
+				case m.err != nil:
+					err = fmt.Errorf("main unit %s: %w", v.parent, m.err)
+				case perr != nil:
+					err = fmt.Errorf("main unit %s: %w", v.parent, perr)
+				case ceased(pv.reason):
+					v.reason, v.detail = pv.reason, fmt.Sprintf("sub-unit %s belongs to %s: %s", l.RecipientID, v.parent, pv.detail)
+				}
+			}
 			switch {
 			case err != nil:
-				r.Outcome, r.Detail, r.RetryAt = store.ResolveRetry, err.Error(), now.Add(retryDelay(l.Attempts))
+				r.Outcome, r.Detail, r.RetryAt = store.ResolveRetry, err.Error(), retryAt(now, l.Attempts, err)
 				s.log.Warn("address lookup failed; retried later", "shipment", l.ShipmentID, "orgnr", l.RecipientID, "error", err)
 			case v.reason != "":
 				r.Outcome, r.Reason, r.Detail = store.ResolveManual, v.reason, v.detail

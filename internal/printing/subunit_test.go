@@ -7,6 +7,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/printing"
 	"postvakt/internal/sim"
+	"postvakt/internal/store"
 )
 
 // subUnits is a world where many receiving organisations are sub-units
@@ -87,5 +88,54 @@ func TestSubUnitsAndForeignAddresses(t *testing.T) {
 	var cached []string
 	if err := e.st.DB().Select(&cached, `SELECT body->>'beliggenhetsadresse' FROM register_cache WHERE body ? 'beliggenhetsadresse'`); err != nil || len(cached) == 0 {
 		t.Errorf("sub-unit answers not cached: %v %v", cached, err)
+	}
+}
+
+// TestSubUnitOfABankruptMainUnit: a sub-unit's answer has no bankruptcy
+// flags; those are its main unit's (overordnetEnhet). A sub-unit of a
+// bankrupt main unit goes to manual handling, as the main unit would;
+// one of an active main unit is printed to.
+func TestSubUnitOfABankruptMainUnit(t *testing.T) {
+	e := newEnv(t, subUnits, sim.Options{NoFaults: true})
+	now := day(3)
+	var bankrupt, active store.Shipment
+	for _, sh := range e.ships {
+		if sh.RecipientKind != model.RecipientOrg {
+			continue
+		}
+		if bankrupt.ID == "" {
+			bankrupt = sh
+		} else if sh.RecipientID != bankrupt.RecipientID {
+			active = sh
+			break
+		}
+	}
+	put := func(nr, kind, body string) {
+		t.Helper()
+		if err := e.st.PutRegisterEntry(e.ctx, store.RegisterEntry{OrgNr: nr, Kind: kind, Status: 200, Body: []byte(body), FetchedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub := func(nr, parent string) string {
+		return `{"organisasjonsnummer":"` + nr + `","navn":"AVDELING","overordnetEnhet":"` + parent +
+			`","beliggenhetsadresse":{"adresse":["Kong Oscars gate 7"],"postnummer":"5017","poststed":"BERGEN","landkode":"NO"}}`
+	}
+	put(bankrupt.RecipientID, store.RegisterUnderenhet, sub(bankrupt.RecipientID, "910002384"))
+	put("910002384", store.RegisterEnhet, `{"organisasjonsnummer":"910002384","navn":"HOVEDENHET AS","konkurs":true,"forretningsadresse":{"adresse":["Gate 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO"}}`)
+	put(active.RecipientID, store.RegisterUnderenhet, sub(active.RecipientID, "910002392"))
+	put("910002392", store.RegisterEnhet, `{"organisasjonsnummer":"910002392","navn":"DRIFT AS","forretningsadresse":{"adresse":["Gate 2"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO"}}`)
+	if err := e.svc.Order(e.ctx, []string{bankrupt.ID, active.ID}, "taushetsbelagt", false, now); err != nil {
+		t.Fatal(err)
+	}
+	e.run(now)
+	prints, orders := e.prints(), e.providerOrders()
+	if p := prints[bankrupt.ID]; p.Reason == nil || *p.Reason != printing.ReasonBankrupt {
+		t.Errorf("sub-unit of a bankrupt main unit: %s %v, want manual handling (bankrupt)", p.State, p.Reason)
+	}
+	if _, ordered := orders["postvakt-print-"+bankrupt.ID]; ordered {
+		t.Error("a sub-unit of a bankrupt main unit got a print order")
+	}
+	if o, ordered := orders["postvakt-print-"+active.ID]; !ordered || o.Request.Address.Lines[0] != "Kong Oscars gate 7" {
+		t.Errorf("sub-unit of an active main unit: %+v (ordered %v), want printed to its own address", o.Request, ordered)
 	}
 }
