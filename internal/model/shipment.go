@@ -123,6 +123,11 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// EarliestSent bounds a letter's sent time from below: before it there was
+// no digital post, and a time such as year 1 is a default or a typing
+// error, which would break every business-day count.
+var EarliestSent = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // Validate checks a registration as of now and returns every problem found.
 func (s NewShipment) Validate(now time.Time) []FieldError {
 	var errs []FieldError
@@ -187,10 +192,13 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	if strings.TrimSpace(s.Class) == "" {
 		add("class", "required")
 	}
-	if s.SentAt.IsZero() {
+	switch {
+	case s.SentAt.IsZero():
 		add("sent_at", "required (RFC 3339 time)")
-	} else if s.SentAt.After(now.Add(MaxFutureSkew)) {
+	case s.SentAt.After(now.Add(MaxFutureSkew)):
 		add("sent_at", "in the future (%s)", s.SentAt.Format(time.RFC3339))
+	case s.SentAt.Before(EarliestSent):
+		add("sent_at", "before %d (%s): no digital letter was sent then", EarliestSent.Year(), s.SentAt.Format(time.RFC3339))
 	}
 	return errs
 }

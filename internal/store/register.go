@@ -70,7 +70,9 @@ func (r *Registration) Add(ctx context.Context, ns model.NewShipment) error {
 		}
 	}
 	_, err = r.copy.ExecContext(ctx, r.n, id.String(), ns.Channel, ns.ChannelID, ns.SenderOrg, ns.SenderUnit,
-		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt, next, ns.SenderSystem)
+		// In UTC: the instant is the same, and PostgreSQL refuses offsets
+		// past ±15:59 that RFC 3339 allows.
+		ns.RecipientKind, ns.RecipientID, ns.Title, ns.Confidential, ns.Class, ns.SentAt.UTC(), next, ns.SenderSystem)
 	if err != nil {
 		return fmt.Errorf("stage row %d: %w", r.n, err)
 	}

@@ -217,6 +217,13 @@ type refusal struct {
 	args   []any
 }
 
+// noteProblem says what in a note is not text: line breaks and tabs are a
+// note's own; other control characters (NUL) and bytes that are not UTF-8
+// are not ("" when there is nothing).
+func noteProblem(note string) string {
+	return model.CheckText(strings.NewReplacer("\r\n", "", "\n", "", "\t", "").Replace(note), len(note))
+}
+
 // followUp records the principal's decision on the follow-up of sh, for
 // the form and the API alike: it checks the decision, registers the new
 // shipment of a resend (new channel and channel id) so it is watched too,
@@ -234,6 +241,8 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		return &refusal{http.StatusBadRequest, "err.choose_decision", nil}, nil
 	case len(d.Note) > 10000:
 		return &refusal{http.StatusBadRequest, "err.note_too_long", nil}, nil
+	case noteProblem(d.Note) != "":
+		return &refusal{http.StatusBadRequest, "err.note_text", []any{"Problem", noteProblem(d.Note)}}, nil
 	case d.Decision == store.DecisionAssessed && d.Note == "":
 		return &refusal{http.StatusBadRequest, "err.say_consequences", nil}, nil
 	}
@@ -247,8 +256,14 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
 			return &refusal{http.StatusBadRequest, "err.new_channel_id", nil}, nil
 		}
-		stored, _, err := s.store.Register(ctx, []model.NewShipment{ns}, store.SourceUser, p.Actor())
-		if err != nil {
+		stored, created, err := s.store.Register(ctx, []model.NewShipment{ns}, store.SourceUser, p.Actor())
+		var foreign *store.ForeignError
+		switch {
+		case errors.As(err, &foreign), err == nil && created == 0:
+			// The id names a letter registered before (another's, or an
+			// earlier one of this unit's): the resend is a letter of its own.
+			return &refusal{http.StatusConflict, "err.new_channel_id_taken", nil}, nil
+		case err != nil:
 			return nil, fmt.Errorf("register resent shipment: %w", err)
 		}
 		d.NewShipmentID = stored[0].ID

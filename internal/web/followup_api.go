@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -58,10 +59,20 @@ func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if field, msg := badText(body); msg != "" {
+		writeError(w, http.StatusBadRequest, strings.TrimPrefix(field+": ", ": ")+msg)
+		return
+	}
 	var in followUpInput
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	err = dec.Decode(&in)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("more after the object")
+		}
+	}
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "the body must be one JSON object with decision, and as needed note, "+
 			"missed_statutory_deadline, new_channel and new_channel_id: "+err.Error())
 		return

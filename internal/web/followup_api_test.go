@@ -36,6 +36,13 @@ func TestFollowUpAPI(t *testing.T) {
 		{"resend without id", `{"decision":"resent","new_channel":"altinn"}`, http.StatusBadRequest, "new shipment"},
 		{"resend with the old id", `{"decision":"resent","new_channel":"svarut","new_channel_id":"` + got[1].ChannelID + `"}`,
 			http.StatusBadRequest, "new channel id"},
+		{"resend with another letter's id", `{"decision":"resent","new_channel":"svarut","new_channel_id":"` + got[0].ChannelID + `"}`,
+			http.StatusConflict, "already registered"},
+		{"resend with an earlier letter of the unit's", `{"decision":"resent","new_channel":"svarut","new_channel_id":"` + got[3].ChannelID + `"}`,
+			http.StatusConflict, "already registered"},
+		{"a NUL in the note", `{"decision":"consequences_assessed","note":"x\u0000"}`, http.StatusBadRequest, "The note: contains the control character"},
+		{"a lone surrogate in the note", `{"decision":"consequences_assessed","note":"x\ud800"}`, http.StatusBadRequest, "surrogate"},
+		{"a second object", `{"decision":"closed"}{"decision":"new_letter"}`, http.StatusBadRequest, "more after the object"},
 	} {
 		code, out := e.do("POST", path, nav, tc.body)
 		if msg, _ := out["error"].(string); code != tc.want || !strings.Contains(msg, tc.says) {

@@ -10,8 +10,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
@@ -272,9 +275,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
-	s.mux.ServeHTTP(rec, r)
+	if name, ok := textQuery(r.URL.Query()); !ok {
+		// No handler sees a query PostgreSQL cannot store or compare (a
+		// NUL, bytes that are not UTF-8): its audit entry or its filter
+		// would fail as a 500.
+		msg := "query parameter " + strconv.QuoteToASCII(name) + " is not text (a NUL, or bytes that are not UTF-8)"
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(rec, http.StatusBadRequest, msg)
+		} else {
+			http.Error(rec, msg, http.StatusBadRequest)
+		}
+	} else {
+		s.mux.ServeHTTP(rec, r)
+	}
 	s.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 		"duration_ms", time.Since(start).Milliseconds())
+}
+
+// textQuery reports whether every name and value of q is text: valid
+// UTF-8 without a NUL. When not, it returns the first name that is not.
+func textQuery(q url.Values) (string, bool) {
+	text := func(v string) bool { return utf8.ValidString(v) && !strings.ContainsRune(v, 0) }
+	for name, vs := range q {
+		if !text(name) {
+			return name, false
+		}
+		for _, v := range vs {
+			if !text(v) {
+				return name, false
+			}
+		}
+	}
+	return "", true
 }
 
 type statusRecorder struct {

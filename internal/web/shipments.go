@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -146,7 +147,17 @@ func splitItems(body []byte) ([]json.RawMessage, error) {
 		return nil, errors.New("empty request body: send a shipment object or an array of them")
 	}
 	if body[0] == '{' {
-		return []json.RawMessage{body}, nil
+		// One object, and nothing after it: a second object or trailing
+		// bytes would otherwise be dropped without a word.
+		dec := json.NewDecoder(bytes.NewReader(body))
+		var one json.RawMessage
+		if err := dec.Decode(&one); err != nil {
+			return nil, fmt.Errorf("request body is not a shipment object: %v", err)
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, errors.New("request body has more after the shipment object: send several shipments as an array")
+		}
+		return []json.RawMessage{one}, nil
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(body, &items); err != nil {
@@ -160,17 +171,8 @@ func splitItems(body []byte) ([]json.RawMessage, error) {
 // quietly turn them into U+FFFD); NUL and other control characters, and
 // over-long values, are refused by model validation.
 func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.FieldError) {
-	if !utf8.Valid(raw) {
-		field := ""
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) == nil {
-			for k, v := range m {
-				if !utf8.Valid(v) {
-					field = k
-				}
-			}
-		}
-		return model.NewShipment{}, []model.FieldError{{Field: field, Message: "not valid UTF-8: send the JSON in UTF-8"}}
+	if field, msg := badText(raw); msg != "" {
+		return model.NewShipment{}, []model.FieldError{{Field: field, Message: msg}}
 	}
 	var ws wireShipment
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -193,9 +195,11 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 	} else {
 		ns.Confidential = *ws.Confidential
 	}
+	badTime := false
 	if ws.SentAt != "" {
 		t, err := time.Parse(time.RFC3339, ws.SentAt)
 		if err != nil {
+			badTime = true
 			errs = append(errs, model.FieldError{Field: "sent_at", Message: "not an RFC 3339 time: " + strconv.Quote(ws.SentAt)})
 		}
 		ns.SentAt = t
@@ -204,12 +208,77 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 		if e.Field == "recipient.kind" && ws.Recipient == nil {
 			continue // already said: recipient required
 		}
-		if e.Field == "sent_at" && ws.SentAt != "" && ns.SentAt.IsZero() {
+		if e.Field == "sent_at" && badTime {
 			continue // already said: unparsable
 		}
 		errs = append(errs, e)
 	}
 	return ns, errs
+}
+
+// badText finds text the JSON decoder would quietly turn into U+FFFD:
+// bytes that are not UTF-8, and escaped surrogates that are not a pair
+// (\ud800 alone). It returns the field (when it can tell) and what is
+// wrong, or an empty message.
+func badText(raw json.RawMessage) (field, msg string) {
+	bad := func(b []byte) string {
+		switch {
+		case !utf8.Valid(b):
+			return "not valid UTF-8: send the JSON in UTF-8"
+		case loneSurrogate(b):
+			return `an escaped surrogate (\ud800-\udfff) that is not half of a pair: not a character`
+		}
+		return ""
+	}
+	if msg = bad(raw); msg == "" {
+		return "", ""
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) == nil {
+		for k, v := range m {
+			if bad(v) != "" {
+				field = k
+			}
+		}
+	}
+	return field, msg
+}
+
+// loneSurrogate reports whether b holds a \uXXXX escape of a surrogate
+// that is not half of a high-low pair.
+func loneSurrogate(b []byte) bool {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+1 < len(b) && b[i+1] != 'u' {
+			i++ // an escape such as \\ or \": its second byte is not one to read
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			if low, ok := hex4(i + 6); ok && low >= 0xDC00 && low < 0xE000 {
+				i += 11
+				continue
+			}
+			return true
+		case r >= 0xDC00 && r < 0xE000:
+			return true
+		}
+		i += 5
+	}
+	return false
 }
 
 // jsonField names the field a decoding error is about, when it says.

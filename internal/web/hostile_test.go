@@ -1,0 +1,67 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestHostileRegistrations: bodies the JSON decoder would take quietly,
+// and values PostgreSQL would refuse as a 500, get a clear 4xx naming what
+// is wrong, and store nothing; a time with an offset PostgreSQL cannot keep
+// is stored as its instant.
+func TestHostileRegistrations(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("compliance", "964338531", "")
+	item := func(id, field, value string) string {
+		s := strings.Replace(good, `"d6b23522-ddf3-462a-8140-16e59e1f476d"`, `"`+id+`"`, 1)
+		if field != "" {
+			s = strings.Replace(s, `"`+field+`":"`, `"`+field+`":"`+value, 1)
+		}
+		return s
+	}
+	for _, c := range []struct {
+		name, body string
+		want       int
+		says       string
+	}{
+		{"a second object after the first", item("a1", "", "") + item("a2", "", ""), http.StatusBadRequest, "more after the shipment object"},
+		{"bytes after the object", item("a3", "", "") + "xyz", http.StatusBadRequest, "more after the shipment object"},
+		{"a lone surrogate", item("a4", "title", `SECRET\ud800`), http.StatusUnprocessableEntity, "surrogate"},
+		{"a low surrogate first", item("a5", "sender_unit", `\udfff`), http.StatusUnprocessableEntity, "surrogate"},
+		{"year 1", strings.Replace(item("a6", "", ""), "2026-11-20T10:00:00+01:00", "0001-01-01T01:00:00+01:00", 1), http.StatusUnprocessableEntity, "sent_at"},
+		{"year 1800", strings.Replace(item("a7", "", ""), "2026-11-20T10:00:00+01:00", "1800-01-01T00:00:00Z", 1), http.StatusUnprocessableEntity, "before 2000"},
+	} {
+		code, out := e.do("POST", "/api/v1/shipments", tok, c.body)
+		if code != c.want || !strings.Contains(strings.ToLower(fmt.Sprint(out)), strings.ToLower(c.says)) {
+			t.Errorf("%s: %d %v, want %d saying %q", c.name, code, out, c.want, c.says)
+		}
+	}
+	var stored int
+	if err := e.st.DB().Get(&stored, `SELECT count(*) FROM shipments`); err != nil || stored != 0 {
+		t.Errorf("%d letters stored from refused requests (%v)", stored, err)
+	}
+	// A pair of surrogates is one character, and welcome.
+	if code, out := e.do("POST", "/api/v1/shipments", tok, item("b1", "title", `Brev \ud83d\udce8 `)); code != http.StatusCreated {
+		t.Errorf("a surrogate pair: %d %v", code, out)
+	}
+	// +16:00 is RFC 3339 but past PostgreSQL's ±15:59: stored as the instant.
+	code, out := e.do("POST", "/api/v1/shipments", tok, strings.Replace(item("b2", "", ""), "2026-11-20T10:00:00+01:00", "2026-11-21T02:00:00+16:00", 1))
+	if code != http.StatusCreated {
+		t.Fatalf("offset +16:00: %d %v", code, out)
+	}
+	if got := out["shipments"].([]any)[0].(map[string]any)["sent_at"]; got != "2026-11-20T10:00:00Z" {
+		t.Errorf("offset +16:00 stored as %v, want 2026-11-20T10:00:00Z", got)
+	}
+	// A query PostgreSQL cannot store in the audit log or compare.
+	for _, q := range []string{"/api/v1/shipments?recipient=%00", "/api/v1/shipments?channel=%ff", "/api/v1/summary?class=%ff%fe"} {
+		if code, out := e.do("GET", q, tok, ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out), "not text") {
+			t.Errorf("GET %s: %d %v, want 400", q, code, out)
+		}
+	}
+	resp, err := http.Get(e.srv.URL + "/list?class=%ff")
+	if err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("UI list with a byte that is not UTF-8: %v %v, want 400", resp.Status, err)
+	}
+}
