@@ -41,10 +41,10 @@ func plainNumber(s string) bool {
 // Danish locale splits a CSV file on them, and "x;=1+1" would give it a
 // cell "=1+1".
 func CSVCell(cell string) string {
-	if FormulaLike(cell) {
-		return "'" + cell
-	}
 	if !strings.Contains(cell, ";") {
+		if FormulaLike(cell) {
+			return "'" + cell
+		}
 		return cell
 	}
 	parts := strings.Split(cell, ";")

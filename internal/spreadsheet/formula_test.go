@@ -10,7 +10,9 @@ func TestCSVCell(t *testing.T) {
 	}{{"=1+1", "'=1+1"}, {"+1", "+1"}, {"-3", "-3"}, {"-3.5", "-3.5"}, {"-3.", "'-3."}, {"-", "'-"}, {"@x", "'@x"},
 		{"\t1", "'\t1"}, {"\r1", "'\r1"}, {"a=1", "a=1"}, {"", ""}, {"Barnevern", "Barnevern"}, {" =1", " =1"},
 		// A Norwegian or Danish spreadsheet splits a CSV file on semicolons.
-		{"x;=1+1;y", "x;'=1+1;y"}, {"a;-3;@b", "a;-3;'@b"}, {"a;b", "a;b"}} {
+		{"x;=1+1;y", "x;'=1+1;y"}, {"a;-3;@b", "a;-3;'@b"}, {"a;b", "a;b"},
+		// The first part formula-like, and a later one too.
+		{"=1+2;@SUM(A1)", "'=1+2;'@SUM(A1)"}} {
 		if got := CSVCell(tc.in); got != tc.want {
 			t.Errorf("CSVCell(%q) = %q, want %q", tc.in, got, tc.want)
 		}
