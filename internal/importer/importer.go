@@ -138,6 +138,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 
 	var problems []RowError
 	more := 0
+	var lines []int32 // each staged row's line, for problems found once all are staged
 	add := func(e RowError) {
 		if len(problems) < opt.MaxErrs {
 			problems = append(problems, e)
@@ -188,6 +189,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		if err := tx.Add(ctx, ns); err != nil {
 			return res, err
 		}
+		lines = append(lines, int32(line))
 	}
 	if len(problems) > 0 {
 		return res, &InvalidError{Rows: problems, More: more}
@@ -201,6 +203,17 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	created, err := tx.Apply(ctx, opt.Source, opt.Actor)
 	if err != nil {
 		return res, err
+	}
+	foreign, err := tx.Foreign(ctx, opt.MaxErrs+1)
+	if err != nil {
+		return res, err
+	}
+	if len(foreign) > 0 {
+		for _, f := range foreign {
+			add(RowError{Line: int(lines[f.Ord]), Column: "channel_id", Message: fmt.Sprintf(
+				"%q is already registered for another sender organisation or unit (or on an earlier line with another): not the same letter", f.ChannelID)})
+		}
+		return res, &InvalidError{Rows: problems, More: more}
 	}
 	if err := tx.Commit(); err != nil {
 		return res, err

@@ -143,6 +143,32 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 	return int(n), nil
 }
 
+// StagedRow names a staged row: its order of Add, and the channel id it
+// gave.
+type StagedRow struct {
+	Ord       int    `db:"ord"`
+	ChannelID string `db:"channel_id"`
+}
+
+// Foreign returns (after Apply) the staged rows, by their order of Add and
+// at most limit, whose channel shipment is stored for another sender
+// organisation or unit: registered before by another, or staged earlier in
+// this registration with another sender. Such a row is not the letter it
+// names; the caller refuses it rather than take it for a duplicate.
+func (r *Registration) Foreign(ctx context.Context, limit int) ([]StagedRow, error) {
+	var out []StagedRow
+	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id FROM reg_stage g
+		JOIN shipments s ON s.channel = g.channel AND s.channel_id = g.channel_id
+		JOIN sender_units u ON u.id = s.sender_unit_id
+		JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE s.id <> g.id AND (o.orgnr <> g.sender_org OR u.name <> g.sender_unit)
+		ORDER BY g.ord LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("look for letters registered for another sender: %w", err)
+	}
+	return out, nil
+}
+
 // analyzeAfter is how many new shipments make Commit refresh the planner's
 // statistics of shipments at once.
 const analyzeAfter = 10000
@@ -215,14 +241,16 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 	if err != nil {
 		return nil, 0, err
 	}
-	var foreign []int
-	for i := range out {
-		if out[i].SenderOrg != items[i].SenderOrg || out[i].SenderUnit != items[i].SenderUnit {
-			foreign = append(foreign, i)
-		}
+	foreign, err := reg.Foreign(ctx, len(items))
+	if err != nil {
+		return nil, 0, err
 	}
 	if len(foreign) > 0 {
-		return nil, 0, &ForeignError{Indexes: foreign}
+		fe := &ForeignError{}
+		for _, f := range foreign {
+			fe.Indexes = append(fe.Indexes, f.Ord)
+		}
+		return nil, 0, fe
 	}
 	if err := reg.Commit(); err != nil {
 		return nil, 0, err
