@@ -204,14 +204,17 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	if err != nil {
 		return res, err
 	}
-	foreign, err := tx.Foreign(ctx, opt.MaxErrs+1)
+	// Another organisation's letter is not this one; one of the same
+	// organisation's filed under another unit (a back-fill's discover, an
+	// earlier import) stays as it is, already registered.
+	foreign, err := tx.Foreign(ctx, opt.MaxErrs+1, false)
 	if err != nil {
 		return res, err
 	}
 	if len(foreign) > 0 {
 		for _, f := range foreign {
 			add(RowError{Line: int(lines[f.Ord]), Column: "channel_id", Message: fmt.Sprintf(
-				"%q is already registered for another sender organisation or unit (or on an earlier line with another): not the same letter", f.ChannelID)})
+				"%q is already registered for another sender organisation (or on an earlier line with another): not the same letter", f.ChannelID)})
 		}
 		return res, &InvalidError{Rows: problems, More: more}
 	}

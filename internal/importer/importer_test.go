@@ -156,20 +156,21 @@ func TestImportSenderSystem(t *testing.T) {
 }
 
 // TestImportRefusesAnotherSendersLetter: a row naming a channel shipment
-// registered for another sender organisation or unit, or named on an
-// earlier line with another, is not the same letter: the file is refused
-// with its line, and nothing is stored. Before, it counted as "already
-// registered" and the row was lost without a word.
+// registered for another sender organisation, or named on an earlier line
+// with another, is not the same letter: the file is refused with its line,
+// and nothing is stored. Before, it counted as "already registered" and
+// the row was lost without a word. One of the same organisation filed
+// under another unit stays as it is.
 func TestImportRefusesAnotherSendersLetter(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	if _, err := importer.Import(ctx, st, strings.NewReader(header+row(1)), importer.Options{Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	other := strings.Replace(row(1), "Barnevernstjenesten", "NAV", 1)
+	other := strings.Replace(row(1), "964338531", "974760673", 1)
 	twice := row(2) + strings.Replace(row(2), "964338531", "974760673", 1)
 	for _, c := range []struct{ name, file, want string }{
-		{"registered for another unit", header + row(3) + other, "line 3, column channel_id: \"00000000-0000-4000-8000-000000000001\" is already registered for another"},
+		{"registered for another organisation", header + row(3) + other, "line 3, column channel_id: \"00000000-0000-4000-8000-000000000001\" is already registered for another"},
 		{"twice in the file, with two senders", header + twice, "line 3, column channel_id: \"00000000-0000-4000-8000-000000000002\" is already registered for another"},
 	} {
 		_, err := importer.Import(ctx, st, strings.NewReader(c.file), importer.Options{Now: now})
@@ -184,8 +185,10 @@ func TestImportRefusesAnotherSendersLetter(t *testing.T) {
 	if n := count(t, st); n != 1 {
 		t.Errorf("%d letters stored, want only the first import's", n)
 	}
-	// The same letter again, same sender: idempotent, not a problem.
-	if res, err := importer.Import(ctx, st, strings.NewReader(header+row(1)+row(1)), importer.Options{Now: now}); err != nil || res.Created != 0 {
+	// The same letter again, same sender or another unit of it:
+	// idempotent, not a problem.
+	again := header + row(1) + row(1) + strings.Replace(row(1), "Barnevernstjenesten", "NAV", 1)
+	if res, err := importer.Import(ctx, st, strings.NewReader(again), importer.Options{Now: now}); err != nil || res.Created != 0 {
 		t.Errorf("the same letter again: %+v %v", res, err)
 	}
 }

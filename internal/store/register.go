@@ -152,17 +152,18 @@ type StagedRow struct {
 
 // Foreign returns (after Apply) the staged rows, by their order of Add and
 // at most limit, whose channel shipment is stored for another sender
-// organisation or unit: registered before by another, or staged earlier in
-// this registration with another sender. Such a row is not the letter it
-// names; the caller refuses it rather than take it for a duplicate.
-func (r *Registration) Foreign(ctx context.Context, limit int) ([]StagedRow, error) {
+// organisation (or, with units, another sending unit): registered before
+// by another, or staged earlier in this registration with another sender.
+// Such a row is not the letter it names; the caller refuses it rather than
+// take it for a duplicate.
+func (r *Registration) Foreign(ctx context.Context, limit int, units bool) ([]StagedRow, error) {
 	var out []StagedRow
 	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id FROM reg_stage g
 		JOIN shipments s ON s.channel = g.channel AND s.channel_id = g.channel_id
 		JOIN sender_units u ON u.id = s.sender_unit_id
 		JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE s.id <> g.id AND (o.orgnr <> g.sender_org OR u.name <> g.sender_unit)
-		ORDER BY g.ord LIMIT $1`, limit)
+		WHERE s.id <> g.id AND (o.orgnr <> g.sender_org OR $2 AND u.name <> g.sender_unit)
+		ORDER BY g.ord LIMIT $1`, limit, units)
 	if err != nil {
 		return nil, fmt.Errorf("look for letters registered for another sender: %w", err)
 	}
@@ -241,7 +242,9 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 	if err != nil {
 		return nil, 0, err
 	}
-	foreign, err := reg.Foreign(ctx, len(items))
+	// A token scoped to a unit must not reach another unit's letter by
+	// registering it again: the unit counts here.
+	foreign, err := reg.Foreign(ctx, len(items), true)
 	if err != nil {
 		return nil, 0, err
 	}
