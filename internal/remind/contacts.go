@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"unicode"
 
 	"postvakt/internal/model"
 	"postvakt/internal/spreadsheet"
@@ -163,6 +164,13 @@ func CheckEmail(s string) string {
 	local, domain, _ := strings.Cut(s, "@")
 	if local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(s, " <>,;") {
 		return fmt.Sprintf("%q is not a plain e-mail address (user@domain)", s)
+	}
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			// Only a server that offers SMTPUTF8 takes it (RFC 6531),
+			// and most relays do not.
+			return fmt.Sprintf("%q has letters outside ASCII, which most mail servers refuse: give the ASCII form (a domain as xn--…)", s)
+		}
 	}
 	return ""
 }

@@ -141,10 +141,16 @@ var reminderKeys = map[string]reminderKey{
 func (m *Message) Bytes() []byte {
 	var b bytes.Buffer
 	h := func(name, value string) { b.WriteString(name + ": " + value + "\r\n") }
-	h("From", m.From)
-	h("To", strings.Join(m.To, ", "))
+	from := m.From
+	if a, err := mail.ParseAddress(m.From); err == nil {
+		from = a.String() // a display name such as "Bærum kommune" encoded (RFC 2047)
+	}
+	h("From", from)
+	// One address a line: a header line may not pass 998 characters
+	// (RFC 5322), and a reminder may go to many addresses.
+	h("To", strings.Join(m.To, ",\r\n "))
 	if len(m.Cc) > 0 {
-		h("Cc", strings.Join(m.Cc, ", "))
+		h("Cc", strings.Join(m.Cc, ",\r\n "))
 	}
 	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	h("Date", m.Date.Format(time.RFC1123Z))

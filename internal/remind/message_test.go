@@ -1,6 +1,7 @@
 package remind
 
 import (
+	"fmt"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -107,6 +108,41 @@ func TestBytesIsAValidMIMEMessage(t *testing.T) {
 	}
 }
 
+// TestHeadersStayInBounds: a reminder to many addresses keeps every header
+// line within RFC 5322's 998 characters, and a sender's display name with
+// æ, ø or å goes encoded (RFC 2047): a header is ASCII.
+func TestHeadersStayInBounds(t *testing.T) {
+	var to []string
+	for i := range 60 {
+		to = append(to, fmt.Sprintf("postmottak-%02d@avdeling-med-langt-navn.firma.no", i))
+	}
+	m := Compose("974760673", sampleShipments(), to, "Bærum kommune <postvakt@baerum.example>", "abc", time.Date(2026, 11, 24, 9, 30, 0, 0, oslo))
+	raw := string(m.Bytes())
+	head, _, _ := strings.Cut(raw, "\r\n\r\n")
+	for _, line := range strings.Split(head, "\r\n") {
+		if len(line) > 998 {
+			t.Errorf("a header line of %d characters: %.60s…", len(line), line)
+		}
+	}
+	for i := 0; i < len(head); i++ {
+		if head[i] >= 0x80 {
+			t.Fatalf("a byte outside ASCII in the headers at %d: %q", i, head[max(0, i-20):min(len(head), i+20)])
+		}
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := msg.Header.AddressList("To")
+	if err != nil || len(list) != len(to) {
+		t.Fatalf("To: %d addresses (%v), want %d", len(list), err, len(to))
+	}
+	from, err := msg.Header.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Name != "Bærum kommune" || from[0].Address != "postvakt@baerum.example" {
+		t.Errorf("From: %v (%v)", from, err)
+	}
+}
+
 func TestGrouper(t *testing.T) {
 	var g Grouper
 	var groups []Group
@@ -190,5 +226,16 @@ func TestComposeForAnOrganisationWithoutAccess(t *testing.T) {
 	}
 	if strings.Index(no, "Ingen i virksomheten") > strings.Index(no, "Brev som venter") {
 		t.Error("the access text does not come first")
+	}
+}
+
+// TestCheckEmail: a plain address, and only one a mail server without
+// SMTPUTF8 takes.
+func TestCheckEmail(t *testing.T) {
+	for in, ok := range map[string]bool{"post@firma.no": true, "post@xn--bedrift-zua.no": true, "": false, "post": false,
+		"Post <post@firma.no>": false, "post@firma": false, "ærlig@firma.no": false, "post@bedrift-æøå.no": false} {
+		if msg := CheckEmail(in); (msg == "") != ok {
+			t.Errorf("CheckEmail(%q) = %q, want ok %v", in, msg, ok)
+		}
 	}
 }
