@@ -210,3 +210,19 @@ func TestOrgCheckDigit(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalized: the same letter through the API and an import, or with
+// its id in upper case, is stored alike.
+func TestNormalized(t *testing.T) {
+	in := NewShipment{Channel: " digitalpost ", ChannelID: " D6B23522-DDF3-462A-8140-16E59E1F476E ", SenderOrg: "29189846 ",
+		SenderUnit: "  Børn og Unge  ", RecipientKind: "person", RecipientID: " 0101801234", Title: " Afgørelse ", Class: "barn "}
+	got := in.Normalized()
+	want := NewShipment{Channel: "digitalpost", ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476e", SenderOrg: "29189846",
+		SenderUnit: "Børn og Unge", RecipientKind: "person", RecipientID: "0101801234", Title: "Afgørelse", Class: "barn"}
+	if got != want {
+		t.Errorf("Normalized() = %+v, want %+v", got, want)
+	}
+	if id := (NewShipment{ChannelID: "KK-2025-1"}).Normalized().ChannelID; id != "KK-2025-1" {
+		t.Errorf("an id that is no UUID changed: %q", id)
+	}
+}

@@ -123,6 +123,22 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// Normalized is the registration as it is stored: its text fields
+// without surrounding spaces, and a channel id that is a UUID in lower
+// case (a UUID is the same in either case, and the channels answer in
+// lower case). So the same letter registered through the API and an
+// import, or once with its id in upper case, is one letter.
+func (s NewShipment) Normalized() NewShipment {
+	for _, f := range []*string{&s.Channel, &s.ChannelID, &s.SenderOrg, &s.SenderUnit, &s.RecipientKind, &s.RecipientID,
+		&s.Title, &s.Class, &s.SenderSystem} {
+		*f = strings.TrimSpace(*f)
+	}
+	if isUUID(s.ChannelID) {
+		s.ChannelID = strings.ToLower(s.ChannelID)
+	}
+	return s
+}
+
 // EarliestSent bounds a letter's sent time from below: before it there was
 // no digital post, and a time such as year 1 is a default or a typing
 // error, which would break every business-day count.

@@ -59,6 +59,7 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 
 // Add stages one validated registration.
 func (r *Registration) Add(ctx context.Context, ns model.NewShipment) error {
+	ns = ns.Normalized()
 	id, err := uuid.NewV7()
 	if err != nil {
 		return fmt.Errorf("stage row %d: new id: %w", r.n, err)

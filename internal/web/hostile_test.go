@@ -54,6 +54,16 @@ func TestHostileRegistrations(t *testing.T) {
 	if got := out["shipments"].([]any)[0].(map[string]any)["sent_at"]; got != "2026-11-20T10:00:00Z" {
 		t.Errorf("offset +16:00 stored as %v, want 2026-11-20T10:00:00Z", got)
 	}
+	// One letter, whatever the case of its UUID or the spaces around a
+	// field: the second registration finds the first.
+	upper := item("AAAAAAAA-0000-4000-8000-00000000000A", "", "")
+	lower := strings.Replace(item("aaaaaaaa-0000-4000-8000-00000000000a", "", ""), `"Barnevernstjenesten"`, `"  Barnevernstjenesten "`, 1)
+	if code, out := e.do("POST", "/api/v1/shipments", tok, upper); code != http.StatusCreated {
+		t.Fatalf("upper-case id: %d %v", code, out)
+	}
+	if code, out := e.do("POST", "/api/v1/shipments", tok, lower); code != http.StatusOK {
+		t.Errorf("the same letter in lower case, its unit with spaces: %d %v, want 200 (registered already)", code, out)
+	}
 	// A query PostgreSQL cannot store in the audit log or compare.
 	for _, q := range []string{"/api/v1/shipments?recipient=%00", "/api/v1/shipments?channel=%ff", "/api/v1/summary?class=%ff%fe"} {
 		if code, out := e.do("GET", q, tok, ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out), "not text") {
