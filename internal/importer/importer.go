@@ -237,6 +237,12 @@ func readProblem(err error) string {
 // mapHeader returns, for each of Columns and then each of Optional, its
 // index in the file's header (-1 for an optional column it lacks).
 func mapHeader(header []string) ([]int, []RowError) {
+	if strings.Contains(strings.Join(header, ""), "\r") {
+		// Lines that end in CR alone (classic Mac OS): the whole file
+		// reads as the header, and its cells would be quoted back as
+		// column names.
+		return nil, []RowError{{Line: 1, Message: "the lines end in a carriage return alone (CR, classic Mac OS): save the file with Windows (CRLF) or Unix (LF) line ends"}}
+	}
 	pos := map[string]int{}
 	var errs []RowError
 	for i, h := range header {

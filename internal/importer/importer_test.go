@@ -80,6 +80,7 @@ func TestImportRejectsBadFiles(t *testing.T) {
 		{"header only", header, []string{"no data rows"}},
 		{"bad quote", header + row(1) + "svarut,\"x,964338531\n", []string{"line 3"}},
 		{"bad boolean", header + strings.Replace(row(1), ",true,", ",kanskje,", 1), []string{"line 2, column confidential:"}},
+		{"lines ending in CR alone", strings.ReplaceAll(header+row(1)+row(2), "\n", "\r"), []string{"line 1: the lines end in a carriage return alone"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +94,9 @@ func TestImportRejectsBadFiles(t *testing.T) {
 				lines = append(lines, r.Error())
 			}
 			all := strings.Join(lines, "\n")
+			if strings.Contains(all, "Vedtak") {
+				t.Errorf("a problem quotes a title:\n%s", all)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(all, w) {
 					t.Errorf("problems\n%s\nlack %q", all, w)
