@@ -54,9 +54,8 @@ func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	if field, msg := badText(body); msg != "" {
@@ -66,7 +65,7 @@ func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
 	var in followUpInput
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(&in)
+	err := dec.Decode(&in)
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			err = errors.New("more after the object")

@@ -64,6 +64,15 @@ func TestHostileRegistrations(t *testing.T) {
 	if code, out := e.do("POST", "/api/v1/shipments", tok, lower); code != http.StatusOK {
 		t.Errorf("the same letter in lower case, its unit with spaces: %d %v, want 200 (registered already)", code, out)
 	}
+	// A byte order mark before the JSON is no problem; a body past the
+	// limit is answered 413.
+	if code, out := e.do("POST", "/api/v1/shipments", tok, "\ufeff"+item("c1", "", "")); code != http.StatusCreated {
+		t.Errorf("a body behind a byte order mark: %d %v", code, out)
+	}
+	huge := "[" + item("c2", "title", strings.Repeat("x", 65<<20)) + "]"
+	if code, out := e.do("POST", "/api/v1/shipments", tok, huge); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over 64 MiB: %d %v, want 413", code, out)
+	}
 	// A query PostgreSQL cannot store in the audit log or compare.
 	for _, q := range []string{"/api/v1/shipments?recipient=%00", "/api/v1/shipments?channel=%ff", "/api/v1/summary?class=%ff%fe"} {
 		if code, out := e.do("GET", q, tok, ""); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out), "not text") {

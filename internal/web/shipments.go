@@ -49,9 +49,8 @@ type itemError struct {
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	tok := principal(r.Context())
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	// A raw NUL byte in a string is malformed JSON; read it as the escape
@@ -132,12 +131,22 @@ func senderSystem(p *auth.Principal) string {
 	return p.Actor()
 }
 
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// readBody reads a request's body, or answers the request itself and
+// returns false. A UTF-8 byte order mark before the JSON is dropped (RFC
+// 8259 §8.1 lets a reader ignore it). A body over maxBody is answered 413, any other
+// failure to read it 400.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
-		return nil, fmt.Errorf("read request body: %w", err)
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d MiB", maxBody>>20))
+		} else {
+			writeError(w, http.StatusBadRequest, "read request body: "+err.Error())
+		}
+		return nil, false
 	}
-	return buf.Bytes(), nil
+	return bytes.TrimPrefix(buf.Bytes(), []byte("\ufeff")), true
 }
 
 // splitItems accepts one JSON object or an array of them.
