@@ -72,6 +72,10 @@ func TestImportEncodingsAndErrorCap(t *testing.T) {
 	if out, stderr, code := run(t, db, "import", "--encoding", "utf-8", f); code == 0 || !strings.Contains(stderr, "excel.csv: line 2, column title: not valid UTF-8") {
 		t.Fatalf("--encoding utf-8 on a Windows-1252 file: %d\n%s\n%s", code, out, stderr)
 	}
+	// The flag after the file, as the README writes it, works the same.
+	if out, stderr, code := run(t, db, "import", f, "--encoding", "utf-8"); code == 0 || !strings.Contains(stderr, "excel.csv: line 2, column title: not valid UTF-8") {
+		t.Fatalf("import FILE --encoding utf-8: %d\n%s\n%s", code, out, stderr)
+	}
 	var b bytes.Buffer
 	b.WriteString(header)
 	for i := 0; i < 1200; i++ {

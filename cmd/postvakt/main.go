@@ -126,11 +126,28 @@ func newFlags(name string) *flag.FlagSet {
 
 // parse parses a command's flags; a bad one is a wrong invocation (exit 2).
 func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		return usageError{err.Error()}
+	// Flags may follow the arguments too (import FILE --encoding X, as
+	// people type it); "--" ends the flags.
+	var pos []string
+	for {
+		err := fs.Parse(args)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			return usageError{err.Error()}
+		}
+		if err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	return err
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // clockFlag is --now: the moment a one-off command acts as of, so tests
