@@ -67,8 +67,15 @@ func printAddressOf(a *register.Address) (printAddress, bool) {
 // code, as Enhetsregisteret holds foreign addresses (the whole address in
 // the lines, the country beside it).
 func abroad(a *register.Address) bool {
-	cc := strings.ToUpper(strings.TrimSpace(a.Landkode))
-	return cc != "" && cc != "NO" && strings.TrimSpace(a.Postnummer) == ""
+	if strings.TrimSpace(a.Postnummer) != "" {
+		return false
+	}
+	if cc := strings.ToUpper(strings.TrimSpace(a.Landkode)); cc != "" {
+		return cc != "NO"
+	}
+	// No country code: the country's name, when it is not Norway's.
+	land := strings.ToLower(strings.TrimSpace(a.Land))
+	return land != "" && land != "norge" && land != "norway" && land != "noreg"
 }
 
 // verdict is what a register answer means for printing: an address, or a
