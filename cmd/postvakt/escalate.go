@@ -81,7 +81,15 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printUnresolved(ctx, a.st)
+	if err := printUnresolved(ctx, a.st); err != nil {
+		return err
+	}
+	if !*dry && sum.Failed > 0 && sum.Orgs == 0 {
+		// Nothing went out at all (the mail server down, refusing the
+		// connection or TLS): a run from cron must not look fine.
+		return fmt.Errorf("no reminder could be sent: %d organisation(s)' sends failed (see the log); the next run tries again", sum.Failed)
+	}
+	return nil
 }
 
 // printSteps prints what the run decided (or, dry, would decide), per step,

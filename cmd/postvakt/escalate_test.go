@@ -1,0 +1,44 @@
+package main_test
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"postvakt/internal/pgtest"
+)
+
+// TestEscalateOnceFailsWhenNothingWentOut: `escalate --once` with reminders
+// due and a mail server that cannot be reached sends nothing, records the
+// failures (tried again by the next run) and exits non-zero, so that a run
+// from cron does not look fine.
+func TestEscalateOnceFailsWhenNothingWentOut(t *testing.T) {
+	db := pgtest.New(t)
+	dir := t.TempDir()
+	letters := filepath.Join(dir, "letters.csv")
+	contacts := filepath.Join(dir, "contacts.csv")
+	os.WriteFile(letters, []byte(header+
+		"svarut,0e0e0e0e-0000-4000-8000-000000000001,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-02T10:00:00+01:00\n"), 0o644)
+	os.WriteFile(contacts, []byte("orgnr,email\n974760673,post@firma.no\n"), 0o644)
+	for _, args := range [][]string{{"import", letters}, {"contacts", "import", contacts}} {
+		if out, stderr, code := run(t, db, args...); code != 0 {
+			t.Fatalf("%v: %d\n%s\n%s", args, code, out, stderr)
+		}
+	}
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
+	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
+	if code != 1 || !strings.Contains(stderr, "no reminder could be sent") || !strings.Contains(out, "1 failed sends") {
+		t.Fatalf("escalate with the mail server down: exit %d, want 1\n%s\n%s", code, out, stderr)
+	}
+	conn, err := sql.Open("postgres", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var status string
+	if err := conn.QueryRow(`SELECT status FROM notifications`).Scan(&status); err != nil || status != "failed" {
+		t.Errorf("the reminder is %q (%v), want failed (tried again by the next run)", status, err)
+	}
+}
