@@ -229,7 +229,8 @@ const GapPatience = time.Hour
 // poll error for people to see (not one per cycle), and, once the gap is
 // older than GapPatience, the cursor past it to the latest entry read.
 func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now time.Time, gap *channel.GapError, read []channel.FeedEvent, sum *Summary) error {
-	if p.bad.first(name, "gap "+gap.After.UTC().Format(time.RFC3339Nano)+" "+gap.Reason, now) {
+	seen, fresh := p.bad.since(name, "gap "+gap.After.UTC().Format(time.RFC3339Nano)+" "+gap.Reason, now)
+	if fresh {
 		sum.Errors++
 		p.log.Warn("the event log gave less than it announced, and reading on did not close the gap; kept as a poll error",
 			"channel", name, "error", gap)
@@ -237,7 +238,11 @@ func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now tim
 			return err
 		}
 	}
-	if now.Sub(gap.After) < GapPatience {
+	// The patience counts from the last entry before the gap, and at the
+	// earliest from when the gap was first seen: a gap in a window read
+	// late (after a quiet hour, a restart, a catch-up) holds the cursor
+	// for its hour too.
+	if now.Sub(gap.After) < GapPatience || now.Sub(seen) < GapPatience {
 		return nil
 	}
 	var latest time.Time
@@ -470,6 +475,13 @@ func (b *badEntries) first(channel, id string, now time.Time) bool {
 	if id == "" {
 		return true
 	}
+	_, fresh := b.since(channel, id, now)
+	return fresh
+}
+
+// since returns when the entry was first remembered (within badMemory),
+// remembering it as of now when it is new (fresh).
+func (b *badEntries) since(channel, id string, now time.Time) (at time.Time, fresh bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.seen == nil {
@@ -477,7 +489,7 @@ func (b *badEntries) first(channel, id string, now time.Time) bool {
 	}
 	k := channel + "\x00" + id
 	if at, ok := b.seen[k]; ok && now.Sub(at) < badMemory {
-		return false
+		return at, false
 	}
 	if len(b.seen) >= 10000 {
 		for k, at := range b.seen {
@@ -490,5 +502,5 @@ func (b *badEntries) first(channel, id string, now time.Time) bool {
 		}
 	}
 	b.seen[k] = now
-	return true
+	return now, true
 }

@@ -265,12 +265,20 @@ func TestBadEntryKeptOnce(t *testing.T) {
 // latest entry read would lose the entry for good (a read letter would be
 // reminded and printed).
 func TestFeedGapAtTheStart(t *testing.T) {
+	// The cursor a quarter of an hour old (the feed read on schedule), and
+	// three hours old (a quiet spell, a restart): either way the gap holds.
+	for _, age := range []time.Duration{15 * time.Minute, 3 * time.Hour} {
+		t.Run(age.String(), func(t *testing.T) { gapAtTheStart(t, age) })
+	}
+}
+
+func gapAtTheStart(t *testing.T, age time.Duration) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	log := &exclusiveLog{hide: map[string]int{"ev-0": 1}}
 	var items []model.NewShipment
-	for i, ago := range []time.Duration{21 * time.Minute, 12 * time.Minute, 10 * time.Minute} {
+	for i, ago := range []time.Duration{age + 6*time.Minute, 12 * time.Minute, 10 * time.Minute} {
 		it := storetest.Letter(i)
 		it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
 		it.SentAt = now.Add(-5 * time.Hour)
@@ -280,9 +288,9 @@ func TestFeedGapAtTheStart(t *testing.T) {
 			Tag: "MESSAGE_READ", State: model.StateOpened, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
 	}
 	ships := storetest.Register(t, st, items...)
-	// The feed was read up to a quarter of an hour ago: this read starts
-	// an overlap before that, and its first entry is left out.
-	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-15 * time.Minute)}); err != nil {
+	// The feed was read up to age ago: this read starts an overlap before
+	// that, and its first entry is left out.
+	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-age)}); err != nil {
 		t.Fatal(err)
 	}
 	clock := now
