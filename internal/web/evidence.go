@@ -256,12 +256,14 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
 			return &refusal{http.StatusBadRequest, "err.new_channel_id", nil}, nil
 		}
-		stored, created, err := s.store.Register(ctx, []model.NewShipment{ns}, store.SourceUser, p.Actor())
+		// A letter of the unit's registered under that id already (the
+		// resend registered by its own system, or this decision tried
+		// before and not recorded) is the one linked; another sender's
+		// letter is not this resend.
+		stored, _, err := s.store.Register(ctx, []model.NewShipment{ns}, store.SourceUser, p.Actor())
 		var foreign *store.ForeignError
 		switch {
-		case errors.As(err, &foreign), err == nil && created == 0:
-			// The id names a letter registered before (another's, or an
-			// earlier one of this unit's): the resend is a letter of its own.
+		case errors.As(err, &foreign):
 			return &refusal{http.StatusConflict, "err.new_channel_id_taken", nil}, nil
 		case err != nil:
 			return nil, fmt.Errorf("register resent shipment: %w", err)
