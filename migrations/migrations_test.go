@@ -173,3 +173,64 @@ func schema(t *testing.T, db *sql.DB) []string {
 	}
 	return out
 }
+
+// TestNormalizedIDs: migration 00025 stores the letters and units of
+// before as registrations are stored now (a UUID channel id in lower case,
+// a unit's name trimmed), so that registering one again finds it; two rows
+// of one normalized form stay as they are.
+func TestNormalizedIDs(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.New(t)
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 24); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sender_orgs (orgnr) VALUES ('964338531')`,
+		`INSERT INTO sender_units (sender_org_id, name) SELECT id, n FROM sender_orgs, unnest(ARRAY[' NAV ', 'Skole ', 'Skole']) n`,
+		`INSERT INTO recipients (kind, ident) VALUES ('org', '974760673')`,
+		`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
+			SELECT gen_random_uuid(), 'svarut', c, u.id, r.id, 'Brev', true, 'taushetsbelagt', now()
+			FROM unnest(ARRAY['AAAAAAAA-0000-4000-8000-00000000000A', 'BBBBBBBB-0000-4000-8000-00000000000B',
+				'bbbbbbbb-0000-4000-8000-00000000000b', 'KK-2025-1']) c, sender_units u, recipients r WHERE u.name = ' NAV '`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	rows := func(q string) string {
+		t.Helper()
+		var out []string
+		r, err := db.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		for r.Next() {
+			var s string
+			if err := r.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, " | ")
+	}
+	if got, want := rows(`SELECT channel_id FROM shipments ORDER BY channel_id`),
+		"BBBBBBBB-0000-4000-8000-00000000000B | KK-2025-1 | aaaaaaaa-0000-4000-8000-00000000000a | bbbbbbbb-0000-4000-8000-00000000000b"; got != want {
+		t.Errorf("channel ids %q, want %q", got, want)
+	}
+	if got, want := rows(`SELECT '['||name||']' FROM sender_units ORDER BY name`), "[NAV] | [Skole] | [Skole ]"; got != want {
+		t.Errorf("units %q, want %q", got, want)
+	}
+}
