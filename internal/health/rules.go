@@ -326,7 +326,8 @@ func Explained(conds []Condition) []Condition {
 }
 
 // RejectionSpike is the rejection_spike rule, per GroupBy. A wave that
-// runs across a channel is judged per channel too, whatever GroupBy says:
+// runs across a channel is judged per channel too, when GroupBy has the
+// channel and more:
 // a channel rejecting four letters of each of forty units reaches no
 // unit's min_count. The channel's alert fires when its letters spike and
 // at least min_count of its rejected letters lie outside the finer groups
@@ -338,7 +339,9 @@ func RejectionSpike(cfg policy.RejectionRule, f Facts) []Condition {
 		return nil
 	}
 	out := rejectionSpikes(cfg, f, cfg.GroupBy)
-	if slices.Equal(cfg.GroupBy, []string{"channel"}) {
+	if !slices.Contains(cfg.GroupBy, "channel") || len(cfg.GroupBy) == 1 {
+		// Grouped by the channel alone, the wave is the groups; grouped
+		// without it, the groups' letters are not the channel's to weigh.
 		return out
 	}
 	for _, wave := range rejectionSpikes(cfg, f, []string{"channel"}) {

@@ -237,6 +237,8 @@ func TestRejectionSpike(t *testing.T) {
 		// muted by the channel's.
 		{"a wave with one unit over the bar", append(waveFacts(rf, 6, 4), rf("BV", "barnevern", 40, 12, 1000, 20)), nil,
 			[]string{"channel=svarut sender=964338531 unit=BV (inhibited)", "channel=svarut"}},
+		{"per unit only: no channel to weigh", append(waveFacts(rf, 6, 4), rf("BV", "barnevern", 40, 12, 1000, 20)), []string{"unit"},
+			[]string{"sender=964338531 unit=BV"}},
 		{"one unit's spike is not the channel's", []store.RejectionFacts{rf("BV", "barnevern", 40, 12, 1000, 20), rf("NAV", "vedtak", 2000, 4, 50000, 100)}, nil,
 			[]string{"channel=svarut sender=964338531 unit=BV"}},
 	} {
