@@ -158,38 +158,69 @@ func ceased(reason string) bool {
 // while fresh (the names job caches there too), else asked through
 // register.Brreg (/enheter, then /underenheter for a sub-unit) and cached.
 // 200, 400, 404 and 410 are answers; anything else is an error, to be
-// retried later, and is not cached.
-func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (int, []byte, error) {
+// retried later, and is not cached (its body, garbage, comes back as the
+// retry's evidence).
+func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (store.RegisterEntry, error) {
 	e, err := s.st.RegisterEntry(ctx, orgnr)
 	switch {
 	case err == nil && now.Sub(e.FetchedAt) < s.opt.CacheTTL:
-		return e.Status, e.Body, nil
+		return *e, nil
 	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return 0, nil, err
+		return store.RegisterEntry{}, err
 	}
 	a, err := (&register.Brreg{HTTP: s.opt.Register}).Lookup(ctx, orgnr)
 	if err != nil {
-		return 0, a.Body, err // garbage is not cached, but kept as the retry's evidence
+		return store.RegisterEntry{Body: a.Body}, err
 	}
 	if err := s.st.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
-		return 0, nil, err
+		return store.RegisterEntry{}, err
 	}
-	return a.Status, a.Body, nil
+	return a.Entry(now), nil
+}
+
+// registerAsk is a register answer as one run of address lookups saw it.
+type registerAsk struct {
+	e   store.RegisterEntry
+	err error
+}
+
+// addressOf judges where a print to orgnr goes (ask gives the register's
+// answers): its verdict, the answer that decided it (the evidence), or an
+// error to retry later. A sub-unit's bankruptcy, winding-up or deletion
+// is its main unit's (overordnetEnhet; the sub-unit's answer has no such
+// flags), so a sub-unit's main unit is asked too.
+func addressOf(orgnr string, ask func(string) registerAsk) (verdict, []byte, error) {
+	a := ask(orgnr)
+	v, err := judge(orgnr, a.e.Status, a.e.Body)
+	if a.err != nil {
+		return v, a.e.Body, a.err
+	}
+	if err != nil || v.reason != "" || v.parent == "" || a.e.Kind != store.RegisterUnderenhet {
+		return v, a.e.Body, err
+	}
+	m := ask(v.parent)
+	if m.err != nil {
+		return v, m.e.Body, fmt.Errorf("main unit %s: %w", v.parent, m.err)
+	}
+	pv, err := judge(v.parent, m.e.Status, m.e.Body)
+	switch {
+	case err != nil:
+		return v, m.e.Body, fmt.Errorf("main unit %s: %w", v.parent, err)
+	case ceased(pv.reason):
+		v.reason, v.detail = pv.reason, fmt.Sprintf("sub-unit %s belongs to %s: %s", orgnr, v.parent, pv.detail)
+		return v, m.e.Body, nil
+	}
+	return v, a.e.Body, nil
 }
 
 // resolve looks up the addresses of claimed print decisions and records
 // where each goes, counting into sum.
 func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now time.Time, sum *Summary) error {
-	type answer struct {
-		status int
-		body   []byte
-		err    error
-	}
-	seen := map[string]answer{}
-	ask := func(orgnr string) answer {
+	seen := map[string]registerAsk{}
+	ask := func(orgnr string) registerAsk {
 		a, ok := seen[orgnr]
 		if !ok {
-			a.status, a.body, a.err = s.registerAnswer(ctx, orgnr, now)
+			a.e, a.err = s.registerAnswer(ctx, orgnr, now)
 			seen[orgnr] = a
 		}
 		return a
@@ -207,32 +238,11 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 			r.Outcome, r.Reason = store.ResolveManual, ReasonCVR
 			r.Detail = fmt.Sprintf("%s is a Danish CVR number: Enhetsregisteret has no address for it", l.RecipientID)
 		default:
-			a := ask(l.RecipientID)
+			v, evidence, err := addressOf(l.RecipientID, ask)
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			r.Evidence = a.body
-			v, err := judge(l.RecipientID, a.status, a.body)
-			if a.err != nil {
-				err = a.err
-			}
-			if err == nil && v.reason == "" && v.parent != "" {
-				// A sub-unit's bankruptcy, winding-up or deletion is its
-				// main unit's (the sub-unit's answer has no such flags).
-				m := ask(v.parent)
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				pv, perr := judge(v.parent, m.status, m.body)
-				switch {
-				case m.err != nil:
-					err = fmt.Errorf("main unit %s: %w", v.parent, m.err)
-				case perr != nil:
-					err = fmt.Errorf("main unit %s: %w", v.parent, perr)
-				case ceased(pv.reason):
-					v.reason, v.detail = pv.reason, fmt.Sprintf("sub-unit %s belongs to %s: %s", l.RecipientID, v.parent, pv.detail)
-				}
-			}
+			r.Evidence = evidence
 			switch {
 			case err != nil:
 				r.Outcome, r.Detail, r.RetryAt = store.ResolveRetry, err.Error(), retryAt(now, l.Attempts, err)

@@ -98,16 +98,16 @@ func TestSubUnitsAndForeignAddresses(t *testing.T) {
 func TestSubUnitOfABankruptMainUnit(t *testing.T) {
 	e := newEnv(t, subUnits, sim.Options{NoFaults: true})
 	now := day(3)
-	var bankrupt, active store.Shipment
+	var bankrupt, active, public store.Shipment
 	for _, sh := range e.ships {
-		if sh.RecipientKind != model.RecipientOrg {
-			continue
-		}
-		if bankrupt.ID == "" {
+		switch {
+		case sh.RecipientKind != model.RecipientOrg:
+		case bankrupt.ID == "":
 			bankrupt = sh
-		} else if sh.RecipientID != bankrupt.RecipientID {
+		case active.ID == "" && sh.RecipientID != bankrupt.RecipientID:
 			active = sh
-			break
+		case public.ID == "" && sh.RecipientID != bankrupt.RecipientID && sh.RecipientID != active.RecipientID:
+			public = sh
 		}
 	}
 	put := func(nr, kind, body string) {
@@ -124,7 +124,11 @@ func TestSubUnitOfABankruptMainUnit(t *testing.T) {
 	put("910002384", store.RegisterEnhet, `{"organisasjonsnummer":"910002384","navn":"HOVEDENHET AS","konkurs":true,"forretningsadresse":{"adresse":["Gate 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO"}}`)
 	put(active.RecipientID, store.RegisterUnderenhet, sub(active.RecipientID, "910002392"))
 	put("910002392", store.RegisterEnhet, `{"organisasjonsnummer":"910002392","navn":"DRIFT AS","forretningsadresse":{"adresse":["Gate 2"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO"}}`)
-	if err := e.svc.Order(e.ctx, []string{bankrupt.ID, active.ID}, "taushetsbelagt", false, now); err != nil {
+	// A main unit names an overordnetEnhet too (a public body's ministry):
+	// its own answer decides, not its parent's.
+	put(public.RecipientID, store.RegisterEnhet, `{"organisasjonsnummer":"`+public.RecipientID+`","navn":"ETAT","overordnetEnhet":"910002384",`+
+		`"forretningsadresse":{"adresse":["Etatsgata 3"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO"}}`)
+	if err := e.svc.Order(e.ctx, []string{bankrupt.ID, active.ID, public.ID}, "taushetsbelagt", false, now); err != nil {
 		t.Fatal(err)
 	}
 	e.run(now)
@@ -137,5 +141,14 @@ func TestSubUnitOfABankruptMainUnit(t *testing.T) {
 	}
 	if o, ordered := orders["postvakt-print-"+active.ID]; !ordered || o.Request.Address.Lines[0] != "Kong Oscars gate 7" {
 		t.Errorf("sub-unit of an active main unit: %+v (ordered %v), want printed to its own address", o.Request, ordered)
+	}
+	if o, ordered := orders["postvakt-print-"+public.ID]; !ordered || o.Request.Address.Lines[0] != "Etatsgata 3" {
+		t.Errorf("a main unit whose overordnetEnhet is bankrupt: %+v (ordered %v), want printed to its own address", o.Request, ordered)
+	}
+	// The manual case's evidence is the answer that decided it: the main
+	// unit's.
+	var ev string
+	if err := e.st.DB().Get(&ev, `SELECT coalesce(payload::text, '') FROM shipment_events WHERE shipment_id = $1 ORDER BY id DESC LIMIT 1`, bankrupt.ID); err != nil || !strings.Contains(ev, "HOVEDENHET") {
+		t.Errorf("the manual case's evidence %q (%v), want the main unit's answer", ev, err)
 	}
 }
