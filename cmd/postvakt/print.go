@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -71,10 +70,10 @@ func runPrintList(ctx context.Context, cfg config.Config, v verbCall, args []str
 func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
 	by := fs.String("by", actor(), "who decides (recorded in the evidence log)")
-	pos, err := printArgs(fs, args)
-	if err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 1 {
 		return v.usage()
 	}
@@ -188,20 +187,4 @@ func printCrashHook(spec string) (func(string), error) {
 		}
 		time.Sleep(time.Hour) // SIGKILL to oneself lands before Kill returns; never go on
 	}, nil
-}
-
-// printArgs parses flags that may come before or after positional
-// arguments and returns the positional ones.
-func printArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parse(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos, args = append(pos, args[0]), args[1:]
-	}
 }

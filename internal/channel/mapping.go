@@ -138,7 +138,7 @@ const maxEvidence = 1024
 // hundred bytes), which go neither into poll errors nor into logs.
 func NewBadResponse(channel, op string, statusCode int, contentType string, body []byte, err error) *BadResponseError {
 	kept := Unreadable(body)
-	if !looksLikeJSON(body) {
+	if !LooksLikeJSON(body) {
 		kept = model.MaskNationalIDsIn(append([]byte(nil), body[:min(len(body), maxEvidence)]...))
 	}
 	return &BadResponseError{Channel: channel, Op: op, StatusCode: statusCode, ContentType: contentType, Body: kept, Err: err}
@@ -157,8 +157,8 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s)
 }
 
-// looksLikeJSON reports whether an answer starts as a JSON object or array.
-func looksLikeJSON(body []byte) bool {
+// LooksLikeJSON reports whether an answer starts as a JSON object or array.
+func LooksLikeJSON(body []byte) bool {
 	b := bytes.TrimLeft(body, " \t\r\n\ufeff")
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }

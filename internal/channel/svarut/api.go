@@ -73,8 +73,7 @@ func (c *Client) statusV1(ctx context.Context, ids []string, found map[string]ch
 // svarutsOwn says whether an error answer's body can be SvarUt's own: empty,
 // or JSON (its error object).
 func svarutsOwn(body []byte) bool {
-	b := bytes.TrimLeft(body, " \t\r\n\ufeff")
-	return len(b) == 0 || b[0] == '{' || b[0] == '['
+	return len(bytes.TrimSpace(body)) == 0 || channel.LooksLikeJSON(body)
 }
 
 // statuser returns the status records of an answer: the "statuser" array
