@@ -207,7 +207,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	// Another organisation's letter is not this one; one of the same
 	// organisation's filed under another unit (a back-fill's discover, an
 	// earlier import) stays as it is, already registered.
-	foreign, err := tx.Foreign(ctx, opt.MaxErrs+1, false)
+	foreign, err := tx.Foreign(ctx, opt.MaxErrs, false)
 	if err != nil {
 		return res, err
 	}
@@ -216,7 +216,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			add(RowError{Line: int(lines[f.Ord]), Column: "channel_id", Message: fmt.Sprintf(
 				"%q is already registered for another sender organisation (or on an earlier line with another): not the same letter", f.ChannelID)})
 		}
-		return res, &InvalidError{Rows: problems, More: more}
+		return res, &InvalidError{Rows: problems, More: foreign[0].Of - len(foreign)}
 	}
 	if err := tx.Commit(); err != nil {
 		return res, err

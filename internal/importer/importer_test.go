@@ -189,6 +189,19 @@ func TestImportRefusesAnotherSendersLetter(t *testing.T) {
 	if n := count(t, st); n != 1 {
 		t.Errorf("%d letters stored, want only the first import's", n)
 	}
+	// Past the shown problems, how many more there are.
+	if _, err := importer.Import(ctx, st, strings.NewReader(header+row(11)+row(12)+row(13)), importer.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	theirs := header
+	for _, i := range []int{11, 12, 13} {
+		theirs += strings.Replace(row(i), "964338531", "974760673", 1)
+	}
+	_, err := importer.Import(ctx, st, strings.NewReader(theirs), importer.Options{Now: now, MaxErrs: 1})
+	var inv *importer.InvalidError
+	if !errors.As(err, &inv) || len(inv.Rows) != 1 || inv.More != 2 {
+		t.Errorf("three rows of another organisation, one problem shown: %v, want 1 shown and 2 more", err)
+	}
 	// The same letter again, same sender or another unit of it:
 	// idempotent, not a problem.
 	again := header + row(1) + row(1) + strings.Replace(row(1), "Barnevernstjenesten", "NAV", 1)

@@ -145,10 +145,11 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 }
 
 // StagedRow names a staged row: its order of Add, and the channel id it
-// gave.
+// gave; Of is how many rows the query found in all.
 type StagedRow struct {
 	Ord       int    `db:"ord"`
 	ChannelID string `db:"channel_id"`
+	Of        int    `db:"of"`
 }
 
 // Foreign returns (after Apply) the staged rows, by their order of Add and
@@ -159,7 +160,7 @@ type StagedRow struct {
 // take it for a duplicate.
 func (r *Registration) Foreign(ctx context.Context, limit int, units bool) ([]StagedRow, error) {
 	var out []StagedRow
-	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id FROM reg_stage g
+	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id, count(*) OVER () AS of FROM reg_stage g
 		JOIN shipments s ON s.channel = g.channel AND s.channel_id = g.channel_id
 		JOIN sender_units u ON u.id = s.sender_unit_id
 		JOIN sender_orgs o ON o.id = u.sender_org_id

@@ -17,11 +17,15 @@ import (
 // before it is written, so one letter's odd bytes cannot roll back the
 // writes of a whole batch.
 
+// IsText reports whether PostgreSQL stores s as it is: valid UTF-8
+// without a NUL.
+func IsText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
 // CleanText returns s fit for a text column: NUL and every byte that is
 // not part of valid UTF-8 are written as the escape \xNN; anything else is
 // unchanged.
 func CleanText(s string) string {
-	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+	if IsText(s) {
 		return s
 	}
 	var b strings.Builder

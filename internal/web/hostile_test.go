@@ -37,6 +37,9 @@ func TestHostileRegistrations(t *testing.T) {
 		if code != c.want || !strings.Contains(strings.ToLower(fmt.Sprint(out)), strings.ToLower(c.says)) {
 			t.Errorf("%s: %d %v, want %d saying %q", c.name, code, out, c.want, c.says)
 		}
+		if strings.Contains(fmt.Sprint(out), "SECRET") {
+			t.Errorf("%s: the answer quotes the title: %v", c.name, out)
+		}
 	}
 	var stored int
 	if err := e.st.DB().Get(&stored, `SELECT count(*) FROM shipments`); err != nil || stored != 0 {
@@ -80,7 +83,11 @@ func TestHostileRegistrations(t *testing.T) {
 		}
 	}
 	resp, err := http.Get(e.srv.URL + "/list?class=%ff")
-	if err != nil || resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("UI list with a byte that is not UTF-8: %v %v, want 400", resp.Status, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("UI list with a byte that is not UTF-8: %s, want 400", resp.Status)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
@@ -295,13 +294,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // textQuery reports whether every name and value of q is text: valid
 // UTF-8 without a NUL. When not, it returns the first name that is not.
 func textQuery(q url.Values) (string, bool) {
-	text := func(v string) bool { return utf8.ValidString(v) && !strings.ContainsRune(v, 0) }
 	for name, vs := range q {
-		if !text(name) {
+		if !store.IsText(name) {
 			return name, false
 		}
 		for _, v := range vs {
-			if !text(v) {
+			if !store.IsText(v) {
 				return name, false
 			}
 		}
