@@ -213,6 +213,7 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 		}
 		ns.SentAt = t
 	}
+	ns = ns.Normalized() // as it will be stored: the scope checks compare that
 	for _, e := range ns.Validate(now) {
 		if e.Field == "recipient.kind" && ws.Recipient == nil {
 			continue // already said: recipient required
