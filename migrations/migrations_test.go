@@ -18,6 +18,23 @@ import (
 	"postvakt/migrations"
 )
 
+// provider opens a throwaway database and the migrations' goose provider
+// over it (the database closed when the test ends).
+func provider(t *testing.T) (string, *sql.DB, *goose.Provider) {
+	t.Helper()
+	url := pgtest.New(t)
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url, db, p
+}
+
 // TestDownAndUpAgain applies the migrations one by one, noting the schema
 // after each, then, with letters in the database, undoes them one by one,
 // newest first: each Down must succeed with data in the tables, and the
@@ -25,16 +42,7 @@ import (
 // all apply again, to the schema of the first time.
 func TestDownAndUpAgain(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.New(t)
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, db, p := provider(t)
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		t.Fatalf("down to nothing: %v", err)
 	}
@@ -180,16 +188,7 @@ func schema(t *testing.T, db *sql.DB) []string {
 // of one normalized form stay as they are.
 func TestNormalizedIDs(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.New(t)
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, db, p := provider(t)
 	if _, err := p.DownTo(ctx, 24); err != nil {
 		t.Fatal(err)
 	}
