@@ -159,6 +159,9 @@ type StagedRow struct {
 // Such a row is not the letter it names; the caller refuses it rather than
 // take it for a duplicate.
 func (r *Registration) Foreign(ctx context.Context, limit int, units bool) ([]StagedRow, error) {
+	if r.added == r.n {
+		return nil, nil // every row stored as a new letter: none names another's (a first import's usual case)
+	}
 	var out []StagedRow
 	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id, count(*) OVER () AS of FROM reg_stage g
 		JOIN shipments s ON s.channel = g.channel AND s.channel_id = g.channel_id
