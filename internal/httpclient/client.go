@@ -131,6 +131,12 @@ func (o *Options) defaults() {
 	}
 }
 
+// ErrNotSent is matched (errors.Is) by the error of a request that was
+// never sent because preparing it failed: no token could be had (the token
+// service's own answer is wrapped too). Nothing about the request's
+// content caused it.
+var ErrNotSent = errors.New("request not sent: preparing it failed")
+
 // utf8BOM is the UTF-8 encoding of U+FEFF, the byte order mark.
 var utf8BOM = []byte("\ufeff")
 
@@ -414,7 +420,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		if err := req.Prepare(actx, r); err != nil {
 			// Preparing failed (e.g. no token): not the remote's fault.
 			c.m.request(req.Op, outcomePrepare)
-			return result{err: fmt.Errorf("%s %s %s: preparing request: %w", c.opts.Name, req.Method, c.shown(req.Path), err), outcome: outcomePrepare}
+			return result{err: fmt.Errorf("%s %s %s: %w: %w", c.opts.Name, req.Method, c.shown(req.Path), ErrNotSent, err), outcome: outcomePrepare}
 		}
 	}
 	if c.log.Enabled(ctx, slog.LevelDebug) {

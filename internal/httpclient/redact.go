@@ -60,6 +60,12 @@ var patterns = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)("?(?:access_token|id_token|refresh_token|assertion|client_secret|password|passord|integrasjonpassord)"?\s*[:=]\s*"?)[^"&\s,;}]+`),
 }
 
+// Scrub hides in s what looks like a credential (auth schemes with their
+// value, JWTs, credential-like key=value pairs), for a text a service
+// wrote that postvakt passes on in an error, such as an OAuth
+// error_description echoing a grant.
+func Scrub(s string) string { return (&redactor{}).scrub(s) }
+
 type redactor struct {
 	secrets []string // longest first, so a secret containing another is replaced whole
 }

@@ -244,7 +244,9 @@ func (s *Source) request(ctx context.Context) (string, time.Duration, error) {
 		if errors.As(err, &se) && resp != nil {
 			var a tokenAnswer
 			if json.Unmarshal(resp.Body, &a) == nil && a.Error != "" {
-				return "", 0, fmt.Errorf("maskinporten: token request refused (HTTP %d): %s: %s", se.StatusCode, a.Error, a.ErrorDescription)
+				// The description may echo the request (the signed grant).
+				return "", 0, fmt.Errorf("maskinporten: token request refused (HTTP %d): %s: %s", se.StatusCode,
+					httpclient.Scrub(a.Error), httpclient.Scrub(a.ErrorDescription))
 			}
 		}
 		return "", 0, fmt.Errorf("maskinporten: token request: %w", err)

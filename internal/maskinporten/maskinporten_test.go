@@ -245,6 +245,12 @@ func TestTokenErrors(t *testing.T) {
 			_, _ = w.Write([]byte(`{"access_token":"x","token_type":"MAC","expires_in":120}`))
 		}, "token_type"},
 		{"403", func(w http.ResponseWriter, _ int32) { w.WriteHeader(403) }, "HTTP 403"},
+		// An error that echoes the grant: said, the grant not shown.
+		{"oauth error echoing the grant", func(w http.ResponseWriter, _ int32) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(400)
+			_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"bad grant assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"}`))
+		}, "invalid_client"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,6 +260,9 @@ func TestTokenErrors(t *testing.T) {
 			tok, err := s.Token(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tt.want) || tok != "" {
 				t.Fatalf("Token = %q, %v; want an error mentioning %q", tok, err, tt.want)
+			}
+			if strings.Contains(err.Error(), "eyJ") {
+				t.Errorf("the error shows a grant: %v", err)
 			}
 			// A failed fetch is not cached: the next call asks again.
 			_, _ = s.Token(context.Background())

@@ -163,8 +163,12 @@ func (p *Poller) healthy(ctx context.Context, ch channel.Channel, ids []string, 
 
 // narrowable reports whether a failed call was answered by the channel in
 // a way one letter's record could cause: a server error, an unreadable or
-// oversized answer, a client error other than 401, 403 and 429.
+// oversized answer, a client error other than 401, 403 and 429 (never a
+// request not sent, for want of a token).
 func narrowable(err error) bool {
+	if errors.Is(err, httpclient.ErrNotSent) {
+		return false // no token (the token service's 5xx too): no letter's doing
+	}
 	var bad *channel.BadResponseError
 	if errors.As(err, &bad) || errors.Is(err, httpclient.ErrBodyTooLarge) {
 		return true

@@ -150,15 +150,16 @@ func readCVRResult(cvrs []string, body []byte) ([]Answer, error) {
 			return nil, fmt.Errorf("CVR search hit has no valid cvrNummer: %q", co.Vrvirksomhed.CVRNummer)
 		}
 		nr := fmt.Sprintf("%08d", n)
+		name := ""
+		if nn := co.Vrvirksomhed.VirksomhedMetadata.NyesteNavn; nn != nil {
+			name = strings.TrimSpace(nn.Navn)
+		}
 		i, ok := asked[nr]
-		if !ok || out[i].Status == http.StatusOK {
-			continue // not asked for, or a second hit: the first one stands
+		if !ok || out[i].Status == http.StatusOK && (out[i].Name != "" || name == "") {
+			continue // not asked for, or a second hit: the first one stands, unless only the second has a name
 		}
 		a := &out[i]
-		a.Status, a.Body = http.StatusOK, []byte(h.Source)
-		if nn := co.Vrvirksomhed.VirksomhedMetadata.NyesteNavn; nn != nil {
-			a.Name = strings.TrimSpace(nn.Navn)
-		}
+		a.Status, a.Body, a.Name = http.StatusOK, []byte(h.Source), name
 	}
 	return out, nil
 }

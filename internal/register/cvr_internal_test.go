@@ -29,6 +29,8 @@ func TestReadCVRResult(t *testing.T) {
 		{"number as a string", answer(hit(`"31201004"`, "N ApS")), []string{"200 N ApS", "404 ", "404 "}, ""},
 		{"a hit not asked for is ignored", answer(hit("64942212", "Københavns Kommune")), []string{"404 ", "404 ", "404 "}, ""},
 		{"the first of two hits stands", answer(hit("31201004", "First ApS"), hit("31201004", "Second ApS")), []string{"200 First ApS", "404 ", "404 "}, ""},
+		{"unless only the second has a name", answer(`{"_source": {"Vrvirksomhed": {"cvrNummer": 31201004, "virksomhedMetadata": {"nyesteNavn": null}}}}`,
+			hit("31201004", "Named ApS")), []string{"200 Named ApS", "404 ", "404 "}, ""},
 		{"a company without a name", answer(`{"_source": {"Vrvirksomhed": {"cvrNummer": 26661005, "virksomhedMetadata": {"nyesteNavn": null}}}}`),
 			[]string{"404 ", "404 ", "200 "}, ""},
 		{"nothing found", answer(), []string{"404 ", "404 ", "404 "}, ""},

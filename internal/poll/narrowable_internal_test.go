@@ -1,0 +1,34 @@
+package poll
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// TestNarrowable: only an answer one letter's record could cause narrows a
+// batch; a request never sent for want of a token does not, even when the
+// token service's own answer was a server error (splitting the batch then
+// asked the token service again for every half).
+func TestNarrowable(t *testing.T) {
+	tokenDown := fmt.Errorf("svarut POST /x: %w: getting a Maskinporten token: %w", httpclient.ErrNotSent, &httpclient.StatusError{StatusCode: 503})
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a server error", &httpclient.StatusError{StatusCode: 500}, true},
+		{"an unreadable answer", &channel.BadResponseError{}, true},
+		{"refused", &httpclient.StatusError{StatusCode: 401}, false},
+		{"rate limited", &httpclient.StatusError{StatusCode: 429}, false},
+		{"no token: the token service's 503", tokenDown, false},
+		{"no connection", errors.New("dial tcp: connection refused"), false},
+	} {
+		if got := narrowable(c.err); got != c.want {
+			t.Errorf("%s: narrowable = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
