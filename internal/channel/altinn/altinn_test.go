@@ -574,7 +574,7 @@ func TestRevokedTokenRenewed(t *testing.T) {
 	f.exchange401 = true
 	f.mu.Unlock()
 	obs, err = c.Status(context.Background(), ids)
-	if !errors.Is(err, errNoToken) || obs != nil || !strings.Contains(err.Error(), "exchanging") {
+	if !errors.Is(err, httpclient.ErrNotSent) || obs != nil || !strings.Contains(err.Error(), "exchanging") {
 		t.Errorf("the exchange refusing: %v (%d observations), want a whole-call token error", err, len(obs))
 	}
 }

@@ -109,7 +109,9 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	if err != nil {
 		var se *httpclient.StatusError
 		switch {
-		case errors.Is(err, errNoToken):
+		case errors.Is(err, httpclient.ErrNotSent):
+			// No token could be had: the exchange's own 401 is not
+			// Altinn's answer about a letter.
 			return nil, fmt.Errorf("altinn details: %w", err) // the token's problem, not this letter's
 		case errors.Is(err, httpclient.ErrBodyTooLarge):
 			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %v", channel.ErrFailing, id, err)
@@ -402,10 +404,6 @@ func recipientOf(recipient string) (kind, id string) {
 	return "", ""
 }
 
-// errNoToken marks a request that was not sent: no token could be had
-// (the exchange's own 401 is not Altinn's answer about a letter).
-var errNoToken = errors.New("no Altinn token")
-
 // authorise returns what sets the bearer token and asks for JSON on every
 // attempt of one request, and what renews the token should Altinn refuse
 // it (Request.Unauthorized).
@@ -417,7 +415,7 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 	prepare := func(ctx context.Context, r *resty.Request) error {
 		r.SetHeader("Accept", "application/json")
 		if err := bearer.Set(ctx, r); err != nil {
-			return fmt.Errorf("%w: %w", errNoToken, err)
+			return fmt.Errorf("no Altinn token: %w", err) // the client marks it httpclient.ErrNotSent
 		}
 		return nil
 	}
