@@ -6,8 +6,9 @@
 // until the work settles, and the simulator's own records (its request log,
 // the Notifications orders and print orders it received) and mailpit's
 // messages are compared with the database: no reminder e-mail or
-// Notifications order twice for the same reminder, no print order twice for
-// one letter, no status the channel reported missing from the evidence
+// Notifications order twice for the same reminder, no health alert's
+// transition in two e-mails, no alert e-mail recorded as sent but never
+// received, no print order twice for one letter, no status the channel reported missing from the evidence
 // log, every letter in a valid state.
 package chaos
 
@@ -123,11 +124,15 @@ func setUp(ctx context.Context, cfg Config) (w *world, err error) {
 	if err := os.WriteFile(filepath.Join(policies, "chaos.yaml"), []byte(chaosPolicy), 0o644); err != nil {
 		return nil, err
 	}
+	if err := os.WriteFile(filepath.Join(policies, "health.yaml"), []byte(chaosHealth), 0o644); err != nil {
+		return nil, err
+	}
 	w.env = append(os.Environ(), w.sm.env...)
 	w.env = append(w.env, "DATABASE_URL="+w.pg.url, "POSTVAKT_POLICIES="+policies, "POSTVAKT_ADDR=127.0.0.1:0",
 		"POSTVAKT_LOG_LEVEL=info", "POSTVAKT_SMTP_ADDR="+w.mp.smtp, "POSTVAKT_SMTP_FROM=postvakt@chaos.example",
 		"POSTVAKT_POLL_SCHEDULE=@every 1s", "POSTVAKT_POLL_LEASE=10s", "POSTVAKT_PRINT_LEASE=10s",
-		"POSTVAKT_ESCALATE_SCHEDULE=@every 2s", "POSTVAKT_PRINT_SCHEDULE=@every 2s")
+		"POSTVAKT_ESCALATE_SCHEDULE=@every 2s", "POSTVAKT_PRINT_SCHEDULE=@every 2s",
+		"POSTVAKT_HEALTH_SCHEDULE=@every 2s", "POSTVAKT_ALERT_EMAIL="+alertsTo)
 	if err := runTool(cfg.Postvakt, w.env, "migrate"); err != nil {
 		return nil, err
 	}

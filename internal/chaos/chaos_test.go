@@ -23,8 +23,8 @@ import (
 // TestCrashShort is `make chaos` in small: 10 SIGKILLs, two replicas for
 // part of it, a PostgreSQL restart, then the comparison, which must find
 // no duplicate and no loss. Then it shows the comparison can fail: a
-// reminder e-mail sent twice, a letter printed twice and a status the
-// evidence log lacks are each found.
+// reminder e-mail and an alert e-mail sent twice, a letter printed twice and
+// a status the evidence log lacks are each found.
 func TestCrashShort(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -67,7 +67,7 @@ func TestCrashShort(t *testing.T) {
 	if rep.Kills != 10 || rep.KillsTwoReplicas == 0 || rep.PGRestarts != 1 {
 		t.Fatalf("the run was not the one asked for: %s", rep)
 	}
-	if rep.StatusAnswers < cfg.Letters || rep.Reminders == 0 || rep.NotificationOrders == 0 || rep.PrintOrders == 0 {
+	if rep.StatusAnswers < cfg.Letters || rep.Reminders == 0 || rep.NotificationOrders == 0 || rep.PrintOrders == 0 || rep.AlertMails == 0 {
 		t.Fatalf("too little happened to prove anything: %s", rep)
 	}
 
@@ -76,7 +76,19 @@ func TestCrashShort(t *testing.T) {
 	if err != nil || len(msgs) == 0 {
 		t.Fatal(msgs, err)
 	}
-	resend(t, w.mp, msgs[0])
+	var reminder, alert *mail
+	for i := range msgs {
+		if alertKey(msgs[i].MessageID) != "" {
+			alert = &msgs[i]
+		} else {
+			reminder = &msgs[i]
+		}
+	}
+	if reminder == nil || alert == nil {
+		t.Fatalf("no reminder (%v) or no alert e-mail (%v) to plant a copy of", reminder, alert)
+	}
+	resend(t, w.mp, *reminder)
+	resend(t, w.mp, *alert)
 	reprint(t, w.sm)
 	db := sqlx.MustOpen("postgres", w.pg.url)
 	defer db.Close()
@@ -86,7 +98,7 @@ func TestCrashShort(t *testing.T) {
 	if err := w.check(ctx, again); err != nil {
 		t.Fatal(err)
 	}
-	if again.DuplicateReminders == 0 || again.DuplicatePrints != 1 || again.LostStatuses != 1 || !again.Failed() {
+	if again.DuplicateReminders == 0 || again.DuplicateAlerts == 0 || again.DuplicatePrints != 1 || again.LostStatuses != 1 || !again.Failed() {
 		t.Fatalf("the comparison missed a planted duplicate or loss: %s", again)
 	}
 }

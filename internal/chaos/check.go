@@ -25,10 +25,13 @@ type Report struct {
 	Reminders          int // reminder e-mails mailpit received
 	NotificationOrders int // Notifications orders the simulator received
 	PrintOrders        int // print orders the simulator received
+	AlertMails         int // health alert e-mails mailpit received
 
 	DuplicateReminders int // (letter, reminder) pairs in more than one e-mail
 	DuplicateOrders    int // (letter, reminder) pairs in more than one Notifications order
 	DuplicatePrints    int // letters with more than one print order
+	DuplicateAlerts    int // alert transitions (an alert's n-th notice to a destination) in more than one e-mail
+	LostAlerts         int // alert notices recorded as sent that mailpit never received
 	LostStatuses       int // letters whose last reported status is not what the evidence log ends with
 	NotPolled          int // registered letters the channel was never asked about
 	LostHandOffs       int // print-due letters without a print order, queued orders without an outbox row
@@ -41,7 +44,8 @@ type Report struct {
 
 // Failed reports a duplicate or a loss.
 func (r *Report) Failed() bool {
-	return r.DuplicateReminders+r.DuplicateOrders+r.DuplicatePrints+r.LostStatuses+r.NotPolled+r.LostHandOffs+r.Invalid > 0 ||
+	return r.DuplicateReminders+r.DuplicateOrders+r.DuplicatePrints+r.DuplicateAlerts+
+		r.LostStatuses+r.NotPolled+r.LostHandOffs+r.LostAlerts+r.Invalid > 0 ||
 		r.Unsettled || r.UncleanStop
 }
 
@@ -49,12 +53,12 @@ func (r *Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "chaos: %d SIGKILLs (%d with two replicas), %d starts, %d PostgreSQL restart(s), %d letters, %s\n",
 		r.Kills, r.KillsTwoReplicas, r.Starts, r.PGRestarts, r.Letters, r.Took.Round(time.Second))
-	fmt.Fprintf(&b, "  channel answers: %d letter statuses; reminders: %d e-mails, %d Notifications orders; print orders: %d\n",
-		r.StatusAnswers, r.Reminders, r.NotificationOrders, r.PrintOrders)
-	fmt.Fprintf(&b, "  duplicates: %d reminder e-mails, %d Notifications orders, %d print orders\n",
-		r.DuplicateReminders, r.DuplicateOrders, r.DuplicatePrints)
-	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost\n",
-		r.LostStatuses, r.NotPolled, r.LostHandOffs)
+	fmt.Fprintf(&b, "  channel answers: %d letter statuses; reminders: %d e-mails, %d Notifications orders; print orders: %d; health alerts: %d e-mails\n",
+		r.StatusAnswers, r.Reminders, r.NotificationOrders, r.PrintOrders, r.AlertMails)
+	fmt.Fprintf(&b, "  duplicates: %d reminder e-mails, %d Notifications orders, %d print orders, %d alert notices\n",
+		r.DuplicateReminders, r.DuplicateOrders, r.DuplicatePrints, r.DuplicateAlerts)
+	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost, %d alert e-mails sent but not received\n",
+		r.LostStatuses, r.NotPolled, r.LostHandOffs, r.LostAlerts)
 	fmt.Fprintf(&b, "  invalid: %d letters in an impossible state; settled: %v\n", r.Invalid, !r.Unsettled)
 	fmt.Fprintf(&b, "  reminders with an unknown outcome (killed after the send began, before the record; never re-sent): %d; "+
 		"claimed by a killed run before their send began (sent by a later run): %d\n", r.Unknown, r.Retrying)
@@ -188,9 +192,12 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 	if err != nil {
 		return err
 	}
-	r.Reminders = len(msgs)
 	sent := map[item]int{}
 	for _, m := range msgs {
+		if alertKey(m.MessageID) != "" {
+			continue // checkAlerts'
+		}
+		r.Reminders++
 		key, _, _ := strings.Cut(strings.TrimPrefix(m.MessageID, "reminder."), "@")
 		n, ok := find(key)
 		r.count(sent, itemsOf, n, ok, "an e-mail (Message-ID "+m.MessageID+")")
@@ -227,6 +234,9 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 		}
 	}
 
+	if err := checkAlerts(ctx, r, db, msgs); err != nil {
+		return err
+	}
 	if err := checkStatuses(ctx, r, db, sm, speed); err != nil {
 		return err
 	}

@@ -34,6 +34,27 @@ print:
   requires_approval: false
 `
 
+// chaosHealth: health rules that fire, repeat and resolve within a run, so
+// the alert notices meet the kills too. An organisation that opened none of
+// its last two letters is alerted about (40 % never open; others open
+// late), again every 5 s while it fires, to two destinations; a few
+// rejected or failed letters in a day make a spike.
+const chaosHealth = `repeat_interval: 10s
+rules:
+  never_opening_org:
+    repeat_interval: 5s
+    to: [ops@chaos.example]
+    letters: 2
+    over: 365d
+    min_age: 1h
+  rejection_spike:
+    group_by: [channel]
+    window: 24h
+    min_count: 2
+    min_share: 0.01
+    factor: 1
+`
+
 // scenario is the simulator's world: letters sent over the week before its
 // start, a share of organisations that never open, some failures. The
 // simulator starts behind by behind: its clock runs faster than the real
