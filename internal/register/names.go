@@ -99,6 +99,11 @@ func (n *Namer) Job(ctx context.Context) error {
 // either way.
 func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error) {
 	n.defaults()
+	// A run of slow answers can take minutes: an answer is dated, and a
+	// failure's wait counted, from when it came, now plus the time since the
+	// run began, so neither is shorter than it says.
+	began := n.Now()
+	at := func() time.Time { return now.Add(max(0, n.Now().Sub(began))) }
 	var sum NameSummary
 	var lengths []int
 	if n.Norway != nil {
@@ -128,14 +133,14 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 			}
 		}
 		sum.Asked += len(nrs)
-		if err := n.norway(ctx, no, now, &sum); err != nil {
+		if err := n.norway(ctx, no, at, &sum); err != nil {
 			if !isRegisterWide(err) {
 				return sum, err
 			}
 			problems = append(problems, err)
 			lengths = without(lengths, 9)
 		}
-		if err := n.denmark(ctx, dk, now, &sum); err != nil {
+		if err := n.denmark(ctx, dk, at, &sum); err != nil {
 			if !isRegisterWide(err) {
 				return sum, err
 			}
@@ -157,7 +162,7 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 // norway asks Enhetsregisteret about each number. It returns an error the
 // store gave, the context's, or a register-wide failure (the numbers not
 // yet asked are left for the next run).
-func (n *Namer) norway(ctx context.Context, nrs []string, now time.Time, sum *NameSummary) error {
+func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	for i, nr := range nrs {
 		a, err := n.Norway.Lookup(ctx, nr)
 		if ctx.Err() != nil {
@@ -168,12 +173,12 @@ func (n *Namer) norway(ctx context.Context, nrs []string, now time.Time, sum *Na
 				sum.Asked -= len(nrs) - i // this one and the rest: not asked after all
 				return fmt.Errorf("names: Enhetsregisteret cannot be asked now: %w", err)
 			}
-			if err := n.failed(ctx, nr, now, err, sum); err != nil {
+			if err := n.failed(ctx, nr, at(), err, sum); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := n.answered(ctx, a, now, sum); err != nil {
+		if err := n.answered(ctx, a, at(), sum); err != nil {
 			return err
 		}
 	}
@@ -183,7 +188,7 @@ func (n *Namer) norway(ctx context.Context, nrs []string, now time.Time, sum *Na
 // denmark asks the CVR about the numbers in one search. When that search
 // fails, each number is asked alone, so that one number's trouble stays
 // that number's.
-func (n *Namer) denmark(ctx context.Context, nrs []string, now time.Time, sum *NameSummary) error {
+func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	if len(nrs) == 0 {
 		return nil
 	}
@@ -197,7 +202,7 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, now time.Time, sum *N
 	case err != nil && len(nrs) > 1:
 		n.Log.Warn("CVR search failed; asking each number alone", "numbers", len(nrs), "error", err)
 		for i, nr := range nrs {
-			if err := n.denmark(ctx, []string{nr}, now, sum); err != nil {
+			if err := n.denmark(ctx, []string{nr}, at, sum); err != nil {
 				if isRegisterWide(err) {
 					sum.Asked -= len(nrs) - i - 1
 				}
@@ -206,10 +211,10 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, now time.Time, sum *N
 		}
 		return nil
 	case err != nil:
-		return n.failed(ctx, nrs[0], now, err, sum)
+		return n.failed(ctx, nrs[0], at(), err, sum)
 	}
 	for _, a := range answers {
-		if err := n.answered(ctx, a, now, sum); err != nil {
+		if err := n.answered(ctx, a, at(), sum); err != nil {
 			return err
 		}
 	}
@@ -217,8 +222,8 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, now time.Time, sum *N
 }
 
 // answered caches an answer.
-func (n *Namer) answered(ctx context.Context, a Answer, now time.Time, sum *NameSummary) error {
-	if err := n.Store.PutRegisterEntry(ctx, a.Entry(now)); err != nil {
+func (n *Namer) answered(ctx context.Context, a Answer, at time.Time, sum *NameSummary) error {
+	if err := n.Store.PutRegisterEntry(ctx, a.Entry(at)); err != nil {
 		return err
 	}
 	if a.Name != "" {
@@ -230,9 +235,9 @@ func (n *Namer) answered(ctx context.Context, a Answer, now time.Time, sum *Name
 }
 
 // failed records a failed lookup with its backoff.
-func (n *Namer) failed(ctx context.Context, nr string, now time.Time, cause error, sum *NameSummary) error {
+func (n *Namer) failed(ctx context.Context, nr string, at time.Time, cause error, sum *NameSummary) error {
 	sum.Failed++
-	r, err := n.Store.RegisterFailed(ctx, nr, now, n.RetryFirst, n.RetryMax, cause.Error())
+	r, err := n.Store.RegisterFailed(ctx, nr, at, n.RetryFirst, n.RetryMax, cause.Error())
 	if err != nil {
 		return err
 	}

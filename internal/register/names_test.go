@@ -470,7 +470,10 @@ func TestNamesCVRRefusedLeavesNorwayAlone(t *testing.T) {
 // TestNamesGarbageIsNotCached: an Enhetsregisteret answer that is not the
 // unit's JSON is each organisation's own failed lookup, never cached; the
 // CVR's answers are cached all the same.
-func TestNamesGarbageIsNotCached(t *testing.T) {
+// newGarbageEnv is a world whose Enhetsregisteret answers every lookup with
+// garbage, with five active receivers registered and one Danish company.
+func newGarbageEnv(t *testing.T) *env {
+	t.Helper()
 	sc, err := sim.Parse([]byte(fmt.Sprintf(scenario, "") + "faults: {register: {malformed: 1}}\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -502,6 +505,11 @@ func TestNamesGarbageIsNotCached(t *testing.T) {
 	if _, _, err := e.st.Register(e.ctx, items, store.SourceImport, "test"); err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+func TestNamesGarbageIsNotCached(t *testing.T) {
+	e := newGarbageEnv(t)
 	sum, _, err := e.run(e.namer(e.sim.Options().CVRPassword), e.sim.Start().Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
@@ -513,5 +521,35 @@ func TestNamesGarbageIsNotCached(t *testing.T) {
 	var cached []string
 	if err := e.st.DB().Select(&cached, `SELECT orgnr FROM register_cache ORDER BY orgnr`); err != nil || len(cached) != 1 || cached[0] != "31201004" {
 		t.Errorf("cached %v (%v), want only the CVR answer", cached, err)
+	}
+}
+
+// TestNamesWaitCountsFromTheFailure: in a run that takes ten minutes per
+// answer, a failed lookup waits its five minutes from when it failed, not
+// from when the run began (which made the wait shorter than it said, or
+// nothing at all after a long run).
+func TestNamesWaitCountsFromTheFailure(t *testing.T) {
+	e := newGarbageEnv(t)
+	n := e.namer(e.sim.Options().CVRPassword)
+	n.Norway, n.Denmark = &register.Brreg{HTTP: e.client("register", "/enhetsregisteret/api")}, nil
+	t0 := e.sim.Start().Add(time.Minute)
+	clock := t0
+	n.Now = func() time.Time { clock = clock.Add(10 * time.Minute); return clock }
+	sum, _, err := e.run(n, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 6 {
+		t.Fatalf("summary %+v, want the six Norwegian lookups failed", sum)
+	}
+	// The first failure came ten minutes into the run: not due 12 minutes
+	// in, due 16 minutes after the last one.
+	due, err := e.st.OrgsToName(e.ctx, t0.Add(12*time.Minute), t0.Add(-24*time.Hour), []int{9}, 100)
+	if err != nil || len(due) != 0 {
+		t.Errorf("due 12 minutes into the run: %v (%v), want none", due, err)
+	}
+	due, err = e.st.OrgsToName(e.ctx, t0.Add(66*time.Minute), t0.Add(-24*time.Hour), []int{9}, 100)
+	if err != nil || len(due) != 6 {
+		t.Errorf("due after the last failure's wait: %v (%v), want all six", due, err)
 	}
 }
