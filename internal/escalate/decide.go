@@ -145,7 +145,12 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		// Since is its delivery and the plan counts from there. Until
 		// then the run looks again daily (a state change alone does not
 		// bring a step forward).
-		return Decision{Policy: p.Name, SendAt: now, Next: now.Add(scheduledLookAgain), Reason: heldForDelivery + " (policy " + p.Name + ")"}, nil
+		// ... and at the latest when the hold ends, when print may be due.
+		next := now.Add(scheduledLookAgain)
+		if limit := f.Since.Add(heldAtMost); limit.Before(next) {
+			next = limit
+		}
+		return Decision{Policy: p.Name, SendAt: now, Next: next, Reason: heldForDelivery + " (policy " + p.Name + ")"}, nil
 	}
 	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
 	if err != nil {
@@ -240,9 +245,12 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 		from = f.LastReminder
 	}
 	printAt := cal.AddBusinessDays(from, cu.Grace)
+	// A reminder sent at or after the catch-up began is a catch-up reminder
+	// (the first goes out in the run that starts the catch-up, at its time).
+	caughtUp := !f.LastReminder.IsZero() && !f.LastReminder.Before(f.CatchUpSince)
 	if f.RemindersSent < cu.Reminders {
 		due := f.CatchUpSince
-		if f.LastReminder.After(f.CatchUpSince) {
+		if caughtUp {
 			due = cal.AddBusinessDays(f.LastReminder, max(p.Reminders.RepeatEvery, 1))
 		}
 		sendAt := p.NextSendTime(latest(due, now))
@@ -276,7 +284,7 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 	}
 	d.Step = policy.Step{Kind: policy.StepPrint}
 	after := "the catch-up reminder"
-	if !f.LastReminder.After(f.CatchUpSince) {
+	if !caughtUp {
 		after = "the escalation first met it (no reminder could go out)"
 	}
 	d.Reason = fmt.Sprintf("catch-up print due: %s after %s (policy %s)", days(cu.Grace), after, p.Name)
@@ -331,20 +339,19 @@ func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 	case f.Scheduled && now.Before(f.Since.Add(heldAtMost)):
 		return nil, heldForDelivery, nil
 	}
-	if f.CatchUpSince.IsZero() {
-		plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
-		if err != nil {
-			return nil, "", fmt.Errorf("explain under policy %s: %w", p.Name, err)
-		}
-		if startsCatchUp(f, p, plan) {
-			f.CatchUpSince = now
-		}
+	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
+	if err != nil {
+		return nil, "", fmt.Errorf("explain under policy %s: %w", p.Name, err)
+	}
+	if f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan) {
+		f.CatchUpSince = now
 	}
 	if !f.CatchUpSince.IsZero() {
 		return explainCatchUp(f, p, now)
 	}
-	steps, err := p.Explain(f.Since)
-	return steps, "", err
+	// The plan Decide follows: the reminders sent are behind it, the next
+	// counts from when the last one actually went out.
+	return plan.Steps(), "", nil
 }
 
 // explainCatchUp is Explain for a letter catching up: the next catch-up

@@ -165,11 +165,16 @@ func (p *Policy) Explain(since time.Time) ([]Scheduled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("explain policy %q: %w", p.Name, err)
 	}
+	return plan.Steps(), nil
+}
+
+// Steps lists the step due now, if any, and the upcoming ones.
+func (p Plan) Steps() []Scheduled {
 	var out []Scheduled
-	if plan.Now.Step.Kind != StepNone {
-		out = append(out, plan.Now)
+	if p.Now.Step.Kind != StepNone {
+		out = append(out, p.Now)
 	}
-	return append(out, plan.Upcoming...), nil
+	return append(out, p.Upcoming...)
 }
 
 // NextSendTime returns t when t is inside the policy's send window (or the
