@@ -72,7 +72,7 @@ func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args
 	if v.name == "release" {
 		err = st.ReleaseNotification(ctx, id, now)
 	} else {
-		err = st.MarkNotificationSent(ctx, id, *msgID, now)
+		err = st.ConfirmNotificationSent(ctx, id, *msgID, now)
 	}
 	if err != nil {
 		return fmt.Errorf("%s notification %d: %w", v.name, id, err)

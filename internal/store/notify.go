@@ -116,6 +116,19 @@ type ClaimResult struct {
 // notification. A notification turned unknown meanwhile (its lease ran out)
 // may still be marked sent: the server did accept it.
 func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error {
+	return s.markSent(ctx, id, messageID, now, false)
+}
+
+// ConfirmNotificationSent is a person's answer for a notification whose
+// outcome was unknown and that was, after checking, delivered: it is
+// recorded as MarkNotificationSent does, but as sent when its send began
+// (its claim), not when it was confirmed, so the next reminder counts from
+// the real sending. The reminder events say when it was confirmed.
+func (s *Store) ConfirmNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error {
+	return s.markSent(ctx, id, messageID, now, true)
+}
+
+func (s *Store) markSent(ctx context.Context, id int64, messageID string, now time.Time, confirmed bool) error {
 	// One statement, so one round trip and atomic: the notification, the
 	// counts on its shipments and their events.
 	var res struct {
@@ -124,7 +137,7 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 	}
 	stmt, err := s.prepared(ctx, markSentSQL)
 	if err == nil {
-		err = stmt.GetContext(ctx, &res, id, messageID, now, EventReminder, SourcePolicy, EventNotice)
+		err = stmt.GetContext(ctx, &res, id, messageID, now, EventReminder, SourcePolicy, EventNotice, confirmed)
 	}
 	if err != nil {
 		return fmt.Errorf("mark notification %d sent: %w", id, err)
@@ -136,32 +149,37 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 }
 
 // markSentSQL is MarkNotificationSent's statement.
+// $7: a person's confirmation, dated at the claim (see
+// ConfirmNotificationSent).
 var markSentSQL = `WITH n AS (
-			UPDATE notifications SET status = 'sent', message_id = $2, sent_at = $3, updated_at = $3,
+			UPDATE notifications SET status = 'sent', message_id = $2,
+				sent_at = CASE WHEN $7 THEN LEAST(claimed_at, $3) ELSE $3 END, updated_at = $3,
 				last_error = CASE WHEN last_error LIKE 'refused permanently:%' THEN last_error ELSE '' END
 			WHERE id = $1 AND status IN ('pending', 'unknown')
-			RETURNING id, kind, orgnr, recipients),
+			RETURNING id, kind, orgnr, recipients, sent_at),
 		items AS (
 			SELECT i.shipment_id, i.reminder FROM notification_items i JOIN n ON n.id = i.notification_id
 			WHERE i.active),
 		counted AS (
 			UPDATE shipments s SET reminders_sent = GREATEST(s.reminders_sent, items.reminder),
-				last_reminded_at = $3,
+				last_reminded_at = GREATEST(s.last_reminded_at, (SELECT sent_at FROM n)),
 				stage = CASE WHEN s.stage = ` + sqlStage(model.StageNone) + ` THEN ` + sqlStage(model.StageReminded) + ` ELSE s.stage END
 			FROM items WHERE s.id = items.shipment_id
 			RETURNING s.id, items.reminder),
 		ev AS (
 			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
-			SELECT c.id, $4, $5, $3,
+			SELECT c.id, $4, $5, n.sent_at,
 				format('reminder %s sent by e-mail to organisation %s (notification %s, %s address(es))',
-					c.reminder, n.orgnr, n.id, cardinality(n.recipients)),
+					c.reminder, n.orgnr, n.id, cardinality(n.recipients))
+					|| CASE WHEN $7 THEN format('; its outcome unknown, confirmed as sent on %s', to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')) ELSE '' END,
 				jsonb_build_object('notification_id', n.id, 'reminder', c.reminder, 'message_id', $2::text,
 					'org', n.orgnr, 'recipients', to_jsonb(n.recipients))
+					|| CASE WHEN $7 THEN jsonb_build_object('confirmed_at', $3::timestamptz) ELSE '{}'::jsonb END
 			FROM counted c CROSS JOIN n
 			RETURNING 1),
 		notice_ev AS (
 			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
-			SELECT nn.shipment_id, $6, $5, $3,
+			SELECT nn.shipment_id, $6, $5, n.sent_at,
 				format('%s notice sent by e-mail (notification %s, %s address(es))', n.kind, n.id, cardinality(n.recipients)),
 				jsonb_build_object('notification_id', n.id, 'kind', n.kind, 'ref', nn.ref, 'message_id', $2::text)
 			FROM notification_notices nn JOIN n ON n.id = nn.notification_id

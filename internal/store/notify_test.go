@@ -309,3 +309,53 @@ func TestNoAddressIsRecordedOnceThenSent(t *testing.T) {
 		t.Fatalf("with an address: %+v %v", sent.Notification, err)
 	}
 }
+
+// TestConfirmKeepsTheSendTime: a reminder whose outcome was unknown and
+// that a person confirms days later was sent when its send began (its
+// claim): the letter's last reminder, and the evidence event, carry that
+// time, so the next reminder counts from it; the event says when it was
+// confirmed. The courier's own record keeps its time.
+func TestConfirmKeepsTheSendTime(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := registerFor(t, st, orgs[0])
+	claimedAt := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
+	res, err := st.ClaimNotification(ctx, store.Claim{Org: orgs[0], Items: items(1, ids...), Recipients: []string{"post@x.no"}, Now: claimedAt})
+	if err != nil || !res.Send {
+		t.Fatalf("claim: %+v %v", res, err)
+	}
+	if err := st.MarkNotificationUnknown(ctx, res.Notification.ID, "connection dropped after the data", claimedAt.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	confirmedAt := time.Date(2026, 11, 9, 14, 0, 0, 0, time.UTC)
+	if err := st.ConfirmNotificationSent(ctx, res.Notification.ID, "<k@postvakt>", confirmedAt); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Last     time.Time `db:"last_reminded_at"`
+		Observed time.Time `db:"observed_at"`
+		Message  string    `db:"message"`
+	}
+	if err := st.DB().Get(&got, `SELECT s.last_reminded_at, e.observed_at, e.message FROM shipments s
+		JOIN shipment_events e ON e.shipment_id = s.id AND e.kind = 'reminder' WHERE s.id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Last.Equal(claimedAt) || !got.Observed.Equal(claimedAt) || !strings.Contains(got.Message, "confirmed as sent on 2026-11-09 14:00 UTC") {
+		t.Errorf("confirmed on %s: last reminder %s, event at %s %q; want both at the claim, %s, and the confirmation named",
+			confirmedAt.Format(time.RFC3339), got.Last.UTC().Format(time.RFC3339), got.Observed.UTC().Format(time.RFC3339), got.Message,
+			claimedAt.Format(time.RFC3339))
+	}
+
+	// The courier's record (a late acceptance included) is dated when made.
+	ids = registerFor(t, st, orgs[1])
+	res, err = st.ClaimNotification(ctx, store.Claim{Org: orgs[1], Items: items(1, ids...), Recipients: []string{"post@y.no"}, Now: claimedAt})
+	if err != nil || !res.Send {
+		t.Fatalf("claim: %+v %v", res, err)
+	}
+	if err := st.MarkNotificationSent(ctx, res.Notification.ID, "<k2@postvakt>", claimedAt.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().Get(&got.Last, `SELECT last_reminded_at FROM shipments WHERE id = $1`, ids[0]); err != nil || !got.Last.Equal(claimedAt.Add(2*time.Minute)) {
+		t.Errorf("recorded by the courier: last reminder %s (%v), want %s", got.Last, err, claimedAt.Add(2*time.Minute))
+	}
+}

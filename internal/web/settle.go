@@ -166,7 +166,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 	if action == "release" {
 		err = s.store.ReleaseNotification(r.Context(), id, s.now())
 	} else {
-		err = s.store.MarkNotificationSent(r.Context(), id, strings.TrimSpace(r.PostFormValue("message_id")), s.now())
+		err = s.store.ConfirmNotificationSent(r.Context(), id, strings.TrimSpace(r.PostFormValue("message_id")), s.now())
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
