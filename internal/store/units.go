@@ -79,17 +79,20 @@ func (s *Store) SaveUnits(ctx context.Context, us []Unit) (created int, err erro
 }
 
 // SetUnitAddresses changes one unit's addresses (the admin UI), in scope.
-func (s *Store) SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope Scope) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sender_units u SET contact_email = $2, manager_email = $3
+// It returns the unit's sender organisation.
+func (s *Store) SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope Scope) (string, error) {
+	var org []string
+	err := s.db.SelectContext(ctx, &org, `UPDATE sender_units u SET contact_email = $2, manager_email = $3
 		FROM sender_orgs o WHERE o.id = u.sender_org_id AND u.id = $1
-		  AND ($4 = '' OR o.orgnr = $4) AND ($5 = '' OR u.name = $5)`, id, contact, manager, scope.SenderOrg, scope.SenderUnit)
+		  AND ($4 = '' OR o.orgnr = $4) AND ($5 = '' OR u.name = $5)
+		RETURNING o.orgnr`, id, contact, manager, scope.SenderOrg, scope.SenderUnit)
 	if err != nil {
-		return fmt.Errorf("set addresses of unit %d: %w", id, err)
+		return "", fmt.Errorf("set addresses of unit %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set addresses of unit %d: %w", id, ErrNotFound)
+	if len(org) == 0 {
+		return "", fmt.Errorf("set addresses of unit %d: %w", id, ErrNotFound)
 	}
-	return nil
+	return org[0], nil
 }
 
 // UserEmails returns the e-mail addresses of the enabled users with role

@@ -103,6 +103,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "create user", err)
 		return
 	}
+	aboutOrg(r.Context(), org)
 	s.audit(r.Context(), "user_create", "user:"+name, describeAccess(role, org, unit, userEmail(r)))
 	s.log.Info("user created", "user", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showUsers(w, r, http.StatusCreated, name, pw)
@@ -177,6 +178,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "change user", err)
 		return
 	}
+	aboutOrg(r.Context(), u.SenderOrg)
 	s.audit(r.Context(), "user_"+action, "user:"+u.Name, detail)
 	s.log.Info("user changed", "user", u.Name, "change", action, "actor", p.Actor())
 	if password != "" {
@@ -225,6 +227,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "create token", err)
 		return
 	}
+	aboutOrg(r.Context(), org)
 	s.audit(r.Context(), "token_create", "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
 	s.log.Info("API token created", "token", id, "name", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showTokens(w, r, http.StatusCreated, name, secret)
@@ -248,6 +251,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "revoke token", err)
 		return
 	}
+	aboutOrg(r.Context(), t.SenderOrg)
 	s.audit(r.Context(), "token_revoke", "token "+strconv.FormatInt(id, 10)+" "+t.Name, "")
 	s.log.Info("API token revoked", "token", id, "name", t.Name, "actor", principal(r.Context()).Actor())
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)

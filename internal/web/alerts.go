@@ -65,7 +65,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]alertJSON, 0, len(as))
-	for _, a := range as {
+	for _, a := range visibleAlerts(principal(r.Context()), as) {
 		out = append(out, alertJSON{ID: a.ID, Rule: a.Rule, Status: a.Status, Severity: a.Severity, Labels: a.Labels,
 			Affected: a.Affected, Inhibited: a.Inhibited, Summary: a.Summary, StartedAt: a.StartedAt, ResolvedAt: a.ResolvedAt})
 	}
@@ -83,7 +83,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list alerts", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "alerts", "title.alerts", alertsData{Alerts: as})
+	s.render(w, r, http.StatusOK, "alerts", "title.alerts", alertsData{Alerts: visibleAlerts(principal(r.Context()), as)})
 }
 
 // alertPage is one alert: what fires, since when, and, for those who may
@@ -94,9 +94,13 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	p := principal(r.Context())
+	if !alertVisible(p, alertOrg(*a), a.Labels["unit"]) {
+		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
+		return
+	}
 	title := "title.alert"
 	d := &incidentData{AlertInfo: a}
-	p := principal(r.Context())
 	if f, ok := scoped(a.Selector, p); ok && p.Can(auth.ViewShipments) {
 		var err error
 		if d, err = s.incident(w, r, f, "alert "+strconv.FormatInt(a.ID, 10)); err != nil {
@@ -126,6 +130,45 @@ func scoped(f store.IncidentFilter, p *auth.Principal) (store.IncidentFilter, bo
 	return f, true
 }
 
+// alertOrg is the sender organisation an alert is about ("" for one about
+// a channel or a receiving organisation, which concerns every sender).
+func alertOrg(a store.Alert) string {
+	if org := a.Labels["sender"]; org != "" {
+		return org
+	}
+	return a.Selector.SenderOrg
+}
+
+// alertVisible is the one rule for who sees an alert (its labels name a
+// sending unit, its summary counts that unit's letters): a principal scoped
+// to a sender organisation sees only that organisation's alerts and those
+// about no organisation in particular; one scoped to a unit, not another
+// unit's.
+func alertVisible(p *auth.Principal, senderOrg, unit string) bool {
+	if p == nil {
+		return false
+	}
+	sc := p.Scope()
+	switch {
+	case sc.SenderOrg != "" && senderOrg != "" && senderOrg != sc.SenderOrg:
+		return false
+	case sc.SenderUnit != "" && unit != "" && unit != sc.SenderUnit:
+		return false
+	}
+	return true
+}
+
+// visibleAlerts keeps the alerts p may see (alertVisible).
+func visibleAlerts(p *auth.Principal, as []store.Alert) []store.Alert {
+	out := make([]store.Alert, 0, len(as))
+	for _, a := range as {
+		if alertVisible(p, alertOrg(a), a.Labels["unit"]) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // reportStates are the states shown as the incident summary's columns.
 var reportStates = report.StateNames()
 
@@ -148,7 +191,8 @@ func (a storeAlerts) FiringAlerts(ctx context.Context) ([]Alert, error) {
 	var out []Alert
 	for _, x := range as {
 		if !x.Inhibited {
-			out = append(out, Alert{Rule: x.Rule, Channel: x.Labels["channel"], Since: x.StartedAt, Detail: x.Summary})
+			out = append(out, Alert{Rule: x.Rule, Channel: x.Labels["channel"], Since: x.StartedAt, Detail: x.Summary,
+				SenderOrg: alertOrg(x), Unit: x.Labels["unit"]})
 		}
 	}
 	return out, nil

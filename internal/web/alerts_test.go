@@ -99,9 +99,13 @@ func TestAlertsAPIAndPages(t *testing.T) {
 	if !e.audited("user:kari", "view_incident", "alert ") {
 		t.Fatal("the alert's letters were shown without an audit entry")
 	}
-	// Another organisation's officer sees the alert but not the letters.
-	if code, page := eva.get(alertPath); code != 200 || strings.Contains(page, `id="letters"`) || !strings.Contains(page, "out-of-scope") {
+	// Another organisation's officer does not see the alert (it names a
+	// unit and counts its letters), nor in the list.
+	if code, page := eva.get(alertPath); code != http.StatusNotFound || strings.Contains(page, "NAV") {
 		t.Fatalf("another organisation on the alert page: %d", code)
+	}
+	if code, page := eva.get("/alerts"); code != 200 || strings.Contains(page, alertPath) {
+		t.Fatalf("another organisation on /alerts: %d", code)
 	}
 
 	// Exports of the alert's letters, through the UI and the API.

@@ -113,9 +113,15 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list firing alerts", err)
 		return
 	}
-	if d.Notices, err = s.store.AlertNotices(ctx, 10); err != nil {
-		s.internalError(w, "list alert notices", err)
-		return
+	p := principal(ctx)
+	d.Alerts = visibleAlerts(p, d.Alerts)
+	// Where alerts went (addresses of every organisation's officers) is
+	// for those who see every organisation.
+	if p.Scope().SenderOrg == "" {
+		if d.Notices, err = s.store.AlertNotices(ctx, 10); err != nil {
+			s.internalError(w, "list alert notices", err)
+			return
+		}
 	}
 	s.render(w, r, http.StatusOK, "ops", "title.ops", d)
 }

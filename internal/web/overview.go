@@ -22,6 +22,8 @@ type Alert struct {
 	Channel string    // the channel it is about, if any
 	Since   time.Time // firing since
 	Detail  string    // readable, without personal data
+
+	SenderOrg, Unit string // the sender organisation and unit it is about, if any (who may see it: alertVisible)
 }
 
 // AlertSource lists the firing health alerts in scope. The health rules
@@ -162,9 +164,15 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	// The alerts only for those the access matrix lets see them (the
 	// unit role may not: /alerts answers it 403).
 	if s.alerts != nil && principal(ctx).Can(auth.ViewAlerts) {
-		if d.Alerts, err = s.alerts.FiringAlerts(ctx); err != nil {
+		all, err := s.alerts.FiringAlerts(ctx)
+		if err != nil {
 			s.log.Error("overview: read health alerts", "error", err)
 			d.AlertsErr = true
+		}
+		for _, a := range all {
+			if alertVisible(principal(ctx), a.SenderOrg, a.Unit) {
+				d.Alerts = append(d.Alerts, a)
+			}
 		}
 	}
 	s.render(w, r, http.StatusOK, "overview", "title.overview", d)

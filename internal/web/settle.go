@@ -204,7 +204,9 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	}
 	ok := p.SenderOrg == ""
 	for _, n := range list {
-		if n.Org == org && n.Status == store.NotifyNoAddress {
+		// Only a reminder that lists nothing but the caller's letters: the
+		// address gets every sender's reminders to org.
+		if n.Org == org && n.Status == store.NotifyNoAddress && n.InScope == n.Shipments {
 			ok = true
 		}
 	}

@@ -17,6 +17,21 @@ func about(ctx context.Context, senderOrg string) {
 	}
 }
 
+// aboutOrg records that an administrative change (a user, a token, a
+// unit) concerns sender organisation org; one of no organisation (an
+// unscoped user or token) concerns no scoped officer. Without it an
+// unscoped admin's change would be every organisation's (subjectOf).
+func aboutOrg(ctx context.Context, org string) {
+	if org == "" {
+		org = subjectNone
+	}
+	about(ctx, org)
+}
+
+// subjectNone is the SubjectOrg of an entry that concerns no sender
+// organisation in particular.
+const subjectNone = "-"
+
 // subjectOf is the SubjectOrg of the request's audit entries: what about
 // recorded; else the principal's own organisation; else, for an unscoped
 // principal who sees letters, every organisation (store.SubjectAll); else

@@ -18,7 +18,7 @@ import (
 // unit_manager escalations go.
 type UnitStore interface {
 	Units(ctx context.Context, scope store.Scope) ([]store.Unit, error)
-	SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope store.Scope) error
+	SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope store.Scope) (string, error)
 	SaveUnits(ctx context.Context, us []store.Unit) (int, error)
 }
 
@@ -60,7 +60,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: []string{col + ": " + msg}})
 		return
 	}
-	err = s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
+	org, err := s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_unit_scope")
 		return
@@ -69,6 +69,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "set unit addresses", err)
 		return
 	}
+	aboutOrg(r.Context(), org)
 	s.audit(r.Context(), "unit_change", "unit "+strconv.FormatInt(id, 10), "contact="+u.ContactEmail+" manager="+u.ManagerEmail)
 	http.Redirect(w, r, "/admin/units?done=saved", http.StatusSeeOther)
 }
@@ -110,6 +111,13 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.internalError(w, "save units", err)
 		return
+	}
+	orgs := map[string]bool{}
+	for _, u := range units {
+		orgs[u.SenderOrg] = true
+	}
+	if len(orgs) == 1 {
+		aboutOrg(r.Context(), units[0].SenderOrg)
 	}
 	s.audit(r.Context(), "units_import", "units", fmt.Sprintf("%d units, %d new", len(units), created))
 	http.Redirect(w, r, "/admin/units?done=imported", http.StatusSeeOther)
