@@ -6,11 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/go-resty/resty/v2"
+	"golang.org/x/net/idna"
 
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 )
 
 // Doer sends one logical HTTP call; *httpclient.Client is one.
@@ -85,6 +89,7 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 			continue // not ours: ignore rather than trust
 		}
 		for _, e := range cp.EmailList {
+			e = asciiDomain(e)
 			if CheckEmail(e) == "" {
 				found[cp.OrganizationNumber] = append(found[cp.OrganizationNumber], e)
 			}
@@ -124,7 +129,23 @@ func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
 		}
 		_ = json.Unmarshal(se.Body, &p)
 		if code := p.ErrorCode + p.Code; code == "NOT-00001" {
-			return "", fmt.Errorf("notification order: %w: %s %s", ErrOrderRefused, code, p.Detail)
+			// The detail may name the recipients it found no contact for.
+			return "", fmt.Errorf("notification order: %w: %s %s", ErrOrderRefused, code, model.MaskNationalIDsIn([]byte(p.Detail)))
+		}
+	}
+	if errors.As(err, &se) && se.StatusCode == http.StatusBadRequest {
+		// A validation problem names what was refused only in its errors
+		// (Altinn's validator texts, about postvakt's own fields).
+		var p struct {
+			Errors map[string][]string `json:"errors"`
+		}
+		if json.Unmarshal(se.Body, &p) == nil && len(p.Errors) > 0 {
+			fields := make([]string, 0, len(p.Errors))
+			for f, msgs := range p.Errors {
+				fields = append(fields, f+": "+strings.Join(msgs, " "))
+			}
+			sort.Strings(fields)
+			return "", fmt.Errorf("notification order: %w (%s)", err, model.MaskNationalIDsIn([]byte(strings.Join(fields, "; "))))
 		}
 	}
 	if err != nil {
@@ -171,13 +192,40 @@ func OrderRequest(notificationID int64, key, org, resourceID string, m *Message)
 			RecipientOrganization recipientOrganization `json:"recipientOrganization"`
 		} `json:"recipient"`
 	}{IdempotencyID: OrderIdempotencyID(key), SendersReference: strconv.FormatInt(notificationID, 10)}
-	req.Recipient.RecipientOrganization = recipientOrganization{OrgNumber: org, ResourceID: resourceID,
+	req.Recipient.RecipientOrganization = recipientOrganization{OrgNumber: org, ResourceID: resourceURN(resourceID),
 		ChannelSchema: "Email", EmailSettings: emailSettings{Subject: m.Subject, Body: m.Body, ContentType: "Plain"}}
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("build the notification order of %d: %w", notificationID, err)
 	}
 	return b, nil
+}
+
+// resourceURN names an Altinn resource as Notifications wants it,
+// urn:altinn:resource:<id> (Correspondence, and POSTVAKT_ALTINN_RESOURCE_ID,
+// take the bare id); "" stays "".
+func resourceURN(id string) string {
+	const prefix = "urn:altinn:resource:"
+	if id == "" || strings.HasPrefix(id, prefix) {
+		return id
+	}
+	return prefix + id
+}
+
+// asciiDomain is an address with its domain in ASCII (IDNA: bærum.kommune.no
+// is xn--brum-voa.kommune.no), as Altinn Profile may hold it and as an SMTP
+// server without SMTPUTF8 takes it; an address it cannot convert is left as
+// it was (CheckEmail then refuses it).
+func asciiDomain(addr string) string {
+	local, domain, ok := strings.Cut(strings.TrimSpace(addr), "@")
+	if !ok {
+		return addr
+	}
+	d, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return addr
+	}
+	return local + "@" + d
 }
 
 // prepare sets a JSON body and, with a token source, the bearer token

@@ -217,11 +217,18 @@ func TestOrderRetriedAfterFailure(t *testing.T) {
 	if len(mp.Messages(t)) != 1 {
 		t.Fatal("the e-mail was not sent")
 	}
-	// Still down: the order stays open.
-	if placed, failed, err := r.RetryOrders(ctx, now); placed != 0 || failed != 1 || err != nil {
+	// The failed order waits 10 minutes (model.RetryAfter), then, still
+	// down, stays open and waits 20.
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(5*time.Minute)); placed+failed != 0 || err != nil {
+		t.Fatalf("retry before its wait: %d %d %v", placed, failed, err)
+	}
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(10*time.Minute)); placed != 0 || failed != 1 || err != nil {
 		t.Fatalf("retry while down: %d %d %v", placed, failed, err)
 	}
 	r.Orders.Notifier = a.notifier(t)
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(20*time.Minute)); placed+failed != 0 || err != nil {
+		t.Fatalf("retry before its second wait: %d %d %v", placed, failed, err)
+	}
 	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour)); placed != 1 || failed != 0 || err != nil {
 		t.Fatalf("retry: %d %d %v", placed, failed, err)
 	}

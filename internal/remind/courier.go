@@ -143,7 +143,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			continue
 		}
 		if out.Status == StatusSent && ps.order != nil {
-			out.OrderID, out.OrderErr = c.r.place(ctx, ps.n.ID, out.Org, ps.order, now)
+			out.OrderID, out.OrderErr = c.r.place(ctx, ps.n.ID, out.Org, ps.order, 0, now)
 		}
 		c.logSent(*out, ps)
 	}
@@ -233,7 +233,7 @@ func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResu
 		return nil, nil
 	}
 	ps := &pendingSend{n: n, msg: msg, to: len(to)}
-	if c.r.Orders != nil {
+	if c.r.Orders != nil && model.OrgCountry(out.Org) == "NO" { // Altinn knows no Danish (CVR) organisation
 		order, err := c.r.prepareOrder(ctx, n, out.Org, msg, now)
 		if err != nil {
 			return nil, err

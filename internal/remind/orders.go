@@ -2,10 +2,12 @@ package remind
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -13,9 +15,9 @@ import (
 type OrderLog interface {
 	PrepareNotificationOrder(ctx context.Context, id int64, request []byte) error
 	RecordNotificationOrder(ctx context.Context, id int64, orderID string, now time.Time) error
-	RecordNotificationOrderFailed(ctx context.Context, id int64, cause string) error
+	RecordNotificationOrderFailed(ctx context.Context, id int64, cause string, next time.Time) error
 	RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error
-	OpenNotificationOrders(ctx context.Context, limit int) ([]store.NotificationOrder, error)
+	OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]store.NotificationOrder, error)
 }
 
 // Orderer places an Altinn Notifications order (*Notifier).
@@ -36,9 +38,10 @@ type Orders struct {
 	ResourceID string
 }
 
-// place places a kept order and records the outcome. A failure is recorded
-// (RetryOrders places it again) and returned; it is not a store error.
-func (r *Reminder) place(ctx context.Context, id int64, org string, request []byte, now time.Time) (string, error) {
+// place places a kept order (tried attempts times before) and records the
+// outcome. A failure is recorded (RetryOrders places it again after
+// model.RetryAfter) and returned; it is not a store error.
+func (r *Reminder) place(ctx context.Context, id int64, org string, request []byte, attempts int, now time.Time) (string, error) {
 	log := r.logger().With("org", org, "notification", id)
 	orderID, err := r.Orders.Notifier.Order(ctx, request)
 	rctx := context.WithoutCancel(ctx)
@@ -53,7 +56,7 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 	}
 	if err != nil {
 		log.Warn("notification order not placed; the next run tries again", "error", err)
-		if rerr := r.Orders.Log.RecordNotificationOrderFailed(rctx, id, err.Error()); rerr != nil {
+		if rerr := r.Orders.Log.RecordNotificationOrderFailed(rctx, id, err.Error(), now.Add(model.RetryAfter(attempts+1))); rerr != nil {
 			log.Error("failed notification order not recorded", "error", rerr)
 		}
 		return "", err
@@ -69,18 +72,22 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 
 // RetryOrders places the orders of sent reminders that are not placed yet
 // (an earlier failure, or a crash between the e-mail and the order), at most
-// 500 per call. It returns how many were placed and how many failed; the
-// error is for the store only.
+// 500 per call, each after its wait (store.OpenNotificationOrders says
+// which). A kept order goes with the resource id set now: a refused setting,
+// once fixed, reaches the orders kept before (Altinn knows an order by its
+// idempotencyId alone, so the changed body orders nothing twice). It
+// returns how many were placed and how many failed; the error is for the
+// store only.
 func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed, failed int, err error) {
 	if r.Orders == nil {
 		return 0, 0, nil
 	}
-	open, err := r.Orders.Log.OpenNotificationOrders(ctx, 500)
+	open, err := r.Orders.Log.OpenNotificationOrders(ctx, now, 500)
 	if err != nil {
 		return 0, 0, err
 	}
 	for _, o := range open {
-		if _, err := r.place(ctx, o.ID, o.Org, o.Request, now); err != nil {
+		if _, err := r.place(ctx, o.ID, o.Org, withResource(o.Request, r.Orders.ResourceID), o.Attempts, now); err != nil {
 			if ctx.Err() != nil {
 				return placed, failed, fmt.Errorf("retry notification orders: %w", ctx.Err())
 			}
@@ -90,4 +97,33 @@ func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed, fail
 		placed++
 	}
 	return placed, failed, nil
+}
+
+// withResource is a kept order request with the resource id set to
+// resourceID (as OrderRequest writes it; none when ""); a request it cannot
+// read goes as it was.
+func withResource(request []byte, resourceID string) []byte {
+	var req map[string]json.RawMessage
+	if json.Unmarshal(request, &req) != nil {
+		return request
+	}
+	var rcpt map[string]map[string]json.RawMessage
+	if json.Unmarshal(req["recipient"], &rcpt) != nil || rcpt["recipientOrganization"] == nil {
+		return request
+	}
+	org := rcpt["recipientOrganization"]
+	if id := resourceURN(resourceID); id == "" {
+		delete(org, "resourceId")
+	} else {
+		org["resourceId"], _ = json.Marshal(id)
+	}
+	b, err := json.Marshal(rcpt)
+	if err != nil {
+		return request
+	}
+	req["recipient"] = b
+	if b, err = json.Marshal(req); err != nil {
+		return request
+	}
+	return b
 }

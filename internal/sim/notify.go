@@ -179,6 +179,11 @@ func checkRecipient(prefix string, rc notifRecipient, errs map[string][]string) 
 		if !validOrgNr(o.OrgNumber) {
 			add("RecipientOrganization.OrgNumber", "Organization number must be 9 digits.")
 		}
+		// Altinn's RecipientRules.BeValidResourceId: a resource is named by
+		// its URN here (Correspondence takes the bare id).
+		if o.ResourceID != "" && (!strings.HasPrefix(o.ResourceID, "urn:altinn:resource:") || len(o.ResourceID) == len("urn:altinn:resource:")) {
+			add("RecipientOrganization.ResourceId", "ResourceId must have a valid syntax.")
+		}
 		if !validChannel(o.ChannelSchema) {
 			add("RecipientOrganization.ChannelSchema", "Invalid channel schema value.")
 		}

@@ -42,10 +42,10 @@ func (s *Store) RecordNotificationOrder(ctx context.Context, id int64, orderID s
 }
 
 // RecordNotificationOrderFailed records a failed attempt to place the order;
-// OpenNotificationOrders lists it again.
-func (s *Store) RecordNotificationOrderFailed(ctx context.Context, id int64, cause string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2,
-			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, cause); err != nil {
+// OpenNotificationOrders lists it again from next.
+func (s *Store) RecordNotificationOrderFailed(ctx context.Context, id int64, cause string, next time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2, order_next_at = $3,
+			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, CleanText(cause), next); err != nil {
 		return fmt.Errorf("record the failed notification order of %d: %w", id, err)
 	}
 	return nil
@@ -84,11 +84,19 @@ func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, 
 }
 
 // OpenNotificationOrders lists sent notifications whose order is still to be
-// placed (not refused for good), oldest first, at most limit.
-func (s *Store) OpenNotificationOrders(ctx context.Context, limit int) ([]NotificationOrder, error) {
+// placed at now: not refused for good, past the wait after a failed attempt,
+// to a Norwegian organisation (Altinn knows no other), and about a letter
+// still waiting to be opened (an order placed late for letters all opened
+// meanwhile would tell of nothing); the one due longest first (a new one
+// before those refused again and again), at most limit.
+func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]NotificationOrder, error) {
 	var out []NotificationOrder
-	if err := s.db.SelectContext(ctx, &out, `SELECT id, orgnr, order_request, order_attempts FROM notifications
-		WHERE order_request IS NOT NULL AND order_id = '' AND order_refused_at IS NULL AND status = 'sent' ORDER BY id LIMIT $1`, limit); err != nil {
+	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts FROM notifications n
+		WHERE n.order_request IS NOT NULL AND n.order_id = '' AND n.order_refused_at IS NULL AND n.status = 'sent'
+		  AND (n.order_next_at IS NULL OR n.order_next_at <= $1) AND n.orgnr ~ '^[0-9]{9}$'
+		  AND EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+			WHERE i.notification_id = n.id AND i.active AND s.state IN `+sqlOpenStates+`)
+		ORDER BY n.order_next_at NULLS FIRST, n.id LIMIT $2`, now, limit); err != nil {
 		return nil, fmt.Errorf("list notification orders to place: %w", err)
 	}
 	return out, nil

@@ -20,7 +20,20 @@ var (
 	sqlChannelMayEnd = sqlList(model.StagesWhere(model.Stage.ChannelMayEnd))
 	// sqlEnded: the channel printed or closed the letter.
 	sqlEnded = sqlList(model.StagesWhere(model.Stage.Ended))
+	// sqlOpenStates: the states of a letter still waiting to be opened
+	// (model.State.Open), as a parenthesised IN list.
+	sqlOpenStates = "(" + sqlList(statesWhere(model.State.Open)) + ")"
 )
+
+func statesWhere(keep func(model.State) bool) []model.State {
+	var out []model.State
+	for _, s := range model.States {
+		if keep(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // sqlList quotes values for an IN list: 'a', 'b'.
 func sqlList[T ~string](vs []T) string {
