@@ -337,7 +337,7 @@ func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 		var d Decision
 		if d, err = Decide(FactsOf(sh), p, r.now); err == nil {
 			item, due := r.handle(sh, d, recipient)
-			item.NameUnit = p.Reminders.NamesUnit(sh.Confidential)
+			item.NameUnit = p.Reminders.NamesUnit()
 			return item, due
 		}
 	}
@@ -367,7 +367,10 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 			r.decisions = append(r.decisions, store.Decision{ShipmentID: sh.ID, Step: step, Policy: d.Policy,
 				Reason: d.Reason, PrintDue: d.Step.Kind == policy.StepPrint, CatchUp: d.CatchUp})
 		}
-		r.log.Debug("escalation step decided", "shipment", sh.ID, "recipient", recipient, "step", step, "reason", d.Reason)
+		// Not the recipient, nor the reason (it names the policy, e.g.
+		// barnevern): beside each other they say who gets post from whom.
+		// The decision's evidence keeps the reason.
+		r.log.Debug("escalation step decided", "shipment", sh.ID, "step", step)
 	}
 	switch {
 	case d.Step.Kind == policy.StepPrint:

@@ -42,8 +42,8 @@ func MaskPersonIDsIn(b []byte) []byte {
 // MaskNationalIDsIn masks, in a text postvakt did not write (an excerpt of
 // a channel's answer in an error), the Norwegian person ids as
 // MaskPersonIDsIn does and the Danish CPR numbers as MaskRecipient does:
-// ten digits that no other digit touches, or six and four with a hyphen
-// or a space between them, keep their date and lose the rest
+// ten digits that no other digit touches, or six and four with one of
+// idSeparators between them, keep their date and lose the rest
 // (010180****).
 func MaskNationalIDsIn(b []byte) []byte {
 	out, _ := maskCPR(MaskPersonIDsIn(b))
@@ -71,9 +71,10 @@ func maskCPR(b []byte) ([]byte, bool) {
 		switch {
 		case j-start == 10:
 			mask(start+6, j)
-		case j-start == 6 && j+1 < len(b) && (b[j] == '-' || b[j] == ' ') && isDigit(b[j+1]):
-			if m := run(j + 1); m-(j+1) == 4 {
-				mask(j+1, m)
+		case j-start == 6 && separatorAt(b, j) > 0:
+			k := j + separatorAt(b, j)
+			if m := run(k); m-k == 4 {
+				mask(k, m)
 				j = m
 			}
 		}
@@ -122,10 +123,24 @@ func MapJSON(v any, leaf func(any) any) any {
 	return v
 }
 
-// idSeparators may stand between a person id's date and the rest.
+// idSeparators may stand between a national id's date and the rest (a
+// Norwegian person id's or a CPR number's): a space, a hyphen, a no-break
+// or narrow no-break space, an en dash (as word processors write a hyphen),
+// also as JSON escapes, and a hyphen or dash with a space on each side.
 var idSeparators = [][]byte{
-	[]byte(" "), []byte("-"), []byte("\u00a0"), []byte("\u202f"),
-	[]byte(`\u00a0`), []byte(`\u00A0`), []byte(`\u202f`), []byte(`\u202F`),
+	[]byte(" - "), []byte(" \u2013 "), []byte(" "), []byte("-"), []byte("\u00a0"), []byte("\u202f"), []byte("\u2013"),
+	[]byte(`\u00a0`), []byte(`\u00A0`), []byte(`\u202f`), []byte(`\u202F`), []byte(`\u2013`),
+}
+
+// separatorAt is the length of the idSeparator at b[j:] that a digit
+// follows, or 0.
+func separatorAt(b []byte, j int) int {
+	for _, sep := range idSeparators {
+		if bytes.HasPrefix(b[j:], sep) && j+len(sep) < len(b) && isDigit(b[j+len(sep)]) {
+			return len(sep)
+		}
+	}
+	return 0
 }
 
 // maskIDs masks the person ids in b (a copy when there are any) and
@@ -147,11 +162,8 @@ func maskIDs(b []byte) ([]byte, bool) {
 		case 11:
 			mask(start+6, j)
 		case 6:
-			for _, sep := range idSeparators {
-				if !bytes.HasPrefix(b[j:], sep) {
-					continue
-				}
-				k := j + len(sep)
+			if n := separatorAt(b, j); n > 0 {
+				k := j + n
 				m := k
 				for m < len(b) && isDigit(b[m]) {
 					m++
@@ -160,7 +172,6 @@ func maskIDs(b []byte) ([]byte, bool) {
 					mask(start+6, m)
 					j = m
 				}
-				break
 			}
 		}
 		i = j

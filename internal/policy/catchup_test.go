@@ -20,7 +20,7 @@ func TestCatchUpRetentionNameUnit(t *testing.T) {
 	}{
 		{"defaults", "", "", "", func(p *Policy) bool {
 			return p.CatchUp == DefaultCatchUp && p.Retention.Years == 0 && p.Reminders.NameUnit == nil &&
-				!p.Reminders.NamesUnit(true) && p.Reminders.NamesUnit(false)
+				!p.Reminders.NamesUnit()
 		}},
 		{"catch_up set", "catch_up: {reminders: 0, grace: 2, requires_approval: false}\n", "", "", func(p *Policy) bool {
 			return p.CatchUp == CatchUp{Reminders: 0, Grace: 2, RequiresApproval: false}
@@ -28,8 +28,8 @@ func TestCatchUpRetentionNameUnit(t *testing.T) {
 		{"catch_up partly", "catch_up: {grace: 3}\n", "", "", func(p *Policy) bool {
 			return p.CatchUp == CatchUp{Reminders: 1, Grace: 3, RequiresApproval: true}
 		}},
-		{"name_unit true", "", ", name_unit: true", "", func(p *Policy) bool { return p.Reminders.NamesUnit(true) }},
-		{"name_unit false", "", ", name_unit: false", "", func(p *Policy) bool { return !p.Reminders.NamesUnit(false) }},
+		{"name_unit true", "", ", name_unit: true", "", func(p *Policy) bool { return p.Reminders.NamesUnit() }},
+		{"name_unit false", "", ", name_unit: false", "", func(p *Policy) bool { return !p.Reminders.NamesUnit() }},
 		{"retention", "retention: {years: 10}\n", "", "", func(p *Policy) bool { return p.Retention.Years == 10 }},
 		{"grace zero", "catch_up: {grace: 0}\n", "", "catch_up.grace: must be at least 1 business day", nil},
 		{"retention zero", "retention: {years: 0}\n", "", "retention.years: must be at least 1 year", nil},

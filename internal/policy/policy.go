@@ -149,21 +149,17 @@ type Reminders struct {
 	RepeatEvery int // YAML reminders.repeat_every
 	Max         int // YAML reminders.max
 	// NameUnit says whether a reminder may name the sending unit (YAML
-	// reminders.name_unit); nil: only for letters that are not
-	// confidential. A unit name such as "Barnevernstjenesten" in an e-mail
-	// to a business tells whoever reads its shared inbox too much; the
-	// sending organisation and the reference are enough.
+	// reminders.name_unit); nil: no. A unit name such as
+	// "Barnevernstjenesten" in an e-mail to a business tells whoever reads
+	// its shared inbox too much, whether the letter the reminder is about
+	// was marked confidential or not (its next one may be); the sending
+	// organisation and the reference are enough.
 	NameUnit *bool
 }
 
-// NamesUnit reports whether a reminder about a letter (confidential or
-// not) may name its sending unit.
-func (r Reminders) NamesUnit(confidential bool) bool {
-	if r.NameUnit != nil {
-		return *r.NameUnit
-	}
-	return !confidential
-}
+// NamesUnit reports whether a reminder may name the sending unit: only
+// when the policy says so.
+func (r Reminders) NamesUnit() bool { return r.NameUnit != nil && *r.NameUnit }
 
 // CatchUp is the rule for a letter the escalation first meets when its
 // print window has already passed (a back-fill of history, a new policy,

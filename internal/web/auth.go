@@ -139,8 +139,8 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 // forbidden logs and audits a refused request.
 func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {
 	p := principal(ctx)
-	s.log.Warn("forbidden", "actor", p.Actor(), "role", p.Role, "method", r.Method, "path", r.URL.Path, "why", why)
-	s.audit(ctx, "forbidden", r.Method+" "+r.URL.Path, why)
+	s.log.Warn("forbidden", "actor", p.Actor(), "role", p.Role, "method", r.Method, "path", shownPath(r), "why", why)
+	s.audit(ctx, "forbidden", r.Method+" "+shownPath(r), why)
 }
 
 // audit writes an audit entry for the request's principal. A failure is

@@ -287,8 +287,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.mux.ServeHTTP(rec, r)
 	}
-	s.log.Info("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+	s.log.Info("http request", "method", r.Method, "path", shownPath(r), "status", rec.status,
 		"duration_ms", time.Since(start).Milliseconds())
+}
+
+// shownPath is the request's path for the log and the audit, with any
+// national id in it masked (a caller may put one where an id belongs).
+func shownPath(r *http.Request) string {
+	return string(model.MaskNationalIDsIn([]byte(r.URL.Path)))
 }
 
 // textQuery reports whether every name and value of q is text: valid

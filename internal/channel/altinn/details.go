@@ -162,13 +162,13 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		d.obs.Err = fmt.Errorf("%w: details of %s (%d bytes): %v", channel.ErrBadRecord, id, len(resp.Body), err)
 		return d, nil
 	}
-	d.obs.Payload = statusEvidence(resp.Body)
+	d.obs.Payload = maskedEvidence(statusEvidence(resp.Body), resp.Body)
 	if !strings.EqualFold(doc.CorrespondenceID, id) {
 		d.obs.Err = fmt.Errorf("%w: asked for %s, got details of %q", channel.ErrBadRecord, id, doc.CorrespondenceID)
 		return d, nil
 	}
 	if h := bytes.TrimSpace(doc.StatusHistory); len(h) > 0 && !bytes.Equal(h, []byte("null")) {
-		d.obs.History = append(json.RawMessage(nil), h...)
+		d.obs.History = maskedEvidence(append(json.RawMessage(nil), h...), h)
 	}
 	var hist []statusEvent
 	if len(doc.StatusHistory) > 0 {
@@ -435,6 +435,17 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 var evidenceFields = []string{"correspondenceId", "resourceId", "sender", "sendersReference", "status",
 	"statusText", "statusChanged", "statusHistory", "created", "requestedPublishTime", "published",
 	"dueDateTime", "isConfidential"}
+
+// maskedEvidence is evidence with the national ids in its texts masked
+// (statusText, sendersReference and the history's texts are the sender's
+// and Altinn's free text): the evidence keeps who and when in short. Should
+// masking break the JSON, only the fingerprint of from is kept.
+func maskedEvidence(ev json.RawMessage, from []byte) json.RawMessage {
+	if m := model.MaskNationalIDsIn(ev); json.Valid(m) {
+		return m
+	}
+	return channel.Unreadable(from, unreadableFields...)
+}
 
 // statusEvidence reduces a details answer to evidenceFields. An answer that
 // is not a JSON object keeps only its fingerprint.

@@ -250,7 +250,7 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 			c.log.Warn("svarut: status record without a readable id skipped", "op", op, "record_bytes", len(r), "error", recErr)
 			continue
 		}
-		o := channel.Observation{ChannelID: id, Status: rec.Status, Payload: channel.Evidence(r)}
+		o := channel.Observation{ChannelID: id, Status: rec.Status, Payload: statusRecordEvidence(r)}
 		if recErr != nil {
 			o.Err = fmt.Errorf("%w: SvarUt's record for %s: %v", channel.ErrBadRecord, id, recErr)
 		} else {
@@ -299,4 +299,30 @@ func idOf(r json.RawMessage) string {
 // bad wraps an unreadable answer, keeping its first bytes.
 func (c *Client) bad(op string, resp *httpclient.Response, err error) error {
 	return channel.NewBadResponse("svarut", op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+}
+
+// statusRecordFields are the parts of a status record kept as evidence:
+// status facts. Whatever else a record carries (a title, the recipient)
+// stays at SvarUt.
+var statusRecordFields = []string{"id", "forsendelsesId", "status", "sisteStatusEndring"}
+
+// statusRecordEvidence reduces a status record to statusRecordFields; a
+// record that is not a JSON object keeps only its fingerprint and those
+// fields it can show.
+func statusRecordEvidence(r []byte) json.RawMessage {
+	var all map[string]json.RawMessage
+	if json.Unmarshal(r, &all) != nil {
+		return channel.Unreadable(r, "status", "sisteStatusEndring")
+	}
+	kept := make(map[string]json.RawMessage, len(statusRecordFields))
+	for _, k := range statusRecordFields {
+		if v, ok := all[k]; ok {
+			kept[k] = v
+		}
+	}
+	out, err := json.Marshal(kept)
+	if err != nil {
+		return channel.Unreadable(r, "status", "sisteStatusEndring")
+	}
+	return out
 }
