@@ -79,7 +79,14 @@ type Client struct {
 	http Doer
 	log  *slog.Logger
 	warn sync.Once
+
+	sentMu sync.Mutex
+	sent   map[string]time.Time // when Discover saw letters sent (a back-fill's earlier windows); at most maxSentMemo
 }
+
+// maxSentMemo bounds Client.sent; when full it starts again (a letter then
+// costs one lookup more).
+const maxSentMemo = 200_000
 
 var (
 	_ channel.Feed       = (*Client)(nil)
@@ -315,7 +322,9 @@ var errTooManyPages = errors.New("too many pages")
 func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, error) {
 	var out []channel.FeedEvent
 	foreign := 0
-	err := c.read(ctx, "lookup", url.Values{"metaProperties.messageUUID": {id}}, c.cfg.LookupPages, func(page []channel.FeedEvent) error {
+	// The log writes UUIDs in lower case, and its field search is not
+	// said to ignore case.
+	err := c.read(ctx, "lookup", url.Values{"metaProperties.messageUUID": {strings.ToLower(id)}}, c.cfg.LookupPages, func(page []channel.FeedEvent) error {
 		for _, e := range page {
 			if e.ChannelID != strings.ToLower(id) {
 				foreign++
@@ -399,8 +408,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 }
 
 // Discover lists the letters with events created in [from, to]: recipient
-// from recipientID, sent when first received, title empty (the log's
-// label is the title, and postvakt does not keep it).
+// from recipientID, sent when first received (MEMO_SEND_RECEIVED; for a
+// letter sent before the window, from its whole log, looked up), title
+// empty (the log's label is the title, and postvakt does not keep it).
 func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
 	byID := map[string][]channel.FeedEvent{}
 	var order []string
@@ -423,8 +433,24 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	for _, id := range order {
 		evs := byID[id]
 		sort.SliceStable(evs, func(a, b int) bool { return evs[a].At.Before(evs[b].At) })
+		sent, ok := c.sentAt(id, evs)
+		if !ok {
+			// Sent before the window (only its later entries, a read, fall
+			// in it): its whole log says when, and holds its proof of
+			// delivery, which the poller would otherwise never fetch.
+			all, lerr := c.lookup(ctx, id)
+			if lerr != nil {
+				err = errors.Join(err, fmt.Errorf("%w: letter %s, sent before the window: %w", channel.ErrIncomplete, id, lerr))
+				continue
+			}
+			if len(all) > 0 {
+				evs = all
+				sort.SliceStable(evs, func(a, b int) bool { return evs[a].At.Before(evs[b].At) })
+			}
+			sent, _ = c.sentAt(id, evs)
+		}
 		// Digital Post is secure post: every letter counts as confidential.
-		f := channel.Found{ChannelID: id, SentAt: evs[0].At, Confidential: true, Observation: fold(id, evs)}
+		f := channel.Found{ChannelID: id, SentAt: sent, Confidential: true, Observation: fold(id, evs)}
 		for _, e := range evs {
 			if f.SenderOrg == "" {
 				f.SenderOrg = e.SenderOrg
@@ -436,4 +462,26 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 		out = append(out, f)
 	}
 	return out, err // with a gap: what was found, and the gap (ErrIncomplete)
+}
+
+// sentAt is when letter id was sent: its MEMO_SEND_RECEIVED among evs
+// (sorted by time), remembered for a later window; else what an earlier
+// Discover saw. False when neither says.
+func (c *Client) sentAt(id string, evs []channel.FeedEvent) (time.Time, bool) {
+	c.sentMu.Lock()
+	defer c.sentMu.Unlock()
+	for _, e := range evs {
+		if e.Tag == tagReceived {
+			if c.sent == nil || len(c.sent) >= maxSentMemo {
+				c.sent = map[string]time.Time{}
+			}
+			c.sent[id] = e.At
+			return e.At, true
+		}
+	}
+	at, ok := c.sent[id]
+	if !ok && len(evs) > 0 {
+		at = evs[0].At
+	}
+	return at, ok
 }

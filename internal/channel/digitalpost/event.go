@@ -44,6 +44,10 @@ var Tags = channel.NewStatusTable(
 // TagAvailable is the legal proof of delivery: "Tilgængelig for modtageren".
 const TagAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"
 
+// tagReceived is a letter's first entry: Digital Post received it (when it
+// was sent).
+const tagReceived = "MEMO_SEND_RECEIVED"
+
 // tagSearches is the log's record of a search (every events/ call makes
 // one): about no letter, ignored.
 const tagSearches = "EVENT_LOG_SEARCHES"
@@ -124,16 +128,13 @@ func (e *entry) event() channel.FeedEvent {
 	recipient, rtype := digits(str(meta.RecipientID)), str(meta.RecipientType)
 	switch {
 	case recipient == "":
-	case rtype == "CITIZEN" || (rtype == "" && len(recipient) == 10):
+	// A CPR number has ten digits (a CVR number eight; a P-number is never
+	// a recipient): its shape decides, whatever the type says ("CITIZEN"
+	// in the notes; MeMo's "CPR", or another case, would do as well).
+	case len(recipient) == 10 || strings.EqualFold(rtype, "CITIZEN") || strings.EqualFold(rtype, "CPR"):
 		fe.PersonID, ev.RecipientID = recipient, model.MaskPersonID(recipient)
 	default:
 		fe.Recipient, ev.RecipientID = recipient, recipient
-		if len(recipient) == 10 {
-			// Ten digits are a CPR number's shape (a CVR number has
-			// eight), whatever the type says: the evidence keeps it
-			// masked.
-			ev.RecipientID = model.MaskPersonID(recipient)
-		}
 	}
 	fe.Payload, _ = json.Marshal(ev)
 	var problems []string
@@ -289,10 +290,11 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 
 // timeLayouts are the shapes a time is read in besides RFC 3339 with any
 // fraction (channel.ParseTime: the log's own, 2023-08-25T00:49:34.437Z):
-// Jackson's numeric offset (+0000), and a local time without zone (taken
-// as UTC, the log's zone).
+// Jackson's numeric offset (+0000), a local time without zone (taken as
+// UTC, the log's zone), and a time without seconds.
 var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999"}
+	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04Z07:00"} // the last: Java's OffsetDateTime.toString() drops zero seconds
 
 // parseTime reads a time given as a string in one of timeLayouts or as
 // epoch milliseconds.
