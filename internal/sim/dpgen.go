@@ -365,8 +365,10 @@ func newCVR(r *rand.Rand) string {
 
 // newCPR draws a CPR-shaped number: a valid date DDMMYY and a four-digit
 // sequence (no mod-11: CPR numbers issued since 2007 need not satisfy it).
-// It is synthetic; like every CPR number postvakt handles, it is shown
-// masked outside the evidence.
+// Drawn at random, it may coincide with a real person's number (there is
+// no reserved test range: any valid date and sequence may be issued), so,
+// like every CPR number postvakt handles, it is shown masked outside the
+// evidence, and the demo's files stay on the machine that made them.
 func newCPR(r *rand.Rand) string {
 	return fmt.Sprintf("%02d%02d%02d%04d", 1+r.IntN(28), 1+r.IntN(12), r.IntN(100), r.IntN(10000))
 }

@@ -68,8 +68,9 @@ func newOrgNr(r *rand.Rand) string {
 }
 
 // newPersonID draws an 11-digit fødselsnummer-shaped id with valid check
-// digits (synthetic: day of birth plus 40, as in test ids, so it never is a
-// real person's number).
+// digits, synthetic: month of birth plus 80, as the Norwegian test registry
+// (Tenor) makes them, so it never is a real person's number (day plus 40,
+// a D-number, is issued to real people).
 func newPersonID(r *rand.Rand) string {
 	k1w := [9]int{3, 7, 6, 1, 8, 9, 4, 5, 2}
 	k2w := [10]int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2}
@@ -78,7 +79,7 @@ func newPersonID(r *rand.Rand) string {
 		month := 1 + r.IntN(12)
 		year := r.IntN(100)
 		ind := r.IntN(500)
-		base := fmt.Sprintf("%02d%02d%02d%03d", day+40, month, year, ind)
+		base := fmt.Sprintf("%02d%02d%02d%03d", day, month+80, year, ind)
 		var d [11]int
 		for i := 0; i < 9; i++ {
 			d[i] = int(base[i] - '0')
