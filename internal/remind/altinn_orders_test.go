@@ -56,6 +56,16 @@ func hnFixture(t *testing.T, channel, org string, n int) (*store.Store, remind.G
 	return st, g
 }
 
+// newOrderWorld is one order test's world: Altinn's fake, n letters to org
+// on channel, mailpit, and the reminder with resourceID.
+func newOrderWorld(t *testing.T, channel, org string, n int, resourceID string) (*fakeAltinn, *store.Store, remind.Group, *remind.Reminder) {
+	t.Helper()
+	f := newFakeAltinn(t)
+	st, g := hnFixture(t, channel, org, n)
+	mp := mailpittest.Start(t)
+	return f, st, g, hnReminder(t, st, mp.SMTPAddr, f, resourceID)
+}
+
 func hnReminder(t *testing.T, st *store.Store, smtpAddr string, f *fakeAltinn, resourceID string) *remind.Reminder {
 	t.Helper()
 	s, err := remind.NewSMTP(remind.SMTPConfig{Addr: smtpAddr, From: "postvakt@bergen.kommune.no", Timeout: 5 * time.Second})
@@ -72,10 +82,7 @@ func hnReminder(t *testing.T, st *store.Store, smtpAddr string, f *fakeAltinn, r
 func TestAltinnOrdersPlainOrderAndRepeat(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
-	st, g := hnFixture(t, "svarut", hnFirma, 2)
-	mp := mailpittest.Start(t)
-	r := hnReminder(t, st, mp.SMTPAddr, f, "")
+	f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 2, "")
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	out, err := r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != remind.StatusSent || out.OrderErr != nil || out.OrderID == "" {
@@ -104,10 +111,7 @@ func TestAltinnOrdersPlainOrderAndRepeat(t *testing.T) {
 func TestAltinnOrdersResourceIDNeedsURN(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
-	st, g := hnFixture(t, "altinn", hnFirma, 1)
-	mp := mailpittest.Start(t)
-	r := hnReminder(t, st, mp.SMTPAddr, f, "sim-taushetsbelagt-post") // as configured for Correspondence
+	f, _, g, r := newOrderWorld(t, "altinn", hnFirma, 1, "sim-taushetsbelagt-post") // as configured for Correspondence
 	out, err := r.Deliver(ctx, g, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), false)
 	if err != nil || out.Status != remind.StatusSent {
 		t.Fatalf("deliver: %+v %v", out, err)
@@ -126,11 +130,8 @@ func TestAltinnOrdersResourceIDNeedsURN(t *testing.T) {
 func TestAltinnOrdersFixedSettingReachesKeptOrders(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
-	st, g := hnFixture(t, "altinn", hnFirma, 1)
-	mp := mailpittest.Start(t)
+	f, st, g, r := newOrderWorld(t, "altinn", hnFirma, 1, "urn:altinn:resource:") // a setting Altinn refuses
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	r := hnReminder(t, st, mp.SMTPAddr, f, "urn:altinn:resource:") // a setting Altinn refuses
 	out, err := r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != remind.StatusSent || out.OrderErr == nil {
 		t.Fatalf("deliver: %+v %v", out, err)
@@ -158,10 +159,7 @@ func TestAltinnOrdersFixedSettingReachesKeptOrders(t *testing.T) {
 func TestAltinnOrdersDanishReminderNotOrderedInAltinn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
-	st, g := hnFixture(t, "digitalpost", "10150817", 1)
-	mp := mailpittest.Start(t)
-	r := hnReminder(t, st, mp.SMTPAddr, f, "")
+	f, _, g, r := newOrderWorld(t, "digitalpost", "10150817", 1, "")
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	out, err := r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != remind.StatusSent {
@@ -186,8 +184,7 @@ func TestAltinnOrdersDanishReminderNotOrderedInAltinn(t *testing.T) {
 func TestAltinnOrdersRefusedOrdersDoNotStarveNewOnes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
-	st, g := hnFixture(t, "svarut", hnFirma, 2)
+	f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 2, "")
 	old := g.Shipments[1].ShipmentID
 	g.Shipments = g.Shipments[:1]
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -202,13 +199,11 @@ func TestAltinnOrdersRefusedOrdersDoNotStarveNewOnes(t *testing.T) {
 		SELECT id, $1, row_number() OVER (ORDER BY id) FROM notifications WHERE key LIKE 'old-%'`, old); err != nil {
 		t.Fatal(err)
 	}
-	mp := mailpittest.Start(t)
 	f.Fail = func(w http.ResponseWriter, r *http.Request) bool { // Altinn down for the first attempt
 		f.Fail = nil
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return true
 	}
-	r := hnReminder(t, st, mp.SMTPAddr, f, "")
 	r.Orders.Notifier = &remind.Notifier{HTTP: func() *httpclient.Client {
 		hc, _ := httpclient.New(httpclient.Options{Name: "n", BaseURL: f.NotifBase(), MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
 		return hc
@@ -282,11 +277,8 @@ func TestAltinnOrdersProfileShapes(t *testing.T) {
 func TestAltinnOrdersNoContactRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
+	f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 1, "")
 	f.NoContact[hnFirma] = true
-	st, g := hnFixture(t, "svarut", hnFirma, 1)
-	mp := mailpittest.Start(t)
-	r := hnReminder(t, st, mp.SMTPAddr, f, "")
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	out, err := r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != remind.StatusSent || out.OrderErr == nil {
@@ -314,10 +306,7 @@ func TestAltinnOrdersNoContactRefused(t *testing.T) {
 func TestAltinnOrdersLostAnswerRetriedIdempotently(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
-	st, g := hnFixture(t, "svarut", hnFirma, 1)
-	mp := mailpittest.Start(t)
-	r := hnReminder(t, st, mp.SMTPAddr, f, "")
+	f, _, g, r := newOrderWorld(t, "svarut", hnFirma, 1, "")
 	first := true
 	f.Fail = func(w http.ResponseWriter, req *http.Request) bool {
 		if !first {
@@ -371,10 +360,7 @@ func (nopBody) Close() error { return nil }
 func TestAltinnOrdersLateOrderForOpenedLetters(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := newFakeAltinn(t)
-	st, g := hnFixture(t, "svarut", hnFirma, 1)
-	mp := mailpittest.Start(t)
-	r := hnReminder(t, st, mp.SMTPAddr, f, "")
+	f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 1, "")
 	r.Orders.Notifier = &remind.Notifier{HTTP: func() *httpclient.Client {
 		hc, _ := httpclient.New(httpclient.Options{Name: "n", BaseURL: f.NotifBase(), MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
 		return hc
