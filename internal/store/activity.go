@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // ChannelCalls is what one poll batch's calls to a channel came to. The
@@ -58,11 +59,18 @@ func (s *Store) RecordChannelCalls(ctx context.Context, c ChannelCalls) error {
 	return nil
 }
 
+// trimError is a call's error fit for its column: cleaned (CleanText), at
+// most 500 bytes, cut before a character, not inside one.
 func trimError(s string) string {
-	if len(s) > 500 {
-		return s[:500]
+	s = CleanText(s)
+	if len(s) <= 500 {
+		return s
 	}
-	return s
+	i := 500
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }
 
 // ChannelActivity is one channel's recent activity: the last call, answer,

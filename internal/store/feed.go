@@ -81,65 +81,134 @@ type feedShipment struct {
 // recall closes escalation, and the cursor moves. Entries about unknown
 // shipments are counted, not stored; entries Check refuses are returned.
 func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
+	// One entry's odd bytes never roll back the page (and hold the cursor
+	// for good): everything the log said is cleaned first, and should the
+	// database still refuse the batch, it is written again one entry at a
+	// time under a savepoint; an entry refused even so comes back in
+	// Refused and the rest, and the cursor, are written.
+	entries := make([]FeedEntry, len(a.Entries))
+	for i, e := range a.Entries {
+		e.ID, e.ChannelID, e.Tag, e.Closed = CleanText(e.ID), CleanText(e.ChannelID), CleanText(e.Tag), CleanText(e.Closed)
+		e.Payload = CleanJSON(e.Payload)
+		entries[i] = e
+	}
+	a.Entries = entries
 	var w FeedWrite
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		w = FeedWrite{}
-		ships, err := lockFeedShipments(ctx, tx, a.Channel, a.Entries)
+		var err error
+		w, err = applyFeedEntries(ctx, tx, a, a.Entries)
 		if err != nil {
 			return err
 		}
-		known := make([]FeedEntry, 0, len(a.Entries))
-		seen := map[string]bool{}
+		return finishFeed(ctx, tx, a)
+	})
+	var pe *pq.Error
+	if err == nil || !errors.As(err, &pe) || ctx.Err() != nil {
+		return w, err
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		w = FeedWrite{}
 		for _, e := range a.Entries {
-			ship, ok := ships[strings.ToLower(e.ChannelID)]
-			if !ok {
-				w.Unregistered++
-				continue
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT feed_entry`); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
 			}
-			if a.Check != nil {
-				if err := a.Check(e.At, ship.SentAt); err != nil {
-					w.Refused = append(w.Refused, RefusedEntry{ShipmentID: ship.ID, Entry: e, Err: err})
-					continue
+			one, err := applyFeedEntries(ctx, tx, a, []FeedEntry{e})
+			if errors.As(err, &pe) {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT feed_entry`); err != nil {
+					return fmt.Errorf("roll back to savepoint: %w", err)
 				}
-			}
-			if seen[e.ID] {
-				w.Repeats++
+				w.Refused = append(w.Refused, RefusedEntry{Entry: e,
+					Err: fmt.Errorf("postvakt could not store this log entry: %s", CleanText(err.Error()))})
 				continue
 			}
-			seen[e.ID] = true
-			known = append(known, e)
-		}
-		fresh, err := insertFeedEntries(ctx, tx, a.Channel, known, ships)
-		if err != nil {
-			return err
-		}
-		w.Events = len(fresh)
-		w.Repeats += len(known) - len(fresh)
-		if err := applyFeedStates(ctx, tx, a.Channel, fresh, ships, &w); err != nil {
-			return err
-		}
-		if len(a.Synced) > 0 {
-			// A letter the log knows now gets the reminders held back for
-			// it while it was unknown: the next escalation run looks at it.
-			if _, err := tx.ExecContext(ctx, `WITH q AS (
-					UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE shipment_id = ANY($1::uuid[]))
-				UPDATE shipments s SET unknown_to_channel_since = NULL, next_step_at = `+sqlKnownAgain+`
-				WHERE s.id = ANY($1::uuid[]) AND s.unknown_to_channel_since IS NOT NULL
-					AND EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`,
-				pq.Array(a.Synced), EventChannel); err != nil {
-				return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
+			if err != nil {
+				return err
 			}
-		}
-		if !a.Cursor.IsZero() {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO feed_cursors (channel, cursor, updated_at) VALUES ($1, $2, now())
-				ON CONFLICT (channel) DO UPDATE SET cursor = GREATEST(feed_cursors.cursor, EXCLUDED.cursor), updated_at = now()`,
-				a.Channel, a.Cursor); err != nil {
-				return fmt.Errorf("move %s cursor: %w", a.Channel, err)
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT feed_entry`); err != nil {
+				return fmt.Errorf("release savepoint: %w", err)
 			}
+			w.add(one)
 		}
-		return nil
+		return finishFeed(ctx, tx, a)
 	})
 	return w, err
+}
+
+// add counts o's writes in w.
+func (w *FeedWrite) add(o FeedWrite) {
+	w.Events += o.Events
+	w.Repeats += o.Repeats
+	w.Changed += o.Changed
+	w.Closed += o.Closed
+	w.Behind += o.Behind
+	w.Unregistered += o.Unregistered
+	w.Refused = append(w.Refused, o.Refused...)
+}
+
+// applyFeedEntries writes entries of a (ApplyFeed's first part: evidence
+// and states), in tx.
+func applyFeedEntries(ctx context.Context, tx *sqlx.Tx, a FeedApply, entries []FeedEntry) (FeedWrite, error) {
+	var w FeedWrite
+	ships, err := lockFeedShipments(ctx, tx, a.Channel, entries)
+	if err != nil {
+		return w, err
+	}
+	known := make([]FeedEntry, 0, len(entries))
+	seen := map[string]bool{}
+	for _, e := range entries {
+		ship, ok := ships[strings.ToLower(e.ChannelID)]
+		if !ok {
+			w.Unregistered++
+			continue
+		}
+		if a.Check != nil {
+			if err := a.Check(e.At, ship.SentAt); err != nil {
+				w.Refused = append(w.Refused, RefusedEntry{ShipmentID: ship.ID, Entry: e, Err: err})
+				continue
+			}
+		}
+		if seen[e.ID] {
+			w.Repeats++
+			continue
+		}
+		seen[e.ID] = true
+		known = append(known, e)
+	}
+	fresh, err := insertFeedEntries(ctx, tx, a.Channel, known, ships)
+	if err != nil {
+		return w, err
+	}
+	w.Events = len(fresh)
+	w.Repeats += len(known) - len(fresh)
+	if err := applyFeedStates(ctx, tx, a.Channel, fresh, ships, &w); err != nil {
+		return w, err
+	}
+	return w, nil
+}
+
+// finishFeed is ApplyFeed's last part: the letters read whole, the cursor.
+func finishFeed(ctx context.Context, tx *sqlx.Tx, a FeedApply) error {
+	if len(a.Synced) > 0 {
+		// A letter the log knows now gets the reminders held back for
+		// it while it was unknown: the next escalation run looks at it.
+		if _, err := tx.ExecContext(ctx, `WITH q AS (
+				UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE shipment_id = ANY($1::uuid[]))
+			UPDATE shipments s SET unknown_to_channel_since = NULL, next_step_at = `+sqlKnownAgain+`
+			WHERE s.id = ANY($1::uuid[]) AND s.unknown_to_channel_since IS NOT NULL
+				AND EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`,
+			pq.Array(a.Synced), EventChannel); err != nil {
+			return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
+		}
+	}
+	if !a.Cursor.IsZero() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feed_cursors (channel, cursor, updated_at) VALUES ($1, $2, now())
+			ON CONFLICT (channel) DO UPDATE SET cursor = GREATEST(feed_cursors.cursor, EXCLUDED.cursor), updated_at = now()`,
+			a.Channel, a.Cursor); err != nil {
+			return fmt.Errorf("move %s cursor: %w", a.Channel, err)
+		}
+	}
+	return nil
 }
 
 // lockFeedShipments finds and locks the shipments the entries name, by

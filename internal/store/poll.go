@@ -142,7 +142,7 @@ func (w *PollWrite) add(o PollWrite) {
 func (s *Store) ApplyPoll(ctx context.Context, results []PollResult) (PollWrite, error) {
 	clean := make([]PollResult, len(results))
 	for i, r := range results {
-		r.Status, r.Err, r.Closed = CleanText(r.Status), CleanText(r.Err), CleanText(r.Closed)
+		r.Status, r.Err, r.Closed, r.HistoryErr = CleanText(r.Status), CleanText(r.Err), CleanText(r.Closed), CleanText(r.HistoryErr)
 		r.Payload, r.History = CleanJSON(r.Payload), CleanJSON(r.History)
 		clean[i] = r
 	}

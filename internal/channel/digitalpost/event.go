@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -43,6 +44,10 @@ var Tags = channel.NewStatusTable(
 
 // TagAvailable is the legal proof of delivery: "Tilgængelig for modtageren".
 const TagAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"
+
+// maxEntryID bounds a log entry's id: its evidence row's unique key
+// (PostgreSQL's index entries hold a few kilobytes at most).
+const maxEntryID = 512
 
 // tagReceived is a letter's first entry: Digital Post received it (when it
 // was sent).
@@ -140,6 +145,9 @@ func (e *entry) event() channel.FeedEvent {
 	var problems []string
 	if fe.ID == "" {
 		problems = append(problems, "no id")
+	} else if len(fe.ID) > maxEntryID {
+		problems = append(problems, fmt.Sprintf("an id of %d bytes", len(fe.ID)))
+		fe.ID = fe.ID[:64] // for the entry's error and log line
 	}
 	if fe.Tag == "" {
 		problems = append(problems, "no eventTag")
@@ -148,9 +156,9 @@ func (e *entry) event() channel.FeedEvent {
 	if fe.Logged, err = parseTime(e.Created); err != nil {
 		problems = append(problems, "created: "+err.Error())
 	}
-	if fe.At, err = parseTime(e.EventTime); err != nil {
+	if fe.At, err = parseTime(e.EventTime); err != nil || fe.At.IsZero() {
 		// The entry still proves what it says; it happened no later than
-		// the log stored it.
+		// the log stored it. (0001-01-01, a producer's default, is no time.)
 		fe.At = fe.Logged
 	}
 	if len(problems) > 0 {
@@ -284,6 +292,12 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" || raw[0] == '{' || raw[0] == '[' || !json.Valid(raw) {
 		return nil
+	}
+	if raw[0] != '"' {
+		// A number PostgreSQL's jsonb cannot hold (1e1000000) is no time.
+		if f, err := strconv.ParseFloat(string(raw), 64); err != nil || math.IsInf(f, 0) {
+			return nil
+		}
 	}
 	return append(json.RawMessage(nil), raw...)
 }

@@ -1,0 +1,236 @@
+package poll_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel/digitalpost"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+	"postvakt/internal/poll"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// hostileEvent is one Digital Post event-log entry as the log sends it; fields
+// are spliced in raw so a test can put any JSON there.
+func hostileEvent(id, tag, uuid, eventTime, created, extra string) string {
+	return fmt.Sprintf(`{"id":%s,"eventId":"e-%s","eventTag":%s,"eventTime":%s,"created":%s,"metaProperties":{"messageUUID":%s,"senderID":"64942212","recipientID":"12345678","recipientType":"COMPANY"%s}}`,
+		id, strings.Trim(id, `"`), tag, eventTime, created, uuid, extra)
+}
+
+// longID is an event id of 12,000 random base64 characters: more than a
+// btree index entry may hold (2704 bytes) even compressed.
+func longID() string {
+	b := make([]byte, 9000)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// TestFeedOneBadEntryDoesNotHoldBackTheLog: one entry of the Digital Post event
+// log with a NUL (or a number PostgreSQL's numeric cannot hold) must be
+// that entry's problem; the other letters on the same page are written,
+// and the cycle does not fail.
+func TestFeedOneBadEntryDoesNotHoldBackTheLog(t *testing.T) {
+	const (
+		idA = "0b6d3c5e-1f2a-4b3c-8d4e-00000000000a"
+		idB = "0b6d3c5e-1f2a-4b3c-8d4e-00000000000b"
+		idC = "0b6d3c5e-1f2a-4b3c-8d4e-00000000000c"
+	)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	ts := `"` + now.Add(-time.Hour).Format("2006-01-02T15:04:05.000Z") + `"`
+	q := func(s string) string { return `"` + s + `"` }
+	cases := map[string]string{
+		"NUL in eventTag":                hostileEvent(q("ev-c"), `"MESSAGE_READ\u0000"`, q(idC), ts, ts, ""),
+		"NUL in id":                      hostileEvent(`"ev-c\u0000"`, q("MESSAGE_READ"), q(idC), ts, ts, ""),
+		"NUL in eventId only":            strings.Replace(hostileEvent(q("ev-c"), q("MESSAGE_READ"), q(idC), ts, ts, ""), `"e-ev-c"`, `"e\u0000"`, 1),
+		"NUL in transmissionId":          hostileEvent(q("ev-c"), q("MESSAGE_READ"), q(idC), ts, ts, `,"transmissionId":"t\u0000"`),
+		"NUL in messageUUID (no letter)": hostileEvent(q("ev-c"), q("MESSAGE_READ"), `"`+idC+`\u0000"`, ts, ts, ""),
+		"eventTime 1e1000000":            hostileEvent(q("ev-c"), q("MESSAGE_READ"), q(idC), `1e1000000`, ts, ""),
+		"id of 12000 random chars":       hostileEvent(q(longID()), q("MESSAGE_READ"), q(idC), ts, ts, ""),
+		"control (all good)":             hostileEvent(q("ev-c"), q("MESSAGE_READ"), q(idC), ts, ts, ""),
+	}
+	for name, bad := range cases {
+		t.Run(name, func(t *testing.T) {
+			st := storetest.Open(t)
+			ctx := context.Background()
+			var items []model.NewShipment
+			for i, id := range []string{idA, idB, idC} {
+				it := storetest.Letter(i)
+				it.Channel, it.ChannelID, it.SentAt = "digitalpost", id, now.Add(-5*time.Hour)
+				items = append(items, it)
+			}
+			ships := storetest.Register(t, st, items...)
+			body := `{"events":[` + hostileEvent(q("ev-a"), q("MEMO_AVAILABLE_TO_RECIPIENT"), q(idA), ts, ts, "") + "," +
+				hostileEvent(q("ev-b"), q("MESSAGE_READ"), q(idB), ts, ts, "") + "," + bad +
+				`],"currentPage":0,"totalPages":1,"totalElements":3}`
+			srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				rw.Header().Set("Content-Type", "application/json")
+				if u := r.URL.Query().Get("metaProperties.messageUUID"); u != "" {
+					fmt.Fprint(rw, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`)
+					return
+				}
+				fmt.Fprint(rw, body)
+			}))
+			defer srv.Close()
+			logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+			cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
+			hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dp, err := digitalpost.New(cfg, hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock := now
+			p := poll.New(st, logger, poll.Options{Now: func() time.Time { return clock }})
+			for cycle := 0; cycle < 2; cycle++ {
+				if sum, err := p.Poll(ctx, dp); err != nil {
+					t.Errorf("cycle %d failed as a whole because of one entry: %v (%+v)", cycle, err, sum)
+				}
+				clock = clock.Add(5 * time.Minute)
+			}
+			for i, want := range []model.State{model.StateAvailable, model.StateOpened} {
+				var state string
+				if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ships[i].ID); err != nil {
+					t.Fatal(err)
+				}
+				if state != string(want) {
+					t.Errorf("letter %d (a good entry on the same page) is %s, want %s", i, state, want)
+				}
+			}
+			var n int
+			if err := st.DB().Get(&n, `SELECT count(*) FROM shipment_events WHERE kind = 'channel_event'`); err != nil {
+				t.Fatal(err)
+			}
+			if n < 2 {
+				t.Errorf("%d log entries kept as evidence, want the 2 good ones at least", n)
+			}
+			if c, ok, _ := st.FeedCursor(ctx, "digitalpost"); !ok {
+				t.Errorf("the feed cursor never moved (%v): every later cycle reads the same poisoned page again", c)
+			}
+		})
+	}
+}
+
+// TestFeedOneBadLookupDoesNotHoldBackTheCycle: a letter looked up on its own
+// (sent before the window) whose log holds one entry with a NUL does not fail
+// the whole look-up batch, nor with it the cycle before the window is read.
+func TestFeedOneBadLookupDoesNotHoldBackTheCycle(t *testing.T) {
+	ids := []string{"0b6d3c5e-1f2a-4b3c-8d4e-00000000000a", "0b6d3c5e-1f2a-4b3c-8d4e-00000000000b", "0b6d3c5e-1f2a-4b3c-8d4e-00000000000c"}
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	ts := `"` + now.Add(-3*time.Hour).Format("2006-01-02T15:04:05.000Z") + `"`
+	q := func(s string) string { return `"` + s + `"` }
+	tags := []string{q("MEMO_AVAILABLE_TO_RECIPIENT"), q("MESSAGE_READ"), `"MESSAGE_READ\u0000"`}
+	st := storetest.Open(t)
+	ctx := context.Background()
+	var items []model.NewShipment
+	for i, id := range ids {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID, it.SentAt = "digitalpost", id, now.Add(-5*time.Hour)
+		items = append(items, it)
+	}
+	ships := storetest.Register(t, st, items...)
+	// The log was read up to half an hour ago: the letters, sent before
+	// that, are looked up on their own.
+	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		u := r.URL.Query().Get("metaProperties.messageUUID")
+		for i, id := range ids {
+			if u == id {
+				fmt.Fprint(rw, `{"events":[`+hostileEvent(q("ev-"+id), tags[i], q(id), ts, ts, "")+`],"currentPage":0,"totalPages":1,"totalElements":1}`)
+				return
+			}
+		}
+		fmt.Fprint(rw, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`)
+	}))
+	defer srv.Close()
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
+	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := digitalpost.New(cfg, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	if sum, err := p.Poll(ctx, dp); err != nil {
+		t.Errorf("the cycle failed as a whole because of one letter's log: %v (%+v)", err, sum)
+	}
+	for i, want := range []model.State{model.StateAvailable, model.StateOpened} {
+		var state string
+		if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ships[i].ID); err != nil {
+			t.Fatal(err)
+		}
+		if state != string(want) {
+			t.Errorf("letter %d (its own log is clean) is %s, want %s", i, state, want)
+		}
+	}
+}
+
+// TestFeedZeroEventTime: an entry dated 0001-01-01T00:00:00Z (.NET's
+// DateTime.MinValue, a default a producer may leave in) is Go's zero time,
+// no time at all: the entry is dated when the log stored it, not taken as
+// the time the letter became available.
+func TestFeedZeroEventTime(t *testing.T) {
+	const idA = "0b6d3c5e-1f2a-4b3c-8d4e-00000000000a"
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	ts := `"` + now.Add(-time.Hour).Format("2006-01-02T15:04:05.000Z") + `"`
+	st := storetest.Open(t)
+	ctx := context.Background()
+	it := storetest.Letter(0)
+	it.Channel, it.ChannelID, it.SentAt = "digitalpost", idA, now.Add(-5*time.Hour)
+	ships := storetest.Register(t, st, it)
+	body := `{"events":[` + hostileEvent(`"ev-a"`, `"MEMO_AVAILABLE_TO_RECIPIENT"`, `"`+idA+`"`, `"0001-01-01T00:00:00Z"`, ts, "") +
+		`],"currentPage":0,"totalPages":1,"totalElements":1}`
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("metaProperties.messageUUID") != "" {
+			fmt.Fprint(rw, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`)
+			return
+		}
+		fmt.Fprint(rw, body)
+	}))
+	defer srv.Close()
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
+	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := digitalpost.New(cfg, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	if _, err := p.Poll(ctx, dp); err != nil {
+		t.Fatal(err)
+	}
+	var row struct {
+		State     string     `db:"state"`
+		Available *time.Time `db:"available_at"`
+		Changed   time.Time  `db:"state_changed_at"`
+	}
+	if err := st.DB().Get(&row, `SELECT state, available_at, state_changed_at FROM shipments WHERE id = $1`, ships[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("state %s available_at %v state_changed_at %v", row.State, row.Available, row.Changed)
+	if row.Available != nil && row.Available.Before(it.SentAt.Add(-24*time.Hour)) {
+		t.Errorf("available since %v, long before the letter was sent (%v): an implausible time was taken", row.Available, it.SentAt)
+	}
+}
