@@ -68,6 +68,10 @@ func maskCPR(b []byte) ([]byte, bool) {
 		}
 		j := run(i)
 		start := afterEscape(b, i, j)
+		if inUUID(b, start) {
+			i = j
+			continue
+		}
 		switch {
 		case j-start == 10:
 			mask(start+6, j)
@@ -158,6 +162,10 @@ func maskIDs(b []byte) ([]byte, bool) {
 			j++
 		}
 		start := afterEscape(b, i, j)
+		if inUUID(b, start) {
+			i = j
+			continue
+		}
 		switch j - start {
 		case 11:
 			mask(start+6, j)
@@ -212,6 +220,22 @@ func afterEscape(b []byte, i, j int) int {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// inUUID reports whether b[i] lies inside a UUID (8-4-4-4-12 hex digits,
+// no hex digit touching it): a letter's or a shipment's id, whose digit
+// runs may look like a national id (about one UUID in sixty) and must stay
+// whole.
+func inUUID(b []byte, i int) bool {
+	for s := max(0, i-35); s <= i; s++ {
+		if s+36 > len(b) || (s > 0 && isHex(b[s-1:s])) || (s+36 < len(b) && isHex(b[s+36:s+37])) {
+			continue
+		}
+		if isUUID(string(b[s : s+36])) {
+			return true
+		}
+	}
+	return false
+}
 
 func isHex(b []byte) bool {
 	for _, c := range b {

@@ -103,7 +103,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "create user", err)
 		return
 	}
-	aboutOrg(r.Context(), org)
+	aboutAccess(r.Context(), role, org)
 	s.audit(r.Context(), "user_create", "user:"+name, describeAccess(role, org, unit, userEmail(r)))
 	s.log.Info("user created", "user", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showUsers(w, r, http.StatusCreated, name, pw)
@@ -143,9 +143,11 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	action := r.PathValue("action")
 	var detail, password string
 	var err error
+	newRole, newOrg := u.Role, u.SenderOrg
 	switch action {
 	case "access":
 		role, org, unit, bad := access(r)
+		newRole, newOrg = role, org
 		if bad == "" && self && role != auth.RoleAdmin {
 			bad = "err.self_demote"
 		}
@@ -178,8 +180,14 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "change user", err)
 		return
 	}
-	aboutOrg(r.Context(), u.SenderOrg)
+	// An access change concerns the organisation whose letters it opens
+	// and, when another, the one whose it closes.
+	aboutAccess(r.Context(), newRole, newOrg)
 	s.audit(r.Context(), "user_"+action, "user:"+u.Name, detail)
+	if action == "access" && u.SenderOrg != newOrg {
+		aboutAccess(r.Context(), u.Role, u.SenderOrg)
+		s.audit(r.Context(), "user_"+action, "user:"+u.Name, detail)
+	}
 	s.log.Info("user changed", "user", u.Name, "change", action, "actor", p.Actor())
 	if password != "" {
 		s.showUsers(w, r, http.StatusOK, u.Name, password)
@@ -227,7 +235,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "create token", err)
 		return
 	}
-	aboutOrg(r.Context(), org)
+	aboutAccess(r.Context(), role, org)
 	s.audit(r.Context(), "token_create", "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
 	s.log.Info("API token created", "token", id, "name", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showTokens(w, r, http.StatusCreated, name, secret)
@@ -251,7 +259,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "revoke token", err)
 		return
 	}
-	aboutOrg(r.Context(), t.SenderOrg)
+	aboutAccess(r.Context(), t.Role, t.SenderOrg)
 	s.audit(r.Context(), "token_revoke", "token "+strconv.FormatInt(id, 10)+" "+t.Name, "")
 	s.log.Info("API token revoked", "token", id, "name", t.Name, "actor", principal(r.Context()).Actor())
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)

@@ -17,15 +17,29 @@ func about(ctx context.Context, senderOrg string) {
 	}
 }
 
-// aboutOrg records that an administrative change (a user, a token, a
-// unit) concerns sender organisation org; one of no organisation (an
-// unscoped user or token) concerns no scoped officer. Without it an
-// unscoped admin's change would be every organisation's (subjectOf).
+// aboutOrg records that an administrative change (a unit, a user's or a
+// token's e-mail or password) concerns sender organisation org; one of no
+// organisation concerns no scoped officer. Without it an unscoped admin's
+// change would be every organisation's (subjectOf).
 func aboutOrg(ctx context.Context, org string) {
 	if org == "" {
 		org = subjectNone
 	}
 	about(ctx, org)
+}
+
+// aboutAccess records whose letters an access (a user's or a token's role
+// and scope) opens: its organisation's; every organisation's when it is
+// unscoped and its role sees letters; none when it sees no letters.
+func aboutAccess(ctx context.Context, role, org string) {
+	switch {
+	case org != "":
+		about(ctx, org)
+	case (&auth.Principal{Role: role}).Can(auth.ViewShipments):
+		about(ctx, store.SubjectAll)
+	default:
+		about(ctx, subjectNone)
+	}
 }
 
 // subjectNone is the SubjectOrg of an entry that concerns no sender

@@ -1,0 +1,27 @@
+package altinn
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestEvidenceKeepsCorrespondenceID: masking national ids in the
+// details evidence must not corrupt the letter's own id (a UUID whose hex
+// groups happen to hold a run of 10 or 11 digits, or 6 digits, a hyphen and
+// 4 digits).
+func TestEvidenceKeepsCorrespondenceID(t *testing.T) {
+	for _, id := range []string{
+		"0195a7b8-1111-7222-8333-a94445555666", // 11 digits: a Norwegian id's shape
+		"0195a7b8-1111-7222-8333-ab4445555666", // 10 digits: a CPR number's shape
+		"ab123456-1234-4abc-8def-abcdefabcdef", // 6 digits, '-', 4 digits
+	} {
+		body := []byte(`{"correspondenceId":"` + id + `","status":"Read","statusChanged":"2026-11-18T10:00:00+00:00"}`)
+		ev := maskedEvidence(statusEvidence(body), body)
+		var got struct {
+			ID string `json:"correspondenceId"`
+		}
+		if err := json.Unmarshal(ev, &got); err != nil || got.ID != id {
+			t.Errorf("evidence of %s keeps correspondenceId %q (%v): %s", id, got.ID, err, ev)
+		}
+	}
+}
