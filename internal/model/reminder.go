@@ -25,9 +25,9 @@ type ReminderItem struct {
 	SenderOrgName string // sending organisation's name, may be empty
 	SenderUnit    string // sending unit
 	// NameUnit says the policy lets the reminder name the sending unit;
-	// false (the default for confidential letters) shows the sending
-	// organisation and the reference only: a unit name such as
-	// "Barnevernstjenesten" tells whoever reads a shared inbox too much.
+	// false (the default) shows the sending organisation and the reference
+	// only: a unit name such as "Barnevernstjenesten" tells whoever reads a
+	// shared inbox too much.
 	NameUnit bool
 	SentAt   time.Time
 	Since    time.Time // when it started waiting (available, else sent)

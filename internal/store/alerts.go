@@ -110,9 +110,18 @@ func (s *Store) FiringAlerts(ctx context.Context) ([]Alert, error) {
 // Alerts returns the firing alerts and those resolved since a time, newest
 // first, at most limit.
 func (s *Store) Alerts(ctx context.Context, resolvedSince time.Time, limit int) ([]Alert, error) {
+	return s.AlertsOf(ctx, "", resolvedSince, limit)
+}
+
+// AlertsOf is Alerts for those who see sender organisation senderOrg (""
+// every one): its alerts (the label sender, else the selector's scope) and
+// those about no organisation in particular, before the limit.
+func (s *Store) AlertsOf(ctx context.Context, senderOrg string, resolvedSince time.Time, limit int) ([]Alert, error) {
 	out := []Alert{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT `+alertColumns+` FROM health_alerts
-		WHERE status = 'firing' OR resolved_at >= $1 ORDER BY started_at DESC, id DESC LIMIT $2`, resolvedSince, limit); err != nil {
+		WHERE (status = 'firing' OR resolved_at >= $1)
+		  AND ($3 = '' OR COALESCE(NULLIF(labels->>'sender', ''), selector->'scope'->>'SenderOrg', '') IN ('', $3))
+		ORDER BY started_at DESC, id DESC LIMIT $2`, resolvedSince, limit, senderOrg); err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
 	return out, fillAlerts(out)

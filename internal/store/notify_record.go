@@ -124,7 +124,7 @@ var recordRemindersSQL = `WITH o AS (
 		counted AS (
 			UPDATE shipments s SET
 				reminders_sent = CASE WHEN c.sent THEN GREATEST(s.reminders_sent, c.reminder) ELSE s.reminders_sent END,
-				last_reminded_at = CASE WHEN c.sent THEN $2 ELSE s.last_reminded_at END,
+				last_reminded_at = CASE WHEN c.sent THEN GREATEST(s.last_reminded_at, $2) ELSE s.last_reminded_at END,
 				stage = CASE WHEN c.sent AND s.stage = ` + sqlStage(model.StageNone) + ` THEN ` + sqlStage(model.StageReminded) + ` ELSE s.stage END,
 				escalation_step = COALESCE(NULLIF(c.step, ''), s.escalation_step),
 				next_step_at = CASE WHEN c.sent AND c.has_next AND s.next_step_at IS NOT DISTINCT FROM c.seen

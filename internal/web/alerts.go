@@ -15,7 +15,7 @@ import (
 // operations page.
 type HealthStore interface {
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
-	Alerts(ctx context.Context, resolvedSince time.Time, limit int) ([]store.Alert, error)
+	AlertsOf(ctx context.Context, senderOrg string, resolvedSince time.Time, limit int) ([]store.Alert, error)
 	AlertByID(ctx context.Context, id int64) (*store.Alert, error)
 	CountIncident(ctx context.Context, f store.IncidentFilter) (int, error)
 	IncidentSummary(ctx context.Context, f store.IncidentFilter) ([]store.UnitCount, error)
@@ -59,7 +59,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		}
 		since = time.Duration(n) * 24 * time.Hour
 	}
-	as, err := s.store.Alerts(r.Context(), s.now().Add(-since), 10000)
+	as, err := s.store.AlertsOf(r.Context(), principal(r.Context()).Scope().SenderOrg, s.now().Add(-since), 10000)
 	if err != nil {
 		s.internalError(w, "list alerts", err)
 		return
@@ -78,7 +78,7 @@ type alertsData struct {
 
 // alertsPage lists the firing alerts and those resolved in the last week.
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
-	as, err := s.store.Alerts(r.Context(), s.now().Add(-alertsSince), 1000)
+	as, err := s.store.AlertsOf(r.Context(), principal(r.Context()).Scope().SenderOrg, s.now().Add(-alertsSince), 1000)
 	if err != nil {
 		s.internalError(w, "list alerts", err)
 		return

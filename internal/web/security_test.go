@@ -130,7 +130,8 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 }
 
 // TestProtectTakesTokensAndSessions: what Protect guards (/metrics) needs
-// an operations or admin principal, by bearer token or session.
+// an operations or admin principal, by bearer token or session, that sees
+// every sender organisation.
 func TestProtectTakesTokensAndSessions(t *testing.T) {
 	st := storetest.Open(t)
 	logBuf := &logtest.Buffer{}
@@ -178,6 +179,8 @@ func TestProtectTakesTokensAndSessions(t *testing.T) {
 		{"operations token", nil, e.token("operations", "", ""), http.StatusOK},
 		{"admin token", nil, e.token("admin", "", ""), http.StatusOK},
 		{"compliance token", nil, e.token("compliance", "964338531", ""), http.StatusForbidden},
+		{"scoped admin token", nil, e.token("admin", "964338531", ""), http.StatusForbidden},
+		{"scoped operations token", nil, e.token("operations", "964338531", ""), http.StatusForbidden},
 		{"operations session", ops, "", http.StatusOK},
 		{"compliance session", comp, "", http.StatusForbidden},
 	} {

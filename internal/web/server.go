@@ -239,9 +239,11 @@ func (s *Server) routes() {
 }
 
 // Protect wraps h so that only principals (bearer token or session) whose
-// role grants perm reach it: for handlers served beside this server, such
-// as /metrics (auth.ViewOperations). Without credentials: 401; with a role
-// lacking perm: 403, logged and audited.
+// role grants perm, and who see every sender organisation, reach it: for
+// handlers served beside this server, such as /metrics (auth.ViewOperations;
+// its health alert metrics name every organisation's units). Without
+// credentials: 401; with a role lacking perm, or scoped to an organisation:
+// 403, logged and audited.
 func (s *Server) Protect(h http.Handler, perm auth.Permission) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, err := s.identify(r)
@@ -258,6 +260,11 @@ func (s *Server) Protect(h http.Handler, perm auth.Permission) http.Handler {
 		if !rq.Can(perm) {
 			s.forbidden(ctx, r, "role "+rq.Role+" lacks "+string(perm))
 			writeError(w, http.StatusForbidden, "role "+rq.Role+" may not do this")
+			return
+		}
+		if rq.SenderOrg != "" {
+			s.forbidden(ctx, r, "scoped to one sender organisation")
+			writeError(w, http.StatusForbidden, "this covers every sender organisation: use an unscoped token")
 			return
 		}
 		h.ServeHTTP(w, r.WithContext(ctx))

@@ -308,7 +308,7 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 // UTC, the log's zone), and a time without seconds.
 var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04Z07:00"} // the last: Java's OffsetDateTime.toString() drops zero seconds
+	"2006-01-02T15:04Z07:00", "2006-01-02T15:04"} // the last two: Java's toString() drops zero seconds
 
 // parseTime reads a time given as a string in one of timeLayouts or as
 // epoch milliseconds.
