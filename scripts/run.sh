@@ -83,6 +83,16 @@ if [ ! -s .data/compliance-password ]; then
 fi
 curl -fsS "$POSTVAKT_SIM_URL/shipments.csv" -o .data/demo-shipments.csv
 $pv import .data/demo-shipments.csv
+# Reminder addresses of the Danish receiving businesses (Altinn Profile, the
+# simulator's, knows the Norwegian ones only), so the demo shows a Danish
+# reminder too.
+{
+	echo "orgnr,email"
+	sed -nE 's/^digitalpost,[^,]*,[^,]*,[^,]*,org,([0-9]{8}),.*/\1,post@cvr\1.demo.invalid/p' .data/demo-shipments.csv | sort -u
+} >.data/demo-contacts-dk.csv
+if [ "$(wc -l <.data/demo-contacts-dk.csv)" -gt 1 ]; then
+	$pv contacts import .data/demo-contacts-dk.csv
+fi
 # The sending units' addresses: follow-up mails go to the unit and its manager.
 curl -fsS "$POSTVAKT_SIM_URL/units.csv" -o .data/demo-units.csv
 $pv units import .data/demo-units.csv
