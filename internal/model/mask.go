@@ -77,7 +77,7 @@ func maskCPR(b []byte) ([]byte, bool) {
 			mask(start+6, j)
 		case j-start == 6 && separatorAt(b, j) > 0:
 			k := j + separatorAt(b, j)
-			if m := run(k); m-k == 4 {
+			if m := run(k); m-k == 4 && !inUUID(b, k) {
 				mask(k, m)
 				j = m
 			}
@@ -176,7 +176,7 @@ func maskIDs(b []byte) ([]byte, bool) {
 				for m < len(b) && isDigit(b[m]) {
 					m++
 				}
-				if m-k == 5 {
+				if m-k == 5 && !inUUID(b, k) {
 					mask(start+6, m)
 					j = m
 				}
@@ -227,10 +227,11 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // whole.
 func inUUID(b []byte, i int) bool {
 	for s := max(0, i-35); s <= i; s++ {
-		if s+36 > len(b) || (s > 0 && isHex(b[s-1:s])) || (s+36 < len(b) && isHex(b[s+36:s+37])) {
+		if s+36 > len(b) || b[s+8] != '-' || b[s+13] != '-' || b[s+18] != '-' || b[s+23] != '-' ||
+			(s > 0 && isHex(b[s-1:s])) || (s+36 < len(b) && isHex(b[s+36:s+37])) {
 			continue
 		}
-		if isUUID(string(b[s : s+36])) {
+		if isHex(b[s:s+8]) && isHex(b[s+9:s+13]) && isHex(b[s+14:s+18]) && isHex(b[s+19:s+23]) && isHex(b[s+24:s+36]) {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -103,18 +104,31 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 		}
 		return finishFeed(ctx, tx, a)
 	})
-	var pe *pq.Error
-	if err == nil || !errors.As(err, &pe) || ctx.Err() != nil {
+	if err == nil || !entryFault(err) || ctx.Err() != nil {
 		return w, err
 	}
+	// One at a time in the order they happened, as applyFeedStates does.
+	byTime := slices.Clone(a.Entries)
+	sort.SliceStable(byTime, func(i, j int) bool { return byTime[i].At.Before(byTime[j].At) })
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		w = FeedWrite{}
-		for _, e := range a.Entries {
+		changed := map[string]bool{} // Changed counts letters, as the batch does
+		for _, e := range byTime {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT feed_entry`); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			one, err := applyFeedEntries(ctx, tx, a, []FeedEntry{e})
-			if errors.As(err, &pe) {
+			if entryFault(err) && len(e.Payload) > 0 {
+				// The evidence's bytes may be all that is wrong: the
+				// entry is kept with them as base64, its meaning too.
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT feed_entry`); err != nil {
+					return fmt.Errorf("roll back to savepoint: %w", err)
+				}
+				e2 := e
+				e2.Payload = RawEnvelope(e.Payload, "not storable in the database")
+				one, err = applyFeedEntries(ctx, tx, a, []FeedEntry{e2})
+			}
+			if entryFault(err) {
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT feed_entry`); err != nil {
 					return fmt.Errorf("roll back to savepoint: %w", err)
 				}
@@ -129,10 +143,30 @@ func (s *Store) ApplyFeed(ctx context.Context, a FeedApply) (FeedWrite, error) {
 				return fmt.Errorf("release savepoint: %w", err)
 			}
 			w.add(one)
+			if one.Changed > 0 {
+				changed[strings.ToLower(e.ChannelID)] = true
+			}
 		}
+		w.Changed = len(changed)
 		return finishFeed(ctx, tx, a)
 	})
 	return w, err
+}
+
+// entryFault reports whether the database refused an entry's data itself
+// (a data exception, an integrity or a program limit such as an index row's
+// size), not a lock wait, a deadlock, a timeout or a shutdown: those are
+// the write's, and the page is written again whole next cycle.
+func entryFault(err error) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code.Class() {
+	case "22", "23", "54":
+		return true
+	}
+	return false
 }
 
 // add counts o's writes in w.

@@ -184,7 +184,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	// and, when another, the one whose it closes.
 	aboutAccess(r.Context(), newRole, newOrg)
 	s.audit(r.Context(), "user_"+action, "user:"+u.Name, detail)
-	if action == "access" && u.SenderOrg != newOrg {
+	if action == "access" && accessSubject(u.Role, u.SenderOrg) != accessSubject(newRole, newOrg) {
 		aboutAccess(r.Context(), u.Role, u.SenderOrg)
 		s.audit(r.Context(), "user_"+action, "user:"+u.Name, detail)
 	}

@@ -46,6 +46,7 @@ type opsPageData struct {
 	Alerts       []store.Alert
 	Notices      []store.AlertNoticeRow
 	Hour         time.Time
+	AllOrgs      bool // the principal sees every sender organisation (/metrics, where alerts went)
 }
 
 // operationsPage is the operations view, without personal data: the
@@ -115,6 +116,7 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := principal(ctx)
 	d.Alerts = visibleAlerts(p, d.Alerts)
+	d.AllOrgs = p.Scope().SenderOrg == ""
 	// Where alerts went (addresses of every organisation's officers) is
 	// for those who see every organisation.
 	if p.Scope().SenderOrg == "" {

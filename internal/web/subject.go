@@ -17,10 +17,10 @@ func about(ctx context.Context, senderOrg string) {
 	}
 }
 
-// aboutOrg records that an administrative change (a unit, a user's or a
-// token's e-mail or password) concerns sender organisation org; one of no
-// organisation concerns no scoped officer. Without it an unscoped admin's
-// change would be every organisation's (subjectOf).
+// aboutOrg records that an administrative change (a unit) concerns sender
+// organisation org; one of no organisation concerns no scoped officer.
+// Without it an unscoped admin's change would be every organisation's
+// (subjectOf). A user's or a token's changes are aboutAccess's.
 func aboutOrg(ctx context.Context, org string) {
 	if org == "" {
 		org = subjectNone
@@ -31,15 +31,17 @@ func aboutOrg(ctx context.Context, org string) {
 // aboutAccess records whose letters an access (a user's or a token's role
 // and scope) opens: its organisation's; every organisation's when it is
 // unscoped and its role sees letters; none when it sees no letters.
-func aboutAccess(ctx context.Context, role, org string) {
+func aboutAccess(ctx context.Context, role, org string) { about(ctx, accessSubject(role, org)) }
+
+// accessSubject is whose letters an access opens (aboutAccess).
+func accessSubject(role, org string) string {
 	switch {
 	case org != "":
-		about(ctx, org)
+		return org
 	case (&auth.Principal{Role: role}).Can(auth.ViewShipments):
-		about(ctx, store.SubjectAll)
-	default:
-		about(ctx, subjectNone)
+		return store.SubjectAll
 	}
+	return subjectNone
 }
 
 // subjectNone is the SubjectOrg of an entry that concerns no sender

@@ -295,7 +295,7 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 	}
 	if raw[0] != '"' {
 		// A number PostgreSQL's jsonb cannot hold (1e1000000) is no time.
-		if f, err := strconv.ParseFloat(string(raw), 64); err != nil || math.IsInf(f, 0) {
+		if f, err := strconv.ParseFloat(string(raw), 64); err != nil || math.IsInf(f, 0) || (f == 0 && strings.ContainsAny(string(raw), "123456789")) {
 			return nil
 		}
 	}
