@@ -36,6 +36,38 @@ func longID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// hostileLog is a Digital Post client of a log that answers a window's read
+// with page, and a letter's lookup with lookup(its uuid) ("" : nothing).
+func hostileLog(t *testing.T, page string, lookup func(uuid string) string) *digitalpost.Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		if u := r.URL.Query().Get("metaProperties.messageUUID"); u != "" {
+			if ev := lookup(u); ev != "" {
+				fmt.Fprint(rw, `{"events":[`+ev+`],"currentPage":0,"totalPages":1,"totalElements":1}`)
+				return
+			}
+			fmt.Fprint(rw, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`)
+			return
+		}
+		fmt.Fprint(rw, page)
+	}))
+	t.Cleanup(srv.Close)
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
+	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := digitalpost.New(cfg, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dp
+}
+
+func noLookup(string) string { return "" }
+
 // TestFeedOneBadEntryDoesNotHoldBackTheLog: one entry of the Digital Post event
 // log with a NUL (or a number PostgreSQL's numeric cannot hold) must be
 // that entry's problem; the other letters on the same page are written,
@@ -73,25 +105,8 @@ func TestFeedOneBadEntryDoesNotHoldBackTheLog(t *testing.T) {
 			body := `{"events":[` + hostileEvent(q("ev-a"), q("MEMO_AVAILABLE_TO_RECIPIENT"), q(idA), ts, ts, "") + "," +
 				hostileEvent(q("ev-b"), q("MESSAGE_READ"), q(idB), ts, ts, "") + "," + bad +
 				`],"currentPage":0,"totalPages":1,"totalElements":3}`
-			srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-				rw.Header().Set("Content-Type", "application/json")
-				if u := r.URL.Query().Get("metaProperties.messageUUID"); u != "" {
-					fmt.Fprint(rw, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`)
-					return
-				}
-				fmt.Fprint(rw, body)
-			}))
-			defer srv.Close()
+			dp := hostileLog(t, body, noLookup)
 			logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-			cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
-			hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
-			if err != nil {
-				t.Fatal(err)
-			}
-			dp, err := digitalpost.New(cfg, hc)
-			if err != nil {
-				t.Fatal(err)
-			}
 			clock := now
 			p := poll.New(st, logger, poll.Options{Now: func() time.Time { return clock }})
 			for cycle := 0; cycle < 2; cycle++ {
@@ -146,28 +161,15 @@ func TestFeedOneBadLookupDoesNotHoldBackTheCycle(t *testing.T) {
 	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "application/json")
-		u := r.URL.Query().Get("metaProperties.messageUUID")
+	dp := hostileLog(t, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`, func(u string) string {
 		for i, id := range ids {
 			if u == id {
-				fmt.Fprint(rw, `{"events":[`+hostileEvent(q("ev-"+id), tags[i], q(id), ts, ts, "")+`],"currentPage":0,"totalPages":1,"totalElements":1}`)
-				return
+				return hostileEvent(q("ev-"+id), tags[i], q(id), ts, ts, "")
 			}
 		}
-		fmt.Fprint(rw, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`)
-	}))
-	defer srv.Close()
+		return ""
+	})
 	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
-	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dp, err := digitalpost.New(cfg, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
 	if sum, err := p.Poll(ctx, dp); err != nil {
 		t.Errorf("the cycle failed as a whole because of one letter's log: %v (%+v)", err, sum)
@@ -198,25 +200,8 @@ func TestFeedZeroEventTime(t *testing.T) {
 	ships := storetest.Register(t, st, it)
 	body := `{"events":[` + hostileEvent(`"ev-a"`, `"MEMO_AVAILABLE_TO_RECIPIENT"`, `"`+idA+`"`, `"0001-01-01T00:00:00Z"`, ts, "") +
 		`],"currentPage":0,"totalPages":1,"totalElements":1}`
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "application/json")
-		if r.URL.Query().Get("metaProperties.messageUUID") != "" {
-			fmt.Fprint(rw, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`)
-			return
-		}
-		fmt.Fprint(rw, body)
-	}))
-	defer srv.Close()
+	dp := hostileLog(t, body, noLookup)
 	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
-	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dp, err := digitalpost.New(cfg, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
 	if _, err := p.Poll(ctx, dp); err != nil {
 		t.Fatal(err)
