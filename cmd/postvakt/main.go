@@ -66,6 +66,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal, a second one stops the process at once
+		// (the default action), as a crash would: an impatient operator's
+		// second Ctrl-C is not ignored through a graceful stop.
+		<-ctx.Done()
+		stop()
+	}()
 	for _, c := range commands {
 		if c.name == name {
 			cfg, err := config.FromEnv()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -31,6 +32,12 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped while starting (waiting for the database, migrating):
+			// an ordinary stop, nothing begun (a migration is a transaction).
+			fmt.Fprintln(os.Stderr, "postvakt serve: stopped before it started:", err)
+			return nil
+		}
 		return err
 	}
 	defer a.Close()

@@ -14,6 +14,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"postvakt/internal/httpclient"
+	"postvakt/internal/jobs"
 	"postvakt/internal/policy"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
@@ -215,6 +216,9 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 		return keys[i].dest < keys[j].dest
 	})
 	for _, k := range keys {
+		if jobs.Draining(ctx) {
+			break // a stop: nothing new is claimed; the next evaluation tells the rest
+		}
 		p, err := n.deliver(ctx, k, plan[k], now, dry)
 		if err != nil {
 			return out, err
@@ -312,7 +316,7 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 			payload, _ = json.Marshal(map[string]any{"to": to, "subject": p.Subject, "alerts": len(ns)})
 			m := &remind.Message{From: n.From, To: []string{to}, Subject: p.Subject, MessageID: messageID(key, n.From),
 				Date: now, Body: Body(p.Rule, ns, n.BaseURL, now), Langs: Languages(ns)}
-			sendErr = n.Mail.Send(ctx, m)
+			sendErr = n.Mail.Send(context.WithoutCancel(ctx), m) // begun: bounded by the SMTP timeout, not cut by a stop
 		}
 	}
 	if err != nil { // nothing was sent: the next evaluation tries again

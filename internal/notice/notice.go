@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/jobs"
 	"postvakt/internal/policy"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
@@ -146,6 +147,9 @@ func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, e
 	notices = append(notices, esc...)
 	var errs []error
 	for _, nt := range notices {
+		if jobs.Draining(ctx) {
+			break // a stop: nothing new is claimed; the next run sends the rest
+		}
 		out, err := n.deliver(ctx, nt, now, dry)
 		if err != nil {
 			errs = append(errs, err)
@@ -243,7 +247,7 @@ func (n *Notifier) deliver(ctx context.Context, nt notice, now time.Time, dry bo
 		}
 		return out, err
 	}
-	out.Status, out.Err = remind.Send(ctx, n.Sender, msg)
+	out.Status, out.Err = remind.Send(context.WithoutCancel(ctx), n.Sender, msg) // begun: bounded by the SMTP timeout, not cut by a stop
 	if err := remind.Record(ctx, n.Store, nf.ID, msg, out.Status, out.Err, now); err != nil {
 		return out, fmt.Errorf("record %s notice %d to %s as %s: %w", c.Kind, nf.ID, c.Group, out.Status, err)
 	}

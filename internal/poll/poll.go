@@ -23,6 +23,7 @@ import (
 // Store is what the poller needs from storage.
 type Store interface {
 	ClaimDue(ctx context.Context, channel string, now time.Time, limit int, lease time.Duration) ([]store.Due, error)
+	ReleaseClaims(ctx context.Context, shipmentIDs []string, until time.Time) error
 	ApplyPoll(ctx context.Context, results []store.PollResult) (store.PollWrite, error)
 	RecordPollError(ctx context.Context, channel string, at time.Time, ids []string, retry []time.Time, callErr error, raw string) error
 	PollCanary(ctx context.Context, channel string, not []string) (string, error)
@@ -227,6 +228,15 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	ans := p.ask(ctx, ch, ids, &f.sum)
 	f.took = time.Since(started)
 	if ctx.Err() != nil {
+		// Stopped mid-call (a deploy's hard stop): the batch is given back
+		// now rather than after the lease.
+		claimed := make([]string, len(due))
+		for i, d := range due {
+			claimed[i] = d.ID
+		}
+		if err := p.store.ReleaseClaims(context.WithoutCancel(ctx), claimed, asOf.Add(p.lease)); err != nil {
+			p.log.Warn("claimed shipments not given back; the lease brings them back", "channel", ch.Name(), "error", err)
+		}
 		return f, ctx.Err()
 	}
 	f.now = p.now()

@@ -45,6 +45,14 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 				return s.release(ctx, items[i:])
 			}
 			if err := s.send(ctx, it, now, sum); err != nil {
+				if ctx.Err() != nil {
+					// Stopped mid-send: the rest of the batch is given back
+					// now; the one in flight keeps its claim (it may have
+					// reached the provider) and comes back after the lease.
+					if rerr := s.release(ctx, items[i+1:]); rerr != nil {
+						return errors.Join(err, rerr)
+					}
+				}
 				return err
 			}
 		}

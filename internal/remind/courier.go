@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -125,6 +126,15 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	// messages not yet begun are sent by a later run.
 	for _, ps := range sends {
 		out := &res[ps.i].Outcome
+		if jobs.Draining(ctx) {
+			// A stop: no new send begins; what this run claimed goes back
+			// for the next run (not after the lease).
+			out.Status = StatusNothing
+			if err := c.r.Log.GiveBackNotification(context.WithoutCancel(ctx), ps.n.ID, ps.n.ClaimedAt, now); err != nil {
+				res[ps.i].Err = err
+			}
+			continue
+		}
 		ours, err := Begin(ctx, c.r.Log, ps.n)
 		if err != nil {
 			res[ps.i].Err = err
@@ -136,7 +146,9 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 				"notification", ps.n.ID)
 			continue
 		}
-		out.Status, out.Err = Send(ctx, c.send, ps.msg)
+		// Begun, the send is not cut by a stop: the SMTP client's own
+		// timeout bounds it (a cut one would be unknown).
+		out.Status, out.Err = Send(context.WithoutCancel(ctx), c.send, ps.msg)
 		out.Refused = ps.msg.Refused
 		if err := c.record(ctx, outcomeOf(ps.n, ps.msg, out.Status, out.Err), now); err != nil {
 			res[ps.i].Err = fmt.Errorf("record reminder %d to %s as %s: %w", ps.n.ID, out.Org, out.Status, err)

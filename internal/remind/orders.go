@@ -56,7 +56,11 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 	}
 	if err != nil {
 		log.Warn("notification order not placed; the next run tries again", "error", err)
-		if rerr := r.Orders.Log.RecordNotificationOrderFailed(rctx, id, err.Error(), now.Add(model.RetryAfter(attempts+1))); rerr != nil {
+		next := now.Add(model.RetryAfter(attempts + 1))
+		if ctx.Err() != nil {
+			next = now // cut by a stop, not refused: the next run places it
+		}
+		if rerr := r.Orders.Log.RecordNotificationOrderFailed(rctx, id, err.Error(), next); rerr != nil {
 			log.Error("failed notification order not recorded", "error", rerr)
 		}
 		return "", err

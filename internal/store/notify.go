@@ -262,6 +262,22 @@ func (s *Store) BeginSend(ctx context.Context, id int64, claimedAt time.Time) er
 const beginSendSQL = `UPDATE notifications SET untried_claim = NULL
 	WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried_claim = $2`
 
+// GiveBackNotification gives back a pending notification this run claimed
+// (at claimedAt) and did not begin to send, because the run is stopping:
+// it becomes failed with the claim not counted as an attempt, so the next
+// run sends it at once (model.RetryAfter), as ExpirePendingNotifications
+// does after the lease for a run that died. One whose send began, or that
+// another run took, is left as it is.
+func (s *Store) GiveBackNotification(ctx context.Context, id int64, claimedAt, now time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = 'failed', untried_claim = NULL, updated_at = $3,
+			attempts = greatest(attempts - 1, 0),
+			last_error = 'the sending run stopped (a deploy?) after claiming it, before sending it: sent by the next run'
+		WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried_claim = $2`, id, claimedAt, now); err != nil {
+		return fmt.Errorf("give back notification %d: %w", id, err)
+	}
+	return nil
+}
+
 // ExpirePendingNotifications ends the pending notifications claimed more
 // than lease before now, whose run died between claiming and recording, and
 // returns them. One whose send certainly never began (its claim's marker

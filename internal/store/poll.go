@@ -60,6 +60,17 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 	return due, nil
 }
 
+// ReleaseClaims gives back claimed shipments whose poll was abandoned (a
+// stop cut the channel's call short): those still under the claim that
+// held them until `until` are due again at once, not after the lease.
+func (s *Store) ReleaseClaims(ctx context.Context, shipmentIDs []string, until time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE poll_queue SET claimed_until = NULL
+		WHERE shipment_id = ANY($1::uuid[]) AND claimed_until = $2`, pq.Array(shipmentIDs), until); err != nil {
+		return fmt.Errorf("give back %d claimed shipments: %w", len(shipmentIDs), err)
+	}
+	return nil
+}
+
 // PollResult is what one poll learned about one claimed shipment, ready to
 // be written. Source is the channel's name. Text and JSON from the channel
 // need not be clean: ApplyPoll makes them fit for PostgreSQL.
