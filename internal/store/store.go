@@ -8,11 +8,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	neturl "net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the PostgreSQL driver
+	"github.com/lib/pq" // the PostgreSQL driver
 
 	"postvakt/migrations"
 )
@@ -43,15 +45,43 @@ func Open(ctx context.Context, url string, wait time.Duration) (*Store, error) {
 		if err == nil {
 			return &Store{db: db}, nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		if time.Now().After(deadline) || ctx.Err() != nil || lasting(err) {
 			db.Close()
-			return nil, fmt.Errorf("connect to database: %w", err)
+			return nil, fmt.Errorf("connect to database: %w", hideURL(err, url))
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// lasting reports whether a failed connection will not succeed by waiting:
+// the address cannot be read, or the server refused the credentials (SQL
+// class 28) or knows no such database (3D000).
+func lasting(err error) bool {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return true
+	}
+	var pe *pq.Error
+	return errors.As(err, &pe) && (pe.Code.Class() == "28" || pe.Code == "3D000")
+}
+
+// hideURL is err without the database's address in it: the URL parser
+// quotes the whole address, password included, when it cannot read it
+// (an unescaped / or % in the password).
+func hideURL(err error, url string) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		// Not even the parser's own words: they quote a piece of it
+		// (`invalid port ":pa" after host`), which may be the password's.
+		return errors.New("DATABASE_URL cannot be read as a URL (percent-encode special characters such as / % @ in the password)")
+	}
+	if url != "" && strings.Contains(err.Error(), url) {
+		return errors.New(strings.ReplaceAll(err.Error(), url, "DATABASE_URL"))
+	}
+	return err
 }
 
 // Close closes the connection pool.
