@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -49,10 +50,10 @@ func New(log *slog.Logger, locker Locker) *Scheduler {
 	s := &Scheduler{log: log, locker: locker, cancel: cancel, draining: make(chan struct{})}
 	s.ctx = context.WithValue(ctx, drainKey{}, s.draining)
 	cl := cronLogger{log}
-	// Recover must sit inside SkipIfStillRunning: robfig/cron v3.0.1's
-	// SkipIfStillRunning frees its slot without a defer, so a panic passing
-	// through it would skip every later tick of the job.
-	s.cron = cron.New(cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)), cron.WithLogger(cl))
+	// A tick while the job still runs is skipped by add's own guard (it
+	// names the job and how long it has run); Recover logs a panic and the
+	// next tick runs.
+	s.cron = cron.New(cron.WithChain(cron.Recover(cl)), cron.WithLogger(cl))
 	return s
 }
 
@@ -102,16 +103,34 @@ func (s *Scheduler) Once(spec, name string, fn Func) error {
 
 // add schedules a job with any cron.Schedule (tests use fast ones).
 func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
+	var running atomic.Int64 // when the run in progress began (unix ns); 0: none
 	s.cron.Schedule(sched, cron.FuncJob(func() {
 		if Draining(s.ctx) {
 			return
 		}
 		start := time.Now()
+		if !running.CompareAndSwap(0, start.UnixNano()) {
+			// Still running: this tick is skipped. A run that goes on for
+			// long (a lock another session holds, a channel that hangs)
+			// says so, with its name.
+			d := start.Sub(time.Unix(0, running.Load())).Round(time.Second)
+			level := slog.LevelInfo
+			if d >= stuckAfter {
+				level = slog.LevelWarn
+			}
+			s.log.Log(s.ctx, level, "scheduled job still running: tick skipped", "job", name, "running_for", d)
+			return
+		}
+		defer running.Store(0)
 		if err := fn(s.ctx); err != nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("scheduled job failed", "job", name, "took", time.Since(start).Round(time.Millisecond), "error", err)
 		}
 	}))
 }
+
+// stuckAfter is how long a run may go on before a skipped tick is a
+// warning.
+const stuckAfter = 15 * time.Minute
 
 // Start starts the schedules.
 func (s *Scheduler) Start() { s.cron.Start() }
@@ -142,10 +161,6 @@ func (s *Scheduler) Stop(grace time.Duration) {
 type cronLogger struct{ log *slog.Logger }
 
 func (l cronLogger) Info(msg string, kv ...any) {
-	if msg == "skip" {
-		l.log.Info("scheduled job still running: tick skipped")
-		return
-	}
 	l.log.Debug("cron: "+msg, kv...)
 }
 

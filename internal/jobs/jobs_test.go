@@ -167,3 +167,30 @@ func TestEachClaim(t *testing.T) {
 		})
 	}
 }
+
+// TestSkippedTickNamesTheJob: a tick while the job still runs is skipped
+// (one run at a time), and the log line names the job and how long it has
+// run, so a job stuck behind a lock shows which one.
+func TestSkippedTickNamesTheJob(t *testing.T) {
+	var logs logtest.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	var runs, inside atomic.Int32
+	release := make(chan struct{})
+	s.add(fast{}, "slowpoke", func(context.Context) error {
+		runs.Add(1)
+		if inside.Add(1) > 1 {
+			t.Error("two runs of one job at once")
+		}
+		defer inside.Add(-1)
+		<-release
+		return nil
+	})
+	s.Start()
+	waitFor(t, "a skipped tick", func() bool { return strings.Contains(logs.String(), "tick skipped") })
+	close(release)
+	waitFor(t, "a second run", func() bool { return runs.Load() >= 2 })
+	s.Stop(time.Second)
+	if out := logs.String(); !strings.Contains(out, "job=slowpoke") || !strings.Contains(out, "running_for=") {
+		t.Errorf("the skipped tick does not name the job:\n%s", out)
+	}
+}
