@@ -151,7 +151,7 @@ func stopSetup(t *testing.T, n int, smtpAddr string) (string, []string) {
 	contacts.WriteString("orgnr,email\n")
 	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
 	for i, org := range storetest.OrgNumbers(n) {
-		fmt.Fprintf(&letters, "svarut,hstop-%05d,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", i, org, sent)
+		fmt.Fprintf(&letters, "svarut,stop-%05d,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", i, org, sent)
 		fmt.Fprintf(&contacts, "%s,post@%s.example\n", org, org)
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
@@ -196,6 +196,60 @@ func waitExit(cmd *exec.Cmd) (int, time.Duration) {
 		code = ee.ExitCode()
 	}
 	return code, time.Since(start)
+}
+
+// simWorld is a simulated world (scenario) served on loopback, its letters
+// imported into a new database: it returns the simulator, the database and
+// the environment serve needs for it (jobs off but for those env, given
+// after the defaults, turns on).
+func simWorld(t *testing.T, scenario string, env ...string) (*sim.Sim, string, []string) {
+	t.Helper()
+	sc, err := sim.Parse([]byte(scenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keyFile, pub, err := sim.ClientKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.New(sc, 1, sim.NewSpeedClock(1), sim.Options{ClientPublicKeyPEM: pub, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: s.Handler()}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	off := "0 0 1 1 *"
+	all := []string{"POSTVAKT_POLICIES=../../policies", "POSTVAKT_MASKINPORTEN_KEY_FILE=" + keyFile,
+		"POSTVAKT_POLL_SCHEDULE=" + off, "POSTVAKT_ESCALATE_SCHEDULE=" + off, "POSTVAKT_NOTICE_SCHEDULE=" + off,
+		"POSTVAKT_HEALTH_SCHEDULE=" + off, "POSTVAKT_PRINT_SCHEDULE=" + off, "POSTVAKT_NAMES_SCHEDULE=" + off}
+	for _, kv := range s.Env("http://" + ln.Addr().String()) {
+		if !strings.HasPrefix(kv, "POSTVAKT_ALTINN_URL=") && !strings.HasPrefix(kv, "POSTVAKT_PROFILE_URL=") && !strings.HasPrefix(kv, "POSTVAKT_SIM_URL=") {
+			all = append(all, kv)
+		}
+	}
+	all = append(all, env...)
+	var csvb strings.Builder
+	csvb.WriteString(sim.CSVHeader + "\n")
+	for _, sh := range s.Shipments() {
+		csvb.WriteString(strings.Join(sh.CSV(), ",") + "\n")
+	}
+	letters := filepath.Join(dir, "letters.csv")
+	if err := os.WriteFile(letters, []byte(csvb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := pgtest.New(t)
+	for _, args := range [][]string{{"migrate"}, {"import", letters}} {
+		if _, stderr, code := runEnv(t, append([]string{"DATABASE_URL=" + db}, all...), args...); code != 0 {
+			t.Fatalf("postvakt %s: exit %d\n%s", args[0], code, stderr)
+		}
+	}
+	return s, db, all
 }
 
 // TestStopSlowSMTPLeavesNoneUnknownOrPending: a mail relay that takes 3 s
@@ -391,7 +445,7 @@ func TestStopSecondSignalStopsAtOnce(t *testing.T) {
 // back, so the next replica polls those letters at once, not after the
 // 10-minute lease.
 func TestStopGivesBackPollClaims(t *testing.T) {
-	sc, err := sim.Parse([]byte(`name: hstop
+	_, db, env := simWorld(t, `name: hstop
 description: slow svarut
 start: -10m
 organisations:
@@ -405,45 +459,7 @@ shipments:
   confidential_classes: {taushetsbelagt: 1}
 faults:
   svarut: {slow: 1, slow_delay: 25s}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	keyFile, pub, err := sim.ClientKey(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 1, sim.NewSpeedClock(1), sim.Options{ClientPublicKeyPEM: pub, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv := &http.Server{Handler: s.Handler()}
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-	env := []string{"POSTVAKT_MASKINPORTEN_KEY_FILE=" + keyFile, "POSTVAKT_POLL_SCHEDULE=@every 1s",
-		"POSTVAKT_ESCALATE_SCHEDULE=0 0 1 1 *", "POSTVAKT_NOTICE_SCHEDULE=0 0 1 1 *", "POSTVAKT_HEALTH_SCHEDULE=0 0 1 1 *",
-		"POSTVAKT_PRINT_SCHEDULE=0 0 1 1 *", "POSTVAKT_NAMES_SCHEDULE=0 0 1 1 *"}
-	for _, kv := range s.Env(base) {
-		if strings.HasPrefix(kv, "POSTVAKT_ALTINN_URL=") || strings.HasPrefix(kv, "POSTVAKT_PROFILE_URL=") || strings.HasPrefix(kv, "POSTVAKT_SIM_URL=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	var csvb strings.Builder
-	csvb.WriteString(sim.CSVHeader + "\n")
-	for _, sh := range s.Shipments() {
-		csvb.WriteString(strings.Join(sh.CSV(), ",") + "\n")
-	}
-	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(csvb.String()), 0o644)
-	db := pgtest.New(t)
-	for _, args := range [][]string{{"migrate"}, {"import", filepath.Join(dir, "letters.csv")}} {
-		if _, stderr, code := runEnv(t, append([]string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies"}, env...), args...); code != 0 {
-			t.Fatalf("postvakt %s: exit %d\n%s", args[0], code, stderr)
-		}
-	}
+`, "POSTVAKT_POLL_SCHEDULE=@every 1s")
 	_, cmd, logs := startServe(t, db, env...)
 	time.Sleep(4 * time.Second) // the first cycle claimed and is waiting for SvarUt
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -470,7 +486,10 @@ faults:
 // SIGTERM while the print job waits for it: the rest of the claimed outbox
 // batch is given back at once; only the order in flight keeps its claim.
 func TestStopGivesBackPrintClaims(t *testing.T) {
-	sc, err := sim.Parse([]byte(`name: hstopprint
+	policies := filepath.Join(t.TempDir(), "policies")
+	os.Mkdir(policies, 0o755)
+	os.WriteFile(filepath.Join(policies, "p.yaml"), []byte("name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: true, after: 1}\n"), 0o644)
+	s, db, env := simWorld(t, `name: hstopprint
 description: slow print
 start: -10m
 organisations:
@@ -485,48 +504,8 @@ shipments:
   confidential_classes: {taushetsbelagt: 1}
 faults:
   print: {slow: 1, slow_delay: 25s}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	keyFile, pub, err := sim.ClientKey(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 1, sim.NewSpeedClock(1), sim.Options{ClientPublicKeyPEM: pub, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv := &http.Server{Handler: s.Handler()}
-	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
-	policies := filepath.Join(dir, "policies")
-	os.Mkdir(policies, 0o755)
-	os.WriteFile(filepath.Join(policies, "p.yaml"), []byte("name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: true, after: 1}\n"), 0o644)
-	env := []string{"POSTVAKT_POLICIES=" + policies, "POSTVAKT_MASKINPORTEN_KEY_FILE=" + keyFile, "POSTVAKT_POLL_SCHEDULE=0 0 1 1 *",
-		"POSTVAKT_ESCALATE_SCHEDULE=@every 1s", "POSTVAKT_NOTICE_SCHEDULE=0 0 1 1 *", "POSTVAKT_HEALTH_SCHEDULE=0 0 1 1 *",
-		"POSTVAKT_PRINT_SCHEDULE=@every 1s", "POSTVAKT_NAMES_SCHEDULE=0 0 1 1 *"}
-	for _, kv := range s.Env(base) {
-		if strings.HasPrefix(kv, "POSTVAKT_ALTINN_URL=") || strings.HasPrefix(kv, "POSTVAKT_PROFILE_URL=") || strings.HasPrefix(kv, "POSTVAKT_SIM_URL=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	var csvb strings.Builder
-	csvb.WriteString(sim.CSVHeader + "\n")
-	for _, sh := range s.Shipments() {
-		csvb.WriteString(strings.Join(sh.CSV(), ",") + "\n")
-	}
-	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(csvb.String()), 0o644)
-	db := pgtest.New(t)
-	for _, args := range [][]string{{"migrate"}, {"import", filepath.Join(dir, "letters.csv")}} {
-		if _, stderr, code := runEnv(t, append([]string{"DATABASE_URL=" + db}, env...), args...); code != 0 {
-			t.Fatalf("postvakt %s: exit %d\n%s", args[0], code, stderr)
-		}
-	}
+`, "POSTVAKT_POLICIES="+policies,
+		"POSTVAKT_ESCALATE_SCHEDULE=@every 1s", "POSTVAKT_PRINT_SCHEDULE=@every 1s")
 	st, err := store.Open(context.Background(), db, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
