@@ -78,6 +78,11 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		if a.st, err = store.Open(ctx, cfg.DatabaseURL, 30*time.Second); err != nil {
 			return nil, err
 		}
+		if a.reg != nil {
+			// The pool: connections in use and idle, waits for one (a pool
+			// held by jobs stuck behind a lock shows here first).
+			a.reg.MustRegister(collectors.NewDBStatsCollector(a.st.DB().DB, "postvakt"))
+		}
 		if n&withMigrate != 0 {
 			if err := a.st.Migrate(ctx); err != nil {
 				a.st.Close()

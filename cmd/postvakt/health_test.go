@@ -243,7 +243,8 @@ func TestServeEvaluatesHealth(t *testing.T) {
 		t.Fatalf("%d webhook posts after several evaluations, want 1", n)
 	}
 	_, metrics := get("/metrics")
-	if !strings.Contains(metrics, `postvakt_health_alert_firing{channel="svarut",rule="stuck",system="",unit="Barnevernstjenesten"} 1`) {
+	if !strings.Contains(metrics, `postvakt_health_alert_firing{channel="svarut",rule="stuck",system="",unit="Barnevernstjenesten"} 1`) ||
+		!strings.Contains(metrics, `go_sql_in_use_connections{db_name="postvakt"}`) {
 		t.Fatalf("/metrics lacks the firing alert:\n%s", metrics)
 	}
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {

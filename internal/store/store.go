@@ -95,6 +95,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
+// Writable checks that the database takes writes: a standby after a
+// failover, or default_transaction_read_only, answers every read and
+// refuses every job's claim.
+func (s *Store) Writable(ctx context.Context) error {
+	var ro string
+	if err := s.db.GetContext(ctx, &ro, `SELECT current_setting('transaction_read_only')`); err != nil {
+		return fmt.Errorf("ask whether the database takes writes: %w", err)
+	}
+	if ro == "on" {
+		return errors.New("the database is read-only (a standby, or default_transaction_read_only)")
+	}
+	return nil
+}
+
 // SchemaCurrent checks that the database answers and has every migration
 // this binary carries.
 func (s *Store) SchemaCurrent(ctx context.Context) error {

@@ -234,6 +234,18 @@ func TestReadyAndOperations(t *testing.T) {
 	if code, _ := e.get("/healthz", ""); code != 200 {
 		t.Fatalf("/healthz: %d", code)
 	}
+	// A database that takes no writes (a standby after a failover) is not
+	// ready either: every job's claim would fail.
+	if _, err := e.st.DB().Exec(`UPDATE goose_db_version SET is_applied = true`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.DB().Exec(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	e.st.DB().SetMaxIdleConns(0) // new sessions, which read the setting
+	if code, body := e.get("/readyz", ""); code != http.StatusServiceUnavailable || !strings.Contains(body, "read-only") {
+		t.Fatalf("/readyz on a read-only database: %d %s", code, body)
+	}
 }
 
 // get does a GET with a bearer token (none when empty) and returns the

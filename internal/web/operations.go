@@ -10,14 +10,19 @@ import (
 	"postvakt/internal/store"
 )
 
-// ready is GET /readyz: 200 when the database answers and carries every
-// migration this binary has, else 503 saying which.
+// ready is GET /readyz: 200 when the database answers, takes writes and
+// carries every migration this binary has, else 503 saying which.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Error("readiness: database unreachable", "error", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	if err := s.store.Writable(ctx); err != nil {
+		s.log.Error("readiness: the database takes no writes", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database read-only"})
 		return
 	}
 	if err := s.store.SchemaCurrent(ctx); err != nil {

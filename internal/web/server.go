@@ -23,6 +23,7 @@ import (
 // ShipmentStore registers and reads shipments.
 type ShipmentStore interface {
 	Ping(ctx context.Context) error
+	Writable(ctx context.Context) error
 	Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]store.Shipment, int, error)
 	Shipment(ctx context.Context, id string, scope store.Scope) (*store.Shipment, error)
 	Shipments(ctx context.Context, f store.Filter) (*store.Page, error)
