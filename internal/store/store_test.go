@@ -174,6 +174,18 @@ func TestTokens(t *testing.T) {
 	if _, err := st.CreateToken(ctx, store.Token{Name: "x", Role: "root"}); err == nil {
 		t.Fatal("unknown role accepted")
 	}
+	// On a read-only database (a standby after a failover) a token is
+	// still looked up; only its last use is not written.
+	if _, err := st.DB().ExecContext(ctx, `UPDATE api_tokens SET last_used_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on', current_database()); END $$`); err != nil {
+		t.Fatal(err)
+	}
+	st.DB().SetMaxIdleConns(0) // new sessions, which read the setting
+	if tok, err := st.TokenBySecret(ctx, secret); err != nil || tok.Name != "ci" {
+		t.Fatalf("lookup on a read-only database: %+v %v", tok, err)
+	}
 }
 
 func TestTryExclusive(t *testing.T) {
