@@ -135,6 +135,19 @@ func (s *slowSMTP) serve(c net.Conn) {
 	}
 }
 
+// policyDir is a policy folder holding one policy, yaml.
+func policyDir(t *testing.T, yaml string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "policies")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "p.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // stopSetup imports n letters to n organisations, each with an address,
 // due for their first reminder; it returns the database and the env serve
 // needs.
@@ -142,10 +155,8 @@ func stopSetup(t *testing.T, n int, smtpAddr string) (string, []string) {
 	t.Helper()
 	db := pgtest.New(t)
 	dir := t.TempDir()
-	policies := filepath.Join(dir, "policies")
-	os.Mkdir(policies, 0o755)
-	os.WriteFile(filepath.Join(policies, "p.yaml"), []byte("name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\n"+
-		"print: {enabled: true, after: 60}\n"), 0o644)
+	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\n"+
+		"print: {enabled: true, after: 60}\n")
 	var letters, contacts strings.Builder
 	letters.WriteString(header)
 	contacts.WriteString("orgnr,email\n")
@@ -186,6 +197,24 @@ func notificationStatuses(t *testing.T, db string) map[string]int {
 		out[s] = n
 	}
 	return out
+}
+
+// termAtFirstMessage starts serve, waits until the relay sees its first
+// message begin, waits delay more, sends SIGTERM and waits for the exit:
+// its code, how long the stop took, and serve's log.
+func termAtFirstMessage(t *testing.T, smtp *slowSMTP, db string, env []string, delay time.Duration) (int, time.Duration, *bytes.Buffer) {
+	t.Helper()
+	_, cmd, logs := startServe(t, db, env...)
+	select {
+	case <-smtp.dataCh:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("no message started:\n%s", tail(logs.String(), 20))
+	}
+	time.Sleep(delay)
+	cmd.Process.Signal(syscall.SIGTERM)
+	code, took := waitExit(cmd)
+	return code, took, logs
 }
 
 func waitExit(cmd *exec.Cmd) (int, time.Duration) {
@@ -261,15 +290,7 @@ func simWorld(t *testing.T, scenario string, env ...string) (*sim.Sim, string, [
 func TestStopSlowSMTPLeavesNoneUnknownOrPending(t *testing.T) {
 	smtp := startSlowSMTP(t, 3*time.Second)
 	db, env := stopSetup(t, 8, smtp.ln.Addr().String())
-	_, cmd, logs := startServe(t, db, env...)
-	select {
-	case <-smtp.dataCh:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("no message started:\n%s", logs.String())
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	code, took := waitExit(cmd)
+	code, took, logs := termAtFirstMessage(t, smtp, db, env, 0)
 	data, taken, cut := smtp.counts()
 	after := notificationStatuses(t, db)
 	t.Logf("exit %d after %s; smtp: %d started, %d taken, %d cut; notifications %v", code, took.Round(100*time.Millisecond), data, taken, cut, after)
@@ -300,16 +321,7 @@ func TestStopSlowSMTPLeavesNoneUnknownOrPending(t *testing.T) {
 func TestStopLetsABegunSendFinish(t *testing.T) {
 	smtp := startSlowSMTP(t, 25*time.Second)
 	db, env := stopSetup(t, 1, smtp.ln.Addr().String())
-	_, cmd, logs := startServe(t, db, env...)
-	select {
-	case <-smtp.dataCh:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("no message started:\n%s", logs.String())
-	}
-	time.Sleep(time.Second)
-	cmd.Process.Signal(syscall.SIGTERM)
-	code, took := waitExit(cmd)
+	code, took, logs := termAtFirstMessage(t, smtp, db, env, time.Second)
 	data, taken, cut := smtp.counts()
 	after := notificationStatuses(t, db)
 	t.Logf("exit %d after %s; smtp: %d started, %d taken, %d cut; notifications %v", code, took.Round(100*time.Millisecond), data, taken, cut, after)
@@ -335,10 +347,8 @@ func TestStopNoticesClaimNothingNew(t *testing.T) {
 	smtp := startSlowSMTP(t, 3*time.Second)
 	db := pgtest.New(t)
 	dir := t.TempDir()
-	policies := filepath.Join(dir, "policies")
-	os.Mkdir(policies, 0o755)
-	os.WriteFile(filepath.Join(policies, "p.yaml"), []byte("name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\n"+
-		"print: {enabled: true, after: 60}\n"), 0o644)
+	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\n"+
+		"print: {enabled: true, after: 60}\n")
 	var letters, unitsCSV strings.Builder
 	letters.WriteString(header)
 	unitsCSV.WriteString("sender_org,unit,contact_email,manager_email\n")
@@ -357,15 +367,7 @@ func TestStopNoticesClaimNothingNew(t *testing.T) {
 			t.Fatalf("postvakt %s: exit %d\n%s", args[0], code, stderr)
 		}
 	}
-	_, cmd, logs := startServe(t, db, env...)
-	select {
-	case <-smtp.dataCh:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("no notice started:\n%s", logs.String())
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	code, took := waitExit(cmd)
+	code, took, logs := termAtFirstMessage(t, smtp, db, env, 0)
 	data, taken, cut := smtp.counts()
 	after := notificationStatuses(t, db)
 	t.Logf("exit %d after %s; smtp: %d started (%d after SIGTERM), %d taken, %d cut; notifications %v",
@@ -474,9 +476,7 @@ faults:
 // SIGTERM while the print job waits for it: the rest of the claimed outbox
 // batch is given back at once; only the order in flight keeps its claim.
 func TestStopGivesBackPrintClaims(t *testing.T) {
-	policies := filepath.Join(t.TempDir(), "policies")
-	os.Mkdir(policies, 0o755)
-	os.WriteFile(filepath.Join(policies, "p.yaml"), []byte("name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: true, after: 1}\n"), 0o644)
+	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: true, after: 1}\n")
 	s, db, env := simWorld(t, `name: hstopprint
 description: slow print
 start: -10m
@@ -538,9 +538,7 @@ func TestStopHealthClaimsNothingNew(t *testing.T) {
 	smtp := startSlowSMTP(t, 3*time.Second)
 	db := pgtest.New(t)
 	dir := t.TempDir()
-	policies := filepath.Join(dir, "policies")
-	os.Mkdir(policies, 0o755)
-	os.WriteFile(filepath.Join(policies, "p.yaml"), []byte("name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: false}\n"), 0o644)
+	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: false}\n")
 	os.WriteFile(filepath.Join(policies, "health.yaml"), []byte("repeat_interval: 4h\nrules:\n  never_opening_org:\n    letters: 2\n    over: 365d\n    min_age: 1h\n"), 0o644)
 	var letters strings.Builder
 	letters.WriteString(header)
@@ -571,15 +569,7 @@ func TestStopHealthClaimsNothingNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	st0.Close()
-	_, cmd, logs := startServe(t, db, env...)
-	select {
-	case <-smtp.dataCh:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("no alert started:\n%s", tail(logs.String(), 20))
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	code, took := waitExit(cmd)
+	code, took, logs := termAtFirstMessage(t, smtp, db, env, 0)
 	data, taken, cut := smtp.counts()
 	st, err := store.Open(context.Background(), db, 5*time.Second)
 	if err != nil {

@@ -53,22 +53,7 @@ func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	statuses := func() map[string]int {
-		rows, err := st.DB().Query(`SELECT status, count(*) FROM notifications GROUP BY status`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		out := map[string]int{}
-		for rows.Next() {
-			var s string
-			var n int
-			rows.Scan(&s, &n)
-			out[s] = n
-		}
-		return out
-	}
-	after := statuses()
+	after := notificationStatuses(t, db)
 	delivered := mailCount(t, mp)
 	if after["unknown"] != 0 || after["pending"] != 0 {
 		t.Fatalf("after SIGTERM: notifications %v; want every begun reminder sent and recorded, none unknown or pending", after)
@@ -113,7 +98,7 @@ func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
 		}
 		ids[id] = true
 	}
-	if final := statuses(); final["sent"] != orgs || len(ids) != orgs {
+	if final := notificationStatuses(t, db); final["sent"] != orgs || len(ids) != orgs {
 		t.Fatalf("finally: notifications %v, %d distinct e-mails; want %d sent once", final, len(ids), orgs)
 	}
 }
