@@ -82,6 +82,32 @@ func TestTransitions(t *testing.T) {
 	}
 }
 
+// Every state is exactly one of: waiting to be opened, opened, or ended
+// without reaching its reader (the SQL lists in internal/store are built
+// from Open and Undelivered).
+func TestStateKinds(t *testing.T) {
+	for _, tc := range []struct {
+		s                 State
+		open, undelivered bool
+	}{
+		{StateRegistered, true, false},
+		{StateAccepted, true, false},
+		{StateAvailable, true, false},
+		{StateOpened, false, false},
+		{StateRejected, false, true},
+		{StateFailed, false, true},
+		{StateExpired, false, true},
+		{State("lost"), false, false},
+	} {
+		if tc.s.Open() != tc.open || tc.s.Undelivered() != tc.undelivered {
+			t.Errorf("%s: Open=%v Undelivered=%v, want %v %v", tc.s, tc.s.Open(), tc.s.Undelivered(), tc.open, tc.undelivered)
+		}
+	}
+	if n := len(States); n != 7 {
+		t.Errorf("%d states; each needs a row above", n)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	RegisterChannel("svarut") // internal/channel.Register does this for the real channels
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)

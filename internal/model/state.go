@@ -60,6 +60,17 @@ func (s State) Open() bool {
 	return false
 }
 
+// Undelivered reports whether a shipment in s ended without reaching its
+// reader: the channel refused it, it failed or it expired. Each is a
+// problem the sending unit follows up (the problems list, follow-ups).
+func (s State) Undelivered() bool {
+	switch s {
+	case StateRejected, StateFailed, StateExpired:
+		return true
+	}
+	return false
+}
+
 // TransitionError is returned for a change the lifecycle does not allow.
 type TransitionError struct{ From, To State }
 

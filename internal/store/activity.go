@@ -159,7 +159,7 @@ func (s *Store) PollLags(ctx context.Context, now time.Time) ([]PollLag, error) 
 		N       int    `db:"n"`
 	}
 	if err := s.db.SelectContext(ctx, &open, `SELECT channel, state, count(*) AS n FROM shipments
-		WHERE state IN ('registered', 'accepted', 'available') GROUP BY channel, state ORDER BY channel, state`); err != nil {
+		WHERE state IN `+sqlOpenStates+` GROUP BY channel, state ORDER BY channel, state`); err != nil {
 		return nil, fmt.Errorf("count open letters: %w", err)
 	}
 	idx := map[string]int{}

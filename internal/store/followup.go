@@ -59,10 +59,10 @@ const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel, 
 // from a scheduled job; it is idempotent.
 func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline)
-		SELECT s.id, s.sender_unit_id, CASE WHEN s.state IN ('rejected', 'failed', 'expired') THEN s.state ELSE 'unread' END, $2
+		SELECT s.id, s.sender_unit_id, CASE WHEN s.state IN `+sqlUndeliveredStates+` THEN s.state ELSE 'unread' END, $2
 		FROM shipments s
-		WHERE (s.state IN ('rejected', 'failed', 'expired')
-		   OR (s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.sent_at < $1))
+		WHERE (s.state IN `+sqlUndeliveredStates+`
+		   OR (s.confidential AND s.state IN `+sqlOpenStates+` AND s.sent_at < $1))
 		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
 		ON CONFLICT (shipment_id) DO NOTHING`, unreadBefore, deadline)
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline,
 				decision, note, missed_deadline, new_shipment_id, decided_by, decided_at)
 			SELECT s.id, s.sender_unit_id,
-				CASE WHEN s.state IN ('rejected', 'failed', 'expired') THEN s.state ELSE 'unread' END,
+				CASE WHEN s.state IN `+sqlUndeliveredStates+` THEN s.state ELSE 'unread' END,
 				$2, $3, $4, $5, $6, $7, $8
 			FROM shipments s WHERE s.id = $1
 			ON CONFLICT (shipment_id) DO UPDATE SET decision = EXCLUDED.decision, note = EXCLUDED.note,

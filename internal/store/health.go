@@ -276,7 +276,7 @@ func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAg
 	// since).
 	err := s.db.SelectContext(ctx, &out, `WITH u AS MATERIALIZED (
 			SELECT s.recipient_id, s.sent_at FROM shipments s
-			WHERE s.confidential AND s.state IN ('registered', 'accepted', 'available') AND s.sent_at >= $1
+			WHERE s.confidential AND s.state IN `+sqlOpenStates+` AND s.sent_at >= $1
 				AND s.state = 'available' AND s.sent_at < $2),
 		cand AS MATERIALIZED (
 			SELECT u.recipient_id FROM u JOIN recipients r ON r.id = u.recipient_id AND r.kind = 'org'

@@ -127,9 +127,9 @@ func (c *sqlConds) String() string {
 func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 	switch f.List {
 	case ListUnopened, "":
-		c.add(`s.confidential AND s.state IN ('registered', 'accepted', 'available')`)
+		c.add(`s.confidential AND s.state IN ` + sqlOpenStates)
 	case ListProblems:
-		c.add(`s.state IN ('rejected', 'failed', 'expired')`)
+		c.add(`s.state IN ` + sqlUndeliveredStates)
 	case ListManual:
 		c.add(`s.stage = ` + sqlStage(model.StageManual))
 	case ListUnknown:

@@ -68,7 +68,7 @@ func (s *Store) UnopenedByDay(ctx context.Context, scope Scope) ([]UnopenedDay, 
 	} else {
 		unitScope(&c, "s.sender_unit_id", scope)
 		q = `SELECT s.channel, (s.sent_at AT TIME ZONE 'Europe/Oslo')::date AS day, count(*) AS n FROM shipments s
-			WHERE s.confidential AND s.state IN ('registered', 'accepted', 'available') AND ` + c.String() + `
+			WHERE s.confidential AND s.state IN ` + sqlOpenStates + ` AND ` + c.String() + `
 			GROUP BY 1, 2 ORDER BY 2, 1`
 	}
 	out := []UnopenedDay{}
@@ -91,7 +91,7 @@ type Week struct {
 }
 
 // weeksLive must equal the overview_weeks view (migration 00014).
-const weeksLive = `SELECT s.sender_unit_id, s.channel, week, sum(sent)::bigint AS sent,
+var weeksLive = `SELECT s.sender_unit_id, s.channel, week, sum(sent)::bigint AS sent,
 		sum(opened_within)::bigint AS opened_within, sum(closed)::bigint AS closed
 	FROM (
 		SELECT s.sender_unit_id, s.channel, date_trunc('week', s.sent_at AT TIME ZONE 'Europe/Oslo')::date AS week,
@@ -103,7 +103,7 @@ const weeksLive = `SELECT s.sender_unit_id, s.channel, week, sum(sent)::bigint A
 		SELECT s.sender_unit_id, s.channel,
 			date_trunc('week', GREATEST(s.state_changed_at, s.sent_at) AT TIME ZONE 'Europe/Oslo')::date, 0, 0, 1
 		FROM shipments s
-		WHERE s.confidential AND s.state NOT IN ('registered', 'accepted', 'available') AND %[1]s
+		WHERE s.confidential AND s.state NOT IN ` + sqlOpenStates + ` AND %[1]s
 	) s
 	GROUP BY 1, 2, 3`
 

@@ -23,6 +23,9 @@ var (
 	// sqlOpenStates: the states of a letter still waiting to be opened
 	// (model.State.Open), as a parenthesised IN list.
 	sqlOpenStates = "(" + sqlList(statesWhere(model.State.Open)) + ")"
+	// sqlUndeliveredStates: the states of a letter that never reached its
+	// reader (model.State.Undelivered), as a parenthesised IN list.
+	sqlUndeliveredStates = "(" + sqlList(statesWhere(model.State.Undelivered)) + ")"
 )
 
 func statesWhere(keep func(model.State) bool) []model.State {
