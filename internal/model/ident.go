@@ -27,6 +27,16 @@ func CheckOrgNumber(s string) error {
 	return nil
 }
 
+// orgLengths is how many digits an organisation number has in each
+// country postvakt knows: the one place for that rule (OrgCountry,
+// OrgLength; the store's SQL and the register look-ups use those).
+var orgLengths = map[string]int{"NO": 9, "DK": 8}
+
+// OrgLength is how many digits an organisation number of country has (9
+// in Norway, 8 for a Danish CVR number), 0 for a country postvakt does not
+// know.
+func OrgLength(country string) int { return orgLengths[country] }
+
 // OrgCountry is the country of an organisation number by its form: "NO"
 // for 9 digits, "DK" for 8 (a CVR number), "" for anything else. It does
 // not check the check digit (CheckOrgNumber does).
@@ -34,11 +44,10 @@ func OrgCountry(s string) string {
 	if !allDigits(s) {
 		return ""
 	}
-	switch len(s) {
-	case 9:
-		return "NO"
-	case 8:
-		return "DK"
+	for country, n := range orgLengths {
+		if len(s) == n {
+			return country
+		}
 	}
 	return ""
 }

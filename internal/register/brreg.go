@@ -23,6 +23,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -117,7 +118,7 @@ func (b *Brreg) Lookup(ctx context.Context, orgnr string) (Answer, error) {
 	if b == nil || b.HTTP == nil {
 		return Answer{}, errors.New("no business register configured (POSTVAKT_REGISTER_URL)")
 	}
-	if !isDigits(orgnr, 9) {
+	if model.OrgCountry(orgnr) != "NO" {
 		return Answer{}, fmt.Errorf("%q is not a Norwegian organisation number: not asking Enhetsregisteret", orgnr)
 	}
 	a, err := b.get(ctx, orgnr, "enhet", "/enheter/", store.RegisterEnhet)
@@ -156,17 +157,4 @@ func (b *Brreg) get(ctx context.Context, orgnr, op, prefix, kind string) (Answer
 		return Answer{OrgNr: orgnr, Kind: kind, Status: resp.StatusCode, Body: resp.Body}, err // the garbage, as evidence; not to be cached
 	}
 	return Answer{OrgNr: orgnr, Kind: kind, Status: http.StatusOK, Body: resp.Body, Name: u.Navn}, nil
-}
-
-// isDigits reports whether s is n digits.
-func isDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

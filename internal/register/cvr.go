@@ -13,6 +13,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -93,7 +94,7 @@ func (c *CVR) Lookup(ctx context.Context, cvrs []string) ([]Answer, error) {
 	}
 	terms := make([]int64, len(cvrs))
 	for i, nr := range cvrs {
-		if !isDigits(nr, 8) {
+		if model.OrgCountry(nr) != "DK" {
 			return nil, fmt.Errorf("%q is not a Danish CVR number: not asking the CVR", nr)
 		}
 		terms[i], _ = strconv.ParseInt(nr, 10, 64)

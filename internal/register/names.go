@@ -9,12 +9,13 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/jobs"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
 // NameStore is what the names job needs from storage; *store.Store is one.
 type NameStore interface {
-	OrgsToName(ctx context.Context, now, staleBefore time.Time, lengths []int, limit int) ([]string, error)
+	OrgsToName(ctx context.Context, now, staleBefore time.Time, countries []string, limit int) ([]string, error)
 	PutRegisterEntry(ctx context.Context, e store.RegisterEntry) error
 	RegisterFailed(ctx context.Context, orgnr string, now time.Time, first, longest time.Duration, msg string) (store.RegisterRetry, error)
 	FillOrgNames(ctx context.Context) (int64, error)
@@ -105,16 +106,16 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 	began := n.Now()
 	at := func() time.Time { return now.Add(max(0, n.Now().Sub(began))) }
 	var sum NameSummary
-	var lengths []int
+	var countries []string
 	if n.Norway != nil {
-		lengths = append(lengths, 9)
+		countries = append(countries, "NO")
 	}
 	if n.Denmark != nil {
-		lengths = append(lengths, 8)
+		countries = append(countries, "DK")
 	}
 	var problems []error
-	for len(lengths) > 0 && sum.Asked < n.MaxPerRun && ctx.Err() == nil && !jobs.Draining(ctx) {
-		nrs, err := n.Store.OrgsToName(ctx, now, now.Add(-n.TTL), lengths, min(n.Batch, n.MaxPerRun-sum.Asked))
+	for len(countries) > 0 && sum.Asked < n.MaxPerRun && ctx.Err() == nil && !jobs.Draining(ctx) {
+		nrs, err := n.Store.OrgsToName(ctx, now, now.Add(-n.TTL), countries, min(n.Batch, n.MaxPerRun-sum.Asked))
 		if err != nil {
 			return sum, err
 		}
@@ -123,10 +124,10 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 		}
 		var no, dk []string
 		for _, nr := range nrs {
-			switch {
-			case isDigits(nr, 9):
+			switch model.OrgCountry(nr) {
+			case "NO":
 				no = append(no, nr)
-			case isDigits(nr, 8):
+			case "DK":
 				dk = append(dk, nr)
 			default: // OrgsToName lists only these; never ask about anything else
 				return sum, fmt.Errorf("names: %q is neither a Norwegian nor a Danish organisation number", nr)
@@ -138,14 +139,14 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 				return sum, err
 			}
 			problems = append(problems, err)
-			lengths = without(lengths, 9)
+			countries = without(countries, "NO")
 		}
 		if err := n.denmark(ctx, dk, at, &sum); err != nil {
 			if !isRegisterWide(err) {
 				return sum, err
 			}
 			problems = append(problems, err)
-			lengths = without(lengths, 8)
+			countries = without(countries, "DK")
 		}
 	}
 	if sum.Asked > 0 {
@@ -259,11 +260,11 @@ func isRegisterWide(err error) bool {
 	return errors.As(err, &se) && !se.Temporary()
 }
 
-// without returns lengths without l.
-func without(lengths []int, l int) []int {
-	out := lengths[:0:0]
-	for _, x := range lengths {
-		if x != l {
+// without returns countries without c.
+func without(countries []string, c string) []string {
+	out := countries[:0:0]
+	for _, x := range countries {
+		if x != c {
 			out = append(out, x)
 		}
 	}

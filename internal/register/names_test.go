@@ -544,11 +544,11 @@ func TestNamesWaitCountsFromTheFailure(t *testing.T) {
 	}
 	// The first failure came ten minutes into the run: not due 12 minutes
 	// in, due 16 minutes after the last one.
-	due, err := e.st.OrgsToName(e.ctx, t0.Add(12*time.Minute), t0.Add(-24*time.Hour), []int{9}, 100)
+	due, err := e.st.OrgsToName(e.ctx, t0.Add(12*time.Minute), t0.Add(-24*time.Hour), []string{"NO"}, 100)
 	if err != nil || len(due) != 0 {
 		t.Errorf("due 12 minutes into the run: %v (%v), want none", due, err)
 	}
-	due, err = e.st.OrgsToName(e.ctx, t0.Add(66*time.Minute), t0.Add(-24*time.Hour), []int{9}, 100)
+	due, err = e.st.OrgsToName(e.ctx, t0.Add(66*time.Minute), t0.Add(-24*time.Hour), []string{"NO"}, 100)
 	if err != nil || len(due) != 6 {
 		t.Errorf("due after the last failure's wait: %v (%v), want all six", due, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"postvakt/internal/model"
 )
 
 // AddressBook is what address resolution needs of the store.
@@ -49,7 +51,7 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 	res := Resolved{Found: map[string][]string{}, Unknown: map[string]bool{}}
 	var candidates []string
 	for _, o := range orgs {
-		if len(o) == 9 {
+		if model.OrgCountry(o) == "NO" {
 			candidates = append(candidates, o)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"postvakt/internal/model"
 )
 
 // Organisation names beside every number: receiving organisations
@@ -43,14 +45,14 @@ func (s *Store) FillOrgNames(ctx context.Context) (int64, error) {
 // waiting for its retry time (after now). Only numbers of the given lengths
 // (digits only) are listed: 9 for Enhetsregisteret, 8 for the CVR. Never
 // asked first, then the stalest; ties by number.
-func (s *Store) OrgsToName(ctx context.Context, now, staleBefore time.Time, lengths []int, limit int) ([]string, error) {
+func (s *Store) OrgsToName(ctx context.Context, now, staleBefore time.Time, countries []string, limit int) ([]string, error) {
 	out := []string{}
-	if len(lengths) == 0 || limit <= 0 {
+	if len(countries) == 0 || limit <= 0 {
 		return out, nil
 	}
-	lens := make([]int64, len(lengths))
-	for i, l := range lengths {
-		lens[i] = int64(l)
+	lens := make([]int64, len(countries))
+	for i, c := range countries {
+		lens[i] = int64(model.OrgLength(c))
 	}
 	if err := s.db.SelectContext(ctx, &out, `SELECT x.orgnr FROM (
 			SELECT orgnr, bool_or(name = '') AS unnamed FROM (

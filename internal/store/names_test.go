@@ -41,25 +41,25 @@ func TestOrgsToName(t *testing.T) {
 	namesWorld(t, st)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	stale := now.Add(-24 * time.Hour)
-	due := func(lengths ...int) []string {
+	due := func(countries ...string) []string {
 		t.Helper()
-		got, err := st.OrgsToName(ctx, now, stale, lengths, 100)
+		got, err := st.OrgsToName(ctx, now, stale, countries, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return got
 	}
 	// Every organisation, never a person; only the lengths asked for.
-	if got, want := due(8, 9), []string{"29811008", "31201004", "64942212", "910000009", "964338531", "974760673"}; !reflect.DeepEqual(got, want) {
+	if got, want := due("DK", "NO"), []string{"29811008", "31201004", "64942212", "910000009", "964338531", "974760673"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("due: %v, want %v", got, want)
 	}
-	if got, want := due(8), []string{"29811008", "31201004", "64942212"}; !reflect.DeepEqual(got, want) {
+	if got, want := due("DK"), []string{"29811008", "31201004", "64942212"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Danish only: %v, want %v", got, want)
 	}
 	if got := due(); len(got) != 0 {
 		t.Fatalf("no register: %v", got)
 	}
-	if got, err := st.OrgsToName(ctx, now, stale, []int{8, 9}, 2); err != nil || len(got) != 2 {
+	if got, err := st.OrgsToName(ctx, now, stale, []string{"DK", "NO"}, 2); err != nil || len(got) != 2 {
 		t.Fatalf("limit: %v %v", got, err)
 	}
 	// A fresh answer is not asked again; a stale one is, named or not;
@@ -80,7 +80,7 @@ func TestOrgsToName(t *testing.T) {
 		t.Fatalf("filled %d, %v", n, err)
 	}
 	st.DB().MustExec(`UPDATE sender_orgs SET name = 'Københavns Kommune' WHERE orgnr = '64942212'`)
-	if got, want := due(8, 9), []string{"29811008", "964338531", "910000009"}; !reflect.DeepEqual(got, want) {
+	if got, want := due("DK", "NO"), []string{"29811008", "964338531", "910000009"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("due after answers: %v, want %v (never asked first, then the stalest)", got, want)
 	}
 	var person string
@@ -95,10 +95,10 @@ func TestOrgsToName(t *testing.T) {
 			t.Fatalf("failure %d: %+v %v, want retry after %s", i+1, r, err, want)
 		}
 	}
-	if got := due(8); len(got) != 0 {
+	if got := due("DK"); len(got) != 0 {
 		t.Fatalf("backing off, yet due: %v", got)
 	}
-	if got, err := st.OrgsToName(ctx, now.Add(30*time.Minute), stale, []int{8}, 10); err != nil || !reflect.DeepEqual(got, []string{"29811008"}) {
+	if got, err := st.OrgsToName(ctx, now.Add(30*time.Minute), stale, []string{"DK"}, 10); err != nil || !reflect.DeepEqual(got, []string{"29811008"}) {
 		t.Fatalf("after the backoff: %v %v", got, err)
 	}
 	// An answer forgets the failures.

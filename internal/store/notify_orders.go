@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
+
+	"postvakt/internal/model"
 )
 
 // NotificationOrder is a reminder's Altinn Notifications order that still
@@ -93,7 +96,7 @@ func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, limit
 	var out []NotificationOrder
 	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts FROM notifications n
 		WHERE n.order_request IS NOT NULL AND n.order_id = '' AND n.order_refused_at IS NULL AND n.status = 'sent'
-		  AND (n.order_next_at IS NULL OR n.order_next_at <= $1) AND n.orgnr ~ '^[0-9]{9}$'
+		  AND (n.order_next_at IS NULL OR n.order_next_at <= $1) AND n.orgnr ~ '^[0-9]+$' AND length(n.orgnr) = `+strconv.Itoa(model.OrgLength("NO"))+`
 		  AND EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
 			WHERE i.notification_id = n.id AND i.active AND s.state IN `+sqlOpenStates+`)
 		ORDER BY n.order_next_at NULLS FIRST, n.id LIMIT $2`, now, limit); err != nil {
