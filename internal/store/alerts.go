@@ -120,12 +120,25 @@ func (s *Store) AlertsOf(ctx context.Context, senderOrg string, resolvedSince ti
 	out := []Alert{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT `+alertColumns+` FROM health_alerts
 		WHERE (status = 'firing' OR resolved_at >= $1)
-		  AND ($3 = '' OR COALESCE(NULLIF(labels->>'sender', ''), selector->'scope'->>'SenderOrg', '') IN ('', $3))
+		  AND ($3 = '' OR `+sqlAlertOrg+` IN ('', $3))
 		ORDER BY started_at DESC, id DESC LIMIT $2`, resolvedSince, limit, senderOrg); err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
 	return out, fillAlerts(out)
 }
+
+// Org is the sender organisation an alert is about: its sender label, else
+// its rule's scope; "" for one about a channel or a receiving organisation,
+// which concerns every sender. sqlAlertOrg is the same in SQL.
+func (a Alert) Org() string {
+	if org := a.Labels["sender"]; org != "" {
+		return org
+	}
+	return a.Selector.SenderOrg
+}
+
+// sqlAlertOrg is Alert.Org for a health_alerts row.
+const sqlAlertOrg = `COALESCE(NULLIF(labels->>'sender', ''), selector->'scope'->>'SenderOrg', '')`
 
 // AlertByID returns one alert.
 func (s *Store) AlertByID(ctx context.Context, id int64) (*Alert, error) {

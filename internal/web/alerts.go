@@ -95,7 +95,7 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r.Context())
-	if !alertVisible(p, alertOrg(*a), a.Labels["unit"]) {
+	if !alertVisible(p, a.Org(), a.Labels["unit"]) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
 		return
 	}
@@ -130,15 +130,6 @@ func scoped(f store.IncidentFilter, p *auth.Principal) (store.IncidentFilter, bo
 	return f, true
 }
 
-// alertOrg is the sender organisation an alert is about ("" for one about
-// a channel or a receiving organisation, which concerns every sender).
-func alertOrg(a store.Alert) string {
-	if org := a.Labels["sender"]; org != "" {
-		return org
-	}
-	return a.Selector.SenderOrg
-}
-
 // alertVisible is the one rule for who sees an alert (its labels name a
 // sending unit, its summary counts that unit's letters): a principal scoped
 // to a sender organisation sees only that organisation's alerts and those
@@ -162,7 +153,7 @@ func alertVisible(p *auth.Principal, senderOrg, unit string) bool {
 func visibleAlerts(p *auth.Principal, as []store.Alert) []store.Alert {
 	out := make([]store.Alert, 0, len(as))
 	for _, a := range as {
-		if alertVisible(p, alertOrg(a), a.Labels["unit"]) {
+		if alertVisible(p, a.Org(), a.Labels["unit"]) {
 			out = append(out, a)
 		}
 	}
@@ -192,7 +183,7 @@ func (a storeAlerts) FiringAlerts(ctx context.Context) ([]Alert, error) {
 	for _, x := range as {
 		if !x.Inhibited {
 			out = append(out, Alert{Rule: x.Rule, Channel: x.Labels["channel"], Since: x.StartedAt, Detail: x.Summary,
-				SenderOrg: alertOrg(x), Unit: x.Labels["unit"]})
+				SenderOrg: x.Org(), Unit: x.Labels["unit"]})
 		}
 	}
 	return out, nil

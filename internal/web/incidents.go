@@ -53,7 +53,7 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 			}
 			return f, err
 		}
-		if !alertVisible(p, alertOrg(*a), a.Labels["unit"]) {
+		if !alertVisible(p, a.Org(), a.Labels["unit"]) {
 			return f, filterErr("err.filter.no_alert") // as /alerts/{id}: another's alert is not there
 		}
 		f = a.Selector
