@@ -26,25 +26,37 @@ type RetentionCandidate struct {
 	LastChange    time.Time `db:"last_change"`
 }
 
-// RetentionCandidates lists letters not yet purged whose last change (sent,
-// or its last state change) is before before, in id order after afterID, at
-// most limit.
+// RetentionCandidates lists letters not yet purged whose last change is
+// before before, in id order after afterID, at most limit. A change is the
+// sending, the last state change the channel reported, and the last thing
+// postvakt or a person did about the letter (a reminder, a print order,
+// manual handling, a follow-up decision): a back-filled letter whose state
+// dates from years ago keeps this week's follow-up and its evidence for the
+// whole retention period.
+//
+// sqlActs are the sources of those acts (not the registration: a letter
+// imported today that was opened years ago is as old as its opening).
 func (s *Store) RetentionCandidates(ctx context.Context, before time.Time, afterID string, limit int) ([]RetentionCandidate, error) {
 	if afterID == "" {
 		afterID = "00000000-0000-0000-0000-000000000000"
 	}
 	var out []RetentionCandidate
 	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.class, s.confidential, r.kind AS recipient_kind,
-			o.orgnr AS sender_org, u.name AS sender_unit, GREATEST(s.sent_at, s.state_changed_at) AS last_change
+			o.orgnr AS sender_org, u.name AS sender_unit, GREATEST(s.sent_at, s.state_changed_at, act.last_act) AS last_change
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE s.purged_at IS NULL AND s.sent_at < $1 AND s.state_changed_at < $1 AND s.id > $2
+		LEFT JOIN LATERAL (SELECT max(e.observed_at) AS last_act FROM shipment_events e
+			WHERE e.shipment_id = s.id AND e.source IN (`+sqlActs+`)) act ON true
+		WHERE s.purged_at IS NULL AND s.sent_at < $1 AND s.state_changed_at < $1
+			AND (act.last_act IS NULL OR act.last_act < $1) AND s.id > $2
 		ORDER BY s.id LIMIT $3`, before, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list letters due for the retention purge: %w", err)
 	}
 	return out, nil
 }
+
+var sqlActs = sqlList([]string{SourcePolicy, SourceUser, SourcePrint, SourceRegister})
 
 // ShipmentPurge counts what purging letters' personal data removed.
 type ShipmentPurge struct {
