@@ -20,7 +20,7 @@ const (
 	StagePrintCancelled Stage = "print_cancelled" // opened after the order; the order was cancelled
 	StageManual         Stage = "manual"          // manual handling (no usable address, print failed)
 	StageChannelPrint   Stage = "channel_print"   // the channel printed it itself
-	StageClosed         Stage = "closed"          // closed on the channel (by hand, deleted, recalled)
+	StageClosed         Stage = "closed"          // closed on the channel (by hand, deleted, recalled), or by the unit's follow-up decision
 )
 
 // stageRule is one row of the stage table.
@@ -113,6 +113,15 @@ func (s Stage) ChannelMayEnd() bool { return s.Valid() && stageTable[stageIndex[
 // Ended reports whether the channel ended the escalation (it printed the
 // letter itself, or it was closed there): postvakt never prints it then.
 func (s Stage) Ended() bool { return s == StageChannelPrint || s == StageClosed }
+
+// ClosedByDecision reports whether a sending unit's decision that ends a
+// letter's case (sent again, replaced by a new letter, closed) moves a
+// shipment in s to StageClosed, which stops its reminders and its print
+// fallback: any stage that may close, but a print already ordered (the
+// paper is on its way; its outcome stays the letter's).
+func (s Stage) ClosedByDecision() bool {
+	return s != StagePrintOrdered && CheckStage(s, StageClosed) == nil
+}
 
 // CheckStage returns nil when a shipment may move from one stage to another.
 func CheckStage(from, to Stage) error {

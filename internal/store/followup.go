@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"postvakt/internal/model"
+
 	"github.com/jmoiron/sqlx"
 )
 
@@ -19,6 +21,35 @@ const (
 	DecisionAssessed  = "consequences_assessed" // consequences assessed (note says what)
 	DecisionClosed    = "closed"                // nothing more to do
 )
+
+// DecisionEnds reports whether a decision ends the letter's case: it was
+// sent again (the new letter is watched instead), a new letter replaced it,
+// or there is nothing more to do. Its escalation stops then
+// (model.Stage.ClosedByDecision); an assessment of consequences does not
+// stop it.
+func DecisionEnds(decision string) bool {
+	return decision == DecisionResent || decision == DecisionNewLetter || decision == DecisionClosed
+}
+
+// sqlClosedByDecision: the stages a decision that ends the case closes.
+var sqlClosedByDecision = sqlList(model.StagesWhere(model.Stage.ClosedByDecision))
+
+// closeByDecision ends the escalation of the letter id, in stage stage,
+// after a decision that ends its case, in the caller's transaction: stage
+// closed, and a print order held for approval skipped (the batch's release
+// leaves it out).
+func closeByDecision(ctx context.Context, tx *sqlx.Tx, id string, stage model.Stage, at time.Time) error {
+	if !stage.ClosedByDecision() {
+		return nil
+	}
+	if err := setStage(ctx, tx, id, model.StageClosed); err != nil {
+		return err
+	}
+	if stage == model.StagePrintHeld {
+		return setPrint(ctx, tx, id, PrintStateSkipped, at)
+	}
+	return nil
+}
 
 // Decisions lists the decisions in the order the UI offers them.
 var Decisions = []string{DecisionResent, DecisionNewLetter, DecisionAssessed, DecisionClosed}
@@ -148,10 +179,14 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 		newID = d.NewShipmentID
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var state string
-		if err := tx.GetContext(ctx, &state, `SELECT state FROM shipments WHERE id = $1 FOR UPDATE`, d.ShipmentID); err != nil {
+		var cur struct {
+			State string      `db:"state"`
+			Stage model.Stage `db:"stage"`
+		}
+		if err := tx.GetContext(ctx, &cur, `SELECT state, stage FROM shipments WHERE id = $1 FOR UPDATE`, d.ShipmentID); err != nil {
 			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, notFound(err))
 		}
+		state := cur.State
 		_, err := tx.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline,
 				decision, note, missed_deadline, new_shipment_id, decided_by, decided_at)
 			SELECT s.id, s.sender_unit_id,
@@ -165,11 +200,18 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 		if err != nil {
 			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, err)
 		}
+		msg := "follow-up: " + d.Decision
+		if DecisionEnds(d.Decision) && cur.Stage.ClosedByDecision() {
+			if err := closeByDecision(ctx, tx, d.ShipmentID, cur.Stage, d.At); err != nil {
+				return err
+			}
+			msg += "; escalation closed (stage " + string(cur.Stage) + ")"
+		}
 		payload, _ := json.Marshal(map[string]any{"decision": d.Decision, "note": d.Note,
 			"missed_statutory_deadline": d.MissedDeadline, "new_shipment_id": d.NewShipmentID})
 		return appendEvent(ctx, tx, Event{ShipmentID: d.ShipmentID, Kind: EventFollowUp, Source: SourceUser,
 			Actor: d.Actor, ObservedAt: d.At, FromState: state, ToState: state, Payload: payload,
-			Message: "follow-up: " + d.Decision})
+			Message: msg})
 	})
 }
 

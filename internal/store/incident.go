@@ -300,9 +300,20 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 	if d.Decision != "" {
 		decision = d.Decision
 	}
-	args := append(c.args, d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser)
+	// A decision that ends the case closes the escalation as for one letter
+	// (closeByDecision): stage closed, a print held for approval skipped.
+	args := append(c.args, d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser, DecisionEnds(d.Decision))
 	q := fmt.Sprintf(`WITH sel AS (
-			SELECT s.id, s.sender_unit_id, s.state %s WHERE %s FOR UPDATE OF s),
+			SELECT s.id, s.sender_unit_id, s.state, s.stage,
+				$%[11]d::boolean AND s.stage IN (`+sqlClosedByDecision+`) AS closes
+			%[1]s WHERE %[2]s FOR UPDATE OF s),
+		closed AS (
+			UPDATE shipments s SET stage = `+sqlStage(model.StageClosed)+` FROM sel WHERE s.id = sel.id AND sel.closes
+			RETURNING s.id, sel.stage AS was),
+		skipped AS (
+			UPDATE print_orders p SET state = `+sqlList([]string{PrintStateSkipped})+`, due_at = NULL, updated_at = $%[8]d
+			FROM closed WHERE p.shipment_id = closed.id AND closed.was = `+sqlStage(model.StagePrintHeld)+`
+			RETURNING p.shipment_id),
 		up AS (
 			INSERT INTO followups AS f (shipment_id, sender_unit_id, reason, deadline, decision, note, decided_by, decided_at)
 			SELECT sel.id, sel.sender_unit_id, $%[3]d, $%[4]d, $%[5]d::text, $%[6]d,
@@ -318,8 +329,9 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 		SELECT sel.id, $%[9]d, $%[10]d, $%[7]d, $%[8]d, sel.state, sel.state,
 			jsonb_build_object('decision', $%[5]d::text, 'note', $%[6]d::text, 'reason', $%[3]d::text, 'deadline', $%[4]d::timestamptz),
 			CASE WHEN $%[5]d::text IS NULL THEN 'follow-up opened: ' || $%[3]d::text ELSE 'follow-up: ' || $%[5]d::text || ' (' || $%[3]d::text || ')' END
+				|| CASE WHEN sel.closes THEN '; escalation closed (stage ' || sel.stage || ')' ELSE '' END
 		FROM sel JOIN up ON up.shipment_id = sel.id`,
-		incidentFrom, c.String(), n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		incidentFrom, c.String(), n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("record incident follow-ups: %w", err)

@@ -120,7 +120,7 @@ func TestIncidentReportQueries(t *testing.T) {
 			evs = append(evs, e.Message+" by "+e.Actor)
 		}
 	}
-	if len(evs) != 2 || evs[0] != "follow-up opened: alert 7 stuck by user:kari" || evs[1] != "follow-up: closed (incident) by user:ola" {
+	if len(evs) != 2 || evs[0] != "follow-up opened: alert 7 stuck by user:kari" || evs[1] != "follow-up: closed (incident); escalation closed (stage reminded) by user:ola" {
 		t.Fatalf("evidence %v", evs)
 	}
 	rows, err := st.IncidentLetters(ctx, nav, 100)
