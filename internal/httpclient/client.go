@@ -299,6 +299,20 @@ func (e *StatusError) Temporary() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
 }
 
+// Throttled reports whether err is a server asking its caller to slow down:
+// a final 429 Too Many Requests, or an answer whose Retry-After asked for a
+// longer wait than the client makes itself. wait is that Retry-After (zero
+// when it gave none, or one the client waited out). Such an answer is the
+// service's, never one request's: the caller stops asking it and comes
+// back after wait at the earliest.
+func Throttled(err error) (wait time.Duration, ok bool) {
+	var se *StatusError
+	if !errors.As(err, &se) {
+		return 0, false
+	}
+	return se.RetryAfter, se.StatusCode == http.StatusTooManyRequests || se.RetryAfter > 0
+}
+
 // maxSnippet is how much of a failed answer's body an error carries.
 const maxSnippet = 512
 

@@ -72,6 +72,10 @@ type feedWorld struct {
 	st     *store.Store
 	srv    *httptest.Server
 	failAt atomic.Int64 // when > 0: answer 503 to requests for this page (plus one)
+	// throttle: answer every request 429 with Retry-After: 3600; asked
+	// counts the requests that reached the server.
+	throttle atomic.Bool
+	asked    atomic.Int64
 	reg    map[string]string
 }
 
@@ -92,6 +96,12 @@ func newFeedWorldFrom(t *testing.T, scenario string) *feedWorld {
 	}
 	w := &feedWorld{sim: s, clock: clock, reg: map[string]string{}}
 	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.asked.Add(1)
+		if w.throttle.Load() {
+			rw.Header().Set("Retry-After", "3600")
+			http.Error(rw, `{"error":"Too Many Requests"}`, http.StatusTooManyRequests)
+			return
+		}
 		if n := w.failAt.Load(); n > 0 && r.URL.Query().Get("page") == strconv.Itoa(int(n-1)) {
 			http.Error(rw, `{"error":"Service Unavailable"}`, http.StatusServiceUnavailable)
 			return

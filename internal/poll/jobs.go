@@ -3,20 +3,58 @@ package poll
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
 	"postvakt/internal/jobs"
 )
 
-// Poll runs one cycle of any opened channel.
+// Poll runs one cycle of any opened channel, unless the channel asked to
+// be left alone until later (a 429 or a Retry-After longer than the HTTP
+// client waits itself, in this process): then it does nothing until then.
 func (p *Poller) Poll(ctx context.Context, a channel.Adapter) (Summary, error) {
+	now := p.now()
+	if until := p.quiet.get(a.Name()); now.Before(until) {
+		p.log.Debug("poll skipped: the channel asked to be left alone", "channel", a.Name(), "until", until)
+		return Summary{}, nil
+	}
 	switch ch := a.(type) {
 	case channel.Feed: // before Channel: a feed is a Channel too (feed.go)
-		return p.feedCycle(ctx, ch)
+		sum, err := p.feedCycle(ctx, ch)
+		if wait, ok := httpclient.Throttled(err); ok && wait > 0 {
+			p.quiet.set(a.Name(), now.Add(wait))
+		}
+		return sum, err
 	case channel.Channel:
 		return p.Cycle(ctx, ch)
 	}
 	return Summary{}, fmt.Errorf("channel %s: postvakt cannot poll it (neither per-id status nor a feed)", a.Name())
+}
+
+// quietUntil is, per channel, when it may be asked again after it asked to
+// be left alone.
+type quietUntil struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+func (q *quietUntil) get(name string) time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.until[name]
+}
+
+func (q *quietUntil) set(name string, t time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.until == nil {
+		q.until = map[string]time.Time{}
+	}
+	if t.After(q.until[name]) {
+		q.until[name] = t
+	}
 }
 
 // Schedule runs a poll cycle of each channel on spec in this replica. A

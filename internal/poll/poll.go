@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
 	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -48,6 +49,7 @@ type Poller struct {
 	metrics  *Metrics
 	activity Activity
 	bad      badEntries
+	quiet    quietUntil
 }
 
 // Options tune a Poller.
@@ -138,6 +140,9 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 		firstErr error
 		seen     atomic.Int64
 		wg       sync.WaitGroup
+		// throttled: the channel asked to be left alone (429, or a long
+		// Retry-After): no worker claims another batch this cycle.
+		throttled atomic.Bool
 	)
 	start := p.now()
 	account := func(s Summary, err error) bool {
@@ -167,11 +172,16 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 				return account(s, writeErr)
 			}
 			defer finish()
-			for ctx.Err() == nil && !jobs.Draining(ctx) {
+			for ctx.Err() == nil && !jobs.Draining(ctx) && !throttled.Load() {
 				f, err := p.fetch(ctx, ch, start)
 				if err != nil || f.n == 0 {
 					account(f.sum, err)
 					return
+				}
+				if wait, ok := httpclient.Throttled(f.callErr); ok && !throttled.Swap(true) {
+					p.log.Warn("the channel asks to be left alone; the cycle stops and its letters wait as long as it asked",
+						"channel", ch.Name(), "error", f.callErr)
+					p.quiet.set(ch.Name(), f.now.Add(wait))
 				}
 				if !finish() {
 					account(f.sum, nil) // claimed, not written: the lease brings them back
@@ -338,12 +348,14 @@ func (p *Poller) write(ctx context.Context, ch channel.Channel, f *fetched) erro
 }
 
 // recordCallError keeps a call that failed as a whole as evidence and
-// retries its shipments later, each after its own backoff.
+// retries its shipments later, each after its own backoff, and not before
+// the channel's Retry-After when it asked for a longer wait.
 func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []store.Due, callErr error, now time.Time) error {
 	retry := make([]time.Time, len(due))
 	shipIDs := make([]string, len(due))
+	wait, _ := httpclient.Throttled(callErr)
 	for i, d := range due {
-		retry[i] = now.Add(Backoff(d.PollFailures + 1))
+		retry[i] = now.Add(max(Backoff(d.PollFailures+1), wait))
 		shipIDs[i] = d.ID
 	}
 	p.log.Warn("channel call failed; shipments keep their state and are retried later",

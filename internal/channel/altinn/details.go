@@ -126,6 +126,11 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		case !errors.As(err, &se):
 			return nil, fmt.Errorf("altinn details of %s: %w", id, err)
 		}
+		if _, throttled := httpclient.Throttled(err); throttled {
+			// Altinn's rate limit is the caller's, not this letter's: the
+			// batch stops here, and the poller stays away as long as asked.
+			return nil, fmt.Errorf("altinn details: %w", err)
+		}
 		d.obs.Payload = problemEvidence(se.Body)
 		switch {
 		case se.StatusCode == http.StatusNotFound, se.StatusCode == http.StatusGone:
