@@ -76,7 +76,7 @@ type feedWorld struct {
 	// counts the requests that reached the server.
 	throttle atomic.Bool
 	asked    atomic.Int64
-	reg    map[string]string
+	reg      map[string]string
 }
 
 func newFeedWorld(t *testing.T) *feedWorld { t.Helper(); return newFeedWorldFrom(t, feedScenario) }
