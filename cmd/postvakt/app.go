@@ -89,6 +89,18 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 				return nil, err
 			}
 		}
+		// Every other command needs the schema this binary knows: on a
+		// fresh or older database it says to migrate rather than fail on
+		// the first missing table. A newer one (a release rolled back after
+		// it migrated) is said once.
+		if err := a.st.SchemaCurrent(ctx); err != nil {
+			a.st.Close()
+			return nil, err
+		}
+		if applied, latest, err := a.st.SchemaVersions(ctx); err == nil && applied > latest {
+			log.Warn("the database schema is newer than this postvakt knows: a newer release migrated it; run that release",
+				"schema", applied, "known", latest)
+		}
 		if n&withSchedule != 0 {
 			a.scheduleRegistrations()
 		}

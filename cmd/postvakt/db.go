@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"postvakt/internal/config"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -32,7 +33,9 @@ func runToken(ctx context.Context, cfg config.Config, args []string) error {
 	if err := parseScoped(fs, args[1:], "token", &t.Name, &t.Role, &t.SenderOrg, &t.Unit); err != nil {
 		return err
 	}
-	a, err := open(ctx, cfg, withStore)
+	// Migrated first, as user add: the first token is made on a fresh
+	// database, before serve has ever run.
+	a, err := open(ctx, cfg, withMigrate)
 	if err != nil {
 		return err
 	}
@@ -62,6 +65,13 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 	}
 	if *name == "" || *role == "" {
 		return usageError{"--name and --role are required"}
+	}
+	if *org != "" {
+		// As the administration page: a typo would make a user or token
+		// that silently sees nothing.
+		if err := model.CheckOrgNumber(*org); err != nil {
+			return usageError{fmt.Sprintf("--sender-org %q: %v", *org, err)}
+		}
 	}
 	return nil
 }

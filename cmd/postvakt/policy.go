@@ -52,7 +52,7 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	st, set := a.st, a.set
 	sh, err := st.Shipment(ctx, id, store.Scope{})
 	if err != nil {
-		return err
+		return fmt.Errorf("shipment %q (postvakt's id, as in the lists and the API): %w", id, err)
 	}
 	p, err := set.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
 		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})

@@ -17,6 +17,7 @@ import (
 
 	"log/slog"
 	"net/http"
+
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
@@ -162,7 +163,7 @@ func stopSetup(t *testing.T, n int, smtpAddr string) (string, []string) {
 	contacts.WriteString("orgnr,email\n")
 	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
 	for i, org := range storetest.OrgNumbers(n) {
-		fmt.Fprintf(&letters, "svarut,stop-%05d,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", i, org, sent)
+		fmt.Fprintf(&letters, "svarut,%s,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", storetest.ChannelID("stop", i), org, sent)
 		fmt.Fprintf(&contacts, "%s,post@%s.example\n", org, org)
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
@@ -354,7 +355,7 @@ func TestStopNoticesClaimNothingNew(t *testing.T) {
 	unitsCSV.WriteString("sender_org,unit,contact_email,manager_email\n")
 	sent := time.Now().AddDate(0, 0, -40).UTC().Format(time.RFC3339) // unread past POSTVAKT_FOLLOWUP_UNREAD_DAYS
 	for i, org := range storetest.OrgNumbers(units) {
-		fmt.Fprintf(&letters, "svarut,hnotice-%05d,964338531,Enhet%d,org,%s,Brev,true,taushetsbelagt,%s\n", i, i, org, sent)
+		fmt.Fprintf(&letters, "svarut,%s,964338531,Enhet%d,org,%s,Brev,true,taushetsbelagt,%s\n", storetest.ChannelID("hnotice", i), i, org, sent)
 		fmt.Fprintf(&unitsCSV, "964338531,Enhet%d,enhet%d@kommune.example,\n", i, i)
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
@@ -545,7 +546,7 @@ func TestStopHealthClaimsNothingNew(t *testing.T) {
 	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
 	for i, org := range storetest.OrgNumbers(3) {
 		for j := 0; j < 3; j++ {
-			fmt.Fprintf(&letters, "svarut,hhealth-%d-%d,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", i, j, org, sent)
+			fmt.Fprintf(&letters, "svarut,%s,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", storetest.ChannelID(fmt.Sprintf("hhealth-%d", i), j), org, sent)
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)

@@ -46,15 +46,12 @@ func runUser(ctx context.Context, cfg config.Config, args []string) error {
 	if u.PasswordHash, err = auth.HashPassword(password); err != nil {
 		return err
 	}
-	a, err := open(ctx, cfg, withStore)
+	a, err := open(ctx, cfg, withMigrate)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	st := a.st
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	if _, err := st.CreateUser(ctx, u); err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ type Spec struct {
 	// Country is where the channel delivers ("NO", "DK"): the recipient
 	// register and the language of messages follow it.
 	Country string
+	// UUIDs: the channel's letter ids are UUIDs; a registration with
+	// another id is refused with a field error.
+	UUIDs bool
 	// Discovers says the opened channel is a Discoverer: it can list the
 	// sender's letters for a back-fill (`postvakt discover`).
 	Discovers bool
@@ -77,7 +80,7 @@ func Register(s Spec) {
 		panic("channel.Register: " + s.Name + " registered twice")
 	}
 	specs[s.Name] = s
-	model.RegisterChannel(s.Name)
+	model.RegisterChannel(s.Name, model.ChannelRule{Display: s.Display, Country: s.Country, UUIDs: s.UUIDs})
 }
 
 // Specs returns every registered channel, by name.

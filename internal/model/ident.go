@@ -98,6 +98,22 @@ func CheckCVR(s string) error {
 	return nil
 }
 
+// PersonCountry is the country of a person id by its form: "NO" for 11
+// digits (fødselsnummer, d-nummer), "DK" for 10 (CPR), "" for anything
+// else. It does not check the id (CheckPersonID does).
+func PersonCountry(s string) string {
+	if !allDigits(s) {
+		return ""
+	}
+	switch len(s) {
+	case 11:
+		return "NO"
+	case 10:
+		return "DK"
+	}
+	return ""
+}
+
 // CheckPersonID accepts an 11-digit Norwegian fødselsnummer/d-nummer (two
 // mod-11 check digits) or a 10-digit Danish CPR number (format only: CPR
 // numbers issued since 2007 need not satisfy mod-11).

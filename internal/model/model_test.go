@@ -108,10 +108,18 @@ func TestStateKinds(t *testing.T) {
 	}
 }
 
+// registerChannels registers the real channels with their rules, as
+// internal/channel.Register does in the binary (model cannot import them).
+func registerChannels() {
+	RegisterChannel("svarut", ChannelRule{Display: "KS SvarUt", Country: "NO", UUIDs: true})
+	RegisterChannel("altinn", ChannelRule{Display: "Altinn", Country: "NO", UUIDs: true})
+	RegisterChannel(ChannelDigitalPost, ChannelRule{Display: "Digital Post", Country: "DK", UUIDs: true})
+}
+
 func TestValidate(t *testing.T) {
-	RegisterChannel("svarut") // internal/channel.Register does this for the real channels
+	registerChannels()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	good := NewShipment{Channel: "svarut", ChannelID: "x", SenderOrg: "964338531", SenderUnit: "U",
+	good := NewShipment{Channel: "svarut", ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: "964338531", SenderUnit: "U",
 		RecipientKind: "org", RecipientID: "974760673", Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
 	if errs := good.Validate(now); len(errs) != 0 {
 		t.Fatalf("good shipment: %v", errs)
@@ -178,7 +186,7 @@ func TestCheckText(t *testing.T) {
 // TestValidateDigitalPost: a Danish letter has a messageUUID, a CVR sender
 // and a CVR or CPR recipient; a discovered one may lack a title.
 func TestValidateDigitalPost(t *testing.T) {
-	RegisterChannel(ChannelDigitalPost) // internal/channel.Register does this for the real channels
+	registerChannels()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	good := NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", SenderOrg: "64942212",
 		SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234", Title: "T", Class: "fortrolig",

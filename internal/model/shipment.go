@@ -12,20 +12,44 @@ import (
 
 // channelNames holds the channels registered by their packages
 // (internal/channel.Register); a shipment names its channel by one of them.
+// channelRules are what a registration through each must look like.
 var (
 	channelMu    sync.RWMutex
 	channelNames []string
+	channelRules = map[string]ChannelRule{}
 )
 
-// RegisterChannel makes name a known channel. internal/channel.Register
-// calls it; nothing else should.
-func RegisterChannel(name string) {
+// ChannelRule is what a letter registered for a channel must look like
+// beyond the common checks.
+type ChannelRule struct {
+	// Display names the channel in a field error ("KS SvarUt").
+	Display string
+	// Country is where the channel delivers ("NO", "DK"): the sender
+	// organisation and the recipient are numbered as there. "" for any.
+	Country string
+	// UUIDs: the channel's letter ids are UUIDs.
+	UUIDs bool
+}
+
+// RegisterChannel makes name a known channel with its rule.
+// internal/channel.Register calls it; nothing else should.
+func RegisterChannel(name string, rule ChannelRule) {
 	channelMu.Lock()
 	defer channelMu.Unlock()
 	if !slices.Contains(channelNames, name) {
 		channelNames = append(channelNames, name)
 		slices.Sort(channelNames)
 	}
+	if rule.Display == "" {
+		rule.Display = name
+	}
+	channelRules[name] = rule
+}
+
+func ruleOf(name string) ChannelRule {
+	channelMu.RLock()
+	defer channelMu.RUnlock()
+	return channelRules[name]
 }
 
 // Channels returns the registered channels' names, sorted.
@@ -202,9 +226,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	if strings.TrimSpace(s.Title) == "" && !s.TitleWithheld {
 		add("title", "required")
 	}
-	if s.Channel == ChannelDigitalPost {
-		s.checkDanish(add)
-	}
+	s.checkChannel(add)
 	if strings.TrimSpace(s.Class) == "" {
 		add("class", "required")
 	}
@@ -219,23 +241,38 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	return errs
 }
 
-// checkDanish adds what Digital Post needs beyond the common checks: a UUID
-// channel id and Danish numbers only.
-func (s NewShipment) checkDanish(add func(field, format string, args ...any)) {
-	if id := strings.TrimSpace(s.ChannelID); id != "" && !isUUID(id) {
-		add("channel_id", "a Digital Post channel_id is the letter's messageUUID (a UUID), not %q", id)
+// checkChannel adds what the letter's channel needs beyond the common
+// checks (its ChannelRule): a UUID channel id (a SvarUt forsendelse, an
+// Altinn correspondence and a Digital Post messageUUID all are), and the
+// numbers of the channel's country only (SvarUt and Altinn deliver to
+// Norwegian organisations and persons from Norwegian senders, Digital
+// Post to Danish ones).
+func (s NewShipment) checkChannel(add func(field, format string, args ...any)) {
+	r := ruleOf(s.Channel)
+	if id := strings.TrimSpace(s.ChannelID); r.UUIDs && id != "" && !isUUID(id) {
+		add("channel_id", "%q is not a UUID, and %s's letter ids are", id, r.Display)
 	}
-	if s.SenderOrg != "" && CheckOrgNumber(s.SenderOrg) == nil && len(s.SenderOrg) != 8 {
-		add("sender_org", "a Digital Post sender is a Danish authority: its CVR number (8 digits)")
+	if r.Country == "" {
+		return
+	}
+	if s.SenderOrg != "" && CheckOrgNumber(s.SenderOrg) == nil && OrgCountry(s.SenderOrg) != r.Country {
+		add("sender_org", "%s's senders are organisations of %s, with a %s", r.Display, countryName[r.Country], orgNumberName[r.Country])
 	}
 	switch {
 	case s.RecipientID == "":
-	case s.RecipientKind == RecipientOrg && CheckOrgNumber(s.RecipientID) == nil && len(s.RecipientID) != 8:
-		add("recipient.id", "a Digital Post recipient organisation is a CVR number (8 digits)")
-	case s.RecipientKind == RecipientPerson && CheckPersonID(s.RecipientID) == nil && len(s.RecipientID) != 10:
-		add("recipient.id", "a Digital Post recipient person is a CPR number (10 digits)")
+	case s.RecipientKind == RecipientOrg && CheckOrgNumber(s.RecipientID) == nil && OrgCountry(s.RecipientID) != r.Country:
+		add("recipient.id", "%s's recipient organisations have a %s", r.Display, orgNumberName[r.Country])
+	case s.RecipientKind == RecipientPerson && CheckPersonID(s.RecipientID) == nil && PersonCountry(s.RecipientID) != r.Country:
+		add("recipient.id", "%s's recipient persons have a %s", r.Display, personIDName[r.Country])
 	}
 }
+
+// What the numbers are called in each country, for field errors.
+var (
+	countryName   = map[string]string{"NO": "Norway", "DK": "Denmark"}
+	orgNumberName = map[string]string{"NO": "Norwegian organisation number (9 digits)", "DK": "CVR number (8 digits)"}
+	personIDName  = map[string]string{"NO": "Norwegian national id (11 digits)", "DK": "CPR number (10 digits)"}
+)
 
 // isUUID reports whether s is a UUID in the 8-4-4-4-12 hex form.
 func isUUID(s string) bool {

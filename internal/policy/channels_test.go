@@ -6,6 +6,6 @@ import "postvakt/internal/model"
 // registers them in the binary (policy cannot import the channels).
 func init() {
 	for _, c := range []string{"altinn", "digitalpost", "svarut"} {
-		model.RegisterChannel(c)
+		model.RegisterChannel(c, model.ChannelRule{})
 	}
 }

@@ -6,8 +6,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	neturl "net/url"
 	"strings"
 	"sync"
@@ -45,7 +48,7 @@ func Open(ctx context.Context, url string, wait time.Duration) (*Store, error) {
 		if err == nil {
 			return &Store{db: db}, nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil || lasting(err) {
+		if time.Now().After(deadline) || ctx.Err() != nil || !transient(err) {
 			db.Close()
 			return nil, fmt.Errorf("connect to database: %w", hideURL(err, url))
 		}
@@ -56,16 +59,29 @@ func Open(ctx context.Context, url string, wait time.Duration) (*Store, error) {
 	}
 }
 
-// lasting reports whether a failed connection will not succeed by waiting:
-// the address cannot be read, or the server refused the credentials (SQL
-// class 28) or knows no such database (3D000).
-func lasting(err error) bool {
+// transient reports whether a failed connection may succeed by waiting: the
+// server cannot be reached yet (a network error: refused, reset, a name
+// not resolvable yet), or it answered that it is starting, shutting down,
+// out of connections or cut the connection (SQL classes 57, 53, 08).
+// Anything else will not mend by itself and fails at once: a URL that
+// cannot be read, a setting the driver does not know (sslmode=requre, a
+// scheme other than postgres), a certificate not trusted, credentials or a
+// database refused, a parameter the server refuses (channel_binding).
+func transient(err error) bool {
 	var ue *neturl.Error
 	if errors.As(err, &ue) {
-		return true
+		return false // a net.Error too, but the address, not the network
 	}
 	var pe *pq.Error
-	return errors.As(err, &pe) && (pe.Code.Class() == "28" || pe.Code == "3D000")
+	if errors.As(err, &pe) {
+		switch pe.Code.Class() {
+		case "08", "53", "57":
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn)
 }
 
 // hideURL is err without the database's address in it: the URL parser
@@ -112,18 +128,31 @@ func (s *Store) Writable(ctx context.Context) error {
 // SchemaCurrent checks that the database answers and has every migration
 // this binary carries.
 func (s *Store) SchemaCurrent(ctx context.Context) error {
-	latest, err := migrations.Latest()
+	applied, latest, err := s.SchemaVersions(ctx)
 	if err != nil {
 		return err
-	}
-	var applied int64
-	if err := s.db.GetContext(ctx, &applied, `SELECT COALESCE(max(version_id), 0) FROM goose_db_version WHERE is_applied`); err != nil {
-		return fmt.Errorf("read the schema version: %w", err)
 	}
 	if applied < latest {
 		return fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, latest)
 	}
 	return nil
+}
+
+// SchemaVersions returns the database's schema version and the latest this
+// binary carries. A database with no postvakt schema yet is an error that
+// says to migrate.
+func (s *Store) SchemaVersions(ctx context.Context) (applied, latest int64, err error) {
+	if latest, err = migrations.Latest(); err != nil {
+		return 0, 0, err
+	}
+	if err := s.db.GetContext(ctx, &applied, `SELECT COALESCE(max(version_id), 0) FROM goose_db_version WHERE is_applied`); err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+			return 0, latest, errors.New("the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)")
+		}
+		return 0, latest, fmt.Errorf("read the schema version: %w", err)
+	}
+	return applied, latest, nil
 }
 
 // DB exposes the pool for tests in other packages that need to look at rows

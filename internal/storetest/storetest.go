@@ -7,6 +7,7 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha1"
 	"fmt"
 	"strings"
 	"testing"
@@ -44,6 +45,17 @@ func Letter(i int) model.NewShipment {
 		Title: "Vedtak", Confidential: true, Class: "taushetsbelagt",
 		SentAt: time.Date(2026, 11, 20, 10, 0, i, 0, time.UTC),
 	}
+}
+
+// ChannelID is a channel id made from a name and a number, the same at
+// every call and different for every pair: a UUID, as every channel's
+// letter ids are (registration refuses others). Tests that write letters
+// by hand, or number them per test, name them by it.
+func ChannelID(name string, i int) string {
+	h := sha1.Sum(fmt.Appendf(nil, "%s/%d", name, i))
+	h[6] = h[6]&0x0f | 0x50 // version 5 (name-based)
+	h[8] = h[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
 // Register registers items (as an import by "test") and returns the

@@ -57,7 +57,7 @@ func TestFollowUpAPI(t *testing.T) {
 		t.Errorf("no such shipment: %d, want 404", code)
 	}
 
-	code, out := e.do("POST", path, nav, `{"decision":"resent","new_channel":"altinn","new_channel_id":"new-7","note":"sent by Altinn",
+	code, out := e.do("POST", path, nav, `{"decision":"resent","new_channel":"altinn","new_channel_id":"7e000000-0000-4000-8000-000000000007","note":"sent by Altinn",
 		"missed_statutory_deadline":true}`)
 	if code != http.StatusCreated || out["decision"] != "resent" || out["note"] != "sent by Altinn" ||
 		out["missed_statutory_deadline"] != true || !strings.HasPrefix(out["decided_by"].(string), "token:") {
@@ -68,7 +68,7 @@ func TestFollowUpAPI(t *testing.T) {
 	}
 	newID, _ := out["new_shipment_id"].(string)
 	code, resent := e.do("GET", "/api/v1/shipments/"+newID, nav, "")
-	if code != http.StatusOK || resent["channel"] != "altinn" || resent["channel_id"] != "new-7" || resent["sender_unit"] != "NAV" {
+	if code != http.StatusOK || resent["channel"] != "altinn" || resent["channel_id"] != "7e000000-0000-4000-8000-000000000007" || resent["sender_unit"] != "NAV" {
 		t.Errorf("the resent shipment: %d %v", code, resent)
 	}
 	if code, again := e.do("GET", path, nav, ""); code != http.StatusOK || again["decision"] != "resent" || again["new_shipment_id"] != newID {

@@ -26,7 +26,7 @@ func TestHostileRegistrations(t *testing.T) {
 		want       int
 		says       string
 	}{
-		{"a second object after the first", item("a1", "", "") + item("a2", "", ""), http.StatusBadRequest, "more after the shipment object"},
+		{"a second object after the first", item("a1000000-0000-4000-8000-000000000001", "", "") + item("a1000000-0000-4000-8000-000000000002", "", ""), http.StatusBadRequest, "more after the shipment object"},
 		{"bytes after the object", item("a3", "", "") + "xyz", http.StatusBadRequest, "more after the shipment object"},
 		{"a lone surrogate", item("a4", "title", `SECRET\ud800`), http.StatusUnprocessableEntity, "surrogate"},
 		{"a low surrogate first", item("a5", "sender_unit", `\udfff`), http.StatusUnprocessableEntity, "surrogate"},
@@ -46,11 +46,11 @@ func TestHostileRegistrations(t *testing.T) {
 		t.Errorf("%d letters stored from refused requests (%v)", stored, err)
 	}
 	// A pair of surrogates is one character, and welcome.
-	if code, out := e.do("POST", "/api/v1/shipments", tok, item("b1", "title", `Brev \ud83d\udce8 `)); code != http.StatusCreated {
+	if code, out := e.do("POST", "/api/v1/shipments", tok, item("b1000000-0000-4000-8000-000000000001", "title", `Brev \ud83d\udce8 `)); code != http.StatusCreated {
 		t.Errorf("a surrogate pair: %d %v", code, out)
 	}
 	// +16:00 is RFC 3339 but past PostgreSQL's ±15:59: stored as the instant.
-	code, out := e.do("POST", "/api/v1/shipments", tok, strings.Replace(item("b2", "", ""), "2026-11-20T10:00:00+01:00", "2026-11-21T02:00:00+16:00", 1))
+	code, out := e.do("POST", "/api/v1/shipments", tok, strings.Replace(item("b1000000-0000-4000-8000-000000000002", "", ""), "2026-11-20T10:00:00+01:00", "2026-11-21T02:00:00+16:00", 1))
 	if code != http.StatusCreated {
 		t.Fatalf("offset +16:00: %d %v", code, out)
 	}
@@ -69,10 +69,10 @@ func TestHostileRegistrations(t *testing.T) {
 	}
 	// A byte order mark before the JSON is no problem; a body past the
 	// limit is answered 413.
-	if code, out := e.do("POST", "/api/v1/shipments", tok, "\ufeff"+item("c1", "", "")); code != http.StatusCreated {
+	if code, out := e.do("POST", "/api/v1/shipments", tok, "\ufeff"+item("c1000000-0000-4000-8000-000000000001", "", "")); code != http.StatusCreated {
 		t.Errorf("a body behind a byte order mark: %d %v", code, out)
 	}
-	huge := "[" + item("c2", "title", strings.Repeat("x", 65<<20)) + "]"
+	huge := "[" + item("c1000000-0000-4000-8000-000000000002", "title", strings.Repeat("x", 65<<20)) + "]"
 	if code, out := e.do("POST", "/api/v1/shipments", tok, huge); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("a body over 64 MiB: %d %v, want 413", code, out)
 	}

@@ -73,7 +73,7 @@ const good = `{"channel":"svarut","channel_id":"d6b23522-ddf3-462a-8140-16e59e1f
  "sender_unit":"Barnevernstjenesten","recipient":{"kind":"org","id":"974760673"},
  "title":"Vedtak om hemmelig tiltak","confidential":true,"class":"taushetsbelagt","sent_at":"2026-11-20T10:00:00+01:00"}`
 
-const person = `{"channel":"altinn","channel_id":"a1","sender_org":"964338531",
+const person = `{"channel":"altinn","channel_id":"a1000000-0000-4000-8000-000000000001","sender_org":"964338531",
  "sender_unit":"NAV","recipient":{"kind":"person","id":"01017012343"},
  "title":"Brev","confidential":true,"class":"ordinaer","sent_at":"2026-11-21T10:00:00Z"}`
 
@@ -247,7 +247,7 @@ func TestRegisterRefusesAnotherSendersShipment(t *testing.T) {
 	// Another municipality (Oslo, 974778742) claims the same SvarUt id.
 	other := strings.Replace(good, `"964338531"`, `"974778742"`, 1)
 	other = strings.Replace(other, "Vedtak om hemmelig tiltak", "Annet", 1)
-	fresh := strings.Replace(person, `"a1"`, `"a2"`, 1)
+	fresh := strings.Replace(person, `"a1000000-0000-4000-8000-000000000001"`, `"a1000000-0000-4000-8000-000000000002"`, 1)
 	fresh = strings.Replace(fresh, `"964338531"`, `"974778742"`, 1)
 	oslo := e.token("compliance", "974778742", "")
 	code, out := e.do("POST", "/api/v1/shipments", oslo, "["+fresh+","+other+"]")

@@ -13,6 +13,7 @@ import (
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // user creates a user with a known password.
@@ -98,7 +99,7 @@ func (e *env) seed(n int) []store.Shipment {
 		if i%2 == 1 {
 			unit = "NAV"
 		}
-		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: "ch-" + string(rune('a'+i%26)) + strings.Repeat("x", i/26),
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID("seed", i),
 			SenderOrg: "964338531", SenderUnit: unit, RecipientKind: recips[i%3].kind, RecipientID: recips[i%3].id,
 			Title: "Vedtak om tiltak", Confidential: true, Class: "taushetsbelagt",
 			SentAt: now.Add(-time.Duration(40-i) * 24 * time.Hour)})

@@ -233,7 +233,7 @@ func TestFollowUpResend(t *testing.T) {
 		{"no decision", url.Values{"csrf": {token}}, http.StatusBadRequest},
 		{"assessed without note", url.Values{"csrf": {token}, "decision": {"consequences_assessed"}}, http.StatusBadRequest},
 		{"resend without id", url.Values{"csrf": {token}, "decision": {"resent"}, "new_channel": {"altinn"}}, http.StatusBadRequest},
-		{"resend", url.Values{"csrf": {token}, "decision": {"resent"}, "new_channel": {"altinn"}, "new_channel_id": {"new-1"}}, http.StatusSeeOther},
+		{"resend", url.Values{"csrf": {token}, "decision": {"resent"}, "new_channel": {"altinn"}, "new_channel_id": {"7e000000-0000-4000-8000-000000000001"}}, http.StatusSeeOther},
 	} {
 		if code, _, body := b.post("/shipments/"+got[1].ID+"/followup", tc.form); code != tc.want {
 			t.Errorf("%s: %d, want %d: %.200s", tc.name, code, tc.want, body)
@@ -249,7 +249,7 @@ func TestFollowUpResend(t *testing.T) {
 	admin := e.token("admin", "", "")
 	code, out := e.do("GET", "/api/v1/shipments?channel=altinn", admin, "")
 	list := out["shipments"].([]any)
-	if code != 200 || len(list) != 1 || list[0].(map[string]any)["channel_id"] != "new-1" {
+	if code != 200 || len(list) != 1 || list[0].(map[string]any)["channel_id"] != "7e000000-0000-4000-8000-000000000001" {
 		t.Fatalf("resent shipment not registered: %v", out)
 	}
 	if !e.audited("user:ola", "followup", got[1].ID) {

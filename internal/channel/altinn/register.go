@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	channel.Register(channel.Spec{Name: "altinn", Discovers: true, Display: "Altinn", Country: "NO", Configure: configure,
+	channel.Register(channel.Spec{Name: "altinn", Discovers: true, UUIDs: true, Display: "Altinn", Country: "NO", Configure: configure,
 		Letter: map[string]string{"no": "Altinn-melding", "da": "Altinn-meddelelse", "en": "Altinn correspondence"}})
 }
 

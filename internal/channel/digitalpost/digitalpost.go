@@ -215,10 +215,14 @@ func (c *Client) Events(ctx context.Context, from, to time.Time, fn func([]chann
 	return c.read(ctx, "events", q, c.cfg.MaxPages, fn)
 }
 
-// read pages through a query; op names it in metrics.
+// read pages through a query; op names it in metrics. A page too large to
+// read (an entry of megabytes: the client's body limit) is asked for again
+// in smaller pages over the same entries, down to a page of one entry; an
+// entry that alone is too large becomes its own error, and the read goes
+// on past it: one entry never stops the log.
 func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
 	q.Set("sortFields", "created:asc")
-	q.Set("size", strconv.Itoa(c.cfg.PageSize))
+	size := c.cfg.PageSize
 	var announced *int // the first page's totalElements
 	got := 0
 	var latest time.Time // the latest created time read so far
@@ -226,9 +230,10 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	var gap *channel.GapError
 	again := false // the page is asked for a second time
 	for page := 0; ; page++ {
-		if page >= maxPages {
+		if page >= maxPages*(c.cfg.PageSize/size) {
 			return fmt.Errorf("digitalpost %s: %w: more than %d (%s); narrow the window", op, errTooManyPages, maxPages, q.Encode())
 		}
+		q.Set("size", strconv.Itoa(size))
 		q.Set("page", strconv.Itoa(page))
 		path := "/events/?" + q.Encode()
 		resp, err := c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: path,
@@ -237,6 +242,22 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				r.SetHeader("Accept", "application/json")
 				return nil
 			}})
+		if errors.Is(err, httpclient.ErrBodyTooLarge) {
+			if smaller := divisorBelow(size); smaller < size {
+				// The same entries in pages of a divisor of the size: page
+				// p of size s starts where page p·s/smaller does.
+				page, size = page*(size/smaller)-1, smaller
+				size0 = min(size0, size)
+				continue
+			}
+			got++
+			bad := channel.FeedEvent{ID: "oversized entry after " + latest.UTC().Format(time.RFC3339Nano),
+				Err: fmt.Errorf("%w: a log entry (page %d of one entry) is larger than the answers postvakt reads (%v); skipped", channel.ErrBadRecord, page, err)}
+			if err := fn([]channel.FeedEvent{bad}); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -311,6 +332,17 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			return nil
 		}
 	}
+}
+
+// divisorBelow is the largest divisor of n at most n/2 (1 for a prime; n
+// for 1): a smaller page size whose pages tile the larger ones.
+func divisorBelow(n int) int {
+	for d := n / 2; d > 1; d-- {
+		if n%d == 0 {
+			return d
+		}
+	}
+	return 1
 }
 
 // errTooManyPages: a read went past its bound on pages.

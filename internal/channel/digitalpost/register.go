@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	channel.Register(channel.Spec{Name: Name, Display: "Digital Post", Country: "DK", Configure: configure, Discovers: true,
+	channel.Register(channel.Spec{Name: Name, Display: "Digital Post", Country: "DK", UUIDs: true, Configure: configure, Discovers: true,
 		Letter:    map[string]string{"da": "Digital Post-brev", "no": "Digital Post-brev", "en": "Digital Post letter"},
 		Scheduled: []string{"DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"}})
 }
@@ -26,8 +26,12 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	if c.BaseURL == "" {
 		return nil
 	}
-	if c.SystemID == "" {
+	switch {
+	case c.SystemID == "":
 		r.Failf("POSTVAKT_DIGITALPOST_SYSTEM_ID", "required when POSTVAKT_DIGITALPOST_URL is set")
+	case !channel.ValidUUID(c.SystemID):
+		// Else every read answers 401, at the first poll.
+		r.Failf("POSTVAKT_DIGITALPOST_SYSTEM_ID", "%q is not a UUID: the sender system's id in Digital Post's administration", c.SystemID)
 	}
 	if c.APIToken == "" {
 		r.Failf("POSTVAKT_DIGITALPOST_API_TOKEN", "required when POSTVAKT_DIGITALPOST_URL is set (or _FILE)")

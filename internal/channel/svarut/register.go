@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	channel.Register(channel.Spec{Name: "svarut", Display: "KS SvarUt", Country: "NO", Configure: configure,
+	channel.Register(channel.Spec{Name: "svarut", Display: "KS SvarUt", Country: "NO", UUIDs: true, Configure: configure,
 		Letter: map[string]string{"no": "SvarUt-forsendelse", "da": "SvarUt-forsendelse", "en": "SvarUt shipment"}})
 }
 
@@ -30,7 +30,7 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	if c.BaseURL == "" {
 		return nil
 	}
-	checkRoot(r, c)
+	check(r, c)
 	return func(deps channel.Deps) (channel.Adapter, error) {
 		c.Logger = deps.Log
 		hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: c.BaseURL, Secrets: c.Secrets(),
@@ -52,17 +52,42 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	}
 }
 
-// checkRoot refuses a base URL made for the other API version (see
-// Config.BaseURL): v1 under the v2 root asks paths no SvarUt serves, and
-// v1 answers 404 when it knows none of the letters asked, so every letter
-// would look unknown to SvarUt and, past the grace, go to print.
-func checkRoot(r *config.Reader, c Config) {
+// check records, by variable, what the chosen API version lacks (at start,
+// not at the first poll), and refuses a base URL made for the other API
+// version (see Config.BaseURL): v1 under the v2 root asks paths no SvarUt
+// serves, and v1 answers 404 when it knows none of the letters asked, so
+// every letter would look unknown to SvarUt and, past the grace, go to
+// print.
+func check(r *config.Reader, c Config) {
+	switch c.API {
+	case APIv2:
+		if !channel.ValidUUID(c.KontoID) {
+			r.Failf("POSTVAKT_SVARUT_KONTO_ID", "%q is not a UUID: the v2 API needs the SvarUt account's id", c.KontoID)
+		}
+		if c.IntegrasjonID == "" {
+			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_ID", "required with the v2 API")
+		}
+		if c.IntegrasjonPassord == "" {
+			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "required with the v2 API (or _FILE)")
+		}
+	case APIv1:
+		if c.User == "" {
+			r.Failf("POSTVAKT_SVARUT_USER", "required with the v1 API")
+		}
+		if c.Password == "" {
+			r.Failf("POSTVAKT_SVARUT_PASSWORD", "required with the v1 API (or _FILE)")
+		}
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil {
 		return // r.URL has said so
 	}
 	p := strings.TrimRight(u.Path, "/")
 	switch {
+	case c.API == APIv2 && p == "" && strings.HasSuffix(strings.ToLower(u.Hostname()), "svarut.ks.no"):
+		// KS's own host: its v2 API lives under /api (the v1 service root
+		// given when moving from v1 to v2).
+		r.Failf("POSTVAKT_SVARUT_URL", "%q: v2 takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /v2/…", c.BaseURL)
 	case c.API == APIv1 && (strings.HasSuffix(p, "/api") || strings.Contains(p, "/tjenester")):
 		r.Failf("POSTVAKT_SVARUT_URL", "%q: v1 takes SvarUt's service root (e.g. https://svarut.ks.no), to which postvakt appends /tjenester/api/forsendelse/v1", c.BaseURL)
 	case c.API == APIv2 && strings.Contains(p+"/", "/v2/"):

@@ -1,0 +1,106 @@
+package main_test
+
+// What an operator following the README meets at start: each test names
+// the README statement it holds to.
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/pgtest"
+)
+
+// README, Registering letters: sender_org is a Norwegian organisation
+// number or a CVR number, check digit verified. `token create` and `user
+// add` refuse any other --sender-org, as the administration page does: a
+// typo would make a token or user that silently sees nothing.
+func TestReadmeScopedCLIRefusesBadSenderOrg(t *testing.T) {
+	db := pgtest.New(t)
+	for _, args := range [][]string{
+		{"token", "create", "--name", "t1", "--role", "compliance", "--sender-org", "123"},
+		{"token", "create", "--name", "t2", "--role", "compliance", "--sender-org", "964338532"}, // check digit wrong
+		{"user", "add", "--name", "u1", "--role", "compliance", "--sender-org", "96433853x"},
+	} {
+		out, errOut, code := run(t, db, args...)
+		if code == 0 || !strings.Contains(errOut, "sender-org") {
+			t.Errorf("postvakt %s: exit %d, stdout %q, stderr %q; want a refusal naming --sender-org",
+				strings.Join(args, " "), code, out, errOut)
+		}
+	}
+}
+
+// README, Deploy: "./postvakt migrate   # or let serve do it at start",
+// followed by `token create`: on a database not migrated yet, token create
+// migrates it first, as user add does.
+func TestReadmeTokenCreateOnFreshDatabase(t *testing.T) {
+	admin := pgtest.AdminURL(t)
+	adb, err := sql.Open("postgres", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adb.Close()
+	name := fmt.Sprintf("readme_fresh_%d", time.Now().UnixNano())
+	if _, err := adb.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = adb.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	db := pgtest.WithDatabase(admin, name)
+	_, errOut, code := run(t, db, "token", "create", "--name", "sak-system", "--role", "compliance", "--sender-org", "964338531")
+	if code != 0 {
+		t.Errorf("token create on a database not yet migrated: exit %d, %q; want it to migrate and work, as user add does", code, errOut)
+	}
+}
+
+// README, Configuration: "a bad value stops the command with the
+// variable's name": what SvarUt's API version lacks too.
+func TestReadmeSvarUtErrorsNameVariables(t *testing.T) {
+	db := pgtest.New(t)
+	for _, c := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"POSTVAKT_SVARUT_URL=http://127.0.0.1:1"}, "POSTVAKT_SVARUT_KONTO_ID"},
+		{[]string{"POSTVAKT_SVARUT_URL=http://127.0.0.1:1", "POSTVAKT_SVARUT_KONTO_ID=f169d7dc-3b6b-4df3-a26e-ab5ffb387341"}, "POSTVAKT_SVARUT_INTEGRASJON_ID"},
+		{[]string{"POSTVAKT_SVARUT_URL=http://127.0.0.1:1", "POSTVAKT_SVARUT_API=v1"}, "POSTVAKT_SVARUT_USER"},
+	} {
+		env := append([]string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies"}, c.env...)
+		_, errOut, code := runEnv(t, env, "poll", "--once", "--channel", "svarut")
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %q; want the error to name %s", c.env, code, strings.TrimSpace(errOut), c.want)
+		}
+	}
+}
+
+// README, Configuration, DATABASE_URL: "a URL it cannot read ... fail[s]
+// at once": a misspelt sslmode and a scheme other than postgres too, not
+// after the 30 s a database starting up is given.
+func TestReadmeUnreadableDatabaseURLFailsAtOnce(t *testing.T) {
+	db := pgtest.New(t)
+	bad := strings.Replace(db, "sslmode=disable", "sslmode=requre", 1)
+	if bad == db {
+		bad = db + "&sslmode=requre"
+	}
+	for _, u := range []string{
+		bad,
+		"mysql://postvakt@db/postvakt",
+	} {
+		start := time.Now()
+		_, errOut, code := run(t, u, "migrate")
+		if d := time.Since(start); code == 0 || d > 10*time.Second {
+			t.Errorf("DATABASE_URL %q: exit %d after %s (%q); want a failure at once", u, code, d.Round(time.Second), strings.TrimSpace(errOut))
+		}
+	}
+}
+
+// README, Commands: `policy explain SHIPMENT_ID`: an id that is not one is
+// named in the error, not answered "not found" alone.
+func TestReadmePolicyExplainNamesBadID(t *testing.T) {
+	db := pgtest.New(t)
+	_, errOut, code := run(t, db, "policy", "explain", "nosuch")
+	if code == 0 || !strings.Contains(errOut, "nosuch") {
+		t.Errorf("policy explain nosuch: exit %d, %q; want the message to name the id", code, strings.TrimSpace(errOut))
+	}
+}
