@@ -231,7 +231,7 @@ func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStat
 		return fmt.Errorf("mark notification %d %s: %w", id, status, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("mark notification %d %s: it is not %s: %w", id, status, from, ErrNotFound)
+		return fmt.Errorf("mark notification %d %s: no notification %d whose outcome is %s (postvakt notifications list shows them): %w", id, status, id, from, ErrNotFound)
 	}
 	return nil
 }

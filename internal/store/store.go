@@ -25,6 +25,19 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrExists is returned when a row to create exists already (a user of
+// that name).
+var ErrExists = errors.New("exists already")
+
+// exists is err as ErrExists when it is a unique violation.
+func exists(err error) error {
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return ErrExists
+	}
+	return err
+}
+
 // Store wraps the database.
 type Store struct {
 	db    *sqlx.DB

@@ -32,7 +32,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit, email)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit, u.Email)
 	if err != nil {
-		return 0, fmt.Errorf("create user %s: %w", u.Name, err)
+		return 0, fmt.Errorf("create user %s: %w", u.Name, exists(err))
 	}
 	return id, nil
 }

@@ -96,7 +96,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.store.CreateUser(r.Context(), store.User{Name: name, PasswordHash: hash, Role: role, SenderOrg: org, Unit: unit,
 		Email: userEmail(r)}); err != nil {
-		if strings.Contains(err.Error(), "duplicate key") {
+		if errors.Is(err, store.ErrExists) {
 			s.renderError(w, r, http.StatusConflict, "err.user_exists")
 			return
 		}
