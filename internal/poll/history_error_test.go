@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"postvakt/internal/channel/altinn"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
@@ -28,16 +26,12 @@ func TestAltinnHistoryErrorWithNUL(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Add(time.Hour)
-	var items []model.NewShipment
-	for i := 0; i < 3; i++ {
-		it := storetest.Letter(i)
-		it.Channel = "altinn"
-		items = append(items, it)
-	}
-	ships := storetest.Register(t, st, items...)
+	ships := storetest.Register(t, st, altinnLetters(3)...)
 	var mu sync.Mutex
 	calls := map[string]int{}
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	al := altinnAt(t, logger, httpclient.Options{MaxRetries: -1, BreakerThreshold: -1}, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		parts := strings.Split(r.URL.Path, "/")
 		id := parts[len(parts)-2]
 		mu.Lock()
@@ -52,17 +46,6 @@ func TestAltinnHistoryErrorWithNUL(t *testing.T) {
 		}
 		fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00Z","status":"Read","statusChanged":"2026-11-20T11:00:00Z","isConfidential":true}`, id)
 	}))
-	defer srv.Close()
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	al, err := altinn.New(altinn.Config{BaseURL: srv.URL, ResourceID: "r", Logger: logger}, hc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
 	if sum, err := p.Poll(ctx, al); err != nil {
 		t.Fatalf("cycle failed: %v (%+v)", err, sum)

@@ -28,26 +28,16 @@ func TestPollerHonoursALongRetryAfter(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond) // as PostgreSQL keeps it
 	const n = 40
-	var items = altinnLetters(n)
-	ships := storetest.Register(t, st, items...)
+	ships := storetest.Register(t, st, altinnLetters(n)...)
 	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	al := altinnAt(t, logger, httpclient.Options{}, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		rw.Header().Set("Content-Type", "application/problem+json")
 		rw.Header().Set("Retry-After", "3600")
 		rw.WriteHeader(http.StatusTooManyRequests)
 		rw.Write([]byte(`{"title":"Too Many Requests","status":429}`))
 	}))
-	defer srv.Close()
-	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: srv.URL, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	al, err := altinn.New(altinn.Config{BaseURL: srv.URL, ResourceID: "r", Logger: logger}, hc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
 	p.Poll(ctx, al) //nolint:errcheck // the channel refuses: an error is expected
 	t.Logf("requests in the cycle: %d for %d letters", calls.Load(), n)
@@ -67,6 +57,25 @@ func TestPollerHonoursALongRetryAfter(t *testing.T) {
 	}
 }
 
+// altinnAt is an Altinn adapter asking h (an httptest server closed with
+// the test), its HTTP client opts with name, base URL and logger filled in.
+func altinnAt(t *testing.T, logger *slog.Logger, opts httpclient.Options, h http.Handler) *altinn.Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	opts.Name, opts.BaseURL, opts.Logger = "altinn", srv.URL, logger
+	hc, err := httpclient.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	al, err := altinn.New(altinn.Config{BaseURL: srv.URL, ResourceID: "r", Logger: logger}, hc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return al
+}
+
+// altinnLetters are n letters on Altinn (storetest.Letter's).
 func altinnLetters(n int) (out []model.NewShipment) {
 	for i := 0; i < n; i++ {
 		it := storetest.Letter(i)
