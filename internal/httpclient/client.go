@@ -301,17 +301,22 @@ func (e *StatusError) Temporary() bool {
 
 // Throttled reports whether err is a server asking its caller to slow down:
 // a final 429 Too Many Requests, or an answer whose Retry-After asked for a
-// longer wait than the client makes itself. wait is that Retry-After (zero
-// when it gave none, or one the client waited out). Such an answer is the
-// service's, never one request's: the caller stops asking it and comes
-// back after wait at the earliest.
+// longer wait than the client makes itself. wait is that Retry-After, at
+// most MaxHonouredWait (zero when it gave none, or one the client waited
+// out). Such an answer is the service's, never one request's: the caller
+// stops asking it and comes back after wait at the earliest.
 func Throttled(err error) (wait time.Duration, ok bool) {
 	var se *StatusError
 	if !errors.As(err, &se) {
 		return 0, false
 	}
-	return se.RetryAfter, se.StatusCode == http.StatusTooManyRequests || se.RetryAfter > 0
+	return min(se.RetryAfter, MaxHonouredWait), se.StatusCode == http.StatusTooManyRequests || se.RetryAfter > 0
 }
+
+// MaxHonouredWait bounds the wait Throttled gives: a Retry-After of days or
+// a date centuries ahead (a misconfigured proxy) would silence a channel,
+// and with it the alerts about it, for as long.
+const MaxHonouredWait = time.Hour
 
 // maxSnippet is how much of a failed answer's body an error carries.
 const maxSnippet = 512

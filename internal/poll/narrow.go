@@ -98,9 +98,21 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 		var next [][]string
 		calls := 0
 		for i, part := range pending {
-			for _, half := range [][]string{part[:len(part)/2], part[len(part)/2:]} {
+			halves := [][]string{part[:len(part)/2], part[len(part)/2:]}
+			// unanswered is every letter not answered when the narrowing
+			// stops at halves[j]: the parts still to split, this part's
+			// halves from j on, the later parts, and the letters isolated so
+			// far (their failure may be the same rate limit or outage).
+			unanswered := func(j int) [][]string {
+				out := append(append(append([][]string{}, next...), halves[j:]...), pending[i+1:]...)
+				for id := range isolated {
+					out = append(out, []string{id})
+				}
+				return out
+			}
+			for j, half := range halves {
 				if budget == 0 {
-					return fail(append(append(next, half), pending[i+1:]...), err)
+					return fail(unanswered(j), err)
 				}
 				budget--
 				calls++
@@ -108,7 +120,7 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 				switch {
 				case herr == nil:
 				case ctx.Err() != nil || !narrowable(herr):
-					return fail(append(append(next, half), pending[i+1:]...), herr)
+					return fail(unanswered(j), herr)
 				case len(half) == 1:
 					isolated[half[0]] = herr
 				default:

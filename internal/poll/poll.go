@@ -178,9 +178,14 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 					account(f.sum, err)
 					return
 				}
-				if wait, ok := httpclient.Throttled(f.callErr); ok && !throttled.Swap(true) {
+				limited := f.throttled
+				if _, ok := httpclient.Throttled(f.callErr); ok {
+					limited = f.callErr
+				}
+				if limited != nil && !throttled.Swap(true) {
+					wait, _ := httpclient.Throttled(limited)
 					p.log.Warn("the channel asks to be left alone; the cycle stops and its letters wait as long as it asked",
-						"channel", ch.Name(), "error", f.callErr)
+						"channel", ch.Name(), "error", limited)
 					p.quiet.set(ch.Name(), f.now.Add(wait))
 				}
 				if !finish() {
@@ -218,6 +223,9 @@ type fetched struct {
 	unanswered []store.Due // no call answered about them
 	callErr    error
 	took       time.Duration // asking the channel
+	// throttled: a history request was answered with the channel's rate
+	// limit (httpclient.Throttled); the batch asked for no more histories.
+	throttled error
 }
 
 // fetch claims one batch and asks the channel about it, fetching the
@@ -265,6 +273,19 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	f.results = make([]store.PollResult, len(asked))
 	hctx, cancel := context.WithTimeout(ctx, p.histTime)
 	defer cancel()
+	// A history answered with the channel's rate limit stops the batch's
+	// other history requests (theirs are asked for at the next poll).
+	var throttled atomic.Pointer[error]
+	var hist func(context.Context, string) (json.RawMessage, error)
+	if h, ok := ch.(historian); ok {
+		hist = func(ctx context.Context, id string) (json.RawMessage, error) {
+			raw, err := h.History(ctx, id)
+			if _, ok := httpclient.Throttled(err); ok && throttled.CompareAndSwap(nil, &err) {
+				cancel()
+			}
+			return raw, err
+		}
+	}
 	// History workers, not a goroutine per shipment: each new goroutine
 	// grew its stack through the HTTP client again (morestack and
 	// copystack were 8 % of the poller's CPU).
@@ -280,7 +301,7 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 				if !ok {
 					o = channel.Observation{ChannelID: d.ChannelID, Err: fmt.Errorf("%w: the channel's answer did not mention this shipment", channel.ErrNotKnown)}
 				}
-				f.results[i] = p.result(hctx, ch, d, o, f.now)
+				f.results[i] = p.result(hctx, ch, hist, d, o, f.now)
 			}
 		}()
 	}
@@ -289,6 +310,16 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	}
 	close(next)
 	wg.Wait()
+	if e := throttled.Load(); e != nil {
+		f.throttled = *e
+		wait, _ := httpclient.Throttled(*e)
+		for i := range f.results {
+			if r := &f.results[i]; r.HistoryErr != "" && r.NextPollAt != nil && r.NextPollAt.Before(f.now.Add(wait)) {
+				at := f.now.Add(wait)
+				r.NextPollAt = &at
+			}
+		}
+	}
 	missing, first := 0, ""
 	for i := range f.results {
 		if e := f.results[i].HistoryErr; e != "" {
@@ -372,7 +403,8 @@ func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []
 // (an error from the adapter, a state that is not one, a timestamp out of
 // bounds) makes it this shipment's error with its own backoff; an id the
 // channel does not know marks the shipment unknown_to_channel.
-func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o channel.Observation, now time.Time) store.PollResult {
+func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(context.Context, string) (json.RawMessage, error),
+	d store.Due, o channel.Observation, now time.Time) store.PollResult {
 	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: o.Status, State: o.State,
 		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, EnteredAt: o.EnteredAt, AvailableAt: o.AvailableAt, Payload: o.Payload, History: o.History,
 		RetryAt: now.Add(Backoff(d.PollFailures + 1))}
@@ -421,11 +453,11 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, d store.Due, o 
 		return r
 	}
 	if (r.State != d.State || r.Status != d.ChannelStatus || d.HistoryDue) && len(r.History) == 0 {
-		if h, ok := ch.(historian); ok {
-			hist, err := h.History(ctx, d.ChannelID)
+		if hist != nil {
+			raw, err := hist(ctx, d.ChannelID)
 			switch {
 			case err == nil:
-				r.History = hist
+				r.History = raw
 			case ctx.Err() != nil:
 				r.HistoryErr = "no answer within the batch's time for histories"
 			default:

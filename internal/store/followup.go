@@ -36,17 +36,24 @@ var sqlClosedByDecision = sqlList(model.StagesWhere(model.Stage.ClosedByDecision
 
 // closeByDecision ends the escalation of the letter id, in stage stage,
 // after a decision that ends its case, in the caller's transaction: stage
-// closed, and a print order held for approval skipped (the batch's release
-// leaves it out).
-func closeByDecision(ctx context.Context, tx *sqlx.Tx, id string, stage model.Stage, at time.Time) error {
+// closed, a print order held for approval skipped (the batch's release
+// leaves it out), a manual-handling item resolved as not needed (it leaves
+// the compliance officer's queue).
+func closeByDecision(ctx context.Context, tx *sqlx.Tx, id string, stage model.Stage, decision, actor string, at time.Time) error {
 	if !stage.ClosedByDecision() {
 		return nil
 	}
 	if err := setStage(ctx, tx, id, model.StageClosed); err != nil {
 		return err
 	}
-	if stage == model.StagePrintHeld {
+	switch stage {
+	case model.StagePrintHeld:
 		return setPrint(ctx, tx, id, PrintStateSkipped, at)
+	case model.StageManual:
+		if _, err := tx.ExecContext(ctx, `UPDATE print_manual SET resolved_at = $2, resolved_by = $3, resolution = $4, note = $5
+			WHERE shipment_id = $1 AND resolved_at IS NULL`, id, at, actor, ManualNotNeeded, "follow-up: "+decision); err != nil {
+			return fmt.Errorf("resolve the manual handling of %s: %w", id, err)
+		}
 	}
 	return nil
 }
@@ -202,7 +209,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 		}
 		msg := "follow-up: " + d.Decision
 		if DecisionEnds(d.Decision) && cur.Stage.ClosedByDecision() {
-			if err := closeByDecision(ctx, tx, d.ShipmentID, cur.Stage, d.At); err != nil {
+			if err := closeByDecision(ctx, tx, d.ShipmentID, cur.Stage, d.Decision, d.Actor, d.At); err != nil {
 				return err
 			}
 			msg += "; escalation closed (stage " + string(cur.Stage) + ")"

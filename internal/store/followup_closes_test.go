@@ -67,3 +67,52 @@ func TestDecisionEndingTheCaseClosesEscalation(t *testing.T) {
 		t.Errorf("last event %s %q", last.Kind, last.Message)
 	}
 }
+
+// A letter in manual handling (no usable address) whose case the unit
+// ends (a new letter, closed) leaves the compliance officer's
+// manual-handling queue: its item is resolved as not needed in the same
+// transaction, for one letter and for an incident's letters.
+func TestDecisionClosingAManualLetterLeavesNoOpenManualItem(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 2)
+	if _, err := st.CreatePrintOrders(ctx, ids, "taushetsbelagt", false, printT0); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := st.ClaimPrintLookups(ctx, ids, printT0, 2, time.Minute)
+	if err != nil || len(ls) != 2 {
+		t.Fatalf("claim %d %v", len(ls), err)
+	}
+	for _, l := range ls {
+		if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: l.ShipmentID, Outcome: store.ResolveManual,
+			At: printT0, Reason: "no_address", Detail: "no address"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := printT0.Add(time.Hour)
+	if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: ids[0], Decision: store.DecisionNewLetter,
+		Actor: "user:kari", At: at, Deadline: at}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionClosed, Deadline: at,
+		Actor: "user:ola", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		sh, err := st.Shipment(ctx, id, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("letter %d: stage %s", i, sh.Stage)
+		if sh.Stage != model.StageClosed {
+			t.Fatalf("letter %d stage %s: the premise (decision closes a manual letter) no longer holds", i, sh.Stage)
+		}
+	}
+	q, err := st.ManualQueue(ctx, store.Scope{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 0 {
+		t.Errorf("%d letters closed by the unit's decision are still open in the manual-handling queue (stage closed, print_manual unresolved)", len(q))
+	}
+}

@@ -314,6 +314,11 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 			UPDATE print_orders p SET state = `+sqlList([]string{PrintStateSkipped})+`, due_at = NULL, updated_at = $%[8]d
 			FROM closed WHERE p.shipment_id = closed.id AND closed.was = `+sqlStage(model.StagePrintHeld)+`
 			RETURNING p.shipment_id),
+		unmanual AS (
+			UPDATE print_manual m SET resolved_at = $%[8]d, resolved_by = $%[7]d, resolution = `+sqlList([]string{ManualNotNeeded})+`,
+				note = 'follow-up: ' || $%[5]d::text
+			FROM closed WHERE m.shipment_id = closed.id AND closed.was = `+sqlStage(model.StageManual)+` AND m.resolved_at IS NULL
+			RETURNING m.shipment_id),
 		up AS (
 			INSERT INTO followups AS f (shipment_id, sender_unit_id, reason, deadline, decision, note, decided_by, decided_at)
 			SELECT sel.id, sel.sender_unit_id, $%[3]d, $%[4]d, $%[5]d::text, $%[6]d,

@@ -216,25 +216,47 @@ func (c *Client) Events(ctx context.Context, from, to time.Time, fn func([]chann
 }
 
 // read pages through a query; op names it in metrics. A page too large to
-// read (an entry of megabytes: the client's body limit) is asked for again
-// in smaller pages over the same entries, down to a page of one entry; an
-// entry that alone is too large becomes its own error, and the read goes
-// on past it: one entry never stops the log.
+// read (an entry of megabytes: the client's body limit) is read again one
+// entry at a time; an entry that alone is too large becomes its own error,
+// and the read goes on past it, in pages of the usual size again: one entry
+// never stops the log.
 func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
 	q.Set("sortFields", "created:asc")
-	size := c.cfg.PageSize
 	var announced *int // the first page's totalElements
 	got := 0
 	var latest time.Time // the latest created time read so far
 	size0 := 0           // the first page's entries: the log's page size
 	var gap *channel.GapError
 	again := false // the page is asked for a second time
+	// single: a page too large to read, read one entry at a time: the next
+	// entry's place in the log and how many of the page's are left.
+	singleAt, singleLeft := 0, 0
+	finish := func(pages int) error {
+		if announced != nil && got < *announced {
+			// The log is eventually consistent: it may hold more by the
+			// last page, never fewer. Fewer is a gap.
+			reason := fmt.Sprintf("digitalpost %s: the log announced %d entries and gave %d over %d pages", op, *announced, got, pages)
+			if gap == nil {
+				gap = &channel.GapError{Reason: reason}
+			} else {
+				gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
+			}
+		}
+		if gap != nil {
+			return gap
+		}
+		return nil
+	}
 	for page := 0; ; page++ {
-		if page >= maxPages*(c.cfg.PageSize/size) {
+		if page >= maxPages {
 			return fmt.Errorf("digitalpost %s: %w: more than %d (%s); narrow the window", op, errTooManyPages, maxPages, q.Encode())
 		}
+		at, size := page, c.cfg.PageSize
+		if singleLeft > 0 {
+			at, size = singleAt, 1
+		}
 		q.Set("size", strconv.Itoa(size))
-		q.Set("page", strconv.Itoa(page))
+		q.Set("page", strconv.Itoa(at))
 		path := "/events/?" + q.Encode()
 		resp, err := c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: path,
 			Prepare: func(_ context.Context, r *resty.Request) error {
@@ -242,45 +264,69 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				r.SetHeader("Accept", "application/json")
 				return nil
 			}})
-		if errors.Is(err, httpclient.ErrBodyTooLarge) {
-			if smaller := divisorBelow(size); smaller < size {
-				// The same entries in pages of a divisor of the size: page
-				// p of size s starts where page p·s/smaller does.
-				page, size = page*(size/smaller)-1, smaller
-				size0 = min(size0, size)
-				continue
+		var evs []channel.FeedEvent
+		var info paging
+		switch {
+		case errors.Is(err, httpclient.ErrBodyTooLarge) && singleLeft == 0:
+			// Its entries one at a time. The page starts where the log's
+			// own pages put it: the log may serve fewer than asked.
+			served := size
+			if size0 > 0 && size0 < size {
+				served = size0
 			}
-			got++
-			bad := channel.FeedEvent{ID: "oversized entry after " + latest.UTC().Format(time.RFC3339Nano),
-				Err: fmt.Errorf("%w: a log entry (page %d of one entry) is larger than the answers postvakt reads (%v); skipped", channel.ErrBadRecord, page, err)}
-			if err := fn([]channel.FeedEvent{bad}); err != nil {
-				return err
-			}
+			singleAt, singleLeft = page*served, served
+			page--
 			continue
-		}
-		if err != nil {
+		case errors.Is(err, httpclient.ErrBodyTooLarge):
+			evs = []channel.FeedEvent{{ID: fmt.Sprintf("oversized entry %d after %s", singleAt, latest.UTC().Format(time.RFC3339Nano)),
+				Err: fmt.Errorf("%w: a log entry (number %d of the read) is larger than the answers postvakt reads (%v); skipped", channel.ErrBadRecord, singleAt, err)}}
+		case err != nil:
 			return err
+		default:
+			if evs, info, err = readPage(resp.Body); err != nil {
+				return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+			}
 		}
-		evs, at, err := readPage(resp.Body)
-		if err != nil {
-			return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+		if page == 0 && announced == nil {
+			announced = info.TotalElements
+			if singleLeft == 0 {
+				size0 = len(evs)
+			}
 		}
-		if page == 0 {
-			announced, size0 = at.TotalElements, len(evs)
-		}
-		current, total := at.CurrentPage, at.TotalPages
+		current, total := info.CurrentPage, info.TotalPages
 		// totalPages says where the log ends: a page may come back empty
 		// while more follow (capped or filtered pages, entries still being
 		// indexed), and stopping there would leave the rest unread for good
 		// once the cursor moves on. Only without it does an empty page end
 		// the read. maxPages bounds a log that never ends.
-		last := len(evs) == 0
+		last := len(evs) == 0 && total == nil
 		if total != nil {
-			at := page
 			if current != nil && *current > at {
 				at = *current
 			}
 			last = at+1 >= *total
+		}
+		if singleLeft > 0 {
+			// One entry of a page too large: no gap checks (a page of one
+			// is short by nature); the page is done when its entries are.
+			singleAt++
+			singleLeft--
+			got += len(evs)
+			if len(evs) > 0 {
+				if evs[0].Err == nil && evs[0].Logged.After(latest) {
+					latest = evs[0].Logged
+				}
+				if err := fn(evs); err != nil {
+					return err
+				}
+			}
+			if last {
+				return finish(page + 1)
+			}
+			if singleLeft > 0 {
+				page--
+			}
+			continue
 		}
 		if len(evs) == 0 && !last {
 			if !again { // a log still indexing: ask once more
@@ -316,33 +362,9 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			}
 		}
 		if last {
-			if announced != nil && got < *announced {
-				// The log is eventually consistent: it may hold more by
-				// the last page, never fewer. Fewer is a gap.
-				reason := fmt.Sprintf("digitalpost %s: the log announced %d entries and gave %d over %d pages", op, *announced, got, page+1)
-				if gap == nil {
-					gap = &channel.GapError{Reason: reason}
-				} else {
-					gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
-				}
-			}
-			if gap != nil {
-				return gap
-			}
-			return nil
+			return finish(page + 1)
 		}
 	}
-}
-
-// divisorBelow is the largest divisor of n at most n/2 (1 for a prime; n
-// for 1): a smaller page size whose pages tile the larger ones.
-func divisorBelow(n int) int {
-	for d := n / 2; d > 1; d-- {
-		if n%d == 0 {
-			return d
-		}
-	}
-	return 1
 }
 
 // errTooManyPages: a read went past its bound on pages.
