@@ -390,10 +390,10 @@ type PrintBatch struct {
 	Digest string `db:"digest" json:"-"`
 }
 
-// PrintBatches lists held print batches and those decided in the last 30
-// days, held first. A scoped caller sees only batches with shipments of its
-// own.
-func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, error) {
+// PrintBatches lists held print batches and those decided in the 30 days
+// before now (the caller's clock), held first. A scoped caller sees only
+// batches with shipments of its own.
+func (s *Store) PrintBatches(ctx context.Context, scope Scope, now time.Time) ([]PrintBatch, error) {
 	var c sqlConds
 	scopeIn := "true"
 	if scope.SenderOrg != "" || scope.SenderUnit != "" {
@@ -411,12 +411,15 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope) ([]PrintBatch, er
 		LEFT JOIN sender_units u ON u.id = s.sender_unit_id
 		LEFT JOIN sender_orgs o ON o.id = u.sender_org_id
 		LEFT JOIN sender_orgs bo ON bo.id = b.sender_org_id
-		WHERE b.state = 'held' OR b.decided_at > now() - interval '30 days'
+		WHERE b.state = 'held' OR b.decided_at > $%d
 		GROUP BY b.id, bo.id
 		HAVING %t OR count(po.shipment_id) FILTER (WHERE %s) > 0
-		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, batchDigestSQL, scopeIn == "true", scopeIn)
+		ORDER BY b.state = 'held' DESC, b.created_at DESC, b.id DESC LIMIT 200`, scopeIn, batchDigestSQL, len(c.args)+1, scopeIn == "true", scopeIn)
+	// Decided in the last 30 days as of the caller's clock, not the
+	// database's: a page rendered "as of" now lists what it just decided.
+	args := append(append([]any(nil), c.args...), now.AddDate(0, 0, -30))
 	out := []PrintBatch{}
-	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
+	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, fmt.Errorf("list print batches: %w", err)
 	}
 	return out, nil

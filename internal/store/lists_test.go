@@ -160,7 +160,7 @@ func TestPrintBatchesAndManualQueue(t *testing.T) {
 		{store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, 1, 1},
 		{store.Scope{SenderOrg: "974760673"}, 0, 0},
 	} {
-		bs, err := st.PrintBatches(ctx, tc.scope)
+		bs, err := st.PrintBatches(ctx, tc.scope, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,6 +174,23 @@ func TestPrintBatchesAndManualQueue(t *testing.T) {
 	}
 	if q, _ := st.ManualQueue(ctx, store.Scope{SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten"}, 10); len(q) != 0 {
 		t.Fatalf("other unit sees the manual queue: %+v", q)
+	}
+}
+
+// TestPrintBatchesDecidedWindowIsTheCallers: a batch decided within 30
+// days of the caller's now is listed, one decided earlier is not, whatever
+// the database's clock says (the web tests run at a fixed now).
+func TestPrintBatchesDecidedWindowIsTheCallers(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	now := time.Date(2020, 3, 2, 12, 0, 0, 0, time.UTC) // years before the database's now()
+	for _, decided := range []time.Time{now.AddDate(0, 0, -29), now.AddDate(0, 0, -31)} {
+		st.DB().MustExec(`INSERT INTO print_batches (policy, state, created_at, decided_by, decided_at)
+			VALUES ('default', 'released', $1, 'user:kari', $1)`, decided)
+	}
+	bs, err := st.PrintBatches(ctx, store.Scope{}, now)
+	if err != nil || len(bs) != 1 || bs[0].DecidedAt == nil || !bs[0].DecidedAt.Equal(now.AddDate(0, 0, -29)) {
+		t.Fatalf("batches as of %s: %+v %v; want only the one decided 29 days before", now, bs, err)
 	}
 }
 

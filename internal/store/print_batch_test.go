@@ -14,7 +14,7 @@ import (
 // scope.
 func heldBatch(t *testing.T, st *store.Store, scope store.Scope) store.PrintBatch {
 	t.Helper()
-	bs, err := st.PrintBatches(context.Background(), scope)
+	bs, err := st.PrintBatches(context.Background(), scope, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ type printData struct {
 // printPage lists print batches awaiting approval.
 func (s *Server) printPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
+	batches, err := s.store.PrintBatches(r.Context(), p.Scope(), s.now())
 	if err != nil {
 		s.internalError(w, "list print batches", err)
 		return
@@ -71,7 +71,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.batch_form")
 		return
 	}
-	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
+	batches, err := s.store.PrintBatches(r.Context(), p.Scope(), s.now())
 	if err != nil {
 		s.internalError(w, "list print batches", err)
 		return

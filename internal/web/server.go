@@ -49,7 +49,7 @@ type ListStore interface {
 	ListShipments(ctx context.Context, f store.ListFilter) (*store.ListPage, error)
 	EachShipment(ctx context.Context, f store.ListFilter, fn func(*store.ListRow) error) error
 	Summarise(ctx context.Context, f store.ListFilter, by store.GroupBy, offset, limit int) (*store.ListSummary, error)
-	PrintBatches(ctx context.Context, scope store.Scope) ([]store.PrintBatch, error)
+	PrintBatches(ctx context.Context, scope store.Scope, now time.Time) ([]store.PrintBatch, error)
 	ManualQueue(ctx context.Context, scope store.Scope, limit int) ([]store.ManualItem, error)
 	RecipientInScope(ctx context.Context, ident string, scope store.Scope) (int64, error)
 }

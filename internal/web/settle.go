@@ -33,7 +33,7 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
 		return
 	}
-	batches, err := s.store.PrintBatches(r.Context(), p.Scope())
+	batches, err := s.store.PrintBatches(r.Context(), p.Scope(), s.now())
 	if err != nil {
 		s.internalError(w, "list print batches", err)
 		return
