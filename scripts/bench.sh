@@ -4,7 +4,7 @@
 # prints one table (each figure beside its anchor measured in the same run,
 # and its target) and writes it to bench/results.md.
 #
-#   make bench                 full size (1,000,000 letters; six and a half to seven and a half minutes on two cores)
+#   make bench                 full size (1,000,000 letters; six and a half to eight minutes on two cores)
 #   make bench ARGS=--quick    a tenth of the size (also: BENCH_QUICK=1)
 #   make bench ARGS='--only import,escalate --keep'
 set -euo pipefail
