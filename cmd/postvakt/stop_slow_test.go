@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -149,6 +150,12 @@ func policyDir(t *testing.T, yaml string) string {
 	return dir
 }
 
+// letterRow writes one import row (after header): a confidential SvarUt
+// letter of Bergen kommune's unit to the organisation org, sent at sent.
+func letterRow(w io.Writer, id, unit, org, sent string) {
+	fmt.Fprintf(w, "svarut,%s,964338531,%s,org,%s,Brev,true,taushetsbelagt,%s\n", id, unit, org, sent)
+}
+
 // stopSetup imports n letters to n organisations, each with an address,
 // due for their first reminder; it returns the database and the env serve
 // needs.
@@ -163,7 +170,7 @@ func stopSetup(t *testing.T, n int, smtpAddr string) (string, []string) {
 	contacts.WriteString("orgnr,email\n")
 	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
 	for i, org := range storetest.OrgNumbers(n) {
-		fmt.Fprintf(&letters, "svarut,%s,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", storetest.ChannelID("stop", i), org, sent)
+		letterRow(&letters, storetest.ChannelID("stop", i), "Byggesak", org, sent)
 		fmt.Fprintf(&contacts, "%s,post@%s.example\n", org, org)
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
@@ -355,7 +362,7 @@ func TestStopNoticesClaimNothingNew(t *testing.T) {
 	unitsCSV.WriteString("sender_org,unit,contact_email,manager_email\n")
 	sent := time.Now().AddDate(0, 0, -40).UTC().Format(time.RFC3339) // unread past POSTVAKT_FOLLOWUP_UNREAD_DAYS
 	for i, org := range storetest.OrgNumbers(units) {
-		fmt.Fprintf(&letters, "svarut,%s,964338531,Enhet%d,org,%s,Brev,true,taushetsbelagt,%s\n", storetest.ChannelID("hnotice", i), i, org, sent)
+		letterRow(&letters, storetest.ChannelID("hnotice", i), fmt.Sprintf("Enhet%d", i), org, sent)
 		fmt.Fprintf(&unitsCSV, "964338531,Enhet%d,enhet%d@kommune.example,\n", i, i)
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
@@ -546,7 +553,7 @@ func TestStopHealthClaimsNothingNew(t *testing.T) {
 	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
 	for i, org := range storetest.OrgNumbers(3) {
 		for j := 0; j < 3; j++ {
-			fmt.Fprintf(&letters, "svarut,%s,964338531,Byggesak,org,%s,Brev,true,taushetsbelagt,%s\n", storetest.ChannelID(fmt.Sprintf("hhealth-%d", i), j), org, sent)
+			letterRow(&letters, storetest.ChannelID(fmt.Sprintf("hhealth-%d", i), j), "Byggesak", org, sent)
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
