@@ -23,6 +23,11 @@ import (
 // administers reports whether admin p may see and change a user or token
 // of sender organisation org: an unscoped admin any, a scoped one only its
 // own organisation's (an unscoped user or token is beyond it).
+
+// maxUserName is the longest user name, in bytes: the admin pages refuse a
+// longer one, and a login with one is a wrong login.
+const maxUserName = 100
+
 func administers(p *auth.Principal, org string) bool {
 	return p.SenderOrg == "" || p.SenderOrg == org
 }
@@ -77,7 +82,7 @@ func access(r *http.Request) (role, org, unit string, key string) {
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	role, org, unit, bad := access(r)
-	if name == "" || len(name) > 100 || strings.ContainsAny(name, " \t\r\n:") {
+	if name == "" || len(name) > maxUserName || !store.IsText(name) || strings.ContainsAny(name, " \t\r\n:") {
 		bad = "err.bad_name"
 	}
 	if bad != "" {
@@ -223,7 +228,7 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	role, org, unit, bad := access(r)
-	if name == "" || len(name) > 100 || strings.ContainsAny(name, "\t\r\n:") {
+	if name == "" || len(name) > maxUserName || !store.IsText(name) || strings.ContainsAny(name, "\t\r\n:") {
 		bad = "err.bad_name"
 	}
 	if bad != "" {

@@ -120,6 +120,18 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, rq)
 		r = r.WithContext(ctx)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A form (the units CSV the largest) is small: a larger body is
+			// refused, and one parsed as multipart here, on this copy of
+			// the request, is cleaned up here too (net/http removes only
+			// the original's temporary files).
+			r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
+			defer func() {
+				if r.MultipartForm != nil {
+					r.MultipartForm.RemoveAll()
+				}
+			}()
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash != nil {
 			if !auth.Equal(r.PostFormValue("csrf"), rq.csrf) {
 				s.forbidden(ctx, r, "missing or wrong CSRF token")
@@ -135,6 +147,9 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		next(w, r)
 	})
 }
+
+// maxUIForm bounds the body of a UI form post.
+const maxUIForm = 8 << 20
 
 // forbidden logs and audits a refused request.
 func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {

@@ -79,10 +79,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			Error: "login.err_expired"})
 		return
 	}
+	if len(name) > maxUserName || !store.IsText(name) {
+		// No user has such a name (admin pages refuse one): a wrong
+		// login, neither a database error nor 60 KiB in the audit log.
+		s.log.Warn("login failed: not a user name", "length", len(name))
+		auth.WasteTime(password)
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Error: "login.err_wrong"})
+		return
+	}
 	nameKey, addrKey := throttleKeys(name, r)
-	if until, by, ok := s.throttle.blocked(s.now(), nameKey, addrKey); ok {
+	if until, by, ok := s.throttle.begin(s.now(), nameKey, addrKey); ok {
 		s.log.Warn("login refused: too many failed logins", "user", name, "by", by)
-		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_throttled", Detail: "by " + by})
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Name: name,
@@ -94,19 +101,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrNotFound):
 		auth.WasteTime(password)
 	case err != nil:
+		s.throttle.end(s.now(), false, nameKey, addrKey)
 		s.internalError(w, "log in", err)
 		return
 	}
 	if u == nil || !auth.CheckPassword(u.PasswordHash, password) {
 		s.log.Warn("login failed", "user", name)
 		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_failed"})
-		for _, by := range s.throttle.fail(s.now(), nameKey, addrKey) {
+		for _, by := range s.throttle.end(s.now(), true, nameKey, addrKey) {
+			// Audited once, when the lockout begins (not at every refused
+			// attempt: those cost an attacker nothing).
 			s.log.Warn("logins refused for a while: too many failed logins", "user", name, "by", by,
 				"for", loginLockout.String())
+			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_throttled", Detail: "by " + by})
 		}
 		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Name: name, Error: "login.err_wrong"})
 		return
 	}
+	s.throttle.end(s.now(), false, nameKey, addrKey)
 	secret := auth.NewSecret()
 	expires := s.now().Add(s.sessionTTL)
 	if err := s.store.CreateSession(r.Context(), auth.HashSecret(secret), u.ID, auth.NewSecret(), expires); err != nil {

@@ -34,6 +34,7 @@ type loginThrottle struct {
 type throttleEntry struct {
 	failures []time.Time // within the window, oldest first
 	until    time.Time   // refused before this
+	pending  int         // attempts whose password is being checked
 }
 
 func newLoginThrottle() *loginThrottle {
@@ -70,35 +71,61 @@ func throttleKind(key string) string {
 	return "name"
 }
 
-// blocked says whether any of keys is refused at now, until when, and by
-// which kind of key.
-func (t *loginThrottle) blocked(now time.Time, keys ...string) (until time.Time, by string, ok bool) {
+// begin starts a login attempt for keys, in one step with the check that
+// none of them is refused: a key is refused while locked, and while its
+// recent failures and the attempts in flight reach its limit (so guesses
+// sent at once are not all checked before any is counted). It says until
+// when and by which kind of key when refused; otherwise the attempt is in
+// flight until end.
+func (t *loginThrottle) begin(now time.Time, keys ...string) (until time.Time, by string, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if now.Sub(t.swept) > loginWindow {
+	if now.Sub(t.swept) > loginWindow || len(t.keys) >= throttleMaxKeys {
 		t.sweep(now)
 	}
 	for _, k := range keys {
-		if e := t.keys[k]; e != nil && now.Before(e.until) && e.until.After(until) {
+		e := t.keys[k]
+		if e == nil {
+			continue
+		}
+		if e.failures = recent(e.failures, now); len(e.failures)+e.pending >= throttleLimit(k) && !now.Before(e.until) {
+			// Attempts in flight may yet lock it: a little later.
+			if w := now.Add(time.Second); w.After(until) {
+				until, by, ok = w, throttleKind(k), true
+			}
+		}
+		if now.Before(e.until) && e.until.After(until) {
 			until, by, ok = e.until, throttleKind(k), true
 		}
 	}
-	return until, by, ok
-}
-
-// fail counts a failed login for each key and returns the kinds of the keys
-// that are refused from now on.
-func (t *loginThrottle) fail(now time.Time, keys ...string) (locked []string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.keys) >= throttleMaxKeys {
-		t.sweep(now)
+	if ok {
+		return until, by, true
 	}
 	for _, k := range keys {
 		e := t.keys[k]
 		if e == nil {
 			e = &throttleEntry{}
 			t.keys[k] = e
+		}
+		e.pending++
+	}
+	return time.Time{}, "", false
+}
+
+// end ends an attempt begun for keys; a failed one is counted for each key.
+// It returns the kinds of the keys refused from now on.
+func (t *loginThrottle) end(now time.Time, failed bool, keys ...string) (locked []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		e := t.keys[k]
+		if e == nil { // swept meanwhile: cannot be, pending keeps it
+			e = &throttleEntry{}
+			t.keys[k] = e
+		}
+		e.pending = max(e.pending-1, 0)
+		if !failed {
+			continue
 		}
 		e.failures = recent(e.failures, now)
 		e.failures = append(e.failures, now)
@@ -124,7 +151,7 @@ func (t *loginThrottle) succeed(key string) {
 func (t *loginThrottle) sweep(now time.Time) {
 	t.swept = now
 	for k, e := range t.keys {
-		if e.failures = recent(e.failures, now); len(e.failures) == 0 && !now.Before(e.until) {
+		if e.failures = recent(e.failures, now); len(e.failures) == 0 && e.pending == 0 && !now.Before(e.until) {
 			delete(t.keys, k)
 		}
 	}
