@@ -98,7 +98,7 @@ func TestLoginThrottle(t *testing.T) {
 // blocked and fail are one login's check and its failure, as the tests
 // above count them (begin, then end).
 func (t *loginThrottle) blocked(now time.Time, keys ...string) (time.Time, string, bool) {
-	until, by, ok := t.begin(now, keys...)
+	until, by, _, ok := t.begin(now, keys...)
 	if !ok {
 		t.end(now, false, keys...)
 	}
@@ -117,22 +117,25 @@ func TestLoginThrottleCountsAttemptsInFlight(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	th := newLoginThrottle()
 	for i := range loginMaxPerName {
-		if _, _, ok := th.begin(t0, "name:kari"); ok {
+		if _, _, _, ok := th.begin(t0, "name:kari"); ok {
 			t.Fatalf("attempt %d refused with %d in flight", i+1, i)
 		}
 	}
-	if _, by, ok := th.begin(t0, "name:kari"); !ok || by != "name" {
+	if _, by, _, ok := th.begin(t0, "name:kari"); !ok || by != "name" {
 		t.Fatalf("attempt %d let through with %d in flight", loginMaxPerName+1, loginMaxPerName)
 	}
 	th.end(t0, false, "name:kari") // one of them was the right password
-	if _, _, ok := th.begin(t0, "name:kari"); ok {
+	if _, _, _, ok := th.begin(t0, "name:kari"); ok {
 		t.Fatal("refused after one attempt in flight ended without a failure")
 	}
 	for range loginMaxPerName {
 		th.end(t0, true, "name:kari")
 	}
-	if until, _, ok := th.begin(t0.Add(time.Minute), "name:kari"); !ok || !until.Equal(t0.Add(loginLockout)) {
-		t.Fatalf("after %d failures: %v %v", loginMaxPerName, until, ok)
+	if until, _, first, ok := th.begin(t0.Add(time.Minute), "name:kari"); !ok || !first || !until.Equal(t0.Add(loginLockout)) {
+		t.Fatalf("after %d failures: %v %v (first %v)", loginMaxPerName, until, ok, first)
+	}
+	if _, _, first, ok := th.begin(t0.Add(2*time.Minute), "name:kari"); !ok || first {
+		t.Fatalf("the second refusal of a lockout: refused %v, first %v (audited once a lockout)", ok, first)
 	}
 }
 

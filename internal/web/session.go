@@ -88,8 +88,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	nameKey, addrKey := throttleKeys(name, r)
-	if until, by, ok := s.throttle.begin(s.now(), nameKey, addrKey); ok {
+	if until, by, first, ok := s.throttle.begin(s.now(), nameKey, addrKey); ok {
 		s.log.Warn("login refused: too many failed logins", "user", name, "by", by)
+		if first { // once a lockout: the refusals cost an attacker nothing
+			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_throttled", Detail: "by " + by})
+		}
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
 		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Name: name,
@@ -109,11 +112,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("login failed", "user", name)
 		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_failed"})
 		for _, by := range s.throttle.end(s.now(), true, nameKey, addrKey) {
-			// Audited once, when the lockout begins (not at every refused
-			// attempt: those cost an attacker nothing).
 			s.log.Warn("logins refused for a while: too many failed logins", "user", name, "by", by,
 				"for", loginLockout.String())
-			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_throttled", Detail: "by " + by})
 		}
 		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Name: name, Error: "login.err_wrong"})
 		return

@@ -35,6 +35,7 @@ type throttleEntry struct {
 	failures []time.Time // within the window, oldest first
 	until    time.Time   // refused before this
 	pending  int         // attempts whose password is being checked
+	told     bool        // a refused attempt of this lockout was audited
 }
 
 func newLoginThrottle() *loginThrottle {
@@ -75,9 +76,10 @@ func throttleKind(key string) string {
 // none of them is refused: a key is refused while locked, and while its
 // recent failures and the attempts in flight reach its limit (so guesses
 // sent at once are not all checked before any is counted). It says until
-// when and by which kind of key when refused; otherwise the attempt is in
-// flight until end.
-func (t *loginThrottle) begin(now time.Time, keys ...string) (until time.Time, by string, ok bool) {
+// when and by which kind of key when refused (first: the first refusal of
+// this lockout, the one to audit); otherwise the attempt is in flight until
+// end.
+func (t *loginThrottle) begin(now time.Time, keys ...string) (until time.Time, by string, first, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if now.Sub(t.swept) > loginWindow || len(t.keys) >= throttleMaxKeys {
@@ -94,12 +96,16 @@ func (t *loginThrottle) begin(now time.Time, keys ...string) (until time.Time, b
 				until, by, ok = w, throttleKind(k), true
 			}
 		}
-		if now.Before(e.until) && e.until.After(until) {
-			until, by, ok = e.until, throttleKind(k), true
+		if now.Before(e.until) {
+			first = first || !e.told
+			e.told = true
+			if e.until.After(until) {
+				until, by, ok = e.until, throttleKind(k), true
+			}
 		}
 	}
 	if ok {
-		return until, by, true
+		return until, by, first, true
 	}
 	for _, k := range keys {
 		e := t.keys[k]
@@ -109,7 +115,7 @@ func (t *loginThrottle) begin(now time.Time, keys ...string) (until time.Time, b
 		}
 		e.pending++
 	}
-	return time.Time{}, "", false
+	return time.Time{}, "", false, false
 }
 
 // end ends an attempt begun for keys; a failed one is counted for each key.
@@ -130,7 +136,7 @@ func (t *loginThrottle) end(now time.Time, failed bool, keys ...string) (locked 
 		e.failures = recent(e.failures, now)
 		e.failures = append(e.failures, now)
 		if len(e.failures) >= throttleLimit(k) {
-			e.until, e.failures = now.Add(loginLockout), nil
+			e.until, e.failures, e.told = now.Add(loginLockout), nil, false
 			locked = append(locked, throttleKind(k))
 		}
 	}

@@ -120,6 +120,9 @@ type view struct {
 	L     *i18n.Localizer
 	// OrgName is the name of the principal's sender organisation.
 	OrgName string
+	// Here is the page's path, with its list when it has one
+	// ("/list?list=problems"): the menu marks the link to it.
+	Here string
 }
 
 // T is the text of a catalogue entry in the page's language (see
@@ -156,7 +159,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		return
 	}
 	l := s.loc(r)
-	v := view{Title: l.T(title), Page: page, Now: s.now(), Query: linkQuery(r.URL.Query()), Data: data, L: l}
+	v := view{Title: l.T(title), Page: page, Now: s.now(), Query: linkQuery(r.URL.Query()), Data: data, L: l, Here: r.URL.Path}
+	if list := r.URL.Query().Get("list"); list != "" {
+		v.Here += "?list=" + list
+	}
 	if rq := current(r.Context()); rq != nil {
 		v.P, v.CSRF = rq.Principal, rq.csrf
 		if v.P.SenderOrg != "" {
