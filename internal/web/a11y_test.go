@@ -331,3 +331,17 @@ func TestA11yFocusStyle(t *testing.T) {
 		t.Error("style.css has no :focus-visible rule (WCAG 2.4.7)")
 	}
 }
+
+// 2.4.2 / 3.1.1: a logged-in user who follows a stale link gets a page with
+// its title and language and the menu back, not Go's text "404 page not
+// found".
+func TestA11yUnknownPageIsAPage(t *testing.T) {
+	e := newEnv(t)
+	pw := e.user("kari", "compliance", "964338531", "")
+	b := e.browser()
+	b.login("kari", pw)
+	code, body := b.get("/no/such/page")
+	if code != http.StatusNotFound || !strings.Contains(body, "<html lang=") || !strings.Contains(body, "<title>") || !strings.Contains(body, `href="/"`) {
+		t.Errorf("unknown page: %d %.300q", code, body)
+	}
+}

@@ -200,6 +200,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /login", s.login)
 	m.Handle("POST /logout", s.ui(s.logout, ""))
 	m.Handle("GET /{$}", s.ui(s.home, ""))
+	m.HandleFunc("/", s.noSuchPage)
 	m.Handle("GET /unopened", s.ui(s.summaryPage(store.ByRecipient), auth.ViewShipments))
 	m.Handle("GET /units", s.ui(s.summaryPage(store.ByUnit), auth.ViewShipments))
 	m.Handle("GET /list", s.ui(s.listPage, auth.ViewShipments))
@@ -387,4 +388,18 @@ func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
 	}
 	s.log.Error(what, "error", err)
 	writeError(w, http.StatusInternalServerError, "internal error; see the server log")
+}
+
+// noSuchPage answers an address no route has: to someone logged in, a page
+// (its title, its language, the menu back), not Go's text "404 page not
+// found"; to anyone else a plain 404 (no redirect to the login: a browser's
+// own requests, /favicon.ico, would replace the login form's token).
+func (s *Server) noSuchPage(w http.ResponseWriter, r *http.Request) {
+	rq, err := s.identify(r)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
+	s.renderError(w, r, http.StatusNotFound, "err.no_such_page")
 }
