@@ -345,3 +345,22 @@ func TestA11yUnknownPageIsAPage(t *testing.T) {
 		t.Errorf("unknown page: %d %.300q", code, body)
 	}
 }
+
+// 3.3.2 Labels or Instructions: a control's label stays visible once the
+// field holds a value; a placeholder (gone when the field is filled, as on
+// /admin/users and /admin/units where the fields are pre-filled) and an
+// aria-label are not visible labels.
+func TestA11yControlsHaveVisibleLabel(t *testing.T) {
+	b, pages, _ := a11yPages(t)
+	for _, p := range pages {
+		_, page := b.get(p)
+		doc := parse(t, page)
+		seen := map[string]bool{}
+		for _, c := range controls(doc) {
+			if visibleLabel(doc, c) == "" && !seen[describe(c)] {
+				seen[describe(c)] = true
+				t.Errorf("%s: %s has no visible <label> (placeholder/aria-label only; WCAG 3.3.2)", p, describe(c))
+			}
+		}
+	}
+}
