@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -362,5 +363,51 @@ func TestA11yControlsHaveVisibleLabel(t *testing.T) {
 				t.Errorf("%s: %s has no visible <label> (placeholder/aria-label only; WCAG 3.3.2)", p, describe(c))
 			}
 		}
+	}
+}
+
+// 3.3.1 Error Identification / 3.3.3 Error Suggestion / 3.1.2 Language of
+// Parts: a refused follow-up re-renders the form with what was typed, and
+// names the field by its visible label, in the page's language, the error
+// tied to the field.
+func TestA11yFollowUpErrorIdentifiesField(t *testing.T) {
+	b, _, got := a11yPages(t)
+	id := got[1].ID
+	_, page := b.get("/shipments/" + id)
+	form := url.Values{"csrf": {csrf(page)}, "decision": {"resent"}, "new_channel": {"svarut"},
+		"new_channel_id": {"xx"}, "note": {"sendt på nytt etter telefon"}}
+	req, _ := http.NewRequest("POST", b.e.srv.URL+"/shipments/"+id+"/followup", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sb strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	body := sb.String()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("refused follow-up: %d", resp.StatusCode)
+	}
+	if !strings.Contains(body, `id="followup-form"`) || !strings.Contains(body, "sendt på nytt etter telefon") {
+		t.Error("the refused form is not shown again with the note the user typed (WCAG 3.3.1, 3.3.3)")
+	}
+	if !strings.Contains(body, "Ny kanal-id") || strings.Contains(body, "channel_id:") {
+		t.Error(`the error names the field "channel_id", not its label "Ny kanal-id" (WCAG 3.3.1)`)
+	}
+	if regexp.MustCompile(`is not a UUID|: required`).MatchString(body) {
+		t.Error("English validation text on a Norwegian page without lang (WCAG 3.1.2)")
+	}
+	if !regexp.MustCompile(`aria-describedby="[^"]*"[^>]*name="new_channel_id"|name="new_channel_id"[^>]*aria-describedby=`).MatchString(body) ||
+		!strings.Contains(body, `aria-invalid="true"`) {
+		t.Error("the error is not tied to the field (aria-invalid, aria-describedby) (WCAG 3.3.1, 1.3.1)")
 	}
 }

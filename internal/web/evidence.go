@@ -102,6 +102,12 @@ type evidenceData struct {
 	Channels   []string
 	Recipient  string
 	DefaultDue time.Time
+	// A refused follow-up: the form as it was filled in, what is wrong (in
+	// the reader's language) and the field it concerns ("decision",
+	// "note", "new_channel_id"; "" for the form as a whole).
+	Form         followUpInput
+	Problem      string
+	ProblemField string
 }
 
 // needsFollowUp says whether a follow-up decision may be recorded: the
@@ -192,6 +198,15 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 		s.internalError(w, "record follow-up", err)
+	case no != nil && no.status == http.StatusBadRequest:
+		// The form again, as filled in, the problem beside its field.
+		d, ok := s.loadEvidence(w, r, "view_shipment")
+		if !ok {
+			return
+		}
+		d.Form, d.ProblemField = in, no.field
+		d.Problem = s.loc(r).T(no.key, no.args...)
+		s.render(w, r, http.StatusBadRequest, "evidence", "title.evidence", d)
 	case no != nil:
 		s.renderError(w, r, no.status, no.key, no.args...)
 	default:
@@ -215,6 +230,7 @@ type refusal struct {
 	status int
 	key    string
 	args   []any
+	field  string // the form field it concerns, "" for none in particular
 }
 
 // noteProblem says what in a note is not text: line breaks and tabs are a
@@ -230,7 +246,7 @@ func noteProblem(note string) string {
 // records the decision in the evidence log, and audits it.
 func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpInput) (*refusal, error) {
 	if !needsFollowUp(sh) {
-		return &refusal{http.StatusConflict, "err.opened_no_followup", nil}, nil
+		return &refusal{http.StatusConflict, "err.opened_no_followup", nil, ""}, nil
 	}
 	p := principal(ctx)
 	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: in.Decision,
@@ -238,23 +254,30 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		Actor: p.Actor(), At: s.now(), Deadline: s.now().AddDate(0, 0, s.followUpDays)}
 	switch {
 	case !slices.Contains(store.Decisions, d.Decision):
-		return &refusal{http.StatusBadRequest, "err.choose_decision", nil}, nil
+		return &refusal{http.StatusBadRequest, "err.choose_decision", nil, "decision"}, nil
 	case len(d.Note) > 10000:
-		return &refusal{http.StatusBadRequest, "err.note_too_long", nil}, nil
+		return &refusal{http.StatusBadRequest, "err.note_too_long", nil, "note"}, nil
 	case noteProblem(d.Note) != "":
-		return &refusal{http.StatusBadRequest, "err.note_text", []any{"Problem", noteProblem(d.Note)}}, nil
+		return &refusal{http.StatusBadRequest, "err.note_text", []any{"Problem", noteProblem(d.Note)}, "note"}, nil
 	case d.Decision == store.DecisionAssessed && d.Note == "":
-		return &refusal{http.StatusBadRequest, "err.say_consequences", nil}, nil
+		return &refusal{http.StatusBadRequest, "err.say_consequences", nil, "note"}, nil
 	}
 	if d.Decision == store.DecisionResent {
 		ns := model.NewShipment{Channel: in.NewChannel, ChannelID: strings.TrimSpace(in.NewChannelID),
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
 			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now(), SenderSystem: senderSystem(p)}
 		if errs := ns.Validate(s.now()); len(errs) > 0 {
-			return &refusal{http.StatusBadRequest, "err.new_shipment_field", []any{"Field", errs[0].Field, "Message", errs[0].Message}}, nil
+			switch {
+			case errs[0].Field == "channel_id" && ns.ChannelID == "":
+				return &refusal{http.StatusBadRequest, "err.new_channel_id", nil, "new_channel_id"}, nil
+			case errs[0].Field == "channel_id":
+				// The field the person filled in, named as on the form.
+				return &refusal{http.StatusBadRequest, "err.new_channel_id_bad", []any{"Channel", ns.Channel}, "new_channel_id"}, nil
+			}
+			return &refusal{http.StatusBadRequest, "err.new_shipment_field", []any{"Field", errs[0].Field, "Message", errs[0].Message}, ""}, nil
 		}
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
-			return &refusal{http.StatusBadRequest, "err.new_channel_id", nil}, nil
+			return &refusal{http.StatusBadRequest, "err.new_channel_id", nil, "new_channel_id"}, nil
 		}
 		// A letter of the unit's registered under that id already (the
 		// resend registered by its own system, or this decision tried
@@ -264,7 +287,7 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		var foreign *store.ForeignError
 		switch {
 		case errors.As(err, &foreign):
-			return &refusal{http.StatusConflict, "err.new_channel_id_taken", nil}, nil
+			return &refusal{http.StatusConflict, "err.new_channel_id_taken", nil, ""}, nil
 		case err != nil:
 			return nil, fmt.Errorf("register resent shipment: %w", err)
 		}
