@@ -411,3 +411,17 @@ func TestA11yFollowUpErrorIdentifiesField(t *testing.T) {
 		t.Error("the error is not tied to the field (aria-invalid, aria-describedby) (WCAG 3.3.1, 1.3.1)")
 	}
 }
+
+// 1.3.1 Info and Relationships: every column header says what its column
+// holds, the actions' too (hidden from sight, read by a screen reader).
+func TestA11yTableHeadersHaveText(t *testing.T) {
+	b, pages, _ := a11yPages(t)
+	for _, path := range pages {
+		_, page := b.get(path)
+		walk(parse(t, page), func(n *html.Node) {
+			if n.Type == html.ElementNode && n.Data == "th" && strings.TrimSpace(text(n)) == "" {
+				t.Errorf("%s: an empty column header", path)
+			}
+		})
+	}
+}
