@@ -93,11 +93,15 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		// fresh or older database it says to migrate rather than fail on
 		// the first missing table. A newer one (a release rolled back after
 		// it migrated) is said once.
-		if err := a.st.SchemaCurrent(ctx); err != nil {
+		applied, latest, err := a.st.SchemaVersions(ctx)
+		if err == nil {
+			err = store.SchemaBehind(applied, latest)
+		}
+		if err != nil {
 			a.st.Close()
 			return nil, err
 		}
-		if applied, latest, err := a.st.SchemaVersions(ctx); err == nil && applied > latest {
+		if applied > latest {
 			log.Warn("the database schema is newer than this postvakt knows: a newer release migrated it; run that release",
 				"schema", applied, "known", latest)
 		}

@@ -150,6 +150,10 @@ func policyDir(t *testing.T, yaml string) string {
 	return dir
 }
 
+// oneReminder is the stop tests' policy: one reminder after a business
+// day, print much later.
+const oneReminder = "name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\nprint: {enabled: true, after: 60}\n"
+
 // letterRow writes one import row (after header): a confidential SvarUt
 // letter of Bergen kommune's unit to the organisation org, sent at sent.
 func letterRow(w io.Writer, id, unit, org, sent string) {
@@ -163,8 +167,7 @@ func stopSetup(t *testing.T, n int, smtpAddr string) (string, []string) {
 	t.Helper()
 	db := pgtest.New(t)
 	dir := t.TempDir()
-	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\n"+
-		"print: {enabled: true, after: 60}\n")
+	policies := policyDir(t, oneReminder)
 	var letters, contacts strings.Builder
 	letters.WriteString(header)
 	contacts.WriteString("orgnr,email\n")
@@ -355,8 +358,7 @@ func TestStopNoticesClaimNothingNew(t *testing.T) {
 	smtp := startSlowSMTP(t, 3*time.Second)
 	db := pgtest.New(t)
 	dir := t.TempDir()
-	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {first_after: 1, max: 1}\n"+
-		"print: {enabled: true, after: 60}\n")
+	policies := policyDir(t, oneReminder)
 	var letters, unitsCSV strings.Builder
 	letters.WriteString(header)
 	unitsCSV.WriteString("sender_org,unit,contact_email,manager_email\n")

@@ -145,6 +145,12 @@ func (s *Store) SchemaCurrent(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return SchemaBehind(applied, latest)
+}
+
+// SchemaBehind is the error of a database schema at version applied when
+// this binary needs latest (nil when it is not behind).
+func SchemaBehind(applied, latest int64) error {
 	if applied < latest {
 		return fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, latest)
 	}
