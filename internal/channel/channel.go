@@ -45,7 +45,8 @@ type Observation struct {
 	History     json.RawMessage // the channel's event history, fetched when the status changed; may be nil
 	Events      []FeedEvent     // a Feed's log entries about this shipment, each kept as evidence
 	// KeepState: the status is recorded but says nothing about delivery
-	// (SvarUt SLETTET); the shipment keeps its state. State is empty then.
+	// (SvarUt SLETTET); the shipment keeps its state, and Disposition
+	// still applies (SLETTET: closed). State is empty then.
 	KeepState bool
 	Err       error // this id could not be read (unknown status, garbage): the shipment stays as it was
 }

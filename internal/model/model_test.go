@@ -73,6 +73,8 @@ func TestTransitions(t *testing.T) {
 		{StateRejected, StateOpened, false},
 		{StateAvailable, StateAvailable, false}, // not a transition
 		{StateFailed, StateOpened, true},
+		{StateFailed, StateExpired, true}, // SvarUt IKKE_LEVERT, then MANUELT_HANDTERT
+		{StateExpired, StateFailed, false},
 		{State("lost"), StateOpened, false},
 	} {
 		err := CheckTransition(tc.from, tc.to)

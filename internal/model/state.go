@@ -32,7 +32,10 @@ var transitions = map[State][]State{
 	StateAvailable:  {StateOpened, StateFailed, StateExpired},
 	StateOpened:     {},
 	StateRejected:   {},
-	StateFailed:     {StateOpened}, // e.g. a resend through the same id, or the channel recovered and the recipient read it
+	// A failed letter may still be read (a resend through the same id, or
+	// the channel recovered), or be closed by hand: SvarUt's
+	// MANUELT_HANDTERT is "avsluttet manuelt, f.eks. pga en feilsituasjon".
+	StateFailed: {StateOpened, StateExpired},
 	StateExpired:    {StateOpened},
 }
 

@@ -245,16 +245,17 @@ func TestPerLetterProblems(t *testing.T) {
 		t.Errorf("the refused payload is not logged:\n%s", log.String())
 	}
 
-	// SLETTET keeps the last real state; an available letter stays open.
+	// SLETTET keeps the last real state (an available letter stays
+	// unopened) and closes it: no escalation, no more polls.
 	storetest.Set(t, st, nil, storetest.NextPollAt(t0.Add(time.Hour)))
-	answers["id-4"] = channel.Observation{Status: "SLETTET", KeepState: true, ChangedAt: t0.Add(30 * time.Minute)}
+	answers["id-4"] = channel.Observation{Status: "SLETTET", KeepState: true, Disposition: channel.DispositionClosed, ChangedAt: t0.Add(30 * time.Minute)}
 	p = newPoller(st, func() time.Time { return t0.Add(time.Hour) }, &log)
 	if _, err := p.Cycle(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
 	s4, _ = st.Shipment(ctx, ships[4].ID, store.Scope{})
-	if s4.State != model.StateAvailable || s4.ChannelStatus != "SLETTET" || s4.NextPollAt == nil || s4.Stage != "none" {
-		t.Errorf("SLETTET: %s/%s stage %s next %v, want available kept and still watched", s4.State, s4.ChannelStatus, s4.Stage, s4.NextPollAt)
+	if s4.State != model.StateAvailable || s4.ChannelStatus != "SLETTET" || s4.NextPollAt != nil || s4.Stage != model.StageClosed {
+		t.Errorf("SLETTET: %s/%s stage %s next %v, want available kept, stage closed, not polled again", s4.State, s4.ChannelStatus, s4.Stage, s4.NextPollAt)
 	}
 }
 

@@ -409,7 +409,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, EnteredAt: o.EnteredAt, AvailableAt: o.AvailableAt, Payload: o.Payload, History: o.History,
 		RetryAt: now.Add(Backoff(d.PollFailures + 1))}
 	if o.KeepState && o.Err == nil {
-		r.State, r.Closed = d.State, ""
+		r.State = d.State // the disposition stands: SvarUt's SLETTET keeps the state and ends escalation
 	}
 	err := o.Err
 	if err == nil && !r.State.Valid() {
@@ -468,11 +468,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 			}
 		}
 	}
-	disp := o.Disposition
-	if o.KeepState {
-		disp = channel.DispositionNone
-	}
-	r.NextPollAt = NextPoll(r.State, disp, d.SentAt, now)
+	r.NextPollAt = NextPoll(r.State, o.Disposition, d.SentAt, now)
 	if r.HistoryErr != "" && r.NextPollAt == nil && now.Sub(d.SentAt) < HistoryGiveUp {
 		r.NextPollAt = NextPoll(model.StateAvailable, channel.DispositionNone, d.SentAt, now) // an open letter's pace
 	}

@@ -112,7 +112,7 @@ func (s *Sim) handleCorrespondenceDetails(w http.ResponseWriter, r *http.Request
 	now := s.Now()
 	sh, ok := s.altinnShipment(id, now)
 	if !ok {
-		problem(w, http.StatusNotFound, "Not Found", "The requested correspondence was not found")
+		problemCode(w, http.StatusNotFound, 1001, "Not Found", "The requested correspondence was not found") // CorrespondenceNotFound
 		return
 	}
 	switch sh.poison {

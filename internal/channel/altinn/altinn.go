@@ -139,6 +139,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	var mu sync.Mutex
 	refusedAlike, refusedCoded, timedOut := 0, 0, 0 // 401/403 without code 4001, with it; no answer in time
 	var pages []*channel.BadResponseError           // pages instead of JSON
+	foreign404 := 0                                 // 404s that are not Altinn's CorrespondenceNotFound
 	done := map[string]bool{}
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
 	defer cancel()
@@ -165,6 +166,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		if d.page != nil {
 			pages = append(pages, d.page)
+		}
+		if d.foreign404 {
+			foreign404++
 		}
 		done[id] = true
 		for _, i := range index[strings.ToLower(id)] {
@@ -197,6 +201,10 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	}
 	if len(send) > 0 && len(pages) == len(send) {
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered with a page instead of JSON: %w", len(send), pages[0])
+	}
+	if len(send) > 0 && foreign404 == len(send) {
+		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 404 without Altinn's CorrespondenceNotFound: check POSTVAKT_ALTINN_URL (first: %w)",
+			len(send), obs[index[strings.ToLower(send[0])][0]].Err)
 	}
 	if len(send) > 0 && refusedAlike == len(send) {
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403 without the per-correspondence code %d: check the token, its scopes and the resource's access (first: %w)",

@@ -87,6 +87,10 @@ type detail struct {
 	// page: a page instead of JSON (a proxy's or a login page; obs.Err is
 	// ErrFailing): the service's trouble when every letter got one.
 	page *channel.BadResponseError
+	// foreign404: a 404 that is not Altinn's CorrespondenceNotFound (a
+	// router's, ingress's or gateway's, obs.Err is ErrFailing): a wrong
+	// base URL or routing mid-deploy when every letter got one.
+	foreign404 bool
 }
 
 // details reads GET {base}/correspondence/api/v1/correspondence/{id}/details.
@@ -133,6 +137,12 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		}
 		d.obs.Payload = problemEvidence(se.Body)
 		switch {
+		case se.StatusCode == http.StatusNotFound && !altinnsNotFound(se.Body):
+			// Nothing about the letter: every letter gets this from a
+			// wrong base URL or a platform mid-deploy.
+			d.obs.Err = fmt.Errorf("%w: %d for %s without Altinn's CorrespondenceNotFound (code %d): a router's or gateway's answer%s",
+				channel.ErrFailing, se.StatusCode, id, codeCorrespondenceNotFound, problemSummary(se.Body))
+			d.foreign404 = true
 		case se.StatusCode == http.StatusNotFound, se.StatusCode == http.StatusGone:
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s", channel.ErrNotKnown, se.StatusCode, id)
 		case se.StatusCode == http.StatusUnauthorized, se.StatusCode == http.StatusForbidden:
@@ -218,6 +228,19 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 // must use a bearer token that belongs to the sender or recipient",
 // answered with 401 for one correspondence the caller may not read.
 const codeNotSenderOrRecipient = 4001
+
+// codeCorrespondenceNotFound is Altinn Correspondence's 404 for a
+// correspondence it does not have (CorrespondenceErrors.
+// CorrespondenceNotFound: "code":"CORR-01001", "errorCode":1001).
+const codeCorrespondenceNotFound = 1001
+
+// altinnsNotFound reports whether a 404's body is Altinn's own "no such
+// correspondence": its problem code 1001, or no body at all (what older
+// versions and the specs notes' fakes send). Any other body is someone
+// else's 404.
+func altinnsNotFound(body []byte) bool {
+	return len(bytes.TrimSpace(body)) == 0 || hasCode(body, codeCorrespondenceNotFound)
+}
 
 // codePartyLookup is Altinn Correspondence's 400 "Could not retrieve party
 // uuid from lookup in Altinn Register": about the caller, not the letter,

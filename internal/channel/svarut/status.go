@@ -33,8 +33,11 @@ var statuses = channel.NewStatusTable(
 	channel.Mapping{State: model.StateExpired, Disposition: channel.DispositionClosed}.For("MANUELT_HANDTERT"),
 	// files and metadata deleted for retention (v3): not something the
 	// recipient did, so the letter keeps its last real state (an unread
-	// letter stays unread, a printed one printed)
-	channel.Mapping{Keep: true}.For("SLETTET"),
+	// letter stays unread, a printed one printed), but it is gone: nobody
+	// can open it any more, so its escalation ends (no reminder, no print)
+	// and it is not polled again, as Altinn's PurgedBy* (specs/README.md
+	// puts both in the row "closed by hand / gone")
+	channel.Mapping{Keep: true, Disposition: channel.DispositionClosed}.For("SLETTET"),
 )
 
 // Statuses returns a copy of the SvarUt status table.

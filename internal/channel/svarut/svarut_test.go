@@ -51,7 +51,7 @@ func TestEveryStatusMapped(t *testing.T) {
 		{"SENDT_PRINT", model.StateAvailable, print, false},
 		{"PRINTET", model.StateAvailable, print, false},
 		{"MANUELT_HANDTERT", model.StateExpired, closed, false},
-		{"SLETTET", "", none, true}, // deleted for retention: keeps the last real state
+		{"SLETTET", "", closed, true}, // deleted for retention: keeps the last real state, escalation ends
 	}
 	if len(tests) != len(Statuses()) {
 		t.Fatalf("table has %d statuses, test covers %d", len(Statuses()), len(tests))
