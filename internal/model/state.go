@@ -35,8 +35,8 @@ var transitions = map[State][]State{
 	// A failed letter may still be read (a resend through the same id, or
 	// the channel recovered), or be closed by hand: SvarUt's
 	// MANUELT_HANDTERT is "avsluttet manuelt, f.eks. pga en feilsituasjon".
-	StateFailed: {StateOpened, StateExpired},
-	StateExpired:    {StateOpened},
+	StateFailed:  {StateOpened, StateExpired},
+	StateExpired: {StateOpened},
 }
 
 // Valid reports whether s is a known state.
