@@ -134,7 +134,7 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		}
 		d.Step = policy.Step{Kind: policy.StepPrint}
 		d.Reason = fmt.Sprintf("print due: the channel could not deliver the shipment (policy %s)", p.Name)
-		if p.Print.RequiresApproval {
+		if p.PrintNeedsApproval(!f.CatchUpSince.IsZero()) {
 			d.NeedsApproval = true
 			d.Reason += "; needs a compliance officer's approval"
 		}
@@ -201,7 +201,7 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		}
 	case policy.StepPrint:
 		d.Reason = fmt.Sprintf("print due: %s unopened (policy %s)", days(d.Unopened), p.Name)
-		if p.Print.RequiresApproval {
+		if p.PrintNeedsApproval(false) { // a letter under catch_up took the catch-up path
 			d.NeedsApproval = true
 			d.Reason += "; needs a compliance officer's approval"
 		}
@@ -288,7 +288,7 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 		after = "the escalation first met it (no reminder could go out)"
 	}
 	d.Reason = fmt.Sprintf("catch-up print due: %s after %s (policy %s)", days(cu.Grace), after, p.Name)
-	if cu.RequiresApproval || p.Print.RequiresApproval {
+	if p.PrintNeedsApproval(true) {
 		d.NeedsApproval = true
 		d.Reason += "; needs a compliance officer's approval"
 	}

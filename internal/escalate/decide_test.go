@@ -238,17 +238,25 @@ func TestDecideFailedNeedsPaper(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		policy   string
+		catchUp  bool // met past its print window before it failed: under catch_up
 		want     policy.StepKind
 		approval bool
 	}{
-		{"taushetsbelagt", policy.StepPrint, false},
-		{"barnevern", policy.StepPrint, true},
+		{"taushetsbelagt", false, policy.StepPrint, false},
+		{"barnevern", false, policy.StepPrint, true},
+		// catch_up.requires_approval (default true) holds it, as the
+		// print job's sweep of print-due letters would (PrintNeedsApproval)
+		{"taushetsbelagt", true, policy.StepPrint, true},
 	} {
 		p, ok := set.Get(tc.policy)
 		if !ok {
 			t.Fatalf("no policy %s", tc.policy)
 		}
-		d, err := Decide(Facts{Since: now.Add(-time.Hour), Failed: true}, p, now)
+		f := Facts{Since: now.Add(-time.Hour), Failed: true}
+		if tc.catchUp {
+			f.CatchUpSince = now.Add(-24 * time.Hour)
+		}
+		d, err := Decide(f, p, now)
 		if err != nil || d.Step.Kind != tc.want || d.NeedsApproval != tc.approval || !strings.Contains(d.Reason, "could not deliver") {
 			t.Errorf("%s: %+v %v", tc.policy, d, err)
 		}

@@ -174,6 +174,15 @@ type CatchUp struct {
 	RequiresApproval bool // YAML catch_up.requires_approval, default true
 }
 
+// PrintNeedsApproval is the one rule for whether a print of p's is held
+// for a compliance officer: the policy's print.requires_approval, and for
+// a catch-up print (a letter met already past its print window) also
+// catch_up.requires_approval. The escalation run and the print job's
+// sweep of print-due letters both ask it.
+func (p *Policy) PrintNeedsApproval(catchUp bool) bool {
+	return p.Print.RequiresApproval || catchUp && p.CatchUp.RequiresApproval
+}
+
 // DefaultCatchUp is the rule of a policy without a catch_up section: one
 // reminder, then print five business days later, approved by a person.
 var DefaultCatchUp = CatchUp{Reminders: 1, Grace: 5, RequiresApproval: true}

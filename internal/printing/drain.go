@@ -104,7 +104,7 @@ func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) erro
 			s.log.Error("print-due shipment matches no policy; not ordered", "shipment", d.ID, "error", err)
 			continue
 		}
-		k := key{p.Name, p.Print.RequiresApproval}
+		k := key{p.Name, p.PrintNeedsApproval(d.CatchUp)}
 		groups[k] = append(groups[k], d.ID)
 	}
 	for k, ids := range groups {
@@ -120,13 +120,24 @@ func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) erro
 func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary) error {
 	res := store.PrintSendResult{ShipmentID: it.ShipmentID, At: now}
 	// A row claimed for the first time has never reached the provider: a
-	// shipment opened meanwhile needs no order. A row claimed before may
-	// have, so it is always sent (the same key finds the same order) and
-	// the order is cancelled by PollStatus.
-	if it.Attempts <= 1 && !store.Printable(it.ShipmentState, it.Stage) {
-		res.Outcome = store.SendSkipped
-		sum.Skipped++
-		return s.st.FinishPrintSend(ctx, res)
+	// shipment opened meanwhile needs no order — as of the claim, and read
+	// again now, as the batch's earlier orders may have taken a while. A
+	// row claimed before may have reached it, so it is always sent (the
+	// same key finds the same order) and the order is cancelled by
+	// PollStatus.
+	if it.Attempts <= 1 {
+		wanted := store.Printable(it.ShipmentState, it.Stage)
+		if wanted {
+			var err error
+			if wanted, err = s.st.PrintStillWanted(ctx, it.ShipmentID); err != nil {
+				return err // the lease brings the row back
+			}
+		}
+		if !wanted {
+			res.Outcome = store.SendSkipped
+			sum.Skipped++
+			return s.st.FinishPrintSend(ctx, res)
+		}
 	}
 	o, raw, err := s.createOrder(ctx, it.Key, it.Request)
 	s.crash(CrashAfterProviderCall)

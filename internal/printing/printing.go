@@ -55,6 +55,7 @@ type Store interface {
 	ResolvePrint(ctx context.Context, r store.PrintResolution) (string, error)
 	ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.PrintOutboxItem, error)
 	ReleasePrintOutbox(ctx context.Context, shipmentIDs []string, now time.Time) error
+	PrintStillWanted(ctx context.Context, shipmentID string) (bool, error)
 	FinishPrintSend(ctx context.Context, r store.PrintSendResult) error
 	ClaimPrintPolls(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.PrintPoll, error)
 	ApplyPrintStatus(ctx context.Context, u store.PrintStatusUpdate) error

@@ -152,6 +152,7 @@ type PrintDueShipment struct {
 	RecipientKind string `db:"recipient_kind"`
 	SenderOrg     string `db:"sender_org"`
 	SenderUnit    string `db:"sender_unit"`
+	CatchUp       bool   `db:"catch_up"` // under the policy's catch_up rule (catch_up_at set)
 }
 
 // PrintDueWithoutOrder returns up to limit printable shipments in stage
@@ -159,7 +160,7 @@ type PrintDueShipment struct {
 func (s *Store) PrintDueWithoutOrder(ctx context.Context, limit int) ([]PrintDueShipment, error) {
 	var out []PrintDueShipment
 	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.channel, s.class, s.confidential, r.kind AS recipient_kind,
-			o.orgnr AS sender_org, u.name AS sender_unit
+			o.orgnr AS sender_org, u.name AS sender_unit, s.catch_up_at IS NOT NULL AS catch_up
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		WHERE s.stage = `+sqlStage(model.StagePrintDue)+` AND `+printableSQL+`
@@ -301,7 +302,7 @@ type printRow struct {
 func lockPrint(ctx context.Context, tx *sqlx.Tx, id string) (printRow, error) {
 	var r printRow
 	err := tx.GetContext(ctx, &r, `SELECT p.state, p.order_id, p.policy, p.requires_approval, s.state AS shipment_state, s.stage
-		FROM print_orders p JOIN shipments s ON s.id = p.shipment_id WHERE p.shipment_id = $1 FOR UPDATE`, id)
+		FROM shipments s JOIN print_orders p ON p.shipment_id = s.id WHERE s.id = $1 AND p.shipment_id = $1 FOR UPDATE`, id)
 	if err != nil {
 		return r, fmt.Errorf("lock print order of %s: %w", id, notFound(err))
 	}

@@ -129,6 +129,8 @@ func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.T
 				return err
 			}
 			switch {
+			case cur.State != PrintStateHeld:
+				continue // decided meanwhile (a closing follow-up skipped it): left as it is
 			case release && !Printable(cur.ShipmentState, cur.Stage):
 				err = skipPrint(ctx, tx, sid, cur, now)
 			case release:

@@ -74,6 +74,20 @@ type PrintSendResult struct {
 	NextPollAt    time.Time // SendOrdered: when to ask for the order's state
 }
 
+// PrintStillWanted reports whether the letter of a claimed outbox row may
+// still be printed, read just before its order is placed: one opened or
+// closed since the claim needs none.
+func (s *Store) PrintStillWanted(ctx context.Context, shipmentID string) (bool, error) {
+	var r struct {
+		State model.State `db:"state"`
+		Stage model.Stage `db:"stage"`
+	}
+	if err := s.db.GetContext(ctx, &r, `SELECT state, stage FROM shipments WHERE id = $1`, shipmentID); err != nil {
+		return false, fmt.Errorf("read whether %s is still to be printed: %w", shipmentID, notFound(err))
+	}
+	return Printable(r.State, r.Stage), nil
+}
+
 // FinishPrintSend records the outcome of sending an outbox row in one
 // transaction with its event. The row is removed unless the send is to be
 // retried; when another sender finished it already, nothing is written.

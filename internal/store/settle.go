@@ -50,9 +50,9 @@ func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scop
 		c.add("m.shipment_id = ?", shipmentID)
 		followUpScope(&c, scope)
 		var resolved *time.Time
-		err := tx.GetContext(ctx, &resolved, `SELECT m.resolved_at FROM print_manual m
-			JOIN shipments s ON s.id = m.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
-			JOIN sender_orgs o ON o.id = u.sender_org_id WHERE `+c.String()+` FOR UPDATE OF m`, c.args...)
+		err := tx.GetContext(ctx, &resolved, `SELECT m.resolved_at FROM shipments s
+			JOIN print_manual m ON s.id = m.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
+			JOIN sender_orgs o ON o.id = u.sender_org_id WHERE `+c.String()+` FOR UPDATE OF s, m`, c.args...)
 		if err != nil {
 			return fmt.Errorf("resolve manual handling of %s: %w", shipmentID, notFound(err))
 		}

@@ -1,0 +1,99 @@
+package printing_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+	"postvakt/internal/printing"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// The print drain claims a batch of outbox rows, then calls the provider
+// for them one after the other. A letter the poll cycle finds opened after
+// the claim but before its own provider call (here: while the provider
+// handles the batch's first order; in production, while earlier orders of
+// the batch are placed, each with retries) is not ordered: the drain reads
+// the letter again just before a first attempt (PrintStillWanted).
+func TestRacePrintDrainOrdersLetterOpenedAfterClaim(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	a, b := storetest.Letter(1), storetest.Letter(2)
+	ships := storetest.Register(t, st, a, b)
+	ids := storetest.IDs(ships)
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("MOTTATT"))
+	now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
+	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
+	if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The poll cycle, on another goroutine of the same replica or another
+	// replica: it learns that a letter was opened.
+	letters := map[string]model.NewShipment{ids[0]: a, ids[1]: b}
+	var opened string
+	open := func(id string) {
+		l := letters[id]
+		w, err := st.ApplyPoll(ctx, []store.PollResult{{
+			Due:    store.Due{ID: id, ChannelID: l.ChannelID, State: model.StateAvailable, ChannelStatus: "MOTTATT", SentAt: l.SentAt},
+			Source: "svarut", ObservedAt: now, Status: "LEST", State: model.StateOpened}})
+		if err != nil || w.Changed != 1 {
+			t.Errorf("poll: %+v %v", w, err)
+		}
+		opened = id
+	}
+	var mu sync.Mutex
+	var ordered []string
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		mu.Lock()
+		first := len(ordered) == 0
+		ordered = append(ordered, key)
+		mu.Unlock()
+		if first {
+			// The letter of the batch not yet sent is found opened,
+			// committed before the drain sends its row.
+			other := ids[0]
+			if strings.HasSuffix(key, ids[0]) {
+				other = ids[1]
+			}
+			open(other)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": "order-" + key, "state": "received"})
+	}))
+	defer prov.Close()
+	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: prov.URL, MaxRetries: 0, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := printing.New(st, printing.Options{Provider: client, BatchSize: 10, Logger: quiet})
+	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Drain(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	sh, err := st.Shipment(ctx, opened, store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("provider orders: %v; the letter opened meanwhile: state %s, stage %s, print events %v", ordered, sh.State, sh.Stage, kinds(sh))
+	if sh.State != model.StateOpened || len(ordered) == 0 || strings.HasSuffix(ordered[0], opened) {
+		t.Fatalf("setup: opened %s (%s), orders %v", opened, sh.State, ordered)
+	}
+	for _, k := range ordered[1:] {
+		if strings.HasSuffix(k, opened) {
+			t.Errorf("a print order was placed for letter %s, opened before its order was sent (key %s); its stage is now %s", opened, k, sh.Stage)
+		}
+	}
+}
