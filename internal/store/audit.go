@@ -79,17 +79,20 @@ type Purged struct {
 	Audit  int64
 }
 
-// PurgeBefore deletes evidence events and audit entries recorded before
-// cutoff (the retention period, 5 years by default, is the caller's), in one
-// transaction that tells the append-only triggers it is the retention purge,
-// and records the purge itself in the audit log.
+// PurgeBefore deletes audit entries, and the evidence events of letters
+// already purged (PurgeShipments), recorded before cutoff (the retention
+// period, 5 years by default, is the caller's), in one transaction that
+// tells the append-only triggers it is the retention purge, and records the
+// purge itself in the audit log. A letter still kept keeps its whole trail,
+// however old: its retention counts from its last change.
 func (s *Store) PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (Purged, error) {
 	var p Purged
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL postvakt.retention_purge = 'on'`); err != nil {
 			return fmt.Errorf("retention purge: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM shipment_events WHERE recorded_at < $1`, cutoff)
+		res, err := tx.ExecContext(ctx, `DELETE FROM shipment_events e WHERE e.recorded_at < $1
+			AND EXISTS (SELECT 1 FROM shipments s WHERE s.id = e.shipment_id AND s.purged_at IS NOT NULL)`, cutoff)
 		if err != nil {
 			return fmt.Errorf("retention purge of events: %w", err)
 		}

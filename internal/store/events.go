@@ -23,6 +23,9 @@ const (
 	// when the shipment is first found unknown; the marker
 	// shipments.unknown_to_channel_since stays until the channel knows it.
 	EventUnknown = "unknown_to_channel"
+	// EventKnownAgain: a shipment marked unknown to the channel got a
+	// usable answer about it again; the marker is cleared.
+	EventKnownAgain = "known_to_channel"
 )
 
 // Event sources.

@@ -254,6 +254,13 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 		r := &results[i]
 		ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, RawStatus: r.Status,
 			Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State)}
+		if r.Due.UnknownSince != nil && r.Err == "" && !r.Unknown && !r.Skipped {
+			// The mark goes (applyChanges, finishPolls): say when and on
+			// which answer.
+			known := ev
+			known.Kind, known.ToState, known.Message = EventKnownAgain, string(r.Due.State), "the channel knows this shipment again"
+			events = append(events, known)
+		}
 		switch {
 		case r.Err != "":
 			w.Errors++

@@ -59,12 +59,19 @@ type Evidence struct {
 	DigitalPost *DigitalPostProof `json:"digital_post,omitempty"`
 }
 
-// evidenceOf reads the proof out of a shipment's events. A shipment first
-// seen already opened was available no later than it was opened.
+// evidenceOf reads the proof out of a shipment's events: only the state
+// changes postvakt applied and the channel's own log entries count (a
+// refused transition, a decision or a follow-up carries a state too, but
+// proves none). A shipment first seen already opened was available no
+// later than it was opened, and at the time its channel gave, when that is
+// earlier (shipments.available_at, which the lists and escalation use).
 func evidenceOf(sh *store.Shipment) Evidence {
 	var e Evidence
 	for i := range sh.Events {
 		ev := &sh.Events[i]
+		if ev.Kind != store.EventState && ev.Kind != store.EventChannel {
+			continue
+		}
 		at := ev.ObservedAt
 		switch model.State(ev.ToState) {
 		case model.StateAvailable:
@@ -84,8 +91,8 @@ func evidenceOf(sh *store.Shipment) Evidence {
 			}
 		}
 	}
-	if e.AvailableAt == nil && sh.AvailableAt != nil {
-		e.AvailableAt, e.AvailableSource = sh.AvailableAt, "channel"
+	if sh.AvailableAt != nil && (e.AvailableAt == nil || sh.AvailableAt.Before(*e.AvailableAt)) {
+		e.AvailableAt, e.AvailableSource = sh.AvailableAt, sh.Channel
 	}
 	if sh.Channel == model.ChannelDigitalPost {
 		digitalPostProof(sh, &e)

@@ -1,0 +1,123 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+type evidenceDoc struct {
+	Shipment struct {
+		State       string     `json:"state"`
+		AvailableAt *time.Time `json:"available_at"`
+	} `json:"shipment"`
+	Evidence struct {
+		AvailableAt     *time.Time `json:"available_at"`
+		AvailableSource string     `json:"available_source"`
+		OpenedAt        *time.Time `json:"opened_at"`
+		FinalState      string     `json:"final_state"`
+	} `json:"evidence"`
+	// Raw is the whole evidence object as served.
+	Raw map[string]json.RawMessage `json:"-"`
+}
+
+func svarutLetter(id string) model.NewShipment { return letterOn("svarut", id) }
+
+func letterOn(channel, id string) model.NewShipment {
+	return model.NewShipment{Channel: channel, ChannelID: id, SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten",
+		RecipientKind: "org", RecipientID: "974760673", Title: "Vedtak", Confidential: true, Class: "taushetsbelagt",
+		SentAt: now.Add(-72 * time.Hour)}
+}
+
+var viewers int
+
+func getEvidence(t *testing.T, e *env, id string) evidenceDoc {
+	t.Helper()
+	viewers++
+	name := fmt.Sprintf("kari%d", viewers)
+	b := e.browser()
+	b.login(name, e.user(name, "compliance", "964338531", ""))
+	code, body := b.get("/shipments/" + id + "/evidence.json")
+	var doc evidenceDoc
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != http.StatusOK {
+		t.Fatalf("evidence.json: %d %v %s", code, err, body)
+	}
+	var whole struct {
+		Evidence map[string]json.RawMessage `json:"evidence"`
+	}
+	if err := json.Unmarshal([]byte(body), &whole); err != nil {
+		t.Fatal(err)
+	}
+	doc.Raw = whole.Evidence
+	return doc
+}
+
+// A transition postvakt refused (failed -> available is impossible) is kept
+// in the log as a rejected_transition event whose to_state is the refused
+// state. The evidence summary proves nothing with it: a letter postvakt
+// holds as never delivered (failed, sent to print) is not stated as
+// available to its recipient.
+func TestEvidenceIgnoresRefusedTransitions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	got, _, err := e.st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000f1")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	sent := now.Add(-72 * time.Hour)
+	failedAt := now.Add(-48 * time.Hour)
+	if _, err := e.st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateRegistered, SentAt: sent},
+		Source: "svarut", ObservedAt: failedAt.Add(time.Minute), Status: "IKKE_LEVERT", State: model.StateFailed, ChangedAt: failedAt}}); err != nil {
+		t.Fatal(err)
+	}
+	// The channel then answers a status that maps to available: refused.
+	w, err := e.st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateFailed, ChannelStatus: "IKKE_LEVERT", SentAt: sent},
+		Source: "svarut", ObservedAt: now.Add(-time.Hour), Status: "SENDT_DIGITALT", State: model.StateAvailable, ChangedAt: now.Add(-2 * time.Hour)}})
+	if err != nil || w.Refused != 1 {
+		t.Fatalf("refused = %d, %v; want the transition refused", w.Refused, err)
+	}
+	doc := getEvidence(t, e, id)
+	if doc.Shipment.State != string(model.StateFailed) {
+		t.Fatalf("state = %s, want failed", doc.Shipment.State)
+	}
+	if doc.Evidence.AvailableAt != nil {
+		t.Errorf("evidence claims the failed letter was available at %v (source %q), from a transition postvakt refused",
+			doc.Evidence.AvailableAt, doc.Evidence.AvailableSource)
+	}
+}
+
+// A letter first seen opened, whose channel says when it became available
+// (kept in shipments.available_at and used by the lists, the incident report
+// and escalation), is proved available at the channel's time, not at the
+// opening: the evidence agrees with the letter's own record.
+func TestEvidenceAvailableAtIsTheChannels(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	got, _, err := e.st.Register(ctx, []model.NewShipment{letterOn("altinn", "00000000-0000-4000-8000-0000000000f2")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	availableAt := now.Add(-70 * time.Hour)
+	openedAt := now.Add(-3 * time.Hour)
+	if _, err := e.st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateRegistered, SentAt: now.Add(-72 * time.Hour)},
+		Source: "altinn", ObservedAt: now.Add(-time.Hour), Status: "Read", State: model.StateOpened,
+		ChangedAt: openedAt, AvailableAt: availableAt}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := getEvidence(t, e, id)
+	if doc.Shipment.AvailableAt == nil || !doc.Shipment.AvailableAt.Equal(availableAt) {
+		t.Fatalf("shipment available_at = %v, want the channel's %v", doc.Shipment.AvailableAt, availableAt)
+	}
+	if doc.Evidence.AvailableAt == nil || !doc.Evidence.AvailableAt.Equal(availableAt) {
+		t.Errorf("evidence available_at = %v, but the channel (and the letter's record) say %v", doc.Evidence.AvailableAt, availableAt)
+	}
+}
+
