@@ -120,4 +120,3 @@ func TestEvidenceAvailableAtIsTheChannels(t *testing.T) {
 		t.Errorf("evidence available_at = %v, but the channel (and the letter's record) say %v", doc.Evidence.AvailableAt, availableAt)
 	}
 }
-
