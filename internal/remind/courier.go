@@ -2,6 +2,7 @@ package remind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -136,6 +137,15 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			continue
 		}
 		ours, err := Begin(ctx, c.r.Log, ps.n)
+		if errors.Is(err, store.ErrListedLetterChanged) {
+			// A letter it lists was opened while the batch's earlier
+			// messages went out: not sent; the next run sends the
+			// organisation's message without it.
+			out.Status = StatusNothing
+			c.log(out.Org, false).Info("reminder not sent: a letter it lists was opened after the claim; the next run sends it without that letter",
+				"notification", ps.n.ID)
+			continue
+		}
 		if err != nil {
 			res[ps.i].Err = err
 			continue

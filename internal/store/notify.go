@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -242,25 +243,47 @@ func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStat
 // pending, claimed at claimedAt, its send not begun): otherwise the message
 // is not this run's to send (its lease ran out and another run took it
 // over) and it answers ErrNotFound.
+//
+// A reminder one of whose letters was opened (or stopped escalating) since
+// the claim is not begun: it is given back as failed, that claim not
+// counted as an attempt, and BeginSend answers ErrListedLetterChanged. The
+// next escalation run claims the organisation's message again without
+// that letter (the given-back one is superseded).
 func (s *Store) BeginSend(ctx context.Context, id int64, claimedAt time.Time) error {
 	stmt, err := s.prepared(ctx, beginSendSQL)
 	if err != nil {
 		return fmt.Errorf("begin sending notification %d: %w", id, err)
 	}
-	res, err := stmt.ExecContext(ctx, id, claimedAt)
-	if err != nil {
-		return fmt.Errorf("begin sending notification %d: %w", id, err)
+	var begun bool
+	if err := stmt.GetContext(ctx, &begun, id, claimedAt); err != nil {
+		return fmt.Errorf("begin sending notification %d: %w", id, notFound(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("begin sending notification %d: no longer claimed by this run: %w", id, ErrNotFound)
+	if !begun {
+		return fmt.Errorf("begin sending notification %d: %w", id, ErrListedLetterChanged)
 	}
 	return nil
 }
 
-// beginSendSQL clears the claim's marker (migration 00023): the claim set
-// untried_claim to its claimed_at.
-const beginSendSQL = `UPDATE notifications SET untried_claim = NULL
-	WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried_claim = $2`
+// ErrListedLetterChanged: a letter a claimed reminder lists was opened or
+// stopped escalating after the claim; the message was given back unsent.
+var ErrListedLetterChanged = errors.New("a letter it lists was opened or stopped escalating after the claim: given back unsent, the next run sends the message without it")
+
+// beginSendSQL clears the claim's marker (migration 00023: the claim set
+// untried_claim to its claimed_at) and answers true; for a reminder with a
+// letter no longer escalating it gives the claim back instead (failed, not
+// counted) and answers false. No row: not this run's claim any more.
+var beginSendSQL = `WITH n AS (
+		SELECT n.id, EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+			WHERE i.notification_id = n.id AND i.active AND NOT (` + sqlEscalates + `)) AS stale
+		FROM notifications n WHERE n.id = $1 AND n.status = 'pending' AND n.claimed_at = $2 AND n.untried_claim = $2
+		FOR UPDATE OF n)
+	UPDATE notifications t SET untried_claim = NULL,
+		status = CASE WHEN n.stale THEN 'failed' ELSE t.status END,
+		attempts = CASE WHEN n.stale THEN greatest(t.attempts - 1, 0) ELSE t.attempts END,
+		last_error = CASE WHEN n.stale THEN 'a letter it lists was opened or stopped escalating after the claim: sent by the next run without it'
+			ELSE t.last_error END
+	FROM n WHERE t.id = n.id
+	RETURNING NOT n.stale`
 
 // GiveBackNotification gives back a pending notification this run claimed
 // (at claimedAt) and did not begin to send, because the run is stopping:
