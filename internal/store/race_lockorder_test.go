@@ -234,13 +234,9 @@ func TestRaceFollowUpCloseVersusResolveManual(t *testing.T) {
 
 // A compliance officer rejects a held batch while a unit closes the case of
 // one of its letters. decideBatch reads the batch's held prints in one
-// statement and locks them one by one later (lockPrint); a letter closed in
-// between (RecordFollowUp: stage closed, print skipped) is still rejected:
-// its print order, skipped, is overwritten with 'rejected', a
-// print_rejected event by the officer follows the unit's closing decision,
-// and the count reported to the officer includes it. (ReleasePrintBatch
-// handles this case through Printable; the reject branch does not look at
-// cur.State / cur.Stage at all.)
+// statement and locks them one by one later; a print skipped by the closing
+// follow-up in between stays skipped: no print_rejected event after the
+// unit's decision, and the officer's count leaves it out.
 func TestRaceRejectBatchOverwritesPrintSkippedByClosingFollowUp(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
