@@ -151,7 +151,6 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			var ie *inputError
@@ -168,6 +167,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			}
 			break // the reader cannot resynchronise reliably after a quote error or an input error
 		}
+		line, _ := cr.FieldPos(0) // only after a good read: a quote error in the first field leaves no position
 		res.Rows++
 		if res.Rows%opt.Every == 0 && opt.Progress != nil {
 			opt.Progress(res.Rows)
