@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"postvakt/internal/model"
+	"postvakt/internal/spreadsheet"
 	"postvakt/internal/store"
 )
 
@@ -109,24 +110,33 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	if opt.MaxLine <= 0 {
 		opt.MaxLine = DefaultMaxLine
 	}
-	in, encoding, sep, err := open(r, opt.Encoding, opt.MaxLine)
+	in, err := open(r, opt.Encoding, opt.MaxLine)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Encoding: encoding, Separator: sep}
+	encoding := in.Encoding
+	res := Result{Encoding: encoding, Separator: in.Separator}
 	cr := csv.NewReader(in)
-	cr.Comma = sep
+	cr.Comma = in.Separator
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	var header []string
+	for {
+		header, err = cr.Read()
+		if err != nil || !spreadsheet.Blank(header) {
+			break // a blank line before the header (Excel's empty first row) is none
+		}
+	}
 	if errors.Is(err, io.EOF) {
 		return res, &InvalidError{Rows: []RowError{{Line: 1, Message: "empty file: expected the header " + strings.Join(Columns, ",")}}}
 	}
 	if err != nil {
-		return res, &InvalidError{Rows: []RowError{{Line: 1, Message: readProblem(err)}}}
+		line, msg := readProblem(err)
+		return res, &InvalidError{Rows: []RowError{{Line: line, Message: msg}}}
 	}
+	headerLine, _ := cr.FieldPos(0)
 	header = slices.Clone(header) // the reader reuses its record
-	idx, herrs := mapHeader(header)
+	idx, herrs := mapHeader(header, headerLine)
 	if len(herrs) > 0 {
 		return res, &InvalidError{Rows: herrs}
 	}
@@ -153,10 +163,10 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		}
 		if err != nil {
 			var pe *csv.ParseError
-			var ie *inputError
+			var fe *spreadsheet.FileError
 			switch {
-			case errors.As(err, &ie):
-				add(RowError{Line: ie.line, Message: ie.msg})
+			case errors.As(err, &fe):
+				add(RowError{Line: fe.Line, Message: fe.Message})
 			case errors.As(err, &pe):
 				add(RowError{Line: pe.Line, Message: fmt.Sprintf("character %d: %v", pe.Column, pe.Err)})
 				if pe.Err != csv.ErrQuote && pe.Err != csv.ErrBareQuote {
@@ -166,6 +176,9 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 				return res, fmt.Errorf("read CSV: %w", err)
 			}
 			break // the reader cannot resynchronise reliably after a quote error or an input error
+		}
+		if spreadsheet.Blank(rec) {
+			continue // separators alone: Excel's empty row, no row (as an empty line is none)
 		}
 		line, _ := cr.FieldPos(0) // only after a good read: a quote error in the first field leaves no position
 		res.Rows++
@@ -195,7 +208,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		return res, &InvalidError{Rows: problems, More: more}
 	}
 	if res.Rows == 0 {
-		return res, &InvalidError{Rows: []RowError{{Line: 2, Message: "no data rows after the header"}}}
+		return res, &InvalidError{Rows: []RowError{{Line: headerLine + 1, Message: "no data rows after the header"}}}
 	}
 	if opt.Applying != nil {
 		opt.Applying(res.Rows)
@@ -204,19 +217,20 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	if err != nil {
 		return res, err
 	}
-	// Another organisation's letter is not this one; one of the same
-	// organisation's filed under another unit (a back-fill's discover, an
-	// earlier import) stays as it is, already registered.
-	foreign, err := tx.Foreign(ctx, opt.MaxErrs, false)
+	// Another organisation's letter, or another recipient's, is not this
+	// one; nor is another line's about the same letter with other facts.
+	// One of the same organisation's filed under another unit (a
+	// back-fill's discover, an earlier import) stays as it is, already
+	// registered.
+	contra, err := tx.Contradictions(ctx, opt.MaxErrs)
 	if err != nil {
 		return res, err
 	}
-	if len(foreign) > 0 {
-		for _, f := range foreign {
-			add(RowError{Line: int(lines[f.Ord]), Column: "channel_id", Message: fmt.Sprintf(
-				"%q is already registered for another sender organisation (or on an earlier line with another): not the same letter", f.ChannelID)})
+	if len(contra) > 0 {
+		for _, c := range contra {
+			add(contradiction(c, lines))
 		}
-		return res, &InvalidError{Rows: problems, More: foreign[0].Of - len(foreign)}
+		return res, &InvalidError{Rows: problems, More: contra[0].Of - len(contra)}
 	}
 	if err := tx.Commit(); err != nil {
 		return res, err
@@ -225,30 +239,75 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	return res, nil
 }
 
-// readProblem says what is wrong with the file's first line.
-func readProblem(err error) string {
-	var ie *inputError
-	if errors.As(err, &ie) {
-		return ie.msg
+// factNames name a letter's facts in a contradiction's problem.
+var factNames = map[string]string{"sender_unit": "sending unit", "title": "title", "confidential": "confidentiality",
+	"class": "class", "sent_at": "sent time"}
+
+// contradiction is the problem of a line that names a stored letter with
+// other facts (store.Contradiction); lines holds each staged row's line.
+// Neither the stored values nor the line's are quoted: a recipient may be
+// a person, and a title is never shown.
+func contradiction(c store.Contradiction, lines []int32) RowError {
+	id := model.Quote(c.ChannelID)
+	e := RowError{Line: int(lines[c.Ord]), Column: c.Field}
+	earlier := 0
+	if c.Earlier.Valid {
+		earlier = int(lines[c.Earlier.Int32])
 	}
-	return err.Error()
+	switch {
+	case c.Field == "sender_org":
+		e.Column = "channel_id"
+		if earlier > 0 {
+			e.Message = fmt.Sprintf("%s is already registered for another sender organisation (on line %d): not the same letter", id, earlier)
+		} else {
+			e.Message = fmt.Sprintf("%s is already registered for another sender organisation: not the same letter", id)
+		}
+	case earlier > 0 && (c.Field == "recipient_kind" || c.Field == "recipient_id"):
+		e.Message = fmt.Sprintf("line %d names the letter %s with another recipient: a letter has one; correct the line that is wrong", earlier, id)
+	case earlier > 0:
+		e.Message = fmt.Sprintf("line %d names the letter %s with another %s: correct the line that is wrong", earlier, id, factNames[c.Field])
+	default:
+		e.Message = fmt.Sprintf("%s is already registered with another recipient, which is kept: correct the line, or leave it out", id)
+	}
+	return e
+}
+
+// readProblem says where and what is wrong with the file's header line.
+func readProblem(err error) (int, string) {
+	var fe *spreadsheet.FileError
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &fe):
+		return fe.Line, fe.Message
+	case errors.As(err, &pe):
+		return pe.Line, fmt.Sprintf("character %d: %v", pe.Column, pe.Err)
+	}
+	return 1, err.Error()
 }
 
 // mapHeader returns, for each of Columns and then each of Optional, its
-// index in the file's header (-1 for an optional column it lacks).
-func mapHeader(header []string) ([]int, []RowError) {
+// index in the file's header (-1 for an optional column it lacks). line
+// is the header's line in the file.
+func mapHeader(header []string, line int) ([]int, []RowError) {
 	if strings.Contains(strings.Join(header, ""), "\r") {
 		// Lines that end in CR alone (classic Mac OS): the whole file
 		// reads as the header, and its cells would be quoted back as
 		// column names.
-		return nil, []RowError{{Line: 1, Message: "the lines end in a carriage return alone (CR, classic Mac OS): save the file with Windows (CRLF) or Unix (LF) line ends"}}
+		return nil, []RowError{{Line: line, Message: "the lines end in a carriage return alone (CR, classic Mac OS): save the file with Windows (CRLF) or Unix (LF) line ends"}}
 	}
 	pos := map[string]int{}
 	var errs []RowError
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if h == "" {
+			// Excel writes a separator after the last name when a cell to
+			// the right is in the sheet's used range.
+			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf(
+				"column %d has no name: name it, or delete it (an empty column after the last?)", i+1)})
+			continue
+		}
 		if _, dup := pos[h]; dup {
-			errs = append(errs, RowError{Line: 1, Column: h, Message: "column appears twice in the header"})
+			errs = append(errs, RowError{Line: line, Column: h, Message: "column appears twice in the header"})
 		}
 		pos[h] = i
 	}
@@ -258,7 +317,7 @@ func mapHeader(header []string) ([]int, []RowError) {
 		known[c] = true
 		p, ok := pos[c]
 		if !ok {
-			errs = append(errs, RowError{Line: 1, Column: c, Message: "missing from the header"})
+			errs = append(errs, RowError{Line: line, Column: c, Message: "missing from the header"})
 		}
 		idx[i] = p
 	}
@@ -272,7 +331,7 @@ func mapHeader(header []string) ([]int, []RowError) {
 	}
 	for h := range pos {
 		if !known[h] {
-			errs = append(errs, RowError{Line: 1, Column: h, Message: "unknown column (expected " + strings.Join(Columns, ",") +
+			errs = append(errs, RowError{Line: line, Column: h, Message: "unknown column (expected " + strings.Join(Columns, ",") +
 				", and optionally " + strings.Join(Optional, ",") + ")"})
 		}
 	}
@@ -307,16 +366,16 @@ func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewS
 	switch strings.ToLower(get(7)) {
 	case "true", "1", "yes", "ja":
 		ns.Confidential = true
-	case "false", "0", "no", "nei":
+	case "false", "0", "no", "nei", "nej":
 	default:
-		errs = append(errs, model.FieldError{Field: "confidential", Message: fmt.Sprintf("%q is not true or false", get(7))})
+		errs = append(errs, model.FieldError{Field: "confidential", Message: fmt.Sprintf("%s is not true or false", model.Quote(get(7)))})
 	}
 	badTime := false
 	if s := get(9); s != "" {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			badTime = true
-			errs = append(errs, model.FieldError{Field: "sent_at", Message: fmt.Sprintf("%q is not an RFC 3339 time", s)})
+			errs = append(errs, model.FieldError{Field: "sent_at", Message: fmt.Sprintf("%s is not an RFC 3339 time", model.Quote(s))})
 		}
 		ns.SentAt = t
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,6 +112,12 @@ func CheckText(s string, max int) string {
 	return ""
 }
 
+// Quote is a value from outside as a problem quotes it back: in quotes
+// (as %q), with the national ids in it masked (MaskNationalIDsIn), so that
+// a fødselsnummer or CPR number in the wrong field or column does not
+// reach an error message, a log or a terminal in clear.
+func Quote(s string) string { return strconv.Quote(string(MaskNationalIDsIn([]byte(s)))) }
+
 // NewShipment is a shipment as it is registered (API, CSV, discovery).
 type NewShipment struct {
 	Channel       string    `json:"channel"`
@@ -192,7 +199,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	if s.Channel == "" {
 		add("channel", "required")
 	} else if !knownChannel(s.Channel) {
-		add("channel", "unknown channel %q (known: %s)", s.Channel, strings.Join(Channels(), ", "))
+		add("channel", "unknown channel %s (known: %s)", Quote(s.Channel), strings.Join(Channels(), ", "))
 	}
 	if strings.TrimSpace(s.ChannelID) == "" {
 		add("channel_id", "required")
@@ -221,7 +228,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	case "":
 		add("recipient.kind", "required (org or person)")
 	default:
-		add("recipient.kind", "must be org or person, not %q", s.RecipientKind)
+		add("recipient.kind", "must be org or person, not %s", Quote(s.RecipientKind))
 	}
 	if strings.TrimSpace(s.Title) == "" && !s.TitleWithheld {
 		add("title", "required")
@@ -250,7 +257,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 func (s NewShipment) checkChannel(add func(field, format string, args ...any)) {
 	r := ruleOf(s.Channel)
 	if id := strings.TrimSpace(s.ChannelID); r.UUIDs && id != "" && !isUUID(id) {
-		add("channel_id", "%q is not a UUID, and %s's letter ids are", id, r.Display)
+		add("channel_id", "%s is not a UUID, and %s's letter ids are", Quote(id), r.Display)
 	}
 	if r.Country == "" {
 		return

@@ -14,6 +14,10 @@ func TestSeparator(t *testing.T) {
 		{"\"a;b\",c\n", ','},
 		{"\"a,b\";c\n", ';'},
 		{"", ','},
+		// Empty lines before the header (Excel keeps an empty first row).
+		{"\r\nchannel;channel_id\r\nsvarut;a,b\r\n", ';'},
+		{"\ufeff\n \nchannel;channel_id\n", ';'},
+		{"\n\nchannel,channel_id\n", ','},
 	} {
 		if got := Separator([]byte(tc.head)); got != tc.want {
 			t.Errorf("Separator(%q) = %q, want %q", tc.head, got, tc.want)

@@ -175,6 +175,62 @@ func (r *Registration) Foreign(ctx context.Context, limit int, units bool) ([]St
 	return out, nil
 }
 
+// Contradiction is a staged row that names a letter with other facts than
+// the letter has (Registration.Contradictions).
+type Contradiction struct {
+	Ord       int    `db:"ord"`
+	ChannelID string `db:"channel_id"`
+	// Earlier is the order of Add of the row of this registration that
+	// stored the letter, when one did (else Valid is false: the letter was
+	// stored before).
+	Earlier sql.NullInt32 `db:"earlier"`
+	// Field is the first fact that differs: sender_org, recipient_kind,
+	// recipient_id, and for a letter an earlier row stored also
+	// sender_unit, title, confidential, class or sent_at.
+	Field string `db:"field"`
+	Of    int    `db:"of"` // how many rows the query found in all
+}
+
+// Contradictions returns (after Apply) the staged rows, by their order of
+// Add and at most limit, that name a channel shipment stored with other
+// facts than theirs: another sender organisation or another recipient;
+// and, when an earlier row of this registration stored it, any other
+// fact but the sender system (sending unit, title, confidentiality, class,
+// sent time). The first row about a letter wins the insert, and a later
+// one would be taken for a duplicate; the caller refuses such a row
+// instead. A letter stored before under another unit (a back-fill's
+// discover), or with its title purged, is no contradiction.
+func (r *Registration) Contradictions(ctx context.Context, limit int) ([]Contradiction, error) {
+	if r.added == r.n {
+		return nil, nil // every row stored as a new letter: none contradicts another
+	}
+	var out []Contradiction
+	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id, e.ord AS earlier,
+			CASE WHEN o.orgnr <> g.sender_org THEN 'sender_org'
+				WHEN p.kind <> g.recipient_kind THEN 'recipient_kind'
+				WHEN p.ident <> g.recipient_id THEN 'recipient_id'
+				WHEN u.name <> g.sender_unit THEN 'sender_unit'
+				WHEN s.title <> g.title THEN 'title'
+				WHEN s.confidential <> g.confidential THEN 'confidential'
+				WHEN s.class <> g.class THEN 'class'
+				ELSE 'sent_at' END AS field,
+			count(*) OVER () AS of
+		FROM reg_stage g
+		JOIN shipments s ON s.channel = g.channel AND s.channel_id = g.channel_id
+		JOIN sender_units u ON u.id = s.sender_unit_id
+		JOIN sender_orgs o ON o.id = u.sender_org_id
+		JOIN recipients p ON p.id = s.recipient_id
+		LEFT JOIN reg_stage e ON e.id = s.id -- the row that stored it, if this registration did
+		WHERE s.id <> g.id AND (o.orgnr <> g.sender_org OR p.kind <> g.recipient_kind OR p.ident <> g.recipient_id
+			OR e.id IS NOT NULL AND (u.name <> g.sender_unit OR s.title <> g.title OR s.confidential <> g.confidential
+				OR s.class <> g.class OR s.sent_at <> g.sent_at))
+		ORDER BY g.ord LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("look for rows contradicting a stored letter: %w", err)
+	}
+	return out, nil
+}
+
 // analyzeAfter is how many new shipments make Commit refresh the planner's
 // statistics of shipments at once.
 const analyzeAfter = 10000

@@ -1,0 +1,197 @@
+package spreadsheet
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
+)
+
+// Encodings a CSV file may be read in.
+const (
+	EncodingAuto        = "auto"         // UTF-8, or Windows-1252 when the file's start is not UTF-8
+	EncodingUTF8        = "utf-8"        // UTF-8 only (a UTF-8 byte-order mark is skipped)
+	EncodingWindows1252 = "windows-1252" // Excel's "CSV (comma delimited)" on Norwegian and Danish Windows
+)
+
+// DefaultMaxLine is the longest line (in bytes) Open lets through by
+// default: a row of the files people bring (letters, contacts, units) is
+// far shorter, so a longer line is the wrong file or a broken quote.
+const DefaultMaxLine = 64 << 10
+
+// sniff is how much of the file's start decides its encoding and
+// separator.
+const sniff = 64 << 10
+
+// ErrUTF8 is the cause of the FileError for a file read as Windows-1252
+// whose bytes are UTF-8 with letters outside ASCII: read so, "æ" would
+// become "Ã¦".
+var ErrUTF8 = errors.New("the file is UTF-8, not Windows-1252")
+
+// FileError is a problem with the raw file (its encoding, a line too
+// long) at a line. Open returns one for a file it cannot read, and the
+// reader it returns fails with one where the problem is.
+type FileError struct {
+	Line    int
+	Message string
+	Err     error // the cause, when it has a name (ErrUTF8), else nil
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Message) }
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Input is a CSV file as Open prepared it.
+type Input struct {
+	// Reader gives the file's text in UTF-8, without a byte-order mark.
+	io.Reader
+	Encoding  string // the encoding it is read in: EncodingUTF8 or EncodingWindows1252
+	Separator rune   // the field separator (Separator)
+}
+
+// Open prepares r for a CSV reader: it decides the encoding (see the
+// Encoding constants; "" is EncodingAuto) and the field separator
+// (Separator), drops a UTF-8 byte-order mark, decodes Windows-1252 to
+// UTF-8, and bounds line length to maxLine bytes (DefaultMaxLine when 0 or
+// less). A file it cannot read is a *FileError naming the encoding; an
+// unknown encoding name and a failing reader are other errors.
+func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	br := bufio.NewReaderSize(r, sniff)
+	head, err := br.Peek(sniff)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return Input{}, fmt.Errorf("read the file's start: %w", err)
+	}
+	refuse := func(line int, cause error, format string, args ...any) (Input, error) {
+		return Input{}, &FileError{Line: line, Message: fmt.Sprintf(format, args...), Err: cause}
+	}
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+		return refuse(1, nil, `the file is UTF-16 (Excel's "Unicode text"); save it as "CSV UTF-8 (comma delimited)" and import that`)
+	}
+	cut := len(head) == sniff // the file may go on past head
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "", EncodingAuto:
+		if validUTF8Start(head, cut) {
+			encoding = EncodingUTF8
+			break
+		}
+		for i, b := range head {
+			if undefined1252(b) {
+				return refuse(1, nil, "the file is neither UTF-8 nor Windows-1252 (byte 0x%02X at byte %d); save it as \"CSV UTF-8 (comma delimited)\"", b, i+1)
+			}
+		}
+		encoding = EncodingWindows1252
+	case EncodingUTF8, "utf8":
+		encoding = EncodingUTF8
+	case EncodingWindows1252, "cp1252", "1252":
+		encoding = EncodingWindows1252
+		if validUTF8Start(head, cut) {
+			// Text in Windows-1252 whose bytes with the high bit set all
+			// form UTF-8 sequences ("Ã¦" for "æ") is not what anyone
+			// writes: this is a UTF-8 file.
+			if i := bytes.IndexFunc(head, func(r rune) bool { return r >= utf8.RuneSelf }); i >= 0 {
+				r, _ := utf8.DecodeRune(head[i:])
+				line := 1 + bytes.Count(head[:i], []byte{'\n'})
+				if r == '\uFEFF' {
+					return refuse(line, ErrUTF8, "the file is UTF-8 (it starts with a UTF-8 byte-order mark), not Windows-1252")
+				}
+				return refuse(line, ErrUTF8, "the file is UTF-8 (%q on line %d), not Windows-1252", string(r), line)
+			}
+		}
+	default:
+		return Input{}, fmt.Errorf("unknown encoding %q (known: %s, %s, %s)", encoding, EncodingAuto, EncodingUTF8, EncodingWindows1252)
+	}
+	if bom := []byte("\xEF\xBB\xBF"); encoding == EncodingUTF8 && bytes.HasPrefix(head, bom) {
+		// Out of the stream, not only out of the first cell's text: a
+		// quoted first cell must start with its quote.
+		_, _ = br.Discard(len(bom))
+		head = head[len(bom):]
+	}
+	sep := Separator(head)
+	lr := &lineReader{r: br, max: maxLine, line: 1, check1252: encoding == EncodingWindows1252}
+	if encoding == EncodingWindows1252 {
+		return Input{Reader: transform.NewReader(lr, charmap.Windows1252.NewDecoder()), Encoding: encoding, Separator: sep}, nil
+	}
+	return Input{Reader: lr, Encoding: encoding, Separator: sep}, nil
+}
+
+// Blank says whether a record has nothing but spaces in its fields: what
+// Excel writes, as separators alone (";;;;"), for an empty row in a sheet's
+// used range. It is no row, as an empty line is none.
+func Blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// undefined1252 are the bytes Windows-1252 has no character for.
+func undefined1252(b byte) bool {
+	switch b {
+	case 0x81, 0x8D, 0x8F, 0x90, 0x9D:
+		return true
+	}
+	return false
+}
+
+// validUTF8Start reports whether b is UTF-8; when b may have been cut from
+// a longer file, a rune cut at its end does not count.
+func validUTF8Start(b []byte, cut bool) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	if !cut {
+		return false
+	}
+	for i := 1; i < utf8.UTFMax && i < len(b); i++ {
+		if utf8.Valid(b[:len(b)-i]) && !utf8.FullRune(b[len(b)-i:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineReader passes bytes through and stops with a *FileError at a line
+// longer than max bytes, or, for Windows-1252, at a byte that encoding
+// does not define.
+type lineReader struct {
+	r         io.Reader
+	max       int
+	check1252 bool
+	line, col int
+	err       error
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	for i := 0; i < n; i++ {
+		switch b := p[i]; {
+		case b == '\n':
+			l.line, l.col = l.line+1, 0
+			continue
+		case l.check1252 && undefined1252(b):
+			l.err = &FileError{Line: l.line, Message: fmt.Sprintf("byte 0x%02X is no Windows-1252 character; is the file in another encoding?", b)}
+		default:
+			l.col++
+			if l.col <= l.max {
+				continue
+			}
+			l.err = &FileError{Line: l.line, Message: fmt.Sprintf("longer than %d bytes; is this the right file (or is a quote not closed)?", l.max)}
+		}
+		return i, nil // the bytes before the problem; the next Read reports it
+	}
+	return n, err
+}
