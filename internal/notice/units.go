@@ -58,8 +58,10 @@ func ParseUnits(r io.Reader) ([]store.Unit, error) {
 }
 
 // CheckUnit returns the column and what is wrong with a unit's fields, or
-// two empty strings: the organisation number must be valid, the name given,
-// each address plain (or empty), and at least one address given.
+// two empty strings: the organisation number must be valid, the name given
+// and one a letter can carry (UTF-8, no control character, at most
+// model.MaxUnitLen characters), each address plain (or empty), and at
+// least one address given.
 func CheckUnit(u store.Unit) (col, problem string) {
 	switch {
 	case u.SenderOrg == "":
@@ -68,6 +70,10 @@ func CheckUnit(u store.Unit) (col, problem string) {
 		return "sender_org", model.CheckOrgNumber(u.SenderOrg).Error()
 	case u.Name == "":
 		return "unit", "required"
+	case model.CheckText(u.Name, model.MaxUnitLen) != "":
+		// A name no letter can carry (letters refuse control characters
+		// and longer names) would be a unit no letter ever matches.
+		return "unit", model.CheckText(u.Name, model.MaxUnitLen)
 	}
 	return CheckAddresses(u.ContactEmail, u.ManagerEmail)
 }

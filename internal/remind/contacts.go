@@ -1,7 +1,6 @@
 package remind
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -82,44 +81,67 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 }
 
 // ReadTable reads a CSV file whose header names exactly columns (in any
-// order, case and a BOM ignored) and calls row for each record with its
-// line, the trimmed value of a column, and bad to report a problem in it.
-// It returns every problem (header, shape, and what row reported); the
-// error is for a failing reader only. Contacts and units files use it.
+// order, case ignored) and calls row for each record with its line, the
+// trimmed value of a column, and bad to report a problem in it. The file
+// is opened as the letters import opens it (spreadsheet.Open: UTF-8 with
+// or without a byte-order mark, or Windows-1252 as Excel writes it; the
+// separator; lines of at most spreadsheet.DefaultMaxLine bytes). A value
+// with a control character is a problem of its line and column, never
+// passed to row. It returns every
+// problem (file, header, shape, and what row reported); the error is for a
+// failing reader only. Contacts and units files use it.
 func ReadTable(r io.Reader, columns []string, row func(line int, get func(string) string, bad func(col, format string, args ...any))) ([]ContactError, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(br.Size()) // a short file is all there; a failing reader fails the read below
-	cr := csv.NewReader(br)
-	cr.Comma = spreadsheet.Separator(head)
+	want := strings.Join(columns, ",")
+	in, err := spreadsheet.Open(r, spreadsheet.EncodingAuto, 0)
+	var fe *spreadsheet.FileError
+	if errors.As(err, &fe) {
+		return []ContactError{{Line: fe.Line, Message: fe.Message}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(in)
+	cr.Comma = in.Separator
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	var problems []ContactError
 	bad := func(line int, col, format string, args ...any) {
 		problems = append(problems, ContactError{Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
 	}
-	want := strings.Join(columns, ",")
-	header, err := cr.Read()
+	var header []string
+	for {
+		header, err = cr.Read()
+		if err != nil || !spreadsheet.Blank(header) {
+			break // a blank line before the header is none
+		}
+	}
 	if errors.Is(err, io.EOF) {
 		return []ContactError{{Line: 1, Message: "empty file: expected the header " + want}}, nil
 	}
-	if err != nil {
-		return []ContactError{{Line: 1, Message: err.Error()}}, nil
+	if line, msg, ok := readProblem(err); ok {
+		return []ContactError{{Line: line, Message: msg}}, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	hl, _ := cr.FieldPos(0)
 	idx := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		switch {
+		case h == "":
+			bad(hl, "", "column %d has no name: name it, or delete it (an empty column after the last?)", i+1)
 		case !slices.Contains(columns, h):
-			bad(1, "", "unknown column %q (the header is %s)", h, want)
+			bad(hl, "", "unknown column %q (the header is %s)", h, want)
 		case idx[h] != 0:
-			bad(1, "", "column %q twice", h)
+			bad(hl, "", "column %q twice", h)
 		default:
 			idx[h] = i + 1
 		}
 	}
 	for _, c := range columns {
 		if idx[c] == 0 {
-			bad(1, "", "missing column %q (the header is %s)", c, want)
+			bad(hl, "", "missing column %q (the header is %s)", c, want)
 		}
 	}
 	if len(problems) > 0 {
@@ -130,11 +152,11 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			bad(pe.Line, "", "%v", pe.Err)
-			if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-				break // the reader cannot resynchronise after a quote error
+		if line, msg, ok := readProblem(err); ok {
+			bad(line, "", "%s", msg)
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+				break // the reader cannot resynchronise after a quote error or a file error
 			}
 			continue
 		}
@@ -147,9 +169,33 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 			continue
 		}
 		get := func(col string) string { return strings.TrimSpace(rec[idx[col]-1]) }
-		row(line, get, func(col, format string, args ...any) { bad(line, col, format, args...) })
+		ok := true
+		for _, c := range columns {
+			// Not quoted back: the bytes are the problem.
+			if msg := model.CheckText(get(c), spreadsheet.DefaultMaxLine); msg != "" {
+				bad(line, c, "%s", msg)
+				ok = false
+			}
+		}
+		if ok {
+			row(line, get, func(col, format string, args ...any) { bad(line, col, format, args...) })
+		}
 	}
 	return problems, nil
+}
+
+// readProblem is where and what the problem of a read error is, when it
+// is the file's (a CSV or a spreadsheet.FileError); ok is false else.
+func readProblem(err error) (line int, msg string, ok bool) {
+	var fe *spreadsheet.FileError
+	var pe *csv.ParseError
+	switch {
+	case errors.As(err, &fe):
+		return fe.Line, fe.Message, true
+	case errors.As(err, &pe):
+		return pe.Line, pe.Err.Error(), true
+	}
+	return 0, "", false
 }
 
 // CheckEmail returns what is wrong with a plain e-mail address, or "".
