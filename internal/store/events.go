@@ -44,18 +44,22 @@ type Event struct {
 	Source     string    `db:"source" json:"source"`
 	Actor      string    `db:"actor" json:"actor"`
 	ObservedAt time.Time `db:"observed_at" json:"observed_at"`
-	RecordedAt time.Time `db:"recorded_at" json:"recorded_at"`
-	FromState  string    `db:"from_state" json:"from_state,omitempty"`
-	ToState    string    `db:"to_state" json:"to_state,omitempty"`
-	RawStatus  string    `db:"raw_status" json:"raw_status,omitempty"`
-	Payload    JSON      `db:"payload" json:"payload,omitempty"`
-	Message    string    `db:"message" json:"message,omitempty"`
+	// PolledAt is when postvakt asked the channel, for an event of a poll:
+	// ObservedAt is the channel's own time when it gave one, and PolledAt
+	// itself when it did not (the fact then holds "no later than").
+	PolledAt   *time.Time `db:"polled_at" json:"polled_at,omitempty"`
+	RecordedAt time.Time  `db:"recorded_at" json:"recorded_at"`
+	FromState  string     `db:"from_state" json:"from_state,omitempty"`
+	ToState    string     `db:"to_state" json:"to_state,omitempty"`
+	RawStatus  string     `db:"raw_status" json:"raw_status,omitempty"`
+	Payload    JSON       `db:"payload" json:"payload,omitempty"`
+	Message    string     `db:"message" json:"message,omitempty"`
 }
 
 // Events returns a shipment's evidence log, oldest first.
 func (s *Store) Events(ctx context.Context, shipmentID string) ([]Event, error) {
 	var evs []Event
-	err := s.db.SelectContext(ctx, &evs, `SELECT id, shipment_id, kind, source, actor, observed_at, recorded_at,
+	err := s.db.SelectContext(ctx, &evs, `SELECT id, shipment_id, kind, source, actor, observed_at, polled_at, recorded_at,
 		from_state, to_state, raw_status, payload, message
 		FROM shipment_events WHERE shipment_id = $1 ORDER BY id`, shipmentID)
 	if err != nil {
@@ -76,9 +80,9 @@ func appendEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 		payload = []byte(e.Payload)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
-		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message)
-		SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM shipments s WHERE s.id = $1`,
-		e.ShipmentID, e.Kind, e.Source, e.Actor, e.ObservedAt, e.FromState, e.ToState, e.RawStatus, payload, e.Message)
+		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message, polled_at)
+		SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM shipments s WHERE s.id = $1`,
+		e.ShipmentID, e.Kind, e.Source, e.Actor, e.ObservedAt, e.FromState, e.ToState, e.RawStatus, payload, e.Message, e.PolledAt)
 	if err != nil {
 		return fmt.Errorf("append %s event to %s: %w", e.Kind, e.ShipmentID, err)
 	}
@@ -98,27 +102,27 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
 	n := len(evs)
 	ids, kinds, sources, actors, from, to, raw, msgs := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	observed := make([]*time.Time, n)
+	observed, polled := make([]*time.Time, n), make([]*time.Time, n)
 	payloads := make([]sql.NullString, n)
 	for i := range evs {
 		e := &evs[i]
 		ids[i], kinds[i], sources[i], actors[i], from[i], to[i], raw[i], msgs[i] =
 			e.ShipmentID, e.Kind, e.Source, e.Actor, e.FromState, e.ToState, e.RawStatus, e.Message
-		observed[i] = &e.ObservedAt
+		observed[i], polled[i] = &e.ObservedAt, e.PolledAt
 		if len(e.Payload) > 0 {
 			payloads[i] = sql.NullString{String: string(e.Payload), Valid: true}
 		}
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO shipment_events
-		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message)
-		SELECT u.id, u.kind, u.source, u.actor, u.observed, u.from_state, u.to_state, u.raw, u.payload::jsonb, u.msg
+		(shipment_id, kind, source, actor, observed_at, from_state, to_state, raw_status, payload, message, polled_at)
+		SELECT u.id, u.kind, u.source, u.actor, u.observed, u.from_state, u.to_state, u.raw, u.payload::jsonb, u.msg, u.polled
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-			$8::text[], $9::text[], $10::text[]) WITH ORDINALITY
-			AS u(id, kind, source, actor, observed, from_state, to_state, raw, payload, msg, ord)
+			$8::text[], $9::text[], $10::text[], $11::timestamptz[]) WITH ORDINALITY
+			AS u(id, kind, source, actor, observed, from_state, to_state, raw, payload, msg, polled, ord)
 		JOIN shipments s ON s.id = u.id
 		ORDER BY u.ord`,
 		pq.Array(ids), pq.Array(kinds), pq.Array(sources), pq.Array(actors), pq.Array(timesOrNull(observed)),
-		pq.Array(from), pq.Array(to), pq.Array(raw), pq.Array(payloads), pq.Array(msgs))
+		pq.Array(from), pq.Array(to), pq.Array(raw), pq.Array(payloads), pq.Array(msgs), pq.Array(timesOrNull(polled)))
 	if err != nil {
 		return fmt.Errorf("append %d events: %w", n, err)
 	}

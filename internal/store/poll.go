@@ -252,7 +252,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	var events, notes []Event // notes: after the change they are about
 	for i := range results {
 		r := &results[i]
-		ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, RawStatus: r.Status,
+		ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, PolledAt: &r.ObservedAt, RawStatus: r.Status,
 			Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State)}
 		if r.Due.UnknownSince != nil && r.Err == "" && !r.Unknown && !r.Skipped {
 			// The mark goes (applyChanges, finishPolls): say when and on
@@ -306,7 +306,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			continue // changed meanwhile by someone else; the next poll sees it
 		}
 		w.Changed++
-		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: stateAt(r),
+		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: stateAt(r), PolledAt: &r.ObservedAt,
 			FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
 		events = appendHistory(events, r)
 	}
@@ -334,7 +334,7 @@ func appendHistory(events []Event, r *PollResult) []Event {
 		return events
 	}
 	return append(events, Event{ShipmentID: r.ID, Kind: EventHistory, Source: r.Source,
-		ObservedAt: r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
+		ObservedAt: r.ObservedAt, PolledAt: &r.ObservedAt, RawStatus: r.Status, Payload: jsonOrNil(r.History)})
 }
 
 // markHistoryDue sets poll_queue.history_due where a result changes it (a

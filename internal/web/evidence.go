@@ -49,11 +49,18 @@ func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error
 type Evidence struct {
 	AvailableAt     *time.Time `json:"available_at"`
 	AvailableSource string     `json:"available_source,omitempty"`
-	OpenedAt        *time.Time `json:"opened_at"`
-	OpenedSource    string     `json:"opened_source,omitempty"`
-	FinalState      string     `json:"final_state,omitempty"`
-	FinalAt         *time.Time `json:"final_at,omitempty"`
-	FinalSource     string     `json:"final_source,omitempty"`
+	// AvailableNoLaterThan: AvailableAt is not a time the channel gave
+	// for it but a bound: when postvakt asked (the channel told no time),
+	// or the opening of a letter first seen opened.
+	AvailableNoLaterThan bool       `json:"available_no_later_than,omitempty"`
+	OpenedAt             *time.Time `json:"opened_at"`
+	OpenedSource         string     `json:"opened_source,omitempty"`
+	// OpenedNoLaterThan: OpenedAt is when postvakt asked; the channel told
+	// no time.
+	OpenedNoLaterThan bool       `json:"opened_no_later_than,omitempty"`
+	FinalState        string     `json:"final_state,omitempty"`
+	FinalAt           *time.Time `json:"final_at,omitempty"`
+	FinalSource       string     `json:"final_source,omitempty"`
 	// DigitalPost is, for a Danish letter, what Digital Post's event log
 	// proves, in the terms Ankestyrelsen uses (evidence_dk.go).
 	DigitalPost *DigitalPostProof `json:"digital_post,omitempty"`
@@ -73,17 +80,18 @@ func evidenceOf(sh *store.Shipment) Evidence {
 			continue
 		}
 		at := ev.ObservedAt
+		polled := ev.PolledAt != nil && ev.PolledAt.Equal(at) // the channel told no time
 		switch model.State(ev.ToState) {
 		case model.StateAvailable:
 			if e.AvailableAt == nil {
-				e.AvailableAt, e.AvailableSource = &at, ev.Source
+				e.AvailableAt, e.AvailableSource, e.AvailableNoLaterThan = &at, ev.Source, polled
 			}
 		case model.StateOpened:
 			if e.OpenedAt == nil {
-				e.OpenedAt, e.OpenedSource = &at, ev.Source
+				e.OpenedAt, e.OpenedSource, e.OpenedNoLaterThan = &at, ev.Source, polled
 			}
 			if e.AvailableAt == nil {
-				e.AvailableAt, e.AvailableSource = &at, ev.Source
+				e.AvailableAt, e.AvailableSource, e.AvailableNoLaterThan = &at, ev.Source, true
 			}
 		case model.StateRejected, model.StateFailed, model.StateExpired:
 			if ev.FromState != ev.ToState {
@@ -92,7 +100,7 @@ func evidenceOf(sh *store.Shipment) Evidence {
 		}
 	}
 	if sh.AvailableAt != nil && (e.AvailableAt == nil || sh.AvailableAt.Before(*e.AvailableAt)) {
-		e.AvailableAt, e.AvailableSource = sh.AvailableAt, sh.Channel
+		e.AvailableAt, e.AvailableSource, e.AvailableNoLaterThan = sh.AvailableAt, sh.Channel, false
 	}
 	if sh.Channel == model.ChannelDigitalPost {
 		digitalPostProof(sh, &e)

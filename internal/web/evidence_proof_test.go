@@ -120,3 +120,45 @@ func TestEvidenceAvailableAtIsTheChannels(t *testing.T) {
 		t.Errorf("evidence available_at = %v, but the channel (and the letter's record) say %v", doc.Evidence.AvailableAt, availableAt)
 	}
 }
+
+// A state event's observed_at is the channel's own time when the channel
+// gave one (SvarUt's sisteStatusEndring), and postvakt's poll time when it
+// did not. The evidence tells the two apart: the event keeps when postvakt
+// asked (polled_at), and a time that is only the poll's is stated as "no
+// later than" (opened_no_later_than), not as the channel's.
+func TestEvidenceTellsChannelTimeFromPollTime(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	got, _, err := e.st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000f3"),
+		svarutLetter("00000000-0000-4000-8000-0000000000f4")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := now.Add(-10 * time.Hour)
+	sent := now.Add(-72 * time.Hour)
+	if _, err := e.st.ApplyPoll(ctx, []store.PollResult{
+		// SvarUt says the letter was read at `at`; postvakt asked 6 hours later.
+		{Due: store.Due{ID: got[0].ID, State: model.StateRegistered, SentAt: sent}, Source: "svarut",
+			ObservedAt: at.Add(6 * time.Hour), Status: "LEST", State: model.StateOpened, ChangedAt: at,
+			Payload: []byte(`{"id":"00000000-0000-4000-8000-0000000000f3","status":"LEST","sisteStatusEndring":` +
+				strconvMillis(at) + `}`)},
+		// SvarUt gives no time; postvakt asked at `at`.
+		{Due: store.Due{ID: got[1].ID, State: model.StateRegistered, SentAt: sent}, Source: "svarut",
+			ObservedAt: at, Status: "LEST", State: model.StateOpened,
+			Payload: []byte(`{"id":"00000000-0000-4000-8000-0000000000f4","status":"LEST"}`)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := getEvidence(t, e, got[0].ID), getEvidence(t, e, got[1].ID)
+	ja, _ := json.Marshal(a.Raw) // map keys sorted: equal documents marshal equally
+	jb, _ := json.Marshal(b.Raw)
+	if string(ja) == string(jb) {
+		t.Errorf("SvarUt's own time and postvakt's poll time are stated as the same proof:\n  %s", ja)
+	}
+	if string(a.Raw["opened_no_later_than"]) == "true" || string(b.Raw["opened_no_later_than"]) != "true" {
+		t.Errorf("opened_no_later_than: with SvarUt's time %s, without %s; want only the second",
+			a.Raw["opened_no_later_than"], b.Raw["opened_no_later_than"])
+	}
+}
+
+func strconvMillis(t time.Time) string { return fmt.Sprint(t.UnixMilli()) }
