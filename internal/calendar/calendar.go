@@ -280,13 +280,12 @@ func norway(year int) []rule {
 // holiday; it was abolished from 2024.
 const greatPrayerDayLastYear = 2023
 
-// denmark lists the Danish public holidays (helligdage) plus Constitution
-// Day (Grundlovsdag, 5 June), which is not a helligdag by law but on which
-// public offices and banks are closed.
-//
-// Christmas Eve (24 Dec) and New Year's Eve (31 Dec) are deliberately NOT
-// included: they are customary closing days (banks, many offices), not
-// public holidays. 1 May is not a public holiday in Denmark either.
+// denmark lists the Danish public holidays (helligdage) plus the days that
+// are no helligdag by law but on which public offices and banks are closed:
+// Constitution Day (Grundlovsdag, 5 June), Christmas Eve (Juleaftensdag,
+// 24 Dec) and New Year's Eve (Nytårsaftensdag, 31 Dec). State and municipal
+// offices are closed all day on the last two, and they are not Danish bank
+// days. 1 May is not a day off in Denmark.
 func denmark(year int) []rule {
 	rules := []rule{
 		{time.January, 1, "Nytårsdag"},
@@ -304,8 +303,10 @@ func denmark(year int) []rule {
 		fromEaster(year, 49, "Pinsedag"),
 		fromEaster(year, 50, "2. pinsedag"),
 		rule{time.June, 5, "Grundlovsdag"},
+		rule{time.December, 24, "Juleaftensdag"},
 		rule{time.December, 25, "Juledag"},
 		rule{time.December, 26, "2. juledag"},
+		rule{time.December, 31, "Nytårsaftensdag"},
 	)
 	return rules
 }
