@@ -284,26 +284,28 @@ func (a *app) smtpConfig() remind.SMTPConfig {
 	return remind.SMTPConfig{Addr: sc.Addr, From: sc.From, User: sc.User, Password: sc.Password, TLSMode: sc.TLS}
 }
 
-// printer builds the print fallback, or nil when no print provider is
-// configured. batch is how many rows one claim takes.
+// printer builds the print fallback. Without a print provider
+// (POSTVAKT_PRINT_URL) it handles only the policies whose print is Digital
+// Post's physical post (print.via: digitalpost), which need neither the
+// provider nor Enhetsregisteret. batch is how many rows one claim takes.
 func (a *app) printer(batch int) (*printing.Service, error) {
 	pc := a.cfg.Print
-	if pc.URL == "" {
-		return nil, nil
+	opt := printing.Options{ProviderAPIKey: pc.APIKey, BatchSize: batch, CacheTTL: pc.RegisterCacheTTL, Lease: pc.Lease, Logger: a.log}
+	if pc.URL != "" {
+		reg, err := a.registerClient()
+		if err != nil {
+			return nil, err
+		}
+		prov, err := a.client("print", pc.URL, pc.APIKey)
+		if err != nil {
+			return nil, err
+		}
+		opt.Register, opt.Provider = reg, prov
 	}
-	reg, err := a.registerClient()
-	if err != nil {
-		return nil, err
-	}
-	prov, err := a.client("print", pc.URL, pc.APIKey)
-	if err != nil {
-		return nil, err
-	}
-	opt := printing.Options{Register: reg, Provider: prov, ProviderAPIKey: pc.APIKey, BatchSize: batch,
-		CacheTTL: pc.RegisterCacheTTL, Lease: pc.Lease, Logger: a.log}
 	if a.set != nil {
 		opt.Policies = a.set
 	}
+	var err error
 	if opt.Crash, err = printCrashHook(a.cfg.TestCrashAt); err != nil {
 		return nil, err
 	}
@@ -367,7 +369,7 @@ func (a *app) scheduleNames(sched *jobs.Scheduler) error {
 // needPrinter is printer, failing when no print provider is configured.
 func (a *app) needPrinter(batch int) (*printing.Service, error) {
 	p, err := a.printer(batch)
-	if err == nil && p == nil {
+	if err == nil && !p.HasProvider() {
 		err = errors.New("POSTVAKT_PRINT_URL (the print provider) and POSTVAKT_REGISTER_URL (e.g. https://data.brreg.no/enhetsregisteret/api) must be set")
 	}
 	return p, err

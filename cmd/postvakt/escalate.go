@@ -38,9 +38,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		if printer, err = a.printer(50); err != nil {
 			return err
 		}
-		if printer != nil {
-			esc.Printer = printer
-		}
+		esc.Printer = printer
 	}
 	var sum escalate.Summary
 	if *dry {

@@ -108,14 +108,15 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if printer != nil {
-		esc.Printer = printer
+	esc.Printer = printer
+	if printer.HasProvider() {
 		opts = append(opts, web.WithPrintApprovals(printer))
-		if err := sched.Once(a.cfg.PrintSchedule, "print", printer.Job); err != nil {
-			return nil, nil, err
-		}
 	} else {
-		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print fallback; print-due shipments wait in stage print_due")
+		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print provider; print-due shipments of print.via: provider policies wait in stage print_due " +
+			"(print.via: digitalpost still goes to the sending unit's manual-handling list)")
+	}
+	if err := sched.Once(a.cfg.PrintSchedule, "print", printer.Job); err != nil {
+		return nil, nil, err
 	}
 	opts = append(opts, web.WithPreview(esc), web.WithAlerts(web.StoreAlerts(a.st)))
 	// The escalation run takes its own cluster-wide lock.

@@ -93,11 +93,14 @@ type Options struct {
 	// Register is the client of the business register; its base URL is
 	// POSTVAKT_REGISTER_URL (e.g. https://data.brreg.no/enhetsregisteret/api),
 	// asked through register.Brreg (/enheter/{orgnr}, then
-	// /underenheter/{orgnr}). Required for Order and Drain.
+	// /underenheter/{orgnr}). Required with a Provider.
 	Register Doer
 	// Provider is the client of the print provider; its base URL is
-	// POSTVAKT_PRINT_URL, to which /v1/orders… is appended. Required for
-	// Drain and PollStatus.
+	// POSTVAKT_PRINT_URL, to which /v1/orders… is appended. Without one
+	// (and then without a Register) the Service only sends the letters of
+	// policies whose print is Digital Post's physical post (print.via:
+	// digitalpost) to manual handling; print-due letters of the other
+	// policies wait in stage print_due.
 	Provider Doer
 	// ProviderAPIKey, when set, is sent as "Authorization: Bearer <key>".
 	ProviderAPIKey string
@@ -186,6 +189,9 @@ func (s *Service) Order(ctx context.Context, shipmentIDs []string, policyName st
 
 // order is Order counting into sum.
 func (s *Service) order(ctx context.Context, ids []string, policyName string, approval bool, now time.Time, sum *Summary) error {
+	if !s.printsFor(policyName) {
+		return nil // no provider: the shipments wait in stage print_due
+	}
 	before := *sum
 	created, err := s.st.CreatePrintOrders(ctx, ids, policyName, approval, now)
 	if err != nil {
@@ -210,15 +216,68 @@ func (s *Service) order(ctx context.Context, ids []string, policyName string, ap
 	return nil
 }
 
+// HasProvider reports whether the Service has a print provider (and a
+// register): without one it handles only print.via: digitalpost.
+func (s *Service) HasProvider() bool { return s.opt.Provider != nil }
+
+// printsFor reports whether the Service can handle the print of the named
+// policy: every policy's with a provider, else only a policy's whose print
+// is Digital Post's physical post (it needs neither register nor provider).
+func (s *Service) printsFor(policyName string) bool {
+	return s.HasProvider() || s.viaOf(policyName) == policy.PrintViaDigitalPost
+}
+
 // Job is the scheduled print job (once cluster-wide): RunOnce now.
 func (s *Service) Job(ctx context.Context) error {
 	_, err := s.RunOnce(ctx, time.Now())
 	return err
 }
 
-// RunOnce does what the scheduled job does: Drain, then PollStatus.
+// RunOnce does what the scheduled job does: Drain, then PollStatus. Without
+// a provider there is no outbox to send and no order to follow: it only
+// hands the print-due letters of print.via: digitalpost policies whose
+// hand-off from the escalation run was lost to manual handling.
 func (s *Service) RunOnce(ctx context.Context, now time.Time) (Summary, error) {
+	if !s.HasProvider() {
+		return s.run(ctx, now, s.physicalPostOrphans)
+	}
 	return s.run(ctx, now, s.drain, s.pollStatus)
+}
+
+// physicalPostOrphans is the providerless orphans: the print-due shipments
+// without a print decision whose policy prints via Digital Post go to
+// manual handling; the others wait in stage print_due (and are not logged
+// on every run).
+func (s *Service) physicalPostOrphans(ctx context.Context, now time.Time, sum *Summary) error {
+	if s.opt.Policies == nil {
+		return nil
+	}
+	due, err := s.st.PrintDueWithoutOrder(ctx, 1000)
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	type key struct {
+		name     string
+		approval bool
+	}
+	groups := map[key][]string{}
+	for _, d := range due {
+		p, err := s.opt.Policies.Match(policy.Facts{Channel: d.Channel, Class: d.Class, Confidential: d.Confidential,
+			RecipientKind: d.RecipientKind, SenderOrg: d.SenderOrg, SenderUnit: d.SenderUnit})
+		if err != nil || !s.printsFor(p.Name) {
+			continue
+		}
+		k := key{p.Name, p.Print.RequiresApproval}
+		groups[k] = append(groups[k], d.ID)
+	}
+	for k, ids := range groups {
+		s.log.Warn("sending print-due shipments the escalation run did not hand over to manual handling (print.via: digitalpost)",
+			"policy", k.name, "shipments", len(ids))
+		if err := s.order(ctx, ids, k.name, k.approval, now, sum); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // run does steps in turn as of now, counting into one Summary, and stops
