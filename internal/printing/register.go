@@ -33,6 +33,14 @@ const (
 	ReasonPhysicalPost = "physical_post"
 )
 
+// The details of the manual-handling reasons whose detail is one fixed
+// sentence, as stored (English, the evidence's language); pages show them
+// in their own language (web, keys manual.detail.*).
+const (
+	DetailPhysicalPost = "the policy's print is Digital Post's physical post: the sending unit sends the letter again through Digital Post for physical delivery (fysisk post)"
+	DetailPerson       = "the recipient is a person: postvakt has no address register for persons"
+)
+
 // viaOf is the physical post the named policy's print means; the print
 // provider when the policies are not at hand.
 func (s *Service) viaOf(name string) string {
@@ -230,10 +238,10 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 		switch {
 		case s.viaOf(l.Policy) == policy.PrintViaDigitalPost:
 			r.Outcome, r.Reason = store.ResolveManual, ReasonPhysicalPost
-			r.Detail = "the policy's print is Digital Post's physical post: the sending unit sends the letter again through Digital Post for physical delivery (fysisk post)"
+			r.Detail = DetailPhysicalPost
 		case l.RecipientKind == model.RecipientPerson:
 			r.Outcome, r.Reason = store.ResolveManual, ReasonPerson
-			r.Detail = "the recipient is a person: postvakt has no address register for persons"
+			r.Detail = DetailPerson
 		case len(l.RecipientID) == 8:
 			r.Outcome, r.Reason = store.ResolveManual, ReasonCVR
 			r.Detail = fmt.Sprintf("%s is a Danish CVR number: Enhetsregisteret has no address for it", l.RecipientID)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/i18n"
@@ -280,7 +281,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	ident := strings.TrimSpace(r.PostFormValue("recipient"))
+	ident := searchIdent(r.PostFormValue("recipient"))
 	d := searchData{From: strings.TrimSpace(r.PostFormValue("from")), To: strings.TrimSpace(r.PostFormValue("to"))}
 	kind := model.RecipientOrg
 	switch {
@@ -324,6 +325,27 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		q.Set("to", d.To)
 	}
 	http.Redirect(w, r, "/list?"+q.Encode(), http.StatusSeeOther)
+}
+
+// searchIdent is a typed organisation number or person id as stored: digits
+// only. It drops the spaces people write ("14 69 18 04", "974 760 673",
+// "010180 12345"), a leading "DK" of a CVR number ("DK14691804", the VAT
+// form) and the hyphen of a Danish CPR number ("010180-1234"). Anything
+// else is left for the checks to refuse.
+func searchIdent(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) == 10 && strings.EqualFold(s[:2], "DK") {
+		s = s[2:]
+	}
+	if len(s) == 11 && s[6] == '-' {
+		s = s[:6] + s[7:]
+	}
+	return s
 }
 
 // export streams a list as CSV or XLSX (format=csv|xlsx|json).

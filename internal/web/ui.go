@@ -17,6 +17,7 @@ import (
 	"postvakt/internal/auth"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/printing"
 )
 
 //go:embed templates/*.html
@@ -131,6 +132,33 @@ func (v view) T(id string, args ...any) string { return v.L.T(id, args...) }
 
 // Lang is the page's language.
 func (v view) Lang() string { return v.L.Lang() }
+
+// Code is a stored code's text in the page's language (prefix names its
+// family: "state.", "decision.", "followup.reason."), or the code itself
+// where the catalogue has none.
+func (v view) Code(prefix, code string) string {
+	if v.L.Has(prefix + code) {
+		return v.L.T(prefix + code)
+	}
+	return code
+}
+
+// manualDetails are the manual-handling details that are one fixed
+// sentence (stored in English), by their catalogue key.
+var manualDetails = map[string]string{
+	printing.DetailPhysicalPost: "manual.detail.physical_post",
+	printing.DetailPerson:       "manual.detail.person",
+}
+
+// ManualDetail is a manual-handling case's detail in the page's language
+// when it is one of printing's fixed sentences; other details carry the
+// register's data and are shown as recorded.
+func (v view) ManualDetail(detail string) string {
+	if k, ok := manualDetails[detail]; ok {
+		return v.L.T(k)
+	}
+	return detail
+}
 
 // Languages are the languages a user may choose.
 func (v view) Languages() []string { return i18n.Languages }
