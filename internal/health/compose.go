@@ -63,7 +63,9 @@ func Subject(rule string, ns []AlertNotice) string {
 
 // Languages are the languages of a notice's e-mail: those of the countries
 // of its alerts' sending organisations (or, for an alert about a channel,
-// the channel's country), then English (keys mail.alert.*).
+// the channel's country; for one about a receiving organisation, as
+// never_opening_org's, that organisation's: a CVR number is Danish, an
+// organisation number Norwegian), then English (keys mail.alert.*).
 func Languages(ns []AlertNotice) []string {
 	var countries []string
 	for _, n := range ns {
@@ -71,6 +73,8 @@ func Languages(ns []AlertNotice) []string {
 			countries = append(countries, model.OrgCountry(org))
 		} else if spec, ok := channel.Lookup(n.Alert.Labels["channel"]); ok {
 			countries = append(countries, spec.Country)
+		} else if org := n.Alert.Labels["org"]; org != "" {
+			countries = append(countries, model.OrgCountry(org))
 		}
 	}
 	return i18n.MailLanguages(countries...)
