@@ -99,7 +99,12 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err := poller.Schedule(sched, a.cfg.PollSchedule, chans); err != nil {
 		return nil, nil, err
 	}
-	var opts []web.Option
+	// The UI offers the configured channels only (all of them when none is).
+	names := make([]string, len(chans))
+	for i, c := range chans {
+		names[i] = c.Name()
+	}
+	opts := []web.Option{web.WithChannels(names)}
 	printer, err := a.printer(50)
 	if err != nil {
 		return nil, nil, err

@@ -60,6 +60,19 @@ func Channels() []string {
 	return slices.Clone(channelNames)
 }
 
+// ChannelDisplay is the name people read for a channel ("Digital Post"),
+// or the name itself for one not registered.
+func ChannelDisplay(name string) string {
+	if r := ruleOf(name); r.Display != "" {
+		return r.Display
+	}
+	return name
+}
+
+// ChannelCountry is the country a registered channel delivers in ("NO",
+// "DK"), "" when it is not tied to one or not registered.
+func ChannelCountry(name string) string { return ruleOf(name).Country }
+
 // ChannelDigitalPost is Danish Digital Post: channel_id is the MeMo
 // messageUUID, the sender a CVR number, the recipient a CVR (org) or a CPR
 // (person) number.

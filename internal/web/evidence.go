@@ -159,7 +159,8 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	}
 	return &evidenceData{S: sh, E: evidenceOf(sh), F: fu,
 		CanFollow: p.Can(auth.RecordFollowUp) && needsFollowUp(sh),
-		Decisions: store.Decisions, Channels: model.Channels(),
+		Decisions: store.Decisions, Channels: s.offered(),
+		Form:       followUpInput{NewChannel: sh.Channel}, // a resend goes by the letter's own channel, as a rule
 		Recipient:  sh.Recipient.ID,
 		DefaultDue: s.now().AddDate(0, 0, s.followUpDays)}, true
 }
@@ -281,6 +282,12 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		ns := model.NewShipment{Channel: in.NewChannel, ChannelID: strings.TrimSpace(in.NewChannelID),
 			SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit, RecipientKind: sh.Recipient.Kind, RecipientID: sh.Recipient.ID,
 			Title: sh.Title, Confidential: sh.Confidential, Class: sh.Class, SentAt: s.now(), SenderSystem: senderSystem(p)}
+		if !slices.Contains(s.offered(), ns.Channel) {
+			return &refusal{http.StatusBadRequest, "err.new_channel_choose", []any{"Channels", channelList(s.offered())}, "new_channel"}, nil
+		}
+		if !channelCarries(ns) {
+			return &refusal{http.StatusBadRequest, "err.new_channel_country", []any{"Channel", model.ChannelDisplay(ns.Channel)}, "new_channel"}, nil
+		}
 		if errs := ns.Validate(s.now()); len(errs) > 0 {
 			switch {
 			case errs[0].Field == "channel_id" && ns.ChannelID == "":
@@ -314,6 +321,30 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 	s.audit(ctx, "followup", "shipment "+sh.ID, d.Decision)
 	s.log.Info("follow-up recorded", "shipment", sh.ID, "decision", d.Decision, "actor", p.Actor())
 	return nil, nil
+}
+
+// channelCarries reports whether the letter's channel delivers between its
+// sender and its recipient: a channel of one country (SvarUt and Altinn
+// Norway, Digital Post Denmark) carries its country's letters only.
+func channelCarries(ns model.NewShipment) bool {
+	c := model.ChannelCountry(ns.Channel)
+	if c == "" {
+		return true
+	}
+	recipient := model.OrgCountry(ns.RecipientID)
+	if ns.RecipientKind == model.RecipientPerson {
+		recipient = model.PersonCountry(ns.RecipientID)
+	}
+	return model.OrgCountry(ns.SenderOrg) == c && recipient == c
+}
+
+// channelList is channels by the names people read, for a message.
+func channelList(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = model.ChannelDisplay(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 // prettyJSON indents a payload for the collapsible raw view.

@@ -156,7 +156,7 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, f store.Incide
 		return nil, err
 	}
 	d := &incidentData{Filter: f, Summary: report.Summarise(counts), States: reportStates, Decisions: bulkDecisions,
-		Options: options(), Asked: true}
+		Options: s.options(), Asked: true}
 	for _, u := range d.Summary {
 		d.Total += u.Total
 	}
@@ -183,7 +183,7 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("from") == "" && q.Get("to") == "" && q.Get("alert") == "" {
 		now := s.now().In(zone)
-		s.render(w, r, http.StatusOK, "incident", "title.incident", &incidentData{Options: options(), States: reportStates,
+		s.render(w, r, http.StatusOK, "incident", "title.incident", &incidentData{Options: s.options(), States: reportStates,
 			Query: url.Values{"from": {now.AddDate(0, 0, -7).Format("2006-01-02")}, "to": {now.Format("2006-01-02")}}})
 		return
 	}

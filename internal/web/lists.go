@@ -169,10 +169,20 @@ type filterOptions struct {
 	States, Stages, Channels []string
 }
 
+// offered are the channels the UI offers: those configured (WithChannels),
+// else every registered one (read when a page is made: channels register
+// at init).
+func (s *Server) offered() []string {
+	if len(s.channels) > 0 {
+		return s.channels
+	}
+	return model.Channels()
+}
+
 // options are the filters' choices, from the model's tables and the
-// registered channels (read when a page is made: channels register at init).
-func options() filterOptions {
-	o := filterOptions{Channels: model.Channels()}
+// offered channels.
+func (s *Server) options() filterOptions {
+	o := filterOptions{Channels: s.offered()}
 	for _, s := range model.States {
 		o.States = append(o.States, string(s))
 	}
@@ -203,7 +213,7 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		if s.badFilter(w, r, err) {
 			return
 		}
-		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: options()}
+		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: s.options()}
 		if offset > 0 {
 			d.Prev = max(offset-summaryPageSize, 0)
 		}
@@ -246,7 +256,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if s.badFilter(w, r, err) {
 		return
 	}
-	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: options()}
+	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: s.options()}
 	if len(page.Rows) > 0 {
 		switch {
 		case f.RecipientRow != 0 || f.Recipient != "":

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,6 +132,13 @@ func WithSecureCookies(on bool) Option { return func(s *Server) { s.secureCookie
 // batches from the UI.
 func WithPrintApprovals(p PrintApprovals) Option { return func(s *Server) { s.print = p } }
 
+// WithChannels names the channels this deployment uses (those configured):
+// the UI offers only them, in its filters and as a resend's channel.
+// Without it (or with none) it offers every registered channel.
+func WithChannels(names []string) Option {
+	return func(s *Server) { s.channels = slices.Clone(names) }
+}
+
 // WithFollowUpDays sets the deadline given to a follow-up that is first
 // recorded from the UI (default 10 days).
 func WithFollowUpDays(days int) Option { return func(s *Server) { s.followUpDays = days } }
@@ -152,6 +160,7 @@ type Server struct {
 	mux           *http.ServeMux
 	pages         pages
 	print         PrintApprovals
+	channels      []string // WithChannels; nil = every registered channel
 	alerts        AlertSource
 	preview       Previewer
 	secureCookies bool

@@ -61,9 +61,11 @@ var funcs = template.FuncMap{
 		}
 		return *t
 	},
-	"days":   func(now, t time.Time) int { return int(now.Sub(t).Hours() / 24) },
-	"mask":   model.MaskRecipient,
-	"pretty": prettyJSON,
+	"days": func(now, t time.Time) int { return int(now.Sub(t).Hours() / 24) },
+	"mask": model.MaskRecipient,
+	// channelName is the name people read for a channel ("Digital Post").
+	"channelName": model.ChannelDisplay,
+	"pretty":      prettyJSON,
 	"deref": func(s *string) string {
 		if s == nil {
 			return ""

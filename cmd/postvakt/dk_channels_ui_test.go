@@ -1,0 +1,73 @@
+package main_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"postvakt/internal/pgtest"
+)
+
+// TestDanishOnlyUIOffersOnlyDigitalPost: a municipality that configured
+// Danish Digital Post only (no SvarUt, no Altinn) is offered, in the lists'
+// channel filter and in the evidence page's "resent as" form, the channels
+// it configured: not the Norwegian altinn and svarut, which it does not
+// have and whose ids its Danish recipients cannot have.
+func TestDanishOnlyUIOffersOnlyDigitalPost(t *testing.T) {
+	db := pgtest.New(t)
+	letters := filepath.Join(t.TempDir(), "letters.csv")
+	os.WriteFile(letters, []byte(header+
+		"digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Socialforvaltningen,org,14691804,Afgørelse,true,fortrolig,2026-11-02T10:00:00+01:00\n"), 0o644)
+	if out, stderr, code := run(t, db, "import", letters); code != 0 {
+		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
+	}
+	out, stderr, code := run(t, db, "user", "add", "--name", "kari", "--role", "compliance", "--sender-org", "64942212")
+	m := regexp.MustCompile(`shown once\): (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("user add: %d\n%s\n%s", code, out, stderr)
+	}
+	addr, cmd, _ := startServe(t, db, "POSTVAKT_DIGITALPOST_URL=http://127.0.0.1:1/apis/v1",
+		"POSTVAKT_DIGITALPOST_SYSTEM_ID=b07b2252-5b92-40ce-9349-c82fd6d059af", "POSTVAKT_DIGITALPOST_API_TOKEN=t")
+	defer cmd.Process.Kill()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Accept-Language", "da-DK")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	tok := regexp.MustCompile(`name="login_csrf" value="([^"]+)"`).FindStringSubmatch(get("/login"))
+	resp, err := c.PostForm("http://"+addr+"/login", url.Values{"login_csrf": {tok[1]}, "next": {"/"}, "name": {"kari"}, "password": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	list := get("/list?list=unopened")
+	id := regexp.MustCompile(`href="/shipments/([0-9a-f-]{36})"`).FindStringSubmatch(list)
+	if id == nil {
+		t.Fatalf("no letter listed:\n%s", list)
+	}
+	for path, page := range map[string]string{"/list?list=unopened": list, "/shipments/" + id[1]: get("/shipments/" + id[1])} {
+		sel := regexp.MustCompile(`(?s)<select name="(?:new_)?channel"[^>]*>.*?</select>`).FindString(page)
+		if sel == "" {
+			t.Fatalf("%s: no channel select", path)
+		}
+		for _, no := range []string{"svarut", "altinn"} {
+			if strings.Contains(sel, no) {
+				t.Errorf("%s offers the channel %s, which this Danish-only deployment does not have: %s", path, no, sel)
+			}
+		}
+	}
+}
