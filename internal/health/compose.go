@@ -101,7 +101,7 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 				}
 				w(l.T("mail.alert.resolved", "Labels", a.Labels.String()))
 				w("  " + l.T("mail.alert.fired_resolved", "Start", when(a.StartedAt), "End", when(resolved)))
-				w("  " + a.Summary)
+				w("  " + Why(l, a))
 				continue
 			}
 			w(l.T("mail.alert.firing", "Labels", a.Labels.String()))
@@ -110,7 +110,7 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 				repeat = " " + l.T("mail.alert.repeat", "Seq", n.Seq)
 			}
 			w("  " + l.T("mail.alert.since", "At", when(a.StartedAt), "Count", a.Affected, "Repeat", repeat))
-			w("  " + a.Summary)
+			w("  " + Why(l, a))
 			if len(n.Letters) == 0 {
 				continue
 			}
@@ -132,6 +132,47 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 		w("")
 		w(l.T("mail.alert.footer"))
 	})
+}
+
+// Why is why an alert fires in l's language: its reasons (keys
+// mail.alert.why.*), or its English summary for an alert fired before
+// they were kept.
+func Why(l *i18n.Localizer, a store.Alert) string {
+	if len(a.Why) == 0 {
+		return a.Summary
+	}
+	parts := make([]string, 0, len(a.Why))
+	for _, r := range a.Why {
+		if !l.Has(r.Key) {
+			return a.Summary
+		}
+		var args []any
+		for k, v := range r.Args {
+			args = append(args, k, v)
+		}
+		for k, secs := range r.Durations {
+			args = append(args, k, Duration(l, time.Duration(secs)*time.Second))
+		}
+		parts = append(parts, l.T(r.Key, args...))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Duration says d for people in l's language: whole days from two days
+// on when it is whole days, else hours from an hour on, else minutes, else
+// seconds ("3 timer", "45 minutter").
+func Duration(l *i18n.Localizer, d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return l.T("mail.alert.dur.days", "Count", int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return l.T("mail.alert.dur.hours", "Count", int(d.Round(time.Hour)/time.Hour))
+	case d >= time.Minute:
+		return l.T("mail.alert.dur.minutes", "Count", int(d.Round(time.Minute)/time.Minute))
+	case d >= time.Second:
+		return l.T("mail.alert.dur.seconds", "Count", int(d.Round(time.Second)/time.Second))
+	}
+	return l.T("mail.alert.dur.milliseconds", "Count", int(d/time.Millisecond))
 }
 
 // code is a code's text in l's language (a state, a severity), or the code

@@ -28,10 +28,11 @@ func Diff(firing []store.Alert, conds []Condition, now time.Time) store.AlertCha
 		switch {
 		case ok:
 			a.Affected, a.Summary, a.Selector, a.Inhibited, a.Severity = cond.Affected, cond.Summary, cond.Selector, cond.Inhibited, cond.Severity
+			a.Why = cond.Why
 			c.Update = append(c.Update, a)
 		case !cond.Inhibited:
 			c.Fire = append(c.Fire, store.Alert{Fingerprint: fp, Rule: cond.Rule, Labels: cond.Labels, Severity: cond.Severity,
-				Status: store.AlertFiring, Affected: cond.Affected, Summary: cond.Summary, Selector: cond.Selector,
+				Status: store.AlertFiring, Affected: cond.Affected, Summary: cond.Summary, Why: cond.Why, Selector: cond.Selector,
 				StartedAt: now, UpdatedAt: now})
 		}
 	}

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"postvakt/internal/health"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -26,6 +28,33 @@ func TestNeverOpeningDanishOrgAlertInDanish(t *testing.T) {
 			Labels: store.Labels{"org": tc.org}, Severity: "info", Affected: 4, Summary: "…", StartedAt: now}}}
 		if got := strings.Join(health.Languages(ns), ","); got != tc.want {
 			t.Errorf("never_opening_org about %s: mail languages %s, want %s", tc.org, got, tc.want)
+		}
+	}
+}
+
+// TestDanishAlertMailSaysWhyInDanish: the Danish part of a health alert
+// e-mail (Copenhagen, December 2019: a sending unit's letters never reach
+// Digital Post) says in Danish why the alert fires: the rule's reasons are
+// kept with the alert and said in each language of the mail (the English
+// summary stays the webhook's).
+func TestDanishAlertMailSaysWhyInDanish(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "testdata/copenhagen-dec.yaml", 1, nil)
+	want := "unit_delivery_drop channel=digitalpost sender=64942212 unit=\"BUF – sikker mail (SEPO)\""
+	if fired := w.watch(w.now.Add(10*time.Hour), 30*time.Minute, only(want)); fired.IsZero() {
+		t.Fatal("unit_delivery_drop did not fire")
+	}
+	ms := w.mails()
+	if len(ms) == 0 {
+		t.Fatal("no alert e-mail")
+	}
+	danish, _, ok := strings.Cut(ms[0].Text, "-- English --")
+	if !ok || !strings.Contains(danish, "postvakt-sundhedsalarm") {
+		t.Fatalf("no Danish part:\n%s", ms[0].Text)
+	}
+	for _, english := range []string{"letters of", " reached ", "baseline", "the channel's", "not delivered after"} {
+		if strings.Contains(danish, english) {
+			t.Errorf("the Danish part of the alert e-mail says %q, in English:\n%s", english, danish)
 		}
 	}
 }
@@ -54,4 +83,45 @@ func TestAlertMailLetterColumnsMatchHeading(t *testing.T) {
 		return
 	}
 	t.Fatalf("no Danish letters heading:\n%s", body)
+}
+
+// TestWhyInEachLanguage: an alert's reasons are said in the mail's
+// language, durations for people; never_opening_org names the access a
+// Danish organisation lacks (the Digital Post right from its MitID
+// Erhverv administrator), not Altinn's role; an alert fired before its
+// reasons were kept shows its summary.
+func TestWhyInEachLanguage(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	silent := store.Alert{Rule: "channel_silent", Labels: store.Labels{"channel": "digitalpost"}, Summary: "digitalpost: …",
+		Why: []store.AlertReason{{Key: "mail.alert.why.no_change", Args: map[string]string{"Count": "12"}, Durations: map[string]int64{"Since": 3 * 3600}}}}
+	for _, tc := range []struct {
+		lang  string
+		alert store.Alert
+		want  string
+	}{
+		{"da", silent, "ingen statusændring i 3 timer, mens 12 breve er forsinkede"},
+		{"nb", silent, "ingen statusendring på 3 timer mens 12 brev er forsinket"},
+		{"en", silent, "no status change for 3 hours while 12 letters are overdue"},
+		{"da", store.Alert{Summary: "an old alert's summary"}, "an old alert's summary"},
+	} {
+		if got := health.Why(i18n.For(tc.lang, nil), tc.alert); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.lang, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		org, lang, want, not string
+	}{
+		{"14691804", "da", "MitID Erhverv", "Altinn"},
+		{"974760673", "nb", "Altinn-rollen", "MitID"},
+	} {
+		cs := health.NeverOpening(policy.NeverOpeningRule{Rule: policy.Rule{Enabled: true, Severity: "info"}, Letters: 3, Over: 90 * 24 * time.Hour},
+			health.Facts{Now: now, Orgs: []store.OrgFacts{{Org: tc.org, Unopened: 4, From: now.Add(-30 * 24 * time.Hour)}}})
+		if len(cs) != 1 {
+			t.Fatalf("never_opening_org for %s: %d conditions", tc.org, len(cs))
+		}
+		got := health.Why(i18n.For(tc.lang, nil), store.Alert{Summary: cs[0].Summary, Why: cs[0].Why})
+		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.not) {
+			t.Errorf("never_opening_org for %s in %s: %q, want %s, not %s", tc.org, tc.lang, got, tc.want, tc.not)
+		}
+	}
 }

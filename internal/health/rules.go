@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
@@ -33,7 +34,8 @@ type Condition struct {
 	Rule      string
 	Labels    store.Labels
 	Severity  string
-	Summary   string               // readable, without personal data
+	Summary   string               // readable, without personal data (English: the webhook's)
+	Why       []store.AlertReason  // the summary for people in their language (Why)
 	Selector  store.IncidentFilter // the letters it is about
 	Affected  int                  // how many, from the facts (the evaluation recounts through Selector)
 	Inhibited bool                 // another firing alert explains it
@@ -101,6 +103,28 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
+// reason is an AlertReason with its arguments as name, value pairs: a
+// time.Duration is kept in seconds, anything else as its text.
+func reason(key string, args ...any) store.AlertReason {
+	r := store.AlertReason{Key: key}
+	for i := 0; i+1 < len(args); i += 2 {
+		name := fmt.Sprint(args[i])
+		switch v := args[i+1].(type) {
+		case time.Duration:
+			if r.Durations == nil {
+				r.Durations = map[string]int64{}
+			}
+			r.Durations[name] = int64(v / time.Second)
+		default:
+			if r.Args == nil {
+				r.Args = map[string]string{}
+			}
+			r.Args[name] = fmt.Sprint(v)
+		}
+	}
+	return r
+}
+
 func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
 
 // ChannelSilent is the channel_silent rule.
@@ -139,19 +163,26 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 	for _, ch := range names {
 		o, a := byCh[ch], act[ch]
 		var why []string
+		var reasons []store.AlertReason
 		asked := a.LastCallAt != nil && f.Now.Sub(*a.LastCallAt) <= cfg.After
 		if o.n >= cfg.MinLetters && asked && (a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) {
 			since := "ever"
 			if a.LastChangeAt != nil {
-				since = f.Now.Sub(*a.LastChangeAt).Round(time.Minute).String()
+				d := f.Now.Sub(*a.LastChangeAt).Round(time.Minute)
+				since = d.String()
+				reasons = append(reasons, reason("mail.alert.why.no_change", "Since", d, "Count", o.n))
+			} else {
+				reasons = append(reasons, reason("mail.alert.why.no_change_ever", "Count", o.n))
 			}
 			why = append(why, fmt.Sprintf("no status change for %s while %d letters are overdue", since, o.n))
 		}
 		if a.Calls >= cfg.MinCalls && ratio(a.Errors, a.Calls) >= cfg.ErrorShare {
 			why = append(why, fmt.Sprintf("%d of %d calls in the last %s failed", a.Errors, a.Calls, cfg.CallsWindow))
+			reasons = append(reasons, reason("mail.alert.why.call_errors", "Errors", a.Errors, "Calls", a.Calls, "Window", cfg.CallsWindow))
 		}
 		if a.Calls >= cfg.MinCalls && a.LatencyAvg() >= cfg.MaxLatency {
 			why = append(why, fmt.Sprintf("calls take %s on average", a.LatencyAvg().Round(time.Millisecond)))
+			reasons = append(reasons, reason("mail.alert.why.slow_calls", "Latency", a.LatencyAvg().Round(time.Millisecond)))
 		}
 		if len(why) == 0 {
 			continue
@@ -159,7 +190,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 		t := f.Due[ch].After
 		out = append(out, Condition{Rule: policy.RuleChannelSilent, Labels: store.Labels{"channel": ch},
 			Severity: cfg.Severity, Affected: o.n,
-			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")),
+			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")), Why: reasons,
 			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
 				To: f.Now.Add(-t + tick), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
 	}
@@ -201,6 +232,8 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: u.Stuck, Systems: u.StuckSystems,
 			Summary: fmt.Sprintf("%d letters of %s on %s not delivered after %s (the channel's %s delivery time); %s of its letters of the last %s",
 				u.Stuck, u.Unit, u.Channel, d.After, pct(cfg.Percentile), pct(share), cfg.Window),
+			Why: []store.AlertReason{reason("mail.alert.why.stuck", "Count", u.Stuck, "Unit", u.Unit, "Channel", channel.Display(u.Channel),
+				"After", d.After, "Percentile", pct(cfg.Percentile), "Share", pct(share), "Window", cfg.Window)},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
 				States: pending, From: f.Now.Add(-cfg.Lookback), To: dueBefore.Add(-d.After + tick), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
@@ -240,6 +273,8 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: u.Pending, Systems: u.DroppedSystems,
 			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
 				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(others), "same time"),
+			Why: []store.AlertReason{reason("mail.alert.why.unit_drop", "Reached", u.LastReached, "Last", u.LastN, "Unit", u.Unit,
+				"Channel", channel.Display(u.Channel), "Baseline", pct(base), "Others", pct(others))},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
 				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
@@ -255,6 +290,8 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: sy.Dropped,
 			Summary: fmt.Sprintf("%d of the last %d letters of sender system %s reached %s (its baseline %s; the channel's other letters %s of the same time)",
 				sy.LastReached, sy.LastN, sy.System, sy.Channel, pct(base), pct(others)),
+			Why: []store.AlertReason{reason("mail.alert.why.system_drop", "Reached", sy.LastReached, "Last", sy.LastN, "System", sy.System,
+				"Channel", channel.Display(sy.Channel), "Baseline", pct(base), "Others", pct(others))},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: sy.SenderOrg}, Channel: sy.Channel, System: sy.System,
 				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
@@ -360,6 +397,7 @@ func RejectionSpike(cfg policy.RejectionRule, f Facts) []Condition {
 			}
 		}
 		wave.Summary += " across the channel"
+		wave.Why = append(wave.Why, reason("mail.alert.why.across_channel"))
 		out = append(out, wave)
 	}
 	return out
@@ -409,11 +447,32 @@ func rejectionSpikes(cfg policy.RejectionRule, f Facts, groupBy []string) []Cond
 		out = append(out, Condition{Rule: policy.RuleRejection, Labels: l, Severity: cfg.Severity, Affected: g.bad,
 			Summary: fmt.Sprintf("%d of %d letters of the last %s rejected or failed (%s; baseline %s)",
 				g.bad, g.window, cfg.Window, pct(share), pct(base)),
+			Why: []store.AlertReason{reason("mail.alert.why.rejections", "Bad", g.bad, "Letters", g.window, "Window", cfg.Window,
+				"Share", pct(share), "Baseline", pct(base))},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: l["sender"]}, Channel: l["channel"], Unit: l["unit"],
 				Class: l["class"], States: []model.State{model.StateRejected, model.StateFailed},
 				From: f.Now.Add(-cfg.Window), To: f.Now.Add(tick)}})
 	}
 	return out
+}
+
+// neverOpening is never_opening_org's reason: nobody at the organisation
+// seems to have access to its confidential post, which is granted in
+// Altinn to a Norwegian organisation (the access role) and through MitID
+// Erhverv to a Danish one (the Digital Post right from its administrator).
+func neverOpening(org string, n int, since string) store.AlertReason {
+	if model.OrgCountry(org) == "DK" {
+		return reason("mail.alert.why.never_opening_dk", "Org", org, "Count", n, "Since", since)
+	}
+	return reason("mail.alert.why.never_opening", "Org", org, "Count", n, "Since", since)
+}
+
+// accessName is what a never-opening organisation likely lacks, in English.
+func accessName(org string) string {
+	if model.OrgCountry(org) == "DK" {
+		return "the Digital Post right (given by its MitID Erhverv administrator)"
+	}
+	return "the access role"
 }
 
 // NeverOpening is the never_opening_org rule.
@@ -432,8 +491,9 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 		}
 		out = append(out, Condition{Rule: policy.RuleNeverOpening, Labels: store.Labels{"org": o.Org},
 			Severity: cfg.Severity, Affected: o.Unopened,
-			Summary: fmt.Sprintf("organisation %s opened none of its last %d confidential letters (since %s): likely nobody there has the access role",
-				o.Org, o.Unopened, o.From.UTC().Format("2006-01-02")),
+			Summary: fmt.Sprintf("organisation %s opened none of its last %d confidential letters (since %s): likely nobody there has %s",
+				o.Org, o.Unopened, o.From.UTC().Format("2006-01-02"), accessName(o.Org)),
+			Why: []store.AlertReason{neverOpening(o.Org, o.Unopened, o.From.UTC().Format("2006-01-02"))},
 			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
 				From: from, To: f.Now.Add(-cfg.MinAge)}})
 	}

@@ -69,15 +69,19 @@ func Fingerprint(rule string, l Labels) string {
 
 // Alert is a health alert.
 type Alert struct {
-	ID          int64          `db:"id" json:"id"`
-	Fingerprint string         `db:"fingerprint" json:"fingerprint"`
-	Rule        string         `db:"rule" json:"rule"`
-	Labels      Labels         `db:"labels" json:"labels"`
-	Severity    string         `db:"severity" json:"severity"`
-	Status      string         `db:"status" json:"status"`
-	Inhibited   bool           `db:"inhibited" json:"inhibited"`
-	Affected    int            `db:"affected" json:"affected"`
-	Summary     string         `db:"summary" json:"summary"`
+	ID          int64  `db:"id" json:"id"`
+	Fingerprint string `db:"fingerprint" json:"fingerprint"`
+	Rule        string `db:"rule" json:"rule"`
+	Labels      Labels `db:"labels" json:"labels"`
+	Severity    string `db:"severity" json:"severity"`
+	Status      string `db:"status" json:"status"`
+	Inhibited   bool   `db:"inhibited" json:"inhibited"`
+	Affected    int    `db:"affected" json:"affected"`
+	Summary     string `db:"summary" json:"summary"`
+	// Why is the summary for people in their language (health.Why); nil
+	// for an alert fired before it was kept.
+	Why         []AlertReason  `db:"-" json:"-"`
+	WhyRaw      []byte         `db:"why" json:"-"`
 	Selector    IncidentFilter `db:"-" json:"-"`
 	SelectorRaw []byte         `db:"selector" json:"-"`
 	StartedAt   time.Time      `db:"started_at" json:"started_at"`
@@ -85,13 +89,27 @@ type Alert struct {
 	ResolvedAt  *time.Time     `db:"resolved_at" json:"resolved_at"`
 }
 
-const alertColumns = `id, fingerprint, rule, labels, severity, status, inhibited, affected, summary, selector,
+// AlertReason is one reason why an alert fires: a catalogue key
+// (mail.alert.why.*) and its arguments, the durations among them in
+// seconds (each language says them its own way).
+type AlertReason struct {
+	Key       string            `json:"key"`
+	Args      map[string]string `json:"args,omitempty"`
+	Durations map[string]int64  `json:"durations,omitempty"`
+}
+
+const alertColumns = `id, fingerprint, rule, labels, severity, status, inhibited, affected, summary, why, selector,
 	started_at, updated_at, resolved_at`
 
 func fillAlerts(as []Alert) error {
 	for i := range as {
 		if err := json.Unmarshal(as[i].SelectorRaw, &as[i].Selector); err != nil {
 			return fmt.Errorf("alert %d: read its selector: %w", as[i].ID, err)
+		}
+		if len(as[i].WhyRaw) > 0 {
+			if err := json.Unmarshal(as[i].WhyRaw, &as[i].Why); err != nil {
+				return fmt.Errorf("alert %d: read why it fires: %w", as[i].ID, err)
+			}
 		}
 	}
 	return nil
@@ -188,12 +206,12 @@ func (s *Store) ApplyAlerts(ctx context.Context, c AlertChanges) ([]Alert, error
 			labels, _ := json.Marshal(a.Labels)
 			fp := Fingerprint(a.Rule, a.Labels)
 			err = tx.GetContext(ctx, &a.ID, `INSERT INTO health_alerts (fingerprint, rule, labels, severity, status,
-					inhibited, affected, summary, selector, started_at, updated_at)
-				VALUES ($1, $2, $3, $4, 'firing', $5, $6, $7, $8, $9, $9)
+					inhibited, affected, summary, why, selector, started_at, updated_at)
+				VALUES ($1, $2, $3, $4, 'firing', $5, $6, $7, $10, $8, $9, $9)
 				ON CONFLICT (fingerprint) WHERE status = 'firing' DO UPDATE SET affected = EXCLUDED.affected,
-					summary = EXCLUDED.summary, selector = EXCLUDED.selector, inhibited = EXCLUDED.inhibited,
+					summary = EXCLUDED.summary, why = EXCLUDED.why, selector = EXCLUDED.selector, inhibited = EXCLUDED.inhibited,
 					severity = EXCLUDED.severity, updated_at = EXCLUDED.updated_at
-				RETURNING id`, fp, a.Rule, labels, a.Severity, a.Inhibited, a.Affected, a.Summary, sel, c.Now)
+				RETURNING id`, fp, a.Rule, labels, a.Severity, a.Inhibited, a.Affected, a.Summary, sel, c.Now, whyJSON(a.Why))
 			if err != nil {
 				return fmt.Errorf("fire alert %s %s: %w", a.Rule, a.Labels, err)
 			}
@@ -205,14 +223,27 @@ func (s *Store) ApplyAlerts(ctx context.Context, c AlertChanges) ([]Alert, error
 	return fired, err
 }
 
+// whyJSON is an alert's reasons as the why column keeps them (NULL for
+// none).
+func whyJSON(why []AlertReason) any {
+	if len(why) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(why)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
 func updateAlert(ctx context.Context, tx *sqlx.Tx, a Alert, now time.Time) error {
 	sel, err := a.Selector.json()
 	if err != nil {
 		return fmt.Errorf("update alert %d: %w", a.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE health_alerts SET affected = $2, summary = $3, selector = $4,
-			inhibited = $5, severity = $6, updated_at = $7 WHERE id = $1 AND status = 'firing'`,
-		a.ID, a.Affected, a.Summary, sel, a.Inhibited, a.Severity, now); err != nil {
+			inhibited = $5, severity = $6, updated_at = $7, why = $8 WHERE id = $1 AND status = 'firing'`,
+		a.ID, a.Affected, a.Summary, sel, a.Inhibited, a.Severity, now, whyJSON(a.Why)); err != nil {
 		return fmt.Errorf("update alert %d: %w", a.ID, err)
 	}
 	return nil

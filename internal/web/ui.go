@@ -15,9 +15,11 @@ import (
 	_ "time/tzdata" // Europe/Oslo on machines without a zone database
 
 	"postvakt/internal/auth"
+	"postvakt/internal/health"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/printing"
+	"postvakt/internal/store"
 )
 
 //go:embed templates/*.html
@@ -144,6 +146,9 @@ func (v view) Code(prefix, code string) string {
 	}
 	return code
 }
+
+// AlertWhy is why an alert fires, in the page's language (health.Why).
+func (v view) AlertWhy(a store.Alert) string { return health.Why(v.L, a) }
 
 // manualDetails are the manual-handling details that are one fixed
 // sentence (stored in English), by their catalogue key.
