@@ -21,7 +21,9 @@ type Alert struct {
 	Rule    string    // what fires, e.g. "channel_silent"
 	Channel string    // the channel it is about, if any
 	Since   time.Time // firing since
-	Detail  string    // readable, without personal data
+	Detail  string    // readable, without personal data (English)
+	// Why is Detail for people in their language (health.Why); nil = Detail.
+	Why []store.AlertReason
 
 	SenderOrg, Unit string // the sender organisation and unit it is about, if any (who may see it: alertVisible)
 }

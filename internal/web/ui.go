@@ -150,6 +150,11 @@ func (v view) Code(prefix, code string) string {
 // AlertWhy is why an alert fires, in the page's language (health.Why).
 func (v view) AlertWhy(a store.Alert) string { return health.Why(v.L, a) }
 
+// OverviewWhy is AlertWhy for the overview's alerts.
+func (v view) OverviewWhy(a Alert) string {
+	return health.Why(v.L, store.Alert{Summary: a.Detail, Why: a.Why})
+}
+
 // manualDetails are the manual-handling details that are one fixed
 // sentence (stored in English), by their catalogue key.
 var manualDetails = map[string]string{
