@@ -47,7 +47,7 @@ func TestComposeDanishReminder(t *testing.T) {
 	for _, want := range []string{
 		"Til virksomheden med CVR-nummer " + virksomhed,
 		"Ingen i virksomheden har åbnet de seneste breve fra os",
-		"Der ligger 2 breve til virksomheden i Digital Post, som ingen har åbnet endnu",
+		"Disse 2 breve til virksomheden ligger i Digital Post og er ikke åbnet endnu",
 		"Breve, der venter:",
 		"Digital Post-brev 0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c41",
 		"Afsender: Københavns Kommune (CVR-nr. " + kobenhavn + ")\n",
@@ -64,7 +64,7 @@ func TestComposeDanishReminder(t *testing.T) {
 	for _, want := range []string{
 		"To the organisation with CVR number " + virksomhed,
 		"Nobody in your organisation has opened our latest letters",
-		"There are 2 letters for your organisation in Digital Post",
+		"These 2 letters for your organisation are in Digital Post",
 		"Digital Post letter 5d2e7a90-1c3b-4f6d-8e9a-0b1c2d3e4f50",
 		"Sent: 20 Nov 2026, waiting for 4 days (reminder 1)",
 		"Log in to Digital Post on virk.dk",
@@ -86,7 +86,7 @@ func TestComposeDanishReminder(t *testing.T) {
 	}
 	one := Compose(virksomhed, ss[1:], nil, "postvakt@kk.dk", "dk2", now)
 	if !strings.HasPrefix(one.Subject, "Påmindelse: 1 uåbnet brev i Digital Post") ||
-		!strings.Contains(one.Body, "Der ligger 1 brev til virksomheden") || strings.Contains(one.Body, "Ingen i virksomheden") {
+		!strings.Contains(one.Body, "Dette brev til virksomheden") || strings.Contains(one.Body, "Ingen i virksomheden") {
 		t.Errorf("one letter, access known:\n%s\n%s", one.Subject, one.Body)
 	}
 	// A Norwegian reminder stays bokmål and English.

@@ -83,10 +83,11 @@ func MessageID(key, from string) string {
 // Altinn and SvarUt, Danish for Digital Post), then in English, with the
 // texts of the catalogue (internal/i18n, keys mail.reminder.*). It lists
 // every shipment by its channel reference, sender, sent date and days
-// waiting, and says what to do: log in to Altinn (or Digital Post on
-// virk.dk), and get the access for confidential post from the
-// organisation's administrator; an organisation that never opens gets that
-// first. It is pure.
+// waiting (the first maxListed of them), and says what to do before the
+// list: log in to Altinn (or Digital Post on virk.dk), and get the access
+// for confidential post from the organisation's administrator (the rights
+// administrator for Digital Post); an organisation that never opens gets
+// that first. It is pure.
 func Compose(org string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
 	n := len(shipments)
 	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
@@ -103,18 +104,23 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 		}
 		w(l.T(k.waiting, "Count", n))
 		w("")
+		// What to do before the list: a long list must not bury it.
+		w(l.T(k.how))
+		w("")
+		w(l.T(k.access))
+		w("")
 		w(l.T("mail.reminder.letters"))
-		for i, s := range shipments {
+		for i, s := range shipments[:min(n, maxListed)] {
 			w("")
 			w(fmt.Sprintf("  %d. %s", i+1, channel.Ref(s.Channel, s.ChannelID, l.Lang())))
 			w("     " + l.T("mail.reminder.sender", "Sender", sender(l, s)))
 			w("     " + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder,
 				"Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
 		}
-		w("")
-		w(l.T(k.how))
-		w("")
-		w(l.T(k.access))
+		if n > maxListed {
+			w("")
+			w("  " + l.T("mail.alert.more", "Count", n-maxListed))
+		}
 		w("")
 		w(l.T("mail.reminder.paper"))
 		w("")
@@ -122,6 +128,11 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 	})
 	return m
 }
+
+// maxListed is how many letters a reminder lists in each language; the
+// rest are counted ("... and 762 more"): 812 letters made a message of
+// 280 KB, the instructions past line 3,000.
+const maxListed = 50
 
 // reminderKey are the catalogue keys of the texts that depend on where
 // the letters wait: Altinn's access package, or Digital Post's right.

@@ -65,7 +65,7 @@ func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
 		t.Errorf("subject = %q", m.Subject)
 	}
 	one := Compose("974760673", sampleShipments()[:1], nil, "postvakt@bergen.kommune.no", "k", now)
-	if !strings.Contains(one.Subject, "1 uåpnet brev") || !strings.Contains(one.Body, "There is 1 letter") {
+	if !strings.Contains(one.Subject, "1 uåpnet brev") || !strings.Contains(one.Body, "This letter for your organisation") {
 		t.Errorf("singular: %q", one.Subject)
 	}
 }

@@ -1,0 +1,88 @@
+package remind
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// oneLine folds a text's line breaks and runs of spaces into single spaces,
+// so that a phrase is found whatever the catalogue's line wrapping.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// A confidential letter in Altinn is invisible in the receiving
+// organisation's inbox until someone there has the access package (Altinn's
+// own guidance for service owners, "Taushetsbelagt post": "meldingen vil være
+// usynlig i mottakerens innboks dersom ingen i virksomheten har fått tildelt
+// lesetilgang"; the main administrator does not see it either unless he gives
+// the access to himself). The reminder says so, in both languages, so that
+// an owner who finds an empty inbox knows why (the Bergen case).
+func TestAltinnReminderSaysLettersAreInvisibleWithoutAccess(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	for _, noAccess := range []bool{false, true} {
+		ss := sampleShipments()
+		for i := range ss {
+			ss[i].NoAccess = noAccess
+		}
+		m := Compose("974760673", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
+		nb, en, ok := strings.Cut(m.Body, "-- English --")
+		if !ok {
+			t.Fatal("no English part")
+		}
+		nb, en = oneLine(nb), oneLine(en)
+		for _, wrong := range []string{"ser dere at brevet finnes", "you can see that a letter exists"} {
+			if strings.Contains(nb+en, wrong) {
+				t.Errorf("noAccess=%v: the reminder says %q: without the access package the letters are invisible in Altinn", noAccess, wrong)
+			}
+		}
+		if !containsAny(nb, "usynlig", "ikke se", "ser ikke") {
+			t.Errorf("noAccess=%v: the Norwegian part never says that the letters cannot be seen in the inbox without the access package:\n%s", noAccess, nb)
+		}
+		if !containsAny(en, "invisible", "not see", "cannot see", "not visible", "hidden") {
+			t.Errorf("noAccess=%v: the English part never says that the letters cannot be seen in the inbox without the access package:\n%s", noAccess, en)
+		}
+	}
+}
+
+// A Danish business's access to its Digital Post is not a right assigned in
+// MitID Erhverv: MitID Erhverv's own guide ("Assign or delete rights") says
+// its administrators cannot assign "access to your organisation's Digital
+// Post"; virk.dk's help says the access (basis/avanceret adgang) is given by
+// the rettighedsadministrator in Digital Post's Rettighedsportal: the
+// reminder sends the business there.
+func TestDanishReminderSendsToRettighedsportalen(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	for _, noAccess := range []bool{false, true} {
+		ss := danishShipments()
+		for i := range ss {
+			ss[i].NoAccess = noAccess
+		}
+		m := Compose(virksomhed, ss, []string{"post@virksomhed.dk"}, "postvakt@kk.dk", "dk1", now)
+		da, en, ok := strings.Cut(m.Body, "-- English --")
+		if !ok {
+			t.Fatal("no English part")
+		}
+		da, en = oneLine(da), oneLine(en)
+		for _, wrong := range []string{"administrator i MitID Erhverv skal tildele", "administrator i MitID Erhverv må gi",
+			"administrator in MitID Erhverv must"} {
+			if strings.Contains(da+en, wrong) {
+				t.Errorf("noAccess=%v: the reminder says %q: Digital Post access is not assigned in MitID Erhverv", noAccess, wrong)
+			}
+		}
+		if !strings.Contains(da, "Rettighedsportal") || !strings.Contains(strings.ToLower(da), "rettighedsadministrator") {
+			t.Errorf("noAccess=%v: the Danish part does not name the rettighedsadministrator and the Rettighedsportal:\n%s", noAccess, da)
+		}
+		if !strings.Contains(en, "Rettighedsportal") {
+			t.Errorf("noAccess=%v: the English part does not name the Rettighedsportal:\n%s", noAccess, en)
+		}
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
