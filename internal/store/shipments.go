@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"postvakt/internal/model"
 )
@@ -141,11 +142,23 @@ func (s *Store) Shipments(ctx context.Context, f Filter) (*Page, error) {
 		args = append(args, v)
 		conds = append(conds, fmt.Sprintf(cond, len(args)))
 	}
+	if f.Scope.SenderOrg != "" || f.Scope.SenderUnit != "" {
+		// The scope's units by id: the planner then sees how many letters
+		// they have, and reads a small organisation's through
+		// shipments_by_unit instead of walking everyone's by sent_at.
+		units, err := s.scopeUnits(ctx, f.Scope)
+		if err != nil {
+			return nil, err
+		}
+		add("s.sender_unit_id = ANY($%d::bigint[])", pq.Array(units))
+	}
 	if f.State != "" {
 		add("s.state = $%d", f.State)
 	}
 	if f.Recipient != "" {
-		add("r.ident = $%d", f.Recipient)
+		// Both kinds named: the recipients' unique (kind, ident) index
+		// finds the row (ident alone scanned every recipient).
+		add("r.kind IN ('org', 'person') AND r.ident = $%d", f.Recipient)
 	}
 	if f.SenderUnit != "" {
 		add("u.name = $%d", f.SenderUnit)
@@ -184,6 +197,20 @@ func (s *Store) Shipments(ctx context.Context, f Filter) (*Page, error) {
 		page.Shipments = []Shipment{}
 	}
 	return page, nil
+}
+
+// scopeUnits returns the ids of the sending units in scope.
+func (s *Store) scopeUnits(ctx context.Context, sc Scope) ([]int64, error) {
+	var args []any
+	q := `SELECT u.id FROM sender_units u JOIN sender_orgs o ON o.id = u.sender_org_id`
+	if w := sc.where(&args); w != "" {
+		q += " WHERE " + w
+	}
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, q, args...); err != nil {
+		return nil, fmt.Errorf("read the sending units in scope: %w", err)
+	}
+	return ids, nil
 }
 
 // ErrBadCursor is returned for a cursor that this server did not make.
