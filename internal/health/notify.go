@@ -376,7 +376,7 @@ var errOutcomeUnknown = errors.New("webhook outcome unknown")
 // a connection that could not be made is an ordinary error: nothing was
 // taken. Anything else wraps errOutcomeUnknown.
 func (w *Webhook) Send(ctx context.Context, body []byte) error {
-	_, err := w.HTTP.Do(ctx, httpclient.Request{Op: "alert_webhook", Method: http.MethodPost, Path: w.URL,
+	_, err := w.HTTP.Do(ctx, httpclient.Request{Op: "alert_webhook", Method: http.MethodPost, Path: w.URL, Label: "<POSTVAKT_ALERT_WEBHOOK_URL>",
 		Prepare: func(_ context.Context, r *resty.Request) error {
 			r.SetHeader("Content-Type", "application/json").SetBody(body)
 			return nil

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -232,6 +233,15 @@ func (c *Client) Scrub(s string) string { return c.red.scrub(s) }
 
 // shown is a request's path as logs and errors show it: without its query
 // string (which may carry an id), secrets redacted.
+// where is how logs and errors name the request's address: its label, or
+// its path without the query.
+func (c *Client) where(req Request) string {
+	if req.Label != "" {
+		return req.Label
+	}
+	return c.shown(req.Path)
+}
+
 func (c *Client) shown(path string) string {
 	p, _, _ := strings.Cut(path, "?")
 	return c.red.scrub(p)
@@ -246,6 +256,9 @@ type Request struct {
 	Method string
 	// Path is relative to Options.BaseURL, or an absolute URL.
 	Path string
+	// Label is shown instead of Path in logs and errors: for a URL that
+	// carries a credential in its path (a Slack-style webhook).
+	Label string
 	// Prepare sets body, headers, query and credentials. It is called before
 	// every attempt, so credentials fetched in it are fresh on a retry.
 	Prepare func(ctx context.Context, r *resty.Request) error
@@ -355,7 +368,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			renewed = true
 			if req.Unauthorized(res.resp) {
 				c.log.LogAttrs(ctx, slog.LevelInfo, "the service refused the token; asking once more with a new one",
-					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.shown(req.Path)))
+					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.where(req)))
 				continue
 			}
 		}
@@ -366,7 +379,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		}
 		if ctx.Err() != nil {
 			c.breaker.abandon(probe)
-			return nil, fmt.Errorf("%s %s %s: %w", c.opts.Name, req.Method, c.shown(req.Path), ctx.Err())
+			return nil, fmt.Errorf("%s %s %s: %w", c.opts.Name, req.Method, c.where(req), ctx.Err())
 		}
 		if res.outcome == outcomePrepare {
 			c.breaker.abandon(probe) // the remote was not asked: neither success nor failure
@@ -393,14 +406,14 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		c.log.LogAttrs(ctx, slog.LevelWarn, "retrying request",
 			slog.String("op", req.Op),
 			slog.String("method", req.Method),
-			slog.String("path", c.shown(req.Path)),
+			slog.String("path", c.where(req)),
 			slog.Int("attempt", attempt),
 			slog.String("outcome", res.outcome),
 			slog.Duration("wait", wait),
 			slog.String("error", c.red.scrub(res.err.Error())))
 		if err := c.opts.Clock.Sleep(ctx, wait); err != nil {
 			c.breaker.abandon(probe)
-			return nil, fmt.Errorf("%s %s %s: waiting to retry: %w", c.opts.Name, req.Method, c.shown(req.Path), err)
+			return nil, fmt.Errorf("%s %s %s: waiting to retry: %w", c.opts.Name, req.Method, c.where(req), err)
 		}
 	}
 }
@@ -439,13 +452,13 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		if err := req.Prepare(actx, r); err != nil {
 			// Preparing failed (e.g. no token): not the remote's fault.
 			c.m.request(req.Op, outcomePrepare)
-			return result{err: fmt.Errorf("%s %s %s: %w: %w", c.opts.Name, req.Method, c.shown(req.Path), ErrNotSent, err), outcome: outcomePrepare}
+			return result{err: fmt.Errorf("%s %s %s: %w: %w", c.opts.Name, req.Method, c.where(req), ErrNotSent, err), outcome: outcomePrepare}
 		}
 	}
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		c.log.LogAttrs(ctx, slog.LevelDebug, "sending request",
 			slog.String("op", req.Op), slog.String("method", req.Method),
-			slog.String("path", c.shown(req.Path)),
+			slog.String("path", c.where(req)),
 			slog.Any("headers", RedactHeader(r.Header)))
 	}
 	start := c.opts.Clock.Now()
@@ -462,12 +475,19 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		if errors.Is(err, resty.ErrResponseBodyTooLarge) {
 			c.m.request(req.Op, outcomeBadResponse)
 			return result{outcome: outcomeBadResponse, err: fmt.Errorf("%s %s %s: %w (more than %d bytes)",
-				c.opts.Name, req.Method, c.shown(req.Path), ErrBodyTooLarge, c.opts.MaxBodyBytes)}
+				c.opts.Name, req.Method, c.where(req), ErrBodyTooLarge, c.opts.MaxBodyBytes)}
 		}
 		c.m.request(req.Op, res.outcome)
-		res.err = fmt.Errorf("%s %s %s: %s", c.opts.Name, req.Method, c.shown(req.Path), c.red.scrub(err.Error()))
+		// Not the transport's own words whole: they quote the full URL,
+		// its query (credentials, ids) included; where(req) names it.
+		detail := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			detail = ue.Err
+		}
+		res.err = fmt.Errorf("%s %s %s: %s", c.opts.Name, req.Method, c.where(req), c.red.scrub(detail.Error()))
 		if res.outcome == outcomeTimeout {
-			res.err = fmt.Errorf("%s %s %s: %w: %s", c.opts.Name, req.Method, c.shown(req.Path), ErrTimeout, c.red.scrub(err.Error()))
+			res.err = fmt.Errorf("%s %s %s: %w: %s", c.opts.Name, req.Method, c.where(req), ErrTimeout, c.red.scrub(detail.Error()))
 		}
 		return res
 	}
@@ -488,7 +508,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	default:
 		res.outcome = outcomeClientError
 	}
-	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: c.shown(req.Path), StatusCode: code, Body: snippet(resp.Body)}
+	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: c.where(req), StatusCode: code, Body: snippet(resp.Body)}
 	if res.retryable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
 			res.hasRetryAfter, res.retryAfter = true, d
@@ -498,7 +518,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 			}
 		}
 	}
-	se.msg = fmt.Sprintf("%s %s %s: HTTP %d: %q", c.opts.Name, req.Method, c.shown(req.Path), code, c.red.scrub(shown(se.Body)))
+	se.msg = fmt.Sprintf("%s %s %s: HTTP %d: %q", c.opts.Name, req.Method, c.where(req), code, c.red.scrub(shown(se.Body)))
 	if se.RetryAfter > 0 {
 		se.msg += fmt.Sprintf(" (Retry-After %s exceeds the %s cap)", se.RetryAfter, c.opts.RetryAfterMax)
 	}

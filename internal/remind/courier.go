@@ -204,16 +204,37 @@ func (c *Courier) claim(ctx context.Context, cs []store.Claim, dryRun bool) ([]s
 	return res, errs
 }
 
+// logDropped writes one line per reason for an organisation's letters left
+// out of its reminder, not one a letter: a failed message waiting for its
+// retry leaves every letter out at every run (at Debug: the run's summary
+// counts them).
+func logDropped(log *slog.Logger, dropped []store.Dropped) {
+	byReason := map[model.Drop][]Shipment{}
+	var order []model.Drop
+	detail := map[model.Drop]string{}
+	for _, d := range dropped {
+		if _, seen := byReason[d.Reason]; !seen {
+			order, detail[d.Reason] = append(order, d.Reason), d.Detail
+		}
+		byReason[d.Reason] = append(byReason[d.Reason], Shipment{ShipmentID: d.ShipmentID})
+	}
+	for _, r := range order {
+		level := slog.LevelInfo
+		if r == model.DropRetryLater {
+			level = slog.LevelDebug
+		}
+		log.Log(context.Background(), level, "shipments left out of reminder", "reason", r.String(),
+			"shipments", len(byReason[r]), "shipment_ids", shipmentIDs(byReason[r]), "detail", detail[r])
+	}
+}
+
 // prepare turns one organisation's claim into its outcome so far, and the
 // message to send now, if any.
 func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResult, to []string, now time.Time, dryRun bool) (*pendingSend, error) {
 	log := c.log(out.Org, dryRun)
 	out.Dropped = res.Dropped
 	out.Recorded = res.Recorded
-	for _, d := range res.Dropped {
-		log.Info("shipment left out of reminder", "shipment", d.ShipmentID, "reminder", d.Reminder,
-			"reason", d.Reason.String(), "detail", d.Detail)
-	}
+	logDropped(log, res.Dropped)
 	if res.Busy {
 		out.Status = StatusBusy
 		log.Info("the organisation's letters are held by another transaction (another run, a poll writing them); the next run tries again")

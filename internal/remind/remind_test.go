@@ -106,7 +106,7 @@ func TestDeliverOncePerOrganisation(t *testing.T) {
 	if out, err := r.Deliver(ctx, g, now, true); err != nil || len(out.Dropped) != 1 {
 		t.Fatalf("dry run with one opened: %+v %v", out, err)
 	}
-	if l := logs.String()[mark:]; !strings.Contains(l, `msg="shipment left out of reminder"`) ||
+	if l := logs.String()[mark:]; !strings.Contains(l, `msg="shipments left out of reminder"`) ||
 		strings.Count(l, "dry_run=true") != strings.Count(l, "\n") {
 		t.Fatalf("a dry run's log lines without dry_run=true:\n%s", l)
 	}
