@@ -12,9 +12,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/channel"
 	"postvakt/internal/config"
 	"postvakt/internal/health"
 	"postvakt/internal/jobs"
+	"postvakt/internal/opsmetrics"
 	"postvakt/internal/poll"
 	"postvakt/internal/upkeep"
 	"postvakt/internal/web"
@@ -88,6 +90,9 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 // returns the web options the jobs imply (print approvals).
 func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	sched := jobs.New(a.log, a.st)
+	if err := sched.Instrument(a.registerer()); err != nil {
+		return nil, nil, fmt.Errorf("job metrics: %w", err)
+	}
 	chans, err := a.channels()
 	if err != nil {
 		return nil, nil, err
@@ -145,10 +150,19 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err := sched.Once(a.cfg.Health.Schedule, health.LockName, ev.Job); err != nil {
 		return nil, nil, err
 	}
-	a.reg.MustRegister(health.NewCollector(a.st, a.log))
+	a.reg.MustRegister(health.NewCollector(a.st, a.log), opsmetrics.New(a.st, a.log, nil, channelNames(chans)))
 	up := &upkeep.Upkeep{Store: a.st, Log: a.log, Policies: a.set, RetentionYears: a.cfg.RetentionYears}
 	if err := up.Schedule(sched); err != nil {
 		return nil, nil, err
 	}
 	return sched, opts, nil
+}
+
+// channelNames are the configured channels' names.
+func channelNames(chans []channel.Adapter) []string {
+	names := make([]string, len(chans))
+	for i, ch := range chans {
+		names[i] = ch.Name()
+	}
+	return names
 }

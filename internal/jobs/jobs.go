@@ -35,6 +35,7 @@ type Scheduler struct {
 	cron   *cron.Cron
 	log    *slog.Logger
 	locker Locker
+	m      *metrics // Instrument; nil: none
 
 	ctx      context.Context // the jobs' context: cancelled at the hard stop
 	cancel   context.CancelFunc
@@ -95,11 +96,23 @@ func (s *Scheduler) Once(spec, name string, fn Func) error {
 	if s.locker == nil {
 		return fmt.Errorf("schedule %s: no locker for a cluster-wide job", name)
 	}
-	return s.Every(spec, name, func(ctx context.Context) error {
-		_, err := s.locker.TryExclusive(ctx, name, fn)
-		return err
-	})
+	return s.Every(spec, name, s.once(name, fn))
 }
+
+// once is fn under the cluster-wide lock name: errNotHere when another
+// replica holds it.
+func (s *Scheduler) once(name string, fn Func) Func {
+	return func(ctx context.Context) error {
+		ran, err := s.locker.TryExclusive(ctx, name, fn)
+		if err == nil && !ran {
+			return errNotHere
+		}
+		return err
+	}
+}
+
+// errNotHere: another replica ran this tick of a cluster-wide job.
+var errNotHere = errors.New("another replica runs it")
 
 // add schedules a job with any cron.Schedule (tests use fast ones).
 func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
@@ -122,8 +135,17 @@ func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 			return
 		}
 		defer running.Store(0)
-		if err := fn(s.ctx); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Error("scheduled job failed", "job", name, "took", time.Since(start).Round(time.Millisecond), "error", err)
+		err := fn(s.ctx)
+		took := time.Since(start)
+		switch {
+		case err == nil:
+			s.m.ran(name, outcomeOK, start, took)
+		case errors.Is(err, errNotHere):
+			s.m.ran(name, outcomeSkipped, start, took)
+		case errors.Is(err, context.Canceled):
+		default:
+			s.m.ran(name, outcomeFailed, start, took)
+			s.log.Error("scheduled job failed", "job", name, "took", took.Round(time.Millisecond), "error", err)
 		}
 	}))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lib/pq"
 )
 
 // ChannelCalls is what one poll batch's calls to a channel came to. The
@@ -179,6 +181,47 @@ func (s *Store) PollLags(ctx context.Context, now time.Time) ([]PollLag, error) 
 	}
 	for _, o := range open {
 		at(o.Channel).OpenStates[o.State] = o.N
+	}
+	return out, nil
+}
+
+// Count is how many rows of a kind are in a state.
+type Count struct {
+	Kind  string `db:"kind"`
+	State string `db:"state"`
+	N     int    `db:"n"`
+}
+
+// Notification statuses not sent nor superseded (the notifications_open
+// index's), and print states of a decision still under way (received:
+// placed, not yet confirmed printed).
+var (
+	OpenNotificationStatuses = []string{"pending", "failed", "unknown", "no_address"}
+	OpenPrintStates          = []string{PrintStateLookup, PrintStateHeld, PrintStateQueued, PrintStateReceived, PrintStateFailed}
+)
+
+// OpenNotifications counts the notifications by kind and open status, a
+// row for every pair (zero included): the notifications_open index, not
+// the log of every message ever sent.
+func (s *Store) OpenNotifications(ctx context.Context) ([]Count, error) {
+	var out []Count
+	if err := s.db.SelectContext(ctx, &out, `SELECT k.kind, st.state, count(n.id) AS n
+		FROM unnest($1::text[]) AS k(kind) CROSS JOIN unnest($2::text[]) AS st(state)
+		LEFT JOIN notifications n ON n.status = st.state AND n.kind = k.kind AND n.status = ANY($2::text[])
+		GROUP BY k.kind, st.state ORDER BY 1, 2`, pq.Array(NotificationKinds), pq.Array(OpenNotificationStatuses)); err != nil {
+		return nil, fmt.Errorf("count open notifications: %w", err)
+	}
+	return out, nil
+}
+
+// OpenPrintOrders counts the print decisions by open state, a row for
+// every state (zero included).
+func (s *Store) OpenPrintOrders(ctx context.Context) ([]Count, error) {
+	var out []Count
+	if err := s.db.SelectContext(ctx, &out, `SELECT 'print' AS kind, st.state, count(p.shipment_id) AS n
+		FROM unnest($1::text[]) AS st(state) LEFT JOIN print_orders p ON p.state = st.state
+		GROUP BY st.state ORDER BY 2`, pq.Array(OpenPrintStates)); err != nil {
+		return nil, fmt.Errorf("count open print orders: %w", err)
 	}
 	return out, nil
 }

@@ -26,6 +26,9 @@ const (
 	KindEscalation       = "escalation"        // escalation.to: held print batch, manual handling, failed or rejected
 )
 
+// NotificationKinds lists the kinds (the CHECK of migration 00015).
+var NotificationKinds = []string{KindReminder, KindFollowUpDue, KindFollowUpOverdue, KindComplianceDigest, KindEscalation}
+
 // NoticeRef is one thing a notice tells about, e.g.
 // "followup:<shipment>:due" or "held:<batch>": a (group, ref) pair goes out
 // in one notification only, as a reminder's (shipment, reminder) does.

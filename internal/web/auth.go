@@ -41,7 +41,8 @@ const sessionCookie = "pv_session"
 var errNoCredentials = errors.New("no credentials")
 
 // identify finds who the request acts as: a bearer token if one is given,
-// else a session cookie.
+// else a session cookie. While the database gives no answer, a credential
+// it confirmed lately stands (knownCredentials).
 func (s *Server) identify(r *http.Request) (*request, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -49,22 +50,45 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 		if !ok || secret == "" {
 			return nil, errNoCredentials
 		}
-		tok, err := s.store.TokenBySecret(r.Context(), secret)
-		if err != nil {
-			return nil, err
-		}
-		return &request{Principal: auth.FromToken(tok)}, nil
+		return s.confirmed(credentialKey("token", secret), func() (*request, error) {
+			tok, err := s.store.TokenBySecret(r.Context(), secret)
+			if err != nil {
+				return nil, err
+			}
+			return &request{Principal: auth.FromToken(tok)}, nil
+		})
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, errNoCredentials
 	}
-	hash := auth.HashSecret(c.Value)
-	se, err := s.store.SessionByHash(r.Context(), hash, s.now())
-	if err != nil {
+	return s.confirmed(credentialKey("session", c.Value), func() (*request, error) {
+		hash := auth.HashSecret(c.Value)
+		se, err := s.store.SessionByHash(r.Context(), hash, s.now())
+		if err != nil {
+			return nil, err
+		}
+		return &request{Principal: auth.FromUser(&se.User), csrf: se.CSRF, sessionHash: hash}, nil
+	})
+}
+
+// confirmed asks the database through look; a credential it confirms is
+// remembered, one it refuses forgotten, and when it gives no answer at all
+// a remembered one stands.
+func (s *Server) confirmed(key [32]byte, look func() (*request, error)) (*request, error) {
+	rq, err := look()
+	switch {
+	case err == nil:
+		s.known.remember(key, rq, s.now())
+		return rq, nil
+	case errors.Is(err, store.ErrNotFound):
+		s.known.forget(key)
 		return nil, err
 	}
-	return &request{Principal: auth.FromUser(&se.User), csrf: se.CSRF, sessionHash: hash}, nil
+	if rq, ok := s.known.recall(key, s.now()); ok {
+		return rq, nil
+	}
+	return nil, err
 }
 
 // api authenticates an API request by bearer token: 401 without a valid

@@ -167,6 +167,7 @@ type Server struct {
 	followUpDays  int
 	sessionTTL    time.Duration
 	throttle      *loginThrottle
+	known         knownCredentials // confirmed credentials, for while the database gives no answer
 }
 
 // New returns a server over st. now is the clock (validating sent times,

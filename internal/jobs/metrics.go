@@ -1,0 +1,62 @@
+package jobs
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the scheduler's Prometheus series: per job (a constant set
+// of names, so a bounded label) how its runs ended and when one last
+// succeeded, for an alert such as
+// time() - postvakt_job_last_success_timestamp_seconds > 3 * interval.
+type metrics struct {
+	runs        *prometheus.CounterVec
+	lastSuccess *prometheus.GaugeVec
+	duration    *prometheus.GaugeVec
+}
+
+// Outcomes of a run (the outcome label).
+const (
+	outcomeOK      = "ok"
+	outcomeFailed  = "failed"
+	outcomeSkipped = "skipped" // another replica held a cluster-wide job's lock
+)
+
+// Instrument registers the scheduler's metrics with reg (nil: none). Call
+// it before the jobs are added.
+func (s *Scheduler) Instrument(reg prometheus.Registerer) error {
+	if reg == nil {
+		return nil
+	}
+	m := &metrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "postvakt_job_runs_total",
+			Help: "Runs of a scheduled job, by how they ended: ok, failed, or skipped (another replica ran a cluster-wide job)."},
+			[]string{"job", "outcome"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "postvakt_job_last_success_timestamp_seconds",
+			Help: "When a run of the scheduled job last ended without an error in this replica (Unix time)."}, []string{"job"}),
+		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "postvakt_job_last_duration_seconds",
+			Help: "How long the scheduled job's last run in this replica took."}, []string{"job"}),
+	}
+	for _, c := range []prometheus.Collector{m.runs, m.lastSuccess, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	s.m = m
+	return nil
+}
+
+func (m *metrics) ran(job, outcome string, start time.Time, took time.Duration) {
+	if m == nil {
+		return
+	}
+	m.runs.WithLabelValues(job, outcome).Inc()
+	if outcome == outcomeSkipped {
+		return
+	}
+	m.duration.WithLabelValues(job).Set(took.Seconds())
+	if outcome == outcomeOK {
+		m.lastSuccess.WithLabelValues(job).Set(float64(start.Add(took).Unix()))
+	}
+}
