@@ -132,8 +132,24 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(`altinn: polled=\d+ changed=\d+ errors=0`).MatchString(out) {
 		t.Fatalf("poll --once: exit %d\n%s\n%s", code, out, stderr)
 	}
-	// A channel that cannot be reached at all: non-zero exit.
-	if out, stderr, code := runEnv(t, env, "import", simShipments(t, env)); code != 0 {
+	// A channel that cannot be reached at all: non-zero exit. (The letter
+	// registered above with another recipient is left out: a line that
+	// contradicts a stored letter is refused, and the file with it.)
+	all, err := os.ReadFile(simShipments(t, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(all), "\n") {
+		if !strings.Contains(line, taken.ChannelID) {
+			kept = append(kept, line)
+		}
+	}
+	simFile := filepath.Join(t.TempDir(), "sim.csv")
+	if err := os.WriteFile(simFile, []byte(strings.Join(kept, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := runEnv(t, env, "import", simFile); code != 0 {
 		t.Fatalf("import the simulator's shipments: %d %s %s", code, out, stderr)
 	}
 	dead := append(env, "POSTVAKT_SVARUT_URL=http://127.0.0.1:1")
