@@ -208,3 +208,32 @@ func TestIncidentFormats(t *testing.T) {
 		t.Fatalf("empty JSON %q %v", e.String(), err)
 	}
 }
+
+// An XLSX export of more rows than a sheet may hold (maxXLSXRows; lowered
+// here) is refused with ErrTooManyRows before anything is written, so the
+// web handler can still answer with an error page; at the limit it is
+// written whole. CSV streams any size.
+func TestXLSXRowLimit(t *testing.T) {
+	defer func(n int) { maxXLSXRows = n }(maxXLSXRows)
+	maxXLSXRows = 5
+	for _, tc := range []struct {
+		n    int
+		want error
+	}{{5, nil}, {6, ErrTooManyRows}} {
+		var b bytes.Buffer
+		_, err := Shipments(context.Background(), rows(tc.n), store.ListFilter{}, XLSX, &b, time.Now())
+		if err != tc.want {
+			t.Errorf("%d rows: %v, want %v", tc.n, err, tc.want)
+		}
+		if tc.want != nil && b.Len() != 0 {
+			t.Errorf("%d rows: %d bytes written before the refusal", tc.n, b.Len())
+		}
+		if tc.want == nil && len(readXLSX(t, b.Bytes())) != tc.n+1 {
+			t.Errorf("%d rows: the sheet lacks rows", tc.n)
+		}
+	}
+	var b bytes.Buffer
+	if n, err := Shipments(context.Background(), rows(6), store.ListFilter{}, CSV, &b, time.Now()); err != nil || n != 6 {
+		t.Errorf("CSV of 6 rows: %d %v", n, err)
+	}
+}

@@ -258,7 +258,13 @@ func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.
 	w.Header().Set("Content-Type", format.ContentType())
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.%s"`, s.now().In(zone).Format("20060102-1504"), format))
-	if _, _, err := report.Incident(r.Context(), s.store, f, format, w); err != nil {
+	_, _, err := report.Incident(r.Context(), s.store, f, format, w)
+	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
+		w.Header().Del("Content-Disposition")
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
+		return
+	}
+	if err != nil {
 		// Headers are out: the truncated file is the signal; log why.
 		s.log.Error("incident report export", "error", err)
 	}

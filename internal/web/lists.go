@@ -380,6 +380,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
 	n, err := report.Shipments(r.Context(), s.store, f, format, w, s.now())
+	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
+		h.Del("Content-Disposition")
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
+		return
+	}
 	if err != nil {
 		// Headers are gone; the client sees a truncated file and the log says why.
 		s.log.Error("export failed", "list", f.List, "rows", n, "error", err)
