@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/mail"
 	"os"
@@ -245,8 +246,10 @@ func (c Config) NeedDatabase() error {
 	return nil
 }
 
-// Logger builds the process logger.
-func (c Config) Logger() (*slog.Logger, error) {
+// Logger builds the process logger, writing to standard error.
+func (c Config) Logger() (*slog.Logger, error) { return c.loggerTo(os.Stderr) }
+
+func (c Config) loggerTo(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return nil, fmt.Errorf("POSTVAKT_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel)
@@ -254,9 +257,17 @@ func (c Config) Logger() (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch strings.ToLower(c.LogFormat) {
 	case "text", "":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		// A duration as people read it ("1.518s"), as the text format
+		// writes it, not as integer nanoseconds.
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				a.Value = slog.StringValue(a.Value.Duration().String())
+			}
+			return a
+		}
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("POSTVAKT_LOG_FORMAT: %q is not text or json", c.LogFormat)
 }

@@ -153,3 +153,19 @@ func TestLogger(t *testing.T) {
 		}
 	}
 }
+
+// The JSON log writes a duration as people read it, as the text log does,
+// not as integer nanoseconds.
+func TestJSONLogDurations(t *testing.T) {
+	for _, format := range []string{"json", "text"} {
+		var b strings.Builder
+		log, err := Config{LogLevel: "info", LogFormat: format}.loggerTo(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Info("done", "took", 1518*time.Millisecond)
+		if !strings.Contains(b.String(), "1.518s") || strings.Contains(b.String(), "1518000000") {
+			t.Errorf("%s: %s", format, b.String())
+		}
+	}
+}

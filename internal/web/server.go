@@ -306,7 +306,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.mux.ServeHTTP(rec, r)
 	}
-	s.log.Info("http request", "method", r.Method, "path", shownPath(r), "status", rec.status,
+	level := slog.LevelInfo
+	if (r.URL.Path == "/healthz" || r.URL.Path == "/readyz") && rec.status < 400 {
+		level = slog.LevelDebug // a probe every few seconds: its failures are what tell
+	}
+	s.log.Log(r.Context(), level, "http request", "method", r.Method, "path", shownPath(r), "status", rec.status,
 		"duration_ms", time.Since(start).Milliseconds())
 }
 
