@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,6 +155,12 @@ func TestEvidenceTellsChannelTimeFromPollTime(t *testing.T) {
 	jb, _ := json.Marshal(b.Raw)
 	if string(ja) == string(jb) {
 		t.Errorf("SvarUt's own time and postvakt's poll time are stated as the same proof:\n  %s", ja)
+	}
+	viewers++
+	br := e.browser()
+	br.login(fmt.Sprintf("kari%d", viewers), e.user(fmt.Sprintf("kari%d", viewers), "compliance", "964338531", ""))
+	if _, page := br.get("/shipments/" + got[1].ID); !strings.Contains(page, "the channel gave no time of its own") {
+		t.Errorf("the evidence page does not say the opening time is only a bound:\n%s", page)
 	}
 	if string(a.Raw["opened_no_later_than"]) == "true" || string(b.Raw["opened_no_later_than"]) != "true" {
 		t.Errorf("opened_no_later_than: with SvarUt's time %s, without %s; want only the second",
