@@ -77,7 +77,9 @@ func TestIncidentReportQueries(t *testing.T) {
 
 	// Follow-ups for all of NAV's letters at once: opened letters need
 	// none; each gets a deadline, and the decision once made; every one an
-	// event in its evidence.
+	// event in its evidence. Two letters a transaction here, so that the
+	// batches join up: every letter once, none left out.
+	defer store.SetIncidentBatch(2)()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	nav := store.IncidentFilter{Scope: store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, From: from, To: to}
 	n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Filter: nav, Reason: "alert 7 stuck",
