@@ -87,9 +87,9 @@ func TestAlertMailLetterColumnsMatchHeading(t *testing.T) {
 
 // TestWhyInEachLanguage: an alert's reasons are said in the mail's
 // language, durations for people; never_opening_org names the access a
-// Danish organisation lacks (the Digital Post right from its MitID
-// Erhverv administrator), not Altinn's role; an alert fired before its
-// reasons were kept shows its summary.
+// Danish organisation lacks (access to its Digital Post, given by its
+// rights administrator in Rettighedsportalen), not Altinn's role; an alert
+// fired before its reasons were kept shows its summary.
 func TestWhyInEachLanguage(t *testing.T) {
 	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 	silent := store.Alert{Rule: "channel_silent", Labels: store.Labels{"channel": "digitalpost"}, Summary: "digitalpost: …",
@@ -111,7 +111,7 @@ func TestWhyInEachLanguage(t *testing.T) {
 	for _, tc := range []struct {
 		org, lang, want, not string
 	}{
-		{"14691804", "da", "MitID Erhverv", "Altinn"},
+		{"14691804", "da", "Rettighedsportalen", "Altinn"},
 		{"974760673", "nb", "Altinn-rollen", "MitID"},
 	} {
 		cs := health.NeverOpening(policy.NeverOpeningRule{Rule: policy.Rule{Enabled: true, Severity: "info"}, Letters: 3, Over: 90 * 24 * time.Hour},

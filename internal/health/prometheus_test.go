@@ -34,7 +34,7 @@ func TestShippedPrometheusRules(t *testing.T) {
 	}
 	known := map[string]bool{"postvakt_health_alert_firing": true, "postvakt_health_alerts_readable": true,
 		"postvakt_poll_calls_total": true, "up": true, "postvakt_database_up": true, "postvakt_poll_lag_seconds": true,
-		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true}
+		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true, "postvakt_job_interval_seconds": true}
 	metric := regexp.MustCompile(`\b(postvakt_[a-z_]+|up)\b`)
 	rules := map[string]bool{}
 	n := 0
@@ -54,6 +54,12 @@ func TestShippedPrometheusRules(t *testing.T) {
 			}
 			if strings.Count(r.Expr, "(") != strings.Count(r.Expr, ")") {
 				t.Errorf("%s: unbalanced parentheses", r.Alert)
+			}
+			// A job is late by its own schedule: a fixed threshold fires
+			// every day for the daily retention job between its runs.
+			if strings.Contains(r.Expr, "postvakt_job_last_success_timestamp_seconds") &&
+				!strings.Contains(r.Expr, "postvakt_job_interval_seconds") {
+				t.Errorf("%s: judges every job by one fixed threshold, not by its interval", r.Alert)
 			}
 		}
 	}

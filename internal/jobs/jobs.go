@@ -117,6 +117,7 @@ var errNotHere = errors.New("another replica runs it")
 // add schedules a job with any cron.Schedule (tests use fast ones).
 func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 	var running atomic.Int64 // when the run in progress began (unix ns); 0: none
+	s.m.scheduled(name, sched, time.Now())
 	s.cron.Schedule(sched, cron.FuncJob(func() {
 		if Draining(s.ctx) {
 			return

@@ -8,12 +8,14 @@ import (
 
 // metrics are the scheduler's Prometheus series: per job (a constant set
 // of names, so a bounded label) how its runs ended and when one last
-// succeeded, for an alert such as
-// time() - postvakt_job_last_success_timestamp_seconds > 3 * interval.
+// succeeded, and its interval, for an alert that judges each job by its own
+// schedule (a daily job is not late three hours after its run):
+// time() - postvakt_job_last_success_timestamp_seconds > 3 * postvakt_job_interval_seconds.
 type metrics struct {
 	runs        *prometheus.CounterVec
 	lastSuccess *prometheus.GaugeVec
 	duration    *prometheus.GaugeVec
+	interval    *prometheus.GaugeVec
 }
 
 // Outcomes of a run (the outcome label).
@@ -37,14 +39,25 @@ func (s *Scheduler) Instrument(reg prometheus.Registerer) error {
 			Help: "When a run of the scheduled job last ended without an error in this replica (Unix time)."}, []string{"job"}),
 		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "postvakt_job_last_duration_seconds",
 			Help: "How long the scheduled job's last run in this replica took."}, []string{"job"}),
+		interval: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "postvakt_job_interval_seconds",
+			Help: "The time between two runs of the scheduled job, from its schedule."}, []string{"job"}),
 	}
-	for _, c := range []prometheus.Collector{m.runs, m.lastSuccess, m.duration} {
+	for _, c := range []prometheus.Collector{m.runs, m.lastSuccess, m.duration, m.interval} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
 	}
 	s.m = m
 	return nil
+}
+
+// scheduled records a job's interval: between its next two ticks.
+func (m *metrics) scheduled(job string, sched interface{ Next(time.Time) time.Time }, now time.Time) {
+	if m == nil {
+		return
+	}
+	next := sched.Next(now)
+	m.interval.WithLabelValues(job).Set(sched.Next(next).Sub(next).Seconds())
 }
 
 func (m *metrics) ran(job, outcome string, start time.Time, took time.Duration) {

@@ -54,6 +54,9 @@ func TestJobMetrics(t *testing.T) {
 			t.Errorf("%s counted %v %s runs", tc.job, n, tc.outcome)
 		}
 	}
+	if iv := value(t, s.m.interval.WithLabelValues("good")); iv != 0.01 {
+		t.Errorf("good's interval = %v s, want its schedule's 0.01", iv)
+	}
 	if at := value(t, s.m.lastSuccess.WithLabelValues("good")); at < float64(begin) {
 		t.Errorf("good's last success = %v, want at least %d", at, begin)
 	}

@@ -92,26 +92,11 @@ func (c *Collector) read(now time.Time) []prometheus.Metric {
 		return []prometheus.Metric{gauge(c.up, 0)}
 	}
 	out := []prometheus.Metric{gauge(c.up, 1)}
-	lags, err := c.src.PollLags(ctx, now)
-	if err != nil {
+	if lags, err := c.src.PollLags(ctx, now); err != nil {
+		// No lag rather than a lag of 0, which would silence its alert.
 		c.log.Error("metrics: read the poll lag", "error", err)
-	}
-	byChannel := map[string]store.PollLag{}
-	for _, l := range lags {
-		byChannel[l.Channel] = l
-	}
-	names := append([]string(nil), c.channels...)
-	for _, l := range lags {
-		if !slices.Contains(names, l.Channel) {
-			names = append(names, l.Channel)
-		}
-	}
-	for _, name := range names {
-		l, lag := byChannel[name], 0.0
-		if l.OldestDue != nil {
-			lag = max(now.Sub(*l.OldestDue).Seconds(), 0)
-		}
-		out = append(out, gauge(c.lag, lag, name), gauge(c.due, float64(l.Due), name))
+	} else {
+		out = append(out, c.lags(lags, now)...)
 	}
 	ns, err := c.src.OpenNotifications(ctx)
 	if err != nil {
@@ -126,6 +111,29 @@ func (c *Collector) read(now time.Time) []prometheus.Metric {
 	}
 	for _, p := range ps {
 		out = append(out, gauge(c.prints, float64(p.N), p.State))
+	}
+	return out
+}
+
+// lags are the lag and due series of every configured channel and every
+// channel with letters due.
+func (c *Collector) lags(lags []store.PollLag, now time.Time) []prometheus.Metric {
+	byChannel := map[string]store.PollLag{}
+	names := append([]string(nil), c.channels...)
+	for _, l := range lags {
+		byChannel[l.Channel] = l
+		if !slices.Contains(names, l.Channel) {
+			names = append(names, l.Channel)
+		}
+	}
+	var out []prometheus.Metric
+	for _, name := range names {
+		l, lag := byChannel[name], 0.0
+		if l.OldestDue != nil {
+			lag = max(now.Sub(*l.OldestDue).Seconds(), 0)
+		}
+		out = append(out, prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, lag, name),
+			prometheus.MustNewConstMetric(c.due, prometheus.GaugeValue, float64(l.Due), name))
 	}
 	return out
 }

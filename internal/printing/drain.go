@@ -82,38 +82,51 @@ func (s *Service) release(ctx context.Context, items []store.PrintOutboxItem) er
 }
 
 // orphans orders the print-due shipments whose hand-off from the escalation
-// run was lost, matching their policy again. One pass: a shipment whose
-// policy cannot be found stays for the next run (and is logged).
+// run was lost, matching their policy again, held for approval as the
+// escalation run would (policy.PrintNeedsApproval). It pages through every
+// one: those this service cannot print (providerless: a policy that does
+// not print via Digital Post) and those whose policy cannot be found (that
+// is logged) stay in stage print_due for a later run, and never keep the
+// ones after them waiting.
 func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) error {
 	if s.opt.Policies == nil {
 		return nil
 	}
-	due, err := s.st.PrintDueWithoutOrder(ctx, 1000)
-	if err != nil || len(due) == 0 {
-		return err
-	}
-	type key struct {
-		name     string
-		approval bool
-	}
-	groups := map[key][]string{}
-	for _, d := range due {
-		p, err := s.opt.Policies.Match(policy.Facts{Channel: d.Channel, Class: d.Class, Confidential: d.Confidential,
-			RecipientKind: d.RecipientKind, SenderOrg: d.SenderOrg, SenderUnit: d.SenderUnit})
-		if err != nil {
-			s.log.Error("print-due shipment matches no policy; not ordered", "shipment", d.ID, "error", err)
-			continue
-		}
-		k := key{p.Name, p.PrintNeedsApproval(d.CatchUp)}
-		groups[k] = append(groups[k], d.ID)
-	}
-	for k, ids := range groups {
-		s.log.Warn("ordering print-due shipments the escalation run did not hand over", "policy", k.name, "shipments", len(ids))
-		if err := s.order(ctx, ids, k.name, k.approval, now, sum); err != nil {
+	const page = 1000
+	for after := ""; ; {
+		due, err := s.st.PrintDueWithoutOrder(ctx, after, page)
+		if err != nil || len(due) == 0 {
 			return err
 		}
+		after = due[len(due)-1].ID
+		type key struct {
+			name     string
+			approval bool
+		}
+		groups := map[key][]string{}
+		for _, d := range due {
+			p, err := s.opt.Policies.Match(policy.Facts{Channel: d.Channel, Class: d.Class, Confidential: d.Confidential,
+				RecipientKind: d.RecipientKind, SenderOrg: d.SenderOrg, SenderUnit: d.SenderUnit})
+			if err != nil {
+				s.log.Error("print-due shipment matches no policy; not ordered", "shipment", d.ID, "error", err)
+				continue
+			}
+			if !s.printsFor(p.Name) {
+				continue
+			}
+			k := key{p.Name, p.PrintNeedsApproval(d.CatchUp)}
+			groups[k] = append(groups[k], d.ID)
+		}
+		for k, ids := range groups {
+			s.log.Warn("ordering print-due shipments the escalation run did not hand over", "policy", k.name, "shipments", len(ids))
+			if err := s.order(ctx, ids, k.name, k.approval, now, sum); err != nil {
+				return err
+			}
+		}
+		if len(due) < page {
+			return nil
+		}
 	}
-	return nil
 }
 
 // send places the order of one claimed outbox row and records the outcome.

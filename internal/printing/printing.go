@@ -59,7 +59,7 @@ type Store interface {
 	FinishPrintSend(ctx context.Context, r store.PrintSendResult) error
 	ClaimPrintPolls(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.PrintPoll, error)
 	ApplyPrintStatus(ctx context.Context, u store.PrintStatusUpdate) error
-	PrintDueWithoutOrder(ctx context.Context, limit int) ([]store.PrintDueShipment, error)
+	PrintDueWithoutOrder(ctx context.Context, after string, limit int) ([]store.PrintDueShipment, error)
 	ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)
 	RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)
 	ReleasePrintBatchSeen(ctx context.Context, id int64, seen store.PrintBatchSeen, by string, now time.Time) (int, error)
@@ -239,45 +239,9 @@ func (s *Service) Job(ctx context.Context) error {
 // hand-off from the escalation run was lost to manual handling.
 func (s *Service) RunOnce(ctx context.Context, now time.Time) (Summary, error) {
 	if !s.HasProvider() {
-		return s.run(ctx, now, s.physicalPostOrphans)
+		return s.run(ctx, now, s.orphans) // print.via: digitalpost only (printsFor)
 	}
 	return s.run(ctx, now, s.drain, s.pollStatus)
-}
-
-// physicalPostOrphans is the providerless orphans: the print-due shipments
-// without a print decision whose policy prints via Digital Post go to
-// manual handling; the others wait in stage print_due (and are not logged
-// on every run).
-func (s *Service) physicalPostOrphans(ctx context.Context, now time.Time, sum *Summary) error {
-	if s.opt.Policies == nil {
-		return nil
-	}
-	due, err := s.st.PrintDueWithoutOrder(ctx, 1000)
-	if err != nil || len(due) == 0 {
-		return err
-	}
-	type key struct {
-		name     string
-		approval bool
-	}
-	groups := map[key][]string{}
-	for _, d := range due {
-		p, err := s.opt.Policies.Match(policy.Facts{Channel: d.Channel, Class: d.Class, Confidential: d.Confidential,
-			RecipientKind: d.RecipientKind, SenderOrg: d.SenderOrg, SenderUnit: d.SenderUnit})
-		if err != nil || !s.printsFor(p.Name) {
-			continue
-		}
-		k := key{p.Name, p.Print.RequiresApproval}
-		groups[k] = append(groups[k], d.ID)
-	}
-	for k, ids := range groups {
-		s.log.Warn("sending print-due shipments the escalation run did not hand over to manual handling (print.via: digitalpost)",
-			"policy", k.name, "shipments", len(ids))
-		if err := s.order(ctx, ids, k.name, k.approval, now, sum); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // run does steps in turn as of now, counting into one Summary, and stops

@@ -83,7 +83,7 @@ func MessageID(key, from string) string {
 // Altinn and SvarUt, Danish for Digital Post), then in English, with the
 // texts of the catalogue (internal/i18n, keys mail.reminder.*). It lists
 // every shipment by its channel reference, sender, sent date and days
-// waiting (the first maxListed of them), and says what to do before the
+// waiting (beyond maxListed on one line each), and says what to do before the
 // list: log in to Altinn (or Digital Post on virk.dk), and get the access
 // for confidential post from the organisation's administrator (the rights
 // administrator for Digital Post); an organisation that never opens gets
@@ -110,16 +110,19 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 		w(l.T(k.access))
 		w("")
 		w(l.T("mail.reminder.letters"))
-		for i, s := range shipments[:min(n, maxListed)] {
+		for i, s := range shipments {
+			date := s.SentAt.In(oslo).Format(l.T("mail.date"))
+			if i >= maxListed { // named all the same, one line each
+				if i == maxListed {
+					w("")
+				}
+				w(fmt.Sprintf("  %d. %s (%s, %s)", i+1, channel.Ref(s.Channel, s.ChannelID, l.Lang()), sender(l, s), date))
+				continue
+			}
 			w("")
 			w(fmt.Sprintf("  %d. %s", i+1, channel.Ref(s.Channel, s.ChannelID, l.Lang())))
 			w("     " + l.T("mail.reminder.sender", "Sender", sender(l, s)))
-			w("     " + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder,
-				"Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
-		}
-		if n > maxListed {
-			w("")
-			w("  " + l.T("mail.alert.more", "Count", n-maxListed))
+			w("     " + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder, "Date", date))
 		}
 		w("")
 		w(l.T("mail.reminder.paper"))
@@ -129,9 +132,10 @@ func Compose(org string, shipments []Shipment, to []string, from, key string, no
 	return m
 }
 
-// maxListed is how many letters a reminder lists in each language; the
-// rest are counted ("... and 762 more"): 812 letters made a message of
-// 280 KB, the instructions past line 3,000.
+// maxListed is how many letters a reminder lists in full (reference,
+// sender, sent date and days waiting on three lines) in each language;
+// the rest get one line each (812 letters made a message of 280 KB). Every
+// letter a reminder is counted on is named in it: its evidence says so.
 const maxListed = 50
 
 // reminderKey are the catalogue keys of the texts that depend on where

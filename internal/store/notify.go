@@ -244,11 +244,13 @@ func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStat
 // is not this run's to send (its lease ran out and another run took it
 // over) and it answers ErrNotFound.
 //
-// A reminder one of whose letters was opened (or stopped escalating) since
-// the claim is not begun: it is given back as failed, that claim not
-// counted as an attempt, and BeginSend answers ErrListedLetterChanged. The
-// next escalation run claims the organisation's message again without
-// that letter (the given-back one is superseded).
+// A reminder one of whose letters was opened (or failed, or stopped
+// escalating: model.Eligible's rules) since the claim is not begun, and
+// BeginSend answers ErrListedLetterChanged: it is given back as failed,
+// that claim not counted as an attempt, and the next escalation run claims
+// the organisation's message again without that letter (superseding the
+// given-back one); when none of its letters is left, it is superseded at
+// once (nothing is owed).
 func (s *Store) BeginSend(ctx context.Context, id int64, claimedAt time.Time) error {
 	stmt, err := s.prepared(ctx, beginSendSQL)
 	if err != nil {
@@ -274,11 +276,13 @@ var ErrListedLetterChanged = errors.New("a letter it lists was opened or stopped
 // counted) and answers false. No row: not this run's claim any more.
 var beginSendSQL = `WITH n AS (
 		SELECT n.id, EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
-			WHERE i.notification_id = n.id AND i.active AND NOT (` + sqlEscalates + `)) AS stale
+				WHERE i.notification_id = n.id AND i.active AND NOT (` + sqlRemindable + `)) AS stale,
+			EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+				WHERE i.notification_id = n.id AND i.active AND ` + sqlRemindable + `) AS some_left
 		FROM notifications n WHERE n.id = $1 AND n.status = 'pending' AND n.claimed_at = $2 AND n.untried_claim = $2
 		FOR UPDATE OF n)
 	UPDATE notifications t SET untried_claim = NULL,
-		status = CASE WHEN n.stale THEN 'failed' ELSE t.status END,
+		status = CASE WHEN NOT n.stale THEN t.status WHEN n.some_left THEN 'failed' ELSE 'superseded' END,
 		attempts = CASE WHEN n.stale THEN greatest(t.attempts - 1, 0) ELSE t.attempts END,
 		last_error = CASE WHEN n.stale THEN 'a letter it lists was opened or stopped escalating after the claim: sent by the next run without it'
 			ELSE t.last_error END

@@ -156,16 +156,20 @@ type PrintDueShipment struct {
 }
 
 // PrintDueWithoutOrder returns up to limit printable shipments in stage
-// print_due that have no print decision.
-func (s *Store) PrintDueWithoutOrder(ctx context.Context, limit int) ([]PrintDueShipment, error) {
+// print_due that have no print decision, in id order after the id after
+// ("" from the start), so a caller that leaves some can page past them.
+func (s *Store) PrintDueWithoutOrder(ctx context.Context, after string, limit int) ([]PrintDueShipment, error) {
+	if after == "" {
+		after = "00000000-0000-0000-0000-000000000000"
+	}
 	var out []PrintDueShipment
 	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.channel, s.class, s.confidential, r.kind AS recipient_kind,
 			o.orgnr AS sender_org, u.name AS sender_unit, s.catch_up_at IS NOT NULL AS catch_up
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		WHERE s.stage = `+sqlStage(model.StagePrintDue)+` AND `+printableSQL+`
-		  AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id)
-		ORDER BY s.id LIMIT $1`, limit)
+		  AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id) AND s.id > $2::uuid
+		ORDER BY s.id LIMIT $1`, limit, after)
 	if err != nil {
 		return nil, fmt.Errorf("find print-due shipments without an order: %w", err)
 	}

@@ -297,9 +297,25 @@ func TestPrintDueWithoutOrder(t *testing.T) {
 	if _, err := st.CreatePrintOrders(ctx, ids[2:], "taushetsbelagt", false, printT0); err != nil {
 		t.Fatal(err)
 	}
-	due, err := st.PrintDueWithoutOrder(ctx, 10)
+	due, err := st.PrintDueWithoutOrder(ctx, "", 10)
 	if err != nil || len(due) != 1 || due[0].ID != ids[0] || due[0].Class != "taushetsbelagt" || due[0].SenderUnit != "Barnevernstjenesten" {
 		t.Fatalf("orphans %+v %v", due, err)
+	}
+	// Paged by id: a caller that leaves a letter (a policy it cannot print)
+	// reads the ones after it.
+	if due, err := st.PrintDueWithoutOrder(ctx, ids[0], 10); err != nil || len(due) != 0 {
+		t.Fatalf("after the only orphan: %+v %v", due, err)
+	}
+	setState(t, st, ids[1], model.StateAvailable, model.StagePrintDue)
+	first, second := ids[0], ids[1]
+	if second < first {
+		first, second = second, first
+	}
+	if due, err := st.PrintDueWithoutOrder(ctx, "", 1); err != nil || len(due) != 1 || due[0].ID != first {
+		t.Fatalf("first page: %+v %v", due, err)
+	}
+	if due, err := st.PrintDueWithoutOrder(ctx, first, 1); err != nil || len(due) != 1 || due[0].ID != second {
+		t.Fatalf("second page: %+v %v", due, err)
 	}
 }
 

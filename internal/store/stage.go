@@ -26,6 +26,9 @@ var (
 	// sqlUndeliveredStates: the states of a letter that never reached its
 	// reader (model.State.Undelivered), as a parenthesised IN list.
 	sqlUndeliveredStates = "(" + sqlList(statesWhere(model.State.Undelivered)) + ")"
+	// sqlRemindable: a letter a reminder may still list (model.Eligible's
+	// first rules: waiting to be opened, its escalation going on).
+	sqlRemindable = `s.state IN ` + sqlOpenStates + ` AND s.stage IN (` + sqlList(model.StagesWhere(model.Stage.Escalating)) + `)`
 )
 
 func statesWhere(keep func(model.State) bool) []model.State {

@@ -181,6 +181,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_user")
 		return
 	}
+	s.known.forgetAll() // a disabled user's sessions, an access withdrawn
 	if err != nil {
 		s.internalError(w, "change user", err)
 		return
@@ -257,6 +258,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_token")
 		return
 	}
+	s.known.forgetAll() // the secret is not known here: forget every one
 	if err := s.store.RevokeToken(r.Context(), id, s.now()); errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, http.StatusConflict, "err.token_revoked")
 		return

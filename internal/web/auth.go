@@ -50,7 +50,7 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 		if !ok || secret == "" {
 			return nil, errNoCredentials
 		}
-		return s.confirmed(credentialKey("token", secret), func() (*request, error) {
+		return s.confirmed(r, credentialKey("token", secret), func() (*request, error) {
 			tok, err := s.store.TokenBySecret(r.Context(), secret)
 			if err != nil {
 				return nil, err
@@ -62,8 +62,8 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 	if err != nil || c.Value == "" {
 		return nil, errNoCredentials
 	}
-	return s.confirmed(credentialKey("session", c.Value), func() (*request, error) {
-		hash := auth.HashSecret(c.Value)
+	hash := auth.HashSecret(c.Value)
+	return s.confirmed(r, sessionKey(hash), func() (*request, error) {
 		se, err := s.store.SessionByHash(r.Context(), hash, s.now())
 		if err != nil {
 			return nil, err
@@ -72,10 +72,13 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 	})
 }
 
+// sessionKey is a session's key in knownCredentials.
+func sessionKey(hash []byte) [32]byte { return credentialKey("session", string(hash)) }
+
 // confirmed asks the database through look; a credential it confirms is
 // remembered, one it refuses forgotten, and when it gives no answer at all
-// a remembered one stands.
-func (s *Server) confirmed(key [32]byte, look func() (*request, error)) (*request, error) {
+// a remembered one stands for an outage route.
+func (s *Server) confirmed(r *http.Request, key [32]byte, look func() (*request, error)) (*request, error) {
 	rq, err := look()
 	switch {
 	case err == nil:
@@ -83,6 +86,9 @@ func (s *Server) confirmed(key [32]byte, look func() (*request, error)) (*reques
 		return rq, nil
 	case errors.Is(err, store.ErrNotFound):
 		s.known.forget(key)
+		return nil, err
+	}
+	if !outageRoute(r) {
 		return nil, err
 	}
 	if rq, ok := s.known.recall(key, s.now()); ok {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/sha256"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -12,11 +13,13 @@ const knownFor = 15 * time.Minute
 
 // knownCredentials remembers the bearer tokens and sessions the database
 // confirmed in the last knownFor, so that while the database cannot be
-// reached /metrics and /ops still answer them: an operator's scrape and
-// page then show the outage (postvakt_health_alerts_readable 0, "database
-// unreachable") instead of failing themselves. It is asked only when the
-// database gave no answer; one the database refused (revoked, logged out,
-// expired) is forgotten.
+// reached GET /metrics and GET /ops (outageRoutes, nothing else) still
+// answer them: an operator's scrape and page then show the outage
+// (postvakt_database_up 0, "database unreachable") instead of failing
+// themselves. It is asked only when the database gave no answer; one the
+// database refused is forgotten, a logged-out session at once, and every
+// one when a token is revoked or a user changed (this replica's; another
+// replica's copy ages out in knownFor).
 type knownCredentials struct {
 	mu sync.Mutex
 	m  map[[32]byte]knownCredential
@@ -64,4 +67,16 @@ func (k *knownCredentials) forget(key [32]byte) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	delete(k.m, key)
+}
+
+func (k *knownCredentials) forgetAll() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m = nil
+}
+
+// outageRoute: the requests a remembered credential may make while
+// the database gives no answer: what tells an operator about the outage.
+func outageRoute(r *http.Request) bool {
+	return r.Method == http.MethodGet && (r.URL.Path == "/metrics" || r.URL.Path == "/ops")
 }

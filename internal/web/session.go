@@ -139,6 +139,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if rq := current(r.Context()); rq != nil && rq.sessionHash != nil {
+		s.known.forget(sessionKey(rq.sessionHash))
 		if err := s.store.DeleteSession(r.Context(), rq.sessionHash); err != nil {
 			s.internalError(w, "log out", err)
 			return
