@@ -32,6 +32,62 @@ func (h *hookSender) Send(_ context.Context, m *Message) error {
 	return nil
 }
 
+// twoDue is two organisations, one available letter each, both due for
+// reminder 1 and with a contact address: what a courier's batch claims.
+type twoDue struct {
+	st    *store.Store
+	orgs  []string
+	ships []store.Shipment
+	gs    []Group
+	now   time.Time
+}
+
+func newTwoDue(t *testing.T) *twoDue {
+	t.Helper()
+	d := &twoDue{st: storetest.Open(t), orgs: storetest.OrgNumbers(2), now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	var items []model.NewShipment
+	var cs []store.Contact
+	for i, org := range d.orgs {
+		l := storetest.Letter(i + 1)
+		l.RecipientID = org
+		items = append(items, l)
+		cs = append(cs, store.Contact{Org: org, Email: "post-" + org + "@example.no"})
+	}
+	d.ships = storetest.Register(t, d.st, items...)
+	storetest.Set(t, d.st, storetest.IDs(d.ships), storetest.State(model.StateAvailable), storetest.ChannelStatus("MOTTATT"))
+	if _, err := d.st.ReplaceContacts(context.Background(), cs, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range d.ships {
+		d.gs = append(d.gs, Group{Org: d.orgs[i], Shipments: []Shipment{{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
+			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1, Step: "reminder 1"}}})
+	}
+	return d
+}
+
+// open has the poll cycle find letter i opened.
+func (d *twoDue) open(t *testing.T, i int) {
+	s := d.ships[i]
+	w, err := d.st.ApplyPoll(context.Background(), []store.PollResult{{
+		Due:    store.Due{ID: s.ID, ChannelID: s.ChannelID, State: model.StateAvailable, ChannelStatus: "MOTTATT", SentAt: s.SentAt},
+		Source: "svarut", ObservedAt: d.now, Status: "LEST", State: model.StateOpened}})
+	if err != nil || w.Changed != 1 {
+		t.Errorf("poll: %+v %v", w, err)
+	}
+}
+
+// deliver runs one courier batch over the two organisations through hs.
+func (d *twoDue) deliver(t *testing.T, hs *hookSender) {
+	r := &Reminder{Log: d.st, Sender: hs, From: "postvakt@bergen.kommune.no", Logger: slog.New(slog.DiscardHandler)}
+	c := r.Courier()
+	defer c.Close()
+	for i, res := range c.Deliver(context.Background(), d.gs, d.now, false) {
+		if res.Err != nil {
+			t.Fatalf("org %d: %v", i, res.Err)
+		}
+	}
+}
+
 // README (What postvakt does with letters): "An opened letter stops
 // escalating, even when it opens between the decision and the send." A
 // courier claims its batch (up to 8 organisations) in one transaction and
@@ -41,58 +97,23 @@ func (h *hookSender) Send(_ context.Context, m *Message) error {
 // back unsent (the next run sends it without the letter), and the letter's
 // reminder count and stage stay as they were.
 func TestRaceReminderListsLetterOpenedAfterClaim(t *testing.T) {
-	ctx := context.Background()
-	st := storetest.Open(t)
-	orgs := storetest.OrgNumbers(2)
-	var items []model.NewShipment
-	for i, org := range orgs {
-		l := storetest.Letter(i + 1)
-		l.RecipientID = org
-		items = append(items, l)
-	}
-	ships := storetest.Register(t, st, items...)
-	ids := storetest.IDs(ships)
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("MOTTATT"))
-	var cs []store.Contact
-	for _, o := range orgs {
-		cs = append(cs, store.Contact{Org: o, Email: "post-" + o + "@example.no"})
-	}
-	if _, err := st.ReplaceContacts(ctx, cs, "test"); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	var gs []Group
-	for i, s := range ships {
-		gs = append(gs, Group{Org: orgs[i], Shipments: []Shipment{{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
-			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1, Step: "reminder 1"}}})
-	}
+	d := newTwoDue(t)
+	st, ships := d.st, d.ships
 	// While the first organisation's message is sent, the poll cycle
 	// learns that the other organisation opened its letter.
 	var opened string
 	hs := &hookSender{before: func(m *Message) {
 		other := 1
-		if strings.Contains(strings.Join(m.To, ","), orgs[1]) {
+		if strings.Contains(strings.Join(m.To, ","), d.orgs[1]) {
 			other = 0
 		}
-		opened = ids[other]
-		w, err := st.ApplyPoll(ctx, []store.PollResult{{
-			Due:    store.Due{ID: ids[other], ChannelID: ships[other].ChannelID, State: model.StateAvailable, ChannelStatus: "MOTTATT", SentAt: ships[other].SentAt},
-			Source: "svarut", ObservedAt: now, Status: "LEST", State: model.StateOpened}})
-		if err != nil || w.Changed != 1 {
-			t.Errorf("poll: %+v %v", w, err)
-		}
+		opened = ships[other].ID
+		d.open(t, other)
 	}}
-	r := &Reminder{Log: st, Sender: hs, From: "postvakt@bergen.kommune.no", Logger: slog.New(slog.DiscardHandler)}
-	c := r.Courier()
-	defer c.Close()
-	for i, res := range c.Deliver(ctx, gs, now, false) {
-		if res.Err != nil {
-			t.Fatalf("org %d: %v", i, res.Err)
-		}
-	}
+	d.deliver(t, hs)
 	var openedCh string
 	for i := range ships {
-		if ids[i] == opened {
+		if ships[i].ID == opened {
 			openedCh = ships[i].ChannelID
 		}
 	}
@@ -117,5 +138,45 @@ func TestRaceReminderListsLetterOpenedAfterClaim(t *testing.T) {
 	if sent > 0 {
 		t.Errorf("a reminder listing letter %s was sent after the letter was opened (now state %s, stage %s, reminders_sent %d)",
 			openedCh, st8.State, st8.Stage, st8.N)
+	}
+}
+
+// TestGivenBackReminderWithNoLetterLeftIsNotLeftFailed: BeginSend gives a
+// reminder back when a letter it lists was opened after the claim. When
+// that was the only letter it listed, no later run claims anything for the
+// organisation, so the row is superseded at once: it is not left "failed"
+// for good (listed to the compliance officer as a failed send and counted
+// in postvakt_notifications) when no reminder is owed to anybody.
+func TestGivenBackReminderWithNoLetterLeftIsNotLeftFailed(t *testing.T) {
+	ctx := context.Background()
+	d := newTwoDue(t)
+	st := d.st
+	// Both letters open while the first message is on the wire.
+	hs := &hookSender{before: func(*Message) {
+		for i := range d.ships {
+			d.open(t, i)
+		}
+	}}
+	d.deliver(t, hs)
+	if len(hs.sent) != 1 {
+		t.Fatalf("%d messages sent, want 1 (the second was given back)", len(hs.sent))
+	}
+	un, err := st.UnresolvedNotifications(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range un {
+		if n.Kind != store.KindReminder {
+			continue
+		}
+		var escalating int
+		if err := st.DB().Get(&escalating, `SELECT count(*) FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+			WHERE i.notification_id = $1 AND i.active AND s.state <> 'opened'`, n.ID); err != nil {
+			t.Fatal(err)
+		}
+		if escalating == 0 {
+			t.Errorf("notification %d to %s is %s (%q) and listed as unresolved, but every letter it lists is opened: no run will ever send or supersede it",
+				n.ID, n.Org, n.Status, n.LastError)
+		}
 	}
 }
