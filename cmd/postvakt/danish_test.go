@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +15,18 @@ import (
 	"postvakt/internal/pgtest"
 )
 
+// importDanish imports one letter line (after header) into db.
+func importDanish(t *testing.T, db, line string) {
+	t.Helper()
+	letters := filepath.Join(t.TempDir(), "letters.csv")
+	if err := os.WriteFile(letters, []byte(header+line+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := run(t, db, "import", letters); code != 0 {
+		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
+	}
+}
+
 // TestDanishOnlyUIOffersOnlyDigitalPost: a municipality that configured
 // Danish Digital Post only (no SvarUt, no Altinn) is offered, in the lists'
 // channel filter and in the evidence page's "resent as" form, the channels
@@ -21,12 +34,7 @@ import (
 // have and whose ids its Danish recipients cannot have.
 func TestDanishOnlyUIOffersOnlyDigitalPost(t *testing.T) {
 	db := pgtest.New(t)
-	letters := filepath.Join(t.TempDir(), "letters.csv")
-	os.WriteFile(letters, []byte(header+
-		"digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Socialforvaltningen,org,14691804,Afgørelse,true,fortrolig,2026-11-02T10:00:00+01:00\n"), 0o644)
-	if out, stderr, code := run(t, db, "import", letters); code != 0 {
-		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
-	}
+	importDanish(t, db, "digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Socialforvaltningen,org,14691804,Afgørelse,true,fortrolig,2026-11-02T10:00:00+01:00")
 	out, stderr, code := run(t, db, "user", "add", "--name", "kari", "--role", "compliance", "--sender-org", "64942212")
 	m := regexp.MustCompile(`shown once\): (\S+)`).FindStringSubmatch(out)
 	if code != 0 || m == nil {
@@ -69,5 +77,39 @@ func TestDanishOnlyUIOffersOnlyDigitalPost(t *testing.T) {
 				t.Errorf("%s offers the channel %s, which this Danish-only deployment does not have: %s", path, no, sel)
 			}
 		}
+	}
+}
+
+// TestDanishPhysicalPostWithoutPrintProvider: a Danish-only deployment has
+// no print provider (POSTVAKT_PRINT_URL) and no Enhetsregisteret
+// (POSTVAKT_REGISTER_URL): Digital Post prints itself. The shipped
+// dk-digital-post-borger policy prints after 15 business days, via
+// digitalpost: past that the letter reaches the sending unit's
+// manual-handling list (reason physical_post), so that the unit orders
+// Digital Post's physical post, as it does with a provider.
+func TestDanishPhysicalPostWithoutPrintProvider(t *testing.T) {
+	db := pgtest.New(t)
+	importDanish(t, db, "digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Borgerservice,person,0101701234,Afgørelse,true,sag,2026-11-02T10:00:00+01:00")
+	// Danish-only: Digital Post and SMTP, nothing Norwegian.
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
+	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-12-15T10:00:00+01:00")
+	if code != 0 {
+		t.Fatalf("escalate: exit %d\n%s\n%s", code, out, stderr)
+	}
+	conn, err := sql.Open("postgres", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var stage string
+	if err := conn.QueryRow(`SELECT stage FROM shipments`).Scan(&stage); err != nil {
+		t.Fatal(err)
+	}
+	var manual int
+	if err := conn.QueryRow(`SELECT count(*) FROM print_manual WHERE resolved_at IS NULL`).Scan(&manual); err != nil {
+		t.Fatal(err)
+	}
+	if stage != "manual" || manual != 1 {
+		t.Errorf("a Digital Post letter past its print window under print.via: digitalpost, no print provider: stage %q, %d manual-handling cases; want stage manual with one case (physical_post) for the sending unit\n%s\n%s", stage, manual, out, stderr)
 	}
 }
