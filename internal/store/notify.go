@@ -284,8 +284,9 @@ var beginSendSQL = `WITH n AS (
 	UPDATE notifications t SET untried_claim = NULL,
 		status = CASE WHEN NOT n.stale THEN t.status WHEN n.some_left THEN 'failed' ELSE 'superseded' END,
 		attempts = CASE WHEN n.stale THEN greatest(t.attempts - 1, 0) ELSE t.attempts END,
-		last_error = CASE WHEN n.stale THEN 'a letter it lists was opened or stopped escalating after the claim: sent by the next run without it'
-			ELSE t.last_error END
+		last_error = CASE WHEN NOT n.stale THEN t.last_error
+			WHEN n.some_left THEN 'a letter it lists was opened or stopped escalating after the claim: sent by the next run without it'
+			ELSE 'every letter it lists was opened or stopped escalating after the claim: nothing to send' END
 	FROM n WHERE t.id = n.id
 	RETURNING NOT n.stale`
 
