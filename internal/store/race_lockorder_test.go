@@ -123,19 +123,30 @@ func race(t *testing.T, st *store.Store, id string, follow func() error, followP
 	return followErr, otherErr
 }
 
+// twoHeld is two letters whose prints wait in one approval batch, in id
+// order, and the batch.
+func twoHeld(t *testing.T) (*store.Store, []string, int64) {
+	t.Helper()
+	st := newStore(t)
+	ids := printShipments(t, st, 2)
+	printDecide(t, st, ids, "barnevern", true, printT0)
+	if ids[1] < ids[0] {
+		ids[0], ids[1] = ids[1], ids[0]
+	}
+	var batch int64
+	if err := st.DB().Get(&batch, `SELECT batch_id FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	return st, ids, batch
+}
+
 // A unit closes the case of a letter whose print waits in an approval batch
 // while a compliance officer releases that batch: RecordFollowUp and the
 // release (lockPrint) both lock shipments before print_orders, so neither
 // is aborted as a deadlock.
 func TestRaceFollowUpCloseVersusBatchRelease(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
-	ids := printShipments(t, st, 2)
-	printDecide(t, st, ids, "barnevern", true, printT0) // both held in one batch
-	var batch int64
-	if err := st.DB().Get(&batch, `SELECT batch_id FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
-		t.Fatal(err)
-	}
+	st, ids, batch := twoHeld(t)
 	at := printT0.Add(time.Hour)
 	followErr, releaseErr := race(t, st, ids[0],
 		func() error {
@@ -165,13 +176,7 @@ func TestRaceFollowUpCloseVersusBatchRelease(t *testing.T) {
 // batch release.
 func TestRaceIncidentFollowUpsVersusBatchRelease(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
-	ids := printShipments(t, st, 2)
-	printDecide(t, st, ids, "barnevern", true, printT0)
-	var batch int64
-	if err := st.DB().Get(&batch, `SELECT batch_id FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
-		t.Fatal(err)
-	}
+	st, ids, batch := twoHeld(t)
 	at := printT0.Add(time.Hour)
 	followErr, releaseErr := race(t, st, ids[0],
 		func() error {
@@ -239,17 +244,8 @@ func TestRaceFollowUpCloseVersusResolveManual(t *testing.T) {
 // unit's decision, and the officer's count leaves it out.
 func TestRaceRejectBatchOverwritesPrintSkippedByClosingFollowUp(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
-	ids := printShipments(t, st, 2)
-	printDecide(t, st, ids, "barnevern", true, printT0)
-	if ids[1] < ids[0] {
-		ids[0], ids[1] = ids[1], ids[0]
-	}
+	st, ids, batch := twoHeld(t)
 	first, closed := ids[0], ids[1] // decideBatch takes them in id order
-	var batch int64
-	if err := st.DB().Get(&batch, `SELECT batch_id FROM print_orders WHERE shipment_id = $1`, first); err != nil {
-		t.Fatal(err)
-	}
 	at := printT0.Add(time.Hour)
 	// T0 holds the first letter's row (say, a poll writing it): the reject
 	// has read the batch's prints and waits at lockPrint(first).
