@@ -101,11 +101,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	if code != 0 || out != want || !strings.Contains(stderr, "would send to webhook: [postvakt] FIRING stuck: 1 alert") {
 		t.Fatalf("health --dry-run: exit %d\n%s\nwant %s\n%s", code, out, want, stderr)
 	}
-	st, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	if as, _ := st.FiringAlerts(context.Background()); len(as) != 0 || len(sent()) != 0 {
 		t.Fatalf("a dry run recorded %d alerts and sent %d", len(as), len(sent()))
 	}
@@ -162,11 +158,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 // says ready.
 func TestServeEvaluatesHealth(t *testing.T) {
 	db := pgtest.New(t)
-	st, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	// Twelve letters SvarUt accepted two days ago and never delivered,
 	// while it keeps changing other letters.
 	var items []model.NewShipment

@@ -13,7 +13,7 @@ import (
 
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
-	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // Units import is all or nothing with row errors; it and the other
@@ -56,11 +56,7 @@ func TestUnitsImportAndCLIAudit(t *testing.T) {
 	if _, _, code := run(t, db, "user", "email", "--name", "kari", "--email", "not an address"); code != 2 {
 		t.Fatalf("a bad address: exit %d, want 2", code)
 	}
-	st, err := store.Open(ctx, db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	entries, err := st.AuditEntries(ctx, "", 100)
 	if err != nil {
 		t.Fatal(err)

@@ -20,11 +20,7 @@ func TestServeNamesOrganisations(t *testing.T) {
 	s, env := simEnv(t)
 	db := pgtest.New(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	var items []model.NewShipment
 	for _, r := range s.Shipments() {
 		items = append(items, storetest.FromSim(r))

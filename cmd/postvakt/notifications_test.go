@@ -10,6 +10,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // A reminder whose outcome is unknown is listed, and the officer's
@@ -17,11 +18,7 @@ import (
 func TestNotificationsReleaseUnknown(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
-	st, err := store.Open(ctx, db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	now := time.Now().UTC()
 	got, _, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: "n-1", SenderOrg: "964338531",
 		SenderUnit: "U", RecipientKind: "org", RecipientID: "974760673", Title: "T", Confidential: true,

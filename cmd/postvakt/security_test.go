@@ -7,10 +7,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"postvakt/internal/pgtest"
-	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestReportOrgIsAnOrgNumber: --org lands in the audit log, so a person id
@@ -27,11 +26,7 @@ func TestReportOrgIsAnOrgNumber(t *testing.T) {
 	if _, stderr, code := run(t, db, "report", "unopened", "--format", "csv", "--org", "974760673"); code != 0 {
 		t.Fatalf("report --org <org number>: exit %d %s", code, stderr)
 	}
-	st, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	entries, err := st.AuditEntries(context.Background(), "", 100)
 	if err != nil {
 		t.Fatal(err)

@@ -464,11 +464,7 @@ faults:
 	time.Sleep(4 * time.Second) // the first cycle claimed and is waiting for SvarUt
 	cmd.Process.Signal(syscall.SIGTERM)
 	code, took := waitExit(cmd)
-	st, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	var held, total int
 	st.DB().Get(&total, `SELECT count(*) FROM poll_queue`)
 	st.DB().Get(&held, `SELECT count(*) FROM poll_queue WHERE claimed_until > now()`)
@@ -504,11 +500,7 @@ faults:
   print: {slow: 1, slow_delay: 25s}
 `, "POSTVAKT_POLICIES="+policies,
 		"POSTVAKT_ESCALATE_SCHEDULE=@every 1s", "POSTVAKT_PRINT_SCHEDULE=@every 1s")
-	st, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	_, cmd, logs := startServe(t, db, env...)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -581,11 +573,7 @@ func TestStopHealthClaimsNothingNew(t *testing.T) {
 	st0.Close()
 	code, took, logs := termAtFirstMessage(t, smtp, db, env, 0)
 	data, taken, cut := smtp.counts()
-	st, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	var statuses []string
 	st.DB().Select(&statuses, `SELECT status || ':' || count(*) FROM health_notices GROUP BY status ORDER BY 1`)
 	t.Logf("exit %d after %s; smtp: %d started (%d after SIGTERM), %d taken, %d cut; health_notices %v",

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"postvakt/internal/remind/mailpittest"
-	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // An ordinary deploy stops serve with SIGTERM in the middle of an
@@ -48,11 +47,7 @@ func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
 		t.Errorf("serve took %s to stop", took)
 	}
 
-	st, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenURL(t, db)
 	after := notificationStatuses(t, db)
 	delivered := mailCount(t, mp)
 	if after["unknown"] != 0 || after["pending"] != 0 {

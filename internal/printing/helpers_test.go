@@ -89,11 +89,7 @@ func newEnv(t *testing.T, yaml string, opts sim.Options) *env {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	dbURL := pgtest.New(t)
-	st, err := store.Open(context.Background(), dbURL, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenURL(t, dbURL)
 	set, problems := policy.LoadDir("../../policies")
 	if len(problems) > 0 {
 		t.Fatalf("policies: %v", problems)

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 const (
@@ -102,11 +102,7 @@ func TestComposeDanishReminder(t *testing.T) {
 func TestDeliverDanishReminder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.New(t), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	var items []model.NewShipment
 	for i, s := range danishShipments() {
 		items = append(items, model.NewShipment{Channel: s.Channel, ChannelID: s.ChannelID, SenderOrg: s.SenderOrg,

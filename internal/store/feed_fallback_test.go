@@ -11,6 +11,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestFallbackDoesNotRefuseALockWait: a lock wait that times out (a
@@ -21,11 +22,7 @@ import (
 func TestFallbackDoesNotRefuseALockWait(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.New(t)
-	st1, err := store.Open(ctx, url, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st1.Close()
+	st1 := storetest.OpenURL(t, url)
 	got, _, err := st1.Register(ctx, []model.NewShipment{danish(1), danish(2)}, store.SourceAPI, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -35,11 +32,7 @@ func TestFallbackDoesNotRefuseALockWait(t *testing.T) {
 	if _, err := st1.DB().ExecContext(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '300ms'); END $$`); err != nil {
 		t.Fatal(err)
 	}
-	st2, err := store.Open(ctx, url, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st2.Close()
+	st2 := storetest.OpenURL(t, url)
 	// Another transaction (an escalation run, a poll write) holds letter b for a moment.
 	hold, err := st1.DB().BeginTx(ctx, nil)
 	if err != nil {

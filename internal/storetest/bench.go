@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"os"
 	"slices"
 	"testing"
@@ -20,12 +19,7 @@ func Bench(b *testing.B) *store.Store {
 	if url == "" {
 		b.Skip("POSTVAKT_BENCH_URL is not set")
 	}
-	st, err := store.Open(context.Background(), url, 5*time.Second)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	return st
+	return OpenURL(b, url)
 }
 
 // P95 runs fn b.N times and reports the 95th percentile of its times in

@@ -25,7 +25,15 @@ import (
 // (and the database dropped) when the test ends.
 func Open(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.New(t), 5*time.Second)
+	return OpenURL(t, pgtest.New(t))
+}
+
+// OpenURL returns a store on the database url names, closed when the test
+// ends: for tests that need the URL too (to run the binary on it, or to
+// open a second store on it).
+func OpenURL(t testing.TB, url string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), url, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
