@@ -1,0 +1,171 @@
+package remind_test
+
+// An independent fake of Altinn Notifications' POST future/orders and
+// Altinn Profile's service-owner lookup, written from the channel notes
+// only (testdata/specs/README.md, "Altinn 3 Correspondence (and
+// Notifications)" and "How the real services behave where the specs are
+// silent"), and remind's Notifier and Profile run against it.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/remind"
+)
+
+type nfTokens struct{}
+
+func (nfTokens) Token(context.Context) (string, error) { return "nf-altinn-token", nil }
+
+// nfPlatform serves both APIs below one root.
+type nfPlatform struct {
+	mu     sync.Mutex
+	orders map[string]string // idempotencyId → notificationOrderId
+	refuse func(w http.ResponseWriter) bool
+	emails map[string][]string // organisation → e-mail addresses
+}
+
+func newNFPlatform(t *testing.T) (*nfPlatform, *httptest.Server) {
+	p := &nfPlatform{orders: map[string]string{}, emails: map[string][]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /notifications/api/v1/future/orders", func(w http.ResponseWriter, r *http.Request) {
+		var o struct {
+			IdempotencyID    string `json:"idempotencyId"`
+			SendersReference string `json:"sendersReference"`
+			Recipient        struct {
+				RecipientOrganization struct {
+					OrgNumber  string `json:"orgNumber"`
+					ResourceID string `json:"resourceId"`
+				} `json:"recipientOrganization"`
+			} `json:"recipient"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&o); err != nil || o.IdempotencyID == "" || o.Recipient.RecipientOrganization.OrgNumber == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if res := o.Recipient.RecipientOrganization.ResourceID; res != "" && !strings.HasPrefix(res, "urn:altinn:resource:") {
+			t.Errorf("resourceId %q: must start with urn:altinn:resource:", res)
+		}
+		if p.refuse != nil && p.refuse(w) {
+			return
+		}
+		p.mu.Lock()
+		id, again := p.orders[o.IdempotencyID]
+		if !again {
+			id = fmt.Sprintf("0rder000-0000-4000-8000-%012d", len(p.orders))
+			p.orders[o.IdempotencyID] = id
+		}
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if again {
+			w.WriteHeader(http.StatusOK) // the same idempotencyId replayed
+		} else {
+			w.WriteHeader(http.StatusCreated)
+		}
+		fmt.Fprintf(w, `{"notificationOrderId":%q}`, id)
+	})
+	mux.HandleFunc("POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup", func(w http.ResponseWriter, r *http.Request) {
+		var q struct {
+			OrganizationNumbers []string `json:"organizationNumbers"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		var list []map[string]any
+		for _, o := range q.OrganizationNumbers { // one entry per organisation asked, empty lists included
+			e := p.emails[o]
+			if e == nil {
+				e = []string{}
+			}
+			list = append(list, map[string]any{"organizationNumber": o, "addressOrigin": o, "partyId": 50001234,
+				"mobileNumberList": []string{}, "emailList": e})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"contactPointsList": list})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a path the notes do not name: %s %s", r.Method, r.URL.Path)
+		w.WriteHeader(http.StatusNotFound)
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer nf-altinn-token" {
+			t.Errorf("%s without the bearer token", r.URL.Path)
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return p, srv
+}
+
+func nfHTTP(t *testing.T, base string) *httpclient.Client {
+	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: base, Logger: slog.New(slog.DiscardHandler),
+		BackoffBase: time.Millisecond, BreakerThreshold: -1, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hc
+}
+
+// TestNotesFakeNotificationOrders: 201 a new order, 200 the same
+// idempotencyId again (the same order id), 422 NOT-00001 refused for good
+// (in either field Altinn names the code in), other refusals not final.
+func TestNotesFakeNotificationOrders(t *testing.T) {
+	p, srv := newNFPlatform(t)
+	n := &remind.Notifier{HTTP: nfHTTP(t, srv.URL+"/notifications/api/v1"), Tokens: nfTokens{}}
+	body, err := remind.OrderRequest(7, "k7", "910753614", "nf-resource", &remind.Message{Subject: "s", Body: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err1 := n.Order(context.Background(), body)
+	again, err2 := n.Order(context.Background(), body)
+	if err1 != nil || err2 != nil || first == "" || first != again {
+		t.Errorf("order %q %v, replayed %q %v: want one order id", first, err1, again, err2)
+	}
+	for _, c := range []struct {
+		code  int
+		body  string
+		final bool
+	}{
+		{422, `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.23","title":"Unprocessable Entity","status":422,"errorCode":"NOT-00001","detail":"Missing contact information for recipient(s)"}`, true},
+		{422, `{"status":422,"code":"NOT-00001","detail":"Missing contact information"}`, true},
+		{400, `{"title":"One or more validation errors occurred.","status":400,"errors":{"Recipient":["bad"]}}`, false},
+		{503, `<html>Service Unavailable</html>`, false},
+	} {
+		p.refuse = func(w http.ResponseWriter) bool {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(c.code)
+			fmt.Fprint(w, c.body)
+			return true
+		}
+		_, err := n.Order(context.Background(), body)
+		if err == nil || errors.Is(err, remind.ErrOrderRefused) != c.final {
+			t.Errorf("HTTP %d %s: %v; refused for good: %v", c.code, c.body, err, c.final)
+		}
+	}
+}
+
+// TestNotesFakeProfileLookup: one entry per organisation asked, empty
+// lists included; an organisation with an empty list has no address.
+func TestNotesFakeProfileLookup(t *testing.T) {
+	p, srv := newNFPlatform(t)
+	p.emails["910753614"] = []string{"post@firma.no"}
+	pr := &remind.Profile{HTTP: nfHTTP(t, srv.URL+"/profile/api/v1"), Tokens: nfTokens{}}
+	got, err := pr.Lookup(context.Background(), []string{"910753614", "974760673"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(got["910753614"]) != 1 || got["910753614"][0] != "post@firma.no" {
+		t.Errorf("lookup: %v", got)
+	}
+}
