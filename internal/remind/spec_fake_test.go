@@ -13,19 +13,21 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 	"postvakt/internal/remind"
 )
 
+const nfBearer = "nf-altinn-token"
+
 type nfTokens struct{}
 
-func (nfTokens) Token(context.Context) (string, error) { return "nf-altinn-token", nil }
+func (nfTokens) Token(context.Context) (string, error) { return nfBearer, nil }
 
 // nfPlatform serves both APIs below one root.
 type nfPlatform struct {
@@ -35,10 +37,10 @@ type nfPlatform struct {
 	emails map[string][]string // organisation → e-mail addresses
 }
 
-func newNFPlatform(t *testing.T) (*nfPlatform, *httptest.Server) {
+func newNFPlatform(t *testing.T) (*nfPlatform, *httpfake.Server) {
 	p := &nfPlatform{orders: map[string]string{}, emails: map[string][]string{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /notifications/api/v1/future/orders", func(w http.ResponseWriter, r *http.Request) {
+	srv := httpfake.New(t, httpfake.Bearer(nfBearer))
+	srv.Handle("POST /notifications/api/v1/future/orders", func(w http.ResponseWriter, r *http.Request) {
 		var o struct {
 			IdempotencyID    string `json:"idempotencyId"`
 			SendersReference string `json:"sendersReference"`
@@ -74,7 +76,7 @@ func newNFPlatform(t *testing.T) (*nfPlatform, *httptest.Server) {
 		}
 		fmt.Fprintf(w, `{"notificationOrderId":%q}`, id)
 	})
-	mux.HandleFunc("POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup", func(w http.ResponseWriter, r *http.Request) {
+	srv.Handle("POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup", func(w http.ResponseWriter, r *http.Request) {
 		var q struct {
 			OrganizationNumbers []string `json:"organizationNumbers"`
 		}
@@ -94,17 +96,6 @@ func newNFPlatform(t *testing.T) (*nfPlatform, *httptest.Server) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"contactPointsList": list})
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("a path the notes do not name: %s %s", r.Method, r.URL.Path)
-		w.WriteHeader(http.StatusNotFound)
-	})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer nf-altinn-token" {
-			t.Errorf("%s without the bearer token", r.URL.Path)
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
 	return p, srv
 }
 

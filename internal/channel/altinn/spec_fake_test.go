@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
 )
 
@@ -49,44 +49,23 @@ type nfCorr struct {
 	gateway   bool // a gateway's HTML 502 instead of an answer
 }
 
-// nfAltinn serves GET …/correspondence (search) and GET …/{id}/details.
+// nfAltinn serves GET …/correspondence (search) and GET …/{id}/details to
+// the bearer token only.
 type nfAltinn struct {
 	t   *testing.T
-	srv *httptest.Server
+	srv *httpfake.Server
 
 	mu       sync.Mutex
 	corr     map[string]*nfCorr
-	n        int
 	notFound func(w http.ResponseWriter) // how an unknown id is answered; default 404, no body
-	script   func(w http.ResponseWriter, n int) bool
 }
 
 func newNFAltinn(t *testing.T) *nfAltinn {
 	t.Helper()
-	f := &nfAltinn{t: t, corr: map[string]*nfCorr{}, notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+basePath, f.search)
-	mux.HandleFunc("GET "+basePath+"/{id}/details", f.details)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("the adapter asked a path the notes do not name: %s %s", r.Method, r.URL.Path)
-		w.WriteHeader(http.StatusNotFound)
-	})
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+nfBearer {
-			t.Errorf("%s without the bearer token", r.URL.Path)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		f.mu.Lock()
-		f.n++
-		n, script := f.n, f.script
-		f.mu.Unlock()
-		if script != nil && script(w, n) {
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.srv.Close)
+	f := &nfAltinn{t: t, srv: httpfake.New(t, httpfake.Bearer(nfBearer)), corr: map[string]*nfCorr{},
+		notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
+	f.srv.Handle("GET "+basePath, f.search)
+	f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
 	return f
 }
 
@@ -270,14 +249,14 @@ func TestNotesFakeAltinnPerLetter(t *testing.T) {
 	f.add(&nfCorr{id: nfID(1), history: nfHist("Initialized", "Published", "Read")})
 	f.add(&nfCorr{id: nfID(2), history: nfHist("Initialized", "Published"), forbidden: true})
 	f.add(&nfCorr{id: nfID(3), history: nfHist("Initialized", "Published"), gateway: true})
-	f.script = func(w http.ResponseWriter, n int) bool {
+	f.srv.Script(func(w http.ResponseWriter, n int) bool {
 		if n == 1 {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
 			return true
 		}
 		return false
-	}
+	})
 	obs, err := nfAdapter(t, f).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3), nfID(4)})
 	if err != nil {
 		t.Fatal(err)

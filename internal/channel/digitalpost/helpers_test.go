@@ -108,8 +108,15 @@ func (w *world) client(t *testing.T, mod func(*Config)) *Client {
 	if mod != nil {
 		mod(&cfg)
 	}
-	hc, err := httpclient.New(httpclient.Options{Name: Name, BaseURL: cfg.BaseURL, Logger: quiet, MaxRetries: -1,
-		BreakerThreshold: -1, Secrets: []string{cfg.APIToken}})
+	return newClient(t, cfg, httpclient.Options{MaxRetries: -1, BreakerThreshold: -1, Secrets: []string{cfg.APIToken}})
+}
+
+// newClient is an adapter on cfg over an httpclient with opts, named for
+// the channel, at cfg.BaseURL and quiet.
+func newClient(t *testing.T, cfg Config, opts httpclient.Options) *Client {
+	t.Helper()
+	opts.Name, opts.BaseURL, opts.Logger = Name, cfg.BaseURL, quiet
+	hc, err := httpclient.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,15 +50,7 @@ func newNotesClient(t *testing.T, pages func(q url.Values) string, mod func(*Con
 	if mod != nil {
 		mod(&cfg)
 	}
-	hc, err := httpclient.New(httpclient.Options{Name: Name, BaseURL: cfg.BaseURL, Logger: quiet, MaxRetries: -1, BreakerThreshold: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(cfg, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, ns
+	return newClient(t, cfg, httpclient.Options{MaxRetries: -1, BreakerThreshold: -1}), ns
 }
 
 const notesLetter = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"

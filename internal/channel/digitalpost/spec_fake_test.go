@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
@@ -23,6 +22,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
 )
 
@@ -38,9 +38,10 @@ type nfEvent struct {
 	raw                               string // sent instead, when set
 }
 
+// nfLog serves GET …/events/ to systemId:apiToken (Basic) only.
 type nfLog struct {
 	t   *testing.T
-	srv *httptest.Server
+	srv *httpfake.Server
 
 	// dateLayout is how dateFrom/dateTo are parsed (Go layout); default
 	// yyyy-MM-ddTHH:mm:ss.SSSZ with a literal Z, as the log writes times.
@@ -48,36 +49,19 @@ type nfLog struct {
 
 	mu      sync.Mutex
 	events  []nfEvent
-	n       int
 	queries int
-	script  func(w http.ResponseWriter, n int) bool
 }
 
 func newNFLog(t *testing.T) *nfLog {
 	t.Helper()
 	l := &nfLog{t: t, dateLayout: "2006-01-02T15:04:05.000Z"}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /apis/v1/events/", l.search)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("the adapter asked a path the notes do not name: %s %s", r.Method, r.URL.Path)
-		w.WriteHeader(http.StatusNotFound)
-	})
-	l.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	l.srv = httpfake.New(t, func(r *http.Request) string {
 		if u, p, ok := r.BasicAuth(); !ok || u != nfSystem || p != nfToken {
-			w.WriteHeader(http.StatusUnauthorized)
-			t.Errorf("events/ without Authorization: Basic systemId:apiToken")
-			return
+			return "without Authorization: Basic systemId:apiToken"
 		}
-		l.mu.Lock()
-		l.n++
-		n, script := l.n, l.script
-		l.mu.Unlock()
-		if script != nil && script(w, n) {
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(l.srv.Close)
+		return ""
+	})
+	l.srv.Handle("GET /apis/v1/events/", l.search)
 	return l
 }
 
@@ -175,17 +159,8 @@ func joinComma(p []string) string {
 
 func nfAdapter(t *testing.T, l *nfLog) *Client {
 	t.Helper()
-	cfg := Config{BaseURL: l.srv.URL + "/apis/v1", SystemID: nfSystem, APIToken: nfToken, Logger: quiet}
-	hc, err := httpclient.New(httpclient.Options{Name: Name, BaseURL: cfg.BaseURL, Logger: quiet, BackoffBase: time.Millisecond,
-		MaxRetries: 1, BreakerThreshold: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(cfg, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return newClient(t, Config{BaseURL: l.srv.URL + "/apis/v1", SystemID: nfSystem, APIToken: nfToken, Logger: quiet},
+		httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1, BreakerThreshold: -1})
 }
 
 func nfLetter(n int) string { return fmt.Sprintf("4e4e4e4e-0000-4000-8000-%012d", n) }
@@ -333,12 +308,12 @@ func TestNotesFakeErrors(t *testing.T) {
 	for _, code := range []int{401, 403, 502, 503} {
 		l := newNFLog(t)
 		l.add("MEMO_SEND_RECEIVED", nfLetter(1), nfT0)
-		l.script = func(w http.ResponseWriter, _ int) bool {
+		l.srv.Script(func(w http.ResponseWriter, _ int) bool {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(code)
 			fmt.Fprint(w, "<html><body>nope</body></html>")
 			return true
-		}
+		})
 		err := nfAdapter(t, l).Events(context.Background(), nfT0, time.Time{}, func([]channel.FeedEvent) error { return nil })
 		var se *httpclient.StatusError
 		if !errors.As(err, &se) || se.StatusCode != code {

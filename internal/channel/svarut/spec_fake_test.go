@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
 )
 
@@ -37,41 +37,23 @@ const (
 // nfSvarUt serves POST /v2/kontoer/{kontoId}/forsendelser/status-sok,
 // GET /v2/forsendelser/{id}/hendelser and the v1 statuser/historikk, from
 // raw status records by id. A v1 statuser that knows none of the ids
-// answers 404 (the notes). script, when set, answers request n instead.
+// answers 404 (the notes).
 type nfSvarUt struct {
 	t   *testing.T
-	srv *httptest.Server
+	srv *httpfake.Server
 
 	mu      sync.Mutex
 	records map[string][]string // lower-case id → raw JSON status records (v2 shape)
 	v1      map[string]string   // lower-case id → raw v1 record
-	n       int
-	script  func(w http.ResponseWriter, n int) bool
 }
 
 func newNFSvarUt(t *testing.T) *nfSvarUt {
 	t.Helper()
-	f := &nfSvarUt{t: t, records: map[string][]string{}, v1: map[string]string{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v2/kontoer/{konto}/forsendelser/status-sok", f.statusSok)
-	mux.HandleFunc("GET /v2/forsendelser/{id}/hendelser", f.hendelser)
-	mux.HandleFunc("POST /tjenester/api/forsendelse/v1/statuser", f.v1Statuser)
-	mux.HandleFunc("GET /tjenester/api/forsendelse/v1/{id}/historikk", f.v1Historikk)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		t.Errorf("the adapter asked a path the notes do not name: %s %s", r.Method, r.URL.Path)
-		http.NotFound(w, r)
-	})
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.n++
-		n, script := f.n, f.script
-		f.mu.Unlock()
-		if script != nil && script(w, n) {
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(f.srv.Close)
+	f := &nfSvarUt{t: t, srv: httpfake.New(t, nil), records: map[string][]string{}, v1: map[string]string{}}
+	f.srv.Handle("POST /v2/kontoer/{konto}/forsendelser/status-sok", f.statusSok)
+	f.srv.Handle("GET /v2/forsendelser/{id}/hendelser", f.hendelser)
+	f.srv.Handle("POST /tjenester/api/forsendelse/v1/statuser", f.v1Statuser)
+	f.srv.Handle("GET /tjenester/api/forsendelse/v1/{id}/historikk", f.v1Historikk)
 	return f
 }
 
@@ -369,7 +351,7 @@ func TestNotesFakeWholeCallAnswers(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newNFSvarUt(t)
 			f.rec(nfID(1), "LEST", `"2023-01-01T11:33:55.008+01:00"`)
-			f.script = c.script
+			f.srv.Script(c.script)
 			obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1)})
 			if c.wantErr != (err != nil) {
 				t.Fatalf("err = %v, want an error: %v", err, c.wantErr)
