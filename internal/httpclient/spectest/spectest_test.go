@@ -1,32 +1,13 @@
 package spectest
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"postvakt/internal/logtest"
 )
-
-// catcher records what the Spec reports instead of failing the test.
-type catcher struct {
-	testing.TB
-	mu   sync.Mutex
-	errs []string
-}
-
-func (c *catcher) Errorf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.errs = append(c.errs, fmt.Sprintf(format, args...))
-}
-
-func (c *catcher) reported() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Join(c.errs, "\n")
-}
 
 const status = "../../../testdata/specs/svarut/forsendelse-status-api-v2.json"
 
@@ -53,7 +34,7 @@ func TestSpecCatchesViolations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &catcher{TB: t}
+			c := &logtest.Catcher{TB: t}
 			spec := Load(t, nil, status)
 			srv := httptest.NewServer(spec.Handler(c, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
@@ -65,7 +46,7 @@ func TestSpecCatchesViolations(t *testing.T) {
 				t.Fatal(err)
 			}
 			_ = resp.Body.Close()
-			got := c.reported()
+			got := c.Reported()
 			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 				t.Fatalf("reported %q, want %q", got, tt.want)
 			}
@@ -74,7 +55,7 @@ func TestSpecCatchesViolations(t *testing.T) {
 }
 
 func TestSkipResponse(t *testing.T) {
-	c := &catcher{TB: t}
+	c := &logtest.Catcher{TB: t}
 	spec := Load(t, nil, status)
 	srv := httptest.NewServer(spec.Handler(c, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SkipResponse(w)
@@ -87,7 +68,7 @@ func TestSkipResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	if got := c.reported(); got != "" || resp.Header.Get("Content-Type") != "text/html" {
+	if got := c.Reported(); got != "" || resp.Header.Get("Content-Type") != "text/html" {
 		t.Fatalf("reported %q", got)
 	}
 	if req, res := spec.Checked(); req != 1 || res != 0 {
