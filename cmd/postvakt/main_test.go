@@ -140,6 +140,12 @@ func TestServeAndToken(t *testing.T) {
 		t.Fatalf("list with token: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	// The liveness check sees serve's scheduler running: 200.
+	resp, err = http.Get("http://" + addr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/healthz of a running serve: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("serve did not stop cleanly on SIGTERM: %v\n%s", err, logs.String())
@@ -148,8 +154,8 @@ func TestServeAndToken(t *testing.T) {
 
 // startServe starts `postvakt serve` on a free loopback port against db,
 // with env added to the environment (env wins over the defaults, the
-// shipped policies), and waits until /healthz answers 200. The caller
-// stops it.
+// shipped policies), and waits until /readyz answers 200 (the database
+// answers, takes writes, is migrated). The caller stops it.
 func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -167,7 +173,7 @@ func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *byt
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := http.Get("http://" + addr + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {

@@ -53,7 +53,8 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	mux := http.NewServeMux()
-	ui := web.New(a.st, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays))...)
+	ui := web.New(a.st, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays),
+		web.WithLiveness(sched))...)
 	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	mux.Handle("/", ui)
 	srv := &http.Server{

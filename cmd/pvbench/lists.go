@@ -62,7 +62,7 @@ func (b *bench) benchLists(ctx context.Context, big *bigDB) []figure {
 	go io.Copy(io.Discard, out) //nolint:errcheck // serve prints nothing needed
 	defer srv.stop()
 	base := "http://" + addr
-	if err := waitHTTP(ctx, base+"/healthz", 60*time.Second); err != nil {
+	if err := waitHTTP(ctx, base+"/readyz", 60*time.Second); err != nil {
 		return fail(err)
 	}
 	hc, err := login(base, "bench", password)

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,11 @@ type Scheduler struct {
 	ctx      context.Context // the jobs' context: cancelled at the hard stop
 	cancel   context.CancelFunc
 	draining chan struct{} // closed at the soft stop
+
+	ticksMu    sync.Mutex
+	ticks      []*tick     // per job, when the dispatcher owes its next tick (Stalled)
+	started    atomic.Bool // Start was called
+	stallAfter time.Duration
 }
 
 type drainKey struct{}
@@ -48,7 +54,7 @@ type drainKey struct{}
 // job runs once cluster-wide.
 func New(log *slog.Logger, locker Locker) *Scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Scheduler{log: log, locker: locker, cancel: cancel, draining: make(chan struct{})}
+	s := &Scheduler{log: log, locker: locker, cancel: cancel, draining: make(chan struct{}), stallAfter: stallAfter}
 	s.ctx = context.WithValue(ctx, drainKey{}, s.draining)
 	cl := cronLogger{log}
 	// A tick while the job still runs is skipped by add's own guard (it
@@ -118,7 +124,13 @@ var errNotHere = errors.New("another replica runs it")
 func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 	var running atomic.Int64 // when the run in progress began (unix ns); 0: none
 	s.m.scheduled(name, sched, time.Now())
+	tk := &tick{job: name, sched: sched}
+	tk.came(time.Now()) // a job added after Start is owed its first tick from now
+	s.ticksMu.Lock()
+	s.ticks = append(s.ticks, tk)
+	s.ticksMu.Unlock()
 	s.cron.Schedule(sched, cron.FuncJob(func() {
+		tk.came(time.Now()) // before any guard: a skipped tick is still a tick
 		if Draining(s.ctx) {
 			return
 		}
@@ -156,7 +168,16 @@ func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 const stuckAfter = 15 * time.Minute
 
 // Start starts the schedules.
-func (s *Scheduler) Start() { s.cron.Start() }
+func (s *Scheduler) Start() {
+	now := time.Now()
+	s.ticksMu.Lock()
+	for _, tk := range s.ticks {
+		tk.came(now)
+	}
+	s.ticksMu.Unlock()
+	s.started.Store(true)
+	s.cron.Start()
+}
 
 // Stop stops starting jobs, asks running ones to finish what they hold,
 // waits up to grace for them, then cancels their context and waits for

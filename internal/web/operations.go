@@ -10,6 +10,32 @@ import (
 	"postvakt/internal/store"
 )
 
+// Liveness tells whether the process's background loops still turn
+// (*jobs.Scheduler is one): Stalled returns an error when they are wedged,
+// which only a restart mends. It must be cheap and must not ask the
+// database.
+type Liveness interface {
+	Stalled(now time.Time) error
+}
+
+// health is GET /healthz, the liveness check: 200 while this process
+// serves HTTP and its background loops turn; 503 when they are wedged. It
+// never asks the database: a liveness failure restarts the process, and a
+// database outage is not mended by restarting every replica (each would
+// lose its running work and the credentials it remembers for /ops and
+// /metrics). Whether to send traffic here is /readyz's question.
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	if s.liveness != nil {
+		// The real clock, not s.now: the loops run on it.
+		if err := s.liveness.Stalled(time.Now()); err != nil {
+			s.log.Error("liveness: the background loops are stalled", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "stalled"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
 // ready is GET /readyz: 200 when the database answers, takes writes and
 // carries every migration this binary has, else 503 saying which.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -1,11 +1,52 @@
 package web_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"postvakt/internal/web"
 )
+
+// TestHealthzIsLivenessNotDatabase: /healthz answers whether the process
+// lives, /readyz whether the database serves it. With the database gone,
+// /healthz stays 200 (a liveness failure would restart every replica over
+// an outage a restart does not mend) while /readyz says 503 "database
+// unreachable"; the process's stalled loops are what make /healthz 503.
+func TestHealthzIsLivenessNotDatabase(t *testing.T) {
+	live := &fakeLiveness{}
+	e := newEnvWith(t, web.WithLiveness(live))
+	if code, body := e.get("/healthz", ""); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
+		t.Fatalf("/healthz with the database up: %d %s", code, body)
+	}
+	e.st.DB().Close() // the database goes away under the running server
+	if code, body := e.get("/healthz", ""); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
+		t.Errorf("/healthz with the database down: %d %s, want 200", code, body)
+	}
+	if code, body := e.get("/readyz", ""); code != http.StatusServiceUnavailable || !strings.Contains(body, "database unreachable") {
+		t.Errorf("/readyz with the database down: %d %s, want 503 database unreachable", code, body)
+	}
+	live.set(errors.New("job poll: no tick for 6m0s past its time: the scheduler is stalled"))
+	if code, body := e.get("/healthz", ""); code != http.StatusServiceUnavailable || !strings.Contains(body, "stalled") {
+		t.Errorf("/healthz with the scheduler stalled: %d %s, want 503", code, body)
+	}
+	if !strings.Contains(e.log.String(), "job poll") {
+		t.Errorf("the stalled loop is not logged:\n%s", e.log.String())
+	}
+}
+
+type fakeLiveness struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *fakeLiveness) set(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
+
+func (f *fakeLiveness) Stalled(time.Time) error { f.mu.Lock(); defer f.mu.Unlock(); return f.err }
 
 // TestOpsPageSaysDatabaseUnreachable: with the database gone, the operator
 // who had /ops open (a session the database confirmed before) gets the

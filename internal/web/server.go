@@ -149,6 +149,10 @@ func WithPreview(p Previewer) Option {
 	return func(s *Server) { s.preview = &sharedPreview{p: p} }
 }
 
+// WithLiveness makes /healthz answer 503 while l reports the process's
+// background loops stalled (serve's job scheduler).
+func WithLiveness(l Liveness) Option { return func(s *Server) { s.liveness = l } }
+
 // WithSessionTTL sets how long a login lasts (default 8 hours).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
 
@@ -168,6 +172,7 @@ type Server struct {
 	sessionTTL    time.Duration
 	throttle      *loginThrottle
 	known         knownCredentials // confirmed credentials, for while the database gives no answer
+	liveness      Liveness         // WithLiveness; nil: /healthz is 200 while HTTP is served
 }
 
 // New returns a server over st. now is the clock (validating sent times,
@@ -348,17 +353,6 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		s.log.Error("health check: database unreachable", "error", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
