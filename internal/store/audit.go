@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -51,26 +53,86 @@ func writeAudit(ctx context.Context, db sqlx.ExecerContext, e AuditEntry) error 
 	return nil
 }
 
-// AuditEntries returns the newest entries first, at most limit of them;
-// senderOrg limits them to one sender organisation (all when empty): the
-// entries of its actors, and those of other actors about its data (its
-// number or SubjectAll as SubjectOrg), such as an unscoped admin's views.
+// AuditEntries returns the newest entries first, at most limit of them
+// (the first page of AuditLog).
 func (s *Store) AuditEntries(ctx context.Context, senderOrg string, limit int) ([]AuditEntry, error) {
-	if limit <= 0 || limit > 10000 {
-		limit = 100
+	page, err := s.AuditLog(ctx, AuditFilter{SenderOrg: senderOrg, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return page.Entries, nil
+}
+
+// AuditFilter selects a page of the audit log.
+type AuditFilter struct {
+	// SenderOrg limits the entries to one sender organisation (all when
+	// empty): the entries of its actors, and those of other actors about
+	// its data (its number or SubjectAll as SubjectOrg), such as an
+	// unscoped admin's views.
+	SenderOrg string
+	// Before is a previous page's NextCursor: the page starts with the
+	// entry written just before that page's last. Empty: with the newest.
+	Before string
+	Limit  int // 1 to MaxAuditPage; out of range: 100
+}
+
+// MaxAuditPage is the most entries one page of the audit log holds.
+const MaxAuditPage = 10000
+
+// AuditPage is one page of the audit log, newest first.
+type AuditPage struct {
+	Entries    []AuditEntry `json:"entries"`
+	NextCursor string       `json:"next_cursor"` // empty on the last page
+}
+
+// AuditLog returns a page of the audit log, newest first, paged by the
+// entries' ids (the order they were written in; an entry written while
+// one pages is newer than every page after the first, so the pages
+// neither repeat nor skip one). A cursor this store did not make is
+// ErrBadCursor.
+func (s *Store) AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error) {
+	if f.Limit <= 0 || f.Limit > MaxAuditPage {
+		f.Limit = 100
+	}
+	var conds []string
+	args := []any{f.Limit + 1}
+	if f.SenderOrg != "" {
+		args = append(args, f.SenderOrg)
+		conds = append(conds, fmt.Sprintf(`(sender_org = $%d OR subject_org IN ($%[1]d, '*'))`, len(args)))
+	}
+	if f.Before != "" {
+		before, err := decodeAuditCursor(f.Before)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, before)
+		conds = append(conds, fmt.Sprintf(`id < $%d`, len(args)))
 	}
 	q := `SELECT id, at, actor, role, sender_org, action, object, detail, subject_org FROM audit_log`
-	args := []any{limit}
-	if senderOrg != "" {
-		q += ` WHERE sender_org = $2 OR subject_org IN ($2, '*')`
-		args = append(args, senderOrg)
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, ` AND `)
 	}
 	q += ` ORDER BY id DESC LIMIT $1`
 	entries := []AuditEntry{}
 	if err := s.db.SelectContext(ctx, &entries, q, args...); err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
-	return entries, nil
+	page := &AuditPage{Entries: entries}
+	if len(entries) > f.Limit {
+		page.Entries = entries[:f.Limit]
+		page.NextCursor = strconv.FormatInt(page.Entries[f.Limit-1].ID, 10)
+	}
+	return page, nil
+}
+
+// decodeAuditCursor reads an audit page's cursor: the id of the entry the
+// previous page ended with, a positive decimal number.
+func decodeAuditCursor(c string) (int64, error) {
+	id, err := strconv.ParseInt(c, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != c {
+		return 0, ErrBadCursor
+	}
+	return id, nil
 }
 
 // Purged says what a retention purge removed.

@@ -1,6 +1,9 @@
 package store_test
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +78,72 @@ func TestRetentionPurge(t *testing.T) {
 	// Outside the purge, deleting stays refused.
 	if _, err := st.DB().ExecContext(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Fatal("delete outside the purge allowed")
+	}
+}
+
+// AuditLog pages newest first by id: the pages of one organisation's
+// officer hold exactly its entries (its actors' and those about its data),
+// each once, in order, the last page without a cursor; an entry written
+// while paging does not shift the later pages; a cursor the store did not
+// make is ErrBadCursor.
+func TestAuditLogPages(t *testing.T) {
+	ctx := t.Context()
+	st := newStore(t)
+	const org, other = "964338531", "974760673"
+	var want []string // org's entries, oldest first
+	for i := range 25 {
+		e := store.AuditEntry{Actor: "user:kari", SenderOrg: org, Action: "view_list", Object: fmt.Sprintf("entry %d", i)}
+		switch i % 5 {
+		case 1: // another organisation's actor, about its own data
+			e.SenderOrg, e.SubjectOrg = other, other
+		case 2: // an unscoped admin, about org's data
+			e.SenderOrg, e.SubjectOrg = "", org
+		case 3: // an unscoped admin's view of every organisation
+			e.SenderOrg, e.SubjectOrg = "", store.SubjectAll
+		}
+		if err := st.Audit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 != 1 {
+			want = append(want, e.Object)
+		}
+	}
+	slices.Reverse(want)
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("the cursor does not end")
+		}
+		page, err := st.AuditLog(ctx, store.AuditFilter{SenderOrg: org, Before: cursor, Limit: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pages == 0 { // written while paging: newer than any later page
+			if err := st.Audit(ctx, store.AuditEntry{Actor: "user:kari", SenderOrg: org, Action: "view_audit"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, e := range page.Entries {
+			got = append(got, e.Object)
+		}
+		if page.NextCursor == "" {
+			if len(page.Entries) != len(want)%7 {
+				t.Errorf("last page holds %d entries, want %d", len(page.Entries), len(want)%7)
+			}
+			break
+		}
+		if len(page.Entries) != 7 {
+			t.Fatalf("a page with a next cursor holds %d entries, want 7", len(page.Entries))
+		}
+		cursor = page.NextCursor
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("paged:\n%v\nwant:\n%v", got, want)
+	}
+	for _, bad := range []string{"abc", "0", "-3", "07", "+7", "1.5", "99999999999999999999"} {
+		if _, err := st.AuditLog(ctx, store.AuditFilter{Before: bad}); !errors.Is(err, store.ErrBadCursor) {
+			t.Errorf("cursor %q: %v, want ErrBadCursor", bad, err)
+		}
 	}
 }

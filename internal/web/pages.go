@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"postvakt/internal/store"
 )
@@ -134,35 +135,75 @@ func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "manual", "title.manual", manualData{Manual: items, CanSettle: canSettle(p), Resolutions: store.ManualResolutions})
 }
 
-// auditPage shows the newest audit entries of the principal's organisation.
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	p := principal(r.Context())
-	entries, err := s.store.AuditEntries(r.Context(), p.SenderOrg, 500)
-	if err != nil {
-		s.internalError(w, "read audit log", err)
-		return
-	}
-	s.audit(r.Context(), "view_audit", "audit_log", "")
-	s.render(w, r, http.StatusOK, "audit", "title.audit", entries)
+// auditPageSize is how many entries a page of the audit log shows.
+const auditPageSize = 500
+
+// auditData is a page of the audit log and its way on.
+type auditData struct {
+	Entries []store.AuditEntry
+	Next    string // the cursor of the next, older page; empty on the last
+	Paged   bool   // an older page: a link back to the newest
 }
 
-// apiAudit is GET /api/v1/audit?limit=N.
+// auditPage shows the audit log of the principal's organisation, newest
+// first, auditPageSize entries a page; ?before= (a page's "older entries"
+// link) goes on to older ones.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	before := r.URL.Query().Get("before")
+	page, ok := s.auditLog(w, r, before, auditPageSize)
+	if !ok {
+		return
+	}
+	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("", before))
+	s.render(w, r, http.StatusOK, "audit", "title.audit", auditData{Entries: page.Entries, Next: page.NextCursor, Paged: before != ""})
+}
+
+// apiAudit is GET /api/v1/audit?limit=N&before=C.
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	p := principal(r.Context())
+	q := r.URL.Query()
 	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
+	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to 10000")
+		if err != nil || n < 1 || n > store.MaxAuditPage {
+			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(store.MaxAuditPage))
 			return
 		}
 		limit = n
 	}
-	entries, err := s.store.AuditEntries(r.Context(), p.SenderOrg, limit)
-	if err != nil {
-		s.internalError(w, "read audit log", err)
+	before := q.Get("before")
+	page, ok := s.auditLog(w, r, before, limit)
+	if !ok {
 		return
 	}
-	s.audit(r.Context(), "view_audit", "audit_log", "api")
-	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("api", before))
+	writeJSON(w, http.StatusOK, page)
+}
+
+// auditLog reads a page of the audit log in the principal's scope. A
+// cursor the store did not make answers 400 (a page in the UI, JSON in the
+// API), a failure 500; then ok is false.
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, before string, limit int) (*store.AuditPage, bool) {
+	page, err := s.store.AuditLog(r.Context(), store.AuditFilter{SenderOrg: principal(r.Context()).SenderOrg, Before: before, Limit: limit})
+	switch {
+	case errors.Is(err, store.ErrBadCursor):
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, http.StatusBadRequest, "invalid cursor: before must be the next_cursor of an earlier page; start again without it")
+		} else {
+			s.renderError(w, r, http.StatusBadRequest, "err.audit_cursor")
+		}
+		return nil, false
+	case err != nil:
+		s.internalError(w, "read audit log", err)
+		return nil, false
+	}
+	return page, true
+}
+
+// auditDetail is a view of the audit log's audit detail: where (the API
+// or the UI) and, past the first page, from which entry on.
+func auditDetail(via, before string) string {
+	if before == "" {
+		return via
+	}
+	return strings.TrimSpace(via + " before " + before)
 }

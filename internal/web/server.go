@@ -42,7 +42,7 @@ type AccessStore interface {
 // AuditStore keeps the audit log.
 type AuditStore interface {
 	Audit(ctx context.Context, e store.AuditEntry) error
-	AuditEntries(ctx context.Context, senderOrg string, limit int) ([]store.AuditEntry, error)
+	AuditLog(ctx context.Context, f store.AuditFilter) (*store.AuditPage, error)
 }
 
 // ListStore serves the compliance lists.
