@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,14 +32,6 @@ const (
 	// ReasonPhysicalPost: the policy's print is Digital Post's own physical
 	// post (print.via: digitalpost), which the sending unit orders.
 	ReasonPhysicalPost = "physical_post"
-)
-
-// The details of the manual-handling reasons whose detail is one fixed
-// sentence, as stored (English, the evidence's language); pages show them
-// in their own language (web, keys manual.detail.*).
-const (
-	DetailPhysicalPost = "the policy's print is Digital Post's physical post: the sending unit sends the letter again through Digital Post for physical delivery (fysisk post)"
-	DetailPerson       = "the recipient is a person: postvakt has no address register for persons"
 )
 
 // viaOf is the physical post the named policy's print means; the print
@@ -91,18 +84,18 @@ func abroad(a *register.Address) bool {
 type verdict struct {
 	name    string
 	address printAddress
-	reason  string // "" when there is an address
-	detail  string
-	parent  string // a sub-unit's main unit (overordnetEnhet), whose state is the sub-unit's too
+	reason  string         // "" when there is an address
+	why     []store.Phrase // the reason's detail (Detail), with the register's data
+	parent  string         // a sub-unit's main unit (overordnetEnhet), whose state is the sub-unit's too
 }
 
 // judge reads a register answer (status and body) for orgnr.
 func judge(orgnr string, status int, body []byte) (verdict, error) {
 	switch status {
 	case http.StatusNotFound, http.StatusBadRequest:
-		return verdict{reason: ReasonUnknown, detail: fmt.Sprintf("organisation %s is not in the business register (HTTP %d)", orgnr, status)}, nil
+		return verdict{reason: ReasonUnknown, why: []store.Phrase{phrase("manual.detail.unknown", "Orgnr", orgnr, "Status", strconv.Itoa(status))}}, nil
 	case http.StatusGone:
-		return verdict{reason: ReasonRemoved, detail: fmt.Sprintf("organisation %s was removed from the business register", orgnr)}, nil
+		return verdict{reason: ReasonRemoved, why: []store.Phrase{phrase("manual.detail.removed", "Orgnr", orgnr)}}, nil
 	case http.StatusOK:
 	default:
 		return verdict{}, fmt.Errorf("register answered HTTP %d for %s", status, orgnr)
@@ -114,17 +107,20 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	v := verdict{name: e.Navn, parent: e.OverordnetEnhet}
 	switch {
 	case e.Slettedato != "":
-		v.reason, v.detail = ReasonDeleted, fmt.Sprintf("organisation %s was deleted from the business register on %s", orgnr, e.Slettedato)
+		v.reason, v.why = ReasonDeleted, []store.Phrase{phrase("manual.detail.deleted", "Orgnr", orgnr, "Date", e.Slettedato)}
 	case e.Konkurs:
-		v.reason, v.detail = ReasonBankrupt, fmt.Sprintf("organisation %s is bankrupt (konkurs)", orgnr)
+		v.reason = ReasonBankrupt
 	case e.UnderTvangsavvikling:
-		v.reason, v.detail = ReasonForcedDissolution, fmt.Sprintf("organisation %s is under forced dissolution", orgnr)
+		v.reason = ReasonForcedDissolution
 	case e.UnderAvvikling:
-		v.reason, v.detail = ReasonWindingUp, fmt.Sprintf("organisation %s is being wound up (under avvikling)", orgnr)
+		v.reason = ReasonWindingUp
 	case e.Nedleggelsesdato != "":
-		v.reason, v.detail = ReasonClosed, fmt.Sprintf("sub-unit %s was closed down on %s", orgnr, e.Nedleggelsesdato)
+		v.reason, v.why = ReasonClosed, []store.Phrase{phrase("manual.detail.closed", "Orgnr", orgnr, "Date", e.Nedleggelsesdato)}
 	}
 	if v.reason != "" {
+		if v.why == nil {
+			v.why = []store.Phrase{phrase("manual.detail."+v.reason, "Orgnr", orgnr)}
+		}
 		return v, nil
 	}
 	found := false
@@ -133,8 +129,8 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 			continue
 		}
 		if abroad(a) {
-			v.reason, v.detail = ReasonForeignAddress, fmt.Sprintf("organisation %s has its address abroad (%s, no postal code): post it by hand",
-				orgnr, strings.TrimSpace(a.Land+" "+a.Landkode))
+			v.reason, v.why = ReasonForeignAddress, []store.Phrase{phrase("manual.detail.foreign_address", "Orgnr", orgnr,
+				"Country", strings.TrimSpace(a.Land+" "+a.Landkode))}
 			return v, nil
 		}
 		if pa, ok := printAddressOf(a); ok {
@@ -143,7 +139,7 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 		}
 	}
 	if !found {
-		v.reason, v.detail = ReasonNoAddress, fmt.Sprintf("organisation %s has no usable postal or business address in the register", orgnr)
+		v.reason, v.why = ReasonNoAddress, []store.Phrase{phrase("manual.detail.no_address", "Orgnr", orgnr)}
 		return v, nil
 	}
 	if v.name == "" {
@@ -215,7 +211,7 @@ func addressOf(orgnr string, ask func(string) registerAsk) (verdict, []byte, err
 	case err != nil:
 		return v, m.e.Body, fmt.Errorf("main unit %s: %w", v.parent, err)
 	case ceased(pv.reason):
-		v.reason, v.detail = pv.reason, fmt.Sprintf("sub-unit %s belongs to %s: %s", orgnr, v.parent, pv.detail)
+		v.reason, v.why = pv.reason, append([]store.Phrase{phrase("manual.detail.subunit_of", "Orgnr", orgnr, "Parent", v.parent)}, pv.why...)
 		return v, m.e.Body, nil
 	}
 	return v, a.e.Body, nil
@@ -237,14 +233,11 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 		r := store.PrintResolution{ShipmentID: l.ShipmentID, At: now}
 		switch {
 		case s.viaOf(l.Policy) == policy.PrintViaDigitalPost:
-			r.Outcome, r.Reason = store.ResolveManual, ReasonPhysicalPost
-			r.Detail = DetailPhysicalPost
+			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPhysicalPost, []store.Phrase{phrase("manual.detail.physical_post")}
 		case l.RecipientKind == model.RecipientPerson:
-			r.Outcome, r.Reason = store.ResolveManual, ReasonPerson
-			r.Detail = DetailPerson
+			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPerson, []store.Phrase{phrase("manual.detail.person")}
 		case len(l.RecipientID) == 8:
-			r.Outcome, r.Reason = store.ResolveManual, ReasonCVR
-			r.Detail = fmt.Sprintf("%s is a Danish CVR number: Enhetsregisteret has no address for it", l.RecipientID)
+			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonCVR, []store.Phrase{phrase("manual.detail.cvr", "Orgnr", l.RecipientID)}
 		default:
 			v, evidence, err := addressOf(l.RecipientID, ask)
 			if ctx.Err() != nil {
@@ -256,7 +249,7 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 				r.Outcome, r.Detail, r.RetryAt = store.ResolveRetry, err.Error(), retryAt(now, l.Attempts, err)
 				s.log.Warn("address lookup failed; retried later", "shipment", l.ShipmentID, "orgnr", l.RecipientID, "error", err)
 			case v.reason != "":
-				r.Outcome, r.Reason, r.Detail = store.ResolveManual, v.reason, v.detail
+				r.Outcome, r.Reason, r.Why = store.ResolveManual, v.reason, v.why
 			default:
 				body, err := json.Marshal(orderRequest{DocumentRef: l.Channel + ":" + l.ChannelID, RecipientName: v.name, Address: v.address})
 				if err != nil {
@@ -264,6 +257,9 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 				}
 				r.Outcome, r.Request = store.ResolveOrder, body
 			}
+		}
+		if r.Outcome == store.ResolveManual {
+			r.Detail = englishDetail(r.Why)
 		}
 		state, err := s.st.ResolvePrint(ctx, r)
 		if err != nil {

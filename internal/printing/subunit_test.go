@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/printing"
 	"postvakt/internal/sim"
@@ -146,9 +147,30 @@ func TestSubUnitOfABankruptMainUnit(t *testing.T) {
 		t.Errorf("a main unit whose overordnetEnhet is bankrupt: %+v (ordered %v), want printed to its own address", o.Request, ordered)
 	}
 	// The manual case's evidence is the answer that decided it: the main
-	// unit's.
-	var ev string
-	if err := e.st.DB().Get(&ev, `SELECT coalesce(payload::text, '') FROM shipment_events WHERE shipment_id = $1 ORDER BY id DESC LIMIT 1`, bankrupt.ID); err != nil || !strings.Contains(ev, "HOVEDENHET") {
-		t.Errorf("the manual case's evidence %q (%v), want the main unit's answer", ev, err)
+	// unit's, with the English detail.
+	var ev struct {
+		Payload string `db:"payload"`
+		Message string `db:"message"`
+	}
+	if err := e.st.DB().Get(&ev, `SELECT coalesce(payload::text, '') AS payload, message FROM shipment_events WHERE shipment_id = $1
+		ORDER BY id DESC LIMIT 1`, bankrupt.ID); err != nil || !strings.Contains(ev.Payload, "HOVEDENHET") {
+		t.Errorf("the manual case's evidence %q (%v), want the main unit's answer", ev.Payload, err)
+	}
+	english := "sub-unit " + bankrupt.RecipientID + " belongs to 910002384: organisation 910002384 is bankrupt (konkurs)"
+	if ev.Message != english {
+		t.Errorf("the manual case's event says %q, want %q", ev.Message, english)
+	}
+	// The manual-handling list says it in each page's language, from the
+	// keys and register data it keeps.
+	queue, err := e.st.ManualQueue(e.ctx, store.Scope{}, 10)
+	if err != nil || len(queue) != 1 || queue[0].ShipmentID != bankrupt.ID {
+		t.Fatalf("manual queue %+v %v, want the bankrupt main unit's sub-unit", queue, err)
+	}
+	for lang, want := range map[string]string{"en": english,
+		"nb": "underenheten " + bankrupt.RecipientID + " hører til 910002384: organisasjonen 910002384 er konkurs",
+		"da": "underenheden " + bankrupt.RecipientID + " hører under 910002384: organisationen 910002384 er gået konkurs"} {
+		if got := printing.Detail(i18n.For(lang, nil), queue[0].Why, queue[0].Detail); got != want {
+			t.Errorf("%s manual-handling detail %q, want %q", lang, got, want)
+		}
 	}
 }

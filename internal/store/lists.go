@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -436,7 +437,9 @@ type ManualItem struct {
 	RecipientName string    `db:"recipient_name"`
 	SentAt        time.Time `db:"sent_at"`
 	Reason        string    `db:"reason"`
-	Detail        string    `db:"detail"`
+	Detail        string    `db:"detail"` // in English; as recorded for a case of before print_manual.why
+	Why           []Phrase  `db:"-"`      // the detail for people in their language (printing.Detail); nil before
+	WhyRaw        []byte    `db:"why"`
 	Since         time.Time `db:"created_at"`
 }
 
@@ -451,7 +454,7 @@ func (s *Store) ManualQueue(ctx context.Context, scope Scope, limit int) ([]Manu
 	followUpScope(&c, scope)
 	c.args = append(c.args, limit)
 	q := fmt.Sprintf(`SELECT m.shipment_id, s.channel_id, u.name AS sender_unit, r.kind AS recipient_kind,
-		r.ident AS recipient_ident, r.name AS recipient_name, s.sent_at, m.reason, m.detail, m.created_at
+		r.ident AS recipient_ident, r.name AS recipient_name, s.sent_at, m.reason, m.detail, m.why, m.created_at
 		FROM print_manual m
 		JOIN shipments s ON s.id = m.shipment_id
 		JOIN sender_units u ON u.id = s.sender_unit_id
@@ -461,6 +464,13 @@ func (s *Store) ManualQueue(ctx context.Context, scope Scope, limit int) ([]Manu
 	out := []ManualItem{}
 	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list manual handling queue: %w", err)
+	}
+	for i := range out {
+		if len(out[i].WhyRaw) > 0 {
+			if err := json.Unmarshal(out[i].WhyRaw, &out[i].Why); err != nil {
+				return nil, fmt.Errorf("list manual handling queue: read the detail of %s: %w", out[i].ShipmentID, err)
+			}
+		}
 	}
 	return out, nil
 }

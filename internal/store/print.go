@@ -225,7 +225,8 @@ type PrintResolution struct {
 	At         time.Time
 	Request    []byte    // ResolveOrder: the order body (JSON)
 	Reason     string    // ResolveManual: reason code
-	Detail     string    // ResolveManual: readable reason; ResolveRetry: the error
+	Detail     string    // ResolveManual: readable reason (English); ResolveRetry: the error
+	Why        []Phrase  // ResolveManual: the detail for people in their language
 	Evidence   []byte    // the register's answer (JSON), kept in the event
 	RetryAt    time.Time // ResolveRetry
 }
@@ -261,7 +262,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			if err := setPrint(ctx, tx, id, PrintStateManual, at); err != nil {
 				return err
 			}
-			return toManual(ctx, tx, id, r.Reason, r.Detail, at, SourceRegister, r.Evidence)
+			return toManual(ctx, tx, id, r.Reason, manualWhy{r.Detail, r.Why}, at, SourceRegister, r.Evidence)
 		case r.Outcome != ResolveOrder:
 			return fmt.Errorf("resolve print of %s: unknown outcome %q", id, r.Outcome)
 		case cur.RequiresApproval:
@@ -347,10 +348,12 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 	case PrintStatePrinted, PrintStatePosted:
 		return setStage(ctx, tx, id, model.StagePrinted)
 	case PrintStateFailed:
-		return toManual(ctx, tx, id, "print_failed", "the print provider could not print the order: "+reason, at, SourcePrint, nil)
+		return toManual(ctx, tx, id, "print_failed", manualWhy{"the print provider could not print the order: " + reason,
+			[]Phrase{{Key: "manual.detail.print_failed", Args: map[string]string{"Error": reason}}}}, at, SourcePrint, nil)
 	case PrintStateCancelled:
 		if !logged && Printable(cur.ShipmentState, cur.Stage) {
-			return toManual(ctx, tx, id, "print_cancelled", "the print order was cancelled at the provider", at, SourcePrint, nil)
+			return toManual(ctx, tx, id, "print_cancelled", manualWhy{"the print order was cancelled at the provider",
+				[]Phrase{{Key: "manual.detail.print_cancelled"}}}, at, SourcePrint, nil)
 		}
 		return setStage(ctx, tx, id, model.StagePrintCancelled)
 	}
@@ -401,17 +404,39 @@ func skipPrint(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, at tim
 		Message: fmt.Sprintf("no print: the shipment is %s (stage %s)", cur.ShipmentState, cur.Stage)})
 }
 
+// Phrase is a text for people in their language: a catalogue key and its
+// arguments. A manual-handling detail is one or more (printing.Detail).
+type Phrase struct {
+	Key  string            `json:"key"`
+	Args map[string]string `json:"args,omitempty"`
+}
+
+// manualWhy is a manual-handling detail: the English sentence (the
+// evidence's, print_manual.detail) and its phrases (print_manual.why).
+type manualWhy struct {
+	detail string
+	why    []Phrase
+}
+
 // toManual puts a shipment into manual handling with its reason.
-func toManual(ctx context.Context, tx *sqlx.Tx, id, reason, detail string, at time.Time, source string, evidence []byte) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (shipment_id) DO NOTHING`, id, reason, detail, at); err != nil {
+func toManual(ctx context.Context, tx *sqlx.Tx, id, reason string, d manualWhy, at time.Time, source string, evidence []byte) error {
+	var why any
+	if len(d.why) > 0 {
+		b, err := json.Marshal(d.why)
+		if err != nil {
+			return fmt.Errorf("put %s into manual handling: encode its detail: %w", id, err)
+		}
+		why = b
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO print_manual (shipment_id, reason, detail, why, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (shipment_id) DO NOTHING`, id, reason, d.detail, why, at); err != nil {
 		return fmt.Errorf("put %s into manual handling: %w", id, err)
 	}
 	if err := setStage(ctx, tx, id, model.StageManual); err != nil {
 		return err
 	}
 	return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintManual, Source: source, ObservedAt: at,
-		RawStatus: reason, Message: detail, Payload: evidenceJSON(evidence)})
+		RawStatus: reason, Message: d.detail, Payload: evidenceJSON(evidence)})
 }
 
 // heldBatch returns the open held batch of the policy and the shipment's

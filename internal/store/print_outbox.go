@@ -122,7 +122,8 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 				updated_at = $3 WHERE shipment_id = $1`, id, r.Error, at); err != nil {
 				return fmt.Errorf("record refused print order of %s: %w", id, err)
 			}
-			return toManual(ctx, tx, id, "print_refused", "the print provider refused the order: "+r.Error, at, SourcePrint, r.Payload)
+			return toManual(ctx, tx, id, "print_refused", manualWhy{"the print provider refused the order: " + r.Error,
+				[]Phrase{{Key: "manual.detail.print_refused", Args: map[string]string{"Error": r.Error}}}}, at, SourcePrint, r.Payload)
 		case SendOrdered:
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET order_id = $2, state = 'received', updated_at = $3
 				WHERE shipment_id = $1`, id, r.OrderID, at); err != nil {

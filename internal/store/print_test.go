@@ -241,6 +241,25 @@ func TestPrintOutboxClaimsAreExclusiveAndLeased(t *testing.T) {
 	if polls, _ := st.ClaimPrintPolls(ctx, printT0.Add(24*time.Hour), 10, time.Minute); len(polls) != 0 {
 		t.Fatalf("a failed order is still polled: %+v", polls)
 	}
+	// The refused and the failed order's manual-handling details keep their
+	// keys with the provider's words (for pages in their language) beside
+	// the English sentence.
+	queue, err := st.ManualQueue(ctx, store.Scope{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := map[string]string{}
+	for _, m := range queue {
+		why[m.ShipmentID] = fmt.Sprint(m.Why) + " " + m.Detail
+	}
+	for sid, want := range map[string]string{
+		refused: "[{manual.detail.print_refused map[Error:HTTP 400 address.city is required]}] the print provider refused the order: HTTP 400 address.city is required",
+		id:      "[{manual.detail.print_failed map[Error:jammed]}] the print provider could not print the order: jammed",
+	} {
+		if why[sid] != want {
+			t.Errorf("manual detail of %s: %q, want %q", sid, why[sid], want)
+		}
+	}
 }
 
 func TestPrintBatchRelease(t *testing.T) {

@@ -124,7 +124,8 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 			{&p.PrintRequests, `UPDATE print_orders SET request = NULL, last_error = '', failure_reason = ''
 				WHERE shipment_id = ANY($1::uuid[]) AND (request IS NOT NULL OR last_error <> '' OR failure_reason <> '')`},
 			{nil, `UPDATE print_outbox SET last_error = '' WHERE shipment_id = ANY($1::uuid[])`},
-			{&p.Manual, `UPDATE print_manual SET detail = '', note = '' WHERE shipment_id = ANY($1::uuid[]) AND (detail <> '' OR note <> '')`},
+			{&p.Manual, `UPDATE print_manual SET detail = '', why = NULL, note = ''
+				WHERE shipment_id = ANY($1::uuid[]) AND (detail <> '' OR why IS NOT NULL OR note <> '')`},
 			{&p.Notifications, `UPDATE notifications SET recipients = '{}', order_request = NULL, last_error = '', order_error = ''
 				WHERE id IN (SELECT notification_id FROM notification_items WHERE shipment_id = ANY($1::uuid[])
 					UNION SELECT notification_id FROM notification_notices WHERE shipment_id = ANY($1::uuid[]))

@@ -94,7 +94,8 @@ func TestRetentionLetsPersonalDataGo(t *testing.T) {
 	if _, err := db.Exec(`UPDATE print_orders SET request = '{"address": "ADRESSE-Storgata 99, 5003 Bergen"}', state = 'posted' WHERE shipment_id = $1`, fOrg); err != nil {
 		t.Fatal(err)
 	}
-	exec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'DETALJ-Kari bor på hytta', $2)`, a, old)
+	exec(`INSERT INTO print_manual (shipment_id, reason, detail, why, created_at) VALUES ($1, 'print_refused', 'DETALJ-Kari bor på hytta',
+		'[{"key": "manual.detail.print_refused", "args": {"Error": "GRUNN-Kari bor på hytta"}}]', $2)`, a, old)
 	// A reminder to the organisation, with its recipient address.
 	exec(`UPDATE shipments SET state = 'available' WHERE id = $1`, fOrg)
 	claim, err := st.ClaimNotification(ctx, store.Claim{Org: firma, Items: []model.ReminderItem{{ShipmentID: fOrg, Reminder: 1}},
@@ -127,7 +128,7 @@ func TestRetentionLetsPersonalDataGo(t *testing.T) {
 		t.Fatalf("purge counts %+v", p)
 	}
 	gone := []string{"TITTEL-A-SAKSNUMMER", "TITTEL-C-GAMMEL", "TITTEL-F-FIRMA", personA, "Kari Nordmann-Hansen",
-		"NOTAT-A-RING-MOR", "ADRESSE-Storgata", "DETALJ-Kari", "MOTTAKER-post@firma.no", "AUDIT-DETALJ-A"}
+		"NOTAT-A-RING-MOR", "ADRESSE-Storgata", "DETALJ-Kari", "GRUNN-Kari", "MOTTAKER-post@firma.no", "AUDIT-DETALJ-A"}
 	kept := []string{"TITTEL-BV-BEHOLDES", personBV, "Per Barnevernsen", "NOTAT-BV-BEHOLDES", "TITTEL-C-NY", personC}
 	found := scan(t, st, append(gone, kept...))
 	for _, v := range gone {

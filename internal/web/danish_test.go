@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -17,20 +18,22 @@ import (
 )
 
 // getDa fetches a page as a browser set to Danish.
-func (b *browser) getDa(path string) (int, string) { return b.doDa("GET", path, nil) }
+func (b *browser) getDa(path string) (int, string) { return b.doIn("da-DK,da;q=0.9", "GET", path, nil) }
 
 // postDa posts a form as a browser set to Danish.
 func (b *browser) postDa(path string, form url.Values) (int, string) {
-	return b.doDa("POST", path, form)
+	return b.doIn("da-DK,da;q=0.9", "POST", path, form)
 }
 
-func (b *browser) doDa(method, path string, form url.Values) (int, string) {
+// doIn sends a request as a browser set to the languages acceptLanguage
+// names, returning the status and the page unescaped.
+func (b *browser) doIn(acceptLanguage, method, path string, form url.Values) (int, string) {
 	b.e.t.Helper()
 	req, _ := http.NewRequest(method, b.e.srv.URL+path, strings.NewReader(form.Encode()))
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	req.Header.Set("Accept-Language", "da-DK,da;q=0.9")
+	req.Header.Set("Accept-Language", acceptLanguage)
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)
@@ -110,6 +113,45 @@ func TestDanishPagesShowNoEnglishCodes(t *testing.T) {
 			if m := re.FindString(main); m != "" {
 				t.Errorf("%s in Danish shows English %q", tc.page, m)
 			}
+		}
+	}
+}
+
+// TestManualDetailsInPageLanguage: a manual-handling detail built from the
+// register's data (kept as keys, print_manual.why) is said in the page's
+// language, Norwegian and Danish, with the organisation numbers in it; a
+// case recorded before, as English free text, shows as recorded.
+func TestManualDetailsInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(2)
+	why, err := json.Marshal([]store.Phrase{{Key: "manual.detail.subunit_of", Args: map[string]string{"Orgnr": "974760673", "Parent": "910002384"}},
+		{Key: "manual.detail.bankrupt", Args: map[string]string{"Orgnr": "910002384"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const english = "sub-unit 974760673 belongs to 910002384: organisation 910002384 is bankrupt (konkurs)"
+	const before = "organisation 964338531 has no usable postal or business address in the register"
+	db := e.st.DB()
+	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = ANY($1::uuid[])`, "{"+got[0].ID+","+got[1].ID+"}")
+	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, why, created_at) VALUES ($1, 'bankrupt', $2, $3, $4)`, got[0].ID, english, why, now)
+	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', $2, $3)`, got[1].ID, before, now)
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	for _, tc := range []struct{ accept, want string }{
+		{"nb-NO,nb;q=0.9", "underenheten 974760673 hører til 910002384: organisasjonen 910002384 er konkurs"},
+		{"da-DK,da;q=0.9", "underenheden 974760673 hører under 910002384: organisationen 910002384 er gået konkurs"},
+		{"en-GB", english},
+	} {
+		code, page := b.doIn(tc.accept, "GET", "/manual", nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s /manual: %d", tc.accept, code)
+		}
+		main := page[strings.Index(page, "<main"):]
+		if !strings.Contains(main, tc.want) || (tc.accept != "en-GB" && strings.Contains(main, english)) {
+			t.Errorf("%s /manual does not say %q (only)", tc.accept, tc.want)
+		}
+		if !strings.Contains(main, before) {
+			t.Errorf("%s /manual lost the detail recorded before the keys, %q", tc.accept, before)
 		}
 	}
 }

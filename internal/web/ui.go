@@ -155,22 +155,9 @@ func (v view) OverviewWhy(a Alert) string {
 	return health.Why(v.L, store.Alert{Summary: a.Detail, Why: a.Why})
 }
 
-// manualDetails are the manual-handling details that are one fixed
-// sentence (stored in English), by their catalogue key.
-var manualDetails = map[string]string{
-	printing.DetailPhysicalPost: "manual.detail.physical_post",
-	printing.DetailPerson:       "manual.detail.person",
-}
-
 // ManualDetail is a manual-handling case's detail in the page's language
-// when it is one of printing's fixed sentences; other details carry the
-// register's data and are shown as recorded.
-func (v view) ManualDetail(detail string) string {
-	if k, ok := manualDetails[detail]; ok {
-		return v.L.T(k)
-	}
-	return detail
-}
+// (printing.Detail).
+func (v view) ManualDetail(m store.ManualItem) string { return printing.Detail(v.L, m.Why, m.Detail) }
 
 // Languages are the languages a user may choose.
 func (v view) Languages() []string { return i18n.Languages }
