@@ -221,6 +221,11 @@ func TestReadyAndOperations(t *testing.T) {
 		!strings.Contains(row, `<td class="num">3</td>`) { // three registered letters, all due
 		t.Fatalf("/ops: %d\n%s", code, row)
 	}
+	// The channel is named as on every other page (the channel registry's
+	// display name), not by its code.
+	if !strings.Contains(row, "<td>KS SvarUt</td>") || strings.Contains(row, "<td>svarut</td>") {
+		t.Errorf("/ops names the channel by its code, want its display name:\n%s", row)
+	}
 	if strings.Contains(page, "01017012343") || strings.Contains(page, "Vedtak") {
 		t.Fatal("personal data on the operations page")
 	}
