@@ -1,10 +1,13 @@
 package escalate
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"postvakt/internal/store"
 )
 
 // TestLogsDoNotPairRecipientWithSensitiveClass: a log line that names the
@@ -49,4 +52,49 @@ func TestReminderDoesNotNameASensitiveUnit(t *testing.T) {
 		}
 		h.mp.DeleteAll(t)
 	}
+}
+
+// TestReminderNamesTheBusinessNotTheLetters: once the names job has the
+// receiving business's name from the register, the reminder addresses it
+// by name and number in both languages; it still shows no title and no
+// sensitive unit. A business the register has not named yet gets its
+// number alone.
+func TestReminderNamesTheBusinessNotTheLetters(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	firmaB := orgNumbers(2)[1]
+	h.register(ship{recipient: firmaA, class: "taushetsbelagt", conf: true, sent: monday},
+		ship{recipient: firmaB, class: "taushetsbelagt", conf: true, sent: monday})
+	h.contacts(firmaA, firmaB)
+	// What the names job does: the register's answer cached, its name
+	// copied to the recipient.
+	ctx := context.Background()
+	if err := h.st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: firmaA, Status: 200, Name: "FJORDFISK AS",
+		Body: []byte(`{"organisasjonsnummer":"` + firmaA + `","navn":"FJORDFISK AS"}`), FetchedAt: monday}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.FillOrgNames(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.run(due1)
+	msgs := h.mp.Messages(t)
+	if len(msgs) != 2 {
+		t.Fatalf("%d reminders, want 2", len(msgs))
+	}
+	for _, m := range msgs {
+		text := strings.ReplaceAll(m.Text, "\r\n", "\n")
+		want := []string{"Til FJORDFISK AS (org.nr. " + firmaA + ")\n", "To FJORDFISK AS (org.nr. " + firmaA + ")\n"}
+		if m.To[0].Address != "post-"+firmaA+"@example.no" {
+			want = []string{"Til virksomheten med organisasjonsnummer " + firmaB + "\n", "To the organisation with organisation number " + firmaB + "\n"}
+		}
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("reminder to %s lacks %q:\n%s", m.To[0].Address, w, text)
+			}
+		}
+		if strings.Contains(m.Raw+text+m.Subject, "HEMMELIG") || strings.Contains(text, "Barnevernstjenesten") {
+			t.Errorf("reminder to %s shows a title or the unit:\n%s", m.To[0].Address, text)
+		}
+	}
+	h.checkLogs()
 }

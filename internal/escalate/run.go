@@ -202,7 +202,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 		if !due {
 			continue
 		}
-		if done, ok := grouper.Add(sh.RecipientID, s); ok {
+		if done, ok := grouper.Add(sh.RecipientID, sh.RecipientName, s); ok {
 			if err := r.deliver(ctx, done); err != nil {
 				streamErr = err
 				break

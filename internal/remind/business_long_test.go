@@ -20,7 +20,7 @@ func TestLongReminderSaysWhatToDoFirst(t *testing.T) {
 			ChannelID: fmt.Sprintf("d6b23522-ddf3-462a-8140-%012d", i), SenderOrg: "964338531", SenderOrgName: "Bergen kommune",
 			SentAt: sent, Since: sent, Reminder: 1})
 	}
-	m := Compose("974760673", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "long", now)
+	m := Compose("974760673", "", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "long", now)
 	lines := strings.Split(m.Body, "\n")
 	at := -1
 	for i, l := range lines {

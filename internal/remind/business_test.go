@@ -24,7 +24,7 @@ func TestAltinnReminderSaysLettersAreInvisibleWithoutAccess(t *testing.T) {
 		for i := range ss {
 			ss[i].NoAccess = noAccess
 		}
-		m := Compose("974760673", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
+		m := Compose("974760673", "", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
 		nb, en, ok := strings.Cut(m.Body, "-- English --")
 		if !ok {
 			t.Fatal("no English part")
@@ -57,7 +57,7 @@ func TestDanishReminderSendsToRettighedsportalen(t *testing.T) {
 		for i := range ss {
 			ss[i].NoAccess = noAccess
 		}
-		m := Compose(virksomhed, ss, []string{"post@virksomhed.dk"}, "postvakt@kk.dk", "dk1", now)
+		m := Compose(virksomhed, "", ss, []string{"post@virksomhed.dk"}, "postvakt@kk.dk", "dk1", now)
 		da, en, ok := strings.Cut(m.Body, "-- English --")
 		if !ok {
 			t.Fatal("no English part")

@@ -75,7 +75,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	res := make([]Result, len(gs))
 	orgs := make([]string, len(gs))
 	for i, g := range gs {
-		res[i].Outcome.Org, orgs[i] = g.Org, g.Org
+		res[i].Outcome.Org, res[i].Outcome.OrgName, orgs[i] = g.Org, g.OrgName, g.Org
 	}
 	book, err := c.r.Log.ContactEmailsOf(ctx, orgs)
 	if err != nil {
@@ -269,7 +269,7 @@ func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResu
 		log.Info("reminder already handled", "notification", n.ID, "status", n.Status)
 		return nil, nil
 	}
-	msg := Compose(out.Org, out.Shipments, to, c.r.From, n.Key, now)
+	msg := Compose(out.Org, out.OrgName, out.Shipments, to, c.r.From, n.Key, now)
 	out.Message = msg
 	if dryRun {
 		out.Status = StatusPreview

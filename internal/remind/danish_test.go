@@ -39,14 +39,14 @@ func TestComposeDanishReminder(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
 	ss := danishShipments()
 	ss[0].NoAccess = true
-	m := Compose(virksomhed, ss, []string{"post@virksomhed.dk"}, "postvakt@kk.dk", "dk1", now)
+	m := Compose(virksomhed, "", ss, []string{"post@virksomhed.dk"}, "postvakt@kk.dk", "dk1", now)
 	da, en, ok := strings.Cut(m.Body, "-- English --")
 	if !ok {
 		t.Fatalf("no English part:\n%s", m.Body)
 	}
 	for _, want := range []string{
 		"Til virksomheden med CVR-nummer " + virksomhed,
-		"Ingen i virksomheden har åbnet de seneste breve fra os",
+		"Ingen i virksomheden har åbnet de seneste breve fra Københavns Kommune (CVR-nr. " + kobenhavn + ").",
 		"Disse 2 breve til virksomheden ligger i Digital Post og er ikke åbnet endnu",
 		"Breve, der venter:",
 		"Digital Post-brev 0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c41",
@@ -63,7 +63,7 @@ func TestComposeDanishReminder(t *testing.T) {
 	}
 	for _, want := range []string{
 		"To the organisation with CVR number " + virksomhed,
-		"Nobody in your organisation has opened our latest letters",
+		"Nobody in your organisation has opened the latest letters from Københavns Kommune (CVR no. " + kobenhavn + ").",
 		"These 2 letters for your organisation are in Digital Post",
 		"Digital Post letter 5d2e7a90-1c3b-4f6d-8e9a-0b1c2d3e4f50",
 		"Sent: 20 Nov 2026, waiting for 4 days (reminder 1)",
@@ -84,13 +84,13 @@ func TestComposeDanishReminder(t *testing.T) {
 	if strings.Join(m.Langs, ",") != "da,en" || !strings.Contains(string(m.Bytes()), "Content-Language: da, en\r\n") {
 		t.Errorf("languages %v", m.Langs)
 	}
-	one := Compose(virksomhed, ss[1:], nil, "postvakt@kk.dk", "dk2", now)
+	one := Compose(virksomhed, "", ss[1:], nil, "postvakt@kk.dk", "dk2", now)
 	if !strings.HasPrefix(one.Subject, "Påmindelse: 1 uåbnet brev i Digital Post") ||
 		!strings.Contains(one.Body, "Dette brev til virksomheden") || strings.Contains(one.Body, "Ingen i virksomheden") {
 		t.Errorf("one letter, access known:\n%s\n%s", one.Subject, one.Body)
 	}
 	// A Norwegian reminder stays bokmål and English.
-	no := Compose(firma, sampleShipments(), nil, "postvakt@bergen.kommune.no", "k", now)
+	no := Compose(firma, "", sampleShipments(), nil, "postvakt@bergen.kommune.no", "k", now)
 	if strings.Join(no.Langs, ",") != "nb,en" || !strings.Contains(string(no.Bytes()), "Content-Language: nb, en\r\n") {
 		t.Errorf("Norwegian reminder languages %v", no.Langs)
 	}

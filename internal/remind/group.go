@@ -8,14 +8,18 @@ type Grouper struct {
 	cur Group
 }
 
-// Add adds a shipment for org. When org differs from the group being
+// Add adds a shipment for org, whose name (from the registers) is
+// orgName, "" when unknown. When org differs from the group being
 // collected, that group is complete and returned with ok true.
-func (g *Grouper) Add(org string, s Shipment) (done Group, ok bool) {
+func (g *Grouper) Add(org, orgName string, s Shipment) (done Group, ok bool) {
 	if len(g.cur.Shipments) > 0 && g.cur.Org != org {
 		done, ok = g.cur, true
 		g.cur = Group{}
 	}
 	g.cur.Org = org
+	if orgName != "" {
+		g.cur.OrgName = orgName
+	}
 	g.cur.Shipments = append(g.cur.Shipments, s)
 	return done, ok
 }

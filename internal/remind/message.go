@@ -22,7 +22,10 @@ type Shipment = model.ReminderItem
 // Group is one receiving organisation's due shipments in one run: one
 // message.
 type Group struct {
-	Org       string
+	Org string
+	// OrgName is the organisation's name from the registers (the names
+	// job), "" when unknown: the reminder is addressed to it.
+	OrgName   string
 	Shipments []Shipment
 	// LookedUp are addresses looked up in the channel this run, used when
 	// the store has none (a dry run does not cache its lookups).
@@ -78,28 +81,38 @@ func MessageID(key, from string) string {
 	return "<reminder." + key + "@" + domain + ">"
 }
 
-// Compose writes the reminder for one organisation: in the language of
-// the country its letters' channel delivers in (Norwegian bokmål for
-// Altinn and SvarUt, Danish for Digital Post), then in English, with the
-// texts of the catalogue (internal/i18n, keys mail.reminder.*). It lists
+// Compose writes the reminder for one organisation (org, named orgName
+// when the registers know it, "" else): in the language of the country its
+// letters' channel delivers in (Norwegian bokmål for Altinn and SvarUt,
+// Danish for Digital Post), then in English, with the texts of the
+// catalogue (internal/i18n, keys mail.reminder.*). It is addressed to the
+// organisation by name and number ("Til Fjordfisk AS (org.nr. …)"), by
+// number alone without a name. It lists
 // every shipment by its channel reference, sender, sent date and days
 // waiting (beyond maxListed on one line each), and says what to do before the
 // list: log in to Altinn (or Digital Post on virk.dk), and get the access
 // for confidential post from the organisation's administrator (the rights
 // administrator for Digital Post); an organisation that never opens gets
 // that first. It is pure.
-func Compose(org string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
+func Compose(org, orgName string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
 	n := len(shipments)
 	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
+	senders := senderOrgs(shipments)
 	k := reminderKeys[country]
 	mail := i18n.NewMail(i18n.MailLanguages(country))
 	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs()}
 	m.Subject = mail.Joined(func(l *i18n.Localizer) string { return l.T(k.subject, "Count", n, "Org", org) })
 	m.Body = mail.Body(func(l *i18n.Localizer, w func(string)) {
-		w(l.T(k.to, "Org", org))
+		if orgName != "" {
+			w(l.T("mail.reminder.to_named", "Name", OrgName(l, orgName, org)))
+		} else {
+			w(l.T(k.to, "Org", org))
+		}
 		w("")
 		if noAccess {
-			w(l.T(k.noAccess))
+			// From one sender, named (never its unit); from several, those
+			// the list names.
+			w(l.T(k.noAccess, "Count", len(senders), "Sender", OrgName(l, senders[0].name, senders[0].org)))
 			w("")
 		}
 		w(l.T(k.waiting, "Count", n))
@@ -196,6 +209,27 @@ func recipientCountry(ss []Shipment) string {
 		}
 	}
 	return "NO"
+}
+
+// senderOrg is a sending organisation: its number and name ("" unknown).
+type senderOrg struct{ org, name string }
+
+// senderOrgs are the sending organisations of a reminder's letters, in
+// the order they first appear, each with its name when any letter has it.
+func senderOrgs(ss []Shipment) []senderOrg {
+	var out []senderOrg
+	at := map[string]int{}
+	for _, s := range ss {
+		i, ok := at[s.SenderOrg]
+		if !ok {
+			i, at[s.SenderOrg] = len(out), len(out)
+			out = append(out, senderOrg{org: s.SenderOrg})
+		}
+		if out[i].name == "" {
+			out[i].name = s.SenderOrgName
+		}
+	}
+	return out
 }
 
 // accessNotice says whether a reminder opens with how to get access: an

@@ -25,7 +25,7 @@ func sampleShipments() []Shipment {
 
 func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
-	m := Compose("974760673", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
+	m := Compose("974760673", "", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
 	body := m.Body
 	no, en, ok := strings.Cut(body, "-- English --")
 	if !ok {
@@ -64,7 +64,7 @@ func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
 	if !strings.Contains(m.Subject, "2 uåpnede brev") || !strings.Contains(m.Subject, "Reminder: 2 unopened letters") {
 		t.Errorf("subject = %q", m.Subject)
 	}
-	one := Compose("974760673", sampleShipments()[:1], nil, "postvakt@bergen.kommune.no", "k", now)
+	one := Compose("974760673", "", sampleShipments()[:1], nil, "postvakt@bergen.kommune.no", "k", now)
 	if !strings.Contains(one.Subject, "1 uåpnet brev") || !strings.Contains(one.Body, "This letter for your organisation") {
 		t.Errorf("singular: %q", one.Subject)
 	}
@@ -82,7 +82,7 @@ func TestMessageIDIsDeterministic(t *testing.T) {
 
 func TestBytesIsAValidMIMEMessage(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
-	m := Compose("974760673", sampleShipments(), []string{"a@firma.no", "b@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
+	m := Compose("974760673", "", sampleShipments(), []string{"a@firma.no", "b@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
 	raw := m.Bytes()
 	if strings.Contains(strings.ReplaceAll(string(raw), "\r\n", ""), "\n") {
 		t.Fatal("bare LF in the message: lines must end in CRLF")
@@ -116,7 +116,7 @@ func TestHeadersStayInBounds(t *testing.T) {
 	for i := range 60 {
 		to = append(to, fmt.Sprintf("postmottak-%02d@avdeling-med-langt-navn.firma.no", i))
 	}
-	m := Compose("974760673", sampleShipments(), to, "Bærum kommune <postvakt@baerum.example>", "abc", time.Date(2026, 11, 24, 9, 30, 0, 0, oslo))
+	m := Compose("974760673", "", sampleShipments(), to, "Bærum kommune <postvakt@baerum.example>", "abc", time.Date(2026, 11, 24, 9, 30, 0, 0, oslo))
 	raw := string(m.Bytes())
 	head, _, _ := strings.Cut(raw, "\r\n\r\n")
 	for _, line := range strings.Split(head, "\r\n") {
@@ -147,7 +147,7 @@ func TestGrouper(t *testing.T) {
 	var g Grouper
 	var groups []Group
 	for i, org := range []string{"a", "a", "b", "c", "c", "c"} {
-		if done, ok := g.Add(org, Shipment{ShipmentID: string(rune('0' + i))}); ok {
+		if done, ok := g.Add(org, "", Shipment{ShipmentID: string(rune('0' + i))}); ok {
 			groups = append(groups, done)
 		}
 	}
@@ -207,25 +207,104 @@ func TestParseContacts(t *testing.T) {
 // a reminder that opens with how to get the access role; others do not.
 func TestComposeForAnOrganisationWithoutAccess(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
-	plain := Compose("974760673", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
+	plain := Compose("974760673", "", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
 	ss := sampleShipments()
 	for i := range ss {
 		ss[i].NoAccess = true
 	}
-	m := Compose("974760673", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
+	m := Compose("974760673", "", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
 	no, en, _ := strings.Cut(m.Body, "-- English --")
-	for _, want := range []string{"Ingen i virksomheten har åpnet de siste brevene", "«Tilganger»"} {
+	// One sender: named (never its unit).
+	for _, want := range []string{"Ingen i virksomheten har åpnet de siste brevene fra Bergen kommune (org.nr. 964338531).", "«Tilganger»"} {
 		if !strings.Contains(no, want) || strings.Contains(plain.Body, want) {
 			t.Errorf("Norwegian part: %q only when nobody opens", want)
 		}
 	}
-	for _, want := range []string{"Nobody in your organisation has opened our latest letters", "grant the access package"} {
+	for _, want := range []string{"Nobody in your organisation has opened the latest letters from Bergen kommune (org.nr. 964338531).", "grant the access package"} {
 		if !strings.Contains(en, want) || strings.Contains(plain.Body, want) {
 			t.Errorf("English part: %q only when nobody opens", want)
 		}
 	}
 	if strings.Index(no, "Ingen i virksomheten") > strings.Index(no, "Brev som venter") {
 		t.Error("the access text does not come first")
+	}
+	if strings.Contains(m.Body[:strings.Index(m.Body, "Brev som venter")], "Barnevernstjenesten") {
+		t.Error("the access text names the sending unit")
+	}
+}
+
+// TestComposeNoAccessFromSeveralSenders: a reminder listing letters from
+// several sending organisations does not speak as one sender ("our
+// letters", "the letters we have sent") nor name one of them: the access
+// text points to the senders the list names, in each language.
+func TestComposeNoAccessFromSeveralSenders(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	ss := sampleShipments()
+	ss[1].SenderOrg, ss[1].SenderOrgName = "974760673", "Vestland fylkeskommune"
+	for i := range ss {
+		ss[i].NoAccess = true
+	}
+	no, en, _ := strings.Cut(Compose("974760673", "", ss, nil, "postvakt@bergen.kommune.no", "k", now).Body, "-- English --")
+	if want := "Ingen i virksomheten har åpnet de siste brevene fra de 2 avsenderne som står\nnedenfor."; !strings.Contains(no, want) {
+		t.Errorf("Norwegian part lacks %q:\n%s", want, no)
+	}
+	if want := "Nobody in your organisation has opened the latest letters from the 2 senders\nlisted below."; !strings.Contains(en, want) {
+		t.Errorf("English part lacks %q:\n%s", want, en)
+	}
+	da, den, _ := strings.Cut(Compose(virksomhed, "", append(danishShipments()[:1], Shipment{ShipmentID: "019a0000-0000-7000-8000-0000000000d3",
+		Channel: "digitalpost", ChannelID: "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", SenderOrg: "29189846", SenderOrgName: "Aarhus Kommune",
+		SentAt: now.AddDate(0, 0, -3), Since: now.AddDate(0, 0, -3), Reminder: 1, NoAccess: true}), nil, "postvakt@kk.dk", "dk3", now).Body, "-- English --")
+	if want := "Ingen i virksomheden har åbnet de seneste breve fra de 2 afsendere, der står\nnedenfor."; !strings.Contains(da, want) {
+		t.Errorf("Danish part lacks %q:\n%s", want, da)
+	}
+	if !strings.Contains(den, "from the 2 senders") {
+		t.Errorf("English part of the Danish reminder does not point to the senders:\n%s", den)
+	}
+	intro := func(part string) string { return part[:strings.Index(part, "\n\n  1.")] }
+	for _, part := range []string{no, en, da, den} {
+		for _, never := range []string{"vi har sendt", "our latest", "fra os", "Bergen kommune", "Vestland", "Københavns", "Aarhus"} {
+			if strings.Contains(intro(part), never) {
+				t.Errorf("the text before the list says %q with several senders:\n%s", never, intro(part))
+			}
+		}
+	}
+}
+
+// TestComposeNamesTheBusiness: a reminder is addressed to the receiving
+// business by its name from the registers and its number, in each
+// language; without a name, by its number alone. Nothing else changes:
+// no title, no unit the policy does not let it name.
+func TestComposeNamesTheBusiness(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	ss := sampleShipments()
+	ss[0].NameUnit, ss[1].NameUnit = false, false
+	for _, tc := range []struct {
+		org, name string
+		ss        []Shipment
+		want      []string
+		not       string
+	}{
+		{"974760673", "Fjordfisk AS", ss, []string{"Til Fjordfisk AS (org.nr. 974760673)\n", "To Fjordfisk AS (org.nr. 974760673)\n"},
+			"organisasjonsnummer"},
+		{"974760673", "", ss, []string{"Til virksomheten med organisasjonsnummer 974760673\n",
+			"To the organisation with organisation number 974760673\n"}, "Fjordfisk"},
+		{virksomhed, "Virksomhed ApS", danishShipments(), []string{"Til Virksomhed ApS (CVR-nr. " + virksomhed + ")\n",
+			"To Virksomhed ApS (CVR no. " + virksomhed + ")\n"}, "CVR-nummer"},
+	} {
+		m := Compose(tc.org, tc.name, tc.ss, nil, "postvakt@bergen.kommune.no", "k", now)
+		for _, want := range tc.want {
+			if !strings.Contains(m.Body, want) {
+				t.Errorf("%s %q: the reminder lacks %q:\n%s", tc.org, tc.name, want, m.Body)
+			}
+		}
+		if strings.Contains(m.Body, tc.not) {
+			t.Errorf("%s %q: the reminder says %q", tc.org, tc.name, tc.not)
+		}
+		for _, never := range []string{"Barnevernstjenesten", "Skatteetaten lokalt", "BUF"} {
+			if strings.Contains(m.Body+m.Subject, never) {
+				t.Errorf("%s %q: the reminder names the unit %q", tc.org, tc.name, never)
+			}
+		}
 	}
 }
 

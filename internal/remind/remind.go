@@ -79,6 +79,7 @@ const (
 // Outcome is what Deliver did for one organisation.
 type Outcome struct {
 	Org            string
+	OrgName        string // the organisation's name, "" unknown (Group.OrgName)
 	Status         Status
 	NotificationID int64
 	Shipments      []Shipment      // the shipments listed (or that would be)

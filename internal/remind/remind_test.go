@@ -363,7 +363,7 @@ func TestComposeHidesTheUnit(t *testing.T) {
 	t.Parallel()
 	ss := sampleShipments()
 	ss[0].NameUnit = false
-	m := Compose(firma, ss, nil, "postvakt@bergen.kommune.no", "k", time.Date(2026, 11, 24, 9, 0, 0, 0, oslo))
+	m := Compose(firma, "", ss, nil, "postvakt@bergen.kommune.no", "k", time.Date(2026, 11, 24, 9, 0, 0, 0, oslo))
 	if strings.Contains(m.Body, "Barnevernstjenesten") || !strings.Contains(m.Body, "Avsender: Bergen kommune (org.nr. 964338531)\n") ||
 		!strings.Contains(m.Body, "Skatteetaten lokalt") {
 		t.Fatalf("body:\n%s", m.Body)

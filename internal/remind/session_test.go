@@ -130,7 +130,7 @@ func (s *loopSMTP) counts() (conns, data int, delivered map[string]int) {
 func messages(n int) []*Message {
 	out := make([]*Message, n)
 	for i := range out {
-		out[i] = Compose("974760673", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no",
+		out[i] = Compose("974760673", "", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no",
 			fmt.Sprintf("key-%03d", i), time.Date(2026, 11, 24, 9, 0, 0, 0, oslo))
 	}
 	return out

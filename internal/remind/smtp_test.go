@@ -25,7 +25,7 @@ import (
 )
 
 func testMessage(to ...string) *Message {
-	return Compose("974760673", sampleShipments(), to, "postvakt@bergen.kommune.no", "feedbeef", time.Date(2026, 11, 24, 9, 0, 0, 0, oslo))
+	return Compose("974760673", "", sampleShipments(), to, "postvakt@bergen.kommune.no", "feedbeef", time.Date(2026, 11, 24, 9, 0, 0, 0, oslo))
 }
 
 func TestSMTPSendsThroughMailpit(t *testing.T) {

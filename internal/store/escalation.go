@@ -32,6 +32,7 @@ type OpenShipment struct {
 	RecipientRow   int64       `db:"recipient_row"` // recipients.id: the stream's grouping key
 	RecipientKind  string      `db:"recipient_kind"`
 	RecipientID    string      `db:"recipient_ident"`
+	RecipientName  string      `db:"recipient_name"` // an organisation's name from the registers (the names job); "" unknown
 	Class          string      `db:"class"`
 	Confidential   bool        `db:"confidential"`
 	State          model.State `db:"state"`
@@ -62,7 +63,7 @@ func (o OpenShipment) Since() time.Time {
 
 const openShipmentColumns = `s.id, s.channel, s.channel_id,
 	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
-	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident,
+	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name,
 	s.class, s.confidential, s.state, s.channel_status, s.stage, s.sent_at, s.available_at,
 	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at,
 	s.unknown_to_channel_since`
