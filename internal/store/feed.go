@@ -73,6 +73,9 @@ type feedShipment struct {
 	State     model.State `db:"state"`
 	Stage     string      `db:"stage"`
 	SentAt    time.Time   `db:"sent_at"`
+	// UnknownSince: marked unknown_to_channel (as locked: only this
+	// transaction can clear the mark now).
+	UnknownSince *time.Time `db:"unknown_to_channel_since"`
 }
 
 // ApplyFeed writes a batch of log entries in one transaction: every entry
@@ -224,14 +227,13 @@ func applyFeedEntries(ctx context.Context, tx *sqlx.Tx, a FeedApply, entries []F
 // finishFeed is ApplyFeed's last part: the letters read whole, the cursor.
 func finishFeed(ctx context.Context, tx *sqlx.Tx, a FeedApply) error {
 	if len(a.Synced) > 0 {
-		// A letter the log knows now gets the reminders held back for
-		// it while it was unknown: the next escalation run looks at it.
-		if _, err := tx.ExecContext(ctx, `WITH q AS (
-				UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE shipment_id = ANY($1::uuid[]))
-			UPDATE shipments s SET unknown_to_channel_since = NULL, next_step_at = `+sqlKnownAgain+`
-			WHERE s.id = ANY($1::uuid[]) AND s.unknown_to_channel_since IS NOT NULL
-				AND EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`,
-			pq.Array(a.Synced), EventChannel); err != nil {
+		// Their next poll goes; a letter marked unknown whose log has
+		// entries is known again (clearUnknown: the event, once), in the
+		// same statement.
+		if err := clearUnknown(ctx, tx, a.Synced,
+			`WITH q AS (UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE shipment_id = ANY($1::uuid[]))`,
+			`EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`, []any{EventChannel},
+			feedKnownEvent(a.Channel, a.Cursor)); err != nil {
 			return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
 		}
 	}
@@ -261,7 +263,7 @@ func lockFeedShipments(ctx context.Context, tx *sqlx.Tx, channel string, entries
 	}
 	var rows []feedShipment
 	if len(ids) > 0 {
-		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage, sent_at FROM shipments
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage, sent_at, unknown_to_channel_since FROM shipments
 			WHERE channel = $1 AND channel_id = ANY($2) ORDER BY id FOR UPDATE`, channel, pq.Array(ids)); err != nil {
 			return nil, fmt.Errorf("find %s shipments of %d log entries: %w", channel, len(entries), err)
 		}
@@ -379,8 +381,12 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 	}
 	ids, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at, avail := make([]*time.Time, n), make([]*time.Time, n)
+	var marked []string
 	for i, c := range order {
 		ids[i], states[i], statuses[i], closed[i], avail[i] = c.ship.ID, string(c.state), c.status, c.closed, c.availableAt
+		if c.ship.UnknownSince != nil {
+			marked = append(marked, c.ship.ID)
+		}
 		if c.moved {
 			t := c.at
 			at[i] = &t
@@ -392,7 +398,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 	}
 	// The log knows the letter now: its failures are over, and a letter
 	// marked unknown was looked up whole, so it needs no look-up any more
-	// either. Before the states, which clear the mark.
+	// either. Before its mark goes (below).
 	if _, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET failures = 0,
 			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN q.next_poll_at END
 		FROM shipments s
@@ -401,19 +407,21 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		pq.Array(ids)); err != nil {
 		return fmt.Errorf("apply %s states: clear their look-ups: %w", channel, err)
 	}
+	// A letter marked unknown is known again: the mark goes, with its
+	// event, before the state events.
+	if err := clearUnknown(ctx, tx, marked, "", "", nil, feedKnownEvent(channel, fresh[0].At)); err != nil {
+		return fmt.Errorf("apply %s states: %w", channel, err)
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET state = u.state,
 			state_changed_at = COALESCE(u.at, s.state_changed_at),
 			channel_status = CASE WHEN u.status <> '' THEN u.status ELSE s.channel_status END,
 			available_at = CASE WHEN u.avail IS NULL THEN s.available_at ELSE LEAST(COALESCE(s.available_at, u.avail), u.avail) END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
-			unknown_to_channel_since = NULL,
-			-- A step may come earlier: the letter failed, it became
-			-- available earlier than recorded (migration 00013), or the
-			-- log knows it now after it was unknown (its reminders were
-			-- held back: escalate.Decision.Unheard).
+			-- A step may come earlier: the letter failed, or it became
+			-- available earlier than recorded (migration 00013); one the
+			-- log knows now after it was unknown was asked for above.
 			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
-				OR u.avail < COALESCE(s.available_at, s.sent_at)
-				OR s.unknown_to_channel_since IS NOT NULL THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
+				OR u.avail < COALESCE(s.available_at, s.sent_at) THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
 		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`,

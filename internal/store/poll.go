@@ -250,17 +250,25 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	var w PollWrite
 	var changes, statuses, failures, unknowns []*PollResult
 	var events, notes []Event // notes: after the change they are about
+	// A usable answer about a letter marked unknown clears the mark, first:
+	// the event says when and on which answer, written by the transaction
+	// that cleared it only (another worker's may have, since the claim).
+	byID := make(map[string]*PollResult, len(results))
+	var marked []string
+	for i := range results {
+		r := &results[i]
+		byID[r.ID] = r
+		if r.Due.UnknownSince != nil && knowsIt(r) {
+			marked = append(marked, r.ID)
+		}
+	}
+	if err := clearUnknown(ctx, tx, marked, "", "", nil, func(k knownRow) Event { return knownEvent(byID[k.ID]) }); err != nil {
+		return w, err
+	}
 	for i := range results {
 		r := &results[i]
 		ev := Event{ShipmentID: r.ID, Source: r.Source, ObservedAt: r.ObservedAt, PolledAt: &r.ObservedAt, RawStatus: r.Status,
 			Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State)}
-		if r.Due.UnknownSince != nil && r.Err == "" && !r.Unknown && !r.Skipped {
-			// The mark goes (applyChanges, finishPolls): say when and on
-			// which answer.
-			known := ev
-			known.Kind, known.ToState, known.Message = EventKnownAgain, string(r.Due.State), "the channel knows this shipment again"
-			events = append(events, known)
-		}
 		switch {
 		case r.Err != "":
 			w.Errors++
@@ -325,7 +333,19 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	for _, r := range changes {
 		handled[r.ID] = true
 	}
-	return w, finishPolls(ctx, tx, results, failures, unknowns, handled)
+	return w, finishPolls(ctx, tx, results, failures, unknowns, handled, byID)
+}
+
+// knowsIt says whether r is an answer that shows the channel knows the
+// letter: it clears an unknown_to_channel mark.
+func knowsIt(r *PollResult) bool { return r.Err == "" && !r.Unknown && !r.Skipped }
+
+// knownEvent is the known_to_channel event of r's answer: when, and on
+// which answer, the channel knew the letter again.
+func knownEvent(r *PollResult) Event {
+	return Event{ShipmentID: r.ID, Kind: EventKnownAgain, Source: r.Source, ObservedAt: r.ObservedAt, PolledAt: &r.ObservedAt,
+		RawStatus: r.Status, Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State), ToState: string(r.Due.State),
+		Message: "the channel knows this shipment again"}
 }
 
 // appendHistory adds the channel's history of r, when fetched, as evidence.
@@ -469,8 +489,12 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 // marker (set for an unknown shipment, kept for an unusable answer,
 // cleared otherwise) of every polled shipment that applyChanges did not
 // already update. Only a letter whose marker changes is written in
-// shipments: a poll that learned nothing new is a write of poll_queue.
-func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures, unknowns []*PollResult, done map[string]bool) error {
+// shipments: a poll that learned nothing new is a write of poll_queue. A
+// marker it clears (one set after the claim, by another worker: those
+// marked at the claim were cleared first, clearUnknown) gets its
+// known_to_channel event here; byID are the results by shipment id.
+func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures, unknowns []*PollResult, done map[string]bool,
+	byID map[string]*PollResult) error {
 	failed := make(map[string]bool, len(failures))
 	for _, r := range failures {
 		failed[r.ID] = true
@@ -493,25 +517,34 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `WITH u AS (
+	var cleared []string
+	err := tx.SelectContext(ctx, &cleared, `WITH u AS (
 			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[], $6::boolean[])
 				AS u(id, next, failed, unknown, at, skipped)),
 		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
 			failures = CASE WHEN u.skipped THEN q.failures WHEN u.failed OR u.unknown THEN q.failures + 1 ELSE 0 END
-			FROM u WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id)
-		UPDATE shipments s SET
+			FROM u WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id),
+		m AS (UPDATE shipments s SET
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
 				WHEN u.failed THEN s.unknown_to_channel_since END,
 			next_step_at = CASE WHEN u.unknown OR u.failed THEN s.next_step_at ELSE `+sqlKnownAgain+` END
 		FROM u
 		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND NOT u.skipped
 			AND ((u.unknown AND s.unknown_to_channel_since IS NULL)
-				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))`,
+				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))
+		RETURNING s.id, u.unknown)
+		SELECT id FROM m WHERE NOT unknown`,
 		pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)), pq.Array(skip))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
-	return nil
+	var known []Event
+	for _, id := range cleared {
+		if r := byID[id]; r != nil {
+			known = append(known, knownEvent(r))
+		}
+	}
+	return appendEvents(ctx, tx, known)
 }
 
 // RecordPollError keeps a failed channel call as evidence and pushes the
