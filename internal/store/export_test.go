@@ -1,9 +1,23 @@
 package store
 
+import "context"
+
 // SetIncidentBatch sets how many letters RecordIncidentFollowUps records in
 // one transaction, and returns the undo.
 func SetIncidentBatch(n int) func() {
 	was := incidentBatch
 	incidentBatch = n
 	return func() { incidentBatch = was }
+}
+
+// ExplainIncidentPage is the plan of IncidentPage's one pass over the
+// letters f selects (EXPLAIN (FORMAT JSON)).
+func (s *Store) ExplainIncidentPage(ctx context.Context, f IncidentFilter, limit int) ([]byte, error) {
+	q, args, err := incidentPageQuery(f, limit)
+	if err != nil {
+		return nil, err
+	}
+	var plan []byte
+	err = s.db.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) `+q, args...)
+	return plan, err
 }

@@ -19,7 +19,7 @@ type HealthStore interface {
 	AlertByID(ctx context.Context, id int64) (*store.Alert, error)
 	CountIncident(ctx context.Context, f store.IncidentFilter) (int, error)
 	IncidentSummary(ctx context.Context, f store.IncidentFilter) ([]store.UnitCount, error)
-	IncidentLetters(ctx context.Context, f store.IncidentFilter, limit int) ([]store.IncidentRow, error)
+	IncidentPage(ctx context.Context, f store.IncidentFilter, limit int) (*store.IncidentPage, error)
 	EachIncidentLetter(ctx context.Context, f store.IncidentFilter, fn func(*store.IncidentRow) error) error
 	RecordIncidentFollowUps(ctx context.Context, d store.IncidentFollowUps) (int, error)
 	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)

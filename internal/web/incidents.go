@@ -144,25 +144,21 @@ func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
 	return q
 }
 
-// incident reads an incident's summary and first letters, audited; on an
-// error it has answered.
+// incident reads an incident's summary and first letters (one pass:
+// store.IncidentPage), audited; on an error it has answered.
 func (s *Server) incident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter, what string) (*incidentData, error) {
 	if !s.mustAudit(w, r, "view_incident", what+" "+f.String(), "") {
 		return nil, errors.New("not audited")
 	}
-	counts, err := s.store.IncidentSummary(r.Context(), f)
+	page, err := s.store.IncidentPage(r.Context(), f, incidentPageLetters)
 	if err != nil {
-		s.internalError(w, "summarise incident", err)
+		s.internalError(w, "read incident page", err)
 		return nil, err
 	}
-	d := &incidentData{Filter: f, Summary: report.Summarise(counts), States: reportStates, Decisions: bulkDecisions,
-		Options: s.options(), Asked: true}
+	d := &incidentData{Filter: f, Summary: report.Summarise(page.Summary), Letters: page.Letters, States: reportStates,
+		Decisions: bulkDecisions, Options: s.options(), Asked: true}
 	for _, u := range d.Summary {
 		d.Total += u.Total
-	}
-	if d.Letters, err = s.store.IncidentLetters(r.Context(), f, incidentPageLetters); err != nil {
-		s.internalError(w, "list incident letters", err)
-		return nil, err
 	}
 	d.More = d.Total - len(d.Letters)
 	d.Query = incidentQuery(f, 0)
