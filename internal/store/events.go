@@ -56,12 +56,11 @@ type Event struct {
 	Message    string     `db:"message" json:"message,omitempty"`
 }
 
-// Events returns a shipment's evidence log, oldest first.
+// Events returns a shipment's whole evidence log in the log's order (id);
+// EventsBefore reads it a page at a time.
 func (s *Store) Events(ctx context.Context, shipmentID string) ([]Event, error) {
 	var evs []Event
-	err := s.db.SelectContext(ctx, &evs, `SELECT id, shipment_id, kind, source, actor, observed_at, polled_at, recorded_at,
-		from_state, to_state, raw_status, payload, message
-		FROM shipment_events WHERE shipment_id = $1 ORDER BY id`, shipmentID)
+	err := s.db.SelectContext(ctx, &evs, `SELECT `+eventColumns+` FROM shipment_events WHERE shipment_id = $1 ORDER BY id`, shipmentID)
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", shipmentID, err)
 	}

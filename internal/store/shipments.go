@@ -84,8 +84,22 @@ func (sc Scope) where(args *[]any) string {
 	return strings.Join(parts, " AND ")
 }
 
-// Shipment returns one shipment with its event log, if it lies in scope.
+// Shipment returns one shipment with its whole event log, if it lies in
+// scope.
 func (s *Store) Shipment(ctx context.Context, id string, scope Scope) (*Shipment, error) {
+	sh, err := s.ShipmentFacts(ctx, id, scope)
+	if err != nil {
+		return nil, err
+	}
+	if sh.Events, err = s.Events(ctx, id); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// ShipmentFacts returns one shipment without its event log (Events nil),
+// if it lies in scope: a log may hold thousands of events.
+func (s *Store) ShipmentFacts(ctx context.Context, id string, scope Scope) (*Shipment, error) {
 	if !looksLikeUUID(id) {
 		return nil, ErrNotFound
 	}
@@ -99,11 +113,6 @@ func (s *Store) Shipment(ctx context.Context, id string, scope Scope) (*Shipment
 		return nil, fmt.Errorf("get shipment %s: %w", id, notFound(err))
 	}
 	sh.fill()
-	events, err := s.Events(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	sh.Events = events
 	return &sh, nil
 }
 

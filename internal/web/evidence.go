@@ -26,12 +26,13 @@ func inScope(sh *store.Shipment, sc store.Scope) bool {
 	return (sc.SenderOrg == "" || sc.SenderOrg == sh.SenderOrg) && (sc.SenderUnit == "" || sc.SenderUnit == sh.SenderUnit)
 }
 
-// shipmentFor loads a shipment for the request's principal: ErrNotFound
+// shipmentFor loads a shipment (without its event log) for the request's
+// principal: ErrNotFound
 // when there is none, errOutOfScope (already logged and audited) when it is
 // someone else's.
 func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error) {
 	p := principal(r.Context())
-	sh, err := s.store.Shipment(r.Context(), id, store.Scope{})
+	sh, err := s.store.ShipmentFacts(r.Context(), id, store.Scope{})
 	if err != nil {
 		return nil, err
 	}
@@ -66,17 +67,19 @@ type Evidence struct {
 	DigitalPost *DigitalPostProof `json:"digital_post,omitempty"`
 }
 
-// evidenceOf reads the proof out of a shipment's events: only the state
-// changes postvakt applied and the channel's own log entries count (a
+// evidenceOf reads the proof out of a shipment's events, all of them in
+// the order things happened (store.ProofEvents: never a page of the log,
+// so the proof is the same on every page): only the state changes postvakt
+// applied and the channel's own log entries count (store.ProofKinds: a
 // refused transition, a decision or a follow-up carries a state too, but
 // proves none). A shipment first seen already opened was available no
 // later than it was opened, and at the time its channel gave, when that is
 // earlier (shipments.available_at, which the lists and escalation use).
-func evidenceOf(sh *store.Shipment) Evidence {
+func evidenceOf(sh *store.Shipment, events []store.Event) Evidence {
 	var e Evidence
-	for i := range sh.Events {
-		ev := &sh.Events[i]
-		if ev.Kind != store.EventState && ev.Kind != store.EventChannel {
+	for i := range events {
+		ev := &events[i]
+		if !slices.Contains(store.ProofKinds, ev.Kind) {
 			continue
 		}
 		at := ev.ObservedAt
@@ -103,14 +106,18 @@ func evidenceOf(sh *store.Shipment) Evidence {
 		e.AvailableAt, e.AvailableSource, e.AvailableNoLaterThan = sh.AvailableAt, sh.Channel, false
 	}
 	if sh.Channel == model.ChannelDigitalPost {
-		digitalPostProof(sh, &e)
+		digitalPostProof(sh, events, &e)
 	}
 	return e
 }
 
 type evidenceData struct {
-	S          *store.Shipment
-	E          Evidence
+	S *store.Shipment // its Events: the page of the log shown (all of it in the JSON)
+	E Evidence
+	// Page is the page of the log the timeline shows, Before the cursor it
+	// was asked for ("" for the latest events); nil in the JSON.
+	Page       *store.EventPage
+	Before     string
 	F          *store.FollowUp
 	CanFollow  bool
 	Decisions  []string
@@ -131,7 +138,16 @@ func needsFollowUp(sh *store.Shipment) bool {
 	return sh.State != model.StateOpened
 }
 
-func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action string) (*evidenceData, bool) {
+// evidencePageEvents is how many events of the log the letter's page
+// shows at a time (the newest first; a link leads to the older ones).
+const evidencePageEvents = 200
+
+// loadEvidence reads what the letter's page and its JSON show: the
+// shipment, the proof drawn from every event that can prove (whichever
+// page is shown), the follow-up; and the log, whole when whole (the JSON,
+// a complete evidence export), else the page of ?before= (the latest
+// events without it). An invalid cursor is answered 400.
+func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action string, whole bool) (*evidenceData, bool) {
 	p := principal(r.Context())
 	id := r.PathValue("id")
 	sh, err := s.shipmentFor(r, id)
@@ -146,39 +162,65 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 		s.internalError(w, "get shipment", err)
 		return nil, false
 	}
+	d := &evidenceData{S: sh}
+	if whole {
+		if sh.Events, err = s.store.Events(r.Context(), sh.ID); err != nil {
+			s.internalError(w, "read events", err)
+			return nil, false
+		}
+		// The timeline in the order things happened; the log's own order
+		// (id) breaks ties and stays visible in the # column.
+		sort.SliceStable(sh.Events, func(i, j int) bool { return sh.Events[i].ObservedAt.Before(sh.Events[j].ObservedAt) })
+	} else {
+		d.Before = r.URL.Query().Get("before")
+		d.Page, err = s.store.EventsBefore(r.Context(), sh.ID, d.Before, evidencePageEvents)
+		switch {
+		case errors.Is(err, store.ErrBadCursor):
+			s.renderError(w, r, http.StatusBadRequest, "err.evidence_cursor")
+			return nil, false
+		case err != nil:
+			s.internalError(w, "read a page of events", err)
+			return nil, false
+		}
+		sh.Events = d.Page.Events
+	}
 	if !s.mustAudit(w, r, action, "shipment "+sh.ID, "") {
 		return nil, false
 	}
-	// The timeline in the order things happened; the log's own order (id)
-	// breaks ties and stays visible in the # column.
-	sort.SliceStable(sh.Events, func(i, j int) bool { return sh.Events[i].ObservedAt.Before(sh.Events[j].ObservedAt) })
-	fu, err := s.store.FollowUp(r.Context(), sh.ID, p.Scope())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	proof, err := s.store.ProofEvents(r.Context(), sh.ID)
+	if err != nil {
+		s.internalError(w, "read the proof's events", err)
+		return nil, false
+	}
+	d.E = evidenceOf(sh, proof)
+	if d.F, err = s.store.FollowUp(r.Context(), sh.ID, p.Scope()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.internalError(w, "get follow-up", err)
 		return nil, false
 	}
-	return &evidenceData{S: sh, E: evidenceOf(sh), F: fu,
-		CanFollow: p.Can(auth.RecordFollowUp) && needsFollowUp(sh),
-		Decisions: store.Decisions, Channels: s.offered(),
-		Form:       followUpInput{NewChannel: sh.Channel}, // a resend goes by the letter's own channel, as a rule
-		Recipient:  sh.Recipient.ID,
-		DefaultDue: s.now().AddDate(0, 0, s.followUpDays)}, true
+	d.CanFollow = p.Can(auth.RecordFollowUp) && needsFollowUp(sh)
+	d.Decisions, d.Channels = store.Decisions, s.offered()
+	d.Form = followUpInput{NewChannel: sh.Channel} // a resend goes by the letter's own channel, as a rule
+	d.Recipient = sh.Recipient.ID
+	d.DefaultDue = s.now().AddDate(0, 0, s.followUpDays)
+	return d, true
 }
 
 // evidencePage is the shipment's evidence report: facts, what the log
-// proves, the full timeline with raw statuses and payloads, the follow-up.
-// It prints as an evidence report for an appeal.
+// proves (drawn from the whole log), the timeline a page at a time with raw
+// statuses and payloads, the follow-up. It prints as an evidence report
+// for an appeal.
 func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadEvidence(w, r, "view_shipment")
+	d, ok := s.loadEvidence(w, r, "view_shipment", false)
 	if !ok {
 		return
 	}
 	s.render(w, r, http.StatusOK, "evidence", "title.evidence", d)
 }
 
-// evidenceJSON is the same evidence as JSON.
+// evidenceJSON is the same evidence as JSON, with the whole log: the
+// complete evidence export.
 func (s *Server) evidenceJSON(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadEvidence(w, r, "view_shipment_json")
+	d, ok := s.loadEvidence(w, r, "view_shipment_json", true)
 	if !ok {
 		return
 	}
@@ -216,7 +258,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "record follow-up", err)
 	case no != nil && no.status == http.StatusBadRequest:
 		// The form again, as filled in, the problem beside its field.
-		d, ok := s.loadEvidence(w, r, "view_shipment")
+		d, ok := s.loadEvidence(w, r, "view_shipment", false)
 		if !ok {
 			return
 		}

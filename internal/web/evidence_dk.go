@@ -59,12 +59,13 @@ type DigitalPostProof struct {
 }
 
 // digitalPostProof reads the proof out of a Danish letter's kept log
-// entries, and makes the evidence's available and opened times the log's.
-func digitalPostProof(sh *store.Shipment, e *Evidence) {
+// entries (among events, evidenceOf's), and makes the evidence's available
+// and opened times the log's.
+func digitalPostProof(sh *store.Shipment, events []store.Event, e *Evidence) {
 	earliest := map[string]*store.Event{}
 	var last *store.Event
-	for i := range sh.Events {
-		ev := &sh.Events[i]
+	for i := range events {
+		ev := &events[i]
 		if ev.Kind != store.EventChannel || ev.Source != model.ChannelDigitalPost {
 			continue
 		}

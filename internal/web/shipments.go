@@ -300,12 +300,54 @@ func jsonField(err error) string {
 	return ""
 }
 
+// apiEventsLimit is how many events GET /api/v1/shipments/{id} gives
+// unless ?limit= says otherwise (at most apiEventsMax).
+const (
+	apiEventsLimit = 200
+	apiEventsMax   = 1000
+)
+
+// shipmentWithEvents is GET /api/v1/shipments/{id}'s answer: the letter,
+// a page of its evidence log (Events), how many events the whole log has,
+// and the cursor of the page before ("" when there is none).
+type shipmentWithEvents struct {
+	*store.Shipment
+	EventsTotal      int    `json:"events_total"`
+	EventsNextCursor string `json:"events_next_cursor"`
+}
+
+// getShipment is GET /api/v1/shipments/{id}?limit=&before=: the letter
+// with the latest limit events of its log before the cursor (the latest of
+// all without one), in the order things happened.
 func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := apiEventsLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > apiEventsMax {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be a number from 1 to %d", apiEventsMax))
+			return
+		}
+		limit = n
+	}
 	sh, ok := s.apiShipment(w, r)
-	if !ok || !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
+	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, sh)
+	page, err := s.store.EventsBefore(r.Context(), sh.ID, q.Get("before"), limit)
+	switch {
+	case errors.Is(err, store.ErrBadCursor):
+		writeError(w, http.StatusBadRequest, "invalid cursor: before must be the events_next_cursor of an earlier answer")
+		return
+	case err != nil:
+		s.internalError(w, "read a page of events", err)
+		return
+	}
+	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
+		return
+	}
+	sh.Events = page.Events
+	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor})
 }
 
 func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {

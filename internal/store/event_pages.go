@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// eventColumns select an Event from shipment_events.
+const eventColumns = `id, shipment_id, kind, source, actor, observed_at, polled_at, recorded_at,
+	from_state, to_state, raw_status, payload, message`
+
+// ProofKinds are the kinds of event the evidence's proof is drawn from:
+// the state changes postvakt applied and the channel's own log entries. A
+// refused transition, a decision or a follow-up carries a state too, but
+// proves none.
+var ProofKinds = []string{EventState, EventChannel}
+
+// ProofEvents returns the shipment's events of ProofKinds, in the order
+// things happened (observed_at, then the log's own id): all the proof is
+// drawn from, however long the log, and whichever page of it is shown. Of
+// a payload only what the proof names is read: the channel log's id of
+// the entry ({"id": …}, when the payload is an object that has one; else
+// none). A Digital Post letter's log is all proof, and its payloads were
+// most of what a long one weighs.
+func (s *Store) ProofEvents(ctx context.Context, shipmentID string) ([]Event, error) {
+	evs := []Event{}
+	if err := s.db.SelectContext(ctx, &evs, `SELECT id, shipment_id, kind, source, actor, observed_at, polled_at, recorded_at,
+			from_state, to_state, raw_status, message,
+			CASE WHEN jsonb_typeof(payload) = 'object' AND payload ? 'id' THEN jsonb_build_object('id', payload->'id') END AS payload
+		FROM shipment_events
+		WHERE shipment_id = $1 AND kind = ANY($2) ORDER BY observed_at, id`, shipmentID, pq.Array(ProofKinds)); err != nil {
+		return nil, fmt.Errorf("read the proof's events of %s: %w", shipmentID, err)
+	}
+	return evs, nil
+}
+
+// EventPage is one page of a shipment's evidence log.
+type EventPage struct {
+	// Events are the page's events in the order things happened
+	// (observed_at, then id), oldest first.
+	Events []Event
+	// Total is how many events the whole log has.
+	Total int
+	// NextCursor names the page of the events before this page's first;
+	// "" when there are none.
+	NextCursor string
+}
+
+// EventsBefore returns a page of a shipment's evidence log: the limit
+// latest events (by observed_at, then id) of those before the cursor (a
+// NextCursor; "" for the latest of all), oldest first. Pages follow each
+// other by keyset, so an event recorded meanwhile neither repeats nor
+// hides one. A cursor this server did not make is ErrBadCursor.
+func (s *Store) EventsBefore(ctx context.Context, shipmentID, cursor string, limit int) (*EventPage, error) {
+	args := []any{shipmentID, limit + 1}
+	cond := ""
+	if cursor != "" {
+		at, id, err := decodeEventCursor(cursor)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, at, id)
+		cond = " AND (observed_at, id) < ($3, $4)"
+	}
+	var evs []Event
+	if err := s.db.SelectContext(ctx, &evs, `SELECT `+eventColumns+` FROM shipment_events
+		WHERE shipment_id = $1`+cond+` ORDER BY observed_at DESC, id DESC LIMIT $2`, args...); err != nil {
+		return nil, fmt.Errorf("read a page of the events of %s: %w", shipmentID, err)
+	}
+	p := &EventPage{}
+	if len(evs) > limit {
+		evs = evs[:limit]
+		last := evs[limit-1]
+		p.NextCursor = encodeEventCursor(last.ObservedAt, last.ID)
+	}
+	p.Events = make([]Event, len(evs))
+	for i, e := range evs {
+		p.Events[len(evs)-1-i] = e
+	}
+	if err := s.db.GetContext(ctx, &p.Total, `SELECT count(*) FROM shipment_events WHERE shipment_id = $1`, shipmentID); err != nil {
+		return nil, fmt.Errorf("count the events of %s: %w", shipmentID, err)
+	}
+	return p, nil
+}
+
+func encodeEventCursor(at time.Time, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(id, 10)))
+}
+
+func decodeEventCursor(c string) (time.Time, int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, 0, ErrBadCursor
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return time.Time{}, 0, ErrBadCursor
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}, 0, ErrBadCursor
+	}
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return time.Time{}, 0, ErrBadCursor
+	}
+	return t, n, nil
+}
