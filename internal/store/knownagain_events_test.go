@@ -237,3 +237,35 @@ func waitLockWaiters(t *testing.T, st *store.Store, n int) {
 	}
 	t.Fatalf("fewer than %d backends came to wait for a lock", n)
 }
+
+// TestPollChangeClearsLateMarkWithEvent: a mark set after the claim (by
+// another worker whose lease-expired poll found the letter unknown) that
+// this poll's answer clears gets its known_to_channel event also when the
+// answer changes the letter's state or only its raw status: every
+// statement that clears the mark writes the event, so no mark goes
+// silently.
+func TestPollChangeClearsLateMarkWithEvent(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	got, _, err := st.Register(ctx, []model.NewShipment{danish(95), danish(96)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, status := got[0].ID, got[1].ID
+	since := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	storetest.Set(t, st, []string{changed, status}, storetest.UnknownToChannelSince(since))
+	at := since.Add(time.Hour)
+	rc := knownResult(changed, since, at)
+	rc.Due.UnknownSince, rc.State, rc.Status = nil, model.StateAccepted, "MEMO_SEND_RECEIVED" // claimed before the mark
+	rs := knownResult(status, since, at)
+	rs.Due.UnknownSince, rs.Status = nil, "SOME_NEW_STATUS" // the state kept, the raw status new
+	if _, err := st.ApplyPoll(ctx, []store.PollResult{rc, rs}); err != nil {
+		t.Fatal(err)
+	}
+	for name, id := range map[string]string{"a state change": changed, "a status change": status} {
+		if evs := knownEvents(t, st, id); len(evs) != 1 || marked(t, st, id) {
+			t.Errorf("%s clearing a mark set after the claim: %d known_to_channel events, marked %v; want one, the mark gone",
+				name, len(evs), marked(t, st, id))
+		}
+	}
+}

@@ -333,7 +333,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	for _, r := range changes {
 		handled[r.ID] = true
 	}
-	return w, finishPolls(ctx, tx, results, failures, unknowns, handled, byID)
+	return w, finishPolls(ctx, tx, results, failures, unknowns, handled, applied, byID)
 }
 
 // knowsIt says whether r is an answer that shows the channel knows the
@@ -429,17 +429,17 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
 				AS u(id, prev, state, at, status, closed, next, avail)),
 		ch AS (UPDATE shipments s SET state = u.state, state_changed_at = u.at,
-			channel_status = u.status, unknown_to_channel_since = NULL,
+			channel_status = u.status,
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.avail, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
-			-- A failed letter needs paper at once, one available before it
-			-- was sent (a channel's clock) starts waiting earlier, and one
-			-- the channel now knows after all gets the reminders held back
-			-- for it: the next escalation run looks at them (migration
-			-- 00013). Other changes only delay steps.
+			-- A failed letter needs paper at once, and one available before
+			-- it was sent (a channel's clock) starts waiting earlier: the
+			-- next escalation run looks at them (migration 00013). Other
+			-- changes only delay steps. An unknown_to_channel mark is not
+			-- touched here: clearUnknown and finishPolls clear it, with its
+			-- known_to_channel event.
 			next_step_at = CASE WHEN u.state = `+sqlState(model.StateFailed)+`
 				OR (s.available_at IS NULL AND u.state IN ('available', 'opened') AND COALESCE(u.avail, u.at) < s.sent_at)
-				OR s.unknown_to_channel_since IS NOT NULL
 				THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 			FROM u
 			WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.state = u.prev
@@ -473,8 +473,8 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 	for i, r := range rs {
 		ids[i], prev[i], statuses[i], closed[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, unknown_to_channel_since = NULL,
-			next_step_at = `+sqlKnownAgain+`,
+	// An unknown_to_channel mark is finishPolls' to clear, with its event.
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
 		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
@@ -487,13 +487,15 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 // finishPolls sets the next poll, the failure count (one more for an
 // unusable answer or an unknown shipment, zero otherwise) and the unknown
 // marker (set for an unknown shipment, kept for an unusable answer,
-// cleared otherwise) of every polled shipment that applyChanges did not
-// already update. Only a letter whose marker changes is written in
-// shipments: a poll that learned nothing new is a write of poll_queue. A
-// marker it clears (one set after the claim, by another worker: those
-// marked at the claim were cleared first, clearUnknown) gets its
-// known_to_channel event here; byID are the results by shipment id.
-func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures, unknowns []*PollResult, done map[string]bool,
+// cleared otherwise) of every polled shipment but the changes in done
+// (applyChanges' to handle); of a change applied it only clears the
+// marker (applyChanges set its next poll). Only a letter whose marker
+// changes is written in shipments: a poll that learned nothing new is a
+// write of poll_queue. A marker it clears (one set after the claim, by
+// another worker: those marked at the claim were cleared first,
+// clearUnknown) gets its known_to_channel event here, whatever the answer
+// changed; byID are the results by shipment id.
+func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures, unknowns []*PollResult, done, applied map[string]bool,
 	byID map[string]*PollResult) error {
 	failed := make(map[string]bool, len(failures))
 	for _, r := range failures {
@@ -505,25 +507,26 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	}
 	var ids []string
 	var next, at []*time.Time
-	var fail, unk, skip []bool
+	var fail, unk, skip, queued []bool
 	for i := range results {
 		r := &results[i]
-		if done[r.ID] {
+		if done[r.ID] && !applied[r.ID] {
 			continue
 		}
 		ids, next, at = append(ids, r.ID), append(next, r.NextPollAt), append(at, &r.ObservedAt)
 		fail, unk, skip = append(fail, failed[r.ID]), append(unk, unknown[r.ID]), append(skip, r.Skipped)
+		queued = append(queued, applied[r.ID])
 	}
 	if len(ids) == 0 {
 		return nil
 	}
 	var cleared []string
 	err := tx.SelectContext(ctx, &cleared, `WITH u AS (
-			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[], $6::boolean[])
-				AS u(id, next, failed, unknown, at, skipped)),
+			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[], $6::boolean[], $7::boolean[])
+				AS u(id, next, failed, unknown, at, skipped, queued)),
 		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
 			failures = CASE WHEN u.skipped THEN q.failures WHEN u.failed OR u.unknown THEN q.failures + 1 ELSE 0 END
-			FROM u WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id),
+			FROM u WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id AND NOT u.queued),
 		m AS (UPDATE shipments s SET
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
 				WHEN u.failed THEN s.unknown_to_channel_since END,
@@ -534,7 +537,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))
 		RETURNING s.id, u.unknown)
 		SELECT id FROM m WHERE NOT unknown`,
-		pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)), pq.Array(skip))
+		pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)), pq.Array(skip), pq.Array(queued))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
