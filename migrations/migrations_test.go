@@ -208,28 +208,84 @@ func TestNormalizedIDs(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	rows := func(q string) string {
-		t.Helper()
-		var out []string
-		r, err := db.QueryContext(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		for r.Next() {
-			var s string
-			if err := r.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		return strings.Join(out, " | ")
-	}
-	if got, want := rows(`SELECT channel_id FROM shipments ORDER BY channel_id`),
+	if got, want := rows(t, db, `SELECT channel_id FROM shipments ORDER BY channel_id`),
 		"BBBBBBBB-0000-4000-8000-00000000000B | KK-2025-1 | aaaaaaaa-0000-4000-8000-00000000000a | bbbbbbbb-0000-4000-8000-00000000000b"; got != want {
 		t.Errorf("channel ids %q, want %q", got, want)
 	}
-	if got, want := rows(`SELECT '['||name||']' FROM sender_units ORDER BY name`), "[NAV] | [Skole] | [Skole ]"; got != want {
+	if got, want := rows(t, db, `SELECT '['||name||']' FROM sender_units ORDER BY name`), "[NAV] | [Skole] | [Skole ]"; got != want {
 		t.Errorf("units %q, want %q", got, want)
 	}
+}
+
+// TestPaddedChannelIDs: until registrations were normalized the API stored
+// a channel id as it was given, spaces around it included, and 00025
+// lower-cased only the UUIDs without them; a unit's name could end in a
+// no-break space, which 00025 kept. After the upgrade (00032), registering
+// those letters again as the sak-system sends them now (trimmed, in lower
+// case) finds them and their unit rather than making a second letter with
+// its own reminders and print order.
+func TestPaddedChannelIDs(t *testing.T) {
+	ctx := context.Background()
+	url, db, p := provider(t)
+	if _, err := p.DownTo(ctx, 31); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sender_orgs (orgnr) VALUES ('964338531')`,
+		`INSERT INTO sender_units (sender_org_id, name) SELECT id, E'Barnevernstjenesten\u00a0' FROM sender_orgs`,
+		`INSERT INTO recipients (kind, ident) VALUES ('org', '974760673')`,
+		`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
+			SELECT gen_random_uuid(), 'svarut', c, u.id, r.id, 'Vedtak', true, 'taushetsbelagt', now()
+			FROM unnest(ARRAY[' 00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-00000000000A ',
+				' KK-2025-1', 'KK-2025-1']) c, sender_units u, recipients r`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	st, err := store.Open(ctx, url, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a, b := storetest.Letter(1), storetest.Letter(10)
+	b.ChannelID = "00000000-0000-4000-8000-00000000000a"
+	storetest.Register(t, st, a, b)
+	var letters, units int
+	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM shipments), (SELECT count(*) FROM sender_units)`).Scan(&letters, &units); err != nil {
+		t.Fatal(err)
+	}
+	if letters != 4 || units != 1 {
+		t.Errorf("%d letters and %d units after registering two stored letters again, want 4 and 1", letters, units)
+	}
+	// A padded id whose trimmed form another letter has stays as it is.
+	if got := rows(t, db, `SELECT '[' || channel_id || ']' FROM shipments ORDER BY channel_id`); got !=
+		"[ KK-2025-1] | [00000000-0000-4000-8000-000000000001] | [00000000-0000-4000-8000-00000000000a] | [KK-2025-1]" {
+		t.Errorf("channel ids %s", got)
+	}
+}
+
+// rows is the text of q's rows (one column), joined by " | ".
+func rows(t *testing.T, db *sql.DB, q string) string {
+	t.Helper()
+	r, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []string
+	for r.Next() {
+		var s string
+		if err := r.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, " | ")
 }
