@@ -185,7 +185,8 @@ func schema(t *testing.T, db *sql.DB) []string {
 // TestNormalizedIDs: migration 00025 stores the letters and units of
 // before as registrations are stored now (a UUID channel id in lower case,
 // a unit's name trimmed), so that registering one again finds it; two rows
-// of one normalized form stay as they are.
+// of one normalized form (in one channel) stay as they are, however many
+// and whichever of them is in lower case already.
 func TestNormalizedIDs(t *testing.T) {
 	ctx := context.Background()
 	_, db, p := provider(t)
@@ -197,9 +198,14 @@ func TestNormalizedIDs(t *testing.T) {
 		`INSERT INTO sender_units (sender_org_id, name) SELECT id, n FROM sender_orgs, unnest(ARRAY[' NAV ', 'Skole ', 'Skole']) n`,
 		`INSERT INTO recipients (kind, ident) VALUES ('org', '974760673')`,
 		`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
-			SELECT gen_random_uuid(), 'svarut', c, u.id, r.id, 'Brev', true, 'taushetsbelagt', now()
-			FROM unnest(ARRAY['AAAAAAAA-0000-4000-8000-00000000000A', 'BBBBBBBB-0000-4000-8000-00000000000B',
-				'bbbbbbbb-0000-4000-8000-00000000000b', 'KK-2025-1']) c, sender_units u, recipients r WHERE u.name = ' NAV '`,
+			SELECT gen_random_uuid(), split_part(c, ':', 1), split_part(c, ':', 2), u.id, r.id, 'Brev', true, 'taushetsbelagt', now()
+			FROM unnest(ARRAY['svarut:AAAAAAAA-0000-4000-8000-00000000000A', 'svarut:BBBBBBBB-0000-4000-8000-00000000000B',
+				'svarut:bbbbbbbb-0000-4000-8000-00000000000b', 'svarut:KK-2025-1',
+				'svarut:CCCCCCCC-0000-4000-8000-00000000000C', 'svarut:CcCcCcCc-0000-4000-8000-00000000000c',
+				'altinn:DDDDDDDD-0000-4000-8000-00000000000D', 'svarut:dddddddd-0000-4000-8000-00000000000d',
+				'svarut:EEEEEEEE-0000-4000-8000-00000000000E', 'svarut:EeEeEeEe-0000-4000-8000-00000000000e',
+				'svarut:eeeeeeee-0000-4000-8000-00000000000e', 'altinn:FfFfFfFf-0000-4000-8000-00000000000F']) c,
+				sender_units u, recipients r WHERE u.name = ' NAV '`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -208,11 +214,23 @@ func TestNormalizedIDs(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	if got, want := rows(t, db, `SELECT channel_id FROM shipments ORDER BY channel_id`),
-		"BBBBBBBB-0000-4000-8000-00000000000B | KK-2025-1 | aaaaaaaa-0000-4000-8000-00000000000a | bbbbbbbb-0000-4000-8000-00000000000b"; got != want {
-		t.Errorf("channel ids %q, want %q", got, want)
+	if got, want := strings.Split(rows(t, db, `SELECT channel || ':' || channel_id FROM shipments ORDER BY channel || channel_id COLLATE "C"`), " | "), []string{
+		"altinn:dddddddd-0000-4000-8000-00000000000d",
+		"altinn:ffffffff-0000-4000-8000-00000000000f",
+		"svarut:BBBBBBBB-0000-4000-8000-00000000000B",
+		"svarut:CCCCCCCC-0000-4000-8000-00000000000C",
+		"svarut:CcCcCcCc-0000-4000-8000-00000000000c",
+		"svarut:EEEEEEEE-0000-4000-8000-00000000000E",
+		"svarut:EeEeEeEe-0000-4000-8000-00000000000e",
+		"svarut:KK-2025-1",
+		"svarut:aaaaaaaa-0000-4000-8000-00000000000a",
+		"svarut:bbbbbbbb-0000-4000-8000-00000000000b",
+		"svarut:dddddddd-0000-4000-8000-00000000000d",
+		"svarut:eeeeeeee-0000-4000-8000-00000000000e",
+	}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("channel ids:\n%s", diff(want, got))
 	}
-	if got, want := rows(t, db, `SELECT '['||name||']' FROM sender_units ORDER BY name`), "[NAV] | [Skole] | [Skole ]"; got != want {
+	if got, want := rows(t, db, `SELECT '['||name||']' FROM sender_units ORDER BY name COLLATE "C"`), "[NAV] | [Skole] | [Skole ]"; got != want {
 		t.Errorf("units %q, want %q", got, want)
 	}
 }
