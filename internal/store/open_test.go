@@ -2,12 +2,16 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestOpenErrorHidesPassword: a DATABASE_URL that does not parse (an
@@ -40,5 +44,50 @@ func TestOpenPermanentErrorFailsFast(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("a database that does not exist took %s to report: %v", d.Round(time.Second), err)
+	}
+}
+
+// TestSessionsRunInUTC: postvakt's sessions run in UTC whatever the
+// server's timezone setting (a distribution package's default is often the
+// machine's zone, Europe/Oslo or Europe/Copenhagen) or a timezone in
+// DATABASE_URL says: the times it reads, and the API's JSON made of them,
+// are in UTC ("…Z"), as with a server set to UTC; every date question
+// names its own zone.
+func TestSessionsRunInUTC(t *testing.T) {
+	url := pgtest.New(t)
+	admin, err := sql.Open("postgres", pgtest.AdminURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	parsed, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(`ALTER DATABASE ` + strings.TrimPrefix(parsed.Path, "/") + ` SET timezone = 'Pacific/Chatham'`); err != nil {
+		t.Fatal(err)
+	}
+	q := parsed.Query()
+	q.Set("timezone", "Europe/Oslo")
+	parsed.RawQuery = q.Encode()
+	for i, u := range []string{url, parsed.String()} {
+		st := storetest.OpenURL(t, u)
+		var zone string
+		if err := st.DB().Get(&zone, `SHOW timezone`); err != nil {
+			t.Fatal(err)
+		}
+		if zone != "UTC" {
+			t.Errorf("%s: the session's timezone is %s, want UTC", u, zone)
+		}
+		l := storetest.Letter(1)
+		l.ChannelID = storetest.ChannelID("tz", i)
+		l.SentAt = time.Date(2026, 11, 20, 11, 0, 0, 0, time.FixedZone("CET", 3600))
+		sh, err := st.Shipment(context.Background(), storetest.Register(t, st, l)[0].ID, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(sh.SentAt); string(b) != `"2026-11-20T10:00:00Z"` {
+			t.Errorf("%s: sent_at read as %s, want \"2026-11-20T10:00:00Z\"", u, b)
+		}
 	}
 }

@@ -47,11 +47,29 @@ type Store struct {
 
 // Open connects to the database at url, waiting up to wait for it to answer
 // (a database that restarts at the same time as postvakt is not an error).
+// Its sessions run in UTC whatever the server's timezone setting (often the
+// machine's zone) or url says: the times read come in UTC, and interval
+// arithmetic and casts to date do not depend on where the server stands;
+// a question about a day names its zone (AT TIME ZONE 'Europe/Oslo').
 func Open(ctx context.Context, url string, wait time.Duration) (*Store, error) {
-	db, err := sqlx.Open("postgres", url)
+	cfg, err := pq.NewConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", hideURL(err, url))
+	}
+	for k := range cfg.Runtime {
+		if strings.EqualFold(k, "timezone") {
+			delete(cfg.Runtime, k)
+		}
+	}
+	if cfg.Runtime == nil {
+		cfg.Runtime = map[string]string{}
+	}
+	cfg.Runtime["TimeZone"] = "UTC"
+	conn, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
