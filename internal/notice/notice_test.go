@@ -368,3 +368,29 @@ func TestNoticeCrashAfterSendIsNotResent(t *testing.T) {
 		t.Fatalf("sent again after the crash: %+v", got)
 	}
 }
+
+// TestFollowUpDeadlineCountsOsloDays: a follow-up opened at 23:30 in Oslo
+// on 20 March 2026 with 10 days has its deadline on 30 March at 23:30 in
+// Oslo, the date its mail shows, also when the process's clock is in UTC
+// (most containers) and summer time begins in between (29 March): ten
+// days of 24 hours would end at 00:30 on 31 March.
+func TestFollowUpDeadlineCountsOsloDays(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	now := time.Date(2026, 3, 20, 22, 30, 0, 0, time.UTC) // 23:30 in Oslo, as a UTC server's clock reads it
+	ids := f.register("Barnevernstjenesten", "barnevern", model.StateRejected, now.AddDate(0, 0, -1), 1)
+	f.n.FollowUpDays = 10
+	if sum := f.run(now); sum.Opened != 1 {
+		t.Fatalf("opened %d follow-ups, want 1", sum.Opened)
+	}
+	fu, err := f.st.FollowUp(context.Background(), ids[0], store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fu.Deadline.In(oslo).Format("2006-01-02 15:04"); got != "2026-03-30 23:30" {
+		t.Errorf("deadline %s in Oslo, want 2026-03-30 23:30", got)
+	}
+	if got := store.FollowUpDeadline(now, 10); !got.Equal(fu.Deadline) {
+		t.Errorf("store.FollowUpDeadline says %s, the follow-up has %s", got, fu.Deadline)
+	}
+}

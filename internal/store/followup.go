@@ -5,11 +5,30 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	_ "time/tzdata" // Europe/Oslo on machines without a zone database
 
 	"postvakt/internal/model"
 
 	"github.com/jmoiron/sqlx"
 )
+
+// followUpZone is the zone a follow-up's days are counted in: Oslo's clock,
+// which Copenhagen's keeps too.
+var followUpZone = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		panic(err) // time/tzdata is linked in
+	}
+	return l
+}()
+
+// FollowUpDeadline is the deadline of a follow-up opened at now with days
+// to decide: days calendar days later at the same clock time in Oslo,
+// whatever the process's zone (TZ), so the date a mail or page shows is
+// days after the day it opened, also across a change of summer time.
+func FollowUpDeadline(now time.Time, days int) time.Time {
+	return now.In(followUpZone).AddDate(0, 0, days)
+}
 
 // EventFollowUp is the evidence-log kind of a recorded follow-up decision.
 const EventFollowUp = "followup"

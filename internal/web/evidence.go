@@ -201,7 +201,7 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	d.Decisions, d.Channels = store.Decisions, s.offered()
 	d.Form = followUpInput{NewChannel: sh.Channel} // a resend goes by the letter's own channel, as a rule
 	d.Recipient = sh.Recipient.ID
-	d.DefaultDue = s.now().AddDate(0, 0, s.followUpDays)
+	d.DefaultDue = store.FollowUpDeadline(s.now(), s.followUpDays)
 	return d, true
 }
 
@@ -309,7 +309,7 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 	p := principal(ctx)
 	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: in.Decision,
 		Note: strings.TrimSpace(in.Note), MissedDeadline: in.MissedDeadline,
-		Actor: p.Actor(), At: s.now(), Deadline: s.now().AddDate(0, 0, s.followUpDays)}
+		Actor: p.Actor(), At: s.now(), Deadline: store.FollowUpDeadline(s.now(), s.followUpDays)}
 	switch {
 	case !slices.Contains(store.Decisions, d.Decision):
 		return &refusal{http.StatusBadRequest, "err.choose_decision", nil, "decision"}, nil

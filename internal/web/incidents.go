@@ -295,7 +295,7 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 		reason = "alert " + a
 	}
 	n, err := s.store.RecordIncidentFollowUps(r.Context(), store.IncidentFollowUps{Filter: f, Reason: reason,
-		Deadline: s.now().AddDate(0, 0, days), Decision: decision, Note: strings.TrimSpace(r.PostFormValue("note")),
+		Deadline: store.FollowUpDeadline(s.now(), days), Decision: decision, Note: strings.TrimSpace(r.PostFormValue("note")),
 		Actor: p.Actor(), At: s.now()})
 	if err != nil {
 		s.internalError(w, "record incident follow-ups", err)
