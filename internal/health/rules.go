@@ -489,11 +489,12 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 		if o.LastOpened != nil && o.LastOpened.Add(tick).After(from) {
 			from = o.LastOpened.Add(tick)
 		}
+		since := o.From.In(oslo).Format("2006-01-02") // the date pages and mails show for the letter
 		out = append(out, Condition{Rule: policy.RuleNeverOpening, Labels: store.Labels{"org": o.Org},
 			Severity: cfg.Severity, Affected: o.Unopened,
 			Summary: fmt.Sprintf("organisation %s opened none of its last %d confidential letters (since %s): likely nobody there has %s",
-				o.Org, o.Unopened, o.From.UTC().Format("2006-01-02"), accessName(o.Org)),
-			Why: []store.AlertReason{neverOpening(o.Org, o.Unopened, o.From.UTC().Format("2006-01-02"))},
+				o.Org, o.Unopened, since, accessName(o.Org)),
+			Why: []store.AlertReason{neverOpening(o.Org, o.Unopened, since)},
 			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
 				From: from, To: f.Now.Add(-cfg.MinAge)}})
 	}

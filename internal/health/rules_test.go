@@ -292,6 +292,24 @@ func TestNeverOpening(t *testing.T) {
 	}
 }
 
+// TestNeverOpeningSinceIsAnOsloDate: the first unopened letter sent at
+// 00:30 on 5 March in Oslo (23:30 UTC on the 4th) makes the alert say
+// "since 2026-03-05", the date every page and mail shows for it.
+func TestNeverOpeningSinceIsAnOsloDate(t *testing.T) {
+	cfg := policy.DefaultHealth().NeverOpening
+	from := time.Date(2026, 3, 4, 23, 30, 0, 0, time.UTC)
+	got := NeverOpening(cfg, Facts{Now: t0, Orgs: []store.OrgFacts{{Org: "974760673", Unopened: 3, From: from}}})
+	if len(got) != 1 {
+		t.Fatalf("got %+v", got)
+	}
+	if !strings.Contains(got[0].Summary, "(since 2026-03-05)") {
+		t.Errorf("summary %q, want since 2026-03-05", got[0].Summary)
+	}
+	if why := fmt.Sprint(got[0].Why); !strings.Contains(why, "2026-03-05") || strings.Contains(why, "2026-03-04") {
+		t.Errorf("why %s, want since 2026-03-05", why)
+	}
+}
+
 func TestInhibit(t *testing.T) {
 	rules := policy.DefaultHealth().Inhibit
 	l := func(ch, unit string) store.Labels {
