@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/calendar"
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
 	"postvakt/internal/model"
@@ -62,8 +63,8 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("discover")
 	name := fs.String("channel", "altinn", "channel to list shipments on ("+channel.DiscoverUsage()+")")
-	since := fs.String("since", "", "first day to look at (YYYY-MM-DD), required")
-	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD or RFC 3339; default now)")
+	since := fs.String("since", "", "first day to look at (YYYY-MM-DD from 00:00 in the channel's country, or RFC 3339), required")
+	until := fs.String("until", "", "last moment to look at (YYYY-MM-DD: 00:00 that day in the channel's country, or RFC 3339; default now)")
 	org := fs.String("sender-org", "", "the sender organisation number these shipments are registered under (required)")
 	unit := fs.String("sender-unit", "", "sending unit to register them under (default Ukjent enhet; Digital Post: Ukendt enhed)")
 	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer; Digital Post: fortrolig)")
@@ -93,13 +94,19 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	if err := checkOrg(*org); err != nil {
 		return usageError{"--sender-org: " + err.Error()}
 	}
-	from, err := parseDay(*since)
+	// A date is a day in the channel's country, whatever the process's
+	// zone (an unknown channel is refused below).
+	loc := time.UTC
+	if cal, err := calendar.Get(spec.Country); err == nil {
+		loc = cal.Location()
+	}
+	from, err := parseDay(*since, loc)
 	if err != nil {
 		return usageError{"--since: " + err.Error()}
 	}
 	to := time.Now()
 	if *until != "" {
-		if to, err = parseDay(*until); err != nil {
+		if to, err = parseDay(*until, loc); err != nil {
 			return usageError{"--until: " + err.Error()}
 		}
 	}
@@ -231,9 +238,10 @@ func defaultClass(danish, confidential bool) string {
 	return "ordinaer"
 }
 
-func parseDay(s string) (time.Time, error) {
+// parseDay reads an RFC 3339 time, or a date as 00:00 that day in loc.
+func parseDay(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.ParseInLocation("2006-01-02", s, time.Local)
+	return time.ParseInLocation("2006-01-02", s, loc)
 }

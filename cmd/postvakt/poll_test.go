@@ -160,6 +160,42 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// TestDiscoverSinceIsADayInTheChannelsCountry: --since DATE is that day
+// from 00:00 in Oslo for a Norwegian channel, whatever the process's zone
+// (TZ): on a machine at UTC−12, a letter sent in the morning of that day in
+// Oslo is found, as on a machine in Oslo.
+func TestDiscoverSinceIsADayInTheChannelsCountry(t *testing.T) {
+	s, env := simEnv(t)
+	env = append(env, "DATABASE_URL="+pgtest.New(t), "TZ=Etc/GMT+12")
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A day with a letter sent before 12:00 in Oslo: before 00:00 at UTC−12.
+	var day time.Time
+	for _, r := range s.Shipments() {
+		if at := r.SentAt.In(oslo); r.Channel == "altinn" && at.Hour() < 12 && at.Before(s.Now().Add(-24*time.Hour)) {
+			day = time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, oslo)
+			break
+		}
+	}
+	if day.IsZero() {
+		t.Fatal("the simulator has no Altinn letter sent before noon in Oslo")
+	}
+	want := 0
+	for _, r := range s.Shipments() {
+		if r.Channel == "altinn" && !r.SentAt.Before(day) && !r.SentAt.After(s.Now()) {
+			want++
+		}
+	}
+	out, stderr, code := runEnv(t, env, "discover", "--channel", "altinn", "--since", day.Format("2006-01-02"), "--sender-org", "964338531")
+	m := regexp.MustCompile(`: (\d+) new`).FindStringSubmatch(out)
+	if code != 0 || m == nil || m[1] != itoa(want) {
+		t.Fatalf("discover --since %s: exit %d, %v new, want %d (the letters sent from 00:00 in Oslo)\n%s\n%s",
+			day.Format("2006-01-02"), code, m, want, out, stderr)
+	}
+}
+
 // TestDiscoverAndPollDigitalPost: the Danish letters found in the event log
 // are registered once, with their recipients and without a title, and a
 // poll of the feed prints the summary line.
