@@ -63,7 +63,7 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	now := time.Now()
 	if *minAge > 0 {
-		f.SentUntil = now.AddDate(0, 0, -*minAge)
+		f.SentUntil = store.MinAgeBound(now, *minAge)
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {

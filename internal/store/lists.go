@@ -42,9 +42,16 @@ type ListFilter struct {
 	Class        string    // policy class
 	Channel      string    // svarut, altinn
 	From, To     time.Time // sent in [From, To)
-	SentUntil    time.Time // sent before (age filter: now minus the minimum age)
+	SentUntil    time.Time // sent before (age filter: MinAgeBound)
 	Limit        int
 	Cursor       string
+}
+
+// MinAgeBound is SentUntil for letters at least days old as of now: days of
+// 24 hours, as the lists and exports count a letter's age, not calendar
+// days in the process's zone (which summer time makes 23 or 25 hours).
+func MinAgeBound(now time.Time, days int) time.Time {
+	return now.Add(-time.Duration(days) * 24 * time.Hour)
 }
 
 // Letter is what lists, incident reports and their exports show of every

@@ -85,7 +85,7 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 		if err != nil || n < 0 || n > 100000 {
 			return f, filterErr("err.filter.min_age")
 		}
-		f.SentUntil = s.now().AddDate(0, 0, -n)
+		f.SentUntil = store.MinAgeBound(s.now(), n)
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
