@@ -123,7 +123,7 @@ func (n *Notifier) Job(ctx context.Context) error {
 func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
 	var sum Summary
 	if !dry {
-		opened, err := n.Store.OpenFollowUps(ctx, now.AddDate(0, 0, -n.unread()), store.FollowUpDeadline(now, n.days()))
+		opened, err := n.Store.OpenFollowUps(ctx, store.MinAgeBound(now, n.unread()), store.FollowUpDeadline(now, n.days()))
 		if err != nil {
 			return sum, err
 		}

@@ -394,3 +394,21 @@ func TestFollowUpDeadlineCountsOsloDays(t *testing.T) {
 		t.Errorf("store.FollowUpDeadline says %s, the follow-up has %s", got, fu.Deadline)
 	}
 }
+
+// TestUnreadFollowUpCountsDaysOf24Hours: an unread confidential letter gets
+// its follow-up once it is FollowUpUnread days of 24 hours old, the age the
+// lists show, also with the clock in Oslo and summer time begun in between
+// (29 March 2026): at 29 days and 23 hours 30 minutes it has none yet.
+func TestUnreadFollowUpCountsDaysOf24Hours(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	now := time.Date(2026, 4, 5, 10, 0, 0, 0, oslo) // as time.Now() reads with TZ=Europe/Oslo
+	f.n.FollowUpUnread = 30
+	f.register("Barnevernstjenesten", "barnevern", model.StateAvailable, now.Add(-30*24*time.Hour+30*time.Minute), 1)
+	if sum := f.run(now); sum.Opened != 0 {
+		t.Errorf("opened %d follow-ups for a letter 29 days old, want 0", sum.Opened)
+	}
+	if sum := f.run(now.Add(time.Hour)); sum.Opened != 1 {
+		t.Errorf("opened %d follow-ups for a letter 30 days old, want 1", sum.Opened)
+	}
+}
