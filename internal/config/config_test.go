@@ -48,6 +48,20 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 	}
 }
 
+// A schedule may name its zone (README: Time zone): CRON_TZ= with an IANA
+// name is taken as given; an unknown zone is refused.
+func TestScheduleWithZone(t *testing.T) {
+	spec := "CRON_TZ=Europe/Oslo */15 7-16 * * 1-5"
+	c, err := Load(lookup(map[string]string{"POSTVAKT_ESCALATE_SCHEDULE": spec}))
+	if err != nil || c.EscalateSchedule != spec {
+		t.Errorf("%q: %q, %v", spec, c.EscalateSchedule, err)
+	}
+	_, err = Load(lookup(map[string]string{"POSTVAKT_ESCALATE_SCHEDULE": "CRON_TZ=Europe/Bergen 0 7 * * *"}))
+	if err == nil || !strings.Contains(err.Error(), "POSTVAKT_ESCALATE_SCHEDULE") {
+		t.Errorf("an unknown zone: %v", err)
+	}
+}
+
 // A bad value fails the load with the variable's name, never silently
 // becoming the default.
 func TestLoadRefusesBadValues(t *testing.T) {

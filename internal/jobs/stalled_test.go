@@ -54,3 +54,29 @@ func TestStalled(t *testing.T) {
 		t.Fatalf("after Stop: %v", err)
 	}
 }
+
+// TestScheduleZone: a schedule is read in the process's zone (time.Local,
+// TZ), unless it names one with CRON_TZ= as the README says: "0 7 * * *"
+// is next due at 07:00 local time, "CRON_TZ=Europe/Oslo 0 7 * * *" at
+// 07:00 in Oslo whatever TZ says.
+func TestScheduleZone(t *testing.T) {
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(slog.New(slog.DiscardHandler), nil)
+	for _, spec := range []string{"0 7 * * *", "CRON_TZ=Europe/Oslo 0 7 * * *"} {
+		if err := s.Every(spec, spec, func(context.Context) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, loc := range []*time.Location{time.Local, oslo} {
+		tk := s.ticks[i]
+		tk.mu.Lock()
+		due := tk.due.In(loc)
+		tk.mu.Unlock()
+		if due.Hour() != 7 || due.Minute() != 0 || due.Sub(time.Now()) > 25*time.Hour {
+			t.Errorf("%s: next due %s, want the next 07:00 in %s", tk.job, due, loc)
+		}
+	}
+}
