@@ -26,6 +26,7 @@ import (
 	"postvakt/internal/register"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
+	"postvakt/migrations"
 )
 
 // app is what every subcommand builds on: the configuration and logger,
@@ -83,7 +84,22 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 			// held by jobs stuck behind a lock shows here first).
 			a.reg.MustRegister(collectors.NewDBStatsCollector(a.st.DB().DB, "postvakt"))
 		}
+		// The newest migration this binary carries: the database must have
+		// it, and must not need a newer binary (store.CheckSchema).
+		known, err := migrations.Latest()
+		if err != nil {
+			a.st.Close()
+			return nil, err
+		}
 		if n&withMigrate != 0 {
+			// A binary older than the database needs does not migrate it:
+			// it refuses before it waits for the migration lock behind a
+			// newer release's migrate.
+			var old *store.TooOldError
+			if _, err := a.st.CheckSchema(ctx, known); errors.As(err, &old) {
+				a.st.Close()
+				return nil, err
+			}
 			if err := a.st.Migrate(ctx); err != nil {
 				a.st.Close()
 				return nil, err
@@ -91,19 +107,18 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		}
 		// Every other command needs the schema this binary knows: on a
 		// fresh or older database it says to migrate rather than fail on
-		// the first missing table. A newer one (a release rolled back after
-		// it migrated) is said once.
-		applied, latest, err := a.st.SchemaVersions(ctx)
-		if err == nil {
-			err = store.SchemaBehind(applied, latest)
-		}
+		// the first missing table; on one a newer release made
+		// incompatible (its compatible_from above known) it refuses. A
+		// newer but compatible one (a release rolled back after it
+		// migrated) is said once.
+		applied, err := a.st.CheckSchema(ctx, known)
 		if err != nil {
 			a.st.Close()
 			return nil, err
 		}
-		if applied > latest {
+		if applied > known {
 			log.Warn("the database schema is newer than this postvakt knows: a newer release migrated it; run that release",
-				"schema", applied, "known", latest)
+				"schema", applied, "known", known)
 		}
 		if n&withSchedule != 0 {
 			a.scheduleRegistrations()

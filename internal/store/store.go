@@ -18,8 +18,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq" // the PostgreSQL driver
-
-	"postvakt/migrations"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
@@ -134,11 +132,6 @@ func hideURL(err error, url string) error {
 // Close closes the connection pool.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Migrate applies pending schema migrations.
-func (s *Store) Migrate(ctx context.Context) error {
-	return migrations.Up(ctx, s.db.DB)
-}
-
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
@@ -154,42 +147,6 @@ func (s *Store) Writable(ctx context.Context) error {
 		return errors.New("the database is read-only (a standby, or default_transaction_read_only)")
 	}
 	return nil
-}
-
-// SchemaCurrent checks that the database answers and has every migration
-// this binary carries.
-func (s *Store) SchemaCurrent(ctx context.Context) error {
-	applied, latest, err := s.SchemaVersions(ctx)
-	if err != nil {
-		return err
-	}
-	return SchemaBehind(applied, latest)
-}
-
-// SchemaBehind is the error of a database schema at version applied when
-// this binary needs latest (nil when it is not behind).
-func SchemaBehind(applied, latest int64) error {
-	if applied < latest {
-		return fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, latest)
-	}
-	return nil
-}
-
-// SchemaVersions returns the database's schema version and the latest this
-// binary carries. A database with no postvakt schema yet is an error that
-// says to migrate.
-func (s *Store) SchemaVersions(ctx context.Context) (applied, latest int64, err error) {
-	if latest, err = migrations.Latest(); err != nil {
-		return 0, 0, err
-	}
-	if err := s.db.GetContext(ctx, &applied, `SELECT COALESCE(max(version_id), 0) FROM goose_db_version WHERE is_applied`); err != nil {
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
-			return 0, latest, errors.New("the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)")
-		}
-		return 0, latest, fmt.Errorf("read the schema version: %w", err)
-	}
-	return applied, latest, nil
 }
 
 // DB exposes the pool for tests in other packages that need to look at rows

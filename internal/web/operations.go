@@ -36,8 +36,9 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// ready is GET /readyz: 200 when the database answers, takes writes and
-// carries every migration this binary has, else 503 saying which.
+// ready is GET /readyz: 200 when the database answers, takes writes,
+// carries every migration this binary has and does not need a newer
+// binary (store.CheckSchema), else 503 saying which.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -52,6 +53,15 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.SchemaCurrent(ctx); err != nil {
+		var old *store.TooOldError
+		if errors.As(err, &old) {
+			// A newer release migrated the database past what this binary
+			// can serve: no traffic here (it would answer 500s); the
+			// reason says which release the database needs.
+			s.log.Error("readiness: the database needs a newer postvakt", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database needs a newer postvakt", "reason": err.Error()})
+			return
+		}
 		s.log.Error("readiness: the database schema is not current", "error", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "migrations pending"})
 		return
@@ -72,7 +82,8 @@ type channelOps struct {
 type opsPageData struct {
 	DB           string
 	Latency      time.Duration
-	SchemaBehind bool
+	SchemaBehind bool // migrations pending
+	SchemaTooNew bool // the database needs a newer postvakt (store.TooOldError)
 	Channels     []channelOps
 	Alerts       []store.Alert
 	Notices      []store.AlertNoticeRow
@@ -105,7 +116,12 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 	d.Latency = time.Since(start).Round(time.Microsecond)
 	if err := s.store.SchemaCurrent(ctx); err != nil {
 		s.log.Error("operations page: the database schema is not current", "error", err)
-		d.SchemaBehind = true
+		var old *store.TooOldError
+		if errors.As(err, &old) {
+			d.SchemaTooNew = true
+		} else {
+			d.SchemaBehind = true
+		}
 	}
 	acts, err := s.store.ChannelActivities(ctx, now.Add(-time.Hour), now)
 	if err != nil {

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lib/pq"
+
+	"postvakt/migrations"
+)
+
+// Migrate applies pending schema migrations.
+func (s *Store) Migrate(ctx context.Context) error {
+	return migrations.Up(ctx, s.db.DB)
+}
+
+// TooOldError is the refusal of a binary older than the database needs:
+// a migration that breaks older binaries' queries raised the database's
+// compatible_from (the table schema_compatibility, migration 00033) above
+// the newest migration the binary knows.
+type TooOldError struct {
+	Known          int64 // the newest migration the binary knows
+	CompatibleFrom int64 // the oldest it must know to run on the database
+	Applied        int64 // the database's schema version
+}
+
+func (e *TooOldError) Error() string {
+	return fmt.Sprintf("this binary knows migrations up to %05d; the database (at %05d) needs at least %05d — run the newer release",
+		e.Known, e.Applied, e.CompatibleFrom)
+}
+
+// SchemaCurrent checks that the database answers and that this binary can
+// run on its schema (CheckSchema with the newest embedded migration).
+func (s *Store) SchemaCurrent(ctx context.Context) error {
+	latest, err := migrations.Latest()
+	if err != nil {
+		return err
+	}
+	_, err = s.CheckSchema(ctx, latest)
+	return err
+}
+
+// CheckSchema checks that a binary whose newest migration is known can run
+// on the database, and returns the database's schema version (applied).
+// It is an error when the database has no postvakt schema yet or is
+// behind known (both say to migrate), and a *TooOldError when the
+// database's compatible_from is above known. A database newer than known
+// but compatible is not an error: the caller sees applied > known.
+func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, err error) {
+	var hasCompat bool
+	// to_regclass: a database before 00033 (or after its Down) has no
+	// compatible_from, and asking for it would log an error in
+	// PostgreSQL's log at every readiness probe.
+	if err := s.db.QueryRowxContext(ctx, `SELECT (SELECT COALESCE(max(version_id), 0) FROM goose_db_version WHERE is_applied),
+		to_regclass('schema_compatibility') IS NOT NULL`).Scan(&applied, &hasCompat); err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+			return 0, errors.New("the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)")
+		}
+		return 0, fmt.Errorf("read the schema version: %w", err)
+	}
+	if hasCompat {
+		var from int64
+		if err := s.db.GetContext(ctx, &from, `SELECT COALESCE(max(compatible_from), 0) FROM schema_compatibility`); err != nil {
+			return applied, fmt.Errorf("read the schema's compatible_from: %w", err)
+		}
+		if known < from {
+			return applied, &TooOldError{Known: known, CompatibleFrom: from, Applied: applied}
+		}
+	}
+	if applied < known {
+		return applied, fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, known)
+	}
+	return applied, nil
+}
