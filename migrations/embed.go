@@ -7,9 +7,12 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 )
@@ -19,28 +22,65 @@ import (
 //go:embed *.sql
 var FS embed.FS
 
-// Up applies every pending migration to db. Concurrent callers (several
-// replicas starting at once) are serialised by a PostgreSQL advisory lock.
-func Up(ctx context.Context, db *sql.DB) error {
+// Progress hears of each migration Up applies, by its file name without
+// .sql ("00020_poll_queue"); either may be nil.
+type Progress struct {
+	Start func(name string)                                // before it begins
+	Done  func(name string, took time.Duration, err error) // once it is applied, or failed
+}
+
+// Up applies every pending migration to db, one at a time in version order,
+// telling progress of each, and returns how many it applied. Concurrent
+// callers (several replicas starting at once) are serialised by a
+// PostgreSQL advisory lock, held over the whole run: a caller that waited
+// for it finds the migrations applied and applies none.
+func Up(ctx context.Context, db *sql.DB, progress Progress) (int, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("migrate: connect: %w", err)
+		return 0, fmt.Errorf("migrate: connect: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
-		return fmt.Errorf("migrate: take lock: %w", err)
+		return 0, fmt.Errorf("migrate: take lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // released with the connection anyway
 	// Out of order: a migration numbered below one already applied (work
 	// merged from parallel branches) is applied rather than refused.
 	p, err := goose.NewProvider(goose.DialectPostgres, db, FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true))
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return 0, fmt.Errorf("migrate: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	// Each pending one by its version, as goose's Up would apply them
+	// (those missing below the newest applied first, in order), so each is
+	// named before it begins.
+	statuses, err := p.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: read the applied migrations: %w", err)
 	}
-	return nil
+	applied := 0
+	for _, st := range statuses {
+		if st.State != goose.StatePending {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(st.Source.Path), ".sql")
+		if progress.Start != nil {
+			progress.Start(name)
+		}
+		start := time.Now()
+		_, err := p.ApplyVersion(ctx, st.Source.Version, true)
+		if progress.Done != nil {
+			progress.Done(name, time.Since(start), err)
+		}
+		if err != nil {
+			var pe *goose.PartialError
+			if errors.As(err, &pe) {
+				err = pe.Err // without goose's "partial migration error (type:sql,version:N)"
+			}
+			return applied, fmt.Errorf("migrate %s: %w", name, err)
+		}
+		applied++
+	}
+	return applied, nil
 }
 
 // Latest is the version of the newest embedded migration: a database

@@ -112,7 +112,7 @@ func TestDownAndUpAgain(t *testing.T) {
 			check()
 		}
 	}
-	if err := migrations.Up(ctx, db); err != nil {
+	if _, err := migrations.Up(ctx, db, migrations.Progress{}); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
 	if got := schema(t, db); strings.Join(got, "\n") != strings.Join(latest, "\n") {

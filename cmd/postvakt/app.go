@@ -40,17 +40,22 @@ type app struct {
 	st     *store.Store
 	tokens *maskinporten.Tokens
 	brreg  *httpclient.Client // Enhetsregisteret's client, shared by print and names (registerClient)
+	// With withMigrate: how many migrations open applied, and the
+	// database's schema version after them.
+	migrated int
+	schema   int64
 }
 
 // needs says what a command needs opened.
 type needs uint8
 
 const (
-	withPolicies needs = 1 << iota // the policy folder, loaded and valid
-	withStore                      // the database
-	withMigrate                    // the database, migrated first
-	withMetrics                    // a Prometheus registry every client reports to
-	withSchedule                   // new letters get their first escalation step's time (scheduleRegistrations)
+	withPolicies    needs = 1 << iota // the policy folder, loaded and valid
+	withStore                         // the database
+	withMigrate                       // the database, migrated first
+	withMetrics                       // a Prometheus registry every client reports to
+	withSchedule                      // new letters get their first escalation step's time (scheduleRegistrations)
+	printMigrations                   // with withMigrate: each migration applied is a line on stderr (migrate), not a log record
 )
 
 // open builds the app for a command.
@@ -100,7 +105,11 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 				a.st.Close()
 				return nil, err
 			}
-			if err := a.st.Migrate(ctx); err != nil {
+			progress := a.logMigrations()
+			if n&printMigrations != 0 {
+				progress = printProgress(os.Stderr)
+			}
+			if a.migrated, err = a.st.Migrate(ctx, progress); err != nil {
 				a.st.Close()
 				return nil, err
 			}
@@ -116,6 +125,7 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 			a.st.Close()
 			return nil, err
 		}
+		a.schema = applied
 		if applied > known {
 			log.Warn("the database schema is newer than this postvakt knows: a newer release migrated it; run that release",
 				"schema", applied, "known", known)

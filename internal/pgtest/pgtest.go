@@ -111,7 +111,7 @@ func template(ctx context.Context, db *sql.DB, admin string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := migrations.Up(ctx, tdb); err != nil {
+	if _, err := migrations.Up(ctx, tdb, migrations.Progress{}); err != nil {
 		tdb.Close()
 		return "", err
 	}

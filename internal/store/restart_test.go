@@ -10,6 +10,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/migrations"
 )
 
 // TestDatabaseRestart stops and starts a private cluster under an open
@@ -39,7 +40,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(ctx, migrations.Progress{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "t"); err != nil {

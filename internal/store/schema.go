@@ -10,9 +10,10 @@ import (
 	"postvakt/migrations"
 )
 
-// Migrate applies pending schema migrations.
-func (s *Store) Migrate(ctx context.Context) error {
-	return migrations.Up(ctx, s.db.DB)
+// Migrate applies pending schema migrations, telling progress of each,
+// and returns how many it applied.
+func (s *Store) Migrate(ctx context.Context, progress migrations.Progress) (int, error) {
+	return migrations.Up(ctx, s.db.DB, progress)
 }
 
 // TooOldError is the refusal of a binary older than the database needs:
