@@ -40,7 +40,7 @@ func Up(ctx context.Context, db *sql.DB, progress Progress) (int, error) {
 		return 0, fmt.Errorf("migrate: connect: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lockKey); err != nil {
+	if err := takeLock(ctx, conn); err != nil {
 		return 0, fmt.Errorf("migrate: take lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // released with the connection anyway
@@ -107,3 +107,31 @@ func Latest() (int64, error) {
 
 // lockKey is the advisory lock that serialises migrations.
 const lockKey = 0x706f73747661 // "postva"
+
+// lockPoll is how often a migration waiting for another one asks for the
+// lock.
+const lockPoll = 500 * time.Millisecond
+
+// takeLock takes the migration lock on conn, waiting while another session
+// holds it. It asks with pg_try_advisory_lock every lockPoll instead of
+// waiting inside pg_advisory_lock: a session waiting inside a statement
+// holds a snapshot, and CREATE INDEX CONCURRENTLY (00031), run by the
+// lock's holder, waits for every older snapshot in the database, so
+// replicas starting at once on a database before 00031 waited for each
+// other for ever.
+func takeLock(ctx context.Context, conn *sql.Conn) error {
+	for {
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey).Scan(&got); err != nil {
+			return err
+		}
+		if got {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(lockPoll):
+		}
+	}
+}
