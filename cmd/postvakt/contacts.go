@@ -12,16 +12,19 @@ import (
 	"postvakt/internal/store"
 )
 
-func runContacts(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 || args[0] != "import" {
-		return usageError{"usage: postvakt contacts import FILE.csv (header orgnr,email; - for standard input)"}
-	}
-	fs := newFlags("contacts import")
-	if err := parse(fs, args[1:]); err != nil {
+// contactsVerbs sets the receiving organisations' reminder addresses.
+var contactsVerbs = &verbs{cmd: "contacts", verbs: []verb{
+	{"import", "FILE.csv|- (header orgnr,email)", importContacts},
+}}
+
+// importContacts is contacts import FILE.csv: all or nothing, audited.
+func importContacts(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError{"usage: postvakt contacts import FILE.csv (header orgnr,email; - for standard input)"}
+		return v.usage()
 	}
 	return importRows(ctx, cfg, fs.Arg(0), "contacts", remind.ParseContacts,
 		func(ctx context.Context, st *store.Store, contacts []store.Contact) (string, string, error) {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"postvakt/internal/config"
@@ -17,6 +19,9 @@ func runMigrate(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("migrate")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q\nusage: postvakt migrate", fs.Arg(0))}
 	}
 	a, err := open(ctx, cfg, withMigrate|printMigrations)
 	if err != nil {
@@ -69,13 +74,15 @@ func roundTook(d time.Duration) time.Duration {
 	return d.Round(100 * time.Millisecond)
 }
 
-func runToken(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return usageError{"usage: postvakt token create --name N --role admin|compliance|unit|operations [--sender-org O] [--unit U]"}
-	}
-	fs := newFlags("token create")
+// tokenVerbs creates API tokens.
+var tokenVerbs = &verbs{cmd: "token", verbs: []verb{
+	{"create", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U]", createToken},
+}}
+
+func createToken(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
 	var t store.Token
-	if err := parseScoped(fs, args[1:], "token", &t.Name, &t.Role, &t.SenderOrg, &t.Unit); err != nil {
+	if err := parseScoped(fs, args, "token", &t.Name, &t.Role, &t.SenderOrg, &t.Unit); err != nil {
 		return err
 	}
 	// Migrated first, as user add: the first token is made on a fresh
@@ -109,7 +116,18 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 		return err
 	}
 	if *name == "" || *role == "" {
-		return usageError{"--name and --role are required"}
+		return usageError{"--name and --role are required\n" + usageLine(fs)}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+	}
+	// Before the database is opened (user add and token create migrate
+	// it first): a wrong role is a wrong invocation.
+	if !slices.Contains(store.Roles, *role) {
+		return usageError{fmt.Sprintf("--role: unknown role %q (%s)", *role, strings.Join(store.Roles, ", "))}
+	}
+	if *role == "unit" && (*org == "" || *unit == "") {
+		return usageError{"--role unit needs --sender-org and --unit"}
 	}
 	if *org != "" {
 		// As the administration page: a typo would make a user or token

@@ -21,8 +21,8 @@ import (
 // a channel, sending unit, sender system or class sent in a period, with its state and evidence,
 // grouped per sending unit; the count per unit and state goes to standard
 // error (and into the XLSX and JSON). Audited like every export.
-func runIncidentReport(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("report incident")
+func runIncidentReport(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
 	fromFlag := fs.String("from", "", "first sent time: RFC 3339, or a date (YYYY-MM-DD, from its start); required")
 	toFlag := fs.String("to", "", "last sent time: RFC 3339 (exclusive), or a date (YYYY-MM-DD, to its end); required")
 	format := fs.String("format", "csv", "csv, xlsx or json")
@@ -38,9 +38,8 @@ func runIncidentReport(ctx context.Context, cfg config.Config, args []string) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	usage := "usage: postvakt report incident --from T --to T [--channel C] [--unit U] [--system S] [--state S] --format csv|xlsx|json [-o FILE]"
 	if *fromFlag == "" || *toFlag == "" || fs.NArg() != 0 {
-		return usageError{usage}
+		return v.usage()
 	}
 	var err error
 	if f.From, err = parseBound(*fromFlag, false); err != nil {

@@ -34,21 +34,26 @@ func init() {
 		{"import", "[--encoding auto|utf-8|windows-1252] [--system S] [--actor NAME] FILE.csv|-", "register shipments from a CSV file, all or nothing", runImport},
 		{"poll", "--once [--channel " + channel.Usage() + "] [--now RFC3339]", "poll every due shipment once; prints polled=N changed=N errors=N unknown=N", runPoll},
 		{"discover", "--channel " + channel.DiscoverUsage() + " --since DATE --sender-org O [--until T] [--sender-unit U] [--class C] [--window D] [--system S]", "register the sender's shipments found on the channel (back-fill)", runDiscover},
-		{"policy", "check [DIR] | explain SHIPMENT_ID", "validate the policies (file:line: message) or show a shipment's schedule", runPolicy},
+		{"policy", policyVerbs.forms(), "validate the policies (file:line: message) or show a shipment's schedule", policyVerbs.run},
 		{"sim", "[--addr A] [--scenario NAME|FILE] [--seed N] [--speed X] [--behind D] [--key-dir DIR] [--request-log N]", "run the channel simulator (SvarUt, Altinn, Digital Post, register, print, notifications)", runSim},
 		{"escalate", "--once [--now RFC3339] [--dry-run [--show-messages]]", "one escalation run: decide each open shipment's step, send due reminders (one per organisation), place due print orders", runEscalate},
-		{"contacts", "import FILE.csv|-", "set receiving organisations' reminder e-mail addresses (CSV orgnr,email), all or nothing", runContacts},
+		{"contacts", contactsVerbs.forms(), "set receiving organisations' reminder e-mail addresses (CSV orgnr,email), all or nothing", contactsVerbs.run},
 		{"units", unitsVerbs.forms(), "sending units' contact and manager addresses for follow-up and escalation mails (CSV sender_org,unit,contact_email,manager_email), all or nothing", unitsVerbs.run},
 		{"notifications", notificationVerbs.forms(), "settle reminders whose outcome is unknown (never re-sent by themselves)", notificationVerbs.run},
 		{"print", printVerbs.forms(), "print fallback: orders, manual handling, approval batches; send and follow print orders", printVerbs.run},
-		{"report", "unopened|problems|manual|unknown_to_channel --format csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS] [-o FILE] | incident --from T --to T [--channel C] [--unit U] [--system S] [--state S[,S]] [--class C] [--sender-org O] [--org N] --format csv|xlsx|json [-o FILE]",
-			"export a list, or an incident's letters with state and evidence counted per sending unit (audited)", runReport},
+		{"report", reportVerbs.forms(), "export a list, or an incident's letters with state and evidence counted per sending unit (audited)", reportVerbs.run},
 		{"health", "--once [--now RFC3339] [--dry-run]", "evaluate the health rules once: record and send what fires or resolves; prints FIRING/RESOLVED lines", runHealth},
-		{"user", "add --name N --role R [--sender-org O] [--unit U] [--email E] | email --name N --email E", "create a UI user (password on stdin, or generated and printed once); set its e-mail address", runUser},
-		{"token", "create --name N --role R [--sender-org O] [--unit U]", "create an API token (printed once)", runToken},
-		{"help", "", "show this help", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
+		{"user", userVerbs.forms(), "create a UI user (password on stdin, or generated and printed once); set its e-mail address", userVerbs.run},
+		{"token", tokenVerbs.forms(), "create an API token (printed once)", tokenVerbs.run},
+		{"help", "[COMMAND [VERB]]", "show this help, or a command's (as COMMAND --help does)", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
+	}
+	for _, vs := range []*verbs{policyVerbs, contactsVerbs, unitsVerbs, notificationVerbs, printVerbs, reportVerbs, userVerbs, tokenVerbs} {
+		verbsOf[vs.cmd] = vs
 	}
 }
+
+// verbsOf are the commands made of verbs, by name.
+var verbsOf = map[string]*verbs{}
 
 // usageError marks a wrong invocation: exit code 2.
 type usageError struct{ msg string }
@@ -60,9 +65,18 @@ func main() {
 		usage(os.Stderr)
 		os.Exit(2)
 	}
-	name := os.Args[1]
-	if name == "-h" || name == "--help" {
+	name, args := os.Args[1], os.Args[2:]
+	if isHelp(name) {
 		name = "help"
+	}
+	if name == "help" && len(args) > 0 && !isHelp(args[0]) {
+		// help COMMAND [VERB] is COMMAND [VERB] --help.
+		name, args = args[0], append(args[1:], "--help")
+	}
+	if helpAsked(args) {
+		// Asked for help, a command only says how it is used: it never
+		// runs (units import --help reads no file named --help).
+		args = helpArgs(args)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -73,35 +87,115 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	c, ok := lookup(name)
+	if !ok {
+		names := make([]string, len(commands))
+		for i, c := range commands {
+			names[i] = c.name
+		}
+		fmt.Fprintf(os.Stderr, "postvakt: unknown command %q (%s)\nrun 'postvakt help' for their usage\n", name, strings.Join(names, ", "))
+		os.Exit(2)
+	}
+	cfg, err := config.FromEnv()
+	if err == nil {
+		err = channel.Check(cfg)
+	}
+	if err != nil && name != "help" && name != "sim" && !helpAsked(args) {
+		fmt.Fprintf(os.Stderr, "postvakt %s: the configuration is not valid:\n%v\n", name, err)
+		os.Exit(1)
+	}
+	err = c.run(ctx, cfg, args)
+	var ue usageError
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "postvakt %s: %v\n", name, err)
+		if !strings.Contains(ue.msg, "usage: postvakt") {
+			fmt.Fprintf(os.Stderr, "run 'postvakt help %s' for its usage\n", name)
+		}
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "postvakt %s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// lookup is the command name.
+func lookup(name string) (command, bool) {
 	for _, c := range commands {
 		if c.name == name {
-			cfg, err := config.FromEnv()
-			if err == nil {
-				err = channel.Check(cfg)
-			}
-			if err != nil && name != "help" && name != "sim" {
-				fmt.Fprintf(os.Stderr, "postvakt %s: the configuration is not valid:\n%v\n", name, err)
-				os.Exit(1)
-			}
-			err = c.run(ctx, cfg, os.Args[2:])
-			var ue usageError
-			switch {
-			case err == nil:
-				return
-			case errors.Is(err, flag.ErrHelp):
-				return
-			case errors.As(err, &ue):
-				fmt.Fprintf(os.Stderr, "postvakt %s: %v\n", name, err)
-				os.Exit(2)
-			default:
-				fmt.Fprintf(os.Stderr, "postvakt %s: %v\n", name, err)
-				os.Exit(1)
-			}
+			return c, true
 		}
 	}
-	fmt.Fprintf(os.Stderr, "postvakt: unknown command %q\n\n", name)
-	usage(os.Stderr)
-	os.Exit(2)
+	return command{}, false
+}
+
+// isHelp reports whether a command's first argument asks for its help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// helpAsked reports whether args ask for help: help first, or -h, -help or
+// --help anywhere before "--".
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return len(args) > 0 && args[0] == "help"
+}
+
+// helpArgs are the arguments that ask the command for its help, and its
+// verb's when args name one first: [VERB] --help.
+func helpArgs(args []string) []string {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
+		return []string{args[0], "--help"}
+	}
+	return []string{"--help"}
+}
+
+// commandHelp answers COMMAND --help for a command that takes a verb
+// first: its usage and what it does, on standard output.
+func commandHelp(name string) error {
+	c, _ := lookup(name)
+	fmt.Printf("usage: postvakt %s\n%s\n", strings.TrimSpace(c.name+" "+c.args), c.help)
+	return flag.ErrHelp
+}
+
+// flagsHelp answers --help for the flag set fs (postvakt CMD or postvakt
+// CMD VERB): the usage line of the command or its verb, what the command
+// does, and the flags, on standard output.
+func flagsHelp(fs *flag.FlagSet) {
+	fmt.Println(usageLine(fs))
+	cmd, _, _ := strings.Cut(strings.TrimPrefix(fs.Name(), "postvakt "), " ")
+	c, _ := lookup(cmd)
+	fmt.Println(c.help)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Println("\nflags:")
+		fs.SetOutput(os.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// usageLine is the usage of the flag set fs's command, or of its verb:
+// usage: postvakt print approve BATCH [--by NAME].
+func usageLine(fs *flag.FlagSet) string {
+	cmd, verb, _ := strings.Cut(strings.TrimPrefix(fs.Name(), "postvakt "), " ")
+	if vs := verbsOf[cmd]; vs != nil {
+		if v, ok := vs.find(verb); ok {
+			return "usage: postvakt " + cmd + " " + v.form()
+		}
+	}
+	c, _ := lookup(cmd)
+	return "usage: postvakt " + strings.TrimSpace(c.name+" "+c.args)
 }
 
 func usage(w io.Writer) {
@@ -124,25 +218,31 @@ func usage(w io.Writer) {
 	tw.Flush()
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
+// newFlags returns the flag set of a command (name "import") or of a
+// command's verb ("print approve"). It prints nothing itself: parse says
+// what is wrong, once, and answers --help.
 func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("postvakt "+name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
-// parse parses a command's flags; a bad one is a wrong invocation (exit 2).
+// parse parses a command's flags; a bad one is a wrong invocation (exit 2),
+// said with the usage line. --help prints the help (flagsHelp) and returns
+// flag.ErrHelp (exit 0).
 func parse(fs *flag.FlagSet, args []string) error {
 	// Flags may follow the arguments too (import FILE --encoding X, as
 	// people type it); "--" ends the flags.
 	var pos []string
 	for {
 		err := fs.Parse(args)
-		if err != nil && !errors.Is(err, flag.ErrHelp) {
-			return usageError{err.Error()}
+		if errors.Is(err, flag.ErrHelp) {
+			flagsHelp(fs)
+			return err
 		}
 		if err != nil {
-			return err
+			return usageError{err.Error() + "\n" + usageLine(fs)}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -179,7 +279,7 @@ func (c *clockFlag) String() string {
 func (c *clockFlag) Set(s string) error {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return fmt.Errorf("%q is not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)", s)
+		return errors.New("not an RFC 3339 time (e.g. 2026-11-24T09:00:00+01:00)")
 	}
 	c.at = t
 	return nil
@@ -230,10 +330,9 @@ func (f *onceFlags) parse(args []string) error {
 // usageOf is the wrong invocation of the command name: its usage line from
 // the command table.
 func usageOf(name string) error {
-	for _, c := range commands {
-		if c.name == name {
-			return usageError{"usage: postvakt " + c.name + " " + c.args}
-		}
+	c, ok := lookup(name)
+	if !ok {
+		panic("postvakt: no command " + name)
 	}
-	panic("postvakt: no command " + name)
+	return usageError{"usage: postvakt " + strings.TrimSpace(c.name+" "+c.args)}
 }

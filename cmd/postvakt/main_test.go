@@ -128,8 +128,10 @@ func TestServeAndToken(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(token, "pvt_") {
 		t.Fatalf("token create: %d %q %s", code, token, stderr)
 	}
-	if _, _, code := run(t, db, "token", "create", "--name", "t", "--role", "king"); code != 1 {
-		t.Fatalf("unknown role: exit %d", code)
+	// An unknown role is a wrong invocation, as an unknown channel or
+	// state is: exit 2.
+	if _, _, code := run(t, db, "token", "create", "--name", "t", "--role", "king"); code != 2 {
+		t.Fatalf("unknown role: exit %d, want 2", code)
 	}
 	addr, cmd, logs := startServe(t, db)
 	defer cmd.Process.Kill()

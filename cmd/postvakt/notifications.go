@@ -20,7 +20,10 @@ var notificationVerbs = &verbs{cmd: "notifications", verbs: []verb{
 	{"confirm", "ID [--message-id M]", settleNotification},
 }}
 
-func listNotifications(ctx context.Context, cfg config.Config, _ verbCall, _ []string) error {
+func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	if err := v.noArgs(args); err != nil {
+		return err
+	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
@@ -52,15 +55,15 @@ func listNotifications(ctx context.Context, cfg config.Config, _ verbCall, _ []s
 func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
 	msgID := fs.String("message-id", "", "with confirm: the Message-ID the mail server accepted")
-	if len(args) < 1 {
-		return v.cmd.usage()
-	}
-	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil || id <= 0 {
-		return usageError{fmt.Sprintf("%q is not a notification id (see postvakt notifications list)", args[0])}
-	}
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 1 {
+		return v.usage()
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return usageError{fmt.Sprintf("%q is not a notification id (see postvakt notifications list)", fs.Arg(0))}
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {

@@ -46,11 +46,15 @@ func TestNotificationsReleaseUnknown(t *testing.T) {
 	if _, _, code := run(t, db, "notifications", "release", "x"); code != 2 {
 		t.Fatalf("release of a non-id: exit %d, want 2", code)
 	}
-	// Asked for help, a command of verbs shows its usage (exit 2, as with
-	// no verb).
+	// Asked for help, a command of verbs shows its usage on standard
+	// output, exit 0, as a command of flags does (import --help); without a
+	// verb it is a wrong invocation: the usage on standard error, exit 2.
 	for _, cmd := range []string{"notifications", "print", "units"} {
-		if _, stderr, code := run(t, db, cmd, "--help"); code != 2 || !strings.Contains(stderr, "usage: postvakt "+cmd+" list") {
-			t.Errorf("%s --help: exit %d, %q; want 2 and the usage", cmd, code, stderr)
+		if out, _, code := run(t, db, cmd, "--help"); code != 0 || !strings.Contains(out, "usage: postvakt "+cmd+" list") {
+			t.Errorf("%s --help: exit %d, %q; want 0 and the usage", cmd, code, out)
+		}
+		if _, stderr, code := run(t, db, cmd); code != 2 || !strings.Contains(stderr, "usage: postvakt "+cmd+" list") {
+			t.Errorf("%s: exit %d, %q; want 2 and the usage", cmd, code, stderr)
 		}
 	}
 	out, stderr, code = run(t, db, "notifications", "release", id)

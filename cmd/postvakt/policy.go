@@ -12,35 +12,50 @@ import (
 	"postvakt/internal/store"
 )
 
-func runPolicy(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: postvakt policy check [DIR] | postvakt policy explain SHIPMENT_ID"}
+// policyVerbs checks the policy folder and explains a shipment's schedule.
+var policyVerbs = &verbs{cmd: "policy", verbs: []verb{
+	{"check", "[DIR]", checkPolicies},
+	{"explain", "SHIPMENT_ID", explainShipment},
+}}
+
+// checkPolicies is policy check [DIR]: every problem as file:line: message
+// (exit 1), or a summary.
+func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	switch args[0] {
-	case "check":
-		dir := cfg.Policies
-		if len(args) > 1 {
-			dir = args[1]
-		}
-		set, problems := policy.LoadDir(dir)
-		health, hp := policy.LoadHealth(dir)
-		problems = append(problems, hp...)
-		if len(problems) > 0 {
-			for _, p := range problems {
-				fmt.Fprintln(os.Stderr, p.String())
-			}
-			return fmt.Errorf("%d problem(s) in %s", len(problems), dir)
-		}
-		fmt.Printf("%s: %d policies, all valid\n", dir, len(set.Policies()))
-		fmt.Println(healthSummary(health))
-		return nil
-	case "explain":
-		if len(args) != 2 {
-			return usageError{"usage: postvakt policy explain SHIPMENT_ID"}
-		}
-		return explain(ctx, cfg, args[1])
+	if fs.NArg() > 1 {
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(1), v.usage())}
 	}
-	return usageError{fmt.Sprintf("unknown policy command %q (check, explain)", args[0])}
+	dir := cfg.Policies
+	if fs.NArg() == 1 {
+		dir = fs.Arg(0)
+	}
+	set, problems := policy.LoadDir(dir)
+	health, hp := policy.LoadHealth(dir)
+	problems = append(problems, hp...)
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(os.Stderr, p.String())
+		}
+		return fmt.Errorf("%d problem(s) in %s", len(problems), dir)
+	}
+	fmt.Printf("%s: %d policies, all valid\n", dir, len(set.Policies()))
+	fmt.Println(healthSummary(health))
+	return nil
+}
+
+// explainShipment is policy explain SHIPMENT_ID.
+func explainShipment(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return v.usage()
+	}
+	return explain(ctx, cfg, fs.Arg(0))
 }
 
 func explain(ctx context.Context, cfg config.Config, id string) error {

@@ -23,6 +23,11 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	if *name != "" {
+		if err := channel.Known(*name); err != nil {
+			return usageError{"--channel: " + err.Error()}
+		}
+	}
 	clock := fs.clock.Now
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
@@ -76,7 +81,16 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	if *since == "" || *org == "" {
 		return usageError{"usage: postvakt discover --channel " + channel.DiscoverUsage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C] [--system S]"}
 	}
+	if err := channel.Known(*name); err != nil {
+		return usageError{"--channel: " + err.Error()}
+	}
 	spec, _ := channel.Lookup(*name)
+	if !spec.Discovers {
+		return usageError{fmt.Sprintf("--channel: %s cannot list shipments (%s can); register its letters with import", *name, channel.DiscoverUsage())}
+	}
+	if *window <= 0 {
+		return usageError{fmt.Sprintf("--window: %s is not a length of time (e.g. 720h)", *window)}
+	}
 	danish := spec.Country == "DK"
 	if *system = strings.TrimSpace(*system); *system == "" {
 		*system = model.DiscoverSystem(*name)

@@ -19,7 +19,7 @@ import (
 
 // printVerbs is `postvakt print`: the print fallback's orders, manual
 // handling and approval batches, and the sending and following of orders.
-var printVerbs = &verbs{cmd: "print", nameUnknown: true, verbs: []verb{
+var printVerbs = &verbs{cmd: "print", verbs: []verb{
 	{"list", "[--json]", runPrintList},
 	{"approve", "BATCH [--by NAME]", runPrintDecide},
 	{"reject", "BATCH [--by NAME]", runPrintDecide},

@@ -14,25 +14,25 @@ import (
 	"postvakt/internal/store"
 )
 
+// listArgs are the arguments of a list export.
+const listArgs = "--format csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS] [-o FILE]"
+
+// reportVerbs export the UI's lists and the incident report.
+var reportVerbs = &verbs{cmd: "report", verbs: []verb{
+	{string(store.ListUnopened), listArgs, runReport},
+	{string(store.ListProblems), listArgs, runReport},
+	{string(store.ListManual), listArgs, runReport},
+	{string(store.ListUnknown), listArgs, runReport},
+	{"incident", "--from T --to T [--channel C] [--unit U] [--system S] [--state S[,S]] [--class C] [--sender-org O] [--org N] --format csv|xlsx|json [-o FILE]", runIncidentReport},
+}}
+
 // runReport is `postvakt report unopened|problems|manual|unknown_to_channel --format
 // csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS]
 // [-o FILE]`: the UI's lists, streamed to a file or standard output. The
 // export is written to the audit log like one from the UI.
-func runReport(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: postvakt report unopened|problems|manual|unknown_to_channel --format csv|xlsx|json [--org N] [--unit U] [-o FILE]\n" +
-			"       postvakt report incident --from T --to T [--channel C] [--unit U] [--state S] --format csv|xlsx|json [-o FILE]"}
-	}
-	if args[0] == "incident" {
-		return runIncidentReport(ctx, cfg, args[1:])
-	}
-	list := store.ListName(args[0])
-	switch list {
-	case store.ListUnopened, store.ListProblems, store.ListManual, store.ListUnknown:
-	default:
-		return usageError{fmt.Sprintf("unknown report %q (unopened, problems, manual or unknown_to_channel)", args[0])}
-	}
-	fs := newFlags("report " + args[0])
+func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	list := store.ListName(v.name)
+	fs := v.flags()
 	format := fs.String("format", "csv", "csv, xlsx or json")
 	out := fs.String("o", "-", "output file (- is standard output)")
 	minAge := fs.Int("min-age", 0, "only shipments sent at least this many days ago")
@@ -40,8 +40,14 @@ func runReport(ctx context.Context, cfg config.Config, args []string) error {
 	fs.StringVar(&f.Recipient, "org", "", "only this receiving organisation (organisation number)")
 	fs.StringVar(&f.Unit, "unit", "", "only this sending unit")
 	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+	}
+	if *minAge < 0 {
+		return usageError{fmt.Sprintf("--min-age: %d is not a number of days", *minAge)}
 	}
 	// --org goes into the audit log: an organisation number only, never a
 	// person id.

@@ -26,6 +26,16 @@ func runSim(ctx context.Context, _ config.Config, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+	case rc.Speed < 0:
+		return usageError{fmt.Sprintf("--speed: %g is not a speed (simulated seconds per real second, 0: the scenario's own)", rc.Speed)}
+	case rc.Behind < 0:
+		return usageError{fmt.Sprintf("--behind: %s is not a lead (e.g. 48h: how far the clock starts behind the real time)", rc.Behind)}
+	case rc.Options.MaxRequestLog < 0:
+		return usageError{fmt.Sprintf("--request-log: %d is not a number of requests (0: 100,000)", rc.Options.MaxRequestLog)}
+	}
 	if rc.KeyDir == "" {
 		dir, err := os.MkdirTemp("", "postvakt-sim-")
 		if err != nil {

@@ -15,10 +15,13 @@ import (
 // and unit_manager escalations go. import is all or nothing, audited.
 var unitsVerbs = &verbs{cmd: "units", verbs: []verb{
 	{"list", "", listUnits},
-	{"import", "FILE.csv (header sender_org,unit,contact_email,manager_email; - for standard input)", importUnits},
+	{"import", "FILE.csv|- (header sender_org,unit,contact_email,manager_email)", importUnits},
 }}
 
-func listUnits(ctx context.Context, cfg config.Config, _ verbCall, _ []string) error {
+func listUnits(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	if err := v.noArgs(args); err != nil {
+		return err
+	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
 		return err
@@ -37,10 +40,14 @@ func listUnits(ctx context.Context, cfg config.Config, _ verbCall, _ []string) e
 }
 
 func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
-	if len(args) != 1 {
-		return v.cmd.usage()
+	fs := v.flags()
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	return importRows(ctx, cfg, args[0], "units", notice.ParseUnits,
+	if fs.NArg() != 1 {
+		return v.usage()
+	}
+	return importRows(ctx, cfg, fs.Arg(0), "units", notice.ParseUnits,
 		func(ctx context.Context, st *store.Store, units []store.Unit) (string, string, error) {
 			created, err := st.SaveUnits(ctx, units)
 			return fmt.Sprintf("%d units, %d new", len(units), created),

@@ -14,24 +14,20 @@ import (
 	"postvakt/internal/store"
 )
 
-const userUsage = "usage: postvakt user add --name N --role admin|compliance|unit|operations [--sender-org O] [--unit U] [--email E] " +
-	"(password on stdin, or generated) | user email --name N --email E"
+// userVerbs creates UI users and sets their e-mail addresses.
+var userVerbs = &verbs{cmd: "user", verbs: []verb{
+	{"add", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U] [--email E] (password on stdin, or generated)", addUser},
+	{"email", "--name N --email E", setUserEmail},
+}}
 
-// runUser is `postvakt user add --name N --role R [--sender-org O] [--unit
+// addUser is `postvakt user add --name N --role R [--sender-org O] [--unit
 // U] [--email E]`. The password is read from standard input (first line)
 // when it is piped; otherwise a random one is generated and printed once.
-// `user email` sets the address escalation notices to the user's role go to.
-func runUser(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) > 0 && args[0] == "email" {
-		return runUserEmail(ctx, cfg, args[1:])
-	}
-	if len(args) == 0 || args[0] != "add" {
-		return usageError{userUsage}
-	}
-	fs := newFlags("user add")
+func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
 	var u store.User
 	fs.StringVar(&u.Email, "email", "", "the user's e-mail address: escalation notices to the user's role and the compliance digest go there")
-	if err := parseScoped(fs, args[1:], "user", &u.Name, &u.Role, &u.SenderOrg, &u.Unit); err != nil {
+	if err := parseScoped(fs, args, "user", &u.Name, &u.Role, &u.SenderOrg, &u.Unit); err != nil {
 		return err
 	}
 	if u.Email != "" {
@@ -82,17 +78,17 @@ func readPassword(in *os.File) (password string, generated bool, err error) {
 	return auth.GeneratePassword(), true, nil
 }
 
-// runUserEmail sets (or, with an empty --email, clears) a user's e-mail
-// address, audited.
-func runUserEmail(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("user email")
+// setUserEmail is `postvakt user email`: it sets (or, with an empty
+// --email, clears) a user's e-mail address, audited.
+func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	fs := v.flags()
 	name := fs.String("name", "", "the user (required)")
 	email := fs.String("email", "", "the address; empty clears it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *name == "" || fs.NArg() != 0 {
-		return usageError{userUsage}
+		return v.usage()
 	}
 	if *email != "" {
 		if msg := remind.CheckEmail(*email); msg != "" {

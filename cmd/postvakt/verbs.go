@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 
 	"postvakt/internal/config"
@@ -16,10 +15,6 @@ import (
 type verbs struct {
 	cmd   string
 	verbs []verb
-	// nameUnknown: an unknown verb is answered by naming the verbs there
-	// are (unknown print command "x" (list, approve, …)), not with the
-	// usage line.
-	nameUnknown bool
 }
 
 // verb is one verb: its name, the usage of what follows it, and its handler.
@@ -34,22 +29,35 @@ type verbCall struct {
 	verb
 }
 
-// run runs the verb args[0] names with the rest of args.
+// run runs the verb args[0] names with the rest of args. Without a verb it
+// is a wrong invocation (the usage line, exit 2); asked for help, it says
+// the usage and what the command does (exit 0); an unknown verb is named,
+// with the verbs there are.
 func (vs *verbs) run(ctx context.Context, cfg config.Config, args []string) error {
-	if len(args) == 0 || slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]) {
+	if len(args) == 0 {
 		return vs.usage()
+	}
+	if isHelp(args[0]) {
+		return commandHelp(vs.cmd)
+	}
+	if v, ok := vs.find(args[0]); ok {
+		return v.run(ctx, cfg, verbCall{vs, v}, args[1:])
 	}
 	names := make([]string, len(vs.verbs))
 	for i, v := range vs.verbs {
-		if v.name == args[0] {
-			return v.run(ctx, cfg, verbCall{vs, v}, args[1:])
-		}
 		names[i] = v.name
 	}
-	if vs.nameUnknown {
-		return usageError{fmt.Sprintf("unknown %s command %q (%s)", vs.cmd, args[0], strings.Join(names, ", "))}
+	return usageError{fmt.Sprintf("unknown %s command %q (%s)\n%s", vs.cmd, args[0], strings.Join(names, ", "), vs.usage())}
+}
+
+// find is the verb name.
+func (vs *verbs) find(name string) (verb, bool) {
+	for _, v := range vs.verbs {
+		if v.name == name {
+			return v, true
+		}
 	}
-	return vs.usage()
+	return verb{}, false
 }
 
 // usage is the wrong invocation of the command: the usage line of all its
@@ -57,11 +65,18 @@ func (vs *verbs) run(ctx context.Context, cfg config.Config, args []string) erro
 func (vs *verbs) usage() error { return usageError{"usage: postvakt " + vs.cmd + " " + vs.forms()} }
 
 // forms is every verb with its arguments, as help and usage show them:
-// list | import FILE.csv.
+// list | import FILE.csv. Verbs that follow each other with the same
+// arguments are said together: approve|reject BATCH [--by NAME].
 func (vs *verbs) forms() string {
-	forms := make([]string, len(vs.verbs))
-	for i, v := range vs.verbs {
-		forms[i] = v.form()
+	var forms []string
+	for i := 0; i < len(vs.verbs); {
+		names := []string{vs.verbs[i].name}
+		j := i + 1
+		for ; j < len(vs.verbs) && vs.verbs[j].args == vs.verbs[i].args; j++ {
+			names = append(names, vs.verbs[j].name)
+		}
+		forms = append(forms, strings.TrimSpace(strings.Join(names, "|")+" "+vs.verbs[i].args))
+		i = j
 	}
 	return strings.Join(forms, " | ")
 }
@@ -74,3 +89,16 @@ func (c verbCall) usage() error { return usageError{"usage: postvakt " + c.cmd.c
 
 // flags is the verb's flag set, named postvakt CMD VERB.
 func (c verbCall) flags() *flag.FlagSet { return newFlags(c.cmd.cmd + " " + c.name) }
+
+// noArgs parses the flags of a verb that takes no arguments (but --help):
+// anything else is a wrong invocation.
+func (c verbCall) noArgs(args []string) error {
+	fs := c.flags()
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), c.usage())}
+	}
+	return nil
+}

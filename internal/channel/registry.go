@@ -209,6 +209,15 @@ func Open(cfg config.Config, deps Deps) ([]Adapter, error) {
 	return out, errors.Join(errs...)
 }
 
+// Known is nil when name is a registered channel, or else an error
+// naming the channels there are.
+func Known(name string) error {
+	if _, ok := Lookup(name); !ok {
+		return fmt.Errorf("unknown channel %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	return nil
+}
+
 // Pick returns one channel by name, or all when name is empty.
 func Pick(chans []Adapter, name string) ([]Adapter, error) {
 	if name == "" {
@@ -219,8 +228,8 @@ func Pick(chans []Adapter, name string) ([]Adapter, error) {
 			return []Adapter{c}, nil
 		}
 	}
-	if _, ok := Lookup(name); !ok {
-		return nil, fmt.Errorf("unknown channel %q (known: %s)", name, strings.Join(Names(), ", "))
+	if err := Known(name); err != nil {
+		return nil, err
 	}
 	return nil, fmt.Errorf("channel %q is not configured (set its POSTVAKT_%s_URL)", name, strings.ToUpper(name))
 }

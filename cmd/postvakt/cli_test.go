@@ -1,0 +1,134 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runLimited is runEnv with a time limit: a command that should refuse its
+// arguments but starts instead (sim, serve) is killed, not waited for.
+func runLimited(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Errorf("%v: still running after 20 s; killed\n%s", args, errb.String())
+		return out.String(), errb.String(), -1
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return out.String(), errb.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), 0
+}
+
+// cliCommands are the commands README's Commands table documents.
+var cliCommands = []string{"migrate", "serve", "import", "poll", "discover", "policy", "sim", "escalate",
+	"contacts", "units", "notifications", "print", "report", "health", "user", "token"}
+
+// Help is asked for in three ways — `help CMD`, `CMD --help`, `CMD -h` —
+// and answered the same for every command, whether it takes flags or verbs:
+// the command's usage line and what it does, on standard output, exit 0,
+// without a database. A verb's --help is its usage too, not a file named
+// "--help" or a shipment id.
+func TestHelpIsTheSameEverywhere(t *testing.T) {
+	env := []string{"DATABASE_URL="}
+	for _, cmd := range cliCommands {
+		var first string
+		for _, args := range [][]string{{"help", cmd}, {cmd, "--help"}, {cmd, "-h"}} {
+			out, stderr, code := runLimited(t, env, args...)
+			if code != 0 || stderr != "" || !strings.Contains(out, "usage: postvakt "+cmd) {
+				t.Errorf("%v: exit %d, want 0 and the usage on stdout\nstdout:\n%s\nstderr:\n%s", args, code, out, stderr)
+				continue
+			}
+			if first == "" {
+				first = out
+			} else if out != first {
+				t.Errorf("%v answers otherwise than `help %s`:\n%s\n--- help %s:\n%s", args, cmd, out, cmd, first)
+			}
+		}
+	}
+	for _, args := range [][]string{
+		{"print", "approve", "--help"}, {"print", "list", "-h"}, {"units", "import", "--help"}, {"units", "list", "--help"},
+		{"notifications", "release", "--help"}, {"notifications", "list", "--help"}, {"policy", "check", "--help"},
+		{"policy", "explain", "--help"}, {"report", "incident", "--help"}, {"report", "unopened", "--help"},
+		{"token", "create", "--help"}, {"user", "add", "--help"}, {"user", "email", "--help"}, {"contacts", "import", "--help"},
+		{"help", "print", "approve"},
+	} {
+		words := args
+		if args[0] == "help" {
+			words = args[1:]
+		}
+		out, stderr, code := runLimited(t, env, args...)
+		if want := "usage: postvakt " + words[0] + " " + words[1]; code != 0 || stderr != "" || !strings.Contains(out, want) {
+			t.Errorf("%v: exit %d, want 0 and %q on stdout\nstdout:\n%s\nstderr:\n%s", args, code, want, out, stderr)
+		}
+	}
+}
+
+// A wrong invocation is said once, naming what is wrong, with the usage
+// hint; exit 2, before any database is needed (DATABASE_URL is empty here:
+// a command that went on to it would say that instead), and nothing on
+// standard output.
+func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"DATABASE_URL=", "POSTVAKT_POLICIES=../../policies"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frob"}, `unknown command "frob"`},
+		{[]string{"import", "--bogus", "x.csv"}, "-bogus"},
+		{[]string{"poll", "--once", "--now", "yesterday"}, `"yesterday"`},
+		{[]string{"units", "frob"}, `"frob"`},
+		{[]string{"notifications", "frob"}, `"frob"`},
+		{[]string{"units", "list", "--bogus"}, "-bogus"},
+		{[]string{"notifications", "list", "--bogus"}, "-bogus"},
+		{[]string{"units", "import", "a.csv", "--bogus"}, "-bogus"},
+		{[]string{"migrate", "extra"}, `"extra"`},
+		{[]string{"policy", "check", "../../policies", "extra"}, `"extra"`},
+		{[]string{"poll", "--once", "--channel", "fax"}, `"fax"`},
+		{[]string{"discover", "--channel", "fax", "--since", "2026-01-01", "--sender-org", "964338531"}, `"fax"`},
+		{[]string{"discover", "--channel", "svarut", "--since", "2026-01-01", "--sender-org", "964338531"}, "svarut"},
+		{[]string{"discover", "--since", "2026-01-01", "--sender-org", "964338531", "--window", "-24h"}, "--window"},
+		{[]string{"discover", "--since", "2026-01-01", "--sender-org", "964338531", "--window", "0s"}, "--window"},
+		{[]string{"report", "unopened", "--min-age", "-3"}, "--min-age"},
+		{[]string{"token", "create", "--name", "x", "--role", "king"}, `"king"`},
+		{[]string{"user", "add", "--name", "x", "--role", "king"}, `"king"`},
+		{[]string{"sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "--speed", "-1"}, "--speed"},
+		{[]string{"sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "--behind", "-1h"}, "--behind"},
+		{[]string{"sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "--request-log", "-1"}, "--request-log"},
+		{[]string{"sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "extra"}, `"extra"`},
+	} {
+		out, stderr, code := runLimited(t, env, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || out != "" || strings.Contains(stderr, "goroutine ") {
+			t.Errorf("%v: exit %d, want 2 with %q on stderr only\nstdout:\n%s\nstderr:\n%s", tc.args, code, tc.want, out, stderr)
+			continue
+		}
+		// Said once: not by the flag package and then again by postvakt,
+		// nor buried under the whole help with every variable.
+		if n := strings.Count(stderr, tc.want); n != 1 {
+			t.Errorf("%v: %q said %d times:\n%s", tc.args, tc.want, n, stderr)
+		}
+		if strings.Contains(stderr, "DATABASE_URL") || strings.Count(stderr, "\n") > 6 {
+			t.Errorf("%v: the message is buried:\n%s", tc.args, stderr)
+		}
+		if !strings.Contains(stderr, "usage: postvakt") && !strings.Contains(stderr, "postvakt help") {
+			t.Errorf("%v: no usage hint:\n%s", tc.args, stderr)
+		}
+	}
+}
