@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"postvakt/internal/config"
@@ -94,30 +95,48 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 	return nil
 }
 
-// writeExport runs write into path ("-": standard output), buffered; the
-// file is created first and closed after, so that a full disk is an error.
+// writeExport runs write into path ("-": standard output), buffered. A file
+// is written whole or not at all: into a temporary file beside it, renamed
+// to path once complete, so a failed or interrupted export leaves no
+// half-written list, nor truncates one already there.
 func writeExport(path string, write func(io.Writer) error) error {
-	var w io.Writer = os.Stdout
-	var file *os.File
-	if path != "-" {
-		var err error
-		if file, err = os.Create(path); err != nil {
-			return fmt.Errorf("create %s: %w", path, err)
+	if path == "-" {
+		bw := bufio.NewWriterSize(os.Stdout, 64<<10)
+		if err := write(bw); err != nil {
+			return err
 		}
-		defer file.Close()
-		w = file
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		return nil
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("-o %s: a folder, not a file", path)
+	}
+	file, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			file.Close()
+			os.Remove(file.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(file, 64<<10)
 	if err := write(bw); err != nil {
-		return err
+		return fmt.Errorf("%w; nothing written to %s", err, path)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write report: %w", err)
+		return fmt.Errorf("write %s: %w; nothing written", path, err)
 	}
-	if file != nil {
-		if err := file.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("write %s: %w; nothing written", path, err)
 	}
+	if err := os.Rename(file.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w; nothing written", path, err)
+	}
+	done = true
 	return nil
 }
