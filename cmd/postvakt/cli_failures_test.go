@@ -1,11 +1,15 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"database/sql"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"postvakt/internal/pgtest"
@@ -55,5 +59,49 @@ func TestFailedExportLeavesNoFile(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "good.csv old.csv" {
 		t.Errorf("after the failed exports the folder holds %v, want only good.csv and old.csv", names)
+	}
+}
+
+// Ctrl-C during a long import stores nothing (all or nothing), exits
+// non-zero and says so, rather than "stage row N: context canceled".
+func TestImportInterruptedSaysNothingWasImported(t *testing.T) {
+	db := pgtest.New(t)
+	file := filepath.Join(t.TempDir(), "big.csv")
+	var b bytes.Buffer
+	b.WriteString(header)
+	for i := 0; i < 150_000; i++ {
+		fmt.Fprintf(&b, "svarut,%08x-0000-4000-8000-%012x,964338531,Byggesak,org,974760673,Brev,true,taushetsbelagt,2026-11-20T10:00:00Z\n", i, i)
+	}
+	os.WriteFile(file, b.Bytes(), 0o644)
+	cmd := exec.Command(bin, "import", file)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var said strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		said.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "read 100000 rows") {
+			cmd.Process.Signal(syscall.SIGINT)
+			break
+		}
+	}
+	for sc.Scan() {
+		said.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	if err == nil {
+		t.Fatalf("an interrupted import exits 0:\n%s", said.String())
+	}
+	if !strings.Contains(said.String(), "interrupted") || !strings.Contains(said.String(), "nothing was imported") {
+		t.Errorf("an interrupted import does not say that nothing was imported:\n%s", said.String())
+	}
+	if n := countShipments(t, db); n != 0 {
+		t.Errorf("%d shipments stored by an interrupted import", n)
 	}
 }

@@ -81,7 +81,7 @@ func openInput(name string) (io.Reader, func(), error) {
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open %s: %w", name, err)
+		return nil, nil, err // open NAME: the reason
 	}
 	return f, func() { f.Close() }, nil
 }

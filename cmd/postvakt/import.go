@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +12,9 @@ import (
 	"postvakt/internal/importer"
 	"postvakt/internal/model"
 )
+
+// storingEvery is how often import says it is still storing the rows.
+const storingEvery = 15 * time.Second
 
 func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("import")
@@ -25,16 +27,12 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	if fs.NArg() != 1 {
 		return usageError{"usage: postvakt import FILE.csv (or - for standard input)"}
 	}
-	var in io.Reader = os.Stdin
 	name := fs.Arg(0)
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("open %s: %w", name, err)
-		}
-		defer f.Close()
-		in = f
+	in, closeIn, err := openInput(name)
+	if err != nil {
+		return err
 	}
+	defer closeIn()
 	a, err := open(ctx, cfg, withStore|withSchedule)
 	if err != nil {
 		return err
@@ -42,6 +40,10 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	defer a.Close()
 	st := a.st
 	start := time.Now()
+	// Storing is one set-based statement with no rows to count: a line
+	// every storingEvery says it still runs (minutes at a million rows).
+	stored := make(chan struct{})
+	defer close(stored)
 	res, err := importer.Import(ctx, st, in, importer.Options{
 		Actor:    "import:" + *who,
 		System:   *system,
@@ -51,8 +53,24 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 		},
 		Applying: func(rows int) {
 			fmt.Fprintf(os.Stderr, "all %d rows valid; storing them in one transaction\n", rows)
+			go func(from time.Time) {
+				tick := time.NewTicker(storingEvery)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stored:
+						return
+					case <-tick.C:
+						fmt.Fprintf(os.Stderr, "still storing (%s)\n", time.Since(from).Round(time.Second))
+					}
+				}
+			}(time.Now())
 		},
 	})
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C or SIGTERM: the transaction is rolled back.
+		return fmt.Errorf("%s: interrupted; nothing was imported", name)
+	}
 	if res.Encoding == importer.EncodingWindows1252 && *encoding != importer.EncodingWindows1252 {
 		fmt.Fprintf(os.Stderr, "%s: not UTF-8; read as Windows-1252 (Excel's \"CSV (comma delimited)\" on Norwegian and Danish Windows)\n", name)
 	}
