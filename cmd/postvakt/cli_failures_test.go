@@ -105,3 +105,16 @@ func TestImportInterruptedSaysNothingWasImported(t *testing.T) {
 		t.Errorf("%d shipments stored by an interrupted import", n)
 	}
 }
+
+// `health --once` with POSTVAKT_POLICIES naming a folder that does not
+// exist stops, naming it, as serve and escalate do: it used to evaluate
+// the default rules in silence, so an operator trying their health.yaml
+// with a mistyped path saw a clean run.
+func TestHealthOnceMissingPolicyFolder(t *testing.T) {
+	db := pgtest.New(t)
+	missing := filepath.Join(t.TempDir(), "no-such-folder")
+	out, stderr, code := runEnv(t, []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=" + missing}, "health", "--once", "--dry-run")
+	if code != 1 || !strings.Contains(stderr, missing) {
+		t.Fatalf("health --once with a missing policy folder: exit %d, want 1 naming it\n%s\n%s", code, out, stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"postvakt/internal/config"
@@ -34,7 +35,11 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 	}
 	set, problems := policy.LoadDir(dir)
 	health, hp := policy.LoadHealth(dir)
-	problems = append(problems, hp...)
+	for _, p := range hp {
+		if !slices.Contains(problems, p) { // a missing folder, said by both
+			problems = append(problems, p)
+		}
+	}
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(os.Stderr, p.String())

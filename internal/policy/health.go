@@ -216,6 +216,11 @@ func LoadHealth(dir string) (*Health, []Problem) {
 	path := filepath.Join(dir, HealthFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		// No health.yaml: the defaults. No folder at all is a mistyped
+		// POSTVAKT_POLICIES, said as LoadDir says it, not the defaults.
+		if _, err := os.ReadDir(dir); err != nil {
+			return nil, []Problem{{File: dir, Message: fmt.Sprintf("cannot read policy directory: %v", unwrapPath(err))}}
+		}
 		return DefaultHealth(), nil
 	}
 	if err != nil {

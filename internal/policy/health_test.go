@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,6 +33,13 @@ func TestHealthWithoutFile(t *testing.T) {
 	h, problems := LoadHealth(t.TempDir())
 	if len(problems) > 0 || h == nil || h.File != "" || !h.Stuck.Enabled {
 		t.Fatalf("LoadHealth without a file: %v %v", h, problems)
+	}
+	// A folder that is not there is a problem, not the defaults: health
+	// --once would evaluate them in silence with a mistyped folder.
+	missing := filepath.Join(t.TempDir(), "nope")
+	if h, problems := LoadHealth(missing); h != nil || len(problems) != 1 || problems[0].File != missing ||
+		!strings.Contains(problems[0].Message, "cannot read policy directory") {
+		t.Fatalf("LoadHealth of a missing folder: %v %v", h, problems)
 	}
 	// The policy folder without health.yaml is still a valid policy set,
 	// and health.yaml is not read as a policy.
