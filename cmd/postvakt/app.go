@@ -187,6 +187,15 @@ func (a *app) client(name, base string, secrets ...string) (*httpclient.Client, 
 	return hc, nil
 }
 
+// smtpNeed is what an escalation run needs of the SMTP relay.
+type smtpNeed int
+
+const (
+	waitSMTP smtpNeed = iota // reminders wait for a relay (serve)
+	needSMTP                 // no relay is an error (escalate --once)
+	dryRun                   // nothing is sent (escalate --once --dry-run)
+)
+
 // notificationsScope is what Altinn Notifications orders need. The Profile
 // lookup has its own (remind.ProfileScope): each gets its own token, so a
 // client not granted one scope still gets the other service.
@@ -194,19 +203,20 @@ const notificationsScope = "altinn:serviceowner/notifications.create altinn:serv
 
 // escalator wires an escalation run. Without an SMTP server it still
 // decides and marks print due; reminders are then recorded as failed and go
-// out once a server is set, unless needSMTP, which makes that an error.
+// out once a server is set (said in the log), unless needSMTP, which makes
+// that an error. A dry run (dryRun) sends nothing and needs no server.
 // With Altinn Profile, organisations without imported addresses are looked
 // up there; with Altinn Notifications, every reminder is also ordered there.
-func (a *app) escalator(needSMTP bool) (*escalate.Escalator, error) {
+func (a *app) escalator(smtp smtpNeed) (*escalate.Escalator, error) {
 	sc := a.cfg.SMTP
 	var sender remind.Sender
-	if sc.Addr != "" || needSMTP {
+	if sc.Addr != "" || smtp == needSMTP {
 		s, err := remind.NewSMTP(a.smtpConfig())
 		if err != nil {
 			return nil, fmt.Errorf("reminders need an SMTP server: %w", err)
 		}
 		sender = s
-	} else {
+	} else if smtp != dryRun {
 		a.log.Warn("POSTVAKT_SMTP_ADDR is not set: reminders are not sent (recorded as failed, sent once it is set)")
 	}
 	r := &remind.Reminder{Log: a.st, Sender: sender, From: sc.From, Logger: a.log}

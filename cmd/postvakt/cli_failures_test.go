@@ -118,3 +118,19 @@ func TestHealthOnceMissingPolicyFolder(t *testing.T) {
 		t.Fatalf("health --once with a missing policy folder: exit %d, want 1 naming it\n%s\n%s", code, out, stderr)
 	}
 }
+
+// A dry run records nothing, so it does not warn that reminders "are
+// recorded as failed" without an SMTP relay.
+func TestEscalateDryRunDoesNotWarnOfFailedSends(t *testing.T) {
+	db := pgtest.New(t)
+	if out, stderr, code := run(t, db, "import", "../../testdata/demo/shipments.csv"); code != 0 {
+		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
+	}
+	out, stderr, code := run(t, db, "escalate", "--once", "--dry-run")
+	if code != 0 || !strings.Contains(out, "dry run, nothing changed") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if strings.Contains(stderr, "recorded as failed") {
+		t.Errorf("a dry run warns of sends recorded as failed:\n%s", stderr)
+	}
+}

@@ -29,7 +29,11 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer a.Close()
-	esc, err := a.escalator(!*dry)
+	smtp := needSMTP
+	if *dry {
+		smtp = dryRun
+	}
+	esc, err := a.escalator(smtp)
 	if err != nil {
 		return err
 	}

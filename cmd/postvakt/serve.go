@@ -115,7 +115,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	esc, err := a.escalator(false)
+	esc, err := a.escalator(waitSMTP)
 	if err != nil {
 		return nil, nil, err
 	}
