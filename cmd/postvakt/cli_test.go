@@ -93,6 +93,7 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 	}{
 		{[]string{"frob"}, `unknown command "frob"`},
 		{[]string{"import", "--bogus", "x.csv"}, "-bogus"},
+		{[]string{"import", "--encoding", "latin1", "x.csv"}, `"latin1"`},
 		{[]string{"poll", "--once", "--now", "yesterday"}, `"yesterday"`},
 		{[]string{"units", "frob"}, `"frob"`},
 		{[]string{"notifications", "frob"}, `"frob"`},

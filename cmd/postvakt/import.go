@@ -11,6 +11,7 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/importer"
 	"postvakt/internal/model"
+	"postvakt/internal/spreadsheet"
 )
 
 // storingEvery is how often import says it is still storing the rows.
@@ -25,7 +26,10 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError{"usage: postvakt import FILE.csv (or - for standard input)"}
+		return usageOf("import")
+	}
+	if err := spreadsheet.CheckEncoding(*encoding); err != nil {
+		return usageError{"--encoding: " + err.Error()}
 	}
 	name := fs.Arg(0)
 	in, closeIn, err := openInput(name)

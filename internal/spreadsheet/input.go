@@ -55,6 +55,14 @@ type Input struct {
 	Separator rune   // the field separator (Separator)
 }
 
+// CheckEncoding is nil for an encoding name Open takes, or the error
+// naming the ones it takes: a command can refuse a wrong --encoding before
+// it opens anything.
+func CheckEncoding(encoding string) error {
+	_, err := Open(strings.NewReader(""), encoding, 0)
+	return err
+}
+
 // Open prepares r for a CSV reader: it decides the encoding (see the
 // Encoding constants; "" is EncodingAuto) and the field separator
 // (Separator), drops a UTF-8 byte-order mark, decodes Windows-1252 to
