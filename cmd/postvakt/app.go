@@ -81,7 +81,10 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		if err := cfg.NeedDatabase(); err != nil {
 			return nil, err
 		}
-		if a.st, err = store.Open(ctx, cfg.DatabaseURL, 30*time.Second); err != nil {
+		const wait = 30 * time.Second
+		if a.st, err = store.OpenWaiting(ctx, cfg.DatabaseURL, wait, func(reason error) {
+			log.Warn("the database does not answer; waiting for it", "wait", wait, "error", reason)
+		}); err != nil {
 			return nil, err
 		}
 		if a.reg != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"postvakt/internal/pgtest"
 )
@@ -132,5 +133,36 @@ func TestEscalateDryRunDoesNotWarnOfFailedSends(t *testing.T) {
 	}
 	if strings.Contains(stderr, "recorded as failed") {
 		t.Errorf("a dry run warns of sends recorded as failed:\n%s", stderr)
+	}
+}
+
+// A command waits up to 30 s for a database that does not answer: it says
+// so at once, with the reason, instead of 30 silent seconds at the
+// terminal (and never shows the password).
+func TestUnreachableDatabaseSaysItWaits(t *testing.T) {
+	cmd := exec.Command(bin, "units", "list")
+	cmd.Env = append(os.Environ(), "DATABASE_URL=postgres://u:s3cr3t@127.0.0.1:1/postvakt?sslmode=disable")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Scan()
+		line <- sc.Text()
+	}()
+	select {
+	case l := <-line:
+		if !strings.Contains(l, "waiting") || !strings.Contains(l, "connection refused") || strings.Contains(l, "s3cr3t") {
+			t.Errorf("the first line while the database does not answer: %q", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Errorf("nothing said in 5 s while waiting for a database that does not answer")
 	}
 }

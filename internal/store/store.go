@@ -50,6 +50,14 @@ type Store struct {
 // arithmetic and casts to date do not depend on where the server stands;
 // a question about a day names its zone (AT TIME ZONE 'Europe/Oslo').
 func Open(ctx context.Context, url string, wait time.Duration) (*Store, error) {
+	return OpenWaiting(ctx, url, wait, nil)
+}
+
+// OpenWaiting is Open, calling waiting (when not nil) once, with the reason
+// (the address hidden), when the database does not answer at first and
+// Open waits for it: a person at the terminal, or a log, says why nothing
+// happens for up to wait.
+func OpenWaiting(ctx context.Context, url string, wait time.Duration, waiting func(reason error)) (*Store, error) {
 	cfg, err := pq.NewConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", hideURL(err, url))
@@ -80,6 +88,10 @@ func Open(ctx context.Context, url string, wait time.Duration) (*Store, error) {
 		if time.Now().After(deadline) || ctx.Err() != nil || !transient(err) {
 			db.Close()
 			return nil, fmt.Errorf("connect to database: %w", hideURL(err, url))
+		}
+		if waiting != nil {
+			waiting(hideURL(err, url))
+			waiting = nil
 		}
 		select {
 		case <-ctx.Done():
