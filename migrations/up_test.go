@@ -3,7 +3,6 @@ package migrations_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -20,18 +19,8 @@ import (
 // advisory lock holds over the whole run, so the ones that waited find
 // nothing pending.
 func TestConcurrentUpAppliesEachOnce(t *testing.T) {
-	admin := pgtest.AdminURL(t)
-	adb, err := sql.Open("postgres", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adb.Close()
-	name := fmt.Sprintf("up_concurrent_%d", time.Now().UnixNano())
-	if _, err := adb.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = adb.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	db, err := sql.Open("postgres", pgtest.WithDatabase(admin, name))
+	url := pgtest.Empty(t)
+	db, err := sql.Open("postgres", url)
 	if err != nil {
 		t.Fatal(err)
 	}

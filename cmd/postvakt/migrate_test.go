@@ -1,12 +1,10 @@
 package main_test
 
 import (
-	"database/sql"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"postvakt/internal/pgtest"
 	"postvakt/migrations"
@@ -19,18 +17,8 @@ import (
 // only line on standard output. Run again, it applies nothing and writes only
 // "database at <newest>, nothing to apply".
 func TestMigrateReportsEachMigration(t *testing.T) {
-	admin := pgtest.AdminURL(t)
-	adb, err := sql.Open("postgres", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adb.Close()
-	name := fmt.Sprintf("migrate_fresh_%d", time.Now().UnixNano())
-	if _, err := adb.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = adb.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	db := pgtest.WithDatabase(admin, name)
+	url := pgtest.Empty(t)
+	db := url
 
 	var want []string // every embedded migration, by its file name, in order
 	entries, err := migrations.FS.ReadDir(".")

@@ -4,8 +4,6 @@ package main_test
 // the README statement it holds to.
 
 import (
-	"database/sql"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -36,18 +34,8 @@ func TestReadmeScopedCLIRefusesBadSenderOrg(t *testing.T) {
 // followed by `token create`: on a database not migrated yet, token create
 // migrates it first, as user add does.
 func TestReadmeTokenCreateOnFreshDatabase(t *testing.T) {
-	admin := pgtest.AdminURL(t)
-	adb, err := sql.Open("postgres", admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adb.Close()
-	name := fmt.Sprintf("readme_fresh_%d", time.Now().UnixNano())
-	if _, err := adb.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = adb.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	db := pgtest.WithDatabase(admin, name)
+	url := pgtest.Empty(t)
+	db := url
 	_, errOut, code := run(t, db, "token", "create", "--name", "sak-system", "--role", "compliance", "--sender-org", "964338531")
 	if code != 0 {
 		t.Errorf("token create on a database not yet migrated: exit %d, %q; want it to migrate and work, as user add does", code, errOut)

@@ -43,6 +43,21 @@ func AdminURL(t testing.TB) string {
 // test ends, and returns its URL.
 func New(t testing.TB) string {
 	t.Helper()
+	return create(t, true)
+}
+
+// Empty creates a fresh database with nothing in it (not migrated: what a
+// new deployment starts from), drops it when the test ends, and returns
+// its URL.
+func Empty(t testing.TB) string {
+	t.Helper()
+	return create(t, false)
+}
+
+// create makes a database for this test, from the migrated template or
+// empty, dropped when the test ends.
+func create(t testing.TB, migrated bool) string {
+	t.Helper()
 	admin := AdminURL(t)
 	ctx := context.Background()
 	db, err := sql.Open("postgres", admin)
@@ -50,12 +65,16 @@ func New(t testing.TB) string {
 		t.Fatalf("pgtest: open admin connection: %v", err)
 	}
 	defer db.Close()
-	tmpl, err := template(ctx, db, admin)
-	if err != nil {
-		t.Fatalf("pgtest: template database: %v", err)
-	}
 	name := "t_" + randomHex(8)
-	if _, err := db.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tmpl)); err != nil {
+	stmt := "CREATE DATABASE " + name
+	if migrated {
+		tmpl, err := template(ctx, db, admin)
+		if err != nil {
+			t.Fatalf("pgtest: template database: %v", err)
+		}
+		stmt += " TEMPLATE " + tmpl
+	}
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
