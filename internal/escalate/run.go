@@ -388,7 +388,9 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 		return model.ReminderItem{}, false
 	case sh.RecipientKind != model.RecipientOrg:
 		r.sum.Persons++
-		r.log.Info("reminder due to a person: no e-mail channel for persons; waits for print",
+		// Debug: every run finds them again (thousands at a municipality's
+		// scale, every quarter of an hour); the run's summary counts them.
+		r.log.Debug("reminder due to a person: no e-mail channel for persons; waits for print",
 			"shipment", sh.ID, "recipient", recipient, "step", d.Step.String())
 		return model.ReminderItem{}, false
 	}
