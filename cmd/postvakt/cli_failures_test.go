@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +61,65 @@ func TestFailedExportLeavesNoFile(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "good.csv old.csv" {
 		t.Errorf("after the failed exports the folder holds %v, want only good.csv and old.csv", names)
+	}
+}
+
+// -o naming a pipe (a FIFO a script reads, /dev/stdout) or a link to a
+// file writes the list into what is there: the pipe's reader gets it and
+// the pipe stays a pipe, the link stays a link and the file it names holds
+// the list. A finished file renamed over them replaced them (as root,
+// -o /dev/null replaced the device).
+func TestExportIntoPipeOrLink(t *testing.T) {
+	db := pgtest.New(t)
+	if out, stderr, code := run(t, db, "import", "../../testdata/demo/shipments.csv"); code != 0 {
+		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- b
+	}()
+	if _, stderr, code := run(t, db, "report", "unopened", "--format", "csv", "-o", fifo); code != 0 {
+		t.Fatalf("export into a pipe: exit %d\n%s", code, stderr)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", fi.Mode(), err)
+	} else {
+		select {
+		case b := <-got:
+			if !bytes.HasPrefix(b, []byte("id,channel,")) {
+				t.Errorf("the pipe's reader got %q, want the list", b)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("the pipe's reader got nothing")
+		}
+	}
+	file := filepath.Join(dir, "lists", "unopened.csv")
+	os.Mkdir(filepath.Dir(file), 0o700)
+	os.WriteFile(file, []byte("last week's list\n"), 0o644)
+	link := filepath.Join(dir, "latest.csv")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run(t, db, "report", "unopened", "--format", "csv", "-o", link); code != 0 {
+		t.Fatalf("export into a link: exit %d\n%s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced by a file: %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(file); !bytes.HasPrefix(b, []byte("id,channel,")) {
+		t.Errorf("the file the link names holds %q, want the list", b)
 	}
 }
 

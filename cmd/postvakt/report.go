@@ -112,6 +112,14 @@ func writeExport(path string, write func(io.Writer) error) error {
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("-o %s: a folder, not a file", path)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		// A device or a pipe (-o /dev/stdout, a FIFO a script reads): written
+		// into, as before; a file renamed over it would replace it.
+		return writeInto(path, write)
+	}
+	// A link to a file: the file it names is replaced, not the link.
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
 	}
 	file, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
 	if err != nil {
@@ -138,5 +146,26 @@ func writeExport(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w; nothing written", path, err)
 	}
 	done = true
+	return nil
+}
+
+// writeInto runs write into path as it is, a device or a pipe that cannot
+// be replaced by a finished file.
+func writeInto(path string, write func(io.Writer) error) error {
+	file, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer file.Close()
+	bw := bufio.NewWriterSize(file, 64<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	return nil
 }
