@@ -50,7 +50,7 @@ func TestOpenPermanentErrorFailsFast(t *testing.T) {
 // TestSessionsRunInUTC: postvakt's sessions run in UTC whatever the
 // server's timezone setting (a distribution package's default is often the
 // machine's zone, Europe/Oslo or Europe/Copenhagen) or a timezone in
-// DATABASE_URL says: the times it reads, and the API's JSON made of them,
+// DATABASE_URL says (as a parameter or in options=-c timezone=…): the times it reads, and the API's JSON made of them,
 // are in UTC ("…Z"), as with a server set to UTC; every date question
 // names its own zone.
 func TestSessionsRunInUTC(t *testing.T) {
@@ -70,7 +70,12 @@ func TestSessionsRunInUTC(t *testing.T) {
 	q := parsed.Query()
 	q.Set("timezone", "Europe/Oslo")
 	parsed.RawQuery = q.Encode()
-	for i, u := range []string{url, parsed.String()} {
+	withZone := parsed.String()
+	// The same through the server's command-line options (PGOPTIONS' form).
+	q.Del("timezone")
+	q.Set("options", "-c timezone=Asia/Tokyo")
+	parsed.RawQuery = q.Encode()
+	for i, u := range []string{url, withZone, parsed.String()} {
 		st := storetest.OpenURL(t, u)
 		var zone string
 		if err := st.DB().Get(&zone, `SHOW timezone`); err != nil {
