@@ -85,3 +85,65 @@ func TestConcurrentUpAppliesEachOnce(t *testing.T) {
 		t.Errorf("up on a current database: %d applied, %v; want 0, nil", n, err)
 	}
 }
+
+// TestUpLockReleasedAndWaitCancelled: a migration that fails leaves no
+// migration lock behind (a replica started after it migrates), nor a
+// version recorded for it; and an Up waiting for the lock another session
+// holds stops when its context ends, having applied nothing.
+func TestUpLockReleasedAndWaitCancelled(t *testing.T) {
+	url := pgtest.Empty(t)
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	// 00001 creates sender_orgs: one already there makes it fail.
+	if _, err := db.Exec(`CREATE TABLE sender_orgs (x int)`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := migrations.Up(ctx, db, migrations.Progress{}); err == nil || n != 0 {
+		t.Fatalf("up over a conflicting table: %d applied, %v; want 0 and an error", n, err)
+	}
+	var locks, versions int
+	if err := db.QueryRow(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'`).Scan(&locks); err != nil {
+		t.Fatal(err)
+	}
+	if locks != 0 {
+		t.Fatalf("%d advisory locks held after a failed migration, want 0", locks)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 0 {
+		t.Errorf("%d versions recorded after 00001 failed, want 0", versions)
+	}
+
+	if _, err := db.Exec(`DROP TABLE sender_orgs`); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_lock(x'706f73747661'::bigint)`); err != nil {
+		t.Fatal(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start := time.Now()
+	n, err := migrations.Up(wait, db, migrations.Progress{Start: func(name string) { t.Errorf("%s begun while another holds the lock", name) }})
+	if err == nil || n != 0 {
+		t.Errorf("up while the lock is held, its context ending: %d applied, %v; want 0 and an error", n, err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("up went on waiting %s after its context ended", took.Round(time.Second))
+	}
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_unlock(x'706f73747661'::bigint)`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := migrations.Up(ctx, db, migrations.Progress{}); err != nil || n == 0 {
+		t.Errorf("up once the lock is free: %d applied, %v", n, err)
+	}
+}
