@@ -6,6 +6,7 @@ package migrations
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -41,6 +42,10 @@ func Up(ctx context.Context, db *sql.DB, progress Progress) (int, error) {
 	}
 	defer conn.Close()
 	if err := takeLock(ctx, conn); err != nil {
+		// A cancel can land after the server granted the lock and before
+		// the answer was read: the session may hold it, so it is closed
+		// rather than handed back to the pool still holding it.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		return 0, fmt.Errorf("migrate: take lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // released with the connection anyway
