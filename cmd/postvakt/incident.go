@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/calendar"
 	"postvakt/internal/config"
 	"postvakt/internal/model"
 	"postvakt/internal/report"
@@ -114,11 +115,7 @@ func parseBound(s string, end bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		loc = time.UTC
-	}
-	t, err := time.ParseInLocation("2006-01-02", s, loc)
+	t, err := time.ParseInLocation("2006-01-02", s, calendar.Oslo)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor a date (YYYY-MM-DD)", s)
 	}

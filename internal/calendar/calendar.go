@@ -44,6 +44,18 @@ type rule struct {
 	name  string
 }
 
+// Oslo is the zone postvakt states dates and counts days in for people
+// (Copenhagen keeps the same clock): one place for the pages, mails,
+// follow-up deadlines and commands that need it. time/tzdata is linked in,
+// so it loads on a machine without a zone database.
+var Oslo = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
+
 var (
 	calendars     map[string]*Calendar
 	calendarsErr  error
@@ -51,11 +63,7 @@ var (
 )
 
 func load() {
-	oslo, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		calendarsErr = fmt.Errorf("calendar NO: load time zone: %w", err)
-		return
-	}
+	oslo := Oslo
 	cph, err := time.LoadLocation("Europe/Copenhagen")
 	if err != nil {
 		calendarsErr = fmt.Errorf("calendar DK: load time zone: %w", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 	_ "time/tzdata" // times in messages are Europe/Oslo, whatever the host has
 
+	"postvakt/internal/calendar"
 	"postvakt/internal/channel"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
@@ -25,13 +26,7 @@ type AlertNotice struct {
 	Letters    []store.IncidentRow
 }
 
-var oslo = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var oslo = calendar.Oslo
 
 func when(t time.Time) string { return t.In(oslo).Format("2006-01-02 15:04 MST") }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // dates are shown in Europe/Oslo, whatever the host has
 
+	"postvakt/internal/calendar"
 	"postvakt/internal/channel"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
@@ -16,13 +17,7 @@ import (
 	"postvakt/internal/store"
 )
 
-var oslo = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var oslo = calendar.Oslo
 
 // followUpNotices makes, per sending unit, the notice of its follow-ups
 // that are due (deadline ahead) and of those overdue (deadline passed):

@@ -7,6 +7,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without a zone database
 
+	"postvakt/internal/calendar"
 	"postvakt/internal/model"
 
 	"github.com/jmoiron/sqlx"
@@ -14,13 +15,7 @@ import (
 
 // followUpZone is the zone a follow-up's days are counted in: Oslo's clock,
 // which Copenhagen's keeps too.
-var followUpZone = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err) // time/tzdata is linked in
-	}
-	return l
-}()
+var followUpZone = calendar.Oslo
 
 // FollowUpDeadline is the deadline of a follow-up opened at now with days
 // to decide: days calendar days later at the same clock time in Oslo,

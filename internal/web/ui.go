@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // Europe/Oslo on machines without a zone database
 
 	"postvakt/internal/auth"
+	"postvakt/internal/calendar"
 	"postvakt/internal/health"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
@@ -35,12 +36,7 @@ var staticFS fs.FS = staticRoot
 type pages map[string]*template.Template
 
 // zone is where times are shown; evidence times carry their offset.
-var zone = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Oslo"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
+var zone = calendar.Oslo
 
 var funcs = template.FuncMap{
 	"date": func(t time.Time) string { return t.In(zone).Format("2006-01-02") },
