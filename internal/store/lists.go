@@ -42,14 +42,17 @@ type ListFilter struct {
 	Class        string    // policy class
 	Channel      string    // svarut, altinn
 	From, To     time.Time // sent in [From, To)
-	SentUntil    time.Time // sent before (age filter: MinAgeBound)
+	SentUntil    time.Time // sent at or before (age filter: MinAgeBound)
 	Limit        int
 	Cursor       string
 }
 
 // MinAgeBound is SentUntil for letters at least days old as of now: days of
 // 24 hours, as the lists and exports count a letter's age, not calendar
-// days in the process's zone (which summer time makes 23 or 25 hours).
+// days in the process's zone (which summer time makes 23 or 25 hours). The
+// bound is inclusive (sent_at <= it): a letter exactly days×24 h old is at
+// least days old. Every user (the lists, the API, `report --min-age`, the
+// unread follow-ups) compares with <=.
 func MinAgeBound(now time.Time, days int) time.Time {
 	return now.Add(-time.Duration(days) * 24 * time.Hour)
 }
@@ -178,7 +181,7 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 		c.add("s.sent_at < ?", f.To)
 	}
 	if !f.SentUntil.IsZero() {
-		c.add("s.sent_at < ?", f.SentUntil)
+		c.add("s.sent_at <= ?", f.SentUntil)
 	}
 	if withCursor && f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"postvakt/internal/model"
+	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -80,7 +81,9 @@ func TestFollowUpAPI(t *testing.T) {
 
 	// The list: decided follow-ups only with all=true; the token's scope.
 	ctx := context.Background()
-	if _, err := e.st.OpenFollowUps(ctx, now, now.AddDate(0, 0, 10)); err != nil {
+	// Letters unread for a day or more: the seeded ones, not the one
+	// resent just now (sent at now).
+	if _, err := e.st.OpenFollowUps(ctx, store.MinAgeBound(now, 1), now.AddDate(0, 0, 10)); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(query, token string) []string {
