@@ -71,9 +71,8 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 			}(time.Now())
 		},
 	})
-	if err != nil && ctx.Err() != nil {
-		// Ctrl-C or SIGTERM: the transaction is rolled back.
-		return fmt.Errorf("%s: interrupted; nothing was imported", name)
+	if err := importEnded(name, res.Stored, err, ctx.Err() != nil); err != nil {
+		return err
 	}
 	if res.Encoding == importer.EncodingWindows1252 && *encoding != importer.EncodingWindows1252 {
 		fmt.Fprintf(os.Stderr, "%s: not UTF-8; read as Windows-1252 (Excel's \"CSV (comma delimited)\" on Norwegian and Danish Windows)\n", name)
@@ -96,5 +95,22 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	fmt.Printf("imported %d rows in %s: %d new shipments, %d already registered\n",
 		res.Rows, time.Since(start).Round(time.Millisecond), res.Created, res.Rows-res.Created)
+	return nil
+}
+
+// importEnded is the error of an import that was interrupted (Ctrl-C,
+// SIGTERM) or whose commit's answer was lost, saying what its commit
+// answered; nil for the others (an import whose commit went through before
+// the interrupt imported the file, and says so).
+func importEnded(name string, stored importer.Stored, err error, interrupted bool) error {
+	switch {
+	case err == nil:
+		return nil
+	case stored == importer.StoredUnknown:
+		return fmt.Errorf("%s: whether the rows were stored is unknown (%w); import the file again: rows already registered are skipped", name, err)
+	case interrupted:
+		// Before the commit, or a commit never sent: rolled back.
+		return fmt.Errorf("%s: interrupted; nothing was imported", name)
+	}
 	return nil
 }

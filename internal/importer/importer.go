@@ -66,7 +66,26 @@ type Result struct {
 	// Separator is the field separator the file was read with: a comma,
 	// or the semicolon of a Norwegian or Danish Excel (spreadsheet.Separator).
 	Separator rune
+	// Stored says whether the rows were stored, as the commit answered:
+	// what a failed or interrupted import may say it did.
+	Stored Stored
 }
+
+// Stored is whether an import stored its rows.
+type Stored int
+
+const (
+	// StoredNone: nothing was stored (the import failed or was
+	// interrupted before its commit, or the commit did not go through).
+	StoredNone Stored = iota
+	// StoredAll: the transaction committed; every row is registered.
+	StoredAll
+	// StoredUnknown: the commit was sent and its answer lost
+	// (store.ErrCommitUnknown): the rows may or may not be stored.
+	// Importing the file again is safe: rows already registered are
+	// skipped.
+	StoredUnknown
+)
 
 // Options tune an import.
 type Options struct {
@@ -233,8 +252,12 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		return res, &InvalidError{Rows: problems, More: contra[0].Of - len(contra)}
 	}
 	if err := tx.Commit(); err != nil {
+		if errors.Is(err, store.ErrCommitUnknown) {
+			res.Stored = StoredUnknown
+		}
 		return res, err
 	}
+	res.Stored = StoredAll
 	res.Created = created
 	return res, nil
 }

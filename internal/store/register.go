@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -241,10 +242,19 @@ func (r *Registration) Shipments(ctx context.Context) ([]Shipment, error) {
 	return shipmentsByStage(ctx, r.tx)
 }
 
-// Commit ends the registration, storing everything.
+// ErrCommitUnknown marks a commit that was sent and whose answer was lost
+// (the connection broke): what it stored is unknown. Any other error of
+// Commit stored nothing.
+var ErrCommitUnknown = errors.New("the commit's outcome is unknown")
+
+// Commit ends the registration, storing everything. An error stored
+// nothing, unless it is ErrCommitUnknown.
 func (r *Registration) Commit() error {
 	r.ended = true
 	if err := r.tx.Commit(); err != nil {
+		if commitSent(err) {
+			return fmt.Errorf("commit registration: %w (%w)", ErrCommitUnknown, err)
+		}
 		return fmt.Errorf("commit registration: %w", err)
 	}
 	if r.added >= analyzeAfter {
@@ -320,4 +330,14 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 		return nil, 0, err
 	}
 	return out, created, nil
+}
+
+// commitSent reports whether a failed commit may have been applied: it was
+// sent and no answer came back. database/sql does not send it once the
+// transaction's context has ended (it answers with the context's error or
+// sql.ErrTxDone, and rolls back), and a server's error is a refusal.
+func commitSent(err error) bool {
+	var pe *pq.Error
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
+		!errors.Is(err, sql.ErrTxDone) && !errors.As(err, &pe)
 }
