@@ -64,9 +64,10 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
+	var ps printing.Summary
 	if printer != nil {
-		ps, err := printer.RunOnce(ctx, now)
-		fmt.Printf("print: %+v\n", ps)
+		ps, err = printer.RunOnce(ctx, now)
+		fmt.Printf("print: %s\n", ps)
 		if err != nil {
 			return err
 		}
@@ -86,12 +87,36 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	if err := printUnresolved(ctx, a.st); err != nil {
 		return err
 	}
-	if !*dry && sum.Failed > 0 && sum.Orgs == 0 {
-		// Nothing went out at all (the mail server down, refusing the
-		// connection or TLS): a run from cron must not look fine.
-		return fmt.Errorf("no reminder could be sent: %d organisation(s)' sends failed (see the log); the next run tries again", sum.Failed)
+	if !*dry {
+		return undelivered(sum, ps, ns)
 	}
 	return nil
+}
+
+// maxUndelivered is how many references the error of undelivered names.
+const maxUndelivered = 20
+
+// undelivered is the error of a run in which something due to go out did
+// not (a reminder, a notification order, a print order, a notice: the next
+// run tries again), naming them by reference only (notification ids,
+// organisation numbers, shipment ids; never a title, unit or address):
+// a run from cron must not look fine. nil when everything went out.
+func undelivered(sum escalate.Summary, ps printing.Summary, ns notice.Summary) error {
+	var refs []string
+	refs = append(refs, sum.Undelivered...)
+	for _, id := range ps.NotPlaced {
+		refs = append(refs, "print order of shipment "+id)
+	}
+	refs = append(refs, ns.Undelivered...)
+	if len(refs) == 0 {
+		return nil
+	}
+	more := ""
+	if len(refs) > maxUndelivered {
+		more = fmt.Sprintf(" and %d more (see the log)", len(refs)-maxUndelivered)
+		refs = refs[:maxUndelivered]
+	}
+	return fmt.Errorf("not sent this run (see the log): %s%s", strings.Join(refs, ", "), more)
 }
 
 // printSteps prints what the run decided (or, dry, would decide), per step,

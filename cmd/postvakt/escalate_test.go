@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,7 +30,8 @@ func TestEscalateOnceFailsWhenNothingWentOut(t *testing.T) {
 	}
 	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
 	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
-	if code != 1 || !strings.Contains(stderr, "no reminder could be sent") || !strings.Contains(out, "1 failed sends") {
+	if code != 1 || !regexp.MustCompile(`not sent this run \(see the log\): reminder \d+ to 974760673`).MatchString(stderr) ||
+		!strings.Contains(out, "1 failed sends") || strings.Contains(stderr, "Vedtak") {
 		t.Fatalf("escalate with the mail server down: exit %d, want 1\n%s\n%s", code, out, stderr)
 	}
 	conn, err := sql.Open("postgres", db)
@@ -40,5 +42,43 @@ func TestEscalateOnceFailsWhenNothingWentOut(t *testing.T) {
 	var status string
 	if err := conn.QueryRow(`SELECT status FROM notifications`).Scan(&status); err != nil || status != "failed" {
 		t.Errorf("the reminder is %q (%v), want failed (tried again by the next run)", status, err)
+	}
+}
+
+// TestEscalateOnceFailsWhenANoticeDidNotGoOut: with no reminder due, a
+// follow-up notice to the sending unit (a rejected letter) that the mail
+// server does not take makes `escalate --once` exit 1 naming the notice by
+// kind and notification id, not by title, unit or address.
+func TestEscalateOnceFailsWhenANoticeDidNotGoOut(t *testing.T) {
+	db := pgtest.New(t)
+	dir := t.TempDir()
+	letters := filepath.Join(dir, "letters.csv")
+	units := filepath.Join(dir, "units.csv")
+	os.WriteFile(letters, []byte(header+
+		"svarut,0e0e0e0e-0000-4000-8000-000000000002,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-27T10:00:00+01:00\n"), 0o644)
+	os.WriteFile(units, []byte("sender_org,unit,contact_email,manager_email\n964338531,Barnevernstjenesten,barnevern@kommune.no,leder@kommune.no\n"), 0o644)
+	for _, args := range [][]string{{"import", letters}, {"units", "import", units}} {
+		if out, stderr, code := run(t, db, args...); code != 0 {
+			t.Fatalf("%v: %d\n%s\n%s", args, code, out, stderr)
+		}
+	}
+	conn, err := sql.Open("postgres", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`UPDATE shipments SET state = 'rejected'`); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
+	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
+	if code != 1 || !strings.Contains(out, "0 failed sends") || !strings.Contains(out, "1 failed") ||
+		!regexp.MustCompile(`not sent this run \(see the log\): followup_due notice \d+`).MatchString(stderr) {
+		t.Fatalf("escalate with a notice not sent: exit %d, want 1 naming the notice\n%s\n%s", code, out, stderr)
+	}
+	for _, secret := range []string{"Vedtak", "Barnevernstjenesten", "barnevern@kommune.no"} {
+		if strings.Contains(stderr, secret) {
+			t.Errorf("the error names %q:\n%s", secret, stderr)
+		}
 	}
 }

@@ -46,7 +46,7 @@ type AddressResolver interface {
 // OrderRetrier places notification orders left unplaced by earlier runs
 // (*remind.Reminder with Orders).
 type OrderRetrier interface {
-	RetryOrders(ctx context.Context, now time.Time) (placed, failed int, err error)
+	RetryOrders(ctx context.Context, now time.Time) (placed int, failed []store.NotificationOrder, err error)
 }
 
 // Printer receives the shipments whose print fallback became due, after
@@ -180,7 +180,10 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 			if err != nil {
 				return r.sum, err
 			}
-			r.sum.Ordered, r.sum.OrderFail = placed, failed
+			r.sum.Ordered, r.sum.OrderFail = placed, len(failed)
+			for _, o := range failed {
+				r.sum.Undelivered = append(r.sum.Undelivered, orderRef(o.ID, o.Org))
+			}
 		}
 	}
 	r.startWorkers(ctx)
@@ -576,6 +579,7 @@ func (r *runState) stopWorkers() {
 	r.sum.Recorded += w.Recorded
 	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
 	sort.Strings(r.sum.AddressUnknown)
+	r.sum.Undelivered = append(r.sum.Undelivered, w.Undelivered...)
 }
 
 // count adds one organisation's outcome to the workers' counts.
@@ -600,6 +604,7 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.NoAddress = append(w.NoAddress, g.Org)
 	case remind.StatusFailed:
 		w.Failed++
+		w.Undelivered = append(w.Undelivered, fmt.Sprintf("reminder %d to %s", out.NotificationID, g.Org))
 	case remind.StatusUnknown:
 		w.Unknown++
 	case remind.StatusAddressUnknown:
@@ -612,8 +617,14 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.Ordered++
 	case out.OrderErr != nil:
 		w.OrderFail++
+		w.Undelivered = append(w.Undelivered, orderRef(out.NotificationID, g.Org))
 	}
 	if r.e.OnOutcome != nil {
 		r.e.OnOutcome(out)
 	}
+}
+
+// orderRef names a notification order not placed, by its reminder.
+func orderRef(notification int64, org string) string {
+	return fmt.Sprintf("notification order of reminder %d to %s", notification, org)
 }

@@ -40,6 +40,11 @@ type Summary struct {
 	// stopped while sending them: their outcome is unknown, they are not
 	// re-sent. (Those it never began to send are sent again.)
 	Expired []store.Notification
+	// Undelivered names what this run should have sent and did not (failed
+	// reminders, notification orders not placed; the next run tries
+	// again), by reference only: "reminder 12 to 974760673",
+	// "notification order of reminder 12 to 974760673".
+	Undelivered []string
 	// Retried counts the pending reminders and notices of an earlier run
 	// that stopped before sending them: failed, sent again while due.
 	Retried int

@@ -74,12 +74,15 @@ type Notifier struct {
 
 // Outcome is what became of one notice.
 type Outcome struct {
-	Kind    string
-	Group   string
-	Status  remind.Status
-	Refs    int
-	Message *remind.Message // composed (sent, previewed); nil otherwise
-	Err     error
+	Kind   string
+	Group  string
+	Status remind.Status
+	Refs   int
+	// Notification is the notice's id in the notification log (0 when
+	// nothing was claimed).
+	Notification int64
+	Message      *remind.Message // composed (sent, previewed); nil otherwise
+	Err          error
 }
 
 // Summary counts what one run did.
@@ -90,6 +93,9 @@ type Summary struct {
 	Unknown   int   // notices whose outcome is unknown; never sent again
 	NoAddress int   // notices without any address (a unit without contact and manager, a role without e-mail)
 	Refused   int   // addresses refused permanently (left out; the others got the notice)
+	// Undelivered names the failed notices by kind and notification id
+	// ("followup_due notice 34"): references only, no address or unit.
+	Undelivered []string
 }
 
 // String is the one-line summary.
@@ -108,7 +114,7 @@ func (n *Notifier) Job(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("notices (%s): %w", sum, err)
 	}
-	if sum != (Summary{}) {
+	if sum.Opened+int64(sum.Sent+sum.Failed+sum.Unknown+sum.NoAddress+sum.Refused) > 0 {
 		n.logger().Info("notices run", "summary", sum.String())
 	}
 	return nil
@@ -169,6 +175,7 @@ func (s *Summary) count(o Outcome) {
 		s.Sent++
 	case remind.StatusFailed:
 		s.Failed++
+		s.Undelivered = append(s.Undelivered, fmt.Sprintf("%s notice %d", o.Kind, o.Notification))
 	case remind.StatusUnknown:
 		s.Unknown++
 	case remind.StatusNoAddress:
@@ -210,6 +217,9 @@ func (n *Notifier) deliver(ctx context.Context, nt notice, now time.Time, dry bo
 	}
 	nf := res.Notification
 	out.Refs = len(res.Refs)
+	if nf != nil {
+		out.Notification = nf.ID
+	}
 	switch {
 	case nf == nil:
 		out.Status = remind.StatusNothing

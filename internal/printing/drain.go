@@ -172,6 +172,7 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 	default:
 		res.Outcome, res.Error, res.RetryAt = store.SendRetry, err.Error(), retryAt(now, it.Attempts, err)
 		sum.Retried++
+		sum.NotPlaced = append(sum.NotPlaced, it.ShipmentID)
 		s.log.Warn("print order not placed; retried later", "shipment", it.ShipmentID, "attempt", it.Attempts,
 			"retry_at", res.RetryAt, "error", err)
 	}

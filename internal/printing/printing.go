@@ -169,6 +169,9 @@ type Summary struct {
 	Polled    int // order status polls and cancels
 	Changed   int // order state changes seen
 	Cancelled int // orders cancelled because the shipment was opened
+	// NotPlaced are the shipments whose print order the provider did not
+	// take this run (tried again later; counted in Retried too).
+	NotPlaced []string
 }
 
 func (s Summary) String() string {

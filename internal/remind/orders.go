@@ -80,22 +80,22 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 // which). A kept order goes with the resource id set now: a refused setting,
 // once fixed, reaches the orders kept before (Altinn knows an order by its
 // idempotencyId alone, so the changed body orders nothing twice). It
-// returns how many were placed and how many failed; the error is for the
-// store only.
-func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed, failed int, err error) {
+// returns how many were placed and the orders that failed; the error is
+// for the store only.
+func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed int, failed []store.NotificationOrder, err error) {
 	if r.Orders == nil {
-		return 0, 0, nil
+		return 0, nil, nil
 	}
 	open, err := r.Orders.Log.OpenNotificationOrders(ctx, now, 500)
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	for _, o := range open {
 		if _, err := r.place(ctx, o.ID, o.Org, withResource(o.Request, r.Orders.ResourceID), o.Attempts, now); err != nil {
 			if ctx.Err() != nil {
 				return placed, failed, fmt.Errorf("retry notification orders: %w", ctx.Err())
 			}
-			failed++
+			failed = append(failed, o)
 			continue
 		}
 		placed++
