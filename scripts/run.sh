@@ -70,7 +70,10 @@ export POSTVAKT_NAMES_SCHEDULE=${POSTVAKT_NAMES_SCHEDULE:-@every 20s}
 
 $pv migrate
 if [ ! -s .data/demo-token ]; then
-	$pv token create --name demo --role admin >.data/demo-token
+	# "demo" is taken (an active token's name is unique) when the file was
+	# removed and the database kept: then a name with the time.
+	$pv token create --name demo --role admin >.data/demo-token 2>/dev/null ||
+		$pv token create --name "demo-$(date +%s)" --role admin >.data/demo-token
 fi
 if [ ! -s .data/demo-password ]; then
 	$pv user add --name demo --role admin </dev/null | sed -n 's/.*shown once): //p' >.data/demo-password

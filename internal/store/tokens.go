@@ -23,6 +23,11 @@ type Token struct {
 	Unit      string `db:"unit"`
 }
 
+// ErrTokenNameInUse is returned by CreateToken when an active token has the
+// name already (a revoked token's name may be used again): the audit log
+// and the lists show tokens by name.
+var ErrTokenNameInUse = errors.New("an active API token has this name already")
+
 // tokenPrefix marks postvakt tokens, so a leaked one is recognisable.
 const tokenPrefix = "pvt_"
 
@@ -43,6 +48,10 @@ func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
 	sum := sha256.Sum256([]byte(secret))
 	_, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, sender_org, unit, hash) VALUES ($1, $2, $3, $4, $5)`,
 		t.Name, t.Role, t.SenderOrg, t.Unit, sum[:])
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.Constraint == "api_tokens_active_name" {
+		return "", fmt.Errorf("create token %q: %w; revoke it or choose another name", t.Name, ErrTokenNameInUse)
+	}
 	if err != nil {
 		return "", fmt.Errorf("create token: %w", err)
 	}

@@ -237,6 +237,10 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, secret, err := s.store.CreateTokenID(r.Context(), store.Token{Name: name, Role: role, SenderOrg: org, Unit: unit})
+	if errors.Is(err, store.ErrTokenNameInUse) {
+		s.renderError(w, r, http.StatusConflict, "err.token_name_in_use")
+		return
+	}
 	if err != nil {
 		s.internalError(w, "create token", err)
 		return

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,11 +44,20 @@ func newEnvWith(t *testing.T, opts ...web.Option) *env {
 
 func (e *env) token(role, org, unit string) string {
 	e.t.Helper()
-	s, err := e.st.CreateToken(context.Background(), store.Token{Name: role + "-test", Role: role, SenderOrg: org, Unit: unit})
-	if err != nil {
-		e.t.Fatal(err)
+	// The first of a role is "<role>-test" (the audit log's name), the
+	// next "<role>-test-2", ...: an active token's name is unique.
+	name := role + "-test"
+	for n := 2; ; n++ {
+		s, err := e.st.CreateToken(context.Background(), store.Token{Name: name, Role: role, SenderOrg: org, Unit: unit})
+		if errors.Is(err, store.ErrTokenNameInUse) {
+			name = fmt.Sprintf("%s-test-%d", role, n)
+			continue
+		}
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return s
 	}
-	return s
 }
 
 func (e *env) do(method, path, token, body string) (int, map[string]any) {
