@@ -95,6 +95,11 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"import", "--bogus", "x.csv"}, "-bogus"},
 		{[]string{"import", "--encoding", "latin1", "x.csv"}, `"latin1"`},
 		{[]string{"poll", "--once", "--now", "yesterday"}, `"yesterday"`},
+		// A --now years ahead (a typo) on a run that acts.
+		{[]string{"escalate", "--once", "--now", "2062-11-30T10:00:00+01:00"}, "--now 2062-11-30T10:00:00+01:00 is more than 24 hours after the clock"},
+		{[]string{"health", "--once", "--now", "2062-11-30T10:00:00+01:00"}, "--now 2062-11-30T10:00:00+01:00 is more than 24 hours after the clock"},
+		{[]string{"poll", "--once", "--now", "2062-11-30T10:00:00+01:00"}, "--now 2062-11-30T10:00:00+01:00 is more than 24 hours after the clock"},
+		{[]string{"print", "drain", "--once", "--now", "2062-11-30T10:00:00+01:00"}, "--now 2062-11-30T10:00:00+01:00 is more than 24 hours after the clock"},
 		{[]string{"units", "frob"}, `"frob"`},
 		{[]string{"notifications", "frob"}, `"frob"`},
 		{[]string{"units", "list", "--bogus"}, "-bogus"},

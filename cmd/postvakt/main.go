@@ -288,6 +288,27 @@ func (c *clockFlag) Set(s string) error {
 // Given reports whether --now was given.
 func (c *clockFlag) Given() bool { return !c.at.IsZero() }
 
+// nowAhead is how far after the real clock --now may be on a run that acts
+// (not --dry-run): a typo's year (2062 for 2026) would send reminders and
+// place print orders years early. Tests and the benchmark go back in time,
+// never ahead.
+const nowAhead = 24 * time.Hour
+
+// check refuses a --now more than nowAhead after the real clock on a run
+// that is not a dry run; canDry says whether the command has --dry-run,
+// for the hint.
+func (c *clockFlag) check(real time.Time, dry, canDry bool) error {
+	if !c.Given() || dry || !c.at.After(real.Add(nowAhead)) {
+		return nil
+	}
+	hint := ""
+	if canDry {
+		hint = "; --dry-run looks further ahead"
+	}
+	return usageError{fmt.Sprintf("--now %s is more than %.0f hours after the clock (%s): a run that acts would act as of then (check the date)%s",
+		c.at.Format(time.RFC3339), nowAhead.Hours(), real.Format(time.RFC3339), hint)}
+}
+
 // Now is the --now time, or the clock's.
 func (c *clockFlag) Now() time.Time {
 	if c.at.IsZero() {
@@ -304,16 +325,20 @@ type onceFlags struct {
 	cmd   string
 	once  *bool
 	clock *clockFlag
+	dry   *bool // --dry-run, nil when the command has none
 }
 
 // newOnceFlags: once says what --once does; now what happens as of --now.
 func newOnceFlags(cmd, once, now string) *onceFlags {
 	fs := newFlags(cmd)
-	return &onceFlags{fs, cmd, fs.Bool("once", false, once), nowFlag(fs, now)}
+	return &onceFlags{FlagSet: fs, cmd: cmd, once: fs.Bool("once", false, once), clock: nowFlag(fs, now)}
 }
 
 // dryRun adds --dry-run.
-func (f *onceFlags) dryRun(help string) *bool { return f.Bool("dry-run", false, help) }
+func (f *onceFlags) dryRun(help string) *bool {
+	f.dry = f.Bool("dry-run", false, help)
+	return f.dry
+}
 
 // parse parses the flags; without --once, or with arguments left over, the
 // invocation is wrong: the command's usage line.
@@ -324,7 +349,7 @@ func (f *onceFlags) parse(args []string) error {
 	if !*f.once || f.NArg() != 0 {
 		return usageOf(f.cmd)
 	}
-	return nil
+	return f.clock.check(time.Now(), f.dry != nil && *f.dry, f.dry != nil)
 }
 
 // usageOf is the wrong invocation of the command name: its usage line from

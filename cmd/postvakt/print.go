@@ -123,6 +123,9 @@ func runPrintDrain(ctx context.Context, cfg config.Config, v verbCall, args []st
 	if fs.NArg() > 0 || (at.Given() && !*once) || *every <= 0 || *batch <= 0 {
 		return v.usage()
 	}
+	if err := at.check(time.Now(), false, false); err != nil {
+		return err
+	}
 	now := at.Now
 	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
