@@ -22,7 +22,7 @@ import (
 // serves (/readyz 200). Once the newer release raises it above what this
 // binary knows (a migration that breaks older binaries), every command
 // exits 1 naming both versions, serve does not start, and a serve already
-// running answers /readyz 503 with the reason.
+// running answers /readyz 503 with the reason and runs no more jobs.
 func TestOlderBinaryRefuses(t *testing.T) {
 	db := pgtest.New(t)
 	latest, err := migrations.Latest()
@@ -44,7 +44,7 @@ func TestOlderBinaryRefuses(t *testing.T) {
 	exec1(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, true)`, newer)
 
 	// Newer but compatible: a warning, and ready.
-	addr, cmd, logs := startServe(t, db)
+	addr, cmd, logs := startServe(t, db, "POSTVAKT_PRINT_SCHEDULE=@every 1s")
 	defer cmd.Process.Kill()
 	readyz := func() (int, string) {
 		t.Helper()
@@ -63,10 +63,16 @@ func TestOlderBinaryRefuses(t *testing.T) {
 	if code, body := readyz(); code != http.StatusServiceUnavailable || !strings.Contains(body, "needs a newer postvakt") || !strings.Contains(body, want) {
 		t.Errorf("/readyz of a running serve after the breaking migration: %d %s, want 503 with %q", code, body, want)
 	}
+	// Its jobs stop writing: the print job (every second here) is not run.
+	// The log is read once serve has exited (it is written meanwhile).
+	time.Sleep(2500 * time.Millisecond)
 	cmd.Process.Kill()
 	cmd.Wait()
 	if !strings.Contains(logs.String(), "the database schema is newer than this postvakt knows") {
 		t.Errorf("serve on a newer compatible schema does not warn:\n%s", logs)
+	}
+	if out := logs.String(); !strings.Contains(out, "scheduled job not run") || !strings.Contains(out, want) {
+		t.Errorf("serve's jobs after the breaking migration: no \"scheduled job not run\" with %q in its log:\n%s", want, out)
 	}
 
 	for _, args := range [][]string{{"migrate"}, {"poll", "--once"}, {"notifications", "list"}} {

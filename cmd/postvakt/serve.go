@@ -91,6 +91,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 // returns the web options the jobs imply (print approvals).
 func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	sched := jobs.New(a.log, a.st)
+	sched.Require(a.st.SchemaCurrent)
 	if err := sched.Instrument(a.registerer()); err != nil {
 		return nil, nil, fmt.Errorf("job metrics: %w", err)
 	}

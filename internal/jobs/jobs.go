@@ -42,6 +42,8 @@ type Scheduler struct {
 	cancel   context.CancelFunc
 	draining chan struct{} // closed at the soft stop
 
+	require Func // Require; nil: every tick runs
+
 	ticksMu    sync.Mutex
 	ticks      []*tick     // per job, when the dispatcher owes its next tick (Stalled)
 	started    atomic.Bool // Start was called
@@ -85,6 +87,14 @@ func DrainingCh(ctx context.Context) <-chan struct{} {
 	ch, _ := ctx.Value(drainKey{}).(chan struct{})
 	return ch
 }
+
+// Require makes every tick first call check: a tick whose check fails does
+// not run its job, which is logged and counted as failed with check's
+// error. serve checks that this binary can still run on the database's
+// schema: a replica left running after a newer release made the schema
+// incompatible stops writing to it (its /readyz already answers 503).
+// Call it before Start.
+func (s *Scheduler) Require(check Func) { s.require = check }
 
 // Every runs fn on spec in this replica.
 func (s *Scheduler) Every(spec, name string, fn Func) error {
@@ -148,6 +158,13 @@ func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 			return
 		}
 		defer running.Store(0)
+		if s.require != nil {
+			if err := s.require(s.ctx); err != nil {
+				s.m.ran(name, outcomeFailed, start, time.Since(start))
+				s.log.Error("scheduled job not run", "job", name, "error", err)
+				return
+			}
+		}
 		err := fn(s.ctx)
 		took := time.Since(start)
 		switch {

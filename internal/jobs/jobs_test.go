@@ -194,3 +194,38 @@ func TestSkippedTickNamesTheJob(t *testing.T) {
 		t.Errorf("the skipped tick does not name the job:\n%s", out)
 	}
 }
+
+// A tick whose Require check fails does not run the job and says why with
+// the job's name; once the check passes again the job runs.
+func TestRequireHoldsJobsWhileCheckFails(t *testing.T) {
+	var logs logtest.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	var checks, runs atomic.Int32
+	s.Require(func(context.Context) error {
+		checks.Add(1)
+		if refuse.Load() {
+			return errors.New("the database needs a newer postvakt")
+		}
+		return nil
+	})
+	s.add(fast{}, "poll-svarut", func(context.Context) error {
+		runs.Add(1)
+		return nil
+	})
+	s.Start()
+	waitFor(t, "three refused ticks", func() bool { return checks.Load() >= 3 })
+	if n := runs.Load(); n != 0 {
+		t.Fatalf("the job ran %d time(s) while the check failed", n)
+	}
+	refuse.Store(false)
+	waitFor(t, "a run once the check passes", func() bool { return runs.Load() >= 1 })
+	s.Stop(time.Second)
+	out := logs.String()
+	for _, want := range []string{"scheduled job not run", "job=poll-svarut", "needs a newer postvakt"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
