@@ -1,0 +1,91 @@
+package web_test
+
+import (
+	"html"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// A compliance officer reaches every list per receiving organisation and per
+// sending unit from the list itself, with the filters kept: the rejected and
+// failed letters, the manual cases and the letters their channel never heard
+// of too, not only the unopened ones (SPEC: "per receiving organisation and
+// per sending unit"). The grouped pages of every list have a title and say
+// "No shipments match." when empty, not "Nothing unopened matches.".
+func TestListViewsPerOrganisationAndUnit(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(6)
+	db := e.st.DB()
+	db.MustExec(`UPDATE shipments SET state = 'rejected' WHERE id = $1`, got[1].ID)
+	db.MustExec(`UPDATE shipments SET state = 'failed' WHERE id = $1`, got[3].ID)
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+
+	link := func(page, id string) string {
+		t.Helper()
+		i := strings.Index(page, `id="`+id+`"`)
+		if i < 0 {
+			t.Fatalf("no link %s on the page", id)
+		}
+		a := page[strings.LastIndex(page[:i], "<a"):]
+		a = a[:strings.Index(a, ">")]
+		h := a[strings.Index(a, `href="`)+6:]
+		return html.UnescapeString(h[:strings.Index(h, `"`)])
+	}
+
+	code, page := b.get("/list?list=problems&channel=svarut&cursor=")
+	if code != http.StatusOK {
+		t.Fatalf("problems list: %d", code)
+	}
+	for id, want := range map[string]string{
+		"view-recipient": "/unopened?channel=svarut&list=problems",
+		"view-unit":      "/units?channel=svarut&list=problems",
+		"view-list":      "/list?channel=svarut&list=problems",
+	} {
+		if h := link(page, id); h != want {
+			t.Errorf("%s on the problems list links to %q, want %q (the same list and filters)", id, h, want)
+		}
+	}
+	if !strings.Contains(page, `id="view-list" class="on" aria-current="page"`) {
+		t.Error("the flat list is not marked as the current view")
+	}
+
+	code, page = b.get(link(page, "view-unit"))
+	if code != http.StatusOK || !strings.Contains(page, "Rejected, failed and expired shipments by sending unit") {
+		t.Fatalf("problems by unit: %d\n%.400s", code, page)
+	}
+	// 2 of 6: seeded units alternate, the rejected and the failed one are both NAV's.
+	if !strings.Contains(page, "2 shipments from 1 sending units") {
+		t.Errorf("problems by unit does not count the 2 rejected/failed letters of one unit:\n%s", page)
+	}
+	if !strings.Contains(page, `id="view-unit" class="on" aria-current="page"`) {
+		t.Error("the by-unit view is not marked as the current view")
+	}
+	if h := link(page, "view-recipient"); h != "/unopened?channel=svarut&list=problems" {
+		t.Errorf("by unit links to %q for the organisations", h)
+	}
+
+	for _, lang := range []struct{ accept, title, none string }{
+		{"en-GB", "Shipments their channel has never heard of, by receiving organisation", "No shipments match."},
+		{"nb-NO", "Forsendelser kanalen aldri har hørt om, etter mottakende virksomhet", "Ingen forsendelser passer."},
+		{"da-DK", "Forsendelser kanalen aldrig har hørt om, efter modtagende organisation", "Ingen forsendelser passer."},
+	} {
+		code, page := b.doIn(lang.accept, "GET", "/unopened?list=unknown_to_channel", nil)
+		if code != http.StatusOK || strings.Contains(page, "⟦") {
+			t.Errorf("%s: unknown-to-channel by organisation: %d, untranslated: %v", lang.accept, code, strings.Contains(page, "⟦"))
+		}
+		for _, want := range []string{"<title>" + lang.title, lang.none} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: unknown-to-channel by organisation lacks %q", lang.accept, want)
+			}
+		}
+	}
+	if _, page := b.get("/unopened?stage=closed"); !strings.Contains(page, "Nothing unopened matches.") {
+		t.Error("the empty unopened summary no longer says nothing unopened matches")
+	}
+	// The search list (one recipient) offers no grouping.
+	if _, page := b.get("/list?list=search&rid=1"); strings.Contains(page, `id="view-unit"`) {
+		t.Error("the search list offers the grouped views")
+	}
+}
