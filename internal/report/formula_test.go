@@ -54,26 +54,29 @@ func TestNoFormulaInjection(t *testing.T) {
 		t.Errorf("CSV age_days = %q, want -3 (a number stays a number)", a)
 	}
 
-	buf.Reset()
-	if _, err := Shipments(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sheet := f.GetSheetName(0)
-	for i, v := range evil {
-		cell, _ := excelize.CoordinatesToCellName(col("sender_unit")+1, i+2)
-		if formula, err := f.GetCellFormula(sheet, cell); err != nil || formula != "" {
-			t.Errorf("XLSX %s is a formula %q (%v)", cell, formula, err)
+	// The same in the sheet for people (Labels).
+	for _, l := range []*Labels{nil, testLabels} {
+		buf.Reset()
+		if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now, l); err != nil {
+			t.Fatal(err)
 		}
-		if typ, err := f.GetCellType(sheet, cell); err != nil || typ != excelize.CellTypeInlineString {
-			t.Errorf("XLSX %s has type %v (%v), want an inline string", cell, typ, err)
+		f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if val, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true}); err != nil || val != v {
-			t.Errorf("XLSX %s = %q (%v), want %q as it is", cell, val, err, v)
+		sheet := f.GetSheetName(0)
+		for i, v := range evil {
+			cell, _ := excelize.CoordinatesToCellName(col("sender_unit")+1, i+2)
+			if formula, err := f.GetCellFormula(sheet, cell); err != nil || formula != "" {
+				t.Errorf("labels %v: XLSX %s is a formula %q (%v)", l != nil, cell, formula, err)
+			}
+			if typ, err := f.GetCellType(sheet, cell); err != nil || typ != excelize.CellTypeInlineString {
+				t.Errorf("labels %v: XLSX %s has type %v (%v), want an inline string", l != nil, cell, typ, err)
+			}
+			if val, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true}); err != nil || val != v {
+				t.Errorf("labels %v: XLSX %s = %q (%v), want %q as it is", l != nil, cell, val, err, v)
+			}
 		}
+		f.Close()
 	}
 }

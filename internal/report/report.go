@@ -5,8 +5,9 @@
 // Cells come from outside (unit and recipient names, channel ids, classes),
 // so none may become a formula when the file is opened in a spreadsheet: in
 // CSV a text cell that starts with =, +, -, @, a tab or a carriage return
-// (and is not a plain number) gets a leading apostrophe; in XLSX every cell
-// is an inline string, and such a cell is also formatted as text ("@").
+// (and is not a plain number) gets a leading apostrophe; in XLSX every text
+// cell is an inline string, and such a cell is also formatted as text ("@")
+// (a sheet for people, Labels, has its times and numbers as typed cells).
 package report
 
 import (
@@ -169,6 +170,7 @@ type xlsxWriter struct {
 	row  int
 	buf  []any
 	text int // style: number format "@" (text), for formula-like cells
+	date int // style: dateFormat, for the time cells of a labelled sheet
 }
 
 func newXLSX(w io.Writer, sheet string, header []string) (*xlsxWriter, error) {
@@ -227,13 +229,17 @@ func (x *xlsxWriter) Row(cells []string) error {
 	}
 	x.buf = x.buf[:0]
 	for _, c := range cells {
-		if spreadsheet.FormulaLike(c) {
-			x.buf = append(x.buf, excelize.Cell{StyleID: x.text, Value: c})
-		} else {
-			x.buf = append(x.buf, c)
-		}
+		x.buf = append(x.buf, x.textCell(c))
 	}
 	return x.put(x.buf)
+}
+
+// textCell is a text cell, formatted as text when it looks like a formula.
+func (x *xlsxWriter) textCell(c string) any {
+	if spreadsheet.FormulaLike(c) {
+		return excelize.Cell{StyleID: x.text, Value: c}
+	}
+	return c
 }
 
 func (x *xlsxWriter) Close() error {
@@ -252,6 +258,10 @@ var ShipmentHeader = []string{"id", "channel", "channel_id", "sender_org", "send
 	"recipient", "recipient_name", "class", "confidential", "sent_at", "age_days", "state", "state_changed_at",
 	"stage", "reminders_sent", "last_reminded_at", "unknown_to_channel_since"}
 
+// ageDays is a letter's age in the lists and exports: whole days of 24
+// hours since it was sent (store.MinAgeBound).
+func ageDays(now, sent time.Time) int { return int(now.Sub(sent).Hours() / 24) }
+
 // ShipmentCells renders one list row as of now; a person id is masked.
 func ShipmentCells(r *store.ListRow, now time.Time) []string {
 	last, unknown := "", ""
@@ -264,7 +274,7 @@ func ShipmentCells(r *store.ListRow, now time.Time) []string {
 	return []string{r.ID, r.Channel, r.ChannelID, r.SenderOrg, r.SenderUnit, r.RecipientKind,
 		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.RecipientName, r.Class,
 		strconv.FormatBool(r.Confidential), r.SentAt.UTC().Format(time.RFC3339),
-		strconv.Itoa(int(now.Sub(r.SentAt).Hours() / 24)), string(r.State), r.StateChangedAt.UTC().Format(time.RFC3339),
+		strconv.Itoa(ageDays(now, r.SentAt)), string(r.State), r.StateChangedAt.UTC().Format(time.RFC3339),
 		string(r.Stage), strconv.Itoa(r.RemindersSent), last, unknown}
 }
 
@@ -276,14 +286,31 @@ type Source interface {
 // Shipments writes every shipment of the list f selects to w in format
 // format and returns how many rows it wrote.
 func Shipments(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time) (int, error) {
-	tw, err := NewWriter(format, w, string(f.List), ShipmentHeader)
+	return ShipmentsFor(ctx, src, f, format, w, now, nil)
+}
+
+// ShipmentsFor is Shipments with an XLSX told for people by l (see
+// Labels); with nil labels, or for CSV and JSON, it is Shipments.
+func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time, l *Labels) (int, error) {
+	var tw Writer
+	var err error
+	row := func(r *store.ListRow) error { return tw.Row(ShipmentCells(r, now)) }
+	if format == XLSX && l != nil {
+		var x *xlsxWriter
+		if x, err = l.newShipmentSheet(w, string(f.List)); err == nil {
+			tw = x
+			row = func(r *store.ListRow) error { return x.values(l.shipmentValues(r, now)) }
+		}
+	} else {
+		tw, err = NewWriter(format, w, string(f.List), ShipmentHeader)
+	}
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	err = src.EachShipment(ctx, f, func(r *store.ListRow) error {
 		n++
-		return tw.Row(ShipmentCells(r, now))
+		return row(r)
 	})
 	if err != nil {
 		if c, ok := tw.(*xlsxWriter); ok {

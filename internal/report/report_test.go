@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"postvakt/internal/calendar"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -70,6 +71,41 @@ func readXLSX(t *testing.T, b []byte) [][]string {
 		}
 	}
 	return got
+}
+
+// testLabels name every column and code "<key>!" on the Oslo clock.
+var testLabels = &Labels{Text: func(id string) string { return id + "!" }, Zone: calendar.Oslo}
+
+// A labelled sheet (the web UI's XLSX) has the same letters in the same
+// order as the CSV, told for people: each header and code as Labels.Text
+// says it, the times as date cells on Zone's clock, an empty time empty, the
+// age and the reminders as numbers.
+func TestLabelledXLSX(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	src := rows(3)
+	last := time.Date(2026, 2, 27, 23, 30, 0, 0, time.UTC)
+	src[1].LastReminded = &last
+	var buf bytes.Buffer
+	if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now, testLabels); err != nil {
+		t.Fatal(err)
+	}
+	got := readXLSX(t, buf.Bytes())
+	if len(got) != 4 || got[0][0] != "export.col.id!" || got[0][17] != "export.col.unknown_to_channel_since!" {
+		t.Fatalf("header %v (%d rows)", got[0], len(got))
+	}
+	for i, r := range src {
+		if got[i+1][0] != r.ID {
+			t.Errorf("row %d is %s, want %s", i+1, got[i+1][0], r.ID)
+		}
+	}
+	row := got[2]
+	for col, want := range map[int]string{1: model.ChannelDisplay("svarut"), 5: "kind.person!", 6: "010170*****", 9: "export.yes!",
+		10: "2026-01-05 11:00", 11: "54", 12: "state.available!", 14: "stage.reminded!", 15: "1",
+		16: "2026-02-28 00:30", 17: ""} {
+		if row[col] != want {
+			t.Errorf("row 2 %s = %q, want %q", ShipmentHeader[col], row[col], want)
+		}
+	}
 }
 
 func TestFormatsAgree(t *testing.T) {
@@ -218,18 +254,19 @@ func TestXLSXRowLimit(t *testing.T) {
 	maxXLSXRows = 5
 	for _, tc := range []struct {
 		n    int
+		l    *Labels
 		want error
-	}{{5, nil}, {6, ErrTooManyRows}} {
+	}{{5, nil, nil}, {6, nil, ErrTooManyRows}, {5, testLabels, nil}, {6, testLabels, ErrTooManyRows}} {
 		var b bytes.Buffer
-		_, err := Shipments(context.Background(), rows(tc.n), store.ListFilter{}, XLSX, &b, time.Now())
+		_, err := ShipmentsFor(context.Background(), rows(tc.n), store.ListFilter{}, XLSX, &b, time.Now(), tc.l)
 		if err != tc.want {
-			t.Errorf("%d rows: %v, want %v", tc.n, err, tc.want)
+			t.Errorf("%d rows (labels %v): %v, want %v", tc.n, tc.l != nil, err, tc.want)
 		}
 		if tc.want != nil && b.Len() != 0 {
-			t.Errorf("%d rows: %d bytes written before the refusal", tc.n, b.Len())
+			t.Errorf("%d rows (labels %v): %d bytes written before the refusal", tc.n, tc.l != nil, b.Len())
 		}
 		if tc.want == nil && len(readXLSX(t, b.Bytes())) != tc.n+1 {
-			t.Errorf("%d rows: the sheet lacks rows", tc.n)
+			t.Errorf("%d rows (labels %v): the sheet lacks rows", tc.n, tc.l != nil)
 		}
 	}
 	var b bytes.Buffer

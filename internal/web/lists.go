@@ -358,7 +358,8 @@ func searchIdent(s string) string {
 	return s
 }
 
-// export streams a list as CSV or XLSX (format=csv|xlsx|json).
+// export streams a list as CSV, XLSX or JSON (format=csv|xlsx|json); the
+// XLSX is in the reader's language (exportLabels).
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	q := r.URL.Query()
@@ -379,7 +380,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", format.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
-	n, err := report.Shipments(r.Context(), s.store, f, format, w, s.now())
+	n, err := report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.exportLabels(r))
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		h.Del("Content-Disposition")
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
@@ -391,6 +392,19 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("export", "actor", p.Actor(), "list", f.List, "format", format, "rows", n)
+}
+
+// exportLabels tell an XLSX export in the reader's language, with the
+// times on the clock of the pages (report.Labels; CSV and JSON stay the
+// same for every language).
+func (s *Server) exportLabels(r *http.Request) *report.Labels {
+	l := s.loc(r)
+	return &report.Labels{Zone: zone, Text: func(id string) string {
+		if !l.Has(id) {
+			return ""
+		}
+		return l.T(id)
+	}}
 }
 
 // apiSummary is the summary as JSON: GET /api/v1/summary?by=recipient|unit

@@ -1,0 +1,99 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// Labels make an XLSX export read for the people who open it in a
+// spreadsheet (the web UI's exports, in the reader's language): the column
+// headers and the codes (channel, recipient kind, state, stage, yes/no) as
+// the catalogue says them, the times as date cells on the clock of Zone,
+// the age and the reminders as numbers. The columns are ShipmentHeader's,
+// in its order. CSV and JSON are for programs: the same column names, codes
+// and UTC times in every language.
+type Labels struct {
+	// Text is the catalogue's text of a key in the reader's language, or
+	// "" when it has none (then a code is written as it is).
+	Text func(id string) string
+	// Zone is the clock the times are told on (calendar.Oslo).
+	Zone *time.Location
+}
+
+// dateFormat is how a time cell shows: unambiguous in every language, and
+// sorted as a date.
+const dateFormat = "yyyy-mm-dd hh:mm"
+
+// code is a code's text ("state." + "opened"), or the code.
+func (l *Labels) code(prefix, c string) string {
+	if t := l.Text(prefix + c); t != "" {
+		return t
+	}
+	return c
+}
+
+// newShipmentSheet starts the sheet with the translated header; the
+// catalogue names each column as "export.col." + its ShipmentHeader name.
+func (l *Labels) newShipmentSheet(w io.Writer, sheet string) (*xlsxWriter, error) {
+	header := make([]string, len(ShipmentHeader))
+	for i, h := range ShipmentHeader {
+		header[i] = l.code("export.col.", h)
+	}
+	x, err := newXLSX(w, sheet, header)
+	if err != nil {
+		return nil, err
+	}
+	if x.date, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: ptr(dateFormat)}); err != nil {
+		x.f.Close()
+		return nil, fmt.Errorf("start XLSX: %w", err)
+	}
+	return x, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// shipmentValues are ShipmentCells for people: the same columns, told in
+// the reader's language and zone (a person id masked, no title).
+func (l *Labels) shipmentValues(r *store.ListRow, now time.Time) []any {
+	at := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return t.In(l.Zone)
+	}
+	yes := "export.no"
+	if r.Confidential {
+		yes = "export.yes"
+	}
+	return []any{r.ID, model.ChannelDisplay(r.Channel), r.ChannelID, r.SenderOrg, r.SenderUnit,
+		l.code("kind.", r.RecipientKind), model.MaskRecipient(r.RecipientKind, r.RecipientID), r.RecipientName, r.Class,
+		l.code("", yes), at(&r.SentAt), ageDays(now, r.SentAt), l.code("state.", string(r.State)),
+		at(&r.StateChangedAt), l.code("stage.", string(r.Stage)), r.RemindersSent, at(r.LastReminded),
+		at(r.UnknownToChannelSince)}
+}
+
+// values writes one row of typed cells: a text as Row writes it, a time as
+// a date cell (dateFormat), a number as a number, nil as an empty cell.
+func (x *xlsxWriter) values(cells []any) error {
+	if x.row > maxXLSXRows { // the header is row 1
+		return ErrTooManyRows
+	}
+	x.buf = x.buf[:0]
+	for _, c := range cells {
+		switch v := c.(type) {
+		case string:
+			x.buf = append(x.buf, x.textCell(v))
+		case time.Time:
+			x.buf = append(x.buf, excelize.Cell{StyleID: x.date, Value: v})
+		default:
+			x.buf = append(x.buf, v)
+		}
+	}
+	return x.put(x.buf)
+}
