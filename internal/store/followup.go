@@ -151,6 +151,23 @@ func followUpScope(c *sqlConds, scope Scope) {
 // FollowUps lists follow-ups in scope by deadline: open ones only unless
 // all, at most limit.
 func (s *Store) FollowUps(ctx context.Context, scope Scope, all bool, limit int) ([]FollowUp, error) {
+	page, err := s.FollowUpsPage(ctx, scope, all, "", limit)
+	if err != nil {
+		return nil, err
+	}
+	return page.FollowUps, nil
+}
+
+// FollowUpPage is one page of follow-ups; NextCursor is empty on the last.
+type FollowUpPage struct {
+	FollowUps  []FollowUp
+	NextCursor string
+}
+
+// FollowUpsPage is FollowUps a page at a time: the follow-ups after cursor
+// (one NextCursor gave; "" from the start) by deadline, then shipment.
+// ErrBadCursor for a cursor this server did not make.
+func (s *Store) FollowUpsPage(ctx context.Context, scope Scope, all bool, cursor string, limit int) (*FollowUpPage, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
@@ -159,13 +176,26 @@ func (s *Store) FollowUps(ctx context.Context, scope Scope, all bool, limit int)
 		c.add("f.decision IS NULL")
 	}
 	followUpScope(&c, scope)
-	c.args = append(c.args, limit)
+	if cursor != "" {
+		at, id, err := decodeCursor(cursor)
+		if err != nil {
+			return nil, err
+		}
+		c.add("(f.deadline, f.shipment_id) > (?, ?)", at, id)
+	}
+	c.args = append(c.args, limit+1)
 	out := []FollowUp{}
 	q := fmt.Sprintf("%s WHERE %s ORDER BY f.deadline, f.shipment_id LIMIT $%d", followUpSelect, c.String(), len(c.args))
 	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list follow-ups: %w", err)
 	}
-	return out, nil
+	page := &FollowUpPage{FollowUps: out}
+	if len(out) > limit {
+		page.FollowUps = out[:limit]
+		last := page.FollowUps[limit-1]
+		page.NextCursor = encodeCursor(last.Deadline, last.ShipmentID)
+	}
+	return page, nil
 }
 
 // FollowUpDecision is a follow-up decision to record.

@@ -12,7 +12,11 @@ import (
 type followUpsData struct {
 	All  bool
 	List []store.FollowUp
+	Next string // the next page's cursor, "" on the last
 }
+
+// followUpsPageSize is how many follow-ups a page of /followups shows.
+const followUpsPageSize = 500
 
 // followUpsPage lists the follow-ups of the principal's scope by deadline;
 // overdue ones stand out.
@@ -22,12 +26,11 @@ func (s *Server) followUpsPage(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAudit(w, r, "view_list", "followups", "") {
 		return
 	}
-	list, err := s.store.FollowUps(r.Context(), p.Scope(), all, 500)
-	if err != nil {
-		s.internalError(w, "list follow-ups", err)
+	page, err := s.store.FollowUpsPage(r.Context(), p.Scope(), all, r.URL.Query().Get("cursor"), followUpsPageSize)
+	if s.badFilter(w, r, err) {
 		return
 	}
-	s.render(w, r, http.StatusOK, "followups", "title.followups", followUpsData{All: all, List: list})
+	s.render(w, r, http.StatusOK, "followups", "title.followups", followUpsData{All: all, List: page.FollowUps, Next: page.NextCursor})
 }
 
 type printData struct {
