@@ -38,11 +38,24 @@ func (l *Labels) code(prefix, c string) string {
 	return c
 }
 
-// newShipmentSheet starts the sheet with the translated header; the
-// catalogue names each column as "export.col." + its ShipmentHeader name.
+// yes is a yes or a no in the reader's language.
+func (l *Labels) yes(b bool) string {
+	if b {
+		return l.code("", "export.yes")
+	}
+	return l.code("", "export.no")
+}
+
+// newShipmentSheet starts a shipment list's sheet (newSheet).
 func (l *Labels) newShipmentSheet(w io.Writer, sheet string) (*xlsxWriter, error) {
-	header := make([]string, len(ShipmentHeader))
-	for i, h := range ShipmentHeader {
+	return l.newSheet(w, sheet, ShipmentHeader)
+}
+
+// newSheet starts a sheet with the translated header; the catalogue names
+// each column as "export.col." + its name in the CSV's header.
+func (l *Labels) newSheet(w io.Writer, sheet string, columns []string) (*xlsxWriter, error) {
+	header := make([]string, len(columns))
+	for i, h := range columns {
 		header[i] = l.code("export.col.", h)
 	}
 	x, err := newXLSX(w, sheet, header)
@@ -67,13 +80,9 @@ func (l *Labels) shipmentValues(r *store.ListRow, now time.Time) []any {
 		}
 		return t.In(l.Zone)
 	}
-	yes := "export.no"
-	if r.Confidential {
-		yes = "export.yes"
-	}
 	return []any{r.ID, model.ChannelDisplay(r.Channel), r.ChannelID, r.SenderOrg, r.SenderUnit,
 		l.code("kind.", r.RecipientKind), model.MaskRecipient(r.RecipientKind, r.RecipientID), r.RecipientName, r.Class,
-		l.code("", yes), at(&r.SentAt), ageDays(now, r.SentAt), l.code("state.", string(r.State)),
+		l.yes(r.Confidential), at(&r.SentAt), ageDays(now, r.SentAt), l.code("state.", string(r.State)),
 		at(&r.StateChangedAt), l.code("stage.", string(r.Stage)), r.RemindersSent, at(r.LastReminded),
 		at(r.UnknownToChannelSince)}
 }

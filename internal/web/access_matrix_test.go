@@ -215,6 +215,7 @@ func TestEveryRouteRefusesOtherRoles(t *testing.T) {
 		{"GET", "/shipments/" + id + "/evidence.json", false, []string{A, C, U}},
 		{"POST", "/shipments/" + id + "/followup", false, []string{A, C, U}},
 		{"GET", "/followups", false, []string{A, C, U}},
+		{"GET", "/followups/export?format=csv", false, []string{A, C, U}},
 		{"GET", "/print", false, []string{A, C}},
 		{"GET", "/print/1", false, []string{A, C}},
 		{"POST", "/print/1/release", false, []string{A, C}},

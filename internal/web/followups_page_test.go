@@ -1,12 +1,19 @@
 package web_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"html"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"postvakt/internal/store"
 )
 
 // /followups shows every follow-up, 500 a page with a link to the next
@@ -15,17 +22,7 @@ import (
 // says who decided and when, the proof an auditor asks for. A cursor the
 // page did not make is a 400.
 func TestFollowUpsPagedWithWhoDecided(t *testing.T) {
-	e := newEnv(t)
-	got := e.seed(503)
-	db := e.st.DB()
-	// Deadlines one minute apart in shipment order; the last one decided.
-	db.MustExec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline)
-		SELECT id, sender_unit_id, 'unread', $1::timestamptz + (row_number() OVER (ORDER BY sent_at, id)) * interval '1 minute'
-		FROM shipments`, now.Add(24*time.Hour))
-	db.MustExec(`UPDATE followups SET decision = 'consequences_assessed', decided_by = 'user:per', decided_at = $2
-		WHERE shipment_id = $1`, got[502].ID, time.Date(2026, 11, 30, 13, 45, 0, 0, time.UTC))
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	_, got, b := followUpsEnv(t)
 
 	row := regexp.MustCompile(`href="/shipments/([0-9a-f-]{36})#followup"`)
 	next := regexp.MustCompile(`href="([^"]*)" id="next-page"`)
@@ -63,5 +60,84 @@ func TestFollowUpsPagedWithWhoDecided(t *testing.T) {
 	}
 	if code, _ := b.get("/followups?cursor=bogus"); code != http.StatusBadRequest {
 		t.Errorf("a made-up cursor: %d, want 400", code)
+	}
+}
+
+// followUpsEnv has 503 follow-ups, their deadlines one minute apart in
+// shipment order, the last one decided by user:per on 2026-11-30 13:45 UTC
+// with a note, and a compliance officer logged in.
+func followUpsEnv(t *testing.T) (*env, []store.Shipment, *browser) {
+	e := newEnv(t)
+	got := e.seed(503)
+	db := e.st.DB()
+	db.MustExec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline)
+		SELECT id, sender_unit_id, 'unread', $1::timestamptz + (row_number() OVER (ORDER BY sent_at, id)) * interval '1 minute'
+		FROM shipments`, now.Add(24*time.Hour))
+	db.MustExec(`UPDATE followups SET decision = 'consequences_assessed', decided_by = 'user:per', decided_at = $2,
+		note = 'ringte mottaker', missed_deadline = true WHERE shipment_id = $1`, got[502].ID, time.Date(2026, 11, 30, 13, 45, 0, 0, time.UTC))
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	return e, got, b
+}
+
+// The follow-ups export is the page's list, every page of it, for an
+// auditor: open ones, or all with all=1 (the page's buttons keep it); who
+// decided what and when, the note, a missed statutory deadline. The CSV in
+// the programs' form (codes, UTC), the XLSX in the reader's language with
+// the decision time on the Oslo clock. It is audited.
+func TestFollowUpsExport(t *testing.T) {
+	e, got, b := followUpsEnv(t)
+	get := func(lang, path string) []byte {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		return body
+	}
+	_, page := b.get("/followups?all=1")
+	if !strings.Contains(page, `href="/followups/export?all=1&amp;format=csv"`) {
+		t.Fatal("the page of all follow-ups does not export all of them")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(get("nb-NO", "/followups/export?all=1&format=csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(got)+1 || rows[0][0] != "id" || rows[0][11] != "decided_by" {
+		t.Fatalf("CSV of all follow-ups: %d rows, header %v", len(rows), rows[0])
+	}
+	last := rows[len(rows)-1]
+	if want := []string{got[502].ID, "consequences_assessed", "user:per", "2026-11-30T13:45:00Z", "true", "ringte mottaker"}; last[0] != want[0] ||
+		last[10] != want[1] || last[11] != want[2] || last[12] != want[3] || last[13] != want[4] || last[15] != want[5] {
+		t.Errorf("the decided follow-up in the CSV: %v, want %v", last, want)
+	}
+	if open, _ := csv.NewReader(bytes.NewReader(get("nb-NO", "/followups/export?format=csv"))).ReadAll(); len(open) != len(got) {
+		t.Errorf("CSV of open follow-ups: %d rows, want %d and the header", len(open), len(got)-1)
+	}
+
+	f, err := excelize.OpenReader(bytes.NewReader(get("nb-NO", "/followups/export?all=1&format=xlsx")))
+	if err != nil {
+		t.Fatalf("XLSX does not open: %v", err)
+	}
+	defer f.Close()
+	x, _ := f.GetRows(f.GetSheetName(0))
+	if len(x) != len(got)+1 || x[0][10] != "Beslutning" || x[0][11] != "Besluttet av" || x[0][12] != "Besluttet" {
+		t.Fatalf("XLSX: %d rows, header %v", len(x), x[0])
+	}
+	xl := x[len(x)-1]
+	for col, want := range map[int]string{8: "ikke åpnet", 10: "konsekvenser vurdert", 11: "user:per", 12: "2026-11-30 14:45", 13: "ja"} {
+		if xl[col] != want {
+			t.Errorf("XLSX %s = %q, want %q", x[0][col], xl[col], want)
+		}
+	}
+	if !e.audited("user:kari", "export", "followups all") {
+		t.Error("the follow-ups export is not audited")
 	}
 }

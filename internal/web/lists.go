@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -375,12 +376,21 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAudit(w, r, "export", describe(f), string(format)) {
 		return
 	}
-	name := fmt.Sprintf("postvakt-%s-%s.%s", f.List, s.now().In(zone).Format("2006-01-02"), format)
+	s.download(w, r, string(f.List), format, func(w io.Writer) (int, error) {
+		return report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.exportLabels(r))
+	})
+}
+
+// download streams an export (what names it: "unopened", "followups") as an
+// attachment; an XLSX too large for a sheet is refused with a page before
+// anything is sent.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, what string, format report.Format, write func(io.Writer) (int, error)) {
+	name := fmt.Sprintf("postvakt-%s-%s.%s", what, s.now().In(zone).Format("2006-01-02"), format)
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
-	n, err := report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.exportLabels(r))
+	n, err := write(w)
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		h.Del("Content-Disposition")
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
@@ -388,10 +398,10 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		// Headers are gone; the client sees a truncated file and the log says why.
-		s.log.Error("export failed", "list", f.List, "rows", n, "error", err)
+		s.log.Error("export failed", "list", what, "rows", n, "error", err)
 		return
 	}
-	s.log.Info("export", "actor", p.Actor(), "list", f.List, "format", format, "rows", n)
+	s.log.Info("export", "actor", principal(r.Context()).Actor(), "list", what, "format", format, "rows", n)
 }
 
 // exportLabels tell an XLSX export in the reader's language, with the

@@ -2,10 +2,12 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
 
@@ -31,6 +33,29 @@ func (s *Server) followUpsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "followups", "title.followups", followUpsData{All: all, List: page.FollowUps, Next: page.NextCursor})
+}
+
+// followUpsExport streams the follow-ups /followups shows (open ones, or
+// all with all=1), every page of them, as CSV, XLSX (in the reader's
+// language) or JSON: what each unit decided, who and when.
+func (s *Server) followUpsExport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format, err := report.ParseFormat(q.Get("format"))
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(q.Get("format")))
+		return
+	}
+	all, detail := q.Get("all") != "", "followups open"
+	if all {
+		detail = "followups all"
+	}
+	if !s.mustAudit(w, r, "export", detail, string(format)) {
+		return
+	}
+	scope := principal(r.Context()).Scope()
+	s.download(w, r, "followups", format, func(w io.Writer) (int, error) {
+		return report.FollowUps(r.Context(), s.store, scope, all, format, w, s.exportLabels(r))
+	})
 }
 
 type printData struct {

@@ -230,6 +230,7 @@ func (s *Server) routes() {
 	m.Handle("GET /shipments/{id}/evidence.json", s.ui(s.evidenceJSON, auth.ViewShipments))
 	m.Handle("POST /shipments/{id}/followup", s.ui(s.recordFollowUp, auth.RecordFollowUp))
 	m.Handle("GET /followups", s.ui(s.followUpsPage, auth.ViewShipments))
+	m.Handle("GET /followups/export", s.ui(s.followUpsExport, auth.ViewShipments))
 	m.Handle("GET /print", s.ui(s.printPage, auth.ApprovePrint))
 	m.Handle("GET /print/{id}", s.ui(s.printBatchPage, auth.ApprovePrint))
 	m.Handle("POST /print/{id}/{action}", s.ui(s.printDecision, auth.ApprovePrint))

@@ -1,0 +1,109 @@
+package report
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// FollowUpSource pages through the follow-ups of a scope (*store.Store).
+type FollowUpSource interface {
+	FollowUpsPage(ctx context.Context, scope store.Scope, all bool, cursor string, limit int) (*store.FollowUpPage, error)
+}
+
+// FollowUpHeader is the header of a follow-up list: what each sending unit
+// decided about its undelivered letters, who decided and when.
+var FollowUpHeader = []string{"id", "sender_unit", "channel", "channel_id", "recipient_kind", "recipient", "sent_at",
+	"state", "reason", "deadline", "decision", "decided_by", "decided_at", "missed_statutory_deadline",
+	"new_shipment_id", "note"}
+
+// followUpValues are one follow-up's cells: times as time.Time (or nil),
+// codes through code (prefix, code); a person id masked, no title.
+func followUpValues(f *store.FollowUp, code func(prefix, c string) string, at func(*time.Time) any, yes func(bool) string) []any {
+	decision, newID := "", ""
+	if f.Decision != nil {
+		decision = code("decision.", *f.Decision)
+	}
+	if f.NewShipmentID != nil {
+		newID = *f.NewShipmentID
+	}
+	return []any{f.ShipmentID, f.SenderUnit, code("channel.", f.Channel), f.ChannelID, code("kind.", f.RecipientKind),
+		model.MaskRecipient(f.RecipientKind, f.RecipientID), at(&f.SentAt), code("state.", f.State),
+		code("followup.reason.", f.Reason), at(&f.Deadline), decision, f.DecidedBy, at(f.DecidedAt),
+		yes(f.MissedDeadline), newID, f.Note}
+}
+
+// FollowUps writes the follow-ups of scope (open ones only unless all), by
+// deadline, to w in format; an XLSX for people with labels (see Labels:
+// the codes and headers in the reader's language, times as date cells), else
+// in the CSV's form: codes as stored, UTC times. It returns how many rows
+// it wrote.
+func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all bool, format Format, w io.Writer, l *Labels) (int, error) {
+	var tw Writer
+	var err error
+	var row func(f *store.FollowUp) error
+	if format == XLSX && l != nil {
+		var x *xlsxWriter
+		if x, err = l.newSheet(w, "followups", FollowUpHeader); err == nil {
+			tw = x
+			code := func(prefix, c string) string {
+				if prefix == "channel." {
+					return model.ChannelDisplay(c)
+				}
+				return l.code(prefix, c)
+			}
+			at := func(t *time.Time) any {
+				if t == nil {
+					return nil
+				}
+				return t.In(l.Zone)
+			}
+			row = func(f *store.FollowUp) error { return x.values(followUpValues(f, code, at, l.yes)) }
+		}
+	} else {
+		tw, err = NewWriter(format, w, "followups", FollowUpHeader)
+		code := func(_, c string) string { return c }
+		at := func(t *time.Time) any {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format(time.RFC3339)
+		}
+		cells := make([]string, len(FollowUpHeader))
+		row = func(f *store.FollowUp) error {
+			for i, v := range followUpValues(f, code, at, strconv.FormatBool) {
+				cells[i] = v.(string)
+			}
+			return tw.Row(cells)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, cursor := 0, ""
+	for {
+		page, err := src.FollowUpsPage(ctx, scope, all, cursor, 1000)
+		if err == nil {
+			for i := range page.FollowUps {
+				if err = row(&page.FollowUps[i]); err != nil {
+					break
+				}
+				n++
+			}
+		}
+		if err != nil {
+			if x, ok := tw.(*xlsxWriter); ok {
+				x.f.Close()
+			}
+			return n, err
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	return n, tw.Close()
+}

@@ -1,0 +1,76 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// pagedFollowUps answers two follow-ups a page, whatever the limit, and
+// fails at page failAt (0: never).
+type pagedFollowUps struct {
+	list   []store.FollowUp
+	failAt int
+	pages  int
+}
+
+func (p *pagedFollowUps) FollowUpsPage(_ context.Context, _ store.Scope, _ bool, cursor string, _ int) (*store.FollowUpPage, error) {
+	p.pages++
+	if p.pages == p.failAt {
+		return nil, errors.New("database gone")
+	}
+	from := 0
+	if cursor != "" {
+		from, _ = strconv.Atoi(cursor)
+	}
+	to := min(from+2, len(p.list))
+	page := &store.FollowUpPage{FollowUps: p.list[from:to]}
+	if to < len(p.list) {
+		page.NextCursor = strconv.Itoa(to)
+	}
+	return page, nil
+}
+
+func followUps(n int) []store.FollowUp {
+	var out []store.FollowUp
+	for i := 0; i < n; i++ {
+		out = append(out, store.FollowUp{ShipmentID: fmt.Sprintf("0190a000-0000-7000-8000-%012d", i), SenderUnit: "NAV",
+			Channel: "svarut", RecipientKind: "person", RecipientID: "01017012343", State: "rejected", Reason: "rejected",
+			SentAt: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), Deadline: time.Date(2026, 2, 5, 9, 0, 0, 0, time.UTC)})
+	}
+	return out
+}
+
+// The follow-ups export follows the pages to the last (every follow-up
+// once, in order, a person id masked); a page that fails fails the export;
+// an XLSX past the sheet's limit is refused before anything is written.
+func TestFollowUpsAcrossPages(t *testing.T) {
+	src := &pagedFollowUps{list: followUps(5)}
+	var buf bytes.Buffer
+	n, err := FollowUps(context.Background(), src, store.Scope{}, true, CSV, &buf, nil)
+	if err != nil || n != 5 || src.pages != 3 {
+		t.Fatalf("%d rows over %d pages, %v; want 5 over 3", n, src.pages, err)
+	}
+	rows, _ := csv.NewReader(&buf).ReadAll()
+	for i, r := range rows[1:] {
+		if r[0] != src.list[i].ShipmentID || r[5] != "010170*****" {
+			t.Errorf("row %d: %v", i+1, r)
+		}
+	}
+	if _, err := FollowUps(context.Background(), &pagedFollowUps{list: followUps(5), failAt: 2}, store.Scope{}, true, CSV, &bytes.Buffer{}, nil); err == nil {
+		t.Error("a failed page did not fail the export")
+	}
+	defer func(n int) { maxXLSXRows = n }(maxXLSXRows)
+	maxXLSXRows = 3
+	buf.Reset()
+	if _, err := FollowUps(context.Background(), &pagedFollowUps{list: followUps(5)}, store.Scope{}, true, XLSX, &buf, testLabels); err != ErrTooManyRows || buf.Len() != 0 {
+		t.Errorf("5 follow-ups in a sheet of 3: %v, %d bytes written", err, buf.Len())
+	}
+}
