@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -168,6 +169,7 @@ type summaryData struct {
 
 type filterOptions struct {
 	States, Stages, Channels []string
+	Units                    []string // the sending units in scope, offered as the unit filter's choices
 }
 
 // offered are the channels the UI offers: those configured (WithChannels),
@@ -193,6 +195,23 @@ func (s *Server) options() filterOptions {
 	return o
 }
 
+// listOptions are the options of a list's filters, with the sending units
+// in the principal's scope as the unit filter's choices (it matches a name
+// exactly).
+func (s *Server) listOptions(ctx context.Context, p *auth.Principal) (filterOptions, error) {
+	o := s.options()
+	units, err := s.store.Units(ctx, p.Scope())
+	if err != nil {
+		return o, err
+	}
+	for _, u := range units {
+		o.Units = append(o.Units, u.Name)
+	}
+	slices.Sort(o.Units)
+	o.Units = slices.Compact(o.Units) // one name in two organisations is one choice
+	return o, nil
+}
+
 const summaryPageSize = 50
 
 // summaryPage is the unopened list grouped by receiving organisation (or by
@@ -214,7 +233,12 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		if s.badFilter(w, r, err) {
 			return
 		}
-		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: s.options()}
+		opts, err := s.listOptions(r.Context(), p)
+		if err != nil {
+			s.internalError(w, "list", err)
+			return
+		}
+		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: opts}
 		if offset > 0 {
 			d.Prev = max(offset-summaryPageSize, 0)
 		}
@@ -257,7 +281,12 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if s.badFilter(w, r, err) {
 		return
 	}
-	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: s.options()}
+	opts, err := s.listOptions(r.Context(), p)
+	if err != nil {
+		s.internalError(w, "list", err)
+		return
+	}
+	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: opts}
 	if len(page.Rows) > 0 {
 		switch {
 		case f.RecipientRow != 0 || f.Recipient != "":

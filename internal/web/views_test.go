@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"strings"
 	"testing"
+
+	"postvakt/internal/store"
 )
 
 // A compliance officer reaches every list per receiving organisation and per
@@ -87,5 +90,30 @@ func TestListViewsPerOrganisationAndUnit(t *testing.T) {
 	// The search list (one recipient) offers no grouping.
 	if _, page := b.get("/list?list=search&rid=1"); strings.Contains(page, `id="view-unit"`) {
 		t.Error("the search list offers the grouped views")
+	}
+}
+
+// The unit filter matches a unit's name exactly ("Kemner" or "nav" finds
+// nothing), so the lists offer the names of the sending units in the
+// officer's scope to choose from, and no other organisation's.
+func TestUnitFilterOffersTheUnitsInScope(t *testing.T) {
+	e := newEnv(t)
+	e.seed(2) // 964338531: Barnevernstjenesten, NAV
+	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{{SenderOrg: "974760673", Name: "Skole"}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	const want = `<datalist id="unit-choices"><option value="Barnevernstjenesten"><option value="NAV"></datalist>`
+	for _, p := range []string{"/unopened", "/units?list=problems", "/list?list=problems"} {
+		if _, page := b.get(p); !strings.Contains(page, want) || !strings.Contains(page, `list="unit-choices"`) {
+			i := strings.Index(page, "<datalist")
+			t.Errorf("%s offers %.120s, want %s", p, page[max(i, 0):], want)
+		}
+	}
+	u := e.browser()
+	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
+	if _, page := u.get("/unopened"); !strings.Contains(page, `<datalist id="unit-choices"><option value="NAV"></datalist>`) {
+		t.Error("a unit's user is offered other units")
 	}
 }
