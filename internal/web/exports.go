@@ -1,0 +1,69 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"postvakt/internal/report"
+)
+
+// export streams a list as CSV, XLSX or JSON (format=csv|xlsx|json); the
+// XLSX is in the reader's language (exportLabels).
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	q := r.URL.Query()
+	format, err := report.ParseFormat(q.Get("format"))
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(q.Get("format")))
+		return
+	}
+	f, err := s.parseFilter(p, q)
+	if s.badFilter(w, r, err) {
+		return
+	}
+	if !s.mustAudit(w, r, "export", describe(f), string(format)) {
+		return
+	}
+	s.download(w, r, string(f.List), format, func(w io.Writer) (int, error) {
+		return report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.exportLabels(r))
+	})
+}
+
+// download streams an export (what names it: "unopened", "followups") as an
+// attachment; an XLSX too large for a sheet is refused with a page before
+// anything is sent.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, what string, format report.Format, write func(io.Writer) (int, error)) {
+	name := fmt.Sprintf("postvakt-%s-%s.%s", what, s.now().In(zone).Format("2006-01-02"), format)
+	h := w.Header()
+	h.Set("Content-Type", format.ContentType())
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	n, err := write(w)
+	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
+		h.Del("Content-Disposition")
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
+		return
+	}
+	if err != nil {
+		// Headers are gone; the client sees a truncated file and the log says why.
+		s.log.Error("export failed", "list", what, "rows", n, "error", err)
+		return
+	}
+	s.log.Info("export", "actor", principal(r.Context()).Actor(), "list", what, "format", format, "rows", n)
+}
+
+// exportLabels tell an XLSX export in the reader's language, with the
+// times on the clock of the pages (report.Labels; CSV and JSON stay the
+// same for every language).
+func (s *Server) exportLabels(r *http.Request) *report.Labels {
+	l := s.loc(r)
+	return &report.Labels{Zone: zone, Text: func(id string) string {
+		if !l.Has(id) {
+			return ""
+		}
+		return l.T(id)
+	}}
+}
