@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without a zone database
@@ -213,7 +215,9 @@ type FollowUpDecision struct {
 // RecordFollowUp records a decision on a shipment's follow-up (creating the
 // follow-up when there was none) and appends it to the shipment's evidence
 // log, in one transaction. A later decision replaces an earlier one; the
-// evidence log keeps both.
+// evidence log keeps both. The escalation follows the decision in force
+// (escalationAfter): closed by one that ends the case, reopened when a
+// decision that does not replaces it.
 func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	known := false
 	for _, k := range Decisions {
@@ -237,27 +241,35 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 		if err := tx.GetContext(ctx, &cur, `SELECT state, stage FROM shipments WHERE id = $1 FOR UPDATE`, d.ShipmentID); err != nil {
 			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, notFound(err))
 		}
+		var closedFrom model.Stage
+		if err := tx.GetContext(ctx, &closedFrom, `SELECT COALESCE(closed_stage, '') FROM followups WHERE shipment_id = $1`,
+			d.ShipmentID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("record follow-up of %s: read its decision in force: %w", d.ShipmentID, err)
+		}
+		to, closed := escalationAfter(cur.Stage, closedFrom, d.Decision)
+		var closedStage any
+		if closed != "" {
+			closedStage = string(closed)
+		}
 		state := cur.State
 		_, err := tx.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline,
-				decision, note, missed_deadline, new_shipment_id, decided_by, decided_at)
+				decision, note, missed_deadline, new_shipment_id, decided_by, decided_at, closed_stage)
 			SELECT s.id, s.sender_unit_id,
 				CASE WHEN s.state IN `+sqlUndeliveredStates+` THEN s.state ELSE 'unread' END,
-				$2, $3, $4, $5, $6, $7, $8
+				$2, $3, $4, $5, $6, $7, $8, $9
 			FROM shipments s WHERE s.id = $1
 			ON CONFLICT (shipment_id) DO UPDATE SET decision = EXCLUDED.decision, note = EXCLUDED.note,
 				missed_deadline = EXCLUDED.missed_deadline, new_shipment_id = EXCLUDED.new_shipment_id,
-				decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at`,
-			d.ShipmentID, d.Deadline, d.Decision, d.Note, d.MissedDeadline, newID, d.Actor, d.At)
+				decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, closed_stage = EXCLUDED.closed_stage`,
+			d.ShipmentID, d.Deadline, d.Decision, d.Note, d.MissedDeadline, newID, d.Actor, d.At, closedStage)
 		if err != nil {
 			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, err)
 		}
-		msg := "follow-up: " + d.Decision
-		if DecisionEnds(d.Decision) && cur.Stage.ClosedByDecision() {
-			if err := closeByDecision(ctx, tx, d.ShipmentID, cur.Stage, d.Decision, d.Actor, d.At); err != nil {
-				return err
-			}
-			msg += "; escalation closed (stage " + string(cur.Stage) + ")"
+		change, err := applyEscalationAfter(ctx, tx, d.ShipmentID, cur.Stage, to, d.Decision, d.Actor, d.At)
+		if err != nil {
+			return err
 		}
+		msg := "follow-up: " + d.Decision + change
 		payload, _ := json.Marshal(map[string]any{"decision": d.Decision, "note": d.Note,
 			"missed_statutory_deadline": d.MissedDeadline, "new_shipment_id": d.NewShipmentID})
 		return appendEvent(ctx, tx, Event{ShipmentID: d.ShipmentID, Kind: EventFollowUp, Source: SourceUser,

@@ -372,7 +372,11 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 		decision = d.Decision
 	}
 	// A decision that ends the case closes the escalation as for one letter
-	// (closeByDecision): stage closed, a print held for approval skipped.
+	// (closeByDecision): stage closed, a print held for approval skipped;
+	// the follow-up keeps the stage it closed (closed_stage), so that a
+	// letter's later decision that does not end the case reopens it
+	// (escalationAfter). Here a replacing decision does not reopen: a
+	// closed letter stays closed until its own page says otherwise.
 	args := append(c.args, d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser, DecisionEnds(d.Decision),
 		"00000000-0000-0000-0000-000000000000", incidentBatch)
 	q := fmt.Sprintf(`WITH sel AS (
@@ -392,11 +396,13 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 			FROM closed WHERE m.shipment_id = closed.id AND closed.was = `+sqlStage(model.StageManual)+` AND m.resolved_at IS NULL
 			RETURNING m.shipment_id),
 		up AS (
-			INSERT INTO followups AS f (shipment_id, sender_unit_id, reason, deadline, decision, note, decided_by, decided_at)
+			INSERT INTO followups AS f (shipment_id, sender_unit_id, reason, deadline, decision, note, decided_by, decided_at, closed_stage)
 			SELECT sel.id, sel.sender_unit_id, $%[3]d, $%[4]d, $%[5]d::text, $%[6]d,
-				CASE WHEN $%[5]d::text IS NULL THEN '' ELSE $%[7]d END, CASE WHEN $%[5]d::text IS NULL THEN NULL ELSE $%[8]d::timestamptz END
+				CASE WHEN $%[5]d::text IS NULL THEN '' ELSE $%[7]d END, CASE WHEN $%[5]d::text IS NULL THEN NULL ELSE $%[8]d::timestamptz END,
+				CASE WHEN sel.closes THEN sel.stage END
 			FROM sel
 			ON CONFLICT (shipment_id) DO UPDATE SET
+				closed_stage = COALESCE(EXCLUDED.closed_stage, f.closed_stage),
 				deadline = CASE WHEN f.decision IS NULL THEN EXCLUDED.deadline ELSE f.deadline END,
 				decision = COALESCE(EXCLUDED.decision, f.decision), note = CASE WHEN EXCLUDED.decision IS NULL THEN f.note ELSE EXCLUDED.note END,
 				decided_by = CASE WHEN EXCLUDED.decision IS NULL THEN f.decided_by ELSE EXCLUDED.decided_by END,

@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// A unit that closes a letter's case and then records "consequences
+// assessed" instead gets the escalation that decision implies: it goes on.
+// A reminded letter is reminded again (the next run looks at it at once);
+// a print held for approval is decided again and joins the open batch; a
+// manual-handling item is open again. A close replaced by another decision
+// that ends the case (new letter) keeps it closed, and the assessment after
+// that still reopens from where the first close stopped it; so does one
+// after an incident's close. The evidence says so.
+func TestAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 4)
+	reminded, held, manual, incident := ids[0], ids[1], ids[2], ids[3]
+	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
+	setState(t, st, incident, model.StateAvailable, model.StageReminded)
+	printDecide(t, st, []string{held}, "barnevern", true, printT0)
+	if _, err := st.CreatePrintOrders(ctx, []string{manual}, "taushetsbelagt", false, printT0); err != nil {
+		t.Fatal(err)
+	}
+	if ls, err := st.ClaimPrintLookups(ctx, []string{manual}, printT0, 1, time.Minute); err != nil || len(ls) != 1 {
+		t.Fatalf("claim %d %v", len(ls), err)
+	}
+	if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: manual, Outcome: store.ResolveManual,
+		At: printT0, Reason: "no_address", Detail: "no address"}); err != nil {
+		t.Fatal(err)
+	}
+	decide := func(id, decision string, at time.Time) {
+		t.Helper()
+		if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: id, Decision: decision, Note: "n",
+			Actor: "user:kari", At: at, Deadline: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stage := func(id string) model.Stage {
+		t.Helper()
+		sh, err := st.Shipment(ctx, id, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sh.Stage
+	}
+	at := printT0.Add(time.Hour)
+	for _, id := range []string{reminded, held, manual} {
+		decide(id, store.DecisionClosed, at)
+	}
+	if _, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionClosed, Deadline: at,
+		Actor: "user:ola", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	decide(reminded, store.DecisionNewLetter, at.Add(time.Minute))
+	for _, id := range ids {
+		if s := stage(id); s != model.StageClosed {
+			t.Fatalf("stage %s after the close: the premise (a close closes) no longer holds", s)
+		}
+	}
+
+	later := at.Add(time.Hour)
+	for _, id := range ids {
+		decide(id, store.DecisionAssessed, later)
+	}
+	want := map[string]model.Stage{reminded: model.StageReminded, held: model.StagePrintDue, manual: model.StageManual,
+		incident: model.StageReminded}
+	for id, w := range want {
+		if s := stage(id); s != w {
+			t.Errorf("after consequences assessed: stage %s, want %s (the escalation resumes)", s, w)
+		}
+	}
+	var lookAt time.Time
+	if err := st.DB().Get(&lookAt, `SELECT next_step_at FROM shipments WHERE id = $1`, reminded); err != nil {
+		t.Fatal(err)
+	}
+	if lookAt.After(later) {
+		t.Errorf("next step at %s: the next escalation run must look at the reopened letter", lookAt)
+	}
+	// The held print is decided again: its address looked up, then held
+	// in the policy's open batch, whose release orders it.
+	ls, err := st.ClaimPrintLookups(ctx, []string{held}, later, 1, time.Minute)
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("print lookups after the reopen: %d %v, want the held letter's", len(ls), err)
+	}
+	if got, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: held, Outcome: store.ResolveOrder, At: later,
+		Request: []byte(`{"documentRef":"x"}`)}); err != nil || got != store.PrintStateHeld {
+		t.Fatalf("resolve print: %q %v, want held", got, err)
+	}
+	l, err := st.PrintList(ctx)
+	if err != nil || len(l.Batches) != 1 {
+		t.Fatalf("batches %+v %v", l, err)
+	}
+	if n, err := st.ReleasePrintBatch(ctx, l.Batches[0].ID, "Kari", later); err != nil || n != 1 {
+		t.Errorf("released %d prints (%v), want the reopened letter's", n, err)
+	}
+	q, err := st.ManualQueue(ctx, store.Scope{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 1 || q[0].ShipmentID != manual {
+		t.Errorf("manual queue %+v, want the reopened letter", q)
+	}
+	evs, err := st.Events(ctx, reminded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Message != "follow-up: consequences_assessed; escalation reopened (stage reminded)" {
+		t.Errorf("last event %q", last.Message)
+	}
+	// Closed again: closed again, from where it now is.
+	decide(reminded, store.DecisionClosed, later.Add(time.Minute))
+	if s := stage(reminded); s != model.StageClosed {
+		t.Errorf("closed again: stage %s", s)
+	}
+}
