@@ -141,6 +141,12 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.EscapedPath()), http.StatusSeeOther)
 				return
 			}
+			if r.Method == http.MethodPost && r.Header.Get("Authorization") == "" {
+				// A form whose session ended: nothing is done; the
+				// login page says so, a follow-up form kept (resume.go).
+				s.sessionEnded(w, r)
+				return
+			}
 			http.Error(w, "log in first", http.StatusUnauthorized)
 			return
 		}

@@ -27,6 +27,9 @@ type loginData struct {
 	Token, Next, Name string
 	Error             string // a catalogue key
 	Minutes           int    // for login.err_throttled
+	// Resume is a follow-up form whose session ended as it was sent,
+	// carried through the login in hidden fields (resume.go).
+	Resume *followUpResume
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -72,10 +75,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	name, password := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
+	resume := resumeOf(r, resumeField, "")
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !auth.Equal(c.Value, r.PostFormValue("login_csrf")) {
 		s.log.Warn("login refused: missing or wrong login CSRF token")
-		s.showLogin(w, r, http.StatusForbidden, loginData{Next: next, Name: name,
+		s.showLogin(w, r, http.StatusForbidden, loginData{Next: next, Resume: resume, Name: name,
 			Error: "login.err_expired"})
 		return
 	}
@@ -84,7 +88,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		// login, neither a database error nor 60 KiB in the audit log.
 		s.log.Warn("login failed: not a user name", "length", len(name))
 		auth.WasteTime(password)
-		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Error: "login.err_wrong"})
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Error: "login.err_wrong"})
 		return
 	}
 	nameKey, addrKey := throttleKeys(name, r)
@@ -95,7 +99,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		}
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
-		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Name: name,
+		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Resume: resume, Name: name,
 			Error: "login.err_throttled", Minutes: wait})
 		return
 	}
@@ -115,13 +119,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("logins refused for a while: too many failed logins", "user", name, "by", by,
 				"for", loginLockout.String())
 		}
-		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Name: name, Error: "login.err_wrong"})
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Name: name, Error: "login.err_wrong"})
 		return
 	}
 	s.throttle.end(s.now(), false, nameKey, addrKey)
-	secret := auth.NewSecret()
+	secret, csrf := auth.NewSecret(), auth.NewSecret()
 	expires := s.now().Add(s.sessionTTL)
-	if err := s.store.CreateSession(r.Context(), auth.HashSecret(secret), u.ID, auth.NewSecret(), expires); err != nil {
+	if err := s.store.CreateSession(r.Context(), auth.HashSecret(secret), u.ID, csrf, expires); err != nil {
 		s.internalError(w, "log in", err)
 		return
 	}
@@ -131,6 +135,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("login", "user", u.Name, "role", u.Role)
 	http.SetCookie(w, s.cookie(r, sessionCookie, secret, int(s.sessionTTL/time.Second)))
 	http.SetCookie(w, s.cookie(r, loginCookie, "", -1))
+	if resume != nil {
+		s.resumeFollowUp(w, r, u, csrf, auth.HashSecret(secret), resume)
+		return
+	}
 	if u.Role == auth.RoleOperations && next == "/" {
 		next = "/ops"
 	}

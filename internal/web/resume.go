@@ -1,0 +1,114 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/store"
+)
+
+// A session that ends (after 8 hours, or by logout elsewhere) while a
+// caseworker types a follow-up decision would lose the text: the form's
+// POST no longer has a session. Instead, the login page is shown with the
+// form's fields in hidden inputs (the page only: nothing is stored, logged
+// or put in a URL), they go along with the login, and once logged in the
+// letter's page shows the form again as it was filled in, not yet recorded,
+// with the new session's CSRF token. Nothing is recorded without a click
+// in a live session.
+
+// followUpResume is a follow-up form carried through a login.
+type followUpResume struct {
+	Shipment string
+	followUpInput
+}
+
+// resumeField prefixes the carried fields in the login form.
+const resumeField = "resume_"
+
+// followUpPattern is the route of the letter page's follow-up form.
+const followUpPattern = "POST /shipments/{id}/followup"
+
+// resumeOf reads the follow-up form carried in a form with the field names
+// prefixed by prefix ("" for the follow-up form itself; nil when the form
+// carries none).
+func resumeOf(r *http.Request, prefix, shipment string) *followUpResume {
+	if prefix != "" {
+		shipment = r.PostFormValue(prefix + "shipment")
+	}
+	if !looksLikeID(shipment) {
+		return nil
+	}
+	return &followUpResume{Shipment: shipment, followUpInput: followUpInput{
+		Decision: r.PostFormValue(prefix + "decision"), Note: r.PostFormValue(prefix + "note"),
+		MissedDeadline: r.PostFormValue(prefix+"missed_deadline") != "",
+		NewChannel:     r.PostFormValue(prefix + "new_channel"), NewChannelID: r.PostFormValue(prefix + "new_channel_id")}}
+}
+
+// looksLikeID says whether s may be a letter's id (a UUID's characters and
+// length): anything else is not carried.
+func looksLikeID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// sessionEnded answers a UI form posted without a live session: the login
+// page (401) saying nothing was saved, back to the page the form was on;
+// the follow-up form's fields go along (followUpResume).
+func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
+	d := loginData{Next: "/", Error: "login.session_ended"}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" && ref.Host == r.Host {
+		d.Next = safeNext(ref.Path)
+	}
+	if r.Pattern == followUpPattern && sameOrigin(r) {
+		if err := r.ParseForm(); err == nil {
+			d.Resume = resumeOf(r, "", r.PathValue("id"))
+		}
+		if d.Resume != nil {
+			d.Next = "/shipments/" + d.Resume.Shipment
+		}
+	}
+	s.showLogin(w, r, http.StatusUnauthorized, d)
+}
+
+// sameOrigin says whether a form was sent from a page of this site (its
+// Origin, else its Referer, names this host): a form another site posts
+// is not carried into the login, so no one can have a letter's page show
+// a decision they filled in.
+func sameOrigin(r *http.Request) bool {
+	from := r.Header.Get("Origin")
+	if from == "" || from == "null" {
+		from = r.Referer()
+	}
+	u, err := url.Parse(from)
+	return err == nil && u.Host != "" && u.Host == r.Host
+}
+
+// resumeFollowUp shows, right after the login of u (session csrf, hash),
+// the letter's page with the follow-up form filled in as carried, not yet
+// recorded. Someone the letter is not for gets the page's usual refusal.
+func (s *Server) resumeFollowUp(w http.ResponseWriter, r *http.Request, u *store.User, csrf string, hash []byte, res *followUpResume) {
+	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: hash}
+	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
+	r.SetPathValue("id", res.Shipment)
+	if !rq.Can(auth.RecordFollowUp) {
+		http.Redirect(w, r, "/shipments/"+res.Shipment, http.StatusSeeOther)
+		return
+	}
+	d, ok := s.loadEvidence(w, r, "view_shipment", false)
+	if !ok {
+		return
+	}
+	d.Form = res.followUpInput
+	d.Problem = s.loc(r).T("followup.resumed")
+	s.render(w, r, http.StatusOK, "evidence", "title.evidence", d)
+}

@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+var hiddenInputRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// hiddenFields are a page's hidden inputs as a form would send them.
+func hiddenFields(page string) url.Values {
+	v := url.Values{}
+	for _, m := range hiddenInputRE.FindAllStringSubmatch(page, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
+
+// postFrom posts a form as a browser does from a page of origin, in
+// Norwegian.
+func (b *browser) postFrom(origin, path string, form url.Values) (int, string) {
+	b.e.t.Helper()
+	req, _ := http.NewRequest("POST", b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9")
+	req.Header.Set("Origin", origin)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, html.UnescapeString(string(body))
+}
+
+// A caseworker whose session ended while writing a follow-up decision
+// loses nothing: the form's POST records nothing and gets the login page
+// saying so (in the reader's language), with the form's fields carried in
+// it; a mistyped password keeps them; after the login the letter's page
+// shows the form as it was filled in, not yet recorded, and recording it
+// then works with the new session's CSRF token. A form another site posts
+// is not carried (it could make a letter's page show its decision).
+func TestSessionEndedKeepsTheFollowUpForm(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(2)
+	id := got[1].ID // NAV's
+	pw := e.user("kari", "unit", "964338531", "NAV")
+	b := e.browser()
+	b.login("kari", pw)
+	_, page := b.get("/shipments/" + id)
+	if _, err := e.st.DB().Exec(`UPDATE sessions SET expires_at = $1`, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	note := "Ringte mottaker 12.3.; vurdert: fristen for klage løper ikke.\nNytt brev ikke nødvendig."
+	form := url.Values{"csrf": {csrf(page)}, "decision": {"consequences_assessed"}, "note": {note}, "missed_deadline": {"1"}}
+	recorded := func() bool {
+		t.Helper()
+		fu, err := e.st.FollowUp(context.Background(), id, store.Scope{})
+		if errors.Is(err, store.ErrNotFound) {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fu.Decision != nil
+	}
+
+	code, body := b.postFrom("https://elsewhere.example", "/shipments/"+id+"/followup", form)
+	if code != http.StatusUnauthorized || strings.Contains(body, "Ringte mottaker") {
+		t.Errorf("a form from another site: %d, carried %v; want 401 and nothing carried", code, strings.Contains(body, "Ringte mottaker"))
+	}
+	code, body = b.postFrom(e.srv.URL, "/shipments/"+id+"/followup", form)
+	if code != http.StatusUnauthorized || !strings.Contains(body, "Økten din var utløpt før skjemaet ble sendt") {
+		t.Fatalf("the form after the session ended: %d, want 401 and the login page saying so in Norwegian:\n%s", code, body)
+	}
+	if recorded() {
+		t.Fatal("a decision was recorded without a session")
+	}
+	login := hiddenFields(body)
+	if login.Get("resume_note") != note || login.Get("resume_decision") != "consequences_assessed" ||
+		login.Get("resume_missed_deadline") != "1" || login.Get("next") != "/shipments/"+id {
+		t.Fatalf("the login page does not carry the form: %v", login)
+	}
+	login.Set("name", "kari")
+	login.Set("password", "wrong wrong wrong")
+	code, body = b.postFrom(e.srv.URL, "/login", login)
+	if login = hiddenFields(body); code != http.StatusUnauthorized || login.Get("resume_note") != note {
+		t.Fatalf("a mistyped password: %d, carried note %q; want 401 and the form still carried", code, login.Get("resume_note"))
+	}
+	login.Set("name", "kari")
+	login.Set("password", pw)
+	code, body = b.postFrom(e.srv.URL, "/login", login)
+	if code != http.StatusOK || !strings.Contains(body, `id="followup-form"`) || !strings.Contains(body, note) ||
+		!strings.Contains(body, `<option value="consequences_assessed" selected>`) ||
+		!strings.Contains(body, "Du er logget inn igjen. Beslutningen din er ikke registrert ennå") {
+		t.Fatalf("after the login: %d, want the letter's page with the form filled in:\n%s", code, body)
+	}
+	if recorded() {
+		t.Fatal("the login recorded the decision; it must wait for the caseworker's click")
+	}
+	form = url.Values{"csrf": {csrf(body)}, "decision": {"consequences_assessed"}, "note": {note}, "missed_deadline": {"1"}}
+	if code, _ := b.postFrom(e.srv.URL, "/shipments/"+id+"/followup", form); code != http.StatusSeeOther || !recorded() {
+		t.Errorf("recording the resumed form: %d, recorded %v", code, recorded())
+	}
+}
