@@ -61,14 +61,12 @@ func looksLikeID(s string) bool {
 }
 
 // sessionEnded answers a UI form posted without a live session: the login
-// page (401) saying nothing was saved, back to the page the form was on;
-// the follow-up form's fields go along (followUpResume).
+// page (401) saying nothing was saved; the follow-up form's fields go
+// along (followUpResume), anything else leads to the overview (our pages
+// send no referrer to say where the form was).
 func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
 	d := loginData{Next: "/", Error: "login.session_ended"}
-	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" && ref.Host == r.Host {
-		d.Next = safeNext(ref.Path)
-	}
 	if r.Pattern == followUpPattern && sameOrigin(r) {
 		if err := r.ParseForm(); err == nil {
 			d.Resume = resumeOf(r, "", r.PathValue("id"))
@@ -80,11 +78,17 @@ func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
 	s.showLogin(w, r, http.StatusUnauthorized, d)
 }
 
-// sameOrigin says whether a form was sent from a page of this site (its
-// Origin, else its Referer, names this host): a form another site posts
-// is not carried into the login, so no one can have a letter's page show
-// a decision they filled in.
+// sameOrigin says whether a form was sent from a page of this site: the
+// browser's Sec-Fetch-Site says same-origin, or, from a browser that does
+// not send it, the Origin (else the Referer) names this host. Our pages'
+// Referrer-Policy (no-referrer) makes a browser send "Origin: null" and no
+// Referer, so Sec-Fetch-Site is what current browsers go by. A form
+// another site posts is not carried into the login, so no one can have a
+// letter's page show a decision they filled in.
 func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
 	from := r.Header.Get("Origin")
 	if from == "" || from == "null" {
 		from = r.Referer()

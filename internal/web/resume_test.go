@@ -27,13 +27,17 @@ func hiddenFields(page string) url.Values {
 }
 
 // postFrom posts a form as a browser does from a page of origin, in
-// Norwegian.
-func (b *browser) postFrom(origin, path string, form url.Values) (int, string) {
+// Norwegian: with Sec-Fetch-Site (site: same-origin, cross-site) as current
+// browsers send it, or without it ("") and with an Origin as older ones do.
+func (b *browser) postFrom(site, origin, path string, form url.Values) (int, string) {
 	b.e.t.Helper()
 	req, _ := http.NewRequest("POST", b.e.srv.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9")
 	req.Header.Set("Origin", origin)
+	if site != "" {
+		req.Header.Set("Sec-Fetch-Site", site)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)
@@ -75,11 +79,15 @@ func TestSessionEndedKeepsTheFollowUpForm(t *testing.T) {
 		return fu.Decision != nil
 	}
 
-	code, body := b.postFrom("https://elsewhere.example", "/shipments/"+id+"/followup", form)
-	if code != http.StatusUnauthorized || strings.Contains(body, "Ringte mottaker") {
-		t.Errorf("a form from another site: %d, carried %v; want 401 and nothing carried", code, strings.Contains(body, "Ringte mottaker"))
+	for _, from := range []struct{ site, origin string }{{"cross-site", "null"}, {"", "https://elsewhere.example"}, {"", "null"}} {
+		code, body := b.postFrom(from.site, from.origin, "/shipments/"+id+"/followup", form)
+		if code != http.StatusUnauthorized || strings.Contains(body, "Ringte mottaker") {
+			t.Errorf("a form from another site (%v): %d, carried %v; want 401 and nothing carried", from, code, strings.Contains(body, "Ringte mottaker"))
+		}
 	}
-	code, body = b.postFrom(e.srv.URL, "/shipments/"+id+"/followup", form)
+	// Our pages send no referrer: a browser says where a form came from
+	// by Sec-Fetch-Site, its Origin "null".
+	code, body := b.postFrom("same-origin", "null", "/shipments/"+id+"/followup", form)
 	if code != http.StatusUnauthorized || !strings.Contains(body, "Økten din var utløpt før skjemaet ble sendt") {
 		t.Fatalf("the form after the session ended: %d, want 401 and the login page saying so in Norwegian:\n%s", code, body)
 	}
@@ -93,13 +101,13 @@ func TestSessionEndedKeepsTheFollowUpForm(t *testing.T) {
 	}
 	login.Set("name", "kari")
 	login.Set("password", "wrong wrong wrong")
-	code, body = b.postFrom(e.srv.URL, "/login", login)
+	code, body = b.postFrom("", e.srv.URL, "/login", login)
 	if login = hiddenFields(body); code != http.StatusUnauthorized || login.Get("resume_note") != note {
 		t.Fatalf("a mistyped password: %d, carried note %q; want 401 and the form still carried", code, login.Get("resume_note"))
 	}
 	login.Set("name", "kari")
 	login.Set("password", pw)
-	code, body = b.postFrom(e.srv.URL, "/login", login)
+	code, body = b.postFrom("same-origin", "null", "/login", login)
 	if code != http.StatusOK || !strings.Contains(body, `id="followup-form"`) || !strings.Contains(body, note) ||
 		!strings.Contains(body, `<option value="consequences_assessed" selected>`) ||
 		!strings.Contains(body, "Du er logget inn igjen. Beslutningen din er ikke registrert ennå") {
@@ -109,7 +117,7 @@ func TestSessionEndedKeepsTheFollowUpForm(t *testing.T) {
 		t.Fatal("the login recorded the decision; it must wait for the caseworker's click")
 	}
 	form = url.Values{"csrf": {csrf(body)}, "decision": {"consequences_assessed"}, "note": {note}, "missed_deadline": {"1"}}
-	if code, _ := b.postFrom(e.srv.URL, "/shipments/"+id+"/followup", form); code != http.StatusSeeOther || !recorded() {
+	if code, _ := b.postFrom("same-origin", "null", "/shipments/"+id+"/followup", form); code != http.StatusSeeOther || !recorded() {
 		t.Errorf("recording the resumed form: %d, recorded %v", code, recorded())
 	}
 }
