@@ -64,3 +64,45 @@ func (h *harness) channelID(id string) string {
 	}
 	return c
 }
+
+// A unit that closes a letter and then records "consequences assessed"
+// instead has its reminders go on: the close stops reminder 2, the
+// assessment that replaces it brings it back at the next run (the
+// escalation follows the decision in force, store.RecordFollowUp).
+func TestAssessmentReplacingACloseResumesReminders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	orgs := orgNumbers(1)
+	sent := time.Date(2026, 3, 2, 9, 0, 0, 0, oslo) // a Monday
+	ids, _ := h.register(ship{recipient: orgs[0], class: "taushetsbelagt", conf: true, sent: sent})
+	h.contacts(orgs...)
+	id := ids[0]
+	lists := func(at time.Time) bool {
+		h.run(at)
+		found := false
+		for _, m := range h.take() {
+			for _, ref := range m.refs {
+				found = found || ref == h.channelID(id)
+			}
+		}
+		return found
+	}
+	if !lists(time.Date(2026, 3, 4, 10, 30, 0, 0, oslo)) {
+		t.Fatal("no reminder 1 on day 2: the premise no longer holds")
+	}
+	decide := func(decision string, at time.Time) {
+		t.Helper()
+		if err := h.st.RecordFollowUp(context.Background(), store.FollowUpDecision{ShipmentID: id, Decision: decision,
+			Note: "vurdert", Actor: "user:kari", At: at, Deadline: at.AddDate(0, 0, 10)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decide(store.DecisionClosed, time.Date(2026, 3, 4, 11, 0, 0, 0, oslo))
+	if lists(time.Date(2026, 3, 9, 11, 0, 0, 0, oslo)) {
+		t.Error("reminder 2 lists a letter the unit closed")
+	}
+	decide(store.DecisionAssessed, time.Date(2026, 3, 9, 11, 30, 0, 0, oslo))
+	if !lists(time.Date(2026, 3, 9, 12, 0, 0, 0, oslo)) {
+		t.Error("after consequences assessed replaced the close, reminder 2 did not come: the letter stays silenced")
+	}
+}
