@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"postvakt/internal/model"
@@ -42,6 +43,20 @@ func escalationAfter(stage, closedFrom model.Stage, decision string) (to, closed
 	default:
 		return "", ""
 	}
+}
+
+// sqlReopenTo is escalationAfter's reopening in SQL, for many letters at
+// once (RecordIncidentFollowUps): the stage a letter closed from col
+// reopens to under a decision that does not end the case (NULL: none).
+func sqlReopenTo(col string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	for _, from := range model.Stages() {
+		if to, _ := escalationAfter(model.StageClosed, from, DecisionAssessed); to != "" {
+			fmt.Fprintf(&b, " WHEN %s THEN %s", sqlStage(from), sqlStage(to))
+		}
+	}
+	return b.String() + " END"
 }
 
 // applyEscalationAfter moves the letter id from stage from to stage to as

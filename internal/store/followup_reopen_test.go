@@ -120,3 +120,67 @@ func TestAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 		t.Errorf("closed again: stage %s", s)
 	}
 }
+
+// The same for an incident's letters at once: "consequences assessed"
+// recorded for all of them (replacing the decisions) reopens what an
+// earlier decision closed, held print and manual handling included, and
+// leaves alone a letter that no decision closed.
+func TestIncidentAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 4)
+	reminded, held, manual, ordered := ids[0], ids[1], ids[2], ids[3]
+	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
+	printDecide(t, st, []string{held}, "barnevern", true, printT0)
+	printDecide(t, st, []string{ordered}, "taushetsbelagt", false, printT0)
+	if _, err := st.CreatePrintOrders(ctx, []string{manual}, "taushetsbelagt", false, printT0); err != nil {
+		t.Fatal(err)
+	}
+	if ls, err := st.ClaimPrintLookups(ctx, []string{manual}, printT0, 1, time.Minute); err != nil || len(ls) != 1 {
+		t.Fatalf("claim %d %v", len(ls), err)
+	}
+	if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: manual, Outcome: store.ResolveManual,
+		At: printT0, Reason: "no_address", Detail: "no address"}); err != nil {
+		t.Fatal(err)
+	}
+	at := printT0.Add(time.Hour)
+	for _, d := range []string{store.DecisionClosed, store.DecisionAssessed} {
+		if n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: d, Note: "n", Replace: true,
+			Deadline: at, Actor: "user:ola", At: at}); err != nil || n != 4 {
+			t.Fatalf("incident %s: %d %v, want 4", d, n, err)
+		}
+		at = at.Add(time.Hour)
+	}
+	want := map[string]model.Stage{reminded: model.StageReminded, held: model.StagePrintDue, manual: model.StageManual,
+		ordered: model.StagePrintOrdered}
+	for id, w := range want {
+		sh, err := st.Shipment(ctx, id, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sh.Stage != w {
+			t.Errorf("after the incident's consequences assessed: stage %s, want %s", sh.Stage, w)
+		}
+	}
+	if ls, err := st.ClaimPrintLookups(ctx, []string{held}, at, 1, time.Minute); err != nil || len(ls) != 1 {
+		t.Errorf("print lookups after the reopen: %d %v, want the held letter's", len(ls), err)
+	}
+	if q, err := st.ManualQueue(ctx, store.Scope{}, 100); err != nil || len(q) != 1 || q[0].ShipmentID != manual {
+		t.Errorf("manual queue %+v %v, want the reopened letter", q, err)
+	}
+	evs, err := st.Events(ctx, held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Message != "follow-up: consequences_assessed (incident); escalation reopened (stage print_due)" {
+		t.Errorf("last event %q", last.Message)
+	}
+	// Closed again from where it now is.
+	if _, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionClosed, Replace: true,
+		Deadline: at, Actor: "user:ola", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	if sh, err := st.Shipment(ctx, reminded, store.Scope{}); err != nil || sh.Stage != model.StageClosed {
+		t.Errorf("closed again: %v %v", sh.Stage, err)
+	}
+}

@@ -373,19 +373,32 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 	}
 	// A decision that ends the case closes the escalation as for one letter
 	// (closeByDecision): stage closed, a print held for approval skipped;
-	// the follow-up keeps the stage it closed (closed_stage), so that a
-	// letter's later decision that does not end the case reopens it
-	// (escalationAfter). Here a replacing decision does not reopen: a
-	// closed letter stays closed until its own page says otherwise.
+	// the follow-up keeps the stage it closed (closed_stage); one that does
+	// not end the case, replacing one that closed it, reopens it as for one
+	// letter (escalationAfter, reopenByDecision; sqlReopenTo).
 	args := append(c.args, d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser, DecisionEnds(d.Decision),
 		"00000000-0000-0000-0000-000000000000", incidentBatch)
 	q := fmt.Sprintf(`WITH sel AS (
 			SELECT s.id, s.sender_unit_id, s.state, s.stage,
-				$%[11]d::boolean AND s.stage IN (`+sqlClosedByDecision+`) AS closes
+				$%[11]d::boolean AND s.stage IN (`+sqlClosedByDecision+`) AS closes,
+				CASE WHEN $%[5]d::text IS NOT NULL AND NOT $%[11]d::boolean AND s.stage = `+sqlStage(model.StageClosed)+`
+					THEN `+sqlReopenTo("f.closed_stage")+` END AS reopen_to
 			%[1]s WHERE %[2]s AND s.id > $%[12]d::uuid ORDER BY s.id LIMIT $%[13]d FOR UPDATE OF s),
 		closed AS (
-			UPDATE shipments s SET stage = `+sqlStage(model.StageClosed)+` FROM sel WHERE s.id = sel.id AND sel.closes
-			RETURNING s.id, sel.stage AS was),
+			UPDATE shipments s SET stage = CASE WHEN sel.closes THEN `+sqlStage(model.StageClosed)+` ELSE sel.reopen_to END,
+				next_step_at = CASE WHEN sel.closes THEN s.next_step_at ELSE `+sqlLookAtOnce+` END
+			FROM sel WHERE s.id = sel.id AND (sel.closes OR sel.reopen_to IS NOT NULL)
+			RETURNING s.id, sel.stage AS was, sel.reopen_to),
+		relookup AS (
+			UPDATE print_orders p SET state = 'lookup', batch_id = NULL, due_at = $%[8]d, updated_at = $%[8]d
+			FROM closed WHERE p.shipment_id = closed.id AND closed.reopen_to = `+sqlStage(model.StagePrintDue)+`
+				AND p.state = `+sqlList([]string{PrintStateSkipped})+`
+			RETURNING p.shipment_id),
+		remanual AS (
+			UPDATE print_manual m SET resolved_at = NULL, resolved_by = '', resolution = '', note = ''
+			FROM closed WHERE m.shipment_id = closed.id AND closed.reopen_to = `+sqlStage(model.StageManual)+`
+				AND m.resolution = `+sqlList([]string{ManualNotNeeded})+` AND m.note LIKE 'follow-up: %%'
+			RETURNING m.shipment_id),
 		skipped AS (
 			UPDATE print_orders p SET state = `+sqlList([]string{PrintStateSkipped})+`, due_at = NULL, updated_at = $%[8]d
 			FROM closed WHERE p.shipment_id = closed.id AND closed.was = `+sqlStage(model.StagePrintHeld)+`
@@ -402,7 +415,8 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 				CASE WHEN sel.closes THEN sel.stage END
 			FROM sel
 			ON CONFLICT (shipment_id) DO UPDATE SET
-				closed_stage = COALESCE(EXCLUDED.closed_stage, f.closed_stage),
+				closed_stage = CASE WHEN EXCLUDED.decision IS NULL THEN f.closed_stage
+					WHEN $%[11]d::boolean THEN COALESCE(EXCLUDED.closed_stage, f.closed_stage) END,
 				deadline = CASE WHEN f.decision IS NULL THEN EXCLUDED.deadline ELSE f.deadline END,
 				decision = COALESCE(EXCLUDED.decision, f.decision), note = CASE WHEN EXCLUDED.decision IS NULL THEN f.note ELSE EXCLUDED.note END,
 				decided_by = CASE WHEN EXCLUDED.decision IS NULL THEN f.decided_by ELSE EXCLUDED.decided_by END,
@@ -414,6 +428,7 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 				jsonb_build_object('decision', $%[5]d::text, 'note', $%[6]d::text, 'reason', $%[3]d::text, 'deadline', $%[4]d::timestamptz),
 				CASE WHEN $%[5]d::text IS NULL THEN 'follow-up opened: ' || $%[3]d::text ELSE 'follow-up: ' || $%[5]d::text || ' (' || $%[3]d::text || ')' END
 					|| CASE WHEN sel.closes THEN '; escalation closed (stage ' || sel.stage || ')' ELSE '' END
+					|| CASE WHEN sel.reopen_to IS NOT NULL THEN '; escalation reopened (stage ' || sel.reopen_to || ')' ELSE '' END
 			FROM sel JOIN up ON up.shipment_id = sel.id
 			RETURNING 1)
 		SELECT (SELECT count(*) FROM ev) AS touched, (SELECT count(*) FROM sel) AS selected,
