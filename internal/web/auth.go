@@ -171,7 +171,9 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash != nil {
 			if !auth.Equal(r.PostFormValue("csrf"), rq.csrf) {
 				s.forbidden(ctx, r, "missing or wrong CSRF token")
-				s.renderError(w, r, http.StatusForbidden, "err.csrf")
+				if !s.staleFollowUp(w, r) {
+					s.renderError(w, r, http.StatusForbidden, "err.csrf")
+				}
 				return
 			}
 		}

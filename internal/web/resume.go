@@ -108,11 +108,34 @@ func (s *Server) resumeFollowUp(w http.ResponseWriter, r *http.Request, u *store
 		http.Redirect(w, r, "/shipments/"+res.Shipment, http.StatusSeeOther)
 		return
 	}
+	s.refill(w, r, http.StatusOK, res.followUpInput, "followup.resumed")
+}
+
+// staleFollowUp answers a follow-up form sent with another session's CSRF
+// token (the caseworker logged in again in another tab meanwhile): it is
+// refused as any wrong token is, but a form from a page of this site, by
+// someone who may record follow-ups, comes back filled in, not recorded,
+// with this session's token. It reports whether it answered.
+func (s *Server) staleFollowUp(w http.ResponseWriter, r *http.Request) bool {
+	if r.Pattern != followUpPattern || !sameOrigin(r) || !principal(r.Context()).Can(auth.RecordFollowUp) {
+		return false
+	}
+	res := resumeOf(r, "", r.PathValue("id"))
+	if res == nil {
+		return false
+	}
+	s.refill(w, r, http.StatusForbidden, res.followUpInput, "followup.stale_form")
+	return true
+}
+
+// refill shows the letter's page with the follow-up form filled in as in,
+// and the message key above it.
+func (s *Server) refill(w http.ResponseWriter, r *http.Request, status int, in followUpInput, key string) {
 	d, ok := s.loadEvidence(w, r, "view_shipment", false)
 	if !ok {
 		return
 	}
-	d.Form = res.followUpInput
-	d.Problem = s.loc(r).T("followup.resumed")
-	s.render(w, r, http.StatusOK, "evidence", "title.evidence", d)
+	d.Form = in
+	d.Problem = s.loc(r).T(key)
+	s.render(w, r, status, "evidence", "title.evidence", d)
 }

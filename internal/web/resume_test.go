@@ -121,3 +121,42 @@ func TestSessionEndedKeepsTheFollowUpForm(t *testing.T) {
 		t.Errorf("recording the resumed form: %d, recorded %v", code, recorded())
 	}
 }
+
+// A caseworker who logged in again in another tab and then sends the form
+// of the older page (its CSRF token is the ended session's) is refused as
+// before, nothing recorded, but gets the form back filled in with the
+// current session's token, and recording it then works. A form with a
+// wrong token from another site gets the plain refusal, nothing of it
+// shown.
+func TestFollowUpFormFromAnEarlierLoginComesBackFilledIn(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(2)
+	id := got[1].ID // NAV's
+	pw := e.user("kari", "unit", "964338531", "NAV")
+	b := e.browser()
+	b.login("kari", pw)
+	_, page := b.get("/shipments/" + id)
+	b.login("kari", pw) // another tab: a new session, the old page's token is stale
+	note := "Ringte mottaker; nytt brev sendes i morgen."
+	form := url.Values{"csrf": {csrf(page)}, "decision": {"new_letter"}, "note": {note}}
+	code, body := b.postFrom("cross-site", "null", "/shipments/"+id+"/followup", form)
+	if code != http.StatusForbidden || strings.Contains(body, "Ringte mottaker") {
+		t.Errorf("a stale form from another site: %d, shown %v; want 403 and nothing of it shown", code, strings.Contains(body, "Ringte mottaker"))
+	}
+	code, body = b.postFrom("same-origin", "null", "/shipments/"+id+"/followup", form)
+	if code != http.StatusForbidden || !strings.Contains(body, `id="followup-form"`) || !strings.Contains(body, note) ||
+		!strings.Contains(body, `<option value="new_letter" selected>`) ||
+		!strings.Contains(body, "Skjemaet var fra en tidligere innlogging, så ingenting ble registrert") {
+		t.Fatalf("a stale form: %d, want 403 with the form filled in and why, in Norwegian:\n%s", code, body)
+	}
+	if fu, err := e.st.FollowUp(context.Background(), id, store.Scope{}); err == nil && fu.Decision != nil {
+		t.Fatal("a form with a stale CSRF token recorded a decision")
+	}
+	if csrf(body) == csrf(page) {
+		t.Fatal("the refilled form carries the stale token")
+	}
+	form.Set("csrf", csrf(body))
+	if code, _ := b.postFrom("same-origin", "null", "/shipments/"+id+"/followup", form); code != http.StatusSeeOther {
+		t.Errorf("recording the refilled form: %d, want 303", code)
+	}
+}
