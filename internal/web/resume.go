@@ -65,6 +65,10 @@ func looksLikeID(s string) bool {
 // along (followUpResume), anything else leads to the overview (our pages
 // send no referrer to say where the form was).
 func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
+	if r.Pattern == "POST /logout" {
+		http.Redirect(w, r, "/login", http.StatusSeeOther) // logged out already
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
 	d := loginData{Next: "/", Error: "login.session_ended"}
 	if r.Pattern == followUpPattern && sameOrigin(r) {

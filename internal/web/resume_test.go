@@ -65,6 +65,10 @@ func TestSessionEndedKeepsTheFollowUpForm(t *testing.T) {
 	if _, err := e.st.DB().Exec(`UPDATE sessions SET expires_at = $1`, now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	// Logging out of an ended session just leads to the login page.
+	if code, loc, _ := b.post("/logout", url.Values{"csrf": {csrf(page)}}); code != http.StatusSeeOther || loc != "/login" {
+		t.Errorf("logout after the session ended: %d %q, want 303 to /login", code, loc)
+	}
 	note := "Ringte mottaker 12.3.; vurdert: fristen for klage løper ikke.\nNytt brev ikke nødvendig."
 	form := url.Values{"csrf": {csrf(page)}, "decision": {"consequences_assessed"}, "note": {note}, "missed_deadline": {"1"}}
 	recorded := func() bool {
