@@ -8,11 +8,15 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"postvakt/internal/model"
 )
 
 // AuditEntry is one line of the audit log: who did or saw what, when.
 // Object names the shipment, list or export; it never holds a person id
-// unmasked or a letter's title.
+// unmasked or a letter's title. Whatever national id a caller put in the
+// actor, the object or the detail (a filter's value, a name typed at the
+// login) is written masked (writeAudit).
 type AuditEntry struct {
 	ID        int64     `db:"id" json:"-"`
 	At        time.Time `db:"at" json:"at"`
@@ -40,6 +44,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
 }
 
 func writeAudit(ctx context.Context, db sqlx.ExecerContext, e AuditEntry) error {
+	e.Actor, e.Object, e.Detail = maskIDs(e.Actor), maskIDs(e.Object), maskIDs(e.Detail)
 	var at any
 	if !e.At.IsZero() {
 		at = e.At
@@ -52,6 +57,11 @@ func writeAudit(ctx context.Context, db sqlx.ExecerContext, e AuditEntry) error 
 	}
 	return nil
 }
+
+// maskIDs masks the national ids in an audit entry's text: a filter on a
+// unit, a channel or a state holds what the caller typed, and a login name
+// is whatever was typed in its field (a national id, out of habit).
+func maskIDs(s string) string { return string(model.MaskNationalIDsIn([]byte(s))) }
 
 // AuditEntries returns the newest entries first, at most limit of them
 // (the first page of AuditLog).

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -91,9 +92,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Error: "login.err_wrong"})
 		return
 	}
+	// What was typed as the name, for the log: a national id typed there
+	// out of habit (ID-porten asks for one) is logged masked, as the audit
+	// log writes it.
+	shown := string(model.MaskNationalIDsIn([]byte(name)))
 	nameKey, addrKey := throttleKeys(name, r)
 	if until, by, first, ok := s.throttle.begin(s.now(), nameKey, addrKey); ok {
-		s.log.Warn("login refused: too many failed logins", "user", name, "by", by)
+		s.log.Warn("login refused: too many failed logins", "user", shown, "by", by)
 		if first { // once a lockout: the refusals cost an attacker nothing
 			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_throttled", Detail: "by " + by})
 		}
@@ -113,10 +118,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u == nil || !auth.CheckPassword(u.PasswordHash, password) {
-		s.log.Warn("login failed", "user", name)
+		s.log.Warn("login failed", "user", shown)
 		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_failed"})
 		for _, by := range s.throttle.end(s.now(), true, nameKey, addrKey) {
-			s.log.Warn("logins refused for a while: too many failed logins", "user", name, "by", by,
+			s.log.Warn("logins refused for a while: too many failed logins", "user", shown, "by", by,
 				"for", loginLockout.String())
 		}
 		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Name: name, Error: "login.err_wrong"})
