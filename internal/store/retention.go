@@ -170,6 +170,34 @@ func (s *Store) PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error
 	return n, nil
 }
 
+// PurgeContacts deletes the reminder addresses of receiving organisations
+// that have no letter left whose personal data is kept (none registered,
+// or every one purged), and whose addresses were imported or last looked
+// up before cutoff, with their cached Altinn Profile lookups: an
+// organisation's addresses (often a named person's) serve the reminders
+// about its letters, and go when those have gone. It returns how many
+// addresses went.
+func (s *Store) PurgeContacts(ctx context.Context, cutoff time.Time) (int64, error) {
+	const noLetterKept = `NOT EXISTS (SELECT 1 FROM recipients r JOIN shipments s ON s.recipient_id = r.id
+		WHERE r.kind = 'org' AND r.ident = c.orgnr AND s.purged_at IS NULL)`
+	var n int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM org_contacts c WHERE COALESCE(c.fetched_at, c.created_at) < $1
+			AND NOT EXISTS (SELECT 1 FROM org_contacts k WHERE k.orgnr = c.orgnr AND COALESCE(k.fetched_at, k.created_at) >= $1)
+			AND `+noLetterKept, cutoff)
+		if err != nil {
+			return fmt.Errorf("retention purge of contacts: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_lookups c WHERE c.fetched_at < $1
+			AND NOT EXISTS (SELECT 1 FROM org_contacts k WHERE k.orgnr = c.orgnr) AND `+noLetterKept, cutoff); err != nil {
+			return fmt.Errorf("retention purge of contact lookups: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}
+
 // PurgeAudit deletes audit entries older than cutoff, in the retention
 // purge's transaction, and returns how many. (PurgeBefore deletes events
 // and audit entries with one cutoff; the audit log has the deployment's

@@ -22,6 +22,7 @@ type Store interface {
 	PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (store.ShipmentPurge, error)
 	PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (store.Purged, error)
 	PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeContacts(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 }
@@ -66,6 +67,7 @@ type Purge struct {
 	store.ShipmentPurge
 	Evidence store.Purged // events and audit entries past the longest period
 	Caches   int64        // poll errors and register answers
+	Contacts int64        // reminder addresses of organisations with no letter kept
 	Sessions int64        // expired sessions
 }
 
@@ -73,8 +75,9 @@ type Purge struct {
 // whose last change is older than its policy's retention (default
 // RetentionYears) loses its title, recipient, notes, addresses and evidence
 // events (store.PurgeShipments); any other event older than the longest
-// retention and audit entries older than RetentionYears go; caches and
-// expired sessions go. The purge
+// retention and audit entries older than RetentionYears go; caches, the
+// reminder addresses of organisations with no letter kept (older than
+// RetentionYears) and expired sessions go. The purge
 // logs its counts and writes them to the audit log.
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
@@ -83,7 +86,7 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 	}
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
-		"events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "sessions", p.Sessions)
+		"events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts, "sessions", p.Sessions)
 	return nil
 }
 
@@ -138,6 +141,9 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 	}
 	out.Evidence.Audit += audit
 	if out.Caches, err = u.Store.PurgeCaches(ctx, now.AddDate(-shortest, 0, 0)); err != nil {
+		return out, err
+	}
+	if out.Contacts, err = u.Store.PurgeContacts(ctx, now.AddDate(-def, 0, 0)); err != nil {
 		return out, err
 	}
 	if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
