@@ -198,6 +198,40 @@ func (s *Store) PurgeContacts(ctx context.Context, cutoff time.Time) (int64, err
 	return n, err
 }
 
+// PurgeAlerts deletes the health alerts resolved before cutoff with the
+// notices that told of them (a notice's destination and payload are
+// people's e-mail addresses, its error a mail server's words about them):
+// such an alert has nothing left to tell. A notice that also told of an
+// alert kept (firing, or resolved since cutoff) stays, with every alert it
+// names, so no transition is told twice. It returns how many alerts went.
+func (s *Store) PurgeAlerts(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var notices []int64
+		if err := tx.SelectContext(ctx, &notices, `WITH old AS (
+				SELECT id FROM health_alerts WHERE status = 'resolved' AND resolved_at < $1)
+			SELECT DISTINCT i.notice_id FROM health_notice_items i JOIN old ON old.id = i.alert_id
+			WHERE NOT EXISTS (SELECT 1 FROM health_notice_items k WHERE k.notice_id = i.notice_id
+				AND k.alert_id NOT IN (SELECT id FROM old))`, cutoff); err != nil {
+			return fmt.Errorf("retention purge of alerts: their notices: %w", err)
+		}
+		for _, q := range []string{`DELETE FROM health_notice_items WHERE notice_id = ANY($1::bigint[])`,
+			`DELETE FROM health_notices WHERE id = ANY($1::bigint[])`} {
+			if _, err := tx.ExecContext(ctx, q, pq.Array(notices)); err != nil {
+				return fmt.Errorf("retention purge of alert notices: %w", err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM health_alerts a WHERE a.status = 'resolved' AND a.resolved_at < $1
+			AND NOT EXISTS (SELECT 1 FROM health_notice_items i WHERE i.alert_id = a.id)`, cutoff)
+		if err != nil {
+			return fmt.Errorf("retention purge of alerts: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
 // PurgeAudit deletes audit entries older than cutoff, in the retention
 // purge's transaction, and returns how many. (PurgeBefore deletes events
 // and audit entries with one cutoff; the audit log has the deployment's

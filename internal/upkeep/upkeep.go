@@ -23,6 +23,7 @@ type Store interface {
 	PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (store.Purged, error)
 	PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeContacts(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeAlerts(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 }
@@ -68,6 +69,7 @@ type Purge struct {
 	Evidence store.Purged // events and audit entries past the longest period
 	Caches   int64        // poll errors and register answers
 	Contacts int64        // reminder addresses of organisations with no letter kept
+	Alerts   int64        // health alerts resolved long ago, with their notices
 	Sessions int64        // expired sessions
 }
 
@@ -76,8 +78,9 @@ type Purge struct {
 // RetentionYears) loses its title, recipient, notes, addresses and evidence
 // events (store.PurgeShipments); any other event older than the longest
 // retention and audit entries older than RetentionYears go; caches, the
-// reminder addresses of organisations with no letter kept (older than
-// RetentionYears) and expired sessions go. The purge
+// reminder addresses of organisations with no letter kept and the health
+// alerts resolved (both longer ago than RetentionYears) and expired
+// sessions go. The purge
 // logs its counts and writes them to the audit log.
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
@@ -86,7 +89,8 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 	}
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
-		"events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts, "sessions", p.Sessions)
+		"events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
+		"alerts", p.Alerts, "sessions", p.Sessions)
 	return nil
 }
 
@@ -144,6 +148,9 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		return out, err
 	}
 	if out.Contacts, err = u.Store.PurgeContacts(ctx, now.AddDate(-def, 0, 0)); err != nil {
+		return out, err
+	}
+	if out.Alerts, err = u.Store.PurgeAlerts(ctx, now.AddDate(-def, 0, 0)); err != nil {
 		return out, err
 	}
 	if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
