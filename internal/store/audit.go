@@ -127,6 +127,11 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error)
 	if err := s.db.SelectContext(ctx, &entries, q, args...); err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
+	for i := range entries {
+		// Entries written before writeAudit masked them are shown so too.
+		e := &entries[i]
+		e.Actor, e.Object, e.Detail = maskIDs(e.Actor), maskIDs(e.Object), maskIDs(e.Detail)
+	}
 	page := &AuditPage{Entries: entries}
 	if len(entries) > f.Limit {
 		page.Entries = entries[:f.Limit]
