@@ -105,7 +105,13 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		`INSERT INTO sender_units (sender_org_id, name)
 			SELECT DISTINCT o.id, g.sender_unit FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
 			ON CONFLICT DO NOTHING`,
-		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage
+		// A person only for a letter to store: a row naming a letter
+		// stored before (one purged since, registered again by a
+		// back-fill) would bring back a national id no letter points to,
+		// which no retention purge takes again.
+		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage g
+			WHERE g.recipient_kind <> 'person'
+				OR NOT EXISTS (SELECT 1 FROM shipments s WHERE s.channel = g.channel AND s.channel_id = g.channel_id)
 			ON CONFLICT DO NOTHING`,
 	}
 	for _, q := range steps {
@@ -200,7 +206,8 @@ type Contradiction struct {
 // sent time). The first row about a letter wins the insert, and a later
 // one would be taken for a duplicate; the caller refuses such a row
 // instead. A letter stored before under another unit (a back-fill's
-// discover), or with its title purged, is no contradiction.
+// discover), or with its title or person recipient purged, is no
+// contradiction.
 func (r *Registration) Contradictions(ctx context.Context, limit int) ([]Contradiction, error) {
 	if r.added == r.n {
 		return nil, nil // every row stored as a new letter: none contradicts another
@@ -209,7 +216,7 @@ func (r *Registration) Contradictions(ctx context.Context, limit int) ([]Contrad
 	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id, e.ord AS earlier,
 			CASE WHEN o.orgnr <> g.sender_org THEN 'sender_org'
 				WHEN p.kind <> g.recipient_kind THEN 'recipient_kind'
-				WHEN p.ident <> g.recipient_id THEN 'recipient_id'
+				WHEN `+sqlOtherRecipient+` THEN 'recipient_id'
 				WHEN u.name <> g.sender_unit THEN 'sender_unit'
 				WHEN s.title <> g.title THEN 'title'
 				WHEN s.confidential <> g.confidential THEN 'confidential'
@@ -222,7 +229,7 @@ func (r *Registration) Contradictions(ctx context.Context, limit int) ([]Contrad
 		JOIN sender_orgs o ON o.id = u.sender_org_id
 		JOIN recipients p ON p.id = s.recipient_id
 		LEFT JOIN reg_stage e ON e.id = s.id -- the row that stored it, if this registration did
-		WHERE s.id <> g.id AND (o.orgnr <> g.sender_org OR p.kind <> g.recipient_kind OR p.ident <> g.recipient_id
+		WHERE s.id <> g.id AND (o.orgnr <> g.sender_org OR p.kind <> g.recipient_kind OR `+sqlOtherRecipient+`
 			OR e.id IS NOT NULL AND (u.name <> g.sender_unit OR s.title <> g.title OR s.confidential <> g.confidential
 				OR s.class <> g.class OR s.sent_at <> g.sent_at))
 		ORDER BY g.ord LIMIT $1`, limit)
@@ -231,6 +238,12 @@ func (r *Registration) Contradictions(ctx context.Context, limit int) ([]Contrad
 	}
 	return out, nil
 }
+
+// sqlOtherRecipient is true when a stored letter's recipient (p) is not the
+// staged row's (g): a purged letter points to the anonymous person, who
+// stands for whoever it was sent to, so an import run again after the
+// purge names it as before.
+const sqlOtherRecipient = `(p.ident <> g.recipient_id AND NOT (s.purged_at IS NOT NULL AND p.ident = '` + anonymousPerson + `'))`
 
 // analyzeAfter is how many new shipments make Commit refresh the planner's
 // statistics of shipments at once.
