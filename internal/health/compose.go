@@ -77,8 +77,8 @@ func Languages(ns []AlertNotice) []string {
 
 // Body is a notice's e-mail text, in each of Languages(ns): per alert its
 // status, labels, since when, the summary and, for a firing one, its
-// letters by reference, sending unit, sent time and state. It never shows
-// a title (the rows have none) or a recipient.
+// letters by reference, sent time and state. It never shows a title (the
+// rows have none), a recipient, or a letter's sending unit (see below).
 func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 	return i18n.NewMail(Languages(ns)).Body(func(l *i18n.Localizer, w func(string)) {
 		sev := ""
