@@ -1,0 +1,194 @@
+package web
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/store"
+)
+
+// The evidence log's entries are recorded in English, and stay as recorded:
+// the log is evidence, a court reads it as it was written. The timeline says
+// an entry in the page's language where the entry is one of postvakt's own
+// sentences: those are made by code from a fixed form, so the entry's kind
+// and the form give back the parameters (numbers, ids, codes) the sentence
+// was made of, and the catalogue says them again (evlog.*). A parameter that
+// is free text (a register's or provider's error, a person's note) is
+// quoted as recorded. An entry of no known form (a channel's error, a form
+// of before or after) shows as recorded, so nothing is ever lost or
+// guessed; the page shows the recorded wording beside every translated
+// entry, and the JSON keeps only the record (its message).
+//
+// This reads the recorded sentences rather than storing catalogue keys with
+// new events (as print_manual.why does for a manual case's detail): the
+// entries are written in a dozen places, several of them SQL statements,
+// and the entries already recorded — the ones a compliance officer reads
+// today — are translated too, with no migration and no writer changed.
+
+// evForm is one of postvakt's own sentences: the kinds of entry it is
+// recorded for, its fixed form, and how it is said in a language (m: the
+// form's submatches).
+type evForm struct {
+	kinds []string
+	re    *regexp.Regexp
+	say   func(l *i18n.Localizer, m []string) string
+}
+
+// code is a stored code's text in l's language (family prefix), or the code.
+func code(l *i18n.Localizer, prefix, c string) string {
+	if l.Has(prefix + c) {
+		return l.T(prefix + c)
+	}
+	return c
+}
+
+// count is a number of the form for a plural.
+func count(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// businessDays is "3 business days" in l's language.
+func businessDays(l *i18n.Localizer, n string) string {
+	return l.T("evlog.business_days", "Count", count(n))
+}
+
+// fixed is a form with no parameters, said by key.
+func fixed(key string) func(l *i18n.Localizer, m []string) string {
+	return func(l *i18n.Localizer, _ []string) string { return l.T(key) }
+}
+
+// evForms are the sentences postvakt records, with the writers that make
+// them (TestTimelineInPageLanguage reads a sample of each).
+var evForms = []evForm{
+	// store.markSentSQL and recordRemindersSQL.
+	{[]string{store.EventReminder}, regexp.MustCompile(`^reminder (\d+) sent by e-mail to organisation (\S+) \(notification (\d+), (\d+) address\(es\)\)(?:; its outcome unknown, confirmed as sent on (.+))?$`),
+		func(l *i18n.Localizer, m []string) string {
+			s := l.T("evlog.reminder", "N", m[1], "Org", m[2], "ID", m[3], "Count", count(m[4]))
+			if m[5] != "" {
+				s += l.T("evlog.reminder_confirmed", "At", m[5])
+			}
+			return s
+		}},
+	{[]string{store.EventNotice}, regexp.MustCompile(`^(\S+) notice sent by e-mail \(notification (\d+), (\d+) address\(es\)\)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.notice", "Kind", code(l, "evlog.notice_kind.", m[1]), "ID", m[2], "Count", count(m[3]))
+		}},
+	// escalate.Decide's reasons, the plain ones (a send window or an
+	// unknown letter's reason shows as recorded).
+	{[]string{store.EventDecision}, regexp.MustCompile(`^(?:reminder (\d+)|print) due: (\d+) business days? unopened(?:, (\d+) business days? since reminder (\d+))? \(policy (.+?)\)(; needs a compliance officer's approval)?$`),
+		func(l *i18n.Localizer, m []string) string {
+			var s string
+			switch {
+			case m[1] == "":
+				s = l.T("evlog.decision_print", "Days", businessDays(l, m[2]), "Policy", m[5])
+			case m[3] != "":
+				s = l.T("evlog.decision_reminder_since", "N", m[1], "Days", businessDays(l, m[2]),
+					"Since", businessDays(l, m[3]), "Last", m[4], "Policy", m[5])
+			default:
+				s = l.T("evlog.decision_reminder", "N", m[1], "Days", businessDays(l, m[2]), "Policy", m[5])
+			}
+			if m[6] != "" {
+				s += l.T("evlog.needs_approval")
+			}
+			return s
+		}},
+	// store.applyFeed: Digital Post's log.
+	{[]string{store.EventChannel, store.EventState}, regexp.MustCompile(`^log entry (\S+)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("evlog.log_entry", "ID", m[1]) }},
+	{[]string{store.EventChannel}, regexp.MustCompile(`^the channel printed and posted the letter itself$`), fixed("evlog.channel_print")},
+	{[]string{store.EventChannel}, regexp.MustCompile(`^the letter was recalled$`), fixed("evlog.recalled")},
+	{[]string{store.EventUnknown}, regexp.MustCompile(`^the channel has never heard of this shipment$`), fixed("evlog.unknown")},
+	{[]string{store.EventKnownAgain}, regexp.MustCompile(`^the channel knows this shipment again$`), fixed("evlog.known_again")},
+	{[]string{store.EventKnownAgain}, regexp.MustCompile(`^the channel's log knows this shipment again$`), fixed("evlog.known_again_log")},
+	// store's print orders.
+	{[]string{store.EventPrintDecided}, regexp.MustCompile(`^print order decided \(policy (.+)\)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("evlog.print_decided", "Policy", m[1]) }},
+	{[]string{store.EventPrintHeld}, regexp.MustCompile(`^print order held for approval in batch (\d+) \(policy (.+)\)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.print_held", "Batch", m[1], "Policy", m[2])
+		}},
+	{[]string{store.EventPrintReleased, store.EventPrintRejected}, regexp.MustCompile(`^print batch (\d+) (released|rejected) by (.+)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.print_batch_"+m[2], "Batch", m[1], "By", m[3])
+		}},
+	{[]string{store.EventPrintOrdered}, regexp.MustCompile(`^print order (\S+)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("evlog.print_order", "Order", m[1]) }},
+	{[]string{store.EventPrintStatus}, regexp.MustCompile(`(?s)^print order (\S+): (\S+) → (\S+?)(?:: (.*))?$`),
+		func(l *i18n.Localizer, m []string) string {
+			s := l.T("evlog.print_status", "Order", m[1], "From", m[2], "To", m[3])
+			if m[4] != "" {
+				s += ": " + m[4]
+			}
+			return s
+		}},
+	{[]string{store.EventPrintSkipped}, regexp.MustCompile(`^no print: the shipment is (\S+) \(stage (\S+)\)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.no_print", "State", code(l, "state.", m[1]), "Stage", code(l, "stage.", m[2]))
+		}},
+	{[]string{store.EventPrintError}, regexp.MustCompile(`(?s)^address lookup failed, retried later: (.*)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("evlog.lookup_failed", "Detail", m[1]) }},
+	{[]string{store.EventPrintError}, regexp.MustCompile(`(?s)^print order not placed, retried later: (.*)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("evlog.order_not_placed", "Detail", m[1]) }},
+	{[]string{store.EventPrintError}, regexp.MustCompile(`(?s)^print order status unknown, asked again later: (.*)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("evlog.order_status_unknown", "Detail", m[1]) }},
+	{[]string{store.EventPrintCancelled}, regexp.MustCompile(`^opened after the print order: order (\S+) cancelled$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("evlog.cancelled", "Order", m[1]) }},
+	{[]string{store.EventPrintCancelRefused}, regexp.MustCompile(`^opened after the print order: too late to cancel order (\S+) \((.*)\)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.cancel_refused", "Order", m[1], "State", m[2])
+		}},
+	// store.ResolveManual.
+	{[]string{store.EventManualResolved}, regexp.MustCompile(`(?s)^manual handling resolved: (\S+?)(?:: (.*))?$`),
+		func(l *i18n.Localizer, m []string) string {
+			s := l.T("evlog.manual_resolved", "Resolution", code(l, "resolution.", m[1]))
+			if m[2] != "" {
+				s += ": " + m[2]
+			}
+			return s
+		}},
+	// store.RecordFollowUp and the incident's follow-ups.
+	{[]string{store.EventFollowUp}, regexp.MustCompile(`^follow-up(?:: (\S+)(?: \((\S+)\))?| opened: (\S+))((?:; escalation (?:closed|reopened) \(stage \S+\))?)$`),
+		func(l *i18n.Localizer, m []string) string {
+			var s string
+			switch {
+			case m[3] != "":
+				s = l.T("evlog.followup_opened", "Reason", code(l, "followup.reason.", m[3]))
+			case m[2] != "":
+				s = l.T("evlog.followup_reason", "Decision", code(l, "decision.", m[1]), "Reason", code(l, "followup.reason.", m[2]))
+			default:
+				s = l.T("evlog.followup", "Decision", code(l, "decision.", m[1]))
+			}
+			if c := escalationChange.FindStringSubmatch(m[4]); c != nil {
+				s += l.T("evlog.escalation_"+c[1], "Stage", code(l, "stage.", c[2]))
+			}
+			return s
+		}},
+}
+
+// escalationChange is what a follow-up did to the letter's escalation.
+var escalationChange = regexp.MustCompile(`^; escalation (closed|reopened) \(stage (\S+)\)$`)
+
+// eventText is an entry of the evidence log as the timeline says it in l's
+// language: one of postvakt's own sentences said again from its parts, or
+// the entry as recorded. An English page shows the record itself.
+func eventText(l *i18n.Localizer, ev store.Event) string {
+	if l.Lang() == "en" || ev.Message == "" {
+		return ev.Message
+	}
+	for _, f := range evForms {
+		if !slices.Contains(f.kinds, ev.Kind) {
+			continue
+		}
+		if m := f.re.FindStringSubmatch(ev.Message); m != nil {
+			return f.say(l, m)
+		}
+	}
+	return ev.Message
+}
+
+// EventText is an entry of the evidence log in the page's language
+// (eventText).
+func (v view) EventText(ev store.Event) string { return eventText(v.L, ev) }

@@ -1,0 +1,117 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTimelineInPageLanguage: the evidence timeline says postvakt's own
+// entries (recorded in English, as the writers make them) in the page's
+// language, Norwegian and Danish, with the parameters they were made of,
+// and the recorded wording beside each; an entry of no known form (a
+// channel's error) shows as recorded; an English page shows the record
+// itself and no second wording; evidence.json keeps every message exactly
+// as recorded.
+func TestTimelineInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(1)
+	id := got[0].ID
+	entries := []struct{ kind, msg, nb, da string }{
+		{"reminder", "reminder 1 sent by e-mail to organisation 974760673 (notification 12, 2 address(es))",
+			"påminnelse 1 sendt på e-post til virksomheten 974760673 (varsling 12, 2 adresser)",
+			"påmindelse 1 sendt med e-mail til virksomheden 974760673 (underretning 12, 2 adresser)"},
+		{"reminder", "reminder 2 sent by e-mail to organisation 974760673 (notification 13, 1 address(es)); its outcome unknown, confirmed as sent on 2026-11-30 08:15 UTC",
+			"påminnelse 2 sendt på e-post til virksomheten 974760673 (varsling 13, 1 adresse); utfallet var ukjent, bekreftet som sendt 2026-11-30 08:15 UTC",
+			"påmindelse 2 sendt med e-mail til virksomheden 974760673 (underretning 13, 1 adresse); udfaldet var ukendt, bekræftet som sendt 2026-11-30 08:15 UTC"},
+		{"decision", "reminder 2 due: 7 business days unopened, 1 business day since reminder 1 (policy taushetsbelagt)",
+			"påminnelse 2 forfalt: 7 virkedager uåpnet, 1 virkedag siden påminnelse 1 (regelsett taushetsbelagt)",
+			"påmindelse 2 forfalden: 7 arbejdsdage uåbnet, 1 arbejdsdag siden påmindelse 1 (regelsæt taushetsbelagt)"},
+		{"decision", "print due: 10 business days unopened (policy taushetsbelagt); needs a compliance officer's approval",
+			"utskrift forfalt: 10 virkedager uåpnet (regelsett taushetsbelagt); må godkjennes av internkontrollen",
+			"udskrift forfalden: 10 arbejdsdage uåbnet (regelsæt taushetsbelagt); skal godkendes af den interne kontrol"},
+		{"print_decided", "print order decided (policy taushetsbelagt)",
+			"utskrift besluttet (regelsett taushetsbelagt)", "udskrift besluttet (regelsæt taushetsbelagt)"},
+		{"channel_event", "log entry 7d9a2c10-5b1e-4f7a-9d0e-1c2b3a4d5e6f",
+			"loggpost 7d9a2c10-5b1e-4f7a-9d0e-1c2b3a4d5e6f", "logpost 7d9a2c10-5b1e-4f7a-9d0e-1c2b3a4d5e6f"},
+		{"print_skipped", "no print: the shipment is opened (stage reminded)",
+			"ingen utskrift: forsendelsen er åpnet (trinn påminnet)", "ingen udskrift: forsendelsen er åbnet (trin påmindet)"},
+		{"followup", "follow-up: resent; escalation closed (stage reminded)",
+			"oppfølging: sendt på nytt; eskaleringen avsluttet (trinn påminnet)", "opfølgning: sendt igen; eskaleringen afsluttet (trin påmindet)"},
+		{"manual_resolved", "manual handling resolved: printed_by_hand: sendt i posten 30.11",
+			"manuell behandling løst: skrevet ut manuelt: sendt i posten 30.11", "manuel behandling løst: udskrevet manuelt: sendt i posten 30.11"},
+	}
+	const asRecorded = "SvarUt answered 502 Bad Gateway"
+	db := e.st.DB()
+	for i, en := range entries {
+		db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, $2, 'policy', $3, $4)`,
+			id, en.kind, now.Add(-time.Duration(len(entries)-i)*time.Minute), en.msg)
+	}
+	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, 'poll_error', 'svarut', $2, $3)`,
+		id, now, asRecorded)
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	for _, lang := range []struct{ accept, label string }{{"nb-NO,nb;q=0.9", "Ordlyd i loggen:"}, {"da-DK,da;q=0.9", "Ordlyd i loggen:"}} {
+		code, page := b.doIn(lang.accept, "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s evidence page: %d", lang.accept, code)
+		}
+		timeline := page[strings.Index(page, `id="timeline"`):]
+		for _, en := range entries {
+			want := en.nb
+			if strings.HasPrefix(lang.accept, "da") {
+				want = en.da
+			}
+			if !strings.Contains(timeline, want) {
+				t.Errorf("%s timeline does not say %q for %q", lang.accept, want, en.msg)
+			}
+			if !strings.Contains(timeline, `<span lang="en">`+en.msg+`</span>`) {
+				t.Errorf("%s timeline lost the recorded wording %q", lang.accept, en.msg)
+			}
+		}
+		if n := strings.Count(timeline, lang.label); n != len(entries) {
+			t.Errorf("%s timeline shows the recorded wording beside %d entries, want the %d translated", lang.accept, n, len(entries))
+		}
+		if !strings.Contains(timeline, asRecorded) {
+			t.Errorf("%s timeline lost the channel's error %q", lang.accept, asRecorded)
+		}
+	}
+	code, page := b.doIn("en-GB", "GET", "/shipments/"+id, nil)
+	if code != http.StatusOK {
+		t.Fatalf("en evidence page: %d", code)
+	}
+	for _, en := range entries {
+		if !strings.Contains(page, en.msg) {
+			t.Errorf("English timeline does not show %q as recorded", en.msg)
+		}
+	}
+	if strings.Contains(page, "Wording in the log") {
+		t.Error("English timeline shows a second wording of entries recorded in English")
+	}
+	code, body := b.get("/shipments/" + id + "/evidence.json")
+	if code != http.StatusOK {
+		t.Fatalf("evidence.json: %d", code)
+	}
+	var doc struct {
+		Shipment struct {
+			Events []struct {
+				Kind    string `json:"kind"`
+				Message string `json:"message"`
+			} `json:"events"`
+		} `json:"shipment"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]bool{}
+	for _, ev := range doc.Shipment.Events {
+		recorded[ev.Message] = true
+	}
+	for _, en := range entries {
+		if !recorded[en.msg] {
+			t.Errorf("evidence.json does not keep %q as recorded", en.msg)
+		}
+	}
+}
