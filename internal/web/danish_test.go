@@ -218,3 +218,25 @@ func TestResendOffersConfiguredChannels(t *testing.T) {
 		})
 	}
 }
+
+// TestDanishRoleLabel: a Danish page names the compliance role in Danish
+// (the header's "who" line and the users page), not with the English word.
+func TestDanishRoleLabel(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login("admin", e.user("admin", "admin", "", ""))
+	e.user("kari", "compliance", "964338531", "")
+	code, page := b.getDa("/admin/users")
+	if code != http.StatusOK {
+		t.Fatalf("/admin/users: %d", code)
+	}
+	if !strings.Contains(page, "<td>intern kontrol</td>") || strings.Contains(page, "<td>compliance</td>") {
+		t.Error("the Danish users page does not name the compliance role in Danish (intern kontrol)")
+	}
+	kb := e.browser()
+	kb.login("kari2", e.user("kari2", "compliance", "964338531", ""))
+	_, page = kb.getDa("/manual")
+	if !strings.Contains(page, " · intern kontrol") {
+		t.Error("the Danish header does not name the compliance role in Danish (intern kontrol)")
+	}
+}
