@@ -90,6 +90,14 @@ func summaryCells(u UnitSummary) []string {
 // [...]}. It streams the letters and returns how many it wrote and the
 // summary.
 func Incident(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer) (int, []UnitSummary, error) {
+	return IncidentFor(ctx, src, f, format, w, nil)
+}
+
+// IncidentFor is Incident with an XLSX told for people by l (see Labels:
+// the sheets, headers and codes in the reader's language, times as date
+// cells, counts as numbers); with nil labels, or for CSV and JSON, it is
+// Incident.
+func IncidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer, l *Labels) (int, []UnitSummary, error) {
 	counts, err := src.IncidentSummary(ctx, f)
 	if err != nil {
 		return 0, nil, err
@@ -119,7 +127,7 @@ func Incident(ctx context.Context, src IncidentSource, f store.IncidentFilter, f
 		}
 		return n, sum, nil
 	case XLSX:
-		n, err := incidentXLSX(ctx, src, f, sum, w)
+		n, err := incidentXLSX(ctx, src, f, sum, w, l)
 		return n, sum, err
 	}
 	return 0, sum, fmt.Errorf("unknown format %q", format)
@@ -141,25 +149,32 @@ func incidentRows(ctx context.Context, src IncidentSource, f store.IncidentFilte
 	return n, tw.Close()
 }
 
-// incidentXLSX writes the summary sheet, then streams the letters sheet.
-func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilter, sum []UnitSummary, w io.Writer) (int, error) {
-	x, err := newXLSX(w, "summary", summaryHeader())
+// incidentXLSX writes the summary sheet, then streams the letters sheet;
+// with labels, for people (incidentSheets).
+func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilter, sum []UnitSummary, w io.Writer, l *Labels) (int, error) {
+	sh := incidentSheets(l)
+	x, err := newXLSX(w, sh.summary, sh.summaryHeader)
 	if err != nil {
 		return 0, err
 	}
 	defer x.f.Close()
+	if l != nil {
+		if err := x.dateStyle(); err != nil {
+			return 0, err
+		}
+	}
 	for _, u := range sum {
-		if err := x.Row(summaryCells(u)); err != nil {
+		if err := sh.summaryRow(x, u); err != nil {
 			return 0, err
 		}
 	}
 	if err := x.sw.Flush(); err != nil {
 		return 0, fmt.Errorf("write XLSX summary: %w", err)
 	}
-	if _, err := x.f.NewSheet("letters"); err != nil {
+	if _, err := x.f.NewSheet(sh.letters); err != nil {
 		return 0, fmt.Errorf("start XLSX letters sheet: %w", err)
 	}
-	if x.sw, err = x.f.NewStreamWriter("letters"); err != nil {
+	if x.sw, err = x.f.NewStreamWriter(sh.letters); err != nil {
 		return 0, fmt.Errorf("start XLSX letters sheet: %w", err)
 	}
 	x.row = 0
@@ -167,8 +182,8 @@ func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilte
 	if err != nil {
 		return 0, fmt.Errorf("start XLSX letters sheet: %w", err)
 	}
-	head := make([]any, len(IncidentHeader))
-	for i, h := range IncidentHeader {
+	head := make([]any, len(sh.lettersHeader))
+	for i, h := range sh.lettersHeader {
 		head[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
 	if err := x.put(head); err != nil {
@@ -177,7 +192,7 @@ func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilte
 	n := 0
 	if err := src.EachIncidentLetter(ctx, f, func(r *store.IncidentRow) error {
 		n++
-		return x.Row(IncidentCells(r))
+		return sh.letterRow(x, r)
 	}); err != nil {
 		return n, err
 	}
@@ -188,6 +203,60 @@ func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilte
 		return n, fmt.Errorf("write XLSX: %w", err)
 	}
 	return n, nil
+}
+
+// incidentSheet is how an incident's XLSX is told: its sheets' names and
+// headers, and its rows.
+type incidentSheet struct {
+	summary, letters             string
+	summaryHeader, lettersHeader []string
+	summaryRow                   func(x *xlsxWriter, u UnitSummary) error
+	letterRow                    func(x *xlsxWriter, r *store.IncidentRow) error
+}
+
+// incidentSheets is the XLSX in the CSV's form (nil labels: the API's and
+// postvakt report's, English names and codes, UTC text times), or for
+// people in the reader's language (the UI's): the sheets and the columns
+// named by the catalogue (export.sheet.*, export.col.*, a state's column by
+// the state), channel, recipient kind, yes/no, state, stage and the
+// follow-up's decision as said there, times as date cells on the reader's
+// clock, the counts as numbers. The same letters, in the same order.
+func incidentSheets(l *Labels) incidentSheet {
+	if l == nil {
+		return incidentSheet{summary: "summary", letters: "letters", summaryHeader: summaryHeader(), lettersHeader: IncidentHeader,
+			summaryRow: func(x *xlsxWriter, u UnitSummary) error { return x.Row(summaryCells(u)) },
+			letterRow:  func(x *xlsxWriter, r *store.IncidentRow) error { return x.Row(IncidentCells(r)) }}
+	}
+	head := l.header([]string{"sender_org", "sender_unit", "total"})
+	for _, s := range model.States {
+		head = append(head, l.code("state.", string(s)))
+	}
+	return incidentSheet{summary: l.code("export.sheet.", "summary"), letters: l.code("export.sheet.", "letters"),
+		summaryHeader: head, lettersHeader: l.header(IncidentHeader),
+		summaryRow: func(x *xlsxWriter, u UnitSummary) error {
+			c := []any{u.SenderOrg, u.Unit, u.Total}
+			for _, s := range model.States {
+				c = append(c, u.States[string(s)])
+			}
+			return x.values(c)
+		},
+		letterRow: func(x *xlsxWriter, r *store.IncidentRow) error { return x.values(l.incidentValues(r)) }}
+}
+
+// incidentValues are IncidentCells for people (incidentSheets).
+func (l *Labels) incidentValues(r *store.IncidentRow) []any {
+	fu := ""
+	switch {
+	case r.FollowUp == nil:
+	case *r.FollowUp == "open":
+		fu = l.code("", "export.followup_open")
+	default:
+		fu = l.code("decision.", *r.FollowUp)
+	}
+	return []any{r.SenderOrg, r.SenderUnit, r.SenderSystem, r.ID, model.ChannelDisplay(r.Channel), r.ChannelID,
+		l.code("kind.", r.RecipientKind), model.MaskRecipient(r.RecipientKind, r.RecipientID), r.Class, l.yes(r.Confidential),
+		l.at(&r.SentAt), l.code("state.", string(r.State)), l.at(&r.StateChangedAt), r.ChannelStatus, l.at(r.AvailableAt),
+		l.code("stage.", string(r.Stage)), fu, l.at(r.Deadline)}
 }
 
 // StateNames lists the states in lifecycle order, for tables of counts.

@@ -54,19 +54,42 @@ func (l *Labels) newShipmentSheet(w io.Writer, sheet string) (*xlsxWriter, error
 // newSheet starts a sheet with the translated header; the catalogue names
 // each column as "export.col." + its name in the CSV's header.
 func (l *Labels) newSheet(w io.Writer, sheet string, columns []string) (*xlsxWriter, error) {
+	x, err := newXLSX(w, sheet, l.header(columns))
+	if err != nil {
+		return nil, err
+	}
+	if err := x.dateStyle(); err != nil {
+		x.f.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// header is columns (the CSV's names) as the catalogue names them,
+// "export.col." + the name.
+func (l *Labels) header(columns []string) []string {
 	header := make([]string, len(columns))
 	for i, h := range columns {
 		header[i] = l.code("export.col.", h)
 	}
-	x, err := newXLSX(w, sheet, header)
-	if err != nil {
-		return nil, err
-	}
+	return header
+}
+
+// dateStyle makes the style of the time cells (dateFormat).
+func (x *xlsxWriter) dateStyle() error {
+	var err error
 	if x.date, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: ptr(dateFormat)}); err != nil {
-		x.f.Close()
-		return nil, fmt.Errorf("start XLSX: %w", err)
+		return fmt.Errorf("start XLSX: %w", err)
 	}
-	return x, nil
+	return nil
+}
+
+// at is a time cell on the reader's clock, or an empty cell.
+func (l *Labels) at(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.In(l.Zone)
 }
 
 func ptr[T any](v T) *T { return &v }

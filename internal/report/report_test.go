@@ -274,3 +274,46 @@ func TestXLSXRowLimit(t *testing.T) {
 		t.Errorf("CSV of 6 rows: %d %v", n, err)
 	}
 }
+
+// TestIncidentXLSXLabels: with labels the incident XLSX is for people
+// (sheets, headers, codes by the catalogue, times as date cells on the
+// labels' clock, counts as numbers, a person id masked); the CSV with the
+// same labels is the programs' form.
+func TestIncidentXLSXLabels(t *testing.T) {
+	src := fakeIncidentRows(30)
+	open := "open"
+	src[1].FollowUp, src[1].Deadline = &open, &src[1].SentAt
+	var x, c bytes.Buffer
+	if _, _, err := IncidentFor(context.Background(), src, store.IncidentFilter{}, XLSX, &x, testLabels); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := IncidentFor(context.Background(), src, store.IncidentFilter{}, CSV, &c, testLabels); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := csv.NewReader(&c).ReadAll(); err != nil || !reflect.DeepEqual(recs[0], IncidentHeader) || recs[1][11] != "available" {
+		t.Fatalf("the CSV with labels is not the programs' form: %v %v", recs[:2], err)
+	}
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"export.sheet.summary!", "export.sheet.letters!"}) {
+		t.Fatalf("sheets %v", got)
+	}
+	summary, _ := f.GetRows("export.sheet.summary!")
+	if summary[0][2] != "export.col.total!" || summary[0][3] != "state.registered!" || summary[1][2] != "10" {
+		t.Errorf("summary %v", summary[:2])
+	}
+	if typ, _ := f.GetCellType("export.sheet.summary!", "C2"); typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+		t.Errorf("the summary's total is a text cell (%v)", typ)
+	}
+	letters, _ := f.GetRows("export.sheet.letters!")
+	if letters[0][11] != "export.col.state!" || letters[1][11] != "state.available!" || letters[1][6] != "kind.person!" ||
+		letters[1][7] != "010170*****" || letters[1][4] != model.ChannelDisplay("svarut") || letters[2][16] != "export.followup_open!" {
+		t.Errorf("letters %v", letters[:3])
+	}
+	if want := src[0].SentAt.In(testLabels.Zone).Format("2006-01-02 15:04"); letters[1][10] != want {
+		t.Errorf("sent is %q, want %q on the labels' clock", letters[1][10], want)
+	}
+}

@@ -254,7 +254,7 @@ func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.
 	w.Header().Set("Content-Type", format.ContentType())
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.%s"`, s.now().In(zone).Format("20060102-1504"), format))
-	_, _, err := report.Incident(r.Context(), s.store, f, format, w)
+	_, _, err := report.IncidentFor(r.Context(), s.store, f, format, w, s.incidentLabels(r))
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		w.Header().Del("Content-Disposition")
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
@@ -264,6 +264,16 @@ func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.
 		// Headers are out: the truncated file is the signal; log why.
 		s.log.Error("incident report export", "error", err)
 	}
+}
+
+// incidentLabels tell the UI's incident XLSX for people in the reader's
+// language (exportLabels), as the lists' XLSX; the API's report is for
+// programs and keeps the CSV's form (nil).
+func (s *Server) incidentLabels(r *http.Request) *report.Labels {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return nil
+	}
+	return s.exportLabels(r)
 }
 
 // incidentFollowUps records follow-ups for every letter of an incident at
