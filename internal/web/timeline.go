@@ -61,7 +61,8 @@ func fixed(key string) func(l *i18n.Localizer, m []string) string {
 }
 
 // evForms are the sentences postvakt records, with the writers that make
-// them (TestTimelineInPageLanguage reads a sample of each).
+// them (TestTimelineInPageLanguage reads a sample of each,
+// TestTimelineWritersInPageLanguage what the writers record).
 var evForms = []evForm{
 	// store.markSentSQL and recordRemindersSQL.
 	{[]string{store.EventReminder}, regexp.MustCompile(`^reminder (\d+) sent by e-mail to organisation (\S+) \(notification (\d+), (\d+) address\(es\)\)(?:; its outcome unknown, confirmed as sent on (.+))?$`),

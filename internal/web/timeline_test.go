@@ -1,11 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
 )
 
 // TestTimelineInPageLanguage: the evidence timeline says postvakt's own
@@ -112,6 +116,71 @@ func TestTimelineInPageLanguage(t *testing.T) {
 	for _, en := range entries {
 		if !recorded[en.msg] {
 			t.Errorf("evidence.json does not keep %q as recorded", en.msg)
+		}
+	}
+}
+
+// TestTimelineWritersInPageLanguage: the entries postvakt's own writers
+// record (a reminder sent, a follow-up that closes the escalation, Digital
+// Post's log entries) are each said in the page's language: a writer whose
+// sentence no longer has the form the timeline reads fails here.
+func TestTimelineWritersInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	got := e.seed(1)
+	claim, err := e.st.ClaimNotification(ctx, store.Claim{Org: "974760673",
+		Items: []model.ReminderItem{{ShipmentID: got[0].ID, Reminder: 1}}, Recipients: []string{"post@x.no", "arkiv@x.no"}, Now: now})
+	if err != nil || claim.Notification == nil {
+		t.Fatalf("claim: %+v %v", claim, err)
+	}
+	if err := e.st.MarkNotificationSent(ctx, claim.Notification.ID, "<m1@postvakt>", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: got[0].ID, Decision: store.DecisionClosed,
+		Actor: "user:kari", At: now.Add(time.Hour), Deadline: now.AddDate(0, 0, 14)}); err != nil {
+		t.Fatal(err)
+	}
+	dk, _, err := e.st.Register(ctx, []model.NewShipment{{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-000000000009",
+		SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234",
+		Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-48 * time.Hour)}}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := now.Add(-47 * time.Hour)
+	if _, err := e.st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Entries: []store.FeedEntry{
+		{ID: "33333333-0000-4000-8000-000000000001", ChannelID: dk[0].ChannelID, Tag: "MEMO_SEND_RECEIVED", State: model.StateAccepted, At: t0},
+		{ID: "33333333-0000-4000-8000-000000000002", ChannelID: dk[0].ChannelID, Tag: "MEMO_AVAILABLE_TO_RECIPIENT", State: model.StateAvailable, At: t0.Add(time.Minute)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ id, org, accept, want string }{
+		{got[0].ID, "964338531", "nb-NO,nb;q=0.9", "påminnelse 1 sendt på e-post til virksomheten 974760673"},
+		{dk[0].ID, "64942212", "da-DK,da;q=0.9", "logpost 33333333-0000-4000-8000-000000000002"},
+	} {
+		evs, err := e.st.Events(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		said := 0
+		for _, ev := range evs {
+			if ev.Message != "" {
+				said++
+			}
+		}
+		b := e.browser()
+		b.login("kari-"+c.org, e.user("kari-"+c.org, "compliance", c.org, ""))
+		code, page := b.doIn(c.accept, "GET", "/shipments/"+c.id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", c.accept, code)
+		}
+		timeline := page[strings.Index(page, `id="timeline"`):]
+		if n := strings.Count(timeline, "Ordlyd i loggen:"); n != said || said < 2 || !strings.Contains(timeline, c.want) {
+			var msgs []string
+			for _, ev := range evs {
+				msgs = append(msgs, ev.Kind+": "+ev.Message)
+			}
+			t.Errorf("%s: %d of the %d entries with a message are said in the page's language (want all, with %q): %q",
+				c.accept, n, said, c.want, msgs)
 		}
 	}
 }
