@@ -105,19 +105,16 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		`INSERT INTO sender_units (sender_org_id, name)
 			SELECT DISTINCT o.id, g.sender_unit FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
 			ON CONFLICT DO NOTHING`,
-		// A person only for a letter to store: a row naming a letter
-		// stored before (one purged since, registered again by a
-		// back-fill) would bring back a national id no letter points to,
-		// which no retention purge takes again.
 		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage g
-			WHERE g.recipient_kind <> 'person'
-				OR NOT EXISTS (SELECT 1 FROM shipments s WHERE s.channel = g.channel AND s.channel_id = g.channel_id)
-			ON CONFLICT DO NOTHING`,
+			WHERE g.recipient_kind <> 'person' ON CONFLICT DO NOTHING`,
 	}
 	for _, q := range steps {
 		if _, err := r.tx.ExecContext(ctx, q); err != nil {
 			return 0, fmt.Errorf("register: %w", err)
 		}
+	}
+	if err := r.persons(ctx); err != nil {
+		return 0, err
 	}
 	// A staged next-step time counts only under the policies the
 	// escalation run recorded; otherwise the next run looks at the letter.
@@ -149,6 +146,46 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 	}
 	r.added = int(n)
 	return int(n), nil
+}
+
+// sqlNeedsPerson is true for a staged row (g) whose person recipient a
+// letter to store needs: a row naming a letter stored before (one purged
+// since, registered again by a back-fill) would bring back a national id no
+// letter points to, which no retention purge takes again; so would a later
+// row of this registration naming the same letter with another person (the
+// first row wins the insert).
+const sqlNeedsPerson = `g.recipient_kind = 'person'
+	AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.channel = g.channel AND s.channel_id = g.channel_id)
+	AND NOT EXISTS (SELECT 1 FROM reg_stage e WHERE e.channel = g.channel AND e.channel_id = g.channel_id AND e.ord < g.ord)`
+
+// persons makes the person recipients the staged letters need, and holds
+// them (FOR KEY SHARE, as the letters' foreign keys will) until the
+// registration ends. The retention purge deletes a person whose last
+// letter it purged; under READ COMMITTED a person found here could be gone
+// by the statement that stores the letters, which would then drop the
+// letter as if it were a duplicate. Held, a person outlives the purge
+// (which locks persons FOR UPDATE before it looks for their letters); one
+// the purge deleted meanwhile is made again.
+func (r *Registration) persons(ctx context.Context) error {
+	for try := 0; try < 5; try++ {
+		if _, err := r.tx.ExecContext(ctx, `INSERT INTO recipients (kind, ident)
+			SELECT DISTINCT 'person', g.recipient_id FROM reg_stage g WHERE `+sqlNeedsPerson+`
+			ORDER BY 2 ON CONFLICT DO NOTHING`); err != nil {
+			return fmt.Errorf("register: persons: %w", err)
+		}
+		var missing int
+		if err := r.tx.GetContext(ctx, &missing, `WITH need AS (
+				SELECT DISTINCT g.recipient_id FROM reg_stage g WHERE `+sqlNeedsPerson+`),
+			held AS (SELECT r.id FROM recipients r WHERE r.kind = 'person' AND r.ident IN (SELECT recipient_id FROM need)
+				ORDER BY r.id FOR KEY SHARE)
+			SELECT (SELECT count(*) FROM need) - (SELECT count(*) FROM held)`); err != nil {
+			return fmt.Errorf("register: hold persons: %w", err)
+		}
+		if missing <= 0 {
+			return nil
+		}
+	}
+	return errors.New("register: persons: deleted again and again while registering (the retention purge)")
 }
 
 // StagedRow names a staged row: its order of Add, and the channel id it

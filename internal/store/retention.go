@@ -67,7 +67,12 @@ type ShipmentPurge struct {
 	PrintRequests int64 // print orders' requests (postal addresses) and errors cleared
 	Manual        int64 // manual-handling details cleared
 	Notifications int64 // notifications whose recipients and order requests were cleared
+	PrintPending  int64 // letters kept: their print order is not placed yet (lookup, held or queued)
 }
+
+// sqlPrintNotPlaced are the print order states before the provider has the
+// order.
+var sqlPrintNotPlaced = sqlList([]string{PrintStateLookup, PrintStateHeld, PrintStateQueued})
 
 // PurgeShipments lets the personal data of letters go, irreversibly, in
 // one transaction that tells the append-only triggers it is the retention
@@ -94,27 +99,61 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 			ON CONFLICT (kind, ident) DO UPDATE SET name = '' RETURNING id`, anonymousPerson); err != nil {
 			return fmt.Errorf("retention purge: anonymous person: %w", err)
 		}
-		var purged []struct {
+		// The letters first (FOR UPDATE: nothing else changes them
+		// meanwhile), then, in later statements that see what committed
+		// while they waited, what keeps one and their persons.
+		var letters []struct {
+			ID        string `db:"id"`
 			Recipient int64  `db:"recipient_id"`
 			Kind      string `db:"kind"`
 		}
-		if err := tx.SelectContext(ctx, &purged, `WITH old AS (
-				SELECT s.id, s.recipient_id, r.kind FROM shipments s JOIN recipients r ON r.id = s.recipient_id
-				WHERE s.id = ANY($1::uuid[]) AND s.purged_at IS NULL FOR UPDATE OF s),
-			purged AS (
-				UPDATE shipments s SET title = '', purged_at = $2,
-					recipient_id = CASE WHEN old.kind = 'person' THEN $3 ELSE s.recipient_id END
-				FROM old WHERE s.id = old.id RETURNING old.recipient_id, old.kind)
-			SELECT recipient_id, kind FROM purged`, arr, now, anon); err != nil {
+		if err := tx.SelectContext(ctx, &letters, `SELECT s.id, s.recipient_id, r.kind FROM shipments s JOIN recipients r ON r.id = s.recipient_id
+			WHERE s.id = ANY($1::uuid[]) AND s.purged_at IS NULL ORDER BY s.id FOR UPDATE OF s`, arr); err != nil {
 			return fmt.Errorf("retention purge: letters: %w", err)
 		}
-		p.Shipments = int64(len(purged))
+		// A print order not placed yet (its address being looked up, held
+		// for approval, or queued in the outbox) keeps its letter: the
+		// order's request is the postal address the provider is to get, and
+		// a queued order once claimed may have reached the provider, so it
+		// is sent again under its key until the provider answers. The
+		// letter goes the night after the order is placed, rejected or
+		// skipped.
+		var pending []string
+		if err := tx.SelectContext(ctx, &pending, `SELECT shipment_id FROM print_orders
+			WHERE shipment_id = ANY($1::uuid[]) AND state IN (`+sqlPrintNotPlaced+`)`, arr); err != nil {
+			return fmt.Errorf("retention purge: print orders not placed: %w", err)
+		}
+		p.PrintPending = int64(len(pending))
+		keep := make(map[string]bool, len(pending))
+		for _, id := range pending {
+			keep[id] = true
+		}
+		ids = ids[:0:0]
 		var people []int64
-		for _, r := range purged {
-			if r.Kind == "person" && r.Recipient != anon {
-				people = append(people, r.Recipient)
+		for _, l := range letters {
+			if keep[l.ID] {
+				continue
+			}
+			ids = append(ids, l.ID)
+			if l.Kind == "person" && l.Recipient != anon {
+				people = append(people, l.Recipient)
 			}
 		}
+		arr = pq.Array(ids)
+		// The persons before anything is written: a registration holds the
+		// persons of its new letters (FOR KEY SHARE) until it commits, and
+		// may meanwhile wait for a letter this purge has changed.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM recipients WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+			pq.Array(people)); err != nil {
+			return fmt.Errorf("retention purge: lock persons: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE shipments s SET title = '', purged_at = $2,
+				recipient_id = CASE WHEN r.kind = 'person' THEN $3 ELSE s.recipient_id END
+			FROM recipients r WHERE r.id = s.recipient_id AND s.id = ANY($1::uuid[])`, arr, now, anon)
+		if err != nil {
+			return fmt.Errorf("retention purge: letters: %w", err)
+		}
+		p.Shipments, _ = res.RowsAffected()
 		steps := []struct {
 			n   *int64
 			sql string
@@ -140,15 +179,17 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 				*st.n, _ = res.RowsAffected()
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM recipients r WHERE r.id = ANY($1::bigint[]) AND r.kind = 'person'
+		// A statement after the lock: it sees the letters of registrations
+		// that held a person until they committed.
+		res, err = tx.ExecContext(ctx, `DELETE FROM recipients r WHERE r.id = ANY($1::bigint[]) AND r.kind = 'person'
 			AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.recipient_id = r.id)`, pq.Array(people))
 		if err != nil {
 			return fmt.Errorf("retention purge: persons: %w", err)
 		}
 		p.Persons, _ = res.RowsAffected()
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "retention_purge_letters",
-			Detail: fmt.Sprintf("%d letters, %d events, %d persons, %d follow-up notes, %d print requests, %d manual details, %d notifications",
-				p.Shipments, p.Events, p.Persons, p.Notes, p.PrintRequests, p.Manual, p.Notifications)})
+			Detail: fmt.Sprintf("%d letters, %d events, %d persons, %d follow-up notes, %d print requests, %d manual details, %d notifications; %d letters kept: print order not placed yet",
+				p.Shipments, p.Events, p.Persons, p.Notes, p.PrintRequests, p.Manual, p.Notifications, p.PrintPending)})
 	})
 	return p, err
 }

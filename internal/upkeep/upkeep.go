@@ -89,7 +89,7 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 	}
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
-		"events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
+		"kept_print_not_placed", p.PrintPending, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
 		"alerts", p.Alerts, "sessions", p.Sessions)
 	return nil
 }
@@ -180,6 +180,7 @@ func (p *Purge) add(s store.ShipmentPurge) {
 	p.PrintRequests += s.PrintRequests
 	p.Manual += s.Manual
 	p.Notifications += s.Notifications
+	p.PrintPending += s.PrintPending
 }
 
 func (u *Upkeep) log() *slog.Logger {
