@@ -159,27 +159,25 @@ const sqlNeedsPerson = `g.recipient_kind = 'person'
 	AND NOT EXISTS (SELECT 1 FROM reg_stage e WHERE e.channel = g.channel AND e.channel_id = g.channel_id AND e.ord < g.ord)`
 
 // persons makes the person recipients the staged letters need, and holds
-// them (FOR KEY SHARE, as the letters' foreign keys will) until the
-// registration ends. The retention purge deletes a person whose last
-// letter it purged; under READ COMMITTED a person found here could be gone
-// by the statement that stores the letters, which would then drop the
-// letter as if it were a duplicate. Held, a person outlives the purge
+// those that existed before (FOR KEY SHARE) until the registration ends;
+// those it makes no one else sees before then. The retention purge deletes
+// a person whose last letter it purged, and shipments has no foreign key
+// to hold a recipient (migration 00013): under READ COMMITTED a person
+// found here could be gone by the statement that stores the letters, which
+// would then store a letter to no one. Held, a person outlives the purge
 // (which locks persons FOR UPDATE before it looks for their letters); one
-// the purge deleted meanwhile is made again.
+// deleted before it was held is made again on the next round.
 func (r *Registration) persons(ctx context.Context) error {
 	for try := 0; try < 5; try++ {
-		if _, err := r.tx.ExecContext(ctx, `INSERT INTO recipients (kind, ident)
-			SELECT DISTINCT 'person', g.recipient_id FROM reg_stage g WHERE `+sqlNeedsPerson+`
-			ORDER BY 2 ON CONFLICT DO NOTHING`); err != nil {
-			return fmt.Errorf("register: persons: %w", err)
-		}
 		var missing int
 		if err := r.tx.GetContext(ctx, &missing, `WITH need AS (
 				SELECT DISTINCT g.recipient_id FROM reg_stage g WHERE `+sqlNeedsPerson+`),
+			made AS (INSERT INTO recipients (kind, ident) SELECT 'person', recipient_id FROM need ORDER BY 2
+				ON CONFLICT DO NOTHING RETURNING id),
 			held AS (SELECT r.id FROM recipients r WHERE r.kind = 'person' AND r.ident IN (SELECT recipient_id FROM need)
 				ORDER BY r.id FOR KEY SHARE)
-			SELECT (SELECT count(*) FROM need) - (SELECT count(*) FROM held)`); err != nil {
-			return fmt.Errorf("register: hold persons: %w", err)
+			SELECT (SELECT count(*) FROM need) - (SELECT count(*) FROM made) - (SELECT count(*) FROM held)`); err != nil {
+			return fmt.Errorf("register: persons: %w", err)
 		}
 		if missing <= 0 {
 			return nil

@@ -82,8 +82,9 @@ var sqlPrintNotPlaced = sqlList([]string{PrintStateLookup, PrintStateHeld, Print
 // the print orders' requests (postal addresses) and errors; manual-handling
 // details; the recipients and order requests of the notifications that
 // listed them. What statistics need stays: channel, class, state, stage,
-// dates, sending unit, a receiving organisation's number. The purge is
-// itself written to the audit log with its counts.
+// dates, sending unit, a receiving organisation's number. A letter whose
+// print order is not placed yet is kept, and counted (PrintPending). The
+// purge is itself written to the audit log with its counts.
 func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (ShipmentPurge, error) {
 	var p ShipmentPurge
 	if len(ids) == 0 {
@@ -115,9 +116,9 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 		// for approval, or queued in the outbox) keeps its letter: the
 		// order's request is the postal address the provider is to get, and
 		// a queued order once claimed may have reached the provider, so it
-		// is sent again under its key until the provider answers. The
-		// letter goes the night after the order is placed, rejected or
-		// skipped.
+		// is sent again under its key until the provider answers. Placed,
+		// rejected or skipped, the order is a change like any other, and
+		// the letter's retention counts from it.
 		var pending []string
 		if err := tx.SelectContext(ctx, &pending, `SELECT shipment_id FROM print_orders
 			WHERE shipment_id = ANY($1::uuid[]) AND state IN (`+sqlPrintNotPlaced+`)`, arr); err != nil {
