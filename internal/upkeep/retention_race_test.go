@@ -181,3 +181,80 @@ func TestRetentionKeepsALetterWhosePrintOrderIsNotPlaced(t *testing.T) {
 		t.Errorf("%d audit entries say the purge kept 2 letters for their print orders (%v), want 1", audit, err)
 	}
 }
+
+// The other order: the purge holds the person (and is held itself, by a
+// helper transaction on the old letter's follow-up) when a new letter to
+// the person is registered. The registration waits for the purge, which
+// deletes the person; the registration then makes the person again and
+// stores its letter to them (it must not find the person gone and store
+// the letter to no one).
+func TestRetentionRaceRegistrationAfterThePurgeTookThePerson(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	ids := register(t, st, letter{"taushetsbelagt", "person", personA, "TITTEL-A", old})
+	if _, err := st.DB().Exec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline, note)
+		SELECT id, sender_unit_id, 'unread', sent_at, 'NOTAT' FROM shipments WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	hold, err := st.DB().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = hold.Rollback() }()
+	if _, err := hold.Exec(`SELECT 1 FROM followups WHERE shipment_id = $1 FOR UPDATE`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	type purged struct {
+		p   Purge
+		err error
+	}
+	purgeDone := make(chan purged, 1)
+	go func() {
+		u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+		p, err := u.Purge(ctx, now)
+		purgeDone <- purged{p, err}
+	}()
+	waitLocked(t, st, 1, nil) // the purge, at the follow-up note, holding the person
+	type result struct {
+		got []store.Shipment
+		n   int
+		err error
+	}
+	regDone := make(chan result, 1)
+	go func() {
+		got, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: storetest.ChannelID("race", 2), SenderOrg: bergen,
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-NY",
+			Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceAPI, "test")
+		regDone <- result{got, n, err}
+	}()
+	// The registration ends, or waits for the person the purge holds.
+	var reg *result
+	waitLocked(t, st, 2, func() bool {
+		select {
+		case r := <-regDone:
+			reg = &r
+			return true
+		default:
+			return false
+		}
+	})
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	pr := <-purgeDone
+	if reg == nil {
+		r := <-regDone
+		reg = &r
+	}
+	// The person goes with the old letter and comes back with the new
+	// one, or stays for it: either way the new letter has its recipient.
+	if pr.err != nil || pr.p.Shipments != 1 {
+		t.Fatalf("purge %+v %v; want the old letter purged", pr.p, pr.err)
+	}
+	if reg.err != nil || reg.n != 1 || len(reg.got) != 1 || reg.got[0].RecipientID != personA {
+		t.Fatalf("the registration after the purge took the person: %+v, %d new, %v; want the letter stored to the person", reg.got, reg.n, reg.err)
+	}
+}
