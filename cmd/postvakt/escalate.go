@@ -108,6 +108,13 @@ func undelivered(sum escalate.Summary, ps printing.Summary, ns notice.Summary) e
 		refs = append(refs, "print order of shipment "+id)
 	}
 	refs = append(refs, ns.Undelivered...)
+	return notSent(refs)
+}
+
+// notSent is the error of a run that left the references' messages
+// unsent (at most maxUndelivered named, then how many more); nil when
+// there are none.
+func notSent(refs []string) error {
 	if len(refs) == 0 {
 		return nil
 	}

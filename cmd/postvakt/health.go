@@ -23,7 +23,9 @@ import (
 //	FIRING rule=stuck severity=critical channel=svarut sender=964338531 unit=Barnevernstjenesten affected=57
 //	RESOLVED rule=channel_silent severity=critical channel=altinn affected=0
 //
-// A muted (inhibited) alert's line ends in "inhibited=true".
+// A muted (inhibited) alert's line ends in "inhibited=true". It exits 1
+// when an alert notice (e-mail, webhook) failed, naming the notices by
+// reference only (notSent): a run from cron must not look fine.
 func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newOnceFlags("health", "evaluate once and exit (serve evaluates on POSTVAKT_HEALTH_SCHEDULE)", "evaluate")
 	dry := fs.dryRun("record and send nothing; print what would fire, resolve and be sent")
@@ -57,10 +59,14 @@ func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 			fmt.Fprintf(os.Stderr, "notice %s to %s: %s\n", what, p.Destination, p.Subject)
 		}
 	}
-	if !*dry {
-		fmt.Fprintf(os.Stderr, "notices: sent=%d failed=%d unknown=%d\n", n.Sent, n.Failed, n.Unknown)
+	if *dry {
+		return err
 	}
-	return err
+	fmt.Fprintf(os.Stderr, "notices: sent=%d failed=%d unknown=%d\n", n.Sent, n.Failed, n.Unknown)
+	if err != nil {
+		return err
+	}
+	return notSent(n.Undelivered)
 }
 
 // alertLines are the FIRING and RESOLVED lines of an evaluation, in the

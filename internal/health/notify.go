@@ -69,6 +69,10 @@ type Notifier struct {
 type NotifyResult struct {
 	Sent, Failed, Unknown int
 	Planned               []Planned
+	// Undelivered names the failed notices by rule, notice id and kind of
+	// destination ("stuck alert notice 12 to the webhook"): references
+	// only, never an address or a label.
+	Undelivered []string
 }
 
 // Planned is one notice: where, which rule, its subject and alerts.
@@ -78,6 +82,7 @@ type Planned struct {
 	Subject     string
 	Items       []store.AlertNoticeItem
 	Status      string // sent, failed, unknown, or "" (dry run, or nothing left to send)
+	Notice      int64  // its id in the notice log; 0 when nothing was claimed
 }
 
 // Destinations lists where an alert of a rule goes: the global addresses,
@@ -228,12 +233,23 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 			out.Sent++
 		case store.AlertNoticeFailed:
 			out.Failed++
+			out.Undelivered = append(out.Undelivered, p.reference())
 		case store.AlertNoticeUnknown:
 			out.Unknown++
 		}
 		out.Planned = append(out.Planned, p)
 	}
 	return out, nil
+}
+
+// reference names a notice by its rule, id and kind of destination, not
+// by its address.
+func (p Planned) reference() string {
+	to := "by e-mail"
+	if p.Destination == DestWebhook {
+		to = "to the webhook"
+	}
+	return fmt.Sprintf("%s alert notice %d %s", p.Rule, p.Notice, to)
 }
 
 func (n *Notifier) emails() []string {
@@ -268,6 +284,7 @@ func (n *Notifier) deliver(ctx context.Context, k groupKey, items []planItem, no
 			}
 		}
 		p.Items = c.Items
+		p.Notice = c.ID
 		return n.send(ctx, p, left, c.ID, c.Key, now)
 	}
 	ns, err := n.compose(ctx, items)

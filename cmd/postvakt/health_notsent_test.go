@@ -1,0 +1,71 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/pgtest"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// TestHealthOnceFailsWhenANoticeDidNotGoOut: a stuck alert fires; its
+// notice to the webhook is refused (500) and its e-mail to operations
+// cannot go out (the mail server down). `health --once` exits 1 naming
+// both notices by rule, notice id and kind of destination, never by the
+// address, unit or title; a run whose notices all went out exits 0.
+func TestHealthOnceFailsWhenANoticeDidNotGoOut(t *testing.T) {
+	db := pgtest.New(t)
+	st := storetest.OpenURL(t, db)
+	var items []model.NewShipment
+	for i := range 12 {
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("stuck-%02d", i), SenderOrg: "964338531",
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "HEMMELIG",
+			Confidential: true, Class: "taushetsbelagt", SentAt: time.Now().Add(-48 * time.Hour)})
+	}
+	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Set(t, st, nil, storetest.State(model.StateAccepted), storetest.NoPoll())
+	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
+		LastChange: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var refuse atomic.Bool
+	refuse.Store(true)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer hook.Close()
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_ALERT_WEBHOOK_URL=" + hook.URL,
+		"POSTVAKT_ALERT_EMAIL=drift@kommune.no", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
+	out, stderr, code := runEnv(t, env, "health", "--once")
+	line := regexp.MustCompile(`not sent this run \(see the log\): .*`).FindString(stderr)
+	if code != 1 || !strings.Contains(out, "FIRING rule=stuck") ||
+		!regexp.MustCompile(`stuck alert notice \d+ by e-mail, stuck alert notice \d+ to the webhook$`).MatchString(line) {
+		t.Fatalf("health --once with its notices not sent: exit %d, want 1 naming both\n%s\n%s", code, out, stderr)
+	}
+	for _, secret := range []string{"drift@kommune.no", "Barnevernstjenesten", "HEMMELIG", hook.URL} {
+		if strings.Contains(line, secret) {
+			t.Errorf("the error names %q: %s", secret, line)
+		}
+	}
+
+	// Without e-mail and with the webhook taking it: the failed notice
+	// goes out now, and the run exits 0.
+	refuse.Store(false)
+	env = []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_ALERT_WEBHOOK_URL=" + hook.URL}
+	if out, stderr, code := runEnv(t, env, "health", "--once"); code != 0 || !strings.Contains(stderr, "sent=1 failed=0") {
+		t.Fatalf("health --once with the webhook up: exit %d, want 0\n%s\n%s", code, out, stderr)
+	}
+}
