@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -49,6 +50,12 @@ type bucketRow struct {
 	Channel string
 	N       [4]int
 	Total   int
+	// Lists are the addresses of the unopened list filtered to exactly
+	// each bucket's letters (by channel and the days sent the bucket
+	// spans: a bucket is a run of days, age growing with each day back);
+	// "" for an empty bucket and in the totals row (the channels' calendars
+	// differ).
+	Lists [4]template.URL
 }
 
 type overviewData struct {
@@ -180,10 +187,13 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "overview", "title.overview", d)
 }
 
-// buckets sums unopened letters per channel into the age buckets.
+// buckets sums unopened letters per channel into the age buckets, each
+// with the list of its letters.
 func buckets(days []store.UnopenedDay, now time.Time) ([]bucketRow, bucketRow) {
 	byChannel := map[string]*bucketRow{}
 	ages := map[string]map[time.Time]int{}
+	type span struct{ first, last time.Time }
+	spans := map[string]*[4]span{}
 	var total bucketRow
 	for _, x := range days {
 		b := byChannel[x.Channel]
@@ -191,8 +201,16 @@ func buckets(days []store.UnopenedDay, now time.Time) ([]bucketRow, bucketRow) {
 			b = &bucketRow{Channel: x.Channel}
 			byChannel[x.Channel] = b
 			ages[x.Channel] = map[time.Time]int{}
+			spans[x.Channel] = &[4]span{}
 		}
 		i := bucketOf(calendarFor(x.Channel), x.Day, now, ages[x.Channel])
+		sp := &spans[x.Channel][i]
+		if sp.first.IsZero() || x.Day.Before(sp.first) {
+			sp.first = x.Day
+		}
+		if x.Day.After(sp.last) {
+			sp.last = x.Day
+		}
 		b.N[i] += x.N
 		b.Total += x.N
 		total.N[i] += x.N
@@ -200,7 +218,24 @@ func buckets(days []store.UnopenedDay, now time.Time) ([]bucketRow, bucketRow) {
 	}
 	out := []bucketRow{}
 	for _, ch := range channelOrder(byChannel) {
-		out = append(out, *byChannel[ch])
+		b := byChannel[ch]
+		for i, sp := range spans[ch] {
+			if b.N[i] == 0 {
+				continue
+			}
+			// The youngest bucket open towards today and the oldest open
+			// towards the past: letters sent since the counts were read
+			// fall in them too.
+			q := url.Values{"list": {string(store.ListUnopened)}, "channel": {ch}}
+			if i < len(ageBuckets) {
+				q.Set("from", sp.first.Format("2006-01-02"))
+			}
+			if i > 0 {
+				q.Set("to", sp.last.Format("2006-01-02"))
+			}
+			b.Lists[i] = template.URL("/list?" + q.Encode()) // our own path and encoded values
+		}
+		out = append(out, *b)
 	}
 	return out, total
 }
