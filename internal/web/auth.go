@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/store"
@@ -18,7 +19,8 @@ type request struct {
 	*auth.Principal
 	csrf        string // the session's CSRF token; empty for a bearer token
 	sessionHash []byte
-	subject     string // the sending organisation whose data the request reads (see subjectOf)
+	expires     time.Time // when the session ends; zero for a bearer token
+	subject     string    // the sending organisation whose data the request reads (see subjectOf)
 }
 
 // principal returns who the request acts as.
@@ -68,7 +70,7 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &request{Principal: auth.FromUser(&se.User), csrf: se.CSRF, sessionHash: hash}, nil
+		return &request{Principal: auth.FromUser(&se.User), csrf: se.CSRF, sessionHash: hash, expires: se.ExpiresAt}, nil
 	})
 }
 

@@ -124,6 +124,11 @@ type view struct {
 	// Here is the page's path, with its list when it has one
 	// ("/list?list=problems"): the menu marks the link to it.
 	Here string
+	// SessionEnds is when the login ends, in Oslo time ("16:42", with the
+	// date when not today): the header says so on every page of a
+	// session, so a note is not typed into a form past it. "" without a
+	// session.
+	SessionEnds string
 }
 
 // T is the text of a catalogue entry in the page's language (see
@@ -173,6 +178,19 @@ func (s *Server) loc(r *http.Request) *i18n.Localizer {
 	})
 }
 
+// sessionEnds is when a session ends as the header shows it: the time in
+// Oslo, with the date when that is not today; "" for no session.
+func sessionEnds(expires, now time.Time) string {
+	if expires.IsZero() {
+		return ""
+	}
+	e := expires.In(zone)
+	if e.Format(time.DateOnly) == now.In(zone).Format(time.DateOnly) {
+		return e.Format("15:04")
+	}
+	return e.Format("2006-01-02 15:04")
+}
+
 // render executes a page into a buffer first, so a template error is a 500
 // and not half a page. title is a catalogue key.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
@@ -188,6 +206,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	if rq := current(r.Context()); rq != nil {
 		v.P, v.CSRF = rq.Principal, rq.csrf
+		v.SessionEnds = sessionEnds(rq.expires, v.Now)
 		if v.P.SenderOrg != "" {
 			v.OrgName, _ = s.store.SenderOrgName(r.Context(), v.P.SenderOrg)
 		}
