@@ -107,6 +107,11 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 			ON CONFLICT DO NOTHING`,
 		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage g
 			WHERE g.recipient_kind <> 'person' ON CONFLICT DO NOTHING`,
+		// The units' classes the class filter offers (Store.Classes).
+		`INSERT INTO unit_classes (sender_unit_id, class)
+			SELECT DISTINCT u.id, g.class FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
+			JOIN sender_units u ON u.sender_org_id = o.id AND u.name = g.sender_unit
+			ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
 	}
 	for _, q := range steps {
 		if _, err := r.tx.ExecContext(ctx, q); err != nil {

@@ -42,6 +42,25 @@ func (s *Store) Units(ctx context.Context, scope Scope) ([]Unit, error) {
 	return out, nil
 }
 
+// Classes lists the classes of the letters registered for the sending
+// units in scope, sorted, each once.
+func (s *Store) Classes(ctx context.Context, scope Scope) ([]string, error) {
+	var c sqlConds
+	if scope.SenderOrg != "" {
+		c.add("o.orgnr = ?", scope.SenderOrg)
+	}
+	if scope.SenderUnit != "" {
+		c.add("u.name = ?", scope.SenderUnit)
+	}
+	out := []string{}
+	if err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT k.class COLLATE "C" AS class
+		FROM unit_classes k JOIN sender_units u ON u.id = k.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE `+c.String()+` ORDER BY 1`, c.args...); err != nil {
+		return nil, fmt.Errorf("list the classes of sending units' letters: %w", err)
+	}
+	return out, nil
+}
+
 // SaveUnits stores sending units and their addresses in one transaction:
 // a unit (by organisation and name) that does not exist yet is created,
 // an existing one gets the addresses given. Units not named keep theirs.

@@ -167,6 +167,7 @@ type summaryData struct {
 type filterOptions struct {
 	States, Stages, Channels []string
 	Units                    []string // the sending units in scope, offered as the unit filter's choices
+	Classes                  []string // the classes of the letters in scope, offered as the class filter's choices
 }
 
 // offered are the channels the UI offers: those configured (WithChannels),
@@ -193,8 +194,8 @@ func (s *Server) options() filterOptions {
 }
 
 // listOptions are the options of a list's filters, with the sending units
-// in the principal's scope as the unit filter's choices (it matches a name
-// exactly).
+// in the principal's scope as the unit filter's choices and the classes of
+// their letters as the class filter's (both match exactly).
 func (s *Server) listOptions(ctx context.Context, p *auth.Principal) (filterOptions, error) {
 	o := s.options()
 	units, err := s.store.Units(ctx, p.Scope())
@@ -206,6 +207,9 @@ func (s *Server) listOptions(ctx context.Context, p *auth.Principal) (filterOpti
 	}
 	slices.Sort(o.Units)
 	o.Units = slices.Compact(o.Units) // one name in two organisations is one choice
+	if o.Classes, err = s.store.Classes(ctx, p.Scope()); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 

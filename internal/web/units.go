@@ -20,6 +20,7 @@ type UnitStore interface {
 	Units(ctx context.Context, scope store.Scope) ([]store.Unit, error)
 	SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope store.Scope) (string, error)
 	SaveUnits(ctx context.Context, us []store.Unit) (int, error)
+	Classes(ctx context.Context, scope store.Scope) ([]string, error)
 }
 
 type unitsData struct {

@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // A compliance officer reaches every list per receiving organisation and per
@@ -115,5 +118,36 @@ func TestUnitFilterOffersTheUnitsInScope(t *testing.T) {
 	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
 	if _, page := u.get("/unopened"); !strings.Contains(page, `<datalist id="unit-choices"><option value="NAV"></datalist>`) {
 		t.Error("a unit's user is offered other units")
+	}
+}
+
+// The class filter matches a class exactly too, so the lists offer the
+// classes of the letters registered for the units in scope: a compliance
+// officer those of the organisation's units, a unit's user its own unit's,
+// never another organisation's.
+func TestClassFilterOffersTheClassesInScope(t *testing.T) {
+	e := newEnv(t)
+	e.seed(2) // 964338531: Barnevernstjenesten and NAV, class taushetsbelagt
+	letter := func(id, org, unit, class string) model.NewShipment {
+		return model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID(id, 0), SenderOrg: org, SenderUnit: unit,
+			RecipientKind: "org", RecipientID: "974760673", Title: "Vedtak", Confidential: true, Class: class, SentAt: now.Add(-24 * time.Hour)}
+	}
+	if _, _, err := e.st.Register(context.Background(), []model.NewShipment{letter("bv", "964338531", "Barnevernstjenesten", "barnevern"),
+		letter("skole", "974760673", "Skole", "elevmappe")}, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	const want = `<datalist id="class-choices"><option value="barnevern"><option value="taushetsbelagt"></datalist>`
+	for _, p := range []string{"/unopened", "/units?list=problems", "/list?list=problems"} {
+		if _, page := b.get(p); !strings.Contains(page, want) || !strings.Contains(page, `list="class-choices"`) {
+			i := strings.Index(page, `<datalist id="class-choices"`)
+			t.Errorf("%s offers %.120s, want %s", p, page[max(i, 0):], want)
+		}
+	}
+	u := e.browser()
+	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
+	if _, page := u.get("/unopened"); !strings.Contains(page, `<datalist id="class-choices"><option value="taushetsbelagt"></datalist>`) {
+		t.Error("a unit's user is offered the classes of other units' letters")
 	}
 }
