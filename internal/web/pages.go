@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -150,7 +151,11 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 }
 
 // manualPage is the manual-handling queue of the print fallback.
-func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) { s.showManual(w, r, nil) }
+
+// showManual is /manual; res, a resolution carried through a login, comes
+// back filled in its letter's row, or is said to be gone.
+func (s *Server) showManual(w http.ResponseWriter, r *http.Request, res *manualResume) {
 	p := principal(r.Context())
 	if !s.mustAudit(w, r, "view_list", "manual_queue", "") {
 		return
@@ -160,7 +165,16 @@ func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "list manual queue", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "manual", "title.manual", manualData{Manual: items, CanSettle: canSettle(p), Resolutions: store.ManualResolutions})
+	d := manualData{Manual: items, CanSettle: canSettle(p), Resolutions: store.ManualResolutions}
+	if res != nil {
+		id := strings.ToLower(res.Shipment) // as the queue gives it
+		d.Message = s.loc(r).T("manual.resumed_gone")
+		if slices.ContainsFunc(items, func(m store.ManualItem) bool { return m.ShipmentID == id }) {
+			d.Resumed = manualResume{Shipment: id, Resolution: res.Resolution, Note: res.Note}
+			d.Message = s.loc(r).T("manual.resumed")
+		}
+	}
+	s.render(w, r, http.StatusOK, "manual", "title.manual", d)
 }
 
 // auditPageSize is how many entries a page of the audit log shows.

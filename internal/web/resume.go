@@ -16,7 +16,8 @@ import (
 // or put in a URL), they go along with the login, and once logged in the
 // letter's page shows the form again as it was filled in, not yet recorded,
 // with the new session's CSRF token. Nothing is recorded without a click
-// in a live session.
+// in a live session. A manual-handling resolution (/manual) is carried the
+// same way (manualResume) and comes back on /manual.
 
 // followUpResume is a follow-up form carried through a login.
 type followUpResume struct {
@@ -29,6 +30,31 @@ const resumeField = "resume_"
 
 // followUpPattern is the route of the letter page's follow-up form.
 const followUpPattern = "POST /shipments/{id}/followup"
+
+// manualResume is a manual-handling resolution carried through a login.
+type manualResume struct {
+	Shipment, Resolution, Note string
+}
+
+// resumeManualField prefixes the carried resolution's fields in the login
+// form.
+const resumeManualField = "resume_manual_"
+
+// manualPattern is the route of /manual's resolution forms.
+const manualPattern = "POST /manual/{id}/resolve"
+
+// manualResumeOf reads the resolution form carried in a form with the
+// field names prefixed by prefix ("" for the resolution form itself; nil
+// when the form carries none).
+func manualResumeOf(r *http.Request, prefix, shipment string) *manualResume {
+	if prefix != "" {
+		shipment = r.PostFormValue(prefix + "shipment")
+	}
+	if !looksLikeID(shipment) {
+		return nil
+	}
+	return &manualResume{Shipment: shipment, Resolution: r.PostFormValue(prefix + "resolution"), Note: r.PostFormValue(prefix + "note")}
+}
 
 // resumeOf reads the follow-up form carried in a form with the field names
 // prefixed by prefix ("" for the follow-up form itself; nil when the form
@@ -62,7 +88,8 @@ func looksLikeID(s string) bool {
 
 // sessionEnded answers a UI form posted without a live session: the login
 // page (401) saying nothing was saved; the follow-up form's fields go
-// along (followUpResume), anything else leads to the overview (our pages
+// along (followUpResume), as do a manual-handling resolution's
+// (manualResume); anything else leads to the overview (our pages
 // send no referrer to say where the form was).
 func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
 	if r.Pattern == "POST /logout" {
@@ -71,12 +98,17 @@ func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
 	d := loginData{Next: "/", Error: "login.session_ended"}
-	if r.Pattern == followUpPattern && sameOrigin(r) {
-		if err := r.ParseForm(); err == nil {
+	if (r.Pattern == followUpPattern || r.Pattern == manualPattern) && sameOrigin(r) && r.ParseForm() == nil {
+		if r.Pattern == followUpPattern {
 			d.Resume = resumeOf(r, "", r.PathValue("id"))
+		} else {
+			d.Manual = manualResumeOf(r, "", r.PathValue("id"))
 		}
-		if d.Resume != nil {
+		switch {
+		case d.Resume != nil:
 			d.Next = "/shipments/" + d.Resume.Shipment
+		case d.Manual != nil:
+			d.Next = "/manual"
 		}
 	}
 	s.showLogin(w, r, http.StatusUnauthorized, d)
@@ -113,6 +145,19 @@ func (s *Server) resumeFollowUp(w http.ResponseWriter, r *http.Request, u *store
 		return
 	}
 	s.refill(w, r, http.StatusOK, res.followUpInput, "followup.resumed")
+}
+
+// resumeManual shows, right after the login of u (session csrf, hash),
+// /manual with the carried resolution filled in, not yet recorded.
+// Someone who may not resolve manual handling gets /manual as it is.
+func (s *Server) resumeManual(w http.ResponseWriter, r *http.Request, u *store.User, csrf string, hash []byte, res *manualResume) {
+	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: hash}
+	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
+	if !rq.Can(auth.Settle) {
+		http.Redirect(w, r, "/manual", http.StatusSeeOther)
+		return
+	}
+	s.showManual(w, r, res)
 }
 
 // staleFollowUp answers a follow-up form sent with another session's CSRF

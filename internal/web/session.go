@@ -31,6 +31,8 @@ type loginData struct {
 	// Resume is a follow-up form whose session ended as it was sent,
 	// carried through the login in hidden fields (resume.go).
 	Resume *followUpResume
+	// Manual is a manual-handling resolution carried the same way.
+	Manual *manualResume
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -77,10 +79,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	name, password := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	resume := resumeOf(r, resumeField, "")
+	manual := manualResumeOf(r, resumeManualField, "")
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !auth.Equal(c.Value, r.PostFormValue("login_csrf")) {
 		s.log.Warn("login refused: missing or wrong login CSRF token")
-		s.showLogin(w, r, http.StatusForbidden, loginData{Next: next, Resume: resume, Name: name,
+		s.showLogin(w, r, http.StatusForbidden, loginData{Next: next, Resume: resume, Manual: manual, Name: name,
 			Error: "login.err_expired"})
 		return
 	}
@@ -89,7 +92,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		// login, neither a database error nor 60 KiB in the audit log.
 		s.log.Warn("login failed: not a user name", "length", len(name))
 		auth.WasteTime(password)
-		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Error: "login.err_wrong"})
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Manual: manual, Error: "login.err_wrong"})
 		return
 	}
 	// What was typed as the name, for the log: a national id typed there
@@ -104,7 +107,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		}
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
-		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Resume: resume, Name: name,
+		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Resume: resume, Manual: manual, Name: name,
 			Error: "login.err_throttled", Minutes: wait})
 		return
 	}
@@ -124,7 +127,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("logins refused for a while: too many failed logins", "user", shown, "by", by,
 				"for", loginLockout.String())
 		}
-		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Name: name, Error: "login.err_wrong"})
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Manual: manual, Name: name, Error: "login.err_wrong"})
 		return
 	}
 	s.throttle.end(s.now(), false, nameKey, addrKey)
@@ -140,8 +143,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("login", "user", u.Name, "role", u.Role)
 	http.SetCookie(w, s.cookie(r, sessionCookie, secret, int(s.sessionTTL/time.Second)))
 	http.SetCookie(w, s.cookie(r, loginCookie, "", -1))
-	if resume != nil {
+	switch {
+	case resume != nil:
 		s.resumeFollowUp(w, r, u, csrf, auth.HashSecret(secret), resume)
+		return
+	case manual != nil:
+		s.resumeManual(w, r, u, csrf, auth.HashSecret(secret), manual)
 		return
 	}
 	if u.Role == auth.RoleOperations && next == "/" {

@@ -71,6 +71,19 @@ type manualData struct {
 	Manual      []store.ManualItem
 	CanSettle   bool
 	Resolutions []string
+	// Resumed is a resolution carried through a login (resume.go), and
+	// Message what became of it: its row's form is filled in, not yet
+	// recorded, or the letter no longer waits.
+	Resumed manualResume
+	Message string
+}
+
+// Filled is the carried resolution when it is the letter id's, else none.
+func (d manualData) Filled(id string) manualResume {
+	if d.Resumed.Shipment == id {
+		return d.Resumed
+	}
+	return manualResume{}
 }
 
 // resolveManual closes a manual-handling item: printed by hand, delivered
