@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"postvakt/internal/auth"
-	"postvakt/internal/store"
 )
 
 // A session that ends (after 8 hours, or by logout elsewhere) while a
@@ -133,11 +132,10 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host != "" && u.Host == r.Host
 }
 
-// resumeFollowUp shows, right after the login of u (session csrf, hash),
-// the letter's page with the follow-up form filled in as carried, not yet
-// recorded. Someone the letter is not for gets the page's usual refusal.
-func (s *Server) resumeFollowUp(w http.ResponseWriter, r *http.Request, u *store.User, csrf string, hash []byte, res *followUpResume) {
-	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: hash}
+// resumeFollowUp shows, right after the login rq, the letter's page with
+// the follow-up form filled in as carried, not yet recorded. Someone the
+// letter is not for gets the page's usual refusal.
+func (s *Server) resumeFollowUp(w http.ResponseWriter, r *http.Request, rq *request, res *followUpResume) {
 	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
 	r.SetPathValue("id", res.Shipment)
 	if !rq.Can(auth.RecordFollowUp) {
@@ -147,11 +145,10 @@ func (s *Server) resumeFollowUp(w http.ResponseWriter, r *http.Request, u *store
 	s.refill(w, r, http.StatusOK, res.followUpInput, "followup.resumed")
 }
 
-// resumeManual shows, right after the login of u (session csrf, hash),
-// /manual with the carried resolution filled in, not yet recorded.
-// Someone who may not resolve manual handling gets /manual as it is.
-func (s *Server) resumeManual(w http.ResponseWriter, r *http.Request, u *store.User, csrf string, hash []byte, res *manualResume) {
-	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: hash}
+// resumeManual shows, right after the login rq, /manual with the carried
+// resolution filled in, not yet recorded. Someone who may not resolve
+// manual handling gets /manual as it is.
+func (s *Server) resumeManual(w http.ResponseWriter, r *http.Request, rq *request, res *manualResume) {
 	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
 	if !rq.Can(auth.Settle) {
 		http.Redirect(w, r, "/manual", http.StatusSeeOther)

@@ -62,7 +62,8 @@ func TestSessionEndedKeepsTheManualResolution(t *testing.T) {
 	code, body = b.postFrom("same-origin", "null", "/login", login)
 	if code != http.StatusOK || !strings.Contains(body, `<option value="printed_by_hand" selected>`) ||
 		!strings.Contains(body, `name="note" size="24" value="`+note+`"`) ||
-		!strings.Contains(body, "Du er logget inn igjen. Løsningen din er ikke registrert ennå") {
+		!strings.Contains(body, "Du er logget inn igjen. Løsningen din er ikke registrert ennå") ||
+		!strings.Contains(body, `<span id="session-ends">Innlogget til 21:00</span>`) {
 		t.Fatalf("after the login: %d, want /manual with the row filled in:\n%s", code, body)
 	}
 	if resolved() {

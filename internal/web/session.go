@@ -143,12 +143,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("login", "user", u.Name, "role", u.Role)
 	http.SetCookie(w, s.cookie(r, sessionCookie, secret, int(s.sessionTTL/time.Second)))
 	http.SetCookie(w, s.cookie(r, loginCookie, "", -1))
+	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: auth.HashSecret(secret), expires: expires}
 	switch {
 	case resume != nil:
-		s.resumeFollowUp(w, r, u, csrf, auth.HashSecret(secret), resume)
+		s.resumeFollowUp(w, r, rq, resume)
 		return
 	case manual != nil:
-		s.resumeManual(w, r, u, csrf, auth.HashSecret(secret), manual)
+		s.resumeManual(w, r, rq, manual)
 		return
 	}
 	if u.Role == auth.RoleOperations && next == "/" {
