@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"postvakt/internal/model"
 )
@@ -80,6 +81,19 @@ type AuditFilter struct {
 	// its data (its number or SubjectAll as SubjectOrg), such as an
 	// unscoped admin's views.
 	SenderOrg string
+	// Actor keeps the entries of one actor ("user:kari", "token:sak"),
+	// exactly; a national id in it is masked first, as writeAudit masks
+	// it, so it finds the entries written with that id.
+	Actor string
+	// Action keeps the entries of one action ("view_shipment"), exactly.
+	Action string
+	// Objects, when not nil, keeps the entries whose object is one of
+	// them (AuditLetterObjects, AuditPersonObjects); an empty, non-nil
+	// list keeps none.
+	Objects []string
+	// From and To keep the entries written at or after From and before
+	// To; a zero time leaves that end open.
+	From, To time.Time
 	// Before is a previous page's NextCursor: the page starts with the
 	// entry written just before that page's last. Empty: with the newest.
 	Before string
@@ -104,25 +118,10 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error)
 	if f.Limit <= 0 || f.Limit > MaxAuditPage {
 		f.Limit = 100
 	}
-	var conds []string
-	args := []any{f.Limit + 1}
-	if f.SenderOrg != "" {
-		args = append(args, f.SenderOrg)
-		conds = append(conds, fmt.Sprintf(`(sender_org = $%d OR subject_org IN ($%[1]d, '*'))`, len(args)))
+	q, args, err := auditLogQuery(f)
+	if err != nil {
+		return nil, err
 	}
-	if f.Before != "" {
-		before, err := decodeAuditCursor(f.Before)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, before)
-		conds = append(conds, fmt.Sprintf(`id < $%d`, len(args)))
-	}
-	q := `SELECT id, at, actor, role, sender_org, action, object, detail, subject_org FROM audit_log`
-	if len(conds) > 0 {
-		q += ` WHERE ` + strings.Join(conds, ` AND `)
-	}
-	q += ` ORDER BY id DESC LIMIT $1`
 	entries := []AuditEntry{}
 	if err := s.db.SelectContext(ctx, &entries, q, args...); err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
@@ -138,6 +137,69 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) (*AuditPage, error)
 		page.NextCursor = strconv.FormatInt(page.Entries[f.Limit-1].ID, 10)
 	}
 	return page, nil
+}
+
+// auditKeyLen is how many characters of an entry's actor, action and
+// object the indexes of migration 00037 hold.
+const auditKeyLen = 200
+
+// auditKey is s as those indexes hold it: its first auditKeyLen characters.
+func auditKey(s string) string {
+	if r := []rune(s); len(r) > auditKeyLen {
+		return string(r[:auditKeyLen])
+	}
+	return s
+}
+
+// auditLogQuery is AuditLog's query for f (its Limit in range) and its
+// arguments.
+func auditLogQuery(f AuditFilter) (string, []any, error) {
+	var conds []string
+	args := []any{f.Limit + 1}
+	if f.SenderOrg != "" {
+		args = append(args, f.SenderOrg)
+		conds = append(conds, fmt.Sprintf(`(sender_org = $%d OR subject_org IN ($%[1]d, '*'))`, len(args)))
+	}
+	// Each exact match is also one on the indexed key (migration 00037).
+	if f.Actor != "" {
+		actor := maskIDs(f.Actor)
+		args = append(args, actor, auditKey(actor))
+		conds = append(conds, fmt.Sprintf(`actor = $%d AND left(actor, %d) = $%d`, len(args)-1, auditKeyLen, len(args)))
+	}
+	if f.Action != "" {
+		args = append(args, f.Action, auditKey(f.Action))
+		conds = append(conds, fmt.Sprintf(`action = $%d AND left(action, %d) = $%d`, len(args)-1, auditKeyLen, len(args)))
+	}
+	if f.Objects != nil {
+		objects, keys := make([]string, len(f.Objects)), make([]string, len(f.Objects))
+		for i, o := range f.Objects {
+			objects[i] = maskIDs(o)
+			keys[i] = auditKey(objects[i])
+		}
+		args = append(args, pq.Array(objects), pq.Array(keys))
+		conds = append(conds, fmt.Sprintf(`object = ANY($%d) AND left(object, %d) = ANY($%d)`, len(args)-1, auditKeyLen, len(args)))
+	}
+	if !f.From.IsZero() {
+		args = append(args, f.From)
+		conds = append(conds, fmt.Sprintf(`at >= $%d`, len(args)))
+	}
+	if !f.To.IsZero() {
+		args = append(args, f.To)
+		conds = append(conds, fmt.Sprintf(`at < $%d`, len(args)))
+	}
+	if f.Before != "" {
+		before, err := decodeAuditCursor(f.Before)
+		if err != nil {
+			return "", nil, err
+		}
+		args = append(args, before)
+		conds = append(conds, fmt.Sprintf(`id < $%d`, len(args)))
+	}
+	q := `SELECT id, at, actor, role, sender_org, action, object, detail, subject_org FROM audit_log`
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+	return q + ` ORDER BY id DESC LIMIT $1`, args, nil
 }
 
 // decodeAuditCursor reads an audit page's cursor: the id of the entry the

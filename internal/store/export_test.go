@@ -21,3 +21,18 @@ func (s *Store) ExplainIncidentPage(ctx context.Context, f IncidentFilter, limit
 	err = s.db.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) `+q, args...)
 	return plan, err
 }
+
+// ExplainAuditLog is the plan of AuditLog's query for f (EXPLAIN (FORMAT
+// JSON)).
+func (s *Store) ExplainAuditLog(ctx context.Context, f AuditFilter) ([]byte, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q, args, err := auditLogQuery(f)
+	if err != nil {
+		return nil, err
+	}
+	var plan []byte
+	err = s.db.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) `+q, args...)
+	return plan, err
+}
