@@ -51,7 +51,13 @@ func TestAuditLogFilters(t *testing.T) {
 	}
 	byID := objects(func() ([]string, error) { return st.AuditLetterObjects(ctx, "964338531", letter.ID) })
 	byChannel := objects(func() ([]string, error) { return st.AuditLetterObjects(ctx, "964338531", letter.ChannelID) })
-	byPerson := objects(func() ([]string, error) { return st.AuditPersonObjects(ctx, "964338531", "01029400470") })
+	rid, err := st.RecipientInScope(ctx, "01029400470", store.Scope{SenderOrg: "964338531"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked := model.MaskPersonID("01029400470")
+	byPerson := objects(func() ([]string, error) { return st.AuditPersonObjects(ctx, "964338531", masked, rid) })
+	searches := objects(func() ([]string, error) { return st.AuditPersonObjects(ctx, "964338531", masked, 0) })
 	elsewhere := objects(func() ([]string, error) { return st.AuditLetterObjects(ctx, "974760673", letter.ChannelID) })
 	if len(elsewhere) != 0 {
 		t.Errorf("another organisation finds the letter by its channel id: %v", elsewhere)
@@ -67,6 +73,7 @@ func TestAuditLogFilters(t *testing.T) {
 		{"letter by id", store.AuditFilter{Objects: byID}, "user:kari|view_shipment"},
 		{"letter by channel id", store.AuditFilter{Objects: byChannel}, "user:kari|view_shipment"},
 		{"person", store.AuditFilter{Objects: byPerson}, "user:kari|search user:kari|view_shipment"},
+		{"searches for a person", store.AuditFilter{Objects: searches}, "user:kari|search"},
 		{"no such letter", store.AuditFilter{Objects: []string{}}, ""},
 		{"dates", store.AuditFilter{From: base.Add(24 * time.Hour), To: base.Add(3 * 24 * time.Hour)}, "user:kari|search user:ola|view_shipment"},
 		{"combined", store.AuditFilter{Actor: "user:kari", Action: "view_shipment", Objects: byChannel, To: base.Add(time.Hour)}, "user:kari|view_shipment"},

@@ -55,21 +55,22 @@ func (s *Store) AuditLetterObjects(ctx context.Context, senderOrg, letter string
 	return out, nil
 }
 
-// AuditPersonObjects returns the audit objects that concern one person or
-// organisation as a recipient: the searches for them ("recipient=" and the
-// id masked, as the search page writes it: a person id keeps only its
-// date of birth, so this also finds the searches for anyone else born that
-// day) and the letters of senderOrg (all when empty) to them that are still
-// kept ("shipment <id>").
-func (s *Store) AuditPersonObjects(ctx context.Context, senderOrg, ident string) ([]string, error) {
-	ident = strings.TrimSpace(ident)
-	kind := recipientKey(ident)
-	out := []string{"recipient=" + model.MaskRecipient(kind, ident)}
+// AuditPersonObjects returns the audit objects that concern one
+// recipient, a person or an organisation: the searches for them
+// ("recipient=" and masked, their id as the search page writes it, masked
+// by model.MaskRecipient: a person id keeps only its date of birth, so
+// this also finds the searches for anyone else born that day), and, when
+// rid is their row (store.RecipientInScope; 0: none), the letters of
+// senderOrg (all when empty) to them that are still kept ("shipment <id>").
+func (s *Store) AuditPersonObjects(ctx context.Context, senderOrg, masked string, rid int64) ([]string, error) {
+	out := []string{"recipient=" + masked}
+	if rid <= 0 {
+		return out, nil
+	}
 	var ids []string
-	if err := s.db.SelectContext(ctx, &ids, `SELECT s.id::text FROM recipients r
-		JOIN shipments s ON s.recipient_id = r.id
+	if err := s.db.SelectContext(ctx, &ids, `SELECT s.id::text FROM shipments s
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE r.kind = $1 AND r.ident = $2 AND ($3 = '' OR o.orgnr = $3)`, kind, ident, senderOrg); err != nil {
+		WHERE s.recipient_id = $1 AND ($2 = '' OR o.orgnr = $2)`, rid, senderOrg); err != nil {
 		return nil, fmt.Errorf("find a recipient's letters: %w", err)
 	}
 	for _, id := range ids {

@@ -225,6 +225,8 @@ func TestEveryRouteRefusesOtherRoles(t *testing.T) {
 		{"POST", "/reminders/1/release", false, []string{A, C}},
 		{"POST", "/contacts", false, []string{A, C}},
 		{"GET", "/audit", false, []string{A, C}},
+		{"POST", "/audit", false, []string{A, C}},
+		{"GET", "/audit/export?format=csv", false, []string{A, C}},
 		{"GET", "/ops", false, []string{A, O}},
 		{"GET", "/alerts", false, []string{A, C, O}},
 		{"GET", "/alerts/1", false, []string{A, C, O}},

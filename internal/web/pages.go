@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"postvakt/internal/report"
 	"postvakt/internal/store"
@@ -175,77 +174,4 @@ func (s *Server) showManual(w http.ResponseWriter, r *http.Request, res *manualR
 		}
 	}
 	s.render(w, r, http.StatusOK, "manual", "title.manual", d)
-}
-
-// auditPageSize is how many entries a page of the audit log shows.
-const auditPageSize = 500
-
-// auditData is a page of the audit log and its way on.
-type auditData struct {
-	Entries []store.AuditEntry
-	Next    string // the cursor of the next, older page; empty on the last
-	Paged   bool   // an older page: a link back to the newest
-}
-
-// auditPage shows the audit log of the principal's organisation, newest
-// first, auditPageSize entries a page; ?before= (a page's "older entries"
-// link) goes on to older ones.
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	before := r.URL.Query().Get("before")
-	page, ok := s.auditLog(w, r, before, auditPageSize)
-	if !ok {
-		return
-	}
-	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("", before))
-	s.render(w, r, http.StatusOK, "audit", "title.audit", auditData{Entries: page.Entries, Next: page.NextCursor, Paged: before != ""})
-}
-
-// apiAudit is GET /api/v1/audit?limit=N&before=C.
-func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > store.MaxAuditPage {
-			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(store.MaxAuditPage))
-			return
-		}
-		limit = n
-	}
-	before := q.Get("before")
-	page, ok := s.auditLog(w, r, before, limit)
-	if !ok {
-		return
-	}
-	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("api", before))
-	writeJSON(w, http.StatusOK, page)
-}
-
-// auditLog reads a page of the audit log in the principal's scope. A
-// cursor the store did not make answers 400 (a page in the UI, JSON in the
-// API), a failure 500; then ok is false.
-func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, before string, limit int) (*store.AuditPage, bool) {
-	page, err := s.store.AuditLog(r.Context(), store.AuditFilter{SenderOrg: principal(r.Context()).SenderOrg, Before: before, Limit: limit})
-	switch {
-	case errors.Is(err, store.ErrBadCursor):
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			writeError(w, http.StatusBadRequest, "invalid cursor: before must be the next_cursor of an earlier page; start again without it")
-		} else {
-			s.renderError(w, r, http.StatusBadRequest, "err.audit_cursor")
-		}
-		return nil, false
-	case err != nil:
-		s.internalError(w, "read audit log", err)
-		return nil, false
-	}
-	return page, true
-}
-
-// auditDetail is a view of the audit log's audit detail: where (the API
-// or the UI) and, past the first page, from which entry on.
-func auditDetail(via, before string) string {
-	if before == "" {
-		return via
-	}
-	return strings.TrimSpace(via + " before " + before)
 }

@@ -46,6 +46,9 @@ type AccessStore interface {
 type AuditStore interface {
 	Audit(ctx context.Context, e store.AuditEntry) error
 	AuditLog(ctx context.Context, f store.AuditFilter) (*store.AuditPage, error)
+	AuditActors(ctx context.Context, senderOrg string) ([]string, error)
+	AuditLetterObjects(ctx context.Context, senderOrg, letter string) ([]string, error)
+	AuditPersonObjects(ctx context.Context, senderOrg, masked string, rid int64) ([]string, error)
 }
 
 // ListStore serves the compliance lists.
@@ -241,6 +244,8 @@ func (s *Server) routes() {
 	m.Handle("POST /reminders/{id}/{action}", s.ui(s.settleReminder, auth.Settle))
 	m.Handle("POST /contacts", s.ui(s.addContact, auth.Settle))
 	m.Handle("GET /audit", s.ui(s.auditPage, auth.ViewAudit))
+	m.Handle("POST /audit", s.ui(s.auditSearch, auth.ViewAudit))
+	m.Handle("GET /audit/export", s.ui(s.auditExport, auth.ViewAudit))
 	m.Handle("GET /ops", s.ui(s.operationsPage, auth.ViewOperations))
 	m.Handle("GET /alerts", s.ui(s.alertsPage, auth.ViewAlerts))
 	m.Handle("GET /alerts/{id}", s.ui(s.alertPage, auth.ViewAlerts))

@@ -1,0 +1,303 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/report"
+	"postvakt/internal/store"
+)
+
+// auditPageSize is how many entries a page of the audit log shows.
+const auditPageSize = 500
+
+// auditData is a page of the audit log, its filter and its way on.
+type auditData struct {
+	Entries []store.AuditEntry
+	Next    string // the cursor of the next, older page; empty on the last
+	Paged   bool   // an older page: a link back to the newest
+	Actors  []string
+	Actions []string
+	F       auditQuery
+}
+
+// auditActions are the actions the filter suggests: those about letters
+// and people a data protection officer asks about most; any other action
+// is typed.
+var auditActions = []string{"export", "followup", "login", "login_failed", "search", "view_audit", "view_followup",
+	"view_incident", "view_list", "view_overview", "view_shipment", "view_summary"}
+
+// auditQuery is the audit log's filter as a URL carries it (the page, its
+// export, the API): actor (exact), action (exact), letter (a shipment id or
+// a channel id), person (an organisation number, or a person id masked as
+// the log holds it: a full person id never goes into a URL, the page's form
+// masks it and adds rid), rid (the recipient's row, for their letters),
+// from and to (Oslo dates, both inclusive).
+type auditQuery struct {
+	Actor, Action, Letter, Person, From, To string
+	RID                                     int64
+}
+
+// maskedPersonID is a person id (or CPR number) as model.MaskPersonID
+// writes it: the date of birth, then stars.
+var maskedPersonID = regexp.MustCompile(`^[0-9]{6}\*{4,5}$`)
+
+// values is q as URL parameters, the empty ones left out.
+func (q auditQuery) values() url.Values {
+	v := url.Values{}
+	for _, kv := range [][2]string{{"actor", q.Actor}, {"action", q.Action}, {"letter", q.Letter},
+		{"person", q.Person}, {"from", q.From}, {"to", q.To}} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	if q.RID > 0 {
+		v.Set("rid", strconv.FormatInt(q.RID, 10))
+	}
+	return v
+}
+
+// String describes the filter for the audit entry of its use.
+func (q auditQuery) String() string {
+	s, _ := url.QueryUnescape(q.values().Encode())
+	return strings.ReplaceAll(s, "&", " ")
+}
+
+// readAuditQuery reads the audit log's filter from the URL's query and
+// checks it.
+func readAuditQuery(v url.Values) (auditQuery, error) {
+	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
+	q := auditQuery{Actor: get("actor"), Action: get("action"), Letter: get("letter"), Person: get("person"),
+		From: get("from"), To: get("to")}
+	if q.Person != "" && model.CheckOrgNumber(q.Person) != nil && !maskedPersonID.MatchString(q.Person) {
+		if model.CheckPersonID(q.Person) == nil {
+			return q, filterErr("err.filter.person_in_url")
+		}
+		return q, filterErr("err.audit_person")
+	}
+	if r := get("rid"); r != "" {
+		n, err := strconv.ParseInt(r, 10, 64)
+		if err != nil || n <= 0 {
+			return q, filterErr("err.filter.bad_rid")
+		}
+		q.RID = n
+	}
+	from, to, err := q.period()
+	if err != nil {
+		return q, err
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return q, filterErr("err.filter.from_to")
+	}
+	return q, nil
+}
+
+// period is the filter's dates as times: from the start of the from day
+// in Oslo to the start of the day after to (zero: open).
+func (q auditQuery) period() (from, to time.Time, err error) {
+	for _, d := range []struct {
+		name, v string
+		at      *time.Time
+		days    int
+	}{{"from", q.From, &from, 0}, {"to", q.To, &to, 1}} {
+		if d.v == "" {
+			continue
+		}
+		day, err := time.ParseInLocation("2006-01-02", d.v, zone)
+		if err != nil {
+			return from, to, filterErr("err.filter.date", "Name", d.name)
+		}
+		*d.at = day.AddDate(0, 0, d.days)
+	}
+	return from, to, nil
+}
+
+// storeFilter is q as the store's filter in the principal's organisation:
+// a letter and a person become the objects that name them.
+func (s *Server) storeFilter(ctx context.Context, q auditQuery) (store.AuditFilter, error) {
+	org := principal(ctx).SenderOrg
+	f := store.AuditFilter{SenderOrg: org, Actor: q.Actor, Action: q.Action}
+	f.From, f.To, _ = q.period() // checked by readAuditQuery
+	if q.Letter != "" {
+		objects, err := s.store.AuditLetterObjects(ctx, org, q.Letter)
+		if err != nil {
+			return f, err
+		}
+		f.Objects = objects
+	}
+	if q.Person != "" || q.RID > 0 {
+		objects, err := s.store.AuditPersonObjects(ctx, org, q.Person, q.RID)
+		if err != nil {
+			return f, err
+		}
+		if f.Objects != nil { // a letter and a person: that letter, if it is theirs
+			objects = slices.DeleteFunc(objects, func(o string) bool { return !slices.Contains(f.Objects, o) })
+		}
+		f.Objects = objects
+	}
+	return f, nil
+}
+
+// auditPage shows the audit log of the principal's organisation, newest
+// first, auditPageSize entries a page, filtered (auditQuery); ?before= (a
+// page's "older entries" link, which keeps the filter) goes on to older
+// ones.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	q, err := readAuditQuery(r.URL.Query())
+	if s.badFilter(w, r, err) {
+		return
+	}
+	before := r.URL.Query().Get("before")
+	page, ok := s.auditLog(w, r, q, before, auditPageSize)
+	if !ok {
+		return
+	}
+	actors, err := s.store.AuditActors(r.Context(), principal(r.Context()).SenderOrg)
+	if err != nil {
+		s.internalError(w, "list audit actors", err)
+		return
+	}
+	if q.Actor != "" && !slices.Contains(actors, q.Actor) {
+		actors = append(actors, q.Actor) // an actor of another organisation, chosen by name
+	}
+	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("", before, q))
+	s.render(w, r, http.StatusOK, "audit", "title.audit", auditData{Entries: page.Entries, Next: page.NextCursor,
+		Paged: before != "", Actors: actors, Actions: auditActions, F: q})
+}
+
+// auditSearch takes the audit page's filter form: a person's full id is
+// masked as the log holds it and resolved to the recipient's row in scope
+// (their letters), then the page is shown by redirect with a URL that has
+// neither the id nor anything else the log does not hold.
+func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	q := auditQuery{Actor: get("actor"), Action: get("action"), Letter: get("letter"), From: get("from"), To: get("to")}
+	if p := get("person"); p != "" && p == get("shown_person") { // unchanged: as the page had it
+		q.Person = p
+		q.RID, _ = strconv.ParseInt(get("rid"), 10, 64)
+	} else if ident := searchIdent(p); ident != "" {
+		kind := model.RecipientOrg
+		switch {
+		case model.CheckOrgNumber(ident) == nil:
+		case model.CheckPersonID(ident) == nil:
+			kind = model.RecipientPerson
+		default:
+			s.renderError(w, r, http.StatusBadRequest, "err.audit_person")
+			return
+		}
+		q.Person = model.MaskRecipient(kind, ident)
+		rid, err := s.store.RecipientInScope(r.Context(), ident, principal(r.Context()).Scope())
+		switch {
+		case err == nil:
+			q.RID = rid
+		case !errors.Is(err, store.ErrNotFound):
+			s.internalError(w, "audit search", err)
+			return
+		}
+	}
+	if _, err := readAuditQuery(q.values()); s.badFilter(w, r, err) {
+		return
+	}
+	target := "/audit"
+	if v := q.values(); len(v) > 0 {
+		target += "?" + v.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// auditExport streams the entries the audit page's filter selects, every
+// page of them, as CSV, XLSX or JSON; the export is itself audited.
+func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
+	format, err := report.ParseFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(r.URL.Query().Get("format")))
+		return
+	}
+	q, err := readAuditQuery(r.URL.Query())
+	if s.badFilter(w, r, err) {
+		return
+	}
+	f, err := s.storeFilter(r.Context(), q)
+	if err != nil {
+		s.internalError(w, "audit export", err)
+		return
+	}
+	if !s.mustAudit(w, r, "export", strings.TrimSpace("audit_log "+q.String()), string(format)) {
+		return
+	}
+	s.download(w, r, "audit", format, func(w io.Writer) (int, error) {
+		return report.AuditLog(r.Context(), s.store, f, format, w)
+	})
+}
+
+// apiAudit is GET /api/v1/audit?limit=N&before=C and the filter of
+// auditQuery.
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	limit := 100
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > store.MaxAuditPage {
+			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(store.MaxAuditPage))
+			return
+		}
+		limit = n
+	}
+	q, err := readAuditQuery(v)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	before := v.Get("before")
+	page, ok := s.auditLog(w, r, q, before, limit)
+	if !ok {
+		return
+	}
+	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("api", before, q))
+	writeJSON(w, http.StatusOK, page)
+}
+
+// auditLog reads a page of the audit log in the principal's scope. A
+// cursor the store did not make answers 400 (a page in the UI, JSON in the
+// API), a failure 500; then ok is false.
+func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, q auditQuery, before string, limit int) (*store.AuditPage, bool) {
+	f, err := s.storeFilter(r.Context(), q)
+	if err == nil {
+		f.Before, f.Limit = before, limit
+		var page *store.AuditPage
+		if page, err = s.store.AuditLog(r.Context(), f); err == nil {
+			return page, true
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrBadCursor):
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, http.StatusBadRequest, "invalid cursor: before must be the next_cursor of an earlier page; start again without it")
+		} else {
+			s.renderError(w, r, http.StatusBadRequest, "err.audit_cursor")
+		}
+	default:
+		s.internalError(w, "read audit log", err)
+	}
+	return nil, false
+}
+
+// auditDetail is a view of the audit log's audit detail: where (the API
+// or the UI), past the first page from which entry on, and the filter.
+func auditDetail(via, before string, q auditQuery) string {
+	d := via
+	if before != "" {
+		d += " before " + before
+	}
+	return strings.TrimSpace(d + " " + q.String())
+}
