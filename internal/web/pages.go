@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"postvakt/internal/report"
 	"postvakt/internal/store"
