@@ -1,19 +1,14 @@
 package main_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
-	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -25,20 +20,7 @@ import (
 func TestHealthOnceFailsWhenANoticeDidNotGoOut(t *testing.T) {
 	db := pgtest.New(t)
 	st := storetest.OpenURL(t, db)
-	var items []model.NewShipment
-	for i := range 12 {
-		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("stuck-%02d", i), SenderOrg: "964338531",
-			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "HEMMELIG",
-			Confidential: true, Class: "taushetsbelagt", SentAt: time.Now().Add(-48 * time.Hour)})
-	}
-	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
-	storetest.Set(t, st, nil, storetest.State(model.StateAccepted), storetest.NoPoll())
-	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
-		LastChange: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	stuckLetters(t, st)
 	var refuse atomic.Bool
 	refuse.Store(true)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

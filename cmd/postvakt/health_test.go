@@ -159,22 +159,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 func TestServeEvaluatesHealth(t *testing.T) {
 	db := pgtest.New(t)
 	st := storetest.OpenURL(t, db)
-	// Twelve letters SvarUt accepted two days ago and never delivered,
-	// while it keeps changing other letters.
-	var items []model.NewShipment
-	for i := range 12 {
-		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("stuck-%02d", i), SenderOrg: "964338531",
-			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "HEMMELIG",
-			Confidential: true, Class: "taushetsbelagt", SentAt: time.Now().Add(-48 * time.Hour)})
-	}
-	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
-	storetest.Set(t, st, nil, storetest.State(model.StateAccepted), storetest.NoPoll())
-	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
-		LastChange: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	stuckLetters(t, st)
 	var mu sync.Mutex
 	var posts []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -244,5 +229,25 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "HEMMELIG") {
 		t.Fatal("a title in serve's log")
+	}
+}
+
+// stuckLetters stores twelve letters SvarUt accepted two days ago and never
+// delivered, while it keeps changing other letters: the stuck rule fires.
+func stuckLetters(t *testing.T, st *store.Store) {
+	t.Helper()
+	var items []model.NewShipment
+	for i := range 12 {
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: fmt.Sprintf("stuck-%02d", i), SenderOrg: "964338531",
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "HEMMELIG",
+			Confidential: true, Class: "taushetsbelagt", SentAt: time.Now().Add(-48 * time.Hour)})
+	}
+	if _, _, err := st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Set(t, st, nil, storetest.State(model.StateAccepted), storetest.NoPoll())
+	if err := st.RecordChannelCalls(context.Background(), store.ChannelCalls{Channel: "svarut", At: time.Now(), Calls: 1,
+		LastChange: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
 	}
 }
