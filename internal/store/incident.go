@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"postvakt/internal/model"
@@ -376,14 +377,13 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 	// the follow-up keeps the stage it closed (closed_stage); one that does
 	// not end the case, replacing one that closed it, reopens it as for one
 	// letter (escalationAfter, reopenByDecision; sqlReopenTo).
-	args := append(c.args, d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser, DecisionEnds(d.Decision),
-		"00000000-0000-0000-0000-000000000000", incidentBatch)
+	args := append(c.args[:n:n], d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser, DecisionEnds(d.Decision))
 	q := fmt.Sprintf(`WITH sel AS (
 			SELECT s.id, s.sender_unit_id, s.state, s.stage,
 				$%[11]d::boolean AND s.stage IN (`+sqlClosedByDecision+`) AS closes,
 				CASE WHEN $%[5]d::text IS NOT NULL AND NOT $%[11]d::boolean AND s.stage = `+sqlStage(model.StageClosed)+`
 					THEN `+sqlReopenTo("f.closed_stage")+` END AS reopen_to
-			%[1]s WHERE %[2]s AND s.id > $%[12]d::uuid ORDER BY s.id LIMIT $%[13]d FOR UPDATE OF s),
+			%[1]s WHERE %[2]s AND s.id = ANY($%[12]d::uuid[]) ORDER BY s.id FOR UPDATE OF s),
 		closed AS (
 			UPDATE shipments s SET stage = CASE WHEN sel.closes THEN `+sqlStage(model.StageClosed)+` ELSE sel.reopen_to END,
 				next_step_at = CASE WHEN sel.closes THEN s.next_step_at ELSE `+sqlLookAtOnce+` END
@@ -431,24 +431,38 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 					|| CASE WHEN sel.reopen_to IS NOT NULL THEN '; escalation reopened (stage ' || sel.reopen_to || ')' ELSE '' END
 			FROM sel JOIN up ON up.shipment_id = sel.id
 			RETURNING 1)
-		SELECT (SELECT count(*) FROM ev) AS touched, (SELECT count(*) FROM sel) AS selected,
-			COALESCE((SELECT max(id::text) FROM sel), '') AS last`,
-		incidentFrom, c.String(), n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
+		SELECT count(*) FROM ev`,
+		incidentFrom, c.String(), n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+	// Each batch locks its letters first and decides in a second
+	// statement: under READ COMMITTED a statement that waited for a lock
+	// re-reads only the locked letter, not its follow-up, so a close
+	// committed meanwhile (RecordFollowUp) would be decided on the
+	// follow-up as it was before (its closed_stage unseen, the letter left
+	// closed). The second statement's snapshot is taken after the locks.
+	lock := fmt.Sprintf(`SELECT s.id AS locked%s WHERE %s AND s.id > $%d::uuid ORDER BY s.id LIMIT $%d FOR UPDATE OF s`,
+		incidentFrom, c.String(), n+1, n+2)
+	cursor := "00000000-0000-0000-0000-000000000000"
 	total := 0
 	for {
-		var b struct {
-			Touched  int    `db:"touched"`
-			Selected int    `db:"selected"`
-			Last     string `db:"last"`
-		}
-		if err := s.db.GetContext(ctx, &b, q, args...); err != nil {
+		var ids []string
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			if err := tx.SelectContext(ctx, &ids, lock, append(c.args[:n:n], cursor, incidentBatch)...); err != nil || len(ids) == 0 {
+				return err
+			}
+			var touched int
+			if err := tx.GetContext(ctx, &touched, q, append(args[:len(args):len(args)], pq.Array(ids))...); err != nil {
+				return err
+			}
+			total += touched
+			return nil
+		})
+		if err != nil {
 			return total, fmt.Errorf("record incident follow-ups (after %d): %w", total, err)
 		}
-		total += b.Touched
-		if b.Selected < incidentBatch {
+		if len(ids) < incidentBatch {
 			return total, nil
 		}
-		args[len(args)-2] = b.Last
+		cursor = ids[len(ids)-1]
 	}
 }
 

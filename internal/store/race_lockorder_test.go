@@ -289,3 +289,65 @@ func TestRaceRejectBatchOverwritesPrintSkippedByClosingFollowUp(t *testing.T) {
 			state, n, evs)
 	}
 }
+
+// A unit closes a reminded letter's case while a compliance officer records
+// "consequences assessed" for an incident's letters, the letter among them.
+// The incident's batch waits for the letter the close holds; once the close
+// commits, the assessment, the decision in force, must see what the close
+// stopped (closed_stage) and reopen the escalation there. Deciding on the
+// follow-up as it was before the close (READ COMMITTED re-reads only the
+// locked letter) left the letter closed for good with no record of the
+// stage the close stopped.
+func TestRaceIncidentAssessmentAfterAConcurrentClose(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	id := printShipments(t, st, 1)[0]
+	setState(t, st, id, model.StateAvailable, model.StageReminded)
+	at := printT0.Add(time.Hour)
+	t0, err := st.DB().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one int
+	if err := t0.Get(&one, `SELECT 1 FROM shipments WHERE id = $1 FOR UPDATE`, id); err != nil {
+		t.Fatal(err)
+	}
+	closeDone := make(chan error, 1)
+	go func() {
+		closeDone <- st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: id, Decision: store.DecisionClosed,
+			Actor: "user:kari", At: at, Deadline: at})
+	}()
+	waitLockWait(t, st, "SELECT state, stage FROM shipments") // the close waits for T0
+	incidentDone := make(chan error, 1)
+	go func() {
+		_, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionAssessed, Replace: true,
+			Deadline: at, Actor: "user:ola", At: at.Add(time.Minute)})
+		incidentDone <- err
+	}()
+	waitLockWait(t, st, "s.id AS locked|AS reopen_to") // the incident's batch waits behind the close
+	if err := t0.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []chan error{closeDone, incidentDone} {
+		select {
+		case err := <-ch:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the close and the incident's assessment did not finish")
+		}
+	}
+	sh, err := st.Shipment(ctx, id, store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var closed *string
+	if err := st.DB().Get(&closed, `SELECT closed_stage FROM followups WHERE shipment_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if sh.Stage != model.StageReminded {
+		t.Errorf("stage after the close and then the assessment: %s (closed_stage %v); want %s, reopened where the close stopped it",
+			sh.Stage, closed, model.StageReminded)
+	}
+}
