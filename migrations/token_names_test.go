@@ -8,31 +8,37 @@ import (
 // TestTokenNames: 00034 leaves no two active API tokens with one name and
 // loses none: the oldest keeps its name, the others get the first free
 // " (N)" (N from 2; a name an active token has already is skipped); a
-// revoked token keeps its name, which an active one may share; after it, a
-// second active token of a name is refused.
+// revoked token keeps its name, which an active one may share; names are
+// per sender organisation (another organisation's "sak" and "ci" keep
+// theirs); after it, a second active token of a name in one organisation is
+// refused, one in another organisation is not.
 func TestTokenNames(t *testing.T) {
 	ctx := context.Background()
 	_, db, p := provider(t)
 	if _, err := p.DownTo(ctx, 33); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, revoked_at)
-		SELECT n, 'compliance', decode(md5(i::text), 'hex'), CASE WHEN r THEN now() END
-		FROM unnest(ARRAY['sak', 'sak', 'sak', 'sak (2)', 'sak', 'ci'], ARRAY[false, false, false, false, true, false])
-			WITH ORDINALITY AS x(n, r, i)`); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, revoked_at, sender_org)
+		SELECT n, 'compliance', decode(md5(i::text), 'hex'), CASE WHEN r THEN now() END, o
+		FROM unnest(ARRAY['sak', 'sak', 'sak', 'sak (2)', 'sak', 'ci', 'sak', 'ci'], ARRAY[false, false, false, false, true, false, false, false],
+			ARRAY['', '', '', '', '', '', '964338531', '964338531'])
+			WITH ORDINALITY AS x(n, r, o, i)`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	want := "sak | sak (3) | sak (4) | sak (2) | sak revoked | ci"
+	want := "sak | sak (3) | sak (4) | sak (2) | sak revoked | ci | sak | ci"
 	if got := rows(t, db, `SELECT name || CASE WHEN revoked_at IS NULL THEN '' ELSE ' revoked' END FROM api_tokens ORDER BY id`); got != want {
 		t.Errorf("tokens after 00034: %s, want %s", got, want)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash) VALUES ('ci', 'admin', '\x01')`); err == nil {
 		t.Error("a second active token named ci was stored")
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE name = 'ci';
+	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, sender_org) VALUES ('sak (3)', 'admin', '\x02', '964338531')`); err != nil {
+		t.Errorf("another organisation's token could not take a name this one has: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE name = 'ci' AND sender_org = '';
 		INSERT INTO api_tokens (name, role, hash) VALUES ('ci', 'admin', '\x01')`); err != nil {
 		t.Errorf("the name of a revoked token could not be used again: %v", err)
 	}

@@ -23,9 +23,10 @@ type Token struct {
 	Unit      string `db:"unit"`
 }
 
-// ErrTokenNameInUse is returned by CreateToken when an active token has the
-// name already (a revoked token's name may be used again): the audit log
-// and the lists show tokens by name.
+// ErrTokenNameInUse is returned by CreateToken when an active token of the
+// same sender organisation has the name already (a revoked token's name may
+// be used again; another organisation's names are its own): the audit log
+// and the lists show tokens by name and organisation.
 var ErrTokenNameInUse = errors.New("an active API token has this name already")
 
 // tokenPrefix marks postvakt tokens, so a leaked one is recognisable.
