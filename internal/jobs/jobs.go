@@ -93,7 +93,8 @@ func DrainingCh(ctx context.Context) <-chan struct{} {
 // error. serve checks that this binary can still run on the database's
 // schema: a replica left running after a newer release made the schema
 // incompatible stops writing to it (its /readyz already answers 503).
-// Call it before Start.
+// It costs a query or two per tick, next to the jobs' own work on
+// schedules of a minute or more. Call it before Start.
 func (s *Scheduler) Require(check Func) { s.require = check }
 
 // Every runs fn on spec in this replica.
@@ -160,8 +161,10 @@ func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 		defer running.Store(0)
 		if s.require != nil {
 			if err := s.require(s.ctx); err != nil {
-				s.m.ran(name, outcomeFailed, start, time.Since(start))
-				s.log.Error("scheduled job not run", "job", name, "error", err)
+				if !errors.Is(err, context.Canceled) { // the hard stop: nothing to say
+					s.m.ran(name, outcomeFailed, start, time.Since(start))
+					s.log.Error("scheduled job not run", "job", name, "error", err)
+				}
 				return
 			}
 		}

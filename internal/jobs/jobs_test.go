@@ -229,3 +229,28 @@ func TestRequireHoldsJobsWhileCheckFails(t *testing.T) {
 		}
 	}
 }
+
+// A Require check cut short by the hard stop (context.Canceled) holds the
+// job without an error in the log.
+func TestRequireCancelledSaysNothing(t *testing.T) {
+	var logs logtest.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	var checks, runs atomic.Int32
+	s.Require(func(context.Context) error {
+		checks.Add(1)
+		return context.Canceled
+	})
+	s.add(fast{}, "print", func(context.Context) error {
+		runs.Add(1)
+		return nil
+	})
+	s.Start()
+	waitFor(t, "two checks", func() bool { return checks.Load() >= 2 })
+	s.Stop(time.Second)
+	if n := runs.Load(); n != 0 {
+		t.Errorf("the job ran %d time(s) after its check was cancelled", n)
+	}
+	if out := logs.String(); strings.Contains(out, "scheduled job not run") {
+		t.Errorf("a cancelled check logged an error:\n%s", out)
+	}
+}
