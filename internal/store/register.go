@@ -107,11 +107,6 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 			ON CONFLICT DO NOTHING`,
 		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage g
 			WHERE g.recipient_kind <> 'person' ON CONFLICT DO NOTHING`,
-		// The units' classes the class filter offers (Store.Classes).
-		`INSERT INTO unit_classes (sender_unit_id, class)
-			SELECT DISTINCT u.id, g.class FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
-			JOIN sender_units u ON u.sender_org_id = o.id AND u.name = g.sender_unit
-			ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
 	}
 	for _, q := range steps {
 		if _, err := r.tx.ExecContext(ctx, q); err != nil {
@@ -136,9 +131,12 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		JOIN recipients r ON r.kind = g.recipient_kind AND r.ident = g.recipient_id
 		ORDER BY g.ord -- the first of duplicates in one batch wins; later ones conflict
 		ON CONFLICT (channel, channel_id) DO NOTHING
-		RETURNING id, channel),
+		RETURNING id, channel, sender_unit_id, class),
 	queued AS (
-		INSERT INTO poll_queue (shipment_id, channel, next_poll_at) SELECT id, channel, now() FROM new)
+		INSERT INTO poll_queue (shipment_id, channel, next_poll_at) SELECT id, channel, now() FROM new),
+	classes AS ( -- the units' classes the class filter offers (Store.Classes), of the letters stored
+		INSERT INTO unit_classes (sender_unit_id, class) SELECT DISTINCT sender_unit_id, class FROM new ORDER BY 1, 2
+		ON CONFLICT DO NOTHING)
 	INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, to_state)
 		SELECT id, $1, $2, $3, now(), $4 FROM new`,
 		EventRegistered, source, actor, string(model.StateRegistered), r.fingerprint)
