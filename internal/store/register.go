@@ -386,9 +386,11 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 // commitSent reports whether a failed commit may have been applied: it was
 // sent and no answer came back. database/sql does not send it once the
 // transaction's context has ended (it answers with the context's error or
-// sql.ErrTxDone, and rolls back), and a server's error is a refusal.
+// sql.ErrTxDone, and rolls back), lib/pq does not send it for a transaction
+// a statement already failed (it rolls back: ErrInFailedTransaction), and a
+// server's error is a refusal.
 func commitSent(err error) bool {
 	var pe *pq.Error
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
-		!errors.Is(err, sql.ErrTxDone) && !errors.As(err, &pe)
+		!errors.Is(err, sql.ErrTxDone) && !errors.Is(err, pq.ErrInFailedTransaction) && !errors.As(err, &pe)
 }
