@@ -210,13 +210,47 @@ func (s *Store) RecipientInScope(ctx context.Context, ident string, scope Scope)
 		c.args, sub = sc.args, sc.String()
 	}
 	var id int64
-	err := s.db.GetContext(ctx, &id, fmt.Sprintf(`SELECT r.id FROM recipients r WHERE %s AND EXISTS (
-		SELECT 1 FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE s.recipient_id = r.id AND %s)`, c.String(), sub), c.args...)
+	err := s.db.GetContext(ctx, &id, fmt.Sprintf(`SELECT r.id FROM recipients r WHERE %s AND %s`,
+		c.String(), recipientInScope(sub)), c.args...)
 	if err != nil {
 		return 0, fmt.Errorf("find recipient: %w", notFound(err))
 	}
 	return id, nil
+}
+
+// recipientInScope is the condition that a shipment in scope (sub, the
+// conditions on the sender organisation o and unit u) went to recipient r.
+func recipientInScope(sub string) string {
+	return fmt.Sprintf(`EXISTS (
+		SELECT 1 FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE s.recipient_id = r.id AND %s)`, sub)
+}
+
+// MaskedRecipientInScope returns the recipient of row rid as the audit log
+// names them, model.MaskRecipient (a person's id masked, an organisation's
+// number as it is), if a shipment in scope went to them, else ErrNotFound
+// (RecipientInScope the other way round): the audit entry of a list by rid
+// names whom it was about, so that the audit log's person filter finds it.
+func (s *Store) MaskedRecipientInScope(ctx context.Context, rid int64, scope Scope) (string, error) {
+	var c sqlConds
+	c.add("r.id = ?", rid)
+	sub := "true"
+	if scope.SenderOrg != "" || scope.SenderUnit != "" {
+		var sc sqlConds
+		sc.args = c.args
+		followUpScope(&sc, scope)
+		c.args, sub = sc.args, sc.String()
+	}
+	var r struct {
+		Kind  string `db:"kind"`
+		Ident string `db:"ident"`
+	}
+	err := s.db.GetContext(ctx, &r, fmt.Sprintf(`SELECT r.kind, r.ident FROM recipients r WHERE %s AND %s`,
+		c.String(), recipientInScope(sub)), c.args...)
+	if err != nil {
+		return "", fmt.Errorf("find recipient %d: %w", rid, notFound(err))
+	}
+	return model.MaskRecipient(r.Kind, r.Ident), nil
 }
 
 // ListShipments returns one page of a list, oldest first (keyset paging on

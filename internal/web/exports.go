@@ -24,7 +24,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if s.badFilter(w, r, err) {
 		return
 	}
-	if !s.mustAudit(w, r, "export", describe(f), string(format)) {
+	if !s.mustAuditList(w, r, "export", describe(f), f, string(format)) {
 		return
 	}
 	s.download(w, r, string(f.List), format, func(w io.Writer) (int, error) {

@@ -369,7 +369,11 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	if !s.mustAudit(w, r, "view_list", describeAPI(f), "api") {
+	object, detail := describeAPI(f), "api"
+	if f.Recipient != "" { // one recipient's letters: found by the audit log's person filter (mustAuditList)
+		object, detail = "recipient="+maskAny(f.Recipient), "api; "+object
+	}
+	if !s.mustAudit(w, r, "view_list", object, detail) {
 		return
 	}
 	page, err := s.store.Shipments(r.Context(), f)
