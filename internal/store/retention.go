@@ -195,6 +195,42 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 	return p, err
 }
 
+// PurgeOrphanPersons deletes the persons (national id and name) no letter
+// points to, and writes the count to the audit log: a person is stored for
+// a letter, and one whose last letter was purged goes with it
+// (PurgeShipments), but a release before the in-batch fix of registration
+// left a person behind for a row that named a letter another row of its
+// batch stored. Such a person serves nothing, whatever their age. Locking
+// as PurgeShipments does keeps a registration safe: it holds the persons
+// of its new letters FOR KEY SHARE until it commits, so the persons are
+// locked FOR UPDATE first (waiting for such a registration) and deleted in
+// a later statement, which sees the letters it stored. A person a
+// registration is making is not committed yet, so not seen here.
+func (s *Store) PurgeOrphanPersons(ctx context.Context, now time.Time, actor string) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		const orphan = `r.kind = 'person' AND r.ident <> $1
+			AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.recipient_id = r.id)`
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, `SELECT r.id FROM recipients r WHERE `+orphan+` ORDER BY r.id FOR UPDATE`,
+			anonymousPerson); err != nil {
+			return fmt.Errorf("retention purge of persons with no letter: lock: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM recipients r WHERE r.id = ANY($2::bigint[]) AND `+orphan,
+			anonymousPerson, pq.Array(ids))
+		if err != nil {
+			return fmt.Errorf("retention purge of persons with no letter: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "retention_purge_persons",
+			Detail: fmt.Sprintf("%d persons no letter points to", n)})
+	})
+	return n, err
+}
+
 // PurgeCaches deletes what postvakt keeps only for a while, older than
 // cutoff: raw answers of failed channel calls (poll_errors, which may quote
 // a channel's data) and business-register answers. It returns how many

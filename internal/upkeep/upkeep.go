@@ -20,6 +20,7 @@ type Store interface {
 	RefreshListSummaries(ctx context.Context) error
 	RetentionCandidates(ctx context.Context, before time.Time, afterID string, limit int) ([]store.RetentionCandidate, error)
 	PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (store.ShipmentPurge, error)
+	PurgeOrphanPersons(ctx context.Context, now time.Time, actor string) (int64, error)
 	PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (store.Purged, error)
 	PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeContacts(ctx context.Context, cutoff time.Time) (int64, error)
@@ -67,6 +68,7 @@ func (u *Upkeep) Schedule(s *jobs.Scheduler) error {
 type Purge struct {
 	store.ShipmentPurge
 	Evidence store.Purged // events and audit entries past the longest period
+	Orphans  int64        // persons no letter points to (store.PurgeOrphanPersons)
 	Caches   int64        // poll errors and register answers
 	Contacts int64        // reminder addresses of organisations with no letter kept
 	Alerts   int64        // health alerts resolved long ago, with their notices
@@ -76,7 +78,8 @@ type Purge struct {
 // Retention is the nightly purge that lets personal data go: each letter
 // whose last change is older than its policy's retention (default
 // RetentionYears) loses its title, recipient, notes, addresses and evidence
-// events (store.PurgeShipments); any other event older than the longest
+// events (store.PurgeShipments); persons no letter points to go
+// (store.PurgeOrphanPersons); any other event older than the longest
 // retention and audit entries older than RetentionYears go; caches, the
 // reminder addresses of organisations with no letter kept and the health
 // alerts resolved (both longer ago than RetentionYears) and expired
@@ -88,7 +91,7 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 		return err
 	}
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
-		"notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
+		"orphan_persons", p.Orphans, "notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
 		"kept_print_not_placed", p.PrintPending, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
 		"alerts", p.Alerts, "sessions", p.Sessions)
 	return nil
@@ -133,6 +136,11 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		}
 		out.add(got)
 	}
+	orphans, err := u.Store.PurgeOrphanPersons(ctx, now, "system:retention")
+	if err != nil {
+		return out, err
+	}
+	out.Orphans = orphans
 	cutoff := now.AddDate(-longest, 0, 0)
 	ev, err := u.Store.PurgeBefore(ctx, cutoff, "system:retention")
 	if err != nil {
