@@ -5,6 +5,7 @@ import (
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/printing"
+	"postvakt/internal/store"
 )
 
 // Every reason a letter goes to manual handling for has a text in every
@@ -14,7 +15,9 @@ func TestManualReasonsHaveTexts(t *testing.T) {
 		printing.ReasonDeleted, printing.ReasonBankrupt, printing.ReasonWindingUp, printing.ReasonForcedDissolution,
 		printing.ReasonNoAddress, printing.ReasonClosed, printing.ReasonForeignAddress, printing.ReasonPhysicalPost,
 		// the print provider's (store.toManual)
-		"print_failed", "print_cancelled", "print_refused"}
+		"print_failed", "print_cancelled", "print_refused",
+		// a purged letter that was due (store.CreatePrintOrders)
+		store.ReasonPurged}
 	for _, lang := range []string{"en", "nb", "da"} {
 		l := i18n.For(lang, nil)
 		for _, r := range reasons {

@@ -59,8 +59,19 @@ const (
 // released or rejected is decided again.
 var ErrBatchDecided = errors.New("print batch already decided")
 
-// printableSQL is Printable in SQL, for a shipments row named s.
-var printableSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT IN (` + sqlEnded + `)`
+// printableSQL decides, for a shipments row named s, whether it may get a
+// print order: Printable, and its personal data not purged (a purged
+// letter has no title and no recipient left: there is nothing to print).
+// Printable alone serves the later checks of an order already made: the
+// retention purge keeps a letter whose order is not placed yet.
+var printableSQL = printableStateSQL + ` AND s.purged_at IS NULL`
+
+// printableStateSQL is Printable in SQL, for a shipments row named s.
+var printableStateSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT IN (` + sqlEnded + `)`
+
+// ReasonPurged is the manual-handling reason of a letter that was due for
+// print when its personal data had been purged (CreatePrintOrders).
+const ReasonPurged = "purged"
 
 // Printable reports whether a shipment in this state and stage may still get
 // a print order: not opened or rejected, and not printed or closed by its
@@ -117,9 +128,13 @@ func (s *Store) PutRegisterEntry(ctx context.Context, e RegisterEntry) error {
 }
 
 // CreatePrintOrders records the decision to print for those of the
-// shipments that may still be printed and have no print decision yet, in
-// state lookup, due at now. It returns the ids it recorded; the others are
-// left alone, so calling it again never makes a second order.
+// shipments that may still be printed (printableSQL) and have no print
+// decision yet, in state lookup, due at now. It returns the ids it
+// recorded; the others are left alone, so calling it again never makes a
+// second order. A letter due for print (stage print_due) whose personal
+// data was purged goes to manual handling instead (ReasonPurged), in the
+// same transaction: like any print-due letter the fallback cannot print,
+// it is not left in print_due, where it would look like a lost hand-off.
 func (s *Store) CreatePrintOrders(ctx context.Context, ids []string, policy string, requiresApproval bool, now time.Time) ([]string, error) {
 	valid := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -127,16 +142,39 @@ func (s *Store) CreatePrintOrders(ctx context.Context, ids []string, policy stri
 			valid = append(valid, id)
 		}
 	}
-	created := []string{}
-	err := s.db.SelectContext(ctx, &created, `INSERT INTO print_orders
-			(shipment_id, policy, requires_approval, idempotency_key, state, due_at, created_at, updated_at)
-		SELECT s.id, $2, $3, 'postvakt-print-' || s.id, 'lookup', $4, $4, $4
-		FROM shipments s WHERE s.id = ANY($1::uuid[]) AND `+printableSQL+`
-		ORDER BY s.id
-		ON CONFLICT (shipment_id) DO NOTHING
-		RETURNING shipment_id`, pq.Array(valid), policy, requiresApproval, now)
+	var created []string
+	// The letters are held (FOR KEY SHARE, as the orders' foreign keys
+	// will) and looked at again if a purge changed them meanwhile: the
+	// purge (FOR UPDATE) then either sees the new order, and keeps the
+	// letter, or has purged it first, and it gets none.
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		created = []string{}
+		if err := tx.SelectContext(ctx, &created, `INSERT INTO print_orders
+				(shipment_id, policy, requires_approval, idempotency_key, state, due_at, created_at, updated_at)
+			SELECT s.id, $2, $3, 'postvakt-print-' || s.id, 'lookup', $4, $4, $4
+			FROM shipments s WHERE s.id = ANY($1::uuid[]) AND `+printableSQL+`
+			ORDER BY s.id FOR KEY SHARE OF s
+			ON CONFLICT (shipment_id) DO NOTHING
+			RETURNING shipment_id`, pq.Array(valid), policy, requiresApproval, now); err != nil {
+			return fmt.Errorf("record print decisions (policy %s): %w", policy, err)
+		}
+		var purged []string
+		if err := tx.SelectContext(ctx, &purged, `SELECT s.id FROM shipments s
+			WHERE s.id = ANY($1::uuid[]) AND s.purged_at IS NOT NULL AND s.stage = `+sqlStage(model.StagePrintDue)+`
+			  AND `+printableStateSQL+` AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id)
+			ORDER BY s.id FOR UPDATE OF s`, pq.Array(valid)); err != nil {
+			return fmt.Errorf("find purged letters due for print (policy %s): %w", policy, err)
+		}
+		for _, id := range purged {
+			if err := toManual(ctx, tx, id, ReasonPurged, manualWhy{"the letter's personal data was deleted under its retention rules: there is nothing left to print; resolve it as not needed",
+				[]Phrase{{Key: "manual.detail.purged"}}}, now, SourcePolicy, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("record print decisions (policy %s): %w", policy, err)
+		return nil, err
 	}
 	return created, nil
 }
@@ -158,6 +196,7 @@ type PrintDueShipment struct {
 // PrintDueWithoutOrder returns up to limit printable shipments in stage
 // print_due that have no print decision, in id order after the id after
 // ("" from the start), so a caller that leaves some can page past them.
+// Purged ones too: CreatePrintOrders sends those to manual handling.
 func (s *Store) PrintDueWithoutOrder(ctx context.Context, after string, limit int) ([]PrintDueShipment, error) {
 	if after == "" {
 		after = "00000000-0000-0000-0000-000000000000"
@@ -167,7 +206,7 @@ func (s *Store) PrintDueWithoutOrder(ctx context.Context, after string, limit in
 			o.orgnr AS sender_org, u.name AS sender_unit, s.catch_up_at IS NOT NULL AS catch_up
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE s.stage = `+sqlStage(model.StagePrintDue)+` AND `+printableSQL+`
+		WHERE s.stage = `+sqlStage(model.StagePrintDue)+` AND `+printableStateSQL+`
 		  AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id) AND s.id > $2::uuid
 		ORDER BY s.id LIMIT $1`, limit, after)
 	if err != nil {
