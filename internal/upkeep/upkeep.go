@@ -27,6 +27,7 @@ type Store interface {
 	PurgeAlerts(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
+	PurgeUserEmails(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // Upkeep is the housekeeping of one deployment.
@@ -67,12 +68,13 @@ func (u *Upkeep) Schedule(s *jobs.Scheduler) error {
 // Purge counts what one retention run removed.
 type Purge struct {
 	store.ShipmentPurge
-	Evidence store.Purged // events and audit entries past the longest period
-	Orphans  int64        // persons no letter points to (store.PurgeOrphanPersons)
-	Caches   int64        // poll errors and register answers
-	Contacts int64        // reminder addresses of organisations with no letter kept
-	Alerts   int64        // health alerts resolved long ago, with their notices
-	Sessions int64        // expired sessions
+	Evidence   store.Purged // events and audit entries past the longest period
+	Orphans    int64        // persons no letter points to (store.PurgeOrphanPersons)
+	Caches     int64        // poll errors and register answers
+	Contacts   int64        // reminder addresses of organisations with no letter kept
+	Alerts     int64        // health alerts resolved long ago, with their notices
+	Sessions   int64        // expired sessions
+	UserEmails int64        // e-mail addresses of users disabled longer ago than RetentionYears
 }
 
 // Retention is the nightly purge that lets personal data go: each letter
@@ -83,7 +85,8 @@ type Purge struct {
 // retention and audit entries older than RetentionYears go; caches, the
 // reminder addresses of organisations with no letter kept and the health
 // alerts resolved (both longer ago than RetentionYears) and expired
-// sessions go. The purge
+// sessions go, and users disabled longer ago than RetentionYears lose
+// their e-mail address (store.PurgeUserEmails). The purge
 // logs its counts and writes them to the audit log.
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
@@ -93,7 +96,7 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"orphan_persons", p.Orphans, "notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
 		"kept_print_not_placed", p.PrintPending, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
-		"alerts", p.Alerts, "sessions", p.Sessions)
+		"alerts", p.Alerts, "sessions", p.Sessions, "user_emails", p.UserEmails)
 	return nil
 }
 
@@ -163,6 +166,9 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 	}
 	if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
 		return out, fmt.Errorf("purge expired sessions: %w", err)
+	}
+	if out.UserEmails, err = u.Store.PurgeUserEmails(ctx, now.AddDate(-def, 0, 0)); err != nil {
+		return out, err
 	}
 	return out, nil
 }
