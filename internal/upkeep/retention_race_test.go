@@ -172,7 +172,7 @@ func TestRetentionKeepsALetterWhosePrintOrderIsNotPlaced(t *testing.T) {
 	}
 	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
 	p, err := u.Purge(ctx, now)
-	if err != nil || p.Shipments != 1 || false {
+	if err != nil || p.Shipments != 1 || p.PrintPending != 2 {
 		t.Fatalf("purge %+v %v; want the plain letter purged, the two with an order not placed kept", p, err)
 	}
 	var kept int
