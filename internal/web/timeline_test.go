@@ -184,3 +184,40 @@ func TestTimelineWritersInPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineKindInPageLanguage: the timeline's Event column says each
+// entry's kind as a word in the page's language (a print decided is
+// "utskrift besluttet" in Norwegian, "udskrift besluttet" in Danish, "print
+// decided" in English), a kind the catalogue does not know shows as its
+// code, and evidence.json keeps the codes.
+func TestTimelineKindInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	id := e.seed(1)[0].ID
+	db := e.st.DB()
+	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, 'print_decided', 'policy', $2, 'print order decided (policy p)')`, id, now.Add(-2*time.Minute))
+	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, 'some_future_kind', 'policy', $2, 'x')`, id, now.Add(-time.Minute))
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	for _, lang := range []struct{ accept, want string }{
+		{"nb-NO,nb;q=0.9", "utskrift besluttet"}, {"da-DK,da;q=0.9", "udskrift besluttet"}, {"en-GB", "print decided"},
+	} {
+		code, page := b.doIn(lang.accept, "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s evidence page: %d", lang.accept, code)
+		}
+		timeline := page[strings.Index(page, `id="timeline"`):]
+		if !strings.Contains(timeline, "<td>"+lang.want+"</td>") {
+			t.Errorf("%s timeline's Event column does not say %q", lang.accept, lang.want)
+		}
+		if strings.Contains(timeline, "<td>print_decided</td>") {
+			t.Errorf("%s timeline's Event column shows the code print_decided", lang.accept)
+		}
+		if !strings.Contains(timeline, "<td>some_future_kind</td>") {
+			t.Errorf("%s timeline does not fall back to the code of an unknown kind", lang.accept)
+		}
+	}
+	code, body := b.get("/shipments/" + id + "/evidence.json")
+	if code != http.StatusOK || !strings.Contains(body, `"kind": "print_decided"`) && !strings.Contains(body, `"kind":"print_decided"`) {
+		t.Errorf("evidence.json lost the kind's code: %d", code)
+	}
+}
