@@ -20,24 +20,53 @@ var AuditHeader = []string{"at", "actor", "role", "sender_org", "action", "objec
 // auditExportPage is how many entries one read of an export takes.
 const auditExportPage = 1000
 
+// auditValues are one entry's cells: the time through at, the role
+// through role.
+func auditValues(e *store.AuditEntry, at func(time.Time) any, role func(string) string) []any {
+	return []any{at(e.At), e.Actor, role(e.Role), e.SenderOrg, e.Action, e.Object, e.Detail, e.SubjectOrg}
+}
+
 // AuditLog writes the entries f selects (its Before and Limit aside),
 // newest first, every page of them, to w in format, and returns how many
 // it wrote. The entries are as the store reads them: national ids masked.
-func AuditLog(ctx context.Context, src AuditSource, f store.AuditFilter, format Format, w io.Writer) (int, error) {
-	tw, err := NewWriter(format, w, "audit", AuditHeader)
+// An XLSX with labels is for people (see Labels: the headers and the role
+// in the reader's language, the time a date cell on the reader's clock);
+// else, and in CSV and JSON, the time is UTC text and the role its code.
+// The actions stay codes in every form, as the audit page shows them.
+func AuditLog(ctx context.Context, src AuditSource, f store.AuditFilter, format Format, w io.Writer, l *Labels) (int, error) {
+	var tw Writer
+	var err error
+	var row func(e *store.AuditEntry) error
+	if format == XLSX && l != nil {
+		var x *xlsxWriter
+		if x, err = l.newSheet(w, "audit", AuditHeader); err == nil {
+			tw = x
+			at := func(t time.Time) any { return t.In(l.Zone) }
+			role := func(r string) string { return l.code("role.", r) }
+			row = func(e *store.AuditEntry) error { return x.values(auditValues(e, at, role)) }
+		}
+	} else {
+		tw, err = NewWriter(format, w, "audit", AuditHeader)
+		at := func(t time.Time) any { return t.UTC().Format(time.RFC3339) }
+		role := func(r string) string { return r }
+		cells := make([]string, len(AuditHeader))
+		row = func(e *store.AuditEntry) error {
+			for i, v := range auditValues(e, at, role) {
+				cells[i] = v.(string)
+			}
+			return tw.Row(cells)
+		}
+	}
 	if err != nil {
 		return 0, err
 	}
 	f.Before, f.Limit = "", auditExportPage
-	cells := make([]string, len(AuditHeader))
 	n := 0
 	for {
 		page, err := src.AuditLog(ctx, f)
 		if err == nil {
-			for _, e := range page.Entries {
-				cells[0], cells[1], cells[2], cells[3] = e.At.UTC().Format(time.RFC3339), e.Actor, e.Role, e.SenderOrg
-				cells[4], cells[5], cells[6], cells[7] = e.Action, e.Object, e.Detail, e.SubjectOrg
-				if err = tw.Row(cells); err != nil {
+			for i := range page.Entries {
+				if err = row(&page.Entries[i]); err != nil {
 					break
 				}
 				n++

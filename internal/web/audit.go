@@ -236,7 +236,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.download(w, r, "audit", format, func(w io.Writer) (int, error) {
-		return report.AuditLog(r.Context(), s.store, f, format, w)
+		return report.AuditLog(r.Context(), s.store, f, format, w, s.exportLabels(r))
 	})
 }
 
