@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
@@ -178,8 +180,13 @@ var bulkDecisions = []string{"", store.DecisionNewLetter, store.DecisionAssessed
 func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Get("from") == "" && q.Get("to") == "" && q.Get("alert") == "" {
+		o, err := s.incidentOptions(r.Context(), principal(r.Context()))
+		if err != nil {
+			s.internalError(w, "read incident form's choices", err)
+			return
+		}
 		now := s.now().In(zone)
-		s.render(w, r, http.StatusOK, "incident", "title.incident", &incidentData{Options: s.options(), States: reportStates,
+		s.render(w, r, http.StatusOK, "incident", "title.incident", &incidentData{Options: o, States: reportStates,
 			Query: url.Values{"from": {now.AddDate(0, 0, -7).Format("2006-01-02")}, "to": {now.Format("2006-01-02")}}})
 		return
 	}
@@ -195,7 +202,21 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/alerts/"+url.PathEscape(id), http.StatusSeeOther)
 		return
 	}
+	if d.Options, err = s.incidentOptions(r.Context(), principal(r.Context())); err != nil {
+		s.internalError(w, "read incident form's choices", err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "incident", "title.incident", d)
+}
+
+// incidentOptions are the incident form's choices: the lists' (options),
+// and the classes of the letters in the principal's scope as the class
+// box's, as the lists' class filter offers them (it matches exactly).
+func (s *Server) incidentOptions(ctx context.Context, p *auth.Principal) (filterOptions, error) {
+	o := s.options()
+	var err error
+	o.Classes, err = s.store.Classes(ctx, p.Scope())
+	return o, err
 }
 
 func (s *Server) badIncident(w http.ResponseWriter, r *http.Request, err error) bool {

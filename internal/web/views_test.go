@@ -151,3 +151,33 @@ func TestClassFilterOffersTheClassesInScope(t *testing.T) {
 		t.Error("a unit's user is offered the classes of other units' letters")
 	}
 }
+
+// The incident page's class box offers the classes of the letters in the
+// user's scope, as the lists' class filter does, on the empty form and on a
+// report; a unit's user is offered only their unit's.
+func TestIncidentClassOffersTheClassesInScope(t *testing.T) {
+	e := newEnv(t)
+	e.seed(2) // 964338531: Barnevernstjenesten and NAV, class taushetsbelagt
+	letter := func(id, org, unit, class string) model.NewShipment {
+		return model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID(id, 0), SenderOrg: org, SenderUnit: unit,
+			RecipientKind: "org", RecipientID: "974760673", Title: "Vedtak", Confidential: true, Class: class, SentAt: now.Add(-24 * time.Hour)}
+	}
+	if _, _, err := e.st.Register(context.Background(), []model.NewShipment{letter("bv", "964338531", "Barnevernstjenesten", "barnevern"),
+		letter("skole", "974760673", "Skole", "elevmappe")}, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	const want = `<datalist id="class-choices"><option value="barnevern"><option value="taushetsbelagt"></datalist>`
+	for _, p := range []string{"/incidents", "/incidents?from=" + now.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + now.Format("2006-01-02")} {
+		code, page := b.get(p)
+		if code != http.StatusOK || !strings.Contains(page, want) || !strings.Contains(page, `name="class" list="class-choices"`) {
+			t.Errorf("%s (%d) does not offer the classes in scope %s", p, code, want)
+		}
+	}
+	u := e.browser()
+	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
+	if _, page := u.get("/incidents"); !strings.Contains(page, `<datalist id="class-choices"><option value="taushetsbelagt"></datalist>`) {
+		t.Error("a unit's user is offered the classes of other units' letters on the incident page")
+	}
+}
