@@ -105,8 +105,10 @@ func (s *Server) writeFollowUp(w http.ResponseWriter, r *http.Request, sh *store
 }
 
 // apiFollowUps is GET /api/v1/followups: the follow-ups in the caller's
-// scope by deadline, the open ones only unless all=true, at most limit
-// (default 200, at most 1000).
+// scope by deadline, the open ones only unless all=true, a page of at most
+// limit (default 200, at most 1000) after cursor (the next_cursor of the
+// page before; keyset paging as GET /api/v1/shipments and the /followups
+// page, store.FollowUpsPage).
 func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	all, err := strconv.ParseBool(q.Get("all"))
@@ -128,13 +130,21 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
 	if all {
 		detail = "all"
 	}
+	cursor := q.Get("cursor")
+	if cursor != "" {
+		detail += " cursor " + cursor
+	}
 	if !s.mustAudit(w, r, "view_list", "followups "+detail, "api") {
 		return
 	}
-	list, err := s.store.FollowUps(r.Context(), principal(r.Context()).Scope(), all, limit)
+	page, err := s.store.FollowUpsPage(r.Context(), principal(r.Context()).Scope(), all, cursor, limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeError(w, http.StatusBadRequest, "invalid cursor: it must be the next_cursor of an earlier page; start again without it")
+		return
+	}
 	if err != nil {
 		s.internalError(w, "list follow-ups", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"followups": list})
+	writeJSON(w, http.StatusOK, map[string]any{"followups": page.FollowUps, "next_cursor": page.NextCursor})
 }

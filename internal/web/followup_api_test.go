@@ -117,3 +117,51 @@ func TestFollowUpAPI(t *testing.T) {
 		t.Errorf("opened letter: %d %v, want 409", code, out)
 	}
 }
+
+// TestFollowUpAPIPages: GET /api/v1/followups pages by keyset as
+// /api/v1/shipments: a page of limit follow-ups and the next_cursor of the
+// next page, empty on the last; walking the cursors gives every follow-up
+// once, in the order of one long page; a cursor the server did not make is
+// a 400.
+func TestFollowUpAPIPages(t *testing.T) {
+	e := newEnv(t)
+	e.seed(5)
+	if _, err := e.st.OpenFollowUps(context.Background(), store.MinAgeBound(now, 1), now.AddDate(0, 0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.token("compliance", "964338531", "")
+	ids := func(out map[string]any) []string {
+		var ids []string
+		for _, f := range out["followups"].([]any) {
+			ids = append(ids, f.(map[string]any)["shipment_id"].(string))
+		}
+		return ids
+	}
+	code, one := e.do("GET", "/api/v1/followups?limit=1000", tok, "")
+	if code != http.StatusOK || one["next_cursor"] != "" {
+		t.Fatalf("one page: %d %v, want every follow-up and an empty next_cursor", code, one)
+	}
+	want := ids(one)
+	if len(want) != 5 {
+		t.Fatalf("%d follow-ups, want the 5 seeded", len(want))
+	}
+	var walked []string
+	cursor, pages := "", 0
+	for {
+		code, out := e.do("GET", "/api/v1/followups?limit=2&cursor="+cursor, tok, "")
+		if code != http.StatusOK {
+			t.Fatalf("page %d: %d %v", pages+1, code, out)
+		}
+		walked = append(walked, ids(out)...)
+		pages++
+		if cursor, _ = out["next_cursor"].(string); cursor == "" || pages > 5 {
+			break
+		}
+	}
+	if pages != 3 || strings.Join(walked, ",") != strings.Join(want, ",") {
+		t.Errorf("walked %d pages of %v, want 3 pages of %v", pages, walked, want)
+	}
+	if code, out := e.do("GET", "/api/v1/followups?cursor=not-a-cursor", tok, ""); code != http.StatusBadRequest {
+		t.Errorf("a made-up cursor: %d %v, want 400", code, out)
+	}
+}

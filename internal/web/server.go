@@ -66,7 +66,6 @@ type ListStore interface {
 // FollowUpStore keeps the sending units' follow-up decisions.
 type FollowUpStore interface {
 	FollowUp(ctx context.Context, shipmentID string, scope store.Scope) (*store.FollowUp, error)
-	FollowUps(ctx context.Context, scope store.Scope, all bool, limit int) ([]store.FollowUp, error)
 	FollowUpsPage(ctx context.Context, scope store.Scope, all bool, cursor string, limit int) (*store.FollowUpPage, error)
 	RecordFollowUp(ctx context.Context, d store.FollowUpDecision) error
 }
