@@ -202,38 +202,35 @@ func (s *Store) RecipientInScope(ctx context.Context, ident string, scope Scope)
 	var c sqlConds
 	c.add("r.kind = ?", recipientKey(ident))
 	c.add("r.ident = ?", ident)
-	sub := "true"
-	if scope.SenderOrg != "" || scope.SenderUnit != "" {
-		var sc sqlConds
-		sc.args = c.args
-		followUpScope(&sc, scope)
-		c.args, sub = sc.args, sc.String()
-	}
 	var id int64
-	err := s.db.GetContext(ctx, &id, fmt.Sprintf(`SELECT r.id FROM recipients r WHERE %s AND %s`,
-		c.String(), recipientInScope(sub)), c.args...)
-	if err != nil {
+	if err := s.db.GetContext(ctx, &id, recipientInScope("r.id", &c, scope), c.args...); err != nil {
 		return 0, fmt.Errorf("find recipient: %w", notFound(err))
 	}
 	return id, nil
 }
 
-// recipientInScope is the condition that a shipment in scope (sub, the
-// conditions on the sender organisation o and unit u) went to recipient r.
-func recipientInScope(sub string) string {
-	return fmt.Sprintf(`EXISTS (
-		SELECT 1 FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		WHERE s.recipient_id = r.id AND %s)`, sub)
-}
-
-// MaskedRecipientInScope returns the recipient of row rid as the audit log
-// names them, model.MaskRecipient (a person's id masked, an organisation's
-// number as it is), if a shipment in scope went to them, else ErrNotFound
-// (RecipientInScope the other way round): the audit entry of a list by rid
-// names whom it was about, so that the audit log's person filter finds it.
-func (s *Store) MaskedRecipientInScope(ctx context.Context, rid int64, scope Scope) (string, error) {
+// RecipientByRow returns the recipient with row id rid (a list's rid) and
+// its name if a shipment in scope went to it, else ErrNotFound, as
+// RecipientInScope: a list drilled into a recipient is named even when its
+// filter leaves no letters, and a row id guessed outside the scope names
+// nobody. The id is as stored: show it masked (model.MaskRecipient).
+func (s *Store) RecipientByRow(ctx context.Context, rid int64, scope Scope) (Recipient, string, error) {
 	var c sqlConds
 	c.add("r.id = ?", rid)
+	var row struct {
+		Kind  string `db:"kind"`
+		Ident string `db:"ident"`
+		Name  string `db:"name"`
+	}
+	if err := s.db.GetContext(ctx, &row, recipientInScope("r.kind, r.ident, r.name", &c, scope), c.args...); err != nil {
+		return Recipient{}, "", fmt.Errorf("read recipient: %w", notFound(err))
+	}
+	return Recipient{Kind: row.Kind, ID: row.Ident}, row.Name, nil
+}
+
+// recipientInScope is the query of columns of the recipients c selects to
+// which a shipment in scope went.
+func recipientInScope(columns string, c *sqlConds, scope Scope) string {
 	sub := "true"
 	if scope.SenderOrg != "" || scope.SenderUnit != "" {
 		var sc sqlConds
@@ -241,16 +238,9 @@ func (s *Store) MaskedRecipientInScope(ctx context.Context, rid int64, scope Sco
 		followUpScope(&sc, scope)
 		c.args, sub = sc.args, sc.String()
 	}
-	var r struct {
-		Kind  string `db:"kind"`
-		Ident string `db:"ident"`
-	}
-	err := s.db.GetContext(ctx, &r, fmt.Sprintf(`SELECT r.kind, r.ident FROM recipients r WHERE %s AND %s`,
-		c.String(), recipientInScope(sub)), c.args...)
-	if err != nil {
-		return "", fmt.Errorf("find recipient %d: %w", rid, notFound(err))
-	}
-	return model.MaskRecipient(r.Kind, r.Ident), nil
+	return fmt.Sprintf(`SELECT %s FROM recipients r WHERE %s AND EXISTS (
+		SELECT 1 FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE s.recipient_id = r.id AND %s)`, columns, c.String(), sub)
 }
 
 // ListShipments returns one page of a list, oldest first (keyset paging on

@@ -147,12 +147,14 @@ func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action, w
 	masked := ""
 	switch {
 	case f.RecipientRow != 0:
-		m, err := s.store.MaskedRecipientInScope(r.Context(), f.RecipientRow, principal(r.Context()).Scope())
+		who, _, err := s.store.RecipientByRow(r.Context(), f.RecipientRow, principal(r.Context()).Scope())
 		if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: no letter in scope, the list is empty
 			s.internalError(w, "audit a recipient's list", err)
 			return false
 		}
-		masked = m
+		if err == nil {
+			masked = model.MaskRecipient(who.Kind, who.ID)
+		}
 	case f.Recipient != "" && model.CheckOrgNumber(f.Recipient) == nil:
 		masked = f.Recipient
 	}
@@ -294,6 +296,12 @@ type listData struct {
 	// drilled into (its first page), when ShowReminders.
 	Reminders     []store.OrgReminder
 	ShowReminders bool
+	// Total is how many letters the first page shows; More that the list
+	// has more than those (a next page). The list counts no further: a
+	// COUNT over a filter at 1,000,000 letters would read every letter it
+	// selects, where a page reads one page of them.
+	Total int
+	More  bool
 }
 
 // orgRemindersShown is how many reminders to an organisation its list shows.
@@ -329,19 +337,45 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.ShowReminders = true
 	}
-	if len(page.Rows) > 0 {
-		switch {
-		case f.RecipientRow != 0 || f.Recipient != "":
-			first := page.Rows[0]
-			d.Heading += " — " + model.MaskRecipient(first.RecipientKind, first.RecipientID)
-			if first.RecipientName != "" {
-				d.Heading += " " + first.RecipientName
-			}
-		case f.Unit != "":
-			d.Heading += " — " + f.Unit
-		}
+	name, err := s.listNames(r.Context(), p, f, page)
+	if err != nil {
+		s.internalError(w, "name list's recipient", err)
+		return
+	}
+	if name != "" {
+		d.Heading += " — " + name
+	}
+	if f.Cursor == "" {
+		d.Total, d.More = len(page.Rows), page.NextCursor != ""
 	}
 	s.render(w, r, http.StatusOK, "list", listTitle(f.List), d)
+}
+
+// listNames is whom a list is drilled into, for its heading: the recipient
+// (id masked, and name) or the sending unit, also when the filter leaves no
+// letters; "" for neither. The recipient is its first letter's, else read
+// by its row id in the principal's scope (an organisation number in the
+// URL names itself).
+func (s *Server) listNames(ctx context.Context, p *auth.Principal, f store.ListFilter, page *store.ListPage) (string, error) {
+	switch {
+	case len(page.Rows) > 0 && (f.RecipientRow != 0 || f.Recipient != ""):
+		first := page.Rows[0]
+		return strings.TrimSpace(model.MaskRecipient(first.RecipientKind, first.RecipientID) + " " + first.RecipientName), nil
+	case f.RecipientRow != 0:
+		who, name, err := s.store.RecipientByRow(ctx, f.RecipientRow, p.Scope())
+		if errors.Is(err, store.ErrNotFound) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(model.MaskRecipient(who.Kind, who.ID) + " " + name), nil
+	case f.Recipient != "":
+		return f.Recipient, nil // an organisation number (parseFilter)
+	case f.Unit != "":
+		return f.Unit, nil
+	}
+	return "", nil
 }
 
 type searchData struct {

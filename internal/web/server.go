@@ -59,7 +59,7 @@ type ListStore interface {
 	PrintBatches(ctx context.Context, scope store.Scope, now time.Time) ([]store.PrintBatch, error)
 	ManualQueue(ctx context.Context, scope store.Scope, limit int) ([]store.ManualItem, error)
 	RecipientInScope(ctx context.Context, ident string, scope store.Scope) (int64, error)
-	MaskedRecipientInScope(ctx context.Context, rid int64, scope store.Scope) (string, error)
+	RecipientByRow(ctx context.Context, rid int64, scope store.Scope) (store.Recipient, string, error)
 	RecipientReminders(ctx context.Context, rid int64, scope store.Scope, limit int) ([]store.OrgReminder, error)
 }
 
