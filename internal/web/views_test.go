@@ -121,11 +121,11 @@ func TestUnitFilterOffersTheUnitsInScope(t *testing.T) {
 	}
 }
 
-// The class filter matches a class exactly too, so the lists offer the
-// classes of the letters registered for the units in scope: a compliance
-// officer those of the organisation's units, a unit's user its own unit's,
-// never another organisation's.
-func TestClassFilterOffersTheClassesInScope(t *testing.T) {
+// The class filter matches a class exactly too, so the lists and the
+// incident page offer the classes of the letters registered for the units
+// in scope: a compliance officer those of the organisation's units, a
+// unit's user its own unit's, never another organisation's.
+func TestClassChoicesInScope(t *testing.T) {
 	e := newEnv(t)
 	e.seed(2) // 964338531: Barnevernstjenesten and NAV, class taushetsbelagt
 	letter := func(id, org, unit, class string) model.NewShipment {
@@ -138,46 +138,24 @@ func TestClassFilterOffersTheClassesInScope(t *testing.T) {
 	}
 	b := e.browser()
 	b.login("kari", e.user("kari", "compliance", "964338531", ""))
-	const want = `<datalist id="class-choices"><option value="barnevern"><option value="taushetsbelagt"></datalist>`
-	for _, p := range []string{"/unopened", "/units?list=problems", "/list?list=problems"} {
-		if _, page := b.get(p); !strings.Contains(page, want) || !strings.Contains(page, `list="class-choices"`) {
+	u := e.browser()
+	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
+	const officer = `<datalist id="class-choices"><option value="barnevern"><option value="taushetsbelagt"></datalist>`
+	const unit = `<datalist id="class-choices"><option value="taushetsbelagt"></datalist>`
+	report := "/incidents?from=" + now.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + now.Format("2006-01-02")
+	for _, c := range []struct{ page, input string }{
+		{"/unopened", `list="class-choices"`},
+		{"/units?list=problems", `list="class-choices"`},
+		{"/list?list=problems", `list="class-choices"`},
+		{"/incidents", `name="class" list="class-choices"`},
+		{report, `name="class" list="class-choices"`},
+	} {
+		if code, page := b.get(c.page); code != http.StatusOK || !strings.Contains(page, officer) || !strings.Contains(page, c.input) {
 			i := strings.Index(page, `<datalist id="class-choices"`)
-			t.Errorf("%s offers %.120s, want %s", p, page[max(i, 0):], want)
+			t.Errorf("%s (%d) offers %.120s, want %s on %s", c.page, code, page[max(i, 0):], officer, c.input)
 		}
-	}
-	u := e.browser()
-	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
-	if _, page := u.get("/unopened"); !strings.Contains(page, `<datalist id="class-choices"><option value="taushetsbelagt"></datalist>`) {
-		t.Error("a unit's user is offered the classes of other units' letters")
-	}
-}
-
-// The incident page's class box offers the classes of the letters in the
-// user's scope, as the lists' class filter does, on the empty form and on a
-// report; a unit's user is offered only their unit's.
-func TestIncidentClassOffersTheClassesInScope(t *testing.T) {
-	e := newEnv(t)
-	e.seed(2) // 964338531: Barnevernstjenesten and NAV, class taushetsbelagt
-	letter := func(id, org, unit, class string) model.NewShipment {
-		return model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID(id, 0), SenderOrg: org, SenderUnit: unit,
-			RecipientKind: "org", RecipientID: "974760673", Title: "Vedtak", Confidential: true, Class: class, SentAt: now.Add(-24 * time.Hour)}
-	}
-	if _, _, err := e.st.Register(context.Background(), []model.NewShipment{letter("bv", "964338531", "Barnevernstjenesten", "barnevern"),
-		letter("skole", "974760673", "Skole", "elevmappe")}, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
-	const want = `<datalist id="class-choices"><option value="barnevern"><option value="taushetsbelagt"></datalist>`
-	for _, p := range []string{"/incidents", "/incidents?from=" + now.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + now.Format("2006-01-02")} {
-		code, page := b.get(p)
-		if code != http.StatusOK || !strings.Contains(page, want) || !strings.Contains(page, `name="class" list="class-choices"`) {
-			t.Errorf("%s (%d) does not offer the classes in scope %s", p, code, want)
+		if _, page := u.get(c.page); !strings.Contains(page, unit) {
+			t.Errorf("%s: a unit's user is offered the classes of other units' letters", c.page)
 		}
-	}
-	u := e.browser()
-	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
-	if _, page := u.get("/incidents"); !strings.Contains(page, `<datalist id="class-choices"><option value="taushetsbelagt"></datalist>`) {
-		t.Error("a unit's user is offered the classes of other units' letters on the incident page")
 	}
 }
