@@ -1,0 +1,228 @@
+package upkeep
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// A letter to a person is purged; then a back-fill (discover over the old
+// window, or a sender system sending its registrations again) registers
+// the same channel id once more, naming the person. That registration is a
+// duplicate and stores nothing: it must not bring the person's national id
+// back either, as a recipient no letter points to, which no purge would
+// ever take again.
+func TestRetentionPurgedPersonStaysGoneWhenTheLetterIsRegisteredAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	register(t, st, letter{"taushetsbelagt", "person", personA, "TITTEL-A", old})
+	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+	if p, err := u.Purge(ctx, now); err != nil || p.Shipments != 1 || p.Persons != 1 {
+		t.Fatalf("purge %+v %v; want the letter and its person purged", p, err)
+	}
+	// The same letter as discover registers it again (register() used
+	// channel id ret-0).
+	_, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: "ret-0", SenderOrg: bergen,
+		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-A",
+		Confidential: true, Class: "taushetsbelagt", SentAt: old}}, "discover", "discover:svarut")
+	if err != nil || n != 0 {
+		t.Fatalf("registering the purged letter again: %d new, %v; want a duplicate", n, err)
+	}
+	if found := scan(t, st, []string{personA}); len(found) > 0 {
+		t.Errorf("the purged person's national id is back in %v", found)
+	}
+	// An import run again names the letter as it did: a duplicate, skipped
+	// ("an import can be re-run"), not a letter with another recipient.
+	reg, err := st.BeginRegistration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Rollback()
+	if err := reg.Add(ctx, model.NewShipment{Channel: "svarut", ChannelID: "ret-0", SenderOrg: bergen,
+		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-A",
+		Confidential: true, Class: "taushetsbelagt", SentAt: old}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := reg.Apply(ctx, store.SourceImport, "test"); err != nil || n != 0 {
+		t.Fatalf("import again: %d new, %v", n, err)
+	}
+	if c, err := reg.Contradictions(ctx, 10); err != nil || len(c) > 0 {
+		t.Errorf("the purged letter imported again contradicts itself: %+v %v", c, err)
+	}
+	reg.Rollback()
+	// A new letter to a person still gets its recipient.
+	got, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: storetest.ChannelID("ny", 1), SenderOrg: bergen,
+		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personC, Title: "TITTEL-NY",
+		Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceImport, "test")
+	if err != nil || n != 1 || len(got) != 1 || got[0].RecipientID != personC {
+		t.Fatalf("a new letter to a person: %+v, %d new, %v", got, n, err)
+	}
+}
+
+// A person no letter points to (an earlier release left one for an
+// in-batch duplicate row) is deleted by the nightly purge, with the name
+// stored for them, and the purge says so in the audit log; a person with
+// a letter kept stays.
+func TestRetentionDeletesPersonsNoLetterPointsTo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	register(t, st, letter{"taushetsbelagt", "person", personC, "TITTEL-C", now.AddDate(0, -1, 0)})
+	if _, err := st.DB().Exec(`INSERT INTO recipients (kind, ident, name, created_at) VALUES ('person', $1, 'FORELDRELOS', $2)`,
+		personA, now.AddDate(-1, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+	p, err := u.Purge(ctx, now)
+	if err != nil || p.Orphans != 1 {
+		t.Fatalf("purge %+v %v; want the person with no letter deleted", p, err)
+	}
+	if found := scan(t, st, []string{personA, "FORELDRELOS"}); len(found) > 0 {
+		t.Errorf("the person with no letter is still stored in %v", found)
+	}
+	if found := scan(t, st, []string{personC}); len(found[personC]) == 0 {
+		t.Errorf("the person with a letter kept is gone (found in %v)", found)
+	}
+	var audit int
+	if err := st.DB().Get(&audit, `SELECT count(*) FROM audit_log WHERE action = 'retention_purge_persons'
+		AND actor = 'system:retention' AND detail = '1 persons no letter points to'`); err != nil || audit != 1 {
+		t.Errorf("%d audit entries tell of the deleted person (%v), want 1", audit, err)
+	}
+}
+
+// A new letter is being registered to a person no letter pointed to yet
+// (held FOR KEY SHARE by the registration, which a helper transaction
+// stops at the statement that stores its letters) when the purge looks
+// for persons with no letter. The purge must wait for the registration
+// and then keep the person for its letter: not delete them (the letter
+// would point to no one) and not fail on the letter's foreign key.
+func TestRetentionOrphanPurgeWaitsForARegistrationToThePerson(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	register(t, st, letter{"taushetsbelagt", "org", firma, "TITTEL", now.AddDate(0, -1, 0)})
+	if _, err := st.DB().Exec(`INSERT INTO recipients (kind, ident, created_at) VALUES ('person', $1, $2)`,
+		personA, now.AddDate(-6, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	newID := storetest.ChannelID("orphan", 1)
+	hold, err := st.DB().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = hold.Rollback() }()
+	if _, err := hold.Exec(`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
+		SELECT gen_random_uuid(), 'svarut', $1, s.sender_unit_id, s.recipient_id, '', false, s.class, now()
+		FROM shipments s WHERE s.channel_id = 'ret-0'`, newID); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		got []store.Shipment
+		err error
+	}
+	regDone := make(chan result, 1)
+	go func() {
+		got, _, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: newID, SenderOrg: bergen,
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-NY",
+			Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceAPI, "test")
+		regDone <- result{got, err}
+	}()
+	waitLocked(t, st, 1, nil) // the registration, holding the person, waits for the helper's letter
+	type purged struct {
+		p   Purge
+		err error
+	}
+	purgeDone := make(chan purged, 1)
+	go func() {
+		u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+		p, err := u.Purge(ctx, now)
+		purgeDone <- purged{p, err}
+	}()
+	var pr *purged
+	waitLocked(t, st, 2, func() bool {
+		select {
+		case r := <-purgeDone:
+			pr = &r
+			return true
+		default:
+			return false
+		}
+	})
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	reg := <-regDone
+	if pr == nil {
+		r := <-purgeDone
+		pr = &r
+	}
+	if reg.err != nil || len(reg.got) != 1 || reg.got[0].RecipientID != personA {
+		t.Fatalf("the registration: %+v %v; want the letter stored to the person", reg.got, reg.err)
+	}
+	if pr.err != nil || pr.p.Orphans != 0 {
+		t.Fatalf("purge %+v %v; want it to keep the person of the new letter", pr.p, pr.err)
+	}
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM shipments s JOIN recipients r ON r.id = s.recipient_id
+		WHERE s.channel_id = $1 AND r.ident = $2`, newID, personA); err != nil || n != 1 {
+		t.Errorf("%d letters (%v) point to the person, want the new one", n, err)
+	}
+}
+
+// A user disabled longer ago than the retention period loses their e-mail
+// address to the nightly purge, and keeps their row and name (the audit
+// log names them); a user disabled recently, and an enabled user however
+// old, keep theirs.
+func TestRetentionClearsTheEmailOfUsersDisabledLongAgo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	for _, u := range []struct {
+		name     string
+		disabled any
+	}{{"gammel", now.AddDate(-5, 0, -1)}, {"nylig", now.AddDate(-4, 0, 0)}, {"aktiv", nil}} {
+		if _, err := st.CreateUser(ctx, store.User{Name: u.name, PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
+			Email: u.name + "@kommune.example"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`UPDATE users SET created_at = $2, disabled_at = $3 WHERE name = $1`,
+			u.name, now.AddDate(-10, 0, 0), u.disabled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+	p, err := u.Purge(ctx, now)
+	if err != nil || p.UserEmails != 1 {
+		t.Fatalf("purge %+v %v; want one user's e-mail cleared", p, err)
+	}
+	if found := scan(t, st, []string{"gammel@kommune.example"}); len(found) > 0 {
+		t.Errorf("the e-mail of the user disabled long ago is still stored in %v", found)
+	}
+	var users []struct {
+		Name  string `db:"name"`
+		Email string `db:"email"`
+	}
+	if err := st.DB().Select(&users, `SELECT name, email FROM users ORDER BY name`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"aktiv": "aktiv@kommune.example", "gammel": "", "nylig": "nylig@kommune.example"}
+	if len(users) != 3 {
+		t.Fatalf("users %+v, want all three kept", users)
+	}
+	for _, u := range users {
+		if u.Email != want[u.Name] {
+			t.Errorf("user %s has e-mail %q, want %q", u.Name, u.Email, want[u.Name])
+		}
+	}
+}
