@@ -60,27 +60,13 @@ func AuditLog(ctx context.Context, src AuditSource, f store.AuditFilter, format 
 	if err != nil {
 		return 0, err
 	}
-	f.Before, f.Limit = "", auditExportPage
-	n := 0
-	for {
+	f.Limit = auditExportPage
+	return writePages(tw, func(cursor string) ([]store.AuditEntry, string, error) {
+		f.Before = cursor
 		page, err := src.AuditLog(ctx, f)
-		if err == nil {
-			for i := range page.Entries {
-				if err = row(&page.Entries[i]); err != nil {
-					break
-				}
-				n++
-			}
-		}
 		if err != nil {
-			if x, ok := tw.(*xlsxWriter); ok {
-				x.f.Close()
-			}
-			return n, err
+			return nil, "", err
 		}
-		if f.Before = page.NextCursor; f.Before == "" {
-			break
-		}
-	}
-	return n, tw.Close()
+		return page.Entries, page.NextCursor, nil
+	}, row)
 }

@@ -84,14 +84,25 @@ func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all b
 	if err != nil {
 		return 0, err
 	}
+	return writePages(tw, func(cursor string) ([]store.FollowUp, string, error) {
+		page, err := src.FollowUpsPage(ctx, scope, all, cursor, 1000)
+		if err != nil {
+			return nil, "", err
+		}
+		return page.FollowUps, page.NextCursor, nil
+	}, row)
+}
+
+// writePages writes a row of every item of the pages next returns (from
+// the cursor "" on, until a page's next cursor is "") and closes tw. On an
+// error it abandons the file (an XLSX's workbook closed, nothing written)
+// and returns how many rows it wrote.
+func writePages[T any](tw Writer, next func(cursor string) ([]T, string, error), row func(*T) error) (int, error) {
 	n, cursor := 0, ""
 	for {
-		page, err := src.FollowUpsPage(ctx, scope, all, cursor, 1000)
-		if err == nil {
-			for i := range page.FollowUps {
-				if err = row(&page.FollowUps[i]); err != nil {
-					break
-				}
+		items, nextCursor, err := next(cursor)
+		for i := 0; err == nil && i < len(items); i++ {
+			if err = row(&items[i]); err == nil {
 				n++
 			}
 		}
@@ -101,9 +112,8 @@ func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all b
 			}
 			return n, err
 		}
-		if cursor = page.NextCursor; cursor == "" {
-			break
+		if cursor = nextCursor; cursor == "" {
+			return n, tw.Close()
 		}
 	}
-	return n, tw.Close()
 }
