@@ -11,6 +11,250 @@ import (
 	"postvakt/internal/storetest"
 )
 
+// A new letter to a person is being registered while the nightly purge
+// takes that person's last letter. The interleaving is made deterministic:
+// a helper transaction holds the new letter's channel id (an uncommitted
+// letter with it), so the registration stops at the statement that stores
+// its letters, after it has found the person; the purge then runs. The
+// registration must store its letter to the person (it is not a
+// duplicate), and the person stays with it; the purge still purges the
+// old letter.
+func TestRetentionRaceWithARegistrationToThePerson(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	register(t, st, letter{"taushetsbelagt", "person", personA, "TITTEL-A", old})
+	newID := storetest.ChannelID("race", 1)
+
+	hold, err := st.DB().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = hold.Rollback() }()
+	if _, err := hold.Exec(`INSERT INTO recipients (kind, ident) VALUES ('org', $1) ON CONFLICT DO NOTHING`, firma); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
+		SELECT gen_random_uuid(), 'svarut', $1, s.sender_unit_id, r.id, '', false, s.class, now()
+		FROM shipments s, recipients r WHERE s.channel_id = 'ret-0' AND r.kind = 'org' AND r.ident = $2`, newID, firma); err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		got []store.Shipment
+		n   int
+		err error
+	}
+	regDone := make(chan result, 1)
+	go func() {
+		got, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: newID, SenderOrg: bergen,
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-NY",
+			Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceAPI, "test")
+		regDone <- result{got, n, err}
+	}()
+	waitLocked(t, st, 1, nil)
+
+	type purged struct {
+		p   Purge
+		err error
+	}
+	purgeDone := make(chan purged, 1)
+	go func() {
+		u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+		p, err := u.Purge(ctx, now)
+		purgeDone <- purged{p, err}
+	}()
+	// The purge either ends (taking the person) or waits for the
+	// registration that holds the person.
+	pr := doneOrLocked(t, st, 2, purgeDone)
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	reg := <-regDone
+	if pr == nil {
+		r := <-purgeDone
+		pr = &r
+	}
+	if pr.err != nil || pr.p.Shipments != 1 {
+		t.Fatalf("purge %+v %v; want the old letter purged", pr.p, pr.err)
+	}
+	if reg.err != nil || reg.n != 1 || len(reg.got) != 1 || reg.got[0].RecipientID != personA {
+		t.Fatalf("the registration during the purge: %+v, %d new, %v; want the new letter stored to the person", reg.got, reg.n, reg.err)
+	}
+}
+
+// doneOrLocked waits (bounded) until ch delivers, and returns what it
+// did, or until n backends of the test's database wait for a lock (nil).
+func doneOrLocked[T any](t *testing.T, st *store.Store, n int, ch <-chan T) *T {
+	t.Helper()
+	var got *T
+	waitLocked(t, st, n, func() bool {
+		select {
+		case r := <-ch:
+			got = &r
+			return true
+		default:
+			return false
+		}
+	})
+	return got
+}
+
+// waitLocked waits (bounded) until n backends of the test's database wait
+// for a lock, or done (if given) says the awaited work ended.
+func waitLocked(t *testing.T, st *store.Store, n int, done func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if done != nil && done() {
+			return
+		}
+		var waiting int
+		if err := st.DB().Get(&waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d backends came to wait for a lock", n)
+}
+
+// Two rows of one registration name the same new letter with different
+// persons: the first row stores the letter; the second is a duplicate of
+// it and must not leave its person behind as a recipient no letter points
+// to (no purge would ever take that national id).
+func TestRegisterInBatchDuplicateLeavesNoPerson(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	row := model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID("dup", 1), SenderOrg: bergen,
+		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL",
+		Confidential: true, Class: "taushetsbelagt", SentAt: now}
+	other := row
+	other.RecipientID = personC
+	got, n, err := st.Register(ctx, []model.NewShipment{row, other}, store.SourceAPI, "test")
+	if err != nil || n != 1 || len(got) != 2 || got[0].RecipientID != personA {
+		t.Fatalf("register: %+v, %d new, %v; want one letter to the first row's person", got, n, err)
+	}
+	if found := scan(t, st, []string{personC}); len(found) > 0 {
+		t.Errorf("the second row's person is stored in %v, with no letter", found)
+	}
+}
+
+// A letter due for the purge whose print order is not placed yet (held
+// for approval, or queued in the outbox) is kept, with the order's request
+// (the address the provider is to get), and the purge counts it; a letter
+// beside it without one is purged.
+func TestRetentionKeepsALetterWhosePrintOrderIsNotPlaced(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	ids := register(t, st, letter{"taushetsbelagt", "org", firma, "HELD", old}, letter{"taushetsbelagt", "org", firma, "QUEUED", old},
+		letter{"taushetsbelagt", "org", firma, "PLAIN", old})
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
+	for i, approval := range []bool{true, false} {
+		if _, err := st.CreatePrintOrders(ctx, ids[i:i+1], "taushetsbelagt", approval, old.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{true: store.PrintStateHeld, false: store.PrintStateQueued}[approval]
+		if got, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: ids[i], Outcome: store.ResolveOrder,
+			At: old.Add(2 * time.Hour), Request: []byte(`{"address":"ADRESSE"}`)}); err != nil || got != want {
+			t.Fatalf("resolve print: %q %v, want %s", got, err, want)
+		}
+	}
+	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+	p, err := u.Purge(ctx, now)
+	if err != nil || p.Shipments != 1 || p.PrintPending != 2 {
+		t.Fatalf("purge %+v %v; want the plain letter purged, the two with an order not placed kept", p, err)
+	}
+	var kept int
+	if err := st.DB().Get(&kept, `SELECT count(*) FROM shipments s JOIN print_orders o ON o.shipment_id = s.id
+		WHERE s.purged_at IS NULL AND s.title <> '' AND o.request->>'address' = 'ADRESSE'`); err != nil || kept != 2 {
+		t.Errorf("%d letters kept with their order's request (%v), want 2", kept, err)
+	}
+	var audit int
+	if err := st.DB().Get(&audit, `SELECT count(*) FROM audit_log WHERE action = 'retention_purge_letters'
+		AND detail LIKE '%2 letters kept: print order not placed yet%'`); err != nil || audit != 1 {
+		t.Errorf("%d audit entries say the purge kept 2 letters for their print orders (%v), want 1", audit, err)
+	}
+}
+
+// The other order: the purge holds the person (and is held itself, by a
+// helper transaction on the old letter's follow-up) when a new letter to
+// the person is registered. The registration waits for the purge, which
+// deletes the person; the registration then makes the person again and
+// stores its letter to them (it must not find the person gone and store
+// the letter to no one).
+func TestRetentionRaceRegistrationAfterThePurgeTookThePerson(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	ids := register(t, st, letter{"taushetsbelagt", "person", personA, "TITTEL-A", old})
+	if _, err := st.DB().Exec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline, note)
+		SELECT id, sender_unit_id, 'unread', sent_at, 'NOTAT' FROM shipments WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	hold, err := st.DB().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = hold.Rollback() }()
+	if _, err := hold.Exec(`SELECT 1 FROM followups WHERE shipment_id = $1 FOR UPDATE`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	type purged struct {
+		p   Purge
+		err error
+	}
+	purgeDone := make(chan purged, 1)
+	go func() {
+		u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+		p, err := u.Purge(ctx, now)
+		purgeDone <- purged{p, err}
+	}()
+	waitLocked(t, st, 1, nil) // the purge, at the follow-up note, holding the person
+	type result struct {
+		got []store.Shipment
+		n   int
+		err error
+	}
+	regDone := make(chan result, 1)
+	go func() {
+		got, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: storetest.ChannelID("race", 2), SenderOrg: bergen,
+			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-NY",
+			Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceAPI, "test")
+		regDone <- result{got, n, err}
+	}()
+	// The registration ends, or waits for the person the purge holds.
+	reg := doneOrLocked(t, st, 2, regDone)
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	pr := <-purgeDone
+	if reg == nil {
+		r := <-regDone
+		reg = &r
+	}
+	// The person goes with the old letter and comes back with the new
+	// one, or stays for it: either way the new letter has its recipient.
+	if pr.err != nil || pr.p.Shipments != 1 {
+		t.Fatalf("purge %+v %v; want the old letter purged", pr.p, pr.err)
+	}
+	if reg.err != nil || reg.n != 1 || len(reg.got) != 1 || reg.got[0].RecipientID != personA {
+		t.Fatalf("the registration after the purge took the person: %+v, %d new, %v; want the letter stored to the person", reg.got, reg.n, reg.err)
+	}
+}
+
 // A letter to a person is purged; then a back-fill (discover over the old
 // window, or a sender system sending its registrations again) registers
 // the same channel id once more, naming the person. That registration is a
