@@ -25,16 +25,7 @@ func TestAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
 	setState(t, st, incident, model.StateAvailable, model.StageReminded)
 	printDecide(t, st, []string{held}, "barnevern", true, printT0)
-	if _, err := st.CreatePrintOrders(ctx, []string{manual}, "taushetsbelagt", false, printT0); err != nil {
-		t.Fatal(err)
-	}
-	if ls, err := st.ClaimPrintLookups(ctx, []string{manual}, printT0, 1, time.Minute); err != nil || len(ls) != 1 {
-		t.Fatalf("claim %d %v", len(ls), err)
-	}
-	if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: manual, Outcome: store.ResolveManual,
-		At: printT0, Reason: "no_address", Detail: "no address"}); err != nil {
-		t.Fatal(err)
-	}
+	printToManual(t, st, manual)
 	decide := func(id, decision string, at time.Time) {
 		t.Helper()
 		if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: id, Decision: decision, Note: "n",
@@ -133,16 +124,7 @@ func TestIncidentAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
 	printDecide(t, st, []string{held}, "barnevern", true, printT0)
 	printDecide(t, st, []string{ordered}, "taushetsbelagt", false, printT0)
-	if _, err := st.CreatePrintOrders(ctx, []string{manual}, "taushetsbelagt", false, printT0); err != nil {
-		t.Fatal(err)
-	}
-	if ls, err := st.ClaimPrintLookups(ctx, []string{manual}, printT0, 1, time.Minute); err != nil || len(ls) != 1 {
-		t.Fatalf("claim %d %v", len(ls), err)
-	}
-	if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: manual, Outcome: store.ResolveManual,
-		At: printT0, Reason: "no_address", Detail: "no address"}); err != nil {
-		t.Fatal(err)
-	}
+	printToManual(t, st, manual)
 	at := printT0.Add(time.Hour)
 	for _, d := range []string{store.DecisionClosed, store.DecisionAssessed} {
 		if n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: d, Note: "n", Replace: true,

@@ -35,6 +35,23 @@ func printShipments(t *testing.T, st *store.Store, n int) []string {
 	return ids
 }
 
+// printToManual decides a print for the letter id and sends it to manual
+// handling (no address) at printT0.
+func printToManual(t *testing.T, st *store.Store, id string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.CreatePrintOrders(ctx, []string{id}, "taushetsbelagt", false, printT0); err != nil {
+		t.Fatal(err)
+	}
+	if ls, err := st.ClaimPrintLookups(ctx, []string{id}, printT0, 1, time.Minute); err != nil || len(ls) != 1 {
+		t.Fatalf("claim %d %v", len(ls), err)
+	}
+	if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: id, Outcome: store.ResolveManual,
+		At: printT0, Reason: "no_address", Detail: "no address"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // printDecide records print decisions and resolves them with an address.
 func printDecide(t *testing.T, st *store.Store, ids []string, policy string, approval bool, at time.Time) {
 	t.Helper()
