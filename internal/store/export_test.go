@@ -1,6 +1,13 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"postvakt/internal/model"
+)
 
 // SetIncidentBatch sets how many letters RecordIncidentFollowUps records in
 // one transaction, and returns the undo.
@@ -35,4 +42,15 @@ func (s *Store) ExplainAuditLog(ctx context.Context, f AuditFilter) ([]byte, err
 	var plan []byte
 	err = s.db.GetContext(ctx, &plan, `EXPLAIN (FORMAT JSON) `+q, args...)
 	return plan, err
+}
+
+// ReopenByDecision reopens the escalation of the letters ids, each to its
+// stage in tos, in one transaction, as a follow-up decision does
+// (reopenByDecision).
+func (s *Store) ReopenByDecision(ctx context.Context, ids []string, tos []model.Stage, at time.Time) error {
+	ls := make([]reopening, len(ids))
+	for i := range ids {
+		ls[i] = reopening{ids[i], tos[i]}
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return reopenByDecision(ctx, tx, ls, at) })
 }

@@ -6,9 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"postvakt/internal/model"
-
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"postvakt/internal/model"
 )
 
 // escalationAfter is the one rule for what recording a follow-up decision
@@ -72,34 +73,51 @@ func applyEscalationAfter(ctx context.Context, tx *sqlx.Tx, id string, from, to 
 		}
 		return "; escalation closed (stage " + string(from) + ")", nil
 	default:
-		if err := reopenByDecision(ctx, tx, id, to, at); err != nil {
+		if err := reopenByDecision(ctx, tx, []reopening{{id, to}}, at); err != nil {
 			return "", err
 		}
 		return "; escalation reopened (stage " + string(to) + ")", nil
 	}
 }
 
-// reopenByDecision undoes closeByDecision for the letter id, in the
-// caller's transaction: stage to, looked at by the next escalation run;
-// for print_due a print order the close skipped is decided again (its
-// address looked up now: nothing of it was sent); for manual the handling
-// item the close resolved as not needed is open again.
-func reopenByDecision(ctx context.Context, tx *sqlx.Tx, id string, to model.Stage, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE shipments SET stage = $2, next_step_at = `+sqlLookAtOnce+`
-		WHERE id = $1 AND stage = `+sqlStage(model.StageClosed), id, to); err != nil {
-		return fmt.Errorf("reopen the escalation of %s: %w", id, err)
+// reopening is a letter a follow-up decision reopens (escalationAfter),
+// and the stage it reopens to.
+type reopening struct {
+	id string
+	to model.Stage
+}
+
+// reopenByDecision undoes closeByDecision for the letters ls, in the
+// caller's transaction, which holds them locked (FOR UPDATE): the one
+// place of a reopen's side effects, for one letter (RecordFollowUp) and
+// for an incident's batch (RecordIncidentFollowUps), in one statement. A
+// letter still closed moves to its stage to, looked at by the next
+// escalation run; for print_due a print order the close skipped is
+// decided again (its address looked up now: nothing of it was sent); for
+// manual the handling item the close resolved as not needed is open
+// again. A letter no longer closed is left alone.
+func reopenByDecision(ctx context.Context, tx *sqlx.Tx, ls []reopening, at time.Time) error {
+	if len(ls) == 0 {
+		return nil
 	}
-	switch to {
-	case model.StagePrintDue:
-		if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'lookup', batch_id = NULL, due_at = $2, updated_at = $2
-			WHERE shipment_id = $1 AND state = `+sqlList([]string{PrintStateSkipped}), id, at); err != nil {
-			return fmt.Errorf("reopen the print order of %s: %w", id, err)
-		}
-	case model.StageManual:
-		if _, err := tx.ExecContext(ctx, `UPDATE print_manual SET resolved_at = NULL, resolved_by = '', resolution = '', note = ''
-			WHERE shipment_id = $1 AND resolution = `+sqlList([]string{ManualNotNeeded})+` AND note LIKE 'follow-up: %'`, id); err != nil {
-			return fmt.Errorf("reopen the manual handling of %s: %w", id, err)
-		}
+	ids, tos := make([]string, len(ls)), make([]string, len(ls))
+	for i, l := range ls {
+		ids[i], tos[i] = l.id, string(l.to)
+	}
+	if _, err := tx.ExecContext(ctx, `WITH r AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS r (id, to_stage)),
+		moved AS (
+			UPDATE shipments s SET stage = r.to_stage, next_step_at = `+sqlLookAtOnce+`
+			FROM r WHERE s.id = r.id AND s.stage = `+sqlStage(model.StageClosed)+`
+			RETURNING s.id, s.stage),
+		relookup AS (
+			UPDATE print_orders p SET state = 'lookup', batch_id = NULL, due_at = $3, updated_at = $3
+			FROM moved WHERE p.shipment_id = moved.id AND moved.stage = `+sqlStage(model.StagePrintDue)+`
+				AND p.state = `+sqlList([]string{PrintStateSkipped})+`)
+		UPDATE print_manual m SET resolved_at = NULL, resolved_by = '', resolution = '', note = ''
+		FROM moved WHERE m.shipment_id = moved.id AND moved.stage = `+sqlStage(model.StageManual)+`
+			AND m.resolution = `+sqlList([]string{ManualNotNeeded})+` AND m.note LIKE 'follow-up: %'`,
+		pq.Array(ids), pq.Array(tos), at); err != nil {
+		return fmt.Errorf("reopen the escalation of %d letters (%s first): %w", len(ls), ls[0].id, err)
 	}
 	return nil
 }

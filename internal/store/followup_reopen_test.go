@@ -166,3 +166,71 @@ func TestIncidentAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 		t.Errorf("closed again: %v %v", sh.Stage, err)
 	}
 }
+
+// A reopen's side effects have one place (reopenByDecision), which the
+// single letter's decision and an incident's batch both call with their
+// letters: over several letters at once, each reopens to its own stage with
+// its own side effects — a held print decided again (address looked up
+// now, out of its batch), a manual-handling item open again, a reminded
+// letter looked at by the next run — and a letter that is not closed (any
+// more) is left as it is.
+func TestReopenByDecisionReopensEachLetterOfAList(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 4)
+	reminded, held, manual, open := ids[0], ids[1], ids[2], ids[3]
+	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
+	setState(t, st, open, model.StateAvailable, model.StageReminded)
+	printDecide(t, st, []string{held}, "barnevern", true, printT0)
+	printToManual(t, st, manual)
+	at := printT0.Add(time.Hour)
+	for _, id := range []string{reminded, held, manual} {
+		if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: id, Decision: store.DecisionClosed,
+			Actor: "user:kari", At: at, Deadline: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := at.Add(time.Hour)
+	if err := st.ReopenByDecision(ctx, []string{reminded, held, manual, open},
+		[]model.Stage{model.StageReminded, model.StagePrintDue, model.StageManual, model.StagePrintDue}, later); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		ID      string      `db:"id"`
+		Stage   model.Stage `db:"stage"`
+		AtOnce  bool        `db:"at_once"`
+		Order   string      `db:"order_state"`
+		InBatch bool        `db:"in_batch"`
+		Manual  bool        `db:"manual_open"`
+	}
+	if err := st.DB().Select(&rows, `SELECT s.id, s.stage, s.next_step_at <= $2 AS at_once, COALESCE(p.state, '') AS order_state,
+			p.batch_id IS NOT NULL AS in_batch, m.shipment_id IS NOT NULL AND m.resolved_at IS NULL AS manual_open
+		FROM shipments s LEFT JOIN print_orders p ON p.shipment_id = s.id LEFT JOIN print_manual m ON m.shipment_id = s.id
+		WHERE s.id = ANY($1::uuid[])`, "{"+reminded+","+held+","+manual+","+open+"}", later); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		switch r.ID {
+		case reminded:
+			if r.Stage != model.StageReminded || !r.AtOnce {
+				t.Errorf("reminded letter: stage %s, looked at at once %v; want reminded, at once", r.Stage, r.AtOnce)
+			}
+		case held:
+			if r.Stage != model.StagePrintDue || r.Order != store.PrintStateLookup || r.InBatch {
+				t.Errorf("held letter: stage %s, order %q in a batch %v; want print_due, its order looked up again, in no batch",
+					r.Stage, r.Order, r.InBatch)
+			}
+		case manual:
+			if r.Stage != model.StageManual || !r.Manual {
+				t.Errorf("manual letter: stage %s, item open %v; want manual, open again", r.Stage, r.Manual)
+			}
+		case open:
+			if r.Stage != model.StageReminded {
+				t.Errorf("letter not closed: stage %s; want it left reminded", r.Stage)
+			}
+		}
+	}
+	if len(rows) != 4 {
+		t.Errorf("%d letters read, want 4", len(rows))
+	}
+}

@@ -374,9 +374,11 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 	}
 	// A decision that ends the case closes the escalation as for one letter
 	// (closeByDecision): stage closed, a print held for approval skipped;
-	// the follow-up keeps the stage it closed (closed_stage); one that does
-	// not end the case, replacing one that closed it, reopens it as for one
-	// letter (escalationAfter, reopenByDecision; sqlReopenTo).
+	// the follow-up keeps the stage it closed (closed_stage). One that does
+	// not end the case, replacing one that closed it, reopens it: the
+	// statement decides which letters and to what stage (escalationAfter's
+	// sqlReopenTo) and returns them; reopenByDecision, the one place of a
+	// reopen's side effects, reopens them after it in the same transaction.
 	args := append(c.args[:n:n], d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser, DecisionEnds(d.Decision))
 	q := fmt.Sprintf(`WITH sel AS (
 			SELECT s.id, s.sender_unit_id, s.state, s.stage,
@@ -385,20 +387,9 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 					THEN `+sqlReopenTo("f.closed_stage")+` END AS reopen_to
 			%[1]s WHERE %[2]s AND s.id = ANY($%[12]d::uuid[]) ORDER BY s.id FOR UPDATE OF s),
 		closed AS (
-			UPDATE shipments s SET stage = CASE WHEN sel.closes THEN `+sqlStage(model.StageClosed)+` ELSE sel.reopen_to END,
-				next_step_at = CASE WHEN sel.closes THEN s.next_step_at ELSE `+sqlLookAtOnce+` END
-			FROM sel WHERE s.id = sel.id AND (sel.closes OR sel.reopen_to IS NOT NULL)
-			RETURNING s.id, sel.stage AS was, sel.reopen_to),
-		relookup AS (
-			UPDATE print_orders p SET state = 'lookup', batch_id = NULL, due_at = $%[8]d, updated_at = $%[8]d
-			FROM closed WHERE p.shipment_id = closed.id AND closed.reopen_to = `+sqlStage(model.StagePrintDue)+`
-				AND p.state = `+sqlList([]string{PrintStateSkipped})+`
-			RETURNING p.shipment_id),
-		remanual AS (
-			UPDATE print_manual m SET resolved_at = NULL, resolved_by = '', resolution = '', note = ''
-			FROM closed WHERE m.shipment_id = closed.id AND closed.reopen_to = `+sqlStage(model.StageManual)+`
-				AND m.resolution = `+sqlList([]string{ManualNotNeeded})+` AND m.note LIKE 'follow-up: %%'
-			RETURNING m.shipment_id),
+			UPDATE shipments s SET stage = `+sqlStage(model.StageClosed)+`
+			FROM sel WHERE s.id = sel.id AND sel.closes
+			RETURNING s.id, sel.stage AS was),
 		skipped AS (
 			UPDATE print_orders p SET state = `+sqlList([]string{PrintStateSkipped})+`, due_at = NULL, updated_at = $%[8]d
 			FROM closed WHERE p.shipment_id = closed.id AND closed.was = `+sqlStage(model.StagePrintHeld)+`
@@ -430,8 +421,8 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 					|| CASE WHEN sel.closes THEN '; escalation closed (stage ' || sel.stage || ')' ELSE '' END
 					|| CASE WHEN sel.reopen_to IS NOT NULL THEN '; escalation reopened (stage ' || sel.reopen_to || ')' ELSE '' END
 			FROM sel JOIN up ON up.shipment_id = sel.id
-			RETURNING 1)
-		SELECT count(*) FROM ev`,
+			RETURNING shipment_id)
+		SELECT sel.id, sel.reopen_to FROM sel JOIN ev ON ev.shipment_id = sel.id`,
 		incidentFrom, c.String(), n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
 	// Each batch locks its letters first and decides in a second
 	// statement: under READ COMMITTED a statement that waited for a lock
@@ -449,11 +440,23 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 			if err := tx.SelectContext(ctx, &ids, lock, append(c.args[:n:n], cursor, incidentBatch)...); err != nil || len(ids) == 0 {
 				return err
 			}
-			var touched int
-			if err := tx.GetContext(ctx, &touched, q, append(args[:len(args):len(args)], pq.Array(ids))...); err != nil {
+			var touched []struct {
+				ID       string       `db:"id"`
+				ReopenTo *model.Stage `db:"reopen_to"`
+			}
+			if err := tx.SelectContext(ctx, &touched, q, append(args[:len(args):len(args)], pq.Array(ids))...); err != nil {
 				return err
 			}
-			total += touched
+			var reopen []reopening
+			for _, r := range touched {
+				if r.ReopenTo != nil {
+					reopen = append(reopen, reopening{r.ID, *r.ReopenTo})
+				}
+			}
+			if err := reopenByDecision(ctx, tx, reopen, d.At); err != nil {
+				return err
+			}
+			total += len(touched)
 			return nil
 		})
 		if err != nil {
