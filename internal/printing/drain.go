@@ -139,7 +139,7 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 	// same key finds the same order) and the order is cancelled by
 	// PollStatus.
 	if it.Attempts <= 1 {
-		wanted := store.Printable(it.ShipmentState, it.Stage)
+		wanted := store.Printable(it.ShipmentState, it.Stage, it.Purged)
 		if wanted {
 			var err error
 			if wanted, err = s.st.PrintStillWanted(ctx, it.ShipmentID); err != nil {

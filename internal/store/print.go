@@ -59,25 +59,28 @@ const (
 // released or rejected is decided again.
 var ErrBatchDecided = errors.New("print batch already decided")
 
-// printableSQL decides, for a shipments row named s, whether it may get a
-// print order: Printable, and its personal data not purged (a purged
-// letter has no title and no recipient left: there is nothing to print).
-// Printable alone serves the later checks of an order already made: the
-// retention purge keeps a letter whose order is not placed yet.
+// printableSQL is Printable in SQL, for a shipments row named s.
 var printableSQL = printableStateSQL + ` AND s.purged_at IS NULL`
 
-// printableStateSQL is Printable in SQL, for a shipments row named s.
+// printableStateSQL is Printable's state and stage in SQL, for a shipments
+// row named s, whatever the purge did: the purged letters due for print
+// that go to manual handling (CreatePrintOrders) are found by it.
 var printableStateSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT IN (` + sqlEnded + `)`
 
 // ReasonPurged is the manual-handling reason of a letter that was due for
 // print when its personal data had been purged (CreatePrintOrders).
 const ReasonPurged = "purged"
 
-// Printable reports whether a shipment in this state and stage may still get
-// a print order: not opened or rejected, and not printed or closed by its
-// channel.
-func Printable(state model.State, stage model.Stage) bool {
-	return state != model.StateOpened && state != model.StateRejected && !stage.Ended()
+// Printable reports whether a shipment in this state and stage, its
+// personal data purged or not, may still get a print order, or one made
+// still be wanted: not opened or rejected, not printed or closed by its
+// channel, and not purged (a purged letter has no title and no recipient
+// left: there is nothing to print, and nobody to name in a
+// manual-handling case). printableSQL is the same in SQL. The retention
+// purge keeps a letter whose order is not placed yet, so only a placed
+// order meets a purged letter: its status poll (applyPrintState).
+func Printable(state model.State, stage model.Stage, purged bool) bool {
+	return state != model.StateOpened && state != model.StateRejected && !stage.Ended() && !purged
 }
 
 // RegisterEntry is one cached answer of a business register.
@@ -293,7 +296,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			}
 			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourceRegister, ObservedAt: at,
 				Message: "address lookup failed, retried later: " + r.Detail, Payload: evidenceJSON(r.Evidence)})
-		case !Printable(cur.ShipmentState, cur.Stage):
+		case !Printable(cur.ShipmentState, cur.Stage, cur.Purged):
 			result = PrintStateSkipped
 			return skipPrint(ctx, tx, id, cur, at)
 		case r.Outcome == ResolveManual:
@@ -341,11 +344,13 @@ type printRow struct {
 	RequiresApproval bool        `db:"requires_approval"`
 	ShipmentState    model.State `db:"shipment_state"`
 	Stage            model.Stage `db:"stage"`
+	Purged           bool        `db:"purged"`
 }
 
 func lockPrint(ctx context.Context, tx *sqlx.Tx, id string) (printRow, error) {
 	var r printRow
-	err := tx.GetContext(ctx, &r, `SELECT p.state, p.order_id, p.policy, p.requires_approval, s.state AS shipment_state, s.stage
+	err := tx.GetContext(ctx, &r, `SELECT p.state, p.order_id, p.policy, p.requires_approval, s.state AS shipment_state, s.stage,
+			s.purged_at IS NOT NULL AS purged
 		FROM shipments s JOIN print_orders p ON p.shipment_id = s.id WHERE s.id = $1 AND p.shipment_id = $1 FOR UPDATE`, id)
 	if err != nil {
 		return r, fmt.Errorf("lock print order of %s: %w", id, notFound(err))
@@ -387,10 +392,18 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 	case PrintStatePrinted, PrintStatePosted:
 		return setStage(ctx, tx, id, model.StagePrinted)
 	case PrintStateFailed:
+		// A failed order goes to a person, to print by hand or deliver
+		// otherwise, even when the letter was opened or closed meanwhile
+		// (they judge whether anything is still needed); a purged letter
+		// has nothing left to print and nobody to name: its order ends as
+		// a cancelled one would.
+		if cur.Purged {
+			return setStage(ctx, tx, id, model.StagePrintCancelled)
+		}
 		return toManual(ctx, tx, id, "print_failed", manualWhy{"the print provider could not print the order: " + reason,
 			[]Phrase{{Key: "manual.detail.print_failed", Args: map[string]string{"Error": reason}}}}, at, SourcePrint, nil)
 	case PrintStateCancelled:
-		if !logged && Printable(cur.ShipmentState, cur.Stage) {
+		if !logged && Printable(cur.ShipmentState, cur.Stage, cur.Purged) {
 			return toManual(ctx, tx, id, "print_cancelled", manualWhy{"the print order was cancelled at the provider",
 				[]Phrase{{Key: "manual.detail.print_cancelled"}}}, at, SourcePrint, nil)
 		}

@@ -19,6 +19,7 @@ type PrintOutboxItem struct {
 	Attempts      int         `db:"attempts"` // claims so far, this one included
 	ShipmentState model.State `db:"shipment_state"`
 	Stage         model.Stage `db:"stage"`
+	Purged        bool        `db:"purged"` // the letter's personal data was purged
 }
 
 // ClaimPrintOutbox claims up to limit outbox rows due at now. The claim
@@ -30,7 +31,8 @@ func (s *Store) ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, 
 		FROM (SELECT shipment_id FROM print_outbox WHERE next_attempt_at <= $1
 		      ORDER BY next_attempt_at, shipment_id LIMIT $3 FOR UPDATE SKIP LOCKED) d, print_orders p, shipments s
 		WHERE o.shipment_id = d.shipment_id AND p.shipment_id = o.shipment_id AND s.id = o.shipment_id
-		RETURNING o.shipment_id, p.idempotency_key, p.request, o.attempts, s.state AS shipment_state, s.stage`,
+		RETURNING o.shipment_id, p.idempotency_key, p.request, o.attempts, s.state AS shipment_state, s.stage,
+			s.purged_at IS NOT NULL AS purged`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim print outbox: %w", err)
@@ -75,17 +77,19 @@ type PrintSendResult struct {
 }
 
 // PrintStillWanted reports whether the letter of a claimed outbox row may
-// still be printed, read just before its order is placed: one opened or
-// closed since the claim needs none.
+// still be printed (Printable), read just before its order is placed: one
+// opened or closed since the claim needs none.
 func (s *Store) PrintStillWanted(ctx context.Context, shipmentID string) (bool, error) {
 	var r struct {
-		State model.State `db:"state"`
-		Stage model.Stage `db:"stage"`
+		State  model.State `db:"state"`
+		Stage  model.Stage `db:"stage"`
+		Purged bool        `db:"purged"`
 	}
-	if err := s.db.GetContext(ctx, &r, `SELECT state, stage FROM shipments WHERE id = $1`, shipmentID); err != nil {
+	if err := s.db.GetContext(ctx, &r, `SELECT state, stage, purged_at IS NOT NULL AS purged FROM shipments WHERE id = $1`,
+		shipmentID); err != nil {
 		return false, fmt.Errorf("read whether %s is still to be printed: %w", shipmentID, notFound(err))
 	}
-	return Printable(r.State, r.Stage), nil
+	return Printable(r.State, r.Stage, r.Purged), nil
 }
 
 // FinishPrintSend records the outcome of sending an outbox row in one

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -65,6 +66,88 @@ func TestPurgedLetterGetsNoPrintOrder(t *testing.T) {
 	for _, it := range items {
 		if it.Reason != store.ReasonPurged || len(it.Why) != 1 || it.Why[0].Key != "manual.detail.purged" {
 			t.Errorf("manual item %+v, want reason %q and the catalogue's manual.detail.purged", it, store.ReasonPurged)
+		}
+	}
+}
+
+// placePrints decides, sends and places (provider state received) the print
+// orders of the letters ids at printT0.
+func placePrints(t *testing.T, st *store.Store, ids []string) {
+	t.Helper()
+	ctx := context.Background()
+	printDecide(t, st, ids, "taushetsbelagt", false, printT0)
+	items, err := st.ClaimPrintOutbox(ctx, printT0, len(ids), time.Minute)
+	if err != nil || len(items) != len(ids) {
+		t.Fatalf("claim outbox: %d %v", len(items), err)
+	}
+	for _, it := range items {
+		if err := st.FinishPrintSend(ctx, store.PrintSendResult{ShipmentID: it.ShipmentID, Outcome: store.SendOrdered, At: printT0,
+			OrderID: "o-" + it.ShipmentID, State: store.PrintStateReceived, NextPollAt: printT0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A letter purged once its print order was placed (the purge keeps only a
+// letter whose order is not placed yet) is still polled; when the order
+// then ends unprinted — cancelled at the provider, or failed — there is
+// nothing left to print by hand and nobody left to name: no
+// manual-handling item, no print_manual event, no escalation case; the
+// letter's stage says the order ended (print_cancelled). An unpurged
+// letter beside it still goes to manual handling, and a purged letter's
+// order that prints is recorded as printed.
+func TestPurgedLetterWhosePlacedOrderEndsUnprintedOpensNoManualItem(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 4)
+	cancelled, failed, printed, kept := ids[0], ids[1], ids[2], ids[3]
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
+	placePrints(t, st, ids)
+	if p, err := st.PurgeShipments(ctx, ids[:3], printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 3 {
+		t.Fatalf("purge: %+v %v, want the three letters purged (their orders are placed)", p, err)
+	}
+	at := printT0.Add(2 * time.Hour)
+	for id, state := range map[string]string{cancelled: store.PrintStateCancelled, failed: store.PrintStateFailed,
+		printed: store.PrintStatePrinted, kept: store.PrintStateFailed} {
+		if err := st.ApplyPrintStatus(ctx, store.PrintStatusUpdate{ShipmentID: id, At: at, State: state, FailureReason: "jammed",
+			NextPollAt: at.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, err := st.ManualQueue(ctx, store.Scope{}, 10)
+	if err != nil || len(items) != 1 || items[0].ShipmentID != kept {
+		t.Errorf("manual queue %+v %v, want only the unpurged letter whose print failed", items, err)
+	}
+	var manual int
+	if err := st.DB().Get(&manual, `SELECT count(*) FROM print_manual WHERE shipment_id = ANY($1::uuid[])`,
+		"{"+cancelled+","+failed+","+printed+"}"); err != nil || manual != 0 {
+		t.Errorf("%d manual-handling items (%v) for purged letters, want none", manual, err)
+	}
+	want := map[string]model.Stage{cancelled: model.StagePrintCancelled, failed: model.StagePrintCancelled, printed: model.StagePrinted,
+		kept: model.StageManual}
+	for id, w := range want {
+		sh, err := st.Shipment(ctx, id, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sh.Stage != w {
+			t.Errorf("stage %s, want %s", sh.Stage, w)
+		}
+		if id != kept {
+			for _, ev := range sh.Events {
+				if ev.Kind == store.EventPrintManual {
+					t.Errorf("purged letter's event %s %q, want none of manual handling", ev.Kind, ev.Message)
+				}
+			}
+		}
+	}
+	cases, err := st.EscalationCases(ctx, printT0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.ShipmentID != kept {
+			t.Errorf("escalation case %s %s for a purged letter, want none", c.Case, c.ShipmentID)
 		}
 	}
 }
