@@ -98,12 +98,13 @@ const maxUndelivered = 20
 
 // undelivered is the error of a run in which something due to go out did
 // not (a reminder, a notification order, a print order, a notice: the next
-// run tries again), naming them by reference only (notification ids,
-// organisation numbers, shipment ids; never a title, unit or address):
-// a run from cron must not look fine. nil when everything went out.
+// run tries again; a reminder whose outcome is unknown; an organisation
+// without a reminder address: escalate.Summary.NotSent), naming them by
+// reference only (notification ids, organisation numbers, shipment ids;
+// never a title, unit or address): a run from cron must not look fine.
+// nil when everything went out.
 func undelivered(sum escalate.Summary, ps printing.Summary, ns notice.Summary) error {
-	var refs []string
-	refs = append(refs, sum.Undelivered...)
+	refs := sum.NotSent()
 	for _, id := range ps.NotPlaced {
 		refs = append(refs, "print order of shipment "+id)
 	}

@@ -45,6 +45,32 @@ func TestEscalateOnceFailsWhenNothingWentOut(t *testing.T) {
 	}
 }
 
+// TestEscalateOnceFailsWithoutAReminderAddress: a reminder due to an
+// organisation without an e-mail address (none imported, no register to
+// look it up in) cannot go out: `escalate --once` prints the organisation
+// and exits 1 naming it by organisation number only, so that a run from
+// cron does not look fine while reminders wait for an address.
+func TestEscalateOnceFailsWithoutAReminderAddress(t *testing.T) {
+	db := pgtest.New(t)
+	letters := filepath.Join(t.TempDir(), "letters.csv")
+	os.WriteFile(letters, []byte(header+
+		"svarut,0e0e0e0e-0000-4000-8000-000000000003,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-02T10:00:00+01:00\n"), 0o644)
+	if out, stderr, code := run(t, db, "import", letters); code != 0 {
+		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
+	}
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
+	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
+	if code != 1 || !strings.Contains(out, "organisations without an e-mail address (add them with `postvakt contacts import`): 974760673") ||
+		!strings.Contains(stderr, "not sent this run (see the log): reminder to 974760673 (no e-mail address)") {
+		t.Fatalf("escalate with an organisation without address: exit %d, want 1 naming it\n%s\n%s", code, out, stderr)
+	}
+	for _, secret := range []string{"Vedtak", "Barnevernstjenesten"} {
+		if strings.Contains(stderr, secret) {
+			t.Errorf("the error names %q:\n%s", secret, stderr)
+		}
+	}
+}
+
 // TestEscalateOnceFailsWhenANoticeDidNotGoOut: with no reminder due, a
 // follow-up notice to the sending unit (a rejected letter) that the mail
 // server does not take makes `escalate --once` exit 1 naming the notice by

@@ -12,7 +12,10 @@ import (
 
 // TestUndelivered: a run is a failure when anything due to go out did not,
 // whatever its kind and however much else went out (a reminder among many
-// sent, a print order, a notice); the error names at most maxUndelivered
+// sent, a print order, a notice), and when a reminder's outcome is unknown
+// (this run's, or an earlier run's that stopped while sending it) or an
+// organisation due a reminder has no address (none imported, or its lookup
+// failed): each named by reference only; the error names at most maxUndelivered
 // references and counts the rest; a run where everything went out is none.
 func TestUndelivered(t *testing.T) {
 	if err := undelivered(escalate.Summary{Orgs: 5}, printing.Summary{Ordered: 2}, notice.Summary{Sent: 3}); err != nil {
@@ -29,6 +32,10 @@ func TestUndelivered(t *testing.T) {
 		{"a notification order", escalate.Summary{Orgs: 1, OrderFail: 1, Undelivered: []string{"notification order of reminder 8 to 974760673"}}, printing.Summary{}, notice.Summary{}, "notification order of reminder 8"},
 		{"a print order", escalate.Summary{}, printing.Summary{NotPlaced: []string{"0193a0b0-0000-7000-8000-000000000001"}}, notice.Summary{}, "print order of shipment 0193a0b0"},
 		{"a notice", escalate.Summary{}, printing.Summary{}, notice.Summary{Sent: 2, Failed: 1, Undelivered: []string{"escalation notice 9"}}, "escalation notice 9"},
+		{"an unknown outcome", escalate.Summary{Orgs: 3, Unknown: 1, Unresolved: []string{"reminder 11 to 974760673"}}, printing.Summary{}, notice.Summary{}, "reminder 11 to 974760673 (outcome unknown)"},
+		{"an earlier run's notice", escalate.Summary{Unresolved: []string{"followup_due notice 12"}}, printing.Summary{}, notice.Summary{}, "followup_due notice 12 (outcome unknown)"},
+		{"no e-mail address", escalate.Summary{Orgs: 3, NoAddress: []string{"974760673"}}, printing.Summary{}, notice.Summary{}, "reminder to 974760673 (no e-mail address)"},
+		{"address lookup failed", escalate.Summary{AddressUnknown: []string{"974760673"}}, printing.Summary{}, notice.Summary{}, "reminder to 974760673 (address lookup failed)"},
 	} {
 		err := undelivered(tc.sum, tc.ps, tc.ns)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -174,6 +174,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 			r.log.Error("a reminder or notice claimed by an earlier run has no recorded outcome (crash?): not sent again",
 				"notification", n.ID, "org", n.Org, "claimed_at", n.ClaimedAt)
 			r.sum.Expired = append(r.sum.Expired, n)
+			r.sum.Unresolved = append(r.sum.Unresolved, notificationRef(n))
 		}
 		if or, ok := e.Remind.(OrderRetrier); ok {
 			placed, failed, err := or.RetryOrders(ctx, now)
@@ -580,6 +581,7 @@ func (r *runState) stopWorkers() {
 	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
 	sort.Strings(r.sum.AddressUnknown)
 	r.sum.Undelivered = append(r.sum.Undelivered, w.Undelivered...)
+	r.sum.Unresolved = append(r.sum.Unresolved, w.Unresolved...)
 }
 
 // count adds one organisation's outcome to the workers' counts.
@@ -604,9 +606,10 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.NoAddress = append(w.NoAddress, g.Org)
 	case remind.StatusFailed:
 		w.Failed++
-		w.Undelivered = append(w.Undelivered, fmt.Sprintf("reminder %d to %s", out.NotificationID, g.Org))
+		w.Undelivered = append(w.Undelivered, reminderRef(out.NotificationID, g.Org))
 	case remind.StatusUnknown:
 		w.Unknown++
+		w.Unresolved = append(w.Unresolved, reminderRef(out.NotificationID, g.Org))
 	case remind.StatusAddressUnknown:
 		w.AddressUnknown = append(w.AddressUnknown, g.Org)
 	case remind.StatusBusy:
@@ -622,6 +625,20 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 	if r.e.OnOutcome != nil {
 		r.e.OnOutcome(out)
 	}
+}
+
+// reminderRef names a reminder by its notification and organisation.
+func reminderRef(notification int64, org string) string {
+	return fmt.Sprintf("reminder %d to %s", notification, org)
+}
+
+// notificationRef names a reminder or notice of an earlier run: a notice
+// by kind and id only (its group may be a unit).
+func notificationRef(n store.Notification) string {
+	if n.Kind == store.KindReminder {
+		return reminderRef(n.ID, n.Org)
+	}
+	return fmt.Sprintf("%s notice %d", n.Kind, n.ID)
 }
 
 // orderRef names a notification order not placed, by its reminder.

@@ -3,8 +3,10 @@ package escalate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +196,11 @@ func TestRunCrashBetweenSendAndCommitDoesNotResend(t *testing.T) {
 	sum = h.run(due1.Add(time.Hour)) // after the lease: unknown, listed
 	if len(sum.Expired) != 1 || sum.Expired[0].Org != firmaA || sum.Orgs != 0 {
 		t.Fatalf("after the lease: %+v", sum)
+	}
+	// The run is not fine: the reminder is named, by reference, as not
+	// known to have gone out.
+	if want := fmt.Sprintf("reminder %d to %s (outcome unknown)", sum.Expired[0].ID, firmaA); !slices.Contains(sum.NotSent(), want) {
+		t.Errorf("not sent: %q, want %q", sum.NotSent(), want)
 	}
 	h.run(due1.Add(24 * time.Hour))
 	if got := h.take(); len(got) != 0 {

@@ -45,6 +45,11 @@ type Summary struct {
 	// again), by reference only: "reminder 12 to 974760673",
 	// "notification order of reminder 12 to 974760673".
 	Undelivered []string
+	// Unresolved names the reminders and notices whose outcome is unknown
+	// (sent this run, or claimed by an earlier run that stopped while
+	// sending them: never sent again by themselves), by reference only:
+	// "reminder 12 to 974760673", "followup_due notice 34".
+	Unresolved []string
 	// Retried counts the pending reminders and notices of an earlier run
 	// that stopped before sending them: failed, sent again while due.
 	Retried int
@@ -100,6 +105,27 @@ func (s *Summary) finishSteps() {
 		}
 		return !a.Unheard && b.Unheard
 	})
+}
+
+// NotSent names, by reference only (notification ids, organisation
+// numbers; never a title, unit or address), what this run left unsent or
+// does not know to have sent: the failed reminders and notification
+// orders (the next run tries again), the unknown outcomes (never sent
+// again by themselves), the organisations whose address lookup failed
+// (tried again) and those without an e-mail address (waiting until one is
+// imported). A run from cron with any of them must not look fine.
+func (s Summary) NotSent() []string {
+	refs := append([]string(nil), s.Undelivered...)
+	for _, ref := range s.Unresolved {
+		refs = append(refs, ref+" (outcome unknown)")
+	}
+	for _, org := range s.AddressUnknown {
+		refs = append(refs, "reminder to "+org+" (address lookup failed)")
+	}
+	for _, org := range s.NoAddress {
+		refs = append(refs, "reminder to "+org+" (no e-mail address)")
+	}
+	return refs
 }
 
 // String is the one-line summary `postvakt escalate` prints.
