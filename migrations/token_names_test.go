@@ -43,3 +43,43 @@ func TestTokenNames(t *testing.T) {
 		t.Errorf("the name of a revoked token could not be used again: %v", err)
 	}
 }
+
+// TestTokenNamesAnyCase: 00038 makes an active token's name unique in its
+// sender organisation whatever its case. Active duplicates that differ only
+// in case, allowed before, do not break the upgrade: the oldest keeps its
+// name, the others get the first " (N)" no active token of the organisation
+// has in any case ("sak (2)" is taken by "SAK (2)"); a revoked token and
+// another organisation's token keep theirs. After it, "CI" is refused where
+// "Ci" is active, and Down goes back to exact names.
+func TestTokenNamesAnyCase(t *testing.T) {
+	ctx := context.Background()
+	_, db, p := provider(t)
+	if _, err := p.DownTo(ctx, 37); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, revoked_at, sender_org)
+		SELECT n, 'compliance', decode(md5(i::text), 'hex'), CASE WHEN r THEN now() END, o
+		FROM unnest(ARRAY['Sak', 'sak', 'SAK (2)', 'SAK', 'sAk', 'sak', 'Ci', 'ci'], ARRAY[false, false, false, false, true, false, false, false],
+			ARRAY['', '', '', '', '', '964338531', '964338531', '964338531'])
+			WITH ORDINALITY AS x(n, r, o, i)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	want := "Sak | sak (3) | SAK (2) | SAK (4) | sAk revoked | sak | Ci | ci (2)"
+	if got := rows(t, db, `SELECT name || CASE WHEN revoked_at IS NULL THEN '' ELSE ' revoked' END FROM api_tokens ORDER BY id`); got != want {
+		t.Errorf("tokens after 00038: %s, want %s", got, want)
+	}
+	for _, tc := range []struct{ name, org string }{{"CI", "964338531"}, {"sak", ""}, {"Sak (3)", ""}} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, sender_org) VALUES ($1, 'admin', '\x01', $2)`, tc.name, tc.org); err == nil {
+			t.Errorf("a second active token named %q (in another case) in organisation %q was stored", tc.name, tc.org)
+		}
+	}
+	if _, err := p.DownTo(ctx, 37); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, sender_org) VALUES ('CI', 'admin', '\x01', '964338531')`); err != nil {
+		t.Errorf("after Down, a name differing in case only: %v, want it stored", err)
+	}
+}

@@ -10,8 +10,8 @@ import (
 )
 
 // TestTokenNameUniqueWhileActive: a second active token of a name in one
-// sender organisation is refused with ErrTokenNameInUse (the audit log and
-// the lists show tokens by name); another organisation may use the name;
+// sender organisation, in any case, is refused with ErrTokenNameInUse (the
+// audit log and the lists show tokens by name); another organisation may use the name;
 // once the first is revoked, its name may be used again.
 func TestTokenNameUniqueWhileActive(t *testing.T) {
 	ctx := context.Background()
@@ -23,6 +23,10 @@ func TestTokenNameUniqueWhileActive(t *testing.T) {
 	_, err = st.CreateToken(ctx, store.Token{Name: "sak-system", Role: "admin", SenderOrg: "964338531"})
 	if !errors.Is(err, store.ErrTokenNameInUse) {
 		t.Fatalf("a second active token named sak-system in the organisation: %v, want ErrTokenNameInUse", err)
+	}
+	_, err = st.CreateToken(ctx, store.Token{Name: "Sak-System", Role: "admin", SenderOrg: "964338531"})
+	if !errors.Is(err, store.ErrTokenNameInUse) {
+		t.Fatalf("Sak-System in the organisation while sak-system is active: %v, want ErrTokenNameInUse", err)
 	}
 	// Names are per sender organisation: another organisation's admin, or
 	// an unscoped token, neither learns of nor is refused this name.

@@ -24,7 +24,7 @@ type Token struct {
 }
 
 // ErrTokenNameInUse is returned by CreateToken when an active token of the
-// same sender organisation has the name already (a revoked token's name may
+// same sender organisation has the name already, in any case (a revoked token's name may
 // be used again; another organisation's names are its own): the audit log
 // and the lists show tokens by name and organisation.
 var ErrTokenNameInUse = errors.New("an active API token has this name already")
