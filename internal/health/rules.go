@@ -96,6 +96,11 @@ var (
 // just after: a selector's To is exclusive, the facts' bounds inclusive.
 const tick = time.Microsecond
 
+// sentBy is a selector's To for the letters at least age old as of now:
+// every rule's facts count a letter exactly age old (sent_at <= now - age,
+// as store.MinAgeBound for the lists), and a selector's To is exclusive.
+func sentBy(now time.Time, age time.Duration) time.Time { return now.Add(-age + tick) }
+
 func ratio(a, b int) float64 {
 	if b == 0 {
 		return 0
@@ -192,7 +197,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: o.n,
 			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")), Why: reasons,
 			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
-				To: f.Now.Add(-t + tick), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
+				To: sentBy(f.Now, t), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
 	}
 	return out
 }
@@ -235,7 +240,7 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 			Why: []store.AlertReason{reason("mail.alert.why.stuck", "Count", u.Stuck, "Unit", u.Unit, "Channel", channel.Display(u.Channel),
 				"After", d.After, "Percentile", pct(cfg.Percentile), "Share", pct(share), "Window", cfg.Window)},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: pending, From: f.Now.Add(-cfg.Lookback), To: dueBefore.Add(-d.After + tick), Undecided: true,
+				States: pending, From: f.Now.Add(-cfg.Lookback), To: sentBy(dueBefore, d.After), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
 	}
 	return out
@@ -276,7 +281,7 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 			Why: []store.AlertReason{reason("mail.alert.why.unit_drop", "Reached", u.LastReached, "Last", u.LastN, "Unit", u.Unit,
 				"Channel", channel.Display(u.Channel), "Baseline", pct(base), "Others", pct(others))},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
 	}
 	for _, sy := range systems {
@@ -293,7 +298,7 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 			Why: []store.AlertReason{reason("mail.alert.why.system_drop", "Reached", sy.LastReached, "Last", sy.LastN, "System", sy.System,
 				"Channel", channel.Display(sy.Channel), "Baseline", pct(base), "Others", pct(others))},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: sy.SenderOrg}, Channel: sy.Channel, System: sy.System,
-				States: dropped, From: f.Now.Add(-f.Lookback), To: f.Now.Add(-d.After + tick), Undecided: true,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
 	}
 	return out
@@ -451,7 +456,7 @@ func rejectionSpikes(cfg policy.RejectionRule, f Facts, groupBy []string) []Cond
 				"Share", pct(share), "Baseline", pct(base))},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: l["sender"]}, Channel: l["channel"], Unit: l["unit"],
 				Class: l["class"], States: []model.State{model.StateRejected, model.StateFailed},
-				From: f.Now.Add(-cfg.Window), To: f.Now.Add(tick)}})
+				From: f.Now.Add(-cfg.Window), To: sentBy(f.Now, 0)}})
 	}
 	return out
 }
@@ -496,7 +501,7 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 				o.Org, o.Unopened, since, accessName(o.Org)),
 			Why: []store.AlertReason{neverOpening(o.Org, o.Unopened, since)},
 			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
-				From: from, To: f.Now.Add(-cfg.MinAge)}})
+				From: from, To: sentBy(f.Now, cfg.MinAge)}})
 	}
 	return out
 }

@@ -284,7 +284,7 @@ func TestNeverOpening(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 	if s := got[0].Selector; s.Org != "974760673" || !s.Confidential || !s.From.Equal(t0.Add(-365*24*time.Hour)) ||
-		!s.To.Equal(t0.Add(-14*24*time.Hour)) {
+		!s.To.Equal(t0.Add(-14*24*time.Hour+time.Microsecond)) {
 		t.Errorf("selector %+v", s)
 	}
 	if s := got[1].Selector; !s.From.Equal(t0.Add(-60*24*time.Hour + time.Microsecond)) {

@@ -266,7 +266,8 @@ type OrgFacts struct {
 
 // NeverOpeningOrgs finds the receiving organisations that opened none of
 // their latest (at least letters) confidential letters sent in
-// [now-over, now-minAge) and available. It reads the unopened letters'
+// [now-over, now-minAge] and available (a letter exactly minAge old counts,
+// as in the other rules and the lists' min_age). It reads the unopened letters'
 // partial index only (shipments_unopened_conf: recipient, sent time and
 // state), then each candidate's last opened letter.
 func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]OrgFacts, error) {
@@ -277,7 +278,7 @@ func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAg
 	err := s.db.SelectContext(ctx, &out, `WITH u AS MATERIALIZED (
 			SELECT s.recipient_id, s.sent_at FROM shipments s
 			WHERE s.confidential AND s.state IN `+sqlOpenStates+` AND s.sent_at >= $1
-				AND s.state = 'available' AND s.sent_at < $2),
+				AND s.state = 'available' AND s.sent_at <= $2),
 		cand AS MATERIALIZED (
 			SELECT u.recipient_id FROM u JOIN recipients r ON r.id = u.recipient_id AND r.kind = 'org'
 			GROUP BY u.recipient_id HAVING count(*) >= $3),
