@@ -231,7 +231,7 @@ func incidentSheets(l *Labels) incidentSheet {
 	for _, s := range model.States {
 		head = append(head, l.code("state.", string(s)))
 	}
-	return incidentSheet{summary: l.code("export.sheet.", "summary"), letters: l.code("export.sheet.", "letters"),
+	return incidentSheet{summary: l.sheet("summary"), letters: l.sheet("letters"),
 		summaryHeader: head, lettersHeader: l.header(IncidentHeader),
 		summaryRow: func(x *xlsxWriter, u UnitSummary) error {
 			c := []any{u.SenderOrg, u.Unit, u.Total}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -46,15 +47,18 @@ func (l *Labels) yes(b bool) string {
 	return l.code("", "export.no")
 }
 
-// newShipmentSheet starts a shipment list's sheet (newSheet).
-func (l *Labels) newShipmentSheet(w io.Writer, sheet string) (*xlsxWriter, error) {
-	return l.newSheet(w, sheet, ShipmentHeader)
+// newShipmentSheet starts a shipment list's sheet (newSheet), named after
+// the list.
+func (l *Labels) newShipmentSheet(w io.Writer, list store.ListName) (*xlsxWriter, error) {
+	return l.newSheet(w, string(list), ShipmentHeader)
 }
 
-// newSheet starts a sheet with the translated header; the catalogue names
-// each column as "export.col." + its name in the CSV's header.
+// newSheet starts the sheet sheet (a code: "audit", a list's name) with
+// the translated header, both named by the catalogue: the sheet as
+// l.sheet says, each column as "export.col." + its name in the CSV's
+// header.
 func (l *Labels) newSheet(w io.Writer, sheet string, columns []string) (*xlsxWriter, error) {
-	x, err := newXLSX(w, sheet, l.header(columns))
+	x, err := newXLSX(w, l.sheet(sheet), l.header(columns))
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +68,36 @@ func (l *Labels) newSheet(w io.Writer, sheet string, columns []string) (*xlsxWri
 	}
 	return x, nil
 }
+
+// sheet is the sheet code's name in the reader's language, "export.sheet."
+// + the code in the catalogue, as Excel takes it (sheetName).
+func (l *Labels) sheet(code string) string {
+	return sheetName(l.code("export.sheet.", code))
+}
+
+// sheetName is name as Excel takes a worksheet's name: without the
+// characters it forbids (\ / ? * : [ ]), at most 31 characters, no
+// apostrophe at either end; "postvakt" when nothing is left. The
+// catalogue's names are already so (TestSheetNamesInCatalogues); this
+// keeps a translation that is not from failing the export.
+func sheetName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`\/?*:[]`, r) {
+			return -1
+		}
+		return r
+	}, name)
+	if r := []rune(name); len(r) > maxSheetName {
+		name = string(r[:maxSheetName])
+	}
+	if name = strings.Trim(name, "' "); name == "" {
+		return "postvakt"
+	}
+	return name
+}
+
+// maxSheetName is how many characters Excel allows in a sheet's name.
+const maxSheetName = 31
 
 // header is columns (the CSV's names) as the catalogue names them,
 // "export.col." + the name.

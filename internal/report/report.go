@@ -297,7 +297,7 @@ func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Fo
 	row := func(r *store.ListRow) error { return tw.Row(ShipmentCells(r, now)) }
 	if format == XLSX && l != nil {
 		var x *xlsxWriter
-		if x, err = l.newShipmentSheet(w, string(f.List)); err == nil {
+		if x, err = l.newShipmentSheet(w, f.List); err == nil {
 			tw = x
 			row = func(r *store.ListRow) error { return x.values(l.shipmentValues(r, now)) }
 		}
