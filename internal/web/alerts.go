@@ -89,7 +89,11 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 // alertPage is one alert: what fires, since when, and, for those who may
 // see letters, its incident report (every letter it is about, per unit)
 // with the form to record follow-ups for all of them.
-func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) { s.showAlert(w, r, nil) }
+
+// showAlert is the alert's page; res, its follow-up form carried through a
+// login, comes back filled in.
+func (s *Server) showAlert(w http.ResponseWriter, r *http.Request, res *incidentResume) {
 	a, _, ok := byPathID(s, w, r, "err.no_alert", "get alert", s.store.AlertByID)
 	if !ok {
 		return
@@ -107,6 +111,7 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.AlertInfo, d.Query = a, incidentQuery(f, a.ID)
+		s.resumed(r, d, res)
 	}
 	s.render(w, r, http.StatusOK, "incident", title, d)
 }

@@ -145,7 +145,7 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 			}
 			if r.Method == http.MethodPost && r.Header.Get("Authorization") == "" {
 				// A form whose session ended: nothing is done; the
-				// login page says so, a follow-up form kept (resume.go).
+				// login page says so, a follow-up form kept (resume.go: carried).
 				s.sessionEnded(w, r)
 				return
 			}

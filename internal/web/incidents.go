@@ -34,6 +34,10 @@ type incidentData struct {
 	Options   filterOptions
 	Asked     bool // the form was filled in
 	Recorded  int  // follow-ups just recorded (?recorded=N)
+	// Resumed is the follow-up form carried through a login (resume.go),
+	// filled in, not yet recorded; Message says so.
+	Resumed incidentResume
+	Message string
 }
 
 // parseIncident reads an incident filter from the query: from, to (RFC
@@ -190,6 +194,12 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 			Query: url.Values{"from": {now.AddDate(0, 0, -7).Format("2006-01-02")}, "to": {now.Format("2006-01-02")}}})
 		return
 	}
+	s.showIncident(w, r, q, nil)
+}
+
+// showIncident is the incident report of the filter q; res, a follow-up
+// form carried through a login, comes back filled in.
+func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Values, res *incidentResume) {
 	f, err := s.parseIncident(r, q)
 	if s.badIncident(w, r, err) {
 		return
@@ -206,7 +216,16 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, "read incident form's choices", err)
 		return
 	}
+	s.resumed(r, d, res)
 	s.render(w, r, http.StatusOK, "incident", "title.incident", d)
+}
+
+// resumed fills the report's follow-up form in as res carried it (none:
+// as it is).
+func (s *Server) resumed(r *http.Request, d *incidentData, res *incidentResume) {
+	if res != nil {
+		d.Resumed, d.Message = *res, s.loc(r).T("incident.resumed")
+	}
 }
 
 // incidentOptions are the incident form's choices: the lists' (options),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"postvakt/internal/auth"
 )
@@ -15,8 +16,83 @@ import (
 // or put in a URL), they go along with the login, and once logged in the
 // letter's page shows the form again as it was filled in, not yet recorded,
 // with the new session's CSRF token. Nothing is recorded without a click
-// in a live session. A manual-handling resolution (/manual) is carried the
-// same way (manualResume) and comes back on /manual.
+// in a live session. A manual-handling resolution (/manual) and the
+// follow-ups of a whole incident (/incidents, an alert's page) are carried
+// the same way (carried) and come back on their pages.
+
+// carried is the form a login carries, at most one: read from the form
+// posted without a session (carriedOf, only one from a page of this site),
+// put in the login page's hidden fields (login.html, each kind's fields
+// with its prefix), read back from the login form (loginCarried) and shown
+// again, filled in, once logged in (resume).
+type carried struct {
+	FollowUp *followUpResume
+	Manual   *manualResume
+	Incident *incidentResume
+}
+
+// carriedOf reads the form r posted to its own route, from a page of this
+// site; none for another route or another site's form.
+func carriedOf(r *http.Request) carried {
+	var c carried
+	switch r.Pattern {
+	case followUpPattern, manualPattern, incidentPattern:
+	default:
+		return c
+	}
+	if !sameOrigin(r) || r.ParseForm() != nil {
+		return c
+	}
+	switch r.Pattern {
+	case followUpPattern:
+		c.FollowUp = resumeOf(r, "", r.PathValue("id"))
+	case manualPattern:
+		c.Manual = manualResumeOf(r, "", r.PathValue("id"))
+	case incidentPattern:
+		c.Incident = incidentResumeOf(r, "")
+	}
+	return c
+}
+
+// loginCarried reads the carried form back from the login form's hidden
+// fields.
+func loginCarried(r *http.Request) carried {
+	c := carried{FollowUp: resumeOf(r, resumeField, ""), Manual: manualResumeOf(r, resumeManualField, "")}
+	if c.FollowUp == nil && c.Manual == nil {
+		c.Incident = incidentResumeOf(r, resumeIncidentField)
+	}
+	return c
+}
+
+// next is the page the carried form comes back on ("" for none): where
+// the login leads.
+func (c carried) next() string {
+	switch {
+	case c.FollowUp != nil:
+		return "/shipments/" + c.FollowUp.Shipment
+	case c.Manual != nil:
+		return "/manual"
+	case c.Incident != nil:
+		return c.Incident.page()
+	}
+	return ""
+}
+
+// resume shows, right after the login rq, the carried form's page with the
+// form filled in, not yet recorded; false when nothing is carried.
+func (s *Server) resume(w http.ResponseWriter, r *http.Request, rq *request, c carried) bool {
+	switch {
+	case c.FollowUp != nil:
+		s.resumeFollowUp(w, r, rq, c.FollowUp)
+	case c.Manual != nil:
+		s.resumeManual(w, r, rq, c.Manual)
+	case c.Incident != nil:
+		s.resumeIncident(w, r, rq, c.Incident)
+	default:
+		return false
+	}
+	return true
+}
 
 // followUpResume is a follow-up form carried through a login.
 type followUpResume struct {
@@ -55,6 +131,60 @@ func manualResumeOf(r *http.Request, prefix, shipment string) *manualResume {
 	return &manualResume{Shipment: shipment, Resolution: r.PostFormValue(prefix + "resolution"), Note: r.PostFormValue(prefix + "note")}
 }
 
+// incidentResume is the follow-up form of a whole incident (/incidents, or
+// an alert's page) carried through a login: the incident's filter as the
+// form sent it, and what was filled in.
+type incidentResume struct {
+	Filter               url.Values // incidentFilterFields
+	Decision, Days, Note string
+}
+
+// resumeIncidentField prefixes the carried incident form's fields in the
+// login form.
+const resumeIncidentField = "resume_incident_"
+
+// incidentPattern is the route of the incident follow-up form.
+const incidentPattern = "POST /incidents/followups"
+
+// incidentFilterFields are the fields of an incident's filter in its
+// follow-up form (incidentQuery's: an alert's id, or the period and the
+// rest).
+var incidentFilterFields = []string{"alert", "from", "to", "channel", "unit", "system", "class", "org", "state"}
+
+// incidentResumeOf reads the incident form carried in a form with the field
+// names prefixed by prefix ("" for the incident form itself; nil when the
+// form carries none: no alert id and no period).
+func incidentResumeOf(r *http.Request, prefix string) *incidentResume {
+	if r.ParseForm() != nil {
+		return nil
+	}
+	q := url.Values{}
+	for _, k := range incidentFilterFields {
+		if vs := r.PostForm[prefix+k]; len(vs) > 0 {
+			q[k] = vs
+		}
+	}
+	if a := q.Get("alert"); a != "" {
+		if _, err := strconv.ParseInt(a, 10, 64); err != nil {
+			return nil
+		}
+		q = url.Values{"alert": {a}} // the alert's own filter
+	} else if q.Get("from") == "" || q.Get("to") == "" {
+		return nil
+	}
+	return &incidentResume{Filter: q, Decision: r.PostFormValue(prefix + "decision"), Days: r.PostFormValue(prefix + "days"),
+		Note: r.PostFormValue(prefix + "note")}
+}
+
+// page is where the incident form was: the alert's page, or /incidents
+// (its filter comes back from the carried fields, not from the URL).
+func (res *incidentResume) page() string {
+	if a := res.Filter.Get("alert"); a != "" {
+		return "/alerts/" + a
+	}
+	return "/incidents"
+}
+
 // resumeOf reads the follow-up form carried in a form with the field names
 // prefixed by prefix ("" for the follow-up form itself; nil when the form
 // carries none).
@@ -86,29 +216,19 @@ func looksLikeID(s string) bool {
 }
 
 // sessionEnded answers a UI form posted without a live session: the login
-// page (401) saying nothing was saved; the follow-up form's fields go
-// along (followUpResume), as do a manual-handling resolution's
-// (manualResume); anything else leads to the overview (our pages
-// send no referrer to say where the form was).
+// page (401) saying nothing was saved, a follow-up form, a manual-handling
+// resolution or an incident's follow-ups carried (carried) and the login
+// leading back to its page; anything else leads to the overview (our
+// pages send no referrer to say where the form was).
 func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
 	if r.Pattern == "POST /logout" {
 		http.Redirect(w, r, "/login", http.StatusSeeOther) // logged out already
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
-	d := loginData{Next: "/", Error: "login.session_ended"}
-	if (r.Pattern == followUpPattern || r.Pattern == manualPattern) && sameOrigin(r) && r.ParseForm() == nil {
-		if r.Pattern == followUpPattern {
-			d.Resume = resumeOf(r, "", r.PathValue("id"))
-		} else {
-			d.Manual = manualResumeOf(r, "", r.PathValue("id"))
-		}
-		switch {
-		case d.Resume != nil:
-			d.Next = "/shipments/" + d.Resume.Shipment
-		case d.Manual != nil:
-			d.Next = "/manual"
-		}
+	d := loginData{Next: "/", Error: "login.session_ended", Carried: carriedOf(r)}
+	if next := d.Carried.next(); next != "" {
+		d.Next = next
 	}
 	s.showLogin(w, r, http.StatusUnauthorized, d)
 }
@@ -155,6 +275,24 @@ func (s *Server) resumeManual(w http.ResponseWriter, r *http.Request, rq *reques
 		return
 	}
 	s.showManual(w, r, res)
+}
+
+// resumeIncident shows, right after the login rq, the incident's report
+// (or the alert's page) with its follow-up form filled in as carried, not
+// yet recorded. Someone who may not record follow-ups goes to the page (an
+// incident's filter not put in the URL: it may name a unit).
+func (s *Server) resumeIncident(w http.ResponseWriter, r *http.Request, rq *request, res *incidentResume) {
+	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
+	if !rq.Can(auth.RecordFollowUp) {
+		http.Redirect(w, r, res.page(), http.StatusSeeOther)
+		return
+	}
+	if a := res.Filter.Get("alert"); a != "" {
+		r.SetPathValue("id", a)
+		s.showAlert(w, r, res)
+		return
+	}
+	s.showIncident(w, r, res.Filter, res)
 }
 
 // staleFollowUp answers a follow-up form sent with another session's CSRF

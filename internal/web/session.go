@@ -28,11 +28,9 @@ type loginData struct {
 	Token, Next, Name string
 	Error             string // a catalogue key
 	Minutes           int    // for login.err_throttled
-	// Resume is a follow-up form whose session ended as it was sent,
-	// carried through the login in hidden fields (resume.go).
-	Resume *followUpResume
-	// Manual is a manual-handling resolution carried the same way.
-	Manual *manualResume
+	// Carried is a form whose session ended as it was sent, carried
+	// through the login in hidden fields (resume.go).
+	Carried carried
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -78,12 +76,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	name, password := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	resume := resumeOf(r, resumeField, "")
-	manual := manualResumeOf(r, resumeManualField, "")
+	carried := loginCarried(r)
 	c, err := r.Cookie(loginCookie)
 	if err != nil || !auth.Equal(c.Value, r.PostFormValue("login_csrf")) {
 		s.log.Warn("login refused: missing or wrong login CSRF token")
-		s.showLogin(w, r, http.StatusForbidden, loginData{Next: next, Resume: resume, Manual: manual, Name: name,
+		s.showLogin(w, r, http.StatusForbidden, loginData{Next: next, Carried: carried, Name: name,
 			Error: "login.err_expired"})
 		return
 	}
@@ -92,7 +89,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		// login, neither a database error nor 60 KiB in the audit log.
 		s.log.Warn("login failed: not a user name", "length", len(name))
 		auth.WasteTime(password)
-		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Manual: manual, Error: "login.err_wrong"})
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Carried: carried, Error: "login.err_wrong"})
 		return
 	}
 	// What was typed as the name, for the log: a national id typed there
@@ -107,7 +104,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		}
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
-		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Resume: resume, Manual: manual, Name: name,
+		s.showLogin(w, r, http.StatusTooManyRequests, loginData{Next: next, Carried: carried, Name: name,
 			Error: "login.err_throttled", Minutes: wait})
 		return
 	}
@@ -127,7 +124,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("logins refused for a while: too many failed logins", "user", shown, "by", by,
 				"for", loginLockout.String())
 		}
-		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Resume: resume, Manual: manual, Name: name, Error: "login.err_wrong"})
+		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Carried: carried, Name: name, Error: "login.err_wrong"})
 		return
 	}
 	s.throttle.end(s.now(), false, nameKey, addrKey)
@@ -144,12 +141,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, s.cookie(r, sessionCookie, secret, int(s.sessionTTL/time.Second)))
 	http.SetCookie(w, s.cookie(r, loginCookie, "", -1))
 	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: auth.HashSecret(secret), expires: expires}
-	switch {
-	case resume != nil:
-		s.resumeFollowUp(w, r, rq, resume)
-		return
-	case manual != nil:
-		s.resumeManual(w, r, rq, manual)
+	if s.resume(w, r, rq, carried) {
 		return
 	}
 	if u.Role == auth.RoleOperations && next == "/" {
