@@ -54,3 +54,14 @@ func (s *Store) ReopenByDecision(ctx context.Context, ids []string, tos []model.
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return reopenByDecision(ctx, tx, ls, at) })
 }
+
+// CloseByDecision closes the escalation of the letters ids, each from its
+// stage in froms, in one transaction, as a follow-up decision that ends
+// their case does (closeByDecision).
+func (s *Store) CloseByDecision(ctx context.Context, ids []string, froms []model.Stage, decision, actor string, at time.Time) error {
+	ls := make([]closing, len(ids))
+	for i := range ids {
+		ls[i] = closing{ids[i], froms[i]}
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return closeByDecision(ctx, tx, ls, decision, actor, at) })
+}

@@ -9,10 +9,11 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without a zone database
 
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
 	"postvakt/internal/calendar"
 	"postvakt/internal/model"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // followUpZone is the zone a follow-up's days are counted in: Oslo's clock,
@@ -50,26 +51,45 @@ func DecisionEnds(decision string) bool {
 // sqlClosedByDecision: the stages a decision that ends the case closes.
 var sqlClosedByDecision = sqlList(model.StagesWhere(model.Stage.ClosedByDecision))
 
-// closeByDecision ends the escalation of the letter id, in stage stage,
-// after a decision that ends its case, in the caller's transaction: stage
-// closed, a print order held for approval skipped (the batch's release
-// leaves it out), a manual-handling item resolved as not needed (it leaves
-// the compliance officer's queue).
-func closeByDecision(ctx context.Context, tx *sqlx.Tx, id string, stage model.Stage, decision, actor string, at time.Time) error {
-	if !stage.ClosedByDecision() {
+// closing is a letter a follow-up decision closes (escalationAfter), and
+// the stage it closes from.
+type closing struct {
+	id   string
+	from model.Stage
+}
+
+// closeByDecision ends the escalation of the letters ls after a decision
+// that ends their case, in the caller's transaction, which holds them
+// locked (FOR UPDATE): the one place of a close's side effects, for one
+// letter (RecordFollowUp) and for an incident's batch
+// (RecordIncidentFollowUps), in one statement. A letter still in its stage
+// from, one a decision closes (model.Stage.ClosedByDecision), moves to
+// closed; from print_held its print order is skipped (the batch's release
+// leaves it out); from manual its open manual-handling item is resolved as
+// not needed by actor (it leaves the compliance officer's queue; the note
+// "follow-up: " and the decision, which reopenByDecision looks for). Any
+// other letter is left alone.
+func closeByDecision(ctx context.Context, tx *sqlx.Tx, ls []closing, decision, actor string, at time.Time) error {
+	if len(ls) == 0 {
 		return nil
 	}
-	if err := setStage(ctx, tx, id, model.StageClosed); err != nil {
-		return err
+	ids, froms := make([]string, len(ls)), make([]string, len(ls))
+	for i, l := range ls {
+		ids[i], froms[i] = l.id, string(l.from)
 	}
-	switch stage {
-	case model.StagePrintHeld:
-		return setPrint(ctx, tx, id, PrintStateSkipped, at)
-	case model.StageManual:
-		if _, err := tx.ExecContext(ctx, `UPDATE print_manual SET resolved_at = $2, resolved_by = $3, resolution = $4, note = $5
-			WHERE shipment_id = $1 AND resolved_at IS NULL`, id, at, actor, ManualNotNeeded, "follow-up: "+decision); err != nil {
-			return fmt.Errorf("resolve the manual handling of %s: %w", id, err)
-		}
+	if _, err := tx.ExecContext(ctx, `WITH c AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS c (id, from_stage)),
+		moved AS (
+			UPDATE shipments s SET stage = `+sqlStage(model.StageClosed)+`
+			FROM c WHERE s.id = c.id AND s.stage = c.from_stage AND c.from_stage IN (`+sqlClosedByDecision+`)
+			RETURNING s.id, c.from_stage),
+		skipped AS (
+			UPDATE print_orders p SET state = `+sqlList([]string{PrintStateSkipped})+`, due_at = NULL, updated_at = $3
+			FROM moved WHERE p.shipment_id = moved.id AND moved.from_stage = `+sqlStage(model.StagePrintHeld)+`)
+		UPDATE print_manual m SET resolved_at = $3, resolved_by = $4, resolution = `+sqlList([]string{ManualNotNeeded})+`,
+			note = 'follow-up: ' || $5::text
+		FROM moved WHERE m.shipment_id = moved.id AND moved.from_stage = `+sqlStage(model.StageManual)+` AND m.resolved_at IS NULL`,
+		pq.Array(ids), pq.Array(froms), at, actor, decision); err != nil {
+		return fmt.Errorf("close the escalation of %d letters (%s first): %w", len(ls), ls[0].id, err)
 	}
 	return nil
 }

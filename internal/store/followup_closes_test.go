@@ -116,3 +116,76 @@ func TestDecisionClosingAManualLetterLeavesNoOpenManualItem(t *testing.T) {
 		t.Errorf("%d letters closed by the unit's decision are still open in the manual-handling queue (stage closed, print_manual unresolved)", len(q))
 	}
 }
+
+// A close's side effects have one place (closeByDecision), which the single
+// letter's decision and an incident's batch both call with their letters:
+// over several letters at once, each still in the stage it was decided in
+// closes with its own side effects — a held print skipped (out of its
+// batch's release), a manual-handling item resolved as not needed by the
+// actor with the decision in its note, a reminded letter just closed — and
+// a letter in a stage no decision closes (print ordered), or no longer in
+// the stage it was decided in, is left as it is.
+func TestCloseByDecisionClosesEachLetterOfAList(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 5)
+	reminded, held, manual, ordered, moved := ids[0], ids[1], ids[2], ids[3], ids[4]
+	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
+	setState(t, st, moved, model.StateAvailable, model.StageNone)
+	printDecide(t, st, []string{held}, "barnevern", true, printT0)
+	printDecide(t, st, []string{ordered}, "taushetsbelagt", false, printT0)
+	printToManual(t, st, manual)
+	at := printT0.Add(time.Hour)
+	if err := st.CloseByDecision(ctx, []string{reminded, held, manual, ordered, moved},
+		[]model.Stage{model.StageReminded, model.StagePrintHeld, model.StageManual, model.StagePrintOrdered, model.StageReminded},
+		store.DecisionNewLetter, "user:kari", at); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		ID         string      `db:"id"`
+		Stage      model.Stage `db:"stage"`
+		Order      string      `db:"order_state"`
+		OrderDue   bool        `db:"order_due"`
+		Resolution string      `db:"resolution"`
+		ResolvedBy string      `db:"resolved_by"`
+		Note       string      `db:"note"`
+		Resolved   bool        `db:"resolved"`
+	}
+	if err := st.DB().Select(&rows, `SELECT s.id, s.stage, COALESCE(p.state, '') AS order_state, p.due_at IS NOT NULL AS order_due,
+			COALESCE(m.resolution, '') AS resolution, COALESCE(m.resolved_by, '') AS resolved_by, COALESCE(m.note, '') AS note,
+			m.resolved_at IS NOT NULL AS resolved
+		FROM shipments s LEFT JOIN print_orders p ON p.shipment_id = s.id LEFT JOIN print_manual m ON m.shipment_id = s.id
+		WHERE s.id = ANY($1::uuid[])`, "{"+reminded+","+held+","+manual+","+ordered+","+moved+"}"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		switch r.ID {
+		case reminded:
+			if r.Stage != model.StageClosed {
+				t.Errorf("reminded letter: stage %s; want closed", r.Stage)
+			}
+		case held:
+			if r.Stage != model.StageClosed || r.Order != store.PrintStateSkipped || r.OrderDue {
+				t.Errorf("held letter: stage %s, order %q due %v; want closed, its order skipped and due never",
+					r.Stage, r.Order, r.OrderDue)
+			}
+		case manual:
+			if r.Stage != model.StageClosed || !r.Resolved || r.Resolution != store.ManualNotNeeded ||
+				r.ResolvedBy != "user:kari" || r.Note != "follow-up: "+store.DecisionNewLetter {
+				t.Errorf("manual letter: stage %s, item resolved %v as %q by %q, note %q; want closed, resolved as %q by user:kari, note %q",
+					r.Stage, r.Resolved, r.Resolution, r.ResolvedBy, r.Note, store.ManualNotNeeded, "follow-up: "+store.DecisionNewLetter)
+			}
+		case ordered:
+			if r.Stage != model.StagePrintOrdered || r.Order == store.PrintStateSkipped {
+				t.Errorf("ordered letter: stage %s, order %q; want it left print_ordered, its order not skipped", r.Stage, r.Order)
+			}
+		case moved:
+			if r.Stage != model.StageNone {
+				t.Errorf("letter no longer in the stage decided in: stage %s; want it left as it is", r.Stage)
+			}
+		}
+	}
+	if len(rows) != 5 {
+		t.Errorf("%d letters read, want 5", len(rows))
+	}
+}

@@ -68,7 +68,7 @@ func applyEscalationAfter(ctx context.Context, tx *sqlx.Tx, id string, from, to 
 	case to == "":
 		return "", nil
 	case to == model.StageClosed:
-		if err := closeByDecision(ctx, tx, id, from, decision, actor, at); err != nil {
+		if err := closeByDecision(ctx, tx, []closing{{id, from}}, decision, actor, at); err != nil {
 			return "", err
 		}
 		return "; escalation closed (stage " + string(from) + ")", nil

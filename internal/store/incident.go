@@ -372,13 +372,14 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 	if d.Decision != "" {
 		decision = d.Decision
 	}
-	// A decision that ends the case closes the escalation as for one letter
-	// (closeByDecision): stage closed, a print held for approval skipped;
-	// the follow-up keeps the stage it closed (closed_stage). One that does
-	// not end the case, replacing one that closed it, reopens it: the
-	// statement decides which letters and to what stage (escalationAfter's
-	// sqlReopenTo) and returns them; reopenByDecision, the one place of a
-	// reopen's side effects, reopens them after it in the same transaction.
+	// The statement decides what the decision does to each letter's
+	// escalation, as escalationAfter does for one letter, and returns it:
+	// one that ends the case closes a stage a decision may close (closes;
+	// the follow-up keeps the stage it closed, closed_stage), one that does
+	// not, replacing one that closed it, reopens it (reopen_to,
+	// sqlReopenTo). closeByDecision and reopenByDecision, the one place of
+	// a close's and of a reopen's side effects, apply it after the
+	// statement in the same transaction.
 	args := append(c.args[:n:n], d.Reason, d.Deadline, decision, d.Note, d.Actor, d.At, EventFollowUp, SourceUser, DecisionEnds(d.Decision))
 	q := fmt.Sprintf(`WITH sel AS (
 			SELECT s.id, s.sender_unit_id, s.state, s.stage,
@@ -386,19 +387,6 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 				CASE WHEN $%[5]d::text IS NOT NULL AND NOT $%[11]d::boolean AND s.stage = `+sqlStage(model.StageClosed)+`
 					THEN `+sqlReopenTo("f.closed_stage")+` END AS reopen_to
 			%[1]s WHERE %[2]s AND s.id = ANY($%[12]d::uuid[]) ORDER BY s.id FOR UPDATE OF s),
-		closed AS (
-			UPDATE shipments s SET stage = `+sqlStage(model.StageClosed)+`
-			FROM sel WHERE s.id = sel.id AND sel.closes
-			RETURNING s.id, sel.stage AS was),
-		skipped AS (
-			UPDATE print_orders p SET state = `+sqlList([]string{PrintStateSkipped})+`, due_at = NULL, updated_at = $%[8]d
-			FROM closed WHERE p.shipment_id = closed.id AND closed.was = `+sqlStage(model.StagePrintHeld)+`
-			RETURNING p.shipment_id),
-		unmanual AS (
-			UPDATE print_manual m SET resolved_at = $%[8]d, resolved_by = $%[7]d, resolution = `+sqlList([]string{ManualNotNeeded})+`,
-				note = 'follow-up: ' || $%[5]d::text
-			FROM closed WHERE m.shipment_id = closed.id AND closed.was = `+sqlStage(model.StageManual)+` AND m.resolved_at IS NULL
-			RETURNING m.shipment_id),
 		up AS (
 			INSERT INTO followups AS f (shipment_id, sender_unit_id, reason, deadline, decision, note, decided_by, decided_at, closed_stage)
 			SELECT sel.id, sel.sender_unit_id, $%[3]d, $%[4]d, $%[5]d::text, $%[6]d,
@@ -422,7 +410,7 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 					|| CASE WHEN sel.reopen_to IS NOT NULL THEN '; escalation reopened (stage ' || sel.reopen_to || ')' ELSE '' END
 			FROM sel JOIN up ON up.shipment_id = sel.id
 			RETURNING shipment_id)
-		SELECT sel.id, sel.reopen_to FROM sel JOIN ev ON ev.shipment_id = sel.id`,
+		SELECT sel.id, sel.stage, sel.closes, sel.reopen_to FROM sel JOIN ev ON ev.shipment_id = sel.id`,
 		incidentFrom, c.String(), n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
 	// Each batch locks its letters first and decides in a second
 	// statement: under READ COMMITTED a statement that waited for a lock
@@ -442,18 +430,27 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 			}
 			var touched []struct {
 				ID       string       `db:"id"`
+				Stage    model.Stage  `db:"stage"`
+				Closes   bool         `db:"closes"`
 				ReopenTo *model.Stage `db:"reopen_to"`
 			}
 			if err := tx.SelectContext(ctx, &touched, q, append(args[:len(args):len(args)], pq.Array(ids))...); err != nil {
 				return err
 			}
-			var reopen []reopening
+			var closes []closing
+			var reopens []reopening
 			for _, r := range touched {
-				if r.ReopenTo != nil {
-					reopen = append(reopen, reopening{r.ID, *r.ReopenTo})
+				switch {
+				case r.Closes:
+					closes = append(closes, closing{r.ID, r.Stage})
+				case r.ReopenTo != nil:
+					reopens = append(reopens, reopening{r.ID, *r.ReopenTo})
 				}
 			}
-			if err := reopenByDecision(ctx, tx, reopen, d.At); err != nil {
+			if err := closeByDecision(ctx, tx, closes, d.Decision, d.Actor, d.At); err != nil {
+				return err
+			}
+			if err := reopenByDecision(ctx, tx, reopens, d.At); err != nil {
 				return err
 			}
 			total += len(touched)
