@@ -15,7 +15,10 @@ import (
 // then fails, there is nothing left to print by hand and nobody left to
 // name: it opens no manual-handling case (the order ends, stage
 // print_cancelled), while an unpurged letter whose order failed beside it
-// goes to manual handling as before.
+// goes to manual handling as before. The purged letter keeps nothing
+// personal again: of the poll only the state and its time, not the
+// provider's failure reason (order, event message) nor its answer (event
+// data), which the unpurged one keeps.
 func TestPurgedLetterWhosePrintFailsOpensNoManualCase(t *testing.T) {
 	e := newEnv(t, strings.Replace(scenario, "fail_chance: 0", "fail_chance: 1", 1), sim.Options{NoFaults: true})
 	e.escalate(day(16))
@@ -56,6 +59,26 @@ func TestPurgedLetterWhosePrintFailsOpensNoManualCase(t *testing.T) {
 				id, reason, sh.Stage, kinds(sh))
 		case !purged[id] && (reason != "print_failed" || sh.Stage != model.StageManual):
 			t.Errorf("unpurged %s: manual reason %q, stage %s; want print_failed, manual", id, reason, sh.Stage)
+		}
+		var kept struct {
+			Reason   string `db:"failure_reason"`
+			Answered int    `db:"answered"`
+			Failed   int    `db:"failed"`
+		}
+		if err := e.st.DB().Get(&kept, `SELECT p.failure_reason,
+				(SELECT count(*) FROM shipment_events ev WHERE ev.shipment_id = p.shipment_id AND ev.kind = $2
+					AND (ev.payload IS NOT NULL OR (p.failure_reason <> '' AND ev.message LIKE '%' || p.failure_reason || '%'))) AS answered,
+				(SELECT count(*) FROM shipment_events ev WHERE ev.shipment_id = p.shipment_id AND ev.kind = $2
+					AND ev.raw_status = 'failed') AS failed
+			FROM print_orders p WHERE p.shipment_id = $1`, id, store.EventPrintStatus); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case purged[id] && (kept.Reason != "" || kept.Answered != 0 || kept.Failed != 1):
+			t.Errorf("purged %s: failure reason %q, %d status events with the provider's answer or reason, %d of the failure; "+
+				"want no reason, none, one", id, kept.Reason, kept.Answered, kept.Failed)
+		case !purged[id] && (kept.Reason == "" || kept.Answered == 0):
+			t.Errorf("unpurged %s: failure reason %q, %d status events with the answer; want both kept", id, kept.Reason, kept.Answered)
 		}
 	}
 }

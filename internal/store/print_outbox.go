@@ -203,12 +203,23 @@ type PrintStatusUpdate struct {
 // ApplyPrintStatus records a status poll or cancel in one transaction: every
 // change of the provider's state is an event; printed or posted closes the
 // shipment's escalation (stage printed); failed goes to manual handling.
+// Of a letter the retention purge took, only the fact is kept (the state
+// and when): not the provider's failure reason or raw answer.
 func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		id, at := u.ShipmentID, u.At
 		cur, err := lockPrint(ctx, tx, id)
 		if err != nil || printRank[cur.State] >= 3 {
 			return err // final already: a late answer from a worker whose lease ran out
+		}
+		if cur.Purged {
+			// The purge cleared the order's failure reason and the letter's
+			// events; the provider's answer may name the recipient and
+			// their address (its reason text, the order it echoes), so
+			// neither comes back into the order, the event's message or
+			// its data. A letter is purged only once its order is placed
+			// (not while in the outbox), so only a poll meets one.
+			u.FailureReason, u.Payload = "", nil
 		}
 		if u.Error != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4

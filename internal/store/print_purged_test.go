@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +149,78 @@ func TestPurgedLetterWhosePlacedOrderEndsUnprintedOpensNoManualItem(t *testing.T
 	for _, c := range cases {
 		if c.ShipmentID != kept {
 			t.Errorf("escalation case %s %s for a purged letter, want none", c.Case, c.ShipmentID)
+		}
+	}
+}
+
+// A letter purged once its print order was placed keeps nothing personal
+// again when the status poll then hears from the provider: of a failure,
+// a print or a cancel it keeps the fact (the order's state, an event with
+// the state and its time), not the provider's failure reason (in the
+// order or the event's message) nor its raw answer (the event's data),
+// which may name the recipient and their address; nor the raw answer of a
+// poll that failed. An unpurged letter beside it keeps both, as before.
+func TestPurgedLetterKeepsOnlyThePrintStatusFact(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 5)
+	failed, printed, cancelled, erred, kept := ids[0], ids[1], ids[2], ids[3], ids[4]
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
+	placePrints(t, st, ids)
+	if p, err := st.PurgeShipments(ctx, ids[:4], printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 4 {
+		t.Fatalf("purge: %+v %v, want the four letters purged (their orders are placed)", p, err)
+	}
+	const reason = "returned: Kari Nordmann moved from Storgata 1"
+	answer := []byte(`{"state":"failed","recipientName":"Kari Nordmann","address":{"lines":["Storgata 1"]},"failureReason":"` + reason + `"}`)
+	at := printT0.Add(2 * time.Hour)
+	for _, u := range []store.PrintStatusUpdate{
+		{ShipmentID: failed, State: store.PrintStateFailed, FailureReason: reason},
+		{ShipmentID: printed, State: store.PrintStatePrinted},
+		{ShipmentID: cancelled, State: store.PrintStateCancelled, Cancel: store.CancelDone},
+		{ShipmentID: erred, Error: "print provider get: HTTP 502", RetryAt: at.Add(time.Hour)},
+		{ShipmentID: kept, State: store.PrintStateFailed, FailureReason: reason},
+	} {
+		u.At, u.Payload, u.NextPollAt = at, answer, at.Add(time.Hour)
+		if err := st.ApplyPrintStatus(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		var order struct {
+			State  string `db:"state"`
+			Reason string `db:"failure_reason"`
+		}
+		if err := st.DB().Get(&order, `SELECT state, failure_reason FROM print_orders WHERE shipment_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := st.Events(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		personal, facts := 0, 0
+		for _, ev := range evs {
+			if strings.Contains(ev.Message+string(ev.Payload), "Nordmann") {
+				personal++
+			}
+			if ev.ObservedAt.Equal(at) && ev.Kind != store.EventPrintError && ev.RawStatus != "" {
+				facts++
+			}
+		}
+		switch id {
+		case kept:
+			if order.Reason != reason || personal == 0 {
+				t.Errorf("unpurged letter: failure reason %q, %d events with the answer; want the provider's reason and answer kept",
+					order.Reason, personal)
+			}
+		case erred:
+			if personal != 0 || len(evs) != 1 {
+				t.Errorf("purged letter whose poll failed: %d of its %d events with the answer; want one event, without it", personal, len(evs))
+			}
+		default:
+			if order.Reason != "" || personal != 0 || facts == 0 {
+				t.Errorf("purged letter (order %s): failure reason %q, %d events with the answer, %d with the state at its time; "+
+					"want no reason, no answer, the state's event", order.State, order.Reason, personal, facts)
+			}
 		}
 	}
 }
