@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"postvakt/internal/model"
@@ -142,19 +141,6 @@ func NewBadResponse(channel, op string, statusCode int, contentType string, body
 		kept = model.MaskNationalIDsIn(append([]byte(nil), body[:min(len(body), maxEvidence)]...))
 	}
 	return &BadResponseError{Channel: channel, Op: op, StatusCode: statusCode, ContentType: contentType, Body: kept, Err: err}
-}
-
-// ParseTime reads an RFC 3339 date-time as time.RFC3339Nano does, and in
-// the forms RFC 3339 allows that Go's parser refuses: a lower-case "t"
-// between date and time, and a lower-case "z" for UTC (RFC 3339 §5.6).
-func ParseTime(s string) (time.Time, error) {
-	if len(s) > 10 && s[10] == 't' {
-		s = s[:10] + "T" + s[11:]
-	}
-	if strings.HasSuffix(s, "z") {
-		s = s[:len(s)-1] + "Z"
-	}
-	return time.Parse(time.RFC3339Nano, s)
 }
 
 // LooksLikeJSON reports whether an answer starts as a JSON object or array.

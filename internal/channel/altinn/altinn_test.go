@@ -753,10 +753,13 @@ func TestProblemDetailsInTheError(t *testing.T) {
 }
 
 // TestFlexTimeForms: Altinn's 7-digit fractions and offsets, and RFC 3339's
-// lower-case forms; anything else is kept as bad, not read as the zero time.
+// lower-case forms, an offset without its colon, a space for the "T", and
+// a time without a zone (a fake's or a proxy's; read as UTC, Altinn's own
+// zone); anything else is kept as bad, not read as the zero time.
 func TestFlexTimeForms(t *testing.T) {
 	want := time.Date(2026, 11, 29, 9, 47, 12, 123_456_700, time.UTC)
-	for _, in := range []string{`"2026-11-29T09:47:12.1234567+00:00"`, `"2026-11-29T10:47:12.1234567+01:00"`, `"2026-11-29t09:47:12.1234567z"`} {
+	for _, in := range []string{`"2026-11-29T09:47:12.1234567+00:00"`, `"2026-11-29T10:47:12.1234567+01:00"`, `"2026-11-29t09:47:12.1234567z"`,
+		`"2026-11-29T09:47:12.1234567+0000"`, `"2026-11-29 09:47:12.1234567+00:00"`, `"2026-11-29T09:47:12.1234567"`, `" 2026-11-29T09:47:12.1234567Z "`} {
 		var ft flexTime
 		if err := json.Unmarshal([]byte(in), &ft); err != nil || ft.bad != "" || !ft.Equal(want) {
 			t.Errorf("%s: %v (bad %q, %v), want %v", in, ft.Time, ft.bad, err, want)

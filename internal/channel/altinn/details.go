@@ -40,9 +40,12 @@ type statusEvent struct {
 	StatusChanged flexTime `json:"statusChanged"`
 }
 
-// flexTime reads an RFC 3339 date-time. Null or absent leaves the zero
-// time; anything else that is not a date-time is kept in bad, so the
-// status it dates can be refused rather than dated wrongly.
+// flexTime reads an RFC 3339 date-time, or any of the forms
+// channel.ParseLocalTime reads; one without a zone is UTC, the zone
+// Altinn's platform keeps its times in (its DateTimeOffsets come with
+// "+00:00"). Null or absent leaves the zero time; anything else that is
+// not a date-time is kept in bad, so the status it dates can be refused
+// rather than dated wrongly.
 type flexTime struct {
 	time.Time
 	bad string
@@ -58,7 +61,7 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 		t.bad = string(b)
 		return nil
 	}
-	v, err := channel.ParseTime(s)
+	v, err := channel.ParseLocalTime(s, time.UTC)
 	if err != nil {
 		t.bad = quoteShort(s)
 		return nil

@@ -257,6 +257,17 @@ func TestNotesFakeTimestamps(t *testing.T) {
 		{`"2023-01-01T11:33:55.008"`, at},
 		{`"2023-07-01T12:33:55.008"`, time.Date(2023, 7, 1, 10, 33, 55, 8_000_000, time.UTC)}, // summer: +02:00
 		{`1672569235008`, at},
+		// What Java servers write besides: Jackson's StdDateFormat (an
+		// offset without its colon), ZonedDateTime (a region after the
+		// offset), a space for the "T", LocalDateTime.toString without
+		// zero seconds, and a fraction longer than milliseconds.
+		{`"2023-01-01T11:33:55.008+0100"`, at},
+		{`"2023-01-01T10:33:55.008+0000"`, at},
+		{`"2023-01-01T11:33:55.008+01:00[Europe/Oslo]"`, at},
+		{`"2023-01-01 11:33:55.008+01:00"`, at},
+		{`"2023-01-01 11:33:55.008"`, at},
+		{`"2023-01-01T11:33"`, at.Truncate(time.Minute)},
+		{`"2023-01-01T11:33:55.008123456+01:00"`, at.Add(123456 * time.Nanosecond)},
 	}
 	f := newNFSvarUt(t)
 	var ids []string

@@ -59,9 +59,10 @@ const (
 	maxEpochMS = 100_000_000_000_000
 )
 
-// parseTime reads sisteStatusEndring: an RFC 3339 date-time (v2), a
-// date-time without zone (Europe/Oslo), or epoch milliseconds (v1), as a
-// JSON string or number. Absent or null gives the zero time (unknown).
+// parseTime reads sisteStatusEndring: an RFC 3339 date-time (v2) or any
+// of the forms channel.ParseLocalTime reads (an offset without its colon,
+// as Jackson wrote it, a region after it, no zone: Europe/Oslo), or epoch
+// milliseconds (v1), as a JSON string or number. Absent or null gives the zero time (unknown).
 // Anything else is an error wrapping channel.ErrBadTimestamp: a number
 // that reads as epoch seconds rather than milliseconds, or garbage.
 func parseTime(raw json.RawMessage) (time.Time, error) {
@@ -84,10 +85,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 		return time.UnixMilli(n).UTC(), nil
 	}
-	if t, err := channel.ParseTime(s); err == nil {
-		return t, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, oslo); err == nil {
+	if t, err := channel.ParseLocalTime(s, oslo); err == nil {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %q is not a date-time", channel.ErrBadTimestamp, clip(s, 40))

@@ -1,0 +1,82 @@
+package channel
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// dateTime is a date-time in the forms channels and their fakes write:
+// date, "T", "t" or a space, hours and minutes, seconds (optional), a
+// fraction of any length after "." or ",", and a zone (optional): "Z",
+// "z", an offset with or without its colon or in whole hours, and after
+// it a region in brackets.
+var dateTime = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2})?(?:[.,](\d+))?(?:(Z|z)|([+-]\d{2})(?::?(\d{2}))?)?(\[[A-Za-z0-9_/+-]+\])?$`)
+
+// errNoZone is ParseTime's answer to a date-time without a zone.
+var errNoZone = errors.New("no time zone")
+
+// ParseTime reads a date-time with a zone: RFC 3339 as time.RFC3339Nano
+// does, and the forms of it servers write that Go's parser refuses:
+//
+//   - a lower-case "t" or "z", or a space between date and time (RFC 3339
+//     §5.6 and its note; PostgreSQL's and Python's text form);
+//   - an offset without its colon, "+0100", or in whole hours, "+01"
+//     (ISO 8601; Jackson's StdDateFormat wrote "+0000" before 2.11);
+//   - a region after the offset, "+01:00[Europe/Oslo]" (Java's
+//     ZonedDateTime), which the offset already places;
+//   - no seconds, "10:33Z" (Java's toString when they are zero);
+//   - blanks around it.
+//
+// A date-time without a zone is refused; ParseLocalTime reads it.
+func ParseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return parseForms(s, nil)
+}
+
+// ParseLocalTime reads a date-time as ParseTime does and, when it has no
+// zone (and no region), as a wall-clock time in loc: the zone its
+// channel runs in.
+func ParseLocalTime(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return parseForms(s, loc)
+}
+
+// parseForms reads s by dateTime; a time without a zone is read in loc,
+// or refused when loc is nil.
+func parseForms(s string, loc *time.Location) (time.Time, error) {
+	m := dateTime.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return time.Time{}, fmt.Errorf("%.40q is not a date-time", s)
+	}
+	date, hm, sec, frac, z, offH, offM, region := m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]
+	if sec == "" {
+		sec = ":00"
+	}
+	norm := date + "T" + hm + sec
+	if frac != "" {
+		norm += "." + frac
+	}
+	switch {
+	case z != "":
+		norm += "Z"
+	case offH != "":
+		if offM == "" {
+			offM = "00"
+		}
+		norm += offH + ":" + offM
+	case loc == nil || region != "":
+		// A region alone would need its rules for the offset; none of
+		// the channels writes one without the offset.
+		return time.Time{}, fmt.Errorf("%.40q: %w", s, errNoZone)
+	default:
+		return time.ParseInLocation("2006-01-02T15:04:05.999999999", norm, loc)
+	}
+	return time.Parse(time.RFC3339Nano, norm)
+}

@@ -1,0 +1,82 @@
+package channel
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestTimeForms: every form of one instant that channels and their fakes
+// write reads as that instant: offsets without their colon or in whole
+// hours (Jackson's StdDateFormat), a space for the "T", Java's region
+// after the offset, no seconds, fractions of any length, blanks around.
+// Without a zone ParseTime refuses it and ParseLocalTime reads it in the
+// zone given; what is no date-time stays refused by both.
+func TestTimeForms(t *testing.T) {
+	at := time.Date(2023, 1, 1, 10, 33, 55, 8_000_000, time.UTC)
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Skip("no zone database")
+	}
+	zoned := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2023-01-01T11:33:55.008+01:00", at},
+		{"2023-01-01T10:33:55.008Z", at},
+		{"2023-01-01T11:33:55.008+0100", at},
+		{"2023-01-01T10:33:55.008+0000", at},
+		{"2023-01-01T10:33:55.008-0000", at},
+		{"2023-01-01T11:33:55.008+01", at},
+		{"2023-01-01T05:03:55.008-0530", at},
+		{"2023-01-01 11:33:55.008+01:00", at},
+		{"2023-01-01 10:33:55.008Z", at},
+		{"2023-01-01t10:33:55.008z", at},
+		{"2023-01-01T11:33:55.008+01:00[Europe/Oslo]", at},
+		{"2023-01-01T10:33:55.008Z[UTC]", at},
+		{"2023-01-01T11:33:55,008+01:00", at},
+		{"2023-01-01T11:33:55.0080000+01:00", at},
+		{"2023-01-01T11:33:55.008000000000+01:00", at},
+		{" 2023-01-01T11:33:55.008+01:00\n", at},
+		{"2023-01-01T11:33+01:00", at.Truncate(time.Minute)},
+		{"2023-01-01T10:33Z", at.Truncate(time.Minute)},
+	}
+	for _, c := range zoned {
+		if got, err := ParseTime(c.in); err != nil || !got.Equal(c.want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+		if got, err := ParseLocalTime(c.in, time.UTC); err != nil || !got.Equal(c.want) {
+			t.Errorf("ParseLocalTime(%q) = %v, %v; want %v (its own zone)", c.in, got, err, c.want)
+		}
+	}
+	local := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2023-01-01T11:33:55.008", at},
+		{"2023-01-01 11:33:55.008", at},
+		{"2023-01-01T11:33:55", at.Truncate(time.Second)},
+		{"2023-01-01T11:33", at.Truncate(time.Minute)},
+		{"2023-07-01T12:33:55.008", time.Date(2023, 7, 1, 10, 33, 55, 8_000_000, time.UTC)}, // summer: +02:00
+	}
+	for _, c := range local {
+		if got, err := ParseTime(c.in); err == nil {
+			t.Errorf("ParseTime(%q) = %v, want an error: no zone", c.in, got)
+		}
+		if got, err := ParseLocalTime(c.in, oslo); err != nil || !got.Equal(c.want) {
+			t.Errorf("ParseLocalTime(%q, Oslo) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	for _, in := range []string{"", "2023-01-01", "01.01.2023 11:33:55", "2023-01-01T11:33:55.008+1", "2023-01-01T11:33:55.008+01:00:00",
+		"2023-01-01T11:33:55[Europe/Oslo]", "2023-01-01T25:33:55Z", "2023-13-01T11:33:55Z", "2023-01-01T11:33:55.Z", "i går", "1672569235008"} {
+		if got, err := ParseTime(in); err == nil {
+			t.Errorf("ParseTime(%q) = %v, want an error", in, got)
+		}
+		if got, err := ParseLocalTime(in, oslo); err == nil {
+			t.Errorf("ParseLocalTime(%q) = %v, want an error", in, got)
+		}
+	}
+	if _, err := ParseTime("2023-01-01T11:33:55"); !errors.Is(err, errNoZone) {
+		t.Errorf("a time without a zone: %v, want errNoZone", err)
+	}
+}
