@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,8 +131,78 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 // list is one search: GET {base}/correspondence/api/v1/correspondence
 // ?resourceId=…&role=Sender&from=…&to=… → {"ids":[…]}, the window widened
 // by overlap at both ends (Altinn's bounds are exclusive). full reports an
-// answer of MaxSearchResults ids, which may have left some out.
+// answer that may have left some out: MaxSearchResults ids, or a paged
+// answer whose pages could not all be read.
+//
+// The service no longer pages (the notes), but the published OpenAPI
+// document still has offset and limit, and an answer's "pagination"
+// {totalItems, page, pages}: an Altinn (or a fake) that pages answers
+// with its first page and says how many there are. The others are then
+// asked for by offset (the ids read so far) and limit (the first page's
+// size) until totalItems are read.
 func (c *Client) list(ctx context.Context, from, to time.Time, status string) (ids []string, full bool, err error) {
+	first, err := c.listPage(ctx, from, to, status, 0, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	total := first.more()
+	if total == 0 {
+		return c.validIDs(first.IDs), len(first.IDs) >= MaxSearchResults, nil
+	}
+	all, seen := first.IDs, map[string]bool{}
+	for _, id := range all {
+		seen[strings.ToLower(id)] = true
+	}
+	size := len(first.IDs)
+	for asked := 1; len(all) < total; asked++ {
+		if asked > total/size+1 {
+			return c.validIDs(all), true, nil // more pages than the total makes: no end in sight
+		}
+		page, err := c.listPage(ctx, from, to, status, len(all), size)
+		if err != nil {
+			return nil, false, err
+		}
+		n := len(all)
+		for _, id := range page.IDs {
+			if k := strings.ToLower(id); !seen[k] {
+				seen[k] = true
+				all = append(all, id)
+			}
+		}
+		if len(all) == n {
+			// A page of nothing new (the offset ignored, or the list
+			// shrank under the paging): what is left is asked for in
+			// narrower windows.
+			c.log.Warn("altinn discover: a paged search answer stopped giving new ids", "read", n, "total", total)
+			return c.validIDs(all), true, nil
+		}
+	}
+	return c.validIDs(all), false, nil
+}
+
+// searchAnswer is CorrespondencesExt.
+type searchAnswer struct {
+	IDs        []string `json:"ids"`
+	Pagination *struct {
+		TotalItems int `json:"totalItems"`
+		Page       int `json:"page"`
+		Pages      int `json:"pages"`
+	} `json:"pagination"`
+}
+
+// more returns the number of ids the search holds when the answer says
+// it is one page of more, else 0. A pagination that cannot be right (no
+// more items than the page holds, or fewer) says nothing.
+func (a searchAnswer) more() int {
+	if a.Pagination == nil || len(a.IDs) == 0 || a.Pagination.TotalItems <= len(a.IDs) {
+		return 0
+	}
+	return a.Pagination.TotalItems
+}
+
+// listPage asks for one answer of the search; offset and limit are sent
+// when limit is not 0.
+func (c *Client) listPage(ctx context.Context, from, to time.Time, status string, offset, limit int) (searchAnswer, error) {
 	q := url.Values{}
 	q.Set("resourceId", c.cfg.ResourceID)
 	q.Set("role", "Sender")
@@ -140,6 +211,10 @@ func (c *Client) list(ctx context.Context, from, to time.Time, status string) (i
 	}
 	q.Set("from", from.Add(-overlap).UTC().Format(time.RFC3339Nano))
 	q.Set("to", to.Add(overlap).UTC().Format(time.RFC3339Nano))
+	if limit > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+		q.Set("limit", strconv.Itoa(limit))
+	}
 	prepare, unauthorized := c.authorise()
 	resp, err := c.http.Do(ctx, httpclient.Request{
 		Op:     "search",
@@ -152,24 +227,28 @@ func (c *Client) list(ctx context.Context, from, to time.Time, status string) (i
 		Unauthorized: unauthorized,
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("altinn discover %s – %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+		return searchAnswer{}, fmt.Errorf("altinn discover %s – %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
 	ct := resp.Header.Get("Content-Type")
 	if channel.LooksLikeHTML(ct, resp.Body) {
-		return nil, false, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, errors.New("not JSON"))
+		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, errors.New("not JSON"))
 	}
-	var answer struct {
-		IDs []string `json:"ids"`
-	}
+	var answer searchAnswer
 	if err := json.Unmarshal(resp.Body, &answer); err != nil {
-		return nil, false, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, err)
+		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, err)
 	}
-	for _, id := range answer.IDs {
+	return answer, nil
+}
+
+// validIDs returns the UUIDs of ids; others are logged and left out.
+func (c *Client) validIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
 		if channel.ValidUUID(id) {
-			ids = append(ids, id)
+			out = append(out, id)
 		} else {
 			c.log.Warn("altinn discover: search answer holds a non-UUID id; skipped", "id", id)
 		}
 	}
-	return ids, len(answer.IDs) >= MaxSearchResults, nil
+	return out
 }

@@ -1,0 +1,91 @@
+package altinn
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpfake"
+)
+
+// pagedSearch answers the search as the published OpenAPI document has it
+// (older than the service): offset and limit in the query, a page of
+// limit ids (50 when not asked), newest first, and "pagination"
+// {totalItems, page, pages}. ignoreOffset makes it answer the first page
+// whatever offset is asked for.
+func pagedSearch(f *nfAltinn, ignoreOffset bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		from, err1 := time.Parse(time.RFC3339Nano, q.Get("from"))
+		to, err2 := time.Parse(time.RFC3339Nano, q.Get("to"))
+		offset, limit := 0, 50
+		if v := q.Get("offset"); v != "" && !ignoreOffset {
+			offset, _ = strconv.Atoi(v)
+		}
+		if v := q.Get("limit"); v != "" {
+			limit, _ = strconv.Atoi(v)
+		}
+		if err1 != nil || err2 != nil || offset < 0 || limit <= 0 {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		var hits []*nfCorr
+		for _, c := range f.corr {
+			if c.published.After(from) && c.published.Before(to) {
+				hits = append(hits, c)
+			}
+		}
+		f.mu.Unlock()
+		slices.SortFunc(hits, func(a, b *nfCorr) int {
+			if c := b.published.Compare(a.published); c != 0 {
+				return c
+			}
+			return strings.Compare(a.id, b.id)
+		})
+		ids := []string{}
+		for _, c := range hits[min(offset, len(hits)):min(offset+limit, len(hits))] {
+			ids = append(ids, c.id)
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(map[string]any{"ids": ids, "pagination": map[string]int{
+			"totalItems": len(hits), "page": offset/limit + 1, "pages": (len(hits) + limit - 1) / limit}})
+	}
+}
+
+// TestDiscoverPagedSearch: an Altinn (or a fake) answering the search as
+// the published OpenAPI document describes it, in pages of 50 with
+// "pagination", still has every letter of the window found: the pages
+// after the first are asked for by offset and limit; a server that
+// ignores the offset gets its window split until each part fits one page.
+func TestDiscoverPagedSearch(t *testing.T) {
+	for _, ignoreOffset := range []bool{false, true} {
+		t.Run("ignoreOffset="+strconv.FormatBool(ignoreOffset), func(t *testing.T) {
+			f := &nfAltinn{t: t, srv: httpfake.New(t, httpfake.Bearer(nfBearer)), corr: map[string]*nfCorr{},
+				notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
+			f.srv.Handle("GET "+basePath, pagedSearch(f, ignoreOffset))
+			f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
+			from := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+			const n = 137
+			for i := range n {
+				f.add(&nfCorr{id: nfID(i), published: from.Add(time.Duration(i+1) * time.Minute), history: nfHist("Initialized", "Published")})
+			}
+			found, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, fd := range found {
+				got[fd.ChannelID] = true
+			}
+			if len(got) != n {
+				t.Errorf("Discover found %d of %d letters of a paged search", len(got), n)
+			}
+		})
+	}
+}
