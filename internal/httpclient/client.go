@@ -492,8 +492,10 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		return res
 	}
 	// A UTF-8 byte order mark before a body (RFC 8259 §8.1 lets a reader
-	// ignore it) would make every JSON decoder refuse the answer.
-	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: bytes.TrimPrefix(rr.Body(), utf8BOM)}
+	// ignore it) would make every JSON decoder refuse the answer; one in
+	// another character set is decoded (toUTF8).
+	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(),
+		Body: bytes.TrimPrefix(toUTF8(rr.Header().Get("Content-Type"), rr.Body()), utf8BOM)}
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		c.m.request(req.Op, outcomeOK)
