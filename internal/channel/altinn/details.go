@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -478,16 +479,18 @@ func maskedEvidence(ev json.RawMessage, from []byte) json.RawMessage {
 	return channel.Unreadable(from, unreadableFields...)
 }
 
-// statusEvidence reduces a details answer to evidenceFields. An answer that
-// is not a JSON object keeps only its fingerprint.
+// statusEvidence reduces a details answer to evidenceFields, named in any
+// case, as the details reader reads them (a TT02 capture has "Published"
+// and "RequestedPublishTime"), each kept under its name as sent. An
+// answer that is not a JSON object keeps only its fingerprint.
 func statusEvidence(body []byte) json.RawMessage {
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(body, &all); err != nil {
 		return channel.Unreadable(body, unreadableFields...)
 	}
 	kept := make(map[string]json.RawMessage, len(evidenceFields))
-	for _, k := range evidenceFields {
-		if v, ok := all[k]; ok {
+	for k, v := range all {
+		if slices.ContainsFunc(evidenceFields, func(f string) bool { return strings.EqualFold(f, k) }) {
 			kept[k] = v
 		}
 	}
