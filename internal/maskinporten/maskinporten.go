@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -215,12 +216,29 @@ func (s *Source) run(ctx context.Context, f *fetch) {
 
 // tokenAnswer is the token endpoint's JSON answer, success or OAuth error.
 type tokenAnswer struct {
-	AccessToken      string `json:"access_token"`
-	TokenType        string `json:"token_type"`
-	ExpiresIn        int64  `json:"expires_in"`
-	Scope            string `json:"scope"`
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
+	AccessToken      string  `json:"access_token"`
+	TokenType        string  `json:"token_type"`
+	ExpiresIn        seconds `json:"expires_in"`
+	Scope            string  `json:"scope"`
+	Error            string  `json:"error"`
+	ErrorDescription string  `json:"error_description"`
+}
+
+// seconds is expires_in: a JSON number (RFC 6749 §5.1), or, as some token
+// services write it, a number in a string. Anything else reads as 0 (not
+// said), so an odd expires_in costs a short-lived token, not the token.
+type seconds int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *seconds) UnmarshalJSON(b []byte) error {
+	v := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || f < 0 || f > float64(365*24*time.Hour/time.Second) {
+		*s = 0
+		return nil
+	}
+	*s = seconds(f)
+	return nil
 }
 
 // request posts a fresh grant and returns the token and its lifetime.
