@@ -209,7 +209,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	d.obs.Status, d.obs.ChangedAt = status, changed
 	statuses.Apply(&d.obs)
 	if d.obs.Err == nil {
-		readBeforePurge(&d.obs, hist)
+		readInHistory(&d.obs, hist)
 		entered(&d.obs, hist)
 	}
 	d.found = channel.Found{
@@ -355,22 +355,41 @@ func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error
 	return best.Status, best.StatusChanged.Time, nil
 }
 
-// readBeforePurge: Altinn's top-level status is the highest it holds by
-// number, not the latest (GetHighestStatus in altinn-correspondence), and
-// PurgedByRecipient (7) and PurgedByAltinn (8) outrank Read (4), Replied
-// (5) and Confirmed (6), while the history it shows the sender leaves the
-// purges out. A letter read and then deleted by its recipient so comes as
-// PurgedByRecipient with Read in its history: it was opened (entered dates
-// it by its first Read), and being gone still closes it.
-func readBeforePurge(o *channel.Observation, hist []statusEvent) {
-	if o.State != model.StateExpired {
+// readInHistory: a letter its history shows read is opened, whatever the
+// top-level status says. Altinn's top-level status is the highest it holds
+// by number, not the latest (GetHighestStatus in altinn-correspondence),
+// and PurgedByRecipient (7) and PurgedByAltinn (8) outrank Read (4),
+// Replied (5) and Confirmed (6), while the history it shows the sender
+// leaves the purges out. A letter read and then deleted by its recipient
+// so comes as PurgedByRecipient with Read in its history: it was opened
+// (entered dates it by its first Read), and being gone still closes it.
+//
+// A top-level status that says less than the history, Fetched or
+// Published after a Read (an Altinn or a fake naming the latest entry, not
+// the highest the notes describe), does not undo the reading either: the
+// letter is opened, and gets no reminder and no print; when the top-level
+// status is dated before the first reading (Published), the observation
+// is dated by the reading.
+func readInHistory(o *channel.Observation, hist []statusEvent) {
+	if o.State != model.StateExpired && o.State != model.StateAvailable && o.State != model.StateAccepted {
 		return
 	}
+	var first time.Time
+	read := false
 	for _, e := range hist {
 		if m, ok := statuses[e.Status]; ok && m.State == model.StateOpened {
-			o.State = model.StateOpened
-			return
+			read = true
+			if t := e.StatusChanged.Time; !t.IsZero() && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
 		}
+	}
+	if !read {
+		return
+	}
+	o.State = model.StateOpened
+	if o.ChangedAt.Before(first) {
+		o.ChangedAt = first
 	}
 }
 
