@@ -268,6 +268,9 @@ func TestNotesFakeTimestamps(t *testing.T) {
 		{`"2023-01-01 11:33:55.008"`, at},
 		{`"2023-01-01T11:33"`, at.Truncate(time.Minute)},
 		{`"2023-01-01T11:33:55.008123456+01:00"`, at.Add(123456 * time.Nanosecond)},
+		// SvarUt v1's own form, that of its historikk (notes).
+		{`"01.01.2023 11:33:55"`, at.Truncate(time.Second)},
+		{`"01.07.2023 12:33:55"`, time.Date(2023, 7, 1, 10, 33, 55, 0, time.UTC)},
 	}
 	f := newNFSvarUt(t)
 	var ids []string

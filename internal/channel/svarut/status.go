@@ -59,10 +59,15 @@ const (
 	maxEpochMS = 100_000_000_000_000
 )
 
+// v1HistoryTime is SvarUt v1's own time format, that of its historikk:
+// dd.MM.yyyy HH:mm:ss, Oslo time.
+const v1HistoryTime = "02.01.2006 15:04:05"
+
 // parseTime reads sisteStatusEndring: an RFC 3339 date-time (v2) or any
 // of the forms channel.ParseLocalTime reads (an offset without its colon,
-// as Jackson wrote it, a region after it, no zone: Europe/Oslo), or epoch
-// milliseconds (v1), as a JSON string or number. Absent or null gives the zero time (unknown).
+// as Jackson wrote it, a region after it, no zone: Europe/Oslo), epoch
+// milliseconds (v1), or SvarUt v1's historikk form, as a JSON string or
+// number. Absent or null gives the zero time (unknown).
 // Anything else is an error wrapping channel.ErrBadTimestamp: a number
 // that reads as epoch seconds rather than milliseconds, or garbage.
 func parseTime(raw json.RawMessage) (time.Time, error) {
@@ -86,6 +91,9 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		return time.UnixMilli(n).UTC(), nil
 	}
 	if t, err := channel.ParseLocalTime(s, oslo); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(v1HistoryTime, s, oslo); err == nil {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %q is not a date-time", channel.ErrBadTimestamp, clip(s, 40))
