@@ -208,6 +208,14 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	}
 	d.obs.Status, d.obs.ChangedAt = status, changed
 	statuses.Apply(&d.obs)
+	if _, read := firstRead(hist); read && errors.Is(d.obs.Err, channel.ErrUnknownStatus) {
+		// A status Altinn has added since (its enum grows, as it did by
+		// AttachmentsDownloaded and Forwarded) on a letter its history
+		// shows read: opened, whatever else the new status means. The
+		// value stays in Status and the evidence.
+		c.log.Warn("altinn: unknown status on a correspondence its history shows read; taken as opened", "status", d.obs.Status)
+		d.obs.Err, d.obs.State = nil, model.StateAccepted // readInHistory makes it opened
+	}
 	if d.obs.Err == nil {
 		readInHistory(&d.obs, hist)
 		entered(&d.obs, hist)
@@ -374,8 +382,19 @@ func readInHistory(o *channel.Observation, hist []statusEvent) {
 	if o.State != model.StateExpired && o.State != model.StateAvailable && o.State != model.StateAccepted {
 		return
 	}
-	var first time.Time
-	read := false
+	first, read := firstRead(hist)
+	if !read {
+		return
+	}
+	o.State = model.StateOpened
+	if o.ChangedAt.Before(first) {
+		o.ChangedAt = first
+	}
+}
+
+// firstRead reports whether the history has an entry that means opened,
+// and the time of the first such entry that has one.
+func firstRead(hist []statusEvent) (first time.Time, read bool) {
 	for _, e := range hist {
 		if m, ok := statuses[e.Status]; ok && m.State == model.StateOpened {
 			read = true
@@ -384,13 +403,7 @@ func readInHistory(o *channel.Observation, hist []statusEvent) {
 			}
 		}
 	}
-	if !read {
-		return
-	}
-	o.State = model.StateOpened
-	if o.ChangedAt.Before(first) {
-		o.ChangedAt = first
-	}
+	return first, read
 }
 
 // entered dates the observation by the history, as the evidence must: its
