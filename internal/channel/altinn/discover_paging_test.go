@@ -3,6 +3,7 @@ package altinn
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/httpfake"
 )
 
@@ -87,5 +89,41 @@ func TestDiscoverPagedSearch(t *testing.T) {
 				t.Errorf("Discover found %d of %d letters of a paged search", len(got), n)
 			}
 		})
+	}
+}
+
+// TestDiscoverSearchAnswerNotAnObject: a search answered 200 with "null",
+// nothing or a bare array says nothing about the window: Discover fails
+// (a *channel.BadResponseError) rather than finding no letters; an object
+// whose ids are null (the OpenAPI document has them nullable) or absent is
+// a window without letters.
+func TestDiscoverSearchAnswerNotAnObject(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		bad  bool
+	}{
+		{`null`, true},
+		{``, true},
+		{`[]`, true},
+		{`"ingen"`, true},
+		{`{"ids":null}`, false},
+		{`{}`, false},
+		{`{"ids":[]}`, false},
+	} {
+		f := newNFAltinn(t)
+		f.srv.Script(func(w http.ResponseWriter, _ int) bool {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_, _ = w.Write([]byte(c.body))
+			return true
+		})
+		from := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+		found, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(time.Hour))
+		var bad *channel.BadResponseError
+		switch {
+		case c.bad && !errors.As(err, &bad):
+			t.Errorf("search answer %q: %v, %d found; want a BadResponseError", c.body, err, len(found))
+		case !c.bad && (err != nil || len(found) != 0):
+			t.Errorf("search answer %q: %v, %d found; want none found", c.body, err, len(found))
+		}
 	}
 }

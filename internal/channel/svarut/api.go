@@ -82,8 +82,11 @@ func statuser(resp *httpclient.Response) ([]json.RawMessage, error) {
 	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
 		return nil, errors.New("not JSON")
 	}
+	// A bare array only when the answer is one: "null" decodes into a
+	// slice without error, as no records, and would make every letter
+	// asked unknown to SvarUt.
 	var arr []json.RawMessage
-	if err := json.Unmarshal(resp.Body, &arr); err == nil {
+	if b := bytes.TrimSpace(resp.Body); len(b) > 0 && b[0] == '[' && json.Unmarshal(b, &arr) == nil {
 		return arr, nil
 	}
 	var env struct {

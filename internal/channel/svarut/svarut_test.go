@@ -220,6 +220,11 @@ func TestStatusBadAnswers(t *testing.T) {
 		{"HTML error page", "text/html; charset=utf-8", `<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>`, "HTML page instead of JSON"},
 		{"HTML without content type", "application/json", `<html>Innlogging</html>`, "HTML page"},
 		{"JSON without statuser", "application/json", `{"feil":"noe gikk galt"}`, `no "statuser"`},
+		// The answer, or its required statuser, null: no statement about
+		// any letter, so none is unknown to SvarUt.
+		{"null", "application/json", `null`, `no "statuser"`},
+		{"statuser null", "application/json", `{"statuser":null}`, `no "statuser"`},
+		{"a JSON string", "application/json", `"LEST"`, "unreadable answer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
