@@ -26,7 +26,9 @@ func toUTF8(contentType string, body []byte) []byte {
 	default:
 		_, params, err := mime.ParseMediaType(contentType)
 		label := strings.ToLower(strings.TrimSpace(params["charset"]))
-		if err != nil || label == "" || label == "utf-8" || label == "utf8" || utf8.Valid(body) && !strings.HasPrefix(label, "utf-16") {
+		// Valid UTF-8 without NUL bytes (which UTF-16 text has in plenty)
+		// is UTF-8 whatever the label says.
+		if err != nil || label == "" || label == "utf-8" || label == "utf8" || utf8.Valid(body) && bytes.IndexByte(body, 0) < 0 {
 			return body
 		}
 		if enc, err = htmlindex.Get(label); err != nil {

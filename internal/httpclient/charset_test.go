@@ -35,6 +35,8 @@ func TestBodyInAnotherCharset(t *testing.T) {
 		{"UTF-16LE with BOM, no charset", "application/json", utf16(unicode.LittleEndian), text},
 		{"UTF-16BE with BOM and charset", "application/json; charset=UTF-16", utf16(unicode.BigEndian), text},
 		{"UTF-8 labelled ISO-8859-1", "application/json; charset=ISO-8859-1", []byte(text), text},
+		{"UTF-8 labelled UTF-16", "application/json; charset=UTF-16", []byte(text), text},
+		{"UTF-16LE without BOM, labelled", "application/json; charset=UTF-16LE", utf16(unicode.LittleEndian)[2:], text},
 		{"UTF-8", "application/json; charset=utf-8", []byte(text), text},
 		{"unknown charset", "application/json; charset=x-ukjent", latin1, string(latin1)},
 		{"not UTF-8, labelled UTF-8", "application/json; charset=utf-8", latin1, string(latin1)},
