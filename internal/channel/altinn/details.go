@@ -23,6 +23,8 @@ import (
 type detailsDoc struct {
 	CorrespondenceID string          `json:"correspondenceId"`
 	Created          flexTime        `json:"created"`
+	Published        flexTime        `json:"published"`
+	RequestedPublish flexTime        `json:"requestedPublishTime"`
 	Recipient        string          `json:"recipient"`
 	Sender           string          `json:"sender"`
 	Status           string          `json:"status"`
@@ -222,7 +224,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	}
 	d.found = channel.Found{
 		ChannelID:    id,
-		SentAt:       doc.Created.Time,
+		SentAt:       sentAt(doc, hist),
 		SenderOrg:    orgNumber(doc.Sender),
 		Recipient:    orgNumber(doc.Recipient),
 		PersonID:     personNumber(doc.Recipient),
@@ -234,6 +236,24 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		d.found.Title = doc.Content.MessageTitle
 	}
 	return d, nil
+}
+
+// sentAt is when the correspondence was sent: its created time (required
+// by the OpenAPI document), or, where that is null or absent, when it was
+// published, asked to be published, or its first history entry.
+func sentAt(doc detailsDoc, hist []statusEvent) time.Time {
+	for _, t := range []time.Time{doc.Created.Time, doc.Published.Time, doc.RequestedPublish.Time} {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	var first time.Time
+	for _, e := range hist {
+		if t := e.StatusChanged.Time; !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
 }
 
 // codeNotSenderOrRecipient is Altinn Correspondence's error code for "You
