@@ -267,11 +267,38 @@ const codeNotSenderOrRecipient = 4001
 const codeCorrespondenceNotFound = 1001
 
 // altinnsNotFound reports whether a 404's body is Altinn's own "no such
-// correspondence": its problem code 1001, or no body at all (what older
-// versions and the specs notes' fakes send). Any other body is someone
-// else's 404.
+// correspondence": its problem code 1001, no body at all (what older
+// versions and the specs notes' fakes send), or a ProblemDetails of the
+// 404 (RFC 9457: "status" 404 with a title, type or detail) that carries
+// no error code, as ASP.NET's NotFound() writes it, or names the
+// correspondence not found (older versions numbered the error 1 or 3).
+// Any other body is someone else's 404: a router's text, an ingress's
+// HTML, a gateway's JSON of its own ({"statusCode":404,…}).
 func altinnsNotFound(body []byte) bool {
-	return len(bytes.TrimSpace(body)) == 0 || hasCode(body, codeCorrespondenceNotFound)
+	if len(bytes.TrimSpace(body)) == 0 || hasCode(body, codeCorrespondenceNotFound) {
+		return true
+	}
+	var p map[string]json.RawMessage
+	if json.Unmarshal(body, &p) != nil || string(bytes.TrimSpace(p["status"])) != "404" {
+		return false
+	}
+	var text struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	_ = json.Unmarshal(body, &text)
+	if strings.Contains(strings.ToLower(text.Title+" "+text.Detail), "correspondence was not found") {
+		return true
+	}
+	for _, k := range []string{"code", "errorCode", "ErrorCode", "Code"} {
+		if _, ok := p[k]; ok {
+			return false // another error's code
+		}
+	}
+	_, title := p["title"]
+	_, typ := p["type"]
+	_, detail := p["detail"]
+	return title || typ || detail
 }
 
 // codePartyLookup is Altinn Correspondence's 400 "Could not retrieve party

@@ -332,6 +332,12 @@ func TestNotesFakeAltinn404Codes(t *testing.T) {
 	for _, body := range []string{
 		`{"title":"The requested correspondence was not found","status":404,"errorCode":1001}`,
 		`{"title":"Not Found","status":404,"code":"CORR-01001"}`,
+		// ASP.NET's NotFound() ProblemDetails, no code: the notes give
+		// none for a correspondence Altinn does not have.
+		`{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"Not Found","status":404,"traceId":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}`,
+		`{"title":"Not Found","status":404}`,
+		// An older Altinn's numbering of the same error.
+		`{"title":"Not Found","status":404,"detail":"The requested correspondence was not found","errorCode":1}`,
 	} {
 		obs, err := nfStatus(t, func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/problem+json")

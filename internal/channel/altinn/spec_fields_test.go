@@ -66,6 +66,8 @@ func TestSpecOnlyAltinnsOwn404MeansNotKnown(t *testing.T) {
 		{"a router's plain-text 404", "text/plain; charset=utf-8", "404 page not found\n", false},
 		{"an ingress's HTML 404", "text/html", "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>\n", false},
 		{"a gateway's own JSON 404", "application/json", `{ "statusCode": 404, "message": "Resource not found" }`, false},
+		{"a problem of another error", "application/problem+json", `{"title":"Not Found","status":404,"detail":"The resource was not found","errorCode":"RES-00404"}`, false},
+		{"a JSON 404 that is no problem", "application/json", `{"error":"not found"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
