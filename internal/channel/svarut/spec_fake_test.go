@@ -417,3 +417,44 @@ func TestNotesFakeHistoryV2(t *testing.T) {
 		t.Errorf("hendelser of an unknown letter: %v, want ErrNotKnown", err)
 	}
 }
+
+// TestNotesFakeHistoryAnswers: hendelser as SvarUt (or what stands before
+// it) may answer: a 410 with its ErrorMessage is the letter unknown like a
+// 404; a proxy's 404 page is not; a body with a byte order mark, in
+// ISO-8859-1 as its Content-Type says, is read with its letters intact.
+func TestNotesFakeHistoryAnswers(t *testing.T) {
+	cases := []struct {
+		name     string
+		script   func(w http.ResponseWriter)
+		notKnown bool
+		want     string // in the history, when read
+	}{
+		{"410 ErrorMessage", func(w http.ResponseWriter) { nfError(w, http.StatusGone, "Forsendelsen er slettet") }, true, ""},
+		{"a proxy's 404 page", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, "<html><body><h1>404 Not Found</h1>nginx</body></html>")
+		}, false, ""},
+		{"ISO-8859-1 with its charset", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json;charset=ISO-8859-1")
+			fmt.Fprint(w, `{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Lest av mottaker p`+"\xe5"+` Altinn"}]}`)
+		}, false, "Lest av mottaker på Altinn"},
+		{"a byte order mark", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, "\ufeff"+`{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Akseptert for ekspedering"}]}`)
+		}, false, "Akseptert for ekspedering"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newNFSvarUt(t)
+			f.srv.Script(func(w http.ResponseWriter, _ int) bool { c.script(w); return true })
+			h, err := nfAdapter(t, f, APIv2).History(context.Background(), nfID(1))
+			switch {
+			case c.notKnown != errors.Is(err, channel.ErrNotKnown):
+				t.Errorf("%v: unknown to SvarUt %v, want %v", err, errors.Is(err, channel.ErrNotKnown), c.notKnown)
+			case c.want != "" && (err != nil || !strings.Contains(string(h), c.want)):
+				t.Errorf("history %s (%v), want %q in it", h, err, c.want)
+			}
+		})
+	}
+}

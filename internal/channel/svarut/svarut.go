@@ -197,8 +197,10 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	}
 	resp, err := c.http.Do(ctx, req)
 	if err != nil {
+		// SvarUt's own 404 or 410 (its ErrorMessage, or no body) is the
+		// letter unknown; a proxy's page says nothing of the letter.
 		var se *httpclient.StatusError
-		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound {
+		if errors.As(err, &se) && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone) && svarutsOwn(se.Body) {
 			return nil, fmt.Errorf("svarut history of %s: %w (%w)", id, channel.ErrNotKnown, err)
 		}
 		return nil, fmt.Errorf("svarut history of %s: %w", id, err)
