@@ -115,8 +115,20 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 		c.log.Info("altinn discover: a full answer in a window too narrow to split; asking status by status",
 			"from", from, "to", to, "min_window", c.cfg.MinWindow)
 		keep(ids)
+		refused := 0
 		for _, status := range lifecycle {
 			ids, full, err := c.list(ctx, from, to, status)
+			var se *httpclient.StatusError
+			if errors.As(err, &se) && se.StatusCode == http.StatusBadRequest {
+				// An Altinn older than the status (the published OpenAPI
+				// document lacks AttachmentsDownloaded and Forwarded)
+				// refuses the filter: no letter of the window can have it.
+				c.log.Info("altinn discover: the search refuses the status filter; asking for the others", "status", status)
+				if refused++; refused == len(lifecycle) {
+					*gaps = append(*gaps, fmt.Sprintf("%s – %s (every status filter refused)", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano)))
+				}
+				continue
+			}
 			if err != nil {
 				return err
 			}

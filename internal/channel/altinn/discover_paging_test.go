@@ -127,3 +127,66 @@ func TestDiscoverSearchAnswerNotAnObject(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoverBulkSendOnAnOlderAltinn: asked status by status for a bulk
+// send (1100 letters with one publish time), an Altinn of the published
+// OpenAPI document refuses the statuses it does not have yet
+// (AttachmentsDownloaded, Forwarded) with 400; the other statuses are still
+// asked, and every letter is found.
+func TestDiscoverBulkSendOnAnOlderAltinn(t *testing.T) {
+	older := []string{"Initialized", "ReadyForPublish", "Published", "Fetched", "Read", "Replied", "Confirmed",
+		"PurgedByRecipient", "PurgedByAltinn", "Archived", "Reserved", "Failed"}
+	f := &nfAltinn{t: t, srv: httpfake.New(t, httpfake.Bearer(nfBearer)), corr: map[string]*nfCorr{},
+		notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
+	f.srv.Handle("GET "+basePath, func(w http.ResponseWriter, r *http.Request) {
+		if s := r.URL.Query().Get("status"); s != "" && !slices.Contains(older, s) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"One or more validation errors occurred.","status":400,"errors":{"status":["The value '` + s + `' is not valid."]}}`))
+			return
+		}
+		f.search(w, r)
+	})
+	f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	bulk := from.Add(13 * time.Hour)
+	for i := range 1100 {
+		h := nfHist("Initialized", "Published")
+		if i%2 == 1 {
+			h = nfHist("Initialized", "Published", "Read")
+		}
+		f.add(&nfCorr{id: nfID(i), published: bulk, history: h})
+	}
+	found, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1100 {
+		t.Errorf("Discover found %d of 1100 letters", len(found))
+	}
+}
+
+// TestDiscoverBulkSendNoStatusFilter: a search that refuses every status
+// filter leaves a bulk send beyond its first 1000 letters unfound: what
+// was found comes with ErrIncomplete naming the window, not as if it were
+// all.
+func TestDiscoverBulkSendNoStatusFilter(t *testing.T) {
+	f := &nfAltinn{t: t, srv: httpfake.New(t, httpfake.Bearer(nfBearer)), corr: map[string]*nfCorr{},
+		notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
+	f.srv.Handle("GET "+basePath, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("status") {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		f.search(w, r)
+	})
+	f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1100 {
+		f.add(&nfCorr{id: nfID(i), published: from.Add(13 * time.Hour), history: nfHist("Initialized", "Published")})
+	}
+	found, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(24*time.Hour))
+	if !errors.Is(err, channel.ErrIncomplete) || len(found) != 1000 {
+		t.Errorf("%d found, %v; want the first 1000 with ErrIncomplete", len(found), err)
+	}
+}
