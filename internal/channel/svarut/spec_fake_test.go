@@ -292,7 +292,8 @@ func TestNotesFakeTimestamps(t *testing.T) {
 // TestNotesFakeOneBadRecord: a batch answer holding one record the adapter
 // cannot use (an unknown status, a time that is none, a duplicate) spoils
 // that letter only; a letter SvarUt leaves out of its answer is unknown to
-// it; two records for one letter: the later change counts.
+// it; two records for one letter: the later change counts, and at one
+// time a reading is not undone by the record after it.
 func TestNotesFakeOneBadRecord(t *testing.T) {
 	f := newNFSvarUt(t)
 	f.rec(nfID(1), "LEST", `"2023-01-01T11:33:55.008+01:00"`)
@@ -301,7 +302,9 @@ func TestNotesFakeOneBadRecord(t *testing.T) {
 	f.rec(nfID(4), "VARSLET", `"2023-01-01T10:00:00Z"`)
 	f.rec(nfID(4), "LEST", `"2023-01-02T10:00:00Z"`) // a duplicate, later
 	f.rec(nfID(4), "VARSLET", `"2023-01-01T09:00:00Z"`)
-	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3), nfID(4), nfID(5), strings.ToUpper(nfID(1))})
+	f.rec(nfID(6), "LEST", `"2023-01-01T10:00:00Z"`) // duplicates at one time, out of order: read
+	f.rec(nfID(6), "VARSLET", `"2023-01-01T10:00:00Z"`)
+	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3), nfID(4), nfID(5), strings.ToUpper(nfID(1)), nfID(6)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,6 +325,9 @@ func TestNotesFakeOneBadRecord(t *testing.T) {
 	}
 	if obs[5].Err != nil || obs[5].State != model.StateOpened {
 		t.Errorf("an upper-case id SvarUt answers in lower case: %+v", obs[5])
+	}
+	if obs[6].Err != nil || obs[6].State != model.StateOpened {
+		t.Errorf("LEST and VARSLET at one time: %s %v, want LEST", obs[6].State, obs[6].Err)
 	}
 }
 

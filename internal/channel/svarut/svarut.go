@@ -232,7 +232,8 @@ type record struct {
 }
 
 // collect parses the status records of one answer into found, keyed by
-// lower-case id; of two records for one id the later change wins. A
+// lower-case id; of two records for one id the later change wins (at one
+// time, LEST, else the later record). A
 // record that cannot be read is that id's problem (ErrBadRecord or
 // ErrBadTimestamp, with the record as evidence) when its id can still be
 // found; a record without a readable id is logged and left out, so its
@@ -264,7 +265,10 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 			o.ChangedAt = at
 		}
 		k := strings.ToLower(id)
-		if prev, ok := found[k]; ok && prev.Err == nil && (o.Err != nil || prev.ChangedAt.After(o.ChangedAt)) {
+		if prev, ok := found[k]; ok && prev.Err == nil && (o.Err != nil || prev.ChangedAt.After(o.ChangedAt) ||
+			prev.ChangedAt.Equal(o.ChangedAt) && prev.State == model.StateOpened) {
+			// Of two records at one time, the order of the answer decides,
+			// but never against a reading: LEST is kept.
 			continue
 		}
 		found[k] = o
