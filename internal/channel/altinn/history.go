@@ -1,0 +1,145 @@
+package altinn
+
+// What a details answer says over time: its current status, when the
+// letter was sent, and when it entered its state, from the top-level
+// status and the statusHistory.
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/model"
+)
+
+// sentAt is when the correspondence was sent: its created time (required
+// by the OpenAPI document), or, where that is null or absent, when it was
+// published, asked to be published, or its first history entry.
+func sentAt(doc detailsDoc, hist []statusEvent) time.Time {
+	for _, t := range []time.Time{doc.Created.Time, doc.Published.Time, doc.RequestedPublish.Time} {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	var first time.Time
+	for _, e := range hist {
+		if t := e.StatusChanged.Time; !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
+}
+
+// currentStatus picks the correspondence's status. The top-level status is
+// Altinn's own answer: the highest status reached, not counting Fetched (so
+// a Fetched after Read does not make a read letter look unread). Only when
+// it is missing is statusHistory used: its latest entry by statusChanged,
+// Fetched only if nothing else is there.
+func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error) {
+	if doc.Status != "" {
+		if doc.StatusChanged.bad != "" {
+			return doc.Status, time.Time{}, fmt.Errorf("%w: statusChanged %s is not a date-time", channel.ErrBadTimestamp, doc.StatusChanged.bad)
+		}
+		if !doc.StatusChanged.IsZero() {
+			return doc.Status, doc.StatusChanged.Time, nil
+		}
+		var at time.Time
+		for _, e := range hist {
+			if e.Status == doc.Status && e.StatusChanged.After(at) {
+				at = e.StatusChanged.Time
+			}
+		}
+		return doc.Status, at, nil
+	}
+	var best *statusEvent
+	for i := range hist {
+		e := &hist[i]
+		if e.Status == "" {
+			continue
+		}
+		switch {
+		case best == nil,
+			best.Status == "Fetched" && e.Status != "Fetched",
+			(best.Status == "Fetched") == (e.Status == "Fetched") && e.StatusChanged.After(best.StatusChanged.Time):
+			best = e
+		}
+	}
+	if best == nil {
+		return "", time.Time{}, errors.New("no status and no status history")
+	}
+	return best.Status, best.StatusChanged.Time, nil
+}
+
+// readInHistory: a letter its history shows read is opened, whatever the
+// top-level status says. Altinn's top-level status is the highest it holds
+// by number, not the latest (GetHighestStatus in altinn-correspondence),
+// and PurgedByRecipient (7) and PurgedByAltinn (8) outrank Read (4),
+// Replied (5) and Confirmed (6), while the history it shows the sender
+// leaves the purges out. A letter read and then deleted by its recipient
+// so comes as PurgedByRecipient with Read in its history: it was opened
+// (entered dates it by its first Read), and being gone still closes it.
+//
+// A top-level status that says less than the history, Fetched or
+// Published after a Read (an Altinn or a fake naming the latest entry, not
+// the highest the notes describe), does not undo the reading either: the
+// letter is opened, and gets no reminder and no print; when the top-level
+// status is dated before the first reading (Published), the observation
+// is dated by the reading.
+func readInHistory(o *channel.Observation, hist []statusEvent) {
+	if o.State != model.StateExpired && o.State != model.StateAvailable && o.State != model.StateAccepted {
+		return
+	}
+	first, read := firstRead(hist)
+	if !read {
+		return
+	}
+	o.State = model.StateOpened
+	if o.ChangedAt.Before(first) {
+		o.ChangedAt = first
+	}
+}
+
+// firstRead reports whether the history has an entry that means opened,
+// and the time of the first such entry that has one.
+func firstRead(hist []statusEvent) (first time.Time, read bool) {
+	for _, e := range hist {
+		if m, ok := statuses[e.Status]; ok && m.State == model.StateOpened {
+			read = true
+			if t := e.StatusChanged.Time; !t.IsZero() && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
+		}
+	}
+	return first, read
+}
+
+// entered dates the observation by the history, as the evidence must: its
+// state began at the first entry that maps to that state (EnteredAt:
+// Confirmed two hours after Read, opened since the Read), and a letter
+// available or opened became available at the first entry that means
+// either (AvailableAt: Published hours before Read). ChangedAt stays the
+// top-level statusChanged, the latest status's time.
+func entered(o *channel.Observation, hist []statusEvent) {
+	delivered := func(s model.State) bool { return s == model.StateAvailable || s == model.StateOpened }
+	since := o.ChangedAt
+	for _, e := range hist {
+		m, ok := statuses[e.Status]
+		if !ok || e.StatusChanged.IsZero() {
+			continue
+		}
+		t := e.StatusChanged.Time
+		if m.State == o.State && (since.IsZero() || t.Before(since)) {
+			since = t
+		}
+		if delivered(o.State) && delivered(m.State) && (o.AvailableAt.IsZero() || t.Before(o.AvailableAt)) {
+			o.AvailableAt = t
+		}
+	}
+	if since.Before(o.ChangedAt) || o.ChangedAt.IsZero() {
+		o.EnteredAt = since
+	}
+	if !o.AvailableAt.Before(since) {
+		o.AvailableAt = time.Time{} // nothing earlier than the state's own time
+	}
+}
