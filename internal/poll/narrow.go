@@ -30,7 +30,10 @@ type answer struct {
 // answered by the second level and the channel does not answer about a
 // letter it answered before either (it is down, not a letter), when
 // the error is not one a letter can cause (network, open breaker, token,
-// 401/403, rate limit), or after a bounded number of calls.
+// 401, rate limit), or after a bounded number of calls. A 403 is narrowed:
+// SvarUt may refuse a whole status-sok for one letter of another account
+// or organisation in it, and a refusal of everything (an integration that
+// lost the account) ends at the early stop above, as an outage does.
 func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum *Summary) answer {
 	a := answer{obs: make(map[string]channel.Observation, len(ids)), failed: map[string]bool{}}
 	call := func(ctx context.Context, part []string) error {
@@ -148,8 +151,13 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 	return a
 }
 
-// failing is the observation of a letter the channel's answer fails on.
+// failing is the observation of a letter the channel's answer fails on:
+// refused (403) or failing.
 func failing(id string, err error) channel.Observation {
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && se.StatusCode == http.StatusForbidden {
+		return channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: the channel answers 403 whenever this letter is asked about (a letter of another account or organisation?): %v", channel.ErrRefused, err)}
+	}
 	return channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: the channel's answer fails whenever this letter is asked about: %v", channel.ErrFailing, err)}
 }
 
@@ -175,11 +183,19 @@ func (p *Poller) healthy(ctx context.Context, ch channel.Channel, ids []string, 
 
 // narrowable reports whether a failed call was answered by the channel in
 // a way one letter's record could cause: a server error, an unreadable or
-// oversized answer, a client error other than 401, 403 and 429 (never a
-// request not sent, for want of a token).
+// oversized answer, a client error other than 401 and 429 (never a request
+// not sent, for want of a token). A 403 is: the specs leave SvarUt's
+// status errors open ("default": ErrorMessage), and a status-sok carrying
+// one id of another account or organisation (an import's wrong id, a
+// letter moved) may be refused as a whole. A refusal the adapter already
+// made the call's (Altinn: every letter refused, each asked on its own) is
+// an access problem, not narrowed.
 func narrowable(err error) bool {
 	if errors.Is(err, httpclient.ErrNotSent) {
 		return false // no token (the token service's 5xx too): no letter's doing
+	}
+	if errors.Is(err, channel.ErrRefused) {
+		return false // every letter, each asked on its own, refused: the caller's access
 	}
 	var bad *channel.BadResponseError
 	if errors.As(err, &bad) || errors.Is(err, httpclient.ErrBodyTooLarge) {
@@ -190,7 +206,7 @@ func narrowable(err error) bool {
 		return false
 	}
 	switch se.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+	case http.StatusUnauthorized, http.StatusTooManyRequests:
 		return false
 	}
 	return se.RetryAfter == 0
