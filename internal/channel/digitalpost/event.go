@@ -152,15 +152,30 @@ func (e *entry) event() channel.FeedEvent {
 	if fe.Tag == "" {
 		problems = append(problems, "no eventTag")
 	}
-	var err error
-	if fe.Logged, err = parseTime(e.Created); err != nil {
-		problems = append(problems, "created: "+err.Error())
-	}
-	if fe.At, err = parseTime(e.EventTime); err != nil || fe.At.IsZero() {
+	// created (when the log stored the entry) is later than eventTime
+	// (when it happened), the notes say; the window reads by created.
+	logged, createdErr := parseTime(e.Created)
+	at, err := parseTime(e.EventTime)
+	if err != nil || at.IsZero() {
 		// The entry still proves what it says; it happened no later than
 		// the log stored it. (0001-01-01, a producer's default, is no time.)
-		fe.At = fe.Logged
+		at = logged
 	}
+	switch {
+	case createdErr != nil && !at.IsZero():
+		// No created: the entry was stored no earlier than it happened, so
+		// a cursor moved to its eventTime never passes it.
+		logged = at
+	case createdErr != nil:
+		problems = append(problems, "created: "+createdErr.Error())
+	case at.After(logged):
+		// An eventTime after the log stored the entry (a producer's local
+		// time written with a Z, a skewed clock) is wrong: it happened by
+		// created. Taken as given it would be "in the future" while the
+		// cursor moves past created, and the entry be lost.
+		at = logged
+	}
+	fe.At, fe.Logged = at, logged
 	if len(problems) > 0 {
 		fe.Err = fmt.Errorf("%w: %s", errBadEvent, strings.Join(problems, "; "))
 		return fe
@@ -304,25 +319,25 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 
 // timeLayouts are the shapes a time is read in besides RFC 3339 with any
 // fraction (channel.ParseTime: the log's own, 2023-08-25T00:49:34.437Z):
-// Jackson's numeric offset (+0000), a local time without zone (taken as
-// UTC, the log's zone), and a time without seconds.
-var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
+// Jackson's numeric offset (+0000), an offset of hours alone (+02, ISO
+// 8601's), a local time without zone (taken as UTC, the log's zone), and
+// a time without seconds.
+var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999Z07", "2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04Z07:00", "2006-01-02T15:04"} // the last two: Java's toString() drops zero seconds
 
-// parseTime reads a time given as a string in one of timeLayouts or as
-// epoch milliseconds.
+// parseTime reads a time given as a string in one of timeLayouts (a
+// ZonedDateTime's region after its offset, "…Z[UTC]", dropped: the
+// offset fixes the instant), as epoch milliseconds, or as epoch seconds
+// with a fraction (Jackson's default for a java.time instant:
+// 1692924574.437000000).
 func parseTime(raw json.RawMessage) (time.Time, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return time.Time{}, errors.New("missing")
 	}
 	if raw[0] != '"' {
-		ms, err := strconv.ParseInt(string(raw), 10, 64)
-		if err != nil || ms < 0 {
-			return time.Time{}, fmt.Errorf("%.40q is not a time", raw)
-		}
-		return time.UnixMilli(ms).UTC(), nil
+		return parseEpoch(string(raw))
 	}
 	s, ok := plainString(raw)
 	if !ok {
@@ -331,6 +346,9 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 	}
 	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '['); i > 0 && strings.HasSuffix(s, "]") {
+		s = s[:i]
+	}
 	if t, err := channel.ParseTime(s); err == nil {
 		return t.UTC(), nil
 	}
@@ -340,6 +358,25 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%.40q is not a time", s)
+}
+
+// parseEpoch reads a JSON number as a time: an integer is epoch
+// milliseconds (java.util.Date's form), a decimal fraction epoch seconds
+// (java.time's, nanoseconds after the point).
+func parseEpoch(n string) (time.Time, error) {
+	whole, frac, decimal := strings.Cut(n, ".")
+	sec, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || sec < 0 {
+		return time.Time{}, fmt.Errorf("%.40q is not a time", n)
+	}
+	if !decimal {
+		return time.UnixMilli(sec).UTC(), nil
+	}
+	if frac == "" || len(frac) > 9 || strings.Trim(frac, "0123456789") != "" || sec >= 1e11 {
+		return time.Time{}, fmt.Errorf("%.40q is not a time", n)
+	}
+	ns, _ := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+	return time.Unix(sec, ns).UTC(), nil
 }
 
 // formatTime is the request time format, yyyy-MM-ddTHH:mm:ss.SSSZ in UTC.

@@ -1,0 +1,68 @@
+package digitalpost
+
+import (
+	"net/url"
+	"testing"
+	"time"
+)
+
+// TestNotesTimesOfAnEntry: an entry's two times as a real log or a fake
+// written from the notes may give them, and the times postvakt takes.
+// created (when the log stored the entry; the window reads by it) is later
+// than eventTime (when it happened), the notes say, so: an eventTime after
+// created is taken as created (it happened by then; taken as given it
+// would lie "in the future" while the cursor moves past created); without
+// a created the entry is placed at its eventTime (no later than it was
+// stored, so a cursor moved there never passes it) instead of refused.
+// The forms: a ZonedDateTime's region after its offset ("…Z[UTC]"), an
+// offset of hours alone (ISO 8601's "+02"), and Jackson's default for a
+// java.time instant, epoch seconds with nanoseconds after the point.
+func TestNotesTimesOfAnEntry(t *testing.T) {
+	at := time.Date(2023, 8, 25, 0, 49, 34, 437e6, time.UTC)
+	for _, c := range []struct {
+		name               string
+		eventTime, created string
+		wantAt, wantLogged time.Time
+	}{
+		{"the log's own form", `"2023-08-25T00:49:34.437Z"`, `"2023-08-25T00:49:35.000Z"`, at, at.Add(563 * time.Millisecond)},
+		{"eventTime an hour after created (Copenhagen time with a Z)", `"2023-08-25T01:49:34.437Z"`, `"2023-08-25T00:49:34.437Z"`, at, at},
+		{"eventTime two hours after created", `"2023-08-25T02:49:34.437Z"`, `"2023-08-25T00:49:34.437Z"`, at, at},
+		{"eventTime a millisecond after created", `"2023-08-25T00:49:34.438Z"`, `"2023-08-25T00:49:34.437Z"`, at, at},
+		{"created null", `"2023-08-25T00:49:34.437Z"`, `null`, at, at},
+		{"created left out", `"2023-08-25T00:49:34.437Z"`, ``, at, at},
+		{"created unreadable", `"2023-08-25T00:49:34.437Z"`, `"i går"`, at, at},
+		{"a zone region after Z", `"2023-08-25T00:49:34.437Z[UTC]"`, `"2023-08-25T00:49:34.437Z[UTC]"`, at, at},
+		{"a zone region after an offset", `"2023-08-25T02:49:34.437+02:00[Europe/Copenhagen]"`, `"2023-08-25T02:49:34.437+02:00[Europe/Copenhagen]"`, at, at},
+		{"an offset of hours", `"2023-08-25T02:49:34.437+02"`, `"2023-08-25T02:49:34.437+02"`, at, at},
+		{"epoch seconds with nanoseconds (Jackson's Instant)", `1692924574.437000000`, `1692924574.437000000`, at, at},
+		{"epoch seconds with milliseconds", `1692924574.437`, `1692924574.437`, at, at},
+		{"epoch milliseconds", `1692924574437`, `1692924574437`, at, at},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			created := ""
+			if c.created != "" {
+				created = `,"created":` + c.created
+			}
+			ev := `{"id":"6d1c3b2a-0000-4000-8000-000000000001","eventId":"7e2d4c3b-0000-4000-8000-000000000001",` +
+				`"eventTag":"MESSAGE_READ","eventTime":` + c.eventTime + created +
+				`,"metaProperties":{"messageUUID":"` + notesLetter + `","recipientID":"29189919","recipientType":"COMPANY"}}`
+			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+			got, err := readAll(t, cl)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("%v, %d events", err, len(got))
+			}
+			if got[0].Err != nil {
+				t.Fatalf("refused: %v", got[0].Err)
+			}
+			if !got[0].At.Equal(c.wantAt) || !got[0].Logged.Equal(c.wantLogged) {
+				t.Errorf("at %s logged %s, want at %s logged %s", got[0].At, got[0].Logged, c.wantAt, c.wantLogged)
+			}
+		})
+	}
+	// Neither time readable: no place in the log, refused.
+	for _, raw := range []string{`null`, `"i går"`, `1692924574.4370000001`, `16929245744370.5`} {
+		if _, err := parseTime([]byte(raw)); err == nil {
+			t.Errorf("parseTime(%s) read a time", raw)
+		}
+	}
+}

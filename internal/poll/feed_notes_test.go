@@ -1,0 +1,220 @@
+package poll_test
+
+// The feed against a Digital Post event log written from the channel notes
+// (/work/shared/specs/digitalpost/README.md), not from internal/sim: GET
+// events/ filtered on created by dateFrom/dateTo (inclusive), page
+// zero-based, size capped at 100, entries as the notes list their fields.
+// Each test gives the log one way a real service or an independent fake
+// may answer that the notes allow or describe.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel/digitalpost"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+	"postvakt/internal/poll"
+	"postvakt/internal/storetest"
+)
+
+// notesEntry is one entry of a notesLog: its created time (what the log
+// filters and sorts on) and its JSON as sent.
+type notesEntry struct {
+	created time.Time
+	raw     string
+}
+
+// notesLog serves GET …/events/ from its entries.
+type notesLog struct {
+	mu      sync.Mutex
+	entries []notesEntry
+	// newestFirst: the log ignores sortFields and lists the newest first.
+	newestFirst bool
+	// fail, when set, may answer a request itself (true).
+	fail func(w http.ResponseWriter, page int) bool
+	// now, when set, hides the entries stored after it.
+	now func() time.Time
+}
+
+func (l *notesLog) add(created time.Time, raw string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, notesEntry{created: created, raw: raw})
+}
+
+func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	bound := func(k string) (time.Time, bool) {
+		if !q.Has(k) {
+			return time.Time{}, true
+		}
+		t, err := time.Parse("2006-01-02T15:04:05.000Z07:00", q.Get(k))
+		return t, err == nil
+	}
+	from, ok1 := bound("dateFrom")
+	to, ok2 := bound("dateTo")
+	page, err1 := strconv.Atoi(q.Get("page"))
+	size, err2 := strconv.Atoi(q.Get("size"))
+	if !ok1 || !ok2 || err1 != nil || err2 != nil || page < 0 || size < 1 {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	size = min(size, 100)
+	l.mu.Lock()
+	fail := l.fail
+	var hits []notesEntry
+	for _, e := range l.entries {
+		if l.now != nil && e.created.After(l.now()) {
+			continue
+		}
+		if (from.IsZero() || !e.created.Before(from)) && (to.IsZero() || !e.created.After(to)) {
+			hits = append(hits, e)
+		}
+	}
+	newest := l.newestFirst
+	l.mu.Unlock()
+	if fail != nil && fail(w, page) {
+		return
+	}
+	sort.SliceStable(hits, func(a, b int) bool {
+		if newest {
+			return hits[a].created.After(hits[b].created)
+		}
+		return hits[a].created.Before(hits[b].created)
+	})
+	var raws []string
+	for i := page * size; i < len(hits) && i < (page+1)*size; i++ {
+		raws = append(raws, hits[i].raw)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"events":[%s],"currentPage":%d,"totalPages":%d,"elementsOnPage":%d,"totalElements":%d}`,
+		strings.Join(raws, ","), page, (len(hits)+size-1)/size, len(raws), len(hits))
+}
+
+// client is a Digital Post adapter reading the log, with pages of size.
+func (l *notesLog) client(t *testing.T, size int) *digitalpost.Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(l.serve))
+	t.Cleanup(srv.Close)
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", APIToken: "tok",
+		PageSize: size, Logger: logger}
+	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := digitalpost.New(cfg, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dp
+}
+
+// notesRaw is an entry as the notes list its fields; eventTime and created
+// are spliced in as given (JSON).
+func notesRaw(id, tag, letter, eventTime, created string) string {
+	return fmt.Sprintf(`{"id":%q,"eventId":%q,"rootId":%q,"eventTime":%s,"created":%s,"owner":"29189919","eventTag":%q,`+
+		`"metaProperties":{"messageUUID":%q,"messageType":"DIGITALPOST","senderID":"29189919","recipientID":"12345674",`+
+		`"recipientType":"COMPANY","label":"Afgørelse"}}`, id, "e-"+id, "r-"+id, eventTime, created, tag, letter)
+}
+
+// notesTime is the log's own time form.
+func notesTime(t time.Time) string { return `"` + t.UTC().Format("2006-01-02T15:04:05.000Z") + `"` }
+
+func notesLetterID(i int) string { return fmt.Sprintf("3f2504e0-4f89-41d3-9a0c-%012d", i) }
+
+// notesStates returns each letter's state by channel id.
+func notesStates(t *testing.T, db interface {
+	Select(dest any, query string, args ...any) error
+}) map[string]model.State {
+	t.Helper()
+	var rows []struct {
+		ChannelID string      `db:"channel_id"`
+		State     model.State `db:"state"`
+	}
+	if err := db.Select(&rows, `SELECT channel_id, state FROM shipments WHERE channel = 'digitalpost'`); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]model.State{}
+	for _, r := range rows {
+		out[r.ChannelID] = r.State
+	}
+	return out
+}
+
+// TestFeedNotesEventTimeAfterCreated: the notes say created, when the log
+// stored an entry, is later than its eventTime. An entry whose eventTime
+// lies after its created (a producer that wrote Copenhagen time with a Z,
+// an hour or two ahead; a skewed clock) happened no later than the log
+// stored it: the letter is opened by it in the cycle that reads it, dated
+// no later than created, not refused as "in the future" while the cursor
+// moves past it for good.
+func TestFeedNotesEventTimeAfterCreated(t *testing.T) {
+	for _, ahead := range []time.Duration{time.Hour, 2 * time.Hour, 10 * time.Minute} {
+		t.Run(ahead.String(), func(t *testing.T) {
+			st := storetest.Open(t)
+			ctx := context.Background()
+			now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+			var items []model.NewShipment
+			for i := range 2 {
+				it := storetest.Letter(i)
+				it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-5*time.Hour)
+				items = append(items, it)
+			}
+			ships := storetest.Register(t, st, items...)
+			l := &notesLog{}
+			for i := range 2 {
+				at := now.Add(-4 * time.Hour)
+				l.add(at, notesRaw(fmt.Sprintf("av-%d", i), "MEMO_AVAILABLE_TO_RECIPIENT", notesLetterID(i), notesTime(at), notesTime(at)))
+			}
+			// Letter 0 read a minute ago, its eventTime written ahead;
+			// letter 1's entry after it moves the cursor past it.
+			created := now.Add(-time.Minute)
+			l.add(created, notesRaw("read-0", "MESSAGE_READ", notesLetterID(0), notesTime(created.Add(ahead)), notesTime(created)))
+			l.add(now.Add(-30*time.Second), notesRaw("read-1", "MESSAGE_READ", notesLetterID(1), notesTime(now.Add(-31*time.Second)), notesTime(now.Add(-30*time.Second))))
+			// A busy log: other senders' letters every few minutes move
+			// the cursor on.
+			for at := now; at.Before(now.Add(4 * time.Hour)); at = at.Add(3 * time.Minute) {
+				l.add(at, notesRaw("other-"+at.Format("150405"), "MEMO_SEND_RECEIVED", notesLetterID(900), notesTime(at), notesTime(at)))
+			}
+			clock := now
+			l.now = func() time.Time { return clock }
+			dp := l.client(t, 100)
+			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+			// Cycles every quarter of an hour, past the eventTime.
+			for clock.Before(now.Add(ahead + 30*time.Minute)) {
+				if _, err := p.Poll(ctx, dp); err != nil {
+					t.Fatalf("cycle at %s: %v", clock, err)
+				}
+				clock = clock.Add(15 * time.Minute)
+			}
+			for i, s := range ships {
+				var row struct {
+					State   model.State `db:"state"`
+					Changed time.Time   `db:"state_changed_at"`
+				}
+				if err := st.DB().Get(&row, `SELECT state, state_changed_at FROM shipments WHERE id = $1`, s.ID); err != nil {
+					t.Fatal(err)
+				}
+				if row.State != model.StateOpened {
+					t.Errorf("letter %d is %s, want opened: its MESSAGE_READ entry was lost", i, row.State)
+					continue
+				}
+				if i == 0 && row.Changed.After(created) {
+					t.Errorf("letter 0 opened at %s, after the log stored the entry (%s)", row.Changed, created)
+				}
+			}
+		})
+	}
+}
