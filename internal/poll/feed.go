@@ -48,7 +48,9 @@ var errDraining = errors.New("stopping: no new page")
 //     again.
 //  2. The window: every entry created since the cursor minus the overlap,
 //     page by page; each page is written with the cursor in one
-//     transaction, so a cycle stopped midway resumes where it stopped.
+//     transaction, so a cycle stopped midway resumes where it stopped. (A
+//     log that does not give its entries oldest first moves the cursor
+//     only once a window is read whole.)
 //  3. The unheard: the letters that, now the log is read, no entry has
 //     mentioned an UnknownGrace after they were sent (ScheduleUnheard) are
 //     looked up one by one; a letter the log does not know is marked
@@ -135,17 +137,35 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		var written Summary // the writer's counts, merged after each wait
 		gapped := false     // past a gap, pages do not move the cursor: a crash then re-reads the gap
+		// ordered: the log gave its entries oldest first, as asked. A log
+		// that does not (newest first, in no order) has older entries on
+		// later pages: a page's latest entry says nothing of where the
+		// read stands, so the cursor moves only once the window is read
+		// whole (a failure or a crash midway then reads it again).
+		ordered := true
+		var given time.Time // the latest created time given so far
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
 			if len(page) == 0 {
 				gapped = true
 				return nil
+			}
+			for _, e := range page {
+				if e.Err != nil {
+					continue
+				}
+				if e.Logged.Before(given) {
+					ordered = false
+				}
+				if e.Logged.After(given) {
+					given = e.Logged
+				}
 			}
 			read = append(read, page...)
 			if err := wait(); err != nil {
 				return err
 			}
 			writing = make(chan error, 1)
-			moves := !gapped
+			moves := !gapped && ordered
 			go func(out chan<- error) { out <- p.writeFeedPage(ctx, fs, name, page, nil, moves, &written) }(writing)
 			if jobs.Draining(ctx) {
 				if err := wait(); err != nil {
@@ -161,11 +181,27 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		sum.add(written)
 		p.metrics.call(name, err, time.Since(started))
 		p.recordFeed(ctx, name, now, time.Since(started), err, written.Changed, read)
+		if !ordered {
+			if p.bad.first(name, "unordered log", now) {
+				p.log.Warn("the event log does not list its entries oldest first (sortFields=created:asc); its cursor moves only when a window was read whole",
+					"channel", name, "from", a)
+			}
+			if err == nil {
+				if err := p.moveCursor(ctx, fs, name, now, read); err != nil {
+					return sum, err
+				}
+			}
+		}
 		if errors.Is(err, errDraining) {
 			return sum, nil
 		}
 		var gap *channel.GapError
 		if errors.As(err, &gap) {
+			if !ordered {
+				// The entries before the gap are not the oldest: reading
+				// on from them may pass older ones.
+				gap.After = time.Time{}
+			}
 			if gap.After.IsZero() {
 				// Nothing readable came before the gap (the first page
 				// came back empty): it lies at the window's start, and
@@ -245,6 +281,12 @@ func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now tim
 	if now.Sub(gap.After) < GapPatience || now.Sub(seen) < GapPatience {
 		return nil
 	}
+	return p.moveCursor(ctx, fs, name, now, read)
+}
+
+// moveCursor moves a feed's cursor to the latest entry read that is not
+// dated in the future (one that is is read again when its time has come).
+func (p *Poller) moveCursor(ctx context.Context, fs FeedStore, name string, now time.Time, read []channel.FeedEvent) error {
 	var latest time.Time
 	for _, e := range read {
 		if e.Err == nil && e.Logged.After(latest) && !e.Logged.After(now.Add(model.MaxFutureSkew)) {
@@ -255,7 +297,7 @@ func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now tim
 		return nil
 	}
 	if _, err := fs.ApplyFeed(ctx, store.FeedApply{Channel: name, Cursor: latest}); err != nil {
-		return fmt.Errorf("move %s cursor past a gap: %w", name, err)
+		return fmt.Errorf("move %s cursor: %w", name, err)
 	}
 	return nil
 }

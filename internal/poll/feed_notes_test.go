@@ -218,3 +218,61 @@ func TestFeedNotesEventTimeAfterCreated(t *testing.T) {
 		})
 	}
 }
+
+// TestFeedNotesNewestFirst: a log that lists its newest entries first (it
+// ignores sortFields=created:asc, which the notes give only as an example)
+// and fails in the middle of a read (503 on the second page, once) must
+// not lose the older entries: the cursor may not move to the newest entry
+// read while older ones are still unread. Every letter ends opened.
+func TestFeedNotesNewestFirst(t *testing.T) {
+	for _, failing := range []int{1, 2} {
+		t.Run(fmt.Sprintf("503 on page %d", failing), func(t *testing.T) {
+			st := storetest.Open(t)
+			ctx := context.Background()
+			now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+			const n = 30
+			var items []model.NewShipment
+			for i := range n {
+				it := storetest.Letter(i)
+				it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
+				items = append(items, it)
+			}
+			storetest.Register(t, st, items...)
+			l := &notesLog{newestFirst: true}
+			for i := range n { // a letter read every two minutes over the last hour
+				c := now.Add(-time.Hour + time.Duration(i)*2*time.Minute)
+				l.add(c, notesRaw(fmt.Sprintf("read-%d", i), "MESSAGE_READ", notesLetterID(i), notesTime(c), notesTime(c)))
+			}
+			failed := false
+			l.fail = func(w http.ResponseWriter, page int) bool {
+				if page == failing && !failed {
+					failed = true
+					http.Error(w, `{"error":"Service Unavailable"}`, http.StatusServiceUnavailable)
+					return true
+				}
+				return false
+			}
+			clock := now
+			l.now = func() time.Time { return clock }
+			dp := l.client(t, 10)
+			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+			for range 4 {
+				_, _ = p.Poll(ctx, dp) // the first fails
+				clock = clock.Add(15 * time.Minute)
+			}
+			if !failed {
+				t.Fatal("the log never failed")
+			}
+			var lost []string
+			for id, s := range notesStates(t, st.DB()) {
+				if s != model.StateOpened {
+					lost = append(lost, id)
+				}
+			}
+			if len(lost) > 0 {
+				sort.Strings(lost)
+				t.Errorf("%d of %d letters never opened: their MESSAGE_READ entries were passed by the cursor (%v)", len(lost), n, lost)
+			}
+		})
+	}
+}
