@@ -106,7 +106,8 @@ func checkEvidence(t *testing.T, e channel.FeedEvent) {
 	}
 	for k := range ev {
 		switch k {
-		case "id", "eventId", "rootId", "eventTag", "eventTime", "created", "messageUUID", "transmissionId", "recipientID":
+		case "id", "eventId", "rootId", "eventTag", "eventTime", "created", "messageUUID", "transmissionId", "recipientID",
+			"receiptStatus": // only INVALID or NOT_ALLOWED, a rejection's proof
 		default:
 			t.Fatalf("evidence keeps %q: %s", k, e.Payload)
 		}

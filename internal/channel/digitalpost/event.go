@@ -70,6 +70,7 @@ type Evidence struct {
 	MessageUUID    string          `json:"messageUUID,omitempty"`
 	TransmissionID string          `json:"transmissionId,omitempty"`
 	RecipientID    string          `json:"recipientID,omitempty"`
+	ReceiptStatus  string          `json:"receiptStatus,omitempty"` // only one that rejects
 }
 
 // errBadEvent marks an event entry that could not be read.
@@ -97,6 +98,7 @@ type entryMeta struct {
 	SenderID       json.RawMessage `json:"senderID"`
 	RecipientID    json.RawMessage `json:"recipientID"`
 	RecipientType  json.RawMessage `json:"recipientType"`
+	ReceiptStatus  json.RawMessage `json:"receiptStatus"`
 }
 
 // parseEvent reads one EventLog entry. It never fails the page: an entry
@@ -129,6 +131,9 @@ func (e *entry) event() channel.FeedEvent {
 	ev := Evidence{ID: str(e.ID), EventID: str(e.EventID), RootID: str(e.RootID), EventTag: str(e.EventTag),
 		EventTime: timeEvidence(e.EventTime), Created: timeEvidence(e.Created),
 		MessageUUID: strings.ToLower(str(meta.MessageUUID)), TransmissionID: str(meta.TransmissionID)}
+	if rs := strings.ToUpper(str(meta.ReceiptStatus)); rejectingReceipts[rs] {
+		ev.ReceiptStatus = rs // the proof of a rejection
+	}
 	fe.ID, fe.Tag, fe.ChannelID, fe.SenderOrg = ev.ID, ev.EventTag, ev.MessageUUID, digits(str(meta.SenderID))
 	recipient, rtype := digits(str(meta.RecipientID)), str(meta.RecipientType)
 	switch {
@@ -183,8 +188,19 @@ func (e *entry) event() channel.FeedEvent {
 	if m, ok := Tags[fe.Tag]; ok {
 		fe.State, fe.Disposition = m.State, m.Disposition
 	}
+	if rejectingReceipts[ev.ReceiptStatus] && fe.Disposition == channel.DispositionNone &&
+		(fe.State == "" || fe.State == model.StateAccepted) {
+		// The receipt refused the letter; a tag past acceptance says
+		// more, and wins.
+		fe.State = model.StateRejected
+	}
 	return fe
 }
+
+// rejectingReceipts are the receipt statuses that mean the letter was
+// rejected (the notes: INVALID, NOT_ALLOWED; RECEIVED and COMPLETED say
+// nothing more than a received entry).
+var rejectingReceipts = map[string]bool{"INVALID": true, "NOT_ALLOWED": true}
 
 // entries is a page's events, read afresh each time: a repeated "events"
 // key must not leave one entry's fields in another (the last array is

@@ -1,0 +1,55 @@
+package digitalpost
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"postvakt/internal/model"
+)
+
+// TestNotesReceiptStatusRejects: the notes list receiptStatus among an
+// entry's metaProperties and say a receipt INVALID or NOT_ALLOWED means
+// rejected (the specs README's table: "rejected … receipt
+// INVALID/NOT_ALLOWED"). An entry carrying such a receipt status rejects
+// its letter whatever its tag says short of a state past acceptance (a
+// tag the adapter does not know, a received one); RECEIVED and COMPLETED
+// move nothing. The receipt status is kept in the evidence: it is the
+// proof of the rejection.
+func TestNotesReceiptStatusRejects(t *testing.T) {
+	for _, c := range []struct {
+		tag, receipt string
+		want         model.State
+	}{
+		{"MEMO_SEND_RECEIVED", `"INVALID"`, model.StateRejected},
+		{"MEMO_SEND_RECEIVED", `"NOT_ALLOWED"`, model.StateRejected},
+		{"MEMO_SEND_VALIDATED", `"invalid"`, model.StateRejected},
+		{"A_RECEIPT_TAG_NOT_IN_THE_NOTES", `"NOT_ALLOWED"`, model.StateRejected},
+		{"MEMO_SEND_VALIDATION_FAILED", `"INVALID"`, model.StateRejected},
+		{"MEMO_SEND_RECEIVED", `"RECEIVED"`, model.StateAccepted},
+		{"MEMO_SEND_RECEIVED", `"COMPLETED"`, model.StateAccepted},
+		{"A_RECEIPT_TAG_NOT_IN_THE_NOTES", `"COMPLETED"`, ""},
+		{"MEMO_SEND_RECEIVED", `null`, model.StateAccepted},
+		{"MEMO_SEND_RECEIVED", `{"status":"INVALID"}`, model.StateAccepted},
+		// A tag past acceptance wins: a receipt cannot take it back.
+		{"MEMO_AVAILABLE_TO_RECIPIENT", `"INVALID"`, model.StateAvailable},
+		{"MESSAGE_READ", `"NOT_ALLOWED"`, model.StateOpened},
+		{"MEMO_SEND_FAILED", `"INVALID"`, model.StateFailed},
+	} {
+		t.Run(c.tag+" "+c.receipt, func(t *testing.T) {
+			ev := strings.Replace(notesEvent(1, c.tag, `"2025-03-10T08:00:00.000Z"`, `"2025-03-10T08:00:01.000Z"`, "29189919", "COMPANY"),
+				`"receiptStatus" : "COMPLETED"`, `"receiptStatus" : `+c.receipt, 1)
+			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+			got, err := readAll(t, cl)
+			if err != nil || len(got) != 1 || got[0].Err != nil {
+				t.Fatalf("%v, %d events %+v", err, len(got), got)
+			}
+			if got[0].State != c.want {
+				t.Errorf("state %q, want %q", got[0].State, c.want)
+			}
+			if c.want == model.StateRejected && !strings.Contains(strings.ToUpper(string(got[0].Payload)), `"RECEIPTSTATUS":`+strings.ToUpper(c.receipt)) {
+				t.Errorf("the evidence %s does not keep the receipt status", got[0].Payload)
+			}
+		})
+	}
+}
