@@ -41,6 +41,8 @@ type notesLog struct {
 	entries []notesEntry
 	// newestFirst: the log ignores sortFields and lists the newest first.
 	newestFirst bool
+	// firstPageOnly: the log ignores page and answers the first page.
+	firstPageOnly bool
 	// fail, when set, may answer a request itself (true).
 	fail func(w http.ResponseWriter, page int) bool
 	// now, when set, hides the entries stored after it.
@@ -83,6 +85,9 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	newest := l.newestFirst
+	if l.firstPageOnly {
+		page = 0
+	}
 	l.mu.Unlock()
 	if fail != nil && fail(w, page) {
 		return
@@ -274,5 +279,53 @@ func TestFeedNotesNewestFirst(t *testing.T) {
 				t.Errorf("%d of %d letters never opened: their MESSAGE_READ entries were passed by the cursor (%v)", len(lost), n, lost)
 			}
 		})
+	}
+}
+
+// TestFeedNotesLogThatDoesNotPage: a log that ignores page (it answers the
+// first page, of the size asked, whatever page is asked for) is read whole
+// all the same, without a poll error and without thousands of requests:
+// each repeated page ends the read after its last entry, and the poller
+// reads on from there.
+func TestFeedNotesLogThatDoesNotPage(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	const n = 25
+	var items []model.NewShipment
+	for i := range n {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
+		items = append(items, it)
+	}
+	storetest.Register(t, st, items...)
+	l := &notesLog{firstPageOnly: true}
+	for i := range n {
+		c := now.Add(-time.Hour + time.Duration(i)*2*time.Minute)
+		l.add(c, notesRaw(fmt.Sprintf("read-%d", i), "MESSAGE_READ", notesLetterID(i), notesTime(c), notesTime(c)))
+	}
+	var asked int
+	l.fail = func(http.ResponseWriter, int) bool { asked++; return false }
+	l.now = func() time.Time { return now }
+	dp := l.client(t, 10)
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+	sum, err := p.Poll(ctx, dp)
+	if err != nil {
+		t.Fatalf("the cycle: %v", err)
+	}
+	if sum.Errors != 0 {
+		t.Errorf("%d errors in the cycle (%+v), want none", sum.Errors, sum)
+	}
+	if asked > 20 {
+		t.Errorf("%d requests for %d entries in pages of 10", asked, n)
+	}
+	for id, s := range notesStates(t, st.DB()) {
+		if s != model.StateOpened {
+			t.Errorf("letter %s is %s, want opened", id, s)
+		}
+	}
+	var perrs int
+	if err := st.DB().Get(&perrs, `SELECT count(*) FROM poll_errors`); err != nil || perrs != 0 {
+		t.Errorf("%d poll errors (%v), want none", perrs, err)
 	}
 }

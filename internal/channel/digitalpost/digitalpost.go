@@ -227,7 +227,8 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	var latest time.Time // the latest created time read so far
 	size0 := 0           // the first page's entries: the log's page size
 	var gap *channel.GapError
-	again := false // the page is asked for a second time
+	again := false               // the page is asked for a second time
+	var prev []channel.FeedEvent // the page before
 	// single: a page too large to read, read one entry at a time: the next
 	// entry's place in the log and how many of the page's are left.
 	singleAt, singleLeft := 0, 0
@@ -328,6 +329,24 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			}
 			continue
 		}
+		if page > 0 && sameEntries(evs, prev) {
+			// The page before, again: the log does not page (it ignores
+			// page). Asking on would only repeat it, up to maxPages.
+			if len(evs) != size {
+				// It ignores size too, or gave fewer than asked: all it has.
+				return finish(page)
+			}
+			// A full page: there may be more that it will not page to. A
+			// gap after the last entry read: the poller reads on from it.
+			reason := fmt.Sprintf("digitalpost %s: page %d repeats page %d (the log ignores page); read on from its last entry", op, page, page-1)
+			if gap == nil {
+				gap = &channel.GapError{After: latest, Reason: reason}
+			} else {
+				gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
+			}
+			return finish(page)
+		}
+		prev = evs
 		if len(evs) == 0 && !last {
 			if !again { // a log still indexing: ask once more
 				again, page = true, page-1
@@ -365,6 +384,20 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			return finish(page + 1)
 		}
 	}
+}
+
+// sameEntries reports whether a page holds the same entries as the page
+// before (both not empty).
+func sameEntries(a, b []channel.FeedEvent) bool {
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID || !a[i].Logged.Equal(b[i].Logged) {
+			return false
+		}
+	}
+	return true
 }
 
 // errTooManyPages: a read went past its bound on pages.
