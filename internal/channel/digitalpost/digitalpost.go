@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -82,6 +83,11 @@ type Client struct {
 
 	sentMu sync.Mutex
 	sent   map[string]time.Time // when Discover saw letters sent (a back-fill's earlier windows); at most maxSentMemo
+
+	// offsetDates: the log refused dateFrom in the form its answers use
+	// (…437Z) and took the one the notes' pattern yyyy-MM-ddTHH:mm:ss.SSSZ
+	// means in Java (…437+0000); asked so from then on.
+	offsetDates atomic.Bool
 }
 
 // maxSentMemo bounds Client.sent; when full it starts again (a letter then
@@ -207,12 +213,39 @@ type envelope struct {
 
 // Events reads the events created in [from, to], oldest first, page by page
 // until the last page. A zero to sends no dateTo: up to the log's own now.
+//
+// A log that refuses the first page's dateFrom (400) is asked once more in
+// the other form of the notes' yyyy-MM-ddTHH:mm:ss.SSSZ: its Z is a
+// literal Z in the log's answers (…437Z), a numeric offset in Java's
+// patterns (…437+0000). The form it takes is kept for the next reads.
 func (c *Client) Events(ctx context.Context, from, to time.Time, fn func([]channel.FeedEvent) error) error {
-	q := url.Values{"dateFrom": {formatTime(from)}}
-	if !to.IsZero() {
-		q.Set("dateTo", formatTime(to))
+	window := func(offset bool) url.Values {
+		q := url.Values{"dateFrom": {formatTime(from, offset)}}
+		if !to.IsZero() {
+			q.Set("dateTo", formatTime(to, offset))
+		}
+		return q
 	}
-	return c.read(ctx, "events", q, c.cfg.MaxPages, fn)
+	given := false
+	counted := func(page []channel.FeedEvent) error {
+		given = true
+		return fn(page)
+	}
+	offset := c.offsetDates.Load()
+	err := c.read(ctx, "events", window(offset), c.cfg.MaxPages, counted)
+	var se *httpclient.StatusError
+	if given || !errors.As(err, &se) || se.StatusCode != http.StatusBadRequest {
+		return err
+	}
+	err2 := c.read(ctx, "events", window(!offset), c.cfg.MaxPages, counted)
+	if (given || err2 == nil) && c.offsetDates.CompareAndSwap(offset, !offset) {
+		c.log.Info("the event log refused dateFrom in one form and took the other; asked so from now on",
+			"refused", formatTime(from, offset), "taken", formatTime(from, !offset))
+	}
+	if !given && errors.As(err2, &se) && se.StatusCode == http.StatusBadRequest {
+		return err // refused in both forms: the first answer says why
+	}
+	return err2
 }
 
 // read pages through a query; op names it in metrics. A page too large to

@@ -395,8 +395,15 @@ func parseEpoch(n string) (time.Time, error) {
 	return time.Unix(sec, ns).UTC(), nil
 }
 
-// formatTime is the request time format, yyyy-MM-ddTHH:mm:ss.SSSZ in UTC.
-func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// formatTime is the request time format, yyyy-MM-ddTHH:mm:ss.SSSZ in UTC:
+// with a literal Z as the log writes its times, or (offset) with Java's
+// numeric offset, +0000.
+func formatTime(t time.Time, offset bool) string {
+	if offset {
+		return t.UTC().Format("2006-01-02T15:04:05.000-0700")
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
 
 // fold turns one letter's events into an observation: the furthest state
 // the events reach (the state never moves back), the channel's own print

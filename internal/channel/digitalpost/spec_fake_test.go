@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,5 +320,49 @@ func TestNotesFakeErrors(t *testing.T) {
 		if !errors.As(err, &se) || se.StatusCode != code {
 			t.Errorf("HTTP %d: %v", code, err)
 		}
+	}
+}
+
+// TestNotesFakeDateForms: the notes give dateFrom/dateTo as
+// yyyy-MM-ddTHH:mm:ss.SSSZ. A log that reads that pattern as Java does
+// (Z a numeric offset, …437+0000) refuses the log's own form (…437Z) with
+// a 400; one that reads Z as a letter refuses +0000. Either way the window
+// is read, the first read asking twice, the next ones at once in the form
+// taken. A log that refuses both forms fails the read with its 400.
+func TestNotesFakeDateForms(t *testing.T) {
+	for _, c := range []struct {
+		name, layout string
+		wantRequests int64 // over two reads of one page each
+		wantErr      int
+	}{
+		{"a literal Z", "2006-01-02T15:04:05.000Z", 2, 0},
+		{"Java's numeric offset", "2006-01-02T15:04:05.000-0700", 3, 0},
+		{"neither", "2006-01-02", 4, http.StatusBadRequest},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := newNFLog(t)
+			l.dateLayout = c.layout
+			l.add("MEMO_AVAILABLE_TO_RECIPIENT", nfLetter(1), nfT0)
+			var requests atomic.Int64
+			l.srv.Script(func(http.ResponseWriter, int) bool { requests.Add(1); return false })
+			a := nfAdapter(t, l)
+			for read := range 2 {
+				var got []channel.FeedEvent
+				err := a.Events(context.Background(), nfT0.Add(-time.Minute), nfT0.Add(time.Hour), func(p []channel.FeedEvent) error {
+					got = append(got, p...)
+					return nil
+				})
+				var se *httpclient.StatusError
+				switch {
+				case c.wantErr != 0 && (!errors.As(err, &se) || se.StatusCode != c.wantErr):
+					t.Fatalf("read %d: %v, want HTTP %d", read, err, c.wantErr)
+				case c.wantErr == 0 && (err != nil || len(got) != 1 || got[0].ChannelID != nfLetter(1)):
+					t.Fatalf("read %d: %v, %+v; want the letter's entry", read, err, got)
+				}
+			}
+			if n := requests.Load(); n != c.wantRequests {
+				t.Errorf("%d requests over two reads, want %d", n, c.wantRequests)
+			}
+		})
 	}
 }
