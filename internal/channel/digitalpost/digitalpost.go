@@ -327,17 +327,16 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				size0 = len(evs)
 			}
 		}
-		current, total := info.CurrentPage, info.TotalPages
+		total := info.TotalPages
 		// totalPages says where the log ends: a page may come back empty
 		// while more follow (capped or filtered pages, entries still being
 		// indexed), and stopping there would leave the rest unread for good
 		// once the cursor moves on. Only without it does an empty page end
-		// the read. maxPages bounds a log that never ends.
+		// the read. maxPages bounds a log that never ends. The page asked
+		// for, not the answer's currentPage (one counted from 1 would end
+		// the read a page early), says where the read stands.
 		last := len(evs) == 0 && total == nil
 		if total != nil {
-			if current != nil && *current > at {
-				at = *current
-			}
 			last = at+1 >= *total
 		}
 		if singleLeft > 0 {

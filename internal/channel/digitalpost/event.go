@@ -221,9 +221,9 @@ type page struct {
 }
 
 // paging is where a page stands in the answer: each field nil when the
-// log leaves it out.
+// log leaves it out. (currentPage is not read: the page asked for says
+// where a read stands.)
 type paging struct {
-	CurrentPage   *int `json:"currentPage"`
 	TotalPages    *int `json:"totalPages"`
 	TotalElements *int `json:"totalElements"`
 }

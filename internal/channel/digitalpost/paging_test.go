@@ -59,6 +59,12 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 			want: []string{"ev-1", "ev-2", "ev-3", "ev-4", "ev-5"}, asked: 3, wantErr: "page 1 of 3 came back with 1 entries", gap: 2},
 		{name: "more than announced (entries stored meanwhile)", pages: [][]int{{1, 2}, {3, 4}}, total: "2", elems: "3", current: "echo",
 			want: []string{"ev-1", "ev-2", "ev-3", "ev-4"}, asked: 2},
+		// A currentPage counted from 1 (the notes say page is zero-based;
+		// a log or fake may still number its answer from 1): the pages
+		// asked for, not the number the answer gives itself, say where
+		// the read stands, so the last page is read.
+		{name: "a currentPage counted from 1", pages: [][]int{{1, 2}, {3, 4}, {5}}, total: "3", elems: "5", current: "plus1",
+			want: []string{"ev-1", "ev-2", "ev-3", "ev-4", "ev-5"}, asked: 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -85,6 +91,8 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 				case "":
 				case "echo":
 					body += `,"currentPage":` + strconv.Itoa(p)
+				case "plus1":
+					body += `,"currentPage":` + strconv.Itoa(p+1)
 				default:
 					body += `,"currentPage":` + c.current
 				}
