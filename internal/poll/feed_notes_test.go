@@ -47,6 +47,11 @@ type notesLog struct {
 	fail func(w http.ResponseWriter, page int) bool
 	// now, when set, hides the entries stored after it.
 	now func() time.Time
+	// searches: every query is logged as an EVENT_LOG_SEARCHES entry,
+	// with the messageUUID it searched for (the notes: every events/
+	// query you make).
+	searches int
+	search   bool
 }
 
 func (l *notesLog) add(created time.Time, raw string) {
@@ -91,6 +96,17 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 	l.mu.Unlock()
 	if fail != nil && fail(w, page) {
 		return
+	}
+	if l.search {
+		l.mu.Lock()
+		l.searches++
+		at := time.Now()
+		if l.now != nil {
+			at = l.now()
+		}
+		l.entries = append(l.entries, notesEntry{created: at, raw: notesRaw(fmt.Sprintf("search-%d", l.searches), "EVENT_LOG_SEARCHES",
+			q.Get("metaProperties.messageUUID"), notesTime(at), notesTime(at))})
+		l.mu.Unlock()
 	}
 	sort.SliceStable(hits, func(a, b int) bool {
 		if newest {
@@ -327,5 +343,58 @@ func TestFeedNotesLogThatDoesNotPage(t *testing.T) {
 	var perrs int
 	if err := st.DB().Get(&perrs, `SELECT count(*) FROM poll_errors`); err != nil || perrs != 0 {
 		t.Errorf("%d poll errors (%v), want none", perrs, err)
+	}
+}
+
+// TestFeedNotesSearchEntriesAreAboutNoLetter: the log records every events/
+// query as an EVENT_LOG_SEARCHES entry, which the notes say to ignore. One
+// that carries the messageUUID postvakt searched for (its look-up of a
+// letter the log has never heard of) is about no letter: it is not that
+// letter's evidence, and it does not make the log "know" it, so the letter
+// is marked unknown_to_channel as the log's silence says.
+func TestFeedNotesSearchEntriesAreAboutNoLetter(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond) // letters registered now are due by then
+	var items []model.NewShipment
+	for i := range 2 {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
+		items = append(items, it)
+	}
+	ships := storetest.Register(t, st, items...)
+	l := &notesLog{search: true}
+	// Letter 1 is in the log; letter 0, never sent on, is not.
+	at := now.Add(-150 * time.Minute)
+	l.add(at, notesRaw("av-1", "MEMO_AVAILABLE_TO_RECIPIENT", notesLetterID(1), notesTime(at), notesTime(at)))
+	clock := now
+	l.now = func() time.Time { return clock }
+	dp := l.client(t, 100)
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+	for range 4 {
+		if _, err := p.Poll(ctx, dp); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(15 * time.Minute)
+	}
+	if l.searches == 0 {
+		t.Fatal("the log recorded no search")
+	}
+	var kept int
+	if err := st.DB().Get(&kept, `SELECT count(*) FROM shipment_events WHERE shipment_id = $1 AND kind = 'channel_event'`, ships[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if kept != 0 {
+		t.Errorf("%d log entries kept as evidence of the letter the log never heard of, want none (the records of postvakt's own searches)", kept)
+	}
+	var unknown *time.Time
+	if err := st.DB().Get(&unknown, `SELECT unknown_to_channel_since FROM shipments WHERE id = $1`, ships[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if unknown == nil {
+		t.Error("the letter the log never heard of is not marked unknown_to_channel")
+	}
+	if s := notesStates(t, st.DB())[notesLetterID(1)]; s != model.StateAvailable {
+		t.Errorf("the letter in the log is %s, want available", s)
 	}
 }

@@ -135,6 +135,12 @@ func (e *entry) event() channel.FeedEvent {
 		ev.ReceiptStatus = rs // the proof of a rejection
 	}
 	fe.ID, fe.Tag, fe.ChannelID, fe.SenderOrg = ev.ID, ev.EventTag, ev.MessageUUID, digits(str(meta.SenderID))
+	if fe.Tag == tagSearches {
+		// The log's record of a search is about no letter, even one that
+		// names the messageUUID searched for (postvakt's own look-up of
+		// a letter the log has never heard of would make it "known").
+		fe.ChannelID = ""
+	}
 	recipient, rtype := digits(str(meta.RecipientID)), str(meta.RecipientType)
 	switch {
 	case recipient == "":
