@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
 	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -326,6 +327,7 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 		}
 		var events []channel.FeedEvent
 		var unknown []store.PollResult
+		var throttled error // a letter's look-up answered with the log's rate limit
 		if len(ask) > 0 {
 			byChannelID := make(map[string]store.Due, len(due))
 			for _, d := range due {
@@ -349,12 +351,18 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 				sum.Failed++
 				sum.Errors += len(ask)
 				p.log.Warn("looking up letters' logs failed; they are tried again later", "channel", name, "letters", len(ask), "error", callErr)
+				wait, throttled := httpclient.Throttled(callErr)
 				ids, retry := make([]string, len(ask)), make([]time.Time, len(ask))
 				for i, id := range ask {
-					ids[i], retry[i] = byChannelID[id].ID, now.Add(Backoff(byChannelID[id].PollFailures+1))
+					ids[i], retry[i] = byChannelID[id].ID, now.Add(max(Backoff(byChannelID[id].PollFailures+1), wait))
 				}
 				if err := p.store.RecordPollError(ctx, name, now, ids, retry, callErr, rawOf(callErr)); err != nil {
 					return err
+				}
+				if throttled {
+					// The log's rate limit, not these letters': the cycle
+					// asks it nothing more (Poll keeps it quiet).
+					return callErr
 				}
 			} else {
 				for _, o := range obs {
@@ -371,6 +379,9 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 						events = append(events, o.Events...)
 					default:
 						sum.Errors++
+						if _, ok := httpclient.Throttled(o.Err); ok && throttled == nil {
+							throttled = o.Err
+						}
 						p.log.Warn("could not look up a letter's log; tried again after the lease", "channel", name,
 							"shipment", byChannelID[o.ChannelID].ID, "error", o.Err)
 					}
@@ -384,6 +395,12 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 			if _, err := p.store.ApplyPoll(ctx, unknown); err != nil {
 				return fmt.Errorf("mark %s shipments unknown to the log: %w", name, err)
 			}
+		}
+		if throttled != nil {
+			// Some letters were looked up before the log asked to be left
+			// alone (written above); the rest wait for their lease, and the
+			// cycle asks nothing more.
+			return throttled
 		}
 	}
 	return ctx.Err()

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
+	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -396,5 +398,62 @@ func TestFeedNotesSearchEntriesAreAboutNoLetter(t *testing.T) {
 	}
 	if s := notesStates(t, st.DB())[notesLetterID(1)]; s != model.StateAvailable {
 		t.Errorf("the letter in the log is %s, want available", s)
+	}
+}
+
+// TestFeedNotesLookupsHonourRetryAfter: letters registered after their
+// entries went by are looked up one by one. When the log answers 429 with
+// Retry-After (an hour, as seconds or as an HTTP date), the rate limit is
+// the log's, not one letter's: the cycle asks no further letters (what was
+// in flight may still come back), reads no window, and the log is not asked
+// again within the hour.
+func TestFeedNotesLookupsHonourRetryAfter(t *testing.T) {
+	for _, retryAfter := range []string{"3600", "date"} {
+		t.Run(retryAfter, func(t *testing.T) {
+			st := storetest.Open(t)
+			ctx := context.Background()
+			now := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond) // letters registered now are due by then
+			const n = 120
+			var items []model.NewShipment
+			for i := range n {
+				it := storetest.Letter(i)
+				it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
+				items = append(items, it)
+			}
+			storetest.Register(t, st, items...)
+			// The log was read up to half an hour ago: the letters, sent
+			// before that, are looked up on their own.
+			if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+			l := &notesLog{}
+			var asked atomic.Int64
+			l.fail = func(w http.ResponseWriter, _ int) bool {
+				asked.Add(1)
+				v := retryAfter
+				if v == "date" {
+					v = time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+				}
+				w.Header().Set("Retry-After", v)
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				fmt.Fprint(w, `{"title":"Too Many Requests","status":429}`)
+				return true
+			}
+			clock := now
+			l.now = func() time.Time { return clock }
+			dp := l.client(t, 100)
+			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+			_, _ = p.Poll(ctx, dp)
+			first := asked.Load()
+			if first == 0 || first > 8 {
+				t.Errorf("%d requests in a cycle answered 429 with Retry-After %s; want a few (those in flight)", first, retryAfter)
+			}
+			clock = clock.Add(30 * time.Minute)
+			_, _ = p.Poll(ctx, dp)
+			if n := asked.Load() - first; n != 0 {
+				t.Errorf("the log was asked %d times within the hour it asked to be left alone", n)
+			}
+		})
 	}
 }

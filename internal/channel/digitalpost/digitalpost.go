@@ -478,13 +478,16 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 // Status looks up each letter's events (the messageUUID filter),
 // Concurrency at a time, and folds them into an observation whose Events
 // are the letter's entries. A letter the log has no event of gets
-// ErrNotKnown; one whose lookup failed gets the error. The error return is
-// for a call that failed as a whole: every lookup failed.
+// ErrNotKnown; one whose lookup failed gets the error. Once a lookup is
+// answered with the log's rate limit (httpclient.Throttled), no further
+// lookup starts: the letters not yet asked get that answer. The error
+// return is for a call that failed as a whole: every lookup failed.
 func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
 	out := make([]channel.Observation, len(ids))
 	errs := make([]error, len(ids))
 	sem := make(chan struct{}, c.cfg.Concurrency)
 	var wg sync.WaitGroup
+	var throttled atomic.Pointer[error]
 	asked := 0
 	for i, id := range ids {
 		if !channel.ValidUUID(id) {
@@ -497,7 +500,14 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			if t := throttled.Load(); t != nil {
+				errs[i], out[i] = *t, channel.Observation{ChannelID: id, Err: *t}
+				return
+			}
 			evs, err := c.lookup(ctx, id)
+			if _, ok := httpclient.Throttled(err); ok {
+				throttled.CompareAndSwap(nil, &err)
+			}
 			if err != nil {
 				errs[i] = err
 				out[i] = channel.Observation{ChannelID: id, Err: err}
