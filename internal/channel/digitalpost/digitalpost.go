@@ -254,7 +254,9 @@ func (c *Client) Events(ctx context.Context, from, to time.Time, fn func([]chann
 // and the read goes on past it, in pages of the usual size again: one entry
 // never stops the log.
 func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
-	q.Set("sortFields", "created:asc")
+	if !q.Has("sortFields") {
+		q.Set("sortFields", "created:asc")
+	}
 	var announced *int // the first page's totalElements
 	got := 0
 	var latest time.Time // the latest created time read so far
@@ -437,13 +439,18 @@ var errTooManyPages = errors.New("too many pages")
 
 // lookup reads every event of one letter through the
 // metaProperties.messageUUID filter. Events of other letters are dropped:
-// should the log ignore the filter, they are not this letter's.
+// should the log ignore the filter, they are not this letter's. The newest
+// come first: a log that ignores the filter gives its whole log, of which
+// only LookupPages pages are read, and the letters looked up are recent
+// ones (registered after their entries went by, or not mentioned since
+// they were sent).
 func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, error) {
 	var out []channel.FeedEvent
 	foreign := 0
 	// The log writes UUIDs in lower case, and its field search is not
 	// said to ignore case.
-	err := c.read(ctx, "lookup", url.Values{"metaProperties.messageUUID": {strings.ToLower(id)}}, c.cfg.LookupPages, func(page []channel.FeedEvent) error {
+	q := url.Values{"metaProperties.messageUUID": {strings.ToLower(id)}, "sortFields": {"created:desc"}}
+	err := c.read(ctx, "lookup", q, c.cfg.LookupPages, func(page []channel.FeedEvent) error {
 		for _, e := range page {
 			if e.ChannelID != strings.ToLower(id) {
 				foreign++

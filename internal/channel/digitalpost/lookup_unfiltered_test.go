@@ -1,0 +1,69 @@
+package digitalpost
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+)
+
+// TestLookupOfARecentLetterInALogThatIgnoresTheFilter: the notes only infer
+// that the log filters on metaProperties.messageUUID ("untested"); a log or
+// fake that ignores the filter answers a letter's look-up with its whole
+// log. The look-up reads a bounded number of pages (LookupPages), so it
+// asks for the newest entries first: the letters looked up are recent ones
+// (registered after their entries went by, or not mentioned since they
+// were sent), and a recent letter's entries are found among a long log's
+// newest, not missed among its oldest and the letter taken as unknown.
+func TestLookupOfARecentLetterInALogThatIgnoresTheFilter(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	type ev struct {
+		created time.Time
+		raw     string
+	}
+	var log []ev
+	for i := range 3000 { // other letters over ten days
+		c := t0.Add(time.Duration(i) * 5 * time.Minute)
+		log = append(log, ev{c, fmt.Sprintf(`{"id":"other-%d","eventId":"e-%d","eventTag":"MEMO_SEND_RECEIVED","eventTime":"%s","created":"%s",`+
+			`"metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-%012d","recipientID":"29189919","recipientType":"COMPANY"}}`,
+			i, i, c.Format("2006-01-02T15:04:05.000Z"), c.Format("2006-01-02T15:04:05.000Z"), i)})
+	}
+	recent := t0.Add(3000 * 5 * time.Minute).Add(-2 * time.Hour)
+	for i, tag := range []string{"MEMO_SEND_RECEIVED", "MEMO_AVAILABLE_TO_RECIPIENT"} {
+		c := recent.Add(time.Duration(i) * time.Minute)
+		log = append(log, ev{c, fmt.Sprintf(`{"id":"mine-%d","eventId":"e-mine-%d","eventTag":%q,"eventTime":"%s","created":"%s",`+
+			`"metaProperties":{"messageUUID":%q,"recipientID":"29189919","recipientType":"COMPANY"}}`,
+			i, i, tag, c.Format("2006-01-02T15:04:05.000Z"), c.Format("2006-01-02T15:04:05.000Z"), notesLetter)})
+	}
+	c, ns := newNotesClient(t, func(q url.Values) string {
+		// The filter is ignored; sortFields and page/size (capped at 100) are not.
+		evs := slices.Clone(log)
+		slices.SortStableFunc(evs, func(a, b ev) int { return a.created.Compare(b.created) })
+		if q.Get("sortFields") == "created:desc" {
+			slices.Reverse(evs)
+		}
+		page, _ := strconv.Atoi(q.Get("page"))
+		size, _ := strconv.Atoi(q.Get("size"))
+		size = min(size, 100)
+		var raws []string
+		for i := page * size; i < len(evs) && i < (page+1)*size; i++ {
+			raws = append(raws, evs[i].raw)
+		}
+		return notesPage(raws, page, (len(evs)+size-1)/size, len(evs))
+	}, nil)
+	obs, err := c.Status(context.Background(), []string{notesLetter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := obs[0]; o.Err != nil || o.State != model.StateAvailable || len(o.Events) != 2 {
+		t.Errorf("the recent letter: %s with %d events (%v), want available with its 2", o.State, len(o.Events), o.Err)
+	}
+	if n := len(ns.queries); n > 10 {
+		t.Errorf("%d requests, more than LookupPages", n)
+	}
+}
