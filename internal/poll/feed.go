@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"postvakt/internal/channel"
@@ -256,53 +255,6 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 	return sum, p.lookUp(ctx, fs, f, from, now, true, &sum)
 }
 
-// GapPatience is how long after the last entry before it a gap that
-// reading on cannot close holds the cursor (a log still indexing may yet
-// fill it; each cycle reads on from it). After that the cursor moves past
-// it to the latest entry read, and the gap stays a poll error.
-const GapPatience = time.Hour
-
-// keepGap records a gap in the log that reading on could not close: one
-// poll error for people to see (not one per cycle), and, once the gap is
-// older than GapPatience, the cursor past it to the latest entry read.
-func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now time.Time, gap *channel.GapError, read []channel.FeedEvent, sum *Summary) error {
-	seen, fresh := p.bad.since(name, "gap "+gap.After.UTC().Format(time.RFC3339Nano)+" "+gap.Reason, now)
-	if fresh {
-		sum.Errors++
-		p.log.Warn("the event log gave less than it announced, and reading on did not close the gap; kept as a poll error",
-			"channel", name, "error", gap)
-		if err := p.store.RecordPollError(ctx, name, now, nil, nil, gap, ""); err != nil {
-			return err
-		}
-	}
-	// The patience counts from the last entry before the gap, and at the
-	// earliest from when the gap was first seen: a gap in a window read
-	// late (after a quiet hour, a restart, a catch-up) holds the cursor
-	// for its hour too.
-	if now.Sub(gap.After) < GapPatience || now.Sub(seen) < GapPatience {
-		return nil
-	}
-	return p.moveCursor(ctx, fs, name, now, read)
-}
-
-// moveCursor moves a feed's cursor to the latest entry read that is not
-// dated in the future (one that is is read again when its time has come).
-func (p *Poller) moveCursor(ctx context.Context, fs FeedStore, name string, now time.Time, read []channel.FeedEvent) error {
-	var latest time.Time
-	for _, e := range read {
-		if e.Err == nil && e.Logged.After(latest) && !e.Logged.After(now.Add(model.MaxFutureSkew)) {
-			latest = e.Logged
-		}
-	}
-	if latest.IsZero() {
-		return nil
-	}
-	if _, err := fs.ApplyFeed(ctx, store.FeedApply{Channel: name, Cursor: latest}); err != nil {
-		return fmt.Errorf("move %s cursor: %w", name, err)
-	}
-	return nil
-}
-
 // lookUp handles the due shipments, a batch at a time: those sent before
 // from, those marked unknown_to_channel and, after the window was read
 // (unheard), those still registered an UnknownGrace after they were sent
@@ -514,52 +466,4 @@ func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel
 	}
 	err := p.writeFeedPage(ctx, fs, f.Name(), events, synced, false, &sum)
 	return sum, err
-}
-
-// badEntries remembers the log entries refused or unreadable lately, so
-// that the overlap, which reads each entry again for a while (and an entry
-// dated ahead until its time has come), keeps each as one poll error, not
-// one per read. In memory: a restart may keep one again.
-type badEntries struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-}
-
-// badMemory is how long a bad entry is remembered.
-const badMemory = 24 * time.Hour
-
-// first reports whether the entry is new to the list (an entry without an
-// id always is), and remembers it.
-func (b *badEntries) first(channel, id string, now time.Time) bool {
-	if id == "" {
-		return true
-	}
-	_, fresh := b.since(channel, id, now)
-	return fresh
-}
-
-// since returns when the entry was first remembered (within badMemory),
-// remembering it as of now when it is new (fresh).
-func (b *badEntries) since(channel, id string, now time.Time) (at time.Time, fresh bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.seen == nil {
-		b.seen = map[string]time.Time{}
-	}
-	k := channel + "\x00" + id
-	if at, ok := b.seen[k]; ok && now.Sub(at) < badMemory {
-		return at, false
-	}
-	if len(b.seen) >= 10000 {
-		for k, at := range b.seen {
-			if now.Sub(at) >= badMemory {
-				delete(b.seen, k)
-			}
-		}
-		if len(b.seen) >= 10000 {
-			clear(b.seen) // a log of that many bad entries: keeping them again is the lesser evil
-		}
-	}
-	b.seen[k] = now
-	return now, true
 }

@@ -1,0 +1,205 @@
+package digitalpost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// read pages through a query; op names it in metrics. A page too large to
+// read (an entry of megabytes: the client's body limit) is read again one
+// entry at a time; an entry that alone is too large becomes its own error,
+// and the read goes on past it, in pages of the usual size again: one entry
+// never stops the log.
+func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
+	if !q.Has("sortFields") {
+		q.Set("sortFields", "created:asc")
+	}
+	var announced *int // the first page's totalElements
+	got := 0
+	var latest time.Time // the latest created time read so far
+	size0 := 0           // the first page's entries: the log's page size
+	var gap *channel.GapError
+	again := false               // the page is asked for a second time
+	var prev []channel.FeedEvent // the page before
+	// single: a page too large to read, read one entry at a time: the next
+	// entry's place in the log and how many of the page's are left.
+	singleAt, singleLeft := 0, 0
+	finish := func(pages int) error {
+		if announced != nil && got < *announced {
+			// The log is eventually consistent: it may hold more by the
+			// last page, never fewer. Fewer is a gap.
+			reason := fmt.Sprintf("digitalpost %s: the log announced %d entries and gave %d over %d pages", op, *announced, got, pages)
+			if gap == nil {
+				gap = &channel.GapError{Reason: reason}
+			} else {
+				gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
+			}
+		}
+		if gap != nil {
+			return gap
+		}
+		return nil
+	}
+	for page := 0; ; page++ {
+		if page >= maxPages {
+			return fmt.Errorf("digitalpost %s: %w: more than %d (%s); narrow the window", op, errTooManyPages, maxPages, q.Encode())
+		}
+		at, size := page, c.cfg.PageSize
+		if singleLeft > 0 {
+			at, size = singleAt, 1
+		}
+		q.Set("size", strconv.Itoa(size))
+		q.Set("page", strconv.Itoa(at))
+		path := "/events/?" + q.Encode()
+		resp, err := c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: path,
+			Prepare: func(_ context.Context, r *resty.Request) error {
+				r.SetBasicAuth(c.cfg.SystemID, c.cfg.APIToken)
+				r.SetHeader("Accept", "application/json")
+				return nil
+			}})
+		var evs []channel.FeedEvent
+		var info paging
+		switch {
+		case errors.Is(err, httpclient.ErrBodyTooLarge) && singleLeft == 0:
+			// Its entries one at a time. The page starts where the log's
+			// own pages put it: the log may serve fewer than asked.
+			served := size
+			if size0 > 0 && size0 < size {
+				served = size0
+			}
+			singleAt, singleLeft = page*served, served
+			page--
+			continue
+		case errors.Is(err, httpclient.ErrBodyTooLarge):
+			evs = []channel.FeedEvent{{ID: fmt.Sprintf("oversized entry %d after %s", singleAt, latest.UTC().Format(time.RFC3339Nano)),
+				Err: fmt.Errorf("%w: a log entry (number %d of the read) is larger than the answers postvakt reads (%v); skipped", channel.ErrBadRecord, singleAt, err)}}
+		case err != nil:
+			return err
+		default:
+			if evs, info, err = readPage(resp.Body); err != nil {
+				return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+			}
+		}
+		if page == 0 && announced == nil {
+			announced = info.TotalElements
+			if singleLeft == 0 {
+				size0 = len(evs)
+			}
+		}
+		total := info.TotalPages
+		// totalPages says where the log ends: a page may come back empty
+		// while more follow (capped or filtered pages, entries still being
+		// indexed), and stopping there would leave the rest unread for good
+		// once the cursor moves on. Only without it does an empty page end
+		// the read. maxPages bounds a log that never ends. The page asked
+		// for, not the answer's currentPage (one counted from 1 would end
+		// the read a page early), says where the read stands.
+		last := len(evs) == 0 && total == nil
+		if total != nil {
+			last = at+1 >= *total
+		}
+		if singleLeft > 0 {
+			// One entry of a page too large: no gap checks (a page of one
+			// is short by nature); the page is done when its entries are.
+			singleAt++
+			singleLeft--
+			got += len(evs)
+			if len(evs) > 0 {
+				if evs[0].Err == nil && evs[0].Logged.After(latest) {
+					latest = evs[0].Logged
+				}
+				if err := fn(evs); err != nil {
+					return err
+				}
+			}
+			if last {
+				return finish(page + 1)
+			}
+			if singleLeft > 0 {
+				page--
+			}
+			continue
+		}
+		if page > 0 && sameEntries(evs, prev) {
+			// The page before, again: the log does not page (it ignores
+			// page). Asking on would only repeat it, up to maxPages.
+			if len(evs) != size {
+				// It ignores size too, or gave fewer than asked: all it has.
+				return finish(page)
+			}
+			// A full page: there may be more that it will not page to. A
+			// gap after the last entry read: the poller reads on from it.
+			reason := fmt.Sprintf("digitalpost %s: page %d repeats page %d (the log ignores page); read on from its last entry", op, page, page-1)
+			if gap == nil {
+				gap = &channel.GapError{After: latest, Reason: reason}
+			} else {
+				gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
+			}
+			return finish(page)
+		}
+		prev = evs
+		if len(evs) == 0 && !last {
+			if !again { // a log still indexing: ask once more
+				again, page = true, page-1
+				continue
+			}
+			if gap == nil {
+				gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back empty", op, page, *total)}
+				if err := fn(nil); err != nil { // the pages from here lie past the gap
+					return err
+				}
+			}
+		}
+		if gap == nil && page > 0 && !last && len(evs) > 0 && len(evs) < size0 {
+			// A page short of the log's size while more follow: a hole in
+			// it, like an empty page's.
+			gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back with %d entries, the first with %d",
+				op, page, *total, len(evs), size0)}
+			if err := fn(nil); err != nil {
+				return err
+			}
+		}
+		again = false
+		got += len(evs)
+		for i := range evs {
+			if evs[i].Err == nil && evs[i].Logged.After(latest) {
+				latest = evs[i].Logged
+			}
+		}
+		if len(evs) > 0 {
+			if err := fn(evs); err != nil {
+				return err
+			}
+		}
+		if last {
+			return finish(page + 1)
+		}
+	}
+}
+
+// sameEntries reports whether a page holds the same entries as the page
+// before (both not empty).
+func sameEntries(a, b []channel.FeedEvent) bool {
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID || !a[i].Logged.Equal(b[i].Logged) {
+			return false
+		}
+	}
+	return true
+}
+
+// errTooManyPages: a read went past its bound on pages.
+var errTooManyPages = errors.New("too many pages")
