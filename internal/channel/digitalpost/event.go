@@ -154,11 +154,6 @@ func (e *entry) event() channel.FeedEvent {
 	}
 	fe.Payload, _ = json.Marshal(ev)
 	var problems []string
-	if fe.ID == "" && ev.EventID != "" {
-		// No id (the de-duplication key), but the event's own uuid: as
-		// stable across reads, and marked so that it meets no entry's id.
-		fe.ID = "eventId:" + ev.EventID
-	}
 	if fe.ID == "" {
 		problems = append(problems, "no id")
 	} else if len(fe.ID) > maxEntryID {
