@@ -93,7 +93,10 @@ func MessageID(key, from string) string {
 // list: log in to Altinn (or Digital Post on virk.dk), and get the access
 // for confidential post from the organisation's administrator (the rights
 // administrator for Digital Post); an organisation that never opens gets
-// that first. It is pure.
+// that first. Below the count it says since when the oldest letter waits
+// and, when any was reminded before, that this is a new reminder (its
+// subject says so too: a second reminder must not look like the first in
+// the inbox). It is pure.
 func Compose(org, orgName string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
 	n := len(shipments)
 	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
@@ -101,7 +104,13 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 	k := reminderKeys[country]
 	mail := i18n.NewMail(i18n.MailLanguages(country))
 	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs()}
-	m.Subject = mail.Joined(func(l *i18n.Localizer) string { return l.T(k.subject, "Count", n, "Org", org) })
+	again := remindedBefore(shipments)
+	subject := k.subject
+	if again > 0 {
+		subject = k.subjectAgain
+	}
+	oldest := oldestWaiting(shipments, now)
+	m.Subject = mail.Joined(func(l *i18n.Localizer) string { return l.T(subject, "Count", n, "Org", org) })
 	m.Body = mail.Body(func(l *i18n.Localizer, w func(string)) {
 		if orgName != "" {
 			w(l.T("mail.reminder.to_named", "Name", OrgName(l, orgName, org)))
@@ -117,6 +126,10 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		}
 		w(l.T(k.waiting, "Count", n))
 		w("")
+		if status := waitStatus(l, shipments, oldest, again, now); status != "" {
+			w(status)
+			w("")
+		}
 		// What to do before the list: a long list must not bury it.
 		w(l.T(k.how))
 		w("")
@@ -153,14 +166,14 @@ const maxListed = 50
 
 // reminderKey are the catalogue keys of the texts that depend on where
 // the letters wait: Altinn's access package, or Digital Post's right.
-type reminderKey struct{ subject, to, noAccess, waiting, how, access string }
+type reminderKey struct{ subject, subjectAgain, to, noAccess, waiting, how, access string }
 
 // reminderKeys are the texts by the country the letters' channel delivers
 // in.
 var reminderKeys = map[string]reminderKey{
-	"NO": {subject: "mail.reminder.altinn.subject", to: "mail.reminder.altinn.to", noAccess: "mail.reminder.altinn.no_access",
+	"NO": {subject: "mail.reminder.altinn.subject", subjectAgain: "mail.reminder.altinn.subject_again", to: "mail.reminder.altinn.to", noAccess: "mail.reminder.altinn.no_access",
 		waiting: "mail.reminder.altinn.waiting", how: "mail.reminder.altinn.how", access: "mail.reminder.altinn.access"},
-	"DK": {subject: "mail.reminder.digitalpost.subject", to: "mail.reminder.digitalpost.to", noAccess: "mail.reminder.digitalpost.no_access",
+	"DK": {subject: "mail.reminder.digitalpost.subject", subjectAgain: "mail.reminder.digitalpost.subject_again", to: "mail.reminder.digitalpost.to", noAccess: "mail.reminder.digitalpost.no_access",
 		waiting: "mail.reminder.digitalpost.waiting", how: "mail.reminder.digitalpost.how", access: "mail.reminder.digitalpost.access"},
 }
 
@@ -266,6 +279,49 @@ func OrgName(l *i18n.Localizer, name, org string) string {
 		return name + " (" + nr + ")"
 	}
 	return nr
+}
+
+// remindedBefore counts the shipments the organisation was reminded of
+// before (this is at least their second reminder).
+func remindedBefore(ss []Shipment) int {
+	n := 0
+	for _, s := range ss {
+		if s.Reminder > 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// oldestWaiting is the index of the shipment that has waited longest (the
+// first of equals).
+func oldestWaiting(ss []Shipment, now time.Time) int {
+	oldest := 0
+	for i, s := range ss {
+		if waitingDays(s, now) > waitingDays(ss[oldest], now) {
+			oldest = i
+		}
+	}
+	return oldest
+}
+
+// waitStatus says, in l's language, since when the oldest of several
+// letters waits, and whether the organisation was reminded of any of them
+// before: "" when there is neither (one letter, reminded the first time;
+// the list gives its date).
+func waitStatus(l *i18n.Localizer, ss []Shipment, oldest, again int, now time.Time) string {
+	var parts []string
+	if len(ss) > 1 {
+		s := ss[oldest]
+		parts = append(parts, l.T("mail.reminder.oldest", "Count", waitingDays(s, now), "Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
+	}
+	switch {
+	case again == len(ss):
+		parts = append(parts, l.T("mail.reminder.again_all", "Count", again))
+	case again > 0:
+		parts = append(parts, l.T("mail.reminder.again_some", "Count", again))
+	}
+	return strings.Join(parts, " ")
 }
 
 // waitingDays is the number of calendar days from the day the shipment
