@@ -10,6 +10,15 @@ import (
 // spaces: what a sentence says, wherever the lines break.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// says reports whether text says want, wherever its lines break; a want
+// with a line break in it must be there as it is.
+func says(text, want string) bool {
+	if strings.Contains(want, "\n") {
+		return strings.Contains(text, want)
+	}
+	return strings.Contains(flat(text), want)
+}
+
 // A second reminder must not look like the first in the inbox: its
 // subject says it is a new reminder, and the body says which letters were
 // reminded of before and since when the oldest waits, in every language.

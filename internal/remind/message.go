@@ -89,7 +89,7 @@ func MessageID(key, from string) string {
 // organisation by name and number ("Til Fjordfisk AS (org.nr. …)"), by
 // number alone without a name. It lists
 // every shipment by its channel reference, sender, sent date and days
-// waiting (beyond maxListed on one line each), and says what to do before the
+// waiting (beyond maxListed on two lines each), and says what to do before the
 // list: log in to Altinn (or Digital Post on virk.dk), and get the access
 // for confidential post from the organisation's administrator (the rights
 // administrator for Digital Post); an organisation that never opens gets
@@ -112,55 +112,65 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 	oldest := oldestWaiting(shipments, now)
 	m.Subject = mail.Joined(func(l *i18n.Localizer) string { return l.T(subject, "Count", n, "Org", org) })
 	m.Body = mail.Body(func(l *i18n.Localizer, w func(string)) {
+		p := func(text string) { // a paragraph, filled to lineWidth
+			for _, line := range fill(text, lineWidth) {
+				w(line)
+			}
+		}
 		if orgName != "" {
-			w(l.T("mail.reminder.to_named", "Name", OrgName(l, orgName, org)))
+			p(l.T("mail.reminder.to_named", "Name", OrgName(l, orgName, org)))
 		} else {
-			w(l.T(k.to, "Org", org))
+			p(l.T(k.to, "Org", org))
 		}
 		w("")
 		if noAccess {
 			// From one sender, named (never its unit); from several, those
 			// the list names.
-			w(l.T(k.noAccess, "Count", len(senders), "Sender", OrgName(l, senders[0].name, senders[0].org)))
+			p(l.T(k.noAccess, "Count", len(senders), "Sender", OrgName(l, senders[0].name, senders[0].org)))
 			w("")
 		}
-		w(l.T(k.waiting, "Count", n))
+		p(l.T(k.waiting, "Count", n))
 		w("")
 		if status := waitStatus(l, shipments, oldest, again, now); status != "" {
-			w(status)
+			p(status)
 			w("")
 		}
 		// What to do before the list: a long list must not bury it.
-		w(l.T(k.how))
+		p(l.T(k.how))
 		w("")
-		w(l.T(k.access))
+		p(l.T(k.access))
 		w("")
-		w(l.T("mail.reminder.letters"))
+		p(l.T("mail.reminder.letters"))
 		for i, s := range shipments {
 			date := s.SentAt.In(oslo).Format(l.T("mail.date"))
-			if i >= maxListed { // named all the same, one line each
+			item := fmt.Sprintf("  %d. ", i+1)
+			under := strings.Repeat(" ", len(item))
+			if i >= maxListed { // named all the same, on two lines without a blank one
 				if i == maxListed {
 					w("")
 				}
-				w(fmt.Sprintf("  %d. %s (%s, %s)", i+1, channel.Ref(s.Channel, s.ChannelID, l.Lang()), sender(l, s), date))
+				w(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()))
+				p(under + sender(l, s) + ", " + date)
 				continue
 			}
 			w("")
-			w(fmt.Sprintf("  %d. %s", i+1, channel.Ref(s.Channel, s.ChannelID, l.Lang())))
-			w("     " + l.T("mail.reminder.sender", "Sender", sender(l, s)))
-			w("     " + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder, "Date", date))
+			// The reference whole on its line, however long: it is what the
+			// receiver looks the letter up by.
+			w(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()))
+			p(under + l.T("mail.reminder.sender", "Sender", sender(l, s)))
+			p(under + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder, "Date", date))
 		}
 		w("")
-		w(l.T("mail.reminder.paper"))
+		p(l.T("mail.reminder.paper"))
 		w("")
-		w(l.T("mail.reminder.footer"))
+		p(l.T("mail.reminder.footer"))
 	})
 	return m
 }
 
 // maxListed is how many letters a reminder lists in full (reference,
 // sender, sent date and days waiting on three lines) in each language;
-// the rest get one line each (812 letters made a message of 280 KB). Every
+// the rest get two lines each (reference; sender and sent date) (812 letters made a message of 280 KB). Every
 // letter a reminder is counted on is named in it: its evidence says so.
 const maxListed = 50
 

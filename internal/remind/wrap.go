@@ -1,0 +1,97 @@
+package remind
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// lineWidth is the longest line a reminder's text is filled to, in
+// characters: plain text read in any mail client, on a phone too, without
+// lines that run on and then stop short.
+const lineWidth = 72
+
+// fill fills a text of the catalogue (or a line built from one) to width:
+// the catalogue's own line breaks fall where the English source had them,
+// and a name or number put in makes such a line run past the others, then
+// stop short. A paragraph's lines are joined and broken again; a line
+// ending in ":" ends its paragraph (a heading of a list); a numbered item
+// ("  1. Log in …") starts one, its continuation lines indented under its
+// text; a line indented deeper than its paragraph continues it. A word
+// longer than width (a URL) stands on a line of its own, unbroken.
+func fill(text string, width int) []string {
+	var out []string
+	var words []string
+	first, rest := "", "" // the paragraph's first-line and continuation indents
+	flush := func() {
+		if len(words) == 0 {
+			return
+		}
+		line := first + words[0]
+		for _, w := range words[1:] {
+			if utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width {
+				out = append(out, line)
+				line = rest + w
+				continue
+			}
+			line += " " + w
+		}
+		out = append(out, line)
+		words = nil
+	}
+	open := false // whether the paragraph being collected may go on
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
+		indent := line[:len(line)-len(trimmed)]
+		switch {
+		case trimmed == "":
+			flush()
+			out = append(out, "")
+			open = false
+			continue
+		case listMarker(trimmed) != "":
+			flush()
+			marker := listMarker(trimmed)
+			first, rest = indent, indent+strings.Repeat(" ", len(marker))
+		case open && len(indent) >= len(rest):
+			// continues the paragraph
+		default:
+			flush()
+			first, rest = indent, indent
+		}
+		words = appendWords(words, strings.Fields(trimmed))
+		open = !strings.HasSuffix(trimmed, ":")
+		if !open {
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// appendWords appends ws to words, an organisation number kept on one
+// line with its label ("org.nr. 964338531", "CVR-nr. 64942212", "CVR
+// no. 64942212").
+func appendWords(words, ws []string) []string {
+	for _, w := range ws {
+		if n := len(words); n > 0 && (strings.HasSuffix(words[n-1], "nr.") || strings.HasSuffix(words[n-1], "no.")) {
+			words[n-1] += " " + w
+			continue
+		}
+		words = append(words, w)
+	}
+	return words
+}
+
+// listMarker is the "1. " that starts a numbered item, "" when s starts
+// none.
+func listMarker(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 3 || !strings.HasPrefix(s[i:], ". ") {
+		return ""
+	}
+	return s[:i+2]
+}
