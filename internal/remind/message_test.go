@@ -54,7 +54,7 @@ func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
 		"Log in to Altinn (https://www.altinn.no)",
 		"\"taushetsbelagt post\"",
 		"main administrator in Altinn",
-		"(hovedadministrator)",
+		"(hovedadministrator;",
 		"\"Post til virksomheten",
 	} {
 		if !strings.Contains(en, want) {
@@ -216,7 +216,7 @@ func TestComposeForAnOrganisationWithoutAccess(t *testing.T) {
 	m := Compose("974760673", "", ss, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
 	no, en, _ := strings.Cut(m.Body, "-- English --")
 	// One sender: named (never its unit).
-	for _, want := range []string{"Ingen i virksomheten har åpnet de siste brevene fra Bergen kommune (org.nr. 964338531).", "«Tilganger»"} {
+	for _, want := range []string{"Ingen i virksomheten har åpnet de siste brevene fra Bergen kommune (org.nr. 964338531).", "gå til «Tilgangsstyring»"} {
 		if !says(no, want) || says(plain.Body, want) {
 			t.Errorf("Norwegian part: %q only when nobody opens", want)
 		}
