@@ -203,7 +203,7 @@ func (m *Message) Bytes() []byte {
 	if len(m.Cc) > 0 {
 		h("Cc", strings.Join(m.Cc, ",\r\n "))
 	}
-	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	h("Subject", foldHeader("Subject", mime.QEncoding.Encode("utf-8", m.Subject)))
 	h("Date", m.Date.Format(time.RFC1123Z))
 	h("Message-ID", m.MessageID)
 	h("MIME-Version", "1.0")
@@ -218,6 +218,31 @@ func (m *Message) Bytes() []byte {
 	_, _ = qp.Write([]byte(m.Body)) // writes to a bytes.Buffer do not fail
 	_ = qp.Close()
 	return b.Bytes()
+}
+
+// foldHeader folds the value of header name at its spaces, so that no
+// line passes 78 characters where a space allows (RFC 5322 2.1.1; RFC 2047
+// 2: a line with encoded-words at most 76): a subject in two languages,
+// encoded, made one line of 170. Between two encoded-words the fold is
+// not read as a space, in plain text it is one.
+func foldHeader(name, value string) string {
+	const limit = 78
+	var b strings.Builder
+	n := len(name) + 2 // "Name: "
+	for i, word := range strings.Split(value, " ") {
+		if i > 0 {
+			if n+1+len(word) > limit {
+				b.WriteString("\r\n ")
+				n = 1
+			} else {
+				b.WriteByte(' ')
+				n++
+			}
+		}
+		b.WriteString(word)
+		n += len(word)
+	}
+	return b.String()
 }
 
 // recipientCountry is the country the reminder's letters wait in: "DK"

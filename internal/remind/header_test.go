@@ -1,0 +1,59 @@
+package remind
+
+import (
+	"mime"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A reminder's subject is in two languages and encoded (å, ø): it is
+// folded at the spaces between its words, so that no header line passes
+// 78 characters but for a first line holding one encoded-word (RFC 2047
+// words are at most 75), and it reads back exactly as composed; a plain
+// ASCII subject as well.
+func TestSubjectIsFolded(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	dk := danishShipments()
+	long := &Message{From: "postvakt@kk.dk", To: []string{"post@firma.no"}, Date: now, MessageID: "<x@kk.dk>",
+		Subject: strings.Repeat("Reminder: unopened letters in Digital Post ", 4) + "end", Body: "x\n"}
+	for _, m := range []*Message{
+		Compose("974760673", "Fjordfisk AS", sampleShipments(), []string{"post@firma.no"}, "Bærum kommune <postvakt@baerum.example>", "k", now),
+		Compose(virksomhed, "", dk, []string{"post@virksomhed.dk"}, "postvakt@kk.dk", "k", now),
+		long,
+	} {
+		raw := string(m.Bytes())
+		head, _, _ := strings.Cut(raw, "\r\n\r\n")
+		var subject []string
+		in := false
+		for _, line := range strings.Split(head, "\r\n") {
+			switch {
+			case strings.HasPrefix(line, "Subject: "):
+				in = true
+			case !strings.HasPrefix(line, " "):
+				in = false
+			}
+			if in {
+				subject = append(subject, line)
+			}
+		}
+		for i, line := range subject {
+			if len(line) > 78 && (i > 0 || len(strings.Fields(line)) > 2) {
+				t.Errorf("subject line %d has %d characters: %q", i+1, len(line), line)
+			}
+		}
+		if len(subject) < 2 {
+			t.Errorf("a subject of %d characters on one header line: %q", len(m.Subject), subject)
+		}
+		msg, err := mail.ReadMessage(strings.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dec mime.WordDecoder
+		got, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+		if err != nil || got != m.Subject {
+			t.Errorf("subject reads back as %q (%v), want %q", got, err, m.Subject)
+		}
+	}
+}
