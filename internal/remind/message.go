@@ -89,7 +89,7 @@ func MessageID(key, from string) string {
 // organisation by name and number ("Til Fjordfisk AS (org.nr. …)"), by
 // number alone without a name. It lists
 // every shipment by its channel reference, sender, sent date and days
-// waiting (beyond maxListed on two lines each), and says what to do before the
+// waiting (beyond maxListed once, at the end), and says what to do before the
 // list: log in to Altinn (or Digital Post on virk.dk), and get the access
 // for confidential post from the organisation's administrator (the rights
 // administrator for Digital Post); an organisation that never opens gets
@@ -142,37 +142,58 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		w("")
 		p(l.T("mail.reminder.letters"))
 		for i, s := range shipments {
-			date := s.SentAt.In(oslo).Format(l.T("mail.date"))
+			if i == maxListed {
+				w("")
+				p(l.T("mail.reminder.more", "Count", n-maxListed))
+				break
+			}
 			item := fmt.Sprintf("  %d. ", i+1)
 			under := strings.Repeat(" ", len(item))
-			if i >= maxListed { // named all the same, on two lines without a blank one
-				if i == maxListed {
-					w("")
-				}
-				w(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()))
-				p(under + sender(l, s) + ", " + date)
-				continue
-			}
 			w("")
 			// The reference whole on its line, however long: it is what the
 			// receiver looks the letter up by.
 			w(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()))
 			p(under + l.T("mail.reminder.sender", "Sender", sender(l, s)))
-			p(under + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder, "Date", date))
+			p(under + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder,
+				"Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
 		}
 		w("")
 		p(l.T("mail.reminder.paper"))
 		w("")
 		p(l.T("mail.reminder.footer"))
 	})
+	m.Body += moreLetters(mail, shipments)
 	return m
 }
 
 // maxListed is how many letters a reminder lists in full (reference,
 // sender, sent date and days waiting on three lines) in each language;
-// the rest get two lines each (reference; sender and sent date) (812 letters made a message of 280 KB). Every
-// letter a reminder is counted on is named in it: its evidence says so.
+// the rest are listed once, after every language, on two lines each
+// (moreLetters): 812 letters made a message of 280 KB, and its English
+// part began on line 1,130. Every letter a reminder is counted on is named
+// in it: its evidence says so.
 const maxListed = 50
+
+// moreLetters lists the letters beyond maxListed once, at the end of the
+// message, under a heading in each of its languages: each by its reference
+// and its sender and sent date, in the message's first language. "" when
+// there are none.
+func moreLetters(mail i18n.Mail, ss []Shipment) string {
+	if len(ss) <= maxListed {
+		return ""
+	}
+	l := mail.Locs[0]
+	var b strings.Builder
+	b.WriteString("\n-- " + mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.reminder.more_heading") }) + " --\n\n")
+	for i, s := range ss[maxListed:] {
+		item := fmt.Sprintf("  %d. ", maxListed+i+1)
+		b.WriteString(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()) + "\n")
+		for _, line := range fill(strings.Repeat(" ", len(item))+sender(l, s)+", "+s.SentAt.In(oslo).Format(l.T("mail.date")), lineWidth) {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
 
 // reminderKey are the catalogue keys of the texts that depend on where
 // the letters wait: Altinn's access package, or Digital Post's right.
