@@ -51,8 +51,9 @@ func TestComposeDanishReminder(t *testing.T) {
 		"Breve, der venter:",
 		"Digital Post-brev 0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c41",
 		"Afsender: Københavns Kommune (CVR-nr. " + kobenhavn + ")\n",
-		"Sendt: 20.11.2026, venter i 4 dage (påmindelse 1)",
-		"Sendt: 19.11.2026, venter i 5 dage (påmindelse 2)",
+		// "har ventet": "venter i 4 dage" reads as waiting 4 days more.
+		"Sendt: 20.11.2026, har ventet i 4 dage (påmindelse nr. 1)",
+		"Sendt: 19.11.2026, har ventet i 5 dage (påmindelse nr. 2)",
 		"MitID Erhverv",
 		"https://virk.dk/digitalpost",
 		"Denne e-mail er sendt automatisk af postvakt",
@@ -66,7 +67,7 @@ func TestComposeDanishReminder(t *testing.T) {
 		"Nobody in your organisation has opened the latest letters from Københavns Kommune (CVR no. " + kobenhavn + ").",
 		"These 2 letters for your organisation are in Digital Post",
 		"Digital Post letter 5d2e7a90-1c3b-4f6d-8e9a-0b1c2d3e4f50",
-		"Sent: 20 Nov 2026, waiting for 4 days (reminder 1)",
+		"Sent: 20 Nov 2026, waiting for 4 days (reminder no. 1)",
 		"Log in to Digital Post on virk.dk",
 	} {
 		if !says(en, want) {

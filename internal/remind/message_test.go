@@ -37,8 +37,9 @@ func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
 		"Altinn-melding 7c9f0b1e-1111-4222-8333-444455556666",
 		"Bergen kommune (org.nr. 964338531), Barnevernstjenesten",
 		"org.nr. 964338531, Skatteetaten lokalt",
-		"Sendt: 20.11.2026, venter i 4 dager (påminnelse 1)",
-		"Sendt: 19.11.2026, venter i 5 dager (påminnelse 2)",
+		// "har ventet": "venter i 4 dager" reads as waiting 4 days more.
+		"Sendt: 20.11.2026, har ventet i 4 dager (påminnelse nr. 1)",
+		"Sendt: 19.11.2026, har ventet i 5 dager (påminnelse nr. 2)",
 		"https://www.altinn.no",
 		"taushetsbelagt post",
 		"«Post til virksomheten med taushetsbelagt innhold»",
@@ -50,7 +51,7 @@ func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
 	}
 	for _, want := range []string{
 		"SvarUt shipment d6b23522-ddf3-462a-8140-16e59e1f476d",
-		"Sent: 20 Nov 2026, waiting for 4 days (reminder 1)",
+		"Sent: 20 Nov 2026, waiting for 4 days (reminder no. 1)",
 		"Log in to Altinn (https://www.altinn.no)",
 		"\"taushetsbelagt post\"",
 		"main administrator in Altinn",
