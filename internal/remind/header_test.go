@@ -57,3 +57,20 @@ func TestSubjectIsFolded(t *testing.T) {
 		}
 	}
 }
+
+// A reminder is marked as sent automatically (RFC 3834), and Exchange is
+// told not to answer it with an out-of-office or other automatic reply:
+// thousands of reminders must not bring thousands of them back.
+func TestReminderAsksForNoAutoReply(t *testing.T) {
+	m := Compose("974760673", "", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "k", time.Date(2026, 11, 24, 9, 30, 0, 0, oslo))
+	msg, err := mail.ReadMessage(strings.NewReader(string(m.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := msg.Header.Get("Auto-Submitted"); got != "auto-generated" {
+		t.Errorf("Auto-Submitted: %q", got)
+	}
+	if got := msg.Header.Get("X-Auto-Response-Suppress"); got != "OOF, AutoReply" {
+		t.Errorf("X-Auto-Response-Suppress: %q", got)
+	}
+}

@@ -234,6 +234,10 @@ func (m *Message) Bytes() []byte {
 		h("Content-Language", strings.Join(m.Langs, ", "))
 	}
 	h("Auto-Submitted", "auto-generated")
+	// Exchange and Outlook answer Auto-Submitted with an out-of-office
+	// reply all the same unless told: thousands of reminders must not
+	// bring thousands of them back to an address nobody reads.
+	h("X-Auto-Response-Suppress", "OOF, AutoReply")
 	b.WriteString("\r\n")
 	qp := quotedprintable.NewWriter(&b)
 	_, _ = qp.Write([]byte(m.Body)) // writes to a bytes.Buffer do not fail
