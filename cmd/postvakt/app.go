@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -266,7 +267,7 @@ func (a *app) health() (*health.Evaluator, error) {
 		for _, p := range problems {
 			fmt.Fprintln(os.Stderr, p.String())
 		}
-		return nil, fmt.Errorf("%d problem(s) in the health rules in %s; not starting", len(problems), a.cfg.Policies)
+		return nil, fmt.Errorf("%d problem(s) in the health rules in %s; not starting", len(problems), policiesNamed(a.cfg.Policies))
 	}
 	hc := a.cfg.Health
 	n := &health.Notifier{Store: a.st, From: a.cfg.SMTP.From, Emails: hc.Emails, BaseURL: a.cfg.PublicURL, Logger: a.log}
@@ -420,9 +421,23 @@ func loadPolicies(dir string) (*policy.Set, error) {
 		for _, p := range problems {
 			fmt.Fprintln(os.Stderr, p.String())
 		}
-		return nil, fmt.Errorf("%d problem(s) in the policies in %s; not starting", len(problems), dir)
+		return nil, fmt.Errorf("%d problem(s) in the policies in %s; not starting", len(problems), policiesNamed(dir))
 	}
 	return set, nil
+}
+
+// policiesNamed names the policy folder in an error as the operator set
+// it: the variable, and for a relative path the working directory it was
+// read from (a service manager's is often /, not the release's folder,
+// and the default is the relative policies/).
+func policiesNamed(dir string) string {
+	s := dir + " (POSTVAKT_POLICIES"
+	if !filepath.IsAbs(dir) {
+		if wd, err := os.Getwd(); err == nil {
+			s += ", read from the working directory " + wd
+		}
+	}
+	return s + ")"
 }
 
 // actor names the person running a command, for the evidence and audit

@@ -16,6 +16,7 @@ import (
 
 	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
+	"postvakt/migrations"
 )
 
 var bin string
@@ -152,6 +153,20 @@ func TestServeAndToken(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("serve did not stop cleanly on SIGTERM: %v\n%s", err, logs.String())
 	}
+	// The log says what an operator reads at start (the address, the
+	// database's schema, how many policies) and ends saying the stop is
+	// complete, so a clean stop reads apart from a kill during it.
+	known, err := migrations.Latest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if !strings.Contains(logs.String(), fmt.Sprintf(`msg="postvakt serving" addr=http://%s schema=%d policies=`, addr, known)) {
+		t.Errorf("no start line with the address and schema %d:\n%s", known, logs.String())
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, `msg="postvakt stopped" took=`) {
+		t.Errorf("the log of a clean stop ends with %q; want \"postvakt stopped\"", last)
+	}
 }
 
 // startServe starts `postvakt serve` on a free loopback port against db,
@@ -200,6 +215,13 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 		// SvarUt v1 under v2's root would take every letter for unknown.
 		{"POSTVAKT_SVARUT_API=v1 POSTVAKT_SVARUT_URL=https://svarut.ks.no/api", `POSTVAKT_SVARUT_URL: "https://svarut.ks.no/api": v1 takes SvarUt's service root`},
 		{"POSTVAKT_SVARUT_URL=https://svarut.ks.no/api/v2", `POSTVAKT_SVARUT_URL: "https://svarut.ks.no/api/v2": v2 takes SvarUt's API root`},
+		// A listen address without a port fails before the database is
+		// opened, naming the variable.
+		{"POSTVAKT_ADDR=localhost", `POSTVAKT_ADDR: "localhost" is not host:port`},
+		// A policy folder that is not there (the relative default read
+		// from a service manager's working directory): the error names
+		// the variable and where a relative path was read from.
+		{"POSTVAKT_SVARUT_URL= POSTVAKT_POLICIES=no-such-policies", "no-such-policies (POSTVAKT_POLICIES, read from the working directory /"},
 	} {
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = append(append(os.Environ(), "DATABASE_URL="+pgtest.AdminURL(t), "POSTVAKT_POLICIES=../../policies",

@@ -50,7 +50,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("listen on %s (POSTVAKT_ADDR, or serve --addr): %w", cfg.Addr, err)
 	}
 	mux := http.NewServeMux()
 	ui := web.New(a.st, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays),
@@ -65,7 +65,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 	}
 	sched.Start()
-	a.log.Info("postvakt serving", "addr", "http://"+ln.Addr().String())
+	a.log.Info("postvakt serving", "addr", "http://"+ln.Addr().String(), "schema", a.schema, "policies", len(a.set.Policies()))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -75,12 +75,17 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down: no new work; letting what runs finish", "grace", stopGrace)
+	stopping := time.Now()
 	sched.Stop(stopGrace)
 	shutdown, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shut down: %w", err)
 	}
+	// The last line of a clean stop: without it, the log of a process
+	// killed during the stop (an orchestrator's too short stop timeout)
+	// would end as this one's does.
+	a.log.Info("postvakt stopped", "took", time.Since(stopping).Round(time.Millisecond))
 	return nil
 }
 

@@ -122,10 +122,10 @@ func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 func read(r *Reader) Config {
 	return Config{
 		DatabaseURL: r.String("DATABASE_URL", "", "PostgreSQL URL (lib/pq), e.g. postgres://postvakt:secret@db:5432/postvakt?sslmode=require"),
-		Addr:        r.String("POSTVAKT_ADDR", "127.0.0.1:8080", "address the API and UI listen on"),
+		Addr:        r.HostPort("POSTVAKT_ADDR", "127.0.0.1:8080", "host:port the API and UI listen on (:8080: every address)"),
 		LogLevel:    r.OneOf("POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error", "debug", "info", "warn", "error"),
 		LogFormat:   r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
-		Policies:    r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files"),
+		Policies:    r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files and health.yaml (a relative path: from the working directory)"),
 
 		PollSchedule: r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
 		PollLease: r.Duration("POSTVAKT_POLL_LEASE", 10*time.Minute, "how long a replica's claim on letters to poll holds; "+

@@ -48,6 +48,17 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 	}
 }
 
+// POSTVAKT_ADDR takes what a listener does: a host (or none, for every
+// address) and a port number, 0 for a free one.
+func TestAddrTakesListenAddresses(t *testing.T) {
+	for _, addr := range []string{":8080", "0.0.0.0:8080", "127.0.0.1:0", "[::1]:8080", "localhost:65535"} {
+		c, err := Load(lookup(map[string]string{"POSTVAKT_ADDR": addr}))
+		if err != nil || c.Addr != addr {
+			t.Errorf("POSTVAKT_ADDR=%s: %q, %v", addr, c.Addr, err)
+		}
+	}
+}
+
 // A schedule may name its zone (README: Time zone): CRON_TZ= with an IANA
 // name is taken as given; an unknown zone is refused.
 func TestScheduleWithZone(t *testing.T) {
@@ -70,6 +81,10 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"POSTVAKT_RETENTION_YEARS": "five"}, `POSTVAKT_RETENTION_YEARS: "five" is not a whole number`},
+		// The listen address: without a port, or a port past 65535.
+		{map[string]string{"POSTVAKT_ADDR": "localhost"}, `POSTVAKT_ADDR: "localhost" is not host:port`},
+		{map[string]string{"POSTVAKT_ADDR": "127.0.0.1:99999"}, `POSTVAKT_ADDR: "127.0.0.1:99999" is not host:port`},
+		{map[string]string{"POSTVAKT_ADDR": "0.0.0.0:http"}, `POSTVAKT_ADDR: "0.0.0.0:http" is not host:port`},
 		{map[string]string{"POSTVAKT_FOLLOWUP_DAYS": "0"}, `POSTVAKT_FOLLOWUP_DAYS: 0 is less than 1`},
 		{map[string]string{"POSTVAKT_REGISTER_CACHE_TTL": "abc"}, `POSTVAKT_REGISTER_CACHE_TTL: "abc" is not a positive duration`},
 		{map[string]string{"POSTVAKT_SECURE_COOKIES": "yes please"}, `POSTVAKT_SECURE_COOKIES: "yes please" is not true or false`},

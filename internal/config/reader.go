@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -183,6 +184,26 @@ func (r *Reader) URL(name, help string) string {
 		return ""
 	}
 	return strings.TrimRight(v, "/")
+}
+
+// HostPort reads a listen address, host:port (the host may be empty, the
+// port a number, 0 for any free one): "localhost" or a port past 65535
+// stops the start here, naming the variable, instead of after the
+// database was opened and migrated.
+func (r *Reader) HostPort(name, def, help string) string {
+	v := r.String(name, def, help)
+	_, port, err := net.SplitHostPort(v)
+	if err == nil {
+		var n uint64
+		if n, err = strconv.ParseUint(port, 10, 16); err == nil && port != strconv.FormatUint(n, 10) {
+			err = errors.New("not a port number")
+		}
+	}
+	if err != nil {
+		r.Failf(name, "%q is not host:port with a port number (e.g. 127.0.0.1:8080, or :8080 for every address)", v)
+		return def
+	}
+	return v
 }
 
 // cronParser accepts what robfig/cron's default scheduler accepts: five
