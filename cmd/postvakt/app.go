@@ -73,6 +73,14 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		reg = a.reg
 	}
 	a.tokens = maskinporten.FromConfig(cfg, log, reg)
+	if m := cfg.Maskinporten; m.URL != "" {
+		// Read at start, as the other secret files are: otherwise the
+		// first channel to ask for a token says "reading key file" without
+		// the variable that names it.
+		if _, err := maskinporten.ReadKeyFile(m.KeyFile); err != nil {
+			return nil, fmt.Errorf("the configuration is not valid: POSTVAKT_MASKINPORTEN_KEY_FILE: %w", err)
+		}
+	}
 	if n&withPolicies != 0 {
 		if a.set, err = loadPolicies(cfg.Policies); err != nil {
 			return nil, err
