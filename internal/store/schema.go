@@ -12,8 +12,25 @@ import (
 
 // Migrate applies pending schema migrations, telling progress of each,
 // and returns how many it applied.
+// A migration refused for want of a privilege on a database the role does
+// not own says so: postvakt needs a database owned by its role (README,
+// Deploy), and PostgreSQL's "permission denied for schema public" alone
+// does not say which grant is missing.
 func (s *Store) Migrate(ctx context.Context, progress migrations.Progress) (int, error) {
-	return migrations.Up(ctx, s.db.DB, progress)
+	n, err := migrations.Up(ctx, s.db.DB, progress)
+	var pe *pq.Error
+	if !errors.As(err, &pe) || pe.Code != "42501" { // insufficient_privilege
+		return n, err
+	}
+	var role, db string
+	var owns bool
+	if qerr := s.db.QueryRowxContext(ctx, `SELECT current_user, current_database(), pg_has_role(current_user, datdba, 'MEMBER')
+		FROM pg_database WHERE datname = current_database()`).Scan(&role, &db, &owns); qerr != nil || owns {
+		return n, err
+	}
+	return n, fmt.Errorf("%w\nthe role %s does not own the database %s: postvakt needs a database its role owns "+
+		"(as the database's owner or an administrator: ALTER DATABASE %s OWNER TO %s)",
+		err, role, db, pq.QuoteIdentifier(db), pq.QuoteIdentifier(role))
 }
 
 // TooOldError is the refusal of a binary older than the database needs:
