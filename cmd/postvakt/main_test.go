@@ -218,9 +218,6 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 		// A listen address without a port fails before the database is
 		// opened, naming the variable.
 		{"POSTVAKT_ADDR=localhost", `POSTVAKT_ADDR: "localhost" is not host:port`},
-		// A policy folder that is not there (the relative default read
-		// from a service manager's working directory): the error names
-		// the variable and where a relative path was read from.
 		// A Maskinporten key that is not there, or not a key, is named by
 		// its variable at start, not by the first channel asking for a token.
 		{"POSTVAKT_SVARUT_URL= POSTVAKT_ALTINN_URL=http://127.0.0.1:1 POSTVAKT_MASKINPORTEN_URL=http://127.0.0.1:1/token " +
@@ -229,6 +226,9 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 		{"POSTVAKT_SVARUT_URL= POSTVAKT_ALTINN_URL=http://127.0.0.1:1 POSTVAKT_MASKINPORTEN_URL=http://127.0.0.1:1/token " +
 			"POSTVAKT_MASKINPORTEN_CLIENT_ID=c POSTVAKT_MASKINPORTEN_KEY_ID=k POSTVAKT_MASKINPORTEN_KEY_FILE=main_test.go",
 			"POSTVAKT_MASKINPORTEN_KEY_FILE: maskinporten: parsing key file main_test.go"},
+		// A policy folder that is not there (the relative default read
+		// from a service manager's working directory): the error names
+		// the variable and where a relative path was read from.
 		{"POSTVAKT_SVARUT_URL= POSTVAKT_POLICIES=no-such-policies", "no-such-policies (POSTVAKT_POLICIES, read from the working directory /"},
 	} {
 		cmd := exec.Command(bin, "serve")
