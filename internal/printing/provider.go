@@ -67,11 +67,28 @@ type tooLateError struct{ state string }
 
 func (e *tooLateError) Error() string { return "too late to cancel: the order is " + e.state }
 
+// errNoProvider is a call made without a print provider.
+var errNoProvider = errors.New("no print provider configured (POSTVAKT_PRINT_URL)")
+
+// failureClass names what kind of failure err of call is without any of
+// its content: the class of a failed HTTP call (httpclient.Class: "HTTP
+// 503", "timeout"), "no provider configured", or "unexpected answer" (not
+// the expected JSON, an unknown state).
+func failureClass(err error) string {
+	if c := httpclient.Class(err); c != "" {
+		return c
+	}
+	if errors.Is(err, errNoProvider) {
+		return "no provider configured"
+	}
+	return "unexpected answer"
+}
+
 // call sends one provider request and decodes its order. It returns the raw
 // answer, kept as evidence, with any error.
 func (s *Service) call(ctx context.Context, op, method, path, key string, body []byte) (providerOrder, []byte, error) {
 	if s.opt.Provider == nil {
-		return providerOrder{}, nil, errors.New("no print provider configured (POSTVAKT_PRINT_URL)")
+		return providerOrder{}, nil, errNoProvider
 	}
 	resp, err := s.opt.Provider.Do(ctx, httpclient.Request{Op: op, Method: method, Path: path,
 		Prepare: func(_ context.Context, r *resty.Request) error {

@@ -1,13 +1,20 @@
 package printing_test
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
+	"postvakt/internal/printing"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // A letter whose personal data the retention purge took after its print
@@ -79,6 +86,77 @@ func TestPurgedLetterWhosePrintFailsOpensNoManualCase(t *testing.T) {
 				"want no reason, none, one", id, kept.Reason, kept.Answered, kept.Failed)
 		case !purged[id] && (kept.Reason == "" || kept.Answered == 0):
 			t.Errorf("unpurged %s: failure reason %q, %d status events with the answer; want both kept", id, kept.Reason, kept.Answered)
+		}
+	}
+}
+
+// A status poll that the provider answers with a 503 and a plain-text
+// body naming the recipient, for a letter purged once its order was
+// placed, leaves only the class of the failure in the order's last_error
+// and the print_error event ("status poll failed: HTTP 503"), never the
+// body; the unpurged letter beside it keeps the whole error, as before.
+func TestPurgedLetterWhosePollFailsKeepsOnlyTheClass(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids := storetest.IDs(storetest.Register(t, st, storetest.Letter(1), storetest.Letter(2)))
+	purged, kept := ids[0], ids[1]
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("MOTTATT"))
+	now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
+	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
+	if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "order for Kari Nordmann, Storgata 1, on hold"
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(secret))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": "order-" + r.Header.Get("Idempotency-Key"), "state": "received"})
+	}))
+	defer prov.Close()
+	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: prov.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := printing.New(st, printing.Options{Provider: client, BatchSize: 10, Logger: quiet})
+	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Drain(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := st.PurgeShipments(ctx, []string{purged}, now.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 1 {
+		t.Fatalf("purge: %+v %v, want the letter purged (its order is placed)", p, err)
+	}
+	if sum, err := svc.PollStatus(ctx, now.Add(48*time.Hour)); err != nil || sum.Retried != 2 {
+		t.Fatalf("poll: %+v %v, want both polls failed", sum, err)
+	}
+	for _, id := range ids {
+		var lastError string
+		if err := st.DB().Get(&lastError, `SELECT last_error FROM print_orders WHERE shipment_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := st.Events(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var messages []string
+		for _, ev := range evs {
+			if ev.Kind == store.EventPrintError {
+				messages = append(messages, ev.Message)
+			}
+		}
+		switch {
+		case id == purged && (lastError != "status poll failed: HTTP 503" || len(messages) != 1 ||
+			!strings.HasSuffix(messages[0], ": status poll failed: HTTP 503")):
+			t.Errorf("purged letter: last_error %q, print_error events %q; want only \"status poll failed: HTTP 503\"", lastError, messages)
+		case id == kept && (!strings.Contains(lastError, "Nordmann") || len(messages) != 1):
+			t.Errorf("unpurged letter: last_error %q, print_error events %q; want the whole error kept", lastError, messages)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func (s *Service) pollOne(ctx context.Context, p store.PrintPoll, now time.Time,
 		return ctx.Err()
 	}
 	if err != nil {
-		u.Error, u.RetryAt = err.Error(), retryAt(now, 1, err)
+		u.Error, u.ErrorClass, u.RetryAt = err.Error(), failureClass(err), retryAt(now, 1, err)
 		sum.Retried++
 		s.log.Warn("print order status unknown; asked again later", "shipment", p.ShipmentID, "order", p.OrderID, "error", err)
 		return s.st.ApplyPrintStatus(ctx, u)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -198,13 +199,18 @@ type PrintStatusUpdate struct {
 	Error         string    // the call failed: retried at RetryAt
 	RetryAt       time.Time // with Error
 	NextPollAt    time.Time // when to ask again while the order is not final
+	// ErrorClass is, with Error, what kind of failure it was without any
+	// of its content ("HTTP 503", "timeout": httpclient.Class): all that
+	// is kept of it for a purged letter.
+	ErrorClass string
 }
 
 // ApplyPrintStatus records a status poll or cancel in one transaction: every
 // change of the provider's state is an event; printed or posted closes the
 // shipment's escalation (stage printed); failed goes to manual handling.
 // Of a letter the retention purge took, only the fact is kept (the state
-// and when): not the provider's failure reason or raw answer.
+// and when): not the provider's failure reason or raw answer, and of a
+// failed poll only the class of its failure (ErrorClass).
 func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		id, at := u.ShipmentID, u.At
@@ -220,6 +226,11 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 			// its data. A letter is purged only once its order is placed
 			// (not while in the outbox), so only a poll meets one.
 			u.FailureReason, u.Payload = "", nil
+			// A failed poll's own error text may quote the provider's
+			// answer (a plain-text body): only its class is kept.
+			if u.Error != "" {
+				u.Error = "status poll failed: " + cmp.Or(u.ErrorClass, "error")
+			}
 		}
 		if u.Error != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4

@@ -224,3 +224,47 @@ func TestPurgedLetterKeepsOnlyThePrintStatusFact(t *testing.T) {
 		}
 	}
 }
+
+// A status poll that fails for a letter purged once its order was placed
+// keeps only the class of the failure ("status poll failed: HTTP 503") in
+// the order's last_error and the print_error event's message: our own
+// error text quotes the provider's plain-text answer, which may name the
+// recipient. An unpurged letter beside it keeps the whole text, as before.
+func TestPurgedLetterKeepsOnlyTheClassOfAFailedPoll(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 2)
+	purged, kept := ids[0], ids[1]
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
+	placePrints(t, st, ids)
+	if p, err := st.PurgeShipments(ctx, []string{purged}, printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 1 {
+		t.Fatalf("purge: %+v %v, want the letter purged (its order is placed)", p, err)
+	}
+	const text = `print-provider GET /v1/orders/o-1: HTTP 503: "order for Kari Nordmann, Storgata 1, on hold"`
+	at := printT0.Add(2 * time.Hour)
+	for _, id := range ids {
+		if err := st.ApplyPrintStatus(ctx, store.PrintStatusUpdate{ShipmentID: id, At: at, Error: text, ErrorClass: "HTTP 503",
+			RetryAt: at.Add(time.Hour), NextPollAt: at.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, want := range map[string]string{purged: "status poll failed: HTTP 503", kept: text} {
+		var lastError string
+		if err := st.DB().Get(&lastError, `SELECT last_error FROM print_orders WHERE shipment_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := st.Events(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var messages []string
+		for _, ev := range evs {
+			if ev.Kind == store.EventPrintError {
+				messages = append(messages, ev.Message)
+			}
+		}
+		if lastError != want || len(messages) != 1 || !strings.HasSuffix(messages[0], ": "+want) {
+			t.Errorf("purged=%t: last_error %q, print_error events %q; want %q in both", id == purged, lastError, messages, want)
+		}
+	}
+}

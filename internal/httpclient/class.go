@@ -1,0 +1,42 @@
+package httpclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// networkError is a call the transport failed (no answer: refused, reset,
+// a name that does not resolve), with the transport's words, scrubbed.
+type networkError struct{ msg string }
+
+func (e *networkError) Error() string { return e.msg }
+
+// Class names what kind of failure err of Do is without any of its content
+// (no answer body, path or the transport's words), for where only the fact
+// of a failure may be kept: "HTTP 503", "timeout", "circuit open", "answer
+// too large", "request not sent", "network error", "cancelled"; "" when err
+// is not a failure of Do.
+func Class(err error) string {
+	var se *StatusError
+	var ne *networkError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &se):
+		return fmt.Sprintf("HTTP %d", se.StatusCode)
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, ErrCircuitOpen):
+		return "circuit open"
+	case errors.Is(err, ErrBodyTooLarge):
+		return "answer too large"
+	case errors.Is(err, ErrNotSent):
+		return "request not sent"
+	case errors.As(err, &ne):
+		return "network error"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return ""
+}
