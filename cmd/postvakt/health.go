@@ -24,8 +24,11 @@ import (
 //	RESOLVED rule=channel_silent severity=critical channel=altinn affected=0
 //
 // A muted (inhibited) alert's line ends in "inhibited=true". It exits 1
-// when an alert notice (e-mail, webhook) failed, naming the notices by
-// reference only (notSent): a run from cron must not look fine.
+// when an alert notice (e-mail, webhook) failed or its outcome is unknown
+// (this evaluation's, or an earlier one's found expired), or an alert due
+// to be told has a route that reaches no one (health.NotifyResult.NotSent),
+// naming them by reference only (notSent): a run from cron must not look
+// fine.
 func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newOnceFlags("health", "evaluate once and exit (serve evaluates on POSTVAKT_HEALTH_SCHEDULE)", "evaluate")
 	dry := fs.dryRun("record and send nothing; print what would fire, resolve and be sent")
@@ -66,7 +69,7 @@ func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	return notSent(n.Undelivered)
+	return notSent(n.NotSent())
 }
 
 // alertLines are the FIRING and RESOLVED lines of an evaluation, in the

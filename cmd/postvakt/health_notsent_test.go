@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -49,5 +50,46 @@ func TestHealthOnceFailsWhenANoticeDidNotGoOut(t *testing.T) {
 	env = []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_ALERT_WEBHOOK_URL=" + hook.URL}
 	if out, stderr, code := runEnv(t, env, "health", "--once"); code != 0 || !strings.Contains(stderr, "sent=1 failed=0") {
 		t.Fatalf("health --once with the webhook up: exit %d, want 0\n%s\n%s", code, out, stderr)
+	}
+}
+
+// TestHealthOnceFailsWhenAnAlertReachesNoOne: a stuck alert fires with no
+// alert address and no webhook set: nobody can be told, so `health --once`
+// exits 1 naming the alert by rule and id only (not its unit). With a
+// webhook that takes the post and then drops the connection unanswered,
+// the notice's outcome is unknown (it is never sent again): the run exits
+// 1 naming the notice; a run after that (nothing left to tell) exits 0.
+func TestHealthOnceFailsWhenAnAlertReachesNoOne(t *testing.T) {
+	db := pgtest.New(t)
+	st := storetest.OpenURL(t, db)
+	stuckLetters(t, st)
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies"}
+	out, stderr, code := runEnv(t, env, "health", "--once")
+	line := regexp.MustCompile(`not sent this run \(see the log\): .*`).FindString(stderr)
+	if code != 1 || !strings.Contains(out, "FIRING rule=stuck") ||
+		!regexp.MustCompile(`: stuck alert \d+ \(no recipient address\)$`).MatchString(line) {
+		t.Fatalf("health --once without any alert address: exit %d, want 1 naming the alert\n%s\n%s", code, out, stderr)
+	}
+	if strings.Contains(line, "Barnevernstjenesten") {
+		t.Errorf("the error names the unit: %s", line)
+	}
+
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close() // taken, never answered
+		}
+	}))
+	defer hook.Close()
+	env = append(env, "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
+	out, stderr, code = runEnv(t, env, "health", "--once")
+	line = regexp.MustCompile(`not sent this run \(see the log\): .*`).FindString(stderr)
+	if code != 1 || !strings.Contains(stderr, "unknown=1") ||
+		!regexp.MustCompile(`: stuck alert notice \d+ to the webhook \(outcome unknown\)$`).MatchString(line) {
+		t.Fatalf("health --once with the webhook's outcome unknown: exit %d, want 1 naming the notice\n%s\n%s", code, out, stderr)
+	}
+	if out, stderr, code := runEnv(t, env, "health", "--once"); code != 0 {
+		t.Fatalf("health --once with nothing left to tell: exit %d, want 0\n%s\n%s", code, out, stderr)
 	}
 }

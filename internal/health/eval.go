@@ -90,7 +90,7 @@ func (e *Evaluator) Job(ctx context.Context) error {
 		return fmt.Errorf("health evaluation: %w", err)
 	}
 	e.logger().Info("health evaluation", "firing", len(res.Firing), "fired", len(res.Fired), "resolved", len(res.Resolved),
-		"sent", res.Notices.Sent, "failed", res.Notices.Failed, "unknown", res.Notices.Unknown)
+		"sent", res.Notices.Sent, "failed", res.Notices.Failed, "unknown", res.Notices.Unknown, "not_sent", len(res.Notices.NotSent()))
 	return nil
 }
 

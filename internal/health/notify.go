@@ -28,7 +28,7 @@ type NoticeStore interface {
 	MarkAlertNoticeSent(ctx context.Context, id int64, payload []byte, now time.Time) error
 	MarkAlertNoticeFailed(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
 	MarkAlertNoticeUnknown(ctx context.Context, id int64, cause string, payload []byte, now time.Time) error
-	ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error)
+	ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]store.ExpiredAlertNotice, error)
 	IncidentLetters(ctx context.Context, f store.IncidentFilter, limit int) ([]store.IncidentRow, error)
 	UnitManager(ctx context.Context, senderOrg, unit string) (string, error)
 	UserEmails(ctx context.Context, role, senderOrg, unit string) ([]string, error)
@@ -73,6 +73,29 @@ type NotifyResult struct {
 	// destination ("stuck alert notice 12 to the webhook"): references
 	// only, never an address or a label.
 	Undelivered []string
+	// Unresolved names, the same way, the notices whose outcome is
+	// unknown: this evaluation's, and an earlier one's that stopped while
+	// sending (its lease ran out). They are never sent again.
+	Unresolved []string
+	// Unaddressed names the alerts due to be told on a route that reaches
+	// no one, by rule and alert id and the route, with why: "stuck alert 7
+	// to unit_manager (no e-mail address)", "stuck alert 7 by e-mail (no
+	// SMTP relay)", "stuck alert 7 (no recipient address)" (routes).
+	Unaddressed []string
+}
+
+// NotSent names, by reference only (rules, notice and alert ids, kinds of
+// destination; never an address or a label), what this evaluation did not
+// tell or does not know to have told: the failed notices (the next
+// evaluation sends them again), the unknown outcomes (never sent again)
+// and the alerts whose route reaches no one. A run from cron with any of
+// them must not look fine.
+func (r NotifyResult) NotSent() []string {
+	refs := append([]string(nil), r.Undelivered...)
+	for _, ref := range r.Unresolved {
+		refs = append(refs, ref+" (outcome unknown)")
+	}
+	return append(refs, r.Unaddressed...)
 }
 
 // Planned is one notice: where, which rule, its subject and alerts.
@@ -137,8 +160,10 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 		if err != nil {
 			return out, err
 		}
-		for _, id := range expired {
-			n.logger().Error("an alert notice claimed by an earlier evaluation has no recorded outcome (crash?): not sent again", "notice", id)
+		for _, x := range expired {
+			n.logger().Error("an alert notice claimed by an earlier evaluation has no recorded outcome (crash?): not sent again",
+				"notice", x.ID, "rule", x.Rule)
+			out.Unresolved = append(out.Unresolved, noticeRef(x.Rule, x.ID, x.Destination))
 		}
 		// Every firing alert, and those resolved lately whose resolution
 		// may still be due (a failed one is sent again).
@@ -202,7 +227,11 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 				}
 			}
 		}
-		for _, dest := range Destinations(rule, n.emails(), named, n.Webhook != nil) {
+		dests, unreached := n.routes(rule, a, named, now)
+		if !dry {
+			out.Unaddressed = append(out.Unaddressed, unreached...)
+		}
+		for _, dest := range dests {
 			d := NeedsUpdate(*a, last[lastKey{dest, a.ID}], rule.RepeatInterval, now)
 			if d.Send {
 				g := groupKey{dest, a.Rule}
@@ -236,20 +265,76 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 			out.Undelivered = append(out.Undelivered, p.reference())
 		case store.AlertNoticeUnknown:
 			out.Unknown++
+			out.Unresolved = append(out.Unresolved, p.reference())
 		}
 		out.Planned = append(out.Planned, p)
 	}
+	if len(out.Unaddressed) > 0 {
+		n.logger().Warn("alerts due to be told on a route that reaches no one: set the addresses (POSTVAKT_ALERT_EMAIL, "+
+			"POSTVAKT_ALERT_WEBHOOK_URL, the rule's to:, the unit's manager, compliance users' e-mail) or the SMTP relay",
+			"routes", strings.Join(out.Unaddressed, ", "))
+	}
 	return out, nil
+}
+
+// routes are the destinations of alert a under its rule (named: the
+// addresses of the roles its to: names), and, when a is due to be told
+// (it fires, unmuted), the routes that reach no one, by reference only:
+// a role of the rule's to: without an e-mail address (unit_manager of an
+// alert about a unit, compliance), e-mail addresses without an SMTP relay
+// (they are left out of the destinations), and, when nothing else says
+// why, an alert without any destination.
+func (n *Notifier) routes(rule *policy.Rule, a *store.Alert, named map[string][]string, now time.Time) (dests, unreached []string) {
+	mailless := false
+	for _, d := range Destinations(rule, n.emails(), named, n.Webhook != nil) {
+		if n.Mail == nil && strings.HasPrefix(d, destEmail) {
+			mailless = true
+			continue
+		}
+		dests = append(dests, d)
+	}
+	if !NeedsUpdate(*a, nil, rule.RepeatInterval, now).Send {
+		return dests, nil
+	}
+	ref := fmt.Sprintf("%s alert %d", a.Rule, a.ID)
+	for _, t := range rule.To {
+		if (t == policy.ToUnitManager && a.Labels["unit"] != "" || t == policy.ToCompliance) && !anyAddress(named[t]) {
+			unreached = append(unreached, ref+" to "+t+" (no e-mail address)")
+		}
+	}
+	if mailless {
+		unreached = append(unreached, ref+" by e-mail (no SMTP relay)")
+	}
+	if len(dests) == 0 && len(unreached) == 0 {
+		unreached = append(unreached, ref+" (no recipient address)")
+	}
+	return dests, unreached
+}
+
+// anyAddress reports whether addrs holds an address that is not blank.
+func anyAddress(addrs []string) bool {
+	for _, a := range addrs {
+		if strings.TrimSpace(a) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // reference names a notice by its rule, id and kind of destination, not
 // by its address.
 func (p Planned) reference() string {
+	return noticeRef(p.Rule, p.Notice, p.Destination)
+}
+
+// noticeRef names a notice of rule by its id and the kind of its
+// destination ("stuck alert notice 12 by e-mail"), not by its address.
+func noticeRef(rule string, id int64, dest string) string {
 	to := "by e-mail"
-	if p.Destination == DestWebhook {
+	if dest == DestWebhook {
 		to = "to the webhook"
 	}
-	return fmt.Sprintf("%s alert notice %d %s", p.Rule, p.Notice, to)
+	return fmt.Sprintf("%s alert notice %d %s", rule, id, to)
 }
 
 func (n *Notifier) emails() []string {

@@ -240,17 +240,25 @@ func (s *Store) setAlertNotice(ctx context.Context, id int64, status, cause stri
 	return nil
 }
 
+// ExpiredAlertNotice is a notice ExpirePendingAlertNotices declared
+// unknown: its id, rule and destination.
+type ExpiredAlertNotice struct {
+	ID          int64  `db:"id"`
+	Rule        string `db:"rule"`
+	Destination string `db:"destination"`
+}
+
 // ExpirePendingAlertNotices turns notices left pending longer than lease into
 // unknown (their sender stopped between claiming and recording) and
-// returns their ids.
-func (s *Store) ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]int64, error) {
-	var ids []int64
-	if err := s.db.SelectContext(ctx, &ids, `UPDATE health_notices SET status = 'unknown', updated_at = $1,
+// returns them.
+func (s *Store) ExpirePendingAlertNotices(ctx context.Context, now time.Time, lease time.Duration) ([]ExpiredAlertNotice, error) {
+	var out []ExpiredAlertNotice
+	if err := s.db.SelectContext(ctx, &out, `UPDATE health_notices SET status = 'unknown', updated_at = $1,
 			last_error = 'no outcome recorded within the lease: the sending evaluation stopped (crash?) after claiming it'
-		WHERE status = 'pending' AND claimed_at < $2 RETURNING id`, now, now.Add(-lease)); err != nil {
+		WHERE status = 'pending' AND claimed_at < $2 RETURNING id, rule, destination`, now, now.Add(-lease)); err != nil {
 		return nil, fmt.Errorf("expire pending alert notices: %w", err)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // AlertNoticeRow is one notice of the log, for the operations page and tests.
