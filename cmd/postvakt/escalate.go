@@ -99,16 +99,17 @@ const maxUndelivered = 20
 // undelivered is the error of a run in which something due to go out did
 // not (a reminder, a notification order, a print order, a notice: the next
 // run tries again; a reminder whose outcome is unknown; an organisation
-// without a reminder address: escalate.Summary.NotSent), naming them by
-// reference only (notification ids, organisation numbers, shipment ids;
-// never a title, unit or address): a run from cron must not look fine.
-// nil when everything went out.
+// without a reminder address: escalate.Summary.NotSent; a notice whose
+// outcome is unknown or without any address: notice.Summary.NotSent),
+// naming them by reference only (notification ids, organisation numbers,
+// shipment ids; never a title, unit or address): a run from cron must not
+// look fine. nil when everything went out.
 func undelivered(sum escalate.Summary, ps printing.Summary, ns notice.Summary) error {
 	refs := sum.NotSent()
 	for _, id := range ps.NotPlaced {
 		refs = append(refs, "print order of shipment "+id)
 	}
-	refs = append(refs, ns.Undelivered...)
+	refs = append(refs, ns.NotSent()...)
 	return notSent(refs)
 }
 

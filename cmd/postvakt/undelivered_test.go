@@ -15,7 +15,8 @@ import (
 // sent, a print order, a notice), and when a reminder's outcome is unknown
 // (this run's, or an earlier run's that stopped while sending it) or an
 // organisation due a reminder has no address (none imported, or its lookup
-// failed): each named by reference only; the error names at most maxUndelivered
+// failed), or a notice's outcome is unknown or it has no address at all:
+// each named by reference only; the error names at most maxUndelivered
 // references and counts the rest; a run where everything went out is none.
 func TestUndelivered(t *testing.T) {
 	if err := undelivered(escalate.Summary{Orgs: 5}, printing.Summary{Ordered: 2}, notice.Summary{Sent: 3}); err != nil {
@@ -36,6 +37,8 @@ func TestUndelivered(t *testing.T) {
 		{"an earlier run's notice", escalate.Summary{Unresolved: []string{"followup_due notice 12"}}, printing.Summary{}, notice.Summary{}, "followup_due notice 12 (outcome unknown)"},
 		{"no e-mail address", escalate.Summary{Orgs: 3, NoAddress: []string{"974760673"}}, printing.Summary{}, notice.Summary{}, "reminder to 974760673 (no e-mail address)"},
 		{"address lookup failed", escalate.Summary{AddressUnknown: []string{"974760673"}}, printing.Summary{}, notice.Summary{}, "reminder to 974760673 (address lookup failed)"},
+		{"a notice's unknown outcome", escalate.Summary{}, printing.Summary{}, notice.Summary{Sent: 1, Unknown: 1, Unresolved: []string{"escalation notice 13"}}, "escalation notice 13 (outcome unknown)"},
+		{"a notice without address", escalate.Summary{}, printing.Summary{}, notice.Summary{NoAddress: 1, Unaddressed: []string{"followup_due notice 14"}}, "followup_due notice 14 (no e-mail address)"},
 	} {
 		err := undelivered(tc.sum, tc.ps, tc.ns)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -96,6 +96,26 @@ type Summary struct {
 	// Undelivered names the failed notices by kind and notification id
 	// ("followup_due notice 34"): references only, no address or unit.
 	Undelivered []string
+	// Unresolved names the same way the notices whose outcome is unknown
+	// (never sent again by themselves), Unaddressed those without any
+	// address (they wait until one is set).
+	Unresolved, Unaddressed []string
+}
+
+// NotSent names, by reference only (kind and notification id; never an
+// address, unit or title), what this run left unsent or does not know to
+// have sent: the failed notices (the next run tries again), those whose
+// outcome is unknown and those without any address. A run from cron with
+// any of them must not look fine.
+func (s Summary) NotSent() []string {
+	refs := append([]string(nil), s.Undelivered...)
+	for _, ref := range s.Unresolved {
+		refs = append(refs, ref+" (outcome unknown)")
+	}
+	for _, ref := range s.Unaddressed {
+		refs = append(refs, ref+" (no e-mail address)")
+	}
+	return refs
 }
 
 // String is the one-line summary.
@@ -175,15 +195,23 @@ func (s *Summary) count(o Outcome) {
 		s.Sent++
 	case remind.StatusFailed:
 		s.Failed++
-		s.Undelivered = append(s.Undelivered, fmt.Sprintf("%s notice %d", o.Kind, o.Notification))
+		s.Undelivered = append(s.Undelivered, o.reference())
 	case remind.StatusUnknown:
 		s.Unknown++
+		s.Unresolved = append(s.Unresolved, o.reference())
 	case remind.StatusNoAddress:
 		s.NoAddress++
+		s.Unaddressed = append(s.Unaddressed, o.reference())
 	}
 	if o.Message != nil {
 		s.Refused += len(o.Message.Refused)
 	}
+}
+
+// reference names a notice by its kind and notification id
+// ("followup_due notice 34"), not by its group (a unit).
+func (o Outcome) reference() string {
+	return fmt.Sprintf("%s notice %d", o.Kind, o.Notification)
 }
 
 // notice is one notice to claim and send: its claim (kind, group, refs,
