@@ -118,8 +118,9 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // network, an open breaker, no token, an HTML page instead of JSON, no
 // answer in time for any id, or 401/403 on every id without Altinn's
 // per-correspondence code 4001 (a token or access problem, not the
-// letters'), or on every one of two or more ids with it; no observations
-// are returned then.
+// letters'), or on every one of two or more ids with it, or a 404 on every
+// one of three or more ids that only a code-less ProblemDetails makes
+// Altinn's (a wrong path); no observations are returned then.
 func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
 	obs := make([]channel.Observation, len(ids))
 	index := map[string][]int{} // lower-case id → positions in ids
@@ -139,7 +140,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	var mu sync.Mutex
 	refusedAlike, refusedCoded, timedOut := 0, 0, 0 // 401/403 without code 4001, with it; no answer in time
 	var pages []*channel.BadResponseError           // pages instead of JSON
-	foreign404 := 0                                 // 404s that are not Altinn's CorrespondenceNotFound
+	foreign404, bare404 := 0, 0                     // 404s not Altinn's CorrespondenceNotFound; code-less ProblemDetails 404s
 	done := map[string]bool{}
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
 	defer cancel()
@@ -169,6 +170,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		if d.foreign404 {
 			foreign404++
+		}
+		if d.bare404 {
+			bare404++
 		}
 		done[id] = true
 		for _, i := range index[strings.ToLower(id)] {
@@ -206,6 +210,15 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 404 without Altinn's CorrespondenceNotFound: check POSTVAKT_ALTINN_URL (first: %w)",
 			len(send), obs[index[strings.ToLower(send[0])][0]].Err)
 	}
+	if len(send) >= refusedCallAt && bare404 == len(send) {
+		// A ProblemDetails 404 without a code is ASP.NET's for any path it
+		// has no route for (a wrong POSTVAKT_ALTINN_URL, a retired API
+		// version) as well as Altinn's for one missing letter: on every
+		// letter of a batch and nothing read, it is the path's, or every
+		// letter would be marked unknown to the channel.
+		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 404 with a ProblemDetails without Altinn's code %d: check POSTVAKT_ALTINN_URL (first: %w)",
+			len(send), codeCorrespondenceNotFound, obs[index[strings.ToLower(send[0])][0]].Err)
+	}
 	if len(send) > 0 && refusedAlike == len(send) {
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403 without the per-correspondence code %d: check the token, its scopes and the resource's access (first: %w)",
 			len(send), codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
@@ -223,7 +236,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 
 // refusedCallAt is how many letters of a batch, each refused with code
 // 4001 and none read, make the refusal the call's (lost access) rather than
-// each letter's. Fewer are each letter's own: two foreign letters that
+// each letter's; so too for code-less ProblemDetails 404s (a wrong path). Fewer are each letter's own: two foreign letters that
 // came due together would otherwise fail together at every poll, as an
 // outage, and never get their own evidence and backoff.
 const refusedCallAt = 3

@@ -97,6 +97,11 @@ type detail struct {
 	// router's, ingress's or gateway's, obs.Err is ErrFailing): a wrong
 	// base URL or routing mid-deploy when every letter got one.
 	foreign404 bool
+	// bare404: a 404 taken as Altinn's only for being a ProblemDetails of
+	// the 404 without a code (obs.Err is ErrNotKnown), which any ASP.NET
+	// service writes for a route it does not have: a wrong base URL or a
+	// retired API version when every letter of a batch got one.
+	bare404 bool
 }
 
 // details reads GET {base}/correspondence/api/v1/correspondence/{id}/details.
@@ -142,14 +147,16 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			return nil, fmt.Errorf("altinn details: %w", err)
 		}
 		d.obs.Payload = problemEvidence(se.Body)
+		own, bare := altinnsNotFound(se.Body)
 		switch {
-		case se.StatusCode == http.StatusNotFound && !altinnsNotFound(se.Body):
+		case se.StatusCode == http.StatusNotFound && !own:
 			// Nothing about the letter: every letter gets this from a
 			// wrong base URL or a platform mid-deploy.
 			d.obs.Err = fmt.Errorf("%w: %d for %s without Altinn's CorrespondenceNotFound (code %d): a router's or gateway's answer%s",
 				channel.ErrFailing, se.StatusCode, id, codeCorrespondenceNotFound, problemSummary(se.Body))
 			d.foreign404 = true
 		case se.StatusCode == http.StatusNotFound, se.StatusCode == http.StatusGone:
+			d.bare404 = se.StatusCode == http.StatusNotFound && bare
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s", channel.ErrNotKnown, se.StatusCode, id)
 		case se.StatusCode == http.StatusUnauthorized, se.StatusCode == http.StatusForbidden:
 			d.refused, d.perLetter = true, hasCode(se.Body, codeNotSenderOrRecipient)
@@ -255,14 +262,16 @@ const codeCorrespondenceNotFound = 1001
 // no error code, as ASP.NET's NotFound() writes it, or names the
 // correspondence not found (older versions numbered the error 1 or 3).
 // Any other body is someone else's 404: a router's text, an ingress's
-// HTML, a gateway's JSON of its own ({"statusCode":404,…}).
-func altinnsNotFound(body []byte) bool {
+// HTML, a gateway's JSON of its own ({"statusCode":404,…}). bare is true
+// when only the code-less ProblemDetails made it Altinn's: what ASP.NET
+// also answers for a path it has no route for.
+func altinnsNotFound(body []byte) (own, bare bool) {
 	if len(bytes.TrimSpace(body)) == 0 || hasCode(body, codeCorrespondenceNotFound) {
-		return true
+		return true, false
 	}
 	var p map[string]json.RawMessage
 	if json.Unmarshal(body, &p) != nil || string(bytes.TrimSpace(p["status"])) != "404" {
-		return false
+		return false, false
 	}
 	var text struct {
 		Title  string `json:"title"`
@@ -270,17 +279,18 @@ func altinnsNotFound(body []byte) bool {
 	}
 	_ = json.Unmarshal(body, &text)
 	if strings.Contains(strings.ToLower(text.Title+" "+text.Detail), "correspondence was not found") {
-		return true
+		return true, false
 	}
 	for _, k := range []string{"code", "errorCode", "ErrorCode", "Code"} {
 		if _, ok := p[k]; ok {
-			return false // another error's code
+			return false, false // another error's code
 		}
 	}
 	_, title := p["title"]
 	_, typ := p["type"]
 	_, detail := p["detail"]
-	return title || typ || detail
+	own = title || typ || detail
+	return own, own
 }
 
 // codePartyLookup is Altinn Correspondence's 400 "Could not retrieve party

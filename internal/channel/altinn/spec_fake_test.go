@@ -349,3 +349,45 @@ func TestNotesFakeAltinn404Codes(t *testing.T) {
 		}
 	}
 }
+
+// TestNotesFakeAltinnBare404OnEveryLetter: a ProblemDetails 404 without a
+// code is what ASP.NET answers for any path it has no route for, so when
+// every letter of a batch of three or more gets one and none is read, the
+// call fails (a wrong POSTVAKT_ALTINN_URL, a retired API version) instead
+// of marking every letter unknown to the channel. With Altinn's code 1001,
+// with fewer letters, or with a letter of the batch read, each such letter
+// is unknown.
+func TestNotesFakeAltinnBare404OnEveryLetter(t *testing.T) {
+	bare := `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"Not Found","status":404,"traceId":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}`
+	coded := `{"title":"The requested correspondence was not found","status":404,"code":"CORR-01001"}`
+	answer := func(body string) func(w http.ResponseWriter) {
+		return func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, body)
+		}
+	}
+	if obs, err := nfStatus(t, answer(bare), nfID(2), nfID(3), nfID(4)); err == nil {
+		t.Errorf("three letters, each a code-less 404: %d observations (first %v), want the call failed", len(obs), obs[0].Err)
+	}
+	for _, tc := range []struct {
+		name string
+		body string
+		ids  []string
+	}{
+		{"three letters, each Altinn's code 1001", coded, []string{nfID(2), nfID(3), nfID(4)}},
+		{"two letters, each a code-less 404", bare, []string{nfID(2), nfID(3)}},
+		{"three letters with code-less 404s and one read", bare, []string{nfID(1), nfID(2), nfID(3), nfID(4)}},
+	} {
+		obs, err := nfStatus(t, answer(tc.body), tc.ids...)
+		if err != nil {
+			t.Errorf("%s: %v, want each letter's answer", tc.name, err)
+			continue
+		}
+		for _, o := range obs {
+			if o.ChannelID != nfID(1) && !errors.Is(o.Err, channel.ErrNotKnown) {
+				t.Errorf("%s: %s: %v, want ErrNotKnown", tc.name, o.ChannelID, o.Err)
+			}
+		}
+	}
+}
