@@ -190,3 +190,35 @@ func TestDiscoverBulkSendNoStatusFilter(t *testing.T) {
 		t.Errorf("%d found, %v; want the first 1000 with ErrIncomplete", len(found), err)
 	}
 }
+
+// TestDiscoverBulkSendPartyLookupFailsTheRead: Altinn's 400 with code 4002
+// (it could not look up the caller in its register, for now) on one
+// status's ask of a bulk send is about the caller, not the filter: the
+// discovery fails and is asked again, rather than skipping the status as
+// one the search does not know and losing the letters in it.
+func TestDiscoverBulkSendPartyLookupFailsTheRead(t *testing.T) {
+	f := &nfAltinn{t: t, srv: httpfake.New(t, httpfake.Bearer(nfBearer)), corr: map[string]*nfCorr{},
+		notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
+	f.srv.Handle("GET "+basePath, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("status") == "Read" {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"title":"Could not retrieve party uuid from lookup in Altinn Register","status":400,"code":"CORR-04002"}`))
+			return
+		}
+		f.search(w, r)
+	})
+	f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
+	from := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1100 {
+		h := nfHist("Initialized", "Published")
+		if i%2 == 1 {
+			h = nfHist("Initialized", "Published", "Read")
+		}
+		f.add(&nfCorr{id: nfID(i), published: from.Add(13 * time.Hour), history: h})
+	}
+	found, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(24*time.Hour))
+	if err == nil {
+		t.Errorf("Discover found %d of 1100 letters without an error; want the party lookup's 400 to fail it", len(found))
+	}
+}
