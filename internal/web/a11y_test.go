@@ -190,7 +190,7 @@ func TestA11yCurrentNavLink(t *testing.T) {
 	b, _, _ := a11yPages(t)
 	for _, p := range []string{"/", "/unopened", "/units", "/list?list=problems", "/followups", "/admin/users"} {
 		_, page := b.get(p)
-		nav := page[strings.Index(page, "<nav>"):strings.Index(page, "</nav>")]
+		nav := page[strings.Index(page, `<nav aria-label=`):strings.Index(page, "</nav>")]
 		want := `href="` + strings.ReplaceAll(p, "&", "&amp;") + `"`
 		i := strings.Index(nav, want)
 		if i < 0 {

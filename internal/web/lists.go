@@ -381,6 +381,7 @@ func (s *Server) listNames(ctx context.Context, p *auth.Principal, f store.ListF
 type searchData struct {
 	From, To string
 	Error    string // the form was wrong
+	Field    string // the field that was wrong: recipient, from or to
 	None     string // nothing found for this (masked) recipient
 }
 
@@ -405,11 +406,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	case model.CheckPersonID(ident) == nil:
 		kind = model.RecipientPerson
 	default:
-		d.Error = "search.err_ident"
+		d.Error, d.Field = "search.err_ident", "recipient"
 	}
-	for _, v := range []string{d.From, d.To} {
-		if _, err := time.ParseInLocation("2006-01-02", v, zone); v != "" && err != nil && d.Error == "" {
-			d.Error = "search.err_date"
+	for _, f := range [][2]string{{"from", d.From}, {"to", d.To}} {
+		if _, err := time.ParseInLocation("2006-01-02", f[1], zone); f[1] != "" && err != nil && d.Error == "" {
+			d.Error, d.Field = "search.err_date", f[0]
 		}
 	}
 	if d.Error != "" {
