@@ -273,3 +273,43 @@ func TestA11yOverviewCardLinksInContext(t *testing.T) {
 		t.Error("overview: no card links in list items (WCAG 2.4.4)")
 	}
 }
+
+// 1.4.1 Use of Color: a letter's state and stage and an alert's severity
+// are words in their badges, the colour only repeats them. 3.1.2 Language
+// of Parts: on Settings each language is named in itself (Norsk bokmål,
+// Dansk, English), marked with its lang so a screen reader says it right.
+func TestA11yBadgesAndLanguageChoices(t *testing.T) {
+	b, pages, _ := a11yPages(t)
+	pills := 0
+	for _, p := range pages {
+		_, page := b.get(p)
+		for _, n := range elements(parse(t, page), "span") {
+			if cl, _ := attr(n, "class"); strings.HasPrefix(cl, "pill") {
+				pills++
+				if text(n) == "" {
+					t.Errorf("%s: badge %q has no text, only its colour (WCAG 1.4.1)", p, cl)
+				}
+			}
+		}
+	}
+	if pills == 0 {
+		t.Error("no badges on the pages")
+	}
+	for _, lang := range i18n.Languages {
+		_, page := b.getIn(lang, "/settings")
+		got := map[string]bool{}
+		for _, o := range elements(parse(t, page), "option") {
+			v, _ := attr(o, "value")
+			l, _ := attr(o, "lang")
+			if v != "" && l != v {
+				t.Errorf("%s /settings: language choice %q (%s) has lang %q (WCAG 3.1.2)", lang, v, text(o), l)
+			}
+			got[v] = true
+		}
+		for _, want := range i18n.Languages {
+			if !got[want] {
+				t.Errorf("%s /settings: no choice of %s", lang, want)
+			}
+		}
+	}
+}
