@@ -4,6 +4,8 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"golang.org/x/net/html"
 
 	"postvakt/internal/i18n"
+	"postvakt/internal/store"
 )
 
 // getIn fetches path with the browser's language set to lang.
@@ -311,5 +314,49 @@ func TestA11yBadgesAndLanguageChoices(t *testing.T) {
 				t.Errorf("%s /settings: no choice of %s", lang, want)
 			}
 		}
+	}
+}
+
+// 3.3.1 Error Identification, 3.1.2: a refused change of a unit's
+// addresses shows that unit's form again as it was filled in, the problem
+// in it in the page's language, naming the field by its label and tied to
+// it; it was "manager_email: \"x\" is not a plain e-mail address" in
+// English above the table, the typed address gone.
+func TestA11yUnitAddressErrorTiedToField(t *testing.T) {
+	e := newEnv(t)
+	e.seed(2)
+	b := e.browser()
+	b.login("admin", e.user("admin", "admin", "", ""))
+	_, page := b.get("/admin/units")
+	us, _ := e.st.Units(context.Background(), store.Scope{})
+	form := url.Values{"csrf": {csrf(page)}, "contact_email": {"nav@bergen.kommune.no"}, "manager_email": {"leder(at)bergen"}}
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/admin/units/%d", e.srv.URL, us[1].ID), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad address: %d", resp.StatusCode)
+	}
+	doc := parse(t, string(body))
+	var f *html.Node
+	for _, n := range elements(doc, "form") {
+		if a, _ := attr(n, "action"); a == fmt.Sprintf("/admin/units/%d", us[1].ID) {
+			f = n
+		}
+	}
+	if f == nil {
+		t.Fatalf("no form for unit %d", us[1].ID)
+	}
+	for _, s := range errorTied(f, "unit-err", "manager_email") {
+		t.Errorf("unit change refused: %s (WCAG 3.3.1)", s)
+	}
+	if page := string(body); !strings.Contains(page, "Lederens adresse: «leder(at)bergen»") || strings.Contains(page, "not a plain") ||
+		!strings.Contains(page, `value="nav@bergen.kommune.no"`) {
+		t.Errorf("the problem is not said in bokmål by the field's label, or the form is not as filled in:\n%s", page)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,8 +26,14 @@ type UnitStore interface {
 
 type unitsData struct {
 	Units    []store.Unit
-	Problems []string // of the last import, or of a change
+	Problems []string // of the last import
 	Done     string   // what the last action did
+	// A refused change: the unit's form again as it was filled in, the
+	// problem in it, tied to its field (contact_email or manager_email).
+	Failed  int64
+	Form    store.Unit
+	Field   string
+	Problem string
 }
 
 // unitsPage lists the sending units in scope with their contact and
@@ -43,6 +50,9 @@ func (s *Server) renderUnits(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	d.Units = us
+	if d.Problem != "" && !slices.ContainsFunc(us, func(u store.Unit) bool { return u.ID == d.Failed }) {
+		d.Problems = append(d.Problems, d.Problem) // no form of its own to show it in
+	}
 	s.audit(r.Context(), "view_list", "units", "")
 	s.render(w, r, status, "units", "title.units", d)
 }
@@ -57,8 +67,9 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	u := store.Unit{ContactEmail: strings.TrimSpace(r.PostFormValue("contact_email")),
 		ManagerEmail: strings.TrimSpace(r.PostFormValue("manager_email"))}
-	if col, msg := notice.CheckAddresses(u.ContactEmail, u.ManagerEmail); col != "" {
-		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: []string{col + ": " + msg}})
+	if col, _ := notice.CheckAddresses(u.ContactEmail, u.ManagerEmail); col != "" {
+		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Failed: id, Form: u, Field: col,
+			Problem: unitProblem(s.loc(r), u, col)})
 		return
 	}
 	org, err := s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
@@ -126,6 +137,19 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 
 // problem is one problem of a units file, its line and column in l's
 // language (the problem itself is the validator's, in English).
+// unitProblem says, in the reader's language and naming the field by its
+// label, what notice.CheckAddresses found wrong in the field col.
+func unitProblem(l *i18n.Localizer, u store.Unit, col string) string {
+	if u.ContactEmail == "" && u.ManagerEmail == "" {
+		return l.T("units.err_no_address")
+	}
+	label, value := l.T("units.contact"), u.ContactEmail
+	if col == "manager_email" {
+		label, value = l.T("units.manager"), u.ManagerEmail
+	}
+	return l.T("units.err_email", "Field", label, "Value", value)
+}
+
 func problem(l *i18n.Localizer, pr remind.ContactError) string {
 	if pr.Column == "" {
 		return l.T("units.problem_line", "Line", pr.Line, "Message", pr.Message)
