@@ -360,3 +360,44 @@ func TestA11yUnitAddressErrorTiedToField(t *testing.T) {
 		t.Errorf("the problem is not said in bokmål by the field's label, or the form is not as filled in:\n%s", page)
 	}
 }
+
+// 3.3.1 Error Identification, 3.3.3 Error Suggestion, 3.1.2: a refused
+// incident filter shows the form again as filled in, the problem in it in
+// the page's language, naming the field by its label, announced and tied
+// to it; it was an error page naming the query parameter ("from: …", "org
+// must be an organisation number"), the form gone.
+func TestA11yIncidentErrorTiedToField(t *testing.T) {
+	b, _, _ := a11yPages(t)
+	for _, c := range []struct{ query, field, says string }{
+		{"from=2026-13-01&to=2026-12-31", "from", `Sendt fra: "2026-13-01" er hverken en dato`},
+		{"from=2026-01-01&to=31.12.26", "to", `til: "31.12.26" er hverken en dato`},
+		{"from=&to=2026-01-01", "from", "Sendt fra: angiv en dato (ÅÅÅÅ-MM-DD)."},
+		{"from=2026-02-01&to=2026-01-01", "from", "Periodens start (Sendt fra) skal være før slutningen (til)."},
+		{"from=2026-01-01&to=2026-02-01&org=12", "org", "Modtagende organisation: angiv et organisationsnummer."},
+	} {
+		code, page := b.getIn("da", "/incidents?"+c.query)
+		if code != http.StatusBadRequest {
+			t.Fatalf("%s: %d", c.query, code)
+		}
+		doc := parse(t, page)
+		for _, s := range errorTied(doc, "incident-err", c.field) {
+			t.Errorf("%s: %s (WCAG 3.3.1)", c.query, s)
+		}
+		var said string
+		walk(doc, func(n *html.Node) {
+			if id, _ := attr(n, "id"); id == "incident-err" {
+				said = text(n)
+			}
+		})
+		if !strings.Contains(said, c.says) {
+			t.Errorf("%s: the problem says %q, want %q (WCAG 3.3.1, 3.1.2)", c.query, said, c.says)
+		}
+		q, _ := url.ParseQuery(c.query)
+		for _, in := range controls(doc) {
+			name, _ := attr(in, "name")
+			if v, _ := attr(in, "value"); in.Data == "input" && q.Has(name) && v != q.Get(name) {
+				t.Errorf("%s: %s shows %q, not what was typed", c.query, name, v)
+			}
+		}
+	}
+}

@@ -62,7 +62,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		"da /admin/units":       {"Afsenderenheder", "Lederens adresse", "Importér"},
 		"da /list?state=bogus":  {`ukendt tilstand &#34;bogus&#34;`},
 		"nb /export?format=pdf": {`ukjent format &#34;pdf&#34; (csv, xlsx eller json)`},
-		"da /incidents?from=2026-13-01&to=2026-12-31": {`from: &#34;2026-13-01&#34; er hverken en dato (ÅÅÅÅ-MM-DD)`},
+		"da /incidents?from=2026-13-01&to=2026-12-31": {`Sendt fra: &#34;2026-13-01&#34; er hverken en dato (ÅÅÅÅ-MM-DD)`},
 		"en /list?state=bogus":                        {`unknown state &#34;bogus&#34;`},
 		"da /incidents":                               {`placeholder="ÅÅÅÅ-MM-DD"`},
 	}

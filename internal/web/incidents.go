@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
@@ -38,6 +39,9 @@ type incidentData struct {
 	// filled in, not yet recorded; Message says so.
 	Resumed incidentResume
 	Message string
+	// A filter refused: the form again as filled in, the problem in it
+	// tied to its field (incidentProblem).
+	Problem, ProblemField string
 }
 
 // parseIncident reads an incident filter from the query: from, to (RFC
@@ -201,6 +205,19 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 // form carried through a login, comes back filled in.
 func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Values, res *incidentResume) {
 	f, err := s.parseIncident(r, q)
+	var fe filterError
+	if errors.As(err, &fe) && q.Get("alert") == "" {
+		// The form again as filled in, the problem in it, by the field's label.
+		o, err := s.incidentOptions(r.Context(), principal(r.Context()))
+		if err != nil {
+			s.internalError(w, "read incident form's choices", err)
+			return
+		}
+		field, text := incidentProblem(s.loc(r), q, fe)
+		s.render(w, r, http.StatusBadRequest, "incident", "title.incident", &incidentData{Options: o, States: reportStates,
+			Query: q, Problem: text, ProblemField: field})
+		return
+	}
 	if s.badIncident(w, r, err) {
 		return
 	}
@@ -218,6 +235,36 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Valu
 	}
 	s.resumed(r, d, res)
 	s.render(w, r, http.StatusOK, "incident", "title.incident", d)
+}
+
+// incidentProblem names the incident form's field a refused filter is
+// about, and says what is wrong with it by its label on the form (the
+// filter's own messages name the query parameters, as the API has them).
+func incidentProblem(l *i18n.Localizer, q url.Values, fe filterError) (field, text string) {
+	label := map[string]string{"from": l.T("filter.from"), "to": l.T("filter.to"), "org": l.T("incident.org")}
+	switch fe.key {
+	case "err.filter.when":
+		field = "from"
+		if _, ok := parseWhen(q.Get("from"), false); ok {
+			field = "to"
+		}
+		return field, l.T(fe.key, "Name", label[field], "Value", strconv.Quote(q.Get(field)))
+	case "err.filter.period":
+		field = "from"
+		if q.Get("from") != "" {
+			field = "to"
+		}
+		return field, l.T("incident.err_period", "Field", label[field])
+	case "err.filter.from_to":
+		return "from", l.T("incident.err_order", "From", label["from"], "To", label["to"])
+	case "err.filter.org":
+		return "org", l.T("incident.err_org", "Field", label["org"])
+	case "err.filter.unknown_channel":
+		return "channel", l.T(fe.key, fe.args...)
+	case "err.filter.unknown_state":
+		return "state", l.T(fe.key, fe.args...)
+	}
+	return "", l.T(fe.key, fe.args...)
 }
 
 // resumed fills the report's follow-up form in as res carried it (none:
