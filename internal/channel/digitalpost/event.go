@@ -45,6 +45,11 @@ var Tags = channel.NewStatusTable(
 // TagAvailable is the legal proof of delivery: "Tilgængelig for modtageren".
 const TagAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"
 
+// maxCreatedBefore is how far before an entry's eventTime its created may
+// lie and still be taken as when it happened: clock skew and a local time
+// written with a Z are hours, not more than a day.
+const maxCreatedBefore = 24 * time.Hour
+
 // maxEntryID bounds a log entry's id: its evidence row's unique key
 // (PostgreSQL's index entries hold a few kilobytes at most).
 const maxEntryID = 512
@@ -173,19 +178,24 @@ func (e *entry) event() channel.FeedEvent {
 		at = logged
 	}
 	switch {
-	case createdErr != nil && !at.IsZero():
-		// No created: the entry was stored no earlier than it happened, so
-		// a cursor moved to its eventTime never passes it.
+	case (createdErr != nil || logged.IsZero()) && !at.IsZero():
+		// No created (0001-01-01 is none either): the entry was stored no
+		// earlier than it happened, so a cursor moved to its eventTime
+		// never passes it.
 		logged = at
 	case createdErr != nil:
 		problems = append(problems, "created: "+createdErr.Error())
-	case at.After(logged):
+	case at.After(logged) && at.Sub(logged) <= maxCreatedBefore:
 		// An eventTime after the log stored the entry (a producer's local
 		// time written with a Z, a skewed clock) is wrong: it happened by
 		// created. Taken as given it would be "in the future" while the
 		// cursor moves past created, and the entry be lost.
 		at = logged
 	}
+	// A created further before the eventTime than that (1970: epoch
+	// seconds read as milliseconds; a producer's default) is the wrong
+	// one: taken, it would date the entry before its letter was sent and
+	// the entry be refused (a MESSAGE_READ lost). The eventTime stands.
 	fe.At, fe.Logged = at, logged
 	if len(problems) > 0 {
 		fe.Err = fmt.Errorf("%w: %s", errBadEvent, strings.Join(problems, "; "))

@@ -14,6 +14,8 @@ import (
 // would lie "in the future" while the cursor moves past created); without
 // a created the entry is placed at its eventTime (no later than it was
 // stored, so a cursor moved there never passes it) instead of refused.
+// A created that is no plausible time for it (0001-01-01, 1970, more than
+// a day before the eventTime) leaves the eventTime as it is.
 // The forms: a ZonedDateTime's region after its offset ("…Z[UTC]"), an
 // offset of hours alone (ISO 8601's "+02"), and Jackson's default for a
 // java.time instant, epoch seconds with nanoseconds after the point.
@@ -37,6 +39,13 @@ func TestNotesTimesOfAnEntry(t *testing.T) {
 		{"epoch seconds with nanoseconds (Jackson's Instant)", `1692924574.437000000`, `1692924574.437000000`, at, at},
 		{"epoch seconds with milliseconds", `1692924574.437`, `1692924574.437`, at, at},
 		{"epoch milliseconds", `1692924574437`, `1692924574437`, at, at},
+		// A created that cannot be when the entry was stored does not
+		// replace a good eventTime (taken, it would date a MESSAGE_READ
+		// before its letter was sent, and the entry be refused).
+		{"created the zero time (no created)", `"2023-08-25T00:49:34.437Z"`, `"0001-01-01T00:00:00Z"`, at, at},
+		{"created epoch seconds read as milliseconds (1970)", `"2023-08-25T00:49:34.437Z"`, `1692924574`, at, time.UnixMilli(1692924574).UTC()},
+		{"created two days before eventTime", `"2023-08-25T00:49:34.437Z"`, `"2023-08-23T00:49:34.437Z"`, at, at.Add(-48 * time.Hour)},
+		{"created a day before eventTime, taken", `"2023-08-26T00:49:34.437Z"`, `"2023-08-25T00:49:34.437Z"`, at, at},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			created := ""
