@@ -204,7 +204,7 @@ func (e *entry) event() channel.FeedEvent {
 	if m, ok := Tags[fe.Tag]; ok {
 		fe.State, fe.Disposition = m.State, m.Disposition
 	}
-	if rejectingReceipts[ev.ReceiptStatus] && fe.Disposition == channel.DispositionNone &&
+	if rejectingReceipts[ev.ReceiptStatus] && sendTag(fe.Tag) && fe.Disposition == channel.DispositionNone &&
 		(fe.State == "" || fe.State == model.StateAccepted) {
 		// The receipt refused the letter; a tag past acceptance says
 		// more, and wins.
@@ -217,6 +217,15 @@ func (e *entry) event() channel.FeedEvent {
 // rejected (the notes: INVALID, NOT_ALLOWED; RECEIVED and COMPLETED say
 // nothing more than a received entry).
 var rejectingReceipts = map[string]bool{"INVALID": true, "NOT_ALLOWED": true}
+
+// sendTag: the entry is about the send itself (MEMO_SEND_…, a delayed
+// send's DELAYED_MEMO_SEND_…), the only entries whose receipt status
+// rejects the letter. Rejected is final and leads towards print; another
+// tag's receipt status (of 129 tags, most the adapter does not know: a
+// reply's, another message's) is kept as evidence and rejects nothing.
+func sendTag(tag string) bool {
+	return strings.HasPrefix(tag, "MEMO_SEND_") || strings.HasPrefix(tag, "DELAYED_MEMO_SEND_")
+}
 
 // entries is a page's events, read afresh each time: a repeated "events"
 // key must not leave one entry's fields in another (the last array is
