@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime"
 	"strings"
 	"unicode/utf8"
@@ -17,27 +18,41 @@ import (
 // its texts reach the evidence as they were written rather than as
 // replacement characters, and JSON in UTF-16 can be read at all. A body
 // that is valid UTF-8 already, or in a character set not known, is left
-// as it came; so is one that does not decode.
-func toUTF8(contentType string, body []byte) []byte {
+// as it came; so is one that does not decode, and one labelled UTF-16
+// without a byte order mark unless it reads as UTF-16 JSON (a Latin-1
+// text so labelled would become CJK characters, past recovering). charset
+// names what the body was decoded from ("" when it was left as it came).
+func toUTF8(contentType string, body []byte) (out []byte, charset string) {
 	var enc encoding.Encoding
 	switch {
 	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}), bytes.HasPrefix(body, []byte{0xFE, 0xFF}):
-		enc = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+		enc, charset = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "utf-16"
 	default:
 		_, params, err := mime.ParseMediaType(contentType)
 		label := strings.ToLower(strings.TrimSpace(params["charset"]))
 		// Valid UTF-8 without NUL bytes (which UTF-16 text has in plenty)
 		// is UTF-8 whatever the label says.
 		if err != nil || label == "" || label == "utf-8" || label == "utf8" || utf8.Valid(body) && bytes.IndexByte(body, 0) < 0 {
-			return body
+			return body, ""
 		}
 		if enc, err = htmlindex.Get(label); err != nil {
-			return body
+			return body, ""
 		}
+		charset = label
 	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
-		return body
+		return body, ""
 	}
-	return bytes.TrimPrefix(out, utf8BOM)
+	if !bytes.HasPrefix(body, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(body, []byte{0xFE, 0xFF}) && isUTF16(enc) &&
+		(len(body)%2 != 0 || bytes.ContainsRune(out, utf8.RuneError) || !json.Valid(out)) {
+		return body, ""
+	}
+	return bytes.TrimPrefix(out, utf8BOM), charset
+}
+
+// isUTF16 reports whether enc is one of the UTF-16 encodings a label names.
+func isUTF16(enc encoding.Encoding) bool {
+	name, _ := htmlindex.Name(enc)
+	return strings.HasPrefix(name, "utf-16")
 }

@@ -13,7 +13,9 @@ import (
 // Content-Type names, or in UTF-16 with a byte order mark, reaches the
 // caller as UTF-8 with its letters intact; an answer that is UTF-8
 // already (whatever its label says), or in a character set not known, is
-// given as it came.
+// given as it came. A body labelled UTF-16 without a byte order mark is
+// decoded only when it reads as UTF-16 JSON: a Latin-1 answer so labelled
+// is given as it came.
 func TestBodyInAnotherCharset(t *testing.T) {
 	const text = `{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Lest av mottaker på Altinn"}]}`
 	utf16 := func(e unicode.Endianness) []byte {
@@ -38,6 +40,12 @@ func TestBodyInAnotherCharset(t *testing.T) {
 		{"UTF-8 labelled UTF-16", "application/json; charset=UTF-16", []byte(text), text},
 		{"UTF-16LE without BOM, labelled", "application/json; charset=UTF-16LE", utf16(unicode.LittleEndian)[2:], text},
 		{"UTF-8", "application/json; charset=utf-8", []byte(text), text},
+		// Labelled UTF-16 without a byte order mark but not UTF-16 JSON:
+		// left as it came, not turned into characters past recovering.
+		{"Latin-1 labelled UTF-16", "application/json; charset=UTF-16", latin1, string(latin1)},
+		{"Latin-1 labelled UTF-16LE", "application/json; charset=utf-16le", latin1, string(latin1)},
+		{"Latin-1 labelled UTF-16BE", "application/json; charset=UTF-16BE", latin1, string(latin1)},
+		{"UTF-16LE text without BOM, not JSON", "text/plain; charset=UTF-16LE", mustUTF16LE(t, "Lest av mottaker på Altinn")[2:], string(mustUTF16LE(t, "Lest av mottaker på Altinn")[2:])},
 		{"unknown charset", "application/json; charset=x-ukjent", latin1, string(latin1)},
 		{"not UTF-8, labelled UTF-8", "application/json; charset=utf-8", latin1, string(latin1)},
 		{"not UTF-8, no label", "application/json", latin1, string(latin1)},
@@ -62,4 +70,13 @@ func TestBodyInAnotherCharset(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustUTF16LE is s in UTF-16LE with its byte order mark.
+func mustUTF16LE(t *testing.T, s string) []byte {
+	b, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

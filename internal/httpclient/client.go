@@ -494,8 +494,8 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	// A UTF-8 byte order mark before a body (RFC 8259 §8.1 lets a reader
 	// ignore it) would make every JSON decoder refuse the answer; one in
 	// another character set is decoded (toUTF8).
-	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(),
-		Body: bytes.TrimPrefix(toUTF8(rr.Header().Get("Content-Type"), rr.Body()), utf8BOM)}
+	body, _ := toUTF8(rr.Header().Get("Content-Type"), rr.Body())
+	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: bytes.TrimPrefix(body, utf8BOM)}
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		c.m.request(req.Op, outcomeOK)
