@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
+
+	"postvakt/internal/httpclient"
 )
 
 // Unreadable is the evidence kept for an answer that could not be parsed
@@ -15,16 +17,29 @@ import (
 // still be read from it (see ScanFields). The hash lets anyone holding the
 // channel's copy prove what was received.
 func Unreadable(body []byte, fields ...string) json.RawMessage {
+	return UnreadableAnswer(body, nil, fields...)
+}
+
+// UnreadableAnswer is Unreadable of a whole answer that httpclient may have
+// decoded from another character set (received non-nil): its length and
+// SHA-256 are then those of the bytes as received, and its charset is
+// named, so that the hash proves what the channel sent; the fields are
+// read from the decoded body.
+func UnreadableAnswer(body []byte, received *httpclient.Received, fields ...string) json.RawMessage {
 	sum := sha256.Sum256(body)
 	doc := struct {
 		Unreadable bool                       `json:"unreadable"`
 		Bytes      int                        `json:"bytes"`
 		SHA256     string                     `json:"sha256"`
+		Charset    string                     `json:"charset,omitempty"`
 		Fields     map[string]json.RawMessage `json:"fields,omitempty"`
-	}{true, len(body), hex.EncodeToString(sum[:]), ScanFields(body, fields...)}
+	}{true, len(body), hex.EncodeToString(sum[:]), "", ScanFields(body, fields...)}
+	if received != nil {
+		doc.Bytes, doc.SHA256, doc.Charset = received.Bytes, received.SHA256, received.Charset
+	}
 	out, err := json.Marshal(doc)
 	if err != nil { // the fields are valid JSON scalars; cannot happen
-		out, _ = json.Marshal(map[string]any{"unreadable": true, "bytes": len(body), "sha256": doc.SHA256})
+		out, _ = json.Marshal(map[string]any{"unreadable": true, "bytes": doc.Bytes, "sha256": doc.SHA256, "charset": doc.Charset})
 	}
 	return out
 }

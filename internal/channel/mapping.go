@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 )
 
@@ -135,10 +136,16 @@ const maxEvidence = 1024
 // entries of a channel's answer carry letters' titles and national ids
 // (a Digital Post page's label, owner and recipientID in its first few
 // hundred bytes), which go neither into poll errors nor into logs.
-func NewBadResponse(channel, op string, statusCode int, contentType string, body []byte, err error) *BadResponseError {
-	kept := Unreadable(body)
+// received (httpclient.Response.Received) says how an answer decoded from
+// another character set came: the length and SHA-256 kept are then those
+// of the bytes received, with their charset, and kept text ends with them.
+func NewBadResponse(channel, op string, statusCode int, contentType string, body []byte, received *httpclient.Received, err error) *BadResponseError {
+	kept := UnreadableAnswer(body, received)
 	if !LooksLikeJSON(body) {
 		kept = model.MaskNationalIDsIn(append([]byte(nil), body[:min(len(body), maxEvidence)]...))
+		if received != nil {
+			kept = append(kept, "\n["+received.String()+"]"...)
+		}
 	}
 	return &BadResponseError{Channel: channel, Op: op, StatusCode: statusCode, ContentType: contentType, Body: kept, Err: err}
 }

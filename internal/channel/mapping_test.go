@@ -67,7 +67,7 @@ func TestEvidence(t *testing.T) {
 
 func TestBadResponseError(t *testing.T) {
 	body := append([]byte("<!DOCTYPE html><html>"), bytes.Repeat([]byte("x"), 5000)...)
-	err := NewBadResponse("svarut", "status", 200, "text/html", body, errors.New("not JSON"))
+	err := NewBadResponse("svarut", "status", 200, "text/html", body, nil, errors.New("not JSON"))
 	if len(err.Body) != maxEvidence || !bytes.HasPrefix(err.Body, []byte("<!DOCTYPE")) || err.Raw() != string(err.Body) {
 		t.Fatalf("kept %d bytes", len(err.Body))
 	}
@@ -83,7 +83,7 @@ func TestBadResponseError(t *testing.T) {
 		"{\n  \"events\" : [ {\n    \"label\" : \"Afgørelse om anbringelse\",\n    \"owner\" : \"0101701234\",\n    \"metaProperties\" : {\"recipientID\" : \"0101701234\"",
 		"\ufeff [{\"title\": \"Vedtak om barnevern\", \"id\": \"01017012343\"} garbage",
 	} {
-		err := NewBadResponse("digitalpost", "events", 200, "application/json", []byte(page), errors.New("unexpected end of JSON input"))
+		err := NewBadResponse("digitalpost", "events", 200, "application/json", []byte(page), nil, errors.New("unexpected end of JSON input"))
 		for _, secret := range []string{"Afgørelse", "0101701234", "Vedtak", "01017012343"} {
 			if strings.Contains(err.Raw(), secret) || strings.Contains(err.Error(), secret) {
 				t.Errorf("kept %q: raw %s, message %q", secret, err.Raw(), err.Error())
@@ -94,10 +94,10 @@ func TestBadResponseError(t *testing.T) {
 		}
 	}
 	// A plain-text answer is kept as it came, national ids masked.
-	if err := NewBadResponse("digitalpost", "events", 502, "text/plain", []byte("no such recipient 0101801234"), errors.New("not JSON")); err.Raw() != "no such recipient 010180****" {
+	if err := NewBadResponse("digitalpost", "events", 502, "text/plain", []byte("no such recipient 0101801234"), nil, errors.New("not JSON")); err.Raw() != "no such recipient 010180****" {
 		t.Errorf("plain text with a CPR number kept as %q", err.Raw())
 	}
-	if err := NewBadResponse("svarut", "status", 502, "text/plain", []byte("Bad Gateway"), errors.New("not JSON")); err.Raw() != "Bad Gateway" {
+	if err := NewBadResponse("svarut", "status", 502, "text/plain", []byte("Bad Gateway"), nil, errors.New("not JSON")); err.Raw() != "Bad Gateway" {
 		t.Errorf("plain text kept as %q", err.Raw())
 	}
 }

@@ -285,6 +285,10 @@ type Response struct {
 	Header     http.Header
 	Body       []byte
 	Attempts   int
+	// Received describes the body as it came when it was decoded from
+	// another character set; nil when Body is as it came (a UTF-8 byte
+	// order mark aside).
+	Received *Received
 }
 
 // StatusError is returned when the final answer had a non-2xx status.
@@ -298,13 +302,23 @@ type StatusError struct {
 	// adapters to read error codes from; Error and Raw show only what
 	// shown lets through.
 	Body []byte
-	msg  string
+	// Received describes the answer as it came when Body was decoded from
+	// another character set (Response.Received).
+	Received *Received
+	msg      string
 }
 
 func (e *StatusError) Error() string { return e.msg }
 
-// Raw returns what is shown of the answer (shown), for the evidence trail.
-func (e *StatusError) Raw() string { return shown(e.Body) }
+// Raw returns what is shown of the answer (shown), for the evidence trail;
+// of an answer decoded from another character set also its charset and
+// the length and SHA-256 of the bytes received.
+func (e *StatusError) Raw() string {
+	if e.Received != nil {
+		return shown(e.Body) + " [" + e.Received.String() + "]"
+	}
+	return shown(e.Body)
+}
 
 // Temporary reports whether the status is one that may go away by itself
 // (5xx, 429).
@@ -494,8 +508,9 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	// A UTF-8 byte order mark before a body (RFC 8259 §8.1 lets a reader
 	// ignore it) would make every JSON decoder refuse the answer; one in
 	// another character set is decoded (toUTF8).
-	body, _ := toUTF8(rr.Header().Get("Content-Type"), rr.Body())
-	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: bytes.TrimPrefix(body, utf8BOM)}
+	body, charset := toUTF8(rr.Header().Get("Content-Type"), rr.Body())
+	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: bytes.TrimPrefix(body, utf8BOM),
+		Received: received(charset, rr.Body())}
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		c.m.request(req.Op, outcomeOK)
@@ -510,7 +525,8 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	default:
 		res.outcome = outcomeClientError
 	}
-	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: c.where(req), StatusCode: code, Body: snippet(resp.Body)}
+	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: c.where(req), StatusCode: code, Body: snippet(resp.Body),
+		Received: resp.Received}
 	if res.retryable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
 			res.hasRetryAfter, res.retryAfter = true, d

@@ -146,7 +146,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			// batch stops here, and the poller stays away as long as asked.
 			return nil, fmt.Errorf("altinn details: %w", err)
 		}
-		d.obs.Payload = problemEvidence(se.Body)
+		d.obs.Payload = problemEvidence(se.Body, se.Received)
 		own, bare := altinnsNotFound(se.Body)
 		switch {
 		case se.StatusCode == http.StatusNotFound && !own:
@@ -178,7 +178,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
 		// A proxy's or login page: this letter's failure, asked again
 		// later; Status makes it the call's when every letter got one.
-		d.page = channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, errors.New("not JSON"))
+		d.page = channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, resp.Received, errors.New("not JSON"))
 		d.obs.Err = fmt.Errorf("%w: details of %s: %w", channel.ErrFailing, id, d.page)
 		d.obs.Payload = channel.Evidence(d.page.Body)
 		return d, nil
@@ -186,17 +186,17 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	var doc detailsDoc
 	if err := json.Unmarshal(resp.Body, &doc); err != nil {
 		// Never the body: it holds the title, the text and the recipient.
-		d.obs.Payload = channel.Unreadable(resp.Body, unreadableFields...)
+		d.obs.Payload = channel.UnreadableAnswer(resp.Body, resp.Received, unreadableFields...)
 		d.obs.Err = fmt.Errorf("%w: details of %s (%d bytes): %v", channel.ErrBadRecord, id, len(resp.Body), err)
 		return d, nil
 	}
-	d.obs.Payload = maskedEvidence(statusEvidence(resp.Body), resp.Body)
+	d.obs.Payload = maskedEvidence(statusEvidence(resp.Body, resp.Received), resp.Body, resp.Received)
 	if !strings.EqualFold(doc.CorrespondenceID, id) {
 		d.obs.Err = fmt.Errorf("%w: asked for %s, got details of %q", channel.ErrBadRecord, id, doc.CorrespondenceID)
 		return d, nil
 	}
 	if h := bytes.TrimSpace(doc.StatusHistory); len(h) > 0 && !bytes.Equal(h, []byte("null")) {
-		d.obs.History = maskedEvidence(append(json.RawMessage(nil), h...), h)
+		d.obs.History = maskedEvidence(append(json.RawMessage(nil), h...), h, nil)
 	}
 	var hist []statusEvent
 	if len(doc.StatusHistory) > 0 {
@@ -343,11 +343,12 @@ var problemFields = []string{"type", "title", "status", "detail", "code", "error
 var unreadableFields = []string{"correspondenceId", "status", "statusChanged"}
 
 // problemEvidence keeps an error answer's problem fields, or only the
-// fingerprint of a body that is not a JSON object.
-func problemEvidence(body []byte) json.RawMessage {
+// fingerprint of a body that is not a JSON object (of the answer as
+// received when it was decoded from another character set).
+func problemEvidence(body []byte, received *httpclient.Received) json.RawMessage {
 	var all map[string]json.RawMessage
 	if json.Unmarshal(body, &all) != nil {
-		return channel.Unreadable(body, problemFields...)
+		return channel.UnreadableAnswer(body, received, problemFields...)
 	}
 	kept := map[string]json.RawMessage{}
 	for _, k := range problemFields {
@@ -357,7 +358,7 @@ func problemEvidence(body []byte) json.RawMessage {
 	}
 	out, err := json.Marshal(kept)
 	if err != nil {
-		return channel.Unreadable(body)
+		return channel.UnreadableAnswer(body, received)
 	}
 	return model.MaskNationalIDsIn(out)
 }
@@ -429,22 +430,24 @@ var evidenceFields = []string{"correspondenceId", "resourceId", "sender", "sende
 // maskedEvidence is evidence with the national ids in its texts masked
 // (statusText, sendersReference and the history's texts are the sender's
 // and Altinn's free text): the evidence keeps who and when in short. Should
-// masking break the JSON, only the fingerprint of from is kept.
-func maskedEvidence(ev json.RawMessage, from []byte) json.RawMessage {
+// masking break the JSON, only the fingerprint of from is kept (of it as
+// received, when it was decoded from another character set).
+func maskedEvidence(ev json.RawMessage, from []byte, received *httpclient.Received) json.RawMessage {
 	if m := model.MaskNationalIDsIn(ev); json.Valid(m) {
 		return m
 	}
-	return channel.Unreadable(from, unreadableFields...)
+	return channel.UnreadableAnswer(from, received, unreadableFields...)
 }
 
 // statusEvidence reduces a details answer to evidenceFields, named in any
 // case, as the details reader reads them (a TT02 capture has "Published"
 // and "RequestedPublishTime"), each kept under its name as sent. An
-// answer that is not a JSON object keeps only its fingerprint.
-func statusEvidence(body []byte) json.RawMessage {
+// answer that is not a JSON object keeps only its fingerprint (of it as
+// received, when it was decoded from another character set).
+func statusEvidence(body []byte, received *httpclient.Received) json.RawMessage {
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(body, &all); err != nil {
-		return channel.Unreadable(body, unreadableFields...)
+		return channel.UnreadableAnswer(body, received, unreadableFields...)
 	}
 	kept := make(map[string]json.RawMessage, len(evidenceFields))
 	for k, v := range all {
@@ -454,7 +457,7 @@ func statusEvidence(body []byte) json.RawMessage {
 	}
 	out, err := json.Marshal(kept)
 	if err != nil {
-		return channel.Unreadable(body, unreadableFields...)
+		return channel.UnreadableAnswer(body, received, unreadableFields...)
 	}
 	return out
 }

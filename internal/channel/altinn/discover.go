@@ -246,16 +246,16 @@ func (c *Client) listPage(ctx context.Context, from, to time.Time, status string
 	}
 	ct := resp.Header.Get("Content-Type")
 	if channel.LooksLikeHTML(ct, resp.Body) {
-		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, errors.New("not JSON"))
+		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, resp.Received, errors.New("not JSON"))
 	}
 	// CorrespondencesExt is an object: "null" (or an empty body) would
 	// decode as no ids and hide the window's letters without a word.
 	if b := bytes.TrimSpace(resp.Body); len(b) == 0 || b[0] != '{' {
-		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, errors.New("not a JSON object"))
+		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, resp.Received, errors.New("not a JSON object"))
 	}
 	var answer searchAnswer
 	if err := json.Unmarshal(resp.Body, &answer); err != nil {
-		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, err)
+		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, resp.Received, err)
 	}
 	return answer, nil
 }

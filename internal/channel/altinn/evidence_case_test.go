@@ -16,7 +16,7 @@ func TestEvidenceFieldsInAnyCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ev map[string]json.RawMessage
-	if err := json.Unmarshal(statusEvidence(body), &ev); err != nil {
+	if err := json.Unmarshal(statusEvidence(body, nil), &ev); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"Published", "RequestedPublishTime", "statusHistory", "correspondenceId"} {

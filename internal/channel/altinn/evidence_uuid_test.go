@@ -16,7 +16,7 @@ func TestEvidenceKeepsCorrespondenceID(t *testing.T) {
 		"ab123456-1234-4abc-8def-abcdefabcdef", // 6 digits, '-', 4 digits
 	} {
 		body := []byte(`{"correspondenceId":"` + id + `","status":"Read","statusChanged":"2026-11-18T10:00:00+00:00"}`)
-		ev := maskedEvidence(statusEvidence(body), body)
+		ev := maskedEvidence(statusEvidence(body, nil), body, nil)
 		var got struct {
 			ID string `json:"correspondenceId"`
 		}

@@ -87,7 +87,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			return err
 		default:
 			if evs, info, err = readPage(resp.Body); err != nil {
-				return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+				return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, resp.Received, err)
 			}
 		}
 		if page == 0 && announced == nil {

@@ -304,7 +304,7 @@ func idOf(r json.RawMessage) string {
 
 // bad wraps an unreadable answer, keeping its first bytes.
 func (c *Client) bad(op string, resp *httpclient.Response, err error) error {
-	return channel.NewBadResponse("svarut", op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, err)
+	return channel.NewBadResponse("svarut", op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, resp.Received, err)
 }
 
 // statusRecordFields are the parts of a status record kept as evidence:
