@@ -1,0 +1,222 @@
+package escalate
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"postvakt/internal/jobs"
+	"postvakt/internal/remind"
+	"postvakt/internal/store"
+)
+
+// deliver collects a complete group; once LookupBatch groups wait they are
+// dispatched. Dispatching records the decisions first (one transaction), so
+// groups are dispatched in batches even without an address resolver: one
+// transaction per organisation, on the streaming goroutine, was what bound
+// a run reminding 10,000 organisations (the profile in docs/notes/perf.md).
+func (r *runState) deliver(ctx context.Context, g remind.Group) error {
+	r.waiting = append(r.waiting, g)
+	if len(r.waiting) < r.lookupBatch() {
+		return nil
+	}
+	return r.dispatch(ctx)
+}
+
+func (r *runState) lookupBatch() int {
+	if r.e.LookupBatch <= 0 {
+		return 100
+	}
+	return r.e.LookupBatch
+}
+
+// dispatch records the decisions so far (the groups' decisions must be in
+// the evidence log before their messages go out), looks up the addresses
+// the waiting groups' organisations lack, and queues the groups.
+func (r *runState) dispatch(ctx context.Context) error {
+	gs := r.waiting
+	r.waiting = nil
+	if len(gs) == 0 {
+		return nil
+	}
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	if r.e.Addresses != nil {
+		orgs := make([]string, len(gs))
+		for i, g := range gs {
+			orgs[i] = g.Org
+		}
+		res, err := r.e.Addresses.Resolve(ctx, orgs, r.now, r.dry)
+		if err != nil {
+			return err
+		}
+		for i := range gs {
+			gs[i].LookedUp = res.Found[gs[i].Org]
+			gs[i].AddressUnknown = res.Unknown[gs[i].Org]
+		}
+	}
+	if err := r.markNoAccess(ctx, gs); err != nil {
+		return err
+	}
+	for len(gs) > 0 {
+		n := min(len(gs), r.claimBatch())
+		select {
+		case r.batches <- gs[:n]:
+			gs = gs[n:]
+		case <-jobs.DrainingCh(ctx):
+			r.drained = true // the groups not handed out wait for the next run
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// accessLookup finds the organisations with a firing never_opening_org
+// health alert (*store.Store).
+type accessLookup interface {
+	OrgsWithoutAccess(ctx context.Context, orgs []string) (map[string]bool, error)
+}
+
+// markNoAccess marks the shipments of organisations that never open
+// (health rule never_opening_org): their reminder says how to get access.
+func (r *runState) markNoAccess(ctx context.Context, gs []remind.Group) error {
+	look, ok := r.e.Store.(accessLookup)
+	if !ok {
+		return nil
+	}
+	orgs := make([]string, len(gs))
+	for i, g := range gs {
+		orgs[i] = g.Org
+	}
+	none, err := look.OrgsWithoutAccess(ctx, orgs)
+	if err != nil {
+		return err
+	}
+	for i := range gs {
+		if none[gs[i].Org] {
+			for j := range gs[i].Shipments {
+				gs[i].Shipments[j].NoAccess = true
+			}
+		}
+	}
+	return nil
+}
+
+func (r *runState) claimBatch() int {
+	if r.e.ClaimBatch <= 0 {
+		return 8
+	}
+	return r.e.ClaimBatch
+}
+
+// startWorkers starts the delivery workers: each takes a batch of groups
+// at a time through its courier (one SMTP session for the run).
+func (r *runState) startWorkers(ctx context.Context) {
+	n := r.e.Workers
+	if n <= 0 {
+		n = 8
+	}
+	r.batches = make(chan []remind.Group)
+	for range n {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			c := r.e.Remind.Courier()
+			defer c.Close()
+			for gs := range r.batches {
+				for i, res := range c.Deliver(ctx, gs, r.now, r.dry) {
+					r.count(gs[i], res.Outcome, res.Err)
+				}
+			}
+		}()
+	}
+}
+
+// stopWorkers waits for the workers and merges their counts.
+func (r *runState) stopWorkers() {
+	close(r.batches)
+	r.wg.Wait()
+	w := r.sent
+	r.sum.Errors += w.Errors
+	r.sum.Dropped += w.Dropped
+	r.sum.Orgs += w.Orgs
+	r.sum.Reminders += w.Reminders
+	r.sum.NoAddress = append(r.sum.NoAddress, w.NoAddress...)
+	sort.Strings(r.sum.NoAddress)
+	r.sum.Failed += w.Failed
+	r.sum.Unknown += w.Unknown
+	r.sum.Ordered += w.Ordered
+	r.sum.OrderFail += w.OrderFail
+	r.sum.Refused += w.Refused
+	r.sum.Busy += w.Busy
+	r.sum.Recorded += w.Recorded
+	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
+	sort.Strings(r.sum.AddressUnknown)
+	r.sum.Undelivered = append(r.sum.Undelivered, w.Undelivered...)
+	r.sum.Unresolved = append(r.sum.Unresolved, w.Unresolved...)
+}
+
+// count adds one organisation's outcome to the workers' counts.
+func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w := &r.sent
+	w.Recorded += out.Recorded // decisions the claim recorded, even if the send then failed
+	if err != nil {
+		w.Errors++
+		r.errs = append(r.errs, fmt.Errorf("remind %s: %w", g.Org, err))
+		r.log.Error("reminder could not be handled", "org", g.Org, "shipments", len(g.Shipments), "error", err)
+		return
+	}
+	w.Dropped += len(out.Dropped)
+	w.Refused += len(out.Refused)
+	switch out.Status {
+	case remind.StatusSent, remind.StatusPreview:
+		w.Orgs++
+		w.Reminders += len(out.Shipments)
+	case remind.StatusNoAddress:
+		w.NoAddress = append(w.NoAddress, g.Org)
+	case remind.StatusFailed:
+		w.Failed++
+		w.Undelivered = append(w.Undelivered, reminderRef(out.NotificationID, g.Org))
+	case remind.StatusUnknown:
+		w.Unknown++
+		w.Unresolved = append(w.Unresolved, reminderRef(out.NotificationID, g.Org))
+	case remind.StatusAddressUnknown:
+		w.AddressUnknown = append(w.AddressUnknown, g.Org)
+	case remind.StatusBusy:
+		w.Busy++
+	}
+	switch {
+	case out.OrderID != "":
+		w.Ordered++
+	case out.OrderErr != nil:
+		w.OrderFail++
+		w.Undelivered = append(w.Undelivered, orderRef(out.NotificationID, g.Org))
+	}
+	if r.e.OnOutcome != nil {
+		r.e.OnOutcome(out)
+	}
+}
+
+// reminderRef names a reminder by its notification and organisation.
+func reminderRef(notification int64, org string) string {
+	return fmt.Sprintf("reminder %d to %s", notification, org)
+}
+
+// notificationRef names a reminder or notice of an earlier run: a notice
+// by kind and id only (its group may be a unit).
+func notificationRef(n store.Notification) string {
+	if n.Kind == store.KindReminder {
+		return reminderRef(n.ID, n.Org)
+	}
+	return fmt.Sprintf("%s notice %d", n.Kind, n.ID)
+}
+
+// orderRef names a notification order not placed, by its reminder.
+func orderRef(notification int64, org string) string {
+	return fmt.Sprintf("notification order of reminder %d to %s", notification, org)
+}
