@@ -208,6 +208,8 @@ func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *byt
 // A bad value in any variable — postvakt's own or a channel's — stops the
 // start with the variable's name, instead of becoming a default.
 func TestBadConfigurationStopsStart(t *testing.T) {
+	const dp = "POSTVAKT_SVARUT_URL= POSTVAKT_DIGITALPOST_URL=https://127.0.0.1:1/apis/v1 " +
+		"POSTVAKT_DIGITALPOST_SYSTEM_ID=0d1c3f44-7a55-4e0b-9d8c-3f8e2f5b6a71 POSTVAKT_DIGITALPOST_API_TOKEN=t "
 	for _, tc := range []struct{ env, want string }{
 		{"POSTVAKT_RETENTION_YEARS=five", `POSTVAKT_RETENTION_YEARS: "five" is not a whole number`},
 		{"POSTVAKT_SVARUT_API=v9", `POSTVAKT_SVARUT_API: "v9" is not one of v2, v1`},
@@ -226,6 +228,14 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 		{"POSTVAKT_SVARUT_URL= POSTVAKT_ALTINN_URL=http://127.0.0.1:1 POSTVAKT_MASKINPORTEN_URL=http://127.0.0.1:1/token " +
 			"POSTVAKT_MASKINPORTEN_CLIENT_ID=c POSTVAKT_MASKINPORTEN_KEY_ID=k POSTVAKT_MASKINPORTEN_KEY_FILE=main_test.go",
 			"POSTVAKT_MASKINPORTEN_KEY_FILE: maskinporten: parsing key file main_test.go"},
+		// Digital Post's OCES3 certificate or key missing, or not a
+		// certificate: named by its variable at start, not by the first poll.
+		{dp + "POSTVAKT_DIGITALPOST_CERT_FILE=/nonexistent/cert.pem POSTVAKT_DIGITALPOST_KEY_FILE=main_test.go",
+			"POSTVAKT_DIGITALPOST_CERT_FILE: read the OCES3 certificate: open /nonexistent/cert.pem"},
+		{dp + "POSTVAKT_DIGITALPOST_CERT_FILE=main_test.go POSTVAKT_DIGITALPOST_KEY_FILE=/nonexistent/key.pem",
+			"POSTVAKT_DIGITALPOST_KEY_FILE: read the OCES3 certificate's key: open /nonexistent/key.pem"},
+		{dp + "POSTVAKT_DIGITALPOST_CERT_FILE=main_test.go POSTVAKT_DIGITALPOST_KEY_FILE=main_test.go",
+			"POSTVAKT_DIGITALPOST_CERT_FILE: the OCES3 certificate main_test.go with key main_test.go: tls: failed to find any PEM data"},
 		// A policy folder that is not there (the relative default read
 		// from a service manager's working directory): the error names
 		// the variable and where a relative path was read from.

@@ -78,6 +78,7 @@ type Client struct {
 	http Doer
 	log  *slog.Logger
 	warn sync.Once
+	cert *expiry // when the OCES3 certificate ends; nil without one
 
 	sentMu sync.Mutex
 	sent   map[string]time.Time // when Discover saw letters sent (a back-fill's earlier windows); at most maxSentMemo
@@ -148,9 +149,9 @@ func Transport(cfg Config) (*http.Transport, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}
 	if cfg.CertFile != "" || cfg.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		cert, variable, err := loadCertificate(cfg.CertFile, cfg.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("digitalpost: load the OCES3 certificate %s with key %s: %w", cfg.CertFile, cfg.KeyFile, err)
+			return nil, fmt.Errorf("digitalpost: %s: %w", variable, err)
 		}
 		tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
 	}
@@ -173,7 +174,16 @@ func Build(cfg Config, reg prometheus.Registerer) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digitalpost client: %w", err)
 	}
-	return New(cfg, hc)
+	c, err := New(cfg, hc)
+	if err != nil {
+		return nil, err
+	}
+	if certs := tr.TLSClientConfig.Certificates; len(certs) > 0 {
+		if c.cert, err = newExpiry(certs[0].Leaf, cfg.CertFile, c.log, reg, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // New builds the adapter on hc, whose BaseURL must be cfg.BaseURL and whose

@@ -21,6 +21,7 @@ import (
 // and the read goes on past it, in pages of the usual size again: one entry
 // never stops the log.
 func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
+	c.cert.check(time.Now()) // a warning a day while the certificate ends soon
 	if !q.Has("sortFields") {
 		q.Set("sortFields", "created:asc")
 	}

@@ -36,8 +36,16 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	if c.APIToken == "" {
 		r.Failf("POSTVAKT_DIGITALPOST_API_TOKEN", "required when POSTVAKT_DIGITALPOST_URL is set (or _FILE)")
 	}
-	if strings.HasPrefix(c.BaseURL, "https:") && (c.CertFile == "" || c.KeyFile == "") {
+	switch {
+	case strings.HasPrefix(c.BaseURL, "https:") && (c.CertFile == "" || c.KeyFile == ""):
 		r.Failf("POSTVAKT_DIGITALPOST_CERT_FILE", "an https URL needs the OCES3 certificate and key (POSTVAKT_DIGITALPOST_CERT_FILE, POSTVAKT_DIGITALPOST_KEY_FILE)")
+	case c.CertFile != "" || c.KeyFile != "":
+		// Read at start, as the Maskinporten key is: a file missing or
+		// unreadable stops every command, named by its variable, not
+		// the first poll.
+		if _, variable, err := loadCertificate(c.CertFile, c.KeyFile); err != nil {
+			r.Failf(variable, "%v", err)
+		}
 	}
 	return func(deps channel.Deps) (channel.Adapter, error) {
 		c.Logger = deps.Log
