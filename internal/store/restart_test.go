@@ -50,6 +50,12 @@ func TestDatabaseRestart(t *testing.T) {
 	if _, _, err := st.Register(ctx, []model.NewShipment{sample(2)}, store.SourceAPI, "t"); err == nil {
 		t.Fatal("registration succeeded with the database down")
 	}
+	// The schema check every scheduled job runs first says the database
+	// is unreachable, not "read the schema version: dial …", which reads
+	// as a problem with the schema.
+	if err := st.SchemaCurrent(ctx); err == nil || !strings.HasPrefix(err.Error(), "the database is unreachable") {
+		t.Errorf("schema check with the database down: %v; want it to say the database is unreachable", err)
+	}
 	pg("start", dir+"/pg")
 	var lastErr error
 	for i := 0; i < 3; i++ { // the first call after a restart may meet a dead pooled connection
@@ -59,6 +65,9 @@ func TestDatabaseRestart(t *testing.T) {
 	}
 	if lastErr != nil {
 		t.Fatalf("registration after the database came back: %v", lastErr)
+	}
+	if err := st.SchemaCurrent(ctx); err != nil {
+		t.Errorf("schema check after the database came back: %v", err)
 	}
 	p, err := st.Shipments(ctx, store.Filter{})
 	if err != nil || len(p.Shipments) != 2 {

@@ -61,6 +61,7 @@ func (s *Store) SchemaCurrent(ctx context.Context) error {
 
 // CheckSchema checks that a binary whose newest migration is known can run
 // on the database, and returns the database's schema version (applied).
+// A database that does not answer is said to be unreachable.
 // It is an error when the database has no postvakt schema yet or is
 // behind known (both say to migrate), and a *TooOldError when the
 // database's compatible_from is above known. A database newer than known
@@ -75,6 +76,12 @@ func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, er
 		var pe *pq.Error
 		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
 			return 0, errors.New("the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)")
+		}
+		if transient(err) {
+			// Said as what it is: every scheduled job checks the schema
+			// first (jobs.Require), and "read the schema version: dial …"
+			// each tick read as a problem with the schema.
+			return 0, fmt.Errorf("the database is unreachable (checking the schema version): %w", err)
 		}
 		return 0, fmt.Errorf("read the schema version: %w", err)
 	}
