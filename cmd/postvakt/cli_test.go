@@ -38,7 +38,7 @@ func runLimited(t *testing.T, env []string, args ...string) (string, string, int
 
 // cliCommands are the commands README's Commands table documents.
 var cliCommands = []string{"migrate", "serve", "import", "poll", "discover", "policy", "sim", "escalate",
-	"contacts", "units", "notifications", "print", "report", "health", "user", "token"}
+	"contacts", "units", "notifications", "print", "report", "health", "user", "token", "version"}
 
 // Help is asked for in three ways — `help CMD`, `CMD --help`, `CMD -h` —
 // and answered the same for every command, whether it takes flags or verbs:

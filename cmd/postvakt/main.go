@@ -45,6 +45,7 @@ func init() {
 		{"health", "--once [--now RFC3339] [--dry-run]", "evaluate the health rules once: record and send what fires or resolves; prints FIRING/RESOLVED lines", runHealth},
 		{"user", userVerbs.forms(), "create a UI user (password on stdin, or generated and printed once); set its e-mail address", userVerbs.run},
 		{"token", tokenVerbs.forms(), "create an API token (printed once)", tokenVerbs.run},
+		{"version", "", "print the version: the module version and the commit it was built from, the Go version, the database schema version it expects", runVersion},
 		{"help", "[COMMAND [VERB]]", "show this help, or a command's (as COMMAND --help does)", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
 	}
 	for _, vs := range []*verbs{policyVerbs, contactsVerbs, unitsVerbs, notificationVerbs, printVerbs, reportVerbs, userVerbs, tokenVerbs} {
@@ -68,6 +69,9 @@ func main() {
 	name, args := os.Args[1], os.Args[2:]
 	if isHelp(name) {
 		name = "help"
+	}
+	if name == "--version" || name == "-version" {
+		name = "version"
 	}
 	if name == "help" && len(args) > 0 && !isHelp(args[0]) {
 		// help COMMAND [VERB] is COMMAND [VERB] --help.
@@ -100,7 +104,7 @@ func main() {
 	if err == nil {
 		err = channel.Check(cfg)
 	}
-	if err != nil && name != "help" && name != "sim" && !helpAsked(args) {
+	if err != nil && name != "help" && name != "sim" && name != "version" && !helpAsked(args) {
 		fmt.Fprintf(os.Stderr, "postvakt %s: the configuration is not valid:\n%v\n", name, err)
 		os.Exit(1)
 	}
