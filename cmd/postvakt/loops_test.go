@@ -80,9 +80,10 @@ func TestUnitsImportAndCLIAudit(t *testing.T) {
 
 // `postvakt sim` writes a Maskinporten key it accepts and prints it with
 // the other lines: those lines alone point postvakt at the simulator. A
-// grant signed with another key is refused.
+// grant signed with another key is refused. A --key-dir that is not there
+// is made.
 func TestSimPrintsAKeyItAccepts(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "keys")
 	cmd := exec.Command(bin, "sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "--seed", "2")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -37,11 +37,16 @@ func ClientKey(dir string) (keyFile string, publicPEM []byte, err error) {
 
 // KeepClientKey is ClientKey, keeping a key already in dir/maskinporten.pem
 // (PKCS#1 or PKCS#8 RSA): a simulator restarted over the same folder
-// accepts the key postvakt was given before.
+// accepts the key postvakt was given before. A folder that is not there is
+// made (0700), as the key is.
 func KeepClientKey(dir string) (keyFile string, publicPEM []byte, err error) {
 	keyFile = filepath.Join(dir, "maskinporten.pem")
 	b, err := os.ReadFile(keyFile)
 	if errors.Is(err, fs.ErrNotExist) {
+		// The folder too is made when missing, for the key alone (0700).
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", nil, fmt.Errorf("make the client key's folder: %w", err)
+		}
 		return ClientKey(dir)
 	}
 	if err != nil {
