@@ -343,9 +343,34 @@ func (e *ForeignError) Error() string {
 	return fmt.Sprintf("%d item(s) already registered for another sender organisation or unit", len(e.Indexes))
 }
 
+// ContradictionError is returned by RegisterChecked when some items name a
+// channel shipment with other facts than it has (Registration.
+// Contradictions). Nothing was stored.
+type ContradictionError struct{ Rows []Contradiction }
+
+func (e *ContradictionError) Error() string {
+	return fmt.Sprintf("%d item(s) name a registered letter with other facts", len(e.Rows))
+}
+
 // Register stores a batch of validated registrations in one transaction and
-// returns them as stored, in order, with how many were new.
+// returns them as stored, in order, with how many were new. An item naming
+// a letter registered before for the same sending unit is that letter,
+// whatever else it says (discovery, a resend's link).
 func (s *Store) Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]Shipment, int, error) {
+	return s.register(ctx, items, source, actor, false)
+}
+
+// RegisterChecked is Register refusing, as the CSV import does, an item
+// that names a letter with other facts (a ContradictionError): another
+// recipient than the stored letter's, or other facts than an earlier item
+// of the batch about the same letter. Taken for a duplicate, it would be
+// answered as registered while postvakt watches another letter than the
+// sender's.
+func (s *Store) RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string) ([]Shipment, int, error) {
+	return s.register(ctx, items, source, actor, true)
+}
+
+func (s *Store) register(ctx context.Context, items []model.NewShipment, source, actor string, checked bool) ([]Shipment, int, error) {
 	reg, err := s.BeginRegistration(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -376,6 +401,15 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 			fe.Indexes = append(fe.Indexes, f.Ord)
 		}
 		return nil, 0, fe
+	}
+	if checked {
+		contra, err := reg.Contradictions(ctx, len(items))
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(contra) > 0 {
+			return nil, 0, &ContradictionError{Rows: contra}
+		}
 	}
 	if err := reg.Commit(); err != nil {
 		return nil, 0, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -95,8 +96,18 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": problems})
 		return
 	}
-	stored, created, err := s.store.Register(r.Context(), items, store.SourceAPI, tok.Actor())
+	stored, created, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor())
 	var foreign *store.ForeignError
+	var contra *store.ContradictionError
+	if errors.As(err, &contra) {
+		conflicts := make([]itemError, 0, len(contra.Rows))
+		for _, c := range contra.Rows {
+			conflicts = append(conflicts, contradiction(c))
+		}
+		s.log.Info("registration refused: items naming a letter with other facts", "actor", tok.Actor(), "items", len(conflicts))
+		writeJSON(w, http.StatusConflict, map[string]any{"errors": conflicts})
+		return
+	}
 	if errors.As(err, &foreign) {
 		conflicts := make([]itemError, 0, len(foreign.Indexes))
 		for _, i := range foreign.Indexes {
@@ -120,6 +131,26 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	// stored, and its title and recipient are not the caller's to read
 	// without an audited view (GET /api/v1/shipments/{id}).
 	writeJSON(w, status, map[string]any{"shipments": listed(stored)})
+}
+
+// contradiction is the problem of an item that names a registered letter
+// with other facts (store.Contradiction), by the field that differs.
+// Neither the stored value nor the item's is quoted: a recipient may be a
+// person, and a title is never shown.
+func contradiction(c store.Contradiction) itemError {
+	field := map[string]string{"recipient_kind": "recipient.kind", "recipient_id": "recipient.id"}[c.Field]
+	if field == "" {
+		field = c.Field
+	}
+	e := itemError{Index: c.Ord, Field: field}
+	switch {
+	case c.Earlier.Valid:
+		e.Message = fmt.Sprintf("item %d names this letter (its channel_id) with another %s: a letter has one; correct the item that is wrong",
+			c.Earlier.Int32, strings.ReplaceAll(field, "_", " "))
+	default:
+		e.Message = "this letter (its channel_id) is already registered with another recipient, which is kept: correct the item, or leave it out"
+	}
+	return e
 }
 
 // senderSystem is the sender system of a letter registered through the API
@@ -187,7 +218,7 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ws); err != nil {
-		return model.NewShipment{}, []model.FieldError{{Field: jsonField(err), Message: "malformed: " + err.Error()}}
+		return model.NewShipment{}, []model.FieldError{decodeProblem(err)}
 	}
 	ns := model.NewShipment{
 		Channel: ws.Channel, ChannelID: ws.ChannelID, SenderOrg: ws.SenderOrg, SenderUnit: ws.SenderUnit,
@@ -209,7 +240,7 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 		t, err := time.Parse(time.RFC3339, ws.SentAt)
 		if err != nil {
 			badTime = true
-			errs = append(errs, model.FieldError{Field: "sent_at", Message: "not an RFC 3339 time: " + strconv.Quote(ws.SentAt)})
+			errs = append(errs, model.FieldError{Field: "sent_at", Message: sentAtProblem(ws.SentAt)})
 		}
 		ns.SentAt = t
 	}
@@ -291,13 +322,55 @@ func loneSurrogate(b []byte) bool {
 	return false
 }
 
-// jsonField names the field a decoding error is about, when it says.
-func jsonField(err error) string {
+// decodeProblem says what is wrong with an item the JSON decoder refused,
+// in the item's terms (its field, the JSON type it needs), not the
+// decoder's (Go's struct and type names). An unknown field is named, masked
+// should it be shaped like a national id.
+func decodeProblem(err error) model.FieldError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return te.Field
+		want := map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "true or false",
+			reflect.Struct: "an object", reflect.Pointer: "an object"}[te.Type.Kind()]
+		if want == "" {
+			want = "a " + te.Type.Kind().String()
+		}
+		if te.Field == "" {
+			return model.FieldError{Message: "must be a shipment object, not " + jsonKind(te.Value)}
+		}
+		return model.FieldError{Field: te.Field, Message: "must be " + want + ", not " + jsonKind(te.Value)}
 	}
-	return ""
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if n, err := strconv.Unquote(name); err == nil {
+			name = n
+		}
+		return model.FieldError{Field: string(model.MaskNationalIDsIn([]byte(name))), Message: "unknown field: the API refuses fields it does not know, not to drop them without a word (GET /api/v1/openapi.json lists the fields)"}
+	}
+	return model.FieldError{Message: "malformed: " + err.Error()}
+}
+
+// jsonKind names a JSON value's kind as the decoder's UnmarshalTypeError
+// gives it ("number", "string", "bool", "array", "object").
+func jsonKind(v string) string {
+	switch v {
+	case "array", "object":
+		return "an " + v
+	case "bool":
+		return "a boolean"
+	}
+	if strings.HasPrefix(v, "number") {
+		return "a number"
+	}
+	return "a " + v
+}
+
+// sentAtProblem says why sent_at is not an RFC 3339 time; the value is
+// quoted masked (a national id pasted into the wrong field stays unread).
+func sentAtProblem(v string) string {
+	msg := "not an RFC 3339 time (e.g. 2026-11-20T10:00:00+01:00): " + model.Quote(v)
+	if _, err := time.Parse("2006-01-02T15:04:05.999999999", v); err == nil {
+		msg = "no time zone: give the offset (2026-11-20T10:00:00+01:00) or Z for UTC: " + model.Quote(v)
+	}
+	return msg
 }
 
 // apiEventsLimit is how many events GET /api/v1/shipments/{id} gives
