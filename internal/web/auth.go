@@ -42,13 +42,23 @@ const sessionCookie = "pv_session"
 // errNoCredentials means the request carried neither a token nor a session.
 var errNoCredentials = errors.New("no credentials")
 
+// bearer is the token of an Authorization header of the Bearer scheme,
+// whose name is case-insensitive (RFC 9110 §11.1: "bearer" and "BEARER" as
+// well), and ok false for any other scheme.
+func bearer(h string) (token string, ok bool) {
+	scheme, rest, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
 // identify finds who the request acts as: a bearer token if one is given,
 // else a session cookie. While the database gives no answer, a credential
 // it confirmed lately stands (knownCredentials).
 func (s *Server) identify(r *http.Request) (*request, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		secret, ok := strings.CutPrefix(h, "Bearer ")
-		secret = strings.TrimSpace(secret)
+		secret, ok := bearer(h)
 		if !ok || secret == "" {
 			return nil, errNoCredentials
 		}
@@ -104,7 +114,7 @@ func (s *Server) confirmed(r *http.Request, key [32]byte, look func() (*request,
 // is empty).
 func (s *Server) api(next http.HandlerFunc, perm auth.Permission) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		if _, ok := bearer(r.Header.Get("Authorization")); !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="postvakt"`)
 			writeError(w, http.StatusUnauthorized, "a bearer token is required")
 			return
