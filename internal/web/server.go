@@ -215,9 +215,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	m.Handle("GET /api/v1/alerts", s.api(s.apiAlerts, auth.ViewAlerts))
 	m.Handle("GET /api/v1/incidents/report", s.api(s.incidentExport, auth.ViewShipments))
-	m.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such API endpoint")
-	}, ""))
+	m.Handle("/api/", s.api(s.noSuchEndpoint, ""))
 
 	m.Handle("GET /static/", http.FileServerFS(staticFS))
 	m.HandleFunc("GET /login", s.loginPage)
@@ -408,6 +406,30 @@ func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
 	}
 	s.log.Error(what, "error", err)
 	writeError(w, http.StatusInternalServerError, "internal error; see the server log")
+}
+
+// noSuchEndpoint answers an API request no route takes: 405 with the
+// methods the path takes (Allow) when it names an endpoint (PUT or DELETE
+// on /api/v1/shipments), else 404; so that a client using the wrong
+// method is not told the endpoint does not exist.
+func (s *Server) noSuchEndpoint(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method {
+			continue
+		}
+		other := r.Clone(r.Context())
+		other.Method = m
+		if _, pattern := s.mux.Handler(other); pattern != "/api/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		writeError(w, http.StatusNotFound, "no such API endpoint")
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeError(w, http.StatusMethodNotAllowed, r.Method+" is not a method of this endpoint: it takes "+strings.Join(allow, ", "))
 }
 
 // noSuchPage answers an address no route has: to someone logged in, a page

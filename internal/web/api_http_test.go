@@ -1,0 +1,64 @@
+package web_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// The Authorization scheme's name is case-insensitive (RFC 9110 §11.1): a
+// client sending "bearer" or "BEARER" is answered as one sending "Bearer".
+func TestBearerSchemeAnyCase(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("admin", "", "")
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/shipments", nil)
+		req.Header.Set("Authorization", scheme+" "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d, want 200", scheme, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/shipments", nil)
+	req.Header.Set("Authorization", "Basic "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("Basic: %d, want 401", resp.StatusCode)
+	}
+}
+
+// An endpoint asked with a method it does not take is answered 405 with
+// the methods it takes in Allow, not 404 "no such API endpoint", which
+// sends an integrator looking for a wrong address; an address no endpoint
+// has is still 404.
+func TestAPIWrongMethodIs405(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("admin", "", "")
+	for _, tc := range []struct{ method, path, allow string }{
+		{"PUT", "/api/v1/shipments", "GET, POST"},
+		{"DELETE", "/api/v1/shipments/01a23174-9702-7222-b853-c99ae9184c2e", "GET"},
+		{"PUT", "/api/v1/shipments/01a23174-9702-7222-b853-c99ae9184c2e/followup", "GET, POST"},
+		{"POST", "/api/v1/summary", "GET"},
+	} {
+		req, _ := http.NewRequest(tc.method, e.srv.URL+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want 405 Allow %q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Allow"), tc.allow)
+		}
+	}
+	if code, _ := e.do("PUT", "/api/v1/nothing", tok, ""); code != http.StatusNotFound {
+		t.Errorf("PUT /api/v1/nothing: %d, want 404", code)
+	}
+}
