@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -423,6 +424,9 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor})
 }
 
+// listParams are the query parameters GET /api/v1/shipments takes.
+var listParams = []string{"state", "recipient", "sender_unit", "channel", "limit", "cursor"}
+
 func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	tok := principal(r.Context())
 	q := r.URL.Query()
@@ -430,8 +434,21 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		Scope: tok.Scope(), State: q.Get("state"), Recipient: q.Get("recipient"),
 		SenderUnit: q.Get("sender_unit"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
 	}
+	// A parameter this endpoint does not take (a misspelt limit, a filter
+	// of another endpoint) would otherwise be ignored, and the whole list
+	// taken for the filtered one.
+	for k := range q {
+		if !slices.Contains(listParams, k) {
+			writeError(w, http.StatusBadRequest, "unknown query parameter "+model.Quote(k)+": this endpoint takes "+strings.Join(listParams, ", "))
+			return
+		}
+	}
 	if f.State != "" && !model.State(f.State).Valid() {
 		writeError(w, http.StatusBadRequest, "unknown state "+strconv.Quote(f.State))
+		return
+	}
+	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
+		writeError(w, http.StatusBadRequest, "unknown channel "+model.Quote(f.Channel)+" (known: "+strings.Join(model.Channels(), ", ")+")")
 		return
 	}
 	if l := q.Get("limit"); l != "" {
