@@ -395,10 +395,10 @@ func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewS
 	}
 	badTime := false
 	if s := get(9); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
+		t, problem := model.ParseSentAt(s)
+		if problem != "" {
 			badTime = true
-			errs = append(errs, model.FieldError{Field: "sent_at", Message: fmt.Sprintf("%s is not an RFC 3339 time", model.Quote(s))})
+			errs = append(errs, model.FieldError{Field: "sent_at", Message: problem})
 		}
 		ns.SentAt = t
 	}

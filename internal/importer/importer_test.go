@@ -80,6 +80,12 @@ func TestImportRejectsBadFiles(t *testing.T) {
 		{"header only", header, []string{"no data rows"}},
 		{"bad quote", header + row(1) + "svarut,\"x,964338531\n", []string{"line 3"}},
 		{"bad boolean", header + strings.Replace(row(1), ",true,", ",kanskje,", 1), []string{"line 2, column confidential:"}},
+		// A local time (what a database's timestamp column gives) is told
+		// by what it lacks; a person id in the column is quoted masked.
+		{"sent_at without a zone", header + strings.Replace(row(1), "2026-11-20T10:00:00+01:00", "2026-11-20T10:00:00", 1),
+			[]string{`line 2, column sent_at: "2026-11-20T10:00:00" has no time zone`}},
+		{"sent_at holding a person id", header + strings.Replace(row(1), "2026-11-20T10:00:00+01:00", "01017012343", 1),
+			[]string{`line 2, column sent_at: "010170*****" is not an RFC 3339 time`}},
 		{"lines ending in CR alone", strings.ReplaceAll(header+row(1)+row(2), "\n", "\r"), []string{"line 1: the lines end in a carriage return alone"}},
 	}
 	for _, tc := range cases {

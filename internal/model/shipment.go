@@ -131,6 +131,21 @@ func CheckText(s string, max int) string {
 // reach an error message, a log or a terminal in clear.
 func Quote(s string) string { return strconv.Quote(string(MaskNationalIDsIn([]byte(s)))) }
 
+// ParseSentAt reads a registration's sent_at, an RFC 3339 time. When it
+// is not one, problem says why, quoting it masked (a national id pasted
+// into the wrong column stays unread); a local time without an offset is
+// told so, as it is what a system writing its database's timestamps sends.
+func ParseSentAt(v string) (t time.Time, problem string) {
+	t, err := time.Parse(time.RFC3339, v)
+	if err == nil {
+		return t, ""
+	}
+	if _, err := time.Parse("2006-01-02T15:04:05.999999999", v); err == nil {
+		return t, Quote(v) + " has no time zone: give its offset (2026-11-20T10:00:00+01:00) or Z for UTC"
+	}
+	return t, Quote(v) + " is not an RFC 3339 time (such as 2026-11-20T10:00:00+01:00)"
+}
+
 // NewShipment is a shipment as it is registered (API, CSV, discovery).
 type NewShipment struct {
 	Channel       string    `json:"channel"`

@@ -238,10 +238,10 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 	}
 	badTime := false
 	if ws.SentAt != "" {
-		t, err := time.Parse(time.RFC3339, ws.SentAt)
-		if err != nil {
+		t, problem := model.ParseSentAt(ws.SentAt)
+		if problem != "" {
 			badTime = true
-			errs = append(errs, model.FieldError{Field: "sent_at", Message: sentAtProblem(ws.SentAt)})
+			errs = append(errs, model.FieldError{Field: "sent_at", Message: problem})
 		}
 		ns.SentAt = t
 	}
@@ -362,16 +362,6 @@ func jsonKind(v string) string {
 		return "a number"
 	}
 	return "a " + v
-}
-
-// sentAtProblem says why sent_at is not an RFC 3339 time; the value is
-// quoted masked (a national id pasted into the wrong field stays unread).
-func sentAtProblem(v string) string {
-	msg := "not an RFC 3339 time (e.g. 2026-11-20T10:00:00+01:00): " + model.Quote(v)
-	if _, err := time.Parse("2006-01-02T15:04:05.999999999", v); err == nil {
-		msg = "no time zone: give the offset (2026-11-20T10:00:00+01:00) or Z for UTC: " + model.Quote(v)
-	}
-	return msg
 }
 
 // apiEventsLimit is how many events GET /api/v1/shipments/{id} gives
