@@ -262,10 +262,6 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	return res, nil
 }
 
-// factNames name a letter's facts in a contradiction's problem.
-var factNames = map[string]string{"sender_unit": "sending unit", "title": "title", "confidential": "confidentiality",
-	"class": "class", "sent_at": "sent time"}
-
 // contradiction is the problem of a line that names a stored letter with
 // other facts (store.Contradiction); lines holds each staged row's line.
 // Neither the stored values nor the line's are quoted: a recipient may be
@@ -288,7 +284,7 @@ func contradiction(c store.Contradiction, lines []int32) RowError {
 	case earlier > 0 && (c.Field == "recipient_kind" || c.Field == "recipient_id"):
 		e.Message = fmt.Sprintf("line %d names the letter %s with another recipient: a letter has one; correct the line that is wrong", earlier, id)
 	case earlier > 0:
-		e.Message = fmt.Sprintf("line %d names the letter %s with another %s: correct the line that is wrong", earlier, id, factNames[c.Field])
+		e.Message = fmt.Sprintf("line %d names the letter %s with another %s: correct the line that is wrong", earlier, id, c.Fact())
 	default:
 		e.Message = fmt.Sprintf("%s is already registered with another recipient, which is kept: correct the line, or leave it out", id)
 	}

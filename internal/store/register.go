@@ -236,6 +236,24 @@ type Contradiction struct {
 	Of    int    `db:"of"` // how many rows the query found in all
 }
 
+// Fact names the fact that differs as people read it ("sending unit",
+// "sent time"), for a problem's message.
+func (c Contradiction) Fact() string {
+	switch c.Field {
+	case "sender_org":
+		return "sender organisation"
+	case "recipient_kind", "recipient_id":
+		return "recipient"
+	case "sender_unit":
+		return "sending unit"
+	case "confidential":
+		return "confidentiality"
+	case "sent_at":
+		return "sent time"
+	}
+	return c.Field
+}
+
 // Contradictions returns (after Apply) the staged rows, by their order of
 // Add and at most limit, that name a channel shipment stored with other
 // facts than theirs: another sender organisation or another recipient;

@@ -64,22 +64,19 @@ func TestAPIWrongMethodIs405(t *testing.T) {
 	}
 }
 
-// GET /api/v1/shipments refuses (400) a query parameter it does not take
-// and a channel it does not know, naming them: ignored, a misspelt limit
-// or another endpoint's filter would hand back the whole list as if
-// filtered. The documented parameters still work.
+// GET /api/v1/shipments refuses (400) a query parameter it does not take,
+// naming it: ignored, a misspelt limit or another endpoint's filter would
+// hand back the whole list as if filtered. The documented parameters still
+// work.
 func TestListRefusesUnknownParameters(t *testing.T) {
 	e := newEnv(t)
 	tok := e.token("admin", "", "")
 	if code, out := e.do("POST", "/api/v1/shipments", tok, good); code != http.StatusCreated {
 		t.Fatal(code, out)
 	}
-	for _, q := range []string{"sent_after=2026-11-01", "limti=5", "channel=fax", "stage=print_due"} {
+	for _, q := range []string{"sent_after=2026-11-01", "limti=5", "stage=print_due"} {
 		code, out := e.do("GET", "/api/v1/shipments?"+q, tok, "")
 		name, _, _ := strings.Cut(q, "=")
-		if name == "channel" {
-			name = "fax"
-		}
 		if msg, _ := out["error"].(string); code != http.StatusBadRequest || !strings.Contains(msg, `"`+name+`"`) {
 			t.Errorf("?%s: %d %v, want 400 naming %q", q, code, out, name)
 		}

@@ -25,14 +25,16 @@ func TestRegisterRefusesContradictions(t *testing.T) {
 	otherOrg := strings.Replace(good, `"974760673"`, `"971526920"`, 1)
 	second := strings.Replace(person, `"NAV"`, `"Barnevernstjenesten"`, 1)
 	otherTitle := strings.Replace(second, `"Brev"`, `"Vedtak om omsorgsovertakelse"`, 1)
+	otherTime := strings.Replace(second, `2026-11-21T10:00:00Z`, `2026-11-21T11:00:00Z`, 1)
 	for _, tc := range []struct {
-		name, body string
-		index      int
-		field      string
+		name, body   string
+		index        int
+		field, words string
 	}{
-		{"stored letter, another organisation as recipient", otherOrg, 0, "recipient.id"},
-		{"stored letter, a person as recipient", toPerson, 0, "recipient.kind"},
-		{"same batch, another title", "[" + second + "," + otherTitle + "]", 1, "title"},
+		{"stored letter, another organisation as recipient", otherOrg, 0, "recipient.id", "another recipient"},
+		{"stored letter, a person as recipient", toPerson, 0, "recipient.kind", "another recipient"},
+		{"same batch, another title", "[" + second + "," + otherTitle + "]", 1, "title", "item 0 names this letter"},
+		{"same batch, another sent time", "[" + second + "," + otherTime + "]", 1, "sent_at", "another sent time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out := e.do("POST", "/api/v1/shipments", tok, tc.body)
@@ -44,8 +46,8 @@ func TestRegisterRefusesContradictions(t *testing.T) {
 				t.Fatalf("errors %v, want one", out)
 			}
 			m := errs[0].(map[string]any)
-			if int(m["index"].(float64)) != tc.index || m["field"] != tc.field || m["message"] == "" {
-				t.Errorf("error %v, want item %d field %s with a message", m, tc.index, tc.field)
+			if int(m["index"].(float64)) != tc.index || m["field"] != tc.field || !strings.Contains(m["message"].(string), tc.words) {
+				t.Errorf("error %v, want item %d field %s, a message saying %q", m, tc.index, tc.field, tc.words)
 			}
 			body, _ := json.Marshal(out)
 			for _, secret := range []string{"01017012343", "hemmelig", "omsorgsovertakelse", "971526920"} {

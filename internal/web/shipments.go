@@ -147,7 +147,7 @@ func contradiction(c store.Contradiction) itemError {
 	switch {
 	case c.Earlier.Valid:
 		e.Message = fmt.Sprintf("item %d names this letter (its channel_id) with another %s: a letter has one; correct the item that is wrong",
-			c.Earlier.Int32, strings.ReplaceAll(field, "_", " "))
+			c.Earlier.Int32, c.Fact())
 	default:
 		e.Message = "this letter (its channel_id) is already registered with another recipient, which is kept: correct the item, or leave it out"
 	}
@@ -435,10 +435,6 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.State != "" && !model.State(f.State).Valid() {
 		writeError(w, http.StatusBadRequest, "unknown state "+strconv.Quote(f.State))
-		return
-	}
-	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
-		writeError(w, http.StatusBadRequest, "unknown channel "+model.Quote(f.Channel)+" (known: "+strings.Join(model.Channels(), ", ")+")")
 		return
 	}
 	if l := q.Get("limit"); l != "" {
