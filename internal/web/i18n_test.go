@@ -60,10 +60,10 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		"en /preview":           {"Next escalation run", "catch-up reminder 1", "catch-up print", "waits for the send window", "held for approval"},
 		"nb /admin/units":       {"Avsenderenheter", "Enhetens adresse", `placeholder="leder@…"`, "Lagre", "Importer"},
 		"da /admin/units":       {"Afsenderenheder", "Lederens adresse", "Importér"},
-		"da /list?state=bogus":  {`ukendt tilstand &#34;bogus&#34;`},
+		"da /list?state=bogus":  {`Status: &#34;bogus&#34; er ikke et af valgene.`},
 		"nb /export?format=pdf": {`ukjent format &#34;pdf&#34; (csv, xlsx eller json)`},
 		"da /incidents?from=2026-13-01&to=2026-12-31": {`Sendt fra: &#34;2026-13-01&#34; er hverken en dato (ÅÅÅÅ-MM-DD)`},
-		"en /list?state=bogus":                        {`unknown state &#34;bogus&#34;`},
+		"en /list?state=bogus":                        {`State: &#34;bogus&#34; is not one of the choices.`},
 		"da /incidents":                               {`placeholder="ÅÅÅÅ-MM-DD"`},
 	}
 	for _, lang := range i18n.Languages {

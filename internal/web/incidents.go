@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"postvakt/internal/auth"
-	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
@@ -40,8 +39,8 @@ type incidentData struct {
 	Resumed incidentResume
 	Message string
 	// A filter refused: the form again as filled in, the problem in it
-	// tied to its field (incidentProblem).
-	Problem, ProblemField string
+	// tied to its field (filterProblem).
+	fieldProblem
 }
 
 // parseIncident reads an incident filter from the query: from, to (RFC
@@ -213,9 +212,12 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Valu
 			s.internalError(w, "read incident form's choices", err)
 			return
 		}
-		field, text := incidentProblem(s.loc(r), q, fe)
+		prob, ok := filterProblem(s.loc(r), q, fe, incidentLabels)
+		if !ok {
+			prob = fieldProblem{Problem: s.loc(r).T(fe.key, fe.args...)}
+		}
 		s.render(w, r, http.StatusBadRequest, "incident", "title.incident", &incidentData{Options: o, States: reportStates,
-			Query: q, Problem: text, ProblemField: field})
+			Query: q, fieldProblem: prob})
 		return
 	}
 	if s.badIncident(w, r, err) {
@@ -237,35 +239,10 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Valu
 	s.render(w, r, http.StatusOK, "incident", "title.incident", d)
 }
 
-// incidentProblem names the incident form's field a refused filter is
-// about, and says what is wrong with it by its label on the form (the
-// filter's own messages name the query parameters, as the API has them).
-func incidentProblem(l *i18n.Localizer, q url.Values, fe filterError) (field, text string) {
-	label := map[string]string{"from": l.T("filter.from"), "to": l.T("filter.to"), "org": l.T("incident.org")}
-	switch fe.key {
-	case "err.filter.when":
-		field = "from"
-		if _, ok := parseWhen(q.Get("from"), false); ok {
-			field = "to"
-		}
-		return field, l.T(fe.key, "Name", label[field], "Value", strconv.Quote(q.Get(field)))
-	case "err.filter.period":
-		field = "from"
-		if q.Get("from") != "" {
-			field = "to"
-		}
-		return field, l.T("incident.err_period", "Field", label[field])
-	case "err.filter.from_to":
-		return "from", l.T("incident.err_order", "From", label["from"], "To", label["to"])
-	case "err.filter.org":
-		return "org", l.T("incident.err_org", "Field", label["org"])
-	case "err.filter.unknown_channel":
-		return "channel", l.T(fe.key, fe.args...)
-	case "err.filter.unknown_state":
-		return "state", l.T(fe.key, fe.args...)
-	}
-	return "", l.T(fe.key, fe.args...)
-}
+// incidentLabels are the catalogue keys of the labels of the incident
+// form's fields (incident.html), by query parameter.
+var incidentLabels = map[string]string{"from": "filter.from", "to": "filter.to", "org": "incident.org",
+	"channel": "col.channel", "state": "col.state"}
 
 // resumed fills the report's follow-up form in as res carried it (none:
 // as it is).

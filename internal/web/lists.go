@@ -164,6 +164,86 @@ func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action, w
 	return s.mustAudit(w, r, action, object, detail)
 }
 
+// fieldProblem is a form's refused value: what is wrong, in the reader's
+// language and naming the field by its label (Problem), and the name of the
+// field it is about (ProblemField; "" or a hidden one: none to mark). The
+// form's template shows the problem announced (role=alert) and marks the
+// field (aria-invalid, aria-describedby).
+type fieldProblem struct {
+	Problem, ProblemField string
+}
+
+// listLabels are the catalogue keys of the labels of the list views' filter
+// form (filters.html), by query parameter.
+var listLabels = map[string]string{"min_age": "filter.min_age", "stage": "col.stage", "state": "col.state",
+	"class": "col.class", "channel": "col.channel", "unit": "col.unit", "from": "filter.from", "to": "filter.to",
+	"recipient": "col.recipient"}
+
+// filterProblem says what is wrong with a refused filter value by the label
+// its field has on the form (labels: query parameter → catalogue key; the
+// filter's own messages name the query parameters, as the API has them).
+// ok is false for a problem no field of the form makes (an unknown list, a
+// person id in the URL, a bad rid, limit or cursor): those stay an error
+// page.
+func filterProblem(l *i18n.Localizer, q url.Values, fe filterError, labels map[string]string) (p fieldProblem, ok bool) {
+	label := func(field string) string { return l.T(labels[field]) }
+	switch fe.key {
+	case "err.filter.when":
+		p.ProblemField = "from"
+		if _, ok := parseWhen(q.Get("from"), false); ok {
+			p.ProblemField = "to"
+		}
+		p.Problem = l.T(fe.key, "Name", label(p.ProblemField), "Value", strconv.Quote(q.Get(p.ProblemField)))
+	case "err.filter.date":
+		p.ProblemField, _ = fe.args[1].(string) // "Name", the parameter
+		p.Problem = l.T("filter.err_date", "Field", label(p.ProblemField), "Value", strconv.Quote(q.Get(p.ProblemField)))
+	case "err.filter.period":
+		p.ProblemField = "from"
+		if q.Get("from") != "" {
+			p.ProblemField = "to"
+		}
+		p.Problem = l.T("incident.err_period", "Field", label(p.ProblemField))
+	case "err.filter.from_to":
+		p.ProblemField, p.Problem = "from", l.T("incident.err_order", "From", label("from"), "To", label("to"))
+	case "err.filter.org", "err.filter.recipient_org":
+		p.ProblemField = "org"
+		if fe.key == "err.filter.recipient_org" {
+			p.ProblemField = "recipient"
+		}
+		p.Problem = l.T("incident.err_org", "Field", label(p.ProblemField))
+	case "err.filter.unknown_channel", "err.filter.unknown_state":
+		p.ProblemField = strings.TrimPrefix(fe.key, "err.filter.unknown_")
+		p.Problem = l.T("filter.err_choice", "Field", label(p.ProblemField), "Value", fe.args[1]) // the value refused, quoted
+	case "err.filter.min_age":
+		p.ProblemField, p.Problem = "min_age", l.T("filter.err_min_age", "Field", label("min_age"))
+	default:
+		return p, false
+	}
+	return p, true
+}
+
+// badListFilter answers a list view's refused filter: the page (view, its
+// title key, data made by page with the problem in it) with its filter form
+// as filled in and the problem in it (filterProblem), 400; other errors as
+// badFilter. It reports whether there was one.
+func (s *Server) badListFilter(w http.ResponseWriter, r *http.Request, err error, view, title string, page func(filterOptions, fieldProblem) any) bool {
+	var fe filterError
+	if !errors.As(err, &fe) {
+		return s.badFilter(w, r, err)
+	}
+	prob, ok := filterProblem(s.loc(r), r.URL.Query(), fe, listLabels)
+	if !ok {
+		return s.badFilter(w, r, err)
+	}
+	opts, err := s.listOptions(r.Context(), principal(r.Context()))
+	if err != nil {
+		s.internalError(w, "list filter form's choices", err)
+		return true
+	}
+	s.render(w, r, http.StatusBadRequest, view, title, page(opts, prob))
+	return true
+}
+
 // badFilter answers a filter error with 400 and reports whether there was
 // one.
 func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bool {
@@ -184,13 +264,14 @@ func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bo
 }
 
 type summaryData struct {
-	By      store.GroupBy
-	Filter  store.ListFilter
-	Summary *store.ListSummary
-	Offset  int
-	Next    int
-	Prev    int
-	Options filterOptions
+	By           store.GroupBy
+	Filter       store.ListFilter
+	Summary      *store.ListSummary
+	Offset       int
+	Next         int
+	Prev         int
+	Options      filterOptions
+	fieldProblem // a refused filter: the form as filled in, no summary
 }
 
 type filterOptions struct {
@@ -251,7 +332,9 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		p := principal(r.Context())
 		q := r.URL.Query()
 		f, err := s.parseFilter(p, q)
-		if s.badFilter(w, r, err) {
+		if s.badListFilter(w, r, err, "summary", summaryTitle(f.List, by), func(o filterOptions, pr fieldProblem) any {
+			return summaryData{By: by, Filter: f, Summary: &store.ListSummary{}, Options: o, fieldProblem: pr}
+		}) {
 			return
 		}
 		offset, _ := strconv.Atoi(q.Get("offset"))
@@ -275,13 +358,16 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		if offset+summaryPageSize < sum.TotalGroups {
 			d.Next = offset + summaryPageSize
 		}
-		list := f.List
-		if list == "" {
-			list = store.ListUnopened
-		}
-		title := "title.summary." + string(list) + "." + string(by)
-		s.render(w, r, http.StatusOK, "summary", title, d)
+		s.render(w, r, http.StatusOK, "summary", summaryTitle(f.List, by), d)
 	}
+}
+
+// summaryTitle is the catalogue key of a summary's title.
+func summaryTitle(l store.ListName, by store.GroupBy) string {
+	if l == "" {
+		l = store.ListUnopened
+	}
+	return "title.summary." + string(l) + "." + string(by)
 }
 
 // listTitle is the catalogue key of a list's title.
@@ -300,8 +386,9 @@ type listData struct {
 	// has more than those (a next page). The list counts no further: a
 	// COUNT over a filter at 1,000,000 letters would read every letter it
 	// selects, where a page reads one page of them.
-	Total int
-	More  bool
+	Total        int
+	More         bool
+	fieldProblem // a refused filter: the form as filled in, no list
 }
 
 // orgRemindersShown is how many reminders to an organisation its list shows.
@@ -311,7 +398,9 @@ const orgRemindersShown = 100
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	f, err := s.parseFilter(p, r.URL.Query())
-	if s.badFilter(w, r, err) {
+	if s.badListFilter(w, r, err, "list", listTitle(f.List), func(o filterOptions, pr fieldProblem) any {
+		return listData{Filter: f, Page: &store.ListPage{}, Heading: s.loc(r).T(listTitle(f.List)), Options: o, fieldProblem: pr}
+	}) {
 		return
 	}
 	if f.Limit == 0 {
