@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
@@ -37,13 +38,58 @@ type usersData struct {
 	Roles       []string
 	Password    string // a new password, shown once
 	PasswordFor string
+	// A refused form: the new user's (Failed 0) or a user's access form
+	// (Failed its id) again as filled in (Form), the problem in it tied to
+	// its field (accessProblem).
+	Failed int64
+	Form   accessForm
+	fieldProblem
+}
+
+// accessForm is an admin page's form of a user or token as filled in; no
+// password is in it, nor ever shown again.
+type accessForm struct{ Name, Role, SenderOrg, Unit, Email string }
+
+// filledIn is the form of r as filled in.
+func filledIn(r *http.Request) accessForm {
+	get := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	return accessForm{Name: get("name"), Role: r.PostFormValue("role"), SenderOrg: get("sender_org"), Unit: get("unit"), Email: userEmail(r)}
+}
+
+// accessLabels are the catalogue keys of the admin forms' labels, by field.
+var accessLabels = map[string]string{"name": "login.name", "role": "users.role", "sender_org": "users.org",
+	"unit": "col.unit", "email": "users.email"}
+
+// accessProblem says a refused user or token form's problem (key: access's,
+// or a name's) in l's language, naming the field it is about by its label.
+func accessProblem(l *i18n.Localizer, f accessForm, key string) fieldProblem {
+	field := map[string]string{"err.bad_name": "name", "err.user_exists": "name", "err.token_name_in_use": "name",
+		"err.bad_role": "role", "err.self_demote": "role", "err.bad_org": "sender_org", "err.admin_scope": "sender_org",
+		"err.bad_email": "email"}[key]
+	if key == "err.unit_scope" {
+		field = "unit"
+		if f.SenderOrg == "" {
+			field = "sender_org"
+		}
+	}
+	if field == "" {
+		return fieldProblem{Problem: l.T(key)}
+	}
+	return fieldProblem{Problem: l.T("users.err_field", "Field", l.T(accessLabels[field]), "Problem", l.T(key)), ProblemField: field}
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
-	s.showUsers(w, r, http.StatusOK, "", "")
+	s.showUsers(w, r, http.StatusOK, usersData{})
 }
 
-func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, name, password string) {
+// refusedUser shows the users page with the user's form (id; 0: the new
+// user's) again as filled in and the problem (key) in it.
+func (s *Server) refusedUser(w http.ResponseWriter, r *http.Request, status int, id int64, key string) {
+	f := filledIn(r)
+	s.showUsers(w, r, status, usersData{Failed: id, Form: f, fieldProblem: accessProblem(s.loc(r), f, key)})
+}
+
+func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, d usersData) {
 	all, err := s.store.Users(r.Context(), s.now())
 	if err != nil {
 		s.internalError(w, "list users", err)
@@ -51,7 +97,8 @@ func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	p := principal(r.Context())
 	users := slices.DeleteFunc(all, func(u store.UserRow) bool { return !administers(p, u.SenderOrg) })
-	s.render(w, r, status, "users", "title.users", usersData{Users: users, Roles: store.Roles, Password: password, PasswordFor: name})
+	d.Users, d.Roles = users, store.Roles
+	s.render(w, r, status, "users", "title.users", d)
 }
 
 // access reads role, sender_org and unit from a form and checks them, also
@@ -86,7 +133,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		bad = "err.bad_name"
 	}
 	if bad != "" {
-		s.renderError(w, r, http.StatusBadRequest, bad)
+		s.refusedUser(w, r, http.StatusBadRequest, 0, bad)
 		return
 	}
 	pw := auth.GeneratePassword()
@@ -96,13 +143,13 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.store.UserByName(r.Context(), name); err == nil {
-		s.renderError(w, r, http.StatusConflict, "err.user_exists")
+		s.refusedUser(w, r, http.StatusConflict, 0, "err.user_exists")
 		return
 	}
 	if _, err := s.store.CreateUser(r.Context(), store.User{Name: name, PasswordHash: hash, Role: role, SenderOrg: org, Unit: unit,
 		Email: userEmail(r)}); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			s.renderError(w, r, http.StatusConflict, "err.user_exists")
+			s.refusedUser(w, r, http.StatusConflict, 0, "err.user_exists")
 			return
 		}
 		s.internalError(w, "create user", err)
@@ -111,7 +158,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	aboutAccess(r.Context(), role, org)
 	s.audit(r.Context(), "user_create", "user:"+name, describeAccess(role, org, unit, userEmail(r)))
 	s.log.Info("user created", "user", name, "role", role, "actor", principal(r.Context()).Actor())
-	s.showUsers(w, r, http.StatusCreated, name, pw)
+	s.showUsers(w, r, http.StatusCreated, usersData{Password: pw, PasswordFor: name})
 }
 
 func describeAccess(role, org, unit, email string) string {
@@ -157,7 +204,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 			bad = "err.self_demote"
 		}
 		if bad != "" {
-			s.renderError(w, r, http.StatusBadRequest, bad)
+			s.refusedUser(w, r, http.StatusBadRequest, id, bad)
 			return
 		}
 		if err = s.store.SetUserAccess(r.Context(), id, role, org, unit); err == nil && userEmail(r) != u.Email {
@@ -196,7 +243,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("user changed", "user", u.Name, "change", action, "actor", p.Actor())
 	if password != "" {
-		s.showUsers(w, r, http.StatusOK, u.Name, password)
+		s.showUsers(w, r, http.StatusOK, usersData{Password: password, PasswordFor: u.Name})
 		return
 	}
 	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
@@ -207,13 +254,24 @@ type tokensData struct {
 	Roles     []string
 	Secret    string // a new token, shown once
 	SecretFor string
+	// A refused new token: its form again as filled in, the problem in it
+	// tied to its field (accessProblem).
+	Form accessForm
+	fieldProblem
 }
 
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
-	s.showTokens(w, r, http.StatusOK, "", "")
+	s.showTokens(w, r, http.StatusOK, tokensData{})
 }
 
-func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, name, secret string) {
+// refusedToken shows the tokens page with the new token's form again as
+// filled in and the problem (key) in it.
+func (s *Server) refusedToken(w http.ResponseWriter, r *http.Request, status int, key string) {
+	f := filledIn(r)
+	s.showTokens(w, r, status, tokensData{Form: f, fieldProblem: accessProblem(s.loc(r), f, key)})
+}
+
+func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, d tokensData) {
 	all, err := s.store.Tokens(r.Context())
 	if err != nil {
 		s.internalError(w, "list tokens", err)
@@ -221,7 +279,8 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	p := principal(r.Context())
 	toks := slices.DeleteFunc(all, func(t store.TokenRow) bool { return !administers(p, t.SenderOrg) })
-	s.render(w, r, status, "tokens", "title.tokens", tokensData{Tokens: toks, Roles: store.Roles, Secret: secret, SecretFor: name})
+	d.Tokens, d.Roles = toks, store.Roles
+	s.render(w, r, status, "tokens", "title.tokens", d)
 }
 
 // createToken makes an API token; its secret is shown once, only its hash
@@ -233,12 +292,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		bad = "err.bad_name"
 	}
 	if bad != "" {
-		s.renderError(w, r, http.StatusBadRequest, bad)
+		s.refusedToken(w, r, http.StatusBadRequest, bad)
 		return
 	}
 	id, secret, err := s.store.CreateTokenID(r.Context(), store.Token{Name: name, Role: role, SenderOrg: org, Unit: unit})
 	if errors.Is(err, store.ErrTokenNameInUse) {
-		s.renderError(w, r, http.StatusConflict, "err.token_name_in_use")
+		s.refusedToken(w, r, http.StatusConflict, "err.token_name_in_use")
 		return
 	}
 	if err != nil {
@@ -248,7 +307,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	aboutAccess(r.Context(), role, org)
 	s.audit(r.Context(), "token_create", "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
 	s.log.Info("API token created", "token", id, "name", name, "role", role, "actor", principal(r.Context()).Actor())
-	s.showTokens(w, r, http.StatusCreated, name, secret)
+	s.showTokens(w, r, http.StatusCreated, tokensData{Secret: secret, SecretFor: name})
 }
 
 // revokeToken revokes an API token: the API refuses it from the next
