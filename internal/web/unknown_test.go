@@ -30,6 +30,17 @@ func TestUnknownToChannelIsVisible(t *testing.T) {
 	if strings.Count(page, ">unknown to channel<") != 1 || !strings.Contains(page, `href="/list?list=unknown_to_channel"`) {
 		t.Errorf("the unopened list does not mark the unknown shipment (%d marks)", strings.Count(page, ">unknown to channel<"))
 	}
+	// WCAG 2.1.1, 1.3.1: the day it became unknown is in the row's text,
+	// not only in a title tooltip (keyboard and touch do not reach one).
+	said := 0
+	for _, tr := range elements(parse(t, page), "tr") {
+		if strings.Contains(text(tr), "unknown to channel since 2026-11-23") {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Errorf("%d rows say since when the shipment is unknown to its channel, want 1", said)
+	}
 	if code, page := adm.get("/shipments/" + got[0].ID); code != 200 || !strings.Contains(page, "the channel has never heard of this letter") ||
 		!strings.Contains(page, store.EventUnknown) {
 		t.Errorf("evidence page: %d", code)
