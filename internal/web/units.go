@@ -30,10 +30,9 @@ type unitsData struct {
 	Done     string   // what the last action did
 	// A refused change: the unit's form again as it was filled in, the
 	// problem in it, tied to its field (contact_email or manager_email).
-	Failed  int64
-	Form    store.Unit
-	Field   string
-	Problem string
+	Failed int64
+	Form   store.Unit
+	fieldProblem
 }
 
 // unitsPage lists the sending units in scope with their contact and
@@ -68,8 +67,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 	u := store.Unit{ContactEmail: strings.TrimSpace(r.PostFormValue("contact_email")),
 		ManagerEmail: strings.TrimSpace(r.PostFormValue("manager_email"))}
 	if col, _ := notice.CheckAddresses(u.ContactEmail, u.ManagerEmail); col != "" {
-		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Failed: id, Form: u, Field: col,
-			Problem: unitProblem(s.loc(r), u, col)})
+		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Failed: id, Form: u, fieldProblem: unitProblem(s.loc(r), u, col)})
 		return
 	}
 	org, err := s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
@@ -135,20 +133,21 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/units?done=imported", http.StatusSeeOther)
 }
 
-// problem is one problem of a units file, its line and column in l's
-// language (the problem itself is the validator's, in English).
 // unitProblem says, in the reader's language and naming the field by its
 // label, what notice.CheckAddresses found wrong in the field col.
-func unitProblem(l *i18n.Localizer, u store.Unit, col string) string {
+func unitProblem(l *i18n.Localizer, u store.Unit, col string) fieldProblem {
 	if u.ContactEmail == "" && u.ManagerEmail == "" {
-		return l.T("units.err_no_address")
+		return fieldProblem{Problem: l.T("units.err_no_address"), ProblemField: col}
 	}
 	label, value := l.T("units.contact"), u.ContactEmail
 	if col == "manager_email" {
 		label, value = l.T("units.manager"), u.ManagerEmail
 	}
-	return l.T("units.err_email", "Field", label, "Value", value)
+	return fieldProblem{Problem: l.T("units.err_email", "Field", label, "Value", value), ProblemField: col}
 }
+
+// problem is one problem of a units file, its line and column in l's
+// language (the problem itself is the validator's, in English).
 
 func problem(l *i18n.Localizer, pr remind.ContactError) string {
 	if pr.Column == "" {
