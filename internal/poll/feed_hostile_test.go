@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"postvakt/internal/channel/digitalpost"
-	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
@@ -53,17 +52,8 @@ func hostileLog(t *testing.T, page string, lookup func(uuid string) string) *dig
 		fmt.Fprint(rw, page)
 	}))
 	t.Cleanup(srv.Close)
-	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok", Logger: logger}
-	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dp, err := digitalpost.New(cfg, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dp
+	return digitalPostAt(t, digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "sys", APIToken: "tok",
+		Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
 }
 
 func noLookup(string) string { return "" }

@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"postvakt/internal/channel/digitalpost"
-	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
@@ -130,18 +129,18 @@ func (l *notesLog) client(t *testing.T, size int) *digitalpost.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(l.serve))
 	t.Cleanup(srv.Close)
-	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
-	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", APIToken: "tok",
-		PageSize: size, Logger: logger}
-	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
+	return digitalPostAt(t, digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6",
+		APIToken: "tok", PageSize: size, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+}
+
+// addReads adds n MESSAGE_READ entries, letter i's created (and eventTime)
+// at an hour before now plus i times two minutes: a letter read every two
+// minutes over the last hour.
+func (l *notesLog) addReads(now time.Time, n int) {
+	for i := range n {
+		c := now.Add(-time.Hour + time.Duration(i)*2*time.Minute)
+		l.add(c, notesRaw(fmt.Sprintf("read-%d", i), "MESSAGE_READ", notesLetterID(i), notesTime(c), notesTime(c)))
 	}
-	dp, err := digitalpost.New(cfg, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dp
 }
 
 // notesRaw is an entry as the notes list its fields; eventTime and created
@@ -156,6 +155,24 @@ func notesRaw(id, tag, letter, eventTime, created string) string {
 func notesTime(t time.Time) string { return `"` + t.UTC().Format("2006-01-02T15:04:05.000Z") + `"` }
 
 func notesLetterID(i int) string { return fmt.Sprintf("3f2504e0-4f89-41d3-9a0c-%012d", i) }
+
+// notesLetters registers n Digital Post letters, letter i with channel id
+// notesLetterID(i), sent at sentAt.
+func notesLetters(t *testing.T, st *store.Store, n int, sentAt time.Time) []store.Shipment {
+	t.Helper()
+	var items []model.NewShipment
+	for i := range n {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), sentAt
+		items = append(items, it)
+	}
+	return storetest.Register(t, st, items...)
+}
+
+// notesPoller is a poller that logs nowhere and takes its time from now.
+func notesPoller(st *store.Store, now func() time.Time) *poll.Poller {
+	return poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: now})
+}
 
 // notesStates returns each letter's state by channel id.
 func notesStates(t *testing.T, db interface {
@@ -189,13 +206,7 @@ func TestFeedNotesEventTimeAfterCreated(t *testing.T) {
 			st := storetest.Open(t)
 			ctx := context.Background()
 			now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-			var items []model.NewShipment
-			for i := range 2 {
-				it := storetest.Letter(i)
-				it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-5*time.Hour)
-				items = append(items, it)
-			}
-			ships := storetest.Register(t, st, items...)
+			ships := notesLetters(t, st, 2, now.Add(-5*time.Hour))
 			l := &notesLog{}
 			for i := range 2 {
 				at := now.Add(-4 * time.Hour)
@@ -214,7 +225,7 @@ func TestFeedNotesEventTimeAfterCreated(t *testing.T) {
 			clock := now
 			l.now = func() time.Time { return clock }
 			dp := l.client(t, 100)
-			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+			p := notesPoller(st, func() time.Time { return clock })
 			// Cycles every quarter of an hour, past the eventTime.
 			for clock.Before(now.Add(ahead + 30*time.Minute)) {
 				if _, err := p.Poll(ctx, dp); err != nil {
@@ -254,18 +265,9 @@ func TestFeedNotesNewestFirst(t *testing.T) {
 			ctx := context.Background()
 			now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 			const n = 30
-			var items []model.NewShipment
-			for i := range n {
-				it := storetest.Letter(i)
-				it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
-				items = append(items, it)
-			}
-			storetest.Register(t, st, items...)
+			notesLetters(t, st, n, now.Add(-3*time.Hour))
 			l := &notesLog{newestFirst: true}
-			for i := range n { // a letter read every two minutes over the last hour
-				c := now.Add(-time.Hour + time.Duration(i)*2*time.Minute)
-				l.add(c, notesRaw(fmt.Sprintf("read-%d", i), "MESSAGE_READ", notesLetterID(i), notesTime(c), notesTime(c)))
-			}
+			l.addReads(now, n) // a letter read every two minutes over the last hour
 			failed := false
 			l.fail = func(w http.ResponseWriter, page int) bool {
 				if page == failing && !failed {
@@ -278,7 +280,7 @@ func TestFeedNotesNewestFirst(t *testing.T) {
 			clock := now
 			l.now = func() time.Time { return clock }
 			dp := l.client(t, 10)
-			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+			p := notesPoller(st, func() time.Time { return clock })
 			for range 4 {
 				_, _ = p.Poll(ctx, dp) // the first fails
 				clock = clock.Add(15 * time.Minute)
@@ -310,23 +312,14 @@ func TestFeedNotesLogThatDoesNotPage(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	const n = 25
-	var items []model.NewShipment
-	for i := range n {
-		it := storetest.Letter(i)
-		it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
-		items = append(items, it)
-	}
-	storetest.Register(t, st, items...)
+	notesLetters(t, st, n, now.Add(-3*time.Hour))
 	l := &notesLog{firstPageOnly: true}
-	for i := range n {
-		c := now.Add(-time.Hour + time.Duration(i)*2*time.Minute)
-		l.add(c, notesRaw(fmt.Sprintf("read-%d", i), "MESSAGE_READ", notesLetterID(i), notesTime(c), notesTime(c)))
-	}
+	l.addReads(now, n)
 	var asked int
 	l.fail = func(http.ResponseWriter, int) bool { asked++; return false }
 	l.now = func() time.Time { return now }
 	dp := l.client(t, 10)
-	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+	p := notesPoller(st, func() time.Time { return now })
 	sum, err := p.Poll(ctx, dp)
 	if err != nil {
 		t.Fatalf("the cycle: %v", err)
@@ -358,13 +351,7 @@ func TestFeedNotesSearchEntriesAreAboutNoLetter(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond) // letters registered now are due by then
-	var items []model.NewShipment
-	for i := range 2 {
-		it := storetest.Letter(i)
-		it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
-		items = append(items, it)
-	}
-	ships := storetest.Register(t, st, items...)
+	ships := notesLetters(t, st, 2, now.Add(-3*time.Hour))
 	l := &notesLog{search: true}
 	// Letter 1 is in the log; letter 0, never sent on, is not.
 	at := now.Add(-150 * time.Minute)
@@ -372,7 +359,7 @@ func TestFeedNotesSearchEntriesAreAboutNoLetter(t *testing.T) {
 	clock := now
 	l.now = func() time.Time { return clock }
 	dp := l.client(t, 100)
-	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+	p := notesPoller(st, func() time.Time { return clock })
 	for range 4 {
 		if _, err := p.Poll(ctx, dp); err != nil {
 			t.Fatal(err)
@@ -414,13 +401,7 @@ func TestFeedNotesLookupsHonourRetryAfter(t *testing.T) {
 			ctx := context.Background()
 			now := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond) // letters registered now are due by then
 			const n = 120
-			var items []model.NewShipment
-			for i := range n {
-				it := storetest.Letter(i)
-				it.Channel, it.ChannelID, it.SentAt = "digitalpost", notesLetterID(i), now.Add(-3*time.Hour)
-				items = append(items, it)
-			}
-			storetest.Register(t, st, items...)
+			notesLetters(t, st, n, now.Add(-3*time.Hour))
 			// The log was read up to half an hour ago: the letters, sent
 			// before that, are looked up on their own.
 			if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
@@ -443,7 +424,7 @@ func TestFeedNotesLookupsHonourRetryAfter(t *testing.T) {
 			clock := now
 			l.now = func() time.Time { return clock }
 			dp := l.client(t, 100)
-			p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+			p := notesPoller(st, func() time.Time { return clock })
 			_, _ = p.Poll(ctx, dp)
 			first := asked.Load()
 			if first == 0 || first > 8 {

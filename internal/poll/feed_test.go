@@ -118,8 +118,15 @@ func newFeedWorldFrom(t *testing.T, scenario string) *feedWorld {
 func (w *feedWorld) adapter(t *testing.T) *digitalpost.Client {
 	t.Helper()
 	o := w.sim.Options()
-	cfg := digitalpost.Config{BaseURL: w.srv.URL + "/apis/v1", SystemID: o.DigitalPostSystemID, APIToken: o.DigitalPostAPIToken,
-		Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}
+	return digitalPostAt(t, digitalpost.Config{BaseURL: w.srv.URL + "/apis/v1", SystemID: o.DigitalPostSystemID,
+		APIToken: o.DigitalPostAPIToken, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+}
+
+// digitalPostAt is a Digital Post adapter with cfg over an HTTP client that
+// neither retries nor breaks (each test decides what a failure does) and
+// logs to cfg.Logger.
+func digitalPostAt(t *testing.T, cfg digitalpost.Config) *digitalpost.Client {
+	t.Helper()
 	hc, err := httpclient.New(httpclient.Options{Name: "digitalpost", BaseURL: cfg.BaseURL, MaxRetries: -1, BreakerThreshold: -1,
 		Logger: cfg.Logger})
 	if err != nil {
