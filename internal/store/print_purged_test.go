@@ -249,20 +249,7 @@ func TestPurgedLetterKeepsOnlyTheClassOfAFailedPoll(t *testing.T) {
 		}
 	}
 	for id, want := range map[string]string{purged: "status poll failed: HTTP 503", kept: text} {
-		var lastError string
-		if err := st.DB().Get(&lastError, `SELECT last_error FROM print_orders WHERE shipment_id = $1`, id); err != nil {
-			t.Fatal(err)
-		}
-		evs, err := st.Events(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var messages []string
-		for _, ev := range evs {
-			if ev.Kind == store.EventPrintError {
-				messages = append(messages, ev.Message)
-			}
-		}
+		lastError, messages := storetest.PrintError(t, st, id)
 		if lastError != want || len(messages) != 1 || !strings.HasSuffix(messages[0], ": "+want) {
 			t.Errorf("purged=%t: last_error %q, print_error events %q; want %q in both", id == purged, lastError, messages, want)
 		}
