@@ -215,6 +215,35 @@ func (e *env) creates() int {
 	return n
 }
 
+// placed returns the letters whose print order the provider has received
+// (and not yet answered further).
+func (e *env) placed() []string {
+	e.t.Helper()
+	var ids []string
+	for id, p := range e.prints() {
+		if p.State == store.PrintStateReceived {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// orderAndDrain orders ids printed through a print service on client
+// (batches of 10, logging nowhere) and drains the outbox once at now: the
+// orders are sent to the provider.
+func orderAndDrain(t *testing.T, st *store.Store, client *httpclient.Client, ids []string, now time.Time) *printing.Service {
+	t.Helper()
+	ctx := context.Background()
+	svc := printing.New(st, printing.Options{Provider: client, BatchSize: 10, Logger: quiet})
+	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Drain(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 func (e *env) shipment(id string) *store.Shipment {
 	e.t.Helper()
 	sh, err := e.st.Shipment(e.ctx, id, store.Scope{})

@@ -221,12 +221,7 @@ func TestOpenedAfterOrderIsCancelledOrTooLate(t *testing.T) {
 	e := newEnv(t, scenario, sim.Options{NoFaults: true})
 	e.escalate(day(16))
 	e.run(day(16))
-	var placed []string
-	for id, p := range e.prints() {
-		if p.State == store.PrintStateReceived {
-			placed = append(placed, id)
-		}
-	}
+	placed := e.placed()
 	if len(placed) < 3 {
 		t.Fatalf("only %d orders placed", len(placed))
 	}

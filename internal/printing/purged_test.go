@@ -11,7 +11,6 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
-	"postvakt/internal/printing"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
@@ -30,12 +29,7 @@ func TestPurgedLetterWhosePrintFailsOpensNoManualCase(t *testing.T) {
 	e := newEnv(t, strings.Replace(scenario, "fail_chance: 0", "fail_chance: 1", 1), sim.Options{NoFaults: true})
 	e.escalate(day(16))
 	e.run(day(16))
-	var placed []string
-	for id, p := range e.prints() {
-		if p.State == store.PrintStateReceived {
-			placed = append(placed, id)
-		}
-	}
+	placed := e.placed()
 	if len(placed) < 4 {
 		t.Fatalf("only %d orders placed", len(placed))
 	}
@@ -123,13 +117,7 @@ func TestPurgedLetterWhosePollFailsKeepsOnlyTheClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := printing.New(st, printing.Options{Provider: client, BatchSize: 10, Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Drain(ctx, now); err != nil {
-		t.Fatal(err)
-	}
+	svc := orderAndDrain(t, st, client, ids, now)
 	if p, err := st.PurgeShipments(ctx, []string{purged}, now.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 1 {
 		t.Fatalf("purge: %+v %v, want the letter purged (its order is placed)", p, err)
 	}
@@ -137,20 +125,7 @@ func TestPurgedLetterWhosePollFailsKeepsOnlyTheClass(t *testing.T) {
 		t.Fatalf("poll: %+v %v, want both polls failed", sum, err)
 	}
 	for _, id := range ids {
-		var lastError string
-		if err := st.DB().Get(&lastError, `SELECT last_error FROM print_orders WHERE shipment_id = $1`, id); err != nil {
-			t.Fatal(err)
-		}
-		evs, err := st.Events(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var messages []string
-		for _, ev := range evs {
-			if ev.Kind == store.EventPrintError {
-				messages = append(messages, ev.Message)
-			}
-		}
+		lastError, messages := storetest.PrintError(t, st, id)
 		switch {
 		case id == purged && (lastError != "status poll failed: HTTP 503" || len(messages) != 1 ||
 			!strings.HasSuffix(messages[0], ": status poll failed: HTTP 503")):

@@ -12,7 +12,6 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
-	"postvakt/internal/printing"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -76,13 +75,7 @@ func TestRacePrintDrainOrdersLetterOpenedAfterClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := printing.New(st, printing.Options{Provider: client, BatchSize: 10, Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Drain(ctx, now); err != nil {
-		t.Fatal(err)
-	}
+	orderAndDrain(t, st, client, ids, now)
 	sh, err := st.Shipment(ctx, opened, store.Scope{})
 	if err != nil {
 		t.Fatal(err)
