@@ -24,14 +24,8 @@ func TestDecisionEndingTheCaseClosesEscalation(t *testing.T) {
 	setState(t, st, ids[3], model.StateAvailable, model.StageReminded)
 	at := printT0.Add(time.Hour)
 
-	if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: ids[0], Decision: store.DecisionClosed,
-		Actor: "user:kari", At: at, Deadline: at}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: ids[3], Decision: store.DecisionAssessed,
-		Actor: "user:kari", At: at, Deadline: at}); err != nil {
-		t.Fatal(err)
-	}
+	followUp(t, st, ids[0], store.DecisionClosed, "", at)
+	followUp(t, st, ids[3], store.DecisionAssessed, "", at)
 	// The rest at once (the decided two are left alone).
 	n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionNewLetter,
 		Deadline: at, Actor: "user:ola", At: at})
@@ -90,10 +84,7 @@ func TestDecisionClosingAManualLetterLeavesNoOpenManualItem(t *testing.T) {
 		}
 	}
 	at := printT0.Add(time.Hour)
-	if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: ids[0], Decision: store.DecisionNewLetter,
-		Actor: "user:kari", At: at, Deadline: at}); err != nil {
-		t.Fatal(err)
-	}
+	followUp(t, st, ids[0], store.DecisionNewLetter, "", at)
 	if _, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionClosed, Deadline: at,
 		Actor: "user:ola", At: at}); err != nil {
 		t.Fatal(err)

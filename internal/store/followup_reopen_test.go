@@ -9,6 +9,29 @@ import (
 	"postvakt/internal/store"
 )
 
+// remindedHeldManual registers four letters for the follow-up tests: the
+// first reminded, the second's print held for approval, the third's print
+// in manual handling (no address), the fourth as registered, for the test
+// to put where it needs it.
+func remindedHeldManual(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	ids := printShipments(t, st, 4)
+	setState(t, st, ids[0], model.StateAvailable, model.StageReminded)
+	printDecide(t, st, []string{ids[1]}, "barnevern", true, printT0)
+	printToManual(t, st, ids[2])
+	return ids
+}
+
+// followUp records user:kari's follow-up decision (with note) on the letter
+// id at at, due at at.
+func followUp(t *testing.T, st *store.Store, id, decision, note string, at time.Time) {
+	t.Helper()
+	if err := st.RecordFollowUp(context.Background(), store.FollowUpDecision{ShipmentID: id, Decision: decision, Note: note,
+		Actor: "user:kari", At: at, Deadline: at}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A unit that closes a letter's case and then records "consequences
 // assessed" instead gets the escalation that decision implies: it goes on.
 // A reminded letter is reminded again (the next run looks at it at once);
@@ -20,18 +43,12 @@ import (
 func TestAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	ids := printShipments(t, st, 4)
+	ids := remindedHeldManual(t, st)
 	reminded, held, manual, incident := ids[0], ids[1], ids[2], ids[3]
-	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
 	setState(t, st, incident, model.StateAvailable, model.StageReminded)
-	printDecide(t, st, []string{held}, "barnevern", true, printT0)
-	printToManual(t, st, manual)
 	decide := func(id, decision string, at time.Time) {
 		t.Helper()
-		if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: id, Decision: decision, Note: "n",
-			Actor: "user:kari", At: at, Deadline: at}); err != nil {
-			t.Fatal(err)
-		}
+		followUp(t, st, id, decision, "n", at)
 	}
 	stage := func(id string) model.Stage {
 		t.Helper()
@@ -119,12 +136,9 @@ func TestAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 func TestIncidentAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	ids := printShipments(t, st, 4)
+	ids := remindedHeldManual(t, st)
 	reminded, held, manual, ordered := ids[0], ids[1], ids[2], ids[3]
-	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
-	printDecide(t, st, []string{held}, "barnevern", true, printT0)
 	printDecide(t, st, []string{ordered}, "taushetsbelagt", false, printT0)
-	printToManual(t, st, manual)
 	at := printT0.Add(time.Hour)
 	for _, d := range []string{store.DecisionClosed, store.DecisionAssessed} {
 		if n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: d, Note: "n", Replace: true,
@@ -177,18 +191,12 @@ func TestIncidentAssessmentReplacingACloseReopensTheEscalation(t *testing.T) {
 func TestReopenByDecisionReopensEachLetterOfAList(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	ids := printShipments(t, st, 4)
+	ids := remindedHeldManual(t, st)
 	reminded, held, manual, open := ids[0], ids[1], ids[2], ids[3]
-	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
 	setState(t, st, open, model.StateAvailable, model.StageReminded)
-	printDecide(t, st, []string{held}, "barnevern", true, printT0)
-	printToManual(t, st, manual)
 	at := printT0.Add(time.Hour)
 	for _, id := range []string{reminded, held, manual} {
-		if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: id, Decision: store.DecisionClosed,
-			Actor: "user:kari", At: at, Deadline: at}); err != nil {
-			t.Fatal(err)
-		}
+		followUp(t, st, id, store.DecisionClosed, "", at)
 	}
 	later := at.Add(time.Hour)
 	if err := st.ReopenByDecision(ctx, []string{reminded, held, manual, open},
