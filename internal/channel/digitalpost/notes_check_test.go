@@ -146,6 +146,22 @@ func readAll(t *testing.T, c *Client) ([]channel.FeedEvent, error) {
 	return got, err
 }
 
+// readOneAccepted reads a log of one page holding the entry ev alone and
+// returns what the adapter made of it, failing the test unless the read
+// gave exactly one event and did not refuse it.
+func readOneAccepted(t *testing.T, ev string) channel.FeedEvent {
+	t.Helper()
+	cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+	got, err := readAll(t, cl)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%v, %d events", err, len(got))
+	}
+	if got[0].Err != nil {
+		t.Fatalf("refused: %v", got[0].Err)
+	}
+	return got[0]
+}
+
 // TestNotesEveryTag: an answer with every field of the notes (and of the
 // 1.68 model) and every tag of the notes' table reads without an error, each
 // tag mapped as the table says, times parsed, the label, title, owner and the
@@ -244,16 +260,9 @@ func TestNotesTimeForms(t *testing.T) {
 	} {
 		t.Run(c.raw, func(t *testing.T) {
 			ev := notesEvent(1, "MEMO_AVAILABLE_TO_RECIPIENT", c.raw, c.raw, "0101801234", "CITIZEN")
-			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
-			got, err := readAll(t, cl)
-			if err != nil || len(got) != 1 {
-				t.Fatalf("%v, %d events", err, len(got))
-			}
-			if got[0].Err != nil {
-				t.Fatalf("refused: %v", got[0].Err)
-			}
-			if !got[0].At.Equal(c.want) || !got[0].Logged.Equal(c.want) {
-				t.Errorf("at %s logged %s, want %s", got[0].At, got[0].Logged, c.want)
+			got := readOneAccepted(t, ev)
+			if !got.At.Equal(c.want) || !got.Logged.Equal(c.want) {
+				t.Errorf("at %s logged %s, want %s", got.At, got.Logged, c.want)
 			}
 		})
 	}

@@ -70,13 +70,10 @@ func TestPagingALogThatRepeatsItsPage(t *testing.T) {
 				_, _ = w.Write([]byte(body + "}"))
 			}))
 			defer srv.Close()
-			hc, _ := httpclient.New(httpclient.Options{Name: Name, BaseURL: srv.URL + "/apis/v1", Logger: quiet, MaxRetries: -1})
-			cl, err := New(Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: 3, MaxPages: 1000}, hc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: 3, MaxPages: 1000},
+				httpclient.Options{MaxRetries: -1})
 			seen := map[string]int{}
-			err = cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
+			err := cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
 				for _, e := range p {
 					seen[e.ID]++
 				}

@@ -100,14 +100,11 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 				_, _ = w.Write([]byte(body + "}"))
 			}))
 			defer srv.Close()
-			hc, _ := httpclient.New(httpclient.Options{Name: Name, BaseURL: srv.URL + "/apis/v1", Logger: quiet, MaxRetries: -1})
-			cl, err := New(Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, MaxPages: 20}, hc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, MaxPages: 20},
+				httpclient.Options{MaxRetries: -1})
 			var got []string
 			marks := 0 // pages of no entries: the mark of a gap
-			err = cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
+			err := cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
 				if len(p) == 0 {
 					marks++
 				}
