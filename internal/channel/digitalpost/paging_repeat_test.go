@@ -24,10 +24,6 @@ import (
 // more the log will not page to, a gap after the last entry read, so that
 // the poller reads on from there (each such read starts later).
 func TestPagingALogThatRepeatsItsPage(t *testing.T) {
-	entry := func(n int) string {
-		return fmt.Sprintf(`{"id":"ev-%d","eventId":"e-%d","eventTag":"MESSAGE_READ","eventTime":"2025-03-10T08:00:%02dZ","created":"2025-03-10T08:00:%02dZ",`+
-			`"metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-0000000000%02d"}}`, n, n, n, n, n)
-	}
 	const entries = 10
 	for _, c := range []struct {
 		name       string
@@ -60,7 +56,7 @@ func TestPagingALogThatRepeatsItsPage(t *testing.T) {
 				}
 				var evs []string
 				for n := page*size + 1; n <= entries && n <= (page+1)*size; n++ {
-					evs = append(evs, entry(n))
+					evs = append(evs, pagingEntry(n))
 				}
 				body := `{"events":[` + strings.Join(evs, ",") + `]`
 				if c.envelope {

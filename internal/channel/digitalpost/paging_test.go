@@ -16,16 +16,20 @@ import (
 	"postvakt/internal/httpclient"
 )
 
+// pagingEntry is the paging tests' entry n (below 60): id ev-n, a
+// MESSAGE_READ of its own letter, made and stored at 08:00:n on 10 March
+// 2025.
+func pagingEntry(n int) string {
+	return fmt.Sprintf(`{"id":"ev-%d","eventId":"e-%d","eventTag":"MESSAGE_READ","eventTime":"2025-03-10T08:00:%02dZ","created":"2025-03-10T08:00:%02dZ",`+
+		`"metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-0000000000%02d"}}`, n, n, n, n, n)
+}
+
 // TestPagingFollowsTotalPages: the read goes on to the last page the log
 // announces, also past an empty page (a log that caps or filters its
 // pages, or is still indexing, may answer one); without totalPages an
 // empty page is the end; a log whose pages never end is an error, not a
 // loop.
 func TestPagingFollowsTotalPages(t *testing.T) {
-	entry := func(n int) string {
-		return fmt.Sprintf(`{"id":"ev-%d","eventTag":"MESSAGE_READ","eventTime":"2025-03-10T08:00:0%dZ","created":"2025-03-10T08:00:0%dZ",`+
-			`"metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-00000000000%d"}}`, n, n, n, n)
-	}
 	for _, c := range []struct {
 		name    string
 		pages   [][]int // the entries of each page
@@ -77,7 +81,7 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 				var evs []string
 				if p < len(c.pages) {
 					for _, n := range c.pages[p] {
-						evs = append(evs, entry(n))
+						evs = append(evs, pagingEntry(n))
 					}
 				}
 				body := `{"events":[` + strings.Join(evs, ",") + `]`
