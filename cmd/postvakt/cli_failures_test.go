@@ -3,7 +3,6 @@ package main_test
 import (
 	"bufio"
 	"bytes"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -37,12 +36,7 @@ func TestFailedExportLeavesNoFile(t *testing.T) {
 	}
 	old := filepath.Join(dir, "old.csv")
 	os.WriteFile(old, []byte("last week's list\n"), 0o644)
-	conn, err := sql.Open("postgres", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.Exec(`ALTER TABLE shipments RENAME TO shipments_gone`); err != nil {
+	if _, err := openDB(t, db).Exec(`ALTER TABLE shipments RENAME TO shipments_gone`); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"old.csv", "new.csv", "new.xlsx"} {

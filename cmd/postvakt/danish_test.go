@@ -1,31 +1,16 @@
 package main_test
 
 import (
-	"database/sql"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"postvakt/internal/pgtest"
 )
-
-// importDanish imports one letter line (after header) into db.
-func importDanish(t *testing.T, db, line string) {
-	t.Helper()
-	letters := filepath.Join(t.TempDir(), "letters.csv")
-	if err := os.WriteFile(letters, []byte(header+line+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, stderr, code := run(t, db, "import", letters); code != 0 {
-		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
-	}
-}
 
 // TestDanishOnlyUIOffersOnlyDigitalPost: a municipality that configured
 // Danish Digital Post only (no SvarUt, no Altinn) is offered, in the lists'
@@ -34,7 +19,7 @@ func importDanish(t *testing.T, db, line string) {
 // have and whose ids its Danish recipients cannot have.
 func TestDanishOnlyUIOffersOnlyDigitalPost(t *testing.T) {
 	db := pgtest.New(t)
-	importDanish(t, db, "digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Socialforvaltningen,org,14691804,Afgørelse,true,fortrolig,2026-11-02T10:00:00+01:00")
+	importLetter(t, db, "digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Socialforvaltningen,org,14691804,Afgørelse,true,fortrolig,2026-11-02T10:00:00+01:00")
 	out, stderr, code := run(t, db, "user", "add", "--name", "kari", "--role", "compliance", "--sender-org", "64942212")
 	m := regexp.MustCompile(`shown once\): (\S+)`).FindStringSubmatch(out)
 	if code != 0 || m == nil {
@@ -89,18 +74,13 @@ func TestDanishOnlyUIOffersOnlyDigitalPost(t *testing.T) {
 // Digital Post's physical post, as it does with a provider.
 func TestDanishPhysicalPostWithoutPrintProvider(t *testing.T) {
 	db := pgtest.New(t)
-	importDanish(t, db, "digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Borgerservice,person,0101701234,Afgørelse,true,sag,2026-11-02T10:00:00+01:00")
+	importLetter(t, db, "digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Borgerservice,person,0101701234,Afgørelse,true,sag,2026-11-02T10:00:00+01:00")
 	// Danish-only: Digital Post and SMTP, nothing Norwegian.
-	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
-	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00") // not ahead of the clock: a run that acts refuses that
+	out, stderr, code := escalateOnce(t, db)
 	if code != 0 {
 		t.Fatalf("escalate: exit %d\n%s\n%s", code, out, stderr)
 	}
-	conn, err := sql.Open("postgres", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := openDB(t, db)
 	var stage string
 	if err := conn.QueryRow(`SELECT stage FROM shipments`).Scan(&stage); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package main_test
 
 import (
-	"database/sql"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,30 +14,15 @@ import (
 // from cron does not look fine.
 func TestEscalateOnceFailsWhenNothingWentOut(t *testing.T) {
 	db := pgtest.New(t)
-	dir := t.TempDir()
-	letters := filepath.Join(dir, "letters.csv")
-	contacts := filepath.Join(dir, "contacts.csv")
-	os.WriteFile(letters, []byte(header+
-		"svarut,0e0e0e0e-0000-4000-8000-000000000001,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-02T10:00:00+01:00\n"), 0o644)
-	os.WriteFile(contacts, []byte("orgnr,email\n974760673,post@firma.no\n"), 0o644)
-	for _, args := range [][]string{{"import", letters}, {"contacts", "import", contacts}} {
-		if out, stderr, code := run(t, db, args...); code != 0 {
-			t.Fatalf("%v: %d\n%s\n%s", args, code, out, stderr)
-		}
-	}
-	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
-	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
+	importLetter(t, db, "svarut,0e0e0e0e-0000-4000-8000-000000000001,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-02T10:00:00+01:00")
+	importCSV(t, db, "orgnr,email\n974760673,post@firma.no\n", "contacts", "import")
+	out, stderr, code := escalateOnce(t, db)
 	if code != 1 || !regexp.MustCompile(`not sent this run \(see the log\): reminder \d+ to 974760673`).MatchString(stderr) ||
 		!strings.Contains(out, "1 failed sends") || strings.Contains(stderr, "Vedtak") {
 		t.Fatalf("escalate with the mail server down: exit %d, want 1\n%s\n%s", code, out, stderr)
 	}
-	conn, err := sql.Open("postgres", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	var status string
-	if err := conn.QueryRow(`SELECT status FROM notifications`).Scan(&status); err != nil || status != "failed" {
+	if err := openDB(t, db).QueryRow(`SELECT status FROM notifications`).Scan(&status); err != nil || status != "failed" {
 		t.Errorf("the reminder is %q (%v), want failed (tried again by the next run)", status, err)
 	}
 }
@@ -52,14 +34,8 @@ func TestEscalateOnceFailsWhenNothingWentOut(t *testing.T) {
 // cron does not look fine while reminders wait for an address.
 func TestEscalateOnceFailsWithoutAReminderAddress(t *testing.T) {
 	db := pgtest.New(t)
-	letters := filepath.Join(t.TempDir(), "letters.csv")
-	os.WriteFile(letters, []byte(header+
-		"svarut,0e0e0e0e-0000-4000-8000-000000000003,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-02T10:00:00+01:00\n"), 0o644)
-	if out, stderr, code := run(t, db, "import", letters); code != 0 {
-		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
-	}
-	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
-	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
+	importLetter(t, db, "svarut,0e0e0e0e-0000-4000-8000-000000000003,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-02T10:00:00+01:00")
+	out, stderr, code := escalateOnce(t, db)
 	if code != 1 || !strings.Contains(out, "organisations without an e-mail address (add them with `postvakt contacts import`): 974760673") ||
 		!strings.Contains(stderr, "not sent this run (see the log): reminder to 974760673 (no e-mail address)") {
 		t.Fatalf("escalate with an organisation without address: exit %d, want 1 naming it\n%s\n%s", code, out, stderr)
@@ -77,27 +53,12 @@ func TestEscalateOnceFailsWithoutAReminderAddress(t *testing.T) {
 // kind and notification id, not by title, unit or address.
 func TestEscalateOnceFailsWhenANoticeDidNotGoOut(t *testing.T) {
 	db := pgtest.New(t)
-	dir := t.TempDir()
-	letters := filepath.Join(dir, "letters.csv")
-	units := filepath.Join(dir, "units.csv")
-	os.WriteFile(letters, []byte(header+
-		"svarut,0e0e0e0e-0000-4000-8000-000000000002,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-27T10:00:00+01:00\n"), 0o644)
-	os.WriteFile(units, []byte("sender_org,unit,contact_email,manager_email\n964338531,Barnevernstjenesten,barnevern@kommune.no,leder@kommune.no\n"), 0o644)
-	for _, args := range [][]string{{"import", letters}, {"units", "import", units}} {
-		if out, stderr, code := run(t, db, args...); code != 0 {
-			t.Fatalf("%v: %d\n%s\n%s", args, code, out, stderr)
-		}
-	}
-	conn, err := sql.Open("postgres", db)
-	if err != nil {
+	importLetter(t, db, "svarut,0e0e0e0e-0000-4000-8000-000000000002,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-27T10:00:00+01:00")
+	importCSV(t, db, "sender_org,unit,contact_email,manager_email\n964338531,Barnevernstjenesten,barnevern@kommune.no,leder@kommune.no\n", "units", "import")
+	if _, err := openDB(t, db).Exec(`UPDATE shipments SET state = 'rejected'`); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	if _, err := conn.Exec(`UPDATE shipments SET state = 'rejected'`); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
-	out, stderr, code := runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
+	out, stderr, code := escalateOnce(t, db)
 	if code != 1 || !strings.Contains(out, "0 failed sends") || !strings.Contains(out, "1 failed") ||
 		!regexp.MustCompile(`not sent this run \(see the log\): followup_due notice \d+`).MatchString(stderr) {
 		t.Fatalf("escalate with a notice not sent: exit %d, want 1 naming the notice\n%s\n%s", code, out, stderr)

@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -61,6 +62,47 @@ func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {
 }
 
 const header = "channel,channel_id,sender_org,sender_unit,recipient_kind,recipient_id,title,confidential,class,sent_at\n"
+
+// importCSV writes text to a file and runs command (such as "import" or
+// "contacts", "import") on it; an exit other than 0 fails the test.
+func importCSV(t *testing.T, db, text string, command ...string) {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "import.csv")
+	if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append(command, f)
+	if out, stderr, code := run(t, db, args...); code != 0 {
+		t.Fatalf("%v: %d\n%s\n%s", args, code, out, stderr)
+	}
+}
+
+// importLetter imports one letter line (after header) into db.
+func importLetter(t *testing.T, db, line string) {
+	t.Helper()
+	importCSV(t, db, header+line+"\n", "import")
+}
+
+// escalateOnce runs `escalate --once` at 2026-11-30 10:00 Oslo time (not
+// ahead of the clock: a run that acts refuses that) with the shipped
+// policies, e-mail only (no channel, no print provider) to a mail server
+// that cannot be reached, and returns stdout, stderr and the exit code.
+func escalateOnce(t *testing.T, db string) (string, string, int) {
+	t.Helper()
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1", "POSTVAKT_SMTP_TLS=none"}
+	return runEnv(t, env, "escalate", "--once", "--now", "2026-11-30T10:00:00+01:00")
+}
+
+// openDB opens db for the test's own queries, closed when the test ends.
+func openDB(t *testing.T, db string) *sql.DB {
+	t.Helper()
+	conn, err := sql.Open("postgres", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
 
 func countShipments(t *testing.T, db string) int {
 	t.Helper()
