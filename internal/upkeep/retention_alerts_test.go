@@ -2,7 +2,6 @@ package upkeep
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -57,8 +56,7 @@ func TestRetentionPurgesLongResolvedAlertsAndTheirNotices(t *testing.T) {
 	recent := alert("resolved", now.AddDate(-1, 0, -1), &resolvedRecent)
 	recentNotice := notice("email:per.drift@bergen.kommune.no", resolvedRecent, recent)
 
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	p, err := u.Purge(ctx, now)
+	p, err := purge(ctx, st, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package upkeep
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -47,8 +46,7 @@ func TestRetentionPurgesContactsOfOrganisationsWithNoLetterLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	p, err := u.Purge(ctx, now)
+	p, err := purge(ctx, st, now)
 	if err != nil {
 		t.Fatal(err)
 	}

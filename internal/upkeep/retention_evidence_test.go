@@ -2,7 +2,6 @@ package upkeep
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -54,8 +53,7 @@ func TestRetentionKeepsWholeTrailOfRetainedLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	p, err := u.Purge(ctx, now)
+	p, err := purge(ctx, st, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +93,7 @@ func TestRetentionPurgesManualResolutionNote(t *testing.T) {
 	if err := st.ResolveManual(ctx, id, store.Scope{}, store.ManualDeliveredOtherwise, note, "user:ola", old.AddDate(0, 0, 40)); err != nil {
 		t.Fatal(err)
 	}
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	p, err := u.Purge(ctx, old.AddDate(6, 0, 0))
+	p, err := purge(ctx, st, old.AddDate(6, 0, 0))
 	if err != nil || p.Shipments != 1 {
 		t.Fatalf("purge: %+v %v; want the letter purged", p, err)
 	}

@@ -2,9 +2,10 @@ package upkeep
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -27,56 +28,13 @@ func TestRetentionRaceWithARegistrationToThePerson(t *testing.T) {
 	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
 	register(t, st, letter{"taushetsbelagt", "person", personA, "TITTEL-A", old})
 	newID := storetest.ChannelID("race", 1)
-
-	hold, err := st.DB().Beginx()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = hold.Rollback() }()
-	if _, err := hold.Exec(`INSERT INTO recipients (kind, ident) VALUES ('org', $1) ON CONFLICT DO NOTHING`, firma); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := hold.Exec(`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
-		SELECT gen_random_uuid(), 'svarut', $1, s.sender_unit_id, r.id, '', false, s.class, now()
-		FROM shipments s, recipients r WHERE s.channel_id = 'ret-0' AND r.kind = 'org' AND r.ident = $2`, newID, firma); err != nil {
-		t.Fatal(err)
-	}
-
-	type result struct {
-		got []store.Shipment
-		n   int
-		err error
-	}
-	regDone := make(chan result, 1)
-	go func() {
-		got, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: newID, SenderOrg: bergen,
-			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-NY",
-			Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceAPI, "test")
-		regDone <- result{got, n, err}
-	}()
+	hold := holdChannelID(t, st, newID)
+	regDone := registerInBackground(ctx, st, personLetter(newID, personA, "TITTEL-NY", now))
 	waitLocked(t, st, 1, nil)
-
-	type purged struct {
-		p   Purge
-		err error
-	}
-	purgeDone := make(chan purged, 1)
-	go func() {
-		u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-		p, err := u.Purge(ctx, now)
-		purgeDone <- purged{p, err}
-	}()
+	purgeDone := purgeInBackground(ctx, st, now)
 	// The purge either ends (taking the person) or waits for the
 	// registration that holds the person.
-	pr := doneOrLocked(t, st, 2, purgeDone)
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	reg := <-regDone
-	if pr == nil {
-		r := <-purgeDone
-		pr = &r
-	}
+	reg, pr := settle(t, st, hold, regDone, purgeDone)
 	if pr.err != nil || pr.p.Shipments != 1 {
 		t.Fatalf("purge %+v %v; want the old letter purged", pr.p, pr.err)
 	}
@@ -85,21 +43,96 @@ func TestRetentionRaceWithARegistrationToThePerson(t *testing.T) {
 	}
 }
 
-// doneOrLocked waits (bounded) until ch delivers, and returns what it
-// did, or until n backends of the test's database wait for a lock (nil).
-func doneOrLocked[T any](t *testing.T, st *store.Store, n int, ch <-chan T) *T {
+// personLetter is a new confidential SvarUt letter from Bergen's
+// Barnevernstjenesten to a person.
+func personLetter(channelID, person, title string, sent time.Time) model.NewShipment {
+	return model.NewShipment{Channel: "svarut", ChannelID: channelID, SenderOrg: bergen, SenderUnit: "Barnevernstjenesten",
+		RecipientKind: model.RecipientPerson, RecipientID: person, Title: title, Confidential: true, Class: "taushetsbelagt",
+		SentAt: sent}
+}
+
+// holdChannelID begins a transaction that holds an uncommitted letter (to
+// firma, from the unit of register's first letter) with channelID: a
+// registration of that channel id stops at the statement that stores its
+// letters until the transaction ends (rolled back at the latest when the
+// test ends).
+func holdChannelID(t *testing.T, st *store.Store, channelID string) *sqlx.Tx {
 	t.Helper()
-	var got *T
-	waitLocked(t, st, n, func() bool {
+	hold, err := st.DB().Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hold.Rollback() })
+	if _, err := hold.Exec(`INSERT INTO recipients (kind, ident) VALUES ('org', $1) ON CONFLICT DO NOTHING`, firma); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
+		SELECT gen_random_uuid(), 'svarut', $1, s.sender_unit_id, r.id, '', false, s.class, now()
+		FROM shipments s, recipients r WHERE s.channel_id = 'ret-0' AND r.kind = 'org' AND r.ident = $2`, channelID, firma); err != nil {
+		t.Fatal(err)
+	}
+	return hold
+}
+
+// registered is what a registration run in the background returned.
+type registered struct {
+	got []store.Shipment
+	n   int
+	err error
+}
+
+// registerInBackground registers the letter from the API in a goroutine
+// and delivers what the registration returned.
+func registerInBackground(ctx context.Context, st *store.Store, l model.NewShipment) <-chan registered {
+	done := make(chan registered, 1)
+	go func() {
+		got, n, err := st.Register(ctx, []model.NewShipment{l}, store.SourceAPI, "test")
+		done <- registered{got, n, err}
+	}()
+	return done
+}
+
+// purged is what a purge run in the background returned.
+type purged struct {
+	p   Purge
+	err error
+}
+
+// purgeInBackground runs the purge (retention 5 years) at now in a
+// goroutine and delivers what it returned.
+func purgeInBackground(ctx context.Context, st *store.Store, now time.Time) <-chan purged {
+	done := make(chan purged, 1)
+	go func() {
+		p, err := purge(ctx, st, now)
+		done <- purged{p, err}
+	}()
+	return done
+}
+
+// settle waits (bounded) until second ends or two backends of the test's
+// database wait for a lock (first's, stopped by hold, and second's), then
+// rolls hold back, and returns what first and then second returned.
+func settle[F, S any](t *testing.T, st *store.Store, hold *sqlx.Tx, first <-chan F, second <-chan S) (F, S) {
+	t.Helper()
+	var s *S
+	waitLocked(t, st, 2, func() bool {
 		select {
-		case r := <-ch:
-			got = &r
+		case r := <-second:
+			s = &r
 			return true
 		default:
 			return false
 		}
 	})
-	return got
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	f := <-first
+	if s == nil {
+		r := <-second
+		s = &r
+	}
+	return f, *s
 }
 
 // waitLocked waits (bounded) until n backends of the test's database wait
@@ -133,9 +166,7 @@ func TestRegisterInBatchDuplicateLeavesNoPerson(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
-	row := model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID("dup", 1), SenderOrg: bergen,
-		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL",
-		Confidential: true, Class: "taushetsbelagt", SentAt: now}
+	row := personLetter(storetest.ChannelID("dup", 1), personA, "TITTEL", now)
 	other := row
 	other.RecipientID = personC
 	got, n, err := st.Register(ctx, []model.NewShipment{row, other}, store.SourceAPI, "test")
@@ -170,8 +201,7 @@ func TestRetentionKeepsALetterWhosePrintOrderIsNotPlaced(t *testing.T) {
 			t.Fatalf("resolve print: %q %v, want %s", got, err, want)
 		}
 	}
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	p, err := u.Purge(ctx, now)
+	p, err := purge(ctx, st, now)
 	if err != nil || p.Shipments != 1 || p.PrintPending != 2 {
 		t.Fatalf("purge %+v %v; want the plain letter purged, the two with an order not placed kept", p, err)
 	}
@@ -180,10 +210,8 @@ func TestRetentionKeepsALetterWhosePrintOrderIsNotPlaced(t *testing.T) {
 		WHERE s.purged_at IS NULL AND s.title <> '' AND o.request->>'address' = 'ADRESSE'`); err != nil || kept != 2 {
 		t.Errorf("%d letters kept with their order's request (%v), want 2", kept, err)
 	}
-	var audit int
-	if err := st.DB().Get(&audit, `SELECT count(*) FROM audit_log WHERE action = 'retention_purge_letters'
-		AND detail LIKE '%2 letters kept: print order not placed yet%'`); err != nil || audit != 1 {
-		t.Errorf("%d audit entries say the purge kept 2 letters for their print orders (%v), want 1", audit, err)
+	if n := auditCount(t, st, "retention_purge_letters", "%2 letters kept: print order not placed yet%"); n != 1 {
+		t.Errorf("%d audit entries say the purge kept 2 letters for their print orders, want 1", n)
 	}
 }
 
@@ -212,39 +240,11 @@ func TestRetentionRaceRegistrationAfterThePurgeTookThePerson(t *testing.T) {
 	if _, err := hold.Exec(`SELECT 1 FROM followups WHERE shipment_id = $1 FOR UPDATE`, ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	type purged struct {
-		p   Purge
-		err error
-	}
-	purgeDone := make(chan purged, 1)
-	go func() {
-		u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-		p, err := u.Purge(ctx, now)
-		purgeDone <- purged{p, err}
-	}()
+	purgeDone := purgeInBackground(ctx, st, now)
 	waitLocked(t, st, 1, nil) // the purge, at the follow-up note, holding the person
-	type result struct {
-		got []store.Shipment
-		n   int
-		err error
-	}
-	regDone := make(chan result, 1)
-	go func() {
-		got, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: storetest.ChannelID("race", 2), SenderOrg: bergen,
-			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-NY",
-			Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceAPI, "test")
-		regDone <- result{got, n, err}
-	}()
+	regDone := registerInBackground(ctx, st, personLetter(storetest.ChannelID("race", 2), personA, "TITTEL-NY", now))
 	// The registration ends, or waits for the person the purge holds.
-	reg := doneOrLocked(t, st, 2, regDone)
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	pr := <-purgeDone
-	if reg == nil {
-		r := <-regDone
-		reg = &r
-	}
+	pr, reg := settle(t, st, hold, purgeDone, regDone)
 	// The person goes with the old letter and comes back with the new
 	// one, or stays for it: either way the new letter has its recipient.
 	if pr.err != nil || pr.p.Shipments != 1 {
@@ -268,15 +268,13 @@ func TestRetentionPurgedPersonStaysGoneWhenTheLetterIsRegisteredAgain(t *testing
 	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
 	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
 	register(t, st, letter{"taushetsbelagt", "person", personA, "TITTEL-A", old})
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	if p, err := u.Purge(ctx, now); err != nil || p.Shipments != 1 || p.Persons != 1 {
+	if p, err := purge(ctx, st, now); err != nil || p.Shipments != 1 || p.Persons != 1 {
 		t.Fatalf("purge %+v %v; want the letter and its person purged", p, err)
 	}
 	// The same letter as discover registers it again (register() used
 	// channel id ret-0).
-	_, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: "ret-0", SenderOrg: bergen,
-		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-A",
-		Confidential: true, Class: "taushetsbelagt", SentAt: old}}, "discover", "discover:svarut")
+	again := personLetter("ret-0", personA, "TITTEL-A", old)
+	_, n, err := st.Register(ctx, []model.NewShipment{again}, "discover", "discover:svarut")
 	if err != nil || n != 0 {
 		t.Fatalf("registering the purged letter again: %d new, %v; want a duplicate", n, err)
 	}
@@ -290,9 +288,7 @@ func TestRetentionPurgedPersonStaysGoneWhenTheLetterIsRegisteredAgain(t *testing
 		t.Fatal(err)
 	}
 	defer reg.Rollback()
-	if err := reg.Add(ctx, model.NewShipment{Channel: "svarut", ChannelID: "ret-0", SenderOrg: bergen,
-		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-A",
-		Confidential: true, Class: "taushetsbelagt", SentAt: old}); err != nil {
+	if err := reg.Add(ctx, again); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := reg.Apply(ctx, store.SourceImport, "test"); err != nil || n != 0 {
@@ -303,9 +299,8 @@ func TestRetentionPurgedPersonStaysGoneWhenTheLetterIsRegisteredAgain(t *testing
 	}
 	reg.Rollback()
 	// A new letter to a person still gets its recipient.
-	got, n, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: storetest.ChannelID("ny", 1), SenderOrg: bergen,
-		SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personC, Title: "TITTEL-NY",
-		Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceImport, "test")
+	got, n, err := st.Register(ctx, []model.NewShipment{personLetter(storetest.ChannelID("ny", 1), personC, "TITTEL-NY", now)},
+		store.SourceImport, "test")
 	if err != nil || n != 1 || len(got) != 1 || got[0].RecipientID != personC {
 		t.Fatalf("a new letter to a person: %+v, %d new, %v", got, n, err)
 	}
@@ -325,8 +320,7 @@ func TestRetentionDeletesPersonsNoLetterPointsTo(t *testing.T) {
 		personA, now.AddDate(-1, 0, 0)); err != nil {
 		t.Fatal(err)
 	}
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	p, err := u.Purge(ctx, now)
+	p, err := purge(ctx, st, now)
 	if err != nil || p.Orphans != 1 {
 		t.Fatalf("purge %+v %v; want the person with no letter deleted", p, err)
 	}
@@ -336,10 +330,8 @@ func TestRetentionDeletesPersonsNoLetterPointsTo(t *testing.T) {
 	if found := scan(t, st, []string{personC}); len(found[personC]) == 0 {
 		t.Errorf("the person with a letter kept is gone (found in %v)", found)
 	}
-	var audit int
-	if err := st.DB().Get(&audit, `SELECT count(*) FROM audit_log WHERE action = 'retention_purge_persons'
-		AND actor = 'system:retention' AND detail = '1 persons no letter points to'`); err != nil || audit != 1 {
-		t.Errorf("%d audit entries tell of the deleted person (%v), want 1", audit, err)
+	if n := auditCount(t, st, "retention_purge_persons", "1 persons no letter points to"); n != 1 {
+		t.Errorf("%d audit entries tell of the deleted person, want 1", n)
 	}
 }
 
@@ -360,56 +352,11 @@ func TestRetentionOrphanPurgeWaitsForARegistrationToThePerson(t *testing.T) {
 		t.Fatal(err)
 	}
 	newID := storetest.ChannelID("orphan", 1)
-	hold, err := st.DB().Beginx()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = hold.Rollback() }()
-	if _, err := hold.Exec(`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at)
-		SELECT gen_random_uuid(), 'svarut', $1, s.sender_unit_id, s.recipient_id, '', false, s.class, now()
-		FROM shipments s WHERE s.channel_id = 'ret-0'`, newID); err != nil {
-		t.Fatal(err)
-	}
-	type result struct {
-		got []store.Shipment
-		err error
-	}
-	regDone := make(chan result, 1)
-	go func() {
-		got, _, err := st.Register(ctx, []model.NewShipment{{Channel: "svarut", ChannelID: newID, SenderOrg: bergen,
-			SenderUnit: "Barnevernstjenesten", RecipientKind: model.RecipientPerson, RecipientID: personA, Title: "TITTEL-NY",
-			Confidential: true, Class: "taushetsbelagt", SentAt: now}}, store.SourceAPI, "test")
-		regDone <- result{got, err}
-	}()
+	hold := holdChannelID(t, st, newID)
+	regDone := registerInBackground(ctx, st, personLetter(newID, personA, "TITTEL-NY", now))
 	waitLocked(t, st, 1, nil) // the registration, holding the person, waits for the helper's letter
-	type purged struct {
-		p   Purge
-		err error
-	}
-	purgeDone := make(chan purged, 1)
-	go func() {
-		u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-		p, err := u.Purge(ctx, now)
-		purgeDone <- purged{p, err}
-	}()
-	var pr *purged
-	waitLocked(t, st, 2, func() bool {
-		select {
-		case r := <-purgeDone:
-			pr = &r
-			return true
-		default:
-			return false
-		}
-	})
-	if err := hold.Rollback(); err != nil {
-		t.Fatal(err)
-	}
-	reg := <-regDone
-	if pr == nil {
-		r := <-purgeDone
-		pr = &r
-	}
+	purgeDone := purgeInBackground(ctx, st, now)
+	reg, pr := settle(t, st, hold, regDone, purgeDone)
 	if reg.err != nil || len(reg.got) != 1 || reg.got[0].RecipientID != personA {
 		t.Fatalf("the registration: %+v %v; want the letter stored to the person", reg.got, reg.err)
 	}
@@ -445,8 +392,7 @@ func TestRetentionClearsTheEmailOfUsersDisabledLongAgo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
-	p, err := u.Purge(ctx, now)
+	p, err := purge(ctx, st, now)
 	if err != nil || p.UserEmails != 1 {
 		t.Fatalf("purge %+v %v; want one user's e-mail cleared", p, err)
 	}

@@ -147,15 +147,33 @@ func TestRetentionLetsPersonalDataGo(t *testing.T) {
 		AND id = ANY($1::uuid[])`, "{"+strings.Join([]string{a, cOld, fOrg}, ",")+"}"); err != nil || n != 3 {
 		t.Fatalf("%d purged letters kept for statistics (%v)", n, err)
 	}
-	var purgedAudit int
-	if err := db.Get(&purgedAudit, `SELECT count(*) FROM audit_log WHERE action = 'retention_purge_letters' AND detail LIKE '3 letters,%'`); err != nil || purgedAudit != 1 {
-		t.Fatalf("the purge is not in the audit log with its counts (%d, %v)", purgedAudit, err)
+	if n := auditCount(t, st, "retention_purge_letters", "3 letters,%"); n != 1 {
+		t.Fatalf("the purge is not in the audit log with its counts (%d entries)", n)
 	}
 	_ = cNew
 	// Again: nothing more to purge.
 	if p, err := u.Purge(ctx, now.Add(time.Hour)); err != nil || p.Shipments != 0 {
 		t.Fatalf("second purge %+v %v", p, err)
 	}
+}
+
+// purge runs the nightly purge at now with a retention of 5 years and no
+// policies.
+func purge(ctx context.Context, st *store.Store, now time.Time) (Purge, error) {
+	u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), RetentionYears: 5}
+	return u.Purge(ctx, now)
+}
+
+// auditCount counts the audit entries the retention purge wrote (actor
+// system:retention) with action and a detail LIKE detail.
+func auditCount(t *testing.T, st *store.Store, action, detail string) int {
+	t.Helper()
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM audit_log WHERE actor = 'system:retention' AND action = $1 AND detail LIKE $2`,
+		action, detail); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // scan looks for each value in every text, varchar, jsonb and array column
