@@ -41,6 +41,26 @@ func knownResult(id string, since, at time.Time) store.PollResult {
 		ObservedAt: at, State: model.StateRegistered, NextPollAt: &next}
 }
 
+// markedSince is when the tests' letters came to be marked
+// unknown_to_channel.
+var markedSince = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+
+// markedUnknown registers the Danish letters numbered ns (from the API)
+// and marks them unknown_to_channel since markedSince.
+func markedUnknown(t *testing.T, st *store.Store, ns ...int) []store.Shipment {
+	t.Helper()
+	var items []model.NewShipment
+	for _, n := range ns {
+		items = append(items, danish(n))
+	}
+	got, _, err := st.Register(context.Background(), items, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Set(t, st, storetest.IDs(got), storetest.UnknownToChannelSince(markedSince))
+	return got
+}
+
 // TestFeedClearsUnknownWithEvidence: the Digital Post log clearing a
 // letter's unknown_to_channel mark leaves a known_to_channel event, as a
 // poll does, in the same transaction, once: a new entry about the letter
@@ -121,13 +141,8 @@ func TestFeedClearsUnknownWithEvidence(t *testing.T) {
 func TestPollWritesKnownOnlyWhenItClears(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{danish(91), danish(92)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, late := got[0].ID, got[1].ID
-	since := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	storetest.Set(t, st, []string{id, late}, storetest.UnknownToChannelSince(since))
+	got := markedUnknown(t, st, 91, 92)
+	id, late, since := got[0].ID, got[1].ID, markedSince
 	r := knownResult(late, since, since.Add(time.Hour))
 	r.Due.UnknownSince = nil // claimed before it was marked
 	if _, err := st.ApplyPoll(ctx, []store.PollResult{r}); err != nil {
@@ -156,7 +171,7 @@ func TestPollWritesKnownOnlyWhenItClears(t *testing.T) {
 func TestConcurrentClearersWriteOneKnownEvent(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	since := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	since := markedSince
 	at := since.Add(time.Hour)
 	poll := func(id string) func() error {
 		return func() error {
@@ -181,12 +196,8 @@ func TestConcurrentClearersWriteOneKnownEvent(t *testing.T) {
 		{"the log twice", func(_, ch string) func() error { return feed("c3-"+ch, ch) }, func(_, ch string) func() error { return feed("c4-"+ch, ch) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := st.Register(ctx, []model.NewShipment{danish(100 + i)}, store.SourceAPI, "test")
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := markedUnknown(t, st, 100+i)
 			id, ch := got[0].ID, got[0].ChannelID
-			storetest.Set(t, st, []string{id}, storetest.UnknownToChannelSince(since))
 			hold, err := st.DB().Beginx()
 			if err != nil {
 				t.Fatal(err)
@@ -196,9 +207,9 @@ func TestConcurrentClearersWriteOneKnownEvent(t *testing.T) {
 			}
 			errs := make(chan error, 2)
 			go func() { errs <- tc.a(id, ch)() }()
-			waitLockWaiters(t, st, 1)
+			storetest.WaitLocked(t, st, 1, nil)
 			go func() { errs <- tc.b(id, ch)() }()
-			waitLockWaiters(t, st, 2)
+			storetest.WaitLocked(t, st, 2, nil)
 			if err := hold.Rollback(); err != nil {
 				t.Fatal(err)
 			}
@@ -219,25 +230,6 @@ func TestConcurrentClearersWriteOneKnownEvent(t *testing.T) {
 	}
 }
 
-// waitLockWaiters waits (bounded) until n backends of this test's database
-// wait for a lock.
-func waitLockWaiters(t *testing.T, st *store.Store, n int) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		var waiting int
-		if err := st.DB().Get(&waiting, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= n {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("fewer than %d backends came to wait for a lock", n)
-}
-
 // TestPollChangeClearsLateMarkWithEvent: a mark set after the claim (by
 // another worker whose lease-expired poll found the letter unknown) that
 // this poll's answer clears gets its known_to_channel event also when the
@@ -247,13 +239,8 @@ func waitLockWaiters(t *testing.T, st *store.Store, n int) {
 func TestPollChangeClearsLateMarkWithEvent(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{danish(95), danish(96)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed, status := got[0].ID, got[1].ID
-	since := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	storetest.Set(t, st, []string{changed, status}, storetest.UnknownToChannelSince(since))
+	got := markedUnknown(t, st, 95, 96)
+	changed, status, since := got[0].ID, got[1].ID, markedSince
 	at := since.Add(time.Hour)
 	rc := knownResult(changed, since, at)
 	rc.Due.UnknownSince, rc.State, rc.Status = nil, model.StateAccepted, "MEMO_SEND_RECEIVED" // claimed before the mark

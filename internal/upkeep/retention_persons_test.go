@@ -30,7 +30,7 @@ func TestRetentionRaceWithARegistrationToThePerson(t *testing.T) {
 	newID := storetest.ChannelID("race", 1)
 	hold := holdChannelID(t, st, newID)
 	regDone := registerInBackground(ctx, st, personLetter(newID, personA, "TITTEL-NY", now))
-	waitLocked(t, st, 1, nil)
+	storetest.WaitLocked(t, st, 1, nil)
 	purgeDone := purgeInBackground(ctx, st, now)
 	// The purge either ends (taking the person) or waits for the
 	// registration that holds the person.
@@ -115,7 +115,7 @@ func purgeInBackground(ctx context.Context, st *store.Store, now time.Time) <-ch
 func settle[F, S any](t *testing.T, st *store.Store, hold *sqlx.Tx, first <-chan F, second <-chan S) (F, S) {
 	t.Helper()
 	var s *S
-	waitLocked(t, st, 2, func() bool {
+	storetest.WaitLocked(t, st, 2, func() bool {
 		select {
 		case r := <-second:
 			s = &r
@@ -133,28 +133,6 @@ func settle[F, S any](t *testing.T, st *store.Store, hold *sqlx.Tx, first <-chan
 		s = &r
 	}
 	return f, *s
-}
-
-// waitLocked waits (bounded) until n backends of the test's database wait
-// for a lock, or done (if given) says the awaited work ended.
-func waitLocked(t *testing.T, st *store.Store, n int, done func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if done != nil && done() {
-			return
-		}
-		var waiting int
-		if err := st.DB().Get(&waiting, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= n {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("fewer than %d backends came to wait for a lock", n)
 }
 
 // Two rows of one registration name the same new letter with different
@@ -241,7 +219,7 @@ func TestRetentionRaceRegistrationAfterThePurgeTookThePerson(t *testing.T) {
 		t.Fatal(err)
 	}
 	purgeDone := purgeInBackground(ctx, st, now)
-	waitLocked(t, st, 1, nil) // the purge, at the follow-up note, holding the person
+	storetest.WaitLocked(t, st, 1, nil) // the purge, at the follow-up note, holding the person
 	regDone := registerInBackground(ctx, st, personLetter(storetest.ChannelID("race", 2), personA, "TITTEL-NY", now))
 	// The registration ends, or waits for the person the purge holds.
 	pr, reg := settle(t, st, hold, purgeDone, regDone)
@@ -354,7 +332,7 @@ func TestRetentionOrphanPurgeWaitsForARegistrationToThePerson(t *testing.T) {
 	newID := storetest.ChannelID("orphan", 1)
 	hold := holdChannelID(t, st, newID)
 	regDone := registerInBackground(ctx, st, personLetter(newID, personA, "TITTEL-NY", now))
-	waitLocked(t, st, 1, nil) // the registration, holding the person, waits for the helper's letter
+	storetest.WaitLocked(t, st, 1, nil) // the registration, holding the person, waits for the helper's letter
 	purgeDone := purgeInBackground(ctx, st, now)
 	reg, pr := settle(t, st, hold, regDone, purgeDone)
 	if reg.err != nil || len(reg.got) != 1 || reg.got[0].RecipientID != personA {
