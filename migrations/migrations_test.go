@@ -149,7 +149,7 @@ func diff(want, got []string) string {
 // in a stable order (goose's own version table left out).
 func schema(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`
+	return texts(t, db, `
 		SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || COALESCE(column_default, '')
 			FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'goose_db_version'
 		UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'goose_db_version'
@@ -164,22 +164,6 @@ func schema(t *testing.T, db *sql.DB) []string {
 		UNION ALL SELECT 'type ' || typname || ' ' || typtype::text FROM pg_type
 			WHERE typnamespace = 'public'::regnamespace AND typtype IN ('e', 'd')
 		ORDER BY 1`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestNormalizedIDs: migration 00025 stores the letters and units of
@@ -289,6 +273,12 @@ func TestPaddedChannelIDs(t *testing.T) {
 // rows is the text of q's rows (one column), joined by " | ".
 func rows(t *testing.T, db *sql.DB, q string) string {
 	t.Helper()
+	return strings.Join(texts(t, db, q), " | ")
+}
+
+// texts is the text of q's rows (one column).
+func texts(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
 	r, err := db.Query(q)
 	if err != nil {
 		t.Fatal(err)
@@ -305,5 +295,5 @@ func rows(t *testing.T, db *sql.DB, q string) string {
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(out, " | ")
+	return out
 }

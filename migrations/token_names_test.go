@@ -2,8 +2,34 @@ package migrations_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
 )
+
+// tokensAfterUp goes down to version from, stores API tokens there (the
+// i-th with names[i], revoked now if revoked[i], of sender organisation
+// orgs[i]), migrates up and returns the tokens then in the order stored,
+// each its name (with " revoked" after a revoked one's), joined by " | ".
+func tokensAfterUp(t *testing.T, db *sql.DB, p *goose.Provider, from int64, names []string, revoked []bool, orgs []string) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := p.DownTo(ctx, from); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, revoked_at, sender_org)
+		SELECT n, 'compliance', decode(md5(i::text), 'hex'), CASE WHEN r THEN now() END, o
+		FROM unnest($1::text[], $2::bool[], $3::text[]) WITH ORDINALITY AS x(n, r, o, i)`,
+		pq.Array(names), pq.Array(revoked), pq.Array(orgs)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	return rows(t, db, `SELECT name || CASE WHEN revoked_at IS NULL THEN '' ELSE ' revoked' END FROM api_tokens ORDER BY id`)
+}
 
 // TestTokenNames: 00034 leaves no two active API tokens with one name and
 // loses none: the oldest keeps its name, the others get the first free
@@ -15,21 +41,9 @@ import (
 func TestTokenNames(t *testing.T) {
 	ctx := context.Background()
 	_, db, p := provider(t)
-	if _, err := p.DownTo(ctx, 33); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, revoked_at, sender_org)
-		SELECT n, 'compliance', decode(md5(i::text), 'hex'), CASE WHEN r THEN now() END, o
-		FROM unnest(ARRAY['sak', 'sak', 'sak', 'sak (2)', 'sak', 'ci', 'sak', 'ci'], ARRAY[false, false, false, false, true, false, false, false],
-			ARRAY['', '', '', '', '', '', '964338531', '964338531'])
-			WITH ORDINALITY AS x(n, r, o, i)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatalf("up: %v", err)
-	}
-	want := "sak | sak (3) | sak (4) | sak (2) | sak revoked | ci | sak | ci"
-	if got := rows(t, db, `SELECT name || CASE WHEN revoked_at IS NULL THEN '' ELSE ' revoked' END FROM api_tokens ORDER BY id`); got != want {
+	got := tokensAfterUp(t, db, p, 33, []string{"sak", "sak", "sak", "sak (2)", "sak", "ci", "sak", "ci"},
+		[]bool{false, false, false, false, true, false, false, false}, []string{"", "", "", "", "", "", "964338531", "964338531"})
+	if want := "sak | sak (3) | sak (4) | sak (2) | sak revoked | ci | sak | ci"; got != want {
 		t.Errorf("tokens after 00034: %s, want %s", got, want)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash) VALUES ('ci', 'admin', '\x01')`); err == nil {
@@ -54,21 +68,9 @@ func TestTokenNames(t *testing.T) {
 func TestTokenNamesAnyCase(t *testing.T) {
 	ctx := context.Background()
 	_, db, p := provider(t)
-	if _, err := p.DownTo(ctx, 37); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, hash, revoked_at, sender_org)
-		SELECT n, 'compliance', decode(md5(i::text), 'hex'), CASE WHEN r THEN now() END, o
-		FROM unnest(ARRAY['Sak', 'sak', 'SAK (2)', 'SAK', 'sAk', 'sak', 'Ci', 'ci'], ARRAY[false, false, false, false, true, false, false, false],
-			ARRAY['', '', '', '', '', '964338531', '964338531', '964338531'])
-			WITH ORDINALITY AS x(n, r, o, i)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatalf("up: %v", err)
-	}
-	want := "Sak | sak (3) | SAK (2) | SAK (4) | sAk revoked | sak | Ci | ci (2)"
-	if got := rows(t, db, `SELECT name || CASE WHEN revoked_at IS NULL THEN '' ELSE ' revoked' END FROM api_tokens ORDER BY id`); got != want {
+	got := tokensAfterUp(t, db, p, 37, []string{"Sak", "sak", "SAK (2)", "SAK", "sAk", "sak", "Ci", "ci"},
+		[]bool{false, false, false, false, true, false, false, false}, []string{"", "", "", "", "", "964338531", "964338531", "964338531"})
+	if want := "Sak | sak (3) | SAK (2) | SAK (4) | sAk revoked | sak | Ci | ci (2)"; got != want {
 		t.Errorf("tokens after 00038: %s, want %s", got, want)
 	}
 	for _, tc := range []struct{ name, org string }{{"CI", "964338531"}, {"sak", ""}, {"Sak (3)", ""}} {
