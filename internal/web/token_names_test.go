@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,16 +22,7 @@ func TestTokenNameInUse(t *testing.T) {
 	create := func(lang string) (int, string) {
 		t.Helper()
 		form := url.Values{"csrf": {tok}, "name": {"sak-system"}, "role": {"compliance"}, "sender_org": {"964338531"}}
-		req, _ := http.NewRequest("POST", e.srv.URL+"/admin/tokens", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept-Language", lang)
-		resp, err := b.c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
+		return b.doIn(lang, "POST", "/admin/tokens", form)
 	}
 	if code, body := create("en"); code != http.StatusCreated {
 		t.Fatalf("first sak-system: %d, want 201\n%.300s", code, body)
