@@ -1,0 +1,232 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/i18n"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// filterError is a bad filter value, answered with 400: a catalogue key
+// and its placeholders. A page says it in the reader's language, the API
+// in English (Error).
+type filterError struct {
+	key  string
+	args []any
+}
+
+func filterErr(key string, args ...any) filterError { return filterError{key: key, args: args} }
+
+func (e filterError) Error() string { return i18n.For("en", nil).T(e.key, e.args...) }
+
+// parseFilter reads a list's filter from the query, inside the principal's
+// scope. Parameters: list, recipient (an organisation number: a person id
+// never goes into a URL; the search form resolves one to its rid), rid (a
+// recipient's row id), unit, state, stage, class, channel, from, to (dates,
+// to inclusive), min_age (days), cursor.
+func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter, error) {
+	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
+		Recipient: strings.TrimSpace(q.Get("recipient")), Unit: q.Get("unit"), State: q.Get("state"),
+		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor")}
+	if f.List == "" {
+		f.List = store.ListUnopened
+	}
+	if !slices.Contains(store.Lists, f.List) {
+		return f, filterErr("err.filter.unknown_list", "Value", strconv.Quote(string(f.List)))
+	}
+	if f.State != "" && !model.State(f.State).Valid() {
+		return f, filterErr("err.filter.unknown_state", "Value", strconv.Quote(f.State))
+	}
+	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
+		return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
+	}
+	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
+		if model.CheckPersonID(f.Recipient) == nil {
+			return f, filterErr("err.filter.person_in_url")
+		}
+		return f, filterErr("err.filter.recipient_org")
+	}
+	if v := q.Get("rid"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return f, filterErr("err.filter.bad_rid")
+		}
+		f.RecipientRow = n
+	}
+	if f.List == store.ListSearch && f.Recipient == "" && f.RecipientRow == 0 {
+		return f, filterErr("err.filter.search_recipient")
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+		add  int
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+		if v := q.Get(d.name); v != "" {
+			t, err := time.ParseInLocation("2006-01-02", v, zone)
+			if err != nil {
+				return f, filterErr("err.filter.date", "Name", d.name)
+			}
+			*d.dst = t.AddDate(0, 0, d.add)
+		}
+	}
+	if v := q.Get("min_age"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100000 {
+			return f, filterErr("err.filter.min_age")
+		}
+		f.SentUntil = store.MinAgeBound(s.now(), n)
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, filterErr("err.filter.limit")
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// describe names a list and its filters for the audit log; a person id is
+// masked.
+func describe(f store.ListFilter) string {
+	parts := []string{string(f.List)}
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if f.Recipient != "" {
+		kind := model.RecipientOrg
+		if model.CheckOrgNumber(f.Recipient) != nil {
+			kind = model.RecipientPerson
+		}
+		add("recipient", model.MaskRecipient(kind, f.Recipient))
+	}
+	if f.RecipientRow != 0 {
+		add("rid", strconv.FormatInt(f.RecipientRow, 10))
+	}
+	add("org", f.SenderOrg)
+	add("unit", f.SenderUnit)
+	if f.Unit != f.SenderUnit {
+		add("unit", f.Unit)
+	}
+	add("state", f.State)
+	add("stage", f.Stage)
+	add("class", f.Class)
+	add("channel", f.Channel)
+	for _, t := range []struct {
+		k string
+		v time.Time
+	}{{"from", f.From}, {"to", f.To}, {"sent_before", f.SentUntil}} {
+		if !t.v.IsZero() {
+			add(t.k, t.v.In(zone).Format("2006-01-02"))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// mustAuditList writes the audit entry of a list (shown, summarised,
+// exported; what: its description, describe) before it is shown. A list of
+// one recipient's letters (rid, the person search's list, or an
+// organisation's number) is entered under the object the audit log's
+// person filter looks for (store.AuditPersonObjects: "recipient=" and the
+// recipient masked), with what and detail in the detail: the rid alone
+// would not tell a data protection officer whom it was about.
+func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action, what string, f store.ListFilter, detail string) bool {
+	object := what
+	masked := ""
+	switch {
+	case f.RecipientRow != 0:
+		who, _, err := s.store.RecipientByRow(r.Context(), f.RecipientRow, principal(r.Context()).Scope())
+		if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: no letter in scope, the list is empty
+			s.internalError(w, "audit a recipient's list", err)
+			return false
+		}
+		if err == nil {
+			masked = model.MaskRecipient(who.Kind, who.ID)
+		}
+	case f.Recipient != "" && model.CheckOrgNumber(f.Recipient) == nil:
+		masked = f.Recipient
+	}
+	if masked != "" {
+		object, detail = "recipient="+masked, strings.TrimPrefix(detail+"; "+what, "; ")
+	}
+	return s.mustAudit(w, r, action, object, detail)
+}
+
+// badFilter answers a filter error with 400 and reports whether there was
+// one.
+func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bool {
+	if err == nil {
+		return false
+	}
+	var fe filterError
+	switch {
+	case errors.As(err, &fe):
+		s.renderError(w, r, http.StatusBadRequest, fe.key, fe.args...)
+		return true
+	case errors.Is(err, store.ErrBadCursor):
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.cursor")
+		return true
+	}
+	s.internalError(w, "list", err)
+	return true
+}
+
+type filterOptions struct {
+	States, Stages, Channels []string
+	Units                    []string // the sending units in scope, offered as the unit filter's choices
+	Classes                  []string // the classes of the letters in scope, offered as the class filter's choices
+}
+
+// offered are the channels the UI offers: those configured (WithChannels),
+// else every registered one (read when a page is made: channels register
+// at init).
+func (s *Server) offered() []string {
+	if len(s.channels) > 0 {
+		return s.channels
+	}
+	return model.Channels()
+}
+
+// options are the filters' choices, from the model's tables and the
+// offered channels.
+func (s *Server) options() filterOptions {
+	o := filterOptions{Channels: s.offered()}
+	for _, s := range model.States {
+		o.States = append(o.States, string(s))
+	}
+	for _, s := range model.Stages() {
+		o.Stages = append(o.Stages, string(s))
+	}
+	return o
+}
+
+// listOptions are the options of a list's filters, with the sending units
+// in the principal's scope as the unit filter's choices and the classes of
+// their letters as the class filter's (both match exactly).
+func (s *Server) listOptions(ctx context.Context, p *auth.Principal) (filterOptions, error) {
+	o := s.options()
+	units, err := s.store.Units(ctx, p.Scope())
+	if err != nil {
+		return o, err
+	}
+	for _, u := range units {
+		o.Units = append(o.Units, u.Name)
+	}
+	slices.Sort(o.Units)
+	o.Units = slices.Compact(o.Units) // one name in two organisations is one choice
+	if o.Classes, err = s.store.Classes(ctx, p.Scope()); err != nil {
+		return o, err
+	}
+	return o, nil
+}
