@@ -35,9 +35,11 @@ type bench struct {
 	rss map[string]int64 // peak RSS (bytes) of each postvakt process, by label
 }
 
-// measured is one finished process: wall time and peak resident memory.
+// measured is one finished process: wall time, CPU time (user+sys) and
+// peak resident memory.
 type measured struct {
 	wall   time.Duration
+	cpu    time.Duration
 	maxRSS int64 // bytes
 	stdout string
 }
@@ -97,6 +99,7 @@ func (b *bench) run(label string, env []string, stdin io.Reader, args ...string)
 	m := measured{wall: time.Since(start), stdout: out.String()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSS = ru.Maxrss * 1024
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if label != "" {
 		b.noteRSS(label, m.maxRSS)

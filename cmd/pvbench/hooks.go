@@ -84,10 +84,12 @@ func benchDigitalPostFeed(ctx context.Context, b *bench) []figure {
 	if err != nil {
 		return []figure{failed(what, target, err)}
 	}
+	pg0 := pgCPU(b.opt.pg)
 	m, err := b.run("poll", env, nil, "poll", "--once", "--channel", "digitalpost")
 	if err != nil {
 		return []figure{failed(what, target, err)}
 	}
+	cpu := b.cpuNote(m, pgCPU(b.opt.pg)-pg0, n, "letters")
 	recs, err := s.requests(since)
 	if err != nil {
 		return []figure{failed(what, target, err)}
@@ -109,9 +111,9 @@ func benchDigitalPostFeed(ctx context.Context, b *bench) []figure {
 	return []figure{{What: what, Value: fmt.Sprintf("%s (%.0f entries/s)", secs(m.wall), float64(entries)/m.wall.Seconds()),
 		Anchor: fmt.Sprintf("bare HTTP loop %s", secs(bare)), Ratio: fmt.Sprintf("%.0f %%", 100*share),
 		Target: target, Verdict: verdict(share >= 0.8, fmt.Sprintf("%.0f points short", 100*(0.8-share))),
-		Note: fmt.Sprintf("`postvakt poll --once --channel digitalpost` as a process (%s; peak RSS %d MB): %d pages, %d entries; "+
+		Note: fmt.Sprintf("`postvakt poll --once --channel digitalpost` as a process (%s; peak RSS %d MB; %s): %d pages, %d entries; "+
 			"the bare loop makes the same %d GETs one after another, as the feed is read, and writes nothing",
-			strings.TrimSpace(m.stdout), m.maxRSS>>20, len(paths), entries, len(paths))}}
+			strings.TrimSpace(m.stdout), m.maxRSS>>20, cpu, len(paths), entries, len(paths))}}
 }
 
 // replayFeed GETs the simulator's Digital Post pages one after another and

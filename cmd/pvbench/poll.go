@@ -79,10 +79,12 @@ func (b *bench) benchPoll(ctx context.Context) []figure {
 	if err != nil {
 		return []figure{failed(what, target, err)}
 	}
+	pg0 := pgCPU(b.opt.pg)
 	m, err := b.run("poll", env, nil, "poll", "--once", "--channel", "svarut")
 	if err != nil {
 		return []figure{failed(what, target, err)}
 	}
+	cpu := b.cpuNote(m, pgCPU(b.opt.pg)-pg0, len(ids), "letters")
 	pvRate := float64(len(ids)) / m.wall.Seconds()
 	// The bare loop: the same requests (status-sok in batches of 500, then
 	// the history of every letter whose status changed, which on a first
@@ -97,9 +99,9 @@ func (b *bench) benchPoll(ctx context.Context) []figure {
 	return []figure{{What: what, Value: fmt.Sprintf("%s (%.0f letters/s)", secs(m.wall), pvRate),
 		Anchor: fmt.Sprintf("bare HTTP loop %s (%.0f/s)", secs(bare), bareRate), Ratio: fmt.Sprintf("%.0f %%", 100*share),
 		Target: target, Verdict: verdict(share >= 0.8, fmt.Sprintf("%.0f points short", 100*(0.8-share))),
-		Note: fmt.Sprintf("`postvakt poll --once` as a process (%s; peak RSS %d MB) against the simulator on loopback; "+
+		Note: fmt.Sprintf("`postvakt poll --once` as a process (%s; peak RSS %d MB; %s) against the simulator on loopback; "+
 			"the bare loop makes the same status-sok (500 ids) and history requests with 4 workers and writes nothing",
-			strings.TrimSpace(m.stdout), m.maxRSS>>20)}}
+			strings.TrimSpace(m.stdout), m.maxRSS>>20, cpu)}}
 }
 
 func readIDs(csvPath string) ([]string, error) {
