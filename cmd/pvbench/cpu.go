@@ -18,8 +18,11 @@ const clockTicks = 100
 // the postmaster's own, that of the backends it has reaped (cutime and
 // cstime) and that of its children still running (checkpointer, walwriter,
 // the backends of open connections). It reads /proc, so it is zero where
-// there is none or the cluster is not on a local socket.
+// there is none or the cluster is not on a local socket. It first waits a
+// moment: a backend whose client just ended counts in neither sum until
+// the postmaster has reaped it.
 func pgCPU(admin string) time.Duration {
+	time.Sleep(500 * time.Millisecond)
 	u, err := url.Parse(admin)
 	if err != nil {
 		return 0

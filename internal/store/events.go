@@ -102,7 +102,7 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
 	ids, kinds, sources, actors, from, to, raw, msgs := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	observed, polled := make([]*time.Time, n), make([]*time.Time, n)
-	payloads := make([]sql.NullString, n)
+	payloads := make(nullTexts, n)
 	for i := range evs {
 		e := &evs[i]
 		ids[i], kinds[i], sources[i], actors[i], from[i], to[i], raw[i], msgs[i] =
@@ -120,8 +120,8 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
 			AS u(id, kind, source, actor, observed, from_state, to_state, raw, payload, msg, polled, ord)
 		JOIN shipments s ON s.id = u.id
 		ORDER BY u.ord`,
-		pq.Array(ids), pq.Array(kinds), pq.Array(sources), pq.Array(actors), pq.Array(timesOrNull(observed)),
-		pq.Array(from), pq.Array(to), pq.Array(raw), pq.Array(payloads), pq.Array(msgs), pq.Array(timesOrNull(polled)))
+		pq.Array(ids), pq.Array(kinds), pq.Array(sources), pq.Array(actors), timesOrNull(observed),
+		pq.Array(from), pq.Array(to), pq.Array(raw), payloads, pq.Array(msgs), timesOrNull(polled))
 	if err != nil {
 		return fmt.Errorf("append %d events: %w", n, err)
 	}

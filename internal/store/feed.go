@@ -284,7 +284,7 @@ func insertFeedEntries(ctx context.Context, tx *sqlx.Tx, channel string, entries
 	n := len(entries)
 	shipIDs, ext, tags, states, msgs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at := make([]*time.Time, n)
-	payloads := make([]sql.NullString, n)
+	payloads := make(nullTexts, n)
 	for i := range entries {
 		e := &entries[i]
 		shipIDs[i], ext[i], tags[i], states[i], at[i] = ships[strings.ToLower(e.ChannelID)].ID, e.ID, e.Tag, string(e.State), &e.At
@@ -306,8 +306,8 @@ func insertFeedEntries(ctx context.Context, tx *sqlx.Tx, channel string, entries
 		ORDER BY u.at, u.ord
 		ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
 		RETURNING external_id`,
-		EventChannel, channel, pq.Array(shipIDs), pq.Array(ext), pq.Array(tags), pq.Array(states), pq.Array(timesOrNull(at)),
-		pq.Array(payloads), pq.Array(msgs))
+		EventChannel, channel, pq.Array(shipIDs), pq.Array(ext), pq.Array(tags), pq.Array(states), timesOrNull(at),
+		payloads, pq.Array(msgs))
 	if err != nil {
 		return nil, fmt.Errorf("keep %d %s log entries: %w", n, channel, err)
 	}
@@ -425,7 +425,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
 		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`,
-		pq.Array(ids), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed), pq.Array(timesOrNull(avail)))
+		pq.Array(ids), pq.Array(states), timesOrNull(at), pq.Array(statuses), pq.Array(closed), timesOrNull(avail))
 	if err != nil {
 		return fmt.Errorf("apply %s states: %w", channel, err)
 	}

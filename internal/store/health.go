@@ -207,7 +207,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			g.pending_from, g.baseline, g.base_reached, g.stuck_systems, g.dropped_systems, o.orgnr AS sender_org, u.name AS unit
 		FROM g JOIN sender_units u ON u.id = g.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		ORDER BY g.channel, o.orgnr, u.name`,
-		pq.Array(names), pq.Array(secs), pq.Array(timesOrNull(last)), q.Now, from,
+		pq.Array(names), pq.Array(secs), timesOrNull(last), q.Now, from,
 		q.Now.Add(-q.Lookback), q.Now.Add(-q.Window), q.Now.Add(-q.Young), q.Last, pq.Array(statuses), pq.Array(sched), q.Window.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("read unit facts: %w", err)

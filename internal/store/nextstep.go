@@ -55,7 +55,7 @@ func (s *Store) ScheduleNextSteps(ctx context.Context, steps []NextStep) (int, e
 		FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::boolean[]) AS u(id, seen, at, unheard)
 		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.next_step_at IS NOT DISTINCT FROM u.seen
 			AND (NOT u.unheard OR s.unknown_to_channel_since IS NOT NULL)`,
-		pq.Array(ids), pq.Array(timesOrNull(seen)), pq.Array(timesOrNull(at)), pq.Array(unheard))
+		pq.Array(ids), timesOrNull(seen), timesOrNull(at), pq.Array(unheard))
 	if err != nil {
 		return 0, fmt.Errorf("store %d next-step times: %w", len(steps), err)
 	}

@@ -133,13 +133,13 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 	n, send, err := settle(ctx, tx, settlement{key: NoticeKey(c.Kind, c.Group, res.Refs), kind: c.Kind, group: c.Group,
 		recipients: c.Recipients, now: c.Now, replaceable: replaceable}, "notification_notices",
 		func(id int64) error {
-			refs, ships := make([]string, len(res.Refs)), make([]sql.NullString, len(res.Refs))
+			refs, ships := make([]string, len(res.Refs)), make(nullTexts, len(res.Refs))
 			for i, r := range res.Refs {
 				refs[i] = r.Ref
 				ships[i] = sql.NullString{String: r.ShipmentID, Valid: r.ShipmentID != ""}
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO notification_notices (notification_id, grp, ref, shipment_id)
-				SELECT $1, $2, r, s FROM unnest($3::text[], $4::uuid[]) AS c(r, s)`, id, c.Group, pq.Array(refs), pq.Array(ships))
+				SELECT $1, $2, r, s FROM unnest($3::text[], $4::uuid[]) AS c(r, s)`, id, c.Group, pq.Array(refs), ships)
 			return err
 		})
 	if err != nil {

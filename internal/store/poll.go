@@ -448,8 +448,8 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			FROM ch JOIN u ON u.id = ch.id
 			WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = ch.id)
 		SELECT id FROM ch`,
-		pq.Array(ids), pq.Array(prev), pq.Array(states), pq.Array(timesOrNull(at)), pq.Array(statuses), pq.Array(closed),
-		pq.Array(timesOrNull(next)), pq.Array(timesOrNull(avail)))
+		pq.Array(ids), pq.Array(prev), pq.Array(states), timesOrNull(at), pq.Array(statuses), pq.Array(closed),
+		timesOrNull(next), timesOrNull(avail))
 	if err != nil {
 		return nil, fmt.Errorf("apply state changes: %w", err)
 	}
@@ -537,7 +537,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))
 		RETURNING s.id, u.unknown)
 		SELECT id FROM m WHERE NOT unknown`,
-		pq.Array(ids), pq.Array(timesOrNull(next)), pq.Array(fail), pq.Array(unk), pq.Array(timesOrNull(at)), pq.Array(skip), pq.Array(queued))
+		pq.Array(ids), timesOrNull(next), pq.Array(fail), pq.Array(unk), timesOrNull(at), pq.Array(skip), pq.Array(queued))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
@@ -561,7 +561,7 @@ func (s *Store) RecordPollError(ctx context.Context, channel string, at time.Tim
 		_, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
 			failures = failures + 1
 			FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, next) WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id`,
-			pq.Array(ids), pq.Array(timesOrNull(ptrs(retry))))
+			pq.Array(ids), timesOrNull(ptrs(retry)))
 		if err != nil {
 			return fmt.Errorf("reschedule after poll error: %w", err)
 		}
@@ -595,8 +595,8 @@ func (s *Store) PollErrors(ctx context.Context, channel string, since time.Time)
 }
 
 // timesOrNull encodes times for a timestamptz[] parameter, nil as NULL.
-func timesOrNull(ts []*time.Time) []sql.NullString {
-	out := make([]sql.NullString, len(ts))
+func timesOrNull(ts []*time.Time) nullTexts {
+	out := make(nullTexts, len(ts))
 	for i, t := range ts {
 		if t != nil {
 			out[i] = sql.NullString{String: t.UTC().Format(time.RFC3339Nano), Valid: true}
