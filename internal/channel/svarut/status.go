@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/model"
@@ -75,7 +76,10 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 	if s == "" || s == "null" {
 		return time.Time{}, nil
 	}
-	if strings.HasPrefix(s, `"`) {
+	if inner := s[1:max(len(s)-1, 1)]; strings.HasPrefix(s, `"`) && strings.HasSuffix(s, `"`) && len(s) > 1 &&
+		!strings.ContainsAny(inner, `"\`) && utf8.ValidString(inner) && !hasControl(inner) {
+		s = inner // a plain string, as SvarUt writes its times: nothing to unescape
+	} else if strings.HasPrefix(s, `"`) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring is not a string: %v", channel.ErrBadTimestamp, err)
 		}
@@ -97,6 +101,17 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %q is not a date-time", channel.ErrBadTimestamp, clip(s, 40))
+}
+
+// hasControl says whether s holds a control character, which a JSON
+// string may not hold unescaped.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // clip shortens s to at most n bytes for a message.

@@ -6,6 +6,7 @@
 package svarut
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -208,7 +209,7 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	// The history's texts name recipients and readers by national id: masked
 	// before anything keeps any of it (evidence, an error's excerpt, a log).
 	resp.Body = model.MaskPersonIDsIn(resp.Body)
-	var doc map[string]json.RawMessage
+	var doc map[string]present
 	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
 		return nil, c.bad("history", resp, errors.New("not JSON"))
 	}
@@ -220,6 +221,13 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	}
 	return json.RawMessage(resp.Body), nil
 }
+
+// present is a JSON value whose presence alone matters: decoding it keeps
+// nothing (json.RawMessage would copy it).
+type present struct{}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (*present) UnmarshalJSON([]byte) error { return nil }
 
 // record is one status entry in either API's answer.
 type record struct {
@@ -240,8 +248,7 @@ type record struct {
 // shipment is reported missing from the answer.
 func (c *Client) collect(op string, raw []json.RawMessage, found map[string]channel.Observation) {
 	for _, r := range raw {
-		var rec record
-		recErr := json.Unmarshal(r, &rec)
+		rec, evidence, recErr := readRecord(r)
 		id := rec.ID
 		if id == "" && rec.ForsendelsesID != nil {
 			id = rec.ForsendelsesID.ID
@@ -253,7 +260,7 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 			c.log.Warn("svarut: status record without a readable id skipped", "op", op, "record_bytes", len(r), "error", recErr)
 			continue
 		}
-		o := channel.Observation{ChannelID: id, Status: rec.Status, Payload: statusRecordEvidence(r)}
+		o := channel.Observation{ChannelID: id, Status: rec.Status, Payload: evidence}
 		if recErr != nil {
 			o.Err = fmt.Errorf("%w: SvarUt's record for %s: %v", channel.ErrBadRecord, id, recErr)
 		} else {
@@ -273,6 +280,23 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 		}
 		found[k] = o
 	}
+}
+
+// readRecord decodes one status record and returns it with its evidence
+// (statusRecordEvidence). A record of status facts alone, as SvarUt
+// sends them, is read once and is its own evidence; any other field (or
+// a value of the wrong type) sends it the long way: decoded again, and
+// its evidence reduced to the status facts.
+func readRecord(r json.RawMessage) (record, json.RawMessage, error) {
+	var rec record
+	dec := json.NewDecoder(bytes.NewReader(r))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&rec) == nil && !dec.More() && bytes.HasPrefix(bytes.TrimSpace(r), []byte("{")) {
+		return rec, r, nil
+	}
+	rec = record{}
+	err := json.Unmarshal(r, &rec)
+	return rec, statusRecordEvidence(r), err
 }
 
 // idOf digs the shipment id out of a status record that does not decode
