@@ -424,7 +424,12 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 		}
 	}
 	// The letter's next poll in the same statement (poll_queue), for the
-	// letters whose change was applied.
+	// letters whose change was applied: one primary-key probe each, by
+	// ch's ids alone. With q.shipment_id = ANY($1) beside them, the planner
+	// put both in each probe's index condition, and every probe sorted the
+	// batch's 500 ids again (EXPLAIN ANALYZE on a loaded machine: 0.08-0.18
+	// ms per probe against 0.012; PostgreSQL's CPU per letter of a cycle
+	// fell by a fifth).
 	rows, err := tx.QueryContext(ctx, `WITH u AS (
 			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
 				AS u(id, prev, state, at, status, closed, next, avail)),
@@ -446,7 +451,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			RETURNING s.id),
 		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL, failures = 0
 			FROM ch JOIN u ON u.id = ch.id
-			WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = ch.id)
+			WHERE q.shipment_id = ch.id)
 		SELECT id FROM ch`,
 		pq.Array(ids), pq.Array(prev), pq.Array(states), timesOrNull(at), pq.Array(statuses), pq.Array(closed),
 		timesOrNull(next), timesOrNull(avail))
