@@ -280,6 +280,10 @@ func TestReadPageAgreesEntryByEntry(t *testing.T) {
 	other := `{"id":"b","eventTag":"MEMO_SEND_RECEIVED","created":"2025-03-10T08:00:00Z"}`
 	check("a repeated events key", `{"events":[`+good+`],"events":[`+other+`]}`, []string{other})
 	check("a repeated events key, then null", `{"events":[`+good+`],"events":[null]}`, []string{`null`})
+	// Keys match as encoding/json matches them: in another case too, the
+	// last of them read.
+	check("the events key in capitals", `{"EVENTS":[`+good+`],"TotalPages":1}`, []string{good})
+	check("a repeated events key in another case", `{"events":[`+good+`],"Events":[`+other+`]}`, []string{other})
 	// Ten digits are a CPR number's shape whatever the type says: masked.
 	company := parseEvent(json.RawMessage(`{"id":"c","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z",` +
 		`"metaProperties":{"messageUUID":"u","recipientID":"0101801234","recipientType":"COMPANY"}}`))
@@ -287,6 +291,7 @@ func TestReadPageAgreesEntryByEntry(t *testing.T) {
 		t.Errorf("a ten-digit recipient typed COMPANY kept as %s", company.Payload)
 	}
 	for _, body := range []string{`{"content":[]}`, `{"events":null}`, `{"events":[],"totalPages":"x"}`, `<html>`, ``,
+		`{"events":[]} {"events":[]}`, `{"events":[]}]`, `{"events":[]`, `null`,
 		`{"totalElements":3,"totalPages":1}`, `{"totalElements":null}`} {
 		if _, _, err := readPage([]byte(body)); err == nil {
 			t.Errorf("%q read as a page", body)
