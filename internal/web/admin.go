@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/i18n"
@@ -21,14 +23,28 @@ import (
 // organisation's users and tokens, and gives no access beyond it
 // (administers).
 
-// administers reports whether admin p may see and change a user or token
-// of sender organisation org: an unscoped admin any, a scoped one only its
-// own organisation's (an unscoped user or token is beyond it).
-
 // maxUserName is the longest user name, in bytes: the admin pages refuse a
 // longer one, and a login with one is a wrong login.
 const maxUserName = 100
 
+// maxTokenName is the longest API token name, in characters (æ, ø and å
+// count one each, as the admin page's message says).
+const maxTokenName = 100
+
+// tokenNameOK reports whether name may name an API token: some text of at
+// most maxTokenName characters, spaces allowed (migration 00038 names
+// tokens "sak (2)"), but no colon (an actor is "token:<name>") and no
+// control character (a tab, a line break: the name is the default sender
+// system of the letters the token registers, model.CheckText). The message
+// err.bad_token_name says so.
+func tokenNameOK(name string) bool {
+	return name != "" && store.IsText(name) && utf8.RuneCountInString(name) <= maxTokenName &&
+		!strings.ContainsRune(name, ':') && !strings.ContainsFunc(name, unicode.IsControl)
+}
+
+// administers reports whether admin p may see and change a user or token
+// of sender organisation org: an unscoped admin any, a scoped one only its
+// own organisation's (an unscoped user or token is beyond it).
 func administers(p *auth.Principal, org string) bool {
 	return p.SenderOrg == "" || p.SenderOrg == org
 }
@@ -63,7 +79,7 @@ var accessLabels = map[string]string{"name": "login.name", "role": "users.role",
 // accessProblem says a refused user or token form's problem (key: access's,
 // or a name's) in l's language, naming the field it is about by its label.
 func accessProblem(l *i18n.Localizer, f accessForm, key string) fieldProblem {
-	field := map[string]string{"err.bad_name": "name", "err.user_exists": "name", "err.token_name_in_use": "name",
+	field := map[string]string{"err.bad_name": "name", "err.bad_token_name": "name", "err.user_exists": "name", "err.token_name_in_use": "name",
 		"err.bad_role": "role", "err.self_demote": "role", "err.bad_org": "sender_org", "err.admin_scope": "sender_org",
 		"err.bad_email": "email"}[key]
 	if key == "err.unit_scope" {
@@ -288,8 +304,8 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	role, org, unit, bad := access(r)
-	if name == "" || len(name) > maxUserName || !store.IsText(name) || strings.ContainsAny(name, "\t\r\n:") {
-		bad = "err.bad_name"
+	if !tokenNameOK(name) {
+		bad = "err.bad_token_name"
 	}
 	if bad != "" {
 		s.refusedToken(w, r, http.StatusBadRequest, bad)

@@ -47,3 +47,47 @@ func TestTokenNameInUse(t *testing.T) {
 		t.Errorf("sak-system after the first was revoked: %d, want 201\n%.300s", code, body)
 	}
 }
+
+// TestTokenNameRule: a token's name may hold spaces and be 100 characters
+// long even where æ, ø and å make it longer in bytes; a colon, a control
+// character (it would be the letters' sender system) or a 101st character
+// is refused with 400 and a message that says the tokens' rule
+// (not the users' "without spaces"), in the page's language, tied to the
+// name field. A user's name still may not hold a space.
+func TestTokenNameRule(t *testing.T) {
+	e := newEnv(t)
+	e.user("root", "admin", "", "")
+	b := e.browser()
+	b.login("root", "correct horse battery root")
+	_, page := b.get("/admin/tokens")
+	tok := csrf(page)
+	create := func(lang, path, name string) (int, string) {
+		t.Helper()
+		return b.doIn(lang, "POST", path, url.Values{"csrf": {tok}, "name": {name}, "role": {"compliance"}, "sender_org": {"964338531"}})
+	}
+	long := "Sak " + strings.Repeat("æ", 96) // 100 characters, 196 bytes
+	for _, name := range []string{"sak system (2)", long} {
+		if code, body := create("en", "/admin/tokens", name); code != http.StatusCreated {
+			t.Errorf("token %q: %d, want 201\n%.500s", name, code, body)
+		}
+	}
+	for _, tc := range []struct{ lang, name, want string }{
+		{"en", "sak:system", "Name: Give a name of at most 100 characters, without colons, tabs or line breaks; spaces are allowed."},
+		{"nb-NO", long + "x", "Navn: Oppgi et navn på høyst 100 tegn, uten kolon, tabulatorer eller linjeskift; mellomrom er tillatt."},
+		{"en", "sak\x01system", "Name: Give a name of at most 100 characters, without colons, tabs or line breaks; spaces are allowed."},
+		{"da-DK", "sak:system", "Navn: Angiv et navn på højst 100 tegn, uden kolon, tabulatorer eller linjeskift; mellemrum er tilladt."},
+	} {
+		code, body := create(tc.lang, "/admin/tokens", tc.name)
+		if code != http.StatusBadRequest || !strings.Contains(body, `<p class="error" id="add-token-err" role="alert">`+tc.want+`</p>`) {
+			t.Errorf("token %q (%s): %d, want 400 saying %q\n%.1500s", tc.name, tc.lang, code, tc.want, body)
+		}
+		if !strings.Contains(body, `id="new-token-name" required size="14" maxlength="100" value="`+tc.name+`" aria-invalid="true" aria-describedby="add-token-err"`) {
+			t.Errorf("token %q (%s): the name field is not marked as the one refused, or not filled in", tc.name, tc.lang)
+		}
+	}
+	_, page = b.get("/admin/users")
+	tok = csrf(page)
+	if code, body := create("en", "/admin/users", "kari nordmann"); code != http.StatusBadRequest || !strings.Contains(body, "Give a name without spaces or colons.") {
+		t.Errorf("user %q: %d, want 400 saying no spaces\n%.500s", "kari nordmann", code, body)
+	}
+}
