@@ -28,7 +28,14 @@ type auditData struct {
 	Actors  []string
 	Actions []string
 	F       auditQuery
+	// A refused filter: the form as filled in (F), the problem in it tied
+	// to its field (badAuditFilter), no entries.
+	fieldProblem
 }
+
+// auditLabels are the catalogue keys of the labels of the audit page's
+// filter form (audit.html) that a refused filter names, by field.
+var auditLabels = map[string]string{"person": "audit.person", "from": "filter.from", "to": "filter.to"}
 
 // auditActions are the actions the filter suggests: those about letters
 // and people a data protection officer asks about most; any other action
@@ -153,7 +160,7 @@ func (s *Server) storeFilter(ctx context.Context, q auditQuery) (store.AuditFilt
 // ones.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	q, err := readAuditQuery(r.URL.Query())
-	if s.badFilter(w, r, err) {
+	if s.badAuditFilter(w, r, q, err) {
 		return
 	}
 	before := r.URL.Query().Get("before")
@@ -161,17 +168,45 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("", before, q))
+	s.showAudit(w, r, http.StatusOK, auditData{Entries: page.Entries, Next: page.NextCursor, Paged: before != "", F: q})
+}
+
+// showAudit renders the audit page of d with its filter form's choices.
+func (s *Server) showAudit(w http.ResponseWriter, r *http.Request, status int, d auditData) {
 	actors, err := s.store.AuditActors(r.Context(), principal(r.Context()).SenderOrg)
 	if err != nil {
 		s.internalError(w, "list audit actors", err)
 		return
 	}
-	if q.Actor != "" && !slices.Contains(actors, q.Actor) {
-		actors = append(actors, q.Actor) // an actor of another organisation, chosen by name
+	if d.F.Actor != "" && !slices.Contains(actors, d.F.Actor) {
+		actors = append(actors, d.F.Actor) // an actor of another organisation, chosen by name
 	}
-	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("", before, q))
-	s.render(w, r, http.StatusOK, "audit", "title.audit", auditData{Entries: page.Entries, Next: page.NextCursor,
-		Paged: before != "", Actors: actors, Actions: auditActions, F: q})
+	d.Actors, d.Actions = actors, auditActions
+	s.render(w, r, status, "audit", "title.audit", d)
+}
+
+// badAuditFilter answers a refused audit filter q (err from
+// readAuditQuery, or the form's person): a problem of a field of the form
+// (a date, from after to, a person that is neither id) is the audit page,
+// 400, with the form as filled in, the problem in it tied to its field and
+// no entries; a person typed wrong is not shown again (it may be a
+// mistyped national id). Others (a national id or a bad rid in the URL)
+// are an error page (badFilter). It reports whether there was one.
+func (s *Server) badAuditFilter(w http.ResponseWriter, r *http.Request, q auditQuery, err error) bool {
+	var fe filterError
+	if err == nil || !errors.As(err, &fe) {
+		return s.badFilter(w, r, err)
+	}
+	prob, ok := filterProblem(s.loc(r), q.values(), fe, auditLabels)
+	if !ok {
+		return s.badFilter(w, r, err)
+	}
+	if prob.ProblemField == "person" {
+		q.Person, q.RID = "", 0
+	}
+	s.showAudit(w, r, http.StatusBadRequest, auditData{F: q, fieldProblem: prob})
+	return true
 }
 
 // auditSearch takes the audit page's filter form: a person's full id is
@@ -192,7 +227,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		case model.CheckPersonID(ident) == nil:
 			kind = model.RecipientPerson
 		default:
-			s.renderError(w, r, http.StatusBadRequest, "err.audit_person")
+			s.badAuditFilter(w, r, q, filterErr("err.audit_person"))
 			return
 		}
 		q.Person = model.MaskRecipient(kind, ident)
@@ -205,7 +240,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, err := readAuditQuery(q.values()); s.badFilter(w, r, err) {
+	if _, err := readAuditQuery(q.values()); s.badAuditFilter(w, r, q, err) {
 		return
 	}
 	target := "/audit"

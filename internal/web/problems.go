@@ -14,7 +14,8 @@ import (
 // page's language, naming the field by its label, announced and tied to the
 // field (WCAG 3.3.1, 3.3.3, 3.1.2): the list views' and the incident
 // report's filters (filterProblem), the admin pages' user and token forms
-// (accessProblem) and a unit's addresses (unitProblem).
+// (accessProblem), a unit's addresses (unitProblem) and the audit log's
+// filter (badAuditFilter).
 
 // fieldProblem is a form's refused value: what is wrong, in the reader's
 // language and naming the field by its label (Problem), and the name of the
@@ -68,6 +69,8 @@ func filterProblem(l *i18n.Localizer, q url.Values, fe filterError, labels map[s
 		p.Problem = l.T("filter.err_choice", "Field", label(p.ProblemField), "Value", fe.args[1]) // the value refused, quoted
 	case "err.filter.min_age":
 		p.ProblemField, p.Problem = "min_age", l.T("filter.err_min_age", "Field", label("min_age"))
+	case "err.audit_person":
+		p.ProblemField, p.Problem = "person", l.T("users.err_field", "Field", label("person"), "Problem", l.T(fe.key))
 	default:
 		return p, false
 	}
