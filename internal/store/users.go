@@ -64,13 +64,15 @@ func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 type Session struct {
 	User
 	CSRF      string    `db:"csrf"`
+	CreatedAt time.Time `db:"created_at"` // the login
 	ExpiresAt time.Time `db:"expires_at"`
 }
 
-// CreateSession stores a session under the hash of its secret.
-func (s *Store) CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, expires time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (hash, user_id, csrf, expires_at) VALUES ($1, $2, $3, $4)`,
-		hash, userID, csrf, expires)
+// CreateSession stores a session under the hash of its secret, logged in
+// at created (the caller's clock, which bounds its extensions).
+func (s *Store) CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, created, expires time.Time) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		hash, userID, csrf, created, expires)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -81,13 +83,29 @@ func (s *Store) CreateSession(ctx context.Context, hash []byte, userID int64, cs
 func (s *Store) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*Session, error) {
 	var se Session
 	err := s.db.GetContext(ctx, &se, `SELECT u.id, u.name, u.password_hash, u.role, u.sender_org, u.unit, u.lang,
-		se.csrf, se.expires_at
+		se.csrf, se.created_at, se.expires_at
 		FROM sessions se JOIN users u ON u.id = se.user_id
 		WHERE se.hash = $1 AND se.expires_at > $2 AND u.disabled_at IS NULL`, hash, now)
 	if err != nil {
 		return nil, fmt.Errorf("look up session: %w", notFound(err))
 	}
 	return &se, nil
+}
+
+// ExtendSession makes the unexpired session of an enabled user last until
+// until, never shorter than it was, and returns when it ends now;
+// ErrNotFound when there is no such session (ended, logged out, the user
+// disabled). How long, and the most a login may last, is the caller's
+// decision.
+func (s *Store) ExtendSession(ctx context.Context, hash []byte, now, until time.Time) (time.Time, error) {
+	var ends time.Time
+	err := s.db.GetContext(ctx, &ends, `UPDATE sessions se SET expires_at = GREATEST(se.expires_at, $3)
+		FROM users u WHERE u.id = se.user_id AND se.hash = $1 AND se.expires_at > $2 AND u.disabled_at IS NULL
+		RETURNING se.expires_at`, hash, now, until)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("extend session: %w", notFound(err))
+	}
+	return ends, nil
 }
 
 // DeleteSession ends a session (logout).

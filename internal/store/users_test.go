@@ -36,11 +36,11 @@ func TestUsersAndSessions(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	hash := []byte("0123456789abcdef0123456789abcdef")
-	if err := st.CreateSession(ctx, hash, u.ID, "csrf-token", now.Add(time.Hour)); err != nil {
+	if err := st.CreateSession(ctx, hash, u.ID, "csrf-token", now, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	se, err := st.SessionByHash(ctx, hash, now)
-	if err != nil || se.Name != "ola" || se.CSRF != "csrf-token" {
+	if err != nil || se.Name != "ola" || se.CSRF != "csrf-token" || !se.CreatedAt.Equal(now) || !se.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("session = %+v, %v", se, err)
 	}
 	if _, err := st.SessionByHash(ctx, hash, now.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
@@ -49,7 +49,7 @@ func TestUsersAndSessions(t *testing.T) {
 	if n, err := st.PurgeSessions(ctx, now.Add(2*time.Hour)); err != nil || n != 1 {
 		t.Fatalf("purge sessions: %d %v", n, err)
 	}
-	if err := st.CreateSession(ctx, hash, u.ID, "c", now.Add(time.Hour)); err != nil {
+	if err := st.CreateSession(ctx, hash, u.ID, "c", now, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.DeleteSession(ctx, hash); err != nil {
@@ -57,5 +57,45 @@ func TestUsersAndSessions(t *testing.T) {
 	}
 	if _, err := st.SessionByHash(ctx, hash, now); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleted session found: %v", err)
+	}
+}
+
+// TestExtendSession: an unexpired session is made to last until the time
+// asked, never shorter (an earlier time leaves it as it was); an expired
+// one, or one of a disabled user, is ErrNotFound and stays ended.
+func TestExtendSession(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	id, err := st.CreateUser(ctx, store.User{Name: "kari", PasswordHash: "x", Role: "compliance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	hash := []byte("0123456789abcdef0123456789abcdef")
+	if err := st.CreateSession(ctx, hash, id, "c", now, now.Add(8*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	at := now.Add(7*time.Hour + 45*time.Minute)
+	if ends, err := st.ExtendSession(ctx, hash, at, at.Add(8*time.Hour)); err != nil || !ends.Equal(at.Add(8*time.Hour)) {
+		t.Fatalf("extend at 19:45 by 8 hours: %v %v, want %v", ends, err, at.Add(8*time.Hour))
+	}
+	if se, err := st.SessionByHash(ctx, hash, now.Add(10*time.Hour)); err != nil || !se.ExpiresAt.Equal(at.Add(8*time.Hour)) {
+		t.Fatalf("the extended session at 22:00: %+v %v, want it to last until %v", se, err, at.Add(8*time.Hour))
+	}
+	if ends, err := st.ExtendSession(ctx, hash, at, now.Add(9*time.Hour)); err != nil || !ends.Equal(at.Add(8*time.Hour)) {
+		t.Fatalf("extend to an earlier time: %v %v, want it left at %v", ends, err, at.Add(8*time.Hour))
+	}
+	late := at.Add(8 * time.Hour)
+	if _, err := st.ExtendSession(ctx, hash, late, late.Add(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("extend an ended session: %v, want ErrNotFound", err)
+	}
+	if err := st.SetUserDisabled(ctx, id, true, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, []byte("another hash of 32 bytes, 012345"), id, "c", now, now.Add(8*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ExtendSession(ctx, []byte("another hash of 32 bytes, 012345"), now, now.Add(9*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("extend a disabled user's session: %v, want ErrNotFound", err)
 	}
 }

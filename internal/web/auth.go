@@ -19,6 +19,7 @@ type request struct {
 	*auth.Principal
 	csrf        string // the session's CSRF token; empty for a bearer token
 	sessionHash []byte
+	created     time.Time // the login (sessionCap); zero for a bearer token
 	expires     time.Time // when the session ends; zero for a bearer token
 	subject     string    // the sending organisation whose data the request reads (see subjectOf)
 }
@@ -80,7 +81,8 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &request{Principal: auth.FromUser(&se.User), csrf: se.CSRF, sessionHash: hash, expires: se.ExpiresAt}, nil
+		return &request{Principal: auth.FromUser(&se.User), csrf: se.CSRF, sessionHash: hash,
+			created: se.CreatedAt, expires: se.ExpiresAt}, nil
 	})
 }
 

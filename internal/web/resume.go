@@ -221,11 +221,15 @@ func looksLikeID(s string) bool {
 // leading back to its page; anything else leads to the overview (our
 // pages send no referrer to say where the form was).
 func (s *Server) sessionEnded(w http.ResponseWriter, r *http.Request) {
-	if r.Pattern == "POST /logout" {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
+	switch r.Pattern {
+	case "POST /logout":
 		http.Redirect(w, r, "/login", http.StatusSeeOther) // logged out already
 		return
+	case "POST /session/extend": // too late to stay: log in again, back to the page
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(r.PostFormValue("next"))), http.StatusSeeOther)
+		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
 	d := loginData{Next: "/", Error: "login.session_ended", Carried: carriedOf(r)}
 	if next := d.Carried.next(); next != "" {
 		d.Next = next

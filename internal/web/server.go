@@ -38,8 +38,9 @@ type ShipmentStore interface {
 type AccessStore interface {
 	TokenBySecret(ctx context.Context, secret string) (*store.Token, error)
 	UserByName(ctx context.Context, name string) (*store.User, error)
-	CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, expires time.Time) error
+	CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, created, expires time.Time) error
 	SessionByHash(ctx context.Context, hash []byte, now time.Time) (*store.Session, error)
+	ExtendSession(ctx context.Context, hash []byte, now, until time.Time) (time.Time, error)
 	DeleteSession(ctx context.Context, hash []byte) error
 }
 
@@ -221,6 +222,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /login", s.loginPage)
 	m.HandleFunc("POST /login", s.login)
 	m.Handle("POST /logout", s.ui(s.logout, ""))
+	m.Handle("POST /session/extend", s.ui(s.extendSession, ""))
 	m.Handle("GET /{$}", s.ui(s.home, ""))
 	m.HandleFunc("/", s.noSuchPage)
 	m.Handle("GET /unopened", s.ui(s.summaryPage(store.ByRecipient), auth.ViewShipments))

@@ -129,8 +129,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.throttle.end(s.now(), false, nameKey, addrKey)
 	secret, csrf := auth.NewSecret(), auth.NewSecret()
-	expires := s.now().Add(s.sessionTTL)
-	if err := s.store.CreateSession(r.Context(), auth.HashSecret(secret), u.ID, csrf, expires); err != nil {
+	created := s.now()
+	expires := created.Add(s.sessionTTL)
+	if err := s.store.CreateSession(r.Context(), auth.HashSecret(secret), u.ID, csrf, created, expires); err != nil {
 		s.internalError(w, "log in", err)
 		return
 	}
@@ -140,7 +141,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("login", "user", u.Name, "role", u.Role)
 	http.SetCookie(w, s.cookie(r, sessionCookie, secret, int(s.sessionTTL/time.Second)))
 	http.SetCookie(w, s.cookie(r, loginCookie, "", -1))
-	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: auth.HashSecret(secret), expires: expires}
+	rq := &request{Principal: auth.FromUser(u), csrf: csrf, sessionHash: auth.HashSecret(secret),
+		created: created, expires: expires}
 	if s.resume(w, r, rq, carried) {
 		return
 	}

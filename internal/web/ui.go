@@ -129,6 +129,9 @@ type view struct {
 	// session, so a note is not typed into a form past it. "" without a
 	// session.
 	SessionEnds string
+	// Session is the notice of the session's last minutes, with its "stay
+	// signed in" form (session_extend.go); nil before them.
+	Session *sessionNotice
 }
 
 // T is the text of a catalogue entry in the page's language (see
@@ -207,6 +210,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if rq := current(r.Context()); rq != nil {
 		v.P, v.CSRF = rq.Principal, rq.csrf
 		v.SessionEnds = sessionEnds(rq.expires, v.Now)
+		v.Session = s.noticeOf(r, rq, v.Now)
 		if v.P.SenderOrg != "" {
 			v.OrgName, _ = s.store.SenderOrgName(r.Context(), v.P.SenderOrg)
 		}
