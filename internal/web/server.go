@@ -163,7 +163,8 @@ func WithPreview(p Previewer) Option {
 // background loops stalled (serve's job scheduler).
 func WithLiveness(l Liveness) Option { return func(s *Server) { s.liveness = l } }
 
-// WithSessionTTL sets how long a login lasts (default 8 hours).
+// WithSessionTTL sets how long a login lasts, from the login or from its
+// last "stay signed in" (default 8 hours; session_extend.go).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
 
 // Server serves the API and the UI.

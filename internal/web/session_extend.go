@@ -36,10 +36,11 @@ func (s *Server) sessionCap(created time.Time) time.Time {
 // extendedUntil is when rq's session would end if it were extended at now:
 // sessionTTL later, at most its sessionCap.
 func (s *Server) extendedUntil(rq *request, now time.Time) time.Time {
-	if until, limit := now.Add(s.sessionTTL), s.sessionCap(rq.created); until.Before(limit) {
-		return until
+	until, limit := now.Add(s.sessionTTL), s.sessionCap(rq.created)
+	if until.After(limit) {
+		return limit
 	}
-	return s.sessionCap(rq.created)
+	return until
 }
 
 // sessionNotice is what a page says of its session's end in the last
