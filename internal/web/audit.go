@@ -35,7 +35,7 @@ type auditData struct {
 
 // auditLabels are the catalogue keys of the labels of the audit page's
 // filter form (audit.html) that a refused filter names, by field.
-var auditLabels = map[string]string{"person": "audit.person", "from": "filter.from", "to": "filter.to"}
+var auditLabels = map[string]string{"person": "audit.person", "from": "audit.from", "to": "audit.to"}
 
 // auditActions are the actions the filter suggests: those about letters
 // and people a data protection officer asks about most; any other action

@@ -38,13 +38,13 @@ func TestAuditFilterProblems(t *testing.T) {
 	}
 
 	code, page := b.doIn("nb-NO", "POST", "/audit", url.Values{"csrf": {tok}, "action": {"search"}, "from": {"2026-02-30"}})
-	refused(t, code, page, `Sendt fra: "2026-02-30" er ikke en dato (ÅÅÅÅ-MM-DD).`, "audit-from")
+	refused(t, code, page, `Oppføringer fra: "2026-02-30" er ikke en dato (ÅÅÅÅ-MM-DD).`, "audit-from")
 	if !strings.Contains(page, `id="audit-action" size="14" list="audit-actions" value="search"`) {
 		t.Error("the refused form lost its action")
 	}
 
 	code, page = b.doIn("en", "GET", "/audit?from=2026-03-11&to=2026-03-10", nil)
-	refused(t, code, page, "The period's start (Sent from) must be before its end (to).", "audit-from")
+	refused(t, code, page, "The period's start (Entries from) must be before its end (to).", "audit-from")
 	if !strings.Contains(page, `value="2026-03-11"`) || !strings.Contains(page, `value="2026-03-10"`) {
 		t.Error("the refused dates are not filled in")
 	}
