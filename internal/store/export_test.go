@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"postvakt/internal/model"
 )
@@ -64,4 +65,23 @@ func (s *Store) CloseByDecision(ctx context.Context, ids []string, froms []model
 		ls[i] = closing{ids[i], froms[i]}
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return closeByDecision(ctx, tx, ls, decision, actor, at) })
+}
+
+// ExplainEventsBefore is the plan of EventsBefore's page query, as run
+// (EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)).
+func (s *Store) ExplainEventsBefore(ctx context.Context, shipmentID, cursor string, limit int) ([]byte, error) {
+	q, args, err := eventPageQuery(shipmentID, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	var plan []byte
+	err = s.db.GetContext(ctx, &plan, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+q, args...)
+	return plan, err
+}
+
+// ExplainProofEvents is the plan of ProofEvents' query, as run.
+func (s *Store) ExplainProofEvents(ctx context.Context, shipmentID string) ([]byte, error) {
+	var plan []byte
+	err := s.db.GetContext(ctx, &plan, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+proofQuery, shipmentID, pq.Array(ProofKinds))
+	return plan, err
 }

@@ -174,6 +174,8 @@ type planNode struct {
 	Relation string     `json:"Relation Name"`
 	Alias    string     `json:"Alias"`
 	Index    string     `json:"Index Name"`
+	Rows     float64    `json:"Actual Rows"`  // EXPLAIN ANALYZE's only
+	Loops    float64    `json:"Actual Loops"` // EXPLAIN ANALYZE's only
 	Plans    []planNode `json:"Plans"`
 }
 
