@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"postvakt/internal/auth"
@@ -18,6 +19,7 @@ import (
 	"postvakt/internal/jobs"
 	"postvakt/internal/opsmetrics"
 	"postvakt/internal/poll"
+	"postvakt/internal/store"
 	"postvakt/internal/upkeep"
 	"postvakt/internal/web"
 )
@@ -43,7 +45,16 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer a.Close()
-	sched, opts, err := a.background()
+	// The UI's and the API's requests go through a pool of their own, whose
+	// statements the database ends after POSTVAKT_STATEMENT_TIMEOUT (the
+	// request then answers 503); the jobs keep a.st, without it.
+	requests, err := a.st.Interactive(ctx, cfg.StatementTimeout)
+	if err != nil {
+		return err
+	}
+	defer requests.Close()
+	a.reg.MustRegister(collectors.NewDBStatsCollector(requests.DB().DB, "postvakt_requests"))
+	sched, opts, err := a.background(requests)
 	if err != nil {
 		return err
 	}
@@ -53,7 +64,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return fmt.Errorf("listen on %s (POSTVAKT_ADDR, or serve --addr): %w", cfg.Addr, err)
 	}
 	mux := http.NewServeMux()
-	ui := web.New(a.st, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays),
+	ui := web.New(requests, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays),
 		web.WithLiveness(sched))...)
 	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	mux.Handle("/", ui)
@@ -93,8 +104,9 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 // replica), and once cluster-wide the escalation run (reminders, print
 // due), the print outbox and status poll, the names job (organisation names
 // from the registers) and the store's upkeep. It
-// returns the web options the jobs imply (print approvals).
-func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
+// returns the web options the jobs imply (print approvals), and the health
+// alerts' pages, read through requests (the requests' store).
+func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, error) {
 	sched := jobs.New(a.log, a.st)
 	sched.Require(a.st.SchemaCurrent)
 	if err := sched.Instrument(a.registerer()); err != nil {
@@ -135,7 +147,7 @@ func (a *app) background() (*jobs.Scheduler, []web.Option, error) {
 	if err := sched.Once(a.cfg.PrintSchedule, "print", printer.Job); err != nil {
 		return nil, nil, err
 	}
-	opts = append(opts, web.WithPreview(esc), web.WithAlerts(web.StoreAlerts(a.st)))
+	opts = append(opts, web.WithPreview(esc), web.WithAlerts(web.StoreAlerts(requests)))
 	// The escalation run takes its own cluster-wide lock.
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err

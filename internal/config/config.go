@@ -18,10 +18,13 @@ import (
 // Config is postvakt's configuration.
 type Config struct {
 	DatabaseURL string // DATABASE_URL
-	Addr        string // POSTVAKT_ADDR
-	LogLevel    string // POSTVAKT_LOG_LEVEL
-	LogFormat   string // POSTVAKT_LOG_FORMAT
-	Policies    string // POSTVAKT_POLICIES
+	// StatementTimeout (POSTVAKT_STATEMENT_TIMEOUT) is how long a UI or
+	// API request's database statement may run (store.Interactive).
+	StatementTimeout time.Duration
+	Addr             string // POSTVAKT_ADDR
+	LogLevel         string // POSTVAKT_LOG_LEVEL
+	LogFormat        string // POSTVAKT_LOG_FORMAT
+	Policies         string // POSTVAKT_POLICIES
 
 	PollSchedule     string        // POSTVAKT_POLL_SCHEDULE
 	PollLease        time.Duration // POSTVAKT_POLL_LEASE
@@ -122,10 +125,13 @@ func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 func read(r *Reader) Config {
 	return Config{
 		DatabaseURL: r.String("DATABASE_URL", "", "PostgreSQL URL (lib/pq), e.g. postgres://postvakt:secret@db:5432/postvakt?sslmode=require"),
-		Addr:        r.HostPort("POSTVAKT_ADDR", "127.0.0.1:8080", "host:port the API and UI listen on (:8080: every address)"),
-		LogLevel:    r.OneOf("POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error", "debug", "info", "warn", "error"),
-		LogFormat:   r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
-		Policies:    r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files and health.yaml (a relative path: from the working directory)"),
+		StatementTimeout: r.Duration("POSTVAKT_STATEMENT_TIMEOUT", time.Minute, "how long one database statement of a UI or API request may run: "+
+			"the database then ends it and the request is answered 503, saying so (statement_timeout on the requests' own connections, "+
+			"at least 1s); the background jobs (polls, imports, the purge, the escalation run) have none"),
+		Addr:      r.HostPort("POSTVAKT_ADDR", "127.0.0.1:8080", "host:port the API and UI listen on (:8080: every address)"),
+		LogLevel:  r.OneOf("POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error", "debug", "info", "warn", "error"),
+		LogFormat: r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
+		Policies:  r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files and health.yaml (a relative path: from the working directory)"),
 
 		PollSchedule: r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
 		PollLease: r.Duration("POSTVAKT_POLL_LEASE", 10*time.Minute, "how long a replica's claim on letters to poll holds; "+
@@ -191,8 +197,11 @@ func read(r *Reader) Config {
 	}
 }
 
-// validate checks the rules that span several variables.
+// validate checks the rules that span several variables, and bounds.
 func (c *Config) validate(r *Reader) {
+	if c.StatementTimeout > 0 && c.StatementTimeout < time.Second {
+		r.Failf("POSTVAKT_STATEMENT_TIMEOUT", "%s is less than 1s: pages would fail on an ordinary query", c.StatementTimeout)
+	}
 	if m := c.Maskinporten; m.URL != "" && (m.ClientID == "" || m.KeyFile == "" || m.KeyID == "") {
 		r.Failf("POSTVAKT_MASKINPORTEN_URL", "is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID, POSTVAKT_MASKINPORTEN_KEY_FILE and POSTVAKT_MASKINPORTEN_KEY_ID are needed too")
 	}

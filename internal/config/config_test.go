@@ -40,8 +40,11 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
 		}
 	}
-	if c.Print.RegisterCacheTTL != 24*time.Hour || c.RetentionYears != 5 {
-		t.Errorf("defaults: ttl %s, retention %d", c.Print.RegisterCacheTTL, c.RetentionYears)
+	if c.Print.RegisterCacheTTL != 24*time.Hour || c.RetentionYears != 5 || c.StatementTimeout != time.Minute {
+		t.Errorf("defaults: ttl %s, retention %d, statement timeout %s", c.Print.RegisterCacheTTL, c.RetentionYears, c.StatementTimeout)
+	}
+	if c, err := Load(lookup(map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "90s"})); err != nil || c.StatementTimeout != 90*time.Second {
+		t.Errorf("POSTVAKT_STATEMENT_TIMEOUT=90s: %s, %v", c.StatementTimeout, err)
 	}
 	if err := c.NeedDatabase(); err == nil {
 		t.Error("no DATABASE_URL accepted")
@@ -97,6 +100,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"POSTVAKT_CVR_URL": "http://distribution.virk.dk/cvr-permanent", "POSTVAKT_CVR_USER": "u"},
 			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
 		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
+		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "30"}, `POSTVAKT_STATEMENT_TIMEOUT: "30" is not a positive duration`},
+		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "0s"}, `POSTVAKT_STATEMENT_TIMEOUT: "0s" is not a positive duration`},
+		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "500ms"}, `POSTVAKT_STATEMENT_TIMEOUT: 500ms is less than 1s`},
 	} {
 		_, err := Load(lookup(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	neturl "net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,8 +40,9 @@ func exists(err error) error {
 // Store wraps the database.
 type Store struct {
 	db    *sqlx.DB
-	sched registrationSchedule // see ScheduleRegistrations
-	stmts sync.Map             // query → *sqlx.Stmt (prepared.go)
+	sched *registrationSchedule // see ScheduleRegistrations; shared with Interactive's store
+	stmts sync.Map              // query → *sqlx.Stmt (prepared.go)
+	cfg   pq.Config             // how it connects (Interactive connects so too)
 }
 
 // Open connects to the database at url, waiting up to wait for it to answer
@@ -71,19 +73,15 @@ func OpenWaiting(ctx context.Context, url string, wait time.Duration, waiting fu
 		cfg.Runtime = map[string]string{}
 	}
 	cfg.Runtime["TimeZone"] = "UTC"
-	conn, err := pq.NewConnectorConfig(cfg)
+	db, err := pool(cfg, 20)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
-	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
-	db.SetConnMaxIdleTime(5 * time.Minute)
 	deadline := time.Now().Add(wait)
 	for {
 		err = db.PingContext(ctx)
 		if err == nil {
-			return &Store{db: db}, nil
+			return &Store{db: db, sched: &registrationSchedule{}, cfg: cfg}, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil || !transient(err) {
 			db.Close()
@@ -98,6 +96,64 @@ func OpenWaiting(ctx context.Context, url string, wait time.Duration, waiting fu
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// pool is a connection pool of at most size connections to the database
+// cfg names, its sessions set up as cfg says.
+func pool(cfg pq.Config, size int) (*sqlx.DB, error) {
+	conn, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
+	db.SetMaxOpenConns(size)
+	db.SetMaxIdleConns(size / 2)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// InteractivePool is how many connections the store Interactive returns
+// opens at most, beside the 20 of the store it was made from.
+const InteractivePool = 10
+
+// Interactive returns a store on the same database through a pool of its
+// own (at most InteractivePool connections) whose sessions end any
+// statement that runs longer than timeout (PostgreSQL's statement_timeout,
+// set on each session it opens; it overrides one in DATABASE_URL): for
+// the work people wait on, the UI and the API, so that one runaway query
+// (a wide filter, an export of everything) holds neither a connection nor
+// its locks for minutes. Such a statement fails with an error TooLong
+// recognises. The background jobs keep s, without it: a poll, an import's
+// COPY, the nightly purge or an escalation run may take longer, and is cut
+// short by nothing but its own end. Both stores share the registrations'
+// schedule (ScheduleRegistrations); close the one returned on its own.
+func (s *Store) Interactive(ctx context.Context, timeout time.Duration) (*Store, error) {
+	cfg := s.cfg.Clone()
+	for k := range cfg.Runtime {
+		if strings.EqualFold(k, "statement_timeout") {
+			delete(cfg.Runtime, k)
+		}
+	}
+	cfg.Runtime["statement_timeout"] = strconv.FormatInt(max(timeout.Milliseconds(), 1), 10)
+	db, err := pool(cfg, InteractivePool)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database for requests: %w", err)
+	}
+	return &Store{db: db, sched: s.sched, cfg: cfg}, nil
+}
+
+// TooLong reports whether err is a statement the database ended before it
+// finished (SQL 57014, query_canceled): one that ran past its session's
+// statement_timeout (Interactive), or that an administrator cancelled
+// (pg_cancel_backend). A request whose client went away ends its
+// statement too, but that error is the context's.
+func TooLong(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "57014"
 }
 
 // transient reports whether a failed connection may succeed by waiting: the

@@ -108,7 +108,7 @@ func (s *Server) refusedUser(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, d usersData) {
 	all, err := s.store.Users(r.Context(), s.now())
 	if err != nil {
-		s.internalError(w, "list users", err)
+		s.internalError(w, r, "list users", err)
 		return
 	}
 	p := principal(r.Context())
@@ -155,7 +155,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	pw := auth.GeneratePassword()
 	hash, err := auth.HashPassword(pw)
 	if err != nil {
-		s.internalError(w, "hash password", err)
+		s.internalError(w, r, "hash password", err)
 		return
 	}
 	if _, err := s.store.UserByName(r.Context(), name); err == nil {
@@ -168,7 +168,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 			s.refusedUser(w, r, http.StatusConflict, 0, "err.user_exists")
 			return
 		}
-		s.internalError(w, "create user", err)
+		s.internalError(w, r, "create user", err)
 		return
 	}
 	aboutAccess(r.Context(), role, org)
@@ -246,7 +246,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	}
 	s.known.forgetAll() // a disabled user's sessions, an access withdrawn
 	if err != nil {
-		s.internalError(w, "change user", err)
+		s.internalError(w, r, "change user", err)
 		return
 	}
 	// An access change concerns the organisation whose letters it opens
@@ -290,7 +290,7 @@ func (s *Server) refusedToken(w http.ResponseWriter, r *http.Request, status int
 func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, d tokensData) {
 	all, err := s.store.Tokens(r.Context())
 	if err != nil {
-		s.internalError(w, "list tokens", err)
+		s.internalError(w, r, "list tokens", err)
 		return
 	}
 	p := principal(r.Context())
@@ -317,7 +317,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "create token", err)
+		s.internalError(w, r, "create token", err)
 		return
 	}
 	aboutAccess(r.Context(), role, org)
@@ -342,7 +342,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusConflict, "err.token_revoked")
 		return
 	} else if err != nil {
-		s.internalError(w, "revoke token", err)
+		s.internalError(w, r, "revoke token", err)
 		return
 	}
 	aboutAccess(r.Context(), t.Role, t.SenderOrg)
@@ -370,7 +370,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.SetUserLang(r.Context(), p.UserID, lang); err != nil {
-		s.internalError(w, "save settings", err)
+		s.internalError(w, r, "save settings", err)
 		return
 	}
 	s.audit(r.Context(), "settings", "user:"+p.Name, "lang="+lang)

@@ -61,7 +61,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	as, err := s.store.AlertsOf(r.Context(), principal(r.Context()).Scope().SenderOrg, s.now().Add(-since), 10000)
 	if err != nil {
-		s.internalError(w, "list alerts", err)
+		s.internalError(w, r, "list alerts", err)
 		return
 	}
 	out := make([]alertJSON, 0, len(as))
@@ -80,7 +80,7 @@ type alertsData struct {
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 	as, err := s.store.AlertsOf(r.Context(), principal(r.Context()).Scope().SenderOrg, s.now().Add(-alertsSince), 1000)
 	if err != nil {
-		s.internalError(w, "list alerts", err)
+		s.internalError(w, r, "list alerts", err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "alerts", "title.alerts", alertsData{Alerts: visibleAlerts(principal(r.Context()), as)})

@@ -176,7 +176,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showAudit(w http.ResponseWriter, r *http.Request, status int, d auditData) {
 	actors, err := s.store.AuditActors(r.Context(), principal(r.Context()).SenderOrg)
 	if err != nil {
-		s.internalError(w, "list audit actors", err)
+		s.internalError(w, r, "list audit actors", err)
 		return
 	}
 	if d.F.Actor != "" && !slices.Contains(actors, d.F.Actor) {
@@ -236,7 +236,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		case err == nil:
 			q.RID = rid
 		case !errors.Is(err, store.ErrNotFound):
-			s.internalError(w, "audit search", err)
+			s.internalError(w, r, "audit search", err)
 			return
 		}
 	}
@@ -264,7 +264,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.storeFilter(r.Context(), q)
 	if err != nil {
-		s.internalError(w, "audit export", err)
+		s.internalError(w, r, "audit export", err)
 		return
 	}
 	if !s.mustAudit(w, r, "export", strings.TrimSpace("audit_log "+q.String()), string(format)) {
@@ -322,7 +322,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, q auditQuery, 
 			s.renderError(w, r, http.StatusBadRequest, "err.audit_cursor")
 		}
 	default:
-		s.internalError(w, "read audit log", err)
+		s.internalError(w, r, "read audit log", err)
 	}
 	return nil, false
 }

@@ -128,7 +128,7 @@ func (s *Server) api(next http.HandlerFunc, perm auth.Permission) http.Handler {
 			return
 		}
 		if err != nil {
-			s.internalError(w, "authenticate", err)
+			s.internalError(w, r, "authenticate", err)
 			return
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, rq)
@@ -165,7 +165,7 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 			return
 		}
 		if err != nil {
-			s.internalError(w, "authenticate", err)
+			s.internalError(w, r, "authenticate", err)
 			return
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, rq)
@@ -230,7 +230,7 @@ func (s *Server) mustAudit(w http.ResponseWriter, r *http.Request, action, objec
 	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(),
 		Actor: p.Actor(), Role: p.Role, SenderOrg: p.SenderOrg, SubjectOrg: subjectOf(r.Context())}
 	if err := s.store.Audit(r.Context(), e); err != nil {
-		s.internalError(w, "write audit entry", err)
+		s.internalError(w, r, "write audit entry", err)
 		return false
 	}
 	return true

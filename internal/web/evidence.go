@@ -159,13 +159,13 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return nil, false
 	case err != nil:
-		s.internalError(w, "get shipment", err)
+		s.internalError(w, r, "get shipment", err)
 		return nil, false
 	}
 	d := &evidenceData{S: sh}
 	if whole {
 		if sh.Events, err = s.store.Events(r.Context(), sh.ID); err != nil {
-			s.internalError(w, "read events", err)
+			s.internalError(w, r, "read events", err)
 			return nil, false
 		}
 		// The timeline in the order things happened; the log's own order
@@ -179,7 +179,7 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 			s.renderError(w, r, http.StatusBadRequest, "err.evidence_cursor")
 			return nil, false
 		case err != nil:
-			s.internalError(w, "read a page of events", err)
+			s.internalError(w, r, "read a page of events", err)
 			return nil, false
 		}
 		sh.Events = d.Page.Events
@@ -189,12 +189,12 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	}
 	proof, err := s.store.ProofEvents(r.Context(), sh.ID)
 	if err != nil {
-		s.internalError(w, "read the proof's events", err)
+		s.internalError(w, r, "read the proof's events", err)
 		return nil, false
 	}
 	d.E = evidenceOf(sh, proof)
 	if d.F, err = s.store.FollowUp(r.Context(), sh.ID, p.Scope()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.internalError(w, "get follow-up", err)
+		s.internalError(w, r, "get follow-up", err)
 		return nil, false
 	}
 	d.CanFollow = p.Can(auth.RecordFollowUp) && needsFollowUp(sh)
@@ -246,7 +246,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return
 	case err != nil:
-		s.internalError(w, "get shipment", err)
+		s.internalError(w, r, "get shipment", err)
 		return
 	}
 	in := followUpInput{Decision: r.PostFormValue("decision"), Note: r.PostFormValue("note"),
@@ -255,7 +255,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	no, err := s.followUp(r.Context(), sh, in)
 	switch {
 	case err != nil:
-		s.internalError(w, "record follow-up", err)
+		s.internalError(w, r, "record follow-up", err)
 	case no != nil && no.status == http.StatusBadRequest:
 		// The form again, as filled in, the problem beside its field.
 		d, ok := s.loadEvidence(w, r, "view_shipment", false)

@@ -41,10 +41,18 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, what string, f
 	h.Set("Content-Type", format.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
-	n, err := write(w)
+	sw := &sentWriter{w: w}
+	n, err := write(sw)
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		h.Del("Content-Disposition")
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
+		return
+	}
+	if err != nil && !sw.sent {
+		// Nothing went out (the query failed before its first row): an
+		// answer that says why, a 503 for a statement that ran too long.
+		h.Del("Content-Disposition")
+		s.internalError(w, r, "export "+what, err)
 		return
 	}
 	if err != nil {
@@ -66,4 +74,18 @@ func (s *Server) exportLabels(r *http.Request) *report.Labels {
 		}
 		return l.T(id)
 	}}
+}
+
+// sentWriter notes whether anything was written through it: until then an
+// export that fails can still be answered with a status of its own.
+type sentWriter struct {
+	w    io.Writer
+	sent bool
+}
+
+func (s *sentWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		s.sent = true
+	}
+	return s.w.Write(p)
 }

@@ -148,7 +148,7 @@ func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action, w
 	case f.RecipientRow != 0:
 		who, _, err := s.store.RecipientByRow(r.Context(), f.RecipientRow, principal(r.Context()).Scope())
 		if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: no letter in scope, the list is empty
-			s.internalError(w, "audit a recipient's list", err)
+			s.internalError(w, r, "audit a recipient's list", err)
 			return false
 		}
 		if err == nil {
@@ -178,7 +178,7 @@ func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bo
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.cursor")
 		return true
 	}
-	s.internalError(w, "list", err)
+	s.internalError(w, r, "list", err)
 	return true
 }
 

@@ -30,7 +30,7 @@ func (s *Server) apiShipment(w http.ResponseWriter, r *http.Request) (*store.Shi
 		writeError(w, http.StatusForbidden, "the shipment belongs to another organisation or sending unit")
 		return nil, false
 	case err != nil:
-		s.internalError(w, "get shipment", err)
+		s.internalError(w, r, "get shipment", err)
 		return nil, false
 	}
 	return sh, true
@@ -79,7 +79,7 @@ func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
 	no, err := s.followUp(r.Context(), sh, in)
 	switch {
 	case err != nil:
-		s.internalError(w, "record follow-up", err)
+		s.internalError(w, r, "record follow-up", err)
 		return
 	case no != nil:
 		msg := i18n.For("en", nil).T(no.key, no.args...)
@@ -98,7 +98,7 @@ func (s *Server) writeFollowUp(w http.ResponseWriter, r *http.Request, sh *store
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "the shipment has no follow-up (yet)")
 	case err != nil:
-		s.internalError(w, "get follow-up", err)
+		s.internalError(w, r, "get follow-up", err)
 	default:
 		writeJSON(w, status, fu)
 	}
@@ -143,7 +143,7 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "list follow-ups", err)
+		s.internalError(w, r, "list follow-ups", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"followups": page.FollowUps, "next_cursor": page.NextCursor})

@@ -161,7 +161,7 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, f store.Incide
 	}
 	page, err := s.store.IncidentPage(r.Context(), f, incidentPageLetters)
 	if err != nil {
-		s.internalError(w, "read incident page", err)
+		s.internalError(w, r, "read incident page", err)
 		return nil, err
 	}
 	d := &incidentData{Filter: f, Summary: report.Summarise(page.Summary), Letters: page.Letters, States: reportStates,
@@ -189,7 +189,7 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 	if q.Get("from") == "" && q.Get("to") == "" && q.Get("alert") == "" {
 		o, err := s.incidentOptions(r.Context(), principal(r.Context()))
 		if err != nil {
-			s.internalError(w, "read incident form's choices", err)
+			s.internalError(w, r, "read incident form's choices", err)
 			return
 		}
 		now := s.now().In(zone)
@@ -209,7 +209,7 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Valu
 		// The form again as filled in, the problem in it, by the field's label.
 		o, err := s.incidentOptions(r.Context(), principal(r.Context()))
 		if err != nil {
-			s.internalError(w, "read incident form's choices", err)
+			s.internalError(w, r, "read incident form's choices", err)
 			return
 		}
 		prob, ok := filterProblem(s.loc(r), q, fe, incidentLabels)
@@ -232,7 +232,7 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Valu
 		return
 	}
 	if d.Options, err = s.incidentOptions(r.Context(), principal(r.Context())); err != nil {
-		s.internalError(w, "read incident form's choices", err)
+		s.internalError(w, r, "read incident form's choices", err)
 		return
 	}
 	s.resumed(r, d, res)
@@ -307,7 +307,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, fe.Error())
 	default:
-		s.internalError(w, "incident report", err)
+		s.internalError(w, r, "incident report", err)
 	}
 }
 
@@ -318,10 +318,16 @@ func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.
 	w.Header().Set("Content-Type", format.ContentType())
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.%s"`, s.now().In(zone).Format("20060102-1504"), format))
-	_, _, err := report.IncidentFor(r.Context(), s.store, f, format, w, s.incidentLabels(r))
+	sw := &sentWriter{w: w}
+	_, _, err := report.IncidentFor(r.Context(), s.store, f, format, sw, s.incidentLabels(r))
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		w.Header().Del("Content-Disposition")
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
+		return
+	}
+	if err != nil && !sw.sent { // nothing went out: a status of its own (503 for a statement that ran too long)
+		w.Header().Del("Content-Disposition")
+		s.internalError(w, r, "incident report export", err)
 		return
 	}
 	if err != nil {
@@ -372,7 +378,7 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 		Deadline: store.FollowUpDeadline(s.now(), days), Decision: decision, Note: strings.TrimSpace(r.PostFormValue("note")),
 		Actor: p.Actor(), At: s.now()})
 	if err != nil {
-		s.internalError(w, "record incident follow-ups", err)
+		s.internalError(w, r, "record incident follow-ups", err)
 		return
 	}
 	s.audit(r.Context(), "followup_incident", f.String(), fmt.Sprintf("%d letters, decision %q", n, decision))

@@ -48,7 +48,7 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		}
 		opts, err := s.listOptions(r.Context(), p)
 		if err != nil {
-			s.internalError(w, "list", err)
+			s.internalError(w, r, "list", err)
 			return
 		}
 		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: opts}
@@ -115,20 +115,20 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	}
 	opts, err := s.listOptions(r.Context(), p)
 	if err != nil {
-		s.internalError(w, "list", err)
+		s.internalError(w, r, "list", err)
 		return
 	}
 	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: opts}
 	if f.RecipientRow != 0 && f.Cursor == "" && len(page.Rows) > 0 && page.Rows[0].RecipientKind == model.RecipientOrg {
 		if d.Reminders, err = s.store.RecipientReminders(r.Context(), f.RecipientRow, p.Scope(), orgRemindersShown); err != nil {
-			s.internalError(w, "list reminders", err)
+			s.internalError(w, r, "list reminders", err)
 			return
 		}
 		d.ShowReminders = true
 	}
 	name, err := s.listNames(r.Context(), p, f, page)
 	if err != nil {
-		s.internalError(w, "name list's recipient", err)
+		s.internalError(w, r, "name list's recipient", err)
 		return
 	}
 	if name != "" {
@@ -193,7 +193,7 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	sum, err := s.store.Summarise(r.Context(), f, by, max(offset, 0), limit)
 	if err != nil {
-		s.internalError(w, "summary", err)
+		s.internalError(w, r, "summary", err)
 		return
 	}
 	if by == store.ByRecipient { // a unit's name is no person id

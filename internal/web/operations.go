@@ -125,12 +125,12 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	acts, err := s.store.ChannelActivities(ctx, now.Add(-time.Hour), now)
 	if err != nil {
-		s.internalError(w, "read channel activity", err)
+		s.internalError(w, r, "read channel activity", err)
 		return
 	}
 	lags, err := s.store.PollLags(ctx, now)
 	if err != nil {
-		s.internalError(w, "read poll lag", err)
+		s.internalError(w, r, "read poll lag", err)
 		return
 	}
 	byCh := map[string]*channelOps{}
@@ -158,7 +158,7 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(d.Channels, func(i, j int) bool { return d.Channels[i].Channel < d.Channels[j].Channel })
 	if d.Alerts, err = s.store.FiringAlerts(ctx); err != nil {
-		s.internalError(w, "list firing alerts", err)
+		s.internalError(w, r, "list firing alerts", err)
 		return
 	}
 	p := principal(ctx)
@@ -168,7 +168,7 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 	// for those who see every organisation.
 	if p.Scope().SenderOrg == "" {
 		if d.Notices, err = s.store.AlertNotices(ctx, 10); err != nil {
-			s.internalError(w, "list alert notices", err)
+			s.internalError(w, r, "list alert notices", err)
 			return
 		}
 	}

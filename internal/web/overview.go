@@ -136,7 +136,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 
 	days, asOf, err := s.store.UnopenedByDay(ctx, scope)
 	if err != nil {
-		s.internalError(w, "overview: unopened by day", err)
+		s.internalError(w, r, "overview: unopened by day", err)
 		return
 	}
 	d.AsOf = asOf
@@ -147,12 +147,12 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	today := time.Date(y, m, dd, 0, 0, 0, 0, loc)
 	d.WeekFrom = today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7)) // Monday
 	if d.Activity, err = s.store.Activity(ctx, scope, d.WeekFrom, now); err != nil {
-		s.internalError(w, "overview: activity", err)
+		s.internalError(w, r, "overview: activity", err)
 		return
 	}
 	weeks, weeksAsOf, err := s.store.Weeks(ctx, scope, time.Time{})
 	if err != nil {
-		s.internalError(w, "overview: weeks", err)
+		s.internalError(w, r, "overview: weeks", err)
 		return
 	}
 	d.WeeksAsOf = weeksAsOf
@@ -160,11 +160,11 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 
 	f := store.ListFilter{Scope: scope, List: store.ListUnopened}
 	if d.TopOrgs, err = s.store.Summarise(ctx, f, store.ByRecipient, 0, 10); err != nil {
-		s.internalError(w, "overview: top organisations", err)
+		s.internalError(w, r, "overview: top organisations", err)
 		return
 	}
 	if d.TopUnits, err = s.store.Summarise(ctx, f, store.ByUnit, 0, 10); err != nil {
-		s.internalError(w, "overview: top units", err)
+		s.internalError(w, r, "overview: top units", err)
 		return
 	}
 	d.TopOrgsChart = barChart("chart-orgs", l.T("overview.top_orgs"), l.T("overview.top_orgs_desc"), orgBars(d.TopOrgs))

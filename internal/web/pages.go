@@ -70,7 +70,7 @@ func (s *Server) printPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	batches, err := s.store.PrintBatches(r.Context(), p.Scope(), s.now())
 	if err != nil {
-		s.internalError(w, "list print batches", err)
+		s.internalError(w, r, "list print batches", err)
 		return
 	}
 	s.audit(r.Context(), "view_list", "print_batches", "")
@@ -103,7 +103,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	batches, err := s.store.PrintBatches(r.Context(), p.Scope(), s.now())
 	if err != nil {
-		s.internalError(w, "list print batches", err)
+		s.internalError(w, r, "list print batches", err)
 		return
 	}
 	var b *store.PrintBatch
@@ -142,7 +142,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
 		return
 	case err != nil:
-		s.internalError(w, action+" print batch", err)
+		s.internalError(w, r, action+" print batch", err)
 		return
 	}
 	s.audit(r.Context(), "print_"+action, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(seen.Shipments)+" shipments")
@@ -162,7 +162,7 @@ func (s *Server) showManual(w http.ResponseWriter, r *http.Request, res *manualR
 	}
 	items, err := s.store.ManualQueue(r.Context(), p.Scope(), 500)
 	if err != nil {
-		s.internalError(w, "list manual queue", err)
+		s.internalError(w, r, "list manual queue", err)
 		return
 	}
 	d := manualData{Manual: items, CanSettle: canSettle(p), Resolutions: store.ManualResolutions}

@@ -91,7 +91,7 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
 	if s.preview != nil {
 		sum, err := s.preview.Preview(r.Context(), s.now())
 		if err != nil {
-			s.internalError(w, "preview the escalation", err)
+			s.internalError(w, r, "preview the escalation", err)
 			return
 		}
 		scope := principal(r.Context()).Scope()

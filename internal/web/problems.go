@@ -92,7 +92,7 @@ func (s *Server) badListFilter(w http.ResponseWriter, r *http.Request, err error
 	}
 	opts, err := s.listOptions(r.Context(), principal(r.Context()))
 	if err != nil {
-		s.internalError(w, "list filter form's choices", err)
+		s.internalError(w, r, "list filter form's choices", err)
 		return true
 	}
 	s.render(w, r, http.StatusBadRequest, view, title, page(opts, prob))

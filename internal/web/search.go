@@ -63,7 +63,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "search", err)
+		s.internalError(w, r, "search", err)
 		return
 	}
 	if !s.mustAudit(w, r, "search", "recipient="+masked, "rid="+strconv.FormatInt(rid, 10)) {

@@ -283,7 +283,7 @@ func (s *Server) Protect(h http.Handler, perm auth.Permission) http.Handler {
 			return
 		}
 		if err != nil {
-			s.internalError(w, "authenticate", err)
+			s.internalError(w, r, "authenticate", err)
 			return
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, rq)
@@ -396,15 +396,30 @@ func byPathID[T any](s *Server, w http.ResponseWriter, r *http.Request, notFound
 		return v, 0, false
 	}
 	if err != nil {
-		s.internalError(w, what, err)
+		s.internalError(w, r, what, err)
 		return v, 0, false
 	}
 	return v, id, true
 }
 
-// internalError logs err and answers 500 without detail.
-func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
-	if errors.Is(err, context.Canceled) {
+// internalError logs err and answers 500 without detail. A statement the
+// database ended for running past the requests' statement timeout
+// (store.TooLong; store.Interactive) is a 503 that says so and what to do:
+// the error page in the reader's language, or the API's JSON. A request
+// whose client went away is answered nothing.
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, context.Canceled) || r.Context().Err() != nil {
+		return
+	}
+	if store.TooLong(err) {
+		s.log.Error(what+": the database ended a statement that ran too long", "error", err, "path", shownPath(r))
+		w.Header().Set("Retry-After", "60")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, http.StatusServiceUnavailable, "the database took too long with this request and stopped it "+
+				"(the statement timeout, POSTVAKT_STATEMENT_TIMEOUT); try again, or narrow it down (a shorter period, one unit, a smaller limit)")
+			return
+		}
+		s.renderError(w, r, http.StatusServiceUnavailable, "err.db_too_long")
 		return
 	}
 	s.log.Error(what, "error", err)

@@ -114,7 +114,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		auth.WasteTime(password)
 	case err != nil:
 		s.throttle.end(s.now(), false, nameKey, addrKey)
-		s.internalError(w, "log in", err)
+		s.internalError(w, r, "log in", err)
 		return
 	}
 	if u == nil || !auth.CheckPassword(u.PasswordHash, password) {
@@ -132,7 +132,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	created := s.now()
 	expires := created.Add(s.sessionTTL)
 	if err := s.store.CreateSession(r.Context(), auth.HashSecret(secret), u.ID, csrf, created, expires); err != nil {
-		s.internalError(w, "log in", err)
+		s.internalError(w, r, "log in", err)
 		return
 	}
 	s.throttle.succeed(nameKey)
@@ -156,7 +156,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if rq := current(r.Context()); rq != nil && rq.sessionHash != nil {
 		s.known.forget(sessionKey(rq.sessionHash))
 		if err := s.store.DeleteSession(r.Context(), rq.sessionHash); err != nil {
-			s.internalError(w, "log out", err)
+			s.internalError(w, r, "log out", err)
 			return
 		}
 		s.audit(r.Context(), "logout", "", "")

@@ -88,7 +88,7 @@ func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "extend session", err)
+		s.internalError(w, r, "extend session", err)
 		return
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, c.Value, int(ends.Sub(now)/time.Second)))

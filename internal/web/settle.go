@@ -35,7 +35,7 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	batches, err := s.store.PrintBatches(r.Context(), p.Scope(), s.now())
 	if err != nil {
-		s.internalError(w, "list print batches", err)
+		s.internalError(w, r, "list print batches", err)
 		return
 	}
 	d := batchData{CanAct: s.print != nil, Days: map[string]int{}}
@@ -53,7 +53,7 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Letters, err = s.store.PrintBatchLetters(r.Context(), id, p.Scope()); err != nil {
-		s.internalError(w, "list print batch letters", err)
+		s.internalError(w, r, "list print batch letters", err)
 		return
 	}
 	now := s.now()
@@ -109,7 +109,7 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusConflict, "err.manual_resolved")
 		return
 	case err != nil:
-		s.internalError(w, "resolve manual handling", err)
+		s.internalError(w, r, "resolve manual handling", err)
 		return
 	}
 	s.audit(r.Context(), "manual_resolve", "shipment "+id, res)
@@ -137,7 +137,7 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 500)
 	if err != nil {
-		s.internalError(w, "list reminders to settle", err)
+		s.internalError(w, r, "list reminders to settle", err)
 		return
 	}
 	s.audit(r.Context(), "view_list", "reminders_to_settle", "")
@@ -158,7 +158,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 1000)
 	if err != nil {
-		s.internalError(w, "list reminders to settle", err)
+		s.internalError(w, r, "list reminders to settle", err)
 		return
 	}
 	var n *store.SettleNotification
@@ -186,7 +186,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusConflict, "err.reminder_settled")
 		return
 	case err != nil:
-		s.internalError(w, action+" reminder", err)
+		s.internalError(w, r, action+" reminder", err)
 		return
 	}
 	s.audit(r.Context(), "reminder_"+action, "notification "+strconv.FormatInt(id, 10), "organisation "+n.Org)
@@ -212,7 +212,7 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	// waits for one of their reminders.
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 1000)
 	if err != nil {
-		s.internalError(w, "list reminders to settle", err)
+		s.internalError(w, r, "list reminders to settle", err)
 		return
 	}
 	ok := p.SenderOrg == ""
@@ -229,7 +229,7 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.AddContact(r.Context(), org, email); err != nil {
-		s.internalError(w, "add reminder address", err)
+		s.internalError(w, r, "add reminder address", err)
 		return
 	}
 	s.audit(r.Context(), "contact_add", "organisation "+org, email)

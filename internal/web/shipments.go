@@ -120,7 +120,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "register shipments", err)
+		s.internalError(w, r, "register shipments", err)
 		return
 	}
 	s.log.Info("shipments registered", "actor", tok.Actor(), "items", len(items), "new", created)
@@ -404,7 +404,7 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid cursor: before must be the events_next_cursor of an earlier answer")
 		return
 	case err != nil:
-		s.internalError(w, "read a page of events", err)
+		s.internalError(w, r, "read a page of events", err)
 		return
 	}
 	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
@@ -458,7 +458,7 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "list shipments", err)
+		s.internalError(w, r, "list shipments", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"shipments": listed(page.Shipments), "next_cursor": page.NextCursor})

@@ -45,7 +45,7 @@ func (s *Server) renderUnits(w http.ResponseWriter, r *http.Request, status int,
 	p := principal(r.Context())
 	us, err := s.store.Units(r.Context(), p.Scope())
 	if err != nil {
-		s.internalError(w, "list sending units", err)
+		s.internalError(w, r, "list sending units", err)
 		return
 	}
 	d.Units = us
@@ -76,7 +76,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "set unit addresses", err)
+		s.internalError(w, r, "set unit addresses", err)
 		return
 	}
 	aboutOrg(r.Context(), org)
@@ -107,7 +107,7 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.internalError(w, "read units CSV", err)
+		s.internalError(w, r, "read units CSV", err)
 		return
 	}
 	for _, u := range units {
@@ -119,7 +119,7 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := s.store.SaveUnits(r.Context(), units)
 	if err != nil {
-		s.internalError(w, "save units", err)
+		s.internalError(w, r, "save units", err)
 		return
 	}
 	orgs := map[string]bool{}
