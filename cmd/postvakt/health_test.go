@@ -224,6 +224,10 @@ func TestServeEvaluatesHealth(t *testing.T) {
 		!strings.Contains(metrics, `go_sql_in_use_connections{db_name="postvakt"}`) {
 		t.Fatalf("/metrics lacks the firing alert:\n%s", metrics)
 	}
+	// The requests' own pool (POSTVAKT_STATEMENT_TIMEOUT) beside the jobs'.
+	if !strings.Contains(metrics, `go_sql_max_open_connections{db_name="postvakt_requests"} 10`) {
+		t.Fatalf("/metrics lacks the requests' pool:\n%s", metrics)
+	}
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
 		t.Fatalf("/readyz: %d %s", code, body)
 	}
