@@ -17,19 +17,17 @@ import (
 	"postvakt/internal/store"
 )
 
-// errOutOfScope means the shipment exists but lies outside the caller's
-// organisation or unit.
-var errOutOfScope = errors.New("outside the caller's scope")
-
 // inScope says whether a shipment lies in scope.
 func inScope(sh *store.Shipment, sc store.Scope) bool {
 	return (sc.SenderOrg == "" || sc.SenderOrg == sh.SenderOrg) && (sc.SenderUnit == "" || sc.SenderUnit == sh.SenderUnit)
 }
 
 // shipmentFor loads a shipment (without its event log) for the request's
-// principal: ErrNotFound
-// when there is none, errOutOfScope (already logged and audited) when it is
-// someone else's.
+// principal: an error wrapping store.ErrNotFound when there is none, and
+// when it is someone else's (another sender organisation's or sending
+// unit's) too, so that every caller answers that as it answers an id that
+// names nothing: a different answer would tell that the id exists
+// elsewhere. The attempt at someone else's is logged and audited here.
 func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error) {
 	p := principal(r.Context())
 	sh, err := s.store.ShipmentFacts(r.Context(), id, store.Scope{})
@@ -38,7 +36,7 @@ func (s *Server) shipmentFor(r *http.Request, id string) (*store.Shipment, error
 	}
 	if !inScope(sh, p.Scope()) {
 		s.forbidden(r.Context(), r, "shipment "+id+" belongs to another organisation or unit")
-		return nil, errOutOfScope
+		return nil, fmt.Errorf("shipment %s: outside the caller's scope: %w", id, store.ErrNotFound)
 	}
 	about(r.Context(), sh.SenderOrg)
 	return sh, nil
@@ -155,9 +153,6 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	case errors.Is(err, store.ErrNotFound):
 		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
 		return nil, false
-	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
-		return nil, false
 	case err != nil:
 		s.internalError(w, r, "get shipment", err)
 		return nil, false
@@ -241,9 +236,6 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.renderError(w, r, http.StatusNotFound, "err.no_shipment")
-		return
-	case errors.Is(err, errOutOfScope):
-		s.renderError(w, r, http.StatusForbidden, "err.other_scope")
 		return
 	case err != nil:
 		s.internalError(w, r, "get shipment", err)

@@ -19,15 +19,13 @@ import (
 // (Server.followUp); only the answers differ.
 
 // apiShipment loads the path's shipment for the API's principal and
-// answers 404, 403 (audited) or 500 itself, returning ok false.
+// answers 404 (for another organisation's or unit's too, audited: as for
+// an id that names nothing, shipmentFor) or 500 itself, returning ok false.
 func (s *Server) apiShipment(w http.ResponseWriter, r *http.Request) (*store.Shipment, bool) {
 	sh, err := s.shipmentFor(r, r.PathValue("id"))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such shipment")
-		return nil, false
-	case errors.Is(err, errOutOfScope):
-		writeError(w, http.StatusForbidden, "the shipment belongs to another organisation or sending unit")
 		return nil, false
 	case err != nil:
 		s.internalError(w, r, "get shipment", err)

@@ -48,8 +48,8 @@ func TestFollowUpAPI(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d saying %q", tc.name, code, out, tc.want, tc.says)
 		}
 	}
-	if code, _ := e.do("POST", "/api/v1/shipments/"+got[0].ID+"/followup", nav, `{"decision":"closed"}`); code != http.StatusForbidden {
-		t.Errorf("another unit's shipment: %d, want 403", code)
+	if code, _ := e.do("POST", "/api/v1/shipments/"+got[0].ID+"/followup", nav, `{"decision":"closed"}`); code != http.StatusNotFound {
+		t.Errorf("another unit's shipment: %d, want 404 (as no such shipment)", code)
 	}
 	if code, _ := e.do("POST", path, e.token("operations", "", ""), `{"decision":"closed"}`); code != http.StatusForbidden {
 		t.Errorf("operations role: %d, want 403", code)

@@ -101,11 +101,14 @@ func TestScopeAndRoles(t *testing.T) {
 		want int
 	}{
 		{"unit sees own shipment", nav, "/shipments/" + got[1].ID, http.StatusOK},
-		{"unit cannot see another unit's shipment", nav, "/shipments/" + got[0].ID, http.StatusForbidden},
-		{"unit cannot see its evidence JSON", nav, "/shipments/" + got[0].ID + "/evidence.json", http.StatusForbidden},
+		// Another unit's or organisation's letter is not there for them
+		// (404 as an id that names nothing, not 403: that would tell it
+		// exists); the attempt is audited as a refusal.
+		{"unit cannot see another unit's shipment", nav, "/shipments/" + got[0].ID, http.StatusNotFound},
+		{"unit cannot see its evidence JSON", nav, "/shipments/" + got[0].ID + "/evidence.json", http.StatusNotFound},
 		{"unit may not read the audit log", nav, "/audit", http.StatusForbidden},
 		{"unit may not approve print", nav, "/print", http.StatusForbidden},
-		{"other org's officer", other, "/shipments/" + got[1].ID, http.StatusForbidden},
+		{"other org's officer", other, "/shipments/" + got[1].ID, http.StatusNotFound},
 		{"operations sees no lists", ops, "/unopened", http.StatusForbidden},
 		{"operations sees no shipment", ops, "/shipments/" + got[1].ID, http.StatusForbidden},
 		{"operations sees the ops page", ops, "/ops", http.StatusOK},
