@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -84,5 +85,98 @@ func TestIncidentReportOtherUnitTellsNothing(t *testing.T) {
 	noCode, noBody := ask("Ingen slik enhet")
 	if code != noCode || body != noBody {
 		t.Errorf("another unit with letters: %d %s; a unit without any: %d %s; want the same answer", code, body, noCode, noBody)
+	}
+}
+
+// goTerms are words of Go's, not of JSON's, that a decoding error names
+// (its struct, field and type names): an API answer has none of them.
+var goTerms = []string{"Go ", "struct", "json.", "RawMessage", "followUpInput", "wireShipment", "[]", "bool", "int", "unmarshal"}
+
+// A body the JSON decoder refuses is answered 400 in the body's terms: the
+// field and the JSON it needs ("missed_statutory_deadline must be true or
+// false, not a string"), or what the whole body must be; never Go's type
+// names. For the follow-up and the registration alike.
+func TestBadBodiesToldInJSONTerms(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(2)
+	tok := e.token("admin", "", "")
+	path := "/api/v1/shipments/" + got[1].ID + "/followup"
+	for _, tc := range []struct {
+		name, path, body string
+		says             []string
+	}{
+		{"a boolean as a string", path, `{"decision":"closed","missed_statutory_deadline":"yes"}`,
+			[]string{"missed_statutory_deadline must be true or false, not a string"}},
+		{"a decision as a number", path, `{"decision":5}`, []string{"decision must be a string, not a number"}},
+		{"a note as an object", path, `{"decision":"closed","note":{}}`, []string{"note must be a string, not an object"}},
+		{"a string for the object", path, `"closed"`, []string{"the body must be one JSON object, not a string"}},
+		{"an array for the object", path, `[{"decision":"closed"}]`, []string{"must be one JSON object, not an array"}},
+		{"cut short", path, `{"decision":`, []string{"ends before"}},
+		{"not JSON", path, `decision=closed`, []string{"not valid JSON", "byte 1"}},
+		{"white space only", path, ` `, []string{"empty"}},
+		{"unknown field", path, `{"decision":"closed","why":"x"}`, []string{`why unknown field`}},
+		{"a registration of a string", "/api/v1/shipments", `"x"`,
+			[]string{"must be a shipment object or an array of them, not a string"}},
+		{"a registration of a number", "/api/v1/shipments", `42`, []string{"not a number"}},
+		{"a registration cut short", "/api/v1/shipments", `[{"channel":`, []string{"not valid JSON", "unexpected end"}},
+	} {
+		code, out := e.do("POST", tc.path, tok, tc.body)
+		msg, _ := out["error"].(string)
+		if code != http.StatusBadRequest {
+			t.Errorf("%s: %d %v, want 400", tc.name, code, out)
+		}
+		for _, s := range tc.says {
+			if !strings.Contains(msg, s) {
+				t.Errorf("%s: %q, want it to say %q", tc.name, msg, s)
+			}
+		}
+		for _, g := range goTerms {
+			if strings.Contains(msg, g) {
+				t.Errorf("%s: %q names %q, Go's term", tc.name, msg, g)
+			}
+		}
+	}
+	if code, out := e.do("GET", path, tok, ""); code != http.StatusNotFound {
+		t.Errorf("a refused body recorded a follow-up: %d %v", code, out)
+	}
+}
+
+// A POST's body is read only when declared JSON: Content-Type
+// application/json, in any case, with charset=utf-8 or none. Another type,
+// another charset, or none at all is answered 415 saying what to send, and
+// nothing is done; for the registration and the follow-up alike.
+func TestAPIBodyMustBeDeclaredJSON(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(2)
+	tok := e.token("admin", "", "")
+	follow := "/api/v1/shipments/" + got[1].ID + "/followup"
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/jsonx",
+		"application/json; charset=iso-8859-1", "application/json-seq", "not a media type;;"} {
+		for _, path := range []string{"/api/v1/shipments", follow} {
+			body := good
+			if path == follow {
+				body = `{"decision":"closed"}`
+			}
+			code, out := e.send("POST", path, tok, ct, body)
+			if code != http.StatusUnsupportedMediaType || !strings.Contains(out, "application/json") {
+				t.Errorf("POST %s with Content-Type %q: %d %s, want 415 saying to send application/json", path, ct, code, out)
+			}
+		}
+	}
+	var stored int
+	if err := e.st.DB().Get(&stored, `SELECT count(*) FROM shipments`); err != nil || stored != 2 {
+		t.Errorf("%d letters stored, want the 2 seeded (%v)", stored, err)
+	}
+	if code, out := e.do("GET", follow, tok, ""); code != http.StatusNotFound {
+		t.Errorf("a refused body recorded a follow-up: %d %v", code, out)
+	}
+	for i, ct := range []string{"application/json", "Application/JSON; Charset=UTF-8", "application/json;charset=utf-8"} {
+		body := strings.Replace(good, "d6b23522-ddf3-462a-8140-16e59e1f476d", fmt.Sprintf("d6b23522-ddf3-462a-8140-16e59e1f476%d", i), 1)
+		if code, out := e.send("POST", "/api/v1/shipments", tok, ct, body); code != http.StatusCreated {
+			t.Errorf("Content-Type %q: %d %s, want 201", ct, code, out)
+		}
+	}
+	if code, out := e.send("POST", follow, tok, "application/json; charset=UTF-8", `{"decision":"closed"}`); code != http.StatusCreated {
+		t.Errorf("a follow-up as application/json; charset=UTF-8: %d %s, want 201", code, out)
 	}
 }

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,26 +49,9 @@ func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, ok := readBody(w, r)
-	if !ok {
-		return
-	}
-	if field, msg := badText(body); msg != "" {
-		writeError(w, http.StatusBadRequest, strings.TrimPrefix(field+": ", ": ")+msg)
-		return
-	}
 	var in followUpInput
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&in)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("more after the object")
-		}
-	}
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "the body must be one JSON object with decision, and as needed note, "+
-			"missed_statutory_deadline, new_channel and new_channel_id: "+err.Error())
+	if !decodeObject(w, r, &in, "one JSON object with decision, and as needed note, "+
+		"missed_statutory_deadline, new_channel and new_channel_id") {
 		return
 	}
 	no, err := s.followUp(r.Context(), sh, in)

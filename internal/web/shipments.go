@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
@@ -51,7 +48,7 @@ type itemError struct {
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	tok := principal(r.Context())
-	body, ok := readBody(w, r)
+	body, ok := readJSONBody(w, r)
 	if !ok {
 		return
 	}
@@ -163,26 +160,9 @@ func senderSystem(p *auth.Principal) string {
 	return p.Actor()
 }
 
-// readBody reads a request's body, or answers the request itself and
-// returns false. A UTF-8 byte order mark before the JSON is dropped (RFC
-// 8259 §8.1 lets a reader ignore it). A body over maxBody is answered 413, any other
-// failure to read it 400.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d MiB", maxBody>>20))
-		} else {
-			writeError(w, http.StatusBadRequest, "read request body: "+err.Error())
-		}
-		return nil, false
-	}
-	return bytes.TrimPrefix(buf.Bytes(), []byte("\ufeff")), true
-}
-
 // splitItems accepts one JSON object or an array of them.
 func splitItems(body []byte) ([]json.RawMessage, error) {
+	const whole = "a shipment object or an array of them"
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil, errors.New("empty request body: send a shipment object or an array of them")
@@ -193,16 +173,16 @@ func splitItems(body []byte) ([]json.RawMessage, error) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		var one json.RawMessage
 		if err := dec.Decode(&one); err != nil {
-			return nil, fmt.Errorf("request body is not a shipment object: %v", err)
+			return nil, errors.New("the request body " + jsonProblem(err, whole).Message)
 		}
-		if _, err := dec.Token(); err != io.EOF {
+		if !atEnd(dec) {
 			return nil, errors.New("request body has more after the shipment object: send several shipments as an array")
 		}
 		return []json.RawMessage{one}, nil
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(body, &items); err != nil {
-		return nil, fmt.Errorf("request body is neither a shipment object nor an array: %v", err)
+		return nil, errors.New("the request body " + jsonProblem(err, whole).Message)
 	}
 	return items, nil
 }
@@ -219,7 +199,7 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ws); err != nil {
-		return model.NewShipment{}, []model.FieldError{decodeProblem(err)}
+		return model.NewShipment{}, []model.FieldError{jsonProblem(err, "a shipment object")}
 	}
 	ns := model.NewShipment{
 		Channel: ws.Channel, ChannelID: ws.ChannelID, SenderOrg: ws.SenderOrg, SenderUnit: ws.SenderUnit,
@@ -256,112 +236,6 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 		errs = append(errs, e)
 	}
 	return ns, errs
-}
-
-// badText finds text the JSON decoder would quietly turn into U+FFFD:
-// bytes that are not UTF-8, and escaped surrogates that are not a pair
-// (\ud800 alone). It returns the field (when it can tell) and what is
-// wrong, or an empty message.
-func badText(raw json.RawMessage) (field, msg string) {
-	bad := func(b []byte) string {
-		switch {
-		case !utf8.Valid(b):
-			return "not valid UTF-8: send the JSON in UTF-8"
-		case loneSurrogate(b):
-			return `an escaped surrogate (\ud800-\udfff) that is not half of a pair: not a character`
-		}
-		return ""
-	}
-	if msg = bad(raw); msg == "" {
-		return "", ""
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) == nil {
-		for k, v := range m {
-			if bad(v) != "" {
-				field = k
-			}
-		}
-	}
-	return field, msg
-}
-
-// loneSurrogate reports whether b holds a \uXXXX escape of a surrogate
-// that is not half of a high-low pair.
-func loneSurrogate(b []byte) bool {
-	hex4 := func(i int) (rune, bool) {
-		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
-			return 0, false
-		}
-		n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
-		return rune(n), err == nil
-	}
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' {
-			continue
-		}
-		if i+1 < len(b) && b[i+1] != 'u' {
-			i++ // an escape such as \\ or \": its second byte is not one to read
-			continue
-		}
-		r, ok := hex4(i)
-		if !ok {
-			continue
-		}
-		switch {
-		case r >= 0xD800 && r < 0xDC00:
-			if low, ok := hex4(i + 6); ok && low >= 0xDC00 && low < 0xE000 {
-				i += 11
-				continue
-			}
-			return true
-		case r >= 0xDC00 && r < 0xE000:
-			return true
-		}
-		i += 5
-	}
-	return false
-}
-
-// decodeProblem says what is wrong with an item the JSON decoder refused,
-// in the item's terms (its field, the JSON type it needs), not the
-// decoder's (Go's struct and type names). An unknown field is named, masked
-// should it be shaped like a national id.
-func decodeProblem(err error) model.FieldError {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		want := map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "true or false",
-			reflect.Struct: "an object", reflect.Pointer: "an object"}[te.Type.Kind()]
-		if want == "" {
-			want = "a " + te.Type.Kind().String()
-		}
-		if te.Field == "" {
-			return model.FieldError{Message: "must be a shipment object, not " + jsonKind(te.Value)}
-		}
-		return model.FieldError{Field: te.Field, Message: "must be " + want + ", not " + jsonKind(te.Value)}
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if n, err := strconv.Unquote(name); err == nil {
-			name = n
-		}
-		return model.FieldError{Field: string(model.MaskNationalIDsIn([]byte(name))), Message: "unknown field: the API refuses fields it does not know, not to drop them without a word (GET /api/v1/openapi.json lists the fields)"}
-	}
-	return model.FieldError{Message: "malformed: " + err.Error()}
-}
-
-// jsonKind names a JSON value's kind as the decoder's UnmarshalTypeError
-// gives it ("number", "string", "bool", "array", "object").
-func jsonKind(v string) string {
-	switch v {
-	case "array", "object":
-		return "an " + v
-	case "bool":
-		return "a boolean"
-	}
-	if strings.HasPrefix(v, "number") {
-		return "a number"
-	}
-	return "a " + v
 }
 
 // apiEventsLimit is how many events GET /api/v1/shipments/{id} gives
