@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,12 +10,14 @@ import (
 	"testing"
 )
 
-// send makes one request with a bearer token, the given Content-Type (none
-// when empty) and body, and returns the status and the body as read.
+// send makes one request with a bearer token (none when empty), the given
+// Content-Type (none when empty) and body, and returns the status and the body as read.
 func (e *env) send(method, path, token, contentType, body string) (int, string) {
 	e.t.Helper()
 	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -178,5 +181,53 @@ func TestAPIBodyMustBeDeclaredJSON(t *testing.T) {
 	}
 	if code, out := e.send("POST", follow, tok, "application/json; charset=UTF-8", `{"decision":"closed"}`); code != http.StatusCreated {
 		t.Errorf("a follow-up as application/json; charset=UTF-8: %d %s, want 201", code, out)
+	}
+}
+
+// Every API error carries a stable code beside its words: the status's
+// default (not_found, forbidden, ...) or a more specific one (no_followup,
+// invalid_cursor, bad_body), as README "API" lists them. (Every API answer
+// of every web test is also checked against the OpenAPI document, whose
+// Error requires a code of its list.)
+func TestAPIErrorsCarryCode(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(2) // 0 Barnevernstjenesten, 1 NAV
+	admin := e.token("admin", "", "")
+	nav := e.token("unit", "964338531", "NAV")
+	ops := e.token("operations", "", "")
+	for _, tc := range []struct {
+		name, method, path, token, ct, body string
+		status                              int
+		code                                string
+	}{
+		{"no token", "GET", "/api/v1/shipments", "", "", "", 401, "unauthorized"},
+		{"unknown token", "GET", "/api/v1/shipments", "pvt_nothing", "", "", 401, "unauthorized"},
+		{"a role without the right", "GET", "/api/v1/shipments", ops, "", "", 403, "forbidden"},
+		{"no such letter", "GET", "/api/v1/shipments/0190a000-0000-7000-8000-000000000000", nav, "", "", 404, "not_found"},
+		{"another unit's letter", "GET", "/api/v1/shipments/" + got[0].ID, nav, "", "", 404, "not_found"},
+		{"no follow-up yet", "GET", "/api/v1/shipments/" + got[1].ID + "/followup", nav, "", "", 404, "no_followup"},
+		{"no such endpoint", "GET", "/api/v1/nothing", admin, "", "", 404, "not_found"},
+		{"a method the endpoint does not take", "DELETE", "/api/v1/shipments", admin, "", "", 405, "method_not_allowed"},
+		{"a bad limit", "GET", "/api/v1/shipments?limit=0", admin, "", "", 400, "bad_request"},
+		{"an unknown parameter", "GET", "/api/v1/shipments?limti=5", admin, "", "", 400, "bad_request"},
+		{"a made-up list cursor", "GET", "/api/v1/shipments?cursor=nope", admin, "", "", 400, "invalid_cursor"},
+		{"a made-up events cursor", "GET", "/api/v1/shipments/" + got[1].ID + "?before=nope", admin, "", "", 400, "invalid_cursor"},
+		{"a made-up follow-ups cursor", "GET", "/api/v1/followups?cursor=nope", admin, "", "", 400, "invalid_cursor"},
+		{"a made-up audit cursor", "GET", "/api/v1/audit?before=nope", admin, "", "", 400, "invalid_cursor"},
+		{"a follow-up body of the wrong JSON", "POST", "/api/v1/shipments/" + got[1].ID + "/followup", admin, "application/json", `{"decision":5}`, 400, "bad_body"},
+		{"an incomplete decision", "POST", "/api/v1/shipments/" + got[1].ID + "/followup", admin, "application/json", `{"decision":"consequences_assessed"}`, 400, "bad_request"},
+		{"a registration not JSON", "POST", "/api/v1/shipments", admin, "application/json", `nope`, 400, "bad_body"},
+		{"a body not declared JSON", "POST", "/api/v1/shipments", admin, "text/plain", good, 415, "unsupported_media_type"},
+		{"an invalid item", "POST", "/api/v1/shipments", admin, "application/json", strings.Replace(good, `"svarut"`, `"fax"`, 1), 422, "invalid"},
+		{"no items", "POST", "/api/v1/shipments", admin, "application/json", `[]`, 422, "invalid"},
+		{"a channel id of another unit's letter", "POST", "/api/v1/shipments", nav, "application/json",
+			strings.NewReplacer(`"d6b23522-ddf3-462a-8140-16e59e1f476d"`, `"`+got[0].ChannelID+`"`, "Barnevernstjenesten", "NAV").Replace(good), 409, "conflict"},
+	} {
+		code, body := e.send(tc.method, tc.path, tc.token, tc.ct, tc.body)
+		var out map[string]any
+		_ = json.Unmarshal([]byte(body), &out)
+		if code != tc.status || out["code"] != tc.code {
+			t.Errorf("%s: %d %s, want %d with code %q", tc.name, code, body, tc.status, tc.code)
+		}
 	}
 }

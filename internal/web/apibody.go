@@ -169,7 +169,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request, v any, want string) bo
 		}
 	}
 	if msg != "" {
-		writeError(w, http.StatusBadRequest, msg+"; the body must be "+want)
+		writeErrorCode(w, http.StatusBadRequest, codeBadBody, msg+"; the body must be "+want)
 		return false
 	}
 	return true

@@ -317,7 +317,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, q auditQuery, 
 	switch {
 	case errors.Is(err, store.ErrBadCursor):
 		if strings.HasPrefix(r.URL.Path, "/api/") {
-			writeError(w, http.StatusBadRequest, "invalid cursor: before must be the next_cursor of an earlier page; start again without it")
+			writeErrorCode(w, http.StatusBadRequest, codeInvalidCursor, "invalid cursor: before must be the next_cursor of an earlier page; start again without it")
 		} else {
 			s.renderError(w, r, http.StatusBadRequest, "err.audit_cursor")
 		}

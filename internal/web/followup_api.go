@@ -74,7 +74,7 @@ func (s *Server) writeFollowUp(w http.ResponseWriter, r *http.Request, sh *store
 	fu, err := s.store.FollowUp(r.Context(), sh.ID, principal(r.Context()).Scope())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "the shipment has no follow-up (yet)")
+		writeErrorCode(w, http.StatusNotFound, codeNoFollowUp, "the shipment has no follow-up (yet)")
 	case err != nil:
 		s.internalError(w, r, "get follow-up", err)
 	default:
@@ -117,7 +117,7 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := s.store.FollowUpsPage(r.Context(), principal(r.Context()).Scope(), all, cursor, limit)
 	if errors.Is(err, store.ErrBadCursor) {
-		writeError(w, http.StatusBadRequest, "invalid cursor: it must be the next_cursor of an earlier page; start again without it")
+		writeErrorCode(w, http.StatusBadRequest, codeInvalidCursor, "invalid cursor: it must be the next_cursor of an earlier page; start again without it")
 		return
 	}
 	if err != nil {

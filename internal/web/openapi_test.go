@@ -50,8 +50,8 @@ func loadAPISpec(t *testing.T) *apiSpec {
 // wrap checks every answer to /api/v1/... against the document: the
 // operation must be described and the answer (status, content type, body)
 // valid for it. A request for a path the document does not have must be
-// answered 401 or 404 with an error object (405 with Allow for a method
-// the path does not take). Every web test's server goes
+// answered 401 or 404 with an error object, its words and its code (405
+// with Allow for a method the path does not take). Every web test's server goes
 // through it, so every /api/v1 handler test checks its responses.
 func (s *apiSpec) wrap(t *testing.T, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +83,7 @@ func (s *apiSpec) check(r *http.Request, rec *httptest.ResponseRecorder) error {
 		var e map[string]any
 		wrongMethod := rec.Code == http.StatusMethodNotAllowed && rec.Header().Get("Allow") != ""
 		if (rec.Code != http.StatusUnauthorized && rec.Code != http.StatusNotFound && !wrongMethod) ||
-			json.Unmarshal(rec.Body.Bytes(), &e) != nil || e["error"] == nil {
+			json.Unmarshal(rec.Body.Bytes(), &e) != nil || e["error"] == nil || e["code"] == nil {
 			return fmt.Errorf("openapi: %s %s is not in the document (%v), answered %d %.300s", r.Method, r.URL.Path, err, rec.Code, rec.Body.String())
 		}
 		return nil
@@ -154,9 +154,13 @@ func TestOpenAPICheckCatchesWrongAnswers(t *testing.T) {
 	}{
 		{"GET", "/api/v1/shipments", 200, `{"shipments":[],"next_cursor":""}`, true},
 		{"GET", "/api/v1/shipments", 200, `{"shipments":5}`, false},
-		{"GET", "/api/v1/shipments", 418, `{"error":"teapot"}`, false},
+		{"GET", "/api/v1/shipments", 418, `{"error":"teapot","code":"bad_request"}`, false},
+		{"GET", "/api/v1/shipments", 400, `{"error":"limit must be a number"}`, false},
+		{"GET", "/api/v1/shipments", 400, `{"error":"limit must be a number","code":"limit"}`, false},
+		{"GET", "/api/v1/shipments", 400, `{"error":"limit must be a number","code":"bad_request"}`, true},
 		{"GET", "/api/v1/audit", 200, `{"entries":[{"at":"2026-11-23T12:00:00Z","actor":"user:kari"}]}`, false},
-		{"GET", "/api/v1/nothing", 404, `{"error":"no such API endpoint"}`, true},
+		{"GET", "/api/v1/nothing", 404, `{"error":"no such API endpoint","code":"not_found"}`, true},
+		{"GET", "/api/v1/nothing", 404, `{"error":"no such API endpoint"}`, false},
 		{"GET", "/api/v1/nothing", 200, `{}`, false},
 	} {
 		rec := httptest.NewRecorder()

@@ -376,10 +376,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
-
 // byPathID loads what the path's {id} names with get. It answers 404 with
 // notFound when the id is malformed or names nothing, 500 (logging what
 // failed) when the look-up fails, and then returns ok false.

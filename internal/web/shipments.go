@@ -58,15 +58,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	body = bytes.ReplaceAll(body, []byte{0}, []byte(`\u0000`))
 	raws, err := splitItems(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeErrorCode(w, http.StatusBadRequest, codeBadBody, err.Error())
 		return
 	}
 	if len(raws) == 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": []itemError{{Index: 0, Field: "", Message: "no shipments in the request"}}})
+		writeItemErrors(w, http.StatusUnprocessableEntity, []itemError{{Index: 0, Field: "", Message: "no shipments in the request"}})
 		return
 	}
 	if len(raws) > MaxBatch {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []itemError{{Index: MaxBatch, Field: "", Message: fmt.Sprintf("at most %d shipments per request", MaxBatch)}}})
+		writeItemErrors(w, http.StatusRequestEntityTooLarge, []itemError{{Index: MaxBatch, Field: "", Message: fmt.Sprintf("at most %d shipments per request", MaxBatch)}})
 		return
 	}
 	now := s.now()
@@ -91,7 +91,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(problems) > 0 {
 		s.log.Info("registration refused", "actor", tok.Actor(), "items", len(raws), "problems", len(problems))
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": problems})
+		writeItemErrors(w, http.StatusUnprocessableEntity, problems)
 		return
 	}
 	stored, created, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor())
@@ -103,7 +103,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 			conflicts = append(conflicts, contradiction(c))
 		}
 		s.log.Info("registration refused: items naming a letter with other facts", "actor", tok.Actor(), "items", len(conflicts))
-		writeJSON(w, http.StatusConflict, map[string]any{"errors": conflicts})
+		writeItemErrors(w, http.StatusConflict, conflicts)
 		return
 	}
 	if errors.As(err, &foreign) {
@@ -113,7 +113,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 				Message: "this channel shipment is already registered for another sender organisation or unit"})
 		}
 		s.log.Warn("registration refused: channel ids of another sender", "actor", tok.Actor(), "items", len(foreign.Indexes))
-		writeJSON(w, http.StatusConflict, map[string]any{"errors": conflicts})
+		writeItemErrors(w, http.StatusConflict, conflicts)
 		return
 	}
 	if err != nil {
@@ -275,7 +275,7 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 	page, err := s.store.EventsBefore(r.Context(), sh.ID, q.Get("before"), limit)
 	switch {
 	case errors.Is(err, store.ErrBadCursor):
-		writeError(w, http.StatusBadRequest, "invalid cursor: before must be the events_next_cursor of an earlier answer")
+		writeErrorCode(w, http.StatusBadRequest, codeInvalidCursor, "invalid cursor: before must be the events_next_cursor of an earlier answer")
 		return
 	case err != nil:
 		s.internalError(w, r, "read a page of events", err)
@@ -328,7 +328,7 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := s.store.Shipments(r.Context(), f)
 	if errors.Is(err, store.ErrBadCursor) {
-		writeError(w, http.StatusBadRequest, "invalid cursor")
+		writeErrorCode(w, http.StatusBadRequest, codeInvalidCursor, "invalid cursor: it must be the next_cursor of an earlier page; start again without it")
 		return
 	}
 	if err != nil {
