@@ -75,8 +75,8 @@ func TestStatementTimeoutAnswers503(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(page, want) || !strings.Contains(page, `lang="nb"`) {
 		t.Errorf("the list page behind the lock: %d, want 503 with the Norwegian error page (%q); page %.600s", code, want, page)
 	}
-	if msg, _ := answer["error"].(string); apiCode != http.StatusServiceUnavailable || !strings.Contains(msg, "took too long") {
-		t.Errorf("the API's list behind the lock: %d %v, want 503 saying the database took too long", apiCode, answer)
+	if msg, _ := answer["error"].(string); apiCode != http.StatusServiceUnavailable || !strings.Contains(msg, "took too long") || answer["code"] != "unavailable" {
+		t.Errorf("the API's list behind the lock: %d %v, want 503 code unavailable saying the database took too long", apiCode, answer)
 	}
 	if want := i18n.For("da", nil).T("err.db_too_long"); exportCode != http.StatusServiceUnavailable || !strings.Contains(export, want) {
 		t.Errorf("the export behind the lock: %d, want 503 with the Danish error page (%q), not a file cut short; got %.600s", exportCode, want, export)
