@@ -93,7 +93,8 @@ func appendEvent(ctx context.Context, tx *sqlx.Tx, e Event) error {
 
 // appendEvents writes many events with one statement inside tx. An event
 // for an unknown shipment fails them all with ErrNotFound (the join checks
-// what a foreign key would, once per statement).
+// what a foreign key would, once per statement, through the primary key:
+// anyKey).
 func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -119,6 +120,7 @@ func appendEvents(ctx context.Context, tx *sqlx.Tx, evs []Event) error {
 			$8::text[], $9::text[], $10::text[], $11::timestamptz[]) WITH ORDINALITY
 			AS u(id, kind, source, actor, observed, from_state, to_state, raw, payload, msg, polled, ord)
 		JOIN shipments s ON s.id = u.id
+		WHERE `+anyKey("s.id", 1, "uuid")+`
 		ORDER BY u.ord`,
 		pq.Array(ids), pq.Array(kinds), pq.Array(sources), pq.Array(actors), timesOrNull(observed),
 		pq.Array(from), pq.Array(to), pq.Array(raw), payloads, pq.Array(msgs), timesOrNull(polled))

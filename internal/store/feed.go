@@ -264,7 +264,7 @@ func lockFeedShipments(ctx context.Context, tx *sqlx.Tx, channel string, entries
 	var rows []feedShipment
 	if len(ids) > 0 {
 		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage, sent_at, unknown_to_channel_since FROM shipments
-			WHERE channel = $1 AND channel_id = ANY($2) ORDER BY id FOR UPDATE`, channel, pq.Array(ids)); err != nil {
+			WHERE channel = $1 AND `+anyKey("channel_id", 2, "text")+` ORDER BY id FOR UPDATE`, channel, pq.Array(ids)); err != nil {
 			return nil, fmt.Errorf("find %s shipments of %d log entries: %w", channel, len(entries), err)
 		}
 	}
@@ -381,7 +381,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 	}
 	ids, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	at, avail := make([]*time.Time, n), make([]*time.Time, n)
-	var marked []string
+	marked := []string{}
 	for i, c := range order {
 		ids[i], states[i], statuses[i], closed[i], avail[i] = c.ship.ID, string(c.state), c.status, c.closed, c.availableAt
 		if c.ship.UnknownSince != nil {
@@ -397,14 +397,14 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		}
 	}
 	// The log knows the letter now: its failures are over, and a letter
-	// marked unknown was looked up whole, so it needs no look-up any more
-	// either. Before its mark goes (below).
+	// marked unknown (marked: as locked, so as the row stands) was looked
+	// up whole, so it needs no look-up any more either. Before its mark
+	// goes (below).
 	if _, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET failures = 0,
-			next_poll_at = CASE WHEN s.unknown_to_channel_since IS NULL THEN q.next_poll_at END
-		FROM shipments s
-		WHERE q.shipment_id = ANY($1::uuid[]) AND s.id = ANY($1::uuid[]) AND s.id = q.shipment_id
-			AND (q.failures <> 0 OR (s.unknown_to_channel_since IS NOT NULL AND q.next_poll_at IS NOT NULL))`,
-		pq.Array(ids)); err != nil {
+			next_poll_at = CASE WHEN q.shipment_id = ANY($2::uuid[]) THEN NULL ELSE q.next_poll_at END
+		WHERE `+anyKey("q.shipment_id", 1, "uuid")+`
+			AND (q.failures <> 0 OR (q.shipment_id = ANY($2::uuid[]) AND q.next_poll_at IS NOT NULL))`,
+		pq.Array(ids), pq.Array(marked)); err != nil {
 		return fmt.Errorf("apply %s states: clear their look-ups: %w", channel, err)
 	}
 	// A letter marked unknown is known again: the mark goes, with its
@@ -424,7 +424,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 				OR u.avail < COALESCE(s.available_at, s.sent_at) THEN `+sqlLookAtOnce+` ELSE s.next_step_at END
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
 			AS u(id, state, at, status, closed, avail)
-		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id`,
+		WHERE `+anyKey("s.id", 1, "uuid")+` AND s.id = u.id`,
 		pq.Array(ids), pq.Array(states), timesOrNull(at), pq.Array(statuses), pq.Array(closed), timesOrNull(avail))
 	if err != nil {
 		return fmt.Errorf("apply %s states: %w", channel, err)
