@@ -1,0 +1,81 @@
+package health
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+)
+
+// ChannelSilent is the channel_silent rule.
+func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	type overdue struct {
+		n    int
+		from *time.Time
+	}
+	byCh := map[string]*overdue{}
+	var names []string
+	for _, u := range f.Units {
+		o := byCh[u.Channel]
+		if o == nil {
+			o = &overdue{}
+			byCh[u.Channel] = o
+			names = append(names, u.Channel)
+		}
+		o.n += u.OverdueYoung
+		if u.OverdueYoungFrom != nil && (o.from == nil || u.OverdueYoungFrom.Before(*o.from)) {
+			o.from = u.OverdueYoungFrom
+		}
+	}
+	act := map[string]store.ChannelActivity{}
+	for _, a := range f.Channels {
+		act[a.Channel] = a
+		if byCh[a.Channel] == nil {
+			byCh[a.Channel] = &overdue{}
+			names = append(names, a.Channel)
+		}
+	}
+	sort.Strings(names)
+	var out []Condition
+	for _, ch := range names {
+		o, a := byCh[ch], act[ch]
+		var why []string
+		var reasons []store.AlertReason
+		asked := a.LastCallAt != nil && f.Now.Sub(*a.LastCallAt) <= cfg.After
+		if o.n >= cfg.MinLetters && asked && (a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) {
+			since := "ever"
+			if a.LastChangeAt != nil {
+				d := f.Now.Sub(*a.LastChangeAt).Round(time.Minute)
+				since = d.String()
+				reasons = append(reasons, reason("mail.alert.why.no_change", "Since", d, "Count", o.n))
+			} else {
+				reasons = append(reasons, reason("mail.alert.why.no_change_ever", "Count", o.n))
+			}
+			why = append(why, fmt.Sprintf("no status change for %s while %d letters are overdue", since, o.n))
+		}
+		if a.Calls >= cfg.MinCalls && ratio(a.Errors, a.Calls) >= cfg.ErrorShare {
+			why = append(why, fmt.Sprintf("%d of %d calls in the last %s failed", a.Errors, a.Calls, cfg.CallsWindow))
+			reasons = append(reasons, reason("mail.alert.why.call_errors", "Errors", a.Errors, "Calls", a.Calls, "Window", cfg.CallsWindow))
+		}
+		if a.Calls >= cfg.MinCalls && a.LatencyAvg() >= cfg.MaxLatency {
+			why = append(why, fmt.Sprintf("calls take %s on average", a.LatencyAvg().Round(time.Millisecond)))
+			reasons = append(reasons, reason("mail.alert.why.slow_calls", "Latency", a.LatencyAvg().Round(time.Millisecond)))
+		}
+		if len(why) == 0 {
+			continue
+		}
+		t := f.Due[ch].After
+		out = append(out, Condition{Rule: policy.RuleChannelSilent, Labels: store.Labels{"channel": ch},
+			Severity: cfg.Severity, Affected: o.n,
+			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")), Why: reasons,
+			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
+				To: sentBy(f.Now, t), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
+	}
+	return out
+}

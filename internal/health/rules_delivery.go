@@ -1,0 +1,194 @@
+package health
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+)
+
+// Thresholds learns each channel's T: the configured quantile of its recent
+// delivery times, at least MinAfter and at most MaxAfter; MaxAfter while
+// fewer than MinLearned letters were delivered. T is whole seconds.
+func Thresholds(cfg policy.StuckRule, learned []store.DeliveryTime, channels []string) map[string]time.Duration {
+	out := make(map[string]time.Duration, len(channels))
+	for _, ch := range channels {
+		out[ch] = cfg.MaxAfter
+	}
+	for _, l := range learned {
+		t := cfg.MaxAfter
+		if l.Delivered >= cfg.MinLearned {
+			t = min(max(l.Quantile, cfg.MinAfter), cfg.MaxAfter)
+		}
+		out[l.Channel] = t.Round(time.Second)
+	}
+	return out
+}
+
+// unitLabels are the labels of a sending unit on a channel.
+func unitLabels(channel, senderOrg, unit string) store.Labels {
+	return store.Labels{"channel": channel, "sender": senderOrg, "unit": unit}
+}
+
+// settling reports whether a channel's silence ended less than Settle ago:
+// the poller is still catching up with its letters.
+func (f Facts) settling(channel string) bool {
+	end, ok := f.SilenceEnded[channel]
+	return ok && f.Now.Sub(end) < f.Settle
+}
+
+// Stuck is the stuck rule.
+func Stuck(cfg policy.StuckRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	var out []Condition
+	for _, u := range f.Units {
+		if u.Stuck < cfg.MinCount || f.settling(u.Channel) {
+			continue
+		}
+		share := ratio(u.StuckRecent, u.Recent)
+		if u.Stuck < cfg.Count && share < cfg.Share {
+			continue
+		}
+		d := f.Due[u.Channel]
+		dueBefore := f.Now
+		if d.LastChange != nil && d.LastChange.Before(dueBefore) {
+			dueBefore = *d.LastChange
+		}
+		out = append(out, Condition{Rule: policy.RuleStuck, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
+			Severity: cfg.Severity, Affected: u.Stuck, Systems: u.StuckSystems,
+			Summary: fmt.Sprintf("%d letters of %s on %s not delivered after %s (the channel's %s delivery time); %s of its letters of the last %s",
+				u.Stuck, u.Unit, u.Channel, d.After, pct(cfg.Percentile), pct(share), cfg.Window),
+			Why: []store.AlertReason{reason("mail.alert.why.stuck", "Count", u.Stuck, "Unit", u.Unit, "Channel", channel.Display(u.Channel),
+				"After", d.After, "Percentile", pct(cfg.Percentile), "Share", pct(share), "Window", cfg.Window)},
+			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
+				States: pending, From: f.Now.Add(-cfg.Lookback), To: sentBy(dueBefore, d.After), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
+	}
+	return out
+}
+
+// UnitDrop is the unit_delivery_drop rule: a unit's latest letters do not
+// reach the channel at all (they stay registered: the channel never heard
+// of them), while the other units' letters of the same time do; and the
+// same per sender system (the system that registered the letters), with
+// the label system instead of unit (GroupBy). A letter the channel
+// acknowledged but never delivered is the channel's doing: the stuck
+// rule's (Copenhagen's May 2020 letters stayed "validated"; its December
+// 2019 letters, one sender system's, never arrived). It judges the letters
+// the stuck rule sees (Facts.Lookback).
+func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
+	if !cfg.Enabled {
+		return nil
+	}
+	var units []store.UnitFacts
+	if cfg.By("unit") {
+		units = f.Units
+	}
+	var systems []store.SystemFacts
+	if cfg.By("system") {
+		systems = f.Systems
+	}
+	var out []Condition
+	for _, u := range units {
+		base, others, ok := groupDropped(cfg, u.DropFacts)
+		if !ok || f.settling(u.Channel) {
+			continue
+		}
+		d := f.Due[u.Channel]
+		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
+			Severity: cfg.Severity, Affected: u.Pending, Systems: u.DroppedSystems,
+			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
+				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(others), "same time"),
+			Why: []store.AlertReason{reason("mail.alert.why.unit_drop", "Reached", u.LastReached, "Last", u.LastN, "Unit", u.Unit,
+				"Channel", channel.Display(u.Channel), "Baseline", pct(base), "Others", pct(others))},
+			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
+	}
+	for _, sy := range systems {
+		base, others, ok := groupDropped(cfg, sy.DropFacts)
+		if !ok || f.settling(sy.Channel) {
+			continue
+		}
+		d := f.Due[sy.Channel]
+		out = append(out, Condition{Rule: policy.RuleUnitDrop,
+			Labels:   store.Labels{"channel": sy.Channel, "sender": sy.SenderOrg, "system": sy.System},
+			Severity: cfg.Severity, Affected: sy.Dropped,
+			Summary: fmt.Sprintf("%d of the last %d letters of sender system %s reached %s (its baseline %s; the channel's other letters %s of the same time)",
+				sy.LastReached, sy.LastN, sy.System, sy.Channel, pct(base), pct(others)),
+			Why: []store.AlertReason{reason("mail.alert.why.system_drop", "Reached", sy.LastReached, "Last", sy.LastN, "System", sy.System,
+				"Channel", channel.Display(sy.Channel), "Baseline", pct(base), "Others", pct(others))},
+			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: sy.SenderOrg}, Channel: sy.Channel, System: sy.System,
+				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
+				Unscheduled: d.Scheduled, Live: true}})
+	}
+	return out
+}
+
+// groupDropped judges a group: its last letters reached the channel at most
+// Ratio times its baseline share (100% without enough baseline), while the
+// channel's other letters sent over the same time reached it (else it is
+// the channel, or postvakt still catching up with it, not the group). The
+// other letters of the same time are those sent since the group's last
+// letters began, or, when fewer than Letters were (the group's last
+// letters are the channel's latest), those of the window before the due
+// time: a verdict does not come and go with how letters happen to fall at
+// the edge. It returns the baseline share and the others' share.
+func groupDropped(cfg policy.UnitDropRule, g store.DropFacts) (base, others float64, ok bool) {
+	if g.LastN < cfg.Letters {
+		return 0, 0, false
+	}
+	base = 1.0
+	if g.Baseline >= cfg.Letters {
+		base = ratio(g.BaseReached, g.Baseline)
+	}
+	if ratio(g.LastReached, g.LastN) > cfg.Ratio*base {
+		return base, 0, false
+	}
+	othersN, othersD := g.ChannelSince-g.LastN, g.ChannelReachedSince-g.LastReached
+	if othersN < cfg.Letters {
+		othersN, othersD = g.OthersRecent, g.OthersRecentReached
+	}
+	others = ratio(othersD, othersN)
+	return base, others, othersN >= cfg.Letters && others >= cfg.OthersMin
+}
+
+// Explained mutes the stuck and unit_delivery_drop alerts of sending units
+// all of whose letters in question came from sender systems whose own
+// unit_delivery_drop fires, on the same channel for the same sender: the
+// system's alert tells of them, and its incident report lists them per
+// unit (Copenhagen, December 2019: one alert for the system SEPO, not one
+// per unit that sent through it). They keep firing, muted, like the
+// targets of an inhibit rule.
+func Explained(conds []Condition) []Condition {
+	key := func(l store.Labels, system string) string {
+		return l["channel"] + "\x00" + l["sender"] + "\x00" + system
+	}
+	dropping := map[string]bool{}
+	for _, c := range conds {
+		if c.Rule == policy.RuleUnitDrop && c.Labels["system"] != "" {
+			dropping[key(c.Labels, c.Labels["system"])] = true
+		}
+	}
+	out := slices.Clone(conds)
+	if len(dropping) == 0 {
+		return out
+	}
+	for i := range out {
+		c := &out[i]
+		if (c.Rule != policy.RuleStuck && c.Rule != policy.RuleUnitDrop) || c.Labels["unit"] == "" || len(c.Systems) == 0 {
+			continue
+		}
+		all := true
+		for _, sys := range c.Systems {
+			all = all && dropping[key(c.Labels, sys)]
+		}
+		c.Inhibited = c.Inhibited || all
+	}
+	return out
+}
