@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -61,6 +62,15 @@ type Deps struct {
 // calls) or Feed (an event log read by time window).
 type Adapter interface {
 	Name() string
+}
+
+// Certified is an opened channel that presents a client certificate
+// (Digital Post's OCES3): CertificateEnd is when the certificate its files
+// hold now ends, false when it presents none. The health rule
+// certificate_expiring watches it.
+type Certified interface {
+	Adapter
+	CertificateEnd() (time.Time, bool)
 }
 
 var (

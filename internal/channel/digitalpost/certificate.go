@@ -1,6 +1,7 @@
 package digitalpost
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -24,82 +25,151 @@ const (
 // ends, or the event log refuses every read.
 const ExpiryWarning = 30 * 24 * time.Hour
 
-// loadCertificate reads the OCES3 certificate and its key (PEM): the one
-// place that does, at start (configure) and for the transport. On a
-// problem it also returns the variable of the file at fault.
-func loadCertificate(certFile, keyFile string) (tls.Certificate, string, error) {
-	certPEM, err := os.ReadFile(certFile)
-	if err != nil {
-		return tls.Certificate{}, certVar, fmt.Errorf("read the OCES3 certificate: %w", err)
+// readPair reads the two files; on a problem it also returns the variable
+// of the file at fault.
+func readPair(certFile, keyFile string) (certPEM, keyPEM []byte, variable string, err error) {
+	if certPEM, err = os.ReadFile(certFile); err != nil {
+		return nil, nil, certVar, fmt.Errorf("read the OCES3 certificate: %w", err)
 	}
-	keyPEM, err := os.ReadFile(keyFile)
-	if err != nil {
-		return tls.Certificate{}, keyVar, fmt.Errorf("read the OCES3 certificate's key: %w", err)
+	if keyPEM, err = os.ReadFile(keyFile); err != nil {
+		return nil, nil, keyVar, fmt.Errorf("read the OCES3 certificate's key: %w", err)
 	}
+	return certPEM, keyPEM, "", nil
+}
+
+// parsePair is the one place that makes a certificate of the files'
+// content, with its Leaf (for its end) set.
+func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (tls.Certificate, error) {
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, certVar, fmt.Errorf("the OCES3 certificate %s with key %s: %w", certFile, keyFile, err)
+		return tls.Certificate{}, fmt.Errorf("the OCES3 certificate %s with key %s: %w", certFile, keyFile, err)
 	}
 	if cert.Leaf == nil {
 		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
-			return tls.Certificate{}, certVar, fmt.Errorf("the OCES3 certificate %s: %w", certFile, err)
+			return tls.Certificate{}, fmt.Errorf("the OCES3 certificate %s: %w", certFile, err)
 		}
 	}
-	return cert, "", nil
+	return cert, nil
 }
 
-// expiry watches when the OCES3 certificate ends: a warning at start and
-// again once a day from ExpiryWarning before, and the gauge
-// postvakt_certificate_expiry_seconds{channel="digitalpost"}.
-type expiry struct {
-	notAfter time.Time
-	file     string
-	log      *slog.Logger
+// certificate is the OCES3 certificate as its files hold it now. The TLS
+// handshake presents it, and the warnings, the gauge
+// postvakt_certificate_expiry_seconds{channel="digitalpost"} and the
+// health rule certificate_expiring read its end through it, each use
+// reading the files again: a renewed certificate (the files replaced,
+// postvakt not restarted) is the one presented and shown from its next
+// use. Files that do not hold a valid pair (one replaced and not yet the
+// other, say) leave the pair read last in use, said once in the log.
+type certificate struct {
+	certFile, keyFile string
+	log               *slog.Logger
 
-	mu     sync.Mutex
-	warned time.Time // the last warning; zero: none yet
+	mu              sync.Mutex
+	cert            tls.Certificate // the last valid pair
+	certPEM, keyPEM []byte          // the files' content when last read
+	bad             string          // the last problem with the files, said once; "": none
+	warned          time.Time       // the last warning of its end; zero: none yet
 }
 
-// newExpiry watches cert (from file), registering its gauge on reg (may be
-// nil), and warns at once when it ends within ExpiryWarning.
-func newExpiry(cert *x509.Certificate, file string, log *slog.Logger, reg prometheus.Registerer, now time.Time) (*expiry, error) {
-	e := &expiry{notAfter: cert.NotAfter, file: file, log: log}
-	if reg != nil {
-		g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "postvakt_certificate_expiry_seconds",
-			Help:        "Seconds until the channel's client certificate ends (negative: it has ended); read at start",
-			ConstLabels: prometheus.Labels{"channel": Name}},
-			func() float64 { return time.Until(e.notAfter).Seconds() })
-		if err := reg.Register(g); err != nil {
-			return nil, fmt.Errorf("digitalpost: certificate expiry metric: %w", err)
-		}
+// openCertificate reads the pair once (it must be valid) and watches the
+// files from then on.
+func openCertificate(certFile, keyFile string, log *slog.Logger) (*certificate, string, error) {
+	certPEM, keyPEM, variable, err := readPair(certFile, keyFile)
+	if err != nil {
+		return nil, variable, err
 	}
-	e.check(now)
-	return e, nil
+	cert, err := parsePair(certPEM, keyPEM, certFile, keyFile)
+	if err != nil {
+		return nil, certVar, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &certificate{certFile: certFile, keyFile: keyFile, log: log, cert: cert, certPEM: certPEM, keyPEM: keyPEM}, "", nil
+}
+
+// current is the pair to present now: the files' when they changed and
+// hold a valid pair, else the one read last.
+func (c *certificate) current() tls.Certificate {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	certPEM, keyPEM, _, err := readPair(c.certFile, c.keyFile)
+	if err == nil && bytes.Equal(certPEM, c.certPEM) && bytes.Equal(keyPEM, c.keyPEM) {
+		c.bad = ""
+		return c.cert
+	}
+	var cert tls.Certificate
+	if err == nil {
+		c.certPEM, c.keyPEM = certPEM, keyPEM // a bad content is parsed (and said) once
+		cert, err = parsePair(certPEM, keyPEM, c.certFile, c.keyFile)
+	}
+	if err != nil {
+		if err.Error() != c.bad {
+			c.bad = err.Error()
+			c.log.Error("the OCES3 certificate's files cannot be read again; still presenting the one read before",
+				"not_after", c.cert.Leaf.NotAfter.UTC().Format(time.RFC3339), "error", err)
+		}
+		return c.cert
+	}
+	c.bad = ""
+	if !cert.Leaf.NotAfter.Equal(c.cert.Leaf.NotAfter) {
+		c.log.Info("the OCES3 certificate of Digital Post was replaced; presenting the new one", "file", c.certFile,
+			"not_after", cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
+		c.warned = time.Time{}
+	}
+	c.cert = cert
+	return c.cert
+}
+
+// notAfter is when the certificate presented now ends.
+func (c *certificate) notAfter() time.Time { return c.current().Leaf.NotAfter }
+
+// clientCertificate is the handshake's tls.Config.GetClientCertificate.
+func (c *certificate) clientCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	cert := c.current()
+	return &cert, nil
+}
+
+// register adds the gauge postvakt_certificate_expiry_seconds
+// {channel="digitalpost"} to reg (may be nil), read at scrape.
+func (c *certificate) register(reg prometheus.Registerer) error {
+	if reg == nil {
+		return nil
+	}
+	g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "postvakt_certificate_expiry_seconds",
+		Help:        "Seconds until the channel's client certificate ends (negative: it has ended); its file read at scrape",
+		ConstLabels: prometheus.Labels{"channel": Name}},
+		func() float64 { return time.Until(c.notAfter()).Seconds() })
+	if err := reg.Register(g); err != nil {
+		return fmt.Errorf("digitalpost: certificate expiry metric: %w", err)
+	}
+	return nil
 }
 
 // check warns when the certificate ends within ExpiryWarning (an error
-// once it has ended), at most once a day. A nil expiry (no certificate:
-// plain HTTP) says nothing.
-func (e *expiry) check(now time.Time) {
-	if e == nil {
+// once it has ended), at most once a day. A nil certificate (none: plain
+// HTTP) says nothing.
+func (c *certificate) check(now time.Time) {
+	if c == nil {
 		return
 	}
-	left := e.notAfter.Sub(now)
+	end := c.notAfter()
+	left := end.Sub(now)
 	if left > ExpiryWarning {
 		return
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.warned.IsZero() && now.Sub(e.warned) < 24*time.Hour {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.warned.IsZero() && now.Sub(c.warned) < 24*time.Hour {
 		return
 	}
-	e.warned = now
+	c.warned = now
 	days := int(left.Hours() / 24)
 	if left <= 0 {
-		e.log.Error("the OCES3 certificate of Digital Post has ended: the event log refuses every read; renew it in MitID Erhverv and register it on the sender system",
-			"file", e.file, "not_after", e.notAfter.UTC().Format(time.RFC3339))
+		c.log.Error("the OCES3 certificate of Digital Post has ended: the event log refuses every read; renew it in MitID Erhverv and register it on the sender system",
+			"file", c.certFile, "not_after", end.UTC().Format(time.RFC3339))
 		return
 	}
-	e.log.Warn("the OCES3 certificate of Digital Post ends soon: renew it in MitID Erhverv and register it on the sender system before then",
-		"file", e.file, "not_after", e.notAfter.UTC().Format(time.RFC3339), "days_left", days)
+	c.log.Warn("the OCES3 certificate of Digital Post ends soon: renew it in MitID Erhverv and register it on the sender system before then",
+		"file", c.certFile, "not_after", end.UTC().Format(time.RFC3339), "days_left", days)
 }

@@ -130,3 +130,91 @@ func expirySeconds(t *testing.T, reg *prometheus.Registry) float64 {
 	t.Fatal("no postvakt_certificate_expiry_seconds")
 	return 0
 }
+
+// TestCertificateRenewedWithoutRestart: the certificate's files are read
+// again at each use, postvakt not restarted. A renewed pair put in place of
+// the old one is what the gauge (at scrape), CertificateEnd (the health
+// rule) and the TLS handshake see from then on; a pair replaced halfway
+// (the new certificate, the old key) leaves the old one in use, said once;
+// a replacement that has already ended shows a negative gauge.
+func TestCertificateRenewedWithoutRestart(t *testing.T) {
+	day := 24 * time.Hour
+	dir := t.TempDir()
+	soon := time.Now().Add(10 * day).Truncate(time.Second)
+	renewed := time.Now().Add(400 * day).Truncate(time.Second)
+	ended := time.Now().Add(-day).Truncate(time.Second)
+	for _, sub := range []string{"soon", "renewed", "ended", "live"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	soonCert, soonKey := shortLivedCert(t, filepath.Join(dir, "soon"), soon)
+	renewedCert, renewedKey := shortLivedCert(t, filepath.Join(dir, "renewed"), renewed)
+	endedCert, endedKey := shortLivedCert(t, filepath.Join(dir, "ended"), ended)
+	live := filepath.Join(dir, "live")
+	certFile, keyFile := filepath.Join(live, "cert.pem"), filepath.Join(live, "key.pem")
+	put := func(src, dst string) {
+		t.Helper()
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst+".new", b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(dst+".new", dst); err != nil { // as a mounted secret is replaced
+			t.Fatal(err)
+		}
+	}
+	put(soonCert, certFile)
+	put(soonKey, keyFile)
+
+	log, logs := logtest.New()
+	reg := prometheus.NewRegistry()
+	c, err := Build(Config{BaseURL: "http://127.0.0.1:1/apis/v1", SystemID: "s", APIToken: "t",
+		CertFile: certFile, KeyFile: keyFile, Logger: log}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	presented := func() time.Time {
+		t.Helper()
+		cert, err := c.cert.clientCertificate(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert.Leaf.NotAfter
+	}
+	sees := func(what string, want time.Time) {
+		t.Helper()
+		if got, want := expirySeconds(t, reg), time.Until(want).Seconds(); math.Abs(got-want) > 60 {
+			t.Errorf("%s: postvakt_certificate_expiry_seconds = %.0f, want %.0f", what, got, want)
+		}
+		if end, ok := c.CertificateEnd(); !ok || !end.Equal(want) {
+			t.Errorf("%s: CertificateEnd = %v, %v; want %v", what, end, ok, want)
+		}
+		if got := presented(); !got.Equal(want) {
+			t.Errorf("%s: the handshake presents the certificate ending %v, want %v", what, got, want)
+		}
+	}
+	sees("at start", soon)
+
+	put(renewedCert, certFile) // the key not yet
+	sees("the certificate replaced, not its key", soon)
+	sees("and read again", soon)
+	if n := strings.Count(logs.String(), "cannot be read again"); n != 1 {
+		t.Errorf("a half-replaced pair said %d times, want once:\n%s", n, logs)
+	}
+
+	put(renewedKey, keyFile)
+	sees("renewed", renewed)
+	if !strings.Contains(logs.String(), "the OCES3 certificate of Digital Post was replaced") {
+		t.Errorf("the renewal is not in the log:\n%s", logs)
+	}
+
+	put(endedCert, certFile)
+	put(endedKey, keyFile)
+	sees("replaced by one that has ended", ended)
+	if got := expirySeconds(t, reg); got >= 0 {
+		t.Errorf("an ended certificate's gauge is %.0f, want negative", got)
+	}
+}

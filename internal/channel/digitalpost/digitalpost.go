@@ -78,7 +78,7 @@ type Client struct {
 	http Doer
 	log  *slog.Logger
 	warn sync.Once
-	cert *expiry // when the OCES3 certificate ends; nil without one
+	cert *certificate // the OCES3 certificate presented; nil without one
 
 	sentMu sync.Mutex
 	sent   map[string]time.Time // when Discover saw letters sent (a back-fill's earlier windows); at most maxSentMemo
@@ -96,6 +96,7 @@ const maxSentMemo = 200_000
 var (
 	_ channel.Feed       = (*Client)(nil)
 	_ channel.Discoverer = (*Client)(nil)
+	_ channel.Certified  = (*Client)(nil)
 )
 
 // defaultOverlap is how far a read reaches back by default.
@@ -143,19 +144,32 @@ func (cfg *Config) check() error {
 	return nil
 }
 
-// Transport is the mutual-TLS transport for cfg: the certificate and key
-// from CertFile and KeyFile, when given.
+// Transport is the mutual-TLS transport for cfg: it presents the
+// certificate and key of CertFile and KeyFile, when given, as the files
+// hold them at each handshake.
 func Transport(cfg Config) (*http.Transport, error) {
+	tr, _, err := transport(cfg)
+	return tr, err
+}
+
+// transport is Transport and the certificate it presents (nil without
+// one).
+func transport(cfg Config) (*http.Transport, *certificate, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}
-	if cfg.CertFile != "" || cfg.KeyFile != "" {
-		cert, variable, err := loadCertificate(cfg.CertFile, cfg.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("digitalpost: %s: %w", variable, err)
-		}
-		tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
+	if cfg.CertFile == "" && cfg.KeyFile == "" {
+		return tr, nil, nil
 	}
-	return tr, nil
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cert, variable, err := openCertificate(cfg.CertFile, cfg.KeyFile, log.With("channel", Name))
+	if err != nil {
+		return nil, nil, fmt.Errorf("digitalpost: %s: %w", variable, err)
+	}
+	tr.TLSClientConfig.GetClientCertificate = cert.clientCertificate
+	return tr, cert, nil
 }
 
 // Build checks cfg and builds the adapter with its own HTTP client (mutual
@@ -165,7 +179,7 @@ func Build(cfg Config, reg prometheus.Registerer) (*Client, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	tr, err := Transport(cfg)
+	tr, cert, err := transport(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -178,12 +192,23 @@ func Build(cfg Config, reg prometheus.Registerer) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if certs := tr.TLSClientConfig.Certificates; len(certs) > 0 {
-		if c.cert, err = newExpiry(certs[0].Leaf, cfg.CertFile, c.log, reg, time.Now()); err != nil {
+	if cert != nil {
+		if err := cert.register(reg); err != nil {
 			return nil, err
 		}
+		c.cert = cert
+		cert.check(time.Now())
 	}
 	return c, nil
+}
+
+// CertificateEnd is when the OCES3 certificate its files hold now ends
+// (channel.Certified); false without one (plain HTTP).
+func (c *Client) CertificateEnd() (time.Time, bool) {
+	if c.cert == nil {
+		return time.Time{}, false
+	}
+	return c.cert.notAfter(), true
 }
 
 // New builds the adapter on hc, whose BaseURL must be cfg.BaseURL and whose

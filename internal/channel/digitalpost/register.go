@@ -43,7 +43,7 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 		// Read at start, as the Maskinporten key is: a file missing or
 		// unreadable stops every command, named by its variable, not
 		// the first poll.
-		if _, variable, err := loadCertificate(c.CertFile, c.KeyFile); err != nil {
+		if _, variable, err := openCertificate(c.CertFile, c.KeyFile, nil); err != nil {
 			r.Failf(variable, "%v", err)
 		}
 	}
