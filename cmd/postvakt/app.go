@@ -268,8 +268,10 @@ func (a *app) escalator(smtp smtpNeed) (*escalate.Escalator, error) {
 // health wires the health evaluation: the rules of the policy folder's
 // health.yaml (defaults without it), alerts e-mailed through the SMTP relay
 // to POSTVAKT_ALERT_EMAIL and the rules' own to:, and posted to
-// POSTVAKT_ALERT_WEBHOOK_URL.
-func (a *app) health() (*health.Evaluator, error) {
+// POSTVAKT_ALERT_WEBHOOK_URL. chans are the opened channels: the rule
+// certificate_expiring reads the client certificates of those that present
+// one.
+func (a *app) health(chans []channel.Adapter) (*health.Evaluator, error) {
 	rules, problems := policy.LoadHealth(a.cfg.Policies)
 	if len(problems) > 0 {
 		for _, p := range problems {
@@ -296,7 +298,13 @@ func (a *app) health() (*health.Evaluator, error) {
 		}
 		n.Webhook = &health.Webhook{HTTP: client, URL: hc.WebhookURL}
 	}
-	return &health.Evaluator{Store: a.st, Config: rules, Notifier: n, Logger: a.log}, nil
+	ev := &health.Evaluator{Store: a.st, Config: rules, Notifier: n, Logger: a.log}
+	for _, c := range chans {
+		if cc, ok := c.(channel.Certified); ok {
+			ev.Certificates = append(ev.Certificates, cc)
+		}
+	}
+	return ev, nil
 }
 
 // altinnTokens is the token source of an Altinn service with scope, or

@@ -41,7 +41,13 @@ func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer a.Close()
-	ev, err := a.health()
+	// The channels, for the client certificates certificate_expiring
+	// reads (opening one calls nothing).
+	chans, err := a.channels()
+	if err != nil {
+		return err
+	}
+	ev, err := a.health(chans)
 	if err != nil {
 		return err
 	}

@@ -162,7 +162,7 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	if err := sched.Once(a.cfg.NoticeSchedule, "notices", notices.Job); err != nil {
 		return nil, nil, err
 	}
-	ev, err := a.health()
+	ev, err := a.health(chans)
 	if err != nil {
 		return nil, nil, err
 	}

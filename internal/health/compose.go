@@ -31,15 +31,18 @@ var oslo = calendar.Oslo
 func when(t time.Time) string { return t.In(oslo).Format("2006-01-02 15:04 MST") }
 
 // Subject is a notice's e-mail subject: the rule, what fires or resolves,
-// and how many letters the firing alerts hold. It is English whatever the
+// and how many letters the firing alerts hold (nothing of letters when
+// they are about none: certificate_expiring). It is English whatever the
 // body's languages ("[postvakt] FIRING rule: ..."), one form for mail
 // filters and on-call tools, as Alertmanager's.
 func Subject(rule string, ns []AlertNotice) string {
 	firing, resolved, letters := 0, 0, 0
+	aboutLetters := false
 	for _, n := range ns {
 		if n.Transition == store.TransitionFiring {
 			firing++
 			letters += n.Alert.Affected
+			aboutLetters = aboutLetters || !n.Alert.Selector.NoLetters
 		} else {
 			resolved++
 		}
@@ -48,6 +51,11 @@ func Subject(rule string, ns []AlertNotice) string {
 	switch {
 	case firing == 0:
 		return l.T("mail.alert.subject_resolved", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", resolved))
+	case !aboutLetters && resolved == 0:
+		return l.T("mail.alert.subject_firing_no_letters", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing))
+	case !aboutLetters:
+		return l.T("mail.alert.subject_mixed_no_letters", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
+			"Resolved", resolved)
 	case resolved == 0:
 		return l.T("mail.alert.subject_firing", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
 			"Letters", l.T("mail.alert.letters", "Count", letters))
@@ -104,7 +112,11 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 			if n.Seq > 1 {
 				repeat = " " + l.T("mail.alert.repeat", "Seq", n.Seq)
 			}
-			w("  " + l.T("mail.alert.since", "At", when(a.StartedAt), "Count", a.Affected, "Repeat", repeat))
+			if a.Selector.NoLetters {
+				w("  " + l.T("mail.alert.since_no_letters", "At", when(a.StartedAt), "Repeat", repeat))
+			} else {
+				w("  " + l.T("mail.alert.since", "At", when(a.StartedAt), "Count", a.Affected, "Repeat", repeat))
+			}
 			w("  " + Why(l, a))
 			if len(n.Letters) == 0 {
 				continue

@@ -45,7 +45,11 @@ type Evaluator struct {
 	// Channels are the channels to learn delivery times for; default every
 	// registered channel.
 	Channels []string
-	Logger   *slog.Logger
+	// Certificates are the opened channels that present a client
+	// certificate (certificate_expiring reads their files at each
+	// evaluation); none: the rule finds nothing.
+	Certificates []channel.Certified
+	Logger       *slog.Logger
 }
 
 // Result is what one evaluation found and did.
@@ -225,6 +229,13 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 	if cfg.NeverOpening.Enabled {
 		if f.Orgs, err = e.Store.NeverOpeningOrgs(ctx, now, cfg.NeverOpening.Over, cfg.NeverOpening.MinAge, cfg.NeverOpening.Letters); err != nil {
 			return f, err
+		}
+	}
+	if cfg.Certificate.Enabled {
+		for _, c := range e.Certificates {
+			if end, ok := c.CertificateEnd(); ok {
+				f.Certificates = append(f.Certificates, Certificate{Channel: c.Name(), NotAfter: end})
+			}
 		}
 	}
 	return f, nil

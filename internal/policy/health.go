@@ -29,10 +29,11 @@ const (
 	RuleUnitDrop      = "unit_delivery_drop"
 	RuleRejection     = "rejection_spike"
 	RuleNeverOpening  = "never_opening_org"
+	RuleCertificate   = "certificate_expiring"
 )
 
 // HealthRules lists the rules in the order they are evaluated and shown.
-var HealthRules = []string{RuleChannelSilent, RuleStuck, RuleUnitDrop, RuleRejection, RuleNeverOpening}
+var HealthRules = []string{RuleChannelSilent, RuleStuck, RuleUnitDrop, RuleRejection, RuleNeverOpening, RuleCertificate}
 
 // Severities of a health rule.
 var Severities = []string{"critical", "warning", "info"}
@@ -143,6 +144,14 @@ type NeverOpeningRule struct {
 	MinAge  time.Duration
 }
 
+// CertificateRule: a channel's client certificate (Digital Post's OCES3),
+// as its files hold it now, ends within Within, or has ended: the channel
+// refuses every call from the day it ends.
+type CertificateRule struct {
+	Rule
+	Within time.Duration
+}
+
 // Inhibit mutes the Target rules' alerts while a Source alert with the same
 // Equal labels fires (Alertmanager's inhibit_rules): the source explains
 // them.
@@ -161,6 +170,7 @@ type Health struct {
 	UnitDrop       UnitDropRule
 	Rejection      RejectionRule
 	NeverOpening   NeverOpeningRule
+	Certificate    CertificateRule
 	Inhibit        []Inhibit
 }
 
@@ -178,6 +188,8 @@ func (h *Health) Common(rule string) *Rule {
 		return &h.Rejection.Rule
 	case RuleNeverOpening:
 		return &h.NeverOpening.Rule
+	case RuleCertificate:
+		return &h.Certificate.Rule
 	}
 	return nil
 }
@@ -197,6 +209,7 @@ func DefaultHealth() *Health {
 		Rejection: RejectionRule{Rule: rule("warning"), GroupBy: []string{"channel", "unit"}, Window: day, Baseline: 28 * day,
 			MinCount: 5, MinShare: 0.1, Factor: 3},
 		NeverOpening: NeverOpeningRule{Rule: rule("info"), Letters: 3, Over: 365 * day, MinAge: 14 * day},
+		Certificate:  CertificateRule{Rule: rule("warning"), Within: 30 * day},
 		Inhibit: []Inhibit{
 			{Source: RuleChannelSilent, Target: []string{RuleStuck, RuleUnitDrop, RuleRejection}, Equal: []string{"channel"}},
 			{Source: RuleUnitDrop, Target: []string{RuleStuck}, Equal: []string{"channel", "unit"}},
@@ -206,6 +219,7 @@ func DefaultHealth() *Health {
 		h.Common(name).RepeatInterval = h.RepeatInterval
 	}
 	h.NeverOpening.RepeatInterval = 7 * day
+	h.Certificate.RepeatInterval = day // a reminder a day, as the log's warning: weeks ahead, not every 4 hours
 	return h
 }
 
@@ -393,6 +407,8 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 	case RuleNeverOpening:
 		s := &h.NeverOpening
 		fields = append(fields, num("letters", &s.Letters), dur("over", &s.Over), dur("min_age", &s.MinAge))
+	case RuleCertificate:
+		fields = append(fields, dur("within", &h.Certificate.Within))
 	}
 	r.mapping(section, at, n, fields)
 	if name == RuleStuck {

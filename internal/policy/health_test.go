@@ -55,6 +55,7 @@ rules:
   stuck: {min_count: 5, count: 50, share: 0.5, to: [drift@example.no, unit_manager]}
   never_opening_org: {letters: 1, over: 10w, enabled: false}
   channel_silent: {repeat_interval: 30m}
+  certificate_expiring: {within: 6w, severity: critical}
 inhibit: []
 `))
 	if len(problems) > 0 {
@@ -72,6 +73,11 @@ inhibit: []
 	}
 	if h.ChannelSilent.RepeatInterval != 30*time.Minute || DefaultHealth().Stuck.RepeatInterval != 4*time.Hour {
 		t.Errorf("a rule's own repeat interval: %s; the default: %s", h.ChannelSilent.RepeatInterval, DefaultHealth().Stuck.RepeatInterval)
+	}
+	if c := h.Certificate; c.Within != 42*24*time.Hour || c.Severity != "critical" || !c.Enabled || c.Line != 7 ||
+		c.RepeatInterval != 2*time.Hour || DefaultHealth().Certificate.Within != 30*24*time.Hour ||
+		DefaultHealth().Certificate.RepeatInterval != 24*time.Hour {
+		t.Errorf("certificate_expiring: %+v; the default: %+v", c, DefaultHealth().Certificate)
 	}
 	if len(h.Inhibit) != 0 {
 		t.Errorf("inhibit: %+v", h.Inhibit)

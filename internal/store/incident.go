@@ -42,6 +42,9 @@ type IncidentFilter struct {
 	// letter the sending unit has dealt with — resent, written anew,
 	// closed — no longer counts for an alert).
 	Undecided bool `json:"undecided,omitempty"`
+	// NoLetters: the alert is about no letters (a channel's client
+	// certificate ending): the filter selects none.
+	NoLetters bool `json:"no_letters,omitempty"`
 }
 
 // json is the filter as stored on an alert (jsonb).
@@ -85,6 +88,9 @@ func (f IncidentFilter) String() string {
 	if f.Undecided {
 		add("undecided", "true")
 	}
+	if f.NoLetters {
+		add("no_letters", "true")
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -95,6 +101,9 @@ func (f IncidentFilter) where(c *sqlConds) error {
 		if !st.Valid() {
 			return fmt.Errorf("unknown state %q", st)
 		}
+	}
+	if f.NoLetters {
+		c.add("false")
 	}
 	followUpScope(c, f.Scope)
 	if f.Channel != "" {

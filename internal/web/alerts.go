@@ -87,7 +87,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // alertPage is one alert: what fires, since when, and, for those who may
-// see letters, its incident report (every letter it is about, per unit)
+// see letters and when it is about letters, its incident report (every letter it is about, per unit)
 // with the form to record follow-ups for all of them.
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) { s.showAlert(w, r, nil) }
 
@@ -105,7 +105,8 @@ func (s *Server) showAlert(w http.ResponseWriter, r *http.Request, res *incident
 	}
 	title := "title.alert"
 	d := &incidentData{AlertInfo: a}
-	if f, ok := scoped(a.Selector, p); ok && p.Can(auth.ViewShipments) {
+	// An alert about no letters (a channel's certificate) has no report.
+	if f, ok := scoped(a.Selector, p); ok && !a.Selector.NoLetters && p.Can(auth.ViewShipments) {
 		var err error
 		if d, err = s.incident(w, r, f, "alert "+strconv.FormatInt(a.ID, 10)); err != nil {
 			return
