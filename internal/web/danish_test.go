@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,24 +21,6 @@ func (b *browser) getDa(path string) (int, string) { return b.doIn("da-DK,da;q=0
 // postDa posts a form as a browser set to Danish.
 func (b *browser) postDa(path string, form url.Values) (int, string) {
 	return b.doIn("da-DK,da;q=0.9", "POST", path, form)
-}
-
-// doIn sends a request as a browser set to the languages acceptLanguage
-// names, returning the status and the page unescaped.
-func (b *browser) doIn(acceptLanguage, method, path string, form url.Values) (int, string) {
-	b.e.t.Helper()
-	req, _ := http.NewRequest(method, b.e.srv.URL+path, strings.NewReader(form.Encode()))
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("Accept-Language", acceptLanguage)
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, html.UnescapeString(string(body))
 }
 
 // danishLetters registers Københavns Kommune's Digital Post letters: one

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -55,6 +56,24 @@ func (b *browser) get(path string) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
+}
+
+// doIn sends a request as a browser set to the languages acceptLanguage
+// names, returning the status and the page unescaped.
+func (b *browser) doIn(acceptLanguage, method, path string, form url.Values) (int, string) {
+	b.e.t.Helper()
+	req, _ := http.NewRequest(method, b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Accept-Language", acceptLanguage)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, html.UnescapeString(string(body))
 }
 
 // post submits a form and returns status, Location and body.
