@@ -87,8 +87,7 @@ func formWithAction(doc *html.Node, action string) *html.Node {
 // the form lost and no field marked. No password or token is shown.
 func TestA11yAdminFormErrorsTiedToField(t *testing.T) {
 	e := newEnv(t)
-	b := e.browser()
-	b.login("admin", e.user("admin", "admin", "", ""))
+	b := e.loggedIn("admin", "admin", "", "")
 	e.user("kari", "compliance", "964338531", "")
 	kari, err := e.st.UserByName(context.Background(), "kari")
 	if err != nil {

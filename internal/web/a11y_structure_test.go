@@ -325,8 +325,7 @@ func TestA11yBadgesAndLanguageChoices(t *testing.T) {
 func TestA11yUnitAddressErrorTiedToField(t *testing.T) {
 	e := newEnv(t)
 	e.seed(2)
-	b := e.browser()
-	b.login("admin", e.user("admin", "admin", "", ""))
+	b := e.loggedIn("admin", "admin", "", "")
 	_, page := b.get("/admin/units")
 	us, _ := e.st.Units(context.Background(), store.Scope{})
 	form := url.Values{"csrf": {csrf(page)}, "contact_email": {"nav@bergen.kommune.no"}, "manager_email": {"leder(at)bergen"}}

@@ -40,8 +40,7 @@ func a11yPages(t *testing.T) (*browser, []string, []store.Shipment) {
 		VALUES ($1, 'taushetsbelagt', true, 'a11y', 'held', $2, $3, $3)`, got[0].ID, batch, now)
 	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'x', $2)`, got[3].ID, now)
 	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = $1`, got[3].ID)
-	b := e.browser()
-	b.login("anna", e.user("anna", "admin", "", ""))
+	b := e.loggedIn("anna", "admin", "", "")
 	return b, []string{"/", "/unopened", "/units", "/list?list=unopened", "/list?list=problems", "/followups", "/manual",
 		"/search", "/preview", "/incidents", "/incidents?from=2020-01-01&to=2030-01-01", "/alerts", "/print",
 		fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/units", "/admin/users",
@@ -338,9 +337,7 @@ func TestA11yFocusStyle(t *testing.T) {
 // found".
 func TestA11yUnknownPageIsAPage(t *testing.T) {
 	e := newEnv(t)
-	pw := e.user("kari", "compliance", "964338531", "")
-	b := e.browser()
-	b.login("kari", pw)
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	code, body := b.get("/no/such/page")
 	if code != http.StatusNotFound || !strings.Contains(body, "<html lang=") || !strings.Contains(body, "<title>") || !strings.Contains(body, `href="/"`) {
 		t.Errorf("unknown page: %d %.300q", code, body)

@@ -53,8 +53,7 @@ func TestAuditHidesOtherOrganisationsAdministration(t *testing.T) {
 	if err != nil || len(us) == 0 {
 		t.Fatal(us, err)
 	}
-	root := e.browser()
-	root.login("root", e.user("root", "admin", "", ""))
+	root := e.loggedIn("root", "admin", "", "")
 	_, page := root.get("/admin/users")
 	tok := csrf(page)
 	if code, _, body := root.post("/admin/users", url.Values{"csrf": {tok}, "name": {"b-officer"}, "role": {"compliance"},
@@ -74,8 +73,7 @@ func TestAuditHidesOtherOrganisationsAdministration(t *testing.T) {
 			t.Errorf("org A's compliance officer reads %q (org B's administration) in the audit log", leak)
 		}
 	}
-	a := e.browser()
-	a.login("a-officer", e.user("a-officer", "compliance", orgA, ""))
+	a := e.loggedIn("a-officer", "compliance", orgA, "")
 	if _, page := a.get("/audit"); strings.Contains(page, "b.officer@b.example") {
 		t.Error("/audit of org A shows org B's new user's e-mail address")
 	}
@@ -103,8 +101,7 @@ func TestAlertsOfAnotherOrganisationAreNotListed(t *testing.T) {
 			t.Errorf("GET /api/v1/alerts as org A's %s lists org B's alert: %.300s", role, body)
 		}
 	}
-	b := e.browser()
-	b.login("a-officer", e.user("a-officer", "compliance", orgA, ""))
+	b := e.loggedIn("a-officer", "compliance", orgA, "")
 	if _, page := b.get("/alerts"); strings.Contains(page, "Skole-of-B") {
 		t.Error("/alerts of org A's compliance officer shows org B's alert")
 	}
@@ -123,8 +120,7 @@ func TestAddContactOnlyForOwnReminders(t *testing.T) {
 	if err != nil || res.Notification == nil || res.Notification.Status != store.NotifyNoAddress {
 		t.Fatalf("no-address reminder: %+v %v", res, err)
 	}
-	off := e.browser()
-	off.login("a-officer", e.user("a-officer", "compliance", orgA, ""))
+	off := e.loggedIn("a-officer", "compliance", orgA, "")
 	_, page := off.get("/reminders")
 	code, _, body := off.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {"910859897"}, "email": {"attacker@evil.example"}})
 	if code != http.StatusForbidden {
@@ -138,8 +134,7 @@ func TestAddContactOnlyForOwnReminders(t *testing.T) {
 func TestConfidentialJSONIsNotCached(t *testing.T) {
 	e := newEnv(t)
 	got := e.seed(3)
-	adm := e.browser()
-	adm.login("adm", e.user("adm", "admin", "", ""))
+	adm := e.loggedIn("adm", "admin", "", "")
 	tok := e.token("admin", "", "")
 	for _, tc := range []struct {
 		path, bearer string
@@ -178,8 +173,7 @@ func TestEveryRouteRefusesOtherRoles(t *testing.T) {
 	csrfs := map[string]string{}
 	toks := map[string]string{}
 	for role, sc := range roles {
-		b := e.browser()
-		b.login("u-"+role, e.user("u-"+role, role, sc[0], sc[1]))
+		b := e.loggedIn("u-"+role, role, sc[0], sc[1])
 		_, page := b.get("/settings")
 		sess[role], csrfs[role] = b, csrf(page)
 		toks[role] = e.token(role, sc[0], sc[1])

@@ -73,12 +73,9 @@ func TestAlertsAPIAndPages(t *testing.T) {
 		t.Fatalf("without a token: %d", code)
 	}
 
-	ops := e.browser()
-	ops.login("ops", e.user("ops", "operations", "", ""))
-	kari := e.browser()
-	kari.login("kari", e.user("kari", "compliance", "964338531", ""))
-	eva := e.browser()
-	eva.login("eva", e.user("eva", "compliance", "974760673", ""))
+	ops := e.loggedIn("ops", "operations", "", "")
+	kari := e.loggedIn("kari", "compliance", "964338531", "")
+	eva := e.loggedIn("eva", "compliance", "974760673", "")
 	alertPath := fmt.Sprintf("/alerts/%d", a.ID)
 
 	// Operations sees the alert, never a letter.
@@ -184,8 +181,7 @@ func TestAlertsAPIAndPages(t *testing.T) {
 func TestIncidentFormPage(t *testing.T) {
 	e := newEnv(t)
 	e.seed(8)
-	nav := e.browser()
-	nav.login("ola", e.user("ola", "unit", "964338531", "NAV"))
+	nav := e.loggedIn("ola", "unit", "964338531", "NAV")
 	if code, page := nav.get("/incidents"); code != 200 || !strings.Contains(page, `id="incident-form"`) {
 		t.Fatalf("form: %d", code)
 	}
@@ -212,8 +208,7 @@ func TestReadyAndOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.seed(3)
-	ops := e.browser()
-	ops.login("ops", e.user("ops", "operations", "", ""))
+	ops := e.loggedIn("ops", "operations", "", "")
 	code, page := ops.get("/ops")
 	row := page[strings.Index(page, `id="channel-svarut"`):]
 	row = row[:strings.Index(row, "</tr>")]
@@ -282,8 +277,7 @@ func TestOverviewShowsAlerts(t *testing.T) {
 	var e *env
 	e = newEnvWith(t, web.WithAlerts(web.StoreAlerts(lazyAlerts{&e})))
 	e.seed(4)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	if _, page := b.get("/"); !strings.Contains(page, "No alert is firing.") {
 		t.Fatalf("overview without alerts:\n%s", page)
 	}
@@ -294,8 +288,7 @@ func TestOverviewShowsAlerts(t *testing.T) {
 	}
 	// A unit user, whom the access matrix does not let see alerts (/alerts
 	// answers 403), does not see them on the overview either.
-	u := e.browser()
-	u.login("ola", e.user("ola", "unit", "974760673", "BUF"))
+	u := e.loggedIn("ola", "unit", "974760673", "BUF")
 	if code, _ := u.get("/alerts"); code != http.StatusForbidden {
 		t.Fatalf("a unit user's /alerts: %d", code)
 	}

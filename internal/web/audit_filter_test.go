@@ -48,8 +48,7 @@ func TestAuditPageFilters(t *testing.T) {
 	e := newEnv(t)
 	sh := e.seed(3)
 	letter, personal := sh[0], sh[2] // personal: to the person 01017012343
-	ola := e.browser()
-	ola.login("ola", e.user("ola", "unit", auditOrg, "Barnevernstjenesten"))
+	ola := e.loggedIn("ola", "unit", auditOrg, "Barnevernstjenesten")
 	for _, s := range []string{letter.ID, personal.ID} {
 		if code, page := ola.get("/shipments/" + s); code != http.StatusOK {
 			t.Fatalf("ola opens %s: %d %.200s", s, code, page)
@@ -59,8 +58,7 @@ func TestAuditPageFilters(t *testing.T) {
 	if code, _, body := ola.post("/search", url.Values{"csrf": {csrf(page)}, "recipient": {"01017012343"}}); code != http.StatusSeeOther {
 		t.Fatalf("ola searches: %d %.200s", code, body)
 	}
-	kari := e.browser()
-	kari.login("kari", e.user("kari", "compliance", auditOrg, ""))
+	kari := e.loggedIn("kari", "compliance", auditOrg, "")
 
 	_, page = kari.get("/audit")
 	if !strings.Contains(page, `<option value="user:ola"`) || !strings.Contains(page, `<option value="user:kari"`) {
@@ -113,8 +111,7 @@ func TestAuditPageDatesAndPaging(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", auditOrg, ""))
+	b := e.loggedIn("kari", "compliance", auditOrg, "")
 	_, page := filterAudit(t, b, url.Values{"from": {"2026-03-10"}, "to": {"2026-03-10"}})
 	if got := strings.Join(auditRows(page), "\n"); got != "user:per|view_list|2026-03-10T22:30:00Z" {
 		t.Errorf("10 March in Oslo: %q, want the entry at 23:30 Oslo time only", got)
@@ -175,8 +172,7 @@ func TestAuditExportAndAPIFilter(t *testing.T) {
 		FROM generate_series(1, 1501) i`, auditOrg); err != nil {
 		t.Fatal(err)
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", auditOrg, ""))
+	b := e.loggedIn("kari", "compliance", auditOrg, "")
 	code, body := b.get("/audit/export?format=csv&actor=user%3Aola&action=search")
 	if code != http.StatusOK {
 		t.Fatalf("export: %d %.300s", code, body)

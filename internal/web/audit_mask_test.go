@@ -28,8 +28,7 @@ func TestNationalIDsTypedIntoOtherFieldsAreMasked(t *testing.T) {
 			t.Fatalf("GET %s: %d %.200s", path, code, body)
 		}
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	if code, _ := b.get("/list?list=unopened&unit=" + fnr); code != http.StatusOK {
 		t.Fatalf("list by unit: %d", code)
 	}

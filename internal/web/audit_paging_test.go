@@ -84,8 +84,7 @@ func TestAuditPageOlderEntries(t *testing.T) {
 	const n = 1200
 	e := newEnv(t)
 	seedAuditLog(t, e, n)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", auditOrg, ""))
+	b := e.loggedIn("kari", "compliance", auditOrg, "")
 	want := auditSnapshot(t, e)
 	if len(want) < n || len(want) > n+10 {
 		t.Fatalf("%d entries in the log, want %d and the login's", len(want), n)

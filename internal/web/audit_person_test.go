@@ -16,8 +16,7 @@ import (
 func TestAuditPersonFilterFindsSearchResults(t *testing.T) {
 	e := newEnv(t)
 	e.seed(3) // the third to the person 01017012343
-	ola := e.browser()
-	ola.login("ola", e.user("ola", "unit", auditOrg, "Barnevernstjenesten"))
+	ola := e.loggedIn("ola", "unit", auditOrg, "Barnevernstjenesten")
 	_, page := ola.get("/search")
 	code, loc, body := ola.post("/search", url.Values{"csrf": {csrf(page)}, "recipient": {"01017012343"}})
 	if code != http.StatusSeeOther || !strings.Contains(loc, "rid=") {
@@ -30,8 +29,7 @@ func TestAuditPersonFilterFindsSearchResults(t *testing.T) {
 		}
 	}
 
-	kari := e.browser()
-	kari.login("kari", e.user("kari", "compliance", auditOrg, ""))
+	kari := e.loggedIn("kari", "compliance", auditOrg, "")
 	_, page = filterAudit(t, kari, url.Values{"person": {"01017012343"}, "actor": {"user:ola"}})
 	got := strings.Join(auditRows(page), "\n")
 	for _, want := range []string{"user:ola|search|recipient=010170*****", "user:ola|view_list|recipient=010170*****",

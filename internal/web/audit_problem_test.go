@@ -17,8 +17,7 @@ import (
 // an error page.
 func TestAuditFilterProblems(t *testing.T) {
 	e := newEnv(t)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", auditOrg, ""))
+	b := e.loggedIn("kari", "compliance", auditOrg, "")
 	_, page := b.get("/audit")
 	tok := csrf(page)
 	refused := func(t *testing.T, code int, page, want, field string) {

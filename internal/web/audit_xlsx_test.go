@@ -22,8 +22,7 @@ import (
 func TestAuditXLSXForPeople(t *testing.T) {
 	e := newEnv(t)
 	seedAuditLog(t, e, 3)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", auditOrg, ""))
+	b := e.loggedIn("kari", "compliance", auditOrg, "")
 	get := func(path string) []byte {
 		t.Helper()
 		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)

@@ -69,8 +69,7 @@ func danishLetters(t *testing.T, e *env) []store.Shipment {
 func TestDanishPagesShowNoEnglishCodes(t *testing.T) {
 	e := newEnv(t)
 	got := danishLetters(t, e)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "64942212", ""))
+	b := e.loggedIn("kari", "compliance", "64942212", "")
 	cell := func(s string) *regexp.Regexp { return regexp.MustCompile(`>\s*` + s + `\s*<`) }
 	for _, tc := range []struct {
 		page    string
@@ -115,8 +114,7 @@ func TestManualDetailsInPageLanguage(t *testing.T) {
 	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = ANY($1::uuid[])`, "{"+got[0].ID+","+got[1].ID+"}")
 	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, why, created_at) VALUES ($1, 'bankrupt', $2, $3, $4)`, got[0].ID, english, why, now)
 	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', $2, $3)`, got[1].ID, before, now)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	for _, tc := range []struct{ accept, want string }{
 		{"nb-NO,nb;q=0.9", "underenheten 974760673 hører til 910002384: organisasjonen 910002384 er konkurs"},
 		{"da-DK,da;q=0.9", "underenheden 974760673 hører under 910002384: organisationen 910002384 er gået konkurs"},
@@ -142,8 +140,7 @@ func TestManualDetailsInPageLanguage(t *testing.T) {
 func TestSearchTakesCPRWithHyphen(t *testing.T) {
 	e := newEnv(t)
 	danishLetters(t, e)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "64942212", ""))
+	b := e.loggedIn("kari", "compliance", "64942212", "")
 	for _, typed := range []string{"0101801234", "010180-1234", "14691804", "14 69 18 04"} {
 		_, page := b.getDa("/search")
 		code, loc, body := b.post("/search", url.Values{"csrf": {csrf(page)}, "recipient": {typed}, "from": {"2026-01-01"}, "to": {"2026-12-31"}})
@@ -177,8 +174,7 @@ func TestResendOffersConfiguredChannels(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnvWith(t, tc.opts...)
 			got := danishLetters(t, e)
-			b := e.browser()
-			b.login("kari", e.user("kari", "compliance", "64942212", ""))
+			b := e.loggedIn("kari", "compliance", "64942212", "")
 			_, page := b.getDa("/shipments/" + got[1].ID)
 			sel := regexp.MustCompile(`(?s)<select name="new_channel"[^>]*>.*?</select>`).FindString(page)
 			for _, o := range tc.options {
@@ -203,8 +199,7 @@ func TestResendOffersConfiguredChannels(t *testing.T) {
 // (the header's "who" line and the users page), not with the English word.
 func TestDanishRoleLabel(t *testing.T) {
 	e := newEnv(t)
-	b := e.browser()
-	b.login("admin", e.user("admin", "admin", "", ""))
+	b := e.loggedIn("admin", "admin", "", "")
 	e.user("kari", "compliance", "964338531", "")
 	code, page := b.getDa("/admin/users")
 	if code != http.StatusOK {
@@ -213,8 +208,7 @@ func TestDanishRoleLabel(t *testing.T) {
 	if !strings.Contains(page, "<td>intern kontrol</td>") || strings.Contains(page, "<td>compliance</td>") {
 		t.Error("the Danish users page does not name the compliance role in Danish (intern kontrol)")
 	}
-	kb := e.browser()
-	kb.login("kari2", e.user("kari2", "compliance", "964338531", ""))
+	kb := e.loggedIn("kari2", "compliance", "964338531", "")
 	_, page = kb.getDa("/manual")
 	if !strings.Contains(page, " · intern kontrol") {
 		t.Error("the Danish header does not name the compliance role in Danish (intern kontrol)")

@@ -12,8 +12,7 @@ import (
 func TestEvidenceClassSaidOnce(t *testing.T) {
 	e := newEnv(t)
 	got := danishLetters(t, e)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "64942212", ""))
+	b := e.loggedIn("kari", "compliance", "64942212", "")
 	for _, tc := range []struct{ accept, want string }{
 		{"da-DK", `<dd id="class">fortrolig</dd>`},
 		{"en-GB", `<dd id="class">fortrolig (confidential)</dd>`},

@@ -45,8 +45,7 @@ func TestDanishEvidence(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "64942212", ""))
+	b := e.loggedIn("kari", "compliance", "64942212", "")
 	code, page := b.get("/shipments/" + got[0].ID)
 	page = html.UnescapeString(page)
 	for _, want := range []string{`"Tilgængelig for modtageren" (available to the recipient) from 2026-11-21 10:05:00 +01:00`,

@@ -82,8 +82,7 @@ func TestEvidencePages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "64942212", ""))
+	b := e.loggedIn("kari", "compliance", "64942212", "")
 
 	code, page := b.get("/shipments/" + id)
 	ids, proof, older := timeline(t, page)

@@ -42,8 +42,7 @@ func getEvidence(t *testing.T, e *env, id string) evidenceDoc {
 	t.Helper()
 	viewers++
 	name := fmt.Sprintf("kari%d", viewers)
-	b := e.browser()
-	b.login(name, e.user(name, "compliance", "964338531", ""))
+	b := e.loggedIn(name, "compliance", "964338531", "")
 	code, body := b.get("/shipments/" + id + "/evidence.json")
 	var doc evidenceDoc
 	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != http.StatusOK {
@@ -157,8 +156,7 @@ func TestEvidenceTellsChannelTimeFromPollTime(t *testing.T) {
 		t.Errorf("SvarUt's own time and postvakt's poll time are stated as the same proof:\n  %s", ja)
 	}
 	viewers++
-	br := e.browser()
-	br.login(fmt.Sprintf("kari%d", viewers), e.user(fmt.Sprintf("kari%d", viewers), "compliance", "964338531", ""))
+	br := e.loggedIn(fmt.Sprintf("kari%d", viewers), "compliance", "964338531", "")
 	if _, page := br.get("/shipments/" + got[1].ID); !strings.Contains(page, "the channel gave no time of its own") {
 		t.Errorf("the evidence page does not say the opening time is only a bound:\n%s", page)
 	}

@@ -33,8 +33,7 @@ func TestExportXLSXForPeople(t *testing.T) {
 	remind(3, 1)  // NAV, 37 days: in
 	remind(2, 1)  // Barnevernstjenesten: another unit
 	remind(11, 1) // NAV, 29 days: younger than min_age
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	const q = "list=unopened&stage=reminded&unit=NAV&channel=svarut&min_age=30"
 
 	get := func(lang, path string) []byte {

@@ -75,8 +75,7 @@ func followUpsEnv(t *testing.T) (*env, []store.Shipment, *browser) {
 		FROM shipments`, now.Add(24*time.Hour))
 	db.MustExec(`UPDATE followups SET decision = 'consequences_assessed', decided_by = 'user:per', decided_at = $2,
 		note = 'ringte mottaker', missed_deadline = true WHERE shipment_id = $1`, got[502].ID, time.Date(2026, 11, 30, 13, 45, 0, 0, time.UTC))
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	return e, got, b
 }
 

@@ -18,9 +18,7 @@ func TestMultipartBodyLeavesNoTempFiles(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	e := newEnv(t)
-	pw := e.user("ops", "operations", "", "")
-	b := e.browser()
-	b.login("ops", pw)
+	b := e.loggedIn("ops", "operations", "", "")
 	for _, token := range []string{"wrong", ""} {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

@@ -44,8 +44,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	db.MustExec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline) SELECT id, sender_unit_id, 'rejected', $2 FROM shipments WHERE id = $1`, got[4].ID, now)
 	e.token("compliance", "", "")
 	alert := e.alertFor("NAV")
-	b := e.browser()
-	b.login("anna", e.user("anna", "admin", "", ""))
+	b := e.loggedIn("anna", "admin", "", "")
 	pages := []string{"/", "/unopened", "/units", "/list?list=problems", "/list?list=unopened&unit=NAV", "/followups", "/manual",
 		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/users", "/admin/tokens",
 		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login",

@@ -30,8 +30,7 @@ func TestIncidentXLSXForPeople(t *testing.T) {
 		Decision: store.DecisionAssessed, Note: "ringte mottakeren", Actor: "user:kari", At: now, Deadline: now.AddDate(0, 0, 14)}); err != nil {
 		t.Fatal(err)
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	q := url.Values{"from": {now.AddDate(0, 0, -60).Format("2006-01-02")}, "to": {now.Format("2006-01-02")}}
 	get := func(path, token string) []byte {
 		t.Helper()

@@ -15,8 +15,7 @@ import (
 func TestLoggedOutSessionNotRememberedWhileDatabaseDown(t *testing.T) {
 	t.Run("other routes", func(t *testing.T) {
 		e := newEnv(t)
-		b := e.browser()
-		b.login("kari", e.user("kari", "admin", "", ""))
+		b := e.loggedIn("kari", "admin", "", "")
 		if code, _ := b.get("/ops"); code != http.StatusOK {
 			t.Fatalf("/ops after login: %d", code)
 		}
@@ -29,9 +28,7 @@ func TestLoggedOutSessionNotRememberedWhileDatabaseDown(t *testing.T) {
 		}
 	})
 	e := newEnv(t)
-	pw := e.user("ops-olga", "operations", "", "")
-	b := e.browser()
-	b.login("ops-olga", pw)
+	b := e.loggedIn("ops-olga", "operations", "", "")
 	code, page := b.get("/ops")
 	if code != http.StatusOK {
 		t.Fatalf("/ops after login: %d", code)

@@ -39,8 +39,7 @@ func TestListHeadingKeepsItsNameWhenEmpty(t *testing.T) {
 	if err := db.GetContext(ctx, &otherRid, `SELECT id FROM recipients WHERE ident = '910055003'`); err != nil {
 		t.Fatal(err)
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", orgA, ""))
+	b := e.loggedIn("kari", "compliance", orgA, "")
 	heading := func(path string) string {
 		t.Helper()
 		code, page := b.get(path)
@@ -75,8 +74,7 @@ func TestListHeadingKeepsItsNameWhenEmpty(t *testing.T) {
 func TestListTotal(t *testing.T) {
 	e := newEnv(t)
 	e.seed(6)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", orgA, ""))
+	b := e.loggedIn("kari", "compliance", orgA, "")
 	total := regexp.MustCompile(`<p class="muted" id="list-total">([^<]*)</p>`)
 	_, page := b.get("/list?list=unopened")
 	if m := total.FindStringSubmatch(page); m == nil || m[1] != "6 shipments" {

@@ -42,8 +42,7 @@ func TestUnitsAdmin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.seed(2) // units Barnevernstjenesten and NAV of 964338531
-	b := e.browser()
-	b.login("admin", e.user("admin", "admin", "", ""))
+	b := e.loggedIn("admin", "admin", "", "")
 	code, page := b.get("/admin/units")
 	if code != http.StatusOK || !strings.Contains(page, "Barnevernstjenesten") || !strings.Contains(page, "NAV") {
 		t.Fatalf("units page %d:\n%s", code, page)
@@ -80,8 +79,7 @@ func TestUnitsAdmin(t *testing.T) {
 		t.Fatal("unit changes are not audited")
 	}
 	// A compliance officer may not change units.
-	c := e.browser()
-	c.login("kari", e.user("kari", "compliance", "964338531", ""))
+	c := e.loggedIn("kari", "compliance", "964338531", "")
 	if code, _ := c.get("/admin/units"); code != http.StatusForbidden {
 		t.Fatalf("compliance on the units page: %d", code)
 	}
@@ -104,8 +102,7 @@ func TestPreviewPage(t *testing.T) {
 		{Step: "catch-up reminder 1", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten", Shipments: 812, Waiting: true},
 		{Step: "print", Policy: "default", SenderOrg: "974760673", SenderUnit: "Skatt", Shipments: 3},
 	}}))
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	code, page := b.get("/preview")
 	if code != http.StatusOK || !strings.Contains(page, "catch-up reminder 1") || !strings.Contains(page, "812") ||
 		strings.Contains(page, "Skatt") || !strings.Contains(page, "waits for the send window") {
@@ -119,8 +116,7 @@ func TestAuditShowsUnscopedViewsToTheOrganisation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	sh := e.seed(1)[0]
-	admin := e.browser()
-	admin.login("admin", e.user("admin", "admin", "", ""))
+	admin := e.loggedIn("admin", "admin", "", "")
 	if code, _ := admin.get("/shipments/" + sh.ID); code != http.StatusOK {
 		t.Fatalf("evidence page: %d", code)
 	}
@@ -142,8 +138,7 @@ func TestAuditShowsUnscopedViewsToTheOrganisation(t *testing.T) {
 		}
 	}
 	// And the page the compliance officer sees lists it.
-	c := e.browser()
-	c.login("kari", e.user("kari", "compliance", "964338531", ""))
+	c := e.loggedIn("kari", "compliance", "964338531", "")
 	if _, page := c.get("/audit"); !strings.Contains(page, "user:admin") {
 		t.Fatal("the audit page does not show the admin's view")
 	}

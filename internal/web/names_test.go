@@ -31,8 +31,7 @@ func TestNamesBesideNumbers(t *testing.T) {
 			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, fmt.Sprintf("k%d", i), batch, now)
 	}
 	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'x', $2)`, got[3].ID, now)
-	b := e.browser()
-	b.login("anna", e.user("anna", "admin", "", ""))
+	b := e.loggedIn("anna", "admin", "", "")
 	const recipient, sender, person = "Registerenheten i Brønnøysund", "Bergen kommune", "Kari Nordmann"
 	pages := []struct {
 		path  string

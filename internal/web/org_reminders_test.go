@@ -47,8 +47,7 @@ func TestOrganisationListShowsItsReminders(t *testing.T) {
 	notif("r3", "sent", "<reminder.ccc@postvakt>", "", time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC), 2, other[0].ID)
 	notif("r4", "no_address", "", "", time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC), 2, got[0].ID)
 
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", orgA, ""))
+	b := e.loggedIn("kari", "compliance", orgA, "")
 	_, sum := b.get("/unopened")
 	m := regexp.MustCompile(`href="(/list\?list=unopened&amp;rid=\d+)">974760673<`).FindStringSubmatch(sum)
 	if m == nil {

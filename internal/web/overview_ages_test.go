@@ -16,8 +16,7 @@ import (
 func TestOverviewAgeBandsLeadToTheirLetters(t *testing.T) {
 	e := newEnv(t)
 	e.seed(40) // SvarUt, sent 40 to 1 days ago
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	_, page := b.get("/")
 	i, j := strings.Index(page, `<table id="age-buckets">`), strings.Index(page, `<section id="week">`)
 	if i < 0 || j < i {

@@ -28,8 +28,7 @@ func TestReadyWhenTheDatabaseNeedsANewerBinary(t *testing.T) {
 		!strings.Contains(body, "the database (at 99999) needs at least 99999") {
 		t.Fatalf("/readyz on a database that needs a newer binary: %d %s", code, body)
 	}
-	ops := e.browser()
-	ops.login("ops", e.user("ops", "operations", "", ""))
+	ops := e.loggedIn("ops", "operations", "", "")
 	code, page := ops.get("/ops")
 	if code != 200 || !strings.Contains(page, "newer than this postvakt can serve") || strings.Contains(page, "migrations pending") {
 		t.Fatalf("/ops on a database that needs a newer binary: %d\n%s", code, page)

@@ -30,8 +30,7 @@ func TestSearchKeepsPersonIDsOutOfURLs(t *testing.T) {
 	const person = "01017012343"
 	e := newEnv(t)
 	e.seed(6)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	_, form := b.get("/search")
 	if !strings.Contains(form, `method="post" action="/search"`) || csrf(form) == "" {
 		t.Fatalf("the search form is not a POST with a CSRF token:\n%s", form)
@@ -91,8 +90,7 @@ func TestSearchKeepsPersonIDsOutOfURLs(t *testing.T) {
 		t.Errorf("bad recipient: %d", code)
 	}
 	// An officer of another organisation learns nothing about the person.
-	eva := e.browser()
-	eva.login("eva", e.user("eva", "compliance", "974760673", ""))
+	eva := e.loggedIn("eva", "compliance", "974760673", "")
 	_, form = eva.get("/search")
 	if code, loc, page := eva.post("/search", url.Values{"csrf": {csrf(form)}, "recipient": {person}}); code != http.StatusOK || loc != "" || !strings.Contains(page, `id="none"`) || strings.Contains(page, person) {
 		t.Errorf("search outside the scope: %d %q", code, loc)
@@ -164,10 +162,8 @@ func TestProtectTakesTokensAndSessions(t *testing.T) {
 		}
 		return resp.StatusCode
 	}
-	ops := e.browser()
-	ops.login("ops", e.user("ops", "operations", "", ""))
-	comp := e.browser()
-	comp.login("kari", e.user("kari", "compliance", "964338531", ""))
+	ops := e.loggedIn("ops", "operations", "", "")
+	comp := e.loggedIn("kari", "compliance", "964338531", "")
 	for _, tc := range []struct {
 		name  string
 		b     *browser
@@ -211,8 +207,7 @@ func TestPrintBatchThatChangedIsNotDecided(t *testing.T) {
 			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, "k-"+sh.ID, batch, now)
 	}
 	hold(got[0])
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	_, page := b.get(fmt.Sprintf("/print/%d", batch))
 	form := formOf(t, page, fmt.Sprintf("/print/%d/release", batch))
 	if form.Get("shipments") != "1" || form.Get("digest") == "" {

@@ -31,8 +31,7 @@ func TestHeaderSaysWhenTheLoginEnds(t *testing.T) {
 	}
 
 	long := newEnvWith(t, web.WithSessionTTL(20*time.Hour))
-	lb := long.browser()
-	lb.login("ola", long.user("ola", "compliance", "964338531", ""))
+	lb := long.loggedIn("ola", "compliance", "964338531", "")
 	if _, page := lb.get("/followups"); !strings.Contains(page, "Logged in until 2026-11-24 09:00") {
 		t.Errorf("a login ending tomorrow: the header lacks its date:\n%.2000s", page)
 	}

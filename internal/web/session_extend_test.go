@@ -58,8 +58,7 @@ func (b *browser) extend(page string, form url.Values) (int, string, int) {
 // then says nothing more of it.
 func TestStaySignedIn(t *testing.T) {
 	e := newEnv(t)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	if _, page := b.get("/followups"); strings.Contains(page, `id="session-notice"`) {
 		t.Error("a fresh login's page warns that it ends")
 	}
@@ -120,8 +119,7 @@ func TestStaySignedIn(t *testing.T) {
 // again and offers no form, and a form sent all the same changes nothing.
 func TestStaySignedInHasALimit(t *testing.T) {
 	e := newEnv(t)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	e.sessionEnd(now.Add(-10*time.Hour), now.Add(10*time.Minute))
 	_, page := b.get("/followups")
 	if !strings.Contains(page, `id="stay-signed-in"`) {
@@ -154,8 +152,7 @@ func TestStaySignedInHasALimit(t *testing.T) {
 func TestStaySignedInTooLate(t *testing.T) {
 	e := newEnv(t)
 	id := e.seed(2)[1].ID
-	b := e.browser()
-	b.login("kari", e.user("kari", "unit", "964338531", "NAV"))
+	b := e.loggedIn("kari", "unit", "964338531", "NAV")
 	e.sessionEnd(now, now.Add(5*time.Minute))
 	_, page := b.get("/shipments/" + id)
 	if !strings.Contains(page, `id="stay-signed-in"`) || !strings.Contains(page, `id="followup-form"`) {

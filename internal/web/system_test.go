@@ -43,8 +43,7 @@ func TestRegisterSenderSystem(t *testing.T) {
 	}
 	// The UI's report by system: the form keeps the filter, the letters
 	// show their system, and the follow-up form carries the filter on.
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	code, page := b.get("/incidents?" + q.Encode())
 	if code != 200 || !strings.Contains(page, `name="system" value="SEPO"`) || !strings.Contains(page, "<td>SEPO</td>") ||
 		strings.Contains(page, "<td>compliance-test</td>") || !strings.Contains(page, `<input type="hidden" name="system" value="SEPO">`) {

@@ -55,8 +55,7 @@ func TestTimelineInPageLanguage(t *testing.T) {
 	}
 	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, 'poll_error', 'svarut', $2, $3)`,
 		id, now, asRecorded)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	for _, lang := range []struct{ accept, label string }{{"nb-NO,nb;q=0.9", "Ordlyd i loggen:"}, {"da-DK,da;q=0.9", "Ordlyd i loggen:"}} {
 		code, page := b.doIn(lang.accept, "GET", "/shipments/"+id, nil)
 		if code != http.StatusOK {
@@ -167,8 +166,7 @@ func TestTimelineWritersInPageLanguage(t *testing.T) {
 				said++
 			}
 		}
-		b := e.browser()
-		b.login("kari-"+c.org, e.user("kari-"+c.org, "compliance", c.org, ""))
+		b := e.loggedIn("kari-"+c.org, "compliance", c.org, "")
 		code, page := b.doIn(c.accept, "GET", "/shipments/"+c.id, nil)
 		if code != http.StatusOK {
 			t.Fatalf("%s: %d", c.accept, code)
@@ -196,8 +194,7 @@ func TestTimelineKindInPageLanguage(t *testing.T) {
 	db := e.st.DB()
 	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, 'print_decided', 'policy', $2, 'print order decided (policy p)')`, id, now.Add(-2*time.Minute))
 	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, 'some_future_kind', 'policy', $2, 'x')`, id, now.Add(-time.Minute))
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	for _, lang := range []struct{ accept, want string }{
 		{"nb-NO,nb;q=0.9", "utskrift besluttet"}, {"da-DK,da;q=0.9", "udskrift besluttet"}, {"en-GB", "print decided"},
 	} {

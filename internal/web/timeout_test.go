@@ -39,8 +39,7 @@ func TestStatementTimeoutAnswers503(t *testing.T) {
 	e := &env{t: t, srv: srv, st: jobs, log: logBuf}
 	storetest.Register(t, jobs, storetest.Letter(1))
 	tok := e.token("compliance", "964338531", "")
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	b.c.Timeout = 10 * time.Second // without the timeout a request waits for the lock: fail, not hang
 	api := func() (int, map[string]any) {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/shipments", nil)

@@ -107,6 +107,15 @@ func (b *browser) login(name, password string) {
 	_ = loc
 }
 
+// loggedIn creates the user name with role, org and unit and returns a
+// new browser logged in as them.
+func (e *env) loggedIn(name, role, org, unit string) *browser {
+	e.t.Helper()
+	b := e.browser()
+	b.login(name, e.user(name, role, org, unit))
+	return b
+}
+
 // seed registers shipments: for two units of one sender org, to two
 // organisations and a person; returns them in order.
 func (e *env) seed(n int) []store.Shipment {

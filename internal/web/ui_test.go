@@ -88,12 +88,9 @@ func TestSessionCookieFlags(t *testing.T) {
 func TestScopeAndRoles(t *testing.T) {
 	e := newEnv(t)
 	got := e.seed(6)
-	nav := e.browser()
-	nav.login("ola", e.user("ola", "unit", "964338531", "NAV"))
-	ops := e.browser()
-	ops.login("ops", e.user("ops", "operations", "", ""))
-	other := e.browser()
-	other.login("eva", e.user("eva", "compliance", "974760673", ""))
+	nav := e.loggedIn("ola", "unit", "964338531", "NAV")
+	ops := e.loggedIn("ops", "operations", "", "")
+	other := e.loggedIn("eva", "compliance", "974760673", "")
 	for _, tc := range []struct {
 		name string
 		b    *browser
@@ -133,8 +130,7 @@ func TestScopeAndRoles(t *testing.T) {
 		t.Error("unit list shows another unit's shipment or misses its own")
 	}
 	// A person id is never shown unmasked in a list.
-	adm := e.browser()
-	adm.login("adm", e.user("adm", "admin", "", ""))
+	adm := e.loggedIn("adm", "admin", "", "")
 	_, page = adm.get("/list?list=unopened")
 	if strings.Contains(page, "01017012343") || !strings.Contains(page, "010170*****") {
 		t.Error("person id not masked in the list")
@@ -226,8 +222,7 @@ func TestAuditAPI(t *testing.T) {
 func TestFollowUpResend(t *testing.T) {
 	e := newEnv(t)
 	got := e.seed(2)
-	b := e.browser()
-	b.login("ola", e.user("ola", "unit", "964338531", "NAV"))
+	b := e.loggedIn("ola", "unit", "964338531", "NAV")
 	_, page := b.get("/shipments/" + got[1].ID)
 	token := csrf(page)
 	for _, tc := range []struct {

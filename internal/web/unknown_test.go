@@ -20,8 +20,7 @@ func TestUnknownToChannelIsVisible(t *testing.T) {
 		ObservedAt: now, Message: "the channel has never heard of this shipment"}); err != nil {
 		t.Fatal(err)
 	}
-	adm := e.browser()
-	adm.login("adm", e.user("adm", "admin", "", ""))
+	adm := e.loggedIn("adm", "admin", "", "")
 	_, page := adm.get("/list?list=unknown_to_channel")
 	if !strings.Contains(page, got[0].ID) || strings.Contains(page, got[1].ID) || !strings.Contains(page, "unknown to channel") {
 		t.Errorf("the unknown list:\n%s", page)

@@ -25,8 +25,7 @@ func TestListViewsPerOrganisationAndUnit(t *testing.T) {
 	db := e.st.DB()
 	db.MustExec(`UPDATE shipments SET state = 'rejected' WHERE id = $1`, got[1].ID)
 	db.MustExec(`UPDATE shipments SET state = 'failed' WHERE id = $1`, got[3].ID)
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 
 	link := func(page, id string) string {
 		t.Helper()
@@ -105,8 +104,7 @@ func TestUnitFilterOffersTheUnitsInScope(t *testing.T) {
 	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{{SenderOrg: "974760673", Name: "Skole"}}); err != nil {
 		t.Fatal(err)
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
 	const want = `<datalist id="unit-choices"><option value="Barnevernstjenesten"><option value="NAV"></datalist>`
 	for _, p := range []string{"/unopened", "/units?list=problems", "/list?list=problems"} {
 		if _, page := b.get(p); !strings.Contains(page, want) || !strings.Contains(page, `list="unit-choices"`) {
@@ -114,8 +112,7 @@ func TestUnitFilterOffersTheUnitsInScope(t *testing.T) {
 			t.Errorf("%s offers %.120s, want %s", p, page[max(i, 0):], want)
 		}
 	}
-	u := e.browser()
-	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
+	u := e.loggedIn("nav", "unit", "964338531", "NAV")
 	if _, page := u.get("/unopened"); !strings.Contains(page, `<datalist id="unit-choices"><option value="NAV"></datalist>`) {
 		t.Error("a unit's user is offered other units")
 	}
@@ -136,10 +133,8 @@ func TestClassChoicesInScope(t *testing.T) {
 		letter("skole", "974760673", "Skole", "elevmappe")}, store.SourceAPI, "test"); err != nil {
 		t.Fatal(err)
 	}
-	b := e.browser()
-	b.login("kari", e.user("kari", "compliance", "964338531", ""))
-	u := e.browser()
-	u.login("nav", e.user("nav", "unit", "964338531", "NAV"))
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	u := e.loggedIn("nav", "unit", "964338531", "NAV")
 	const officer = `<datalist id="class-choices"><option value="barnevern"><option value="taushetsbelagt"></datalist>`
 	const unit = `<datalist id="class-choices"><option value="taushetsbelagt"></datalist>`
 	report := "/incidents?from=" + now.AddDate(0, 0, -7).Format("2006-01-02") + "&to=" + now.Format("2006-01-02")
