@@ -6,7 +6,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,20 +16,6 @@ import (
 	"postvakt/internal/i18n"
 	"postvakt/internal/store"
 )
-
-// getIn fetches path with the browser's language set to lang.
-func (b *browser) getIn(lang, path string) (int, string) {
-	b.e.t.Helper()
-	req, _ := http.NewRequest("GET", b.e.srv.URL+path, nil)
-	req.Header.Set("Accept-Language", map[string]string{"nb": "nb-NO,nb;q=0.9", "da": "da-DK", "en": "en-GB"}[lang])
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
 
 func elements(doc *html.Node, tags ...string) []*html.Node {
 	var out []*html.Node
@@ -329,15 +314,7 @@ func TestA11yUnitAddressErrorTiedToField(t *testing.T) {
 	_, page := b.get("/admin/units")
 	us, _ := e.st.Units(context.Background(), store.Scope{})
 	form := url.Values{"csrf": {csrf(page)}, "contact_email": {"nav@bergen.kommune.no"}, "manager_email": {"leder(at)bergen"}}
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/admin/units/%d", e.srv.URL, us[1].ID), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9")
-	resp, err := b.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body := b.request("POST", fmt.Sprintf("/admin/units/%d", us[1].ID), form, http.Header{"Accept-Language": {languages["nb"]}})
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad address: %d", resp.StatusCode)
 	}

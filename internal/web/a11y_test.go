@@ -373,24 +373,8 @@ func TestA11yFollowUpErrorIdentifiesField(t *testing.T) {
 	_, page := b.get("/shipments/" + id)
 	form := url.Values{"csrf": {csrf(page)}, "decision": {"resent"}, "new_channel": {"svarut"},
 		"new_channel_id": {"xx"}, "note": {"sendt på nytt etter telefon"}}
-	req, _ := http.NewRequest("POST", b.e.srv.URL+"/shipments/"+id+"/followup", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9")
-	resp, err := b.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var sb strings.Builder
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		sb.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	body := sb.String()
+	resp, raw := b.request("POST", "/shipments/"+id+"/followup", form, http.Header{"Accept-Language": {languages["nb"]}})
+	body := string(raw)
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("refused follow-up: %d", resp.StatusCode)
 	}

@@ -3,8 +3,6 @@ package web_test
 import (
 	"bytes"
 	"encoding/csv"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,22 +21,7 @@ func TestAuditXLSXForPeople(t *testing.T) {
 	e := newEnv(t)
 	seedAuditLog(t, e, 3)
 	b := e.loggedIn("kari", "compliance", auditOrg, "")
-	get := func(path string) []byte {
-		t.Helper()
-		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
-		req.Header.Set("Accept-Language", "nb-NO")
-		resp, err := b.c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d %.300s", path, resp.StatusCode, body)
-		}
-		return body
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(get("/audit/export?format=xlsx&actor=user%3Akari&action=view_shipment")))
+	f, err := excelize.OpenReader(bytes.NewReader(b.download("/audit/export?format=xlsx&actor=user%3Akari&action=view_shipment")))
 	if err != nil {
 		t.Fatalf("XLSX does not open: %v", err)
 	}
@@ -65,7 +48,7 @@ func TestAuditXLSXForPeople(t *testing.T) {
 	}
 
 	// For programs: the CSV as before.
-	csvRows, err := csv.NewReader(bytes.NewReader(get("/audit/export?format=csv&actor=user%3Akari&action=view_shipment"))).ReadAll()
+	csvRows, err := csv.NewReader(bytes.NewReader(b.download("/audit/export?format=csv&actor=user%3Akari&action=view_shipment"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

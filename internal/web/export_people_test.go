@@ -3,8 +3,6 @@ package web_test
 import (
 	"bytes"
 	"encoding/csv"
-	"io"
-	"net/http"
 	"regexp"
 	"strconv"
 	"testing"
@@ -36,30 +34,15 @@ func TestExportXLSXForPeople(t *testing.T) {
 	b := e.loggedIn("kari", "compliance", "964338531", "")
 	const q = "list=unopened&stage=reminded&unit=NAV&channel=svarut&min_age=30"
 
-	get := func(lang, path string) []byte {
-		t.Helper()
-		req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
-		req.Header.Set("Accept-Language", lang)
-		resp, err := b.c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
-		}
-		return body
-	}
 	var shown []string
-	for _, m := range regexp.MustCompile(`href="/shipments/([0-9a-f-]{36})"`).FindAllStringSubmatch(string(get("nb-NO", "/list?"+q)), -1) {
+	for _, m := range regexp.MustCompile(`href="/shipments/([0-9a-f-]{36})"`).FindAllStringSubmatch(string(b.download("/list?"+q)), -1) {
 		shown = append(shown, m[1])
 	}
 	if want := []string{got[1].ID, got[3].ID}; len(shown) != 2 || shown[0] != want[0] || shown[1] != want[1] {
 		t.Fatalf("the filtered list shows %v, want %v", shown, want)
 	}
 
-	f, err := excelize.OpenReader(bytes.NewReader(get("nb-NO", "/export?"+q+"&format=xlsx")))
+	f, err := excelize.OpenReader(bytes.NewReader(b.download("/export?" + q + "&format=xlsx")))
 	if err != nil {
 		t.Fatalf("XLSX does not open: %v", err)
 	}
@@ -98,7 +81,7 @@ func TestExportXLSXForPeople(t *testing.T) {
 		}
 	}
 
-	csvRows, err := csv.NewReader(bytes.NewReader(get("nb-NO", "/export?"+q+"&format=csv"))).ReadAll()
+	csvRows, err := csv.NewReader(bytes.NewReader(b.download("/export?" + q + "&format=csv"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -67,17 +66,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	}
 	for _, lang := range i18n.Languages {
 		for _, p := range pages {
-			req, _ := http.NewRequest("GET", e.srv.URL+p, nil)
-			req.Header.Set("Accept-Language", map[string]string{"nb": "nb-NO,nb;q=0.9", "da": "da-DK", "en": "en-GB"}[lang])
-			resp, err := b.c.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			page := string(body)
-			if resp.StatusCode >= 500 || !strings.Contains(page, `<html lang="`+lang+`">`) {
-				t.Errorf("%s %s: %d, not in %s:\n%.300s", lang, p, resp.StatusCode, lang, page)
+			code, page := b.getIn(lang, p)
+			if code >= 500 || !strings.Contains(page, `<html lang="`+lang+`">`) {
+				t.Errorf("%s %s: %d, not in %s:\n%.300s", lang, p, code, lang, page)
 			}
 			if i := strings.Index(page, "⟦"); i >= 0 {
 				t.Errorf("%s %s: untranslated key %.60s", lang, p, page[i:])
@@ -97,15 +88,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	if code, _, _ := b.post("/settings", map[string][]string{"csrf": {csrf(page)}, "lang": {"da"}}); code != http.StatusSeeOther {
 		t.Fatalf("save settings: %d", code)
 	}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/", nil)
-	req.Header.Set("Accept-Language", "en")
-	resp, err := b.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), "Overblik") {
+	if _, body := b.request("GET", "/", nil, http.Header{"Accept-Language": {"en"}}); !strings.Contains(string(body), "Overblik") {
 		t.Errorf("user language da not used:\n%.500s", body)
 	}
 }

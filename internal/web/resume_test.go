@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,19 +30,11 @@ func hiddenFields(page string) url.Values {
 // browsers send it, or without it ("") and with an Origin as older ones do.
 func (b *browser) postFrom(site, origin, path string, form url.Values) (int, string) {
 	b.e.t.Helper()
-	req, _ := http.NewRequest("POST", b.e.srv.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9")
-	req.Header.Set("Origin", origin)
+	h := http.Header{"Accept-Language": {languages["nb"]}, "Origin": {origin}}
 	if site != "" {
-		req.Header.Set("Sec-Fetch-Site", site)
+		h.Set("Sec-Fetch-Site", site)
 	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := b.request("POST", path, form, h)
 	return resp.StatusCode, html.UnescapeString(string(body))
 }
 

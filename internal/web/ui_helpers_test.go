@@ -58,22 +58,59 @@ func (b *browser) get(path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// doIn sends a request as a browser set to the languages acceptLanguage
-// names, returning the status and the page unescaped.
-func (b *browser) doIn(acceptLanguage, method, path string, form url.Values) (int, string) {
+// request sends a request with these headers (and form as its body when
+// not nil) and returns the response, its body read and closed.
+func (b *browser) request(method, path string, form url.Values, header http.Header) (*http.Response, []byte) {
 	b.e.t.Helper()
-	req, _ := http.NewRequest(method, b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.e.srv.URL+path, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	req.Header.Set("Accept-Language", acceptLanguage)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	got, _ := io.ReadAll(resp.Body)
+	return resp, got
+}
+
+// languages are the Accept-Language headers of browsers set to each of
+// postvakt's languages.
+var languages = map[string]string{"nb": "nb-NO,nb;q=0.9", "da": "da-DK", "en": "en-GB"}
+
+// doIn sends a request as a browser set to the languages acceptLanguage
+// names, returning the status and the page unescaped.
+func (b *browser) doIn(acceptLanguage, method, path string, form url.Values) (int, string) {
+	b.e.t.Helper()
+	resp, body := b.request(method, path, form, http.Header{"Accept-Language": {acceptLanguage}})
 	return resp.StatusCode, html.UnescapeString(string(body))
+}
+
+// getIn fetches path with the browser's language set to lang (nb, da, en),
+// returning the status and the page as sent.
+func (b *browser) getIn(lang, path string) (int, string) {
+	b.e.t.Helper()
+	resp, body := b.request("GET", path, nil, http.Header{"Accept-Language": {languages[lang]}})
+	return resp.StatusCode, string(body)
+}
+
+// download fetches a file as a browser set to Norwegian bokmål and fails
+// the test unless it is there.
+func (b *browser) download(path string) []byte {
+	b.e.t.Helper()
+	resp, body := b.request("GET", path, nil, http.Header{"Accept-Language": {"nb-NO"}})
+	if resp.StatusCode != http.StatusOK {
+		b.e.t.Fatalf("%s: %d %.300s", path, resp.StatusCode, body)
+	}
+	return body
 }
 
 // post submits a form and returns status, Location and body.
