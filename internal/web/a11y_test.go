@@ -20,15 +20,13 @@ import (
 	"golang.org/x/net/html"
 
 	"postvakt/internal/store"
-	"postvakt/internal/web"
 )
 
 // a11yPages seeds shipments, a held print batch and a manual-handling item
 // and returns a logged-in admin browser and the pages to check.
 func a11yPages(t *testing.T) (*browser, []string, []store.Shipment) {
 	t.Helper()
-	var e *env
-	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}))
+	e := newPrintEnv(t)
 	got := e.seed(9)
 	db := e.st.DB()
 	var batch int64

@@ -37,8 +37,7 @@ func (f storePrint) RejectBatch(ctx context.Context, id int64, seen store.PrintB
 // folder).
 func TestBrowser(t *testing.T) {
 	ctx := context.Background()
-	var e *env
-	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}))
+	e := newPrintEnv(t)
 	got := e.seed(18)
 	db := e.st.DB()
 	db.MustExec(`UPDATE shipments SET state = 'available', stage = 'reminded', reminders_sent = 1, last_reminded_at = $2 WHERE id = $1`, got[0].ID, now.Add(-48*time.Hour))
@@ -286,6 +285,15 @@ func TestBrowser(t *testing.T) {
 
 // printer defers to a storePrint over the env's store, which exists only
 // after the server is made.
+// newPrintEnv is newEnvWith(t, opts...) whose print approvals release and
+// reject batches in its own store.
+func newPrintEnv(t *testing.T, opts ...web.Option) *env {
+	t.Helper()
+	var e *env
+	e = newEnvWith(t, append([]web.Option{web.WithPrintApprovals(printer{&e})}, opts...)...)
+	return e
+}
+
 type printer struct{ e **env }
 
 func (p printer) ReleaseBatch(ctx context.Context, id int64, seen store.PrintBatchSeen, actor string, now time.Time) error {

@@ -18,8 +18,7 @@ import (
 // ⟦key⟧ in the page, or a "missing translation" in the log.
 func TestEveryPageInEveryLanguage(t *testing.T) {
 	ctx := context.Background()
-	var e *env
-	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}), web.WithPreview(previewer{[]escalate.StepCount{
+	e := newPrintEnv(t, web.WithPreview(previewer{[]escalate.StepCount{
 		{Step: "catch-up reminder 1", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 12, Waiting: true},
 		{Step: "catch-up print", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 3, Approval: true},
 		{Step: "reminder 2", Policy: "default", SenderOrg: "964338531", SenderUnit: "Skole", Shipments: 1},

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"postvakt/internal/store"
-	"postvakt/internal/web"
 )
 
 // TestNamesBesideNumbers: once the register answers are cached (the names
@@ -17,8 +16,7 @@ import (
 // shown masked everywhere but on the (audited) evidence report.
 func TestNamesBesideNumbers(t *testing.T) {
 	ctx := context.Background()
-	var e *env
-	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}))
+	e := newPrintEnv(t)
 	got := e.seed(9) // recipients in turn: 974760673, 964338531, a person
 	db := e.st.DB()
 	var batch int64

@@ -194,8 +194,7 @@ func TestProtectTakesTokensAndSessions(t *testing.T) {
 // officer is told to look again.
 func TestPrintBatchThatChangedIsNotDecided(t *testing.T) {
 	ctx := context.Background()
-	var e *env
-	e = newEnvWith(t, web.WithPrintApprovals(printer{&e}))
+	e := newPrintEnv(t)
 	got := e.seed(4)
 	db := e.st.DB()
 	var batch int64

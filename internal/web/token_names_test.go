@@ -14,9 +14,7 @@ import (
 // revoked, the name may be used again.
 func TestTokenNameInUse(t *testing.T) {
 	e := newEnv(t)
-	e.user("root", "admin", "", "")
-	b := e.browser()
-	b.login("root", "correct horse battery root")
+	b := e.loggedIn("root", "admin", "", "")
 	_, page := b.get("/admin/tokens")
 	tok := csrf(page)
 	create := func(lang string) (int, string) {
@@ -56,9 +54,7 @@ func TestTokenNameInUse(t *testing.T) {
 // name field. A user's name still may not hold a space.
 func TestTokenNameRule(t *testing.T) {
 	e := newEnv(t)
-	e.user("root", "admin", "", "")
-	b := e.browser()
-	b.login("root", "correct horse battery root")
+	b := e.loggedIn("root", "admin", "", "")
 	_, page := b.get("/admin/tokens")
 	tok := csrf(page)
 	create := func(lang, path, name string) (int, string) {
