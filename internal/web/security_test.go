@@ -100,11 +100,7 @@ func TestSearchKeepsPersonIDsOutOfURLs(t *testing.T) {
 	if code, _ := anon.get("/list?list=search&recipient=" + person); code != http.StatusSeeOther {
 		t.Fatalf("anonymous list: %d", code)
 	}
-	resp, err := anon.c.Get(e.srv.URL + "/list?list=unopened&unit=NAV")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := anon.request("GET", "/list?list=unopened&unit=NAV", nil, nil)
 	if loc := resp.Header.Get("Location"); loc != "/login?next=%2Flist" {
 		t.Errorf("login redirect %q, want the path only", loc)
 	}

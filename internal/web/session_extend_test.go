@@ -34,13 +34,7 @@ func (e *env) sessionEnds() time.Time {
 // no cookie set).
 func (b *browser) extend(page string, form url.Values) (int, string, int) {
 	b.e.t.Helper()
-	req, _ := http.NewRequest("POST", b.e.srv.URL+"/session/extend", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, _ := b.request("POST", "/session/extend", form, nil)
 	age := -1
 	for _, c := range resp.Cookies() {
 		if c.Name == "pv_session" {

@@ -49,12 +49,7 @@ var hiddenRE = regexp.MustCompile(`name="(csrf|login_csrf)" value="([^"]+)"`)
 // get returns status and body.
 func (b *browser) get(path string) (int, string) {
 	b.e.t.Helper()
-	resp, err := b.c.Get(b.e.srv.URL + path)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := b.request("GET", path, nil, nil)
 	return resp.StatusCode, string(body)
 }
 
@@ -116,12 +111,7 @@ func (b *browser) download(path string) []byte {
 // post submits a form and returns status, Location and body.
 func (b *browser) post(path string, form url.Values) (int, string, string) {
 	b.e.t.Helper()
-	resp, err := b.c.PostForm(b.e.srv.URL+path, form)
-	if err != nil {
-		b.e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := b.request("POST", path, form, nil)
 	return resp.StatusCode, resp.Header.Get("Location"), string(body)
 }
 

@@ -66,11 +66,7 @@ func TestSessionCookieFlags(t *testing.T) {
 	pw := e.user("kari", "admin", "", "")
 	b := e.browser()
 	_, page := b.get("/login")
-	resp, err := b.c.PostForm(e.srv.URL+"/login", url.Values{"name": {"kari"}, "password": {pw}, "login_csrf": {csrf(page)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := b.request("POST", "/login", url.Values{"name": {"kari"}, "password": {pw}, "login_csrf": {csrf(page)}}, nil)
 	var found bool
 	for _, c := range resp.Cookies() {
 		if c.Name == "pv_session" {
