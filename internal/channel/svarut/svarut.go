@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"postvakt/internal/channel"
@@ -391,17 +392,21 @@ func (c *Client) bad(op string, resp *httpclient.Response, err error) error {
 // stays at SvarUt.
 var statusRecordFields = []string{"id", "forsendelsesId", "status", "sisteStatusEndring"}
 
-// statusRecordEvidence reduces a status record to statusRecordFields; a
-// record that is not a JSON object keeps only its fingerprint and those
-// fields it can show.
+// statusRecordEvidence reduces a status record to statusRecordFields, each
+// under the key the record gave it; a record that is not a JSON object
+// keeps only its fingerprint and those fields it can show. A key is kept
+// when the record's decoding reads it as a status fact: exactly, or equal
+// under case folding ("Status"), as encoding/json matches keys, so the
+// evidence holds what the state was read from, and the same as a record
+// of these facts alone keeps whole (readRecord).
 func statusRecordEvidence(r []byte) json.RawMessage {
 	var all map[string]json.RawMessage
 	if json.Unmarshal(r, &all) != nil {
 		return channel.Unreadable(r, "status", "sisteStatusEndring")
 	}
 	kept := make(map[string]json.RawMessage, len(statusRecordFields))
-	for _, k := range statusRecordFields {
-		if v, ok := all[k]; ok {
+	for k, v := range all {
+		if slices.ContainsFunc(statusRecordFields, func(f string) bool { return k == f || strings.EqualFold(k, f) }) {
 			kept[k] = v
 		}
 	}
