@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/mail"
 	"os"
 	"strings"
@@ -127,7 +128,7 @@ func read(r *Reader) Config {
 		DatabaseURL: r.String("DATABASE_URL", "", "PostgreSQL URL (lib/pq), e.g. postgres://postvakt:secret@db:5432/postvakt?sslmode=require"),
 		StatementTimeout: r.Duration("POSTVAKT_STATEMENT_TIMEOUT", time.Minute, "how long one database statement of a UI or API request may run: "+
 			"the database then ends it and the request is answered 503, saying so (statement_timeout on the requests' own connections, "+
-			"at least 1s); the background jobs (polls, imports, the purge, the escalation run) have none"),
+			"at least 1s, at most 596h); the background jobs (polls, imports, the purge, the escalation run) have none"),
 		Addr:      r.HostPort("POSTVAKT_ADDR", "127.0.0.1:8080", "host:port the API and UI listen on (:8080: every address)"),
 		LogLevel:  r.OneOf("POSTVAKT_LOG_LEVEL", "info", "debug, info, warn or error", "debug", "info", "warn", "error"),
 		LogFormat: r.OneOf("POSTVAKT_LOG_FORMAT", "text", "text or json", "text", "json"),
@@ -197,10 +198,19 @@ func read(r *Reader) Config {
 	}
 }
 
+// MaxStatementTimeout is the longest POSTVAKT_STATEMENT_TIMEOUT:
+// PostgreSQL's statement_timeout is a 32-bit count of milliseconds, and a
+// session that asks for more is refused as it connects (FATAL: invalid
+// value), which would end serve as it opens the requests' pool.
+const MaxStatementTimeout = math.MaxInt32 * time.Millisecond
+
 // validate checks the rules that span several variables, and bounds.
 func (c *Config) validate(r *Reader) {
 	if c.StatementTimeout > 0 && c.StatementTimeout < time.Second {
 		r.Failf("POSTVAKT_STATEMENT_TIMEOUT", "%s is less than 1s: pages would fail on an ordinary query", c.StatementTimeout)
+	}
+	if c.StatementTimeout > MaxStatementTimeout {
+		r.Failf("POSTVAKT_STATEMENT_TIMEOUT", "%s is more than PostgreSQL's statement_timeout takes (%s)", c.StatementTimeout, MaxStatementTimeout)
 	}
 	if m := c.Maskinporten; m.URL != "" && (m.ClientID == "" || m.KeyFile == "" || m.KeyID == "") {
 		r.Failf("POSTVAKT_MASKINPORTEN_URL", "is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID, POSTVAKT_MASKINPORTEN_KEY_FILE and POSTVAKT_MASKINPORTEN_KEY_ID are needed too")

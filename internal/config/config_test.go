@@ -103,6 +103,10 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "30"}, `POSTVAKT_STATEMENT_TIMEOUT: "30" is not a positive duration`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "0s"}, `POSTVAKT_STATEMENT_TIMEOUT: "0s" is not a positive duration`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "500ms"}, `POSTVAKT_STATEMENT_TIMEOUT: 500ms is less than 1s`},
+		// PostgreSQL's statement_timeout is a 32-bit count of milliseconds:
+		// a longer one is refused here, not by the database's FATAL when
+		// serve opens the requests' pool.
+		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "720h"}, `POSTVAKT_STATEMENT_TIMEOUT: 720h0m0s is more than PostgreSQL's statement_timeout takes (596h31m23.647s)`},
 	} {
 		_, err := Load(lookup(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
