@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -63,11 +64,28 @@ func (s *Server) noticeOf(r *http.Request, rq *request, now time.Time) *sessionN
 		return nil
 	}
 	back := r.URL.Path
-	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+	switch {
+	case r.Method != http.MethodGet:
+		back = s.pageAt(r.URL.Path)
+	case r.URL.RawQuery != "":
 		back = r.URL.RequestURI()
 	}
 	return &sessionNotice{At: sessionEnds(rq.expires, now), Minutes: int(max((left+time.Minute-1)/time.Minute, 1)),
 		Extend: s.extendedUntil(rq, now).After(rq.expires), Hours: int(max(maxLogin, s.sessionTTL) / time.Hour), Back: back}
+}
+
+// pageAt is the page a form's answer at path (a refused form shown again
+// at the form's address) leads back to: the nearest page above it that a
+// GET shows, "/shipments/{id}" for "/shipments/{id}/followup",
+// "/admin/users" for "/admin/users/{id}/disable"; a form's own address
+// has no page to GET (noSuchPage's 404).
+func (s *Server) pageAt(p string) string {
+	for ; p != "/" && p != "." && p != ""; p = path.Dir(p) {
+		if _, pattern := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: p}}); pattern != "/" && pattern != "" {
+			return p
+		}
+	}
+	return "/"
 }
 
 // extendSession is the "stay signed in" form: the session lasts sessionTTL

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,33 @@ func TestStaySignedInTooLate(t *testing.T) {
 	}
 	if fu, err := e.st.FollowUp(context.Background(), id, store.Scope{}); err == nil && fu.Decision != nil {
 		t.Error("a decision was recorded without a session")
+	}
+}
+
+// A page a form's answer shows (a refused follow-up: the letter's page
+// again, 400, at the form's address) offers "stay signed in" too, and it
+// leads back to a page there is: the letter's, not the form's address,
+// which has no page to GET (a 404).
+func TestStaySignedInFromARefusedForm(t *testing.T) {
+	e := newEnv(t)
+	id := e.seed(2)[1].ID
+	b := e.browser()
+	b.login("kari", e.user("kari", "unit", "964338531", "NAV"))
+	e.sessionEnd(now, now.Add(20*time.Minute))
+	_, page := b.get("/shipments/" + id)
+	code, _, body := b.post("/shipments/"+id+"/followup", url.Values{"csrf": {csrf(page)}, "decision": {"resent"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, `id="stay-signed-in"`) {
+		t.Fatalf("a refused follow-up 20 minutes before the end: %d, want 400 with the notice's form:\n%.2000s", code, body)
+	}
+	m := regexp.MustCompile(`name="next" value="([^"]*)"><button type="submit" id="stay-signed-in"`).FindStringSubmatch(body)
+	if m == nil || m[1] != "/shipments/"+id {
+		t.Fatalf("the notice's form leads back to %v, want the letter's page /shipments/%s", m, id)
+	}
+	code, loc, _ := b.extend(body, url.Values{"csrf": {csrf(body)}, "next": {m[1]}})
+	if code != http.StatusSeeOther || loc != "/shipments/"+id {
+		t.Errorf("stay signed in: %d to %q, want 303 to the letter's page", code, loc)
+	}
+	if code, _ := b.get(loc); code != http.StatusOK {
+		t.Errorf("GET %s after staying signed in: %d, want 200", loc, code)
 	}
 }
