@@ -76,8 +76,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 
 // badText finds text the JSON decoder would quietly turn into U+FFFD:
 // bytes that are not UTF-8, and escaped surrogates that are not a pair
-// (\ud800 alone). It returns the field (when it can tell) and what is
-// wrong, or an empty message.
+// (\ud800 alone). It returns the field (when it can tell; masked should
+// it be shaped like a national id) and what is wrong, or an empty message.
 func badText(raw json.RawMessage) (field, msg string) {
 	bad := func(b []byte) string {
 		switch {
@@ -95,7 +95,7 @@ func badText(raw json.RawMessage) (field, msg string) {
 	if json.Unmarshal(raw, &m) == nil {
 		for k, v := range m {
 			if bad(v) != "" {
-				field = k
+				field = string(model.MaskNationalIDsIn([]byte(k))) // named as an unknown field is (jsonProblem)
 			}
 		}
 	}

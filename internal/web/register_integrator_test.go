@@ -66,8 +66,9 @@ func TestRegisterRefusesContradictions(t *testing.T) {
 	}
 }
 
-// A decoding problem is told in the item's terms: the unknown field by its
-// name (masked when shaped like a national id), a wrong type by the JSON
+// A decoding problem is told in the item's terms: the unknown field, or
+// the field of text that is not UTF-8, by its name (masked when shaped
+// like a national id), a wrong type by the JSON
 // type the field needs; never Go's struct or type names. A sent_at without
 // a zone says so, and a bad sent_at is quoted masked.
 func TestRegisterDecodeProblemsInTheItemsTerms(t *testing.T) {
@@ -78,6 +79,8 @@ func TestRegisterDecodeProblemsInTheItemsTerms(t *testing.T) {
 	}{
 		{"unknown field", strings.Replace(good, `"class"`, `"klasse"`, 1), "klasse", "unknown field"},
 		{"unknown field shaped like an id", strings.Replace(good, `"class"`, `"01017012343"`, 1), "010170*****", "unknown field"},
+		{"text not UTF-8 under a key shaped like an id", strings.Replace(good, `"class":"taushetsbelagt"`, "\"01017012343\":\"taus\xffhet\"", 1),
+			"010170*****", "not valid UTF-8"},
 		{"boolean as a string", strings.Replace(good, `"confidential":true`, `"confidential":"true"`, 1), "confidential", "must be true or false, not a string"},
 		{"id as a number", strings.Replace(good, `"974760673"`, `974760673`, 1), "recipient.id", "must be a string, not a number"},
 		{"recipient as a string", strings.Replace(good, `{"kind":"org","id":"974760673"}`, `"974760673"`, 1), "recipient", "must be an object, not a string"},
