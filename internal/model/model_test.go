@@ -262,3 +262,23 @@ func TestNormalized(t *testing.T) {
 		t.Errorf("an id that is no UUID changed: %q", id)
 	}
 }
+
+// TestRecipientKindOf: a typed recipient is an organisation by its number
+// (Norwegian or Danish), a person by a valid national id, else neither.
+func TestRecipientKindOf(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want string
+		ok   bool
+	}{
+		{"964338531", RecipientOrg, true},
+		{"01017012343", RecipientPerson, true},
+		{"12345", "", false},
+		{"964338532", "", false},
+		{"", "", false},
+	} {
+		if got, ok := RecipientKindOf(tc.id); got != tc.want || ok != tc.ok {
+			t.Errorf("RecipientKindOf(%q) = %q, %v; want %q, %v", tc.id, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -84,6 +84,19 @@ const (
 	RecipientPerson = "person"
 )
 
+// RecipientKindOf is the kind of recipient id is: RecipientOrg for a valid
+// organisation number, RecipientPerson for a valid national id, false for
+// neither (a search or a filter typed by a person).
+func RecipientKindOf(id string) (string, bool) {
+	switch {
+	case CheckOrgNumber(id) == nil:
+		return RecipientOrg, true
+	case CheckPersonID(id) == nil:
+		return RecipientPerson, true
+	}
+	return "", false
+}
+
 // MaxFutureSkew is how far in the future a sent time may lie before it is
 // refused: clocks of sending systems drift a little.
 const MaxFutureSkew = 2 * time.Minute

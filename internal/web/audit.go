@@ -221,12 +221,8 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		q.Person = p
 		q.RID, _ = strconv.ParseInt(get("rid"), 10, 64)
 	} else if ident := searchIdent(p); ident != "" {
-		kind := model.RecipientOrg
-		switch {
-		case model.CheckOrgNumber(ident) == nil:
-		case model.CheckPersonID(ident) == nil:
-			kind = model.RecipientPerson
-		default:
+		kind, ok := model.RecipientKindOf(ident)
+		if !ok {
 			s.badAuditFilter(w, r, q, filterErr("err.audit_person"))
 			return
 		}

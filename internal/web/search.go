@@ -35,12 +35,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	ident := searchIdent(r.PostFormValue("recipient"))
 	d := searchData{From: strings.TrimSpace(r.PostFormValue("from")), To: strings.TrimSpace(r.PostFormValue("to"))}
-	kind := model.RecipientOrg
-	switch {
-	case model.CheckOrgNumber(ident) == nil:
-	case model.CheckPersonID(ident) == nil:
-		kind = model.RecipientPerson
-	default:
+	kind, ok := model.RecipientKindOf(ident)
+	if !ok {
 		d.Error, d.Field = "search.err_ident", "recipient"
 	}
 	for _, f := range [][2]string{{"from", d.From}, {"to", d.To}} {
