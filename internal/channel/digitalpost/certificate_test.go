@@ -69,13 +69,7 @@ func TestCertificateExpiry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			notAfter := time.Now().Add(tc.left).Truncate(time.Second)
 			certFile, keyFile := shortLivedCert(t, t.TempDir(), notAfter)
-			log, logs := logtest.New()
-			reg := prometheus.NewRegistry()
-			c, err := Build(Config{BaseURL: "http://127.0.0.1:1/apis/v1", SystemID: "s", APIToken: "t",
-				CertFile: certFile, KeyFile: keyFile, Logger: log}, reg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, logs, reg := certClient(t, certFile, keyFile)
 			got := expirySeconds(t, reg)
 			if want := time.Until(notAfter).Seconds(); math.Abs(got-want) > 60 {
 				t.Errorf("postvakt_certificate_expiry_seconds = %.0f, want %.0f", got, want)
@@ -108,6 +102,20 @@ func TestCertificateExpiry(t *testing.T) {
 
 // expirySeconds is the value of the one certificate gauge on reg, which
 // must be labelled channel="digitalpost".
+// certClient builds a client over certFile and keyFile (no server behind
+// it) with its log and its metrics' registry.
+func certClient(t *testing.T, certFile, keyFile string) (*Client, *logtest.Buffer, *prometheus.Registry) {
+	t.Helper()
+	log, logs := logtest.New()
+	reg := prometheus.NewRegistry()
+	c, err := Build(Config{BaseURL: "http://127.0.0.1:1/apis/v1", SystemID: "s", APIToken: "t",
+		CertFile: certFile, KeyFile: keyFile, Logger: log}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, logs, reg
+}
+
 func expirySeconds(t *testing.T, reg *prometheus.Registry) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
@@ -169,13 +177,7 @@ func TestCertificateRenewedWithoutRestart(t *testing.T) {
 	put(soonCert, certFile)
 	put(soonKey, keyFile)
 
-	log, logs := logtest.New()
-	reg := prometheus.NewRegistry()
-	c, err := Build(Config{BaseURL: "http://127.0.0.1:1/apis/v1", SystemID: "s", APIToken: "t",
-		CertFile: certFile, KeyFile: keyFile, Logger: log}, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, logs, reg := certClient(t, certFile, keyFile)
 	presented := func() time.Time {
 		t.Helper()
 		cert, err := c.cert.clientCertificate(nil)
