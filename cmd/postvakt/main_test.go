@@ -254,11 +254,12 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 		"POSTVAKT_DIGITALPOST_SYSTEM_ID=0d1c3f44-7a55-4e0b-9d8c-3f8e2f5b6a71 POSTVAKT_DIGITALPOST_API_TOKEN=t "
 	for _, tc := range []struct{ env, want string }{
 		{"POSTVAKT_RETENTION_YEARS=five", `POSTVAKT_RETENTION_YEARS: "five" is not a whole number`},
-		{"POSTVAKT_SVARUT_API=v9", `POSTVAKT_SVARUT_API: "v9" is not one of v2, v1`},
+		{"POSTVAKT_SVARUT_API=v9", `POSTVAKT_SVARUT_API: "v9" is not one of v2, v3, v1`},
 		{"POSTVAKT_ESCALATE_SCHEDULE=sometimes", `POSTVAKT_ESCALATE_SCHEDULE: "sometimes" is not a cron schedule`},
 		// SvarUt v1 under v2's root would take every letter for unknown.
 		{"POSTVAKT_SVARUT_API=v1 POSTVAKT_SVARUT_URL=https://svarut.ks.no/api", `POSTVAKT_SVARUT_URL: "https://svarut.ks.no/api": v1 takes SvarUt's service root`},
 		{"POSTVAKT_SVARUT_URL=https://svarut.ks.no/api/v2", `POSTVAKT_SVARUT_URL: "https://svarut.ks.no/api/v2": v2 takes SvarUt's API root`},
+		{"POSTVAKT_SVARUT_API=v3 POSTVAKT_SVARUT_URL=https://svarut.ks.no/api/v3", `POSTVAKT_SVARUT_URL: "https://svarut.ks.no/api/v3": v3 takes SvarUt's API root`},
 		// A listen address without a port fails before the database is
 		// opened, naming the variable.
 		{"POSTVAKT_ADDR=localhost", `POSTVAKT_ADDR: "localhost" is not host:port`},

@@ -8,11 +8,13 @@
 //   - KS SvarUt v2 (bearer token + IntegrasjonId/IntegrasjonPassord):
 //     POST /v2/kontoer/{kontoId}/forsendelser/status-sok {"forsendelseIds":[…]}
 //     → {"statuser":[{"id","sisteStatusEndring","status"}]} (unknown ids left out);
-//     GET /v2/forsendelser/{id}/hendelser → {"hendelser":[{"tidspunkt","hendelse"}]} (404 unknown).
+//     GET /v2/forsendelser/{id}/hendelser → {"hendelser":[{"tidspunkt","hendelse"}]} (404 unknown);
+//     v3: POST /v3/kontoer/{kontoId}/forsendelser/status/sok {"id":[…]} → the same answer.
 //   - KS SvarUt v1 (HTTP Basic) under /tjenester/api/forsendelse/v1:
 //     POST /statuser [ids] → {"statuser":[{"forsendelsesId":{"id"},"sisteStatusEndring":epoch-ms,"status"}]}
 //     (404 when none of the ids is known, as SvarUt does);
-//     GET /{id}/status → one such record; GET /{id}/historikk → {"hendelsesLogger":[{"tidspunkt","hendelse"}]}.
+//     GET /{id}/status → one such record; GET /{id}/historikk → {"hendelsesLogger":[{"tidspunkt","hendelse"}]},
+//     its times "18.10.2017 13:43:31" (Oslo, no zone) as SvarUt's v1 writes them.
 //   - Altinn 3 Correspondence (bearer): GET /correspondence/api/v1/correspondence/{id}/details
 //     (CorrespondenceDetailsExt with statusHistory and isConfidential; the
 //     top-level status is the highest-ranked status reached, Fetched not

@@ -95,6 +95,7 @@ func TestResponsesMatchSpecs(t *testing.T) {
 	tok := e.token()
 	e.clock.Advance(72 * time.Hour) // three days: every kind of status has happened
 	statusDoc := loadSpec(t, "svarut/forsendelse-status-api-v2.json", nil)
+	statusV3Doc := loadSpec(t, "svarut/forsendelse-status-api-v3.json", nil)
 	hendelserDoc := loadSpec(t, "svarut/forsendelse-hendelser-api-v2.json", nil)
 	altinnDoc := loadSpec(t, "altinn/altinn-correspondence-v1.json", patchAltinn)
 
@@ -120,6 +121,24 @@ func TestResponsesMatchSpecs(t *testing.T) {
 		got := decode[struct{ Statuser []forsendelseStatus }](t, data)
 		if len(got.Statuser) != len(svarutIDs) {
 			t.Errorf("got %d statuses for %d known ids (+1 unknown)", len(got.Statuser), len(svarutIDs))
+		}
+	})
+	// v3's status/sok takes {"id":[…]} and answers as v2 does; v2's body
+	// there is refused (its "id" is required).
+	t.Run("svarut v3 status/sok", func(t *testing.T) {
+		path := "/v3/kontoer/" + e.sim.opts.KontoID + "/forsendelser/status/sok"
+		req := e.request(http.MethodPost, path, map[string]any{"id": append(svarutIDs, "00000000-0000-4000-8000-000000000000")}, e.svarutHeaders(tok))
+		resp, data := e.do(req)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, data)
+		}
+		validateResponse(t, statusV3Doc, req, resp.StatusCode, resp.Header, data)
+		if got := decode[struct{ Statuser []forsendelseStatus }](t, data); len(got.Statuser) != len(svarutIDs) {
+			t.Errorf("got %d statuses for %d known ids (+1 unknown)", len(got.Statuser), len(svarutIDs))
+		}
+		req = e.request(http.MethodPost, path, map[string]any{"forsendelseIds": svarutIDs[:1]}, e.svarutHeaders(tok))
+		if resp, data := e.do(req); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("v2's body on v3: %d %s, want 400", resp.StatusCode, data)
 		}
 	})
 	t.Run("svarut hendelser", func(t *testing.T) {

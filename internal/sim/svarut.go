@@ -26,6 +26,7 @@ const svarutV1Base = "/tjenester/api/forsendelse/v1"
 
 func (s *Sim) svarutRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v2/kontoer/{kontoId}/forsendelser/status-sok", s.handleStatusSok)
+	mux.HandleFunc("POST /v3/kontoer/{kontoId}/forsendelser/status/sok", s.handleStatusSokV3)
 	mux.HandleFunc("GET /v2/forsendelser/{id}/hendelser", s.handleHendelser)
 	mux.HandleFunc("POST "+svarutV1Base+"/statuser", s.handleV1Statuser)
 	mux.HandleFunc("GET "+svarutV1Base+"/{id}/status", s.handleV1Status)
@@ -128,9 +129,33 @@ func (s *Sim) batchPoison(w http.ResponseWriter, r *http.Request, ids []string, 
 	return true
 }
 
-// handleStatusSok is the v2 bulk status search. Ids the account does not
-// have are left out of the answer (the spec has no error per id).
+// handleStatusSok is the v2 bulk status search: {"forsendelseIds":[…]}.
 func (s *Sim) handleStatusSok(w http.ResponseWriter, r *http.Request) {
+	s.statusSok(w, r, func() ([]string, error) {
+		var req struct {
+			ForsendelseIDs []string `json:"forsendelseIds"`
+		}
+		err := decodeBody(r, &req)
+		return req.ForsendelseIDs, err
+	}, "forsendelseIds")
+}
+
+// handleStatusSokV3 is the v3 bulk status search (forsendelse-status-api-v3):
+// {"id":[…]}, the same answer as v2's.
+func (s *Sim) handleStatusSokV3(w http.ResponseWriter, r *http.Request) {
+	s.statusSok(w, r, func() ([]string, error) {
+		var req struct {
+			ID []string `json:"id"`
+		}
+		err := decodeBody(r, &req)
+		return req.ID, err
+	}, "id")
+}
+
+// statusSok answers a bulk status search whose ids read reads from the
+// body (field names the list). Ids the account does not have are left out
+// of the answer (the spec has no error per id).
+func (s *Sim) statusSok(w http.ResponseWriter, r *http.Request, read func() ([]string, error), field string) {
 	if !s.svarutAuthV2(w, r) {
 		return
 	}
@@ -138,23 +163,21 @@ func (s *Sim) handleStatusSok(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusForbidden, "no access to konto "+r.PathValue("kontoId"))
 		return
 	}
-	var req struct {
-		ForsendelseIDs []string `json:"forsendelseIds"`
-	}
-	if err := decodeBody(r, &req); err != nil {
+	ids, err := read()
+	if err != nil {
 		writeError(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	noteIDs(r, req.ForsendelseIDs...)
-	if req.ForsendelseIDs == nil {
-		writeError(w, r, http.StatusBadRequest, "forsendelseIds is required")
+	noteIDs(r, ids...)
+	if ids == nil {
+		writeError(w, r, http.StatusBadRequest, field+" is required")
 		return
 	}
 	now := s.Now()
 	out := struct {
 		Statuser []forsendelseStatus `json:"statuser"`
-	}{Statuser: make([]forsendelseStatus, 0, len(req.ForsendelseIDs))}
-	for _, id := range req.ForsendelseIDs {
+	}{Statuser: make([]forsendelseStatus, 0, len(ids))}
+	for _, id := range ids {
 		if !isUUID(id) {
 			writeError(w, r, http.StatusBadRequest, "not a forsendelse id (uuid): "+id)
 			return
@@ -166,7 +189,7 @@ func (s *Sim) handleStatusSok(w http.ResponseWriter, r *http.Request) {
 		status, changed := svarutRecord(sh, now, false)
 		out.Statuser = append(out.Statuser, forsendelseStatus{ID: sh.id, SisteStatusEndring: changed, Status: status})
 	}
-	if s.batchPoison(w, r, req.ForsendelseIDs, func() any { return out }) {
+	if s.batchPoison(w, r, ids, func() any { return out }) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -177,16 +200,21 @@ type hendelse struct {
 	Hendelse  string `json:"hendelse"`
 }
 
-// hendelser is a shipment's event history at now; a nul or invalid_utf8
-// poison puts its odd bytes into the texts (see writeJSONRaw).
-func hendelser(sh *shipment, now time.Time) []hendelse {
+// hendelser is a shipment's event history at now, its times written by
+// format; a nul or invalid_utf8 poison puts its odd bytes into the texts
+// (see writeJSONRaw).
+func hendelser(sh *shipment, now time.Time, format func(time.Time) string) []hendelse {
 	evs := sh.eventsAt(now)
 	out := make([]hendelse, len(evs))
 	for i, e := range evs {
-		out[i] = hendelse{Tidspunkt: svarutTime(e.at), Hendelse: poisonedText(sh, e.text)}
+		out[i] = hendelse{Tidspunkt: format(e.at), Hendelse: poisonedText(sh, e.text)}
 	}
 	return out
 }
+
+// svarutV1HistoryTime formats a time as SvarUt's v1 historikk (and its SOAP
+// ForsendelsesServiceV9) does: "18.10.2017 13:43:31", Oslo time, no zone.
+func svarutV1HistoryTime(t time.Time) string { return t.In(oslo).Format("02.01.2006 15:04:05") }
 
 // handleHendelser is the v2 event history of one shipment; 404 for an
 // unknown id.
@@ -206,7 +234,7 @@ func (s *Sim) handleHendelser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, "forsendelse "+id+" not found")
 		return
 	}
-	writeJSONRaw(w, http.StatusOK, map[string][]hendelse{"hendelser": hendelser(sh, now)})
+	writeJSONRaw(w, http.StatusOK, map[string][]hendelse{"hendelser": hendelser(sh, now, svarutTime)})
 }
 
 type v1Status struct {
@@ -268,7 +296,7 @@ func (s *Sim) handleV1Historikk(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSONRaw(w, http.StatusOK, map[string][]hendelse{"hendelsesLogger": hendelser(sh, now)})
+	writeJSONRaw(w, http.StatusOK, map[string][]hendelse{"hendelsesLogger": hendelser(sh, now, svarutV1HistoryTime)})
 }
 
 // v1Shipment checks a v1 request's Basic auth and finds the shipment its

@@ -165,7 +165,15 @@ func TestSvarUtUnknownAndMalformedIDs(t *testing.T) {
 	req = e.request(http.MethodGet, svarutV1Base+"/"+sv.id+"/historikk", nil, nil)
 	req.SetBasicAuth(e.sim.opts.SvarUtUser, e.sim.opts.SvarUtPassword)
 	resp, data = e.do(req)
-	if h := decode[map[string][]hendelse](t, data)["hendelsesLogger"]; resp.StatusCode != 200 || len(h) == 0 {
-		t.Errorf("v1 historikk: %d %s", resp.StatusCode, data)
+	h := decode[map[string][]hendelse](t, data)["hendelsesLogger"]
+	if resp.StatusCode != 200 || len(h) == 0 {
+		t.Fatalf("v1 historikk: %d %s", resp.StatusCode, data)
+	}
+	// v1 writes its history times as SvarUt's v1 and SOAP services do
+	// ("18.10.2017 13:43:31", Oslo time, no zone), not as v2's date-time.
+	for _, e := range h {
+		if _, err := time.ParseInLocation("02.01.2006 15:04:05", e.Tidspunkt, oslo); err != nil {
+			t.Errorf("v1 historikk time %q: %v", e.Tidspunkt, err)
+		}
 	}
 }

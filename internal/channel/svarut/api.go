@@ -18,19 +18,27 @@ import (
 // v1Base is the legacy REST API's root below Config.BaseURL.
 const v1Base = "/tjenester/api/forsendelse/v1"
 
-// statusV2 asks POST /v2/kontoer/{kontoId}/forsendelser/status-sok for one
-// batch: {"forsendelseIds":[…]} → {"statuser":[{"id","sisteStatusEndring","status"}]}.
-func (c *Client) statusV2(ctx context.Context, ids []string, found map[string]channel.Observation) error {
-	body := struct {
+// statusSok asks the status search for one batch. v2: POST
+// /v2/kontoer/{kontoId}/forsendelser/status-sok {"forsendelseIds":[…]};
+// v3: POST /v3/kontoer/{kontoId}/forsendelser/status/sok {"id":[…]}. Both
+// answer {"statuser":[{"id","sisteStatusEndring","status"}]}.
+func (c *Client) statusSok(ctx context.Context, ids []string, found map[string]channel.Observation) error {
+	konto := url.PathEscape(c.cfg.KontoID)
+	path, body := "/v2/kontoer/"+konto+"/forsendelser/status-sok", any(struct {
 		ForsendelseIDs []string `json:"forsendelseIds"`
-	}{ids}
+	}{ids})
+	if c.cfg.API == APIv3 {
+		path, body = "/v3/kontoer/"+konto+"/forsendelser/status/sok", struct {
+			ID []string `json:"id"`
+		}{ids}
+	}
 	resp, err := c.http.Do(ctx, httpclient.Request{
 		Op:     "status",
 		Method: http.MethodPost,
-		Path:   "/v2/kontoer/" + url.PathEscape(c.cfg.KontoID) + "/forsendelser/status-sok",
+		Path:   path,
 	}.With(c.prepareV2(body)))
 	if err != nil {
-		return fmt.Errorf("svarut status of %d shipments: %w", len(ids), err)
+		return fmt.Errorf("svarut %s status of %d shipments: %w", c.cfg.API, len(ids), err)
 	}
 	raw, err := statuser(resp)
 	if err != nil {
@@ -101,7 +109,7 @@ func statuser(resp *httpclient.Response) ([]json.RawMessage, error) {
 	return *env.Statuser, nil
 }
 
-// prepareV2 sets the v2 credentials (Maskinporten bearer, IntegrasjonId,
+// prepareV2 sets the v2 (and v3) credentials (Maskinporten bearer, IntegrasjonId,
 // IntegrasjonPassord) and, if body is not nil, a JSON body; with it comes
 // what renews the token should SvarUt refuse it (Request.Unauthorized).
 func (c *Client) prepareV2(body any) (func(context.Context, *resty.Request) error, func(*httpclient.Response) bool) {

@@ -52,9 +52,11 @@ type fakeStatus struct {
 func newFake(t *testing.T) *fakeSvarUt {
 	t.Helper()
 	f := &fakeSvarUt{t: t, status: map[string]fakeStatus{}}
-	f.spec = spectest.Load(t, nil, specDir+"forsendelse-status-api-v2.json", specDir+"forsendelse-hendelser-api-v2.json")
+	f.spec = spectest.Load(t, nil, specDir+"forsendelse-status-api-v2.json", specDir+"forsendelse-hendelser-api-v2.json",
+		specDir+"forsendelse-status-api-v3.json")
 	mux := http.NewServeMux()
 	mux.Handle("POST /v2/kontoer/{konto}/forsendelser/status-sok", f.spec.Handler(t, f.guard(f.v2Status)))
+	mux.Handle("POST /v3/kontoer/{konto}/forsendelser/status/sok", f.spec.Handler(t, f.guard(f.v3Status)))
 	mux.Handle("GET /v2/forsendelser/{id}/hendelser", f.spec.Handler(t, f.guard(f.v2History)))
 	mux.Handle("POST "+v1Base+"/statuser", f.guard(f.v1Status))
 	mux.Handle("GET "+v1Base+"/{id}/historikk", f.guard(f.v1History))
@@ -111,8 +113,24 @@ func (f *fakeSvarUt) v2Status(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		f.t.Errorf("status-sok body: %v", err)
 	}
+	f.statuser(w, req.ForsendelseIDs)
+}
+
+// v3Status is v3's status/sok: {"id":[…]} in, v2's answer out.
+func (f *fakeSvarUt) v3Status(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ID []string `json:"id"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ID == nil {
+		f.t.Errorf("v3 status/sok body: %v, want {\"id\":[…]}", err)
+	}
+	f.statuser(w, req.ID)
+}
+
+// statuser answers a status search for ids: {"statuser":[…]}.
+func (f *fakeSvarUt) statuser(w http.ResponseWriter, ids []string) {
 	f.mu.Lock()
-	f.batches = append(f.batches, req.ForsendelseIDs)
+	f.batches = append(f.batches, ids)
 	type rec struct {
 		ID                 string `json:"id"`
 		SisteStatusEndring string `json:"sisteStatusEndring"`
@@ -121,7 +139,7 @@ func (f *fakeSvarUt) v2Status(w http.ResponseWriter, r *http.Request) {
 	out := struct {
 		Statuser []rec `json:"statuser"`
 	}{Statuser: []rec{}}
-	for _, id := range req.ForsendelseIDs {
+	for _, id := range ids {
 		if s, ok := f.status[strings.ToLower(id)]; ok { // SvarUt answers with the canonical lower-case id
 			out.Statuser = append(out.Statuser, rec{strings.ToLower(id), s.changed.Format("2006-01-02T15:04:05.000-07:00"), s.status})
 		}

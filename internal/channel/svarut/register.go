@@ -18,11 +18,11 @@ func init() {
 // configure reads POSTVAKT_SVARUT_*; SvarUt is off without a URL.
 func configure(_ config.Config, r *config.Reader) channel.Opener {
 	c := Config{
-		BaseURL:            r.URL("POSTVAKT_SVARUT_URL", "SvarUt base: for v2 the API root (https://svarut.ks.no/api), for v1 the service root (https://svarut.ks.no); unset = SvarUt off"),
-		API:                r.OneOf("POSTVAKT_SVARUT_API", APIv2, "v2 (bulk status-sok, Maskinporten + IntegrasjonId) or v1 (HTTP Basic)", APIv2, APIv1),
-		KontoID:            r.String("POSTVAKT_SVARUT_KONTO_ID", "", "SvarUt account (konto) UUID, v2"),
-		IntegrasjonID:      r.String("POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt integration id, v2"),
-		IntegrasjonPassord: r.Secret("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "SvarUt integration password, v2"),
+		BaseURL:            r.URL("POSTVAKT_SVARUT_URL", "SvarUt base: for v2 and v3 the API root (https://svarut.ks.no/api), for v1 the service root (https://svarut.ks.no); unset = SvarUt off"),
+		API:                r.OneOf("POSTVAKT_SVARUT_API", APIv2, "v2 (bulk status-sok, Maskinporten + IntegrasjonId), v3 (the v3 status/sok, same credentials) or v1 (HTTP Basic)", APIv2, APIv3, APIv1),
+		KontoID:            r.String("POSTVAKT_SVARUT_KONTO_ID", "", "SvarUt account (konto) UUID, v2 and v3"),
+		IntegrasjonID:      r.String("POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt integration id, v2 and v3"),
+		IntegrasjonPassord: r.Secret("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "SvarUt integration password, v2 and v3"),
 		User:               r.String("POSTVAKT_SVARUT_USER", "", "SvarUt v1 avsender name (HTTP Basic)"),
 		Password:           r.Secret("POSTVAKT_SVARUT_PASSWORD", "SvarUt v1 password"),
 	}
@@ -60,15 +60,15 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 // print.
 func check(r *config.Reader, c Config) {
 	switch c.API {
-	case APIv2:
+	case APIv2, APIv3:
 		if !channel.ValidUUID(c.KontoID) {
-			r.Failf("POSTVAKT_SVARUT_KONTO_ID", "%q is not a UUID: the v2 API needs the SvarUt account's id", c.KontoID)
+			r.Failf("POSTVAKT_SVARUT_KONTO_ID", "%q is not a UUID: the %s API needs the SvarUt account's id", c.KontoID, c.API)
 		}
 		if c.IntegrasjonID == "" {
-			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_ID", "required with the v2 API")
+			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_ID", "required with the %s API", c.API)
 		}
 		if c.IntegrasjonPassord == "" {
-			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "required with the v2 API (or _FILE)")
+			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "required with the %s API (or _FILE)", c.API)
 		}
 	case APIv1:
 		if c.User == "" {
@@ -83,14 +83,15 @@ func check(r *config.Reader, c Config) {
 		return // r.URL has said so
 	}
 	p := strings.TrimRight(u.Path, "/")
+	rooted := c.API == APIv2 || c.API == APIv3 // paths under the API root
 	switch {
-	case c.API == APIv2 && p == "" && strings.HasSuffix(strings.ToLower(u.Hostname()), "svarut.ks.no"):
-		// KS's own host: its v2 API lives under /api (the v1 service root
-		// given when moving from v1 to v2).
-		r.Failf("POSTVAKT_SVARUT_URL", "%q: v2 takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /v2/…", c.BaseURL)
+	case rooted && p == "" && strings.HasSuffix(strings.ToLower(u.Hostname()), "svarut.ks.no"):
+		// KS's own host: its v2 and v3 APIs live under /api (the v1
+		// service root given when moving from v1).
+		r.Failf("POSTVAKT_SVARUT_URL", "%q: %s takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /%s/…", c.BaseURL, c.API, c.API)
 	case c.API == APIv1 && (strings.HasSuffix(p, "/api") || strings.Contains(p, "/tjenester")):
 		r.Failf("POSTVAKT_SVARUT_URL", "%q: v1 takes SvarUt's service root (e.g. https://svarut.ks.no), to which postvakt appends /tjenester/api/forsendelse/v1", c.BaseURL)
-	case c.API == APIv2 && strings.Contains(p+"/", "/v2/"):
-		r.Failf("POSTVAKT_SVARUT_URL", "%q: v2 takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /v2/…", c.BaseURL)
+	case rooted && (strings.Contains(p+"/", "/v2/") || strings.Contains(p+"/", "/v3/")):
+		r.Failf("POSTVAKT_SVARUT_URL", "%q: %s takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /%s/…", c.BaseURL, c.API, c.API)
 	}
 }

@@ -1,8 +1,9 @@
 // Package svarut is the KS SvarUt channel adapter: it asks SvarUt for the
 // status of shipments (forsendelser) in bulk and fetches their event
 // history. It speaks the v2 REST API (Maskinporten bearer token plus
-// IntegrasjonId/IntegrasjonPassord headers) or, configurably, the legacy v1
-// API (HTTP Basic).
+// IntegrasjonId/IntegrasjonPassord headers), or, configurably, the v3
+// status search (same credentials; what Digdir's eFormidling asks since
+// 2026) or the legacy v1 API (HTTP Basic).
 package svarut
 
 import (
@@ -24,6 +25,7 @@ import (
 // API versions.
 const (
 	APIv2 = "v2"
+	APIv3 = "v3"
 	APIv1 = "v1"
 )
 
@@ -35,16 +37,17 @@ const DefaultBatchSize = 500
 type Config struct {
 	// BaseURL for v2 is the API root as in SvarUt's OpenAPI servers:
 	// https://svarut.ks.no/api (test: https://test.svarut.ks.no/api);
-	// paths /v2/… are appended. For v1 it is the service root,
+	// paths /v2/… (v3: /v3/…) are appended. For v1 it is the service root,
 	// https://svarut.ks.no, to which /tjenester/api/forsendelse/v1 is
 	// appended. (POSTVAKT_SVARUT_URL)
 	BaseURL string
-	// API is "v2" (default) or "v1". (POSTVAKT_SVARUT_API)
+	// API is "v2" (default), "v3" (the v3 status search, the v2 history:
+	// v3 has none) or "v1". (POSTVAKT_SVARUT_API)
 	API string
-	// KontoID is the sending account's UUID, v2 only. (POSTVAKT_SVARUT_KONTO_ID)
+	// KontoID is the sending account's UUID, v2 and v3. (POSTVAKT_SVARUT_KONTO_ID)
 	KontoID string
 	// IntegrasjonID and IntegrasjonPassord identify the integration, v2
-	// only. (POSTVAKT_SVARUT_INTEGRASJON_ID, POSTVAKT_SVARUT_INTEGRASJON_PASSORD)
+	// and v3. (POSTVAKT_SVARUT_INTEGRASJON_ID, POSTVAKT_SVARUT_INTEGRASJON_PASSORD)
 	IntegrasjonID      string
 	IntegrasjonPassord string
 	// User and Password are the avsender's name and service password for
@@ -94,7 +97,7 @@ var (
 
 // New checks cfg and builds the adapter. hc should be an httpclient.Client
 // with Name "svarut", BaseURL cfg.BaseURL and Secrets cfg.Secrets(). tokens
-// is required for v2 unless the endpoint takes no bearer token (the
+// is required for v2 and v3 unless the endpoint takes no bearer token (the
 // simulator); pass nil then.
 func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
 	if hc == nil {
@@ -110,22 +113,22 @@ func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
 		cfg.Logger = slog.Default()
 	}
 	switch cfg.API {
-	case APIv2:
+	case APIv2, APIv3:
 		if !channel.ValidUUID(cfg.KontoID) {
 			return nil, fmt.Errorf("svarut: KontoID %q is not a UUID", cfg.KontoID)
 		}
 		if cfg.IntegrasjonID == "" || cfg.IntegrasjonPassord == "" {
-			return nil, errors.New("svarut: v2 needs IntegrasjonID and IntegrasjonPassord")
+			return nil, fmt.Errorf("svarut: %s needs IntegrasjonID and IntegrasjonPassord", cfg.API)
 		}
 		if tokens == nil {
-			cfg.Logger.Warn("svarut: no Maskinporten token source; v2 requests go without Authorization")
+			cfg.Logger.Warn("svarut: no Maskinporten token source; " + cfg.API + " requests go without Authorization")
 		}
 	case APIv1:
 		if cfg.User == "" || cfg.Password == "" {
 			return nil, errors.New("svarut: v1 needs User and Password")
 		}
 	default:
-		return nil, fmt.Errorf("svarut: API %q, want v2 or v1", cfg.API)
+		return nil, fmt.Errorf("svarut: API %q, want v2, v3 or v1", cfg.API)
 	}
 	return &Client{cfg: cfg, http: hc, tokens: tokens, log: cfg.Logger.With("channel", "svarut")}, nil
 }
@@ -164,7 +167,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		if c.cfg.API == APIv1 {
 			err = c.statusV1(ctx, batch, found)
 		} else {
-			err = c.statusV2(ctx, batch, found)
+			err = c.statusSok(ctx, batch, found)
 		}
 		if err != nil {
 			return nil, err
@@ -187,7 +190,8 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 
 // History returns SvarUt's event log for one shipment, as SvarUt sent it
 // but for person ids in its texts, masked: v2 {"hendelser":[{"tidspunkt",
-// "hendelse"}]}, v1 {"hendelsesLogger":[…]}.
+// "hendelse"}]} (asked with v3 too: v3 has no history of its own), v1
+// {"hendelsesLogger":[…]}.
 func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error) {
 	if !channel.ValidUUID(id) {
 		return nil, fmt.Errorf("svarut history: %w: %q is not a UUID", channel.ErrInvalidID, id)
