@@ -16,8 +16,10 @@ import (
 // statuses maps every SvarUt status value (v1, v2 and v3) to postvakt's
 // state, per the table in testdata/specs/README.md.
 var statuses = channel.NewStatusTable(
-	// accepted
-	channel.Mapping{State: model.StateAccepted}.For("MOTTATT", "AKSEPTERT"),
+	// accepted; MOTTAT is how KS's published JSON schema of the v1 status
+	// (svarut-rest-klient json/forsendelseStatus.json) spells MOTTATT
+	// in its enum: an answer written from that schema says it so
+	channel.Mapping{State: model.StateAccepted}.For("MOTTATT", "MOTTAT", "AKSEPTERT"),
 	// available to the recipient
 	channel.Mapping{State: model.StateAvailable}.For("VARSLET", "KLAR_FOR_MOTTAK", "SENDT_DIGITALT", "SENDT_SDP", "LEVERT_SDP",
 		"SENDT_NHN_MOTTAKER", "LEVERT_NHN_MOTTAKER"), // v3

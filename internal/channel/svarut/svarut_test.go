@@ -36,6 +36,7 @@ func TestEveryStatusMapped(t *testing.T) {
 		keep   bool
 	}{
 		{"MOTTATT", model.StateAccepted, none, false},
+		{"MOTTAT", model.StateAccepted, none, false}, // KS's v1 JSON schema's spelling
 		{"AKSEPTERT", model.StateAccepted, none, false},
 		{"VARSLET", model.StateAvailable, none, false},
 		{"KLAR_FOR_MOTTAK", model.StateAvailable, none, false},
