@@ -18,12 +18,12 @@ import (
 
 // TestPollOnceAgainstHostileChannels: poll --once exits 0 when the channel
 // answered, even though some letters' answers were bad (each is counted as
-// an error or as unknown to the channel), with SvarUt v2 and v1.
+// an error or as unknown to the channel), with SvarUt v2, v3 and v1.
 func TestPollOnceAgainstHostileChannels(t *testing.T) {
 	s, env := scenarioEnv(t, "hostile", sim.Options{})
 	s.Advance(6 * time.Hour)
 	csvFile := simShipments(t, env)
-	for _, api := range []string{"v2", "v1"} {
+	for _, api := range []string{"v2", "v3", "v1"} {
 		t.Run("svarut "+api, func(t *testing.T) {
 			env := append(env, "DATABASE_URL="+pgtest.New(t), "POSTVAKT_SVARUT_API="+api)
 			if out, stderr, code := runEnv(t, env, "import", csvFile); code != 0 {
