@@ -25,7 +25,7 @@ import (
 )
 
 // kontoFake is SvarUt as the specs describe it (v2 status-sok and
-// hendelser, v1 statuser and historikk), for one account: it answers
+// hendelser, v3 status/sok, v1 statuser and historikk), for one account: it answers
 // VARSLET for every letter, and 403 with its ErrorMessage for a whole
 // status call carrying a letter of another account (foreign), or for
 // every call while the integration may not use the account (forbidden).
@@ -49,17 +49,19 @@ func (f *kontoFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v1 := strings.HasPrefix(r.URL.Path, "/tjenester/api/forsendelse/v1/")
 	switch {
-	case r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/forsendelser/status-sok") || r.URL.Path == "/tjenester/api/forsendelse/v1/statuser"):
+	case r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/forsendelser/status-sok") ||
+		strings.HasSuffix(r.URL.Path, "/forsendelser/status/sok") || r.URL.Path == "/tjenester/api/forsendelse/v1/statuser"):
 		f.calls++
 		var ids []string
 		if v1 {
 			_ = json.Unmarshal(body, &ids)
 		} else {
 			var sok struct {
-				ForsendelseIDs []string `json:"forsendelseIds"`
+				ForsendelseIDs []string `json:"forsendelseIds"` // v2
+				ID             []string `json:"id"`             // v3
 			}
 			_ = json.Unmarshal(body, &sok)
-			ids = sok.ForsendelseIDs
+			ids = append(sok.ForsendelseIDs, sok.ID...)
 		}
 		if f.forbidden || slices.ContainsFunc(ids, func(id string) bool { return f.foreign[id] }) {
 			refuse()
@@ -93,7 +95,7 @@ func (f *kontoFake) statusCalls() int {
 	return f.calls
 }
 
-// svarutAt is the real SvarUt adapter (api "v1" or "v2", 40 ids a call)
+// svarutAt is the real SvarUt adapter (api "v1", "v2" or "v3", 40 ids a call)
 // asking f over HTTP.
 func svarutAt(t *testing.T, api string, f *kontoFake, logger *slog.Logger) *svarut.Client {
 	t.Helper()
@@ -120,7 +122,7 @@ func svarutAt(t *testing.T, api string, f *kontoFake, logger *slog.Logger) *svar
 // recorded. Due alone later, it is still its own refusal (the channel
 // answers about another letter), not an outage.
 func TestForeignLetterForbidsItsBatch(t *testing.T) {
-	for _, api := range []string{svarut.APIv2, svarut.APIv1} {
+	for _, api := range []string{svarut.APIv2, svarut.APIv3, svarut.APIv1} {
 		t.Run(api, func(t *testing.T) {
 			ctx := context.Background()
 			st := storetest.Open(t)
