@@ -104,6 +104,8 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"notifications", "frob"}, `"frob"`},
 		{[]string{"units", "list", "--bogus"}, "-bogus"},
 		{[]string{"notifications", "list", "--bogus"}, "-bogus"},
+		// --message-id is confirm's: release does not take it and drop it.
+		{[]string{"notifications", "release", "5", "--message-id", "x"}, "-message-id"},
 		{[]string{"units", "import", "a.csv", "--bogus"}, "-bogus"},
 		{[]string{"migrate", "extra"}, `"extra"`},
 		{[]string{"policy", "check", "../../policies", "extra"}, `"extra"`},

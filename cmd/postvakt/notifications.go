@@ -54,7 +54,12 @@ func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args 
 // settleNotification is notifications release and notifications confirm.
 func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
-	msgID := fs.String("message-id", "", "with confirm: the Message-ID the mail server accepted")
+	// Only confirm takes the Message-ID: release given one would drop it
+	// without a word.
+	msgID := new(string)
+	if v.name == "confirm" {
+		msgID = fs.String("message-id", "", "the Message-ID the mail server accepted")
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}

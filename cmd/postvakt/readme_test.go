@@ -1,0 +1,157 @@
+package main_test
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"postvakt/internal/channel"
+	_ "postvakt/internal/channel/registered" // the channels the binary is built with, as app.go
+	"postvakt/internal/config"
+)
+
+// readmeSection returns README.md's text from the heading "## title" up to
+// the next heading of the same level.
+func readmeSection(t *testing.T, title string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "\n## "+title+"\n")
+	if !ok {
+		t.Fatalf("README.md has no section %q", title)
+	}
+	if i := strings.Index(rest, "\n## "); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// readmeVarRow is a row of README's Configuration table: | `NAME` | default | meaning |.
+var readmeVarRow = regexp.MustCompile("(?m)^\\| `((?:POSTVAKT_|DATABASE_)[A-Z0-9_]*)` \\| ([^|]*) \\|")
+
+// README's Configuration table is the environment postvakt reads: every
+// variable internal/config (and a channel's section) reads has a row with
+// the default the code uses ("—" for none), and every row names a variable
+// the code reads. A variable added, renamed or given another default in
+// the code without the README fails here, naming it.
+func TestReadmeConfigurationIsTheEnvironment(t *testing.T) {
+	section := readmeSection(t, "Configuration")
+	documented := map[string]string{}
+	for _, m := range readmeVarRow.FindAllStringSubmatch(section, -1) {
+		def := strings.TrimSpace(m[2])
+		if def == "—" {
+			def = ""
+		}
+		if _, twice := documented[m[1]]; twice {
+			t.Errorf("README's Configuration table has %s twice", m[1])
+		}
+		documented[m[1]] = strings.Trim(def, "`")
+	}
+	if len(documented) < 40 {
+		t.Fatalf("found only %d variables in README's Configuration table: has its layout changed?", len(documented))
+	}
+	read := map[string]bool{}
+	for _, v := range config.Describe(channel.Sections()...) {
+		read[v.Name] = true
+		def, ok := documented[v.Name]
+		switch {
+		case !ok:
+			t.Errorf("%s (default %q) is read by postvakt but not in README's Configuration table", v.Name, v.Default)
+		case def != v.Default:
+			t.Errorf("%s: README's default is %q, the code's %q", v.Name, def, v.Default)
+		}
+		// A secret (Reader.Secret) may be given as NAME_FILE: README's
+		// list of those names it.
+		if strings.Contains(v.Help, v.Name+"_FILE") {
+			_, list, _ := strings.Cut(section, "**Secrets from files.**")
+			_, list, _ = strings.Cut(list, "\n- ")
+			list, _, _ = strings.Cut(list, "\n\n")
+			if !strings.Contains(list, "`"+v.Name+"`") {
+				t.Errorf("%s may be given as %s_FILE, but README's \"Secrets from files\" does not list it", v.Name, v.Name)
+			}
+		}
+	}
+	for name := range documented {
+		if !read[name] {
+			t.Errorf("README's Configuration table lists %s, which postvakt does not read", name)
+		}
+	}
+}
+
+// codeSpan is a `code span` of README's text.
+var codeSpan = regexp.MustCompile("`([^`]*)`")
+
+// usageFlag is a flag in a usage line: --flag or -o, after a space, a
+// bracket or an alternative's bar.
+var usageFlag = regexp.MustCompile(`(?:^|[ \[|])--?([a-z][a-z-]*)`)
+
+// verbWord is a verb after a command in a usage, or verbs joined by \|.
+var verbWord = regexp.MustCompile(`^[a-z_]+(\\\|[a-z_]+)*$`)
+
+// helpFlag is a flag as flag.PrintDefaults lists it.
+var helpFlag = regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`)
+
+// README's Commands table and the binary's --help agree on every command
+// and verb the table shows: the flags the table's usage names are the
+// flags `postvakt CMD [VERB] --help` lists, no more and no fewer. A flag
+// added to a command (or taken away) without the README, or a README usage
+// naming a flag the command does not take, fails here.
+func TestReadmeCommandsAreTheHelp(t *testing.T) {
+	seen := 0
+	for _, row := range strings.Split(readmeSection(t, "Commands"), "\n") {
+		if !strings.HasPrefix(row, "| `") {
+			continue
+		}
+		cell, _, _ := strings.Cut(row[2:], " | ")
+		cmd := ""
+		for _, m := range codeSpan.FindAllStringSubmatch(cell, -1) {
+			words := strings.Fields(m[1])
+			if len(words) == 0 || strings.HasPrefix(words[0], "-") || words[0] == "help" {
+				continue // `--version`, `help [COMMAND [VERB]]`
+			}
+			rest := words
+			if slices.Contains(cliCommands, words[0]) {
+				cmd, rest = words[0], words[1:]
+			} else if cmd == "" {
+				t.Errorf("README's Commands table: %q names no command", m[1])
+				continue
+			}
+			// A verb is a lower-case word after the command (`print
+			// approve`; of `report unopened\|problems…` the first);
+			// FILE.csv, BATCH, [--flag] are arguments.
+			args := []string{cmd}
+			if len(rest) > 0 && verbWord.MatchString(rest[0]) {
+				verb, _, _ := strings.Cut(rest[0], `\|`)
+				args, rest = append(args, verb), rest[1:]
+			}
+			var want []string
+			for _, f := range usageFlag.FindAllStringSubmatch(strings.Join(rest, " "), -1) {
+				want = append(want, f[1])
+			}
+			out, stderr, code := runLimited(t, []string{"DATABASE_URL="}, append(args, "--help")...)
+			if code != 0 {
+				t.Errorf("%v --help: exit %d\n%s", args, code, stderr)
+				continue
+			}
+			var got []string
+			for _, f := range helpFlag.FindAllStringSubmatch(out, -1) {
+				got = append(got, f[1])
+			}
+			slices.Sort(want)
+			want = slices.Compact(want)
+			slices.Sort(got)
+			if !slices.Equal(want, got) {
+				t.Errorf("postvakt %s: README's usage `%s` names the flags %v, --help lists %v",
+					strings.Join(args, " "), m[1], want, got)
+			}
+			seen++
+		}
+	}
+	if seen < 20 {
+		t.Fatalf("checked only %d usages of README's Commands table: has its layout changed?", seen)
+	}
+}
