@@ -54,6 +54,44 @@ func Empty(t testing.TB) string {
 	return create(t, false)
 }
 
+// Owned creates a login role that is not a superuser and an empty database
+// it owns, as a DBA hands them over (README, Deploy), both dropped when the
+// test ends, and returns the database's URL as that role.
+func Owned(t testing.TB) string {
+	t.Helper()
+	admin := AdminURL(t)
+	db, err := sql.Open("postgres", admin)
+	if err != nil {
+		t.Fatalf("pgtest: open admin connection: %v", err)
+	}
+	defer db.Close()
+	suffix := randomHex(8)
+	role, name := "pv_owner_"+suffix, "t_owned_"+suffix
+	for _, stmt := range []string{
+		"CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+		"CREATE DATABASE " + name + " OWNER " + role,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("pgtest: %s: %v", stmt, err)
+		}
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("postgres", admin)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+		_, _ = db.Exec(`DROP ROLE IF EXISTS ` + role)
+	})
+	u, err := url.Parse(WithDatabase(admin, name))
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	u.User = url.User(role)
+	return u.String()
+}
+
 // create makes a database for this test, from the migrated template or
 // empty, dropped when the test ends.
 func create(t testing.TB, migrated bool) string {
