@@ -155,6 +155,14 @@ func TestPolicyCheckCommand(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "default.yaml:2: ") {
 		t.Fatalf("bad policy: exit %d, stderr:\n%s", code, stderr)
 	}
+	// A sending organisation's contact that is not one is found by the
+	// check too, at its line.
+	good := t.TempDir()
+	os.WriteFile(filepath.Join(good, "default.yaml"), []byte("name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: false}\n"), 0o644)
+	os.WriteFile(filepath.Join(good, "senders.yaml"), []byte("senders:\n  964338531:\n    phone: \"ring oss\"\n"), 0o644)
+	if _, stderr, code := run(t, "", "policy", "check", good); code != 1 || !strings.Contains(stderr, "senders.yaml:3: senders.964338531.phone") {
+		t.Fatalf("bad sender contact: exit %d, stderr:\n%s", code, stderr)
+	}
 	// serve refuses to start on it.
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+pgtest.AdminURL(t), "POSTVAKT_POLICIES="+dir, "POSTVAKT_ADDR=127.0.0.1:0")

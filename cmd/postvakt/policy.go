@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -47,6 +48,7 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 		return fmt.Errorf("%d problem(s) in %s", len(problems), dir)
 	}
 	fmt.Printf("%s: %d policies, all valid\n", dir, len(set.Policies()))
+	fmt.Printf("%s: contacts of %d sending organisation(s), named in their reminders\n", filepath.Join(dir, policy.SendersFile), len(set.Contacts()))
 	fmt.Println(healthSummary(health))
 	return nil
 }

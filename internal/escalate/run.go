@@ -341,6 +341,9 @@ func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 		if d, err = Decide(FactsOf(sh), p, r.now); err == nil {
 			item, due := r.handle(sh, d, recipient)
 			item.NameUnit = p.Reminders.NamesUnit()
+			if due {
+				item.SenderContact = r.e.Policies.Contact(sh.SenderOrg)
+			}
 			return item, due
 		}
 	}

@@ -24,6 +24,10 @@ type ReminderItem struct {
 	SenderOrg     string // sending organisation's number
 	SenderOrgName string // sending organisation's name, may be empty
 	SenderUnit    string // sending unit
+	// SenderContact is the sending organisation's public contact
+	// (policies/senders.yaml), zero when it has none: the reminder tells
+	// the receiver whom to ask.
+	SenderContact Contact
 	// NameUnit says the policy lets the reminder name the sending unit;
 	// false (the default) shows the sending organisation and the reference
 	// only: a unit name such as "Barnevernstjenesten" tells whoever reads a
@@ -52,6 +56,17 @@ type ReminderItem struct {
 	NextSeen *time.Time
 	Next     *time.Time
 }
+
+// Contact is an organisation's public contact for questions: an e-mail
+// address and/or a phone number, as written in its configuration ("" for
+// one not given).
+type Contact struct {
+	Email string
+	Phone string
+}
+
+// IsZero reports whether the contact gives neither e-mail nor phone.
+func (c Contact) IsZero() bool { return c.Email == "" && c.Phone == "" }
 
 // NotifyStatus is the status of a row of the notification log (see
 // migration 00003 for what each means).

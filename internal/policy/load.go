@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"postvakt/internal/model"
 )
 
 // LoadDir reads every *.yaml file directly in dir (one policy per file;
-// health.yaml, the health rules, is LoadHealth's; subdirectories and other
+// health.yaml, the health rules, is LoadHealth's; senders.yaml, the sending
+// organisations' contacts, goes with the set; subdirectories and other
 // files are ignored, except *.yml which is
 // reported because it would silently not load), validates each file and
 // the set as a whole, and returns the set. When there is any problem the
@@ -27,6 +30,7 @@ func LoadDir(dir string) (*Set, []Problem) {
 		return nil, problems
 	}
 	var files []parsed
+	var contacts map[string]model.Contact
 	complete := true // every file yielded a policy with a sound match section
 	for _, e := range entries {
 		name := e.Name()
@@ -34,6 +38,12 @@ func LoadDir(dir string) (*Set, []Problem) {
 		switch {
 		case strings.HasPrefix(name, "."), name == HealthFile:
 			continue // hidden, or the health rules (LoadHealth)
+		case name == SendersFile:
+			data, err := os.ReadFile(path)
+			var ps []Problem
+			contacts, ps = loadSenders(path, data, err)
+			problems = append(problems, ps...)
+			continue
 		case strings.HasSuffix(name, ".yml"):
 			add(path, "not loaded: policy files must be named *.yaml")
 			continue
@@ -79,7 +89,9 @@ func LoadDir(dir string) (*Set, []Problem) {
 		sortProblems(problems)
 		return nil, problems
 	}
-	return NewSet(policies...), nil
+	set := NewSet(policies...)
+	set.contacts = contacts
+	return set, nil
 }
 
 // Check validates the policies in dir and returns every problem; none

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"postvakt/internal/calendar"
+	"postvakt/internal/model"
 )
 
 // Recipient kinds, as in Facts.RecipientKind and match.recipient_kind.
@@ -261,6 +262,9 @@ func (f Facts) String() string {
 // Set is a validated set of policies, as returned by LoadDir.
 type Set struct {
 	policies []*Policy // sorted by name
+	// contacts are the sending organisations' public contacts by number
+	// (SendersFile).
+	contacts map[string]model.Contact
 }
 
 // NewSet builds a set from policies that were built by hand (e.g. in

@@ -48,7 +48,7 @@ func TestSecondReminderIsTold(t *testing.T) {
 	again := sampleShipments()
 	again[0].Reminder = 2
 	m = Compose("974760673", "Fjordfisk AS", again, nil, "postvakt@bergen.kommune.no", "k2", now)
-	if m.Subject != "Ny påminnelse: 2 uåpnede brev i Altinn til org.nr. 974760673 / New reminder: 2 unopened letters in Altinn" {
+	if m.Subject != "Ny påminnelse: 2 uåpnede brev i Altinn fra Bergen kommune til org.nr. 974760673 / New reminder: 2 unopened letters in Altinn from Bergen kommune" {
 		t.Errorf("second reminder's subject = %q", m.Subject)
 	}
 	for _, want := range []string{
@@ -88,7 +88,7 @@ func TestSecondReminderIsTold(t *testing.T) {
 		dk[i].Reminder = 3
 	}
 	m = Compose(virksomhed, "", dk, nil, "postvakt@kk.dk", "k5", now)
-	if !strings.HasPrefix(m.Subject, "Ny påmindelse: 2 uåbnede breve i Digital Post til CVR-nr. "+virksomhed+" / New reminder:") {
+	if !strings.HasPrefix(m.Subject, "Ny påmindelse: 2 uåbnede breve i Digital Post fra Københavns Kommune til CVR-nr. "+virksomhed+" / New reminder:") {
 		t.Errorf("Danish second reminder's subject = %q", m.Subject)
 	}
 	for _, want := range []string{

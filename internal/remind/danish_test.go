@@ -80,7 +80,7 @@ func TestComposeDanishReminder(t *testing.T) {
 		}
 	}
 	// One of the two is reminded the second time: a new reminder.
-	if m.Subject != "Ny påmindelse: 2 uåbnede breve i Digital Post til CVR-nr. "+virksomhed+" / New reminder: 2 unopened letters in Digital Post" {
+	if m.Subject != "Ny påmindelse: 2 uåbnede breve i Digital Post fra Københavns Kommune til CVR-nr. "+virksomhed+" / New reminder: 2 unopened letters in Digital Post from Københavns Kommune" {
 		t.Errorf("subject %q", m.Subject)
 	}
 	if strings.Join(m.Langs, ",") != "da,en" || !strings.Contains(string(m.Bytes()), "Content-Language: da, en\r\n") {

@@ -110,7 +110,9 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		subject = k.subjectAgain
 	}
 	oldest := oldestWaiting(shipments, now)
-	m.Subject = mail.Joined(func(l *i18n.Localizer) string { return l.T(subject, "Count", n, "Org", org) })
+	m.Subject = mail.Joined(func(l *i18n.Localizer) string {
+		return l.T(subject, "Count", n, "Org", org, "From", subjectFrom(l, senders))
+	})
 	m.Body = mail.Body(func(l *i18n.Localizer, w func(string)) {
 		p := func(text string) { // a paragraph, filled to lineWidth
 			for _, line := range fill(text, lineWidth) {
@@ -122,6 +124,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		} else {
 			p(l.T(k.to, "Org", org))
 		}
+		p(fromLine(l, senders))
 		w("")
 		if noAccess {
 			// From one sender, named (never its unit); from several, those
@@ -140,6 +143,9 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		w("")
 		p(l.T(k.access))
 		w("")
+		if contactLines(l, senders, w, p) {
+			w("")
+		}
 		p(l.T("mail.reminder.letters"))
 		for i, s := range shipments {
 			if i == maxListed {
@@ -197,6 +203,15 @@ func moreLetters(mail i18n.Mail, ss []Shipment) string {
 
 // reminderKey are the catalogue keys of the texts that depend on where
 // the letters wait: Altinn's access package, or Digital Post's right.
+// The names in them are the services' own (README, Reminders, cites where
+// each is from): Altinn 3's access package "Post til virksomheten med
+// taushetsbelagt innhold" (area "Post og arkiv", given to no role from
+// Enhetsregisteret, unlike "Ordinær post til virksomheten", the old role
+// "Post/arkiv"; docs.altinn.studio, access packages, version 3), delegated
+// by the main administrator (info.altinn.no, "Tilgang til taushetsbelagt
+// post"); Digital Post's rights administrator and Rettighedsportalen
+// (virk.dk, Virk Hjælp, "Digital Post"; digst.dk, "Rettighedsstyring i
+// Digital Post").
 type reminderKey struct{ subject, subjectAgain, to, noAccess, waiting, how, access string }
 
 // reminderKeys are the texts by the country the letters' channel delivers
@@ -284,11 +299,16 @@ func recipientCountry(ss []Shipment) string {
 	return "NO"
 }
 
-// senderOrg is a sending organisation: its number and name ("" unknown).
-type senderOrg struct{ org, name string }
+// senderOrg is a sending organisation: its number, name ("" unknown) and
+// public contact (zero: none).
+type senderOrg struct {
+	org, name string
+	contact   model.Contact
+}
 
 // senderOrgs are the sending organisations of a reminder's letters, in
-// the order they first appear, each with its name when any letter has it.
+// the order they first appear, each with its name and contact when any
+// letter has them.
 func senderOrgs(ss []Shipment) []senderOrg {
 	var out []senderOrg
 	at := map[string]int{}
@@ -301,8 +321,63 @@ func senderOrgs(ss []Shipment) []senderOrg {
 		if out[i].name == "" {
 			out[i].name = s.SenderOrgName
 		}
+		if out[i].contact.IsZero() {
+			out[i].contact = s.SenderContact
+		}
 	}
 	return out
+}
+
+// fromLine says, in l's language, who sent the letters, below whom the
+// reminder is to: the sending organisation by name and number (never a
+// unit), or, for letters of several, how many (the list names them, as
+// the no-access notice says). A business that did not expect the e-mail
+// must see at once whose letters wait.
+func fromLine(l *i18n.Localizer, senders []senderOrg) string {
+	if len(senders) > 1 {
+		return l.T("mail.reminder.from_many", "Count", len(senders))
+	}
+	return l.T("mail.reminder.from", "Sender", OrgName(l, senders[0].name, senders[0].org))
+}
+
+// subjectFrom is the subject's " fra Bergen kommune" in l's language when
+// the letters have one sender and its name is known, "" else: the inbox
+// shows whose letters wait before the message is opened. The name alone
+// (a subject must stay short on a phone; a second number beside the
+// receiver's would confuse).
+func subjectFrom(l *i18n.Localizer, senders []senderOrg) string {
+	if len(senders) != 1 || senders[0].name == "" {
+		return ""
+	}
+	return l.T("mail.reminder.subject_from", "Sender", senders[0].name)
+}
+
+// contactLines writes, in l's language, whom to ask about the letters:
+// each sending organisation with a public contact (policies/senders.yaml)
+// by name and number, then its e-mail address and phone number on lines
+// of their own (whole, and a tap away on a phone). It reports whether it
+// wrote anything: nothing when no sender has a contact.
+func contactLines(l *i18n.Localizer, senders []senderOrg, w, p func(string)) bool {
+	var with []senderOrg
+	for _, s := range senders {
+		if !s.contact.IsZero() {
+			with = append(with, s)
+		}
+	}
+	if len(with) == 0 {
+		return false
+	}
+	p(l.T("mail.reminder.contact.heading", "Count", len(with)))
+	for _, s := range with {
+		p("  " + OrgName(l, s.name, s.org))
+		if s.contact.Email != "" {
+			w("    " + l.T("mail.reminder.contact.email", "Email", s.contact.Email))
+		}
+		if s.contact.Phone != "" {
+			w("    " + l.T("mail.reminder.contact.phone", "Phone", s.contact.Phone))
+		}
+	}
+	return true
 }
 
 // accessNotice says whether a reminder opens with how to get access: an

@@ -1,0 +1,99 @@
+package policy
+
+import (
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"postvakt/internal/model"
+)
+
+// senders.yaml beside the policies gives the set each sending
+// organisation's public contact, keyed by its number (Norwegian or CVR,
+// quoted or not); an organisation not in it has none. A phone number
+// written unquoted keeps its digits.
+func TestSendersFileGivesTheSetItsContacts(t *testing.T) {
+	dir := writeDir(t, map[string]string{"default.yaml": catchAll, SendersFile: `# the sending organisations' contacts
+senders:
+  964338531:
+    email: postmottak@bergen.kommune.no
+    phone: "+47 55 56 55 56"
+  "64942212":
+    email: borgerservice@kk.dk
+  974760673:
+    phone: 55565556
+`})
+	set, problems := LoadDir(dir)
+	if len(problems) > 0 || set == nil {
+		t.Fatalf("problems: %v", problems)
+	}
+	for org, want := range map[string]model.Contact{
+		"964338531": {Email: "postmottak@bergen.kommune.no", Phone: "+47 55 56 55 56"},
+		"64942212":  {Email: "borgerservice@kk.dk"},
+		"974760673": {Phone: "55565556"},
+		"991825827": {},
+	} {
+		if got := set.Contact(org); got != want {
+			t.Errorf("Contact(%s) = %+v, want %+v", org, got, want)
+		}
+	}
+	// The file is not a policy: the set holds the catch-all alone.
+	if ps := set.Policies(); len(ps) != 1 || ps[0].Name != "default" {
+		t.Errorf("policies %v, want default alone", ps)
+	}
+	// Without the file, and with one of comments only: no contacts, no
+	// problem.
+	for _, files := range []map[string]string{{"default.yaml": catchAll}, {"default.yaml": catchAll, SendersFile: "# none yet\n"}} {
+		set, problems := LoadDir(writeDir(t, files))
+		if len(problems) > 0 || set == nil || !set.Contact("964338531").IsZero() {
+			t.Errorf("%v: set %v, problems %v", files, set, problems)
+		}
+	}
+}
+
+// Every mistake in senders.yaml is a problem at its line, as a policy's
+// is: the check names it and the service refuses to start (LoadDir gives
+// no set).
+func TestSendersFileProblems(t *testing.T) {
+	dir := writeDir(t, map[string]string{"default.yaml": catchAll, SendersFile: `senders:
+  964338532:
+    email: a@b.no
+  12345:
+    email: a@b.no
+  964338531:
+    email: Bergen <postmottak@bergen.kommune.no>
+  974760673:
+    phone: "55 56 55 5x"
+  991825827:
+    phone: "1234"
+  64942212:
+    fax: "33 66 33 66"
+  29189846:
+  964338531:
+    email: post@bergen.kommune.no
+  10150817:
+    email: ok@firma.dk
+    phone: "+45 33 66 33 66"
+contacts: {}
+`})
+	set, problems := LoadDir(dir)
+	if set != nil {
+		t.Error("got a set despite problems")
+	}
+	file := filepath.Join(dir, SendersFile)
+	matchProblems(t, problems, []want{
+		{file, 2, "not a valid Norwegian organisation number (check digit)"},
+		{file, 4, `"12345" is not an organisation number`},
+		{file, 7, "senders.964338531.email: \"Bergen <postmottak@bergen.kommune.no>\" is not a plain e-mail address"},
+		{file, 9, "senders.974760673.phone: \"55 56 55 5x\" is not a phone number"},
+		{file, 11, "senders.991825827.phone: \"1234\" is not a phone number (5 to 15 digits, not 4)"},
+		{file, 13, `unknown field "fax" in senders.64942212 (known: email, phone)`},
+		{file, 12, "senders.64942212: give email or phone (or both)"},
+		{file, 14, "senders.29189846: give email or phone (or both)"},
+		{file, 15, "senders: organisation 964338531 given twice (first at line 6)"},
+		{file, 20, `unknown field "contacts" in policy (known: senders)`},
+	})
+	if got := Check(dir); !reflect.DeepEqual(got, problems) {
+		t.Errorf("Check = %v, LoadDir problems = %v", got, problems)
+	}
+}

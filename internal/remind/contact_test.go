@@ -1,0 +1,106 @@
+package remind
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/remind/mailpittest"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// TestDanishReminderSaysWhoSentItAndWhomToAsk: a Danish business reads,
+// in Danish and then in English, below whom the reminder is to, who sent
+// the letters, and whom at the sender to ask (the contact the escalation
+// put on the letters from policies/senders.yaml); read back from the SMTP
+// server, with a sender name holding & and < as the register spells it,
+// in the subject and the text alike. The message is plain text only: no
+// HTML part that could say otherwise or need escaping.
+func TestDanishReminderSaysWhoSentItAndWhomToAsk(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	const name = "Bager & <Søn> Kommune"
+	var items []model.NewShipment
+	for i, s := range danishShipments() {
+		items = append(items, model.NewShipment{Channel: s.Channel, ChannelID: s.ChannelID, SenderOrg: s.SenderOrg,
+			SenderUnit: s.SenderUnit, RecipientKind: model.RecipientOrg, RecipientID: virksomhed,
+			Title: "HEMMELIG-TITEL-" + s.ChannelID, Confidential: true, Class: "taushetsbelagt",
+			SentAt: time.Date(2026, 11, 16, 10, i, 0, 0, time.UTC)})
+	}
+	got, _, err := st.Register(ctx, items, store.SourceImport, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Group{Org: virksomhed}
+	for _, s := range got {
+		g.Shipments = append(g.Shipments, Shipment{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
+			SenderOrg: s.SenderOrg, SenderOrgName: name, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1,
+			SenderContact: model.Contact{Email: "borgerservice@kk.dk", Phone: "+45 33 66 33 66"}})
+	}
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: virksomhed, Email: "post@virksomhed.dk"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	mp := mailpittest.Start(t)
+	var logs bytes.Buffer
+	out, err := newReminder(st, mp.SMTPAddr, &logs).Deliver(ctx, g, time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC), false)
+	if err != nil || out.Status != StatusSent {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	msgs := mp.Messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(msgs))
+	}
+	m := msgs[0]
+	text := strings.ReplaceAll(m.Text, "\r\n", "\n")
+	if want := "Påmindelse: 2 uåbnede breve i Digital Post fra " + name + " til CVR-nr. " + virksomhed +
+		" / Reminder: 2 unopened letters in Digital Post from " + name; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	for _, want := range []string{
+		"Til virksomheden med CVR-nummer " + virksomhed + "\nFra " + name + " (CVR-nr. " + kobenhavn + ")\n",
+		"Spørgsmål om brevene? Kontakt afsenderen:\n  " + name + " (CVR-nr. " + kobenhavn + ")\n" +
+			"    E-mail: borgerservice@kk.dk\n    Telefon: +45 33 66 33 66\n",
+		"To the organisation with CVR number " + virksomhed + "\nFrom " + name + " (CVR no. " + kobenhavn + ")\n",
+		"Questions about the letters? Contact the sender:\n  " + name + " (CVR no. " + kobenhavn + ")\n" +
+			"    E-mail: borgerservice@kk.dk\n    Phone: +45 33 66 33 66\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the delivered mail lacks %q:\n%s", want, text)
+		}
+	}
+	for _, never := range []string{"&amp;", "&lt;", "HEMMELIG", "BUF", "text/html"} {
+		if strings.Contains(m.Raw+m.Subject, never) {
+			t.Errorf("the delivered mail has %q:\n%s", never, m.Raw)
+		}
+	}
+}
+
+// With letters of several senders, the reminder counts them at its top
+// and names, under one heading, each that has a contact, and only those.
+func TestComposeContactsOfSeveralSenders(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	ss := sampleShipments()
+	ss[0].SenderContact = model.Contact{Email: "postmottak@bergen.kommune.no"}
+	ss[1].SenderOrg, ss[1].SenderOrgName = "974760673", "Vestland fylkeskommune"
+	ss = append(ss, Shipment{ShipmentID: "019a0000-0000-7000-8000-000000000003", Channel: "svarut", ChannelID: "3f0e1d2c-0000-4000-8000-000000000003",
+		SenderOrg: "991825827", SenderOrgName: "Askøy kommune", SenderContact: model.Contact{Phone: "56 15 80 00"},
+		SentAt: ss[0].SentAt, Since: ss[0].Since, Reminder: 1})
+	body := flat(Compose("974760673", "", ss, nil, "postvakt@bergen.kommune.no", "k", now).Body)
+	for _, want := range []string{
+		"Fra 3 avsendere (de står i listen nedenfor)",
+		"Spørsmål om brevene? Kontakt avsenderne: Bergen kommune (org.nr. 964338531) E-post: postmottak@bergen.kommune.no " +
+			"Askøy kommune (org.nr. 991825827) Telefon: 56 15 80 00 Brev som venter:",
+		"From 3 senders (listed below)",
+		"Questions about the letters? Contact the senders: Bergen kommune (org.nr. 964338531) E-mail: postmottak@bergen.kommune.no " +
+			"Askøy kommune (org.nr. 991825827) Phone: 56 15 80 00 Letters waiting:",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the reminder lacks %q:\n%s", want, body)
+		}
+	}
+}
