@@ -49,6 +49,10 @@ type Message struct {
 	// Langs are the languages the message is written in, in order (its
 	// Content-Language).
 	Langs []string
+	// Flowed says Body's lines that end in a space may be joined with the
+	// next by the reader (format=flowed, RFC 3676; see softBreak): Bytes
+	// says so and space-stuffs the lines that need it.
+	Flowed bool
 	// Refused is filled by SMTP.Send: recipients the server refused
 	// permanently; the message went to the others.
 	Refused []Refusal
@@ -103,7 +107,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 	senders := senderOrgs(shipments)
 	k := reminderKeys[country]
 	mail := i18n.NewMail(i18n.MailLanguages(country))
-	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs()}
+	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs(), Flowed: true}
 	again := remindedBefore(shipments)
 	subject := k.subject
 	if again > 0 {
@@ -243,7 +247,13 @@ func (m *Message) Bytes() []byte {
 	h("Date", m.Date.Format(time.RFC1123Z))
 	h("Message-ID", m.MessageID)
 	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=utf-8")
+	body := m.Body
+	if m.Flowed {
+		h("Content-Type", "text/plain; charset=utf-8; format=flowed")
+		body = spaceStuffed(body)
+	} else {
+		h("Content-Type", "text/plain; charset=utf-8")
+	}
 	h("Content-Transfer-Encoding", "quoted-printable")
 	if len(m.Langs) > 0 {
 		h("Content-Language", strings.Join(m.Langs, ", "))
@@ -255,9 +265,23 @@ func (m *Message) Bytes() []byte {
 	h("X-Auto-Response-Suppress", "OOF, AutoReply")
 	b.WriteString("\r\n")
 	qp := quotedprintable.NewWriter(&b)
-	_, _ = qp.Write([]byte(m.Body)) // writes to a bytes.Buffer do not fail
+	_, _ = qp.Write([]byte(body)) // writes to a bytes.Buffer do not fail
 	_ = qp.Close()
 	return b.Bytes()
+}
+
+// spaceStuffed is a format=flowed body's lines as sent (RFC 3676 4.4): a
+// line that begins with a space, ">" or "From " gets one space more, which
+// the reader takes off again; without it the reader would take one off an
+// indented line ("  1. Logg inn …"), or read ">" as a quote.
+func spaceStuffed(body string) string {
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, " ") || strings.HasPrefix(l, ">") || strings.HasPrefix(l, "From ") {
+			lines[i] = " " + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // foldHeader folds the value of header name at its spaces, so that no

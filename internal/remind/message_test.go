@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"postvakt/internal/remind/mailpittest"
 )
 
 func sampleShipments() []Shipment {
@@ -101,11 +103,14 @@ func TestBytesIsAValidMIMEMessage(t *testing.T) {
 	if msg.Header.Get("Message-ID") != m.MessageID || msg.Header.Get("To") != "a@firma.no, b@firma.no" {
 		t.Fatalf("headers: %v", msg.Header)
 	}
+	if ct := msg.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8; format=flowed" {
+		t.Fatalf("Content-Type %q: a reminder is flowed plain text", ct)
+	}
 	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.ReplaceAll(string(body), "\r\n", "\n") != m.Body {
+	if mailpittest.Unstuffed(strings.ReplaceAll(string(body), "\r\n", "\n")) != m.Body {
 		t.Fatal("body does not decode back to the composed text")
 	}
 }

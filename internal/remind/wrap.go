@@ -11,6 +11,16 @@ import (
 // lines that run on and then stop short.
 const lineWidth = 72
 
+// softBreak ends a line that fill broke inside an unindented paragraph: a
+// trailing space, as format=flowed (RFC 3676) marks a line the reader may
+// join with the next. A phone whose mail client reflows (Apple Mail,
+// Thunderbird) then fills the paragraph to its own narrower width instead
+// of wrapping each 72-character line into a long and a short one; any
+// other client shows the lines as they are. Indented lines (a numbered
+// step's continuation, a letter's lines in the list) keep hard breaks:
+// their indentation would be joined into the text.
+const softBreak = " "
+
 // fill fills a text of the catalogue (or a line built from one) to width:
 // the catalogue's own line breaks fall where the English source had them,
 // and a name or number put in makes such a line run past the others, then
@@ -18,7 +28,9 @@ const lineWidth = 72
 // ending in ":" ends its paragraph (a heading of a list); a numbered item
 // ("  1. Log in …") starts one, its continuation lines indented under its
 // text; a line indented deeper than its paragraph continues it. A word
-// longer than width (a URL) stands on a line of its own, unbroken.
+// longer than width (a URL) stands on a line of its own, unbroken. A
+// paragraph without indentation is broken with softBreak at the end of
+// each line but its last, within width.
 func fill(text string, width int) []string {
 	var out []string
 	var words []string
@@ -27,10 +39,14 @@ func fill(text string, width int) []string {
 		if len(words) == 0 {
 			return
 		}
+		soft, limit := "", width
+		if first == "" && rest == "" {
+			soft, limit = softBreak, width-len(softBreak)
+		}
 		line := first + words[0]
 		for _, w := range words[1:] {
-			if utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width {
-				out = append(out, line)
+			if utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > limit {
+				out = append(out, line+soft)
 				line = rest + w
 				continue
 			}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/http"
@@ -232,7 +233,7 @@ type Message struct {
 	Subject   string    `json:"Subject"`
 	Created   time.Time `json:"Created"`
 	Raw       string    `json:"-"` // the message as received (headers and encoded body)
-	Text      string    `json:"-"` // the body, transfer encoding undone
+	Text      string    `json:"-"` // the body, transfer encoding (and a flowed body's space-stuffing) undone
 }
 
 // Messages returns every message received, oldest first, with its raw
@@ -281,7 +282,36 @@ func decodeBody(t testing.TB, raw string) string {
 	if err != nil {
 		t.Fatalf("decode message body: %v", err)
 	}
-	return strings.ReplaceAll(string(b), "\r\n", "\n")
+	text := strings.ReplaceAll(string(b), "\r\n", "\n")
+	if _, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type")); err == nil && strings.EqualFold(params["format"], "flowed") {
+		text = Unstuffed(text)
+	}
+	return text
+}
+
+// Unstuffed undoes a format=flowed body's space-stuffing (RFC 3676 4.4):
+// one leading space off every line that has one. Soft breaks (lines
+// ending in a space) stay: the text is line for line as composed.
+func Unstuffed(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Reflowed is a format=flowed text as a reader that reflows shows it
+// (RFC 3676 4.2, DelSp=no): each line that ends in a space joined with the
+// next, so a paragraph is one line, to be filled to the screen's width.
+func Reflowed(text string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if strings.HasSuffix(l, " \n") && l != "-- \n" { // "-- " is a signature separator
+			l = strings.TrimSuffix(l, "\n")
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 // DeleteAll removes every received message.
