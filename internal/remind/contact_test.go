@@ -3,6 +3,7 @@ package remind
 import (
 	"bytes"
 	"context"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,21 @@ func TestComposeContactsOfSeveralSenders(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the reminder lacks %q:\n%s", want, body)
 		}
+	}
+}
+
+// A From display name with & and < (POSTVAKT_SMTP_FROM, quoted as RFC 5322
+// wants) reaches the reader as written: the header is encoded, not passed
+// on raw.
+func TestFromNameWithAmpersandAndAngle(t *testing.T) {
+	const name = "Fjord & <Sønner> kommune"
+	m := Compose("974760673", "", sampleShipments(), []string{"post@firma.no"}, `"`+name+`" <postvakt@fjord.kommune.no>`, "k", time.Now())
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, err := msg.Header.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Name != name || from[0].Address != "postvakt@fjord.kommune.no" {
+		t.Fatalf("From %q read as %v (%v)", msg.Header.Get("From"), from, err)
 	}
 }
