@@ -265,6 +265,33 @@ func (a *app) escalator(smtp smtpNeed) (*escalate.Escalator, error) {
 	return esc, nil
 }
 
+// previewOver is esc as the UI's preview of the next run (web.WithPreview)
+// runs it: the same policies, reminders and address lookups, every
+// database read through st (the requests' store, whose statements the
+// database ends after POSTVAKT_STATEMENT_TIMEOUT) instead of the jobs'
+// store, which has no bound. A preview is a dry run: it sends, orders and
+// records nothing.
+func previewOver(esc *escalate.Escalator, st *store.Store) *escalate.Escalator {
+	p := *esc
+	p.Store = st
+	if r, ok := esc.Remind.(*remind.Reminder); ok {
+		rr := *r
+		rr.Log = st
+		if r.Orders != nil {
+			o := *r.Orders
+			o.Log = st
+			rr.Orders = &o
+		}
+		p.Remind = &rr
+	}
+	if res, ok := esc.Addresses.(*remind.Resolver); ok {
+		rr := *res
+		rr.Book = st
+		p.Addresses = &rr
+	}
+	return &p
+}
+
 // health wires the health evaluation: the rules of the policy folder's
 // health.yaml (defaults without it), alerts e-mailed through the SMTP relay
 // to POSTVAKT_ALERT_EMAIL and the rules' own to:, and posted to

@@ -104,8 +104,10 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 // replica), and once cluster-wide the escalation run (reminders, print
 // due), the print outbox and status poll, the names job (organisation names
 // from the registers) and the store's upkeep. It
-// returns the web options the jobs imply (print approvals), and the health
-// alerts' pages, read through requests (the requests' store).
+// returns the web options the jobs imply (print approvals, the preview of
+// the next escalation run), and the health alerts' pages, all reading and
+// writing through requests (the requests' store, with its statement
+// timeout): the jobs themselves keep a.st.
 func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, error) {
 	sched := jobs.New(a.log, a.st)
 	sched.Require(a.st.SchemaCurrent)
@@ -139,7 +141,7 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	}
 	esc.Printer = printer
 	if printer.HasProvider() {
-		opts = append(opts, web.WithPrintApprovals(printer))
+		opts = append(opts, web.WithPrintApprovals(printer.Over(requests)))
 	} else {
 		a.log.Warn("POSTVAKT_PRINT_URL is not set: no print provider; print-due shipments of print.via: provider policies wait in stage print_due " +
 			"(print.via: digitalpost still goes to the sending unit's manual-handling list)")
@@ -147,7 +149,7 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	if err := sched.Once(a.cfg.PrintSchedule, "print", printer.Job); err != nil {
 		return nil, nil, err
 	}
-	opts = append(opts, web.WithPreview(esc), web.WithAlerts(web.StoreAlerts(requests)))
+	opts = append(opts, web.WithPreview(previewOver(esc, requests)), web.WithAlerts(web.StoreAlerts(requests)))
 	// The escalation run takes its own cluster-wide lock.
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err

@@ -2,8 +2,9 @@
 // work, read from the database at scrape time (at most every 10 seconds,
 // so every replica shows the cluster's state whichever replica did the
 // work): whether the database answers, the poll lag and the letters due
-// per channel, the notifications not sent, and the print orders under way.
-// The label sets are bounded (channel, notification kind and status, print
+// per channel, the notifications not sent, and the print orders under way,
+// each read within a bound (a read behind a lock leaves its figures out
+// and says so; the scrape does not wait for the lock). The label sets are bounded (channel, notification kind and status, print
 // state): never a letter or an organisation.
 package opsmetrics
 
@@ -27,6 +28,13 @@ type Source interface {
 	OpenPrintOrders(ctx context.Context) ([]store.Count, error)
 }
 
+// readTimeout bounds each of a scrape's database reads (the ping, and
+// each figure's read, which run side by side): a read waiting behind a
+// lock (a migration's, a stuck job's) is cancelled then, and the scrape
+// answers without its figures instead of hanging, the others read as
+// usual. Prometheus' default scrape timeout is 10 s.
+const readTimeout = 3 * time.Second
+
 // Collector is a prometheus.Collector over a Source.
 type Collector struct {
 	src      Source
@@ -34,7 +42,7 @@ type Collector struct {
 	now      func() time.Time
 	channels []string // shown with 0 lag and 0 due when no letter of theirs is due
 
-	up, lag, due, notifications, prints *prometheus.Desc
+	up, readable, lag, due, notifications, prints *prometheus.Desc
 
 	mu   sync.Mutex
 	at   time.Time
@@ -49,6 +57,9 @@ func New(src Source, log *slog.Logger, now func() time.Time, channels []string) 
 	}
 	return &Collector{src: src, log: log, now: now, channels: channels,
 		up: prometheus.NewDesc("postvakt_database_up", "1 when the database answered at the last scrape.", nil, nil),
+		readable: prometheus.NewDesc("postvakt_database_figures_readable",
+			"1 when the figures (poll_lag, notifications, print_orders) were read at the last scrape; 0 when their read failed "+
+				"or waited past its bound (behind a lock): their series are then left out.", []string{"figures"}, nil),
 		lag: prometheus.NewDesc("postvakt_poll_lag_seconds",
 			"How long the oldest letter due for a poll has waited, per channel (0: none due).", []string{"channel"}, nil),
 		due: prometheus.NewDesc("postvakt_poll_due_letters", "Letters due for a poll now, per channel.", []string{"channel"}, nil),
@@ -62,7 +73,7 @@ func New(src Source, log *slog.Logger, now func() time.Time, channels []string) 
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.up, c.lag, c.due, c.notifications, c.prints} {
+	for _, d := range []*prometheus.Desc{c.up, c.readable, c.lag, c.due, c.notifications, c.prints} {
 		ch <- d
 	}
 }
@@ -79,38 +90,78 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// read reads every figure; when the database does not answer, only
-// postvakt_database_up 0.
+// figures is one read of figures: its name (the readable gauge's label)
+// and how it is read into metrics.
+type figures struct {
+	name string
+	read func(ctx context.Context) ([]prometheus.Metric, error)
+}
+
+// read reads every figure, each within readTimeout; when the database does
+// not answer, only postvakt_database_up 0. A read that fails leaves its
+// series out (no lag rather than a lag of 0, which would silence its
+// alert) and says so in postvakt_database_figures_readable.
 func (c *Collector) read(now time.Time) []prometheus.Metric {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
 		return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	if err := c.src.Ping(ctx); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	err := c.src.Ping(ctx)
+	cancel()
+	if err != nil {
 		c.log.Error("metrics: the database does not answer", "error", err)
 		return []prometheus.Metric{gauge(c.up, 0)}
 	}
+	reads := []figures{
+		{"poll_lag", func(ctx context.Context) ([]prometheus.Metric, error) {
+			lags, err := c.src.PollLags(ctx, now)
+			if err != nil {
+				return nil, err // the store's error says what it read
+			}
+			return c.lags(lags, now), nil
+		}},
+		{"notifications", func(ctx context.Context) ([]prometheus.Metric, error) {
+			ns, err := c.src.OpenNotifications(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var out []prometheus.Metric
+			for _, n := range ns {
+				out = append(out, gauge(c.notifications, float64(n.N), n.Kind, n.State))
+			}
+			return out, nil
+		}},
+		{"print_orders", func(ctx context.Context) ([]prometheus.Metric, error) {
+			ps, err := c.src.OpenPrintOrders(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var out []prometheus.Metric
+			for _, p := range ps {
+				out = append(out, gauge(c.prints, float64(p.N), p.State))
+			}
+			return out, nil
+		}},
+	}
+	got := make([][]prometheus.Metric, len(reads))
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, f := range reads {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+			defer cancel()
+			got[i], errs[i] = f.read(ctx)
+		})
+	}
+	wg.Wait()
 	out := []prometheus.Metric{gauge(c.up, 1)}
-	if lags, err := c.src.PollLags(ctx, now); err != nil {
-		// No lag rather than a lag of 0, which would silence its alert.
-		c.log.Error("metrics: read the poll lag", "error", err)
-	} else {
-		out = append(out, c.lags(lags, now)...)
-	}
-	ns, err := c.src.OpenNotifications(ctx)
-	if err != nil {
-		c.log.Error("metrics: count open notifications", "error", err)
-	}
-	for _, n := range ns {
-		out = append(out, gauge(c.notifications, float64(n.N), n.Kind, n.State))
-	}
-	ps, err := c.src.OpenPrintOrders(ctx)
-	if err != nil {
-		c.log.Error("metrics: count open print orders", "error", err)
-	}
-	for _, p := range ps {
-		out = append(out, gauge(c.prints, float64(p.N), p.State))
+	for i, f := range reads {
+		ok := 1.0
+		if errs[i] != nil {
+			ok = 0
+			c.log.Error("metrics: figures not read", "figures", f.name, "error", errs[i])
+		}
+		out = append(append(out, gauge(c.readable, ok, f.name)), got[i]...)
 	}
 	return out
 }

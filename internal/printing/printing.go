@@ -291,6 +291,16 @@ func retryDelay(failed int) time.Duration {
 	return min(d, time.Hour)
 }
 
+// Over is s with its database work through st instead: the UI's release
+// and reject of held batches go through the requests' store, whose
+// statements the database ends after POSTVAKT_STATEMENT_TIMEOUT, so a
+// decision waiting behind a lock is answered instead of held for minutes.
+func (s *Service) Over(st Store) *Service {
+	c := *s
+	c.st = st
+	return &c
+}
+
 // ReleaseBatch is Approve for the web UI (web.PrintApprovals): it releases
 // the batch only when it still holds exactly the prints the officer saw,
 // all within the officer's scope (else an error wrapping

@@ -73,7 +73,7 @@ func OpenWaiting(ctx context.Context, url string, wait time.Duration, waiting fu
 		cfg.Runtime = map[string]string{}
 	}
 	cfg.Runtime["TimeZone"] = "UTC"
-	db, err := pool(cfg, 20)
+	db, err := pool(cfg, JobsPool)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +112,14 @@ func pool(cfg pq.Config, size int) (*sqlx.DB, error) {
 	return db, nil
 }
 
+// JobsPool is how many connections a store Open returns opens at most:
+// every command's, and serve's jobs'.
+const JobsPool = 20
+
 // InteractivePool is how many connections the store Interactive returns
-// opens at most, beside the 20 of the store it was made from.
+// opens at most, beside the JobsPool of the store it was made from: a
+// serve opens at most JobsPool+InteractivePool (README, "Size
+// max_connections").
 const InteractivePool = 10
 
 // Interactive returns a store on the same database through a pool of its

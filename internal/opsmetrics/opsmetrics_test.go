@@ -1,0 +1,89 @@
+package opsmetrics_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"postvakt/internal/logtest"
+	"postvakt/internal/opsmetrics"
+	"postvakt/internal/storetest"
+)
+
+// TestScrapeBehindALock: while another session holds the letters' table
+// locked (a migration, a stuck job), a scrape answers within a few seconds
+// instead of waiting for the lock: the poll lag, which reads the letters,
+// is left out and postvakt_database_figures_readable{figures="poll_lag"}
+// says 0, logged with key "error"; the notifications and the print orders,
+// which do not wait on that lock, are read and shown as usual (readable 1).
+// Once the lock is gone the next read has the poll lag again.
+func TestScrapeBehindALock(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	storetest.Register(t, st, storetest.Letter(1))
+	log, logs := logtest.New()
+	clock := time.Now()
+	c := opsmetrics.New(st, log, func() time.Time { return clock }, []string{"svarut"})
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+
+	tx, err := st.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE shipments IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	mfs, err := reg.Gather()
+	took := time.Since(start)
+	tx.Rollback()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took > 6*time.Second {
+		t.Errorf("a scrape behind a lock took %s, want about 3 s (the read's bound)", took)
+	}
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+	}
+	if names["postvakt_poll_lag_seconds"] {
+		t.Error("a poll lag shown though its read waited behind the lock; want none (not 0)")
+	}
+	if !names["postvakt_notifications"] || !names["postvakt_print_orders"] {
+		t.Errorf("the notifications and print orders, which the lock does not hold, left out: %v", names)
+	}
+	readable := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() == "postvakt_database_figures_readable" {
+			for _, m := range mf.GetMetric() {
+				readable[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	if readable["poll_lag"] != 0 || readable["notifications"] != 1 || readable["print_orders"] != 1 || len(readable) != 3 {
+		t.Errorf("postvakt_database_figures_readable: %v, want poll_lag 0, notifications and print_orders 1", readable)
+	}
+	if !strings.Contains(logs.String(), "figures=poll_lag") || !strings.Contains(logs.String(), "error=") {
+		t.Errorf("the failed read not logged with key error:\n%s", logs.String())
+	}
+
+	clock = clock.Add(11 * time.Second) // past the 10 s the figures are kept
+	mfs, err = reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lags := 0
+	for _, mf := range mfs {
+		if mf.GetName() == "postvakt_poll_lag_seconds" {
+			lags = len(mf.GetMetric())
+		}
+	}
+	if lags != 1 {
+		t.Errorf("%d poll lag series once the lock is gone, want 1 (svarut)", lags)
+	}
+}
