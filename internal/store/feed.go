@@ -224,15 +224,21 @@ func applyFeedEntries(ctx context.Context, tx *sqlx.Tx, a FeedApply, entries []F
 	return w, nil
 }
 
+// finishFeedWith and finishFeedCond are what finishFeed adds to
+// clearUnknown's statement: the letters read whole are due no poll, and
+// one marked unknown is known again when its log has entries.
+var (
+	finishFeedWith = `WITH q AS (UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE ` + anyKey("shipment_id", 1, "uuid") + `)`
+	finishFeedCond = `EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`
+)
+
 // finishFeed is ApplyFeed's last part: the letters read whole, the cursor.
 func finishFeed(ctx context.Context, tx *sqlx.Tx, a FeedApply) error {
 	if len(a.Synced) > 0 {
 		// Their next poll goes; a letter marked unknown whose log has
 		// entries is known again (clearUnknown: the event, once), in the
 		// same statement.
-		if err := clearUnknown(ctx, tx, a.Synced,
-			`WITH q AS (UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE shipment_id = ANY($1::uuid[]))`,
-			`EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`, []any{EventChannel},
+		if err := clearUnknown(ctx, tx, a.Synced, finishFeedWith, finishFeedCond, []any{EventChannel},
 			feedKnownEvent(a.Channel, a.Cursor)); err != nil {
 			return fmt.Errorf("mark %s shipments read: %w", a.Channel, err)
 		}

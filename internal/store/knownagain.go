@@ -36,15 +36,8 @@ func clearUnknown(ctx context.Context, tx *sqlx.Tx, ids []string, with, cond str
 	if len(ids) == 0 {
 		return nil
 	}
-	q := with + ` UPDATE shipments s SET unknown_to_channel_since = NULL, next_step_at = ` + sqlKnownAgain + `
-		WHERE s.id = ANY($1::uuid[]) AND s.unknown_to_channel_since IS NOT NULL`
-	if cond != "" {
-		q += ` AND ` + cond
-	}
-	q += ` RETURNING s.id, s.state, s.channel_status,
-		(SELECT max(e.observed_at) FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = '` + EventChannel + `') AS log_at`
 	var rows []knownRow
-	if err := tx.SelectContext(ctx, &rows, q, append([]any{pq.Array(ids)}, args...)...); err != nil {
+	if err := tx.SelectContext(ctx, &rows, clearUnknownSQL(with, cond), append([]any{pq.Array(ids)}, args...)...); err != nil {
 		return fmt.Errorf("clear the unknown-to-channel mark of %d shipments: %w", len(ids), err)
 	}
 	events := make([]Event, len(rows))
@@ -53,6 +46,20 @@ func clearUnknown(ctx context.Context, tx *sqlx.Tx, ids []string, with, cond str
 		events[i].ShipmentID, events[i].Kind = r.ID, EventKnownAgain
 	}
 	return appendEvents(ctx, tx, events)
+}
+
+// clearUnknownSQL is clearUnknown's statement. The ids come through anyKey:
+// the feed's finish step passes every letter of a page read whole, and
+// with the array in sight the planner read the whole letters' table for
+// a few hundred of them.
+func clearUnknownSQL(with, cond string) string {
+	q := with + ` UPDATE shipments s SET unknown_to_channel_since = NULL, next_step_at = ` + sqlKnownAgain + `
+		WHERE ` + anyKey("s.id", 1, "uuid") + ` AND s.unknown_to_channel_since IS NOT NULL`
+	if cond != "" {
+		q += ` AND ` + cond
+	}
+	return q + ` RETURNING s.id, s.state, s.channel_status,
+		(SELECT max(e.observed_at) FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = '` + EventChannel + `') AS log_at`
 }
 
 // feedKnownEvent is the known_to_channel event of a feed channel's letter
