@@ -37,12 +37,12 @@ func when(t time.Time) string { return t.In(oslo).Format("2006-01-02 15:04 MST")
 // filters and on-call tools, as Alertmanager's.
 func Subject(rule string, ns []AlertNotice) string {
 	firing, resolved, letters := 0, 0, 0
-	aboutLetters := false
+	firingLetters := false // a firing alert is about letters
 	for _, n := range ns {
 		if n.Transition == store.TransitionFiring {
 			firing++
 			letters += n.Alert.Affected
-			aboutLetters = aboutLetters || !n.Alert.Selector.NoLetters
+			firingLetters = firingLetters || !n.Alert.Selector.NoLetters
 		} else {
 			resolved++
 		}
@@ -51,9 +51,9 @@ func Subject(rule string, ns []AlertNotice) string {
 	switch {
 	case firing == 0:
 		return l.T("mail.alert.subject_resolved", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", resolved))
-	case !aboutLetters && resolved == 0:
+	case !firingLetters && resolved == 0:
 		return l.T("mail.alert.subject_firing_no_letters", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing))
-	case !aboutLetters:
+	case !firingLetters:
 		return l.T("mail.alert.subject_mixed_no_letters", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
 			"Resolved", resolved)
 	case resolved == 0:
@@ -85,8 +85,10 @@ func Languages(ns []AlertNotice) []string {
 
 // Body is a notice's e-mail text, in each of Languages(ns): per alert its
 // status, labels, since when, the summary and, for a firing one, its
-// letters by reference, sent time and state. It never shows a title (the
-// rows have none), a recipient, or a letter's sending unit (see below).
+// letters by reference, sent time and state; the footer says where the
+// letters are listed, or, when no alert is about letters, that none is.
+// It never shows a title (the rows have none), a recipient, or a letter's
+// sending unit (see below).
 func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 	return i18n.NewMail(Languages(ns)).Body(func(l *i18n.Localizer, w func(string)) {
 		sev := ""
@@ -137,8 +139,24 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 			}
 		}
 		w("")
-		w(l.T("mail.alert.footer"))
+		if aboutLetters(ns) {
+			w(l.T("mail.alert.footer"))
+		} else {
+			w(l.T("mail.alert.footer_no_letters"))
+		}
 	})
+}
+
+// aboutLetters reports whether any of ns is about letters: its footer then
+// says where the letters are listed; a mail only about alerts of no letters
+// (certificate_expiring) says so instead.
+func aboutLetters(ns []AlertNotice) bool {
+	for _, n := range ns {
+		if !n.Alert.Selector.NoLetters {
+			return true
+		}
+	}
+	return false
 }
 
 // Why is why an alert fires in l's language: its reasons (keys

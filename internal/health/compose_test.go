@@ -58,3 +58,51 @@ func TestAlertMailLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertMailFooterFitsTheAlert: the footer of an alert e-mail says the
+// letters' titles and recipients are never shown, and where the letters
+// are listed, only when an alert of the mail is about letters; a mail
+// whose alerts are about none (certificate_expiring, firing or resolved)
+// says instead, in each of its languages, that the alert is about no
+// letters. A mail with both kinds keeps the letters' footer.
+func TestAlertMailFooterFitsTheAlert(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	cert := health.AlertNotice{Transition: store.TransitionFiring, Seq: 1, Alert: store.Alert{ID: 9, Rule: "certificate_expiring",
+		Labels: store.Labels{"channel": "digitalpost"}, Severity: "warning", StartedAt: now.Add(-time.Hour),
+		Selector: store.IncidentFilter{Channel: "digitalpost", NoLetters: true}}}
+	stuck := health.AlertNotice{Transition: store.TransitionFiring, Seq: 1, Alert: store.Alert{ID: 7, Rule: "stuck",
+		Labels: store.Labels{"channel": "digitalpost"}, Severity: "critical", Affected: 3, StartedAt: now.Add(-time.Hour)}}
+	resolvedCert := cert
+	resolvedCert.Transition = store.TransitionResolved
+	lettersFooter := []string{"titles and recipients are never shown", "Brevenes titler og modtagere vises aldrig"}
+	noLettersFooter := []string{"This alert is about no letters", "Denne alarm vedrører ingen breve"}
+	for _, tc := range []struct {
+		name      string
+		ns        []health.AlertNotice
+		want, not []string
+	}{
+		{"certificate firing", []health.AlertNotice{cert}, noLettersFooter, lettersFooter},
+		{"certificate resolved", []health.AlertNotice{resolvedCert}, noLettersFooter, lettersFooter},
+		{"letters", []health.AlertNotice{stuck}, lettersFooter, noLettersFooter},
+		{"both", []health.AlertNotice{cert, stuck}, lettersFooter, noLettersFooter},
+	} {
+		body := health.Body(tc.ns[0].Alert.Rule, tc.ns, "https://p.example", now)
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the footer lacks %q:\n%s", tc.name, w, body)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(body, n) {
+				t.Errorf("%s: the footer says %q:\n%s", tc.name, n, body)
+			}
+		}
+	}
+	// Norwegian, for a Norwegian channel's certificate.
+	nb := cert
+	nb.Alert.Labels = store.Labels{"channel": "svarut"}
+	if body := health.Body("certificate_expiring", []health.AlertNotice{nb}, "", now); !strings.Contains(body, "Dette varselet gjelder ingen brev") ||
+		strings.Contains(body, "titler og mottakere") {
+		t.Errorf("the Norwegian certificate alert's footer:\n%s", body)
+	}
+}
