@@ -29,24 +29,25 @@ func auditValues(e *store.AuditEntry, at func(time.Time) any, role func(string) 
 // AuditLog writes the entries f selects (its Before and Limit aside),
 // newest first, every page of them, to w in format, and returns how many
 // it wrote. The entries are as the store reads them: national ids masked.
-// An XLSX with labels is for people (see Labels: the headers and the role
-// in the reader's language, the time a date cell on the reader's clock);
-// else, and in CSV and JSON, the time is UTC text and the role its code.
-// The actions stay codes in every form, as the audit page shows them.
-func AuditLog(ctx context.Context, src AuditSource, f store.AuditFilter, format Format, w io.Writer, l *Labels) (int, error) {
+// An XLSX (of at most o.MaxRows entries) with o.Labels is for people (see
+// Labels: the headers and the role in the reader's language, the time a
+// date cell on the reader's clock); else, and in CSV and JSON, the time is
+// UTC text and the role its code. The actions stay codes in every form, as
+// the audit page shows them.
+func AuditLog(ctx context.Context, src AuditSource, f store.AuditFilter, format Format, w io.Writer, o XLSXOptions) (int, error) {
 	var tw Writer
 	var err error
 	var row func(e *store.AuditEntry) error
-	if format == XLSX && l != nil {
+	if l := o.Labels; format == XLSX && l != nil {
 		var x *xlsxWriter
-		if x, err = l.newSheet(w, "audit", AuditHeader); err == nil {
+		if x, err = l.newSheet(w, "audit", AuditHeader, o.maxRows()); err == nil {
 			tw = x
 			at := func(t time.Time) any { return t.In(l.Zone) }
 			role := func(r string) string { return l.code("role.", r) }
 			row = func(e *store.AuditEntry) error { return x.values(auditValues(e, at, role)) }
 		}
 	} else {
-		tw, err = NewWriter(format, w, "audit", AuditHeader)
+		tw, err = newWriter(format, w, "audit", AuditHeader, o.maxRows())
 		at := func(t time.Time) any { return t.UTC().Format(time.RFC3339) }
 		role := func(r string) string { return r }
 		cells := make([]string, len(AuditHeader))

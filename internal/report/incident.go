@@ -90,14 +90,14 @@ func summaryCells(u UnitSummary) []string {
 // [...]}. It streams the letters and returns how many it wrote and the
 // summary.
 func Incident(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer) (int, []UnitSummary, error) {
-	return IncidentFor(ctx, src, f, format, w, nil)
+	return IncidentFor(ctx, src, f, format, w, XLSXOptions{})
 }
 
-// IncidentFor is Incident with an XLSX told for people by l (see Labels:
-// the sheets, headers and codes in the reader's language, times as date
-// cells, counts as numbers); with nil labels, or for CSV and JSON, it is
-// Incident.
-func IncidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer, l *Labels) (int, []UnitSummary, error) {
+// IncidentFor is Incident with an XLSX made as o says: told for people by
+// o.Labels (see Labels: the sheets, headers and codes in the reader's
+// language, times as date cells, counts as numbers), of at most o.MaxRows
+// letters; for CSV and JSON it is Incident.
+func IncidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer, o XLSXOptions) (int, []UnitSummary, error) {
 	counts, err := src.IncidentSummary(ctx, f)
 	if err != nil {
 		return 0, nil, err
@@ -127,7 +127,7 @@ func IncidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter
 		}
 		return n, sum, nil
 	case XLSX:
-		n, err := incidentXLSX(ctx, src, f, sum, w, l)
+		n, err := incidentXLSX(ctx, src, f, sum, w, o)
 		return n, sum, err
 	}
 	return 0, sum, fmt.Errorf("unknown format %q", format)
@@ -151,14 +151,14 @@ func incidentRows(ctx context.Context, src IncidentSource, f store.IncidentFilte
 
 // incidentXLSX writes the summary sheet, then streams the letters sheet;
 // with labels, for people (incidentSheets).
-func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilter, sum []UnitSummary, w io.Writer, l *Labels) (int, error) {
-	sh := incidentSheets(l)
-	x, err := newXLSX(w, sh.summary, sh.summaryHeader)
+func incidentXLSX(ctx context.Context, src IncidentSource, f store.IncidentFilter, sum []UnitSummary, w io.Writer, o XLSXOptions) (int, error) {
+	sh := incidentSheets(o.Labels)
+	x, err := newXLSX(w, sh.summary, sh.summaryHeader, o.maxRows())
 	if err != nil {
 		return 0, err
 	}
 	defer x.f.Close()
-	if l != nil {
+	if o.Labels != nil {
 		if err := x.dateStyle(); err != nil {
 			return 0, err
 		}

@@ -49,16 +49,16 @@ func (l *Labels) yes(b bool) string {
 
 // newShipmentSheet starts a shipment list's sheet (newSheet), named after
 // the list.
-func (l *Labels) newShipmentSheet(w io.Writer, list store.ListName) (*xlsxWriter, error) {
-	return l.newSheet(w, string(list), ShipmentHeader)
+func (l *Labels) newShipmentSheet(w io.Writer, list store.ListName, maxRows int) (*xlsxWriter, error) {
+	return l.newSheet(w, string(list), ShipmentHeader, maxRows)
 }
 
 // newSheet starts the sheet sheet (a code: "audit", a list's name) with
 // the translated header, both named by the catalogue: the sheet as
 // l.sheet says, each column as "export.col." + its name in the CSV's
-// header.
-func (l *Labels) newSheet(w io.Writer, sheet string, columns []string) (*xlsxWriter, error) {
-	x, err := newXLSX(w, l.sheet(sheet), l.header(columns))
+// header; it holds at most maxRows data rows.
+func (l *Labels) newSheet(w io.Writer, sheet string, columns []string, maxRows int) (*xlsxWriter, error) {
+	x, err := newXLSX(w, l.sheet(sheet), l.header(columns), maxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -147,8 +147,8 @@ func (l *Labels) shipmentValues(r *store.ListRow, now time.Time) []any {
 // values writes one row of typed cells: a text as Row writes it, a time as
 // a date cell (dateFormat), a number as a number, nil as an empty cell.
 func (x *xlsxWriter) values(cells []any) error {
-	if x.row > maxXLSXRows { // the header is row 1
-		return ErrTooManyRows
+	if err := x.full(); err != nil {
+		return err
 	}
 	x.buf = x.buf[:0]
 	for _, c := range cells {

@@ -14,6 +14,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -65,8 +66,13 @@ type Writer interface {
 }
 
 // NewWriter starts a table with the given header in format f on w; sheet
-// names the XLSX worksheet.
+// names the XLSX worksheet, which holds at most MaxXLSXRows rows.
 func NewWriter(f Format, w io.Writer, sheet string, header []string) (Writer, error) {
+	return newWriter(f, w, sheet, header, MaxXLSXRows)
+}
+
+// newWriter is NewWriter with an XLSX of at most maxRows data rows.
+func newWriter(f Format, w io.Writer, sheet string, header []string, maxRows int) (Writer, error) {
 	switch f {
 	case CSV:
 		cw := csv.NewWriter(w)
@@ -75,7 +81,7 @@ func NewWriter(f Format, w io.Writer, sheet string, header []string) (Writer, er
 		}
 		return &csvWriter{w: cw}, nil
 	case XLSX:
-		return newXLSX(w, sheet, header)
+		return newXLSX(w, sheet, header, maxRows)
 	case JSON:
 		if _, err := io.WriteString(w, "["); err != nil {
 			return nil, fmt.Errorf("write JSON: %w", err)
@@ -154,11 +160,29 @@ func (j *jsonWriter) Close() error {
 // CSV and JSON stream any size.
 const MaxXLSXRows = 100_000
 
-// maxXLSXRows is MaxXLSXRows; tests lower it.
-var maxXLSXRows = MaxXLSXRows
+// ErrTooManyRows: the rows would pass the sheet's limit (MaxXLSXRows, or
+// XLSXOptions.MaxRows); nothing was written. The error returned wraps it
+// and names the limit.
+var ErrTooManyRows = errors.New("too many for a spreadsheet export; narrow the filter, or export CSV")
 
-// ErrTooManyRows: the rows would pass MaxXLSXRows; nothing was written.
-var ErrTooManyRows = fmt.Errorf("more than %d rows: too many for a spreadsheet export; narrow the filter, or export CSV", MaxXLSXRows)
+// XLSXOptions say how an XLSX export is made; CSV and JSON take no notice
+// of them.
+type XLSXOptions struct {
+	// Labels tell it for the people who open it (see Labels); nil: in the
+	// CSV's form (names, codes, UTC times), for programs.
+	Labels *Labels
+	// MaxRows bounds the data rows of a sheet (ErrTooManyRows); 0 or less
+	// is MaxXLSXRows. A server lowers it for its tests.
+	MaxRows int
+}
+
+// maxRows is the sheet's limit the options set.
+func (o XLSXOptions) maxRows() int {
+	if o.MaxRows <= 0 {
+		return MaxXLSXRows
+	}
+	return o.MaxRows
+}
 
 // xlsxWriter streams rows through excelize's StreamWriter, which keeps
 // them in a temporary file, and writes the workbook to w on Close (the
@@ -168,12 +192,13 @@ type xlsxWriter struct {
 	f    *excelize.File
 	sw   *excelize.StreamWriter
 	row  int
+	max  int // data rows a sheet may hold (ErrTooManyRows)
 	buf  []any
 	text int // style: number format "@" (text), for formula-like cells
 	date int // style: dateFormat, for the time cells of a labelled sheet
 }
 
-func newXLSX(w io.Writer, sheet string, header []string) (*xlsxWriter, error) {
+func newXLSX(w io.Writer, sheet string, header []string, maxRows int) (*xlsxWriter, error) {
 	if sheet == "" {
 		sheet = "postvakt"
 	}
@@ -187,7 +212,7 @@ func newXLSX(w io.Writer, sheet string, header []string) (*xlsxWriter, error) {
 		f.Close()
 		return nil, fmt.Errorf("start XLSX: %w", err)
 	}
-	x := &xlsxWriter{w: w, f: f, sw: sw}
+	x := &xlsxWriter{w: w, f: f, sw: sw, max: maxRows}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
 		f.Close()
@@ -224,14 +249,23 @@ func (x *xlsxWriter) put(cells []any) error {
 // formula-like one is formatted as text too, so that editing it in the
 // spreadsheet does not turn it into one.
 func (x *xlsxWriter) Row(cells []string) error {
-	if x.row > maxXLSXRows { // the header is row 1
-		return ErrTooManyRows
+	if err := x.full(); err != nil {
+		return err
 	}
 	x.buf = x.buf[:0]
 	for _, c := range cells {
 		x.buf = append(x.buf, x.textCell(c))
 	}
 	return x.put(x.buf)
+}
+
+// full is ErrTooManyRows, wrapped with the limit, once the sheet holds
+// as many data rows as it may.
+func (x *xlsxWriter) full() error {
+	if x.row > x.max { // the header is row 1
+		return fmt.Errorf("more than %d rows: %w", x.max, ErrTooManyRows)
+	}
+	return nil
 }
 
 // textCell is a text cell, formatted as text when it looks like a formula.
@@ -286,23 +320,24 @@ type Source interface {
 // Shipments writes every shipment of the list f selects to w in format
 // format and returns how many rows it wrote.
 func Shipments(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time) (int, error) {
-	return ShipmentsFor(ctx, src, f, format, w, now, nil)
+	return ShipmentsFor(ctx, src, f, format, w, now, XLSXOptions{})
 }
 
-// ShipmentsFor is Shipments with an XLSX told for people by l (see
-// Labels); with nil labels, or for CSV and JSON, it is Shipments.
-func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time, l *Labels) (int, error) {
+// ShipmentsFor is Shipments with an XLSX made as o says: told for people
+// by o.Labels (see Labels), of at most o.MaxRows letters; for CSV and JSON
+// it is Shipments.
+func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time, o XLSXOptions) (int, error) {
 	var tw Writer
 	var err error
 	row := func(r *store.ListRow) error { return tw.Row(ShipmentCells(r, now)) }
-	if format == XLSX && l != nil {
+	if l := o.Labels; format == XLSX && l != nil {
 		var x *xlsxWriter
-		if x, err = l.newShipmentSheet(w, f.List); err == nil {
+		if x, err = l.newShipmentSheet(w, f.List, o.maxRows()); err == nil {
 			tw = x
 			row = func(r *store.ListRow) error { return x.values(l.shipmentValues(r, now)) }
 		}
 	} else {
-		tw, err = NewWriter(format, w, string(f.List), ShipmentHeader)
+		tw, err = newWriter(format, w, string(f.List), ShipmentHeader, o.maxRows())
 	}
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -86,7 +87,7 @@ func TestLabelledXLSX(t *testing.T) {
 	last := time.Date(2026, 2, 27, 23, 30, 0, 0, time.UTC)
 	src[1].LastReminded = &last
 	var buf bytes.Buffer
-	if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now, testLabels); err != nil {
+	if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now, XLSXOptions{Labels: testLabels}); err != nil {
 		t.Fatal(err)
 	}
 	got := readXLSX(t, buf.Bytes())
@@ -245,22 +246,23 @@ func TestIncidentFormats(t *testing.T) {
 	}
 }
 
-// An XLSX export of more rows than a sheet may hold (maxXLSXRows; lowered
-// here) is refused with ErrTooManyRows before anything is written, so the
-// web handler can still answer with an error page; at the limit it is
-// written whole. CSV streams any size.
+// An XLSX export of more rows than a sheet may hold (XLSXOptions.MaxRows;
+// 5 here) is refused with ErrTooManyRows, naming the limit, before anything
+// is written, so the web handler can still answer with an error page; at
+// the limit it is written whole. CSV streams any size.
 func TestXLSXRowLimit(t *testing.T) {
-	defer func(n int) { maxXLSXRows = n }(maxXLSXRows)
-	maxXLSXRows = 5
 	for _, tc := range []struct {
 		n    int
 		l    *Labels
 		want error
 	}{{5, nil, nil}, {6, nil, ErrTooManyRows}, {5, testLabels, nil}, {6, testLabels, ErrTooManyRows}} {
 		var b bytes.Buffer
-		_, err := ShipmentsFor(context.Background(), rows(tc.n), store.ListFilter{}, XLSX, &b, time.Now(), tc.l)
-		if err != tc.want {
+		_, err := ShipmentsFor(context.Background(), rows(tc.n), store.ListFilter{}, XLSX, &b, time.Now(), XLSXOptions{Labels: tc.l, MaxRows: 5})
+		if !errors.Is(err, tc.want) || (err == nil) != (tc.want == nil) {
 			t.Errorf("%d rows (labels %v): %v, want %v", tc.n, tc.l != nil, err, tc.want)
+		}
+		if tc.want != nil && (err == nil || !strings.Contains(err.Error(), "more than 5 rows")) {
+			t.Errorf("%d rows (labels %v): %v, want it to name the limit, 5", tc.n, tc.l != nil, err)
 		}
 		if tc.want != nil && b.Len() != 0 {
 			t.Errorf("%d rows (labels %v): %d bytes written before the refusal", tc.n, tc.l != nil, b.Len())
@@ -284,10 +286,10 @@ func TestIncidentXLSXLabels(t *testing.T) {
 	open := "open"
 	src[1].FollowUp, src[1].Deadline = &open, &src[1].SentAt
 	var x, c bytes.Buffer
-	if _, _, err := IncidentFor(context.Background(), src, store.IncidentFilter{}, XLSX, &x, testLabels); err != nil {
+	if _, _, err := IncidentFor(context.Background(), src, store.IncidentFilter{}, XLSX, &x, XLSXOptions{Labels: testLabels}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := IncidentFor(context.Background(), src, store.IncidentFilter{}, CSV, &c, testLabels); err != nil {
+	if _, _, err := IncidentFor(context.Background(), src, store.IncidentFilter{}, CSV, &c, XLSXOptions{Labels: testLabels}); err != nil {
 		t.Fatal(err)
 	}
 	if recs, err := csv.NewReader(&c).ReadAll(); err != nil || !reflect.DeepEqual(recs[0], IncidentHeader) || recs[1][11] != "available" {

@@ -108,17 +108,17 @@ func TestSheetsInReadersLanguage(t *testing.T) {
 			switch code {
 			case "followups":
 				write = func(w *bytes.Buffer) error {
-					_, err := FollowUps(ctx, &pagedFollowUps{list: followUps(3)}, store.Scope{}, true, XLSX, w, l)
+					_, err := FollowUps(ctx, &pagedFollowUps{list: followUps(3)}, store.Scope{}, true, XLSX, w, XLSXOptions{Labels: l})
 					return err
 				}
 			case "audit":
 				write = func(w *bytes.Buffer) error {
-					_, err := AuditLog(ctx, emptyAudit{}, store.AuditFilter{}, XLSX, w, l)
+					_, err := AuditLog(ctx, emptyAudit{}, store.AuditFilter{}, XLSX, w, XLSXOptions{Labels: l})
 					return err
 				}
 			default:
 				write = func(w *bytes.Buffer) error {
-					_, err := ShipmentsFor(ctx, rows(2), store.ListFilter{List: store.ListName(code)}, XLSX, w, now, l)
+					_, err := ShipmentsFor(ctx, rows(2), store.ListFilter{List: store.ListName(code)}, XLSX, w, now, XLSXOptions{Labels: l})
 					return err
 				}
 			}
@@ -128,7 +128,7 @@ func TestSheetsInReadersLanguage(t *testing.T) {
 		}
 	}
 	if got := sheet(t, func(w *bytes.Buffer) error {
-		_, err := ShipmentsFor(ctx, rows(2), store.ListFilter{List: store.ListProblems}, XLSX, w, now, nil)
+		_, err := ShipmentsFor(ctx, rows(2), store.ListFilter{List: store.ListProblems}, XLSX, w, now, XLSXOptions{})
 		return err
 	}); got != "problems" {
 		t.Errorf("the programs' XLSX: sheet %q, want problems", got)

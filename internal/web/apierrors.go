@@ -16,6 +16,7 @@ const (
 	codeBadBody       = "bad_body"       // 400: the body is not the JSON asked for
 	codeInvalidCursor = "invalid_cursor" // 400: a cursor the server did not make
 	codeNoFollowUp    = "no_followup"    // 404: the letter is there, without a follow-up
+	codeTooManyRows   = "too_many_rows"  // 400: more letters than an XLSX may hold (tooManyRows)
 )
 
 // errorCodes is the one place a status's default code is decided.

@@ -6,12 +6,13 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"postvakt/internal/report"
 )
 
 // export streams a list as CSV, XLSX or JSON (format=csv|xlsx|json); the
-// XLSX is in the reader's language (exportLabels).
+// XLSX is in the reader's language (xlsxFor).
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	q := r.URL.Query()
@@ -27,25 +28,30 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAuditList(w, r, "export", describe(f), f, string(format)) {
 		return
 	}
-	s.download(w, r, string(f.List), format, func(w io.Writer) (int, error) {
-		return report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.exportLabels(r))
+	s.download(w, r, string(f.List), s.exportFile(string(f.List), format), format, func(w io.Writer) (int, error) {
+		return report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.xlsxFor(r))
 	})
 }
 
-// download streams an export (what names it: "unopened", "followups") as an
-// attachment; an XLSX too large for a sheet is refused with a page before
-// anything is sent.
-func (s *Server) download(w http.ResponseWriter, r *http.Request, what string, format report.Format, write func(io.Writer) (int, error)) {
-	name := fmt.Sprintf("postvakt-%s-%s.%s", what, s.now().In(zone).Format("2006-01-02"), format)
+// exportFile is the file name of a list's export (what names it:
+// "unopened", "followups", "audit"): postvakt-<what>-<Oslo date>.<format>.
+func (s *Server) exportFile(what string, format report.Format) string {
+	return fmt.Sprintf("postvakt-%s-%s.%s", what, s.now().In(zone).Format("2006-01-02"), format)
+}
+
+// download streams an export (what names it in the log: "unopened",
+// "followups", "incident") as the attachment file; an XLSX too large for a
+// sheet is refused before anything is sent (tooManyRows).
+func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file string, format report.Format, write func(io.Writer) (int, error)) {
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Disposition", `attachment; filename="`+file+`"`)
 	h.Set("Cache-Control", "no-store")
 	sw := &sentWriter{w: w}
 	n, err := write(sw)
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		h.Del("Content-Disposition")
-		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
+		s.tooManyRows(w, r)
 		return
 	}
 	if err != nil && !sw.sent {
@@ -63,17 +69,36 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, what string, f
 	s.log.Info("export", "actor", principal(r.Context()).Actor(), "list", what, "format", format, "rows", n)
 }
 
-// exportLabels tell an XLSX export in the reader's language, with the
-// times on the clock of the pages (report.Labels; CSV and JSON stay the
-// same for every language).
-func (s *Server) exportLabels(r *http.Request) *report.Labels {
+// tooManyRows answers an XLSX export of more letters than a sheet may hold
+// (s.xlsxRows): 400, the API's with its code too_many_rows, the UI's with
+// a page saying so.
+func (s *Server) tooManyRows(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeErrorCode(w, http.StatusBadRequest, codeTooManyRows, fmt.Sprintf(
+			"more than %d letters: too many for a spreadsheet; narrow the filter, or ask for format=csv or json", s.xlsxRows))
+		return
+	}
+	s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", s.xlsxRows)
+}
+
+// xlsxFor is how an export's XLSX is made for r: for people (the UI's
+// paths) in the reader's language, with the times on the clock of the
+// pages (report.Labels; CSV and JSON stay the same for every language);
+// for programs (the API) in the CSV's form. Either holds at most
+// s.xlsxRows letters.
+func (s *Server) xlsxFor(r *http.Request) report.XLSXOptions {
+	o := report.XLSXOptions{MaxRows: s.xlsxRows}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return o
+	}
 	l := s.loc(r)
-	return &report.Labels{Zone: zone, Text: func(id string) string {
+	o.Labels = &report.Labels{Zone: zone, Text: func(id string) string {
 		if !l.Has(id) {
 			return ""
 		}
 		return l.T(id)
 	}}
+	return o
 }
 
 // sentWriter notes whether anything was written through it: until then an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -204,23 +205,7 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 // form carried through a login, comes back filled in.
 func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Values, res *incidentResume) {
 	f, err := s.parseIncident(r, q)
-	var fe filterError
-	if errors.As(err, &fe) && q.Get("alert") == "" {
-		// The form again as filled in, the problem in it, by the field's label.
-		o, err := s.incidentOptions(r.Context(), principal(r.Context()))
-		if err != nil {
-			s.internalError(w, r, "read incident form's choices", err)
-			return
-		}
-		prob, ok := filterProblem(s.loc(r), q, fe, incidentLabels)
-		if !ok {
-			prob = fieldProblem{Problem: s.loc(r).T(fe.key, fe.args...)}
-		}
-		s.render(w, r, http.StatusBadRequest, "incident", "title.incident", &incidentData{Options: o, States: reportStates,
-			Query: q, fieldProblem: prob})
-		return
-	}
-	if s.badIncident(w, r, err) {
+	if s.refusedIncident(w, r, q, err) {
 		return
 	}
 	d, err := s.incident(w, r, f, "report")
@@ -237,6 +222,30 @@ func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Valu
 	}
 	s.resumed(r, d, res)
 	s.render(w, r, http.StatusOK, "incident", "title.incident", d)
+}
+
+// refusedIncident answers a filter of q that the UI's report or export
+// refused (err) and reports whether there was one: a problem with the
+// form's filter shows the form again as filled in, the problem in it by
+// the field's label (400); another (an alert's report, which has no form;
+// the scope) as badIncident.
+func (s *Server) refusedIncident(w http.ResponseWriter, r *http.Request, q url.Values, err error) bool {
+	var fe filterError
+	if !errors.As(err, &fe) || q.Get("alert") != "" {
+		return s.badIncident(w, r, err)
+	}
+	o, err := s.incidentOptions(r.Context(), principal(r.Context()))
+	if err != nil {
+		s.internalError(w, r, "read incident form's choices", err)
+		return true
+	}
+	prob, ok := filterProblem(s.loc(r), q, fe, incidentLabels)
+	if !ok {
+		prob = fieldProblem{Problem: s.loc(r).T(fe.key, fe.args...)}
+	}
+	s.render(w, r, http.StatusBadRequest, "incident", "title.incident", &incidentData{Options: o, States: reportStates,
+		Query: q, fieldProblem: prob})
+	return true
 }
 
 // incidentLabels are the catalogue keys of the labels of the incident
@@ -273,7 +282,9 @@ func (s *Server) badIncident(w http.ResponseWriter, r *http.Request, err error) 
 
 // incidentExport is GET /incidents/export?format=csv|xlsx|json&... (UI)
 // and GET /api/v1/incidents/report?...&format= (API, JSON by default):
-// every letter of the incident, streamed, audited as an export.
+// every letter of the incident, streamed, audited as an export (download).
+// A filter refused: the API's answer is JSON with a code, the UI's the
+// incident form again with the problem in it (refusedIncident).
 func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	api := strings.HasPrefix(r.URL.Path, "/api/")
@@ -286,7 +297,6 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 	}
 	format, err := report.ParseFormat(q.Get("format"))
 	if err == nil {
-		err = filterError{}
 		var f store.IncidentFilter
 		if f, err = s.parseIncident(r, q); err == nil {
 			s.streamIncident(w, r, f, format)
@@ -296,7 +306,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 		err = filterErr("err.filter.format", "Value", strconv.Quote(q.Get("format")))
 	}
 	if !api {
-		s.badIncident(w, r, err)
+		s.refusedIncident(w, r, q, err)
 		return
 	}
 	var fe filterError
@@ -315,35 +325,11 @@ func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.
 	if !s.mustAudit(w, r, "export", "incident "+f.String(), string(format)) {
 		return
 	}
-	w.Header().Set("Content-Type", format.ContentType())
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%s.%s"`, s.now().In(zone).Format("20060102-1504"), format))
-	sw := &sentWriter{w: w}
-	_, _, err := report.IncidentFor(r.Context(), s.store, f, format, sw, s.incidentLabels(r))
-	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
-		w.Header().Del("Content-Disposition")
-		s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", report.MaxXLSXRows)
-		return
-	}
-	if err != nil && !sw.sent { // nothing went out: a status of its own (503 for a statement that ran too long)
-		w.Header().Del("Content-Disposition")
-		s.internalError(w, r, "incident report export", err)
-		return
-	}
-	if err != nil {
-		// Headers are out: the truncated file is the signal; log why.
-		s.log.Error("incident report export", "error", err)
-	}
-}
-
-// incidentLabels tell the UI's incident XLSX for people in the reader's
-// language (exportLabels), as the lists' XLSX; the API's report is for
-// programs and keeps the CSV's form (nil).
-func (s *Server) incidentLabels(r *http.Request) *report.Labels {
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		return nil
-	}
-	return s.exportLabels(r)
+	file := fmt.Sprintf("incident-%s.%s", s.now().In(zone).Format("20060102-1504"), format)
+	s.download(w, r, "incident", file, format, func(w io.Writer) (int, error) {
+		n, _, err := report.IncidentFor(r.Context(), s.store, f, format, w, s.xlsxFor(r))
+		return n, err
+	})
 }
 
 // incidentFollowUps records follow-ups for every letter of an incident at

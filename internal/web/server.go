@@ -18,6 +18,7 @@ import (
 
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
+	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
 
@@ -167,6 +168,11 @@ func WithLiveness(l Liveness) Option { return func(s *Server) { s.liveness = l }
 // last "stay signed in" (default 8 hours; session_extend.go).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
 
+// WithMaxXLSXRows bounds the letters an XLSX export may hold (default
+// report.MaxXLSXRows, the most a workbook built in memory should); a
+// larger one is refused before anything is sent. Tests lower it.
+func WithMaxXLSXRows(n int) Option { return func(s *Server) { s.xlsxRows = n } }
+
 // Server serves the API and the UI.
 type Server struct {
 	store         Store
@@ -181,6 +187,7 @@ type Server struct {
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration
+	xlsxRows      int // WithMaxXLSXRows
 	throttle      *loginThrottle
 	known         knownCredentials // confirmed credentials, for while the database gives no answer
 	liveness      Liveness         // WithLiveness; nil: /healthz is 200 while HTTP is served
@@ -193,7 +200,7 @@ func New(st Store, log *slog.Logger, now func() time.Time, opts ...Option) *Serv
 		now = time.Now
 	}
 	s := &Server{store: st, log: log, now: now, mux: http.NewServeMux(), pages: loadPages(),
-		followUpDays: 10, sessionTTL: 8 * time.Hour, throttle: newLoginThrottle()}
+		followUpDays: 10, sessionTTL: 8 * time.Hour, xlsxRows: report.MaxXLSXRows, throttle: newLoginThrottle()}
 	for _, o := range opts {
 		o(s)
 	}
