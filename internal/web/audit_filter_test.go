@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"html"
@@ -177,7 +178,7 @@ func TestAuditExportAndAPIFilter(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("export: %d %.300s", code, body)
 	}
-	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(browserCSV(t, []byte(body)))).ReadAll()
 	if err != nil || len(rows) != 1502 || strings.Join(rows[0], ",") != "at,actor,role,sender_org,action,object,detail,subject_org" {
 		t.Fatalf("export: %d rows (%v), header %v", len(rows), err, rows[0])
 	}

@@ -40,7 +40,11 @@ func (s *Server) exportFile(what string, format report.Format) string {
 }
 
 // download streams an export (what names it in the log: "unopened",
-// "followups", "incident") as the attachment file; an XLSX too large for a
+// "followups", "incident") as the attachment file. The CSV a browser
+// downloads (a session's request) starts with a UTF-8 byte order mark, so
+// that Excel, opening it by a double click, reads æøå as UTF-8 and not as
+// the Windows code page; fetched with a bearer token (the API, a script)
+// it has none, for the programs that read it. An XLSX too large for a
 // sheet is refused before anything is sent (tooManyRows).
 func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file string, format report.Format, write func(io.Writer) (int, error)) {
 	h := w.Header()
@@ -48,7 +52,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file str
 	h.Set("Content-Disposition", `attachment; filename="`+file+`"`)
 	h.Set("Cache-Control", "no-store")
 	sw := &sentWriter{w: w}
-	n, err := write(sw)
+	var out io.Writer = sw
+	if format == report.CSV && bySession(r) {
+		out = &bomWriter{w: sw}
+	}
+	n, err := write(out)
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		h.Del("Content-Disposition")
 		s.tooManyRows(w, r)
@@ -101,6 +109,13 @@ func (s *Server) xlsxFor(r *http.Request) report.XLSXOptions {
 	return o
 }
 
+// bySession says whether r came with a browser's session (not a bearer
+// token).
+func bySession(r *http.Request) bool {
+	rq := current(r.Context())
+	return rq != nil && rq.sessionHash != nil
+}
+
 // sentWriter notes whether anything was written through it: until then an
 // export that fails can still be answered with a status of its own.
 type sentWriter struct {
@@ -113,4 +128,25 @@ func (s *sentWriter) Write(p []byte) (int, error) {
 		s.sent = true
 	}
 	return s.w.Write(p)
+}
+
+// utf8BOM is the UTF-8 byte order mark.
+const utf8BOM = "\uFEFF"
+
+// bomWriter puts a UTF-8 byte order mark before the first bytes written
+// through it; with nothing written, nothing is sent (an export that fails
+// before its first row can still be answered with an error).
+type bomWriter struct {
+	w       io.Writer
+	started bool
+}
+
+func (b *bomWriter) Write(p []byte) (int, error) {
+	if !b.started && len(p) > 0 {
+		b.started = true
+		if _, err := io.WriteString(b.w, utf8BOM); err != nil {
+			return 0, err
+		}
+	}
+	return b.w.Write(p)
 }

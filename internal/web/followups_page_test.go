@@ -97,7 +97,7 @@ func TestFollowUpsExport(t *testing.T) {
 	if !strings.Contains(page, `href="/followups/export?all=1&amp;format=csv"`) {
 		t.Fatal("the page of all follow-ups does not export all of them")
 	}
-	rows, err := csv.NewReader(bytes.NewReader(get("/followups/export?all=1&format=csv"))).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(browserCSV(t, get("/followups/export?all=1&format=csv")))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
