@@ -405,7 +405,8 @@ func byPathID[T any](s *Server, w http.ResponseWriter, r *http.Request, notFound
 	return v, id, true
 }
 
-// internalError logs err and answers 500 without detail. A statement the
+// internalError logs err and answers 500 without detail: the API's JSON,
+// or to the UI's reader the error page in their language. A statement the
 // database ended for running past the requests' statement timeout
 // (store.TooLong; store.Interactive) is a 503 that says so and what to do:
 // the error page in the reader's language, or the API's JSON. A request
@@ -426,7 +427,12 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, what stri
 		return
 	}
 	s.log.Error(what, "error", err)
-	writeError(w, http.StatusInternalServerError, "internal error; see the server log")
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(what, "render") {
+		// render's own failure cannot be answered with a rendered page
+		writeError(w, http.StatusInternalServerError, "internal error; see the server log")
+		return
+	}
+	s.renderError(w, r, http.StatusInternalServerError, "err.internal")
 }
 
 // noSuchEndpoint answers an API request no route takes: 405 with the
