@@ -56,7 +56,7 @@ func TestComposeDanishReminder(t *testing.T) {
 		"Sendt: 19.11.2026, har ventet i 5 dage (påmindelse nr. 2)",
 		"MitID Erhverv",
 		"https://virk.dk/digitalpost",
-		"Denne e-mail er sendt automatisk af postvakt",
+		"Denne e-mail er sendt automatisk på vegne af afsenderen, der er nævnt ovenfor.",
 	} {
 		if !says(da, want) {
 			t.Errorf("Danish part lacks %q", want)

@@ -100,7 +100,9 @@ func MessageID(key, from string) string {
 // that first. Below the count it says since when the oldest letter waits
 // and, when any was reminded before, that this is a new reminder (its
 // subject says so too: a second reminder must not look like the first in
-// the inbox). It is pure.
+// the inbox). It ends saying it was sent automatically on behalf of the
+// sending organisations named above (the business does not know postvakt)
+// and what to do if it reached the wrong person. It is pure.
 func Compose(org, orgName string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
 	n := len(shipments)
 	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
@@ -170,7 +172,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		w("")
 		p(l.T("mail.reminder.paper"))
 		w("")
-		p(l.T("mail.reminder.footer"))
+		p(l.T("mail.reminder.footer", "Count", len(senders)))
 	})
 	m.Body += moreLetters(mail, shipments)
 	return m
