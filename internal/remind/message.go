@@ -107,6 +107,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 	n := len(shipments)
 	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
 	senders := senderOrgs(shipments)
+	names := senderNames(senders)
 	k := reminderKeys[country]
 	mail := i18n.NewMail(i18n.MailLanguages(country))
 	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs(), Flowed: true}
@@ -165,7 +166,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 			// The reference whole on its line, however long: it is what the
 			// receiver looks the letter up by.
 			w(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()))
-			p(under + l.T("mail.reminder.sender", "Sender", sender(l, s)))
+			p(under + l.T("mail.reminder.sender", "Sender", sender(l, s, names)))
 			p(under + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder,
 				"Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
 		}
@@ -174,7 +175,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		w("")
 		p(l.T("mail.reminder.footer", "Count", len(senders)))
 	})
-	m.Body += moreLetters(mail, shipments)
+	m.Body += moreLetters(mail, shipments, names)
 	return m
 }
 
@@ -189,8 +190,8 @@ const maxListed = 50
 // moreLetters lists the letters beyond maxListed once, at the end of the
 // message, under a heading in each of its languages: each by its reference
 // and its sender and sent date, in the message's first language. "" when
-// there are none.
-func moreLetters(mail i18n.Mail, ss []Shipment) string {
+// there are none. names are the sending organisations' (senderNames).
+func moreLetters(mail i18n.Mail, ss []Shipment, names map[string]string) string {
 	if len(ss) <= maxListed {
 		return ""
 	}
@@ -200,7 +201,7 @@ func moreLetters(mail i18n.Mail, ss []Shipment) string {
 	for i, s := range ss[maxListed:] {
 		item := fmt.Sprintf("  %d. ", maxListed+i+1)
 		b.WriteString(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()) + "\n")
-		for _, line := range fill(strings.Repeat(" ", len(item))+sender(l, s)+", "+s.SentAt.In(oslo).Format(l.T("mail.date")), lineWidth) {
+		for _, line := range fill(strings.Repeat(" ", len(item))+sender(l, s, names)+", "+s.SentAt.In(oslo).Format(l.T("mail.date")), lineWidth) {
 			b.WriteString(line + "\n")
 		}
 	}
@@ -354,6 +355,19 @@ func senderOrgs(ss []Shipment) []senderOrg {
 	return out
 }
 
+// senderNames are the sending organisations' names by number, "" when no
+// letter of the organisation carries one: a message names an organisation
+// one way throughout, whichever of its letters carried the name (one
+// letter's "org.nr. …" beside another's name of the same organisation
+// reads as two senders).
+func senderNames(senders []senderOrg) map[string]string {
+	names := make(map[string]string, len(senders))
+	for _, s := range senders {
+		names[s.org] = s.name
+	}
+	return names
+}
+
 // fromLine says, in l's language, who sent the letters, below whom the
 // reminder is to: the sending organisation by name and number (never a
 // unit), or, for letters of several, how many (the list names them, as
@@ -417,11 +431,11 @@ func accessNotice(ss []Shipment) bool {
 	return false
 }
 
-// sender names who sent a letter, in l's language: the organisation, and
-// the unit only when the policy lets the reminder name it
-// (Shipment.NameUnit).
-func sender(l *i18n.Localizer, s Shipment) string {
-	name := OrgName(l, s.SenderOrgName, s.SenderOrg)
+// sender names who sent a letter, in l's language: the organisation, by
+// its name in names (senderNames) rather than the letter's own, and the
+// unit only when the policy lets the reminder name it (Shipment.NameUnit).
+func sender(l *i18n.Localizer, s Shipment, names map[string]string) string {
+	name := OrgName(l, names[s.SenderOrg], s.SenderOrg)
 	if s.NameUnit && s.SenderUnit != "" {
 		return name + ", " + s.SenderUnit
 	}

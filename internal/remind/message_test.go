@@ -38,7 +38,7 @@ func TestComposeSaysWhatToDoInBothLanguages(t *testing.T) {
 		"SvarUt-forsendelse d6b23522-ddf3-462a-8140-16e59e1f476d",
 		"Altinn-melding 7c9f0b1e-1111-4222-8333-444455556666",
 		"Bergen kommune (org.nr. 964338531), Barnevernstjenesten",
-		"org.nr. 964338531, Skatteetaten lokalt",
+		"Bergen kommune (org.nr. 964338531), Skatteetaten lokalt",
 		// "har ventet": "venter i 4 dager" reads as waiting 4 days more.
 		"Sendt: 20.11.2026, har ventet i 4 dager (påminnelse nr. 1)",
 		"Sendt: 19.11.2026, har ventet i 5 dager (påminnelse nr. 2)",
