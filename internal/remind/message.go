@@ -326,100 +326,6 @@ func recipientCountry(ss []Shipment) string {
 	return "NO"
 }
 
-// senderOrg is a sending organisation: its number, name ("" unknown) and
-// public contact (zero: none).
-type senderOrg struct {
-	org, name string
-	contact   model.Contact
-}
-
-// senderOrgs are the sending organisations of a reminder's letters, in
-// the order they first appear, each with its name and contact when any
-// letter has them.
-func senderOrgs(ss []Shipment) []senderOrg {
-	var out []senderOrg
-	at := map[string]int{}
-	for _, s := range ss {
-		i, ok := at[s.SenderOrg]
-		if !ok {
-			i, at[s.SenderOrg] = len(out), len(out)
-			out = append(out, senderOrg{org: s.SenderOrg})
-		}
-		if out[i].name == "" {
-			out[i].name = s.SenderOrgName
-		}
-		if out[i].contact.IsZero() {
-			out[i].contact = s.SenderContact
-		}
-	}
-	return out
-}
-
-// senderNames are the sending organisations' names by number, "" when no
-// letter of the organisation carries one: a message names an organisation
-// one way throughout, whichever of its letters carried the name (one
-// letter's "org.nr. …" beside another's name of the same organisation
-// reads as two senders).
-func senderNames(senders []senderOrg) map[string]string {
-	names := make(map[string]string, len(senders))
-	for _, s := range senders {
-		names[s.org] = s.name
-	}
-	return names
-}
-
-// fromLine says, in l's language, who sent the letters, below whom the
-// reminder is to: the sending organisation by name and number (never a
-// unit), or, for letters of several, how many (the list names them, as
-// the no-access notice says). A business that did not expect the e-mail
-// must see at once whose letters wait.
-func fromLine(l *i18n.Localizer, senders []senderOrg) string {
-	if len(senders) > 1 {
-		return l.T("mail.reminder.from_many", "Count", len(senders))
-	}
-	return l.T("mail.reminder.from", "Sender", OrgName(l, senders[0].name, senders[0].org))
-}
-
-// subjectFrom is the subject's " fra Bergen kommune" in l's language when
-// the letters have one sender and its name is known, "" else: the inbox
-// shows whose letters wait before the message is opened. The name alone
-// (a subject must stay short on a phone; a second number beside the
-// receiver's would confuse).
-func subjectFrom(l *i18n.Localizer, senders []senderOrg) string {
-	if len(senders) != 1 || senders[0].name == "" {
-		return ""
-	}
-	return l.T("mail.reminder.subject_from", "Sender", senders[0].name)
-}
-
-// contactLines writes, in l's language, whom to ask about the letters:
-// each sending organisation with a public contact (policies/senders.yaml)
-// by name and number, then its e-mail address and phone number on lines
-// of their own (whole, and a tap away on a phone). It reports whether it
-// wrote anything: nothing when no sender has a contact.
-func contactLines(l *i18n.Localizer, senders []senderOrg, w, p func(string)) bool {
-	var with []senderOrg
-	for _, s := range senders {
-		if !s.contact.IsZero() {
-			with = append(with, s)
-		}
-	}
-	if len(with) == 0 {
-		return false
-	}
-	p(l.T("mail.reminder.contact.heading", "Count", len(with)))
-	for _, s := range with {
-		p("  " + OrgName(l, s.name, s.org))
-		if s.contact.Email != "" {
-			w("    " + l.T("mail.reminder.contact.email", "Email", s.contact.Email))
-		}
-		if s.contact.Phone != "" {
-			w("    " + l.T("mail.reminder.contact.phone", "Phone", s.contact.Phone))
-		}
-	}
-	return true
-}
-
 // accessNotice says whether a reminder opens with how to get access: an
 // organisation that never opens (health rule never_opening_org).
 func accessNotice(ss []Shipment) bool {
@@ -429,31 +335,6 @@ func accessNotice(ss []Shipment) bool {
 		}
 	}
 	return false
-}
-
-// sender names who sent a letter, in l's language: the organisation, by
-// its name in names (senderNames) rather than the letter's own, and the
-// unit only when the policy lets the reminder name it (Shipment.NameUnit).
-func sender(l *i18n.Localizer, s Shipment, names map[string]string) string {
-	name := OrgName(l, names[s.SenderOrg], s.SenderOrg)
-	if s.NameUnit && s.SenderUnit != "" {
-		return name + ", " + s.SenderUnit
-	}
-	return name
-}
-
-// OrgName names an organisation in l's language: "Bergen kommune (org.nr.
-// 964338531)", "CVR-nr. 64942212" without a name.
-func OrgName(l *i18n.Localizer, name, org string) string {
-	key := "mail.org.no"
-	if model.OrgCountry(org) == "DK" {
-		key = "mail.org.dk"
-	}
-	nr := l.T(key, "Org", org)
-	if name != "" {
-		return name + " (" + nr + ")"
-	}
-	return nr
 }
 
 // remindedBefore counts the shipments the organisation was reminded of
