@@ -35,7 +35,8 @@ func TestShippedPrometheusRules(t *testing.T) {
 	known := map[string]bool{"postvakt_health_alert_firing": true, "postvakt_health_alerts_readable": true,
 		"postvakt_poll_calls_total": true, "up": true, "postvakt_database_up": true, "postvakt_poll_lag_seconds": true,
 		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true, "postvakt_job_interval_seconds": true,
-		"postvakt_certificate_expiry_seconds": true}
+		"postvakt_certificate_expiry_seconds": true, "postvakt_database_figures_readable": true}
+	used := map[string]bool{}
 	metric := regexp.MustCompile(`\b(postvakt_[a-z_]+|up)\b`)
 	rules := map[string]bool{}
 	n := 0
@@ -49,6 +50,7 @@ func TestShippedPrometheusRules(t *testing.T) {
 				if !known[m] {
 					t.Errorf("%s: unknown metric %s", r.Alert, m)
 				}
+				used[m] = true
 			}
 			for _, m := range regexp.MustCompile(`rule="([a-z_]+)"`).FindAllStringSubmatch(r.Expr, -1) {
 				rules[m[1]] = true
@@ -67,6 +69,14 @@ func TestShippedPrometheusRules(t *testing.T) {
 	for _, want := range []string{"channel_silent", "stuck", "unit_delivery_drop", "rejection_spike", "never_opening_org"} {
 		if !rules[want] {
 			t.Errorf("no Prometheus rule for %s", want)
+		}
+	}
+	// A read that fails says so in a gauge, and leaves the series other
+	// rules read out: each such gauge has a rule, or those rules fall
+	// silent unnoticed.
+	for _, want := range []string{"postvakt_database_up", "postvakt_health_alerts_readable", "postvakt_database_figures_readable"} {
+		if !used[want] {
+			t.Errorf("no Prometheus rule on %s", want)
 		}
 	}
 	if n < 7 {
