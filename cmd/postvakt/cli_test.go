@@ -140,3 +140,67 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		}
 	}
 }
+
+// A command made of verbs says in its --help what each verb does, and a
+// verb's --help says what that verb does, not the whole command: only
+// `units import` and `contacts import` are all or nothing, not `units
+// list`, nor the commands as such.
+func TestVerbHelpSaysWhatTheVerbDoes(t *testing.T) {
+	env := []string{"DATABASE_URL="}
+	commands := 0
+	for _, cmd := range cliCommands {
+		out, _, code := runLimited(t, env, cmd, "--help")
+		_, list, ok := strings.Cut(out, "\nverbs:\n")
+		if code != 0 || !ok {
+			continue
+		}
+		commands++
+		lines := strings.Split(strings.TrimRight(list, "\n"), "\n")
+		if len(lines)%2 != 0 {
+			t.Errorf("%s --help: the verbs are not each a usage line and a line of what it does:\n%s", cmd, list)
+			continue
+		}
+		for i := 0; i < len(lines); i += 2 {
+			form, help := strings.TrimSpace(lines[i]), strings.TrimSpace(lines[i+1])
+			verb, _, _ := strings.Cut(form, " ")
+			if help == "" || !strings.HasPrefix(lines[i+1], "      ") {
+				t.Errorf("%s --help: verb %s says nothing of what it does:\n%s", cmd, verb, list)
+				continue
+			}
+			vout, stderr, code := runLimited(t, env, cmd, verb, "--help")
+			if want := "usage: postvakt " + cmd + " " + form + "\n" + help + "\n"; code != 0 || !strings.HasPrefix(vout, want) {
+				t.Errorf("%s %s --help: exit %d, want it to begin %q\nstdout:\n%s\nstderr:\n%s", cmd, verb, code, want, vout, stderr)
+			}
+		}
+	}
+	if commands < 8 {
+		t.Fatalf("only %d commands list their verbs in --help, want every command made of verbs (8)", commands)
+	}
+	for _, tc := range []struct {
+		args []string
+		all  bool // says "all or nothing"
+	}{
+		{[]string{"units", "list", "--help"}, false},
+		{[]string{"units", "import", "--help"}, true},
+		{[]string{"contacts", "import", "--help"}, true},
+	} {
+		out, _, _ := runLimited(t, env, tc.args...)
+		if got := strings.Contains(out, "all or nothing"); got != tc.all {
+			t.Errorf("%v says all or nothing: %v, want %v\n%s", tc.args, got, tc.all, out)
+		}
+	}
+	all, _, _ := runLimited(t, env, "help")
+	for _, cmd := range []string{"units", "contacts"} {
+		out, _, _ := runLimited(t, env, cmd, "--help")
+		head, _, _ := strings.Cut(out, "\nverbs:\n")
+		if strings.Contains(head, "all or nothing") {
+			t.Errorf("%s --help says all or nothing of the whole command:\n%s", cmd, out)
+		}
+		// postvakt help: the command's usage line, then what it does.
+		_, rest, ok := strings.Cut(all, "\n  "+cmd+" ")
+		lines := strings.SplitN(rest, "\n", 3)
+		if !ok || len(lines) < 2 || strings.Contains(lines[1], "all or nothing") {
+			t.Errorf("postvakt help does not list %s, or says all or nothing of the whole command:\n%s", cmd, all)
+		}
+	}
+}

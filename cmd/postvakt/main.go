@@ -37,8 +37,8 @@ func init() {
 		{"policy", policyVerbs.forms(), "validate the policies (file:line: message) or show a shipment's schedule", policyVerbs.run},
 		{"sim", "[--addr A] [--scenario NAME|FILE] [--seed N] [--speed X] [--behind D] [--key-dir DIR] [--request-log N]", "run the channel simulator (SvarUt, Altinn, Digital Post, register, print, notifications)", runSim},
 		{"escalate", "--once [--now RFC3339] [--dry-run [--show-messages]]", "one escalation run: decide each open shipment's step, send due reminders (one per organisation), place due print orders", runEscalate},
-		{"contacts", contactsVerbs.forms(), "set receiving organisations' reminder e-mail addresses (CSV orgnr,email), all or nothing", contactsVerbs.run},
-		{"units", unitsVerbs.forms(), "sending units' contact and manager addresses for follow-up and escalation mails (CSV sender_org,unit,contact_email,manager_email), all or nothing", unitsVerbs.run},
+		{"contacts", contactsVerbs.forms(), "receiving organisations' reminder e-mail addresses", contactsVerbs.run},
+		{"units", unitsVerbs.forms(), "sending units' contact and manager addresses, where follow-up and escalation mails go", unitsVerbs.run},
 		{"notifications", notificationVerbs.forms(), "settle reminders whose outcome is unknown (never re-sent by themselves)", notificationVerbs.run},
 		{"print", printVerbs.forms(), "print fallback: orders, manual handling, approval batches; send and follow print orders", printVerbs.run},
 		{"report", reportVerbs.forms(), "export a list, or an incident's letters with state and evidence counted per sending unit (audited)", reportVerbs.run},
@@ -164,21 +164,34 @@ func helpArgs(args []string) []string {
 }
 
 // commandHelp answers COMMAND --help for a command that takes a verb
-// first: its usage and what it does, on standard output.
+// first: its usage and what it does, then each verb with its arguments and
+// what it does, on standard output.
 func commandHelp(name string) error {
 	c, _ := lookup(name)
 	fmt.Printf("usage: postvakt %s\n%s\n", strings.TrimSpace(c.name+" "+c.args), c.help)
+	if vs := verbsOf[name]; vs != nil {
+		fmt.Println("\nverbs:")
+		for _, v := range vs.verbs {
+			fmt.Printf("  %s\n      %s\n", v.form(), v.help)
+		}
+	}
 	return flag.ErrHelp
 }
 
 // flagsHelp answers --help for the flag set fs (postvakt CMD or postvakt
 // CMD VERB): the usage line of the command or its verb, what the command
-// does, and the flags, on standard output.
+// (or the verb) does, and the flags, on standard output.
 func flagsHelp(fs *flag.FlagSet) {
 	fmt.Println(usageLine(fs))
-	cmd, _, _ := strings.Cut(strings.TrimPrefix(fs.Name(), "postvakt "), " ")
+	cmd, verb, _ := strings.Cut(strings.TrimPrefix(fs.Name(), "postvakt "), " ")
 	c, _ := lookup(cmd)
-	fmt.Println(c.help)
+	help := c.help
+	if vs := verbsOf[cmd]; vs != nil {
+		if v, ok := vs.find(verb); ok {
+			help = v.help
+		}
+	}
+	fmt.Println(help)
 	n := 0
 	fs.VisitAll(func(*flag.Flag) { n++ })
 	if n > 0 {

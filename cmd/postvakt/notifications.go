@@ -15,9 +15,9 @@ import (
 // handed over): they are never re-sent by themselves. release: checked, not
 // delivered, send it again next run; confirm: checked, delivered, count it.
 var notificationVerbs = &verbs{cmd: "notifications", verbs: []verb{
-	{"list", "", listNotifications},
-	{"release", "ID", settleNotification},
-	{"confirm", "ID [--message-id M]", settleNotification},
+	{"list", "", "list reminders and notices whose outcome is unknown, failed sends, and organisations without an address", listNotifications},
+	{"release", "ID", "checked, not delivered: send it in the next run", settleNotification},
+	{"confirm", "ID [--message-id M]", "delivered: count it as sent when its send began", settleNotification},
 }}
 
 func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args []string) error {

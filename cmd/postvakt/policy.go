@@ -16,8 +16,8 @@ import (
 
 // policyVerbs checks the policy folder and explains a shipment's schedule.
 var policyVerbs = &verbs{cmd: "policy", verbs: []verb{
-	{"check", "[DIR]", checkPolicies},
-	{"explain", "SHIPMENT_ID", explainShipment},
+	{"check", "[DIR]", "validate the policies, senders.yaml and health.yaml: a summary, or file:line: message for each problem", checkPolicies},
+	{"explain", "SHIPMENT_ID", "which policy matched a shipment, and the dates of each of its future steps", explainShipment},
 }}
 
 // checkPolicies is policy check [DIR]: every problem as file:line: message

@@ -16,8 +16,8 @@ import (
 
 // userVerbs creates UI users and sets their e-mail addresses.
 var userVerbs = &verbs{cmd: "user", verbs: []verb{
-	{"add", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U] [--email E] (password on stdin, or generated)", addUser},
-	{"email", "--name N --email E", setUserEmail},
+	{"add", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U] [--email E] (password on stdin, or generated)", "create a UI user (password on stdin, or generated and printed once)", addUser},
+	{"email", "--name N --email E", "set a user's e-mail address", setUserEmail},
 }}
 
 // addUser is `postvakt user add --name N --role R [--sender-org O] [--unit

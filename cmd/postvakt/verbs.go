@@ -17,10 +17,11 @@ type verbs struct {
 	verbs []verb
 }
 
-// verb is one verb: its name, the usage of what follows it, and its handler.
+// verb is one verb: its name, the usage of what follows it, what it does
+// (its --help, and its line in the command's), and its handler.
 type verb struct {
-	name, args string
-	run        func(ctx context.Context, cfg config.Config, v verbCall, args []string) error
+	name, args, help string
+	run              func(ctx context.Context, cfg config.Config, v verbCall, args []string) error
 }
 
 // verbCall is a verb as invoked, for its handler's flags and usage lines.
