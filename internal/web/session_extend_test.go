@@ -30,10 +30,11 @@ func (e *env) sessionEnds() time.Time {
 	return at
 }
 
-// extend posts the "stay signed in" form of page as a browser does, and
-// returns the status, where it leads and the session cookie's Max-Age (-1:
-// no cookie set).
-func (b *browser) extend(page string, form url.Values) (int, string, int) {
+// extend posts the "stay signed in" form as a browser does, with form's
+// values (the csrf token and next a page's form holds), and returns the
+// status, where it leads and the session cookie's Max-Age (-1: no cookie
+// set).
+func (b *browser) extend(form url.Values) (int, string, int) {
 	b.e.t.Helper()
 	resp, _ := b.request("POST", "/session/extend", form, nil)
 	age := -1
@@ -77,13 +78,13 @@ func TestStaySignedIn(t *testing.T) {
 		t.Errorf("the notice in Danish:\n%.3000s", page)
 	}
 
-	if code, _, age := b.extend(page, url.Values{"next": {"/list?list=problems"}}); code != http.StatusForbidden || age != -1 {
+	if code, _, age := b.extend(url.Values{"next": {"/list?list=problems"}}); code != http.StatusForbidden || age != -1 {
 		t.Errorf("stay signed in without the CSRF token: %d (cookie max-age %d), want 403 and no cookie", code, age)
 	}
 	if got := e.sessionEnds(); !got.Equal(now.Add(25 * time.Minute)) {
 		t.Errorf("a refused extension moved the end to %v", got)
 	}
-	code, loc, age := b.extend(page, url.Values{"csrf": {csrf(page)}, "next": {"/list?list=problems"}})
+	code, loc, age := b.extend(url.Values{"csrf": {csrf(page)}, "next": {"/list?list=problems"}})
 	if code != http.StatusSeeOther || loc != "/list?list=problems" || age != 8*3600 {
 		t.Errorf("stay signed in: %d to %q, cookie max-age %d; want 303 back to the page and 8 hours", code, loc, age)
 	}
@@ -120,7 +121,7 @@ func TestStaySignedInHasALimit(t *testing.T) {
 	if !strings.Contains(page, `id="stay-signed-in"`) {
 		t.Fatalf("10 minutes before the end, 2 hours before the limit: no form to stay signed in:\n%.2000s", page)
 	}
-	if code, _, age := b.extend(page, url.Values{"csrf": {csrf(page)}, "next": {"/followups"}}); code != http.StatusSeeOther || age != 2*3600 {
+	if code, _, age := b.extend(url.Values{"csrf": {csrf(page)}, "next": {"/followups"}}); code != http.StatusSeeOther || age != 2*3600 {
 		t.Errorf("stay signed in 10 hours after the login: %d, cookie max-age %d; want 303 and 2 hours", code, age)
 	}
 	if got := e.sessionEnds(); !got.Equal(now.Add(2 * time.Hour)) {
@@ -133,7 +134,7 @@ func TestStaySignedInHasALimit(t *testing.T) {
 		strings.Contains(page, `id="stay-signed-in"`) {
 		t.Errorf("15 minutes before the limit: want the notice without a form:\n%.2000s", page)
 	}
-	if code, _, _ := b.extend(page, url.Values{"csrf": {csrf(page)}, "next": {"/followups"}}); code != http.StatusSeeOther {
+	if code, _, _ := b.extend(url.Values{"csrf": {csrf(page)}, "next": {"/followups"}}); code != http.StatusSeeOther {
 		t.Errorf("stay signed in at the limit: %d, want 303", code)
 	}
 	if got := e.sessionEnds(); !got.Equal(now.Add(15 * time.Minute)) {
@@ -154,7 +155,7 @@ func TestStaySignedInTooLate(t *testing.T) {
 		t.Fatalf("5 minutes before the end the letter's page lacks the notice's form or the follow-up form:\n%.2000s", page)
 	}
 	e.sessionEnd(now.Add(-8*time.Hour), now.Add(-time.Minute))
-	code, loc, age := b.extend(page, url.Values{"csrf": {csrf(page)}, "next": {"/shipments/" + id}})
+	code, loc, age := b.extend(url.Values{"csrf": {csrf(page)}, "next": {"/shipments/" + id}})
 	if code != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape("/shipments/"+id) || age != -1 {
 		t.Errorf("stay signed in after the end: %d to %q (cookie max-age %d), want 303 to the login", code, loc, age)
 	}
@@ -191,7 +192,7 @@ func TestStaySignedInFromARefusedForm(t *testing.T) {
 	if m == nil || m[1] != "/shipments/"+id {
 		t.Fatalf("the notice's form leads back to %v, want the letter's page /shipments/%s", m, id)
 	}
-	code, loc, _ := b.extend(body, url.Values{"csrf": {csrf(body)}, "next": {m[1]}})
+	code, loc, _ := b.extend(url.Values{"csrf": {csrf(body)}, "next": {m[1]}})
 	if code != http.StatusSeeOther || loc != "/shipments/"+id {
 		t.Errorf("stay signed in: %d to %q, want 303 to the letter's page", code, loc)
 	}
