@@ -30,6 +30,17 @@ type Feed interface {
 	Events(ctx context.Context, from, to time.Time, fn func(page []FeedEvent) error) error
 }
 
+// Rereader is a Feed whose log is also read again, now and then, further
+// back than the overlap reaches: an entry that shows in the log later than
+// the overlap after its created time lies before every later window, and
+// only such a re-read finds it (internal/poll, reread.go).
+type Rereader interface {
+	Feed
+	// Reread says how far back each re-read reaches and how often one
+	// starts; a zero back: never.
+	Reread() (back, every time.Duration)
+}
+
 // FeedEvent is one entry of a feed channel's log.
 type FeedEvent struct {
 	ID          string      // the log's id of the entry: the de-duplication key

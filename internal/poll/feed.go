@@ -20,6 +20,9 @@ type FeedStore interface {
 	ApplyFeed(ctx context.Context, a store.FeedApply) (store.FeedWrite, error)
 	MarkFeedSynced(ctx context.Context, channel string, now, sentFrom time.Time) (int, error)
 	ScheduleUnheard(ctx context.Context, channel string, from, to, at time.Time) (int, error)
+	FeedReread(ctx context.Context, channel string) (store.FeedReread, bool, error)
+	StartFeedReread(ctx context.Context, channel string, from, to time.Time) error
+	FinishFeedReread(ctx context.Context, channel string, at time.Time) error
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
 
@@ -36,7 +39,7 @@ const UnheardSpan = 48 * time.Hour
 // errDraining stops a read between two pages at the soft stop.
 var errDraining = errors.New("stopping: no new page")
 
-// feedCycle reads a feed channel once, in two steps, under a cluster-wide
+// feedCycle reads a feed channel once, step by step, under a cluster-wide
 // lock (replicas would only read the same log twice):
 //
 //  1. Back-fill: shipments registered since the last cycle are due. Those
@@ -58,6 +61,8 @@ var errDraining = errors.New("stopping: no new page")
 //     after its backoff (at least the grace); the first entry about it
 //     clears the mark. Only these: a first read of letters registered long
 //     after they were sent asks about none of those the log mentions.
+//  4. The re-read (reread.go), when one is due: the log again, further
+//     back than the overlap, for entries that showed in it late.
 //
 // Entries are evidence once (by their log id); entries about shipments
 // postvakt does not know are counted, not stored.
@@ -70,6 +75,9 @@ func (p *Poller) feedCycle(ctx context.Context, f channel.Feed) (Summary, error)
 	var err error
 	ran, lockErr := fs.TryExclusive(ctx, "feed:"+f.Name(), func(ctx context.Context) error {
 		sum, err = p.readFeed(ctx, fs, f)
+		if err == nil && !jobs.Draining(ctx) {
+			err = p.reread(ctx, fs, f, &sum)
+		}
 		return nil
 	})
 	if lockErr != nil {
@@ -166,7 +174,9 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			}
 			writing = make(chan error, 1)
 			moves := !gapped && ordered
-			go func(out chan<- error) { out <- p.writeFeedPage(ctx, fs, name, page, nil, moves, &written) }(writing)
+			go func(out chan<- error) {
+				out <- p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves}, &written)
+			}(writing)
 			if jobs.Draining(ctx) {
 				if err := wait(); err != nil {
 					return err
@@ -340,7 +350,7 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 				}
 			}
 		}
-		if err := p.writeFeedPage(ctx, fs, name, events, synced, false, sum); err != nil {
+		if err := p.writeFeedPage(ctx, fs, name, events, synced, feedPage{}, sum); err != nil {
 			return err
 		}
 		if len(unknown) > 0 {
@@ -368,19 +378,36 @@ func unknownResult(channel string, d store.Due, now time.Time) store.PollResult 
 		Unknown: true, NextPollAt: &retry, RetryAt: retry}
 }
 
+// feedPage says what a page of entries is, beyond its entries.
+type feedPage struct {
+	// window: the window's page, which moves the cursor.
+	window bool
+	// reread: a re-read's page (reread.go). Its entries about letters
+	// postvakt does not know are not counted again: the window that read
+	// them first counted them. progress, when not zero, moves the
+	// re-read's progress to it (never the cursor).
+	reread   bool
+	progress time.Time
+	// late: an entry created before it and kept for the first time
+	// showed in the log later than the overlap (of overlap) reaches; it
+	// is counted and logged.
+	late    time.Time
+	overlap time.Duration
+}
+
 // writeFeedPage writes one page of entries (and marks shipments read) in
 // one transaction, moving the cursor to the latest created time on the page
 // when the page is the window's (a back-fill's entries say nothing of where
-// the window stands). Unreadable entries are counted, logged and kept as
+// the window stands), or a re-read's progress to how.progress. Unreadable entries are counted, logged and kept as
 // poll errors; so is an entry dated further in the future than clocks
 // drift, as a polled status would be (checkTime): it neither changes the
 // letter nor moves the cursor, so the window reads it again, and it is
 // taken once its time has come. An entry dated long before its letter was
 // sent (checkTime again: epoch seconds read as milliseconds land in 1970)
 // is refused by the store's check and kept as a poll error too.
-func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, page []channel.FeedEvent, synced []string, window bool, sum *Summary) error {
+func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, page []channel.FeedEvent, synced []string, how feedPage, sum *Summary) error {
 	now := p.now()
-	a := store.FeedApply{Channel: name, Synced: synced, Check: func(at, sentAt time.Time) error { return checkTime(at, sentAt, now) }}
+	a := store.FeedApply{Channel: name, Synced: synced, Reread: how.progress, Check: func(at, sentAt time.Time) error { return checkTime(at, sentAt, now) }}
 	limit := now.Add(model.MaxFutureSkew)
 	for _, e := range page {
 		sum.Polled++
@@ -399,7 +426,7 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 			}
 			continue
 		}
-		if window && e.Logged.After(a.Cursor) {
+		if how.window && e.Logged.After(a.Cursor) {
 			a.Cursor = e.Logged
 		}
 		if e.ChannelID == "" {
@@ -408,12 +435,16 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 		a.Entries = append(a.Entries, store.FeedEntry{ID: e.ID, ChannelID: e.ChannelID, Tag: e.Tag, State: e.State,
 			Closed: string(e.Disposition), At: e.At, Payload: e.Payload})
 	}
-	if len(a.Entries) == 0 && len(a.Synced) == 0 && a.Cursor.IsZero() {
+	if len(a.Entries) == 0 && len(a.Synced) == 0 && a.Cursor.IsZero() && a.Reread.IsZero() {
 		return nil
 	}
 	w, err := fs.ApplyFeed(ctx, a)
 	if err != nil {
 		return fmt.Errorf("write %s log entries: %w", name, err)
+	}
+	if how.reread {
+		w.Unregistered = 0
+		p.countLate(name, page, w.Kept, how, sum)
 	}
 	sum.Changed += w.Changed
 	sum.Unregistered += w.Unregistered
@@ -464,6 +495,6 @@ func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel
 			synced = append(synced, id)
 		}
 	}
-	err := p.writeFeedPage(ctx, fs, f.Name(), events, synced, false, &sum)
+	err := p.writeFeedPage(ctx, fs, f.Name(), events, synced, feedPage{}, &sum)
 	return sum, err
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +35,9 @@ import (
 type notesEntry struct {
 	created time.Time
 	raw     string
+	// visible, when set, is when the entry shows in the log (the notes:
+	// only eventually consistent), later than created.
+	visible time.Time
 }
 
 // notesLog serves GET …/events/ from its entries.
@@ -46,8 +50,11 @@ type notesLog struct {
 	firstPageOnly bool
 	// fail, when set, may answer a request itself (true).
 	fail func(w http.ResponseWriter, page int) bool
-	// now, when set, hides the entries stored after it.
+	// now, when set, hides the entries stored after it (and those not
+	// visible yet).
 	now func() time.Time
+	// asked, when set, is told of each request's query.
+	asked func(q url.Values)
 	// searches: every query is logged as an EVENT_LOG_SEARCHES entry,
 	// with the messageUUID it searched for (the notes: every events/
 	// query you make).
@@ -59,6 +66,14 @@ func (l *notesLog) add(created time.Time, raw string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries = append(l.entries, notesEntry{created: created, raw: raw})
+}
+
+// addLate adds an entry that shows in the log only from visible on,
+// though created earlier.
+func (l *notesLog) addLate(created, visible time.Time, raw string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, notesEntry{created: created, raw: raw, visible: visible})
 }
 
 func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
@@ -80,10 +95,10 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	size = min(size, 100)
 	l.mu.Lock()
-	fail := l.fail
+	fail, asked := l.fail, l.asked
 	var hits []notesEntry
 	for _, e := range l.entries {
-		if l.now != nil && e.created.After(l.now()) {
+		if l.now != nil && (e.created.After(l.now()) || e.visible.After(l.now())) {
 			continue
 		}
 		if (from.IsZero() || !e.created.Before(from)) && (to.IsZero() || !e.created.After(to)) {
@@ -95,6 +110,9 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 		page = 0
 	}
 	l.mu.Unlock()
+	if asked != nil {
+		asked(q)
+	}
 	if fail != nil && fail(w, page) {
 		return
 	}
@@ -124,13 +142,18 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 		strings.Join(raws, ","), page, (len(hits)+size-1)/size, len(raws), len(hits))
 }
 
-// client is a Digital Post adapter reading the log, with pages of size.
-func (l *notesLog) client(t *testing.T, size int) *digitalpost.Client {
+// client is a Digital Post adapter reading the log, with pages of size
+// (and what set changes of the rest of its configuration).
+func (l *notesLog) client(t *testing.T, size int, set ...func(*digitalpost.Config)) *digitalpost.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(l.serve))
 	t.Cleanup(srv.Close)
-	return digitalPostAt(t, digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6",
-		APIToken: "tok", PageSize: size, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+	cfg := digitalpost.Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6",
+		APIToken: "tok", PageSize: size, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}
+	for _, f := range set {
+		f(&cfg)
+	}
+	return digitalPostAt(t, cfg)
 }
 
 // addReads adds n MESSAGE_READ entries, letter i's created (and eventTime)

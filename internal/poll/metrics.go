@@ -56,3 +56,12 @@ func (m *Metrics) changes(ch string, w store.PollWrite) {
 	m.results.WithLabelValues(ch, "unknown").Add(float64(w.Unknown))
 	m.results.WithLabelValues(ch, "unwritable").Add(float64(len(w.Unwritable)))
 }
+
+// late counts the entries a re-read kept that showed in the log later
+// than the overlap reaches.
+func (m *Metrics) late(ch string, n int) {
+	if m == nil {
+		return
+	}
+	m.results.WithLabelValues(ch, "late").Add(float64(n))
+}

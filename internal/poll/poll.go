@@ -104,6 +104,9 @@ type Summary struct {
 	// Unregistered: feed entries about letters postvakt does not know
 	// (counted, not stored).
 	Unregistered int
+	// Late: feed entries a re-read kept that showed in the log later than
+	// the overlap reaches (reread.go).
+	Late int
 }
 
 func (s Summary) String() string {
@@ -120,6 +123,7 @@ func (s *Summary) add(o Summary) {
 	s.Batches += o.Batches
 	s.Unanswered += o.Unanswered
 	s.Unregistered += o.Unregistered
+	s.Late += o.Late
 }
 
 // UnknownGrace is how long after sending a shipment the channel may not

@@ -39,6 +39,9 @@ type FeedApply struct {
 	Entries []FeedEntry
 	// Cursor, when not zero, moves the channel's cursor up to it (never back).
 	Cursor time.Time
+	// Reread, when not zero, moves the running re-read's progress up to it
+	// (never back; FeedReread), and never the cursor.
+	Reread time.Time
 	// Synced are shipment ids whose whole log has now been read: they need
 	// no back-fill any more (their next_poll_at in poll_queue is cleared).
 	Synced []string
@@ -64,6 +67,15 @@ type FeedWrite struct {
 	Behind       int // entries whose state lies behind the shipment's (late ones): kept as evidence, the state stays
 	Unregistered int // entries about shipments postvakt does not know: not stored
 	Refused      []RefusedEntry
+	// Kept are the entries kept for the first time (Events of them), each
+	// with the shipment it is about.
+	Kept []KeptEntry
+}
+
+// KeptEntry is an entry kept for the first time, by reference.
+type KeptEntry struct {
+	ID         string // the log's id of the entry
+	ShipmentID string
 }
 
 // feedShipment is a shipment an entry is about, locked for the batch.
@@ -181,6 +193,7 @@ func (w *FeedWrite) add(o FeedWrite) {
 	w.Behind += o.Behind
 	w.Unregistered += o.Unregistered
 	w.Refused = append(w.Refused, o.Refused...)
+	w.Kept = append(w.Kept, o.Kept...)
 }
 
 // applyFeedEntries writes entries of a (ApplyFeed's first part: evidence
@@ -218,6 +231,9 @@ func applyFeedEntries(ctx context.Context, tx *sqlx.Tx, a FeedApply, entries []F
 	}
 	w.Events = len(fresh)
 	w.Repeats += len(known) - len(fresh)
+	for _, e := range fresh {
+		w.Kept = append(w.Kept, KeptEntry{ID: e.ID, ShipmentID: ships[strings.ToLower(e.ChannelID)].ID})
+	}
 	if err := applyFeedStates(ctx, tx, a.Channel, fresh, ships, &w); err != nil {
 		return w, err
 	}
@@ -232,7 +248,8 @@ var (
 	finishFeedCond = `EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`
 )
 
-// finishFeed is ApplyFeed's last part: the letters read whole, the cursor.
+// finishFeed is ApplyFeed's last part: the letters read whole, the cursor,
+// the re-read's progress.
 func finishFeed(ctx context.Context, tx *sqlx.Tx, a FeedApply) error {
 	if len(a.Synced) > 0 {
 		// Their next poll goes; a letter marked unknown whose log has
@@ -248,6 +265,12 @@ func finishFeed(ctx context.Context, tx *sqlx.Tx, a FeedApply) error {
 			ON CONFLICT (channel) DO UPDATE SET cursor = GREATEST(feed_cursors.cursor, EXCLUDED.cursor), updated_at = now()`,
 			a.Channel, a.Cursor); err != nil {
 			return fmt.Errorf("move %s cursor: %w", a.Channel, err)
+		}
+	}
+	if !a.Reread.IsZero() {
+		if _, err := tx.ExecContext(ctx, `UPDATE feed_rereads SET reached = GREATEST(reached, $2)
+			WHERE channel = $1 AND span_from IS NOT NULL`, a.Channel, a.Reread); err != nil {
+			return fmt.Errorf("note how far the %s re-read has read: %w", a.Channel, err)
 		}
 	}
 	return nil

@@ -49,6 +49,12 @@ type Config struct {
 	RootCAs *x509.CertPool
 	// Overlap is how far each read reaches back (default 10m). (…_OVERLAP)
 	Overlap time.Duration
+	// Reread is how far back the wide re-read reaches (default 48h), and
+	// RereadEvery how often one starts (default 24h): it finds the entries
+	// that showed in the log later than the overlap reaches. (…_REREAD,
+	// …_REREAD_EVERY)
+	Reread      time.Duration
+	RereadEvery time.Duration
 	// PageSize is the size asked for per page (default 500; the log may
 	// serve fewer).
 	PageSize int
@@ -97,14 +103,30 @@ var (
 	_ channel.Feed       = (*Client)(nil)
 	_ channel.Discoverer = (*Client)(nil)
 	_ channel.Certified  = (*Client)(nil)
+	_ channel.Rereader   = (*Client)(nil)
 )
 
 // defaultOverlap is how far a read reaches back by default.
 const defaultOverlap = 10 * time.Minute
 
+// defaultReread and defaultRereadEvery: by default the log is read again
+// once a day reaching two days back, so an entry that shows up to a day
+// late is read (a re-read reaches entries late by up to Reread minus
+// RereadEvery).
+const (
+	defaultReread      = 48 * time.Hour
+	defaultRereadEvery = 24 * time.Hour
+)
+
 func (cfg *Config) defaults() {
 	if cfg.Overlap <= 0 {
 		cfg.Overlap = defaultOverlap
+	}
+	if cfg.Reread <= 0 {
+		cfg.Reread = defaultReread
+	}
+	if cfg.RereadEvery <= 0 {
+		cfg.RereadEvery = defaultRereadEvery
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 500
@@ -236,6 +258,9 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 
 // Overlap returns Config.Overlap.
 func (c *Client) Overlap() time.Duration { return c.cfg.Overlap }
+
+// Reread returns Config.Reread and Config.RereadEvery.
+func (c *Client) Reread() (back, every time.Duration) { return c.cfg.Reread, c.cfg.RereadEvery }
 
 // envelope is EventLogSearchResult; events are read one by one so one bad
 // entry does not spoil the page.

@@ -2,6 +2,7 @@ package digitalpost
 
 import (
 	"strings"
+	"time"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
@@ -22,7 +23,12 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 		CertFile: r.String("POSTVAKT_DIGITALPOST_CERT_FILE", "", "OCES3 function or organisation certificate (PEM) for mutual TLS; required for an https URL"),
 		KeyFile:  r.String("POSTVAKT_DIGITALPOST_KEY_FILE", "", "private key of the OCES3 certificate (PEM)"),
 		Overlap:  r.Duration("POSTVAKT_DIGITALPOST_OVERLAP", defaultOverlap, "how far each read of the event log reaches back (the log is only eventually consistent)"),
+		Reread: r.Duration("POSTVAKT_DIGITALPOST_REREAD", defaultReread,
+			"how far back the wide re-read of the event log reaches, for entries that showed later than the overlap reaches"),
+		RereadEvery: r.Duration("POSTVAKT_DIGITALPOST_REREAD_EVERY", defaultRereadEvery,
+			"how often the wide re-read starts (less than POSTVAKT_DIGITALPOST_REREAD)"),
 	}
+	checkReread(r, c)
 	if c.BaseURL == "" {
 		return nil
 	}
@@ -50,5 +56,30 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	return func(deps channel.Deps) (channel.Adapter, error) {
 		c.Logger = deps.Log
 		return Build(c, deps.Registerer)
+	}
+}
+
+// maxReread bounds POSTVAKT_DIGITALPOST_REREAD: each re-read reads that
+// much of the log again (a typo of 4800h would read half a year daily).
+const maxReread = 31 * 24 * time.Hour
+
+// minRereadEvery bounds how often a re-read starts: each one reads the
+// whole span again.
+const minRereadEvery = time.Hour
+
+// checkReread refuses re-read settings that would miss what they are for,
+// or read the log to no end: a re-read reaches entries late by up to
+// Reread minus RereadEvery, and must reach further back than the overlap.
+func checkReread(r *config.Reader, c Config) {
+	switch {
+	case c.Reread > maxReread:
+		r.Failf("POSTVAKT_DIGITALPOST_REREAD", "%s is more than %s: each re-read reads that much of the event log again", c.Reread, maxReread)
+	case c.Reread <= c.Overlap:
+		r.Failf("POSTVAKT_DIGITALPOST_REREAD", "%s does not reach further back than POSTVAKT_DIGITALPOST_OVERLAP (%s): it would read nothing the cycles do not", c.Reread, c.Overlap)
+	case c.RereadEvery >= c.Reread:
+		r.Failf("POSTVAKT_DIGITALPOST_REREAD_EVERY", "%s is not less than POSTVAKT_DIGITALPOST_REREAD (%s): an entry that shows late would fall between two re-reads", c.RereadEvery, c.Reread)
+	}
+	if c.RereadEvery < minRereadEvery {
+		r.Failf("POSTVAKT_DIGITALPOST_REREAD_EVERY", "%s is less than %s: each re-read reads POSTVAKT_DIGITALPOST_REREAD of the event log again", c.RereadEvery, minRereadEvery)
 	}
 }
