@@ -29,6 +29,7 @@ type detailsDoc struct {
 	Sender           string          `json:"sender"`
 	Status           string          `json:"status"`
 	StatusChanged    flexTime        `json:"statusChanged"`
+	Read             flexTime        `json:"read"` // the first Read; null until then (CorrespondenceOverviewExt.Read)
 	IsConfidential   bool            `json:"isConfidential"`
 	StatusHistory    json.RawMessage `json:"statusHistory"`
 	Content          *struct {
@@ -206,6 +207,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			return d, nil
 		}
 	}
+	hist = withRead(hist, doc.Read)
 	status, changed, err := currentStatus(doc, hist)
 	if err != nil {
 		d.obs.Err = fmt.Errorf("%w: details of %s: %v", channel.ErrBadRecord, id, err)
@@ -226,6 +228,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		d.obs.Err, d.obs.State = nil, model.StateAccepted // readInHistory makes it opened
 	}
 	if d.obs.Err == nil {
+		publishedAfterReserved(&d.obs, hist)
 		readInHistory(&d.obs, hist)
 		entered(&d.obs, hist)
 	}
@@ -425,7 +428,7 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 // letter's content is not postvakt's to copy.
 var evidenceFields = []string{"correspondenceId", "resourceId", "sender", "sendersReference", "status",
 	"statusText", "statusChanged", "statusHistory", "created", "requestedPublishTime", "published",
-	"dueDateTime", "isConfidential"}
+	"read", "dueDateTime", "isConfidential"}
 
 // maskedEvidence is evidence with the national ids in its texts masked
 // (statusText, sendersReference and the history's texts are the sender's

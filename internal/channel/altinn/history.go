@@ -7,6 +7,7 @@ package altinn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"postvakt/internal/channel"
@@ -71,6 +72,57 @@ func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error
 	return best.Status, best.StatusChanged.Time, nil
 }
 
+// withRead is the history with the top-level "read" (Altinn's time of the
+// first Read, CorrespondenceOverviewExt.Read, null until then) as one more
+// Read entry, when the history has no Read at or before it: the letter was
+// read, whatever the history shown to the sender leaves out. A "read" that
+// is not a date-time says nothing.
+func withRead(hist []statusEvent, read flexTime) []statusEvent {
+	if read.IsZero() {
+		return hist
+	}
+	if first, ok := firstRead(hist); ok && !first.IsZero() && !first.After(read.Time) {
+		return hist
+	}
+	return append(slices.Clip(hist), statusEvent{Status: "Read", StatusText: "read", StatusChanged: flexTime{Time: read.Time}})
+}
+
+// publishedAfterReserved: Reserved (10) outranks Published (2) as the
+// top-level status, yet a correspondence initialised as Reserved (its
+// person recipient reserved against digital post in KRR) is still
+// published when, at its publish time, KRR no longer says so
+// (PublishCorrespondenceHandler in altinn-correspondence asks again, and
+// fails it, Failed (11), when KRR still does). The notification goes out
+// with the publishing. Published after the last Reserved in the history so
+// makes the letter available since then, not failed: the top-level
+// Reserved stays only for outranking it. (readInHistory then makes it
+// opened when it was read.)
+func publishedAfterReserved(o *channel.Observation, hist []statusEvent) {
+	if o.Status != "Reserved" {
+		return
+	}
+	var reserved, published time.Time
+	for _, e := range hist {
+		if e.Status == "Reserved" && e.StatusChanged.After(reserved) {
+			reserved = e.StatusChanged.Time
+		}
+	}
+	for _, e := range hist {
+		t := e.StatusChanged.Time
+		if e.Status == "Published" && !t.IsZero() && !t.Before(reserved) && (published.IsZero() || t.Before(published)) {
+			published = t
+		}
+	}
+	if published.IsZero() {
+		return
+	}
+	m := statuses["Published"]
+	o.State, o.Disposition, o.KeepState = m.State, m.Disposition, m.Keep
+	if o.ChangedAt.Before(published) {
+		o.ChangedAt = published
+	}
+}
+
 // readInHistory: a letter its history shows read is opened, whatever the
 // top-level status says. Altinn's top-level status is the highest it holds
 // by number, not the latest (GetHighestStatus in altinn-correspondence),
@@ -86,8 +138,15 @@ func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error
 // letter is opened, and gets no reminder and no print; when the top-level
 // status is dated before the first reading (Published), the observation
 // is dated by the reading.
+//
+// So too for Reserved (10) and Failed (11), which outrank Read as well: a
+// correspondence to a recipient reserved against digital post is still
+// shown to that recipient (IsAvailableForRecipient in altinn-correspondence
+// lists Reserved) and can be fetched and marked read, and then stays
+// Reserved at the top with Read in its history and "read" set. It was
+// opened, and needs no paper.
 func readInHistory(o *channel.Observation, hist []statusEvent) {
-	if o.State != model.StateExpired && o.State != model.StateAvailable && o.State != model.StateAccepted {
+	if o.State == model.StateOpened || o.State == model.StateRejected {
 		return
 	}
 	first, read := firstRead(hist)

@@ -11,9 +11,13 @@ import (
 // per the table in testdata/specs/README.md.
 //
 // Reserved means the recipient has reserved against digital post: the
-// letter will never be read in Altinn, so it maps to failed and needs paper
-// at once, whatever the policy's windows say. Failed is Altinn's own
-// failure to publish.
+// letter gets no notification and is not likely to be read in Altinn, so
+// it maps to failed and needs paper at once, whatever the policy's windows
+// say. Altinn still shows it to the recipient, though, who can read it:
+// Reserved then stays the top-level status (it outranks Read), and the
+// history's Read makes the letter opened (readInHistory). Failed is
+// Altinn's own failure to publish (or a recipient without the roles a
+// confidential letter needs).
 var statuses = channel.NewStatusTable(
 	// accepted
 	channel.Mapping{State: model.StateAccepted}.For("Initialized", "ReadyForPublish"),
