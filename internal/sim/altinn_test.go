@@ -82,8 +82,8 @@ func TestAltinnSearch(t *testing.T) {
 		t.Error("no Reserved correspondence found")
 	}
 	for _, id := range ids {
-		if st, _ := e.sim.w.byID[id].channelStatusAt(e.sim.Now()); st.status != alReserved {
-			t.Errorf("%s is %s", id, st.status)
+		if _, ok := hasStatus(e.sim.w.byID[id], alReserved); !ok {
+			t.Errorf("%s has not been Reserved", id)
 		}
 	}
 	if _, ids = search(url.Values{"resourceId": {"other-resource"}, "role": {"Sender"}}); len(ids) != 0 {
@@ -122,8 +122,8 @@ func TestAltinnDetailsTimeline(t *testing.T) {
 	if n := len(after.StatusHistory); n != len(before.StatusHistory)+1 || after.StatusHistory[n-1].Status != alRead {
 		t.Fatalf("history before %v after %v", before.StatusHistory, after.StatusHistory)
 	}
-	if after.Published == "" || after.Recipient == "" {
-		t.Errorf("published %q recipient %q", after.Published, after.Recipient)
+	if after.Published == nil || after.Recipient == "" || after.Read == nil || *after.Read != altinnTime(readAt) || before.Read != nil {
+		t.Errorf("published %v recipient %q read %v (before %v)", after.Published, after.Recipient, after.Read, before.Read)
 	}
 	e.sim.SetNow(sh.sent.Add(-time.Second))
 	if code, _ := get(); code != http.StatusNotFound {

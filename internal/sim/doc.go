@@ -16,11 +16,14 @@
 //     GET /{id}/status → one such record; GET /{id}/historikk → {"hendelsesLogger":[{"tidspunkt","hendelse"}]},
 //     its times "18.10.2017 13:43:31" (Oslo, no zone) as SvarUt's v1 writes them.
 //   - Altinn 3 Correspondence (bearer): GET /correspondence/api/v1/correspondence/{id}/details
-//     (CorrespondenceDetailsExt with statusHistory and isConfidential; the
-//     top-level status is the highest-ranked status reached, Fetched not
-//     counted; messageTitle empty for letters published since June 2025);
+//     (CorrespondenceDetailsExt with statusHistory, isConfidential and read;
+//     the top-level status is the highest-ranked status reached, Fetched not
+//     counted; the content empty once published, from June 2025; times as
+//     .NET writes them, "+00:00"; errors as ProblemDetails with "code":
+//     "CORR-01001" and "errorCode": 1001);
 //     GET /correspondence/api/v1/correspondence?resourceId=&role=&from=&to=&status=&sendersReference=
-//     → {"ids":[…]} newest first, at most 1000, no paging, from and to exclusive.
+//     → {"ids":[…]} newest first, at most 1000, no paging, from and to exclusive,
+//     status any the letter has had, role required.
 //   - A Maskinporten-style token endpoint: POST /token (JWT grant) →
 //     {"access_token","token_type":"Bearer","expires_in","scope"}; and Altinn's
 //     GET /authentication/api/v1/exchange/maskinporten.

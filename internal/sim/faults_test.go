@@ -95,7 +95,7 @@ func TestFaultRates(t *testing.T) {
 	// Other groups are untouched.
 	tok := e.token()
 	for i := 0; i < 50; i++ {
-		if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x", nil, bearer(tok))); resp.StatusCode != 200 {
+		if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer(tok))); resp.StatusCode != 200 {
 			t.Fatalf("altinn faulted: %d", resp.StatusCode)
 		}
 	}
@@ -146,7 +146,7 @@ func TestNoFaultsOption(t *testing.T) {
 	e := newEnv(t, loadScenario(t, "faults"), 1, Options{NoFaults: true})
 	tok := e.token()
 	for i := 0; i < 100; i++ {
-		if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x", nil, bearer(tok))); resp.StatusCode != 200 {
+		if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer(tok))); resp.StatusCode != 200 {
 			t.Fatalf("NoFaults still faulted: %d", resp.StatusCode)
 		}
 	}

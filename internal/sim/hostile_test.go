@@ -98,7 +98,7 @@ func TestHostileScenario(t *testing.T) {
 		resp, data := e.do(e.request(http.MethodGet, altinnBase+"/"+sh.id+"/details", nil, bearer(tok)))
 		return resp.StatusCode, data
 	}
-	if c, d := details(byKind["altinn/forbidden"][0]); c != 401 || !bytes.Contains(d, []byte(`"code":4001`)) {
+	if c, d := details(byKind["altinn/forbidden"][0]); c != 401 || !bytes.Contains(d, []byte(`"errorCode":4001`)) {
 		t.Errorf("forbidden: %d %s", c, d)
 	}
 	if c, _ := details(byKind["altinn/fails_forever"][0]); c != 500 {

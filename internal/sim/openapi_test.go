@@ -24,7 +24,10 @@ const specDir = "../../testdata/specs/"
 // to load it. It is older than the service, though (testdata/specs/README.md:
 // "the notes here win"): it lacks isConfidential (and its
 // CorrespondenceDetailsExt forbids additional properties) and the statuses
-// AttachmentsDownloaded and Forwarded. patch adds exactly those.
+// AttachmentsDownloaded and Forwarded, and the details' read, systemLabel,
+// altinn2CorrespondenceId and allowForwarding (CorrespondenceOverviewExt
+// and CorrespondenceDetailsExt in Altinn/altinn-correspondence da785168).
+// patch adds exactly those.
 func loadSpec(t *testing.T, file string, patch func(*openapi3.T)) *openapi3.T {
 	t.Helper()
 	loader := openapi3.NewLoader()
@@ -45,7 +48,20 @@ func loadSpec(t *testing.T, file string, patch func(*openapi3.T)) *openapi3.T {
 // patchAltinn brings the published Correspondence spec up to the service.
 func patchAltinn(doc *openapi3.T) {
 	schemas := doc.Components.Schemas
-	schemas["CorrespondenceDetailsExt"].Value.Properties["isConfidential"] = openapi3.NewBoolSchema().NewRef()
+	details := schemas["CorrespondenceDetailsExt"].Value.Properties
+	for _, p := range details {
+		// The file marks them "nullable" (OpenAPI 3.0's way) in a 3.1
+		// document, whose validator takes null only as a type; the service
+		// writes them out as null.
+		if v := p.Value; p.Ref == "" && v.Nullable && v.Type != nil && !v.Type.Includes("null") {
+			*v.Type = append(*v.Type, "null")
+		}
+	}
+	details["isConfidential"] = openapi3.NewBoolSchema().NewRef()
+	details["allowForwarding"] = openapi3.NewBoolSchema().NewRef()
+	details["read"] = (&openapi3.Schema{Type: &openapi3.Types{"string", "null"}, Format: "date-time"}).NewRef()
+	details["altinn2CorrespondenceId"] = (&openapi3.Schema{Type: &openapi3.Types{"integer", "null"}, Format: "int32"}).NewRef()
+	details["systemLabel"] = openapi3.NewStringSchema().WithEnum("Default", "Bin", "Archive", "MarkedAsUnopened", "Sent").NewRef()
 	status := schemas["CorrespondenceStatusExt"].Value
 	status.Enum = append(status.Enum, "AttachmentsDownloaded", "Forwarded")
 }

@@ -78,7 +78,7 @@ func TestTokenEndpoint(t *testing.T) {
 func TestTokenWithoutKeyChecksClaimsOnly(t *testing.T) {
 	e := newEnv(t, loadScenario(t, "demo"), 1, Options{})
 	tok := e.token() // signed by a key the simulator does not know: fine without one configured
-	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x", nil, bearer(tok))); resp.StatusCode != 200 {
+	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer(tok))); resp.StatusCode != 200 {
 		t.Fatalf("token not accepted: %d", resp.StatusCode)
 	}
 	// Altinn's exchange gives another token that works too.
@@ -87,14 +87,14 @@ func TestTokenWithoutKeyChecksClaimsOnly(t *testing.T) {
 	if resp.StatusCode != 200 || altinnTok == tok {
 		t.Fatalf("exchange: %d %s", resp.StatusCode, data)
 	}
-	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x", nil, bearer(altinnTok))); resp.StatusCode != 200 {
+	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer(altinnTok))); resp.StatusCode != 200 {
 		t.Fatalf("exchanged token not accepted: %d", resp.StatusCode)
 	}
 	// An expired token is refused (expiry is real time; forge one instead of waiting).
 	e.sim.tokens.mu.Lock()
 	e.sim.tokens.tokens["sim.expired"] = issuedToken{clientID: "x", scope: "ks:fiks", expires: time.Now().Add(-time.Second)}
 	e.sim.tokens.mu.Unlock()
-	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x", nil, bearer("sim.expired"))); resp.StatusCode != 401 {
+	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer("sim.expired"))); resp.StatusCode != 401 {
 		t.Fatalf("expired token: %d", resp.StatusCode)
 	}
 }
@@ -106,7 +106,7 @@ func TestRequireScopes(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatal(resp.StatusCode)
 	}
-	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x", nil, bearer(tok))); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer(tok))); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("altinn with ks:fiks only: %d", resp.StatusCode)
 	}
 	sh := e.findShipment(func(s *shipment) bool { return s.channel == "svarut" })

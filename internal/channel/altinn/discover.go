@@ -108,8 +108,9 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 		// A bulk send: as many letters as one answer holds, one publish
 		// time. Ask for each status: where the search's status filter means
 		// the latest status, every letter is in one answer; where it means
-		// any status the letter has had (Altinn since the end of 2025, as
-		// reported), the statuses every letter passes come back full again
+		// any status the letter has had (current Altinn: FilterByStatus in
+		// altinn-correspondence, Fetched not among them, as it keeps those
+		// apart), the statuses every letter passes come back full again
 		// and are gaps, and the later ones still find the letters that
 		// reached them.
 		c.log.Info("altinn discover: a full answer in a window too narrow to split; asking status by status",
