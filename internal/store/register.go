@@ -26,6 +26,9 @@ type Registration struct {
 	n     int
 	done  bool
 	ended bool
+	// stopped is the registration's context's Err: Commit refuses once it
+	// ended, as a transaction tied to it would.
+	stopped func() error
 	// fingerprint and first: the store's registration schedule
 	// (ScheduleRegistrations) when the registration began.
 	fingerprint string
@@ -35,9 +38,15 @@ type Registration struct {
 var stageColumns = []string{"ord", "id", "channel", "channel_id", "sender_org", "sender_unit",
 	"recipient_kind", "recipient_id", "title", "confidential", "class", "sent_at", "next_step_at", "sender_system"}
 
-// BeginRegistration opens a registration transaction.
+// BeginRegistration opens a registration transaction. Its statements (the
+// rows staged, Apply's) stop when ctx ends, and the caller's Rollback ends
+// the transaction; the transaction itself is not tied to ctx: database/sql
+// would roll it back from a goroutine of its own the moment ctx ends, and
+// that ROLLBACK, sent through a connection still in COPY whose answers
+// lib/pq's copy reader is reading, left Rollback waiting for ever (an
+// interrupted import that never exited).
 func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := s.db.BeginTxx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin registration: %w", err)
 	}
@@ -55,7 +64,7 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 		return nil, fmt.Errorf("start copy: %w", err)
 	}
 	fp, first := s.registrationSchedule()
-	return &Registration{db: s.db, tx: tx, copy: stmt, fingerprint: fp, first: first}, nil
+	return &Registration{db: s.db, tx: tx, copy: stmt, stopped: ctx.Err, fingerprint: fp, first: first}, nil
 }
 
 // Add stages one validated registration.
@@ -319,6 +328,10 @@ var ErrCommitUnknown = errors.New("the commit's outcome is unknown")
 // Commit ends the registration, storing everything. An error stored
 // nothing, unless it is ErrCommitUnknown.
 func (r *Registration) Commit() error {
+	if err := r.stopped(); err != nil {
+		r.Rollback()
+		return fmt.Errorf("commit registration: %w", err)
+	}
 	r.ended = true
 	if err := r.tx.Commit(); err != nil {
 		if commitSent(err) {
