@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"postvakt/internal/channel"
@@ -90,6 +91,9 @@ func (p *Poller) feedCycle(ctx context.Context, f channel.Feed) (Summary, error)
 		p.log.Info("log entries about letters postvakt does not know were counted, not stored",
 			"channel", f.Name(), "entries", sum.Unregistered)
 	}
+	if err == nil && sum.Forgetful > 0 {
+		err = forgetfulErr(f.Name(), sum)
+	}
 	return sum, err
 }
 
@@ -118,7 +122,8 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 	if _, err := fs.MarkFeedSynced(ctx, name, now, from.Add(model.MaxFutureSkew)); err != nil {
 		return sum, err
 	}
-	if err := p.lookUp(ctx, fs, f, from, now, false, &sum); err != nil || jobs.Draining(ctx) {
+	var forgetful atomic.Bool // distrust: the log's look-ups say they do not know letters it mentioned
+	if err := p.lookUp(ctx, fs, f, from, now, false, &forgetful, &sum); err != nil || jobs.Draining(ctx) {
 		return sum, err
 	}
 	// Windows of FeedWindow up to our now; the last one is open-ended: it
@@ -262,7 +267,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		return sum, err
 	}
 	p.log.Info("letters the event log has not mentioned since they were sent are looked up one by one", "channel", name, "letters", n)
-	return sum, p.lookUp(ctx, fs, f, from, now, true, &sum)
+	return sum, p.lookUp(ctx, fs, f, from, now, true, &forgetful, &sum)
 }
 
 // lookUp handles the due shipments, a batch at a time: those sent before
@@ -270,7 +275,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 // (unheard), those still registered an UnknownGrace after they were sent
 // have their whole log looked up on their own; the others are marked read
 // (the window reads their log).
-func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, unheard bool, sum *Summary) error {
+func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from, now time.Time, unheard bool, forgetful *atomic.Bool, sum *Summary) error {
 	name := f.Name()
 	grace := now.Add(-UnknownGrace)
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
@@ -327,9 +332,24 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 					return callErr
 				}
 			} else {
+				untrusted, err := p.distrustLookUps(ctx, f, ask, byChannelID, obs, now, forgetful, sum)
+				if err != nil {
+					return err
+				}
 				for _, o := range obs {
 					d := byChannelID[o.ChannelID]
 					switch {
+					case untrusted[d.ID]:
+					case errors.Is(o.Err, channel.ErrNotKnown) && forgotten(d) && !ripe(d, now):
+						// Known to the log before: this letter's error
+						// until its grace is over (forgotten.go).
+						sum.Errors++
+						sum.Forgotten++
+						retry := now.Add(Backoff(d.PollFailures + 1))
+						unknown = append(unknown, store.PollResult{Due: d, Source: name, ObservedAt: now, Status: d.ChannelStatus, State: d.State,
+							Err: forgottenErr(o.Err).Error(), NotKnown: true, NextPollAt: &retry, RetryAt: retry})
+						p.log.Warn("the event log has no entry of a letter it mentioned before; not marked, looked up again later",
+							"channel", name, "shipment", d.ID, "not_known_since", d.NotKnownSince)
 					case errors.Is(o.Err, channel.ErrNotKnown) && now.Sub(d.SentAt) >= UnknownGrace:
 						unknown = append(unknown, unknownResult(name, d, now))
 						sum.Unknown++
@@ -355,7 +375,7 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 		}
 		if len(unknown) > 0 {
 			if _, err := p.store.ApplyPoll(ctx, unknown); err != nil {
-				return fmt.Errorf("mark %s shipments unknown to the log: %w", name, err)
+				return fmt.Errorf("mark %s shipments unknown to the log, or not yet: %w", name, err)
 			}
 		}
 		if throttled != nil {

@@ -65,3 +65,12 @@ func (m *Metrics) late(ch string, n int) {
 	}
 	m.results.WithLabelValues(ch, "late").Add(float64(n))
 }
+
+// untrusted counts "not known" answers taken as the channel's failure
+// (forgotten.go).
+func (m *Metrics) untrusted(ch string, n int) {
+	if m == nil {
+		return
+	}
+	m.results.WithLabelValues(ch, "untrusted").Add(float64(n))
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ type Store interface {
 	ApplyPoll(ctx context.Context, results []store.PollResult) (store.PollWrite, error)
 	RecordPollError(ctx context.Context, channel string, at time.Time, ids []string, retry []time.Time, callErr error, raw string) error
 	PollCanary(ctx context.Context, channel string, not []string) (string, error)
+	PollWitness(ctx context.Context, channel string, not []string) (string, error)
 }
 
 // historian is implemented by channels that can give a shipment's event
@@ -107,6 +109,13 @@ type Summary struct {
 	// Late: feed entries a re-read kept that showed in the log later than
 	// the overlap reaches (reread.go).
 	Late int
+	// Forgotten: letters the channel answered about before and now says it
+	// does not know, each made its own error (forgotten.go); counted in
+	// Errors too.
+	Forgotten int
+	// Forgetful: batches whose "not known" answers were taken as the
+	// channel's failure (ErrForgetful); Untrusted: those answers.
+	Forgetful, Untrusted int
 }
 
 func (s Summary) String() string {
@@ -124,6 +133,9 @@ func (s *Summary) add(o Summary) {
 	s.Unanswered += o.Unanswered
 	s.Unregistered += o.Unregistered
 	s.Late += o.Late
+	s.Forgotten += o.Forgotten
+	s.Forgetful += o.Forgetful
+	s.Untrusted += o.Untrusted
 }
 
 // UnknownGrace is how long after sending a shipment the channel may not
@@ -147,6 +159,9 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 		// throttled: the channel asked to be left alone (429, or a long
 		// Retry-After): no worker claims another batch this cycle.
 		throttled atomic.Bool
+		// forgetful: the channel said it does not know letters it knew
+		// (distrust): the cycle takes no "not known" answer any more.
+		forgetful atomic.Bool
 	)
 	start := p.now()
 	account := func(s Summary, err error) bool {
@@ -177,7 +192,7 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 			}
 			defer finish()
 			for ctx.Err() == nil && !jobs.Draining(ctx) && !throttled.Load() {
-				f, err := p.fetch(ctx, ch, start)
+				f, err := p.fetch(ctx, ch, start, &forgetful)
 				if err != nil || f.n == 0 {
 					account(f.sum, err)
 					return
@@ -212,6 +227,9 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 	if firstErr != nil {
 		return sum, firstErr
 	}
+	if sum.Forgetful > 0 {
+		return sum, forgetfulErr(ch.Name(), sum)
+	}
 	if sum.Batches > 0 && sum.Unanswered == sum.Batches {
 		return sum, fmt.Errorf("%s: %w (%d calls failed)", ch.Name(), ErrUnreachable, sum.Failed)
 	}
@@ -226,15 +244,20 @@ type fetched struct {
 	results    []store.PollResult
 	unanswered []store.Due // no call answered about them
 	callErr    error
-	took       time.Duration // asking the channel
+	// untrusted: letters whose "not known" answer was the channel's
+	// failure (distrust), recorded as a failed call for untrustedErr.
+	untrusted    []store.Due
+	untrustedErr error
+	took         time.Duration // asking the channel
 	// throttled: a history request was answered with the channel's rate
 	// limit (httpclient.Throttled); the batch asked for no more histories.
 	throttled error
 }
 
 // fetch claims one batch and asks the channel about it, fetching the
-// history of every shipment whose state changed (History at a time).
-func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) (fetched, error) {
+// history of every shipment whose state changed (History at a time). The
+// channel's "not known" answers are judged first (distrust, forgotten.go).
+func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time, forgetful *atomic.Bool) (fetched, error) {
 	var f fetched
 	due, err := p.store.ClaimDue(ctx, ch.Name(), asOf, ch.BatchSize(), p.lease)
 	if err != nil || len(due) == 0 {
@@ -273,6 +296,13 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 			continue
 		}
 		asked = append(asked, d)
+	}
+	if f.untrusted, f.untrustedErr = p.distrust(ctx, ch, asked, ans.obs, f.now, forgetful, &f.sum); f.untrusted != nil {
+		untrusted := make(map[string]bool, len(f.untrusted))
+		for _, d := range f.untrusted {
+			untrusted[d.ID] = true
+		}
+		asked = slices.DeleteFunc(asked, func(d store.Due) bool { return untrusted[d.ID] })
 	}
 	f.results = make([]store.PollResult, len(asked))
 	hctx, cancel := context.WithTimeout(ctx, p.histTime)
@@ -338,6 +368,11 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time) 
 	}
 	for i, r := range f.results {
 		switch {
+		case r.NotKnown:
+			f.sum.Errors++
+			f.sum.Forgotten++
+			p.log.Warn("the channel says it does not know a letter it answered about before; not marked, retried later on its own",
+				"channel", ch.Name(), "shipment", asked[i].ID, "not_known_since", asked[i].NotKnownSince, "error", r.Err)
 		case r.Err != "":
 			f.sum.Errors++
 			p.log.Warn("unusable answer about one shipment; it is retried later on its own",
@@ -358,6 +393,14 @@ func (p *Poller) write(ctx context.Context, ch channel.Channel, f *fetched) erro
 	if len(f.unanswered) > 0 {
 		f.sum.Errors += len(f.unanswered)
 		if err := p.recordCallError(ctx, ch, f.unanswered, f.callErr, f.now); err != nil {
+			return err
+		}
+	}
+	if len(f.untrusted) > 0 {
+		// Logged once, by the cycle's error (ErrForgetful).
+		f.sum.Errors += len(f.untrusted)
+		if err := p.store.RecordPollError(ctx, ch.Name(), f.now, dueIDs(f.untrusted), retries(f.untrusted, f.untrustedErr, f.now),
+			f.untrustedErr, ""); err != nil {
 			return err
 		}
 	}
@@ -386,16 +429,30 @@ func (p *Poller) write(ctx context.Context, ch channel.Channel, f *fetched) erro
 // retries its shipments later, each after its own backoff, and not before
 // the channel's Retry-After when it asked for a longer wait.
 func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []store.Due, callErr error, now time.Time) error {
-	retry := make([]time.Time, len(due))
-	shipIDs := make([]string, len(due))
-	wait, _ := httpclient.Throttled(callErr)
-	for i, d := range due {
-		retry[i] = now.Add(max(Backoff(d.PollFailures+1), wait))
-		shipIDs[i] = d.ID
-	}
 	p.log.Warn("channel call failed; shipments keep their state and are retried later",
 		"channel", ch.Name(), "shipments", len(due), "error", callErr)
-	return p.store.RecordPollError(ctx, ch.Name(), now, shipIDs, retry, callErr, rawOf(callErr))
+	return p.store.RecordPollError(ctx, ch.Name(), now, dueIDs(due), retries(due, callErr, now), callErr, rawOf(callErr))
+}
+
+// dueIDs are the shipment ids of due.
+func dueIDs(due []store.Due) []string {
+	ids := make([]string, len(due))
+	for i, d := range due {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+// retries are when to poll due again after a failed call: each after its
+// own backoff, and not before the channel's Retry-After when it asked for
+// a longer wait.
+func retries(due []store.Due, callErr error, now time.Time) []time.Time {
+	wait, _ := httpclient.Throttled(callErr)
+	retry := make([]time.Time, len(due))
+	for i, d := range due {
+		retry[i] = now.Add(max(Backoff(d.PollFailures+1), wait))
+	}
+	return retry
 }
 
 // result turns an observation into a row to write, fetching the channel's
@@ -406,7 +463,8 @@ func (p *Poller) recordCallError(ctx context.Context, ch channel.Channel, due []
 // HistoryGiveUp after it was sent). Whatever is wrong with the observation
 // (an error from the adapter, a state that is not one, a timestamp out of
 // bounds) makes it this shipment's error with its own backoff; an id the
-// channel does not know marks the shipment unknown_to_channel.
+// channel does not know marks the shipment unknown_to_channel, unless the
+// channel answered about it before (forgotten.go).
 func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(context.Context, string) (json.RawMessage, error),
 	d store.Due, o channel.Observation, now time.Time) store.PollResult {
 	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: o.Status, State: o.State,
@@ -444,6 +502,12 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 			return r
 		}
 		if errors.Is(err, channel.ErrNotKnown) {
+			if forgotten(d) && !ripe(d, now) {
+				// Known before: this letter's error until its grace is
+				// over (forgotten.go).
+				r.Err, r.NotKnown = forgottenErr(err).Error(), true
+				return r
+			}
 			if now.Sub(d.SentAt) < UnknownGrace {
 				// Just sent: the channel may not show it yet. Ask again
 				// soon, without a mark or an event.

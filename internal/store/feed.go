@@ -244,7 +244,7 @@ func applyFeedEntries(ctx context.Context, tx *sqlx.Tx, a FeedApply, entries []F
 // clearUnknown's statement: the letters read whole are due no poll, and
 // one marked unknown is known again when its log has entries.
 var (
-	finishFeedWith = `WITH q AS (UPDATE poll_queue SET next_poll_at = NULL, failures = 0 WHERE ` + anyKey("shipment_id", 1, "uuid") + `)`
+	finishFeedWith = `WITH q AS (UPDATE poll_queue SET next_poll_at = NULL, failures = 0, not_known_since = NULL WHERE ` + anyKey("shipment_id", 1, "uuid") + `)`
 	finishFeedCond = `EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2)`
 )
 
@@ -425,14 +425,15 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			w.Closed++
 		}
 	}
-	// The log knows the letter now: its failures are over, and a letter
+	// The log knows the letter now: its failures are over (and any run of
+	// look-ups that did not find it, not_known_since), and a letter
 	// marked unknown (marked: as locked, so as the row stands) was looked
 	// up whole, so it needs no look-up any more either. Before its mark
 	// goes (below).
-	if _, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET failures = 0,
+	if _, err := tx.ExecContext(ctx, `UPDATE poll_queue q SET failures = 0, not_known_since = NULL,
 			next_poll_at = CASE WHEN q.shipment_id = ANY($2::uuid[]) THEN NULL ELSE q.next_poll_at END
 		WHERE `+anyKey("q.shipment_id", 1, "uuid")+`
-			AND (q.failures <> 0 OR (q.shipment_id = ANY($2::uuid[]) AND q.next_poll_at IS NOT NULL))`,
+			AND (q.failures <> 0 OR q.not_known_since IS NOT NULL OR (q.shipment_id = ANY($2::uuid[]) AND q.next_poll_at IS NOT NULL))`,
 		pq.Array(ids), pq.Array(marked)); err != nil {
 		return fmt.Errorf("apply %s states: clear their look-ups: %w", channel, err)
 	}

@@ -27,6 +27,12 @@ type Due struct {
 	// HistoryDue: the channel's history of a change could not be fetched
 	// at an earlier poll; it is asked for again (poll_queue.history_due).
 	HistoryDue bool `db:"history_due"`
+	// Heard: the channel has answered about the letter before (sqlHeard).
+	Heard bool `db:"heard"`
+	// NotKnownSince is when the channel, having answered about the letter
+	// before, first said it does not know it, in the run of answers since
+	// (poll_queue.not_known_since; nil: it has not, or it knew it since).
+	NotKnownSince *time.Time `db:"not_known_since"`
 }
 
 // ClaimDue claims up to limit shipments of a channel whose next poll is due
@@ -47,9 +53,9 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 			        AND (claimed_until IS NULL OR claimed_until <= $2)
 			      ORDER BY next_poll_at LIMIT $4
 			      FOR UPDATE SKIP LOCKED))
-			RETURNING q.shipment_id, q.failures, q.history_due, q.next_poll_at)
+			RETURNING q.shipment_id, q.failures, q.history_due, q.next_poll_at, q.not_known_since)
 		SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, c.failures AS poll_failures, s.unknown_to_channel_since,
-			c.history_due
+			c.history_due, c.not_known_since, `+sqlHeard+` AS heard
 		FROM shipments s JOIN c ON c.shipment_id = s.id
 		WHERE s.id = ANY(ARRAY(SELECT shipment_id FROM c))
 		ORDER BY c.next_poll_at -- the longest waiting first: a call cut short leaves the newest unasked`,
@@ -98,6 +104,10 @@ type PollResult struct {
 	// Unknown: the channel has never heard of this shipment (see
 	// EventUnknown); Err is empty then.
 	Unknown bool
+	// NotKnown: Err is the channel saying it does not know a letter it
+	// answered about before; poll_queue.not_known_since is set, if not
+	// yet, to ObservedAt. Any answer that knows the letter clears it.
+	NotKnown bool
 	// Skipped: the call did not ask about this shipment (its time ran out
 	// first): only its next poll is set; its failures, its unknown mark
 	// and its escalation stay as they were.
@@ -449,7 +459,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			FROM u
 			WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.state = u.prev
 			RETURNING s.id),
-		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL, failures = 0
+		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL, failures = 0, not_known_since = NULL
 			FROM ch JOIN u ON u.id = ch.id
 			WHERE q.shipment_id = ch.id)
 		SELECT id FROM ch`,
@@ -490,7 +500,9 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 }
 
 // finishPolls sets the next poll, the failure count (one more for an
-// unusable answer or an unknown shipment, zero otherwise) and the unknown
+// unusable answer or an unknown shipment, zero otherwise), when the channel
+// first said it does not know a letter it knew (PollResult.NotKnown; kept
+// through other errors, cleared otherwise) and the unknown
 // marker (set for an unknown shipment, kept for an unusable answer,
 // cleared otherwise) of every polled shipment but the changes in done
 // (applyChanges' to handle); of a change applied it only clears the
@@ -512,7 +524,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	}
 	var ids []string
 	var next, at []*time.Time
-	var fail, unk, skip, queued []bool
+	var fail, unk, skip, queued, notKnown []bool
 	for i := range results {
 		r := &results[i]
 		if done[r.ID] && !applied[r.ID] {
@@ -520,17 +532,19 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 		}
 		ids, next, at = append(ids, r.ID), append(next, r.NextPollAt), append(at, &r.ObservedAt)
 		fail, unk, skip = append(fail, failed[r.ID]), append(unk, unknown[r.ID]), append(skip, r.Skipped)
-		queued = append(queued, applied[r.ID])
+		queued, notKnown = append(queued, applied[r.ID]), append(notKnown, failed[r.ID] && r.NotKnown)
 	}
 	if len(ids) == 0 {
 		return nil
 	}
 	var cleared []string
 	err := tx.SelectContext(ctx, &cleared, `WITH u AS (
-			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[], $6::boolean[], $7::boolean[])
-				AS u(id, next, failed, unknown, at, skipped, queued)),
+			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[], $6::boolean[], $7::boolean[],
+				$8::boolean[]) AS u(id, next, failed, unknown, at, skipped, queued, not_known)),
 		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
-			failures = CASE WHEN u.skipped THEN q.failures WHEN u.failed OR u.unknown THEN q.failures + 1 ELSE 0 END
+			failures = CASE WHEN u.skipped THEN q.failures WHEN u.failed OR u.unknown THEN q.failures + 1 ELSE 0 END,
+			not_known_since = CASE WHEN u.not_known THEN COALESCE(q.not_known_since, u.at)
+				WHEN u.skipped OR u.failed THEN q.not_known_since END
 			FROM u WHERE q.shipment_id = ANY($1::uuid[]) AND q.shipment_id = u.id AND NOT u.queued),
 		m AS (UPDATE shipments s SET
 			unknown_to_channel_since = CASE WHEN u.unknown THEN COALESCE(s.unknown_to_channel_since, u.at)
@@ -542,7 +556,7 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))
 		RETURNING s.id, u.unknown)
 		SELECT id FROM m WHERE NOT unknown`,
-		pq.Array(ids), timesOrNull(next), pq.Array(fail), pq.Array(unk), timesOrNull(at), pq.Array(skip), pq.Array(queued))
+		pq.Array(ids), timesOrNull(next), pq.Array(fail), pq.Array(unk), timesOrNull(at), pq.Array(skip), pq.Array(queued), pq.Array(notKnown))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
