@@ -77,6 +77,9 @@ type feedWorld struct {
 	throttle atomic.Bool
 	asked    atomic.Int64
 	reg      map[string]string
+	// blind: a letter's look-up (the messageUUID filter) finds nothing,
+	// whatever the letter, while the windows read as usual.
+	blind atomic.Bool
 }
 
 func newFeedWorld(t *testing.T) *feedWorld { t.Helper(); return newFeedWorldFrom(t, feedScenario) }
@@ -101,6 +104,10 @@ func newFeedWorldFrom(t *testing.T, scenario string) *feedWorld {
 			rw.Header().Set("Retry-After", "3600")
 			http.Error(rw, `{"error":"Too Many Requests"}`, http.StatusTooManyRequests)
 			return
+		}
+		if q := r.URL.Query(); w.blind.Load() && q.Has("metaProperties.messageUUID") {
+			q.Set("metaProperties.messageUUID", "00000000-0000-4000-8000-00000000b11d")
+			r.URL.RawQuery = q.Encode()
 		}
 		if n := w.failAt.Load(); n > 0 && r.URL.Query().Get("page") == strconv.Itoa(int(n-1)) {
 			http.Error(rw, `{"error":"Service Unavailable"}`, http.StatusServiceUnavailable)

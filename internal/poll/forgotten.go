@@ -33,8 +33,9 @@ import (
 //     six or seven answers, enough to outlast a deploy or a failover.
 //   - A batch in which suspectAt or more letters are forgotten, half or more
 //     of those it answered about before, or in which a letter's grace is
-//     over, is checked against a witness: a letter outside the batch that the
-//     channel answered usably at its last poll (store.PollWitness). When the
+//     over and the channel knows none of the letters it knew, is checked
+//     against a witness: a letter outside the batch that the channel
+//     answered usably at its last poll (store.PollWitness). When the
 //     channel does not know that one either, cannot be asked, or there is
 //     none, the answer is the channel's failure: no letter of the batch is
 //     marked or counted unknown, its "not known" answers are a failed call
@@ -113,7 +114,9 @@ func (p *Poller) distrust(ctx context.Context, ch channel.Channel, due []store.D
 	}
 	suspect := forgot >= suspectAt && 2*forgot >= heard
 	if !forgetful.Load() {
-		if !suspect && ripened == 0 {
+		if !suspect && (ripened == 0 || heard > forgot) {
+			// A few letters, none to be marked yet or beside letters it
+			// knew and still knows: each answer is its letter's.
 			return nil, nil
 		}
 		ids := make([]string, len(due))
