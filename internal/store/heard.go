@@ -26,6 +26,9 @@ const sqlHeard = `(s.channel_status <> '' OR s.state <> 'registered' OR EXISTS (
 // when there is none. The poller asks the channel about it before taking
 // the channel's word that it no longer knows letters it knew.
 func (s *Store) PollWitness(ctx context.Context, channel string, not []string) (string, error) {
+	if not == nil {
+		not = []string{} // <> ALL(NULL) is never true
+	}
 	var ids []string
 	err := s.db.SelectContext(ctx, &ids, `SELECT s.channel_id FROM poll_queue q JOIN shipments s ON s.id = q.shipment_id
 		WHERE q.channel = $1 AND q.next_poll_at IS NOT NULL AND q.failures = 0
