@@ -340,7 +340,7 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 					d := byChannelID[o.ChannelID]
 					switch {
 					case untrusted[d.ID]:
-					case errors.Is(o.Err, channel.ErrNotKnown) && forgotten(d) && !ripe(d, now):
+					case errors.Is(o.Err, channel.ErrNotKnown) && knew(d) && !ripe(d, now):
 						// Known to the log before: this letter's error
 						// until its grace is over (forgotten.go).
 						sum.Errors++

@@ -66,9 +66,9 @@ func notKnown(o channel.Observation, ok bool) bool {
 	return !ok || errors.Is(o.Err, channel.ErrNotKnown)
 }
 
-// forgotten says whether d is a letter the channel has answered about
+// knew says whether d is a letter the channel has answered about
 // before and that is not marked unknown.
-func forgotten(d store.Due) bool { return d.Heard && d.UnknownSince == nil }
+func knew(d store.Due) bool { return d.Heard && d.UnknownSince == nil }
 
 // ripe says whether a forgotten letter has been "not known" long enough to
 // be marked: for UnknownGrace since the channel first said so, across
@@ -84,25 +84,29 @@ func forgottenErr(err error) error {
 }
 
 // distrust judges the "not known" answers of one batch (obs by channel id;
-// due: the letters the channel answered about) by the rule above. It
-// returns the letters whose "not known" is not taken, and why, when the
-// answer is the channel's failure (forgetful is then set for the rest of
-// the cycle); nil when each answer stands for its letter.
+// due: the letters the channel answered about; an answer that failed counts
+// neither way) by the rule above. It returns the letters whose "not known"
+// is not taken, and why, when the answer is the channel's failure
+// (forgetful is then set for the rest of the cycle); nil when each answer
+// stands for its letter.
 func (p *Poller) distrust(ctx context.Context, ch channel.Channel, due []store.Due, obs map[string]channel.Observation, now time.Time,
 	forgetful *atomic.Bool, sum *Summary) ([]store.Due, error) {
 	var not []store.Due
 	heard, forgot, ripened := 0, 0, 0
 	for _, d := range due {
 		o, ok := obs[d.ChannelID]
+		if ok && o.Err != nil && !errors.Is(o.Err, channel.ErrNotKnown) {
+			continue // an answer that failed (or was not asked) says neither
+		}
 		known := !notKnown(o, ok)
-		if forgotten(d) {
+		if knew(d) {
 			heard++
 		}
 		if known {
 			continue
 		}
 		not = append(not, d)
-		if forgotten(d) {
+		if knew(d) {
 			forgot++
 			if ripe(d, now) {
 				ripened++
@@ -181,12 +185,9 @@ func (p *Poller) distrustLookUps(ctx context.Context, f channel.Feed, ask []stri
 	for _, o := range obs {
 		answered[o.ChannelID] = o
 	}
-	due := make([]store.Due, 0, len(ask))
-	for _, id := range ask {
-		if o, ok := answered[id]; ok && o.Err != nil && !errors.Is(o.Err, channel.ErrNotKnown) {
-			continue // this look-up failed: neither known nor not
-		}
-		due = append(due, byChannelID[id])
+	due := make([]store.Due, len(ask))
+	for i, id := range ask {
+		due[i] = byChannelID[id]
 	}
 	untrusted, why := p.distrust(ctx, f, due, answered, now, forgetful, sum)
 	if untrusted == nil {

@@ -429,3 +429,45 @@ func TestFeedLookUpsThatFindNothingMarkNothing(t *testing.T) {
 		t.Log(logs.String())
 	}
 }
+
+// TestFewLettersAllForgottenAreNotMarkedAfterTheGrace: a sender with two
+// open letters, both known to SvarUt, which then answers an empty statuser
+// for everything. Too few for a suspicious share, so each is its own error
+// at first (the cycle no error); once their hour is over, the channel is
+// asked about a witness, a letter it answered at its last poll (here a
+// third, final one), does not know that either, and nothing is marked: the
+// cycles from then on fail with ErrForgetful.
+func TestFewLettersAllForgottenAreNotMarkedAfterTheGrace(t *testing.T) {
+	w := newForgetWorld(t, "svarut", "v2", 3)
+	if _, err := w.cycle(t); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Set(t, w.st, storetest.IDs(w.ships[2:]), storetest.NoPoll(), storetest.State(model.StateOpened))
+	w.fake.set(func(f *forgetFake) { f.turned = "empty" })
+	storetest.Set(t, w.st, storetest.IDs(w.ships[:2]), storetest.NextPollAt(w.now))
+	start := w.now
+	forgetful := 0
+	for w.now.Before(start.Add(3 * time.Hour)) {
+		sum, err := w.cycle(t)
+		switch {
+		case errors.Is(err, poll.ErrForgetful):
+			forgetful++
+		case err != nil:
+			t.Fatalf("+%s: %v", w.now.Sub(start), err)
+		case sum.Polled > 0 && w.now.Sub(start) < poll.UnknownGrace && sum.Forgotten == 0:
+			t.Fatalf("+%s: %+v; want the letters each their own error within the hour", w.now.Sub(start), sum)
+		}
+		w.now = w.now.Add(10 * time.Minute)
+	}
+	for i := 0; i < 3; i++ {
+		if sh := w.shipment(t, i); sh.UnknownToChannelSince != nil {
+			t.Errorf("letter %d marked unknown to the channel, though the channel knows none of its letters", i)
+		}
+	}
+	if forgetful == 0 {
+		t.Error("no cycle failed with ErrForgetful once the letters' hour was over")
+	}
+	if t.Failed() {
+		t.Log(w.logs.String())
+	}
+}

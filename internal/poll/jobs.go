@@ -72,7 +72,7 @@ func (p *Poller) Schedule(s *jobs.Scheduler, spec string, chans []channel.Adapte
 			}
 			if sum.Polled > 0 {
 				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors, "unknown", sum.Unknown,
-					"unregistered", sum.Unregistered)
+					"forgotten", sum.Forgotten, "unregistered", sum.Unregistered)
 			}
 			return nil
 		}); err != nil {

@@ -502,7 +502,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 			return r
 		}
 		if errors.Is(err, channel.ErrNotKnown) {
-			if forgotten(d) && !ripe(d, now) {
+			if knew(d) && !ripe(d, now) {
 				// Known before: this letter's error until its grace is
 				// over (forgotten.go).
 				r.Err, r.NotKnown = forgottenErr(err).Error(), true
