@@ -45,7 +45,7 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := poll.New(a.st, a.log, poll.Options{Now: clock, Activity: a.st})
+	p := poll.New(a.st, a.log, poll.Options{Now: clock, MaxWait: a.cfg.PollMaxWait, Activity: a.st})
 	var failed []string
 	for _, ch := range chans {
 		start := time.Now()

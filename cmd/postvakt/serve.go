@@ -121,7 +121,7 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	if len(chans) == 0 {
 		a.log.Warn("no channel configured: nothing is polled (set a channel's POSTVAKT_<CHANNEL>_URL)")
 	}
-	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg), Lease: a.cfg.PollLease, Activity: a.st})
+	poller := poll.New(a.st, a.log, poll.Options{Metrics: poll.NewMetrics(a.reg), Lease: a.cfg.PollLease, MaxWait: a.cfg.PollMaxWait, Activity: a.st})
 	if err := poller.Schedule(sched, a.cfg.PollSchedule, chans); err != nil {
 		return nil, nil, err
 	}

@@ -29,6 +29,7 @@ type Config struct {
 
 	PollSchedule     string        // POSTVAKT_POLL_SCHEDULE
 	PollLease        time.Duration // POSTVAKT_POLL_LEASE
+	PollMaxWait      time.Duration // POSTVAKT_POLL_MAX_WAIT
 	EscalateSchedule string        // POSTVAKT_ESCALATE_SCHEDULE
 	PrintSchedule    string        // POSTVAKT_PRINT_SCHEDULE
 	NoticeSchedule   string        // POSTVAKT_NOTICE_SCHEDULE
@@ -137,6 +138,8 @@ func read(r *Reader) Config {
 		PollSchedule: r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
 		PollLease: r.Duration("POSTVAKT_POLL_LEASE", 10*time.Minute, "how long a replica's claim on letters to poll holds; "+
 			"letters a crashed replica claimed are polled again after it"),
+		PollMaxWait: r.Duration("POSTVAKT_POLL_MAX_WAIT", 12*time.Hour, "the longest an open letter waits between two polls: "+
+			"the wait grows with its age (5 minutes in its first day, 30 in its first week, 2 hours in its first month, then 12 hours) up to this"),
 		EscalateSchedule: r.Schedule("POSTVAKT_ESCALATE_SCHEDULE", "*/15 * * * *", "when the escalation run (reminders, print due) runs"),
 		PrintSchedule:    r.Schedule("POSTVAKT_PRINT_SCHEDULE", "@every 1m", "when print orders are sent and followed (with POSTVAKT_PRINT_URL)"),
 		NoticeSchedule: r.Schedule("POSTVAKT_NOTICE_SCHEDULE", "*/5 * * * *", "when follow-ups are opened and the notices go out "+

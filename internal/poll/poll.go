@@ -47,6 +47,7 @@ type Poller struct {
 	history  int
 	histTime time.Duration
 	lease    time.Duration
+	maxWait  time.Duration
 	progress int
 	metrics  *Metrics
 	activity Activity
@@ -64,6 +65,7 @@ type Options struct {
 	// histories not in by then are asked for at the next poll; default 30 s.
 	HistoryTime time.Duration
 	Lease       time.Duration // how long a claim holds; default 10 minutes
+	MaxWait     time.Duration // the longest wait between two polls of a letter (NextPoll); 0 = by its age only
 	Progress    int           // log a progress line every this many shipments; default 10,000
 	Metrics     *Metrics      // nil = none
 	Activity    Activity      // where each batch's calls are recorded; nil = nowhere
@@ -90,7 +92,7 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 		opt.Progress = 10000
 	}
 	return &Poller{store: st, log: log, now: opt.Now, workers: opt.Workers, history: opt.History, histTime: opt.HistoryTime, lease: opt.Lease,
-		progress: opt.Progress, metrics: opt.Metrics, activity: opt.Activity}
+		maxWait: opt.MaxWait, progress: opt.Progress, metrics: opt.Metrics, activity: opt.Activity}
 }
 
 // Summary counts what one cycle did.
@@ -536,9 +538,9 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 			}
 		}
 	}
-	r.NextPollAt = NextPoll(r.State, o.Disposition, d.SentAt, now)
+	r.NextPollAt = NextPoll(r.State, o.Disposition, d.SentAt, now, p.maxWait)
 	if r.HistoryErr != "" && r.NextPollAt == nil && now.Sub(d.SentAt) < HistoryGiveUp {
-		r.NextPollAt = NextPoll(model.StateAvailable, channel.DispositionNone, d.SentAt, now) // an open letter's pace
+		r.NextPollAt = NextPoll(model.StateAvailable, channel.DispositionNone, d.SentAt, now, p.maxWait) // an open letter's pace
 	}
 	return r
 }

@@ -159,32 +159,70 @@ func TestCycleChannelDown(t *testing.T) {
 	}
 }
 
+// TestNextPoll: the wait grows with the letter's age (5 minutes, 30
+// minutes, 2 hours, 12 hours), never past maxWait when that is set (the
+// demo's POSTVAKT_POLL_MAX_WAIT=1m asks its days-old letters every minute,
+// a cap above the age's wait changes nothing), and a final or closed letter
+// is never asked again, whatever the cap.
 func TestNextPoll(t *testing.T) {
 	for _, tc := range []struct {
-		state model.State
-		disp  channel.Disposition
-		age   time.Duration
-		want  time.Duration // 0 = never
+		state   model.State
+		disp    channel.Disposition
+		age     time.Duration
+		maxWait time.Duration
+		want    time.Duration // 0 = never
 	}{
-		{model.StateAccepted, "", time.Hour, 5 * time.Minute},
-		{model.StateAvailable, "", 3 * 24 * time.Hour, 30 * time.Minute},
-		{model.StateAvailable, "", 10 * 24 * time.Hour, 2 * time.Hour},
-		{model.StateAvailable, "", 400 * 24 * time.Hour, 12 * time.Hour},
-		{model.StateOpened, "", time.Hour, 0},
-		{model.StateRejected, "", time.Hour, 0},
-		{model.StateExpired, channel.DispositionClosed, time.Hour, 0},
-		{model.StateAvailable, channel.DispositionChannelPrint, time.Hour, 5 * time.Minute},
+		{model.StateAccepted, "", time.Hour, 0, 5 * time.Minute},
+		{model.StateAvailable, "", 3 * 24 * time.Hour, 0, 30 * time.Minute},
+		{model.StateAvailable, "", 10 * 24 * time.Hour, 0, 2 * time.Hour},
+		{model.StateAvailable, "", 400 * 24 * time.Hour, 0, 12 * time.Hour},
+		{model.StateOpened, "", time.Hour, 0, 0},
+		{model.StateRejected, "", time.Hour, 0, 0},
+		{model.StateExpired, channel.DispositionClosed, time.Hour, 0, 0},
+		{model.StateAvailable, channel.DispositionChannelPrint, time.Hour, 0, 5 * time.Minute},
+		{model.StateAvailable, "", 3 * 24 * time.Hour, time.Minute, time.Minute},
+		{model.StateAccepted, "", 400 * 24 * time.Hour, time.Minute, time.Minute},
+		{model.StateAccepted, "", time.Hour, time.Hour, 5 * time.Minute},
+		{model.StateAvailable, "", 10 * 24 * time.Hour, 12 * time.Hour, 2 * time.Hour},
+		{model.StateOpened, "", 3 * 24 * time.Hour, time.Minute, 0},
+		{model.StateExpired, channel.DispositionClosed, 3 * 24 * time.Hour, time.Minute, 0},
 	} {
-		got := poll.NextPoll(tc.state, tc.disp, t0.Add(-tc.age), t0)
+		got := poll.NextPoll(tc.state, tc.disp, t0.Add(-tc.age), t0, tc.maxWait)
 		switch {
 		case tc.want == 0 && got != nil:
-			t.Errorf("%s: next poll %v, want never", tc.state, got)
+			t.Errorf("%s max %v: next poll %v, want never", tc.state, tc.maxWait, got)
 		case tc.want != 0 && (got == nil || got.Sub(t0) != tc.want):
-			t.Errorf("%s age %v: next poll %v, want +%v", tc.state, tc.age, got, tc.want)
+			t.Errorf("%s age %v max %v: next poll %v, want +%v", tc.state, tc.age, tc.maxWait, got, tc.want)
 		}
 	}
 	if poll.Backoff(1) != time.Minute || poll.Backoff(3) != 4*time.Minute || poll.Backoff(50) != 6*time.Hour {
 		t.Errorf("backoff: %v %v %v", poll.Backoff(1), poll.Backoff(3), poll.Backoff(50))
+	}
+}
+
+// TestCycleMaxWait: a poller with MaxWait asks a days-old letter again
+// after that wait, not after the half hour its age gives (serve passes
+// POSTVAKT_POLL_MAX_WAIT; without it the letter waits the half hour).
+func TestCycleMaxWait(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		maxWait time.Duration
+		want    time.Duration
+	}{{0, 30 * time.Minute}, {time.Minute, time.Minute}} {
+		st, ships := registered(t, 1)
+		storetest.Set(t, st, []string{ships[0].ID}, storetest.SentAt(t0.Add(-3*24*time.Hour)))
+		ch := &scripted{answers: map[string]channel.Observation{"id-0": {Status: "VARSLET", State: model.StateAvailable}}, asked: map[string]int{}}
+		p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return t0 }, MaxWait: tc.maxWait})
+		if sum, err := p.Cycle(ctx, ch); err != nil || sum.Polled != 1 {
+			t.Fatalf("max wait %v: cycle %+v %v", tc.maxWait, sum, err)
+		}
+		sh, err := st.Shipment(ctx, ships[0].ID, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sh.NextPollAt == nil || !sh.NextPollAt.Equal(t0.Add(tc.want)) {
+			t.Errorf("max wait %v: next poll %v, want %v", tc.maxWait, sh.NextPollAt, t0.Add(tc.want))
+		}
 	}
 }
 

@@ -9,8 +9,11 @@ import (
 
 // NextPoll says when to ask about a shipment again: often while it is young,
 // rarely when it is old, never once its state is final or the channel has
-// closed it (printed it itself, or closed by hand).
-func NextPoll(s model.State, d channel.Disposition, sentAt, now time.Time) *time.Time {
+// closed it (printed it itself, or closed by hand). maxWait, when positive,
+// caps the wait whatever the letter's age (POSTVAKT_POLL_MAX_WAIT: the demo
+// asks its days-old letters every minute, so that what its simulator does at
+// 720× shows within minutes).
+func NextPoll(s model.State, d channel.Disposition, sentAt, now time.Time, maxWait time.Duration) *time.Time {
 	if s.Final() || d == channel.DispositionClosed || s == model.StateExpired {
 		return nil
 	}
@@ -25,6 +28,9 @@ func NextPoll(s model.State, d channel.Disposition, sentAt, now time.Time) *time
 		every = 2 * time.Hour
 	default:
 		every = 12 * time.Hour
+	}
+	if maxWait > 0 {
+		every = min(every, maxWait)
 	}
 	next := now.Add(every)
 	return &next
