@@ -147,11 +147,11 @@ func correspondenceValidation(w http.ResponseWriter, param, message string) {
 	})
 }
 
-// altinnShipment finds an Altinn shipment that exists at now (a
-// never_sent one never does).
+// altinnShipment finds an Altinn shipment that exists at now (one the
+// channel never heard of never does: notKnown).
 func (s *Sim) altinnShipment(id string, now time.Time) (*shipment, bool) {
 	sh, ok := s.w.byID[strings.ToLower(id)]
-	if !ok || sh.channel != "altinn" || sh.sent.After(now) || sh.poison == poisonNeverSent {
+	if !ok || sh.channel != "altinn" || sh.sent.After(now) || sh.notKnown() {
 		return nil, false
 	}
 	return sh, true
@@ -304,7 +304,7 @@ func (s *Sim) handleCorrespondenceSearch(w http.ResponseWriter, r *http.Request)
 				break
 			}
 			// RequestedPublishTime (here: sent) with exclusive bounds, as the service filters.
-			if sh.sent.After(now) || (!from.IsZero() && !sh.sent.After(from)) || (!to.IsZero() && !sh.sent.Before(to)) {
+			if sh.sent.After(now) || sh.notKnown() || (!from.IsZero() && !sh.sent.After(from)) || (!to.IsZero() && !sh.sent.Before(to)) {
 				continue
 			}
 			if ref != "" && sh.ref != ref {

@@ -143,6 +143,15 @@ func (w *world) applyIncidents(sc *Scenario, r *rand.Rand) {
 	}
 }
 
+// notKnown reports whether the channel never heard of the letter: the
+// sender's system never sent it (the never_sent poison), or its unit's
+// letters never reached the channel (unit_lost). The channel answers about
+// it as about an id it does not have: left out of a status search, 404 for
+// its details and history, not listed.
+func (sh *shipment) notKnown() bool {
+	return sh.poison == poisonNeverSent || sh.incident == IncidentUnitLost
+}
+
 // silence moves every event in [from, to) to to; a letter whose verdict
 // fell in the window is marked.
 func (w *world) silence(s *shipment, from, to time.Time) {

@@ -59,11 +59,11 @@ func equalSecret(got, want string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// svarutShipment finds a SvarUt shipment that exists at now (a never_sent
-// one never does).
+// svarutShipment finds a SvarUt shipment that exists at now (one the
+// channel never heard of never does: notKnown).
 func (s *Sim) svarutShipment(id string, now time.Time) (*shipment, bool) {
 	sh, ok := s.w.byID[strings.ToLower(id)]
-	if !ok || sh.channel != "svarut" || sh.sent.After(now) || sh.poison == poisonNeverSent {
+	if !ok || sh.channel != "svarut" || sh.sent.After(now) || sh.notKnown() {
 		return nil, false
 	}
 	return sh, true
