@@ -12,6 +12,23 @@ cd "$(dirname "$0")/.."
 mkdir -p .data/bin
 chmod 755 .data # the cluster may run as another user (see pg.sh)
 
+# The loopback ports the demo listens on: the UI and API, mailpit's inbox and
+# its SMTP port. One taken (another make run, a mailpit of one's own) would
+# have postvakt or mailpit fail after the set-up, or the reminders go into
+# someone else's inbox: refuse before starting anything, naming the override.
+addr=${POSTVAKT_ADDR:-127.0.0.1:8080}
+mail_port=${POSTVAKT_DEMO_MAIL_PORT:-8025}
+smtp_port=${POSTVAKT_DEMO_SMTP_PORT:-1025}
+taken() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+host=${addr%:*} host=${host#[} host=${host%]}
+for p in "POSTVAKT_ADDR ${host:-127.0.0.1} ${addr##*:}" "POSTVAKT_DEMO_MAIL_PORT 127.0.0.1 $mail_port" "POSTVAKT_DEMO_SMTP_PORT 127.0.0.1 $smtp_port"; do
+	set -- $p
+	if taken "$2" "$3"; then
+		echo "make run: $2:$3 is taken by another program; choose a free port with $1 (e.g. $1=$([ "$1" = POSTVAKT_ADDR ] && echo "127.0.0.1:")$(($3 + 10000)) make run)" >&2
+		exit 1
+	fi
+done
+
 echo "building postvakt…"
 go build -o .data/bin/postvakt ./cmd/postvakt
 pv=.data/bin/postvakt
@@ -28,8 +45,15 @@ trap cleanup EXIT
 scripts/pg.sh start .data/pg >/dev/null
 DATABASE_URL=$(scripts/pg.sh db .data/pg postvakt)
 export DATABASE_URL
-export POSTVAKT_ADDR=${POSTVAKT_ADDR:-127.0.0.1:8080}
+export POSTVAKT_ADDR=$addr
 export POSTVAKT_POLL_SCHEDULE=${POSTVAKT_POLL_SCHEDULE:-@every 10s}
+# The demo's letters were sent days ago, so by their age they would be asked
+# about every half hour: every minute instead, so that what the simulator
+# does while it catches up (opened, delivered, failed) shows within minutes.
+export POSTVAKT_POLL_MAX_WAIT=${POSTVAKT_POLL_MAX_WAIT:-1m}
+# The health rules (testdata/demo/policies/health.yaml): every minute, so the
+# scripted lost letters and the organisations that never open show at once.
+export POSTVAKT_HEALTH_SCHEDULE=${POSTVAKT_HEALTH_SCHEDULE:-@every 1m}
 export POSTVAKT_POLICIES=${POSTVAKT_POLICIES:-testdata/demo/policies}
 export POSTVAKT_NOTICE_SCHEDULE=${POSTVAKT_NOTICE_SCHEDULE:-@every 30s}
 export POSTVAKT_PUBLIC_URL=${POSTVAKT_PUBLIC_URL:-http://$POSTVAKT_ADDR}
@@ -59,10 +83,10 @@ set +a
 
 # A real SMTP server with a web inbox for the reminders: mailpit.
 mailpit=$(scripts/mailpit.sh)
-"$mailpit" --smtp 127.0.0.1:${POSTVAKT_DEMO_SMTP_PORT:-1025} --listen 127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025} \
+"$mailpit" --smtp 127.0.0.1:$smtp_port --listen 127.0.0.1:$mail_port \
 	--disable-version-check --smtp-disable-rdns --quiet >.data/mailpit.log 2>&1 &
 mail_pid=$!
-export POSTVAKT_SMTP_ADDR=127.0.0.1:${POSTVAKT_DEMO_SMTP_PORT:-1025}
+export POSTVAKT_SMTP_ADDR=127.0.0.1:$smtp_port
 export POSTVAKT_SMTP_FROM=postvakt@demo.invalid
 export POSTVAKT_ESCALATE_SCHEDULE=${POSTVAKT_ESCALATE_SCHEDULE:-@every 1m}
 # Organisation names from the registers: soon after the start, not in 5 minutes.
@@ -101,6 +125,12 @@ curl -fsS "$POSTVAKT_SIM_URL/units.csv" -o .data/demo-units.csv
 $pv units import .data/demo-units.csv
 
 token=$(cat .data/demo-token)
+look=
+if [ "${POSTVAKT_DEMO_SCENARIO:-demo}" = demo ]; then
+	look="Within two minutes: the letters move on the Overview and in Unopened; Print batches has a held
+batch to release; Alerts has unit_delivery_drop (Bymiljøetaten's SvarUt letters never arrived:
+Unknown to channel) and three organisations that never open; mailpit has the mails."
+fi
 cat <<MSG
 
 postvakt demo
@@ -109,12 +139,14 @@ postvakt demo
   API:        http://$POSTVAKT_ADDR/api/v1/shipments
   token:      $token   (also in .data/demo-token)
   try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
-  simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its time runs 720x)
+  simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its clock starts ${POSTVAKT_DEMO_BEHIND:-48h} behind and
+              catches up at 720x, then keeps to the real time)
   channels:   SvarUt and Altinn (Bergen kommune), Digital Post (Københavns Kommune, Danish letters)
-  mail:       http://127.0.0.1:${POSTVAKT_DEMO_MAIL_PORT:-8025}/ (mailpit inbox: reminders within the first
-              minutes, follow-up mails to units and managers, notices to compliance@demo.invalid)
+  mail:       http://127.0.0.1:$mail_port/ (mailpit inbox: reminders, follow-up mails to units and managers,
+              notices and health alerts to compliance@demo.invalid)
   policies:   $POSTVAKT_POLICIES (demo: no send window, short windows)
   database:   $DATABASE_URL
+$look
 Ctrl-C stops postvakt, the simulator, mailpit and the database.
 
 MSG
