@@ -21,13 +21,22 @@ mail_port=${POSTVAKT_DEMO_MAIL_PORT:-8025}
 smtp_port=${POSTVAKT_DEMO_SMTP_PORT:-1025}
 taken() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 host=${addr%:*} host=${host#[} host=${host%]}
+busy=
 for p in "POSTVAKT_ADDR ${host:-127.0.0.1} ${addr##*:}" "POSTVAKT_DEMO_MAIL_PORT 127.0.0.1 $mail_port" "POSTVAKT_DEMO_SMTP_PORT 127.0.0.1 $smtp_port"; do
 	set -- $p
 	if taken "$2" "$3"; then
-		echo "make run: $2:$3 is taken by another program; choose a free port with $1 (e.g. $1=$([ "$1" = POSTVAKT_ADDR ] && echo "127.0.0.1:")$(($3 + 10000)) make run)" >&2
-		exit 1
+		echo "make run: $2:$3 is taken by another program; choose a free port with $1" >&2
+		if [ "$1" = POSTVAKT_ADDR ]; then
+			busy="$busy $1=127.0.0.1:$(($3 + 10000))"
+		else
+			busy="$busy $1=$(($3 + 10000))"
+		fi
 	fi
 done
+if [ -n "$busy" ]; then
+	echo "make run: e.g.$busy make run" >&2
+	exit 1
+fi
 
 echo "building postvakt…"
 go build -o .data/bin/postvakt ./cmd/postvakt
