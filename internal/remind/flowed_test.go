@@ -3,6 +3,10 @@ package remind
 import (
 	"bytes"
 	"context"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +67,74 @@ func TestReminderReflowsOnAPhone(t *testing.T) {
 		if strings.HasPrefix(line, " ") && strings.HasSuffix(line, " ") {
 			t.Errorf("line %d is indented and soft-broken: a reader would join its indentation into the text: %q", i+1, line)
 		}
+	}
+}
+
+// TestFlowedOnTheWire: Bytes of a format=flowed message follows RFC 3676
+// as the reader gets it after the quoted-printable transfer encoding. A
+// line that begins with a space, ">" or "From " goes with one space more
+// (space-stuffing, 4.4: else a reader takes a space off the indentation,
+// reads ">" as a quote, or an mbox turns "From " into ">From "); a line
+// beginning otherwise goes as it is. A soft break's trailing space is
+// encoded (=20) so that no relay trims it, also on a line long enough for
+// quoted-printable's own soft breaks, and no encoded line ends in white
+// space (RFC 2045 6.7 (3)). The parameters say format=flowed without
+// DelSp (the soft break's space is the space between two words: DelSp=yes
+// would join them). A message that is not flowed goes unstuffed, without
+// format=flowed.
+func TestFlowedOnTheWire(t *testing.T) {
+	long := strings.Repeat("æøå ", 17) // 68 characters, 119 bytes: quoted-printable breaks it
+	body := "Til Fjordfisk AS, denne linjen \nflyter videre.\n" +
+		"From Bergen kommune (org.nr. 964338531)\n" +
+		">ikke et sitat\n" +
+		"  1. Logg inn\n" +
+		"Fromage is no From line\n" +
+		long + "\nslutt.\n"
+	m := &Message{From: "postvakt@bergen.kommune.no", To: []string{"post@firma.no"}, Subject: "s", MessageID: "<x@y>",
+		Date: time.Date(2026, 11, 24, 9, 30, 0, 0, oslo), Body: body, Flowed: true}
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "text/plain" || params["format"] != "flowed" || len(params) != 2 {
+		t.Fatalf("Content-Type %q: want text/plain; charset=utf-8; format=flowed, no DelSp", msg.Header.Get("Content-Type"))
+	}
+	encoded, err := io.ReadAll(msg.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(encoded), "\r\n") {
+		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+			t.Errorf("encoded line %d ends in white space, which a relay may trim: %q", i+1, line)
+		}
+	}
+	if !strings.Contains(string(encoded), "denne linjen=20\r\n") {
+		t.Errorf("the soft break's space is not encoded at the line's end:\n%s", encoded)
+	}
+	decoded, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(encoded)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Til Fjordfisk AS, denne linjen \nflyter videre.\n" +
+		" From Bergen kommune (org.nr. 964338531)\n" +
+		" >ikke et sitat\n" +
+		"   1. Logg inn\n" +
+		"Fromage is no From line\n" +
+		long + "\nslutt.\n"
+	if got := strings.ReplaceAll(string(decoded), "\r\n", "\n"); got != want {
+		t.Errorf("the body as the reader decodes it:\n%q\nwant\n%q", got, want)
+	}
+
+	m.Flowed = false
+	msg, err = mail.ReadMessage(bytes.NewReader(m.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := msg.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+		t.Errorf("Content-Type %q of a message not flowed", ct)
+	}
+	if decoded, err = io.ReadAll(quotedprintable.NewReader(msg.Body)); err != nil || strings.ReplaceAll(string(decoded), "\r\n", "\n") != body {
+		t.Errorf("a message not flowed is space-stuffed (%v):\n%q", err, decoded)
 	}
 }
