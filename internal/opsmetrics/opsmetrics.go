@@ -4,8 +4,9 @@
 // work): whether the database answers, the poll lag and the letters due
 // per channel, the notifications not sent, and the print orders under way,
 // each read within a bound (a read behind a lock leaves its figures out
-// and says so; the scrape does not wait for the lock). The label sets are bounded (channel, notification kind and status, print
-// state): never a letter or an organisation.
+// and says so; the scrape does not wait for the lock). The label sets are
+// bounded (channel, notification kind and status, print state): never a
+// letter or an organisation.
 package opsmetrics
 
 import (
