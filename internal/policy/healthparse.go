@@ -42,7 +42,7 @@ func LoadHealth(dir string) (*Health, []Problem) {
 // ParseHealth reads a health.yaml's content; file names it in problems.
 // Fields left out keep their defaults.
 func ParseHealth(file string, data []byte) (*Health, []Problem) {
-	r := &reader{file: file}
+	r := &reader{file: file, root: HealthFile}
 	h := DefaultHealth()
 	h.File = file
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -41,7 +41,7 @@ const (
 // there is any problem, the contacts are nil and every problem is
 // returned.
 func ParseSenders(file string, data []byte) (map[string]model.Contact, []Problem) {
-	r := &reader{file: file}
+	r := &reader{file: file, root: SendersFile}
 	contacts := map[string]model.Contact{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node

@@ -3,6 +3,7 @@ package policy
 import (
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"postvakt/internal/model"
@@ -91,9 +92,33 @@ contacts: {}
 		{file, 12, "senders.64942212: give email or phone (or both)"},
 		{file, 14, "senders.29189846: give email or phone (or both)"},
 		{file, 15, "senders: organisation 964338531 given twice (first at line 6)"},
-		{file, 20, `unknown field "contacts" in policy (known: senders)`},
+		{file, 20, `unknown field "contacts" in senders.yaml (known: senders)`},
 	})
 	if got := Check(dir); !reflect.DeepEqual(got, problems) {
 		t.Errorf("Check = %v, LoadDir problems = %v", got, problems)
+	}
+}
+
+// A field no file knows at the top of senders.yaml or health.yaml is
+// reported in that file's name: neither is a policy, and "in policy"
+// sends the reader looking for one. A policy's stays "in policy".
+func TestUnknownTopFieldNamesTheFile(t *testing.T) {
+	_, sp := ParseSenders("p/"+SendersFile, []byte("sender: {}\n"))
+	_, hp := ParseHealth("p/"+HealthFile, []byte("rulez: {}\n"))
+	_, pp := ParseSenders("p/"+SendersFile, []byte("- a list\n"))
+	for _, tc := range []struct {
+		problems []Problem
+		want     string
+	}{
+		{sp, `unknown field "sender" in senders.yaml (known: senders)`},
+		{hp, `unknown field "rulez" in health.yaml`},
+		{pp, `senders.yaml: wrong type: want a mapping`},
+	} {
+		if len(tc.problems) != 1 || !strings.Contains(tc.problems[0].Message, tc.want) {
+			t.Errorf("problems %v, want one saying %q", tc.problems, tc.want)
+		}
+	}
+	if problems := parseFile("p/x.yaml", []byte(catchAll+"extra: 1\n")).problems; len(problems) != 1 || !strings.Contains(problems[0].Message, `unknown field "extra" in policy`) {
+		t.Errorf("a policy's problems %v, want unknown field \"extra\" in policy", problems)
 	}
 }

@@ -48,7 +48,10 @@ func sortProblems(ps []Problem) {
 // helper reports at the line of the node at fault and returns ok=false
 // when the value is unusable.
 type reader struct {
-	file     string
+	file string
+	// root names the document's top mapping in problems ("" a policy's:
+	// "policy"; senders.yaml and health.yaml are no policy).
+	root     string
 	problems []Problem
 }
 
@@ -81,11 +84,14 @@ func (r *reader) mapping(section string, at int, n *yaml.Node, fields []field) b
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		n = &yaml.Node{Kind: yaml.MappingNode}
 	}
+	what, where := "a policy", "in policy"
+	switch {
+	case section != "":
+		what, where = section, "in "+section
+	case r.root != "":
+		what, where = r.root, "in "+r.root
+	}
 	if n.Kind != yaml.MappingNode {
-		what := section
-		if what == "" {
-			what = "a policy"
-		}
 		r.addf(n.Line, "%s: wrong type: want a mapping, got %s", what, describe(n))
 		return false
 	}
@@ -94,10 +100,6 @@ func (r *reader) mapping(section string, at int, n *yaml.Node, fields []field) b
 		known = append(known, f.name)
 	}
 	slices.Sort(known)
-	where := "in " + section
-	if section == "" {
-		where = "in policy"
-	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, value := deref(n.Content[i]), n.Content[i+1]
