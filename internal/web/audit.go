@@ -312,7 +312,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, q auditQuery, 
 	}
 	switch {
 	case errors.Is(err, store.ErrBadCursor):
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if isAPI(r) {
 			writeErrorCode(w, http.StatusBadRequest, codeInvalidCursor, "invalid cursor: before must be the next_cursor of an earlier page; start again without it")
 		} else {
 			s.renderError(w, r, http.StatusBadRequest, "err.audit_cursor")

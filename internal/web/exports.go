@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"postvakt/internal/report"
 )
@@ -81,7 +80,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file str
 // (s.xlsxRows): 400, the API's with its code too_many_rows, the UI's with
 // a page saying so.
 func (s *Server) tooManyRows(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if isAPI(r) {
 		writeErrorCode(w, http.StatusBadRequest, codeTooManyRows, fmt.Sprintf(
 			"more than %d letters: too many for a spreadsheet; narrow the filter, or ask for format=csv or json", s.xlsxRows))
 		return
@@ -96,7 +95,7 @@ func (s *Server) tooManyRows(w http.ResponseWriter, r *http.Request) {
 // s.xlsxRows letters.
 func (s *Server) xlsxFor(r *http.Request) report.XLSXOptions {
 	o := report.XLSXOptions{MaxRows: s.xlsxRows}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if isAPI(r) {
 		return o
 	}
 	l := s.loc(r)

@@ -287,7 +287,7 @@ func (s *Server) badIncident(w http.ResponseWriter, r *http.Request, err error) 
 // incident form again with the problem in it (refusedIncident).
 func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	api := strings.HasPrefix(r.URL.Path, "/api/")
+	api := isAPI(r)
 	def := "csv"
 	if api {
 		def = "json"

@@ -323,7 +323,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// NUL, bytes that are not UTF-8): its audit entry or its filter
 		// would fail as a 500.
 		msg := "query parameter " + strconv.QuoteToASCII(name) + " is not text (a NUL, or bytes that are not UTF-8)"
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if isAPI(r) {
 			writeError(rec, http.StatusBadRequest, msg)
 		} else {
 			http.Error(rec, msg, http.StatusBadRequest)
@@ -405,6 +405,11 @@ func byPathID[T any](s *Server, w http.ResponseWriter, r *http.Request, notFound
 	return v, id, true
 }
 
+// isAPI says whether r is the API's (its paths begin /api/): its answers,
+// errors too, are JSON for programs; the UI's are pages for people. The
+// one place this is decided.
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
 // internalError logs err and answers 500 without detail: the API's JSON,
 // or to the UI's reader the error page in their language. A statement the
 // database ended for running past the requests' statement timeout
@@ -418,7 +423,7 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, what stri
 	if store.TooLong(err) {
 		s.log.Error(what+": the database ended a statement that ran too long", "error", err, "path", shownPath(r))
 		w.Header().Set("Retry-After", "60")
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		if isAPI(r) {
 			writeError(w, http.StatusServiceUnavailable, "the database took too long with this request and stopped it "+
 				"(the statement timeout, POSTVAKT_STATEMENT_TIMEOUT); try again, or narrow it down (a shorter period, one unit, a smaller limit)")
 			return
@@ -427,7 +432,7 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, what stri
 		return
 	}
 	s.log.Error(what, "error", err)
-	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(what, "render") {
+	if isAPI(r) || strings.HasPrefix(what, "render") {
 		// render's own failure cannot be answered with a rendered page
 		writeError(w, http.StatusInternalServerError, "internal error; see the server log")
 		return
