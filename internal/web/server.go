@@ -432,12 +432,22 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, what stri
 		return
 	}
 	s.log.Error(what, "error", err)
-	if isAPI(r) || strings.HasPrefix(what, "render") {
-		// render's own failure cannot be answered with a rendered page
+	if isAPI(r) {
 		writeError(w, http.StatusInternalServerError, "internal error; see the server log")
 		return
 	}
 	s.renderError(w, r, http.StatusInternalServerError, "err.internal")
+}
+
+// renderFailed answers a page that could not be rendered: logged with key
+// error, 500 in plain words (internalError's error page is a page too: its
+// own failure must not render it again).
+func (s *Server) renderFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, context.Canceled) || r.Context().Err() != nil {
+		return
+	}
+	s.log.Error(what, "error", err)
+	writeError(w, http.StatusInternalServerError, "internal error; see the server log")
 }
 
 // noSuchEndpoint answers an API request no route takes: 405 with the

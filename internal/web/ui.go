@@ -199,7 +199,7 @@ func sessionEnds(expires, now time.Time) string {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
 	t, ok := s.pages[page]
 	if !ok {
-		s.internalError(w, r, "render", fmt.Errorf("no page template %q", page))
+		s.renderFailed(w, r, "render", fmt.Errorf("no page template %q", page))
 		return
 	}
 	l := s.loc(r)
@@ -217,7 +217,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		s.internalError(w, r, "render "+page, err)
+		s.renderFailed(w, r, "render "+page, err)
 		return
 	}
 	h := w.Header()
