@@ -155,10 +155,15 @@ func TestPolicyCheckCommand(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "default.yaml:2: ") {
 		t.Fatalf("bad policy: exit %d, stderr:\n%s", code, stderr)
 	}
-	// A sending organisation's contact that is not one is found by the
-	// check too, at its line.
+	// Without senders.yaml the summary says there is none (it named the
+	// missing file as holding the contacts of 0 organisations).
 	good := t.TempDir()
 	os.WriteFile(filepath.Join(good, "default.yaml"), []byte("name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: false}\n"), 0o644)
+	if out, _, code := run(t, "", "policy", "check", good); code != 0 || !strings.Contains(out, "senders.yaml: none, reminders name no contact") {
+		t.Fatalf("no senders.yaml: exit %d, out:\n%s", code, out)
+	}
+	// A sending organisation's contact that is not one is found by the
+	// check too, at its line.
 	os.WriteFile(filepath.Join(good, "senders.yaml"), []byte("senders:\n  964338531:\n    phone: \"ring oss\"\n"), 0o644)
 	if _, stderr, code := run(t, "", "policy", "check", good); code != 1 || !strings.Contains(stderr, "senders.yaml:3: senders.964338531.phone") {
 		t.Fatalf("bad sender contact: exit %d, stderr:\n%s", code, stderr)

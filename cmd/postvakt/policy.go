@@ -48,7 +48,12 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 		return fmt.Errorf("%d problem(s) in %s", len(problems), dir)
 	}
 	fmt.Printf("%s: %d policies, all valid\n", dir, len(set.Policies()))
-	fmt.Printf("%s: contacts of %d sending organisation(s), named in their reminders\n", filepath.Join(dir, policy.SendersFile), len(set.Contacts()))
+	senders := filepath.Join(dir, policy.SendersFile)
+	if _, err := os.Stat(senders); err != nil {
+		fmt.Printf("%s: none, reminders name no contact\n", senders)
+	} else {
+		fmt.Printf("%s: contacts of %d sending organisation(s), named in their reminders\n", senders, len(set.Contacts()))
+	}
 	fmt.Println(healthSummary(health))
 	return nil
 }
