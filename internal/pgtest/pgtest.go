@@ -67,14 +67,7 @@ func Owned(t testing.TB) string {
 	defer db.Close()
 	suffix := randomHex(8)
 	role, name := "pv_owner_"+suffix, "t_owned_"+suffix
-	for _, stmt := range []string{
-		"CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
-		"CREATE DATABASE " + name + " OWNER " + role,
-	} {
-		if _, err := db.Exec(stmt); err != nil {
-			t.Fatalf("pgtest: %s: %v", stmt, err)
-		}
-	}
+	// Dropped also when the database cannot be made after the role.
 	t.Cleanup(func() {
 		db, err := sql.Open("postgres", admin)
 		if err != nil {
@@ -84,6 +77,14 @@ func Owned(t testing.TB) string {
 		_, _ = db.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
 		_, _ = db.Exec(`DROP ROLE IF EXISTS ` + role)
 	})
+	for _, stmt := range []string{
+		"CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+		"CREATE DATABASE " + name + " OWNER " + role,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("pgtest: %s: %v", stmt, err)
+		}
+	}
 	u, err := url.Parse(WithDatabase(admin, name))
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
