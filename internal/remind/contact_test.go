@@ -121,3 +121,14 @@ func TestFromNameWithAmpersandAndAngle(t *testing.T) {
 		t.Fatalf("From %q read as %v (%v)", msg.Header.Get("From"), from, err)
 	}
 }
+
+// TestComposeWithoutLettersDoesNotPanic: a reminder composed with no
+// letters (no caller does so today) is a message without a sender line,
+// not a panic in the middle of an escalation run.
+func TestComposeWithoutLettersDoesNotPanic(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	m := Compose("974760673", "", nil, []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc123", now)
+	if m == nil || !strings.Contains(m.Body, "974760673") {
+		t.Fatalf("a reminder without letters: %+v, want a message to 974760673", m)
+	}
+}

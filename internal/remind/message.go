@@ -131,7 +131,9 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		} else {
 			p(l.T(k.to, "Org", org))
 		}
-		p(fromLine(l, senders))
+		if len(senders) > 0 {
+			p(fromLine(l, senders))
+		}
 		w("")
 		if noAccess {
 			// From one sender, named (never its unit); from several, those

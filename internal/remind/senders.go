@@ -51,7 +51,7 @@ func senderNames(senders []senderOrg) map[string]string {
 // reminder is to: the sending organisation by name and number (never a
 // unit), or, for letters of several, how many (the list names them, as
 // the no-access notice says). A business that did not expect the e-mail
-// must see at once whose letters wait.
+// must see at once whose letters wait. senders is not empty.
 func fromLine(l *i18n.Localizer, senders []senderOrg) string {
 	if len(senders) > 1 {
 		return l.T("mail.reminder.from_many", "Count", len(senders))
