@@ -1,0 +1,133 @@
+package poll
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// result turns an observation into a row to write, fetching the channel's
+// history when the status changed (or an earlier change's is still due);
+// hctx bounds that request (the batch's HistoryTime). A history that cannot
+// be had leaves the change in place, noted, and is asked for at the next
+// poll, which a final letter gets too (at an open letter's pace, for
+// HistoryGiveUp after it was sent). Whatever is wrong with the observation
+// (an error from the adapter, a state that is not one, a timestamp out of
+// bounds) makes it this shipment's error with its own backoff; an id the
+// channel does not know marks the shipment unknown_to_channel, unless the
+// channel answered about it before (forgotten.go).
+func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(context.Context, string) (json.RawMessage, error),
+	d store.Due, o channel.Observation, now time.Time) store.PollResult {
+	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: o.Status, State: o.State,
+		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, EnteredAt: o.EnteredAt, AvailableAt: o.AvailableAt, Payload: o.Payload, History: o.History,
+		RetryAt: now.Add(Backoff(d.PollFailures + 1))}
+	if o.KeepState && o.Err == nil {
+		r.State = d.State // the disposition stands: SvarUt's SLETTET keeps the state and ends escalation
+	}
+	err := o.Err
+	if err == nil && !r.State.Valid() {
+		err = fmt.Errorf("no usable state for status %q", o.Status)
+	}
+	if err == nil {
+		err = checkTime(o.ChangedAt, d.SentAt, now)
+	}
+	if err == nil {
+		err = checkTime(o.EnteredAt, d.SentAt, now)
+	}
+	if err == nil {
+		err = checkTime(o.AvailableAt, d.SentAt, now)
+	}
+	if err != nil {
+		r.State = d.State
+		r.NextPollAt = &r.RetryAt
+		if errors.Is(err, channel.ErrNotAsked) {
+			// Not the letter's failure: asked again soon, without an event.
+			soon := now.Add(time.Minute)
+			r.Status, r.Payload, r.History, r.NextPollAt, r.Skipped = d.ChannelStatus, nil, nil, &soon, true
+			return r
+		}
+		if d.State.Final() && (errors.Is(err, channel.ErrNotKnown) || now.Sub(d.SentAt) >= HistoryGiveUp) {
+			// Polled only for a history still due: a channel that no
+			// longer knows the letter, or a history given up, ends it.
+			r.Status, r.Payload, r.History, r.NextPollAt, r.Skipped = d.ChannelStatus, nil, nil, nil, true
+			return r
+		}
+		if errors.Is(err, channel.ErrNotKnown) {
+			if knew(d) && !ripe(d, now) {
+				// Known before: this letter's error until its grace is
+				// over (forgotten.go).
+				r.Err, r.NotKnown = forgottenErr(err).Error(), true
+				return r
+			}
+			if now.Sub(d.SentAt) < UnknownGrace {
+				// Just sent: the channel may not show it yet. Ask again
+				// soon, without a mark or an event.
+				r.Status, r.Payload, r.History = d.ChannelStatus, nil, nil
+				return r
+			}
+			r.Unknown = true
+			return r
+		}
+		r.Err = err.Error()
+		return r
+	}
+	if (r.State != d.State || r.Status != d.ChannelStatus || d.HistoryDue) && len(r.History) == 0 {
+		if hist != nil {
+			raw, err := hist(ctx, d.ChannelID)
+			switch {
+			case err == nil:
+				r.History = raw
+			case ctx.Err() != nil:
+				r.HistoryErr = "no answer within the batch's time for histories"
+			default:
+				r.HistoryErr = err.Error()
+			}
+			if err != nil {
+				p.log.Debug("could not fetch history", "channel", ch.Name(), "shipment", d.ID, "error", r.HistoryErr)
+			}
+		}
+	}
+	r.NextPollAt = NextPoll(r.State, o.Disposition, d.SentAt, now, p.maxWait)
+	if r.HistoryErr != "" && r.NextPollAt == nil && now.Sub(d.SentAt) < HistoryGiveUp {
+		r.NextPollAt = NextPoll(model.StateAvailable, channel.DispositionNone, d.SentAt, now, p.maxWait) // an open letter's pace
+	}
+	return r
+}
+
+// HistoryGiveUp is how long after a letter was sent a history still due is
+// asked for when its state is final.
+const HistoryGiveUp = 30 * 24 * time.Hour
+
+// checkTime refuses a status time that cannot be right: more than a day
+// before the letter was sent (an epoch-seconds value read as milliseconds
+// lands in 1970 and would send the letter to print at once), or further in
+// the future than clocks drift (a date in 2090 would never escalate). Zero
+// (the channel gave no time) is fine.
+func checkTime(at, sentAt, now time.Time) error {
+	switch {
+	case at.IsZero():
+		return nil
+	case at.Before(sentAt.Add(-24 * time.Hour)):
+		return fmt.Errorf("%w: the channel dates the status %s, before the letter was sent (%s)",
+			channel.ErrBadTimestamp, at.UTC().Format(time.RFC3339), sentAt.UTC().Format(time.RFC3339))
+	case at.After(now.Add(model.MaxFutureSkew)):
+		return fmt.Errorf("%w: the channel dates the status %s, in the future", channel.ErrBadTimestamp, at.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// rawOf digs the channel's raw answer out of an error, when the adapter kept
+// it (an error with a Raw() string method).
+func rawOf(err error) string {
+	var r interface{ Raw() string }
+	if errors.As(err, &r) {
+		return r.Raw()
+	}
+	return ""
+}
