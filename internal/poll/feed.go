@@ -149,36 +149,23 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			return err
 		}
 		var written Summary // the writer's counts, merged after each wait
-		gapped := false     // past a gap, pages do not move the cursor: a crash then re-reads the gap
-		// ordered: the log gave its entries oldest first, as asked. A log
-		// that does not (newest first, in no order) has older entries on
-		// later pages: a page's latest entry says nothing of where the
-		// read stands, so the cursor moves only once the window is read
-		// whole (a failure or a crash midway then reads it again).
-		ordered := true
-		var given time.Time // the latest created time given so far
+		// Past a gap, pages do not move the cursor: a crash then re-reads
+		// the gap. A log that does not give its entries oldest first has
+		// older entries on later pages: a page's latest entry says nothing
+		// of where the read stands, so the cursor moves only once the
+		// window is read whole (a failure or a crash midway then reads it
+		// again).
+		var order pageOrder
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
-			if len(page) == 0 {
-				gapped = true
+			if !order.see(page) {
 				return nil
-			}
-			for _, e := range page {
-				if e.Err != nil {
-					continue
-				}
-				if e.Logged.Before(given) {
-					ordered = false
-				}
-				if e.Logged.After(given) {
-					given = e.Logged
-				}
 			}
 			read = append(read, page...)
 			if err := wait(); err != nil {
 				return err
 			}
 			writing = make(chan error, 1)
-			moves := !gapped && ordered
+			moves := !order.gapped && order.ordered()
 			go func(out chan<- error) {
 				out <- p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves}, &written)
 			}(writing)
@@ -196,7 +183,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		sum.add(written)
 		p.metrics.call(name, err, time.Since(started))
 		p.recordFeed(ctx, name, now, time.Since(started), err, written.Changed, read)
-		if !ordered {
+		if !order.ordered() {
 			if p.bad.first(name, "unordered log", now) {
 				p.log.Warn("the event log does not list its entries oldest first (sortFields=created:asc); its cursor moves only when a window was read whole",
 					"channel", name, "from", a)
@@ -212,7 +199,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		var gap *channel.GapError
 		if errors.As(err, &gap) {
-			if !ordered {
+			if !order.ordered() {
 				// The entries before the gap are not the oldest: reading
 				// on from them may pass older ones.
 				gap.After = time.Time{}

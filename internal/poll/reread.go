@@ -113,28 +113,15 @@ func (p *Poller) rereadSpan(ctx context.Context, fs FeedStore, f channel.Feed, r
 		started := time.Now()
 		var read []channel.FeedEvent
 		var written Summary
-		gapped, ordered := false, true
-		var given time.Time // the latest created time given so far
+		var order pageOrder
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
-			if len(page) == 0 {
-				gapped = true
+			if !order.see(page) {
 				return nil
-			}
-			for _, e := range page {
-				if e.Err != nil {
-					continue
-				}
-				if e.Logged.Before(given) {
-					ordered = false
-				}
-				if e.Logged.After(given) {
-					given = e.Logged
-				}
 			}
 			read = append(read, page...)
 			how := feedPage{reread: true, late: late, overlap: f.Overlap()}
-			if ordered && !gapped {
-				how.progress = given
+			if order.ordered() && !order.gapped {
+				how.progress = order.given
 			}
 			if err := p.writeFeedPage(ctx, fs, name, page, nil, how, &written); err != nil {
 				return err
@@ -156,7 +143,7 @@ func (p *Poller) rereadSpan(ctx context.Context, fs FeedStore, f channel.Feed, r
 		}
 		var gap *channel.GapError
 		if errors.As(err, &gap) {
-			if resume := gap.After.Add(-time.Millisecond); ordered && !gap.After.IsZero() && resume.After(a) {
+			if resume := gap.After.Add(-time.Millisecond); order.ordered() && !gap.After.IsZero() && resume.After(a) {
 				a = resume // reading on from the last entry before the gap, as the window does
 				continue
 			}
