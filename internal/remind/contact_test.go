@@ -2,15 +2,12 @@ package remind
 
 import (
 	"bytes"
-	"context"
 	"net/mail"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/remind/mailpittest"
-	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -23,40 +20,12 @@ import (
 // HTML part that could say otherwise or need escaping.
 func TestDanishReminderSaysWhoSentItAndWhomToAsk(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	st := storetest.Open(t)
 	const name = "Bager & <Søn> Kommune"
-	var items []model.NewShipment
-	for i, s := range danishShipments() {
-		items = append(items, model.NewShipment{Channel: s.Channel, ChannelID: s.ChannelID, SenderOrg: s.SenderOrg,
-			SenderUnit: s.SenderUnit, RecipientKind: model.RecipientOrg, RecipientID: virksomhed,
-			Title: "HEMMELIG-TITEL-" + s.ChannelID, Confidential: true, Class: "taushetsbelagt",
-			SentAt: time.Date(2026, 11, 16, 10, i, 0, 0, time.UTC)})
-	}
-	got, _, err := st.Register(ctx, items, store.SourceImport, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := Group{Org: virksomhed}
-	for _, s := range got {
-		g.Shipments = append(g.Shipments, Shipment{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
-			SenderOrg: s.SenderOrg, SenderOrgName: name, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1,
-			SenderContact: model.Contact{Email: "borgerservice@kk.dk", Phone: "+45 33 66 33 66"}})
-	}
-	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: virksomhed, Email: "post@virksomhed.dk"}}, "test"); err != nil {
-		t.Fatal(err)
-	}
-	mp := mailpittest.Start(t)
-	var logs bytes.Buffer
-	out, err := newReminder(st, mp.SMTPAddr, &logs).Deliver(ctx, g, time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC), false)
-	if err != nil || out.Status != StatusSent {
-		t.Fatalf("deliver: %+v %v", out, err)
-	}
-	msgs := mp.Messages(t)
-	if len(msgs) != 1 {
-		t.Fatalf("%d messages, want 1", len(msgs))
-	}
-	m := msgs[0]
+	g := danishGroup(t, st, func(s *Shipment) {
+		s.SenderOrgName, s.SenderContact = name, model.Contact{Email: "borgerservice@kk.dk", Phone: "+45 33 66 33 66"}
+	})
+	m, _ := deliverOnly(t, st, g, "post@virksomhed.dk", time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC))
 	text := strings.ReplaceAll(m.Text, "\r\n", "\n")
 	if want := "Påmindelse: 2 uåbnede breve i Digital Post fra " + name + " til CVR-nr. " + virksomhed +
 		" / Reminder: 2 unopened letters in Digital Post from " + name; m.Subject != want {

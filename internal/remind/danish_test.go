@@ -1,14 +1,12 @@
 package remind
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -103,39 +101,9 @@ func TestComposeDanishReminder(t *testing.T) {
 // that arrives is Danish and English and carries no title.
 func TestDeliverDanishReminder(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	st := storetest.Open(t)
-	var items []model.NewShipment
-	for i, s := range danishShipments() {
-		items = append(items, model.NewShipment{Channel: s.Channel, ChannelID: s.ChannelID, SenderOrg: s.SenderOrg,
-			SenderUnit: s.SenderUnit, RecipientKind: model.RecipientOrg, RecipientID: virksomhed,
-			Title: "HEMMELIG-TITEL-" + s.ChannelID, Confidential: true, Class: "taushetsbelagt",
-			SentAt: time.Date(2026, 11, 16, 10, i, 0, 0, time.UTC)})
-	}
-	got, _, err := st.Register(ctx, items, store.SourceImport, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := Group{Org: virksomhed}
-	for _, s := range got {
-		g.Shipments = append(g.Shipments, Shipment{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
-			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1})
-	}
-	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: virksomhed, Email: "post@virksomhed.dk"}}, "test"); err != nil {
-		t.Fatal(err)
-	}
-	mp := mailpittest.Start(t)
-	var logs bytes.Buffer
-	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
-	out, err := newReminder(st, mp.SMTPAddr, &logs).Deliver(ctx, g, now, false)
-	if err != nil || out.Status != StatusSent {
-		t.Fatalf("deliver: %+v %v", out, err)
-	}
-	msgs := mp.Messages(t)
-	if len(msgs) != 1 {
-		t.Fatalf("%d messages, want 1", len(msgs))
-	}
-	m := msgs[0]
+	g := danishGroup(t, st, nil)
+	m, _ := deliverOnly(t, st, g, "post@virksomhed.dk", time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC))
 	if !strings.HasPrefix(m.Subject, "Påmindelse: 2 uåbnede breve i Digital Post til CVR-nr. "+virksomhed) ||
 		!strings.Contains(m.Subject, "Reminder: 2 unopened letters in Digital Post") {
 		t.Errorf("subject %q", m.Subject)
@@ -152,4 +120,32 @@ func TestDeliverDanishReminder(t *testing.T) {
 	if strings.Contains(m.Raw+m.Text+m.Subject, "HEMMELIG") || strings.Contains(m.Text, "BUF") {
 		t.Fatal("a title or the unit in the reminder")
 	}
+}
+
+// danishGroup registers danishShipments' letters to virksomhed and returns
+// them as a reminder's group, each first reminder, passed through with
+// (when not nil) to add what a test needs.
+func danishGroup(t *testing.T, st *store.Store, with func(*Shipment)) Group {
+	t.Helper()
+	var items []model.NewShipment
+	for i, s := range danishShipments() {
+		items = append(items, model.NewShipment{Channel: s.Channel, ChannelID: s.ChannelID, SenderOrg: s.SenderOrg,
+			SenderUnit: s.SenderUnit, RecipientKind: model.RecipientOrg, RecipientID: virksomhed,
+			Title: "HEMMELIG-TITEL-" + s.ChannelID, Confidential: true, Class: "taushetsbelagt",
+			SentAt: time.Date(2026, 11, 16, 10, i, 0, 0, time.UTC)})
+	}
+	got, _, err := st.Register(context.Background(), items, store.SourceImport, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Group{Org: virksomhed}
+	for _, s := range got {
+		sh := Shipment{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
+			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1}
+		if with != nil {
+			with(&sh)
+		}
+		g.Shipments = append(g.Shipments, sh)
+	}
+	return g
 }

@@ -2,7 +2,6 @@ package remind
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"postvakt/internal/remind/mailpittest"
-	"postvakt/internal/store"
 )
 
 // TestReminderReflowsOnAPhone: a reminder is format=flowed plain text
@@ -25,22 +23,8 @@ import (
 // composed.
 func TestReminderReflowsOnAPhone(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	st, g := fixture(t, 2)
-	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: firma, Email: "post@firma.no"}}, "test"); err != nil {
-		t.Fatal(err)
-	}
-	mp := mailpittest.Start(t)
-	var logs bytes.Buffer
-	out, err := newReminder(st, mp.SMTPAddr, &logs).Deliver(ctx, g, time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC), false)
-	if err != nil || out.Status != StatusSent {
-		t.Fatalf("deliver: %+v %v", out, err)
-	}
-	msgs := mp.Messages(t)
-	if len(msgs) != 1 {
-		t.Fatalf("%d messages, want 1", len(msgs))
-	}
-	m := msgs[0]
+	m, out := deliverOnly(t, st, g, "post@firma.no", time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC))
 	if !strings.Contains(m.Raw, "Content-Type: text/plain; charset=utf-8; format=flowed\r\n") {
 		t.Fatalf("not flowed plain text:\n%s", m.Raw)
 	}

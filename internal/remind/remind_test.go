@@ -45,6 +45,28 @@ func fixture(t *testing.T, n int) (*store.Store, Group) {
 	return st, g
 }
 
+// deliverOnly imports addr as g's organisation's address, delivers g once
+// through a new SMTP server as of now, and returns the one message the
+// server received, with the delivery's outcome.
+func deliverOnly(t *testing.T, st *store.Store, g Group, addr string, now time.Time) (mailpittest.Message, Outcome) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.ReplaceContacts(ctx, []store.Contact{{Org: g.Org, Email: addr}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	mp := mailpittest.Start(t)
+	var logs bytes.Buffer
+	out, err := newReminder(st, mp.SMTPAddr, &logs).Deliver(ctx, g, now, false)
+	if err != nil || out.Status != StatusSent {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	msgs := mp.Messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(msgs))
+	}
+	return msgs[0], out
+}
+
 func newReminder(st *store.Store, addr string, logs *bytes.Buffer) *Reminder {
 	s, err := NewSMTP(SMTPConfig{Addr: addr, From: "postvakt@bergen.kommune.no", Timeout: 5 * time.Second})
 	if err != nil {
