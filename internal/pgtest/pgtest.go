@@ -68,15 +68,7 @@ func Owned(t testing.TB) string {
 	suffix := randomHex(8)
 	role, name := "pv_owner_"+suffix, "t_owned_"+suffix
 	// Dropped also when the database cannot be made after the role.
-	t.Cleanup(func() {
-		db, err := sql.Open("postgres", admin)
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		_, _ = db.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
-		_, _ = db.Exec(`DROP ROLE IF EXISTS ` + role)
-	})
+	atEnd(t, admin, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name), `DROP ROLE IF EXISTS `+role)
 	for _, stmt := range []string{
 		"CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
 		"CREATE DATABASE " + name + " OWNER " + role,
@@ -116,15 +108,23 @@ func create(t testing.TB, migrated bool) string {
 	if _, err := db.ExecContext(ctx, stmt); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
+	atEnd(t, admin, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	return WithDatabase(admin, name)
+}
+
+// atEnd runs stmts, in order, through the admin connection when the test
+// ends (its clean-up; a statement that fails is passed over).
+func atEnd(t testing.TB, admin string, stmts ...string) {
 	t.Cleanup(func() {
 		db, err := sql.Open("postgres", admin)
 		if err != nil {
 			return
 		}
 		defer db.Close()
-		_, _ = db.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+		for _, q := range stmts {
+			_, _ = db.Exec(q)
+		}
 	})
-	return WithDatabase(admin, name)
 }
 
 // WithDatabase returns the URL u pointing at database name.
