@@ -131,7 +131,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("evidence page at %s, want shipment %s", c.path(), got[0].ID)
 	}
 	page = c.text()
-	if !strings.Contains(page, "available to the recipient from") || !strings.Contains(page, "according to svarut") {
+	if !strings.Contains(page, "available to the recipient from") || !strings.Contains(page, "according to KS SvarUt") {
 		t.Fatalf("evidence page lacks the proof:\n%s", page)
 	}
 	c.screenshot(filepath.Join(shots, "evidence.png"))

@@ -167,3 +167,51 @@ func TestEvidenceTellsChannelTimeFromPollTime(t *testing.T) {
 }
 
 func strconvMillis(t time.Time) string { return fmt.Sprint(t.UnixMilli()) }
+
+// The evidence report's proof names where each fact comes from by the
+// channel's display name ("ifølge KS SvarUt", not the code "svarut"), and
+// says a letter's end in a proper sentence of the page's language: "Den
+// feilet" (bokmål), "Den fejlede" (Danish), "It failed" — never "Den ble
+// feilet" or "It became failed".
+func TestEvidenceProofInWords(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	got, _, err := e.st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000f7")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	due := store.Due{ID: id, State: model.StateRegistered, SentAt: now.Add(-72 * time.Hour)}
+	if _, err := e.st.ApplyPoll(ctx, []store.PollResult{{Due: due, Source: "svarut", ObservedAt: now.Add(-2 * time.Hour),
+		Status: "Levert", State: model.StateAvailable, ChangedAt: now.Add(-70 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	due.State = model.StateAvailable
+	if _, err := e.st.ApplyPoll(ctx, []store.PollResult{{Due: due, Source: "svarut", ObservedAt: now.Add(-time.Hour),
+		Status: "Feilet", State: model.StateFailed, ChangedAt: now.Add(-5 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	for lang, tc := range map[string]struct{ want, not []string }{
+		"nb": {[]string{"ifølge KS SvarUt", "Den feilet"}, []string{"ifølge svarut", "ble feilet"}},
+		"da": {[]string{"ifølge KS SvarUt", "Den fejlede"}, []string{"ifølge svarut", "blev fejlet"}},
+		"en": {[]string{"according to KS SvarUt", "It failed"}, []string{"according to svarut", "became"}},
+	} {
+		code, page := b.doIn(languages[lang], "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", lang, code)
+		}
+		proof := page[strings.Index(page, `id="proof"`):]
+		proof = proof[:strings.Index(proof, "</div>")]
+		for _, w := range tc.want {
+			if !strings.Contains(proof, w) {
+				t.Errorf("%s proof lacks %q:\n%s", lang, w, proof)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(proof, n) {
+				t.Errorf("%s proof says %q:\n%s", lang, n, proof)
+			}
+		}
+	}
+}
