@@ -86,6 +86,7 @@ type CockpitStore interface {
 	ReleaseNotification(ctx context.Context, id int64, now time.Time) error
 	ConfirmNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error
 	AddContact(ctx context.Context, org, email string) error
+	ContactEmailsOf(ctx context.Context, orgs []string) (map[string][]string, error)
 }
 
 // AdminStore keeps users and API tokens.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -128,11 +129,23 @@ func contains(list []string, v string) bool {
 
 type remindersData struct {
 	List []store.SettleNotification
+	// Addresses are the addresses the next escalation run sends to, of the
+	// organisations whose reminder waits for one (status no_address): one
+	// added since the run found none is there at once, the reminder's
+	// status changes only with that run.
+	Addresses map[string][]string
+	// Added is the organisation an address was just added for (?added=).
+	Added string
 }
+
+// Pending is the addresses, joined, a no_address reminder to org now waits
+// to be sent to; "" when it still has none.
+func (d remindersData) Pending(org string) string { return strings.Join(d.Addresses[org], ", ") }
 
 // remindersPage lists the reminders that need an officer: outcome unknown
 // (release / confirm delivered), failed (retried by itself), and
-// organisations without an address (add one).
+// organisations without an address (add one; once added, the row says the
+// next run sends to it).
 func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 500)
@@ -140,8 +153,24 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "list reminders to settle", err)
 		return
 	}
+	var orgs []string
+	for _, n := range list {
+		if n.Status == store.NotifyNoAddress {
+			orgs = append(orgs, n.Org)
+		}
+	}
+	d := remindersData{List: list}
+	if len(orgs) > 0 {
+		if d.Addresses, err = s.store.ContactEmailsOf(r.Context(), orgs); err != nil {
+			s.internalError(w, r, "read reminder addresses", err)
+			return
+		}
+	}
+	if org := r.URL.Query().Get("added"); d.Pending(org) != "" {
+		d.Added = org
+	}
 	s.audit(r.Context(), "view_list", "reminders_to_settle", "")
-	s.render(w, r, http.StatusOK, "reminders", "title.reminders", remindersData{List: list})
+	s.render(w, r, http.StatusOK, "reminders", "title.reminders", d)
 }
 
 // settleReminder releases (checked: not delivered, send it next run) or
@@ -234,7 +263,7 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r.Context(), "contact_add", "organisation "+org, email)
 	s.log.Info("reminder address added", "org", org, "actor", p.Actor())
-	http.Redirect(w, r, "/reminders", http.StatusSeeOther)
+	http.Redirect(w, r, "/reminders?added="+url.QueryEscape(org), http.StatusSeeOther)
 }
 
 // canSettle says whether the request's principal may settle.
