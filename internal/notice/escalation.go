@@ -217,13 +217,14 @@ func escalationMessage(cs []store.EscalationCase, base string) text {
 	return text{subject: subject, body: body + "\n" + autoFooter(mail) + "\n", langs: mail.Langs()}
 }
 
-// caseWhat says what became of a case's letter: a manual case's reason
-// (its code, and its text where the catalogue has one), else the letter's
-// state in l's language.
+// caseWhat says what became of a case's letter in l's language: a manual
+// case's reason (print_manual.reason, postvakt's own code from
+// internal/printing, never the channel's status: the text only, the code
+// when the catalogue has none), else the letter's state.
 func caseWhat(l *i18n.Localizer, c store.EscalationCase) string {
 	if c.Case == store.CaseManual {
 		if k := "reason." + c.Reason; l.Has(k) {
-			return c.Reason + " (" + l.T(k) + ")"
+			return l.T(k)
 		}
 		return c.Reason
 	}

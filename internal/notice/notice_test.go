@@ -269,7 +269,9 @@ func TestHeldBatchNotifiesComplianceOnce(t *testing.T) {
 		}
 	}
 	hold(ids[:2]...)
-	// And a manual-handling case (no postal address): told in the same mails.
+	// And a manual-handling case (no postal address): told in the same mails,
+	// its reason in words in each language ("ingen brukbar adresse", "no
+	// usable address"), never postvakt's code no_address beside them.
 	if _, err := f.st.CreatePrintOrders(ctx, ids[3:], "barnevern", true, now); err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +286,8 @@ func TestHeldBatchNotifiesComplianceOnce(t *testing.T) {
 	}
 	for _, m := range got {
 		if !strings.Contains(m.text, "batch ") || !strings.Contains(m.text, "2 brev") || !strings.Contains(m.text, "/print") ||
-			!strings.Contains(m.text, "Manuell behandling") || !strings.Contains(m.text, ": no_address") {
+			!strings.Contains(m.text, "Manuell behandling") || !strings.Contains(m.text, ": ingen brukbar adresse") ||
+			!strings.Contains(m.text, ": no usable address") || strings.Contains(m.text, "no_address") {
 			t.Errorf("held-batch mail to %v:\n%s", m.to, m.text)
 		}
 		if a := m.to[0]; a != "personvern@bergen.kommune.no" && a != "leder.bv@bergen.kommune.no" {
