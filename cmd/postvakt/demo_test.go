@@ -2,8 +2,6 @@ package main_test
 
 import (
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -27,18 +25,9 @@ func TestDemoRaisesItsAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.New(sc, 1, sim.NewManualClock(time.Now().UTC().Add(-48*time.Hour).Truncate(time.Second)),
-		sim.Options{NoFaults: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	keyFile, _, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile, "DATABASE_URL="+pgtest.New(t),
+	s, env := serveScenario(t, sc, 1, sim.NewManualClock(time.Now().UTC().Add(-48*time.Hour).Truncate(time.Second)),
+		sim.Options{NoFaults: true})
+	env = append(env, "DATABASE_URL="+pgtest.New(t),
 		"POSTVAKT_POLICIES=../../testdata/demo/policies", "POSTVAKT_SMTP_ADDR=127.0.0.1:1")
 	if out, stderr, code := runEnv(t, env, "import", simShipments(t, env)); code != 0 {
 		t.Fatalf("import: %d %s %s", code, out, stderr)

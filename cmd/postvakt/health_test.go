@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -47,16 +46,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := sim.NewManualClock(time.Now().UTC().Add(-time.Minute).Truncate(time.Second))
-	s, err := sim.New(sc, 1, clock, sim.Options{NoFaults: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	keyFile, _, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, simVars := serveScenario(t, sc, 1, clock, sim.Options{NoFaults: true})
 	var mu sync.Mutex
 	var posts []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +62,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 		return append([]string(nil), posts...)
 	}
 	db := pgtest.New(t)
-	env := append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile, "DATABASE_URL="+db,
+	env := append(simVars, "DATABASE_URL="+db,
 		"POSTVAKT_POLICIES=../../policies", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
 
 	// The sender system's letters, and the simulator's truth.

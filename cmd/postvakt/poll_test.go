@@ -36,8 +36,16 @@ func scenarioEnv(t *testing.T, name string, opt sim.Options) (*sim.Sim, []string
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveScenario(t, sc, 3, sim.NewManualClock(time.Now().UTC()), opt)
+}
+
+// serveScenario serves the simulator on sc with seed and clock, its log
+// discarded, and returns it with the environment that points postvakt at
+// it, with a Maskinporten key.
+func serveScenario(t *testing.T, sc *sim.Scenario, seed int64, clock sim.Clock, opt sim.Options) (*sim.Sim, []string) {
+	t.Helper()
 	opt.Logger = slog.New(slog.DiscardHandler)
-	s, err := sim.New(sc, 3, sim.NewManualClock(time.Now().UTC()), opt)
+	s, err := sim.New(sc, seed, clock, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
