@@ -8,7 +8,6 @@ package poll_test
 // later window.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"postvakt/internal/channel/digitalpost"
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
@@ -41,7 +41,7 @@ type lateWorld struct {
 	p      *poll.Poller
 	reg    *prometheus.Registry
 	met    *poll.Metrics // on reg, kept across restarts (a scrape's sum over processes)
-	out    *syncBuffer
+	out    *logtest.Buffer
 	start  time.Time
 	clock  time.Time
 	ships  []store.Shipment
@@ -51,30 +51,12 @@ type lateWorld struct {
 	reread time.Duration
 }
 
-// syncBuffer is a log written by the poller (and read by the test).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newLateWorld is the world with a Digital Post adapter reading pages of
 // pageSize, its re-read reaching reread back (zero: the default, 48 h)
 // once a day.
 func newLateWorld(t *testing.T, pageSize int, reread time.Duration) *lateWorld {
 	t.Helper()
-	w := &lateWorld{st: storetest.Open(t), log: &notesLog{}, reg: prometheus.NewRegistry(), out: &syncBuffer{},
+	w := &lateWorld{st: storetest.Open(t), log: &notesLog{}, reg: prometheus.NewRegistry(), out: &logtest.Buffer{},
 		start: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), reread: reread}
 	w.clock = w.start
 	w.met = poll.NewMetrics(w.reg)
