@@ -41,10 +41,7 @@ func TestReadInTheHistoryIsNotUndone(t *testing.T) {
 	}
 	for i, c := range cases {
 		o := obs[i]
-		since := o.EnteredAt
-		if since.IsZero() {
-			since = o.ChangedAt
-		}
+		since := sinceOf(o)
 		if o.Err != nil || o.Status != c.top || o.State != c.state || !since.Equal(c.since) {
 			t.Errorf("top %s over %v: %s %s since %s (%v); want %s since %s", c.top, c.hist, o.Status, o.State, since, o.Err, c.state, c.since)
 		}
@@ -82,10 +79,7 @@ func TestUnknownStatusOnALetterRead(t *testing.T) {
 			t.Fatal(err)
 		}
 		o := obs[0]
-		since := o.EnteredAt
-		if since.IsZero() {
-			since = o.ChangedAt
-		}
+		since := sinceOf(o)
 		switch {
 		case c.state == "" && (!errors.Is(o.Err, channel.ErrUnknownStatus) || o.State != ""):
 			t.Errorf("unknown status on a letter not read: %s %v, want ErrUnknownStatus", o.State, o.Err)
@@ -93,4 +87,13 @@ func TestUnknownStatusOnALetterRead(t *testing.T) {
 			t.Errorf("unknown status on a letter read: %s %s since %s (%v), want %s since %s", o.Status, o.State, since, o.Err, c.state, c.since)
 		}
 	}
+}
+
+// sinceOf is when an observation's state began: its EnteredAt, else the
+// status's ChangedAt.
+func sinceOf(o channel.Observation) time.Time {
+	if o.EnteredAt.IsZero() {
+		return o.ChangedAt
+	}
+	return o.EnteredAt
 }

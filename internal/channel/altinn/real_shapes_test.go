@@ -102,10 +102,7 @@ func TestRealShapesReserved(t *testing.T) {
 				t.Fatal(err)
 			}
 			o := obs[0]
-			since := o.EnteredAt
-			if since.IsZero() {
-				since = o.ChangedAt
-			}
+			since := sinceOf(o)
 			if o.Err != nil || o.Status != c.status || o.State != c.state || !since.Equal(c.since) {
 				t.Errorf("%s %s since %s (%v); want %s %s since %s", o.Status, o.State, since, o.Err, c.status, c.state, c.since)
 			}
@@ -150,10 +147,7 @@ func TestRealShapesReadField(t *testing.T) {
 				t.Fatal(err)
 			}
 			o := obs[0]
-			since := o.EnteredAt
-			if since.IsZero() {
-				since = o.ChangedAt
-			}
+			since := sinceOf(o)
 			want, _ := time.Parse(time.RFC3339Nano, c.since)
 			if o.Err != nil || o.State != c.state || !since.Equal(want) {
 				t.Errorf("%s %s since %s (%v); want %s since %s", o.Status, o.State, since, o.Err, c.state, want)
