@@ -54,6 +54,14 @@ func TestReadmeConfigurationIsTheEnvironment(t *testing.T) {
 	if len(documented) < 40 {
 		t.Fatalf("found only %d variables in README's Configuration table: has its layout changed?", len(documented))
 	}
+	// README's list of the secrets that may be given as NAME_FILE.
+	_, secrets, _ := strings.Cut(section, "**Secrets from files.**")
+	_, secrets, _ = strings.Cut(secrets, "\n- ")
+	secrets, _, _ = strings.Cut(secrets, "\n\n")
+	listed := map[string]bool{}
+	for _, m := range codeSpan.FindAllStringSubmatch(secrets, -1) {
+		listed[m[1]] = true
+	}
 	read := map[string]bool{}
 	for _, v := range config.Describe(channel.Sections()...) {
 		read[v.Name] = true
@@ -65,15 +73,18 @@ func TestReadmeConfigurationIsTheEnvironment(t *testing.T) {
 			t.Errorf("%s: README's default is %q, the code's %q", v.Name, def, v.Default)
 		}
 		// A secret (Reader.Secret) may be given as NAME_FILE: README's
-		// list of those names it.
-		if strings.Contains(v.Help, v.Name+"_FILE") {
-			_, list, _ := strings.Cut(section, "**Secrets from files.**")
-			_, list, _ = strings.Cut(list, "\n- ")
-			list, _, _ = strings.Cut(list, "\n\n")
-			if !strings.Contains(list, "`"+v.Name+"`") {
-				t.Errorf("%s may be given as %s_FILE, but README's \"Secrets from files\" does not list it", v.Name, v.Name)
-			}
+		// list of those names it, and names nothing else.
+		secret := strings.Contains(v.Help, v.Name+"_FILE")
+		switch {
+		case secret && !listed[v.Name]:
+			t.Errorf("%s may be given as %s_FILE, but README's \"Secrets from files\" does not list it", v.Name, v.Name)
+		case !secret && listed[v.Name]:
+			t.Errorf("README's \"Secrets from files\" lists %s, which postvakt does not read from a file", v.Name)
 		}
+		delete(listed, v.Name)
+	}
+	for name := range listed {
+		t.Errorf("README's \"Secrets from files\" lists %s, which postvakt does not read", name)
 	}
 	for name := range documented {
 		if !read[name] {

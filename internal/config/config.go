@@ -18,7 +18,7 @@ import (
 
 // Config is postvakt's configuration.
 type Config struct {
-	DatabaseURL string // DATABASE_URL
+	DatabaseURL string // DATABASE_URL (or _FILE)
 	// StatementTimeout (POSTVAKT_STATEMENT_TIMEOUT) is how long a UI or
 	// API request's database statement may run (store.Interactive).
 	StatementTimeout time.Duration
@@ -70,7 +70,7 @@ type SMTP struct {
 type Health struct {
 	Schedule   string   // POSTVAKT_HEALTH_SCHEDULE
 	Emails     []string // POSTVAKT_ALERT_EMAIL
-	WebhookURL string   // POSTVAKT_ALERT_WEBHOOK_URL
+	WebhookURL string   // POSTVAKT_ALERT_WEBHOOK_URL (or _FILE)
 }
 
 // Altinn holds the settings of the Altinn platform that more than the
@@ -126,7 +126,9 @@ func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 // read reads every core variable; its order is the order of `postvakt help`.
 func read(r *Reader) Config {
 	return Config{
-		DatabaseURL: r.String("DATABASE_URL", "", "PostgreSQL URL (lib/pq), e.g. postgres://postvakt:secret@db:5432/postvakt?sslmode=require"),
+		// A secret (its password), taken without surrounding blanks, as
+		// every other variable's value is: a URL has none of its own.
+		DatabaseURL: strings.TrimSpace(r.Secret("DATABASE_URL", "PostgreSQL URL (lib/pq), e.g. postgres://postvakt:secret@db:5432/postvakt?sslmode=require")),
 		StatementTimeout: r.Duration("POSTVAKT_STATEMENT_TIMEOUT", time.Minute, "how long one database statement of a UI or API request may run: "+
 			"the database then ends it and the request is answered 503, saying so (statement_timeout on the requests' own connections, "+
 			"at least 1s, at most 596h); the background jobs (polls, imports, the purge, the escalation run) have none"),
@@ -178,7 +180,9 @@ func read(r *Reader) Config {
 			Schedule: r.Schedule("POSTVAKT_HEALTH_SCHEDULE", "@every 5m", "when the health rules are evaluated (once cluster-wide)"),
 			Emails: r.List("POSTVAKT_ALERT_EMAIL", "comma-separated addresses every health alert is e-mailed to "+
 				"(through POSTVAKT_SMTP_ADDR); health.yaml's to: adds more per rule"),
-			WebhookURL: r.URL("POSTVAKT_ALERT_WEBHOOK_URL", "where health alerts are posted as Alertmanager webhook JSON (version 4); unset = no webhook"),
+			// The receivers it is meant for carry their credential in the
+			// URL (Slack's and Mattermost's hooks, a ?code= or ?sig=).
+			WebhookURL: r.SecretURL("POSTVAKT_ALERT_WEBHOOK_URL", "where health alerts are posted as Alertmanager webhook JSON (version 4); unset = no webhook"),
 		},
 		Print: Print{
 			URL:    r.URL("POSTVAKT_PRINT_URL", "print provider base; unset = no print fallback"),
@@ -263,7 +267,7 @@ func Describe(sections ...func(r *Reader)) []Var {
 // NeedDatabase returns an error when no database is configured.
 func (c Config) NeedDatabase() error {
 	if c.DatabaseURL == "" {
-		return fmt.Errorf("DATABASE_URL is not set (e.g. postgres://user:password@host:5432/postvakt?sslmode=require)")
+		return fmt.Errorf("DATABASE_URL is not set, nor DATABASE_URL_FILE (e.g. postgres://user:password@host:5432/postvakt?sslmode=require)")
 	}
 	return nil
 }

@@ -20,7 +20,6 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 	c, err := Load(lookup(map[string]string{
 		"POSTVAKT_SMTP_PASSWORD_FILE": secretFile,
 		"POSTVAKT_PRINT_API_KEY":      "direct",
-		"POSTVAKT_PRINT_API_KEY_FILE": secretFile,
 		"POSTVAKT_PROFILE_URL":        "https://platform.example/profile/api/v1/",
 	}))
 	if err != nil {
@@ -30,7 +29,7 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 		{"addr default", c.Addr, "127.0.0.1:8080"},
 		{"policies default", c.Policies, "policies/"},
 		{"secret from file, newline trimmed", c.SMTP.Password, "s3cret"},
-		{"direct value wins over file", c.Print.APIKey, "direct"},
+		{"secret given directly", c.Print.APIKey, "direct"},
 		{"URL without its trailing slash", c.Altinn.ProfileURL, "https://platform.example/profile/api/v1"},
 		{"print off", c.Print.URL, ""},
 		{"no Danish names", c.CVR.URL, ""},

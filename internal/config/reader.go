@@ -85,24 +85,57 @@ func (r *Reader) OneOf(name, def, help string, allowed ...string) string {
 	return def
 }
 
-// Secret reads a secret from NAME, or from the file named by NAME_FILE (a
-// mounted secret) without its trailing newline. A file that cannot be read
-// is an error.
+// Secret reads a secret (a password, a key, a URL with credentials in it)
+// from NAME, or from the file named by NAME_FILE: what Kubernetes and
+// Docker secrets and systemd credentials hand over. The file's content is
+// the secret but for one trailing newline (\n or \r\n, as echo and editors
+// add it). A file that cannot be read or holds nothing, or NAME and
+// NAME_FILE both set, is an error naming the variable; the secret itself
+// never is in one.
 func (r *Reader) Secret(name, help string) string {
 	r.doc(name, "", help+" (or "+name+"_FILE: read from that file)")
-	if v, ok := r.lookup(name); ok && v != "" {
-		return v
-	}
-	f := r.raw(name + "_FILE")
-	if f == "" {
+	return r.secret(name)
+}
+
+// SecretURL reads a URL that carries its own credential (a webhook's token
+// in its path or query) as Secret does, and checks it as URL does, without
+// showing it in the error.
+func (r *Reader) SecretURL(name, help string) string {
+	v := r.Secret(name, help)
+	if v == "" {
 		return ""
+	}
+	u, ok := absoluteURL(v)
+	if !ok {
+		r.Failf(name, "is not an absolute http or https URL (the value is not shown: it may carry a credential)")
+	}
+	return u
+}
+
+func (r *Reader) secret(name string) string {
+	fileVar := name + "_FILE"
+	v, _ := r.lookup(name)
+	f := r.raw(fileVar)
+	switch {
+	case v != "" && f != "":
+		r.Failf(name, "is set and so is %s: give the secret one way", fileVar)
+		return ""
+	case f == "":
+		return v
 	}
 	b, err := os.ReadFile(f)
 	if err != nil {
-		r.Failf(name+"_FILE", "cannot read the secret: %v", err)
+		r.Failf(fileVar, "cannot read the secret: %v", err)
 		return ""
 	}
-	return strings.TrimRight(string(b), "\r\n")
+	s := string(b)
+	if t, ok := strings.CutSuffix(s, "\n"); ok {
+		s = strings.TrimSuffix(t, "\r")
+	}
+	if s == "" {
+		r.Failf(fileVar, "%s is empty: it should hold the secret", f)
+	}
+	return s
 }
 
 // Int reads a whole number of at least min.
@@ -178,12 +211,21 @@ func (r *Reader) URL(name, help string) string {
 	if v == "" {
 		return ""
 	}
+	u, ok := absoluteURL(v)
+	if !ok {
+		r.Failf(name, "%q is not an absolute http or https URL", v)
+	}
+	return u
+}
+
+// absoluteURL returns v without its trailing slash if it is an absolute
+// http(s) URL, else "" and false.
+func absoluteURL(v string) (string, bool) {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		r.Failf(name, "%q is not an absolute http or https URL", v)
-		return ""
+		return "", false
 	}
-	return strings.TrimRight(v, "/")
+	return strings.TrimRight(v, "/"), true
 }
 
 // HostPort reads a listen address, host:port (the host may be empty, the
