@@ -4,6 +4,8 @@ package main_test
 // the README statement it holds to.
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +82,26 @@ func TestReadmeUnreadableDatabaseURLFailsAtOnce(t *testing.T) {
 		if d := time.Since(start); code == 0 || d > 10*time.Second {
 			t.Errorf("DATABASE_URL %q: exit %d after %s (%q); want a failure at once", u, code, d.Round(time.Second), strings.TrimSpace(errOut))
 		}
+	}
+}
+
+// README, Configuration, Secrets from files: DATABASE_URL_FILE names a
+// file holding the URL (a mounted secret), its trailing newline dropped;
+// DATABASE_URL given too stops the command naming both, never the URL.
+func TestReadmeDatabaseURLFromFile(t *testing.T) {
+	db := pgtest.New(t)
+	f := filepath.Join(t.TempDir(), "database-url")
+	if err := os.WriteFile(f, []byte(db+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"DATABASE_URL=", "DATABASE_URL_FILE=" + f, "POSTVAKT_POLICIES=../../policies"}
+	if out, errOut, code := runEnv(t, env, "migrate"); code != 0 || !strings.Contains(out, "nothing to apply") {
+		t.Errorf("migrate with DATABASE_URL_FILE: exit %d, %q, %q; want the database reached", code, out, strings.TrimSpace(errOut))
+	}
+	env[0] = "DATABASE_URL=" + db
+	_, errOut, code := runEnv(t, env, "migrate")
+	if code == 0 || !strings.Contains(errOut, "DATABASE_URL: is set and so is DATABASE_URL_FILE") || strings.Contains(errOut, db) {
+		t.Errorf("migrate with DATABASE_URL and DATABASE_URL_FILE: exit %d, %q; want a refusal naming both, not the URL", code, strings.TrimSpace(errOut))
 	}
 }
 
