@@ -20,8 +20,9 @@ bench:
 chaos:
 	@bash scripts/chaos.sh $(ARGS)
 
+## build: bin/postvakt (BIN=path for another), its version stamped from git describe (scripts/build.sh)
 build:
-	$(GO) build -o bin/postvakt ./cmd/postvakt
+	@GO=$(GO) bash scripts/build.sh $(or $(BIN),bin/postvakt)
 
 vet:
 	$(GO) vet ./...

@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/postvakt" ./cmd/postvakt
+bash scripts/build.sh "$tmp/postvakt"
 go build -o "$tmp/pvbench" ./cmd/pvbench
 pg=$(scripts/pg.sh start "$tmp/pg")
 mailpit=$(scripts/mailpit.sh)

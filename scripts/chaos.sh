@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 tmp=$(mktemp -d /tmp/postvakt-chaos.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/postvakt" ./cmd/postvakt
+bash scripts/build.sh "$tmp/postvakt"
 go build -o "$tmp/pvchaos" ./cmd/pvchaos
 mailpit=$(scripts/mailpit.sh)
 "$tmp/pvchaos" --postvakt "$tmp/postvakt" --mailpit "$mailpit" --pg-script scripts/pg.sh "$@"

@@ -39,7 +39,7 @@ if [ -n "$busy" ]; then
 fi
 
 echo "building postvakt…"
-go build -o .data/bin/postvakt ./cmd/postvakt
+bash scripts/build.sh .data/bin/postvakt
 pv=.data/bin/postvakt
 
 sim_pid=

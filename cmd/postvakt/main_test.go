@@ -219,6 +219,12 @@ func TestServeAndToken(t *testing.T) {
 	if !strings.Contains(logs.String(), fmt.Sprintf(`msg="postvakt serving" addr=http://%s schema=%d policies=`, addr, known)) {
 		t.Errorf("no start line with the address and schema %d:\n%s", known, logs.String())
 	}
+	// ... and which build runs, as `postvakt version` says it.
+	version, _, _ := runEnv(t, nil, "version")
+	first, _, _ := strings.Cut(version, "\n")
+	if want := " version=" + strings.TrimPrefix(first, "postvakt "); !strings.Contains(logs.String(), want) {
+		t.Errorf("the start line lacks %q:\n%s", want, logs.String())
+	}
 	if last := lines[len(lines)-1]; !strings.Contains(last, `msg="postvakt stopped" took=`) {
 		t.Errorf("the log of a clean stop ends with %q; want \"postvakt stopped\"", last)
 	}

@@ -76,7 +76,14 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 	}
 	sched.Start()
-	a.log.Info("postvakt serving", "addr", "http://"+ln.Addr().String(), "schema", a.schema, "policies", len(a.set.Policies()))
+	// What runs, as `postvakt version` says it: the commit only where
+	// version control information was kept.
+	built := thisBuild()
+	serving := []any{"addr", "http://" + ln.Addr().String(), "schema", a.schema, "policies", len(a.set.Policies()), "version", built.Version}
+	if built.Revision != "" {
+		serving = append(serving, "revision", built.Revision)
+	}
+	a.log.Info("postvakt serving", serving...)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
