@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/go-resty/resty/v2"
 )
@@ -37,10 +38,22 @@ func (b *Bearer) Set(ctx context.Context, r *resty.Request) error {
 	return nil
 }
 
-// Unauthorized drops the refused token from the source; false (the 401 is
-// the answer) when the source cannot or will not (a source renews a
-// refused token only so often), or no token was sent.
-func (b *Bearer) Unauthorized(*Response) bool {
+// Unauthorized drops the token a 401 refused (Renew). A 403 renews
+// nothing: to most services it means the caller may not, whatever token it
+// brings; a caller whose service answers 403 for a token it does not take
+// (Altinn Correspondence) decides that from the answer and calls Renew.
+func (b *Bearer) Unauthorized(resp *Response) bool {
+	if resp != nil && resp.StatusCode == http.StatusForbidden {
+		return false
+	}
+	return b.Renew()
+}
+
+// Renew drops the refused token from the source, so that the next Set
+// gets a new one; false (the refusal is the answer) when the source cannot
+// or will not (a source renews a refused token only so often), or no
+// token was sent.
+func (b *Bearer) Renew() bool {
 	inv, ok := b.tokens.(interface{ Invalidate(token string) bool })
 	if !ok || b.used == "" {
 		return false

@@ -41,26 +41,34 @@ func (plain) Token(context.Context) (string, error) { return "fixed", nil }
 
 // TestUnauthorizedRenewsTheTokenOnce: a 401 drops the refused token and
 // the request goes once more with a new one; a second 401 is the answer;
-// a source that cannot drop tokens gets no second request.
+// a source that cannot drop tokens gets no second request. A 403 renews
+// nothing through Bearer.Unauthorized (to most services it is not about
+// the token), but a hook that takes it for the token's (Renew) gets the
+// same one renewal as a 401.
 func TestUnauthorizedRenewsTheTokenOnce(t *testing.T) {
 	for _, c := range []struct {
 		name      string
-		refuse    func(auth string) bool // answer 401 to this Authorization
+		code      int                    // the refusal's status
+		refuse    func(auth string) bool // refuse this Authorization
 		source    TokenSource
+		renewOn   bool // the hook is one that renews on any refusal (Renew)
 		wantCode  int
 		wantSent  int32
 		wantDrops string
 	}{
-		{"revoked token renewed", func(a string) bool { return a == "Bearer token-1" }, &tokens{}, 200, 2, "token-1"},
-		{"refused again", func(string) bool { return true }, &tokens{}, 401, 2, "token-1"},
-		{"source cannot renew", func(string) bool { return true }, plain{}, 401, 1, ""},
+		{"revoked token renewed", 401, func(a string) bool { return a == "Bearer token-1" }, &tokens{}, false, 200, 2, "token-1"},
+		{"refused again", 401, func(string) bool { return true }, &tokens{}, false, 401, 2, "token-1"},
+		{"source cannot renew", 401, func(string) bool { return true }, plain{}, false, 401, 1, ""},
+		{"403 is not the token's to Bearer.Unauthorized", 403, func(a string) bool { return a == "Bearer token-1" }, &tokens{}, false, 403, 1, ""},
+		{"403 the hook takes for the token's renewed", 403, func(a string) bool { return a == "Bearer token-1" }, &tokens{}, true, 200, 2, "token-1"},
+		{"403 the hook takes for the token's, again", 403, func(string) bool { return true }, &tokens{}, true, 403, 2, "token-1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var sent atomic.Int32
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				sent.Add(1)
 				if c.refuse(r.Header.Get("Authorization")) {
-					w.WriteHeader(http.StatusUnauthorized)
+					w.WriteHeader(c.code)
 					return
 				}
 				_, _ = w.Write([]byte("ok"))
@@ -68,7 +76,11 @@ func TestUnauthorizedRenewsTheTokenOnce(t *testing.T) {
 			defer srv.Close()
 			cl := newTestClient(t, Options{BaseURL: srv.URL, MaxRetries: 2})
 			b := NewBearer(c.source)
-			_, err := cl.Do(context.Background(), Request{Op: "status", Method: http.MethodGet, Path: "/x"}.With(b.Set, b.Unauthorized))
+			hook := b.Unauthorized
+			if c.renewOn {
+				hook = func(*Response) bool { return b.Renew() }
+			}
+			_, err := cl.Do(context.Background(), Request{Op: "status", Method: http.MethodGet, Path: "/x"}.With(b.Set, hook))
 			var se *StatusError
 			switch {
 			case c.wantCode == 200 && err != nil, c.wantCode != 200 && (!errors.As(err, &se) || se.StatusCode != c.wantCode):

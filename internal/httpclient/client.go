@@ -152,12 +152,14 @@ type Request struct {
 	// every attempt, so credentials fetched in it are fresh on a retry.
 	Prepare func(ctx context.Context, r *resty.Request) error
 	// Unauthorized, when set, is called with the answer the first time the
-	// service answers 401: a token source drops the token the service
-	// refused (revoked, or expired before its time), and when it returns
-	// true the request is sent once more, Prepare fetching a new one. A
-	// second 401 is the answer. It may look at the answer: a 401 about the
-	// request's object rather than its token (Altinn's code 4001) renews
-	// nothing.
+	// service answers 401 or 403: a token source drops the token the
+	// service refused (revoked, expired before its time, or not one it
+	// takes), and when it returns true the request is sent once more,
+	// Prepare fetching a new one. A second refusal is the answer. It looks
+	// at the answer: a 401 about the request's object rather than its token
+	// (Altinn's code 4001) renews nothing, nor does a 403 unless the caller
+	// knows its service gives 403 for a token it does not take
+	// (Bearer.Unauthorized renews on 401 only).
 	Unauthorized func(*Response) bool
 }
 
@@ -267,11 +269,13 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	renewed := false
 	for attempt := 1; ; attempt++ {
 		res := c.attempt(ctx, req)
-		if res.resp != nil && res.resp.StatusCode == http.StatusUnauthorized && req.Unauthorized != nil && !renewed && ctx.Err() == nil {
+		refused := res.resp != nil && (res.resp.StatusCode == http.StatusUnauthorized || res.resp.StatusCode == http.StatusForbidden)
+		if refused && req.Unauthorized != nil && !renewed && ctx.Err() == nil {
 			renewed = true
 			if req.Unauthorized(res.resp) {
 				c.log.LogAttrs(ctx, slog.LevelInfo, "the service refused the token; asking once more with a new one",
-					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.where(req)))
+					slog.String("op", req.Op), slog.String("method", req.Method), slog.String("path", c.where(req)),
+					slog.Int("status", res.resp.StatusCode))
 				continue
 			}
 		}
