@@ -107,11 +107,13 @@ type detail struct {
 
 // details reads GET {base}/correspondence/api/v1/correspondence/{id}/details.
 // Anything Altinn answers about this one id is in obs.Err: 404/410
-// ErrNotKnown, 401/403 ErrRefused (401 with code 4001 is Altinn's "you may
-// not read this correspondence"), 5xx after retries or an oversized answer
-// ErrFailing, an unreadable answer ErrBadRecord, a bad timestamp
-// ErrBadTimestamp. The error return is for failures of the call as a
-// whole: network, an open breaker, no token, or an HTML page instead of
+// ErrNotKnown, 401, or a 403 with an error code or a proxy's page,
+// ErrRefused (401 with code 4001 is Altinn's "you may not read this
+// correspondence"), 5xx after retries or an oversized answer ErrFailing,
+// an unreadable answer ErrBadRecord, a bad timestamp ErrBadTimestamp. The
+// error return is for failures of the call as a whole: network, an open
+// breaker, no token, a 403 about the token after the one renewal
+// (errTokenRefused, naming the likely cause), or an HTML page instead of
 // JSON (a proxy's or login page: the service is broken). A timeout after
 // retries is this id's ErrFailing (timedOut): one slow record must not
 // hold back the others.
@@ -146,6 +148,12 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			// Altinn's rate limit is the caller's, not this letter's: the
 			// batch stops here, and the poller stays away as long as asked.
 			return nil, fmt.Errorf("altinn details: %w", err)
+		}
+		if terr := tokenProblem(err); terr != nil {
+			// A 403 about the token, after the one renewal (authorise):
+			// every letter would get it, so it is the call's, not this
+			// letter's.
+			return nil, fmt.Errorf("altinn details: %w", terr)
 		}
 		d.obs.Payload = problemEvidence(se.Body, se.Received)
 		own, bare := altinnsNotFound(se.Body)
@@ -414,7 +422,15 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 		return nil
 	}
 	unauthorized := func(resp *httpclient.Response) bool {
-		if resp != nil && hasCode(resp.Body, codeNotSenderOrRecipient) {
+		switch {
+		case resp == nil:
+			return bearer.Unauthorized(resp)
+		case resp.StatusCode == http.StatusForbidden:
+			// Renewed once when Altinn does not take the token (a raw or
+			// foreign Maskinporten token, or scopes changed since it was
+			// issued); a 403 with an error code is the letter's.
+			return tokenRefused(resp.StatusCode, resp.Body) != notToken && bearer.Renew()
+		case hasCode(resp.Body, codeNotSenderOrRecipient):
 			return false // about this correspondence, not the token
 		}
 		return bearer.Unauthorized(resp)

@@ -19,8 +19,10 @@ import (
 )
 
 // MaxSearchResults is the most ids one search answer holds. The search has
-// no paging (removed 2025): an answer this full may have left some out, so
-// its window is split.
+// no paging (removed 2025; GetCorrespondencesHandler takes the newest 1000
+// by requestedPublishTime, ties in no set order, and has no offset, page or
+// continuation token): an answer this full may have left some out, so its
+// window is split.
 const MaxSearchResults = 1000
 
 // overlap widens every window asked for at both ends: Altinn's search
@@ -36,9 +38,10 @@ const overlap = time.Millisecond
 // fewer; one too narrow to halve (a bulk send: a thousand letters with one
 // publish time) is asked for status by status. Should even one status's
 // answer be full, what was found is returned with an error wrapping
-// channel.ErrIncomplete that names the window. A Found whose details could
-// not be read carries the reason in Observation.Err (e.g. purged between
-// listing and reading).
+// channel.ErrIncomplete that names the window and counts what was found
+// (and logged as a warning): the service has no way to page past its
+// 1000. A Found whose details could not be read carries the reason in
+// Observation.Err (e.g. purged between listing and reading).
 func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
 	if c.cfg.ResourceID == "" {
 		return nil, errors.New("altinn discover: no ResourceID configured")
@@ -46,7 +49,8 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	if !from.Before(to) {
 		return nil, fmt.Errorf("altinn discover: empty window %s – %s", from, to)
 	}
-	var ids, gaps []string
+	var ids []string
+	var gaps []gap
 	seen := map[string]bool{}
 	if err := c.search(ctx, from, to, seen, &ids, &gaps); err != nil {
 		return nil, err
@@ -70,17 +74,39 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 		return nil, fmt.Errorf("altinn discover: %w", err)
 	}
 	if len(gaps) > 0 {
-		return found, fmt.Errorf("altinn discover: %w: %d or more correspondences with one status in %s",
-			channel.ErrIncomplete, MaxSearchResults, strings.Join(gaps, "; "))
+		texts := make([]string, len(gaps))
+		for i, g := range gaps {
+			texts[i] = g.String()
+		}
+		return found, fmt.Errorf("altinn discover: %w: more letters with one publish time than one search answers (%d; the search cannot page): %s",
+			channel.ErrIncomplete, MaxSearchResults, strings.Join(texts, "; "))
 	}
 	return found, nil
+}
+
+// gap is a window the search could not list entirely: a bulk send (one
+// publish time, or a window too narrow to split) of more letters than one
+// answer holds, where even the asks status by status left answers full.
+type gap struct {
+	from, to time.Time
+	found    int      // distinct ids the window's asks gave
+	full     []string // the statuses whose answer held MaxSearchResults; none: every status filter refused
+}
+
+func (g gap) String() string {
+	w := g.from.Format(time.RFC3339Nano) + " – " + g.to.Format(time.RFC3339Nano)
+	if len(g.full) == 0 {
+		return fmt.Sprintf("%s: %d found, every status filter refused", w, g.found)
+	}
+	return fmt.Sprintf("%s: %d found, the answers for %s held %d each: letters beyond them that had no other status are missing",
+		w, g.found, strings.Join(g.full, ", "), MaxSearchResults)
 }
 
 // search appends to out the ids in [from, to] not yet seen, splitting the
 // window while answers are full, and asking status by status in a window
 // too narrow to split; gaps gets the windows (and statuses) whose answer
 // stayed full.
-func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string]bool, out, gaps *[]string) error {
+func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string]bool, out *[]string, gaps *[]gap) error {
 	ids, full, err := c.list(ctx, from, to, "")
 	if err != nil {
 		return err
@@ -116,7 +142,12 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 		c.log.Info("altinn discover: a full answer in a window too narrow to split; asking status by status",
 			"from", from, "to", to, "min_window", c.cfg.MinWindow)
 		keep(ids)
+		window := map[string]bool{} // the distinct ids of this window
+		for _, id := range ids {
+			window[strings.ToLower(id)] = true
+		}
 		refused := 0
+		var fullOnes []string
 		for _, status := range lifecycle {
 			ids, full, err := c.list(ctx, from, to, status)
 			var se *httpclient.StatusError
@@ -127,18 +158,28 @@ func (c *Client) search(ctx context.Context, from, to time.Time, seen map[string
 				// (Its 400 of a failed party lookup is about the caller, for
 				// now: skipped, the status's letters would be lost.)
 				c.log.Info("altinn discover: the search refuses the status filter; asking for the others", "status", status)
-				if refused++; refused == len(lifecycle) {
-					*gaps = append(*gaps, fmt.Sprintf("%s – %s (every status filter refused)", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano)))
-				}
+				refused++
 				continue
 			}
 			if err != nil {
 				return err
 			}
 			keep(ids)
-			if full {
-				*gaps = append(*gaps, fmt.Sprintf("%s – %s (%s)", from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano), status))
+			for _, id := range ids {
+				window[strings.ToLower(id)] = true
 			}
+			if full {
+				fullOnes = append(fullOnes, status)
+			}
+		}
+		if len(fullOnes) > 0 || refused == len(lifecycle) {
+			// No paging to ask for more: the gap is made visible, with
+			// what was read of the window.
+			g := gap{from: from, to: to, found: len(window), full: fullOnes}
+			*gaps = append(*gaps, g)
+			c.log.Warn("altinn discover: more letters with one publish time than one search answers, and the search cannot page: some may be missing",
+				"from", from, "to", to, "found", g.found, "max_per_search", MaxSearchResults,
+				"full_statuses", strings.Join(fullOnes, ","), "status_filters_refused", refused)
 		}
 	}
 	return nil
@@ -242,6 +283,9 @@ func (c *Client) listPage(ctx context.Context, from, to time.Time, status string
 		},
 		Unauthorized: unauthorized,
 	})
+	if terr := tokenProblem(err); terr != nil {
+		err = terr // the cause named, after the one renewal
+	}
 	if err != nil {
 		return searchAnswer{}, fmt.Errorf("altinn discover %s – %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
