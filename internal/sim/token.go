@@ -239,19 +239,24 @@ func (s *Sim) requireBearer(w http.ResponseWriter, r *http.Request, scopes ...st
 		unauthorized(w, r, "missing, unknown or expired bearer token")
 		return false
 	}
-	if s.opts.RequireScopes && len(scopes) > 0 {
-		have := strings.Fields(t.scope)
-		for _, want := range scopes {
-			for _, h := range have {
-				if h == want || strings.HasPrefix(h, want) {
-					return true
-				}
-			}
-		}
+	if s.opts.RequireScopes && len(scopes) > 0 && !hasScope(t.scope, scopes) {
 		writeError(w, r, http.StatusForbidden, "token lacks scope "+strings.Join(scopes, " or "))
 		return false
 	}
 	return true
+}
+
+// hasScope reports whether a token's scope (space-separated) holds one of
+// scopes, or one beginning with it.
+func hasScope(scope string, scopes []string) bool {
+	for _, want := range scopes {
+		for _, h := range strings.Fields(scope) {
+			if h == want || strings.HasPrefix(h, want) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func unauthorized(w http.ResponseWriter, r *http.Request, msg string) {

@@ -106,10 +106,21 @@ func TestRequireScopes(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatal(resp.StatusCode)
 	}
-	if resp, _ := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer(tok))); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("altinn with ks:fiks only: %d", resp.StatusCode)
+	// Altinn Correspondence answers a token its policy refuses as the
+	// service does: 403 without a body (ASP.NET's Forbid), on the search
+	// and on the details.
+	sh := e.findShipment(func(s *shipment) bool { return s.channel == "altinn" })
+	for _, path := range []string{altinnBase + "?resourceId=x&role=Sender", altinnBase + "/" + sh.id + "/details"} {
+		if resp, data := e.do(e.request(http.MethodGet, path, nil, bearer(tok))); resp.StatusCode != http.StatusForbidden || len(data) != 0 {
+			t.Errorf("altinn %s with ks:fiks only: %d %q; want 403 without a body", path, resp.StatusCode, data)
+		}
 	}
-	sh := e.findShipment(func(s *shipment) bool { return s.channel == "svarut" })
+	// No token it takes: 401 without a body, the framework's challenge.
+	if resp, data := e.do(e.request(http.MethodGet, altinnBase+"?resourceId=x&role=Sender", nil, bearer("sim.unknown"))); resp.StatusCode != http.StatusUnauthorized ||
+		len(data) != 0 || resp.Header.Get("WWW-Authenticate") != "Bearer" {
+		t.Errorf("altinn with an unknown token: %d %q %v; want 401 without a body, WWW-Authenticate: Bearer", resp.StatusCode, data, resp.Header)
+	}
+	sh = e.findShipment(func(s *shipment) bool { return s.channel == "svarut" })
 	if resp, _ := e.do(e.request(http.MethodGet, "/v2/forsendelser/"+sh.id+"/hendelser", nil, e.svarutHeaders(tok))); resp.StatusCode != 200 {
 		t.Errorf("svarut with ks:fiks: %d", resp.StatusCode)
 	}
