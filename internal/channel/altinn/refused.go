@@ -73,7 +73,7 @@ func tokenRefused(status int, body []byte) tokenRefusal {
 
 // errTokenRefused marks a call that failed because Altinn did not take
 // the token: a second 403 about the token, after the one renewal.
-var errTokenRefused = errors.New("Altinn refused the token")
+var errTokenRefused = errors.New("token refused by Altinn")
 
 // tokenProblem returns the call's error for a 403 about the token, naming
 // the likely cause, or nil when err is not one.
