@@ -56,7 +56,9 @@ type Config struct {
 	Reread      time.Duration
 	RereadEvery time.Duration
 	// PageSize is the size asked for per page (default 500; the log may
-	// serve fewer).
+	// serve fewer). A log that refuses it (400) is asked for half as many,
+	// halving down to 50, and one that refuses sortFields is asked without
+	// (pageshape.go).
 	PageSize int
 	// MaxPages bounds the pages of one read (default 10,000): a window that
 	// needs more is an error, not an endless loop.
@@ -93,6 +95,9 @@ type Client struct {
 	// (…437Z) and took the one the notes' pattern yyyy-MM-ddTHH:mm:ss.SSSZ
 	// means in Java (…437+0000); asked so from then on.
 	offsetDates atomic.Bool
+
+	// shape: the page size and order the log's pages are asked in.
+	shape shapes
 }
 
 // maxSentMemo bounds Client.sent; when full it starts again (a letter then
@@ -244,6 +249,7 @@ func New(cfg Config, hc Doer) (*Client, error) {
 		return nil, errors.New("digitalpost: an HTTP client is required")
 	}
 	c := &Client{cfg: cfg, http: hc, log: cfg.Logger.With("channel", Name)}
+	c.shape.cur = shape{size: cfg.PageSize, sorted: true}
 	if strings.HasPrefix(cfg.BaseURL, "http:") {
 		c.log.Warn("digitalpost over plain HTTP: no client certificate is shown (only the simulator answers that)")
 	}

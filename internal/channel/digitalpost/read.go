@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
-	"strconv"
 	"time"
-
-	"github.com/go-resty/resty/v2"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
@@ -22,9 +18,14 @@ import (
 // never stops the log.
 func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
 	c.cert.check(time.Now()) // a warning a day while the certificate ends soon
-	if !q.Has("sortFields") {
-		q.Set("sortFields", "created:asc")
+	sortBy := q.Get("sortFields")
+	if sortBy == "" {
+		sortBy = "created:asc"
 	}
+	// The page size and order the log takes (pageshape.go); a first page
+	// refused (400) in a shape it never took is asked again in one it
+	// takes, which the pages after it keep.
+	sh, taken := c.shape.get()
 	var announced *int // the first page's totalElements
 	got := 0
 	var latest time.Time // the latest created time read so far
@@ -55,19 +56,21 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 		if page >= maxPages {
 			return fmt.Errorf("digitalpost %s: %w: more than %d (%s); narrow the window", op, errTooManyPages, maxPages, q.Encode())
 		}
-		at, size := page, c.cfg.PageSize
+		at, size := page, sh.size
 		if singleLeft > 0 {
 			at, size = singleAt, 1
 		}
-		q.Set("size", strconv.Itoa(size))
-		q.Set("page", strconv.Itoa(at))
-		path := "/events/?" + q.Encode()
-		resp, err := c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: path,
-			Prepare: func(_ context.Context, r *resty.Request) error {
-				r.SetBasicAuth(c.cfg.SystemID, c.cfg.APIToken)
-				r.SetHeader("Accept", "application/json")
-				return nil
-			}})
+		resp, err := c.page(ctx, op, q, sortBy, at, shape{size: size, sorted: sh.sorted})
+		if page == 0 && singleLeft == 0 && !taken {
+			if badRequest(err) {
+				sh, resp, err = c.relax(ctx, op, q, sortBy, sh, err)
+				size = sh.size
+			}
+			if took(err) {
+				c.shape.take(sh)
+				taken = true
+			}
+		}
 		var evs []channel.FeedEvent
 		var info paging
 		switch {

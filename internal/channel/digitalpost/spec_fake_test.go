@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -47,6 +48,10 @@ type nfLog struct {
 	// dateLayout is how dateFrom/dateTo are parsed (Go layout); default
 	// yyyy-MM-ddTHH:mm:ss.SSSZ with a literal Z, as the log writes times.
 	dateLayout string
+	// refuse, when set, says why the log answers a query 400 ("" takes
+	// it); the answer's body is refusal's (pageshape_test.go).
+	refuse  func(q url.Values) string
+	refusal func(w http.ResponseWriter, why string)
 
 	mu      sync.Mutex
 	events  []nfEvent
@@ -100,6 +105,12 @@ func (e nfEvent) json() string {
 
 func (l *nfLog) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if l.refuse != nil {
+		if why := l.refuse(q); why != "" {
+			l.refusal(w, why)
+			return
+		}
+	}
 	parse := func(k string) (time.Time, bool) {
 		if !q.Has(k) {
 			return time.Time{}, true
@@ -327,8 +338,11 @@ func TestNotesFakeErrors(t *testing.T) {
 // yyyy-MM-ddTHH:mm:ss.SSSZ. A log that reads that pattern as Java does
 // (Z a numeric offset, …437+0000) refuses the log's own form (…437Z) with
 // a 400; one that reads Z as a letter refuses +0000. Either way the window
-// is read, the first read asking twice, the next ones at once in the form
-// taken. A log that refuses both forms fails the read with its 400.
+// is read, the first read asking three times (the form refused, once
+// more without sortFields at 50 in case the 400 was about those,
+// pageshape.go, and the other form), the next ones at once in the form
+// taken. A log that refuses both forms fails the read with its 400, after
+// four requests.
 func TestNotesFakeDateForms(t *testing.T) {
 	for _, c := range []struct {
 		name, layout string
@@ -336,8 +350,8 @@ func TestNotesFakeDateForms(t *testing.T) {
 		wantErr      int
 	}{
 		{"a literal Z", "2006-01-02T15:04:05.000Z", 2, 0},
-		{"Java's numeric offset", "2006-01-02T15:04:05.000-0700", 3, 0},
-		{"neither", "2006-01-02", 4, http.StatusBadRequest},
+		{"Java's numeric offset", "2006-01-02T15:04:05.000-0700", 4, 0},
+		{"neither", "2006-01-02", 8, http.StatusBadRequest},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l := newNFLog(t)

@@ -1,0 +1,153 @@
+package digitalpost
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/httpclient"
+)
+
+// minPageSize is the smallest page size asked for when the log refuses a
+// larger one: halving stops there (or at Config.PageSize, when smaller).
+const minPageSize = 50
+
+// shape is how the log's pages are asked for beyond the query: their size,
+// and whether the read's sortFields goes along.
+type shape struct {
+	size   int
+	sorted bool
+}
+
+// shapes is the shape the log's pages are asked in, for the rest of the
+// process. The notes document no maximum page size and give sortFields
+// only as an example: a log that answers 400 to either is asked in a
+// shape it takes (relax) rather than never read again.
+type shapes struct {
+	probing sync.Mutex // one read at a time finds what the log takes
+
+	mu    sync.Mutex
+	cur   shape
+	taken bool // the log answered a page asked in cur: a 400 is not about it
+}
+
+// get returns the shape to ask in, and whether the log took it before.
+func (s *shapes) get() (shape, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur, s.taken
+}
+
+// take notes that the log answered a page asked in sh (when sh is still
+// the shape asked in); set makes sh the shape, taken.
+func (s *shapes) take(sh shape) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == sh {
+		s.taken = true
+	}
+}
+
+func (s *shapes) set(sh shape) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur, s.taken = sh, true
+}
+
+// badRequest: the log refused the request (400), whatever its body says
+// (problem details, text, nothing).
+func badRequest(err error) bool {
+	var se *httpclient.StatusError
+	return errors.As(err, &se) && se.StatusCode == http.StatusBadRequest
+}
+
+// took: the log took the request, though its answer may have been too
+// large to read.
+func took(err error) bool { return err == nil || errors.Is(err, httpclient.ErrBodyTooLarge) }
+
+// page asks the log for page at of q in sh (sortBy, the read's sortFields,
+// only when sh is sorted).
+func (c *Client) page(ctx context.Context, op string, q url.Values, sortBy string, at int, sh shape) (*httpclient.Response, error) {
+	if sh.sorted {
+		q.Set("sortFields", sortBy)
+	} else {
+		q.Del("sortFields")
+	}
+	q.Set("size", strconv.Itoa(sh.size))
+	q.Set("page", strconv.Itoa(at))
+	return c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: "/events/?" + q.Encode(),
+		Prepare: func(_ context.Context, r *resty.Request) error {
+			r.SetBasicAuth(c.cfg.SystemID, c.cfg.APIToken)
+			r.SetHeader("Accept", "application/json")
+			return nil
+		}})
+}
+
+// relax answers the first page of a read that the log refused (400, first)
+// when asked in refused, a shape it never took. The page is asked again in
+// the loosest shape, without sortFields at the floor size: refused too, the
+// 400 is about something else (a date form, a filter) or the floor is too
+// large, and the call fails with the first answer (two requests, nothing
+// kept). Taken, the log is asked whether sortFields goes at the floor, then
+// for the largest size it takes, halving from the one refused (at most a
+// handful of requests, once a process). The shape found is kept for the
+// process and told once in a warning (sizes and sortFields, never the
+// query: a lookup's names a letter); the answer (or the error of a request
+// that failed otherwise) is the first page in that shape.
+func (c *Client) relax(ctx context.Context, op string, q url.Values, sortBy string, refused shape, first error) (shape, *httpclient.Response, error) {
+	c.shape.probing.Lock()
+	defer c.shape.probing.Unlock()
+	if cur, taken := c.shape.get(); cur != refused || taken {
+		// Another read found what the log takes meanwhile: asked in it.
+		resp, err := c.page(ctx, op, q, sortBy, 0, cur)
+		return cur, resp, err
+	}
+	loose := shape{size: min(minPageSize, refused.size)}
+	if loose == refused {
+		return refused, nil, first // nothing left to leave out
+	}
+	resp, err := c.page(ctx, op, q, sortBy, 0, loose)
+	if !took(err) {
+		if badRequest(err) {
+			err = first // not about the size or the order: the first answer says why
+		}
+		return refused, nil, err
+	}
+	found, fresp, ferr := loose, resp, err
+	if refused.sorted {
+		sorted := shape{size: loose.size, sorted: true}
+		resp, err := c.page(ctx, op, q, sortBy, 0, sorted)
+		switch {
+		case took(err):
+			found, fresp, ferr = sorted, resp, err
+		case !badRequest(err):
+			return refused, nil, err
+		}
+	}
+	// The size refused, again, when only sortFields may have been the
+	// cause; else half of it, and halving on down to the floor.
+	size := refused.size / 2
+	if refused.sorted && !found.sorted {
+		size = refused.size
+	}
+	for ; size > loose.size; size /= 2 {
+		sh := shape{size: size, sorted: found.sorted}
+		resp, err := c.page(ctx, op, q, sortBy, 0, sh)
+		if took(err) {
+			found, fresp, ferr = sh, resp, err
+			break
+		}
+		if !badRequest(err) {
+			return refused, nil, err
+		}
+	}
+	c.shape.set(found)
+	c.log.Warn("the event log refused the page size or the order asked (HTTP 400); its pages are asked as it took them from now on",
+		"op", op, "refused_size", refused.size, "size", found.size, "sort_refused", refused.sorted && !found.sorted, "error", first)
+	return found, fresp, ferr
+}
