@@ -54,6 +54,9 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 		if sum.Unregistered > 0 {
 			fmt.Printf("%s: %d log entries about letters postvakt does not know (counted, not stored)\n", ch.Name(), sum.Unregistered)
 		}
+		if sum.Reread > 0 {
+			fmt.Printf("%s: the wide re-read read %d log entries again, %d of them late (not in polled=)\n", ch.Name(), sum.Reread, sum.Late)
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", ch.Name(), err)
 			failed = append(failed, ch.Name())

@@ -417,7 +417,11 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 	a := store.FeedApply{Channel: name, Synced: synced, Reread: how.progress, Check: func(at, sentAt time.Time) error { return checkTime(at, sentAt, now) }}
 	limit := now.Add(model.MaxFutureSkew)
 	for _, e := range page {
-		sum.Polled++
+		if how.reread {
+			sum.Reread++ // read again: not the cycle's new reading
+		} else {
+			sum.Polled++
+		}
 		if e.Err == nil && (e.At.After(limit) || e.Logged.After(limit)) {
 			e.Err = fmt.Errorf("%w: the log dates the entry %s (created %s), in the future; it is read again when its time has come",
 				channel.ErrBadTimestamp, e.At.UTC().Format(time.RFC3339), e.Logged.UTC().Format(time.RFC3339))
@@ -455,7 +459,7 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 	}
 	sum.Changed += w.Changed
 	sum.Unregistered += w.Unregistered
-	p.metrics.feed(name, w)
+	p.metrics.feed(name, w, how.reread)
 	for _, r := range w.Refused {
 		if !p.bad.first(name, r.Entry.ID, now) {
 			continue
@@ -469,13 +473,20 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 	return nil
 }
 
-func (m *Metrics) feed(ch string, w store.FeedWrite) {
+// feed counts a page's write. A re-read's entries kept before are
+// counted under kind "reread", not "repeat": the windows counted most of
+// them already, and a daily re-read of two days would double the figure.
+func (m *Metrics) feed(ch string, w store.FeedWrite, reread bool) {
 	if m == nil {
 		return
 	}
+	repeat := "repeat"
+	if reread {
+		repeat = "reread"
+	}
 	m.results.WithLabelValues(ch, "state").Add(float64(w.Changed))
 	m.results.WithLabelValues(ch, "event").Add(float64(w.Events))
-	m.results.WithLabelValues(ch, "repeat").Add(float64(w.Repeats))
+	m.results.WithLabelValues(ch, repeat).Add(float64(w.Repeats))
 	m.results.WithLabelValues(ch, "behind").Add(float64(w.Behind))
 	m.results.WithLabelValues(ch, "unregistered").Add(float64(w.Unregistered))
 }

@@ -70,9 +70,9 @@ func (p *Poller) Schedule(s *jobs.Scheduler, spec string, chans []channel.Adapte
 			if err != nil {
 				return fmt.Errorf("poll %s (%s): %w", ch.Name(), sum, err)
 			}
-			if sum.Polled > 0 {
+			if sum.Polled > 0 || sum.Reread > 0 {
 				p.log.Info("poll cycle done", "channel", ch.Name(), "polled", sum.Polled, "changed", sum.Changed, "errors", sum.Errors, "unknown", sum.Unknown,
-					"forgotten", sum.Forgotten, "unregistered", sum.Unregistered)
+					"forgotten", sum.Forgotten, "unregistered", sum.Unregistered, "reread", sum.Reread, "late", sum.Late)
 			}
 			return nil
 		}); err != nil {

@@ -96,7 +96,7 @@ func New(st Store, log *slog.Logger, opt Options) *Poller {
 
 // Summary counts what one cycle did.
 type Summary struct {
-	Polled     int // shipments asked about; of a feed (Digital Post), the log's entries read
+	Polled     int // shipments asked about; of a feed (Digital Post), the log's entries the cycle's windows read
 	Changed    int // state changes applied
 	Errors     int // shipments whose answer could not be used, or whose call failed
 	Unknown    int // shipments the channel has never heard of
@@ -107,9 +107,10 @@ type Summary struct {
 	// Unregistered: feed entries about letters postvakt does not know
 	// (counted, not stored).
 	Unregistered int
-	// Late: feed entries a re-read kept that showed in the log later than
-	// the overlap reaches (reread.go).
-	Late int
+	// Reread: feed entries the wide re-read read (reread.go), not
+	// counted in Polled: the windows read most of them before. Late: those
+	// it kept that showed in the log later than the overlap reaches.
+	Reread, Late int
 	// Forgotten: letters the channel answered about before and now says it
 	// does not know, each made its own error (forgotten.go); counted in
 	// Errors too.
@@ -133,6 +134,7 @@ func (s *Summary) add(o Summary) {
 	s.Batches += o.Batches
 	s.Unanswered += o.Unanswered
 	s.Unregistered += o.Unregistered
+	s.Reread += o.Reread
 	s.Late += o.Late
 	s.Forgotten += o.Forgotten
 	s.Forgetful += o.Forgetful

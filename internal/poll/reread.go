@@ -38,7 +38,9 @@ var errRereadPaused = errors.New("re-read paused: the cycle's share of pages is 
 // cycle. An entry it keeps for the first time that was created more than
 // the overlap before the cursor is counted (postvakt_poll_results_total
 // {kind="late"}) and logged by reference: the overlap is too short for
-// this log.
+// this log. Its entries are counted apart from the cycle's reading
+// (Summary.Reread, not Polled; those kept before under kind="reread", not
+// "repeat"), so a cycle's figures do not double on the day it re-reads.
 func (p *Poller) reread(ctx context.Context, fs FeedStore, f channel.Feed, sum *Summary) error {
 	rf, ok := f.(channel.Rereader)
 	if !ok {

@@ -159,6 +159,12 @@ func (w *lateWorld) escalating(t *testing.T, i int) bool {
 // lateCounted is postvakt_poll_results_total{channel="digitalpost",kind="late"}.
 func (w *lateWorld) lateCounted(t *testing.T) float64 {
 	t.Helper()
+	return w.counted(t, "late")
+}
+
+// counted is postvakt_poll_results_total{channel="digitalpost",kind=kind}.
+func (w *lateWorld) counted(t *testing.T, kind string) float64 {
+	t.Helper()
 	mfs, err := w.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +178,7 @@ func (w *lateWorld) lateCounted(t *testing.T) float64 {
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			if labels["channel"] == "digitalpost" && labels["kind"] == "late" {
+			if labels["channel"] == "digitalpost" && labels["kind"] == kind {
 				return m.GetCounter().GetValue()
 			}
 		}
@@ -372,5 +378,49 @@ func TestFeedRereadLeavesTheCyclesAsTheyWere(t *testing.T) {
 	}
 	if cursor, _, err := w.st.FeedCursor(context.Background(), "digitalpost"); err != nil || cursor.Before(last) {
 		t.Errorf("after the re-read the cursor is %s, before %s (%v)", cursor, last, err)
+	}
+}
+
+// TestFeedRereadCountedApart: the re-read reads two days of the log again,
+// our letters' entries in it mostly kept before. Those entries are the re-read's figures
+// (Summary.Reread, kind="reread"), not the cycle's: the cycle that
+// re-reads counts in Polled and kind="repeat" only what its window read,
+// as the cycles before it did, so the cycle's figures are not doubled.
+func TestFeedRereadCountedApart(t *testing.T) {
+	w := newLateWorld(t, 100, 0)
+	w.cycles(t, w.start.Add(24*time.Hour))
+	before := w.counted(t, "repeat")
+	if w.counted(t, "reread") != 0 {
+		t.Fatal("entries counted as re-read before any re-read")
+	}
+	// The cycle before the re-read is due: its window's figures.
+	w.clock = w.start.Add(24*time.Hour - time.Minute)
+	plain, err := w.p.Poll(context.Background(), w.dp)
+	if err != nil || plain.Reread != 0 {
+		t.Fatalf("the cycle before the re-read: %+v, %v", plain, err)
+	}
+	windowRepeats := w.counted(t, "repeat") - before
+	// The cycle with the re-read.
+	w.clock = w.start.Add(24*time.Hour + time.Minute)
+	before = w.counted(t, "repeat")
+	sum, err := w.p.Poll(context.Background(), w.dp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two days of another sender's letter every 20 minutes, and ours.
+	if sum.Reread < 140 || sum.Late != 2 {
+		t.Errorf("the re-read read %d entries, %d late; want the two days' (over 140), 2 late", sum.Reread, sum.Late)
+	}
+	if sum.Polled > plain.Polled+2 {
+		t.Errorf("the cycle that re-read counted %d entries polled, the one before %d: the re-read's are counted in polled", sum.Polled, plain.Polled)
+	}
+	if got := w.counted(t, "repeat") - before; got != windowRepeats {
+		t.Errorf("kind=repeat grew by %v in the cycle that re-read, by %v in the one before: the re-read's entries are counted as repeats", got, windowRepeats)
+	}
+	// Of our letters' entries the re-read read, three were kept before
+	// (the two received, letter 1's available); the late two are new
+	// (kind=event). The other sender's are counted nowhere again.
+	if got := w.counted(t, "reread"); got != 3 {
+		t.Errorf("kind=reread is %v; want 3, the re-read's entries of our letters kept before", got)
 	}
 }
