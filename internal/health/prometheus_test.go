@@ -35,10 +35,11 @@ func TestShippedPrometheusRules(t *testing.T) {
 	known := map[string]bool{"postvakt_health_alert_firing": true, "postvakt_health_alerts_readable": true,
 		"postvakt_poll_calls_total": true, "up": true, "postvakt_database_up": true, "postvakt_poll_lag_seconds": true,
 		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true, "postvakt_job_interval_seconds": true,
-		"postvakt_certificate_expiry_seconds": true, "postvakt_database_figures_readable": true}
+		"postvakt_certificate_expiry_seconds": true, "postvakt_database_figures_readable": true, "postvakt_poll_results_total": true}
 	used := map[string]bool{}
 	metric := regexp.MustCompile(`\b(postvakt_[a-z_]+|up)\b`)
 	rules := map[string]bool{}
+	lateRule := ""
 	n := 0
 	for _, g := range doc.Groups {
 		for _, r := range g.Rules {
@@ -54,6 +55,15 @@ func TestShippedPrometheusRules(t *testing.T) {
 			}
 			for _, m := range regexp.MustCompile(`rule="([a-z_]+)"`).FindAllStringSubmatch(r.Expr, -1) {
 				rules[m[1]] = true
+			}
+			// A counter only grows: its value compared with a threshold
+			// fires for good once crossed; its increase or rate is what
+			// tells.
+			if strings.Contains(r.Expr, "_total") && !strings.Contains(r.Expr, "rate(") && !strings.Contains(r.Expr, "increase(") {
+				t.Errorf("%s: compares a counter's value, not its increase or rate", r.Alert)
+			}
+			if strings.Contains(r.Expr, `kind="late"`) {
+				lateRule = r.Labels["severity"]
 			}
 			if strings.Count(r.Expr, "(") != strings.Count(r.Expr, ")") {
 				t.Errorf("%s: unbalanced parentheses", r.Alert)
@@ -78,6 +88,11 @@ func TestShippedPrometheusRules(t *testing.T) {
 		if !used[want] {
 			t.Errorf("no Prometheus rule on %s", want)
 		}
+	}
+	// Digital Post entries that showed in the log late (the daily re-read
+	// kept them; the letters stood behind until then) warn an operator.
+	if lateRule != "warning" {
+		t.Errorf("the rule on Digital Post's late entries (kind=\"late\") has severity %q, want one with warning", lateRule)
 	}
 	if n < 7 {
 		t.Fatalf("%d rules", n)

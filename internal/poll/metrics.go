@@ -58,7 +58,7 @@ func (m *Metrics) changes(ch string, w store.PollWrite) {
 }
 
 // late counts the entries a re-read kept that showed in the log later
-// than the overlap reaches.
+// than the overlap reaches (n 0: the series shows, at 0).
 func (m *Metrics) late(ch string, n int) {
 	if m == nil {
 		return

@@ -52,6 +52,10 @@ func (p *Poller) reread(ctx context.Context, fs FeedStore, f channel.Feed, sum *
 	}
 	name := f.Name()
 	now := p.now()
+	// The late count shows at 0 from the first cycle: Prometheus's
+	// increase() sees no step in a series whose first sample is already 1,
+	// and the alert on late entries would miss a process's first.
+	p.metrics.late(name, 0)
 	cursor, ok, err := fs.FeedCursor(ctx, name)
 	if err != nil || !ok {
 		return err // nothing read yet: nothing to read again
