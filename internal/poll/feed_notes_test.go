@@ -48,6 +48,8 @@ type notesLog struct {
 	newestFirst bool
 	// firstPageOnly: the log ignores page and answers the first page.
 	firstPageOnly bool
+	// refuse, when set, says whether the log answers a query 400.
+	refuse func(q url.Values) bool
 	// fail, when set, may answer a request itself (true).
 	fail func(w http.ResponseWriter, page int) bool
 	// now, when set, hides the entries stored after it (and those not
@@ -112,6 +114,10 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 	l.mu.Unlock()
 	if asked != nil {
 		asked(q)
+	}
+	if l.refuse != nil && l.refuse(q) {
+		http.Error(w, `{"title":"Bad Request","status":400}`, http.StatusBadRequest)
+		return
 	}
 	if fail != nil && fail(w, page) {
 		return
@@ -322,6 +328,55 @@ func TestFeedNotesNewestFirst(t *testing.T) {
 				t.Errorf("%d of %d letters never opened: their MESSAGE_READ entries were passed by the cursor (%v)", len(lost), n, lost)
 			}
 		})
+	}
+}
+
+// TestFeedNotesRefusedSortAndSize: a log that answers 400 to sortFields
+// and to pages over 100 (the notes document neither a maximum nor the sort
+// fields it takes; it then lists the newest first) is read all the same:
+// the adapter finds what it takes in the first cycle, the poller reads it
+// as a log not ordered oldest first (the cursor moving once a window is
+// read whole), and every letter ends opened. Only the first cycle meets a
+// 400.
+func TestFeedNotesRefusedSortAndSize(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	const n = 60
+	notesLetters(t, st, n, now.Add(-3*time.Hour))
+	var refused []int // per cycle
+	l := &notesLog{newestFirst: true, refuse: func(q url.Values) bool {
+		size, _ := strconv.Atoi(q.Get("size"))
+		if size > 100 || q.Has("sortFields") {
+			refused[len(refused)-1]++
+			return true
+		}
+		return false
+	}}
+	l.addReads(now, n) // a letter read every two minutes from an hour ago, half still to come
+	clock := now
+	l.now = func() time.Time { return clock }
+	dp := l.client(t, 500)
+	p := notesPoller(st, func() time.Time { return clock })
+	for range 8 {
+		refused = append(refused, 0)
+		if _, err := p.Poll(ctx, dp); err != nil {
+			t.Fatalf("cycle at %s: %v", clock, err)
+		}
+		clock = clock.Add(15 * time.Minute)
+	}
+	if refused[0] == 0 {
+		t.Fatal("the log refused nothing: nothing tested")
+	}
+	for i, r := range refused[1:] {
+		if r != 0 {
+			t.Errorf("cycle %d met %d refusals; what the log takes is kept after the first", i+1, r)
+		}
+	}
+	for id, s := range notesStates(t, st.DB()) {
+		if s != model.StateOpened {
+			t.Errorf("letter %s is %s, want opened", id, s)
+		}
 	}
 }
 
