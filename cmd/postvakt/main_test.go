@@ -162,6 +162,14 @@ func TestPolicyCheckCommand(t *testing.T) {
 	if out, _, code := run(t, "", "policy", "check", good); code != 0 || !strings.Contains(out, "senders.yaml: none, reminders name no contact") {
 		t.Fatalf("no senders.yaml: exit %d, out:\n%s", code, out)
 	}
+	// The summary counts the contacts and the organisations the subject
+	// does not name (name_in_subject: false, which needs no contact).
+	os.WriteFile(filepath.Join(good, "senders.yaml"), []byte("senders:\n  964338531:\n    email: postmottak@bergen.kommune.no\n"+
+		"  974760673:\n    name_in_subject: false\n"), 0o644)
+	if out, _, code := run(t, "", "policy", "check", good); code != 0 ||
+		!strings.Contains(out, "contacts of 1 sending organisation(s), named in their reminders; 1 not named in the reminders' subject") {
+		t.Fatalf("senders.yaml with name_in_subject: exit %d, out:\n%s", code, out)
+	}
 	// A sending organisation's contact that is not one is found by the
 	// check too, at its line.
 	os.WriteFile(filepath.Join(good, "senders.yaml"), []byte("senders:\n  964338531:\n    phone: \"ring oss\"\n"), 0o644)

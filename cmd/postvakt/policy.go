@@ -52,7 +52,7 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 	if _, err := os.Stat(senders); err != nil {
 		fmt.Printf("%s: none, reminders name no contact\n", senders)
 	} else {
-		fmt.Printf("%s: contacts of %d sending organisation(s), named in their reminders\n", senders, len(set.Contacts()))
+		fmt.Printf("%s: %s\n", senders, sendersSummary(set.Senders()))
 	}
 	fmt.Println(healthSummary(health))
 	return nil
@@ -108,4 +108,24 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 		fmt.Printf("  %-12s due %s, sent from %s\n", s.Step, s.Due.In(loc).Format("Mon 2006-01-02 15:04"), s.SendAt.In(loc).Format("Mon 2006-01-02 15:04"))
 	}
 	return nil
+}
+
+// sendersSummary says what senders.yaml sets: how many sending
+// organisations have a contact, and how many the reminders' subject does
+// not name (said only when any).
+func sendersSummary(senders map[string]policy.Sender) string {
+	contacts, unnamed := 0, 0
+	for _, s := range senders {
+		if !s.Contact.IsZero() {
+			contacts++
+		}
+		if s.NotInSubject {
+			unnamed++
+		}
+	}
+	out := fmt.Sprintf("contacts of %d sending organisation(s), named in their reminders", contacts)
+	if unnamed > 0 {
+		out += fmt.Sprintf("; %d not named in the reminders' subject (name_in_subject: false)", unnamed)
+	}
+	return out
 }

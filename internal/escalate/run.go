@@ -342,7 +342,8 @@ func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 			item, due := r.handle(sh, d, recipient)
 			item.NameUnit = p.Reminders.NamesUnit()
 			if due {
-				item.SenderContact = r.e.Policies.Contact(sh.SenderOrg)
+				s := r.e.Policies.Sender(sh.SenderOrg)
+				item.SenderContact, item.SenderNotInSubject = s.Contact, s.NotInSubject
 			}
 			return item, due
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -24,8 +25,8 @@ func TestReminderNamesWhoSentItAndWhomToAsk(t *testing.T) {
 	for _, withContact := range []bool{true, false} {
 		h := newHarness(t)
 		if withContact {
-			h.esc.Policies = h.esc.Policies.WithContacts(map[string]model.Contact{
-				bergen: {Email: "postmottak@bergen.kommune.no", Phone: "+47 55 56 55 56"}})
+			h.esc.Policies = h.esc.Policies.WithSenders(map[string]policy.Sender{
+				bergen: {Contact: model.Contact{Email: "postmottak@bergen.kommune.no", Phone: "+47 55 56 55 56"}}})
 		}
 		h.register(confidential(firmaA, 2)...)
 		h.contacts(firmaA)
@@ -77,4 +78,46 @@ func TestReminderNamesWhoSentItAndWhomToAsk(t *testing.T) {
 		}
 		h.checkLogs()
 	}
+}
+
+// TestSenderKeptOutOfTheSubject: a sending organisation that senders.yaml
+// keeps out of the subject (name_in_subject: false, without a contact)
+// reaches the business, read back from the SMTP server, with a subject
+// that does not name it in either language and a From line by number; the
+// list of letters further down names it.
+func TestSenderKeptOutOfTheSubject(t *testing.T) {
+	t.Parallel()
+	const bergen, name = "964338531", "Krisesenteret i Bergen IKS"
+	h := newHarness(t)
+	h.esc.Policies = h.esc.Policies.WithSenders(map[string]policy.Sender{bergen: {NotInSubject: true}})
+	h.register(confidential(firmaA, 2)...)
+	h.contacts(firmaA)
+	ctx := context.Background()
+	if err := h.st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: bergen, Status: 200, Name: name,
+		Body: []byte(`{"organisasjonsnummer":"` + bergen + `"}`), FetchedAt: monday}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.FillOrgNames(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.run(due1)
+	msgs := h.mp.Messages(t)
+	if len(msgs) != 1 {
+		t.Fatalf("%d reminders, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if strings.Contains(m.Subject, "Krisesenteret") || !strings.HasPrefix(m.Subject, "Påminnelse: 2 uåpnede brev i Altinn til org.nr. "+firmaA) {
+		t.Errorf("subject %q: want it without the sender's name", m.Subject)
+	}
+	text := strings.ReplaceAll(m.Text, "\r\n", "\n")
+	for _, want := range []string{
+		"\nFra org.nr. " + bergen + " (navnet står lenger ned)\n",
+		"\nFrom org.nr. " + bergen + " (named below)\n",
+		"Avsender: " + name + " (org.nr. " + bergen + ")",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the reminder lacks %q:\n%s", want, text)
+		}
+	}
+	h.checkLogs()
 }

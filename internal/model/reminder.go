@@ -28,6 +28,13 @@ type ReminderItem struct {
 	// (policies/senders.yaml), zero when it has none: the reminder tells
 	// the receiver whom to ask.
 	SenderContact Contact
+	// SenderNotInSubject says the reminder's subject must not name the
+	// sending organisation (policies/senders.yaml, name_in_subject: false):
+	// its very name tells what the letters are about, and a subject shows
+	// on a locked phone. The body's first lines, which inbox lists and
+	// notifications show beside the subject, give it by number; the list
+	// of letters and the contact lines further down by name.
+	SenderNotInSubject bool
 	// NameUnit says the policy lets the reminder name the sending unit;
 	// false (the default) shows the sending organisation and the reference
 	// only: a unit name such as "Barnevernstjenesten" tells whoever reads a

@@ -8,13 +8,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"postvakt/internal/model"
 )
 
 // LoadDir reads every *.yaml file directly in dir (one policy per file;
 // health.yaml, the health rules, is LoadHealth's; senders.yaml, the sending
-// organisations' contacts, goes with the set; subdirectories and other
+// organisations' contacts and subject settings, goes with the set; subdirectories and other
 // files are ignored, except *.yml which is
 // reported because it would silently not load), validates each file and
 // the set as a whole, and returns the set. When there is any problem the
@@ -30,7 +28,7 @@ func LoadDir(dir string) (*Set, []Problem) {
 		return nil, problems
 	}
 	var files []parsed
-	var contacts map[string]model.Contact
+	var senders map[string]Sender
 	complete := true // every file yielded a policy with a sound match section
 	for _, e := range entries {
 		name := e.Name()
@@ -41,7 +39,7 @@ func LoadDir(dir string) (*Set, []Problem) {
 		case name == SendersFile:
 			data, err := os.ReadFile(path)
 			var ps []Problem
-			contacts, ps = loadSenders(path, data, err)
+			senders, ps = loadSenders(path, data, err)
 			problems = append(problems, ps...)
 			continue
 		case strings.HasSuffix(name, ".yml"):
@@ -90,7 +88,7 @@ func LoadDir(dir string) (*Set, []Problem) {
 		return nil, problems
 	}
 	set := NewSet(policies...)
-	set.contacts = contacts
+	set.senders = senders
 	return set, nil
 }
 

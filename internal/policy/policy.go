@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"postvakt/internal/calendar"
-	"postvakt/internal/model"
 )
 
 // Recipient kinds, as in Facts.RecipientKind and match.recipient_kind.
@@ -262,9 +261,10 @@ func (f Facts) String() string {
 // Set is a validated set of policies, as returned by LoadDir.
 type Set struct {
 	policies []*Policy // sorted by name
-	// contacts are the sending organisations' public contacts by number
-	// (SendersFile).
-	contacts map[string]model.Contact
+	// senders are what SendersFile says of each sending organisation, by
+	// number: its public contact, and whether the reminders' subject may
+	// name it.
+	senders map[string]Sender
 }
 
 // NewSet builds a set from policies that were built by hand (e.g. in

@@ -14,19 +14,35 @@ import (
 	"postvakt/internal/model"
 )
 
-// SendersFile is the file in the policy folder that gives the sending
-// organisations' public contacts: the reminder to a receiving organisation
-// names, for each sender of its letters that has one, whom to ask (e-mail
-// and/or phone). It is not an escalation policy: LoadDir reads it beside
-// the policies, and its problems are the set's, reported by `postvakt
-// policy check` and refusing the service's start like a policy's. Without
-// the file, reminders name no contact. Format (see policies/senders.yaml):
+// SendersFile is the file in the policy folder that says what the
+// reminders to receiving organisations say of each sending organisation:
+// its public contact, whom to ask (e-mail and/or phone), and whether the
+// subject may name it. It is not an escalation policy: LoadDir reads it
+// beside the policies, and its problems are the set's, reported by
+// `postvakt policy check` and refusing the service's start like a
+// policy's. Without the file, reminders name no contact and name a single
+// sender in the subject. Format (see policies/senders.yaml):
 //
 //	senders:
 //	  964338531:                      # the sending organisation's number (or CVR)
 //	    email: postmottak@bergen.kommune.no
 //	    phone: "+47 55 56 55 56"
+//	  987654325:
+//	    name_in_subject: false        # its name tells what the letters are about
 const SendersFile = "senders.yaml"
+
+// Sender is what SendersFile says of one sending organisation.
+type Sender struct {
+	// Contact is its public contact for questions, zero when it gives
+	// none.
+	Contact model.Contact
+	// NotInSubject is name_in_subject: false: the reminders' subject does
+	// not name the organisation, whose very name tells what its letters
+	// are about ("Krisesenteret i Bergen IKS", "Familievernkontoret"); a
+	// subject shows on a locked phone and in a shared inbox's list. The
+	// default (false: named) is the reminder as before the setting.
+	NotInSubject bool
+}
 
 // Phone numbers in SendersFile have between minPhoneDigits and
 // maxPhoneDigits digits (E.164 allows at most 15, country code included;
@@ -37,17 +53,17 @@ const (
 )
 
 // ParseSenders reads a senders.yaml's content; file names it in problems.
-// It returns each sending organisation's contact by its number; when
-// there is any problem, the contacts are nil and every problem is
+// It returns what it says of each sending organisation by its number; when
+// there is any problem, the senders are nil and every problem is
 // returned.
-func ParseSenders(file string, data []byte) (map[string]model.Contact, []Problem) {
+func ParseSenders(file string, data []byte) (map[string]Sender, []Problem) {
 	r := &reader{file: file, root: SendersFile}
-	contacts := map[string]model.Contact{}
+	senders := map[string]Sender{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return contacts, nil // an empty file (or only comments): no contacts
+			return senders, nil // an empty file (or only comments): no senders
 		}
 		r.syntax(err)
 		return nil, r.problems
@@ -62,18 +78,19 @@ func ParseSenders(file string, data []byte) (map[string]model.Contact, []Problem
 	if len(doc.Content) > 0 {
 		root := deref(doc.Content[0])
 		r.mapping("", root.Line, root, []field{
-			{"senders", false, func(path string, _, n *yaml.Node) { r.senders(path, n, contacts) }},
+			{"senders", false, func(path string, _, n *yaml.Node) { r.senders(path, n, senders) }},
 		})
 	}
 	if len(r.problems) > 0 {
 		sortProblems(r.problems)
 		return nil, r.problems
 	}
-	return contacts, nil
+	return senders, nil
 }
 
-// senders reads the senders mapping: organisation number to contact.
-func (r *reader) senders(section string, n *yaml.Node, contacts map[string]model.Contact) {
+// senders reads the senders mapping: organisation number to its contact
+// and subject setting.
+func (r *reader) senders(section string, n *yaml.Node, senders map[string]Sender) {
 	n = deref(n)
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return
@@ -95,25 +112,30 @@ func (r *reader) senders(section string, n *yaml.Node, contacts map[string]model
 		}
 		first[org] = key.Line
 		path := join(section, org)
-		var c model.Contact
+		var s Sender
 		good := true
 		if !r.mapping(path, key.Line, value, []field{
 			{"email", false, func(path string, _, n *yaml.Node) {
 				v, ok := r.publicEmail(path, n)
-				c.Email, good = v, good && ok
+				s.Contact.Email, good = v, good && ok
+			}},
+			{"name_in_subject", false, func(path string, _, n *yaml.Node) {
+				v, ok := r.boolean(path, n)
+				s.NotInSubject, good = !v, good && ok
 			}},
 			{"phone", false, func(path string, _, n *yaml.Node) {
 				v, ok := r.phone(path, n)
-				c.Phone, good = v, good && ok
+				s.Contact.Phone, good = v, good && ok
 			}},
 		}) || !good {
 			continue
 		}
-		if c.IsZero() {
-			r.addf(key.Line, "%s: give email or phone (or both): the contact the reminders name for questions", path)
+		if s == (Sender{}) {
+			r.addf(key.Line, "%s: give email or phone (or both), the contact the reminders name for questions, "+
+				"or name_in_subject: false (name_in_subject: true alone is the default)", path)
 			continue
 		}
-		contacts[org] = c
+		senders[org] = s
 	}
 }
 
@@ -159,23 +181,24 @@ func (r *reader) phone(path string, n *yaml.Node) (string, bool) {
 	return v, true
 }
 
-// Contact returns the public contact of the sending organisation org from
-// the set's senders.yaml, zero when it has none.
-func (s *Set) Contact(org string) model.Contact { return s.contacts[org] }
+// Sender returns what the set's senders.yaml says of the sending
+// organisation org, zero when it is not listed (no contact, named in the
+// subject).
+func (s *Set) Sender(org string) Sender { return s.senders[org] }
 
-// Contacts returns the sending organisations' contacts by number (a
-// copy).
-func (s *Set) Contacts() map[string]model.Contact { return maps.Clone(s.contacts) }
+// Senders returns what senders.yaml says of each sending organisation, by
+// number (a copy).
+func (s *Set) Senders() map[string]Sender { return maps.Clone(s.senders) }
 
-// WithContacts returns a copy of the set with the sending organisations'
-// contacts given (for sets built by NewSet; LoadDir reads SendersFile).
-func (s *Set) WithContacts(contacts map[string]model.Contact) *Set {
-	return &Set{policies: s.policies, contacts: maps.Clone(contacts)}
+// WithSenders returns a copy of the set with the sending organisations
+// given (for sets built by NewSet; LoadDir reads SendersFile).
+func (s *Set) WithSenders(senders map[string]Sender) *Set {
+	return &Set{policies: s.policies, senders: maps.Clone(senders)}
 }
 
 // loadSenders reads the senders file at path (found by LoadDir) for the
 // set.
-func loadSenders(path string, data []byte, err error) (map[string]model.Contact, []Problem) {
+func loadSenders(path string, data []byte, err error) (map[string]Sender, []Problem) {
 	if err != nil {
 		return nil, []Problem{{File: path, Message: fmt.Sprintf("cannot read the senders' contacts: %v", unwrapPath(err))}}
 	}

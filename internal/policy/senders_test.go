@@ -34,7 +34,7 @@ senders:
 		"974760673": {Phone: "55565556"},
 		"991825827": {},
 	} {
-		if got := set.Contact(org); got != want {
+		if got := set.Sender(org).Contact; got != want {
 			t.Errorf("Contact(%s) = %+v, want %+v", org, got, want)
 		}
 	}
@@ -46,7 +46,7 @@ senders:
 	// problem.
 	for _, files := range []map[string]string{{"default.yaml": catchAll}, {"default.yaml": catchAll, SendersFile: "# none yet\n"}} {
 		set, problems := LoadDir(writeDir(t, files))
-		if len(problems) > 0 || set == nil || !set.Contact("964338531").IsZero() {
+		if len(problems) > 0 || set == nil || set.Sender("964338531") != (Sender{}) {
 			t.Errorf("%v: set %v, problems %v", files, set, problems)
 		}
 	}
@@ -88,7 +88,7 @@ contacts: {}
 		{file, 7, "senders.964338531.email: \"Bergen <postmottak@bergen.kommune.no>\" is not a plain e-mail address"},
 		{file, 9, "senders.974760673.phone: \"55 56 55 5x\" is not a phone number"},
 		{file, 11, "senders.991825827.phone: \"1234\" is not a phone number (5 to 15 digits, not 4)"},
-		{file, 13, `unknown field "fax" in senders.64942212 (known: email, phone)`},
+		{file, 13, `unknown field "fax" in senders.64942212 (known: email, name_in_subject, phone)`},
 		{file, 12, "senders.64942212: give email or phone (or both)"},
 		{file, 14, "senders.29189846: give email or phone (or both)"},
 		{file, 15, "senders: organisation 964338531 given twice (first at line 6)"},
@@ -121,4 +121,59 @@ func TestUnknownTopFieldNamesTheFile(t *testing.T) {
 	if problems := parseFile("p/x.yaml", []byte(catchAll+"extra: 1\n")).problems; len(problems) != 1 || !strings.Contains(problems[0].Message, `unknown field "extra" in policy`) {
 		t.Errorf("a policy's problems %v, want unknown field \"extra\" in policy", problems)
 	}
+}
+
+// name_in_subject: false keeps an organisation's name out of the
+// reminders' subject, with a contact or without one (a sender whose name
+// tells the subject need not give one). Not given, or true, the subject
+// names it as before; so does an organisation not listed.
+func TestSendersNameInSubject(t *testing.T) {
+	senders, problems := ParseSenders("p/"+SendersFile, []byte(`senders:
+  964338531:
+    email: postmottak@bergen.kommune.no
+  974760673:
+    name_in_subject: false
+  991825827:
+    phone: "56 15 80 00"
+    name_in_subject: false
+  64942212:
+    email: borgerservice@kk.dk
+    name_in_subject: true
+`))
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	for org, want := range map[string]Sender{
+		"964338531": {Contact: model.Contact{Email: "postmottak@bergen.kommune.no"}},
+		"974760673": {NotInSubject: true},
+		"991825827": {Contact: model.Contact{Phone: "56 15 80 00"}, NotInSubject: true},
+		"64942212":  {Contact: model.Contact{Email: "borgerservice@kk.dk"}},
+	} {
+		if got := senders[org]; got != want {
+			t.Errorf("%s: %+v, want %+v", org, got, want)
+		}
+	}
+	if got := NewSet().WithSenders(senders).Sender("986105174"); got != (Sender{}) {
+		t.Errorf("an organisation not listed: %+v, want no contact and named in the subject", got)
+	}
+}
+
+// A name_in_subject that is no boolean, and an entry that says nothing
+// but the default (name_in_subject: true alone), are problems at their
+// lines.
+func TestSendersNameInSubjectProblems(t *testing.T) {
+	const file = "p/" + SendersFile
+	_, problems := ParseSenders(file, []byte(`senders:
+  964338531:
+    name_in_subject: maybe
+  974760673:
+    name_in_subject: true
+  991825827:
+    name_in_subject:
+`))
+	matchProblems(t, problems, []want{
+		{file, 3, "senders.964338531.name_in_subject: wrong type: want a boolean (true or false)"},
+		{file, 4, "senders.974760673: give email or phone (or both), the contact the reminders name for questions, or name_in_subject: false"},
+		{file, 7, "senders.991825827.name_in_subject: wrong type: want a boolean (true or false)"},
+	})
 }

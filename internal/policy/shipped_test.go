@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -62,5 +64,33 @@ func TestShippedPolicies(t *testing.T) {
 		if !ok || dk.Calendar.Name() != "DK" || dk.Print.Via != PrintViaDigitalPost || !dk.Print.Enabled {
 			t.Errorf("%s: %+v", name, dk)
 		}
+	}
+}
+
+// The example in the shipped senders.yaml, commented out, is valid once
+// uncommented, and says what its comments say: Bergen kommune's contact,
+// and an organisation kept out of the subject without one.
+func TestShippedSendersExample(t *testing.T) {
+	data, err := os.ReadFile("../../policies/senders.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, ok := strings.Cut(string(data), "\n# senders:\n")
+	if !ok {
+		t.Fatal("no commented-out example (# senders:) in policies/senders.yaml")
+	}
+	lines := []string{"senders:"}
+	for _, line := range strings.Split(strings.TrimSpace(example), "\n") {
+		lines = append(lines, strings.TrimPrefix(line, "# "))
+	}
+	senders, problems := ParseSenders("senders.yaml", []byte(strings.Join(lines, "\n")))
+	if len(problems) > 0 {
+		t.Fatalf("the example has problems: %v", problems)
+	}
+	if s := senders["964338531"]; s.Contact.Email == "" || s.NotInSubject {
+		t.Errorf("Bergen kommune: %+v, want a contact and named in the subject", s)
+	}
+	if s := senders["987654325"]; !s.NotInSubject || !s.Contact.IsZero() {
+		t.Errorf("the crisis centre: %+v, want kept out of the subject, no contact", s)
 	}
 }

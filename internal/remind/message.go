@@ -136,9 +136,9 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		}
 		w("")
 		if noAccess {
-			// From one sender, named (never its unit); from several, those
-			// the list names.
-			p(l.T(k.noAccess, "Count", len(senders), "Sender", OrgName(l, senders[0].name, senders[0].org)))
+			// From one sender, named as the From line names it (never its
+			// unit); from several, those the list names.
+			p(l.T(k.noAccess, "Count", len(senders), "Sender", topName(l, senders[0])))
 			w("")
 		}
 		p(l.T(k.waiting, "Count", n))

@@ -5,16 +5,18 @@ import (
 	"postvakt/internal/model"
 )
 
-// senderOrg is a sending organisation: its number, name ("" unknown) and
-// public contact (zero: none).
+// senderOrg is a sending organisation: its number, name ("" unknown),
+// public contact (zero: none), and whether the subject must not name it
+// (model.ReminderItem.SenderNotInSubject).
 type senderOrg struct {
-	org, name string
-	contact   model.Contact
+	org, name    string
+	contact      model.Contact
+	notInSubject bool
 }
 
 // senderOrgs are the sending organisations of a reminder's letters, in
 // the order they first appear, each with its name and contact when any
-// letter has them.
+// letter has them, and kept out of the subject when any letter says so.
 func senderOrgs(ss []Shipment) []senderOrg {
 	var out []senderOrg
 	at := map[string]int{}
@@ -30,6 +32,7 @@ func senderOrgs(ss []Shipment) []senderOrg {
 		if out[i].contact.IsZero() {
 			out[i].contact = s.SenderContact
 		}
+		out[i].notInSubject = out[i].notInSubject || s.SenderNotInSubject
 	}
 	return out
 }
@@ -51,21 +54,42 @@ func senderNames(senders []senderOrg) map[string]string {
 // reminder is to: the sending organisation by name and number (never a
 // unit), or, for letters of several, how many (the list names them, as
 // the no-access notice says). A business that did not expect the e-mail
-// must see at once whose letters wait. senders is not empty.
+// must see at once whose letters wait. An organisation the subject must
+// not name is given by its number here too, saying that its name follows
+// further down (topName). senders is not empty.
 func fromLine(l *i18n.Localizer, senders []senderOrg) string {
-	if len(senders) > 1 {
+	switch s := senders[0]; {
+	case len(senders) > 1:
 		return l.T("mail.reminder.from_many", "Count", len(senders))
+	case s.notInSubject && s.name != "":
+		return l.T("mail.reminder.from_unnamed", "Sender", topName(l, s))
+	default:
+		return l.T("mail.reminder.from", "Sender", topName(l, s))
 	}
-	return l.T("mail.reminder.from", "Sender", OrgName(l, senders[0].name, senders[0].org))
+}
+
+// topName names the sending organisation s in the body's first paragraphs
+// (the From line, the no-access notice): by name and number, or by number
+// alone when the subject must not name it. Inbox lists and phone
+// notifications show a message's first lines beside its subject, so a name
+// kept out of the subject is kept out of them too; the list of letters
+// and the contact lines, further down, name it, as the business must know
+// whose letters wait once it has opened the message.
+func topName(l *i18n.Localizer, s senderOrg) string {
+	if s.notInSubject {
+		return OrgName(l, "", s.org)
+	}
+	return OrgName(l, s.name, s.org)
 }
 
 // subjectFrom is the subject's " fra Bergen kommune" in l's language when
-// the letters have one sender and its name is known, "" else: the inbox
-// shows whose letters wait before the message is opened. The name alone
-// (a subject must stay short on a phone; a second number beside the
+// the letters have one sender, its name is known and senders.yaml does
+// not keep it out of the subject (name_in_subject: false), "" else: the
+// inbox shows whose letters wait before the message is opened. The name
+// alone (a subject must stay short on a phone; a second number beside the
 // receiver's would confuse).
 func subjectFrom(l *i18n.Localizer, senders []senderOrg) string {
-	if len(senders) != 1 || senders[0].name == "" {
+	if len(senders) != 1 || senders[0].name == "" || senders[0].notInSubject {
 		return ""
 	}
 	return l.T("mail.reminder.subject_from", "Sender", senders[0].name)
