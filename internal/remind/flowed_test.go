@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"postvakt/internal/model"
 	"postvakt/internal/remind/mailpittest"
 )
 
@@ -19,8 +21,8 @@ import (
 // width, instead of wrapping every 72-character line into a long one and a
 // short one; the numbered steps and the letters' lines keep their breaks
 // and indentation (space-stuffed on the wire, so the reader gets them
-// back as composed); a client that does not reflow shows the text as
-// composed.
+// back as composed, and no soft break before an indented line); a client
+// that does not reflow shows the text as composed.
 func TestReminderReflowsOnAPhone(t *testing.T) {
 	t.Parallel()
 	st, g := fixture(t, 2)
@@ -47,9 +49,20 @@ func TestReminderReflowsOnAPhone(t *testing.T) {
 			t.Errorf("reflowed, the reminder lacks %q:\n%s", want, phone)
 		}
 	}
-	for i, line := range strings.Split(m.Text, "\n") {
-		if strings.HasPrefix(line, " ") && strings.HasSuffix(line, " ") {
-			t.Errorf("line %d is indented and soft-broken: a reader would join its indentation into the text: %q", i+1, line)
+	checkNoIndentJoined(t, m.Text)
+}
+
+// checkNoIndentJoined fails t when a soft-broken line of text (ending in a
+// space) is followed by an indented one: a reader that reflows would join
+// the indentation into the text ("Avsender: …      Sendt: …"). An indented
+// line may end in a space only when its continuation starts at the margin
+// (a contact line broken after its label, flowLine).
+func checkNoIndentJoined(t *testing.T, text string) {
+	t.Helper()
+	lines := strings.Split(text, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if strings.HasSuffix(lines[i], " ") && strings.HasPrefix(lines[i+1], " ") {
+			t.Errorf("line %d is soft-broken before an indented line: a reader would join the indentation into the text: %q / %q", i+1, lines[i], lines[i+1])
 		}
 	}
 }
@@ -120,5 +133,67 @@ func TestFlowedOnTheWire(t *testing.T) {
 	}
 	if decoded, err = io.ReadAll(quotedprintable.NewReader(msg.Body)); err != nil || strings.ReplaceAll(string(decoded), "\r\n", "\n") != body {
 		t.Errorf("a message not flowed is space-stuffed (%v):\n%q", err, decoded)
+	}
+}
+
+// TestLongContactLineFlowsOnTheWire: a contact line longer than a line
+// may be (an e-mail address of 66 characters under its label: 78, and 79
+// space-stuffed, where RFC 3676 wants at most 78 and the reminder's text
+// is filled to lineWidth) is soft-broken after its label on the wire, as
+// read back from the SMTP server: no line as sent passes 78 characters,
+// none with a word boundary passes lineWidth (one more space-stuffed); the
+// label ends in a space (encoded =20, so no relay trims it) and the
+// address follows whole at the margin. A reader that reflows joins it back
+// into the line as composed, in both languages; the text read back is the
+// composed body.
+func TestLongContactLineFlowsOnTheWire(t *testing.T) {
+	t.Parallel()
+	const addr = "postmottak.familievernkontoret.for.bergen.og.omegn.vest@bufetat.no"
+	st, g := fixture(t, 2)
+	for i := range g.Shipments {
+		g.Shipments[i].SenderOrgName = "Bergen kommune"
+		g.Shipments[i].SenderContact = model.Contact{Email: addr, Phone: "+47 55 56 55 56"}
+	}
+	m, out := deliverOnly(t, st, g, "post@firma.no", time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC))
+	msg, err := mail.ReadMessage(strings.NewReader(m.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type")); err != nil || params["format"] != "flowed" {
+		t.Fatalf("Content-Type %q: want format=flowed", msg.Header.Get("Content-Type"))
+	}
+	encoded, err := io.ReadAll(msg.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encodedText := strings.ReplaceAll(string(encoded), "\r\n", "\n")
+	decoded, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(encodedText)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wire := string(decoded)
+	for i, line := range strings.Split(wire, "\n") {
+		n := utf8.RuneCountInString(line)
+		if n > 78 || (n > lineWidth+1 && len(strings.Fields(line)) > 1) {
+			t.Errorf("line %d as sent has %d characters: %q", i+1, n, line)
+		}
+	}
+	for _, want := range []string{"\n     E-post: \n" + addr + "\n", "\n     E-mail: \n" + addr + "\n"} {
+		if !strings.Contains(wire, want) {
+			t.Errorf("the wire lacks the contact line soft-broken after its label %q:\n%s", want, wire)
+		}
+	}
+	if !strings.Contains(encodedText, "E-post:=20\n") {
+		t.Errorf("the soft break's space is not encoded at the line's end:\n%s", encodedText)
+	}
+	if m.Text != out.Message.Body {
+		t.Errorf("the text read back differs from the composed one:\n%s\n---\n%s", m.Text, out.Message.Body)
+	}
+	checkNoIndentJoined(t, m.Text)
+	phone := mailpittest.Reflowed(m.Text)
+	for _, want := range []string{"\n    E-post: " + addr + "\n    Telefon: +47 55 56 55 56\n", "\n    E-mail: " + addr + "\n    Phone: +47 55 56 55 56\n"} {
+		if !strings.Contains(phone, want) {
+			t.Errorf("reflowed, the reminder lacks %q:\n%s", want, phone)
+		}
 	}
 }

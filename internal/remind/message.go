@@ -120,7 +120,12 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 	m.Subject = mail.Joined(func(l *i18n.Localizer) string {
 		return l.T(subject, "Count", n, "Org", org, "From", subjectFrom(l, senders))
 	})
-	m.Body = mail.Body(func(l *i18n.Localizer, w func(string)) {
+	m.Body = mail.Body(func(l *i18n.Localizer, line func(string)) {
+		w := func(text string) { // a line, soft-broken when it passes lineWidth
+			for _, s := range flowLine(text, lineWidth) {
+				line(s)
+			}
+		}
 		p := func(text string) { // a paragraph, filled to lineWidth
 			for _, line := range fill(text, lineWidth) {
 				w(line)
@@ -166,7 +171,8 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 			under := strings.Repeat(" ", len(item))
 			w("")
 			// The reference whole on its line, however long: it is what the
-			// receiver looks the letter up by.
+			// receiver looks the letter up by (w soft-breaks before it a line
+			// too long, which a reflowing reader joins again: flowLine).
 			w(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()))
 			p(under + l.T("mail.reminder.sender", "Sender", sender(l, s, names)))
 			p(under + l.T("mail.reminder.sent", "Count", waitingDays(s, now), "Reminder", s.Reminder,
@@ -202,7 +208,9 @@ func moreLetters(mail i18n.Mail, ss []Shipment, names map[string]string) string 
 	b.WriteString("\n-- " + mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.reminder.more_heading") }) + " --\n\n")
 	for i, s := range ss[maxListed:] {
 		item := fmt.Sprintf("  %d. ", maxListed+i+1)
-		b.WriteString(item + channel.Ref(s.Channel, s.ChannelID, l.Lang()) + "\n")
+		for _, line := range flowLine(item+channel.Ref(s.Channel, s.ChannelID, l.Lang()), lineWidth) {
+			b.WriteString(line + "\n")
+		}
 		for _, line := range fill(strings.Repeat(" ", len(item))+sender(l, s, names)+", "+s.SentAt.In(oslo).Format(l.T("mail.date")), lineWidth) {
 			b.WriteString(line + "\n")
 		}

@@ -98,8 +98,10 @@ func subjectFrom(l *i18n.Localizer, senders []senderOrg) string {
 // contactLines writes, in l's language, whom to ask about the letters:
 // each sending organisation with a public contact (policies/senders.yaml)
 // by name and number, then its e-mail address and phone number on lines
-// of their own (whole, and a tap away on a phone). It reports whether it
-// wrote anything: nothing when no sender has a contact.
+// of their own (whole, and a tap away on a phone; w soft-breaks one too
+// long after its label, flowLine, and a reflowing reader joins it again).
+// It reports whether it wrote anything: nothing when no sender has a
+// contact.
 func contactLines(l *i18n.Localizer, senders []senderOrg, w, p func(string)) bool {
 	var with []senderOrg
 	for _, s := range senders {

@@ -111,3 +111,45 @@ func listMarker(s string) string {
 	}
 	return s[:i+2]
 }
+
+// flowLine returns a line written whole rather than filled (a contact's
+// e-mail address or phone number under its label, a letter's reference)
+// as it is when it fits in width characters; else broken at its last space
+// within width, the space kept at the line's end (a soft break, as fill's),
+// and the rest on lines of their own at the margin, broken so again. A
+// reader that reflows (format=flowed) joins the pieces back into the line
+// as written: the rest goes unindented, since an indented continuation
+// would put its indentation inside the joined line ("E-post:      post@…").
+// A reader that does not reflow shows the rest at the margin, the address
+// whole on its line. A word longer than width stays whole, broken after;
+// the indentation's spaces are no place to break. Lines fill made never
+// pass width but with a single long word, and come back as they are.
+func flowLine(line string, width int) []string {
+	var out []string
+	for utf8.RuneCountInString(line) > width {
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		cut, n := -1, 0 // the last space within width, past the indentation
+		for i, r := range line {
+			if n >= width {
+				break
+			}
+			if r == ' ' && i >= indent {
+				cut = i
+			}
+			n++
+		}
+		if cut < 0 { // a word longer than width: break after it
+			next := strings.IndexByte(line[indent:], ' ')
+			if next < 0 {
+				break
+			}
+			cut = indent + next
+		}
+		if cut == len(line)-1 { // the space ends the line (fill's soft break): nothing to carry
+			break
+		}
+		out = append(out, line[:cut+1])
+		line = line[cut+1:]
+	}
+	return append(out, line)
+}

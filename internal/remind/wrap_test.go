@@ -2,6 +2,7 @@ package remind
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,38 @@ func TestReminderLinesAreFilled(t *testing.T) {
 		if !strings.Contains(flat(m.Body), "Ingen i virksomheden har åbnet de seneste breve fra Københavns Kommune, Børne- og Ungdomsforvaltningen (CVR-nr. 64942212). Sandsynligvis har ingen medarbejder adgang") &&
 			!strings.Contains(flat(m.Body), "Ingen i virksomheten har åpnet de siste brevene fra Bergen kommune, Byrådsavdeling for helse og omsorg (org.nr. 964338531). Trolig har ingen tilgang") {
 			t.Errorf("the no-access notice is not there, or not whole:\n%s", m.Body)
+		}
+	}
+}
+
+// flowLine soft-breaks a line written whole that passes the width at its
+// last space within it (the space ending the line, the line within the
+// width with it), the rest unindented, so that the pieces joined give the
+// line back; a line within the width, a single word however long, and a
+// line fill soft-broke after a long word come back as they are; a long
+// word is broken after, not inside.
+func TestFlowLine(t *testing.T) {
+	addr := "postmottak.familievernkontoret.bergen.og.omegn@bufetat.no" // 57 characters
+	for _, c := range []struct {
+		line string
+		want []string
+	}{
+		{"    E-post: post@firma.no", []string{"    E-post: post@firma.no"}},
+		{"    E-post: " + addr + "xyz", []string{"    E-post: " + addr + "xyz"}},  // 72: fits
+		{"    E-post: " + addr + "xyzw", []string{"    E-post: ", addr + "xyzw"}}, // 73
+		{"    E-mail: " + strings.Repeat("ø", 80) + "@kk.dk", []string{"    E-mail: ", strings.Repeat("ø", 80) + "@kk.dk"}},
+		{"    " + strings.Repeat("x", 80), []string{"    " + strings.Repeat("x", 80)}},
+		{strings.Repeat("x", 80) + " ", []string{strings.Repeat("x", 80) + " "}},
+		{strings.Repeat("x", 80) + " y", []string{strings.Repeat("x", 80) + " ", "y"}},
+		{"  1. SvarUt-forsendelse " + strings.Repeat("a", 60), []string{"  1. SvarUt-forsendelse ", strings.Repeat("a", 60)}},
+		{strings.Repeat("ord ", 30) + "slutt", []string{strings.Repeat("ord ", 18), strings.Repeat("ord ", 12) + "slutt"}},
+	} {
+		got := flowLine(c.line, 72)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("flowLine(%q)\n = %q\nwant %q", c.line, got, c.want)
+		}
+		if strings.Join(got, "") != c.line {
+			t.Errorf("flowLine(%q): the pieces joined are %q", c.line, strings.Join(got, ""))
 		}
 	}
 }
