@@ -201,19 +201,42 @@ func (s *Sim) handleSetClock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.clockState())
 }
 
+// handleShipmentsCSV serves every shipment of the world as postvakt's
+// registration CSV; ?sent_by=now (or an RFC 3339 time) only those sent by
+// then, as a sender system registers its letters as it sends them: `make
+// run` imports them so while the clock catches up.
 func (s *Sim) handleShipmentsCSV(w http.ResponseWriter, r *http.Request) {
+	var by time.Time
+	switch v := r.URL.Query().Get("sent_by"); v {
+	case "":
+	case "now":
+		by = s.Now()
+	default:
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeError(w, r, http.StatusBadRequest, `sent_by: give "now" or an RFC 3339 time`)
+			return
+		}
+		by = t
+	}
+	sent := func(at time.Time) bool { return by.IsZero() || !at.After(by) }
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="shipments.csv"`)
 	cw := csv.NewWriter(w)
 	_ = cw.Write(strings.Split(CSVHeader, ","))
 	for _, sh := range s.w.shipments {
+		if !sent(sh.sent) {
+			continue
+		}
 		_ = cw.Write([]string{
 			sh.channel, sh.id, s.w.sender.nr, sh.unit, sh.kind, sh.recipientID, sh.title,
 			strconv.FormatBool(sh.confidential), sh.class, sh.sent.UTC().Format(time.RFC3339), "",
 		})
 	}
 	for _, r := range s.danishRecords(false, time.Time{}) {
-		_ = cw.Write(r.CSV())
+		if sent(r.SentAt) {
+			_ = cw.Write(r.CSV())
+		}
 	}
 	cw.Flush()
 }

@@ -61,8 +61,12 @@ type RunConfig struct {
 	Speed    float64 // simulated seconds per real second; 0: the scenario's speed
 	// Behind, when set, starts the simulated time this far behind the real
 	// time: it catches up at Speed, then keeps to the real time, never
-	// ahead of it (NewCatchUpClock). Without it the simulated time starts
-	// at the real time (or the scenario's start) and runs ahead.
+	// ahead of it (NewCatchUpClock). The scenario's relative times count
+	// from the real time at the start (Options.Start), so the letters it
+	// sends over the last Behind are sent while the clock catches up: a
+	// demo (`make run`) shows them sent, delivered and opened one after
+	// another. Without it the simulated time starts at the real time (or
+	// the scenario's start) and runs ahead.
 	Behind  time.Duration
 	Out     io.Writer // where the environment lines go (nil: discarded)
 	Options Options   // credentials and knobs
@@ -112,6 +116,9 @@ func RunWith(ctx context.Context, cfg RunConfig) error {
 	clock := NewSpeedClock(speed)
 	if cfg.Behind > 0 {
 		clock = NewCatchUpClock(speed, cfg.Behind)
+		if !sc.Start.set {
+			opts.Start = time.Now().Truncate(time.Second)
+		}
 	}
 	s, err := New(sc, cfg.Seed, clock, opts)
 	if err != nil {

@@ -75,6 +75,12 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration)
 	// Logger receives the simulator's logs (default slog.Default()).
 	Logger *slog.Logger
+	// Start, when set, is the time the scenario's relative times (its
+	// sent_from and sent_to, incidents, faults) count from, and the clock
+	// is left as it is: a clock behind it sends the letters between while
+	// it catches up (RunWith's Behind). Zero: the scenario's start, else
+	// the clock's time at New.
+	Start time.Time
 }
 
 // Sim is a running simulated world with its HTTP servers.
@@ -100,7 +106,8 @@ type Sim struct {
 
 // New generates the scenario's world from the seed and returns a simulator
 // whose time is the clock's time plus an offset that puts it at the
-// scenario's start (or, without a start, at the clock's time).
+// scenario's start (or, without a start, at the clock's time). With
+// opts.Start the world starts there and the clock is not moved.
 func New(sc *Scenario, seed int64, clock Clock, opts Options) (*Sim, error) {
 	if sc == nil {
 		return nil, fmt.Errorf("new simulator: no scenario")
@@ -113,8 +120,12 @@ func New(sc *Scenario, seed int64, clock Clock, opts Options) (*Sim, error) {
 	if sc.Start.set {
 		start = sc.Start.resolve(now)
 	}
+	offset := start.Sub(now)
+	if !opts.Start.IsZero() {
+		start, offset = opts.Start, 0
+	}
 	s := &Sim{sc: sc, seed: seed, opts: opts, start: start}
-	s.clock = &simClock{base: clock, offset: start.Sub(now)}
+	s.clock = &simClock{base: clock, offset: offset}
 	s.fillOptions()
 	if len(opts.ClientPublicKeyPEM) > 0 {
 		key, err := jwt.ParseRSAPublicKeyFromPEM(opts.ClientPublicKeyPEM)
