@@ -5,6 +5,7 @@
 #   scripts/pg.sh stop DIR    stop it
 #   scripts/pg.sh url DIR     print the admin URL
 #   scripts/pg.sh db DIR NAME create database NAME if missing; prints its URL
+#   scripts/pg.sh drop DIR NAME drop database NAME if there; prints "dropped" if it was
 #
 # The server binaries are found on PATH or in /usr/lib/postgresql/*/bin; when
 # they are missing and we are root, Debian's postgresql package is installed.
@@ -16,7 +17,7 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|url DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|url|db|drop DIR [NAME]" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
@@ -84,8 +85,16 @@ db)
 	[ "$exists" = 1 ] || "$bin/psql" "$url" -qc "CREATE DATABASE \"$name\"" >/dev/null
 	echo "postgres://postvakt@/$name?host=$dir&sslmode=disable"
 	;;
+drop)
+	name=${3:?usage: $0 drop DIR NAME}
+	exists=$("$bin/psql" "$url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'")
+	if [ "$exists" = 1 ]; then
+		"$bin/psql" "$url" -qc "DROP DATABASE \"$name\"" >/dev/null
+		echo dropped
+	fi
+	;;
 *)
-	echo "usage: $0 start|stop|url|db DIR [NAME]" >&2
+	echo "usage: $0 start|stop|url|db|drop DIR [NAME]" >&2
 	exit 2
 	;;
 esac

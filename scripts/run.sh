@@ -3,10 +3,15 @@
 # between runs), the channel simulator with the demo scenario, its shipments
 # and sending units registered (Norwegian letters through SvarUt and Altinn,
 # Danish letters through Digital Post), mailpit, and postvakt serving (API,
-# UI, polling, escalation, notices) on 127.0.0.1 until Ctrl-C. The demo
-# policies (testdata/demo/policies: no send window, short windows) make
-# reminders, print orders, a held batch and follow-up mails show within the
-# first minutes at any hour.
+# UI, polling, escalation, notices) on 127.0.0.1 until Ctrl-C. The
+# simulator's letters were sent over the ten days up to now; its clock
+# starts eight days behind and catches up in five minutes, sending,
+# delivering and opening them one after another, and they are registered
+# as they are sent. The demo policies (testdata/demo/policies: no send
+# window, windows of one to three business days) make reminders, print
+# orders, a held batch and follow-up mails show within those minutes at
+# any hour. Every run is a fresh demo (the simulator's world is made anew):
+# the database of the previous run is dropped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data/bin
@@ -44,7 +49,9 @@ pv=.data/bin/postvakt
 
 sim_pid=
 mail_pid=
+import_pid=
 cleanup() {
+	[ -n "$import_pid" ] && kill "$import_pid" 2>/dev/null || true
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
 	[ -n "$mail_pid" ] && kill "$mail_pid" 2>/dev/null || true
 	scripts/pg.sh stop .data/pg
@@ -52,14 +59,28 @@ cleanup() {
 trap cleanup EXIT
 
 scripts/pg.sh start .data/pg >/dev/null
+# A fresh demo each run: the simulator makes its world anew (the same
+# letters, sent over the ten days up to this run's start), so an earlier
+# run's database would hold them with the old times and states, and a
+# clock behind everything it knows. The cluster stays; the database, its
+# users and token go.
+behind=${POSTVAKT_DEMO_BEHIND:-192h}
+speed=${POSTVAKT_DEMO_SPEED:-2304}
+if [ -n "$(scripts/pg.sh drop .data/pg postvakt)" ]; then
+	echo "make run: a fresh demo: the earlier run's letters, users and token (database postvakt in .data/pg) are removed;" \
+		"the simulator makes its world anew on every run"
+fi
+rm -f .data/demo-token .data/demo-password .data/compliance-password
 DATABASE_URL=$(scripts/pg.sh db .data/pg postvakt)
 export DATABASE_URL
 export POSTVAKT_ADDR=$addr
 export POSTVAKT_POLL_SCHEDULE=${POSTVAKT_POLL_SCHEDULE:-@every 10s}
-# The demo's letters were sent days ago, so by their age they would be asked
-# about every half hour: every minute instead, so that what the simulator
-# does while it catches up (opened, delivered, failed) shows within minutes.
-export POSTVAKT_POLL_MAX_WAIT=${POSTVAKT_POLL_MAX_WAIT:-1m}
+# The demo's letters are days old by the real clock, so by their age they
+# would be asked about every half hour: at every poll instead, so that what
+# the simulator does while it catches up (hours of its time every poll:
+# delivered, opened, failed) shows at once, and the escalation sees the
+# letters as they are now.
+export POSTVAKT_POLL_MAX_WAIT=${POSTVAKT_POLL_MAX_WAIT:-5s}
 # The health rules (testdata/demo/policies/health.yaml): every minute, so the
 # scripted lost letters and the organisations that never open show at once.
 export POSTVAKT_HEALTH_SCHEDULE=${POSTVAKT_HEALTH_SCHEDULE:-@every 1m}
@@ -74,10 +95,12 @@ export POSTVAKT_PUBLIC_URL=${POSTVAKT_PUBLIC_URL:-http://$POSTVAKT_ADDR}
 # Maskinporten client key it accepts in .data/maskinporten.pem and prints it
 # as POSTVAKT_MASKINPORTEN_KEY_FILE with the other lines.
 rm -f .data/sim.env
-# The simulated time starts two days behind the real time and catches up at
-# the scenario's speed (720: in four minutes), then keeps to it: postvakt
-# refuses a status dated in the future, as it would a real channel's.
-$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --behind "${POSTVAKT_DEMO_BEHIND:-48h}" \
+# The simulated time starts eight days behind the real time and catches up
+# at 2304x (in five minutes), then keeps to it: postvakt refuses a status
+# dated in the future, as it would a real channel's. The world's letters
+# were sent over the ten days up to now (--behind anchors it there): those
+# of the last eight days are sent while the clock catches up.
+$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --behind "$behind" --speed "$speed" \
 	--key-dir .data >.data/sim.env 2>.data/sim.log &
 sim_pid=$!
 for _ in $(seq 100); do
@@ -102,23 +125,17 @@ export POSTVAKT_ESCALATE_SCHEDULE=${POSTVAKT_ESCALATE_SCHEDULE:-@every 1m}
 export POSTVAKT_NAMES_SCHEDULE=${POSTVAKT_NAMES_SCHEDULE:-@every 20s}
 
 $pv migrate
-if [ ! -s .data/demo-token ]; then
-	# "demo" is taken (an active token's name is unique) when the file was
-	# removed and the database kept: then a name with the time.
-	$pv token create --name demo --role admin >.data/demo-token 2>/dev/null ||
-		$pv token create --name "demo-$(date +%s)" --role admin >.data/demo-token
-fi
-if [ ! -s .data/demo-password ]; then
-	$pv user add --name demo --role admin </dev/null | sed -n 's/.*shown once): //p' >.data/demo-password
-fi
+$pv token create --name demo --role admin >.data/demo-token
+$pv user add --name demo --role admin </dev/null | sed -n 's/.*shown once): //p' >.data/demo-password
 # A compliance officer with an address: the escalation notices (held print
 # batch, manual handling, failed letters) and the daily digest go there.
-if [ ! -s .data/compliance-password ]; then
-	$pv user add --name compliance --role compliance --email compliance@demo.invalid </dev/null |
-		sed -n 's/.*shown once): //p' >.data/compliance-password || true
-fi
+$pv user add --name compliance --role compliance --email compliance@demo.invalid </dev/null |
+	sed -n 's/.*shown once): //p' >.data/compliance-password
+# The letters sent by the simulator's now (its first two days); the rest
+# are registered as they are sent, below.
 curl -fsS "$POSTVAKT_SIM_URL/shipments.csv" -o .data/demo-shipments.csv
-$pv import .data/demo-shipments.csv
+curl -fsS "$POSTVAKT_SIM_URL/shipments.csv?sent_by=now" -o .data/demo-sent.csv
+$pv import .data/demo-sent.csv
 # Reminder addresses of the Danish receiving businesses (Altinn Profile, the
 # simulator's, knows the Norwegian ones only), so the demo shows a Danish
 # reminder too.
@@ -133,12 +150,27 @@ fi
 curl -fsS "$POSTVAKT_SIM_URL/units.csv" -o .data/demo-units.csv
 $pv units import .data/demo-units.csv
 
+# The sender systems register their letters as they send them: every ten
+# seconds, the letters the simulator has sent by its now (an import is
+# idempotent), until all of them are. Its output: .data/import.log.
+all=$(wc -l <.data/demo-shipments.csv)
+(
+	while sleep 10; do
+		curl -fsS "$POSTVAKT_SIM_URL/shipments.csv?sent_by=now" -o .data/demo-sent.csv && $pv import .data/demo-sent.csv || continue
+		[ "$(wc -l <.data/demo-sent.csv)" -lt "$all" ] || break
+	done
+) >.data/import.log 2>&1 &
+import_pid=$!
+
 token=$(cat .data/demo-token)
 look=
 if [ "${POSTVAKT_DEMO_SCENARIO:-demo}" = demo ]; then
-	look="Within two minutes: the letters move on the Overview and in Unopened; Print batches has a held
-batch to release; Alerts has unit_delivery_drop (Bymiljøetaten's SvarUt letters never arrived:
-Unknown to channel) and three organisations that never open; mailpit has the mails."
+	look="Over the next five minutes, while the simulator's clock catches up: letters are registered,
+delivered and opened one after another (Overview, Unopened); reminders to the businesses with
+unopened letters, follow-up mails and notices arrive in mailpit every minute; letters fall back to
+print (Lists: print ordered) and Print batches has a held batch to release; within two minutes
+Alerts has unit_delivery_drop (Bymiljøetaten's SvarUt letters never arrived: Unknown to channel)
+and never_opening_org for the organisations that never open."
 fi
 cat <<MSG
 
@@ -148,12 +180,13 @@ postvakt demo
   API:        http://$POSTVAKT_ADDR/api/v1/shipments
   token:      $token   (also in .data/demo-token)
   try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
-  simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its clock starts ${POSTVAKT_DEMO_BEHIND:-48h} behind and
-              catches up at 720x, then keeps to the real time)
+  simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its clock starts $behind behind and
+              catches up at ${speed}x, then keeps to the real time; new letters registered as
+              they are sent, log in .data/import.log)
   channels:   SvarUt and Altinn (Bergen kommune), Digital Post (Københavns Kommune, Danish letters)
   mail:       http://127.0.0.1:$mail_port/ (mailpit inbox: reminders, follow-up mails to units and managers,
               notices and health alerts to compliance@demo.invalid)
-  policies:   $POSTVAKT_POLICIES (demo: no send window, short windows)
+  policies:   $POSTVAKT_POLICIES (demo: no send window, windows of 1-3 business days)
   database:   $DATABASE_URL
 $look
 Ctrl-C stops postvakt, the simulator, mailpit and the database.
