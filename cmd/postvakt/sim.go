@@ -18,7 +18,8 @@ func runSim(ctx context.Context, _ config.Config, args []string) error {
 	fs.Int64Var(&rc.Seed, "seed", 1, "seed: the same seed gives the same world")
 	fs.Float64Var(&rc.Speed, "speed", 0, "simulated seconds per real second (0: the scenario's own)")
 	fs.DurationVar(&rc.Behind, "behind", 0, "start the simulated time this far behind the real time (e.g. 48h): it catches up at the "+
-		"speed, then keeps to the real time, never ahead of it (postvakt refuses statuses dated in the future). "+
+		"speed, then keeps to the real time, never ahead of it (postvakt refuses statuses dated in the future); the scenario's "+
+		"times count from the real time, so the letters of that lead are sent while it catches up. "+
 		"0: start at the real time (or the scenario's start) and run ahead")
 	fs.IntVar(&rc.Options.MaxRequestLog, "request-log", 0, "requests kept in the request log /sim/requests (0: 100,000)")
 	fs.StringVar(&rc.KeyDir, "key-dir", "", "folder of the Maskinporten client key the simulator accepts (maskinporten.pem, "+

@@ -11,8 +11,8 @@ import (
 // rarely when it is old, never once its state is final or the channel has
 // closed it (printed it itself, or closed by hand). maxWait, when positive,
 // caps the wait whatever the letter's age (POSTVAKT_POLL_MAX_WAIT: the demo
-// asks its days-old letters every minute, so that what its simulator does at
-// 720× shows within minutes).
+// asks its days-old letters at every poll, so that what its simulator does
+// at 2304× shows at once).
 func NextPoll(s model.State, d channel.Disposition, sentAt, now time.Time, maxWait time.Duration) *time.Time {
 	if s.Final() || d == channel.DispositionClosed || s == model.StateExpired {
 		return nil

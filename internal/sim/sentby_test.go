@@ -1,7 +1,11 @@
 package sim
 
 import (
+	"bufio"
+	"context"
 	"encoding/csv"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -80,5 +84,67 @@ func TestStartOptionLeavesTheClock(t *testing.T) {
 	}
 	if resp, _ := e.do(e.request(http.MethodGet, "/sim/shipments.csv?sent_by=yesterday", nil, nil)); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("sent_by=yesterday: %d, want 400", resp.StatusCode)
+	}
+}
+
+// TestRunBehindStartsTheWorldAtTheRealTime: RunWith with Behind (make
+// run's --behind 192h) puts the scenario's start at the real time and its
+// clock that far behind: /sim/clock says so, and shipments.csv?sent_by=now
+// lists only the letters sent by the clock, fewer than all of the world's
+// (the rest are sent while it catches up).
+func TestRunBehindStartsTheWorldAtTheRealTime(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	before := time.Now().Truncate(time.Second)
+	go func() {
+		done <- RunWith(ctx, RunConfig{Addr: "127.0.0.1:0", Scenario: "demo", Seed: 1, Speed: 2304, Behind: 192 * time.Hour,
+			Out: pw, Options: Options{Logger: quietLogger}})
+		pw.Close()
+	}()
+	var simURL string
+	lines := bufio.NewScanner(pr)
+	for simURL == "" && lines.Scan() {
+		if v, ok := strings.CutPrefix(lines.Text(), "POSTVAKT_SIM_URL="); ok {
+			simURL = v
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if simURL == "" {
+		t.Fatal("no POSTVAKT_SIM_URL line")
+	}
+	get := func(path string) []byte {
+		t.Helper()
+		resp, err := http.Get(simURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
+		}
+		return b
+	}
+	var st clockState
+	if err := json.Unmarshal(get("/clock"), &st); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	if st.Start.Before(before) || st.Start.After(after) {
+		t.Errorf("start %s, want the real time at the start (%s to %s)", st.Start, before, after)
+	}
+	if lag := st.Start.Sub(st.Now); lag < 190*time.Hour || lag > 192*time.Hour {
+		t.Errorf("now %s, %s before the start; want about 192h", st.Now, lag)
+	}
+	all := strings.Count(string(get("/shipments.csv")), "\n")
+	sent := strings.Count(string(get("/shipments.csv?sent_by=now")), "\n")
+	if sent <= 1 || sent >= all {
+		t.Errorf("%d lines of letters sent by now, of %d: want some, not all", sent, all)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
