@@ -37,15 +37,19 @@ const (
 	ViewAudit      Permission = "view_audit"      // the audit log
 	ViewOperations Permission = "view_operations" // health and metrics pages
 	ManageUsers    Permission = "manage_users"    // users and API tokens
-	Settle         Permission = "settle"          // reminders of unknown outcome, manual handling, reminder addresses
+	Settle         Permission = "settle"          // reminders of unknown outcome, reminder addresses
+	ResolveManual  Permission = "resolve_manual"  // resolve manual-handling cases (in scope: a unit its own)
 	ViewAlerts     Permission = "view_alerts"     // health alerts (no personal data)
 )
 
 // grants is the whole access matrix in one place.
 var grants = map[string][]Permission{
-	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle, ViewAlerts},
-	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ViewAlerts},
-	RoleUnit:       {ViewShipments, RecordFollowUp},
+	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle, ResolveManual, ViewAlerts},
+	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ResolveManual, ViewAlerts},
+	// A unit resolves its own letters' manual cases: the Danish policies'
+	// physical post (reason physical_post) is the unit's to order, and
+	// their escalation.to tells the unit.
+	RoleUnit:       {ViewShipments, RecordFollowUp, ResolveManual},
 	RoleOperations: {ViewOperations, ViewAlerts},
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
@@ -165,7 +166,7 @@ func (s *Server) showManual(w http.ResponseWriter, r *http.Request, res *manualR
 		s.internalError(w, r, "list manual queue", err)
 		return
 	}
-	d := manualData{Manual: items, CanSettle: canSettle(p), Resolutions: store.ManualResolutions}
+	d := manualData{Manual: items, CanResolve: p.Can(auth.ResolveManual), Resolutions: store.ManualResolutions}
 	if res != nil {
 		id := strings.ToLower(res.Shipment) // as the queue gives it
 		d.Message = s.loc(r).T("manual.resumed_gone")

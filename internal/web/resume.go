@@ -274,7 +274,7 @@ func (s *Server) resumeFollowUp(w http.ResponseWriter, r *http.Request, rq *requ
 // manual handling gets /manual as it is.
 func (s *Server) resumeManual(w http.ResponseWriter, r *http.Request, rq *request, res *manualResume) {
 	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
-	if !rq.Can(auth.Settle) {
+	if !rq.Can(auth.ResolveManual) {
 		http.Redirect(w, r, "/manual", http.StatusSeeOther)
 		return
 	}

@@ -249,7 +249,7 @@ func (s *Server) routes() {
 	m.Handle("GET /print/{id}", s.ui(s.printBatchPage, auth.ApprovePrint))
 	m.Handle("POST /print/{id}/{action}", s.ui(s.printDecision, auth.ApprovePrint))
 	m.Handle("GET /manual", s.ui(s.manualPage, auth.ViewShipments))
-	m.Handle("POST /manual/{id}/resolve", s.ui(s.resolveManual, auth.Settle))
+	m.Handle("POST /manual/{id}/resolve", s.ui(s.resolveManual, auth.ResolveManual))
 	m.Handle("GET /reminders", s.ui(s.remindersPage, auth.Settle))
 	m.Handle("POST /reminders/{id}/{action}", s.ui(s.settleReminder, auth.Settle))
 	m.Handle("POST /contacts", s.ui(s.addContact, auth.Settle))

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"postvakt/internal/auth"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -70,7 +69,7 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 
 type manualData struct {
 	Manual      []store.ManualItem
-	CanSettle   bool
+	CanResolve  bool // the viewer may resolve the cases listed (auth.ResolveManual)
 	Resolutions []string
 	// Resumed is a resolution carried through a login (resume.go), and
 	// Message what became of it: its row's form is filled in, not yet
@@ -265,6 +264,3 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("reminder address added", "org", org, "actor", p.Actor())
 	http.Redirect(w, r, "/reminders?added="+url.QueryEscape(org), http.StatusSeeOther)
 }
-
-// canSettle says whether the request's principal may settle.
-func canSettle(p *auth.Principal) bool { return p.Can(auth.Settle) }
