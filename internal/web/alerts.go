@@ -188,7 +188,7 @@ func (a storeAlerts) FiringAlerts(ctx context.Context) ([]Alert, error) {
 	var out []Alert
 	for _, x := range as {
 		if !x.Inhibited {
-			out = append(out, Alert{Rule: x.Rule, Channel: x.Labels["channel"], Since: x.StartedAt, Detail: x.Summary, Why: x.Why,
+			out = append(out, Alert{ID: x.ID, Rule: x.Rule, Channel: x.Labels["channel"], Since: x.StartedAt, Detail: x.Summary, Why: x.Why,
 				SenderOrg: x.Org(), Unit: x.Labels["unit"]})
 		}
 	}

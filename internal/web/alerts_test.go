@@ -283,8 +283,14 @@ func TestOverviewShowsAlerts(t *testing.T) {
 	}
 	a := e.alertFor("NAV")
 	_, page := b.get("/")
-	if !strings.Contains(page, "<strong>stuck</strong> · svarut") || !strings.Contains(page, a.Summary) {
-		t.Fatalf("overview with a firing alert:\n%s", page)
+	// Each alert leads to its own page (the report of its letters), as on
+	// /alerts: the overview is where an officer first sees it.
+	link := fmt.Sprintf(`<a href="/alerts/%d"><strong>stuck</strong></a> · svarut`, a.ID)
+	if !strings.Contains(page, link) || !strings.Contains(page, a.Summary) {
+		t.Fatalf("overview with a firing alert, want %s:\n%s", link, page)
+	}
+	if code, _ := b.get(fmt.Sprintf("/alerts/%d", a.ID)); code != http.StatusOK {
+		t.Errorf("the alert's page linked from the overview: %d", code)
 	}
 	// A unit user, whom the access matrix does not let see alerts (/alerts
 	// answers 403), does not see them on the overview either.

@@ -19,6 +19,7 @@ import (
 // Alert is a firing health alert (a channel gone silent, a rejection
 // spike...), shown on the overview.
 type Alert struct {
+	ID      int64     // the alert's page is /alerts/{ID}; 0: it has none
 	Rule    string    // what fires, e.g. "channel_silent"
 	Channel string    // the channel it is about, if any
 	Since   time.Time // firing since
