@@ -192,7 +192,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		found += len(items)
 		if len(batch) > 0 {
-			stored, n, err := st.Register(ctx, batch, "discover", "discover:"+*name)
+			stored, n, err := st.Register(ctx, batch, store.SourceDiscover, "discover:"+*name)
 			var fe *store.ForeignError
 			if errors.As(err, &fe) {
 				// Letters registered before under another unit (or by
@@ -206,7 +206,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 				}
 				stored, n, err = nil, 0, nil
 				if len(batch) > 0 {
-					stored, n, err = st.Register(ctx, batch, "discover", "discover:"+*name)
+					stored, n, err = st.Register(ctx, batch, store.SourceDiscover, "discover:"+*name)
 				}
 			}
 			if err != nil {

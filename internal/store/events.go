@@ -28,12 +28,16 @@ const (
 	EventKnownAgain = "known_to_channel"
 )
 
-// Event sources.
+// Event sources besides the channels (an event a channel told has the
+// channel's name as its source) and the print fallback's (SourcePrint,
+// SourceRegister). The evidence page names each in the reader's words
+// (catalogue entries evsource.<source>).
 const (
-	SourceAPI    = "api"
-	SourceImport = "import"
-	SourcePolicy = "policy"
-	SourceUser   = "user"
+	SourceAPI      = "api"
+	SourceImport   = "import"
+	SourceDiscover = "discover" // registered by postvakt discover (back-fill from the channel)
+	SourcePolicy   = "policy"
+	SourceUser     = "user"
 )
 
 // Event is one entry of a shipment's evidence log.

@@ -213,11 +213,25 @@ func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // evidenceJSON is the same evidence as JSON, with the whole log: the
-// complete evidence export.
+// complete evidence export. Its events keep their sources' codes (the
+// API's Event); source_names says each code as the page does, in the
+// reader's language.
 func (s *Server) evidenceJSON(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.loadEvidence(w, r, "view_shipment_json", true)
 	if !ok {
 		return
+	}
+	l, names := s.loc(r), map[string]string{}
+	name := func(src string) {
+		if _, done := names[src]; !done && src != "" {
+			names[src] = sourceName(l, src)
+		}
+	}
+	name(d.E.AvailableSource)
+	name(d.E.OpenedSource)
+	name(d.E.FinalSource)
+	for _, ev := range d.S.Events {
+		name(ev.Source)
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="evidence-`+d.S.ID+`.json"`)
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -226,6 +240,7 @@ func (s *Server) evidenceJSON(w http.ResponseWriter, r *http.Request) {
 		"shipment":     d.S,
 		"evidence":     d.E,
 		"followup":     d.F,
+		"source_names": names,
 	})
 }
 

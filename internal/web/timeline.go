@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"postvakt/internal/i18n"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -193,3 +194,20 @@ func eventText(l *i18n.Localizer, ev store.Event) string {
 // EventText is an entry of the evidence log in the page's language
 // (eventText).
 func (v view) EventText(ev store.Event) string { return eventText(v.L, ev) }
+
+// sourceName is who or what an evidence event's source is, in l's
+// language, for people (a court clerk reads the report): a channel by the
+// name the channel registry gives it (model.ChannelDisplay: "KS SvarUt"),
+// postvakt's own sources (a postvakt user, the escalation, the print
+// provider, ...) from the catalogue (evsource.*), an unknown code as
+// itself. Machine-readable exports keep the code.
+func sourceName(l *i18n.Localizer, source string) string {
+	if slices.Contains(model.Channels(), source) {
+		return model.ChannelDisplay(source)
+	}
+	return code(l, "evsource.", source)
+}
+
+// SourceName is an evidence event's source in the page's language
+// (sourceName).
+func (v view) SourceName(source string) string { return sourceName(v.L, source) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +217,78 @@ func TestTimelineKindInPageLanguage(t *testing.T) {
 	code, body := b.get("/shipments/" + id + "/evidence.json")
 	if code != http.StatusOK || !strings.Contains(body, `"kind": "print_decided"`) && !strings.Contains(body, `"kind":"print_decided"`) {
 		t.Errorf("evidence.json lost the kind's code: %d", code)
+	}
+}
+
+// TestTimelineSourceInPageLanguage: the timeline's Source column says who
+// told each entry as a person reads it: a channel by the display name the
+// channel registry gives it ("KS SvarUt", not svarut), postvakt's own
+// sources in the page's language (a user is "postvakt-bruker",
+// "postvakt-bruger", "postvakt user"; print the print provider; the
+// registration through the API the sender system), a source the catalogue
+// does not know as its code. evidence.json keeps the codes in its events
+// and names each in source_names, in the reader's language.
+func TestTimelineSourceInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	id := e.seed(1)[0].ID // registered through the API (source api)
+	db := e.st.DB()
+	for i, src := range []string{"svarut", "user", "print", "policy", "some_future_source"} {
+		db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, 'status', $2, $3, 'x')`,
+			id, src, now.Add(time.Duration(i-10)*time.Minute))
+	}
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	for _, lang := range []struct {
+		accept string
+		want   []string
+	}{
+		{"nb-NO,nb;q=0.9", []string{"KS SvarUt", "postvakt-bruker", "utskriftsleverandør", "postvakts eskalering (regelsett)", "avsendersystem (API)"}},
+		{"da-DK,da;q=0.9", []string{"KS SvarUt", "postvakt-bruger", "udskriftsleverandør", "postvakts eskalering (regelsæt)", "afsendersystem (API)"}},
+		{"en-GB", []string{"KS SvarUt", "postvakt user", "print provider", "postvakt escalation (policy)", "sender system (API)"}},
+	} {
+		code, page := b.doIn(lang.accept, "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s evidence page: %d", lang.accept, code)
+		}
+		timeline := page[strings.Index(page, `id="timeline"`):]
+		for _, w := range lang.want {
+			if !strings.Contains(timeline, "<td>"+w+"</td>") {
+				t.Errorf("%s timeline's Source column does not say %q", lang.accept, w)
+			}
+		}
+		for _, c := range []string{"svarut", "user", "print", "policy", "api"} {
+			if strings.Contains(timeline, "<td>"+c+"</td>") {
+				t.Errorf("%s timeline's Source column shows the code %s", lang.accept, c)
+			}
+		}
+		if !strings.Contains(timeline, "<td>some_future_source</td>") {
+			t.Errorf("%s timeline does not fall back to the code of an unknown source", lang.accept)
+		}
+	}
+	code, body := b.doIn("nb-NO", "GET", "/shipments/"+id+"/evidence.json", nil)
+	var doc struct {
+		Shipment struct {
+			Events []struct {
+				Source string `json:"source"`
+			} `json:"events"`
+		} `json:"shipment"`
+		SourceNames map[string]string `json:"source_names"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); code != http.StatusOK || err != nil {
+		t.Fatalf("evidence.json: %d %v", code, err)
+	}
+	var codes []string
+	for _, ev := range doc.Shipment.Events {
+		codes = append(codes, ev.Source)
+	}
+	for _, c := range []string{"api", "svarut", "user", "print"} {
+		if !slices.Contains(codes, c) {
+			t.Errorf("evidence.json's events lost the source code %q: %v", c, codes)
+		}
+	}
+	for c, want := range map[string]string{"svarut": "KS SvarUt", "user": "postvakt-bruker", "api": "avsendersystem (API)",
+		"some_future_source": "some_future_source"} {
+		if doc.SourceNames[c] != want {
+			t.Errorf("evidence.json source_names[%q] = %q, want %q (in the reader's language)", c, doc.SourceNames[c], want)
+		}
 	}
 }
