@@ -266,7 +266,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAudit(w, r, "export", strings.TrimSpace("audit_log "+q.String()), string(format)) {
 		return
 	}
-	s.download(w, r, "audit", s.exportFile("audit", format), format, func(w io.Writer) (int, error) {
+	s.download(w, r, "audit", s.exportFile("audit", format), format, auditRows, func(w io.Writer) (int, error) {
 		return report.AuditLog(r.Context(), s.store, f, format, w, s.xlsxFor(r))
 	})
 }

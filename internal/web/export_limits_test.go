@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lib/pq"
+
 	"postvakt/internal/web"
 )
 
@@ -57,6 +59,36 @@ func TestXLSXTooManyRows(t *testing.T) {
 	}
 	if code, _ := b.getIn("nb", "/incidents/export?"+bv.Encode()+"&format=xlsx"); code != http.StatusOK {
 		t.Errorf("UI incident XLSX of 2 letters: %d, want 200", code)
+	}
+}
+
+// The too-many-rows answer says what the export's rows are: the audit
+// log's are audit log entries (not letters), the follow-ups' follow-ups, a
+// list's letters, in the reader's language (nb, da, en), naming the limit.
+func TestXLSXTooManyRowsSaysWhatRows(t *testing.T) {
+	e := newEnvWith(t, web.WithMaxXLSXRows(2))
+	got := e.seed(3)
+	e.st.DB().MustExec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline)
+		SELECT id, sender_unit_id, 'unread', $2 FROM shipments WHERE id = ANY($1)`,
+		pq.Array([]string{got[0].ID, got[1].ID, got[2].ID}), now)
+	b := e.loggedIn("anna", "admin", "", "")
+	b.get("/") // the audit log holds more than 2 entries: the logins and the views
+	b.get("/unopened")
+	b.get("/audit")
+	for _, tc := range []struct{ path, lang, want, not string }{
+		{"/audit/export?format=xlsx", "nb", "mer enn 2 oppføringer i tilgangsloggen", "2 brev"},
+		{"/audit/export?format=xlsx", "da", "mere end 2 poster i adgangsloggen", "2 breve"},
+		{"/audit/export?format=xlsx", "en", "more than 2 audit log entries", "2 letters"},
+		{"/followups/export?format=xlsx", "nb", "mer enn 2 oppfølginger", "2 brev"},
+		{"/followups/export?format=xlsx", "da", "mere end 2 opfølgninger", "2 breve"},
+		{"/followups/export?format=xlsx", "en", "more than 2 follow-ups", "2 letters"},
+		{"/export?list=unopened&format=xlsx", "da", "mere end 2 breve", "poster i adgangsloggen"},
+		{"/export?list=unopened&format=xlsx", "en", "more than 2 letters", "audit log entries"},
+	} {
+		code, page := b.getIn(tc.lang, tc.path)
+		if code != http.StatusBadRequest || !strings.Contains(page, tc.want) || strings.Contains(page, tc.not) {
+			t.Errorf("%s %s: %d %.400s\nwant 400 saying %q, not %q", tc.lang, tc.path, code, page, tc.want, tc.not)
+		}
 	}
 }
 

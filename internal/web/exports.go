@@ -27,7 +27,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAuditList(w, r, "export", describe(f), f, string(format)) {
 		return
 	}
-	s.download(w, r, string(f.List), s.exportFile(string(f.List), format), format, func(w io.Writer) (int, error) {
+	s.download(w, r, string(f.List), s.exportFile(string(f.List), format), format, letterRows, func(w io.Writer) (int, error) {
 		return report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.xlsxFor(r))
 	})
 }
@@ -44,8 +44,10 @@ func (s *Server) exportFile(what string, format report.Format) string {
 // that Excel, opening it by a double click, reads æøå as UTF-8 and not as
 // the Windows code page; fetched with a bearer token (the API, a script)
 // it has none, for the programs that read it. An XLSX too large for a
-// sheet is refused before anything is sent (tooManyRows).
-func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file string, format report.Format, write func(io.Writer) (int, error)) {
+// sheet is refused before anything is sent (tooManyRows, saying what its
+// rows are).
+func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file string, format report.Format, rows exportRows,
+	write func(io.Writer) (int, error)) {
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())
 	h.Set("Content-Disposition", `attachment; filename="`+file+`"`)
@@ -58,7 +60,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file str
 	n, err := write(out)
 	if errors.Is(err, report.ErrTooManyRows) { // nothing was written yet
 		h.Del("Content-Disposition")
-		s.tooManyRows(w, r)
+		s.tooManyRows(w, r, rows)
 		return
 	}
 	if err != nil && !sw.sent {
@@ -76,16 +78,26 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file str
 	s.log.Info("export", "actor", principal(r.Context()).Actor(), "list", what, "format", format, "rows", n)
 }
 
-// tooManyRows answers an XLSX export of more letters than a sheet may hold
-// (s.xlsxRows): 400, the API's with its code too_many_rows, the UI's with
-// a page saying so.
-func (s *Server) tooManyRows(w http.ResponseWriter, r *http.Request) {
+// exportRows is what an export's rows are, as its too-many-rows answer
+// says it: the UI's catalogue entry and the API's (English) noun.
+type exportRows struct{ key, noun string }
+
+var (
+	letterRows   = exportRows{"err.filter.too_many_xlsx", "letters"}                 // the lists, the incident report
+	auditRows    = exportRows{"err.filter.too_many_xlsx_audit", "audit log entries"} // the audit log
+	followUpRows = exportRows{"err.filter.too_many_xlsx_followups", "follow-ups"}    // the follow-ups
+)
+
+// tooManyRows answers an XLSX export of more rows than a sheet may hold
+// (s.xlsxRows), naming what they are: 400, the API's with its code
+// too_many_rows, the UI's with a page saying so.
+func (s *Server) tooManyRows(w http.ResponseWriter, r *http.Request, rows exportRows) {
 	if isAPI(r) {
 		writeErrorCode(w, http.StatusBadRequest, codeTooManyRows, fmt.Sprintf(
-			"more than %d letters: too many for a spreadsheet; narrow the filter, or ask for format=csv or json", s.xlsxRows))
+			"more than %d %s: too many for a spreadsheet; narrow the filter, or ask for format=csv or json", s.xlsxRows, rows.noun))
 		return
 	}
-	s.renderError(w, r, http.StatusBadRequest, "err.filter.too_many_xlsx", "Max", s.xlsxRows)
+	s.renderError(w, r, http.StatusBadRequest, rows.key, "Max", s.xlsxRows)
 }
 
 // xlsxFor is how an export's XLSX is made for r: for people (the UI's

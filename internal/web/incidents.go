@@ -326,7 +326,7 @@ func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.
 		return
 	}
 	file := fmt.Sprintf("incident-%s.%s", s.now().In(zone).Format("20060102-1504"), format)
-	s.download(w, r, "incident", file, format, func(w io.Writer) (int, error) {
+	s.download(w, r, "incident", file, format, letterRows, func(w io.Writer) (int, error) {
 		n, _, err := report.IncidentFor(r.Context(), s.store, f, format, w, s.xlsxFor(r))
 		return n, err
 	})

@@ -55,7 +55,7 @@ func (s *Server) followUpsExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scope := principal(r.Context()).Scope()
-	s.download(w, r, "followups", s.exportFile("followups", format), format, func(w io.Writer) (int, error) {
+	s.download(w, r, "followups", s.exportFile("followups", format), format, followUpRows, func(w io.Writer) (int, error) {
 		return report.FollowUps(r.Context(), s.store, scope, all, format, w, s.xlsxFor(r))
 	})
 }
