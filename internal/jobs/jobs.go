@@ -97,9 +97,20 @@ func DrainingCh(ctx context.Context) <-chan struct{} {
 // schedules of a minute or more. Call it before Start.
 func (s *Scheduler) Require(check Func) { s.require = check }
 
+// Parse reads a job's cron spec as Every and Once do: robfig/cron's
+// standard parser (five fields, or a descriptor such as @hourly or
+// @every 1m).
+func Parse(spec string) (cron.Schedule, error) { return cron.ParseStandard(spec) }
+
+// Next is when a job on sched runs next after t, as the scheduler reckons
+// it: a spec's clock times in the process's time zone (time.Local). An
+// @every schedule counts from when the job was added, which only its
+// scheduler knows: for one, Next is at most that far after t.
+func Next(sched cron.Schedule, t time.Time) time.Time { return sched.Next(t.In(time.Local)) }
+
 // Every runs fn on spec in this replica.
 func (s *Scheduler) Every(spec, name string, fn Func) error {
-	sched, err := cron.ParseStandard(spec)
+	sched, err := Parse(spec)
 	if err != nil {
 		return fmt.Errorf("schedule %s with %q: %w", name, spec, err)
 	}
