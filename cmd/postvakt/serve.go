@@ -15,6 +15,7 @@ import (
 	"postvakt/internal/auth"
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
+	"postvakt/internal/escalate"
 	"postvakt/internal/health"
 	"postvakt/internal/jobs"
 	"postvakt/internal/opsmetrics"
@@ -112,7 +113,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 // due), the print outbox and status poll, the names job (organisation names
 // from the registers) and the store's upkeep. It
 // returns the web options the jobs imply (print approvals, the preview of
-// the next escalation run), and the health alerts' pages, all reading and
+// the next escalation run and its schedule), and the health alerts' pages, all reading and
 // writing through requests (the requests' store, with its statement
 // timeout): the jobs themselves keep a.st.
 func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, error) {
@@ -156,11 +157,16 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	if err := sched.Once(a.cfg.PrintSchedule, "print", printer.Job); err != nil {
 		return nil, nil, err
 	}
-	opts = append(opts, web.WithPreview(previewOver(esc, requests)), web.WithAlerts(web.StoreAlerts(requests)))
-	// The escalation run takes its own cluster-wide lock.
+	// The escalation run takes its own cluster-wide lock. The UI is told
+	// its schedule (when a reminder waiting for the next run goes out).
 	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
 		return nil, nil, err
 	}
+	runs, err := escalate.NewRuns(a.cfg.EscalateSchedule, a.set)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts = append(opts, web.WithPreview(previewOver(esc, requests)), web.WithAlerts(web.StoreAlerts(requests)), web.WithEscalationRuns(runs))
 	if err := a.scheduleNames(sched); err != nil {
 		return nil, nil, err
 	}

@@ -4,11 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
+	"postvakt/internal/calendar"
+	"postvakt/internal/escalate"
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 // After "Add address" on /reminders the page says so at once: the address
@@ -51,5 +56,86 @@ func TestAddedAddressShowsAsPending(t *testing.T) {
 	// without an address says nothing.
 	if _, page = off.get("/reminders?added=974760673"); strings.Contains(page, `id="address-added"`) {
 		t.Error("confirmation shown for an organisation that has no address")
+	}
+}
+
+// After "Add address", the confirmation and the row say when the reminder
+// that waited goes out, on the pages' clock (Oslo) in the reader's
+// language: with the escalation's schedule (serve's, every quarter hour)
+// and every send window open, at the next run, 13:15 on 2026-11-23 (the
+// clock is 13:00 there); when a policy's window (03:00–04:00 here) is
+// closed at that run, between it and the first run inside the window,
+// 03:00 the next day, never at the next run alone; an @every schedule,
+// whose runs count from the process's start, and a server that does not
+// know the schedule name no time.
+func TestAddedAddressSaysWhenItGoesOut(t *testing.T) {
+	night := &policy.Policy{Name: "night", SendWindow: &policy.SendWindow{From: 3 * 60, To: 4 * 60, Location: calendar.Oslo}}
+	runs := func(spec string, set *policy.Set) *escalate.Runs {
+		r, err := escalate.NewRuns(spec, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	clock := regexp.MustCompile(`\d\d:\d\d \(\d{4}-\d\d-\d\d\)`)
+	for _, tc := range []struct {
+		name      string
+		opts      []web.Option
+		lang      string
+		said, row string // "" for none
+		not       string
+	}{
+		{"open window, nb", []web.Option{web.WithEscalationRuns(runs("*/15 * * * *", nil))}, "nb",
+			"sendes ved neste eskaleringskjøring, kl. 13:15 (2026-11-23).", "sendes ved neste eskaleringskjøring, kl. 13:15 (2026-11-23)", ""},
+		{"open window, da", []web.Option{web.WithEscalationRuns(runs("*/15 * * * *", policy.NewSet()))}, "da",
+			"sendes ved næste eskaleringskørsel, kl. 13:15 (2026-11-23).", "sendes ved næste eskaleringskørsel, kl. 13:15 (2026-11-23)", ""},
+		{"closed window, en", []web.Option{web.WithEscalationRuns(runs("*/15 * * * *", policy.NewSet(night)))}, "en",
+			"between 13:15 (2026-11-23) (the next run, outside the window of a policy) and 03:00 (2026-11-24).",
+			"sent by the first escalation run in its send window, between 13:15 (2026-11-23) and 03:00 (2026-11-24)",
+			"goes out with the next escalation run, at"},
+		{"@every", []web.Option{web.WithEscalationRuns(runs("@every 15m", nil))}, "en", "", "", ""},
+		{"schedule not known", nil, "en", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, tc.opts...)
+			a, _ := e.seedTwoOrgs()
+			if _, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
+				Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}}); err != nil {
+				t.Fatal(err)
+			}
+			off := e.loggedIn("a-officer", "compliance", orgA, "")
+			_, page := off.getIn(tc.lang, "/reminders")
+			code, loc, body := off.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {"910859897"}, "email": {"post@mottaker.example"}})
+			if code != http.StatusSeeOther {
+				t.Fatalf("add address: %d %.300s", code, body)
+			}
+			_, page = off.getIn(tc.lang, loc)
+			i := strings.Index(page, `id="address-added"`)
+			if i < 0 {
+				t.Fatalf("no confirmation:\n%s", page)
+			}
+			said := page[i:]
+			said = said[:strings.Index(said, "</p>")]
+			row := page[strings.Index(page, `<tr class="reminder no_address">`):]
+			row = row[:strings.Index(row, "</tr>")]
+			if tc.said == "" {
+				if clock.MatchString(said) || clock.MatchString(row) {
+					t.Errorf("a time is promised without a known schedule:\n%s\n%s", said, row)
+				}
+				if !strings.Contains(said, "next escalation run inside the policy&#39;s send window") {
+					t.Errorf("the confirmation should say the reminder goes out with the next run in the window:\n%s", said)
+				}
+				return
+			}
+			if !strings.Contains(said, tc.said) {
+				t.Errorf("the confirmation does not say %q:\n%s", tc.said, said)
+			}
+			if !strings.Contains(row, tc.row) {
+				t.Errorf("the row does not say %q:\n%s", tc.row, row)
+			}
+			if tc.not != "" && strings.Contains(said, tc.not) {
+				t.Errorf("the confirmation promises the next run (%q) while a window is closed then:\n%s", tc.not, said)
+			}
+		})
 	}
 }

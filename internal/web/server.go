@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/escalate"
 	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
@@ -161,6 +162,12 @@ func WithPreview(p Previewer) Option {
 	return func(s *Server) { s.preview = &sharedPreview{p: p} }
 }
 
+// WithEscalationRuns tells the UI when the escalation runs (serve's
+// schedule of it, under its policies' send windows): /reminders says when
+// a reminder that waits for the next run goes out. Without it (a process
+// that does not schedule the escalation) the page names no time.
+func WithEscalationRuns(r *escalate.Runs) Option { return func(s *Server) { s.runs = r } }
+
 // WithLiveness makes /healthz answer 503 while l reports the process's
 // background loops stalled (serve's job scheduler).
 func WithLiveness(l Liveness) Option { return func(s *Server) { s.liveness = l } }
@@ -169,7 +176,7 @@ func WithLiveness(l Liveness) Option { return func(s *Server) { s.liveness = l }
 // last "stay signed in" (default 8 hours; session_extend.go).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
 
-// WithMaxXLSXRows bounds the letters an XLSX export may hold (default
+// WithMaxXLSXRows bounds the rows an XLSX export may hold (default
 // report.MaxXLSXRows, the most a workbook built in memory should); a
 // larger one is refused before anything is sent. Tests lower it.
 func WithMaxXLSXRows(n int) Option { return func(s *Server) { s.xlsxRows = n } }
@@ -185,6 +192,7 @@ type Server struct {
 	channels      []string // WithChannels; nil = every registered channel
 	alerts        AlertSource
 	preview       Previewer
+	runs          *escalate.Runs // WithEscalationRuns; nil: not known
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration

@@ -7,7 +7,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"postvakt/internal/escalate"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -135,7 +138,37 @@ type remindersData struct {
 	Addresses map[string][]string
 	// Added is the organisation an address was just added for (?added=).
 	Added string
+	// GoesOut says, for the confirmation, when a reminder that waits for
+	// the next escalation run goes out, and NextRun says it for a row
+	// (reminderOut).
+	GoesOut, NextRun string
 }
+
+// reminderOut says, in l's language, when a reminder that waits for the
+// next escalation run goes out (s.runs): with the next run, at its time;
+// between it and the first run inside every send window, when a policy's
+// window is closed then; with no time, when the schedule is not known (a
+// process that does not run the escalation, an @every schedule) or no run
+// inside the windows is. sentence is the confirmation's, row a row's.
+func (s *Server) reminderOut(l *i18n.Localizer) (sentence, row string) {
+	var out escalate.ReminderOut
+	if s.runs != nil {
+		out = s.runs.Out(s.now())
+	}
+	switch {
+	case out.Next.IsZero() || out.Held && out.Latest.IsZero():
+		return l.T("reminders.goes_out"), l.T("reminders.next_run")
+	case out.Held:
+		at, latest := runTime(out.Next), runTime(out.Latest)
+		return l.T("reminders.goes_out_window", "At", at, "Latest", latest), l.T("reminders.next_run_window", "At", at, "Latest", latest)
+	}
+	at := runTime(out.Next)
+	return l.T("reminders.goes_out_at", "At", at), l.T("reminders.next_run_at", "At", at)
+}
+
+// runTime is a run's time as the pages say it, on their clock:
+// "14:15 (2026-12-01)".
+func runTime(t time.Time) string { return t.In(zone).Format("15:04 (2006-01-02)") }
 
 // Pending is the addresses, joined, a no_address reminder to org now waits
 // to be sent to; "" when it still has none.
@@ -168,6 +201,7 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	if org := r.URL.Query().Get("added"); d.Pending(org) != "" {
 		d.Added = org
 	}
+	d.GoesOut, d.NextRun = s.reminderOut(s.loc(r))
 	s.audit(r.Context(), "view_list", "reminders_to_settle", "")
 	s.render(w, r, http.StatusOK, "reminders", "title.reminders", d)
 }
