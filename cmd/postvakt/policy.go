@@ -11,7 +11,6 @@ import (
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
 	"postvakt/internal/policy"
-	"postvakt/internal/store"
 )
 
 // policyVerbs checks the policy folder and explains a shipment's schedule.
@@ -76,35 +75,28 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 		return err
 	}
 	defer a.Close()
-	st, set := a.st, a.set
-	sh, err := st.Shipment(ctx, id, store.Scope{})
+	osh, err := a.st.OpenShipmentByID(ctx, id)
 	if err != nil {
 		return fmt.Errorf("shipment %q (postvakt's id, as in the lists and the API): %w", id, err)
 	}
-	p, err := set.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
-		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
+	o, err := escalate.OutlookOf(a.set, *osh, time.Now())
 	if err != nil {
 		return err
 	}
-	since := sh.SentAt
-	if sh.AvailableAt != nil {
-		since = *sh.AvailableAt
+	p := o.Policy
+	fmt.Printf("shipment %s (%s %s), state %s, stage %s\n", osh.ID, osh.Channel, osh.ChannelID, osh.State, osh.Stage)
+	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), osh.Since().Format(time.RFC3339))
+	if o.Note != "" {
+		fmt.Println(o.Note)
 	}
-	fmt.Printf("shipment %s (%s %s), state %s, stage %s\n", sh.ID, sh.Channel, sh.ChannelID, sh.State, sh.Stage)
-	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), since.Format(time.RFC3339))
-	osh, err := st.OpenShipmentByID(ctx, sh.ID)
-	if err != nil {
-		return err
+	if o.Unheard {
+		fmt.Println("the channel has never heard of it: its reminders are not sent until it does; print follows the policy")
 	}
-	steps, note, err := escalate.Explain(sh.State, sh.Stage, escalate.FactsOf(*osh), p, time.Now())
-	if err != nil {
-		return err
-	}
-	if note != "" {
-		fmt.Println(note)
+	if o.ToPerson {
+		fmt.Println("the recipient is a person: reminders do not reach persons (postvakt has no address for them); print follows the policy")
 	}
 	loc := p.Calendar.Location()
-	for _, s := range steps {
+	for _, s := range o.Steps {
 		fmt.Printf("  %-12s due %s, sent from %s\n", s.Step, s.Due.In(loc).Format("Mon 2006-01-02 15:04"), s.SendAt.In(loc).Format("Mon 2006-01-02 15:04"))
 	}
 	return nil

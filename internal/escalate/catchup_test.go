@@ -98,7 +98,8 @@ func TestExplainCatchUp(t *testing.T) {
 	p, _ := shipped(t).Get("taushetsbelagt")
 	now := time.Date(2026, 11, 17, 10, 0, 0, 0, oslo) // Tuesday, in the window
 	f := Facts{Since: time.Date(2024, 3, 1, 10, 0, 0, 0, oslo)}
-	steps, note, err := Explain(model.StateAvailable, model.StageNone, f, p, now)
+	o, err := Explain(model.StateAvailable, model.StageNone, f, p, now)
+	steps, note := o.Steps, o.Note
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestExplainCatchUp(t *testing.T) {
 	}
 	// Met before: the policy's own schedule, no catch-up.
 	f.Decided = true
-	if _, note, _ := Explain(model.StateAvailable, model.StageNone, f, p, now); strings.Contains(note, "catching up") {
-		t.Fatalf("met before: %q", note)
+	if o, _ := Explain(model.StateAvailable, model.StageNone, f, p, now); strings.Contains(o.Note, "catching up") || o.Why != "" {
+		t.Fatalf("met before: %+v", o)
 	}
 }

@@ -323,40 +323,52 @@ func printsAtOnce(f Facts, p *policy.Policy) bool { return f.Failed && p.Print.E
 
 // Explain lists the steps the escalation will take for a shipment in state
 // and stage from now on, by the same rules as Decide and the run
-// (model.Escalates, printsAtOnce), with a note when there are none or the
-// schedule is not the policy's usual one.
-func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, now time.Time) ([]policy.Scheduled, string, error) {
+// (model.Escalates, printsAtOnce), with why there are none or the schedule
+// is not the policy's usual one (Outlook.Why, and Note for people).
+func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, now time.Time) (Outlook, error) {
+	o := Outlook{Policy: p}
 	switch {
 	case !model.Escalates(state, stage) && !state.Open() && state != model.StateFailed:
-		return nil, fmt.Sprintf("no further steps: the shipment is %s", state), nil
+		o.Why, o.Note = WhyEnded, fmt.Sprintf("no further steps: the shipment is %s", state)
+		return o, nil
 	case !model.Escalates(state, stage):
-		return nil, fmt.Sprintf("no further steps from the policy: the escalation stage is %s", stage), nil
+		o.Why, o.Note = WhyStage, fmt.Sprintf("no further steps from the policy: the escalation stage is %s", stage)
+		return o, nil
 	case f.Failed && !printsAtOnce(f, p):
-		return nil, fmt.Sprintf("the channel could not deliver it; policy %s has no print fallback: no further steps", p.Name), nil
+		o.Why, o.Note = WhyUndeliveredNoPrint, fmt.Sprintf("the channel could not deliver it; policy %s has no print fallback: no further steps", p.Name)
+		return o, nil
 	case f.Failed:
-		return []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}},
-			"the channel could not deliver it: it goes to print at once, without reminders", nil
+		o.Steps = []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}}
+		o.Why, o.Note = WhyUndelivered, "the channel could not deliver it: it goes to print at once, without reminders"
+		return o, nil
 	case f.Scheduled && now.Before(f.Since.Add(heldAtMost)):
-		return nil, heldForDelivery, nil
+		o.Why, o.Note = WhyHeld, heldForDelivery
+		return o, nil
 	}
 	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
 	if err != nil {
-		return nil, "", fmt.Errorf("explain under policy %s: %w", p.Name, err)
+		return Outlook{}, fmt.Errorf("explain under policy %s: %w", p.Name, err)
 	}
 	if f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan) {
 		f.CatchUpSince = now
 	}
 	if !f.CatchUpSince.IsZero() {
-		return explainCatchUp(f, p, now)
+		o.Steps, o.Note = explainCatchUp(f, p, now)
+		o.Why = WhyCatchUp
+	} else {
+		// The plan Decide follows: the reminders sent are behind it, the
+		// next counts from when the last one actually went out.
+		o.Steps = plan.Steps()
 	}
-	// The plan Decide follows: the reminders sent are behind it, the next
-	// counts from when the last one actually went out.
-	return plan.Steps(), "", nil
+	// Decide's rule (unheard): no reminder about a letter the channel has
+	// never heard of; print follows the policy.
+	o.Unheard = !f.UnknownSince.IsZero() && remindsIn(o.Steps)
+	return o, nil
 }
 
 // explainCatchUp is Explain for a letter catching up: the next catch-up
 // step as Decide takes it, and the print after the grace.
-func explainCatchUp(f Facts, p *policy.Policy, now time.Time) ([]policy.Scheduled, string, error) {
+func explainCatchUp(f Facts, p *policy.Policy, now time.Time) ([]policy.Scheduled, string) {
 	d := catchUp(f, p, now)
 	note := fmt.Sprintf("past its print window when the escalation first met it (%s): catching up under policy %s's catch_up, "+
 		"%d reminder(s), then print %s after the last", f.CatchUpSince.In(windowZone(p)).Format("2006-01-02 15:04"), p.Name,
@@ -373,5 +385,5 @@ func explainCatchUp(f Facts, p *policy.Policy, now time.Time) ([]policy.Schedule
 		at := p.Calendar.AddBusinessDays(from, p.CatchUp.Grace)
 		steps = append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
 	}
-	return steps, note, nil
+	return steps, note
 }

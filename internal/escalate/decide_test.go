@@ -294,7 +294,8 @@ func TestExplainFollowsTheRunsRule(t *testing.T) {
 		{model.StateAvailable, model.StageNone, -1, policy.StepRemind, ""},
 	} {
 		f := Facts{Since: since, Failed: tc.state == model.StateFailed}
-		steps, note, err := Explain(tc.state, tc.stage, f, p, now)
+		o, err := Explain(tc.state, tc.stage, f, p, now)
+		steps, note := o.Steps, o.Note
 		if err != nil {
 			t.Fatal(err)
 		}

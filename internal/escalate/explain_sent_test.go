@@ -19,7 +19,8 @@ func TestExplainAfterAReminderAgreesWithDecide(t *testing.T) {
 	late := time.Date(2026, 11, 19, 8, 0, 0, 0, oslo)   // Thursday: reminder 1 actually sent
 	now := time.Date(2026, 11, 19, 12, 0, 0, 0, oslo)   // when someone runs policy explain
 	f := Facts{Since: since, RemindersSent: 1, LastReminder: late, Decided: true}
-	steps, _, err := Explain(model.StateAvailable, model.StageReminded, f, p, now)
+	o, err := Explain(model.StateAvailable, model.StageReminded, f, p, now)
+	steps := o.Steps
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func (r *runState) schedule(sh store.OpenShipment, d Decision) afterSend {
 	case d.Wait:
 		at := d.SendAt
 		r.lookAgain(sh, &at)
-	case sh.RecipientKind != model.RecipientOrg:
+	case !mailed(sh.RecipientKind):
 		if at, ok := d.nextTime(); ok {
 			r.lookAgain(sh, at)
 		}

@@ -334,8 +334,7 @@ func FactsOf(sh store.OpenShipment) Facts {
 // the rest of the pipeline (group, dedupe, send, record) carries.
 func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 	recipient := model.MaskRecipient(sh.RecipientKind, sh.RecipientID)
-	p, err := r.e.Policies.Match(policy.Facts{Channel: sh.Channel, Class: sh.Class, Confidential: sh.Confidential,
-		RecipientKind: sh.RecipientKind, SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit})
+	p, err := r.e.Policies.Match(policyFacts(sh))
 	if err == nil {
 		var d Decision
 		if d, err = Decide(FactsOf(sh), p, r.now); err == nil {
@@ -356,7 +355,7 @@ func (r *runState) decide(sh store.OpenShipment) (model.ReminderItem, bool) {
 // sends reports whether a decision is a reminder to send now: due, inside
 // the send window, to an organisation, about a letter the channel knows.
 func sends(sh store.OpenShipment, d Decision) bool {
-	return d.Step.Kind == policy.StepRemind && !d.Wait && !d.Unheard && sh.RecipientKind == model.RecipientOrg
+	return d.Step.Kind == policy.StepRemind && !d.Wait && !d.Unheard && mailed(sh.RecipientKind)
 }
 
 func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (model.ReminderItem, bool) {
@@ -393,7 +392,7 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 	case d.Wait:
 		r.sum.Quiet++
 		return model.ReminderItem{}, false
-	case sh.RecipientKind != model.RecipientOrg:
+	case !mailed(sh.RecipientKind):
 		r.sum.Persons++
 		// Debug: every run finds them again (thousands at a municipality's
 		// scale, every quarter of an hour); the run's summary counts them.

@@ -26,9 +26,9 @@ func TestDecideHeldForDelivery(t *testing.T) {
 	if err != nil || d.Due() || d.Never || !d.Next.Equal(now.Add(24*time.Hour)) || d.Reason != heldForDelivery+" (policy taushetsbelagt)" {
 		t.Fatalf("held: %+v %v", d, err)
 	}
-	steps, note, err := Explain(model.StateAccepted, model.StageNone, f, p, now)
-	if err != nil || len(steps) != 0 || note != heldForDelivery {
-		t.Fatalf("explain: %v %q %v", steps, note, err)
+	o, err := Explain(model.StateAccepted, model.StageNone, f, p, now)
+	if err != nil || len(o.Steps) != 0 || o.Note != heldForDelivery || o.Why != WhyHeld {
+		t.Fatalf("explain: %+v %v", o, err)
 	}
 	f.Scheduled = false
 	if d, err := Decide(f, p, now); err != nil || !d.Due() {
