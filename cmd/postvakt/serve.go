@@ -66,7 +66,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	mux := http.NewServeMux()
 	ui := web.New(requests, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays),
-		web.WithLiveness(sched))...)
+		web.WithLiveness(sched), web.WithPolicies(a.set))...)
 	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	mux.Handle("/", ui)
 	srv := &http.Server{

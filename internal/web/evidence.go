@@ -114,9 +114,12 @@ type evidenceData struct {
 	E Evidence
 	// Page is the page of the log the timeline shows, Before the cursor it
 	// was asked for ("" for the latest events); nil in the JSON.
-	Page       *store.EventPage
-	Before     string
-	F          *store.FollowUp
+	Page   *store.EventPage
+	Before string
+	F      *store.FollowUp
+	// O is the letter's policy and its future steps (nil: not known here,
+	// WithPolicies).
+	O          *Outlook
 	CanFollow  bool
 	Decisions  []string
 	Channels   []string
@@ -192,6 +195,10 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 		s.internalError(w, r, "get follow-up", err)
 		return nil, false
 	}
+	if d.O, err = s.outlook(r.Context(), sh.ID); err != nil {
+		s.internalError(w, r, "explain the escalation", err)
+		return nil, false
+	}
 	d.CanFollow = p.Can(auth.RecordFollowUp) && needsFollowUp(sh)
 	d.Decisions, d.Channels = store.Decisions, s.offered()
 	d.Form = followUpInput{NewChannel: sh.Channel} // a resend goes by the letter's own channel, as a rule
@@ -241,6 +248,7 @@ func (s *Server) evidenceJSON(w http.ResponseWriter, r *http.Request) {
 		"evidence":     d.E,
 		"followup":     d.F,
 		"source_names": names,
+		"outlook":      d.O,
 	})
 }
 

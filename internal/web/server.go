@@ -19,6 +19,7 @@ import (
 	"postvakt/internal/auth"
 	"postvakt/internal/escalate"
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
@@ -33,6 +34,7 @@ type ShipmentStore interface {
 	Events(ctx context.Context, shipmentID string) ([]store.Event, error)
 	EventsBefore(ctx context.Context, shipmentID, cursor string, limit int) (*store.EventPage, error)
 	ProofEvents(ctx context.Context, shipmentID string) ([]store.Event, error)
+	OpenShipmentByID(ctx context.Context, id string) (*store.OpenShipment, error)
 	Shipments(ctx context.Context, f store.Filter) (*store.Page, error)
 }
 
@@ -193,6 +195,7 @@ type Server struct {
 	alerts        AlertSource
 	preview       Previewer
 	runs          *escalate.Runs // WithEscalationRuns; nil: not known
+	policies      *policy.Set    // WithPolicies; nil: letters' outlooks are not shown
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration

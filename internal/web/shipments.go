@@ -252,6 +252,9 @@ type shipmentWithEvents struct {
 	*store.Shipment
 	EventsTotal      int    `json:"events_total"`
 	EventsNextCursor string `json:"events_next_cursor"`
+	// Outlook is the letter's policy and the dates of its future steps
+	// (absent where the server holds no policies, WithPolicies).
+	Outlook *Outlook `json:"outlook,omitempty"`
 }
 
 // getShipment is GET /api/v1/shipments/{id}?limit=&before=: the letter
@@ -284,8 +287,13 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
 		return
 	}
+	o, err := s.outlook(r.Context(), sh.ID)
+	if err != nil {
+		s.internalError(w, r, "explain the escalation", err)
+		return
+	}
 	sh.Events = page.Events
-	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor})
+	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor, Outlook: o})
 }
 
 // listParams are the query parameters GET /api/v1/shipments takes.
