@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/escalate"
 	"postvakt/internal/policy"
+	"postvakt/internal/store"
 )
 
 // WithPolicies gives the server the policies the escalation runs by (the
@@ -66,7 +67,10 @@ func (s *Server) outlook(ctx context.Context, id string) (*Outlook, error) {
 		return nil, nil
 	}
 	sh, err := s.store.OpenShipmentByID(ctx, id)
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil // deleted meanwhile (retention): nothing ahead
+	case err != nil:
 		return nil, fmt.Errorf("read the shipment's escalation facts: %w", err)
 	}
 	now := s.now()
