@@ -91,12 +91,12 @@ func TestAPIShipmentsReadWhatTheyList(t *testing.T) {
 	defer admin.Close()
 	for _, tc := range []struct {
 		name, table string
-		f           store.Filter
+		f           store.ListFilter
 		want        int   // letters listed
 		most        int64 // rows of table read at most
 	}{
-		{"scoped to a small organisation", "shipments", store.Filter{Scope: store.Scope{SenderOrg: small}, Limit: 100}, 5, 1000},
-		{"one recipient", "recipients", store.Filter{Recipient: recipient, Limit: 100}, 1, 100},
+		{"scoped to a small organisation", "shipments", store.ListFilter{Scope: store.Scope{SenderOrg: small}, Limit: 100}, 5, 1000},
+		{"one recipient", "recipients", store.ListFilter{Recipient: recipient, Limit: 100}, 1, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := tableReads(t, admin, tc.table)

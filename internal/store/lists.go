@@ -23,6 +23,9 @@ const (
 	// ListUnknown: shipments their channel has never heard of (the sender
 	// system thought it sent them).
 	ListUnknown ListName = "unknown_to_channel"
+	// ListAll: every shipment in scope, the API's list when it names none
+	// (GET /api/v1/shipments); no page of the UI's offers it.
+	ListAll ListName = "all"
 )
 
 // Lists are the known lists, for validating a request.
@@ -145,6 +148,7 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 		c.add(`s.stage = ` + sqlStage(model.StageManual))
 	case ListUnknown:
 		c.add(`s.unknown_to_channel_since IS NOT NULL`)
+	case ListAll: // no condition of its own
 	case ListSearch:
 		if f.Recipient == "" && f.RecipientRow == 0 {
 			return fmt.Errorf("search needs a recipient")

@@ -69,7 +69,7 @@ func TestDatabaseRestart(t *testing.T) {
 	if err := st.SchemaCurrent(ctx); err != nil {
 		t.Errorf("schema check after the database came back: %v", err)
 	}
-	p, err := st.Shipments(ctx, store.Filter{})
+	p, err := st.Shipments(ctx, store.ListFilter{})
 	if err != nil || len(p.Shipments) != 2 {
 		t.Fatalf("after restart: %v shipments, %v", len(p.Shipments), err)
 	}

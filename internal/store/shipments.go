@@ -116,82 +116,57 @@ func (s *Store) ShipmentFacts(ctx context.Context, id string, scope Scope) (*Shi
 	return &sh, nil
 }
 
-// Filter selects shipments for a list. Cursor is the opaque value of a
-// previous page's NextCursor.
-type Filter struct {
-	Scope
-	State      string
-	Recipient  string
-	SenderUnit string
-	Channel    string
-	Limit      int
-	Cursor     string
-}
-
 // Page is one page of a keyset-paged list.
 type Page struct {
 	Shipments  []Shipment `json:"shipments"`
 	NextCursor string     `json:"next_cursor"`
 }
 
-// Shipments lists shipments newest first (by sent time), one page at a time.
-func (s *Store) Shipments(ctx context.Context, f Filter) (*Page, error) {
+// Shipments lists the shipments of a list (GET /api/v1/shipments) newest
+// first (by sent time), one page at a time: the lists' filter (ListFilter,
+// its conditions those of ListShipments), List ListAll or "" for every
+// letter in scope. Cursor is the opaque value of a previous page's
+// NextCursor.
+func (s *Store) Shipments(ctx context.Context, f ListFilter) (*Page, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	if f.Limit > 1000 {
 		f.Limit = 1000
 	}
-	var args []any
-	conds := []string{}
-	if w := f.Scope.where(&args); w != "" {
-		conds = append(conds, w)
+	if f.List == "" {
+		f.List = ListAll
 	}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
-	if f.Scope.SenderOrg != "" || f.Scope.SenderUnit != "" {
+	var c sqlConds
+	narrow := f
+	if f.SenderOrg != "" || f.SenderUnit != "" {
 		// The scope's units by id: the planner then sees how many letters
 		// they have, and reads a small organisation's through
-		// shipments_by_unit instead of walking everyone's by sent_at.
+		// shipments_by_unit instead of walking everyone's by sent_at. They
+		// take the place of the scope's condition in where, not added to
+		// it.
 		units, err := s.scopeUnits(ctx, f.Scope)
 		if err != nil {
 			return nil, err
 		}
-		add("s.sender_unit_id = ANY($%d::bigint[])", pq.Array(units))
+		c.add("s.sender_unit_id = ANY(?::bigint[])", pq.Array(units))
+		narrow.Scope = Scope{}
 	}
-	if f.State != "" {
-		add("s.state = $%d", f.State)
-	}
-	if f.Recipient != "" {
-		// Both kinds named: the recipients' unique (kind, ident) index
-		// finds the row (ident alone scanned every recipient).
-		add("r.kind IN ('org', 'person') AND r.ident = $%d", f.Recipient)
-	}
-	if f.SenderUnit != "" {
-		add("u.name = $%d", f.SenderUnit)
-	}
-	if f.Channel != "" {
-		add("s.channel = $%d", f.Channel)
+	if err := narrow.where(&c, false); err != nil {
+		return nil, err
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, at, id)
-		conds = append(conds, fmt.Sprintf("(s.sent_at, s.id) < ($%d, $%d)", len(args)-1, len(args)))
+		c.add("(s.sent_at, s.id) < (?, ?)", at, id)
 	}
-	q := `SELECT ` + shipmentColumns + shipmentFrom
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	args = append(args, f.Limit+1)
-	q += fmt.Sprintf(" ORDER BY s.sent_at DESC, s.id DESC LIMIT $%d", len(args))
+	c.args = append(c.args, f.Limit+1)
+	q := fmt.Sprintf(`SELECT %s %s WHERE %s ORDER BY s.sent_at DESC, s.id DESC LIMIT $%d`, shipmentColumns, shipmentFrom, c.String(), len(c.args))
 	var rows []Shipment
-	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("list shipments: %w", err)
+	if err := s.db.SelectContext(ctx, &rows, q, c.args...); err != nil {
+		return nil, fmt.Errorf("list %s shipments: %w", f.List, err)
 	}
 	page := &Page{Shipments: rows}
 	if len(rows) > f.Limit {

@@ -109,7 +109,7 @@ func TestShipmentsPagingAndScope(t *testing.T) {
 	cursor := ""
 	var last time.Time
 	for pages := 0; ; pages++ {
-		p, err := st.Shipments(ctx, store.Filter{Limit: 10, Cursor: cursor})
+		p, err := st.Shipments(ctx, store.ListFilter{Limit: 10, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,21 +134,21 @@ func TestShipmentsPagingAndScope(t *testing.T) {
 	if len(seen) != 25 {
 		t.Fatalf("paged through %d shipments, want 25", len(seen))
 	}
-	p, err := st.Shipments(ctx, store.Filter{Scope: store.Scope{SenderOrg: "964338531", SenderUnit: "Skatt"}})
+	p, err := st.Shipments(ctx, store.ListFilter{Scope: store.Scope{SenderOrg: "964338531", SenderUnit: "Skatt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Shipments) != 5 {
 		t.Fatalf("unit scope sees %d, want 5", len(p.Shipments))
 	}
-	other, err := st.Shipments(ctx, store.Filter{State: "registered", SenderUnit: "Barnevernstjenesten"})
+	other, err := st.Shipments(ctx, store.ListFilter{State: "registered", Unit: "Barnevernstjenesten"})
 	if err != nil || len(other.Shipments) != 20 {
 		t.Fatalf("filter by unit and state: %d, %v; want 20", len(other.Shipments), err)
 	}
 	if _, err := st.Shipment(ctx, other.Shipments[0].ID, store.Scope{SenderOrg: "964338531", SenderUnit: "Skatt"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("shipment outside scope: err = %v, want not found", err)
 	}
-	if _, err := st.Shipments(ctx, store.Filter{Cursor: "garbage!"}); !errors.Is(err, store.ErrBadCursor) {
+	if _, err := st.Shipments(ctx, store.ListFilter{Cursor: "garbage!"}); !errors.Is(err, store.ErrBadCursor) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }

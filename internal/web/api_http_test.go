@@ -65,16 +65,16 @@ func TestAPIWrongMethodIs405(t *testing.T) {
 }
 
 // GET /api/v1/shipments refuses (400) a query parameter it does not take,
-// naming it: ignored, a misspelt limit or another endpoint's filter would
-// hand back the whole list as if filtered. The documented parameters still
-// work.
+// naming it: ignored, a misspelt limit or another endpoint's parameter
+// (the summary's by, the audit log's before, the UI's rid) would hand back
+// the whole list as if filtered. The documented parameters still work.
 func TestListRefusesUnknownParameters(t *testing.T) {
 	e := newEnv(t)
 	tok := e.token("admin", "", "")
 	if code, out := e.do("POST", "/api/v1/shipments", tok, good); code != http.StatusCreated {
 		t.Fatal(code, out)
 	}
-	for _, q := range []string{"sent_after=2026-11-01", "limti=5", "stage=print_due"} {
+	for _, q := range []string{"sent_after=2026-11-01", "limti=5", "by=unit", "before=5", "rid=1"} {
 		code, out := e.do("GET", "/api/v1/shipments?"+q, tok, "")
 		name, _, _ := strings.Cut(q, "=")
 		if msg, _ := out["error"].(string); code != http.StatusBadRequest || !strings.Contains(msg, `"`+name+`"`) {

@@ -9,7 +9,7 @@ import (
 )
 
 // TestNationalIDsTypedIntoOtherFieldsAreMasked: a national id typed where
-// something else belongs (a unit or channel filter of the API or the
+// something else belongs (a unit or class filter of the API or the
 // lists, the login form's name, out of ID-porten habit) is in the audit
 // log and the server log only masked, as the recipient filter's is: the
 // audit object "never holds a person id unmasked", and logs carry national
@@ -22,7 +22,7 @@ func TestNationalIDsTypedIntoOtherFieldsAreMasked(t *testing.T) {
 	e := newEnv(t)
 	e.seed(3)
 	tok := e.token("compliance", "964338531", "")
-	for _, path := range []string{"/api/v1/shipments?sender_unit=" + fnr + "&channel=" + cpr,
+	for _, path := range []string{"/api/v1/shipments?sender_unit=" + fnr + "&class=" + cpr,
 		"/api/v1/shipments?sender_unit=" + cpr} {
 		if code, body := e.get(path, tok); code != http.StatusOK {
 			t.Fatalf("GET %s: %d %.200s", path, code, body)
@@ -49,7 +49,7 @@ func TestNationalIDsTypedIntoOtherFieldsAreMasked(t *testing.T) {
 				t.Errorf("audit entry %s %q %q %q holds a national id unmasked", a.Action, a.Actor, a.Object, a.Detail)
 			}
 		}
-		api = api || strings.Contains(a.Object, "sender_unit=010170***** channel=010170****")
+		api = api || strings.Contains(a.Object, "unit=010170***** class=010170****")
 		list = list || a.Action == "view_list" && strings.Contains(a.Object, "unit=010170*****")
 		login = login || a.Action == "login_failed" && a.Actor == "user:010170*****"
 	}

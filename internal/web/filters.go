@@ -28,32 +28,72 @@ func filterErr(key string, args ...any) filterError { return filterError{key: ke
 
 func (e filterError) Error() string { return i18n.For("en", nil).T(e.key, e.args...) }
 
-// parseFilter reads a list's filter from the query, inside the principal's
-// scope. Parameters: list, recipient (an organisation number: a person id
-// never goes into a URL; the search form resolves one to its rid), rid (a
-// recipient's row id), unit, state, stage, class, channel, from, to (dates,
-// to inclusive), min_age (days), cursor.
+// filterParams are the query parameters of a list's filter, those
+// readFilter reads.
+var filterParams = []string{"list", "recipient", "rid", "unit", "state", "stage", "class", "channel", "from", "to", "min_age", "limit", "cursor"}
+
+// filterRules are what a list's filter takes that differs between the
+// UI's lists and the API's (readFilter).
+type filterRules struct {
+	list    store.ListName   // the list when the query names none
+	lists   []store.ListName // the lists the query may name
+	persons bool             // recipient may be a person id
+}
+
+var (
+	// uiFilter: the UI's lists, summaries and exports. A person id never
+	// goes into a URL (a browser keeps it in its history, a proxy in its
+	// log): the search form resolves one to its rid.
+	uiFilter = filterRules{list: store.ListUnopened, lists: store.Lists}
+	// apiFilter: GET /api/v1/shipments, every letter in scope unless a
+	// list is named. A program has no search form to go through: its
+	// recipient may be a person id, as it always could (the server's log
+	// has no query, and the audit log masks it).
+	apiFilter = filterRules{list: store.ListAll, lists: append(slices.Clone(store.Lists), store.ListAll), persons: true}
+)
+
+// parseFilter reads the filter of a list of the UI (uiFilter) from the
+// query, inside the principal's scope (readFilter).
 func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter, error) {
+	return s.readFilter(p, q, uiFilter)
+}
+
+// readFilter reads a list's filter from the query, inside the principal's
+// scope (a unit or organisation named narrows it, never widens it:
+// store.ListFilter ands them). Parameters (filterParams): list, recipient
+// (an organisation number, or for rules.persons a person id too), rid (a
+// recipient's row id), unit, state, stage, class, channel, from, to (dates,
+// to inclusive), min_age (days), limit, cursor. A bad value is a
+// filterError whose English words name the parameter.
+func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) (store.ListFilter, error) {
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
 		Recipient: strings.TrimSpace(q.Get("recipient")), Unit: q.Get("unit"), State: q.Get("state"),
 		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor")}
 	if f.List == "" {
-		f.List = store.ListUnopened
+		f.List = rules.list
 	}
-	if !slices.Contains(store.Lists, f.List) {
+	if !slices.Contains(rules.lists, f.List) {
 		return f, filterErr("err.filter.unknown_list", "Value", strconv.Quote(string(f.List)))
 	}
 	if f.State != "" && !model.State(f.State).Valid() {
 		return f, filterErr("err.filter.unknown_state", "Value", strconv.Quote(f.State))
 	}
+	if f.Stage != "" && !model.Stage(f.Stage).Valid() {
+		return f, filterErr("err.filter.unknown_stage", "Value", strconv.Quote(f.Stage))
+	}
 	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
 		return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
 	}
 	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
-		if model.CheckPersonID(f.Recipient) == nil {
+		person := model.CheckPersonID(f.Recipient) == nil
+		switch {
+		case person && !rules.persons:
 			return f, filterErr("err.filter.person_in_url")
+		case !person && rules.persons:
+			return f, filterErr("err.filter.recipient_id")
+		case !person:
+			return f, filterErr("err.filter.recipient_org")
 		}
-		return f, filterErr("err.filter.recipient_org")
 	}
 	if v := q.Get("rid"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -136,8 +176,8 @@ func describe(f store.ListFilter) string {
 
 // mustAuditList writes the audit entry of a list (shown, summarised,
 // exported; what: its description, describe) before it is shown. A list of
-// one recipient's letters (rid, the person search's list, or an
-// organisation's number) is entered under the object the audit log's
+// one recipient's letters (rid, the person search's list, an
+// organisation's number, or the API's person id) is entered under the object the audit log's
 // person filter looks for (store.AuditPersonObjects: "recipient=" and the
 // recipient masked), with what and detail in the detail: the rid alone
 // would not tell a data protection officer whom it was about.
@@ -154,8 +194,8 @@ func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action, w
 		if err == nil {
 			masked = model.MaskRecipient(who.Kind, who.ID)
 		}
-	case f.Recipient != "" && model.CheckOrgNumber(f.Recipient) == nil:
-		masked = f.Recipient
+	case f.Recipient != "": // an organisation number, or the API's person id (readFilter)
+		masked = maskAny(f.Recipient)
 	}
 	if masked != "" {
 		object, detail = "recipient="+masked, strings.TrimPrefix(detail+"; "+what, "; ")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -296,16 +297,18 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor, Outlook: o})
 }
 
-// listParams are the query parameters GET /api/v1/shipments takes.
-var listParams = []string{"state", "recipient", "sender_unit", "channel", "limit", "cursor"}
+// listParams are the query parameters GET /api/v1/shipments takes: a
+// list's filter (filterParams) but rid, which only the UI's links carry
+// (a program names the recipient), and sender_unit, the name unit had
+// before the API took the lists' filters.
+var listParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" }), "sender_unit")
 
+// listShipments is GET /api/v1/shipments: a page of a list (every letter
+// without list=) newest first, its filter read as the UI's lists read
+// theirs (readFilter with apiFilter), a bad value a 400 naming it.
 func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	tok := principal(r.Context())
 	q := r.URL.Query()
-	f := store.Filter{
-		Scope: tok.Scope(), State: q.Get("state"), Recipient: q.Get("recipient"),
-		SenderUnit: q.Get("sender_unit"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
-	}
 	// A parameter this endpoint does not take (a misspelt limit, a filter
 	// of another endpoint) would otherwise be ignored, and the whole list
 	// taken for the filtered one.
@@ -315,23 +318,25 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if f.State != "" && !model.State(f.State).Valid() {
-		writeError(w, http.StatusBadRequest, "unknown state "+strconv.Quote(f.State))
-		return
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to 1000")
+	if q.Has("sender_unit") {
+		if q.Has("unit") && q.Get("unit") != q.Get("sender_unit") {
+			writeError(w, http.StatusBadRequest, "sender_unit and unit name the same filter: give unit only")
 			return
 		}
-		f.Limit = n
+		q = maps.Clone(q)
+		q.Set("unit", q.Get("sender_unit"))
 	}
-	object, detail := describeAPI(f), "api"
-	if f.Recipient != "" { // one recipient's letters: found by the audit log's person filter (mustAuditList)
-		object, detail = "recipient="+maskAny(f.Recipient), "api; "+object
+	f, err := s.readFilter(tok, q, apiFilter)
+	var fe filterError
+	if errors.As(err, &fe) {
+		writeError(w, http.StatusBadRequest, fe.Error())
+		return
 	}
-	if !s.mustAudit(w, r, "view_list", object, detail) {
+	if err != nil {
+		s.internalError(w, r, "read the list's filter", err)
+		return
+	}
+	if !s.mustAuditList(w, r, "view_list", describe(f), f, "api") {
 		return
 	}
 	page, err := s.store.Shipments(r.Context(), f)
@@ -362,19 +367,6 @@ func listed(ships []store.Shipment) []listedShipment {
 		rows[i] = listedShipment{Shipment: sh}
 	}
 	return rows
-}
-
-// describeAPI names an API list request for the audit log; a person id is
-// masked.
-func describeAPI(f store.Filter) string {
-	d := "shipments"
-	for _, kv := range [][2]string{{"org", f.SenderOrg}, {"unit", f.Scope.SenderUnit}, {"state", f.State},
-		{"recipient", maskAny(f.Recipient)}, {"sender_unit", f.SenderUnit}, {"channel", f.Channel}} {
-		if kv[1] != "" {
-			d += " " + kv[0] + "=" + kv[1]
-		}
-	}
-	return d
 }
 
 // maskAny masks an identifier unless it is an organisation number.
