@@ -1,0 +1,98 @@
+package web
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// openAPIParam is a query parameter of openapi.json, or a reference to one
+// of its components.
+type openAPIParam struct {
+	Ref    string `json:"$ref"`
+	Name   string `json:"name"`
+	Schema struct {
+		Ref  string   `json:"$ref"`
+		Enum []string `json:"enum"`
+	} `json:"schema"`
+}
+
+// openAPIParams are the query parameters of the GET operation of path,
+// references resolved, by name.
+func openAPIParams(t *testing.T, path string) map[string]openAPIParam {
+	t.Helper()
+	var doc struct {
+		Paths map[string]struct {
+			Get struct {
+				Parameters []openAPIParam `json:"parameters"`
+			} `json:"get"`
+		} `json:"paths"`
+		Components struct {
+			Parameters map[string]openAPIParam `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]openAPIParam{}
+	for _, p := range doc.Paths[path].Get.Parameters {
+		if p.Ref != "" {
+			ref, ok := doc.Components.Parameters[strings.TrimPrefix(p.Ref, "#/components/parameters/")]
+			if !ok {
+				t.Fatalf("%s: %s refers to no parameter", path, p.Ref)
+			}
+			p = ref
+		}
+		out[p.Name] = p
+	}
+	return out
+}
+
+// sorted is a sorted copy of names.
+func sorted[S ~string](names []S) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = string(n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestOpenAPIListParametersAreTheOnesTaken: the OpenAPI document's
+// parameters of GET /api/v1/shipments are exactly those the endpoint takes
+// (listParams; any other is a 400), its lists those readFilter accepts
+// there, and the stage filter's values the model's stages: a filter added
+// to the lists, or a stage to the model, fails here until the document
+// says so. The summary's lists are the UI's.
+func TestOpenAPIListParametersAreTheOnesTaken(t *testing.T) {
+	params := openAPIParams(t, "/api/v1/shipments")
+	var names []string
+	for n := range params {
+		names = append(names, n)
+	}
+	if got, want := sorted(names), sorted(listParams); !slices.Equal(got, want) {
+		t.Errorf("GET /api/v1/shipments documents the parameters %v, takes %v", got, want)
+	}
+	if got, want := sorted(params["list"].Schema.Enum), sorted(apiFilter.lists); !slices.Equal(got, want) {
+		t.Errorf("GET /api/v1/shipments documents the lists %v, takes %v", got, want)
+	}
+	if got, want := params["stage"].Schema.Enum, sorted(model.Stages()); !slices.Equal(sorted(got), want) {
+		t.Errorf("the stage filter documents %v, the model has %v", got, want)
+	}
+	if got := params["state"].Schema.Ref; got != "#/components/schemas/State" {
+		t.Errorf("the state filter's schema is %q, not the State schema", got)
+	}
+	summary := openAPIParams(t, "/api/v1/summary")
+	if got, want := sorted(summary["list"].Schema.Enum), sorted(store.Lists); !slices.Equal(got, want) {
+		t.Errorf("GET /api/v1/summary documents the lists %v, takes %v", got, want)
+	}
+	for _, n := range []string{"state", "stage", "class", "channel", "unit", "from", "to", "min_age", "recipient"} {
+		if _, ok := summary[n]; !ok {
+			t.Errorf("GET /api/v1/summary does not document its filter %s", n)
+		}
+	}
+}
