@@ -37,6 +37,7 @@ func TestA11yListFilterErrorTiedToField(t *testing.T) {
 		{"en", "/units?to=31.12.26&min_age=7", "to", `to: "31.12.26" is not a date (YYYY-MM-DD).`},
 		{"da", "/list?state=bogus", "state", `Status: "bogus" er ikke et af valgene.`},
 		{"en", "/unopened?channel=fax", "channel", `Channel: "fax" is not one of the choices.`},
+		{"nb", "/units?stage=printing", "stage", `Trinn: "printing" er ikke et av valgene.`},
 		{"nb", "/list?recipient=12", "recipient", "Mottaker: oppgi et organisasjonsnummer."},
 	} {
 		code, page := b.getIn(c.lang, c.path)

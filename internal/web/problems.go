@@ -64,7 +64,7 @@ func filterProblem(l *i18n.Localizer, q url.Values, fe filterError, labels map[s
 			p.ProblemField = "recipient"
 		}
 		p.Problem = l.T("incident.err_org", "Field", label(p.ProblemField))
-	case "err.filter.unknown_channel", "err.filter.unknown_state":
+	case "err.filter.unknown_channel", "err.filter.unknown_state", "err.filter.unknown_stage":
 		p.ProblemField = strings.TrimPrefix(fe.key, "err.filter.unknown_")
 		p.Problem = l.T("filter.err_choice", "Field", label(p.ProblemField), "Value", fe.args[1]) // the value refused, quoted
 	case "err.filter.min_age":
