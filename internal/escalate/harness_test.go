@@ -120,6 +120,21 @@ func (h *harness) contacts(orgs ...string) {
 	}
 }
 
+// named does what the names job does for an organisation: the register's
+// answer cached with its name, and the name copied to every letter's
+// recipient or sender with that number.
+func (h *harness) named(orgnr, name string) {
+	h.t.Helper()
+	ctx := context.Background()
+	if err := h.st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: orgnr, Status: 200, Name: name,
+		Body: []byte(`{"organisasjonsnummer":"` + orgnr + `","navn":"` + name + `"}`), FetchedAt: monday}); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.st.FillOrgNames(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 func (h *harness) count(q string, args ...any) int {
 	h.t.Helper()
 	var n int

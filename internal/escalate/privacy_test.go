@@ -1,13 +1,10 @@
 package escalate
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"postvakt/internal/store"
 )
 
 // TestLogsDoNotPairRecipientWithSensitiveClass: a log line that names the
@@ -66,16 +63,7 @@ func TestReminderNamesTheBusinessNotTheLetters(t *testing.T) {
 	h.register(ship{recipient: firmaA, class: "taushetsbelagt", conf: true, sent: monday},
 		ship{recipient: firmaB, class: "taushetsbelagt", conf: true, sent: monday})
 	h.contacts(firmaA, firmaB)
-	// What the names job does: the register's answer cached, its name
-	// copied to the recipient.
-	ctx := context.Background()
-	if err := h.st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: firmaA, Status: 200, Name: "FJORDFISK AS",
-		Body: []byte(`{"organisasjonsnummer":"` + firmaA + `","navn":"FJORDFISK AS"}`), FetchedAt: monday}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.st.FillOrgNames(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h.named(firmaA, "FJORDFISK AS") // the names job: the recipient's name from the register
 	h.run(due1)
 	msgs := h.mp.Messages(t)
 	if len(msgs) != 2 {

@@ -1,13 +1,11 @@
 package escalate
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
-	"postvakt/internal/store"
 )
 
 // TestReminderNamesWhoSentItAndWhomToAsk: a business that gets a reminder
@@ -30,15 +28,7 @@ func TestReminderNamesWhoSentItAndWhomToAsk(t *testing.T) {
 		}
 		h.register(confidential(firmaA, 2)...)
 		h.contacts(firmaA)
-		// What the names job does for the sending organisation.
-		ctx := context.Background()
-		if err := h.st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: bergen, Status: 200, Name: name,
-			Body: []byte(`{"organisasjonsnummer":"` + bergen + `"}`), FetchedAt: monday}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := h.st.FillOrgNames(ctx); err != nil {
-			t.Fatal(err)
-		}
+		h.named(bergen, name) // what the names job does for the sending organisation
 		h.run(due1)
 		msgs := h.mp.Messages(t)
 		if len(msgs) != 1 {
@@ -92,14 +82,7 @@ func TestSenderKeptOutOfTheSubject(t *testing.T) {
 	h.esc.Policies = h.esc.Policies.WithSenders(map[string]policy.Sender{bergen: {NotInSubject: true}})
 	h.register(confidential(firmaA, 2)...)
 	h.contacts(firmaA)
-	ctx := context.Background()
-	if err := h.st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: bergen, Status: 200, Name: name,
-		Body: []byte(`{"organisasjonsnummer":"` + bergen + `"}`), FetchedAt: monday}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.st.FillOrgNames(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h.named(bergen, name) // what the names job does for the sending organisation
 	h.run(due1)
 	msgs := h.mp.Messages(t)
 	if len(msgs) != 1 {
