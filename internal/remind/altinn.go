@@ -170,20 +170,28 @@ func OrderIdempotencyID(key string) string { return "postvakt-reminder-" + key }
 
 // OrderRequest builds the Altinn Notifications order for a reminder: to the
 // organisation (Altinn resolves its notification addresses), by e-mail, with
-// the reminder's subject and text (references only, never a title). The
-// sender's reference is the notification id. resourceID, when set, limits
-// the recipients to those with access to that resource.
-func OrderRequest(notificationID int64, key, org, resourceID string, m *Message) ([]byte, error) {
+// the reminder's subject and text (references only, never a title). With
+// sms (a reminder to an organisation without an e-mail address postvakt
+// can use), the channel is EmailPreferred: by e-mail where Altinn has an
+// address, else by SMS with that text (Altinn requires both settings for
+// a fallback channel). The sender's reference is the notification id.
+// resourceID, when set, limits the recipients to those with access to that
+// resource.
+func OrderRequest(notificationID int64, key, org, resourceID string, m *Message, sms string) ([]byte, error) {
 	type emailSettings struct {
 		Subject     string `json:"subject"`
 		Body        string `json:"body"`
 		ContentType string `json:"contentType"`
+	}
+	type smsSettings struct {
+		Body string `json:"body"`
 	}
 	type recipientOrganization struct {
 		OrgNumber     string        `json:"orgNumber"`
 		ResourceID    string        `json:"resourceId,omitempty"`
 		ChannelSchema string        `json:"channelSchema"`
 		EmailSettings emailSettings `json:"emailSettings"`
+		SmsSettings   *smsSettings  `json:"smsSettings,omitempty"`
 	}
 	req := struct {
 		IdempotencyID    string `json:"idempotencyId"`
@@ -194,6 +202,10 @@ func OrderRequest(notificationID int64, key, org, resourceID string, m *Message)
 	}{IdempotencyID: OrderIdempotencyID(key), SendersReference: strconv.FormatInt(notificationID, 10)}
 	req.Recipient.RecipientOrganization = recipientOrganization{OrgNumber: org, ResourceID: resourceURN(resourceID),
 		ChannelSchema: "Email", EmailSettings: emailSettings{Subject: m.Subject, Body: m.Body, ContentType: "Plain"}}
+	if sms != "" {
+		req.Recipient.RecipientOrganization.ChannelSchema = "EmailPreferred"
+		req.Recipient.RecipientOrganization.SmsSettings = &smsSettings{Body: sms}
+	}
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("build the notification order of %d: %w", notificationID, err)

@@ -8,8 +8,10 @@ package remind_test
 //     Controllers/FutureOrdersController.cs (201 new / 200 same
 //     idempotencyId of the same creator, 400 ValidationProblem, 422
 //     NOT-00001, 403 without creator), Validators/** (RecipientRules,
-//     RecipientBaseValidator, RecipientOrganizationValidator,
-//     EmailSendingOptionsValidator), Models/NotificationOrderChainResponseExt.cs
+//     RecipientBaseValidator (EmailPreferred and SmsPreferred need both
+//     emailSettings and smsSettings), RecipientOrganizationValidator,
+//     EmailSendingOptionsValidator, SmsSendingOptionsValidator),
+//     Models/NotificationOrderChainResponseExt.cs
 //   - altinn-profile src/Altinn.Profile/Controllers/CorrespondenceController.cs
 //     (scope altinn:profile/correspondence.notificationsettings.read),
 //     Models/OrgNotificationAddressRequest.cs, Models/OrgNotificationAddressesResponse.cs,
@@ -46,7 +48,9 @@ type fakeOrder struct {
 	SendersReference string
 	OrgNumber        string
 	ResourceID       string
+	ChannelSchema    string
 	Subject, Body    string
+	SMS              string // smsSettings.body, "" without
 	Raw              string
 }
 
@@ -172,6 +176,9 @@ func (f *fakeAltinn) futureOrders(w http.ResponseWriter, r *http.Request) {
 					Body        string `json:"body"`
 					ContentType string `json:"contentType"`
 				} `json:"emailSettings"`
+				SmsSettings *struct {
+					Body string `json:"body"`
+				} `json:"smsSettings"`
 			} `json:"recipientOrganization"`
 			RecipientEmail  json.RawMessage `json:"recipientEmail"`
 			RecipientPerson json.RawMessage `json:"recipientPerson"`
@@ -203,6 +210,20 @@ func (f *fakeAltinn) futureOrders(w http.ResponseWriter, r *http.Request) {
 		}
 		if o.ChannelSchema == "Email" && o.EmailSettings == nil {
 			add("Recipient.RecipientOrganization.EmailSettings", "EmailSettings must be set when ChannelSchema is Email")
+		}
+		if o.ChannelSchema == "Sms" && o.SmsSettings == nil {
+			add("Recipient.RecipientOrganization.SmsSettings", "SmsSettings must be set when ChannelSchema is Sms")
+		}
+		if o.ChannelSchema == "EmailPreferred" || o.ChannelSchema == "SmsPreferred" {
+			if o.EmailSettings == nil {
+				add("Recipient.RecipientOrganization.EmailSettings", "EmailSettings must be set when ChannelSchema is SmsPreferred or EmailPreferred")
+			}
+			if o.SmsSettings == nil {
+				add("Recipient.RecipientOrganization.SmsSettings", "SmsSettings must be set when ChannelSchema is SmsPreferred or EmailPreferred")
+			}
+		}
+		if o.SmsSettings != nil && o.SmsSettings.Body == "" {
+			add("Recipient.RecipientOrganization.SmsSettings.Body", "The SMS body must not be empty.")
 		}
 		if o.EmailSettings != nil {
 			if o.EmailSettings.Subject == "" {
@@ -258,7 +279,13 @@ func (f *fakeAltinn) futureOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	no := &fakeOrder{ID: uuid(), ShipmentID: uuid(), IdempotencyID: *req.IdempotencyID, OrgNumber: o.OrgNumber,
-		Subject: o.EmailSettings.Subject, Body: o.EmailSettings.Body, Raw: string(raw)}
+		ChannelSchema: o.ChannelSchema, Raw: string(raw)}
+	if o.EmailSettings != nil {
+		no.Subject, no.Body = o.EmailSettings.Subject, o.EmailSettings.Body
+	}
+	if o.SmsSettings != nil {
+		no.SMS = o.SmsSettings.Body
+	}
 	if req.SendersReference != nil {
 		no.SendersReference = *req.SendersReference
 	}

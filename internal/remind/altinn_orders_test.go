@@ -394,7 +394,7 @@ func TestAltinnOrdersValidationErrorsShown(t *testing.T) {
 	f := newFakeAltinn(t)
 	n := &remind.Notifier{HTTP: hnClient(t, f.NotifBase()), Tokens: staticTokens("tok-notif")}
 	m := &remind.Message{Subject: "s", Body: "b"}
-	req, err := remind.OrderRequest(1, "k", "10150817", "urn:altinn:resource:", m)
+	req, err := remind.OrderRequest(1, "k", "10150817", "urn:altinn:resource:", m, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,7 +98,8 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 				"shipments", len(g.Shipments))
 			continue
 		}
-		claims = append(claims, store.Claim{Org: g.Org, Items: g.Shipments, Recipients: to[i], Now: now})
+		claims = append(claims, store.Claim{Org: g.Org, Items: g.Shipments, Recipients: to[i], Now: now,
+			ByOrder: len(to[i]) == 0 && c.r.ordersTo(g.Org)})
 		which = append(which, i)
 	}
 	claimed, errs := c.claim(ctx, claims, dryRun)
@@ -154,6 +155,13 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			out.Status = StatusNothing
 			c.log(out.Org, false).Warn("reminder taken over by another run (the lease ran out); not sent by this one",
 				"notification", ps.n.ID)
+			continue
+		}
+		if ps.to == 0 {
+			// No e-mail address: the reminder is the order alone.
+			if err := c.sendByOrder(ctx, out, ps, now); err != nil {
+				res[ps.i].Err = err
+			}
 			continue
 		}
 		// Begun, the send is not cut by a stop: the SMTP client's own
@@ -271,13 +279,20 @@ func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResu
 	}
 	msg := Compose(out.Org, out.OrgName, out.Shipments, to, c.r.From, n.Key, now)
 	out.Message = msg
+	sms := ""
+	if len(to) == 0 {
+		// Claimed without an address (store.Claim.ByOrder): sent as an
+		// Altinn Notifications order alone, e-mail preferred, else SMS.
+		sms = SMS(out.Org, out.Shipments)
+		out.SMS = sms
+	}
 	if dryRun {
 		out.Status = StatusPreview
 		return nil, nil
 	}
 	ps := &pendingSend{n: n, msg: msg, to: len(to)}
-	if c.r.Orders != nil && model.OrgCountry(out.Org) == "NO" { // Altinn knows no Danish (CVR) organisation
-		order, err := c.r.prepareOrder(ctx, n, out.Org, msg, now)
+	if c.r.ordersTo(out.Org) {
+		order, err := c.r.prepareOrder(ctx, n, out.Org, msg, sms, now)
 		if err != nil {
 			return nil, err
 		}

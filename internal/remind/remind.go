@@ -16,7 +16,9 @@
 //	        commits the rest as pending before anything is sent
 //	send    Compose, then send (SMTP, over a Session kept open between the
 //	        messages); where configured, the same text is then ordered
-//	        through Altinn Notifications (Orders)
+//	        through Altinn Notifications (Orders), and an organisation
+//	        without an e-mail address gets that order alone (e-mail
+//	        preferred, else a short SMS)
 //	record  sent (the reminder counted on every shipment, with an event),
 //	        failed (sent again by the next run) or unknown (never sent
 //	        again; listed for the compliance officer)
@@ -65,9 +67,9 @@ type Status string
 
 // Statuses of an Outcome.
 const (
-	StatusSent      Status = "sent"       // delivered to the SMTP server and recorded
+	StatusSent      Status = "sent"       // delivered to the SMTP server (or, without an address, ordered through Altinn Notifications) and recorded
 	StatusPreview   Status = "preview"    // dry run: would be sent
-	StatusNoAddress Status = "no_address" // the organisation has no e-mail address
+	StatusNoAddress Status = "no_address" // the organisation has no e-mail address (and no Altinn Notifications order can reach it)
 	StatusNothing   Status = "nothing"    // every shipment was dropped (opened, already sent or in flight)
 	StatusFailed    Status = "failed"     // the server refused or was unreachable; the next run retries
 	StatusUnknown   Status = "unknown"    // may or may not have been delivered; never re-sent
@@ -87,6 +89,10 @@ type Outcome struct {
 	Message        *Message        // the message sent or previewed; nil otherwise
 	Err            error           // the send error, for failed and unknown
 	OrderID        string          // the Altinn Notifications order placed, if any
+	// SMS is the text of a reminder sent through Altinn Notifications
+	// alone (no e-mail address), for when Altinn reaches the organisation
+	// by SMS only; "" for an e-mail.
+	SMS string
 	OrderErr       error           // why the order was not placed (it is retried)
 	// Refused are recipients the SMTP server refused permanently: left
 	// out of this reminder (the others got it), reported here and kept
@@ -102,8 +108,9 @@ type Reminder struct {
 	Sender Sender // may be nil for dry runs only
 	From   string // the From address of messages
 	Logger *slog.Logger
-	// Orders, when set, orders every reminder also through Altinn
-	// Notifications.
+	// Orders, when set, orders every reminder to a Norwegian organisation
+	// through Altinn Notifications too: beside its e-mail, or alone when
+	// it has no e-mail address.
 	Orders *Orders
 }
 
@@ -119,12 +126,13 @@ func (r *Reminder) Deliver(ctx context.Context, g Group, now time.Time, dryRun b
 	return res[0].Outcome, res[0].Err
 }
 
-// prepareOrder builds the notification's Altinn Notifications order and
-// keeps it with the notification, before the e-mail is sent. When that
+// prepareOrder builds the notification's Altinn Notifications order (with
+// sms, the order alone: see OrderRequest) and keeps it with the
+// notification, before the e-mail (or the order) is sent. When that
 // fails nothing is sent: the notification is marked failed (the next run
 // tries again) and the store error returned.
-func (r *Reminder) prepareOrder(ctx context.Context, n *store.Notification, org string, msg *Message, now time.Time) ([]byte, error) {
-	order, err := OrderRequest(n.ID, n.Key, org, r.Orders.ResourceID, msg)
+func (r *Reminder) prepareOrder(ctx context.Context, n *store.Notification, org string, msg *Message, sms string, now time.Time) ([]byte, error) {
+	order, err := OrderRequest(n.ID, n.Key, org, r.Orders.ResourceID, msg, sms)
 	if err == nil {
 		err = r.Orders.Log.PrepareNotificationOrder(ctx, n.ID, order)
 	}

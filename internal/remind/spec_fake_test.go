@@ -114,7 +114,7 @@ func nfHTTP(t *testing.T, base string) *httpclient.Client {
 func TestNotesFakeNotificationOrders(t *testing.T) {
 	p, srv := newNFPlatform(t)
 	n := &remind.Notifier{HTTP: nfHTTP(t, srv.URL+"/notifications/api/v1"), Tokens: nfTokens{}}
-	body, err := remind.OrderRequest(7, "k7", "910753614", "nf-resource", &remind.Message{Subject: "s", Body: "b"})
+	body, err := remind.OrderRequest(7, "k7", "910753614", "nf-resource", &remind.Message{Subject: "s", Body: "b"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

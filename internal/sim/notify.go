@@ -187,10 +187,13 @@ func checkRecipient(prefix string, rc notifRecipient, errs map[string][]string) 
 		if !validChannel(o.ChannelSchema) {
 			add("RecipientOrganization.ChannelSchema", "Invalid channel schema value.")
 		}
-		if strings.Contains(o.ChannelSchema, "Email") && (o.EmailSettings == nil || o.EmailSettings.Subject == "" || o.EmailSettings.Body == "") {
+		// RecipientBaseValidator: a fallback channel (EmailPreferred,
+		// SmsPreferred) needs both settings, as EmailAndSms does.
+		fallback := o.ChannelSchema == "EmailPreferred" || o.ChannelSchema == "SmsPreferred"
+		if (fallback || strings.Contains(o.ChannelSchema, "Email")) && (o.EmailSettings == nil || o.EmailSettings.Subject == "" || o.EmailSettings.Body == "") {
 			add("RecipientOrganization.EmailSettings", "Email settings with subject and body must be set when the channel includes email.")
 		}
-		if strings.Contains(o.ChannelSchema, "Sms") && (o.SmsSettings == nil || o.SmsSettings.Body == "") {
+		if (fallback || strings.Contains(o.ChannelSchema, "Sms")) && (o.SmsSettings == nil || o.SmsSettings.Body == "") {
 			add("RecipientOrganization.SmsSettings", "SMS settings with body must be set when the channel includes SMS.")
 		}
 	}

@@ -77,6 +77,10 @@ type Claim struct {
 	Items      []model.ReminderItem
 	Recipients []string
 	Now        time.Time
+	// ByOrder: without Recipients the message is still sent (pending, not
+	// no_address), as an Altinn Notifications order to the organisation by
+	// its number (Altinn finds its notification addresses).
+	ByOrder bool
 }
 
 // Dropped is an item left out of a claimed message, with why (Reason,
@@ -149,6 +153,13 @@ func (s *Store) markSent(ctx context.Context, id int64, messageID string, now ti
 	return nil
 }
 
+// sqlReminderSent is the evidence's words for reminder c.reminder of
+// notification n sent: by e-mail to its addresses, or, with none, through
+// Altinn Notifications (an order to the organisation by its number).
+const sqlReminderSent = `format('reminder %s sent %s to organisation %s (notification %s, %s)', c.reminder,
+	CASE WHEN cardinality(n.recipients) = 0 THEN 'through Altinn Notifications' ELSE 'by e-mail' END, n.orgnr, n.id,
+	CASE WHEN cardinality(n.recipients) = 0 THEN 'ordered by organisation number' ELSE cardinality(n.recipients) || ' address(es)' END)`
+
 // markSentSQL is MarkNotificationSent's statement.
 // $7: a person's confirmation, dated at the claim (see
 // ConfirmNotificationSent).
@@ -170,8 +181,7 @@ var markSentSQL = `WITH n AS (
 		ev AS (
 			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
 			SELECT c.id, $4, $5, n.sent_at,
-				format('reminder %s sent by e-mail to organisation %s (notification %s, %s address(es))',
-					c.reminder, n.orgnr, n.id, cardinality(n.recipients))
+				` + sqlReminderSent + `
 					|| CASE WHEN $7 THEN format('; its outcome unknown, confirmed as sent on %s', to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')) ELSE '' END,
 				jsonb_build_object('notification_id', n.id, 'reminder', c.reminder, 'message_id', $2::text,
 					'org', n.orgnr, 'recipients', to_jsonb(n.recipients))

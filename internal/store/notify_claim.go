@@ -131,7 +131,7 @@ func claimAll(ctx context.Context, tx *sqlx.Tx, cs []Claim) ([]ClaimResult, erro
 			continue
 		}
 		sts = append(sts, settlement{key: NotificationKey(c.Org, items), kind: KindReminder, group: c.Org,
-			recipients: c.Recipients, now: c.Now, replaceable: replaceable, carried: carried})
+			recipients: c.Recipients, byOrder: c.ByOrder, now: c.Now, replaceable: replaceable, carried: carried})
 		which, kept = append(which, i), append(kept, items)
 	}
 	if len(sts) == 0 {
@@ -350,6 +350,7 @@ func lockReminders(ctx context.Context, tx *sqlx.Tx, cs []Claim) (lockedReminder
 type settlement struct {
 	key, kind, group string
 	recipients       []string
+	byOrder          bool // sent without recipients too (Claim.ByOrder)
 	now              time.Time
 	replaceable      map[int64]bool // failed or no_address rows whose items were taken over
 	// carried is the most failed tries of those rows: a new row for other
@@ -371,7 +372,8 @@ type settled struct {
 // sent, is pending or its outcome unknown (nothing to send); otherwise its
 // replaceable rows are superseded and the row is reused (its items, in
 // table items, made active again) or made (made: the caller inserts its
-// items), pending (send), or no_address when there are no recipients.
+// items), pending (send), or no_address when there are no recipients and
+// it is not sent by an order (byOrder).
 func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement) ([]settled, error) {
 	keys := make([]string, len(sts))
 	for i, st := range sts {
@@ -411,7 +413,7 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 			}
 		}
 		r := row{Status: string(NotifyPending), Recipients: st.recipients, Now: st.now}
-		if len(r.Recipients) == 0 {
+		if len(r.Recipients) == 0 && !st.byOrder {
 			r.Status, r.Recipients = string(NotifyNoAddress), []string{}
 		}
 		out[i] = settled{took: true, made: !exists, send: r.Status == string(NotifyPending)}

@@ -16,6 +16,9 @@ type ReminderOutcome struct {
 	Status model.NotifyStatus // NotifySent, NotifyFailed or NotifyUnknown
 	// MessageID is the sent message's Message-ID.
 	MessageID string
+	// OrderID is the Altinn Notifications order that sent a reminder
+	// without e-mail (Claim.ByOrder), recorded with it.
+	OrderID string
 	// Cause says why a message failed or its outcome is unknown.
 	Cause string
 	// Accepted, for a sent message the SMTP server refused some recipients
@@ -47,6 +50,7 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 		ID        int64    `json:"id"`
 		Status    string   `json:"status"`
 		MessageID string   `json:"message_id"`
+		OrderID   string   `json:"order_id"`
 		Cause     string   `json:"cause"`
 		Accepted  []string `json:"accepted"`
 		Note      string   `json:"note"`
@@ -61,7 +65,7 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 	ns := make([]notif, len(outs))
 	var items []item
 	for i, o := range outs {
-		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, Cause: o.Cause, Accepted: o.Accepted, Note: o.Note}
+		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, OrderID: o.OrderID, Cause: o.Cause, Accepted: o.Accepted, Note: o.Note}
 		for _, it := range o.Items {
 			items = append(items, item{ID: it.ShipmentID, Step: it.Step, HasNext: it.HasNext, Seen: it.NextSeen, Next: it.Next})
 		}
@@ -100,18 +104,22 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 // recordRemindersSQL is RecordReminders' statement.
 var recordRemindersSQL = `WITH o AS (
 			SELECT * FROM jsonb_to_recordset($1::jsonb)
-				AS o(id bigint, status text, message_id text, cause text, accepted text[], note text)),
+				AS o(id bigint, status text, message_id text, order_id text, cause text, accepted text[], note text)),
 		n AS (
 			UPDATE notifications n SET status = o.status, updated_at = $2,
 				message_id = CASE WHEN o.status = 'sent' THEN o.message_id ELSE n.message_id END,
 				sent_at = CASE WHEN o.status = 'sent' THEN $2 ELSE n.sent_at END,
+				order_id = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN o.order_id ELSE n.order_id END,
+				ordered_at = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN $2 ELSE n.ordered_at END,
+				order_attempts = n.order_attempts + CASE WHEN o.order_id <> '' THEN 1 ELSE 0 END,
+				order_error = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN '' ELSE n.order_error END,
 				recipients = COALESCE(o.accepted, n.recipients),
 				last_error = CASE WHEN o.status <> 'sent' THEN o.cause
 					WHEN o.note <> '' THEN o.note
 					WHEN n.last_error LIKE 'refused permanently:%' THEN n.last_error ELSE '' END
 			FROM o
 			WHERE n.id = o.id AND (n.status = 'pending' OR (o.status = 'sent' AND n.status = 'unknown'))
-			RETURNING n.id, n.orgnr, n.recipients, n.status, n.message_id),
+			RETURNING n.id, n.orgnr, n.recipients, n.status, n.message_id, n.order_id),
 		it AS (
 			SELECT * FROM jsonb_to_recordset($3::jsonb)
 				AS it(id uuid, step text, has_next boolean, seen timestamptz, next timestamptz)),
@@ -135,10 +143,10 @@ var recordRemindersSQL = `WITH o AS (
 		ev AS (
 			INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message, payload)
 			SELECT c.id, $4, $5, $2,
-				format('reminder %s sent by e-mail to organisation %s (notification %s, %s address(es))',
-					c.reminder, n.orgnr, n.id, cardinality(n.recipients)),
+				` + sqlReminderSent + `,
 				jsonb_build_object('notification_id', n.id, 'reminder', c.reminder, 'message_id', n.message_id,
 					'org', n.orgnr, 'recipients', to_jsonb(n.recipients))
+					|| CASE WHEN n.order_id <> '' THEN jsonb_build_object('order_id', n.order_id) ELSE '{}'::jsonb END
 			FROM counted c JOIN n ON n.id = c.nid
 			WHERE c.sent
 			RETURNING 1)
