@@ -35,6 +35,17 @@ func hnClient(t *testing.T, base string) *httpclient.Client {
 // returns the store and the group to deliver.
 func hnFixture(t *testing.T, channel, org string, n int) (*store.Store, remind.Group) {
 	t.Helper()
+	st, g := hnLetters(t, channel, org, n)
+	if _, err := st.ReplaceContacts(context.Background(), []store.Contact{{Org: org, Email: "post@example.no"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return st, g
+}
+
+// hnLetters registers n confidential letters on channel to org, which has
+// no e-mail address, and returns the store and the group to deliver.
+func hnLetters(t *testing.T, channel, org string, n int) (*store.Store, remind.Group) {
+	t.Helper()
 	st := storetest.Open(t)
 	var items []model.NewShipment
 	for i := 0; i < n; i++ {
@@ -49,9 +60,6 @@ func hnFixture(t *testing.T, channel, org string, n int) (*store.Store, remind.G
 	for _, s := range got {
 		g.Shipments = append(g.Shipments, remind.Shipment{ShipmentID: s.ID, Channel: s.Channel, ChannelID: s.ChannelID,
 			SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1})
-	}
-	if _, err := st.ReplaceContacts(context.Background(), []store.Contact{{Org: org, Email: "post@example.no"}}, "test"); err != nil {
-		t.Fatal(err)
 	}
 	return st, g
 }

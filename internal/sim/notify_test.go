@@ -15,6 +15,7 @@ func orgOrder(idem, orgnr string, reminders int) map[string]any {
 		"recipient": map[string]any{"recipientOrganization": map[string]any{
 			"orgNumber": orgnr, "channelSchema": "EmailPreferred",
 			"emailSettings": map[string]any{"subject": "Post venter", "body": "Dere har post som venter i Altinn."},
+			"smsSettings":   map[string]any{"body": "Dere har post som venter i Altinn."},
 		}},
 	}
 	var rem []map[string]any
@@ -106,6 +107,40 @@ func TestNotificationOrders(t *testing.T) {
 }
 
 const sixteenMinutes = 16 * time.Minute
+
+// An organisation whose only notification address in Altinn is an SMS
+// number is reached by an EmailPreferred order: by SMS, with the order's
+// smsSettings. A fallback channel without smsSettings is refused with 400,
+// as Altinn's RecipientBaseValidator refuses it.
+func TestNotificationOrderSMSOnly(t *testing.T) {
+	e := newEnv(t, loadScenario(t, "demo"), 3, Options{})
+	tok := e.token()
+	o := e.sim.w.orgs[0]
+	o.emails, o.phones = nil, []string{"+4791234567"}
+	post := func(body any) (int, map[string]any) {
+		resp, data := e.do(e.request(http.MethodPost, notifBase+"/orders", body, bearer(tok)))
+		return resp.StatusCode, decode[map[string]any](t, data)
+	}
+	noSMS := orgOrder("idem-nosms", o.nr, 0)
+	delete(noSMS["recipient"].(map[string]any)["recipientOrganization"].(map[string]any), "smsSettings")
+	if code, body := post(noSMS); code != http.StatusBadRequest || body["errors"] == nil {
+		t.Fatalf("EmailPreferred without smsSettings: %d %v, want 400", code, body)
+	}
+	code, first := post(orgOrder("idem-sms", o.nr, 0))
+	if code != http.StatusCreated {
+		t.Fatalf("EmailPreferred to an SMS-only organisation: %d %v, want 201", code, first)
+	}
+	e.clock.Advance(time.Hour + sixteenMinutes)
+	resp, data := e.do(e.request(http.MethodGet, notifBase+"/shipment/"+first["notificationOrderId"].(string), nil, bearer(tok)))
+	m := decode[map[string]any](t, data)
+	recips, _ := m["recipients"].([]any)
+	if resp.StatusCode != http.StatusOK || len(recips) != 1 {
+		t.Fatalf("manifest: %d %v", resp.StatusCode, m)
+	}
+	if r := recips[0].(map[string]any); r["type"] != "SMS" || r["destination"] != "+4791234567" {
+		t.Fatalf("recipient %v, want the SMS number", r)
+	}
+}
 
 func TestNotificationAddresses(t *testing.T) {
 	e := newEnv(t, loadScenario(t, "demo"), 3, Options{})

@@ -413,8 +413,11 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 			}
 		}
 		r := row{Status: string(NotifyPending), Recipients: st.recipients, Now: st.now}
-		if len(r.Recipients) == 0 && !st.byOrder {
-			r.Status, r.Recipients = string(NotifyNoAddress), []string{}
+		if len(r.Recipients) == 0 {
+			r.Recipients = []string{}
+			if !st.byOrder {
+				r.Status = string(NotifyNoAddress)
+			}
 		}
 		out[i] = settled{took: true, made: !exists, send: r.Status == string(NotifyPending)}
 		if exists {

@@ -1,0 +1,326 @@
+package remind_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"postvakt/internal/remind"
+	"postvakt/internal/remind/mailpittest"
+	"postvakt/internal/store"
+)
+
+// byOrderWorld is a business (hnFirma) with n unopened Altinn letters from
+// Bergen kommune and no e-mail address postvakt can use (none imported,
+// none looked up), Altinn's fake, mailpit, and the reminder; with
+// notifications false, Altinn Notifications is not configured.
+func byOrderWorld(t *testing.T, n int, notifications bool) (*fakeAltinn, *store.Store, remind.Group, *remind.Reminder, *mailpittest.Server) {
+	t.Helper()
+	f := newFakeAltinn(t)
+	st, g := hnLetters(t, "altinn", hnFirma, n)
+	for i := range g.Shipments {
+		g.Shipments[i].SenderOrgName = "Bergen kommune"
+	}
+	mp := mailpittest.Start(t)
+	r := hnReminder(t, st, mp.SMTPAddr, f, "")
+	if !notifications {
+		r.Orders = nil
+	}
+	return f, st, g, r, mp
+}
+
+// byOrderRow is what the notification log holds of a reminder.
+type byOrderRow struct {
+	Status     string `db:"status"`
+	OrderID    string `db:"order_id"`
+	Recipients int    `db:"recipients"`
+	LastError  string `db:"last_error"`
+}
+
+func byOrderNotification(t *testing.T, st *store.Store, id int64) byOrderRow {
+	t.Helper()
+	var row byOrderRow
+	if err := st.DB().Get(&row, `SELECT status, order_id, cardinality(recipients) AS recipients, last_error
+		FROM notifications WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+// A business without an e-mail address is reminded through Altinn
+// Notifications alone: one order to its organisation number, e-mail
+// preferred, else an SMS that names the sender, the number of letters and
+// altinn.no, and no title; no e-mail. The reminder is recorded sent with
+// the order (the letters counted as reminded, the evidence says how), and
+// the next run orders nothing again.
+func TestByOrderReachesBusinessWithoutEmail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, mp := byOrderWorld(t, 2, true)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusSent || out.OrderID == "" || out.Err != nil {
+		t.Fatalf("deliver: %+v %v, want sent with an order", out, err)
+	}
+	orders := f.Orders()
+	if len(orders) != 1 {
+		t.Fatalf("%d orders, want 1", len(orders))
+	}
+	o := orders[0]
+	if o.OrgNumber != hnFirma || o.ChannelSchema != "EmailPreferred" || o.ID != out.OrderID {
+		t.Fatalf("order to %s by %s (%s), want %s by EmailPreferred (%s)", o.OrgNumber, o.ChannelSchema, o.ID, hnFirma, out.OrderID)
+	}
+	for _, want := range []string{"Bergen kommune", "2 brev", hnFirma, "altinn.no"} {
+		if !strings.Contains(o.SMS, want) {
+			t.Errorf("SMS %q lacks %q", o.SMS, want)
+		}
+	}
+	if n := utf8.RuneCountInString(o.SMS); n > 160 {
+		t.Errorf("SMS of %d characters, want one SMS (at most 160): %q", n, o.SMS)
+	}
+	if strings.Contains(o.Raw, "HEMMELIG") || strings.Contains(o.Raw, "Barnevern") {
+		t.Fatalf("confidential content in the order: %s", o.Raw)
+	}
+	if msgs := mp.Messages(t); len(msgs) != 0 {
+		t.Fatalf("%d e-mails, want none (no address)", len(msgs))
+	}
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "sent" || row.OrderID != out.OrderID || row.Recipients != 0 {
+		t.Fatalf("notification %+v, want sent with order %s and no addresses", row, out.OrderID)
+	}
+	var counted int
+	if err := st.DB().Get(&counted, `SELECT count(*) FROM shipments WHERE reminders_sent = 1 AND stage = 'reminded'`); err != nil || counted != 2 {
+		t.Fatalf("%d letters counted as reminded (%v), want 2", counted, err)
+	}
+	var events []string
+	if err := st.DB().Select(&events, `SELECT message FROM shipment_events WHERE kind = $1 AND payload->>'order_id' = $2`,
+		store.EventReminder, out.OrderID); err != nil || len(events) != 2 || !strings.Contains(events[0], "through Altinn Notifications") {
+		t.Fatalf("reminder events %q (%v), want 2 saying through Altinn Notifications", events, err)
+	}
+	// The next run: already sent, nothing ordered again.
+	again, err := r.Deliver(ctx, g, now.Add(time.Hour), false)
+	if err != nil || again.Status != remind.StatusNothing {
+		t.Fatalf("next run: %+v %v, want nothing", again, err)
+	}
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour)); err != nil || placed != 0 || len(failed) != 0 {
+		t.Fatalf("retry orders: %d %v %v, want nothing to place", placed, failed, err)
+	}
+	if n, _ := f.Posts(); n != 1 {
+		t.Fatalf("%d order requests, want 1", n)
+	}
+}
+
+// Without Altinn Notifications configured, a business without an e-mail
+// address stays no_address (listed for the compliance officer), as before.
+func TestByOrderNotConfiguredStaysNoAddress(t *testing.T) {
+	t.Parallel()
+	f, st, g, r, _ := byOrderWorld(t, 1, false)
+	out, err := r.Deliver(context.Background(), g, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), false)
+	if err != nil || out.Status != remind.StatusNoAddress {
+		t.Fatalf("deliver: %+v %v, want no_address", out, err)
+	}
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "no_address" {
+		t.Fatalf("notification %+v, want no_address", row)
+	}
+	if n, _ := f.Posts(); n != 0 {
+		t.Fatalf("%d order requests, want none", n)
+	}
+}
+
+// A Danish business (CVR) gets no order: Altinn knows no CVR number.
+func TestByOrderNotForDanishBusiness(t *testing.T) {
+	t.Parallel()
+	f := newFakeAltinn(t)
+	st, g := hnLetters(t, "digitalpost", "64942212", 1)
+	mp := mailpittest.Start(t)
+	r := hnReminder(t, st, mp.SMTPAddr, f, "")
+	out, err := r.Deliver(context.Background(), g, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), false)
+	if err != nil || out.Status != remind.StatusNoAddress {
+		t.Fatalf("deliver: %+v %v, want no_address", out, err)
+	}
+	if n, _ := f.Posts(); n != 0 {
+		t.Fatalf("%d order requests, want none", n)
+	}
+}
+
+// Altinn commits the order but its answers are lost (a gateway answers
+// 502 to this run's request and the HTTP client's retries): the reminder
+// is failed, not tried again before its wait (model.RetryAfter: 10
+// minutes), and then ordered again under the same idempotencyId, which
+// Altinn answers with the same order: one order in Altinn, the reminder
+// sent with it.
+func TestByOrderLostAnswerOrderedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	var down, committed atomic.Bool
+	down.Store(true)
+	f.Fail = func(w http.ResponseWriter, req *http.Request) bool {
+		if !down.Load() || req.Header.Get("X-Committing") != "" {
+			return false
+		}
+		if !committed.Swap(true) {
+			f.mu.Lock()
+			raw := f.posts[len(f.posts)-1]
+			f.posts = f.posts[:len(f.posts)-1]
+			f.mu.Unlock()
+			req2 := req.Clone(req.Context())
+			req2.Header.Set("X-Committing", "1")
+			req2.Body = ioNopCloser(raw)
+			f.futureOrders(&discardWriter{h: http.Header{}}, req2) // committed in Altinn
+			f.mu.Lock()
+			f.codes = f.codes[:len(f.codes)-1]
+			f.mu.Unlock()
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
+		return true
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusFailed || out.Err == nil {
+		t.Fatalf("deliver: %+v %v, want failed", out, err)
+	}
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "failed" || row.OrderID != "" {
+		t.Fatalf("notification %+v, want failed without order", row)
+	}
+	early, err := r.Deliver(ctx, g, now.Add(5*time.Minute), false)
+	if err != nil || early.Status == remind.StatusSent || early.Status == remind.StatusFailed {
+		t.Fatalf("within the wait: %+v %v, want nothing tried", early, err)
+	}
+	posts, _ := f.Posts()
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "failed" {
+		t.Fatalf("within the wait: %+v, want failed still", row)
+	}
+	down.Store(false)
+	later, err := r.Deliver(ctx, g, now.Add(11*time.Minute), false)
+	if err != nil || later.Status != remind.StatusSent || later.OrderID == "" {
+		t.Fatalf("after the wait: %+v %v, want sent", later, err)
+	}
+	orders := f.Orders()
+	if len(orders) != 1 || orders[0].ID != later.OrderID || later.NotificationID != out.NotificationID {
+		t.Fatalf("%d orders in Altinn (%s, notification %d), want the one committed first (notification %d)",
+			len(orders), later.OrderID, later.NotificationID, out.NotificationID)
+	}
+	if n, codes := f.Posts(); n != posts+1 || codes[len(codes)-1] != http.StatusOK {
+		t.Fatalf("answers %v (%d requests, %d before), want one more, 200 (the same order)", codes, n, posts)
+	}
+}
+
+// Altinn has no contact information for the business either (422
+// NOT-00001): the reminder is failed with Altinn's words, not asked again
+// at the next run (15 minutes on) but after its wait, as a refused e-mail.
+func TestByOrderRefusedWaits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	f.NoContact[hnFirma] = true
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusFailed {
+		t.Fatalf("deliver: %+v %v, want failed", out, err)
+	}
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "failed" || !strings.Contains(row.LastError, "NOT-00001") {
+		t.Fatalf("notification %+v, want failed naming NOT-00001", row)
+	}
+	// Two runs later (20 minutes, past the first 10-minute wait), the
+	// second try; it is refused again and the wait doubles.
+	for _, at := range []time.Duration{5 * time.Minute, 11 * time.Minute, 25 * time.Minute} {
+		if _, err := r.Deliver(ctx, g, now.Add(at), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := f.Posts(); n != 2 {
+		t.Fatalf("%d order requests, want 2 (at 0 and after the 10-minute wait)", n)
+	}
+}
+
+// A run that stopped after the order's send had begun leaves the reminder
+// unknown (after its lease), as an e-mail. Released by the compliance
+// officer, it is ordered again under the same idempotencyId: Altinn,
+// which got the first order, answers it again, and the reminder is sent
+// with it. One order in Altinn.
+func TestByOrderUnknownReleasedOrderedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	// The run that stopped: claimed, order kept, begun, ordered, and
+	// nothing recorded.
+	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: g.Org, Items: g.Shipments, Now: now, ByOrder: true}})
+	if err != nil || res[0].Notification == nil || !res[0].Send {
+		t.Fatalf("claim: %+v %v, want a pending reminder to send", res, err)
+	}
+	n := res[0].Notification
+	order, err := remind.OrderRequest(n.ID, n.Key, g.Org, "", remind.Compose(g.Org, "", g.Shipments, nil, r.From, n.Key, now),
+		remind.SMS(g.Org, g.Shipments))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PrepareNotificationOrder(ctx, n.ID, order); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.BeginSend(ctx, n.ID, n.ClaimedAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Orders.Notifier.Order(ctx, order); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ExpirePendingNotifications(ctx, now.Add(time.Hour), 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if row := byOrderNotification(t, st, n.ID); row.Status != "unknown" {
+		t.Fatalf("after the lease: %+v, want unknown", row)
+	}
+	out, err := r.Deliver(ctx, g, now.Add(time.Hour), false)
+	if err != nil || out.Status != remind.StatusNothing {
+		t.Fatalf("unknown: %+v %v, want nothing sent by itself", out, err)
+	}
+	if err := st.ReleaseNotification(ctx, n.ID, now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	out, err = r.Deliver(ctx, g, now.Add(2*time.Hour), false)
+	if err != nil || out.Status != remind.StatusSent || out.NotificationID != n.ID {
+		t.Fatalf("released: %+v %v, want sent", out, err)
+	}
+	if orders := f.Orders(); len(orders) != 1 || orders[0].ID != out.OrderID {
+		t.Fatalf("%d orders in Altinn, want the first one (%s)", len(orders), out.OrderID)
+	}
+}
+
+// The dry run previews the order, with its SMS text, and orders nothing.
+func TestByOrderDryRun(t *testing.T) {
+	t.Parallel()
+	f, st, g, r, _ := byOrderWorld(t, 3, true)
+	out, err := r.Deliver(context.Background(), g, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), true)
+	if err != nil || out.Status != remind.StatusPreview || !strings.Contains(out.SMS, "3 brev") {
+		t.Fatalf("dry run: %+v %v, want a preview with the SMS", out, err)
+	}
+	var rows int
+	if err := st.DB().Get(&rows, `SELECT count(*) FROM notifications`); err != nil || rows != 0 {
+		t.Fatalf("%d notifications (%v), want none", rows, err)
+	}
+	if n, _ := f.Posts(); n != 0 {
+		t.Fatalf("%d order requests, want none", n)
+	}
+}
+
+// The SMS names the senders by count when there are several, in one
+// message in the letters' language; never a title or a unit.
+func TestByOrderSMSText(t *testing.T) {
+	t.Parallel()
+	ss := []remind.Shipment{
+		{ShipmentID: "a", Channel: "altinn", SenderOrg: "964338531", SenderOrgName: "Bergen kommune", SenderUnit: "Barnevernstjenesten", Reminder: 1},
+		{ShipmentID: "b", Channel: "svarut", SenderOrg: "974760673", Reminder: 1},
+	}
+	if got := remind.SMS(hnFirma, ss); !strings.HasPrefix(got, "Påminnelse: 2 avsendere har sendt 2 brev til org.nr. "+hnFirma) ||
+		strings.Contains(got, "Barnevern") {
+		t.Errorf("two senders: %q", got)
+	}
+	if got := remind.SMS(hnFirma, ss[1:]); !strings.Contains(got, "org.nr. 974760673 har sendt et brev til org.nr. "+hnFirma) {
+		t.Errorf("one sender without a name: %q", got)
+	}
+}
