@@ -175,9 +175,16 @@ func printNotice(o notice.Outcome, full bool) {
 func printPreview(o remind.Outcome, full bool) {
 	switch o.Status {
 	case remind.StatusPreview:
-		fmt.Printf("would remind %s (%s): %d shipment(s)\n", o.Org, strings.Join(o.Message.To, ", "), len(o.Shipments))
+		to := strings.Join(o.Message.To, ", ")
+		if o.SMS != "" {
+			to = "no e-mail address: through Altinn Notifications, by organisation number"
+		}
+		fmt.Printf("would remind %s (%s): %d shipment(s)\n", o.Org, to, len(o.Shipments))
 		for _, s := range o.Shipments {
 			fmt.Printf("  %s %s %s (reminder %d)\n", s.ShipmentID, s.Channel, s.ChannelID, s.Reminder)
+		}
+		if full && o.SMS != "" {
+			fmt.Printf("  SMS (where Altinn has no e-mail address): %s\n", o.SMS)
 		}
 		if full {
 			fmt.Printf("  Subject: %s\n  Message-ID: %s\n\n%s\n", o.Message.Subject, o.Message.MessageID, o.Message.Body)

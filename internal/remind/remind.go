@@ -92,8 +92,8 @@ type Outcome struct {
 	// SMS is the text of a reminder sent through Altinn Notifications
 	// alone (no e-mail address), for when Altinn reaches the organisation
 	// by SMS only; "" for an e-mail.
-	SMS string
-	OrderErr       error           // why the order was not placed (it is retried)
+	SMS      string
+	OrderErr error // why the order was not placed (it is retried)
 	// Refused are recipients the SMTP server refused permanently: left
 	// out of this reminder (the others got it), reported here and kept
 	// with the notification.

@@ -74,6 +74,14 @@ var evForms = []evForm{
 			}
 			return s
 		}},
+	{[]string{store.EventReminder}, regexp.MustCompile(`^reminder (\d+) sent through Altinn Notifications to organisation (\S+) \(notification (\d+), ordered by organisation number\)(?:; its outcome unknown, confirmed as sent on (.+))?$`),
+		func(l *i18n.Localizer, m []string) string {
+			s := l.T("evlog.reminder_notifications", "N", m[1], "Org", m[2], "ID", m[3])
+			if m[4] != "" {
+				s += l.T("evlog.reminder_confirmed", "At", m[4])
+			}
+			return s
+		}},
 	{[]string{store.EventNotice}, regexp.MustCompile(`^(\S+) notice sent by e-mail \(notification (\d+), (\d+) address\(es\)\)$`),
 		func(l *i18n.Localizer, m []string) string {
 			return l.T("evlog.notice", "Kind", code(l, "evlog.notice_kind.", m[1]), "ID", m[2], "Count", count(m[3]))

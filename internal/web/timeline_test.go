@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,9 @@ func TestTimelineInPageLanguage(t *testing.T) {
 		{"reminder", "reminder 2 sent by e-mail to organisation 974760673 (notification 13, 1 address(es)); its outcome unknown, confirmed as sent on 2026-11-30 08:15 UTC",
 			"påminnelse 2 sendt på e-post til virksomheten 974760673 (varsling 13, 1 adresse); utfallet var ukjent, bekreftet som sendt 2026-11-30 08:15 UTC",
 			"påmindelse 2 sendt med e-mail til virksomheden 974760673 (underretning 13, 1 adresse); udfaldet var ukendt, bekræftet som sendt 2026-11-30 08:15 UTC"},
+		{"reminder", "reminder 1 sent through Altinn Notifications to organisation 974760673 (notification 14, ordered by organisation number)",
+			"påminnelse 1 sendt gjennom Altinn-varsling til virksomheten 974760673 (varsling 14, bestilt på organisasjonsnummer)",
+			"påmindelse 1 sendt gennem Altinn Notifications til virksomheden 974760673 (underretning 14, bestilt på organisationsnummer)"},
 		{"decision", "reminder 2 due: 7 business days unopened, 1 business day since reminder 1 (policy taushetsbelagt)",
 			"påminnelse 2 forfalt: 7 virkedager uåpnet, 1 virkedag siden påminnelse 1 (regelsett taushetsbelagt)",
 			"påmindelse 2 forfalden: 7 arbejdsdage uåbnet, 1 arbejdsdag siden påmindelse 1 (regelsæt taushetsbelagt)"},
@@ -127,13 +131,24 @@ func TestTimelineInPageLanguage(t *testing.T) {
 func TestTimelineWritersInPageLanguage(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	got := e.seed(1)
+	got := e.seed(2)
 	claim, err := e.st.ClaimNotification(ctx, store.Claim{Org: "974760673",
 		Items: []model.ReminderItem{{ShipmentID: got[0].ID, Reminder: 1}}, Recipients: []string{"post@x.no", "arkiv@x.no"}, Now: now})
 	if err != nil || claim.Notification == nil {
 		t.Fatalf("claim: %+v %v", claim, err)
 	}
 	if err := e.st.MarkNotificationSent(ctx, claim.Notification.ID, "<m1@postvakt>", now); err != nil {
+		t.Fatal(err)
+	}
+	// A reminder to a business without an e-mail address, through Altinn
+	// Notifications (remind's courier records it so).
+	byOrder, err := e.st.ClaimNotification(ctx, store.Claim{Org: got[1].RecipientID,
+		Items: []model.ReminderItem{{ShipmentID: got[1].ID, Reminder: 1}}, Now: now, ByOrder: true})
+	if err != nil || byOrder.Notification == nil || !byOrder.Send {
+		t.Fatalf("claim by order: %+v %v", byOrder, err)
+	}
+	if _, err := e.st.RecordReminders(ctx, []store.ReminderOutcome{{ID: byOrder.Notification.ID, Status: model.NotifySent,
+		OrderID: "order-1", Items: byOrder.Notification.Items}}, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: got[0].ID, Decision: store.DecisionClosed,
@@ -153,9 +168,13 @@ func TestTimelineWritersInPageLanguage(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ id, org, accept, want string }{
-		{got[0].ID, "964338531", "nb-NO,nb;q=0.9", "påminnelse 1 sendt på e-post til virksomheten 974760673"},
-		{dk[0].ID, "64942212", "da-DK,da;q=0.9", "logpost 33333333-0000-4000-8000-000000000002"},
+	for i, c := range []struct {
+		id, org, accept, want string
+		least                 int // entries with a message at least
+	}{
+		{got[0].ID, "964338531", "nb-NO,nb;q=0.9", "påminnelse 1 sendt på e-post til virksomheten 974760673", 2},
+		{got[1].ID, "964338531", "nb-NO,nb;q=0.9", "påminnelse 1 sendt gjennom Altinn-varsling til virksomheten " + got[1].RecipientID, 1},
+		{dk[0].ID, "64942212", "da-DK,da;q=0.9", "logpost 33333333-0000-4000-8000-000000000002", 2},
 	} {
 		evs, err := e.st.Events(ctx, c.id)
 		if err != nil {
@@ -167,13 +186,13 @@ func TestTimelineWritersInPageLanguage(t *testing.T) {
 				said++
 			}
 		}
-		b := e.loggedIn("kari-"+c.org, "compliance", c.org, "")
+		b := e.loggedIn("kari-"+c.org+"-"+strconv.Itoa(i), "compliance", c.org, "")
 		code, page := b.doIn(c.accept, "GET", "/shipments/"+c.id, nil)
 		if code != http.StatusOK {
 			t.Fatalf("%s: %d", c.accept, code)
 		}
 		timeline := page[strings.Index(page, `id="timeline"`):]
-		if n := strings.Count(timeline, "Ordlyd i loggen:"); n != said || said < 2 || !strings.Contains(timeline, c.want) {
+		if n := strings.Count(timeline, "Ordlyd i loggen:"); n != said || said < c.least || !strings.Contains(timeline, c.want) {
 			var msgs []string
 			for _, ev := range evs {
 				msgs = append(msgs, ev.Kind+": "+ev.Message)
