@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"postvakt/internal/httpclient"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -39,13 +40,16 @@ func SMS(org string, shipments []Shipment) string {
 // sendByOrder is the send and record stages of a reminder to an
 // organisation without an e-mail address postvakt can use: begun (Begin
 // marked it), its kept order is placed, and the reminder recorded sent with
-// the order's id, or failed (placed again by a later run under the same
-// idempotencyId, after model.RetryAfter: Altinn answers the same order, so
-// no order is placed twice). A refusal for good (no contact information in
-// Altinn either) is failed too, with Altinn's words: the organisation may
-// get an address before the next try. An order cut off by a crash after
-// Begin leaves the reminder unknown (after its lease), as an e-mail does;
-// released, it is ordered again under the same idempotencyId.
+// the order's id in the same statement that counts its letters. An order
+// Altinn refused (it answered 4xx: 422 NOT-00001, no contact information
+// there either; a 400; a 429) was not placed: the reminder is failed, and
+// sent again by a later run after model.RetryAfter, as a refused e-mail.
+// Any other failure (no answer, a 5xx, an answer that could not be read)
+// may have placed it: the reminder is unknown, so that no claim supersedes
+// it with an order for other letters, and RetryOrders settles it by placing
+// the same order again under its idempotencyId (Altinn answers the order
+// it has, or places it once). A crash after Begin leaves it unknown too
+// (after its lease), and it is settled the same way.
 func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend, now time.Time) error {
 	orderID, err := "", errors.New("no Altinn Notifications order kept (POSTVAKT_NOTIFICATIONS_URL unset since the claim)")
 	if ps.order != nil {
@@ -53,22 +57,78 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 	}
 	rec := store.ReminderOutcome{ID: ps.n.ID, Items: ps.n.Items, Status: model.NotifySent, OrderID: orderID}
 	out.Status, out.OrderID, out.Err = StatusSent, orderID, nil
-	if err != nil {
+	switch {
+	case err == nil:
+	case ps.order == nil || !orderMayBePlaced(err):
 		rec.Status, rec.Cause, rec.OrderID = model.NotifyFailed, err.Error(), ""
 		out.Status, out.OrderID, out.Err = StatusFailed, "", err
+	default:
+		rec.Status, rec.Cause, rec.OrderID = model.NotifyUnknown, "the Altinn Notifications order may have been placed: "+err.Error(), ""
+		out.Status, out.OrderID, out.Err = StatusUnknown, "", err
 	}
 	if rerr := c.record(ctx, rec, now); rerr != nil {
 		return fmt.Errorf("record reminder %d to %s through Altinn Notifications as %s: %w", ps.n.ID, out.Org, out.Status, rerr)
 	}
 	log := c.log(out.Org, false).With("notification", ps.n.ID, "shipments", len(out.Shipments))
-	switch {
-	case err == nil:
+	switch out.Status {
+	case StatusSent:
 		log.Info("reminder sent through Altinn Notifications (no e-mail address; ordered by organisation number)",
 			"order_id", orderID, "shipment_ids", shipmentIDs(out.Shipments))
-	case errors.Is(err, ErrOrderRefused):
-		log.Warn("reminder not sent: Altinn has no contact information for the organisation either; tried again later", "error", err)
+	case StatusUnknown:
+		log.Warn("reminder through Altinn Notifications: whether the order was placed is unknown; the next run places it again under the same idempotencyId",
+			"error", err)
 	default:
-		log.Warn("reminder not sent through Altinn Notifications; the next run tries again", "error", err)
+		log.Warn("reminder not sent: Altinn Notifications refused the order; the next run tries again", "error", err)
 	}
 	return nil
+}
+
+// orderMayBePlaced reports whether a failed order may still have been
+// placed: anything but an answer of Altinn's refusing it (4xx).
+func orderMayBePlaced(err error) bool {
+	if errors.Is(err, ErrOrderRefused) {
+		return false
+	}
+	var se *httpclient.StatusError
+	return !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500
+}
+
+// settleByOrder settles a reminder sent by its order alone whose outcome is
+// unknown (sendByOrder, or a crash after Begin), at RetryOrders: its kept
+// order placed again under its idempotencyId. Placed (again or for the
+// first time), the reminder is recorded sent with it; refused, it never
+// was placed: the reminder is failed, and a later run sends it; otherwise
+// it stays unknown, and is tried again after model.RetryAfter.
+func (r *Reminder) settleByOrder(ctx context.Context, id int64, org string, request []byte, attempts int, now time.Time) (string, error) {
+	log := r.logger().With("org", org, "notification", id)
+	orderID, err := r.Orders.Notifier.Order(ctx, request)
+	rctx := context.WithoutCancel(ctx)
+	switch {
+	case err == nil:
+		notPending, rerr := r.Log.RecordReminders(rctx, []store.ReminderOutcome{{ID: id, Status: model.NotifySent, OrderID: orderID}}, now)
+		if rerr == nil && len(notPending) > 0 {
+			rerr = fmt.Errorf("reminder %d is no longer unknown (settled meanwhile): %w", id, store.ErrNotFound)
+		}
+		if rerr != nil {
+			log.Error("reminder's notification order placed but not recorded; the next run records it", "order_id", orderID, "error", rerr)
+			return orderID, rerr
+		}
+		log.Info("reminder with an unknown outcome sent through Altinn Notifications: its order placed under its idempotencyId", "order_id", orderID)
+		return orderID, nil
+	case !orderMayBePlaced(err):
+		log.Warn("reminder with an unknown outcome: Altinn Notifications refused its order, so it was never placed; the next run sends it", "error", err)
+		if rerr := r.Orders.Log.FailUnknownNotification(rctx, id, err.Error(), now); rerr != nil {
+			log.Error("refused reminder not recorded", "error", rerr)
+		}
+		return "", err
+	}
+	log.Warn("reminder with an unknown outcome: its notification order not placed again; the next run tries again", "error", err)
+	next := now.Add(model.RetryAfter(attempts + 1))
+	if ctx.Err() != nil {
+		next = now
+	}
+	if rerr := r.Orders.Log.RecordNotificationOrderFailed(rctx, id, err.Error(), next); rerr != nil {
+		log.Error("failed notification order not recorded", "error", rerr)
+	}
+	return "", err
 }

@@ -147,11 +147,12 @@ func TestByOrderNotForDanishBusiness(t *testing.T) {
 }
 
 // Altinn commits the order but its answers are lost (a gateway answers
-// 502 to this run's request and the HTTP client's retries): the reminder
-// is failed, not tried again before its wait (model.RetryAfter: 10
-// minutes), and then ordered again under the same idempotencyId, which
-// Altinn answers with the same order: one order in Altinn, the reminder
-// sent with it.
+// 502 to this run's request and the HTTP client's retries): the order may
+// have been placed, so the reminder is unknown, not failed: no later claim
+// supersedes it with an order for other letters. The next run's
+// RetryOrders places it again under the same idempotencyId, which Altinn
+// answers with the same order: one order in Altinn, the reminder sent with
+// it and its letter counted.
 func TestByOrderLostAnswerOrderedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -181,32 +182,77 @@ func TestByOrderLostAnswerOrderedOnce(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	out, err := r.Deliver(ctx, g, now, false)
-	if err != nil || out.Status != remind.StatusFailed || out.Err == nil {
-		t.Fatalf("deliver: %+v %v, want failed", out, err)
+	if err != nil || out.Status != remind.StatusUnknown || out.Err == nil {
+		t.Fatalf("deliver: %+v %v, want unknown", out, err)
 	}
-	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "failed" || row.OrderID != "" {
-		t.Fatalf("notification %+v, want failed without order", row)
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "unknown" || row.OrderID != "" {
+		t.Fatalf("notification %+v, want unknown without order", row)
 	}
-	early, err := r.Deliver(ctx, g, now.Add(5*time.Minute), false)
-	if err != nil || early.Status == remind.StatusSent || early.Status == remind.StatusFailed {
-		t.Fatalf("within the wait: %+v %v, want nothing tried", early, err)
+	// A letter more comes due: the unknown reminder is not superseded
+	// (its letter stays out of the new one).
+	next, err := r.Deliver(ctx, g, now.Add(time.Hour), false)
+	if err != nil || next.Status != remind.StatusNothing {
+		t.Fatalf("next run: %+v %v, want nothing sent", next, err)
 	}
 	posts, _ := f.Posts()
-	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "failed" {
-		t.Fatalf("within the wait: %+v, want failed still", row)
-	}
 	down.Store(false)
-	later, err := r.Deliver(ctx, g, now.Add(11*time.Minute), false)
-	if err != nil || later.Status != remind.StatusSent || later.OrderID == "" {
-		t.Fatalf("after the wait: %+v %v, want sent", later, err)
+	placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour))
+	if err != nil || placed != 1 || len(failed) != 0 {
+		t.Fatalf("retry orders: %d %v %v, want the unknown reminder's order placed", placed, failed, err)
 	}
 	orders := f.Orders()
-	if len(orders) != 1 || orders[0].ID != later.OrderID || later.NotificationID != out.NotificationID {
-		t.Fatalf("%d orders in Altinn (%s, notification %d), want the one committed first (notification %d)",
-			len(orders), later.OrderID, later.NotificationID, out.NotificationID)
+	if len(orders) != 1 {
+		t.Fatalf("%d orders in Altinn, want the one committed first", len(orders))
+	}
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "sent" || row.OrderID != orders[0].ID {
+		t.Fatalf("notification %+v, want sent with order %s", row, orders[0].ID)
 	}
 	if n, codes := f.Posts(); n != posts+1 || codes[len(codes)-1] != http.StatusOK {
 		t.Fatalf("answers %v (%d requests, %d before), want one more, 200 (the same order)", codes, n, posts)
+	}
+	var counted int
+	if err := st.DB().Get(&counted, `SELECT reminders_sent FROM shipments`); err != nil || counted != 1 {
+		t.Fatalf("reminders_sent %d (%v), want 1", counted, err)
+	}
+}
+
+// Altinn is down (503) and never got the order: unknown all the same (it
+// cannot be told apart), and placed by the next run's RetryOrders: 201,
+// one order.
+func TestByOrderAltinnDownPlacedNextRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	var down atomic.Bool
+	down.Store(true)
+	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		return down.Load()
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusUnknown {
+		t.Fatalf("deliver: %+v %v, want unknown", out, err)
+	}
+	// Still down at the next run: tried, not placed, waits (RetryAfter).
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(15*time.Minute)); err != nil || placed != 0 || len(failed) != 1 {
+		t.Fatalf("retry while down: %d %v %v", placed, failed, err)
+	}
+	before, _ := f.Posts()
+	if _, _, err := r.RetryOrders(ctx, now.Add(20*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.Posts(); n != before {
+		t.Fatalf("%d order requests within the wait, want %d", n, before)
+	}
+	down.Store(false)
+	if placed, _, err := r.RetryOrders(ctx, now.Add(30*time.Minute)); err != nil || placed != 1 {
+		t.Fatalf("retry after the wait: %d %v, want placed", placed, err)
+	}
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "sent" || len(f.Orders()) != 1 || row.OrderID != f.Orders()[0].ID {
+		t.Fatalf("notification %+v, %d orders: want sent with the one order", row, len(f.Orders()))
 	}
 }
 
@@ -238,18 +284,12 @@ func TestByOrderRefusedWaits(t *testing.T) {
 	}
 }
 
-// A run that stopped after the order's send had begun leaves the reminder
-// unknown (after its lease), as an e-mail. Released by the compliance
-// officer, it is ordered again under the same idempotencyId: Altinn,
-// which got the first order, answers it again, and the reminder is sent
-// with it. One order in Altinn.
-func TestByOrderUnknownReleasedOrderedOnce(t *testing.T) {
-	t.Parallel()
+// crashAfterOrder is a run that stopped after the order's send had begun
+// and Altinn had it: claimed, order kept, begun, ordered, nothing
+// recorded; after the lease the reminder is unknown.
+func crashAfterOrder(t *testing.T, st *store.Store, g remind.Group, r *remind.Reminder, now time.Time) int64 {
+	t.Helper()
 	ctx := context.Background()
-	f, st, g, r, _ := byOrderWorld(t, 1, true)
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	// The run that stopped: claimed, order kept, begun, ordered, and
-	// nothing recorded.
 	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: g.Org, Items: g.Shipments, Now: now, ByOrder: true}})
 	if err != nil || res[0].Notification == nil || !res[0].Send {
 		t.Fatalf("claim: %+v %v, want a pending reminder to send", res, err)
@@ -275,15 +315,40 @@ func TestByOrderUnknownReleasedOrderedOnce(t *testing.T) {
 	if row := byOrderNotification(t, st, n.ID); row.Status != "unknown" {
 		t.Fatalf("after the lease: %+v, want unknown", row)
 	}
-	out, err := r.Deliver(ctx, g, now.Add(time.Hour), false)
-	if err != nil || out.Status != remind.StatusNothing {
-		t.Fatalf("unknown: %+v %v, want nothing sent by itself", out, err)
+	return n.ID
+}
+
+// A run that stopped after the order's send had begun leaves the reminder
+// unknown (after its lease), as an e-mail. The next run's RetryOrders
+// places its order again under the same idempotencyId: Altinn answers the
+// order it has, and the reminder is sent with it. One order in Altinn.
+func TestByOrderCrashSettledOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	id := crashAfterOrder(t, st, g, r, now)
+	if placed, _, err := r.RetryOrders(ctx, now.Add(time.Hour)); err != nil || placed != 1 {
+		t.Fatalf("retry orders: %d %v, want the unknown reminder settled", placed, err)
 	}
-	if err := st.ReleaseNotification(ctx, n.ID, now.Add(2*time.Hour)); err != nil {
+	if row := byOrderNotification(t, st, id); row.Status != "sent" || len(f.Orders()) != 1 || row.OrderID != f.Orders()[0].ID {
+		t.Fatalf("notification %+v, %d orders: want sent with the one order", row, len(f.Orders()))
+	}
+}
+
+// Released by the compliance officer instead, the reminder is claimed and
+// ordered again under the same idempotencyId: one order in Altinn.
+func TestByOrderUnknownReleasedOrderedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	id := crashAfterOrder(t, st, g, r, now)
+	if err := st.ReleaseNotification(ctx, id, now.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	out, err = r.Deliver(ctx, g, now.Add(2*time.Hour), false)
-	if err != nil || out.Status != remind.StatusSent || out.NotificationID != n.ID {
+	out, err := r.Deliver(ctx, g, now.Add(2*time.Hour), false)
+	if err != nil || out.Status != remind.StatusSent || out.NotificationID != id {
 		t.Fatalf("released: %+v %v, want sent", out, err)
 	}
 	if orders := f.Orders(); len(orders) != 1 || orders[0].ID != out.OrderID {

@@ -18,6 +18,7 @@ type OrderLog interface {
 	RecordNotificationOrderFailed(ctx context.Context, id int64, cause string, next time.Time) error
 	RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error
 	OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]store.NotificationOrder, error)
+	FailUnknownNotification(ctx context.Context, id int64, cause string, now time.Time) error
 }
 
 // Orderer places an Altinn Notifications order (*Notifier).
@@ -75,8 +76,9 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 }
 
 // RetryOrders places the orders of sent reminders that are not placed yet
-// (an earlier failure, or a crash between the e-mail and the order), at most
-// 500 per call, each after its wait (store.OpenNotificationOrders says
+// (an earlier failure, or a crash between the e-mail and the order), and
+// settles the reminders sent by an order alone whose outcome is unknown
+// (settleByOrder), at most 500 per call, each after its wait (store.OpenNotificationOrders says
 // which). A kept order goes with the resource id set now: a refused setting,
 // once fixed, reaches the orders kept before (Altinn knows an order by its
 // idempotencyId alone, so the changed body orders nothing twice). It
@@ -91,7 +93,11 @@ func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed int, 
 		return 0, nil, err
 	}
 	for _, o := range open {
-		if _, err := r.place(ctx, o.ID, o.Org, withResource(o.Request, r.Orders.ResourceID), o.Attempts, now); err != nil {
+		place := r.place
+		if o.Status == model.NotifyUnknown {
+			place = r.settleByOrder
+		}
+		if _, err := place(ctx, o.ID, o.Org, withResource(o.Request, r.Orders.ResourceID), o.Attempts, now); err != nil {
 			if ctx.Err() != nil {
 				return placed, failed, fmt.Errorf("retry notification orders: %w", ctx.Err())
 			}

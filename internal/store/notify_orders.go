@@ -17,6 +17,11 @@ type NotificationOrder struct {
 	Org      string `db:"orgnr"`
 	Request  []byte `db:"order_request"`
 	Attempts int    `db:"order_attempts"`
+	// Status is the reminder's: sent (its e-mail went, the order is still
+	// to place), or unknown (a reminder to a business without an e-mail
+	// address, whose order may or may not have reached Altinn: placing it
+	// again under its idempotencyId settles it).
+	Status model.NotifyStatus `db:"status"`
 }
 
 // PrepareNotificationOrder keeps the Altinn Notifications order request of a
@@ -87,20 +92,30 @@ func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, 
 }
 
 // OpenNotificationOrders lists sent notifications whose order is still to be
-// placed at now: not refused for good, past the wait after a failed attempt,
+// placed at now, and reminders without an e-mail address (sent by their
+// order alone) whose order's outcome is unknown: not refused for good, past the wait after a failed attempt,
 // to a Norwegian organisation (Altinn knows no other), and about a letter
 // still waiting to be opened (an order placed late for letters all opened
 // meanwhile would tell of nothing); the one due longest first (a new one
 // before those refused again and again), at most limit.
 func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]NotificationOrder, error) {
 	var out []NotificationOrder
-	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts FROM notifications n
-		WHERE n.order_request IS NOT NULL AND n.order_id = '' AND n.order_refused_at IS NULL AND n.status = 'sent'
+	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts, n.status FROM notifications n
+		WHERE n.order_request IS NOT NULL AND n.order_id = '' AND n.order_refused_at IS NULL
+		  AND (n.status = 'sent' OR (n.status = 'unknown' AND n.kind = $3 AND cardinality(n.recipients) = 0))
 		  AND (n.order_next_at IS NULL OR n.order_next_at <= $1) AND n.orgnr ~ '^[0-9]+$' AND length(n.orgnr) = `+strconv.Itoa(model.OrgLength("NO"))+`
 		  AND EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
 			WHERE i.notification_id = n.id AND i.active AND s.state IN `+sqlOpenStates+`)
-		ORDER BY n.order_next_at NULLS FIRST, n.id LIMIT $2`, now, limit); err != nil {
+		ORDER BY n.order_next_at NULLS FIRST, n.id LIMIT $2`, now, limit, KindReminder); err != nil {
 		return nil, fmt.Errorf("list notification orders to place: %w", err)
 	}
 	return out, nil
+}
+
+// FailUnknownNotification settles a reminder whose outcome was unknown as
+// not delivered, with cause: Altinn refused its order (it never had it), so
+// the next run sends it again (its attempts counted from naught, as
+// ReleaseNotification does).
+func (s *Store) FailUnknownNotification(ctx context.Context, id int64, cause string, now time.Time) error {
+	return s.setStatus(ctx, id, NotifyFailed, CleanText(cause), now, NotifyUnknown)
 }

@@ -63,7 +63,7 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 		Next    *time.Time `json:"next"`
 	}
 	ns := make([]notif, len(outs))
-	var items []item
+	items := []item{} // "[]", not null, without items
 	for i, o := range outs {
 		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, OrderID: o.OrderID, Cause: o.Cause, Accepted: o.Accepted, Note: o.Note}
 		for _, it := range o.Items {
