@@ -129,27 +129,51 @@ func (h *harness) inbox() map[string]int {
 	return out
 }
 
+// Reminders go by e-mail to the imported or Altinn Profile addresses, each
+// also ordered through Altinn Notifications. A business whose only
+// notification address in Altinn is an SMS number (none in Profile's
+// e-mail list) is reminded by the order alone (EmailPreferred, with the
+// SMS text); one Altinn has no address for either is refused (422
+// NOT-00001): its reminder is failed, not no_address, and tried again
+// later.
 func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	a := newAltinnSim(t)
 	with, without := simOrgs(t, a)
-	var looked []string
+	var looked, smsOnly []string
 	for o := range with {
 		looked = append(looked, o)
 	}
 	sort.Strings(looked)
-	imported, profiled, none := looked[0], looked[1:3], without[0]
+	for _, o := range a.sim.Organisations() {
+		if _, ok := with[o.OrgNr]; !ok && o.NotificationAddresses > 0 {
+			smsOnly = append(smsOnly, o.OrgNr)
+		}
+	}
+	if len(smsOnly) == 0 {
+		t.Fatal("the simulator's world has no organisation with an SMS number only")
+	}
+	imported, profiled, none, sms := looked[0], looked[1:3], without[0], smsOnly[0]
 	h.contacts(imported) // has addresses in Profile too: the import wins
-	for _, o := range []string{imported, profiled[0], profiled[1], none} {
+	for _, o := range []string{imported, profiled[0], profiled[1], none, sms} {
 		h.register(confidential(o, 2)...)
 	}
 	h.wire(a, a.url+"/profile/api/v1")
 
 	sum := h.run(due1)
-	if sum.Orgs != 3 || sum.Reminders != 6 || !reflect.DeepEqual(sum.NoAddress, []string{none}) || len(sum.AddressUnknown) != 0 ||
-		sum.Ordered != 3 || sum.OrderFail != 0 {
+	if sum.Orgs != 4 || sum.Reminders != 8 || len(sum.NoAddress) != 0 || len(sum.AddressUnknown) != 0 ||
+		sum.Failed != 1 || sum.Ordered != 4 || sum.OrderFail != 0 {
 		t.Fatalf("summary %+v", sum)
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE orgnr = $1 AND status = 'sent' AND order_id <> '' AND cardinality(recipients) = 0`, sms); n != 1 {
+		t.Fatalf("%d reminders to the SMS-only business sent by their order, want 1", n)
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE orgnr = $1 AND status = 'failed' AND last_error LIKE '%NOT-00001%'`, none); n != 1 {
+		t.Fatalf("%d failed reminders to the business without any address naming NOT-00001, want 1", n)
+	}
+	if !strings.Contains(a.requests(), `"smsSettings"`) {
+		t.Fatal("no order with SMS settings")
 	}
 	want := map[string]int{"post-" + imported + "@example.no": 1}
 	for _, o := range profiled {
@@ -166,16 +190,18 @@ func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 		ordered = append(ordered, o.RecipientOrg)
 	}
 	sort.Strings(ordered)
-	if wantOrgs := []string{imported, profiled[0], profiled[1]}; !reflect.DeepEqual(ordered, wantOrgs) {
+	wantOrgs := []string{imported, profiled[0], profiled[1], sms}
+	sort.Strings(wantOrgs)
+	if !reflect.DeepEqual(ordered, wantOrgs) {
 		t.Fatalf("orders for %v, want %v", ordered, wantOrgs)
 	}
-	if n := h.count(`SELECT count(*) FROM notifications WHERE status = 'sent' AND order_id <> ''`); n != 3 {
-		t.Fatalf("%d sent notifications with an order id, want 3", n)
+	if n := h.count(`SELECT count(*) FROM notifications WHERE status = 'sent' AND order_id <> ''`); n != 4 {
+		t.Fatalf("%d sent notifications with an order id, want 4", n)
 	}
 	// A later run the same day: nothing new, no second order, the cached
 	// answers are used (no second lookup).
 	lookups := strings.Count(a.requests(), "organizationNumbers")
-	if sum := h.run(due1.Add(time.Hour)); sum.Orgs != 0 || sum.Ordered != 0 || len(a.sim.NotificationOrders()) != 3 {
+	if sum := h.run(due1.Add(time.Hour)); sum.Orgs != 0 || sum.Ordered != 0 || len(a.sim.NotificationOrders()) != 4 {
 		t.Fatalf("second run: %+v", sum)
 	}
 	if n := strings.Count(a.requests(), "organizationNumbers"); n != lookups {
