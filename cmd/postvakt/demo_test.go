@@ -96,7 +96,7 @@ func onlyNoAddress(stderr string) bool {
 		return false
 	}
 	for _, item := range strings.Split(strings.TrimSpace(list), ", ") {
-		if !strings.HasSuffix(item, "(no e-mail address)") {
+		if !strings.HasSuffix(item, "(no e-mail address)") && !strings.HasSuffix(item, "(no contact information in Altinn either)") {
 			return false
 		}
 	}

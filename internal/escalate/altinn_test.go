@@ -166,6 +166,11 @@ func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 		sum.Failed != 1 || sum.Ordered != 4 || sum.OrderFail != 0 {
 		t.Fatalf("summary %+v", sum)
 	}
+	// The run's error names it as a business without any address, as a
+	// reminder without an e-mail address is, not as a send that failed.
+	if refs := sum.NotSent(); len(refs) != 1 || !strings.HasSuffix(refs[0], " to "+none+" (no contact information in Altinn either)") {
+		t.Fatalf("not sent %q, want the business without any address named so", refs)
+	}
 	if n := h.count(`SELECT count(*) FROM notifications WHERE orgnr = $1 AND status = 'sent' AND order_id <> '' AND cardinality(recipients) = 0`, sms); n != 1 {
 		t.Fatalf("%d reminders to the SMS-only business sent by their order, want 1", n)
 	}

@@ -2,6 +2,7 @@ package escalate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -181,7 +182,14 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.NoAddress = append(w.NoAddress, g.Org)
 	case remind.StatusFailed:
 		w.Failed++
-		w.Undelivered = append(w.Undelivered, reminderRef(out.NotificationID, g.Org))
+		ref := reminderRef(out.NotificationID, g.Org)
+		if errors.Is(out.Err, remind.ErrOrderRefused) {
+			// An order to a business without an e-mail address that
+			// Altinn has no contact for either (NOT-00001): said so, as a
+			// reminder without an address is.
+			ref += " (no contact information in Altinn either)"
+		}
+		w.Undelivered = append(w.Undelivered, ref)
 	case remind.StatusUnknown:
 		w.Unknown++
 		w.Unresolved = append(w.Unresolved, reminderRef(out.NotificationID, g.Org))
