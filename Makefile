@@ -20,9 +20,10 @@ bench:
 chaos:
 	@bash scripts/chaos.sh $(ARGS)
 
-## build: bin/postvakt (BIN=path for another), its version stamped from git describe (scripts/build.sh)
+## build: bin/postvakt (BIN=path for another), its version stamped from git describe (scripts/build.sh),
+## or VERSION=v1.4.0 given on the command line (a source archive has no git to ask)
 build:
-	@GO=$(GO) bash scripts/build.sh $(or $(BIN),bin/postvakt)
+	@GO=$(GO) bash scripts/build.sh $(or $(BIN),bin/postvakt) $(if $(filter command line,$(origin VERSION)),'$(VERSION)')
 
 vet:
 	$(GO) vet ./...

@@ -59,6 +59,24 @@ func TestVersion(t *testing.T) {
 			t.Errorf("version of make build's binary, from commit %s: %v, lacks %q\n%s", head, err, want, out)
 		}
 	}
+	// A version given by hand (make build VERSION=…, a source archive has
+	// no git to ask) is stamped instead of git's; one that is not a
+	// version stops the build with a message naming it, building nothing.
+	given := t.TempDir() + "/postvakt"
+	if out, err := exec.Command("bash", "../../scripts/build.sh", given, "v9.1.0-archive").CombinedOutput(); err != nil {
+		t.Fatalf("scripts/build.sh with a version: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(given, "version").Output(); err != nil || !strings.HasPrefix(string(out), "postvakt v9.1.0-archive\n") {
+		t.Errorf("version of a build given v9.1.0-archive: %v\n%s", err, out)
+	}
+	bad := t.TempDir() + "/postvakt"
+	out, err = exec.Command("bash", "../../scripts/build.sh", bad, "1.0 beta").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `VERSION "1.0 beta" is not a version`) {
+		t.Errorf("scripts/build.sh with version \"1.0 beta\": %v, %q; want a failure naming it", err, out)
+	}
+	if _, serr := os.Stat(bad); serr == nil {
+		t.Errorf("a build with a bad version left a binary")
+	}
 	// Arguments are a wrong invocation.
 	if _, errOut, code := runEnv(t, env, "version", "extra"); code != 2 || !strings.Contains(errOut, `unexpected argument "extra"`) {
 		t.Errorf("version extra: exit %d, %q; want 2 naming the argument", code, errOut)
