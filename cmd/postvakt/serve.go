@@ -184,6 +184,8 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	if err := sched.Once(a.cfg.Health.Schedule, health.LockName, ev.Job); err != nil {
 		return nil, nil, err
 	}
+	// GET /rules shows the rules the evaluation runs by.
+	opts = append(opts, web.WithHealthRules(ev.Config))
 	a.reg.MustRegister(health.NewCollector(a.st, a.log), opsmetrics.New(a.st, a.log, nil, channelNames(chans)))
 	up := &upkeep.Upkeep{Store: a.st, Log: a.log, Policies: a.set, RetentionYears: a.cfg.RetentionYears}
 	if err := up.Schedule(sched); err != nil {

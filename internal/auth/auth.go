@@ -40,17 +40,23 @@ const (
 	Settle         Permission = "settle"          // reminders of unknown outcome, reminder addresses
 	ResolveManual  Permission = "resolve_manual"  // resolve manual-handling cases (in scope: a unit its own)
 	ViewAlerts     Permission = "view_alerts"     // health alerts (no personal data)
+	ViewRules      Permission = "view_rules"      // the policies and health rules in force (no personal data)
+	// ViewRuleAddresses: the e-mail addresses the policies' escalation.to
+	// and the health rules' to: name (a person's, maybe); without it the
+	// rules page counts them.
+	ViewRuleAddresses Permission = "view_rule_addresses"
 )
 
 // grants is the whole access matrix in one place.
 var grants = map[string][]Permission{
-	RoleAdmin:      {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle, ResolveManual, ViewAlerts},
-	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ResolveManual, ViewAlerts},
+	RoleAdmin: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle, ResolveManual, ViewAlerts,
+		ViewRules, ViewRuleAddresses},
+	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ResolveManual, ViewAlerts, ViewRules, ViewRuleAddresses},
 	// A unit resolves its own letters' manual cases: the Danish policies'
 	// physical post (reason physical_post) is the unit's to order, and
 	// their escalation.to tells the unit.
-	RoleUnit:       {ViewShipments, RecordFollowUp, ResolveManual},
-	RoleOperations: {ViewOperations, ViewAlerts},
+	RoleUnit:       {ViewShipments, RecordFollowUp, ResolveManual, ViewRules},
+	RoleOperations: {ViewOperations, ViewAlerts, ViewRules},
 }
 
 // Principal is who a request acts as.

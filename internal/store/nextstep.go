@@ -77,6 +77,28 @@ func (s *Store) EscalationFingerprint(ctx context.Context) (string, error) {
 	return fp, nil
 }
 
+// EscalationRecord is the policies a complete escalation run last decided
+// every open letter under: their fingerprint and when (zero when no run
+// has recorded one yet).
+type EscalationRecord struct {
+	Fingerprint string    `db:"fingerprint"`
+	RecordedAt  time.Time `db:"recorded_at"`
+}
+
+// LastEscalationRecord returns the fingerprint the last complete
+// escalation run recorded, and when (zero without one).
+func (s *Store) LastEscalationRecord(ctx context.Context) (EscalationRecord, error) {
+	var r EscalationRecord
+	err := s.db.GetContext(ctx, &r, `SELECT fingerprint, recorded_at FROM escalation_policies`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return EscalationRecord{}, nil
+	}
+	if err != nil {
+		return EscalationRecord{}, fmt.Errorf("read when the escalation policies' fingerprint was recorded: %w", err)
+	}
+	return r, nil
+}
+
 // RecordEscalationFingerprint records the policies a complete run over
 // every open shipment computed the next-step times under.
 func (s *Store) RecordEscalationFingerprint(ctx context.Context, fingerprint string, now time.Time) error {

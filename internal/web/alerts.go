@@ -24,6 +24,7 @@ type HealthStore interface {
 	RecordIncidentFollowUps(ctx context.Context, d store.IncidentFollowUps) (int, error)
 	ChannelActivities(ctx context.Context, since, until time.Time) ([]store.ChannelActivity, error)
 	PollLags(ctx context.Context, now time.Time) ([]store.PollLag, error)
+	LastEscalationRecord(ctx context.Context) (store.EscalationRecord, error)
 	AlertNotices(ctx context.Context, limit int) ([]store.AlertNoticeRow, error)
 	SchemaCurrent(ctx context.Context) error
 }

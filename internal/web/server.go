@@ -196,6 +196,7 @@ type Server struct {
 	preview       Previewer
 	runs          *escalate.Runs // WithEscalationRuns; nil: not known
 	policies      *policy.Set    // WithPolicies; nil: letters' outlooks are not shown
+	healthRules   *policy.Health // WithHealthRules; nil: GET /rules does not know them
 	secureCookies bool
 	followUpDays  int
 	sessionTTL    time.Duration
@@ -268,6 +269,7 @@ func (s *Server) routes() {
 	m.Handle("POST /audit", s.ui(s.auditSearch, auth.ViewAudit))
 	m.Handle("GET /audit/export", s.ui(s.auditExport, auth.ViewAudit))
 	m.Handle("GET /ops", s.ui(s.operationsPage, auth.ViewOperations))
+	m.Handle("GET /rules", s.ui(s.rulesPage, auth.ViewRules))
 	m.Handle("GET /alerts", s.ui(s.alertsPage, auth.ViewAlerts))
 	m.Handle("GET /alerts/{id}", s.ui(s.alertPage, auth.ViewAlerts))
 	m.Handle("GET /incidents", s.ui(s.incidentPage, auth.ViewShipments))

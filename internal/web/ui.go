@@ -19,6 +19,7 @@ import (
 	"postvakt/internal/health"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/printing"
 	"postvakt/internal/store"
 )
@@ -162,6 +163,13 @@ func (v view) OverviewWhy(a Alert) string {
 // ManualDetail is a manual-handling case's detail in the page's language
 // (printing.Detail).
 func (v view) ManualDetail(m store.ManualItem) string { return printing.Detail(v.L, m.Why, m.Detail) }
+
+// Rule is a policy's or health rule's term in the page's language
+// (policy.Term.Text).
+func (v view) Rule(t policy.Term) string { return t.Text(v.L) }
+
+// PolicyAnchor is the id of a policy's section on GET /rules.
+func (v view) PolicyAnchor(name string) string { return PolicyAnchor(name) }
 
 // Languages are the languages a user may choose.
 func (v view) Languages() []string { return i18n.Languages }

@@ -1,0 +1,227 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/model"
+)
+
+// Term is one rule in words, for a reader (the UI's rules page, `policy
+// explain`): a catalogue key and its placeholders as pairs of name and
+// value. A value is rendered by Text: a Term, a List, a Word, BusinessDays,
+// a Span or a Share in the reader's language, anything else as it prints.
+// What a policy or a health rule means is decided here, once; the callers
+// only render it.
+type Term struct {
+	Key  string
+	Args []any
+}
+
+// List is a placeholder of several values, joined with ", ".
+type List []any
+
+// Word is a code told by its catalogue text (Prefix + Code).
+type Word struct{ Prefix, Code string }
+
+// BusinessDays is a number of business days ("5 business days").
+type BusinessDays int
+
+// Span is a length of time, in the largest whole unit ("14 days", "7
+// hours").
+type Span time.Duration
+
+// Share is a fraction shown as a percentage ("20 %").
+type Share float64
+
+// Text is the term in l's language.
+func (t Term) Text(l *i18n.Localizer) string {
+	args := make([]any, len(t.Args))
+	for i, a := range t.Args {
+		if i%2 == 1 {
+			a = render(l, a)
+		}
+		args[i] = a
+	}
+	return l.T(t.Key, args...)
+}
+
+// render is one placeholder's value in l's language.
+func render(l *i18n.Localizer, v any) any {
+	switch v := v.(type) {
+	case Term:
+		return v.Text(l)
+	case List:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = fmt.Sprint(render(l, x))
+		}
+		return strings.Join(parts, ", ")
+	case Word:
+		return l.T(v.Prefix + v.Code)
+	case BusinessDays:
+		return l.T("rules.business_days", "Count", int(v))
+	case Span:
+		d := time.Duration(v)
+		switch {
+		case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+			return l.T("rules.span.days", "Count", int(d/(24*time.Hour)))
+		case d >= time.Hour && d%time.Hour == 0:
+			return l.T("rules.span.hours", "Count", int(d/time.Hour))
+		case d >= time.Minute && d%time.Minute == 0:
+			return l.T("rules.span.minutes", "Count", int(d/time.Minute))
+		}
+		return l.T("rules.span.seconds", "Count", int(d.Round(time.Second)/time.Second))
+	case Share:
+		return fmt.Sprintf("%g %%", float64(v)*100)
+	}
+	return v
+}
+
+// words are codes as Words of one catalogue family.
+func words(prefix string, codes []string) List {
+	out := make(List, len(codes))
+	for i, c := range codes {
+		out[i] = Word{prefix, c}
+	}
+	return out
+}
+
+// InMatchOrder returns the policies in the order Match weighs them: the
+// most specific first, then the higher priority, then by name; a
+// catch-all last. The first of them that matches a letter governs it (a
+// tie of two that match is a check error).
+func (s *Set) InMatchOrder() []*Policy {
+	ps := slices.Clone(s.policies)
+	slices.SortStableFunc(ps, func(a, b *Policy) int { return compareRank(b, a) })
+	return ps
+}
+
+// Admits reports whether a letter of the sending organisation org and
+// unit can match: the matcher names neither another organisation nor
+// another unit. An empty org or unit stands for any.
+func (m Matcher) Admits(org, unit string) bool {
+	return (org == "" || inList(m.SenderOrg, org)) && (unit == "" || inList(m.SenderUnit, unit))
+}
+
+// MatchTerm says which letters the policy matches.
+func (p *Policy) MatchTerm() Term {
+	m := p.Match
+	if m.Specificity() == 0 {
+		return Term{Key: "rules.policy.match_all"}
+	}
+	var what List
+	if len(m.Channel) > 0 {
+		names := make([]string, len(m.Channel))
+		for i, c := range m.Channel {
+			names[i] = model.ChannelDisplay(c)
+		}
+		what = append(what, Term{"rules.match.channel", []any{"Values", strings.Join(names, " / ")}})
+	}
+	if len(m.Class) > 0 {
+		what = append(what, Term{"rules.match.class", []any{"Values", strings.Join(m.Class, " / ")}})
+	}
+	if m.Confidential != nil {
+		what = append(what, Term{Key: fmt.Sprintf("rules.match.confidential.%v", *m.Confidential)})
+	}
+	if m.RecipientKind != "" {
+		what = append(what, Term{Key: "rules.match.recipient_kind." + m.RecipientKind})
+	}
+	if len(m.SenderOrg) > 0 {
+		what = append(what, Term{"rules.match.sender_org", []any{"Values", strings.Join(m.SenderOrg, " / ")}})
+	}
+	if len(m.SenderUnit) > 0 {
+		what = append(what, Term{"rules.match.sender_unit", []any{"Values", strings.Join(m.SenderUnit, " / ")}})
+	}
+	return Term{"rules.policy.match", []any{"What", what}}
+}
+
+// Terms are the policy's rules in words, in the order a letter meets
+// them: reminders, when they are sent, print, catch-up, who is told,
+// retention. Its escalation.to e-mail addresses are named only with
+// addresses (else counted): they may be a person's.
+func (p *Policy) Terms(addresses bool) []Term {
+	cal := Word{"rules.calendar.", strings.ToLower(p.Calendar.Name())}
+	var out []Term
+	r := p.Reminders
+	switch {
+	case !r.Enabled():
+		out = append(out, Term{Key: "rules.policy.reminders_off"})
+	case r.Max == 1:
+		out = append(out, Term{"rules.policy.reminder_one", []any{"First", BusinessDays(r.FirstAfter), "Calendar", cal}})
+	default:
+		out = append(out, Term{"rules.policy.reminders", []any{"First", BusinessDays(r.FirstAfter), "Calendar", cal,
+			"Every", BusinessDays(r.RepeatEvery), "Max", r.Max}})
+	}
+	if r.Enabled() {
+		if r.NamesUnit() {
+			out = append(out, Term{Key: "rules.policy.names_unit"})
+		} else {
+			out = append(out, Term{Key: "rules.policy.names_no_unit"})
+		}
+		switch w := p.SendWindow; {
+		case w == nil:
+			out = append(out, Term{Key: "rules.policy.window_any"})
+		case w.BusinessDaysOnly:
+			out = append(out, Term{"rules.policy.window_business", []any{"From", w.From.String(), "To", w.To.String(), "Zone", w.Location.String()}})
+		default:
+			out = append(out, Term{"rules.policy.window", []any{"From", w.From.String(), "To", w.To.String(), "Zone", w.Location.String()}})
+		}
+	}
+	if !p.Print.Enabled {
+		out = append(out, Term{Key: "rules.policy.print_off"})
+	} else {
+		via := p.Print.Via
+		if via == "" {
+			via = PrintViaProvider
+		}
+		out = append(out, Term{"rules.policy.print", []any{"After", BusinessDays(p.Print.After), "Calendar", cal,
+			"Via", Word{"rules.via.", via}}}, approval("rules.policy.print", p.PrintNeedsApproval(false)))
+		c := p.CatchUp
+		if c.Reminders == 0 {
+			out = append(out, Term{Key: "rules.policy.catch_up_now"})
+		} else {
+			out = append(out, Term{"rules.policy.catch_up", []any{"Count", c.Reminders, "Grace", BusinessDays(c.Grace)}})
+		}
+		out = append(out, approval("rules.policy.catch_up", p.PrintNeedsApproval(true)))
+	}
+	if to := escalationList(p.Escalation.Roles, p.Escalation.Emails, addresses); len(to) > 0 {
+		out = append(out, Term{"rules.policy.escalation", []any{"To", to}})
+	} else {
+		out = append(out, Term{Key: "rules.policy.escalation_none"})
+	}
+	if p.Retention.Years > 0 {
+		out = append(out, Term{"rules.policy.retention", []any{"Count", p.Retention.Years}})
+	} else {
+		out = append(out, Term{Key: "rules.policy.retention_default"})
+	}
+	return out
+}
+
+// approval says whether a print (of the kind key names) is held for a
+// compliance officer.
+func approval(key string, held bool) Term {
+	if held {
+		return Term{Key: key + "_approval"}
+	}
+	return Term{Key: key + "_no_approval"}
+}
+
+// escalationList is who is told: the roles in words, then the e-mail
+// addresses, or their number without addresses.
+func escalationList(roles, emails []string, addresses bool) List {
+	to := words("rules.to.", roles)
+	switch {
+	case len(emails) == 0:
+	case addresses:
+		for _, e := range emails {
+			to = append(to, e)
+		}
+	default:
+		to = append(to, Term{"rules.addresses_hidden", []any{"Count", len(emails)}})
+	}
+	return to
+}

@@ -1,0 +1,85 @@
+package policy
+
+// RuleTerms is one health rule in words, as the rules page shows it.
+type RuleTerms struct {
+	Name     string
+	Enabled  bool
+	Severity string
+	// Watches is what fires the rule, with its thresholds.
+	Watches Term
+	// Repeat is how often a firing alert is sent again.
+	Repeat Term
+	// Told is who is told: POSTVAKT_ALERT_EMAIL, and the rule's to:.
+	Told Term
+}
+
+// Terms are the health rules in words, in the order they are evaluated;
+// their to: e-mail addresses are named only with addresses (else counted).
+func (h *Health) Terms(addresses bool) []RuleTerms {
+	var out []RuleTerms
+	for _, name := range HealthRules {
+		c := h.Common(name)
+		var roles, emails []string
+		for _, to := range c.To {
+			if to == ToUnitManager || to == ToCompliance {
+				roles = append(roles, to)
+			} else {
+				emails = append(emails, to)
+			}
+		}
+		told := Term{Key: "rules.health.told_alert_email"}
+		if to := escalationList(roles, emails, addresses); len(to) > 0 {
+			told = Term{"rules.health.told", []any{"To", to}}
+		}
+		out = append(out, RuleTerms{Name: name, Enabled: c.Enabled, Severity: c.Severity, Watches: h.watches(name),
+			Repeat: Term{"rules.health.repeat", []any{"Every", Span(c.RepeatInterval)}}, Told: told})
+	}
+	return out
+}
+
+// watches is what fires the named rule, with its thresholds.
+func (h *Health) watches(name string) Term {
+	switch name {
+	case RuleChannelSilent:
+		r := h.ChannelSilent
+		return Term{"rules.health.channel_silent", []any{"After", Span(r.After), "MinLetters", r.MinLetters, "Young", Span(r.Young),
+			"ErrorShare", Share(r.ErrorShare), "MinCalls", r.MinCalls, "CallsWindow", Span(r.CallsWindow), "MaxLatency", Span(r.MaxLatency)}}
+	case RuleStuck:
+		r := h.Stuck
+		return Term{"rules.health.stuck", []any{"Percentile", Share(r.Percentile), "Learn", Span(r.Learn), "MinAfter", Span(r.MinAfter),
+			"MaxAfter", Span(r.MaxAfter), "MinLearned", r.MinLearned, "Lookback", Span(r.Lookback), "MinCount", r.MinCount,
+			"Many", r.Count, "Share", Share(r.Share), "Window", Span(r.Window), "Settle", Span(r.Settle)}}
+	case RuleUnitDrop:
+		r := h.UnitDrop
+		return Term{"rules.health.unit_delivery_drop", []any{"By", words("rules.group.", r.GroupBy), "Letters", r.Letters,
+			"Ratio", Share(r.Ratio), "OthersMin", Share(r.OthersMin)}}
+	case RuleRejection:
+		r := h.Rejection
+		return Term{"rules.health.rejection_spike", []any{"Window", Span(r.Window), "By", words("rules.group.", r.GroupBy),
+			"MinCount", r.MinCount, "MinShare", Share(r.MinShare), "Factor", r.Factor, "Baseline", Span(r.Baseline)}}
+	case RuleNeverOpening:
+		r := h.NeverOpening
+		return Term{"rules.health.never_opening_org", []any{"Letters", r.Letters, "Over", Span(r.Over), "MinAge", Span(r.MinAge)}}
+	case RuleCertificate:
+		return Term{"rules.health.certificate_expiring", []any{"Within", Span(h.Certificate.Within)}}
+	}
+	return Term{Key: "rules.health.unknown"}
+}
+
+// InhibitTerms are the inhibit rules in words.
+func (h *Health) InhibitTerms() []Term {
+	out := make([]Term, len(h.Inhibit))
+	for i, in := range h.Inhibit {
+		out[i] = Term{"rules.health.inhibit", []any{"Source", in.Source, "Target", List(anyOf(in.Target)), "Equal", words("rules.group.", in.Equal)}}
+	}
+	return out
+}
+
+// anyOf is a list of strings as a List's values.
+func anyOf(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -1,0 +1,112 @@
+package policy_test
+
+import (
+	"strings"
+	"testing"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/policy"
+)
+
+// shipped is the policy folder postvakt ships.
+func shipped(t *testing.T) *policy.Set {
+	t.Helper()
+	set, problems := policy.LoadDir("../../policies")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	return set
+}
+
+// InMatchOrder lists the policies as Match weighs them: the most match
+// fields first, then the higher priority, then the name; the catch-all
+// last. Of the shipped ones: barnevern (2 fields, priority 10), the two
+// Danish ones (2 fields, priority 5), taushetsbelagt (2 fields), default.
+func TestInMatchOrder(t *testing.T) {
+	var names []string
+	for _, p := range shipped(t).InMatchOrder() {
+		names = append(names, p.Name)
+	}
+	want := "barnevern dk-digital-post dk-digital-post-borger taushetsbelagt default"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("match order %q, want %q", got, want)
+	}
+}
+
+// A policy's terms give its numbers in words, in every language, and hide
+// its escalation.to e-mail addresses unless asked for them: barnevern's
+// reminders after 1 business day then every 2, at most 2; print after 5,
+// approved; its window 08:00-16:00 on business days; compliance and the
+// unit's manager told. No text is missing from any catalogue.
+func TestPolicyTerms(t *testing.T) {
+	set := shipped(t)
+	p, _ := set.Get("barnevern")
+	for _, lang := range i18n.Languages {
+		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
+		for _, q := range set.Policies() {
+			q.MatchTerm().Text(l)
+			for _, term := range q.Terms(false) {
+				term.Text(l)
+			}
+		}
+		h := policy.DefaultHealth()
+		h.Stuck.To = []string{"ops@kommune.example", policy.ToCompliance}
+		for _, r := range h.Terms(false) {
+			r.Watches.Text(l)
+			r.Repeat.Text(l)
+			r.Told.Text(l)
+		}
+		for _, in := range h.InhibitTerms() {
+			in.Text(l)
+		}
+	}
+	en := i18n.For("en", nil)
+	var text []string
+	text = append(text, p.MatchTerm().Text(en))
+	for _, term := range p.Terms(false) {
+		text = append(text, term.Text(en))
+	}
+	all := strings.Join(text, "\n")
+	for _, want := range []string{
+		"Letters: class barnevern, confidential.",
+		"First reminder after 1 business day unopened (Norway), then one every 2 business days, at most 2 in all.",
+		"between 08:00 and 16:00 on business days (Europe/Oslo)",
+		"Print after 5 business days unopened (Norway), through the print provider",
+		"A compliance officer approves each print order before it goes.",
+		"e-mail goes to: compliance officers, the sending unit's manager.",
+		"kept 10 years",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("barnevern's terms lack %q:\n%s", want, all)
+		}
+	}
+	q := *p
+	q.Escalation.Emails = []string{"leder@kommune.example"}
+	if s := q.Terms(false)[len(q.Terms(false))-2].Text(en); strings.Contains(s, "leder@") || !strings.Contains(s, "1 e-mail address (shown to") {
+		t.Errorf("without addresses: %q, want the address counted, not named", s)
+	}
+	if s := q.Terms(true)[len(q.Terms(true))-2].Text(en); !strings.Contains(s, "leder@kommune.example") {
+		t.Errorf("with addresses: %q, want the address named", s)
+	}
+}
+
+// The health rules' terms give their thresholds: stuck's percentile, its
+// bounds and counts, as set.
+func TestHealthTerms(t *testing.T) {
+	h := policy.DefaultHealth()
+	h.Stuck.Count = 17
+	en := i18n.For("en", nil)
+	got := h.Terms(false)[1]
+	if got.Name != policy.RuleStuck {
+		t.Fatalf("second rule %q, want stuck", got.Name)
+	}
+	s := got.Watches.Text(en)
+	for _, want := range []string{"99 % of the channel's letters of the last 14 days", "at least 1 hour, at most 1 day", "17 or more", "20 %", "last 3 hours", "for 7 hours"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("stuck: %q lacks %q", s, want)
+		}
+	}
+	if r := got.Repeat.Text(en); r != "again after 4 hours" {
+		t.Errorf("stuck repeats %q", r)
+	}
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"postvakt/internal/auth"
+	"postvakt/internal/policy"
+)
+
+// WithHealthRules gives the server the health rules the evaluation runs by
+// (health.yaml as serve loads it): GET /rules then shows them with their
+// thresholds. Without it the page says it does not know them.
+func WithHealthRules(h *policy.Health) Option { return func(s *Server) { s.healthRules = h } }
+
+// rulesData is GET /rules: the policies in force in match order, their
+// fingerprint and the one the escalation last recorded, and the health
+// rules.
+type rulesData struct {
+	// Known is false without WithPolicies.
+	Known bool
+	// Policies are those that can govern the viewer's letters (all of
+	// them for an unscoped viewer), in match order.
+	Policies []policyView
+	// Hidden is how many policies of other organisations or units the
+	// viewer's scope leaves out.
+	Hidden      int
+	Fingerprint string
+	// Recorded is the fingerprint the last complete escalation run
+	// decided every open letter under, and when ("" before the first).
+	Recorded   string
+	RecordedAt time.Time
+	// Addresses says whether e-mail addresses are named (else counted).
+	Addresses bool
+	// Health is nil for a viewer who does not see alerts, or without
+	// WithHealthRules (HealthKnown false).
+	ShowHealth  bool
+	HealthKnown bool
+	HealthFile  string
+	Health      []policy.RuleTerms
+	Inhibits    []policy.Term
+}
+
+// policyView is one policy as the page shows it.
+type policyView struct {
+	Name     string
+	File     string // the file's name, not the server's path
+	Line     int
+	Priority int
+	Match    policy.Term
+	Terms    []policy.Term
+}
+
+// PolicyAnchor is the id of a policy's section on GET /rules: the outlook
+// on a letter's page links to it.
+func PolicyAnchor(name string) string { return "policy-" + name }
+
+// rulesPage is GET /rules: the rules postvakt runs under, read-only and
+// without personal data. Every role sees the policies that can govern its
+// letters (a scoped viewer: those whose match names no other organisation
+// or unit); the health rules are shown to those who see the alerts they
+// raise. E-mail addresses in escalation.to and the rules' to: are named
+// only to those with auth.ViewRuleAddresses, counted for the others.
+func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
+	p := principal(r.Context())
+	d := rulesData{Addresses: p.Can(auth.ViewRuleAddresses), ShowHealth: p.Can(auth.ViewAlerts)}
+	if s.policies != nil {
+		d.Known = true
+		d.Fingerprint = s.policies.Fingerprint()
+		sc := p.Scope()
+		for _, pol := range s.policies.InMatchOrder() {
+			if !pol.Match.Admits(sc.SenderOrg, sc.SenderUnit) {
+				d.Hidden++
+				continue
+			}
+			d.Policies = append(d.Policies, policyView{Name: pol.Name, File: filepath.Base(pol.File), Line: pol.Line,
+				Priority: pol.Priority, Match: pol.MatchTerm(), Terms: pol.Terms(d.Addresses)})
+		}
+		rec, err := s.store.LastEscalationRecord(r.Context())
+		if err != nil {
+			s.internalError(w, r, "read the escalation's recorded policies", err)
+			return
+		}
+		d.Recorded, d.RecordedAt = rec.Fingerprint, rec.RecordedAt
+	}
+	if d.ShowHealth && s.healthRules != nil {
+		d.HealthKnown = true
+		d.HealthFile = filepath.Base(s.healthRules.File)
+		if s.healthRules.File == "" {
+			d.HealthFile = ""
+		}
+		d.Health = s.healthRules.Terms(d.Addresses)
+		d.Inhibits = s.healthRules.InhibitTerms()
+	}
+	s.render(w, r, http.StatusOK, "rules", "title.rules", d)
+}
