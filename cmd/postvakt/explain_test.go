@@ -12,7 +12,9 @@ import (
 // matched a letter and the dates of its future steps (escalate.OutlookOf,
 // as the letter's page): a letter to a person sent an hour ago falls under
 // default, has its reminders and print ahead, and is said to get no
-// reminder, since reminders do not reach persons.
+// reminder, since reminders do not reach persons. It says the policy's
+// rules in the words of the UI's rules page (policy.Term): default's first
+// reminder after 5 business days, then every 5.
 func TestPolicyExplainPerson(t *testing.T) {
 	db := pgtest.New(t)
 	sent := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
@@ -22,7 +24,8 @@ func TestPolicyExplainPerson(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := run(t, db, "policy", "explain", id)
-	for _, want := range []string{"policy default (", "  reminder 1   due ", "  print        due ", "the recipient is a person"} {
+	for _, want := range []string{"policy default (", "  reminder 1   due ", "  print        due ", "the recipient is a person",
+		"  First reminder after 5 business days unopened (Norway), then one every 5 business days, at most 2 in all."} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("policy explain: exit %d, lacks %q:\n%s%s", code, want, out, errOut)
 		}

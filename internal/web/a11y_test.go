@@ -19,14 +19,16 @@ import (
 
 	"golang.org/x/net/html"
 
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 // a11yPages seeds shipments, a held print batch and a manual-handling item
 // and returns a logged-in admin browser and the pages to check.
 func a11yPages(t *testing.T) (*browser, []string, []store.Shipment) {
 	t.Helper()
-	e := newPrintEnv(t)
+	e := newPrintEnv(t, web.WithPolicies(shippedPolicies(t)), web.WithHealthRules(policy.DefaultHealth()))
 	got := e.seed(9)
 	db := e.st.DB()
 	var batch int64
@@ -42,7 +44,7 @@ func a11yPages(t *testing.T) (*browser, []string, []store.Shipment) {
 	return b, []string{"/", "/unopened", "/units", "/list?list=unopened", "/list?list=problems", "/followups", "/manual",
 		"/search", "/preview", "/incidents", "/incidents?from=2020-01-01&to=2030-01-01", "/alerts", "/print",
 		fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/units", "/admin/users",
-		"/admin/tokens", "/settings", "/shipments/" + got[1].ID}, got
+		"/admin/tokens", "/settings", "/shipments/" + got[1].ID, "/rules"}, got
 }
 
 func parse(t *testing.T, page string) *html.Node {

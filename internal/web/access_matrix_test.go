@@ -222,6 +222,7 @@ func TestEveryRouteRefusesOtherRoles(t *testing.T) {
 		{"POST", "/audit", false, []string{A, C}},
 		{"GET", "/audit/export?format=csv", false, []string{A, C}},
 		{"GET", "/ops", false, []string{A, O}},
+		{"GET", "/rules", false, []string{A, C, U, O}},
 		{"GET", "/alerts", false, []string{A, C, O}},
 		{"GET", "/alerts/1", false, []string{A, C, O}},
 		{"GET", "/incidents", false, []string{A, C, U}},

@@ -9,6 +9,7 @@ import (
 
 	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
+	"postvakt/internal/policy"
 	"postvakt/internal/web"
 )
 
@@ -22,7 +23,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		{Step: "catch-up reminder 1", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 12, Waiting: true},
 		{Step: "catch-up print", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 3, Approval: true},
 		{Step: "reminder 2", Policy: "default", SenderOrg: "964338531", SenderUnit: "Skole", Shipments: 1},
-	}}))
+	}}), web.WithPolicies(shippedPolicies(t)), web.WithHealthRules(policy.DefaultHealth()))
 	got := e.seed(9)
 	db := e.st.DB()
 	db.MustExec(`UPDATE shipments SET state = 'rejected' WHERE id = $1`, got[4].ID)
@@ -47,7 +48,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/users", "/admin/tokens",
 		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login",
 		"/alerts", fmt.Sprintf("/alerts/%d", alert.ID), "/incidents", "/incidents?from=2026-01-01&to=2026-12-31", "/alerts/999999",
-		"/preview", "/admin/units", "/list?state=bogus", "/export?format=pdf", "/incidents?from=2026-13-01&to=2026-12-31"}
+		"/preview", "/admin/units", "/rules", "/list?state=bogus", "/export?format=pdf", "/incidents?from=2026-13-01&to=2026-12-31"}
 	// Pages added after the catalogues, and errors that were English
 	// whatever the language: what they say now.
 	translated := map[string][]string{
@@ -55,6 +56,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			"venter på afsendelsesvinduet", "venter på godkendelse", "Afsenderenhed", "Breve gennemgået: "},
 		"nb /preview":           {"Neste eskaleringskjøring", "innhenting: påminnelse 1", "venter på sendevinduet", "Regelsett"},
 		"en /preview":           {"Next escalation run", "catch-up reminder 1", "catch-up print", "waits for the send window", "held for approval"},
+		"nb /rules":             {"Gjeldende regler", "Eskaleringsregelsett", "Helseregler", "Første påminnelse etter 2 virkedager uåpnet (Norge)"},
+		"da /rules":             {"Gældende regler", "Eskaleringsregelsæt", "Sundhedsregler", "Første påmindelse efter 2 arbejdsdage uåbnet (Norge)"},
 		"nb /admin/units":       {"Avsenderenheter", "Enhetens adresse", `placeholder="leder@…"`, "Lagre", "Importer"},
 		"da /admin/units":       {"Afsenderenheder", "Lederens adresse", "Importér"},
 		"da /list?state=bogus":  {`Status: &#34;bogus&#34; er ikke et af valgene.`},

@@ -47,7 +47,8 @@ func outlookLetters(t *testing.T, e *env) (waiting, opened store.Shipment) {
 }
 
 // TestLetterOutlook: with the shipped policies, an unopened confidential
-// letter to an organisation is governed by taushetsbelagt, and its page and
+// letter to an organisation is governed by taushetsbelagt (its page links it
+// to the policy on /rules), and its page and
 // GET /api/v1/shipments/{id} give the dates policy explain gives: reminder
 // 1 two business days after it was sent (Wed 2026-11-25 12:00 Oslo),
 // reminder 2 five (Mon 2026-11-30), print through the provider ten (Mon
@@ -93,7 +94,7 @@ func TestLetterOutlook(t *testing.T) {
 	b := e.loggedIn("nils", "unit", "964338531", "NAV")
 	_, page := b.get("/shipments/" + waiting.ID)
 	page = html.UnescapeString(page)
-	for _, w := range []string{`id="policy">taushetsbelagt<`, "<strong>reminder 1</strong>: due 2026-11-25 12:00",
+	for _, w := range []string{`id="policy"><a href="/rules#policy-taushetsbelagt">taushetsbelagt</a><`, "<strong>reminder 1</strong>: due 2026-11-25 12:00",
 		"<strong>reminder 2</strong>: due 2026-11-30 12:00", "<strong>print</strong>: due 2026-12-07 12:00"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("the waiting letter's page lacks %q", w)

@@ -1,0 +1,209 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"postvakt/internal/policy"
+	"postvakt/internal/web"
+)
+
+// rulesPolicies writes and loads a policy folder: a catch-all whose first
+// reminder comes after first business days, a policy for org B's letters
+// (priority 1) and one for the unit NAV of any organisation.
+func rulesPolicies(t *testing.T, first int) *policy.Set {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"default.yaml": fmt.Sprintf(`name: default
+calendar: NO
+reminders: {first_after: %d, repeat_every: 3, max: 2}
+print: {after: 15, requires_approval: true}
+send_window: {from: "08:00", to: "16:00", business_days_only: true}
+escalation: {to: [compliance, sjef@kommune.example]}
+`, first),
+		"org-b.yaml": `name: org-b
+priority: 1
+match: {sender_org: ["` + orgB + `"]}
+calendar: NO
+reminders: {max: 0}
+print: {enabled: false}
+`,
+		"nav-a.yaml": `name: nav-a
+match: {sender_unit: [NAV]}
+calendar: DK
+reminders: {first_after: 2, max: 1}
+print: {after: 9}
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, problems := policy.LoadDir(dir)
+	if len(problems) > 0 {
+		t.Fatalf("test policies: %v", problems)
+	}
+	return set
+}
+
+// rulesHealth is the default health rules with stuck's count threshold
+// set to n.
+func rulesHealth(n int) *policy.Health {
+	h := policy.DefaultHealth()
+	h.Stuck.Count = n
+	h.Stuck.To = []string{"vakt@drift.example", policy.ToUnitManager}
+	return h
+}
+
+// GET /rules shows the policies serve runs with, in match order, with their
+// own numbers (two sets that differ in a number show each its own), the
+// fingerprint of the set and whether the last complete escalation run was
+// under it, and the health rules with their thresholds, in every language.
+func TestRulesPageShowsThePoliciesInForce(t *testing.T) {
+	for _, first := range []int{4, 6} {
+		set := rulesPolicies(t, first)
+		e := newEnvWith(t, web.WithPolicies(set), web.WithHealthRules(rulesHealth(10+first)))
+		adm := e.loggedIn("anna", "admin", "", "")
+		code, page := adm.get("/rules")
+		if code != http.StatusOK {
+			t.Fatalf("GET /rules as admin: %d", code)
+		}
+		for _, want := range []string{
+			fmt.Sprintf("First reminder after %d business days unopened (Norway), then one every 3 business days, at most 2 in all.", first),
+			"Print after 15 business days unopened (Norway)",
+			"A compliance officer approves each print order before it goes.",
+			"Reminders are sent between 08:00 and 16:00 on business days (Europe/Oslo)",
+			"compliance officers, sjef@kommune.example",
+			"One reminder, after 2 business days unopened (Denmark).",
+			"Letters: sending unit NAV.",
+			"No reminders.", "No print fallback.",
+			`<code>` + set.Fingerprint() + `</code>`,
+			`id="recorded">none yet`,
+			fmt.Sprintf("%d or more", 10+first),
+			"POSTVAKT_ALERT_EMAIL and the sending unit",
+			"vakt@drift.example",
+			"While channel_silent fires, the alerts of stuck, unit_delivery_drop, rejection_spike with the same channel are muted.",
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("first_after %d: /rules lacks %q", first, want)
+			}
+		}
+		// Match order: org-b (1 field, priority 1), nav-a (1 field), the
+		// catch-all last.
+		order := page[strings.Index(page, `id="policy-order"`):]
+		a, b, c := strings.Index(order, `href="#policy-org-b"`), strings.Index(order, `href="#policy-nav-a"`), strings.Index(order, `href="#policy-default"`)
+		if a < 0 || b < a || c < b {
+			t.Errorf("first_after %d: the policies are not in match order (org-b %d, nav-a %d, default %d)", first, a, b, c)
+		}
+		for lang, want := range map[string]string{
+			"nb": fmt.Sprintf("Første påminnelse etter %d virkedager uåpnet (Norge)", first),
+			"da": fmt.Sprintf("Første påmindelse efter %d arbejdsdage uåbnet (Norge)", first),
+		} {
+			if _, page := adm.getIn(lang, "/rules"); !strings.Contains(page, want) {
+				t.Errorf("/rules in %s lacks %q", lang, want)
+			}
+		}
+	}
+	set := rulesPolicies(t, 4)
+	e := newEnvWith(t, web.WithPolicies(set))
+	ctx := context.Background()
+	adm := e.loggedIn("anna", "admin", "", "")
+	if err := e.st.RecordEscalationFingerprint(ctx, set.Fingerprint(), now); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := adm.get("/rules"); !strings.Contains(page, `id="recorded">under these policies, `) {
+		t.Errorf("/rules does not say the last run was under these policies: %.300s", page[strings.Index(page, `id="recorded"`):])
+	}
+	if err := e.st.RecordEscalationFingerprint(ctx, "older", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := adm.get("/rules"); !strings.Contains(page, "under other policies") || !strings.Contains(page, "<code>older</code>") {
+		t.Error("/rules does not say the last run was under other policies")
+	}
+	// Without health rules the page says it does not know them.
+	if _, page := adm.get("/rules"); !strings.Contains(page, `id="health-unknown"`) {
+		t.Error("/rules without WithHealthRules does not say so")
+	}
+}
+
+// Who sees what on GET /rules (README, Roles): every role reads the rules
+// (no personal data) and has it in the menu; a scoped viewer sees the
+// policies that can govern its letters (org A's compliance officer not org
+// B's policy; a unit of org A not NAV's either), with the others counted;
+// escalation and alert e-mail addresses (a person's, maybe) are named to
+// administrators and compliance officers only, counted for the others; the
+// health rules are shown to those who see the alerts they raise.
+func TestRulesPageByRole(t *testing.T) {
+	e := newEnvWith(t, web.WithPolicies(rulesPolicies(t, 4)), web.WithHealthRules(rulesHealth(10)))
+	for _, tc := range []struct {
+		role, org, unit string
+		policies        []string
+		hidden          string
+		addresses       bool
+		health          bool
+	}{
+		{"admin", "", "", []string{"org-b", "nav-a", "default"}, "", true, true},
+		{"compliance", orgA, "", []string{"nav-a", "default"}, "1 policy of other sending organisations or units is not shown.", true, true},
+		{"unit", orgA, "Barnevernstjenesten", []string{"default"}, "2 policies of other sending organisations or units are not shown.", false, false},
+		{"operations", "", "", []string{"org-b", "nav-a", "default"}, "", false, true},
+	} {
+		b := e.loggedIn("u-"+tc.role, tc.role, tc.org, tc.unit)
+		code, page := b.get("/rules")
+		if code != http.StatusOK {
+			t.Errorf("%s: GET /rules %d, want 200", tc.role, code)
+			continue
+		}
+		if !strings.Contains(page, `<a href="/rules" class="on" aria-current="page">`) {
+			t.Errorf("%s: the menu has no current link to /rules", tc.role)
+		}
+		for _, name := range []string{"org-b", "nav-a", "default"} {
+			shown := strings.Contains(page, `id="policy-`+name+`"`)
+			want := false
+			for _, p := range tc.policies {
+				want = want || p == name
+			}
+			if shown != want {
+				t.Errorf("%s: policy %s shown %v, want %v", tc.role, name, shown, want)
+			}
+		}
+		if tc.hidden != "" && !strings.Contains(page, tc.hidden) {
+			t.Errorf("%s: /rules lacks %q", tc.role, tc.hidden)
+		}
+		if tc.hidden == "" && strings.Contains(page, `id="policies-hidden"`) {
+			t.Errorf("%s: /rules says policies are hidden from an unscoped viewer", tc.role)
+		}
+		for _, addr := range []string{"sjef@kommune.example", "vakt@drift.example"} {
+			if strings.Contains(page, addr) != tc.addresses {
+				t.Errorf("%s: address %s shown %v, want %v", tc.role, addr, !tc.addresses, tc.addresses)
+			}
+		}
+		if !tc.addresses && !strings.Contains(page, "1 e-mail address (shown to administrators and compliance officers)") {
+			t.Errorf("%s: the hidden address is not counted", tc.role)
+		}
+		if got := strings.Contains(page, `id="health-rules"`); got != tc.health {
+			t.Errorf("%s: health rules shown %v, want %v", tc.role, got, tc.health)
+		}
+	}
+}
+
+// A letter's page names its policy as a link to the policy's section on
+// GET /rules, and that section is there.
+func TestLetterLinksToItsPolicy(t *testing.T) {
+	e := newEnvWith(t, web.WithPolicies(rulesPolicies(t, 4)))
+	got := e.seed(1) // org A, unit Barnevernstjenesten: the catch-all
+	b := e.loggedIn("u-unit", "unit", "964338531", "Barnevernstjenesten")
+	_, page := b.get("/shipments/" + got[0].ID)
+	if !strings.Contains(page, `id="policy"><a href="/rules#policy-default">default</a>`) {
+		t.Fatalf("the letter's page does not link its policy to /rules: %.400s", page[max(0, strings.Index(page, `id="policy"`)):])
+	}
+	if _, rules := b.get("/rules"); !strings.Contains(rules, `<section class="box" id="policy-default"`) {
+		t.Error("/rules has no section policy-default for the link")
+	}
+}
