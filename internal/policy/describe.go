@@ -225,3 +225,27 @@ func escalationList(roles, emails []string, addresses bool) List {
 	}
 	return to
 }
+
+// Terms are what a sending organisation's reminders say of it, as
+// SendersFile sets it: its contact for questions, and whether their
+// subject names it.
+func (s Sender) Terms() []Term {
+	var out []Term
+	var contact List
+	for _, c := range []string{s.Contact.Email, s.Contact.Phone} {
+		if c != "" {
+			contact = append(contact, c)
+		}
+	}
+	if len(contact) > 0 {
+		out = append(out, Term{"rules.sender.contact", []any{"Contact", contact}})
+	} else {
+		out = append(out, Term{Key: "rules.sender.no_contact"})
+	}
+	if s.NotInSubject {
+		out = append(out, Term{Key: "rules.sender.not_in_subject"})
+	} else {
+		out = append(out, Term{Key: "rules.sender.in_subject"})
+	}
+	return out
+}

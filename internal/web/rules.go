@@ -1,8 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"postvakt/internal/auth"
@@ -31,6 +33,9 @@ type rulesData struct {
 	// decided every open letter under, and when ("" before the first).
 	Recorded   string
 	RecordedAt time.Time
+	// Senders are what senders.yaml says of the sending organisations the
+	// viewer sees, by number.
+	Senders []senderView
 	// Addresses says whether e-mail addresses are named (else counted).
 	Addresses bool
 	// Health is nil for a viewer who does not see alerts, or without
@@ -50,6 +55,12 @@ type policyView struct {
 	Priority int
 	Match    policy.Term
 	Terms    []policy.Term
+}
+
+// senderView is one sending organisation of senders.yaml.
+type senderView struct {
+	Org, Name string
+	Terms     []policy.Term
 }
 
 // PolicyAnchor is the id of a policy's section on GET /rules: the outlook
@@ -76,6 +87,18 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 			}
 			d.Policies = append(d.Policies, policyView{Name: pol.Name, File: filepath.Base(pol.File), Line: pol.Line,
 				Priority: pol.Priority, Match: pol.MatchTerm(), Terms: pol.Terms(d.Addresses)})
+		}
+		senders := s.policies.Senders()
+		for _, org := range slices.Sorted(maps.Keys(senders)) {
+			if sc.SenderOrg != "" && org != sc.SenderOrg {
+				continue
+			}
+			name, err := s.store.SenderOrgName(r.Context(), org)
+			if err != nil {
+				s.internalError(w, r, "read a sending organisation's name", err)
+				return
+			}
+			d.Senders = append(d.Senders, senderView{Org: org, Name: name, Terms: senders[org].Terms()})
 		}
 		rec, err := s.store.LastEscalationRecord(r.Context())
 		if err != nil {

@@ -3,9 +3,11 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +17,8 @@ import (
 
 // rulesPolicies writes and loads a policy folder: a catch-all whose first
 // reminder comes after first business days, a policy for org B's letters
-// (priority 1) and one for the unit NAV of any organisation.
+// (priority 1) and one for the unit NAV of any organisation; senders.yaml
+// gives org A a contact and keeps org B out of the reminders' subject.
 func rulesPolicies(t *testing.T, first int) *policy.Set {
 	t.Helper()
 	dir := t.TempDir()
@@ -41,6 +44,10 @@ reminders: {first_after: 2, max: 1}
 print: {after: 9}
 `,
 	}
+	files[policy.SendersFile] = `senders:
+  "` + orgA + `": {email: postmottak@bergen.example, phone: "+47 55 56 55 56"}
+  "` + orgB + `": {name_in_subject: false}
+`
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -75,6 +82,7 @@ func TestRulesPageShowsThePoliciesInForce(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("GET /rules as admin: %d", code)
 		}
+		page = html.UnescapeString(page)
 		for _, want := range []string{
 			fmt.Sprintf("First reminder after %d business days unopened (Norway), then one every 3 business days, at most 2 in all.", first),
 			"Print after 15 business days unopened (Norway)",
@@ -89,6 +97,8 @@ func TestRulesPageShowsThePoliciesInForce(t *testing.T) {
 			fmt.Sprintf("%d or more", 10+first),
 			"POSTVAKT_ALERT_EMAIL and the sending unit",
 			"vakt@drift.example",
+			"Reminders name its contact for questions: postmottak@bergen.example, +47 55 56 55 56.",
+			"The reminder subject does not name it (name_in_subject: false)",
 			"While channel_silent fires, the alerts of stuck, unit_delivery_drop, rejection_spike with the same channel are muted.",
 		} {
 			if !strings.Contains(page, want) {
@@ -136,7 +146,8 @@ func TestRulesPageShowsThePoliciesInForce(t *testing.T) {
 // Who sees what on GET /rules (README, Roles): every role reads the rules
 // (no personal data) and has it in the menu; a scoped viewer sees the
 // policies that can govern its letters (org A's compliance officer not org
-// B's policy; a unit of org A not NAV's either), with the others counted;
+// B's policy; a unit of org A not NAV's either), with the others counted,
+// and senders.yaml's settings of its own organisation only;
 // escalation and alert e-mail addresses (a person's, maybe) are named to
 // administrators and compliance officers only, counted for the others; the
 // health rules are shown to those who see the alerts they raise.
@@ -145,14 +156,15 @@ func TestRulesPageByRole(t *testing.T) {
 	for _, tc := range []struct {
 		role, org, unit string
 		policies        []string
+		senders         []string
 		hidden          string
 		addresses       bool
 		health          bool
 	}{
-		{"admin", "", "", []string{"org-b", "nav-a", "default"}, "", true, true},
-		{"compliance", orgA, "", []string{"nav-a", "default"}, "1 policy of other sending organisations or units is not shown.", true, true},
-		{"unit", orgA, "Barnevernstjenesten", []string{"default"}, "2 policies of other sending organisations or units are not shown.", false, false},
-		{"operations", "", "", []string{"org-b", "nav-a", "default"}, "", false, true},
+		{"admin", "", "", []string{"org-b", "nav-a", "default"}, []string{orgA, orgB}, "", true, true},
+		{"compliance", orgA, "", []string{"nav-a", "default"}, []string{orgA}, "1 policy of other sending organisations or units is not shown.", true, true},
+		{"unit", orgA, "Barnevernstjenesten", []string{"default"}, []string{orgA}, "2 policies of other sending organisations or units are not shown.", false, false},
+		{"operations", "", "", []string{"org-b", "nav-a", "default"}, []string{orgA, orgB}, "", false, true},
 	} {
 		b := e.loggedIn("u-"+tc.role, tc.role, tc.org, tc.unit)
 		code, page := b.get("/rules")
@@ -171,6 +183,11 @@ func TestRulesPageByRole(t *testing.T) {
 			}
 			if shown != want {
 				t.Errorf("%s: policy %s shown %v, want %v", tc.role, name, shown, want)
+			}
+		}
+		for _, org := range []string{orgA, orgB} {
+			if shown := strings.Contains(page, `id="sender-`+org+`"`); shown != slices.Contains(tc.senders, org) {
+				t.Errorf("%s: senders.yaml's %s shown %v", tc.role, org, shown)
 			}
 		}
 		if tc.hidden != "" && !strings.Contains(page, tc.hidden) {
