@@ -145,7 +145,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 // TestServeEvaluatesHealth: serve evaluates the health rules on
 // POSTVAKT_HEALTH_SCHEDULE, once cluster-wide, posts what fires to the
 // webhook once, and shows it at /api/v1/alerts and in /metrics; /readyz
-// says ready.
+// says ready; /rules shows the policies and health rules serve loaded.
 func TestServeEvaluatesHealth(t *testing.T) {
 	db := pgtest.New(t)
 	st := storetest.OpenURL(t, db)
@@ -220,6 +220,14 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	}
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
 		t.Fatalf("/readyz: %d %s", code, body)
+	}
+	// The rules page shows what serve runs with: the policy folder's
+	// policies and health.yaml's rules (stuck: 10 letters or more).
+	code, rules := get("/rules")
+	for _, want := range []string{`id="policy-default"`, `id="policy-barnevern"`, "As health.yaml sets them", `id="health-stuck"`, "10 or more"} {
+		if code != 200 || !strings.Contains(rules, want) {
+			t.Errorf("serve's /rules: %d, lacks %q", code, want)
+		}
 	}
 	if strings.Contains(logs.String(), "HEMMELIG") {
 		t.Fatal("a title in serve's log")
