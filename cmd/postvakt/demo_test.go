@@ -14,6 +14,7 @@ import (
 	"postvakt/internal/pgtest"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 )
 
 // The demo's clock as scripts/run.sh starts it (--behind, --speed): eight
@@ -29,12 +30,7 @@ const (
 // it with the demo policies and db.
 func demoWorld(t *testing.T, now time.Time, extra ...string) (*sim.Sim, *sim.ManualClock, []string) {
 	t.Helper()
-	sc, err := sim.Load("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewManualClock(now.Add(-demoBehind))
-	s, env := serveScenario(t, sc, 1, clock, sim.Options{NoFaults: true, Start: now})
+	srv, env := serveScenario(t, simtest.Load(t, "demo"), 1, now.Add(-demoBehind), sim.Options{NoFaults: true, Start: now})
 	env = append(env, "DATABASE_URL="+pgtest.New(t), "POSTVAKT_POLICIES=../../testdata/demo/policies", "POSTVAKT_POLL_MAX_WAIT=5s")
 	env = append(env, extra...)
 	// As run.sh: the compliance officer, the units' addresses.
@@ -45,7 +41,7 @@ func demoWorld(t *testing.T, now time.Time, extra ...string) (*sim.Sim, *sim.Man
 	if out, stderr, code := runEnv(t, env, "units", "import", units); code != 0 {
 		t.Fatalf("units import: %d %s %s", code, out, stderr)
 	}
-	return s, clock, env
+	return srv.Sim, srv.Clock, env
 }
 
 // simFile saves what the simulator env points at serves at path (under

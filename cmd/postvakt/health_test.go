@@ -24,6 +24,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -41,12 +42,9 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	}
 	scenario := strings.Replace(string(base), "    from: 0s\n    to: 1d\n", "    from: -2d\n    to: -1d\n", 1)
 	scenario = strings.Replace(scenario, "  sent_to: 3d\n", "  sent_to: 0s\n", 1)
-	sc, err := sim.Parse([]byte(scenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewManualClock(time.Now().UTC().Add(-time.Minute).Truncate(time.Second))
-	s, simVars := serveScenario(t, sc, 1, clock, sim.Options{NoFaults: true})
+	srv, simVars := serveScenario(t, simtest.Parse(t, scenario), 1, time.Now().UTC().Add(-time.Minute).Truncate(time.Second),
+		sim.Options{NoFaults: true})
+	s := srv.Sim
 	var mu sync.Mutex
 	var posts []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

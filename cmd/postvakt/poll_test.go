@@ -3,9 +3,7 @@ package main_test
 import (
 	"database/sql"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +16,7 @@ import (
 
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 )
 
 // simEnv serves a demo simulator without faults and returns the
@@ -32,30 +31,18 @@ func simEnv(t *testing.T) (*sim.Sim, []string) {
 // Maskinporten key.
 func scenarioEnv(t *testing.T, name string, opt sim.Options) (*sim.Sim, []string) {
 	t.Helper()
-	sc, err := sim.Load(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return serveScenario(t, sc, 3, sim.NewManualClock(time.Now().UTC()), opt)
+	srv, env := serveScenario(t, simtest.Load(t, name), 3, time.Now().UTC(), opt)
+	return srv.Sim, env
 }
 
-// serveScenario serves the simulator on sc with seed and clock, its log
-// discarded, and returns it with the environment that points postvakt at
-// it, with a Maskinporten key.
-func serveScenario(t *testing.T, sc *sim.Scenario, seed int64, clock sim.Clock, opt sim.Options) (*sim.Sim, []string) {
+// serveScenario serves the simulator on sc with seed, its manual clock at
+// start and its log discarded, and returns it with the environment that
+// points postvakt at it, with a Maskinporten key.
+func serveScenario(t *testing.T, sc *sim.Scenario, seed int64, start time.Time, opt sim.Options) (*simtest.Server, []string) {
 	t.Helper()
-	opt.Logger = slog.New(slog.DiscardHandler)
-	s, err := sim.New(sc, seed, clock, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	keyFile, _, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, append(s.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
+	srv := simtest.New(t, sc, simtest.Options{Seed: seed, Start: start, Sim: opt})
+	keyFile, _ := simtest.ClientKey(t)
+	return srv, append(srv.Sim.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
 }
 
 // simShipments writes the shipments of the simulator env points at (its

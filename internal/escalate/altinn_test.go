@@ -1,63 +1,36 @@
 package escalate
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/maskinporten"
 	"postvakt/internal/remind"
-	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 )
 
 // altinnSim is the simulator over HTTP (manual clock) with the request
 // bodies it received and a Maskinporten token source against it.
 type altinnSim struct {
-	sim    *sim.Sim
-	url    string
+	*simtest.Server
 	tokens remind.TokenSource
-	mu     sync.Mutex
-	bodies bytes.Buffer
 }
 
 func newAltinnSim(t *testing.T) *altinnSim {
 	t.Helper()
-	sc, err := sim.Load("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 5, sim.NewManualClock(monday), sim.Options{NoFaults: true, RequireScopes: true,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &altinnSim{sim: s}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		a.mu.Lock()
-		a.bodies.Write(append(b, '\n'))
-		a.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		s.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	a.url = srv.URL
-	keyFile, _, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.tokens, err = maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,
-		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + remind.ProfileScope},
+	a := &altinnSim{Server: simtest.Demo(t, simtest.Options{Seed: 5, Start: monday, KeepBodies: true})}
+	keyFile, _ := simtest.ClientKey(t)
+	var err error
+	if a.tokens, err = maskinporten.New(maskinporten.Config{TokenURL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
+		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + remind.ProfileScope},
 		client(t, "")); err != nil {
 		t.Fatal(err)
 	}
@@ -74,17 +47,11 @@ func client(t *testing.T, base string) *httpclient.Client {
 	return hc
 }
 
-func (a *altinnSim) requests() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.bodies.String()
-}
-
 // wire adds the address lookup (against profileURL) and the Notifications
 // orders to the harness's escalator.
 func (h *harness) wire(a *altinnSim, profileURL string) {
 	r := h.reminder(h.mp.SMTPAddr)
-	r.Orders = &remind.Orders{Log: h.st, Notifier: &remind.Notifier{HTTP: client(h.t, a.url+"/notifications/api/v1"), Tokens: a.tokens}}
+	r.Orders = &remind.Orders{Log: h.st, Notifier: &remind.Notifier{HTTP: client(h.t, a.URL+"/notifications/api/v1"), Tokens: a.tokens}}
 	h.esc.Remind = r
 	h.esc.Addresses = &remind.Resolver{Book: h.st, Profile: &remind.Profile{HTTP: client(h.t, profileURL), Tokens: a.tokens},
 		Logger: h.logger()}
@@ -96,13 +63,13 @@ func (h *harness) wire(a *altinnSim, profileURL string) {
 func simOrgs(t *testing.T, a *altinnSim) (with map[string][]string, without []string) {
 	t.Helper()
 	var all []string
-	for _, o := range a.sim.Organisations() {
+	for _, o := range a.Sim.Organisations() {
 		all = append(all, o.OrgNr)
 		if o.NotificationAddresses == 0 {
 			without = append(without, o.OrgNr)
 		}
 	}
-	with, err := (&remind.Profile{HTTP: client(t, a.url+"/profile/api/v1"), Tokens: a.tokens}).Lookup(context.Background(), all)
+	with, err := (&remind.Profile{HTTP: client(t, a.URL+"/profile/api/v1"), Tokens: a.tokens}).Lookup(context.Background(), all)
 	if err != nil || len(with) < 3 || len(without) < 1 {
 		t.Fatalf("simulator organisations: %d with e-mail, %d without (%v)", len(with), len(without), err)
 	}
@@ -146,7 +113,7 @@ func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 		looked = append(looked, o)
 	}
 	sort.Strings(looked)
-	for _, o := range a.sim.Organisations() {
+	for _, o := range a.Sim.Organisations() {
 		if _, ok := with[o.OrgNr]; !ok && o.NotificationAddresses > 0 {
 			smsOnly = append(smsOnly, o.OrgNr)
 		}
@@ -159,7 +126,7 @@ func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 	for _, o := range []string{imported, profiled[0], profiled[1], none, sms} {
 		h.register(confidential(o, 2)...)
 	}
-	h.wire(a, a.url+"/profile/api/v1")
+	h.wire(a, a.URL+"/profile/api/v1")
 
 	sum := h.run(due1)
 	if sum.Orgs != 4 || sum.Reminders != 8 || len(sum.NoAddress) != 0 || len(sum.AddressUnknown) != 0 ||
@@ -177,7 +144,7 @@ func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 	if n := h.count(`SELECT count(*) FROM notifications WHERE orgnr = $1 AND status = 'failed' AND last_error LIKE '%NOT-00001%'`, none); n != 1 {
 		t.Fatalf("%d failed reminders to the business without any address naming NOT-00001, want 1", n)
 	}
-	if !strings.Contains(a.requests(), `"smsSettings"`) {
+	if !strings.Contains(a.Bodies(), `"smsSettings"`) {
 		t.Fatal("no order with SMS settings")
 	}
 	want := map[string]int{"post-" + imported + "@example.no": 1}
@@ -189,7 +156,7 @@ func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 	if got := h.inbox(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("messages to %v, want %v", got, want)
 	}
-	orders := a.sim.NotificationOrders()
+	orders := a.Sim.NotificationOrders()
 	var ordered []string
 	for _, o := range orders {
 		ordered = append(ordered, o.RecipientOrg)
@@ -205,14 +172,14 @@ func TestRunAddressesFromProfileAndOrdersThroughNotifications(t *testing.T) {
 	}
 	// A later run the same day: nothing new, no second order, the cached
 	// answers are used (no second lookup).
-	lookups := strings.Count(a.requests(), "organizationNumbers")
-	if sum := h.run(due1.Add(time.Hour)); sum.Orgs != 0 || sum.Ordered != 0 || len(a.sim.NotificationOrders()) != 4 {
+	lookups := strings.Count(a.Bodies(), "organizationNumbers")
+	if sum := h.run(due1.Add(time.Hour)); sum.Orgs != 0 || sum.Ordered != 0 || len(a.Sim.NotificationOrders()) != 4 {
 		t.Fatalf("second run: %+v", sum)
 	}
-	if n := strings.Count(a.requests(), "organizationNumbers"); n != lookups {
+	if n := strings.Count(a.Bodies(), "organizationNumbers"); n != lookups {
 		t.Fatalf("%d lookups after the second run, %d before: the cache was not used", n, lookups)
 	}
-	if strings.Contains(a.requests(), "HEMMELIG") {
+	if strings.Contains(a.Bodies(), "HEMMELIG") {
 		t.Fatal("a shipment title in a request to Altinn")
 	}
 	h.checkLogs()
@@ -249,7 +216,7 @@ func TestRunProfileDownDoesNotBlockKnownAddresses(t *testing.T) {
 		t.Fatal("the failed lookup is not logged")
 	}
 	// Profile back: the next run reminds the organisation it could not.
-	h.wire(a, a.url+"/profile/api/v1")
+	h.wire(a, a.URL+"/profile/api/v1")
 	sum = h.run(due1.Add(time.Hour))
 	if sum.Orgs != 1 || len(sum.AddressUnknown) != 0 {
 		t.Fatalf("after the profile is back: %+v", sum)

@@ -27,6 +27,7 @@ import (
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -121,27 +122,11 @@ func (r *receiver) setFail(on bool) {
 // the defaults), registers what was sent by then and polls once.
 func newWorld(t *testing.T, scenario string, seed int64, cfg *policy.Health) *world {
 	t.Helper()
-	sc, err := sim.Load(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile, pub, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewManualClock(time.Now().UTC().Truncate(time.Second))
-	s, err := sim.New(sc, seed, clock, sim.Options{NoFaults: true, ClientPublicKeyPEM: pub,
-		Sleep: func(context.Context, time.Duration) {}, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	env := map[string]string{"POSTVAKT_MASKINPORTEN_KEY_FILE": keyFile}
-	for _, l := range s.Env(srv.URL) {
-		k, v, _ := strings.Cut(l, "=")
-		env[k] = v
-	}
+	keyFile, pub := simtest.ClientKey(t)
+	srv := simtest.New(t, simtest.Load(t, scenario), simtest.Options{Seed: seed, Sim: sim.Options{NoFaults: true, ClientPublicKeyPEM: pub,
+		Sleep: func(context.Context, time.Duration) {}}})
+	s, clock := srv.Sim, srv.Clock
+	env := srv.Env(keyFile)
 	conf, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)

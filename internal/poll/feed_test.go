@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -70,7 +70,7 @@ type feedWorld struct {
 	sim    *sim.Sim
 	clock  *sim.ManualClock
 	st     *store.Store
-	srv    *httptest.Server
+	url    string       // the simulator server's base URL
 	failAt atomic.Int64 // when > 0: answer 503 to requests for this page (plus one)
 	// throttle: answer every request 429 with Retry-After: 3600; asked
 	// counts the requests that reached the server.
@@ -88,17 +88,18 @@ func newFeedWorld(t *testing.T) *feedWorld { t.Helper(); return newFeedWorldFrom
 // database.
 func newFeedWorldFrom(t *testing.T, scenario string) *feedWorld {
 	t.Helper()
-	sc, err := sim.Parse([]byte(scenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewManualClock(time.Now().UTC().Truncate(time.Second))
-	s, err := sim.New(sc, 5, clock, sim.Options{Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &feedWorld{sim: s, clock: clock, reg: map[string]string{}}
-	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	w := &feedWorld{reg: map[string]string{}}
+	srv := simtest.New(t, simtest.Parse(t, scenario), simtest.Options{Seed: 5,
+		Sim: sim.Options{Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}, Wrap: w.faults})
+	w.sim, w.clock, w.url = srv.Sim, srv.Clock, srv.URL
+	w.st = storetest.Open(t)
+	return w
+}
+
+// faults answers as the world's switches say (throttle, blind, failAt)
+// and leaves the rest to the simulator, counting every request.
+func (w *feedWorld) faults(simulator http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w.asked.Add(1)
 		if w.throttle.Load() {
 			rw.Header().Set("Retry-After", "3600")
@@ -113,19 +114,15 @@ func newFeedWorldFrom(t *testing.T, scenario string) *feedWorld {
 			http.Error(rw, `{"error":"Service Unavailable"}`, http.StatusServiceUnavailable)
 			return
 		}
-		s.Handler().ServeHTTP(rw, r)
-	}))
-	t.Cleanup(w.srv.Close)
-	st := storetest.Open(t)
-	w.st = st
-	return w
+		simulator.ServeHTTP(rw, r)
+	})
 }
 
 // adapter is a fresh Digital Post adapter (a restarted process has one).
 func (w *feedWorld) adapter(t *testing.T) *digitalpost.Client {
 	t.Helper()
 	o := w.sim.Options()
-	return digitalPostAt(t, digitalpost.Config{BaseURL: w.srv.URL + "/apis/v1", SystemID: o.DigitalPostSystemID,
+	return digitalPostAt(t, digitalpost.Config{BaseURL: w.url + "/apis/v1", SystemID: o.DigitalPostSystemID,
 		APIToken: o.DigitalPostAPIToken, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
 }
 
@@ -356,7 +353,7 @@ func expectFromTruth(evs []sim.DanishEvent, now time.Time) (model.State, string,
 func TestDigitalPostOpensFromItsRegistration(t *testing.T) {
 	w := newFeedWorld(t)
 	env := map[string]string{}
-	for _, l := range w.sim.Env(w.srv.URL) {
+	for _, l := range w.sim.Env(w.url) {
 		k, v, _ := strings.Cut(l, "=")
 		if strings.HasPrefix(k, "POSTVAKT_DIGITALPOST_") {
 			env[k] = v

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -54,27 +54,14 @@ type world struct {
 
 func newWorld(t *testing.T, scenario string, faults bool) *world {
 	t.Helper()
-	sc, err := sim.Load(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile, pub, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewManualClock(time.Now().UTC().Truncate(time.Second))
-	s, err := sim.New(sc, testSeed(), clock, sim.Options{NoFaults: !faults, ClientPublicKeyPEM: pub,
-		Sleep: func(context.Context, time.Duration) {}, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	env := map[string]string{"POSTVAKT_MASKINPORTEN_KEY_FILE": keyFile}
-	for _, l := range s.Env(srv.URL) {
-		k, v, _ := strings.Cut(l, "=")
-		if !strings.HasPrefix(k, "POSTVAKT_DIGITALPOST_") { // Danish letters: feed_test.go
-			env[k] = v
+	keyFile, pub := simtest.ClientKey(t)
+	srv := simtest.New(t, simtest.Load(t, scenario), simtest.Options{Seed: testSeed(), Sim: sim.Options{NoFaults: !faults,
+		ClientPublicKeyPEM: pub, Sleep: func(context.Context, time.Duration) {}, Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))}})
+	s, clock := srv.Sim, srv.Clock
+	env := srv.Env(keyFile)
+	for k := range env {
+		if strings.HasPrefix(k, "POSTVAKT_DIGITALPOST_") { // Danish letters: feed_test.go
+			delete(env, k)
 		}
 	}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })

@@ -76,7 +76,7 @@ func TestKilledDrainNeverOrdersTwice(t *testing.T) {
 		t.Fatalf("only %d outbox rows", queued)
 	}
 	env := append(os.Environ(), "DATABASE_URL="+e.dbURL,
-		"POSTVAKT_REGISTER_URL="+e.srv.URL+"/enhetsregisteret/api", "POSTVAKT_PRINT_URL="+e.srv.URL+"/print",
+		"POSTVAKT_REGISTER_URL="+e.url+"/enhetsregisteret/api", "POSTVAKT_PRINT_URL="+e.url+"/print",
 		"POSTVAKT_POLICIES=../../policies", "POSTVAKT_LOG_LEVEL=error")
 	drain := func(at time.Time, crash string) (killed bool, stderr string) {
 		t.Helper()
@@ -174,7 +174,7 @@ func TestPrintCommands(t *testing.T) {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "DATABASE_URL="+e.dbURL, "POSTVAKT_POLICIES=../../policies",
-			"POSTVAKT_REGISTER_URL="+e.srv.URL+"/enhetsregisteret/api", "POSTVAKT_PRINT_URL="+e.srv.URL+"/print")
+			"POSTVAKT_REGISTER_URL="+e.url+"/enhetsregisteret/api", "POSTVAKT_PRINT_URL="+e.url+"/print")
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"postvakt/internal/policy"
 	"postvakt/internal/printing"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -62,7 +62,7 @@ type env struct {
 	st    *store.Store
 	dbURL string
 	sim   *sim.Sim
-	srv   *httptest.Server
+	url   string // the simulator server's base URL
 	svc   *printing.Service
 	pol   *policy.Set
 	ships []store.Shipment
@@ -77,29 +77,22 @@ func (c simClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx
 
 func newEnv(t *testing.T, yaml string, opts sim.Options) *env {
 	t.Helper()
-	sc, err := sim.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
 	opts.Logger = quiet
-	s, err := sim.New(sc, 7, sim.NewManualClock(time.Now()), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := simtest.New(t, simtest.Parse(t, yaml), simtest.Options{Seed: 7, Start: time.Now(), Sim: opts})
+	s := srv.Sim
 	dbURL := pgtest.New(t)
 	st := storetest.OpenURL(t, dbURL)
 	set, problems := policy.LoadDir("../../policies")
 	if len(problems) > 0 {
 		t.Fatalf("policies: %v", problems)
 	}
-	e := &env{t: t, ctx: context.Background(), st: st, dbURL: dbURL, sim: s, srv: srv, pol: set}
+	e := &env{t: t, ctx: context.Background(), st: st, dbURL: dbURL, sim: s, url: srv.URL, pol: set}
 	e.svc = printing.New(st, e.options(2))
 	var items []model.NewShipment
 	for _, r := range s.Shipments() {
 		items = append(items, storetest.FromSim(r))
 	}
+	var err error
 	if e.ships, _, err = st.Register(e.ctx, items, store.SourceImport, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +102,7 @@ func newEnv(t *testing.T, yaml string, opts sim.Options) *env {
 // options builds service options whose clients reach the simulator.
 func (e *env) options(retries int) printing.Options {
 	client := func(name, base string) *httpclient.Client {
-		c, err := httpclient.New(httpclient.Options{Name: name, BaseURL: e.srv.URL + base, MaxRetries: retries,
+		c, err := httpclient.New(httpclient.Options{Name: name, BaseURL: e.url + base, MaxRetries: retries,
 			Clock: simClock{e.sim}, Jitter: func(d time.Duration) time.Duration { return d }, Logger: quiet})
 		if err != nil {
 			e.t.Fatal(err)
@@ -278,7 +271,7 @@ func count(ks []string, kind string) int {
 // registerAnswer asks the simulated register directly, as the test's truth.
 func (e *env) registerAnswer(orgnr string) (int, map[string]any) {
 	e.t.Helper()
-	resp, err := http.Get(e.srv.URL + "/enhetsregisteret/api/enheter/" + orgnr)
+	resp, err := http.Get(e.url + "/enhetsregisteret/api/enheter/" + orgnr)
 	if err != nil {
 		e.t.Fatal(err)
 	}

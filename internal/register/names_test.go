@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/register"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -86,7 +86,7 @@ type env struct {
 	t       *testing.T
 	ctx     context.Context
 	sim     *sim.Sim
-	srv     *httptest.Server
+	url     string // the simulator server's base URL
 	st      *store.Store
 	failing string                            // the Norwegian organisation whose lookups fail for two hours
 	orgs    map[string]sim.OrganisationRecord // receiving organisations by number
@@ -100,7 +100,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	// The failing list changes nothing else in the world: find an active
 	// receiving organisation first, then build the world that fails on it.
-	probe := newSim(t, "")
+	probe := newSim(t, fmt.Sprintf(scenario, "")).Sim
 	e := &env{t: t, ctx: context.Background(), orgs: map[string]sim.OrganisationRecord{}, persons: map[string]bool{}}
 	received := map[string]bool{}
 	for _, r := range probe.Shipments() {
@@ -114,9 +114,8 @@ func newEnv(t *testing.T) *env {
 	if e.failing == "" {
 		t.Fatal("no active receiving organisation in the scenario")
 	}
-	e.sim = newSim(t, fmt.Sprintf(`{number: "%s", until: 2h}, {number: "%s", until: 2h}`, e.failing, dkFailing))
-	e.srv = httptest.NewServer(e.sim.Handler())
-	t.Cleanup(e.srv.Close)
+	srv := newSim(t, fmt.Sprintf(scenario, fmt.Sprintf(`{number: "%s", until: 2h}, {number: "%s", until: 2h}`, e.failing, dkFailing)))
+	e.sim, e.url = srv.Sim, srv.URL
 	for _, o := range e.sim.Organisations() {
 		e.orgs[o.OrgNr] = o
 	}
@@ -151,22 +150,15 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func newSim(t *testing.T, failing string) *sim.Sim {
+// newSim serves the scenario, its clock standing now.
+func newSim(t *testing.T, scenarioYAML string) *simtest.Server {
 	t.Helper()
-	sc, err := sim.Parse([]byte(fmt.Sprintf(scenario, failing)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 11, sim.NewManualClock(time.Now()), sim.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return simtest.New(t, simtest.Parse(t, scenarioYAML), simtest.Options{Seed: 11, Start: time.Now(), Sim: sim.Options{Logger: quiet}})
 }
 
 // client is an HTTP client of the simulator under base.
 func (e *env) client(name, base string) *httpclient.Client {
-	c, err := httpclient.New(httpclient.Options{Name: name, BaseURL: e.srv.URL + base, MaxRetries: 1,
+	c, err := httpclient.New(httpclient.Options{Name: name, BaseURL: e.url + base, MaxRetries: 1,
 		Clock: simClock{e.sim}, Jitter: func(d time.Duration) time.Duration { return d }, Logger: quiet})
 	if err != nil {
 		e.t.Fatal(err)
@@ -474,16 +466,9 @@ func TestNamesCVRRefusedLeavesNorwayAlone(t *testing.T) {
 // garbage, with five active receivers registered and one Danish company.
 func newGarbageEnv(t *testing.T) *env {
 	t.Helper()
-	sc, err := sim.Parse([]byte(fmt.Sprintf(scenario, "") + "faults: {register: {malformed: 1}}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := &env{t: t, ctx: context.Background(), persons: map[string]bool{}}
-	if e.sim, err = sim.New(sc, 11, sim.NewManualClock(time.Now()), sim.Options{Logger: quiet}); err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(e.sim.Handler())
-	t.Cleanup(e.srv.Close)
+	srv := newSim(t, fmt.Sprintf(scenario, "")+"faults: {register: {malformed: 1}}\n")
+	e.sim, e.url = srv.Sim, srv.URL
 	e.st = storetest.Open(t)
 	// Receivers /enheter answers 200 for (a 404 or 410 is an answer, whatever
 	// its body).

@@ -5,20 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/maskinporten"
 	"postvakt/internal/remind/mailpittest"
-	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
 )
 
@@ -26,41 +24,16 @@ import (
 // clock, every request body it received kept, and a Maskinporten token
 // source against its token endpoint.
 type altinnSim struct {
-	sim    *sim.Sim
-	url    string
+	*simtest.Server
 	tokens TokenSource
-	mu     sync.Mutex
-	bodies []string
 }
 
 func newAltinnSim(t *testing.T) *altinnSim {
 	t.Helper()
-	sc, err := sim.Load("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 5, sim.NewManualClock(time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)),
-		sim.Options{NoFaults: true, RequireScopes: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &altinnSim{sim: s}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		a.mu.Lock()
-		a.bodies = append(a.bodies, string(b))
-		a.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		s.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	a.url = srv.URL
-	keyFile, _, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := maskinporten.New(maskinporten.Config{TokenURL: srv.URL + "/token", ClientID: s.Options().ClientID,
-		Audience: s.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + ProfileScope},
+	a := &altinnSim{Server: simtest.Demo(t, simtest.Options{Seed: 5, Start: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC), KeepBodies: true})}
+	keyFile, _ := simtest.ClientKey(t)
+	src, err := maskinporten.New(maskinporten.Config{TokenURL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
+		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + ProfileScope},
 		a.client(t, ""))
 	if err != nil {
 		t.Fatal(err)
@@ -80,18 +53,11 @@ func (a *altinnSim) client(t *testing.T, base string) *httpclient.Client {
 }
 
 func (a *altinnSim) profile(t *testing.T) *Profile {
-	return &Profile{HTTP: a.client(t, a.url+"/profile/api/v1"), Tokens: a.tokens}
+	return &Profile{HTTP: a.client(t, a.URL+"/profile/api/v1"), Tokens: a.tokens}
 }
 
 func (a *altinnSim) notifier(t *testing.T) *Notifier {
-	return &Notifier{HTTP: a.client(t, a.url+"/notifications/api/v1"), Tokens: a.tokens}
-}
-
-// requests returns every request body the simulator received.
-func (a *altinnSim) requests() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return strings.Join(a.bodies, "\n")
+	return &Notifier{HTTP: a.client(t, a.URL+"/notifications/api/v1"), Tokens: a.tokens}
 }
 
 func TestProfileLookupAgainstSimulator(t *testing.T) {
@@ -99,7 +65,7 @@ func TestProfileLookupAgainstSimulator(t *testing.T) {
 	a := newAltinnSim(t)
 	truth := map[string]int{}
 	var orgs []string
-	for _, o := range a.sim.Organisations() {
+	for _, o := range a.Sim.Organisations() {
 		truth[o.OrgNr] = o.NotificationAddresses
 		orgs = append(orgs, o.OrgNr)
 	}
@@ -120,11 +86,11 @@ func TestProfileLookupAgainstSimulator(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(a.requests(), `"organizationNumbers"`) {
+	if !strings.Contains(a.Bodies(), `"organizationNumbers"`) {
 		t.Fatal("no lookup request seen")
 	}
 	// Without a token the simulator refuses, as Altinn does.
-	if _, err := (&Profile{HTTP: a.client(t, a.url+"/profile/api/v1")}).Lookup(context.Background(), orgs[:1]); err == nil {
+	if _, err := (&Profile{HTTP: a.client(t, a.URL+"/profile/api/v1")}).Lookup(context.Background(), orgs[:1]); err == nil {
 		t.Fatal("a lookup without a token was accepted")
 	}
 }
@@ -180,14 +146,14 @@ func TestDeliverOrdersThroughNotifications(t *testing.T) {
 	if err != nil || again != out.OrderID {
 		t.Fatalf("repeated order: %q %v, want %q", again, err, out.OrderID)
 	}
-	orders := a.sim.NotificationOrders()
+	orders := a.Sim.NotificationOrders()
 	if len(orders) != 1 || orders[0].ID != out.OrderID || orders[0].RecipientOrg != firma {
 		t.Fatalf("simulator has orders %+v", orders)
 	}
 	if placed, failed, err := r.RetryOrders(ctx, now); placed+len(failed) != 0 || err != nil {
 		t.Fatalf("retry with nothing open: %d %d %v", placed, len(failed), err)
 	}
-	if strings.Contains(a.requests(), "HEMMELIG") {
+	if strings.Contains(a.Bodies(), "HEMMELIG") {
 		t.Fatal("a shipment title in a request to Altinn")
 	}
 	noTitles(t, &logs, mp.Messages(t))
@@ -235,7 +201,7 @@ func TestOrderRetriedAfterFailure(t *testing.T) {
 	if placed, failed, err := r.RetryOrders(ctx, now.Add(2*time.Hour)); placed+len(failed) != 0 || err != nil {
 		t.Fatalf("retry after success: %d %d %v", placed, len(failed), err)
 	}
-	if n := len(a.sim.NotificationOrders()); n != 1 {
+	if n := len(a.Sim.NotificationOrders()); n != 1 {
 		t.Fatalf("%d orders, want 1", n)
 	}
 	if n := count(t, st, `SELECT order_attempts FROM notifications WHERE id = $1 AND order_id <> ''`, out.NotificationID); n != 3 {
@@ -253,7 +219,7 @@ func TestRefusedOrderIsNotPlacedAgain(t *testing.T) {
 	ctx := context.Background()
 	a := newAltinnSim(t)
 	var without string
-	for _, o := range a.sim.Organisations() {
+	for _, o := range a.Sim.Organisations() {
 		if o.NotificationAddresses == 0 {
 			without = o.OrgNr
 			break
@@ -292,7 +258,7 @@ func TestRefusedOrderIsNotPlacedAgain(t *testing.T) {
 		!strings.Contains(refused[0].Error, "NOT-00001") || refused[0].Shipments != 1 {
 		t.Fatalf("refused orders: %+v %v", refused, err)
 	}
-	if n := strings.Count(a.requests(), OrderIdempotencyID("")); n != 1 {
+	if n := strings.Count(a.Bodies(), OrderIdempotencyID("")); n != 1 {
 		t.Errorf("%d order requests sent, want 1", n)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,7 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/maskinporten"
-	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 )
 
 // switchingTokens gives first's tokens until a service refuses one
@@ -47,17 +46,8 @@ func (s *switchingTokens) Invalidate(tok string) bool {
 // are read with the new one; when the new one is refused too, the call
 // fails naming the scopes, and no letter is blamed.
 func TestSimulatorScopesRefused(t *testing.T) {
-	sc, err := sim.Load("demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 5, sim.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)),
-		sim.Options{NoFaults: true, RequireScopes: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := simtest.Demo(t, simtest.Options{Seed: 5, Start: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)})
+	s := srv.Sim
 	var ids []string
 	for range 60 {
 		for _, r := range s.ShipmentsWithStatus() {
@@ -74,10 +64,7 @@ func TestSimulatorScopesRefused(t *testing.T) {
 	if len(ids) < 3 {
 		t.Fatal("the simulator sent no three Altinn letters in 60 days")
 	}
-	keyFile, _, err := sim.ClientKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyFile, _ := simtest.ClientKey(t)
 	log := slog.New(slog.DiscardHandler)
 	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: srv.URL, Logger: log, BackoffBase: time.Millisecond,
 		BreakerThreshold: -1, MaxRetries: 1})

@@ -16,6 +16,7 @@ import (
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 )
 
 // truth is every event of every Danish letter of the simulator, by id.
@@ -300,11 +301,7 @@ func TestMutualTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := sim.Parse([]byte(dpScenarioYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 3, sim.NewManualClock(simStart), sim.Options{Logger: quiet})
+	s, err := sim.New(simtest.Parse(t, dpScenarioYAML), 3, sim.NewManualClock(simStart), sim.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/sim"
+	"postvakt/internal/sim/simtest"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -29,7 +30,7 @@ type exchange struct {
 // world is a simulator with Danish letters behind a recording server.
 type world struct {
 	sim   *sim.Sim
-	srv   *httptest.Server
+	url   string // the server's base URL
 	mu    sync.Mutex
 	seen  []exchange
 	fault func(w http.ResponseWriter, r *http.Request) bool // answers instead of the simulator when it returns true
@@ -62,16 +63,17 @@ digitalpost:
 
 func newWorld(t *testing.T, scenarioYAML string) *world {
 	t.Helper()
-	sc, err := sim.Parse([]byte(scenarioYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := sim.New(sc, 11, sim.NewManualClock(simStart), sim.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{sim: s}
-	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	w := &world{}
+	srv := simtest.New(t, simtest.Parse(t, scenarioYAML), simtest.Options{Seed: 11, Start: simStart, Sim: sim.Options{Logger: quiet},
+		Wrap: w.record})
+	w.sim, w.url = srv.Sim, srv.URL
+	return w
+}
+
+// record answers by the world's fault when it takes the request, else by
+// the simulator, keeping what the simulator answered.
+func (w *world) record(simulator http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w.mu.Lock()
 		fault := w.fault
 		w.mu.Unlock()
@@ -79,7 +81,7 @@ func newWorld(t *testing.T, scenarioYAML string) *world {
 			return
 		}
 		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, r)
+		simulator.ServeHTTP(rec, r)
 		for k, v := range rec.Header() {
 			rw.Header()[k] = v
 		}
@@ -88,9 +90,7 @@ func newWorld(t *testing.T, scenarioYAML string) *world {
 		w.mu.Lock()
 		w.seen = append(w.seen, exchange{query: r.URL.Query(), status: rec.Code, body: bytes.Clone(rec.Body.Bytes())})
 		w.mu.Unlock()
-	}))
-	t.Cleanup(w.srv.Close)
-	return w
+	})
 }
 
 func (w *world) exchanges() []exchange {
@@ -103,7 +103,7 @@ func (w *world) exchanges() []exchange {
 func (w *world) client(t *testing.T, mod func(*Config)) *Client {
 	t.Helper()
 	o := w.sim.Options()
-	cfg := Config{BaseURL: w.srv.URL + "/apis/v1", SystemID: o.DigitalPostSystemID, APIToken: o.DigitalPostAPIToken,
+	cfg := Config{BaseURL: w.url + "/apis/v1", SystemID: o.DigitalPostSystemID, APIToken: o.DigitalPostAPIToken,
 		PageSize: 1000, Logger: quiet}
 	if mod != nil {
 		mod(&cfg)
