@@ -2,8 +2,6 @@ package main_test
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/httpfake"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/sim"
@@ -54,15 +53,7 @@ func simFile(t *testing.T, env []string, path string) (string, int) {
 			simURL = v
 		}
 	}
-	resp, err := http.Get(simURL + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("the simulator's %s: %d %v", path, resp.StatusCode, err)
-	}
+	b := httpfake.Get(t, simURL+path)
 	f := filepath.Join(t.TempDir(), "sim.csv")
 	if err := os.WriteFile(f, b, 0o644); err != nil {
 		t.Fatal(err)

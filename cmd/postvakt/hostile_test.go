@@ -22,7 +22,7 @@ import (
 func TestPollOnceAgainstHostileChannels(t *testing.T) {
 	s, env := scenarioEnv(t, "hostile", sim.Options{})
 	s.Advance(6 * time.Hour)
-	csvFile := simShipments(t, env)
+	csvFile, _ := simFile(t, env, "/shipments.csv")
 	for _, api := range []string{"v2", "v3", "v1"} {
 		t.Run("svarut "+api, func(t *testing.T) {
 			env := append(env, "DATABASE_URL="+pgtest.New(t), "POSTVAKT_SVARUT_API="+api)

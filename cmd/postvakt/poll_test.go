@@ -2,8 +2,6 @@ package main_test
 
 import (
 	"database/sql"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,32 +41,6 @@ func serveScenario(t *testing.T, sc *sim.Scenario, seed int64, start time.Time, 
 	srv := simtest.New(t, sc, simtest.Options{Seed: seed, Start: start, Sim: opt})
 	keyFile, _ := simtest.ClientKey(t)
 	return srv, append(srv.Sim.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
-}
-
-// simShipments writes the shipments of the simulator env points at (its
-// CSV export) to a file for postvakt import and returns the file's path.
-func simShipments(t *testing.T, env []string) string {
-	t.Helper()
-	var simURL string
-	for _, e := range env {
-		if v, ok := strings.CutPrefix(e, "POSTVAKT_SIM_URL="); ok {
-			simURL = v
-		}
-	}
-	resp, err := http.Get(simURL + "/shipments.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("the simulator's shipments: %d %v", resp.StatusCode, err)
-	}
-	csvFile := filepath.Join(t.TempDir(), "sim.csv")
-	if err := os.WriteFile(csvFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return csvFile
 }
 
 func TestDiscoverAndPollOnce(t *testing.T) {
@@ -130,7 +102,8 @@ func TestDiscoverAndPollOnce(t *testing.T) {
 	// A channel that cannot be reached at all: non-zero exit. (The letter
 	// registered above with another recipient is left out: a line that
 	// contradicts a stored letter is refused, and the file with it.)
-	all, err := os.ReadFile(simShipments(t, env))
+	exported, _ := simFile(t, env, "/shipments.csv")
+	all, err := os.ReadFile(exported)
 	if err != nil {
 		t.Fatal(err)
 	}

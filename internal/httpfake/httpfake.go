@@ -3,10 +3,12 @@
 // serves; a request for any other path is reported through testing.TB (the
 // code under test asked something the notes do not name). An optional Guard
 // checks every request first (the credentials), and a Script can answer
-// request n before the paths do (a failure, a slow or broken answer).
+// request n before the paths do (a failure, a slow or broken answer). Get
+// is a test's own GET of a page it needs, from a fake or a simulator.
 package httpfake
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -82,4 +84,20 @@ func (s *Server) Script(fn func(w http.ResponseWriter, n int) bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script = fn
+}
+
+// Get is a test's GET of url: the answer's body, the test failed on an
+// error or on any status but 200.
+func Get(tb testing.TB, url string) []byte {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %d %v %.300s", url, resp.StatusCode, err, b)
+	}
+	return b
 }

@@ -3,6 +3,7 @@ package httpfake
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -83,5 +84,38 @@ func TestScript(t *testing.T) {
 	got = append(got, status(t, s, "/x", ""))
 	if fmt.Sprint(got) != "[200 503 200 200]" || c.Reported() != "" {
 		t.Fatalf("statuses %v, reported %q; want [200 503 200 200], nothing reported", got, c.Reported())
+	}
+}
+
+// fatalCatcher is a testing.TB whose Fatal and Fatalf keep the report and
+// end the goroutine, as the testing package's do, without failing the test.
+type fatalCatcher struct {
+	testing.TB
+	fatal string
+}
+
+func (c *fatalCatcher) Fatal(args ...any) { c.fatal = fmt.Sprint(args...); runtime.Goexit() }
+func (c *fatalCatcher) Fatalf(format string, args ...any) {
+	c.fatal = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// TestGet: Get returns a 200's body; any other status fails the test,
+// naming the URL, the status and the start of the body.
+func TestGet(t *testing.T) {
+	s := New(t, nil)
+	s.Handle("GET /ok", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("body")) })
+	s.Handle("GET /gone", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone away", http.StatusGone) })
+	if got := string(Get(t, s.URL+"/ok")); got != "body" {
+		t.Fatalf("Get of a 200: %q, want its body", got)
+	}
+	c := &fatalCatcher{TB: t}
+	done := make(chan []byte)
+	go func() {
+		defer close(done)
+		done <- Get(c, s.URL+"/gone")
+	}()
+	if b, returned := <-done; returned || !strings.Contains(c.fatal, "/gone: 410") || !strings.Contains(c.fatal, "gone away") {
+		t.Fatalf("Get of a 410 returned %v (%q), reported %q; want the test failed naming the URL, 410 and the body", returned, b, c.fatal)
 	}
 }

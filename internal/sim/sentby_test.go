@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"postvakt/internal/httpfake"
 )
 
 // TestStartOptionLeavesTheClock: with Options.Start the demo world counts
@@ -116,16 +118,7 @@ func TestRunBehindStartsTheWorldAtTheRealTime(t *testing.T) {
 	}
 	get := func(path string) []byte {
 		t.Helper()
-		resp, err := http.Get(simURL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
-		}
-		return b
+		return httpfake.Get(t, simURL+path)
 	}
 	var st clockState
 	if err := json.Unmarshal(get("/clock"), &st); err != nil {
