@@ -208,11 +208,6 @@ const (
 	dryRun                   // nothing is sent (escalate --once --dry-run)
 )
 
-// notificationsScope is what Altinn Notifications orders need. The Profile
-// lookup has its own (remind.ProfileScope): each gets its own token, so a
-// client not granted one scope still gets the other service.
-const notificationsScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
-
 // escalator wires an escalation run. Without an SMTP server it still
 // decides and marks print due; reminders are then recorded as failed and go
 // out once a server is set (said in the log), unless needSMTP, which makes
@@ -240,6 +235,9 @@ func (a *app) escalator(smtp smtpNeed) (*escalate.Escalator, error) {
 	if a.cfg.Maskinporten.URL == "" {
 		a.log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
 	}
+	// Each service gets its own token with its own scopes (remind.ProfileScope,
+	// remind.NotificationsScope), so a client not granted one scope still
+	// gets the other service.
 	if alt.ProfileURL != "" {
 		tokens, err := a.altinnTokens(remind.ProfileScope)
 		if err != nil {
@@ -252,7 +250,7 @@ func (a *app) escalator(smtp smtpNeed) (*escalate.Escalator, error) {
 		esc.Addresses = &remind.Resolver{Book: a.st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: a.log}
 	}
 	if alt.NotificationsURL != "" {
-		tokens, err := a.altinnTokens(notificationsScope)
+		tokens, err := a.altinnTokens(remind.NotificationsScope)
 		if err != nil {
 			return nil, err
 		}

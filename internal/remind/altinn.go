@@ -13,6 +13,7 @@ import (
 	"github.com/go-resty/resty/v2"
 	"golang.org/x/net/idna"
 
+	"postvakt/internal/altinntoken"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 )
@@ -28,8 +29,25 @@ type Doer interface {
 type TokenSource = httpclient.TokenSource
 
 // ProfileScope is the Maskinporten scope of Altinn Profile's lookup for a
-// service owner.
+// service owner (its policy CorrespondenceAccess, altinn-profile's
+// Program.cs).
 const ProfileScope = "altinn:profile/correspondence.notificationsettings.read"
+
+// NotificationsScope is what Altinn Notifications orders need: the scope
+// its policy wants (altinn-notifications' AuthorizationConstants,
+// SCOPE_NOTIFICATIONS_CREATE), and altinn:serviceowner, by which the
+// token names the service owner that places the order (an order without
+// one is refused 403, as a missing scope is).
+const NotificationsScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
+
+// profileNeed and notificationsNeed are what the two services' policies
+// want of a token, for the error of a refused one (altinntoken.Problem).
+var (
+	profileNeed = altinntoken.Need{Scopes: ProfileScope,
+		Policy: "Altinn Profile's lookup needs an Altinn token with the scope " + ProfileScope}
+	notificationsNeed = altinntoken.Need{Scopes: NotificationsScope,
+		Policy: "Altinn Notifications needs an Altinn token of a service owner with the scope altinn:serviceowner/notifications.create"}
+)
 
 // profileLookupPath is Altinn Profile's authorised lookup for a service
 // owner, below the Profile API base. (The similar
@@ -62,6 +80,9 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 	}
 	resp, err := p.HTTP.Do(ctx, httpclient.Request{Op: "profile_lookup", Method: http.MethodPost,
 		Path: profileLookupPath}.With(prepare(p.Tokens, body)))
+	if terr := altinntoken.Problem(err, profileNeed); terr != nil {
+		err = terr // the cause named, after the one renewal
+	}
 	if err != nil {
 		return nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
 	}
@@ -120,6 +141,9 @@ var ErrOrderRefused = errors.New("notification order refused for good by Altinn"
 func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
 	resp, err := n.HTTP.Do(ctx, httpclient.Request{Op: "notification_order", Method: http.MethodPost,
 		Path: "/future/orders"}.With(prepare(n.Tokens, request)))
+	if terr := altinntoken.Problem(err, notificationsNeed); terr != nil {
+		err = terr // the cause named, after the one renewal; still a 403: refused, not placed
+	}
 	var se *httpclient.StatusError
 	if errors.As(err, &se) && se.StatusCode == http.StatusUnprocessableEntity {
 		var p struct {
@@ -242,13 +266,16 @@ func asciiDomain(addr string) string {
 
 // prepare sets a JSON body and, with a token source, the bearer token
 // (fetched on every attempt, so a retry has a fresh one); with it comes
-// what renews the token should the service refuse it.
+// what renews the token should the service refuse it: a 401, or a 403
+// about the token, as every Altinn client reads one (altinntoken). The
+// request goes once more with the same body: an order with the same
+// idempotencyId.
 func prepare(tokens TokenSource, body []byte) (func(ctx context.Context, r *resty.Request) error, func(*httpclient.Response) bool) {
 	var bearer *httpclient.Bearer
 	var unauthorized func(*httpclient.Response) bool
 	if tokens != nil {
 		bearer = httpclient.NewBearer(tokens)
-		unauthorized = bearer.Unauthorized
+		unauthorized = altinntoken.Renewal(bearer, nil)
 	}
 	return func(ctx context.Context, r *resty.Request) error {
 		if bearer != nil {

@@ -32,29 +32,6 @@ func (s *Sim) altinnRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+altinnBase, s.handleCorrespondenceSearch)
 }
 
-var altinnScopes = []string{"altinn:correspondence", "altinn:serviceowner"}
-
-// altinnAuthorised is the Correspondence endpoints' authentication and
-// policy as the service answers a sender (altinn-correspondence @ da785168,
-// Auth/DependencyInjection.cs): no token, or one it does not take, 401
-// without a body (the framework's challenge); with RequireScopes, a token
-// without the scopes 403 without a body (the framework's Forbid): not the
-// JSON error bodies of the other simulated APIs. It answers and returns
-// false when the request may not go on.
-func (s *Sim) altinnAuthorised(w http.ResponseWriter, r *http.Request) bool {
-	t, ok := s.bearer(r)
-	if !ok {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		w.WriteHeader(http.StatusUnauthorized)
-		return false
-	}
-	if s.opts.RequireScopes && !hasScope(t.scope, altinnScopes) {
-		w.WriteHeader(http.StatusForbidden)
-		return false
-	}
-	return true
-}
-
 type correspondenceContent struct {
 	Language       string `json:"language"`
 	MessageTitle   string `json:"messageTitle"`
@@ -179,7 +156,7 @@ func (s *Sim) altinnShipment(id string, now time.Time) (*shipment, bool) {
 }
 
 func (s *Sim) handleCorrespondenceDetails(w http.ResponseWriter, r *http.Request) {
-	if !s.altinnAuthorised(w, r) {
+	if !s.altinnAuthorised(w, r, apiCorrespondence) {
 		return
 	}
 	id := r.PathValue("id")
@@ -270,7 +247,7 @@ func (s *Sim) details(sh *shipment, now time.Time) correspondenceDetails {
 // does (GetCorrespondencesHandler): {"ids": [...]}, newest first, at most
 // 1000, no paging; narrow the window with from/to.
 func (s *Sim) handleCorrespondenceSearch(w http.ResponseWriter, r *http.Request) {
-	if !s.altinnAuthorised(w, r) {
+	if !s.altinnAuthorised(w, r, apiCorrespondence) {
 		return
 	}
 	q := r.URL.Query()

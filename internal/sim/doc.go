@@ -26,7 +26,12 @@
 //     status any the letter has had, role required.
 //   - A Maskinporten-style token endpoint: POST /token (JWT grant) →
 //     {"access_token","token_type":"Bearer","expires_in","scope"}; and Altinn's
-//     GET /authentication/api/v1/exchange/maskinporten.
+//     GET /authentication/api/v1/exchange/maskinporten. The Altinn APIs check
+//     a token as the services do (altinnauth.go): each its own scopes
+//     (with Options.RequireScopes), 403 without a body when the policy
+//     refuses them; a grant for production Maskinporten gets a token the
+//     simulated (test) platform does not take, Correspondence answering it
+//     403 "IDX10205 … Exchange to Altinn token".
 //   - Enhetsregisteret: GET /enhetsregisteret/api/enheter/{orgnr} and, for
 //     sub-units (404 on /enheter), GET /enhetsregisteret/api/underenheter/{orgnr}.
 //   - The Danish CVR's system-to-system access (HTTP Basic, Elasticsearch):

@@ -26,8 +26,6 @@ import (
 
 const notifBase = "/notifications/api/v1/future"
 
-var notifScopes = []string{"altinn:serviceowner/notifications.create", "altinn:serviceowner"}
-
 type emailSettings struct {
 	SenderName         string `json:"senderName,omitempty"`
 	SenderEmailAddress string `json:"senderEmailAddress,omitempty"`
@@ -206,7 +204,7 @@ func checkRecipient(prefix string, rc notifRecipient, errs map[string][]string) 
 }
 
 func (s *Sim) handleNotifOrder(w http.ResponseWriter, r *http.Request) {
-	if !s.requireBearer(w, r, notifScopes...) {
+	if !s.altinnAuthorised(w, r, apiNotifications) {
 		return
 	}
 	var req notifOrderRequest
@@ -417,7 +415,7 @@ func (sh *notifShipment) manifest(now time.Time) map[string]any {
 // handleNotifShipment answers a shipment's delivery manifest; the order id
 // is accepted too and answers the order's first shipment.
 func (s *Sim) handleNotifShipment(w http.ResponseWriter, r *http.Request) {
-	if !s.requireBearer(w, r, notifScopes...) {
+	if !s.altinnAuthorised(w, r, apiNotifications) {
 		return
 	}
 	id := strings.ToLower(r.PathValue("id"))

@@ -222,7 +222,7 @@ type contactPoints struct {
 // one entry per organisation asked, empty lists included, with
 // addressOrigin (the organisation whose addresses they are).
 func (s *Sim) handleNotificationAddressLookup(w http.ResponseWriter, r *http.Request) {
-	if !s.requireBearer(w, r, profileLookupScope) {
+	if !s.altinnAuthorised(w, r, apiProfile) {
 		return
 	}
 	var req struct {

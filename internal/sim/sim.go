@@ -46,10 +46,15 @@ type Options struct {
 	// TokenTTL is the lifetime of issued access tokens, measured on the real
 	// clock (the client measures it so too). Default 120s, as Maskinporten.
 	TokenTTL time.Duration
-	// RequireScopes makes the APIs answer 403 when the token lacks the scope
-	// the real service needs (ks:fiks for SvarUt, altinn:correspondence.* or
-	// altinn:serviceowner for Altinn, altinn:serviceowner/notifications.create
-	// for Notifications). Default off: any valid token is accepted.
+	// RequireScopes makes the APIs answer 403 when the token's scopes fail
+	// the real service's policy: ks:fiks for SvarUt; for Altinn each API's
+	// own (altinnAuthorised: Correspondence altinn:correspondence.write, a
+	// Maskinporten token also altinn:serviceowner, or
+	// altinn:correspondence.read; Notifications
+	// altinn:serviceowner/notifications.create; Profile
+	// altinn:profile/correspondence.notificationsettings.read), 403 without
+	// a body as ASP.NET's Forbid. Default off: any valid token is accepted
+	// (postvakt sim, and so make run, turns it on).
 	RequireScopes bool
 	// ResourceID is the Altinn resource the simulated correspondences belong
 	// to (default "sim-taushetsbelagt-post").

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,11 @@ type issuedToken struct {
 	clientID string
 	scope    string
 	expires  time.Time // real time
+	// altinn: an Altinn token (the exchange's); else a Maskinporten one.
+	altinn bool
+	// foreign: a Maskinporten token of the other environment (see
+	// otherEnvironment): no Altinn API takes it.
+	foreign bool
 }
 
 // tokenStore holds issued tokens and the jti of every grant seen (a grant
@@ -123,7 +130,8 @@ func (s *Sim) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noteIDs(r, claims.iss)
-	tok := s.tokens.issue(issuedToken{clientID: claims.iss, scope: claims.scope, expires: time.Now().Add(s.opts.TokenTTL)})
+	tok := s.tokens.issue(issuedToken{clientID: claims.iss, scope: claims.scope, expires: time.Now().Add(s.opts.TokenTTL),
+		foreign: s.otherEnvironment(claims.aud)})
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
 		"token_type":   "Bearer",
@@ -144,6 +152,32 @@ func (s *Sim) clientKey(t *jwt.Token) (any, error) {
 // grantClaims are the checked claims of a JWT grant.
 type grantClaims struct {
 	iss, scope string
+	aud        []string
+}
+
+// prodMaskinporten is the host of production Maskinporten, the grant
+// audience of its tokens (https://maskinporten.no/).
+const prodMaskinporten = "maskinporten.no"
+
+// otherEnvironment reports whether a grant's audience names the other
+// Maskinporten environment than the simulated platform's. The simulator
+// plays Altinn's test environment (TT02, whose Correspondence takes
+// test.maskinporten.no's tokens): without Options.Audience, which refuses
+// every other audience at the token endpoint, a grant for production
+// Maskinporten (https://maskinporten.no/) gets a token, as production
+// Maskinporten would give one, but the simulated Altinn APIs do not take
+// it (Correspondence: 403 IDX10205, see altinnAuthorised; the exchange,
+// Notifications and Profile: 401).
+func (s *Sim) otherEnvironment(aud []string) bool {
+	if s.opts.Audience != "" {
+		return false
+	}
+	for _, a := range aud {
+		if u, err := url.Parse(a); err == nil && strings.EqualFold(u.Hostname(), prodMaskinporten) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkGrant verifies a JWT grant: the RS256 signature when the client's key
@@ -205,19 +239,21 @@ func (s *Sim) checkGrant(assertion string) (grantClaims, error) {
 	if !s.tokens.useJTI(jti, exp.Add(grantLeeway)) {
 		return grantClaims{}, fmt.Errorf("grant jti %q was used before", jti)
 	}
-	return grantClaims{iss: iss, scope: scope}, nil
+	return grantClaims{iss: iss, scope: scope, aud: aud}, nil
 }
 
 // handleExchange mimics Altinn's exchange of a Maskinporten token for an
-// Altinn token: the answer is the new token as plain text. Both kinds are
-// accepted by every simulated API.
+// Altinn token with the same scopes: the answer is the new token as plain
+// text. It answers 401 to anything but a Maskinporten token of its own
+// environment, as the exchange does to a token it cannot validate. The
+// simulated APIs take both kinds, each by its policy (altinnAuthorised).
 func (s *Sim) handleExchange(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.bearer(r)
-	if !ok {
+	if !ok || t.altinn || t.foreign {
 		unauthorized(w, r, "a valid Maskinporten bearer token is required")
 		return
 	}
-	tok := s.tokens.issue(issuedToken{clientID: t.clientID, scope: t.scope, expires: time.Now().Add(s.opts.TokenTTL)})
+	tok := s.tokens.issue(issuedToken{clientID: t.clientID, scope: t.scope, expires: time.Now().Add(s.opts.TokenTTL), altinn: true})
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte(tok))
 }
@@ -247,13 +283,11 @@ func (s *Sim) requireBearer(w http.ResponseWriter, r *http.Request, scopes ...st
 }
 
 // hasScope reports whether a token's scope (space-separated) holds one of
-// scopes, or one beginning with it.
+// scopes, exactly: a policy compares whole scopes (scopes.Contains).
 func hasScope(scope string, scopes []string) bool {
 	for _, want := range scopes {
-		for _, h := range strings.Fields(scope) {
-			if h == want || strings.HasPrefix(h, want) {
-				return true
-			}
+		if slices.Contains(strings.Fields(scope), want) {
+			return true
 		}
 	}
 	return false

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"postvakt/internal/altinntoken"
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
@@ -328,23 +329,7 @@ func hasCode(body []byte, n int) bool {
 
 // problemSummary is ": title (detail)" of a ProblemDetails answer, short,
 // or "" for any other body.
-func problemSummary(body []byte) string {
-	var p struct {
-		Title  string `json:"title"`
-		Detail string `json:"detail"`
-	}
-	if json.Unmarshal(body, &p) != nil || p.Title == "" && p.Detail == "" {
-		return ""
-	}
-	s := strings.TrimSpace(p.Title)
-	if d := strings.TrimSpace(p.Detail); d != "" {
-		s += " (" + d + ")"
-	}
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return ": " + string(model.MaskNationalIDsIn([]byte(s)))
-}
+func problemSummary(body []byte) string { return altinntoken.Summary(body) }
 
 // problemFields are the parts of an error answer kept as evidence.
 var problemFields = []string{"type", "title", "status", "detail", "code", "errorCode", "instance", "traceId"}
@@ -421,20 +406,13 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 		}
 		return nil
 	}
-	unauthorized := func(resp *httpclient.Response) bool {
-		switch {
-		case resp == nil:
-			return bearer.Unauthorized(resp)
-		case resp.StatusCode == http.StatusForbidden:
-			// Renewed once when Altinn does not take the token (a raw or
-			// foreign Maskinporten token, or scopes changed since it was
-			// issued); a 403 with an error code is the letter's.
-			return tokenRefused(resp.StatusCode, resp.Body) != notToken && bearer.Renew()
-		case hasCode(resp.Body, codeNotSenderOrRecipient):
-			return false // about this correspondence, not the token
-		}
-		return bearer.Unauthorized(resp)
-	}
+	// Renewed once when Altinn does not take the token (altinntoken: a
+	// raw or foreign Maskinporten token, or scopes changed since it was
+	// issued); a 403 with an error code is the letter's, and so is a 401
+	// with code 4001.
+	unauthorized := altinntoken.Renewal(bearer, func(resp *httpclient.Response) bool {
+		return hasCode(resp.Body, codeNotSenderOrRecipient) // about this correspondence, not the token
+	})
 	return prepare, unauthorized
 }
 
