@@ -71,6 +71,10 @@ type fakeAltinn struct {
 	NoContact map[string]bool
 	// Fail, when set, answers a POST future/orders before the fake does.
 	Fail func(w http.ResponseWriter, r *http.Request) bool
+	// ProfileFail, when set, answers a lookup before the fake does.
+	ProfileFail func(w http.ResponseWriter, r *http.Request) bool
+	// lookups counts the lookups that arrived (answered or not).
+	lookups int
 	// Profile data: org -> e-mail addresses (rows in Altinn's table)
 	Addresses map[string][]string
 	// MainUnit: sub-unit -> main unit
@@ -337,6 +341,13 @@ func (f *fakeAltinn) Posts() (int, []int) {
 
 // profileLookup is CorrespondenceController.GetOrganizationRegisteredContactPoints.
 func (f *fakeAltinn) profileLookup(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.lookups++
+	fail := f.ProfileFail
+	f.mu.Unlock()
+	if fail != nil && fail(w, r) {
+		return
+	}
 	if _, ok := f.auth(w, r, scopeProfile); !ok {
 		return
 	}

@@ -25,7 +25,8 @@ import (
 // source against its token endpoint.
 type altinnSim struct {
 	*simtest.Server
-	tokens TokenSource
+	tokens  TokenSource
+	keyFile string // the client key behind tokens, for token sources of other scopes
 }
 
 func newAltinnSim(t *testing.T) *altinnSim {
@@ -33,12 +34,12 @@ func newAltinnSim(t *testing.T) *altinnSim {
 	a := &altinnSim{Server: simtest.Demo(t, simtest.Options{Seed: 5, Start: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC), KeepBodies: true})}
 	keyFile, _ := simtest.ClientKey(t)
 	src, err := maskinporten.New(maskinporten.Config{TokenURL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
-		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + ProfileScope},
+		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: NotificationsScope + " " + ProfileScope},
 		a.client(t, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.tokens = src
+	a.tokens, a.keyFile = src, keyFile
 	return a
 }
 
