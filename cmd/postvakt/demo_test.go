@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -197,6 +198,22 @@ func TestDemoKeepsMoving(t *testing.T) {
 	}
 	if len(delivered) != 3 {
 		t.Errorf("letters delivered through %v, want SvarUt, Altinn and Digital Post", delivered)
+	}
+	// postvakt's own scopes pass every Altinn API's policy (the simulator
+	// checks each as the service does): no Altinn request refused 401/403,
+	// and Correspondence, Profile and Notifications each asked.
+	asked := map[string]int{}
+	for _, r := range s.Requests() {
+		switch r.Group {
+		case "altinn", "profile", "notifications":
+			asked[r.Group]++
+			if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden {
+				t.Errorf("%s %s answered %d: postvakt's token for it lacks the scopes the API wants", r.Method, r.Path, r.Status)
+			}
+		}
+	}
+	if asked["altinn"] == 0 || asked["profile"] == 0 || asked["notifications"] == 0 {
+		t.Errorf("Altinn requests %v, want Correspondence, Profile and Notifications asked", asked)
 	}
 
 	// Caught up, the alerts are the scenario's: unit_delivery_drop for the

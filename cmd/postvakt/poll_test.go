@@ -35,9 +35,12 @@ func scenarioEnv(t *testing.T, name string, opt sim.Options) (*sim.Sim, []string
 
 // serveScenario serves the simulator on sc with seed, its manual clock at
 // start and its log discarded, and returns it with the environment that
-// points postvakt at it, with a Maskinporten key.
+// points postvakt at it, with a Maskinporten key. Its APIs check the
+// scopes of postvakt's tokens as the real services do
+// (sim.Options.RequireScopes), as postvakt sim does.
 func serveScenario(t *testing.T, sc *sim.Scenario, seed int64, start time.Time, opt sim.Options) (*simtest.Server, []string) {
 	t.Helper()
+	opt.RequireScopes = true
 	srv := simtest.New(t, sc, simtest.Options{Seed: seed, Start: start, Sim: opt})
 	keyFile, _ := simtest.ClientKey(t)
 	return srv, append(srv.Sim.Env(srv.URL), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)

@@ -44,6 +44,10 @@ func runSim(ctx context.Context, _ config.Config, args []string) error {
 		}
 		rc.KeyDir = dir
 	}
+	// Each API checks a token's scopes as the real service does (403
+	// without a body when its policy refuses them), so the demo and the
+	// benchmarks run postvakt's own scopes past them.
+	rc.Options.RequireScopes = true
 	rc.Out = os.Stdout
 	return sim.RunWith(ctx, rc)
 }

@@ -30,7 +30,7 @@ func newAltinnSim(t *testing.T) *altinnSim {
 	keyFile, _ := simtest.ClientKey(t)
 	var err error
 	if a.tokens, err = maskinporten.New(maskinporten.Config{TokenURL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
-		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: "altinn:serviceowner/notifications.create altinn:serviceowner " + remind.ProfileScope},
+		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: remind.NotificationsScope + " " + remind.ProfileScope},
 		client(t, "")); err != nil {
 		t.Fatal(err)
 	}

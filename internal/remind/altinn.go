@@ -33,11 +33,12 @@ type TokenSource = httpclient.TokenSource
 // Program.cs).
 const ProfileScope = "altinn:profile/correspondence.notificationsettings.read"
 
-// NotificationsScope is what Altinn Notifications orders need: the scope
-// its policy wants (altinn-notifications' AuthorizationConstants,
-// SCOPE_NOTIFICATIONS_CREATE), and altinn:serviceowner, by which the
-// token names the service owner that places the order (an order without
-// one is refused 403, as a missing scope is).
+// NotificationsScope is what postvakt asks Maskinporten for, for Altinn
+// Notifications orders: the scope its policy wants (altinn-notifications'
+// AuthorizationConstants.SCOPE_NOTIFICATIONS_CREATE), and
+// altinn:serviceowner beside it, as for Correspondence (the policy does
+// not check it; an order needs a token of a service owner, whose org
+// claim names the order's creator, else 403 as for a missing scope).
 const NotificationsScope = "altinn:serviceowner/notifications.create altinn:serviceowner"
 
 // profileNeed and notificationsNeed are what the two services' policies
