@@ -164,9 +164,9 @@ func read(r *Reader) Config {
 			ExchangeURL: r.URL("POSTVAKT_ALTINN_EXCHANGE_URL", "Altinn root whose token exchange turns a Maskinporten token into an Altinn token; unset = send the Maskinporten token"),
 			ResourceID:  r.String("POSTVAKT_ALTINN_RESOURCE_ID", "", "correspondence resource id: discovery, and the access the reminders' Notifications orders name"),
 			ProfileURL: r.URL("POSTVAKT_PROFILE_URL", "Altinn Profile API base (e.g. https://platform.altinn.no/profile/api/v1): addresses of organisations "+
-				"without imported ones (cached 24h); unset = contacts table only"),
+				"without imported ones (cached 24h); unset = contacts table only. Its token has the scope altinn:profile/correspondence.notificationsettings.read"),
 			NotificationsURL: r.URL("POSTVAKT_NOTIFICATIONS_URL", "Altinn Notifications API base (e.g. https://platform.altinn.no/notifications/api/v1): "+
-				"reminders also ordered there; unset = e-mail only"),
+				"reminders also ordered there; unset = e-mail only. Its token has the scopes altinn:serviceowner/notifications.create altinn:serviceowner"),
 		},
 		SMTP: SMTP{
 			Addr:     r.String("POSTVAKT_SMTP_ADDR", "", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"),

@@ -16,7 +16,7 @@ func init() {
 // configure reads POSTVAKT_ALTINN_URL; the platform's shared settings
 // (resource, token exchange) are in cfg.Altinn. Altinn is off without a URL.
 func configure(cfg config.Config, r *config.Reader) channel.Opener {
-	base := r.URL("POSTVAKT_ALTINN_URL", "Altinn platform root (e.g. https://platform.altinn.no); unset = Altinn off")
+	base := r.URL("POSTVAKT_ALTINN_URL", "Altinn platform root (e.g. https://platform.altinn.no); unset = Altinn off. Correspondence's token has the scopes "+DefaultScope)
 	if base == "" {
 		return nil
 	}
