@@ -116,7 +116,7 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // unreadable answer ErrBadRecord, no answer in time after retries
 // ErrFailing. The error return is for a call that failed as a whole:
 // network, an open breaker, no token, a 403 about the token once renewed
-// (errTokenRefused, see tokenRefusal), an HTML page instead of JSON, no
+// (errTokenRefused, see altinntoken), an HTML page instead of JSON, no
 // answer in time for any id, or 401/403 on every id without Altinn's
 // per-correspondence code 4001 (a token or access problem, not the
 // letters'), or on every one of two or more ids with it, or a 404 on every
