@@ -46,8 +46,13 @@ type ListFilter struct {
 	Channel      string    // svarut, altinn
 	From, To     time.Time // sent in [From, To)
 	SentUntil    time.Time // sent at or before (age filter: MinAgeBound)
-	Limit        int
-	Cursor       string
+	// Step narrows the list to the letters escalation took that step for
+	// in [StepFrom, StepTo) (a zero bound is none): reminded, print
+	// ordered, sent to manual handling, as the overview counts them.
+	Step             Step
+	StepFrom, StepTo time.Time
+	Limit            int
+	Cursor           string
 }
 
 // MinAgeBound is SentUntil for letters at least days old as of now: days of
@@ -186,6 +191,21 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 	}
 	if !f.SentUntil.IsZero() {
 		c.add("s.sent_at <= ?", f.SentUntil)
+	}
+	if f.Step != "" {
+		from, to := "", ""
+		var at []any
+		if !f.StepFrom.IsZero() {
+			from, at = "?", append(at, f.StepFrom)
+		}
+		if !f.StepTo.IsZero() {
+			to, at = "?", append(at, f.StepTo)
+		}
+		in, err := stepShipments(f.Step, from, to)
+		if err != nil {
+			return err
+		}
+		c.add("s.id IN ("+in+")", at...)
 	}
 	if withCursor && f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)

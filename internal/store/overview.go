@@ -208,9 +208,9 @@ func (s *Store) refreshView(ctx context.Context, name string) error {
 // scope.
 type Activity struct {
 	Reminders       int `db:"reminders"`        // reminder messages sent (listing a shipment in scope)
-	RemindedLetters int `db:"reminded_letters"` // shipments in scope those messages listed
-	PrintOrders     int `db:"print_orders"`     // print decisions (queued, held or sent)
-	Manual          int `db:"manual"`           // shipments that went to manual handling
+	RemindedLetters int `db:"reminded_letters"` // shipments in scope those messages listed (StepReminder)
+	PrintOrders     int `db:"print_orders"`     // print decisions (queued, held or sent) (StepPrint)
+	Manual          int `db:"manual"`           // shipments that went to manual handling (StepManual)
 	// Now, whatever the period:
 	FollowUpsOpen    int `db:"followups_open"`    // follow-ups without a decision, deadline ahead
 	FollowUpsOverdue int `db:"followups_overdue"` // follow-ups without a decision, past the deadline
@@ -227,18 +227,24 @@ func (s *Store) Activity(ctx context.Context, scope Scope, from, now time.Time) 
 	c.args = []any{from, now}
 	followUpScope(&c, scope)
 	in := c.String() // conditions on shipments s / sender_units u / sender_orgs o
-	q := fmt.Sprintf(`WITH sc AS (SELECT u.id FROM sender_units u JOIN sender_orgs o ON o.id = u.sender_org_id WHERE %[1]s),
-		rem AS (SELECT count(DISTINCT n.id) AS messages, count(*) AS letters
-			FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
-			JOIN shipments s ON s.id = i.shipment_id
-			WHERE n.status = 'sent' AND n.sent_at >= $1 AND s.sender_unit_id IN (SELECT id FROM sc))
+	// The letters of each step since from, as a list narrowed to the step
+	// shows them (ListFilter.Step).
+	steps := map[Step]string{}
+	for _, st := range Steps {
+		q, err := stepShipments(st, "$1", "")
+		if err != nil {
+			return nil, err
+		}
+		steps[st] = q
+	}
+	q := fmt.Sprintf(`WITH sc AS (SELECT u.id FROM sender_units u JOIN sender_orgs o ON o.id = u.sender_org_id WHERE %[1]s)
 		SELECT
-			(SELECT messages FROM rem) AS reminders,
-			(SELECT letters FROM rem) AS reminded_letters,
-			(SELECT count(*) FROM print_orders po JOIN shipments s ON s.id = po.shipment_id
-				WHERE po.created_at >= $1 AND po.state NOT IN ('manual', 'lookup') AND s.sender_unit_id IN (SELECT id FROM sc)) AS print_orders,
-			(SELECT count(*) FROM print_manual m JOIN shipments s ON s.id = m.shipment_id
-				WHERE m.created_at >= $1 AND s.sender_unit_id IN (SELECT id FROM sc)) AS manual,
+			(SELECT count(DISTINCT n.id) FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
+				JOIN shipments s ON s.id = i.shipment_id
+				WHERE n.status = 'sent' AND n.sent_at >= $1 AND s.sender_unit_id IN (SELECT id FROM sc)) AS reminders,
+			(SELECT count(*) FROM shipments s WHERE s.id IN (%[2]s) AND s.sender_unit_id IN (SELECT id FROM sc)) AS reminded_letters,
+			(SELECT count(*) FROM shipments s WHERE s.id IN (%[3]s) AND s.sender_unit_id IN (SELECT id FROM sc)) AS print_orders,
+			(SELECT count(*) FROM shipments s WHERE s.id IN (%[4]s) AND s.sender_unit_id IN (SELECT id FROM sc)) AS manual,
 			(SELECT count(*) FROM followups f WHERE f.decision IS NULL AND f.deadline >= $2
 				AND f.sender_unit_id IN (SELECT id FROM sc)) AS followups_open,
 			(SELECT count(*) FROM followups f WHERE f.decision IS NULL AND f.deadline < $2
@@ -252,7 +258,8 @@ func (s *Store) Activity(ctx context.Context, scope Scope, from, now time.Time) 
 				WHERE n.status = 'unknown' AND s.sender_unit_id IN (SELECT id FROM sc)) AS unknown_reminders,
 			(SELECT count(DISTINCT n.orgnr) FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
 				JOIN shipments s ON s.id = i.shipment_id
-				WHERE n.status = 'no_address' AND s.sender_unit_id IN (SELECT id FROM sc)) AS no_address`, in)
+				WHERE n.status = 'no_address' AND s.sender_unit_id IN (SELECT id FROM sc)) AS no_address`,
+		in, steps[StepReminder], steps[StepPrint], steps[StepManual])
 	var a Activity
 	if err := s.db.GetContext(ctx, &a, q, c.args...); err != nil {
 		return nil, fmt.Errorf("count escalation activity: %w", err)

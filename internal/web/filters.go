@@ -30,7 +30,7 @@ func (e filterError) Error() string { return i18n.For("en", nil).T(e.key, e.args
 
 // filterParams are the query parameters of a list's filter, those
 // readFilter reads.
-var filterParams = []string{"list", "recipient", "rid", "unit", "state", "stage", "class", "channel", "from", "to", "min_age", "limit", "cursor"}
+var filterParams = []string{"list", "recipient", "rid", "unit", "state", "stage", "class", "channel", "from", "to", "step", "step_from", "step_to", "min_age", "limit", "cursor"}
 
 // filterRules are what a list's filter takes that differs between the
 // UI's lists and the API's (readFilter).
@@ -44,7 +44,9 @@ var (
 	// uiFilter: the UI's lists, summaries and exports. A person id never
 	// goes into a URL (a browser keeps it in its history, a proxy in its
 	// log): the search form resolves one to its rid.
-	uiFilter = filterRules{list: store.ListUnopened, lists: store.Lists}
+	// Every letter (all) is a list of the UI too: the overview's counts of
+	// the week link to those escalation took a step for (step).
+	uiFilter = filterRules{list: store.ListUnopened, lists: append(slices.Clone(store.Lists), store.ListAll)}
 	// apiFilter: GET /api/v1/shipments, every letter in scope unless a
 	// list is named. A program has no search form to go through: its
 	// recipient may be a person id, as it always could (the server's log
@@ -62,13 +64,15 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 // scope (a unit or organisation named narrows it, never widens it:
 // store.ListFilter ands them). Parameters (filterParams): list, recipient
 // (an organisation number, or for rules.persons a person id too), rid (a
-// recipient's row id), unit, state, stage, class, channel, from, to (dates,
-// to inclusive), min_age (days), limit, cursor. A bad value is a
+// recipient's row id), unit, state, stage, class, channel, from, to (dates
+// sent, to inclusive), step (store.Steps) with step_from, step_to (dates of
+// the step, to inclusive), min_age (days), limit, cursor. A bad value is a
 // filterError whose English words name the parameter.
 func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) (store.ListFilter, error) {
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
 		Recipient: strings.TrimSpace(q.Get("recipient")), Unit: q.Get("unit"), State: q.Get("state"),
-		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor")}
+		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
+		Step: store.Step(q.Get("step"))}
 	if f.List == "" {
 		f.List = rules.list
 	}
@@ -80,6 +84,12 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 	}
 	if f.Stage != "" && !model.Stage(f.Stage).Valid() {
 		return f, filterErr("err.filter.unknown_stage", "Value", strconv.Quote(f.Stage))
+	}
+	if f.Step != "" && !f.Step.Valid() {
+		return f, filterErr("err.filter.unknown_step", "Value", strconv.Quote(string(f.Step)))
+	}
+	if f.Step == "" && (q.Get("step_from") != "" || q.Get("step_to") != "") {
+		return f, filterErr("err.filter.step_dates")
 	}
 	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
 		return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
@@ -109,7 +119,7 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 		name string
 		dst  *time.Time
 		add  int
-	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}, {"step_from", &f.StepFrom, 0}, {"step_to", &f.StepTo, 1}} {
 		if v := q.Get(d.name); v != "" {
 			t, err := time.ParseInLocation("2006-01-02", v, zone)
 			if err != nil {
@@ -163,10 +173,11 @@ func describe(f store.ListFilter) string {
 	add("stage", f.Stage)
 	add("class", f.Class)
 	add("channel", f.Channel)
+	add("step", string(f.Step))
 	for _, t := range []struct {
 		k string
 		v time.Time
-	}{{"from", f.From}, {"to", f.To}, {"sent_before", f.SentUntil}} {
+	}{{"from", f.From}, {"to", f.To}, {"sent_before", f.SentUntil}, {"step_from", f.StepFrom}, {"step_before", f.StepTo}} {
 		if !t.v.IsZero() {
 			add(t.k, t.v.In(zone).Format("2006-01-02"))
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -134,10 +135,26 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if name != "" {
 		d.Heading += " — " + name
 	}
+	if f.Step != "" {
+		d.Heading += " — " + stepHeading(s.loc(r), f)
+	}
 	if f.Cursor == "" {
 		d.Total, d.More = len(page.Rows), page.NextCursor != ""
 	}
 	s.render(w, r, http.StatusOK, "list", listTitle(f.List), d)
+}
+
+// stepHeading names the escalation step a list is narrowed to and its
+// period (step_to is inclusive: the day before StepTo).
+func stepHeading(l *i18n.Localizer, f store.ListFilter) string {
+	parts := []string{l.T("list.step." + string(f.Step))}
+	if !f.StepFrom.IsZero() {
+		parts = append(parts, l.T("list.step_since", "From", f.StepFrom.In(zone).Format("2006-01-02")))
+	}
+	if !f.StepTo.IsZero() {
+		parts = append(parts, l.T("list.step_until", "To", f.StepTo.In(zone).AddDate(0, 0, -1).Format("2006-01-02")))
+	}
+	return strings.Join(parts, " ")
 }
 
 // listNames is whom a list is drilled into, for its heading: the recipient

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"postvakt/internal/model"
-	"postvakt/internal/store"
 )
 
 // openAPIParam is a query parameter of openapi.json, or a reference to one
@@ -67,7 +66,7 @@ func sorted[S ~string](names []S) []string {
 // (listParams; any other is a 400), its lists those readFilter accepts
 // there, and the stage filter's values the model's stages: a filter added
 // to the lists, or a stage to the model, fails here until the document
-// says so. The summary's lists are the UI's.
+// says so. The summary's lists are the UI's (uiFilter).
 func TestOpenAPIListParametersAreTheOnesTaken(t *testing.T) {
 	params := openAPIParams(t, "/api/v1/shipments")
 	var names []string
@@ -87,7 +86,7 @@ func TestOpenAPIListParametersAreTheOnesTaken(t *testing.T) {
 		t.Errorf("the state filter's schema is %q, not the State schema", got)
 	}
 	summary := openAPIParams(t, "/api/v1/summary")
-	if got, want := sorted(summary["list"].Schema.Enum), sorted(store.Lists); !slices.Equal(got, want) {
+	if got, want := sorted(summary["list"].Schema.Enum), sorted(uiFilter.lists); !slices.Equal(got, want) {
 		t.Errorf("GET /api/v1/summary documents the lists %v, takes %v", got, want)
 	}
 	for _, n := range []string{"state", "stage", "class", "channel", "unit", "from", "to", "min_age", "recipient"} {

@@ -49,6 +49,10 @@ func filterProblem(l *i18n.Localizer, q url.Values, fe filterError, labels map[s
 		p.Problem = l.T(fe.key, "Name", label(p.ProblemField), "Value", strconv.Quote(q.Get(p.ProblemField)))
 	case "err.filter.date":
 		p.ProblemField, _ = fe.args[1].(string) // "Name", the parameter
+		// A hidden one (step_from, step_to) has no field to mark.
+		if _, shown := labels[p.ProblemField]; !shown {
+			return p, false
+		}
 		p.Problem = l.T("filter.err_date", "Field", label(p.ProblemField), "Value", strconv.Quote(q.Get(p.ProblemField)))
 	case "err.filter.period":
 		p.ProblemField = "from"
