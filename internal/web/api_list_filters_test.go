@@ -180,3 +180,43 @@ func TestAPIListFiltersKeepTheTokensScope(t *testing.T) {
 		}
 	}
 }
+
+// TestAPISummaryRefusesBadParameters: GET /api/v1/summary checks its query
+// as GET /api/v1/shipments does: a parameter it does not take (a misspelt
+// filter, the shipments' cursor), a bad offset, limit or by, a bad filter
+// value is a 400 JSON error naming the parameter, not the whole summary as
+// if filtered. A parameter given twice is refused there, on the shipments
+// list and on the UI's lists alike (which one was meant?), naming it.
+func TestAPISummaryRefusesBadParameters(t *testing.T) {
+	e := newEnv(t)
+	e.listFixture()
+	tok := e.token("admin", "", "")
+	for _, tc := range []struct{ path, param string }{
+		{"/api/v1/summary?stat=opened", "stat"},
+		{"/api/v1/summary?cursor=x", "cursor"},
+		{"/api/v1/summary?offset=-1", "offset"},
+		{"/api/v1/summary?offset=ten", "offset"},
+		{"/api/v1/summary?limit=0", "limit"},
+		{"/api/v1/summary?limit=5000", "limit"},
+		{"/api/v1/summary?by=class", "by"},
+		{"/api/v1/summary?state=lost", "state"},
+		{"/api/v1/summary?state=opened&state=available", "state"},
+		{"/api/v1/summary?by=unit&by=recipient", "by"},
+		{"/api/v1/shipments?unit=NAV&unit=Barnevernstjenesten", "unit"},
+	} {
+		code, out := e.do("GET", tc.path, tok, "")
+		msg, _ := out["error"].(string)
+		if code != http.StatusBadRequest || out["code"] != "bad_request" || !strings.Contains(msg, tc.param) {
+			t.Errorf("%s: %d %v, want 400 bad_request naming %s", tc.path, code, out, tc.param)
+		}
+	}
+	// What it takes still works: offset and limit page the groups.
+	code, out := e.do("GET", "/api/v1/summary?list=all&by=unit&offset=1&limit=1", tok, "")
+	if groups, _ := out["groups"].([]any); code != http.StatusOK || len(groups) != 1 || out["total_groups"] != float64(2) {
+		t.Errorf("?list=all&by=unit&offset=1&limit=1: %d %v, want the second of 2 units", code, out)
+	}
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	if code, page := b.get("/list?list=all&state=opened&state=available"); code != http.StatusBadRequest || !strings.Contains(page, "state is given more than once") {
+		t.Errorf("the UI's list with state twice: %d, want 400 saying state is given more than once", code)
+	}
+}

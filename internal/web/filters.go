@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -67,8 +68,15 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 // recipient's row id), unit, state, stage, class, channel, from, to (dates
 // sent, to inclusive), step (store.Steps) with step_from, step_to (dates of
 // the step, to inclusive), min_age (days), limit, cursor. A bad value is a
-// filterError whose English words name the parameter.
+// filterError whose English words name the parameter; so is a parameter
+// given twice (?state=a&state=b: which was meant? none of them is a list),
+// whether the filter reads it or its page does (offset, by, format).
 func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) (store.ListFilter, error) {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if len(q[k]) > 1 {
+			return store.ListFilter{Scope: p.Scope(), List: rules.list}, filterErr("err.filter.repeated", "Name", k)
+		}
+	}
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
 		Recipient: strings.TrimSpace(q.Get("recipient")), Unit: q.Get("unit"), State: q.Get("state"),
 		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),

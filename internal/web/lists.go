@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -184,15 +185,29 @@ func (s *Server) listNames(ctx context.Context, p *auth.Principal, f store.ListF
 	return "", nil
 }
 
+// summaryParams are the query parameters GET /api/v1/summary takes: the
+// lists' filter's but rid and cursor (a summary is paged by offset), and
+// by and offset. Any other is a 400 (refuseUnknownParams).
+var summaryParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" || p == "cursor" }), "by", "offset")
+
 // apiSummary is the summary as JSON: GET /api/v1/summary?by=recipient|unit
-// with the list filters.
+// with the list filters, offset and limit (groups), each checked as
+// GET /api/v1/shipments checks its own: an unknown parameter or a bad
+// value is a 400 naming it.
 func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	q := r.URL.Query()
+	if refuseUnknownParams(w, q, summaryParams) {
+		return
+	}
 	f, err := s.parseFilter(p, q)
 	var fe filterError
 	if errors.As(err, &fe) {
 		writeError(w, http.StatusBadRequest, fe.Error())
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, "read the summary's filter", err)
 		return
 	}
 	by := store.GroupBy(q.Get("by"))
@@ -203,12 +218,19 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "by must be recipient or unit")
 		return
 	}
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	limit, _ := strconv.Atoi(q.Get("limit"))
+	offset := 0
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "offset must be a number of groups, 0 or more")
+			return
+		}
+		offset = n
+	}
 	if !s.mustAuditList(w, r, "view_summary", "by "+string(by)+": "+describe(f), f, "api") {
 		return
 	}
-	sum, err := s.store.Summarise(r.Context(), f, by, max(offset, 0), limit)
+	sum, err := s.store.Summarise(r.Context(), f, by, offset, f.Limit) // limit: 1 to 1000 (readFilter), default 100
 	if err != nil {
 		s.internalError(w, r, "summary", err)
 		return

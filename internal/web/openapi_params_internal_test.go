@@ -66,7 +66,8 @@ func sorted[S ~string](names []S) []string {
 // (listParams; any other is a 400), its lists those readFilter accepts
 // there, and the stage filter's values the model's stages: a filter added
 // to the lists, or a stage to the model, fails here until the document
-// says so. The summary's lists are the UI's (uiFilter).
+// says so. The summary's parameters are those it takes (summaryParams),
+// its lists the UI's (uiFilter).
 func TestOpenAPIListParametersAreTheOnesTaken(t *testing.T) {
 	params := openAPIParams(t, "/api/v1/shipments")
 	var names []string
@@ -86,6 +87,13 @@ func TestOpenAPIListParametersAreTheOnesTaken(t *testing.T) {
 		t.Errorf("the state filter's schema is %q, not the State schema", got)
 	}
 	summary := openAPIParams(t, "/api/v1/summary")
+	names = names[:0]
+	for n := range summary {
+		names = append(names, n)
+	}
+	if got, want := sorted(names), sorted(summaryParams); !slices.Equal(got, want) {
+		t.Errorf("GET /api/v1/summary documents the parameters %v, takes %v", got, want)
+	}
 	if got, want := sorted(summary["list"].Schema.Enum), sorted(uiFilter.lists); !slices.Equal(got, want) {
 		t.Errorf("GET /api/v1/summary documents the lists %v, takes %v", got, want)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -303,20 +304,28 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 // before the API took the lists' filters.
 var listParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" }), "sender_unit")
 
+// refuseUnknownParams answers 400 naming a query parameter of q the
+// endpoint does not take (takes), and reports whether there was one: a
+// misspelt limit, a filter of another endpoint would otherwise be ignored,
+// and the whole list taken for the filtered one.
+func refuseUnknownParams(w http.ResponseWriter, q url.Values, takes []string) bool {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(takes, k) {
+			writeError(w, http.StatusBadRequest, "unknown query parameter "+model.Quote(k)+": this endpoint takes "+strings.Join(takes, ", "))
+			return true
+		}
+	}
+	return false
+}
+
 // listShipments is GET /api/v1/shipments: a page of a list (every letter
 // without list=) newest first, its filter read as the UI's lists read
 // theirs (readFilter with apiFilter), a bad value a 400 naming it.
 func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	tok := principal(r.Context())
 	q := r.URL.Query()
-	// A parameter this endpoint does not take (a misspelt limit, a filter
-	// of another endpoint) would otherwise be ignored, and the whole list
-	// taken for the filtered one.
-	for k := range q {
-		if !slices.Contains(listParams, k) {
-			writeError(w, http.StatusBadRequest, "unknown query parameter "+model.Quote(k)+": this endpoint takes "+strings.Join(listParams, ", "))
-			return
-		}
+	if refuseUnknownParams(w, q, listParams) {
+		return
 	}
 	if q.Has("sender_unit") {
 		if q.Has("unit") && q.Get("unit") != q.Get("sender_unit") {
