@@ -91,12 +91,12 @@ func digitalPostProof(sh *store.Shipment, events []store.Event, e *Evidence) {
 	if proof != nil {
 		t := proof.ObservedAt
 		p.AvailableAt, p.AvailableTag, p.AvailableEventID = &t, proof.RawStatus, logID(proof)
-		e.AvailableAt, e.AvailableSource = &t, "Digital Post"
+		e.AvailableAt, e.AvailableSource = &t, model.ChannelDigitalPost
 	}
 	if read := earliest[dpRead]; read != nil {
 		t := read.ObservedAt
 		p.OpenedAt, p.OpenedTag, p.OpenedEventID = &t, read.RawStatus, logID(read)
-		e.OpenedAt, e.OpenedSource = &t, "Digital Post"
+		e.OpenedAt, e.OpenedSource = &t, model.ChannelDigitalPost
 	}
 	p.Statement = p.danish()
 	e.DigitalPost = p

@@ -78,6 +78,20 @@ func TestDanishEvidence(t *testing.T) {
 			`Brevet blev åbnet 2026-11-22 12:00:00 +01:00 (hændelse MESSAGE_READ, hændelses-id 11111111-0000-4000-8000-000000000003).` {
 		t.Errorf("evidence.json %+v", doc.Evidence)
 	}
+	// The JSON gives the sources as codes, as every other channel's
+	// (svarut, altinn), and names them under source_names; the page says
+	// the name.
+	var sources struct {
+		Evidence struct {
+			AvailableSource string `json:"available_source"`
+			OpenedSource    string `json:"opened_source"`
+		} `json:"evidence"`
+		SourceNames map[string]string `json:"source_names"`
+	}
+	if err := json.Unmarshal([]byte(body), &sources); err != nil || sources.Evidence.AvailableSource != "digitalpost" ||
+		sources.Evidence.OpenedSource != "digitalpost" || sources.SourceNames["digitalpost"] != "Digital Post" {
+		t.Errorf("evidence.json's sources: %+v (%v), want the code digitalpost, named Digital Post", sources, err)
+	}
 	_, page = b.get("/shipments/" + got[1].ID)
 	page = html.UnescapeString(page)
 	if !strings.Contains(page, `holds no "Tilgængelig for modtageren" event for this letter: it does not prove delivery`) ||
