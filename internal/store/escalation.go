@@ -179,6 +179,24 @@ func (s *Store) OpenShipmentByID(ctx context.Context, id string) (*OpenShipment,
 	return &o, nil
 }
 
+// OpenShipmentsByIDs are shipments as the escalation run sees them, by id
+// (those of ids that exist): what a list page needs to say each letter's
+// next step, read by primary key for the page's letters only.
+func (s *Store) OpenShipmentsByIDs(ctx context.Context, ids []string) (map[string]OpenShipment, error) {
+	out := make(map[string]OpenShipment, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []OpenShipment
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+openShipmentColumns+openShipmentFrom+` WHERE s.id = ANY($1::uuid[])`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("get %d shipments' escalation facts: %w", len(ids), err)
+	}
+	for _, o := range rows {
+		out[o.ID] = o
+	}
+	return out, nil
+}
+
 // Decision is one escalation step decided for one shipment, to be recorded.
 type Decision struct {
 	ShipmentID string

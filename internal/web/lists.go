@@ -88,8 +88,11 @@ type listData struct {
 	// has more than those (a next page). The list counts no further: a
 	// COUNT over a filter at 1,000,000 letters would read every letter it
 	// selects, where a page reads one page of them.
-	Total        int
-	More         bool
+	Total int
+	More  bool
+	// Next is each letter's next step by id (nextSteps), nil without the
+	// policies.
+	Next         map[string]*NextStep
 	fieldProblem // a refused filter: the form as filled in, no list
 }
 
@@ -121,6 +124,10 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: opts}
+	if d.Next, err = s.nextSteps(r.Context(), page.Rows); err != nil {
+		s.internalError(w, r, "list's next steps", err)
+		return
+	}
 	if f.RecipientRow != 0 && f.Cursor == "" && len(page.Rows) > 0 && page.Rows[0].RecipientKind == model.RecipientOrg {
 		if d.Reminders, err = s.store.RecipientReminders(r.Context(), f.RecipientRow, p.Scope(), orgRemindersShown); err != nil {
 			s.internalError(w, r, "list reminders", err)

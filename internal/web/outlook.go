@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/escalate"
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -73,14 +74,19 @@ func (s *Server) outlook(ctx context.Context, id string) (*Outlook, error) {
 	case err != nil:
 		return nil, fmt.Errorf("read the shipment's escalation facts: %w", err)
 	}
-	now := s.now()
-	o, err := escalate.OutlookOf(s.policies, *sh, now)
+	return s.outlookOf(*sh, s.now()), nil
+}
+
+// outlookOf is the outlook of sh as of now (escalate.OutlookOf): nil when
+// it cannot be said (logged).
+func (s *Server) outlookOf(sh store.OpenShipment, now time.Time) *Outlook {
+	o, err := escalate.OutlookOf(s.policies, sh, now)
 	switch {
 	case errors.Is(err, policy.ErrNoPolicy):
-		return &Outlook{AsOf: now.UTC(), Steps: []OutlookStep{}, Why: whyNoPolicy}, nil
+		return &Outlook{AsOf: now.UTC(), Steps: []OutlookStep{}, Why: whyNoPolicy}
 	case err != nil:
-		s.log.Error("cannot explain a shipment's escalation", "shipment", id, "error", err)
-		return nil, nil
+		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
+		return nil
 	}
 	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why}
 	switch {
@@ -96,6 +102,50 @@ func (s *Server) outlook(ctx context.Context, id string) (*Outlook, error) {
 				RequiresApproval: o.Policy.PrintNeedsApproval(o.Why == escalate.WhyCatchUp)}
 		}
 		out.Steps = append(out.Steps, step)
+	}
+	return out
+}
+
+// NextStep is a letter's next step as a list shows it: what (reminder N,
+// print, or manual: the print that is the sending unit's manual handling
+// through Digital Post's physical post) and when it comes due.
+type NextStep struct {
+	Step string // reminder, print, manual
+	N    int
+	Due  time.Time
+}
+
+// nextSteps are the next steps of a list page's letters by id, from the
+// same outlook their evidence pages show (outlookOf): nil without the
+// policies (WithPolicies); a letter without a step to come has none. One
+// read by primary key for the page's letters; the rule itself is pure.
+func (s *Server) nextSteps(ctx context.Context, rows []store.ListRow) (map[string]*NextStep, error) {
+	if s.policies == nil {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if model.Escalates(r.State, r.Stage) { // the others have no step to come (escalate.Explain)
+			ids = append(ids, r.ID)
+		}
+	}
+	shs, err := s.store.OpenShipmentsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make(map[string]*NextStep, len(shs))
+	for id, sh := range shs {
+		o := s.outlookOf(sh, now)
+		if o == nil || len(o.Steps) == 0 {
+			continue
+		}
+		first := o.Steps[0]
+		n := &NextStep{Step: first.Step, N: first.N, Due: first.Due}
+		if first.Via == policy.PrintViaDigitalPost {
+			n.Step = "manual"
+		}
+		out[id] = n
 	}
 	return out, nil
 }

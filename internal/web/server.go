@@ -35,6 +35,7 @@ type ShipmentStore interface {
 	EventsBefore(ctx context.Context, shipmentID, cursor string, limit int) (*store.EventPage, error)
 	ProofEvents(ctx context.Context, shipmentID string) ([]store.Event, error)
 	OpenShipmentByID(ctx context.Context, id string) (*store.OpenShipment, error)
+	OpenShipmentsByIDs(ctx context.Context, ids []string) (map[string]store.OpenShipment, error)
 	Shipments(ctx context.Context, f store.ListFilter) (*store.Page, error)
 }
 

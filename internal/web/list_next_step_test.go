@@ -1,0 +1,71 @@
+package web_test
+
+import (
+	"html"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/calendar"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+	"postvakt/internal/web"
+)
+
+// nextStepCells are a list page's "next step" cells by the letter's id.
+func nextStepCells(page string) map[string]string {
+	out := map[string]string{}
+	re := regexp.MustCompile(`(?s)<td class="next-step">(.*?)</td><td><a class="evidence" href="/shipments/([^"]+)"`)
+	for _, m := range re.FindAllStringSubmatch(page, -1) {
+		out[m[2]] = strings.TrimSpace(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(html.UnescapeString(m[1]), ""))
+	}
+	return out
+}
+
+// TestListShowsNextStep: with the shipped policies, a list page says each
+// waiting letter's next step and the date it comes due, the first step of
+// the outlook its evidence page and the API give (reminder 1 of the
+// unopened SvarUt letter, due Wednesday 2026-11-25; a Danish letter to a
+// citizen goes to the unit's manual handling through Digital Post's
+// physical post, on the date its outlook says); an opened letter has none.
+// Without policies the column stays empty, as the evidence page says
+// nothing then.
+func TestListShowsNextStep(t *testing.T) {
+	e := newEnvWith(t, web.WithPolicies(shippedPolicies(t)))
+	waiting, opened := outlookLetters(t, e)
+	got, _, err := e.st.Register(t.Context(), []model.NewShipment{{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-000000000009",
+		SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: "person", RecipientID: "0101801234", Title: "Afgørelse",
+		Confidential: true, Class: "fortrolig", SentAt: time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)}}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dk := got[0]
+	tok := e.token("compliance", "964338531", "")
+	_, body := e.do("GET", "/api/v1/shipments/"+dk.ID, tok, "")
+	steps, _ := body["outlook"].(map[string]any)["steps"].([]any)
+	if len(steps) == 0 || steps[0].(map[string]any)["via"] != "digitalpost" {
+		t.Fatalf("the Danish letter's outlook: %v, want print via digitalpost first", body["outlook"])
+	}
+	due, _ := time.Parse(time.RFC3339, steps[0].(map[string]any)["due"].(string))
+	dkDue := due.In(calendar.Oslo).Format("2006-01-02")
+
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	_, page := b.get("/list?list=all")
+	cells := nextStepCells(page)
+	for id, want := range map[string]string{waiting.ID: "reminder 1 2026-11-25", opened.ID: "", dk.ID: "manual handling " + dkDue} {
+		if got, ok := cells[id]; !ok || got != want {
+			t.Errorf("next step of %s: %q (shown %v), want %q", id, got, ok, want)
+		}
+	}
+	if !strings.Contains(page, ">Next step</th>") {
+		t.Error("the list has no Next step column")
+	}
+
+	plain := newEnv(t)
+	w, _ := outlookLetters(t, plain)
+	_, page = plain.loggedIn("kari", "compliance", "964338531", "").get("/list?list=all")
+	if c, ok := nextStepCells(page)[w.ID]; !ok || c != "" {
+		t.Errorf("without policies the next step is %q (shown %v), want an empty cell", c, ok)
+	}
+}
