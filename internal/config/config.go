@@ -161,7 +161,7 @@ func read(r *Reader) Config {
 			Audience: r.String("POSTVAKT_MASKINPORTEN_AUDIENCE", "", "grant audience; default scheme://host/ of the token URL"),
 		},
 		Altinn: Altinn{
-			ExchangeURL: r.URL("POSTVAKT_ALTINN_EXCHANGE_URL", "Altinn root whose token exchange turns a Maskinporten token into an Altinn token; unset = send the Maskinporten token"),
+			ExchangeURL: r.URL("POSTVAKT_ALTINN_EXCHANGE_URL", "Altinn root whose token exchange turns a Maskinporten token into an Altinn token; needed with POSTVAKT_NOTIFICATIONS_URL or POSTVAKT_PROFILE_URL (they take Altinn tokens only); unset = send the Maskinporten token (Correspondence takes it)"),
 			ResourceID:  r.String("POSTVAKT_ALTINN_RESOURCE_ID", "", "correspondence resource id: discovery, and the access the reminders' Notifications orders name"),
 			ProfileURL: r.URL("POSTVAKT_PROFILE_URL", "Altinn Profile API base (e.g. https://platform.altinn.no/profile/api/v1): addresses of organisations "+
 				"without imported ones (cached 24h); unset = contacts table only. Its token has the scope altinn:profile/correspondence.notificationsettings.read"),
@@ -232,6 +232,15 @@ func (c *Config) validate(r *Reader) {
 	}
 	if len(c.Health.Emails) > 0 && c.SMTP.Addr == "" {
 		r.Failf("POSTVAKT_ALERT_EMAIL", "is set, so POSTVAKT_SMTP_ADDR (the SMTP relay alerts go through) is needed too")
+	}
+	// Altinn Notifications and Profile take Altinn tokens only (one scheme
+	// that checks Altinn's signing keys, testdata/specs/README.md): a
+	// Maskinporten token sent as it is would be refused with a 401 on
+	// every reminder order and address lookup.
+	for _, u := range []struct{ key, url string }{{"POSTVAKT_NOTIFICATIONS_URL", c.Altinn.NotificationsURL}, {"POSTVAKT_PROFILE_URL", c.Altinn.ProfileURL}} {
+		if u.url != "" && c.Altinn.ExchangeURL == "" {
+			r.Failf(u.key, "is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too: the API takes Altinn tokens only, not Maskinporten's")
+		}
 	}
 	if c.CVR.URL != "" && (c.CVR.User == "" || c.CVR.Password == "") {
 		r.Failf("POSTVAKT_CVR_URL", "is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD (or _FILE) are needed too")

@@ -18,9 +18,10 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := Load(lookup(map[string]string{
-		"POSTVAKT_SMTP_PASSWORD_FILE": secretFile,
-		"POSTVAKT_PRINT_API_KEY":      "direct",
-		"POSTVAKT_PROFILE_URL":        "https://platform.example/profile/api/v1/",
+		"POSTVAKT_SMTP_PASSWORD_FILE":  secretFile,
+		"POSTVAKT_PRINT_API_KEY":       "direct",
+		"POSTVAKT_PROFILE_URL":         "https://platform.example/profile/api/v1/",
+		"POSTVAKT_ALTINN_EXCHANGE_URL": "https://platform.example",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +97,12 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"POSTVAKT_SMTP_PASSWORD_FILE": "/nonexistent/pw"}, `POSTVAKT_SMTP_PASSWORD_FILE: cannot read the secret`},
 		{map[string]string{"POSTVAKT_MASKINPORTEN_URL": "https://mp.example/token"}, `POSTVAKT_MASKINPORTEN_URL: is set, so POSTVAKT_MASKINPORTEN_CLIENT_ID`},
 		{map[string]string{"POSTVAKT_PRINT_URL": "https://print.example"}, `POSTVAKT_PRINT_URL: is set, so POSTVAKT_REGISTER_URL`},
+		// Notifications and Profile take Altinn tokens only: without the
+		// exchange every order and lookup would be refused.
+		{map[string]string{"POSTVAKT_NOTIFICATIONS_URL": "https://platform.example/notifications/api/v1"},
+			`POSTVAKT_NOTIFICATIONS_URL: is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too`},
+		{map[string]string{"POSTVAKT_PROFILE_URL": "https://platform.example/profile/api/v1"},
+			`POSTVAKT_PROFILE_URL: is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too`},
 		{map[string]string{"POSTVAKT_CVR_URL": "http://distribution.virk.dk/cvr-permanent", "POSTVAKT_CVR_USER": "u"},
 			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
 		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},

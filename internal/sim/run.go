@@ -40,6 +40,9 @@ func (s *Sim) Env(baseURL string) []string {
 		"POSTVAKT_PRINT_URL=" + baseURL + "/print",
 		"POSTVAKT_NOTIFICATIONS_URL=" + baseURL + "/notifications/api/v1",
 		"POSTVAKT_PROFILE_URL=" + baseURL + "/profile/api/v1",
+		// Notifications and Profile take Altinn tokens only, as in
+		// production: postvakt exchanges its Maskinporten tokens here.
+		"POSTVAKT_ALTINN_EXCHANGE_URL=" + baseURL,
 	}
 	if s.dp != nil {
 		lines = append(lines,
