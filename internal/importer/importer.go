@@ -104,6 +104,13 @@ type Options struct {
 	MaxErrs int
 	// MaxLine bounds a line's length in bytes (default DefaultMaxLine).
 	MaxLine int
+	// Scope is whose letters the importer may register: a row of another
+	// sender organisation (Scope.SenderOrg set) or another sending unit
+	// (Scope.SenderUnit set) is a problem of its line, and so, with a unit,
+	// is a row naming a letter registered for another unit, as the API
+	// refuses them to a scoped token. The zero Scope takes any row (the
+	// CLI).
+	Scope store.Scope
 }
 
 // Import reads CSV from r and registers every row, or nothing. Every
@@ -209,6 +216,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			continue
 		}
 		ns, errs := parseRow(rec, idx, opt.Now, opt.System)
+		errs = append(errs, outside(ns, opt.Scope)...)
 		for _, e := range errs {
 			if strings.HasPrefix(e.Message, "not valid UTF-8") && encoding == EncodingUTF8 {
 				e.Message += "; if the file was saved as Windows-1252 (Excel's \"CSV (comma delimited)\"), import it with --encoding windows-1252"
@@ -241,6 +249,21 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	// One of the same organisation's filed under another unit (a
 	// back-fill's discover, an earlier import) stays as it is, already
 	// registered.
+	if opt.Scope.SenderUnit != "" {
+		// A unit must not reach another unit's letter by naming it: as
+		// "already registered" it would learn that the letter exists.
+		foreign, err := tx.Foreign(ctx, opt.MaxErrs, true)
+		if err != nil {
+			return res, err
+		}
+		if len(foreign) > 0 {
+			for _, f := range foreign {
+				add(RowError{Line: int(lines[f.Ord]), Column: "channel_id", Message: model.Quote(f.ChannelID) +
+					" is already registered for another sender organisation or unit: not your unit's letter"})
+			}
+			return res, &InvalidError{Rows: problems, More: foreign[0].Of - len(foreign)}
+		}
+	}
 	contra, err := tx.Contradictions(ctx, opt.MaxErrs)
 	if err != nil {
 		return res, err
@@ -260,6 +283,22 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	res.Stored = StoredAll
 	res.Created = created
 	return res, nil
+}
+
+// outside lists a row's problems with scope: a sender organisation or a
+// sending unit other than the scope's (an empty value is the validator's
+// problem, not a second one here).
+func outside(ns model.NewShipment, scope store.Scope) []model.FieldError {
+	var errs []model.FieldError
+	if scope.SenderOrg != "" && ns.SenderOrg != "" && ns.SenderOrg != scope.SenderOrg {
+		errs = append(errs, model.FieldError{Field: "sender_org", Message: fmt.Sprintf(
+			"%s is not your sender organisation: you may import only %s's letters", model.Quote(ns.SenderOrg), scope.SenderOrg)})
+	}
+	if scope.SenderUnit != "" && ns.SenderUnit != "" && ns.SenderUnit != scope.SenderUnit {
+		errs = append(errs, model.FieldError{Field: "sender_unit", Message: fmt.Sprintf(
+			"%s is not your sending unit: you may import only %s's letters", model.Quote(ns.SenderUnit), model.Quote(scope.SenderUnit))})
+	}
+	return errs
 }
 
 // contradiction is the problem of a line that names a stored letter with

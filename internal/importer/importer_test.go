@@ -215,3 +215,45 @@ func TestImportRefusesAnotherSendersLetter(t *testing.T) {
 		t.Errorf("the same letter again: %+v %v", res, err)
 	}
 }
+
+// TestImportScope: with a scope (the web UI's import for a scoped user),
+// a row of another sender organisation or, for a unit, of another sending
+// unit is a problem of its line naming the column, and nothing is stored;
+// a unit's row naming a letter registered for another unit of its
+// organisation is one too (the CLI, without a scope, counts it as
+// registered). Rows of the scope import as without one.
+func TestImportScope(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if _, err := importer.Import(ctx, st, strings.NewReader(header+row(1)), importer.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	org := store.Scope{SenderOrg: "964338531"}
+	unit := store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}
+	nav := func(i int) string { return strings.Replace(row(i), "Barnevernstjenesten", "NAV", 1) }
+	for _, c := range []struct {
+		name  string
+		scope store.Scope
+		file  string
+		want  string
+	}{
+		{"another organisation", org, header + row(2) + strings.Replace(row(3), "964338531", "974760673", 1),
+			`line 3, column sender_org: "974760673" is not your sender organisation`},
+		{"another unit", unit, header + nav(2) + row(3),
+			`line 3, column sender_unit: "Barnevernstjenesten" is not your sending unit: you may import only "NAV"'s letters`},
+		{"another unit's letter", unit, header + nav(2) + nav(1),
+			`line 3, column channel_id: "00000000-0000-4000-8000-000000000001" is already registered for another sender organisation or unit`},
+	} {
+		_, err := importer.Import(ctx, st, strings.NewReader(c.file), importer.Options{Now: now, Scope: c.scope})
+		var inv *importer.InvalidError
+		if !errors.As(err, &inv) || len(inv.Rows) != 1 || !strings.Contains(inv.Rows[0].Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	if n := count(t, st); n != 1 {
+		t.Fatalf("%d letters stored, want only the first import's", n)
+	}
+	if res, err := importer.Import(ctx, st, strings.NewReader(header+nav(4)+nav(5)), importer.Options{Now: now, Scope: unit}); err != nil || res.Created != 2 {
+		t.Fatalf("the unit's own rows: %+v %v", res, err)
+	}
+}

@@ -81,6 +81,11 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 	refuse := func(line int, cause error, format string, args ...any) (Input, error) {
 		return Input{}, &FileError{Line: line, Message: fmt.Sprintf(format, args...), Err: cause}
 	}
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
+		// An .xlsx is a ZIP archive, an .xls an OLE file: read as text,
+		// their bytes would be a wall of problems about control characters.
+		return refuse(1, nil, `the file is an Excel workbook (or another binary file), not CSV; in Excel, save it as "CSV UTF-8 (comma delimited)" and import that`)
+	}
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
 		return refuse(1, nil, `the file is UTF-16 (Excel's "Unicode text"); save it as "CSV UTF-8 (comma delimited)" and import that`)
 	}
