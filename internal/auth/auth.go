@@ -45,17 +45,21 @@ const (
 	// and the health rules' to: name (a person's, maybe); without it the
 	// rules page counts them.
 	ViewRuleAddresses Permission = "view_rule_addresses"
+	ImportLetters     Permission = "import_letters" // register letters from a CSV file in the UI (in scope: a unit its own)
 )
 
 // grants is the whole access matrix in one place.
 var grants = map[string][]Permission{
 	RoleAdmin: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, ViewOperations, ManageUsers, Settle, ResolveManual, ViewAlerts,
-		ViewRules, ViewRuleAddresses},
-	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ResolveManual, ViewAlerts, ViewRules, ViewRuleAddresses},
+		ViewRules, ViewRuleAddresses, ImportLetters},
+	RoleCompliance: {ViewShipments, RecordFollowUp, ApprovePrint, ViewAudit, Settle, ResolveManual, ViewAlerts, ViewRules, ViewRuleAddresses,
+		ImportLetters},
 	// A unit resolves its own letters' manual cases: the Danish policies'
 	// physical post (reason physical_post) is the unit's to order, and
-	// their escalation.to tells the unit.
-	RoleUnit:       {ViewShipments, RecordFollowUp, ResolveManual, ViewRules},
+	// their escalation.to tells the unit. It imports its own letters, as
+	// its token registers them through the API (the scope decides which:
+	// Principal.Scope).
+	RoleUnit:       {ViewShipments, RecordFollowUp, ResolveManual, ViewRules, ImportLetters},
 	RoleOperations: {ViewOperations, ViewAlerts, ViewRules},
 }
 

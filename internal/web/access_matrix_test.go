@@ -235,6 +235,8 @@ func TestEveryRouteRefusesOtherRoles(t *testing.T) {
 		{"POST", "/admin/tokens", false, []string{A}},
 		{"POST", "/admin/tokens/1/revoke", false, []string{A}},
 		{"GET", "/preview", false, []string{A, C, U}},
+		{"GET", "/import", false, []string{A, C, U}},
+		{"POST", "/import", false, []string{A, C, U}},
 		{"GET", "/admin/units", false, []string{A}},
 		{"POST", "/admin/units/import", false, []string{A}},
 		{"POST", "/admin/units/1", false, []string{A}},

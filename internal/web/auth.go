@@ -171,16 +171,22 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		ctx := context.WithValue(r.Context(), principalKey{}, rq)
 		r = r.WithContext(ctx)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			// A form (the units CSV the largest) is small: a larger body is
-			// refused, and one parsed as multipart here, on this copy of
-			// the request, is cleaned up here too (net/http removes only
-			// the original's temporary files).
-			r.Body = http.MaxBytesReader(w, r.Body, maxUIForm)
+			// A form is small (formLimit): a larger body is refused, with
+			// a page saying so, and one parsed as multipart here, on this
+			// copy of the request, is cleaned up here too (net/http
+			// removes only the original's temporary files).
+			limit, tooLarge := formLimit(r)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			defer func() {
 				if r.MultipartForm != nil {
 					r.MultipartForm.RemoveAll()
 				}
 			}()
+			if errors.As(parseForm(r), new(*http.MaxBytesError)) {
+				s.log.Info("form body too large", "actor", rq.Actor(), "path", shownPath(r), "limit", limit)
+				s.renderError(w, r, http.StatusRequestEntityTooLarge, tooLarge, "MiB", limit>>20)
+				return
+			}
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash != nil {
 			if !auth.Equal(r.PostFormValue("csrf"), rq.csrf) {
@@ -202,6 +208,30 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 
 // maxUIForm bounds the body of a UI form post.
 const maxUIForm = 8 << 20
+
+// formLimit is the most a UI form's body may hold, and the catalogue key
+// of what a larger one is told: maxUIForm, or for the letters import's
+// file maxImportForm.
+func formLimit(r *http.Request) (int64, string) {
+	if r.Pattern == "POST /import" {
+		return maxImportForm, "import.err_too_large"
+	}
+	return maxUIForm, "err.form_too_large"
+}
+
+// parseForm reads a form's body, URL-encoded or multipart (its files on
+// disk past 32 MiB, as Request.FormValue would), so that what stopped it
+// is known: a body over its limit is a *http.MaxBytesError. A body that
+// is not a form (or not a well-formed one) is left to the CSRF check.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return err
+	}
+	return nil
+}
 
 // forbidden logs and audits a refused request.
 func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {

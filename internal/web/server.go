@@ -37,6 +37,9 @@ type ShipmentStore interface {
 	OpenShipmentByID(ctx context.Context, id string) (*store.OpenShipment, error)
 	OpenShipmentsByIDs(ctx context.Context, ids []string) (map[string]store.OpenShipment, error)
 	Shipments(ctx context.Context, f store.ListFilter) (*store.Page, error)
+	// BeginRegistration opens the CSV import's transaction
+	// (importer.Registrar).
+	BeginRegistration(ctx context.Context) (*store.Registration, error)
 }
 
 // AccessStore looks up who a request acts as.
@@ -285,6 +288,8 @@ func (s *Server) routes() {
 	m.Handle("GET /settings", s.ui(s.settingsPage, ""))
 	m.Handle("POST /settings", s.ui(s.saveSettings, ""))
 	m.Handle("GET /preview", s.ui(s.previewPage, auth.ViewShipments))
+	m.Handle("GET /import", s.ui(s.importPage, auth.ImportLetters))
+	m.Handle("POST /import", s.ui(s.importLetters, auth.ImportLetters))
 	m.Handle("GET /admin/units", s.ui(s.unitsPage, auth.ManageUsers))
 	m.Handle("POST /admin/units/import", s.ui(s.importUnits, auth.ManageUsers))
 	m.Handle("POST /admin/units/{id}", s.ui(s.setUnit, auth.ManageUsers))

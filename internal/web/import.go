@@ -1,0 +1,108 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/importer"
+)
+
+// maxImportForm bounds the body of the letters import's form (the CSV file
+// and the CSRF token): some 150,000 letters, stored in seconds, well within
+// a request's statement timeout. A larger file is for `postvakt import`.
+const maxImportForm = 32 << 20
+
+// maxImportProblems is how many problems of a refused file the page lists;
+// the importer counts the rest.
+const maxImportProblems = 100
+
+// importData is the letters import page: the form, and what the last
+// upload did (Done) or why nothing was imported (the problem, tied to the
+// file field, and the file's problems by line).
+type importData struct {
+	Done     *importDone
+	Problems []string // the file's problems, by line, in the reader's language
+	More     int      // problems not listed
+	MaxMiB   int
+	Columns  string // the header a file must have
+	Optional string // the columns it may add
+	fieldProblem
+}
+
+// importDone is what an upload registered, as `postvakt import` says it.
+type importDone struct {
+	Rows, Created, Known    int
+	Windows1252, Semicolons bool
+}
+
+// importPage shows the letters import's form.
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
+	s.renderImport(w, r, http.StatusOK, importData{})
+}
+
+func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, d importData) {
+	d.MaxMiB = maxImportForm >> 20
+	d.Columns = strings.Join(importer.Columns, ",")
+	d.Optional = strings.Join(importer.Optional, ",")
+	s.render(w, r, status, "import", "title.import", d)
+}
+
+// importLetters registers the letters of an uploaded CSV file with
+// importer.Import, as `postvakt import` does: all or nothing, a letter
+// registered before skipped. The user's scope bounds the rows (a scoped
+// officer's organisation, a unit's own unit: importer.Options.Scope); a
+// row without a sender_system is the user's (senderSystem), as a token's
+// are through the API. Audited with the counts, never a title.
+func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
+	p, l := principal(r.Context()), s.loc(r)
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		s.renderImport(w, r, http.StatusBadRequest, importData{fieldProblem: fieldProblem{
+			Problem: l.T("import.err_no_file"), ProblemField: "file"}})
+		return
+	}
+	defer f.Close()
+	res, err := importer.Import(r.Context(), s.store, f, importer.Options{Actor: p.Actor(), System: senderSystem(p),
+		Now: s.now(), MaxErrs: maxImportProblems, Scope: p.Scope()})
+	var inv *importer.InvalidError
+	if errors.As(err, &inv) {
+		n := len(inv.Rows) + inv.More
+		s.log.Info("letters import refused", "actor", p.Actor(), "rows", res.Rows, "problems", n)
+		s.audit(r.Context(), "letters_import", "letters", fmt.Sprintf("refused: %d problem(s) in %d rows; nothing imported", n, res.Rows))
+		d := importData{More: inv.More, fieldProblem: fieldProblem{
+			Problem: l.T("import.err_refused", "Count", n), ProblemField: "file"}}
+		for _, pr := range inv.Rows {
+			d.Problems = append(d.Problems, importProblem(l, pr))
+		}
+		s.renderImport(w, r, http.StatusBadRequest, d)
+		return
+	}
+	if err != nil && res.Stored == importer.StoredUnknown {
+		s.log.Error("letters import: whether the rows were stored is unknown", "actor", p.Actor(), "rows", res.Rows, "error", err)
+		s.audit(r.Context(), "letters_import", "letters", fmt.Sprintf("%d rows; whether they were stored is unknown", res.Rows))
+		s.renderError(w, r, http.StatusServiceUnavailable, "import.err_unknown")
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, "import letters", err)
+		return
+	}
+	known := res.Rows - res.Created
+	s.log.Info("letters imported", "actor", p.Actor(), "rows", res.Rows, "new", res.Created)
+	s.audit(r.Context(), "letters_import", "letters", fmt.Sprintf("%d rows: %d new, %d already registered", res.Rows, res.Created, known))
+	s.renderImport(w, r, http.StatusOK, importData{Done: &importDone{Rows: res.Rows, Created: res.Created, Known: known,
+		Windows1252: res.Encoding == importer.EncodingWindows1252, Semicolons: res.Separator == ';'}})
+}
+
+// importProblem is one problem of a letters file, its line and column in
+// l's language (the problem itself is the importer's, in English, as
+// `postvakt import` prints it).
+func importProblem(l *i18n.Localizer, pr importer.RowError) string {
+	if pr.Column == "" {
+		return l.T("import.problem_line", "Line", pr.Line, "Message", pr.Message)
+	}
+	return l.T("import.problem", "Line", pr.Line, "Column", pr.Column, "Message", pr.Message)
+}
