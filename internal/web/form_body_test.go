@@ -5,8 +5,10 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,3 +52,17 @@ func TestMultipartBodyLeavesNoTempFiles(t *testing.T) {
 type zeroReader struct{}
 
 func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// A form over the UI's limit (8 MiB) is answered 413 with a page saying
+// so in the reader's language, nothing done; it was a 403 saying the form
+// had expired (the CSRF token in it went unread).
+func TestFormOverLimitSaysSo(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn("anna", "compliance", "", "")
+	_, page := b.get("/settings")
+	form := url.Values{"csrf": {csrf(page)}, "lang": {"nb"}, "pad": {strings.Repeat("x", 9<<20)}}
+	code, body := b.doIn("da-DK", "POST", "/settings", form)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "Formularen er større end 8 MiB og blev ikke sendt: intet blev gemt.") {
+		t.Errorf("a 9 MiB form: %d, want 413 saying so:\n%.1500s", code, body)
+	}
+}

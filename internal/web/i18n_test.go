@@ -48,7 +48,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/users", "/admin/tokens",
 		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login",
 		"/alerts", fmt.Sprintf("/alerts/%d", alert.ID), "/incidents", "/incidents?from=2026-01-01&to=2026-12-31", "/alerts/999999",
-		"/preview", "/admin/units", "/rules", "/list?state=bogus", "/export?format=pdf", "/incidents?from=2026-13-01&to=2026-12-31"}
+		"/preview", "/admin/units", "/rules", "/import", "/list?state=bogus", "/export?format=pdf", "/incidents?from=2026-13-01&to=2026-12-31"}
 	// Pages added after the catalogues, and errors that were English
 	// whatever the language: what they say now.
 	translated := map[string][]string{
@@ -60,6 +60,8 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		"da /rules":             {"Gældende regler", "Eskaleringsregelsæt", "Sundhedsregler", "Første påmindelse efter 2 arbejdsdage uåbnet (Norge)"},
 		"nb /admin/units":       {"Avsenderenheter", "Enhetens adresse", `placeholder="leder@…"`, "Lagre", "Importer"},
 		"da /admin/units":       {"Afsenderenheder", "Lederens adresse", "Importér"},
+		"nb /import":            {"Importer brev", "Filens overskriftslinje:", "høyst 16 MiB"},
+		"da /import":            {"Importér breve", "Filens overskriftslinje:", "højst 16 MiB"},
 		"da /list?state=bogus":  {`Status: &#34;bogus&#34; er ikke et af valgene.`},
 		"nb /export?format=pdf": {`ukjent format &#34;pdf&#34; (csv, xlsx eller json)`},
 		"da /incidents?from=2026-13-01&to=2026-12-31": {`Sendt fra: &#34;2026-13-01&#34; er hverken en dato (ÅÅÅÅ-MM-DD)`},

@@ -11,9 +11,12 @@ import (
 )
 
 // maxImportForm bounds the body of the letters import's form (the CSV file
-// and the CSRF token): some 150,000 letters, stored in seconds, well within
-// a request's statement timeout. A larger file is for `postvakt import`.
-const maxImportForm = 32 << 20
+// and the CSRF token): some 100,000 letters, stored within a request's
+// statement timeout (POSTVAKT_STATEMENT_TIMEOUT, 1 minute by default) with
+// room to spare: 36 s in all on a loaded 2-core machine (load 13), the
+// longest part the set-based insert. A larger file is for `postvakt
+// import`, whose connection has no statement timeout.
+const maxImportForm = 16 << 20
 
 // maxImportProblems is how many problems of a refused file the page lists;
 // the importer counts the rest.

@@ -94,6 +94,20 @@ func TestImportLettersInUI(t *testing.T) {
 	if n := e.letters(); n != 3 {
 		t.Fatalf("%d letters after the second upload, want 3", n)
 	}
+	// Excel's CSV on Norwegian Windows: Windows-1252, semicolons. The page
+	// says how it was read, as the CLI does.
+	excel := strings.ReplaceAll(importHeader+importRow(4, "Bærum"), ",", ";")
+	excel = strings.Replace(excel, `"Vedtak; nr 4"`, "Vedtak", 1)
+	code, page = b.uploadLetters("en", csrf(page), []byte(strings.ReplaceAll(excel, "æ", "\xe6")))
+	if code != http.StatusOK || !strings.Contains(page, "Imported 1 row (new letters: 1, already registered: 0).") ||
+		!strings.Contains(page, "it was read as Windows-1252") || !strings.Contains(page, "separated by semicolons") {
+		t.Fatalf("Excel's CSV: %d, want 200 saying how it was read:\n%.3000s", code, page)
+	}
+	var unit string
+	if err := e.st.DB().Get(&unit, `SELECT u.name FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id
+		WHERE s.channel_id = '00000000-0000-4000-8000-000000000004'`); err != nil || unit != "Bærum" {
+		t.Errorf("unit %q %v, want Bærum", unit, err)
+	}
 	if !e.audited("user:officer", "letters_import", "letters") {
 		t.Error("the import is not in the audit log")
 	}
@@ -225,7 +239,7 @@ func TestImportLettersRefusesWhatIsNotAFile(t *testing.T) {
 		{"not text", []byte("\x81\x8d\x00\x9d\xff garbled"), http.StatusBadRequest, "line 1: the file is neither UTF-8 nor Windows-1252"},
 		{"a workbook", []byte("PK\x03\x04\x14\x00\x06\x00[Content_Types].xml"), http.StatusBadRequest, "line 1: the file is an Excel workbook"},
 		{"empty", nil, http.StatusBadRequest, "line 1: empty file"},
-		{"too large", bytes.Repeat([]byte("x"), 33<<20), http.StatusRequestEntityTooLarge, "The file is larger than 32 MiB and was not imported."},
+		{"too large", bytes.Repeat([]byte("x"), 17<<20), http.StatusRequestEntityTooLarge, "The file is larger than 16 MiB and was not imported."},
 	} {
 		code, page := b.uploadLetters("en", tok, c.file)
 		if code != c.code || !strings.Contains(page, c.want) {
