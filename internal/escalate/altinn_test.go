@@ -18,23 +18,31 @@ import (
 )
 
 // altinnSim is the simulator over HTTP (manual clock) with the request
-// bodies it received and a Maskinporten token source against it.
+// bodies it received and a Maskinporten client against it whose Altinn
+// tokens come from its exchange, as production's do (Notifications and
+// Profile take Altinn tokens only).
 type altinnSim struct {
 	*simtest.Server
-	tokens remind.TokenSource
+	tokens *maskinporten.Tokens
 }
 
 func newAltinnSim(t *testing.T) *altinnSim {
 	t.Helper()
 	a := &altinnSim{Server: simtest.Demo(t, simtest.Options{Seed: 5, Start: monday, KeepBodies: true})}
 	keyFile, _ := simtest.ClientKey(t)
-	var err error
-	if a.tokens, err = maskinporten.New(maskinporten.Config{TokenURL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
-		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: remind.NotificationsScope + " " + remind.ProfileScope},
-		client(t, "")); err != nil {
-		t.Fatal(err)
-	}
+	a.tokens = maskinporten.NewTokens(maskinporten.Client{URL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
+		Audience: a.Sim.Options().Audience, KeyFile: keyFile, ExchangeURL: a.URL}, slog.New(slog.DiscardHandler), nil)
 	return a
+}
+
+// altinn returns the source of Altinn tokens with scope (exchanged).
+func (a *altinnSim) altinn(t *testing.T, scope string) remind.TokenSource {
+	t.Helper()
+	src, err := a.tokens.Altinn(scope)
+	if err != nil || src == nil {
+		t.Fatalf("altinn token source for %s: %v %v", scope, src, err)
+	}
+	return src
 }
 
 func client(t *testing.T, base string) *httpclient.Client {
@@ -51,9 +59,9 @@ func client(t *testing.T, base string) *httpclient.Client {
 // orders to the harness's escalator.
 func (h *harness) wire(a *altinnSim, profileURL string) {
 	r := h.reminder(h.mp.SMTPAddr)
-	r.Orders = &remind.Orders{Log: h.st, Notifier: &remind.Notifier{HTTP: client(h.t, a.URL+"/notifications/api/v1"), Tokens: a.tokens}}
+	r.Orders = &remind.Orders{Log: h.st, Notifier: &remind.Notifier{HTTP: client(h.t, a.URL+"/notifications/api/v1"), Tokens: a.altinn(h.t, remind.NotificationsScope)}}
 	h.esc.Remind = r
-	h.esc.Addresses = &remind.Resolver{Book: h.st, Profile: &remind.Profile{HTTP: client(h.t, profileURL), Tokens: a.tokens},
+	h.esc.Addresses = &remind.Resolver{Book: h.st, Profile: &remind.Profile{HTTP: client(h.t, profileURL), Tokens: a.altinn(h.t, remind.ProfileScope)},
 		Logger: h.logger()}
 	h.esc.LookupBatch = 2
 }
@@ -69,7 +77,7 @@ func simOrgs(t *testing.T, a *altinnSim) (with map[string][]string, without []st
 			without = append(without, o.OrgNr)
 		}
 	}
-	with, err := (&remind.Profile{HTTP: client(t, a.URL+"/profile/api/v1"), Tokens: a.tokens}).Lookup(context.Background(), all)
+	with, err := (&remind.Profile{HTTP: client(t, a.URL+"/profile/api/v1"), Tokens: a.altinn(t, remind.ProfileScope)}).Lookup(context.Background(), all)
 	if err != nil || len(with) < 3 || len(without) < 1 {
 		t.Fatalf("simulator organisations: %d with e-mail, %d without (%v)", len(with), len(without), err)
 	}

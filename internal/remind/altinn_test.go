@@ -21,26 +21,31 @@ import (
 )
 
 // altinnSim is the channel simulator on a loopback server with a manual
-// clock, every request body it received kept, and a Maskinporten token
-// source against its token endpoint.
+// clock, every request body it received kept, and a Maskinporten client
+// against its token endpoint whose Altinn tokens come from its exchange,
+// as production's do (Notifications and Profile take Altinn tokens only).
 type altinnSim struct {
 	*simtest.Server
-	tokens  TokenSource
-	keyFile string // the client key behind tokens, for token sources of other scopes
+	tokens *maskinporten.Tokens
 }
 
 func newAltinnSim(t *testing.T) *altinnSim {
 	t.Helper()
 	a := &altinnSim{Server: simtest.Demo(t, simtest.Options{Seed: 5, Start: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC), KeepBodies: true})}
 	keyFile, _ := simtest.ClientKey(t)
-	src, err := maskinporten.New(maskinporten.Config{TokenURL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
-		Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: NotificationsScope + " " + ProfileScope},
-		a.client(t, ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.tokens, a.keyFile = src, keyFile
+	a.tokens = maskinporten.NewTokens(maskinporten.Client{URL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
+		Audience: a.Sim.Options().Audience, KeyFile: keyFile, ExchangeURL: a.URL}, slog.New(slog.DiscardHandler), nil)
 	return a
+}
+
+// altinn returns the source of Altinn tokens with scope (exchanged).
+func (a *altinnSim) altinn(t *testing.T, scope string) TokenSource {
+	t.Helper()
+	src, err := a.tokens.Altinn(scope)
+	if err != nil || src == nil {
+		t.Fatalf("altinn token source for %s: %v %v", scope, src, err)
+	}
+	return src
 }
 
 func (a *altinnSim) client(t *testing.T, base string) *httpclient.Client {
@@ -54,11 +59,11 @@ func (a *altinnSim) client(t *testing.T, base string) *httpclient.Client {
 }
 
 func (a *altinnSim) profile(t *testing.T) *Profile {
-	return &Profile{HTTP: a.client(t, a.URL+"/profile/api/v1"), Tokens: a.tokens}
+	return &Profile{HTTP: a.client(t, a.URL+"/profile/api/v1"), Tokens: a.altinn(t, ProfileScope)}
 }
 
 func (a *altinnSim) notifier(t *testing.T) *Notifier {
-	return &Notifier{HTTP: a.client(t, a.URL+"/notifications/api/v1"), Tokens: a.tokens}
+	return &Notifier{HTTP: a.client(t, a.URL+"/notifications/api/v1"), Tokens: a.altinn(t, NotificationsScope)}
 }
 
 func TestProfileLookupAgainstSimulator(t *testing.T) {
@@ -175,7 +180,7 @@ func TestOrderRetriedAfterFailure(t *testing.T) {
 	defer down.Close()
 	var logs bytes.Buffer
 	r := newReminder(st, mp.SMTPAddr, &logs)
-	r.Orders = &Orders{Log: st, Notifier: &Notifier{HTTP: a.client(t, down.URL), Tokens: a.tokens}}
+	r.Orders = &Orders{Log: st, Notifier: &Notifier{HTTP: a.client(t, down.URL), Tokens: a.altinn(t, NotificationsScope)}}
 	now := time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC)
 	out, err := r.Deliver(ctx, g, now, false)
 	if err != nil || out.Status != StatusSent || out.OrderErr == nil || out.OrderID != "" {

@@ -5,13 +5,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"postvakt/internal/maskinporten"
 )
 
-// scopedTokens gives the simulator's Maskinporten tokens with first's
-// scopes until a service refuses one (Invalidate), then with second's: a
-// client whose scopes were fixed between two tokens.
+// scopedTokens gives the simulator's Altinn tokens (exchanged) with
+// first's scopes until a service refuses one (Invalidate), then with
+// second's: a client whose scopes were fixed between two tokens.
 type scopedTokens struct {
 	mu            sync.Mutex
 	first, second TokenSource
@@ -37,16 +35,7 @@ func (s *scopedTokens) Invalidate(string) bool {
 
 func (a *altinnSim) scoped(t *testing.T, first, second string) *scopedTokens {
 	t.Helper()
-	keyFile := a.keyFile
-	source := func(scope string) TokenSource {
-		src, err := maskinporten.New(maskinporten.Config{TokenURL: a.URL + "/token", ClientID: a.Sim.Options().ClientID,
-			Audience: a.Sim.Options().Audience, KeyFile: keyFile, Scope: scope}, a.client(t, ""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return src
-	}
-	return &scopedTokens{first: source(first), second: source(second)}
+	return &scopedTokens{first: a.altinn(t, first), second: a.altinn(t, second)}
 }
 
 // Against the simulator, which checks each Altinn API's own scope as the

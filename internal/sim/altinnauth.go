@@ -11,7 +11,10 @@ import (
 // Altinn/altinn-notifications Program.cs and AuthorizationConstants.cs,
 // Altinn/altinn-profile Program.cs and CorrespondenceController.cs; see
 // testdata/specs/README.md). Each is checked with Options.RequireScopes;
-// a token the simulator did not issue, or an expired one, is always 401.
+// a token the simulator did not issue, or an expired one, is always 401,
+// and so is a Maskinporten token at Notifications and Profile, whose one
+// scheme (JwtCookie) takes only tokens signed with Altinn's keys: the
+// exchange's (handleExchange).
 const (
 	scopeCorrespondenceWrite = "altinn:correspondence.write" // a sender's (AuthorizationConstants.SenderScope)
 	scopeCorrespondenceRead  = "altinn:correspondence.read"  // a recipient's (RecipientScope)
@@ -26,6 +29,10 @@ const (
 	apiCorrespondence altinnAPI = iota
 	apiNotifications
 	apiProfile
+	// apiProfileOther is Profile's other endpoints (an organisation's
+	// addresses, the internal lookup): an Altinn token, no scope policy
+	// modelled.
+	apiProfileOther
 )
 
 // idx10205 is Correspondence's answer to a Maskinporten token its Altinn
@@ -38,11 +45,17 @@ const idx10205 = `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.4","
 // authentication and policy do, and returns false when the request may
 // not go on:
 //
-//   - no token it takes: 401 without a body, WWW-Authenticate: Bearer
-//     (the framework's challenge); so too a Maskinporten token of the other
-//     environment (otherEnvironment) at Notifications and Profile;
-//   - at Correspondence, that token: 403 with the IDX10205 ProblemDetails
-//     ("Exchange to Altinn token and try again");
+//   - at Correspondence, no token it takes: 401 without a body,
+//     WWW-Authenticate: Bearer (JwtBearer's challenge);
+//   - at Notifications and Profile, no Altinn token (none, unknown,
+//     expired, or any Maskinporten token, of either environment: it must
+//     go through the exchange first): 401 without a body and without
+//     WWW-Authenticate, the challenge of their JwtCookie handler (it keeps
+//     ASP.NET's default, which sets the status only);
+//   - at Correspondence, a Maskinporten token of the other environment
+//     (otherEnvironment): 403 with the IDX10205 ProblemDetails ("Exchange
+//     to Altinn token and try again"); one of its own environment is taken
+//     (its Maskinporten scheme);
 //   - with RequireScopes, a token whose scopes the policy refuses: 403
 //     without a body (the framework's Forbid). Correspondence
 //     (SenderOrRecipient) takes an Altinn token with
@@ -55,7 +68,11 @@ const idx10205 = `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.4","
 //     them.
 func (s *Sim) altinnAuthorised(w http.ResponseWriter, r *http.Request, api altinnAPI) bool {
 	t, ok := s.bearer(r)
-	if !ok || t.foreign && api != apiCorrespondence {
+	if api != apiCorrespondence && (!ok || !t.altinn) {
+		w.WriteHeader(http.StatusUnauthorized)
+		return false
+	}
+	if !ok {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		w.WriteHeader(http.StatusUnauthorized)
 		return false
@@ -87,6 +104,8 @@ func altinnPolicy(api altinnAPI, t issuedToken) bool {
 		return has(scopeNotificationsCreate)
 	case apiProfile:
 		return has(profileLookupScope)
+	case apiProfileOther:
+		return true
 	}
 	return false
 }

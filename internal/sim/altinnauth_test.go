@@ -10,7 +10,8 @@ import (
 )
 
 // Each Altinn API takes the scopes its own policy wants, whole, and
-// answers any other token 403 without a body (ASP.NET's Forbid):
+// answers any other token of a kind it takes 403 without a body (ASP.NET's
+// Forbid; Notifications and Profile take Altinn tokens only):
 // altinn:serviceowner alone is none of them. Correspondence takes an
 // Altinn token with altinn:correspondence.write, a Maskinporten token only
 // with altinn:serviceowner beside it (SenderScopePolicy), and either with
@@ -18,13 +19,7 @@ import (
 func TestAltinnScopesPerAPI(t *testing.T) {
 	e := newEnv(t, loadScenario(t, "demo"), 1, Options{RequireScopes: true})
 	sh := e.findShipment(func(s *shipment) bool { return s.channel == "altinn" })
-	exchanged := func(scope string) string {
-		resp, data := e.do(e.request(http.MethodGet, "/authentication/api/v1/exchange/maskinporten", nil, bearer(e.tokenWithScope(scope))))
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("exchange: %d %s", resp.StatusCode, data)
-		}
-		return string(data)
-	}
+	exchanged := func(scope string) string { return e.exchange(e.tokenWithScope(scope)) }
 	org := e.sim.Organisations()[0].OrgNr
 	order := map[string]any{"idempotencyId": "scopes-1", "recipient": map[string]any{"recipientOrganization": map[string]any{
 		"orgNumber": org, "channelSchema": "Email", "emailSettings": map[string]any{"subject": "s", "body": "b"}}}}
@@ -56,13 +51,13 @@ func TestAltinnScopesPerAPI(t *testing.T) {
 		{"correspondence", "Altinn, write", func() string { return exchanged("altinn:correspondence.write") }, true},
 		{"correspondence", "Altinn, read", func() string { return exchanged("altinn:correspondence.read") }, true},
 		{"correspondence", "Altinn, notifications", func() string { return exchanged("altinn:serviceowner/notifications.create") }, false},
-		{"notifications", "notifications.create", func() string { return e.tokenWithScope("altinn:serviceowner/notifications.create") }, true},
-		{"notifications", "serviceowner only", func() string { return e.tokenWithScope("altinn:serviceowner") }, false},
+		{"notifications", "notifications.create", func() string { return exchanged("altinn:serviceowner/notifications.create") }, true},
+		{"notifications", "serviceowner only", func() string { return exchanged("altinn:serviceowner") }, false},
 		{"notifications", "Correspondence's", func() string {
-			return e.tokenWithScope("altinn:correspondence.write altinn:serviceowner")
+			return exchanged("altinn:correspondence.write altinn:serviceowner")
 		}, false},
-		{"profile", "its own", func() string { return e.tokenWithScope(profileLookupScope) }, true},
-		{"profile", "serviceowner only", func() string { return e.tokenWithScope("altinn:serviceowner") }, false},
+		{"profile", "its own", func() string { return exchanged(profileLookupScope) }, true},
+		{"profile", "serviceowner only", func() string { return exchanged("altinn:serviceowner") }, false},
 	} {
 		resp, data := e.do(apis[c.api](c.tok()))
 		switch {
@@ -106,6 +101,51 @@ func TestAltinnOtherEnvironment(t *testing.T) {
 		ok := e.tokenWithScope("altinn:correspondence.write altinn:serviceowner")
 		if resp, data := e.do(e.request(http.MethodGet, altinnBase+"/"+sh.id+"/details", nil, bearer(ok))); resp.StatusCode != http.StatusOK {
 			t.Errorf("require %v: correspondence with a test token: %d %s", require, resp.StatusCode, data)
+		}
+	}
+}
+
+// Notifications and Profile take Altinn tokens only (their one scheme,
+// JwtCookie, checks Altinn's signing keys): a Maskinporten token of the
+// simulated environment, even with every scope, is answered 401 without a
+// body and without WWW-Authenticate (the handler's challenge sets the
+// status only) at each of their endpoints, whether or not scopes are
+// checked; the same token exchanged is taken (an answer past
+// authentication and policy). Correspondence takes both.
+func TestNotificationsAndProfileTakeAltinnTokensOnly(t *testing.T) {
+	for _, require := range []bool{false, true} {
+		e := newEnv(t, loadScenario(t, "demo"), 1, Options{RequireScopes: require})
+		raw := e.tokenWithScope("altinn:correspondence.write altinn:serviceowner altinn:serviceowner/notifications.create " + profileLookupScope)
+		exchanged := e.exchange(raw)
+		org := e.sim.Organisations()[0].OrgNr
+		sh := e.findShipment(func(s *shipment) bool { return s.channel == "altinn" })
+		order := map[string]any{"idempotencyId": "kinds-1", "recipient": map[string]any{"recipientOrganization": map[string]any{
+			"orgNumber": org, "channelSchema": "Email", "emailSettings": map[string]any{"subject": "s", "body": "b"}}}}
+		requests := func(tok string) []*http.Request {
+			return []*http.Request{
+				e.request(http.MethodPost, notifBase+"/orders", order, bearer(tok)),
+				e.request(http.MethodGet, notifBase+"/shipment/"+newUUID(derivedRand(1, "kinds")), nil, bearer(tok)),
+				e.request(http.MethodPost, "/profile/api/v1/correspondence/organizations/notificationaddresses/lookup",
+					map[string]any{"organizationNumbers": []string{org}}, bearer(tok)),
+				e.request(http.MethodGet, "/profile/api/v1/organizations/"+org+"/notificationaddresses/mandatory", nil, bearer(tok)),
+			}
+		}
+		for _, req := range requests(raw) {
+			resp, data := e.do(req)
+			if resp.StatusCode != http.StatusUnauthorized || len(data) != 0 || resp.Header.Get("WWW-Authenticate") != "" {
+				t.Errorf("require %v: %s %s with a Maskinporten token: %d %q %v; want 401 without a body or challenge",
+					require, req.Method, req.URL.Path, resp.StatusCode, data, resp.Header)
+			}
+		}
+		for _, req := range requests(exchanged) {
+			if resp, data := e.do(req); resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+				t.Errorf("require %v: %s %s with the exchanged token: %d %s; want it taken", require, req.Method, req.URL.Path, resp.StatusCode, data)
+			}
+		}
+		for _, tok := range []string{raw, exchanged} {
+			if resp, data := e.do(e.request(http.MethodGet, altinnBase+"/"+sh.id+"/details", nil, bearer(tok))); resp.StatusCode != http.StatusOK {
+				t.Errorf("require %v: correspondence: %d %s; want both kinds taken", require, resp.StatusCode, data)
+			}
 		}
 	}
 }

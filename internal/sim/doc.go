@@ -27,7 +27,9 @@
 //   - A Maskinporten-style token endpoint: POST /token (JWT grant) →
 //     {"access_token","token_type":"Bearer","expires_in","scope"}; and Altinn's
 //     GET /authentication/api/v1/exchange/maskinporten. The Altinn APIs check
-//     a token as the services do (altinnauth.go): each its own scopes
+//     a token as the services do (altinnauth.go): Notifications and Profile
+//     take only the exchange's (Altinn) tokens, a Maskinporten token there
+//     is 401 without a body, Correspondence takes both; each its own scopes
 //     (with Options.RequireScopes), 403 without a body when the policy
 //     refuses them; a grant for production Maskinporten gets a token the
 //     simulated (test) platform does not take, Correspondence answering it

@@ -125,6 +125,17 @@ func (e *env) tokenWithScope(scope string) string {
 	return e.tokenWith(func(c jwt.MapClaims) { c["scope"] = scope })
 }
 
+// exchange swaps a Maskinporten token for an Altinn token with its scopes
+// at the simulator's token exchange, as Notifications and Profile want.
+func (e *env) exchange(maskinporten string) string {
+	e.t.Helper()
+	resp, data := e.do(e.request(http.MethodGet, "/authentication/api/v1/exchange/maskinporten", nil, bearer(maskinporten)))
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("exchange: %d %s", resp.StatusCode, data)
+	}
+	return string(data)
+}
+
 func (e *env) tokenWith(mutate func(jwt.MapClaims)) string {
 	e.t.Helper()
 	resp, body := e.postForm("/token", url.Values{"grant_type": {jwtGrantType}, "assertion": {grant(e.t, e.sim.opts.ClientID, mutate)}})

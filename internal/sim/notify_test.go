@@ -30,7 +30,7 @@ func orgOrder(idem, orgnr string, reminders int) map[string]any {
 
 func TestNotificationOrders(t *testing.T) {
 	e := newEnv(t, loadScenario(t, "demo"), 3, Options{})
-	tok := e.token()
+	tok := e.exchange(e.token()) // Notifications and Profile take Altinn tokens only
 	var with, without *org
 	for _, o := range e.sim.w.orgs {
 		if len(o.emails) > 0 && with == nil {
@@ -114,7 +114,7 @@ const sixteenMinutes = 16 * time.Minute
 // as Altinn's RecipientBaseValidator refuses it.
 func TestNotificationOrderSMSOnly(t *testing.T) {
 	e := newEnv(t, loadScenario(t, "demo"), 3, Options{})
-	tok := e.token()
+	tok := e.exchange(e.token()) // Notifications and Profile take Altinn tokens only
 	o := e.sim.w.orgs[0]
 	o.emails, o.phones = nil, []string{"+4791234567"}
 	post := func(body any) (int, map[string]any) {
@@ -144,7 +144,7 @@ func TestNotificationOrderSMSOnly(t *testing.T) {
 
 func TestNotificationAddresses(t *testing.T) {
 	e := newEnv(t, loadScenario(t, "demo"), 3, Options{})
-	tok := e.token()
+	tok := e.exchange(e.token()) // Notifications and Profile take Altinn tokens only
 	var with, without *org
 	for _, o := range e.sim.w.orgs {
 		if len(o.emails)+len(o.phones) > 0 && with == nil {
@@ -184,7 +184,7 @@ func TestNotificationAddresses(t *testing.T) {
 	scoped := newEnv(t, loadScenario(t, "demo"), 3, Options{RequireScopes: true})
 	for scope, want := range map[string]int{"altinn:serviceowner": 403, profileLookupScope: 200} {
 		resp, _ := scoped.do(scoped.request(http.MethodPost, "/profile/api/v1/correspondence/organizations/notificationaddresses/lookup",
-			map[string]any{"organizationNumbers": []string{with.nr}}, bearer(scoped.tokenWithScope(scope))))
+			map[string]any{"organizationNumbers": []string{with.nr}}, bearer(scoped.exchange(scoped.tokenWithScope(scope)))))
 		if resp.StatusCode != want {
 			t.Errorf("lookup with scope %s: %d, want %d", scope, resp.StatusCode, want)
 		}

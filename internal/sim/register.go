@@ -183,7 +183,7 @@ type notificationAddress struct {
 // {"organizationNumber", "notificationAddresses": [...]}, 404 when it has
 // none registered. The path without /mandatory is served alike.
 func (s *Sim) handleOrgNotificationAddresses(w http.ResponseWriter, r *http.Request) {
-	if !s.requireBearer(w, r) {
+	if !s.altinnAuthorised(w, r, apiProfileOther) {
 		return
 	}
 	nr := r.PathValue("orgnr")
@@ -249,7 +249,7 @@ func (s *Sim) handleNotificationAddressLookup(w http.ResponseWriter, r *http.Req
 // handleInternalLookup is the lookup Altinn Notifications uses internally:
 // hidden, and refused to a service owner's token, as in production.
 func (s *Sim) handleInternalLookup(w http.ResponseWriter, r *http.Request) {
-	if !s.requireBearer(w, r) {
+	if !s.altinnAuthorised(w, r, apiProfileOther) {
 		return
 	}
 	problem(w, http.StatusForbidden, "Forbidden", "this endpoint is internal to Altinn; service owners use /profile/api/v1/correspondence/organizations/notificationaddresses/lookup")

@@ -53,8 +53,10 @@ type Options struct {
 	// altinn:correspondence.read; Notifications
 	// altinn:serviceowner/notifications.create; Profile
 	// altinn:profile/correspondence.notificationsettings.read), 403 without
-	// a body as ASP.NET's Forbid. Default off: any valid token is accepted
-	// (postvakt sim, and so make run, turns it on).
+	// a body as ASP.NET's Forbid. Default off: any valid token of a kind
+	// the API takes is accepted (Notifications and Profile take Altinn
+	// tokens only, with or without it; postvakt sim, and so make run, turns
+	// it on).
 	RequireScopes bool
 	// ResourceID is the Altinn resource the simulated correspondences belong
 	// to (default "sim-taushetsbelagt-post").

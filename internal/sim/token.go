@@ -245,8 +245,9 @@ func (s *Sim) checkGrant(assertion string) (grantClaims, error) {
 // handleExchange mimics Altinn's exchange of a Maskinporten token for an
 // Altinn token with the same scopes: the answer is the new token as plain
 // text. It answers 401 to anything but a Maskinporten token of its own
-// environment, as the exchange does to a token it cannot validate. The
-// simulated APIs take both kinds, each by its policy (altinnAuthorised).
+// environment, as the exchange does to a token it cannot validate.
+// Correspondence takes both kinds, Notifications and Profile only its
+// tokens (altinnAuthorised).
 func (s *Sim) handleExchange(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.bearer(r)
 	if !ok || t.altinn || t.foreign {
