@@ -227,7 +227,7 @@ func unheard(d *Decision, f Facts, p *policy.Policy) {
 // passed, with reminders the policy wanted skipped: it catches up (policy
 // catch_up) instead of going to print at once.
 func startsCatchUp(f Facts, p *policy.Policy, plan policy.Plan) bool {
-	return !f.Decided && plan.Now.Step.Kind == policy.StepPrint && len(plan.Skipped) > 0 &&
+	return p.CatchesUp() && !f.Decided && plan.Now.Step.Kind == policy.StepPrint && len(plan.Skipped) > 0 &&
 		p.CatchUp.Reminders > f.RemindersSent
 }
 

@@ -180,13 +180,14 @@ func (p *Policy) Terms(addresses bool) []Term {
 		}
 		out = append(out, Term{"rules.policy.print", []any{"After", BusinessDays(p.Print.After), "Calendar", cal,
 			"Via", Word{"rules.via.", via}}}, approval("rules.policy.print", p.PrintNeedsApproval(false)))
-		c := p.CatchUp
-		if c.Reminders == 0 {
-			out = append(out, Term{Key: "rules.policy.catch_up_now"})
+		// Without a catch-up (CatchesUp) such a letter's print is an
+		// ordinary one, approved as print_approval says.
+		if c := p.CatchUp; p.CatchesUp() {
+			out = append(out, Term{"rules.policy.catch_up", []any{"Count", c.Reminders, "Grace", BusinessDays(c.Grace)}},
+				approval("rules.policy.catch_up", p.PrintNeedsApproval(true)))
 		} else {
-			out = append(out, Term{"rules.policy.catch_up", []any{"Count", c.Reminders, "Grace", BusinessDays(c.Grace)}})
+			out = append(out, Term{Key: "rules.policy.catch_up_now"})
 		}
-		out = append(out, approval("rules.policy.catch_up", p.PrintNeedsApproval(true)))
 	}
 	if to := escalationList(p.Escalation.Roles, p.Escalation.Emails, addresses); len(to) > 0 {
 		out = append(out, Term{"rules.policy.escalation", []any{"To", to}})

@@ -3,7 +3,9 @@ package policy_test
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
 	"postvakt/internal/policy"
 )
@@ -108,5 +110,62 @@ func TestHealthTerms(t *testing.T) {
 	}
 	if r := got.Repeat.Text(en); r != "again after 4 hours" {
 		t.Errorf("stuck repeats %q", r)
+	}
+}
+
+// The catch-up terms say what escalate.Decide does with a letter it first
+// meets 60 days after it was sent, past its print window: under
+// taushetsbelagt (the default catch_up) a catch-up reminder now, and the
+// catch-up print 5 business days after it held for approval; under
+// dk-digital-post-borger (no reminders) and under a policy with
+// catch_up.reminders 0 print at once, an ordinary print without approval
+// (print.requires_approval false), so no catch-up reminder and no catch-up
+// approval is promised.
+func TestCatchUpTermsAsDecided(t *testing.T) {
+	set := shipped(t)
+	en := i18n.For("en", nil)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	f := escalate.Facts{Since: now.AddDate(0, 0, -60)}
+	tausht, _ := set.Get("taushetsbelagt")
+	zero := *tausht
+	zero.Name, zero.CatchUp.Reminders = "no-catch-up", 0
+	borger, _ := set.Get("dk-digital-post-borger")
+	for _, tc := range []struct {
+		p        *policy.Policy
+		catchUp  bool
+		approval bool
+		want     string
+	}{
+		{tausht, true, true, "gets 1 reminder first"},
+		{borger, false, false, "goes to print at once"},
+		{&zero, false, false, "goes to print at once"},
+	} {
+		d, err := escalate.Decide(f, tc.p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.CatchUp && d.Step.Kind == policy.StepRemind {
+			// The catch-up print, the grace after the reminder went out.
+			g := f
+			g.CatchUpSince, g.RemindersSent, g.LastReminder = now, 1, d.SendAt
+			if d, err = escalate.Decide(g, tc.p, d.SendAt.AddDate(0, 0, 14)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d.Step.Kind != policy.StepPrint || d.CatchUp != tc.catchUp || d.NeedsApproval != tc.approval {
+			t.Fatalf("%s: Decide %s, catch-up %v, approval %v (%s), want print, %v, %v", tc.p.Name, d.Step, d.CatchUp, d.NeedsApproval,
+				d.Reason, tc.catchUp, tc.approval)
+		}
+		var text []string
+		for _, term := range tc.p.Terms(false) {
+			text = append(text, term.Text(en))
+		}
+		all := strings.Join(text, "\n")
+		if !strings.Contains(all, tc.want) {
+			t.Errorf("%s: the terms lack %q:\n%s", tc.p.Name, tc.want, all)
+		}
+		if !tc.approval && strings.Contains(all, "approved by a compliance officer") {
+			t.Errorf("%s: the terms promise an approval Decide does not hold for:\n%s", tc.p.Name, all)
+		}
 	}
 }

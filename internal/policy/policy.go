@@ -183,6 +183,14 @@ func (p *Policy) PrintNeedsApproval(catchUp bool) bool {
 	return p.Print.RequiresApproval || catchUp && p.CatchUp.RequiresApproval
 }
 
+// CatchesUp reports whether a letter the escalation first meets past its
+// print window catches up (catch_up's reminders, then a catch-up print):
+// only under a policy that sends reminders, with a catch_up of at least
+// one reminder. Otherwise such a letter goes to print at once, an
+// ordinary print (PrintNeedsApproval(false)). The escalation's decision
+// (escalate.startsCatchUp) and the rules page's words both ask it.
+func (p *Policy) CatchesUp() bool { return p.Reminders.Enabled() && p.CatchUp.Reminders > 0 }
+
 // DefaultCatchUp is the rule of a policy without a catch_up section: one
 // reminder, then print five business days later, approved by a person.
 var DefaultCatchUp = CatchUp{Reminders: 1, Grace: 5, RequiresApproval: true}
