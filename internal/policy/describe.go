@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +78,9 @@ func render(l *i18n.Localizer, v any) any {
 		}
 		return l.T("rules.span.seconds", "Count", int(d.Round(time.Second)/time.Second))
 	case Share:
-		return fmt.Sprintf("%g %%", float64(v)*100)
+		// Rounded to a millionth of a percent: 0.57*100 is
+		// 56.99999999999999 in floating point.
+		return strconv.FormatFloat(math.Round(float64(v)*1e8)/1e6, 'f', -1, 64) + " %"
 	}
 	return v
 }

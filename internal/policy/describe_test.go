@@ -169,3 +169,25 @@ func TestCatchUpTermsAsDecided(t *testing.T) {
 		}
 	}
 }
+
+// A share is a percentage without floating-point noise: 0.57 is "57 %",
+// not "56.99999999999999 %"; 0.125 is "12.5 %".
+func TestShareTerms(t *testing.T) {
+	h := policy.DefaultHealth()
+	h.Rejection.MinShare = 0.57
+	h.Stuck.Share = 0.125
+	en := i18n.For("en", nil)
+	for _, r := range h.Terms(false) {
+		s := r.Watches.Text(en)
+		switch r.Name {
+		case policy.RuleRejection:
+			if !strings.Contains(s, "at least 57 % were rejected") {
+				t.Errorf("rejection_spike: %q, want 57 %%", s)
+			}
+		case policy.RuleStuck:
+			if !strings.Contains(s, "at least 12.5 % of the group") {
+				t.Errorf("stuck: %q, want 12.5 %%", s)
+			}
+		}
+	}
+}
