@@ -29,6 +29,17 @@ func TestAccessMatrix(t *testing.T) {
 		{RoleOperations, ImportLetters, false},
 		{RoleOperations, ViewOperations, true},
 		{RoleOperations, ViewShipments, false},
+		// The rules page: every role reads it; the e-mail addresses in
+		// the rules (a person's, maybe) only admin and compliance.
+		{RoleAdmin, ViewRules, true},
+		{RoleCompliance, ViewRules, true},
+		{RoleUnit, ViewRules, true},
+		{RoleOperations, ViewRules, true},
+		{RoleAdmin, ViewRuleAddresses, true},
+		{RoleCompliance, ViewRuleAddresses, true},
+		{RoleUnit, ViewRuleAddresses, false},
+		{RoleOperations, ViewRuleAddresses, false},
+		{"nobody", ViewRules, false},
 		{"nobody", ViewShipments, false},
 	} {
 		p := &Principal{Role: tc.role}
