@@ -89,7 +89,7 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), osh.Since().Format(time.RFC3339))
 	// The policy's rules in the words of the UI's rules page (GET /rules).
 	en := i18n.For("en", nil)
-	fmt.Println("  " + p.MatchTerm().Text(en))
+	fmt.Println("  " + p.MatchTerm("", "").Text(en))
 	for _, t := range p.Terms(true) {
 		fmt.Println("  " + t.Text(en))
 	}

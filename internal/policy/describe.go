@@ -111,9 +111,20 @@ func (m Matcher) Admits(org, unit string) bool {
 	return (org == "" || inList(m.SenderOrg, org)) && (unit == "" || inList(m.SenderUnit, unit))
 }
 
-// MatchTerm says which letters the policy matches.
-func (p *Policy) MatchTerm() Term {
+// MatchTerm says which letters the policy matches, as a viewer scoped to
+// the sending organisation org and unit reads it ("" for any): of the
+// match's sending organisations and units it names only the viewer's own
+// (Admits decides whether the viewer is shown the policy at all); another
+// organisation's number or another unit's name (Barnevernstjenesten) in
+// the same list is not the viewer's to read.
+func (p *Policy) MatchTerm(org, unit string) Term {
 	m := p.Match
+	if org != "" && len(m.SenderOrg) > 0 {
+		m.SenderOrg = []string{org}
+	}
+	if unit != "" && len(m.SenderUnit) > 0 {
+		m.SenderUnit = []string{unit}
+	}
 	if m.Specificity() == 0 {
 		return Term{Key: "rules.policy.match_all"}
 	}

@@ -46,7 +46,7 @@ func TestPolicyTerms(t *testing.T) {
 	for _, lang := range i18n.Languages {
 		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
 		for _, q := range set.Policies() {
-			q.MatchTerm().Text(l)
+			q.MatchTerm("", "").Text(l)
 			for _, term := range q.Terms(false) {
 				term.Text(l)
 			}
@@ -64,7 +64,7 @@ func TestPolicyTerms(t *testing.T) {
 	}
 	en := i18n.For("en", nil)
 	var text []string
-	text = append(text, p.MatchTerm().Text(en))
+	text = append(text, p.MatchTerm("", "").Text(en))
 	for _, term := range p.Terms(false) {
 		text = append(text, term.Text(en))
 	}

@@ -86,7 +86,7 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			d.Policies = append(d.Policies, policyView{Name: pol.Name, File: filepath.Base(pol.File), Line: pol.Line,
-				Priority: pol.Priority, Match: pol.MatchTerm(), Terms: pol.Terms(d.Addresses)})
+				Priority: pol.Priority, Match: pol.MatchTerm(sc.SenderOrg, sc.SenderUnit), Terms: pol.Terms(d.Addresses)})
 		}
 		senders := s.policies.Senders()
 		for _, org := range slices.Sorted(maps.Keys(senders)) {

@@ -224,3 +224,44 @@ func TestLetterLinksToItsPolicy(t *testing.T) {
 		t.Error("/rules has no section policy-default for the link")
 	}
 }
+
+// A policy whose match lists several sending organisations and units is
+// shown to a scoped viewer it can govern naming only the viewer's own: a
+// NAV user of org A reads "sending organisation <org A>" and "sending unit
+// NAV", not org B's number nor the other unit's name (Krisesenteret); an
+// unscoped admin reads them all.
+func TestRulesPageNamesOnlyTheViewersOwn(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"default.yaml": "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\n",
+		"shared.yaml": `name: shared
+match: {sender_org: ["` + orgA + `", "` + orgB + `"], sender_unit: [NAV, Krisesenteret]}
+calendar: NO
+reminders: {max: 0}
+print: {after: 10}
+`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, problems := policy.LoadDir(dir)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	e := newEnvWith(t, web.WithPolicies(set))
+	_, page := e.loggedIn("u-nav", "unit", orgA, "NAV").get("/rules")
+	page = html.UnescapeString(page)
+	if !strings.Contains(page, "Letters: sending organisation "+orgA+", sending unit NAV.") {
+		t.Errorf("the NAV user of org A does not read the shared policy's match as its own: %.600s", page[max(0, strings.Index(page, `id="policy-shared"`)):])
+	}
+	for _, other := range []string{orgB, "Krisesenteret"} {
+		if strings.Contains(page, other) {
+			t.Errorf("the NAV user of org A reads %q on /rules", other)
+		}
+	}
+	_, page = e.loggedIn("root", "admin", "", "").get("/rules")
+	if want := "Letters: sending organisation " + orgA + " / " + orgB + ", sending unit NAV / Krisesenteret."; !strings.Contains(html.UnescapeString(page), want) {
+		t.Errorf("the unscoped admin does not read %q", want)
+	}
+}
