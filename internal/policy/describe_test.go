@@ -74,6 +74,10 @@ func TestPolicyTerms(t *testing.T) {
 		"First reminder after 1 business day unopened (Norway), then one every 2 business days, at most 2 in all.",
 		"between 08:00 and 16:00 on business days (Europe/Oslo)",
 		"Print after 5 business days unopened (Norway), through the print provider",
+		// Only a Norwegian organisation has an address in the register:
+		// printing sends a person's and a Danish company's letter to
+		// manual handling, and the page must not promise otherwise.
+		"a person, a Danish company, or an organisation without a usable address goes to manual handling",
 		"A compliance officer approves each print order before it goes.",
 		"e-mail goes to: compliance officers, the sending unit's manager.",
 		"kept 10 years",
