@@ -80,7 +80,12 @@ func render(l *i18n.Localizer, v any) any {
 	case Share:
 		// Rounded to a millionth of a percent: 0.57*100 is
 		// 56.99999999999999 in floating point.
-		return strconv.FormatFloat(math.Round(float64(v)*1e8)/1e6, 'f', -1, 64) + " %"
+		// Norwegian and Danish write a decimal comma: 12,5 %.
+		n := strconv.FormatFloat(math.Round(float64(v)*1e8)/1e6, 'f', -1, 64)
+		if l.Lang() != "en" {
+			n = strings.Replace(n, ".", ",", 1)
+		}
+		return n + " %"
 	}
 	return v
 }

@@ -194,4 +194,13 @@ func TestShareTerms(t *testing.T) {
 			}
 		}
 	}
+	// Norwegian and Danish write the decimal comma.
+	for _, lang := range []string{"nb", "da"} {
+		l := i18n.For(lang, nil)
+		for _, r := range h.Terms(false) {
+			if s := r.Watches.Text(l); r.Name == policy.RuleStuck && (!strings.Contains(s, "12,5 %") || strings.Contains(s, "12.5")) {
+				t.Errorf("%s stuck: %q, want 12,5 %%", lang, s)
+			}
+		}
+	}
 }
