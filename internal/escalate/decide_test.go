@@ -8,6 +8,7 @@ import (
 	"postvakt/internal/calendar"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 )
 
 var oslo = func() *time.Location {
@@ -29,14 +30,7 @@ func at(t *testing.T, s string) time.Time {
 }
 
 // shipped loads the policies in policies/.
-func shipped(t *testing.T) *policy.Set {
-	t.Helper()
-	set, problems := policy.LoadDir("../../policies")
-	if len(problems) > 0 {
-		t.Fatalf("shipped policies: %v", problems)
-	}
-	return set
-}
+func shipped(t *testing.T) *policy.Set { t.Helper(); return policytest.Shipped(t) }
 
 // unheardWant is what TestDecide wants of a letter unknown to the channel
 // since since (empty: known): Decision.Unheard, CatchUp, Next (or Never)

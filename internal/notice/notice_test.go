@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
@@ -36,10 +36,7 @@ type fixture struct {
 func newFixture(t *testing.T, mailpitArgs ...string) *fixture {
 	t.Helper()
 	st := storetest.Open(t)
-	set, problems := policy.LoadDir("../../policies")
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	set := policytest.Shipped(t)
 	mp := mailpittest.Start(t, mailpitArgs...)
 	smtp, err := remind.NewSMTP(remind.SMTPConfig{Addr: mp.SMTPAddr, From: from, Timeout: 5 * time.Second})
 	if err != nil {

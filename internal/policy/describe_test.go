@@ -8,17 +8,8 @@ import (
 	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
 	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 )
-
-// shipped is the policy folder postvakt ships.
-func shipped(t *testing.T) *policy.Set {
-	t.Helper()
-	set, problems := policy.LoadDir("../../policies")
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	return set
-}
 
 // InMatchOrder lists the policies as Match weighs them: the most match
 // fields first, then the higher priority, then the name; the catch-all
@@ -26,7 +17,7 @@ func shipped(t *testing.T) *policy.Set {
 // Danish ones (2 fields, priority 5), taushetsbelagt (2 fields), default.
 func TestInMatchOrder(t *testing.T) {
 	var names []string
-	for _, p := range shipped(t).InMatchOrder() {
+	for _, p := range policytest.Shipped(t).InMatchOrder() {
 		names = append(names, p.Name)
 	}
 	want := "barnevern dk-digital-post dk-digital-post-borger taushetsbelagt default"
@@ -41,7 +32,7 @@ func TestInMatchOrder(t *testing.T) {
 // approved; its window 08:00-16:00 on business days; compliance and the
 // unit's manager told. No text is missing from any catalogue.
 func TestPolicyTerms(t *testing.T) {
-	set := shipped(t)
+	set := policytest.Shipped(t)
 	p, _ := set.Get("barnevern")
 	for _, lang := range i18n.Languages {
 		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
@@ -126,7 +117,7 @@ func TestHealthTerms(t *testing.T) {
 // (print.requires_approval false), so no catch-up reminder and no catch-up
 // approval is promised.
 func TestCatchUpTermsAsDecided(t *testing.T) {
-	set := shipped(t)
+	set := policytest.Shipped(t)
 	en := i18n.For("en", nil)
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	f := escalate.Facts{Since: now.AddDate(0, 0, -60)}

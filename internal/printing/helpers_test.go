@@ -13,6 +13,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/printing"
 	"postvakt/internal/sim"
 	"postvakt/internal/sim/simtest"
@@ -82,10 +83,7 @@ func newEnv(t *testing.T, yaml string, opts sim.Options) *env {
 	s := srv.Sim
 	dbURL := pgtest.New(t)
 	st := storetest.OpenURL(t, dbURL)
-	set, problems := policy.LoadDir("../../policies")
-	if len(problems) > 0 {
-		t.Fatalf("policies: %v", problems)
-	}
+	set := policytest.Shipped(t)
 	e := &env{t: t, ctx: context.Background(), st: st, dbURL: dbURL, sim: s, url: srv.URL, pol: set}
 	e.svc = printing.New(st, e.options(2))
 	var items []model.NewShipment

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -23,10 +23,7 @@ func TestRetentionKeepsBackfilledLetterWithFreshEvidence(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := storetest.Open(t)
-	set, problems := policy.LoadDir("../../policies")
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	set := policytest.Shipped(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	sent := time.Date(2019, 3, 1, 10, 0, 0, 0, time.UTC)
 	ids := storetest.IDs(storetest.Register(t, st, model.NewShipment{Channel: "svarut",

@@ -10,7 +10,7 @@ import (
 
 	_ "postvakt/internal/channel/registered" // the channels' names
 	"postvakt/internal/model"
-	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -57,10 +57,7 @@ func TestRetentionLetsPersonalDataGo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := storetest.Open(t)
-	set, problems := policy.LoadDir("../../policies")
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	set := policytest.Shipped(t)
 	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
 	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
 	ids := register(t, st,

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/html"
 
 	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
 	"postvakt/internal/web"
 )
@@ -28,7 +29,7 @@ import (
 // and returns a logged-in admin browser and the pages to check.
 func a11yPages(t *testing.T) (*browser, []string, []store.Shipment) {
 	t.Helper()
-	e := newPrintEnv(t, web.WithPolicies(shippedPolicies(t)), web.WithHealthRules(policy.DefaultHealth()))
+	e := newPrintEnv(t, web.WithPolicies(policytest.Shipped(t)), web.WithHealthRules(policy.DefaultHealth()))
 	got := e.seed(9)
 	db := e.st.DB()
 	var batch int64

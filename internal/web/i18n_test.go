@@ -10,6 +10,7 @@ import (
 	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
 	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/web"
 )
 
@@ -23,7 +24,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		{Step: "catch-up reminder 1", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 12, Waiting: true},
 		{Step: "catch-up print", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 3, Approval: true},
 		{Step: "reminder 2", Policy: "default", SenderOrg: "964338531", SenderUnit: "Skole", Shipments: 1},
-	}}), web.WithPolicies(shippedPolicies(t)), web.WithHealthRules(policy.DefaultHealth()))
+	}}), web.WithPolicies(policytest.Shipped(t)), web.WithHealthRules(policy.DefaultHealth()))
 	got := e.seed(9)
 	db := e.st.DB()
 	db.MustExec(`UPDATE shipments SET state = 'rejected' WHERE id = $1`, got[4].ID)

@@ -9,6 +9,7 @@ import (
 
 	"postvakt/internal/calendar"
 	"postvakt/internal/model"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
 	"postvakt/internal/web"
 )
@@ -32,7 +33,7 @@ func nextStepCells(page string) map[string]string {
 // Without policies the column stays empty, as the evidence page says
 // nothing then.
 func TestListShowsNextStep(t *testing.T) {
-	e := newEnvWith(t, web.WithPolicies(shippedPolicies(t)))
+	e := newEnvWith(t, web.WithPolicies(policytest.Shipped(t)))
 	waiting, opened := outlookLetters(t, e)
 	got, _, err := e.st.Register(t.Context(), []model.NewShipment{{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-000000000009",
 		SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: "person", RecipientID: "0101801234", Title: "Afgørelse",

@@ -10,21 +10,11 @@ import (
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
-	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
-
-// shippedPolicies is the policy folder postvakt ships, as serve loads it.
-func shippedPolicies(t *testing.T) *policy.Set {
-	t.Helper()
-	set, problems := policy.LoadDir("../../policies")
-	if len(problems) > 0 {
-		t.Fatalf("the shipped policies: %v", problems)
-	}
-	return set
-}
 
 // outlookLetters registers two confidential SvarUt letters of NAV to an
 // organisation, sent Monday 2026-11-23 12:00 Oslo time (an hour before the
@@ -55,7 +45,7 @@ func outlookLetters(t *testing.T, e *env) (waiting, opened store.Shipment) {
 // 2026-12-07), all inside the 08-16 window. An opened letter has no future
 // steps, and says why, in every language.
 func TestLetterOutlook(t *testing.T) {
-	e := newEnvWith(t, web.WithPolicies(shippedPolicies(t)))
+	e := newEnvWith(t, web.WithPolicies(policytest.Shipped(t)))
 	waiting, opened := outlookLetters(t, e)
 	tok := e.token("unit", "964338531", "NAV")
 
