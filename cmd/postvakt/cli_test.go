@@ -115,6 +115,8 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"discover", "--since", "2026-01-01", "--sender-org", "964338531", "--window", "-24h"}, "--window"},
 		{[]string{"discover", "--since", "2026-01-01", "--sender-org", "964338531", "--window", "0s"}, "--window"},
 		{[]string{"report", "unopened", "--min-age", "-3"}, "--min-age"},
+		{[]string{"report", "unopened", "extra"}, `"extra"`},
+		{[]string{"units", "list", "extra"}, `"extra"`},
 		{[]string{"token", "create", "--name", "x", "--role", "king"}, `"king"`},
 		{[]string{"user", "add", "--name", "x", "--role", "king"}, `"king"`},
 		{[]string{"sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "--speed", "-1"}, "--speed"},

@@ -16,12 +16,8 @@ import (
 )
 
 func runMigrate(ctx context.Context, cfg config.Config, args []string) error {
-	fs := newFlags("migrate")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(newFlags("migrate"), args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q\nusage: postvakt migrate", fs.Arg(0))}
 	}
 	a, err := open(ctx, cfg, withMigrate|printMigrations)
 	if err != nil {

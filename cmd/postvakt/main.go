@@ -274,6 +274,19 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return fs.Parse(append([]string{"--"}, pos...))
 }
 
+// parseNoArgs parses the flags of a command, or of a verb, that takes no
+// arguments: one left over is a wrong invocation, named with the usage
+// line (exit 2).
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+	}
+	return nil
+}
+
 // clockFlag is --now: the moment a one-off command acts as of, so tests
 // and simulations walk a scenario through days without waiting; the real
 // clock when it is not given.

@@ -41,11 +41,8 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 	fs.StringVar(&f.Recipient, "org", "", "only this receiving organisation (organisation number)")
 	fs.StringVar(&f.Unit, "unit", "", "only this sending unit")
 	fs.StringVar(&f.SenderOrg, "sender-org", "", "only this sender organisation")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
 	}
 	if *minAge < 0 {
 		return usageError{fmt.Sprintf("--min-age: %d is not a number of days", *minAge)}

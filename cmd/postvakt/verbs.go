@@ -93,13 +93,4 @@ func (c verbCall) flags() *flag.FlagSet { return newFlags(c.cmd.cmd + " " + c.na
 
 // noArgs parses the flags of a verb that takes no arguments (but --help):
 // anything else is a wrong invocation.
-func (c verbCall) noArgs(args []string) error {
-	fs := c.flags()
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), c.usage())}
-	}
-	return nil
-}
+func (c verbCall) noArgs(args []string) error { return parseNoArgs(c.flags(), args) }

@@ -17,12 +17,8 @@ import (
 // release that built it, and the database schema version it expects (its
 // newest migration). `postvakt --version` is the same.
 func runVersion(_ context.Context, _ config.Config, args []string) error {
-	fs := newFlags("version")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(newFlags("version"), args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
 	}
 	known, err := migrations.Latest()
 	if err != nil {
