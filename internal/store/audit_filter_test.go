@@ -7,6 +7,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestAuditLogFilters: each filter keeps exactly the entries it names, in
@@ -20,10 +21,7 @@ func TestAuditLogFilters(t *testing.T) {
 	person := sample(1)
 	person.RecipientKind, person.RecipientID = model.RecipientPerson, "01029400470"
 	person.ChannelID = "forsendelse-4711" // not a UUID: found as a channel id only
-	got, _, err := st.Register(ctx, []model.NewShipment{person, sample(2)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, person, sample(2))
 	letter, other := got[0], got[1]
 	base := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for i, e := range []store.AuditEntry{

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 func TestAuditLogIsAppendOnly(t *testing.T) {
@@ -44,9 +44,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 func TestRetentionPurge(t *testing.T) {
 	ctx := t.Context()
 	st := newStore(t)
-	if _, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Register(t, st, sample(1))
 	old := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
 	if err := st.Audit(ctx, store.AuditEntry{At: old, Actor: "user:old", Action: "view_list"}); err != nil {
 		t.Fatal(err)

@@ -23,10 +23,7 @@ func TestFallbackDoesNotRefuseALockWait(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.New(t)
 	st1 := storetest.OpenURL(t, url)
-	got, _, err := st1.Register(ctx, []model.NewShipment{danish(1), danish(2)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st1, danish(1), danish(2))
 	a, b := got[0], got[1]
 	// An operator's usual guard: lock_timeout on the database (or role).
 	if _, err := st1.DB().ExecContext(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '300ms'); END $$`); err != nil {
@@ -75,10 +72,7 @@ func TestFallbackSameAsBatch(t *testing.T) {
 	t0 := time.Date(2026, 11, 20, 10, 1, 0, 0, time.UTC)
 	run := func(withBad bool) (store.FeedWrite, *store.Shipment) {
 		st := newStore(t)
-		got, _, err := st.Register(ctx, []model.NewShipment{danish(1), danish(3)}, store.SourceAPI, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := storetest.Register(t, st, danish(1), danish(3))
 		a, c := got[0], got[1]
 		es := []store.FeedEntry{
 			// page order = created order; the read was logged first (late

@@ -7,6 +7,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestUnstorablePayloadKeepsTheStateChange: an entry whose payload
@@ -16,10 +17,7 @@ import (
 func TestUnstorablePayloadKeepsTheStateChange(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{danish(1)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, danish(1))
 	a := got[0]
 	t0 := time.Date(2026, 11, 20, 10, 1, 0, 0, time.UTC)
 	e := entry("e1", a.ChannelID, "MESSAGE_READ", model.StateOpened, "", t0)

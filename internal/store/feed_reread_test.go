@@ -7,6 +7,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestFeedRereadProgress: a re-read's progress is written with the page
@@ -17,10 +18,7 @@ import (
 func TestFeedRereadProgress(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{danish(1)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, danish(1))
 	t0 := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	cursor := t0.Add(48 * time.Hour)
 	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: cursor}); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 func danish(i int) model.NewShipment {
@@ -28,10 +29,7 @@ func entry(id, channelID, tag string, state model.State, closed string, at time.
 func TestApplyFeed(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{danish(1), danish(2), danish(3)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, danish(1), danish(2), danish(3))
 	a, b, c := got[0], got[1], got[2]
 	t0 := time.Date(2026, 11, 20, 10, 1, 0, 0, time.UTC)
 	cursor := t0.Add(time.Hour)

@@ -12,6 +12,7 @@ import (
 	_ "postvakt/internal/channel/registered" // every channel's scheduled statuses
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestIncidentPage: an incident's page is its summary and its first
@@ -74,10 +75,7 @@ func TestScheduledStatusesIndexed(t *testing.T) {
 		ns.SentAt = t0.Add(time.Duration(i) * time.Minute)
 		items = append(items, ns)
 	}
-	got, _, err := st.Register(ctx, items, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, items...)
 	// Every letter validated; every 50th scheduled, and every other one
 	// of those delivered since; every fifth of the rest available.
 	const scheduled = "DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"

@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // The store keeps what the dropped foreign keys of shipments and
@@ -20,9 +21,7 @@ func TestReferencesHoldWithoutForeignKeys(t *testing.T) {
 	other := sample(3)
 	other.SenderUnit, other.RecipientID = "Skatt", "910000009"
 	items = append(items, other)
-	if _, _, err := st.Register(ctx, items, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Register(t, st, items...)
 	err := st.AppendEvent(ctx, store.Event{ShipmentID: "00000000-0000-7000-8000-000000000001", Kind: store.EventState,
 		Source: "svarut", ObservedAt: time.Now()})
 	if !errors.Is(err, store.ErrNotFound) {

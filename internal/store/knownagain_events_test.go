@@ -70,10 +70,7 @@ func markedUnknown(t *testing.T, st *store.Store, ns ...int) []store.Shipment {
 func TestFeedClearsUnknownWithEvidence(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{danish(81), danish(82), danish(83), danish(84)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, danish(81), danish(82), danish(83), danish(84))
 	byEntry, bySync, empty, plain := got[0], got[1], got[2], got[3]
 	t0 := time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC)
 	// bySync's log has an entry from before it was marked.

@@ -23,10 +23,7 @@ func TestChannelKnowsAgainLooksAtOnce(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	ids := registerFor(t, st, orgs[0], orgs[1], orgs[2], orgs[3], orgs[0], orgs[1])
-	dk, _, err := st.Register(ctx, []model.NewShipment{danish(71), danish(72)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dk := storetest.Register(t, st, danish(71), danish(72))
 	same, status, state, known, still, failed := ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]
 	dkUnknown, dkKnown := dk[0], dk[1]
 	since := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)

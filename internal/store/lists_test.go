@@ -16,7 +16,6 @@ import (
 // a person), two units, and sets some states and stages.
 func seedLists(t *testing.T, st *store.Store) []store.Shipment {
 	t.Helper()
-	ctx := context.Background()
 	recips := []struct{ kind, id string }{{"org", "974760673"}, {"org", "964338531"}, {"person", "01017012343"}}
 	var items []model.NewShipment
 	for i := 0; i < 12; i++ {
@@ -31,10 +30,7 @@ func seedLists(t *testing.T, st *store.Store) []store.Shipment {
 		}
 		items = append(items, ns)
 	}
-	got, _, err := st.Register(ctx, items, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, items...)
 	set := func(i int, state, stage string) {
 		storetest.Set(t, st, []string{got[i].ID}, storetest.State(model.State(state)), storetest.Stage(model.Stage(stage)))
 	}

@@ -7,6 +7,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // TestMinAgeBoundIncludesTheBoundary: "at least N days old" (the lists' and
@@ -34,10 +35,7 @@ func TestMinAgeBoundIncludesTheBoundary(t *testing.T) {
 		ns.SentAt = c.sentAt
 		items = append(items, ns)
 	}
-	got, _, err := st.Register(ctx, items, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, items...)
 	listed := map[string]bool{}
 	if err := st.EachShipment(ctx, store.ListFilter{List: store.ListUnopened, SentUntil: store.MinAgeBound(now, days)},
 		func(r *store.ListRow) error { listed[r.ID] = true; return nil }); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // The overview's numbers are the same read live and from the rollups, and
@@ -24,10 +25,7 @@ func TestOverviewLiveEqualsRollup(t *testing.T) {
 		}
 		items = append(items, s)
 	}
-	got, _, err := st.Register(ctx, items, store.SourceImport, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, items...)
 	st.DB().MustExec(`UPDATE shipments SET state = 'opened', state_changed_at = sent_at + interval '2 days' WHERE id = $1`, got[1].ID)
 	st.DB().MustExec(`UPDATE shipments SET state = 'rejected', state_changed_at = sent_at + interval '9 days' WHERE id = $1`, got[2].ID)
 	read := func(scope store.Scope) ([]store.UnopenedDay, []store.Week, bool) {

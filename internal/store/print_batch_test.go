@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // heldBatch returns the one held batch as the approval page lists it for
@@ -73,10 +73,7 @@ func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
 	// 964338531 may not decide it, even having seen it all.
 	other := sample(6000)
 	other.ChannelID, other.SenderOrg, other.SenderUnit = "print-other", "974760673", "NAV"
-	got, _, err := st.Register(ctx, []model.NewShipment{other}, store.SourceImport, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, other)
 	printDecide(t, st, []string{got[0].ID}, "barnevern", true, printT0.Add(2*time.Minute))
 	// Batches are per sender organisation: the other organisation's print
 	// waits in a batch of its own.

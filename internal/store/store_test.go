@@ -65,9 +65,7 @@ func TestRegisterIsIdempotent(t *testing.T) {
 func TestEventLogIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	if _, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Register(t, st, sample(1))
 	for _, q := range []string{
 		`UPDATE shipment_events SET message = 'changed'`,
 		`DELETE FROM shipment_events`,
@@ -102,9 +100,7 @@ func TestShipmentsPagingAndScope(t *testing.T) {
 		}
 		items = append(items, it)
 	}
-	if _, _, err := st.Register(ctx, items, store.SourceImport, "test"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Register(t, st, items...)
 	seen := map[string]bool{}
 	cursor := ""
 	var last time.Time
@@ -220,9 +216,7 @@ func TestTryExclusive(t *testing.T) {
 func TestEvidenceRowsCannotBeRewrittenEvenUnderThePurgeFlag(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	if _, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Register(t, st, sample(1))
 	if err := st.Audit(ctx, store.AuditEntry{Actor: "user:ola", Action: "view_shipment", Object: "shipment x"}); err != nil {
 		t.Fatal(err)
 	}
@@ -250,10 +244,7 @@ func TestEvidenceRowsCannotBeRewrittenEvenUnderThePurgeFlag(t *testing.T) {
 func TestUnknownMarkClearedLeavesEvidence(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, sample(1))
 	id := got[0].ID
 	sent := sample(1).SentAt
 	t1 := sent.Add(2 * time.Hour)

@@ -7,6 +7,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // The facts of the health rules per sender system: a system whose letters
@@ -24,10 +25,7 @@ func TestSystemFactsAndDeliveryTimes(t *testing.T) {
 		ns.SenderSystem = []string{"Sagssystem", "Sagssystem", "SEPO", ""}[i%4]
 		items = append(items, ns)
 	}
-	got, _, err := st.Register(ctx, items, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := storetest.Register(t, st, items...)
 	// The case system's letters arrive within two minutes; one waits, as
 	// its sender scheduled, for a day; SEPO's never arrive.
 	var entries []store.FeedEntry
