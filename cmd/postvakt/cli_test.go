@@ -117,6 +117,13 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"report", "unopened", "--min-age", "-3"}, "--min-age"},
 		{[]string{"report", "unopened", "extra"}, `"extra"`},
 		{[]string{"units", "list", "extra"}, `"extra"`},
+		// A verb or command that takes one argument, given none or two.
+		{[]string{"import"}, "usage: postvakt import "},
+		{[]string{"units", "import"}, "usage: postvakt units import FILE.csv"},
+		{[]string{"contacts", "import", "a.csv", "b.csv"}, "usage: postvakt contacts import "},
+		{[]string{"policy", "explain"}, "usage: postvakt policy explain SHIPMENT_ID"},
+		{[]string{"notifications", "release", "5", "6"}, "usage: postvakt notifications release ID"},
+		{[]string{"print", "approve"}, "usage: postvakt print approve BATCH"},
 		{[]string{"token", "create", "--name", "x", "--role", "king"}, `"king"`},
 		{[]string{"user", "add", "--name", "x", "--role", "king"}, `"king"`},
 		{[]string{"sim", "--addr", "127.0.0.1:0", "--key-dir", dir, "--speed", "-1"}, "--speed"},

@@ -19,14 +19,11 @@ var contactsVerbs = &verbs{cmd: "contacts", verbs: []verb{
 
 // importContacts is contacts import FILE.csv: all or nothing, audited.
 func importContacts(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
-	fs := v.flags()
-	if err := parse(fs, args); err != nil {
+	file, err := parseOneArg(v.flags(), args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return v.usage()
-	}
-	return importRows(ctx, cfg, fs.Arg(0), "contacts", remind.ParseContacts,
+	return importRows(ctx, cfg, file, "contacts", remind.ParseContacts,
 		func(ctx context.Context, st *store.Store, contacts []store.Contact) (string, string, error) {
 			orgs, err := st.ReplaceContacts(ctx, contacts, store.ContactSourceImport)
 			return fmt.Sprintf("%d addresses, %d organisations", len(contacts), orgs),

@@ -22,16 +22,13 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	who := fs.String("actor", strings.TrimPrefix(actor(), "cli:"), "who is importing (kept in the evidence log)")
 	system := fs.String("system", model.SystemImport, "sender system of the rows without a sender_system value")
 	encoding := fs.String("encoding", importer.EncodingAuto, "the file's encoding: auto (UTF-8, or Windows-1252 as Excel saves \"CSV (comma delimited)\"), utf-8 or windows-1252")
-	if err := parse(fs, args); err != nil {
+	name, err := parseOneArg(fs, args)
+	if err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return usageOf("import")
 	}
 	if err := spreadsheet.CheckEncoding(*encoding); err != nil {
 		return usageError{"--encoding: " + err.Error()}
 	}
-	name := fs.Arg(0)
 	in, closeIn, err := openInput(name)
 	if err != nil {
 		return err

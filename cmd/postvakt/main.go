@@ -287,6 +287,19 @@ func parseNoArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseOneArg parses the flags of a command, or of a verb, that takes one
+// argument (a file, an id) and returns it; none or more is a wrong
+// invocation, said with the usage line (exit 2).
+func parseOneArg(fs *flag.FlagSet, args []string) (string, error) {
+	if err := parse(fs, args); err != nil {
+		return "", err
+	}
+	if fs.NArg() != 1 {
+		return "", usageError{usageLine(fs)}
+	}
+	return fs.Arg(0), nil
+}
+
 // clockFlag is --now: the moment a one-off command acts as of, so tests
 // and simulations walk a scenario through days without waiting; the real
 // clock when it is not given.

@@ -60,15 +60,13 @@ func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args
 	if v.name == "confirm" {
 		msgID = fs.String("message-id", "", "the Message-ID the mail server accepted")
 	}
-	if err := parse(fs, args); err != nil {
+	arg, err := parseOneArg(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return v.usage()
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
-		return usageError{fmt.Sprintf("%q is not a notification id (see postvakt notifications list)", fs.Arg(0))}
+		return usageError{fmt.Sprintf("%q is not a notification id (see postvakt notifications list)", arg)}
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {

@@ -60,14 +60,11 @@ func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []stri
 
 // explainShipment is policy explain SHIPMENT_ID.
 func explainShipment(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
-	fs := v.flags()
-	if err := parse(fs, args); err != nil {
+	id, err := parseOneArg(v.flags(), args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return v.usage()
-	}
-	return explain(ctx, cfg, fs.Arg(0))
+	return explain(ctx, cfg, id)
 }
 
 func explain(ctx context.Context, cfg config.Config, id string) error {

@@ -70,16 +70,13 @@ func runPrintList(ctx context.Context, cfg config.Config, v verbCall, args []str
 func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
 	by := fs.String("by", actor(), "who decides (recorded in the evidence log)")
-	if err := parse(fs, args); err != nil {
+	arg, err := parseOneArg(fs, args)
+	if err != nil {
 		return err
 	}
-	pos := fs.Args()
-	if len(pos) != 1 {
-		return v.usage()
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
-		return usageError{fmt.Sprintf("BATCH must be a batch number (see postvakt print list), not %q", pos[0])}
+		return usageError{fmt.Sprintf("BATCH must be a batch number (see postvakt print list), not %q", arg)}
 	}
 	if strings.TrimSpace(*by) == "" {
 		return usageError{"--by must name who decides"}

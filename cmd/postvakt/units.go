@@ -41,14 +41,11 @@ func listUnits(ctx context.Context, cfg config.Config, v verbCall, args []string
 }
 
 func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
-	fs := v.flags()
-	if err := parse(fs, args); err != nil {
+	file, err := parseOneArg(v.flags(), args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return v.usage()
-	}
-	return importRows(ctx, cfg, fs.Arg(0), "units", notice.ParseUnits,
+	return importRows(ctx, cfg, file, "units", notice.ParseUnits,
 		func(ctx context.Context, st *store.Store, units []store.Unit) (string, string, error) {
 			created, err := st.SaveUnits(ctx, units)
 			return fmt.Sprintf("%d units, %d new", len(units), created),
