@@ -44,46 +44,47 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 		statuses = append(statuses, c.Scheduled...)
 	}
 	var out []SystemFacts
-	err := s.db.SelectContext(ctx, &out, `WITH ch AS (
+	err := s.selectNoJIT(ctx, &out, `WITH ch AS (
 			SELECT * FROM unnest($1::text[], $2::float8[], $7::boolean[]) WITH ORDINALITY AS ch(channel, t, sched, cn)),
-		w AS (
+		w AS MATERIALIZED (
 			SELECT ch.cn, u.sender_org_id, s.sender_system, s.sent_at,
 				s.state = 'registered' AS unreached,
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
-					AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id AND f.decision IS NOT NULL)
+					AND f.shipment_id IS NULL
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$6", 1)+`) AS pending,
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t)
 					AND s.sent_at > $3::timestamptz - make_interval(secs => ch.t + $8) AS due_recent
 			FROM shipments s JOIN ch ON ch.channel = s.channel JOIN sender_units u ON u.id = s.sender_unit_id
+				LEFT JOIN followups f ON f.shipment_id = s.id AND f.decision IS NOT NULL
 			WHERE s.sent_at >= $4 AND s.sent_at <= $3),
 		r AS (
 			-- rn: the rank of a due letter among its system's, newest first
 			-- (the system's name in the C collation: no collation cost per
-			-- comparison); ch_since and ch_reached_since: the channel's due
-			-- letters (all systems) sent at or after it, and how many of
-			-- them reached the channel.
+			-- comparison).
 			SELECT w.*, CASE WHEN w.due THEN
-					count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn, w.sender_org_id, w.sender_system COLLATE "C" ORDER BY w.sent_at DESC) END AS rn,
-				`+sqlChannelWindows+`
-			FROM w),
+					count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn, w.sender_org_id, w.sender_system COLLATE "C" ORDER BY w.sent_at DESC) END AS rn
+			FROM w WHERE w.sender_system <> ''),
 		g AS (
 			SELECT cn, sender_org_id, sender_system,
 				count(*) FILTER (WHERE rn <= $5) AS last_n,
 				count(*) FILTER (WHERE rn <= $5 AND NOT unreached) AS last_reached,
 				min(sent_at) FILTER (WHERE rn <= $5) AS last_from,
-				COALESCE(max(ch_since) FILTER (WHERE rn <= $5), 0) AS channel_since,
-				COALESCE(max(ch_reached_since) FILTER (WHERE rn <= $5), 0) AS channel_reached_since,
-				max(ch_recent) - count(*) FILTER (WHERE due_recent) AS others_recent,
-				max(ch_recent_reached) - count(*) FILTER (WHERE due_recent AND NOT unreached) AS others_recent_reached,
+				count(*) FILTER (WHERE due_recent) AS own_recent,
+				count(*) FILTER (WHERE due_recent AND NOT unreached) AS own_recent_reached,
 				count(*) FILTER (WHERE pending AND due AND unreached) AS dropped,
 				min(sent_at) FILTER (WHERE pending AND due AND unreached) AS dropped_from,
 				count(*) FILTER (WHERE rn > $5) AS baseline,
 				count(*) FILTER (WHERE rn > $5 AND NOT unreached) AS base_reached
-			FROM r WHERE sender_system <> '' GROUP BY cn, sender_org_id, sender_system)
+			FROM r GROUP BY cn, sender_org_id, sender_system),
+		`+sqlChannelSince+`
 		SELECT ch.channel, o.orgnr AS sender_org, g.sender_system AS system, g.last_n, g.last_reached, g.last_from,
-			g.channel_since, g.channel_reached_since, g.others_recent, g.others_recent_reached, g.dropped, g.dropped_from, g.baseline, g.base_reached
-		FROM g JOIN ch ON ch.cn = g.cn JOIN sender_orgs o ON o.id = g.sender_org_id
+			COALESCE(cs.since, 0) AS channel_since, COALESCE(cs.reached_since, 0) AS channel_reached_since,
+			ct.recent - g.own_recent AS others_recent, ct.recent_reached - g.own_recent_reached AS others_recent_reached,
+			g.dropped, g.dropped_from, g.baseline, g.base_reached
+		FROM g JOIN ch ON ch.cn = g.cn JOIN ct ON ct.cn = g.cn
+			LEFT JOIN b ON b.cn = g.cn LEFT JOIN cs ON cs.cn = g.cn AND cs.k = array_position(b.bounds, g.last_from)
+			JOIN sender_orgs o ON o.id = g.sender_org_id
 		ORDER BY ch.channel, o.orgnr, g.sender_system`,
 		pq.Array(names), pq.Array(secs), q.Now, q.Now.Add(-q.Lookback), q.Last, pq.Array(statuses), pq.Array(sched), q.Window.Seconds())
 	if err != nil {
@@ -92,12 +93,32 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 	return out, nil
 }
 
-// sqlChannelWindows are the channel's columns a drop is judged against,
-// over the due letters w of the health facts (UnitFacts, SystemFacts):
-// ch_since and ch_reached_since, the channel's due letters sent at or after
-// each letter and how many of them reached the channel; ch_recent and
-// ch_recent_reached, the same over the recent window.
-const sqlChannelWindows = `count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_since,
-				count(*) FILTER (WHERE w.due AND NOT w.unreached) OVER (PARTITION BY w.cn ORDER BY w.sent_at DESC) AS ch_reached_since,
-				count(*) FILTER (WHERE w.due_recent) OVER (PARTITION BY w.cn) AS ch_recent,
-				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) OVER (PARTITION BY w.cn) AS ch_recent_reached`
+// sqlChannelSince are the channel's figures a drop is judged against,
+// over the due letters w of the health facts (UnitFacts, SystemFacts) and
+// their groups g (a unit's or a system's letters, with last_from, the
+// oldest of its last letters): cs.since and cs.reached_since, the
+// channel's due letters sent at or after a group's last_from and how many
+// of them reached the channel (cs.k is the last_from's place in b.bounds);
+// ct.recent and ct.recent_reached, the channel's due letters of the recent
+// window and how many reached it. The letters are counted once, per
+// channel and per span between two groups' last_from (width_bucket), and
+// the spans summed newest first: no sort of the letters by time (a window
+// over every letter of the lookback sorted them all, and spilled to disk
+// at 1,000,000 letters).
+const sqlChannelSince = `b AS (
+			SELECT cn, array_agg(DISTINCT last_from ORDER BY last_from) AS bounds
+			FROM g WHERE last_from IS NOT NULL GROUP BY cn),
+		c AS (
+			SELECT w.cn, width_bucket(w.sent_at, b.bounds) AS k,
+				count(*) FILTER (WHERE w.due) AS due_n,
+				count(*) FILTER (WHERE w.due AND NOT w.unreached) AS reached_n,
+				count(*) FILTER (WHERE w.due_recent) AS recent_n,
+				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) AS recent_reached_n
+			FROM w LEFT JOIN b ON b.cn = w.cn GROUP BY 1, 2),
+		cs AS (
+			SELECT cn, k, (sum(due_n) OVER (PARTITION BY cn ORDER BY k DESC))::bigint AS since,
+				(sum(reached_n) OVER (PARTITION BY cn ORDER BY k DESC))::bigint AS reached_since
+			FROM c),
+		ct AS (
+			SELECT cn, sum(recent_n)::bigint AS recent, sum(recent_reached_n)::bigint AS recent_reached
+			FROM c GROUP BY cn)`
