@@ -3,7 +3,9 @@
 // go-i18n (CLDR plural rules, Go template placeholders such as {{.Count}}).
 // The web UI and the e-mails (reminders, follow-up and escalation notices,
 // health alerts: keys mail.*) take their texts from here, never from
-// templates or code. It does no I/O beyond the embedded files.
+// templates or code; so do the problems of a registration and a CSV
+// import (keys problem.*, kept as a Phrase), whose English the command
+// line and the API print. It does no I/O beyond the embedded files.
 package i18n
 
 import (
@@ -62,6 +64,7 @@ func init() {
 	}
 	// English first: it is what a browser asking for none of them gets.
 	matcher = language.NewMatcher(append([]language.Tag{language.English}, tags...))
+	english = For("en", nil)
 }
 
 // Keys returns the message ids of a language's catalogue, sorted.
@@ -219,4 +222,56 @@ func memoKey(lang, id string, args []any) (string, bool) {
 func sameBase(tag language.Tag, lang string) bool {
 	b, _ := tag.Base()
 	return b.String() == lang
+}
+
+// Phrase is a text told by its catalogue key and arguments (pairs of
+// placeholder name and value, as T takes them), not in words: a problem
+// found where no reader is known (a CSV import's row, a field of a
+// registration) keeps it, to be said in English to the command line and
+// the API and in the reader's language on a page. An argument that is a
+// Phrase is said in the same language. The zero Phrase is no text.
+type Phrase struct {
+	Key  string
+	Args []any
+}
+
+// P returns the phrase of key with args.
+func P(key string, args ...any) Phrase { return Phrase{Key: key, Args: args} }
+
+// english is the English localizer: a phrase's English is the English
+// catalogue's, so each sentence is written once.
+var english *Localizer
+
+// English is the phrase in English, "" for the zero Phrase.
+func (p Phrase) English() string { return english.Say(p, "") }
+
+// Say is p in l's language, or fallback (the English the phrase was
+// given as) when p is the zero Phrase or l's catalogue lacks one of its
+// keys: never a key in brackets.
+func (l *Localizer) Say(p Phrase, fallback string) string {
+	if !l.hasPhrase(p) {
+		return fallback
+	}
+	args := make([]any, len(p.Args))
+	for i, a := range p.Args {
+		if q, ok := a.(Phrase); ok && i%2 == 1 {
+			a = l.Say(q, "")
+		}
+		args[i] = a
+	}
+	return l.T(p.Key, args...)
+}
+
+// hasPhrase says whether l's catalogue has p's key and those of the
+// phrases among its arguments.
+func (l *Localizer) hasPhrase(p Phrase) bool {
+	if p.Key == "" || !l.Has(p.Key) {
+		return false
+	}
+	for i, a := range p.Args {
+		if q, ok := a.(Phrase); ok && i%2 == 1 && !l.hasPhrase(q) {
+			return false
+		}
+	}
+	return true
 }

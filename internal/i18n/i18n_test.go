@@ -100,3 +100,35 @@ func TestMemoKey(t *testing.T) {
 		t.Error("a text with a time argument is kept")
 	}
 }
+
+// A phrase is said in the localizer's language, a phrase among its
+// arguments too; a phrase with a key the catalogue lacks (its own or an
+// argument's), or no phrase at all, is the fallback, never a key in
+// brackets. English is the English catalogue's.
+func TestSay(t *testing.T) {
+	fact := P("problem.fact.sent_at")
+	other := P("problem.other_fact_line", "Line", 2, "ID", `"x"`, "Fact", fact)
+	for _, tc := range []struct {
+		lang string
+		p    Phrase
+		want string
+	}{
+		{"nb", P("problem.required"), "må fylles ut"},
+		{"da", P("problem.text_long", "Max", 10, "Len", 12), "længere end 10 tegn (12)"},
+		{"nb", other, `linje 2 oppgir brevet "x" med en annen verdi for sendetidspunkt: rett linjen som er feil`},
+		{"en", other, `line 2 names the letter "x" with another sent time: correct the line that is wrong`},
+		{"nb", P("no.such.key"), "fallback"},
+		{"nb", P("problem.csv_at", "At", 3, "Problem", P("no.such.key")), "fallback"},
+		{"da", Phrase{}, "fallback"},
+	} {
+		if got := For(tc.lang, nil).Say(tc.p, "fallback"); got != tc.want {
+			t.Errorf("%s %+v: %q, want %q", tc.lang, tc.p, got, tc.want)
+		}
+	}
+	if got := P("problem.fact.sent_at").English(); got != "sent time" {
+		t.Errorf("English: %q, want the English catalogue's", got)
+	}
+	if got := (Phrase{}).English(); got != "" {
+		t.Errorf("the zero Phrase's English: %q, want none", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/spreadsheet"
 	"postvakt/internal/store"
@@ -33,11 +34,21 @@ type Registrar interface {
 	BeginRegistration(ctx context.Context) (*store.Registration, error)
 }
 
-// RowError is one problem in the file.
+// RowError is one problem in the file: Message in English (what `postvakt
+// import` prints), Reason the same problem as a catalogue phrase (keys
+// problem.*), for a page in its reader's language. A problem without a
+// Reason (an error the reader names in English only) has its Message.
 type RowError struct {
 	Line    int
 	Column  string
 	Message string
+	Reason  i18n.Phrase
+}
+
+// rowError is the problem reason at line and column, its Message the
+// reason's English.
+func rowError(line int, column string, reason i18n.Phrase) RowError {
+	return RowError{Line: line, Column: column, Message: reason.English(), Reason: reason}
 }
 
 func (e RowError) Error() string {
@@ -154,11 +165,10 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		}
 	}
 	if errors.Is(err, io.EOF) {
-		return res, &InvalidError{Rows: []RowError{{Line: 1, Message: "empty file: expected the header " + strings.Join(Columns, ",")}}}
+		return res, &InvalidError{Rows: []RowError{rowError(1, "", i18n.P("problem.empty_file", "Header", strings.Join(Columns, ",")))}}
 	}
 	if err != nil {
-		line, msg := readProblem(err)
-		return res, &InvalidError{Rows: []RowError{{Line: line, Message: msg}}}
+		return res, &InvalidError{Rows: []RowError{readProblem(err)}}
 	}
 	headerLine, _ := cr.FieldPos(0)
 	header = slices.Clone(header) // the reader reuses its record
@@ -190,16 +200,12 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		if err != nil {
 			var pe *csv.ParseError
 			var fe *spreadsheet.FileError
-			switch {
-			case errors.As(err, &fe):
-				add(RowError{Line: fe.Line, Message: fe.Message})
-			case errors.As(err, &pe):
-				add(RowError{Line: pe.Line, Message: fmt.Sprintf("character %d: %v", pe.Column, pe.Err)})
-				if pe.Err != csv.ErrQuote && pe.Err != csv.ErrBareQuote {
-					continue
-				}
-			default:
+			if !errors.As(err, &fe) && !errors.As(err, &pe) {
 				return res, fmt.Errorf("read CSV: %w", err)
+			}
+			add(readProblem(err))
+			if pe != nil && pe.Err != csv.ErrQuote && pe.Err != csv.ErrBareQuote {
+				continue
 			}
 			break // the reader cannot resynchronise reliably after a quote error or an input error
 		}
@@ -212,16 +218,16 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			opt.Progress(res.Rows)
 		}
 		if len(rec) != len(header) {
-			add(RowError{Line: line, Message: fmt.Sprintf("%d fields, want %d", len(rec), len(header))})
+			add(rowError(line, "", i18n.P("problem.fields", "Got", len(rec), "Want", len(header))))
 			continue
 		}
 		ns, errs := parseRow(rec, idx, opt.Now, opt.System)
 		errs = append(errs, outside(ns, opt.Scope)...)
 		for _, e := range errs {
-			if strings.HasPrefix(e.Message, "not valid UTF-8") && encoding == EncodingUTF8 {
-				e.Message += "; if the file was saved as Windows-1252 (Excel's \"CSV (comma delimited)\"), import it with --encoding windows-1252"
+			if e.Reason.Key == "problem.text_utf8" && encoding == EncodingUTF8 {
+				e = model.NewFieldError(e.Field, i18n.P("problem.text_utf8_hint", "Problem", e.Reason))
 			}
-			add(RowError{Line: line, Column: e.Field, Message: e.Message})
+			add(RowError{Line: line, Column: e.Field, Message: e.Message, Reason: e.Reason})
 		}
 		if len(problems) > 0 {
 			continue // nothing will be stored; keep reading only to report
@@ -235,7 +241,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		return res, &InvalidError{Rows: problems, More: more}
 	}
 	if res.Rows == 0 {
-		return res, &InvalidError{Rows: []RowError{{Line: headerLine + 1, Message: "no data rows after the header"}}}
+		return res, &InvalidError{Rows: []RowError{rowError(headerLine+1, "", i18n.P("problem.no_rows"))}}
 	}
 	if opt.Applying != nil {
 		opt.Applying(res.Rows)
@@ -258,8 +264,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		}
 		if len(foreign) > 0 {
 			for _, f := range foreign {
-				add(RowError{Line: int(lines[f.Ord]), Column: "channel_id", Message: model.Quote(f.ChannelID) +
-					" is already registered for another sender organisation or unit: not your unit's letter"})
+				add(rowError(int(lines[f.Ord]), "channel_id", i18n.P("problem.not_your_letter", "ID", model.Quote(f.ChannelID))))
 			}
 			return res, &InvalidError{Rows: problems, More: foreign[0].Of - len(foreign)}
 		}
@@ -291,12 +296,12 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 func outside(ns model.NewShipment, scope store.Scope) []model.FieldError {
 	var errs []model.FieldError
 	if scope.SenderOrg != "" && ns.SenderOrg != "" && ns.SenderOrg != scope.SenderOrg {
-		errs = append(errs, model.FieldError{Field: "sender_org", Message: fmt.Sprintf(
-			"%s is not your sender organisation: you may import only %s's letters", model.Quote(ns.SenderOrg), scope.SenderOrg)})
+		errs = append(errs, model.NewFieldError("sender_org", i18n.P("problem.not_your_org",
+			"Value", model.Quote(ns.SenderOrg), "Org", scope.SenderOrg)))
 	}
 	if scope.SenderUnit != "" && ns.SenderUnit != "" && ns.SenderUnit != scope.SenderUnit {
-		errs = append(errs, model.FieldError{Field: "sender_unit", Message: fmt.Sprintf(
-			"%s is not your sending unit: you may import only %s's letters", model.Quote(ns.SenderUnit), model.Quote(scope.SenderUnit))})
+		errs = append(errs, model.NewFieldError("sender_unit", i18n.P("problem.not_your_unit",
+			"Value", model.Quote(ns.SenderUnit), "Unit", model.Quote(scope.SenderUnit))))
 	}
 	return errs
 }
@@ -307,40 +312,54 @@ func outside(ns model.NewShipment, scope store.Scope) []model.FieldError {
 // a person, and a title is never shown.
 func contradiction(c store.Contradiction, lines []int32) RowError {
 	id := model.Quote(c.ChannelID)
-	e := RowError{Line: int(lines[c.Ord]), Column: c.Field}
+	line, column := int(lines[c.Ord]), c.Field
 	earlier := 0
 	if c.Earlier.Valid {
 		earlier = int(lines[c.Earlier.Int32])
 	}
+	var why i18n.Phrase
 	switch {
 	case c.Field == "sender_org":
-		e.Column = "channel_id"
+		column = "channel_id"
 		if earlier > 0 {
-			e.Message = fmt.Sprintf("%s is already registered for another sender organisation (on line %d): not the same letter", id, earlier)
+			why = i18n.P("problem.other_org_line", "ID", id, "Line", earlier)
 		} else {
-			e.Message = fmt.Sprintf("%s is already registered for another sender organisation: not the same letter", id)
+			why = i18n.P("problem.other_org", "ID", id)
 		}
 	case earlier > 0 && (c.Field == "recipient_kind" || c.Field == "recipient_id"):
-		e.Message = fmt.Sprintf("line %d names the letter %s with another recipient: a letter has one; correct the line that is wrong", earlier, id)
+		why = i18n.P("problem.other_recipient_line", "Line", earlier, "ID", id)
 	case earlier > 0:
-		e.Message = fmt.Sprintf("line %d names the letter %s with another %s: correct the line that is wrong", earlier, id, c.Fact())
+		why = i18n.P("problem.other_fact_line", "Line", earlier, "ID", id, "Fact", c.FactPhrase())
 	default:
-		e.Message = fmt.Sprintf("%s is already registered with another recipient, which is kept: correct the line, or leave it out", id)
+		why = i18n.P("problem.other_recipient", "ID", id)
 	}
-	return e
+	return rowError(line, column, why)
 }
 
-// readProblem says where and what is wrong with the file's header line.
-func readProblem(err error) (int, string) {
+// readProblem is where and what the problem of a read error is: a
+// spreadsheet.FileError, a CSV error (a quote error said by its key, as
+// the csv package words it), or the error's text on line 1.
+func readProblem(err error) RowError {
 	var fe *spreadsheet.FileError
 	var pe *csv.ParseError
 	switch {
 	case errors.As(err, &fe):
-		return fe.Line, fe.Message
+		return RowError{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}
 	case errors.As(err, &pe):
-		return pe.Line, fmt.Sprintf("character %d: %v", pe.Column, pe.Err)
+		var what any = pe.Err.Error()
+		if k, ok := csvProblems[pe.Err]; ok {
+			what = i18n.P(k)
+		}
+		return rowError(pe.Line, "", i18n.P("problem.csv_at", "At", pe.Column, "Problem", what))
 	}
-	return 1, err.Error()
+	return RowError{Line: 1, Message: err.Error()}
+}
+
+// csvProblems are the keys of the CSV reader's errors, whose English is
+// encoding/csv's.
+var csvProblems = map[error]string{
+	csv.ErrBareQuote: "problem.csv_bare_quote",
+	csv.ErrQuote:     "problem.csv_quote",
 }
 
 // mapHeader returns, for each of Columns and then each of Optional, its
@@ -351,7 +370,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		// Lines that end in CR alone (classic Mac OS): the whole file
 		// reads as the header, and its cells would be quoted back as
 		// column names.
-		return nil, []RowError{{Line: line, Message: "the lines end in a carriage return alone (CR, classic Mac OS): save the file with Windows (CRLF) or Unix (LF) line ends"}}
+		return nil, []RowError{rowError(line, "", i18n.P("problem.cr_line_ends"))}
 	}
 	pos := map[string]int{}
 	var errs []RowError
@@ -360,12 +379,11 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		if h == "" {
 			// Excel writes a separator after the last name when a cell to
 			// the right is in the sheet's used range.
-			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf(
-				"column %d has no name: name it, or delete it (an empty column after the last?)", i+1)})
+			errs = append(errs, rowError(line, "", i18n.P("problem.column_no_name", "N", i+1)))
 			continue
 		}
 		if _, dup := pos[h]; dup {
-			errs = append(errs, RowError{Line: line, Column: h, Message: "column appears twice in the header"})
+			errs = append(errs, rowError(line, h, i18n.P("problem.column_twice")))
 		}
 		pos[h] = i
 	}
@@ -375,7 +393,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		known[c] = true
 		p, ok := pos[c]
 		if !ok {
-			errs = append(errs, RowError{Line: line, Column: c, Message: "missing from the header"})
+			errs = append(errs, rowError(line, c, i18n.P("problem.column_missing")))
 		}
 		idx[i] = p
 	}
@@ -389,8 +407,8 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 	}
 	for h := range pos {
 		if !known[h] {
-			errs = append(errs, RowError{Line: line, Column: h, Message: "unknown column (expected " + strings.Join(Columns, ",") +
-				", and optionally " + strings.Join(Optional, ",") + ")"})
+			errs = append(errs, rowError(line, h, i18n.P("problem.column_unknown",
+				"Columns", strings.Join(Columns, ","), "Optional", strings.Join(Optional, ","))))
 		}
 	}
 	return idx, errs
@@ -405,8 +423,8 @@ func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewS
 		if idx[i] < 0 {
 			continue
 		}
-		if msg := model.CheckText(rec[idx[i]], DefaultMaxLine); msg != "" {
-			bad = append(bad, model.FieldError{Field: c, Message: msg})
+		if p := model.TextProblem(rec[idx[i]], DefaultMaxLine); p.Key != "" {
+			bad = append(bad, model.NewFieldError(c, p))
 		}
 	}
 	if len(bad) > 0 {
@@ -426,14 +444,14 @@ func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewS
 		ns.Confidential = true
 	case "false", "0", "no", "nei", "nej":
 	default:
-		errs = append(errs, model.FieldError{Field: "confidential", Message: fmt.Sprintf("%s is not true or false", model.Quote(get(7)))})
+		errs = append(errs, model.NewFieldError("confidential", i18n.P("problem.not_bool", "Value", model.Quote(get(7)))))
 	}
 	badTime := false
 	if s := get(9); s != "" {
-		t, problem := model.ParseSentAt(s)
-		if problem != "" {
+		t, problem, ok := model.ParseSentAt(s)
+		if !ok {
 			badTime = true
-			errs = append(errs, model.FieldError{Field: "sent_at", Message: problem})
+			errs = append(errs, problem)
 		}
 		ns.SentAt = t
 	}

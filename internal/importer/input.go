@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/spreadsheet"
 )
 
@@ -32,11 +33,11 @@ func open(r io.Reader, encoding string, maxLine int) (spreadsheet.Input, error) 
 	in, err := spreadsheet.Open(r, encoding, maxLine)
 	var fe *spreadsheet.FileError
 	if errors.As(err, &fe) {
-		msg := fe.Message
+		e := RowError{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}
 		if errors.Is(err, spreadsheet.ErrUTF8) {
-			msg += ": import it without --encoding"
+			e = rowError(fe.Line, "", i18n.P("problem.file_utf8_hint", "Problem", fe.Reason))
 		}
-		return in, &InvalidError{Rows: []RowError{{Line: fe.Line, Message: msg}}}
+		return in, &InvalidError{Rows: []RowError{e}}
 	}
 	return in, err
 }

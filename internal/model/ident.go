@@ -3,26 +3,48 @@ package model
 import (
 	"errors"
 	"fmt"
+
+	"postvakt/internal/i18n"
 )
+
+// NumberError is what is wrong with an organisation number or a person
+// id (CheckOrgNumber, CheckPersonID): its message is Reason's English.
+type NumberError struct {
+	Reason i18n.Phrase
+}
+
+func (e *NumberError) Error() string { return e.Reason.English() }
+
+func numberError(key string, args ...any) error { return &NumberError{Reason: i18n.P(key, args...)} }
+
+// ReasonOf is err's catalogue phrase (a *NumberError's Reason), or the
+// zero Phrase for another error.
+func ReasonOf(err error) i18n.Phrase {
+	var ne *NumberError
+	if errors.As(err, &ne) {
+		return ne.Reason
+	}
+	return i18n.Phrase{}
+}
 
 // CheckOrgNumber accepts a Norwegian organisation number (9 digits, mod-11
 // check digit with weights 3 2 7 6 5 4 3 2) or a Danish CVR number (8 digits,
 // mod-11 with weights 2 7 6 5 4 3 2 1).
 func CheckOrgNumber(s string) error {
 	if !allDigits(s) {
-		return errors.New("organisation number must be digits only")
+		return numberError("problem.org_digits")
 	}
 	switch len(s) {
 	case 9:
 		if !norwegianOrgOK(s) {
-			return fmt.Errorf("%s is not a valid Norwegian organisation number (check digit)", s)
+			return numberError("problem.org_check_no", "Value", s)
 		}
 	case 8:
 		if !danishCVROK(s) {
-			return fmt.Errorf("%s is not a valid Danish CVR number (check digit)", s)
+			return numberError("problem.org_check_dk", "Value", s)
 		}
 	default:
-		return fmt.Errorf("organisation number must have 9 digits (Norway) or 8 (Denmark, CVR), not %d", len(s))
+		return numberError("problem.org_length", "Len", len(s))
 	}
 	return nil
 }
@@ -119,21 +141,21 @@ func PersonCountry(s string) string {
 // numbers issued since 2007 need not satisfy mod-11).
 func CheckPersonID(s string) error {
 	if !allDigits(s) {
-		return errors.New("person id must be digits only")
+		return numberError("problem.person_digits")
 	}
 	switch len(s) {
 	case 11:
 		if !fodselsnummerOK(s) {
-			return errors.New("not a valid Norwegian person id (check digits)")
+			return numberError("problem.person_check_no")
 		}
 	case 10:
 		day := int(s[0]-'0')*10 + int(s[1]-'0')
 		month := int(s[2]-'0')*10 + int(s[3]-'0')
 		if day < 1 || day > 31 || month < 1 || month > 12 {
-			return errors.New("not a valid Danish CPR number (date part)")
+			return numberError("problem.person_cpr_date")
 		}
 	default:
-		return fmt.Errorf("person id must have 11 digits (Norway) or 10 (Denmark), not %d", len(s))
+		return numberError("problem.person_length", "Len", len(s))
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"postvakt/internal/i18n"
 )
 
 // channelNames holds the channels registered by their packages
@@ -112,15 +114,19 @@ const (
 )
 
 // CheckText returns what is wrong with a text value from outside (API,
-// CSV): bytes that are not UTF-8, a control character (NUL included: the
-// database refuses it, and no title needs one), or more than max
-// characters; "" when it is fine. Positions are 1-based characters.
-func CheckText(s string, max int) string {
+// CSV), in English (TextProblem); "" when it is fine.
+func CheckText(s string, max int) string { return TextProblem(s, max).English() }
+
+// TextProblem is what is wrong with a text value from outside: bytes that
+// are not UTF-8, a control character (NUL included: the database refuses
+// it, and no title needs one), or more than max characters; the zero
+// Phrase when it is fine. Positions are 1-based characters.
+func TextProblem(s string, max int) i18n.Phrase {
 	if !utf8.ValidString(s) {
 		for i := 0; i < len(s); {
 			r, n := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && n <= 1 {
-				return fmt.Sprintf("not valid UTF-8 (byte 0x%02X at byte %d)", s[i], i+1)
+				return i18n.P("problem.text_utf8", "Byte", fmt.Sprintf("%02X", s[i]), "At", i+1)
 			}
 			i += n
 		}
@@ -129,13 +135,13 @@ func CheckText(s string, max int) string {
 	for _, r := range s {
 		pos++
 		if unicode.IsControl(r) {
-			return fmt.Sprintf("contains the control character U+%04X at character %d", r, pos)
+			return i18n.P("problem.text_control", "Char", fmt.Sprintf("%04X", r), "At", pos)
 		}
 	}
 	if pos > max {
-		return fmt.Sprintf("longer than %d characters (%d)", max, pos)
+		return i18n.P("problem.text_long", "Max", max, "Len", pos)
 	}
-	return ""
+	return i18n.Phrase{}
 }
 
 // Quote is a value from outside as a problem quotes it back: in quotes
@@ -145,18 +151,19 @@ func CheckText(s string, max int) string {
 func Quote(s string) string { return strconv.Quote(string(MaskNationalIDsIn([]byte(s)))) }
 
 // ParseSentAt reads a registration's sent_at, an RFC 3339 time. When it
-// is not one, problem says why, quoting it masked (a national id pasted
-// into the wrong column stays unread); a local time without an offset is
-// told so, as it is what a system writing its database's timestamps sends.
-func ParseSentAt(v string) (t time.Time, problem string) {
+// is not one, problem is the sent_at field's error saying why, quoting it
+// masked (a national id pasted into the wrong column stays unread); a
+// local time without an offset is told so, as it is what a system writing
+// its database's timestamps sends. ok is false then.
+func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
 	t, err := time.Parse(time.RFC3339, v)
 	if err == nil {
-		return t, ""
+		return t, FieldError{}, true
 	}
 	if _, err := time.Parse("2006-01-02T15:04:05.999999999", v); err == nil {
-		return t, Quote(v) + " has no time zone: give its offset (2026-11-20T10:00:00+01:00) or Z for UTC"
+		return t, NewFieldError("sent_at", i18n.P("problem.sent_at_zone", "Value", Quote(v))), false
 	}
-	return t, Quote(v) + " is not an RFC 3339 time (such as 2026-11-20T10:00:00+01:00)"
+	return t, NewFieldError("sent_at", i18n.P("problem.sent_at_format", "Value", Quote(v))), false
 }
 
 // NewShipment is a shipment as it is registered (API, CSV, discovery).
@@ -189,10 +196,20 @@ const SystemImport = "import"
 // registers from a channel's own list.
 func DiscoverSystem(channel string) string { return "discover:" + channel }
 
-// FieldError is one problem with one field of a registration.
+// FieldError is one problem with one field of a registration: Message in
+// English (what the API and `postvakt import` say), and, when it has one,
+// Reason, the same problem as a catalogue phrase (keys problem.*), which a
+// page says in its reader's language.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string      `json:"field"`
+	Message string      `json:"message"`
+	Reason  i18n.Phrase `json:"-"`
+}
+
+// NewFieldError is the problem reason with field, its Message the
+// reason's English.
+func NewFieldError(field string, reason i18n.Phrase) FieldError {
+	return FieldError{Field: field, Message: reason.English(), Reason: reason}
 }
 
 // Normalized is the registration as it is stored: its text fields
@@ -219,8 +236,11 @@ var EarliestSent = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // Validate checks a registration as of now and returns every problem found.
 func (s NewShipment) Validate(now time.Time) []FieldError {
 	var errs []FieldError
-	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	add := func(field, key string, args ...any) {
+		errs = append(errs, NewFieldError(field, i18n.P(key, args...)))
+	}
+	addErr := func(field string, err error) {
+		errs = append(errs, FieldError{Field: field, Message: err.Error(), Reason: ReasonOf(err)})
 	}
 	bad := map[string]bool{}
 	for _, f := range []struct {
@@ -229,8 +249,8 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	}{{"channel", s.Channel, maxShortLen}, {"channel_id", s.ChannelID, MaxChannelIDLen}, {"sender_org", s.SenderOrg, maxShortLen},
 		{"sender_unit", s.SenderUnit, MaxUnitLen}, {"recipient.kind", s.RecipientKind, maxShortLen}, {"recipient.id", s.RecipientID, maxShortLen},
 		{"title", s.Title, MaxTitleLen}, {"class", s.Class, MaxClassLen}, {"sender_system", s.SenderSystem, MaxSystemLen}} {
-		if msg := CheckText(f.value, f.max); msg != "" {
-			add(f.name, "%s", msg)
+		if p := TextProblem(f.value, f.max); p.Key != "" {
+			errs = append(errs, NewFieldError(f.name, p))
 			bad[f.name] = true
 		}
 	}
@@ -238,53 +258,53 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 		return errs // the other checks would quote the bad bytes back
 	}
 	if s.Channel == "" {
-		add("channel", "required")
+		add("channel", "problem.required")
 	} else if !knownChannel(s.Channel) {
-		add("channel", "unknown channel %s (known: %s)", Quote(s.Channel), strings.Join(Channels(), ", "))
+		add("channel", "problem.unknown_channel", "Value", Quote(s.Channel), "Known", strings.Join(Channels(), ", "))
 	}
 	if strings.TrimSpace(s.ChannelID) == "" {
-		add("channel_id", "required")
+		add("channel_id", "problem.required")
 	}
 	if s.SenderOrg == "" {
-		add("sender_org", "required")
+		add("sender_org", "problem.required")
 	} else if err := CheckOrgNumber(s.SenderOrg); err != nil {
-		add("sender_org", "%v", err)
+		addErr("sender_org", err)
 	}
 	if strings.TrimSpace(s.SenderUnit) == "" {
-		add("sender_unit", "required")
+		add("sender_unit", "problem.required")
 	}
 	switch s.RecipientKind {
 	case RecipientOrg:
 		if s.RecipientID == "" {
-			add("recipient.id", "required")
+			add("recipient.id", "problem.required")
 		} else if err := CheckOrgNumber(s.RecipientID); err != nil {
-			add("recipient.id", "%v", err)
+			addErr("recipient.id", err)
 		}
 	case RecipientPerson:
 		if s.RecipientID == "" {
-			add("recipient.id", "required")
+			add("recipient.id", "problem.required")
 		} else if err := CheckPersonID(s.RecipientID); err != nil {
-			add("recipient.id", "%v", err)
+			addErr("recipient.id", err)
 		}
 	case "":
-		add("recipient.kind", "required (org or person)")
+		add("recipient.kind", "problem.recipient_kind_required")
 	default:
-		add("recipient.kind", "must be org or person, not %s", Quote(s.RecipientKind))
+		add("recipient.kind", "problem.recipient_kind", "Value", Quote(s.RecipientKind))
 	}
 	if strings.TrimSpace(s.Title) == "" && !s.TitleWithheld {
-		add("title", "required")
+		add("title", "problem.required")
 	}
 	s.checkChannel(add)
 	if strings.TrimSpace(s.Class) == "" {
-		add("class", "required")
+		add("class", "problem.required")
 	}
 	switch {
 	case s.SentAt.IsZero():
-		add("sent_at", "required (RFC 3339 time)")
+		add("sent_at", "problem.sent_at_required")
 	case s.SentAt.After(now.Add(MaxFutureSkew)):
-		add("sent_at", "in the future (%s)", s.SentAt.Format(time.RFC3339))
+		add("sent_at", "problem.sent_at_future", "At", s.SentAt.Format(time.RFC3339))
 	case s.SentAt.Before(EarliestSent):
-		add("sent_at", "before %d (%s): no digital letter was sent then", EarliestSent.Year(), s.SentAt.Format(time.RFC3339))
+		add("sent_at", "problem.sent_at_early", "Year", EarliestSent.Year(), "At", s.SentAt.Format(time.RFC3339))
 	}
 	return errs
 }
@@ -295,32 +315,33 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 // numbers of the channel's country only (SvarUt and Altinn deliver to
 // Norwegian organisations and persons from Norwegian senders, Digital
 // Post to Danish ones).
-func (s NewShipment) checkChannel(add func(field, format string, args ...any)) {
+func (s NewShipment) checkChannel(add func(field, key string, args ...any)) {
 	r := ruleOf(s.Channel)
 	if id := strings.TrimSpace(s.ChannelID); r.UUIDs && id != "" && !isUUID(id) {
-		add("channel_id", "%s is not a UUID, and %s's letter ids are", Quote(id), r.Display)
+		add("channel_id", "problem.not_uuid", "Value", Quote(id), "Channel", r.Display)
 	}
 	if r.Country == "" {
 		return
 	}
 	if s.SenderOrg != "" && CheckOrgNumber(s.SenderOrg) == nil && OrgCountry(s.SenderOrg) != r.Country {
-		add("sender_org", "%s's senders are organisations of %s, with a %s", r.Display, countryName[r.Country], orgNumberName[r.Country])
+		add("sender_org", "problem.channel_senders", "Channel", r.Display, "Country", countryPhrase(r.Country, "country"),
+			"Number", countryPhrase(r.Country, "org_number"))
 	}
 	switch {
 	case s.RecipientID == "":
 	case s.RecipientKind == RecipientOrg && CheckOrgNumber(s.RecipientID) == nil && OrgCountry(s.RecipientID) != r.Country:
-		add("recipient.id", "%s's recipient organisations have a %s", r.Display, orgNumberName[r.Country])
+		add("recipient.id", "problem.channel_recipient_orgs", "Channel", r.Display, "Number", countryPhrase(r.Country, "org_number"))
 	case s.RecipientKind == RecipientPerson && CheckPersonID(s.RecipientID) == nil && PersonCountry(s.RecipientID) != r.Country:
-		add("recipient.id", "%s's recipient persons have a %s", r.Display, personIDName[r.Country])
+		add("recipient.id", "problem.channel_recipient_persons", "Channel", r.Display, "Number", countryPhrase(r.Country, "person_id"))
 	}
 }
 
-// What the numbers are called in each country, for field errors.
-var (
-	countryName   = map[string]string{"NO": "Norway", "DK": "Denmark"}
-	orgNumberName = map[string]string{"NO": "Norwegian organisation number (9 digits)", "DK": "CVR number (8 digits)"}
-	personIDName  = map[string]string{"NO": "Norwegian national id (11 digits)", "DK": "CPR number (10 digits)"}
-)
+// countryPhrase is a country's name, or what its organisation numbers or
+// person ids are called, for field errors: what is one of "country",
+// "org_number", "person_id" (keys problem.<what>.no, problem.<what>.dk).
+func countryPhrase(country, what string) i18n.Phrase {
+	return i18n.P("problem." + what + "." + strings.ToLower(country))
+}
 
 // isUUID reports whether s is a UUID in the 8-4-4-4-12 hex form.
 func isUUID(s string) bool {

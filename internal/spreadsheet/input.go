@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/transform"
+
+	"postvakt/internal/i18n"
 )
 
 // Encodings a CSV file may be read in.
@@ -39,8 +41,14 @@ var ErrUTF8 = errors.New("the file is UTF-8, not Windows-1252")
 // reader it returns fails with one where the problem is.
 type FileError struct {
 	Line    int
-	Message string
-	Err     error // the cause, when it has a name (ErrUTF8), else nil
+	Message string      // in English: Reason's
+	Reason  i18n.Phrase // the problem as a catalogue phrase (keys problem.file_*)
+	Err     error       // the cause, when it has a name (ErrUTF8), else nil
+}
+
+func fileError(line int, cause error, key string, args ...any) *FileError {
+	r := i18n.P(key, args...)
+	return &FileError{Line: line, Message: r.English(), Reason: r, Err: cause}
 }
 
 func (e *FileError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Message) }
@@ -78,16 +86,16 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return Input{}, fmt.Errorf("read the file's start: %w", err)
 	}
-	refuse := func(line int, cause error, format string, args ...any) (Input, error) {
-		return Input{}, &FileError{Line: line, Message: fmt.Sprintf(format, args...), Err: cause}
+	refuse := func(line int, cause error, key string, args ...any) (Input, error) {
+		return Input{}, fileError(line, cause, key, args...)
 	}
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
 		// An .xlsx is a ZIP archive, an .xls an OLE file: read as text,
 		// their bytes would be a wall of problems about control characters.
-		return refuse(1, nil, `the file is an Excel workbook (or another binary file), not CSV; in Excel, save it as "CSV UTF-8 (comma delimited)" and import that`)
+		return refuse(1, nil, "problem.file_workbook")
 	}
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-		return refuse(1, nil, `the file is UTF-16 (Excel's "Unicode text"); save it as "CSV UTF-8 (comma delimited)" and import that`)
+		return refuse(1, nil, "problem.file_utf16")
 	}
 	cut := len(head) == sniff // the file may go on past head
 	switch strings.ToLower(strings.TrimSpace(encoding)) {
@@ -98,7 +106,7 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 		}
 		for i, b := range head {
 			if undefined1252(b) {
-				return refuse(1, nil, "the file is neither UTF-8 nor Windows-1252 (byte 0x%02X at byte %d); save it as \"CSV UTF-8 (comma delimited)\"", b, i+1)
+				return refuse(1, nil, "problem.file_encoding", "Byte", fmt.Sprintf("%02X", b), "At", i+1)
 			}
 		}
 		encoding = EncodingWindows1252
@@ -114,9 +122,9 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 				r, _ := utf8.DecodeRune(head[i:])
 				line := 1 + bytes.Count(head[:i], []byte{'\n'})
 				if r == '\uFEFF' {
-					return refuse(line, ErrUTF8, "the file is UTF-8 (it starts with a UTF-8 byte-order mark), not Windows-1252")
+					return refuse(line, ErrUTF8, "problem.file_utf8_bom")
 				}
-				return refuse(line, ErrUTF8, "the file is UTF-8 (%q on line %d), not Windows-1252", string(r), line)
+				return refuse(line, ErrUTF8, "problem.file_utf8", "Char", fmt.Sprintf("%q", string(r)), "Line", line)
 			}
 		}
 	default:
@@ -196,13 +204,13 @@ func (l *lineReader) Read(p []byte) (int, error) {
 			l.line, l.col = l.line+1, 0
 			continue
 		case l.check1252 && undefined1252(b):
-			l.err = &FileError{Line: l.line, Message: fmt.Sprintf("byte 0x%02X is no Windows-1252 character; is the file in another encoding?", b)}
+			l.err = fileError(l.line, nil, "problem.file_byte_1252", "Byte", fmt.Sprintf("%02X", b))
 		default:
 			l.col++
 			if l.col <= l.max {
 				continue
 			}
-			l.err = &FileError{Line: l.line, Message: fmt.Sprintf("longer than %d bytes; is this the right file (or is a quote not closed)?", l.max)}
+			l.err = fileError(l.line, nil, "problem.file_long_line", "Max", l.max)
 		}
 		return i, nil // the bytes before the problem; the next Read reports it
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 )
 
@@ -246,21 +247,19 @@ type Contradiction struct {
 }
 
 // Fact names the fact that differs as people read it ("sending unit",
-// "sent time"), for a problem's message.
-func (c Contradiction) Fact() string {
+// "sent time"), in English, for a problem's message.
+func (c Contradiction) Fact() string { return c.FactPhrase().English() }
+
+// FactPhrase names the fact that differs as a catalogue phrase (keys
+// problem.fact.*), for a problem said in its reader's language.
+func (c Contradiction) FactPhrase() i18n.Phrase {
 	switch c.Field {
-	case "sender_org":
-		return "sender organisation"
 	case "recipient_kind", "recipient_id":
-		return "recipient"
-	case "sender_unit":
-		return "sending unit"
-	case "confidential":
-		return "confidentiality"
-	case "sent_at":
-		return "sent time"
+		return i18n.P("problem.fact.recipient")
+	case "sender_org", "sender_unit", "title", "confidential", "class", "sent_at":
+		return i18n.P("problem.fact." + c.Field)
 	}
-	return c.Field
+	return i18n.P("problem.fact.other", "Field", c.Field)
 }
 
 // Contradictions returns (after Apply) the staged rows, by their order of

@@ -100,12 +100,13 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 		Windows1252: res.Encoding == importer.EncodingWindows1252, Semicolons: res.Separator == ';'}})
 }
 
-// importProblem is one problem of a letters file, its line and column in
-// l's language (the problem itself is the importer's, in English, as
-// `postvakt import` prints it).
+// importProblem is one problem of a letters file, its line and column and
+// the problem itself in l's language (the importer's Reason; its English
+// Message, as `postvakt import` prints it, when l's catalogue lacks it).
 func importProblem(l *i18n.Localizer, pr importer.RowError) string {
+	msg := l.Say(pr.Reason, pr.Message)
 	if pr.Column == "" {
-		return l.T("import.problem_line", "Line", pr.Line, "Message", pr.Message)
+		return l.T("import.problem_line", "Line", pr.Line, "Message", msg)
 	}
-	return l.T("import.problem", "Line", pr.Line, "Column", pr.Column, "Message", pr.Message)
+	return l.T("import.problem", "Line", pr.Line, "Column", pr.Column, "Message", msg)
 }

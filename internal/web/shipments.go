@@ -220,10 +220,10 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 	}
 	badTime := false
 	if ws.SentAt != "" {
-		t, problem := model.ParseSentAt(ws.SentAt)
-		if problem != "" {
+		t, problem, ok := model.ParseSentAt(ws.SentAt)
+		if !ok {
 			badTime = true
-			errs = append(errs, model.FieldError{Field: "sent_at", Message: problem})
+			errs = append(errs, problem)
 		}
 		ns.SentAt = t
 	}

@@ -1,0 +1,46 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// A refused letters file's problems are said in the reader's language,
+// the importer's reason included, not only the line and column around its
+// English; the same file to an English reader gets the English
+// `postvakt import` prints.
+func TestImportProblemsInReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.loggedIn("officer", "compliance", "", "")
+	_, page := b.get("/import")
+	tok := csrf(page)
+	head := strings.TrimSuffix(importHeader, "\n")
+	for _, c := range []struct {
+		name, lang, file, want string
+	}{
+		{"bad date", "nb", importHeader + strings.Replace(importRow(1, "NAV"), "2026-11-20T10:00:00+01:00", "20.11.2026", 1),
+			`linje 2: sent_at: "20.11.2026" er ikke et tidspunkt i RFC 3339-format (som 2026-11-20T10:00:00+01:00)`},
+		{"orgnr check digit", "nb", importHeader + strings.Replace(importRow(1, "NAV"), "964338531", "964338532", 1),
+			"linje 2: sender_org: 964338532 er ikke et gyldig norsk organisasjonsnummer (kontrollsiffer)"},
+		{"unknown column", "nb", head + ",extra\n" + strings.TrimSuffix(importRow(1, "NAV"), "\n") + ",x\n",
+			"linje 1: extra: ukjent kolonne (forventet channel,channel_id,"},
+		{"header column twice", "nb", head + ",class\n" + strings.TrimSuffix(importRow(1, "NAV"), "\n") + ",x\n",
+			"linje 1: class: kolonnen står to ganger i overskriftslinjen"},
+		{"classic Mac line ends", "nb", strings.ReplaceAll(importHeader+importRow(1, "NAV"), "\n", "\r"),
+			"linje 1: linjene slutter med bare vognretur (CR, klassisk Mac OS)"},
+		{"bad date, Danish", "da", importHeader + strings.Replace(importRow(1, "NAV"), "+01:00", "", 1),
+			`linje 2: sent_at: "2026-11-20T10:00:00" har ingen tidszone`},
+		{"bad date, English", "en", importHeader + strings.Replace(importRow(1, "NAV"), "2026-11-20T10:00:00+01:00", "20.11.2026", 1),
+			`line 2: sent_at: "20.11.2026" is not an RFC 3339 time (such as 2026-11-20T10:00:00+01:00)`},
+	} {
+		code, page := b.uploadLetters(c.lang, tok, []byte(c.file))
+		if code != http.StatusBadRequest || !strings.Contains(page, c.want) {
+			t.Errorf("%s: %d, want 400 and %q:\n%.3000s", c.name, code, c.want, page)
+		}
+	}
+	if n := e.letters(); n != 0 {
+		t.Errorf("%d letters registered, want none", n)
+	}
+}
