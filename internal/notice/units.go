@@ -3,7 +3,9 @@ package notice
 import (
 	"fmt"
 	"io"
+	"strconv"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
@@ -31,15 +33,15 @@ func (e *InvalidUnitsError) Error() string {
 func ParseUnits(r io.Reader) ([]store.Unit, error) {
 	var out []store.Unit
 	seen := map[[2]string]int{}
-	problems, err := remind.ReadTable(r, UnitColumns, func(line int, get func(string) string, bad func(col, format string, args ...any)) {
+	problems, err := remind.ReadTable(r, UnitColumns, func(line int, get func(string) string, bad func(col string, reason i18n.Phrase)) {
 		u := store.Unit{SenderOrg: get("sender_org"), Name: get("unit"), ContactEmail: get("contact_email"), ManagerEmail: get("manager_email")}
-		if col, msg := CheckUnit(u); col != "" {
-			bad(col, "%s", msg)
+		if col, why := CheckUnit(u); col != "" {
+			bad(col, why)
 			return
 		}
 		k := [2]string{u.SenderOrg, u.Name}
 		if first, dup := seen[k]; dup {
-			bad("unit", "%q of %s is already on line %d", u.Name, u.SenderOrg, first)
+			bad("unit", i18n.P("problem.unit_twice", "Unit", strconv.Quote(u.Name), "Org", u.SenderOrg, "Line", first))
 			return
 		}
 		seen[k] = line
@@ -52,7 +54,7 @@ func ParseUnits(r io.Reader) ([]store.Unit, error) {
 		return nil, &InvalidUnitsError{problems}
 	}
 	if len(out) == 0 {
-		return nil, &InvalidUnitsError{[]remind.ContactError{{Line: 2, Message: "no units in the file"}}}
+		return nil, &InvalidUnitsError{[]remind.ContactError{remind.NewContactError(2, "", i18n.P("problem.no_units"))}}
 	}
 	return out, nil
 }
@@ -62,34 +64,35 @@ func ParseUnits(r io.Reader) ([]store.Unit, error) {
 // and one a letter can carry (UTF-8, no control character, at most
 // model.MaxUnitLen characters), each address plain (or empty), and at
 // least one address given.
-func CheckUnit(u store.Unit) (col, problem string) {
+func CheckUnit(u store.Unit) (col string, problem i18n.Phrase) {
 	switch {
 	case u.SenderOrg == "":
-		return "sender_org", "required"
+		return "sender_org", i18n.P("problem.required")
 	case model.CheckOrgNumber(u.SenderOrg) != nil:
-		return "sender_org", model.CheckOrgNumber(u.SenderOrg).Error()
+		return "sender_org", model.ReasonOf(model.CheckOrgNumber(u.SenderOrg))
 	case u.Name == "":
-		return "unit", "required"
+		return "unit", i18n.P("problem.required")
 	case model.CheckText(u.Name, model.MaxUnitLen) != "":
 		// A name no letter can carry (letters refuse control characters
 		// and longer names) would be a unit no letter ever matches.
-		return "unit", model.CheckText(u.Name, model.MaxUnitLen)
+		return "unit", model.TextProblem(u.Name, model.MaxUnitLen)
 	}
 	return CheckAddresses(u.ContactEmail, u.ManagerEmail)
 }
 
 // CheckAddresses checks a unit's two addresses: each plain (or empty), at
-// least one given. It returns the column and the problem, or "", "".
-func CheckAddresses(contact, manager string) (col, problem string) {
+// least one given. It returns the column and the problem, or "" and the
+// zero Phrase.
+func CheckAddresses(contact, manager string) (col string, problem i18n.Phrase) {
 	if contact == "" && manager == "" {
-		return "contact_email", "give the unit's address, its manager's, or both"
+		return "contact_email", i18n.P("problem.unit_no_address")
 	}
 	for _, f := range []struct{ col, v string }{{"contact_email", contact}, {"manager_email", manager}} {
 		if f.v != "" {
-			if msg := remind.CheckEmail(f.v); msg != "" {
-				return f.col, msg
+			if p := remind.EmailProblem(f.v); p.Key != "" {
+				return f.col, p
 			}
 		}
 	}
-	return "", ""
+	return "", i18n.Phrase{}
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/spreadsheet"
 	"postvakt/internal/store"
@@ -18,11 +20,21 @@ import (
 // ContactColumns is the header of a contacts CSV file, in any order.
 var ContactColumns = []string{"orgnr", "email"}
 
-// ContactError is one problem in a contacts file.
+// ContactError is one problem in a contacts file (or a units file):
+// Message in English, Reason the same problem as a catalogue phrase (keys
+// problem.*), for a page in its reader's language; a problem without a
+// Reason has its Message.
 type ContactError struct {
 	Line    int
 	Column  string // "orgnr", "email", or empty for the row as a whole
 	Message string
+	Reason  i18n.Phrase
+}
+
+// NewContactError is the problem reason at line and column, its Message
+// the reason's English.
+func NewContactError(line int, column string, reason i18n.Phrase) ContactError {
+	return ContactError{Line: line, Column: column, Message: reason.English(), Reason: reason}
 }
 
 func (e ContactError) Error() string {
@@ -50,18 +62,18 @@ func (e *InvalidContactsError) Error() string {
 // *InvalidContactsError; a file with any problem yields no contacts.
 func ParseContacts(r io.Reader) ([]store.Contact, error) {
 	var out []store.Contact
-	problems, err := ReadTable(r, ContactColumns, func(line int, get func(string) string, bad func(col, format string, args ...any)) {
+	problems, err := ReadTable(r, ContactColumns, func(line int, get func(string) string, bad func(col string, reason i18n.Phrase)) {
 		org, email := get("orgnr"), get("email")
 		ok := true
 		if org == "" {
-			bad("orgnr", "required")
+			bad("orgnr", i18n.P("problem.required"))
 			ok = false
 		} else if err := model.CheckOrgNumber(org); err != nil {
-			bad("orgnr", "%v", err)
+			bad("orgnr", model.ReasonOf(err))
 			ok = false
 		}
-		if msg := CheckEmail(email); msg != "" {
-			bad("email", "%s", msg)
+		if p := EmailProblem(email); p.Key != "" {
+			bad("email", p)
 			ok = false
 		}
 		if ok {
@@ -75,7 +87,7 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 		return nil, &InvalidContactsError{problems}
 	}
 	if len(out) == 0 {
-		return nil, &InvalidContactsError{[]ContactError{{Line: 2, Message: "no contacts in the file"}}}
+		return nil, &InvalidContactsError{[]ContactError{NewContactError(2, "", i18n.P("problem.no_contacts"))}}
 	}
 	return out, nil
 }
@@ -90,12 +102,12 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 // passed to row. It returns every
 // problem (file, header, shape, and what row reported); the error is for a
 // failing reader only. Contacts and units files use it.
-func ReadTable(r io.Reader, columns []string, row func(line int, get func(string) string, bad func(col, format string, args ...any))) ([]ContactError, error) {
+func ReadTable(r io.Reader, columns []string, row func(line int, get func(string) string, bad func(col string, reason i18n.Phrase))) ([]ContactError, error) {
 	want := strings.Join(columns, ",")
 	in, err := spreadsheet.Open(r, spreadsheet.EncodingAuto, 0)
 	var fe *spreadsheet.FileError
 	if errors.As(err, &fe) {
-		return []ContactError{{Line: fe.Line, Message: fe.Message}}, nil
+		return []ContactError{{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -105,8 +117,8 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	var problems []ContactError
-	bad := func(line int, col, format string, args ...any) {
-		problems = append(problems, ContactError{Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
+	bad := func(line int, col, key string, args ...any) {
+		problems = append(problems, NewContactError(line, col, i18n.P(key, args...)))
 	}
 	var header []string
 	for {
@@ -116,10 +128,10 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		}
 	}
 	if errors.Is(err, io.EOF) {
-		return []ContactError{{Line: 1, Message: "empty file: expected the header " + want}}, nil
+		return []ContactError{NewContactError(1, "", i18n.P("problem.empty_file", "Header", want))}, nil
 	}
-	if line, msg, ok := readProblem(err); ok {
-		return []ContactError{{Line: line, Message: msg}}, nil
+	if pr, ok := readProblem(err); ok {
+		return []ContactError{pr}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -130,18 +142,18 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		switch {
 		case h == "":
-			bad(hl, "", "column %d has no name: name it, or delete it (an empty column after the last?)", i+1)
+			bad(hl, "", "problem.column_no_name", "N", i+1)
 		case !slices.Contains(columns, h):
-			bad(hl, "", "unknown column %q (the header is %s)", h, want)
+			bad(hl, "", "problem.table_column_unknown", "Name", strconv.Quote(h), "Header", want)
 		case idx[h] != 0:
-			bad(hl, "", "column %q twice", h)
+			bad(hl, "", "problem.table_column_twice", "Name", strconv.Quote(h))
 		default:
 			idx[h] = i + 1
 		}
 	}
 	for _, c := range columns {
 		if idx[c] == 0 {
-			bad(hl, "", "missing column %q (the header is %s)", c, want)
+			bad(hl, "", "problem.table_column_missing", "Name", strconv.Quote(c), "Header", want)
 		}
 	}
 	if len(problems) > 0 {
@@ -152,8 +164,8 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if line, msg, ok := readProblem(err); ok {
-			bad(line, "", "%s", msg)
+		if pr, ok := readProblem(err); ok {
+			problems = append(problems, pr)
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
 				break // the reader cannot resynchronise after a quote error or a file error
@@ -165,58 +177,70 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
-			bad(line, "", "%d fields, the header has %d", len(rec), len(header))
+			bad(line, "", "problem.table_fields", "Got", len(rec), "Want", len(header))
 			continue
 		}
 		get := func(col string) string { return strings.TrimSpace(rec[idx[col]-1]) }
 		ok := true
 		for _, c := range columns {
 			// Not quoted back: the bytes are the problem.
-			if msg := model.CheckText(get(c), spreadsheet.DefaultMaxLine); msg != "" {
-				bad(line, c, "%s", msg)
+			if p := model.TextProblem(get(c), spreadsheet.DefaultMaxLine); p.Key != "" {
+				problems = append(problems, NewContactError(line, c, p))
 				ok = false
 			}
 		}
 		if ok {
-			row(line, get, func(col, format string, args ...any) { bad(line, col, format, args...) })
+			row(line, get, func(col string, reason i18n.Phrase) { problems = append(problems, NewContactError(line, col, reason)) })
 		}
 	}
 	return problems, nil
 }
 
-// readProblem is where and what the problem of a read error is, when it
-// is the file's (a CSV or a spreadsheet.FileError); ok is false else.
-func readProblem(err error) (line int, msg string, ok bool) {
+// readProblem is the problem of a read error, when it is the file's (a CSV
+// error, a quote error said by its key, or a spreadsheet.FileError); ok is
+// false else.
+func readProblem(err error) (ContactError, bool) {
 	var fe *spreadsheet.FileError
 	var pe *csv.ParseError
 	switch {
 	case errors.As(err, &fe):
-		return fe.Line, fe.Message, true
+		return ContactError{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}, true
 	case errors.As(err, &pe):
-		return pe.Line, pe.Err.Error(), true
+		switch pe.Err {
+		case csv.ErrBareQuote:
+			return NewContactError(pe.Line, "", i18n.P("problem.csv_bare_quote")), true
+		case csv.ErrQuote:
+			return NewContactError(pe.Line, "", i18n.P("problem.csv_quote")), true
+		}
+		return ContactError{Line: pe.Line, Message: pe.Err.Error()}, true
 	}
-	return 0, "", false
+	return ContactError{}, false
 }
 
-// CheckEmail returns what is wrong with a plain e-mail address, or "".
-func CheckEmail(s string) string {
+// CheckEmail returns what is wrong with a plain e-mail address, in
+// English (EmailProblem), or "".
+func CheckEmail(s string) string { return EmailProblem(s).English() }
+
+// EmailProblem is what is wrong with a plain e-mail address, or the zero
+// Phrase.
+func EmailProblem(s string) i18n.Phrase {
 	if s == "" {
-		return "required"
+		return i18n.P("problem.required")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
-		return fmt.Sprintf("%q is not a plain e-mail address (user@domain)", s)
+		return i18n.P("problem.email_plain", "Value", strconv.Quote(s))
 	}
 	local, domain, _ := strings.Cut(s, "@")
 	if local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(s, " <>,;") {
-		return fmt.Sprintf("%q is not a plain e-mail address (user@domain)", s)
+		return i18n.P("problem.email_plain", "Value", strconv.Quote(s))
 	}
 	for _, r := range s {
 		if r > unicode.MaxASCII {
 			// Only a server that offers SMTPUTF8 takes it (RFC 6531),
 			// and most relays do not.
-			return fmt.Sprintf("%q has letters outside ASCII, which most mail servers refuse: give the ASCII form (a domain as xn--…)", s)
+			return i18n.P("problem.email_ascii", "Value", strconv.Quote(s))
 		}
 	}
-	return ""
+	return i18n.Phrase{}
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"postvakt/internal/store"
 )
 
 // A refused letters file's problems are said in the reader's language,
@@ -42,5 +44,35 @@ func TestImportProblemsInReadersLanguage(t *testing.T) {
 	}
 	if n := e.letters(); n != 0 {
 		t.Errorf("%d letters registered, want none", n)
+	}
+}
+
+// The units import says a refused file's problems in the reader's
+// language too: a bad organisation number, a unit named twice, an unknown
+// column; nothing is stored.
+func TestImportUnitsProblemsInReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.loggedIn("admin", "admin", "", "")
+	_, page := b.get("/admin/units")
+	tok := csrf(page)
+	const head = "sender_org,unit,contact_email,manager_email\n"
+	for _, c := range []struct {
+		name, lang, file, want string
+	}{
+		{"orgnr check digit", "nb", head + "964338532,NAV,nav@bergen.kommune.no,\n",
+			"linje 2, kolonne sender_org: 964338532 er ikke et gyldig norsk organisasjonsnummer (kontrollsiffer)"},
+		{"unit twice", "da", head + "964338531,NAV,nav@bergen.kommune.no,\n964338531,NAV,,leder@bergen.kommune.no\n",
+			`linje 3, kolonne unit: "NAV" i 964338531 står allerede på linje 2`},
+		{"unknown column", "nb", "sender_org,unit,contact_email,manager_email,extra\n",
+			`linje 1: ukjent kolonne "extra" (overskriftslinjen er sender_org,unit,contact_email,manager_email)`},
+	} {
+		code, page := b.uploadIn(c.lang, "/admin/units/import", tok, []byte(c.file))
+		if code != http.StatusBadRequest || !strings.Contains(page, c.want) {
+			t.Errorf("%s: %d, want 400 and %q:\n%.3000s", c.name, code, c.want, page)
+		}
+	}
+	if units, err := e.st.Units(t.Context(), store.Scope{}); err != nil || len(units) != 0 {
+		t.Errorf("%d units stored (%v), want none", len(units), err)
 	}
 }

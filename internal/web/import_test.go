@@ -27,15 +27,22 @@ func importRow(i int, unit string) string {
 // lang: nb, da or en) and returns the status and the page unescaped.
 func (b *browser) uploadLetters(lang, csrfToken string, content []byte) (int, string) {
 	b.e.t.Helper()
+	return b.uploadIn(lang, "/import", csrfToken, content)
+}
+
+// uploadIn posts content as the file of the form at path (a browser set
+// to lang) and returns the status and the page unescaped.
+func (b *browser) uploadIn(lang, path, csrfToken string, content []byte) (int, string) {
+	b.e.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	if csrfToken != "" {
 		_ = mw.WriteField("csrf", csrfToken)
 	}
-	fw, _ := mw.CreateFormFile("file", "letters.csv")
+	fw, _ := mw.CreateFormFile("file", "file.csv")
 	_, _ = fw.Write(content)
 	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+"/import", &body)
+	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Accept-Language", languages[lang])
 	resp, err := b.c.Do(req)

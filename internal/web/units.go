@@ -146,12 +146,14 @@ func unitProblem(l *i18n.Localizer, u store.Unit, col string) fieldProblem {
 	return fieldProblem{Problem: l.T("units.err_email", "Field", label, "Value", value), ProblemField: col}
 }
 
-// problem is one problem of a units file, its line and column in l's
-// language (the problem itself is the validator's, in English).
-
+// problem is one problem of a units file, its line and column and the
+// problem itself in l's language (the validator's Reason; its English
+// Message, as `postvakt units import` prints it, when l's catalogue lacks
+// it).
 func problem(l *i18n.Localizer, pr remind.ContactError) string {
+	msg := l.Say(pr.Reason, pr.Message)
 	if pr.Column == "" {
-		return l.T("units.problem_line", "Line", pr.Line, "Message", pr.Message)
+		return l.T("units.problem_line", "Line", pr.Line, "Message", msg)
 	}
-	return l.T("units.problem", "Line", pr.Line, "Column", pr.Column, "Message", pr.Message)
+	return l.T("units.problem", "Line", pr.Line, "Column", pr.Column, "Message", msg)
 }
