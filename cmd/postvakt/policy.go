@@ -86,8 +86,8 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), osh.Since().Format(time.RFC3339))
 	// The policy's rules in the words of the UI's rules page (GET /rules).
 	en := i18n.For("en", nil)
-	fmt.Println("  " + p.MatchTerm("", "").Text(en))
-	for _, t := range p.Terms(true) {
+	fmt.Println("  " + p.MatchTerm(policy.Everyone).Text(en))
+	for _, t := range p.Terms(policy.Everyone) {
 		fmt.Println("  " + t.Text(en))
 	}
 	if o.Note != "" {

@@ -43,7 +43,9 @@ const (
 	ViewRules      Permission = "view_rules"      // the policies and health rules in force (no personal data)
 	// ViewRuleAddresses: the e-mail addresses the policies' escalation.to
 	// and the health rules' to: name (a person's, maybe); without it the
-	// rules page counts them.
+	// rules page counts them. With it a principal scoped to an
+	// organisation reads only those of the policies of that organisation
+	// alone (policy.Viewer decides).
 	ViewRuleAddresses Permission = "view_rule_addresses"
 	ImportLetters     Permission = "import_letters" // register letters from a CSV file in the UI (in scope: a unit its own)
 )

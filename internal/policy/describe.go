@@ -116,22 +116,77 @@ func (m Matcher) Admits(org, unit string) bool {
 	return (org == "" || inList(m.SenderOrg, org)) && (unit == "" || inList(m.SenderUnit, unit))
 }
 
-// MatchTerm says which letters the policy matches, as a viewer scoped to
-// the sending organisation org and unit reads it ("" for any): of the
-// match's sending organisations and units it names only the viewer's own
-// (Admits decides whether the viewer is shown the policy at all); another
-// organisation's number or another unit's name (Barnevernstjenesten) in
-// the same list is not the viewer's to read.
-func (p *Policy) MatchTerm(org, unit string) Term {
-	m := p.Match
-	if org != "" && len(m.SenderOrg) > 0 {
-		m.SenderOrg = []string{org}
+// Viewer is whom the rules are described to: the rules page's viewer, or
+// `postvakt policy explain`'s operator (Everyone). What a scoped viewer
+// may read of the policies and health rules is decided here, once.
+type Viewer struct {
+	// Org and Unit are the sending organisation and unit the viewer is
+	// limited to ("" for any).
+	Org, Unit string
+	// OwnUnits are the names of Org's sending units (the store's
+	// sender_units of the organisation), for a viewer limited to Org but
+	// not to one unit: of a match's sending units only these are named.
+	// Units are per organisation, and a unit's name may be sensitive
+	// (Barnevernstjenesten): another organisation's is counted.
+	OwnUnits []string
+	// Addresses: the viewer may read e-mail addresses
+	// (auth.ViewRuleAddresses). A viewer limited to an organisation reads
+	// only those that tell of that organisation's letters alone
+	// (addressesHidden).
+	Addresses bool
+}
+
+// Everyone is the unscoped viewer who reads everything: `policy explain`.
+var Everyone = Viewer{Addresses: true}
+
+// addressesHidden is the catalogue key that counts, for v, the e-mail
+// addresses of a rule told of the letters of the sending organisations
+// orgs (none: of every organisation), or "" when v reads them. They may be
+// a person's: a viewer without Addresses only counts them; one limited to
+// an organisation reads them only when the rule is that organisation's
+// alone (a policy whose match names that one organisation only), as
+// another organisation's on-call address is not the viewer's to read in a
+// shared installation. A health rule's to: is told of every
+// organisation's alerts (internal/health routes by rule, never by
+// organisation): its addresses are named to unscoped viewers only.
+func (v Viewer) addressesHidden(orgs []string) string {
+	switch {
+	case !v.Addresses:
+		return "rules.addresses_hidden"
+	case v.Org != "" && !(len(orgs) == 1 && orgs[0] == v.Org):
+		return "rules.addresses_other_orgs"
 	}
-	if unit != "" && len(m.SenderUnit) > 0 {
-		m.SenderUnit = []string{unit}
-	}
-	if m.Specificity() == 0 {
+	return ""
+}
+
+// MatchTerm says which letters the policy matches, as v reads it: of the
+// match's sending organisations and units it names only v's own (Admits
+// decides whether v is shown the policy at all); another organisation's
+// number or another unit's name (Barnevernstjenesten) in the same list is
+// not v's to read. A viewer limited to an organisation reads the names of
+// its own units (OwnUnits) and how many others the match names.
+func (p *Policy) MatchTerm(v Viewer) Term {
+	if p.Match.Specificity() == 0 {
 		return Term{Key: "rules.policy.match_all"}
+	}
+	m := p.Match
+	if v.Org != "" && len(m.SenderOrg) > 0 {
+		m.SenderOrg = []string{v.Org}
+	}
+	others := 0
+	switch {
+	case v.Unit != "" && len(m.SenderUnit) > 0:
+		m.SenderUnit = []string{v.Unit}
+	case v.Org != "":
+		var own []string
+		for _, u := range m.SenderUnit {
+			if slices.Contains(v.OwnUnits, u) {
+				own = append(own, u)
+			} else {
+				others++
+			}
+		}
+		m.SenderUnit = own
 	}
 	var what List
 	if len(m.Channel) > 0 {
@@ -153,17 +208,22 @@ func (p *Policy) MatchTerm(org, unit string) Term {
 	if len(m.SenderOrg) > 0 {
 		what = append(what, Term{"rules.match.sender_org", []any{"Values", strings.Join(m.SenderOrg, " / ")}})
 	}
-	if len(m.SenderUnit) > 0 {
-		what = append(what, Term{"rules.match.sender_unit", []any{"Values", strings.Join(m.SenderUnit, " / ")}})
+	switch units := strings.Join(m.SenderUnit, " / "); {
+	case units != "" && others > 0:
+		what = append(what, Term{"rules.match.sender_unit_and_others", []any{"Values", units, "Count", others}})
+	case others > 0:
+		what = append(what, Term{"rules.match.sender_unit_others", []any{"Count", others}})
+	case units != "":
+		what = append(what, Term{"rules.match.sender_unit", []any{"Values", units}})
 	}
 	return Term{"rules.policy.match", []any{"What", what}}
 }
 
 // Terms are the policy's rules in words, in the order a letter meets
 // them: reminders, when they are sent, print, catch-up, who is told,
-// retention. Its escalation.to e-mail addresses are named only with
-// addresses (else counted): they may be a person's.
-func (p *Policy) Terms(addresses bool) []Term {
+// retention. Its escalation.to e-mail addresses are named as v may read
+// them (else counted): addressesHidden.
+func (p *Policy) Terms(v Viewer) []Term {
 	cal := Word{"rules.calendar.", strings.ToLower(p.Calendar.Name())}
 	var out []Term
 	r := p.Reminders
@@ -209,7 +269,7 @@ func (p *Policy) Terms(addresses bool) []Term {
 			out = append(out, Term{Key: "rules.policy.catch_up_now"})
 		}
 	}
-	if to := escalationList(p.Escalation.Roles, p.Escalation.Emails, addresses); len(to) > 0 {
+	if to := escalationList(p.Escalation.Roles, p.Escalation.Emails, v.addressesHidden(p.Match.SenderOrg)); len(to) > 0 {
 		out = append(out, Term{"rules.policy.escalation", []any{"To", to}})
 	} else {
 		out = append(out, Term{Key: "rules.policy.escalation_none"})
@@ -232,17 +292,18 @@ func approval(key string, held bool) Term {
 }
 
 // escalationList is who is told: the roles in words, then the e-mail
-// addresses, or their number without addresses.
-func escalationList(roles, emails []string, addresses bool) List {
+// addresses, or their number by the catalogue key hidden (the viewer's
+// addressesHidden; "": named).
+func escalationList(roles, emails []string, hidden string) List {
 	to := words("rules.to.", roles)
 	switch {
 	case len(emails) == 0:
-	case addresses:
+	case hidden == "":
 		for _, e := range emails {
 			to = append(to, e)
 		}
 	default:
-		to = append(to, Term{"rules.addresses_hidden", []any{"Count", len(emails)}})
+		to = append(to, Term{hidden, []any{"Count", len(emails)}})
 	}
 	return to
 }

@@ -14,8 +14,10 @@ type RuleTerms struct {
 }
 
 // Terms are the health rules in words, in the order they are evaluated;
-// their to: e-mail addresses are named only with addresses (else counted).
-func (h *Health) Terms(addresses bool) []RuleTerms {
+// their to: e-mail addresses are named as v may read them (else counted):
+// a rule's to: is told of every organisation's alerts, so only to an
+// unscoped viewer (addressesHidden).
+func (h *Health) Terms(v Viewer) []RuleTerms {
 	var out []RuleTerms
 	for _, name := range HealthRules {
 		c := h.Common(name)
@@ -28,7 +30,7 @@ func (h *Health) Terms(addresses bool) []RuleTerms {
 			}
 		}
 		told := Term{Key: "rules.health.told_alert_email"}
-		if to := escalationList(roles, emails, addresses); len(to) > 0 {
+		if to := escalationList(roles, emails, v.addressesHidden(nil)); len(to) > 0 {
 			told = Term{"rules.health.told", []any{"To", to}}
 		}
 		out = append(out, RuleTerms{Name: name, Enabled: c.Enabled, Severity: c.Severity, Watches: h.watches(name),

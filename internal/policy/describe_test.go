@@ -37,14 +37,14 @@ func TestPolicyTerms(t *testing.T) {
 	for _, lang := range i18n.Languages {
 		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
 		for _, q := range set.Policies() {
-			q.MatchTerm("", "").Text(l)
-			for _, term := range q.Terms(false) {
+			q.MatchTerm(policy.Viewer{}).Text(l)
+			for _, term := range q.Terms(policy.Viewer{}) {
 				term.Text(l)
 			}
 		}
 		h := policy.DefaultHealth()
 		h.Stuck.To = []string{"ops@kommune.example", policy.ToCompliance}
-		for _, r := range h.Terms(false) {
+		for _, r := range h.Terms(policy.Viewer{}) {
 			r.Watches.Text(l)
 			r.Repeat.Text(l)
 			r.Told.Text(l)
@@ -55,8 +55,8 @@ func TestPolicyTerms(t *testing.T) {
 	}
 	en := i18n.For("en", nil)
 	var text []string
-	text = append(text, p.MatchTerm("", "").Text(en))
-	for _, term := range p.Terms(false) {
+	text = append(text, p.MatchTerm(policy.Viewer{}).Text(en))
+	for _, term := range p.Terms(policy.Viewer{}) {
 		text = append(text, term.Text(en))
 	}
 	all := strings.Join(text, "\n")
@@ -79,10 +79,10 @@ func TestPolicyTerms(t *testing.T) {
 	}
 	q := *p
 	q.Escalation.Emails = []string{"leder@kommune.example"}
-	if s := q.Terms(false)[len(q.Terms(false))-2].Text(en); strings.Contains(s, "leder@") || !strings.Contains(s, "1 e-mail address (shown to") {
+	if s := q.Terms(policy.Viewer{})[len(q.Terms(policy.Viewer{}))-2].Text(en); strings.Contains(s, "leder@") || !strings.Contains(s, "1 e-mail address (shown to") {
 		t.Errorf("without addresses: %q, want the address counted, not named", s)
 	}
-	if s := q.Terms(true)[len(q.Terms(true))-2].Text(en); !strings.Contains(s, "leder@kommune.example") {
+	if s := q.Terms(policy.Everyone)[len(q.Terms(policy.Everyone))-2].Text(en); !strings.Contains(s, "leder@kommune.example") {
 		t.Errorf("with addresses: %q, want the address named", s)
 	}
 }
@@ -93,7 +93,7 @@ func TestHealthTerms(t *testing.T) {
 	h := policy.DefaultHealth()
 	h.Stuck.Count = 17
 	en := i18n.For("en", nil)
-	got := h.Terms(false)[1]
+	got := h.Terms(policy.Viewer{})[1]
 	if got.Name != policy.RuleStuck {
 		t.Fatalf("second rule %q, want stuck", got.Name)
 	}
@@ -152,7 +152,7 @@ func TestCatchUpTermsAsDecided(t *testing.T) {
 				d.Reason, tc.catchUp, tc.approval)
 		}
 		var text []string
-		for _, term := range tc.p.Terms(false) {
+		for _, term := range tc.p.Terms(policy.Viewer{}) {
 			text = append(text, term.Text(en))
 		}
 		all := strings.Join(text, "\n")
@@ -172,7 +172,7 @@ func TestShareTerms(t *testing.T) {
 	h.Rejection.MinShare = 0.57
 	h.Stuck.Share = 0.125
 	en := i18n.For("en", nil)
-	for _, r := range h.Terms(false) {
+	for _, r := range h.Terms(policy.Viewer{}) {
 		s := r.Watches.Text(en)
 		switch r.Name {
 		case policy.RuleRejection:
@@ -188,10 +188,83 @@ func TestShareTerms(t *testing.T) {
 	// Norwegian and Danish write the decimal comma.
 	for _, lang := range []string{"nb", "da"} {
 		l := i18n.For(lang, nil)
-		for _, r := range h.Terms(false) {
+		for _, r := range h.Terms(policy.Viewer{}) {
 			if s := r.Watches.Text(l); r.Name == policy.RuleStuck && (!strings.Contains(s, "12,5 %") || strings.Contains(s, "12.5")) {
 				t.Errorf("%s stuck: %q, want 12,5 %%", lang, s)
 			}
+		}
+	}
+}
+
+// What a viewer limited to organisation A reads (Viewer): of a match's
+// units the names of A's own (OwnUnits), the others counted; the
+// escalation addresses of a policy of A alone, not those of a policy of
+// A and B nor of a catch-all, nor a health rule's (told of every
+// organisation's alerts), which are counted. Without Org every name and
+// address is read; without Addresses none is. In every language.
+func TestViewerScope(t *testing.T) {
+	base, _ := policytest.Shipped(t).Get("default")
+	withMatch := func(orgs, units []string) *policy.Policy {
+		q := *base
+		q.Match = policy.Matcher{SenderOrg: orgs, SenderUnit: units}
+		q.Escalation.Emails = []string{"vakt@a.example"}
+		return &q
+	}
+	const a, b = "964338531", "974760673"
+	scoped := policy.Viewer{Org: a, OwnUnits: []string{"NAV"}, Addresses: true}
+	en := i18n.For("en", nil)
+	told := func(p *policy.Policy, v policy.Viewer) string {
+		terms := p.Terms(v)
+		return terms[len(terms)-2].Text(en)
+	}
+	units := withMatch(nil, []string{"NAV", "Familievernet", "Krisesenteret"})
+	for _, tc := range []struct {
+		v    policy.Viewer
+		p    *policy.Policy
+		want string
+	}{
+		{scoped, units, "Letters: sending unit NAV (and 2 units of other organisations)."},
+		{scoped, withMatch(nil, []string{"Familievernet"}), "Letters: 1 sending unit of other organisations."},
+		{policy.Viewer{}, units, "Letters: sending unit NAV / Familievernet / Krisesenteret."},
+	} {
+		if got := tc.p.MatchTerm(tc.v).Text(en); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.v, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		v     policy.Viewer
+		p     *policy.Policy
+		named bool
+	}{
+		{scoped, withMatch([]string{a}, nil), true},
+		{scoped, withMatch([]string{a, b}, nil), false},
+		{scoped, units, false},
+		{policy.Everyone, units, true},
+		{policy.Viewer{}, withMatch([]string{a}, nil), false},
+	} {
+		if got := told(tc.p, tc.v); strings.Contains(got, "vakt@a.example") != tc.named {
+			t.Errorf("%+v, match %s: %q, want the address named %v", tc.v, tc.p.Match, got, tc.named)
+		}
+	}
+	if got := told(units, scoped); !strings.Contains(got, "1 e-mail address (it is told of other organisations' letters or alerts too") {
+		t.Errorf("the units policy's address to org A's officer: %q, want it counted as told of other organisations", got)
+	}
+	h := policy.DefaultHealth()
+	h.Stuck.To = []string{"drift@a.example"}
+	for v, named := range map[*policy.Viewer]bool{&scoped: false, &policy.Everyone: true} {
+		if got := h.Terms(*v)[1].Told.Text(en); strings.Contains(got, "drift@a.example") != named {
+			t.Errorf("%+v: stuck is told %q, want the address named %v", *v, got, named)
+		}
+	}
+	for _, lang := range i18n.Languages {
+		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
+		units.MatchTerm(scoped).Text(l)
+		withMatch(nil, []string{"X"}).MatchTerm(scoped).Text(l)
+		for _, term := range units.Terms(scoped) {
+			term.Text(l)
+		}
+		for _, r := range h.Terms(scoped) {
+			r.Told.Text(l)
 		}
 	}
 }

@@ -36,8 +36,6 @@ type rulesData struct {
 	// Senders are what senders.yaml says of the sending organisations the
 	// viewer sees, by number.
 	Senders []senderView
-	// Addresses says whether e-mail addresses are named (else counted).
-	Addresses bool
 	// Health is nil for a viewer who does not see alerts, or without
 	// WithHealthRules (HealthKnown false).
 	ShowHealth  bool
@@ -70,27 +68,41 @@ func PolicyAnchor(name string) string { return "policy-" + name }
 // rulesPage is GET /rules: the rules postvakt runs under, read-only and
 // without personal data. Every role sees the policies that can govern its
 // letters (a scoped viewer: those whose match names no other organisation
-// or unit); the health rules are shown to those who see the alerts they
-// raise. E-mail addresses in escalation.to and the rules' to: are named
-// only to those with auth.ViewRuleAddresses, counted for the others.
+// or unit, naming only its own organisation's units); the health rules
+// are shown to those who see the alerts they raise. E-mail addresses in
+// escalation.to and the rules' to: are named only to those with
+// auth.ViewRuleAddresses, and to one limited to an organisation only where
+// they tell of its letters alone (policy.Viewer), counted for the others.
+// The view is audited, without the page's content.
 func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	d := rulesData{Addresses: p.Can(auth.ViewRuleAddresses), ShowHealth: p.Can(auth.ViewAlerts)}
+	sc := p.Scope()
+	v := policy.Viewer{Org: sc.SenderOrg, Unit: sc.SenderUnit, Addresses: p.Can(auth.ViewRuleAddresses)}
+	d := rulesData{ShowHealth: p.Can(auth.ViewAlerts)}
 	if s.policies != nil {
+		if v.Org != "" && v.Unit == "" {
+			units, err := s.store.Units(r.Context(), sc)
+			if err != nil {
+				s.internalError(w, r, "read the organisation's sending units", err)
+				return
+			}
+			for _, u := range units {
+				v.OwnUnits = append(v.OwnUnits, u.Name)
+			}
+		}
 		d.Known = true
 		d.Fingerprint = s.policies.Fingerprint()
-		sc := p.Scope()
 		for _, pol := range s.policies.InMatchOrder() {
-			if !pol.Match.Admits(sc.SenderOrg, sc.SenderUnit) {
+			if !pol.Match.Admits(v.Org, v.Unit) {
 				d.Hidden++
 				continue
 			}
 			d.Policies = append(d.Policies, policyView{Name: pol.Name, File: filepath.Base(pol.File), Line: pol.Line,
-				Priority: pol.Priority, Match: pol.MatchTerm(sc.SenderOrg, sc.SenderUnit), Terms: pol.Terms(d.Addresses)})
+				Priority: pol.Priority, Match: pol.MatchTerm(v), Terms: pol.Terms(v)})
 		}
 		senders := s.policies.Senders()
 		for _, org := range slices.Sorted(maps.Keys(senders)) {
-			if sc.SenderOrg != "" && org != sc.SenderOrg {
+			if v.Org != "" && org != v.Org {
 				continue
 			}
 			name, err := s.store.SenderOrgName(r.Context(), org)
@@ -113,8 +125,9 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 		if s.healthRules.File == "" {
 			d.HealthFile = ""
 		}
-		d.Health = s.healthRules.Terms(d.Addresses)
+		d.Health = s.healthRules.Terms(v)
 		d.Inhibits = s.healthRules.InhibitTerms()
 	}
+	s.audit(r.Context(), "view_list", "rules", "")
 	s.render(w, r, http.StatusOK, "rules", "title.rules", d)
 }

@@ -1,0 +1,122 @@
+package web_test
+
+import (
+	"context"
+	"html"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"postvakt/internal/policy"
+	"postvakt/internal/store"
+	"postvakt/internal/web"
+)
+
+// scopePolicies is a policy folder of a shared installation: a catch-all
+// telling sjef@kommune.example, org A's own policy (priority 1) telling
+// vakt@bergen.example, and a policy for the units Barnevernstjenesten and
+// Familievernet of any organisation. The store has Barnevernstjenesten in
+// org A and Familievernet in org B only.
+func scopePolicies(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"default.yaml": "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\nescalation: {to: [sjef@kommune.example]}\n",
+		"org-a.yaml": `name: org-a
+priority: 1
+match: {sender_org: ["` + orgA + `"]}
+calendar: NO
+reminders: {max: 0}
+print: {after: 10}
+escalation: {to: [compliance, vakt@bergen.example]}
+`,
+		"units.yaml": `name: units
+match: {sender_unit: [Barnevernstjenesten, Familievernet]}
+calendar: NO
+reminders: {max: 0}
+print: {after: 5}
+`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, problems := policy.LoadDir(dir)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	h := policy.DefaultHealth()
+	h.Stuck.To = []string{"vakt@drift.example", policy.ToCompliance}
+	e := newEnvWith(t, web.WithPolicies(set), web.WithHealthRules(h))
+	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{
+		{SenderOrg: orgA, Name: "Barnevernstjenesten"}, {SenderOrg: orgB, Name: "Familievernet"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// A compliance officer of org A reads, of a policy's sending units, only
+// the names of org A's own units (Barnevernstjenesten), with org B's
+// counted ("and 1 unit of other organisations"), never Familievernet; an
+// unscoped compliance officer reads both names.
+func TestRulesPageUnitsOfItsOrganisation(t *testing.T) {
+	e := scopePolicies(t)
+	_, page := e.loggedIn("kari", "compliance", orgA, "").get("/rules")
+	page = html.UnescapeString(page)
+	if want := "Letters: sending unit Barnevernstjenesten (and 1 unit of other organisations)."; !strings.Contains(page, want) {
+		t.Errorf("org A's compliance officer does not read %q: %.400s", want, page[max(0, strings.Index(page, `id="policy-units"`)):])
+	}
+	if strings.Contains(page, "Familievernet") {
+		t.Error("org A's compliance officer reads org B's unit name Familievernet on /rules")
+	}
+	_, page = e.loggedIn("root", "compliance", "", "").get("/rules")
+	if want := "Letters: sending unit Barnevernstjenesten / Familievernet."; !strings.Contains(html.UnescapeString(page), want) {
+		t.Errorf("the unscoped compliance officer does not read %q", want)
+	}
+}
+
+// A compliance officer of org A reads the e-mail addresses of org A's own
+// policy (vakt@bergen.example), and only counts those told of other
+// organisations' letters or alerts too: the catch-all's
+// (sjef@kommune.example) and the health rule's to: (vakt@drift.example,
+// told of every organisation's alerts). An unscoped compliance officer
+// reads all three.
+func TestRulesPageAddressesOfItsOrganisation(t *testing.T) {
+	e := scopePolicies(t)
+	_, page := e.loggedIn("kari", "compliance", orgA, "").get("/rules")
+	page = html.UnescapeString(page)
+	if !strings.Contains(page, "vakt@bergen.example") {
+		t.Error("org A's compliance officer does not read org A's own policy's address")
+	}
+	for _, addr := range []string{"sjef@kommune.example", "vakt@drift.example"} {
+		if strings.Contains(page, addr) {
+			t.Errorf("org A's compliance officer reads %s, told of other organisations too", addr)
+		}
+	}
+	if want := "1 e-mail address (it is told of other organisations' letters or alerts too"; strings.Count(page, want) != 2 {
+		t.Errorf("/rules counts the hidden addresses %d times as %q, want 2 (catch-all, stuck)", strings.Count(page, want), want)
+	}
+	_, page = e.loggedIn("root", "compliance", "", "").get("/rules")
+	for _, addr := range []string{"vakt@bergen.example", "sjef@kommune.example", "vakt@drift.example"} {
+		if !strings.Contains(page, addr) {
+			t.Errorf("the unscoped compliance officer does not read %s", addr)
+		}
+	}
+}
+
+// A view of /rules is in the audit log (action view_list, object rules),
+// as the units page and the escalation preview are, with nothing of the
+// page in it: no address, no unit name.
+func TestRulesPageViewAudited(t *testing.T) {
+	e := scopePolicies(t)
+	e.loggedIn("kari", "compliance", orgA, "").get("/rules")
+	log, err := e.st.AuditLog(context.Background(), store.AuditFilter{Actor: "user:kari", Action: "view_list"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log.Entries) != 1 || log.Entries[0].Object != "rules" || log.Entries[0].Detail != "" || log.Entries[0].SenderOrg != orgA {
+		t.Fatalf("audit entries of kari's view of /rules: %+v, want one view_list of rules without detail", log.Entries)
+	}
+}
