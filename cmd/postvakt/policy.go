@@ -10,7 +10,6 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
-	"postvakt/internal/i18n"
 	"postvakt/internal/policy"
 )
 
@@ -85,10 +84,9 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	fmt.Printf("shipment %s (%s %s), state %s, stage %s\n", osh.ID, osh.Channel, osh.ChannelID, osh.State, osh.Stage)
 	fmt.Printf("policy %s (%s:%d), calendar %s, waiting since %s\n", p.Name, p.File, p.Line, p.Calendar.Name(), osh.Since().Format(time.RFC3339))
 	// The policy's rules in the words of the UI's rules page (GET /rules).
-	en := i18n.For("en", nil)
-	fmt.Println("  " + p.MatchTerm(policy.Everyone).Text(en))
+	fmt.Println("  " + p.MatchTerm(policy.Everyone).English())
 	for _, t := range p.Terms(policy.Everyone) {
-		fmt.Println("  " + t.Text(en))
+		fmt.Println("  " + t.English())
 	}
 	if o.Note != "" {
 		fmt.Println(o.Note)

@@ -235,6 +235,13 @@ type Phrase struct {
 	Args []any
 }
 
+// Spoken is a phrase's argument that has words of its own in each
+// language (a number of business days, a list of codes): Say renders it
+// with the reader's localizer.
+type Spoken interface {
+	SayIn(l *Localizer) string
+}
+
 // P returns the phrase of key with args.
 func P(key string, args ...any) Phrase { return Phrase{Key: key, Args: args} }
 
@@ -254,18 +261,37 @@ func (l *Localizer) Say(p Phrase, fallback string) string {
 	}
 	args := make([]any, len(p.Args))
 	for i, a := range p.Args {
-		if q, ok := a.(Phrase); ok && i%2 == 1 {
-			a = l.Say(q, "")
+		if i%2 == 1 {
+			a = l.Value(a)
 		}
 		args[i] = a
 	}
 	return l.T(p.Key, args...)
 }
 
+// Value is one placeholder's value in l's language: a Phrase or a
+// Spoken value in words, anything else as it is.
+func (l *Localizer) Value(a any) any {
+	switch a := a.(type) {
+	case Phrase:
+		return l.Say(a, "")
+	case Spoken:
+		return a.SayIn(l)
+	}
+	return a
+}
+
 // hasPhrase says whether l's catalogue has p's key and those of the
-// phrases among its arguments.
+// phrases among its arguments; a key it lacks is told to l's missing, as
+// T tells it.
 func (l *Localizer) hasPhrase(p Phrase) bool {
-	if p.Key == "" || !l.Has(p.Key) {
+	if p.Key == "" {
+		return false
+	}
+	if !l.Has(p.Key) {
+		if l.missing != nil {
+			l.missing(l.lang, p.Key)
+		}
 		return false
 	}
 	for i, a := range p.Args {

@@ -13,15 +13,12 @@ import (
 )
 
 // Term is one rule in words, for a reader (the UI's rules page, `policy
-// explain`): a catalogue key and its placeholders as pairs of name and
-// value. A value is rendered by Text: a Term, a List, a Word, BusinessDays,
-// a Span or a Share in the reader's language, anything else as it prints.
-// What a policy or a health rule means is decided here, once; the callers
-// only render it.
-type Term struct {
-	Key  string
-	Args []any
-}
+// explain`): an i18n.Phrase, a catalogue key and its placeholders as pairs
+// of name and value, said with Localizer.Say. A value is a Term, a List,
+// a Word, BusinessDays, a Span or a Share in the reader's language
+// (i18n.Spoken), anything else as it prints. What a policy or a health
+// rule means is decided here, once; the callers only render it.
+type Term = i18n.Phrase
 
 // List is a placeholder of several values, joined with ", ".
 type List []any
@@ -39,55 +36,47 @@ type Span time.Duration
 // Share is a fraction shown as a percentage ("20 %").
 type Share float64
 
-// Text is the term in l's language.
-func (t Term) Text(l *i18n.Localizer) string {
-	args := make([]any, len(t.Args))
-	for i, a := range t.Args {
-		if i%2 == 1 {
-			a = render(l, a)
-		}
-		args[i] = a
+// SayIn is the values in l's language, joined with ", ".
+func (v List) SayIn(l *i18n.Localizer) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprint(l.Value(x))
 	}
-	return l.T(t.Key, args...)
+	return strings.Join(parts, ", ")
 }
 
-// render is one placeholder's value in l's language.
-func render(l *i18n.Localizer, v any) any {
-	switch v := v.(type) {
-	case Term:
-		return v.Text(l)
-	case List:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = fmt.Sprint(render(l, x))
-		}
-		return strings.Join(parts, ", ")
-	case Word:
-		return l.T(v.Prefix + v.Code)
-	case BusinessDays:
-		return l.T("rules.business_days", "Count", int(v))
-	case Span:
-		d := time.Duration(v)
-		switch {
-		case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-			return l.T("rules.span.days", "Count", int(d/(24*time.Hour)))
-		case d >= time.Hour && d%time.Hour == 0:
-			return l.T("rules.span.hours", "Count", int(d/time.Hour))
-		case d >= time.Minute && d%time.Minute == 0:
-			return l.T("rules.span.minutes", "Count", int(d/time.Minute))
-		}
-		return l.T("rules.span.seconds", "Count", int(d.Round(time.Second)/time.Second))
-	case Share:
-		// Rounded to a millionth of a percent: 0.57*100 is
-		// 56.99999999999999 in floating point.
-		// Norwegian and Danish write a decimal comma: 12,5 %.
-		n := strconv.FormatFloat(math.Round(float64(v)*1e8)/1e6, 'f', -1, 64)
-		if l.Lang() != "en" {
-			n = strings.Replace(n, ".", ",", 1)
-		}
-		return n + " %"
+// SayIn is the code's catalogue text in l's language.
+func (v Word) SayIn(l *i18n.Localizer) string { return l.T(v.Prefix + v.Code) }
+
+// SayIn is "5 business days" in l's language.
+func (v BusinessDays) SayIn(l *i18n.Localizer) string {
+	return l.T("rules.business_days", "Count", int(v))
+}
+
+// SayIn is the span in its largest whole unit, in l's language.
+func (v Span) SayIn(l *i18n.Localizer) string {
+	d := time.Duration(v)
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return l.T("rules.span.days", "Count", int(d/(24*time.Hour)))
+	case d >= time.Hour && d%time.Hour == 0:
+		return l.T("rules.span.hours", "Count", int(d/time.Hour))
+	case d >= time.Minute && d%time.Minute == 0:
+		return l.T("rules.span.minutes", "Count", int(d/time.Minute))
 	}
-	return v
+	return l.T("rules.span.seconds", "Count", int(d.Round(time.Second)/time.Second))
+}
+
+// SayIn is the share as a percentage, with l's decimal mark.
+func (v Share) SayIn(l *i18n.Localizer) string {
+	// Rounded to a millionth of a percent: 0.57*100 is
+	// 56.99999999999999 in floating point.
+	// Norwegian and Danish write a decimal comma: 12,5 %.
+	n := strconv.FormatFloat(math.Round(float64(v)*1e8)/1e6, 'f', -1, 64)
+	if l.Lang() != "en" {
+		n = strings.Replace(n, ".", ",", 1)
+	}
+	return n + " %"
 }
 
 // words are codes as Words of one catalogue family.
@@ -194,10 +183,10 @@ func (p *Policy) MatchTerm(v Viewer) Term {
 		for i, c := range m.Channel {
 			names[i] = model.ChannelDisplay(c)
 		}
-		what = append(what, Term{"rules.match.channel", []any{"Values", strings.Join(names, " / ")}})
+		what = append(what, Term{Key: "rules.match.channel", Args: []any{"Values", strings.Join(names, " / ")}})
 	}
 	if len(m.Class) > 0 {
-		what = append(what, Term{"rules.match.class", []any{"Values", strings.Join(m.Class, " / ")}})
+		what = append(what, Term{Key: "rules.match.class", Args: []any{"Values", strings.Join(m.Class, " / ")}})
 	}
 	if m.Confidential != nil {
 		what = append(what, Term{Key: fmt.Sprintf("rules.match.confidential.%v", *m.Confidential)})
@@ -206,17 +195,17 @@ func (p *Policy) MatchTerm(v Viewer) Term {
 		what = append(what, Term{Key: "rules.match.recipient_kind." + m.RecipientKind})
 	}
 	if len(m.SenderOrg) > 0 {
-		what = append(what, Term{"rules.match.sender_org", []any{"Values", strings.Join(m.SenderOrg, " / ")}})
+		what = append(what, Term{Key: "rules.match.sender_org", Args: []any{"Values", strings.Join(m.SenderOrg, " / ")}})
 	}
 	switch units := strings.Join(m.SenderUnit, " / "); {
 	case units != "" && others > 0:
-		what = append(what, Term{"rules.match.sender_unit_and_others", []any{"Values", units, "Count", others}})
+		what = append(what, Term{Key: "rules.match.sender_unit_and_others", Args: []any{"Values", units, "Count", others}})
 	case others > 0:
-		what = append(what, Term{"rules.match.sender_unit_others", []any{"Count", others}})
+		what = append(what, Term{Key: "rules.match.sender_unit_others", Args: []any{"Count", others}})
 	case units != "":
-		what = append(what, Term{"rules.match.sender_unit", []any{"Values", units}})
+		what = append(what, Term{Key: "rules.match.sender_unit", Args: []any{"Values", units}})
 	}
-	return Term{"rules.policy.match", []any{"What", what}}
+	return Term{Key: "rules.policy.match", Args: []any{"What", what}}
 }
 
 // Terms are the policy's rules in words, in the order a letter meets
@@ -231,9 +220,9 @@ func (p *Policy) Terms(v Viewer) []Term {
 	case !r.Enabled():
 		out = append(out, Term{Key: "rules.policy.reminders_off"})
 	case r.Max == 1:
-		out = append(out, Term{"rules.policy.reminder_one", []any{"First", BusinessDays(r.FirstAfter), "Calendar", cal}})
+		out = append(out, Term{Key: "rules.policy.reminder_one", Args: []any{"First", BusinessDays(r.FirstAfter), "Calendar", cal}})
 	default:
-		out = append(out, Term{"rules.policy.reminders", []any{"First", BusinessDays(r.FirstAfter), "Calendar", cal,
+		out = append(out, Term{Key: "rules.policy.reminders", Args: []any{"First", BusinessDays(r.FirstAfter), "Calendar", cal,
 			"Every", BusinessDays(r.RepeatEvery), "Max", r.Max}})
 	}
 	if r.Enabled() {
@@ -246,9 +235,9 @@ func (p *Policy) Terms(v Viewer) []Term {
 		case w == nil:
 			out = append(out, Term{Key: "rules.policy.window_any"})
 		case w.BusinessDaysOnly:
-			out = append(out, Term{"rules.policy.window_business", []any{"From", w.From.String(), "To", w.To.String(), "Zone", w.Location.String()}})
+			out = append(out, Term{Key: "rules.policy.window_business", Args: []any{"From", w.From.String(), "To", w.To.String(), "Zone", w.Location.String()}})
 		default:
-			out = append(out, Term{"rules.policy.window", []any{"From", w.From.String(), "To", w.To.String(), "Zone", w.Location.String()}})
+			out = append(out, Term{Key: "rules.policy.window", Args: []any{"From", w.From.String(), "To", w.To.String(), "Zone", w.Location.String()}})
 		}
 	}
 	if !p.Print.Enabled {
@@ -258,24 +247,24 @@ func (p *Policy) Terms(v Viewer) []Term {
 		if via == "" {
 			via = PrintViaProvider
 		}
-		out = append(out, Term{"rules.policy.print", []any{"After", BusinessDays(p.Print.After), "Calendar", cal,
+		out = append(out, Term{Key: "rules.policy.print", Args: []any{"After", BusinessDays(p.Print.After), "Calendar", cal,
 			"Via", Word{"rules.via.", via}}}, approval("rules.policy.print", p.PrintNeedsApproval(false)))
 		// Without a catch-up (CatchesUp) such a letter's print is an
 		// ordinary one, approved as print_approval says.
 		if c := p.CatchUp; p.CatchesUp() {
-			out = append(out, Term{"rules.policy.catch_up", []any{"Count", c.Reminders, "Grace", BusinessDays(c.Grace)}},
+			out = append(out, Term{Key: "rules.policy.catch_up", Args: []any{"Count", c.Reminders, "Grace", BusinessDays(c.Grace)}},
 				approval("rules.policy.catch_up", p.PrintNeedsApproval(true)))
 		} else {
 			out = append(out, Term{Key: "rules.policy.catch_up_now"})
 		}
 	}
 	if to := escalationList(p.Escalation.Roles, p.Escalation.Emails, v.addressesHidden(p.Match.SenderOrg)); len(to) > 0 {
-		out = append(out, Term{"rules.policy.escalation", []any{"To", to}})
+		out = append(out, Term{Key: "rules.policy.escalation", Args: []any{"To", to}})
 	} else {
 		out = append(out, Term{Key: "rules.policy.escalation_none"})
 	}
 	if p.Retention.Years > 0 {
-		out = append(out, Term{"rules.policy.retention", []any{"Count", p.Retention.Years}})
+		out = append(out, Term{Key: "rules.policy.retention", Args: []any{"Count", p.Retention.Years}})
 	} else {
 		out = append(out, Term{Key: "rules.policy.retention_default"})
 	}
@@ -303,7 +292,7 @@ func escalationList(roles, emails []string, hidden string) List {
 			to = append(to, e)
 		}
 	default:
-		to = append(to, Term{hidden, []any{"Count", len(emails)}})
+		to = append(to, Term{Key: hidden, Args: []any{"Count", len(emails)}})
 	}
 	return to
 }
@@ -320,7 +309,7 @@ func (s Sender) Terms() []Term {
 		}
 	}
 	if len(contact) > 0 {
-		out = append(out, Term{"rules.sender.contact", []any{"Contact", contact}})
+		out = append(out, Term{Key: "rules.sender.contact", Args: []any{"Contact", contact}})
 	} else {
 		out = append(out, Term{Key: "rules.sender.no_contact"})
 	}

@@ -31,10 +31,10 @@ func (h *Health) Terms(v Viewer) []RuleTerms {
 		}
 		told := Term{Key: "rules.health.told_alert_email"}
 		if to := escalationList(roles, emails, v.addressesHidden(nil)); len(to) > 0 {
-			told = Term{"rules.health.told", []any{"To", to}}
+			told = Term{Key: "rules.health.told", Args: []any{"To", to}}
 		}
 		out = append(out, RuleTerms{Name: name, Enabled: c.Enabled, Severity: c.Severity, Watches: h.watches(name),
-			Repeat: Term{"rules.health.repeat", []any{"Every", Span(c.RepeatInterval)}}, Told: told})
+			Repeat: Term{Key: "rules.health.repeat", Args: []any{"Every", Span(c.RepeatInterval)}}, Told: told})
 	}
 	return out
 }
@@ -44,26 +44,26 @@ func (h *Health) watches(name string) Term {
 	switch name {
 	case RuleChannelSilent:
 		r := h.ChannelSilent
-		return Term{"rules.health.channel_silent", []any{"After", Span(r.After), "MinLetters", r.MinLetters, "Young", Span(r.Young),
+		return Term{Key: "rules.health.channel_silent", Args: []any{"After", Span(r.After), "MinLetters", r.MinLetters, "Young", Span(r.Young),
 			"ErrorShare", Share(r.ErrorShare), "MinCalls", r.MinCalls, "CallsWindow", Span(r.CallsWindow), "MaxLatency", Span(r.MaxLatency)}}
 	case RuleStuck:
 		r := h.Stuck
-		return Term{"rules.health.stuck", []any{"Percentile", Share(r.Percentile), "Learn", Span(r.Learn), "MinAfter", Span(r.MinAfter),
+		return Term{Key: "rules.health.stuck", Args: []any{"Percentile", Share(r.Percentile), "Learn", Span(r.Learn), "MinAfter", Span(r.MinAfter),
 			"MaxAfter", Span(r.MaxAfter), "MinLearned", r.MinLearned, "Lookback", Span(r.Lookback), "MinCount", r.MinCount,
 			"Many", r.Count, "Share", Share(r.Share), "Window", Span(r.Window), "Settle", Span(r.Settle)}}
 	case RuleUnitDrop:
 		r := h.UnitDrop
-		return Term{"rules.health.unit_delivery_drop", []any{"By", words("rules.group.", r.GroupBy), "Letters", r.Letters,
+		return Term{Key: "rules.health.unit_delivery_drop", Args: []any{"By", words("rules.group.", r.GroupBy), "Letters", r.Letters,
 			"Ratio", Share(r.Ratio), "OthersMin", Share(r.OthersMin)}}
 	case RuleRejection:
 		r := h.Rejection
-		return Term{"rules.health.rejection_spike", []any{"Window", Span(r.Window), "By", words("rules.group.", r.GroupBy),
+		return Term{Key: "rules.health.rejection_spike", Args: []any{"Window", Span(r.Window), "By", words("rules.group.", r.GroupBy),
 			"MinCount", r.MinCount, "MinShare", Share(r.MinShare), "Factor", r.Factor, "Baseline", Span(r.Baseline)}}
 	case RuleNeverOpening:
 		r := h.NeverOpening
-		return Term{"rules.health.never_opening_org", []any{"Letters", r.Letters, "Over", Span(r.Over), "MinAge", Span(r.MinAge)}}
+		return Term{Key: "rules.health.never_opening_org", Args: []any{"Letters", r.Letters, "Over", Span(r.Over), "MinAge", Span(r.MinAge)}}
 	case RuleCertificate:
-		return Term{"rules.health.certificate_expiring", []any{"Within", Span(h.Certificate.Within)}}
+		return Term{Key: "rules.health.certificate_expiring", Args: []any{"Within", Span(h.Certificate.Within)}}
 	}
 	return Term{Key: "rules.health.unknown"}
 }
@@ -72,7 +72,7 @@ func (h *Health) watches(name string) Term {
 func (h *Health) InhibitTerms() []Term {
 	out := make([]Term, len(h.Inhibit))
 	for i, in := range h.Inhibit {
-		out[i] = Term{"rules.health.inhibit", []any{"Source", in.Source, "Target", List(anyOf(in.Target)), "Equal", words("rules.group.", in.Equal)}}
+		out[i] = Term{Key: "rules.health.inhibit", Args: []any{"Source", in.Source, "Target", List(anyOf(in.Target)), "Equal", words("rules.group.", in.Equal)}}
 	}
 	return out
 }

@@ -37,27 +37,27 @@ func TestPolicyTerms(t *testing.T) {
 	for _, lang := range i18n.Languages {
 		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
 		for _, q := range set.Policies() {
-			q.MatchTerm(policy.Viewer{}).Text(l)
+			l.Say(q.MatchTerm(policy.Viewer{}), "")
 			for _, term := range q.Terms(policy.Viewer{}) {
-				term.Text(l)
+				l.Say(term, "")
 			}
 		}
 		h := policy.DefaultHealth()
 		h.Stuck.To = []string{"ops@kommune.example", policy.ToCompliance}
 		for _, r := range h.Terms(policy.Viewer{}) {
-			r.Watches.Text(l)
-			r.Repeat.Text(l)
-			r.Told.Text(l)
+			l.Say(r.Watches, "")
+			l.Say(r.Repeat, "")
+			l.Say(r.Told, "")
 		}
 		for _, in := range h.InhibitTerms() {
-			in.Text(l)
+			l.Say(in, "")
 		}
 	}
 	en := i18n.For("en", nil)
 	var text []string
-	text = append(text, p.MatchTerm(policy.Viewer{}).Text(en))
+	text = append(text, en.Say(p.MatchTerm(policy.Viewer{}), ""))
 	for _, term := range p.Terms(policy.Viewer{}) {
-		text = append(text, term.Text(en))
+		text = append(text, en.Say(term, ""))
 	}
 	all := strings.Join(text, "\n")
 	for _, want := range []string{
@@ -79,10 +79,10 @@ func TestPolicyTerms(t *testing.T) {
 	}
 	q := *p
 	q.Escalation.Emails = []string{"leder@kommune.example"}
-	if s := q.Terms(policy.Viewer{})[len(q.Terms(policy.Viewer{}))-2].Text(en); strings.Contains(s, "leder@") || !strings.Contains(s, "1 e-mail address (shown to") {
+	if s := en.Say(q.Terms(policy.Viewer{})[len(q.Terms(policy.Viewer{}))-2], ""); strings.Contains(s, "leder@") || !strings.Contains(s, "1 e-mail address (shown to") {
 		t.Errorf("without addresses: %q, want the address counted, not named", s)
 	}
-	if s := q.Terms(policy.Everyone)[len(q.Terms(policy.Everyone))-2].Text(en); !strings.Contains(s, "leder@kommune.example") {
+	if s := en.Say(q.Terms(policy.Everyone)[len(q.Terms(policy.Everyone))-2], ""); !strings.Contains(s, "leder@kommune.example") {
 		t.Errorf("with addresses: %q, want the address named", s)
 	}
 }
@@ -97,13 +97,13 @@ func TestHealthTerms(t *testing.T) {
 	if got.Name != policy.RuleStuck {
 		t.Fatalf("second rule %q, want stuck", got.Name)
 	}
-	s := got.Watches.Text(en)
+	s := en.Say(got.Watches, "")
 	for _, want := range []string{"99 % of the channel's letters of the last 14 days", "at least 1 hour, at most 1 day", "17 or more", "20 %", "last 3 hours", "for 7 hours"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("stuck: %q lacks %q", s, want)
 		}
 	}
-	if r := got.Repeat.Text(en); r != "again after 4 hours" {
+	if r := en.Say(got.Repeat, ""); r != "again after 4 hours" {
 		t.Errorf("stuck repeats %q", r)
 	}
 }
@@ -153,7 +153,7 @@ func TestCatchUpTermsAsDecided(t *testing.T) {
 		}
 		var text []string
 		for _, term := range tc.p.Terms(policy.Viewer{}) {
-			text = append(text, term.Text(en))
+			text = append(text, en.Say(term, ""))
 		}
 		all := strings.Join(text, "\n")
 		if !strings.Contains(all, tc.want) {
@@ -173,7 +173,7 @@ func TestShareTerms(t *testing.T) {
 	h.Stuck.Share = 0.125
 	en := i18n.For("en", nil)
 	for _, r := range h.Terms(policy.Viewer{}) {
-		s := r.Watches.Text(en)
+		s := en.Say(r.Watches, "")
 		switch r.Name {
 		case policy.RuleRejection:
 			if !strings.Contains(s, "at least 57 % were rejected") {
@@ -189,7 +189,7 @@ func TestShareTerms(t *testing.T) {
 	for _, lang := range []string{"nb", "da"} {
 		l := i18n.For(lang, nil)
 		for _, r := range h.Terms(policy.Viewer{}) {
-			if s := r.Watches.Text(l); r.Name == policy.RuleStuck && (!strings.Contains(s, "12,5 %") || strings.Contains(s, "12.5")) {
+			if s := l.Say(r.Watches, ""); r.Name == policy.RuleStuck && (!strings.Contains(s, "12,5 %") || strings.Contains(s, "12.5")) {
 				t.Errorf("%s stuck: %q, want 12,5 %%", lang, s)
 			}
 		}
@@ -215,7 +215,7 @@ func TestViewerScope(t *testing.T) {
 	en := i18n.For("en", nil)
 	told := func(p *policy.Policy, v policy.Viewer) string {
 		terms := p.Terms(v)
-		return terms[len(terms)-2].Text(en)
+		return en.Say(terms[len(terms)-2], "")
 	}
 	units := withMatch(nil, []string{"NAV", "Familievernet", "Krisesenteret"})
 	for _, tc := range []struct {
@@ -227,7 +227,7 @@ func TestViewerScope(t *testing.T) {
 		{scoped, withMatch(nil, []string{"Familievernet"}), "Letters: 1 sending unit of other organisations."},
 		{policy.Viewer{}, units, "Letters: sending unit NAV / Familievernet / Krisesenteret."},
 	} {
-		if got := tc.p.MatchTerm(tc.v).Text(en); got != tc.want {
+		if got := en.Say(tc.p.MatchTerm(tc.v), ""); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.v, got, tc.want)
 		}
 	}
@@ -252,19 +252,19 @@ func TestViewerScope(t *testing.T) {
 	h := policy.DefaultHealth()
 	h.Stuck.To = []string{"drift@a.example"}
 	for v, named := range map[*policy.Viewer]bool{&scoped: false, &policy.Everyone: true} {
-		if got := h.Terms(*v)[1].Told.Text(en); strings.Contains(got, "drift@a.example") != named {
+		if got := en.Say(h.Terms(*v)[1].Told, ""); strings.Contains(got, "drift@a.example") != named {
 			t.Errorf("%+v: stuck is told %q, want the address named %v", *v, got, named)
 		}
 	}
 	for _, lang := range i18n.Languages {
 		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
-		units.MatchTerm(scoped).Text(l)
-		withMatch(nil, []string{"X"}).MatchTerm(scoped).Text(l)
+		l.Say(units.MatchTerm(scoped), "")
+		l.Say(withMatch(nil, []string{"X"}).MatchTerm(scoped), "")
 		for _, term := range units.Terms(scoped) {
-			term.Text(l)
+			l.Say(term, "")
 		}
 		for _, r := range h.Terms(scoped) {
-			r.Told.Text(l)
+			l.Say(r.Told, "")
 		}
 	}
 }

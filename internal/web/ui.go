@@ -165,8 +165,8 @@ func (v view) OverviewWhy(a Alert) string {
 func (v view) ManualDetail(m store.ManualItem) string { return printing.Detail(v.L, m.Why, m.Detail) }
 
 // Rule is a policy's or health rule's term in the page's language
-// (policy.Term.Text).
-func (v view) Rule(t policy.Term) string { return t.Text(v.L) }
+// (an i18n.Phrase).
+func (v view) Rule(t policy.Term) string { return v.L.Say(t, "") }
 
 // PolicyAnchor is the id of a policy's section on GET /rules.
 func (v view) PolicyAnchor(name string) string { return PolicyAnchor(name) }
