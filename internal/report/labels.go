@@ -17,7 +17,8 @@ import (
 // headers and the codes (channel, recipient kind, state, stage, yes/no) as
 // the catalogue says them, the times as date cells on the clock of Zone,
 // the age and the reminders as numbers. The columns are ShipmentHeader's,
-// in its order. CSV and JSON are for programs: the same column names, codes
+// in its order (and NextStepHeader's after them, the step's code told as
+// "export.step." + it says). CSV and JSON are for programs: the same column names, codes
 // and UTC times in every language.
 type Labels struct {
 	// Text is the catalogue's text of a key in the reader's language, or
@@ -45,12 +46,6 @@ func (l *Labels) yes(b bool) string {
 		return l.code("", "export.yes")
 	}
 	return l.code("", "export.no")
-}
-
-// newShipmentSheet starts a shipment list's sheet (newSheet), named after
-// the list.
-func (l *Labels) newShipmentSheet(w io.Writer, list store.ListName, maxRows int) (*xlsxWriter, error) {
-	return l.newSheet(w, string(list), ShipmentHeader, maxRows)
 }
 
 // newSheet starts the sheet sheet (a code: "audit", a list's name) with

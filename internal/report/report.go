@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -327,25 +328,51 @@ func Shipments(ctx context.Context, src Source, f store.ListFilter, format Forma
 // by o.Labels (see Labels), of at most o.MaxRows letters; for CSV and JSON
 // it is Shipments.
 func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time, o XLSXOptions) (int, error) {
+	each := func(fn func(*store.ListRow, *NextStep) error) error {
+		return src.EachShipment(ctx, f, func(r *store.ListRow) error { return fn(r, nil) })
+	}
+	return shipments(each, false, f.List, format, w, now, o)
+}
+
+// shipments writes the rows each streams as ShipmentsFor says, with the
+// next-step columns (NextStepHeader) when next.
+func shipments(each func(func(*store.ListRow, *NextStep) error) error, next bool, list store.ListName, format Format,
+	w io.Writer, now time.Time, o XLSXOptions) (int, error) {
+	header := ShipmentHeader
+	if next {
+		header = append(slices.Clip(ShipmentHeader), NextStepHeader...)
+	}
 	var tw Writer
 	var err error
-	row := func(r *store.ListRow) error { return tw.Row(ShipmentCells(r, now)) }
+	row := func(r *store.ListRow, n *NextStep) error {
+		cells := ShipmentCells(r, now)
+		if next {
+			cells = append(cells, nextCells(n)...)
+		}
+		return tw.Row(cells)
+	}
 	if l := o.Labels; format == XLSX && l != nil {
 		var x *xlsxWriter
-		if x, err = l.newShipmentSheet(w, f.List, o.maxRows()); err == nil {
+		if x, err = l.newSheet(w, string(list), header, o.maxRows()); err == nil {
 			tw = x
-			row = func(r *store.ListRow) error { return x.values(l.shipmentValues(r, now)) }
+			row = func(r *store.ListRow, n *NextStep) error {
+				values := l.shipmentValues(r, now)
+				if next {
+					values = append(values, l.nextValues(n)...)
+				}
+				return x.values(values)
+			}
 		}
 	} else {
-		tw, err = newWriter(format, w, string(f.List), ShipmentHeader, o.maxRows())
+		tw, err = newWriter(format, w, string(list), header, o.maxRows())
 	}
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	err = src.EachShipment(ctx, f, func(r *store.ListRow) error {
+	err = each(func(r *store.ListRow, next *NextStep) error {
 		n++
-		return row(r)
+		return row(r, next)
 	})
 	if err != nil {
 		if c, ok := tw.(*xlsxWriter); ok {

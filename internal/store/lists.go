@@ -245,35 +245,6 @@ func (s *Store) ListShipments(ctx context.Context, f ListFilter) (*ListPage, err
 	return page, nil
 }
 
-// EachShipment streams every row of a list, oldest first, to fn without
-// holding more than one row (exports). Limit and Cursor are ignored.
-func (s *Store) EachShipment(ctx context.Context, f ListFilter, fn func(*ListRow) error) error {
-	var c sqlConds
-	if err := f.where(&c, false); err != nil {
-		return err
-	}
-	q := fmt.Sprintf(`SELECT %s %s WHERE %s ORDER BY s.sent_at, s.id`, listColumns, shipmentFrom, c.String())
-	rows, err := s.db.QueryxContext(ctx, q, c.args...)
-	if err != nil {
-		return fmt.Errorf("stream %s shipments: %w", f.List, err)
-	}
-	defer rows.Close()
-	var r ListRow
-	for rows.Next() {
-		r = ListRow{}
-		if err := rows.StructScan(&r); err != nil {
-			return fmt.Errorf("stream %s shipments: %w", f.List, err)
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("stream %s shipments: %w", f.List, err)
-	}
-	return nil
-}
-
 // ListGroup is one line of a summary: the shipments of a list for one
 // receiving organisation (or one sending unit).
 type ListGroup struct {

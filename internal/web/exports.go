@@ -1,17 +1,21 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"postvakt/internal/report"
+	"postvakt/internal/store"
 )
 
-// export streams a list as CSV, XLSX or JSON (format=csv|xlsx|json); the
-// XLSX is in the reader's language (xlsxFor).
+// export streams a list as CSV, XLSX or JSON (format=csv|xlsx|json), each
+// letter with its next step (nextSource); the XLSX is in the reader's
+// language (xlsxFor).
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	q := r.URL.Query()
@@ -28,7 +32,27 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.download(w, r, string(f.List), s.exportFile(string(f.List), format), format, letterRows, func(w io.Writer) (int, error) {
-		return report.ShipmentsFor(r.Context(), s.store, f, format, w, s.now(), s.xlsxFor(r))
+		now := s.now()
+		return report.ShipmentsNext(r.Context(), nextSource{s, now}, f, format, w, now, s.xlsxFor(r))
+	})
+}
+
+// nextSource streams a list's rows for its export, each with its letter's
+// next step as of now (nextStepOf, the list page's rule), worked out from
+// the escalation facts the same streamed query reads (EachShipmentFacts):
+// no second read, nothing held but the row.
+type nextSource struct {
+	s   *Server
+	now time.Time
+}
+
+func (n nextSource) EachShipmentNext(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *report.NextStep) error) error {
+	return n.s.store.EachShipmentFacts(ctx, f, func(r *store.ListRow, sh *store.OpenShipment) error {
+		var next *report.NextStep
+		if ns := n.s.nextStepOf(*sh, n.now); ns != nil {
+			next = &report.NextStep{Step: ns.Step, At: ns.Due}
+		}
+		return fn(r, next)
 	})
 }
 

@@ -35,20 +35,7 @@ func nextStepCells(page string) map[string]string {
 func TestListShowsNextStep(t *testing.T) {
 	e := newEnvWith(t, web.WithPolicies(policytest.Shipped(t)))
 	waiting, opened := outlookLetters(t, e)
-	got, _, err := e.st.Register(t.Context(), []model.NewShipment{{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-000000000009",
-		SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: "person", RecipientID: "0101801234", Title: "Afgørelse",
-		Confidential: true, Class: "fortrolig", SentAt: time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)}}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dk := got[0]
-	tok := e.token("compliance", "964338531", "")
-	_, body := e.do("GET", "/api/v1/shipments/"+dk.ID, tok, "")
-	steps, _ := body["outlook"].(map[string]any)["steps"].([]any)
-	if len(steps) == 0 || steps[0].(map[string]any)["via"] != "digitalpost" {
-		t.Fatalf("the Danish letter's outlook: %v, want print via digitalpost first", body["outlook"])
-	}
-	due, _ := time.Parse(time.RFC3339, steps[0].(map[string]any)["due"].(string))
+	dk, due := danishLetter(t, e)
 	dkDue := due.In(calendar.Oslo).Format("2006-01-02")
 
 	b := e.loggedIn("kari", "compliance", "964338531", "")
@@ -69,4 +56,28 @@ func TestListShowsNextStep(t *testing.T) {
 	if c, ok := nextStepCells(page)[w.ID]; !ok || c != "" {
 		t.Errorf("without policies the next step is %q (shown %v), want an empty cell", c, ok)
 	}
+}
+
+// danishLetter registers a Danish letter to a citizen, sent Monday
+// 2026-11-23, whose print is the sending unit's manual handling through
+// Digital Post's physical post, and returns it with the day that step
+// comes due as its outlook (GET /api/v1/shipments/{id}) says.
+func danishLetter(t *testing.T, e *env) (store.Shipment, time.Time) {
+	t.Helper()
+	got, _, err := e.st.Register(t.Context(), []model.NewShipment{{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-000000000009",
+		SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: "person", RecipientID: "0101801234", Title: "Afgørelse",
+		Confidential: true, Class: "fortrolig", SentAt: time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)}}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.do("GET", "/api/v1/shipments/"+got[0].ID, e.token("compliance", "964338531", ""), "")
+	steps, _ := body["outlook"].(map[string]any)["steps"].([]any)
+	if len(steps) == 0 || steps[0].(map[string]any)["via"] != "digitalpost" {
+		t.Fatalf("the Danish letter's outlook: %v, want print via digitalpost first", body["outlook"])
+	}
+	due, err := time.Parse(time.RFC3339, steps[0].(map[string]any)["due"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got[0], due
 }

@@ -124,7 +124,11 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := listData{Filter: f, Page: page, Heading: s.loc(r).T(listTitle(f.List)), Options: opts}
-	if d.Next, err = s.nextSteps(r.Context(), page.Rows); err != nil {
+	var ids []string
+	for _, row := range page.Rows {
+		ids = escalating(ids, row.ID, row.State, row.Stage)
+	}
+	if d.Next, err = s.nextSteps(r.Context(), ids); err != nil {
 		s.internalError(w, r, "list's next steps", err)
 		return
 	}

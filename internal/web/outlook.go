@@ -108,26 +108,48 @@ func (s *Server) outlookOf(sh store.OpenShipment, now time.Time) *Outlook {
 
 // NextStep is a letter's next step as a list shows it: what (reminder N,
 // print, or manual: the print that is the sending unit's manual handling
-// through Digital Post's physical post) and when it comes due.
+// through Digital Post's physical post) and when it comes due. The API
+// gives it as {"step","n","at"} (next_step); the exports as their columns
+// next_step and next_step_at (report.NextStep).
 type NextStep struct {
-	Step string // reminder, print, manual
-	N    int
-	Due  time.Time
+	Step string    `json:"step"` // reminder, print, manual
+	N    int       `json:"n,omitempty"`
+	Due  time.Time `json:"at"`
 }
 
-// nextSteps are the next steps of a list page's letters by id, from the
-// same outlook their evidence pages show (outlookOf): nil without the
-// policies (WithPolicies); a letter without a step to come has none. One
-// read by primary key for the page's letters; the rule itself is pure.
-func (s *Server) nextSteps(ctx context.Context, rows []store.ListRow) (map[string]*NextStep, error) {
+// firstStep is the first step of the outlook o as a list shows it
+// (NextStep): nil when o says none, or is nil.
+func firstStep(o *Outlook) *NextStep {
+	if o == nil || len(o.Steps) == 0 {
+		return nil
+	}
+	first := o.Steps[0]
+	n := &NextStep{Step: first.Step, N: first.N, Due: first.Due}
+	if first.Via == policy.PrintViaDigitalPost {
+		n.Step = "manual"
+	}
+	return n
+}
+
+// nextStepOf is the next step of sh as of now, the first step of the
+// outlook its evidence page shows (outlookOf): nil without the policies
+// (WithPolicies), for a letter that no longer escalates (it has no step to
+// come, escalate.Explain), and when there is none.
+func (s *Server) nextStepOf(sh store.OpenShipment, now time.Time) *NextStep {
+	if s.policies == nil || !model.Escalates(sh.State, sh.Stage) {
+		return nil
+	}
+	return firstStep(s.outlookOf(sh, now))
+}
+
+// nextSteps are the next steps of a page's letters ids by id (nextStepOf):
+// nil without the policies; a letter without a step to come has none. One
+// read by primary key for the page's letters; the rule itself is pure. The
+// caller leaves out the letters that no longer escalate (escalating): they
+// need no read.
+func (s *Server) nextSteps(ctx context.Context, ids []string) (map[string]*NextStep, error) {
 	if s.policies == nil {
 		return nil, nil
-	}
-	ids := make([]string, 0, len(rows))
-	for _, r := range rows {
-		if model.Escalates(r.State, r.Stage) { // the others have no step to come (escalate.Explain)
-			ids = append(ids, r.ID)
-		}
 	}
 	shs, err := s.store.OpenShipmentsByIDs(ctx, ids)
 	if err != nil {
@@ -136,16 +158,18 @@ func (s *Server) nextSteps(ctx context.Context, rows []store.ListRow) (map[strin
 	now := s.now()
 	out := make(map[string]*NextStep, len(shs))
 	for id, sh := range shs {
-		o := s.outlookOf(sh, now)
-		if o == nil || len(o.Steps) == 0 {
-			continue
+		if n := s.nextStepOf(sh, now); n != nil {
+			out[id] = n
 		}
-		first := o.Steps[0]
-		n := &NextStep{Step: first.Step, N: first.N, Due: first.Due}
-		if first.Via == policy.PrintViaDigitalPost {
-			n.Step = "manual"
-		}
-		out[id] = n
 	}
 	return out, nil
+}
+
+// escalating appends the id of a letter to ids when it still escalates
+// (model.Escalates): only such a letter has a next step (nextSteps).
+func escalating(ids []string, id string, state model.State, stage model.Stage) []string {
+	if model.Escalates(state, stage) {
+		return append(ids, id)
+	}
+	return ids
 }

@@ -65,6 +65,7 @@ type AuditStore interface {
 type ListStore interface {
 	ListShipments(ctx context.Context, f store.ListFilter) (*store.ListPage, error)
 	EachShipment(ctx context.Context, f store.ListFilter, fn func(*store.ListRow) error) error
+	EachShipmentFacts(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *store.OpenShipment) error) error
 	Summarise(ctx context.Context, f store.ListFilter, by store.GroupBy, offset, limit int) (*store.ListSummary, error)
 	PrintBatches(ctx context.Context, scope store.Scope, now time.Time) ([]store.PrintBatch, error)
 	ManualQueue(ctx context.Context, scope store.Scope, limit int) ([]store.ManualItem, error)

@@ -257,6 +257,8 @@ type shipmentWithEvents struct {
 	// Outlook is the letter's policy and the dates of its future steps
 	// (absent where the server holds no policies, WithPolicies).
 	Outlook *Outlook `json:"outlook,omitempty"`
+	// NextStep is the first of them as a list shows it (null when none).
+	NextStep *NextStep `json:"next_step"`
 }
 
 // getShipment is GET /api/v1/shipments/{id}?limit=&before=: the letter
@@ -295,7 +297,8 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sh.Events = page.Events
-	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor, Outlook: o})
+	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor, Outlook: o,
+		NextStep: firstStep(o)})
 }
 
 // listParams are the query parameters GET /api/v1/shipments takes: a
@@ -357,7 +360,28 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "list shipments", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"shipments": listed(page.Shipments), "next_cursor": page.NextCursor})
+	var ids []string
+	for _, sh := range page.Shipments {
+		ids = escalating(ids, sh.ID, sh.State, sh.Stage)
+	}
+	next, err := s.nextSteps(r.Context(), ids)
+	if err != nil {
+		s.internalError(w, r, "list shipments' next steps", err)
+		return
+	}
+	rows := make([]listItem, len(page.Shipments))
+	for i, sh := range listed(page.Shipments) {
+		rows[i] = listItem{listedShipment: sh, NextStep: next[sh.ID]}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shipments": rows, "next_cursor": page.NextCursor})
+}
+
+// listItem is a letter of GET /api/v1/shipments: as lists show it, with
+// its next step as the UI's list shows it (null when it has none, or the
+// server holds no policies).
+type listItem struct {
+	listedShipment
+	NextStep *NextStep `json:"next_step"`
 }
 
 // listedShipment is a shipment as a list shows it, in the API as in the UI

@@ -1,0 +1,55 @@
+package report
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// NextStepHeader are the columns an export of a list has after
+// ShipmentHeader's when it says each letter's next step (ShipmentsNext):
+// the step's code and when it comes due.
+var NextStepHeader = []string{"next_step", "next_step_at"}
+
+// NextStep is a letter's next step as an export writes it: Step its code
+// (reminder, print, or manual: the print that is the sending unit's manual
+// handling) and At when it comes due.
+type NextStep struct {
+	Step string
+	At   time.Time
+}
+
+// NextSource streams a list's rows, oldest first, each with its letter's
+// next step (nil: none to come, or none known).
+type NextSource interface {
+	EachShipmentNext(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *NextStep) error) error
+}
+
+// ShipmentsNext is ShipmentsFor with the next-step columns (NextStepHeader)
+// after the list's: each letter's next step as src says it, both cells
+// empty for a letter without one.
+func ShipmentsNext(ctx context.Context, src NextSource, f store.ListFilter, format Format, w io.Writer, now time.Time, o XLSXOptions) (int, error) {
+	each := func(fn func(*store.ListRow, *NextStep) error) error { return src.EachShipmentNext(ctx, f, fn) }
+	return shipments(each, true, f.List, format, w, now, o)
+}
+
+// nextCells are the next-step cells of a row for programs: the code and
+// the time in UTC (RFC 3339), as the other times; empty without a step.
+func nextCells(n *NextStep) []string {
+	if n == nil {
+		return []string{"", ""}
+	}
+	return []string{n.Step, n.At.UTC().Format(time.RFC3339)}
+}
+
+// nextValues are nextCells for people: the step in the reader's language
+// ("export.step." + the code), the time as a date cell on the reader's
+// clock.
+func (l *Labels) nextValues(n *NextStep) []any {
+	if n == nil {
+		return []any{nil, nil}
+	}
+	return []any{l.code("export.step.", n.Step), l.at(&n.At)}
+}

@@ -1,0 +1,90 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// nextRows are rows with next steps by row number (none for the others).
+type nextRows struct {
+	rows fakeSource
+	next map[int]*NextStep
+}
+
+func (n nextRows) EachShipmentNext(_ context.Context, _ store.ListFilter, fn func(*store.ListRow, *NextStep) error) error {
+	for i := range n.rows {
+		if err := fn(&n.rows[i], n.next[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// An export with next steps (ShipmentsNext) has the list's columns and then
+// next_step and next_step_at: for programs (CSV, JSON, the XLSX without
+// labels) the step's code and its time in UTC (RFC 3339), both empty for a
+// letter without a step; for people the header and the step as the labels
+// say them and the time as a date cell on the Oslo clock, both cells empty
+// without a step.
+func TestShipmentsNext(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	due := time.Date(2026, 3, 3, 11, 0, 0, 0, time.UTC)
+	src := nextRows{rows: rows(3), next: map[int]*NextStep{0: {Step: "reminder", At: due}, 2: {Step: "manual", At: due.AddDate(0, 0, 7)}}}
+	want := [][]string{{"reminder", "2026-03-03T11:00:00Z"}, {"", ""}, {"manual", "2026-03-10T11:00:00Z"}}
+	header := append(slices.Clone(ShipmentHeader), "next_step", "next_step_at")
+	out := map[Format][]byte{}
+	for _, f := range []Format{CSV, XLSX, JSON} {
+		var buf bytes.Buffer
+		if n, err := ShipmentsNext(context.Background(), src, store.ListFilter{List: store.ListUnopened}, f, &buf, now, XLSXOptions{}); err != nil || n != 3 {
+			t.Fatalf("%s: %d rows, %v", f, n, err)
+		}
+		out[f] = buf.Bytes()
+	}
+	recs, err := csv.NewReader(bytes.NewReader(out[CSV])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(recs[0], header) {
+		t.Fatalf("CSV header %v, want %v", recs[0], header)
+	}
+	for i, w := range want {
+		if got := recs[i+1][len(ShipmentHeader):]; !slices.Equal(got, w) {
+			t.Errorf("CSV row %d next step %v, want %v", i+1, got, w)
+		}
+	}
+	x := readXLSX(t, out[XLSX])
+	for i := range x {
+		x[i] = append(x[i], make([]string, len(header)-len(x[i]))...) // GetRows drops empty trailing cells
+	}
+	if !slices.EqualFunc(x, recs, slices.Equal) {
+		t.Errorf("the XLSX for programs differs from the CSV:\n%v\n%v", x, recs)
+	}
+	var objs []map[string]string
+	if err := json.Unmarshal(out[JSON], &objs); err != nil || len(objs) != 3 || objs[0]["next_step"] != "reminder" ||
+		objs[0]["next_step_at"] != want[0][1] || objs[1]["next_step"] != "" {
+		t.Errorf("JSON %v, %v; want the CSV's next steps", objs, err)
+	}
+
+	var buf bytes.Buffer
+	if _, err := ShipmentsNext(context.Background(), src, store.ListFilter{List: store.ListUnopened}, XLSX, &buf, now, XLSXOptions{Labels: testLabels}); err != nil {
+		t.Fatal(err)
+	}
+	people := readXLSX(t, buf.Bytes())
+	col := len(ShipmentHeader)
+	if got := people[0][col:]; len(got) < 2 || got[0] != "export.col.next_step!" || got[1] != "export.col.next_step_at!" {
+		t.Errorf("the labelled header ends %v, want the next-step columns' labels", got)
+	}
+	for i, w := range [][]string{{"export.step.reminder!", "2026-03-03 12:00"}, {"", ""}, {"export.step.manual!", "2026-03-10 12:00"}} {
+		got := append(people[i+1][col:], "", "")[:2]
+		if !slices.Equal(got, w) {
+			t.Errorf("labelled row %d next step %v, want %v (Oslo time)", i+1, got, w)
+		}
+	}
+}
