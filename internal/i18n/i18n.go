@@ -254,9 +254,14 @@ func (p Phrase) English() string { return english.Say(p, "") }
 
 // Say is p in l's language, or fallback (the English the phrase was
 // given as) when p is the zero Phrase or l's catalogue lacks one of its
-// keys: never a key in brackets.
+// keys: never a key in brackets. Without a fallback ("") it is the English
+// catalogue's, as T falls back to English: a rule's term on the rules page
+// or a phrase among a List's values is never an empty text.
 func (l *Localizer) Say(p Phrase, fallback string) string {
 	if !l.hasPhrase(p) {
+		if fallback == "" && l != english {
+			return english.Say(p, "")
+		}
 		return fallback
 	}
 	args := make([]any, len(p.Args))
