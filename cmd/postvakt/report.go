@@ -29,8 +29,11 @@ var reportVerbs = &verbs{cmd: "report", verbs: []verb{
 
 // runReport is `postvakt report unopened|problems|manual|unknown_to_channel --format
 // csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS]
-// [-o FILE]`: the UI's lists, streamed to a file or standard output. The
-// export is written to the audit log like one from the UI.
+// [-o FILE]`: the UI's lists, streamed to a file or standard output, in the
+// UI's export's columns: each letter with its next step under the policies
+// (POSTVAKT_POLICIES, loaded and valid as for the escalation) by the list
+// page's rule (report.PolicyNext). The export is written to the audit log
+// like one from the UI.
 func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	list := store.ListName(v.name)
 	fs := v.flags()
@@ -69,7 +72,7 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 	if *minAge > 0 {
 		f.SentUntil = store.MinAgeBound(now, *minAge)
 	}
-	a, err := open(ctx, cfg, withStore)
+	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
 		return err
 	}
@@ -81,7 +84,8 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 	}
 	var n int
 	if err := writeExport(*out, func(w io.Writer) (err error) {
-		n, err = report.Shipments(ctx, st, f, fmtv, w, now)
+		src := report.PolicyNext{Facts: st, Policies: a.set, Now: now, Log: a.log}
+		n, err = report.ShipmentsNext(ctx, src, f, fmtv, w, now, report.XLSXOptions{})
 		return err
 	}); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -80,4 +81,58 @@ func remindsIn(steps []policy.Scheduled) bool {
 		}
 	}
 	return false
+}
+
+// A next step's codes (NextStep.Step).
+const (
+	NextReminder = "reminder" // a reminder to the recipient (NextStep.N its number)
+	NextPrint    = "print"    // the print fallback through the print provider
+	NextManual   = "manual"   // the print that is the sending unit's manual handling through Digital Post's physical post
+)
+
+// NextStep is a letter's next step as the lists show it (the UI's list
+// page, the API's next_step, the exports' next_step and next_step_at,
+// `postvakt report`): what (NextReminder N, NextPrint or NextManual) and
+// when it comes due.
+type NextStep struct {
+	Step string
+	N    int // a reminder's number
+	Due  time.Time
+}
+
+// Next is the first step of o as the lists show it (NextStep): nil when o
+// has none.
+func (o Outlook) Next() *NextStep {
+	if len(o.Steps) == 0 {
+		return nil
+	}
+	first := o.Steps[0]
+	n := &NextStep{Step: NextReminder, N: first.Step.N, Due: first.Due.UTC()}
+	if first.Step.Kind == policy.StepPrint {
+		n = &NextStep{Step: NextPrint, Due: first.Due.UTC()}
+		if o.Policy != nil && o.Policy.Print.Via == policy.PrintViaDigitalPost {
+			n.Step = NextManual
+		}
+	}
+	return n
+}
+
+// NextStepOf is the next step of sh at now under set, the one rule every
+// list and export says it by: the first step of its outlook (OutlookOf,
+// Outlook.Next). Nil without set, for a letter that no longer escalates
+// (model.Escalates: no read of its policy), when no policy matches it (the
+// run takes no step for it), and when none is to come; an error when its
+// outlook cannot be said.
+func NextStepOf(set *policy.Set, sh store.OpenShipment, now time.Time) (*NextStep, error) {
+	if set == nil || !model.Escalates(sh.State, sh.Stage) {
+		return nil, nil
+	}
+	o, err := OutlookOf(set, sh, now)
+	switch {
+	case errors.Is(err, policy.ErrNoPolicy):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return o.Next(), nil
 }

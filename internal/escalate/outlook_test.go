@@ -2,6 +2,7 @@ package escalate
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -57,5 +58,62 @@ func TestOutlookOf(t *testing.T) {
 
 	if _, err := OutlookOf(policy.NewSet(p), person, now); !errors.Is(err, policy.ErrNoPolicy) {
 		t.Errorf("no policy matching: %v; want ErrNoPolicy", err)
+	}
+}
+
+// TestNextStepOf: a letter's next step, as every list says it, is the
+// first step of its outlook: reminder 1 due when OutlookOf's first step is
+// for an unopened letter, print due at once for one the channel could not
+// deliver, manual for a print through Digital Post's physical post (the
+// Danish citizen's policy), and none for an opened letter, one whose
+// escalation ended (manual handling), one no policy matches, or without
+// the policies.
+func TestNextStepOf(t *testing.T) {
+	set := shipped(t)
+	sent := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC) // Monday
+	now := sent.Add(time.Hour)
+	org := store.OpenShipment{ID: "a", Channel: "svarut", SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: model.RecipientOrg,
+		RecipientID: "974760673", Class: "taushetsbelagt", Confidential: true, State: model.StateAccepted, Stage: model.StageNone, SentAt: sent}
+	o, err := OutlookOf(set, org, now)
+	if err != nil || len(o.Steps) == 0 {
+		t.Fatalf("org letter's outlook: %+v %v", o, err)
+	}
+	failed := org
+	failed.State = model.StateFailed
+	dk := store.OpenShipment{ID: "b", Channel: "digitalpost", SenderOrg: "64942212", SenderUnit: "Borgerservice", RecipientKind: model.RecipientPerson,
+		RecipientID: "0101701234", Class: "sag", Confidential: true, State: model.StateAccepted, Stage: model.StageNone, SentAt: sent}
+	opened, ended := org, org
+	opened.State, ended.Stage = model.StateOpened, model.StageManual
+	p, _ := set.Get("taushetsbelagt")
+	person := org
+	person.RecipientKind, person.RecipientID = model.RecipientPerson, "01017012343"
+
+	for _, tc := range []struct {
+		name string
+		set  *policy.Set
+		sh   store.OpenShipment
+		want string // step, n, and whether due now
+		due  time.Time
+	}{
+		{"unopened", set, org, "reminder 1", o.Steps[0].Due},
+		{"failed", set, failed, "print 0", now},
+		{"danish citizen", set, dk, "manual 0", time.Time{}},
+		{"opened", set, opened, "", time.Time{}},
+		{"manual handling", set, ended, "", time.Time{}},
+		{"no policy", policy.NewSet(p), person, "", time.Time{}},
+		{"no policies", nil, org, "", time.Time{}},
+	} {
+		n, err := NextStepOf(tc.set, tc.sh, now)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		got := ""
+		if n != nil {
+			got = n.Step + " " + strconv.Itoa(n.N)
+		}
+		if got != tc.want || (n != nil && !tc.due.IsZero() && !n.Due.Equal(tc.due)) {
+			t.Errorf("%s: next step %q (%+v), want %q due %s", tc.name, got, n, tc.want, tc.due)
+		}
 	}
 }

@@ -3,8 +3,11 @@ package report
 import (
 	"context"
 	"io"
+	"log/slog"
 	"time"
 
+	"postvakt/internal/escalate"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -14,8 +17,8 @@ import (
 var NextStepHeader = []string{"next_step", "next_step_at"}
 
 // NextStep is a letter's next step as an export writes it: Step its code
-// (reminder, print, or manual: the print that is the sending unit's manual
-// handling) and At when it comes due.
+// (escalate.NextReminder, NextPrint or NextManual) and At when it comes
+// due.
 type NextStep struct {
 	Step string
 	At   time.Time
@@ -25,6 +28,40 @@ type NextStep struct {
 // next step (nil: none to come, or none known).
 type NextSource interface {
 	EachShipmentNext(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *NextStep) error) error
+}
+
+// FactsSource streams a list's rows, oldest first, each with its letter's
+// escalation facts (store.Store.EachShipmentFacts).
+type FactsSource interface {
+	EachShipmentFacts(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *store.OpenShipment) error) error
+}
+
+// PolicyNext is the NextSource of the UI's exports and `postvakt report`:
+// the rows of Facts, each with its letter's next step as of Now under
+// Policies by the lists' one rule (escalate.NextStepOf), worked out from
+// the facts the same streamed query reads: no second read, nothing held
+// but the row. Without Policies no letter has a step; one whose step
+// cannot be said has none, and that is logged to Log.
+type PolicyNext struct {
+	Facts    FactsSource
+	Policies *policy.Set
+	Now      time.Time
+	Log      *slog.Logger
+}
+
+// EachShipmentNext streams the rows of f with each letter's next step.
+func (p PolicyNext) EachShipmentNext(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *NextStep) error) error {
+	return p.Facts.EachShipmentFacts(ctx, f, func(r *store.ListRow, sh *store.OpenShipment) error {
+		ns, err := escalate.NextStepOf(p.Policies, *sh, p.Now)
+		if err != nil {
+			p.Log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
+		}
+		var next *NextStep
+		if ns != nil {
+			next = &NextStep{Step: ns.Step, At: ns.Due}
+		}
+		return fn(r, next)
+	})
 }
 
 // ShipmentsNext is ShipmentsFor with the next-step columns (NextStepHeader)

@@ -1,21 +1,18 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"postvakt/internal/report"
-	"postvakt/internal/store"
 )
 
 // export streams a list as CSV, XLSX or JSON (format=csv|xlsx|json), each
-// letter with its next step (nextSource); the XLSX is in the reader's
-// language (xlsxFor).
+// letter with its next step by the list page's rule (report.PolicyNext);
+// the XLSX is in the reader's language (xlsxFor).
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	q := r.URL.Query()
@@ -33,26 +30,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	s.download(w, r, string(f.List), s.exportFile(string(f.List), format), format, letterRows, func(w io.Writer) (int, error) {
 		now := s.now()
-		return report.ShipmentsNext(r.Context(), nextSource{s, now}, f, format, w, now, s.xlsxFor(r))
-	})
-}
-
-// nextSource streams a list's rows for its export, each with its letter's
-// next step as of now (nextStepOf, the list page's rule), worked out from
-// the escalation facts the same streamed query reads (EachShipmentFacts):
-// no second read, nothing held but the row.
-type nextSource struct {
-	s   *Server
-	now time.Time
-}
-
-func (n nextSource) EachShipmentNext(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *report.NextStep) error) error {
-	return n.s.store.EachShipmentFacts(ctx, f, func(r *store.ListRow, sh *store.OpenShipment) error {
-		var next *report.NextStep
-		if ns := n.s.nextStepOf(*sh, n.now); ns != nil {
-			next = &report.NextStep{Step: ns.Step, At: ns.Due}
-		}
-		return fn(r, next)
+		src := report.PolicyNext{Facts: s.store, Policies: s.policies, Now: now, Log: s.log}
+		return report.ShipmentsNext(r.Context(), src, f, format, w, now, s.xlsxFor(r))
 	})
 }
 

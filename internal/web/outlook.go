@@ -46,6 +46,8 @@ type Outlook struct {
 	// RemindersNotSent says why the reminders among Steps are decided but
 	// not sent: unknown_to_channel or person; "" when they are sent.
 	RemindersNotSent string `json:"reminders_not_sent,omitempty"`
+	// next is the first of Steps as a list shows it (escalate.Outlook.Next).
+	next *escalate.NextStep
 }
 
 // OutlookStep is one future step: a reminder (N its number) or the print
@@ -88,7 +90,7 @@ func (s *Server) outlookOf(sh store.OpenShipment, now time.Time) *Outlook {
 		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
 		return nil
 	}
-	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why}
+	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why, next: o.Next()}
 	switch {
 	case o.Unheard:
 		out.RemindersNotSent = notSentUnknown
@@ -118,28 +120,32 @@ type NextStep struct {
 }
 
 // firstStep is the first step of the outlook o as a list shows it
-// (NextStep): nil when o says none, or is nil.
+// (NextStep, escalate.Outlook.Next): nil when o says none, or is nil.
 func firstStep(o *Outlook) *NextStep {
-	if o == nil || len(o.Steps) == 0 {
+	if o == nil {
 		return nil
 	}
-	first := o.Steps[0]
-	n := &NextStep{Step: first.Step, N: first.N, Due: first.Due}
-	if first.Via == policy.PrintViaDigitalPost {
-		n.Step = "manual"
-	}
-	return n
+	return nextStep(o.next)
 }
 
-// nextStepOf is the next step of sh as of now, the first step of the
-// outlook its evidence page shows (outlookOf): nil without the policies
-// (WithPolicies), for a letter that no longer escalates (it has no step to
-// come, escalate.Explain), and when there is none.
-func (s *Server) nextStepOf(sh store.OpenShipment, now time.Time) *NextStep {
-	if s.policies == nil || !model.Escalates(sh.State, sh.Stage) {
+// nextStep is n as the API and the list page show it.
+func nextStep(n *escalate.NextStep) *NextStep {
+	if n == nil {
 		return nil
 	}
-	return firstStep(s.outlookOf(sh, now))
+	return &NextStep{Step: n.Step, N: n.N, Due: n.Due}
+}
+
+// nextStepOf is the next step of sh as of now by the lists' one rule
+// (escalate.NextStepOf, the first step of the outlook its evidence page
+// shows): nil without the policies (WithPolicies), for a letter that no
+// longer escalates, and when there is none or it cannot be said (logged).
+func (s *Server) nextStepOf(sh store.OpenShipment, now time.Time) *NextStep {
+	n, err := escalate.NextStepOf(s.policies, sh, now)
+	if err != nil {
+		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
+	}
+	return nextStep(n)
 }
 
 // nextSteps are the next steps of a page's letters ids by id (nextStepOf):
