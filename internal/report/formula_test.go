@@ -27,7 +27,7 @@ func TestNoFormulaInjection(t *testing.T) {
 	}
 	src[0].SentAt = now.Add(72 * time.Hour) // age_days -3: a number, not a formula
 	var buf bytes.Buffer
-	if _, err := Shipments(context.Background(), src, store.ListFilter{List: store.ListUnopened}, CSV, &buf, now); err != nil {
+	if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, CSV, &buf, now, XLSXOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := csv.NewReader(&buf).ReadAll()

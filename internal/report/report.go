@@ -318,15 +318,10 @@ type Source interface {
 	EachShipment(ctx context.Context, f store.ListFilter, fn func(*store.ListRow) error) error
 }
 
-// Shipments writes every shipment of the list f selects to w in format
-// format and returns how many rows it wrote.
-func Shipments(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time) (int, error) {
-	return ShipmentsFor(ctx, src, f, format, w, now, XLSXOptions{})
-}
-
-// ShipmentsFor is Shipments with an XLSX made as o says: told for people
-// by o.Labels (see Labels), of at most o.MaxRows letters; for CSV and JSON
-// it is Shipments.
+// ShipmentsFor writes every shipment of the list f selects to w in format
+// format, without the next-step columns (ShipmentsNext has them), and
+// returns how many rows it wrote; an XLSX is made as o says: told for
+// people by o.Labels (see Labels), of at most o.MaxRows letters.
 func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Format, w io.Writer, now time.Time, o XLSXOptions) (int, error) {
 	each := func(fn func(*store.ListRow, *NextStep) error) error {
 		return src.EachShipment(ctx, f, func(r *store.ListRow) error { return fn(r, nil) })

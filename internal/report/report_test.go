@@ -117,7 +117,7 @@ func TestFormatsAgree(t *testing.T) {
 			out := map[Format][]byte{}
 			for _, f := range []Format{CSV, XLSX, JSON} {
 				var buf bytes.Buffer
-				got, err := Shipments(context.Background(), src, store.ListFilter{List: store.ListUnopened}, f, &buf, now)
+				got, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, f, &buf, now, XLSXOptions{})
 				if err != nil || got != n {
 					t.Fatalf("%s: %d rows, %v", f, got, err)
 				}
@@ -272,7 +272,7 @@ func TestXLSXRowLimit(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if n, err := Shipments(context.Background(), rows(6), store.ListFilter{}, CSV, &b, time.Now()); err != nil || n != 6 {
+	if n, err := ShipmentsFor(context.Background(), rows(6), store.ListFilter{}, CSV, &b, time.Now(), XLSXOptions{}); err != nil || n != 6 {
 		t.Errorf("CSV of 6 rows: %d %v", n, err)
 	}
 }
