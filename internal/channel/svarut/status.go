@@ -70,7 +70,8 @@ const v1HistoryTime = "02.01.2006 15:04:05"
 // of the forms channel.ParseLocalTime reads (an offset without its colon,
 // as Jackson wrote it, a region after it, no zone: Europe/Oslo), epoch
 // milliseconds (v1), or SvarUt v1's historikk form, as a JSON string or
-// number. Absent or null gives the zero time (unknown).
+// number. Absent or null gives the zero time (unknown), and so does a
+// placeholder of year 1 ("0001-01-01T00:00:00").
 // Anything else is an error wrapping channel.ErrBadTimestamp: a number
 // that reads as epoch seconds rather than milliseconds, or garbage.
 func parseTime(raw json.RawMessage) (time.Time, error) {
@@ -96,13 +97,26 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 		return time.UnixMilli(n).UTC(), nil
 	}
-	if t, err := channel.ParseLocalTime(s, oslo); err == nil {
-		return t, nil
+	t, err := channel.ParseLocalTime(s, oslo)
+	if err != nil {
+		t, err = time.ParseInLocation(v1HistoryTime, s, oslo)
 	}
-	if t, err := time.ParseInLocation(v1HistoryTime, s, oslo); err == nil {
-		return t, nil
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %q is not a date-time", channel.ErrBadTimestamp, clip(s, 40))
 	}
-	return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %q is not a date-time", channel.ErrBadTimestamp, clip(s, 40))
+	if placeholder(t) {
+		return time.Time{}, nil
+	}
+	return t, nil
+}
+
+// placeholder says whether t is a default written for "no time": the
+// first day of year 1 ("0001-01-01T00:00:00", .NET's DateTime.MinValue,
+// Java's LocalDateTime of year 1), in any zone. Read in Oslo's local mean
+// time it would be a real instant, before any letter was sent, and the
+// status it dates refused.
+func placeholder(t time.Time) bool {
+	return t.UTC().Year() <= 1
 }
 
 // hasControl says whether s holds a control character, which a JSON
