@@ -19,7 +19,10 @@ import (
 
 // TestHostileTimeForms: sisteStatusEndring in forms servers write that the
 // notes' examples do not show. A .NET-style fraction of seven digits and
-// Jackson's offsets read as the instant they name; a placeholder of year 1 ("0001-01-01T00:00:00", a default
+// Jackson's offsets read as the instant they name, and so does Jackson's
+// default for a java.time value with WRITE_DATES_AS_TIMESTAMPS (epoch
+// seconds with a nanosecond fraction, 1672569235.008000000), which was
+// refused as garbage: the LEST it dated never applied; a placeholder of year 1 ("0001-01-01T00:00:00", a default
 // written for "no time") is no time at all, like null: read in Oslo's
 // local mean time it was a real instant in year 1, which the poller
 // refused as "before the letter was sent", so the LEST it dated was never
@@ -36,10 +39,14 @@ func TestHostileTimeForms(t *testing.T) {
 		{raw: `"2023-01-01T11:33:55.0080000+0100"`, want: at},
 		{raw: `"2023-01-01T11:33:55.008+01"`, want: at},
 		{raw: `"1672569235008"`, want: at},
+		{raw: `1672569235.008000000`, want: at},
+		{raw: `1672569235.008`, want: at},
 		{raw: `"0001-01-01T00:00:00"`},
 		{raw: `"0001-01-01T00:00:00Z"`},
 		{raw: `"0001-01-01T00:00:00+01:00"`},
 		{raw: `"2023-01-01"`, bad: true},
+		{raw: `1672569235.008e3`, bad: true},
+		{raw: `1672569235008.5`, bad: true},
 		{raw: `"1672569235"`, bad: true}, // epoch seconds as a string: v1 writes milliseconds
 	}
 	f := newNFSvarUt(t)

@@ -69,7 +69,8 @@ const v1HistoryTime = "02.01.2006 15:04:05"
 // parseTime reads sisteStatusEndring: an RFC 3339 date-time (v2) or any
 // of the forms channel.ParseLocalTime reads (an offset without its colon,
 // as Jackson wrote it, a region after it, no zone: Europe/Oslo), epoch
-// milliseconds (v1), or SvarUt v1's historikk form, as a JSON string or
+// milliseconds (v1), epoch seconds with a fraction (Jackson's default for
+// java.time), or SvarUt v1's historikk form, as a JSON string or
 // number. Absent or null gives the zero time (unknown), and so does a
 // placeholder of year 1 ("0001-01-01T00:00:00").
 // Anything else is an error wrapping channel.ErrBadTimestamp: a number
@@ -97,6 +98,9 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 		return time.UnixMilli(n).UTC(), nil
 	}
+	if t, ok := epochSecondsFraction(s); ok {
+		return t, nil
+	}
 	t, err := channel.ParseLocalTime(s, oslo)
 	if err != nil {
 		t, err = time.ParseInLocation(v1HistoryTime, s, oslo)
@@ -117,6 +121,23 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 // status it dates refused.
 func placeholder(t time.Time) bool {
 	return t.UTC().Year() <= 1
+}
+
+// epochSecondsFraction reads Jackson's default for a java.time value
+// written as a timestamp: epoch seconds, a point and up to nine digits of
+// fraction (1672569235.008000000). The seconds must be of this era, as the
+// milliseconds of an integer must.
+func epochSecondsFraction(s string) (time.Time, bool) {
+	whole, frac, ok := strings.Cut(s, ".")
+	if !ok || frac == "" || len(frac) > 9 || strings.Trim(frac, "0123456789") != "" {
+		return time.Time{}, false
+	}
+	sec, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || sec < minEpochMS/1000 || sec >= maxEpochMS/1000 {
+		return time.Time{}, false
+	}
+	ns, _ := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+	return time.Unix(sec, ns).UTC(), true
 }
 
 // hasControl says whether s holds a control character, which a JSON
