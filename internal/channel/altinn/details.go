@@ -26,16 +26,15 @@ type detailsDoc struct {
 	Created          flexTime        `json:"created"`
 	Published        flexTime        `json:"published"`
 	RequestedPublish flexTime        `json:"requestedPublishTime"`
-	Recipient        string          `json:"recipient"`
-	Sender           string          `json:"sender"`
+	Recipient        looseString     `json:"recipient"`
+	Sender           looseString     `json:"sender"`
 	Status           string          `json:"status"`
 	StatusChanged    flexTime        `json:"statusChanged"`
 	Read             flexTime        `json:"read"` // the first Read; null until then (CorrespondenceOverviewExt.Read)
-	IsConfidential   bool            `json:"isConfidential"`
 	StatusHistory    json.RawMessage `json:"statusHistory"`
-	Content          *struct {
-		MessageTitle string `json:"messageTitle"`
-	} `json:"content"`
+	// Read loosely (loose.go): the status is not read from these.
+	IsConfidential looseConfidential `json:"isConfidential"`
+	Content        *looseContent     `json:"content"`
 }
 
 // statusEvent is one entry of statusHistory.
@@ -244,10 +243,10 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	d.found = channel.Found{
 		ChannelID:    id,
 		SentAt:       sentAt(doc, hist),
-		SenderOrg:    orgNumber(doc.Sender),
-		Recipient:    orgNumber(doc.Recipient),
-		PersonID:     personNumber(doc.Recipient),
-		Confidential: doc.IsConfidential,
+		SenderOrg:    orgNumber(string(doc.Sender)),
+		Recipient:    orgNumber(string(doc.Recipient)),
+		PersonID:     personNumber(string(doc.Recipient)),
+		Confidential: bool(doc.IsConfidential),
 	}
 	if doc.Content != nil {
 		// Empty for letters published since June 2025: Altinn no longer

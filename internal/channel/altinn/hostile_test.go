@@ -1,0 +1,96 @@
+package altinn
+
+// The adapter against hostile but real details answers, from the notes'
+// fake (spec_fake_test.go): fields of other types than the service writes,
+// placeholders for "no time", and bodies that are no answer.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/model"
+)
+
+// hostileDoc is a details answer of a letter read at 09:00, published at
+// 08:16, with extra (",key":value pairs) after its fields: a repeated key
+// wins, as the decoder reads the last.
+func hostileDoc(id, extra string) string {
+	return fmt.Sprintf(`{"correspondenceId":%q,"resourceId":%q,"sender":%q,
+"recipient":"urn:altinn:organization:identifier-no:910753614","created":"2026-03-02T08:00:00+00:00",
+"requestedPublishTime":"2026-03-02T08:00:00+00:00","status":"Read","statusText":"Read","statusChanged":"2026-03-02T09:00:00+00:00",
+"statusHistory":[{"status":"Initialized","statusText":"","statusChanged":"2026-03-02T08:00:00+00:00"},
+{"status":"Published","statusText":"","statusChanged":"2026-03-02T08:16:10.0417+00:00"},
+{"status":"Read","statusText":"","statusChanged":"2026-03-02T09:00:00+00:00"}],
+"read":"2026-03-02T09:00:00+00:00","published":null,
+"content":{"language":"nb","messageTitle":""},"notifications":[]%s}`, id, nfResource, nfSender, extra)
+}
+
+// hostileDetails serves body (its "ID" replaced by the id asked) as the
+// details of every letter and returns what the adapter made of one
+// letter's: the observation Status gives, and what Discover would find.
+func hostileDetails(t *testing.T, body string) (channel.Observation, channel.Found) {
+	t.Helper()
+	f := newNFAltinn(t)
+	id := nfID(7)
+	f.srv.Script(func(w http.ResponseWriter, _ int) bool {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		fmt.Fprint(w, strings.Replace(body, `"ID"`, `"`+id+`"`, 1))
+		return true
+	})
+	c := nfAdapter(t, f)
+	obs, err := c.Status(context.Background(), []string{id})
+	if err != nil {
+		t.Fatalf("the call failed: %v", err)
+	}
+	d, err := c.details(context.Background(), id)
+	if err != nil {
+		t.Fatalf("details: %v", err)
+	}
+	return obs[0], d.found
+}
+
+// TestHostileDetailsFieldTypes: a field the status is not read from, of
+// another type than the service writes (isConfidential as a string, null
+// or a number, content as a string or an array, sender and recipient as
+// numbers), or an unknown field of any shape, leaves the status read (the
+// letter's isConfidential absent but where a case sets it): the
+// letter is opened. Before, one such field made the whole answer
+// unreadable (ErrBadRecord): a letter read in Altinn stayed unread in
+// postvakt and went on towards reminders and print. A confidentiality
+// that cannot be read counts as confidential.
+func TestHostileDetailsFieldTypes(t *testing.T) {
+	cases := []struct {
+		name, extra  string
+		confidential bool
+	}{
+		{"isConfidential as a string", `,"isConfidential":"true"`, true},
+		{"isConfidential as False", `,"isConfidential":"False"`, false},
+		{"isConfidential null", `,"isConfidential":null`, false},
+		{"isConfidential true", `,"isConfidential":true`, true},
+		{"isConfidential as a number", `,"isConfidential":1`, true},
+		{"isConfidential an object", `,"isConfidential":{}`, true},
+		{"content a string", `,"content":""`, false},
+		{"content an array", `,"content":[]`, false},
+		{"content null", `,"content":null`, false},
+		{"sender a number", `,"sender":991825827`, false},
+		{"recipient a number", `,"recipient":910753614`, false},
+		{"recipient an object", `,"recipient":{"orgNumber":"910753614"}`, false},
+		{"unknown fields", `,"systemLabel":"Default","x":{"y":[1,null,{}]},"z":null`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o, found := hostileDetails(t, hostileDoc("ID", c.extra))
+			if o.Err != nil || o.State != model.StateOpened || !o.ChangedAt.Equal(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)) {
+				t.Errorf("%s at %v, %v; want opened at 09:00", o.State, o.ChangedAt, o.Err)
+			}
+			if found.Confidential != c.confidential {
+				t.Errorf("confidential %v, want %v", found.Confidential, c.confidential)
+			}
+		})
+	}
+}
