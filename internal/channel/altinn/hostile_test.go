@@ -6,6 +6,7 @@ package altinn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -90,6 +91,68 @@ func TestHostileDetailsFieldTypes(t *testing.T) {
 			}
 			if found.Confidential != c.confidential {
 				t.Errorf("confidential %v, want %v", found.Confidential, c.confidential)
+			}
+		})
+	}
+}
+
+// TestHostileDetailsTimesAndHistory: the times and histories the notes
+// allow or a .NET service writes. A fraction of seven digits, an offset
+// without its colon, and a placeholder of year 1 for statusChanged or read
+// (DateTimeOffset.MinValue: no time; the status dated by its history, no
+// reading made up); a history out of order, with an entry twice or null:
+// the letter opened, dated by its first Read, available since Published.
+func TestHostileDetailsTimesAndHistory(t *testing.T) {
+	read := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	published := time.Date(2026, 3, 2, 8, 16, 10, 41_700_000, time.UTC)
+	cases := []struct {
+		name, body string
+		state      model.State
+		changed    time.Time
+		available  time.Time // zero: not checked
+	}{
+		{"seven fraction digits", hostileDoc("ID", `,"statusChanged":"2026-03-02T09:00:00.0000000Z"`), model.StateOpened, read, published},
+		{"an offset without its colon", hostileDoc("ID", `,"statusChanged":"2026-03-02T10:00:00+0100"`), model.StateOpened, read, published},
+		{"statusChanged of year 1", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00+00:00"`), model.StateOpened, read, published},
+		{"statusChanged of year 1 without a zone", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00"`), model.StateOpened, read, published},
+		{"read of year 1 on an unread letter", hostileDoc("ID", `,"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00",`+
+			`"statusHistory":[{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"}],"read":"0001-01-01T00:00:00+00:00"`),
+			model.StateAvailable, published, time.Time{}},
+		{"a history out of order, twice, with a null", hostileDoc("ID", `,"statusHistory":[null,`+
+			`{"status":"Read","statusChanged":"2026-03-02T09:00:00+00:00"},{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"},`+
+			`{"status":"Read","statusChanged":"2026-03-02T09:00:00+00:00"},{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"},`+
+			`{"status":"Initialized","statusChanged":"2026-03-02T08:00:00+00:00"}]`), model.StateOpened, read, published},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o, _ := hostileDetails(t, c.body)
+			if o.Err != nil || o.State != c.state || !o.ChangedAt.Equal(c.changed) {
+				t.Errorf("%s at %v, %v; want %s at %v", o.State, o.ChangedAt, o.Err, c.state, c.changed)
+			}
+			if !c.available.IsZero() && !o.AvailableAt.Equal(c.available) {
+				t.Errorf("available at %v, want %v", o.AvailableAt, c.available)
+			}
+		})
+	}
+}
+
+// TestHostileDetailsNoAnswer: a 200 that is no details answer (empty, null,
+// an array, another letter's details) is that letter's ErrBadRecord, the
+// call not failed. (A 200 HTML page for every letter fails the call: altinn_test.go.)
+func TestHostileDetailsNoAnswer(t *testing.T) {
+	for _, c := range []struct {
+		name, body string
+		want       error
+	}{
+		{"empty", ``, channel.ErrBadRecord},
+		{"null", `null`, channel.ErrBadRecord},
+		{"an array", `[]`, channel.ErrBadRecord},
+		{"another letter's", hostileDoc(nfID(8), ""), channel.ErrBadRecord},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o, _ := hostileDetails(t, c.body)
+			if !errors.Is(o.Err, c.want) || o.State != "" {
+				t.Errorf("%s, %v; want %v", o.State, o.Err, c.want)
 			}
 		})
 	}
