@@ -260,9 +260,9 @@ func decodePage(body []byte) (page, error) {
 			err = dec.Decode(&fresh)
 			p.Events = fresh
 		case matchKey(key, "totalPages"):
-			err = dec.Decode(&p.TotalPages)
+			err = dec.Decode(&p.RawPages)
 		case matchKey(key, "totalElements"):
-			err = dec.Decode(&p.TotalElements)
+			err = dec.Decode(&p.RawElements)
 		default:
 			var skip json.RawMessage
 			err = dec.Decode(&skip)
@@ -277,20 +277,12 @@ func decodePage(body []byte) (page, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return p, errors.New("data after the answer's object")
 	}
-	return p, nil
+	return p, p.settle()
 }
 
 // matchKey says whether a JSON key names a field of the given name as
 // encoding/json matches them: exactly, or equal under case folding.
 func matchKey(key, name string) bool { return key == name || strings.EqualFold(key, name) }
-
-// paging is where a page stands in the answer: each field nil when the
-// log leaves it out. (currentPage is not read: the page asked for says
-// where a read stands.)
-type paging struct {
-	TotalPages    *int `json:"totalPages"`
-	TotalElements *int `json:"totalElements"`
-}
 
 // readPage reads an answer's events. A page decodes in one pass (page); one
 // that does not — an entry that is not an object, a metaProperties that is
@@ -307,7 +299,10 @@ func readPage(body []byte) (evs []channel.FeedEvent, at paging, err error) {
 		return evs, p.paging, nil
 	}
 	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil || env.Events == nil {
+	if err = json.Unmarshal(body, &env); err == nil {
+		err = env.settle()
+	}
+	if err != nil || env.Events == nil {
 		if err == nil && env.TotalElements != nil && *env.TotalElements == 0 {
 			// No hits, and the list left out as a null field may be (the
 			// service's answers leave out fields that are null).
