@@ -116,7 +116,8 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // unreadable answer ErrBadRecord, no answer in time after retries
 // ErrFailing. The error return is for a call that failed as a whole:
 // network, an open breaker, no token, a 403 about the token once renewed
-// (errTokenRefused, see altinntoken), an HTML page instead of JSON, no
+// (errTokenRefused, see altinntoken), an HTML page or an empty 200
+// instead of JSON on every id, no
 // answer in time for any id, or 401/403 on every id without Altinn's
 // per-correspondence code 4001 (a token or access problem, not the
 // letters'), or on every one of two or more ids with it, or a 404 on every
@@ -140,7 +141,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	}
 	var mu sync.Mutex
 	refusedAlike, refusedCoded, timedOut := 0, 0, 0 // 401/403 without code 4001, with it; no answer in time
-	var pages []*channel.BadResponseError           // pages instead of JSON
+	var pages []*channel.BadResponseError           // pages or empty answers instead of JSON
 	foreign404, bare404 := 0, 0                     // 404s not Altinn's CorrespondenceNotFound; code-less ProblemDetails 404s
 	done := map[string]bool{}
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
@@ -205,7 +206,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 			len(send), obs[index[strings.ToLower(send[0])][0]].Err)
 	}
 	if len(send) > 0 && len(pages) == len(send) {
-		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered with a page instead of JSON: %w", len(send), pages[0])
+		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered with a page or an empty answer instead of JSON: %w", len(send), pages[0])
 	}
 	if len(send) > 0 && foreign404 == len(send) {
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 404 without Altinn's CorrespondenceNotFound: check POSTVAKT_ALTINN_URL (first: %w)",

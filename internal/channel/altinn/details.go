@@ -91,8 +91,9 @@ type detail struct {
 	refused, perLetter bool
 	// timedOut: no answer in time, after retries (obs.Err is ErrFailing).
 	timedOut bool
-	// page: a page instead of JSON (a proxy's or a login page; obs.Err is
-	// ErrFailing): the service's trouble when every letter got one.
+	// page: a page instead of JSON (a proxy's or a login page) or an empty
+	// 200 (obs.Err is ErrFailing): the service's trouble when every letter
+	// got one.
 	page *channel.BadResponseError
 	// foreign404: a 404 that is not Altinn's CorrespondenceNotFound (a
 	// router's, ingress's or gateway's, obs.Err is ErrFailing): a wrong
@@ -184,10 +185,15 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		}
 		return d, nil
 	}
-	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
-		// A proxy's or login page: this letter's failure, asked again
-		// later; Status makes it the call's when every letter got one.
-		d.page = channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, resp.Received, errors.New("not JSON"))
+	if empty := len(bytes.TrimSpace(resp.Body)) == 0; empty || channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
+		// A proxy's or login page, or an empty answer (Altinn always
+		// writes the details): this letter's failure, asked again later;
+		// Status makes it the call's when every letter got one.
+		why := errors.New("not JSON")
+		if empty {
+			why = errors.New("an empty answer")
+		}
+		d.page = channel.NewBadResponse("altinn", "details", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, resp.Received, why)
 		d.obs.Err = fmt.Errorf("%w: details of %s: %w", channel.ErrFailing, id, d.page)
 		d.obs.Payload = channel.Evidence(d.page.Body)
 		return d, nil

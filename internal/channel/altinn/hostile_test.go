@@ -136,15 +136,14 @@ func TestHostileDetailsTimesAndHistory(t *testing.T) {
 	}
 }
 
-// TestHostileDetailsNoAnswer: a 200 that is no details answer (empty, null,
-// an array, another letter's details) is that letter's ErrBadRecord, the
+// TestHostileDetailsNoAnswer: a 200 that is no details answer (null, an
+// array, another letter's details) is that letter's ErrBadRecord, the
 // call not failed. (A 200 HTML page for every letter fails the call: altinn_test.go.)
 func TestHostileDetailsNoAnswer(t *testing.T) {
 	for _, c := range []struct {
 		name, body string
 		want       error
 	}{
-		{"empty", ``, channel.ErrBadRecord},
 		{"null", `null`, channel.ErrBadRecord},
 		{"an array", `[]`, channel.ErrBadRecord},
 		{"another letter's", hostileDoc(nfID(8), ""), channel.ErrBadRecord},
@@ -153,6 +152,48 @@ func TestHostileDetailsNoAnswer(t *testing.T) {
 			o, _ := hostileDetails(t, c.body)
 			if !errors.Is(o.Err, c.want) || o.State != "" {
 				t.Errorf("%s, %v; want %v", o.State, o.Err, c.want)
+			}
+		})
+	}
+}
+
+// TestHostileEmptyDetails: an empty 200 (a proxy's, or a gateway's on a
+// timeout: Altinn always writes the details) is the letter's ErrFailing,
+// the others read; on every letter of the call it is the call's failure,
+// as a page instead of JSON is: the service's trouble, which the poller
+// narrows and records as the channel's, not every letter's own error with
+// its backoff growing while the channel looks answered.
+func TestHostileEmptyDetails(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		empty   map[int]bool
+		callErr bool
+	}{
+		{"one letter of three", map[int]bool{1: true}, false},
+		{"every letter", map[int]bool{0: true, 1: true, 2: true}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newNFAltinn(t)
+			var ids []string
+			for i := range 3 {
+				ids = append(ids, nfID(i))
+				f.add(&nfCorr{id: nfID(i), published: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC),
+					history: nfHist("Initialized", "Published", "Read"), empty: c.empty[i]})
+			}
+			obs, err := nfAdapter(t, f).Status(context.Background(), ids)
+			if (err != nil) != c.callErr {
+				t.Fatalf("call error %v, want one: %v", err, c.callErr)
+			}
+			if err != nil {
+				return
+			}
+			for i, o := range obs {
+				switch {
+				case c.empty[i] && (!errors.Is(o.Err, channel.ErrFailing) || o.State != ""):
+					t.Errorf("letter %d, empty: %s %v; want ErrFailing", i, o.State, o.Err)
+				case !c.empty[i] && (o.Err != nil || o.State != model.StateOpened):
+					t.Errorf("letter %d: %s %v; want opened", i, o.State, o.Err)
+				}
 			}
 		})
 	}

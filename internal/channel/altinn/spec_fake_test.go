@@ -47,6 +47,7 @@ type nfCorr struct {
 	history   []nfEntry
 	forbidden bool // 401 code 4001: the caller may not read it
 	gateway   bool // a gateway's HTML 502 instead of an answer
+	empty     bool // an empty 200 instead of the details
 }
 
 // nfAltinn serves GET …/correspondence (search) and GET …/{id}/details to
@@ -104,6 +105,9 @@ func (f *nfAltinn) details(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.2","title":"Unauthorized","status":401,"detail":"You must use a bearer token that belongs to the sender or recipient","code":4001}`)
+		return
+	case c.empty:
+		w.Header().Set("Content-Type", "application/json")
 		return
 	case c.gateway:
 		w.Header().Set("Content-Type", "text/html")
