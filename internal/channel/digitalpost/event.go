@@ -51,6 +51,11 @@ const TagAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"
 // written with a Z are hours, not more than a day.
 const maxCreatedBefore = 24 * time.Hour
 
+// eraStart and eraEnd bound an eventTime: epoch seconds read as
+// milliseconds land before the start (1970), microseconds or nanoseconds
+// long after the end (the year 5138); such a time is none.
+var eraStart, eraEnd = time.UnixMilli(100_000_000_000), time.UnixMilli(100_000_000_000_000)
+
 // maxEntryID bounds a log entry's id: its evidence row's unique key
 // (PostgreSQL's index entries hold a few kilobytes at most).
 const maxEntryID = 512
@@ -173,9 +178,10 @@ func (e *entry) event() channel.FeedEvent {
 	// (when it happened), the notes say; the window reads by created.
 	logged, createdErr := parseTime(e.Created)
 	at, err := parseTime(e.EventTime)
-	if err != nil || at.IsZero() {
+	if err != nil || at.Before(eraStart) || at.After(eraEnd) {
 		// The entry still proves what it says; it happened no later than
-		// the log stored it. (0001-01-01, a producer's default, is no time.)
+		// the log stored it. (0001-01-01, a producer's default, is no
+		// time; nor is a number in another unit than milliseconds.)
 		at = logged
 	}
 	switch {

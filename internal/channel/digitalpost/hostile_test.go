@@ -162,3 +162,26 @@ func TestHostileLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileEventTimeOutOfEra: an eventTime written as a number in
+// another unit than the milliseconds the adapter reads integers as (epoch
+// seconds: 1970; microseconds or nanoseconds: tens of thousands of years
+// ahead), with a plausible created. The entry happened no later than the
+// log stored it: it is placed at created. Taken as given it was refused by
+// the poller (before the letter was sent, or in the future, forever): the
+// MESSAGE_READ it proves was never applied. (A created out of era beside a
+// good eventTime: TestNotesTimesOfAnEntry.)
+func TestHostileEventTimeOutOfEra(t *testing.T) {
+	created := time.Date(2023, 8, 25, 0, 49, 34, 437e6, time.UTC)
+	for _, eventTime := range []string{`1692924574`, `1692924574437000`, `1692924574437000000`} {
+		t.Run(eventTime, func(t *testing.T) {
+			ev := `{"id":"6d1c3b2a-0000-4000-8000-000000000001","eventId":"7e2d4c3b-0000-4000-8000-000000000001",` +
+				`"eventTag":"MESSAGE_READ","eventTime":` + eventTime + `,"created":"2023-08-25T00:49:34.437Z"` +
+				`,"metaProperties":{"messageUUID":"` + notesLetter + `","recipientID":"29189919","recipientType":"COMPANY"}}`
+			got := readOneAccepted(t, ev)
+			if !got.At.Equal(created) || !got.Logged.Equal(created) {
+				t.Errorf("at %s logged %s, want both %s", got.At, got.Logged, created)
+			}
+		})
+	}
+}
