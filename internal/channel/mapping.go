@@ -174,8 +174,13 @@ func (e *BadResponseError) Unwrap() error { return e.Err }
 func (e *BadResponseError) Raw() string { return string(e.Body) }
 
 // LooksLikeHTML reports whether an answer is an HTML page (a proxy's or
-// login page's) rather than the API's JSON.
+// login page's) rather than the API's JSON. A body that starts as JSON
+// is not a page whatever its Content-Type says (a proxy or a framework
+// labelling the API's JSON text/html).
 func LooksLikeHTML(contentType string, body []byte) bool {
+	if LooksLikeJSON(body) {
+		return false
+	}
 	if strings.Contains(strings.ToLower(contentType), "html") {
 		return true
 	}

@@ -74,7 +74,8 @@ func TestBadResponseError(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "HTML page") || !strings.Contains(msg, "<!DOCTYPE") || len(msg) > 400 {
 		t.Fatalf("message %q", msg)
 	}
-	if !LooksLikeHTML("application/json", []byte("  <html>")) || LooksLikeHTML("application/json", []byte(`{"a":1}`)) {
+	if !LooksLikeHTML("application/json", []byte("  <html>")) || LooksLikeHTML("application/json", []byte(`{"a":1}`)) ||
+		!LooksLikeHTML("text/html", []byte("Service Unavailable")) || LooksLikeHTML("text/html;charset=UTF-8", []byte("\ufeff {\"a\":1}")) {
 		t.Fatal("LooksLikeHTML")
 	}
 	// A JSON answer cut off or broken keeps neither the title nor the

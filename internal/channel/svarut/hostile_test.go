@@ -76,6 +76,9 @@ func TestHostileTimeForms(t *testing.T) {
 // call as the channel's rate limit (httpclient.Throttled), so the poller
 // stays away rather than failing each letter; a 429 whose Retry-After is
 // an HTTP date is waited out and asked again; an empty 200 fails the call.
+// JSON labelled text/html (a proxy's or a framework's wrong label) is
+// read: the body says what it is; before, every call failed as "an HTML
+// page instead of JSON".
 func TestHostileCallAnswers(t *testing.T) {
 	record := func(id, status string) string {
 		return fmt.Sprintf(`{"id":%q,"sisteStatusEndring":"2023-01-01T10:00:00Z","status":%q}`, id, status)
@@ -106,6 +109,11 @@ func TestHostileCallAnswers(t *testing.T) {
 			return true
 		}, false, false},
 		{"empty 200", func(w http.ResponseWriter, _ int) bool { return true }, false, true},
+		{"JSON labelled text/html", func(w http.ResponseWriter, _ int) bool {
+			w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+			fmt.Fprint(w, `{"statuser":[`+record(nfID(1), "LEST")+`]}`)
+			return true
+		}, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
