@@ -113,10 +113,13 @@ type Viewer struct {
 	// limited to ("" for any).
 	Org, Unit string
 	// OwnUnits are the names of Org's sending units (the store's
-	// sender_units of the organisation), for a viewer limited to Org but
-	// not to one unit: of a match's sending units only these are named.
-	// Units are per organisation, and a unit's name may be sensitive
-	// (Barnevernstjenesten): another organisation's is counted.
+	// sender_units of the organisation), for a viewer limited to Org. To
+	// one limited to Org but not to one unit, of a match's sending units
+	// only these are named (MatchTerm): units are per organisation, and a
+	// unit's name may be sensitive (Barnevernstjenesten), another
+	// organisation's is counted. Whether a policy's name is shown to a
+	// viewer limited to Org or to one of its units depends on them too
+	// (NameShown).
 	OwnUnits []string
 	// Addresses: the viewer may read e-mail addresses
 	// (auth.ViewRuleAddresses). A viewer limited to an organisation reads
@@ -147,6 +150,43 @@ func (v Viewer) addressesHidden(orgs []string) string {
 	}
 	return ""
 }
+
+// NameShown reports whether v reads the policy's name and its file and
+// line, or is told of it as a shared policy (SharedTerm). An
+// administrator names a policy for the letters it governs, and a policy
+// that also governs another organisation's letters may be named for them
+// ("Helse Bergen barnevern"), as its file may be. A viewer limited to an
+// organisation (or to one of its units) reads the name of a policy whose
+// match names nothing of another organisation: no sending organisation
+// but the viewer's, and either the viewer's organisation alone or no
+// sending unit but the organisation's own (OwnUnits; a match without
+// organisation or unit, a catch-all, is everyone's). An unscoped viewer
+// reads every name. A letter's own pages name the policy that governs it:
+// it is the viewer's letter's.
+func (p *Policy) NameShown(v Viewer) bool {
+	if v.Org == "" && v.Unit == "" {
+		return true
+	}
+	for _, o := range p.Match.SenderOrg {
+		if o != v.Org {
+			return false
+		}
+	}
+	if len(p.Match.SenderOrg) > 0 {
+		return true
+	}
+	for _, u := range p.Match.SenderUnit {
+		if u != v.Unit && !slices.Contains(v.OwnUnits, u) {
+			return false
+		}
+	}
+	return true
+}
+
+// SharedTerm is how a policy whose name a viewer does not read
+// (NameShown) is told: "Shared policy 2", n its place in the viewer's
+// list.
+func SharedTerm(n int) Term { return Term{Key: "rules.policy.shared", Args: []any{"N", n}} }
 
 // MatchTerm says which letters the policy matches, as v reads it: of the
 // match's sending organisations and units it names only v's own (Admits

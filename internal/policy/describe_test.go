@@ -268,3 +268,45 @@ func TestViewerScope(t *testing.T) {
 		}
 	}
 }
+
+// Whose names a scoped viewer reads (NameShown): a policy whose match names
+// nothing of another organisation (a catch-all, A's alone whatever its
+// units, only A's own units); not one naming organisation B too, nor a
+// unit that is not A's (Familievernet). A viewer limited to a unit of A
+// reads the same, its own unit counting as A's. Everyone reads every
+// name. The shared label is in every language.
+func TestNameShown(t *testing.T) {
+	base, _ := policytest.Shipped(t).Get("default")
+	withMatch := func(orgs, units []string) *policy.Policy {
+		q := *base
+		q.Match = policy.Matcher{SenderOrg: orgs, SenderUnit: units}
+		return &q
+	}
+	const a, b = "964338531", "974760673"
+	org := policy.Viewer{Org: a, OwnUnits: []string{"NAV", "Barnevernstjenesten"}}
+	unit := policy.Viewer{Org: a, Unit: "Skole"}
+	for _, tc := range []struct {
+		name string
+		p    *policy.Policy
+		want map[*policy.Viewer]bool
+	}{
+		{"catch-all", withMatch(nil, nil), map[*policy.Viewer]bool{&org: true, &unit: true, &policy.Everyone: true}},
+		{"A alone", withMatch([]string{a}, []string{"Krisesenteret"}), map[*policy.Viewer]bool{&org: true, &unit: true, &policy.Everyone: true}},
+		{"A and B", withMatch([]string{a, b}, nil), map[*policy.Viewer]bool{&org: false, &unit: false, &policy.Everyone: true}},
+		{"A's units", withMatch(nil, []string{"NAV", "Barnevernstjenesten"}), map[*policy.Viewer]bool{&org: true, &unit: false, &policy.Everyone: true}},
+		{"its own unit", withMatch(nil, []string{"Skole"}), map[*policy.Viewer]bool{&org: false, &unit: true, &policy.Everyone: true}},
+		{"another's unit", withMatch(nil, []string{"NAV", "Familievernet"}), map[*policy.Viewer]bool{&org: false, &unit: false, &policy.Everyone: true}},
+	} {
+		for v, want := range tc.want {
+			if got := tc.p.NameShown(*v); got != want {
+				t.Errorf("%s to %+v: NameShown %v, want %v", tc.name, *v, got, want)
+			}
+		}
+	}
+	for _, lang := range i18n.Languages {
+		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
+		if got := l.Say(policy.SharedTerm(2), ""); !strings.Contains(got, "2") {
+			t.Errorf("%s: SharedTerm(2) is %q", lang, got)
+		}
+	}
+}

@@ -1,14 +1,18 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/policy"
+	"postvakt/internal/store"
 )
 
 // WithHealthRules gives the server the health rules the evaluation runs by
@@ -47,12 +51,81 @@ type rulesData struct {
 
 // policyView is one policy as the page shows it.
 type policyView struct {
-	Name     string
-	File     string // the file's name, not the server's path
-	Line     int
+	// Name, File and Line are "" and 0 for a policy whose name the
+	// viewer does not read (policy.NameShown): Shared tells it instead.
+	Name   string
+	Shared policy.Term
+	File   string // the file's name, not the server's path
+	Line   int
+	// Anchor is the id of the policy's section (PolicyAnchor; a shared
+	// policy's by its place in the list).
+	Anchor   string
 	Priority int
 	Match    policy.Term
 	Terms    []policy.Term
+	policy   string // the policy's name, whether shown or not
+}
+
+// rulesViewer is whom p's rules are described to (policy.Viewer): its
+// scope, whether it reads e-mail addresses and, limited to an
+// organisation or one of its units, the names of the organisation's
+// sending units.
+func (s *Server) rulesViewer(ctx context.Context, p *auth.Principal) (policy.Viewer, error) {
+	sc := p.Scope()
+	v := policy.Viewer{Org: sc.SenderOrg, Unit: sc.SenderUnit, Addresses: p.Can(auth.ViewRuleAddresses)}
+	if v.Org == "" {
+		return v, nil
+	}
+	units, err := s.store.Units(ctx, store.Scope{SenderOrg: v.Org})
+	if err != nil {
+		return v, fmt.Errorf("read the organisation's sending units: %w", err)
+	}
+	for _, u := range units {
+		v.OwnUnits = append(v.OwnUnits, u.Name)
+	}
+	return v, nil
+}
+
+// policyRows are the policies of set v is shown, in match order (those
+// that can govern v's letters: all of them for an unscoped viewer), each
+// named as v may read it (policy.NameShown), and how many v's scope leaves
+// out.
+func policyRows(set *policy.Set, v policy.Viewer) (rows []policyView, hidden int) {
+	for _, pol := range set.InMatchOrder() {
+		if !pol.Match.Admits(v.Org, v.Unit) {
+			hidden++
+			continue
+		}
+		row := policyView{Priority: pol.Priority, Match: pol.MatchTerm(v), Terms: pol.Terms(v), policy: pol.Name}
+		if pol.NameShown(v) {
+			row.Name, row.File, row.Line, row.Anchor = pol.Name, filepath.Base(pol.File), pol.Line, PolicyAnchor(pol.Name)
+		} else {
+			n := len(rows) + 1
+			row.Shared, row.Anchor = policy.SharedTerm(n), "policy-shared-"+strconv.Itoa(n)
+		}
+		rows = append(rows, row)
+	}
+	return rows, hidden
+}
+
+// policyLink is the id of the section on p's GET /rules of the policy
+// named name (a letter's page links its policy there), "" when p's page
+// does not show it.
+func (s *Server) policyLink(ctx context.Context, p *auth.Principal, name string) (string, error) {
+	if s.policies == nil || name == "" || !p.Can(auth.ViewRules) {
+		return "", nil
+	}
+	v, err := s.rulesViewer(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	rows, _ := policyRows(s.policies, v)
+	for _, row := range rows {
+		if row.policy == name {
+			return row.Anchor, nil
+		}
+	}
+	return "", nil
 }
 
 // senderView is one sending organisation of senders.yaml.
@@ -61,14 +134,16 @@ type senderView struct {
 	Terms     []policy.Term
 }
 
-// PolicyAnchor is the id of a policy's section on GET /rules: the outlook
-// on a letter's page links to it.
+// PolicyAnchor is the id of the section on GET /rules of a policy whose
+// name the viewer reads: a letter's page links to it (policyLink).
 func PolicyAnchor(name string) string { return "policy-" + name }
 
 // rulesPage is GET /rules: the rules postvakt runs under, read-only and
 // without personal data. Every role sees the policies that can govern its
 // letters (a scoped viewer: those whose match names no other organisation
-// or unit, naming only its own organisation's units); the health rules
+// or unit, naming only its own organisation's units, and their names only
+// where the match names nothing of another organisation, else "Shared
+// policy 2": policy.NameShown); the health rules
 // are shown to those who see the alerts they raise. E-mail addresses in
 // escalation.to and the rules' to: are named only to those with
 // auth.ViewRuleAddresses, and to one limited to an organisation only where
@@ -76,30 +151,16 @@ func PolicyAnchor(name string) string { return "policy-" + name }
 // The view is audited, without the page's content.
 func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	sc := p.Scope()
-	v := policy.Viewer{Org: sc.SenderOrg, Unit: sc.SenderUnit, Addresses: p.Can(auth.ViewRuleAddresses)}
+	v, err := s.rulesViewer(r.Context(), p)
+	if err != nil {
+		s.internalError(w, r, "describe the rules to the viewer", err)
+		return
+	}
 	d := rulesData{ShowHealth: p.Can(auth.ViewAlerts)}
 	if s.policies != nil {
-		if v.Org != "" && v.Unit == "" {
-			units, err := s.store.Units(r.Context(), sc)
-			if err != nil {
-				s.internalError(w, r, "read the organisation's sending units", err)
-				return
-			}
-			for _, u := range units {
-				v.OwnUnits = append(v.OwnUnits, u.Name)
-			}
-		}
 		d.Known = true
 		d.Fingerprint = s.policies.Fingerprint()
-		for _, pol := range s.policies.InMatchOrder() {
-			if !pol.Match.Admits(v.Org, v.Unit) {
-				d.Hidden++
-				continue
-			}
-			d.Policies = append(d.Policies, policyView{Name: pol.Name, File: filepath.Base(pol.File), Line: pol.Line,
-				Priority: pol.Priority, Match: pol.MatchTerm(v), Terms: pol.Terms(v)})
-		}
+		d.Policies, d.Hidden = policyRows(s.policies, v)
 		senders := s.policies.Senders()
 		for _, org := range slices.Sorted(maps.Keys(senders)) {
 			if v.Org != "" && org != v.Org {

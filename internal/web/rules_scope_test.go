@@ -5,6 +5,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,5 +119,90 @@ func TestRulesPageViewAudited(t *testing.T) {
 	}
 	if len(log.Entries) != 1 || log.Entries[0].Object != "rules" || log.Entries[0].Detail != "" || log.Entries[0].SenderOrg != orgA {
 		t.Fatalf("audit entries of kari's view of /rules: %+v, want one view_list of rules without detail", log.Entries)
+	}
+}
+
+// A policy's name, file and line are shown to a scoped viewer only where
+// its match names nothing of another organisation (policy.NameShown): an
+// administrator may name a policy for another organisation's units
+// ("Helse Bergen familievern"). The folder: org A's own policy (org A
+// alone, though its unit is not in the store), one for org A and B, one
+// for org A's unit Barnevernstjenesten, one for Barnevernstjenesten and
+// org B's Familievernet, and the catch-all. The others are "Shared policy
+// N" (N its row), with their file not shown and a section of their own;
+// an unscoped viewer reads every name. A letter's page names its policy
+// (it governs the viewer's letter) and links it to that section.
+func TestRulesPageSharedPolicyNames(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"default.yaml":                  "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\n",
+		"org-a-own.yaml":                "name: org-a-own\nmatch: {sender_org: [\"" + orgA + "\"], sender_unit: [Skolekontoret]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 14}\n",
+		"oslo-og-bergen.yaml":           "name: oslo-og-bergen\npriority: 3\nmatch: {sender_org: [\"" + orgA + "\", \"" + orgB + "\"]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 13}\n",
+		"a-barnevern.yaml":              "name: a-barnevern\npriority: 1\nmatch: {sender_unit: [Barnevernstjenesten]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 12}\n",
+		"helse-bergen-familievern.yaml": "name: helse-bergen-familievern\nmatch: {sender_unit: [Barnevernstjenesten, Familievernet]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 11}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, problems := policy.LoadDir(dir)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	e := newEnvWith(t, web.WithPolicies(set))
+	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{
+		{SenderOrg: orgA, Name: "Barnevernstjenesten"}, {SenderOrg: orgB, Name: "Familievernet"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"org-a-own", "oslo-og-bergen", "a-barnevern", "helse-bergen-familievern", "default"}
+	for _, tc := range []struct {
+		who, role, org, unit string
+		named                []string
+		shared               []string // the sections of shared policies, in order
+	}{
+		{"unscoped compliance", "compliance", "", "", all, nil},
+		{"org A's compliance", "compliance", orgA, "", []string{"org-a-own", "a-barnevern", "default"}, []string{"policy-shared-2", "policy-shared-4"}},
+		{"org A's Barnevernstjenesten", "unit", orgA, "Barnevernstjenesten", []string{"a-barnevern", "default"}, []string{"policy-shared-1", "policy-shared-3"}},
+		{"org B's Familievernet", "unit", orgB, "Familievernet", []string{"default"}, []string{"policy-shared-1", "policy-shared-2"}},
+	} {
+		_, page := e.loggedIn("u-"+tc.role+tc.org+tc.unit, tc.role, tc.org, tc.unit).get("/rules")
+		page = html.UnescapeString(page)
+		for _, name := range all {
+			want := slices.Contains(tc.named, name)
+			if got := strings.Contains(page, `id="policy-`+name+`"`); got != want {
+				t.Errorf("%s: section of %s shown %v, want %v", tc.who, name, got, want)
+			}
+			if !want {
+				for _, s := range []string{name, name + ".yaml"} {
+					if strings.Contains(page, s) {
+						t.Errorf("%s reads %q on /rules", tc.who, s)
+					}
+				}
+			} else if !strings.Contains(page, name+".yaml:") {
+				t.Errorf("%s does not read the file of %s", tc.who, name)
+			}
+		}
+		for _, id := range tc.shared {
+			n := strings.TrimPrefix(id, "policy-shared-")
+			for _, want := range []string{`<a href="#` + id + `">Shared policy ` + n + `</a>`, `id="` + id + `-h">Shared policy ` + n + `</h3>`} {
+				if !strings.Contains(page, want) {
+					t.Errorf("%s: /rules lacks %q", tc.who, want)
+				}
+			}
+		}
+		if got, want := strings.Count(page, "Its name and file are shown only to those who see every sending organisation"), len(tc.shared); got != want {
+			t.Errorf("%s: /rules says %d times that a name is not shown, want %d", tc.who, got, want)
+		}
+	}
+	if _, page := e.loggedIn("u-nb", "compliance", orgA, "").getIn("nb", "/rules"); !strings.Contains(page, "Delt regelsett 2") || strings.Contains(page, "oslo-og-bergen") {
+		t.Error("/rules in Norwegian does not call org A's compliance officer's second policy Delt regelsett 2")
+	}
+	// Org A's letter of Barnevernstjenesten is oslo-og-bergen's: its page
+	// names it and links to the shared policy's section.
+	got := e.seed(1)
+	b := e.loggedIn("u-unit", "unit", orgA, "Barnevernstjenesten")
+	if _, page := b.get("/shipments/" + got[0].ID); !strings.Contains(page, `id="policy"><a href="/rules#policy-shared-1">oslo-og-bergen</a>`) {
+		t.Errorf("the letter's page does not link its shared policy to its section: %.300s", page[max(0, strings.Index(page, `id="policy"`)):])
 	}
 }

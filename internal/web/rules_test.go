@@ -147,7 +147,9 @@ func TestRulesPageShowsThePoliciesInForce(t *testing.T) {
 // (no personal data) and has it in the menu; a scoped viewer sees the
 // policies that can govern its letters (org A's compliance officer not org
 // B's policy; a unit of org A not NAV's either), with the others counted,
-// and senders.yaml's settings of its own organisation only;
+// not naming one whose match names a unit that is not its organisation's
+// (nav-a, NAV being no unit of org A here: "Shared policy 1"), and
+// senders.yaml's settings of its own organisation only;
 // escalation and alert e-mail addresses (a person's, maybe) are named to
 // administrators and compliance officers who see every organisation,
 // counted for the others (org A's compliance officer: the catch-all's and
@@ -157,20 +159,21 @@ func TestRulesPageByRole(t *testing.T) {
 	e := newEnvWith(t, web.WithPolicies(rulesPolicies(t, 4)), web.WithHealthRules(rulesHealth(10)))
 	for _, tc := range []struct {
 		role, org, unit string
-		policies        []string
+		policies        []string // shown by name
+		shared          string   // the section of a policy shown without its name
 		senders         []string
 		hidden          string
 		addresses       bool
 		counted         string // how a hidden address is counted
 		health          bool
 	}{
-		{"admin", "", "", []string{"org-b", "nav-a", "default"}, []string{orgA, orgB}, "", true, "", true},
-		{"compliance", "", "", []string{"org-b", "nav-a", "default"}, []string{orgA, orgB}, "", true, "", true},
-		{"compliance", orgA, "", []string{"nav-a", "default"}, []string{orgA}, "1 policy of other sending organisations or units is not shown.", false,
+		{"admin", "", "", []string{"org-b", "nav-a", "default"}, "", []string{orgA, orgB}, "", true, "", true},
+		{"compliance", "", "", []string{"org-b", "nav-a", "default"}, "", []string{orgA, orgB}, "", true, "", true},
+		{"compliance", orgA, "", []string{"default"}, "policy-shared-1", []string{orgA}, "1 policy of other sending organisations or units is not shown.", false,
 			"1 e-mail address (it is told of other organisations' letters or alerts too: shown only to those who see every organisation)", true},
-		{"unit", orgA, "Barnevernstjenesten", []string{"default"}, []string{orgA}, "2 policies of other sending organisations or units are not shown.", false,
+		{"unit", orgA, "Barnevernstjenesten", []string{"default"}, "", []string{orgA}, "2 policies of other sending organisations or units are not shown.", false,
 			"1 e-mail address (shown to administrators and compliance officers)", false},
-		{"operations", "", "", []string{"org-b", "nav-a", "default"}, []string{orgA, orgB}, "", false,
+		{"operations", "", "", []string{"org-b", "nav-a", "default"}, "", []string{orgA, orgB}, "", false,
 			"1 e-mail address (shown to administrators and compliance officers)", true},
 	} {
 		who := strings.TrimSpace(tc.role + " " + tc.org)
@@ -193,6 +196,9 @@ func TestRulesPageByRole(t *testing.T) {
 			if shown != want {
 				t.Errorf("%s: policy %s shown %v, want %v", who, name, shown, want)
 			}
+		}
+		if shared := strings.Contains(page, `id="policy-shared-`); shared != (tc.shared != "") || tc.shared != "" && !strings.Contains(page, `id="`+tc.shared+`"`) {
+			t.Errorf("%s: a shared policy's section shown %v, want %q", who, shared, tc.shared)
 		}
 		for _, org := range []string{orgA, orgB} {
 			if shown := strings.Contains(page, `id="sender-`+org+`"`); shown != slices.Contains(tc.senders, org) {

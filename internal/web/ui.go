@@ -168,9 +168,6 @@ func (v view) ManualDetail(m store.ManualItem) string { return printing.Detail(v
 // (an i18n.Phrase).
 func (v view) Rule(t policy.Term) string { return v.L.Say(t, "") }
 
-// PolicyAnchor is the id of a policy's section on GET /rules.
-func (v view) PolicyAnchor(name string) string { return PolicyAnchor(name) }
-
 // Languages are the languages a user may choose.
 func (v view) Languages() []string { return i18n.Languages }
 
