@@ -18,7 +18,7 @@ import (
 // newerThan13 lists SQL that PostgreSQL 13, the oldest version SPEC.md and
 // README promise, refuses, each with the version that brought it. It is a
 // guard, not a proof: a list of constructs someone is likely to reach for,
-// matched by regular expression in the SQL's text (comments removed), so it
+// matched by regular expression in the SQL's text (comments removed: sqlCode), so it
 // misses what it does not list and what is spelled unusually. The proof is
 // running the tests on PostgreSQL 13 (README, Deploy with an external
 // PostgreSQL); this catches the common slips between those runs.
@@ -53,13 +53,18 @@ var newerThan13 = []struct {
 	{"date_add, date_subtract, random_normal, array_shuffle, array_sample", 16, regexp.MustCompile(`(?i)\b(date_add|date_subtract|random_normal|array_shuffle|array_sample)\s*\(`), `SELECT date_add(now(), '1 day')`, nil},
 }
 
-// sqlComment is a "--" comment up to the end of its line: prose, not SQL.
-var sqlComment = regexp.MustCompile(`--[^\n]*`)
+// sqlDirs are the packages whose Go code holds postvakt's SQL: the store
+// (all that serve runs), this package, and the test and benchmark
+// harnesses that set up and check databases outside the store (pgtest,
+// storetest, chaos, pvbench), which run on PostgreSQL 13 too.
+var sqlDirs = []string{".", "../internal/store", "../internal/pgtest", "../internal/storetest", "../internal/chaos", "../cmd/pvbench"}
 
-// Every migration, and every string literal in the store's and this
-// package's Go code (where all of postvakt's SQL lives), is free of the
-// constructs above, so a database on PostgreSQL 13 migrates and serves. A
-// finding names the file, the construct and the version it needs.
+// Every migration, and every string literal in the Go code of sqlDirs
+// (their tests aside), is free of the constructs above, so a database on
+// PostgreSQL 13 migrates and serves and the harnesses run on it. The SQL
+// is read as PostgreSQL reads it (sqlCode): comments are not SQL, a '--'
+// in a string is no comment. A finding names the file, the construct and
+// the version it needs.
 func TestNoSQLNewerThanPostgres13(t *testing.T) {
 	texts := map[string]string{}
 	names, err := fs.Glob(migrations.FS, "*.sql")
@@ -71,18 +76,25 @@ func TestNoSQLNewerThanPostgres13(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		texts["migrations/"+name] = string(b)
+		texts["migrations/"+name] = sqlCode(string(b))
 	}
-	for _, glob := range []string{"*.go", "../internal/store/*.go"} {
-		files, err := filepath.Glob(glob)
+	for _, dir := range sqlDirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(files) == 0 {
+			t.Fatalf("no Go files in %s: the scan looks in the wrong place", dir)
 		}
 		for _, file := range files {
 			if strings.HasSuffix(file, "_test.go") {
 				continue
 			}
-			texts[file] = goStrings(t, file)
+			var code []string
+			for _, s := range goStrings(t, file) {
+				code = append(code, sqlCode(s))
+			}
+			texts[file] = strings.Join(code, "\n")
 		}
 	}
 	if len(names) == 0 || len(texts) == len(names) {
@@ -94,12 +106,47 @@ func TestNoSQLNewerThanPostgres13(t *testing.T) {
 	}
 	sort.Strings(files)
 	for _, file := range files {
-		text := sqlComment.ReplaceAllString(texts[file], "")
 		for _, c := range newerThan13 {
-			if m := find(c.re, c.except, text); m != "" {
+			if m := find(c.re, c.except, texts[file]); m != "" {
 				t.Errorf("%s: %q is %s, PostgreSQL %d and newer; postvakt supports PostgreSQL 13", file, m, c.what, c.version)
 			}
 		}
+	}
+}
+
+// looksLikeSQL is a string literal that is a statement or most of one.
+var looksLikeSQL = regexp.MustCompile(`\bSELECT\b[\s\S]*\bFROM\b|\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+\s+SET\b|\bCREATE\s+(TABLE|INDEX|FUNCTION|TRIGGER)\b`)
+
+// No Go code outside sqlDirs (tests aside) holds SQL: a package that
+// starts to run its own is added to sqlDirs, or the guard above would not
+// see it.
+func TestSQLDirsAreAll(t *testing.T) {
+	scanned := map[string]bool{}
+	for _, dir := range sqlDirs {
+		scanned[filepath.Clean(dir)] = true
+	}
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != ".." || d.Name() == "testdata" || d.Name() == "node_modules"):
+			return filepath.SkipDir
+		case d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || scanned[filepath.Dir(path)]:
+			return nil
+		}
+		for _, s := range goStrings(t, path) {
+			if m := looksLikeSQL.FindString(s); m != "" {
+				t.Errorf("%s holds SQL (%.60q) but is not in sqlDirs: TestNoSQLNewerThanPostgres13 does not scan it", path, m)
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(goStrings(t, "../internal/store/units.go"), "\n"), "SELECT") || !looksLikeSQL.MatchString("SELECT id\n\t\tFROM t") {
+		t.Fatal("looksLikeSQL does not know the store's SQL: the guard cannot fail")
 	}
 }
 
@@ -107,9 +154,9 @@ func TestNoSQLNewerThanPostgres13(t *testing.T) {
 // write (a regular-expression literal, an array index, a comment), so the
 // guard can fail and does not cry wolf.
 func TestNewerThan13Examples(t *testing.T) {
-	fine := sqlComment.ReplaceAllString(`SELECT ids[1], x ~ '^[0-9a-f]{8}$', split_part(name, '.', 2), ARRAY['a', 'b']
+	fine := sqlCode(`SELECT ids[1], x ~ '^[0-9a-f]{8}$', split_part(name, '.', 2), ARRAY['a', 'b']
 		FROM t WHERE status = ANY($1) -- merge into one row, date_bin( is 14
-		ORDER BY 1`, "")
+		ORDER BY 1`)
 	for _, c := range newerThan13 {
 		if !c.re.MatchString(c.example) {
 			t.Errorf("%s: the expression does not match its own example %q", c.what, c.example)
@@ -130,24 +177,23 @@ func find(re, except *regexp.Regexp, text string) string {
 	return ""
 }
 
-// goStrings returns the string literals of a Go file, one a line.
-func goStrings(t *testing.T, file string) string {
+// goStrings returns the string literals of a Go file.
+func goStrings(t *testing.T, file string) []string {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatalf("parse %s: %v", file, err)
 	}
-	var b strings.Builder
+	var out []string
 	ast.Inspect(f, func(n ast.Node) bool {
 		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 			s, err := strconv.Unquote(lit.Value)
 			if err != nil {
 				t.Fatalf("%s: unquote %s: %v", file, lit.Value, err)
 			}
-			b.WriteString(s)
-			b.WriteByte('\n')
+			out = append(out, s)
 		}
 		return true
 	})
-	return b.String()
+	return out
 }
