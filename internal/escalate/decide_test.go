@@ -30,7 +30,7 @@ func at(t *testing.T, s string) time.Time {
 }
 
 // shipped loads the policies in policies/.
-func shipped(t *testing.T) *policy.Set { t.Helper(); return policytest.Shipped(t) }
+func shipped(t testing.TB) *policy.Set { t.Helper(); return policytest.Shipped(t) }
 
 // unheardWant is what TestDecide wants of a letter unknown to the channel
 // since since (empty: known): Decision.Unheard, CatchUp, Next (or Never)
