@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"time"
 
-	"postvakt/internal/model"
 	"postvakt/internal/policy"
 )
 
@@ -127,18 +126,42 @@ func (d Decision) Recorded() string {
 // policy.Plan: nothing, reminder n (possibly waiting for the send window),
 // or the print fallback. It is pure; the caller supplies the clock.
 func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
+	r, err := decide(f, p, now, true)
+	return r.Decision, err
+}
+
+// ruling is a decision with what Explain reads of how it was reached.
+type ruling struct {
+	Decision
+	// why is the rule the decision followed: "" for the policy's plan,
+	// else WhyUndelivered, WhyUndeliveredNoPrint, WhyHeld or WhyCatchUp.
+	why string
+	// plan is the plan it followed (why "").
+	plan policy.Plan
+	// catchUpSince is when the catch-up began (why WhyCatchUp): now, when
+	// it begins with this decision.
+	catchUpSince time.Time
+}
+
+// decide is the one rule Decide and Explain follow. With say it says why
+// in English (Decision.Reason, and Decision.Unopened, which only the reason
+// uses) for the evidence log; without, both are left empty: an outlook
+// (the lists, the API, the exports) needs only the steps.
+func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) {
 	if f.Failed {
 		d := Decision{Policy: p.Name, SendAt: now, Never: true}
 		if !printsAtOnce(f, p) {
-			return d, nil
+			return ruling{Decision: d, why: WhyUndeliveredNoPrint}, nil
 		}
 		d.Step = policy.Step{Kind: policy.StepPrint}
-		d.Reason = fmt.Sprintf("print due: the channel could not deliver the shipment (policy %s)", p.Name)
-		if p.PrintNeedsApproval(!f.CatchUpSince.IsZero()) {
-			d.NeedsApproval = true
-			d.Reason += "; needs a compliance officer's approval"
+		d.NeedsApproval = p.PrintNeedsApproval(!f.CatchUpSince.IsZero())
+		if say {
+			d.Reason = fmt.Sprintf("print due: the channel could not deliver the shipment (policy %s)", p.Name)
+			if d.NeedsApproval {
+				d.Reason += "; needs a compliance officer's approval"
+			}
 		}
-		return d, nil
+		return ruling{Decision: d, why: WhyUndelivered}, nil
 	}
 	if f.Scheduled && now.Before(f.Since.Add(heldAtMost)) {
 		// Nothing is due before the letter is in the mailbox: once it is,
@@ -150,22 +173,26 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 		if limit := f.Since.Add(heldAtMost); limit.Before(next) {
 			next = limit
 		}
-		return Decision{Policy: p.Name, SendAt: now, Next: next, Reason: heldForDelivery + " (policy " + p.Name + ")"}, nil
+		d := Decision{Policy: p.Name, SendAt: now, Next: next}
+		if say {
+			d.Reason = heldForDelivery + " (policy " + p.Name + ")"
+		}
+		return ruling{Decision: d, why: WhyHeld}, nil
 	}
 	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
 	if err != nil {
-		return Decision{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)
+		return ruling{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)
 	}
 	if f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan) {
 		f.CatchUpSince = now
 	}
 	if !f.CatchUpSince.IsZero() {
-		d := catchUp(f, p, now)
+		d := catchUp(f, p, now, say)
 		if d.Step.Kind == policy.StepRemind && !f.UnknownSince.IsZero() {
 			d.Next, d.Never = p.Calendar.AddBusinessDays(latest(f.CatchUpSince, f.LastReminder), p.CatchUp.Grace), false
-			unheard(&d, f, p)
+			unheard(&d, f, p, say)
 		}
-		return d, nil
+		return ruling{Decision: d, why: WhyCatchUp, catchUpSince: f.CatchUpSince}, nil
 	}
 	d := Decision{Step: plan.Now.Step, Policy: p.Name, SendAt: plan.Now.SendAt, Never: len(plan.Upcoming) == 0}
 	for i, s := range plan.Upcoming {
@@ -183,36 +210,45 @@ func Decide(f Facts, p *policy.Policy, now time.Time) (Decision, error) {
 			}
 		}
 	}
-	d.Unopened = p.Calendar.BusinessDaysBetween(f.Since, now)
+	if say {
+		d.Unopened = p.Calendar.BusinessDaysBetween(f.Since, now)
+	}
 	switch d.Step.Kind {
-	case policy.StepNone:
-		return d, nil
 	case policy.StepRemind:
-		d.Reason = fmt.Sprintf("%s due: %s unopened", d.Step, days(d.Unopened))
-		if f.RemindersSent > 0 && !f.LastReminder.IsZero() {
-			d.Reason += fmt.Sprintf(", %s since reminder %d", days(p.Calendar.BusinessDaysBetween(f.LastReminder, now)), f.RemindersSent)
+		if say {
+			d.Reason = fmt.Sprintf("%s due: %s unopened", d.Step, days(d.Unopened))
+			if f.RemindersSent > 0 && !f.LastReminder.IsZero() {
+				d.Reason += fmt.Sprintf(", %s since reminder %d", days(p.Calendar.BusinessDaysBetween(f.LastReminder, now)), f.RemindersSent)
+			}
+			d.Reason += fmt.Sprintf(" (policy %s)", p.Name)
 		}
-		d.Reason += fmt.Sprintf(" (policy %s)", p.Name)
 		if !f.UnknownSince.IsZero() {
-			unheard(&d, f, p)
+			unheard(&d, f, p, say)
 		} else if now.Before(d.SendAt) {
 			d.Wait = true
-			d.Reason += fmt.Sprintf("; outside the send window, waits until %s", d.SendAt.In(windowZone(p)).Format("Mon 2006-01-02 15:04 MST"))
+			if say {
+				d.Reason += fmt.Sprintf("; outside the send window, waits until %s", d.SendAt.In(windowZone(p)).Format("Mon 2006-01-02 15:04 MST"))
+			}
 		}
 	case policy.StepPrint:
-		d.Reason = fmt.Sprintf("print due: %s unopened (policy %s)", days(d.Unopened), p.Name)
-		if p.PrintNeedsApproval(false) { // a letter under catch_up took the catch-up path
-			d.NeedsApproval = true
-			d.Reason += "; needs a compliance officer's approval"
+		d.NeedsApproval = p.PrintNeedsApproval(false) // a letter under catch_up took the catch-up path
+		if say {
+			d.Reason = fmt.Sprintf("print due: %s unopened (policy %s)", days(d.Unopened), p.Name)
+			if d.NeedsApproval {
+				d.Reason += "; needs a compliance officer's approval"
+			}
 		}
 	}
-	return d, nil
+	return ruling{Decision: d, plan: plan}, nil
 }
 
 // unheard marks a due reminder as not sent because the channel has never
-// heard of the shipment, and says so in the reason.
-func unheard(d *Decision, f Facts, p *policy.Policy) {
+// heard of the shipment, and with say says so in the reason.
+func unheard(d *Decision, f Facts, p *policy.Policy, say bool) {
 	d.Unheard, d.Wait = true, false
+	if !say {
+		return
+	}
 	d.Reason += fmt.Sprintf("; not sent: the channel has never heard of the shipment (unknown to the channel since %s), "+
 		"a reminder would point at nothing", f.UnknownSince.In(windowZone(p)).Format("2006-01-02 15:04 MST"))
 	if d.Never {
@@ -236,10 +272,13 @@ func startsCatchUp(f Facts, p *policy.Policy, plan policy.Plan) bool {
 // business days after the one before, inside the send window), then print
 // catch_up.grace business days after the last reminder (or after the
 // escalation first met the letter, when none could be sent), with approval
-// when catch_up.requires_approval.
-func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
+// when catch_up.requires_approval. With say it says why (decide).
+func catchUp(f Facts, p *policy.Policy, now time.Time, say bool) Decision {
 	cu, cal := p.CatchUp, p.Calendar
-	d := Decision{Policy: p.Name, CatchUp: true, SendAt: now, Unopened: cal.BusinessDaysBetween(f.Since, now)}
+	d := Decision{Policy: p.Name, CatchUp: true, SendAt: now}
+	if say {
+		d.Unopened = cal.BusinessDaysBetween(f.Since, now)
+	}
 	from := f.CatchUpSince
 	if f.LastReminder.After(from) {
 		from = f.LastReminder
@@ -269,11 +308,13 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 					d.Next = r
 				}
 			}
-			d.Reason = fmt.Sprintf("catch-up %s due: %s unopened, past its print window when first met (policy %s)",
-				d.Step, days(d.Unopened), p.Name)
-			if now.Before(sendAt) {
-				d.Wait = true
-				d.Reason += fmt.Sprintf("; outside the send window, waits until %s", sendAt.In(windowZone(p)).Format("Mon 2006-01-02 15:04 MST"))
+			d.Wait = now.Before(sendAt)
+			if say {
+				d.Reason = fmt.Sprintf("catch-up %s due: %s unopened, past its print window when first met (policy %s)",
+					d.Step, days(d.Unopened), p.Name)
+				if d.Wait {
+					d.Reason += fmt.Sprintf("; outside the send window, waits until %s", sendAt.In(windowZone(p)).Format("Mon 2006-01-02 15:04 MST"))
+				}
 			}
 			return d
 		}
@@ -283,13 +324,16 @@ func catchUp(f Facts, p *policy.Policy, now time.Time) Decision {
 		return d
 	}
 	d.Step = policy.Step{Kind: policy.StepPrint}
+	d.NeedsApproval = p.PrintNeedsApproval(true)
+	if !say {
+		return d
+	}
 	after := "the catch-up reminder"
 	if !caughtUp {
 		after = "the escalation first met it (no reminder could go out)"
 	}
 	d.Reason = fmt.Sprintf("catch-up print due: %s after %s (policy %s)", days(cu.Grace), after, p.Name)
-	if p.PrintNeedsApproval(true) {
-		d.NeedsApproval = true
+	if d.NeedsApproval {
 		d.Reason += "; needs a compliance officer's approval"
 	}
 	return d
@@ -318,72 +362,5 @@ func days(n int) string {
 
 // printsAtOnce is the rule for a letter the channel could not deliver
 // (Facts.Failed): reminding cannot help, so it goes to print at once when
-// its policy prints at all. Decide and Explain both follow it.
+// its policy prints at all (decide, for Decide and Explain).
 func printsAtOnce(f Facts, p *policy.Policy) bool { return f.Failed && p.Print.Enabled }
-
-// Explain lists the steps the escalation will take for a shipment in state
-// and stage from now on, by the same rules as Decide and the run
-// (model.Escalates, printsAtOnce), with why there are none or the schedule
-// is not the policy's usual one (Outlook.Why, and Note for people).
-func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, now time.Time) (Outlook, error) {
-	o := Outlook{Policy: p}
-	switch {
-	case !model.Escalates(state, stage) && !state.Open() && state != model.StateFailed:
-		o.Why, o.Note = WhyEnded, fmt.Sprintf("no further steps: the shipment is %s", state)
-		return o, nil
-	case !model.Escalates(state, stage):
-		o.Why, o.Note = WhyStage, fmt.Sprintf("no further steps from the policy: the escalation stage is %s", stage)
-		return o, nil
-	case f.Failed && !printsAtOnce(f, p):
-		o.Why, o.Note = WhyUndeliveredNoPrint, fmt.Sprintf("the channel could not deliver it; policy %s has no print fallback: no further steps", p.Name)
-		return o, nil
-	case f.Failed:
-		o.Steps = []policy.Scheduled{{Step: policy.Step{Kind: policy.StepPrint}, Due: now, SendAt: now}}
-		o.Why, o.Note = WhyUndelivered, "the channel could not deliver it: it goes to print at once, without reminders"
-		return o, nil
-	case f.Scheduled && now.Before(f.Since.Add(heldAtMost)):
-		o.Why, o.Note = WhyHeld, heldForDelivery
-		return o, nil
-	}
-	plan, err := p.Plan(policy.Progress{Since: f.Since, RemindersSent: f.RemindersSent, LastReminder: f.LastReminder}, now)
-	if err != nil {
-		return Outlook{}, fmt.Errorf("explain under policy %s: %w", p.Name, err)
-	}
-	if f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan) {
-		f.CatchUpSince = now
-	}
-	if !f.CatchUpSince.IsZero() {
-		o.Steps, o.Note = explainCatchUp(f, p, now)
-		o.Why = WhyCatchUp
-	} else {
-		// The plan Decide follows: the reminders sent are behind it, the
-		// next counts from when the last one actually went out.
-		o.Steps = plan.Steps()
-	}
-	// Decide's rule (unheard): no reminder about a letter the channel has
-	// never heard of; print follows the policy.
-	o.Unheard = !f.UnknownSince.IsZero() && remindsIn(o.Steps)
-	return o, nil
-}
-
-// explainCatchUp is Explain for a letter catching up: the next catch-up
-// step as Decide takes it, and the print after the grace.
-func explainCatchUp(f Facts, p *policy.Policy, now time.Time) ([]policy.Scheduled, string) {
-	d := catchUp(f, p, now)
-	note := fmt.Sprintf("past its print window when the escalation first met it (%s): catching up under policy %s's catch_up, "+
-		"%d reminder(s), then print %s after the last", f.CatchUpSince.In(windowZone(p)).Format("2006-01-02 15:04"), p.Name,
-		p.CatchUp.Reminders, days(p.CatchUp.Grace))
-	var steps []policy.Scheduled
-	if d.Due() {
-		steps = append(steps, policy.Scheduled{Step: d.Step, Due: now, SendAt: d.SendAt})
-	}
-	if d.Step.Kind != policy.StepPrint {
-		from := latest(f.CatchUpSince, f.LastReminder)
-		if d.Step.Kind == policy.StepRemind {
-			from = d.SendAt
-		}
-		at := p.Calendar.AddBusinessDays(from, p.CatchUp.Grace)
-		steps = append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
-	}
-	return steps, note
-}

@@ -49,11 +49,16 @@ const (
 // matches it, as the run would match it: an error wrapping
 // policy.ErrNoPolicy when none does.
 func OutlookOf(set *policy.Set, sh store.OpenShipment, now time.Time) (Outlook, error) {
+	return outlookOf(set, sh, now, true)
+}
+
+// outlookOf is OutlookOf, with say its Note (explain).
+func outlookOf(set *policy.Set, sh store.OpenShipment, now time.Time, say bool) (Outlook, error) {
 	p, err := set.Match(policyFacts(sh))
 	if err != nil {
 		return Outlook{}, fmt.Errorf("the policy of shipment %s: %w", sh.ID, err)
 	}
-	o, err := Explain(sh.State, sh.Stage, FactsOf(sh), p, now)
+	o, err := explain(sh.State, sh.Stage, FactsOf(sh), p, now, say)
 	if err != nil {
 		return Outlook{}, err
 	}
@@ -122,12 +127,13 @@ func (o Outlook) Next() *NextStep {
 // Outlook.Next). Nil without set, for a letter that no longer escalates
 // (model.Escalates: no read of its policy), when no policy matches it (the
 // run takes no step for it), and when none is to come; an error when its
-// outlook cannot be said.
+// outlook cannot be said. It says no English (no Reason, no Note): a list
+// of many letters needs only their steps.
 func NextStepOf(set *policy.Set, sh store.OpenShipment, now time.Time) (*NextStep, error) {
 	if set == nil || !model.Escalates(sh.State, sh.Stage) {
 		return nil, nil
 	}
-	o, err := OutlookOf(set, sh, now)
+	o, err := outlookOf(set, sh, now, false)
 	switch {
 	case errors.Is(err, policy.ErrNoPolicy):
 		return nil, nil
@@ -135,4 +141,84 @@ func NextStepOf(set *policy.Set, sh store.OpenShipment, now time.Time) (*NextSte
 		return nil, err
 	}
 	return o.Next(), nil
+}
+
+// Explain lists the steps the escalation will take for a shipment in state
+// and stage from now on, by the rule Decide follows (decide) and the run's
+// (model.Escalates), with why there are none or the schedule is not the
+// policy's usual one (Outlook.Why, and Note for people).
+func Explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, now time.Time) (Outlook, error) {
+	return explain(state, stage, f, p, now, true)
+}
+
+// explain is Explain; with say it writes Outlook.Note, the English of
+// `policy explain`; without, Note is left empty (the lists, the API and the
+// exports read Why). The steps are decide's, which it asks without its
+// reasons either way.
+func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, now time.Time, say bool) (Outlook, error) {
+	o := Outlook{Policy: p}
+	switch {
+	case !model.Escalates(state, stage) && !state.Open() && state != model.StateFailed:
+		o.Why = WhyEnded
+		if say {
+			o.Note = fmt.Sprintf("no further steps: the shipment is %s", state)
+		}
+		return o, nil
+	case !model.Escalates(state, stage):
+		o.Why = WhyStage
+		if say {
+			o.Note = fmt.Sprintf("no further steps from the policy: the escalation stage is %s", stage)
+		}
+		return o, nil
+	}
+	r, err := decide(f, p, now, false)
+	if err != nil {
+		return Outlook{}, err
+	}
+	o.Why = r.why
+	switch r.why {
+	case WhyUndeliveredNoPrint:
+		if say {
+			o.Note = fmt.Sprintf("the channel could not deliver it; policy %s has no print fallback: no further steps", p.Name)
+		}
+	case WhyUndelivered:
+		o.Steps = []policy.Scheduled{{Step: r.Step, Due: now, SendAt: now}}
+		o.Note = "the channel could not deliver it: it goes to print at once, without reminders"
+	case WhyHeld:
+		o.Note = heldForDelivery
+	case WhyCatchUp:
+		o.Steps = catchUpSteps(r, f, p, now)
+		if say {
+			o.Note = fmt.Sprintf("past its print window when the escalation first met it (%s): catching up under policy %s's catch_up, "+
+				"%d reminder(s), then print %s after the last", r.catchUpSince.In(windowZone(p)).Format("2006-01-02 15:04"), p.Name,
+				p.CatchUp.Reminders, days(p.CatchUp.Grace))
+		}
+	default:
+		// The plan Decide follows: the reminders sent are behind it, the
+		// next counts from when the last one actually went out.
+		o.Steps = r.plan.Steps()
+	}
+	// Decide's rule (unheard): no reminder about a letter the channel has
+	// never heard of; print follows the policy.
+	o.Unheard = !f.UnknownSince.IsZero() && remindsIn(o.Steps)
+	return o, nil
+}
+
+// catchUpSteps are the steps of a letter catching up (r, decided under
+// catch_up): the next catch-up step as Decide takes it, and the print
+// after the grace.
+func catchUpSteps(r ruling, f Facts, p *policy.Policy, now time.Time) []policy.Scheduled {
+	var steps []policy.Scheduled
+	if r.Due() {
+		steps = append(steps, policy.Scheduled{Step: r.Step, Due: now, SendAt: r.SendAt})
+	}
+	if r.Step.Kind != policy.StepPrint {
+		from := latest(r.catchUpSince, f.LastReminder)
+		if r.Step.Kind == policy.StepRemind {
+			from = r.SendAt
+		}
+		at := p.Calendar.AddBusinessDays(from, p.CatchUp.Grace)
+		steps = append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
+	}
+	return steps
 }
