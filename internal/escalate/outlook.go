@@ -3,6 +3,7 @@ package escalate
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"postvakt/internal/model"
@@ -141,6 +142,34 @@ func NextStepOf(set *policy.Set, sh store.OpenShipment, now time.Time) (*NextSte
 		return nil, err
 	}
 	return o.Next(), nil
+}
+
+// Unexplained counts the letters of one list or export whose next step
+// could not be said (NextStepOf's error), keeping the first, so that they
+// are logged once (Log) and not once per letter.
+type Unexplained struct {
+	n     int
+	first string
+	err   error
+}
+
+// Add counts the letter id whose next step failed with err.
+func (u *Unexplained) Add(id string, err error) {
+	if u.n == 0 {
+		u.first, u.err = id, err
+	}
+	u.n++
+}
+
+// Log logs the failures to log as one line naming what they were part of
+// ("an export", "a list page"); nothing when there were none. The error
+// names the policy and the fault, never a letter's content.
+func (u *Unexplained) Log(log *slog.Logger, what string) {
+	if u.n == 0 {
+		return
+	}
+	log.Error("cannot explain the escalation of "+what+"'s letters: their next step is left empty",
+		"letters", u.n, "first_shipment", u.first, "error", u.err)
 }
 
 // Explain lists the steps the escalation will take for a shipment in state

@@ -41,7 +41,10 @@ type FactsSource interface {
 // Policies by the lists' one rule (escalate.NextStepOf), worked out from
 // the facts the same streamed query reads: no second read, nothing held
 // but the row. Without Policies no letter has a step; one whose step
-// cannot be said has none, and that is logged to Log.
+// cannot be said has none, and that is logged to Log once per export (how
+// many letters, the first one and its error), not once per letter: an
+// export of a million letters under a fault that hits every one writes
+// one line.
 type PolicyNext struct {
 	Facts    FactsSource
 	Policies *policy.Set
@@ -51,10 +54,11 @@ type PolicyNext struct {
 
 // EachShipmentNext streams the rows of f with each letter's next step.
 func (p PolicyNext) EachShipmentNext(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *NextStep) error) error {
-	return p.Facts.EachShipmentFacts(ctx, f, func(r *store.ListRow, sh *store.OpenShipment) error {
+	var failed escalate.Unexplained
+	err := p.Facts.EachShipmentFacts(ctx, f, func(r *store.ListRow, sh *store.OpenShipment) error {
 		ns, err := escalate.NextStepOf(p.Policies, *sh, p.Now)
 		if err != nil {
-			p.Log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
+			failed.Add(sh.ID, err)
 		}
 		var next *NextStep
 		if ns != nil {
@@ -62,6 +66,8 @@ func (p PolicyNext) EachShipmentNext(ctx context.Context, f store.ListFilter, fn
 		}
 		return fn(r, next)
 	})
+	failed.Log(p.Log, "an export")
+	return err
 }
 
 // ShipmentsNext is ShipmentsFor with the next-step columns (NextStepHeader)

@@ -5,10 +5,15 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"postvakt/internal/escalate"
+	"postvakt/internal/model"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
 )
 
@@ -86,5 +91,56 @@ func TestShipmentsNext(t *testing.T) {
 		if !slices.Equal(got, w) {
 			t.Errorf("labelled row %d next step %v, want %v (Oslo time)", i+1, got, w)
 		}
+	}
+}
+
+// factsRows are rows with their letters' escalation facts (FactsSource).
+type factsRows struct {
+	rows  fakeSource
+	facts []store.OpenShipment
+}
+
+func (f factsRows) EachShipmentFacts(_ context.Context, _ store.ListFilter, fn func(*store.ListRow, *store.OpenShipment) error) error {
+	for i := range f.rows {
+		if err := fn(&f.rows[i], &f.facts[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestPolicyNextLogsOnce: an export whose letters' next steps cannot be
+// said (here three without a start time: policy.Plan refuses them) has
+// their cells empty and the others' filled, and logs it once for the
+// export, with how many letters, the first of them and its error, not a
+// line per letter (before: three lines).
+func TestPolicyNextLogsOnce(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	rs := rows(4)
+	facts := make([]store.OpenShipment, len(rs))
+	for i, r := range rs {
+		facts[i] = store.OpenShipment{ID: r.ID, Channel: "svarut", SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: model.RecipientOrg,
+			RecipientID: "974760673", Class: "taushetsbelagt", Confidential: true, State: model.StateAvailable, Stage: model.StageNone}
+		if i == 2 {
+			facts[i].SentAt = now.Add(-time.Hour) // the one letter with a start time
+		}
+	}
+	var logs bytes.Buffer
+	src := PolicyNext{Facts: factsRows{rows: rs, facts: facts}, Policies: policytest.Shipped(t), Now: now,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	var got []*NextStep
+	if err := src.EachShipmentNext(context.Background(), store.ListFilter{}, func(_ *store.ListRow, n *NextStep) error {
+		got = append(got, n)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[0] != nil || got[1] != nil || got[3] != nil || got[2] == nil || got[2].Step != escalate.NextReminder {
+		t.Errorf("next steps %v, want only the third letter's (a reminder)", got)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "letters=3") || !strings.Contains(lines[0], "first_shipment="+rs[0].ID) ||
+		!strings.Contains(lines[0], "error=") || !strings.Contains(lines[0], "level=ERROR") {
+		t.Errorf("logged %q; want one error line for the export: letters=3, the first letter, its error", logs.String())
 	}
 }

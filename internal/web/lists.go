@@ -128,7 +128,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	for _, row := range page.Rows {
 		ids = escalating(ids, row.ID, row.State, row.Stage)
 	}
-	if d.Next, err = s.nextSteps(r.Context(), ids); err != nil {
+	if d.Next, err = s.nextSteps(r.Context(), ids, "a list page"); err != nil {
 		s.internalError(w, r, "list's next steps", err)
 		return
 	}

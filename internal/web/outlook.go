@@ -136,24 +136,16 @@ func nextStep(n *escalate.NextStep) *NextStep {
 	return &NextStep{Step: n.Step, N: n.N, Due: n.Due}
 }
 
-// nextStepOf is the next step of sh as of now by the lists' one rule
-// (escalate.NextStepOf, the first step of the outlook its evidence page
-// shows): nil without the policies (WithPolicies), for a letter that no
-// longer escalates, and when there is none or it cannot be said (logged).
-func (s *Server) nextStepOf(sh store.OpenShipment, now time.Time) *NextStep {
-	n, err := escalate.NextStepOf(s.policies, sh, now)
-	if err != nil {
-		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
-	}
-	return nextStep(n)
-}
-
-// nextSteps are the next steps of a page's letters ids by id (nextStepOf):
-// nil without the policies; a letter without a step to come has none. One
-// read by primary key for the page's letters; the rule itself is pure. The
-// caller leaves out the letters that no longer escalate (escalating): they
-// need no read.
-func (s *Server) nextSteps(ctx context.Context, ids []string) (map[string]*NextStep, error) {
+// nextSteps are the next steps of a page's letters ids by id, by the
+// lists' one rule (escalate.NextStepOf, the first step of the outlook its
+// evidence page shows): nil without the policies (WithPolicies); a letter
+// without a step to come, or whose step cannot be said, has none (the
+// latter logged once, naming what the letters are: how many, the first
+// and its error).
+// One read by primary key for the page's letters; the rule itself is pure.
+// The caller leaves out the letters that no longer escalate (escalating):
+// they need no read.
+func (s *Server) nextSteps(ctx context.Context, ids []string, what string) (map[string]*NextStep, error) {
 	if s.policies == nil {
 		return nil, nil
 	}
@@ -163,11 +155,21 @@ func (s *Server) nextSteps(ctx context.Context, ids []string) (map[string]*NextS
 	}
 	now := s.now()
 	out := make(map[string]*NextStep, len(shs))
-	for id, sh := range shs {
-		if n := s.nextStepOf(sh, now); n != nil {
-			out[id] = n
+	var failed escalate.Unexplained
+	for _, id := range ids {
+		sh, ok := shs[id]
+		if !ok {
+			continue // deleted meanwhile (retention)
+		}
+		n, err := escalate.NextStepOf(s.policies, sh, now)
+		if err != nil {
+			failed.Add(id, err)
+		}
+		if n != nil {
+			out[id] = nextStep(n)
 		}
 	}
+	failed.Log(s.log, what)
 	return out, nil
 }
 

@@ -364,7 +364,7 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	for _, sh := range page.Shipments {
 		ids = escalating(ids, sh.ID, sh.State, sh.Stage)
 	}
-	next, err := s.nextSteps(r.Context(), ids)
+	next, err := s.nextSteps(r.Context(), ids, "an API list page")
 	if err != nil {
 		s.internalError(w, r, "list shipments' next steps", err)
 		return
