@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"encoding/csv"
+	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -212,4 +214,50 @@ func byID(t *testing.T, rows [][]string, cols ...string) map[string][]string {
 		out[r[0]] = cells
 	}
 	return out
+}
+
+// TestRegistrationShowsNextStep: POST /api/v1/shipments answers each
+// stored letter with its next step, as GET /api/v1/shipments/{id} (and so
+// the lists) gives it: reminder 1 at Wednesday 2026-11-25 12:00 Oslo for a
+// confidential SvarUt letter to an organisation sent Monday, manual
+// handling for a Danish letter to a citizen; the same when the letters are
+// registered again (200). Without policies it is null, and there (the
+// OpenAPI document, which every answer is checked against, requires it).
+func TestRegistrationShowsNextStep(t *testing.T) {
+	body := `[{"channel":"svarut","channel_id":"6f1c2d3e-4b5a-4c6d-8e7f-000000000101","sender_org":"964338531","sender_unit":"NAV",
+	 "recipient":{"kind":"org","id":"974760673"},"title":"Vedtak","confidential":true,"class":"taushetsbelagt","sent_at":"2026-11-23T11:00:00Z"},
+	 {"channel":"digitalpost","channel_id":"0b6d3c5e-1f2a-4b3c-8d4e-000000000102","sender_org":"64942212","sender_unit":"Socialforvaltningen",
+	 "recipient":{"kind":"person","id":"0101801234"},"title":"Afgørelse","confidential":true,"class":"fortrolig","sent_at":"2026-11-23T11:00:00Z"}]`
+	e := newEnvWith(t, web.WithPolicies(policytest.Shipped(t)))
+	tok := e.token("admin", "", "")
+	for _, want := range []int{http.StatusCreated, http.StatusOK} {
+		code, out := e.do("POST", "/api/v1/shipments", tok, body)
+		ships, _ := out["shipments"].([]any)
+		if code != want || len(ships) != 2 {
+			t.Fatalf("POST: %d %v, want %d with both letters", code, out, want)
+		}
+		for i, wantStep := range []string{"reminder", "manual"} {
+			m := ships[i].(map[string]any)
+			n, _ := m["next_step"].(map[string]any)
+			_, one := e.do("GET", "/api/v1/shipments/"+m["id"].(string), tok, "")
+			if n == nil || n["step"] != wantStep || !reflect.DeepEqual(n, one["next_step"]) {
+				t.Errorf("%d: letter %d's next_step %v, want %s as GET gives it: %v", code, i, m["next_step"], wantStep, one["next_step"])
+			}
+			if i == 0 && (n["n"] != 1.0 || n["at"] != "2026-11-25T11:00:00Z") {
+				t.Errorf("%d: the SvarUt letter's next_step %v, want reminder 1 at 2026-11-25T11:00:00Z", code, n)
+			}
+		}
+	}
+
+	plain := newEnv(t)
+	code, out := plain.do("POST", "/api/v1/shipments", plain.token("admin", "", ""), body)
+	ships, _ := out["shipments"].([]any)
+	if code != http.StatusCreated || len(ships) != 2 {
+		t.Fatalf("POST without policies: %d %v", code, out)
+	}
+	for i, s := range ships {
+		if v, ok := s.(map[string]any)["next_step"]; !ok || v != nil {
+			t.Errorf("without policies letter %d's next_step is %v (there: %v), want null", i, v, ok)
+		}
+	}
 }

@@ -46,8 +46,6 @@ type Outlook struct {
 	// RemindersNotSent says why the reminders among Steps are decided but
 	// not sent: unknown_to_channel or person; "" when they are sent.
 	RemindersNotSent string `json:"reminders_not_sent,omitempty"`
-	// next is the first of Steps as a list shows it (escalate.Outlook.Next).
-	next *escalate.NextStep
 }
 
 // OutlookStep is one future step: a reminder (N its number) or the print
@@ -66,17 +64,31 @@ type OutlookStep struct {
 // policies (WithPolicies) or when it cannot be said (logged); an error
 // only when the store does not answer.
 func (s *Server) outlook(ctx context.Context, id string) (*Outlook, error) {
+	o, _, err := s.ahead(ctx, id)
+	return o, err
+}
+
+// ahead is the outlook of the shipment id as of now (outlook) and its next
+// step by the lists' one rule (escalate.NextStepOf), from one read of its
+// facts: nil without the policies, nil each when it cannot be said
+// (logged); an error only when the store does not answer.
+func (s *Server) ahead(ctx context.Context, id string) (*Outlook, *NextStep, error) {
 	if s.policies == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	sh, err := s.store.OpenShipmentByID(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, nil // deleted meanwhile (retention): nothing ahead
+		return nil, nil, nil // deleted meanwhile (retention): nothing ahead
 	case err != nil:
-		return nil, fmt.Errorf("read the shipment's escalation facts: %w", err)
+		return nil, nil, fmt.Errorf("read the shipment's escalation facts: %w", err)
 	}
-	return s.outlookOf(*sh, s.now()), nil
+	now := s.now()
+	n, err := escalate.NextStepOf(s.policies, *sh, now)
+	if err != nil {
+		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
+	}
+	return s.outlookOf(*sh, now), nextStep(n), nil
 }
 
 // outlookOf is the outlook of sh as of now (escalate.OutlookOf): nil when
@@ -90,7 +102,7 @@ func (s *Server) outlookOf(sh store.OpenShipment, now time.Time) *Outlook {
 		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
 		return nil
 	}
-	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why, next: o.Next()}
+	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why}
 	switch {
 	case o.Unheard:
 		out.RemindersNotSent = notSentUnknown
@@ -117,15 +129,6 @@ type NextStep struct {
 	Step string    `json:"step"` // reminder, print, manual
 	N    int       `json:"n,omitempty"`
 	Due  time.Time `json:"at"`
-}
-
-// firstStep is the first step of the outlook o as a list shows it
-// (NextStep, escalate.Outlook.Next): nil when o says none, or is nil.
-func firstStep(o *Outlook) *NextStep {
-	if o == nil {
-		return nil
-	}
-	return nextStep(o.next)
 }
 
 // nextStep is n as the API and the list page show it.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,10 +128,37 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	if created == 0 {
 		status = http.StatusOK
 	}
-	// As lists show them: a letter that existed already comes back as
-	// stored, and its title and recipient are not the caller's to read
-	// without an audited view (GET /api/v1/shipments/{id}).
-	writeJSON(w, status, map[string]any{"shipments": listed(stored)})
+	// As lists show them, each with its next step as GET /api/v1/shipments
+	// gives it: a letter that existed already comes back as stored, and its
+	// title and recipient are not the caller's to read without an audited
+	// view (GET /api/v1/shipments/{id}).
+	writeJSON(w, status, map[string]any{"shipments": s.registered(r.Context(), stored)})
+}
+
+// registered are the letters a registration stored, in request order, as
+// GET /api/v1/shipments lists them: each with its next step by the lists'
+// rule (nextSteps), worked out after the registration committed. When the
+// store cannot say the letters' facts the registration stands all the
+// same: the next steps are null and the failure is logged (a 500 would
+// tell the integrator it failed; GET the letter for its step).
+func (s *Server) registered(ctx context.Context, stored []store.Shipment) []listItem {
+	var ids []string
+	seen := make(map[string]bool, len(stored))
+	for _, sh := range stored {
+		if !seen[sh.ID] {
+			seen[sh.ID] = true
+			ids = escalating(ids, sh.ID, sh.State, sh.Stage)
+		}
+	}
+	next, err := s.nextSteps(ctx, ids, "a registration")
+	if err != nil {
+		s.log.Error("registered, but cannot read the letters' next steps: answered without them", "items", len(stored), "error", err)
+	}
+	rows := make([]listItem, len(stored))
+	for i, sh := range listed(stored) {
+		rows[i] = listItem{listedShipment: sh, NextStep: next[sh.ID]}
+	}
+	return rows
 }
 
 // contradiction is the problem of an item that names a registered letter
@@ -291,14 +319,14 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
 		return
 	}
-	o, err := s.outlook(r.Context(), sh.ID)
+	o, next, err := s.ahead(r.Context(), sh.ID)
 	if err != nil {
 		s.internalError(w, r, "explain the escalation", err)
 		return
 	}
 	sh.Events = page.Events
 	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor, Outlook: o,
-		NextStep: firstStep(o)})
+		NextStep: next})
 }
 
 // listParams are the query parameters GET /api/v1/shipments takes: a
