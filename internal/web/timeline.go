@@ -105,6 +105,29 @@ var evForms = []evForm{
 			}
 			return s
 		}},
+	// escalate.Decide's reason for a letter the channel could not deliver.
+	{[]string{store.EventDecision}, regexp.MustCompile(`^print due: the channel could not deliver the shipment \(policy (.+?)\)(; needs a compliance officer's approval)?$`),
+		func(l *i18n.Localizer, m []string) string {
+			s := l.T("evlog.decision_failed", "Policy", m[1])
+			if m[2] != "" {
+				s += l.T("evlog.needs_approval")
+			}
+			return s
+		}},
+	// escalate's catch-up print (a catch-up reminder's reason, which may
+	// carry a send window, shows as recorded).
+	{[]string{store.EventDecision}, regexp.MustCompile(`^catch-up print due: (\d+) business days? after (the catch-up reminder|the escalation first met it \(no reminder could go out\)) \(policy (.+?)\)(; needs a compliance officer's approval)?$`),
+		func(l *i18n.Localizer, m []string) string {
+			after := "evlog.catch_up_after_reminder"
+			if m[2] != "the catch-up reminder" {
+				after = "evlog.catch_up_after_first_met"
+			}
+			s := l.T("evlog.decision_catch_up_print", "Days", businessDays(l, m[1]), "After", l.T(after), "Policy", m[3])
+			if m[4] != "" {
+				s += l.T("evlog.needs_approval")
+			}
+			return s
+		}},
 	// store.applyFeed: Digital Post's log.
 	{[]string{store.EventChannel, store.EventState}, regexp.MustCompile(`^log entry (\S+)$`),
 		func(l *i18n.Localizer, m []string) string { return l.T("evlog.log_entry", "ID", m[1]) }},
