@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -97,6 +98,35 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 		return err
 	}
 	fmt.Println(secret)
+	return warnUnknownUnit(ctx, a.st, t.SenderOrg, t.Unit)
+}
+
+// warnUnknownUnit says on stderr when a user's or token's unit is not one
+// postvakt knows for its organisation (from a letter or postvakt units
+// import), naming those it knows: a typo makes a user who sees an overview
+// of zeros. It is made all the same, as the unit may register its first
+// letter later.
+func warnUnknownUnit(ctx context.Context, st *store.Store, org, unit string) error {
+	if unit == "" {
+		return nil
+	}
+	if known, err := st.Units(ctx, store.Scope{SenderOrg: org, SenderUnit: unit}); err != nil || len(known) > 0 {
+		return err
+	}
+	units, err := st.Units(ctx, store.Scope{SenderOrg: org})
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(units))
+	for i, u := range units {
+		names[i] = fmt.Sprintf("%q", u.Name)
+	}
+	known := "none yet"
+	if len(names) > 0 {
+		known = strings.Join(names, ", ")
+	}
+	fmt.Fprintf(os.Stderr, "warning: organisation %s has no sending unit %q yet (it sees nothing until a letter of that unit is registered); its units: %s\n",
+		org, unit, known)
 	return nil
 }
 

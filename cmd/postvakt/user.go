@@ -60,7 +60,7 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 	} else {
 		fmt.Printf("user %s created\n", u.Name)
 	}
-	return nil
+	return warnUnknownUnit(ctx, st, u.SenderOrg, u.Unit)
 }
 
 // readPassword takes the first line of in when in is not a terminal and
