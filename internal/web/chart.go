@@ -27,9 +27,11 @@ type bar struct {
 	Value int
 }
 
+// padR leaves room for half the last x label ("30.11"), centred on the
+// plot's right end.
 const (
 	chartW, chartH                  = 720, 260
-	padL, padR, padT, padB          = 48, 12, 12, 56
+	padL, padR, padT, padB          = 48, 24, 12, 56
 	barChartW, barH, barGap, barPad = 720, 20, 6, 300
 )
 

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// TestLineChartTicksInsideTheChart: the x axis's labels (dates, "30.11")
+// are drawn inside the chart's viewBox, so that none is cut at its edge:
+// the last week's label, centred on the right end of the plot, lost its
+// last digit on the overview ("30.1"). A label's width is estimated at
+// 0.6 em of the charts' 11px font per character.
+func TestLineChartTicksInsideTheChart(t *testing.T) {
+	labels := []string{"15.06", "22.06", "29.06", "06.07", "13.07", "20.07", "27.07", "03.08", "10.08", "17.08",
+		"24.08", "31.08", "07.09", "14.09", "21.09", "28.09", "05.10", "12.10", "19.10", "26.10", "02.11",
+		"09.11", "16.11", "23.11", "30.11"}
+	s := series{Name: "svarut", Values: make([]float64, len(labels)), Has: make([]bool, len(labels))}
+	svg := string(lineChart("chart-test", "t", "d", labels, []series{s}, 100, func(v float64) string { return strconv.Itoa(int(v)) + " %" }))
+	ticks := regexp.MustCompile(`<text class="tick" x="([0-9.]+)" y="[0-9.]+" text-anchor="(start|middle|end)">([^<]*)</text>`).FindAllStringSubmatch(svg, -1)
+	if len(ticks) < 5 {
+		t.Fatalf("%d ticks in\n%s", len(ticks), svg)
+	}
+	for _, m := range ticks {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		w := 0.6 * 11 * float64(len([]rune(m[3])))
+		left, right := x, x+w
+		switch m[2] {
+		case "middle":
+			left, right = x-w/2, x+w/2
+		case "end":
+			left, right = x-w, x
+		}
+		if left < 0 || right > chartW {
+			t.Errorf("tick %q spans %.1f to %.1f, outside the chart's 0 to %d", m[3], left, right, chartW)
+		}
+	}
+}
