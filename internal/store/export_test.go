@@ -18,6 +18,14 @@ func SetIncidentBatch(n int) func() {
 	return func() { incidentBatch = was }
 }
 
+// SetIncidentCountsBatch sets how many filters CountIncidents counts in
+// one statement, and returns the undo.
+func SetIncidentCountsBatch(n int) func() {
+	was := incidentCountsBatch
+	incidentCountsBatch = n
+	return func() { incidentCountsBatch = was }
+}
+
 // ExplainIncidentPage is the plan of IncidentPage's one pass over the
 // letters f selects (EXPLAIN (FORMAT JSON)).
 func (s *Store) ExplainIncidentPage(ctx context.Context, f IncidentFilter, limit int) ([]byte, error) {
