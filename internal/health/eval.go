@@ -25,7 +25,7 @@ type Store interface {
 	RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]store.RejectionFacts, error)
 	NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]store.OrgFacts, error)
 	SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error)
-	CountIncident(ctx context.Context, f store.IncidentFilter) (int, error)
+	CountIncidents(ctx context.Context, fs []store.IncidentFilter) ([]int, error)
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
 	ApplyAlerts(ctx context.Context, c store.AlertChanges) ([]store.Alert, error)
 	PruneChannelCalls(ctx context.Context, before time.Time) error
@@ -113,13 +113,18 @@ func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, e
 	}
 	conds := Evaluate(e.Config, f)
 	// The affected letters are counted through each alert's selector, the
-	// same query the e-mail and the incident report use, so the three agree.
+	// same conditions the e-mail and the incident report use, so the three
+	// agree; every alert's at once (store.CountIncidents).
+	sels := make([]store.IncidentFilter, len(conds))
 	for i := range conds {
-		n, err := e.Store.CountIncident(ctx, conds[i].Selector)
-		if err != nil {
-			return res, fmt.Errorf("count the letters of %s %s: %w", conds[i].Rule, conds[i].Labels, err)
-		}
-		conds[i].Affected = n
+		sels[i] = conds[i].Selector
+	}
+	counts, err := e.Store.CountIncidents(ctx, sels)
+	if err != nil {
+		return res, fmt.Errorf("count the letters of %d alerts: %w", len(conds), err)
+	}
+	for i := range conds {
+		conds[i].Affected = counts[i]
 	}
 	firing, err := e.Store.FiringAlerts(ctx)
 	if err != nil {
