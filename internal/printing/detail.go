@@ -4,22 +4,7 @@ import (
 	"strings"
 
 	"postvakt/internal/i18n"
-	"postvakt/internal/store"
 )
-
-// phrase is one part of a manual-handling detail: the catalogue key of a
-// reason (manual.detail.<reason>, or another manual.detail.* key) and its
-// arguments, pairs of name and value.
-func phrase(key string, args ...string) store.Phrase {
-	p := store.Phrase{Key: key}
-	for i := 0; i+1 < len(args); i += 2 {
-		if p.Args == nil {
-			p.Args = map[string]string{}
-		}
-		p.Args[args[i]] = args[i+1]
-	}
-	return p
-}
 
 // english is the English localizer: the detail the evidence keeps
 // (print_manual.detail, the print_manual event) is the catalogue's English
@@ -27,7 +12,7 @@ func phrase(key string, args ...string) store.Phrase {
 var english = i18n.For("en", nil)
 
 // englishDetail is why's detail in English, for the evidence.
-func englishDetail(why []store.Phrase) string { return Detail(english, why, "") }
+func englishDetail(why []i18n.Phrase) string { return Detail(english, why, "") }
 
 // legacyDetails are the fixed details recorded before print_manual.why
 // kept the keys (English), by their catalogue key.
@@ -42,7 +27,7 @@ var legacyDetails = map[string]string{
 // phrases were kept shows its recorded detail: in l's language when it is
 // one of the fixed sentences of then, else as recorded (English, with the
 // register's data).
-func Detail(l *i18n.Localizer, why []store.Phrase, recorded string) string {
+func Detail(l *i18n.Localizer, why []i18n.Phrase, recorded string) string {
 	if len(why) == 0 {
 		if k, ok := legacyDetails[recorded]; ok {
 			return l.T(k)
@@ -54,11 +39,7 @@ func Detail(l *i18n.Localizer, why []store.Phrase, recorded string) string {
 		if !l.Has(p.Key) {
 			return recorded
 		}
-		args := make([]any, 0, 2*len(p.Args))
-		for k, v := range p.Args {
-			args = append(args, k, v)
-		}
-		parts = append(parts, l.T(p.Key, args...))
+		parts = append(parts, l.Say(p, recorded))
 	}
 	return strings.Join(parts, ": ")
 }

@@ -57,7 +57,7 @@ func TestDetailInEachLanguage(t *testing.T) {
 
 // checkDetail checks why in English (the evidence's sentence), Norwegian
 // and Danish: each has its language's text and no other's.
-func checkDetail(t *testing.T, why []store.Phrase, english, nb, da string) {
+func checkDetail(t *testing.T, why []i18n.Phrase, english, nb, da string) {
 	t.Helper()
 	if got := englishDetail(why); got != english {
 		t.Errorf("English detail %q, want %q", got, english)
@@ -86,7 +86,7 @@ func TestSubUnitDetailInEachLanguage(t *testing.T) {
 	checkDetail(t, v.why, "sub-unit 974760673 belongs to 910002384: organisation 910002384 is bankrupt (konkurs)",
 		"underenheten 974760673 hører til 910002384: organisasjonen 910002384 er konkurs",
 		"underenheden 974760673 hører under 910002384: organisationen 910002384 er gået konkurs")
-	checkDetail(t, []store.Phrase{phrase("manual.detail.cvr", "Orgnr", "14691804")},
+	checkDetail(t, []i18n.Phrase{i18n.P("manual.detail.cvr", "Orgnr", "14691804")},
 		"14691804 is a Danish CVR number: Enhetsregisteret has no address for it",
 		"14691804 er et dansk CVR-nummer: Enhetsregisteret har ingen adresse", "14691804 er et dansk CVR-nummer")
 }
@@ -103,7 +103,7 @@ func TestDetailOfBefore(t *testing.T) {
 	if got := Detail(nb, nil, "the recipient is a person: postvakt has no address register for persons"); got != nb.T("manual.detail.person") {
 		t.Errorf("old fixed sentence shows %q, want the Norwegian", got)
 	}
-	if got := Detail(nb, []store.Phrase{{Key: "manual.detail.no_such_key"}}, free); got != free {
+	if got := Detail(nb, []i18n.Phrase{{Key: "manual.detail.no_such_key"}}, free); got != free {
 		t.Errorf("a key the catalogue lacks shows %q, want the recorded detail", got)
 	}
 }

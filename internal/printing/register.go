@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/register"
@@ -84,18 +85,18 @@ func abroad(a *register.Address) bool {
 type verdict struct {
 	name    string
 	address printAddress
-	reason  string         // "" when there is an address
-	why     []store.Phrase // the reason's detail (Detail), with the register's data
-	parent  string         // a sub-unit's main unit (overordnetEnhet), whose state is the sub-unit's too
+	reason  string        // "" when there is an address
+	why     []i18n.Phrase // the reason's detail (Detail), with the register's data
+	parent  string        // a sub-unit's main unit (overordnetEnhet), whose state is the sub-unit's too
 }
 
 // judge reads a register answer (status and body) for orgnr.
 func judge(orgnr string, status int, body []byte) (verdict, error) {
 	switch status {
 	case http.StatusNotFound, http.StatusBadRequest:
-		return verdict{reason: ReasonUnknown, why: []store.Phrase{phrase("manual.detail.unknown", "Orgnr", orgnr, "Status", strconv.Itoa(status))}}, nil
+		return verdict{reason: ReasonUnknown, why: []i18n.Phrase{i18n.P("manual.detail.unknown", "Orgnr", orgnr, "Status", strconv.Itoa(status))}}, nil
 	case http.StatusGone:
-		return verdict{reason: ReasonRemoved, why: []store.Phrase{phrase("manual.detail.removed", "Orgnr", orgnr)}}, nil
+		return verdict{reason: ReasonRemoved, why: []i18n.Phrase{i18n.P("manual.detail.removed", "Orgnr", orgnr)}}, nil
 	case http.StatusOK:
 	default:
 		return verdict{}, fmt.Errorf("register answered HTTP %d for %s", status, orgnr)
@@ -107,7 +108,7 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	v := verdict{name: e.Navn, parent: e.OverordnetEnhet}
 	switch {
 	case e.Slettedato != "":
-		v.reason, v.why = ReasonDeleted, []store.Phrase{phrase("manual.detail.deleted", "Orgnr", orgnr, "Date", e.Slettedato)}
+		v.reason, v.why = ReasonDeleted, []i18n.Phrase{i18n.P("manual.detail.deleted", "Orgnr", orgnr, "Date", e.Slettedato)}
 	case e.Konkurs:
 		v.reason = ReasonBankrupt
 	case e.UnderTvangsavvikling:
@@ -115,11 +116,11 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	case e.UnderAvvikling:
 		v.reason = ReasonWindingUp
 	case e.Nedleggelsesdato != "":
-		v.reason, v.why = ReasonClosed, []store.Phrase{phrase("manual.detail.closed", "Orgnr", orgnr, "Date", e.Nedleggelsesdato)}
+		v.reason, v.why = ReasonClosed, []i18n.Phrase{i18n.P("manual.detail.closed", "Orgnr", orgnr, "Date", e.Nedleggelsesdato)}
 	}
 	if v.reason != "" {
 		if v.why == nil {
-			v.why = []store.Phrase{phrase("manual.detail."+v.reason, "Orgnr", orgnr)}
+			v.why = []i18n.Phrase{i18n.P("manual.detail."+v.reason, "Orgnr", orgnr)}
 		}
 		return v, nil
 	}
@@ -129,7 +130,7 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 			continue
 		}
 		if abroad(a) {
-			v.reason, v.why = ReasonForeignAddress, []store.Phrase{phrase("manual.detail.foreign_address", "Orgnr", orgnr,
+			v.reason, v.why = ReasonForeignAddress, []i18n.Phrase{i18n.P("manual.detail.foreign_address", "Orgnr", orgnr,
 				"Country", strings.TrimSpace(a.Land+" "+a.Landkode))}
 			return v, nil
 		}
@@ -139,7 +140,7 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 		}
 	}
 	if !found {
-		v.reason, v.why = ReasonNoAddress, []store.Phrase{phrase("manual.detail.no_address", "Orgnr", orgnr)}
+		v.reason, v.why = ReasonNoAddress, []i18n.Phrase{i18n.P("manual.detail.no_address", "Orgnr", orgnr)}
 		return v, nil
 	}
 	if v.name == "" {
@@ -211,7 +212,7 @@ func addressOf(orgnr string, ask func(string) registerAsk) (verdict, []byte, err
 	case err != nil:
 		return v, m.e.Body, fmt.Errorf("main unit %s: %w", v.parent, err)
 	case ceased(pv.reason):
-		v.reason, v.why = pv.reason, append([]store.Phrase{phrase("manual.detail.subunit_of", "Orgnr", orgnr, "Parent", v.parent)}, pv.why...)
+		v.reason, v.why = pv.reason, append([]i18n.Phrase{i18n.P("manual.detail.subunit_of", "Orgnr", orgnr, "Parent", v.parent)}, pv.why...)
 		return v, m.e.Body, nil
 	}
 	return v, a.e.Body, nil
@@ -233,11 +234,11 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 		r := store.PrintResolution{ShipmentID: l.ShipmentID, At: now}
 		switch {
 		case s.viaOf(l.Policy) == policy.PrintViaDigitalPost:
-			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPhysicalPost, []store.Phrase{phrase("manual.detail.physical_post")}
+			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPhysicalPost, []i18n.Phrase{i18n.P("manual.detail.physical_post")}
 		case l.RecipientKind == model.RecipientPerson:
-			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPerson, []store.Phrase{phrase("manual.detail.person")}
+			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPerson, []i18n.Phrase{i18n.P("manual.detail.person")}
 		case len(l.RecipientID) == 8:
-			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonCVR, []store.Phrase{phrase("manual.detail.cvr", "Orgnr", l.RecipientID)}
+			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonCVR, []i18n.Phrase{i18n.P("manual.detail.cvr", "Orgnr", l.RecipientID)}
 		default:
 			v, evidence, err := addressOf(l.RecipientID, ask)
 			if ctx.Err() != nil {

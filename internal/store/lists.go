@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 )
 
@@ -408,18 +409,18 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope, now time.Time) ([
 // ManualItem is a shipment in the manual-handling queue of the print
 // fallback (print_manual).
 type ManualItem struct {
-	ShipmentID    string    `db:"shipment_id"`
-	ChannelID     string    `db:"channel_id"`
-	SenderUnit    string    `db:"sender_unit"`
-	RecipientKind string    `db:"recipient_kind"`
-	RecipientID   string    `db:"recipient_ident"`
-	RecipientName string    `db:"recipient_name"`
-	SentAt        time.Time `db:"sent_at"`
-	Reason        string    `db:"reason"`
-	Detail        string    `db:"detail"` // in English; as recorded for a case of before print_manual.why
-	Why           []Phrase  `db:"-"`      // the detail for people in their language (printing.Detail); nil before
-	WhyRaw        []byte    `db:"why"`
-	Since         time.Time `db:"created_at"`
+	ShipmentID    string        `db:"shipment_id"`
+	ChannelID     string        `db:"channel_id"`
+	SenderUnit    string        `db:"sender_unit"`
+	RecipientKind string        `db:"recipient_kind"`
+	RecipientID   string        `db:"recipient_ident"`
+	RecipientName string        `db:"recipient_name"`
+	SentAt        time.Time     `db:"sent_at"`
+	Reason        string        `db:"reason"`
+	Detail        string        `db:"detail"` // in English; as recorded for a case of before print_manual.why
+	Why           []i18n.Phrase `db:"-"`      // the detail for people in their language (printing.Detail); nil before
+	WhyRaw        []byte        `db:"why"`
+	Since         time.Time     `db:"created_at"`
 }
 
 // ManualQueue lists unresolved manual-handling items in scope, oldest

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 )
 
@@ -124,7 +125,7 @@ func (s *Store) CreatePrintOrders(ctx context.Context, ids []string, policy stri
 		}
 		for _, id := range purged {
 			if err := toManual(ctx, tx, id, ReasonPurged, manualWhy{"the letter's personal data was deleted under its retention rules: there is nothing left to print; resolve it as not needed",
-				[]Phrase{{Key: "manual.detail.purged"}}}, now, SourcePolicy, nil); err != nil {
+				[]i18n.Phrase{i18n.P("manual.detail.purged")}}, now, SourcePolicy, nil); err != nil {
 				return err
 			}
 		}
@@ -219,12 +220,12 @@ type PrintResolution struct {
 	ShipmentID string
 	Outcome    string
 	At         time.Time
-	Request    []byte    // ResolveOrder: the order body (JSON)
-	Reason     string    // ResolveManual: reason code
-	Detail     string    // ResolveManual: readable reason (English); ResolveRetry: the error
-	Why        []Phrase  // ResolveManual: the detail for people in their language
-	Evidence   []byte    // the register's answer (JSON), kept in the event
-	RetryAt    time.Time // ResolveRetry
+	Request    []byte        // ResolveOrder: the order body (JSON)
+	Reason     string        // ResolveManual: reason code
+	Detail     string        // ResolveManual: readable reason (English); ResolveRetry: the error
+	Why        []i18n.Phrase // ResolveManual: the detail for people in their language (printing.Detail)
+	Evidence   []byte        // the register's answer (JSON), kept in the event
+	RetryAt    time.Time     // ResolveRetry
 }
 
 // ResolvePrint applies an address lookup in one transaction: the order goes
@@ -355,11 +356,11 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 			return setStage(ctx, tx, id, model.StagePrintCancelled)
 		}
 		return toManual(ctx, tx, id, "print_failed", manualWhy{"the print provider could not print the order: " + reason,
-			[]Phrase{{Key: "manual.detail.print_failed", Args: map[string]string{"Error": reason}}}}, at, SourcePrint, nil)
+			[]i18n.Phrase{i18n.P("manual.detail.print_failed", "Error", reason)}}, at, SourcePrint, nil)
 	case PrintStateCancelled:
 		if !logged && Printable(cur.ShipmentState, cur.Stage, cur.Purged) {
 			return toManual(ctx, tx, id, "print_cancelled", manualWhy{"the print order was cancelled at the provider",
-				[]Phrase{{Key: "manual.detail.print_cancelled"}}}, at, SourcePrint, nil)
+				[]i18n.Phrase{i18n.P("manual.detail.print_cancelled")}}, at, SourcePrint, nil)
 		}
 		return setStage(ctx, tx, id, model.StagePrintCancelled)
 	}
@@ -410,18 +411,12 @@ func skipPrint(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, at tim
 		Message: fmt.Sprintf("no print: the shipment is %s (stage %s)", cur.ShipmentState, cur.Stage)})
 }
 
-// Phrase is a text for people in their language: a catalogue key and its
-// arguments. A manual-handling detail is one or more (printing.Detail).
-type Phrase struct {
-	Key  string            `json:"key"`
-	Args map[string]string `json:"args,omitempty"`
-}
-
 // manualWhy is a manual-handling detail: the English sentence (the
-// evidence's, print_manual.detail) and its phrases (print_manual.why).
+// evidence's, print_manual.detail) and its phrases (print_manual.why, in
+// i18n.Phrase's JSON; printing.Detail says them).
 type manualWhy struct {
 	detail string
-	why    []Phrase
+	why    []i18n.Phrase
 }
 
 // toManual puts a shipment into manual handling with its reason.

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 )
 
@@ -128,7 +129,7 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 				return fmt.Errorf("record refused print order of %s: %w", id, err)
 			}
 			return toManual(ctx, tx, id, "print_refused", manualWhy{"the print provider refused the order: " + r.Error,
-				[]Phrase{{Key: "manual.detail.print_refused", Args: map[string]string{"Error": r.Error}}}}, at, SourcePrint, r.Payload)
+				[]i18n.Phrase{i18n.P("manual.detail.print_refused", "Error", r.Error)}}, at, SourcePrint, r.Payload)
 		case SendOrdered:
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET order_id = $2, state = 'received', updated_at = $3
 				WHERE shipment_id = $1`, id, r.OrderID, at); err != nil {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -270,8 +272,8 @@ func TestPrintOutboxClaimsAreExclusiveAndLeased(t *testing.T) {
 		why[m.ShipmentID] = fmt.Sprint(m.Why) + " " + m.Detail
 	}
 	for sid, want := range map[string]string{
-		refused: "[{manual.detail.print_refused map[Error:HTTP 400 address.city is required]}] the print provider refused the order: HTTP 400 address.city is required",
-		id:      "[{manual.detail.print_failed map[Error:jammed]}] the print provider could not print the order: jammed",
+		refused: "[{manual.detail.print_refused [Error HTTP 400 address.city is required]}] the print provider refused the order: HTTP 400 address.city is required",
+		id:      "[{manual.detail.print_failed [Error jammed]}] the print provider could not print the order: jammed",
 	} {
 		if why[sid] != want {
 			t.Errorf("manual detail of %s: %q, want %q", sid, why[sid], want)
@@ -397,5 +399,50 @@ func TestPrintStatusNeverMovesBack(t *testing.T) {
 	}
 	if ks := printEvents(t, st, ids[0]); fmt.Sprint(ks) != "[print_decided print_ordered print_status]" {
 		t.Fatalf("events %v", ks)
+	}
+}
+
+// A manual-handling case's phrases (print_manual.why) read back as the
+// i18n.Phrase they were kept as (arguments in jsonb's order of keys, which
+// the test's are in: placeholders are by name); and a case kept
+// before the store used i18n.Phrase, in the shape of then
+// ({"key":…,"args":{"Name":"value"}}), reads back as the same phrases.
+func TestManualWhyReadsBack(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 2)
+	now, before := ids[0], ids[1]
+	why := []i18n.Phrase{i18n.P("manual.detail.subunit_of", "Orgnr", "974760673", "Parent", "910002384"),
+		i18n.P("manual.detail.unknown", "Orgnr", "910002384", "Status", "500")}
+	if _, err := st.CreatePrintOrders(ctx, []string{now}, "taushetsbelagt", false, printT0); err != nil {
+		t.Fatal(err)
+	}
+	if ls, err := st.ClaimPrintLookups(ctx, []string{now}, printT0, 1, time.Minute); err != nil || len(ls) != 1 {
+		t.Fatalf("claim %d %v", len(ls), err)
+	}
+	if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: now, Outcome: store.ResolveManual,
+		At: printT0, Reason: "unknown", Detail: "in English", Why: why}); err != nil {
+		t.Fatal(err)
+	}
+	st.DB().MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = $1`, before)
+	st.DB().MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, why, created_at) VALUES ($1, 'bankrupt', 'in English',
+		'[{"key": "manual.detail.subunit_of", "args": {"Orgnr": "974760673", "Parent": "910002384"}}, {"key": "manual.detail.bankrupt", "args": {"Orgnr": "910002384"}}, {"key": "manual.detail.person"}]', $2)`,
+		before, printT0.Add(time.Minute))
+
+	queue, err := st.ManualQueue(ctx, store.Scope{}, 10)
+	if err != nil || len(queue) != 2 {
+		t.Fatalf("manual queue %+v %v", queue, err)
+	}
+	for _, tc := range []struct {
+		item store.ManualItem
+		want []i18n.Phrase
+	}{
+		{queue[0], why},
+		{queue[1], []i18n.Phrase{i18n.P("manual.detail.subunit_of", "Orgnr", "974760673", "Parent", "910002384"),
+			i18n.P("manual.detail.bankrupt", "Orgnr", "910002384"), i18n.P("manual.detail.person")}},
+	} {
+		if !reflect.DeepEqual(tc.item.Why, tc.want) {
+			t.Errorf("why of %s: %#v, want %#v", tc.item.ShipmentID, tc.item.Why, tc.want)
+		}
 	}
 }

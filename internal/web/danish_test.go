@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 	"postvakt/internal/web"
@@ -103,8 +104,8 @@ func TestDanishPagesShowNoEnglishCodes(t *testing.T) {
 func TestManualDetailsInPageLanguage(t *testing.T) {
 	e := newEnv(t)
 	got := e.seed(2)
-	why, err := json.Marshal([]store.Phrase{{Key: "manual.detail.subunit_of", Args: map[string]string{"Orgnr": "974760673", "Parent": "910002384"}},
-		{Key: "manual.detail.bankrupt", Args: map[string]string{"Orgnr": "910002384"}}})
+	why, err := json.Marshal([]i18n.Phrase{i18n.P("manual.detail.subunit_of", "Orgnr", "974760673", "Parent", "910002384"),
+		i18n.P("manual.detail.bankrupt", "Orgnr", "910002384")})
 	if err != nil {
 		t.Fatal(err)
 	}
