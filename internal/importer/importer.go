@@ -34,29 +34,10 @@ type Registrar interface {
 	BeginRegistration(ctx context.Context) (*store.Registration, error)
 }
 
-// RowError is one problem in the file: Message in English (what `postvakt
-// import` prints), Reason the same problem as a catalogue phrase (keys
-// problem.*), for a page in its reader's language. A problem without a
-// Reason (an error the reader names in English only) has its Message.
-type RowError struct {
-	Line    int
-	Column  string
-	Message string
-	Reason  i18n.Phrase
-}
-
-// rowError is the problem reason at line and column, its Message the
-// reason's English.
-func rowError(line int, column string, reason i18n.Phrase) RowError {
-	return RowError{Line: line, Column: column, Message: reason.English(), Reason: reason}
-}
-
-func (e RowError) Error() string {
-	if e.Column == "" {
-		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
-	}
-	return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)
-}
+// RowError is one problem in the file (spreadsheet.LineError): Message in
+// English (what `postvakt import` prints), Reason the same problem as a
+// catalogue phrase (keys problem.*), for a page in its reader's language.
+type RowError = spreadsheet.LineError
 
 // InvalidError is returned when the file has bad rows; nothing was stored.
 // Rows holds the first problems (Options.MaxErrs); More counts the rest.
@@ -165,7 +146,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		}
 	}
 	if errors.Is(err, io.EOF) {
-		return res, &InvalidError{Rows: []RowError{rowError(1, "", i18n.P("problem.empty_file", "Header", strings.Join(Columns, ",")))}}
+		return res, &InvalidError{Rows: []RowError{spreadsheet.NewLineError(1, "", i18n.P("problem.empty_file", "Header", strings.Join(Columns, ",")))}}
 	}
 	if err != nil {
 		return res, &InvalidError{Rows: []RowError{readProblem(err)}}
@@ -218,7 +199,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			opt.Progress(res.Rows)
 		}
 		if len(rec) != len(header) {
-			add(rowError(line, "", i18n.P("problem.fields", "Got", len(rec), "Want", len(header))))
+			add(spreadsheet.NewLineError(line, "", i18n.P("problem.fields", "Got", len(rec), "Want", len(header))))
 			continue
 		}
 		ns, errs := parseRow(rec, idx, opt.Now, opt.System)
@@ -241,7 +222,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		return res, &InvalidError{Rows: problems, More: more}
 	}
 	if res.Rows == 0 {
-		return res, &InvalidError{Rows: []RowError{rowError(headerLine+1, "", i18n.P("problem.no_rows"))}}
+		return res, &InvalidError{Rows: []RowError{spreadsheet.NewLineError(headerLine+1, "", i18n.P("problem.no_rows"))}}
 	}
 	if opt.Applying != nil {
 		opt.Applying(res.Rows)
@@ -264,7 +245,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		}
 		if len(foreign) > 0 {
 			for _, f := range foreign {
-				add(rowError(int(lines[f.Ord]), "channel_id", i18n.P("problem.not_your_letter", "ID", model.Quote(f.ChannelID))))
+				add(spreadsheet.NewLineError(int(lines[f.Ord]), "channel_id", i18n.P("problem.not_your_letter", "ID", model.Quote(f.ChannelID))))
 			}
 			return res, &InvalidError{Rows: problems, More: foreign[0].Of - len(foreign)}
 		}
@@ -333,7 +314,7 @@ func contradiction(c store.Contradiction, lines []int32) RowError {
 	default:
 		why = i18n.P("problem.other_recipient", "ID", id)
 	}
-	return rowError(line, column, why)
+	return spreadsheet.NewLineError(line, column, why)
 }
 
 // readProblem is where and what the problem of a read error is: a
@@ -344,13 +325,13 @@ func readProblem(err error) RowError {
 	var pe *csv.ParseError
 	switch {
 	case errors.As(err, &fe):
-		return RowError{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}
+		return fe.LineError()
 	case errors.As(err, &pe):
 		var what any = pe.Err.Error()
 		if k, ok := csvProblems[pe.Err]; ok {
 			what = i18n.P(k)
 		}
-		return rowError(pe.Line, "", i18n.P("problem.csv_at", "At", pe.Column, "Problem", what))
+		return spreadsheet.NewLineError(pe.Line, "", i18n.P("problem.csv_at", "At", pe.Column, "Problem", what))
 	}
 	return RowError{Line: 1, Message: err.Error()}
 }
@@ -370,7 +351,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		// Lines that end in CR alone (classic Mac OS): the whole file
 		// reads as the header, and its cells would be quoted back as
 		// column names.
-		return nil, []RowError{rowError(line, "", i18n.P("problem.cr_line_ends"))}
+		return nil, []RowError{spreadsheet.NewLineError(line, "", i18n.P("problem.cr_line_ends"))}
 	}
 	pos := map[string]int{}
 	var errs []RowError
@@ -379,11 +360,11 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		if h == "" {
 			// Excel writes a separator after the last name when a cell to
 			// the right is in the sheet's used range.
-			errs = append(errs, rowError(line, "", i18n.P("problem.column_no_name", "N", i+1)))
+			errs = append(errs, spreadsheet.NewLineError(line, "", i18n.P("problem.column_no_name", "N", i+1)))
 			continue
 		}
 		if _, dup := pos[h]; dup {
-			errs = append(errs, rowError(line, h, i18n.P("problem.column_twice")))
+			errs = append(errs, spreadsheet.NewLineError(line, h, i18n.P("problem.column_twice")))
 		}
 		pos[h] = i
 	}
@@ -393,7 +374,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		known[c] = true
 		p, ok := pos[c]
 		if !ok {
-			errs = append(errs, rowError(line, c, i18n.P("problem.column_missing")))
+			errs = append(errs, spreadsheet.NewLineError(line, c, i18n.P("problem.column_missing")))
 		}
 		idx[i] = p
 	}
@@ -407,7 +388,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 	}
 	for h := range pos {
 		if !known[h] {
-			errs = append(errs, rowError(line, h, i18n.P("problem.column_unknown",
+			errs = append(errs, spreadsheet.NewLineError(line, h, i18n.P("problem.column_unknown",
 				"Columns", strings.Join(Columns, ","), "Optional", strings.Join(Optional, ","))))
 		}
 	}

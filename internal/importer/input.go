@@ -33,9 +33,9 @@ func open(r io.Reader, encoding string, maxLine int) (spreadsheet.Input, error) 
 	in, err := spreadsheet.Open(r, encoding, maxLine)
 	var fe *spreadsheet.FileError
 	if errors.As(err, &fe) {
-		e := RowError{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}
+		e := fe.LineError()
 		if errors.Is(err, spreadsheet.ErrUTF8) {
-			e = rowError(fe.Line, "", i18n.P("problem.file_utf8_hint", "Problem", fe.Reason))
+			e = spreadsheet.NewLineError(fe.Line, "", i18n.P("problem.file_utf8_hint", "Problem", fe.Reason))
 		}
 		return in, &InvalidError{Rows: []RowError{e}}
 	}

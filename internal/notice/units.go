@@ -8,6 +8,7 @@ import (
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/remind"
+	"postvakt/internal/spreadsheet"
 	"postvakt/internal/store"
 )
 
@@ -54,7 +55,7 @@ func ParseUnits(r io.Reader) ([]store.Unit, error) {
 		return nil, &InvalidUnitsError{problems}
 	}
 	if len(out) == 0 {
-		return nil, &InvalidUnitsError{[]remind.ContactError{remind.NewContactError(2, "", i18n.P("problem.no_units"))}}
+		return nil, &InvalidUnitsError{[]remind.ContactError{spreadsheet.NewLineError(2, "", i18n.P("problem.no_units"))}}
 	}
 	return out, nil
 }

@@ -20,29 +20,10 @@ import (
 // ContactColumns is the header of a contacts CSV file, in any order.
 var ContactColumns = []string{"orgnr", "email"}
 
-// ContactError is one problem in a contacts file (or a units file):
-// Message in English, Reason the same problem as a catalogue phrase (keys
-// problem.*), for a page in its reader's language; a problem without a
-// Reason has its Message.
-type ContactError struct {
-	Line    int
-	Column  string // "orgnr", "email", or empty for the row as a whole
-	Message string
-	Reason  i18n.Phrase
-}
-
-// NewContactError is the problem reason at line and column, its Message
-// the reason's English.
-func NewContactError(line int, column string, reason i18n.Phrase) ContactError {
-	return ContactError{Line: line, Column: column, Message: reason.English(), Reason: reason}
-}
-
-func (e ContactError) Error() string {
-	if e.Column == "" {
-		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
-	}
-	return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Message)
-}
+// ContactError is one problem in a contacts file (or a units file), at a
+// line and a column ("orgnr", "email", or "" for the row as a whole): a
+// spreadsheet.LineError, as the letters import's.
+type ContactError = spreadsheet.LineError
 
 // InvalidContactsError lists every problem of a contacts file; nothing of
 // it is to be stored.
@@ -87,7 +68,7 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 		return nil, &InvalidContactsError{problems}
 	}
 	if len(out) == 0 {
-		return nil, &InvalidContactsError{[]ContactError{NewContactError(2, "", i18n.P("problem.no_contacts"))}}
+		return nil, &InvalidContactsError{[]ContactError{spreadsheet.NewLineError(2, "", i18n.P("problem.no_contacts"))}}
 	}
 	return out, nil
 }
@@ -107,7 +88,7 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 	in, err := spreadsheet.Open(r, spreadsheet.EncodingAuto, 0)
 	var fe *spreadsheet.FileError
 	if errors.As(err, &fe) {
-		return []ContactError{{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}}, nil
+		return []ContactError{fe.LineError()}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -118,7 +99,7 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 	cr.TrimLeadingSpace = true
 	var problems []ContactError
 	bad := func(line int, col, key string, args ...any) {
-		problems = append(problems, NewContactError(line, col, i18n.P(key, args...)))
+		problems = append(problems, spreadsheet.NewLineError(line, col, i18n.P(key, args...)))
 	}
 	var header []string
 	for {
@@ -128,7 +109,7 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		}
 	}
 	if errors.Is(err, io.EOF) {
-		return []ContactError{NewContactError(1, "", i18n.P("problem.empty_file", "Header", want))}, nil
+		return []ContactError{spreadsheet.NewLineError(1, "", i18n.P("problem.empty_file", "Header", want))}, nil
 	}
 	if pr, ok := readProblem(err); ok {
 		return []ContactError{pr}, nil
@@ -185,12 +166,14 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		for _, c := range columns {
 			// Not quoted back: the bytes are the problem.
 			if p := model.TextProblem(get(c), spreadsheet.DefaultMaxLine); p.Key != "" {
-				problems = append(problems, NewContactError(line, c, p))
+				problems = append(problems, spreadsheet.NewLineError(line, c, p))
 				ok = false
 			}
 		}
 		if ok {
-			row(line, get, func(col string, reason i18n.Phrase) { problems = append(problems, NewContactError(line, col, reason)) })
+			row(line, get, func(col string, reason i18n.Phrase) {
+				problems = append(problems, spreadsheet.NewLineError(line, col, reason))
+			})
 		}
 	}
 	return problems, nil
@@ -204,13 +187,13 @@ func readProblem(err error) (ContactError, bool) {
 	var pe *csv.ParseError
 	switch {
 	case errors.As(err, &fe):
-		return ContactError{Line: fe.Line, Message: fe.Message, Reason: fe.Reason}, true
+		return fe.LineError(), true
 	case errors.As(err, &pe):
 		switch pe.Err {
 		case csv.ErrBareQuote:
-			return NewContactError(pe.Line, "", i18n.P("problem.csv_bare_quote")), true
+			return spreadsheet.NewLineError(pe.Line, "", i18n.P("problem.csv_bare_quote")), true
 		case csv.ErrQuote:
-			return NewContactError(pe.Line, "", i18n.P("problem.csv_quote")), true
+			return spreadsheet.NewLineError(pe.Line, "", i18n.P("problem.csv_quote")), true
 		}
 		return ContactError{Line: pe.Line, Message: pe.Err.Error()}, true
 	}
