@@ -45,20 +45,7 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	srv, simVars := serveScenario(t, simtest.Parse(t, scenario), 1, time.Now().UTC().Add(-time.Minute).Truncate(time.Second),
 		sim.Options{NoFaults: true})
 	s := srv.Sim
-	var mu sync.Mutex
-	var posts []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		posts = append(posts, string(b))
-		mu.Unlock()
-	}))
-	t.Cleanup(hook.Close)
-	sent := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), posts...)
-	}
+	hook, sent := alertWebhook(t)
 	db := pgtest.New(t)
 	env := append(simVars, "DATABASE_URL="+db,
 		"POSTVAKT_POLICIES=../../policies", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
@@ -140,14 +127,9 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	}
 }
 
-// TestServeEvaluatesHealth: serve evaluates the health rules on
-// POSTVAKT_HEALTH_SCHEDULE, once cluster-wide, posts what fires to the
-// webhook once, and shows it at /api/v1/alerts and in /metrics; /readyz
-// says ready; /rules shows the policies and health rules serve loaded.
-func TestServeEvaluatesHealth(t *testing.T) {
-	db := pgtest.New(t)
-	st := storetest.OpenURL(t, db)
-	stuckLetters(t, st)
+// alertWebhook is a receiver of the alert webhook's posts for a test: its
+// server, closed when the test ends, and the bodies posted so far.
+func alertWebhook(t *testing.T) (*httptest.Server, func() []string) {
 	var mu sync.Mutex
 	var posts []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +138,23 @@ func TestServeEvaluatesHealth(t *testing.T) {
 		posts = append(posts, string(b))
 		mu.Unlock()
 	}))
-	defer hook.Close()
+	t.Cleanup(hook.Close)
+	return hook, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), posts...)
+	}
+}
+
+// TestServeEvaluatesHealth: serve evaluates the health rules on
+// POSTVAKT_HEALTH_SCHEDULE, once cluster-wide, posts what fires to the
+// webhook once, and shows it at /api/v1/alerts and in /metrics; /readyz
+// says ready; /rules shows the policies and health rules serve loaded.
+func TestServeEvaluatesHealth(t *testing.T) {
+	db := pgtest.New(t)
+	st := storetest.OpenURL(t, db)
+	stuckLetters(t, st)
+	hook, sent := alertWebhook(t)
 	token, _, _ := run(t, db, "token", "create", "--name", "prometheus", "--role", "operations")
 	token = strings.TrimSpace(token)
 
@@ -201,10 +199,7 @@ func TestServeEvaluatesHealth(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(2500 * time.Millisecond) // a few more evaluations
-	mu.Lock()
-	n := len(posts)
-	mu.Unlock()
-	if n != 1 {
+	if n := len(sent()); n != 1 {
 		t.Fatalf("%d webhook posts after several evaluations, want 1", n)
 	}
 	_, metrics := get("/metrics")
