@@ -69,14 +69,9 @@ func runIncidentReport(ctx context.Context, cfg config.Config, v verbCall, args 
 			return usageError{o.flag + " must be an organisation number (9 digits, or a Danish CVR)"}
 		}
 	}
-	fmtv, err := report.ParseFormat(*format)
+	fmtv, err := exportFormat(*format, *out, os.Stdout)
 	if err != nil {
-		return usageError{err.Error()}
-	}
-	if fmtv == report.XLSX && *out == "-" {
-		if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return usageError{"an XLSX file is binary: give -o FILE"}
-		}
+		return err
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {

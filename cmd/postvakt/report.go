@@ -59,14 +59,9 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 	if f.SenderOrg != "" && model.CheckOrgNumber(f.SenderOrg) != nil {
 		return usageError{"--sender-org must be an organisation number"}
 	}
-	fmtv, err := report.ParseFormat(*format)
+	fmtv, err := exportFormat(*format, *out, os.Stdout)
 	if err != nil {
-		return usageError{err.Error()}
-	}
-	if fmtv == report.XLSX && *out == "-" {
-		if fi, err := os.Stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return usageError{"an XLSX file is binary: give -o FILE"}
-		}
+		return err
 	}
 	now := time.Now()
 	if *minAge > 0 {
@@ -94,6 +89,22 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 		fmt.Fprintf(os.Stderr, "%d shipments written to %s\n", n, *out)
 	}
 	return nil
+}
+
+// exportFormat is an export's --format (csv, xlsx or json) for its -o
+// out ("-": stdout), or a usage error: an unknown format, or XLSX to a
+// terminal (a binary file is no text to show).
+func exportFormat(format, out string, stdout *os.File) (report.Format, error) {
+	f, err := report.ParseFormat(format)
+	if err != nil {
+		return "", usageError{err.Error()}
+	}
+	if f == report.XLSX && out == "-" {
+		if fi, err := stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return "", usageError{"an XLSX file is binary: give -o FILE"}
+		}
+	}
+	return f, nil
 }
 
 // writeExport runs write into path ("-": standard output), buffered. A file
