@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/store"
 	"postvakt/migrations"
@@ -242,7 +243,7 @@ func TestServeAndToken(t *testing.T) {
 // with env added to the environment (env wins over the defaults, the
 // shipped policies), and waits until /readyz answers 200 (the database
 // answers, takes writes, is migrated). The caller stops it.
-func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *bytes.Buffer) {
+func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *logtest.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -252,7 +253,7 @@ func startServe(t *testing.T, db string, env ...string) (string, *exec.Cmd, *byt
 	ln.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr)
 	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies"), env...)
-	logs := &bytes.Buffer{}
+	logs := &logtest.Buffer{} // read while serve writes
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

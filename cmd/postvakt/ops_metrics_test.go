@@ -19,7 +19,14 @@ import (
 // scrape GETs /metrics with token and returns the status and body.
 func scrape(t *testing.T, addr, token string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+	return getWithToken(t, addr, token, "/metrics")
+}
+
+// getWithToken GETs path from serve at addr with the API token and
+// returns the status and body.
+func getWithToken(t *testing.T, addr, token, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

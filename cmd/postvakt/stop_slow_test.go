@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
 	"postvakt/internal/store"
@@ -213,7 +214,7 @@ func notificationStatuses(t *testing.T, db string) map[string]int {
 // termAtFirstMessage starts serve, waits until the relay sees its first
 // message begin, waits delay more, sends SIGTERM and waits for the exit:
 // its code, how long the stop took, and serve's log.
-func termAtFirstMessage(t *testing.T, smtp *slowSMTP, db string, env []string, delay time.Duration) (int, time.Duration, *bytes.Buffer) {
+func termAtFirstMessage(t *testing.T, smtp *slowSMTP, db string, env []string, delay time.Duration) (int, time.Duration, *logtest.Buffer) {
 	t.Helper()
 	_, cmd, logs := startServe(t, db, env...)
 	select {

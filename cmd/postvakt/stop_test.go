@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/storetest"
 )
@@ -25,7 +25,7 @@ func TestSIGTERMDuringRemindersLeavesNoneUnknown(t *testing.T) {
 	mp := mailpittest.Start(t)
 	// Reminder 1 after a business day, no send window, print much later.
 	db, env := stopSetup(t, orgs, mp.SMTPAddr)
-	serve := func() (*exec.Cmd, *bytes.Buffer) {
+	serve := func() (*exec.Cmd, *logtest.Buffer) {
 		_, cmd, logs := startServe(t, db, env...)
 		return cmd, logs
 	}
