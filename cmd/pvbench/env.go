@@ -329,6 +329,27 @@ func (b *bench) startSim(label, scenario string, requestLog int) (*sim, error) {
 	return &sim{proc: p, env: env}, nil
 }
 
+// simulate writes scenario to <name>.yaml in the work folder, starts the
+// simulator on it (sim-<name>, requestLog as startSim takes it) and
+// downloads its letters to <name>.csv, the file postvakt imports. The
+// caller stops the simulator.
+func (b *bench) simulate(name, scenario string, requestLog int) (*sim, string, error) {
+	scen := filepath.Join(b.work, name+".yaml")
+	if err := os.WriteFile(scen, []byte(scenario), 0o644); err != nil {
+		return nil, "", err
+	}
+	s, err := b.startSim("sim-"+name, scen, requestLog)
+	if err != nil {
+		return nil, "", err
+	}
+	csvPath := filepath.Join(b.work, name+".csv")
+	if err := download(s.env["POSTVAKT_SIM_URL"]+"/shipments.csv", csvPath); err != nil {
+		s.stop()
+		return nil, "", err
+	}
+	return s, csvPath, nil
+}
+
 // svarutEnv is the environment that points postvakt at the simulator's
 // SvarUt only (no Altinn, print or notifications).
 func (s *sim) svarutEnv(db string) []string {

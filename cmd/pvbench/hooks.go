@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -52,11 +50,7 @@ func benchDigitalPostFeed(ctx context.Context, b *bench) []figure {
 	n := b.size.feed
 	what := fmt.Sprintf("Digital Post feed, one read of %s letters' event log", thousands(n))
 	target := "≥ 80 % of a bare HTTP loop reading the same pages"
-	scen := filepath.Join(b.work, "dp.yaml")
-	if err := os.WriteFile(scen, []byte(dpScenario(n)), 0o644); err != nil {
-		return []figure{failed(what, target, err)}
-	}
-	s, err := b.startSim("sim-dp", scen, 0)
+	s, csvPath, err := b.simulate("dp", dpScenario(n), 0)
 	if err != nil {
 		return []figure{failed(what, target, err)}
 	}
@@ -70,10 +64,6 @@ func benchDigitalPostFeed(ctx context.Context, b *bench) []figure {
 		if strings.HasPrefix(k, "POSTVAKT_DIGITALPOST_") {
 			env = append(env, k+"="+v)
 		}
-	}
-	csvPath := filepath.Join(b.work, "dp.csv")
-	if err := download(s.env["POSTVAKT_SIM_URL"]+"/shipments.csv", csvPath); err != nil {
-		return []figure{failed(what, target, err)}
 	}
 	for _, args := range [][]string{{"migrate"}, {"import", csvPath}} {
 		if _, err := b.run("", env, nil, args...); err != nil {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -51,11 +50,7 @@ func (b *bench) benchPoll(ctx context.Context) []figure {
 	n := b.size.poll
 	what := fmt.Sprintf("poll cycle, %s SvarUt letters", thousands(n))
 	target := "≥ 80 % of the bare loop's throughput"
-	scen := filepath.Join(b.work, "poll.yaml")
-	if err := os.WriteFile(scen, []byte(pollScenario(n, 0)), 0o644); err != nil {
-		return []figure{failed(what, target, err)}
-	}
-	s, err := b.startSim("sim-poll", scen, 0)
+	s, csvPath, err := b.simulate("poll", pollScenario(n, 0), 0)
 	if err != nil {
 		return []figure{failed(what, target, err)}
 	}
@@ -65,10 +60,6 @@ func (b *bench) benchPoll(ctx context.Context) []figure {
 		return []figure{failed(what, target, err)}
 	}
 	env := append(s.svarutEnv(db), "POSTVAKT_LOG_LEVEL=warn")
-	csvPath := filepath.Join(b.work, "poll.csv")
-	if err := download(s.env["POSTVAKT_SIM_URL"]+"/shipments.csv", csvPath); err != nil {
-		return []figure{failed(what, target, err)}
-	}
 	if _, err := b.run("", env, nil, "migrate"); err != nil {
 		return []figure{failed(what, target, err)}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -58,19 +57,11 @@ func (b *bench) benchReplicas(ctx context.Context) []figure {
 	what := func(k int) string {
 		return fmt.Sprintf("poll throughput, %d `serve` replica(s), %s letters", k, thousands(n))
 	}
-	scen := filepath.Join(b.work, "replicas.yaml")
-	if err := os.WriteFile(scen, []byte(pollScenario(n, 50*time.Millisecond)), 0o644); err != nil {
-		return []figure{failed(what(1), target, err)}
-	}
-	s, err := b.startSim("sim-replicas", scen, 4*n+1000)
+	s, csvPath, err := b.simulate("replicas", pollScenario(n, 50*time.Millisecond), 4*n+1000)
 	if err != nil {
 		return []figure{failed(what(1), target, err)}
 	}
 	defer s.stop()
-	csvPath := filepath.Join(b.work, "replicas.csv")
-	if err := download(s.env["POSTVAKT_SIM_URL"]+"/shipments.csv", csvPath); err != nil {
-		return []figure{failed(what(1), target, err)}
-	}
 	var figs []figure
 	var one float64
 	for _, k := range []int{1, 2, 4} {
