@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/importer"
+	"postvakt/internal/spreadsheet"
 )
 
 // maxImportForm bounds the body of the letters import's form (the CSV file
@@ -78,7 +79,7 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 		d := importData{More: inv.More, fieldProblem: fieldProblem{
 			Problem: l.T("import.err_refused", "Count", n), ProblemField: "file"}}
 		for _, pr := range inv.Rows {
-			d.Problems = append(d.Problems, importProblem(l, pr))
+			d.Problems = append(d.Problems, lineProblem(l, pr, "import.problem", "import.problem_line"))
 		}
 		s.renderImport(w, r, http.StatusBadRequest, d)
 		return
@@ -100,13 +101,15 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 		Windows1252: res.Encoding == importer.EncodingWindows1252, Semicolons: res.Separator == ';'}})
 }
 
-// importProblem is one problem of a letters file, its line and column and
-// the problem itself in l's language (the importer's Reason; its English
-// Message, as `postvakt import` prints it, when l's catalogue lacks it).
-func importProblem(l *i18n.Localizer, pr importer.RowError) string {
+// lineProblem is one problem of a file people bring (letters, units), its
+// line and column and the problem itself in l's language (the reader's
+// Reason; its English Message, as the command line prints it, when l's
+// catalogue lacks it), in the page's words: cell's key for a problem of a
+// column, line's for one of the line as a whole.
+func lineProblem(l *i18n.Localizer, pr spreadsheet.LineError, cell, line string) string {
 	msg := l.Say(pr.Reason, pr.Message)
 	if pr.Column == "" {
-		return l.T("import.problem_line", "Line", pr.Line, "Message", msg)
+		return l.T(line, "Line", pr.Line, "Message", msg)
 	}
-	return l.T("import.problem", "Line", pr.Line, "Column", pr.Column, "Message", msg)
+	return l.T(cell, "Line", pr.Line, "Column", pr.Column, "Message", msg)
 }

@@ -11,7 +11,6 @@ import (
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/notice"
-	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
 
@@ -101,7 +100,7 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &inv) {
 		var ps []string
 		for _, pr := range inv.Problems {
-			ps = append(ps, problem(l, pr))
+			ps = append(ps, lineProblem(l, pr, "units.problem", "units.problem_line"))
 		}
 		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Problems: append(ps, l.T("units.err_nothing"))})
 		return
@@ -144,16 +143,4 @@ func unitProblem(l *i18n.Localizer, u store.Unit, col string) fieldProblem {
 		label, value = l.T("units.manager"), u.ManagerEmail
 	}
 	return fieldProblem{Problem: l.T("units.err_email", "Field", label, "Value", value), ProblemField: col}
-}
-
-// problem is one problem of a units file, its line and column and the
-// problem itself in l's language (the validator's Reason; its English
-// Message, as `postvakt units import` prints it, when l's catalogue lacks
-// it).
-func problem(l *i18n.Localizer, pr remind.ContactError) string {
-	msg := l.Say(pr.Reason, pr.Message)
-	if pr.Column == "" {
-		return l.T("units.problem_line", "Line", pr.Line, "Message", msg)
-	}
-	return l.T("units.problem", "Line", pr.Line, "Column", pr.Column, "Message", msg)
 }
