@@ -13,7 +13,7 @@ import (
 const alertsTo = "alerts@chaos.example"
 
 // alertKey is the part of a notice key an alert e-mail's Message-ID
-// carries (health.messageID: "alert.<first 40 of the key>@<domain>"), or
+// carries (remind.MessageIDOf with kind "alert": "alert.<first 40 of the key>@<domain>"), or
 // "" for a message that is not an alert.
 func alertKey(messageID string) string {
 	rest, ok := strings.CutPrefix(messageID, "alert.")

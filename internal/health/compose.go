@@ -3,7 +3,6 @@ package health
 import (
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,21 +206,6 @@ func code(l *i18n.Localizer, prefix, c string) string {
 		return l.T(prefix + c)
 	}
 	return c
-}
-
-// messageID makes a notice's Message-ID from its key, in the domain of
-// the sender address.
-func messageID(key, from string) string {
-	domain := "postvakt.invalid"
-	if a, err := mail.ParseAddress(from); err == nil {
-		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
-			domain = d
-		}
-	}
-	if len(key) > 40 {
-		key = key[:40]
-	}
-	return "<alert." + key + "@" + domain + ">"
 }
 
 // amAlert is one alert in Alertmanager's webhook message.

@@ -416,7 +416,7 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 		} else {
 			to := strings.TrimPrefix(p.Destination, destEmail)
 			payload, _ = json.Marshal(map[string]any{"to": to, "subject": p.Subject, "alerts": len(ns)})
-			m := &remind.Message{From: n.From, To: []string{to}, Subject: p.Subject, MessageID: messageID(key, n.From),
+			m := &remind.Message{From: n.From, To: []string{to}, Subject: p.Subject, MessageID: remind.MessageIDOf("alert", key, n.From),
 				Date: now, Body: Body(p.Rule, ns, n.BaseURL, now), Langs: Languages(ns)}
 			sendErr = n.Mail.Send(context.WithoutCancel(ctx), m) // begun: bounded by the SMTP timeout, not cut by a stop
 		}

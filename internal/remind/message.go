@@ -72,7 +72,14 @@ func mustLoad(name string) *time.Location {
 // MessageID makes the Message-ID of the reminder with the given notification
 // key, in the domain of the sender address: the same notification always has
 // the same Message-ID, also when it is sent again after a failure.
-func MessageID(key, from string) string {
+func MessageID(key, from string) string { return MessageIDOf("reminder", key, from) }
+
+// MessageIDOf makes the Message-ID of a message of a kind ("reminder",
+// "alert") from its notification key, in the domain of the sender address
+// (postvakt.invalid when it has none): "<kind.key@domain>", the key cut to
+// 40 bytes. The same key always gives the same Message-ID, and the crash
+// test reads the kind and key back from it.
+func MessageIDOf(kind, key, from string) string {
 	domain := "postvakt.invalid"
 	if a, err := mail.ParseAddress(from); err == nil {
 		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
@@ -82,7 +89,7 @@ func MessageID(key, from string) string {
 	if len(key) > 40 {
 		key = key[:40]
 	}
-	return "<reminder." + key + "@" + domain + ">"
+	return "<" + kind + "." + key + "@" + domain + ">"
 }
 
 // Compose writes the reminder for one organisation (org, named orgName

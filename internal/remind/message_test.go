@@ -84,6 +84,21 @@ func TestMessageIDIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestMessageIDOf: a health alert's notice and a reminder are told apart
+// by the kind their Message-ID starts with (the crash test reads it back);
+// a sender without a domain gets postvakt.invalid's.
+func TestMessageIDOf(t *testing.T) {
+	for _, c := range []struct{ kind, key, from, want string }{
+		{"alert", "a1b2", "Postvakt <varsel@kk.dk>", "<alert.a1b2@kk.dk>"},
+		{"reminder", "k", "postvakt@bergen.kommune.no", "<reminder.k@bergen.kommune.no>"},
+		{"alert", "k", "not an address", "<alert.k@postvakt.invalid>"},
+	} {
+		if got := MessageIDOf(c.kind, c.key, c.from); got != c.want {
+			t.Errorf("MessageIDOf(%q, %q, %q) = %s, want %s", c.kind, c.key, c.from, got, c.want)
+		}
+	}
+}
+
 func TestBytesIsAValidMIMEMessage(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
 	m := Compose("974760673", "", sampleShipments(), []string{"a@firma.no", "b@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
