@@ -105,17 +105,26 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 // postvakt knows for its organisation (from a letter or postvakt units
 // import), naming those it knows: a typo makes a user who sees an overview
 // of zeros. It is made all the same, as the unit may register its first
-// letter later.
+// letter later. The user or token is made (and a token's secret shown
+// once) before this check: when the units cannot be read that is said as
+// a warning, never as the command's failure, which would read as "not
+// made" and have the operator make it again.
 func warnUnknownUnit(ctx context.Context, st *store.Store, org, unit string) error {
 	if unit == "" {
 		return nil
 	}
-	if known, err := st.Units(ctx, store.Scope{SenderOrg: org, SenderUnit: unit}); err != nil || len(known) > 0 {
-		return err
+	found, err := st.Units(ctx, store.Scope{SenderOrg: org, SenderUnit: unit})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "warning: made, but cannot check that organisation %s has the sending unit: %v\n", org, err)
+		return nil
+	}
+	if len(found) > 0 {
+		return nil
 	}
 	units, err := st.Units(ctx, store.Scope{SenderOrg: org})
 	if err != nil {
-		return err
+		fmt.Fprintf(os.Stderr, "warning: made, but cannot check that organisation %s has the sending unit: %v\n", org, err)
+		return nil
 	}
 	names := make([]string, len(units))
 	for i, u := range units {
