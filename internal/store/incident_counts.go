@@ -14,8 +14,9 @@ import (
 )
 
 // CountIncidents counts the letters each filter selects (CountIncident's
-// count of each), in the filters' order, in at most two statements: the
-// health evaluation counts every alert's letters at once.
+// count of each), in the filters' order, in at most two statements for
+// each incidentCountsBatch (500) filters: the health evaluation counts
+// every alert's letters at once.
 //
 // The filters' conditions are where's, the one rule. Filters whose
 // conditions read alike (a rule's alerts, which differ in their values
