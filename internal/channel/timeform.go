@@ -80,3 +80,33 @@ func parseForms(s string, loc *time.Location) (time.Time, error) {
 	}
 	return time.Parse(time.RFC3339Nano, norm)
 }
+
+// EraStart and EraEnd bound a channel's epoch time (1973 and the year 5138
+// as epoch milliseconds): a number of epoch seconds read as milliseconds
+// lands before the start, one of microseconds or nanoseconds after the end.
+// Such a time is none of this era: the unit was not the one assumed.
+var EraStart, EraEnd = time.UnixMilli(100_000_000_000), time.UnixMilli(100_000_000_000_000)
+
+// InEra says whether t lies between EraStart and EraEnd.
+func InEra(t time.Time) bool { return !t.Before(EraStart) && !t.After(EraEnd) }
+
+// EpochSecondsFraction reads epoch seconds with a decimal fraction, the
+// form Jackson writes a java.time value in as a timestamp
+// (1672569235.008000000): whole seconds, a point and one to nine digits.
+// ok is false for any other form (an integer, an exponent, a sign); the
+// caller judges the era (InEra).
+func EpochSecondsFraction(s string) (t time.Time, ok bool) {
+	whole, frac, decimal := strings.Cut(s, ".")
+	if !decimal || frac == "" || len(frac) > 9 || strings.Trim(frac, "0123456789") != "" ||
+		whole == "" || strings.Trim(whole, "0123456789") != "" || len(whole) > 18 {
+		return time.Time{}, false
+	}
+	var sec, ns int64
+	for _, c := range whole {
+		sec = sec*10 + int64(c-'0')
+	}
+	for _, c := range frac + strings.Repeat("0", 9-len(frac)) {
+		ns = ns*10 + int64(c-'0')
+	}
+	return time.Unix(sec, ns).UTC(), true
+}

@@ -80,3 +80,35 @@ func TestTimeForms(t *testing.T) {
 		t.Errorf("a time without a zone: %v, want errNoZone", err)
 	}
 }
+
+// TestEpochSecondsFraction: Jackson's java.time timestamp form is read to
+// the nanosecond; any other form is not, and the era is the caller's to
+// judge (InEra), for SvarUt's and Digital Post's times alike.
+func TestEpochSecondsFraction(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		ok    bool
+		want  time.Time
+		inEra bool
+	}{
+		{"1672569235.008000000", true, time.Unix(1672569235, 8_000_000).UTC(), true},
+		{"1672569235.5", true, time.Unix(1672569235, 500_000_000).UTC(), true},
+		{"1672569235", false, time.Time{}, false},
+		{"1672569235.", false, time.Time{}, false},
+		{".5", false, time.Time{}, false},
+		{"1672569235.0080000001", false, time.Time{}, false},
+		{"-1672569235.5", false, time.Time{}, false},
+		{"+1672569235.5", false, time.Time{}, false},
+		{"1.6725692350e9", false, time.Time{}, false},
+		{"1672569235008.5", true, time.Unix(1672569235008, 500_000_000).UTC(), false}, // milliseconds with a fraction
+		{"12.5", true, time.Unix(12, 500_000_000).UTC(), false},
+	} {
+		got, ok := EpochSecondsFraction(c.in)
+		if ok != c.ok || !got.Equal(c.want) {
+			t.Errorf("EpochSecondsFraction(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		}
+		if ok && InEra(got) != c.inEra {
+			t.Errorf("InEra(%v) = %v, want %v", got, !c.inEra, c.inEra)
+		}
+	}
+}

@@ -51,11 +51,6 @@ const TagAvailable = "MEMO_AVAILABLE_TO_RECIPIENT"
 // written with a Z are hours, not more than a day.
 const maxCreatedBefore = 24 * time.Hour
 
-// eraStart and eraEnd bound an eventTime: epoch seconds read as
-// milliseconds land before the start (1970), microseconds or nanoseconds
-// long after the end (the year 5138); such a time is none.
-var eraStart, eraEnd = time.UnixMilli(100_000_000_000), time.UnixMilli(100_000_000_000_000)
-
 // maxEntryID bounds a log entry's id: its evidence row's unique key
 // (PostgreSQL's index entries hold a few kilobytes at most).
 const maxEntryID = 512
@@ -178,7 +173,7 @@ func (e *entry) event() channel.FeedEvent {
 	// (when it happened), the notes say; the window reads by created.
 	logged, createdErr := parseTime(e.Created)
 	at, err := parseTime(e.EventTime)
-	if err != nil || at.Before(eraStart) || at.After(eraEnd) {
+	if err != nil || !channel.InEra(at) {
 		// The entry still proves what it says; it happened no later than
 		// the log stored it. (0001-01-01, a producer's default, is no
 		// time; nor is a number in another unit than milliseconds.)
@@ -444,7 +439,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 // milliseconds (java.util.Date's form), a decimal fraction epoch seconds
 // (java.time's, nanoseconds after the point).
 func parseEpoch(n string) (time.Time, error) {
-	whole, frac, decimal := strings.Cut(n, ".")
+	whole, _, decimal := strings.Cut(n, ".")
 	sec, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || sec < 0 {
 		return time.Time{}, fmt.Errorf("%.40q is not a time", n)
@@ -452,11 +447,11 @@ func parseEpoch(n string) (time.Time, error) {
 	if !decimal {
 		return time.UnixMilli(sec).UTC(), nil
 	}
-	if frac == "" || len(frac) > 9 || strings.Trim(frac, "0123456789") != "" || sec >= 1e11 {
+	t, ok := channel.EpochSecondsFraction(n)
+	if !ok || t.After(channel.EraEnd) {
 		return time.Time{}, fmt.Errorf("%.40q is not a time", n)
 	}
-	ns, _ := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
-	return time.Unix(sec, ns).UTC(), nil
+	return t, nil
 }
 
 // formatTime is the request time format, yyyy-MM-ddTHH:mm:ss.SSSZ in UTC:

@@ -98,7 +98,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 		return time.UnixMilli(n).UTC(), nil
 	}
-	if t, ok := epochSecondsFraction(s); ok {
+	if t, ok := channel.EpochSecondsFraction(s); ok && channel.InEra(t) {
 		return t, nil
 	}
 	t, err := channel.ParseLocalTime(s, oslo)
@@ -121,23 +121,6 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 // status it dates refused.
 func placeholder(t time.Time) bool {
 	return t.UTC().Year() <= 1
-}
-
-// epochSecondsFraction reads Jackson's default for a java.time value
-// written as a timestamp: epoch seconds, a point and up to nine digits of
-// fraction (1672569235.008000000). The seconds must be of this era, as the
-// milliseconds of an integer must.
-func epochSecondsFraction(s string) (time.Time, bool) {
-	whole, frac, ok := strings.Cut(s, ".")
-	if !ok || frac == "" || len(frac) > 9 || strings.Trim(frac, "0123456789") != "" {
-		return time.Time{}, false
-	}
-	sec, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || sec < minEpochMS/1000 || sec >= maxEpochMS/1000 {
-		return time.Time{}, false
-	}
-	ns, _ := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
-	return time.Unix(sec, ns).UTC(), true
 }
 
 // hasControl says whether s holds a control character, which a JSON
