@@ -87,7 +87,8 @@ func (f *fakeCertified) CertificateEnd() (time.Time, bool) { return f.end, true 
 // by e-mail and webhook, naming Digital Post and the day, with no letters
 // in the subject or body; not told again within the day, told again the
 // next day; resolved (and told so) once a renewed certificate is in
-// place, without a restart (the evaluator reads the end at each run).
+// place, without a restart (the evaluator reads the end at each run),
+// keep_firing_for after the certificate was last seen ending.
 func TestCertificateExpiringThroughEvaluation(t *testing.T) {
 	t.Parallel()
 	day := 24 * time.Hour
@@ -147,6 +148,13 @@ func TestCertificateExpiringThroughEvaluation(t *testing.T) {
 
 	cert.end = b.now.Add(3 * 365 * day) // renewed, the files replaced
 	b.now = b.now.Add(5 * time.Minute)
+	if res := b.run(ev); len(res.Firing) != 1 || len(res.Resolved) != 0 {
+		t.Fatalf("renewed 5 minutes ago: firing %v, resolved %+v; want it kept firing (keep_firing_for)", active(res), res.Resolved)
+	}
+	if m, h := b.sent(); m+h != 0 {
+		t.Errorf("renewed 5 minutes ago: %d mails, %d webhook messages", m, h)
+	}
+	b.now = b.now.Add(ev.Config.Certificate.KeepFiringFor - 5*time.Minute)
 	res = b.run(ev)
 	if len(res.Firing) != 0 || len(res.Resolved) != 1 || res.Resolved[0].Rule != policy.RuleCertificate {
 		t.Fatalf("renewed: firing %v, resolved %+v; want it resolved", active(res), res.Resolved)

@@ -1,17 +1,24 @@
 package health
 
 import (
+	"slices"
 	"time"
 
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
 // Diff turns an evaluation's conditions into alert changes against the
 // firing alerts: a condition without a firing alert fires a new one
 // (unless it is inhibited: a muted condition starts nothing), one with a
-// firing alert updates it (affected letters, summary, whether muted), and
-// a firing alert without a condition resolves.
-func Diff(firing []store.Alert, conds []Condition, now time.Time) store.AlertChanges {
+// firing alert updates it (affected letters, summary, whether muted; held
+// now). A firing alert without a condition keeps firing, as it was last
+// seen (its letters, summary and reasons are not recounted: they say what
+// held), until its condition was last held keepFor(rule) ago (Prometheus'
+// keep_firing_for), and then resolves: a condition that comes and goes
+// between evaluations is one alert, told once and repeated by
+// NeedsUpdate's interval, not a new alert each time it comes back.
+func Diff(firing []store.Alert, conds []Condition, keepFor func(rule string) time.Duration, now time.Time) store.AlertChanges {
 	byFP := make(map[string]store.Alert, len(firing))
 	for _, a := range firing {
 		byFP[a.Fingerprint] = a
@@ -28,20 +35,57 @@ func Diff(firing []store.Alert, conds []Condition, now time.Time) store.AlertCha
 		switch {
 		case ok:
 			a.Affected, a.Summary, a.Selector, a.Inhibited, a.Severity = cond.Affected, cond.Summary, cond.Selector, cond.Inhibited, cond.Severity
-			a.Why = cond.Why
+			a.Why, a.HeldAt = cond.Why, &now
 			c.Update = append(c.Update, a)
 		case !cond.Inhibited:
 			c.Fire = append(c.Fire, store.Alert{Fingerprint: fp, Rule: cond.Rule, Labels: cond.Labels, Severity: cond.Severity,
 				Status: store.AlertFiring, Affected: cond.Affected, Summary: cond.Summary, Why: cond.Why, Selector: cond.Selector,
-				StartedAt: now, UpdatedAt: now})
+				StartedAt: now, UpdatedAt: now, HeldAt: &now})
 		}
 	}
 	for _, a := range firing {
-		if !seen[a.Fingerprint] {
-			c.Resolve = append(c.Resolve, a.ID)
+		if seen[a.Fingerprint] {
+			continue
 		}
+		if held, ok := keeps(a, keepFor, now); ok {
+			a.HeldAt = &held
+			c.Update = append(c.Update, a)
+			continue
+		}
+		c.Resolve = append(c.Resolve, a.ID)
 	}
 	return c
+}
+
+// keeps reports whether a firing alert, were its condition gone, is kept
+// firing as of now, and when its condition last held.
+func keeps(a store.Alert, keepFor func(rule string) time.Duration, now time.Time) (held time.Time, ok bool) {
+	held = a.UpdatedAt // an alert of before held_at: its last update
+	if a.HeldAt != nil {
+		held = *a.HeldAt
+	}
+	return held, now.Sub(held) < keepFor(a.Rule)
+}
+
+// InhibitKept mutes, as Inhibit does, the conditions that a firing alert
+// kept firing without its condition explains (Alertmanager inhibits by
+// firing alerts): a channel_silent alert kept firing for a while after its
+// channel spoke again still explains the channel's stuck letters.
+func InhibitKept(rules []policy.Inhibit, conds []Condition, firing []store.Alert, keepFor func(rule string) time.Duration, now time.Time) []Condition {
+	held := map[string]bool{}
+	for _, c := range conds {
+		held[store.Fingerprint(c.Rule, c.Labels)] = true
+	}
+	all := slices.Clone(conds)
+	for _, a := range firing {
+		if _, ok := keeps(a, keepFor, now); ok && !held[a.Fingerprint] {
+			all = append(all, Condition{Rule: a.Rule, Labels: a.Labels})
+		}
+	}
+	if len(all) == len(conds) {
+		return conds
+	}
+	return Inhibit(rules, all)[:len(conds)]
 }
 
 // Decision is whether an alert is to be told to a destination now, and as

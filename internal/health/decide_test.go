@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -67,7 +68,7 @@ func TestDiff(t *testing.T) {
 		{Rule: "rejection_spike", Labels: l("svarut"), Affected: 9, Inhibited: true}, // muted: nothing
 		{Rule: "stuck", Labels: l("svarut"), Affected: 7, Summary: "more"},           // duplicate
 	}
-	c := Diff(firing, conds, now)
+	c := Diff(firing, conds, func(string) time.Duration { return 0 }, now)
 	if len(c.Update) != 2 || c.Update[0].ID != 1 || c.Update[0].Affected != 7 || c.Update[0].Summary != "more" ||
 		c.Update[1].ID != 2 || !c.Update[1].Inhibited {
 		t.Errorf("updates: %+v", c.Update)
@@ -78,6 +79,95 @@ func TestDiff(t *testing.T) {
 	}
 	if len(c.Resolve) != 1 || c.Resolve[0] != 3 {
 		t.Errorf("resolved: %v", c.Resolve)
+	}
+}
+
+// keep_firing_for: a firing alert whose condition is gone keeps firing, as
+// last seen, until its condition last held keep_firing_for ago; a
+// condition back within it updates the same alert.
+func TestDiffKeepsFiring(t *testing.T) {
+	now := time.Date(2026, 5, 12, 12, 0, 0, 0, time.UTC)
+	keep := func(rule string) time.Duration {
+		if rule == "off" {
+			return 0
+		}
+		return 15 * time.Minute
+	}
+	l := store.Labels{"channel": "svarut", "unit": "A"}
+	ago := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+	alert := func(rule string, held *time.Time, updated time.Duration) store.Alert {
+		return store.Alert{ID: 7, Fingerprint: store.Fingerprint(rule, l), Rule: rule, Labels: l, Status: store.AlertFiring,
+			Affected: 6, Summary: "as last seen", StartedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-updated), HeldAt: held}
+	}
+	cond := func(rule string) []Condition { return []Condition{{Rule: rule, Labels: l, Affected: 13, Summary: "now"}} }
+	for _, tt := range []struct {
+		name           string
+		alert          store.Alert
+		conds          []Condition
+		kept, resolved bool
+		updated        bool // updated with the condition, held now
+	}{
+		{"gone a minute: kept as last seen", alert("unit_delivery_drop", ago(time.Minute), time.Minute), nil, true, false, false},
+		{"gone just under keep_firing_for: kept", alert("unit_delivery_drop", ago(15*time.Minute-time.Second), time.Minute), nil, true, false, false},
+		{"gone keep_firing_for: resolved", alert("unit_delivery_drop", ago(15*time.Minute), time.Minute), nil, false, true, false},
+		{"back within it: the same alert, updated", alert("unit_delivery_drop", ago(5*time.Minute), time.Minute), cond("unit_delivery_drop"), false, false, true},
+		{"keep_firing_for 0s: resolved at once", alert("off", ago(time.Minute), time.Minute), nil, false, true, false},
+		{"an alert of before held_at: its last update counts", alert("unit_delivery_drop", nil, 20*time.Minute), nil, false, true, false},
+		{"an alert of before held_at, updated lately: kept", alert("unit_delivery_drop", nil, 2*time.Minute), nil, true, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Diff([]store.Alert{tt.alert}, tt.conds, keep, now)
+			if len(c.Fire) != 0 {
+				t.Errorf("fired %+v: the same fingerprint is the same alert", c.Fire)
+			}
+			if got := len(c.Resolve) == 1 && c.Resolve[0] == 7; got != tt.resolved || len(c.Resolve) > 1 {
+				t.Errorf("resolved %v, want resolved %v", c.Resolve, tt.resolved)
+			}
+			if !tt.kept && !tt.updated {
+				if len(c.Update) != 0 {
+					t.Errorf("updated %+v", c.Update)
+				}
+				return
+			}
+			if len(c.Update) != 1 || c.Update[0].ID != 7 || c.Update[0].HeldAt == nil {
+				t.Fatalf("updates %+v, want alert 7", c.Update)
+			}
+			u := c.Update[0]
+			switch {
+			case tt.kept:
+				held := tt.alert.UpdatedAt
+				if tt.alert.HeldAt != nil {
+					held = *tt.alert.HeldAt
+				}
+				if u.Affected != 6 || u.Summary != "as last seen" || !u.HeldAt.Equal(held) {
+					t.Errorf("kept: affected %d, summary %q, held %s; want as last seen, held %s", u.Affected, u.Summary, u.HeldAt, held)
+				}
+			case tt.updated:
+				if u.Affected != 13 || u.Summary != "now" || !u.HeldAt.Equal(now) {
+					t.Errorf("updated: affected %d, summary %q, held %s", u.Affected, u.Summary, u.HeldAt)
+				}
+			}
+		})
+	}
+}
+
+// A channel_silent alert kept firing after its channel spoke again still
+// mutes the channel's stuck letters, as its condition did.
+func TestInhibitKept(t *testing.T) {
+	now := time.Date(2026, 5, 12, 12, 0, 0, 0, time.UTC)
+	cfg := policy.DefaultHealth()
+	silent := store.Labels{"channel": "svarut"}
+	held := now.Add(-5 * time.Minute)
+	firing := []store.Alert{{ID: 1, Fingerprint: store.Fingerprint(policy.RuleChannelSilent, silent), Rule: policy.RuleChannelSilent,
+		Labels: silent, Status: store.AlertFiring, HeldAt: &held}}
+	conds := []Condition{{Rule: policy.RuleStuck, Labels: store.Labels{"channel": "svarut", "unit": "A"}},
+		{Rule: policy.RuleStuck, Labels: store.Labels{"channel": "altinn", "unit": "A"}}}
+	got := InhibitKept(cfg.Inhibit, conds, firing, cfg.KeepFiringFor, now)
+	if len(got) != 2 || !got[0].Inhibited || got[1].Inhibited {
+		t.Errorf("kept channel_silent of svarut: %+v", got)
+	}
+	if got := InhibitKept(cfg.Inhibit, conds, firing, cfg.KeepFiringFor, now.Add(20*time.Minute)); got[0].Inhibited {
+		t.Errorf("resolving channel_silent still mutes: %+v", got)
 	}
 }
 

@@ -111,7 +111,11 @@ func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, e
 	if err != nil {
 		return res, err
 	}
-	conds := Evaluate(e.Config, f)
+	firing, err := e.Store.FiringAlerts(ctx)
+	if err != nil {
+		return res, err
+	}
+	conds := InhibitKept(e.Config.Inhibit, Evaluate(e.Config, f), firing, e.Config.KeepFiringFor, now)
 	// The affected letters are counted through each alert's selector, the
 	// same conditions the e-mail and the incident report use, so the three
 	// agree; every alert's at once (store.CountIncidents).
@@ -126,11 +130,7 @@ func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, e
 	for i := range conds {
 		conds[i].Affected = counts[i]
 	}
-	firing, err := e.Store.FiringAlerts(ctx)
-	if err != nil {
-		return res, err
-	}
-	changes := Diff(firing, conds, now)
+	changes := Diff(firing, conds, e.Config.KeepFiringFor, now)
 	resolving := map[int64]bool{}
 	for _, id := range changes.Resolve {
 		resolving[id] = true

@@ -237,7 +237,8 @@ func TestOutageMay2020(t *testing.T) {
 					t.Fatalf("follow-ups of alert %d: %d of %d, %v", a.ID, n, a.Affected, err)
 				}
 			}
-			w.step(w.now.Add(10 * time.Minute))
+			// (kept firing for keep_firing_for after they last held)
+			w.step(w.now.Add(policy.DefaultKeepFiringFor))
 			if res := w.eval(); len(res.Firing) != 0 || len(res.Resolved) != 7 {
 				t.Fatalf("after the follow-ups: firing %v, %d resolved", active(res), len(res.Resolved))
 			}

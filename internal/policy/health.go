@@ -40,15 +40,24 @@ const (
 )
 
 // Rule is what every health rule has: whether it runs, how bad it is, who
-// is told beyond POSTVAKT_ALERT_EMAIL, and how often a firing alert is
-// repeated.
+// is told beyond POSTVAKT_ALERT_EMAIL, how often a firing alert is
+// repeated, and how long a firing alert whose condition no longer holds
+// keeps firing before it resolves (Prometheus' keep_firing_for: a
+// condition that comes and goes between evaluations is one alert, not a
+// mail each time; 0: it resolves at the first evaluation without it).
 type Rule struct {
 	Enabled        bool
 	Severity       string
 	To             []string // e-mail addresses, ToUnitManager and ToCompliance
 	RepeatInterval time.Duration
+	KeepFiringFor  time.Duration
 	Line           int // where the rule is configured (0: defaults)
 }
+
+// DefaultKeepFiringFor is every rule's keep_firing_for without one of its
+// own: fifteen evaluations of make run's minute, three of serve's default
+// five minutes.
+const DefaultKeepFiringFor = 15 * time.Minute
 
 // ChannelSilentRule: a channel that reports no status change for After
 // while at least MinLetters of its letters sent within Young are overdue
@@ -182,11 +191,21 @@ func (h *Health) Common(rule string) *Rule {
 	return nil
 }
 
+// KeepFiringFor is how long the named rule's firing alerts are kept firing
+// after their condition was last seen: 0 for a rule that is disabled (its
+// alerts resolve at once) or unknown.
+func (h *Health) KeepFiringFor(rule string) time.Duration {
+	if c := h.Common(rule); c != nil && c.Enabled {
+		return c.KeepFiringFor
+	}
+	return 0
+}
+
 const day = 24 * time.Hour
 
 // DefaultHealth is the configuration without a health.yaml.
 func DefaultHealth() *Health {
-	rule := func(sev string) Rule { return Rule{Enabled: true, Severity: sev} }
+	rule := func(sev string) Rule { return Rule{Enabled: true, Severity: sev, KeepFiringFor: DefaultKeepFiringFor} }
 	h := &Health{
 		RepeatInterval: 4 * time.Hour,
 		ChannelSilent: ChannelSilentRule{Rule: rule("critical"), After: time.Hour, Young: 2 * day, MinLetters: 3,

@@ -54,8 +54,9 @@ repeat_interval: 2h
 rules:
   stuck: {min_count: 5, count: 50, share: 0.5, to: [drift@example.no, unit_manager]}
   never_opening_org: {letters: 1, over: 10w, enabled: false}
-  channel_silent: {repeat_interval: 30m}
+  channel_silent: {repeat_interval: 30m, keep_firing_for: 0s}
   certificate_expiring: {within: 6w, severity: critical}
+  unit_delivery_drop: {keep_firing_for: 1h}
 inhibit: []
 `))
 	if len(problems) > 0 {
@@ -81,6 +82,11 @@ inhibit: []
 	}
 	if len(h.Inhibit) != 0 {
 		t.Errorf("inhibit: %+v", h.Inhibit)
+	}
+	if h.ChannelSilent.KeepFiringFor != 0 || h.UnitDrop.KeepFiringFor != time.Hour || h.Stuck.KeepFiringFor != DefaultKeepFiringFor ||
+		h.KeepFiringFor(RuleUnitDrop) != time.Hour || h.KeepFiringFor(RuleNeverOpening) != 0 /* disabled */ {
+		t.Errorf("keep_firing_for: channel_silent %s, unit_delivery_drop %s, stuck %s, never_opening_org (disabled) %s",
+			h.ChannelSilent.KeepFiringFor, h.UnitDrop.KeepFiringFor, h.Stuck.KeepFiringFor, h.KeepFiringFor(RuleNeverOpening))
 	}
 }
 

@@ -133,6 +133,11 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 				c.RepeatInterval = v
 			}
 		}},
+		{"keep_firing_for", false, func(path string, _, n *yaml.Node) {
+			if v, ok := r.durationOrZero(path, n); ok {
+				c.KeepFiringFor = v
+			}
+		}},
 	}
 	dur := func(name string, dst *time.Duration) field {
 		return field{name, false, func(path string, _, n *yaml.Node) {

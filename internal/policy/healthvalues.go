@@ -45,6 +45,28 @@ func (r *reader) duration(path string, n *yaml.Node) (time.Duration, bool) {
 	return d, true
 }
 
+// durationOrZero is duration that also takes 0 ("0s", "0m"): nothing to
+// wait for.
+func (r *reader) durationOrZero(path string, n *yaml.Node) (time.Duration, bool) {
+	s, ok := r.scalar(path, n, `a duration such as "15m", "1h" or "0s"`, "!!str", "!!int")
+	if !ok {
+		return 0, false
+	}
+	if s.Value == "0" {
+		return 0, true
+	}
+	d, err := ParseDuration(s.Value)
+	if err != nil {
+		r.addf(s.Line, "%s: %v", path, err)
+		return 0, false
+	}
+	if d < 0 {
+		r.addf(s.Line, "%s: must not be negative, got %q", path, s.Value)
+		return 0, false
+	}
+	return d, true
+}
+
 // number reads a number (integer or decimal).
 func (r *reader) number(path string, n *yaml.Node) (float64, bool) {
 	s, ok := r.scalar(path, n, "a number", "!!int", "!!float")

@@ -87,6 +87,10 @@ type Alert struct {
 	StartedAt   time.Time      `db:"started_at" json:"started_at"`
 	UpdatedAt   time.Time      `db:"updated_at" json:"updated_at"`
 	ResolvedAt  *time.Time     `db:"resolved_at" json:"resolved_at"`
+	// HeldAt is when the alert's condition last held (the last evaluation
+	// that found it); nil for an alert of before migration 00042 or one an
+	// older binary fired (health.Diff reads UpdatedAt then).
+	HeldAt *time.Time `db:"held_at" json:"-"`
 }
 
 // AlertReason is one reason why an alert fires: a catalogue key
@@ -99,7 +103,7 @@ type AlertReason struct {
 }
 
 const alertColumns = `id, fingerprint, rule, labels, severity, status, inhibited, affected, summary, why, selector,
-	started_at, updated_at, resolved_at`
+	started_at, updated_at, resolved_at, held_at`
 
 func fillAlerts(as []Alert) error {
 	for i := range as {
@@ -172,7 +176,9 @@ func (s *Store) AlertByID(ctx context.Context, id int64) (*Alert, error) {
 }
 
 // AlertChanges is what one evaluation changes in the alerts: new alerts,
-// updates of firing ones (by id), and firing ones that resolved (by id).
+// updates of firing ones (by id; those whose condition held carry HeldAt
+// now, those kept firing without it their earlier HeldAt), and firing ones
+// that resolved (by id).
 type AlertChanges struct {
 	Fire    []Alert
 	Update  []Alert
@@ -206,16 +212,17 @@ func (s *Store) ApplyAlerts(ctx context.Context, c AlertChanges) ([]Alert, error
 			labels, _ := json.Marshal(a.Labels)
 			fp := Fingerprint(a.Rule, a.Labels)
 			err = tx.GetContext(ctx, &a.ID, `INSERT INTO health_alerts (fingerprint, rule, labels, severity, status,
-					inhibited, affected, summary, why, selector, started_at, updated_at)
-				VALUES ($1, $2, $3, $4, 'firing', $5, $6, $7, $10, $8, $9, $9)
+					inhibited, affected, summary, why, selector, started_at, updated_at, held_at)
+				VALUES ($1, $2, $3, $4, 'firing', $5, $6, $7, $10, $8, $9, $9, $9)
 				ON CONFLICT (fingerprint) WHERE status = 'firing' DO UPDATE SET affected = EXCLUDED.affected,
 					summary = EXCLUDED.summary, why = EXCLUDED.why, selector = EXCLUDED.selector, inhibited = EXCLUDED.inhibited,
-					severity = EXCLUDED.severity, updated_at = EXCLUDED.updated_at
+					severity = EXCLUDED.severity, updated_at = EXCLUDED.updated_at, held_at = EXCLUDED.held_at
 				RETURNING id`, fp, a.Rule, labels, a.Severity, a.Inhibited, a.Affected, a.Summary, sel, c.Now, whyJSON(a.Why))
 			if err != nil {
 				return fmt.Errorf("fire alert %s %s: %w", a.Rule, a.Labels, err)
 			}
-			a.Fingerprint, a.Status, a.StartedAt, a.UpdatedAt = fp, AlertFiring, c.Now, c.Now
+			now := c.Now
+			a.Fingerprint, a.Status, a.StartedAt, a.UpdatedAt, a.HeldAt = fp, AlertFiring, c.Now, c.Now, &now
 			fired = append(fired, a)
 		}
 		return nil
@@ -236,14 +243,18 @@ func whyJSON(why []AlertReason) any {
 	return b
 }
 
+// updateAlert writes a firing alert as the evaluation found it (updated_at:
+// now), and when its condition last held (an alert kept firing without it
+// keeps its held_at).
 func updateAlert(ctx context.Context, tx *sqlx.Tx, a Alert, now time.Time) error {
 	sel, err := a.Selector.json()
 	if err != nil {
 		return fmt.Errorf("update alert %d: %w", a.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE health_alerts SET affected = $2, summary = $3, selector = $4,
-			inhibited = $5, severity = $6, updated_at = $7, why = $8 WHERE id = $1 AND status = 'firing'`,
-		a.ID, a.Affected, a.Summary, sel, a.Inhibited, a.Severity, now, whyJSON(a.Why)); err != nil {
+			inhibited = $5, severity = $6, updated_at = $7, why = $8, held_at = COALESCE($9, held_at)
+		WHERE id = $1 AND status = 'firing'`,
+		a.ID, a.Affected, a.Summary, sel, a.Inhibited, a.Severity, now, whyJSON(a.Why), a.HeldAt); err != nil {
 		return fmt.Errorf("update alert %d: %w", a.ID, err)
 	}
 	return nil

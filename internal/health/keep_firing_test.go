@@ -1,0 +1,86 @@
+package health_test
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/policy"
+)
+
+// TestKeepFiringThroughEvaluation: a condition that comes and goes between
+// evaluations (make run's unit_delivery_drop fired at 04:01, resolved at
+// 04:02, fired at 04:03: three mails) is one alert with one mail while it
+// is gone for less than keep_firing_for; gone for longer, the alert
+// resolves once. On a real database, with a fake clock, the mails through
+// a real SMTP server. The condition here is certificate_expiring's, which
+// the test turns on and off by the certificate's end.
+func TestKeepFiringThroughEvaluation(t *testing.T) {
+	t.Parallel()
+	day := 24 * time.Hour
+	b := newBench(t)
+	ev := b.evaluator(io.Discard)
+	for _, r := range policy.HealthRules {
+		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
+	}
+	keep := ev.Config.Certificate.KeepFiringFor
+	if keep != 15*time.Minute {
+		t.Fatalf("keep_firing_for %s, want the default 15m", keep)
+	}
+	cert := &fakeCertified{}
+	ev.Certificates = []channel.Certified{cert}
+	on := func() { cert.end = b.now.Add(10 * day) }
+	off := func() { cert.end = b.now.Add(300 * day) }
+
+	on()
+	res := b.run(ev)
+	if len(res.Fired) != 1 {
+		t.Fatalf("on: fired %v", active(res))
+	}
+	id := res.Fired[0].ID
+	if m, _ := b.sent(); m != 1 {
+		t.Fatalf("on: %d mails, want one", m)
+	}
+	// Off for less than keep_firing_for, minute by minute: still firing,
+	// the same alert, nothing told.
+	for range 5 {
+		b.now = b.now.Add(time.Minute)
+		off()
+		res = b.run(ev)
+		if len(res.Firing) != 1 || res.Firing[0].ID != id || len(res.Resolved) != 0 || len(res.Fired) != 0 {
+			t.Fatalf("off at %s: firing %v, resolved %d, fired %d; want alert %d kept firing", b.now, active(res), len(res.Resolved), len(res.Fired), id)
+		}
+	}
+	// On again: the same alert, no second "firing" mail.
+	b.now = b.now.Add(time.Minute)
+	on()
+	res = b.run(ev)
+	if len(res.Fired) != 0 || len(res.Firing) != 1 || res.Firing[0].ID != id {
+		t.Fatalf("on again: fired %v, firing %v; want alert %d", res.Fired, active(res), id)
+	}
+	if m, h := b.sent(); m+h != 0 {
+		t.Fatalf("on again within keep_firing_for: %d mails, %d webhook messages; want none", m, h)
+	}
+	// Off for keep_firing_for: resolved, once, told once.
+	held := b.now
+	off()
+	for b.now.Sub(held) < keep+2*time.Minute {
+		b.now = b.now.Add(time.Minute)
+		res = b.run(ev)
+		resolved := b.now.Sub(held) >= keep
+		if resolved && b.now.Sub(held) == keep {
+			if len(res.Resolved) != 1 || res.Resolved[0].ID != id || len(res.Firing) != 0 {
+				t.Fatalf("%s after it last held: resolved %v, firing %v; want alert %d resolved", keep, res.Resolved, active(res), id)
+			}
+			continue
+		}
+		if len(res.Resolved) != 0 || len(res.Firing) != map[bool]int{true: 0, false: 1}[resolved] {
+			t.Fatalf("%s after it last held: resolved %v, firing %v", b.now.Sub(held), res.Resolved, active(res))
+		}
+	}
+	ms := b.mp.Messages(t)
+	if len(ms) != 1 || ms[0].Subject != "[postvakt] RESOLVED certificate_expiring: 1 alert" {
+		t.Errorf("mails %v, want the one resolution", subjects(ms))
+	}
+}
