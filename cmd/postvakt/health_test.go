@@ -20,6 +20,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/pgtest"
+	"postvakt/internal/policy"
 	"postvakt/internal/sim"
 	"postvakt/internal/sim/simtest"
 	"postvakt/internal/store"
@@ -115,7 +116,14 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 		Decision: store.DecisionNewLetter, Deadline: time.Now().Add(240 * time.Hour), Actor: "user:kari", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	// The alert is kept firing, as last seen, for keep_firing_for after
+	// its condition last held; then it resolves.
 	out, _, code = runEnv(t, env, "health", "--once", "--now", now)
+	if code != 0 || out != want {
+		t.Fatalf("just after the follow-ups (keep_firing_for): exit %d\n%s", code, out)
+	}
+	later := s.Now().Add(2*time.Minute + policy.DefaultKeepFiringFor).Format(time.RFC3339)
+	out, _, code = runEnv(t, env, "health", "--once", "--now", later)
 	if code != 0 || out != strings.Replace(want, "FIRING", "RESOLVED", 1) {
 		t.Fatalf("after the follow-ups: exit %d\n%s", code, out)
 	}

@@ -99,7 +99,9 @@ func TestDiffKeepsFiring(t *testing.T) {
 		return store.Alert{ID: 7, Fingerprint: store.Fingerprint(rule, l), Rule: rule, Labels: l, Status: store.AlertFiring,
 			Affected: 6, Summary: "as last seen", StartedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-updated), HeldAt: held}
 	}
-	cond := func(rule string) []Condition { return []Condition{{Rule: rule, Labels: l, Affected: 13, Summary: "now"}} }
+	cond := func(rule string) []Condition {
+		return []Condition{{Rule: rule, Labels: l, Affected: 13, Summary: "now"}}
+	}
 	for _, tt := range []struct {
 		name           string
 		alert          store.Alert
