@@ -125,3 +125,36 @@ func TestWhyInEachLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitDropWhySaysWhatAffectedCounts: unit_delivery_drop's why said
+// "0 of the last 3 letters" while the alert listed 6, then 13 affected
+// letters, which read as a contradiction: the verdict is about the unit's
+// last three due letters, the affected count about every letter of the
+// lookback that never reached the channel. The why says both, in each
+// language of the mail, and so does the English summary.
+func TestUnitDropWhySaysWhatAffectedCounts(t *testing.T) {
+	now := time.Date(2026, 12, 2, 4, 3, 0, 0, time.UTC)
+	u := store.UnitFacts{Channel: "svarut", SenderOrg: "964338531", Unit: "Bymiljøetaten", Pending: 13}
+	u.LastN, u.LastReached, u.Baseline, u.BaseReached, u.ChannelSince, u.ChannelReachedSince = 3, 0, 50, 50, 23, 20
+	cs := health.UnitDrop(policy.DefaultHealth().UnitDrop, health.Facts{Now: now, Lookback: 14 * 24 * time.Hour,
+		Due: map[string]store.ChannelDue{"svarut": {Channel: "svarut", After: 3 * time.Hour}}, Units: []store.UnitFacts{u}})
+	if len(cs) != 1 {
+		t.Fatalf("%d conditions, want unit_delivery_drop for Bymiljøetaten", len(cs))
+	}
+	a := store.Alert{Summary: cs[0].Summary, Why: cs[0].Why, Affected: 13}
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "0 of the last 3 letters of Bymiljøetaten due at KS SvarUt reached it (its baseline 100%; the channel's other units 100% of their letters of the same time); " +
+			"affected: every letter of Bymiljøetaten sent in the last 14 days and at least 3 hours ago (the channel's delivery time) that never reached KS SvarUt and has no follow-up decision"},
+		{"nb", "0 av de siste 3 brevene fra Bymiljøetaten som skulle vært i KS SvarUt, kom fram (normalt 100%; kanalens andre enheters brev fra samme tid 100%); " +
+			"berørt: alle brev fra Bymiljøetaten sendt de siste 14 dager og for minst 3 timer siden (kanalens leveringstid) som aldri kom fram til KS SvarUt og ikke har noen oppfølgingsbeslutning"},
+		{"da", "0 af de seneste 3 breve fra Bymiljøetaten, der skulle være nået frem til KS SvarUt, nåede frem (normalt 100%; kanalens øvrige enheders breve fra samme tid 100%); " +
+			"berørt: alle breve fra Bymiljøetaten sendt inden for de seneste 14 dage og for mindst 3 timer siden (kanalens leveringstid), som aldrig nåede frem til KS SvarUt og ikke har nogen opfølgningsbeslutning"},
+	} {
+		if got := health.Why(i18n.For(tc.lang, nil), a); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.lang, got, tc.want)
+		}
+	}
+	if want := "affected: every letter of Bymiljøetaten sent in the last 336h0m0s and at least 3h0m0s ago that never reached svarut"; !strings.Contains(a.Summary, want) {
+		t.Errorf("summary %q lacks %q", a.Summary, want)
+	}
+}

@@ -80,7 +80,13 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 // acknowledged but never delivered is the channel's doing: the stuck
 // rule's (Copenhagen's May 2020 letters stayed "validated"; its December
 // 2019 letters, one sender system's, never arrived). It judges the letters
-// the stuck rule sees (Facts.Lookback).
+// the stuck rule sees (Facts.Lookback). Its why says two things, lest they
+// read as one contradicting the other: how many of the group's last
+// Letters due letters (sent at least the channel's T ago) reached the
+// channel, the verdict; and which letters the alert counts as affected
+// (its Selector: every letter of the group of the lookback, due, that
+// never reached the channel and has no follow-up decision), often more
+// than Letters ("0 of the last 3" beside "13 letters affected").
 func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	if !cfg.Enabled {
 		return nil
@@ -102,10 +108,13 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 		d := f.Due[u.Channel]
 		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
 			Severity: cfg.Severity, Affected: u.Pending, Systems: u.DroppedSystems,
-			Summary: fmt.Sprintf("%d of the last %d letters of %s reached %s (its baseline %s; the channel's other units %s of their letters of the %s)",
-				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(others), "same time"),
+			Summary: fmt.Sprintf("%d of the last %d letters of %s due at %s reached it (its baseline %s; the channel's other units %s of their letters of the same time); "+
+				"affected: every letter of %[3]s sent in the last %[7]s and at least %[8]s ago that never reached %[4]s and has no follow-up decision",
+				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(others), f.Lookback, d.After),
 			Why: []store.AlertReason{reason("mail.alert.why.unit_drop", "Reached", u.LastReached, "Last", u.LastN, "Unit", u.Unit,
-				"Channel", channel.Display(u.Channel), "Baseline", pct(base), "Others", pct(others))},
+				"Channel", channel.Display(u.Channel), "Baseline", pct(base), "Others", pct(others)),
+				reason("mail.alert.why.unit_drop_affected", "Unit", u.Unit, "Channel", channel.Display(u.Channel),
+					"Lookback", f.Lookback, "After", d.After)},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
 				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
@@ -119,10 +128,13 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 		out = append(out, Condition{Rule: policy.RuleUnitDrop,
 			Labels:   store.Labels{"channel": sy.Channel, "sender": sy.SenderOrg, "system": sy.System},
 			Severity: cfg.Severity, Affected: sy.Dropped,
-			Summary: fmt.Sprintf("%d of the last %d letters of sender system %s reached %s (its baseline %s; the channel's other letters %s of the same time)",
-				sy.LastReached, sy.LastN, sy.System, sy.Channel, pct(base), pct(others)),
+			Summary: fmt.Sprintf("%d of the last %d letters of sender system %s due at %s reached it (its baseline %s; the channel's other letters %s of the same time); "+
+				"affected: every letter of sender system %[3]s sent in the last %[7]s and at least %[8]s ago that never reached %[4]s and has no follow-up decision",
+				sy.LastReached, sy.LastN, sy.System, sy.Channel, pct(base), pct(others), f.Lookback, d.After),
 			Why: []store.AlertReason{reason("mail.alert.why.system_drop", "Reached", sy.LastReached, "Last", sy.LastN, "System", sy.System,
-				"Channel", channel.Display(sy.Channel), "Baseline", pct(base), "Others", pct(others))},
+				"Channel", channel.Display(sy.Channel), "Baseline", pct(base), "Others", pct(others)),
+				reason("mail.alert.why.system_drop_affected", "System", sy.System, "Channel", channel.Display(sy.Channel),
+					"Lookback", f.Lookback, "After", d.After)},
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: sy.SenderOrg}, Channel: sy.Channel, System: sy.System,
 				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
