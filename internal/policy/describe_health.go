@@ -7,7 +7,8 @@ type RuleTerms struct {
 	Severity string
 	// Watches is what fires the rule, with its thresholds.
 	Watches Term
-	// Repeat is how often a firing alert is sent again.
+	// Repeat is how often a firing alert is sent again, and how long it is
+	// kept firing after its condition ended (keep_firing_for).
 	Repeat Term
 	// Told is who is told: POSTVAKT_ALERT_EMAIL, and the rule's to:.
 	Told Term
@@ -33,8 +34,12 @@ func (h *Health) Terms(v Viewer) []RuleTerms {
 		if to := escalationList(roles, emails, v.addressesHidden(nil)); len(to) > 0 {
 			told = Term{Key: "rules.health.told", Args: []any{"To", to}}
 		}
+		repeat := Term{Key: "rules.health.repeat", Args: []any{"Every", Span(c.RepeatInterval)}}
+		if c.KeepFiringFor > 0 {
+			repeat = Term{Key: "rules.health.repeat_keep", Args: []any{"Every", Span(c.RepeatInterval), "Keep", Span(c.KeepFiringFor)}}
+		}
 		out = append(out, RuleTerms{Name: name, Enabled: c.Enabled, Severity: c.Severity, Watches: h.watches(name),
-			Repeat: Term{Key: "rules.health.repeat", Args: []any{"Every", Span(c.RepeatInterval)}}, Told: told})
+			Repeat: repeat, Told: told})
 	}
 	return out
 }

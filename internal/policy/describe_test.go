@@ -103,8 +103,12 @@ func TestHealthTerms(t *testing.T) {
 			t.Errorf("stuck: %q lacks %q", s, want)
 		}
 	}
-	if r := en.Say(got.Repeat, ""); r != "again after 4 hours" {
+	if r := en.Say(got.Repeat, ""); r != "again after 4 hours; resolved once its condition has not held for 15 minutes" {
 		t.Errorf("stuck repeats %q", r)
+	}
+	h.Stuck.KeepFiringFor = 0 // resolved at the first evaluation without its condition
+	if r := en.Say(h.Terms(policy.Viewer{})[1].Repeat, ""); r != "again after 4 hours" {
+		t.Errorf("stuck without keep_firing_for repeats %q", r)
 	}
 }
 
