@@ -77,8 +77,18 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 	case StatusUnknown:
 		log.Warn("reminder through Altinn Notifications: whether the order was placed is unknown; the next run places it again under the same idempotencyId",
 			"error", err)
-	default:
-		log.Warn("reminder not sent: Altinn Notifications refused the order; the next run tries again", "error", err)
+	case StatusFailed:
+		if !errors.Is(err, ErrOrderRefused) {
+			log.Warn("reminder not sent: Altinn Notifications refused the order (not for good); the reminder is failed and a run after its wait tries again",
+				"error", err)
+			break
+		}
+		// Refused for good: the next run does not try it again; the
+		// reminder waits as a refused e-mail does, and is refused again
+		// until the organisation can be reached.
+		log.Warn("reminder not sent: Altinn Notifications refused the order for good (no contact information for the organisation in Altinn); "+
+			"the reminder is failed and not tried again before its wait, and is refused again until the organisation registers contact "+
+			"information in Altinn or an e-mail address is imported for it", "error", err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
@@ -387,5 +388,63 @@ func TestByOrderSMSText(t *testing.T) {
 	}
 	if got := remind.SMS(hnFirma, ss[1:]); !strings.Contains(got, "org.nr. 974760673 har sendt et brev til org.nr. "+hnFirma) {
 		t.Errorf("one sender without a name: %q", got)
+	}
+}
+
+// The log line of a refused order says what follows: refused for good
+// (422 NOT-00001), it is not tried again before its wait and is refused
+// again until the organisation can be reached; refused otherwise (a 429),
+// a run after its wait tries again.
+func TestByOrderRefusedLogSaysWhatFollows(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		noContact bool
+		status    int
+		want      []string
+		not       []string
+	}{
+		{name: "for good", noContact: true,
+			want: []string{"refused the order for good", "not tried again before its wait", "NOT-00001"},
+			not:  []string{"the next run tries again", "not for good"}},
+		{name: "too many requests", status: http.StatusTooManyRequests,
+			want: []string{"refused the order (not for good)", "tries again"},
+			not:  []string{"refused the order for good", "not tried again"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, _, g, r, _ := byOrderWorld(t, 1, true)
+			logger, buf := logtest.New()
+			r.Logger = logger
+			if tc.noContact {
+				f.NoContact[hnFirma] = true
+			}
+			if tc.status != 0 {
+				f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
+					w.WriteHeader(tc.status)
+					return true
+				}
+			}
+			out, err := r.Deliver(context.Background(), g, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), false)
+			if err != nil || out.Status != remind.StatusFailed {
+				t.Fatalf("deliver: %+v %v, want failed", out, err)
+			}
+			var line string
+			for _, l := range strings.Split(buf.String(), "\n") {
+				if strings.Contains(l, "reminder not sent") {
+					line = l
+				}
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("log line %q does not say %q", line, w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(line, n) {
+					t.Errorf("log line %q says %q", line, n)
+				}
+			}
+		})
 	}
 }
