@@ -39,3 +39,39 @@ func TestValidateNorwegianChannels(t *testing.T) {
 		}
 	}
 }
+
+// An organisation number is checked as its letter's channel's country's:
+// an 8-digit number on a SvarUt or Altinn letter is told that the channel
+// needs a Norwegian organisation number, not that it is an invalid Danish
+// CVR number (check digit); a 9-digit one on a Digital Post letter that
+// the channel needs a CVR number. Within the channel's country the check
+// digit is still checked.
+func TestOrgNumberCheckedByChannelCountry(t *testing.T) {
+	registerChannels()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		channel, sender, recipient string
+		field, key                 string
+	}{
+		{"svarut", "12345678", "974760673", "sender_org", "problem.channel_senders"},
+		{"altinn", "964338531", "12345678", "recipient.id", "problem.channel_recipient_orgs"},
+		{"altinn", "29189846", "974760673", "sender_org", "problem.channel_senders"}, // a valid CVR: as before
+		{"altinn", "964338532", "974760673", "sender_org", "problem.org_check_no"},
+		{ChannelDigitalPost, "964338532", "29189846", "sender_org", "problem.channel_senders"},
+		{ChannelDigitalPost, "29189846", "974760674", "recipient.id", "problem.channel_recipient_orgs"},
+		{ChannelDigitalPost, "29189846", "12345678", "recipient.id", "problem.org_check_dk"},
+		{"fax", "12345678", "974760673", "sender_org", "problem.org_check_dk"}, // no channel's country: by its length
+	} {
+		s := NewShipment{Channel: tc.channel, ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: tc.sender,
+			SenderUnit: "U", RecipientKind: "org", RecipientID: tc.recipient, Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
+		var got []string
+		for _, e := range s.Validate(now) {
+			if e.Field == tc.field {
+				got = append(got, e.Reason.Key)
+			}
+		}
+		if len(got) != 1 || got[0] != tc.key {
+			t.Errorf("%s, sender %s, recipient %s: %s reasons %v, want only %s", tc.channel, tc.sender, tc.recipient, tc.field, got, tc.key)
+		}
+	}
+}

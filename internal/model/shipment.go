@@ -265,9 +265,12 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	if strings.TrimSpace(s.ChannelID) == "" {
 		add("channel_id", "problem.required")
 	}
+	// The organisation numbers are checked as their channel's country's
+	// (checkOrgIn): one of the other country's form is checkChannel's.
+	country := ruleOf(s.Channel).Country
 	if s.SenderOrg == "" {
 		add("sender_org", "problem.required")
-	} else if err := CheckOrgNumber(s.SenderOrg); err != nil {
+	} else if err := checkOrgIn(s.SenderOrg, country); err != nil {
 		addErr("sender_org", err)
 	}
 	if strings.TrimSpace(s.SenderUnit) == "" {
@@ -277,7 +280,7 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	case RecipientOrg:
 		if s.RecipientID == "" {
 			add("recipient.id", "problem.required")
-		} else if err := CheckOrgNumber(s.RecipientID); err != nil {
+		} else if err := checkOrgIn(s.RecipientID, country); err != nil {
 			addErr("recipient.id", err)
 		}
 	case RecipientPerson:
@@ -323,17 +326,38 @@ func (s NewShipment) checkChannel(add func(field, key string, args ...any)) {
 	if r.Country == "" {
 		return
 	}
-	if s.SenderOrg != "" && CheckOrgNumber(s.SenderOrg) == nil && OrgCountry(s.SenderOrg) != r.Country {
+	if orgOfOtherCountry(s.SenderOrg, r.Country) {
 		add("sender_org", "problem.channel_senders", "Channel", r.Display, "Country", countryPhrase(r.Country, "country"),
 			"Number", countryPhrase(r.Country, "org_number"))
 	}
 	switch {
 	case s.RecipientID == "":
-	case s.RecipientKind == RecipientOrg && CheckOrgNumber(s.RecipientID) == nil && OrgCountry(s.RecipientID) != r.Country:
+	case s.RecipientKind == RecipientOrg && orgOfOtherCountry(s.RecipientID, r.Country):
 		add("recipient.id", "problem.channel_recipient_orgs", "Channel", r.Display, "Number", countryPhrase(r.Country, "org_number"))
 	case s.RecipientKind == RecipientPerson && CheckPersonID(s.RecipientID) == nil && PersonCountry(s.RecipientID) != r.Country:
 		add("recipient.id", "problem.channel_recipient_persons", "Channel", r.Display, "Number", countryPhrase(r.Country, "person_id"))
 	}
+}
+
+// checkOrgIn checks s as an organisation number of a letter whose channel
+// is of country ("NO", "DK"; "" for a channel of neither, or unknown): a
+// number of the other country's form (OrgCountry) is not checked as one
+// of that country's (an 8-digit number on a SvarUt letter is not "not a
+// valid CVR number": the channel needs a Norwegian one, and checkChannel
+// says so); anything else is checked by CheckOrgNumber.
+func checkOrgIn(s, country string) error {
+	if orgOfOtherCountry(s, country) {
+		return nil
+	}
+	return CheckOrgNumber(s)
+}
+
+// orgOfOtherCountry reports whether s has the form of an organisation
+// number of another country than country (a channel's; "" for none), its
+// check digit right or not.
+func orgOfOtherCountry(s, country string) bool {
+	c := OrgCountry(s)
+	return country != "" && c != "" && c != country
 }
 
 // countryPhrase is a country's name, or what its organisation numbers or
