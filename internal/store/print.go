@@ -85,6 +85,16 @@ func Printable(state model.State, stage model.Stage, purged bool) bool {
 	return state != model.StateOpened && state != model.StateRejected && !stage.Ended() && !purged
 }
 
+// Releasable is the release's rule for one print of a held batch
+// (ReleasePrintBatch): it goes to print only while it is still held and
+// its letter may still be printed (Printable); one opened, rejected or
+// ended meanwhile is skipped (print_skipped), one no longer held is left
+// as it is. The batch page counts and marks its letters by it
+// (BatchLetter.WillPrint).
+func Releasable(printState string, state model.State, stage model.Stage, purged bool) bool {
+	return printState == PrintStateHeld && Printable(state, stage, purged)
+}
+
 // CreatePrintOrders records the decision to print for those of the
 // shipments that may still be printed (printableSQL) and have no print
 // decision yet, in state lookup, due at now. It returns the ids it

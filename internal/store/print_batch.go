@@ -131,7 +131,7 @@ func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.T
 			switch {
 			case cur.State != PrintStateHeld:
 				continue // decided meanwhile (a closing follow-up skipped it): left as it is
-			case release && !Printable(cur.ShipmentState, cur.Stage, cur.Purged):
+			case release && !Releasable(cur.State, cur.ShipmentState, cur.Stage, cur.Purged):
 				err = skipPrint(ctx, tx, sid, cur, now)
 			case release:
 				n++

@@ -140,18 +140,20 @@ func (s *Store) AddContact(ctx context.Context, org, email string) error {
 // BatchLetter is a shipment in a print batch as the officer sees it before
 // releasing: who gets it, from whom, since when, and where it would go.
 type BatchLetter struct {
-	ShipmentID    string     `db:"shipment_id"`
-	Channel       string     `db:"channel"`
-	ChannelID     string     `db:"channel_id"`
-	RecipientKind string     `db:"recipient_kind"`
-	RecipientID   string     `db:"recipient_ident"`
-	RecipientName string     `db:"recipient_name"`
-	SenderOrg     string     `db:"sender_org"`
-	SenderUnit    string     `db:"sender_unit"`
-	SentAt        time.Time  `db:"sent_at"`
-	AvailableAt   *time.Time `db:"available_at"`
-	State         string     `db:"state"`
-	PrintState    string     `db:"print_state"`
+	ShipmentID    string      `db:"shipment_id"`
+	Channel       string      `db:"channel"`
+	ChannelID     string      `db:"channel_id"`
+	RecipientKind string      `db:"recipient_kind"`
+	RecipientID   string      `db:"recipient_ident"`
+	RecipientName string      `db:"recipient_name"`
+	SenderOrg     string      `db:"sender_org"`
+	SenderUnit    string      `db:"sender_unit"`
+	SentAt        time.Time   `db:"sent_at"`
+	AvailableAt   *time.Time  `db:"available_at"`
+	State         string      `db:"state"`
+	Stage         model.Stage `db:"stage"`
+	Purged        bool        `db:"purged"`
+	PrintState    string      `db:"print_state"`
 	// The order's recipient name and address lines (street lines, then
 	// postal code and place, then country code), as the print would carry
 	// them.
@@ -160,6 +162,13 @@ type BatchLetter struct {
 	PostalCode   string         `db:"postal_code"`
 	City         string         `db:"city"`
 	CountryCode  string         `db:"country_code"`
+}
+
+// WillPrint reports whether releasing the batch now would print the
+// letter: the release's rule (Releasable). One that will not is skipped
+// at the release (opened since it was held, say).
+func (l BatchLetter) WillPrint() bool {
+	return Releasable(l.PrintState, model.State(l.State), l.Stage, l.Purged)
 }
 
 // PrintBatchLetters lists the shipments of a print batch that lie in scope,
@@ -171,7 +180,7 @@ func (s *Store) PrintBatchLetters(ctx context.Context, id int64, scope Scope) ([
 	out := []BatchLetter{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT s.id AS shipment_id, s.channel, s.channel_id, r.kind AS recipient_kind,
 			r.ident AS recipient_ident, r.name AS recipient_name, o.orgnr AS sender_org, u.name AS sender_unit,
-			s.sent_at, s.available_at, s.state, po.state AS print_state,
+			s.sent_at, s.available_at, s.state, s.stage, s.purged_at IS NOT NULL AS purged, po.state AS print_state,
 			COALESCE(po.request->>'recipientName', '') AS print_name,
 			ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(po.request->'address'->'lines') = 'array'
 				THEN po.request->'address'->'lines' ELSE '[]'::jsonb END)) AS address_lines,

@@ -23,12 +23,18 @@ type batchData struct {
 	Batch   store.PrintBatch
 	Letters []store.BatchLetter
 	Days    map[string]int // business days unopened, by shipment id
-	CanAct  bool
+	// WillPrint is how many of Letters a release now would print (the
+	// release's rule, BatchLetter.WillPrint): the others, opened since
+	// they were held say, are skipped by it.
+	WillPrint int
+	CanAct    bool
 }
 
 // printBatchPage shows one print batch with its letters: recipient, sending
 // unit, sent, business days unopened, and the address the print would go
-// to. Release and reject are offered here, with what was shown.
+// to. Release and reject are offered here, with what was shown; the
+// release counts the letters it would print, and a held batch's letter it
+// would skip (opened since, say) is marked so instead of its days.
 func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -66,6 +72,9 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 			since = *l.AvailableAt
 		}
 		d.Days[l.ShipmentID] = calendarFor(l.Channel).BusinessDaysBetween(since, now)
+		if l.WillPrint() {
+			d.WillPrint++
+		}
 	}
 	s.render(w, r, http.StatusOK, "batch", "title.batch", d)
 }

@@ -1,0 +1,78 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"postvakt/internal/store"
+)
+
+// TestBatchPageCountsWhatWillPrint: a letter of a held batch opened after
+// the hold is skipped by the release (print_skipped), so the batch page
+// marks it opened since (no business days unopened), and its release
+// button and count name only the letters that will print (the release's
+// rule, store.Releasable), in each language. The form still carries what
+// was seen (all three), and the release prints the two.
+func TestBatchPageCountsWhatWillPrint(t *testing.T) {
+	ctx := context.Background()
+	e := newPrintEnv(t)
+	got := e.seed(3)
+	db := e.st.DB()
+	var batch int64
+	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('taushetsbelagt', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range got {
+		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
+			VALUES ($1, 'taushetsbelagt', true, $2, 'held', $3, $4, $4)`, sh.ID, "k-"+sh.ID, batch, now)
+	}
+	db.MustExec(`UPDATE shipments SET state = 'opened' WHERE id = $1`, got[1].ID)
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	path := fmt.Sprintf("/print/%d", batch)
+	for _, tc := range []struct {
+		lang                  string
+		button, count, opened string
+		not                   string
+	}{
+		{"en", "Release 2 letters to print", "2 will print at the release", "opened since: skipped at the release", "Release 3"},
+		{"nb", "Frigi 2 brev til utskrift", "2 skrives ut ved frigivelsen", "åpnet siden: hoppes over ved frigivelsen", "Frigi 3"},
+		{"da", "Frigiv 2 breve til udskrift", "2 udskrives ved frigivelsen", "åbnet siden: springes over ved frigivelsen", "Frigiv 3"},
+	} {
+		code, page := b.getIn(tc.lang, path)
+		if code != http.StatusOK {
+			t.Fatalf("%s: %d", tc.lang, code)
+		}
+		for _, want := range []string{tc.button, tc.count, tc.opened} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: the batch page lacks %q", tc.lang, want)
+			}
+		}
+		if strings.Contains(page, tc.not) {
+			t.Errorf("%s: the batch page says %q", tc.lang, tc.not)
+		}
+		if n := strings.Count(page, `skipped">`); n != 1 {
+			t.Errorf("%s: %d letters marked skipped, want 1", tc.lang, n)
+		}
+	}
+	_, page := b.get(path)
+	form := formOf(t, page, path+"/release")
+	if form.Get("shipments") != "3" {
+		t.Fatalf("release form: %v, want the three seen", form)
+	}
+	if code, _, body := b.post(path+"/release", form); code != http.StatusSeeOther {
+		t.Fatalf("release: %d %.300s", code, body)
+	}
+	var queued, skipped int
+	if err := db.Get(&queued, `SELECT count(*) FROM print_outbox`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&skipped, `SELECT count(*) FROM shipment_events WHERE kind = $1`, store.EventPrintSkipped); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 2 || skipped != 1 {
+		t.Fatalf("%d queued, %d skipped; want 2 and 1", queued, skipped)
+	}
+}
