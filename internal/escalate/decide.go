@@ -45,6 +45,10 @@ type Facts struct {
 	// sender asked to be later (channel.Spec.Scheduled: Digital Post's
 	// delayed delivery): it is not waiting for its recipient yet.
 	Scheduled bool
+	// PrintBatch is the approval batch whose release the shipment's held
+	// print waits for (stage print_held; 0 otherwise): what Explain says
+	// comes next (WhyApproval).
+	PrintBatch int64
 }
 
 // heldForDelivery says why a shipment the channel holds for a later

@@ -34,6 +34,9 @@ type Outlook struct {
 	// ToPerson: the recipient is a person, whom reminders do not reach
 	// (mailed); print follows the policy.
 	ToPerson bool
+	// Batch is, for Why WhyApproval, the print batch whose release the
+	// letter's print waits for (0 when not known).
+	Batch int64
 }
 
 // Why an outlook has no steps, or not the policy's usual ones (Outlook.Why).
@@ -44,6 +47,12 @@ const (
 	WhyUndelivered        = "failed"          // the channel could not deliver it: print at once, no reminders
 	WhyHeld               = "held"            // the channel holds it for a later delivery the sender asked for
 	WhyCatchUp            = "catch_up"        // first met past its print window: the policy's catch_up rule
+	// WhyApproval: its print is held in an approval batch (stage
+	// print_held, Outlook.Batch): what comes next is a compliance
+	// officer's release (or rejection) of the batch, not a step of the
+	// policy's. It has no due time, so it is no next step of the lists
+	// (Next, NextStepOf: none), which are the escalation's dated steps.
+	WhyApproval = "print_approval"
 )
 
 // OutlookOf is the outlook of sh at now under the policy of set that
@@ -191,6 +200,13 @@ func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 		o.Why = WhyEnded
 		if say {
 			o.Note = fmt.Sprintf("no further steps: the shipment is %s", state)
+		}
+		return o, nil
+	case stage == model.StagePrintHeld:
+		o.Why, o.Batch = WhyApproval, f.PrintBatch
+		if say {
+			o.Note = fmt.Sprintf("no further steps from the policy: its print waits for a compliance officer's release of print batch %d "+
+				"(postvakt print approve %d; rejected, it is not printed)", f.PrintBatch, f.PrintBatch)
 		}
 		return o, nil
 	case !model.Escalates(state, stage):

@@ -326,6 +326,9 @@ func FactsOf(sh store.OpenShipment) Facts {
 	if sh.UnknownSince != nil {
 		f.UnknownSince = *sh.UnknownSince
 	}
+	if sh.PrintBatch != nil {
+		f.PrintBatch = *sh.PrintBatch
+	}
 	return f
 }
 

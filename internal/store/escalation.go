@@ -50,6 +50,9 @@ type OpenShipment struct {
 	// NextStepAt is when the shipment's next step can come due, as the
 	// store had it when the row was read (nil: never; see ScheduleNextSteps).
 	NextStepAt *time.Time `db:"next_step_at"`
+	// PrintBatch is the approval batch whose release its held print waits
+	// for (stage print_held); nil otherwise.
+	PrintBatch *int64 `db:"print_batch"`
 }
 
 // Since is when the shipment started waiting: when it became available to
@@ -61,12 +64,16 @@ func (o OpenShipment) Since() time.Time {
 	return o.SentAt
 }
 
-const openShipmentColumns = `s.id, s.channel, s.channel_id,
+// openShipmentColumns are an OpenShipment's; print_batch is looked up
+// only for a letter whose print is held (by key).
+var openShipmentColumns = `s.id, s.channel, s.channel_id,
 	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
 	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name,
 	s.class, s.confidential, s.state, s.channel_status, s.stage, s.sent_at, s.available_at,
 	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at,
-	s.unknown_to_channel_since`
+	s.unknown_to_channel_since,
+	CASE WHEN s.stage = ` + sqlStage(model.StagePrintHeld) + ` THEN (SELECT po.batch_id FROM print_orders po
+		WHERE po.shipment_id = s.id AND po.state = '` + PrintStateHeld + `') END AS print_batch`
 
 const openShipmentFrom = ` FROM shipments s
 	JOIN sender_units u ON u.id = s.sender_unit_id

@@ -43,6 +43,9 @@ type Outlook struct {
 	// usual schedule (escalate.Outlook.Why, or no_policy); "" for the
 	// usual schedule.
 	Why string `json:"why,omitempty"`
+	// PrintBatch is, for Why print_approval, the print batch whose release
+	// the letter's print waits for.
+	PrintBatch int64 `json:"print_batch,omitempty"`
 	// RemindersNotSent says why the reminders among Steps are decided but
 	// not sent: unknown_to_channel or person; "" when they are sent.
 	RemindersNotSent string `json:"reminders_not_sent,omitempty"`
@@ -102,7 +105,7 @@ func (s *Server) outlookOf(sh store.OpenShipment, now time.Time) *Outlook {
 		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
 		return nil
 	}
-	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why}
+	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why, PrintBatch: o.Batch}
 	switch {
 	case o.Unheard:
 		out.RemindersNotSent = notSentUnknown
