@@ -228,9 +228,13 @@ func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 		}
 	case WhyUndelivered:
 		o.Steps = []policy.Scheduled{{Step: r.Step, Due: now, SendAt: now}}
-		o.Note = "the channel could not deliver it: it goes to print at once, without reminders"
+		if say {
+			o.Note = "the channel could not deliver it: it goes to print at once, without reminders"
+		}
 	case WhyHeld:
-		o.Note = heldForDelivery
+		if say {
+			o.Note = heldForDelivery
+		}
 	case WhyCatchUp:
 		o.Steps = catchUpSteps(r, f, p, now)
 		if say {
