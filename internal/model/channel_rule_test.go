@@ -1,8 +1,11 @@
 package model
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"postvakt/internal/i18n"
 )
 
 // A SvarUt forsendelse id and an Altinn correspondence id are UUIDs, and
@@ -72,6 +75,47 @@ func TestOrgNumberCheckedByChannelCountry(t *testing.T) {
 		}
 		if len(got) != 1 || got[0] != tc.key {
 			t.Errorf("%s, sender %s, recipient %s: %s reasons %v, want only %s", tc.channel, tc.sender, tc.recipient, tc.field, got, tc.key)
+		}
+	}
+}
+
+// A person id is checked as its letter's channel's country's, as an
+// organisation number is: a 10-digit id on a SvarUt or Altinn letter is
+// told that the channel needs a Norwegian national id, not that it is an
+// invalid Danish CPR number (date part); an 11-digit one on a Digital Post
+// letter that the channel needs a CPR number, not that it is an invalid
+// fødselsnummer. Within the channel's country the id is still checked. No
+// problem quotes the id.
+func TestPersonIDCheckedByChannelCountry(t *testing.T) {
+	registerChannels()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		channel, sender, recipient string
+		key                        string
+	}{
+		{"svarut", "964338531", "3213701234", "problem.channel_recipient_persons"},
+		{"altinn", "964338531", "0199801234", "problem.channel_recipient_persons"},
+		{"altinn", "964338531", "0101701234", "problem.channel_recipient_persons"}, // a valid CPR: as before
+		{"altinn", "964338531", "01017012346", "problem.person_check_no"},
+		{ChannelDigitalPost, "29189846", "01017012346", "problem.channel_recipient_persons"},
+		{ChannelDigitalPost, "29189846", "3213701234", "problem.person_cpr_date"},
+		{"fax", "29189846", "3213701234", "problem.person_cpr_date"}, // no channel's country: by its length
+	} {
+		s := NewShipment{Channel: tc.channel, ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: tc.sender,
+			SenderUnit: "U", RecipientKind: "person", RecipientID: tc.recipient, Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
+		var got []string
+		for _, e := range s.Validate(now) {
+			if e.Field == "recipient.id" {
+				got = append(got, e.Reason.Key)
+			}
+			for _, lang := range []string{"en", "nb", "da"} {
+				if msg := i18n.For(lang, nil).Say(e.Reason, ""); strings.Contains(msg, tc.recipient) || strings.Contains(e.Message, tc.recipient) {
+					t.Errorf("%s, recipient %s: problem %q (%s) quotes the id", tc.channel, MaskPersonID(tc.recipient), msg, lang)
+				}
+			}
+		}
+		if len(got) != 1 || got[0] != tc.key {
+			t.Errorf("%s, recipient %s: recipient.id reasons %v, want only %s", tc.channel, MaskPersonID(tc.recipient), got, tc.key)
 		}
 	}
 }

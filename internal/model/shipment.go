@@ -265,12 +265,13 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	if strings.TrimSpace(s.ChannelID) == "" {
 		add("channel_id", "problem.required")
 	}
-	// The organisation numbers are checked as their channel's country's
-	// (checkOrgIn): one of the other country's form is checkChannel's.
+	// The organisation numbers and person ids are checked as their
+	// channel's country's (numberKind.checkIn): one of the other
+	// country's form is checkChannel's.
 	country := ruleOf(s.Channel).Country
 	if s.SenderOrg == "" {
 		add("sender_org", "problem.required")
-	} else if err := checkOrgIn(s.SenderOrg, country); err != nil {
+	} else if err := orgNumbers.checkIn(s.SenderOrg, country); err != nil {
 		addErr("sender_org", err)
 	}
 	if strings.TrimSpace(s.SenderUnit) == "" {
@@ -280,13 +281,13 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 	case RecipientOrg:
 		if s.RecipientID == "" {
 			add("recipient.id", "problem.required")
-		} else if err := checkOrgIn(s.RecipientID, country); err != nil {
+		} else if err := orgNumbers.checkIn(s.RecipientID, country); err != nil {
 			addErr("recipient.id", err)
 		}
 	case RecipientPerson:
 		if s.RecipientID == "" {
 			add("recipient.id", "problem.required")
-		} else if err := CheckPersonID(s.RecipientID); err != nil {
+		} else if err := personIDs.checkIn(s.RecipientID, country); err != nil {
 			addErr("recipient.id", err)
 		}
 	case "":
@@ -326,37 +327,51 @@ func (s NewShipment) checkChannel(add func(field, key string, args ...any)) {
 	if r.Country == "" {
 		return
 	}
-	if orgOfOtherCountry(s.SenderOrg, r.Country) {
+	if orgNumbers.ofOtherCountry(s.SenderOrg, r.Country) {
 		add("sender_org", "problem.channel_senders", "Channel", r.Display, "Country", countryPhrase(r.Country, "country"),
 			"Number", countryPhrase(r.Country, "org_number"))
 	}
 	switch {
 	case s.RecipientID == "":
-	case s.RecipientKind == RecipientOrg && orgOfOtherCountry(s.RecipientID, r.Country):
+	case s.RecipientKind == RecipientOrg && orgNumbers.ofOtherCountry(s.RecipientID, r.Country):
 		add("recipient.id", "problem.channel_recipient_orgs", "Channel", r.Display, "Number", countryPhrase(r.Country, "org_number"))
-	case s.RecipientKind == RecipientPerson && CheckPersonID(s.RecipientID) == nil && PersonCountry(s.RecipientID) != r.Country:
+	case s.RecipientKind == RecipientPerson && personIDs.ofOtherCountry(s.RecipientID, r.Country):
 		add("recipient.id", "problem.channel_recipient_persons", "Channel", r.Display, "Number", countryPhrase(r.Country, "person_id"))
 	}
 }
 
-// checkOrgIn checks s as an organisation number of a letter whose channel
-// is of country ("NO", "DK"; "" for a channel of neither, or unknown): a
-// number of the other country's form (OrgCountry) is not checked as one
-// of that country's (an 8-digit number on a SvarUt letter is not "not a
-// valid CVR number": the channel needs a Norwegian one, and checkChannel
-// says so); anything else is checked by CheckOrgNumber.
-func checkOrgIn(s, country string) error {
-	if orgOfOtherCountry(s, country) {
-		return nil
-	}
-	return CheckOrgNumber(s)
+// numberKind is a kind of national number (organisation numbers, person
+// ids): the country of a number by its form (OrgCountry, PersonCountry)
+// and its check (CheckOrgNumber, CheckPersonID).
+type numberKind struct {
+	countryOf func(string) string
+	check     func(string) error
 }
 
-// orgOfOtherCountry reports whether s has the form of an organisation
-// number of another country than country (a channel's; "" for none), its
-// check digit right or not.
-func orgOfOtherCountry(s, country string) bool {
-	c := OrgCountry(s)
+var (
+	orgNumbers = numberKind{countryOf: OrgCountry, check: CheckOrgNumber}
+	personIDs  = numberKind{countryOf: PersonCountry, check: CheckPersonID}
+)
+
+// checkIn checks s as a number of its kind on a letter whose channel is
+// of country ("NO", "DK"; "" for a channel of neither, or unknown): a
+// number of the other country's form is not checked as one of that
+// country's (an 8-digit organisation number on a SvarUt letter is not
+// "not a valid CVR number", nor a 10-digit person id there "not a valid
+// CPR number": the channel needs a Norwegian one, and checkChannel says
+// so); anything else is checked by the kind's check.
+func (k numberKind) checkIn(s, country string) error {
+	if k.ofOtherCountry(s, country) {
+		return nil
+	}
+	return k.check(s)
+}
+
+// ofOtherCountry reports whether s has the form of a number of its kind
+// of another country than country (a channel's; "" for none), valid or
+// not.
+func (k numberKind) ofOtherCountry(s, country string) bool {
+	c := k.countryOf(s)
 	return country != "" && c != "" && c != country
 }
 
