@@ -44,10 +44,15 @@ func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args 
 		return err
 	}
 	for _, o := range refused {
-		fmt.Printf("%d\torder refused\t%s\t%d shipment(s)\trefused %s\t%s\n", o.ID, o.Org, o.Shipments,
+		what := "order refused"
+		if o.ByOrder {
+			what = "order refused, no e-mail" // the reminder failed: sent again after its wait
+		}
+		fmt.Printf("%d\t%s\t%s\t%d shipment(s)\trefused %s\t%s\n", o.ID, what, o.Org, o.Shipments,
 			o.RefusedAt.Format(time.RFC3339), o.Error)
 	}
-	fmt.Printf("%d Altinn Notifications order(s) refused for good (no contact information); the e-mail reminders went out, the orders are not placed again\n", len(refused))
+	fmt.Printf("%d Altinn Notifications order(s) refused for good (no contact information); beside an e-mail the e-mail reminder went out "+
+		"and the order is not placed again; with no e-mail (order refused, no e-mail) the reminder failed and is sent again after its wait\n", len(refused))
 	return nil
 }
 

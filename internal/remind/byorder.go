@@ -61,6 +61,9 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 	case err == nil:
 	case ps.order == nil || !orderMayBePlaced(err):
 		rec.Status, rec.Cause, rec.OrderID = model.NotifyFailed, err.Error(), ""
+		// Refused for good: recorded with the failure, listed for the
+		// compliance officer as an order beside an e-mail is (place).
+		rec.OrderRefused = errors.Is(err, ErrOrderRefused)
 		out.Status, out.OrderID, out.Err = StatusFailed, "", err
 	default:
 		rec.Status, rec.Cause, rec.OrderID = model.NotifyUnknown, "the Altinn Notifications order may have been placed: "+err.Error(), ""
@@ -127,7 +130,7 @@ func (r *Reminder) settleByOrder(ctx context.Context, id int64, org string, requ
 		return orderID, nil
 	case !orderMayBePlaced(err):
 		log.Warn("reminder with an unknown outcome: Altinn Notifications refused its order, so it was never placed; the next run sends it", "error", err)
-		if rerr := r.Orders.Log.FailUnknownNotification(rctx, id, err.Error(), now); rerr != nil {
+		if rerr := r.Orders.Log.FailUnknownNotification(rctx, id, err.Error(), errors.Is(err, ErrOrderRefused), now); rerr != nil {
 			log.Error("refused reminder not recorded", "error", rerr)
 		}
 		return "", err

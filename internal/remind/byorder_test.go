@@ -448,3 +448,126 @@ func TestByOrderRefusedLogSaysWhatFollows(t *testing.T) {
 		})
 	}
 }
+
+// An order refused for good (422 NOT-00001) on the order-only path is on
+// the compliance officer's list of refused orders (RefusedNotificationOrders,
+// postvakt notifications list), as one placed beside an e-mail is: once,
+// recorded with the failed reminder. Recorded again (a repeated record) it
+// is not recorded twice; the reminder's retry after its wait, refused
+// again, keeps one entry; once Altinn can reach the business, the retry
+// is sent and the entry is gone.
+func TestByOrderRefusedListed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	f.NoContact[hnFirma] = true
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusFailed {
+		t.Fatalf("deliver: %+v %v, want failed", out, err)
+	}
+	refused := func(string) []store.RefusedOrder {
+		t.Helper()
+		ro, err := st.RefusedNotificationOrders(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ro
+	}
+	attempts := func() int {
+		t.Helper()
+		var n int
+		if err := st.DB().Get(&n, `SELECT order_attempts FROM notifications WHERE id = $1`, out.NotificationID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ro := refused("after the refusal")
+	if len(ro) != 1 || ro[0].ID != out.NotificationID || ro[0].Org != hnFirma || !ro[0].ByOrder || ro[0].Shipments != 1 ||
+		!strings.Contains(ro[0].Error, "NOT-00001") || !ro[0].RefusedAt.Equal(now) {
+		t.Fatalf("refused orders %+v, want reminder %d's, by order, NOT-00001, at %s", ro, out.NotificationID, now)
+	}
+	if n := attempts(); n != 1 {
+		t.Fatalf("order_attempts %d, want 1", n)
+	}
+	// The same outcome recorded again (a retried record) changes nothing.
+	notPending, err := st.RecordReminders(ctx, []store.ReminderOutcome{{ID: out.NotificationID, Status: "failed",
+		Cause: "notification order: refused: NOT-00001", OrderRefused: true}}, now.Add(time.Minute))
+	if err != nil || len(notPending) != 1 {
+		t.Fatalf("record again: %v %v, want it not pending", notPending, err)
+	}
+	if ro := refused("recorded again"); len(ro) != 1 || !ro[0].RefusedAt.Equal(now) || attempts() != 1 {
+		t.Fatalf("recorded again: %+v, %d attempts; want the one refusal at %s", ro, attempts(), now)
+	}
+	// RetryOrders does not place it (the reminder failed, it is not an
+	// order to place), and the run after the wait is refused again: one
+	// entry, at the second refusal.
+	if _, _, err := r.RetryOrders(ctx, now.Add(11*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Deliver(ctx, g, now.Add(11*time.Minute), false); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.Posts(); n != 2 {
+		t.Fatalf("%d order requests, want 2", n)
+	}
+	if ro := refused("refused again"); len(ro) != 1 || ro[0].ID != out.NotificationID || !ro[0].RefusedAt.Equal(now.Add(11*time.Minute)) {
+		t.Fatalf("refused again: %+v, want one entry at the second refusal", ro)
+	}
+	// Altinn reaches it now: the retry is sent, and nothing is refused.
+	delete(f.NoContact, hnFirma)
+	again, err := r.Deliver(ctx, g, now.Add(time.Hour), false)
+	if err != nil || again.Status != remind.StatusSent {
+		t.Fatalf("deliver: %+v %v, want sent", again, err)
+	}
+	if ro := refused("sent"); len(ro) != 0 {
+		t.Fatalf("after the order was placed: refused %+v, want none", ro)
+	}
+}
+
+// A reminder by order alone whose outcome is unknown (a run stopped after
+// its send began, before Altinn had the order) is settled by RetryOrders;
+// refused for good there, it is failed and on the list of refused orders,
+// once.
+func TestByOrderUnknownRefusedListed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: g.Org, Items: g.Shipments, Now: now, ByOrder: true}})
+	if err != nil || res[0].Notification == nil || !res[0].Send {
+		t.Fatalf("claim: %+v %v", res, err)
+	}
+	n := res[0].Notification
+	order, err := remind.OrderRequest(n.ID, n.Key, g.Org, "", remind.Compose(g.Org, "", g.Shipments, nil, r.From, n.Key, now),
+		remind.SMS(g.Org, g.Shipments))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PrepareNotificationOrder(ctx, n.ID, order); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.BeginSend(ctx, n.ID, n.ClaimedAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ExpirePendingNotifications(ctx, now.Add(time.Hour), 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	f.NoContact[hnFirma] = true
+	settleAt := now.Add(2 * time.Hour)
+	for range 2 {
+		if _, _, err := r.RetryOrders(ctx, settleAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if row := byOrderNotification(t, st, n.ID); row.Status != "failed" {
+		t.Fatalf("notification %+v, want failed", row)
+	}
+	ro, err := st.RefusedNotificationOrders(ctx)
+	if err != nil || len(ro) != 1 || ro[0].ID != n.ID || !ro[0].ByOrder || !ro[0].RefusedAt.Equal(settleAt) {
+		t.Fatalf("refused orders %+v %v, want reminder %d's at %s", ro, err, n.ID, settleAt)
+	}
+	if posts, _ := f.Posts(); posts != 1 {
+		t.Fatalf("%d order requests, want 1 (the settling one)", posts)
+	}
+}

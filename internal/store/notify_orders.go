@@ -27,9 +27,12 @@ type NotificationOrder struct {
 // PrepareNotificationOrder keeps the Altinn Notifications order request of a
 // pending notification, before its e-mail is sent. Once the notification is
 // sent, the order is placed; an order not placed (failure, crash) is listed
-// by OpenNotificationOrders.
+// by OpenNotificationOrders. A reminder without e-mail claimed again
+// after its order was refused for good (a failed row reused) keeps a new
+// order, not refused yet: it leaves RefusedNotificationOrders until that
+// one is refused too.
 func (s *Store) PrepareNotificationOrder(ctx context.Context, id int64, request []byte) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_request = $2, order_error = ''
+	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_request = $2, order_error = '', order_refused_at = NULL
 		WHERE id = $1 AND status = 'pending' AND order_id = ''`, id, string(request))
 	if err != nil {
 		return fmt.Errorf("keep the notification order of %d: %w", id, err)
@@ -59,9 +62,12 @@ func (s *Store) RecordNotificationOrderFailed(ctx context.Context, id int64, cau
 	return nil
 }
 
-// RecordNotificationOrderRefused records that Altinn refused the order for
-// good (422 NOT-00001): it is listed by RefusedNotificationOrders and never
-// by OpenNotificationOrders again.
+// RecordNotificationOrderRefused records that Altinn refused the order
+// placed beside a sent e-mail for good (422 NOT-00001): it is listed by
+// RefusedNotificationOrders and never by OpenNotificationOrders again. The
+// order of a reminder without e-mail (sent by its order alone) is recorded
+// refused with the reminder's outcome, in the same statement
+// (ReminderOutcome.OrderRefused, FailUnknownNotification): the same columns.
 func (s *Store) RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_error = $2, order_refused_at = $3,
 			order_attempts = order_attempts + 1 WHERE id = $1 AND order_id = ''`, id, CleanText(cause), now); err != nil {
@@ -71,21 +77,30 @@ func (s *Store) RecordNotificationOrderRefused(ctx context.Context, id int64, ca
 }
 
 // RefusedOrder is a reminder whose Altinn Notifications order was refused
-// for good, for the compliance officer.
+// for good, for the compliance officer: one placed beside an e-mail (the
+// e-mail went out), or one sent by its order alone (ByOrder: the reminder
+// failed, and is sent again after its wait).
 type RefusedOrder struct {
 	ID        int64     `db:"id" json:"id"`
 	Org       string    `db:"orgnr" json:"orgnr"`
 	Error     string    `db:"order_error" json:"error"`
 	RefusedAt time.Time `db:"order_refused_at" json:"refused_at"`
 	Shipments int       `db:"shipments" json:"shipments"`
+	// ByOrder: the reminder had no e-mail address and was to go by this
+	// order alone (it is failed, not sent).
+	ByOrder bool `db:"by_order" json:"by_order"`
 }
 
-// RefusedNotificationOrders lists the refused orders, newest first.
+// RefusedNotificationOrders lists the refused orders, newest first: one
+// per reminder. A reminder by order alone superseded since (a later claim
+// took its letters over with others: its own order, refused or not, is
+// that one's) is not listed.
 func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, error) {
 	out := []RefusedOrder{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_error, n.order_refused_at,
-			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments
-		FROM notifications n WHERE n.order_refused_at IS NOT NULL ORDER BY n.order_refused_at DESC, n.id DESC`); err != nil {
+			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments,
+			n.status <> 'sent' AS by_order
+		FROM notifications n WHERE n.order_refused_at IS NOT NULL AND n.status <> 'superseded' ORDER BY n.order_refused_at DESC, n.id DESC`); err != nil {
 		return nil, fmt.Errorf("list refused notification orders: %w", err)
 	}
 	return out, nil
@@ -115,7 +130,20 @@ func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, limit
 // FailUnknownNotification settles a reminder whose outcome was unknown as
 // not delivered, with cause: Altinn refused its order (it never had it), so
 // the next run sends it again (its attempts counted from naught, as
-// ReleaseNotification does).
-func (s *Store) FailUnknownNotification(ctx context.Context, id int64, cause string, now time.Time) error {
-	return s.setStatus(ctx, id, NotifyFailed, CleanText(cause), now, NotifyUnknown)
+// ReleaseNotification does). refused (for good, 422 NOT-00001) records the
+// order refused in the same statement, as RecordReminders does with
+// ReminderOutcome.OrderRefused: listed by RefusedNotificationOrders once.
+func (s *Store) FailUnknownNotification(ctx context.Context, id int64, cause string, refused bool, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = 'failed', last_error = $2, updated_at = $3, attempts = 0,
+			order_error = CASE WHEN $4 THEN $2 ELSE order_error END,
+			order_refused_at = CASE WHEN $4 THEN $3 ELSE order_refused_at END,
+			order_attempts = order_attempts + CASE WHEN $4 THEN 1 ELSE 0 END
+		WHERE id = $1 AND status = 'unknown'`, id, CleanText(cause), now, refused)
+	if err != nil {
+		return fmt.Errorf("mark notification %d failed: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("mark notification %d failed: no notification %d whose outcome is unknown (postvakt notifications list shows them): %w", id, id, ErrNotFound)
+	}
+	return nil
 }

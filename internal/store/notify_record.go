@@ -21,6 +21,12 @@ type ReminderOutcome struct {
 	OrderID string
 	// Cause says why a message failed or its outcome is unknown.
 	Cause string
+	// OrderRefused, for a failed reminder without e-mail (Claim.ByOrder),
+	// is that Altinn refused its order for good (422 NOT-00001): recorded
+	// in the same statement as the reminder failed (order_refused_at,
+	// order_error = Cause), so that RefusedNotificationOrders lists it once
+	// the reminder is failed, and only then.
+	OrderRefused bool
 	// Accepted, for a sent message the SMTP server refused some recipients
 	// of, are those that took it (nil: all), and Note which were refused and
 	// why (kept in last_error).
@@ -54,6 +60,7 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 		Cause     string   `json:"cause"`
 		Accepted  []string `json:"accepted"`
 		Note      string   `json:"note"`
+		Refused   bool     `json:"order_refused"`
 	}
 	type item struct {
 		ID      string     `json:"id"`
@@ -65,7 +72,8 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 	ns := make([]notif, len(outs))
 	items := []item{} // "[]", not null, without items
 	for i, o := range outs {
-		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, OrderID: o.OrderID, Cause: o.Cause, Accepted: o.Accepted, Note: o.Note}
+		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, OrderID: o.OrderID, Cause: CleanText(o.Cause), Accepted: o.Accepted, Note: o.Note,
+			Refused: o.OrderRefused && o.Status == model.NotifyFailed}
 		for _, it := range o.Items {
 			items = append(items, item{ID: it.ShipmentID, Step: it.Step, HasNext: it.HasNext, Seen: it.NextSeen, Next: it.Next})
 		}
@@ -104,15 +112,16 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 // recordRemindersSQL is RecordReminders' statement.
 var recordRemindersSQL = `WITH o AS (
 			SELECT * FROM jsonb_to_recordset($1::jsonb)
-				AS o(id bigint, status text, message_id text, order_id text, cause text, accepted text[], note text)),
+				AS o(id bigint, status text, message_id text, order_id text, cause text, accepted text[], note text, order_refused boolean)),
 		n AS (
 			UPDATE notifications n SET status = o.status, updated_at = $2,
 				message_id = CASE WHEN o.status = 'sent' THEN o.message_id ELSE n.message_id END,
 				sent_at = CASE WHEN o.status = 'sent' THEN $2 ELSE n.sent_at END,
 				order_id = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN o.order_id ELSE n.order_id END,
 				ordered_at = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN $2 ELSE n.ordered_at END,
-				order_attempts = n.order_attempts + CASE WHEN o.order_id <> '' THEN 1 ELSE 0 END,
-				order_error = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN '' ELSE n.order_error END,
+				order_attempts = n.order_attempts + CASE WHEN o.order_id <> '' OR o.order_refused THEN 1 ELSE 0 END,
+				order_error = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN '' WHEN o.order_refused THEN o.cause ELSE n.order_error END,
+				order_refused_at = CASE WHEN o.order_refused THEN $2 WHEN o.status = 'sent' THEN NULL ELSE n.order_refused_at END,
 				recipients = COALESCE(o.accepted, n.recipients),
 				last_error = CASE WHEN o.status <> 'sent' THEN o.cause
 					WHEN o.note <> '' THEN o.note
