@@ -290,6 +290,14 @@ func TestByOrderRefusedWaits(t *testing.T) {
 // recorded; after the lease the reminder is unknown.
 func crashAfterOrder(t *testing.T, st *store.Store, g remind.Group, r *remind.Reminder, now time.Time) int64 {
 	t.Helper()
+	return crashInSend(t, st, g, r, now, true)
+}
+
+// crashInSend is a run that stopped after the order's send had begun,
+// with the order placed at Altinn (placed) or not yet: the reminder's id,
+// unknown after its lease.
+func crashInSend(t *testing.T, st *store.Store, g remind.Group, r *remind.Reminder, now time.Time, placed bool) int64 {
+	t.Helper()
 	ctx := context.Background()
 	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: g.Org, Items: g.Shipments, Now: now, ByOrder: true}})
 	if err != nil || res[0].Notification == nil || !res[0].Send {
@@ -307,8 +315,10 @@ func crashAfterOrder(t *testing.T, st *store.Store, g remind.Group, r *remind.Re
 	if err := st.BeginSend(ctx, n.ID, n.ClaimedAt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Orders.Notifier.Order(ctx, order); err != nil {
-		t.Fatal(err)
+	if placed {
+		if _, err := r.Orders.Notifier.Order(ctx, order); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := st.ExpirePendingNotifications(ctx, now.Add(time.Hour), 10*time.Minute); err != nil {
 		t.Fatal(err)
@@ -534,25 +544,7 @@ func TestByOrderUnknownRefusedListed(t *testing.T) {
 	ctx := context.Background()
 	f, st, g, r, _ := byOrderWorld(t, 1, true)
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	res, err := st.ClaimReminders(ctx, []store.Claim{{Org: g.Org, Items: g.Shipments, Now: now, ByOrder: true}})
-	if err != nil || res[0].Notification == nil || !res[0].Send {
-		t.Fatalf("claim: %+v %v", res, err)
-	}
-	n := res[0].Notification
-	order, err := remind.OrderRequest(n.ID, n.Key, g.Org, "", remind.Compose(g.Org, "", g.Shipments, nil, r.From, n.Key, now),
-		remind.SMS(g.Org, g.Shipments))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PrepareNotificationOrder(ctx, n.ID, order); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.BeginSend(ctx, n.ID, n.ClaimedAt); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ExpirePendingNotifications(ctx, now.Add(time.Hour), 10*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	id := crashInSend(t, st, g, r, now, false)
 	f.NoContact[hnFirma] = true
 	settleAt := now.Add(2 * time.Hour)
 	for range 2 {
@@ -560,12 +552,12 @@ func TestByOrderUnknownRefusedListed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if row := byOrderNotification(t, st, n.ID); row.Status != "failed" {
+	if row := byOrderNotification(t, st, id); row.Status != "failed" {
 		t.Fatalf("notification %+v, want failed", row)
 	}
 	ro, err := st.RefusedNotificationOrders(ctx)
-	if err != nil || len(ro) != 1 || ro[0].ID != n.ID || !ro[0].ByOrder || !ro[0].RefusedAt.Equal(settleAt) {
-		t.Fatalf("refused orders %+v %v, want reminder %d's at %s", ro, err, n.ID, settleAt)
+	if err != nil || len(ro) != 1 || ro[0].ID != id || !ro[0].ByOrder || !ro[0].RefusedAt.Equal(settleAt) {
+		t.Fatalf("refused orders %+v %v, want reminder %d's at %s", ro, err, id, settleAt)
 	}
 	if posts, _ := f.Posts(); posts != 1 {
 		t.Fatalf("%d order requests, want 1 (the settling one)", posts)
