@@ -3,13 +3,12 @@ package web_test
 import (
 	"context"
 	"html"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
 	"postvakt/internal/web"
 )
@@ -21,8 +20,7 @@ import (
 // org A and Familievernet in org B only.
 func scopePolicies(t *testing.T) *env {
 	t.Helper()
-	dir := t.TempDir()
-	for name, body := range map[string]string{
+	set := policytest.Files(t, map[string]string{
 		"default.yaml": "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\nescalation: {to: [sjef@kommune.example]}\n",
 		"org-a.yaml": `name: org-a
 priority: 1
@@ -38,15 +36,7 @@ calendar: NO
 reminders: {max: 0}
 print: {after: 5}
 `,
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	set, problems := policy.LoadDir(dir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	})
 	h := policy.DefaultHealth()
 	h.Stuck.To = []string{"vakt@drift.example", policy.ToCompliance}
 	e := newEnvWith(t, web.WithPolicies(set), web.WithHealthRules(h))
@@ -133,22 +123,13 @@ func TestRulesPageViewAudited(t *testing.T) {
 // an unscoped viewer reads every name. A letter's page names its policy
 // (it governs the viewer's letter) and links it to that section.
 func TestRulesPageSharedPolicyNames(t *testing.T) {
-	dir := t.TempDir()
-	for name, body := range map[string]string{
+	set := policytest.Files(t, map[string]string{
 		"default.yaml":                  "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\n",
 		"org-a-own.yaml":                "name: org-a-own\nmatch: {sender_org: [\"" + orgA + "\"], sender_unit: [Skolekontoret]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 14}\n",
 		"oslo-og-bergen.yaml":           "name: oslo-og-bergen\npriority: 3\nmatch: {sender_org: [\"" + orgA + "\", \"" + orgB + "\"]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 13}\n",
 		"a-barnevern.yaml":              "name: a-barnevern\npriority: 1\nmatch: {sender_unit: [Barnevernstjenesten]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 12}\n",
 		"helse-bergen-familievern.yaml": "name: helse-bergen-familievern\nmatch: {sender_unit: [Barnevernstjenesten, Familievernet]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 11}\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	set, problems := policy.LoadDir(dir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	})
 	e := newEnvWith(t, web.WithPolicies(set))
 	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{
 		{SenderOrg: orgA, Name: "Barnevernstjenesten"}, {SenderOrg: orgB, Name: "Familievernet"},

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"postvakt/internal/policy"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/web"
 )
 
@@ -21,7 +20,6 @@ import (
 // gives org A a contact and keeps org B out of the reminders' subject.
 func rulesPolicies(t *testing.T, first int) *policy.Set {
 	t.Helper()
-	dir := t.TempDir()
 	files := map[string]string{
 		"default.yaml": fmt.Sprintf(`name: default
 calendar: NO
@@ -48,16 +46,7 @@ print: {after: 9}
   "` + orgA + `": {email: postmottak@bergen.example, phone: "+47 55 56 55 56"}
   "` + orgB + `": {name_in_subject: false}
 `
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	set, problems := policy.LoadDir(dir)
-	if len(problems) > 0 {
-		t.Fatalf("test policies: %v", problems)
-	}
-	return set
+	return policytest.Files(t, files)
 }
 
 // rulesHealth is the default health rules with stuck's count threshold
@@ -246,8 +235,7 @@ func TestLetterLinksToItsPolicy(t *testing.T) {
 // NAV", not org B's number nor the other unit's name (Krisesenteret); an
 // unscoped admin reads them all.
 func TestRulesPageNamesOnlyTheViewersOwn(t *testing.T) {
-	dir := t.TempDir()
-	for name, body := range map[string]string{
+	set := policytest.Files(t, map[string]string{
 		"default.yaml": "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\n",
 		"shared.yaml": `name: shared
 match: {sender_org: ["` + orgA + `", "` + orgB + `"], sender_unit: [NAV, Krisesenteret]}
@@ -255,15 +243,7 @@ calendar: NO
 reminders: {max: 0}
 print: {after: 10}
 `,
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	set, problems := policy.LoadDir(dir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	})
 	e := newEnvWith(t, web.WithPolicies(set))
 	_, page := e.loggedIn("u-nav", "unit", orgA, "NAV").get("/rules")
 	page = html.UnescapeString(page)
