@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 
@@ -83,8 +84,15 @@ type Unit struct {
 
 // ParseUnit reads a 200 answer of Enhetsregisteret about orgnr; an answer
 // that is not the expected JSON, or is about another number, is an error.
+// So is one that is not UTF-8 (JSON's encoding; an answer labelled with
+// another character set reaches here decoded by httpclient): ISO-8859-1
+// bytes read as UTF-8 would put replacement characters in the name and
+// address a letter is printed to.
 func ParseUnit(orgnr string, body []byte) (Unit, error) {
 	var u Unit
+	if !utf8.Valid(body) {
+		return u, fmt.Errorf("register answer for %s is not UTF-8 (nor labelled with its character set)", orgnr)
+	}
 	if err := json.Unmarshal(body, &u); err != nil {
 		return u, fmt.Errorf("register answer for %s is not the expected JSON: %w", orgnr, err)
 	}

@@ -1,0 +1,113 @@
+package register_test
+
+// An independent fake of Enhetsregisteret written from the channel notes
+// only (specs README, "Enhetsregisteret" and "How the real services behave
+// where the specs are silent"): /enheter/{orgnr} and /underenheter/{orgnr},
+// 404 unknown, 410 removed (with a JSON body), a deleted unit answering 200
+// with slettedato and few fields, and answers a real server may give that
+// are not the expected JSON.
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
+	"postvakt/internal/register"
+	"postvakt/internal/store"
+)
+
+// brAnswer is one canned answer of the fake.
+type brAnswer struct {
+	status      int
+	contentType string
+	body        string
+}
+
+func brregFake(t *testing.T, enheter, underenheter map[string]brAnswer) *register.Brreg {
+	t.Helper()
+	srv := httpfake.New(t, nil)
+	serve := func(m map[string]brAnswer) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			a, ok := m[r.PathValue("orgnr")]
+			if !ok {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(`{"timestamp":"2026-12-02T06:00:00.000+00:00","status":404,"error":"Not Found","path":"` + r.URL.Path + `"}`))
+				return
+			}
+			ct := a.contentType
+			if ct == "" {
+				ct = "application/json"
+			}
+			w.Header().Set("Content-Type", ct)
+			w.WriteHeader(a.status)
+			_, _ = w.Write([]byte(a.body))
+		}
+	}
+	srv.Handle("GET /enhetsregisteret/api/enheter/{orgnr}", serve(enheter))
+	srv.Handle("GET /enhetsregisteret/api/underenheter/{orgnr}", serve(underenheter))
+	hc, err := httpclient.New(httpclient.Options{Name: "brreg", BaseURL: srv.URL + "/enhetsregisteret/api",
+		Logger: slog.New(slog.DiscardHandler), BackoffBase: time.Millisecond, BreakerThreshold: -1, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &register.Brreg{HTTP: hc}
+}
+
+// TestNotesFakeBrreg asks the notes' fake about each kind of unit: what
+// Lookup answers (the kind, the status, the name) or that it fails (to be
+// asked again later, nothing cached).
+func TestNotesFakeBrreg(t *testing.T) {
+	const addr = `"forretningsadresse":{"adresse":["Strandgaten 1"],"postnummer":"5013","poststed":"BERGEN","landkode":"NO","land":"Norge"}`
+	enheter := map[string]brAnswer{
+		"974760673": {200, "", `{"organisasjonsnummer":"974760673","navn":"Bærum kommune",` + addr + `}`},
+		"910753614": {410, "", `{"timestamp":"2026-12-02T06:00:00.000+00:00","status":410,"error":"Gone","message":"Enheten 910753614 er fjernet"}`},
+		"911111111": {200, "", `{"organisasjonsnummer":"911111111","navn":"Slettet AS","slettedato":"2024-05-01"}`},
+		"922222222": {200, "text/html", `<!DOCTYPE html><html><body>Vedlikehold</body></html>`},
+		"933333333": {200, "application/json;charset=ISO-8859-1", "{\"organisasjonsnummer\":\"933333333\",\"navn\":\"Sk\xe5la \xc6rlig AS\"," + addr + "}"},
+		"944444444": {200, "application/json", "{\"organisasjonsnummer\":\"944444444\",\"navn\":\"Sk\xe5la \xc6rlig AS\"," + addr + "}"},
+	}
+	underenheter := map[string]brAnswer{
+		"955555555": {200, "", `{"organisasjonsnummer":"955555555","navn":"Bærum kommune avd. Sandvika","overordnetEnhet":"974760673","beliggenhetsadresse":{"adresse":["Sandvikaveien 1"],"postnummer":"1337","poststed":"SANDVIKA"}}`},
+		"966666666": {410, "", `{"status":410,"error":"Gone"}`},
+	}
+	b := brregFake(t, enheter, underenheter)
+	for _, c := range []struct {
+		orgnr    string
+		wantKind string
+		status   int
+		name     string
+		wantErr  bool
+	}{
+		{"974760673", store.RegisterEnhet, 200, "Bærum kommune", false},
+		{"910753614", store.RegisterEnhet, 410, "", false},           // removed, with a JSON body
+		{"911111111", store.RegisterEnhet, 200, "Slettet AS", false}, // deleted: 200 with slettedato
+		{"955555555", store.RegisterUnderenhet, 200, "Bærum kommune avd. Sandvika", false},
+		{"966666666", store.RegisterUnderenhet, 410, "", false},          // a removed sub-unit
+		{"977777777", store.RegisterEnhet, 404, "", false},               // unknown to both
+		{"922222222", "", 0, "", true},                                   // 200 with an HTML page
+		{"933333333", store.RegisterEnhet, 200, "Skåla Ærlig AS", false}, // ISO-8859-1, so labelled
+		{"944444444", "", 0, "", true},                                   // ISO-8859-1 bytes labelled as UTF-8: never a garbled name
+	} {
+		t.Run(c.orgnr, func(t *testing.T) {
+			a, err := b.Lookup(context.Background(), c.orgnr)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("Lookup: %+v %v", a, err)
+			}
+			if err != nil {
+				return
+			}
+			if a.Kind != c.wantKind || a.Status != c.status || a.Name != c.name {
+				t.Fatalf("Lookup: kind %s status %d name %q, want %s %d %q", a.Kind, a.Status, a.Name, c.wantKind, c.status, c.name)
+			}
+			if strings.ContainsRune(a.Name, '\uFFFD') {
+				t.Fatalf("garbled name %q", a.Name)
+			}
+		})
+	}
+}
