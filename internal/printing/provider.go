@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -17,7 +18,7 @@ import (
 // The print provider's API (internal/sim/print.go is the contract):
 //
 //	POST /v1/orders  Idempotency-Key: <key>  {documentRef, recipientName, address{lines, postalCode, city, countryCode}}
-//	     201 new order, 200 the order made earlier under the key; 400 invalid, 422 key used with another body
+//	     201 new order, 200 the order made earlier under the key; 400 invalid, 422 key used with another body;
 //	GET  /v1/orders/{id}
 //	POST /v1/orders/{id}/cancel  200 cancelled; 409 {"error", "state"} too late
 
@@ -125,6 +126,11 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 	if err != nil {
 		return providerOrder{}, raw, fmt.Errorf("print provider %s: %w", op, err)
 	}
+	if op == "create" {
+		if o, ok := createdOrder(raw); ok {
+			return o, raw, nil
+		}
+	}
 	var o providerOrder
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return o, raw, fmt.Errorf("print provider %s: answer is not the expected JSON: %w", op, err)
@@ -133,6 +139,22 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 		return o, raw, fmt.Errorf("print provider %s: answer lacks an order id or has unknown state %q", op, o.State)
 	}
 	return o, raw, nil
+}
+
+// createdOrder reads the provider's answer to a create (201, 200) as the order it holds under the key: one with an
+// id is placed, whatever its state says. A state postvakt does not know is
+// taken as "received" (placed, not final), so the order is recorded and
+// followed by PollStatus, which reports the unknown state, rather than the
+// create being sent again and again for an order that exists.
+func createdOrder(raw []byte) (providerOrder, bool) {
+	var o providerOrder
+	if json.Unmarshal(raw, &o) != nil || strings.TrimSpace(o.ID) == "" {
+		return providerOrder{}, false
+	}
+	if !knownState(o.State) {
+		o.State = "received"
+	}
+	return o, true
 }
 
 // createOrder places (or finds again, by key) the order for one outbox row.
