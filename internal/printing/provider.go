@@ -19,6 +19,7 @@ import (
 //
 //	POST /v1/orders  Idempotency-Key: <key>  {documentRef, recipientName, address{lines, postalCode, city, countryCode}}
 //	     201 new order, 200 the order made earlier under the key; 400 invalid, 422 key used with another body;
+//	     409 the key used before: the order under it when the answer names it (createdOrder)
 //	GET  /v1/orders/{id}
 //	POST /v1/orders/{id}/cancel  200 cancelled; 409 {"error", "state"} too late
 
@@ -114,6 +115,13 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 		switch {
 		case op == "create" && (se.StatusCode == http.StatusBadRequest || se.StatusCode == http.StatusUnprocessableEntity):
 			return providerOrder{}, raw, &refusedError{err}
+		case op == "create" && se.StatusCode == http.StatusConflict:
+			// The key was used before (an earlier send whose answer was
+			// lost): the order under it is placed, when the answer names
+			// it; one that does not is sent again later under the key.
+			if o, ok := createdOrder(raw); ok {
+				return o, raw, nil
+			}
 		case op == "cancel" && se.StatusCode == http.StatusConflict:
 			var st struct {
 				State string `json:"state"`
@@ -141,7 +149,8 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 	return o, raw, nil
 }
 
-// createdOrder reads the provider's answer to a create (201, 200) as the order it holds under the key: one with an
+// createdOrder reads the provider's answer to a create (201, 200, or 409
+// for a key used before) as the order it holds under the key: one with an
 // id is placed, whatever its state says. A state postvakt does not know is
 // taken as "received" (placed, not final), so the order is recorded and
 // followed by PollStatus, which reports the unknown state, rather than the

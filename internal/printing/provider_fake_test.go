@@ -3,7 +3,7 @@ package printing_test
 // A fake print provider written from the contract provider.go documents
 // (POST /v1/orders under an Idempotency-Key, GET /v1/orders/{id}), not from
 // the simulator, answering as a real provider may: an order accepted whose
-// answer was a 503, a 409 for a key already used (first: left to be sent again), a state the mapping does
+// answer was a 503, a 409 for a key already used, a state the mapping does
 // not know, a 400 problem+json.
 
 import (
@@ -203,7 +203,7 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 	}{
 		{"plain", store.PrintStateReceived, orders[key(plain)]},
 		{"503 after the order was accepted", store.PrintStateReceived, orders[key(lost503)]},
-		{"409 naming the order", "", ""},
+		{"409 naming the order", store.PrintStateReceived, "ord-earlier"},
 		{"409 not naming it", "", ""},
 		{"unknown state on create", store.PrintStateReceived, orders[key(unknownOnCreate)]},
 		{"unknown state on poll", store.PrintStateReceived, orders[key(unknownOnPoll)]},
