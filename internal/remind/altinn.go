@@ -73,7 +73,9 @@ type Profile struct {
 
 // Lookup answers the e-mail addresses of each of orgs that has any; one
 // absent from the result has none. Addresses that are not plain e-mail
-// addresses, and entries for organisations not asked, are ignored.
+// addresses, and entries for organisations not asked, are ignored; an
+// address named again (in other capitals, or in a second entry for the
+// organisation) is named once.
 func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]string, error) {
 	body, err := json.Marshal(map[string][]string{"organizationNumbers": orgs})
 	if err != nil {
@@ -106,13 +108,20 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 		asked[o] = true
 	}
 	found := map[string][]string{}
+	// One mailbox is one address, however often and in whatever capitals
+	// the answer names it (an organisation listed twice, "Post@Firma.NO"
+	// beside "post@firma.no"): each address a reminder goes to is a copy
+	// in that mailbox. The first spelling stands.
+	seen := map[string]bool{}
 	for _, cp := range *answer.ContactPointsList {
 		if !asked[cp.OrganizationNumber] {
 			continue // not ours: ignore rather than trust
 		}
 		for _, e := range cp.EmailList {
 			e = asciiDomain(e)
-			if CheckEmail(e) == "" {
+			mailbox := cp.OrganizationNumber + " " + strings.ToLower(e)
+			if CheckEmail(e) == "" && !seen[mailbox] {
+				seen[mailbox] = true
 				found[cp.OrganizationNumber] = append(found[cp.OrganizationNumber], e)
 			}
 		}

@@ -160,3 +160,80 @@ func TestNotesFakeProfileLookup(t *testing.T) {
 		t.Errorf("lookup: %v", got)
 	}
 }
+
+// TestNotesFakeProfileHostileAnswers: answers a real Profile may give
+// beside the notes' plain one: fewer organisations than asked, an
+// organisation listed twice, nulls, addresses with spaces or in capitals.
+// Each mailbox is one address (never two reminders to one mailbox); an
+// organisation left out has none; nothing fails the lookup.
+func TestNotesFakeProfileHostileAnswers(t *testing.T) {
+	srv := httpfake.New(t, httpfake.Bearer(nfBearer))
+	srv.Handle("POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"contactPointsList":[
+			{"organizationNumber":"910753614","addressOrigin":"910753614","partyId":1,"mobileNumberList":[],"emailList":["Post@Firma.NO"," post@firma.no ","post@firma.no"]},
+			null,
+			{"organizationNumber":"910753614","addressOrigin":"910753614","partyId":1,"mobileNumberList":null,"emailList":["POST@FIRMA.NO","leder@firma.no"]},
+			{"organizationNumber":"974760673","addressOrigin":"974760673","partyId":2,"mobileNumberList":null,"emailList":null},
+			{"organizationNumber":"964338531","addressOrigin":"964338531","partyId":3,"emailList":[null,"","ikke en adresse"]}
+		]}`)
+	})
+	pr := &remind.Profile{HTTP: nfHTTP(t, srv.URL+"/profile/api/v1"), Tokens: nfTokens{}}
+	got, err := pr.Lookup(context.Background(), []string{"910753614", "974760673", "964338531", "991825827"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firma := got["910753614"]
+	mailboxes := map[string]int{}
+	for _, e := range firma {
+		mailboxes[strings.ToLower(e)]++
+	}
+	if len(got) != 1 || len(firma) != 2 || mailboxes["post@firma.no"] != 1 || mailboxes["leder@firma.no"] != 1 {
+		t.Errorf("lookup: %q, want 910753614 alone with post@firma.no once and leder@firma.no", got)
+	}
+}
+
+// TestNotesFakeNotificationOrdersHostile: a 403, a 429 with Retry-After as
+// an HTTP date, and problem+json without errors are not final (the order
+// goes again later, the same idempotencyId); an order id that is not a
+// UUID is still the order placed.
+func TestNotesFakeNotificationOrdersHostile(t *testing.T) {
+	p, srv := newNFPlatform(t)
+	n := &remind.Notifier{HTTP: nfHTTP(t, srv.URL+"/notifications/api/v1"), Tokens: nfTokens{}}
+	body, err := remind.OrderRequest(8, "k8", "910753614", "nf-resource", &remind.Message{Subject: "s", Body: "b"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		code   int
+		header string
+		body   string
+	}{
+		{403, "", `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.4","title":"Forbidden","status":403}`},
+		{429, time.Now().Add(2 * time.Hour).UTC().Format(http.TimeFormat), `{"title":"Too Many Requests","status":429}`},
+		{400, "", `{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad Request","status":400,"detail":"Invalid request"}`},
+	} {
+		p.refuse = func(w http.ResponseWriter) bool {
+			if c.header != "" {
+				w.Header().Set("Retry-After", c.header)
+			}
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(c.code)
+			fmt.Fprint(w, c.body)
+			return true
+		}
+		id, err := n.Order(context.Background(), body)
+		if err == nil || id != "" || errors.Is(err, remind.ErrOrderRefused) {
+			t.Errorf("HTTP %d: %q %v; want a failure that is not final", c.code, id, err)
+		}
+	}
+	p.refuse = func(w http.ResponseWriter) bool {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"notificationOrderId":"42"}`)
+		return true
+	}
+	if id, err := n.Order(context.Background(), body); err != nil || id != "42" {
+		t.Errorf("order id not a UUID: %q %v, want the order placed as 42", id, err)
+	}
+}
