@@ -411,3 +411,34 @@ func TestAltinnOrdersValidationErrorsShown(t *testing.T) {
 		t.Fatalf("the error does not say what Altinn refused: %v", err)
 	}
 }
+
+// A 429 whose Retry-After (an HTTP date) asks for longer than the HTTP
+// client waits: the order is placed again no sooner than Altinn asked,
+// not after postvakt's own first backoff (10 minutes).
+func TestAltinnOrdersRetryAfterDateHonoured(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 1, "")
+	f.Fail = func(w http.ResponseWriter, req *http.Request) bool {
+		w.Header().Set("Retry-After", time.Now().Add(3*time.Hour).UTC().Format(http.TimeFormat))
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"title":"Too Many Requests","status":429}`))
+		return true
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusSent || out.OrderErr == nil {
+		t.Fatalf("deliver: %+v %v; want the e-mail sent and the order failed", out, err)
+	}
+	var next time.Time
+	if err := st.DB().Get(&next, `SELECT order_next_at FROM notifications WHERE id = $1`, out.NotificationID); err != nil {
+		t.Fatal(err)
+	}
+	if next.Before(now.Add(3*time.Hour - 2*time.Minute)) {
+		t.Fatalf("order placed again at %s, %s after the 429; want no sooner than Altinn's Retry-After (3h)", next.UTC(), next.Sub(now))
+	}
+	if len(f.Orders()) != 0 {
+		t.Fatalf("orders %d", len(f.Orders()))
+	}
+}

@@ -136,7 +136,7 @@ func (r *Reminder) settleByOrder(ctx context.Context, id int64, org string, requ
 		return "", err
 	}
 	log.Warn("reminder with an unknown outcome: its notification order not placed again; the next run tries again", "error", err)
-	next := now.Add(model.RetryAfter(attempts + 1))
+	next := orderRetryAt(now, attempts, err)
 	if ctx.Err() != nil {
 		next = now
 	}

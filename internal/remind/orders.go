@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -57,7 +58,7 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 	}
 	if err != nil {
 		log.Warn("notification order not placed; the next run tries again", "error", err)
-		next := now.Add(model.RetryAfter(attempts + 1))
+		next := orderRetryAt(now, attempts, err)
 		if ctx.Err() != nil {
 			next = now // cut by a stop, not refused: the next run places it
 		}
@@ -73,6 +74,20 @@ func (r *Reminder) place(ctx context.Context, id int64, org string, request []by
 	}
 	log.Info("notification order placed", "order_id", orderID)
 	return orderID, nil
+}
+
+// orderRetryAt is when an order that failed (tried attempts times before)
+// is placed again: after model.RetryAfter, or later when Altinn asked for
+// a longer wait than the HTTP client waits (a 429 or 503 whose
+// Retry-After, seconds or an HTTP date, exceeds its cap), up to a day, the
+// longest backoff (a date years ahead would never remind).
+func orderRetryAt(now time.Time, attempts int, err error) time.Time {
+	d := model.RetryAfter(attempts + 1)
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && se.RetryAfter > d {
+		d = min(se.RetryAfter, max(d, 24*time.Hour))
+	}
+	return now.Add(d)
 }
 
 // RetryOrders places the orders of sent reminders that are not placed yet
