@@ -101,45 +101,70 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 	}
 	var out []Condition
 	for _, u := range units {
-		base, others, ok := groupDropped(cfg, u.DropFacts)
-		if !ok || f.settling(u.Channel) {
-			continue
-		}
-		d := f.Due[u.Channel]
-		out = append(out, Condition{Rule: policy.RuleUnitDrop, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
-			Severity: cfg.Severity, Affected: u.Pending, Systems: u.DroppedSystems,
-			Summary: fmt.Sprintf("%d of the last %d letters of %s due at %s reached it (its baseline %s; the channel's other units %s of their letters of the same time); "+
-				"affected: every letter of %[3]s sent in the last %[7]s and at least %[8]s ago that never reached %[4]s and has no follow-up decision",
-				u.LastReached, u.LastN, u.Unit, u.Channel, pct(base), pct(others), f.Lookback, d.After),
-			Why: []store.AlertReason{reason("mail.alert.why.unit_drop", "Reached", u.LastReached, "Last", u.LastN, "Unit", u.Unit,
-				"Channel", channel.Display(u.Channel), "Baseline", pct(base), "Others", pct(others)),
-				reason("mail.alert.why.unit_drop_affected", "Unit", u.Unit, "Channel", channel.Display(u.Channel),
-					"Lookback", f.Lookback, "After", d.After)},
-			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
-				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
-				Unscheduled: d.Scheduled, Live: true}})
+		out = appendDrop(out, cfg, f, unitGroup(u))
 	}
 	for _, sy := range systems {
-		base, others, ok := groupDropped(cfg, sy.DropFacts)
-		if !ok || f.settling(sy.Channel) {
-			continue
-		}
-		d := f.Due[sy.Channel]
-		out = append(out, Condition{Rule: policy.RuleUnitDrop,
-			Labels:   store.Labels{"channel": sy.Channel, "sender": sy.SenderOrg, "system": sy.System},
-			Severity: cfg.Severity, Affected: sy.Dropped,
-			Summary: fmt.Sprintf("%d of the last %d letters of sender system %s due at %s reached it (its baseline %s; the channel's other letters %s of the same time); "+
-				"affected: every letter of sender system %[3]s sent in the last %[7]s and at least %[8]s ago that never reached %[4]s and has no follow-up decision",
-				sy.LastReached, sy.LastN, sy.System, sy.Channel, pct(base), pct(others), f.Lookback, d.After),
-			Why: []store.AlertReason{reason("mail.alert.why.system_drop", "Reached", sy.LastReached, "Last", sy.LastN, "System", sy.System,
-				"Channel", channel.Display(sy.Channel), "Baseline", pct(base), "Others", pct(others)),
-				reason("mail.alert.why.system_drop_affected", "System", sy.System, "Channel", channel.Display(sy.Channel),
-					"Lookback", f.Lookback, "After", d.After)},
-			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: sy.SenderOrg}, Channel: sy.Channel, System: sy.System,
-				States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
-				Unscheduled: d.Scheduled, Live: true}})
+		out = appendDrop(out, cfg, f, systemGroup(sy))
 	}
 	return out
+}
+
+// dropGroup is a group unit_delivery_drop judges, a sending unit or a
+// sender system (GroupBy), and how its condition names it.
+type dropGroup struct {
+	// Key is "unit" or "system": the group's label and its why's keys
+	// (mail.alert.why.<Key>_drop, mail.alert.why.<Key>_drop_affected);
+	// Arg names the group in the why's arguments.
+	Key, Arg string
+	Name     string
+	// Of comes before Name in the summary; Others and OthersOf name the
+	// channel's other letters there, before and after their share.
+	Of, Others, OthersOf string
+	Channel, SenderOrg   string
+	store.DropFacts
+	// Affected counts the letters of the condition's Selector; Systems are
+	// their sender systems (a unit's; none for a system).
+	Affected int
+	Systems  []string
+}
+
+func unitGroup(u store.UnitFacts) dropGroup {
+	return dropGroup{Key: "unit", Arg: "Unit", Name: u.Unit, Others: "other units", OthersOf: " of their letters",
+		Channel: u.Channel, SenderOrg: u.SenderOrg, DropFacts: u.DropFacts, Affected: u.Pending, Systems: u.DroppedSystems}
+}
+
+func systemGroup(sy store.SystemFacts) dropGroup {
+	return dropGroup{Key: "system", Arg: "System", Name: sy.System, Of: "sender system ", Others: "other letters",
+		Channel: sy.Channel, SenderOrg: sy.SenderOrg, DropFacts: sy.DropFacts, Affected: sy.Dropped}
+}
+
+// appendDrop appends a group's unit_delivery_drop condition when
+// groupDropped judges it dropped and its channel is not settling.
+func appendDrop(out []Condition, cfg policy.UnitDropRule, f Facts, g dropGroup) []Condition {
+	base, others, ok := groupDropped(cfg, g.DropFacts)
+	if !ok || f.settling(g.Channel) {
+		return out
+	}
+	d := f.Due[g.Channel]
+	sel := store.IncidentFilter{Scope: store.Scope{SenderOrg: g.SenderOrg}, Channel: g.Channel,
+		States: dropped, From: f.Now.Add(-f.Lookback), To: sentBy(f.Now, d.After), Undecided: true,
+		Unscheduled: d.Scheduled, Live: true}
+	if g.Key == "unit" {
+		sel.Unit = g.Name
+	} else {
+		sel.System = g.Name
+	}
+	return append(out, Condition{Rule: policy.RuleUnitDrop,
+		Labels:   store.Labels{"channel": g.Channel, "sender": g.SenderOrg, g.Key: g.Name},
+		Severity: cfg.Severity, Affected: g.Affected, Systems: g.Systems,
+		Summary: fmt.Sprintf("%d of the last %d letters of %s due at %s reached it (its baseline %s; the channel's %s %s%s of the same time); "+
+			"affected: every letter of %[3]s sent in the last %[9]s and at least %[10]s ago that never reached %[4]s and has no follow-up decision",
+			g.LastReached, g.LastN, g.Of+g.Name, g.Channel, pct(base), g.Others, pct(others), g.OthersOf, f.Lookback, d.After),
+		Why: []store.AlertReason{reason("mail.alert.why."+g.Key+"_drop", "Reached", g.LastReached, "Last", g.LastN, g.Arg, g.Name,
+			"Channel", channel.Display(g.Channel), "Baseline", pct(base), "Others", pct(others)),
+			reason("mail.alert.why."+g.Key+"_drop_affected", g.Arg, g.Name, "Channel", channel.Display(g.Channel),
+				"Lookback", f.Lookback, "After", d.After)},
+		Selector: sel})
 }
 
 // groupDropped judges a group: its last letters reached the channel at most
