@@ -181,17 +181,17 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 			ok = false
 		}
 	}
+	// list is an optional field holding a list of item into dst.
+	list := func(name string, dst *[]string, item func(path string, n *yaml.Node) (string, bool)) field {
+		return field{name, false, func(path string, _, n *yaml.Node) {
+			var good bool
+			*dst, good = r.list(path, n, item)
+			bad(good)
+		}}
+	}
 	bad(r.mapping(section, at, n, []field{
-		{"channel", false, func(path string, _, n *yaml.Node) {
-			var good bool
-			m.Channel, good = r.list(path, n, r.channel)
-			bad(good)
-		}},
-		{"class", false, func(path string, _, n *yaml.Node) {
-			var good bool
-			m.Class, good = r.list(path, n, r.word)
-			bad(good)
-		}},
+		list("channel", &m.Channel, r.channel),
+		list("class", &m.Class, r.word),
 		{"confidential", false, func(path string, _, n *yaml.Node) {
 			v, good := r.boolean(path, n)
 			if good {
@@ -210,16 +210,8 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 			}
 			bad(good)
 		}},
-		{"sender_org", false, func(path string, _, n *yaml.Node) {
-			var good bool
-			m.SenderOrg, good = r.list(path, n, r.orgNumber)
-			bad(good)
-		}},
-		{"sender_unit", false, func(path string, _, n *yaml.Node) {
-			var good bool
-			m.SenderUnit, good = r.list(path, n, r.word)
-			bad(good)
-		}},
+		list("sender_org", &m.SenderOrg, r.orgNumber),
+		list("sender_unit", &m.SenderUnit, r.word),
 	}))
 	return ok
 }
