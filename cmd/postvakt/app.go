@@ -239,22 +239,14 @@ func (a *app) escalator(smtp smtpNeed) (*escalate.Escalator, error) {
 	// remind.NotificationsScope), so a client not granted one scope still
 	// gets the other service.
 	if alt.ProfileURL != "" {
-		tokens, err := a.altinnTokens(remind.ProfileScope)
-		if err != nil {
-			return nil, err
-		}
-		hc, err := a.client("altinn-profile", alt.ProfileURL)
+		hc, tokens, err := a.altinnService("altinn-profile", alt.ProfileURL, remind.ProfileScope)
 		if err != nil {
 			return nil, err
 		}
 		esc.Addresses = &remind.Resolver{Book: a.st, Profile: &remind.Profile{HTTP: hc, Tokens: tokens}, Logger: a.log}
 	}
 	if alt.NotificationsURL != "" {
-		tokens, err := a.altinnTokens(remind.NotificationsScope)
-		if err != nil {
-			return nil, err
-		}
-		hc, err := a.client("altinn-notifications", alt.NotificationsURL)
+		hc, tokens, err := a.altinnService("altinn-notifications", alt.NotificationsURL, remind.NotificationsScope)
 		if err != nil {
 			return nil, err
 		}
@@ -332,14 +324,19 @@ func (a *app) health(chans []channel.Adapter) (*health.Evaluator, error) {
 	return ev, nil
 }
 
-// altinnTokens is the token source of an Altinn service with scope, or
-// nil without Maskinporten (an untyped nil: callers check for one).
-func (a *app) altinnTokens(scope string) (remind.TokenSource, error) {
+// altinnService is the client of an Altinn service named name at base and
+// its token source with scope, or nil without Maskinporten (callers check
+// for one).
+func (a *app) altinnService(name, base, scope string) (*httpclient.Client, remind.TokenSource, error) {
 	src, err := a.tokens.Altinn(scope)
-	if err != nil || src == nil {
-		return nil, err
+	if err != nil {
+		return nil, nil, err
 	}
-	return src, nil
+	hc, err := a.client(name, base)
+	if err != nil {
+		return nil, nil, err
+	}
+	return hc, src, nil
 }
 
 // notifier wires the notices (follow-ups, compliance digest, escalation.to)
