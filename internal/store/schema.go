@@ -16,7 +16,19 @@ import (
 // not own says so: postvakt needs a database owned by its role (README,
 // Deploy), and PostgreSQL's "permission denied for schema public" alone
 // does not say which grant is missing.
+// A server older than MinServerVersion is refused before anything is
+// applied: the migrations pass on PostgreSQL 12, and what fails on it
+// would fail later, in a job, saying nothing of the server's version.
 func (s *Store) Migrate(ctx context.Context, progress migrations.Progress) (int, error) {
+	var num int
+	var version string
+	if err := s.db.QueryRowxContext(ctx, `SELECT current_setting('server_version_num')::int, current_setting('server_version')`).
+		Scan(&num, &version); err != nil {
+		return 0, fmt.Errorf("ask the PostgreSQL server's version: %w", err)
+	}
+	if err := serverSupported(num, version); err != nil {
+		return 0, err
+	}
 	n, err := migrations.Up(ctx, s.db.DB, progress)
 	var pe *pq.Error
 	if !errors.As(err, &pe) || pe.Code != "42501" { // insufficient_privilege
@@ -31,6 +43,20 @@ func (s *Store) Migrate(ctx context.Context, progress migrations.Progress) (int,
 	return n, fmt.Errorf("%w\nthe role %s does not own the database %s: postvakt needs a database its role owns "+
 		"(as the database's owner or an administrator: ALTER DATABASE %s OWNER TO %s)",
 		err, role, db, pq.QuoteIdentifier(db), pq.QuoteIdentifier(role))
+}
+
+// MinServerVersion is the oldest PostgreSQL postvakt runs on (README,
+// Deploy), as server_version_num: 13.0.
+const MinServerVersion = 130000
+
+// serverSupported refuses a server older than MinServerVersion, naming its
+// version (server_version, e.g. "12.22") and the oldest supported.
+func serverSupported(num int, version string) error {
+	if num >= MinServerVersion {
+		return nil
+	}
+	return fmt.Errorf("the database server is PostgreSQL %s; postvakt needs PostgreSQL %d or newer: upgrade the server (nothing was migrated)",
+		version, MinServerVersion/10000)
 }
 
 // TooOldError is the refusal of a binary older than the database needs:
