@@ -15,18 +15,22 @@ import (
 )
 
 // TestOpenErrorHidesPassword: a DATABASE_URL that does not parse (an
-// unescaped % or / in the password) is named, not quoted: the URL parser's
-// error would show the password.
+// unescaped % or / in the password; key=value settings with a blank in an
+// unquoted password, or a URL of another scheme, which lib/pq reads as
+// such settings) is named, not quoted: the parser's error would show the
+// password, or a piece of it.
 func TestOpenErrorHidesPassword(t *testing.T) {
 	for _, url := range []string{
 		"postgres://postvakt:S3cr%zzPW@db.example:5432/postvakt",
 		"postgres://postvakt:S3cr/PW@db.example:5432/postvakt",
+		"host=db.example dbname=postvakt password=S3cr etPW",
+		"mysql://postvakt:S3cretPW@db.example/postvakt",
 	} {
 		_, err := store.Open(context.Background(), url, 10*time.Second)
 		if err == nil {
 			t.Fatalf("%s: no error", url)
 		}
-		if strings.Contains(err.Error(), "S3cr") || !strings.Contains(err.Error(), "DATABASE_URL") {
+		if strings.Contains(err.Error(), "S3cr") || strings.Contains(err.Error(), "etPW") || !strings.Contains(err.Error(), "DATABASE_URL") {
 			t.Errorf("the error shows the password or does not name the setting: %v", err)
 		}
 	}

@@ -197,6 +197,12 @@ func hideURL(err error, url string) error {
 		// (`invalid port ":pa" after host`), which may be the password's.
 		return errors.New("DATABASE_URL cannot be read as a URL (percent-encode special characters such as / % @ in the password)")
 	}
+	if strings.Contains(err.Error(), "in connection info string") {
+		// lib/pq reads what is not a postgres:// URL as key=value settings
+		// and quotes the word it stumbled on: a piece of a password with a
+		// blank, or the whole of a URL of another scheme (mysql://…).
+		return errors.New("DATABASE_URL cannot be read: it is neither a postgres:// URL nor key=value settings (quote a value with blanks in single quotes)")
+	}
 	if url != "" && strings.Contains(err.Error(), url) {
 		return errors.New(strings.ReplaceAll(err.Error(), url, "DATABASE_URL"))
 	}
