@@ -15,7 +15,9 @@ import (
 // A migration refused for want of a privilege on a database the role does
 // not own says so: postvakt needs a database owned by its role (README,
 // Deploy), and PostgreSQL's "permission denied for schema public" alone
-// does not say which grant is missing.
+// does not say which grant is missing. One the role owns but whose schema
+// public it may not create in (PostgreSQL 14 and older, hardened) says
+// that, naming the schema's owner.
 // A server older than MinServerVersion is refused before anything is
 // applied: the migrations pass on PostgreSQL 12, and what fails on it
 // would fail later, in a job, saying nothing of the server's version.
@@ -34,11 +36,24 @@ func (s *Store) Migrate(ctx context.Context, progress migrations.Progress) (int,
 	if !errors.As(err, &pe) || pe.Code != "42501" { // insufficient_privilege
 		return n, err
 	}
-	var role, db string
-	var owns bool
-	if qerr := s.db.QueryRowxContext(ctx, `SELECT current_user, current_database(), pg_has_role(current_user, datdba, 'MEMBER')
-		FROM pg_database WHERE datname = current_database()`).Scan(&role, &db, &owns); qerr != nil || owns {
+	var role, db, schemaOwner string
+	var owns, creates bool
+	if qerr := s.db.QueryRowxContext(ctx, `SELECT current_user, current_database(), pg_has_role(current_user, datdba, 'MEMBER'),
+			coalesce((SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'), ''),
+			coalesce((SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = 'public'), false)
+		FROM pg_database WHERE datname = current_database()`).Scan(&role, &db, &owns, &schemaOwner, &creates); qerr != nil {
 		return n, err
+	}
+	if owns {
+		if creates || schemaOwner == "" {
+			return n, err
+		}
+		// PostgreSQL 14 and older give the schema public to the bootstrap
+		// superuser, not to the database's owner; a server hardened as
+		// PostgreSQL's own docs advise then takes CREATE on it from PUBLIC.
+		return n, fmt.Errorf("%w\nthe role %s owns the database %s but may not create in its schema public, owned by %s "+
+			"(as an administrator, in that database: ALTER SCHEMA public OWNER TO %s)",
+			err, role, db, schemaOwner, pq.QuoteIdentifier(role))
 	}
 	return n, fmt.Errorf("%w\nthe role %s does not own the database %s: postvakt needs a database its role owns "+
 		"(as the database's owner or an administrator: ALTER DATABASE %s OWNER TO %s)",
