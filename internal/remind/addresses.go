@@ -2,8 +2,10 @@ package remind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"postvakt/internal/model"
@@ -25,7 +27,8 @@ type Lookuper interface {
 // have none imported: it asks Altinn Profile in batches and caches each
 // answer (also "no addresses") for TTL. A failed lookup is logged and its
 // organisations are reported as unknown for this run; it never fails the
-// run.
+// run. So is one organisation whose entry in an answer could not be read
+// (*EntryErrors): the answer's other organisations are used and cached.
 type Resolver struct {
 	Book    AddressBook
 	Profile Lookuper
@@ -67,6 +70,21 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 		chunk := need[:min(batch, len(need))]
 		need = need[len(chunk):]
 		found, err := r.Profile.Lookup(ctx, chunk)
+		var entries *EntryErrors
+		if errors.As(err, &entries) {
+			// The answer was whole but for some organisations' entries:
+			// those count as unknown this run, each with its own error,
+			// and are asked again next run; the others' answers stand.
+			for _, o := range chunk {
+				if e, ok := entries.Orgs[o]; ok {
+					r.logger().Error("notification addresses of an organisation could not be read from Altinn Profile's answer; unknown this run",
+						"orgnr", o, "error", e)
+					res.Unknown[o] = true
+				}
+			}
+			chunk = slices.DeleteFunc(slices.Clone(chunk), func(o string) bool { return res.Unknown[o] })
+			err = nil
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, fmt.Errorf("address lookup: %w", ctx.Err())

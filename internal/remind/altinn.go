@@ -75,7 +75,11 @@ type Profile struct {
 // absent from the result has none. Addresses that are not plain e-mail
 // addresses, and entries for organisations not asked, are ignored; an
 // address named again (in other capitals, or in a second entry for the
-// organisation) is named once.
+// organisation) is named once. The answer is read entry by entry: an
+// entry that is not the expected JSON is its organisation's error, an
+// *EntryErrors beside the others' addresses (and, when the entry does not
+// say whose it is, of every organisation the answer does not list
+// otherwise).
 func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]string, error) {
 	body, err := json.Marshal(map[string][]string{"organizationNumbers": orgs})
 	if err != nil {
@@ -90,11 +94,7 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 		return nil, fmt.Errorf("profile lookup of %d organisation(s): %w", len(orgs), err)
 	}
 	var answer struct {
-		ContactPointsList *[]struct {
-			OrganizationNumber string   `json:"organizationNumber"`
-			AddressOrigin      string   `json:"addressOrigin"`
-			EmailList          []string `json:"emailList"`
-		} `json:"contactPointsList"`
+		ContactPointsList *[]json.RawMessage `json:"contactPointsList"`
 	}
 	if err := json.Unmarshal(resp.Body, &answer); err != nil {
 		return nil, fmt.Errorf("profile lookup of %d organisation(s): the answer is not the expected JSON: %w", len(orgs), err)
@@ -108,25 +108,127 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 		asked[o] = true
 	}
 	found := map[string][]string{}
+	bad := map[string]error{}
+	listed := map[string]bool{}
+	var stray error // an entry that names no organisation postvakt can tell
 	// One mailbox is one address, however often and in whatever capitals
 	// the answer names it (an organisation listed twice, "Post@Firma.NO"
 	// beside "post@firma.no"): each address a reminder goes to is a copy
 	// in that mailbox. The first spelling stands.
 	seen := map[string]bool{}
-	for _, cp := range *answer.ContactPointsList {
-		if !asked[cp.OrganizationNumber] {
+	for i, raw := range *answer.ContactPointsList {
+		cp, org, err := readContactPoint(raw)
+		switch {
+		case org == "" && err == nil:
+			continue // null: no entry
+		case org == "":
+			stray = fmt.Errorf("entry %d of the answer names no organisation: %w", i, err)
+			continue
+		case !asked[org]:
 			continue // not ours: ignore rather than trust
+		case err != nil:
+			bad[org] = fmt.Errorf("its entry in the answer is not the expected JSON: %w", err)
+			continue
 		}
+		listed[org] = true
 		for _, e := range cp.EmailList {
 			e = asciiDomain(e)
-			mailbox := cp.OrganizationNumber + " " + strings.ToLower(e)
+			mailbox := org + " " + strings.ToLower(e)
 			if CheckEmail(e) == "" && !seen[mailbox] {
 				seen[mailbox] = true
-				found[cp.OrganizationNumber] = append(found[cp.OrganizationNumber], e)
+				found[org] = append(found[org], e)
 			}
 		}
 	}
-	return found, nil
+	if stray != nil {
+		// Who the unreadable entry was about is not known: one the answer
+		// does not list otherwise may be that one, so it is not taken to
+		// have none.
+		for _, o := range orgs {
+			if !listed[o] && bad[o] == nil {
+				bad[o] = fmt.Errorf("not listed in an answer with an unreadable entry (%w)", stray)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return found, nil
+	}
+	for o := range bad {
+		delete(found, o) // what another entry of it said is not the whole of it
+	}
+	return found, &EntryErrors{Asked: len(orgs), Orgs: bad}
+}
+
+// contactPoint is the part of an entry of Altinn Profile's answer postvakt
+// reads.
+type contactPoint struct {
+	OrganizationNumber string   `json:"organizationNumber"`
+	AddressOrigin      string   `json:"addressOrigin"`
+	EmailList          []string `json:"emailList"`
+}
+
+// readContactPoint reads one entry of the answer's contactPointsList. org
+// is the organisation it names (a string, or a number, which is still
+// that organisation's entry, if not one as expected), "" when it names
+// none: a null entry (err nil), or one that is not an object or whose
+// organizationNumber is neither (err set). With org set, err says the
+// entry is not the expected JSON (emailList a string, say).
+func readContactPoint(raw json.RawMessage) (cp contactPoint, org string, err error) {
+	if string(raw) == "null" {
+		return cp, "", nil
+	}
+	var head struct {
+		OrganizationNumber json.RawMessage `json:"organizationNumber"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return cp, "", err
+	}
+	var n json.Number
+	switch {
+	case json.Unmarshal(head.OrganizationNumber, &org) == nil && org != "":
+	case json.Unmarshal(head.OrganizationNumber, &n) == nil:
+		org = n.String()
+	default:
+		return cp, "", fmt.Errorf("organizationNumber %s is not an organisation number", snippet(head.OrganizationNumber))
+	}
+	if err := json.Unmarshal(raw, &cp); err != nil {
+		return cp, org, err
+	}
+	return cp, org, nil
+}
+
+// snippet is the start of b, for an error.
+func snippet(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	if len(b) == 0 {
+		return "(absent)"
+	}
+	return string(b)
+}
+
+// EntryErrors is the error of a Profile lookup whose answer was whole but
+// had entries that could not be read: each such organisation's error, by
+// organisation number. The lookup's addresses for the others stand (one
+// organisation's bad entry never holds back another's addresses); these
+// count as not looked up.
+type EntryErrors struct {
+	Asked int
+	Orgs  map[string]error
+}
+
+func (e *EntryErrors) Error() string {
+	orgs := make([]string, 0, len(e.Orgs))
+	for o := range e.Orgs {
+		orgs = append(orgs, o)
+	}
+	sort.Strings(orgs)
+	if len(orgs) > 3 {
+		orgs = append(orgs[:3], "…")
+	}
+	return fmt.Sprintf("profile lookup of %d organisation(s): the answer about %d could not be read (%s)",
+		e.Asked, len(e.Orgs), strings.Join(orgs, ", "))
 }
 
 // Notifier places Altinn Notifications orders: POST {base}/future/orders,

@@ -21,6 +21,7 @@ import (
 	"postvakt/internal/httpclient"
 	"postvakt/internal/httpfake"
 	"postvakt/internal/remind"
+	"postvakt/internal/storetest"
 )
 
 const nfBearer = "nf-altinn-token"
@@ -235,5 +236,78 @@ func TestNotesFakeNotificationOrdersHostile(t *testing.T) {
 	}
 	if id, err := n.Order(context.Background(), body); err != nil || id != "42" {
 		t.Errorf("order id not a UUID: %q %v, want the order placed as 42", id, err)
+	}
+}
+
+// TestNotesFakeProfileBadEntry: an answer whose entries are read one by
+// one: an entry that is not the expected JSON (emailList a string, an
+// organizationNumber a number) is that organisation's error, unknown this
+// run and looked up again next run; the others' addresses are used and
+// cached. An entry that names no organisation (not an object) leaves
+// unknown those the answer does not list otherwise (it may be theirs),
+// never those it lists.
+func TestNotesFakeProfileBadEntry(t *testing.T) {
+	const good, text, number, empty, unlisted = "910753614", "974760673", "964338531", "991825827", "912345678"
+	for _, c := range []struct {
+		name        string
+		entries     string
+		ask         []string
+		found       map[string]int // organisation → addresses found
+		unknown     []string
+		stillToLook []string // next run
+	}{
+		{"emailList a string, organizationNumber a number",
+			`{"organizationNumber":"` + good + `","addressOrigin":"` + good + `","partyId":1,"emailList":["post@firma.no"],"mobileNumberList":[]},
+			{"organizationNumber":"` + text + `","addressOrigin":"` + text + `","partyId":2,"emailList":"post@kommune.no","mobileNumberList":[]},
+			{"organizationNumber":` + number + `,"addressOrigin":"` + number + `","partyId":3,"emailList":["post@tall.no"],"mobileNumberList":[]},
+			{"organizationNumber":"` + empty + `","addressOrigin":"` + empty + `","partyId":4,"emailList":[],"mobileNumberList":[]}`,
+			[]string{good, text, number, empty, unlisted},
+			map[string]int{good: 1, empty: 0, unlisted: 0}, []string{text, number}, []string{number, text}},
+		{"an entry that is not an object",
+			`"` + text + `",
+			{"organizationNumber":"` + good + `","addressOrigin":"` + good + `","partyId":1,"emailList":["post@firma.no"],"mobileNumberList":[]},
+			{"organizationNumber":"` + empty + `","addressOrigin":"` + empty + `","partyId":4,"emailList":[],"mobileNumberList":[]}`,
+			[]string{good, text, empty},
+			map[string]int{good: 1, empty: 0}, []string{text}, []string{text}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httpfake.New(t, httpfake.Bearer(nfBearer))
+			srv.Handle("POST /profile/api/v1/correspondence/organizations/notificationaddresses/lookup", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, `{"contactPointsList":[`+c.entries+`]}`)
+			})
+			pr := &remind.Profile{HTTP: nfHTTP(t, srv.URL+"/profile/api/v1"), Tokens: nfTokens{}}
+			found, err := pr.Lookup(context.Background(), c.ask)
+			var entries *remind.EntryErrors
+			if !errors.As(err, &entries) || len(entries.Orgs) != len(c.unknown) || len(found) != 1 || len(found[good]) != 1 {
+				t.Errorf("lookup: %v %v; want post@firma.no for %s and an error of %v each", found, err, good, c.unknown)
+			}
+
+			st := storetest.Open(t)
+			logs := &strings.Builder{}
+			res := &remind.Resolver{Book: st, Profile: pr, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+			now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+			got, err := res.Resolve(context.Background(), c.ask, now, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for org, n := range c.found {
+				if a, ok := got.Found[org]; !ok || len(a) != n || got.Unknown[org] {
+					t.Errorf("%s: found %q (listed %v), unknown %v; want %d address(es)", org, a, ok, got.Unknown[org], n)
+				}
+			}
+			for _, org := range c.unknown {
+				if !got.Unknown[org] || got.Found[org] != nil {
+					t.Errorf("%s: unknown %v, found %q; want unknown this run", org, got.Unknown[org], got.Found[org])
+				}
+				if !strings.Contains(logs.String(), "orgnr="+org) {
+					t.Errorf("%s: no log line names it:\n%s", org, logs)
+				}
+			}
+			need, err := st.OrgsNeedingLookup(context.Background(), c.ask, now.Add(time.Minute), 24*time.Hour)
+			if err != nil || fmt.Sprint(need) != fmt.Sprint(c.stillToLook) {
+				t.Errorf("to look up next run: %v %v, want %v (the others' answers cached)", need, err, c.stillToLook)
+			}
+		})
 	}
 }
