@@ -224,3 +224,108 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 		t.Errorf("provider holds %d orders, want %d (one per letter but the refused one)", len(orders), n-1)
 	}
 }
+
+// TestProviderFakeOrderNotFound: a placed order whose status poll the
+// provider answers 404 (it no longer knows the order) is polled again, not
+// given up on one answer; after printing.OrderLostAfter of such answers the
+// letter goes to manual handling (print_lost), and no second order is
+// placed. An answer that knows the order meanwhile starts the count again.
+func TestProviderFakeOrderNotFound(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids := storetest.IDs(storetest.Register(t, st, storetest.Letter(0), storetest.Letter(1)))
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+	t0 := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
+	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
+	if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	f, srv := newFakeProvider(t)
+	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", BatchSize: 10, Logger: quiet})
+	if err := svc.Order(ctx, ids, "taushetsbelagt", false, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Drain(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	const lost, back = 0, 1
+	key := func(i int) string { return "postvakt-print-" + ids[i] }
+	f.mu.Lock()
+	order := []string{f.orders[key(lost)], f.orders[key(back)]}
+	forget := func(i int) { f.mu.Lock(); delete(f.state, order[i]); f.mu.Unlock() }
+	f.mu.Unlock()
+	if order[lost] == "" || order[back] == "" {
+		t.Fatalf("orders not placed: %v", f.orders)
+	}
+	poll := func(at time.Time) {
+		t.Helper()
+		if _, err := svc.PollStatus(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type row struct {
+		State  string  `db:"state"`
+		Reason *string `db:"reason"`
+		Stage  string  `db:"stage"`
+	}
+	get := func(i int) row {
+		t.Helper()
+		var r row
+		if err := st.DB().Get(&r, `SELECT p.state, m.reason, s.stage FROM print_orders p JOIN shipments s ON s.id = p.shipment_id
+			LEFT JOIN print_manual m ON m.shipment_id = p.shipment_id WHERE p.shipment_id = $1`, ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	want := func(when string, i int, state, reason string) {
+		t.Helper()
+		r := get(i)
+		if r.State != state || (r.Reason == nil) != (reason == "") || (r.Reason != nil && *r.Reason != reason) {
+			t.Errorf("%s: letter %d: state %s stage %s reason %v; want %s %q", when, i, r.State, r.Stage, r.Reason, state, reason)
+		}
+	}
+
+	forget(lost)
+	forget(back)
+	poll(t0.Add(time.Hour)) // the first 404s
+	want("one 404", lost, store.PrintStateReceived, "")
+	want("one 404", back, store.PrintStateReceived, "")
+	poll(t0.Add(time.Hour + printing.OrderLostAfter - 10*time.Minute)) // 404s for just under the window
+	want("404s for under the window", lost, store.PrintStateReceived, "")
+	f.mu.Lock()
+	f.state[order[back]] = "received" // it knows this one again
+	f.mu.Unlock()
+	poll(t0.Add(time.Hour + printing.OrderLostAfter - 5*time.Minute)) // after the last 404's backoff
+	want("found again", back, store.PrintStateReceived, "")
+	forget(back)
+	poll(t0.Add(time.Hour + printing.OrderLostAfter + time.Hour)) // the window over for the one never found again
+	want("404s for the window", lost, store.PrintStateFailed, store.ReasonPrintLost)
+	if r := get(lost); r.Stage != string(model.StageManual) {
+		t.Errorf("lost order's letter in stage %s, want manual", r.Stage)
+	}
+	want("404 after being found within the window", back, store.PrintStateReceived, "")
+	poll(t0.Add(2*printing.OrderLostAfter + time.Hour)) // the other's own window, from its second run of 404s, not over
+	want("404s again for under the window", back, store.PrintStateReceived, "")
+	poll(t0.Add(3 * printing.OrderLostAfter))
+	want("404s again for the window", back, store.PrintStateFailed, store.ReasonPrintLost)
+
+	if _, err := svc.Drain(ctx, t0.Add(4*printing.OrderLostAfter)); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.orders) != 2 || f.creates[key(lost)] != 1 || f.creates[key(back)] != 1 {
+		t.Errorf("provider saw %v creates for %d orders; want one each, never a second order", f.creates, len(f.orders))
+	}
+	sh, err := st.Shipment(ctx, ids[lost], store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ks := kinds(sh); count(ks, store.EventPrintManual) != 1 {
+		t.Errorf("lost order's events %v, want one print_manual", ks)
+	}
+}

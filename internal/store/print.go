@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,6 +69,12 @@ var printableSQL = printableStateSQL + ` AND s.purged_at IS NULL`
 // row named s, whatever the purge did: the purged letters due for print
 // that go to manual handling (CreatePrintOrders) are found by it.
 var printableStateSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT IN (` + sqlEnded + `)`
+
+// ReasonPrintLost is the manual-handling reason of a letter whose placed
+// print order the provider has kept answering it does not know (404) for
+// printing.OrderLostAfter (ApplyPrintStatus, PrintStatusUpdate.Lost): it
+// may never be printed, and no second order is placed automatically.
+const ReasonPrintLost = "print_lost"
 
 // ReasonPurged is the manual-handling reason of a letter that was due for
 // print when its personal data had been purged (CreatePrintOrders).
@@ -337,7 +344,7 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 	// lease_until stays: a row is not claimed twice within one lease, even
 	// when it still wants a cancel.
 	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = $2, failure_reason = $3, due_at = $4,
-		last_error = '', updated_at = $5 WHERE shipment_id = $1`, id, state, reason, due, at); err != nil {
+		last_error = '', not_found_since = NULL, updated_at = $5 WHERE shipment_id = $1`, id, state, reason, due, at); err != nil {
 		return fmt.Errorf("record print order state of %s: %w", id, err)
 	}
 	if state == cur.State {
@@ -375,6 +382,33 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 		return setStage(ctx, tx, id, model.StagePrintCancelled)
 	}
 	return nil
+}
+
+// lostPrint ends an order the provider no longer knows (u.Lost): failed,
+// not polled again, and the letter to manual handling with
+// ReasonPrintLost; a purged letter's order ends as a cancelled one would
+// (nothing to print by hand, nobody to name).
+func lostPrint(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, u PrintStatusUpdate) error {
+	var since time.Time
+	if err := tx.GetContext(ctx, &since, `SELECT COALESCE(not_found_since, $2) FROM print_orders WHERE shipment_id = $1`,
+		id, u.At); err != nil {
+		return fmt.Errorf("read since when the provider does not know the print order of %s: %w", id, err)
+	}
+	sinceText := since.UTC().Format("2006-01-02 15:04 UTC")
+	reason := "the print provider does not know order " + cur.OrderID + " (HTTP 404 since " + sinceText + ")"
+	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'failed', failure_reason = $2, due_at = NULL,
+		last_error = $3, updated_at = $4 WHERE shipment_id = $1`, id, reason, cmp.Or(u.Error, reason), u.At); err != nil {
+		return fmt.Errorf("record lost print order of %s: %w", id, err)
+	}
+	if err := appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintStatus, Source: SourcePrint, ObservedAt: u.At,
+		RawStatus: PrintStateFailed, Message: fmt.Sprintf("print order %s: %s → %s: %s", cur.OrderID, cur.State, PrintStateFailed, reason)}); err != nil {
+		return err
+	}
+	if cur.Purged {
+		return setStage(ctx, tx, id, model.StagePrintCancelled)
+	}
+	return toManual(ctx, tx, id, ReasonPrintLost, manualWhy{reason + "; no second order was placed: ask the provider whether it was printed",
+		[]i18n.Phrase{i18n.P("manual.detail.print_lost", "Order", cur.OrderID, "Since", sinceText)}}, u.At, SourcePrint, u.Payload)
 }
 
 func setPrint(ctx context.Context, tx *sqlx.Tx, id, state string, at time.Time) error {

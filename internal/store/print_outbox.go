@@ -154,6 +154,9 @@ type PrintPoll struct {
 	CancelTried   bool        `db:"cancel_tried"`
 	ShipmentState model.State `db:"shipment_state"`
 	Stage         model.Stage `db:"stage"`
+	// NotFoundSince is when the provider began answering its status
+	// polls that it does not know the order (404), nil while it knows it.
+	NotFoundSince *time.Time `db:"not_found_since"`
 }
 
 // WantsCancel reports whether the order should be cancelled: the shipment
@@ -175,7 +178,7 @@ func (s *Store) ClaimPrintPolls(ctx context.Context, now time.Time, limit int, l
 		             AND (s2.state = 'opened' OR s2.stage IN (`+sqlEnded+`))))
 		      ORDER BY p2.due_at, p2.shipment_id LIMIT $3 FOR UPDATE OF p2 SKIP LOCKED) d, shipments s
 		WHERE p.shipment_id = d.shipment_id AND s.id = p.shipment_id
-		RETURNING p.shipment_id, p.order_id, p.state, p.cancel_tried, s.state AS shipment_state, s.stage`,
+		RETURNING p.shipment_id, p.order_id, p.state, p.cancel_tried, s.state AS shipment_state, s.stage, p.not_found_since`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim print status polls: %w", err)
@@ -204,6 +207,16 @@ type PrintStatusUpdate struct {
 	// of its content ("HTTP 503", "timeout": httpclient.Class): all that
 	// is kept of it for a purged letter.
 	ErrorClass string
+	// NotFound, with Error: the provider answered that it does not know
+	// the order (404). When it begins a run of such answers (the last poll
+	// knew the order, or none did), At is noted as not_found_since; any
+	// answer that knows the order clears it.
+	NotFound bool
+	// Lost: the provider has not known the order for long enough
+	// (printing decides): the order ends failed and the letter goes to
+	// manual handling (ReasonPrintLost), never to a second order; a purged
+	// letter's order ends as a cancelled one would.
+	Lost bool
 }
 
 // ApplyPrintStatus records a status poll or cancel in one transaction: every
@@ -233,9 +246,16 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 				u.Error = "status poll failed: " + cmp.Or(u.ErrorClass, "error")
 			}
 		}
+		if u.Lost {
+			return lostPrint(ctx, tx, id, cur, u)
+		}
 		if u.Error != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4
-				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at); err != nil {
+			// A 404 after an answer that knew the order (last_error '')
+			// begins a new run of them, whatever an older binary left.
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4,
+				not_found_since = CASE WHEN NOT $5 THEN not_found_since
+					WHEN not_found_since IS NULL OR last_error = '' THEN $4 ELSE not_found_since END
+				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at, u.NotFound); err != nil {
 				return fmt.Errorf("reschedule print status poll of %s: %w", id, err)
 			}
 			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourcePrint, ObservedAt: at,
