@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -58,9 +59,7 @@ type cvrResult struct {
 		Failed int `json:"failed"`
 	} `json:"_shards"`
 	Hits *struct {
-		Hits []struct {
-			Source json.RawMessage `json:"_source"`
-		} `json:"hits"`
+		Hits []json.RawMessage `json:"hits"` // read one by one
 	} `json:"hits"`
 }
 
@@ -78,10 +77,12 @@ type cvrCompany struct {
 
 // Lookup searches the CVR for the given 8-digit numbers (at most
 // MaxCVRBatch) and returns one answer per number, in the order asked: 200
-// with the hit's _source, or 404 when the search found no such company. The
-// search stands or falls as a whole: an error (after the client's retries),
-// an answer that is not the expected JSON, or a partial answer (timed out, a
-// failed shard) answers for none of them.
+// with the hit's _source, or 404 when the search found no such company. A
+// failed search stands or falls as a whole: an error (after the client's
+// retries), an answer that is not the expected JSON, or a partial answer
+// (timed out, a failed shard) answers for none of them. A whole answer is
+// read hit by hit: a hit that cannot be read is its number's error, a
+// *HitErrors beside the others' answers (see there).
 func (c *CVR) Lookup(ctx context.Context, cvrs []string) ([]Answer, error) {
 	if c == nil || c.HTTP == nil {
 		return nil, errors.New("no CVR access configured (POSTVAKT_CVR_URL)")
@@ -141,28 +142,116 @@ func readCVRResult(cvrs []string, body []byte) ([]Answer, error) {
 		asked[nr] = i
 		out[i] = Answer{OrgNr: nr, Kind: store.RegisterCVR, Status: http.StatusNotFound}
 	}
+	bad := map[string]error{}
+	var stray error // a hit that names no number postvakt can tell
 	for _, h := range res.Hits.Hits {
-		var co cvrCompany
-		if err := json.Unmarshal(h.Source, &co); err != nil || co.Vrvirksomhed == nil {
-			return nil, fmt.Errorf("CVR search hit is not a company (Vrvirksomhed): %s", snippet(h.Source))
+		source, nr, co, err := readCVRHit(h)
+		switch {
+		case nr == "":
+			if stray == nil {
+				stray = err
+			}
+			continue
+		case !hasKey(asked, nr):
+			continue // not asked for
+		case err != nil:
+			bad[nr] = err
+			continue
 		}
-		n, err := co.Vrvirksomhed.CVRNummer.Int64()
-		if err != nil || n <= 0 || n > 99999999 {
-			return nil, fmt.Errorf("CVR search hit has no valid cvrNummer: %q", co.Vrvirksomhed.CVRNummer)
-		}
-		nr := fmt.Sprintf("%08d", n)
 		name := ""
 		if nn := co.Vrvirksomhed.VirksomhedMetadata.NyesteNavn; nn != nil {
 			name = strings.TrimSpace(nn.Navn)
 		}
-		i, ok := asked[nr]
-		if !ok || out[i].Status == http.StatusOK && (out[i].Name != "" || name == "") {
-			continue // not asked for, or a second hit: the first one stands, unless only the second has a name
+		i := asked[nr]
+		if out[i].Status == http.StatusOK && (out[i].Name != "" || name == "") {
+			continue // a second hit: the first one stands, unless only the second has a name
 		}
 		a := &out[i]
-		a.Status, a.Body, a.Name = http.StatusOK, []byte(h.Source), name
+		a.Status, a.Body, a.Name = http.StatusOK, []byte(source), name
 	}
-	return out, nil
+	if len(bad) == 0 && stray == nil {
+		return out, nil
+	}
+	he := &HitErrors{Asked: len(cvrs), Numbers: bad, Cause: stray}
+	answers := make([]Answer, 0, len(out))
+	for _, a := range out {
+		switch {
+		case bad[a.OrgNr] != nil:
+		case stray != nil && a.Status == http.StatusNotFound:
+			// Not found, in an answer with a hit that names no number:
+			// that hit may be this one's, so "no such company" is not
+			// known.
+			he.Unsettled = append(he.Unsettled, a.OrgNr)
+		default:
+			answers = append(answers, a)
+		}
+	}
+	return answers, he
+}
+
+// readCVRHit reads one hit of a search answer: its _source, the number it
+// is about ("" when it names none postvakt can read: not an object, not a
+// company, no valid cvrNummer; err says which), and the company. With the
+// number, err says the hit is not the expected JSON (a name that is not a
+// string, say): that number's error.
+func readCVRHit(hit json.RawMessage) (source json.RawMessage, nr string, co cvrCompany, err error) {
+	var h struct {
+		Source json.RawMessage `json:"_source"`
+	}
+	if err := json.Unmarshal(hit, &h); err != nil {
+		return nil, "", co, fmt.Errorf("CVR search hit is not the expected JSON: %s", snippet(hit))
+	}
+	var head struct {
+		Vrvirksomhed *struct {
+			CVRNummer json.Number `json:"cvrNummer"`
+		} `json:"Vrvirksomhed"`
+	}
+	if err := json.Unmarshal(h.Source, &head); err != nil {
+		return nil, "", co, fmt.Errorf("CVR search hit has no valid cvrNummer: %s", snippet(h.Source))
+	}
+	if head.Vrvirksomhed == nil {
+		return nil, "", co, fmt.Errorf("CVR search hit is not a company (Vrvirksomhed): %s", snippet(h.Source))
+	}
+	n, err := head.Vrvirksomhed.CVRNummer.Int64()
+	if err != nil || n <= 0 || n > 99999999 {
+		return nil, "", co, fmt.Errorf("CVR search hit has no valid cvrNummer: %q", head.Vrvirksomhed.CVRNummer)
+	}
+	nr = fmt.Sprintf("%08d", n)
+	if err := json.Unmarshal(h.Source, &co); err != nil {
+		return nil, nr, co, fmt.Errorf("CVR search hit for %s is not the expected JSON: %w", nr, err)
+	}
+	return h.Source, nr, co, nil
+}
+
+func hasKey(m map[string]int, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// HitErrors is the error of a CVR search whose answer was whole but had
+// hits that could not be read. Numbers are those whose own hit could not
+// be read, each with its error; Unsettled, those no readable hit answered
+// when a hit named no number (Cause): that hit may be theirs, so they are
+// not known to be missing from the CVR. Lookup's answers for the others
+// stand (one company's bad hit never holds back another's name).
+type HitErrors struct {
+	Asked     int
+	Numbers   map[string]error
+	Unsettled []string
+	Cause     error
+}
+
+func (e *HitErrors) Error() string {
+	nrs := make([]string, 0, len(e.Numbers))
+	for nr := range e.Numbers {
+		nrs = append(nrs, nr)
+	}
+	sort.Strings(nrs)
+	msg := fmt.Sprintf("CVR search for %d numbers: %d hit(s) could not be read (%s)", e.Asked, len(nrs), strings.Join(nrs, ", "))
+	if e.Cause != nil {
+		msg += fmt.Sprintf("; %d number(s) not settled: %v", len(e.Unsettled), e.Cause)
+	}
+	return msg
 }
 
 // snippet is the first bytes of b, for an error message.

@@ -7,7 +7,9 @@ import (
 )
 
 // TestReadCVRResult reads search answers: one answer per number asked, in
-// order; a partial or malformed answer answers for none.
+// order; a partial or malformed answer answers for none. A hit that
+// cannot be read is a *HitErrors (TestNotesFakeCVRBadHit: what the names
+// job does with it).
 func TestReadCVRResult(t *testing.T) {
 	hit := func(nr, name string) string {
 		return `{"_index": "cvr-v-20220630", "_type": "_doc", "_id": "4000824158", "_source": {"Vrvirksomhed": {"cvrNummer": ` + nr +

@@ -188,12 +188,19 @@ func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, s
 
 // denmark asks the CVR about the numbers in one search. When that search
 // fails, each number is asked alone, so that one number's trouble stays
-// that number's.
+// that number's. A search whose answer had a hit that could not be read
+// (*HitErrors) stands for the others: a number whose own hit it was has
+// failed (its backoff), and those the answer left unsettled (a hit named
+// no number) are asked alone.
 func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	if len(nrs) == 0 {
 		return nil
 	}
 	answers, err := n.Denmark.Lookup(ctx, nrs)
+	var hits *HitErrors
+	if errors.As(err, &hits) {
+		err = nil
+	}
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
@@ -202,20 +209,43 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 		return fmt.Errorf("names: the CVR cannot be asked now: %w", err)
 	case err != nil && len(nrs) > 1:
 		n.Log.Warn("CVR search failed; asking each number alone", "numbers", len(nrs), "error", err)
-		for i, nr := range nrs {
-			if err := n.denmark(ctx, []string{nr}, at, sum); err != nil {
-				if isRegisterWide(err) {
-					sum.Asked -= len(nrs) - i - 1
-				}
-				return err
-			}
-		}
-		return nil
+		return n.denmarkAlone(ctx, nrs, at, sum)
 	case err != nil:
 		return n.failed(ctx, nrs[0], at(), err, sum)
 	}
 	for _, a := range answers {
 		if err := n.answered(ctx, a, at(), sum); err != nil {
+			return err
+		}
+	}
+	if hits == nil {
+		return nil
+	}
+	for _, nr := range nrs {
+		if cause, ok := hits.Numbers[nr]; ok {
+			if err := n.failed(ctx, nr, at(), cause, sum); err != nil {
+				return err
+			}
+		}
+	}
+	if len(hits.Unsettled) == 0 {
+		return nil
+	}
+	if len(nrs) == 1 {
+		return n.failed(ctx, nrs[0], at(), hits, sum)
+	}
+	n.Log.Warn("CVR search answer had a hit that names no number; asking each number it did not answer alone",
+		"numbers", len(hits.Unsettled), "error", hits.Cause)
+	return n.denmarkAlone(ctx, hits.Unsettled, at, sum)
+}
+
+// denmarkAlone asks the CVR about each number in its own search.
+func (n *Namer) denmarkAlone(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
+	for i, nr := range nrs {
+		if err := n.denmark(ctx, []string{nr}, at, sum); err != nil {
+			if isRegisterWide(err) {
+				sum.Asked -= len(nrs) - i - 1
+			}
 			return err
 		}
 	}
