@@ -44,15 +44,14 @@ func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args 
 		return err
 	}
 	for _, o := range refused {
-		what := "order refused"
-		if o.ByOrder {
-			what = "order refused, no e-mail" // the reminder failed: sent again after its wait
-		}
-		fmt.Printf("%d\t%s\t%s\t%d shipment(s)\trefused %s\t%s\n", o.ID, what, o.Org, o.Shipments,
+		fmt.Printf("%d\t%s\t%s\t%d shipment(s)\trefused %s\t%s\n", o.ID, o.What().English(), o.Org, o.Shipments,
 			o.RefusedAt.Format(time.RFC3339), o.Error)
 	}
-	fmt.Printf("%d Altinn Notifications order(s) refused for good (no contact information); beside an e-mail the e-mail reminder went out "+
-		"and the order is not placed again; with no e-mail (order refused, no e-mail) the reminder failed and is sent again after its wait\n", len(refused))
+	// What follows each kind, in the words the web page says it in
+	// (/refused): the catalogue's English.
+	mail, byOrder := store.RefusedOrder{}, store.RefusedOrder{ByOrder: true}
+	fmt.Printf("%s; %s: %s; %s: %s\n", store.RefusedCount(len(refused)).English(),
+		mail.What().English(), mail.Follows().English(), byOrder.What().English(), byOrder.Follows().English())
 	return nil
 }
 

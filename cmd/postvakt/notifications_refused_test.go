@@ -33,7 +33,7 @@ func TestNotificationsListRefusedOrders(t *testing.T) {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) != 2 || !strings.Contains(out, "2 Altinn Notifications order(s) refused for good") {
+	if len(lines) != 2 || !strings.Contains(out, "2 Altinn Notifications orders refused for good") {
 		t.Fatalf("refused orders listed:\n%s\nwant two", out)
 	}
 	for _, l := range lines {

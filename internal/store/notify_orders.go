@@ -3,10 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+
+	"github.com/lib/pq"
 )
 
 // NotificationOrder is a reminder's Altinn Notifications order that still
@@ -79,7 +83,9 @@ func (s *Store) RecordNotificationOrderRefused(ctx context.Context, id int64, ca
 // RefusedOrder is a reminder whose Altinn Notifications order was refused
 // for good, for the compliance officer: one placed beside an e-mail (the
 // e-mail went out), or one sent by its order alone (ByOrder: the reminder
-// failed, and is sent again after its wait).
+// failed, and is sent again after its wait). What, Follows and Reason say
+// it in words: the command line's English and the web page's language
+// from the same catalogue entries.
 type RefusedOrder struct {
 	ID        int64     `db:"id" json:"id"`
 	Org       string    `db:"orgnr" json:"orgnr"`
@@ -91,17 +97,193 @@ type RefusedOrder struct {
 	ByOrder bool `db:"by_order" json:"by_order"`
 }
 
-// RefusedNotificationOrders lists the refused orders, newest first: one
-// per reminder. A reminder by order alone superseded since (a later claim
-// took its letters over with others: its own order, refused or not, is
-// that one's) is not listed.
-func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, error) {
-	out := []RefusedOrder{}
-	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_error, n.order_refused_at,
+// What is what was refused: "order refused" (beside an e-mail) or "order
+// refused, no e-mail" (a reminder by order alone).
+func (o RefusedOrder) What() i18n.Phrase {
+	if o.ByOrder {
+		return i18n.P("refused.what_no_email")
+	}
+	return i18n.P("refused.what")
+}
+
+// Follows is what follows the refusal: beside an e-mail, the e-mail went
+// out and the order is not placed again; by order alone, the reminder
+// failed and is sent again after its wait (remind's sendByOrder).
+func (o RefusedOrder) Follows() i18n.Phrase {
+	if o.ByOrder {
+		return i18n.P("refused.follows_no_email")
+	}
+	return i18n.P("refused.follows")
+}
+
+// altinnCode finds Altinn's error code in a kept error (remind.Notifier
+// writes it after ErrOrderRefused's words: "…by Altinn: NOT-00001 …").
+var altinnCode = regexp.MustCompile(`\bNOT-[0-9]{5}\b`)
+
+// Code is Altinn's error code the refusal was kept with (NOT-00001), ""
+// when the kept error names none.
+func (o RefusedOrder) Code() string { return altinnCode.FindString(o.Error) }
+
+// Reason is Altinn's code with what it means; the zero Phrase when the
+// kept error names no code.
+func (o RefusedOrder) Reason() i18n.Phrase {
+	switch code := o.Code(); code {
+	case "":
+		return i18n.Phrase{}
+	case "NOT-00001":
+		return i18n.P("refused.reason_no_contact", "Code", code)
+	default:
+		return i18n.P("refused.reason", "Code", code)
+	}
+}
+
+// RefusedCount says how many orders were refused for good: the command
+// line's summary and the web page's count.
+func RefusedCount(n int) i18n.Phrase { return i18n.P("refused.count", "Count", n) }
+
+// refusedWhere is which orders are listed as refused: refused for good,
+// the reminder not superseded since (a later claim took its letters over
+// with others: its own order, refused or not, is that one's). With a
+// scope: one of the reminder's active letters is in it.
+func refusedWhere(c *sqlConds, scope Scope) {
+	c.add("n.order_refused_at IS NOT NULL AND n.status <> 'superseded'")
+	if scope == (Scope{}) {
+		return
+	}
+	in := sqlConds{args: c.args}
+	followUpScope(&in, scope)
+	c.args = in.args
+	c.add(`EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE i.notification_id = n.id AND i.active AND ` + in.String() + `)`)
+}
+
+// refusedOrders lists the refused orders in scope, newest first, at most
+// limit (0: all).
+func (s *Store) refusedOrders(ctx context.Context, scope Scope, limit int) ([]RefusedOrder, error) {
+	var c sqlConds
+	refusedWhere(&c, scope)
+	q := `SELECT n.id, n.orgnr, n.order_error, n.order_refused_at,
 			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) AS shipments,
 			n.status <> 'sent' AS by_order
-		FROM notifications n WHERE n.order_refused_at IS NOT NULL AND n.status <> 'superseded' ORDER BY n.order_refused_at DESC, n.id DESC`); err != nil {
+		FROM notifications n WHERE ` + c.String() + ` ORDER BY n.order_refused_at DESC, n.id DESC`
+	if limit > 0 {
+		c.args = append(c.args, limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(c.args))
+	}
+	out := []RefusedOrder{}
+	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list refused notification orders: %w", err)
+	}
+	return out, nil
+}
+
+// RefusedNotificationOrders lists the refused orders, newest first: one
+// per reminder (refusedWhere says which).
+func (s *Store) RefusedNotificationOrders(ctx context.Context) ([]RefusedOrder, error) {
+	return s.refusedOrders(ctx, Scope{}, 0)
+}
+
+// RefusedOrderLetter is a letter a refused order's reminder lists: its
+// reference at the channel and who sent it, never its title.
+type RefusedOrderLetter struct {
+	ShipmentID    string `db:"shipment_id"`
+	Channel       string `db:"channel"`
+	ChannelID     string `db:"channel_id"`
+	SenderOrg     string `db:"sender_org"`
+	SenderOrgName string `db:"sender_org_name"`
+}
+
+// RefusedOrderView is a refused order as the web page shows it: with the
+// receiving organisation's name and the reminder's letters in scope
+// (Shipments counts them all, as the command line does).
+type RefusedOrderView struct {
+	RefusedOrder
+	OrgName string
+	Letters []RefusedOrderLetter
+}
+
+// SenderOrgs are the sending organisations of the letters in view, each
+// once, in the letters' order.
+func (v RefusedOrderView) SenderOrgs() []RefusedOrderLetter {
+	var out []RefusedOrderLetter
+	seen := map[string]bool{}
+	for _, l := range v.Letters {
+		if !seen[l.SenderOrg] {
+			seen[l.SenderOrg] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Hidden is how many of the reminder's letters are not in view (another
+// organisation's or unit's).
+func (v RefusedOrderView) Hidden() int { return max(v.Shipments-len(v.Letters), 0) }
+
+// RefusedOrderList is the refused orders in a scope: the newest (at most
+// the limit asked) and how many there are in all.
+type RefusedOrderList struct {
+	Orders []RefusedOrderView
+	Total  int
+}
+
+// RefusedOrdersIn lists the refused orders whose reminder lists a letter
+// in scope (with the empty scope every one, as RefusedNotificationOrders),
+// newest first, at most limit (1 to 1000; else 500), each with its letters
+// in scope, and counts them all.
+func (s *Store) RefusedOrdersIn(ctx context.Context, scope Scope, limit int) (*RefusedOrderList, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 500
+	}
+	var c sqlConds
+	refusedWhere(&c, scope)
+	out := &RefusedOrderList{}
+	if err := s.db.GetContext(ctx, &out.Total, `SELECT count(*) FROM notifications n WHERE `+c.String(), c.args...); err != nil {
+		return nil, fmt.Errorf("count refused notification orders: %w", err)
+	}
+	orders, err := s.refusedOrders(ctx, scope, limit)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(orders))
+	orgs := make([]string, len(orders))
+	for i, o := range orders {
+		ids[i], orgs[i] = o.ID, o.Org
+	}
+	var names []struct {
+		Org  string `db:"ident"`
+		Name string `db:"name"`
+	}
+	if err := s.db.SelectContext(ctx, &names, `SELECT ident, name FROM recipients WHERE kind = 'org' AND ident = ANY($1)`,
+		pq.Array(orgs)); err != nil {
+		return nil, fmt.Errorf("list refused notification orders: read the organisations' names: %w", err)
+	}
+	name := map[string]string{}
+	for _, n := range names {
+		name[n.Org] = n.Name
+	}
+	var lc sqlConds
+	lc.add("i.notification_id = ANY(?) AND i.active", pq.Array(ids))
+	followUpScope(&lc, scope)
+	var letters []struct {
+		NotificationID int64 `db:"notification_id"`
+		RefusedOrderLetter
+	}
+	if err := s.db.SelectContext(ctx, &letters, `SELECT i.notification_id, s.id AS shipment_id, s.channel, s.channel_id,
+			o.orgnr AS sender_org, o.name AS sender_org_name
+		FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE `+lc.String()+` ORDER BY i.notification_id, s.sent_at, s.id`, lc.args...); err != nil {
+		return nil, fmt.Errorf("list refused notification orders: read their letters: %w", err)
+	}
+	byID := map[int64][]RefusedOrderLetter{}
+	for _, l := range letters {
+		byID[l.NotificationID] = append(byID[l.NotificationID], l.RefusedOrderLetter)
+	}
+	out.Orders = make([]RefusedOrderView, len(orders))
+	for i, o := range orders {
+		out.Orders[i] = RefusedOrderView{RefusedOrder: o, OrgName: name[o.Org], Letters: byID[o.ID]}
 	}
 	return out, nil
 }
