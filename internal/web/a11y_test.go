@@ -44,7 +44,7 @@ func a11yPages(t *testing.T) (*browser, []string, []store.Shipment) {
 	b := e.loggedIn("anna", "admin", "", "")
 	return b, []string{"/", "/unopened", "/units", "/list?list=unopened", "/list?list=problems", "/followups", "/manual",
 		"/search", "/preview", "/incidents", "/incidents?from=2020-01-01&to=2030-01-01", "/alerts", "/print",
-		fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/units", "/admin/users",
+		fmt.Sprintf("/print/%d", batch), "/reminders", "/refused", "/audit", "/ops", "/admin/units", "/admin/users",
 		"/admin/tokens", "/settings", "/import", "/shipments/" + got[1].ID, "/rules"}, got
 }
 

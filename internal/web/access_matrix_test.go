@@ -215,6 +215,7 @@ func TestEveryRouteRefusesOtherRoles(t *testing.T) {
 		{"POST", "/print/1/release", false, []string{A, C}},
 		{"GET", "/manual", false, []string{A, C, U}},
 		{"POST", "/manual/" + id + "/resolve", false, []string{A, C, U}},
+		{"GET", "/refused", false, []string{A, C, U}},
 		{"GET", "/reminders", false, []string{A, C}},
 		{"POST", "/reminders/1/release", false, []string{A, C}},
 		{"POST", "/contacts", false, []string{A, C}},

@@ -41,12 +41,17 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, 1)`, notif, got[0].ID)
+	if err := db.GetContext(ctx, &notif, `INSERT INTO notifications (key, orgnr, status, recipients, created_at, claimed_at, updated_at,
+		order_error, order_refused_at) VALUES ('k-r', '964338531', 'failed', '{}', $1, $1, $1, 'NOT-00001', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, 1)`, notif, got[1].ID)
 	db.MustExec(`INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline) SELECT id, sender_unit_id, 'rejected', $2 FROM shipments WHERE id = $1`, got[4].ID, now)
 	e.token("compliance", "", "")
 	alert := e.alertFor("NAV")
 	b := e.loggedIn("anna", "admin", "", "")
 	pages := []string{"/", "/unopened", "/units", "/list?list=problems", "/list?list=unopened&unit=NAV", "/followups", "/manual",
-		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/audit", "/ops", "/admin/users", "/admin/tokens",
+		"/search", "/print", fmt.Sprintf("/print/%d", batch), "/reminders", "/refused", "/audit", "/ops", "/admin/users", "/admin/tokens",
 		"/settings", "/shipments/" + got[4].ID, "/shipments/0190a000-0000-7000-8000-000000000000", "/login",
 		"/alerts", fmt.Sprintf("/alerts/%d", alert.ID), "/incidents", "/incidents?from=2026-01-01&to=2026-12-31", "/alerts/999999",
 		"/preview", "/admin/units", "/rules", "/import", "/list?state=bogus", "/export?format=pdf", "/incidents?from=2026-13-01&to=2026-12-31"}
