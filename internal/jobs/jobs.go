@@ -1,8 +1,9 @@
 // Package jobs runs postvakt's background work on robfig/cron schedules:
 // per replica (polling: claims with SKIP LOCKED share the work) or once
-// cluster-wide (an advisory lock through the store). Every job is wrapped so
-// that a panic is logged and the next tick runs, a tick that comes while the
-// job still runs is skipped, and failures are logged with the job's name.
+// cluster-wide (an advisory lock through the store, and once per interval
+// across the replicas: see Once). Every job is wrapped so that a panic is
+// logged and the next tick runs, a tick that comes while the job still runs
+// is skipped, and failures are logged with the job's name.
 //
 // Stopping is in two steps, like River's: Stop first stops starting jobs and
 // tells running ones to finish what they hold (Draining reports it, so a
@@ -22,11 +23,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 )
-
-// Locker runs fn once cluster-wide (*store.Store is one).
-type Locker interface {
-	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
-}
 
 // Func is a job's body. ctx ends at the hard stop.
 type Func func(ctx context.Context) error
@@ -118,30 +114,6 @@ func (s *Scheduler) Every(spec, name string, fn Func) error {
 	return nil
 }
 
-// Once runs fn on spec once across all replicas: a replica whose tick finds
-// another running the job skips it.
-func (s *Scheduler) Once(spec, name string, fn Func) error {
-	if s.locker == nil {
-		return fmt.Errorf("schedule %s: no locker for a cluster-wide job", name)
-	}
-	return s.Every(spec, name, s.once(name, fn))
-}
-
-// once is fn under the cluster-wide lock name: errNotHere when another
-// replica holds it.
-func (s *Scheduler) once(name string, fn Func) Func {
-	return func(ctx context.Context) error {
-		ran, err := s.locker.TryExclusive(ctx, name, fn)
-		if err == nil && !ran {
-			return errNotHere
-		}
-		return err
-	}
-}
-
-// errNotHere: another replica ran this tick of a cluster-wide job.
-var errNotHere = errors.New("another replica runs it")
-
 // add schedules a job with any cron.Schedule (tests use fast ones).
 func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 	var running atomic.Int64 // when the run in progress began (unix ns); 0: none
@@ -184,8 +156,9 @@ func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 		switch {
 		case err == nil:
 			s.m.ran(name, outcomeOK, start, took)
-		case errors.Is(err, errNotHere):
+		case errors.Is(err, errNotHere), errors.Is(err, errRanThisInterval):
 			s.m.ran(name, outcomeSkipped, start, took)
+			s.log.Debug("scheduled job skipped", "job", name, "reason", err.Error())
 		case errors.Is(err, context.Canceled):
 		default:
 			s.m.ran(name, outcomeFailed, start, took)

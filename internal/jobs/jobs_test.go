@@ -56,9 +56,17 @@ func TestPanicIsLoggedAndNextTickRuns(t *testing.T) {
 	}
 }
 
+// fakeLocker is a Locker in memory for the tests of the lock alone (those
+// of the last start use the store: once_test.go). A job in ranElsewhere
+// always finds its start of this interval recorded.
 type fakeLocker struct {
-	mu   sync.Mutex
-	held map[string]bool
+	mu           sync.Mutex
+	held         map[string]bool
+	ranElsewhere map[string]bool
+}
+
+func (l *fakeLocker) StartJobRun(_ context.Context, name string, _, _ time.Time) (bool, error) {
+	return !l.ranElsewhere[name], nil
 }
 
 func (l *fakeLocker) TryExclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {

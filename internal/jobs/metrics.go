@@ -22,7 +22,7 @@ type metrics struct {
 const (
 	outcomeOK      = "ok"
 	outcomeFailed  = "failed"
-	outcomeSkipped = "skipped" // another replica held a cluster-wide job's lock
+	outcomeSkipped = "skipped" // a cluster-wide job another replica runs, or ran this interval (Once)
 )
 
 // Instrument registers the scheduler's metrics with reg (nil: none). Call

@@ -26,29 +26,35 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 }
 
 // Each job's runs are counted by how they ended, and a success sets its
-// last-success time; a cluster-wide job another replica ran is skipped
-// here, neither a success nor a failure.
+// last-success time; a cluster-wide job another replica runs, or ran in
+// this interval, is skipped here, neither a success nor a failure.
 func TestJobMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	locks := &fakeLocker{held: map[string]bool{"elsewhere": true}} // another replica holds it
+	locks := &fakeLocker{
+		held:         map[string]bool{"elsewhere": true},     // another replica holds it
+		ranElsewhere: map[string]bool{"this-interval": true}, // another replica ran it this interval
+	}
 	s := New(slog.New(slog.DiscardHandler), locks)
 	if err := s.Instrument(reg); err != nil {
 		t.Fatal(err)
 	}
 	s.add(fast{}, "good", func(context.Context) error { return nil })
 	s.add(fast{}, "bad", func(context.Context) error { return errors.New("refused") })
-	s.add(fast{}, "elsewhere", s.once("elsewhere", func(context.Context) error { return nil }))
+	s.addOnce(fast{}, "elsewhere", func(context.Context) error { return nil })
+	s.addOnce(fast{}, "this-interval", func(context.Context) error { return nil })
 	begin := time.Now().Unix()
 	s.Start()
 	runs := func(job, outcome string) float64 {
 		return value(t, s.m.runs.WithLabelValues(job, outcome))
 	}
 	waitFor(t, "runs of every job", func() bool {
-		return runs("good", outcomeOK) >= 2 && runs("bad", outcomeFailed) >= 2 && runs("elsewhere", outcomeSkipped) >= 2
+		return runs("good", outcomeOK) >= 2 && runs("bad", outcomeFailed) >= 2 && runs("elsewhere", outcomeSkipped) >= 2 &&
+			runs("this-interval", outcomeSkipped) >= 2
 	})
 	s.Stop(time.Second)
 	for _, tc := range []struct{ job, outcome string }{
 		{"good", outcomeFailed}, {"good", outcomeSkipped}, {"bad", outcomeOK}, {"elsewhere", outcomeOK}, {"elsewhere", outcomeFailed},
+		{"this-interval", outcomeOK}, {"this-interval", outcomeFailed},
 	} {
 		if n := runs(tc.job, tc.outcome); n != 0 {
 			t.Errorf("%s counted %v %s runs", tc.job, n, tc.outcome)
@@ -73,6 +79,6 @@ func TestJobMetrics(t *testing.T) {
 		}
 	}
 	if strings.Join(jobs, ",") != "good" {
-		t.Errorf("last-success series for %v, want only good's (bad never succeeded, elsewhere never ran here)", jobs)
+		t.Errorf("last-success series for %v, want only good's (bad never succeeded, elsewhere and this-interval never ran here)", jobs)
 	}
 }
