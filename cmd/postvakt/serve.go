@@ -157,9 +157,10 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	if err := sched.Once(a.cfg.PrintSchedule, "print", printer.Job); err != nil {
 		return nil, nil, err
 	}
-	// The escalation run takes its own cluster-wide lock. The UI is told
-	// its schedule (when a reminder waiting for the next run goes out).
-	if err := sched.Every(a.cfg.EscalateSchedule, "escalate", esc.Job); err != nil {
+	// The escalation run holds the lock a one-off `escalate --once` takes.
+	// The UI is told its schedule (when a reminder waiting for the next
+	// run goes out).
+	if err := sched.Once(a.cfg.EscalateSchedule, escalate.LockName, esc.Job); err != nil {
 		return nil, nil, err
 	}
 	runs, err := escalate.NewRuns(a.cfg.EscalateSchedule, a.set)

@@ -111,7 +111,7 @@ type Escalator struct {
 // sends nothing. It returns ErrBusy when another run is in progress.
 func (e *Escalator) Run(ctx context.Context, now time.Time) (Summary, error) {
 	sum := Summary{Now: now}
-	ran, err := e.Store.TryExclusive(ctx, "escalate", func(ctx context.Context) error {
+	ran, err := e.Store.TryExclusive(ctx, LockName, func(ctx context.Context) error {
 		var err error
 		sum, err = e.run(ctx, now, false)
 		return err
@@ -122,14 +122,17 @@ func (e *Escalator) Run(ctx context.Context, now time.Time) (Summary, error) {
 	return sum, err
 }
 
-// Job is the scheduled escalation run: Run now, logged; a run that finds
-// another in progress (another replica, a one-off command) does nothing.
+// LockName is the cluster-wide lock an escalation run holds.
+const LockName = "escalate"
+
+// Job is the scheduled escalation run as of now, logged. Schedule it with
+// jobs.Scheduler.Once under LockName: Once holds the lock Run takes, so a
+// scheduled run and `postvakt escalate --once` never run together, and the
+// replicas run it once per interval of its schedule between them (not each
+// in its own ticks).
 func (e *Escalator) Job(ctx context.Context) error {
-	sum, err := e.Run(ctx, time.Now())
-	switch {
-	case errors.Is(err, ErrBusy):
-		return nil
-	case err != nil:
+	sum, err := e.run(ctx, time.Now(), false)
+	if err != nil {
 		return fmt.Errorf("escalation run (%s): %w", sum, err)
 	}
 	e.logger().Info("escalation run", "summary", sum.String())

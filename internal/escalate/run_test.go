@@ -349,7 +349,7 @@ func TestRunHandsPrintDueToPrinter(t *testing.T) {
 func TestRunIsExclusive(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ran, err := h.st.TryExclusive(context.Background(), "escalate", func(ctx context.Context) error {
+	ran, err := h.st.TryExclusive(context.Background(), LockName, func(ctx context.Context) error {
 		if _, err := h.esc.Run(ctx, due1); !errors.Is(err, ErrBusy) {
 			t.Errorf("err = %v, want ErrBusy", err)
 		}
@@ -357,5 +357,20 @@ func TestRunIsExclusive(t *testing.T) {
 	})
 	if err != nil || !ran {
 		t.Fatal(ran, err)
+	}
+}
+
+// Job is what jobs.Scheduler.Once runs under LockName (serve schedules it
+// so: once per interval across the replicas): it runs in the lock Once
+// holds rather than finding it held and doing nothing.
+func TestJobRunsUnderOncesLock(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ran, err := h.st.TryExclusive(context.Background(), LockName, h.esc.Job)
+	if err != nil || !ran {
+		t.Fatal(ran, err)
+	}
+	if out := h.logs.String(); !strings.Contains(out, "escalation run") {
+		t.Fatalf("the job did not run in the lock:\n%s", out)
 	}
 }
