@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -115,6 +116,17 @@ func New(opts Options) (*Client, error) {
 
 // Name returns Options.Name.
 func (c *Client) Name() string { return c.opts.Name }
+
+// Host returns the host (and port) of Options.BaseURL, "" without one: it
+// names the remote service in a log line without a path, a query or
+// credentials.
+func (c *Client) Host() string {
+	u, err := url.Parse(c.opts.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
 
 // Scrub replaces secrets, bearer tokens and JWTs in s by [REDACTED]. Use it
 // before logging any text that came from or goes to the remote service.

@@ -59,6 +59,7 @@ type Store interface {
 	FinishPrintSend(ctx context.Context, r store.PrintSendResult) error
 	ClaimPrintPolls(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.PrintPoll, error)
 	ApplyPrintStatus(ctx context.Context, u store.PrintStatusUpdate) error
+	PrintWitness(ctx context.Context, exceptShipments []string) (string, error)
 	PrintDueWithoutOrder(ctx context.Context, after string, limit int) ([]store.PrintDueShipment, error)
 	ReleasePrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)
 	RejectPrintBatch(ctx context.Context, id int64, by string, now time.Time) (int, error)

@@ -19,6 +19,14 @@ import (
 // a provider's deploy, a misrouted base URL or an index being rebuilt
 // answers 404 as a provider that lost the order would. Any answer that
 // knows the order starts the count again.
+//
+// Only a 404 the provider can be taken at its word for counts (trust): one
+// in a run of PollStatus in which the provider showed that it knows
+// postvakt's orders. A provider that answers 404 for every order (a wrong
+// base URL after a config change, an outage answering 404, a new account)
+// would otherwise send every open order to manual handling at once, for
+// letters that may well be printed. The one open order there is, with
+// nothing to compare it with, counts as before: at worst one manual case.
 const OrderLostAfter = 24 * time.Hour
 
 // PollStatus asks the provider for the state of every order that is not
@@ -28,8 +36,8 @@ const OrderLostAfter = 24 * time.Hour
 // was placed is cancelled instead, if the provider still allows it; a 409
 // ("too late") is recorded as such. An order the provider answers 404 for
 // (it does not know it) is polled again; after OrderLostAfter of such
-// answers it goes to manual handling. It returns when nothing is due any
-// more.
+// answers, counted as trust says, it goes to manual handling. It returns
+// when nothing is due any more.
 func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error) {
 	return s.run(ctx, now, s.pollStatus)
 }
@@ -37,77 +45,209 @@ func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error
 // pollStatus is PollStatus counting into sum.
 func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) error {
 	before := *sum
+	var tr trust
 	// A status poll is only a read: the batch in hand finishes.
 	err := jobs.EachClaim(ctx, func() ([]store.PrintPoll, error) {
 		return s.st.ClaimPrintPolls(ctx, now, s.opt.BatchSize, s.opt.Lease)
 	}, func(polls []store.PrintPoll) error {
+		// The 404s not judged yet: recorded at the end of the batch, once
+		// it is known whether they count.
+		var held []answer
 		for _, p := range polls {
-			if err := s.pollOne(ctx, p, now, sum); err != nil {
+			a, err := s.ask(ctx, p, now, sum)
+			if err != nil {
+				return err
+			}
+			switch {
+			case a.u.NotFound && !tr.known:
+				held = append(held, a)
+				continue
+			case a.err == nil:
+				tr.known = true // the provider knew this order
+			}
+			if err := s.record(ctx, a, true, sum); err != nil {
 				return err
 			}
 		}
+		if len(held) == 0 {
+			return nil
+		}
+		counts, err := s.judge(ctx, &tr, held)
+		if err != nil {
+			return err
+		}
+		for _, a := range held {
+			if err := s.record(ctx, a, counts, sum); err != nil {
+				return err
+			}
+		}
+		if !counts {
+			tr.untrusted += len(held)
+		}
 		return nil
 	})
+	if tr.untrusted > 0 {
+		s.log.Error("print provider knows none of postvakt's orders it was asked about: its 404s are not counted toward any order's loss "+
+			"and no order goes to manual handling for them; check POSTVAKT_PRINT_URL and the provider account",
+			"orders", tr.untrusted, "provider", s.providerHost(), "witness", tr.witness)
+	}
 	if err != nil {
 		return err
 	}
 	if n := sum.Polled - before.Polled; n > 0 {
 		s.log.Info("print orders polled", "polled", n, "changed", sum.Changed-before.Changed, "cancelled", sum.Cancelled-before.Cancelled,
-			"retried", sum.Retried-before.Retried, "manual", sum.Manual-before.Manual)
+			"retried", sum.Retried-before.Retried, "manual", sum.Manual-before.Manual, "not_found_untrusted", tr.untrusted)
 	}
 	return ctx.Err()
 }
 
-func (s *Service) pollOne(ctx context.Context, p store.PrintPoll, now time.Time, sum *Summary) error {
-	u := store.PrintStatusUpdate{ShipmentID: p.ShipmentID, At: now, NextPollAt: now.Add(s.opt.PollEvery)}
+// answer is one status poll's (or cancel's) outcome, not recorded yet.
+type answer struct {
+	p   store.PrintPoll
+	u   store.PrintStatusUpdate
+	err error // the provider call's error
+}
+
+// ask polls the provider about one order (or cancels it). The error is
+// only the context's: the provider's is the answer's.
+func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum *Summary) (answer, error) {
+	a := answer{p: p, u: store.PrintStatusUpdate{ShipmentID: p.ShipmentID, At: now, NextPollAt: now.Add(s.opt.PollEvery)}}
 	sum.Polled++
-	var (
-		o   providerOrder
-		err error
-	)
+	var o providerOrder
 	if p.WantsCancel() {
-		o, u.Payload, err = s.cancelOrder(ctx, p.OrderID)
+		o, a.u.Payload, a.err = s.cancelOrder(ctx, p.OrderID)
 		var late *tooLateError
 		switch {
-		case err == nil:
-			u.Cancel = store.CancelDone
+		case a.err == nil:
+			a.u.Cancel = store.CancelDone
 			sum.Cancelled++
 			s.log.Info("print order cancelled: shipment opened after the order", "shipment", p.ShipmentID, "order", p.OrderID)
-		case errors.As(err, &late):
-			u.Cancel, o.State, err = store.CancelRefused, late.state, nil
+		case errors.As(a.err, &late):
+			a.u.Cancel, o.State, a.err = store.CancelRefused, late.state, nil
 			s.log.Info("print order could not be cancelled: too late", "shipment", p.ShipmentID, "order", p.OrderID, "state", late.state)
 		}
 	} else {
-		o, u.Payload, err = s.getOrder(ctx, p.OrderID)
+		o, a.u.Payload, a.err = s.getOrder(ctx, p.OrderID)
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return a, ctx.Err()
 	}
-	if err != nil {
-		u.Error, u.ErrorClass, u.RetryAt = err.Error(), failureClass(err), retryAt(now, 1, err)
-		u.NotFound = !p.WantsCancel() && notFound(err)
-		if u.NotFound && p.NotFoundSince != nil && now.Sub(*p.NotFoundSince) >= OrderLostAfter {
-			u.Lost = true
-			sum.Manual++
-			s.log.Error("print provider has not known the order since it first answered 404; manual handling, no second order placed",
-				"shipment", p.ShipmentID, "order", p.OrderID, "not_found_since", *p.NotFoundSince, "error", err)
-			return s.st.ApplyPrintStatus(ctx, u)
-		}
-		sum.Retried++
-		if u.NotFound {
-			s.log.Warn("print provider does not know the order; asked again later, manual handling if it keeps saying so",
-				"shipment", p.ShipmentID, "order", p.OrderID, "for", OrderLostAfter, "error", err)
-		} else {
-			s.log.Warn("print order status unknown; asked again later", "shipment", p.ShipmentID, "order", p.OrderID, "error", err)
+	if a.err != nil {
+		a.u.Error, a.u.ErrorClass, a.u.RetryAt = a.err.Error(), failureClass(a.err), retryAt(now, 1, a.err)
+		a.u.NotFound = !p.WantsCancel() && notFound(a.err)
+		return a, nil
+	}
+	a.u.State, a.u.FailureReason = o.State, o.FailureReason
+	return a, nil
+}
+
+// record stores an answer. counts says whether a 404 in it counts toward
+// the order's loss (trust).
+func (s *Service) record(ctx context.Context, a answer, counts bool, sum *Summary) error {
+	p, u := a.p, a.u
+	if a.err == nil {
+		if u.State != p.State {
+			sum.Changed++
+			s.log.Info("print order state changed", "shipment", p.ShipmentID, "order", p.OrderID, "from", p.State, "to", u.State)
 		}
 		return s.st.ApplyPrintStatus(ctx, u)
 	}
-	u.State, u.FailureReason = o.State, o.FailureReason
-	if u.State != p.State {
-		sum.Changed++
-		s.log.Info("print order state changed", "shipment", p.ShipmentID, "order", p.OrderID, "from", p.State, "to", u.State)
+	if u.NotFound && counts && p.NotFoundSince != nil && u.At.Sub(*p.NotFoundSince) >= OrderLostAfter {
+		u.Lost = true
+		sum.Manual++
+		s.log.Error("print provider has not known the order since it first answered 404; manual handling, no second order placed",
+			"shipment", p.ShipmentID, "order", p.OrderID, "not_found_since", *p.NotFoundSince, "error", a.err)
+		return s.st.ApplyPrintStatus(ctx, u)
+	}
+	sum.Retried++
+	switch {
+	case u.NotFound && !counts:
+		// Logged once for the run, by pollStatus.
+		u.NotFound, u.NotFoundUntrusted = false, true
+		u.Error += "; not counted toward the order's loss: the provider knew none of the orders asked about in this run"
+	case u.NotFound:
+		s.log.Warn("print provider does not know the order; asked again later, manual handling if it keeps saying so",
+			"shipment", p.ShipmentID, "order", p.OrderID, "for", OrderLostAfter, "error", a.err)
+	default:
+		s.log.Warn("print order status unknown; asked again later", "shipment", p.ShipmentID, "order", p.OrderID, "error", a.err)
 	}
 	return s.st.ApplyPrintStatus(ctx, u)
+}
+
+// trust is what one run of PollStatus has learnt about whether the
+// provider's 404s can be taken at their word. The rule, in this one place:
+//
+//   - A 404 counts toward its order's loss when, in the same run, the
+//     provider showed that it knows postvakt's orders: a status poll or a
+//     cancel that found its order, or else a witness, one other open
+//     order (store.PrintWitness, preferably one its last poll knew), asked
+//     once per run and found.
+//   - When the run's polls found no order and the witness is not found
+//     either (404, or the call failed), or there is no witness and several
+//     orders answered 404, the provider knows none of the orders: no 404
+//     of the run counts, and each ends its order's run of 404s
+//     (store.PrintStatusUpdate.NotFoundUntrusted), so no order's
+//     OrderLostAfter starts or runs on while the provider forgets
+//     everything, and once it comes back an order it still does not know
+//     has the whole window again. The run logs one error with the count
+//     and the provider's host.
+//   - The only open order there is (no witness, one 404) has nothing to
+//     compare with: its 404 counts, as before. The cost of being wrong
+//     is one manual case, not one per open order.
+//
+// A create's answer does not count (a new account takes new orders and
+// knows none of the old); an order placed under a new account and found by
+// its poll does, so a new account is covered only until then.
+type trust struct {
+	known     bool   // the provider found an order this run
+	judged    bool   // the witness was asked (or there was none)
+	untrusted int    // 404s not counted this run
+	witness   string // what showed the provider knows none: the witness's failure, or "none"
+}
+
+// judge says whether the held 404s (at least one, no order found so far in
+// this run) count, asking a witness the first time in a run.
+func (s *Service) judge(ctx context.Context, tr *trust, held []answer) (bool, error) {
+	if tr.known {
+		return true, nil
+	}
+	if tr.judged {
+		return false, nil
+	}
+	ids := make([]string, len(held))
+	for i, a := range held {
+		ids[i] = a.p.ShipmentID
+	}
+	w, err := s.st.PrintWitness(ctx, ids)
+	if err != nil {
+		return false, err
+	}
+	if w == "" {
+		if len(held) == 1 {
+			return true, nil // the only open order: nothing to compare with
+		}
+		tr.judged, tr.witness = true, "none"
+		return false, nil
+	}
+	_, _, err = s.getOrder(ctx, w)
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err == nil {
+		tr.known = true
+		return true, nil
+	}
+	tr.judged, tr.witness = true, failureClass(err)
+	return false, nil
+}
+
+// providerHost is the print provider's host for logs (never its path,
+// query or key); "" when its client does not say.
+func (s *Service) providerHost() string {
+	if h, ok := s.opt.Provider.(interface{ Host() string }); ok {
+		return h.Host()
+	}
+	return ""
 }
 
 // notFound reports whether err is the provider's 404: it does not know

@@ -186,6 +186,25 @@ func (s *Store) ClaimPrintPolls(ctx context.Context, now time.Time, limit int, l
 	return out, nil
 }
 
+// PrintWitness returns the provider's id of a placed order that is not
+// final and not one of the given shipments', for printing to ask the
+// provider whether it knows any of postvakt's orders: one its last status
+// poll knew (or that no poll has asked about yet) when there is one, the
+// most recently answered first; "" when there is no other such order.
+func (s *Store) PrintWitness(ctx context.Context, exceptShipments []string) (string, error) {
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, `SELECT order_id FROM print_orders
+		WHERE state IN ('received', 'printed') AND order_id <> '' AND NOT (shipment_id = ANY(COALESCE($1::uuid[], '{}')))
+		ORDER BY not_found_since IS NOT NULL, last_error <> '', updated_at DESC, shipment_id LIMIT 1`,
+		pq.Array(exceptShipments)); err != nil {
+		return "", fmt.Errorf("find a print order to ask the provider about: %w", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
+}
+
 // Cancel outcomes, for PrintStatusUpdate.Cancel.
 const (
 	CancelDone    = "cancelled" // the provider cancelled the order
@@ -212,6 +231,13 @@ type PrintStatusUpdate struct {
 	// knew the order, or none did), At is noted as not_found_since; any
 	// answer that knows the order clears it.
 	NotFound bool
+	// NotFoundUntrusted, with Error: the provider answered 404, but in a
+	// run in which it showed it knows none of the orders it was asked
+	// about (printing decides): the answer is not the order's. It does
+	// not begin a run of 404s, and it ends one begun before
+	// (not_found_since cleared), so an order's run counts only 404s the
+	// provider could be taken at its word for, from the next one on.
+	NotFoundUntrusted bool
 	// Lost: the provider has not known the order for long enough
 	// (printing decides): the order ends failed and the letter goes to
 	// manual handling (ReasonPrintLost), never to a second order; a purged
@@ -251,11 +277,12 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 		}
 		if u.Error != "" {
 			// A 404 after an answer that knew the order (last_error '')
-			// begins a new run of them, whatever an older binary left.
+			// begins a new run of them, whatever an older binary left; an
+			// untrusted one ends the run.
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4,
-				not_found_since = CASE WHEN NOT $5 THEN not_found_since
+				not_found_since = CASE WHEN $6 THEN NULL WHEN NOT $5 THEN not_found_since
 					WHEN not_found_since IS NULL OR last_error = '' THEN $4 ELSE not_found_since END
-				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at, u.NotFound); err != nil {
+				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at, u.NotFound, u.NotFoundUntrusted); err != nil {
 				return fmt.Errorf("reschedule print status poll of %s: %w", id, err)
 			}
 			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourcePrint, ObservedAt: at,

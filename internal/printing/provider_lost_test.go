@@ -1,0 +1,329 @@
+package printing_test
+
+// A placed order the fake print provider of provider_fake_test.go answers
+// 404 for: lost after printing.OrderLostAfter when the provider shows it
+// knows postvakt's other orders, never when it knows none of them.
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/logtest"
+	"postvakt/internal/model"
+	"postvakt/internal/printing"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// lostWorld is n letters whose print orders, placed at t0, the fake
+// provider holds, and a print service whose log the test reads.
+type lostWorld struct {
+	t     *testing.T
+	ctx   context.Context
+	st    *store.Store
+	ids   []string
+	order []string // the provider's order id of each letter
+	f     *fakeProvider
+	svc   *printing.Service
+	log   *logtest.Buffer
+	host  string // the provider's host as the client names it
+	t0    time.Time
+}
+
+func newLostWorld(t *testing.T, n int) *lostWorld {
+	t.Helper()
+	w := &lostWorld{t: t, ctx: context.Background(), st: storetest.Open(t), t0: time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)}
+	var items []model.NewShipment
+	for i := 0; i < n; i++ {
+		items = append(items, storetest.Letter(i))
+	}
+	w.ids = storetest.IDs(storetest.Register(t, w.st, items...))
+	storetest.Set(t, w.st, w.ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
+	if err := w.st.PutRegisterEntry(w.ctx, store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: w.t0}); err != nil {
+		t.Fatal(err)
+	}
+	f, srv := newFakeProvider(t)
+	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.f, w.host = f, client.Host()
+	logger, buf := logtest.New()
+	w.log = buf
+	w.svc = printing.New(w.st, printing.Options{Provider: client, ProviderAPIKey: "print-key", BatchSize: 10, Logger: logger})
+	if err := w.svc.Order(w.ctx, w.ids, "taushetsbelagt", false, w.t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Drain(w.ctx, w.t0); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range w.ids {
+		id := f.orders[w.key(i)]
+		if id == "" {
+			t.Fatalf("order of letter %d not placed: %v", i, f.orders)
+		}
+		w.order = append(w.order, id)
+	}
+	return w
+}
+
+func (w *lostWorld) key(i int) string { return "postvakt-print-" + w.ids[i] }
+
+// forget makes the provider answer 404 for the letters' orders.
+func (w *lostWorld) forget(letters ...int) {
+	w.f.mu.Lock()
+	defer w.f.mu.Unlock()
+	for _, i := range letters {
+		delete(w.f.state, w.order[i])
+	}
+}
+
+// know makes the provider know the letters' orders again.
+func (w *lostWorld) know(letters ...int) {
+	w.f.mu.Lock()
+	defer w.f.mu.Unlock()
+	for _, i := range letters {
+		w.f.state[w.order[i]] = store.PrintStateReceived
+	}
+}
+
+// poll runs PollStatus at at and returns the error lines it logged.
+func (w *lostWorld) poll(at time.Time) []string {
+	w.t.Helper()
+	before := len(w.log.String())
+	if _, err := w.svc.PollStatus(w.ctx, at); err != nil {
+		w.t.Fatal(err)
+	}
+	var errs []string
+	for _, l := range strings.Split(w.log.String()[before:], "\n") {
+		if strings.Contains(l, "level=ERROR") {
+			errs = append(errs, l)
+		}
+	}
+	return errs
+}
+
+// want checks a letter's order state and manual-handling reason ("" none).
+func (w *lostWorld) want(when string, i int, state, reason string) {
+	w.t.Helper()
+	var r struct {
+		State  string  `db:"state"`
+		Reason *string `db:"reason"`
+		Stage  string  `db:"stage"`
+	}
+	if err := w.st.DB().Get(&r, `SELECT p.state, m.reason, s.stage FROM print_orders p JOIN shipments s ON s.id = p.shipment_id
+		LEFT JOIN print_manual m ON m.shipment_id = p.shipment_id WHERE p.shipment_id = $1`, w.ids[i]); err != nil {
+		w.t.Fatal(err)
+	}
+	if r.State != state || (r.Reason == nil) != (reason == "") || (r.Reason != nil && *r.Reason != reason) {
+		got := "none"
+		if r.Reason != nil {
+			got = *r.Reason
+		}
+		w.t.Errorf("%s: letter %d: state %s stage %s reason %s; want %s, reason %q", when, i, r.State, r.Stage, got, state, reason)
+	}
+	if reason != "" && r.Stage != string(model.StageManual) {
+		w.t.Errorf("%s: letter %d in stage %s, want manual", when, i, r.Stage)
+	}
+}
+
+// wantNoneLost checks that no letter is in manual handling and every order
+// is still followed.
+func (w *lostWorld) wantNoneLost(when string) {
+	w.t.Helper()
+	for i := range w.ids {
+		w.want(when, i, store.PrintStateReceived, "")
+	}
+}
+
+// TestProviderFakeOrderNotFound: a placed order whose status poll the
+// provider answers 404 (it no longer knows the order), while it knows
+// another order, is polled again, not given up on one answer; after
+// printing.OrderLostAfter of such answers the letter goes to manual
+// handling (print_lost), and no second order is placed. An answer that
+// knows the order meanwhile starts the count again.
+func TestProviderFakeOrderNotFound(t *testing.T) {
+	w := newLostWorld(t, 3)
+	const lost, back, kept = 0, 1, 2 // kept: an order the provider knows throughout
+	t0 := w.t0
+
+	w.forget(lost, back)
+	w.poll(t0.Add(time.Hour)) // the first 404s
+	w.want("one 404", lost, store.PrintStateReceived, "")
+	w.want("one 404", back, store.PrintStateReceived, "")
+	w.poll(t0.Add(time.Hour + printing.OrderLostAfter - 10*time.Minute)) // 404s for just under the window
+	w.want("404s for under the window", lost, store.PrintStateReceived, "")
+	w.know(back)
+	w.poll(t0.Add(time.Hour + printing.OrderLostAfter - 5*time.Minute)) // after the last 404's backoff
+	w.want("found again", back, store.PrintStateReceived, "")
+	w.forget(back)
+	w.poll(t0.Add(time.Hour + printing.OrderLostAfter + time.Hour)) // the window over for the one never found again
+	w.want("404s for the window", lost, store.PrintStateFailed, store.ReasonPrintLost)
+	w.want("404 after being found within the window", back, store.PrintStateReceived, "")
+	w.poll(t0.Add(2*printing.OrderLostAfter + time.Hour)) // the other's own window, from its second run of 404s, not over
+	w.want("404s again for under the window", back, store.PrintStateReceived, "")
+	w.poll(t0.Add(3 * printing.OrderLostAfter))
+	w.want("404s again for the window", back, store.PrintStateFailed, store.ReasonPrintLost)
+	w.want("known throughout", kept, store.PrintStateReceived, "")
+
+	if _, err := w.svc.Drain(w.ctx, t0.Add(4*printing.OrderLostAfter)); err != nil {
+		t.Fatal(err)
+	}
+	w.f.mu.Lock()
+	if len(w.f.orders) != 3 || w.f.creates[w.key(lost)] != 1 || w.f.creates[w.key(back)] != 1 {
+		t.Errorf("provider saw %v creates for %d orders; want one each, never a second order", w.f.creates, len(w.f.orders))
+	}
+	w.f.mu.Unlock()
+	sh, err := w.st.Shipment(w.ctx, w.ids[lost], store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ks := kinds(sh); count(ks, store.EventPrintManual) != 1 {
+		t.Errorf("lost order's events %v, want one print_manual", ks)
+	}
+}
+
+// TestProviderFakeNotFoundGuard: a provider that answers 404 for every
+// order (a wrong base URL, an outage answering 404, a new account) sends
+// no order to manual handling however long it lasts, and each run logs one
+// error saying so; one order it does not know among orders it knows is
+// lost after printing.OrderLostAfter as before, also in the runs in which
+// that order is the only one due; and when the provider comes back,
+// nothing is lost, and an order it still does not know has its whole
+// window from then on. The only open order there is, with nothing to
+// compare it with, is lost after the window as before.
+func TestProviderFakeNotFoundGuard(t *testing.T) {
+	const n = 4
+	all := []int{0, 1, 2, 3}
+	for _, c := range []struct {
+		name string
+		run  func(t *testing.T, w *lostWorld)
+	}{
+		{"every order 404 for 48 h", func(t *testing.T, w *lostWorld) {
+			w.forget(all...)
+			for at := w.t0.Add(time.Hour); !at.After(w.t0.Add(49 * time.Hour)); at = at.Add(time.Hour) {
+				errs := w.poll(at)
+				if len(errs) != 1 {
+					t.Errorf("run at %s logged %d errors, want one:\n%s", at, len(errs), strings.Join(errs, "\n"))
+					continue
+				}
+				e := errs[0]
+				if !strings.Contains(e, "knows none of postvakt's orders") || !strings.Contains(e, "orders=4") ||
+					!strings.Contains(e, "provider="+w.host) {
+					t.Errorf("run at %s: error %q; want the provider knows none, orders=4, provider=%s", at, e, w.host)
+				}
+				for _, secret := range append(append([]string{"Vedtak", "Barnevern", "974760673", "MOTTAKER"}, w.ids...), w.order...) {
+					if strings.Contains(e, secret) {
+						t.Errorf("run at %s: the error names %q: %s", at, secret, e)
+					}
+				}
+			}
+			w.wantNoneLost("after 48 h of 404s for every order")
+			var since int
+			if err := w.st.DB().Get(&since, `SELECT count(*) FROM print_orders WHERE not_found_since IS NOT NULL`); err != nil {
+				t.Fatal(err)
+			}
+			if since != 0 {
+				t.Errorf("%d orders have a not-found window running, want none", since)
+			}
+		}},
+		{"one order 404 while the others are found", func(t *testing.T, w *lostWorld) {
+			lostWhileOthersFound(t, w, 0)
+		}},
+		{"two orders 404 while the others are found", func(t *testing.T, w *lostWorld) {
+			lostWhileOthersFound(t, w, 0, 1)
+		}},
+		{"the only open order 404 for 24 h", func(t *testing.T, w *lostWorld) {
+			// Nothing to compare with: its 404s count, as before.
+			w.f.mu.Lock()
+			for _, i := range all[1:] {
+				w.f.state[w.order[i]] = store.PrintStatePosted
+			}
+			w.f.mu.Unlock()
+			w.forget(0)
+			first := w.t0.Add(time.Hour) // the others posted: final, not polled again
+			for at := first; at.Before(first.Add(printing.OrderLostAfter)); at = at.Add(time.Hour) {
+				if errs := w.poll(at); len(errs) != 0 {
+					t.Fatalf("run at %s logged errors:\n%s", at, strings.Join(errs, "\n"))
+				}
+			}
+			w.want("the only open order, 404s for under 24 h", 0, store.PrintStateReceived, "")
+			w.poll(first.Add(printing.OrderLostAfter))
+			w.want("the only open order, 404s for 24 h", 0, store.PrintStateFailed, store.ReasonPrintLost)
+		}},
+		{"the provider comes back", func(t *testing.T, w *lostWorld) {
+			w.forget(all...)
+			back := w.t0.Add(30 * time.Hour) // more than OrderLostAfter of 404s
+			for at := w.t0.Add(time.Hour); at.Before(back); at = at.Add(time.Hour) {
+				w.poll(at)
+			}
+			w.know(all...)
+			for at := back; !at.After(back.Add(2 * printing.OrderLostAfter)); at = at.Add(time.Hour) {
+				if errs := w.poll(at); len(errs) != 0 {
+					t.Fatalf("run at %s, the provider back, logged errors:\n%s", at, strings.Join(errs, "\n"))
+				}
+			}
+			w.wantNoneLost("the provider back")
+		}},
+		{"the provider comes back without one order", func(t *testing.T, w *lostWorld) {
+			w.forget(all...)
+			back := w.t0.Add(30 * time.Hour)
+			for at := w.t0.Add(time.Hour); at.Before(back); at = at.Add(time.Hour) {
+				w.poll(at)
+			}
+			w.know(1, 2, 3)
+			// The 404s while it knew none did not count: the window starts
+			// at back.
+			for at := back; at.Before(back.Add(printing.OrderLostAfter)); at = at.Add(time.Hour) {
+				w.poll(at)
+			}
+			w.wantNoneLost("the provider back, one order 404 for under 24 h")
+			w.poll(back.Add(printing.OrderLostAfter))
+			w.want("the provider back, one order 404 for 24 h", 0, store.PrintStateFailed, store.ReasonPrintLost)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.run(t, newLostWorld(t, n))
+		})
+	}
+}
+
+// lostWhileOthersFound: the provider answers 404 for the given letters'
+// orders and knows the others: each is lost after printing.OrderLostAfter.
+// Run every 20 minutes: the others are due hourly, the forgotten ones
+// after their backoff, so most runs poll only those.
+func lostWhileOthersFound(t *testing.T, w *lostWorld, forgotten ...int) {
+	w.forget(forgotten...)
+	first := w.t0.Add(time.Hour) // every order due: the others found
+	for at := first; at.Before(first.Add(printing.OrderLostAfter)); at = at.Add(20 * time.Minute) {
+		if errs := w.poll(at); len(errs) != 0 {
+			t.Fatalf("run at %s logged errors:\n%s", at, strings.Join(errs, "\n"))
+		}
+	}
+	w.wantNoneLost("404s for under 24 h")
+	errs := w.poll(first.Add(printing.OrderLostAfter))
+	lost := map[int]bool{}
+	for _, i := range forgotten {
+		lost[i] = true
+		w.want("404s for 24 h", i, store.PrintStateFailed, store.ReasonPrintLost)
+	}
+	for i := range w.ids {
+		if !lost[i] {
+			w.want("found throughout", i, store.PrintStateReceived, "")
+		}
+	}
+	if len(errs) != len(forgotten) {
+		t.Errorf("the run that lost the orders logged %d errors, want one for each of %d:\n%s", len(errs), len(forgotten), strings.Join(errs, "\n"))
+	}
+	for _, e := range errs {
+		if strings.Contains(e, "knows none") {
+			t.Errorf("the provider knows orders, yet: %s", e)
+		}
+	}
+}
