@@ -72,9 +72,11 @@ func (s *Server) outlook(ctx context.Context, id string) (*Outlook, error) {
 }
 
 // ahead is the outlook of the shipment id as of now (outlook) and its next
-// step by the lists' one rule (escalate.NextStepOf), from one read of its
-// facts: nil without the policies, nil each when it cannot be said
-// (logged); an error only when the store does not answer.
+// step by the lists' one rule (escalate.NextStepOf: the first step of the
+// outlook, escalate.Outlook.Next), from one read of its facts and one
+// reckoning of its outlook: nil without the policies, nil each when it
+// cannot be said (logged once); an error only when the store does not
+// answer.
 func (s *Server) ahead(ctx context.Context, id string) (*Outlook, *NextStep, error) {
 	if s.policies == nil {
 		return nil, nil, nil
@@ -87,24 +89,20 @@ func (s *Server) ahead(ctx context.Context, id string) (*Outlook, *NextStep, err
 		return nil, nil, fmt.Errorf("read the shipment's escalation facts: %w", err)
 	}
 	now := s.now()
-	n, err := escalate.NextStepOf(s.policies, *sh, now)
-	if err != nil {
-		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
-	}
-	return s.outlookOf(*sh, now), nextStep(n), nil
-}
-
-// outlookOf is the outlook of sh as of now (escalate.OutlookOf): nil when
-// it cannot be said (logged).
-func (s *Server) outlookOf(sh store.OpenShipment, now time.Time) *Outlook {
-	o, err := escalate.OutlookOf(s.policies, sh, now)
+	o, err := escalate.OutlookOf(s.policies, *sh, now)
 	switch {
 	case errors.Is(err, policy.ErrNoPolicy):
-		return &Outlook{AsOf: now.UTC(), Steps: []OutlookStep{}, Why: whyNoPolicy}
+		return &Outlook{AsOf: now.UTC(), Steps: []OutlookStep{}, Why: whyNoPolicy}, nil, nil
 	case err != nil:
 		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
-		return nil
+		return nil, nil, nil
 	}
+	return outlookView(o, now), nextStep(o.Next()), nil
+}
+
+// outlookView is o, an outlook as of now, as the page and the JSON show
+// it.
+func outlookView(o escalate.Outlook, now time.Time) *Outlook {
 	out := &Outlook{Policy: o.Policy.Name, AsOf: now.UTC(), Steps: []OutlookStep{}, Why: o.Why, PrintBatch: o.Batch}
 	switch {
 	case o.Unheard:
