@@ -117,17 +117,15 @@ type evidenceData struct {
 	Page   *store.EventPage
 	Before string
 	F      *store.FollowUp
-	// O is the letter's policy and its future steps (nil: not known here,
+	// O is the letter's policy, named as the viewer reads it
+	// (namePolicy), and its future steps (nil: not known here,
 	// WithPolicies).
-	O *Outlook
-	// PolicyAnchor is the id of the letter's policy's section on the
-	// viewer's GET /rules (policyLink; "": not linked).
-	PolicyAnchor string
-	CanFollow    bool
-	Decisions    []string
-	Channels     []string
-	Recipient    string
-	DefaultDue   time.Time
+	O          *Outlook
+	CanFollow  bool
+	Decisions  []string
+	Channels   []string
+	Recipient  string
+	DefaultDue time.Time
 	// A refused follow-up: the form as it was filled in, what is wrong (in
 	// the reader's language) and the field it concerns ("decision",
 	// "note", "new_channel_id"; "" for the form as a whole).
@@ -198,15 +196,9 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 		s.internalError(w, r, "get follow-up", err)
 		return nil, false
 	}
-	if d.O, err = s.outlook(r.Context(), sh.ID); err != nil {
+	if d.O, err = s.outlook(r.Context(), p, sh.ID); err != nil {
 		s.internalError(w, r, "explain the escalation", err)
 		return nil, false
-	}
-	if d.O != nil && !whole {
-		if d.PolicyAnchor, err = s.policyLink(r.Context(), p, d.O.Policy); err != nil {
-			s.internalError(w, r, "link the letter's policy to the rules", err)
-			return nil, false
-		}
 	}
 	d.CanFollow = p.Can(auth.RecordFollowUp) && needsFollowUp(sh)
 	d.Decisions, d.Channels = store.Decisions, s.offered()

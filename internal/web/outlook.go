@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/escalate"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
@@ -32,9 +33,17 @@ const (
 // Outlook is a letter's policy and the dates of its future steps, as of
 // AsOf, as the page and the JSON show them.
 type Outlook struct {
-	// Policy is the name of the policy that governs the letter ("" when
-	// none matches: Why no_policy).
-	Policy string    `json:"policy"`
+	// Policy is the name of the policy that governs the letter: "" when
+	// none matches (Why no_policy), or when the viewer does not read its
+	// name (PolicyShared; namePolicy).
+	Policy string `json:"policy"`
+	// PolicyShared is, for a viewer who does not read the policy's name
+	// (policy.NameShown), its place on the viewer's GET /rules: "Shared
+	// policy N" there.
+	PolicyShared int `json:"policy_shared,omitempty"`
+	// Anchor is the id of the policy's section on the viewer's GET
+	// /rules, which the letter's page links it to ("": not linked).
+	Anchor string    `json:"-"`
 	AsOf   time.Time `json:"as_of"`
 	// Steps are the steps to come, the one due now first; empty when Why
 	// says there are none.
@@ -63,21 +72,22 @@ type OutlookStep struct {
 	RequiresApproval bool      `json:"requires_approval,omitempty"`
 }
 
-// outlook is the outlook of the shipment id as of now: nil without the
-// policies (WithPolicies) or when it cannot be said (logged); an error
-// only when the store does not answer.
-func (s *Server) outlook(ctx context.Context, id string) (*Outlook, error) {
-	o, _, err := s.ahead(ctx, id)
+// outlook is the outlook of the shipment id as of now, its policy named
+// as p reads it (namePolicy): nil without the policies (WithPolicies) or
+// when it cannot be said (logged); an error only when the store does not
+// answer.
+func (s *Server) outlook(ctx context.Context, p *auth.Principal, id string) (*Outlook, error) {
+	o, _, err := s.ahead(ctx, p, id)
 	return o, err
 }
 
 // ahead is the outlook of the shipment id as of now (outlook) and its next
 // step by the lists' one rule (escalate.NextStepOf: the first step of the
 // outlook, escalate.Outlook.Next), from one read of its facts and one
-// reckoning of its outlook: nil without the policies, nil each when it
-// cannot be said (logged once); an error only when the store does not
-// answer.
-func (s *Server) ahead(ctx context.Context, id string) (*Outlook, *NextStep, error) {
+// reckoning of its outlook, its policy named as p reads it (namePolicy):
+// nil without the policies, nil each when it cannot be said (logged
+// once); an error only when the store does not answer.
+func (s *Server) ahead(ctx context.Context, p *auth.Principal, id string) (*Outlook, *NextStep, error) {
 	if s.policies == nil {
 		return nil, nil, nil
 	}
@@ -97,7 +107,11 @@ func (s *Server) ahead(ctx context.Context, id string) (*Outlook, *NextStep, err
 		s.log.Error("cannot explain a shipment's escalation", "shipment", sh.ID, "error", err)
 		return nil, nil, nil
 	}
-	return outlookView(o, now), nextStep(o.Next()), nil
+	out := outlookView(o, now)
+	if err := s.namePolicy(ctx, p, out); err != nil {
+		return nil, nil, fmt.Errorf("name the letter's policy: %w", err)
+	}
+	return out, nextStep(o.Next()), nil
 }
 
 // outlookView is o, an outlook as of now, as the page and the JSON show

@@ -108,24 +108,40 @@ func policyRows(set *policy.Set, v policy.Viewer) (rows []policyView, hidden int
 	return rows, hidden
 }
 
-// policyLink is the id of the section on p's GET /rules of the policy
-// named name (a letter's page links its policy there), "" when p's page
-// does not show it.
-func (s *Server) policyLink(ctx context.Context, p *auth.Principal, name string) (string, error) {
-	if s.policies == nil || name == "" || !p.Can(auth.ViewRules) {
-		return "", nil
+// namePolicy names o's policy as p's GET /rules names it (policyRows, by
+// policy.NameShown): by its name where p reads it, else as its place
+// there (Outlook.PolicyShared, "Shared policy N", Policy ""), with the id
+// of its section there (Outlook.Anchor) when p sees /rules. A letter's
+// page, its evidence.json and GET /api/v1/shipments/{id} name it so: a
+// scoped viewer reads the name of a policy whose match names other
+// organisations' letters too nowhere, not even for its own letter. A
+// policy p's /rules does not show (none of p's letters can match it) is
+// named not at all.
+func (s *Server) namePolicy(ctx context.Context, p *auth.Principal, o *Outlook) error {
+	if o == nil || o.Policy == "" {
+		return nil
 	}
 	v, err := s.rulesViewer(ctx, p)
 	if err != nil {
-		return "", err
+		return err
 	}
+	name := o.Policy
+	o.Policy = ""
 	rows, _ := policyRows(s.policies, v)
-	for _, row := range rows {
-		if row.policy == name {
-			return row.Anchor, nil
+	for i, row := range rows {
+		if row.policy != name {
+			continue
 		}
+		o.Policy = row.Name
+		if row.Name == "" {
+			o.PolicyShared = i + 1
+		}
+		if p.Can(auth.ViewRules) {
+			o.Anchor = row.Anchor
+		}
+		break
 	}
-	return "", nil
+	return nil
 }
 
 // senderView is one sending organisation of senders.yaml.
@@ -135,7 +151,7 @@ type senderView struct {
 }
 
 // PolicyAnchor is the id of the section on GET /rules of a policy whose
-// name the viewer reads: a letter's page links to it (policyLink).
+// name the viewer reads: a letter's page links to it (namePolicy).
 func PolicyAnchor(name string) string { return "policy-" + name }
 
 // rulesPage is GET /rules: the rules postvakt runs under, read-only and

@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"html"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -120,22 +122,9 @@ func TestRulesPageViewAudited(t *testing.T) {
 // for org A's unit Barnevernstjenesten, one for Barnevernstjenesten and
 // org B's Familievernet, and the catch-all. The others are "Shared policy
 // N" (N its row), with their file not shown and a section of their own;
-// an unscoped viewer reads every name. A letter's page names its policy
-// (it governs the viewer's letter) and links it to that section.
+// an unscoped viewer reads every name.
 func TestRulesPageSharedPolicyNames(t *testing.T) {
-	set := policytest.Files(t, map[string]string{
-		"default.yaml":                  "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\n",
-		"org-a-own.yaml":                "name: org-a-own\nmatch: {sender_org: [\"" + orgA + "\"], sender_unit: [Skolekontoret]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 14}\n",
-		"oslo-og-bergen.yaml":           "name: oslo-og-bergen\npriority: 3\nmatch: {sender_org: [\"" + orgA + "\", \"" + orgB + "\"]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 13}\n",
-		"a-barnevern.yaml":              "name: a-barnevern\npriority: 1\nmatch: {sender_unit: [Barnevernstjenesten]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 12}\n",
-		"helse-bergen-familievern.yaml": "name: helse-bergen-familievern\nmatch: {sender_unit: [Barnevernstjenesten, Familievernet]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 11}\n",
-	})
-	e := newEnvWith(t, web.WithPolicies(set))
-	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{
-		{SenderOrg: orgA, Name: "Barnevernstjenesten"}, {SenderOrg: orgB, Name: "Familievernet"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e := sharedNamePolicies(t)
 	all := []string{"org-a-own", "oslo-og-bergen", "a-barnevern", "helse-bergen-familievern", "default"}
 	for _, tc := range []struct {
 		who, role, org, unit string
@@ -179,11 +168,75 @@ func TestRulesPageSharedPolicyNames(t *testing.T) {
 	if _, page := e.loggedIn("u-nb", "compliance", orgA, "").getIn("nb", "/rules"); !strings.Contains(page, "Delt regelsett 2") || strings.Contains(page, "oslo-og-bergen") {
 		t.Error("/rules in Norwegian does not call org A's compliance officer's second policy Delt regelsett 2")
 	}
-	// Org A's letter of Barnevernstjenesten is oslo-og-bergen's: its page
-	// names it and links to the shared policy's section.
-	got := e.seed(1)
-	b := e.loggedIn("u-unit", "unit", orgA, "Barnevernstjenesten")
-	if _, page := b.get("/shipments/" + got[0].ID); !strings.Contains(page, `id="policy"><a href="/rules#policy-shared-1">oslo-og-bergen</a>`) {
-		t.Errorf("the letter's page does not link its shared policy to its section: %.300s", page[max(0, strings.Index(page, `id="policy"`)):])
+}
+
+// sharedNamePolicies is TestRulesPageSharedPolicyNames's folder, the store
+// knowing Barnevernstjenesten in org A and Familievernet in org B.
+func sharedNamePolicies(t *testing.T) *env {
+	t.Helper()
+	set := policytest.Files(t, map[string]string{
+		"default.yaml":                  "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\n",
+		"org-a-own.yaml":                "name: org-a-own\nmatch: {sender_org: [\"" + orgA + "\"], sender_unit: [Skolekontoret]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 14}\n",
+		"oslo-og-bergen.yaml":           "name: oslo-og-bergen\npriority: 3\nmatch: {sender_org: [\"" + orgA + "\", \"" + orgB + "\"]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 13}\n",
+		"a-barnevern.yaml":              "name: a-barnevern\npriority: 1\nmatch: {sender_unit: [Barnevernstjenesten]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 12}\n",
+		"helse-bergen-familievern.yaml": "name: helse-bergen-familievern\nmatch: {sender_unit: [Barnevernstjenesten, Familievernet]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 11}\n",
+	})
+	e := newEnvWith(t, web.WithPolicies(set))
+	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{
+		{SenderOrg: orgA, Name: "Barnevernstjenesten"}, {SenderOrg: orgB, Name: "Familievernet"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestLetterSharedPolicyName: a letter's page, its evidence.json and GET
+// /api/v1/shipments/{id} name the letter's policy as the viewer's /rules
+// does (policy.NameShown), though it is the viewer's own letter. Org A's
+// letter of Barnevernstjenesten is oslo-og-bergen's, whose match names
+// org B too: to the unit it is "Shared policy 1" (its first row on the
+// unit's /rules), to org A's compliance officer "Shared policy 2", linked
+// to that section, and "policy":"" with its policy_shared in the JSON;
+// neither reads "oslo-og-bergen" anywhere (before: the page linked the
+// name to the shared section, the JSON named it). The unscoped officer
+// reads the name.
+func TestLetterSharedPolicyName(t *testing.T) {
+	e := sharedNamePolicies(t)
+	id := e.seed(1)[0].ID
+	for _, tc := range []struct {
+		who, role, org, unit string
+		name                 string  // the JSON's policy
+		shared               float64 // and policy_shared
+		page                 string  // the page's
+	}{
+		{"org A's Barnevernstjenesten", "unit", orgA, "Barnevernstjenesten", "", 1, `<a href="/rules#policy-shared-1">Shared policy 1</a></dd>`},
+		{"org A's compliance", "compliance", orgA, "", "", 2, `<a href="/rules#policy-shared-2">Shared policy 2</a></dd>`},
+		{"unscoped compliance", "compliance", "", "", "oslo-og-bergen", 0, `<a href="/rules#policy-oslo-og-bergen">oslo-og-bergen</a></dd>`},
+	} {
+		b := e.loggedIn("u-"+tc.role+tc.org+tc.unit, tc.role, tc.org, tc.unit)
+		code, page := b.get("/shipments/" + id)
+		if code != http.StatusOK || !strings.Contains(page, `id="policy">`+tc.page) {
+			t.Errorf("%s: the letter's page (%d) does not name its policy %q: %.200s", tc.who, code, tc.page, page[max(0, strings.Index(page, `id="policy"`)):])
+		}
+		_, doc := b.get("/shipments/" + id + "/evidence.json")
+		var ev struct{ Outlook map[string]any }
+		if err := json.Unmarshal([]byte(doc), &ev); err != nil {
+			t.Fatalf("%s: evidence.json: %v", tc.who, err)
+		}
+		_, api := e.do("GET", "/api/v1/shipments/"+id, e.token(tc.role, tc.org, tc.unit), "")
+		o, _ := api["outlook"].(map[string]any)
+		for what, o := range map[string]map[string]any{"evidence.json": ev.Outlook, "the API": o} {
+			if shared, _ := o["policy_shared"].(float64); o["policy"] != tc.name || shared != tc.shared {
+				t.Errorf("%s: %s's outlook %v; want policy %q, policy_shared %v", tc.who, what, o, tc.name, tc.shared)
+			}
+		}
+		if tc.name == "" {
+			raw, _ := json.Marshal(api)
+			for what, s := range map[string]string{"the page": page, "evidence.json": doc, "the API": string(raw)} {
+				if strings.Contains(s, "oslo-og-bergen") {
+					t.Errorf("%s reads the shared policy's name in %s", tc.who, what)
+				}
+			}
+		}
 	}
 }

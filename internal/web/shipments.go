@@ -319,7 +319,7 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
 		return
 	}
-	o, next, err := s.ahead(r.Context(), sh.ID)
+	o, next, err := s.ahead(r.Context(), principal(r.Context()), sh.ID)
 	if err != nil {
 		s.internalError(w, r, "explain the escalation", err)
 		return
