@@ -55,8 +55,8 @@ type Rule struct {
 }
 
 // DefaultKeepFiringFor is every rule's keep_firing_for without one of its
-// own: fifteen evaluations of make run's minute, three of serve's default
-// five minutes.
+// own or a top-level one (Health.KeepFiring): fifteen evaluations of make
+// run's minute, three of serve's default five minutes.
 const DefaultKeepFiringFor = 15 * time.Minute
 
 // ChannelSilentRule: a channel that reports no status change for After
@@ -160,8 +160,11 @@ type Inhibit struct {
 
 // Health is the configuration of the health rules.
 type Health struct {
-	File           string // "" when there is no health.yaml (defaults)
+	File string // "" when there is no health.yaml (defaults)
+	// RepeatInterval and KeepFiring are the top-level repeat_interval and
+	// keep_firing_for: every rule's that sets none of its own (Rule).
 	RepeatInterval time.Duration
+	KeepFiring     time.Duration
 	ChannelSilent  ChannelSilentRule
 	Stuck          StuckRule
 	UnitDrop       UnitDropRule
@@ -205,9 +208,10 @@ const day = 24 * time.Hour
 
 // DefaultHealth is the configuration without a health.yaml.
 func DefaultHealth() *Health {
-	rule := func(sev string) Rule { return Rule{Enabled: true, Severity: sev, KeepFiringFor: DefaultKeepFiringFor} }
+	rule := func(sev string) Rule { return Rule{Enabled: true, Severity: sev} }
 	h := &Health{
 		RepeatInterval: 4 * time.Hour,
+		KeepFiring:     DefaultKeepFiringFor,
 		ChannelSilent: ChannelSilentRule{Rule: rule("critical"), After: time.Hour, Young: 2 * day, MinLetters: 3,
 			CallsWindow: time.Hour, MinCalls: 5, ErrorShare: 0.5, MaxLatency: 30 * time.Second},
 		Stuck: StuckRule{Rule: rule("critical"), Settle: 7 * time.Hour, Percentile: 0.99, MinAfter: time.Hour, MaxAfter: day, Learn: 14 * day,
@@ -223,7 +227,8 @@ func DefaultHealth() *Health {
 		},
 	}
 	for _, name := range HealthRules {
-		h.Common(name).RepeatInterval = h.RepeatInterval
+		c := h.Common(name)
+		c.RepeatInterval, c.KeepFiringFor = h.RepeatInterval, h.KeepFiring
 	}
 	h.NeverOpening.RepeatInterval = 7 * day
 	h.Certificate.RepeatInterval = day // a reminder a day, as the log's warning: weeks ahead, not every 4 hours

@@ -90,6 +90,53 @@ inhibit: []
 	}
 }
 
+// TestHealthTopKeepFiringFor: a top-level keep_firing_for is every rule's
+// that sets none of its own, as repeat_interval is (before: an unknown
+// field); 0s keeps none; a bad value is a problem at its line, as a rule's
+// own.
+func TestHealthTopKeepFiringFor(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       map[string]time.Duration // by rule; the others: top
+		top        time.Duration
+		problem    string // "" for none
+	}{
+		{"none", "repeat_interval: 2h\n", nil, DefaultKeepFiringFor, ""},
+		{"top", "keep_firing_for: 1h\nrules:\n  stuck: {keep_firing_for: 0s}\n  channel_silent: {repeat_interval: 30m}\n  unit_delivery_drop: {keep_firing_for: 5m}\n",
+			map[string]time.Duration{RuleStuck: 0, RuleUnitDrop: 5 * time.Minute}, time.Hour, ""},
+		{"top zero", "keep_firing_for: 0s\n", nil, 0, ""},
+		{"top zero as a number", "keep_firing_for: 0\n", nil, 0, ""},
+		{"in days", "keep_firing_for: 1d\n", nil, 24 * time.Hour, ""},
+		{"not a duration", "repeat_interval: 2h\nkeep_firing_for: soon\n", nil, 0, `h.yaml:2: keep_firing_for: "soon" is not a duration`},
+		{"negative", "\nkeep_firing_for: -5m\n", nil, 0, `h.yaml:2: keep_firing_for: "-5m" is not a duration`},
+		{"a list", "keep_firing_for: [1h]\n", nil, 0, "h.yaml:1: keep_firing_for: wrong type"},
+	} {
+		h, problems := ParseHealth("h.yaml", []byte(tc.yaml))
+		if tc.problem != "" {
+			if h != nil || len(problems) != 1 || !strings.HasPrefix(problems[0].String(), tc.problem) {
+				t.Errorf("%s: %v; want one problem %q", tc.name, problems, tc.problem)
+			}
+			continue
+		}
+		if h == nil || len(problems) > 0 {
+			t.Errorf("%s: %v", tc.name, problems)
+			continue
+		}
+		if h.KeepFiring != tc.top {
+			t.Errorf("%s: top-level keep_firing_for %s, want %s", tc.name, h.KeepFiring, tc.top)
+		}
+		for _, name := range HealthRules {
+			want, own := tc.want[name]
+			if !own {
+				want = tc.top
+			}
+			if got := h.Common(name).KeepFiringFor; got != want {
+				t.Errorf("%s: %s keeps firing for %s, want %s", tc.name, name, got, want)
+			}
+		}
+	}
+}
+
 // Every kind of mistake is reported at its line.
 func TestHealthProblems(t *testing.T) {
 	dir := "testdata/health"

@@ -73,19 +73,24 @@ func ParseHealth(file string, data []byte) (*Health, []Problem) {
 
 func (r *reader) health(root *yaml.Node, h *Health) {
 	root = deref(root)
-	explicit := map[string]bool{} // rules with their own repeat_interval
-	top := false
+	own := map[string]ownSettings{} // what each rule sets of its own
+	var top ownSettings             // what the top level sets
 	r.mapping("", root.Line, root, []field{
 		{"repeat_interval", false, func(path string, _, n *yaml.Node) {
 			if v, ok := r.duration(path, n); ok {
-				h.RepeatInterval, top = v, true
+				h.RepeatInterval, top.repeat = v, true
+			}
+		}},
+		{"keep_firing_for", false, func(path string, _, n *yaml.Node) {
+			if v, ok := r.durationOrZero(path, n); ok {
+				h.KeepFiring, top.keep = v, true
 			}
 		}},
 		{"rules", false, func(path string, key, n *yaml.Node) {
 			var fields []field
 			for _, name := range HealthRules {
 				fields = append(fields, field{name, false, func(path string, key, n *yaml.Node) {
-					explicit[name] = r.healthRule(path, key.Line, n, h, name)
+					own[name] = r.healthRule(path, key.Line, n, h, name)
 				}})
 			}
 			r.mapping(path, key.Line, n, fields)
@@ -94,17 +99,27 @@ func (r *reader) health(root *yaml.Node, h *Health) {
 			h.Inhibit = r.inhibits(path, n)
 		}},
 	})
-	// The top-level repeat_interval is every rule's that has none of its own.
+	// The top-level repeat_interval and keep_firing_for are every rule's
+	// that has none of its own.
 	for _, name := range HealthRules {
-		if top && !explicit[name] {
-			h.Common(name).RepeatInterval = h.RepeatInterval
+		c := h.Common(name)
+		if top.repeat && !own[name].repeat {
+			c.RepeatInterval = h.RepeatInterval
+		}
+		if top.keep && !own[name].keep {
+			c.KeepFiringFor = h.KeepFiring
 		}
 	}
 }
 
+// ownSettings says which of the settings a top level gives every rule a
+// rule's section (or the top level) sets: repeat_interval,
+// keep_firing_for.
+type ownSettings struct{ repeat, keep bool }
+
 // healthRule reads one rule's section over its defaults and reports
-// whether it sets its own repeat_interval.
-func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, name string) (ownRepeat bool) {
+// whether it sets its own repeat_interval and keep_firing_for.
+func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, name string) (own ownSettings) {
 	c := h.Common(name)
 	c.Line = at
 	fields := []field{
@@ -128,12 +143,13 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			}
 		}},
 		{"repeat_interval", false, func(path string, _, n *yaml.Node) {
-			ownRepeat = true
+			own.repeat = true
 			if v, ok := r.duration(path, n); ok {
 				c.RepeatInterval = v
 			}
 		}},
 		{"keep_firing_for", false, func(path string, _, n *yaml.Node) {
+			own.keep = true
 			if v, ok := r.durationOrZero(path, n); ok {
 				c.KeepFiringFor = v
 			}
@@ -225,7 +241,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			r.addf(max(lines["count"], lines["min_count"], at), "%s: count (%d) must not be below min_count (%d)", section, s.Count, s.MinCount)
 		}
 	}
-	return ownRepeat
+	return own
 }
 
 // inhibits reads the inhibit list.
