@@ -84,7 +84,9 @@ func Languages(ns []AlertNotice) []string {
 
 // Body is a notice's e-mail text, in each of Languages(ns): per alert its
 // status, labels, since when, the summary and, for a firing one, its
-// letters by reference, sent time and state; the footer says where the
+// letters by reference, sent time and state (for one kept firing without
+// its condition, Kept: that its count and summary are as of when it last
+// held, and its page's link instead of letters); the footer says where the
 // letters are listed, or, when no alert is about letters, that none is.
 // It never shows a title (the rows have none), a recipient, or a letter's
 // sending unit (see below).
@@ -119,6 +121,16 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 				w("  " + l.T("mail.alert.since", "At", when(a.StartedAt), "Count", a.Affected, "Repeat", repeat))
 			}
 			w("  " + Why(l, a))
+			if held, ok := Kept(a); ok {
+				// Its count and reasons are as of when its condition last
+				// held; the letters its selector finds now are not those
+				// (its page lists them).
+				w("  " + l.T("mail.alert.kept", "At", when(held)))
+				if baseURL != "" && a.ID != 0 {
+					w("  " + l.T("mail.alert.link", "URL", fmt.Sprintf("%s/alerts/%d", strings.TrimRight(baseURL, "/"), a.ID)))
+				}
+				continue
+			}
 			if len(n.Letters) == 0 {
 				continue
 			}

@@ -106,3 +106,45 @@ func TestAlertMailFooterFitsTheAlert(t *testing.T) {
 		t.Errorf("the Norwegian certificate alert's footer:\n%s", body)
 	}
 }
+
+// TestKeptAlertMail: the e-mail of an alert kept firing without its
+// condition (a repeat, or a first notice once its inhibition ended) says
+// that its count and reasons are as of when the condition last held, in
+// each of its languages, and lists no letters (those its selector finds
+// now are not the count's: its page lists them), but links its page; a
+// firing alert whose condition held at the last evaluation says nothing
+// of the kind (before: "6 letters affected" under "as of" the mail's time,
+// beside a list of the letters of now).
+func TestKeptAlertMail(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	held := now.Add(-10 * time.Minute)
+	var row store.IncidentRow
+	row.Channel, row.ChannelID, row.SentAt, row.State = "svarut", "d6b23522-ddf3-462a-8140-16e59e1f476d", now.Add(-48*time.Hour), model.StateAccepted
+	rows := []store.IncidentRow{row}
+	alert := store.Alert{ID: 7, Rule: "stuck", Labels: store.Labels{"channel": "svarut", "sender": "964338531", "unit": "NAV"},
+		Severity: "critical", Status: store.AlertFiring, Affected: 6, StartedAt: now.Add(-time.Hour), UpdatedAt: now, HeldAt: &now}
+	kept := alert
+	kept.HeldAt = &held
+	const keptEN, keptNB = "kept firing: its condition has not held since 2026-11-16 09:50 CET", "holdes aktivt: betingelsen har ikke slått til siden 2026-11-16 09:50 CET"
+	for _, tc := range []struct {
+		name      string
+		a         store.Alert
+		want, not []string
+	}{
+		{"kept", kept, []string{keptEN, keptNB, "https://p.example/alerts/7", "6 letters affected"}, []string{"Letters (reference", "Brev (referanse"}},
+		{"held", alert, []string{"Letters (reference", "6 letters affected", "... and 5 more"}, []string{"kept firing", "holdes aktivt"}},
+	} {
+		ns := []health.AlertNotice{{Alert: tc.a, Transition: store.TransitionFiring, Seq: 2, Letters: rows}}
+		body := health.Body("stuck", ns, "https://p.example", now)
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the mail lacks %q:\n%s", tc.name, w, body)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(body, n) {
+				t.Errorf("%s: the mail says %q:\n%s", tc.name, n, body)
+			}
+		}
+	}
+}

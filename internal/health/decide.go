@@ -35,7 +35,7 @@ func Diff(firing []store.Alert, conds []Condition, keepFor func(rule string) tim
 		switch {
 		case ok:
 			a.Affected, a.Summary, a.Selector, a.Inhibited, a.Severity = cond.Affected, cond.Summary, cond.Selector, cond.Inhibited, cond.Severity
-			a.Why, a.HeldAt = cond.Why, &now
+			a.Why, a.HeldAt, a.UpdatedAt = cond.Why, &now, now
 			c.Update = append(c.Update, a)
 		case !cond.Inhibited:
 			c.Fire = append(c.Fire, store.Alert{Fingerprint: fp, Rule: cond.Rule, Labels: cond.Labels, Severity: cond.Severity,
@@ -48,13 +48,25 @@ func Diff(firing []store.Alert, conds []Condition, keepFor func(rule string) tim
 			continue
 		}
 		if held, ok := keeps(a, keepFor, now); ok {
-			a.HeldAt = &held
+			a.HeldAt, a.UpdatedAt = &held, now // Kept
 			c.Update = append(c.Update, a)
 			continue
 		}
 		c.Resolve = append(c.Resolve, a.ID)
 	}
 	return c
+}
+
+// Kept reports whether a is a firing alert kept firing without its
+// condition (keep_firing_for: the last evaluation did not find it), and
+// when its condition last held: its letters (Affected), summary and
+// reasons are as of then, not recounted (Diff). Its page and its e-mail
+// say so, rather than show them as now.
+func Kept(a store.Alert) (held time.Time, ok bool) {
+	if a.Status != store.AlertFiring || a.HeldAt == nil || !a.HeldAt.Before(a.UpdatedAt) {
+		return time.Time{}, false
+	}
+	return *a.HeldAt, true
 }
 
 // keeps reports whether a firing alert, were its condition gone, is kept

@@ -144,9 +144,16 @@ func TestDiffKeepsFiring(t *testing.T) {
 				if u.Affected != 6 || u.Summary != "as last seen" || !u.HeldAt.Equal(held) {
 					t.Errorf("kept: affected %d, summary %q, held %s; want as last seen, held %s", u.Affected, u.Summary, u.HeldAt, held)
 				}
+				// Its page and mail say its figures are as of then.
+				if at, ok := Kept(u); !ok || !at.Equal(held) {
+					t.Errorf("kept: Kept %s %v, want as of %s", at, ok, held)
+				}
 			case tt.updated:
 				if u.Affected != 13 || u.Summary != "now" || !u.HeldAt.Equal(now) {
 					t.Errorf("updated: affected %d, summary %q, held %s", u.Affected, u.Summary, u.HeldAt)
+				}
+				if at, ok := Kept(u); ok {
+					t.Errorf("updated: Kept as of %s; its figures are now's", at)
 				}
 			}
 		})

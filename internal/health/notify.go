@@ -388,7 +388,7 @@ func (n *Notifier) compose(ctx context.Context, items []planItem) ([]AlertNotice
 	ns := make([]AlertNotice, 0, len(items))
 	for _, it := range items {
 		an := AlertNotice{Alert: *it.alert, Transition: it.d.Transition, Seq: it.d.Seq}
-		if it.d.Transition == store.TransitionFiring {
+		if _, kept := Kept(an.Alert); it.d.Transition == store.TransitionFiring && !kept { // a kept alert's mail lists none (Body)
 			ls, err := n.Store.IncidentLetters(ctx, it.alert.Selector, limit)
 			if err != nil {
 				return nil, err

@@ -155,6 +155,16 @@ func (v view) Code(prefix, code string) string {
 // AlertWhy is why an alert fires, in the page's language (health.Why).
 func (v view) AlertWhy(a store.Alert) string { return health.Why(v.L, a) }
 
+// AlertKept is when the condition of an alert kept firing without it last
+// held (health.Kept): its letters and summary are as of then; nil for
+// any other alert.
+func (v view) AlertKept(a store.Alert) *time.Time {
+	if held, ok := health.Kept(a); ok {
+		return &held
+	}
+	return nil
+}
+
 // OverviewWhy is AlertWhy for the overview's alerts.
 func (v view) OverviewWhy(a Alert) string {
 	return health.Why(v.L, store.Alert{Summary: a.Detail, Why: a.Why})
