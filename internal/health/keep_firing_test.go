@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,39 @@ func TestKeepFiringThroughEvaluation(t *testing.T) {
 	ms := b.mp.Messages(t)
 	if len(ms) != 1 || ms[0].Subject != "[postvakt] RESOLVED certificate_expiring: 1 alert" {
 		t.Errorf("mails %v, want the one resolution", subjects(ms))
+	}
+}
+
+// TestKeptAlertRepeatSaysAsOf: a repeat told while the alert is kept
+// firing without its condition (repeat_interval 2m, keep_firing_for 15m)
+// says that what it tells is as of when the condition last held, through
+// a real evaluation, store and SMTP server; the first notice, its
+// condition holding, does not.
+func TestKeptAlertRepeatSaysAsOf(t *testing.T) {
+	t.Parallel()
+	b := newBench(t)
+	ev := b.evaluator(io.Discard)
+	for _, r := range policy.HealthRules {
+		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
+	}
+	ev.Config.Certificate.RepeatInterval = 2 * time.Minute
+	cert := &fakeCertified{end: b.now.Add(10 * 24 * time.Hour)}
+	ev.Certificates = []channel.Certified{cert}
+	const kept = "kept firing: its condition has not held since 2026-05-15 14:00 CEST"
+
+	b.run(ev)
+	ms := b.mp.Messages(t)
+	if len(ms) != 1 || strings.Contains(ms[0].Text, "kept firing") {
+		t.Fatalf("first notice: %d mails, or it says it is kept:\n%v", len(ms), ms)
+	}
+	b.mp.DeleteAll(t)
+	cert.end = b.now.Add(300 * 24 * time.Hour) // renewed: the condition is gone
+	b.now = b.now.Add(3 * time.Minute)
+	if res := b.run(ev); len(res.Firing) != 1 || len(res.Resolved) != 0 {
+		t.Fatalf("3 minutes without its condition: firing %v, resolved %d; want it kept", active(res), len(res.Resolved))
+	}
+	ms = b.mp.Messages(t)
+	if len(ms) != 1 || !strings.Contains(ms[0].Text, kept) {
+		t.Fatalf("the repeat while kept: %d mails; want one saying %q:\n%v", len(ms), kept, ms)
 	}
 }
