@@ -161,8 +161,8 @@ func (v Viewer) addressesHidden(orgs []string) string {
 // but the viewer's, and either the viewer's organisation alone or no
 // sending unit but the organisation's own (OwnUnits; a match without
 // organisation or unit, a catch-all, is everyone's). An unscoped viewer
-// reads every name. The rule holds on a letter's own pages too (the
-// letter's policy is named to its viewer as /rules names it): the name
+// reads every name. The rule holds wherever web names a policy (the
+// letter's pages, the print batches, the preview: as /rules names it): the name
 // is the administrator's, for the other organisations' letters as well.
 func (p *Policy) NameShown(v Viewer) bool {
 	if v.Org == "" && v.Unit == "" {

@@ -74,6 +74,14 @@ func (s *Server) printPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "list print batches", err)
 		return
 	}
+	named, err := s.policyLabels(r)
+	if err != nil {
+		s.internalError(w, r, "name the print batches' policies", err)
+		return
+	}
+	for i := range batches {
+		batches[i].Policy = named(batches[i].Policy)
+	}
 	s.audit(r.Context(), "view_list", "print_batches", "")
 	s.render(w, r, http.StatusOK, "print", "title.print", printData{Batches: batches, CanAct: s.print != nil})
 }

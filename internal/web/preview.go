@@ -94,10 +94,16 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, "preview the escalation", err)
 			return
 		}
+		named, err := s.policyLabels(r)
+		if err != nil {
+			s.internalError(w, r, "name the preview's policies", err)
+			return
+		}
 		scope := principal(r.Context()).Scope()
 		l := s.loc(r)
 		for _, st := range sum.Steps {
 			if (scope.SenderOrg == "" || st.SenderOrg == scope.SenderOrg) && (scope.SenderUnit == "" || st.SenderUnit == scope.SenderUnit) {
+				st.Policy = named(st.Policy)
 				d.Steps = append(d.Steps, previewStep{StepCount: st, Label: stepLabel(l, st.Step)})
 			}
 		}

@@ -121,27 +121,72 @@ func (s *Server) namePolicy(ctx context.Context, p *auth.Principal, o *Outlook) 
 	if o == nil || o.Policy == "" {
 		return nil
 	}
-	v, err := s.rulesViewer(ctx, p)
+	rows, err := s.shownPolicies(ctx, p)
 	if err != nil {
 		return err
 	}
-	name := o.Policy
+	row, n, ok := shownPolicy(rows, o.Policy)
 	o.Policy = ""
-	rows, _ := policyRows(s.policies, v)
-	for i, row := range rows {
-		if row.policy != name {
-			continue
-		}
-		o.Policy = row.Name
-		if row.Name == "" {
-			o.PolicyShared = i + 1
-		}
-		if p.Can(auth.ViewRules) {
-			o.Anchor = row.Anchor
-		}
-		break
+	if !ok {
+		return nil
+	}
+	o.Policy = row.Name
+	if row.Name == "" {
+		o.PolicyShared = n
+	}
+	if p.Can(auth.ViewRules) {
+		o.Anchor = row.Anchor
 	}
 	return nil
+}
+
+// shownPolicies are the policies as p's GET /rules lists them
+// (policyRows).
+func (s *Server) shownPolicies(ctx context.Context, p *auth.Principal) ([]policyView, error) {
+	v, err := s.rulesViewer(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	rows, _ := policyRows(s.policies, v)
+	return rows, nil
+}
+
+// shownPolicy is the row of rows that describes the policy called name,
+// and its place among them (from 1: "Shared policy N"); ok false when
+// rows do not show it.
+func shownPolicy(rows []policyView, name string) (row policyView, n int, ok bool) {
+	for i, r := range rows {
+		if r.policy == name {
+			return r, i + 1, true
+		}
+	}
+	return policyView{}, 0, false
+}
+
+// policyLabels names policies in r's language as r's viewer reads them on
+// GET /rules (shownPolicy): the name, "Shared policy N", or "" for one its
+// /rules does not show. The print batches' and the preview's policy
+// columns use it, as a letter's page uses namePolicy. Without the
+// policies (tests without WithPolicies) a name stays as it is.
+func (s *Server) policyLabels(r *http.Request) (func(name string) string, error) {
+	if s.policies == nil {
+		return func(name string) string { return name }, nil
+	}
+	rows, err := s.shownPolicies(r.Context(), principal(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	l := s.loc(r)
+	return func(name string) string {
+		row, n, ok := shownPolicy(rows, name)
+		switch {
+		case name == "" || !ok:
+			return ""
+		case row.Name == "":
+			return l.T("rules.policy.shared", "N", n)
+		}
+		return row.Name
+	}, nil
 }
 
 // senderView is one sending organisation of senders.yaml.

@@ -3,12 +3,14 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"postvakt/internal/escalate"
 	"postvakt/internal/policy"
 	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
@@ -172,7 +174,7 @@ func TestRulesPageSharedPolicyNames(t *testing.T) {
 
 // sharedNamePolicies is TestRulesPageSharedPolicyNames's folder, the store
 // knowing Barnevernstjenesten in org A and Familievernet in org B.
-func sharedNamePolicies(t *testing.T) *env {
+func sharedNamePolicies(t *testing.T, opts ...web.Option) *env {
 	t.Helper()
 	set := policytest.Files(t, map[string]string{
 		"default.yaml":                  "name: default\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 15}\n",
@@ -181,7 +183,7 @@ func sharedNamePolicies(t *testing.T) *env {
 		"a-barnevern.yaml":              "name: a-barnevern\npriority: 1\nmatch: {sender_unit: [Barnevernstjenesten]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 12}\n",
 		"helse-bergen-familievern.yaml": "name: helse-bergen-familievern\nmatch: {sender_unit: [Barnevernstjenesten, Familievernet]}\ncalendar: NO\nreminders: {max: 0}\nprint: {after: 11}\n",
 	})
-	e := newEnvWith(t, web.WithPolicies(set))
+	e := newEnvWith(t, append(opts, web.WithPolicies(set))...)
 	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{
 		{SenderOrg: orgA, Name: "Barnevernstjenesten"}, {SenderOrg: orgB, Name: "Familievernet"},
 	}); err != nil {
@@ -236,6 +238,45 @@ func TestLetterSharedPolicyName(t *testing.T) {
 				if strings.Contains(s, "oslo-og-bergen") {
 					t.Errorf("%s reads the shared policy's name in %s", tc.who, what)
 				}
+			}
+		}
+	}
+}
+
+// TestBatchesAndPreviewSharedPolicyName: the print batches, a batch's page
+// and the escalation preview name a policy as the viewer's /rules does
+// (policyLabels, by policy.NameShown): org A's compliance officer reads
+// oslo-og-bergen, whose match names org B too, as "Shared policy 2" (in
+// nb "Delt regelsett 2"), never by its name (before: the three pages named
+// it); the unscoped officer reads the name.
+func TestBatchesAndPreviewSharedPolicyName(t *testing.T) {
+	ctx := context.Background()
+	e := sharedNamePolicies(t, web.WithPreview(previewer{[]escalate.StepCount{
+		{Step: "reminder 1", Policy: "oslo-og-bergen", SenderOrg: orgA, SenderUnit: "Barnevernstjenesten", Shipments: 2},
+	}}))
+	id := e.seed(1)[0].ID
+	db := e.st.DB()
+	var batch int64
+	if err := db.GetContext(ctx, &batch, `INSERT INTO print_batches (policy, created_at) VALUES ('oslo-og-bergen', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
+		VALUES ($1, 'oslo-og-bergen', true, $2, 'held', $3, $4, $4)`, id, "k-"+id, batch, now)
+	for _, tc := range []struct {
+		who, org, lang, want string
+	}{
+		{"org A's compliance", orgA, "en", "Shared policy 2"},
+		{"org A's compliance", orgA, "nb", "Delt regelsett 2"},
+		{"unscoped compliance", "", "en", "oslo-og-bergen"},
+	} {
+		b := e.loggedIn("u-"+tc.org+tc.lang, "compliance", tc.org, "")
+		for _, path := range []string{"/print", fmt.Sprintf("/print/%d", batch), "/preview"} {
+			code, page := b.getIn(tc.lang, path)
+			if code != http.StatusOK || !strings.Contains(page, tc.want) {
+				t.Errorf("%s (%s) %s: %d, the page does not name the policy %q", tc.who, tc.lang, path, code, tc.want)
+			}
+			if tc.org != "" && strings.Contains(page, "oslo-og-bergen") {
+				t.Errorf("%s (%s) reads the shared policy's name on %s", tc.who, tc.lang, path)
 			}
 		}
 	}

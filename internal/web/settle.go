@@ -58,6 +58,12 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
 		return
 	}
+	named, err := s.policyLabels(r)
+	if err != nil {
+		s.internalError(w, r, "name the batch's policy", err)
+		return
+	}
+	d.Batch.Policy = named(d.Batch.Policy)
 	if !s.mustAudit(w, r, "view_list", "print_batch "+strconv.FormatInt(id, 10), "") {
 		return
 	}
