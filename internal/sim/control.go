@@ -249,13 +249,17 @@ func (r ShipmentRecord) CSV() []string {
 
 // handleUnitsCSV serves the sender's units with made-up addresses, in the
 // format of `postvakt units import`: unit<i>@demo.invalid for the unit,
-// leder.unit<i>@demo.invalid for its manager.
+// leder.unit<i>@demo.invalid for its manager. The Norwegian sender's
+// units only when the scenario sends Norwegian letters: a Danish-only one
+// (copenhagen) would otherwise give a Denmark-only postvakt Bergen's units.
 func (s *Sim) handleUnitsCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"sender_org", "unit", "contact_email", "manager_email"})
-	for i, u := range s.w.units {
-		_ = cw.Write([]string{s.w.sender.nr, u, fmt.Sprintf("unit%d@demo.invalid", i+1), fmt.Sprintf("leder.unit%d@demo.invalid", i+1)})
+	if len(s.w.shipments) > 0 {
+		for i, u := range s.w.units {
+			_ = cw.Write([]string{s.w.sender.nr, u, fmt.Sprintf("unit%d@demo.invalid", i+1), fmt.Sprintf("leder.unit%d@demo.invalid", i+1)})
+		}
 	}
 	if s.dp != nil { // the Danish sender's units (forvaltninger) too
 		for i, u := range s.dp.sc.Sender.Units {

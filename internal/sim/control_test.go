@@ -165,3 +165,41 @@ func TestRun(t *testing.T) {
 		t.Fatal("Run did not stop")
 	}
 }
+
+// TestUnitsCSV: /sim/units.csv lists the units of the senders whose letters
+// the scenario sends: a Danish-only scenario (copenhagen) lists Københavns
+// Kommune's forvaltninger and none of Bergen's, which would otherwise be
+// imported into a Denmark-only postvakt as Norwegian units of no letter.
+func TestUnitsCSV(t *testing.T) {
+	for _, tc := range []struct {
+		scenario    string
+		norwegian   bool
+		danishUnits int
+	}{
+		{"demo", true, 5},
+		{"copenhagen", false, 8},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t, loadScenario(t, tc.scenario), 1, Options{})
+			resp, data := e.do(e.request(http.MethodGet, "/sim/units.csv", nil, nil))
+			if resp.StatusCode != 200 {
+				t.Fatalf("%d: %s", resp.StatusCode, data)
+			}
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			no, dk := 0, 0
+			for _, l := range lines[1:] {
+				switch {
+				case strings.HasPrefix(l, "964338531,"):
+					no++
+				case strings.HasPrefix(l, "64942212,"):
+					dk++
+				default:
+					t.Errorf("line of another sender: %q", l)
+				}
+			}
+			if (no > 0) != tc.norwegian || dk != tc.danishUnits {
+				t.Errorf("%d Norwegian and %d Danish units, want Norwegian %v and %d Danish:\n%s", no, dk, tc.norwegian, tc.danishUnits, data)
+			}
+		})
+	}
+}
