@@ -119,3 +119,35 @@ func TestPersonIDCheckedByChannelCountry(t *testing.T) {
 		}
 	}
 }
+
+// A number of no country's length on a letter of a channel's country is
+// told the channel's number, not "9 digits (Norway) or 8 (Denmark)": a
+// Danish kommune's 10-digit sender_org on Digital Post must be a CVR
+// number, and a 9-digit one, as that message invited, is refused too.
+func TestNumberLengthByChannelCountry(t *testing.T) {
+	registerChannels()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		channel, sender, kind, recipient string
+		field, key, english              string
+	}{
+		{ChannelDigitalPost, "0101701234", "org", "29189846", "sender_org", "problem.org_length_in", "must be a CVR number (8 digits), not 10 digits"},
+		{ChannelDigitalPost, "29189846", "org", "123", "recipient.id", "problem.org_length_in", "must be a CVR number (8 digits), not 3 digits"},
+		{ChannelDigitalPost, "29189846", "person", "010170123", "recipient.id", "problem.person_length_in", "must be a CPR number (10 digits), not 9 digits"},
+		{"svarut", "9643385", "org", "974760673", "sender_org", "problem.org_length_in", "must be a Norwegian organisation number (9 digits), not 7 digits"},
+		{"altinn", "964338531", "person", "0101701", "recipient.id", "problem.person_length_in", "must be a Norwegian national id (11 digits), not 7 digits"},
+		{"fax", "9643385", "org", "974760673", "sender_org", "problem.org_length", "organisation number must have 9 digits (Norway) or 8 (Denmark, CVR), not 7"},
+	} {
+		s := NewShipment{Channel: tc.channel, ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: tc.sender,
+			SenderUnit: "U", RecipientKind: tc.kind, RecipientID: tc.recipient, Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
+		var got []string
+		for _, e := range s.Validate(now) {
+			if e.Field == tc.field {
+				got = append(got, e.Reason.Key+": "+e.Reason.English())
+			}
+		}
+		if want := tc.key + ": " + tc.english; len(got) != 1 || got[0] != want {
+			t.Errorf("%s, sender %s, recipient %s: %s reasons %q, want only %q", tc.channel, tc.sender, tc.recipient, tc.field, got, want)
+		}
+	}
+}

@@ -346,11 +346,15 @@ func (s NewShipment) checkChannel(add func(field, key string, args ...any)) {
 type numberKind struct {
 	countryOf func(string) string
 	check     func(string) error
+	// what names the kind in the country phrases (countryPhrase), and
+	// lengthIn is the problem of a number of no country's length on a
+	// letter of a channel's country.
+	what, lengthIn string
 }
 
 var (
-	orgNumbers = numberKind{countryOf: OrgCountry, check: CheckOrgNumber}
-	personIDs  = numberKind{countryOf: PersonCountry, check: CheckPersonID}
+	orgNumbers = numberKind{countryOf: OrgCountry, check: CheckOrgNumber, what: "org_number", lengthIn: "problem.org_length_in"}
+	personIDs  = numberKind{countryOf: PersonCountry, check: CheckPersonID, what: "person_id", lengthIn: "problem.person_length_in"}
 )
 
 // checkIn checks s as a number of its kind on a letter whose channel is
@@ -359,10 +363,16 @@ var (
 // country's (an 8-digit organisation number on a SvarUt letter is not
 // "not a valid CVR number", nor a 10-digit person id there "not a valid
 // CPR number": the channel needs a Norwegian one, and checkChannel says
-// so); anything else is checked by the kind's check.
+// so); anything else is checked by the kind's check. Digits of no
+// country's length are told the channel's country's number ("must be a
+// CVR number (8 digits)"), not every country's lengths: on a Digital Post
+// letter a 9-digit organisation number is refused too.
 func (k numberKind) checkIn(s, country string) error {
 	if k.ofOtherCountry(s, country) {
 		return nil
+	}
+	if country != "" && allDigits(s) && k.countryOf(s) == "" {
+		return numberError(k.lengthIn, "Number", countryPhrase(country, k.what), "Len", len(s))
 	}
 	return k.check(s)
 }
