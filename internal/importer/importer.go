@@ -420,10 +420,13 @@ func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewS
 		ns.SenderSystem = get(i)
 	}
 	var errs []model.FieldError
+	// Beside true/false: the Norwegian and Danish yes and no, and a
+	// boolean cell as a Danish (SAND/FALSK) or Norwegian (SANN/USANN)
+	// Excel writes it into its CSV.
 	switch strings.ToLower(get(7)) {
-	case "true", "1", "yes", "ja":
+	case "true", "1", "yes", "ja", "sand", "sann":
 		ns.Confidential = true
-	case "false", "0", "no", "nei", "nej":
+	case "false", "0", "no", "nei", "nej", "falsk", "usann":
 	default:
 		errs = append(errs, model.NewFieldError("confidential", i18n.P("problem.not_bool", "Value", model.Quote(get(7)))))
 	}

@@ -321,3 +321,33 @@ func TestImportContradictions(t *testing.T) {
 		})
 	}
 }
+
+// TestImportExcelBooleans: a Danish or Norwegian Excel writes a boolean
+// cell into its CSV in its own language (Danish SAND/FALSK, Norwegian
+// SANN/USANN, as its functions are named), and confidential takes them as
+// it takes true and false.
+func TestImportExcelBooleans(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	values := map[string]bool{"SAND": true, "FALSK": false, "SANN": true, "USANN": false}
+	rows, i := "", 0
+	want := map[string]bool{}
+	for v, conf := range values {
+		r := row(73 + i)
+		rows += strings.Replace(r, ",true,", ","+v+",", 1)
+		want[strings.Split(r, ",")[1]] = conf
+		i++
+	}
+	res, all, err := problemsOf(t, func() (importer.Result, error) {
+		return importer.Import(ctx, st, strings.NewReader(header+rows), importer.Options{Now: now})
+	})
+	if err != nil || res.Created != len(values) {
+		t.Fatalf("SAND/FALSK/SANN/USANN: %+v %v\n%s", res, err, all)
+	}
+	for id, conf := range want {
+		var got bool
+		if err := st.DB().Get(&got, `SELECT confidential FROM shipments WHERE channel_id = $1`, id); err != nil || got != conf {
+			t.Errorf("%s stored as confidential=%v (%v), want %v", id, got, err, conf)
+		}
+	}
+}
