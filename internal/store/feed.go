@@ -88,6 +88,10 @@ type feedShipment struct {
 	// UnknownSince: marked unknown_to_channel (as locked: only this
 	// transaction can clear the mark now).
 	UnknownSince *time.Time `db:"unknown_to_channel_since"`
+	// StatusAt is when the log entry of its channel status happened (nil:
+	// none kept): an entry of the same state replaces the status only
+	// from then on.
+	StatusAt *time.Time `db:"status_at"`
 }
 
 // ApplyFeed writes a batch of log entries in one transaction: every entry
@@ -292,8 +296,11 @@ func lockFeedShipments(ctx context.Context, tx *sqlx.Tx, channel string, entries
 	}
 	var rows []feedShipment
 	if len(ids) > 0 {
-		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage, sent_at, unknown_to_channel_since FROM shipments
-			WHERE channel = $1 AND `+anyKey("channel_id", 2, "text")+` ORDER BY id FOR UPDATE`, channel, pq.Array(ids)); err != nil {
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, channel_id, state, stage, sent_at, unknown_to_channel_since,
+				(SELECT max(e.observed_at) FROM shipment_events e WHERE e.shipment_id = s.id
+					AND e.kind = '`+EventChannel+`' AND e.raw_status = s.channel_status) AS status_at
+			FROM shipments s
+			WHERE channel = $1 AND `+anyKey("channel_id", 2, "text")+` ORDER BY id FOR UPDATE OF s`, channel, pq.Array(ids)); err != nil {
 			return nil, fmt.Errorf("find %s shipments of %d log entries: %w", channel, len(entries), err)
 		}
 	}
@@ -370,6 +377,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		from, state          model.State
 		at                   time.Time
 		status, closed       string
+		statusAt             *time.Time
 		availableAt          *time.Time
 		moved, statusChanged bool
 	}
@@ -380,7 +388,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		sh := ships[strings.ToLower(e.ChannelID)]
 		c := byShip[sh.ID]
 		if c == nil {
-			c = &change{ship: sh, from: sh.State, state: sh.State}
+			c = &change{ship: sh, from: sh.State, state: sh.State, statusAt: sh.StatusAt}
 			byShip[sh.ID] = c
 			order = append(order, c)
 		}
@@ -392,8 +400,23 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		}
 		if e.Closed != "" {
 			c.closed, c.status, c.statusChanged = e.Closed, e.Tag, true
+			c.statusAt = &e.At
 		}
-		if e.State == "" || e.State == c.state {
+		if e.State == "" {
+			continue
+		}
+		if e.State == c.state {
+			// An entry that keeps the state is the channel status from its
+			// time on, as a polled status that keeps the state is
+			// (applyStatuses): MEMO_SEND_VALIDATED, or the
+			// DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY after
+			// MEMO_SEND_RECEIVED by which the escalation holds a delayed
+			// send (channel.Spec.Scheduled). One older than the status
+			// (late in the log) leaves it.
+			if c.statusAt == nil || !e.At.Before(*c.statusAt) {
+				c.status, c.statusChanged = e.Tag, true
+				c.statusAt = &e.At
+			}
 			continue
 		}
 		if err := model.CheckTransition(c.state, e.State); err != nil {
@@ -403,6 +426,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 		events = append(events, Event{ShipmentID: sh.ID, Kind: EventState, Source: channel, ObservedAt: e.At,
 			FromState: string(c.state), ToState: string(e.State), RawStatus: e.Tag, Message: "log entry " + e.ID})
 		c.state, c.at, c.status, c.moved, c.statusChanged = e.State, e.At, e.Tag, true, true
+		c.statusAt = &e.At
 	}
 	n := len(order)
 	if n == 0 {
