@@ -153,6 +153,7 @@ func (r *runState) stopWorkers() {
 	r.sum.OrderFail += w.OrderFail
 	r.sum.Refused += w.Refused
 	r.sum.Busy += w.Busy
+	r.sum.GivenBack += w.GivenBack
 	r.sum.Recorded += w.Recorded
 	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
 	sort.Strings(r.sum.AddressUnknown)
@@ -197,6 +198,8 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.AddressUnknown = append(w.AddressUnknown, g.Org)
 	case remind.StatusBusy:
 		w.Busy++
+	case remind.StatusGivenBack:
+		w.GivenBack++
 	}
 	switch {
 	case out.OrderID != "":

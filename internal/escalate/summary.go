@@ -29,6 +29,11 @@ type Summary struct {
 	OrderFail int // Altinn Notifications orders not placed; the next run tries again
 	Errors    int // shipments or organisations that could not be handled (see the log)
 	Refused   int // recipient addresses the SMTP server refused permanently (left out; the others got the reminder)
+	GivenBack int // reminders claimed and not begun when a stop was asked for: given back, the next run sends them
+	// StoppedEarly: a stop was asked for (jobs.Draining, serve's SIGTERM)
+	// and the run left work for the next run: organisations not taken,
+	// reminders given back.
+	StoppedEarly bool
 	// NoAddress are the organisations due a reminder that have no e-mail
 	// address, for the compliance officer.
 	NoAddress []string
@@ -146,6 +151,9 @@ func (s Summary) String() string {
 // orders, only when there is something to say.
 func (s Summary) extra() string {
 	var out string
+	if s.StoppedEarly {
+		out += fmt.Sprintf("; stopped early (a stop was asked for): %d reminders given back for the next run, the organisations not reached wait for it", s.GivenBack)
+	}
 	if s.Unheard > 0 {
 		out += fmt.Sprintf("; %d reminders not sent: the channel has never heard of the letter", s.Unheard)
 	}

@@ -130,8 +130,9 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 		out := &res[ps.i].Outcome
 		if jobs.Draining(ctx) {
 			// A stop: no new send begins; what this run claimed goes back
-			// for the next run (not after the lease).
-			out.Status = StatusNothing
+			// for the next run (not after the lease), counted by the run's
+			// summary.
+			out.Status = StatusGivenBack
 			if err := c.r.Log.GiveBackNotification(context.WithoutCancel(ctx), ps.n.ID, ps.n.ClaimedAt, now); err != nil {
 				res[ps.i].Err = err
 			}

@@ -76,6 +76,9 @@ const (
 	// StatusAddressUnknown: no imported address, and the lookup in the
 	// channel failed this run; nothing is claimed, the next run tries again.
 	StatusAddressUnknown Status = "address_unknown"
+	// StatusGivenBack: claimed, and not begun because the run was asked
+	// to stop (jobs.Draining); given back, the next run sends it.
+	StatusGivenBack Status = "given_back"
 )
 
 // Outcome is what Deliver did for one organisation.
