@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sort"
+	"sync"
 	"time"
 
 	"postvakt/internal/store"
@@ -38,17 +40,19 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 
 // ready is GET /readyz: 200 when the database answers, takes writes,
 // carries every migration this binary has and does not need a newer
-// binary (store.CheckSchema), else 503 saying which.
+// binary (store.CheckSchema), else 503 saying which. What it finds is
+// logged once per outage (readyLog), not at every probe.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	now := time.Now() // the real clock, not s.now: how long an outage lasted
 	if err := s.store.Ping(ctx); err != nil {
-		s.log.Error("readiness: database unreachable", "error", err)
+		s.readyLog.failed(s.log, now, "readiness: the database does not answer", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 		return
 	}
 	if err := s.store.Writable(ctx); err != nil {
-		s.log.Error("readiness: the database takes no writes", "error", err)
+		s.readyLog.failed(s.log, now, "readiness: the database takes no writes", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database read-only"})
 		return
 	}
@@ -58,15 +62,58 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 			// A newer release migrated the database past what this binary
 			// can serve: no traffic here (it would answer 500s); the
 			// reason says which release the database needs.
-			s.log.Error("readiness: the database needs a newer postvakt", "error", err)
+			s.readyLog.failed(s.log, now, "readiness: the database needs a newer postvakt", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database needs a newer postvakt", "reason": err.Error()})
 			return
 		}
-		s.log.Error("readiness: the database schema is not current", "error", err)
+		s.readyLog.failed(s.log, now, "readiness: the database schema is not current", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "migrations pending"})
 		return
 	}
+	s.readyLog.ready(s.log, now)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// readyLog keeps the readiness probe's log to one line per outage, not
+// one per probe (a kubelet probes every few seconds, a load balancer as
+// often as every second): a failure is logged at Error when it begins or
+// its reason changes, the same failure again at Debug, and the first ready
+// answer after it at Info with how long the replica was not ready. As
+// poll's p.bad.first does for a bad log entry. In memory: a restart logs
+// an outage under way once more.
+type readyLog struct {
+	mu     sync.Mutex
+	reason string    // the failure logged; "" while ready
+	since  time.Time // when it was first seen
+	probes int       // failed probes since
+}
+
+// failed logs a failed probe: what was being checked (msg) and the error.
+func (l *readyLog) failed(log *slog.Logger, now time.Time, msg string, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reason == msg {
+		l.probes++
+		log.Debug(msg+" (still)", "error", err, "since", l.since, "failed_probes", l.probes)
+		return
+	}
+	if l.reason == "" {
+		l.since = now
+	}
+	l.reason, l.probes = msg, 1
+	log.Error(msg, "error", err) // once: the next line is "readiness: ready again"
+}
+
+// ready logs the first ready answer after a failure.
+func (l *readyLog) ready(log *slog.Logger, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reason == "" {
+		return
+	}
+	log.Info("readiness: ready again", "was", l.reason, "not_ready_for", now.Sub(l.since).Round(time.Second),
+		"failed_probes", l.probes)
+	l.reason, l.probes = "", 0
 }
 
 // channelOps is one channel's line on the operations page.

@@ -74,3 +74,31 @@ func TestOpsPageSaysDatabaseUnreachable(t *testing.T) {
 		t.Fatalf("/ops with the database down: %d %.200s; want the page saying the database is unreachable", code, body)
 	}
 }
+
+// TestReadyzLogsAnOutageOnce: through a database outage the readiness
+// probe (a load balancer's, every second) logs what it found once, saying
+// what was being done with the error, not a line per probe, and neither
+// does the request log: an hour's outage was 3,600 lines each.
+func TestReadyzLogsAnOutageOnce(t *testing.T) {
+	e := newEnv(t)
+	if code, body := e.get("/readyz", ""); code != http.StatusOK {
+		t.Fatalf("/readyz with the database up: %d %s", code, body)
+	}
+	e.st.DB().Close() // the database goes away under the running server
+	for range 5 {
+		if code, body := e.get("/readyz", ""); code != http.StatusServiceUnavailable {
+			t.Fatalf("/readyz with the database down: %d %s, want 503", code, body)
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(e.log.String(), "\n") {
+		if strings.Contains(l, "readiness") || strings.Contains(l, "path=/readyz") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], `msg="readiness: the database does not answer"`) ||
+		!strings.Contains(lines[0], "error=") {
+		t.Errorf("5 failed probes logged %d lines, want the one saying the database does not answer with its error:\n%s",
+			len(lines), strings.Join(lines, "\n"))
+	}
+}

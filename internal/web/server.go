@@ -210,6 +210,7 @@ type Server struct {
 	throttle      *loginThrottle
 	known         knownCredentials // confirmed credentials, for while the database gives no answer
 	liveness      Liveness         // WithLiveness; nil: /healthz is 200 while HTTP is served
+	readyLog      readyLog         // what /readyz found, logged once per outage
 }
 
 // New returns a server over st. now is the clock (validating sent times,
@@ -355,8 +356,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(rec, r)
 	}
 	level := slog.LevelInfo
-	if (r.URL.Path == "/healthz" || r.URL.Path == "/readyz") && rec.status < 400 {
+	switch {
+	case (r.URL.Path == "/healthz" || r.URL.Path == "/readyz") && rec.status < 400:
 		level = slog.LevelDebug // a probe every few seconds: its failures are what tell
+	case r.URL.Path == "/readyz" && rec.status == http.StatusServiceUnavailable:
+		// Its own answer: the readiness check logs what it found once per
+		// outage (readyLog); a line per probe would flood the log.
+		level = slog.LevelDebug
 	}
 	s.log.Log(r.Context(), level, "http request", "method", r.Method, "path", shownPath(r), "status", rec.status,
 		"duration_ms", time.Since(start).Milliseconds())
