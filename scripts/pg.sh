@@ -12,6 +12,10 @@
 # initdb refuses to run as root, so as root the cluster runs as the
 # unprivileged user "postgres" (or "postvakt", created if neither exists).
 # The cluster listens on a unix socket in DIR only: no port to collide on.
+# Its superuser, the admin URL's role, is "pvadmin": not "postvakt", the
+# role README's Deploy has a DBA create (CREATE ROLE postvakt ...), which a
+# developer can then try on this cluster. The role is kept in DIR/admin-role;
+# a cluster made before without that file has "postvakt", and keeps it.
 # Production never uses this: it is given DATABASE_URL.
 set -euo pipefail
 
@@ -56,12 +60,19 @@ if [ "$(id -u)" = 0 ]; then
 	run_as=(runuser -u "$owner" --)
 fi
 
-url="postgres://postvakt@/postgres?host=$dir&sslmode=disable"
+admin=pvadmin
+if [ -f "$dir/admin-role" ]; then
+	admin=$(cat "$dir/admin-role")
+elif [ -f "$dir/data/PG_VERSION" ]; then
+	admin=postvakt # made by an earlier pg.sh
+fi
+url="postgres://$admin@/postgres?host=$dir&sslmode=disable"
 
 case "$cmd" in
 start)
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
-		"${run_as[@]}" "$bin/initdb" -D "$dir/data" -U postvakt --auth=trust --no-sync -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+		echo "$admin" >"$dir/admin-role"
+		"${run_as[@]}" "$bin/initdb" -D "$dir/data" -U "$admin" --auth=trust --no-sync -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
 			{ cat "$dir/initdb.log" >&2; exit 1; }
 	fi
 	if ! "${run_as[@]}" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
@@ -83,7 +94,7 @@ db)
 	name=${3:?usage: $0 db DIR NAME}
 	exists=$("$bin/psql" "$url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'")
 	[ "$exists" = 1 ] || "$bin/psql" "$url" -qc "CREATE DATABASE \"$name\"" >/dev/null
-	echo "postgres://postvakt@/$name?host=$dir&sslmode=disable"
+	echo "postgres://$admin@/$name?host=$dir&sslmode=disable"
 	;;
 drop)
 	name=${3:?usage: $0 drop DIR NAME}

@@ -46,7 +46,7 @@ type sizes struct {
 func main() {
 	var opt options
 	flag.StringVar(&opt.postvakt, "postvakt", "bin/postvakt", "the postvakt binary")
-	flag.StringVar(&opt.pg, "pg", "", "admin URL of a throwaway PostgreSQL cluster (superuser), e.g. postgres://postvakt@/postgres?host=/tmp/pg")
+	flag.StringVar(&opt.pg, "pg", "", "admin URL of a throwaway PostgreSQL cluster (superuser), e.g. postgres://pvadmin@/postgres?host=/tmp/pg")
 	flag.StringVar(&opt.mailpit, "mailpit", "", "the mailpit binary (scripts/mailpit.sh)")
 	flag.StringVar(&opt.out, "out", "bench/results.md", "where the table is written too (\"\" = nowhere)")
 	flag.BoolVar(&opt.quick, "quick", false, "a tenth of the size (100,000 letters instead of 1,000,000, …)")
