@@ -309,6 +309,13 @@ func TestStopSlowSMTPLeavesNoneUnknownOrPending(t *testing.T) {
 	if after["unknown"] != 0 || after["pending"] != 0 {
 		t.Errorf("after an ordinary SIGTERM: notifications %v; want none unknown or pending", after)
 	}
+	// The run's summary says it stopped early and counts what it gave
+	// back (it said stopped_early=false, the rest seen only in
+	// `notifications list`).
+	if want := fmt.Sprintf("stopped_early=true given_back=%d ", after["failed"]); after["failed"] == 0 ||
+		!strings.Contains(logs.String(), want) {
+		t.Errorf("the escalation run's summary line does not say %q (notifications %v)", want, after)
+	}
 	// A rolling deploy: the next replica starts at once, with a fast relay.
 	smtp.setStall(0)
 	_, cmd2, logs2 := startServe(t, db, env...)
