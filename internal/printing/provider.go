@@ -190,10 +190,15 @@ func (s *Service) cancelOrder(ctx context.Context, id string) (providerOrder, []
 // retryAt is when to try a failed call again: after the backoff for the
 // number of failed attempts, or later when the provider asked for it.
 func retryAt(now time.Time, failed int, err error) time.Time {
-	d := retryDelay(failed)
+	return now.Add(max(retryDelay(failed), retryAfter(err)))
+}
+
+// retryAfter is how long the provider asked to be left alone (its
+// Retry-After), 0 when it did not say.
+func retryAfter(err error) time.Duration {
 	var se *httpclient.StatusError
-	if errors.As(err, &se) && se.RetryAfter > d {
-		d = se.RetryAfter
+	if errors.As(err, &se) {
+		return se.RetryAfter
 	}
-	return now.Add(d)
+	return 0
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/printing"
@@ -27,6 +28,7 @@ type lostWorld struct {
 	ids   []string
 	order []string // the provider's order id of each letter
 	f     *fakeProvider
+	srv   *httpfake.Server // the provider's server: Script answers before f
 	svc   *printing.Service
 	log   *logtest.Buffer
 	host  string // the provider's host as the client names it
@@ -51,7 +53,7 @@ func newLostWorld(t *testing.T, n int) *lostWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.f, w.host = f, client.Host()
+	w.f, w.srv, w.host = f, srv, client.Host()
 	logger, buf := logtest.New()
 	w.log = buf
 	w.svc = printing.New(w.st, printing.Options{Provider: client, ProviderAPIKey: "print-key", BatchSize: 10, Logger: logger})

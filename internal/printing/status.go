@@ -34,7 +34,9 @@ const OrderLostAfter = 24 * time.Hour
 // shipment's escalation, failed goes to manual handling. An order whose
 // shipment was opened (or printed or closed by its channel) after the order
 // was placed is cancelled instead, if the provider still allows it; a 409
-// ("too late") is recorded as such. An order the provider answers 404 for
+// ("too late") is recorded as such. A poll or cancel that fails is asked
+// again after a backoff by the order's consecutive failures (pollRetryAt),
+// one print_error event each. An order the provider answers 404 for
 // (it does not know it) is polled again; after OrderLostAfter of such
 // answers, counted as trust says, it goes to manual handling. It returns
 // when nothing is due any more.
@@ -133,12 +135,35 @@ func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum
 		return a, ctx.Err()
 	}
 	if a.err != nil {
-		a.u.Error, a.u.ErrorClass, a.u.RetryAt = a.err.Error(), failureClass(a.err), retryAt(now, 1, a.err)
+		a.u.Error, a.u.ErrorClass = a.err.Error(), failureClass(a.err)
 		a.u.NotFound = !p.WantsCancel() && notFound(a.err)
+		a.u.RetryAt = pollRetryAt(p, now, a.err, a.u.NotFound)
 		return a, nil
 	}
 	a.u.State, a.u.FailureReason = o.State, o.FailureReason
 	return a, nil
+}
+
+// pollRetryAt is when to poll (or cancel) an order again after a failed
+// call: with the backoff of its consecutive failed polls, this one
+// included (1 minute doubling to an hour, or later when the provider asked
+// for it), as a create is sent again by its attempts. A 404 within a
+// running OrderLostAfter window is asked again at the window's end at the
+// latest (unless the provider asked for later), so a lost order goes to
+// manual handling when the window is over, not up to a backoff later.
+func pollRetryAt(p store.PrintPoll, now time.Time, err error, notFound bool) time.Time {
+	at := retryAt(now, p.PollFailures+1, err)
+	if !notFound || p.NotFoundSince == nil {
+		return at
+	}
+	end := p.NotFoundSince.Add(OrderLostAfter)
+	if !end.After(now) || !end.Before(at) {
+		return at
+	}
+	if asked := now.Add(retryAfter(err)); asked.After(end) {
+		return asked
+	}
+	return end
 }
 
 // record stores an answer. counts says whether a 404 in it counts toward

@@ -344,7 +344,7 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 	// lease_until stays: a row is not claimed twice within one lease, even
 	// when it still wants a cancel.
 	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = $2, failure_reason = $3, due_at = $4,
-		last_error = '', not_found_since = NULL, updated_at = $5 WHERE shipment_id = $1`, id, state, reason, due, at); err != nil {
+		last_error = '', not_found_since = NULL, poll_failures = 0, updated_at = $5 WHERE shipment_id = $1`, id, state, reason, due, at); err != nil {
 		return fmt.Errorf("record print order state of %s: %w", id, err)
 	}
 	if state == cur.State {

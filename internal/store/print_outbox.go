@@ -157,6 +157,9 @@ type PrintPoll struct {
 	// NotFoundSince is when the provider began answering its status
 	// polls that it does not know the order (404), nil while it knows it.
 	NotFoundSince *time.Time `db:"not_found_since"`
+	// PollFailures counts the order's status polls (and cancels) that
+	// failed since the last answer that knew the order: its backoff.
+	PollFailures int `db:"poll_failures"`
 }
 
 // WantsCancel reports whether the order should be cancelled: the shipment
@@ -178,7 +181,8 @@ func (s *Store) ClaimPrintPolls(ctx context.Context, now time.Time, limit int, l
 		             AND (s2.state = 'opened' OR s2.stage IN (`+sqlEnded+`))))
 		      ORDER BY p2.due_at, p2.shipment_id LIMIT $3 FOR UPDATE OF p2 SKIP LOCKED) d, shipments s
 		WHERE p.shipment_id = d.shipment_id AND s.id = p.shipment_id
-		RETURNING p.shipment_id, p.order_id, p.state, p.cancel_tried, s.state AS shipment_state, s.stage, p.not_found_since`,
+		RETURNING p.shipment_id, p.order_id, p.state, p.cancel_tried, s.state AS shipment_state, s.stage, p.not_found_since,
+			p.poll_failures`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim print status polls: %w", err)
@@ -219,7 +223,7 @@ type PrintStatusUpdate struct {
 	FailureReason string
 	Payload       []byte    // the provider's answer (JSON)
 	Cancel        string    // "", CancelDone or CancelRefused
-	Error         string    // the call failed: retried at RetryAt
+	Error         string    // the call failed: retried at RetryAt (poll_failures counts it)
 	RetryAt       time.Time // with Error
 	NextPollAt    time.Time // when to ask again while the order is not final
 	// ErrorClass is, with Error, what kind of failure it was without any
@@ -280,7 +284,7 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 			// begins a new run of them, whatever an older binary left; an
 			// untrusted one ends the run.
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4,
-				not_found_since = CASE WHEN $6 THEN NULL WHEN NOT $5 THEN not_found_since
+				poll_failures = poll_failures + 1, not_found_since = CASE WHEN $6 THEN NULL WHEN NOT $5 THEN not_found_since
 					WHEN not_found_since IS NULL OR last_error = '' THEN $4 ELSE not_found_since END
 				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at, u.NotFound, u.NotFoundUntrusted); err != nil {
 				return fmt.Errorf("reschedule print status poll of %s: %w", id, err)
