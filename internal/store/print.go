@@ -333,13 +333,25 @@ func lockPrint(ctx context.Context, tx *sqlx.Tx, id string) (printRow, error) {
 // applyPrintState moves an order to the provider's state, with its event
 // (none for a cancel already logged) and what it means for the shipment.
 func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, state, reason string, payload []byte, at, nextPoll time.Time, logged bool) error {
-	if printRank[state] < printRank[cur.State] {
-		return nil // a stale answer: an order's state only moves forward
+	stale := printRank[state] < printRank[cur.State]
+	if stale {
+		// An order's state only moves forward: an older answer (the
+		// provider lagging behind) keeps the state and its reason, but
+		// says the provider knows the order: polled again as the state's
+		// own answer would be, its failures and not-found window over.
+		state = cur.State
 	}
 	final := state == PrintStatePosted || state == PrintStateFailed || state == PrintStateCancelled
 	var due any = nextPoll
 	if final {
 		due = nil
+	}
+	if stale {
+		if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET due_at = $2, last_error = '', not_found_since = NULL, poll_failures = 0,
+			updated_at = $3 WHERE shipment_id = $1`, id, due, at); err != nil {
+			return fmt.Errorf("record a stale print order state of %s: %w", id, err)
+		}
+		return nil
 	}
 	// lease_until stays: a row is not claimed twice within one lease, even
 	// when it still wants a cancel.
