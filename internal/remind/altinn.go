@@ -171,8 +171,8 @@ type contactPoint struct {
 // is the organisation it names (a string, or a number, which is still
 // that organisation's entry, if not one as expected), "" when it names
 // none: a null entry (err nil), or one that is not an object or whose
-// organizationNumber is neither (err set). With org set, err says the
-// entry is not the expected JSON (emailList a string, say).
+// organizationNumber is neither, absent or null (err set). With org set,
+// err says the entry is not the expected JSON (emailList a string, say).
 func readContactPoint(raw json.RawMessage) (cp contactPoint, org string, err error) {
 	if string(raw) == "null" {
 		return cp, "", nil
@@ -186,7 +186,7 @@ func readContactPoint(raw json.RawMessage) (cp contactPoint, org string, err err
 	var n json.Number
 	switch {
 	case json.Unmarshal(head.OrganizationNumber, &org) == nil && org != "":
-	case json.Unmarshal(head.OrganizationNumber, &n) == nil:
+	case json.Unmarshal(head.OrganizationNumber, &n) == nil && n != "": // null is no number
 		org = n.String()
 	default:
 		return cp, "", fmt.Errorf("organizationNumber %s is not an organisation number", snippet(head.OrganizationNumber))

@@ -269,6 +269,12 @@ func TestNotesFakeProfileBadEntry(t *testing.T) {
 			{"organizationNumber":"` + empty + `","addressOrigin":"` + empty + `","partyId":4,"emailList":[],"mobileNumberList":[]}`,
 			[]string{good, text, empty},
 			map[string]int{good: 1, empty: 0}, []string{text}, []string{text}},
+		{"an entry whose organizationNumber is null",
+			`{"organizationNumber":null,"addressOrigin":"` + text + `","partyId":2,"emailList":["post@kommune.no"],"mobileNumberList":[]},
+			{"organizationNumber":"` + good + `","addressOrigin":"` + good + `","partyId":1,"emailList":["post@firma.no"],"mobileNumberList":[]},
+			{"organizationNumber":"` + empty + `","addressOrigin":"` + empty + `","partyId":4,"emailList":[],"mobileNumberList":[]}`,
+			[]string{good, text, empty},
+			map[string]int{good: 1, empty: 0}, []string{text}, []string{text}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := httpfake.New(t, httpfake.Bearer(nfBearer))
