@@ -65,7 +65,7 @@ type fakeLocker struct {
 	ranElsewhere map[string]bool
 }
 
-func (l *fakeLocker) StartJobRun(_ context.Context, name string, _, _ time.Time) (bool, error) {
+func (l *fakeLocker) StartJobRun(_ context.Context, name string, _, _, _ time.Time) (bool, error) {
 	return !l.ranElsewhere[name], nil
 }
 

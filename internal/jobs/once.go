@@ -15,9 +15,9 @@ type Locker interface {
 	// TryExclusive runs fn under the cluster-wide lock name, or returns
 	// ran=false when another session holds it.
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
-	// StartJobRun records the job's start at at, unless a start at or
-	// after since is recorded (started=false).
-	StartJobRun(ctx context.Context, name string, at, since time.Time) (started bool, err error)
+	// StartJobRun records the job's start at at, unless a start from
+	// since to until is recorded (started=false).
+	StartJobRun(ctx context.Context, name string, at, since, until time.Time) (started bool, err error)
 }
 
 // Once runs fn on spec once across all replicas, and once per interval of
@@ -40,7 +40,9 @@ type Locker interface {
 // (postvakt_job_runs_total{outcome="skipped"}). A run that fails, panics
 // or is hard-stopped midway still counts as started: the job runs again in
 // the next interval, not at the next tick. The replicas' clocks should
-// agree (NTP): the starts are compared across them.
+// agree (NTP): the starts are compared across them. A start recorded
+// further ahead of this replica's clock than ranUntil allows (a clock
+// that was wrong) does not count as this interval's.
 func (s *Scheduler) Once(spec, name string, fn Func) error {
 	if s.locker == nil {
 		return fmt.Errorf("schedule %s: no locker for a cluster-wide job", name)
@@ -69,7 +71,8 @@ func (s *Scheduler) once(name string, sched cron.Schedule, fn Func) Func {
 		ran, err := s.locker.TryExclusive(ctx, name, func(ctx context.Context) error {
 			now := time.Now()
 			var err error
-			if started, err = s.locker.StartJobRun(ctx, name, now, since(now)); err != nil || !started {
+			from := since(now)
+			if started, err = s.locker.StartJobRun(ctx, name, now, from, ranUntil(now, from)); err != nil || !started {
 				return err
 			}
 			return fn(ctx)
@@ -123,6 +126,21 @@ func ranSince(sched cron.Schedule) func(now time.Time) time.Time {
 }
 
 func nineTenths(d time.Duration) time.Duration { return d - d/10 }
+
+// maxAhead is the least a recorded start may lie ahead of a replica's
+// clock and still be taken as this tick's run (ranUntil): more than the
+// replicas' clocks drift apart without NTP for a while, far less than a
+// clock set hours or days wrong.
+const maxAhead = 10 * time.Minute
+
+// ranUntil returns, for a tick at now whose run would have started at or
+// after since, the latest recorded start that is still taken as this
+// tick's run: as far ahead of now as since lies behind it, at least
+// maxAhead. A start further ahead was recorded by a clock that was wrong
+// (ahead by hours, say, until NTP set it right): counted as this
+// interval's run it would hold the job back on every replica until the
+// clocks reached it.
+func ranUntil(now, since time.Time) time.Time { return now.Add(max(now.Sub(since), maxAhead)) }
 
 // maxLookback bounds the search for a schedule's latest time: a cron time
 // comes at least every few years (29 February).

@@ -113,6 +113,25 @@ func TestOnceOtherReplicaTakesOver(t *testing.T) {
 	}
 }
 
+// A start recorded by a replica whose clock was far ahead (a day, before
+// NTP set it right) does not hold the job back on the replicas with the
+// right time: their next tick runs it. Without ranUntil no replica ran it
+// until their clocks reached that start.
+func TestOnceStartFromAClockAheadDoesNotHoldBack(t *testing.T) {
+	st := storetest.Open(t)
+	ahead := time.Now().Add(24 * time.Hour)
+	if ok, err := st.StartJobRun(context.Background(), "job", ahead, ahead, ahead); err != nil || !ok {
+		t.Fatalf("record a start a day ahead: %v %v", ok, err)
+	}
+	var ran runLog
+	r := newReplica(t, st, slog.New(slog.DiscardHandler), every(300*time.Millisecond), &ran, 0)
+	waitFor(t, "four ticks", func() bool { return r.ticks.Load() >= 4 })
+	r.stop()
+	if n := r.runs.Load(); n < 2 {
+		t.Fatalf("the job ran %d times in %d ticks after a start recorded a day ahead: want every interval", n, r.ticks.Load())
+	}
+}
+
 // A cron time's ticks fall at the same clock times on every replica: the
 // job runs once a tick, also when a replica's tick comes later than the
 // other's (here 300 ms, after the first replica's run has released the
@@ -189,5 +208,24 @@ func TestRanSince(t *testing.T) {
 				t.Errorf("at %s: %s, want %s", tc.now, got.Format("2006-01-02 15:04:05.000"), tc.want)
 			}
 		})
+	}
+}
+
+// ranUntil: a recorded start as far ahead of now as since lies behind it
+// is still this tick's run, at least maxAhead ahead; one further ahead is
+// not.
+func TestRanUntil(t *testing.T) {
+	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		since time.Time
+		want  time.Time
+	}{
+		{"a cron time's 5 s", now.Add(-5 * time.Second), now.Add(maxAhead)},
+		{"@every 1h's 54 min", now.Add(-54 * time.Minute), now.Add(54 * time.Minute)},
+	} {
+		if got := ranUntil(now, tc.since); !got.Equal(tc.want) {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }
