@@ -6,7 +6,9 @@ package printing_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -288,6 +290,45 @@ func TestProviderFakeNotFoundGuard(t *testing.T) {
 			w.wantNoneLost("the provider back, one order 404 for under 24 h")
 			w.poll(back.Add(printing.OrderLostAfter))
 			w.want("the provider back, one order 404 for 24 h", 0, store.PrintStateFailed, store.ReasonPrintLost)
+		}},
+		{"a witness that fails now and then", func(t *testing.T, w *lostWorld) {
+			// Order 0 is forgotten, the others known; for 12 hours in the
+			// middle of its window every request of a run after its first
+			// fails 503: a run whose first request was order 0's 404 asks
+			// a witness that fails. Such a run cannot tell: the window
+			// runs on (before: it was ended, and began again after).
+			w.forget(0)
+			var mu sync.Mutex
+			flaky, first := false, -1
+			w.srv.Script(func(rw http.ResponseWriter, n int) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				if first < 0 {
+					first = n
+				}
+				if flaky && n > first {
+					rw.WriteHeader(http.StatusServiceUnavailable)
+					return true
+				}
+				return false
+			})
+			start := w.t0.Add(time.Hour)
+			warned := 0
+			for at := start; at.Before(start.Add(printing.OrderLostAfter)); at = at.Add(20 * time.Minute) {
+				mu.Lock()
+				flaky, first = at.After(start.Add(6*time.Hour)) && at.Before(start.Add(18*time.Hour)), -1
+				mu.Unlock()
+				w.poll(at)
+				if strings.Contains(w.log.String(), "not judged in this run") {
+					warned++
+				}
+			}
+			if warned == 0 {
+				t.Error("no run asked a witness that failed: the test does not test what it says")
+			}
+			w.want("404s for under 24 h, a flaky witness", 0, store.PrintStateReceived, "")
+			w.poll(start.Add(printing.OrderLostAfter))
+			w.want("404s for 24 h, a flaky witness", 0, store.PrintStateFailed, store.ReasonPrintLost)
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -67,24 +67,27 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 			case a.err == nil:
 				tr.known = true // the provider knew this order
 			}
-			if err := s.record(ctx, a, true, sum); err != nil {
+			if err := s.record(ctx, a, counted, sum); err != nil {
 				return err
 			}
 		}
 		if len(held) == 0 {
 			return nil
 		}
-		counts, err := s.judge(ctx, &tr, held)
+		v, err := s.judge(ctx, &tr, held)
 		if err != nil {
 			return err
 		}
 		for _, a := range held {
-			if err := s.record(ctx, a, counts, sum); err != nil {
+			if err := s.record(ctx, a, v, sum); err != nil {
 				return err
 			}
 		}
-		if !counts {
+		switch v {
+		case untrusted:
 			tr.untrusted += len(held)
+		case undecided:
+			tr.undecided += len(held)
 		}
 		return nil
 	})
@@ -92,6 +95,10 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 		s.log.Error("print provider knows none of postvakt's orders it was asked about: its 404s are not counted toward any order's loss "+
 			"and no order goes to manual handling for them; check POSTVAKT_PRINT_URL and the provider account",
 			"orders", tr.untrusted, "provider", s.providerHost(), "witness", tr.witness)
+	}
+	if tr.undecided > 0 {
+		s.log.Warn("print provider's 404s not judged in this run: asking it about another order failed; they neither count toward nor end their orders' not-found windows",
+			"orders", tr.undecided, "provider", s.providerHost(), "witness", tr.witness)
 	}
 	if err != nil {
 		return err
@@ -166,9 +173,9 @@ func pollRetryAt(p store.PrintPoll, now time.Time, err error, notFound bool) tim
 	return end
 }
 
-// record stores an answer. counts says whether a 404 in it counts toward
-// the order's loss (trust).
-func (s *Service) record(ctx context.Context, a answer, counts bool, sum *Summary) error {
+// record stores an answer. v says whether a 404 in it counts toward the
+// order's loss (trust).
+func (s *Service) record(ctx context.Context, a answer, v trustVerdict, sum *Summary) error {
 	p, u := a.p, a.u
 	if a.err == nil {
 		if u.State != p.State {
@@ -177,7 +184,7 @@ func (s *Service) record(ctx context.Context, a answer, counts bool, sum *Summar
 		}
 		return s.st.ApplyPrintStatus(ctx, u)
 	}
-	if u.NotFound && counts && p.NotFoundSince != nil && u.At.Sub(*p.NotFoundSince) >= OrderLostAfter {
+	if u.NotFound && v == counted && p.NotFoundSince != nil && u.At.Sub(*p.NotFoundSince) >= OrderLostAfter {
 		u.Lost = true
 		sum.Manual++
 		s.log.Error("print provider has not known the order since it first answered 404; manual handling, no second order placed",
@@ -186,10 +193,14 @@ func (s *Service) record(ctx context.Context, a answer, counts bool, sum *Summar
 	}
 	sum.Retried++
 	switch {
-	case u.NotFound && !counts:
+	case u.NotFound && v == untrusted:
 		// Logged once for the run, by pollStatus.
 		u.NotFound, u.NotFoundUntrusted = false, true
 		u.Error += "; not counted toward the order's loss: the provider knew none of the orders asked about in this run"
+	case u.NotFound && v == undecided:
+		// Logged once for the run, by pollStatus.
+		u.NotFound = false
+		u.Error += "; not judged in this run: asking the provider about another order failed"
 	case u.NotFound:
 		s.log.Warn("print provider does not know the order; asked again later, manual handling if it keeps saying so",
 			"shipment", p.ShipmentID, "order", p.OrderID, "for", OrderLostAfter, "error", a.err)
@@ -208,14 +219,18 @@ func (s *Service) record(ctx context.Context, a answer, counts bool, sum *Summar
 //     order (store.PrintWitness, preferably one its last poll knew), asked
 //     once per run and found.
 //   - When the run's polls found no order and the witness is not found
-//     either (404, or the call failed), or there is no witness and several
-//     orders answered 404, the provider knows none of the orders: no 404
+//     either (404), or there is no witness and several orders answered
+//     404, the provider knows none of the orders: no 404
 //     of the run counts, and each ends its order's run of 404s
 //     (store.PrintStatusUpdate.NotFoundUntrusted), so no order's
 //     OrderLostAfter starts or runs on while the provider forgets
 //     everything, and once it comes back an order it still does not know
 //     has the whole window again. The run logs one error with the count
 //     and the provider's host.
+//   - When asking the witness fails (a timeout, a 5xx), the run cannot
+//     tell: its 404s neither count nor end their orders' runs of 404s
+//     (not_found_since stays), so a flaky provider neither hides a lost
+//     order for good nor loses one on a failed call. One warning a run.
 //   - The only open order there is (no witness, one 404) has nothing to
 //     compare with: its 404 counts, as before. The cost of being wrong
 //     is one manual case, not one per open order.
@@ -224,20 +239,31 @@ func (s *Service) record(ctx context.Context, a answer, counts bool, sum *Summar
 // knows none of the old); an order placed under a new account and found by
 // its poll does, so a new account is covered only until then.
 type trust struct {
-	known     bool   // the provider found an order this run
-	judged    bool   // the witness was asked (or there was none)
-	untrusted int    // 404s not counted this run
-	witness   string // what showed the provider knows none: the witness's failure, or "none"
+	known     bool         // the provider found an order this run
+	judged    bool         // the witness was asked (or there was none)
+	verdict   trustVerdict // once judged: untrusted or undecided
+	untrusted int          // 404s not counted this run, their runs ended
+	undecided int          // 404s not judged this run
+	witness   string       // what showed the provider knows none or could not tell: the witness's failure, or "none"
 }
+
+// trustVerdict is whether a run's 404s count toward their orders' loss.
+type trustVerdict int
+
+const (
+	counted   trustVerdict = iota // the provider showed it knows postvakt's orders
+	untrusted                     // it knows none of them: the 404s end their orders' runs
+	undecided                     // the witness could not be asked: the 404s neither count nor end a run
+)
 
 // judge says whether the held 404s (at least one, no order found so far in
 // this run) count, asking a witness the first time in a run.
-func (s *Service) judge(ctx context.Context, tr *trust, held []answer) (bool, error) {
+func (s *Service) judge(ctx context.Context, tr *trust, held []answer) (trustVerdict, error) {
 	if tr.known {
-		return true, nil
+		return counted, nil
 	}
 	if tr.judged {
-		return false, nil
+		return tr.verdict, nil
 	}
 	ids := make([]string, len(held))
 	for i, a := range held {
@@ -245,25 +271,28 @@ func (s *Service) judge(ctx context.Context, tr *trust, held []answer) (bool, er
 	}
 	w, err := s.st.PrintWitness(ctx, ids)
 	if err != nil {
-		return false, err
+		return counted, err
 	}
 	if w == "" {
 		if len(held) == 1 {
-			return true, nil // the only open order: nothing to compare with
+			return counted, nil // the only open order: nothing to compare with
 		}
-		tr.judged, tr.witness = true, "none"
-		return false, nil
+		tr.judged, tr.verdict, tr.witness = true, untrusted, "none"
+		return untrusted, nil
 	}
 	_, _, err = s.getOrder(ctx, w)
 	if ctx.Err() != nil {
-		return false, ctx.Err()
+		return counted, ctx.Err()
 	}
 	if err == nil {
 		tr.known = true
-		return true, nil
+		return counted, nil
 	}
-	tr.judged, tr.witness = true, failureClass(err)
-	return false, nil
+	tr.judged, tr.verdict, tr.witness = true, undecided, failureClass(err)
+	if notFound(err) {
+		tr.verdict = untrusted
+	}
+	return tr.verdict, nil
 }
 
 // providerHost is the print provider's host for logs (never its path,
