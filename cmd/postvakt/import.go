@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/config"
 	"postvakt/internal/importer"
 	"postvakt/internal/model"
@@ -49,6 +50,7 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 		Actor:    "import:" + *who,
 		System:   *system,
 		Encoding: *encoding,
+		Channels: channel.Configured(cfg), // a row of a channel that is off is refused
 		Progress: func(rows int) {
 			fmt.Fprintf(os.Stderr, "read %d rows (%.0f rows/s)\n", rows, float64(rows)/time.Since(start).Seconds())
 		},

@@ -183,7 +183,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			// letters published since June 2025; Digital Post's is content
 			// postvakt does not keep): it stays empty, none is made up.
 			ns.TitleWithheld = ns.Title == ""
-			if errs := ns.Validate(now); len(errs) > 0 {
+			if errs := ns.Validate(now, nil); len(errs) > 0 { // the channel is on: Pick refused it otherwise
 				skipped++
 				log.Warn("discovered shipment not registered", "channel", *name, "channel_id", f.ChannelID, "problem", errs[0].Field+": "+errs[0].Message)
 				continue

@@ -193,6 +193,21 @@ func Check(cfg config.Config) error {
 	return errors.Join(errs...)
 }
 
+// Configured returns the names of the channels this deployment has on
+// (their settings set: those Open opens), sorted, without opening any. A
+// channel whose settings are bad is left out (Check names it). Registration
+// takes letters of these channels only (model.NewShipment.Validate).
+func Configured(cfg config.Config) []string {
+	var out []string
+	for _, s := range Specs() {
+		var op Opener
+		if err := cfg.Section(func(r *config.Reader) { op = s.Configure(cfg, r) }); err == nil && op != nil {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
 // Open reads every registered channel's settings and opens those that are
 // configured. The error names every bad variable.
 func Open(cfg config.Config, deps Deps) ([]Adapter, error) {

@@ -35,7 +35,7 @@ func TestOneRegistrationIsEnough(t *testing.T) {
 	}
 	ns := model.NewShipment{Channel: "testpost", ChannelID: "x-1", SenderOrg: "964338531", SenderUnit: "Unit",
 		RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "t", Class: "c", SentAt: time.Now().Add(-time.Hour)}
-	for _, e := range ns.Validate(time.Now()) {
+	for _, e := range ns.Validate(time.Now(), nil) {
 		if e.Field == "channel" {
 			t.Errorf("registration refused: %+v", e)
 		}
@@ -79,5 +79,22 @@ func TestOneRegistrationIsEnough(t *testing.T) {
 	}
 	if _, err := channel.Pick(open, "nopost"); err == nil || !strings.Contains(err.Error(), "unknown channel") {
 		t.Fatalf("unknown channel: %v", err)
+	}
+	// The configured channels are those whose settings are set, what
+	// registration takes letters of (a letter of another is refused).
+	on := load(map[string]string{"POSTVAKT_TESTPOST_URL": "http://127.0.0.1:1"})
+	if got := channel.Configured(on); !slices.Equal(got, []string{"testpost"}) {
+		t.Errorf("configured %v, want [testpost]", got)
+	}
+	if got := channel.Configured(load(nil)); len(got) != 0 {
+		t.Errorf("configured with no settings: %v", got)
+	}
+	ns.Channel = "testpost"
+	refused := false
+	for _, e := range ns.Validate(time.Now(), []string{"svarut"}) {
+		refused = refused || e.Field == "channel" && strings.Contains(e.Message, `"testpost" (Test Post) is not configured`)
+	}
+	if !refused {
+		t.Error("a letter of a channel that is off is not refused naming it")
 	}
 }

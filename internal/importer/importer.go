@@ -103,6 +103,10 @@ type Options struct {
 	// refuses them to a scoped token. The zero Scope takes any row (the
 	// CLI).
 	Scope store.Scope
+	// Channels are the channels this deployment has on
+	// (channel.Configured): a row of another channel is a problem of its
+	// line (model.NewShipment.Validate). Nil takes every registered one.
+	Channels []string
 }
 
 // Import reads CSV from r and registers every row, or nothing. Every
@@ -202,7 +206,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			add(spreadsheet.NewLineError(line, "", i18n.P("problem.fields", "Got", len(rec), "Want", len(header))))
 			continue
 		}
-		ns, errs := parseRow(rec, idx, opt.Now, opt.System)
+		ns, errs := parseRow(rec, idx, opt.Now, opt.System, opt.Channels)
 		errs = append(errs, outside(ns, opt.Scope)...)
 		for _, e := range errs {
 			if e.Reason.Key == "problem.text_utf8" && encoding == EncodingUTF8 {
@@ -397,8 +401,8 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 
 // parseRow turns one record into a registration and lists its problems,
 // named by the CSV column. system is the sender system of a row without
-// one.
-func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewShipment, []model.FieldError) {
+// one; channels are the configured channels (nil: every registered one).
+func parseRow(rec []string, idx []int, now time.Time, system string, channels []string) (model.NewShipment, []model.FieldError) {
 	var bad []model.FieldError
 	for i, c := range append(Columns[:len(Columns):len(Columns)], Optional...) {
 		if idx[i] < 0 {
@@ -439,7 +443,7 @@ func parseRow(rec []string, idx []int, now time.Time, system string) (model.NewS
 		}
 		ns.SentAt = t
 	}
-	for _, e := range ns.Validate(now) {
+	for _, e := range ns.Validate(now, channels) {
 		if e.Field == "sent_at" && badTime {
 			continue
 		}

@@ -14,7 +14,7 @@ func BenchmarkValidate(b *testing.B) {
 		Confidential: true, Class: "taushetsbelagt", SentAt: now.Add(-time.Hour)}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if errs := s.Validate(now); len(errs) != 0 {
+		if errs := s.Validate(now, nil); len(errs) != 0 {
 			b.Fatal(errs)
 		}
 	}

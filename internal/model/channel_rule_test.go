@@ -21,7 +21,7 @@ func TestValidateNorwegianChannels(t *testing.T) {
 	for _, ch := range []string{"svarut", "altinn"} {
 		good := NewShipment{Channel: ch, ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: "964338531",
 			SenderUnit: "U", RecipientKind: "org", RecipientID: "974760673", Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
-		if errs := good.Validate(now); len(errs) != 0 {
+		if errs := good.Validate(now, nil); len(errs) != 0 {
 			t.Fatalf("%s: good shipment: %v", ch, errs)
 		}
 		for _, tc := range []struct {
@@ -35,7 +35,7 @@ func TestValidateNorwegianChannels(t *testing.T) {
 		} {
 			s := good
 			tc.mod(&s)
-			errs := s.Validate(now)
+			errs := s.Validate(now, nil)
 			if len(errs) != 1 || errs[0].Field != tc.field {
 				t.Errorf("%s, bad %s: errors %v, want one on %s", ch, tc.field, errs, tc.field)
 			}
@@ -68,7 +68,7 @@ func TestOrgNumberCheckedByChannelCountry(t *testing.T) {
 		s := NewShipment{Channel: tc.channel, ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: tc.sender,
 			SenderUnit: "U", RecipientKind: "org", RecipientID: tc.recipient, Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
 		var got []string
-		for _, e := range s.Validate(now) {
+		for _, e := range s.Validate(now, nil) {
 			if e.Field == tc.field {
 				got = append(got, e.Reason.Key)
 			}
@@ -104,7 +104,7 @@ func TestPersonIDCheckedByChannelCountry(t *testing.T) {
 		s := NewShipment{Channel: tc.channel, ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: tc.sender,
 			SenderUnit: "U", RecipientKind: "person", RecipientID: tc.recipient, Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
 		var got []string
-		for _, e := range s.Validate(now) {
+		for _, e := range s.Validate(now, nil) {
 			if e.Field == "recipient.id" {
 				got = append(got, e.Reason.Key)
 			}
@@ -141,7 +141,7 @@ func TestNumberLengthByChannelCountry(t *testing.T) {
 		s := NewShipment{Channel: tc.channel, ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: tc.sender,
 			SenderUnit: "U", RecipientKind: tc.kind, RecipientID: tc.recipient, Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
 		var got []string
-		for _, e := range s.Validate(now) {
+		for _, e := range s.Validate(now, nil) {
 			if e.Field == tc.field {
 				got = append(got, e.Reason.Key+": "+e.Reason.English())
 			}

@@ -123,7 +123,7 @@ func TestValidate(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	good := NewShipment{Channel: "svarut", ChannelID: "d6b23522-ddf3-462a-8140-16e59e1f476d", SenderOrg: "964338531", SenderUnit: "U",
 		RecipientKind: "org", RecipientID: "974760673", Title: "T", Class: "c", SentAt: now.Add(-time.Hour)}
-	if errs := good.Validate(now); len(errs) != 0 {
+	if errs := good.Validate(now, nil); len(errs) != 0 {
 		t.Fatalf("good shipment: %v", errs)
 	}
 	for _, tc := range []struct {
@@ -149,19 +149,19 @@ func TestValidate(t *testing.T) {
 	} {
 		s := good
 		tc.mod(&s)
-		errs := s.Validate(now)
+		errs := s.Validate(now, nil)
 		if len(errs) != 1 || errs[0].Field != tc.field {
 			t.Errorf("%s: errors %v", tc.field, errs)
 		}
 	}
 	withheld := good
 	withheld.Title, withheld.TitleWithheld = "", true
-	if errs := withheld.Validate(now); len(errs) != 0 {
+	if errs := withheld.Validate(now, nil); len(errs) != 0 {
 		t.Errorf("a title the channel withholds: %v", errs)
 	}
 	max := good
 	max.Title = strings.Repeat("æ", MaxTitleLen) // characters, not bytes
-	if errs := max.Validate(now); len(errs) != 0 {
+	if errs := max.Validate(now, nil); len(errs) != 0 {
 		t.Errorf("a title of exactly %d characters: %v", MaxTitleLen, errs)
 	}
 }
@@ -193,17 +193,17 @@ func TestValidateDigitalPost(t *testing.T) {
 	good := NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-5f6a7b8c9d0e", SenderOrg: "64942212",
 		SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234", Title: "T", Class: "fortrolig",
 		SentAt: now.Add(-time.Hour)}
-	if errs := good.Validate(now); len(errs) != 0 {
+	if errs := good.Validate(now, nil); len(errs) != 0 {
 		t.Fatalf("good Danish letter: %v", errs)
 	}
 	company := good
 	company.RecipientKind, company.RecipientID = "org", "10150817"
-	if errs := company.Validate(now); len(errs) != 0 {
+	if errs := company.Validate(now, nil); len(errs) != 0 {
 		t.Fatalf("letter to a company: %v", errs)
 	}
 	discovered := good
 	discovered.Title, discovered.TitleWithheld = "", true
-	if errs := discovered.Validate(now); len(errs) != 0 {
+	if errs := discovered.Validate(now, nil); len(errs) != 0 {
 		t.Fatalf("discovered letter without title: %v", errs)
 	}
 	for _, tc := range []struct {
@@ -220,7 +220,7 @@ func TestValidateDigitalPost(t *testing.T) {
 	} {
 		s := good
 		tc.mod(&s)
-		errs := s.Validate(now)
+		errs := s.Validate(now, nil)
 		if len(errs) != 1 || errs[0].Field != tc.field {
 			t.Errorf("%s: errors %v, want one on %s", tc.name, errs, tc.field)
 		}

@@ -30,7 +30,7 @@ func TestValidateMasksNationalIDs(t *testing.T) {
 	} {
 		s := good
 		set(&s)
-		errs := s.Validate(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
+		errs := s.Validate(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), nil)
 		if len(errs) == 0 {
 			t.Fatalf("%+v: no problem", s)
 		}

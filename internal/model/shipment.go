@@ -234,7 +234,11 @@ func (s NewShipment) Normalized() NewShipment {
 var EarliestSent = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Validate checks a registration as of now and returns every problem found.
-func (s NewShipment) Validate(now time.Time) []FieldError {
+// configured are the channels this deployment has on (those whose settings
+// are set): a letter of a registered channel not among them is refused, as
+// it would never be polled (problem.channel_off). nil (or none) is every
+// registered channel: a deployment, or a test, that names none.
+func (s NewShipment) Validate(now time.Time, configured []string) []FieldError {
 	var errs []FieldError
 	add := func(field, key string, args ...any) {
 		errs = append(errs, NewFieldError(field, i18n.P(key, args...)))
@@ -261,6 +265,9 @@ func (s NewShipment) Validate(now time.Time) []FieldError {
 		add("channel", "problem.required")
 	} else if !knownChannel(s.Channel) {
 		add("channel", "problem.unknown_channel", "Value", Quote(s.Channel), "Known", strings.Join(Channels(), ", "))
+	} else if len(configured) > 0 && !slices.Contains(configured, s.Channel) {
+		add("channel", "problem.channel_off", "Value", Quote(s.Channel), "Channel", ChannelDisplay(s.Channel),
+			"Configured", strings.Join(configured, ", "))
 	}
 	if strings.TrimSpace(s.ChannelID) == "" {
 		add("channel_id", "problem.required")

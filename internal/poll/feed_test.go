@@ -155,7 +155,7 @@ func (w *feedWorld) register(t *testing.T, units ...string) {
 		items = append(items, storetest.FromSim(r))
 	}
 	for _, it := range items {
-		if errs := it.Validate(w.sim.Now()); len(errs) > 0 {
+		if errs := it.Validate(w.sim.Now(), nil); len(errs) > 0 {
 			t.Fatalf("the simulator's Danish letter does not validate: %v", errs)
 		}
 	}

@@ -346,7 +346,7 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		if !channelCarries(ns) {
 			return &refusal{http.StatusBadRequest, "err.new_channel_country", []any{"Channel", model.ChannelDisplay(ns.Channel)}, "new_channel"}, nil
 		}
-		if errs := ns.Validate(s.now()); len(errs) > 0 {
+		if errs := ns.Validate(s.now(), s.channels); len(errs) > 0 {
 			switch {
 			case errs[0].Field == "channel_id" && ns.ChannelID == "":
 				return &refusal{http.StatusBadRequest, "err.new_channel_id", nil, "new_channel_id"}, nil

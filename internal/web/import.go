@@ -70,7 +70,7 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	res, err := importer.Import(r.Context(), s.store, f, importer.Options{Actor: p.Actor(), System: senderSystem(p),
-		Now: s.now(), MaxErrs: maxImportProblems, Scope: p.Scope()})
+		Now: s.now(), MaxErrs: maxImportProblems, Scope: p.Scope(), Channels: s.channels})
 	var inv *importer.InvalidError
 	if errors.As(err, &inv) {
 		n := len(inv.Rows) + inv.More

@@ -77,7 +77,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	items := make([]model.NewShipment, 0, len(raws))
 	var problems []itemError
 	for i, raw := range raws {
-		ns, errs := decodeItem(raw, now)
+		ns, errs := decodeItem(raw, now, s.channels)
 		if strings.TrimSpace(ns.SenderSystem) == "" {
 			ns.SenderSystem = senderSystem(tok)
 		}
@@ -220,8 +220,10 @@ func splitItems(body []byte) ([]json.RawMessage, error) {
 // decodeItem turns one item into a registration and lists its problems.
 // Bytes that are not UTF-8 are refused before decoding (the decoder would
 // quietly turn them into U+FFFD); NUL and other control characters, and
-// over-long values, are refused by model validation.
-func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.FieldError) {
+// over-long values, are refused by model validation, and so is a letter of
+// a channel that is not among channels, the configured ones (WithChannels;
+// nil: every registered one).
+func decodeItem(raw json.RawMessage, now time.Time, channels []string) (model.NewShipment, []model.FieldError) {
 	if field, msg := badText(raw); msg != "" {
 		return model.NewShipment{}, []model.FieldError{{Field: field, Message: msg}}
 	}
@@ -256,7 +258,7 @@ func decodeItem(raw json.RawMessage, now time.Time) (model.NewShipment, []model.
 		ns.SentAt = t
 	}
 	ns = ns.Normalized() // as it will be stored: the scope checks compare that
-	for _, e := range ns.Validate(now) {
+	for _, e := range ns.Validate(now, channels) {
 		if e.Field == "recipient.kind" && ws.Recipient == nil {
 			continue // already said: recipient required
 		}

@@ -308,7 +308,7 @@ func TestNotesRecipientType(t *testing.T) {
 			if f.Recipient == "" && f.PersonID != "" {
 				ns.RecipientKind, ns.RecipientID = model.RecipientPerson, f.PersonID
 			}
-			if errs := ns.Validate(f.SentAt.Add(time.Hour)); len(errs) > 0 {
+			if errs := ns.Validate(f.SentAt.Add(time.Hour), nil); len(errs) > 0 {
 				t.Errorf("the discovered letter is not registered: %s: %s", errs[0].Field, errs[0].Message)
 			}
 		})
