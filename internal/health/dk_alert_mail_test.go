@@ -88,8 +88,10 @@ func TestAlertMailLetterColumnsMatchHeading(t *testing.T) {
 // TestWhyInEachLanguage: an alert's reasons are said in the mail's
 // language, durations for people; never_opening_org names the access a
 // Danish organisation lacks (access to its Digital Post, given by its
-// rights administrator in Rettighedsportalen), not Altinn's role; an alert
-// fired before its reasons were kept shows its summary.
+// rights administrator in Rettighedsportalen), not Altinn's role nor an
+// administrator in MitID Erhverv, in English as in Danish, and so does its
+// English summary (the webhook's); an alert fired before its reasons were
+// kept shows its summary.
 func TestWhyInEachLanguage(t *testing.T) {
 	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 	silent := store.Alert{Rule: "channel_silent", Labels: store.Labels{"channel": "digitalpost"}, Summary: "digitalpost: …",
@@ -112,7 +114,9 @@ func TestWhyInEachLanguage(t *testing.T) {
 		org, lang, want, not string
 	}{
 		{"14691804", "da", "Rettighedsportalen", "Altinn"},
+		{"14691804", "en", "Rettighedsportalen", "MitID"},
 		{"974760673", "nb", "Altinn-rollen", "MitID"},
+		{"974760673", "en", "Altinn access role", "MitID"},
 	} {
 		cs := health.NeverOpening(policy.NeverOpeningRule{Rule: policy.Rule{Enabled: true, Severity: "info"}, Letters: 3, Over: 90 * 24 * time.Hour},
 			health.Facts{Now: now, Orgs: []store.OrgFacts{{Org: tc.org, Unopened: 4, From: now.Add(-30 * 24 * time.Hour)}}})
@@ -122,6 +126,9 @@ func TestWhyInEachLanguage(t *testing.T) {
 		got := health.Why(i18n.For(tc.lang, nil), store.Alert{Summary: cs[0].Summary, Why: cs[0].Why})
 		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.not) {
 			t.Errorf("never_opening_org for %s in %s: %q, want %s, not %s", tc.org, tc.lang, got, tc.want, tc.not)
+		}
+		if tc.lang == "en" && (!strings.Contains(cs[0].Summary, tc.want) || strings.Contains(cs[0].Summary, tc.not)) {
+			t.Errorf("never_opening_org for %s: summary %q, want %s, not %s", tc.org, cs[0].Summary, tc.want, tc.not)
 		}
 	}
 }

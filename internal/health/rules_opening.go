@@ -1,8 +1,7 @@
 package health
 
 import (
-	"fmt"
-
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
@@ -10,21 +9,15 @@ import (
 
 // neverOpening is never_opening_org's reason: nobody at the organisation
 // seems to have access to its confidential post, which is granted in
-// Altinn to a Norwegian organisation (the access role) and through MitID
-// Erhverv to a Danish one (the Digital Post right from its administrator).
+// Altinn to a Norwegian organisation (the access role) and to a Danish one
+// by its rights administrator in Rettighedsportalen (not in MitID
+// Erhverv). The catalogue says it, in every language; the English summary
+// is its English (one source of the advice).
 func neverOpening(org string, n int, since string) store.AlertReason {
 	if model.OrgCountry(org) == "DK" {
 		return reason("mail.alert.why.never_opening_dk", "Org", org, "Count", n, "Since", since)
 	}
 	return reason("mail.alert.why.never_opening", "Org", org, "Count", n, "Since", since)
-}
-
-// accessName is what a never-opening organisation likely lacks, in English.
-func accessName(org string) string {
-	if model.OrgCountry(org) == "DK" {
-		return "the Digital Post right (given by its MitID Erhverv administrator)"
-	}
-	return "the access role"
 }
 
 // NeverOpening is the never_opening_org rule.
@@ -42,11 +35,10 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 			from = o.LastOpened.Add(tick)
 		}
 		since := o.From.In(oslo).Format("2006-01-02") // the date pages and mails show for the letter
+		why := []store.AlertReason{neverOpening(o.Org, o.Unopened, since)}
 		out = append(out, Condition{Rule: policy.RuleNeverOpening, Labels: store.Labels{"org": o.Org},
 			Severity: cfg.Severity, Affected: o.Unopened,
-			Summary: fmt.Sprintf("organisation %s opened none of its last %d confidential letters (since %s): likely nobody there has %s",
-				o.Org, o.Unopened, since, accessName(o.Org)),
-			Why: []store.AlertReason{neverOpening(o.Org, o.Unopened, since)},
+			Summary: Why(i18n.For("en", nil), store.Alert{Why: why}), Why: why,
 			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
 				From: from, To: sentBy(f.Now, cfg.MinAge)}})
 	}
