@@ -32,3 +32,31 @@ func TestNoEnglishTermsInNordicCatalogues(t *testing.T) {
 		}
 	}
 }
+
+// TestDanishNumbersInDanishWords: the Danish texts do not think in
+// Norwegian. A Danish organisation's number is its CVR number and a
+// person's its CPR number: a bare "organisationsnummer" or "personnummer"
+// (the Norwegian organisasjonsnummer and fødselsnummer) is said as
+// "CVR-/organisationsnummer" or "CPR-/personnummer" where the text serves
+// either country's letters, and as "norsk ..." where it is Norway's (an
+// Altinn text is). Altinn's access role ("adgangsrollen") is not how
+// Digital Post is read: a rule text shown for both says neither.
+func TestDanishNumbersInDanishWords(t *testing.T) {
+	src, err := files.ReadFile("catalogue/da.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := regexp.MustCompile(`(?i)CVR-/organisationsnummer|CPR-/personnummer|norske? (organisationsnummer|personnummer)`)
+	bare := regexp.MustCompile(`(?i)\b(organisationsnummer|personnummer|adgangsrolle)`)
+	for i, line := range strings.Split(string(src), "\n") {
+		key, value, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		w := bare.FindString(allowed.ReplaceAllString(value, ""))
+		if w == "" || (strings.Contains(strings.ToLower(line), "altinn") && !strings.EqualFold(w, "adgangsrolle")) {
+			continue // an Altinn text's number is a Norwegian one
+		}
+		t.Errorf("da.yaml:%d %s says %q, a Norwegian thought: %s", i+1, key, w, strings.TrimSpace(value))
+	}
+}

@@ -117,7 +117,7 @@ func TestA11yAdminFormErrorsTiedToField(t *testing.T) {
 		{"da-DK", "/admin/users", form("name", "kari", "role", "compliance", "email", "kari@kk.dk"),
 			409, "/admin/users", "add-user-err", "name", "Navn: Der findes allerede en bruger med dette navn."},
 		{"da-DK", access, form("role", "compliance", "sender_org", "12", "unit", "NAV", "email", "kari@kk.dk"),
-			400, access, "user-err", "sender_org", "Afsenderorganisation: Det er ikke et organisationsnummer (CVR)."},
+			400, access, "user-err", "sender_org", "Afsenderorganisation: Det er ikke et CVR-/organisationsnummer."},
 		{"en-GB", "/admin/tokens", form("name", "arkiv", "role", "unit", "sender_org", "964338531"),
 			400, "/admin/tokens", "add-token-err", "unit", "Sending unit: The role unit needs a sender organisation and a unit."},
 		{"nb-NO", "/admin/tokens", form("name", "sak", "role", "compliance", "sender_org", "964338531"),

@@ -220,7 +220,7 @@ func TestA11yIncidentFormatInLabel(t *testing.T) {
 	b, _, _ := a11yPages(t)
 	_, page := b.getIn("da", "/incidents")
 	doc := parse(t, page)
-	want := map[string]string{"from": "ÅÅÅÅ-MM-DD", "to": "ÅÅÅÅ-MM-DD", "org": "organisationsnummer"}
+	want := map[string]string{"from": "ÅÅÅÅ-MM-DD", "to": "ÅÅÅÅ-MM-DD", "org": "CVR-/organisationsnummer"}
 	for _, c := range controls(doc) {
 		name, _ := attr(c, "name")
 		if w, ok := want[name]; ok {
@@ -349,7 +349,7 @@ func TestA11yIncidentErrorTiedToField(t *testing.T) {
 		{"from=2026-01-01&to=31.12.26", "to", `til: "31.12.26" er hverken en dato`},
 		{"from=&to=2026-01-01", "from", "Sendt fra: angiv en dato (ÅÅÅÅ-MM-DD)."},
 		{"from=2026-02-01&to=2026-01-01", "from", "Periodens start (Sendt fra) skal være før slutningen (til)."},
-		{"from=2026-01-01&to=2026-02-01&org=12", "org", "Modtagende organisation: angiv et organisationsnummer."},
+		{"from=2026-01-01&to=2026-02-01&org=12", "org", "Modtagende organisation: angiv et CVR-/organisationsnummer."},
 	} {
 		code, page := b.getIn("da", "/incidents?"+c.query)
 		if code != http.StatusBadRequest {

@@ -49,8 +49,8 @@ func TestAuditFilterProblems(t *testing.T) {
 	}
 
 	code, page = b.doIn("da-DK", "POST", "/audit", url.Values{"csrf": {tok}, "person": {"12345"}, "to": {"2026-03-10"}})
-	refused(t, code, page, "Person eller virksomhed (CPR-/personnummer eller organisationsnummer): Personen skal være et "+
-		"CPR-/personnummer eller et organisationsnummer eller det maskerede nummer, som adgangsloggen viser (for eksempel 010294*****).", "audit-person")
+	refused(t, code, page, "Person eller virksomhed (CPR-/personnummer eller CVR-/organisationsnummer): Personen skal være et "+
+		"CPR-/personnummer eller et CVR-/organisationsnummer eller det maskerede nummer, som adgangsloggen viser (for eksempel 010294*****).", "audit-person")
 	if strings.Contains(page, `value="12345"`) || !strings.Contains(page, `id="audit-person" size="14" value=""`) {
 		t.Error("the person typed wrong is shown again")
 	}
