@@ -14,7 +14,7 @@ import (
 
 // contactsVerbs sets the receiving organisations' reminder addresses.
 var contactsVerbs = &verbs{cmd: "contacts", verbs: []verb{
-	{"import", "FILE.csv|- (header orgnr,email)", "set the reminder addresses of the organisations in the file, all or nothing: each gets exactly the addresses listed (audited)", importContacts},
+	{"import", "FILE.csv|- (header orgnr,email; cvr for orgnr)", "set the reminder addresses of the organisations in the file, all or nothing: each gets exactly the addresses listed (audited)", importContacts},
 }}
 
 // importContacts is contacts import FILE.csv: all or nothing, audited.

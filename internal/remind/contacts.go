@@ -20,6 +20,10 @@ import (
 // ContactColumns is the header of a contacts CSV file, in any order.
 var ContactColumns = []string{"orgnr", "email"}
 
+// ContactAliases are other names a contacts file may give a column: a
+// Danish sender's file says cvr for the organisation's number.
+var ContactAliases = map[string]string{"cvr": "orgnr"}
+
 // ContactError is one problem in a contacts file (or a units file), at a
 // line and a column ("orgnr", "email", or "" for the row as a whole): a
 // spreadsheet.LineError, as the letters import's.
@@ -37,13 +41,13 @@ func (e *InvalidContactsError) Error() string {
 }
 
 // ParseContacts reads a CSV file with the header orgnr,email (any order,
-// no other columns) and one address per row. Organisation numbers are
+// no other columns; cvr is orgnr, ContactAliases) and one address per row. Organisation numbers are
 // checked (Norwegian mod-11 or Danish CVR), addresses must be plain
 // addresses (user@domain). Every problem is reported, as an
 // *InvalidContactsError; a file with any problem yields no contacts.
 func ParseContacts(r io.Reader) ([]store.Contact, error) {
 	var out []store.Contact
-	problems, err := ReadTable(r, ContactColumns, func(line int, get func(string) string, bad func(col string, reason i18n.Phrase)) {
+	problems, err := ReadTableAs(r, ContactColumns, ContactAliases, func(line int, get func(string) string, bad func(col string, reason i18n.Phrase)) {
 		org, email := get("orgnr"), get("email")
 		ok := true
 		if org == "" {
@@ -84,6 +88,14 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 // problem (file, header, shape, and what row reported); the error is for a
 // failing reader only. Contacts and units files use it.
 func ReadTable(r io.Reader, columns []string, row func(line int, get func(string) string, bad func(col string, reason i18n.Phrase))) ([]ContactError, error) {
+	return ReadTableAs(r, columns, nil, row)
+}
+
+// ReadTableAs is ReadTable where a header may name a column by another
+// name: aliases maps such a name (lower case) to the column's. row gets
+// the column by its own name; problems name it as the file does.
+func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
+	row func(line int, get func(string) string, bad func(col string, reason i18n.Phrase))) ([]ContactError, error) {
 	want := strings.Join(columns, ",")
 	in, err := spreadsheet.Open(r, spreadsheet.EncodingAuto, 0)
 	var fe *spreadsheet.FileError
@@ -119,17 +131,22 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 	}
 	hl, _ := cr.FieldPos(0)
 	idx := map[string]int{}
+	named := map[string]string{} // a column's name in the file
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		c := h
+		if a, ok := aliases[h]; ok {
+			c = a
+		}
 		switch {
 		case h == "":
 			bad(hl, "", "problem.column_no_name", "N", i+1)
-		case !slices.Contains(columns, h):
+		case !slices.Contains(columns, c):
 			bad(hl, "", "problem.table_column_unknown", "Name", strconv.Quote(h), "Header", want)
-		case idx[h] != 0:
-			bad(hl, "", "problem.table_column_twice", "Name", strconv.Quote(h))
+		case idx[c] != 0:
+			bad(hl, "", "problem.table_column_twice", "Name", strconv.Quote(c))
 		default:
-			idx[h] = i + 1
+			idx[c], named[c] = i+1, h
 		}
 	}
 	for _, c := range columns {
@@ -166,12 +183,15 @@ func ReadTable(r io.Reader, columns []string, row func(line int, get func(string
 		for _, c := range columns {
 			// Not quoted back: the bytes are the problem.
 			if p := model.TextProblem(get(c), spreadsheet.DefaultMaxLine); p.Key != "" {
-				problems = append(problems, spreadsheet.NewLineError(line, c, p))
+				problems = append(problems, spreadsheet.NewLineError(line, named[c], p))
 				ok = false
 			}
 		}
 		if ok {
 			row(line, get, func(col string, reason i18n.Phrase) {
+				if n, ok := named[col]; ok {
+					col = n
+				}
 				problems = append(problems, spreadsheet.NewLineError(line, col, reason))
 			})
 		}

@@ -41,3 +41,24 @@ func TestParseContactsRealFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestParseContactsCVRColumn: a Danish sender's contacts file may name the
+// organisation's column cvr (ContactAliases): it is orgnr, its problems
+// named cvr as the file does; cvr beside orgnr is the column twice.
+func TestParseContactsCVRColumn(t *testing.T) {
+	cs, err := ParseContacts(strings.NewReader("cvr;email\r\n14691804;post@firma.dk\r\n"))
+	if err != nil || len(cs) != 1 || cs[0].Org != "14691804" || cs[0].Email != "post@firma.dk" {
+		t.Fatalf("a cvr column: %+v %v", cs, err)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"CVR,email\n14691805,post@firma.dk\n", "line 2, column cvr: "},
+		{"orgnr,cvr,email\n14691804,14691804,post@firma.dk\n", `line 1: column "orgnr" twice`},
+		{"cvrnr,email\n14691804,post@firma.dk\n", `line 1: unknown column "cvrnr"`},
+	} {
+		_, err := ParseContacts(strings.NewReader(tc.in))
+		inv, ok := err.(*InvalidContactsError)
+		if !ok || !strings.HasPrefix(inv.Problems[0].Error(), tc.want) {
+			t.Errorf("%q: %v (%+v), want the problem %q", tc.in, err, inv, tc.want)
+		}
+	}
+}
