@@ -112,11 +112,12 @@ func UnitDrop(cfg policy.UnitDropRule, f Facts) []Condition {
 // dropGroup is a group unit_delivery_drop judges, a sending unit or a
 // sender system (GroupBy), and how its condition names it.
 type dropGroup struct {
-	// Key is "unit" or "system": the group's label and its why's keys
-	// (mail.alert.why.<Key>_drop, mail.alert.why.<Key>_drop_affected);
-	// Arg names the group in the why's arguments.
-	Key, Arg string
-	Name     string
+	// Key is "unit" or "system": the group's label; Why and WhyAffected
+	// are its why's catalogue keys, spelt out (the catalogue's tests find
+	// a key by its literal); Arg names the group in the why's arguments.
+	Key, Arg         string
+	Why, WhyAffected string
+	Name             string
 	// Of comes before Name in the summary; Others and OthersOf name the
 	// channel's other letters there, before and after their share.
 	Of, Others, OthersOf string
@@ -129,12 +130,12 @@ type dropGroup struct {
 }
 
 func unitGroup(u store.UnitFacts) dropGroup {
-	return dropGroup{Key: "unit", Arg: "Unit", Name: u.Unit, Others: "other units", OthersOf: " of their letters",
+	return dropGroup{Key: "unit", Arg: "Unit", Why: "mail.alert.why.unit_drop", WhyAffected: "mail.alert.why.unit_drop_affected", Name: u.Unit, Others: "other units", OthersOf: " of their letters",
 		Channel: u.Channel, SenderOrg: u.SenderOrg, DropFacts: u.DropFacts, Affected: u.Pending, Systems: u.DroppedSystems}
 }
 
 func systemGroup(sy store.SystemFacts) dropGroup {
-	return dropGroup{Key: "system", Arg: "System", Name: sy.System, Of: "sender system ", Others: "other letters",
+	return dropGroup{Key: "system", Arg: "System", Why: "mail.alert.why.system_drop", WhyAffected: "mail.alert.why.system_drop_affected", Name: sy.System, Of: "sender system ", Others: "other letters",
 		Channel: sy.Channel, SenderOrg: sy.SenderOrg, DropFacts: sy.DropFacts, Affected: sy.Dropped}
 }
 
@@ -160,9 +161,9 @@ func appendDrop(out []Condition, cfg policy.UnitDropRule, f Facts, g dropGroup) 
 		Summary: fmt.Sprintf("%d of the last %d letters of %s due at %s reached it (its baseline %s; the channel's %s %s%s of the same time); "+
 			"affected: every letter of %[3]s sent in the last %[9]s and at least %[10]s ago that never reached %[4]s and has no follow-up decision",
 			g.LastReached, g.LastN, g.Of+g.Name, g.Channel, pct(base), g.Others, pct(others), g.OthersOf, f.Lookback, d.After),
-		Why: []store.AlertReason{reason("mail.alert.why."+g.Key+"_drop", "Reached", g.LastReached, "Last", g.LastN, g.Arg, g.Name,
+		Why: []store.AlertReason{reason(g.Why, "Reached", g.LastReached, "Last", g.LastN, g.Arg, g.Name,
 			"Channel", channel.Display(g.Channel), "Baseline", pct(base), "Others", pct(others)),
-			reason("mail.alert.why."+g.Key+"_drop_affected", g.Arg, g.Name, "Channel", channel.Display(g.Channel),
+			reason(g.WhyAffected, g.Arg, g.Name, "Channel", channel.Display(g.Channel),
 				"Lookback", f.Lookback, "After", d.After)},
 		Selector: sel})
 }
