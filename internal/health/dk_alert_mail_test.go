@@ -115,6 +115,7 @@ func TestWhyInEachLanguage(t *testing.T) {
 	}{
 		{"14691804", "da", "Rettighedsportalen", "Altinn"},
 		{"14691804", "en", "Rettighedsportalen", "MitID"},
+		{"14691804", "nb", "Rettighedsportalen", "Altinn"},
 		{"974760673", "nb", "Altinn-rollen", "MitID"},
 		{"974760673", "en", "Altinn access role", "MitID"},
 	} {
