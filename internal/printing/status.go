@@ -185,7 +185,7 @@ func (s *Service) record(ctx context.Context, a answer, v trustVerdict, sum *Sum
 		return s.st.ApplyPrintStatus(ctx, u)
 	}
 	if u.NotFound && v == counted && p.NotFoundSince != nil && u.At.Sub(*p.NotFoundSince) >= OrderLostAfter {
-		u.Lost = true
+		u.Lost, u.LostSince = true, *p.NotFoundSince
 		sum.Manual++
 		s.log.Error("print provider has not known the order since it first answered 404; manual handling, no second order placed",
 			"shipment", p.ShipmentID, "order", p.OrderID, "not_found_since", *p.NotFoundSince, "error", a.err)

@@ -247,6 +247,12 @@ type PrintStatusUpdate struct {
 	// manual handling (ReasonPrintLost), never to a second order; a purged
 	// letter's order ends as a cancelled one would.
 	Lost bool
+	// LostSince, with Lost: the not_found_since of the claimed row that
+	// printing judged. The order is lost only while its row still has that
+	// run of 404s: an answer another replica recorded since the claim (a
+	// lease that ran out) that knew the order, or began a new run, makes
+	// this one an ordinary 404.
+	LostSince time.Time
 }
 
 // ApplyPrintStatus records a status poll or cancel in one transaction: every
@@ -277,7 +283,15 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 			}
 		}
 		if u.Lost {
-			return lostPrint(ctx, tx, id, cur, u)
+			var still bool
+			if err := tx.GetContext(ctx, &still, `SELECT COALESCE(not_found_since = $2 AND last_error <> '', false) FROM print_orders
+				WHERE shipment_id = $1`, id, u.LostSince); err != nil {
+				return fmt.Errorf("check the not-found window of print order of %s: %w", id, err)
+			}
+			if still {
+				return lostPrint(ctx, tx, id, cur, u)
+			}
+			u.Lost = false // the window judged is over: recorded as the 404 it is
 		}
 		if u.Error != "" {
 			// A 404 after an answer that knew the order (last_error '')
