@@ -194,11 +194,17 @@ func retryAt(now time.Time, failed int, err error) time.Time {
 }
 
 // retryAfter is how long the provider asked to be left alone (its
-// Retry-After), 0 when it did not say.
+// Retry-After), 0 when it did not say, at most maxRetryAfter.
 func retryAfter(err error) time.Duration {
 	var se *httpclient.StatusError
 	if errors.As(err, &se) {
-		return se.RetryAfter
+		return min(se.RetryAfter, maxRetryAfter)
 	}
 	return 0
 }
+
+// maxRetryAfter bounds the wait a provider's Retry-After asks for (a day,
+// as for an Altinn Notifications order): a date years ahead (a
+// misconfigured proxy) would otherwise put a letter's order, or the
+// following of one placed, off for as long, and the letter never printed.
+const maxRetryAfter = 24 * time.Hour

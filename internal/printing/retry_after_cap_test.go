@@ -1,0 +1,74 @@
+package printing_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+	"postvakt/internal/printing"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// farRetryAfter answers 503 with a Retry-After a century ahead (an HTTP
+// date, as a misconfigured proxy in front of the provider may send).
+func farRetryAfter(w http.ResponseWriter, _ int) bool {
+	w.Header().Set("Retry-After", time.Now().AddDate(100, 0, 0).UTC().Format(http.TimeFormat))
+	w.WriteHeader(http.StatusServiceUnavailable)
+	return true
+}
+
+// TestRetryAfterCenturyAheadIsBounded: a Retry-After a century ahead
+// postpones neither a status poll nor a create by a century (the letter
+// would never be printed, nor its order followed): the wait the provider
+// asks for is honoured up to a day, as an Altinn Notifications order's is
+// (remind's orderRetryAt). Before the fix both were put off by 100 years.
+func TestRetryAfterCenturyAheadIsBounded(t *testing.T) {
+	t.Run("status poll", func(t *testing.T) {
+		w := newLostWorld(t, 1)
+		w.srv.Script(farRetryAfter)
+		at := w.t0.Add(time.Hour) // its first status poll
+		w.poll(at)
+		var next time.Time
+		if err := w.st.DB().Get(&next, `SELECT lease_until FROM print_orders WHERE shipment_id = $1`, w.ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		if next.After(at.Add(24*time.Hour)) || !next.After(at) {
+			t.Errorf("the status poll is asked again at %s, %s after it failed; want within a day", next.UTC(), next.Sub(at))
+		}
+	})
+	t.Run("create", func(t *testing.T) {
+		ctx := context.Background()
+		st := storetest.Open(t)
+		ids := storetest.IDs(storetest.Register(t, st, storetest.Letter(0)))
+		storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+		now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
+		body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
+		if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		_, srv := newFakeProvider(t)
+		srv.Script(farRetryAfter)
+		client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", BatchSize: 10, Logger: quiet})
+		if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Drain(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		var next time.Time
+		if err := st.DB().Get(&next, `SELECT next_attempt_at FROM print_outbox WHERE shipment_id = $1`, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		if next.After(now.Add(24*time.Hour)) || !next.After(now) {
+			t.Errorf("the create is sent again at %s, %s after it failed; want within a day", next.UTC(), next.Sub(now))
+		}
+	})
+}
