@@ -66,23 +66,49 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 	if batch <= 0 {
 		batch = 100
 	}
-	for len(need) > 0 {
-		chunk := need[:min(batch, len(need))]
-		need = need[len(chunk):]
+	// alone are organisations an answer left unsettled (EntryErrors.Unsettled:
+	// not listed beside an entry that names no organisation), asked one by
+	// one, so that one organisation's unreadable entry never leaves the
+	// others of its batch unknown run after run.
+	var alone []string
+	for len(need) > 0 || len(alone) > 0 {
+		var chunk []string
+		if len(alone) > 0 {
+			chunk, alone = alone[:1], alone[1:]
+		} else {
+			chunk = need[:min(batch, len(need))]
+			need = need[len(chunk):]
+		}
 		found, err := r.Profile.Lookup(ctx, chunk)
 		var entries *EntryErrors
 		if errors.As(err, &entries) {
 			// The answer was whole but for some organisations' entries:
 			// those count as unknown this run, each with its own error,
 			// and are asked again next run; the others' answers stand.
+			// Those it left unsettled are asked alone first.
+			settle := map[string]bool{}
+			if len(chunk) > 1 {
+				for _, o := range entries.Unsettled {
+					settle[o] = true
+				}
+			}
+			if len(settle) > 0 {
+				r.logger().Warn("Altinn Profile's answer had an entry that names no organisation; asking each organisation it did not list alone",
+					"orgs", len(settle), "error", err)
+			}
 			for _, o := range chunk {
-				if e, ok := entries.Orgs[o]; ok {
+				e, ok := entries.Orgs[o]
+				switch {
+				case !ok:
+				case settle[o]:
+					alone = append(alone, o)
+				default:
 					r.logger().Error("notification addresses of an organisation could not be read from Altinn Profile's answer; unknown this run",
 						"orgnr", o, "error", e)
 					res.Unknown[o] = true
 				}
 			}
-			chunk = slices.DeleteFunc(slices.Clone(chunk), func(o string) bool { return res.Unknown[o] })
+			chunk = slices.DeleteFunc(slices.Clone(chunk), func(o string) bool { return res.Unknown[o] || settle[o] })
 			err = nil
 		}
 		if err != nil {

@@ -140,6 +140,7 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 			}
 		}
 	}
+	var unsettled []string
 	if stray != nil {
 		// Who the unreadable entry was about is not known: one the answer
 		// does not list otherwise may be that one, so it is not taken to
@@ -147,6 +148,7 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 		for _, o := range orgs {
 			if !listed[o] && bad[o] == nil {
 				bad[o] = fmt.Errorf("not listed in an answer with an unreadable entry (%w)", stray)
+				unsettled = append(unsettled, o)
 			}
 		}
 	}
@@ -156,7 +158,7 @@ func (p *Profile) Lookup(ctx context.Context, orgs []string) (map[string][]strin
 	for o := range bad {
 		delete(found, o) // what another entry of it said is not the whole of it
 	}
-	return found, &EntryErrors{Asked: len(orgs), Orgs: bad}
+	return found, &EntryErrors{Asked: len(orgs), Orgs: bad, Unsettled: unsettled}
 }
 
 // contactPoint is the part of an entry of Altinn Profile's answer postvakt
@@ -212,10 +214,14 @@ func snippet(b []byte) string {
 // had entries that could not be read: each such organisation's error, by
 // organisation number. The lookup's addresses for the others stand (one
 // organisation's bad entry never holds back another's addresses); these
-// count as not looked up.
+// count as not looked up. Unsettled are those of Orgs whose own entry
+// was not unreadable: the answer did not list them beside an entry that
+// names no organisation (it may be theirs); asked alone, each is settled
+// (Resolver does so).
 type EntryErrors struct {
-	Asked int
-	Orgs  map[string]error
+	Asked     int
+	Orgs      map[string]error
+	Unsettled []string
 }
 
 func (e *EntryErrors) Error() string {
