@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -287,7 +288,8 @@ func previewOver(esc *escalate.Escalator, st *store.Store) *escalate.Escalator {
 // to POSTVAKT_ALERT_EMAIL and the rules' own to:, and posted to
 // POSTVAKT_ALERT_WEBHOOK_URL. chans are the opened channels: the rule
 // certificate_expiring reads the client certificates of those that present
-// one.
+// one; print_provider_silent watches the print provider of
+// POSTVAKT_PRINT_URL, when set.
 func (a *app) health(chans []channel.Adapter) (*health.Evaluator, error) {
 	rules, problems := policy.LoadHealth(a.cfg.Policies)
 	if len(problems) > 0 {
@@ -316,6 +318,13 @@ func (a *app) health(chans []channel.Adapter) (*health.Evaluator, error) {
 		n.Webhook = &health.Webhook{HTTP: client, URL: hc.WebhookURL}
 	}
 	ev := &health.Evaluator{Store: a.st, Config: rules, Notifier: n, Logger: a.log}
+	if a.cfg.Print.URL != "" {
+		// print_provider_silent names the provider by its host: never its
+		// path, query or credentials.
+		if u, err := url.Parse(a.cfg.Print.URL); err == nil {
+			ev.PrintProvider = u.Host
+		}
+	}
 	for _, c := range chans {
 		if cc, ok := c.(channel.Certified); ok {
 			ev.Certificates = append(ev.Certificates, cc)

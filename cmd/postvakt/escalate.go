@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -65,9 +66,13 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	var ps printing.Summary
+	var printErr error // a run in which the provider knew none of the orders: the notices still go out
 	if printer != nil {
 		ps, err = printer.RunOnce(ctx, now)
 		fmt.Printf("print: %s\n", ps)
+		if errors.Is(err, printing.ErrProviderKnowsNone) {
+			printErr, err = err, nil
+		}
 		if err != nil {
 			return err
 		}
@@ -82,15 +87,15 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	ns, err := notices.Run(ctx, now, *dry)
 	fmt.Println(ns.String())
 	if err != nil {
-		return err
+		return errors.Join(printErr, err)
 	}
 	if err := printUnresolved(ctx, a.st); err != nil {
-		return err
+		return errors.Join(printErr, err)
 	}
 	if !*dry {
-		return undelivered(sum, ps, ns)
+		return errors.Join(printErr, undelivered(sum, ps, ns))
 	}
-	return nil
+	return printErr
 }
 
 // maxUndelivered is how many references the error of undelivered names.

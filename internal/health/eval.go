@@ -29,6 +29,7 @@ type Store interface {
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
 	ApplyAlerts(ctx context.Context, c store.AlertChanges) ([]store.Alert, error)
 	PruneChannelCalls(ctx context.Context, before time.Time) error
+	PrintProviderFacts(ctx context.Context, bound time.Time) (store.PrintProviderFacts, error)
 	NoticeStore
 }
 
@@ -49,7 +50,11 @@ type Evaluator struct {
 	// certificate (certificate_expiring reads their files at each
 	// evaluation); none: the rule finds nothing.
 	Certificates []channel.Certified
-	Logger       *slog.Logger
+	// PrintProvider is the print provider's host (POSTVAKT_PRINT_URL's);
+	// "" without a print provider: print_provider_silent then reads
+	// nothing.
+	PrintProvider string
+	Logger        *slog.Logger
 }
 
 // Result is what one evaluation found and did.
@@ -242,6 +247,13 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 				f.Certificates = append(f.Certificates, Certificate{Channel: c.Name(), NotAfter: end})
 			}
 		}
+	}
+	if cfg.PrintSilent.Enabled && e.PrintProvider != "" {
+		pf, err := e.Store.PrintProviderFacts(ctx, printBound(cfg.PrintSilent, now))
+		if err != nil {
+			return f, err
+		}
+		f.Print = &PrintProvider{Host: e.PrintProvider, Facts: pf}
 	}
 	return f, nil
 }

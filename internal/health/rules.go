@@ -13,7 +13,7 @@
 // period), run the rules (pure functions of the facts and the clock: this
 // file has what they share and Evaluate; each family of rules has its own
 // file, rules_channel.go, rules_delivery.go, rules_rejection.go,
-// rules_opening.go, rules_certificate.go), inhibit what another alert explains, diff against the
+// rules_opening.go, rules_certificate.go, rules_print.go), inhibit what another alert explains, diff against the
 // firing alerts, record, and notify (e-mail, Alertmanager webhook) through
 // the notice log.
 package health
@@ -65,6 +65,9 @@ type Facts struct {
 	Rejections   []store.RejectionFacts
 	Orgs         []store.OrgFacts
 	Certificates []Certificate // the channels' client certificates (certificate_expiring)
+	// Print is the print provider and its open orders
+	// (print_provider_silent); nil without a print provider.
+	Print *PrintProvider
 }
 
 // pending are the states of a letter the channel has not delivered (yet);
@@ -125,6 +128,7 @@ func Evaluate(cfg *policy.Health, f Facts) []Condition {
 	all = append(all, RejectionSpike(cfg.Rejection, f)...)
 	all = append(all, NeverOpening(cfg.NeverOpening, f)...)
 	all = append(all, CertificateExpiring(cfg.Certificate, f)...)
+	all = append(all, PrintProviderSilent(cfg.PrintSilent, f)...)
 	return Inhibit(cfg.Inhibit, Explained(all))
 }
 

@@ -69,6 +69,8 @@ func (h *Health) watches(name string) Term {
 		return Term{Key: "rules.health.never_opening_org", Args: []any{"Letters", r.Letters, "Over", Span(r.Over), "MinAge", Span(r.MinAge)}}
 	case RuleCertificate:
 		return Term{Key: "rules.health.certificate_expiring", Args: []any{"Within", Span(h.Certificate.Within)}}
+	case RulePrintSilent:
+		return Term{Key: "rules.health.print_provider_silent", Args: []any{"After", Span(h.PrintSilent.After)}}
 	}
 	return Term{Key: "rules.health.unknown"}
 }

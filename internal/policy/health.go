@@ -18,10 +18,11 @@ const (
 	RuleRejection     = "rejection_spike"
 	RuleNeverOpening  = "never_opening_org"
 	RuleCertificate   = "certificate_expiring"
+	RulePrintSilent   = "print_provider_silent"
 )
 
 // HealthRules lists the rules in the order they are evaluated and shown.
-var HealthRules = []string{RuleChannelSilent, RuleStuck, RuleUnitDrop, RuleRejection, RuleNeverOpening, RuleCertificate}
+var HealthRules = []string{RuleChannelSilent, RuleStuck, RuleUnitDrop, RuleRejection, RuleNeverOpening, RuleCertificate, RulePrintSilent}
 
 // Severities of a health rule.
 var Severities = []string{"critical", "warning", "info"}
@@ -149,6 +150,22 @@ type CertificateRule struct {
 	Within time.Duration
 }
 
+// PrintSilentRule: the print provider has given no useful answer about a
+// placed print order that is not final for After or longer: its status
+// polls or cancels fail, or it answers 404 while it knows none of
+// postvakt's orders (a wrong POSTVAKT_PRINT_URL, an outage, a new
+// account), so letters due on paper may not be printed and none goes to
+// manual handling.
+type PrintSilentRule struct {
+	Rule
+	After time.Duration
+}
+
+// MinPrintSilentAfter is the shortest PrintSilentRule.After: a failing
+// status poll is asked again after at most an hour (printing's backoff),
+// so a shorter After fires on a few failed polls in a row.
+const MinPrintSilentAfter = time.Hour
+
 // Inhibit mutes the Target rules' alerts while a Source alert with the same
 // Equal labels fires (Alertmanager's inhibit_rules): the source explains
 // them.
@@ -171,6 +188,7 @@ type Health struct {
 	Rejection      RejectionRule
 	NeverOpening   NeverOpeningRule
 	Certificate    CertificateRule
+	PrintSilent    PrintSilentRule
 	Inhibit        []Inhibit
 }
 
@@ -190,6 +208,8 @@ func (h *Health) Common(rule string) *Rule {
 		return &h.NeverOpening.Rule
 	case RuleCertificate:
 		return &h.Certificate.Rule
+	case RulePrintSilent:
+		return &h.PrintSilent.Rule
 	}
 	return nil
 }
@@ -221,6 +241,7 @@ func DefaultHealth() *Health {
 			MinCount: 5, MinShare: 0.1, Factor: 3},
 		NeverOpening: NeverOpeningRule{Rule: rule("info"), Letters: 3, Over: 365 * day, MinAge: 14 * day},
 		Certificate:  CertificateRule{Rule: rule("warning"), Within: 30 * day},
+		PrintSilent:  PrintSilentRule{Rule: rule("critical"), After: 6 * time.Hour},
 		Inhibit: []Inhibit{
 			{Source: RuleChannelSilent, Target: []string{RuleStuck, RuleUnitDrop, RuleRejection}, Equal: []string{"channel"}},
 			{Source: RuleUnitDrop, Target: []string{RuleStuck}, Equal: []string{"channel", "unit"}},

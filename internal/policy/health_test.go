@@ -57,6 +57,7 @@ rules:
   channel_silent: {repeat_interval: 30m, keep_firing_for: 0s}
   certificate_expiring: {within: 6w, severity: critical}
   unit_delivery_drop: {keep_firing_for: 1h}
+  print_provider_silent: {after: 2h, severity: warning}
 inhibit: []
 `))
 	if len(problems) > 0 {
@@ -79,6 +80,10 @@ inhibit: []
 		c.RepeatInterval != 2*time.Hour || DefaultHealth().Certificate.Within != 30*24*time.Hour ||
 		DefaultHealth().Certificate.RepeatInterval != 24*time.Hour {
 		t.Errorf("certificate_expiring: %+v; the default: %+v", c, DefaultHealth().Certificate)
+	}
+	if p := h.PrintSilent; p.After != 2*time.Hour || p.Severity != "warning" || !p.Enabled || p.Line != 9 ||
+		DefaultHealth().PrintSilent.After != 6*time.Hour || DefaultHealth().PrintSilent.Severity != "critical" {
+		t.Errorf("print_provider_silent: %+v; the default: %+v", p, DefaultHealth().PrintSilent)
 	}
 	if len(h.Inhibit) != 0 {
 		t.Errorf("inhibit: %+v", h.Inhibit)

@@ -226,8 +226,14 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 		fields = append(fields, num("letters", &s.Letters), dur("over", &s.Over), dur("min_age", &s.MinAge))
 	case RuleCertificate:
 		fields = append(fields, dur("within", &h.Certificate.Within))
+	case RulePrintSilent:
+		fields = append(fields, track(dur("after", &h.PrintSilent.After)))
 	}
 	r.mapping(section, at, n, fields)
+	if name == RulePrintSilent && h.PrintSilent.After < MinPrintSilentAfter {
+		r.addf(max(lines["after"], at), "%s.after: must be at least %s (a failing status poll is asked again after at most an hour: "+
+			"shorter fires on a few failed polls), not %s", section, MinPrintSilentAfter, h.PrintSilent.After)
+	}
 	if name == RuleStuck {
 		s := h.Stuck
 		if s.MinAfter > s.MaxAfter {

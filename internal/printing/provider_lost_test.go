@@ -6,6 +6,7 @@ package printing_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -35,6 +36,9 @@ type lostWorld struct {
 	log   *logtest.Buffer
 	host  string // the provider's host as the client names it
 	t0    time.Time
+	// knowsNone: the last poll's run failed with
+	// printing.ErrProviderKnowsNone.
+	knowsNone bool
 }
 
 func newLostWorld(t *testing.T, n int) *lostWorld {
@@ -97,18 +101,28 @@ func (w *lostWorld) know(letters ...int) {
 	}
 }
 
-// poll runs PollStatus at at and returns the error lines it logged.
+// poll runs PollStatus at at and returns the error lines it logged. A run
+// fails (printing.ErrProviderKnowsNone, kept in knowsNone) exactly when it
+// logged that the provider knows none of the orders; any other error ends
+// the test.
 func (w *lostWorld) poll(at time.Time) []string {
 	w.t.Helper()
 	before := len(w.log.String())
-	if _, err := w.svc.PollStatus(w.ctx, at); err != nil {
+	_, err := w.svc.PollStatus(w.ctx, at)
+	w.knowsNone = errors.Is(err, printing.ErrProviderKnowsNone)
+	if err != nil && !w.knowsNone {
 		w.t.Fatal(err)
 	}
 	var errs []string
+	said := false
 	for _, l := range strings.Split(w.log.String()[before:], "\n") {
 		if strings.Contains(l, "level=ERROR") {
 			errs = append(errs, l)
+			said = said || strings.Contains(l, "knows none of postvakt's orders")
 		}
+	}
+	if said != w.knowsNone {
+		w.t.Errorf("run at %s: logged that the provider knows none: %t; returned %v", at, said, err)
 	}
 	return errs
 }
@@ -196,7 +210,8 @@ func TestProviderFakeOrderNotFound(t *testing.T) {
 // TestProviderFakeNotFoundGuard: a provider that answers 404 for every
 // order (a wrong base URL, an outage answering 404, a new account) sends
 // no order to manual handling however long it lasts, and each run logs one
-// error saying so; one order it does not know among orders it knows is
+// error saying so and fails (printing.ErrProviderKnowsNone: the job's
+// metric counts it); one order it does not know among orders it knows is
 // lost after printing.OrderLostAfter as before, also in the runs in which
 // that order is the only one due; and when the provider comes back,
 // nothing is lost, and an order it still does not know has its whole
@@ -213,6 +228,9 @@ func TestProviderFakeNotFoundGuard(t *testing.T) {
 			w.forget(all...)
 			for at := w.t0.Add(time.Hour); !at.After(w.t0.Add(49 * time.Hour)); at = at.Add(time.Hour) {
 				errs := w.poll(at)
+				if !w.knowsNone {
+					t.Errorf("run at %s: PollStatus did not fail with ErrProviderKnowsNone: the job's metric would not show it", at)
+				}
 				if len(errs) != 1 {
 					t.Errorf("run at %s logged %d errors, want one:\n%s", at, len(errs), strings.Join(errs, "\n"))
 					continue

@@ -3,6 +3,7 @@ package printing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -39,7 +40,8 @@ const OrderLostAfter = 24 * time.Hour
 // one print_error event each. An order the provider answers 404 for
 // (it does not know it) is polled again; after OrderLostAfter of such
 // answers, counted as trust says, it goes to manual handling. It returns
-// when nothing is due any more.
+// when nothing is due any more: an error wrapping ErrProviderKnowsNone
+// when, in the run, the provider knew none of the orders asked about.
 func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error) {
 	return s.run(ctx, now, s.pollStatus)
 }
@@ -107,8 +109,27 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 		s.log.Info("print orders polled", "polled", n, "changed", sum.Changed-before.Changed, "cancelled", sum.Cancelled-before.Cancelled,
 			"retried", sum.Retried-before.Retried, "manual", sum.Manual-before.Manual, "not_found_untrusted", tr.untrusted)
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if tr.untrusted > 0 {
+		// Every answer is recorded: the run fails only after, so that the
+		// scheduled job counts it (postvakt_job_runs_total{outcome="failed"}).
+		return fmt.Errorf("poll print order status: %w (%d orders' 404s not counted, provider %s)", ErrProviderKnowsNone,
+			tr.untrusted, s.providerHost())
+	}
+	return nil
 }
+
+// ErrProviderKnowsNone is returned (wrapped) by PollStatus and RunOnce for
+// a run in which the print provider knew none of postvakt's orders it was
+// asked about (trust's untrusted verdict): every answer of the run is
+// recorded and no order goes to manual handling, but the run counts as
+// failed, so the scheduled job's metric shows what is otherwise only an
+// error line a run; the health rule print_provider_silent alerts once it
+// has lasted. A caller that goes on after a print run (escalate's
+// notices) tells it from a failure that stopped the run with errors.Is.
+var ErrProviderKnowsNone = errors.New("the print provider knows none of postvakt's orders it was asked about; check POSTVAKT_PRINT_URL and the provider account")
 
 // answer is one status poll's (or cancel's) outcome, not recorded yet.
 type answer struct {

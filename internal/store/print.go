@@ -338,7 +338,8 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 		// An order's state only moves forward: an older answer (the
 		// provider lagging behind) keeps the state and its reason, but
 		// says the provider knows the order: polled again as the state's
-		// own answer would be, its failures and not-found window over.
+		// own answer would be, its failures, not-found window and
+		// unanswered run over (answered_at).
 		state = cur.State
 	}
 	final := state == PrintStatePosted || state == PrintStateFailed || state == PrintStateCancelled
@@ -348,7 +349,7 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 	}
 	if stale {
 		if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET due_at = $2, last_error = '', not_found_since = NULL, poll_failures = 0,
-			updated_at = $3 WHERE shipment_id = $1`, id, due, at); err != nil {
+			unanswered_since = NULL, answered_at = $3, updated_at = $3 WHERE shipment_id = $1`, id, due, at); err != nil {
 			return fmt.Errorf("record a stale print order state of %s: %w", id, err)
 		}
 		return nil
@@ -356,7 +357,8 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 	// lease_until stays: a row is not claimed twice within one lease, even
 	// when it still wants a cancel.
 	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = $2, failure_reason = $3, due_at = $4,
-		last_error = '', not_found_since = NULL, poll_failures = 0, updated_at = $5 WHERE shipment_id = $1`, id, state, reason, due, at); err != nil {
+		last_error = '', not_found_since = NULL, poll_failures = 0, unanswered_since = NULL, answered_at = $5, updated_at = $5
+		WHERE shipment_id = $1`, id, state, reason, due, at); err != nil {
 		return fmt.Errorf("record print order state of %s: %w", id, err)
 	}
 	if state == cur.State {

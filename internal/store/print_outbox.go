@@ -233,7 +233,10 @@ type PrintStatusUpdate struct {
 	// NotFound, with Error: the provider answered that it does not know
 	// the order (404). When it begins a run of such answers (the last poll
 	// knew the order, or none did), At is noted as not_found_since; any
-	// answer that knows the order clears it.
+	// answer that knows the order clears it. Such a 404 (counted toward
+	// the order's loss) is a useful answer: it sets answered_at and clears
+	// unanswered_since, which every other Error begins
+	// (PrintProviderFacts).
 	NotFound bool
 	// NotFoundUntrusted, with Error: the provider answered 404, but in a
 	// run in which it showed it knows none of the orders it was asked
@@ -296,10 +299,16 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 		if u.Error != "" {
 			// A 404 after an answer that knew the order (last_error '')
 			// begins a new run of them, whatever an older binary left; an
-			// untrusted one ends the run.
+			// untrusted one ends the run. A counted 404 is a useful answer
+			// (answered_at, unanswered_since cleared); any other failure
+			// begins a run of unanswered polls at the first failure after
+			// an answer that knew the order (poll_failures 0), whatever an
+			// older binary left.
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4,
 				poll_failures = poll_failures + 1, not_found_since = CASE WHEN $6 THEN NULL WHEN NOT $5 THEN not_found_since
-					WHEN not_found_since IS NULL OR last_error = '' THEN $4 ELSE not_found_since END
+					WHEN not_found_since IS NULL OR last_error = '' THEN $4 ELSE not_found_since END,
+				unanswered_since = CASE WHEN $5 THEN NULL WHEN unanswered_since IS NULL OR poll_failures = 0 THEN $4
+					ELSE unanswered_since END, answered_at = CASE WHEN $5 THEN $4 ELSE answered_at END
 				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at, u.NotFound, u.NotFoundUntrusted); err != nil {
 				return fmt.Errorf("reschedule print status poll of %s: %w", id, err)
 			}
