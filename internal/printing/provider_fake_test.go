@@ -1,10 +1,10 @@
 package printing_test
 
 // A fake print provider written from the contract provider.go documents
-// (POST /v1/orders under an Idempotency-Key, GET /v1/orders/{id}), not from
-// the simulator, answering as a real provider may: an order accepted whose
-// answer was a 503, a 409 for a key already used, a state the mapping does
-// not know, a 400 problem+json.
+// (POST /v1/orders under an Idempotency-Key, GET /v1/orders/{id}, POST
+// /v1/orders/{id}/cancel), not from the simulator, answering as a real
+// provider may: an order accepted whose answer was a 503, a 409 for a key
+// already used, a state the mapping does not know, a 400 problem+json.
 
 import (
 	"context"
@@ -31,11 +31,16 @@ type fakeProvider struct {
 	creates map[string]int    // key → POSTs seen
 	answer  map[string]func(w http.ResponseWriter, id string, n int, isNew bool)
 	state   map[string]string // order id → state a GET answers
+	cancels map[string]int    // order id → cancels seen
+	// noCancel: every cancel is answered 404, also for an order a GET
+	// finds (a cancel endpoint missing at the provider).
+	noCancel bool
 }
 
 func newFakeProvider(t *testing.T) (*fakeProvider, *httpfake.Server) {
 	f := &fakeProvider{orders: map[string]string{}, creates: map[string]int{},
-		answer: map[string]func(http.ResponseWriter, string, int, bool){}, state: map[string]string{}}
+		answer: map[string]func(http.ResponseWriter, string, int, bool){}, state: map[string]string{},
+		cancels: map[string]int{}}
 	srv := httpfake.New(t, httpfake.Bearer("print-key"))
 	srv.Handle("POST /v1/orders", func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
@@ -84,6 +89,30 @@ func newFakeProvider(t *testing.T) (*fakeProvider, *httpfake.Server) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"id":%q,"state":%q}`, r.PathValue("id"), st)
+	})
+	// A cancel: 404 for an order it does not know, the order cancelled
+	// while received, else 409 with its state (too late).
+	srv.Handle("POST /v1/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		f.mu.Lock()
+		f.cancels[id]++
+		st, ok := f.state[id]
+		if ok && st == store.PrintStateReceived && !f.noCancel {
+			st = store.PrintStateCancelled
+			f.state[id] = st
+		}
+		f.mu.Unlock()
+		if !ok || f.noCancel {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if st != store.PrintStateCancelled {
+			w.WriteHeader(http.StatusConflict)
+			fmt.Fprintf(w, `{"error":"too late","state":%q}`, st)
+			return
+		}
+		fmt.Fprintf(w, `{"id":%q,"state":%q}`, id, st)
 	})
 	return f, srv
 }

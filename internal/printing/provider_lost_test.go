@@ -388,3 +388,84 @@ func lostWhileOthersFound(t *testing.T, w *lostWorld, forgotten ...int) {
 		}
 	}
 }
+
+// TestProviderFakeCancelNotFound: a letter opened after its order was
+// placed gets the order cancelled; when the provider answers the cancel
+// 404 (it does not know the order) while it knows postvakt's other
+// orders, the cancel is asked again with its backoff, not given up on one
+// answer, and after printing.OrderLostAfter of such answers there is
+// nothing to cancel: the order ends failed, the letter's print stage
+// print_cancelled, no manual handling (nobody waits for the paper), no
+// second order, and the cancel is not asked again. Before, the cancel was
+// asked for ever. A provider that knows none of the orders ends nothing,
+// nor does one whose cancel answers 404 for an order its status poll finds
+// (a cancel endpoint missing): the cancel is asked again with its backoff.
+func TestProviderFakeCancelNotFound(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		forget   []int
+		noCancel bool
+		ends     bool
+	}{
+		{"the others known", []int{0}, false, true},
+		{"the provider knows none", []int{0, 1, 2}, false, false},
+		{"the cancel answers 404 for an order the provider holds", nil, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newLostWorld(t, 3)
+			w.forget(c.forget...)
+			w.f.mu.Lock()
+			w.f.noCancel = c.noCancel
+			w.f.mu.Unlock()
+			storetest.Set(t, w.st, w.ids[:1], storetest.State(model.StateOpened))
+			first := w.t0.Add(time.Hour)
+			for at := first; at.Before(first.Add(printing.OrderLostAfter)); at = at.Add(20 * time.Minute) {
+				w.poll(at)
+			}
+			w.want("cancel 404 for under 24 h", 0, store.PrintStateReceived, "")
+			w.f.mu.Lock()
+			asked := w.f.cancels[w.order[0]]
+			w.f.mu.Unlock()
+			if asked < 2 || asked > 40 {
+				t.Errorf("the cancel was asked %d times in 24 h, want again with its backoff", asked)
+			}
+			end := first.Add(printing.OrderLostAfter + time.Hour)
+			for at := first.Add(printing.OrderLostAfter); !at.After(end); at = at.Add(20 * time.Minute) {
+				w.poll(at)
+			}
+			var r struct {
+				State       string `db:"state"`
+				Stage       string `db:"stage"`
+				CancelTried bool   `db:"cancel_tried"`
+				Manual      int    `db:"manual"`
+			}
+			if err := w.st.DB().Get(&r, `SELECT p.state, s.stage, p.cancel_tried,
+					(SELECT count(*) FROM print_manual m WHERE m.shipment_id = p.shipment_id) AS manual
+				FROM print_orders p JOIN shipments s ON s.id = p.shipment_id WHERE p.shipment_id = $1`, w.ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			w.f.mu.Lock()
+			asked, creates := w.f.cancels[w.order[0]], w.f.creates[w.key(0)]
+			w.f.mu.Unlock()
+			if !c.ends {
+				if r.State != store.PrintStateReceived || r.CancelTried || r.Manual != 0 || asked < 2 {
+					t.Errorf("%+v, cancel asked %d times; want the order followed, the cancel still wanted and asked again", r, asked)
+				}
+				return
+			}
+			if r.State != store.PrintStateFailed || r.Stage != string(model.StagePrintCancelled) || !r.CancelTried || r.Manual != 0 {
+				t.Errorf("cancel 404 for 24 h: %+v; want failed, stage print_cancelled, cancel tried, no manual handling", r)
+			}
+			for at := end.Add(time.Hour); at.Before(end.Add(6 * time.Hour)); at = at.Add(time.Hour) {
+				w.poll(at)
+			}
+			w.f.mu.Lock()
+			again := w.f.cancels[w.order[0]]
+			w.f.mu.Unlock()
+			if again != asked || creates != 1 {
+				t.Errorf("after the order ended: %d more cancels, %d creates; want none, one create", again-asked, creates)
+			}
+			w.want("known throughout", 1, store.PrintStateReceived, "")
+		})
+	}
+}

@@ -13,13 +13,17 @@ import (
 )
 
 // OrderLostAfter is how long the provider may answer a placed order's
-// status poll with 404 (it does not know the order) before postvakt gives
+// status poll (or cancel) with 404 (it does not know the order) before postvakt gives
 // the order up: the letter goes to manual handling (store.ReasonPrintLost),
 // never to a second order placed automatically, which could print it twice.
 // Until then each 404 is the order's error, polled again with its backoff:
 // a provider's deploy, a misrouted base URL or an index being rebuilt
 // answers 404 as a provider that lost the order would. Any answer that
-// knows the order starts the count again.
+// knows the order starts the count again. An order to cancel (its letter
+// opened or closed after the order) that the provider does not know for
+// as long has nothing to cancel: it ends failed, as a lost one, but
+// without manual handling, since nobody waits for the paper; the cancel
+// is not asked again and again for ever.
 //
 // Only a 404 the provider can be taken at its word for counts (trust): one
 // in a run of PollStatus in which the provider showed that it knows
@@ -39,7 +43,9 @@ const OrderLostAfter = 24 * time.Hour
 // again after a backoff by the order's consecutive failures (pollRetryAt),
 // one print_error event each. An order the provider answers 404 for
 // (it does not know it) is polled again; after OrderLostAfter of such
-// answers, counted as trust says, it goes to manual handling. It returns
+// answers, counted as trust says, it goes to manual handling; an order to
+// cancel that the provider has answered 404 for as long has nothing to
+// cancel: it ends without manual handling (store.CancelGone). It returns
 // when nothing is due any more: an error wrapping ErrProviderKnowsNone
 // when, in the run, the provider knew none of the orders asked about.
 func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error) {
@@ -66,7 +72,7 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 			case a.u.NotFound && !tr.known:
 				held = append(held, a)
 				continue
-			case a.err == nil:
+			case a.err == nil || a.known:
 				tr.known = true // the provider knew this order
 			}
 			if err := s.record(ctx, a, counted, sum); err != nil {
@@ -133,9 +139,21 @@ var ErrProviderKnowsNone = errors.New("the print provider knows none of postvakt
 
 // answer is one status poll's (or cancel's) outcome, not recorded yet.
 type answer struct {
-	p   store.PrintPoll
-	u   store.PrintStatusUpdate
-	err error // the provider call's error
+	p     store.PrintPoll
+	u     store.PrintStatusUpdate
+	err   error // the provider call's error
+	known bool  // a cancel failed, but the provider knows the order (cancelGone)
+}
+
+// cancelGone says whether a cancel's 404 means the provider does not know
+// the order: only when its status poll answers 404 too (gone). A provider
+// whose cancel answers 404 for an order its status poll finds (a cancel
+// endpoint missing or misrouted) knows the order (known): the cancel is a
+// failed call, asked again with its backoff, and never ends the order; one
+// whose status poll fails otherwise cannot tell (neither).
+func (s *Service) cancelGone(ctx context.Context, orderID string) (gone, known bool) {
+	_, _, err := s.getOrder(ctx, orderID)
+	return err != nil && notFound(err), err == nil
 }
 
 // ask polls the provider about one order (or cancels it). The error is
@@ -164,7 +182,13 @@ func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum
 	}
 	if a.err != nil {
 		a.u.Error, a.u.ErrorClass = a.err.Error(), failureClass(a.err)
-		a.u.NotFound = !p.WantsCancel() && notFound(a.err)
+		a.u.NotFound = notFound(a.err) // a cancel's too: trust judges it, and after OrderLostAfter there is nothing to cancel
+		if a.u.NotFound && p.WantsCancel() {
+			a.u.NotFound, a.known = s.cancelGone(ctx, p.OrderID)
+			if ctx.Err() != nil {
+				return a, ctx.Err()
+			}
+		}
 		a.u.RetryAt = pollRetryAt(p, now, a.err, a.u.NotFound)
 		return a, nil
 	}
@@ -207,6 +231,16 @@ func (s *Service) record(ctx context.Context, a answer, v trustVerdict, sum *Sum
 	}
 	if u.NotFound && v == counted && p.NotFoundSince != nil && u.At.Sub(*p.NotFoundSince) >= OrderLostAfter {
 		u.Lost, u.LostSince = true, *p.NotFoundSince
+		if p.WantsCancel() {
+			// The letter was opened (or printed or closed by its channel)
+			// after the order: nobody waits for the paper, and an order
+			// the provider does not know has nothing left to cancel. It
+			// ends as a lost one, without manual handling.
+			u.Cancel = store.CancelGone
+			s.log.Warn("print provider has not known the order to cancel since it first answered 404: nothing to cancel; the order ends, no manual handling",
+				"shipment", p.ShipmentID, "order", p.OrderID, "not_found_since", *p.NotFoundSince, "error", a.err)
+			return s.st.ApplyPrintStatus(ctx, u)
+		}
 		sum.Manual++
 		s.log.Error("print provider has not known the order since it first answered 404; manual handling, no second order placed",
 			"shipment", p.ShipmentID, "order", p.OrderID, "not_found_since", *p.NotFoundSince, "error", a.err)
@@ -222,6 +256,9 @@ func (s *Service) record(ctx context.Context, a answer, v trustVerdict, sum *Sum
 		// Logged once for the run, by pollStatus.
 		u.NotFound = false
 		u.Error += "; not judged in this run: asking the provider about another order failed"
+	case u.NotFound && p.WantsCancel():
+		s.log.Warn("print provider does not know the order to cancel; asked again later, ended if it keeps saying so",
+			"shipment", p.ShipmentID, "order", p.OrderID, "for", OrderLostAfter, "error", a.err)
 	case u.NotFound:
 		s.log.Warn("print provider does not know the order; asked again later, manual handling if it keeps saying so",
 			"shipment", p.ShipmentID, "order", p.OrderID, "for", OrderLostAfter, "error", a.err)

@@ -401,8 +401,11 @@ func applyPrintState(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, 
 // lostPrint ends an order the provider no longer knows (u.Lost): failed,
 // not polled again, and the letter to manual handling with
 // ReasonPrintLost; a purged letter's order ends as a cancelled one would
-// (nothing to print by hand, nobody to name).
+// (nothing to print by hand, nobody to name), and so does an order to
+// cancel (u.Cancel CancelGone: the letter was opened or closed after the
+// order, nobody waits for the paper, and there is nothing to cancel).
 func lostPrint(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, u PrintStatusUpdate) error {
+	gone := u.Cancel == CancelGone
 	var since time.Time
 	if err := tx.GetContext(ctx, &since, `SELECT COALESCE(not_found_since, $2) FROM print_orders WHERE shipment_id = $1`,
 		id, u.At); err != nil {
@@ -410,15 +413,19 @@ func lostPrint(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, u Prin
 	}
 	sinceText := since.UTC().Format("2006-01-02 15:04 UTC")
 	reason := "the print provider does not know order " + cur.OrderID + " (HTTP 404 since " + sinceText + ")"
+	if gone {
+		reason += "; the letter was opened or closed after the order: nothing to cancel"
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'failed', failure_reason = $2, due_at = NULL,
-		last_error = $3, updated_at = $4 WHERE shipment_id = $1`, id, reason, cmp.Or(u.Error, reason), u.At); err != nil {
+		last_error = $3, cancel_tried = cancel_tried OR $5, updated_at = $4 WHERE shipment_id = $1`,
+		id, reason, cmp.Or(u.Error, reason), u.At, gone); err != nil {
 		return fmt.Errorf("record lost print order of %s: %w", id, err)
 	}
 	if err := appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintStatus, Source: SourcePrint, ObservedAt: u.At,
 		RawStatus: PrintStateFailed, Message: fmt.Sprintf("print order %s: %s → %s: %s", cur.OrderID, cur.State, PrintStateFailed, reason)}); err != nil {
 		return err
 	}
-	if cur.Purged {
+	if cur.Purged || gone {
 		return setStage(ctx, tx, id, model.StagePrintCancelled)
 	}
 	return toManual(ctx, tx, id, ReasonPrintLost, manualWhy{reason + "; no second order was placed: ask the provider whether it was printed",

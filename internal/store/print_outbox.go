@@ -213,6 +213,10 @@ func (s *Store) PrintWitness(ctx context.Context, exceptShipments []string) (str
 const (
 	CancelDone    = "cancelled" // the provider cancelled the order
 	CancelRefused = "refused"   // too late: the provider answered 409
+	// CancelGone, with Lost: the provider has not known the order to
+	// cancel for printing.OrderLostAfter (404s counted): nothing to
+	// cancel; the order ends failed without manual handling.
+	CancelGone = "gone"
 )
 
 // PrintStatusUpdate is what one status poll (or cancel) learned about an order.
@@ -222,7 +226,7 @@ type PrintStatusUpdate struct {
 	State         string // the provider's order state; "" when the call failed
 	FailureReason string
 	Payload       []byte    // the provider's answer (JSON)
-	Cancel        string    // "", CancelDone or CancelRefused
+	Cancel        string    // "", CancelDone or CancelRefused; CancelGone with Lost
 	Error         string    // the call failed: retried at RetryAt (poll_failures counts it)
 	RetryAt       time.Time // with Error
 	NextPollAt    time.Time // when to ask again while the order is not final
@@ -248,7 +252,9 @@ type PrintStatusUpdate struct {
 	// Lost: the provider has not known the order for long enough
 	// (printing decides): the order ends failed and the letter goes to
 	// manual handling (ReasonPrintLost), never to a second order; a purged
-	// letter's order ends as a cancelled one would.
+	// letter's order ends as a cancelled one would, and so does one whose
+	// cancel the provider answered 404 for as long (Cancel CancelGone: the
+	// letter was opened or closed, nothing to cancel, nothing to print).
 	Lost bool
 	// LostSince, with Lost: the not_found_since of the claimed row that
 	// printing judged. The order is lost only while its row still has that
