@@ -13,6 +13,7 @@ import (
 	"postvakt/internal/channel"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -67,7 +68,8 @@ func Subject(rule string, ns []AlertNotice) string {
 // of its alerts' sending organisations (or, for an alert about a channel,
 // the channel's country; for one about a receiving organisation, as
 // never_opening_org's, that organisation's: a CVR number is Danish, an
-// organisation number Norwegian), then English (keys mail.alert.*).
+// organisation number Norwegian; for print_provider_silent's, Norway's),
+// then English (keys mail.alert.*).
 func Languages(ns []AlertNotice) []string {
 	var countries []string
 	for _, n := range ns {
@@ -77,6 +79,10 @@ func Languages(ns []AlertNotice) []string {
 			countries = append(countries, spec.Country)
 		} else if org := n.Alert.Labels["org"]; org != "" {
 			countries = append(countries, model.OrgCountry(org))
+		} else if n.Alert.Rule == policy.RulePrintSilent {
+			// The print fallback prints for Norwegian organisations only
+			// (a Danish CVR goes to manual handling): Norwegian.
+			countries = append(countries, "NO")
 		}
 	}
 	return i18n.MailLanguages(countries...)

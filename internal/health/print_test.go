@@ -82,8 +82,8 @@ func TestPrintProviderSilentDecision(t *testing.T) {
 // database as the clock moves, with print orders placed for the bench's
 // letters whose status polls then fail (recorded as printing records
 // them): nothing while they have failed for under 6 hours; from then one
-// alert (provider=the host) told by e-mail and webhook, with the host and
-// the count, nothing of the letters; resolved once the provider answers
+// alert (provider=the host) told by e-mail (Norwegian and English) and
+// webhook, with the host and the count, nothing of the letters; resolved once the provider answers
 // again (after keep_firing_for). Without a print provider configured
 // nothing is read.
 func TestPrintProviderSilentThroughEvaluation(t *testing.T) {
@@ -152,7 +152,8 @@ func TestPrintProviderSilentThroughEvaluation(t *testing.T) {
 	}
 	body := ms[0].Text
 	for _, want := range []string{"the print provider print.example.no has given no useful answer about 3 of 3 open print orders for 6 hours or longer (since 2026-05-15 16:00 CEST)",
-		"its last useful answer about an open order: 2026-05-15 15:00 CEST"} {
+		"its last useful answer about an open order: 2026-05-15 15:00 CEST",
+		"utskriftsleverandøren print.example.no har ikke gitt noe nyttig svar om 3 av 3 åpne utskriftsbestillinger på 6 timer eller mer (siden 2026-05-15 16:00 CEST)"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the mail lacks %q:\n%s", want, body)
 		}

@@ -33,11 +33,7 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	if !cfg.Enabled || p == nil || p.Facts.Unanswered == 0 || p.Facts.Since == nil {
 		return nil
 	}
-	host := p.Host
-	if host == "" {
-		host = "(unknown host)"
-	}
-	pf := p.Facts
+	host, pf := p.Host, p.Facts
 	summary := fmt.Sprintf("the print provider %s has given no useful answer about %d of %d open print orders for %s or longer (since %s): "+
 		"their status polls fail, or it answers that it knows none of postvakt's orders; their letters may not be printed and none goes "+
 		"to manual handling. Check POSTVAKT_PRINT_URL, the provider account and the provider's status",
