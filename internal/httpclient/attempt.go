@@ -57,7 +57,11 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 			slog.Any("headers", RedactHeader(r.Header)))
 	}
 	start := c.opts.Clock.Now()
-	rr, err := r.Execute(req.Method, req.Path)
+	rr, err := r.Execute(req.Method, c.target(req.Path))
+	var raw []byte
+	if err == nil {
+		raw, err = readBody(rr.RawResponse, c.opts.MaxBodyBytes)
+	}
 	c.m.observe(req.Op, c.opts.Clock.Now().Sub(start))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -89,9 +93,9 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	// A UTF-8 byte order mark before a body (RFC 8259 §8.1 lets a reader
 	// ignore it) would make every JSON decoder refuse the answer; one in
 	// another character set is decoded (toUTF8).
-	body, charset := toUTF8(rr.Header().Get("Content-Type"), rr.Body())
+	body, charset := toUTF8(rr.Header().Get("Content-Type"), raw)
 	resp := &Response{StatusCode: rr.StatusCode(), Header: rr.Header(), Body: bytes.TrimPrefix(body, utf8BOM),
-		Received: received(charset, rr.Body())}
+		Received: received(charset, raw)}
 	code := resp.StatusCode
 	if code >= 200 && code < 300 {
 		c.m.request(req.Op, outcomeOK)

@@ -28,6 +28,9 @@ func toUTF8(contentType string, body []byte) (out []byte, charset string) {
 	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}), bytes.HasPrefix(body, []byte{0xFE, 0xFF}):
 		enc, charset = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "utf-16"
 	default:
+		if !containsFold(contentType, "charset") {
+			return body, "" // no label: left as it came (without parsing the media type)
+		}
 		_, params, err := mime.ParseMediaType(contentType)
 		label := strings.ToLower(strings.TrimSpace(params["charset"]))
 		// Valid UTF-8 without NUL bytes (which UTF-16 text has in plenty)
@@ -49,6 +52,16 @@ func toUTF8(contentType string, body []byte) (out []byte, charset string) {
 		return body, ""
 	}
 	return bytes.TrimPrefix(out, utf8BOM), charset
+}
+
+// containsFold reports whether s holds sub (lower-case ASCII) in any case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // isUTF16 reports whether enc is one of the UTF-16 encodings a label names.
