@@ -26,6 +26,7 @@ type HealthStore interface {
 	PollLags(ctx context.Context, now time.Time) ([]store.PollLag, error)
 	LastEscalationRecord(ctx context.Context) (store.EscalationRecord, error)
 	AlertNotices(ctx context.Context, limit int) ([]store.AlertNoticeRow, error)
+	StuckCounts(ctx context.Context, scope store.Scope) (store.StuckCounts, error)
 	SchemaCurrent(ctx context.Context) error
 }
 

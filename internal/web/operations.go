@@ -134,6 +134,7 @@ type opsPageData struct {
 	Channels     []channelOps
 	Alerts       []store.Alert
 	Notices      []store.AlertNoticeRow
+	Stuck        store.StuckCounts // what waits on a person, counted without naming anyone
 	Hour         time.Time
 	AllOrgs      bool // the principal sees every sender organisation (/metrics, where alerts went)
 }
@@ -141,8 +142,11 @@ type opsPageData struct {
 // operationsPage is the operations view, without personal data: the
 // database, per channel the last answered call, the last status change,
 // the calls and failures of the last hour, the poll lag and the open
-// letters by state; the firing health alerts and the latest alert notices.
-// Metrics are at /metrics.
+// letters by state; what waits on a person, counted (refused Altinn
+// Notifications orders, manual handling, reminders of unknown outcome:
+// numbers only, each page that names them linked for a role that may see
+// it); the firing health alerts and the latest alert notices. Metrics are
+// at /metrics.
 func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
@@ -204,11 +208,15 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 		d.Channels = append(d.Channels, *c)
 	}
 	sort.Slice(d.Channels, func(i, j int) bool { return d.Channels[i].Channel < d.Channels[j].Channel })
+	p := principal(ctx)
+	if d.Stuck, err = s.store.StuckCounts(ctx, p.Scope()); err != nil {
+		s.internalError(w, r, "count what is stuck", err)
+		return
+	}
 	if d.Alerts, err = s.store.FiringAlerts(ctx); err != nil {
 		s.internalError(w, r, "list firing alerts", err)
 		return
 	}
-	p := principal(ctx)
 	d.Alerts = visibleAlerts(p, d.Alerts)
 	d.AllOrgs = p.Scope().SenderOrg == ""
 	// Where alerts went (addresses of every organisation's officers) is

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// StuckCounts is what waits on a person, counted without naming anyone:
+// the operations page's numbers (operations may see no recipient, letter
+// or unit, but needs to know that something is stuck, which is often a
+// configuration or a channel-side problem). Each counts what the page
+// that lists it lists in the same scope.
+type StuckCounts struct {
+	// RefusedOrders: Altinn Notifications orders Altinn refused for good
+	// (refusedWhere; /refused, postvakt notifications list).
+	RefusedOrders int `db:"refused_orders"`
+	// Manual: letters in the print fallback's manual handling, unresolved
+	// (ManualQueue; /manual); PrintLost of them because their placed print
+	// order was lost at the provider (ReasonPrintLost).
+	Manual    int `db:"manual"`
+	PrintLost int `db:"print_lost"`
+	// RemindersUnknown: reminders whose outcome cannot be known, never sent
+	// again by postvakt itself until an officer settles them
+	// (NotificationsToSettle's status unknown; /reminders).
+	RemindersUnknown int `db:"reminders_unknown"`
+}
+
+// StuckCounts counts what is stuck in scope (the empty scope: every
+// organisation's). Each count is read by a partial index over few rows
+// (notifications_refused, print_manual_open, notifications_open); a scope
+// narrows them through their letters.
+func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, error) {
+	var refused sqlConds
+	refusedWhere(&refused, scope)
+	// The letters' scope, for the manual items' and the reminders' letters
+	// (s, u, o as followUpScope names them); numbered after refused's.
+	in := sqlConds{args: refused.args}
+	followUpScope(&in, scope)
+	q := `SELECT
+			(SELECT count(*) FROM notifications n WHERE ` + refused.String() + `) AS refused_orders,
+			count(*) AS manual,
+			count(*) FILTER (WHERE m.reason = '` + ReasonPrintLost + `') AS print_lost,
+			(SELECT count(*) FROM notifications n WHERE n.status = 'unknown' AND EXISTS (SELECT 1 FROM notification_items i
+				JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
+				JOIN sender_orgs o ON o.id = u.sender_org_id
+				WHERE i.notification_id = n.id AND i.active AND ` + in.String() + `)) AS reminders_unknown
+		FROM print_manual m`
+	if scope != (Scope{}) {
+		q += ` JOIN shipments s ON s.id = m.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
+			JOIN sender_orgs o ON o.id = u.sender_org_id`
+	}
+	q += ` WHERE m.resolved_at IS NULL`
+	if scope != (Scope{}) {
+		q += ` AND ` + in.String()
+	}
+	var out StuckCounts
+	if err := s.db.GetContext(ctx, &out, q, in.args...); err != nil {
+		return StuckCounts{}, fmt.Errorf("count what is stuck: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// StuckCounts counts what the pages that list it list, in scope: the
+// refused Altinn Notifications orders as /refused (not a superseded
+// reminder's, nor an accepted order), the unresolved manual-handling
+// items as /manual (print_lost among them), the reminders of unknown
+// outcome as /reminders; a scope counts those of its letters only (a
+// refused order whose reminder lists no letter: the unscoped count only).
+func TestStuckCounts(t *testing.T) {
+	st := newStore(t)
+	ctx := t.Context()
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	items := make([]model.NewShipment, 4)
+	for i := range items {
+		items[i] = storetest.Letter(i)
+	}
+	items[2].SenderOrg, items[2].SenderUnit = "974760673", "NAV"
+	items[3].SenderOrg, items[3].SenderUnit = "974760673", "NAV"
+	ships := storetest.Register(t, st, items...)
+	a, a2, b, b2 := ships[0].ID, ships[1].ID, ships[2].ID, ships[3].ID
+	db := st.DB()
+	notification := func(key, status string, refused bool, letters ...string) {
+		var id int64
+		if err := db.Get(&id, `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, updated_at, order_error, order_refused_at)
+			VALUES ($1, '910859897', $2, $3, $3, $3, 'NOT-00001', CASE WHEN $4 THEN $3::timestamptz END) RETURNING id`,
+			key, status, at, refused); err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range letters {
+			db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder, active) VALUES ($1, $2, $3, $4)`,
+				id, l, len(key)*10+i, status != "superseded")
+		}
+	}
+	notification("refused-ab", "sent", true, a, b)
+	notification("refused-by-order", "failed", true, a)
+	notification("refused-superseded", "superseded", true, b)
+	notification("refused-bare", "sent", true)
+	notification("accepted", "sent", false, b)
+	notification("unknown-b", "unknown", false, b2)
+	notification("unknown-a", "unknown", false, a2)
+	notification("unknown-bare", "unknown", false)
+	notification("failed", "failed", false, a2)
+	manual := func(id, reason string, resolved bool) {
+		db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at, resolved_at)
+			VALUES ($1, $2, '', $3, CASE WHEN $4 THEN $3::timestamptz END)`, id, reason, at, resolved)
+	}
+	manual(a, store.ReasonPrintLost, false)
+	manual(a2, "no_address", false)
+	manual(b, store.ReasonPrintLost, true)
+	manual(b2, "print_failed", false)
+
+	for _, tc := range []struct {
+		name  string
+		scope store.Scope
+		want  store.StuckCounts
+	}{
+		{"every organisation", store.Scope{}, store.StuckCounts{RefusedOrders: 3, Manual: 3, PrintLost: 1, RemindersUnknown: 2}},
+		{"organisation A", store.Scope{SenderOrg: "964338531"}, store.StuckCounts{RefusedOrders: 2, Manual: 2, PrintLost: 1, RemindersUnknown: 1}},
+		{"organisation B", store.Scope{SenderOrg: "974760673"}, store.StuckCounts{RefusedOrders: 1, Manual: 1, RemindersUnknown: 1}},
+		{"A's unit NAV (none)", store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, store.StuckCounts{}},
+		{"B's unit NAV", store.Scope{SenderOrg: "974760673", SenderUnit: "NAV"}, store.StuckCounts{RefusedOrders: 1, Manual: 1, RemindersUnknown: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := st.StuckCounts(ctx, tc.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("StuckCounts = %+v, want %+v", got, tc.want)
+			}
+			list, err := st.RefusedOrdersIn(ctx, tc.scope, 10)
+			if err != nil || list.Total != got.RefusedOrders {
+				t.Errorf("/refused counts %v (%v), StuckCounts %d", list, err, got.RefusedOrders)
+			}
+			q, err := st.ManualQueue(ctx, tc.scope, 100)
+			if err != nil || len(q) != got.Manual {
+				t.Errorf("/manual lists %d (%v), StuckCounts %d", len(q), err, got.Manual)
+			}
+		})
+	}
+
+	// Cheap: the refused orders are counted by their partial index, not
+	// by reading every reminder.
+	var plan []string
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	tx.MustExec(`SET LOCAL enable_seqscan = off`)
+	if err := tx.Select(&plan, `EXPLAIN SELECT count(*) FROM notifications n WHERE n.order_refused_at IS NOT NULL AND n.status <> 'superseded'`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(plan, "\n"), "notifications_refused") {
+		t.Errorf("the refused orders' count uses no index of its own: %v", plan)
+	}
+}
