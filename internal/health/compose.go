@@ -32,22 +32,37 @@ func when(t time.Time) string { return t.In(oslo).Format("2006-01-02 15:04 MST")
 
 // Subject is a notice's e-mail subject: the rule, what fires or resolves,
 // and how many letters the firing alerts hold (nothing of letters when
-// they are about none: certificate_expiring). It is English whatever the
-// body's languages ("[postvakt] FIRING rule: ..."), one form for mail
-// filters and on-call tools, as Alertmanager's.
+// they are about none: certificate_expiring). A total that holds the
+// last count of an alert kept firing without its condition (Kept) says
+// as of when: the oldest such count's time ("6 letters as of 2026-11-16
+// 09:50 CET"); a total of counts of the last evaluation says no time. It
+// is English whatever the body's languages ("[postvakt] FIRING rule:
+// ..."), one form for mail filters and on-call tools, as Alertmanager's;
+// the body says the same in each of its languages (mail.alert.kept).
 func Subject(rule string, ns []AlertNotice) string {
 	firing, resolved, letters := 0, 0, 0
 	firingLetters := false // a firing alert is about letters
+	var asOf *time.Time    // the oldest kept count in letters
 	for _, n := range ns {
 		if n.Transition == store.TransitionFiring {
 			firing++
 			letters += n.Alert.Affected
 			firingLetters = firingLetters || !n.Alert.Selector.NoLetters
+			if held, ok := Kept(n.Alert); ok && !n.Alert.Selector.NoLetters && (asOf == nil || held.Before(*asOf)) {
+				asOf = &held
+			}
 		} else {
 			resolved++
 		}
 	}
 	l := i18n.For("en", nil)
+	lettersText := func() string {
+		t := l.T("mail.alert.letters", "Count", letters)
+		if asOf != nil {
+			t = l.T("mail.alert.letters_as_of", "Letters", t, "At", when(*asOf))
+		}
+		return t
+	}
 	switch {
 	case firing == 0:
 		return l.T("mail.alert.subject_resolved", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", resolved))
@@ -58,10 +73,10 @@ func Subject(rule string, ns []AlertNotice) string {
 			"Resolved", resolved)
 	case resolved == 0:
 		return l.T("mail.alert.subject_firing", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
-			"Letters", l.T("mail.alert.letters", "Count", letters))
+			"Letters", lettersText())
 	}
 	return l.T("mail.alert.subject_mixed", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
-		"Letters", l.T("mail.alert.letters", "Count", letters), "Resolved", resolved)
+		"Letters", lettersText(), "Resolved", resolved)
 }
 
 // Languages are the languages of a notice's e-mail: those of the countries
@@ -253,7 +268,9 @@ type amMessage struct {
 
 // WebhookMessage is a notice as Alertmanager's webhook JSON (version 4):
 // any receiver built for Alertmanager takes it as it is. Each alert has
-// the labels alertname (the rule), severity and the alert's own.
+// the labels alertname (the rule), severity and the alert's own, and the
+// annotations summary, affected and affected_as_of (when affected was
+// counted, RFC 3339 UTC: AffectedAsOf).
 func WebhookMessage(rule string, ns []AlertNotice, baseURL string, now time.Time) ([]byte, error) {
 	base := strings.TrimRight(baseURL, "/")
 	m := amMessage{Version: "4", GroupKey: fmt.Sprintf("{}:{alertname=%q}", rule), Status: "resolved", Receiver: "postvakt",
@@ -267,6 +284,11 @@ func WebhookMessage(rule string, ns []AlertNotice, baseURL string, now time.Time
 		x := amAlert{Status: n.Transition, Labels: labels, StartsAt: a.StartedAt.UTC(),
 			Annotations: map[string]string{"summary": a.Summary, "affected": strconv.Itoa(a.Affected)},
 			Fingerprint: a.Fingerprint}
+		if at, ok := AffectedAsOf(a); ok {
+			// When affected (and the summary) were counted: before this
+			// message's time for an alert kept firing without its condition.
+			x.Annotations["affected_as_of"] = at.UTC().Format(time.RFC3339)
+		}
 		if n.Transition == store.TransitionFiring {
 			m.Status = "firing"
 		} else {

@@ -69,6 +69,23 @@ func Kept(a store.Alert) (held time.Time, ok bool) {
 	return *a.HeldAt, true
 }
 
+// AffectedAsOf is when an alert's letters (Affected), summary and
+// reasons were counted: the last evaluation that found its condition
+// (HeldAt), for a firing alert of before held_at its last update (as
+// keeps reads it); false for a resolved alert of before held_at, whose
+// last update is its resolution, not a count. For a kept alert (Kept) it
+// is before the last evaluation: the mail's subject, the webhook's and the
+// API's affected_as_of and the pages say so.
+func AffectedAsOf(a store.Alert) (time.Time, bool) {
+	switch {
+	case a.HeldAt != nil:
+		return *a.HeldAt, true
+	case a.Status == store.AlertFiring:
+		return a.UpdatedAt, true
+	}
+	return time.Time{}, false
+}
+
 // keeps reports whether a firing alert, were its condition gone, is kept
 // firing as of now, and when its condition last held.
 func keeps(a store.Alert, keepFor func(rule string) time.Duration, now time.Time) (held time.Time, ok bool) {

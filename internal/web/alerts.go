@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/health"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
@@ -42,6 +43,11 @@ type alertJSON struct {
 	Summary    string       `json:"summary"`
 	StartedAt  time.Time    `json:"started_at"`
 	ResolvedAt *time.Time   `json:"resolved_at"`
+	// AffectedAsOf is when Affected and Summary were counted (UTC;
+	// health.AffectedAsOf): before the last evaluation for an alert kept
+	// firing without its condition; null when not known (a resolved alert
+	// of before migration 00042).
+	AffectedAsOf *time.Time `json:"affected_as_of"`
 }
 
 // alertsSince is how far back resolved alerts are listed.
@@ -50,7 +56,8 @@ const alertsSince = 7 * 24 * time.Hour
 // apiAlerts is GET /api/v1/alerts: the firing alerts and those resolved
 // in the last week (?resolved_days=N), newest first. Alerts carry no
 // personal data: rule, labels (channel, sending unit, class, receiving
-// organisation number), counts and times.
+// organisation number), counts and times, among them when the count was
+// made (affected_as_of).
 func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 	since := alertsSince
 	if v := r.URL.Query().Get("resolved_days"); v != "" {
@@ -68,8 +75,13 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]alertJSON, 0, len(as))
 	for _, a := range visibleAlerts(principal(r.Context()), as) {
-		out = append(out, alertJSON{ID: a.ID, Rule: a.Rule, Status: a.Status, Severity: a.Severity, Labels: a.Labels,
-			Affected: a.Affected, Inhibited: a.Inhibited, Summary: a.Summary, StartedAt: a.StartedAt, ResolvedAt: a.ResolvedAt})
+		j := alertJSON{ID: a.ID, Rule: a.Rule, Status: a.Status, Severity: a.Severity, Labels: a.Labels,
+			Affected: a.Affected, Inhibited: a.Inhibited, Summary: a.Summary, StartedAt: a.StartedAt, ResolvedAt: a.ResolvedAt}
+		if at, ok := health.AffectedAsOf(a); ok {
+			at = at.UTC()
+			j.AffectedAsOf = &at
+		}
+		out = append(out, j)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": out})
 }

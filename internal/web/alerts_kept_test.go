@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +50,25 @@ func TestKeptAlertAsOf(t *testing.T) {
 		if page = html.UnescapeString(page); strings.Count(page, asOf) != 1 {
 			t.Errorf("%s says %q %d times, want once (the kept alert's letters)", path, asOf, strings.Count(page, asOf))
 		}
+	}
+
+	// GET /api/v1/alerts: affected as before, with when it was counted
+	// (RFC 3339 UTC): the kept alert's when its condition last held.
+	code, body := e.get("/api/v1/alerts", e.token("operations", "", ""))
+	var got struct {
+		Alerts []map[string]any `json:"alerts"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+		t.Fatalf("GET /api/v1/alerts: %d %v %.300s", code, err, body)
+	}
+	want := map[float64]string{float64(kept.ID): held.UTC().Format(time.RFC3339), float64(a.ID): now.UTC().Format(time.RFC3339)}
+	for _, al := range got.Alerts {
+		id, _ := al["id"].(float64)
+		if at, ok := al["affected_as_of"].(string); !ok || at != want[id] || al["affected"] != float64(6) {
+			t.Errorf("alert %v: affected %v, affected_as_of %v; want 6 as of %s", id, al["affected"], al["affected_as_of"], want[id])
+		}
+	}
+	if len(got.Alerts) != 2 {
+		t.Errorf("GET /api/v1/alerts: %d alerts, want 2", len(got.Alerts))
 	}
 }
