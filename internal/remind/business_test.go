@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"postvakt/internal/i18n"
 )
 
 // oneLine folds a text's line breaks and runs of spaces into single spaces,
@@ -85,4 +87,37 @@ func containsAny(s string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// A business's Altinn inbox shows its ordinary post (tax, the business
+// register) to whoever has the package "Ordinær post til virksomheten",
+// the managing director among them: only the confidential letters are
+// hidden. "If you see no letters when you log in, you lack this access"
+// let a managing director who saw his ordinary post conclude that he had
+// the access, and look no further. The reminder says that the letters
+// it lists not being there means the access is missing, other post or
+// not, in every language the catalogue has the text in.
+func TestAltinnReminderSaysOtherPostDoesNotMeanAccess(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	m := Compose("974760673", "", sampleShipments(), []string{"post@firma.no"}, "postvakt@bergen.kommune.no", "abc", now)
+	nb, en, ok := strings.Cut(m.Body, "-- English --")
+	if !ok {
+		t.Fatal("no English part")
+	}
+	for _, c := range []struct{ part, wrong, want string }{
+		{nb, "Ser dere ingen brev", "Finner dere ikke brevene når dere logger inn, mangler dere trolig denne tilgangen, også om dere ser annen post i innboksen."},
+		{en, "If you see no letters", "If you cannot find these letters when you log in, you most likely lack this access, even if you see other post in the inbox."},
+	} {
+		if strings.Contains(oneLine(c.part), c.wrong) {
+			t.Errorf("the reminder says %q: a managing director who sees his ordinary post takes it that he has the access", c.wrong)
+		}
+		if !says(c.part, c.want) {
+			t.Errorf("the reminder lacks %q:\n%s", c.want, c.part)
+		}
+	}
+	// Danish (the catalogue has the Altinn text in every language).
+	if da := i18n.For("da", nil).T("mail.reminder.altinn.access"); strings.Contains(oneLine(da), "Ser I ingen breve") ||
+		!strings.Contains(oneLine(da), "også selvom I ser anden post i indbakken") {
+		t.Errorf("the Danish Altinn access text:\n%s", da)
+	}
 }
