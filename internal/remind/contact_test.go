@@ -52,6 +52,11 @@ func TestDanishReminderSaysWhoSentItAndWhomToAsk(t *testing.T) {
 
 // With letters of several senders, the reminder counts them at its top
 // and names, under one heading, each that has a contact, and only those.
+// When some sender has none, the heading says to ask each letter's own
+// sender and that the contacts are some of the senders': "Contact the
+// senders: Bergen kommune, Askøy kommune" above a list with a letter of
+// Vestland fylkeskommune sent the business to Bergen with Vestland's
+// letter.
 func TestComposeContactsOfSeveralSenders(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
 	ss := sampleShipments()
@@ -63,15 +68,29 @@ func TestComposeContactsOfSeveralSenders(t *testing.T) {
 	body := flat(Compose("974760673", "", ss, nil, "postvakt@bergen.kommune.no", "k", now).Body)
 	for _, want := range []string{
 		"Fra 3 avsendere (de står i listen nedenfor)",
-		"Spørsmål om brevene? Kontakt avsenderne: Bergen kommune (org.nr. 964338531) E-post: postmottak@bergen.kommune.no " +
-			"Askøy kommune (org.nr. 991825827) Telefon: 56 15 80 00 Brev som venter:",
+		"Spørsmål om et brev? Kontakt avsenderen av det. Kontaktinformasjon for 2 av avsenderne: Bergen kommune (org.nr. 964338531) " +
+			"E-post: postmottak@bergen.kommune.no Askøy kommune (org.nr. 991825827) Telefon: 56 15 80 00 Brev som venter:",
 		"From 3 senders (listed below)",
-		"Questions about the letters? Contact the senders: Bergen kommune (org.nr. 964338531) E-mail: postmottak@bergen.kommune.no " +
-			"Askøy kommune (org.nr. 991825827) Phone: 56 15 80 00 Letters waiting:",
+		"Questions about a letter? Contact its sender. Contact details for 2 of the senders: Bergen kommune (org.nr. 964338531) " +
+			"E-mail: postmottak@bergen.kommune.no Askøy kommune (org.nr. 991825827) Phone: 56 15 80 00 Letters waiting:",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the reminder lacks %q:\n%s", want, body)
 		}
+	}
+	// Every sender with a contact: the heading names them as the senders.
+	ss[1].SenderContact = model.Contact{Phone: "55 23 90 00"}
+	body = flat(Compose("974760673", "", ss, nil, "postvakt@bergen.kommune.no", "k", now).Body)
+	if want := "Spørsmål om brevene? Kontakt avsenderne: Bergen kommune (org.nr. 964338531)"; !strings.Contains(body, want) {
+		t.Errorf("every sender with a contact: the reminder lacks %q:\n%s", want, body)
+	}
+	// One of two senders with a contact, in Danish too.
+	dk := danishShipments()
+	dk[0].SenderContact = model.Contact{Phone: "+45 33 66 33 66"}
+	dk[1].SenderOrg, dk[1].SenderOrgName = "29189846", "Aarhus Kommune"
+	body = flat(Compose(virksomhed, "", dk, nil, "postvakt@kk.dk", "k", now).Body)
+	if want := "Spørgsmål om et brev? Kontakt afsenderen af det. Kontaktoplysninger for én af afsenderne: Københavns Kommune"; !strings.Contains(body, want) {
+		t.Errorf("one of two Danish senders with a contact: the reminder lacks %q:\n%s", want, body)
 	}
 }
 

@@ -100,6 +100,9 @@ func subjectFrom(l *i18n.Localizer, senders []senderOrg) string {
 // by name and number, then its e-mail address and phone number on lines
 // of their own (whole, and a tap away on a phone; w soft-breaks one too
 // long after its label, flowLine, and a reflowing reader joins it again).
+// When only some of the senders have one, the heading says to ask each
+// letter's own sender, and whose contacts follow: "Kontakt avsenderen:"
+// above one of three senders read as the one to ask about every letter.
 // It reports whether it wrote anything: nothing when no sender has a
 // contact.
 func contactLines(l *i18n.Localizer, senders []senderOrg, w, p func(string)) bool {
@@ -109,10 +112,14 @@ func contactLines(l *i18n.Localizer, senders []senderOrg, w, p func(string)) boo
 			with = append(with, s)
 		}
 	}
-	if len(with) == 0 {
+	switch {
+	case len(with) == 0:
 		return false
+	case len(with) < len(senders):
+		p(l.T("mail.reminder.contact.heading_some", "Count", len(with)))
+	default:
+		p(l.T("mail.reminder.contact.heading", "Count", len(with)))
 	}
-	p(l.T("mail.reminder.contact.heading", "Count", len(with)))
 	for _, s := range with {
 		p("  " + OrgName(l, s.name, s.org))
 		if s.contact.Email != "" {
