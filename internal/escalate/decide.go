@@ -99,6 +99,10 @@ type Decision struct {
 	// shipments whose step may be due.
 	Next  time.Time
 	Never bool
+	// PrintAt is, for a due reminder, when the shipment's print step can
+	// come due if it stays unopened (the reminder tells the business);
+	// zero when the policy does not print it.
+	PrintAt time.Time
 }
 
 // Due reports whether a step is due now (whether or not it must wait for
@@ -204,6 +208,13 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 			d.Next = s.Due
 		}
 	}
+	if d.Step.Kind == policy.StepRemind {
+		for _, s := range plan.Upcoming {
+			if s.Step.Kind == policy.StepPrint {
+				d.PrintAt = s.Due
+			}
+		}
+	}
 	if d.Step.Kind == policy.StepRemind && !f.UnknownSince.IsZero() {
 		// Not sent: the next step that can come is print (the reminders
 		// after this one wait for the channel too).
@@ -307,6 +318,7 @@ func catchUp(f Facts, p *policy.Policy, now time.Time, say bool) Decision {
 			// Sent at sendAt, the next step is another catch-up reminder or
 			// the print grace counted from it, whichever comes first.
 			d.Next = cal.AddBusinessDays(sendAt, cu.Grace)
+			d.PrintAt = d.Next
 			if f.RemindersSent+1 < cu.Reminders {
 				if r := cal.AddBusinessDays(sendAt, max(p.Reminders.RepeatEvery, 1)); r.Before(d.Next) {
 					d.Next = r

@@ -412,7 +412,7 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 	return model.ReminderItem{ShipmentID: sh.ID, Reminder: d.Step.N, Channel: sh.Channel, ChannelID: sh.ChannelID,
 		SenderOrg: sh.SenderOrg, SenderOrgName: sh.SenderOrgName, SenderUnit: sh.SenderUnit, SentAt: sh.SentAt,
 		Since: sh.Since(), Step: step, Policy: d.Policy, Reason: d.Reason, CatchUp: d.CatchUp,
-		HasNext: next.has, NextSeen: next.seen, Next: next.at}, true
+		HasNext: next.has, NextSeen: next.seen, Next: next.at, PrintFrom: d.PrintAt}, true
 }
 
 // flush records the queued decisions (one transaction) and then hands the

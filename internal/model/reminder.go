@@ -47,6 +47,11 @@ type ReminderItem struct {
 	// likely nobody there has the access role, and the reminder opens
 	// with how to get it.
 	NoAccess bool
+	// PrintFrom is when the letter's print step can come due under its
+	// policy if it stays unopened (escalate.Decision.PrintAt), zero when
+	// the policy does not print it: the reminder tells the business from
+	// when the letter may come on paper.
+	PrintFrom time.Time
 
 	// Step, Policy, Reason and CatchUp are the escalation decision that
 	// made the item due ("reminder 1", the policy's name, why, and whether

@@ -107,7 +107,8 @@ func MessageIDOf(kind, key, from string) string {
 // that first. Below the count it says since when the oldest letter waits
 // and, when any was reminded before, that this is a new reminder (its
 // subject says so too: a second reminder must not look like the first in
-// the inbox). It ends saying it was sent automatically on behalf of the
+// the inbox). After the list it says that the sender may send unopened
+// letters on paper, and from when (paperLine). It ends saying it was sent automatically on behalf of the
 // sending organisations named above (the business does not know postvakt)
 // and what to do if it reached the wrong person. It is pure.
 func Compose(org, orgName string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
@@ -186,7 +187,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 				"Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
 		}
 		w("")
-		p(l.T("mail.reminder.paper"))
+		p(paperLine(l, shipments))
 		w("")
 		p(l.T("mail.reminder.footer", "Count", len(senders)))
 	})
@@ -395,6 +396,23 @@ func waitStatus(l *i18n.Localizer, ss []Shipment, oldest, again int, now time.Ti
 		parts = append(parts, l.T("mail.reminder.again_some", "Count", again))
 	}
 	return strings.Join(parts, " ")
+}
+
+// paperLine says, in l's language, what happens to letters left unopened:
+// the sender may send them on paper, from the earliest date their policy
+// prints one (Shipment.PrintFrom; a business reminded the second time
+// asks what comes next), without a date when no letter's policy prints.
+func paperLine(l *i18n.Localizer, ss []Shipment) string {
+	var first time.Time
+	for _, s := range ss {
+		if !s.PrintFrom.IsZero() && (first.IsZero() || s.PrintFrom.Before(first)) {
+			first = s.PrintFrom
+		}
+	}
+	if first.IsZero() {
+		return l.T("mail.reminder.paper")
+	}
+	return l.T("mail.reminder.paper_from", "Count", len(ss), "Date", first.In(oslo).Format(l.T("mail.date")))
 }
 
 // waitingDays is the number of calendar days from the day the shipment
