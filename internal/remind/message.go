@@ -187,7 +187,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 				"Date", s.SentAt.In(oslo).Format(l.T("mail.date"))))
 		}
 		w("")
-		p(paperLine(l, shipments))
+		p(paperLine(l, shipments, now))
 		w("")
 		p(l.T("mail.reminder.footer", "Count", len(senders)))
 	})
@@ -401,15 +401,18 @@ func waitStatus(l *i18n.Localizer, ss []Shipment, oldest, again int, now time.Ti
 // paperLine says, in l's language, what happens to letters left unopened:
 // the sender may send them on paper, from the earliest date their policy
 // prints one (Shipment.PrintFrom; a business reminded the second time
-// asks what comes next), without a date when no letter's policy prints.
-func paperLine(l *i18n.Localizer, ss []Shipment) string {
+// asks what comes next), without a date when no letter's policy prints,
+// or when that day is not after now (print comes instead of a reminder,
+// so a reminder's print day is ahead of it; "tidligst" a past day would
+// read as an error).
+func paperLine(l *i18n.Localizer, ss []Shipment, now time.Time) string {
 	var first time.Time
 	for _, s := range ss {
 		if !s.PrintFrom.IsZero() && (first.IsZero() || s.PrintFrom.Before(first)) {
 			first = s.PrintFrom
 		}
 	}
-	if first.IsZero() {
+	if !first.After(now) {
 		return l.T("mail.reminder.paper")
 	}
 	return l.T("mail.reminder.paper_from", "Count", len(ss), "Date", first.In(oslo).Format(l.T("mail.date")))

@@ -35,6 +35,9 @@ func TestReminderSaysFromWhenPaperMayCome(t *testing.T) {
 			"Bliver brevene ikke åbnet, kan afsenderen sende dem som almindelig papirpost, tidligst 04.12.2026.",
 			"If the letters are not opened, the sender may send them as ordinary printed post, at the earliest on 4 Dec 2026.",
 		}},
+		{"a print day passed", sampleShipments, []time.Time{now.Add(-time.Hour), now.Add(-time.Hour)}, []string{
+			"Blir brevene ikke åpnet, kan avsenderen sende dem som vanlig papirpost.",
+		}},
 		{"no print under the policy", sampleShipments, []time.Time{{}, {}}, []string{
 			"Blir brevene ikke åpnet, kan avsenderen sende dem som vanlig papirpost.",
 			"If the letters are not opened, the sender may send them as ordinary printed post.",
