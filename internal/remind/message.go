@@ -161,7 +161,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 			w("")
 		}
 		// What to do before the list: a long list must not bury it.
-		p(l.T(k.how))
+		p(l.T(k.how, "Count", n))
 		w("")
 		p(l.T(k.access))
 		w("")
