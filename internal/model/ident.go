@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 
 	"postvakt/internal/i18n"
 )
@@ -141,6 +143,9 @@ func PersonCountry(s string) string {
 // numbers issued since 2007 need not satisfy mod-11).
 func CheckPersonID(s string) error {
 	if !allDigits(s) {
+		if sep, ok := cprSeparator(s); ok {
+			return numberError("problem.person_cpr_separator", "Sep", strconv.QuoteRune(sep))
+		}
 		return numberError("problem.person_digits")
 	}
 	switch len(s) {
@@ -158,6 +163,33 @@ func CheckPersonID(s string) error {
 		return numberError("problem.person_length", "Len", len(s))
 	}
 	return nil
+}
+
+// NormalizePersonID is a person id as it is stored: a Danish CPR number
+// written the conventional way, DDMMYY-SSSS ("010170-1234"), as its ten
+// digits ("0101701234"), so that either writing is one recipient and
+// one letter. Anything else is returned as it is (and checked as it is:
+// another separator is CheckPersonID's problem.person_cpr_separator).
+func NormalizePersonID(s string) string {
+	if len(s) == 11 && s[6] == '-' && allDigits(s[:6]) && allDigits(s[7:]) {
+		return s[:6] + s[7:]
+	}
+	return s
+}
+
+// cprSeparator is the one character between the six date digits and the
+// four serial digits of what is written as a CPR number with a separator
+// other than the hyphen ("010170 1234", "010170/1234", "010170–1234");
+// ok is false for anything else.
+func cprSeparator(s string) (sep rune, ok bool) {
+	if len(s) < 11 || !allDigits(s[:6]) {
+		return 0, false
+	}
+	r, n := utf8.DecodeRuneInString(s[6:])
+	if r == utf8.RuneError || len(s) != 6+n+4 || !allDigits(s[6+n:]) {
+		return 0, false
+	}
+	return r, true
 }
 
 func fodselsnummerOK(s string) bool {

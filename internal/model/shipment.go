@@ -213,10 +213,12 @@ func NewFieldError(field string, reason i18n.Phrase) FieldError {
 }
 
 // Normalized is the registration as it is stored: its text fields
-// without surrounding spaces, and a channel id that is a UUID in lower
-// case (a UUID is the same in either case, and the channels answer in
-// lower case). So the same letter registered through the API and an
-// import, or once with its id in upper case, is one letter.
+// without surrounding spaces, a channel id that is a UUID in lower case
+// (a UUID is the same in either case, and the channels answer in lower
+// case), and a person's CPR number written DDMMYY-SSSS as its ten digits
+// (NormalizePersonID). So the same letter registered through the API and
+// an import, once with its id in upper case, or its CPR number once with
+// the hyphen Danish staff write, is one letter.
 func (s NewShipment) Normalized() NewShipment {
 	for _, f := range []*string{&s.Channel, &s.ChannelID, &s.SenderOrg, &s.SenderUnit, &s.RecipientKind, &s.RecipientID,
 		&s.Title, &s.Class, &s.SenderSystem} {
@@ -224,6 +226,9 @@ func (s NewShipment) Normalized() NewShipment {
 	}
 	if isUUID(s.ChannelID) {
 		s.ChannelID = strings.ToLower(s.ChannelID)
+	}
+	if s.RecipientKind == RecipientPerson {
+		s.RecipientID = NormalizePersonID(s.RecipientID)
 	}
 	return s
 }
@@ -237,8 +242,11 @@ var EarliestSent = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // configured are the channels this deployment has on (those whose settings
 // are set): a letter of a registered channel not among them is refused, as
 // it would never be polled (problem.channel_off). nil (or none) is every
-// registered channel: a deployment, or a test, that names none.
+// registered channel: a deployment, or a test, that names none. The
+// registration is checked as it will be stored (Normalized): a CPR
+// number written DDMMYY-SSSS is the ten digits it is stored as.
 func (s NewShipment) Validate(now time.Time, configured []string) []FieldError {
+	s = s.Normalized()
 	var errs []FieldError
 	add := func(field, key string, args ...any) {
 		errs = append(errs, NewFieldError(field, i18n.P(key, args...)))
