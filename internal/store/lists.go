@@ -40,13 +40,17 @@ type ListFilter struct {
 	// RecipientRow selects a recipient by its row id (recipients.id), as the
 	// summary's drill-down links do, so no person id travels in a URL.
 	RecipientRow int64
-	Unit         string    // sending unit's name
-	State        string    // normalised state
-	Stage        string    // escalation stage
-	Class        string    // policy class
-	Channel      string    // svarut, altinn
-	From, To     time.Time // sent in [From, To)
-	SentUntil    time.Time // sent at or before (age filter: MinAgeBound)
+	// RecipientKind narrows to recipients of one kind: model.RecipientOrg
+	// (organisations: the overview's top list) or model.RecipientPerson
+	// (citizens, counted there as one line); "" for both.
+	RecipientKind string
+	Unit          string    // sending unit's name
+	State         string    // normalised state
+	Stage         string    // escalation stage
+	Class         string    // policy class
+	Channel       string    // svarut, altinn
+	From, To      time.Time // sent in [From, To)
+	SentUntil     time.Time // sent at or before (age filter: MinAgeBound)
 	// Step narrows the list to the letters escalation took that step for
 	// in [StepFrom, StepTo) (a zero bound is none): reminded, print
 	// ordered, sent to manual handling, as the overview counts them.
@@ -176,6 +180,9 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 	if f.RecipientRow != 0 {
 		c.add("s.recipient_id = ?", f.RecipientRow)
 	}
+	if f.RecipientKind != "" {
+		c.add(`s.recipient_id IN (SELECT rk.id FROM recipients rk WHERE rk.kind = ?)`, f.RecipientKind)
+	}
 	if f.Recipient != "" {
 		c.add(`s.recipient_id = (SELECT rr.id FROM recipients rr WHERE rr.kind = ? AND rr.ident = ?)`, recipientKey(f.Recipient), f.Recipient)
 	}
@@ -304,12 +311,12 @@ func (s *Store) Summarise(ctx context.Context, f ListFilter, by GroupBy, offset,
 	source := fmt.Sprintf(`SELECT %s AS gid, count(*) AS n, min(s.sent_at) AS oldest, %s AS stage_rank,
 			max(s.reminders_sent) AS max_reminders, max(s.last_reminded_at) AS last_reminder
 		FROM shipments s WHERE %s GROUP BY %s`, col, stageRank, c.String(), col)
-	asOf, err := s.rollupFresh(ctx, f)
+	asOf, err := s.rollupFresh(ctx, f, by)
 	if err != nil {
 		return nil, err
 	}
 	if asOf != nil && by == ByRecipient && f.SenderOrg == "" {
-		return s.summariseRecipients(ctx, *asOf, offset, limit)
+		return s.summariseRecipients(ctx, *asOf, f.RecipientKind, offset, limit)
 	}
 	if asOf != nil {
 		c = sqlConds{}

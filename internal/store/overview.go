@@ -55,7 +55,7 @@ func unitScope(c *sqlConds, col string, scope Scope) {
 // channel and day sent, oldest day first, and when the rollup it was read
 // from was refreshed (nil: computed live).
 func (s *Store) UnopenedByDay(ctx context.Context, scope Scope) ([]UnopenedDay, *time.Time, error) {
-	asOf, err := s.rollupFresh(ctx, ListFilter{List: ListUnopened})
+	asOf, err := s.rollupFresh(ctx, ListFilter{List: ListUnopened}, ByUnit)
 	if err != nil {
 		return nil, nil, err
 	}

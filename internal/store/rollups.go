@@ -22,18 +22,22 @@ import (
 // RollupMaxAge is how stale a rollup may be and still serve a summary.
 const RollupMaxAge = 2 * time.Minute
 
-// plain says whether a filter is one the rollups answer: the unopened list
-// limited at most to a sender organisation.
-func (f ListFilter) plain() bool {
+// plain says whether a filter is one the rollups answer grouped by: the
+// unopened list limited at most to a sender organisation and, by
+// recipient, to a kind of recipient (the units' rollup knows none).
+func (f ListFilter) plain(by GroupBy) bool {
 	g := f
 	g.SenderOrg, g.Limit, g.Cursor = "", 0, ""
+	if by == ByRecipient {
+		g.RecipientKind = ""
+	}
 	return (g.List == ListUnopened || g.List == "") && g == ListFilter{List: g.List}
 }
 
 // rollupFresh returns when the rollups were refreshed if they may serve
-// this filter, else nil.
-func (s *Store) rollupFresh(ctx context.Context, f ListFilter) (*time.Time, error) {
-	if !f.plain() {
+// this filter grouped by, else nil.
+func (s *Store) rollupFresh(ctx context.Context, f ListFilter, by GroupBy) (*time.Time, error) {
+	if !f.plain(by) {
 		return nil, nil
 	}
 	var at *time.Time
@@ -57,6 +61,10 @@ func rollupSource(c *sqlConds, f ListFilter, by GroupBy) string {
 			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
 		FROM unopened_by_unit m JOIN sender_units u ON u.id = m.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
 		WHERE %s GROUP BY m.sender_unit_id`, sqlStageRank("m.stage"), where)
+	}
+	if f.RecipientKind != "" {
+		c.args = append(c.args, f.RecipientKind)
+		where += fmt.Sprintf(" AND m.recipient_id IN (SELECT rk.id FROM recipients rk WHERE rk.kind = $%d)", len(c.args))
 	}
 	return fmt.Sprintf(`SELECT m.recipient_id AS gid, sum(m.n)::bigint AS n, min(m.oldest) AS oldest, max(%s) AS stage_rank,
 			max(m.max_reminders) AS max_reminders, max(m.last_reminder) AS last_reminder
@@ -118,18 +126,30 @@ func (s *Store) refreshRecipientTotals(ctx context.Context) error {
 
 // summariseRecipients is Summarise of the whole unopened list by receiving
 // organisation, from unopened_by_recipient_total: the page by its index,
-// the totals by one count.
-func (s *Store) summariseRecipients(ctx context.Context, asOf time.Time, offset, limit int) (*ListSummary, error) {
+// the totals by one count; kind ("" for both) narrows it to the
+// recipients of one kind (ListFilter.RecipientKind), read in the index's
+// order as well.
+func (s *Store) summariseRecipients(ctx context.Context, asOf time.Time, kind string, offset, limit int) (*ListSummary, error) {
+	// Of every kind, the page is read from the index before the join;
+	// of one, the index is read in order, joined, until the page is full.
+	page := `SELECT * FROM unopened_by_recipient_total ORDER BY n DESC, oldest, recipient_id OFFSET $1 LIMIT $2`
+	args := []any{offset, limit}
+	if kind != "" {
+		page = `SELECT t.* FROM unopened_by_recipient_total t JOIN recipients k ON k.id = t.recipient_id AND k.kind = $3
+			ORDER BY t.n DESC, t.oldest, t.recipient_id OFFSET $1 LIMIT $2`
+		args = append(args, kind)
+	}
 	groups := []ListGroup{}
 	if err := s.db.SelectContext(ctx, &groups, `SELECT t.recipient_id AS gid, r.ident AS key, r.kind AS kind, r.name AS name,
 			t.n, t.oldest, t.stage_rank, t.max_reminders, t.last_reminder
-		FROM (SELECT * FROM unopened_by_recipient_total ORDER BY n DESC, oldest, recipient_id OFFSET $1 LIMIT $2) t
+		FROM (`+page+`) t
 		JOIN recipients r ON r.id = t.recipient_id
-		ORDER BY t.n DESC, t.oldest, t.recipient_id`, offset, limit); err != nil {
+		ORDER BY t.n DESC, t.oldest, t.recipient_id`, args...); err != nil {
 		return nil, fmt.Errorf("summarise unopened by recipient: %w", err)
 	}
 	sum := &ListSummary{Groups: groups, AsOf: &asOf}
-	if err := s.db.QueryRowxContext(ctx, `SELECT count(*), COALESCE(sum(n), 0) FROM unopened_by_recipient_total`).
+	if err := s.db.QueryRowxContext(ctx, `SELECT count(*), COALESCE(sum(t.n), 0) FROM unopened_by_recipient_total t
+		WHERE $1 = '' OR t.recipient_id IN (SELECT r.id FROM recipients r WHERE r.kind = $1)`, kind).
 		Scan(&sum.TotalGroups, &sum.Total); err != nil {
 		return nil, fmt.Errorf("summarise unopened by recipient: totals: %w", err)
 	}

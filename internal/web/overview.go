@@ -73,7 +73,8 @@ type overviewData struct {
 	UnopenedChart   template.HTML
 	Weeks           []weekRow // the charts as a table, newest first
 	WeekChannels    []string
-	TopOrgs         *store.ListSummary
+	TopOrgs         *store.ListSummary // receiving organisations only
+	Persons         *store.ListSummary // persons' unopened letters: its totals only
 	TopUnits        *store.ListSummary
 	TopOrgsChart    template.HTML
 	TopUnitsChart   template.HTML
@@ -160,8 +161,18 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	s.weekCharts(&d, l, weeks, d.WeekFrom, now)
 
 	f := store.ListFilter{Scope: scope, List: store.ListUnopened}
-	if d.TopOrgs, err = s.store.Summarise(ctx, f, store.ByRecipient, 0, 10); err != nil {
+	// The top recipients are organisations: a citizen is no one a
+	// compliance officer acts on by name here (no reminder reaches a
+	// person; a Danish citizen's letter goes to physical post), so the
+	// persons' letters are one line under them.
+	orgs, persons := f, f
+	orgs.RecipientKind, persons.RecipientKind = model.RecipientOrg, model.RecipientPerson
+	if d.TopOrgs, err = s.store.Summarise(ctx, orgs, store.ByRecipient, 0, 10); err != nil {
 		s.internalError(w, r, "overview: top organisations", err)
+		return
+	}
+	if d.Persons, err = s.store.Summarise(ctx, persons, store.ByRecipient, 0, 1); err != nil {
+		s.internalError(w, r, "overview: persons' unopened letters", err)
 		return
 	}
 	if d.TopUnits, err = s.store.Summarise(ctx, f, store.ByUnit, 0, 10); err != nil {
