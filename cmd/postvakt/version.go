@@ -90,7 +90,7 @@ func buildOf(stamped string, info *debug.BuildInfo) build {
 //	postvakt v1.4.0-12-g0f8d571-dirty
 //	revision 0f8d571a… 2026-12-01T12:11:38Z (modified)
 //	go go1.26.8
-//	schema 00047
+//	schema 00048
 //
 // The first line is what `make build` stamped (git describe: the newest
 // tag, the commits since, the commit, -dirty with changes not committed),

@@ -417,6 +417,7 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope, now time.Time) ([
 // fallback (print_manual).
 type ManualItem struct {
 	ShipmentID    string        `db:"shipment_id"`
+	Channel       string        `db:"channel"`
 	ChannelID     string        `db:"channel_id"`
 	SenderUnit    string        `db:"sender_unit"`
 	RecipientKind string        `db:"recipient_kind"`
@@ -440,7 +441,7 @@ func (s *Store) ManualQueue(ctx context.Context, scope Scope, limit int) ([]Manu
 	c.add("m.resolved_at IS NULL")
 	followUpScope(&c, scope)
 	c.args = append(c.args, limit)
-	q := fmt.Sprintf(`SELECT m.shipment_id, s.channel_id, u.name AS sender_unit, r.kind AS recipient_kind,
+	q := fmt.Sprintf(`SELECT m.shipment_id, s.channel, s.channel_id, u.name AS sender_unit, r.kind AS recipient_kind,
 		r.ident AS recipient_ident, r.name AS recipient_name, s.sent_at, m.reason, m.detail, m.why, m.created_at
 		FROM print_manual m
 		JOIN shipments s ON s.id = m.shipment_id

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"postvakt/internal/model"
@@ -18,13 +19,32 @@ import (
 
 // How a manual-handling item was resolved (print_manual.resolution).
 const (
-	ManualPrintedByHand      = "printed_by_hand"     // printed and posted by hand: stage printed
+	ManualPrintedByHand = "printed_by_hand" // printed and posted by hand: stage printed
+	// ManualPhysicalPost: sent again through Digital Post as its physical
+	// post (fjernprint): stage printed. A Digital Post letter's only
+	// (ManualResolutionsFor), migration 00048.
+	ManualPhysicalPost       = "physical_post"
 	ManualDeliveredOtherwise = "delivered_otherwise" // delivered another way: stage closed
 	ManualNotNeeded          = "not_needed"          // nothing to deliver: stage closed
 )
 
 // ManualResolutions lists them in the order the UI offers them.
-var ManualResolutions = []string{ManualPrintedByHand, ManualDeliveredOtherwise, ManualNotNeeded}
+var ManualResolutions = []string{ManualPrintedByHand, ManualPhysicalPost, ManualDeliveredOtherwise, ManualNotNeeded}
+
+// ManualResolutionsFor lists the resolutions a letter of channel may
+// take, in ManualResolutions' order: Digital Post's physical post only
+// for a Digital Post letter (a SvarUt or Altinn letter cannot be sent
+// so).
+func ManualResolutionsFor(channel string) []string {
+	if channel == model.ChannelDigitalPost {
+		return ManualResolutions
+	}
+	return slices.DeleteFunc(slices.Clone(ManualResolutions), func(r string) bool { return r == ManualPhysicalPost })
+}
+
+// ErrResolutionNotForChannel is returned (wrapped) for a resolution the
+// letter's channel cannot take (ManualResolutionsFor).
+var ErrResolutionNotForChannel = errors.New("not a resolution for the letter's channel")
 
 // EventManualResolved is the evidence-log kind of a resolved manual item.
 const EventManualResolved = "manual_resolved"
@@ -34,11 +54,13 @@ var ErrAlreadyResolved = errors.New("already resolved")
 
 // ResolveManual resolves a manual-handling item of a shipment in scope: the
 // item is closed with the resolution and note, the shipment's stage becomes
-// printed (printed by hand) or closed, and the evidence log says who did it
-// and why. ErrNotFound when the shipment has no manual item in scope.
+// printed (printed by hand, or sent as Digital Post's physical post) or
+// closed, and the evidence log says who did it and why. ErrNotFound when
+// the shipment has no manual item in scope; ErrResolutionNotForChannel
+// for a resolution its channel cannot take.
 func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scope, resolution, note, actor string, now time.Time) error {
-	stage := map[string]model.Stage{ManualPrintedByHand: model.StagePrinted, ManualDeliveredOtherwise: model.StageClosed,
-		ManualNotNeeded: model.StageClosed}[resolution]
+	stage := map[string]model.Stage{ManualPrintedByHand: model.StagePrinted, ManualPhysicalPost: model.StagePrinted,
+		ManualDeliveredOtherwise: model.StageClosed, ManualNotNeeded: model.StageClosed}[resolution]
 	if stage == "" {
 		return fmt.Errorf("resolve manual handling of %s: unknown resolution %q", shipmentID, resolution)
 	}
@@ -49,15 +71,21 @@ func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scop
 		var c sqlConds
 		c.add("m.shipment_id = ?", shipmentID)
 		followUpScope(&c, scope)
-		var resolved *time.Time
-		err := tx.GetContext(ctx, &resolved, `SELECT m.resolved_at FROM shipments s
+		var item struct {
+			Resolved *time.Time `db:"resolved_at"`
+			Channel  string     `db:"channel"`
+		}
+		err := tx.GetContext(ctx, &item, `SELECT m.resolved_at, s.channel FROM shipments s
 			JOIN print_manual m ON s.id = m.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
 			JOIN sender_orgs o ON o.id = u.sender_org_id WHERE `+c.String()+` FOR UPDATE OF s, m`, c.args...)
 		if err != nil {
 			return fmt.Errorf("resolve manual handling of %s: %w", shipmentID, notFound(err))
 		}
-		if resolved != nil {
+		if item.Resolved != nil {
 			return fmt.Errorf("resolve manual handling of %s: %w", shipmentID, ErrAlreadyResolved)
+		}
+		if !slices.Contains(ManualResolutionsFor(item.Channel), resolution) {
+			return fmt.Errorf("resolve manual handling of %s (%s) as %s: %w", shipmentID, item.Channel, resolution, ErrResolutionNotForChannel)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE print_manual SET resolved_at = $2, resolved_by = $3, resolution = $4, note = $5
 			WHERE shipment_id = $1`, shipmentID, now, actor, resolution, note); err != nil {

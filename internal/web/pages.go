@@ -174,7 +174,7 @@ func (s *Server) showManual(w http.ResponseWriter, r *http.Request, res *manualR
 		s.internalError(w, r, "list manual queue", err)
 		return
 	}
-	d := manualData{Manual: items, CanResolve: p.Can(auth.ResolveManual), Resolutions: store.ManualResolutions}
+	d := manualData{Manual: items, CanResolve: p.Can(auth.ResolveManual)}
 	if res != nil {
 		id := strings.ToLower(res.Shipment) // as the queue gives it
 		d.Message = s.loc(r).T("manual.resumed_gone")

@@ -86,15 +86,18 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 }
 
 type manualData struct {
-	Manual      []store.ManualItem
-	CanResolve  bool // the viewer may resolve the cases listed (auth.ResolveManual)
-	Resolutions []string
+	Manual     []store.ManualItem
+	CanResolve bool // the viewer may resolve the cases listed (auth.ResolveManual)
 	// Resumed is a resolution carried through a login (resume.go), and
 	// Message what became of it: its row's form is filled in, not yet
 	// recorded, or the letter no longer waits.
 	Resumed manualResume
 	Message string
 }
+
+// ResolutionsFor is what a case of a letter of channel may be resolved
+// as (store.ManualResolutionsFor).
+func (manualData) ResolutionsFor(channel string) []string { return store.ManualResolutionsFor(channel) }
 
 // Filled is the carried resolution when it is the letter id's, else none.
 func (d manualData) Filled(id string) manualResume {
@@ -104,7 +107,8 @@ func (d manualData) Filled(id string) manualResume {
 	return manualResume{}
 }
 
-// resolveManual closes a manual-handling item: printed by hand, delivered
+// resolveManual closes a manual-handling item: printed by hand, sent as
+// Digital Post's physical post (a Digital Post letter), delivered
 // otherwise, or not needed, with a note; it goes into the evidence log.
 func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
@@ -125,6 +129,9 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.Is(err, store.ErrAlreadyResolved):
 		s.renderError(w, r, http.StatusConflict, "err.manual_resolved")
+		return
+	case errors.Is(err, store.ErrResolutionNotForChannel):
+		s.renderError(w, r, http.StatusBadRequest, "err.resolution_channel")
 		return
 	case err != nil:
 		s.internalError(w, r, "resolve manual handling", err)
