@@ -134,7 +134,7 @@ type opsPageData struct {
 	Channels     []channelOps
 	Alerts       []store.Alert
 	Notices      []store.AlertNoticeRow
-	Stuck        store.StuckCounts // what waits on a person, counted without naming anyone
+	Stuck        store.StuckCounts // what waits on a person, counted without naming anyone; shown only when DB is "ok" (read)
 	Hour         time.Time
 	AllOrgs      bool // the principal sees every sender organisation (/metrics, where alerts went)
 }

@@ -102,3 +102,36 @@ func TestReadyzLogsAnOutageOnce(t *testing.T) {
 			len(lines), strings.Join(lines, "\n"))
 	}
 }
+
+// TestOpsStuckCountsNotShownWithDatabaseDown: with the database gone, /ops
+// says so and shows no count of what waits on a person: it read none, and
+// "0 letters in manual handling" during an outage would tell the
+// operator nothing is stuck.
+func TestOpsStuckCountsNotShownWithDatabaseDown(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("operations", "", "")
+	get := func() string {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/ops", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if body := get(); !strings.Contains(body, `id="stuck-manual"`) {
+		t.Fatalf("/ops with the database up shows no stuck counts: %.300s", body)
+	}
+	e.st.DB().Close()
+	body := get()
+	if !strings.Contains(body, "unreachable") {
+		t.Fatalf("/ops with the database down: %.200s; want it saying the database is unreachable", body)
+	}
+	for _, id := range []string{"stuck-refused", "stuck-manual", "stuck-print-lost", "stuck-unknown"} {
+		if strings.Contains(body, `id="`+id+`"`) {
+			t.Errorf("/ops with the database down shows the count %s it did not read", id)
+		}
+	}
+}
