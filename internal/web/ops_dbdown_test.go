@@ -134,4 +134,14 @@ func TestOpsStuckCountsNotShownWithDatabaseDown(t *testing.T) {
 			t.Errorf("/ops with the database down shows the count %s it did not read", id)
 		}
 	}
+	// Nor does it say that nothing fires, no channel was polled, no notice
+	// went or the schema is current: none of it was read.
+	for _, claim := range []string{"No alert is firing", "No channel has been polled yet", "No alert has been sent", `id="channels"`, `id="schema">current`} {
+		if strings.Contains(body, claim) {
+			t.Errorf("/ops with the database down says %q, read from nothing", claim)
+		}
+	}
+	if !strings.Contains(body, `id="ops-unread"`) {
+		t.Errorf("/ops with the database down does not say what it cannot show: %.300s", body)
+	}
 }
