@@ -173,3 +173,28 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestInhibitEqualLabels: an inhibit rule's equal: may name every label a
+// health alert carries, print_provider_silent's provider among them, and
+// no other word.
+func TestInhibitEqualLabels(t *testing.T) {
+	for _, tc := range []struct {
+		equal, problem string
+	}{
+		{"[provider]", ""},
+		{"[channel, unit, system, class, org]", ""},
+		{"[host]", `h.yaml:5: inhibit[0].equal[0]: "host" is not a label`},
+	} {
+		h, problems := ParseHealth("h.yaml", []byte("inhibit:\n  - source: print_provider_silent\n    target: [stuck]\n"+
+			"    equal:\n      "+tc.equal+"\n"))
+		if tc.problem == "" {
+			if len(problems) > 0 || h == nil || len(h.Inhibit) != 1 {
+				t.Errorf("equal: %s: %v", tc.equal, problems)
+			}
+			continue
+		}
+		if len(problems) != 1 || !strings.HasPrefix(problems[0].String(), tc.problem) {
+			t.Errorf("equal: %s: %v; want %q", tc.equal, problems, tc.problem)
+		}
+	}
+}
