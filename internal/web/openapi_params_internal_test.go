@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 )
 
 // openAPIParam is a query parameter of openapi.json, or a reference to one
@@ -101,5 +102,31 @@ func TestOpenAPIListParametersAreTheOnesTaken(t *testing.T) {
 		if _, ok := summary[n]; !ok {
 			t.Errorf("GET /api/v1/summary does not document its filter %s", n)
 		}
+	}
+}
+
+// TestOpenAPIAlertRulesAreTheHealthRules: the Alert schema's rule enum is
+// policy.HealthRules, in its order: a rule added to the health rules fails
+// here until the document says so (certificate_expiring and
+// print_provider_silent were missing).
+func TestOpenAPIAlertRulesAreTheHealthRules(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Alert struct {
+					Properties struct {
+						Rule struct {
+							Enum []string `json:"enum"`
+						} `json:"rule"`
+					} `json:"properties"`
+				} `json:"Alert"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Components.Schemas.Alert.Properties.Rule.Enum; !slices.Equal(got, policy.HealthRules) {
+		t.Errorf("the Alert schema's rules are %v, the health rules %v", got, policy.HealthRules)
 	}
 }
