@@ -83,8 +83,8 @@ func (q auditQuery) String() string {
 // checks it.
 func readAuditQuery(v url.Values) (auditQuery, error) {
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
-	q := auditQuery{Actor: get("actor"), Action: get("action"), Letter: get("letter"), Person: get("person"),
-		From: get("from"), To: get("to")}
+	q := auditQuery{Actor: get("actor"), Action: get("action"), Letter: get("letter"),
+		Person: model.NormalizePersonID(get("person")), From: get("from"), To: get("to")}
 	if q.Person != "" && model.CheckOrgNumber(q.Person) != nil && !maskedPersonID.MatchString(q.Person) {
 		if model.CheckPersonID(q.Person) == nil {
 			return q, filterErr("err.filter.person_in_url")

@@ -34,3 +34,42 @@ func TestRegisterCPRWithHyphen(t *testing.T) {
 		t.Errorf("a dot between: %d %v, want 422 saying how a CPR number is written, without it", code, out)
 	}
 }
+
+// TestFilterByCPRWithHyphen: a CPR number written DDMMYY-SSSS is the
+// person's ten digits wherever a recipient is read from a query: the
+// API's list finds the person's letter by it (before: 400, "recipient
+// must be an organisation number or a person id"), and the summary, the
+// UI's list filter and the audit log's person filter refuse it as the
+// person id it is, in no URL (before: "not an organisation number", and
+// the audit log's "must be a national id").
+func TestFilterByCPRWithHyphen(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("admin", "", "")
+	const reg = `{"channel":"digitalpost","channel_id":"0b6d3c5e-1f2a-4b3c-8d4e-000000000301","sender_org":"64942212","sender_unit":"Socialforvaltningen",
+		 "recipient":{"kind":"person","id":"0101801234"},"title":"Afgørelse","confidential":true,"class":"fortrolig","sent_at":"2026-11-23T11:00:00Z"}`
+	if code, out := e.do("POST", "/api/v1/shipments", tok, reg); code != http.StatusCreated {
+		t.Fatalf("register: %d %v", code, out)
+	}
+	for _, q := range []string{"recipient=010180-1234", "recipient=0101801234", "list=search&recipient=010180-1234"} {
+		code, page := e.do("GET", "/api/v1/shipments?"+q, tok, "")
+		if rows, _ := page["shipments"].([]any); code != http.StatusOK || len(rows) != 1 {
+			t.Errorf("GET /api/v1/shipments?%s: %d %v, want the person's one letter", q, code, page)
+		}
+	}
+	// The summary takes the UI's filter: a person id, so written too, is
+	// refused as one.
+	if code, out := e.do("GET", "/api/v1/summary?recipient=010180-1234", tok, ""); code != http.StatusBadRequest ||
+		!strings.Contains(fmt.Sprint(out), "does not belong in a URL") {
+		t.Errorf("GET /api/v1/summary?recipient=010180-1234: %d %v, want 400 saying a person id does not belong in a URL", code, out)
+	}
+
+	pw := e.user("ola", "admin", "", "")
+	b := e.browser()
+	b.login("ola", pw)
+	for _, path := range []string{"/list?list=all&recipient=010180-1234", "/audit?person=010180-1234"} {
+		code, page := b.getIn("en", path)
+		if code != http.StatusBadRequest || !strings.Contains(page, "does not belong in a URL") {
+			t.Errorf("%s: %d, want 400 saying a person id does not belong in a URL:\n%s", path, code, page)
+		}
+	}
+}

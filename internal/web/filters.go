@@ -64,7 +64,8 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 // readFilter reads a list's filter from the query, inside the principal's
 // scope (a unit or organisation named narrows it, never widens it:
 // store.ListFilter ands them). Parameters (filterParams): list, recipient
-// (an organisation number, or for rules.persons a person id too), rid (a
+// (an organisation number, or for rules.persons a person id too; a CPR
+// number may be written DDMMYY-SSSS, model.NormalizePersonID), rid (a
 // recipient's row id), unit, state, stage, class, channel, from, to (dates
 // sent, to inclusive), step (store.Steps) with step_from, step_to (dates of
 // the step, to inclusive), min_age (days), limit, cursor. A bad value is a
@@ -78,7 +79,7 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 		}
 	}
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
-		Recipient: strings.TrimSpace(q.Get("recipient")), Unit: q.Get("unit"), State: q.Get("state"),
+		Recipient: model.NormalizePersonID(strings.TrimSpace(q.Get("recipient"))), Unit: q.Get("unit"), State: q.Get("state"),
 		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
 		Step: store.Step(q.Get("step"))}
 	if f.List == "" {

@@ -78,7 +78,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 // searchIdent is a typed organisation number or person id as stored: digits
 // only. It drops the spaces people write ("14 69 18 04", "974 760 673",
 // "010180 12345"), a leading "DK" of a CVR number ("DK14691804", the VAT
-// form) and the hyphen of a Danish CPR number ("010180-1234"). Anything
+// form) and the hyphen of a Danish CPR number ("010180-1234",
+// model.NormalizePersonID, as registration takes it). Anything
 // else is left for the checks to refuse.
 func searchIdent(s string) string {
 	s = strings.Map(func(r rune) rune {
@@ -90,8 +91,5 @@ func searchIdent(s string) string {
 	if len(s) == 10 && strings.EqualFold(s[:2], "DK") {
 		s = s[2:]
 	}
-	if len(s) == 11 && s[6] == '-' {
-		s = s[:6] + s[7:]
-	}
-	return s
+	return model.NormalizePersonID(s)
 }
