@@ -15,9 +15,12 @@ import (
 )
 
 type summaryData struct {
-	By           store.GroupBy
-	Filter       store.ListFilter
-	Summary      *store.ListSummary
+	By      store.GroupBy
+	Filter  store.ListFilter
+	Summary *store.ListSummary
+	// Persons is how many of the list's letters go to persons (citizens),
+	// by recipient: one line, never a ranked list of masked ids.
+	Persons      int
 	Offset       int
 	Next         int
 	Prev         int
@@ -44,7 +47,7 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		if !s.mustAuditList(w, r, "view_summary", "by "+string(by)+": "+describe(f), f, "") {
 			return
 		}
-		sum, err := s.store.Summarise(r.Context(), f, by, offset, summaryPageSize)
+		sum, persons, err := s.summarise(r.Context(), f, by, offset, summaryPageSize)
 		if s.badFilter(w, r, err) {
 			return
 		}
@@ -53,7 +56,7 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 			s.internalError(w, r, "list", err)
 			return
 		}
-		d := summaryData{By: by, Filter: f, Summary: sum, Offset: offset, Prev: -1, Next: -1, Options: opts}
+		d := summaryData{By: by, Filter: f, Summary: sum, Persons: persons, Offset: offset, Prev: -1, Next: -1, Options: opts}
 		if offset > 0 {
 			d.Prev = max(offset-summaryPageSize, 0)
 		}
@@ -62,6 +65,30 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		}
 		s.render(w, r, http.StatusOK, "summary", summaryTitle(f.List, by), d)
 	}
+}
+
+// summarise is a list's summary as the page and the API give it: by unit
+// as the store groups it; by recipient the receiving organisations ranked
+// and the persons' (citizens') letters as one count, persons: a
+// compliance officer acts on no citizen by rank (no reminder reaches a
+// person; a Danish citizen's letter goes to physical post), and a ranked
+// list of masked ids says nothing but how many each got, as the overview
+// (overviewPage) has it.
+func (s *Server) summarise(ctx context.Context, f store.ListFilter, by store.GroupBy, offset, limit int) (sum *store.ListSummary, persons int, err error) {
+	if by != store.ByRecipient {
+		sum, err = s.store.Summarise(ctx, f, by, offset, limit)
+		return sum, 0, err
+	}
+	orgs, people := f, f
+	orgs.RecipientKind, people.RecipientKind = model.RecipientOrg, model.RecipientPerson
+	if sum, err = s.store.Summarise(ctx, orgs, by, offset, limit); err != nil {
+		return nil, 0, err
+	}
+	p, err := s.store.Summarise(ctx, people, by, 0, 1)
+	if err != nil {
+		return nil, 0, err
+	}
+	return sum, p.Total, nil
 }
 
 // summaryTitle is the catalogue key of a summary's title.
@@ -241,15 +268,24 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 	if !s.mustAuditList(w, r, "view_summary", "by "+string(by)+": "+describe(f), f, "api") {
 		return
 	}
-	sum, err := s.store.Summarise(r.Context(), f, by, offset, f.Limit) // limit: 1 to 1000 (readFilter), default 100
+	sum, persons, err := s.summarise(r.Context(), f, by, offset, f.Limit) // limit: 1 to 1000 (readFilter), default 100
 	if err != nil {
 		s.internalError(w, r, "summary", err)
 		return
 	}
+	out := apiSummaryAnswer{ListSummary: sum}
 	if by == store.ByRecipient { // a unit's name is no person id
 		for i := range sum.Groups {
 			sum.Groups[i].Key = model.MaskRecipient(sum.Groups[i].Kind, sum.Groups[i].Key)
 		}
+		out.Persons = &persons
 	}
-	writeJSON(w, http.StatusOK, sum)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiSummaryAnswer is GET /api/v1/summary's answer: the summary and, by
+// recipient, how many of the list's letters go to persons (summarise).
+type apiSummaryAnswer struct {
+	*store.ListSummary
+	Persons *int `json:"persons_shipments,omitempty"`
 }

@@ -1,0 +1,67 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// TestUnopenedByOrganisationNotCitizens: /unopened, the unopened letters
+// by receiving organisation, ranks organisations only, however many more
+// letters citizens have, and the citizens' letters are one line under the
+// table, no CPR number shown, masked or not; the same from the rollups.
+// GET /api/v1/summary?by=recipient groups organisations only and counts
+// the persons' letters in persons_shipments (by=unit: no such count). The
+// per-letter list keeps the persons' letters.
+func TestUnopenedByOrganisationNotCitizens(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	letter := func(i int, kind, id string) model.NewShipment {
+		return model.NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-00000000040" + string(rune('0'+i)),
+			SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: kind, RecipientID: id,
+			Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-time.Duration(5+i) * 24 * time.Hour)}
+	}
+	if _, _, err := e.st.Register(ctx, []model.NewShipment{letter(0, "person", "0101801234"), letter(1, "person", "0101801234"),
+		letter(2, "person", "0202801234"), letter(3, "org", "14691804")}, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.loggedIn("kari", "compliance", "64942212", "")
+	tok := e.token("compliance", "64942212", "")
+	table := regexp.MustCompile(`(?s)<table id="summary">.*?</table>`)
+	for _, rollup := range []bool{false, true} {
+		if rollup {
+			if err := e.st.RefreshListSummaries(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, page := b.getDa("/unopened")
+		if code != http.StatusOK {
+			t.Fatalf("rollup %v: /unopened: %d", rollup, code)
+		}
+		if orgs := table.FindString(page); !strings.Contains(orgs, "14691804") || strings.Contains(orgs, "010180") || strings.Contains(orgs, "020280") {
+			t.Errorf("rollup %v: /unopened ranks not the organisation alone: %s", rollup, orgs)
+		}
+		if !strings.Contains(page, `<p id="summary-persons">Borgere: 3 forsendelser`) ||
+			!strings.Contains(page, "1 forsendelser til 1 modtagende organisationer.") {
+			t.Errorf("rollup %v: no line of the citizens' 3 letters, or counts not the organisation's: %s", rollup, page)
+		}
+		code, out := e.do("GET", "/api/v1/summary?by=recipient", tok, "")
+		groups, _ := out["groups"].([]any)
+		if code != http.StatusOK || len(groups) != 1 || groups[0].(map[string]any)["key"] != "14691804" ||
+			out["persons_shipments"] != float64(3) || out["total_shipments"] != float64(1) {
+			t.Errorf("rollup %v: GET /api/v1/summary?by=recipient: %d %v, want the organisation alone and persons_shipments 3", rollup, code, out)
+		}
+		if _, out := e.do("GET", "/api/v1/summary?by=unit", tok, ""); out["persons_shipments"] != nil || out["total_shipments"] != float64(4) {
+			t.Errorf("rollup %v: by=unit: %v, want all 4 letters and no persons' count", rollup, out)
+		}
+	}
+	if _, page := b.getDa("/list?list=unopened"); !strings.Contains(page, "010180****") || !strings.Contains(page, "14691804") {
+		t.Errorf("the per-letter list lost the persons' letters: %s", page)
+	}
+}
