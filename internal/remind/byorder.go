@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/i18n"
@@ -27,15 +29,35 @@ func (r *Reminder) ordersTo(org string) bool {
 // the language of the letters' country: who sent them (the sending
 // organisation by name and number, or how many senders), how many letters
 // wait for org unopened, and where to read them. Never a title, nor a unit.
+// It is one SMS (smsMax characters): a sender whose name and number make
+// it longer is named without its number, and then by as much of its name
+// as fits ("Statsforvalteren i Vestfold og Telemark (org.nr. …)" made 164).
 func SMS(org string, shipments []Shipment) string {
 	l := i18n.For(i18n.CountryLanguage(recipientCountry(shipments)), nil)
-	senders := senderOrgs(shipments)
-	from := l.T("sms.reminder.senders", "Count", len(senders))
-	if len(senders) == 1 {
-		from = OrgName(l, senders[0].name, senders[0].org)
+	text := func(from string) string {
+		return l.T("sms.reminder.altinn", "Count", len(shipments), "Sender", from, "Org", org)
 	}
-	return l.T("sms.reminder.altinn", "Count", len(shipments), "Sender", from, "Org", org)
+	senders := senderOrgs(shipments)
+	if len(senders) != 1 {
+		return text(l.T("sms.reminder.senders", "Count", len(senders)))
+	}
+	s := senders[0]
+	if t := text(OrgName(l, s.name, s.org)); s.name == "" || utf8.RuneCountInString(t) <= smsMax {
+		return t
+	}
+	name := []rune(s.name)
+	over := utf8.RuneCountInString(text(s.name)) - smsMax
+	if over <= 0 {
+		return text(s.name)
+	}
+	const cut = "..." // GSM-7 has no ellipsis character
+	keep := max(len(name)-over-len(cut), 1)
+	return text(strings.TrimSpace(string(name[:keep])) + cut)
 }
+
+// smsMax is one SMS in the GSM-7 alphabet, which the texts keep to (æ, ø,
+// å are in it; quotes « » and an ellipsis are not).
+const smsMax = 160
 
 // sendByOrder is the send and record stages of a reminder to an
 // organisation without an e-mail address postvakt can use: begun (Begin

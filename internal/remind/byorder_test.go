@@ -2,6 +2,7 @@ package remind_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -561,5 +562,30 @@ func TestByOrderUnknownRefusedListed(t *testing.T) {
 	}
 	if posts, _ := f.Posts(); posts != 1 {
 		t.Fatalf("%d order requests, want 1 (the settling one)", posts)
+	}
+}
+
+// The SMS is one SMS whatever the sender's name: a long name drops its
+// number, then is cut to fit; a short one keeps both.
+func TestByOrderSMSFitsOneSMS(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, want, not string
+	}{
+		{name: "Bergen kommune", want: "Bergen kommune (org.nr. 964338531) har sendt"},
+		{name: "Statsforvalteren i Vestfold og Telemark", want: "Statsforvalteren i Vestfold og Telemark har sendt", not: "964338531"},
+		{name: "Statsforvalteren i Vestfold og Telemark, avdeling for oppvekst og utdanning i Tønsberg", want: "Statsforvalteren i Vestfold", not: "Tønsberg"},
+	} {
+		ss := make([]remind.Shipment, 12)
+		for i := range ss {
+			ss[i] = remind.Shipment{ShipmentID: fmt.Sprint(i), Channel: "altinn", SenderOrg: "964338531", SenderOrgName: tc.name, Reminder: 1}
+		}
+		got := remind.SMS(hnFirma, ss)
+		if n := utf8.RuneCountInString(got); n > 160 {
+			t.Errorf("%s: SMS of %d characters, want one SMS (at most 160): %q", tc.name, n, got)
+		}
+		if !strings.Contains(got, tc.want) || (tc.not != "" && strings.Contains(got, tc.not)) || !strings.HasSuffix(got, "altinn.no.") {
+			t.Errorf("%s: %q, want %q in it and not %q", tc.name, got, tc.want, tc.not)
+		}
 	}
 }
