@@ -28,8 +28,10 @@ var HealthRules = []string{RuleChannelSilent, RuleStuck, RuleUnitDrop, RuleRejec
 var Severities = []string{"critical", "warning", "info"}
 
 // AlertLabels are the labels a health alert may carry; inhibit rules
-// compare them (provider: print_provider_silent's print provider host).
-var AlertLabels = []string{"channel", "unit", "system", "class", "org", "provider"}
+// compare them (sender: the sending organisation of a unit or system
+// alert, whose unit names are its own; provider: print_provider_silent's
+// print provider host).
+var AlertLabels = []string{"channel", "sender", "unit", "system", "class", "org", "provider"}
 
 // Roles a rule's to: may name beside e-mail addresses: the manager of the
 // alert's sending unit (sender_units.manager_email), and the compliance

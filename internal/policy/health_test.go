@@ -183,6 +183,7 @@ func TestInhibitEqualLabels(t *testing.T) {
 	}{
 		{"[provider]", ""},
 		{"[channel, unit, system, class, org]", ""},
+		{"[sender, unit]", ""},
 		{"[host]", `h.yaml:5: inhibit[0].equal[0]: "host" is not a label`},
 	} {
 		h, problems := ParseHealth("h.yaml", []byte("inhibit:\n  - source: print_provider_silent\n    target: [stuck]\n"+
