@@ -42,7 +42,10 @@ type Shipment struct {
 	// the shipment (see EventUnknown).
 	UnknownToChannelSince *time.Time `db:"unknown_to_channel_since" json:"unknown_to_channel_since,omitempty"`
 	CreatedAt             time.Time  `db:"created_at" json:"created_at"`
-	Events                []Event    `db:"-" json:"events,omitempty"`
+	// PurgedAt is when the retention purge deleted the letter's personal
+	// data and its event log (nil: kept); what remains is its facts.
+	PurgedAt *time.Time `db:"purged_at" json:"purged_at,omitempty"`
+	Events   []Event    `db:"-" json:"events,omitempty"`
 }
 
 // Recipient is who a shipment is for.
@@ -55,7 +58,7 @@ const shipmentColumns = `s.id, s.channel, s.channel_id, o.orgnr AS sender_org, u
 	o.name AS sender_org_name, r.name AS recipient_name, r.kind AS recipient_kind, r.ident AS recipient_ident, s.title, s.confidential, s.class, s.sent_at,
 	s.state, s.state_changed_at, s.available_at, s.channel_status, s.stage, s.reminders_sent,
 	(SELECT q.next_poll_at FROM poll_queue q WHERE q.shipment_id = s.id) AS next_poll_at,
-	s.unknown_to_channel_since, s.created_at, s.sender_system`
+	s.unknown_to_channel_since, s.created_at, s.sender_system, s.purged_at`
 
 const shipmentFrom = ` FROM shipments s
 	JOIN sender_units u ON u.id = s.sender_unit_id

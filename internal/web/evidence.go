@@ -60,6 +60,11 @@ type Evidence struct {
 	FinalState        string     `json:"final_state,omitempty"`
 	FinalAt           *time.Time `json:"final_at,omitempty"`
 	FinalSource       string     `json:"final_source,omitempty"`
+	// PurgedAt: the retention purge deleted the letter's event log then,
+	// so the log proves nothing any more; a null available_at or opened_at
+	// then says nothing about the letter (only the facts kept on the letter
+	// remain: its state, stage and dates).
+	PurgedAt *time.Time `json:"purged_at,omitempty"`
 	// DigitalPost is, for a Danish letter, what Digital Post's event log
 	// proves, in the terms Ankestyrelsen uses (evidence_dk.go).
 	DigitalPost *DigitalPostProof `json:"digital_post,omitempty"`
@@ -102,6 +107,9 @@ func evidenceOf(sh *store.Shipment, events []store.Event) Evidence {
 	}
 	if sh.AvailableAt != nil && (e.AvailableAt == nil || sh.AvailableAt.Before(*e.AvailableAt)) {
 		e.AvailableAt, e.AvailableSource, e.AvailableNoLaterThan = sh.AvailableAt, sh.Channel, false
+	}
+	if e.PurgedAt = sh.PurgedAt; e.PurgedAt != nil {
+		return e // no log left: Digital Post's proof is not "no events"
 	}
 	if sh.Channel == model.ChannelDigitalPost {
 		digitalPostProof(sh, events, &e)
