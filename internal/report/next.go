@@ -16,6 +16,12 @@ import (
 // the step's code and when it comes due.
 var NextStepHeader = []string{"next_step", "next_step_at"}
 
+// DecisionHeader are the columns after NextStepHeader's: what the sending
+// unit decided to do about the letter (its follow-up decision's code,
+// store.Decisions) and when; both empty while none is recorded. With them
+// an export answers, letter by letter, what was done about it.
+var DecisionHeader = []string{"followup_decision", "followup_decided_at"}
+
 // NextStep is a letter's next step as an export writes it: Step its code
 // (escalate.NextReminder, NextPrint or NextManual) and At when it comes
 // due.
@@ -95,4 +101,22 @@ func (l *Labels) nextValues(n *NextStep) []any {
 		return []any{nil, nil}
 	}
 	return []any{l.code("export.step.", n.Step), l.at(&n.At)}
+}
+
+// decisionCells are the follow-up decision's cells of a row for programs:
+// the code and the time in UTC (RFC 3339); empty without a decision.
+func decisionCells(r *store.ListRow) []string {
+	if r.FollowUpDecision == "" || r.FollowUpDecidedAt == nil {
+		return []string{"", ""}
+	}
+	return []string{r.FollowUpDecision, r.FollowUpDecidedAt.UTC().Format(time.RFC3339)}
+}
+
+// decisionValues are decisionCells for people: the decision as the letter's
+// page says it ("decision." + the code), the time as a date cell.
+func (l *Labels) decisionValues(r *store.ListRow) []any {
+	if r.FollowUpDecision == "" || r.FollowUpDecidedAt == nil {
+		return []any{nil, nil}
+	}
+	return []any{l.code("decision.", r.FollowUpDecision), l.at(r.FollowUpDecidedAt)}
 }

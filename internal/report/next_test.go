@@ -33,7 +33,8 @@ func (n nextRows) EachShipmentNext(_ context.Context, _ store.ListFilter, fn fun
 }
 
 // An export with next steps (ShipmentsNext) has the list's columns and then
-// next_step and next_step_at: for programs (CSV, JSON, the XLSX without
+// next_step and next_step_at, then followup_decision and
+// followup_decided_at (the sending unit's decision and when): for programs (CSV, JSON, the XLSX without
 // labels) the step's code and its time in UTC (RFC 3339), both empty for a
 // letter without a step; for people the header and the step as the labels
 // say them and the time as a date cell on the Oslo clock, both cells empty
@@ -42,8 +43,11 @@ func TestShipmentsNext(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	due := time.Date(2026, 3, 3, 11, 0, 0, 0, time.UTC)
 	src := nextRows{rows: rows(3), next: map[int]*NextStep{0: {Step: "reminder", At: due}, 2: {Step: "manual", At: due.AddDate(0, 0, 7)}}}
-	want := [][]string{{"reminder", "2026-03-03T11:00:00Z"}, {"", ""}, {"manual", "2026-03-10T11:00:00Z"}}
-	header := append(slices.Clone(ShipmentHeader), "next_step", "next_step_at")
+	decided := time.Date(2026, 2, 27, 14, 30, 0, 0, time.UTC)
+	src.rows[1].FollowUpDecision, src.rows[1].FollowUpDecidedAt = "consequences_assessed", &decided
+	want := [][]string{{"reminder", "2026-03-03T11:00:00Z", "", ""}, {"", "", "consequences_assessed", "2026-02-27T14:30:00Z"},
+		{"manual", "2026-03-10T11:00:00Z", "", ""}}
+	header := append(slices.Clone(ShipmentHeader), "next_step", "next_step_at", "followup_decision", "followup_decided_at")
 	out := map[Format][]byte{}
 	for _, f := range []Format{CSV, XLSX, JSON} {
 		var buf bytes.Buffer
@@ -61,7 +65,7 @@ func TestShipmentsNext(t *testing.T) {
 	}
 	for i, w := range want {
 		if got := recs[i+1][len(ShipmentHeader):]; !slices.Equal(got, w) {
-			t.Errorf("CSV row %d next step %v, want %v", i+1, got, w)
+			t.Errorf("CSV row %d next step and follow-up decision %v, want %v", i+1, got, w)
 		}
 	}
 	x := readXLSX(t, out[XLSX])
@@ -73,7 +77,7 @@ func TestShipmentsNext(t *testing.T) {
 	}
 	var objs []map[string]string
 	if err := json.Unmarshal(out[JSON], &objs); err != nil || len(objs) != 3 || objs[0]["next_step"] != "reminder" ||
-		objs[0]["next_step_at"] != want[0][1] || objs[1]["next_step"] != "" {
+		objs[0]["next_step_at"] != want[0][1] || objs[1]["next_step"] != "" || objs[1]["followup_decision"] != "consequences_assessed" {
 		t.Errorf("JSON %v, %v; want the CSV's next steps", objs, err)
 	}
 
@@ -83,11 +87,13 @@ func TestShipmentsNext(t *testing.T) {
 	}
 	people := readXLSX(t, buf.Bytes())
 	col := len(ShipmentHeader)
-	if got := people[0][col:]; len(got) < 2 || got[0] != "export.col.next_step!" || got[1] != "export.col.next_step_at!" {
-		t.Errorf("the labelled header ends %v, want the next-step columns' labels", got)
+	if got := people[0][col:]; !slices.Equal(got, []string{"export.col.next_step!", "export.col.next_step_at!",
+		"export.col.followup_decision!", "export.col.followup_decided_at!"}) {
+		t.Errorf("the labelled header ends %v, want the next-step and follow-up decision columns' labels", got)
 	}
-	for i, w := range [][]string{{"export.step.reminder!", "2026-03-03 12:00"}, {"", ""}, {"export.step.manual!", "2026-03-10 12:00"}} {
-		got := append(people[i+1][col:], "", "")[:2]
+	for i, w := range [][]string{{"export.step.reminder!", "2026-03-03 12:00", "", ""}, {"", "", "decision.consequences_assessed!", "2026-02-27 15:30"},
+		{"export.step.manual!", "2026-03-10 12:00", "", ""}} {
+		got := append(people[i+1][col:], "", "", "", "")[:4]
 		if !slices.Equal(got, w) {
 			t.Errorf("labelled row %d next step %v, want %v (Oslo time)", i+1, got, w)
 		}

@@ -330,19 +330,20 @@ func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Fo
 }
 
 // shipments writes the rows each streams as ShipmentsFor says, with the
-// next-step columns (NextStepHeader) when next.
+// next-step columns (NextStepHeader) and the follow-up decision's
+// (DecisionHeader) when next.
 func shipments(each func(func(*store.ListRow, *NextStep) error) error, next bool, list store.ListName, format Format,
 	w io.Writer, now time.Time, o XLSXOptions) (int, error) {
 	header := ShipmentHeader
 	if next {
-		header = append(slices.Clip(ShipmentHeader), NextStepHeader...)
+		header = append(append(slices.Clip(ShipmentHeader), NextStepHeader...), DecisionHeader...)
 	}
 	var tw Writer
 	var err error
 	row := func(r *store.ListRow, n *NextStep) error {
 		cells := ShipmentCells(r, now)
 		if next {
-			cells = append(cells, nextCells(n)...)
+			cells = append(append(cells, nextCells(n)...), decisionCells(r)...)
 		}
 		return tw.Row(cells)
 	}
@@ -353,7 +354,7 @@ func shipments(each func(func(*store.ListRow, *NextStep) error) error, next bool
 			row = func(r *store.ListRow, n *NextStep) error {
 				values := l.shipmentValues(r, now)
 				if next {
-					values = append(values, l.nextValues(n)...)
+					values = append(append(values, l.nextValues(n)...), l.decisionValues(r)...)
 				}
 				return x.values(values)
 			}

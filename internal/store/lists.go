@@ -105,6 +105,11 @@ type ListRow struct {
 	LastReminded  *time.Time `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
 	// UnknownToChannelSince: the channel has never heard of the shipment.
 	UnknownToChannelSince *time.Time `db:"unknown_to_channel_since" json:"unknown_to_channel_since,omitempty"`
+	// FollowUpDecision is the sending unit's follow-up decision (a code of
+	// Decisions, "" for none yet) and FollowUpDecidedAt when it was taken:
+	// read by the exports' stream (EachShipmentFacts) only.
+	FollowUpDecision  string     `db:"-" json:"-"`
+	FollowUpDecidedAt *time.Time `db:"-" json:"-"`
 }
 
 // ListPage is one page of a list, oldest first.

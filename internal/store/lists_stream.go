@@ -22,7 +22,8 @@ func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*Li
 	if err := f.where(&c, false); err != nil {
 		return err
 	}
-	q := fmt.Sprintf(`SELECT %s, s.state_changed_at %s WHERE %s ORDER BY s.sent_at, s.id`, openShipmentColumns, shipmentFrom, c.String())
+	q := fmt.Sprintf(`SELECT %s, s.state_changed_at, fu.decision AS followup_decision, fu.decided_at AS followup_decided_at
+		%s LEFT JOIN followups fu ON fu.shipment_id = s.id WHERE %s ORDER BY s.sent_at, s.id`, openShipmentColumns, shipmentFrom, c.String())
 	rows, err := s.db.QueryxContext(ctx, q, c.args...)
 	if err != nil {
 		return fmt.Errorf("stream %s shipments: %w", f.List, err)
@@ -45,19 +46,25 @@ func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*Li
 	return nil
 }
 
-// listRowFacts is a row of EachShipmentFacts: the escalation facts, and
-// the one column of a list's row they lack.
+// listRowFacts is a row of EachShipmentFacts: the escalation facts, the
+// one column of a list's row they lack, and the follow-up's decision.
 type listRowFacts struct {
 	OpenShipment
-	StateChangedAt time.Time `db:"state_changed_at"`
+	StateChangedAt    time.Time  `db:"state_changed_at"`
+	FollowUpDecision  *string    `db:"followup_decision"`
+	FollowUpDecidedAt *time.Time `db:"followup_decided_at"`
 }
 
 // listRow is the list's row of r (listColumns).
 func (r *listRowFacts) listRow() ListRow {
 	o := &r.OpenShipment
-	return ListRow{Letter: Letter{ID: o.ID, Channel: o.Channel, ChannelID: o.ChannelID, SenderOrg: o.SenderOrg,
+	row := ListRow{Letter: Letter{ID: o.ID, Channel: o.Channel, ChannelID: o.ChannelID, SenderOrg: o.SenderOrg,
 		SenderUnit: o.SenderUnit, RecipientKind: o.RecipientKind, RecipientID: o.RecipientID, Class: o.Class,
 		Confidential: o.Confidential, SentAt: o.SentAt, State: o.State, StateChangedAt: r.StateChangedAt, Stage: o.Stage},
 		RecipientName: o.RecipientName, RemindersSent: o.RemindersSent, LastReminded: o.LastRemindedAt,
-		UnknownToChannelSince: o.UnknownSince}
+		UnknownToChannelSince: o.UnknownSince, FollowUpDecidedAt: r.FollowUpDecidedAt}
+	if r.FollowUpDecision != nil {
+		row.FollowUpDecision = *r.FollowUpDecision
+	}
+	return row
 }
