@@ -15,8 +15,9 @@ import (
 
 // TestDanishEvidence: the evidence of a Danish letter states, in
 // Ankestyrelsen's terms, from when it was "Tilgængelig for modtageren"
-// according to the Digital Post event log, with the event's id, and when it
-// was opened; a letter the log never made available is said to lack the
+// according to the Digital Post event log, with the event's id, that this
+// event is the proof of delivery (opened or not: a judge reads the log's
+// label, not the law), and when it was opened; a letter the log never made available is said to lack the
 // proof, naming its last event. A CPR number is shown only on the evidence.
 func TestDanishEvidence(t *testing.T) {
 	e := newEnv(t)
@@ -50,6 +51,7 @@ func TestDanishEvidence(t *testing.T) {
 	page = html.UnescapeString(page)
 	for _, want := range []string{`"Tilgængelig for modtageren" (available to the recipient) from 2026-11-21 10:05:00 +01:00`,
 		"according to the Digital Post event log", "event id 11111111-0000-4000-8000-000000000002",
+		"That event is the proof of delivery: the letter counts as delivered from then, opened or not.",
 		"opened at 2026-11-22 12:00:00 +01:00", "event id 11111111-0000-4000-8000-000000000003", "0101801234"} {
 		if code != http.StatusOK || !strings.Contains(page, want) {
 			t.Errorf("evidence page lacks %q (%d)", want, code)
@@ -75,6 +77,7 @@ func TestDanishEvidence(t *testing.T) {
 		dp.OpenedEventID != "11111111-0000-4000-8000-000000000003" ||
 		dp.Statement != `Brevet var "Tilgængelig for modtageren" fra 2026-11-21 10:05:00 +01:00 ifølge Digital Posts hændelseslog `+
 			`(hændelse MEMO_AVAILABLE_TO_RECIPIENT, hændelses-id 11111111-0000-4000-8000-000000000002). `+
+			`Den hændelse er beviset for, at brevet er kommet frem: det anses for kommet frem fra da, åbnet eller ej. `+
 			`Brevet blev åbnet 2026-11-22 12:00:00 +01:00 (hændelse MESSAGE_READ, hændelses-id 11111111-0000-4000-8000-000000000003).` {
 		t.Errorf("evidence.json %+v", doc.Evidence)
 	}
