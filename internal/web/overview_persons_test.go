@@ -22,15 +22,7 @@ import (
 func TestOverviewTopOrgsNotCitizens(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	letter := func(i int, kind, id string) model.NewShipment {
-		return model.NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-00000000030" + string(rune('0'+i)),
-			SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: kind, RecipientID: id,
-			Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-time.Duration(5+i) * 24 * time.Hour)}
-	}
-	if _, _, err := e.st.Register(ctx, []model.NewShipment{letter(0, "person", "0101801234"), letter(1, "person", "0101801234"),
-		letter(2, "person", "0202801234"), letter(3, "org", "14691804")}, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	registerCitizensAndOrg(t, e, "030")
 	b := e.loggedIn("kari", "compliance", "64942212", "")
 	top := regexp.MustCompile(`(?s)<table id="top-orgs">.*?</table>`)
 	for _, rollup := range []bool{false, true} {
@@ -60,5 +52,22 @@ func TestOverviewTopOrgsNotCitizens(t *testing.T) {
 	_, page := plain.loggedIn("kari", "compliance", "", "").getDa("/")
 	if strings.Contains(page, `id="top-persons"`) {
 		t.Errorf("organisations only: a persons' line: %s", page[strings.Index(page, `<section id="top"`):])
+	}
+}
+
+// registerCitizensAndOrg registers, for Københavns Kommune's
+// Socialforvaltningen (64942212), four unopened Digital Post letters: three
+// to two citizens and one to an organisation (14691804), their channel ids
+// ending in idPart and 0-3.
+func registerCitizensAndOrg(t *testing.T, e *env, idPart string) {
+	t.Helper()
+	letter := func(i int, kind, id string) model.NewShipment {
+		return model.NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-00000000" + idPart + string(rune('0'+i)),
+			SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: kind, RecipientID: id,
+			Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-time.Duration(5+i) * 24 * time.Hour)}
+	}
+	if _, _, err := e.st.Register(context.Background(), []model.NewShipment{letter(0, "person", "0101801234"), letter(1, "person", "0101801234"),
+		letter(2, "person", "0202801234"), letter(3, "org", "14691804")}, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -6,10 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"postvakt/internal/model"
-	"postvakt/internal/store"
 )
 
 // TestUnopenedByOrganisationNotCitizens: /unopened, the unopened letters
@@ -22,15 +18,7 @@ import (
 func TestUnopenedByOrganisationNotCitizens(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	letter := func(i int, kind, id string) model.NewShipment {
-		return model.NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-00000000040" + string(rune('0'+i)),
-			SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: kind, RecipientID: id,
-			Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-time.Duration(5+i) * 24 * time.Hour)}
-	}
-	if _, _, err := e.st.Register(ctx, []model.NewShipment{letter(0, "person", "0101801234"), letter(1, "person", "0101801234"),
-		letter(2, "person", "0202801234"), letter(3, "org", "14691804")}, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	registerCitizensAndOrg(t, e, "040")
 	b := e.loggedIn("kari", "compliance", "64942212", "")
 	tok := e.token("compliance", "64942212", "")
 	table := regexp.MustCompile(`(?s)<table id="summary">.*?</table>`)
