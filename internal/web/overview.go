@@ -74,7 +74,7 @@ type overviewData struct {
 	Weeks           []weekRow // the charts as a table, newest first
 	WeekChannels    []string
 	TopOrgs         *store.ListSummary // receiving organisations only
-	Persons         *store.ListSummary // persons' unopened letters: its totals only
+	Persons         int                // persons' unopened letters (summarise)
 	TopUnits        *store.ListSummary
 	TopOrgsChart    template.HTML
 	TopUnitsChart   template.HTML
@@ -161,18 +161,10 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	s.weekCharts(&d, l, weeks, d.WeekFrom, now)
 
 	f := store.ListFilter{Scope: scope, List: store.ListUnopened}
-	// The top recipients are organisations: a citizen is no one a
-	// compliance officer acts on by name here (no reminder reaches a
-	// person; a Danish citizen's letter goes to physical post), so the
-	// persons' letters are one line under them.
-	orgs, persons := f, f
-	orgs.RecipientKind, persons.RecipientKind = model.RecipientOrg, model.RecipientPerson
-	if d.TopOrgs, err = s.store.Summarise(ctx, orgs, store.ByRecipient, 0, 10); err != nil {
+	// The top recipients are organisations, the persons' letters one line
+	// under them (summarise says why).
+	if d.TopOrgs, d.Persons, err = s.summarise(ctx, f, store.ByRecipient, 0, 10); err != nil {
 		s.internalError(w, r, "overview: top organisations", err)
-		return
-	}
-	if d.Persons, err = s.store.Summarise(ctx, persons, store.ByRecipient, 0, 1); err != nil {
-		s.internalError(w, r, "overview: persons' unopened letters", err)
 		return
 	}
 	if d.TopUnits, err = s.store.Summarise(ctx, f, store.ByUnit, 0, 10); err != nil {
