@@ -129,13 +129,7 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 	for i := 0; i < n; i++ {
 		items = append(items, storetest.Letter(i))
 	}
-	ids := storetest.IDs(storetest.Register(t, st, items...))
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
-	now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
-	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
-	if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	ids, now := printable(t, st, items...)
 	f, srv := newFakeProvider(t)
 	key := func(i int) string { return "postvakt-print-" + ids[i] }
 	const (
@@ -252,4 +246,20 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 	if len(orders) != n-1 {
 		t.Errorf("provider holds %d orders, want %d (one per letter but the refused one)", len(orders), n-1)
 	}
+}
+
+// printable registers items as available letters (SvarUt's VARSLET) whose
+// recipient, 974760673, has a postal address in the register: letters a
+// print order can be placed for. It returns their ids and the time the
+// register entry was fetched, the tests' now.
+func printable(t *testing.T, st *store.Store, items ...model.NewShipment) (ids []string, now time.Time) {
+	t.Helper()
+	ids = storetest.IDs(storetest.Register(t, st, items...))
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+	now = time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
+	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
+	if err := st.PutRegisterEntry(context.Background(), store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	return ids, now
 }

@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/httpclient"
-	"postvakt/internal/model"
 	"postvakt/internal/printing"
-	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -43,13 +41,7 @@ func TestRetryAfterCenturyAheadIsBounded(t *testing.T) {
 	t.Run("create", func(t *testing.T) {
 		ctx := context.Background()
 		st := storetest.Open(t)
-		ids := storetest.IDs(storetest.Register(t, st, storetest.Letter(0)))
-		storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
-		now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
-		body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
-		if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
-			t.Fatal(err)
-		}
+		ids, now := printable(t, st, storetest.Letter(0))
 		_, srv := newFakeProvider(t)
 		srv.Script(farRetryAfter)
 		client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
