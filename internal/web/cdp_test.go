@@ -27,7 +27,7 @@ type chrome struct {
 	next    int64
 	pending map[int64]chan cdpMsg
 	session string
-	stderr  *strings.Builder
+	stderr  *lockedWriter // chromium's standard error, written while it runs
 }
 
 type cdpMsg struct {
@@ -78,8 +78,8 @@ func startChrome(t *testing.T) *chrome {
 		"--hide-scrollbars", "--mute-audio", "--user-data-dir="+t.TempDir(), "--remote-debugging-pipe",
 		"--window-size=1280,900", "about:blank")
 	cmd.ExtraFiles = []*os.File{toBrowser, fromBrowser} // fd 3, fd 4
-	c := &chrome{t: t, cmd: cmd, w: ourW, pending: map[int64]chan cdpMsg{}, stderr: &strings.Builder{}}
-	cmd.Stderr = &lockedWriter{b: c.stderr}
+	c := &chrome{t: t, cmd: cmd, w: ourW, pending: map[int64]chan cdpMsg{}, stderr: &lockedWriter{b: &strings.Builder{}}}
+	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
@@ -119,6 +119,14 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+// String is what was written so far: read under the lock, as chromium may
+// still be writing (a call that timed out reads it while it runs).
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (c *chrome) read(r io.Reader) {
