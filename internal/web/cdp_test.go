@@ -65,13 +65,29 @@ func chromiumBinary(t *testing.T) string {
 func startChrome(t *testing.T) *chrome {
 	t.Helper()
 	bin := chromiumBinary(t)
+	c, err := launchChrome(t, bin)
+	if err != nil {
+		// A fresh profile's first start has been seen to give no answer for
+		// over 30 s on a busy machine (chromium wrote nothing at all): one
+		// more start, so a slow start is told from a browser that cannot.
+		t.Logf("chromium's first start failed, starting it once more: %v", err)
+		if c, err = launchChrome(t, bin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// launchChrome starts one browser and opens its page; on failure the
+// browser is stopped and the error carries its standard error.
+func launchChrome(t *testing.T, bin string) (*chrome, error) {
 	toBrowser, ourW, err := os.Pipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ourR, fromBrowser, err := os.Pipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
@@ -80,34 +96,47 @@ func startChrome(t *testing.T) *chrome {
 	cmd.ExtraFiles = []*os.File{toBrowser, fromBrowser} // fd 3, fd 4
 	c := &chrome{t: t, cmd: cmd, w: ourW, pending: map[int64]chan cdpMsg{}, stderr: &lockedWriter{b: &strings.Builder{}}}
 	cmd.Stderr = c.stderr
+	cmd.WaitDelay = 5 * time.Second // a helper process keeping stderr open does not hold the test
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	toBrowser.Close()
 	fromBrowser.Close()
 	go c.read(ourR)
-	t.Cleanup(func() {
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	stop := func() {
 		_ = ourW.Close()
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()
 			<-done
 		}
-	})
+	}
+	fail := func(err error) (*chrome, error) {
+		_ = cmd.Process.Kill()
+		stop()
+		return nil, fmt.Errorf("%w\nchromium stderr:\n%s", err, c.stderr.String())
+	}
 	var target struct {
 		TargetID string `json:"targetId"`
 	}
-	c.call("", "Target.createTarget", map[string]any{"url": "about:blank"}, &target)
+	if err := c.try("", "Target.createTarget", map[string]any{"url": "about:blank"}, &target); err != nil {
+		return fail(err)
+	}
 	var attached struct {
 		SessionID string `json:"sessionId"`
 	}
-	c.call("", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &attached)
+	if err := c.try("", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &attached); err != nil {
+		return fail(err)
+	}
 	c.session = attached.SessionID
-	c.call(c.session, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}, nil)
-	return c
+	if err := c.try(c.session, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}, nil); err != nil {
+		return fail(err)
+	}
+	t.Cleanup(stop)
+	return c, nil
 }
 
 type lockedWriter struct {
