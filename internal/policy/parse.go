@@ -200,11 +200,7 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 			bad(good)
 		}},
 		{"recipient_kind", false, func(path string, _, n *yaml.Node) {
-			v, good := r.str(path, n)
-			if good && v != RecipientOrg && v != RecipientPerson {
-				r.addf(deref(n).Line, "%s: %q is not a recipient kind (want %s or %s)", path, v, RecipientOrg, RecipientPerson)
-				good = false
-			}
+			v, good := r.either(path, n, "a recipient kind", RecipientOrg, RecipientPerson)
 			if good {
 				m.RecipientKind = v
 			}
@@ -290,11 +286,7 @@ func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, m
 			ok = ok && good
 		}},
 		{"via", false, func(path string, _, n *yaml.Node) {
-			v, good := r.str(path, n)
-			if good && v != PrintViaProvider && v != PrintViaDigitalPost {
-				r.addf(deref(n).Line, "%s: %q is not a kind of physical post (want %s or %s)", path, v, PrintViaProvider, PrintViaDigitalPost)
-				good = false
-			}
+			v, good := r.either(path, n, "a kind of physical post", PrintViaProvider, PrintViaDigitalPost)
 			if good {
 				pr.Via = v
 			}

@@ -241,6 +241,17 @@ func (r *reader) list(path string, n *yaml.Node, item func(path string, n *yaml.
 	return out, ok
 }
 
+// either reads a string that is a or b; what names the kind of value in
+// the problem reported for any other ("a recipient kind").
+func (r *reader) either(path string, n *yaml.Node, what, a, b string) (string, bool) {
+	v, ok := r.str(path, n)
+	if ok && v != a && v != b {
+		r.addf(deref(n).Line, "%s: %q is not %s (want %s or %s)", path, v, what, a, b)
+		return v, false
+	}
+	return v, ok
+}
+
 // word reads a non-empty string without surrounding blanks.
 func (r *reader) word(path string, n *yaml.Node) (string, bool) {
 	v, ok := r.str(path, n)
