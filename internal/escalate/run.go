@@ -111,14 +111,10 @@ type Escalator struct {
 // sends nothing. It returns ErrBusy when another run is in progress.
 func (e *Escalator) Run(ctx context.Context, now time.Time) (Summary, error) {
 	sum := Summary{Now: now}
-	ran, err := e.Store.TryExclusive(ctx, LockName, func(ctx context.Context) error {
-		var err error
+	err := jobs.Exclusive(ctx, e.Store, LockName, ErrBusy, func(ctx context.Context) (err error) {
 		sum, err = e.run(ctx, now, false)
 		return err
 	})
-	if err == nil && !ran {
-		err = ErrBusy
-	}
 	return sum, err
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
@@ -76,14 +77,10 @@ func (e *Evaluator) Run(ctx context.Context, now time.Time, dryRun bool) (Result
 		return e.run(ctx, now, true)
 	}
 	var res Result
-	ran, err := e.Store.TryExclusive(ctx, LockName, func(ctx context.Context) error {
-		var err error
+	err := jobs.Exclusive(ctx, e.Store, LockName, ErrBusy, func(ctx context.Context) (err error) {
 		res, err = e.run(ctx, now, false)
 		return err
 	})
-	if err == nil && !ran {
-		err = ErrBusy
-	}
 	return res, err
 }
 

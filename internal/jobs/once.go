@@ -9,12 +9,29 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Locker is what a cluster-wide job needs of the store (*store.Store is
-// one): a lock held once across all replicas, and the job's last start.
-type Locker interface {
+// Exclusiver holds a lock once across all replicas (*store.Store is one).
+type Exclusiver interface {
 	// TryExclusive runs fn under the cluster-wide lock name, or returns
 	// ran=false when another session holds it.
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (ran bool, err error)
+}
+
+// Exclusive runs fn under the cluster-wide lock name and returns its error,
+// or busy when another session holds the lock (fn did not run). The
+// scheduled cluster-wide jobs (Once) and the runs a command starts by hand
+// (escalation, health evaluation) take their lock through it.
+func Exclusive(ctx context.Context, l Exclusiver, name string, busy error, fn func(ctx context.Context) error) error {
+	ran, err := l.TryExclusive(ctx, name, fn)
+	if err == nil && !ran {
+		err = busy
+	}
+	return err
+}
+
+// Locker is what a cluster-wide job needs of the store (*store.Store is
+// one): a lock held once across all replicas, and the job's last start.
+type Locker interface {
+	Exclusiver
 	// StartJobRun records the job's start at at, unless a start from
 	// since to until is recorded (started=false).
 	StartJobRun(ctx context.Context, name string, at, since, until time.Time) (started bool, err error)
@@ -68,7 +85,7 @@ func (s *Scheduler) once(name string, sched cron.Schedule, fn Func) Func {
 	since := ranSince(sched)
 	return func(ctx context.Context) error {
 		started := false
-		ran, err := s.locker.TryExclusive(ctx, name, func(ctx context.Context) error {
+		err := Exclusive(ctx, s.locker, name, errNotHere, func(ctx context.Context) error {
 			now := time.Now()
 			var err error
 			from := since(now)
@@ -77,15 +94,10 @@ func (s *Scheduler) once(name string, sched cron.Schedule, fn Func) Func {
 			}
 			return fn(ctx)
 		})
-		switch {
-		case err != nil:
-			return err
-		case !ran:
-			return errNotHere
-		case !started:
+		if err == nil && !started {
 			return errRanThisInterval
 		}
-		return nil
+		return err
 	}
 }
 
