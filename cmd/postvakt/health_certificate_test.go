@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
 )
 
@@ -13,10 +12,7 @@ import (
 // simulator's ends within a day): certificate_expiring fires for
 // channel=digitalpost, about no letters, and the line names neither file.
 func TestHealthOnceCertificateExpiring(t *testing.T) {
-	db := pgtest.New(t)
-	if _, stderr, code := run(t, db, "migrate"); code != 0 {
-		t.Fatalf("migrate: %d %s", code, stderr)
-	}
+	db := migrated(t)
 	certs, err := sim.DigitalPostCerts(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,16 @@ func run(t *testing.T, db string, args ...string) (string, string, int) {
 	return runEnv(t, []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies"}, args...)
 }
 
+// migrated is a new database that `postvakt migrate` brought up to date.
+func migrated(t *testing.T) string {
+	t.Helper()
+	db := pgtest.New(t)
+	if _, stderr, code := run(t, db, "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, stderr)
+	}
+	return db
+}
+
 // runEnv runs the binary with env added to the environment and returns
 // stdout, stderr and the exit code.
 func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {

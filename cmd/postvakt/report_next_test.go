@@ -12,7 +12,6 @@ import (
 
 	"postvakt/internal/escalate"
 	"postvakt/internal/model"
-	"postvakt/internal/pgtest"
 	"postvakt/internal/policy/policytest"
 	"postvakt/internal/storetest"
 )
@@ -25,10 +24,7 @@ import (
 // handling. A policy folder that does not load fails the export, naming
 // the file and line.
 func TestReportNextStep(t *testing.T) {
-	db := pgtest.New(t)
-	if _, stderr, code := run(t, db, "migrate"); code != 0 {
-		t.Fatalf("migrate: %d %s", code, stderr)
-	}
+	db := migrated(t)
 	sent := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	const waiting, ended = "0e0e0e0e-0000-4000-8000-00000000a001", "0e0e0e0e-0000-4000-8000-00000000a002"
 	importCSV(t, db, header+

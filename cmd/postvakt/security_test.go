@@ -15,10 +15,7 @@ import (
 // TestReportOrgIsAnOrgNumber: --org lands in the audit log, so a person id
 // there is refused before anything is written.
 func TestReportOrgIsAnOrgNumber(t *testing.T) {
-	db := pgtest.New(t)
-	if _, stderr, code := run(t, db, "migrate"); code != 0 {
-		t.Fatalf("migrate: %d %s", code, stderr)
-	}
+	db := migrated(t)
 	_, stderr, code := run(t, db, "report", "unopened", "--format", "csv", "--org", "01017012343")
 	if code != 2 || !strings.Contains(stderr, "--org must be an organisation number") || strings.Contains(stderr, "01017012343") {
 		t.Fatalf("report --org <person id>: exit %d, stderr:\n%s", code, stderr)
