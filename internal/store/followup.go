@@ -153,7 +153,7 @@ func (s *Store) FollowUp(ctx context.Context, shipmentID string, scope Scope) (*
 	}
 	var c sqlConds
 	c.add("f.shipment_id = ?", shipmentID)
-	followUpScope(&c, scope)
+	addScope(&c, scope)
 	var fu FollowUp
 	if err := s.db.GetContext(ctx, &fu, followUpSelect+" WHERE "+c.String(), c.args...); err != nil {
 		return nil, fmt.Errorf("get follow-up of %s: %w", shipmentID, notFound(err))
@@ -161,7 +161,9 @@ func (s *Store) FollowUp(ctx context.Context, shipmentID string, scope Scope) (*
 	return &fu, nil
 }
 
-func followUpScope(c *sqlConds, scope Scope) {
+// addScope narrows c to scope: the sending organisation (o.orgnr) and unit
+// (u.name) of a query that joins sender_orgs o and sender_units u.
+func addScope(c *sqlConds, scope Scope) {
 	if scope.SenderOrg != "" {
 		c.add("o.orgnr = ?", scope.SenderOrg)
 	}
@@ -197,7 +199,7 @@ func (s *Store) FollowUpsPage(ctx context.Context, scope Scope, all bool, cursor
 	if !all {
 		c.add("f.decision IS NULL")
 	}
-	followUpScope(&c, scope)
+	addScope(&c, scope)
 	if cursor != "" {
 		at, id, err := decodeCursor(cursor)
 		if err != nil {

@@ -105,7 +105,7 @@ func (f IncidentFilter) where(c *sqlConds) error {
 	if f.NoLetters {
 		c.add("false")
 	}
-	followUpScope(c, f.Scope)
+	addScope(c, f.Scope)
 	if f.Channel != "" {
 		c.add("s.channel = ?", f.Channel)
 	}

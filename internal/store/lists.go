@@ -390,7 +390,7 @@ func (s *Store) PrintBatches(ctx context.Context, scope Scope, now time.Time) ([
 	var c sqlConds
 	scopeIn := "true"
 	if scope.SenderOrg != "" || scope.SenderUnit != "" {
-		followUpScope(&c, scope)
+		addScope(&c, scope)
 		scopeIn = c.String()
 	}
 	q := fmt.Sprintf(`SELECT b.id, b.policy, b.state, b.created_at, b.decided_by, b.decided_at,
@@ -444,7 +444,7 @@ func (s *Store) ManualQueue(ctx context.Context, scope Scope, limit int) ([]Manu
 	}
 	var c sqlConds
 	c.add("m.resolved_at IS NULL")
-	followUpScope(&c, scope)
+	addScope(&c, scope)
 	c.args = append(c.args, limit)
 	q := fmt.Sprintf(`SELECT m.shipment_id, s.channel, s.channel_id, u.name AS sender_unit, r.kind AS recipient_kind,
 		r.ident AS recipient_ident, r.name AS recipient_name, s.sent_at, m.reason, m.detail, m.why, m.created_at

@@ -151,7 +151,7 @@ func refusedWhere(c *sqlConds, scope Scope) {
 		return
 	}
 	in := sqlConds{args: c.args}
-	followUpScope(&in, scope)
+	addScope(&in, scope)
 	c.args = in.args
 	c.add(`EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
@@ -265,7 +265,7 @@ func (s *Store) RefusedOrdersIn(ctx context.Context, scope Scope, limit int) (*R
 	}
 	var lc sqlConds
 	lc.add("i.notification_id = ANY(?) AND i.active", pq.Array(ids))
-	followUpScope(&lc, scope)
+	addScope(&lc, scope)
 	var letters []struct {
 		NotificationID int64 `db:"notification_id"`
 		RefusedOrderLetter

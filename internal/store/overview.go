@@ -225,7 +225,7 @@ type Activity struct {
 func (s *Store) Activity(ctx context.Context, scope Scope, from, now time.Time) (*Activity, error) {
 	var c sqlConds
 	c.args = []any{from, now}
-	followUpScope(&c, scope)
+	addScope(&c, scope)
 	in := c.String() // conditions on shipments s / sender_units u / sender_orgs o
 	// The letters of each step since from, as a list narrowed to the step
 	// shows them (ListFilter.Step).

@@ -65,7 +65,7 @@ const batchDigestSQL = `encode(sha256(convert_to(COALESCE(string_agg(po.shipment
 // checkSeen compares a batch, locked by the caller, with what was seen.
 func checkSeen(ctx context.Context, tx *sqlx.Tx, id int64, seen *PrintBatchSeen) error {
 	var c sqlConds
-	followUpScope(&c, seen.Scope)
+	addScope(&c, seen.Scope)
 	scopeIn := c.String() // "true" without a scope
 	c.args = append(c.args, id)
 	var got struct {

@@ -47,7 +47,7 @@ func recipientInScope(columns string, c *sqlConds, scope Scope) string {
 	if scope.SenderOrg != "" || scope.SenderUnit != "" {
 		var sc sqlConds
 		sc.args = c.args
-		followUpScope(&sc, scope)
+		addScope(&sc, scope)
 		c.args, sub = sc.args, sc.String()
 	}
 	return fmt.Sprintf(`SELECT %s FROM recipients r WHERE %s AND EXISTS (

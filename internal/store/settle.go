@@ -70,7 +70,7 @@ func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scop
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var c sqlConds
 		c.add("m.shipment_id = ?", shipmentID)
-		followUpScope(&c, scope)
+		addScope(&c, scope)
 		var item struct {
 			Resolved *time.Time `db:"resolved_at"`
 			Channel  string     `db:"channel"`
@@ -128,7 +128,7 @@ func (s *Store) NotificationsToSettle(ctx context.Context, scope Scope, limit in
 		limit = 500
 	}
 	var c sqlConds
-	followUpScope(&c, scope)
+	addScope(&c, scope)
 	in := c.String()
 	c.args = append(c.args, limit)
 	q := fmt.Sprintf(`SELECT n.id, n.status, n.orgnr, COALESCE(r.name, '') AS org_name, n.claimed_at, n.last_error, n.attempts,
@@ -204,7 +204,7 @@ func (l BatchLetter) WillPrint() bool {
 func (s *Store) PrintBatchLetters(ctx context.Context, id int64, scope Scope) ([]BatchLetter, error) {
 	var c sqlConds
 	c.add("po.batch_id = ?", id)
-	followUpScope(&c, scope)
+	addScope(&c, scope)
 	out := []BatchLetter{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT s.id AS shipment_id, s.channel, s.channel_id, r.kind AS recipient_kind,
 			r.ident AS recipient_ident, r.name AS recipient_name, o.orgnr AS sender_org, u.name AS sender_unit,

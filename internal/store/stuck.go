@@ -33,9 +33,9 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 	var refused sqlConds
 	refusedWhere(&refused, scope)
 	// The letters' scope, for the manual items' and the reminders' letters
-	// (s, u, o as followUpScope names them); numbered after refused's.
+	// (s, u, o as addScope names them); numbered after refused's.
 	in := sqlConds{args: refused.args}
-	followUpScope(&in, scope)
+	addScope(&in, scope)
 	q := `SELECT
 			(SELECT count(*) FROM notifications n WHERE ` + refused.String() + `) AS refused_orders,
 			count(*) AS manual,

@@ -26,12 +26,7 @@ type Unit struct {
 // by organisation and name.
 func (s *Store) Units(ctx context.Context, scope Scope) ([]Unit, error) {
 	var c sqlConds
-	if scope.SenderOrg != "" {
-		c.add("o.orgnr = ?", scope.SenderOrg)
-	}
-	if scope.SenderUnit != "" {
-		c.add("u.name = ?", scope.SenderUnit)
-	}
+	addScope(&c, scope)
 	out := []Unit{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT u.id, o.orgnr AS sender_org, o.name AS sender_org_name, u.name,
 			u.contact_email, u.manager_email
@@ -46,12 +41,7 @@ func (s *Store) Units(ctx context.Context, scope Scope) ([]Unit, error) {
 // units in scope, sorted, each once.
 func (s *Store) Classes(ctx context.Context, scope Scope) ([]string, error) {
 	var c sqlConds
-	if scope.SenderOrg != "" {
-		c.add("o.orgnr = ?", scope.SenderOrg)
-	}
-	if scope.SenderUnit != "" {
-		c.add("u.name = ?", scope.SenderUnit)
-	}
+	addScope(&c, scope)
 	out := []string{}
 	if err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT k.class COLLATE "C" AS class
 		FROM unit_classes k JOIN sender_units u ON u.id = k.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
