@@ -16,10 +16,9 @@ import (
 
 // ordersTo reports whether reminders to org go through Altinn
 // Notifications: Notifications is configured and org is Norwegian (Altinn
-// knows no Danish CVR number). One with e-mail addresses gets its e-mail
-// and, beside it, the order; one without gets the order alone (by
-// organisation number: Altinn finds its notification addresses, an SMS
-// number too).
+// knows no Danish CVR number). RouteOf says how: beside an e-mail to
+// addresses an operator gave, or alone (by organisation number: Altinn
+// finds its notification addresses, an SMS number too).
 func (r *Reminder) ordersTo(org string) bool {
 	return r.Orders != nil && model.OrgCountry(org) == "NO"
 }
@@ -59,13 +58,15 @@ func SMS(org string, shipments []Shipment) string {
 // å are in it; quotes « » and an ellipsis are not).
 const smsMax = 160
 
-// sendByOrder is the send and record stages of a reminder to an
-// organisation without an e-mail address postvakt can use: begun (Begin
-// marked it), its kept order is placed, and the reminder recorded sent with
-// the order's id in the same statement that counts its letters. An order
-// Altinn refused (it answered 4xx: 422 NOT-00001, no contact information
-// there either; a 400; a 429) was not placed: the reminder is failed, and
-// sent again by a later run after model.RetryAfter, as a refused e-mail.
+// sendByOrder is the send and record stages of a reminder by order alone
+// (RouteOrder: no e-mail address postvakt can use, or only Altinn
+// Profile's): begun (Begin marked it), its kept order is placed, and the
+// reminder recorded sent with the order's id in the same statement that
+// counts its letters. An order Altinn refused (it answered 4xx: 422
+// NOT-00001, no contact information there either; a 400; a 429) was not
+// placed: a reminder with Profile addresses goes to them by e-mail
+// (sendFallback); one without is failed, and sent again by a later run
+// after model.RetryAfter, as a refused e-mail.
 // Any other failure (no answer, a 5xx, an answer that could not be read)
 // may have placed it: the reminder is unknown, so that no claim supersedes
 // it with an order for other letters, and RetryOrders settles it by placing
@@ -76,6 +77,11 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 	orderID, err := "", errors.New("no Altinn Notifications order kept (POSTVAKT_NOTIFICATIONS_URL unset since the claim)")
 	if ps.order != nil {
 		orderID, err = c.r.Orders.Notifier.Order(context.WithoutCancel(ctx), ps.order)
+	}
+	if err != nil && len(ps.fallback) > 0 && (ps.order == nil || !orderMayBePlaced(err)) {
+		// Not placed, and the organisation has addresses in Altinn
+		// Profile: the reminder goes to them by e-mail instead.
+		return c.sendFallback(ctx, out, ps, err, now)
 	}
 	rec := store.ReminderOutcome{ID: ps.n.ID, Items: ps.n.Items, Status: model.NotifySent, OrderID: orderID}
 	out.Status, out.OrderID, out.Err = StatusSent, orderID, nil
@@ -115,6 +121,47 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 			"the reminder is failed and not tried again before its wait, and is refused again until the organisation registers contact "+
 			"information in Altinn or an e-mail address is imported for it", "error", err)
 	}
+	return nil
+}
+
+// sendFallback sends by e-mail, to its Altinn Profile addresses
+// (pendingSend.fallback), a reminder whose order Altinn refused (orderErr:
+// it was not placed; or no order kept): the notification becomes an
+// e-mail to them before the send (store.FallBackToEmail, which gives the
+// order up, so it is never placed beside the e-mail), then it is sent and
+// recorded as an e-mail is. A crash before that leaves the reminder by
+// order, unknown, settled by placing its order again (refused again: failed,
+// sent by a later run); after it, an e-mail whose outcome is unknown, never
+// sent again by itself. An e-mail that failed is recorded without its
+// addresses, as a reminder by order that failed: the next claim, by order
+// again, waits as after any failed try (model.Eligible compares the
+// addresses).
+func (c *Courier) sendFallback(ctx context.Context, out *Outcome, ps pendingSend, orderErr error, now time.Time) error {
+	log := c.log(out.Org, false).With("notification", ps.n.ID)
+	refused := errors.Is(orderErr, ErrOrderRefused)
+	if err := c.r.Orders.Log.FallBackToEmail(context.WithoutCancel(ctx), ps.n.ID, ps.fallback, orderErr.Error(), refused, now); err != nil {
+		return fmt.Errorf("reminder %d to %s: %w", ps.n.ID, out.Org, err)
+	}
+	msg := Compose(out.Org, out.OrgName, out.Shipments, ps.fallback, c.r.From, ps.n.Key, now)
+	out.Message, out.SMS, out.Route, out.OrderID, out.OrderErr = msg, "", RouteEmail, "", orderErr
+	ps.msg, ps.to = msg, len(ps.fallback)
+	out.Status, out.Err = Send(context.WithoutCancel(ctx), c.send, msg)
+	out.Refused = msg.Refused
+	rec := outcomeOf(ps.n, msg, out.Status, out.Err)
+	why := "Altinn Notifications refused the order, so it went by e-mail to the organisation's addresses in Altinn Profile: " + orderErr.Error()
+	switch rec.Status {
+	case model.NotifySent:
+		rec.Note = strings.TrimPrefix(rec.Note+"; "+why, "; ")
+	case model.NotifyFailed:
+		rec.Cause = why + "; the e-mail failed too: " + rec.Cause
+		rec.Accepted = []string{} // a reminder by order again (see above)
+	}
+	if err := c.record(ctx, rec, now); err != nil {
+		return fmt.Errorf("record reminder %d to %s (by e-mail after its order was refused) as %s: %w", ps.n.ID, out.Org, out.Status, err)
+	}
+	log.Warn("Altinn Notifications refused the reminder's order (it was not placed); the reminder went by e-mail to the organisation's addresses in Altinn Profile instead",
+		"order_refused_for_good", refused, "addresses", len(ps.fallback), "status", out.Status, "error", orderErr)
+	c.logSent(*out, ps)
 	return nil
 }
 

@@ -63,6 +63,9 @@ type pendingSend struct {
 	msg   *Message
 	order []byte
 	to    int // addresses
+	// fallback are the addresses a reminder by order alone goes to by
+	// e-mail should Altinn refuse its order (Routing.Fallback).
+	fallback []string
 }
 
 // Deliver takes groups (one organisation each) through the address,
@@ -77,7 +80,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	for i, g := range gs {
 		res[i].Outcome.Org, res[i].Outcome.OrgName, orgs[i] = g.Org, g.OrgName, g.Org
 	}
-	book, err := c.r.Log.ContactEmailsOf(ctx, orgs)
+	book, err := c.r.Log.ReminderAddressesOf(ctx, orgs)
 	if err != nil {
 		for i := range res {
 			res[i].Err = err
@@ -86,20 +89,18 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	}
 	var claims []store.Claim
 	var which []int
-	to := make([][]string, len(gs))
+	routes := make([]Routing, len(gs))
 	for i, g := range gs {
-		to[i] = book[g.Org]
-		if len(to[i]) == 0 {
-			to[i] = g.LookedUp
-		}
-		if len(to[i]) == 0 && g.AddressUnknown {
+		rt := RouteOf(book[g.Org], g.LookedUp, g.AddressUnknown, c.r.ordersTo(g.Org))
+		routes[i], res[i].Outcome.Route = rt, rt.Route
+		if rt.Route == RouteAddressUnknown {
 			res[i].Outcome.Status = StatusAddressUnknown
 			c.log(g.Org, dryRun).Warn("no address known for the organisation and the lookup failed; the next run tries again",
 				"shipments", len(g.Shipments))
 			continue
 		}
-		claims = append(claims, store.Claim{Org: g.Org, Items: g.Shipments, Recipients: to[i], Now: now,
-			ByOrder: len(to[i]) == 0 && c.r.ordersTo(g.Org)})
+		claims = append(claims, store.Claim{Org: g.Org, Items: g.Shipments, Recipients: rt.To, Now: now,
+			ByOrder: rt.Route == RouteOrder})
 		which = append(which, i)
 	}
 	claimed, errs := c.claim(ctx, claims, dryRun)
@@ -110,7 +111,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			res[i].Err = errs[k]
 			continue
 		}
-		ps, err := c.prepare(ctx, &res[i].Outcome, cr, to[i], now, dryRun)
+		ps, err := c.prepare(ctx, &res[i].Outcome, cr, routes[i], now, dryRun)
 		if err != nil {
 			res[i].Err = err
 			continue
@@ -159,7 +160,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			continue
 		}
 		if ps.to == 0 {
-			// No e-mail address: the reminder is the order alone.
+			// RouteOrder: the reminder is the order alone.
 			if err := c.sendByOrder(ctx, out, ps, now); err != nil {
 				res[ps.i].Err = err
 			}
@@ -239,7 +240,7 @@ func logDropped(log *slog.Logger, dropped []store.Dropped) {
 
 // prepare turns one organisation's claim into its outcome so far, and the
 // message to send now, if any.
-func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResult, to []string, now time.Time, dryRun bool) (*pendingSend, error) {
+func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResult, rt Routing, now time.Time, dryRun bool) (*pendingSend, error) {
 	log := c.log(out.Org, dryRun)
 	out.Dropped = res.Dropped
 	out.Recorded = res.Recorded
@@ -278,11 +279,11 @@ func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResu
 		log.Info("reminder already handled", "notification", n.ID, "status", n.Status)
 		return nil, nil
 	}
-	msg := Compose(out.Org, out.OrgName, out.Shipments, to, c.r.From, n.Key, now)
+	msg := Compose(out.Org, out.OrgName, out.Shipments, rt.To, c.r.From, n.Key, now)
 	out.Message = msg
 	sms := ""
-	if len(to) == 0 {
-		// Claimed without an address (store.Claim.ByOrder): sent as an
+	if rt.Route == RouteOrder {
+		// Claimed to go by order (store.Claim.ByOrder): sent as an
 		// Altinn Notifications order alone, e-mail preferred, else SMS.
 		sms = SMS(out.Org, out.Shipments)
 		out.SMS = sms
@@ -291,8 +292,8 @@ func (c *Courier) prepare(ctx context.Context, out *Outcome, res store.ClaimResu
 		out.Status = StatusPreview
 		return nil, nil
 	}
-	ps := &pendingSend{n: n, msg: msg, to: len(to)}
-	if c.r.ordersTo(out.Org) {
+	ps := &pendingSend{n: n, msg: msg, to: len(rt.To), fallback: rt.Fallback}
+	if rt.Route == RouteOrder || rt.OrderBeside {
 		order, err := c.r.prepareOrder(ctx, n, out.Org, msg, sms, now)
 		if err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ type OrderLog interface {
 	RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error
 	OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]store.NotificationOrder, error)
 	FailUnknownNotification(ctx context.Context, id int64, cause string, refused bool, now time.Time) error
+	FallBackToEmail(ctx context.Context, id int64, recipients []string, cause string, refused bool, now time.Time) error
 }
 
 // Orderer places an Altinn Notifications order (*Notifier).

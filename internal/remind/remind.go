@@ -8,7 +8,9 @@
 //	group   Grouper: the escalation stream, ordered by recipient, becomes one
 //	        Group per organisation
 //	address the organisation's addresses: imported, else looked up in the
-//	        channel this run (Resolver, before delivery)
+//	        channel this run (Resolver, before delivery); RouteOf, the one
+//	        place for it, decides how its reminder goes: by e-mail, by an
+//	        Altinn Notifications order alone, or neither
 //	dedupe  the notification log claims the messages (store.ClaimReminders):
 //	        in one transaction it locks the shipments and the notifications
 //	        listing them, keeps what model.Eligible keeps (dropped items get
@@ -16,9 +18,11 @@
 //	        commits the rest as pending before anything is sent
 //	send    Compose, then send (SMTP, over a Session kept open between the
 //	        messages); where configured, the same text is then ordered
-//	        through Altinn Notifications (Orders), and an organisation
-//	        without an e-mail address gets that order alone (e-mail
-//	        preferred, else a short SMS)
+//	        through Altinn Notifications (Orders) for addresses an operator
+//	        gave; an organisation without an e-mail address, or whose only
+//	        ones are Altinn Profile's (those Notifications sends to), gets
+//	        that order alone (e-mail preferred, else a short SMS), and an
+//	        order Altinn refuses goes by e-mail to the Profile addresses
 //	record  sent (the reminder counted on every shipment, with an event),
 //	        failed (sent again by the next run) or unknown (never sent
 //	        again; listed for the compliance officer)
@@ -50,7 +54,7 @@ import (
 
 // Log is what the pipeline needs of the store.
 type Log interface {
-	ContactEmailsOf(ctx context.Context, orgs []string) (map[string][]string, error)
+	ReminderAddressesOf(ctx context.Context, orgs []string) (map[string]store.Addresses, error)
 	ClaimReminders(ctx context.Context, cs []store.Claim) ([]store.ClaimResult, error)
 	PreviewReminders(ctx context.Context, cs []store.Claim) ([]store.ClaimResult, error)
 	RecordReminders(ctx context.Context, outs []store.ReminderOutcome, now time.Time) (notPending []int64, err error)
@@ -92,6 +96,10 @@ type Outcome struct {
 	Message        *Message        // the message sent or previewed; nil otherwise
 	Err            error           // the send error, for failed and unknown
 	OrderID        string          // the Altinn Notifications order placed, if any
+	// Route is how the reminder went (RouteOf decides it): by e-mail (an
+	// order refused before its fallback e-mail leaves OrderErr), by an
+	// Altinn Notifications order alone, or neither.
+	Route Route
 	// SMS is the text of a reminder sent through Altinn Notifications
 	// alone (no e-mail address), for when Altinn reaches the organisation
 	// by SMS only; "" for an e-mail.
@@ -112,8 +120,9 @@ type Reminder struct {
 	From   string // the From address of messages
 	Logger *slog.Logger
 	// Orders, when set, orders every reminder to a Norwegian organisation
-	// through Altinn Notifications too: beside its e-mail, or alone when
-	// it has no e-mail address.
+	// through Altinn Notifications too: beside its e-mail to addresses an
+	// operator gave, or alone when it has no e-mail address or only Altinn
+	// Profile's (RouteOf).
 	Orders *Orders
 }
 

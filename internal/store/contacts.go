@@ -80,19 +80,48 @@ func (s *Store) ContactEmails(ctx context.Context, org string) ([]string, error)
 // ContactEmailsOf is ContactEmails for many organisations in one query:
 // each organisation's addresses, sorted (none: absent from the map).
 func (s *Store) ContactEmailsOf(ctx context.Context, orgs []string) (map[string][]string, error) {
-	var rows []struct {
-		Org   string `db:"orgnr"`
-		Email string `db:"email"`
+	as, err := s.ReminderAddressesOf(ctx, orgs)
+	if err != nil {
+		return nil, err
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT orgnr, email FROM org_contacts c
+	out := make(map[string][]string, len(as))
+	for o, a := range as {
+		out[o] = a.Emails
+	}
+	return out, nil
+}
+
+// Addresses are an organisation's reminder addresses as ContactEmails
+// picks them (imported ones win), and where they come from.
+type Addresses struct {
+	Emails []string
+	// Profile: they are the ones looked up in Altinn Profile (none was
+	// imported or added in the UI): the organisation's own notification
+	// addresses, which Altinn Notifications sends an order to as well.
+	Profile bool
+}
+
+// ReminderAddressesOf is ContactEmailsOf with the addresses' source: each
+// organisation's addresses, sorted (none: absent from the map).
+func (s *Store) ReminderAddressesOf(ctx context.Context, orgs []string) (map[string]Addresses, error) {
+	var rows []struct {
+		Org     string `db:"orgnr"`
+		Email   string `db:"email"`
+		Profile bool   `db:"profile"`
+	}
+	// Imported addresses exclude looked-up ones, so an organisation's rows
+	// are all of one kind.
+	if err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT orgnr, email, source = $2 AS profile FROM org_contacts c
 		WHERE orgnr = ANY($1) AND (source <> $2 OR NOT EXISTS (
 			SELECT 1 FROM org_contacts i WHERE i.orgnr = c.orgnr AND i.source <> $2))
 		ORDER BY orgnr, email`, pq.Array(orgs), ContactSourceProfile); err != nil {
 		return nil, fmt.Errorf("read contacts of %d organisations: %w", len(orgs), err)
 	}
-	out := make(map[string][]string, len(orgs))
+	out := make(map[string]Addresses, len(orgs))
 	for _, r := range rows {
-		out[r.Org] = append(out[r.Org], r.Email)
+		a := out[r.Org]
+		a.Emails, a.Profile = append(a.Emails, r.Email), r.Profile
+		out[r.Org] = a
 	}
 	return out, nil
 }

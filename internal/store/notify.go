@@ -155,10 +155,18 @@ func (s *Store) markSent(ctx context.Context, id int64, messageID string, now ti
 
 // sqlReminderSent is the evidence's words for reminder c.reminder of
 // notification n sent: by e-mail to its addresses, or, with none, through
-// Altinn Notifications (an order to the organisation by its number).
-const sqlReminderSent = `format('reminder %s sent %s to organisation %s (notification %s, %s)', c.reminder,
+// Altinn Notifications (an order to the organisation by its number); an
+// e-mail that went because Altinn refused the reminder's order
+// (n.order_given_up, sqlOrderGivenUp) says so.
+const sqlReminderSent = `format('reminder %s sent %s to organisation %s (notification %s, %s)%s', c.reminder,
 	CASE WHEN cardinality(n.recipients) = 0 THEN 'through Altinn Notifications' ELSE 'by e-mail' END, n.orgnr, n.id,
-	CASE WHEN cardinality(n.recipients) = 0 THEN 'ordered by organisation number' ELSE cardinality(n.recipients) || ' address(es)' END)`
+	CASE WHEN cardinality(n.recipients) = 0 THEN 'ordered by organisation number' ELSE cardinality(n.recipients) || ' address(es)' END,
+	CASE WHEN n.order_given_up THEN '; Altinn Notifications refused its order, so it went by e-mail' ELSE '' END)`
+
+// sqlOrderGivenUp is true for a notification whose order was given up for
+// an e-mail (FallBackToEmail: the request dropped, Altinn's answer kept),
+// as RETURNING column order_given_up.
+const sqlOrderGivenUp = `(order_request IS NULL AND order_error <> '') AS order_given_up`
 
 // markSentSQL is MarkNotificationSent's statement.
 // $7: a person's confirmation, dated at the claim (see
@@ -168,7 +176,7 @@ var markSentSQL = `WITH n AS (
 				sent_at = CASE WHEN $7 THEN LEAST(claimed_at, $3) ELSE $3 END, updated_at = $3,
 				last_error = CASE WHEN last_error LIKE 'refused permanently:%' THEN last_error ELSE '' END
 			WHERE id = $1 AND status IN ('pending', 'unknown')
-			RETURNING id, kind, orgnr, recipients, sent_at),
+			RETURNING id, kind, orgnr, recipients, sent_at, ` + sqlOrderGivenUp + `),
 		items AS (
 			SELECT i.shipment_id, i.reminder FROM notification_items i JOIN n ON n.id = i.notification_id
 			WHERE i.active),

@@ -80,6 +80,32 @@ func (s *Store) RecordNotificationOrderRefused(ctx context.Context, id int64, ca
 	return nil
 }
 
+// FallBackToEmail records, before the e-mail is sent, that a reminder
+// claimed to go by its Altinn Notifications order alone (Claim.ByOrder),
+// whose send has begun, goes by e-mail to recipients instead: Altinn
+// refused the order (it was not placed; cause is its answer). From here the
+// reminder is an e-mail to those addresses, as if claimed so: a run that
+// stops now leaves it unknown, never sent again by itself. Its order is
+// given up in the same statement: the request dropped, so that neither
+// RetryOrders nor a confirmation places it beside the e-mail (the one
+// reminder twice) nor settles the reminder by it, and Altinn's answer kept
+// in order_error; refused for good (refused: 422 NOT-00001) it is recorded
+// as RecordNotificationOrderRefused does, and listed as an order refused
+// beside an e-mail once the e-mail is sent.
+func (s *Store) FallBackToEmail(ctx context.Context, id int64, recipients []string, cause string, refused bool, now time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET recipients = $2, order_request = NULL, order_error = $3,
+			order_refused_at = CASE WHEN $4 THEN $5::timestamptz END, order_attempts = order_attempts + 1, updated_at = $5
+		WHERE id = $1 AND status = 'pending' AND untried_claim IS NULL AND order_id = '' AND cardinality(recipients) = 0`,
+		id, pq.StringArray(recipients), CleanText(cause), refused, now)
+	if err != nil {
+		return fmt.Errorf("send reminder %d by e-mail after its order was refused: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("send reminder %d by e-mail after its order was refused: it is not a begun reminder by order alone: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
 // RefusedOrder is a reminder whose Altinn Notifications order was refused
 // for good, for the compliance officer: one placed beside an e-mail (the
 // e-mail went out), or one sent by its order alone (ByOrder: the reminder

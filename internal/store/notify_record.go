@@ -121,14 +121,17 @@ var recordRemindersSQL = `WITH o AS (
 				ordered_at = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN $2 ELSE n.ordered_at END,
 				order_attempts = n.order_attempts + CASE WHEN o.order_id <> '' OR o.order_refused THEN 1 ELSE 0 END,
 				order_error = CASE WHEN o.status = 'sent' AND o.order_id <> '' THEN '' WHEN o.order_refused THEN o.cause ELSE n.order_error END,
-				order_refused_at = CASE WHEN o.order_refused THEN $2 WHEN o.status = 'sent' THEN NULL ELSE n.order_refused_at END,
+				-- sent: a refusal of an earlier order of the reminder's is over, but for an
+				-- order given up for the e-mail (FallBackToEmail: no request left)
+				order_refused_at = CASE WHEN o.order_refused THEN $2
+					WHEN o.status = 'sent' AND n.order_request IS NOT NULL THEN NULL ELSE n.order_refused_at END,
 				recipients = COALESCE(o.accepted, n.recipients),
 				last_error = CASE WHEN o.status <> 'sent' THEN o.cause
 					WHEN o.note <> '' THEN o.note
 					WHEN n.last_error LIKE 'refused permanently:%' THEN n.last_error ELSE '' END
 			FROM o
 			WHERE n.id = o.id AND (n.status = 'pending' OR (o.status = 'sent' AND n.status = 'unknown'))
-			RETURNING n.id, n.orgnr, n.recipients, n.status, n.message_id, n.order_id),
+			RETURNING n.id, n.orgnr, n.recipients, n.status, n.message_id, n.order_id, ` + sqlOrderGivenUp + `),
 		it AS (
 			SELECT * FROM jsonb_to_recordset($3::jsonb)
 				AS it(id uuid, step text, has_next boolean, seen timestamptz, next timestamptz)),
