@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lib/pq"
 
@@ -17,7 +18,9 @@ import (
 // Deploy), and PostgreSQL's "permission denied for schema public" alone
 // does not say which grant is missing. One the role owns but whose schema
 // public it may not create in (PostgreSQL 14 and older, hardened) says
-// that, naming the schema's owner.
+// that, naming the schema's owner. One whose tables another role made
+// (migrated or restored as an administrator) names that role
+// (foreignTables).
 // A server older than MinServerVersion is refused before anything is
 // applied: the migrations pass on PostgreSQL 12, and what fails on it
 // would fail later, in a job, saying nothing of the server's version.
@@ -43,6 +46,9 @@ func (s *Store) Migrate(ctx context.Context, progress migrations.Progress) (int,
 			coalesce((SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = 'public'), false)
 		FROM pg_database WHERE datname = current_database()`).Scan(&role, &db, &owns, &schemaOwner, &creates); qerr != nil {
 		return n, err
+	}
+	if ferr := s.foreignTables(ctx, err); ferr != err {
+		return n, ferr
 	}
 	if owns {
 		if creates || schemaOwner == "" {
@@ -118,6 +124,9 @@ func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, er
 		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
 			return 0, errors.New("the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)")
 		}
+		if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
+			return 0, s.foreignTables(ctx, fmt.Errorf("read the schema version: %w", err))
+		}
 		if transient(err) {
 			// Said as what it is: every scheduled job checks the schema
 			// first (jobs.Require), and "read the schema version: dial …"
@@ -139,4 +148,36 @@ func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, er
 		return applied, fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, known)
 	}
 	return applied, nil
+}
+
+// foreignTables explains a refused privilege (err) on a database whose
+// tables belong to another role than the one postvakt logs in as: the
+// migrations were run, or a dump restored, as an administrator (README,
+// Deploy: Backups), or DATABASE_URL names another role than the one that
+// made them. PostgreSQL's "permission denied for table goose_db_version"
+// alone names neither role nor what to do. It returns err itself when no
+// other role's table is found, or when that cannot be asked.
+func (s *Store) foreignTables(ctx context.Context, err error) error {
+	var role, db string
+	var owners []struct {
+		Owner  string `db:"owner"`
+		Tables int    `db:"tables"`
+	}
+	if qerr := s.db.QueryRowxContext(ctx, `SELECT current_user, current_database()`).Scan(&role, &db); qerr != nil {
+		return err
+	}
+	if qerr := s.db.SelectContext(ctx, &owners, `SELECT pg_get_userbyid(c.relowner) AS owner, count(*) AS tables
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT pg_has_role(current_user, c.relowner, 'USAGE')
+		GROUP BY c.relowner ORDER BY count(*) DESC, 1`); qerr != nil || len(owners) == 0 {
+		return err
+	}
+	names := make([]string, len(owners))
+	for i, o := range owners {
+		names[i] = fmt.Sprintf("%d belong to %s", o.Tables, o.Owner)
+	}
+	return fmt.Errorf("%w\nthe role %s, which DATABASE_URL logs in as, does not own the tables of the database %s: %s "+
+		"(migrated or restored as another role?): log in as the role that owns them, or, as an administrator in that database, "+
+		"give them to %s with the statement in README, Deploy (\"Tables of another role\")",
+		err, role, db, strings.Join(names, ", "), role)
 }
