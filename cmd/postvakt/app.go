@@ -67,6 +67,15 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log}
+	// A variable misspelt (POSTVAKT_POLL_SHEDULE) leaves its setting at the
+	// default: said at every start, as the README's Configuration says.
+	for _, u := range config.EnvUnknowns(config.Describe(channel.Sections()...)) {
+		if u.Nearest != "" {
+			log.Warn("an environment variable postvakt does not read: ignored, its setting is at its default", "variable", u.Name, "did_you_mean", u.Nearest)
+		} else {
+			log.Warn("an environment variable postvakt does not read: ignored", "variable", u.Name)
+		}
+	}
 	var reg prometheus.Registerer
 	if n&withMetrics != 0 {
 		a.reg = prometheus.NewRegistry()

@@ -114,3 +114,16 @@ func TestReadmePolicyExplainNamesBadID(t *testing.T) {
 		t.Errorf("policy explain nosuch: exit %d, %q; want the message to name the id", code, strings.TrimSpace(errOut))
 	}
 }
+
+// README, Configuration: a POSTVAKT_ variable postvakt does not read (a
+// name misspelt) leaves its setting at the default; every command says so
+// at start, naming the variable meant. make run's own variables are no
+// such mistake.
+func TestReadmeUnknownVariableWarned(t *testing.T) {
+	db := pgtest.New(t)
+	_, errOut, code := runEnv(t, []string{"DATABASE_URL=" + db, "POSTVAKT_POLL_SHEDULE=@every 5m", "POSTVAKT_DEMO_SPEED=2"}, "migrate")
+	if code != 0 || !strings.Contains(errOut, "variable=POSTVAKT_POLL_SHEDULE did_you_mean=POSTVAKT_POLL_SCHEDULE") ||
+		strings.Contains(errOut, "POSTVAKT_DEMO_SPEED") {
+		t.Errorf("migrate with POSTVAKT_POLL_SHEDULE set: exit %d, stderr %q; want a warning naming it and POSTVAKT_POLL_SCHEDULE, none for POSTVAKT_DEMO_SPEED", code, errOut)
+	}
+}

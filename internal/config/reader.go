@@ -17,6 +17,7 @@ import (
 // line that documents it, so help and README never drift from the code.
 type Var struct {
 	Name, Default, Help string
+	File                bool // a secret: may be given as Name_FILE instead
 }
 
 // Reader reads typed settings from an environment and keeps every problem
@@ -94,6 +95,11 @@ func (r *Reader) OneOf(name, def, help string, allowed ...string) string {
 // never is in one.
 func (r *Reader) Secret(name, help string) string {
 	r.doc(name, "", help+" (or "+name+"_FILE: read from that file)")
+	for i := range r.vars {
+		if r.vars[i].Name == name {
+			r.vars[i].File = true
+		}
+	}
 	return r.secret(name)
 }
 
