@@ -308,7 +308,8 @@ func (a *app) health(chans []channel.Adapter) (*health.Evaluator, error) {
 		return nil, fmt.Errorf("%d problem(s) in the health rules in %s; not starting", len(problems), policiesNamed(a.cfg.Policies))
 	}
 	hc := a.cfg.Health
-	n := &health.Notifier{Store: a.st, From: a.cfg.SMTP.From, Emails: hc.Emails, BaseURL: a.cfg.PublicURL, Logger: a.log}
+	n := &health.Notifier{Store: a.st, From: a.cfg.SMTP.From, Emails: hc.Emails, BaseURL: a.cfg.PublicURL, Logger: a.log,
+		Outcomes: health.NoticeOutcomes(a.registerer())}
 	if a.cfg.SMTP.Addr != "" {
 		s, err := remind.NewSMTP(a.smtpConfig())
 		if err != nil {

@@ -85,3 +85,24 @@ func Counts(alerts []store.Alert) map[[4]string]int {
 	}
 	return out
 }
+
+// NoticeOutcomes counts the alert notices by destination kind (email,
+// webhook: never the address) and outcome (sent, failed, unknown), as
+// postvakt_health_notices_total: a webhook or relay that refuses every
+// alert would otherwise show only in the log, while the alerts page and
+// postvakt_health_alert_firing say the alert fires as if it had been told.
+// Every pair starts at 0, so increase() sees the first failure.
+func NoticeOutcomes(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "postvakt_health_notices_total",
+		Help: "Health alert notices by destination (email, webhook) and outcome (sent; failed: sent again by the next evaluation; unknown: never sent again)."},
+		[]string{"destination", "outcome"})
+	for _, d := range []string{"email", DestWebhook} {
+		for _, o := range []string{store.AlertNoticeSent, store.AlertNoticeFailed, store.AlertNoticeUnknown} {
+			c.WithLabelValues(d, o)
+		}
+	}
+	if reg != nil {
+		reg.MustRegister(c)
+	}
+	return c
+}

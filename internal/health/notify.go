@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/jobs"
@@ -62,6 +63,8 @@ type Notifier struct {
 	// MaxLetters bounds the letters an e-mail lists per alert; default 200.
 	MaxLetters int
 	Logger     *slog.Logger
+	// Outcomes counts each notice's outcome (NoticeOutcomes); nil: none.
+	Outcomes *prometheus.CounterVec
 }
 
 // NotifyResult counts what notifying did; Planned lists every notice (a
@@ -430,16 +433,24 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 	case sendErr == nil:
 		p.Status = store.AlertNoticeSent
 		log.Info("alert notice sent", "subject", p.Subject)
-		return p, n.Store.MarkAlertNoticeSent(rctx, id, payload, now)
+		err = n.Store.MarkAlertNoticeSent(rctx, id, payload, now)
 	case errors.Is(sendErr, remind.ErrOutcomeUnknown) || errors.Is(sendErr, errOutcomeUnknown):
 		p.Status = store.AlertNoticeUnknown
 		log.Error("alert notice outcome unknown; it is not sent again", "error", sendErr)
-		return p, n.Store.MarkAlertNoticeUnknown(rctx, id, sendErr.Error(), payload, now)
+		err = n.Store.MarkAlertNoticeUnknown(rctx, id, sendErr.Error(), payload, now)
 	default:
 		p.Status = store.AlertNoticeFailed
 		log.Warn("alert notice not delivered; the next evaluation tries again", "error", sendErr)
-		return p, n.Store.MarkAlertNoticeFailed(rctx, id, sendErr.Error(), payload, now)
+		err = n.Store.MarkAlertNoticeFailed(rctx, id, sendErr.Error(), payload, now)
 	}
+	if n.Outcomes != nil {
+		dest := DestWebhook
+		if p.Destination != DestWebhook {
+			dest = "email"
+		}
+		n.Outcomes.WithLabelValues(dest, p.Status).Inc()
+	}
+	return p, err
 }
 
 func (n *Notifier) lease() time.Duration {

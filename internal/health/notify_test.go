@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/logtest"
@@ -293,5 +295,57 @@ func TestRuleRecipients(t *testing.T) {
 	sort.Strings(want)
 	if !reflect.DeepEqual(to, want) {
 		t.Fatalf("alert e-mailed to %v, want %v", to, want)
+	}
+}
+
+// README, Metrics: postvakt_health_notices_total counts each alert
+// notice's outcome by destination kind, never the address: a webhook that
+// refuses the alerts showed only in the log (the job ran "ok", the alert
+// fired on /alerts and in postvakt_health_alert_firing as if told).
+func TestNoticeOutcomesCounted(t *testing.T) {
+	t.Parallel()
+	b := newBench(t)
+	ev := b.evaluator(io.Discard)
+	reg := prometheus.NewPedanticRegistry()
+	ev.Notifier.Outcomes = health.NoticeOutcomes(reg)
+	count := func() map[string]float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				var l []string
+				for _, p := range m.GetLabel() {
+					if strings.Contains(p.GetValue(), "@") {
+						t.Errorf("an address in a label: %s", p.GetValue())
+					}
+					l = append(l, p.GetValue())
+				}
+				out[strings.Join(l, " ")] = m.GetCounter().GetValue()
+			}
+		}
+		return out
+	}
+	want := map[string]float64{"email sent": 0, "email failed": 0, "email unknown": 0, "webhook sent": 0, "webhook failed": 0, "webhook unknown": 0}
+	if got := count(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("before any notice: %v, want every pair at 0", got)
+	}
+	b.hook.setFail(true)
+	b.run(ev)
+	b.sent()
+	want["email sent"], want["webhook failed"] = 1, 1
+	if got := count(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("webhook refusing: %v, want %v", got, want)
+	}
+	b.hook.setFail(false)
+	b.now = b.now.Add(5 * time.Minute)
+	b.changes()
+	b.run(ev)
+	want["webhook sent"] = 1
+	if got := count(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("webhook taking it again: %v, want %v", got, want)
 	}
 }

@@ -35,7 +35,8 @@ func TestShippedPrometheusRules(t *testing.T) {
 	known := map[string]bool{"postvakt_health_alert_firing": true, "postvakt_health_alerts_readable": true,
 		"postvakt_poll_calls_total": true, "up": true, "postvakt_database_up": true, "postvakt_poll_lag_seconds": true,
 		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true, "postvakt_job_interval_seconds": true,
-		"postvakt_certificate_expiry_seconds": true, "postvakt_database_figures_readable": true, "postvakt_poll_results_total": true}
+		"postvakt_certificate_expiry_seconds": true, "postvakt_database_figures_readable": true, "postvakt_poll_results_total": true,
+		"postvakt_health_notices_total": true}
 	used := map[string]bool{}
 	metric := regexp.MustCompile(`\b(postvakt_[a-z_]+|up)\b`)
 	rules := map[string]bool{}
