@@ -106,7 +106,7 @@ func TestUpLockReleasedAndWaitCancelled(t *testing.T) {
 		t.Fatalf("up over a conflicting table: %d applied, %v; want 0 and an error", n, err)
 	}
 	var locks, versions int
-	if err := db.QueryRow(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'`).Scan(&locks); err != nil {
+	if err := db.QueryRow(`SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()`).Scan(&locks); err != nil {
 		t.Fatal(err)
 	}
 	if locks != 0 {
