@@ -14,7 +14,7 @@ type runSummary struct {
 	scanned, due, reminders, orgs, failed, unknown int
 }
 
-var summaryRE = regexp.MustCompile(`(\d+) open shipments, (\d+) due; (\d+) reminders to (\d+) organisations.* (\d+) failed sends, (\d+) unknown outcomes`)
+var summaryRE = regexp.MustCompile(`(\d+) open shipments looked at \([^)]*\), (\d+) due; (\d+) reminders to (\d+) organisations.* (\d+) failed sends, (\d+) unknown outcomes`)
 
 func parseSummary(out string) (runSummary, error) {
 	m := summaryRE.FindStringSubmatch(out)

@@ -157,6 +157,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 		return r.sum, err
 	}
 	all := recorded != fingerprint
+	r.sum.Every = all
 	if !dry {
 		expired, err := e.Store.ExpirePendingNotifications(ctx, now, e.lease())
 		if err != nil {

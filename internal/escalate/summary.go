@@ -10,9 +10,13 @@ import (
 
 // Summary counts what one run did.
 type Summary struct {
-	Now       time.Time
-	DryRun    bool
-	Scanned   int // open shipments looked at
+	Now     time.Time
+	DryRun  bool
+	Scanned int // open shipments looked at
+	// Every: the run looked at every open letter (the policies changed
+	// since the stored next steps were computed); otherwise only at those
+	// whose next step may be due, so Scanned is not the open letters' count.
+	Every     bool
 	Decided   int // shipments with a step due now (reminder or print)
 	Recorded  int // decision events written (a decision is recorded once)
 	Reminders int // shipments listed in reminders sent (or, dry run, to be sent)
@@ -139,10 +143,14 @@ func (s Summary) String() string {
 	if s.DryRun {
 		mode = "escalation (dry run, nothing changed)"
 	}
-	return fmt.Sprintf("%s as of %s: %d open shipments, %d due; %d reminders to %d organisations, %d print due, "+
+	looked := "whose next step may be due"
+	if s.Every {
+		looked = "all, as the policies changed"
+	}
+	return fmt.Sprintf("%s as of %s: %d open shipments looked at (%s), %d due; %d reminders to %d organisations, %d print due, "+
 		"%d waiting for the send window, %d to persons (no e-mail), %d organisations without address, "+
 		"%d failed sends, %d unknown outcomes, %d dropped at send time, %d errors",
-		mode, s.Now.Format(time.RFC3339), s.Scanned, s.Decided, s.Reminders, s.Orgs, s.PrintDue,
+		mode, s.Now.Format(time.RFC3339), s.Scanned, looked, s.Decided, s.Reminders, s.Orgs, s.PrintDue,
 		s.Quiet, s.Persons, len(s.NoAddress), s.Failed, s.Unknown+len(s.Expired), s.Dropped, s.Errors) +
 		s.extra()
 }
