@@ -23,12 +23,19 @@ type StuckCounts struct {
 	// again by postvakt itself until an officer settles them
 	// (NotificationsToSettle's status unknown; /reminders).
 	RemindersUnknown int `db:"reminders_unknown"`
+	// NoAddressOrgs: organisations whose reminder waits because no address
+	// to send it to is known (status no_address, NotifyNoAddress; /reminders
+	// lists each with the address form), and NoAddressLetters the letters
+	// those reminders list.
+	NoAddressOrgs    int `db:"no_address_orgs"`
+	NoAddressLetters int `db:"no_address_letters"`
 }
 
 // StuckCounts counts what is stuck in scope (the empty scope: every
 // organisation's). Each count is read by a partial index over few rows
-// (notifications_refused, print_manual_open, notifications_open); a scope
-// narrows them through their letters.
+// (notifications_refused, print_manual_open, notifications_open for the
+// unknown and the no_address reminders); a scope narrows them through
+// their letters.
 func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, error) {
 	var refused sqlConds
 	refusedWhere(&refused, scope)
@@ -36,6 +43,12 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 	// (s, u, o as addScope names them); numbered after refused's.
 	in := sqlConds{args: refused.args}
 	addScope(&in, scope)
+	// The no_address reminders' items in scope, counted twice: by
+	// organisation and by letter.
+	noAddress := `FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
+			JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
+			JOIN sender_orgs o ON o.id = u.sender_org_id
+			WHERE n.status = '` + string(NotifyNoAddress) + `' AND ` + in.String()
 	q := `SELECT
 			(SELECT count(*) FROM notifications n WHERE ` + refused.String() + `) AS refused_orders,
 			count(*) AS manual,
@@ -43,7 +56,9 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 			(SELECT count(*) FROM notifications n WHERE n.status = 'unknown' AND EXISTS (SELECT 1 FROM notification_items i
 				JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
 				JOIN sender_orgs o ON o.id = u.sender_org_id
-				WHERE i.notification_id = n.id AND i.active AND ` + in.String() + `)) AS reminders_unknown
+				WHERE i.notification_id = n.id AND i.active AND ` + in.String() + `)) AS reminders_unknown,
+			(SELECT count(DISTINCT n.orgnr) ` + noAddress + `) AS no_address_orgs,
+			(SELECT count(DISTINCT i.shipment_id) ` + noAddress + `) AS no_address_letters
 		FROM print_manual m`
 	if scope != (Scope{}) {
 		q += ` JOIN shipments s ON s.id = m.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id

@@ -14,8 +14,10 @@ import (
 // refused Altinn Notifications orders as /refused (not a superseded
 // reminder's, nor an accepted order), the unresolved manual-handling
 // items as /manual (print_lost among them), the reminders of unknown
-// outcome as /reminders; a scope counts those of its letters only (a
-// refused order whose reminder lists no letter: the unscoped count only).
+// outcome as /reminders, and the organisations /reminders lists as having
+// no address with their letters; a scope counts those of its letters only
+// (a refused order whose reminder lists no letter: the unscoped count
+// only; a reminder without address listing none: no count).
 func TestStuckCounts(t *testing.T) {
 	st := newStore(t)
 	ctx := t.Context()
@@ -50,6 +52,11 @@ func TestStuckCounts(t *testing.T) {
 	notification("unknown-a", "unknown", false, a2)
 	notification("unknown-bare", "unknown", false)
 	notification("failed", "failed", false, a2)
+	notification("no-address-ab", "no_address", false, a, b)
+	notification("no-address-2", "no_address", false, a2)
+	db.MustExec(`UPDATE notifications SET orgnr = '987654321' WHERE key = 'no-address-2'`)
+	notification("no-address-old", "superseded", false, b2)
+	notification("no-address-bare", "no_address", false)
 	manual := func(id, reason string, resolved bool) {
 		db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at, resolved_at)
 			VALUES ($1, $2, '', $3, CASE WHEN $4 THEN $3::timestamptz END)`, id, reason, at, resolved)
@@ -64,11 +71,15 @@ func TestStuckCounts(t *testing.T) {
 		scope store.Scope
 		want  store.StuckCounts
 	}{
-		{"every organisation", store.Scope{}, store.StuckCounts{RefusedOrders: 3, Manual: 3, PrintLost: 1, RemindersUnknown: 2}},
-		{"organisation A", store.Scope{SenderOrg: "964338531"}, store.StuckCounts{RefusedOrders: 2, Manual: 2, PrintLost: 1, RemindersUnknown: 1}},
-		{"organisation B", store.Scope{SenderOrg: "974760673"}, store.StuckCounts{RefusedOrders: 1, Manual: 1, RemindersUnknown: 1}},
+		{"every organisation", store.Scope{}, store.StuckCounts{RefusedOrders: 3, Manual: 3, PrintLost: 1, RemindersUnknown: 2,
+			NoAddressOrgs: 2, NoAddressLetters: 3}},
+		{"organisation A", store.Scope{SenderOrg: "964338531"}, store.StuckCounts{RefusedOrders: 2, Manual: 2, PrintLost: 1, RemindersUnknown: 1,
+			NoAddressOrgs: 2, NoAddressLetters: 2}},
+		{"organisation B", store.Scope{SenderOrg: "974760673"}, store.StuckCounts{RefusedOrders: 1, Manual: 1, RemindersUnknown: 1,
+			NoAddressOrgs: 1, NoAddressLetters: 1}},
 		{"A's unit NAV (none)", store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, store.StuckCounts{}},
-		{"B's unit NAV", store.Scope{SenderOrg: "974760673", SenderUnit: "NAV"}, store.StuckCounts{RefusedOrders: 1, Manual: 1, RemindersUnknown: 1}},
+		{"B's unit NAV", store.Scope{SenderOrg: "974760673", SenderUnit: "NAV"}, store.StuckCounts{RefusedOrders: 1, Manual: 1, RemindersUnknown: 1,
+			NoAddressOrgs: 1, NoAddressLetters: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := st.StuckCounts(ctx, tc.scope)
@@ -85,6 +96,16 @@ func TestStuckCounts(t *testing.T) {
 			q, err := st.ManualQueue(ctx, tc.scope, 100)
 			if err != nil || len(q) != got.Manual {
 				t.Errorf("/manual lists %d (%v), StuckCounts %d", len(q), err, got.Manual)
+			}
+			settle, err := st.NotificationsToSettle(ctx, tc.scope, 100)
+			orgs := map[string]bool{}
+			for _, n := range settle {
+				if n.Status == store.NotifyNoAddress {
+					orgs[n.Org] = true
+				}
+			}
+			if err != nil || len(orgs) != got.NoAddressOrgs {
+				t.Errorf("/reminders lists %d organisations without address (%v), StuckCounts %d", len(orgs), err, got.NoAddressOrgs)
 			}
 		})
 	}

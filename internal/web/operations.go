@@ -143,7 +143,8 @@ type opsPageData struct {
 // database, per channel the last answered call, the last status change,
 // the calls and failures of the last hour, the poll lag and the open
 // letters by state; what waits on a person, counted (refused Altinn
-// Notifications orders, manual handling, reminders of unknown outcome:
+// Notifications orders, manual handling, reminders of unknown outcome,
+// organisations that could not be reminded for want of an address:
 // numbers only, each page that names them linked for a role that may see
 // it); the firing health alerts and the latest alert notices. Metrics are
 // at /metrics.
