@@ -47,8 +47,9 @@ func TestReportNextStep(t *testing.T) {
 		return i
 	}
 	idCol, chCol, stepCol, atCol := col("id"), col("channel_id"), col("next_step"), col("next_step_at")
-	if stepCol != len(rows[0])-4 || atCol != len(rows[0])-3 || col("followup_decision") != len(rows[0])-2 || col("followup_decided_at") != len(rows[0])-1 {
-		t.Errorf("columns %v: want next_step and next_step_at, then followup_decision and followup_decided_at last, as the UI's export", rows[0])
+	if n := len(rows[0]); stepCol != n-8 || atCol != n-7 || col("followup_decision") != n-6 || col("followup_decided_at") != n-5 ||
+		!slices.Equal(rows[0][n-4:], []string{"first_reminded_at", "print_ordered_at", "print_placed_at", "print_state"}) {
+		t.Errorf("columns %v: want next_step and next_step_at, then followup_decision and followup_decided_at, then the reminder and print history last, as the UI's export", rows[0])
 	}
 	byChannel := map[string][]string{}
 	for _, r := range rows[1:] {

@@ -18,7 +18,9 @@ import (
 // the catalogue says them, the times as date cells on the clock of Zone,
 // the age and the reminders as numbers. The columns are ShipmentHeader's,
 // in its order (and NextStepHeader's after them, the step's code told as
-// "export.step." + it says). CSV and JSON are for programs: the same column names, codes
+// "export.step." + it says, then DecisionHeader's and HistoryHeader's, the
+// print order's state as "export.print_state." + it says). CSV and JSON
+// are for programs: the same column names, codes
 // and UTC times in every language.
 type Labels struct {
 	// Text is the catalogue's text of a key in the reader's language, or

@@ -78,7 +78,8 @@ func (p PolicyNext) EachShipmentNext(ctx context.Context, f store.ListFilter, fn
 
 // ShipmentsNext is ShipmentsFor with the next-step columns (NextStepHeader)
 // after the list's: each letter's next step as src says it, both cells
-// empty for a letter without one.
+// empty for a letter without one; then the follow-up decision's
+// (DecisionHeader) and the reminder and print history's (HistoryHeader).
 func ShipmentsNext(ctx context.Context, src NextSource, f store.ListFilter, format Format, w io.Writer, now time.Time, o XLSXOptions) (int, error) {
 	each := func(fn func(*store.ListRow, *NextStep) error) error { return src.EachShipmentNext(ctx, f, fn) }
 	return shipments(each, true, f.List, format, w, now, o)

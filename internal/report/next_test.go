@@ -34,20 +34,27 @@ func (n nextRows) EachShipmentNext(_ context.Context, _ store.ListFilter, fn fun
 
 // An export with next steps (ShipmentsNext) has the list's columns and then
 // next_step and next_step_at, then followup_decision and
-// followup_decided_at (the sending unit's decision and when): for programs (CSV, JSON, the XLSX without
+// followup_decided_at (the sending unit's decision and when), then the
+// reminder and print history (first_reminded_at, print_ordered_at,
+// print_placed_at, print_state): for programs (CSV, JSON, the XLSX without
 // labels) the step's code and its time in UTC (RFC 3339), both empty for a
-// letter without a step; for people the header and the step as the labels
-// say them and the time as a date cell on the Oslo clock, both cells empty
-// without a step.
+// letter without a step; for people the header, the step and the print
+// state as the labels say them and the times as date cells on the Oslo
+// clock, the cells empty without a step or a history.
 func TestShipmentsNext(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	due := time.Date(2026, 3, 3, 11, 0, 0, 0, time.UTC)
 	src := nextRows{rows: rows(3), next: map[int]*NextStep{0: {Step: "reminder", At: due}, 2: {Step: "manual", At: due.AddDate(0, 0, 7)}}}
 	decided := time.Date(2026, 2, 27, 14, 30, 0, 0, time.UTC)
 	src.rows[1].FollowUpDecision, src.rows[1].FollowUpDecidedAt = "consequences_assessed", &decided
-	want := [][]string{{"reminder", "2026-03-03T11:00:00Z", "", ""}, {"", "", "consequences_assessed", "2026-02-27T14:30:00Z"},
-		{"manual", "2026-03-10T11:00:00Z", "", ""}}
-	header := append(slices.Clone(ShipmentHeader), "next_step", "next_step_at", "followup_decision", "followup_decided_at")
+	reminded, ordered, placed := time.Date(2026, 2, 10, 8, 0, 0, 0, time.UTC), time.Date(2026, 2, 20, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 2, 20, 9, 5, 0, 0, time.UTC)
+	src.rows[2].FirstRemindedAt, src.rows[2].PrintOrderedAt, src.rows[2].PrintPlacedAt, src.rows[2].PrintState = &reminded, &ordered, &placed, "posted"
+	want := [][]string{{"reminder", "2026-03-03T11:00:00Z", "", "", "", "", "", ""},
+		{"", "", "consequences_assessed", "2026-02-27T14:30:00Z", "", "", "", ""},
+		{"manual", "2026-03-10T11:00:00Z", "", "", "2026-02-10T08:00:00Z", "2026-02-20T09:00:00Z", "2026-02-20T09:05:00Z", "posted"}}
+	header := append(slices.Clone(ShipmentHeader), "next_step", "next_step_at", "followup_decision", "followup_decided_at",
+		"first_reminded_at", "print_ordered_at", "print_placed_at", "print_state")
 	out := map[Format][]byte{}
 	for _, f := range []Format{CSV, XLSX, JSON} {
 		var buf bytes.Buffer
@@ -65,7 +72,7 @@ func TestShipmentsNext(t *testing.T) {
 	}
 	for i, w := range want {
 		if got := recs[i+1][len(ShipmentHeader):]; !slices.Equal(got, w) {
-			t.Errorf("CSV row %d next step and follow-up decision %v, want %v", i+1, got, w)
+			t.Errorf("CSV row %d next step, follow-up decision and history %v, want %v", i+1, got, w)
 		}
 	}
 	x := readXLSX(t, out[XLSX])
@@ -77,7 +84,8 @@ func TestShipmentsNext(t *testing.T) {
 	}
 	var objs []map[string]string
 	if err := json.Unmarshal(out[JSON], &objs); err != nil || len(objs) != 3 || objs[0]["next_step"] != "reminder" ||
-		objs[0]["next_step_at"] != want[0][1] || objs[1]["next_step"] != "" || objs[1]["followup_decision"] != "consequences_assessed" {
+		objs[0]["next_step_at"] != want[0][1] || objs[1]["next_step"] != "" || objs[1]["followup_decision"] != "consequences_assessed" ||
+		objs[2]["first_reminded_at"] != want[2][4] || objs[2]["print_placed_at"] != want[2][6] || objs[2]["print_state"] != "posted" {
 		t.Errorf("JSON %v, %v; want the CSV's next steps", objs, err)
 	}
 
@@ -88,12 +96,14 @@ func TestShipmentsNext(t *testing.T) {
 	people := readXLSX(t, buf.Bytes())
 	col := len(ShipmentHeader)
 	if got := people[0][col:]; !slices.Equal(got, []string{"export.col.next_step!", "export.col.next_step_at!",
-		"export.col.followup_decision!", "export.col.followup_decided_at!"}) {
-		t.Errorf("the labelled header ends %v, want the next-step and follow-up decision columns' labels", got)
+		"export.col.followup_decision!", "export.col.followup_decided_at!", "export.col.first_reminded_at!",
+		"export.col.print_ordered_at!", "export.col.print_placed_at!", "export.col.print_state!"}) {
+		t.Errorf("the labelled header ends %v, want the next-step, follow-up decision and history columns' labels", got)
 	}
-	for i, w := range [][]string{{"export.step.reminder!", "2026-03-03 12:00", "", ""}, {"", "", "decision.consequences_assessed!", "2026-02-27 15:30"},
-		{"export.step.manual!", "2026-03-10 12:00", "", ""}} {
-		got := append(people[i+1][col:], "", "", "", "")[:4]
+	for i, w := range [][]string{{"export.step.reminder!", "2026-03-03 12:00", "", "", "", "", "", ""},
+		{"", "", "decision.consequences_assessed!", "2026-02-27 15:30", "", "", "", ""},
+		{"export.step.manual!", "2026-03-10 12:00", "", "", "2026-02-10 09:00", "2026-02-20 10:00", "2026-02-20 10:05", "export.print_state.posted!"}} {
+		got := append(people[i+1][col:], make([]string, 8)...)[:8]
 		if !slices.Equal(got, w) {
 			t.Errorf("labelled row %d next step %v, want %v (Oslo time)", i+1, got, w)
 		}

@@ -330,20 +330,21 @@ func ShipmentsFor(ctx context.Context, src Source, f store.ListFilter, format Fo
 }
 
 // shipments writes the rows each streams as ShipmentsFor says, with the
-// next-step columns (NextStepHeader) and the follow-up decision's
-// (DecisionHeader) when next.
+// next-step columns (NextStepHeader), the follow-up decision's
+// (DecisionHeader) and the reminder and print history's (HistoryHeader)
+// when next.
 func shipments(each func(func(*store.ListRow, *NextStep) error) error, next bool, list store.ListName, format Format,
 	w io.Writer, now time.Time, o XLSXOptions) (int, error) {
 	header := ShipmentHeader
 	if next {
-		header = append(append(slices.Clip(ShipmentHeader), NextStepHeader...), DecisionHeader...)
+		header = slices.Concat(ShipmentHeader, NextStepHeader, DecisionHeader, HistoryHeader)
 	}
 	var tw Writer
 	var err error
 	row := func(r *store.ListRow, n *NextStep) error {
 		cells := ShipmentCells(r, now)
 		if next {
-			cells = append(append(cells, nextCells(n)...), decisionCells(r)...)
+			cells = slices.Concat(cells, nextCells(n), decisionCells(r), historyCells(r))
 		}
 		return tw.Row(cells)
 	}
@@ -354,7 +355,7 @@ func shipments(each func(func(*store.ListRow, *NextStep) error) error, next bool
 			row = func(r *store.ListRow, n *NextStep) error {
 				values := l.shipmentValues(r, now)
 				if next {
-					values = append(append(values, l.nextValues(n)...), l.decisionValues(r)...)
+					values = slices.Concat(values, l.nextValues(n), l.decisionValues(r), l.historyValues(r))
 				}
 				return x.values(values)
 			}

@@ -110,6 +110,18 @@ type ListRow struct {
 	// read by the exports' stream (EachShipmentFacts) only.
 	FollowUpDecision  string     `db:"-" json:"-"`
 	FollowUpDecidedAt *time.Time `db:"-" json:"-"`
+	// The letter's reminder and print history, read by the exports'
+	// stream (EachShipmentFacts) only, for the compliance officer who
+	// must say when it was reminded and printed: FirstRemindedAt is when
+	// its first reminder was sent (with RemindersSent and LastReminded);
+	// PrintOrderedAt when escalation ordered its print (held for approval
+	// or not), PrintState that order's state (a PrintState… code, "" for
+	// none) and PrintPlacedAt when the print provider accepted it (nil
+	// while it has not, or once the evidence was purged).
+	FirstRemindedAt *time.Time `db:"-" json:"-"`
+	PrintOrderedAt  *time.Time `db:"-" json:"-"`
+	PrintState      string     `db:"-" json:"-"`
+	PrintPlacedAt   *time.Time `db:"-" json:"-"`
 }
 
 // ListPage is one page of a list, oldest first.

@@ -16,14 +16,18 @@ func (s *Store) EachShipment(ctx context.Context, f ListFilter, fn func(*ListRow
 // as the escalation run reads them (OpenShipment), from the same streamed
 // query: what an export needs to say each letter's next step without a
 // second read. The facts are of the same row (the same joins, a few
-// columns more); fn may keep neither pointer past its call.
+// columns more), and so are the letter's reminder and print history a
+// compliance officer answers with (exportHistoryColumns); fn may keep
+// neither pointer past its call.
 func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*ListRow, *OpenShipment) error) error {
 	var c sqlConds
 	if err := f.where(&c, false); err != nil {
 		return err
 	}
-	q := fmt.Sprintf(`SELECT %s, s.state_changed_at, fu.decision AS followup_decision, fu.decided_at AS followup_decided_at
-		%s LEFT JOIN followups fu ON fu.shipment_id = s.id WHERE %s ORDER BY s.sent_at, s.id`, openShipmentColumns, shipmentFrom, c.String())
+	q := fmt.Sprintf(`SELECT %s, s.state_changed_at, fu.decision AS followup_decision, fu.decided_at AS followup_decided_at,
+		%s
+		%s LEFT JOIN followups fu ON fu.shipment_id = s.id LEFT JOIN print_orders po ON po.shipment_id = s.id
+		WHERE %s ORDER BY s.sent_at, s.id`, openShipmentColumns, exportHistoryColumns, shipmentFrom, c.String())
 	rows, err := s.db.QueryxContext(ctx, q, c.args...)
 	if err != nil {
 		return fmt.Errorf("stream %s shipments: %w", f.List, err)
@@ -46,13 +50,36 @@ func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*Li
 	return nil
 }
 
+// exportHistoryColumns are a letter's reminder and print history
+// (ListRow's FirstRemindedAt, PrintOrderedAt, PrintState, PrintPlacedAt)
+// in EachShipmentFacts' query, its print order joined as po. The count of
+// reminders and the last one's time are the shipment's own (reminders_sent,
+// last_reminded_at); the first reminder's time is its sent reminders'
+// earliest, and the print order's placing the provider's acceptance in
+// the evidence (EventPrintOrdered). Each subquery is an index probe by
+// the letter (notification_items_once, shipment_events_shipment), made
+// only for a letter that was reminded or whose print order was placed: an
+// export of a million letters, most of them never reminded, reads them
+// for the few.
+var exportHistoryColumns = `CASE WHEN s.reminders_sent > 0 THEN (SELECT min(n.sent_at) FROM notification_items i
+			JOIN notifications n ON n.id = i.notification_id
+			WHERE i.shipment_id = s.id AND i.active AND n.status = '` + string(NotifySent) + `') END AS first_reminded_at,
+		po.created_at AS print_ordered_at, COALESCE(po.state, '') AS print_state,
+		CASE WHEN po.order_id <> '' THEN (SELECT min(e.observed_at) FROM shipment_events e
+			WHERE e.shipment_id = s.id AND e.kind = '` + EventPrintOrdered + `') END AS print_placed_at`
+
 // listRowFacts is a row of EachShipmentFacts: the escalation facts, the
-// one column of a list's row they lack, and the follow-up's decision.
+// one column of a list's row they lack, the follow-up's decision and the
+// reminder and print history (exportHistoryColumns).
 type listRowFacts struct {
 	OpenShipment
 	StateChangedAt    time.Time  `db:"state_changed_at"`
 	FollowUpDecision  *string    `db:"followup_decision"`
 	FollowUpDecidedAt *time.Time `db:"followup_decided_at"`
+	FirstRemindedAt   *time.Time `db:"first_reminded_at"`
+	PrintOrderedAt    *time.Time `db:"print_ordered_at"`
+	PrintState        string     `db:"print_state"`
+	PrintPlacedAt     *time.Time `db:"print_placed_at"`
 }
 
 // listRow is the list's row of r (listColumns).
@@ -62,7 +89,9 @@ func (r *listRowFacts) listRow() ListRow {
 		SenderUnit: o.SenderUnit, RecipientKind: o.RecipientKind, RecipientID: o.RecipientID, Class: o.Class,
 		Confidential: o.Confidential, SentAt: o.SentAt, State: o.State, StateChangedAt: r.StateChangedAt, Stage: o.Stage},
 		RecipientName: o.RecipientName, RemindersSent: o.RemindersSent, LastReminded: o.LastRemindedAt,
-		UnknownToChannelSince: o.UnknownSince, FollowUpDecidedAt: r.FollowUpDecidedAt}
+		UnknownToChannelSince: o.UnknownSince, FollowUpDecidedAt: r.FollowUpDecidedAt,
+		FirstRemindedAt: r.FirstRemindedAt, PrintOrderedAt: r.PrintOrderedAt, PrintState: r.PrintState,
+		PrintPlacedAt: r.PrintPlacedAt}
 	if r.FollowUpDecision != nil {
 		row.FollowUpDecision = *r.FollowUpDecision
 	}
