@@ -301,4 +301,10 @@ func TestOverviewShowsAlerts(t *testing.T) {
 	if code, page := u.get("/"); code != http.StatusOK || strings.Contains(page, a.Summary) || strings.Contains(page, "<strong>stuck</strong>") {
 		t.Fatalf("a unit user's overview shows the alert (%d):\n%s", code, page)
 	}
+	// Nor is it told that none is firing (a unit's manager read "No alert
+	// is firing" while an organisation never opened the unit's letters):
+	// the overview says the role does not see them.
+	if _, page := u.get("/"); strings.Contains(page, "No alert is firing.") || !strings.Contains(page, `id="alerts-not-yours"`) {
+		t.Errorf("a unit user's overview, with an alert firing, says no alert is firing or not that its role sees none:\n%s", page)
+	}
 }

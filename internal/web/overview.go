@@ -78,6 +78,11 @@ type overviewData struct {
 	TopUnits        *store.ListSummary
 	TopOrgsChart    template.HTML
 	TopUnitsChart   template.HTML
+
+	// AlertsNotYours: the role may not see health alerts (the unit role;
+	// /alerts answers it 403), so the overview does not tell it that none
+	// is firing: it says whose they are.
+	AlertsNotYours bool
 }
 
 // weekRow is one week of the charts' table.
@@ -176,7 +181,8 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 
 	// The alerts only for those the access matrix lets see them (the
 	// unit role may not: /alerts answers it 403).
-	if s.alerts != nil && principal(ctx).Can(auth.ViewAlerts) {
+	d.AlertsNotYours = s.alerts != nil && !principal(ctx).Can(auth.ViewAlerts)
+	if s.alerts != nil && !d.AlertsNotYours {
 		all, err := s.alerts.FiringAlerts(ctx)
 		if err != nil {
 			s.log.Error("overview: read health alerts", "error", err)
