@@ -14,10 +14,15 @@ import (
 )
 
 type searchData struct {
-	From, To string
-	Error    string // the form was wrong
-	Field    string // the field that was wrong: recipient, from or to
-	None     string // nothing found for this (masked) recipient
+	// Recipient is what was typed, shown again when the form is refused
+	// (a digit too few, a date that is not one) so that it can be
+	// corrected rather than typed again; never after a search that ran.
+	// The page is the answer to a POST: the id stays out of URLs.
+	Recipient string
+	From, To  string
+	Error     string // the form was wrong
+	Field     string // the field that was wrong: recipient, from or to
+	None      string // nothing found for this (masked) recipient
 }
 
 // searchPage is the search form: by recipient and period, like the Danish
@@ -45,6 +50,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d.Error != "" {
+		if typed := strings.TrimSpace(r.PostFormValue("recipient")); len(typed) <= maxTypedRecipient {
+			d.Recipient = typed
+		}
 		s.render(w, r, http.StatusBadRequest, "search", "title.search", d)
 		return
 	}
@@ -74,6 +82,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/list?"+q.Encode(), http.StatusSeeOther)
 }
+
+// maxTypedRecipient is the longest typed recipient a refused search shows
+// again: an organisation number or person id as people write it, with
+// spaces, fits many times over; a longer text was pasted by mistake.
+const maxTypedRecipient = 64
 
 // searchIdent is a typed organisation number or person id as stored: digits
 // only. It drops the spaces people write ("14 69 18 04", "974 760 673",
