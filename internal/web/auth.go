@@ -199,7 +199,7 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		}
 		if perm != "" && !rq.Can(perm) {
 			s.forbidden(ctx, r, "role "+rq.Role+" lacks "+string(perm))
-			s.renderError(w, r, http.StatusForbidden, "err.role_page", "Role", rq.Role)
+			s.renderError(w, r, http.StatusForbidden, "err.role_page", "Role", s.loc(r).T("role."+rq.Role))
 			return
 		}
 		next(w, r)

@@ -36,7 +36,7 @@ func TestUnopenedByOrganisationNotCitizens(t *testing.T) {
 			t.Errorf("rollup %v: /unopened ranks not the organisation alone: %s", rollup, orgs)
 		}
 		if !strings.Contains(page, `<p id="summary-persons">Borgere: 3 forsendelser`) ||
-			!strings.Contains(page, "1 forsendelser til 1 modtagende organisationer.") {
+			!strings.Contains(page, "1 forsendelse til 1 modtagende organisation.") {
 			t.Errorf("rollup %v: no line of the citizens' 3 letters, or counts not the organisation's: %s", rollup, page)
 		}
 		code, out := e.do("GET", "/api/v1/summary?by=recipient", tok, "")
