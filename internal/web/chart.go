@@ -52,7 +52,7 @@ func niceMax(v float64) float64 {
 }
 
 // lineChart draws series over labels (x) from 0 to yMax (0: the largest
-// value, rounded up); yFmt formats values for axis ticks and point titles.
+// value rounded up to four whole, nice steps); yFmt formats values for axis ticks and point titles.
 func lineChart(id, title, desc string, labels []string, ss []series, yMax float64, yFmt func(float64) string) template.HTML {
 	if yMax <= 0 {
 		for _, s := range ss {
@@ -62,7 +62,11 @@ func lineChart(id, title, desc string, labels []string, ss []series, yMax float6
 				}
 			}
 		}
-		yMax = niceMax(yMax)
+		// Four grid steps of a whole, nice number each: the series are
+		// counts of letters, and a tick labelled by rounding a quarter of
+		// 5 read "0 1 2 4 5" (the line at 4 drawn above the "4"), of an
+		// empty chart's 1 "0 0 0 1 1".
+		yMax = 4 * math.Max(1, niceMax(yMax/4))
 	}
 	n := len(labels)
 	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB)

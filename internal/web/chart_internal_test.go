@@ -3,6 +3,7 @@ package web
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,32 @@ func TestLineChartTicksInsideTheChart(t *testing.T) {
 		}
 		if left < 0 || right > chartW {
 			t.Errorf("tick %q spans %.1f to %.1f, outside the chart's 0 to %d", m[3], left, right, chartW)
+		}
+	}
+}
+
+// The unopened letters' chart counts letters: each of its ticks is the
+// whole number at its grid line, also for a small or empty chart (a
+// largest value of 5 gave "0 1 2 4 5", quarters of 5 rounded; an empty
+// unit's chart "0 0 0 1 1").
+func TestLineChartTicksAreWholeSteps(t *testing.T) {
+	for _, c := range []struct {
+		max  float64
+		want []string
+	}{
+		{0, []string{"0", "1", "2", "3", "4"}},
+		{5, []string{"0", "2", "4", "6", "8"}},
+		{12, []string{"0", "5", "10", "15", "20"}},
+		{40, []string{"0", "10", "20", "30", "40"}},
+	} {
+		s := series{Name: "svarut", Values: []float64{0, c.max}, Has: []bool{true, true}}
+		svg := string(lineChart("chart-test", "t", "d", []string{"a", "b"}, []series{s}, 0, func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }))
+		var got []string
+		for _, m := range regexp.MustCompile(`<text class="tick" x="[0-9.]+" y="[0-9.]+" text-anchor="end">([^<]*)</text>`).FindAllStringSubmatch(svg, -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("largest value %v: ticks %v, want %v", c.max, got, c.want)
 		}
 	}
 }
