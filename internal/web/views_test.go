@@ -61,7 +61,7 @@ func TestListViewsPerOrganisationAndUnit(t *testing.T) {
 		t.Fatalf("problems by unit: %d\n%.400s", code, page)
 	}
 	// 2 of 6: seeded units alternate, the rejected and the failed one are both NAV's.
-	if !strings.Contains(page, "2 shipments from 1 sending units") {
+	if !strings.Contains(page, "2 shipments from 1 sending unit.") {
 		t.Errorf("problems by unit does not count the 2 rejected/failed letters of one unit:\n%s", page)
 	}
 	if !strings.Contains(page, `id="view-unit" class="on" aria-current="page"`) {
