@@ -136,9 +136,10 @@ func runPrintDrain(ctx context.Context, cfg config.Config, v verbCall, args []st
 	for {
 		sum, err := svc.RunOnce(ctx, now())
 		if *once {
-			if err == nil {
-				fmt.Println(sum.String())
-			}
+			// What the run did, also when it failed (a provider that knows
+			// none of the orders fails the run after every answer is
+			// recorded): the error follows on standard error, exit 1.
+			fmt.Println(sum.String())
 			return err
 		}
 		if err != nil && ctx.Err() == nil {

@@ -101,9 +101,11 @@ func (w *lostWorld) know(letters ...int) {
 	}
 }
 
-// poll runs PollStatus at at and returns the error lines it logged. A run
+// poll runs PollStatus at at and returns the run's error lines: those it
+// logged, then the error it returned when the provider knows none of the
+// orders (the caller's one line: the job's "scheduled job failed"). A run
 // fails (printing.ErrProviderKnowsNone, kept in knowsNone) exactly when it
-// logged that the provider knows none of the orders; any other error ends
+// says that the provider knows none of the orders; any other error ends
 // the test.
 func (w *lostWorld) poll(at time.Time) []string {
 	w.t.Helper()
@@ -118,8 +120,13 @@ func (w *lostWorld) poll(at time.Time) []string {
 	for _, l := range strings.Split(w.log.String()[before:], "\n") {
 		if strings.Contains(l, "level=ERROR") {
 			errs = append(errs, l)
-			said = said || strings.Contains(l, "knows none of postvakt's orders")
 		}
+	}
+	if w.knowsNone {
+		errs = append(errs, err.Error())
+	}
+	for _, l := range errs {
+		said = said || strings.Contains(l, "knows none of postvakt's orders")
 	}
 	if said != w.knowsNone {
 		w.t.Errorf("run at %s: logged that the provider knows none: %t; returned %v", at, said, err)
@@ -232,13 +239,13 @@ func TestProviderFakeNotFoundGuard(t *testing.T) {
 					t.Errorf("run at %s: PollStatus did not fail with ErrProviderKnowsNone: the job's metric would not show it", at)
 				}
 				if len(errs) != 1 {
-					t.Errorf("run at %s logged %d errors, want one:\n%s", at, len(errs), strings.Join(errs, "\n"))
+					t.Errorf("run at %s said %d errors (logged and returned), want one:\n%s", at, len(errs), strings.Join(errs, "\n"))
 					continue
 				}
 				e := errs[0]
-				if !strings.Contains(e, "knows none of postvakt's orders") || !strings.Contains(e, "orders=4") ||
-					!strings.Contains(e, "provider="+w.host) {
-					t.Errorf("run at %s: error %q; want the provider knows none, orders=4, provider=%s", at, e, w.host)
+				if !strings.Contains(e, "knows none of postvakt's orders") || !strings.Contains(e, "of 4 orders") ||
+					!strings.Contains(e, "provider "+w.host) {
+					t.Errorf("run at %s: error %q; want the provider knows none, of 4 orders, provider %s", at, e, w.host)
 				}
 				for _, secret := range append(append([]string{"Vedtak", "Barnevern", "974760673", "MOTTAKER"}, w.ids...), w.order...) {
 					if strings.Contains(e, secret) {

@@ -99,16 +99,24 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 		}
 		return nil
 	})
+	var knowsNone error
 	if tr.untrusted > 0 {
-		s.log.Error("print provider knows none of postvakt's orders it was asked about: its 404s are not counted toward any order's loss "+
-			"and no order goes to manual handling for them; check POSTVAKT_PRINT_URL and the provider account",
-			"orders", tr.untrusted, "provider", s.providerHost(), "witness", tr.witness)
+		// Every answer is recorded: the run fails only after, so that the
+		// scheduled job counts it (postvakt_job_runs_total{outcome="failed"}).
+		// The error is the run's one line: whoever runs it logs or prints
+		// it (the job's "scheduled job failed", postvakt print drain),
+		// so it is not logged here too, unless another error ends the run.
+		knowsNone = fmt.Errorf("poll print order status: %w (404s of %d orders not counted toward any order's loss, none sent to manual handling; provider %s; the other order asked: %s)",
+			ErrProviderKnowsNone, tr.untrusted, s.providerHost(), tr.witness)
 	}
 	if tr.undecided > 0 {
 		s.log.Warn("print provider's 404s not judged in this run: asking it about another order failed; they neither count toward nor end their orders' not-found windows",
 			"orders", tr.undecided, "provider", s.providerHost(), "witness", tr.witness)
 	}
 	if err != nil {
+		if knowsNone != nil {
+			s.log.Error("print provider knows none of postvakt's orders it was asked about", "error", knowsNone)
+		}
 		return err
 	}
 	if n := sum.Polled - before.Polled; n > 0 {
@@ -116,15 +124,12 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 			"retried", sum.Retried-before.Retried, "manual", sum.Manual-before.Manual, "not_found_untrusted", tr.untrusted)
 	}
 	if err := ctx.Err(); err != nil {
+		if knowsNone != nil {
+			s.log.Error("print provider knows none of postvakt's orders it was asked about", "error", knowsNone)
+		}
 		return err
 	}
-	if tr.untrusted > 0 {
-		// Every answer is recorded: the run fails only after, so that the
-		// scheduled job counts it (postvakt_job_runs_total{outcome="failed"}).
-		return fmt.Errorf("poll print order status: %w (%d orders' 404s not counted, provider %s)", ErrProviderKnowsNone,
-			tr.untrusted, s.providerHost())
-	}
-	return nil
+	return knowsNone
 }
 
 // ErrProviderKnowsNone is returned (wrapped) by PollStatus and RunOnce for

@@ -1,0 +1,51 @@
+package main_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"postvakt/internal/pgtest"
+)
+
+// TestPrintDrainOnceProviderKnowsNone: `postvakt print drain --once`
+// against a print provider that answers 404 for every placed order (a
+// wrong POSTVAKT_PRINT_URL) says so in one error line, prints the run's
+// summary (what it polled) all the same, and exits 1. It used to log the
+// error twice (the print package's line, then the command's) and print no
+// summary.
+func TestPrintDrainOnceProviderKnowsNone(t *testing.T) {
+	db := pgtest.New(t)
+	importCSV(t, db, header+
+		"svarut,5f0c2b1e-8a43-4c55-9a3e-0d7e1c2a9b01,964338531,Barnevern,org,974760673,Vedtak om tiltak,true,taushetsbelagt,2026-11-20T09:00:00+01:00\n"+
+		"svarut,5f0c2b1e-8a43-4c55-9a3e-0d7e1c2a9b02,964338531,Barnevern,org,974760673,Vedtak om tiltak,true,taushetsbelagt,2026-11-20T09:00:00+01:00\n", "import")
+	if _, err := openDB(t, db).Exec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state,
+			order_id, due_at, created_at, updated_at)
+		SELECT id, 'taushetsbelagt', false, 'postvakt-print-' || id, 'received', 'ord-cli-' || right(channel_id, 2), now() - interval '1 hour',
+			now() - interval '2 hours', now() - interval '2 hours'
+		FROM shipments`); err != nil {
+		t.Fatal(err)
+	}
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	t.Cleanup(provider.Close)
+	env := []string{"DATABASE_URL=" + db, "POSTVAKT_POLICIES=../../policies", "POSTVAKT_PRINT_URL=" + provider.URL,
+		"POSTVAKT_REGISTER_URL=http://127.0.0.1:1"}
+	out, stderr, code := runEnv(t, env, "print", "drain", "--once")
+	if code != 1 {
+		t.Errorf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	if !strings.Contains(out, "polled=2") {
+		t.Errorf("no summary of the run (polled=2) on standard output:\n%s\nstderr:\n%s", out, stderr)
+	}
+	if n := strings.Count(stderr, "knows none of postvakt's orders"); n != 1 {
+		t.Errorf("the provider knowing none said %d times, want once:\n%s", n, stderr)
+	}
+	for _, secret := range []string{"Vedtak", "Barnevern", "ord-cli-"} {
+		if strings.Contains(stderr+out, secret) {
+			t.Errorf("the output names %q:\n%s\n%s", secret, out, stderr)
+		}
+	}
+}
