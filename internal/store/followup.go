@@ -239,7 +239,8 @@ type FollowUpDecision struct {
 // log, in one transaction. A later decision replaces an earlier one; the
 // evidence log keeps both. The escalation follows the decision in force
 // (escalationAfter): closed by one that ends the case, reopened when a
-// decision that does not replaces it.
+// decision that does not replaces it. A shipment the retention purge took
+// (its event log deleted) gets none: ErrPurged.
 func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	known := false
 	for _, k := range Decisions {
@@ -257,11 +258,16 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var cur struct {
-			State string      `db:"state"`
-			Stage model.Stage `db:"stage"`
+			State  string      `db:"state"`
+			Stage  model.Stage `db:"stage"`
+			Purged bool        `db:"purged"`
 		}
-		if err := tx.GetContext(ctx, &cur, `SELECT state, stage FROM shipments WHERE id = $1 FOR UPDATE`, d.ShipmentID); err != nil {
+		if err := tx.GetContext(ctx, &cur, `SELECT state, stage, purged_at IS NOT NULL AS purged FROM shipments WHERE id = $1 FOR UPDATE`,
+			d.ShipmentID); err != nil {
 			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, notFound(err))
+		}
+		if cur.Purged {
+			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, ErrPurged)
 		}
 		var closedFrom model.Stage
 		if err := tx.GetContext(ctx, &closedFrom, `SELECT COALESCE(closed_stage, '') FROM followups WHERE shipment_id = $1`,

@@ -96,3 +96,27 @@ func TestFollowUps(t *testing.T) {
 		}
 	}
 }
+
+// TestNoFollowUpOfAPurgedLetter: a decision on a letter the retention
+// purge took (read before the purge, recorded after) is refused with
+// ErrPurged, nothing recorded: its evidence is gone.
+func TestNoFollowUpOfAPurgedLetter(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	got, _, err := st.Register(ctx, []model.NewShipment{sample(1)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if _, err := st.PurgeShipments(ctx, []string{got[0].ID}, now, "system:retention"); err != nil {
+		t.Fatal(err)
+	}
+	err = st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: got[0].ID, Decision: store.DecisionClosed,
+		Actor: "user:ola", At: now, Deadline: now})
+	if !errors.Is(err, store.ErrPurged) {
+		t.Errorf("follow-up of a purged letter: %v, want ErrPurged", err)
+	}
+	if _, err := st.FollowUp(ctx, got[0].ID, store.Scope{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a follow-up was recorded for the purged letter (err %v)", err)
+	}
+}

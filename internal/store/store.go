@@ -24,6 +24,11 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrPurged is returned (wrapped) for a change a shipment can no longer
+// take because the retention purge deleted its personal data and event
+// log (a follow-up decision).
+var ErrPurged = errors.New("the shipment's personal data and event log were deleted under retention")
+
 // ErrExists is returned when a row to create exists already (a user of
 // that name).
 var ErrExists = errors.New("exists already")

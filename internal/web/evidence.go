@@ -143,9 +143,25 @@ type evidenceData struct {
 }
 
 // needsFollowUp says whether a follow-up decision may be recorded: the
-// shipment failed, was rejected or expired, or is still unopened.
+// shipment failed, was rejected or expired, or is still unopened, and its
+// evidence is still there (followUpRefusal says why not).
 func needsFollowUp(sh *store.Shipment) bool {
-	return sh.State != model.StateOpened
+	return followUpRefusal(sh) == nil
+}
+
+// followUpRefusal is why no follow-up decision may be recorded for sh,
+// nil when one may: a letter whose personal data and event log the
+// retention purge deleted cannot be followed up (nothing left to decide
+// on, and a resend would copy a title and recipient that are gone); an
+// opened one needs none.
+func followUpRefusal(sh *store.Shipment) *refusal {
+	switch {
+	case sh.PurgedAt != nil:
+		return &refusal{http.StatusConflict, "err.purged_no_followup", nil, ""}
+	case sh.State == model.StateOpened:
+		return &refusal{http.StatusConflict, "err.opened_no_followup", nil, ""}
+	}
+	return nil
 }
 
 // evidencePageEvents is how many events of the log the letter's page
@@ -327,8 +343,8 @@ func noteProblem(note string) string {
 // shipment of a resend (new channel and channel id) so it is watched too,
 // records the decision in the evidence log, and audits it.
 func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpInput) (*refusal, error) {
-	if !needsFollowUp(sh) {
-		return &refusal{http.StatusConflict, "err.opened_no_followup", nil, ""}, nil
+	if no := followUpRefusal(sh); no != nil {
+		return no, nil
 	}
 	p := principal(ctx)
 	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: in.Decision,
@@ -382,6 +398,9 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		d.NewShipmentID = stored[0].ID
 	}
 	if err := s.store.RecordFollowUp(ctx, d); err != nil {
+		if errors.Is(err, store.ErrPurged) { // purged since sh was read
+			return &refusal{http.StatusConflict, "err.purged_no_followup", nil, ""}, nil
+		}
 		return nil, err
 	}
 	s.audit(ctx, "followup", "shipment "+sh.ID, d.Decision)

@@ -2,6 +2,10 @@ package web_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +68,57 @@ func TestEvidenceOfAPurgedLetter(t *testing.T) {
 		if sh.Recipient.Kind == "person" && strings.Contains(page, "anonymised") {
 			t.Errorf("purged Danish letter %s shows the anonymous person's placeholder id", sh.ID)
 		}
+	}
+}
+
+// TestPurgedLetterCannotBeFollowedUp: a letter the retention purge took
+// (its event log and personal data deleted) cannot be followed up: its
+// page says so instead of offering the decision form, and a decision
+// posted all the same (a form open since before the purge, the API) is
+// refused with that message, 409, nothing recorded. Before, the page
+// offered the form for the unopened purged letter.
+func TestPurgedLetterCannotBeFollowedUp(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	got, _, err := e.st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000b1")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	b := e.loggedIn("purgefollower", "compliance", "964338531", "")
+	_, before := b.doIn("en-GB", "GET", "/shipments/"+id, nil)
+	if !strings.Contains(before, `id="followup-form"`) {
+		t.Fatal("the unopened letter's page offers no follow-up form before the purge")
+	}
+	token := csrf(before)
+	if _, err := e.st.PurgeShipments(ctx, []string{id}, now.Add(-time.Hour), "system:retention"); err != nil {
+		t.Fatal(err)
+	}
+
+	_, page := b.doIn("en-GB", "GET", "/shipments/"+id, nil)
+	if strings.Contains(page, `id="followup-form"`) {
+		t.Error("the purged letter's page offers the follow-up form")
+	}
+	if !strings.Contains(page, `id="followup-purged"`) || !strings.Contains(page, "it can no longer be followed up") {
+		t.Error("the purged letter's page does not say it can no longer be followed up")
+	}
+	for _, decision := range []string{"closed", "resent"} {
+		form := url.Values{"csrf": {token}, "decision": {decision}, "note": {"closed after the purge"},
+			"new_channel": {"svarut"}, "new_channel_id": {"00000000-0000-4000-8000-0000000000b2"}}
+		code, body := b.doIn("en-GB", "POST", "/shipments/"+id+"/followup", form)
+		if code != http.StatusConflict || !strings.Contains(body, "it can no longer be followed up") {
+			t.Errorf("%s posted for the purged letter: %d, want 409 saying it can no longer be followed up:\n%.2000s", decision, code, body)
+		}
+	}
+	code, out := e.do("POST", "/api/v1/shipments/"+id+"/followup", e.token("admin", "", ""), `{"decision":"closed"}`)
+	if code != http.StatusConflict || !strings.Contains(fmt.Sprint(out), "can no longer be followed up") {
+		t.Errorf("the API's follow-up of the purged letter: %d %v, want 409 saying it can no longer be followed up", code, out)
+	}
+	if _, err := e.st.FollowUp(ctx, id, store.Scope{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a follow-up was recorded for the purged letter (err %v)", err)
+	}
+	var n int
+	if err := e.st.DB().Get(&n, `SELECT count(*) FROM shipments`); err != nil || n != 1 {
+		t.Errorf("%d shipments (%v), want the purged letter alone: no resend registered", n, err)
 	}
 }
