@@ -159,12 +159,18 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 	}
 	res.Payload = raw
 	var refused *refusedError
+	var keyUsed *keyUsedError
 	switch {
 	case err == nil:
 		res.Outcome, res.OrderID, res.State, res.FailureReason = store.SendOrdered, o.ID, o.State, o.FailureReason
 		res.NextPollAt = now.Add(s.opt.PollEvery)
 		sum.Ordered++
 		s.log.Info("print order placed", "shipment", it.ShipmentID, "order", o.ID, "state", o.State)
+	case errors.As(err, &keyUsed):
+		res.Outcome, res.Error = store.SendKeyUsed, failureClass(err)
+		sum.Manual++
+		s.log.Error("print provider holds an order under the letter's idempotency key but did not name it; manual handling, not sent again",
+			"shipment", it.ShipmentID, "key", it.Key, "error", err)
 	case errors.As(err, &refused):
 		res.Outcome, res.Error = store.SendRefused, err.Error()
 		sum.Manual++

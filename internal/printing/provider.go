@@ -19,7 +19,10 @@ import (
 //
 //	POST /v1/orders  Idempotency-Key: <key>  {documentRef, recipientName, address{lines, postalCode, city, countryCode}}
 //	     201 new order, 200 the order made earlier under the key; 400 invalid, 422 key used with another body;
-//	     409 the key used before: the order under it when the answer names it (createdOrder)
+//	     409 the key used before: an order exists under it. One the answer names is that order
+//	         (createdOrder); one it does not name cannot be looked up (no search by key) and is
+//	         never sent again (a provider that forgets keys would take a second order): manual
+//	         handling (keyUsedError)
 //	GET  /v1/orders/{id}
 //	POST /v1/orders/{id}/cancel  200 cancelled; 409 {"error", "state"} too late
 
@@ -62,6 +65,18 @@ type refusedError struct{ err error }
 
 func (e *refusedError) Error() string { return e.err.Error() }
 func (e *refusedError) Unwrap() error { return e.err }
+
+// keyUsedError is the provider's 409 to a create that does not name the
+// order: an order exists under the key, postvakt cannot tell which (the
+// API has no search by key), and sending again would get the same answer
+// or, from a provider that has forgotten the key, a second order: the
+// letter goes to manual handling (store.SendKeyUsed), never sent again.
+type keyUsedError struct{ err error }
+
+func (e *keyUsedError) Error() string {
+	return "the print provider answered 409: an order exists under the idempotency key, but the answer does not name it: " + e.err.Error()
+}
+func (e *keyUsedError) Unwrap() error { return e.err }
 
 // tooLateError is the provider's 409 to a cancel: the order is already in
 // state.
@@ -118,10 +133,11 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 		case op == "create" && se.StatusCode == http.StatusConflict:
 			// The key was used before (an earlier send whose answer was
 			// lost): the order under it is placed, when the answer names
-			// it; one that does not is sent again later under the key.
+			// it; one that does not goes to manual handling.
 			if o, ok := createdOrder(raw); ok {
 				return o, raw, nil
 			}
+			return providerOrder{}, raw, &keyUsedError{err}
 		case op == "cancel" && se.StatusCode == http.StatusConflict:
 			var st struct {
 				State string `json:"state"`

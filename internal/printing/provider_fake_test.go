@@ -120,7 +120,11 @@ func newFakeProvider(t *testing.T) (*fakeProvider, *httpfake.Server) {
 // TestProviderFakeHostileAnswers: each letter's order meets one of a real
 // provider's answers. Whatever it is, the provider ends with at most one
 // order per letter; an order the provider holds is recorded as placed;
-// one letter's answer is its own.
+// one letter's answer is its own. A 409 that does not name the order under
+// the key (an order exists, postvakt cannot tell which) is sent once and
+// goes to manual handling (print_key_used), never sent again: it used to
+// be sent again at every drain, and a provider that forgets its keys
+// would then take a second order.
 func TestProviderFakeHostileAnswers(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
@@ -227,7 +231,7 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 		{"plain", store.PrintStateReceived, orders[key(plain)]},
 		{"503 after the order was accepted", store.PrintStateReceived, orders[key(lost503)]},
 		{"409 naming the order", store.PrintStateReceived, "ord-earlier"},
-		{"409 not naming it", "", ""},
+		{"409 not naming it", store.PrintStateFailed, ""},
 		{"unknown state on create", store.PrintStateReceived, orders[key(unknownOnCreate)]},
 		{"unknown state on poll", store.PrintStateReceived, orders[key(unknownOnPoll)]},
 		{"400 problem+json", store.PrintStateFailed, ""},
@@ -242,6 +246,14 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 		if i != refused && creates[key(i)] == 0 {
 			t.Errorf("%s: never sent", c.name)
 		}
+	}
+	if c := creates[key(conflictBare)]; c != 1 {
+		t.Errorf("409 not naming the order: sent %d times, want once", c)
+	}
+	var reason string
+	if err := st.DB().Get(&reason, `SELECT reason FROM print_manual WHERE shipment_id = $1`, ids[conflictBare]); err != nil ||
+		reason != store.ReasonPrintKeyUsed {
+		t.Errorf("409 not naming the order: manual reason %q (%v), want %s", reason, err, store.ReasonPrintKeyUsed)
 	}
 	if len(orders) != n-1 {
 		t.Errorf("provider holds %d orders, want %d (one per letter but the refused one)", len(orders), n-1)

@@ -15,7 +15,7 @@ func TestManualReasonsHaveTexts(t *testing.T) {
 		printing.ReasonDeleted, printing.ReasonBankrupt, printing.ReasonWindingUp, printing.ReasonForcedDissolution,
 		printing.ReasonNoAddress, printing.ReasonClosed, printing.ReasonForeignAddress, printing.ReasonPhysicalPost,
 		// the print provider's (store.toManual)
-		"print_failed", "print_cancelled", "print_refused", store.ReasonPrintLost,
+		"print_failed", "print_cancelled", "print_refused", store.ReasonPrintLost, store.ReasonPrintKeyUsed,
 		// a purged letter that was due (store.CreatePrintOrders)
 		store.ReasonPurged}
 	for _, lang := range []string{"en", "nb", "da"} {

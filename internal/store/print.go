@@ -76,6 +76,11 @@ var printableStateSQL = `s.state NOT IN ('opened', 'rejected') AND s.stage NOT I
 // may never be printed, and no second order is placed automatically.
 const ReasonPrintLost = "print_lost"
 
+// ReasonPrintKeyUsed is the manual-handling reason of a letter whose
+// print order the provider answered 409 for, an order under its
+// idempotency key, without naming it (SendKeyUsed): never sent again.
+const ReasonPrintKeyUsed = "print_key_used"
+
 // ReasonPurged is the manual-handling reason of a letter that was due for
 // print when its personal data had been purged (CreatePrintOrders).
 const ReasonPurged = "purged"

@@ -62,6 +62,11 @@ const (
 	SendRetry   = "retry"   // the call failed; try again at RetryAt
 	SendRefused = "refused" // the provider refused the order for good: manual handling
 	SendSkipped = "skipped" // never sent: the shipment was opened or closed first
+	// SendKeyUsed: the provider answered that an order exists under the
+	// row's idempotency key (409) without naming it: it cannot be looked
+	// up, and is never sent again (a provider that forgot the key would
+	// take a second order): manual handling, ReasonPrintKeyUsed.
+	SendKeyUsed = "key_used"
 )
 
 // PrintSendResult is what sending one outbox row came to.
@@ -73,7 +78,7 @@ type PrintSendResult struct {
 	State         string    // SendOrdered: the provider's order state
 	FailureReason string    // SendOrdered: the provider's reason for a failed order
 	Payload       []byte    // the provider's answer (JSON), kept as evidence
-	Error         string    // SendRetry, SendRefused
+	Error         string    // SendRetry, SendRefused, SendKeyUsed
 	RetryAt       time.Time // SendRetry
 	NextPollAt    time.Time // SendOrdered: when to ask for the order's state
 }
@@ -130,6 +135,14 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 			}
 			return toManual(ctx, tx, id, "print_refused", manualWhy{"the print provider refused the order: " + r.Error,
 				[]i18n.Phrase{i18n.P("manual.detail.print_refused", "Error", r.Error)}}, at, SourcePrint, r.Payload)
+		case SendKeyUsed:
+			key, err := keyUsed(ctx, tx, id, r.Error, at)
+			if err != nil {
+				return err
+			}
+			return toManual(ctx, tx, id, ReasonPrintKeyUsed, manualWhy{"the print provider answered that an order exists under the key " + key +
+				" (HTTP 409) without naming it; it was not sent again: ask the provider for the order under that key before printing the letter otherwise",
+				[]i18n.Phrase{i18n.P("manual.detail.print_key_used", "Key", key)}}, at, SourcePrint, r.Payload)
 		case SendOrdered:
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET order_id = $2, state = 'received', updated_at = $3
 				WHERE shipment_id = $1`, id, r.OrderID, at); err != nil {
@@ -339,3 +352,15 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 }
 
 // printRank orders the provider's states; 3 is final.
+
+// keyUsed ends the order of a row whose key the provider says it holds an
+// order under without naming it (SendKeyUsed): failed, nothing due, its
+// key returned for the manual case.
+func keyUsed(ctx context.Context, tx *sqlx.Tx, id, class string, at time.Time) (string, error) {
+	var key string
+	if err := tx.GetContext(ctx, &key, `UPDATE print_orders SET state = 'failed', failure_reason = $2, due_at = NULL,
+		updated_at = $3 WHERE shipment_id = $1 RETURNING idempotency_key`, id, "order under the key not named: "+class, at); err != nil {
+		return "", fmt.Errorf("record the print order of %s the provider holds under its key: %w", id, err)
+	}
+	return key, nil
+}
