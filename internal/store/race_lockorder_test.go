@@ -317,7 +317,7 @@ func TestRaceIncidentAssessmentAfterAConcurrentClose(t *testing.T) {
 		closeDone <- st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: id, Decision: store.DecisionClosed,
 			Actor: "user:kari", At: at, Deadline: at})
 	}()
-	waitLockWait(t, st, "SELECT state, stage FROM shipments") // the close waits for T0
+	waitLockWait(t, st, "AS purged FROM shipments WHERE id = $1 FOR UPDATE") // the close waits for T0
 	incidentDone := make(chan error, 1)
 	go func() {
 		_, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionAssessed, Replace: true,
