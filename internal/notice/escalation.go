@@ -190,7 +190,9 @@ func escalationMessage(cs []store.EscalationCase, base string) text {
 					"Units", unitCounts(units)))
 			}
 			if base != "" {
-				w("    " + base + "/print")
+				// Not every reader may open it (a unit manager may not
+				// approve prints): who can.
+				w("    " + base + "/print (" + l.T("mail.escalation.held_by") + ")")
 			}
 		}
 		for _, sec := range []struct {

@@ -282,7 +282,7 @@ func TestHeldBatchNotifiesComplianceOnce(t *testing.T) {
 		t.Fatalf("%d mails, want compliance and the manager: %+v", len(got), got)
 	}
 	for _, m := range got {
-		if !strings.Contains(m.text, "batch ") || !strings.Contains(m.text, "2 brev") || !strings.Contains(m.text, "/print") ||
+		if !strings.Contains(m.text, "batch ") || !strings.Contains(m.text, "2 brev") || !strings.Contains(m.text, "/print (godkjennes eller avvises der av internkontroll") ||
 			!strings.Contains(m.text, "Manuell behandling") || !strings.Contains(m.text, ": ingen brukbar adresse") ||
 			!strings.Contains(m.text, ": no usable address") || strings.Contains(m.text, "no_address") {
 			t.Errorf("held-batch mail to %v:\n%s", m.to, m.text)
