@@ -318,16 +318,14 @@ func (s *Store) Summarise(ctx context.Context, f ListFilter, by GroupBy, offset,
 		limit = 100
 	}
 	var c sqlConds
-	if err := f.where(&c, false); err != nil {
+	source, err := liveSource(&c, f, by)
+	if err != nil {
 		return nil, err
 	}
-	col, join, key := "s.recipient_id", `JOIN recipients r ON r.id = t.gid`, `r.ident AS key, r.kind AS kind, r.name AS name`
+	join, key := `JOIN recipients r ON r.id = t.gid`, `r.ident AS key, r.kind AS kind, r.name AS name`
 	if by == ByUnit {
-		col, join, key = "s.sender_unit_id", `JOIN sender_units r ON r.id = t.gid`, `r.name AS key, 'unit' AS kind, r.name AS name`
+		join, key = `JOIN sender_units r ON r.id = t.gid`, `r.name AS key, 'unit' AS kind, r.name AS name`
 	}
-	source := fmt.Sprintf(`SELECT %s AS gid, count(*) AS n, min(s.sent_at) AS oldest, %s AS stage_rank,
-			max(s.reminders_sent) AS max_reminders, max(s.last_reminded_at) AS last_reminder
-		FROM shipments s WHERE %s GROUP BY %s`, col, stageRank, c.String(), col)
 	asOf, err := s.rollupFresh(ctx, f, by)
 	if err != nil {
 		return nil, err
@@ -372,6 +370,21 @@ func (s *Store) Summarise(ctx context.Context, f ListFilter, by GroupBy, offset,
 		sum.TotalGroups, sum.Total = t.Groups, t.Total
 	}
 	return sum, nil
+}
+
+// liveSource is a summary's group source counted from the list's letters
+// (over its partial index, without touching the shipment rows).
+func liveSource(c *sqlConds, f ListFilter, by GroupBy) (string, error) {
+	if err := f.where(c, false); err != nil {
+		return "", err
+	}
+	col := "s.recipient_id"
+	if by == ByUnit {
+		col = "s.sender_unit_id"
+	}
+	return fmt.Sprintf(`SELECT %s AS gid, count(*) AS n, min(s.sent_at) AS oldest, %s AS stage_rank,
+			max(s.reminders_sent) AS max_reminders, max(s.last_reminded_at) AS last_reminder
+		FROM shipments s WHERE %s GROUP BY %s`, col, stageRank, c.String(), col), nil
 }
 
 // PrintBatch is a print batch of the print fallback (migrations/00004),

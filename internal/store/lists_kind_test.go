@@ -69,3 +69,58 @@ func TestSummaryByRecipientKind(t *testing.T) {
 		}
 	}
 }
+
+// TestSummariseOrgs: the summary by receiving organisation read in one
+// statement (SummariseOrgs) is Summarise narrowed to organisations, page
+// for page (past the end too: no group, the totals), with the persons'
+// letters the Total of Summarise narrowed to persons; live, from the
+// rollups, and from the rollups within a sender organisation; of a list
+// the rollups do not answer (one sending unit's) counted live.
+func TestSummariseOrgs(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	seedLists(t, st)
+	filters := []store.ListFilter{
+		{List: store.ListUnopened},
+		{List: store.ListUnopened, Scope: store.Scope{SenderOrg: "964338531"}},
+		{List: store.ListUnopened, Scope: store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}},
+		{List: store.ListUnopened, Scope: store.Scope{SenderOrg: "974760673"}}, // no letter
+	}
+	pages := []struct{ offset, limit int }{{0, 10}, {1, 1}, {50, 10}, {0, 0}}
+	for _, rollup := range []bool{false, true} {
+		if rollup {
+			if err := st.RefreshListSummaries(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range filters {
+			orgs, people := f, f
+			orgs.RecipientKind, people.RecipientKind = model.RecipientOrg, model.RecipientPerson
+			for _, pg := range pages {
+				want, err := st.Summarise(ctx, orgs, store.ByRecipient, pg.offset, pg.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := st.Summarise(ctx, people, store.ByRecipient, 0, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, persons, err := st.SummariseOrgs(ctx, f, pg.offset, pg.limit)
+				if err != nil {
+					t.Fatalf("rollup %v, %+v, page %+v: %v", rollup, f.Scope, pg, err)
+				}
+				if (got.AsOf != nil) != (rollup && f.SenderUnit == "") {
+					t.Errorf("rollup %v, %+v: as of %v", rollup, f.Scope, got.AsOf)
+				}
+				if !reflect.DeepEqual(got, want) || persons != p.Total {
+					t.Errorf("rollup %v, %+v, page %+v: %+v and %d persons' letters, want %+v and %d",
+						rollup, f.Scope, pg, got, persons, want, p.Total)
+				}
+			}
+		}
+	}
+	all, persons, err := st.SummariseOrgs(ctx, filters[0], 0, 10)
+	if err != nil || len(all.Groups) != 2 || persons == 0 || all.Total == 0 {
+		t.Errorf("the seed proves too little: %+v, %d persons' letters (%v)", all, persons, err)
+	}
+}

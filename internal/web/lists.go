@@ -69,26 +69,17 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 
 // summarise is a list's summary as the page and the API give it: by unit
 // as the store groups it; by recipient the receiving organisations ranked
-// and the persons' (citizens') letters as one count, persons: a
-// compliance officer acts on no citizen by rank (no reminder reaches a
-// person; a Danish citizen's letter goes to physical post), and a ranked
-// list of masked ids says nothing but how many each got, as the overview
-// (overviewPage) has it.
+// and the persons' (citizens') letters as one count, persons, read
+// together (store.SummariseOrgs): a compliance officer acts on no citizen
+// by rank (no reminder reaches a person; a Danish citizen's letter goes to
+// physical post), and a ranked list of masked ids says nothing but how
+// many each got, as the overview (overviewPage) has it.
 func (s *Server) summarise(ctx context.Context, f store.ListFilter, by store.GroupBy, offset, limit int) (sum *store.ListSummary, persons int, err error) {
 	if by != store.ByRecipient {
 		sum, err = s.store.Summarise(ctx, f, by, offset, limit)
 		return sum, 0, err
 	}
-	orgs, people := f, f
-	orgs.RecipientKind, people.RecipientKind = model.RecipientOrg, model.RecipientPerson
-	if sum, err = s.store.Summarise(ctx, orgs, by, offset, limit); err != nil {
-		return nil, 0, err
-	}
-	p, err := s.store.Summarise(ctx, people, by, 0, 1)
-	if err != nil {
-		return nil, 0, err
-	}
-	return sum, p.Total, nil
+	return s.store.SummariseOrgs(ctx, f, offset, limit)
 }
 
 // summaryTitle is the catalogue key of a summary's title.

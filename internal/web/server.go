@@ -67,6 +67,7 @@ type ListStore interface {
 	EachShipment(ctx context.Context, f store.ListFilter, fn func(*store.ListRow) error) error
 	EachShipmentFacts(ctx context.Context, f store.ListFilter, fn func(*store.ListRow, *store.OpenShipment) error) error
 	Summarise(ctx context.Context, f store.ListFilter, by store.GroupBy, offset, limit int) (*store.ListSummary, error)
+	SummariseOrgs(ctx context.Context, f store.ListFilter, offset, limit int) (*store.ListSummary, int, error)
 	PrintBatches(ctx context.Context, scope store.Scope, now time.Time) ([]store.PrintBatch, error)
 	ManualQueue(ctx context.Context, scope store.Scope, limit int) ([]store.ManualItem, error)
 	RefusedOrdersIn(ctx context.Context, scope store.Scope, limit int) (*store.RefusedOrderList, error)
