@@ -41,8 +41,9 @@ type ListFilter struct {
 	// summary's drill-down links do, so no person id travels in a URL.
 	RecipientRow int64
 	// RecipientKind narrows to recipients of one kind: model.RecipientOrg
-	// (organisations: the overview's top list) or model.RecipientPerson
-	// (citizens, counted there as one line); "" for both.
+	// (organisations) or model.RecipientPerson (citizens); "" for both.
+	// The pages' summaries by recipient read both at once (SummariseOrgs:
+	// the organisations ranked, the citizens' letters one count).
 	RecipientKind string
 	Unit          string    // sending unit's name
 	State         string    // normalised state
