@@ -24,45 +24,12 @@ import (
 // then names the role, the database and the statement that makes the role
 // its owner.
 func TestMigrateOnDatabaseNotOwnedSaysSo(t *testing.T) {
-	ctx := context.Background()
-	dbURL := pgtest.Empty(t) // owned by the admin role
-	admin, err := sql.Open("postgres", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 4)
-	rand.Read(b)
-	role := "pv_notowner_" + hex.EncodeToString(b)
-	for _, stmt := range []string{
-		"CREATE ROLE " + role + " LOGIN",
-		"REVOKE CREATE ON SCHEMA public FROM PUBLIC", // PostgreSQL 15's default, on 13 and 14 too
-	} {
-		if _, err := admin.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("postgres", pgtest.AdminURL(t)); err == nil {
-			a.Exec("DROP OWNED BY " + role)
-			a.Exec("DROP ROLE IF EXISTS " + role)
-			a.Close()
-		}
+	w := newRoleWorld(t, pgtest.Empty(t), "pv_notowner_", func(roleWorld) []string { // the database is the admin role's
+		return []string{"REVOKE CREATE ON SCHEMA public FROM PUBLIC"} // PostgreSQL 15's default, on 13 and 14 too
 	})
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.User = url.User(role)
-	st, err := store.Open(ctx, u.String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_, err = st.Migrate(ctx, migrations.Progress{})
-	dbName := strings.TrimPrefix(u.Path, "/")
-	if err == nil || !strings.Contains(err.Error(), "the role "+role+" does not own the database "+dbName) ||
-		!strings.Contains(err.Error(), "ALTER DATABASE "+`"`+dbName+`"`+" OWNER TO "+`"`+role+`"`) {
+	_, err := w.st.Migrate(context.Background(), migrations.Progress{})
+	if err == nil || !strings.Contains(err.Error(), "the role "+w.role+" does not own the database "+w.dbName) ||
+		!strings.Contains(err.Error(), "ALTER DATABASE "+`"`+w.dbName+`"`+" OWNER TO "+`"`+w.role+`"`) {
 		t.Fatalf("migrate as a role that does not own its database: %v; want it to say the role must own it", err)
 	}
 }
@@ -74,51 +41,16 @@ func TestMigrateOnDatabaseNotOwnedSaysSo(t *testing.T) {
 // "permission denied for schema public" then names the role, the database,
 // the schema's owner and the statement that mends it.
 func TestMigrateOnSchemaPublicNotTheRolesSaysSo(t *testing.T) {
-	ctx := context.Background()
-	dbURL := pgtest.Empty(t)
-	admin, err := sql.Open("postgres", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var adminRole string
-	if err := admin.QueryRowContext(ctx, "SELECT current_user").Scan(&adminRole); err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	role := "pv_owner_" + hex.EncodeToString(b)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbName := strings.TrimPrefix(u.Path, "/")
-	for _, stmt := range []string{
-		"CREATE ROLE " + role + " LOGIN",
-		"ALTER DATABASE " + `"` + dbName + `"` + " OWNER TO " + role,
-		"ALTER SCHEMA public OWNER TO " + `"` + adminRole + `"`, // as on PostgreSQL 14 and older
-		"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
-	} {
-		if _, err := admin.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("postgres", pgtest.AdminURL(t)); err == nil {
-			a.Exec("DROP DATABASE IF EXISTS " + `"` + dbName + `"` + " WITH (FORCE)")
-			a.Exec("DROP ROLE IF EXISTS " + role)
-			a.Close()
+	w := newRoleWorld(t, pgtest.Empty(t), "pv_owner_", func(w roleWorld) []string {
+		return []string{
+			"ALTER DATABASE " + `"` + w.dbName + `"` + " OWNER TO " + w.role,
+			"ALTER SCHEMA public OWNER TO " + `"` + w.adminRole + `"`, // as on PostgreSQL 14 and older
+			"REVOKE CREATE ON SCHEMA public FROM PUBLIC",
 		}
 	})
-	u.User = url.User(role)
-	st, err := store.Open(ctx, u.String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_, err = st.Migrate(ctx, migrations.Progress{})
-	if err == nil || !strings.Contains(err.Error(), "the role "+role+" owns the database "+dbName+" but may not create in its schema public, owned by "+adminRole) ||
-		!strings.Contains(err.Error(), "ALTER SCHEMA public OWNER TO "+`"`+role+`"`) {
+	_, err := w.st.Migrate(context.Background(), migrations.Progress{})
+	if err == nil || !strings.Contains(err.Error(), "the role "+w.role+" owns the database "+w.dbName+" but may not create in its schema public, owned by "+w.adminRole) ||
+		!strings.Contains(err.Error(), "ALTER SCHEMA public OWNER TO "+`"`+w.role+`"`) {
 		t.Fatalf("migrate as the owning role without CREATE on schema public: %v; want it to name the schema's owner and the ALTER SCHEMA", err)
 	}
 }
@@ -132,45 +64,11 @@ func TestMigrateOnSchemaPublicNotTheRolesSaysSo(t *testing.T) {
 // the administrator, mends it.
 func TestMigrateOnTablesOfAnotherRoleSaysSo(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.New(t) // migrated by the admin role: its tables are the admin's
-	admin, err := sql.Open("postgres", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var adminRole string
-	if err := admin.QueryRowContext(ctx, "SELECT current_user").Scan(&adminRole); err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	role := "pv_tables_" + hex.EncodeToString(b)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbName := strings.TrimPrefix(u.Path, "/")
-	for _, stmt := range []string{
-		"CREATE ROLE " + role + " LOGIN",
-		"ALTER DATABASE " + `"` + dbName + `"` + " OWNER TO " + role,
-	} {
-		if _, err := admin.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
-	t.Cleanup(func() {
-		if a, err := sql.Open("postgres", pgtest.AdminURL(t)); err == nil {
-			a.Exec("DROP DATABASE IF EXISTS " + `"` + dbName + `"` + " WITH (FORCE)")
-			a.Exec("DROP ROLE IF EXISTS " + role)
-			a.Close()
-		}
+	// Migrated by the admin role: its tables are the admin's.
+	w := newRoleWorld(t, pgtest.New(t), "pv_tables_", func(w roleWorld) []string {
+		return []string{"ALTER DATABASE " + `"` + w.dbName + `"` + " OWNER TO " + w.role}
 	})
-	u.User = url.User(role)
-	st, err := store.Open(ctx, u.String(), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	admin, adminRole, role, dbName, st := w.admin, w.adminRole, w.role, w.dbName, w.st
 	says := func(what string, err error) {
 		t.Helper()
 		if err == nil || !strings.Contains(err.Error(), "the role "+role+", which DATABASE_URL logs in as, does not own the tables of the database "+dbName+": ") ||
@@ -179,7 +77,7 @@ func TestMigrateOnTablesOfAnotherRoleSaysSo(t *testing.T) {
 			t.Fatalf("%s as the database's owner on tables of %s: %v; want it to name both roles and the README's statement", what, adminRole, err)
 		}
 	}
-	_, err = st.Migrate(ctx, migrations.Progress{})
+	_, err := st.Migrate(ctx, migrations.Progress{})
 	says("migrate", err)
 	says("the schema check", st.SchemaCurrent(ctx))
 
@@ -210,4 +108,58 @@ func TestMigrateOnTablesOfAnotherRoleSaysSo(t *testing.T) {
 	if left != 0 {
 		t.Errorf("%d tables, views and sequences still not the role's after the README's statement", left)
 	}
+}
+
+// roleWorld is a test database with a login role of its own: the
+// administrator (admin, adminRole) made the role and ran the test's
+// statements; st is the store opened as that role. The database and the
+// role are dropped at the test's end.
+type roleWorld struct {
+	admin           *sql.DB
+	adminRole, role string
+	dbName          string
+	st              *store.Store
+}
+
+// newRoleWorld makes a login role prefix+random on dbURL's database, runs
+// stmts (given the world, for its names) as the administrator, and opens
+// the store as the role.
+func newRoleWorld(t *testing.T, dbURL, prefix string, stmts func(w roleWorld) []string) roleWorld {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	w := roleWorld{admin: admin}
+	if err := admin.QueryRowContext(ctx, "SELECT current_user").Scan(&w.adminRole); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	w.role = prefix + hex.EncodeToString(b)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.dbName = strings.TrimPrefix(u.Path, "/")
+	t.Cleanup(func() {
+		if a, err := sql.Open("postgres", pgtest.AdminURL(t)); err == nil {
+			a.Exec("DROP DATABASE IF EXISTS " + `"` + w.dbName + `"` + " WITH (FORCE)")
+			a.Exec("DROP ROLE IF EXISTS " + w.role)
+			a.Close()
+		}
+	})
+	for _, stmt := range append([]string{"CREATE ROLE " + w.role + " LOGIN"}, stmts(w)...) {
+		if _, err := admin.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	u.User = url.User(w.role)
+	if w.st, err = store.Open(ctx, u.String(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.st.Close() })
+	return w
 }
