@@ -43,12 +43,7 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 	// (s, u, o as addScope names them); numbered after refused's.
 	in := sqlConds{args: refused.args}
 	addScope(&in, scope)
-	// The no_address reminders' items in scope, counted twice: by
-	// organisation and by letter.
-	noAddress := `FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
-			JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
-			JOIN sender_orgs o ON o.id = u.sender_org_id
-			WHERE n.status = '` + string(NotifyNoAddress) + `' AND ` + in.String()
+	noAddress := noAddressItems(in.String())
 	q := `SELECT
 			(SELECT count(*) FROM notifications n WHERE ` + refused.String() + `) AS refused_orders,
 			count(*) AS manual,
@@ -73,4 +68,18 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 		return StuckCounts{}, fmt.Errorf("count what is stuck: %w", err)
 	}
 	return out, nil
+}
+
+// noAddressItems is the FROM and WHERE of the active items of the
+// reminders that wait for an address (status no_address) whose letters
+// are in scope: in is a condition on their shipments s, sender_units u
+// and sender_orgs o (addScope's). The one definition of the organisations
+// without address, counted DISTINCT n.orgnr by the overview's card
+// (Activity.NoAddress) and the operations page (StuckCounts.NoAddressOrgs,
+// and NoAddressLetters by DISTINCT i.shipment_id).
+func noAddressItems(in string) string {
+	return `FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
+			JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
+			JOIN sender_orgs o ON o.id = u.sender_org_id
+			WHERE n.status = '` + string(NotifyNoAddress) + `' AND ` + in
 }

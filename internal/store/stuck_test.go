@@ -123,3 +123,64 @@ func TestStuckCounts(t *testing.T) {
 		t.Errorf("the refused orders' count uses no index of its own: %v", plan)
 	}
 }
+
+// The overview's card counts the organisations without address as the
+// operations page does (one definition, noAddressItems), in every scope:
+// a reminder waiting for an address counts for the organisation of its
+// active letters' scope only, a superseded one or one listing no letter
+// never, an organisation with two such reminders once.
+func TestOverviewNoAddressIsStuckCounts(t *testing.T) {
+	st := newStore(t)
+	ctx := t.Context()
+	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	items := make([]model.NewShipment, 3)
+	for i := range items {
+		items[i] = storetest.Letter(i)
+	}
+	items[2].SenderOrg, items[2].SenderUnit = "974760673", "NAV"
+	ships := storetest.Register(t, st, items...)
+	a, a2, b := ships[0].ID, ships[1].ID, ships[2].ID
+	db := st.DB()
+	reminder := 0
+	notification := func(key, orgnr, status string, letters ...string) {
+		var id int64
+		if err := db.Get(&id, `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, updated_at)
+			VALUES ($1, $2, $3, $4, $4, $4) RETURNING id`, key, orgnr, status, at); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range letters {
+			reminder++
+			db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder, active) VALUES ($1, $2, $3, $4)`,
+				id, l, reminder, status != "superseded")
+		}
+	}
+	notification("na-1", "910859897", "no_address", a, b)
+	notification("na-2", "910859897", "no_address", a2)
+	notification("na-3", "987654321", "no_address", a2)
+	notification("na-old", "912345678", "superseded", b)
+	notification("na-bare", "923456789", "no_address")
+	for _, tc := range []struct {
+		name  string
+		scope store.Scope
+		want  int
+	}{
+		{"every organisation", store.Scope{}, 2},
+		{"organisation A", store.Scope{SenderOrg: "964338531"}, 2},
+		{"organisation B", store.Scope{SenderOrg: "974760673"}, 1},
+		{"A's unit NAV (none)", store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stuck, err := st.StuckCounts(ctx, tc.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			act, err := st.Activity(ctx, tc.scope, at.Add(-7*24*time.Hour), at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if act.NoAddress != tc.want || stuck.NoAddressOrgs != tc.want {
+				t.Errorf("overview %d, operations %d organisations without address; want %d", act.NoAddress, stuck.NoAddressOrgs, tc.want)
+			}
+		})
+	}
+}
