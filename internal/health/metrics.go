@@ -86,21 +86,39 @@ func Counts(alerts []store.Alert) map[[4]string]int {
 	return out
 }
 
+// The labels of postvakt_health_notices_total beyond the notice log's
+// statuses (store.AlertNoticeSent, …) and DestWebhook: the e-mail
+// destinations (never the address), no destination at all, and the
+// outcome of a route that reaches no one.
+const (
+	MetricDestEmail    = "email"
+	MetricDestNone     = "none"
+	OutcomeNoRecipient = "no_recipient"
+)
+
 // NoticeOutcomes counts the alert notices by destination kind (email,
 // webhook: never the address) and outcome (sent, failed, unknown), as
 // postvakt_health_notices_total: a webhook or relay that refuses every
 // alert would otherwise show only in the log, while the alerts page and
 // postvakt_health_alert_firing say the alert fires as if it had been told.
+// It counts too, at each evaluation, every route of an alert due to be
+// told that reaches no one (outcome no_recipient; destination email: a
+// role of the rule's to: without an e-mail address, or addresses without
+// an SMTP relay; none: the alert has no destination at all), which
+// otherwise showed only as a warning in the log.
 // Every pair starts at 0, so increase() sees the first failure.
 func NoticeOutcomes(reg prometheus.Registerer) *prometheus.CounterVec {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "postvakt_health_notices_total",
-		Help: "Health alert notices by destination (email, webhook) and outcome (sent; failed: sent again by the next evaluation; unknown: never sent again)."},
+		Help: "Health alert notices by destination (email, webhook) and outcome (sent; failed: sent again by the next evaluation; unknown: never sent again), " +
+			"and at each evaluation the alert routes that reach no one (outcome no_recipient; destination email: no e-mail address or no SMTP relay; none: no destination at all)."},
 		[]string{"destination", "outcome"})
-	for _, d := range []string{"email", DestWebhook} {
+	for _, d := range []string{MetricDestEmail, DestWebhook} {
 		for _, o := range []string{store.AlertNoticeSent, store.AlertNoticeFailed, store.AlertNoticeUnknown} {
 			c.WithLabelValues(d, o)
 		}
 	}
+	c.WithLabelValues(MetricDestEmail, OutcomeNoRecipient)
+	c.WithLabelValues(MetricDestNone, OutcomeNoRecipient)
 	if reg != nil {
 		reg.MustRegister(c)
 	}

@@ -232,7 +232,10 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 		}
 		dests, unreached := n.routes(rule, a, named, now)
 		if !dry {
-			out.Unaddressed = append(out.Unaddressed, unreached...)
+			for _, u := range unreached {
+				out.Unaddressed = append(out.Unaddressed, u.ref)
+				n.count(u.dest, OutcomeNoRecipient)
+			}
 		}
 		for _, dest := range dests {
 			d := NeedsUpdate(*a, last[lastKey{dest, a.ID}], rule.RepeatInterval, now)
@@ -287,7 +290,7 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 // alert about a unit, compliance), e-mail addresses without an SMTP relay
 // (they are left out of the destinations), and, when nothing else says
 // why, an alert without any destination.
-func (n *Notifier) routes(rule *policy.Rule, a *store.Alert, named map[string][]string, now time.Time) (dests, unreached []string) {
+func (n *Notifier) routes(rule *policy.Rule, a *store.Alert, named map[string][]string, now time.Time) (dests []string, unreached []unreachedRoute) {
 	mailless := false
 	for _, d := range Destinations(rule, n.emails(), named, n.Webhook != nil) {
 		if n.Mail == nil && strings.HasPrefix(d, destEmail) {
@@ -302,17 +305,25 @@ func (n *Notifier) routes(rule *policy.Rule, a *store.Alert, named map[string][]
 	ref := fmt.Sprintf("%s alert %d", a.Rule, a.ID)
 	for _, t := range rule.To {
 		if (t == policy.ToUnitManager && a.Labels["unit"] != "" || t == policy.ToCompliance) && !anyAddress(named[t]) {
-			unreached = append(unreached, ref+" to "+t+" (no e-mail address)")
+			unreached = append(unreached, unreachedRoute{ref + " to " + t + " (no e-mail address)", MetricDestEmail})
 		}
 	}
 	if mailless {
-		unreached = append(unreached, ref+" by e-mail (no SMTP relay)")
+		unreached = append(unreached, unreachedRoute{ref + " by e-mail (no SMTP relay)", MetricDestEmail})
 	}
 	if len(dests) == 0 && len(unreached) == 0 {
-		unreached = append(unreached, ref+" (no recipient address)")
+		unreached = append(unreached, unreachedRoute{ref + " (no recipient address)", MetricDestNone})
 	}
 	return dests, unreached
 }
+
+// unreachedRoute is a route of an alert due to be told that reaches no
+// one: ref names it by reference only (NotifyResult.Unaddressed), dest is
+// the kind of destination it lacks, the destination label of
+// postvakt_health_notices_total{outcome="no_recipient"}: MetricDestEmail
+// (a role without an e-mail address, addresses without an SMTP relay) or
+// MetricDestNone (no destination at all).
+type unreachedRoute struct{ ref, dest string }
 
 // anyAddress reports whether addrs holds an address that is not blank.
 func anyAddress(addrs []string) bool {
@@ -443,14 +454,20 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 		log.Warn("alert notice not delivered; the next evaluation tries again", "error", sendErr)
 		err = n.Store.MarkAlertNoticeFailed(rctx, id, sendErr.Error(), payload, now)
 	}
-	if n.Outcomes != nil {
-		dest := DestWebhook
-		if p.Destination != DestWebhook {
-			dest = "email"
-		}
-		n.Outcomes.WithLabelValues(dest, p.Status).Inc()
+	dest := DestWebhook
+	if p.Destination != DestWebhook {
+		dest = MetricDestEmail
 	}
+	n.count(dest, p.Status)
 	return p, err
+}
+
+// count counts one notice's outcome, or one route that reaches no one,
+// in Outcomes (when set).
+func (n *Notifier) count(dest, outcome string) {
+	if n.Outcomes != nil {
+		n.Outcomes.WithLabelValues(dest, outcome).Inc()
+	}
 }
 
 func (n *Notifier) lease() time.Duration {

@@ -308,28 +308,9 @@ func TestNoticeOutcomesCounted(t *testing.T) {
 	ev := b.evaluator(io.Discard)
 	reg := prometheus.NewPedanticRegistry()
 	ev.Notifier.Outcomes = health.NoticeOutcomes(reg)
-	count := func() map[string]float64 {
-		t.Helper()
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]float64{}
-		for _, mf := range mfs {
-			for _, m := range mf.GetMetric() {
-				var l []string
-				for _, p := range m.GetLabel() {
-					if strings.Contains(p.GetValue(), "@") {
-						t.Errorf("an address in a label: %s", p.GetValue())
-					}
-					l = append(l, p.GetValue())
-				}
-				out[strings.Join(l, " ")] = m.GetCounter().GetValue()
-			}
-		}
-		return out
-	}
-	want := map[string]float64{"email sent": 0, "email failed": 0, "email unknown": 0, "webhook sent": 0, "webhook failed": 0, "webhook unknown": 0}
+	count := func() map[string]float64 { return noticeCounts(t, reg) }
+	want := map[string]float64{"email sent": 0, "email failed": 0, "email unknown": 0, "webhook sent": 0, "webhook failed": 0, "webhook unknown": 0,
+		"email no_recipient": 0, "none no_recipient": 0}
 	if got := count(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("before any notice: %v, want every pair at 0", got)
 	}
@@ -348,4 +329,28 @@ func TestNoticeOutcomesCounted(t *testing.T) {
 	if got := count(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("webhook taking it again: %v, want %v", got, want)
 	}
+}
+
+// noticeCounts reads postvakt_health_notices_total from reg by
+// "destination outcome", failing t for an address in a label.
+func noticeCounts(t *testing.T, reg prometheus.Gatherer) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			var l []string
+			for _, p := range m.GetLabel() {
+				if strings.Contains(p.GetValue(), "@") {
+					t.Errorf("an address in a label: %s", p.GetValue())
+				}
+				l = append(l, p.GetValue())
+			}
+			out[strings.Join(l, " ")] = m.GetCounter().GetValue()
+		}
+	}
+	return out
 }

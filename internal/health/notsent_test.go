@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/policy"
@@ -116,4 +118,61 @@ func TestUnknownAlertNoticesAreNamed(t *testing.T) {
 	if strings.Contains(strings.Join(res.Notices.NotSent(), ","), alertsTo) {
 		t.Errorf("an address in %q", res.Notices.NotSent())
 	}
+}
+
+// README, Metrics: an alert due to be told on a route that reaches no one
+// (a role without an e-mail address, addresses without an SMTP relay, no
+// destination at all) counts in postvakt_health_notices_total with
+// outcome no_recipient at every evaluation, by the kind of destination it
+// lacks (email, none), never an address or a name: before, it showed only
+// as a warning in the log, and no Prometheus rule could fire on it.
+func TestUnaddressedAlertRoutesCounted(t *testing.T) {
+	t.Parallel()
+	b := newBench(t)
+	ev := b.evaluator(io.Discard)
+	reg := prometheus.NewPedanticRegistry()
+	ev.Notifier.Outcomes = health.NoticeOutcomes(reg)
+	ev.Config.Stuck.To = []string{policy.ToUnitManager, policy.ToCompliance}
+	counted := func(step string, email, none float64) {
+		t.Helper()
+		got := noticeCounts(t, reg)
+		if got["email no_recipient"] != email || got["none no_recipient"] != none {
+			t.Errorf("%s: %v, want email no_recipient %v, none no_recipient %v", step, got, email, none)
+		}
+		for k := range got {
+			for _, secret := range []string{"Barnevernstjenesten", "964338531", "unit_manager", "compliance", "stuck"} {
+				if strings.Contains(k, secret) {
+					t.Errorf("%s: a label names %q: %s", step, secret, k)
+				}
+			}
+		}
+	}
+	counted("before", 0, 0)
+	b.run(ev)
+	b.sent()
+	counted("the unit without a manager, the organisation without a compliance user", 2, 0)
+
+	// Each evaluation counts again while the route reaches no one (a
+	// Prometheus rule's increase() sees it as long as it lasts).
+	b.now = b.now.Add(5 * time.Hour)
+	b.changes()
+	ev.Config.Stuck.To = []string{"arkiv@bergen.example"}
+	ev.Notifier.Mail, ev.Notifier.Emails = nil, nil
+	b.run(ev)
+	b.sent()
+	counted("without an SMTP relay", 3, 0)
+
+	b.now = b.now.Add(5 * time.Hour)
+	b.changes()
+	ev.Config.Stuck.To, ev.Notifier.Webhook = nil, nil
+	b.run(ev)
+	counted("without any destination", 3, 1)
+
+	// A dry run counts nothing.
+	b.now = b.now.Add(5 * time.Hour)
+	b.changes()
+	if _, err := ev.Run(context.Background(), b.now, true); err != nil {
+		t.Fatal(err)
+	}
+	counted("a dry run", 3, 1)
 }

@@ -41,6 +41,7 @@ func TestShippedPrometheusRules(t *testing.T) {
 	metric := regexp.MustCompile(`\b(postvakt_[a-z_]+|up)\b`)
 	rules := map[string]bool{}
 	lateRule := ""
+	noRecipient := false
 	n := 0
 	for _, g := range doc.Groups {
 		for _, r := range g.Rules {
@@ -62,6 +63,9 @@ func TestShippedPrometheusRules(t *testing.T) {
 			// tells.
 			if strings.Contains(r.Expr, "_total") && !strings.Contains(r.Expr, "rate(") && !strings.Contains(r.Expr, "increase(") {
 				t.Errorf("%s: compares a counter's value, not its increase or rate", r.Alert)
+			}
+			if strings.Contains(r.Expr, `outcome="no_recipient"`) {
+				noRecipient = true
 			}
 			if strings.Contains(r.Expr, `kind="late"`) {
 				lateRule = r.Labels["severity"]
@@ -94,6 +98,11 @@ func TestShippedPrometheusRules(t *testing.T) {
 	// kept them; the letters stood behind until then) warn an operator.
 	if lateRule != "warning" {
 		t.Errorf("the rule on Digital Post's late entries (kind=\"late\") has severity %q, want one with warning", lateRule)
+	}
+	// An alert whose route reaches no one (counted as no_recipient)
+	// warns an operator: nobody else is told of it.
+	if !noRecipient {
+		t.Errorf("no Prometheus rule on the alert routes that reach no one (outcome=\"no_recipient\")")
 	}
 	if n < 7 {
 		t.Fatalf("%d rules", n)
