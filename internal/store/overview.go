@@ -253,11 +253,9 @@ func (s *Store) Activity(ctx context.Context, scope Scope, from, now time.Time) 
 				WHERE m.resolved_at IS NULL AND s.sender_unit_id IN (SELECT id FROM sc)) AS manual_open,
 			(SELECT count(*) FROM print_orders po JOIN shipments s ON s.id = po.shipment_id
 				WHERE po.state = 'held' AND s.sender_unit_id IN (SELECT id FROM sc)) AS held_prints,
-			(SELECT count(DISTINCT n.id) FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
-				JOIN shipments s ON s.id = i.shipment_id
-				WHERE n.status = 'unknown' AND s.sender_unit_id IN (SELECT id FROM sc)) AS unknown_reminders,
+			%[6]s AS unknown_reminders,
 			(SELECT count(DISTINCT n.orgnr) %[5]s) AS no_address`,
-		in, steps[StepReminder], steps[StepPrint], steps[StepManual], noAddressItems(in))
+		in, steps[StepReminder], steps[StepPrint], steps[StepManual], noAddressItems(in), unknownReminders(in))
 	var a Activity
 	if err := s.db.GetContext(ctx, &a, q, c.args...); err != nil {
 		return nil, fmt.Errorf("count escalation activity: %w", err)

@@ -48,10 +48,7 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 			(SELECT count(*) FROM notifications n WHERE ` + refused.String() + `) AS refused_orders,
 			count(*) AS manual,
 			count(*) FILTER (WHERE m.reason = '` + ReasonPrintLost + `') AS print_lost,
-			(SELECT count(*) FROM notifications n WHERE n.status = 'unknown' AND EXISTS (SELECT 1 FROM notification_items i
-				JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
-				JOIN sender_orgs o ON o.id = u.sender_org_id
-				WHERE i.notification_id = n.id AND i.active AND ` + in.String() + `)) AS reminders_unknown,
+			` + unknownReminders(in.String()) + ` AS reminders_unknown,
 			(SELECT count(DISTINCT n.orgnr) ` + noAddress + `) AS no_address_orgs,
 			(SELECT count(DISTINCT i.shipment_id) ` + noAddress + `) AS no_address_letters
 		FROM print_manual m`
@@ -82,4 +79,15 @@ func noAddressItems(in string) string {
 			JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
 			JOIN sender_orgs o ON o.id = u.sender_org_id
 			WHERE n.status = '` + string(NotifyNoAddress) + `' AND ` + in
+}
+
+// unknownReminders counts the reminders whose outcome is unknown (status
+// unknown) with an active letter in scope (in as for noAddressItems): the
+// one definition of the overview's card (Activity.UnknownReminders) and
+// the operations page's (StuckCounts.RemindersUnknown).
+func unknownReminders(in string) string {
+	return `(SELECT count(*) FROM notifications n WHERE n.status = '` + string(NotifyUnknown) + `' AND EXISTS (SELECT 1 FROM notification_items i
+				JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
+				JOIN sender_orgs o ON o.id = u.sender_org_id
+				WHERE i.notification_id = n.id AND i.active AND ` + in + `))`
 }

@@ -124,12 +124,14 @@ func TestStuckCounts(t *testing.T) {
 	}
 }
 
-// The overview's card counts the organisations without address as the
-// operations page does (one definition, noAddressItems), in every scope:
-// a reminder waiting for an address counts for the organisation of its
-// active letters' scope only, a superseded one or one listing no letter
-// never, an organisation with two such reminders once.
-func TestOverviewNoAddressIsStuckCounts(t *testing.T) {
+// The overview's card counts the organisations without address and the
+// reminders of unknown outcome as the operations page does (one
+// definition each, noAddressItems and unknownReminders), in every scope:
+// a reminder counts in the scope of its active letters only, a superseded
+// one or one listing no letter never, an organisation with two reminders
+// waiting for an address once, a reminder listing letters of two
+// organisations once in the unscoped count.
+func TestOverviewCardIsStuckCounts(t *testing.T) {
 	st := newStore(t)
 	ctx := t.Context()
 	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -159,15 +161,20 @@ func TestOverviewNoAddressIsStuckCounts(t *testing.T) {
 	notification("na-3", "987654321", "no_address", a2)
 	notification("na-old", "912345678", "superseded", b)
 	notification("na-bare", "923456789", "no_address")
+	notification("unk-a", "910859897", "unknown", a)
+	notification("unk-b", "910859897", "unknown", b)
+	notification("unk-ab", "910859897", "unknown", a2, b)
+	notification("unk-bare", "910859897", "unknown")
 	for _, tc := range []struct {
 		name  string
 		scope store.Scope
-		want  int
+		want  int // organisations without address
+		unk   int // reminders of unknown outcome
 	}{
-		{"every organisation", store.Scope{}, 2},
-		{"organisation A", store.Scope{SenderOrg: "964338531"}, 2},
-		{"organisation B", store.Scope{SenderOrg: "974760673"}, 1},
-		{"A's unit NAV (none)", store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, 0},
+		{"every organisation", store.Scope{}, 2, 3},
+		{"organisation A", store.Scope{SenderOrg: "964338531"}, 2, 2},
+		{"organisation B", store.Scope{SenderOrg: "974760673"}, 1, 2},
+		{"A's unit NAV (none)", store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stuck, err := st.StuckCounts(ctx, tc.scope)
@@ -180,6 +187,9 @@ func TestOverviewNoAddressIsStuckCounts(t *testing.T) {
 			}
 			if act.NoAddress != tc.want || stuck.NoAddressOrgs != tc.want {
 				t.Errorf("overview %d, operations %d organisations without address; want %d", act.NoAddress, stuck.NoAddressOrgs, tc.want)
+			}
+			if act.UnknownReminders != tc.unk || stuck.RemindersUnknown != tc.unk {
+				t.Errorf("overview %d, operations %d reminders of unknown outcome; want %d", act.UnknownReminders, stuck.RemindersUnknown, tc.unk)
 			}
 		})
 	}
