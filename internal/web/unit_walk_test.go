@@ -1,0 +1,68 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// The overview's cards say one follow-up within its deadline and one
+// organisation without an address in the singular, each count its own
+// plural form (they read "(1 åpne innen fristen)" and "1 virksomheter
+// uten adresse"), in nb, da and en.
+func TestOverviewCardsSingular(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(1) // one letter of Barnevernstjenesten to 974760673
+	ctx := context.Background()
+	if n, err := e.st.OpenFollowUps(ctx, now, now.Add(7*24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("open follow-ups: %d %v", n, err)
+	}
+	res, err := e.st.ClaimNotification(ctx, store.Claim{Org: "974760673", Now: now,
+		Items: []model.ReminderItem{{ShipmentID: got[0].ID, Reminder: 1}}})
+	if err != nil || res.Notification == nil || res.Notification.Status != store.NotifyNoAddress {
+		t.Fatalf("no-address reminder: %+v %v", res, err)
+	}
+	b := e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
+	for lang, want := range map[string][]string{
+		"nb": {"oppfølginger over fristen (1 åpen innen fristen)", "påminnelser med ukjent utfall; 1 virksomhet uten adresse"},
+		"da": {"opfølgninger over fristen (1 åben inden for fristen)", "påmindelser med ukendt udfald; 1 organisation uden adresse"},
+		"en": {"follow-ups overdue (1 open within its deadline)", "reminders with an unknown outcome; 1 organisation without an address"},
+	} {
+		code, page := b.getIn(lang, "/")
+		for _, w := range want {
+			if code != http.StatusOK || !strings.Contains(page, w) {
+				t.Errorf("%s: %d, want %q in the cards:\n%s", lang, code, w, cards(page))
+			}
+		}
+	}
+}
+
+func cards(page string) string {
+	i, j := strings.Index(page, `<ul class="cards"`), strings.Index(page, `<section id="alerts">`)
+	if i < 0 || j < i {
+		return page
+	}
+	return page[i:j]
+}
+
+// The incident report's page names the audit log and the sending unit as
+// the menu, the search and the other pages do: "tilgangsloggen",
+// "avsenderenhet" (it said "revisjonsloggen", "sendende enhet").
+func TestIncidentPageWordsAsElsewhere(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn("kari", "compliance", "", "")
+	code, page := b.getIn("nb", "/incidents?from=2026-01-01&to=2026-01-31")
+	if code != http.StatusOK || !strings.Contains(page, "tilgangsloggen") || !strings.Contains(page, "per avsenderenhet") {
+		t.Errorf("/incidents: %d, want tilgangsloggen and avsenderenhet:\n%s", code, page)
+	}
+	for _, old := range []string{"revisjonslogg", "sendende enhet"} {
+		if strings.Contains(page, old) {
+			t.Errorf("/incidents still says %q", old)
+		}
+	}
+}
