@@ -70,6 +70,8 @@ type overviewData struct {
 	AlertsErr       bool
 	OpenedWithin    int
 	RateChart       template.HTML
+	RateNone        bool // no week's rate is known yet: the rate chart would be empty
+	UnopenedNone    bool // no channel has letters in scope: the unopened chart would be empty
 	UnopenedChart   template.HTML
 	Weeks           []weekRow // the charts as a table, newest first
 	WeekChannels    []string
@@ -337,6 +339,12 @@ func (s *Server) weekCharts(d *overviewData, l *i18n.Localizer, weeks []store.We
 	}
 	if len(chans) > 1 {
 		open = append(open, total)
+	}
+	d.RateNone, d.UnopenedNone = true, len(chans) == 0
+	for _, rs := range rate {
+		if slices.Contains(rs.Has, true) {
+			d.RateNone = false
+		}
 	}
 	pct := func(v float64) string { return fmt.Sprintf("%.0f %%", v) }
 	num := func(v float64) string { return fmt.Sprintf("%.0f", v) }

@@ -66,3 +66,19 @@ func TestIncidentPageWordsAsElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// The overview's "Åpnet innen 7 dager" chart of a unit without letters says
+// there is nothing to show (it drew an empty frame and said nothing), and
+// the unopened chart says nothing is unopened.
+func TestOverviewChartsSayNothingToShow(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
+	code, page := b.getIn("nb", "/")
+	if code != http.StatusOK || !strings.Contains(page, `<p class="muted" id="rate-none">Ingenting å vise ennå: ingen uke har taushetsbelagte brev som har hatt 7 dager på å bli åpnet.</p>`) ||
+		!strings.Contains(page, `<p class="muted" id="unopened-none">Ingenting uåpnet.</p>`) {
+		t.Errorf("/: %d, want the charts to say there is nothing to show:\n%s", code, page)
+	}
+	if strings.Contains(page, `id="chart-rate"`) || strings.Contains(page, `id="chart-unopened"`) {
+		t.Error("an empty chart is still drawn")
+	}
+}
