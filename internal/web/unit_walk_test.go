@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"postvakt/internal/model"
+	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 // The overview's cards say one follow-up within its deadline and one
@@ -80,5 +82,26 @@ func TestOverviewChartsSayNothingToShow(t *testing.T) {
 	}
 	if strings.Contains(page, `id="chart-rate"`) || strings.Contains(page, `id="chart-unopened"`) {
 		t.Error("an empty chart is still drawn")
+	}
+}
+
+// A list's "Neste steg" whose date has passed says it is overdue and taken
+// at the next run (it showed "påminnelse 1 2026-10-19" as if to come); one
+// still ahead says nothing more.
+func TestListNextStepOverdue(t *testing.T) {
+	e := newEnvWith(t, web.WithPolicies(policytest.Shipped(t)))
+	got := e.seed(1) // sent 40 days ago, never reminded
+	waiting, _ := outlookLetters(t, e)
+	b := e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
+	for lang, want := range map[string]string{"nb": "(forfalt: tas ved neste kjøring)", "da": "(forfalden: tages ved næste kørsel)",
+		"en": "(overdue: taken at the next run)"} {
+		_, page := b.getIn(lang, "/list?list=all")
+		cells := nextStepCells(page)
+		if c := cells[got[0].ID]; !strings.HasSuffix(c, want) {
+			t.Errorf("%s: the overdue next step reads %q, want it to end %q", lang, c, want)
+		}
+		if c, ok := cells[waiting.ID]; ok && strings.Contains(c, want) {
+			t.Errorf("%s: a next step ahead reads %q", lang, c)
+		}
 	}
 }
