@@ -306,7 +306,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 		d.Problem = s.loc(r).T(no.key, no.args...)
 		s.render(w, r, http.StatusBadRequest, "evidence", "title.evidence", d)
 	case no != nil:
-		s.renderError(w, r, no.status, no.key, no.args...)
+		s.renderErrorBack(w, r, no.status, "/shipments/"+sh.ID, no.key, no.args...)
 	default:
 		http.Redirect(w, r, "/shipments/"+sh.ID+"#followup", http.StatusSeeOther)
 	}

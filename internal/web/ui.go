@@ -259,8 +259,16 @@ func linkQuery(q url.Values) url.Values {
 // renderError shows an error page; msg is a catalogue key, args its
 // placeholders.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string, args ...any) {
-	s.render(w, r, status, "error", "status."+strconv.Itoa(status), errorData{Text: s.loc(r).T(msg, args...)})
+	s.renderErrorBack(w, r, status, "", msg, args...)
 }
 
-// errorData is an error page's message, in the reader's language.
-type errorData struct{ Text string }
+// renderErrorBack shows an error page that links back to the letter at
+// letter (its page's path), where the refused action was taken; without
+// one it links to the start page only.
+func (s *Server) renderErrorBack(w http.ResponseWriter, r *http.Request, status int, letter, msg string, args ...any) {
+	s.render(w, r, status, "error", "status."+strconv.Itoa(status), errorData{Text: s.loc(r).T(msg, args...), Letter: letter})
+}
+
+// errorData is an error page's message, in the reader's language, and
+// the letter it concerns ("" for none).
+type errorData struct{ Text, Letter string }

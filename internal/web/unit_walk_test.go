@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -103,5 +105,24 @@ func TestListNextStepOverdue(t *testing.T) {
 		if c, ok := cells[waiting.ID]; ok && strings.Contains(c, want) {
 			t.Errorf("%s: a next step ahead reads %q", lang, c)
 		}
+	}
+}
+
+// A follow-up posted after the letter was opened is refused 409 with a
+// link back to the letter (the page's only link was to the start page).
+func TestRefusedFollowUpLinksBackToTheLetter(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(1)
+	id := got[0].ID
+	b := e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
+	_, page := b.getIn("nb", "/shipments/"+id)
+	if !strings.Contains(page, `id="followup-form"`) {
+		t.Fatal("the unopened letter's page offers no follow-up form")
+	}
+	storetest.Set(t, e.st, []string{id}, storetest.State(model.StateOpened))
+	form := url.Values{"csrf": {csrf(page)}, "decision": {"closed"}, "note": {"ringte"}}
+	code, body := b.doIn(languages["nb"], "POST", "/shipments/"+id+"/followup", form)
+	if code != http.StatusConflict || !strings.Contains(body, `<a href="/shipments/`+id+`" id="back-to-letter">Tilbake til brevet</a>`) {
+		t.Errorf("follow-up of the opened letter: %d, want 409 linking back to the letter:\n%s", code, body)
 	}
 }
