@@ -161,6 +161,28 @@ func (s *Store) FollowUp(ctx context.Context, shipmentID string, scope Scope) (*
 	return &fu, nil
 }
 
+// ResentFrom is the shipment in scope whose follow-up registered id as
+// its resend (decision resent), "" when id is no such resend.
+func (s *Store) ResentFrom(ctx context.Context, id string, scope Scope) (string, error) {
+	if !looksLikeUUID(id) {
+		return "", nil
+	}
+	var c sqlConds
+	c.add("f.new_shipment_id = ?", id)
+	addScope(&c, scope)
+	var from []string
+	if err := s.db.SelectContext(ctx, &from, `SELECT f.shipment_id FROM followups f
+		JOIN sender_units u ON u.id = f.sender_unit_id
+		JOIN sender_orgs o ON o.id = u.sender_org_id
+		WHERE `+c.String()+` ORDER BY f.decided_at LIMIT 1`, c.args...); err != nil {
+		return "", fmt.Errorf("find the letter %s was resent for: %w", id, err)
+	}
+	if len(from) == 0 {
+		return "", nil
+	}
+	return from[0], nil
+}
+
 // addScope narrows c to scope: the sending organisation (o.orgnr) and unit
 // (u.name) of a query that joins sender_orgs o and sender_units u.
 func addScope(c *sqlConds, scope Scope) {

@@ -67,6 +67,23 @@ func TestFollowUps(t *testing.T) {
 	if _, err := st.FollowUp(ctx, got[1].ID, store.Scope{SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another unit's follow-up: %v", err)
 	}
+	// The resend knows the letter it was sent for, in the scope that sees
+	// that letter's follow-up; no other letter was resent for anything.
+	for _, tc := range []struct {
+		name, id string
+		scope    store.Scope
+		want     string
+	}{
+		{"the resend", resent[0].ID, store.Scope{}, got[1].ID},
+		{"the resend, by its unit", resent[0].ID, store.Scope{SenderOrg: "964338531", SenderUnit: "NAV"}, got[1].ID},
+		{"the resend, by another unit", resent[0].ID, store.Scope{SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten"}, ""},
+		{"the original", got[1].ID, store.Scope{}, ""},
+		{"not an id", "x", store.Scope{}, ""},
+	} {
+		if from, err := st.ResentFrom(ctx, tc.id, tc.scope); err != nil || from != tc.want {
+			t.Errorf("ResentFrom, %s: %q %v, want %q", tc.name, from, err, tc.want)
+		}
+	}
 	sh, _ := st.Shipment(ctx, got[6].ID, store.Scope{})
 	last := sh.Events[len(sh.Events)-1]
 	if last.Kind != store.EventFollowUp || last.Source != store.SourceUser || last.Actor != "user:ola" {

@@ -125,6 +125,9 @@ type evidenceData struct {
 	Page   *store.EventPage
 	Before string
 	F      *store.FollowUp
+	// ResentFrom is the letter this one was sent again for (its follow-up's
+	// decision resent), "" for none.
+	ResentFrom string
 	// O is the letter's policy, named as the viewer reads it
 	// (namePolicy), and its future steps (nil: not known here,
 	// WithPolicies).
@@ -218,6 +221,10 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 	d.E = evidenceOf(sh, proof)
 	if d.F, err = s.store.FollowUp(r.Context(), sh.ID, p.Scope()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.internalError(w, r, "get follow-up", err)
+		return nil, false
+	}
+	if d.ResentFrom, err = s.store.ResentFrom(r.Context(), sh.ID, p.Scope()); err != nil {
+		s.internalError(w, r, "find the letter resent", err)
 		return nil, false
 	}
 	if d.O, err = s.outlook(r.Context(), p, sh.ID); err != nil {

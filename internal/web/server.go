@@ -79,6 +79,7 @@ type ListStore interface {
 // FollowUpStore keeps the sending units' follow-up decisions.
 type FollowUpStore interface {
 	FollowUp(ctx context.Context, shipmentID string, scope store.Scope) (*store.FollowUp, error)
+	ResentFrom(ctx context.Context, id string, scope store.Scope) (string, error)
 	FollowUpsPage(ctx context.Context, scope store.Scope, all bool, cursor string, limit int) (*store.FollowUpPage, error)
 	RecordFollowUp(ctx context.Context, d store.FollowUpDecision) error
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +125,34 @@ func TestRefusedFollowUpLinksBackToTheLetter(t *testing.T) {
 	code, body := b.doIn(languages["nb"], "POST", "/shipments/"+id+"/followup", form)
 	if code != http.StatusConflict || !strings.Contains(body, `<a href="/shipments/`+id+`" id="back-to-letter">Tilbake til brevet</a>`) {
 		t.Errorf("follow-up of the opened letter: %d, want 409 linking back to the letter:\n%s", code, body)
+	}
+}
+
+// A letter sent again ("sendt på nytt") links back to the letter it was
+// sent for, as that one links to it ("Sendt på nytt som"); it had none.
+func TestResentLetterLinksToTheOriginal(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(1)
+	id := got[0].ID
+	b := e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
+	_, page := b.getIn("nb", "/shipments/"+id)
+	form := url.Values{"csrf": {csrf(page)}, "decision": {"resent"}, "new_channel": {"svarut"},
+		"new_channel_id": {"00000000-0000-4000-8000-0000000000c1"}, "note": {"sendt på nytt etter telefon"}}
+	code, loc, body := b.post("/shipments/"+id+"/followup", form)
+	if code != http.StatusSeeOther {
+		t.Fatalf("resend: %d %.500s", code, body)
+	}
+	_, page = b.getIn("nb", strings.TrimSuffix(loc, "#followup"))
+	m := regexp.MustCompile(`<dt>Sendt på nytt som</dt><dd><a href="/shipments/([0-9a-f-]{36})">`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the original does not link to its resend:\n%s", page)
+	}
+	_, page = b.getIn("nb", "/shipments/"+m[1])
+	if want := `<p id="resent-from">Sendt på nytt for: <a href="/shipments/` + id + `">`; !strings.Contains(page, want) {
+		t.Errorf("the resend does not link back to %s: no %s in\n%s", id, want, page)
+	}
+	_, page = b.getIn("nb", "/shipments/"+id)
+	if strings.Contains(page, `id="resent-from"`) {
+		t.Error("the original says it was resent for something")
 	}
 }
