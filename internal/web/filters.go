@@ -290,3 +290,23 @@ func (s *Server) listOptions(ctx context.Context, p *auth.Principal) (filterOpti
 	}
 	return o, nil
 }
+
+// dayLayouts are the ways a person may type a day: as ISO 8601
+// (2026-12-31, what a date field sends) or as Norwegians and Danes write it
+// (31.12.2026).
+var dayLayouts = []string{"2006-01-02", "02.01.2006"}
+
+// parseDay reads a day a person typed, in Oslo, the start of it, written
+// one of the dayLayouts ways; ok is false for anything else (a two-digit
+// year). The search form and the incident report (its text fields, and
+// its API) read their days here. The lists' filters and the audit log
+// take ISO days only: their fields are date fields, and their API's
+// parameters are documented so.
+func parseDay(v string) (time.Time, bool) {
+	for _, layout := range dayLayouts {
+		if t, err := time.ParseInLocation(layout, v, zone); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

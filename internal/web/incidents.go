@@ -119,8 +119,8 @@ func parseWhen(v string, end bool) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, true
 	}
-	t, err := time.ParseInLocation("2006-01-02", v, zone)
-	if err != nil {
+	t, ok := parseDay(v)
+	if !ok {
 		return t, false
 	}
 	if end {

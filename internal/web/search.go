@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"postvakt/internal/model"
@@ -44,9 +43,17 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		d.Error, d.Field = "search.err_ident", "recipient"
 	}
-	for _, f := range [][2]string{{"from", d.From}, {"to", d.To}} {
-		if _, err := time.ParseInLocation("2006-01-02", f[1], zone); f[1] != "" && err != nil && d.Error == "" {
-			d.Error, d.Field = "search.err_date", f[0]
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"from", &d.From}, {"to", &d.To}} {
+		if *f.v == "" {
+			continue
+		}
+		if t, ok := parseDay(*f.v); ok {
+			*f.v = t.Format("2006-01-02") // as the list's date field shows it
+		} else if d.Error == "" {
+			d.Error, d.Field = "search.err_date", f.name
 		}
 	}
 	if d.Error != "" {

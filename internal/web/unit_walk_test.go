@@ -156,3 +156,26 @@ func TestResentLetterLinksToTheOriginal(t *testing.T) {
 		t.Error("the original says it was resent for something")
 	}
 }
+
+// The incident report takes its dates as Norwegians write them, 01.11.2026,
+// as well as 2026-11-01 (it refused the first), and so does the search, by
+// the one rule (parseDay); a two-digit year is still refused.
+func TestDatesAsNorwegiansWriteThem(t *testing.T) {
+	e := newEnv(t)
+	e.seed(1)
+	b := e.loggedIn("kari", "compliance", "", "")
+	_, iso := b.getIn("nb", "/incidents?from=2026-10-01&to=2026-11-30")
+	code, dotted := b.getIn("nb", "/incidents?from=01.10.2026&to=30.11.2026")
+	if code != http.StatusOK || strings.Contains(dotted, `aria-invalid="true"`) || !strings.Contains(dotted, `<caption class="visually-hidden">1 brev</caption>`) ||
+		strings.Count(dotted, "<tr") != strings.Count(iso, "<tr") {
+		t.Errorf("/incidents with 01.10.2026-30.11.2026: %d, want the report of 2026-10-01-2026-11-30:\n%s", code, dotted)
+	}
+	if code, _ := b.getIn("nb", "/incidents?from=01.10.26&to=30.11.2026"); code != http.StatusBadRequest {
+		t.Errorf("/incidents with a two-digit year: %d, want 400", code)
+	}
+	_, page := b.getIn("nb", "/search")
+	code, loc, body := b.post("/search", url.Values{"csrf": {csrf(page)}, "recipient": {"974760673"}, "from": {"01.10.2026"}, "to": {"30.11.2026"}})
+	if code != http.StatusSeeOther || !strings.Contains(loc, "from=2026-10-01") || !strings.Contains(loc, "to=2026-11-30") {
+		t.Errorf("search with 01.10.2026-30.11.2026: %d %s, want the list of 2026-10-01-2026-11-30\n%.500s", code, loc, body)
+	}
+}
