@@ -204,7 +204,9 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 	switch {
 	case out.OrderID != "":
 		w.Ordered++
-	case out.OrderErr != nil:
+	case out.OrderErr != nil && !out.OrderGivenUp:
+		// An order given up for the e-mail fallback is not "not placed,
+		// tried again": the reminder went by e-mail (counted above).
 		w.OrderFail++
 		w.Undelivered = append(w.Undelivered, orderRef(out.NotificationID, g.Org))
 	}

@@ -143,7 +143,7 @@ func (c *Courier) sendFallback(ctx context.Context, out *Outcome, ps pendingSend
 		return fmt.Errorf("reminder %d to %s: %w", ps.n.ID, out.Org, err)
 	}
 	msg := Compose(out.Org, out.OrgName, out.Shipments, ps.fallback, c.r.From, ps.n.Key, now)
-	out.Message, out.SMS, out.Route, out.OrderID, out.OrderErr = msg, "", RouteEmail, "", orderErr
+	out.Message, out.SMS, out.Route, out.OrderID, out.OrderErr, out.OrderGivenUp = msg, "", RouteEmail, "", orderErr, true
 	ps.msg, ps.to = msg, len(ps.fallback)
 	out.Status, out.Err = Send(context.WithoutCancel(ctx), c.send, msg)
 	out.Refused = msg.Refused

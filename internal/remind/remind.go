@@ -104,7 +104,11 @@ type Outcome struct {
 	// alone (no e-mail address), for when Altinn reaches the organisation
 	// by SMS only; "" for an e-mail.
 	SMS      string
-	OrderErr error // why the order was not placed (it is retried)
+	OrderErr error // why the order was not placed (it is retried, unless OrderGivenUp)
+	// OrderGivenUp: Altinn refused the order and the reminder went by
+	// e-mail to the Profile addresses instead (sendFallback); the order is
+	// never placed, so it is not one the next run tries again.
+	OrderGivenUp bool
 	// Refused are recipients the SMTP server refused permanently: left
 	// out of this reminder (the others got it), reported here and kept
 	// with the notification.
