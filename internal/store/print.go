@@ -311,6 +311,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 	return result, err
 }
 
+// printRank orders the provider's states; 3 is final.
 var printRank = map[string]int{PrintStateReceived: 1, PrintStatePrinted: 2, PrintStatePosted: 3, PrintStateFailed: 3, PrintStateCancelled: 3}
 
 // printRow is a print order with its shipment's state, locked.

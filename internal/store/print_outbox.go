@@ -351,8 +351,6 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 	})
 }
 
-// printRank orders the provider's states; 3 is final.
-
 // keyUsed ends the order of a row whose key the provider says it holds an
 // order under without naming it (SendKeyUsed): failed, nothing due, its
 // key returned for the manual case.
