@@ -75,3 +75,47 @@ func TestFollowupClosedStageFromTheEvidence(t *testing.T) {
 		t.Errorf("closed_stage after the upgrade: %s, want %s", got, want)
 	}
 }
+
+// The upgrade to 00049 gives a placed print order the time the print
+// provider accepted it (placed_at), read from its evidence (the first
+// print_ordered event; a status event does not count), so the exports
+// keep it once the retention purge removes the evidence. An order not
+// placed gets none, nor one whose evidence a purge before the upgrade
+// removed.
+func TestPrintPlacedAtFromTheEvidence(t *testing.T) {
+	ctx := context.Background()
+	_, db, p := provider(t)
+	if _, err := p.DownTo(ctx, 48); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sender_orgs (orgnr) VALUES ('964338531')`,
+		`INSERT INTO sender_units (sender_org_id, name) SELECT id, 'NAV' FROM sender_orgs`,
+		`INSERT INTO recipients (kind, ident) VALUES ('org', '974760673')`,
+		`INSERT INTO shipments (id, channel, channel_id, sender_unit_id, recipient_id, title, confidential, class, sent_at, stage)
+			SELECT ('00000000-0000-0000-0000-00000000000' || n)::uuid, 'svarut', 'c' || n, u.id, r.id, 'Vedtak', true, 'taushetsbelagt',
+				'2026-11-01T00:00:00Z', 'print_ordered'
+			FROM generate_series(1, 4) n, sender_units u, recipients r`,
+		`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, order_id, created_at, updated_at)
+			SELECT id, 'default', false, 'k-' || channel_id, CASE channel_id WHEN 'c2' THEN 'held' WHEN 'c3' THEN 'posted' ELSE 'received' END,
+				CASE WHEN channel_id = 'c2' THEN '' ELSE 'ORD-' || channel_id END, '2026-11-16T12:00:00Z', '2026-11-16T12:00:00Z'
+			FROM shipments`,
+		`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES
+			('00000000-0000-0000-0000-000000000001', 'print_decided', 'print', '2026-11-16T12:00:00Z', 'print decided'),
+			('00000000-0000-0000-0000-000000000001', 'print_ordered', 'print', '2026-11-16T12:03:00Z', 'print order ORD-c1'),
+			('00000000-0000-0000-0000-000000000001', 'print_status', 'print', '2026-11-16T13:00:00Z', 'print status received'),
+			('00000000-0000-0000-0000-000000000004', 'print_ordered', 'print', '2026-11-17T08:30:00Z', 'print order ORD-c4')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	got := rows(t, db, `SELECT s.channel_id || ' ' || COALESCE(to_char(p.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), '-')
+		FROM print_orders p JOIN shipments s ON s.id = p.shipment_id ORDER BY 1`)
+	if want := "c1 2026-11-16 12:03 | c2 - | c3 - | c4 2026-11-17 08:30"; got != want {
+		t.Errorf("placed_at after the upgrade: %s, want %s", got, want)
+	}
+}
