@@ -118,7 +118,7 @@ type ListRow struct {
 	// PrintOrderedAt when escalation ordered its print (held for approval
 	// or not), PrintState that order's state (a PrintState… code, "" for
 	// none) and PrintPlacedAt when the print provider accepted it (nil
-	// while it has not, or once the evidence was purged).
+	// while it has not; kept by the retention purge with the order).
 	FirstRemindedAt *time.Time `db:"-" json:"-"`
 	PrintOrderedAt  *time.Time `db:"-" json:"-"`
 	PrintState      string     `db:"-" json:"-"`

@@ -55,18 +55,21 @@ func (s *Store) EachShipmentFacts(ctx context.Context, f ListFilter, fn func(*Li
 // in EachShipmentFacts' query, its print order joined as po. The count of
 // reminders and the last one's time are the shipment's own (reminders_sent,
 // last_reminded_at); the first reminder's time is its sent reminders'
-// earliest, and the print order's placing the provider's acceptance in
-// the evidence (EventPrintOrdered). Each subquery is an index probe by
-// the letter (notification_items_once, shipment_events_shipment), made
-// only for a letter that was reminded or whose print order was placed: an
-// export of a million letters, most of them never reminded, reads them
-// for the few.
+// earliest, and the print order's placing the order's placed_at (the
+// provider's acceptance, written with the order's id), which the retention
+// purge keeps with the order while it removes the evidence. An order an
+// older binary placed after the upgrade to 00049 has none: its placing is
+// read from the evidence (EventPrintOrdered) until the purge copies it to
+// the order. Each subquery is an index probe by the letter
+// (notification_items_once, shipment_events_shipment), made only for a
+// letter that was reminded or whose print order was placed without
+// placed_at (COALESCE evaluates it only then): an export of a million
+// letters, most of them never reminded, reads them for the few.
 var exportHistoryColumns = `CASE WHEN s.reminders_sent > 0 THEN (SELECT min(n.sent_at) FROM notification_items i
 			JOIN notifications n ON n.id = i.notification_id
 			WHERE i.shipment_id = s.id AND i.active AND n.status = '` + string(NotifySent) + `') END AS first_reminded_at,
 		po.created_at AS print_ordered_at, COALESCE(po.state, '') AS print_state,
-		CASE WHEN po.order_id <> '' THEN (SELECT min(e.observed_at) FROM shipment_events e
-			WHERE e.shipment_id = s.id AND e.kind = '` + EventPrintOrdered + `') END AS print_placed_at`
+		COALESCE(po.placed_at, CASE WHEN po.order_id <> '' THEN ` + sqlPlacedFromEvidence("s.id") + ` END) AS print_placed_at`
 
 // listRowFacts is a row of EachShipmentFacts: the escalation facts, the
 // one column of a list's row they lack, the follow-up's decision and the

@@ -60,8 +60,8 @@ func TestEachShipmentFacts(t *testing.T) {
 // placed: the export's stream (EachShipmentFacts) reads each letter's
 // first reminder (its sent reminders' earliest: not one whose outcome is
 // unknown, nor one superseded), its print order's time and state, and
-// when the print provider accepted the order (the evidence's
-// print_ordered), all in its one query; a letter neither reminded nor
+// when the print provider accepted the order (the order's placed_at,
+// which the retention purge keeps), all in its one query; a letter neither reminded nor
 // printed has none of them, a held print has no placing. Before, the
 // export had only the last reminder.
 func TestEachShipmentFactsHistory(t *testing.T) {
@@ -90,12 +90,13 @@ func TestEachShipmentFactsHistory(t *testing.T) {
 	db.MustExec(`UPDATE shipments SET reminders_sent = CASE WHEN id = $1 THEN 2 ELSE 1 END, last_reminded_at = CASE WHEN id = $1 THEN $3::timestamptz ELSE $4::timestamptz END
 		WHERE id IN ($1, $2)`, reminded, printed, second, first)
 	ordered, placed := at.AddDate(0, 0, 14), at.AddDate(0, 0, 14).Add(3*time.Minute)
-	for _, p := range []struct{ id, state, order string }{{printed, "received", "ORD-1"}, {held, "held", ""}} {
-		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, order_id, created_at, updated_at)
-			VALUES ($1, 'default', false, $5, $2, $3, $4, $4)`, p.id, p.state, p.order, ordered, "k-"+p.id)
+	for _, p := range []struct {
+		id, state, order string
+		placed           *time.Time
+	}{{printed, "received", "ORD-1", &placed}, {held, "held", "", nil}} {
+		db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, order_id, placed_at, created_at, updated_at)
+			VALUES ($1, 'default', false, $5, $2, $3, $6, $4, $4)`, p.id, p.state, p.order, ordered, "k-"+p.id, p.placed)
 	}
-	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, $2, 'print', $3, 'print order ORD-1')`,
-		printed, store.EventPrintOrdered, placed)
 
 	type history struct {
 		reminders       int

@@ -144,7 +144,10 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 				" (HTTP 409) without naming it; it was not sent again: ask the provider for the order under that key before printing the letter otherwise",
 				[]i18n.Phrase{i18n.P("manual.detail.print_key_used", "Key", key)}}, at, SourcePrint, r.Payload)
 		case SendOrdered:
-			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET order_id = $2, state = 'received', updated_at = $3
+			// placed_at with the order's id: the exports read when it was
+			// placed from the order, which the retention purge keeps, not
+			// from the evidence, which it removes.
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET order_id = $2, state = 'received', placed_at = $3, updated_at = $3
 				WHERE shipment_id = $1`, id, r.OrderID, at); err != nil {
 				return fmt.Errorf("record print order of %s: %w", id, err)
 			}
@@ -157,6 +160,18 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 		}
 		return fmt.Errorf("finish print send of %s: unknown outcome %q", id, r.Outcome)
 	})
+}
+
+// sqlPlacedFromEvidence is when the print provider accepted the order of
+// the letter whose id is the SQL expression shipment, read from its
+// evidence (the first EventPrintOrdered), NULL when it has none: for an
+// order placed without placed_at, by a binary older than migration 00049
+// (which filled it for the orders placed before it). The exports read it
+// for such an order, and the retention purge copies it to the order before
+// it removes the evidence.
+func sqlPlacedFromEvidence(shipment string) string {
+	return `(SELECT min(e.observed_at) FROM shipment_events e WHERE e.shipment_id = ` + shipment +
+		` AND e.kind = '` + EventPrintOrdered + `')`
 }
 
 // PrintPoll is a placed print order claimed for a status poll.

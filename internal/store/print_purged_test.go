@@ -255,3 +255,55 @@ func TestPurgedLetterKeepsOnlyTheClassOfAFailedPoll(t *testing.T) {
 		}
 	}
 }
+
+// A court asks when a letter went to paper long after the retention purge
+// removed its evidence: the export (EachShipmentFacts) still says when the
+// print provider accepted the order (print_placed_at), kept with the
+// order (placed_at, written with the order's id), beside when it was
+// ordered and the order's state. An order an older binary placed (no
+// placed_at) is read from the evidence, and the purge copies it to the
+// order before it removes the evidence. Before, the export read the
+// placing from the evidence alone, and lost it at the purge.
+func TestPurgedLetterKeepsWhenItsPrintWasPlaced(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 3)
+	purged, older, kept := ids[0], ids[1], ids[2]
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
+	placePrints(t, st, ids)
+	st.DB().MustExec(`UPDATE print_orders SET placed_at = NULL WHERE shipment_id = $1`, older)
+	check := func(when string) {
+		t.Helper()
+		seen := 0
+		err := st.EachShipmentFacts(ctx, store.ListFilter{List: store.ListAll}, func(r *store.ListRow, _ *store.OpenShipment) error {
+			seen++
+			if r.PrintPlacedAt == nil || !r.PrintPlacedAt.Equal(printT0) || r.PrintOrderedAt == nil || r.PrintState != store.PrintStateReceived {
+				t.Errorf("%s, letter %s (purged %t, placed by an older binary %t): print placed %v, ordered %v, state %q; want placed at %v",
+					when, r.ID, r.ID != kept, r.ID == older, r.PrintPlacedAt, r.PrintOrderedAt, r.PrintState, printT0)
+			}
+			return nil
+		})
+		if err != nil || seen != len(ids) {
+			t.Fatalf("%s: streamed %d of the %d letters: %v", when, seen, len(ids), err)
+		}
+	}
+	check("before the purge")
+	if p, err := st.PurgeShipments(ctx, []string{purged, older}, printT0.Add(time.Minute), "system:retention"); err != nil ||
+		p.Shipments != 2 || p.Events == 0 {
+		t.Fatalf("purge: %+v %v, want the two letters purged with their evidence", p, err)
+	}
+	check("after the purge")
+	// The kept letter's order has placed_at as FinishPrintSend wrote it.
+	for _, id := range ids {
+		var order struct {
+			OrderID  string     `db:"order_id"`
+			PlacedAt *time.Time `db:"placed_at"`
+		}
+		if err := st.DB().Get(&order, `SELECT order_id, placed_at FROM print_orders WHERE shipment_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if order.OrderID != "o-"+id || order.PlacedAt == nil || !order.PlacedAt.Equal(printT0) {
+			t.Errorf("print order of %s (purged %t): %+v; want the provider's id and when it placed the order", id, id != kept, order)
+		}
+	}
+}

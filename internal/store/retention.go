@@ -82,7 +82,9 @@ var sqlPrintNotPlaced = sqlList([]string{PrintStateLookup, PrintStateHeld, Print
 // the print orders' requests (postal addresses) and errors; manual-handling
 // details; the recipients and order requests of the notifications that
 // listed them. What statistics need stays: channel, class, state, stage,
-// dates, sending unit, a receiving organisation's number. A letter whose
+// dates, sending unit, a receiving organisation's number; and of a print,
+// what a court asks: the order (the provider's id, its state, when it was
+// ordered and when the provider accepted it, placed_at). A letter whose
 // print order is not placed yet is kept, and counted (PrintPending). The
 // purge is itself written to the audit log with its counts.
 func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (ShipmentPurge, error) {
@@ -159,6 +161,12 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 			n   *int64
 			sql string
 		}{
+			// When the provider accepted a print order is kept with the
+			// order (placed_at, read by the exports): an order an older
+			// binary placed has it in the evidence alone, copied here
+			// before the evidence goes.
+			{nil, `UPDATE print_orders p SET placed_at = ` + sqlPlacedFromEvidence("p.shipment_id") + `
+				WHERE p.shipment_id = ANY($1::uuid[]) AND p.placed_at IS NULL AND p.order_id <> ''`},
 			{&p.Events, `DELETE FROM shipment_events WHERE shipment_id = ANY($1::uuid[])`},
 			{&p.Notes, `UPDATE followups SET note = '' WHERE shipment_id = ANY($1::uuid[]) AND note <> ''`},
 			{&p.PrintRequests, `UPDATE print_orders SET request = NULL, last_error = '', failure_reason = ''
