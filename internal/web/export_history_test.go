@@ -40,8 +40,8 @@ func TestExportCarriesReminderAndPrintHistory(t *testing.T) {
 		db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, $3)`, id, got[0].ID, i+1)
 	}
 	db.MustExec(`UPDATE shipments SET reminders_sent = 2, last_reminded_at = $2, stage = 'print_ordered' WHERE id = $1`, got[0].ID, last)
-	db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, order_id, created_at, updated_at)
-		VALUES ($1, 'default', false, $2, 'printed', 'ORD-77', $3, $3)`, got[0].ID, "k-print-"+got[0].ID, ordered)
+	db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, order_id, placed_at, created_at, updated_at)
+		VALUES ($1, 'default', false, $2, 'printed', 'ORD-77', $4, $3, $3)`, got[0].ID, "k-print-"+got[0].ID, ordered, placed)
 	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, message) VALUES ($1, $2, 'print', $3, 'print order ORD-77')`,
 		got[0].ID, store.EventPrintOrdered, placed)
 	b := e.loggedIn("kari", "compliance", "964338531", "")
