@@ -19,44 +19,22 @@ import (
 // (a refused order whose reminder lists no letter: the unscoped count
 // only; a reminder without address listing none: no count).
 func TestStuckCounts(t *testing.T) {
-	st := newStore(t)
-	ctx := t.Context()
-	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	items := make([]model.NewShipment, 4)
-	for i := range items {
-		items[i] = storetest.Letter(i)
-	}
-	items[2].SenderOrg, items[2].SenderUnit = "974760673", "NAV"
-	items[3].SenderOrg, items[3].SenderUnit = "974760673", "NAV"
-	ships := storetest.Register(t, st, items...)
-	a, a2, b, b2 := ships[0].ID, ships[1].ID, ships[2].ID, ships[3].ID
-	db := st.DB()
-	notification := func(key, status string, refused bool, letters ...string) {
-		var id int64
-		if err := db.Get(&id, `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, updated_at, order_error, order_refused_at)
-			VALUES ($1, '910859897', $2, $3, $3, $3, 'NOT-00001', CASE WHEN $4 THEN $3::timestamptz END) RETURNING id`,
-			key, status, at, refused); err != nil {
-			t.Fatal(err)
-		}
-		for i, l := range letters {
-			db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder, active) VALUES ($1, $2, $3, $4)`,
-				id, l, len(key)*10+i, status != "superseded")
-		}
-	}
-	notification("refused-ab", "sent", true, a, b)
-	notification("refused-by-order", "failed", true, a)
-	notification("refused-superseded", "superseded", true, b)
-	notification("refused-bare", "sent", true)
-	notification("accepted", "sent", false, b)
-	notification("unknown-b", "unknown", false, b2)
-	notification("unknown-a", "unknown", false, a2)
-	notification("unknown-bare", "unknown", false)
-	notification("failed", "failed", false, a2)
-	notification("no-address-ab", "no_address", false, a, b)
-	notification("no-address-2", "no_address", false, a2)
-	db.MustExec(`UPDATE notifications SET orgnr = '987654321' WHERE key = 'no-address-2'`)
-	notification("no-address-old", "superseded", false, b2)
-	notification("no-address-bare", "no_address", false)
+	w := newStuckWorld(t, 4)
+	st, ctx, at, db := w.st, t.Context(), w.at, w.st.DB()
+	a, a2, b, b2 := w.ids[0], w.ids[1], w.ids[2], w.ids[3]
+	w.notification("refused-ab", "910859897", "sent", true, a, b)
+	w.notification("refused-by-order", "910859897", "failed", true, a)
+	w.notification("refused-superseded", "910859897", "superseded", true, b)
+	w.notification("refused-bare", "910859897", "sent", true)
+	w.notification("accepted", "910859897", "sent", false, b)
+	w.notification("unknown-b", "910859897", "unknown", false, b2)
+	w.notification("unknown-a", "910859897", "unknown", false, a2)
+	w.notification("unknown-bare", "910859897", "unknown", false)
+	w.notification("failed", "910859897", "failed", false, a2)
+	w.notification("no-address-ab", "910859897", "no_address", false, a, b)
+	w.notification("no-address-2", "987654321", "no_address", false, a2)
+	w.notification("no-address-old", "910859897", "superseded", false, b2)
+	w.notification("no-address-bare", "910859897", "no_address", false)
 	manual := func(id, reason string, resolved bool) {
 		db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at, resolved_at)
 			VALUES ($1, $2, '', $3, CASE WHEN $4 THEN $3::timestamptz END)`, id, reason, at, resolved)
@@ -132,39 +110,18 @@ func TestStuckCounts(t *testing.T) {
 // waiting for an address once, a reminder listing letters of two
 // organisations once in the unscoped count.
 func TestOverviewCardIsStuckCounts(t *testing.T) {
-	st := newStore(t)
-	ctx := t.Context()
-	at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	items := make([]model.NewShipment, 3)
-	for i := range items {
-		items[i] = storetest.Letter(i)
-	}
-	items[2].SenderOrg, items[2].SenderUnit = "974760673", "NAV"
-	ships := storetest.Register(t, st, items...)
-	a, a2, b := ships[0].ID, ships[1].ID, ships[2].ID
-	db := st.DB()
-	reminder := 0
-	notification := func(key, orgnr, status string, letters ...string) {
-		var id int64
-		if err := db.Get(&id, `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, updated_at)
-			VALUES ($1, $2, $3, $4, $4, $4) RETURNING id`, key, orgnr, status, at); err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range letters {
-			reminder++
-			db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder, active) VALUES ($1, $2, $3, $4)`,
-				id, l, reminder, status != "superseded")
-		}
-	}
-	notification("na-1", "910859897", "no_address", a, b)
-	notification("na-2", "910859897", "no_address", a2)
-	notification("na-3", "987654321", "no_address", a2)
-	notification("na-old", "912345678", "superseded", b)
-	notification("na-bare", "923456789", "no_address")
-	notification("unk-a", "910859897", "unknown", a)
-	notification("unk-b", "910859897", "unknown", b)
-	notification("unk-ab", "910859897", "unknown", a2, b)
-	notification("unk-bare", "910859897", "unknown")
+	w := newStuckWorld(t, 3)
+	st, ctx, at := w.st, t.Context(), w.at
+	a, a2, b := w.ids[0], w.ids[1], w.ids[2]
+	w.notification("na-1", "910859897", "no_address", false, a, b)
+	w.notification("na-2", "910859897", "no_address", false, a2)
+	w.notification("na-3", "987654321", "no_address", false, a2)
+	w.notification("na-old", "912345678", "superseded", false, b)
+	w.notification("na-bare", "923456789", "no_address", false)
+	w.notification("unk-a", "910859897", "unknown", false, a)
+	w.notification("unk-b", "910859897", "unknown", false, b)
+	w.notification("unk-ab", "910859897", "unknown", false, a2, b)
+	w.notification("unk-bare", "910859897", "unknown", false)
 	for _, tc := range []struct {
 		name  string
 		scope store.Scope
@@ -192,5 +149,49 @@ func TestOverviewCardIsStuckCounts(t *testing.T) {
 				t.Errorf("overview %d, operations %d reminders of unknown outcome; want %d", act.UnknownReminders, stuck.RemindersUnknown, tc.unk)
 			}
 		})
+	}
+}
+
+// stuckWorld is a fresh store with n letters (n >= 3): the first two
+// storetest.Letter's of organisation A (964338531), the rest organisation
+// B's (974760673) unit NAV; the reminders written in at a fixed time.
+type stuckWorld struct {
+	t        *testing.T
+	st       *store.Store
+	at       time.Time
+	ids      []string
+	reminder int // the last reminder number given to a letter
+}
+
+func newStuckWorld(t *testing.T, n int) *stuckWorld {
+	t.Helper()
+	st := newStore(t)
+	items := make([]model.NewShipment, n)
+	for i := range items {
+		items[i] = storetest.Letter(i)
+		if i >= 2 {
+			items[i].SenderOrg, items[i].SenderUnit = "974760673", "NAV"
+		}
+	}
+	ids := storetest.IDs(storetest.Register(t, st, items...))
+	return &stuckWorld{t: t, st: st, at: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), ids: ids}
+}
+
+// notification writes a reminder to orgnr in status listing letters (a
+// superseded one's letters inactive); refused: its order refused for good
+// (NOT-00001) at w.at.
+func (w *stuckWorld) notification(key, orgnr, status string, refused bool, letters ...string) {
+	w.t.Helper()
+	db := w.st.DB()
+	var id int64
+	if err := db.Get(&id, `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, updated_at, order_error, order_refused_at)
+		VALUES ($1, $2, $3, $4, $4, $4, CASE WHEN $5 THEN 'NOT-00001' ELSE '' END, CASE WHEN $5 THEN $4::timestamptz END) RETURNING id`,
+		key, orgnr, status, w.at, refused); err != nil {
+		w.t.Fatal(err)
+	}
+	for _, l := range letters {
+		w.reminder++
+		db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder, active) VALUES ($1, $2, $3, $4)`,
+			id, l, w.reminder, status != "superseded")
 	}
 }
