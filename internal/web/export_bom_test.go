@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
@@ -102,4 +104,31 @@ func browserCSV(t *testing.T, body []byte) []byte {
 		t.Fatalf("the CSV a browser downloads starts %q, without a byte order mark", body[:min(8, len(body))])
 	}
 	return body[len(bom):]
+}
+
+// browserCSVRows are the records of a CSV as a browser downloaded it
+// (browserCSV), failing the test when it does not parse.
+func browserCSVRows(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(browserCSV(t, body))).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v", err)
+	}
+	return rows
+}
+
+// xlsxRows are the rows of an XLSX download's first sheet, failing the
+// test when it does not open or read.
+func xlsxRows(t *testing.T, body []byte) [][]string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("XLSX does not open: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatalf("XLSX's first sheet does not read: %v", err)
+	}
+	return rows
 }

@@ -1,15 +1,11 @@
 package web_test
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // Datatilsynet asks which confidential letters were never opened and what
@@ -30,11 +26,7 @@ func TestExportCarriesFollowUpDecision(t *testing.T) {
 		t.Fatalf("follow-up: %d %.300s", code, body)
 	}
 
-	recs, err := csv.NewReader(bytes.NewReader(browserCSV(t, b.download("/export?list=all&format=csv")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := byID(t, recs, "followup_decision", "followup_decided_at")
+	rows := byID(t, browserCSVRows(t, b.download("/export?list=all&format=csv")), "followup_decision", "followup_decided_at")
 	if w := []string{"consequences_assessed", now.UTC().Format(time.RFC3339)}; !slices.Equal(rows[got[0].ID], w) {
 		t.Errorf("CSV follow-up of the decided letter %v, want %v", rows[got[0].ID], w)
 	}
@@ -42,13 +34,9 @@ func TestExportCarriesFollowUpDecision(t *testing.T) {
 		t.Errorf("CSV follow-up of the undecided letter %v, want %v", rows[got[1].ID], w)
 	}
 
-	f, err := excelize.OpenReader(bytes.NewReader(b.download("/export?list=all&format=xlsx")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sheet, err := f.GetRows(f.GetSheetName(0))
-	if err != nil || len(sheet) < 2 {
-		t.Fatalf("XLSX: %v %v", sheet, err)
+	sheet := xlsxRows(t, b.download("/export?list=all&format=xlsx"))
+	if len(sheet) < 2 {
+		t.Fatalf("XLSX: %v", sheet)
 	}
 	col := slices.Index(sheet[0], "Oppfølging: beslutning")
 	if col < 0 || len(sheet[0]) <= col+1 || sheet[0][col+1] != "Oppfølging besluttet" {

@@ -1,16 +1,12 @@
 package web_test
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"postvakt/internal/calendar"
 	"postvakt/internal/model"
@@ -77,11 +73,7 @@ func TestExportsShowNextStep(t *testing.T) {
 		"none":     {"", ""},
 	}
 
-	recs, err := csv.NewReader(bytes.NewReader(browserCSV(t, b.download("/export?list=all&format=csv")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	csvRows := byID(t, recs, "next_step", "next_step_at")
+	csvRows := byID(t, browserCSVRows(t, b.download("/export?list=all&format=csv")), "next_step", "next_step_at")
 	for name, sh := range letters {
 		got, ok := csvRows[sh.ID]
 		cell, shown := cells[sh.ID]
@@ -102,36 +94,23 @@ func TestExportsShowNextStep(t *testing.T) {
 		}
 	}
 
-	f, err := excelize.OpenReader(bytes.NewReader(b.download("/export?list=all&format=xlsx")))
-	if err != nil {
-		t.Fatalf("XLSX does not open: %v", err)
-	}
-	defer f.Close()
-	sheet, err := f.GetRows(f.GetSheetName(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	xlsxRows := byID(t, sheet, "Neste steg", "Neste steg forfaller") // the download's language: nb
+	xlsx := byID(t, xlsxRows(t, b.download("/export?list=all&format=xlsx")), "Neste steg", "Neste steg forfaller") // the download's language: nb
 	words := map[string]string{"reminder": "påminnelse", "print": "utskrift", "manual": "manuell behandling"}
 	for name, sh := range letters {
-		got, ok := xlsxRows[sh.ID]
+		got, ok := xlsx[sh.ID]
 		code, day := pageStep(t, cells[sh.ID])
 		if !ok || got[0] != words[code] || !strings.HasPrefix(got[1], day) || (day == "") != (got[1] == "") {
 			t.Errorf("%s: XLSX %v (listed %v), want %q and a time on %q as the page %q", name, got, ok, words[code], day, cells[sh.ID])
 		}
 	}
-	if got := xlsxRows[letters["reminder"].ID]; got[1] != "2026-11-25 12:00" {
+	if got := xlsx[letters["reminder"].ID]; got[1] != "2026-11-25 12:00" {
 		t.Errorf("the reminder's XLSX time %q, want 2026-11-25 12:00 (Oslo)", got[1])
 	}
 
 	plain := newEnv(t)
 	w, _ := outlookLetters(t, plain)
 	body := plain.loggedIn("kari", "compliance", "964338531", "").download("/export?list=all&format=csv")
-	recs, err = csv.NewReader(bytes.NewReader(browserCSV(t, body))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := byID(t, recs, "next_step", "next_step_at")[w.ID]; got[0] != "" || got[1] != "" {
+	if got := byID(t, browserCSVRows(t, body), "next_step", "next_step_at")[w.ID]; got[0] != "" || got[1] != "" {
 		t.Errorf("without policies the CSV's next step is %v, want empty cells", got)
 	}
 }
