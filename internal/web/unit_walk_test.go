@@ -112,11 +112,7 @@ func TestListNextStepOverdue(t *testing.T) {
 // A follow-up posted after the letter was opened is refused 409 with a
 // link back to the letter (the page's only link was to the start page).
 func TestRefusedFollowUpLinksBackToTheLetter(t *testing.T) {
-	e := newEnv(t)
-	got := e.seed(1)
-	id := got[0].ID
-	b := e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
-	_, page := b.getIn("nb", "/shipments/"+id)
+	e, b, id, page := onLetterPage(t)
 	if !strings.Contains(page, `id="followup-form"`) {
 		t.Fatal("the unopened letter's page offers no follow-up form")
 	}
@@ -131,11 +127,7 @@ func TestRefusedFollowUpLinksBackToTheLetter(t *testing.T) {
 // A letter sent again ("sendt på nytt") links back to the letter it was
 // sent for, as that one links to it ("Sendt på nytt som"); it had none.
 func TestResentLetterLinksToTheOriginal(t *testing.T) {
-	e := newEnv(t)
-	got := e.seed(1)
-	id := got[0].ID
-	b := e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
-	_, page := b.getIn("nb", "/shipments/"+id)
+	_, b, id, page := onLetterPage(t)
 	form := url.Values{"csrf": {csrf(page)}, "decision": {"resent"}, "new_channel": {"svarut"},
 		"new_channel_id": {"00000000-0000-4000-8000-0000000000c1"}, "note": {"sendt på nytt etter telefon"}}
 	code, loc, body := b.post("/shipments/"+id+"/followup", form)
@@ -155,6 +147,18 @@ func TestResentLetterLinksToTheOriginal(t *testing.T) {
 	if strings.Contains(page, `id="resent-from"`) {
 		t.Error("the original says it was resent for something")
 	}
+}
+
+// onLetterPage is a fresh environment with one unopened letter of
+// Barnevernstjenesten (seed) whose caseworker is logged in and on the
+// letter's page in Norwegian.
+func onLetterPage(t *testing.T) (e *env, b *browser, id, page string) {
+	t.Helper()
+	e = newEnv(t)
+	id = e.seed(1)[0].ID
+	b = e.loggedIn("sak", "unit", "964338531", "Barnevernstjenesten")
+	_, page = b.getIn("nb", "/shipments/"+id)
+	return e, b, id, page
 }
 
 // The incident report takes its dates as Norwegians write them, 01.11.2026,
