@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -54,7 +53,7 @@ func (f *fakeLiveness) Stalled(time.Time) error { f.mu.Lock(); defer f.mu.Unlock
 func TestOpsPageSaysDatabaseUnreachable(t *testing.T) {
 	e := newEnv(t)
 	tok := e.token("operations", "", "")
-	get := func() (int, string) { return getOps(t, e, tok) }
+	get := func() (int, string) { return e.get("/ops", tok) }
 	if code, body := get(); code != 200 || !strings.Contains(body, "Database") {
 		t.Fatalf("/ops with the database up: %d", code)
 	}
@@ -100,7 +99,7 @@ func TestReadyzLogsAnOutageOnce(t *testing.T) {
 func TestOpsStuckCountsNotShownWithDatabaseDown(t *testing.T) {
 	e := newEnv(t)
 	tok := e.token("operations", "", "")
-	get := func() string { _, body := getOps(t, e, tok); return body }
+	get := func() string { _, body := e.get("/ops", tok); return body }
 	if body := get(); !strings.Contains(body, `id="stuck-manual"`) {
 		t.Fatalf("/ops with the database up shows no stuck counts: %.300s", body)
 	}
@@ -124,18 +123,4 @@ func TestOpsStuckCountsNotShownWithDatabaseDown(t *testing.T) {
 	if !strings.Contains(body, `id="ops-unread"`) {
 		t.Errorf("/ops with the database down does not say what it cannot show: %.300s", body)
 	}
-}
-
-// getOps is GET /ops with the bearer token tok: its status and body.
-func getOps(t *testing.T, e *env, tok string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+"/ops", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }
