@@ -160,8 +160,7 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	st := storetest.OpenURL(t, db)
 	stuckLetters(t, st)
 	hook, sent := alertWebhook(t)
-	token, _, _ := run(t, db, "token", "create", "--name", "prometheus", "--role", "operations")
-	token = strings.TrimSpace(token)
+	token := newToken(t, db, "prometheus", "operations")
 
 	addr, cmd, logs := startServe(t, db, "POSTVAKT_HEALTH_SCHEDULE=@every 1s", "POSTVAKT_ALERT_WEBHOOK_URL="+hook.URL)
 	defer func() {

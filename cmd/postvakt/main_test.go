@@ -55,6 +55,17 @@ func migrated(t *testing.T) string {
 	return db
 }
 
+// newToken is `postvakt token create --name name --role role` on db: the
+// token it prints, failing the test when it exits other than 0.
+func newToken(t *testing.T, db, name, role string) string {
+	t.Helper()
+	out, stderr, code := run(t, db, "token", "create", "--name", name, "--role", role)
+	if code != 0 {
+		t.Fatalf("token create: %d %s", code, stderr)
+	}
+	return strings.TrimSpace(out)
+}
+
 // runEnv runs the binary with env added to the environment and returns
 // stdout, stderr and the exit code.
 func runEnv(t *testing.T, env []string, args ...string) (string, string, int) {

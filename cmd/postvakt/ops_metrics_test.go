@@ -45,11 +45,7 @@ func getWithToken(t *testing.T, addr, token, path string) (int, string) {
 // being down.
 func TestMetricsWhileDatabaseDown(t *testing.T) {
 	db := pgtest.New(t)
-	out, stderr, code := run(t, db, "token", "create", "--name", "prometheus", "--role", "operations")
-	if code != 0 {
-		t.Fatalf("token create: %d %s", code, stderr)
-	}
-	token := strings.TrimSpace(out)
+	token := newToken(t, db, "prometheus", "operations")
 	addr, cmd, logs := startServe(t, db)
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
@@ -95,11 +91,7 @@ func TestMetricsWhileDatabaseDown(t *testing.T) {
 // answers.
 func TestMetricsCarryTheOperationalSignals(t *testing.T) {
 	db := pgtest.New(t)
-	out, stderr, code := run(t, db, "token", "create", "--name", "prometheus", "--role", "operations")
-	if code != 0 {
-		t.Fatalf("token create: %d %s", code, stderr)
-	}
-	token := strings.TrimSpace(out)
+	token := newToken(t, db, "prometheus", "operations")
 	addr, cmd, _ := startServe(t, db, "POSTVAKT_SVARUT_URL=http://127.0.0.1:1", "POSTVAKT_SVARUT_API=v1",
 		"POSTVAKT_SVARUT_USER=u", "POSTVAKT_SVARUT_PASSWORD=pw-secret", "POSTVAKT_POLL_SCHEDULE=@every 1s",
 		"POSTVAKT_NOTICE_SCHEDULE=@every 1s", "POSTVAKT_HEALTH_SCHEDULE=@every 1s", "POSTVAKT_ESCALATE_SCHEDULE=@every 1s")

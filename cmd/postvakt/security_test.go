@@ -39,11 +39,7 @@ func TestMetricsNeedOperationsToken(t *testing.T) {
 	db := pgtest.New(t)
 	tokens := map[string]string{}
 	for _, role := range []string{"operations", "compliance"} {
-		out, stderr, code := run(t, db, "token", "create", "--name", role, "--role", role)
-		if code != 0 {
-			t.Fatalf("token create: %d %s", code, stderr)
-		}
-		tokens[role] = strings.TrimSpace(out)
+		tokens[role] = newToken(t, db, role, role)
 	}
 	addr, cmd, _ := startServe(t, db)
 	defer func() {

@@ -52,11 +52,7 @@ func TestServeStatementTimeoutCoversPreviewAndPrintDecisions(t *testing.T) {
 		t.Fatalf("print batches: %+v %v, want one held", batches, err)
 	}
 	batch := batches[0]
-	out, stderr, code := run(t, db, "token", "create", "--name", "kari", "--role", "compliance")
-	if code != 0 {
-		t.Fatalf("token create: %d %s", code, stderr)
-	}
-	token := strings.TrimSpace(out)
+	token := newToken(t, db, "kari", "compliance")
 	addr, cmd, logs := startServe(t, db, "POSTVAKT_STATEMENT_TIMEOUT=1s", "POSTVAKT_PRINT_URL=http://127.0.0.1:1",
 		"POSTVAKT_REGISTER_URL=http://127.0.0.1:1")
 	defer func() {
@@ -131,16 +127,13 @@ func TestReadmeConnectionsPerServe(t *testing.T) {
 		t.Fatal("README does not say how many connections a serve opens (\"A `serve` opens at most N connections: J for the jobs' pool and R for the requests'\")")
 	}
 	db := pgtest.New(t)
-	out, stderr, code := run(t, db, "token", "create", "--name", "prometheus", "--role", "operations")
-	if code != 0 {
-		t.Fatalf("token create: %d %s", code, stderr)
-	}
+	token := newToken(t, db, "prometheus", "operations")
 	addr, cmd, _ := startServe(t, db)
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	}()
-	_, metrics := scrape(t, addr, strings.TrimSpace(out))
+	_, metrics := scrape(t, addr, token)
 	pool := func(name string) string {
 		p := regexp.MustCompile(`(?m)^go_sql_max_open_connections\{db_name="` + name + `"\} (\d+)$`).FindStringSubmatch(metrics)
 		if p == nil {
