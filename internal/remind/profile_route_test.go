@@ -309,3 +309,44 @@ func TestProfileAddressesFallbackFailedWaits(t *testing.T) {
 		t.Fatalf("%d order requests, want 2 (at 0 and after the 10-minute wait)", n)
 	}
 }
+
+// A reminder whose order Altinn refused and whose fallback e-mail failed
+// too, claimed again after Altinn Notifications was switched off, goes by
+// plain e-mail to the Profile addresses: its evidence says by e-mail and
+// nothing of a refused order (the notification row is reused, and kept the
+// earlier try's order_error: the evidence said "Altinn Notifications
+// refused its order" of an e-mail no order was placed for), and it is not
+// listed as an order refused beside an e-mail.
+func TestProfileAddressesFallbackFailedThenNotificationsOff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, mp := profileWorld(t, 1, "--enable-chaos")
+	f.NoContact[hnFirma] = true
+	mp.SetChaos(t, 550)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusFailed || !out.OrderGivenUp {
+		t.Fatalf("deliver: %+v %v, want failed by its fallback e-mail", out, err)
+	}
+	r.Orders = nil // Notifications switched off
+	mp.SetChaos(t, 0)
+	out, err = r.Deliver(ctx, g, now.Add(11*time.Minute), false)
+	if err != nil || out.Status != remind.StatusSent || out.Route != remind.RouteEmail || out.OrderGivenUp || out.OrderErr != nil {
+		t.Fatalf("deliver after Notifications was switched off: %+v %v, want sent by e-mail, no order", out, err)
+	}
+	if got := recipientsOf(mp.Messages(t)); !reflect.DeepEqual(got, []string{strings.Join(profileAddrs, ",")}) {
+		t.Fatalf("e-mails to %q, want one to the Profile addresses", got)
+	}
+	row := profileNotification(t, st, out.NotificationID)
+	if row.Status != "sent" || row.HasRequest || row.OrderID != "" || row.Refused || row.OrderError != "" {
+		t.Fatalf("notification %+v, want sent by e-mail with no order state of the earlier try", row)
+	}
+	var events []string
+	if err := st.DB().Select(&events, `SELECT message FROM shipment_events WHERE kind = $1`, store.EventReminder); err != nil ||
+		len(events) != 1 || !strings.Contains(events[0], "by e-mail") || strings.Contains(events[0], "refused") {
+		t.Fatalf("reminder events %q (%v), want one saying by e-mail, nothing refused", events, err)
+	}
+	if refused, err := st.RefusedNotificationOrders(ctx); err != nil || len(refused) != 0 {
+		t.Fatalf("refused orders %+v (%v), want none: no order went with this e-mail", refused, err)
+	}
+}

@@ -451,7 +451,8 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 				UPDATE `+items+` i SET active = true FROM u WHERE i.notification_id = u.id RETURNING 1)
 			UPDATE notifications n SET status = u.status, recipients = u.recipients,
 				attempts = attempts + CASE WHEN u.status = 'pending' THEN 1 ELSE 0 END,
-				untried_claim = CASE WHEN u.status = 'pending' THEN u.now END, claimed_at = u.now, updated_at = u.now
+				untried_claim = CASE WHEN u.status = 'pending' THEN u.now END, claimed_at = u.now, updated_at = u.now,
+				`+sqlOrderOfAnEarlierTry+`
 			FROM u WHERE n.id = u.id RETURNING `+notificationColumns, string(doc)); err != nil {
 			return nil, fmt.Errorf("reuse notifications: %w", err)
 		}
@@ -486,6 +487,23 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 	}
 	return out, nil
 }
+
+// sqlOrderOfAnEarlierTry clears, on a row a claim reuses (failed or
+// no_address), the Altinn Notifications order of the try before, one that
+// was never placed (no order id): refused, given up for a fallback e-mail
+// (FallBackToEmail), or kept beside an e-mail that then failed. The claim
+// is where a try's route is settled: this try goes by e-mail alone, by an
+// order alone, or by e-mail with the order beside it, and an order it goes
+// with is kept after the claim (PrepareNotificationOrder). Kept, the
+// earlier try's Altinn answer made the evidence of an e-mail sent with
+// Notifications switched off since say that Altinn refused its order
+// (sqlOrderGivenUp, sqlReminderSent), listed it as an order refused beside
+// an e-mail, and an earlier request could be placed beside an e-mail it
+// was not made for. An order that was placed (its id kept) is left as
+// it is.
+const sqlOrderOfAnEarlierTry = `order_request = CASE WHEN n.order_id = '' THEN NULL ELSE n.order_request END,
+				order_error = CASE WHEN n.order_id = '' THEN '' ELSE n.order_error END,
+				order_refused_at = CASE WHEN n.order_id = '' THEN NULL ELSE n.order_refused_at END`
 
 // settle settles one claim's notification (settleAll); insert adds the
 // items of a new row.

@@ -31,12 +31,13 @@ type NotificationOrder struct {
 // PrepareNotificationOrder keeps the Altinn Notifications order request of a
 // pending notification, before its e-mail is sent. Once the notification is
 // sent, the order is placed; an order not placed (failure, crash) is listed
-// by OpenNotificationOrders. A reminder without e-mail claimed again
-// after its order was refused for good (a failed row reused) keeps a new
-// order, not refused yet: it leaves RefusedNotificationOrders until that
-// one is refused too.
+// by OpenNotificationOrders. A reminder claimed again after its order was
+// refused (a failed row reused) starts without it (the claim clears an
+// earlier try's order: sqlOrderOfAnEarlierTry), so it leaves
+// RefusedNotificationOrders when claimed, and its new order is listed
+// there only once that one is refused too.
 func (s *Store) PrepareNotificationOrder(ctx context.Context, id int64, request []byte) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_request = $2, order_error = '', order_refused_at = NULL
+	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET order_request = $2
 		WHERE id = $1 AND status = 'pending' AND order_id = ''`, id, string(request))
 	if err != nil {
 		return fmt.Errorf("keep the notification order of %d: %w", id, err)
