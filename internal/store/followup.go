@@ -250,10 +250,15 @@ type FollowUpDecision struct {
 	Decision       string
 	Note           string
 	MissedDeadline bool
-	NewShipmentID  string // for DecisionResent: the registered new shipment
-	Actor          string
-	At             time.Time
-	Deadline       time.Time // used when the shipment had no follow-up yet
+	// For DecisionResent, the letter sent again: Resend, registered in the
+	// decision's transaction (as Register does: one the unit registered
+	// under its channel id before is that letter), or NewShipmentID, one
+	// registered already.
+	Resend        *model.NewShipment
+	NewShipmentID string
+	Actor         string
+	At            time.Time
+	Deadline      time.Time // used when the shipment had no follow-up yet
 }
 
 // RecordFollowUp records a decision on a shipment's follow-up (creating the
@@ -263,6 +268,14 @@ type FollowUpDecision struct {
 // (escalationAfter): closed by one that ends the case, reopened when a
 // decision that does not replaces it. A shipment the retention purge took
 // (its event log deleted) gets none: ErrPurged.
+//
+// A resend's new letter (d.Resend) is registered in the same transaction,
+// after the shipment is locked and found not purged: a purge that lands
+// between the page read and the decision leaves neither the decision nor
+// a letter registered for it and linked to nothing. The lock comes first,
+// as in the purge (the letter, then its person), so the two wait for each
+// other rather than deadlock. A channel id another sending unit's letter
+// has is refused with a ForeignError, nothing stored.
 func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	known := false
 	for _, k := range Decisions {
@@ -271,61 +284,110 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 	if !known {
 		return fmt.Errorf("record follow-up: unknown decision %q", d.Decision)
 	}
-	if d.Decision == DecisionResent && d.NewShipmentID == "" {
+	if d.Decision == DecisionResent && d.NewShipmentID == "" && d.Resend == nil {
 		return fmt.Errorf("record follow-up: a resend needs the new shipment")
 	}
+	if d.Decision != DecisionResent && d.Resend != nil {
+		return fmt.Errorf("record follow-up: a new shipment to register goes with a resend only, not %q", d.Decision)
+	}
+	if d.Resend == nil {
+		return s.inTx(ctx, func(tx *sqlx.Tx) error {
+			cur, err := lockForFollowUp(ctx, tx, d.ShipmentID)
+			if err != nil {
+				return err
+			}
+			return recordFollowUp(ctx, tx, d, cur)
+		})
+	}
+	var cur followUpLetter
+	reg, err := s.beginRegistration(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		cur, err = lockForFollowUp(ctx, tx, d.ShipmentID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defer reg.Rollback()
+	stored, _, err := reg.store(ctx, []model.NewShipment{*d.Resend}, SourceUser, d.Actor, false)
+	if err != nil {
+		return fmt.Errorf("record follow-up of %s: register the letter sent again: %w", d.ShipmentID, err)
+	}
+	d.NewShipmentID = stored[0].ID
+	if err := recordFollowUp(ctx, reg.tx, d, cur); err != nil {
+		return err
+	}
+	if err := reg.Commit(); err != nil {
+		return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, err)
+	}
+	return nil
+}
+
+// followUpLetter is what a decision needs of its letter, locked.
+type followUpLetter struct {
+	State string      `db:"state"`
+	Stage model.Stage `db:"stage"`
+}
+
+// lockForFollowUp locks the letter a decision is on (FOR UPDATE) and reads
+// it: ErrNotFound when there is none, ErrPurged when the retention purge
+// took it.
+func lockForFollowUp(ctx context.Context, tx *sqlx.Tx, id string) (followUpLetter, error) {
+	var cur struct {
+		followUpLetter
+		Purged bool `db:"purged"`
+	}
+	if err := tx.GetContext(ctx, &cur, `SELECT state, stage, purged_at IS NOT NULL AS purged FROM shipments WHERE id = $1 FOR UPDATE`,
+		id); err != nil {
+		return followUpLetter{}, fmt.Errorf("record follow-up of %s: %w", id, notFound(err))
+	}
+	if cur.Purged {
+		return followUpLetter{}, fmt.Errorf("record follow-up of %s: %w", id, ErrPurged)
+	}
+	return cur.followUpLetter, nil
+}
+
+// recordFollowUp records d on its letter cur, locked in tx
+// (lockForFollowUp): RecordFollowUp's writes.
+func recordFollowUp(ctx context.Context, tx *sqlx.Tx, d FollowUpDecision, cur followUpLetter) error {
 	var newID any
 	if d.NewShipmentID != "" {
 		newID = d.NewShipmentID
 	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var cur struct {
-			State  string      `db:"state"`
-			Stage  model.Stage `db:"stage"`
-			Purged bool        `db:"purged"`
-		}
-		if err := tx.GetContext(ctx, &cur, `SELECT state, stage, purged_at IS NOT NULL AS purged FROM shipments WHERE id = $1 FOR UPDATE`,
-			d.ShipmentID); err != nil {
-			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, notFound(err))
-		}
-		if cur.Purged {
-			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, ErrPurged)
-		}
-		var closedFrom model.Stage
-		if err := tx.GetContext(ctx, &closedFrom, `SELECT COALESCE(closed_stage, '') FROM followups WHERE shipment_id = $1`,
-			d.ShipmentID); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("record follow-up of %s: read its decision in force: %w", d.ShipmentID, err)
-		}
-		to, closed := escalationAfter(cur.Stage, closedFrom, d.Decision)
-		var closedStage any
-		if closed != "" {
-			closedStage = string(closed)
-		}
-		state := cur.State
-		_, err := tx.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline,
-				decision, note, missed_deadline, new_shipment_id, decided_by, decided_at, closed_stage)
-			SELECT s.id, s.sender_unit_id,
-				CASE WHEN s.state IN `+sqlUndeliveredStates+` THEN s.state ELSE 'unread' END,
-				$2, $3, $4, $5, $6, $7, $8, $9
-			FROM shipments s WHERE s.id = $1
-			ON CONFLICT (shipment_id) DO UPDATE SET decision = EXCLUDED.decision, note = EXCLUDED.note,
-				missed_deadline = EXCLUDED.missed_deadline, new_shipment_id = EXCLUDED.new_shipment_id,
-				decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, closed_stage = EXCLUDED.closed_stage`,
-			d.ShipmentID, d.Deadline, d.Decision, d.Note, d.MissedDeadline, newID, d.Actor, d.At, closedStage)
-		if err != nil {
-			return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, err)
-		}
-		change, err := applyEscalationAfter(ctx, tx, d.ShipmentID, cur.Stage, to, d.Decision, d.Actor, d.At)
-		if err != nil {
-			return err
-		}
-		msg := "follow-up: " + d.Decision + change
-		payload, _ := json.Marshal(map[string]any{"decision": d.Decision, "note": d.Note,
-			"missed_statutory_deadline": d.MissedDeadline, "new_shipment_id": d.NewShipmentID})
-		return appendEvent(ctx, tx, Event{ShipmentID: d.ShipmentID, Kind: EventFollowUp, Source: SourceUser,
-			Actor: d.Actor, ObservedAt: d.At, FromState: state, ToState: state, Payload: payload,
-			Message: msg})
-	})
+	var closedFrom model.Stage
+	if err := tx.GetContext(ctx, &closedFrom, `SELECT COALESCE(closed_stage, '') FROM followups WHERE shipment_id = $1`,
+		d.ShipmentID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("record follow-up of %s: read its decision in force: %w", d.ShipmentID, err)
+	}
+	to, closed := escalationAfter(cur.Stage, closedFrom, d.Decision)
+	var closedStage any
+	if closed != "" {
+		closedStage = string(closed)
+	}
+	state := cur.State
+	_, err := tx.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline,
+			decision, note, missed_deadline, new_shipment_id, decided_by, decided_at, closed_stage)
+		SELECT s.id, s.sender_unit_id,
+			CASE WHEN s.state IN `+sqlUndeliveredStates+` THEN s.state ELSE 'unread' END,
+			$2, $3, $4, $5, $6, $7, $8, $9
+		FROM shipments s WHERE s.id = $1
+		ON CONFLICT (shipment_id) DO UPDATE SET decision = EXCLUDED.decision, note = EXCLUDED.note,
+			missed_deadline = EXCLUDED.missed_deadline, new_shipment_id = EXCLUDED.new_shipment_id,
+			decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, closed_stage = EXCLUDED.closed_stage`,
+		d.ShipmentID, d.Deadline, d.Decision, d.Note, d.MissedDeadline, newID, d.Actor, d.At, closedStage)
+	if err != nil {
+		return fmt.Errorf("record follow-up of %s: %w", d.ShipmentID, err)
+	}
+	change, err := applyEscalationAfter(ctx, tx, d.ShipmentID, cur.Stage, to, d.Decision, d.Actor, d.At)
+	if err != nil {
+		return err
+	}
+	msg := "follow-up: " + d.Decision + change
+	payload, _ := json.Marshal(map[string]any{"decision": d.Decision, "note": d.Note,
+		"missed_statutory_deadline": d.MissedDeadline, "new_shipment_id": d.NewShipmentID})
+	return appendEvent(ctx, tx, Event{ShipmentID: d.ShipmentID, Kind: EventFollowUp, Source: SourceUser,
+		Actor: d.Actor, ObservedAt: d.At, FromState: state, ToState: state, Payload: payload,
+		Message: msg})
 }
 
 // UnitFollowUps is one sending unit's open follow-ups, with the addresses

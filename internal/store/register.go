@@ -47,9 +47,24 @@ var stageColumns = []string{"ord", "id", "channel", "channel_id", "sender_org", 
 // lib/pq's copy reader is reading, left Rollback waiting for ever (an
 // interrupted import that never exited).
 func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
+	return s.beginRegistration(ctx, nil)
+}
+
+// beginRegistration is BeginRegistration; before, when given, runs in the
+// transaction before anything else: the locks a registration that records
+// more than its letters takes before the registration's own (a resend's
+// follow-up, RecordFollowUp). Its error ends the transaction and is
+// returned as it is.
+func (s *Store) beginRegistration(ctx context.Context, before func(tx *sqlx.Tx) error) (*Registration, error) {
 	tx, err := s.db.BeginTxx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin registration: %w", err)
+	}
+	if before != nil {
+		if err := before(tx); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE reg_stage (
 		ord integer NOT NULL, id uuid NOT NULL, channel text NOT NULL, channel_id text NOT NULL,
@@ -406,22 +421,36 @@ func (s *Store) register(ctx context.Context, items []model.NewShipment, source,
 		return nil, 0, err
 	}
 	defer reg.Rollback()
-	for _, it := range items {
-		if err := reg.Add(ctx, it); err != nil {
-			return nil, 0, err
-		}
-	}
-	created, err := reg.Apply(ctx, source, actor)
+	out, created, err := reg.store(ctx, items, source, actor, checked)
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := reg.Shipments(ctx)
+	if err := reg.Commit(); err != nil {
+		return nil, 0, err
+	}
+	return out, created, nil
+}
+
+// store stages items and stores them (Register's rule, checked as
+// RegisterChecked's), in the registration's transaction, not committed:
+// the letters as stored, in order, and how many were new.
+func (r *Registration) store(ctx context.Context, items []model.NewShipment, source, actor string, checked bool) ([]Shipment, int, error) {
+	for _, it := range items {
+		if err := r.Add(ctx, it); err != nil {
+			return nil, 0, err
+		}
+	}
+	created, err := r.Apply(ctx, source, actor)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := r.Shipments(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	// A token scoped to a unit must not reach another unit's letter by
 	// registering it again: the unit counts here.
-	foreign, err := reg.Foreign(ctx, len(items), true)
+	foreign, err := r.Foreign(ctx, len(items), true)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -433,16 +462,13 @@ func (s *Store) register(ctx context.Context, items []model.NewShipment, source,
 		return nil, 0, fe
 	}
 	if checked {
-		contra, err := reg.Contradictions(ctx, len(items))
+		contra, err := r.Contradictions(ctx, len(items))
 		if err != nil {
 			return nil, 0, err
 		}
 		if len(contra) > 0 {
 			return nil, 0, &ContradictionError{Rows: contra}
 		}
-	}
-	if err := reg.Commit(); err != nil {
-		return nil, 0, err
 	}
 	return out, created, nil
 }

@@ -346,9 +346,10 @@ func noteProblem(note string) string {
 }
 
 // followUp records the principal's decision on the follow-up of sh, for
-// the form and the API alike: it checks the decision, registers the new
-// shipment of a resend (new channel and channel id) so it is watched too,
-// records the decision in the evidence log, and audits it.
+// the form and the API alike: it checks the decision, records it in the
+// evidence log with, for a resend, the new shipment (new channel and
+// channel id) registered in the same transaction so it is watched too, and
+// audits it.
 func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpInput) (*refusal, error) {
 	if no := followUpRefusal(sh); no != nil {
 		return no, nil
@@ -390,24 +391,19 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		if ns.Channel == sh.Channel && ns.ChannelID == sh.ChannelID {
 			return &refusal{http.StatusBadRequest, "err.new_channel_id", nil, "new_channel_id"}, nil
 		}
-		// A letter of the unit's registered under that id already (the
-		// resend registered by its own system, or this decision tried
-		// before and not recorded) is the one linked; another sender's
-		// letter is not this resend.
-		stored, _, err := s.store.Register(ctx, []model.NewShipment{ns}, store.SourceUser, p.Actor())
-		var foreign *store.ForeignError
-		switch {
-		case errors.As(err, &foreign):
-			return &refusal{http.StatusConflict, "err.new_channel_id_taken", nil, ""}, nil
-		case err != nil:
-			return nil, fmt.Errorf("register resent shipment: %w", err)
-		}
-		d.NewShipmentID = stored[0].ID
+		// Registered with the decision, in its transaction: a letter of
+		// the unit's registered under that id already (the resend
+		// registered by its own system) is the one linked; another
+		// sender's letter is not this resend.
+		d.Resend = &ns
 	}
-	if err := s.store.RecordFollowUp(ctx, d); err != nil {
-		if errors.Is(err, store.ErrPurged) { // purged since sh was read
-			return &refusal{http.StatusConflict, "err.purged_no_followup", nil, ""}, nil
-		}
+	var foreign *store.ForeignError
+	switch err := s.store.RecordFollowUp(ctx, d); {
+	case errors.Is(err, store.ErrPurged): // purged since sh was read: no decision, no resend registered
+		return &refusal{http.StatusConflict, "err.purged_no_followup", nil, ""}, nil
+	case errors.As(err, &foreign):
+		return &refusal{http.StatusConflict, "err.new_channel_id_taken", nil, ""}, nil
+	case err != nil:
 		return nil, err
 	}
 	s.audit(ctx, "followup", "shipment "+sh.ID, d.Decision)

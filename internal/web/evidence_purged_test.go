@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 // A letter whose personal data the retention purge deleted has no event log
@@ -113,6 +114,46 @@ func TestPurgedLetterCannotBeFollowedUp(t *testing.T) {
 	code, out := e.do("POST", "/api/v1/shipments/"+id+"/followup", e.token("admin", "", ""), `{"decision":"closed"}`)
 	if code != http.StatusConflict || !strings.Contains(fmt.Sprint(out), "can no longer be followed up") {
 		t.Errorf("the API's follow-up of the purged letter: %d %v, want 409 saying it can no longer be followed up", code, out)
+	}
+	if _, err := e.st.FollowUp(ctx, id, store.Scope{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a follow-up was recorded for the purged letter (err %v)", err)
+	}
+	var n int
+	if err := e.st.DB().Get(&n, `SELECT count(*) FROM shipments`); err != nil || n != 1 {
+		t.Errorf("%d shipments (%v), want the purged letter alone: no resend registered", n, err)
+	}
+}
+
+// purgedBeforeDecision is the store with the retention purge landing on a
+// letter after its follow-up was posted and read, just before the
+// decision is recorded.
+type purgedBeforeDecision struct{ *store.Store }
+
+func (p purgedBeforeDecision) RecordFollowUp(ctx context.Context, d store.FollowUpDecision) error {
+	if _, err := p.PurgeShipments(ctx, []string{d.ShipmentID}, now.Add(-time.Hour), "system:retention"); err != nil {
+		return err
+	}
+	return p.Store.RecordFollowUp(ctx, d)
+}
+
+// TestResendOfALetterPurgedMeanwhile: a resend posted for a letter the
+// retention purge takes after the request read it is refused (409, the
+// purged letter's message) with no new letter registered: the new letter
+// is registered in the decision's transaction, after the purge check.
+// Before, the handler registered it first, in a transaction of its own,
+// and the purge left it registered and linked to nothing.
+func TestResendOfALetterPurgedMeanwhile(t *testing.T) {
+	e := newEnvOver(t, func(st *store.Store) web.Store { return purgedBeforeDecision{st} })
+	ctx := context.Background()
+	got, _, err := e.st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000c1")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	code, out := e.do("POST", "/api/v1/shipments/"+id+"/followup", e.token("admin", "", ""),
+		`{"decision":"resent","new_channel":"svarut","new_channel_id":"00000000-0000-4000-8000-0000000000c2"}`)
+	if code != http.StatusConflict || !strings.Contains(fmt.Sprint(out), "can no longer be followed up") {
+		t.Errorf("the resend of a letter purged meanwhile: %d %v, want 409 saying it can no longer be followed up", code, out)
 	}
 	if _, err := e.st.FollowUp(ctx, id, store.Scope{}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a follow-up was recorded for the purged letter (err %v)", err)

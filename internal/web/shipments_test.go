@@ -33,11 +33,18 @@ func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t) }
 // newEnvWith starts a server with options over a fresh database.
 func newEnvWith(t *testing.T, opts ...web.Option) *env {
 	t.Helper()
+	return newEnvOver(t, func(st *store.Store) web.Store { return st }, opts...)
+}
+
+// newEnvOver is newEnvWith whose server uses the fresh database's store
+// as over makes it (a test's wrapper of some of its methods).
+func newEnvOver(t *testing.T, over func(*store.Store) web.Store, opts ...web.Option) *env {
+	t.Helper()
 	st := storetest.Open(t)
 	logBuf := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, nil))
 	spec := loadAPISpec(t)
-	srv := httptest.NewServer(spec.wrap(t, web.New(st, log, func() time.Time { return now }, opts...)))
+	srv := httptest.NewServer(spec.wrap(t, web.New(over(st), log, func() time.Time { return now }, opts...)))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, st: st, log: logBuf}
 }
