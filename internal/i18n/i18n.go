@@ -65,6 +65,7 @@ func init() {
 	// English first: it is what a browser asking for none of them gets.
 	matcher = language.NewMatcher(append([]language.Tag{language.English}, tags...))
 	english = For("en", nil)
+	english.plain = true
 }
 
 // Keys returns the message ids of a language's catalogue, sorted.
@@ -102,6 +103,9 @@ type Localizer struct {
 	lang    string
 	l       *goi18n.Localizer
 	missing func(lang, id string)
+	// plain writes counts without grouping their digits: the English of
+	// a Phrase, which the API and the command line print.
+	plain bool
 }
 
 // For returns the localizer of lang (Default when lang is not supported).
@@ -127,8 +131,11 @@ func (l *Localizer) Has(id string) bool {
 
 // T returns the text of id. args are pairs of placeholder name and value
 // ("Count", 3, "Org", "974760673"); a "Count" also chooses the plural form.
+// An integer "Count" and any Number are written with their digits grouped
+// as l's language groups them (FormatInt: nb "1 307"); other values as
+// they are.
 func (l *Localizer) T(id string, args ...any) string {
-	key, keep := memoKey(l.lang, id, args)
+	key, keep := memoKey(l.lang, l.plain, id, args)
 	if keep {
 		if msg, ok := memo.get(key); ok {
 			return msg
@@ -138,11 +145,19 @@ func (l *Localizer) T(id string, args ...any) string {
 	if len(args) > 0 {
 		data := make(map[string]any, len(args)/2)
 		for i := 0; i+1 < len(args); i += 2 {
-			k := fmt.Sprint(args[i])
-			data[k] = args[i+1]
+			k, v := fmt.Sprint(args[i]), args[i+1]
+			n, isInt := integer(v)
+			_, isNumber := v.(Number)
 			if k == "Count" {
-				cfg.PluralCount = args[i+1]
+				cfg.PluralCount = v
+				if isInt {
+					cfg.PluralCount = n
+				}
 			}
+			if isNumber || (isInt && k == "Count") {
+				v = l.Int(n)
+			}
+			data[k] = v
 		}
 		cfg.TemplateData = data
 	}
@@ -197,10 +212,11 @@ func (t *textMemo) put(key, msg string) {
 
 // memoKey is the memo's key of a text, and whether it may be kept: every
 // argument a string (quoted, so no two argument lists share a key), an
-// integer or a boolean.
-func memoKey(lang, id string, args []any) (string, bool) {
+// integer, a Number or a boolean.
+func memoKey(lang string, plain bool, id string, args []any) (string, bool) {
 	b := make([]byte, 0, 64)
 	b = strconv.AppendQuote(b, lang)
+	b = strconv.AppendBool(b, plain)
 	b = strconv.AppendQuote(b, id)
 	for _, a := range args {
 		switch v := a.(type) {
@@ -210,6 +226,8 @@ func memoKey(lang, id string, args []any) (string, bool) {
 			b = strconv.AppendInt(append(b, 'i'), int64(v), 10)
 		case int64:
 			b = strconv.AppendInt(append(b, 'l'), v, 10)
+		case Number:
+			b = strconv.AppendInt(append(b, 'n'), int64(v), 10)
 		case bool:
 			b = strconv.AppendBool(append(b, 'b'), v)
 		default:

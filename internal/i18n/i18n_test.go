@@ -85,18 +85,18 @@ func TestMatch(t *testing.T) {
 // No two argument lists share a memo key, and a text with an argument
 // that may not mean the same text twice (a time) is not kept.
 func TestMemoKey(t *testing.T) {
-	a, okA := memoKey("en", "x", []any{"Tag", "X\x00string:At\x00string:1 May", "ID", "e1"})
-	b, okB := memoKey("en", "x", []any{"Tag", "X", "At", "1 May", "ID", "e1"})
+	a, okA := memoKey("en", false, "x", []any{"Tag", "X\x00string:At\x00string:1 May", "ID", "e1"})
+	b, okB := memoKey("en", false, "x", []any{"Tag", "X", "At", "1 May", "ID", "e1"})
 	if !okA || !okB || a == b {
 		t.Errorf("keys %q and %q (kept %v %v): two argument lists share a key", a, b, okA, okB)
 	}
-	if c, _ := memoKey("en", "x", []any{"Count", 1}); c == a || c == b {
+	if c, _ := memoKey("en", false, "x", []any{"Count", 1}); c == a || c == b {
 		t.Errorf("key %q repeats another", c)
 	}
-	if one, _ := memoKey("en", "x", []any{"N", 1}); one == func() string { k, _ := memoKey("en", "x", []any{"N", "1"}); return k }() {
+	if one, _ := memoKey("en", false, "x", []any{"N", 1}); one == func() string { k, _ := memoKey("en", false, "x", []any{"N", "1"}); return k }() {
 		t.Error("the integer 1 and the string \"1\" share a key")
 	}
-	if _, ok := memoKey("en", "x", []any{"At", time.Now()}); ok {
+	if _, ok := memoKey("en", false, "x", []any{"At", time.Now()}); ok {
 		t.Error("a text with a time argument is kept")
 	}
 }
