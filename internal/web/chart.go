@@ -146,8 +146,9 @@ func markerTag(k int) string {
 }
 
 // barChart draws horizontal bars, largest first, labelled with their
-// value.
-func barChart(id, title, desc string, bars []bar) template.HTML {
+// value as num writes it (the reader's Localizer.Int: nb "1 307"); the
+// data-value attribute keeps the plain number.
+func barChart(id, title, desc string, bars []bar, num func(n any) string) template.HTML {
 	h := padT*2 + len(bars)*(barH+barGap)
 	if len(bars) == 0 {
 		h = padT*2 + barH
@@ -169,9 +170,9 @@ func barChart(id, title, desc string, bars []bar) template.HTML {
 		}
 		w := math.Max(1, plotW*float64(br.Value)/float64(maxV))
 		fmt.Fprintf(&b, `<text class="label" x="%d" y="%d" text-anchor="end">%s</text>`, barPad-8, top+barH-6, esc(label))
-		fmt.Fprintf(&b, `<rect class="pt bar" data-value="%d" x="%d" y="%d" width="%.1f" height="%d"><title>%s: %d</title></rect>`,
-			br.Value, barPad, top, w, barH, esc(br.Label), br.Value)
-		fmt.Fprintf(&b, `<text class="value" x="%.1f" y="%d">%d</text>`, float64(barPad)+w+6, top+barH-6, br.Value)
+		fmt.Fprintf(&b, `<rect class="pt bar" data-value="%d" x="%d" y="%d" width="%.1f" height="%d"><title>%s: %s</title></rect>`,
+			br.Value, barPad, top, w, barH, esc(br.Label), esc(num(br.Value)))
+		fmt.Fprintf(&b, `<text class="value" x="%.1f" y="%d">%s</text>`, float64(barPad)+w+6, top+barH-6, esc(num(br.Value)))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // every text in it is escaped above

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -178,8 +179,8 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "overview: top units", err)
 		return
 	}
-	d.TopOrgsChart = barChart("chart-orgs", l.T("overview.top_orgs"), l.T("overview.top_orgs_desc"), orgBars(d.TopOrgs))
-	d.TopUnitsChart = barChart("chart-units", l.T("overview.top_units"), l.T("overview.top_units_desc"), unitBars(d.TopUnits))
+	d.TopOrgsChart = barChart("chart-orgs", l.T("overview.top_orgs"), l.T("overview.top_orgs_desc"), orgBars(d.TopOrgs), l.Int)
+	d.TopUnitsChart = barChart("chart-units", l.T("overview.top_units"), l.T("overview.top_units_desc"), unitBars(d.TopUnits), l.Int)
 
 	// The alerts only for those the access matrix lets see them (the
 	// unit role may not: /alerts answers it 403).
@@ -347,7 +348,7 @@ func (s *Server) weekCharts(d *overviewData, l *i18n.Localizer, weeks []store.We
 		}
 	}
 	pct := func(v float64) string { return fmt.Sprintf("%.0f %%", v) }
-	num := func(v float64) string { return fmt.Sprintf("%.0f", v) }
+	num := func(v float64) string { return l.Int(int64(math.Round(v))) } // a tick: 1 500 in nb
 	d.RateChart = lineChart("chart-rate", l.T("overview.rate_title", "Days", store.OpenedWithinDays),
 		l.T("overview.rate_desc", "Days", store.OpenedWithinDays, "Weeks", overviewWeeks), labels, rate, 100, pct)
 	d.UnopenedChart = lineChart("chart-unopened", l.T("overview.unopened_title"),

@@ -142,6 +142,10 @@ func (v view) T(id string, args ...any) string { return v.L.T(id, args...) }
 // Lang is the page's language.
 func (v view) Lang() string { return v.L.Lang() }
 
+// Int is a count as the page's language writes it ({{$t.Int .Count}}:
+// nb "1 307", da "1.307"); ids, years and form values stay as they are.
+func (v view) Int(n any) string { return v.L.Int(n) }
+
 // Code is a stored code's text in the page's language (prefix names its
 // family: "state.", "decision.", "followup.reason."), or the code itself
 // where the catalogue has none.
