@@ -70,13 +70,13 @@ func Subject(rule string, ns []AlertNotice) string {
 		return l.T("mail.alert.subject_firing_no_letters", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing))
 	case !firingLetters:
 		return l.T("mail.alert.subject_mixed_no_letters", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
-			"Resolved", resolved)
+			"Resolved", i18n.Number(resolved))
 	case resolved == 0:
 		return l.T("mail.alert.subject_firing", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
 			"Letters", lettersText())
 	}
 	return l.T("mail.alert.subject_mixed", "Rule", rule, "Alerts", l.T("mail.alert.alerts", "Count", firing),
-		"Letters", lettersText(), "Resolved", resolved)
+		"Letters", lettersText(), "Resolved", i18n.Number(resolved))
 }
 
 // Languages are the languages of a notice's e-mail: those of the countries
@@ -205,7 +205,11 @@ func Why(l *i18n.Localizer, a store.Alert) string {
 		}
 		var args []any
 		for k, v := range r.Args {
-			args = append(args, k, v)
+			var a any = v
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && countArgs[k] {
+				a = i18n.Number(n) // kept as text: "1307" is written "1 307" in nb
+			}
+			args = append(args, k, a)
 		}
 		for k, secs := range r.Durations {
 			args = append(args, k, Duration(l, time.Duration(secs)*time.Second))
@@ -214,6 +218,11 @@ func Why(l *i18n.Localizer, a store.Alert) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// countArgs are the arguments of the reasons (mail.alert.why.*) that are
+// counts, which a text writes grouped (i18n.FormatInt); the others (an
+// organisation number, a unit) are written as kept.
+var countArgs = map[string]bool{"Count": true, "Errors": true, "Calls": true, "Bad": true, "Letters": true, "Reached": true, "Last": true}
 
 // Duration says d for people in l's language: whole days from two days
 // on when it is whole days, else hours from an hour on, else minutes, else

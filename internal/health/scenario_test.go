@@ -338,7 +338,7 @@ func TestBergenNeverOpening(t *testing.T) {
 			len(res.Firing), len(orgs), affected(res, "never_opening_org"), truth)
 	}
 	ms, hooks := w.mails(), w.hook.take()
-	if !reflect.DeepEqual(subjects(ms), []string{"[postvakt] FIRING never_opening_org: 162 alerts, 1307 letters"}) ||
+	if !reflect.DeepEqual(subjects(ms), []string{"[postvakt] FIRING never_opening_org: 162 alerts, 1,307 letters"}) ||
 		len(hooks) != 1 || len(hooks[0].Alerts) != 162 || hooks[0].Alerts[0].Labels["severity"] != "info" {
 		t.Fatalf("e-mails %v, webhook %d messages", subjects(ms), len(hooks))
 	}

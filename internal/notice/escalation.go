@@ -2,7 +2,6 @@ package notice
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,7 +186,7 @@ func escalationMessage(cs []store.EscalationCase, base string) text {
 					units[c.SenderUnit]++
 				}
 				w("  - " + l.T("mail.escalation.batch", "Batch", id, "Policy", held[id][0].Policy, "Count", len(held[id]),
-					"Units", unitCounts(units)))
+					"Units", unitCounts(l, units)))
 			}
 			if base != "" {
 				// Not every reader may open it (a unit manager may not
@@ -236,7 +235,9 @@ func caseWhat(l *i18n.Localizer, c store.EscalationCase) string {
 	return string(c.State)
 }
 
-func unitCounts(units map[string]int) string {
+// unitCounts is " (NAV 3, Barnevernstjenesten 1 307)": each unit's count
+// of letters, written as l writes a count.
+func unitCounts(l *i18n.Localizer, units map[string]int) string {
 	names := make([]string, 0, len(units))
 	for u := range units {
 		names = append(names, u)
@@ -244,7 +245,7 @@ func unitCounts(units map[string]int) string {
 	sort.Strings(names)
 	parts := make([]string, len(names))
 	for i, u := range names {
-		parts[i] = fmt.Sprintf("%s %d", u, units[u])
+		parts[i] = u + " " + l.Int(units[u])
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }

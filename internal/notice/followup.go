@@ -192,7 +192,7 @@ func digestMessage(units []store.UnitFollowUps, local time.Time, base string) te
 		w(l.T("mail.digest.intro"))
 		for _, u := range units {
 			w("")
-			w(l.T("mail.digest.unit", "Unit", u.Unit, "Org", remind.OrgName(l, u.SenderOrgName, u.SenderOrg), "N", len(u.FollowUps),
+			w(l.T("mail.digest.unit", "Unit", u.Unit, "Org", remind.OrgName(l, u.SenderOrgName, u.SenderOrg), "N", i18n.Number(len(u.FollowUps)),
 				"Manager", orNone(u.ManagerEmail)))
 			for _, f := range u.FollowUps {
 				w("  - " + l.T("mail.digest.line", "Ref", channel.Ref(f.Channel, f.ChannelID, l.Lang()), "Reason", reason(l, f.Reason),
