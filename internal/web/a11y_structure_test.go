@@ -220,7 +220,7 @@ func TestA11yIncidentFormatInLabel(t *testing.T) {
 	b, _, _ := a11yPages(t)
 	_, page := b.getIn("da", "/incidents")
 	doc := parse(t, page)
-	want := map[string]string{"from": "ÅÅÅÅ-MM-DD", "to": "ÅÅÅÅ-MM-DD", "org": "CVR-/organisationsnummer"}
+	want := map[string]string{"from": "ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ", "to": "ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ", "org": "CVR-/organisationsnummer"}
 	for _, c := range controls(doc) {
 		name, _ := attr(c, "name")
 		if w, ok := want[name]; ok {
@@ -347,7 +347,7 @@ func TestA11yIncidentErrorTiedToField(t *testing.T) {
 	for _, c := range []struct{ query, field, says string }{
 		{"from=2026-13-01&to=2026-12-31", "from", `Sendt fra: "2026-13-01" er hverken en dato`},
 		{"from=2026-01-01&to=31.12.26", "to", `til: "31.12.26" er hverken en dato`},
-		{"from=&to=2026-01-01", "from", "Sendt fra: angiv en dato (ÅÅÅÅ-MM-DD)."},
+		{"from=&to=2026-01-01", "from", "Sendt fra: angiv en dato (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)."},
 		{"from=2026-02-01&to=2026-01-01", "from", "Periodens start (Sendt fra) skal være før slutningen (til)."},
 		{"from=2026-01-01&to=2026-02-01&org=12", "org", "Modtagende organisation: angiv et CVR-/organisationsnummer."},
 	} {

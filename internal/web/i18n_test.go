@@ -70,9 +70,9 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 		"da /import":            {"Importér breve", "Filens overskriftslinje:", "højst 16 MiB"},
 		"da /list?state=bogus":  {`Status: &#34;bogus&#34; er ikke et af valgene.`},
 		"nb /export?format=pdf": {`ukjent format &#34;pdf&#34; (csv, xlsx eller json)`},
-		"da /incidents?from=2026-13-01&to=2026-12-31": {`Sendt fra: &#34;2026-13-01&#34; er hverken en dato (ÅÅÅÅ-MM-DD)`},
+		"da /incidents?from=2026-13-01&to=2026-12-31": {`Sendt fra: &#34;2026-13-01&#34; er hverken en dato (ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)`},
 		"en /list?state=bogus":                        {`State: &#34;bogus&#34; is not one of the choices.`},
-		"da /incidents":                               {`placeholder="ÅÅÅÅ-MM-DD"`},
+		"da /incidents":                               {`placeholder="ÅÅÅÅ-MM-DD"`, `(ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ)`},
 	}
 	for _, lang := range i18n.Languages {
 		for _, p := range pages {
