@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -89,7 +90,8 @@ func TestEvidencePages(t *testing.T) {
 	if code != http.StatusOK || len(ids) != 200 || older == "" {
 		t.Fatalf("first page: %d, %d events, older link %q; want 200, 200 and a link", code, len(ids), older)
 	}
-	if want := fmt.Sprintf("The timeline shows 200 of the log's %d events.", len(all)); !strings.Contains(html.UnescapeString(page), want) {
+	// The count as English writes it: 5,004.
+	if want := fmt.Sprintf("The timeline shows 200 of the log's %s events.", i18n.FormatInt("en", int64(len(all)))); !strings.Contains(html.UnescapeString(page), want) {
 		t.Errorf("first page does not say %q", want)
 	}
 	if strings.Contains(page, `id="latest-events"`) {
