@@ -34,7 +34,9 @@ func (r *Reminder) ordersTo(org string) bool {
 func SMS(org string, shipments []Shipment) string {
 	l := i18n.For(i18n.CountryLanguage(recipientCountry(shipments)), nil)
 	text := func(from string) string {
-		return l.T("sms.reminder.altinn", "Count", len(shipments), "Sender", from, "Org", org)
+		// A count is grouped with a no-break space (nb 1 307), which GSM-7
+		// has not: an SMS holding one goes as UCS-2, 70 characters a part.
+		return strings.ReplaceAll(l.T("sms.reminder.altinn", "Count", len(shipments), "Sender", from, "Org", org), "\u00a0", " ")
 	}
 	senders := senderOrgs(shipments)
 	if len(senders) != 1 {

@@ -588,4 +588,13 @@ func TestByOrderSMSFitsOneSMS(t *testing.T) {
 			t.Errorf("%s: %q, want %q in it and not %q", tc.name, got, tc.want, tc.not)
 		}
 	}
+	// 1,307 letters: the count grouped with a plain space, which GSM-7 has
+	// (a no-break space would make it a UCS-2 SMS of 70 characters a part).
+	many := make([]remind.Shipment, 1307)
+	for i := range many {
+		many[i] = remind.Shipment{ShipmentID: fmt.Sprint(i), Channel: "altinn", SenderOrg: "964338531", SenderOrgName: "Bergen kommune", Reminder: 1}
+	}
+	if got := remind.SMS(hnFirma, many); !strings.Contains(got, "1 307") || strings.ContainsRune(got, '\u00a0') {
+		t.Errorf("SMS for 1,307 letters: %q, want 1 307 with a plain space", got)
+	}
 }
