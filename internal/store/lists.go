@@ -45,13 +45,17 @@ type ListFilter struct {
 	// The pages' summaries by recipient read both at once (SummariseOrgs:
 	// the organisations ranked, the citizens' letters one count).
 	RecipientKind string
-	Unit          string    // sending unit's name
-	State         string    // normalised state
-	Stage         string    // escalation stage
-	Class         string    // policy class
-	Channel       string    // svarut, altinn
-	From, To      time.Time // sent in [From, To)
-	SentUntil     time.Time // sent at or before (age filter: MinAgeBound)
+	Unit          string // sending unit's name
+	// UnitID selects a sending unit by its row id (sender_units.id), as
+	// the UI's links do, so that no unit's name travels in a URL (a name
+	// such as Barnevernstjenesten says what its letters are about).
+	UnitID    int64
+	State     string    // normalised state
+	Stage     string    // escalation stage
+	Class     string    // policy class
+	Channel   string    // svarut, altinn
+	From, To  time.Time // sent in [From, To)
+	SentUntil time.Time // sent at or before (age filter: MinAgeBound)
 	// Step narrows the list to the letters escalation took that step for
 	// in [StepFrom, StepTo) (a zero bound is none): reminded, print
 	// ordered, sent to manual handling, as the overview counts them.
@@ -184,7 +188,7 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 	default:
 		return fmt.Errorf("unknown list %q", f.List)
 	}
-	if f.SenderOrg != "" || f.SenderUnit != "" || f.Unit != "" {
+	if f.SenderOrg != "" || f.SenderUnit != "" || f.Unit != "" || f.UnitID != 0 {
 		sub := `s.sender_unit_id IN (SELECT uu.id FROM sender_units uu JOIN sender_orgs oo ON oo.id = uu.sender_org_id WHERE true`
 		var extra []any
 		for _, x := range []struct{ col, v string }{{"oo.orgnr", f.SenderOrg}, {"uu.name", f.SenderUnit}, {"uu.name", f.Unit}} {
@@ -192,6 +196,10 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 				sub += " AND " + x.col + " = ?"
 				extra = append(extra, x.v)
 			}
+		}
+		if f.UnitID != 0 { // in the scope's organisation and unit, never beside them
+			sub += " AND uu.id = ?"
+			extra = append(extra, f.UnitID)
 		}
 		c.add(sub+")", extra...)
 	}

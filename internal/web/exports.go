@@ -21,7 +21,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(q.Get("format")))
 		return
 	}
-	f, err := s.parseFilter(p, q)
+	f, err := s.uiListFilter(r, p)
 	if s.badFilter(w, r, err) {
 		return
 	}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -31,7 +33,7 @@ func (e filterError) Error() string { return i18n.For("en", nil).T(e.key, e.args
 
 // filterParams are the query parameters of a list's filter, those
 // readFilter reads.
-var filterParams = []string{"list", "recipient", "rid", "unit", "state", "stage", "class", "channel", "from", "to", "step", "step_from", "step_to", "min_age", "limit", "cursor"}
+var filterParams = []string{"list", "recipient", "rid", "unit", "unit_id", "state", "stage", "class", "channel", "from", "to", "step", "step_from", "step_to", "min_age", "limit", "cursor"}
 
 // filterRules are what a list's filter takes that differs between the
 // UI's lists and the API's (readFilter).
@@ -61,12 +63,59 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 	return s.readFilter(p, q, uiFilter)
 }
 
+// uiListFilter reads the filter of a list page, a summary or their export
+// (parseFilter) with its sending unit by id. The UI's links and filter form
+// name a unit by its row id (unit_id), never by its name: a name such as
+// Barnevernstjenesten says what the unit's letters are about, and a URL
+// stays in access logs, proxies' logs and browsers' histories. An older
+// link's unit name (a bookmark) is still read: when it names one unit in
+// the principal's scope, the request's query becomes that unit's id, so
+// that every link the page makes from its query (linkQuery) carries the id;
+// a name no unit in scope has, or one two organisations' units share (one
+// id would narrow it), stays a filter by name. An id outside the scope
+// selects nothing (store.ListFilter ands it with the scope). f.Unit is the
+// unit's name when known, for the list's heading and the audit entry.
+func (s *Server) uiListFilter(r *http.Request, p *auth.Principal) (store.ListFilter, error) {
+	q := r.URL.Query()
+	byName := len(q["unit"]) == 1 && q.Get("unit") != "" && !q.Has("unit_id")
+	if !byName && q.Get("unit_id") == "" {
+		return s.parseFilter(p, q)
+	}
+	units, err := s.store.Units(r.Context(), p.Scope())
+	if err != nil {
+		return store.ListFilter{Scope: p.Scope(), List: uiFilter.list}, fmt.Errorf("read the unit filter's units: %w", err)
+	}
+	if byName {
+		var ids []int64
+		for _, u := range units {
+			if u.Name == q.Get("unit") {
+				ids = append(ids, u.ID)
+			}
+		}
+		if len(ids) == 1 {
+			q.Del("unit")
+			q.Set("unit_id", strconv.FormatInt(ids[0], 10))
+			r.URL.RawQuery = q.Encode()
+		}
+	}
+	f, err := s.parseFilter(p, q)
+	if f.UnitID != 0 && f.Unit == "" {
+		for _, u := range units {
+			if u.ID == f.UnitID {
+				f.Unit = u.Name
+			}
+		}
+	}
+	return f, err
+}
+
 // readFilter reads a list's filter from the query, inside the principal's
 // scope (a unit or organisation named narrows it, never widens it:
 // store.ListFilter ands them). Parameters (filterParams): list, recipient
 // (an organisation number, or for rules.persons a person id too; a CPR
 // number may be written DDMMYY-SSSS, model.NormalizePersonID), rid (a
-// recipient's row id), unit, state, stage, class, channel, from, to (dates
+// recipient's row id), unit (a sending unit's name), unit_id (its row id,
+// what the UI's links and filter form carry: uiUnitFilter), state, stage, class, channel, from, to (dates
 // sent, to inclusive), step (store.Steps) with step_from, step_to (dates of
 // the step, to inclusive), min_age (days), limit, cursor. A bad value is a
 // filterError whose English words name the parameter; so is a parameter
@@ -120,6 +169,13 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 			return f, filterErr("err.filter.bad_rid")
 		}
 		f.RecipientRow = n
+	}
+	if v := q.Get("unit_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return f, filterErr("err.filter.bad_unit_id")
+		}
+		f.UnitID = n
 	}
 	if f.List == store.ListSearch && f.Recipient == "" && f.RecipientRow == 0 {
 		return f, filterErr("err.filter.search_recipient")
@@ -177,6 +233,9 @@ func describe(f store.ListFilter) string {
 	add("unit", f.SenderUnit)
 	if f.Unit != f.SenderUnit {
 		add("unit", f.Unit)
+	}
+	if f.UnitID != 0 {
+		add("unit_id", strconv.FormatInt(f.UnitID, 10))
 	}
 	add("state", f.State)
 	add("stage", f.Stage)
@@ -244,8 +303,8 @@ func (s *Server) badFilter(w http.ResponseWriter, r *http.Request, err error) bo
 
 type filterOptions struct {
 	States, Stages, Channels []string
-	Units                    []string // the sending units in scope, offered as the unit filter's choices
-	Classes                  []string // the classes of the letters in scope, offered as the class filter's choices
+	Units                    []unitChoice // the sending units in scope, offered as the unit filter's choices
+	Classes                  []string     // the classes of the letters in scope, offered as the class filter's choices
 }
 
 // offered are the channels the UI offers: those configured (WithChannels),
@@ -271,20 +330,35 @@ func (s *Server) options() filterOptions {
 	return o
 }
 
+// unitChoice is a sending unit offered by the unit filter: its row id (the
+// value the form sends) and its name, with its organisation's when the
+// choices span more than one.
+type unitChoice struct {
+	ID    int64
+	Label string
+}
+
 // listOptions are the options of a list's filters, with the sending units
-// in the principal's scope as the unit filter's choices and the classes of
-// their letters as the class filter's (both match exactly).
+// in the principal's scope as the unit filter's choices (by id: uiUnitFilter)
+// and the classes of their letters as the class filter's (matched exactly).
 func (s *Server) listOptions(ctx context.Context, p *auth.Principal) (filterOptions, error) {
 	o := s.options()
 	units, err := s.store.Units(ctx, p.Scope())
 	if err != nil {
 		return o, err
 	}
+	orgs := map[string]bool{}
 	for _, u := range units {
-		o.Units = append(o.Units, u.Name)
+		orgs[u.SenderOrg] = true
 	}
-	slices.Sort(o.Units)
-	o.Units = slices.Compact(o.Units) // one name in two organisations is one choice
+	for _, u := range units {
+		c := unitChoice{ID: u.ID, Label: u.Name}
+		if len(orgs) > 1 {
+			c.Label += " (" + cmp.Or(u.SenderOrgName, u.SenderOrg) + ")"
+		}
+		o.Units = append(o.Units, c)
+	}
+	slices.SortStableFunc(o.Units, func(a, b unitChoice) int { return strings.Compare(a.Label, b.Label) })
 	if o.Classes, err = s.store.Classes(ctx, p.Scope()); err != nil {
 		return o, err
 	}

@@ -35,8 +35,8 @@ const summaryPageSize = 50
 func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := principal(r.Context())
+		f, err := s.uiListFilter(r, p)
 		q := r.URL.Query()
-		f, err := s.parseFilter(p, q)
 		if s.badListFilter(w, r, err, "summary", summaryTitle(f.List, by), func(o filterOptions, pr fieldProblem) any {
 			return summaryData{By: by, Filter: f, Summary: &store.ListSummary{}, Options: o, fieldProblem: pr}
 		}) {
@@ -120,7 +120,7 @@ const orgRemindersShown = 100
 // listPage is one list of shipments, oldest first, paged.
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	f, err := s.parseFilter(p, r.URL.Query())
+	f, err := s.uiListFilter(r, p)
 	if s.badListFilter(w, r, err, "list", listTitle(f.List), func(o filterOptions, pr fieldProblem) any {
 		return listData{Filter: f, Page: &store.ListPage{}, Heading: s.loc(r).T(listTitle(f.List)), Options: o, fieldProblem: pr}
 	}) {
@@ -217,7 +217,7 @@ func (s *Server) listNames(ctx context.Context, p *auth.Principal, f store.ListF
 // summaryParams are the query parameters GET /api/v1/summary takes: the
 // lists' filter's but rid and cursor (a summary is paged by offset), and
 // by and offset. Any other is a 400 (refuseUnknownParams).
-var summaryParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" || p == "cursor" }), "by", "offset")
+var summaryParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" || p == "unit_id" || p == "cursor" }), "by", "offset")
 
 // apiSummary is the summary as JSON: GET /api/v1/summary?by=recipient|unit
 // with the list filters, offset and limit (groups), each checked as

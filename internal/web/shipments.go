@@ -335,7 +335,7 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 // list's filter (filterParams) but rid, which only the UI's links carry
 // (a program names the recipient), and sender_unit, the name unit had
 // before the API took the lists' filters.
-var listParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" }), "sender_unit")
+var listParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" || p == "unit_id" }), "sender_unit")
 
 // refuseUnknownParams answers 400 naming a query parameter of q the
 // endpoint does not take (takes), and reports whether there was one: a

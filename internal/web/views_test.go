@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"strings"
@@ -95,26 +96,40 @@ func TestListViewsPerOrganisationAndUnit(t *testing.T) {
 	}
 }
 
-// The unit filter matches a unit's name exactly ("Kemner" or "nav" finds
-// nothing), so the lists offer the names of the sending units in the
-// officer's scope to choose from, and no other organisation's.
+// The unit filter chooses a unit by its id (unit_links_test.go: no unit's
+// name in a URL), so the lists offer the sending units in the officer's
+// scope to choose from, and no other organisation's.
 func TestUnitFilterOffersTheUnitsInScope(t *testing.T) {
 	e := newEnv(t)
 	e.seed(2) // 964338531: Barnevernstjenesten, NAV
 	if _, err := e.st.SaveUnits(context.Background(), []store.Unit{{SenderOrg: "974760673", Name: "Skole"}}); err != nil {
 		t.Fatal(err)
 	}
+	ids := map[string]int64{}
+	us, err := e.st.Units(context.Background(), store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us {
+		ids[u.Name] = u.ID
+	}
 	b := e.loggedIn("kari", "compliance", "964338531", "")
-	const want = `<datalist id="unit-choices"><option value="Barnevernstjenesten"><option value="NAV"></datalist>`
+	want := fmt.Sprintf(`<option value="">any</option><option value="%d" >Barnevernstjenesten</option><option value="%d" >NAV</option></select>`,
+		ids["Barnevernstjenesten"], ids["NAV"])
 	for _, p := range []string{"/unopened", "/units?list=problems", "/list?list=problems"} {
-		if _, page := b.get(p); !strings.Contains(page, want) || !strings.Contains(page, `list="unit-choices"`) {
-			i := strings.Index(page, "<datalist")
-			t.Errorf("%s offers %.120s, want %s", p, page[max(i, 0):], want)
+		if _, page := b.get(p); !strings.Contains(page, want) || !strings.Contains(page, `<select name="unit_id"`) {
+			i := strings.Index(page, `<select name="unit_id"`)
+			t.Errorf("%s offers %.300s, want %s", p, page[max(i, 0):], want)
 		}
 	}
 	u := e.loggedIn("nav", "unit", "964338531", "NAV")
-	if _, page := u.get("/unopened"); !strings.Contains(page, `<datalist id="unit-choices"><option value="NAV"></datalist>`) {
+	if _, page := u.get("/unopened"); !strings.Contains(page, fmt.Sprintf(`<option value="">any</option><option value="%d" >NAV</option></select>`, ids["NAV"])) {
 		t.Error("a unit's user is offered other units")
+	}
+	// An unscoped user's choices name each unit's organisation.
+	all := e.loggedIn("all", "compliance", "", "")
+	if _, page := all.get("/unopened"); !strings.Contains(page, fmt.Sprintf(`<option value="%d" >Skole (974760673)</option>`, ids["Skole"])) {
+		t.Error("an unscoped user's unit choices do not tell the organisations apart")
 	}
 }
 
