@@ -85,11 +85,16 @@ func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, n
 	}
 	n := len(fs)
 	mail := i18n.NewMail(i18n.MailLanguages(model.OrgCountry(u.SenderOrg)))
+	// The subject names no unit: a unit's name says what its letters are
+	// about (Barnevernstjenesten), and a subject travels further than the
+	// mail (inbox lists, phone notifications, mail servers' logs). The body
+	// is addressed to the unit: it goes to the unit's own contact, the
+	// manager in copy, who may keep more than one unit's letters.
 	subject := mail.Joined(func(l *i18n.Localizer) string {
 		if overdue {
-			return l.T("mail.followup.subject_overdue", "Count", n, "Unit", u.Unit)
+			return l.T("mail.followup.subject_overdue", "Count", n)
 		}
-		return l.T("mail.followup.subject_due", "Count", n, "Unit", u.Unit, "Deadline", deadline.In(oslo).Format(l.T("mail.date")))
+		return l.T("mail.followup.subject_due", "Count", n, "Deadline", deadline.In(oslo).Format(l.T("mail.date")))
 	})
 	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
 		date := l.T("mail.date")

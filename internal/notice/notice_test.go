@@ -156,18 +156,25 @@ func TestFollowUpMailsReachUnitAndManagerOncePerStep(t *testing.T) {
 	}
 	deadline := now.AddDate(0, 0, 10).In(oslo).Format("02.01.2006")
 	for _, m := range due {
-		switch {
-		case strings.Contains(m.subject, "Barnevernstjenesten"):
-			if fmt.Sprint(m.to, m.cc) != "[barnevern@bergen.kommune.no] [leder.bv@bergen.kommune.no]" ||
-				strings.Count(m.text, "SvarUt-forsendelse") != 2 {
+		// The subject names no unit (its name says what the letters are
+		// about): the count and the deadline only. The body is the unit's.
+		n := map[string]int{"[barnevern@bergen.kommune.no]": 2, "[nav@bergen.kommune.no]": 1}[fmt.Sprint(m.to)]
+		want := fmt.Sprintf("Oppfølging: %d brev har ikke nådd fram, frist %s / Follow-up of %d letter", n, deadline, n)
+		if !strings.HasPrefix(m.subject, want) || strings.Contains(m.subject, "Barnevernstjenesten") || strings.Contains(m.subject, "NAV") {
+			t.Errorf("follow-up mail's subject %q, want %q…", m.subject, want)
+		}
+		switch fmt.Sprint(m.to) {
+		case "[barnevern@bergen.kommune.no]":
+			if fmt.Sprint(m.cc) != "[leder.bv@bergen.kommune.no]" || strings.Count(m.text, "SvarUt-forsendelse") != 2 ||
+				!strings.Contains(m.text, "Til Barnevernstjenesten, ") {
 				t.Errorf("barnevern mail to %v cc %v:\n%s", m.to, m.cc, m.text)
 			}
-		case strings.Contains(m.subject, "NAV"):
-			if fmt.Sprint(m.to, m.cc) != "[nav@bergen.kommune.no] [leder.nav@bergen.kommune.no]" {
+		case "[nav@bergen.kommune.no]":
+			if fmt.Sprint(m.cc) != "[leder.nav@bergen.kommune.no]" || !strings.Contains(m.text, "Til NAV, ") {
 				t.Errorf("NAV mail to %v cc %v", m.to, m.cc)
 			}
 		default:
-			t.Errorf("unexpected follow-up mail %q", m.subject)
+			t.Errorf("unexpected follow-up mail %q to %v", m.subject, m.to)
 		}
 		for _, want := range []string{"senest " + deadline, "Sende brevet på nytt", "Skrive et nytt brev", "konsekvenser",
 			"lovbestemte frister", "statutory deadlines", "https://postvakt.example/followups", "org.nr. " + firma} {
@@ -205,6 +212,9 @@ func TestFollowUpMailsReachUnitAndManagerOncePerStep(t *testing.T) {
 		t.Fatalf("after the deadline: %+v", got)
 	}
 	for _, m := range over {
+		if m.subject != "Frist passert: oppfølging av 1 brev / Deadline passed: follow-up of 1 letter" {
+			t.Errorf("overdue mail's subject %q names more than the count", m.subject)
+		}
 		if len(m.cc) != 1 || strings.Count(m.text, "SvarUt-forsendelse") != 1 {
 			t.Errorf("overdue mail %q to %v cc %v lists:\n%s", m.subject, m.to, m.cc, m.text)
 		}
