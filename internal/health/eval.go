@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"postvakt/internal/channel"
@@ -31,6 +33,7 @@ type Store interface {
 	ApplyAlerts(ctx context.Context, c store.AlertChanges) ([]store.Alert, error)
 	PruneChannelCalls(ctx context.Context, before time.Time) error
 	PrintProviderFacts(ctx context.Context, bound time.Time) (store.PrintProviderFacts, error)
+	UnitID(ctx context.Context, senderOrg, unit string) (int64, error)
 	NoticeStore
 }
 
@@ -155,16 +158,39 @@ func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, e
 	res.Firing = append(slices.Clone(changes.Update), res.Fired...)
 	sort.SliceStable(res.Firing, func(i, j int) bool { return res.Firing[i].StartedAt.Before(res.Firing[j].StartedAt) })
 	for _, a := range res.Fired {
-		e.logger().Warn("health alert firing", "rule", a.Rule, "labels", a.Labels.String(), "affected", a.Affected, "severity", a.Severity)
+		e.logger().Warn("health alert firing", "alert", a.ID, "rule", a.Rule, "labels", e.logLabels(ctx, a.Labels), "affected", a.Affected,
+			"severity", a.Severity)
 	}
 	for _, a := range res.Resolved {
-		e.logger().Info("health alert resolved", "rule", a.Rule, "labels", a.Labels.String())
+		e.logger().Info("health alert resolved", "alert", a.ID, "rule", a.Rule, "labels", e.logLabels(ctx, a.Labels))
 	}
 	if err := e.Store.PruneChannelCalls(ctx, now.Add(-7*24*time.Hour)); err != nil {
 		return res, err
 	}
 	res.Notices, err = e.notify(ctx, res, now, false)
 	return res, err
+}
+
+// logLabels are an alert's labels as a log line writes them: a sending
+// unit by its id (unit_id, sender_units.id), never by its name, which says
+// what its letters are about (Barnevernstjenesten) and a log keeps and
+// ships further than the alert. A unit whose id cannot be read is left out
+// (the line's alert id leads to it).
+func (e *Evaluator) logLabels(ctx context.Context, l store.Labels) string {
+	name, ok := l["unit"]
+	if !ok {
+		return l.String()
+	}
+	out := maps.Clone(l)
+	delete(out, "unit")
+	id, err := e.Store.UnitID(ctx, l["sender"], name)
+	if err != nil {
+		e.logger().Warn("could not read an alert's unit's id for the log", "error", err)
+	}
+	if id != 0 {
+		out["unit_id"] = strconv.FormatInt(id, 10)
+	}
+	return out.String()
 }
 
 func (e *Evaluator) notify(ctx context.Context, res Result, now time.Time, dry bool) (NotifyResult, error) {

@@ -183,6 +183,20 @@ func TestRejectionSpikeScenario(t *testing.T) {
 	if ms := w.mails(); !reflect.DeepEqual(subjects(ms)[len(ms)-1:], []string{"[postvakt] RESOLVED rejection_spike: 1 alert"}) {
 		t.Fatalf("e-mails %v", subjects(ms))
 	}
+	// The log names the unit by its id, never by its name (it says what
+	// the unit's letters are about).
+	var logged int
+	for _, line := range strings.Split(w.logs.String(), "\n") {
+		if strings.Contains(line, "Barnevernstjenesten") {
+			t.Errorf("the log names the unit: %s", line)
+		}
+		if strings.Contains(line, "health alert") && strings.Contains(line, "unit_id=") && strings.Contains(line, "alert=") {
+			logged++
+		}
+	}
+	if logged != 2 {
+		t.Errorf("%d log lines of the alert firing and resolved by unit id, want 2:\n%s", logged, w.logs.String())
+	}
 	w.checkLogs()
 }
 

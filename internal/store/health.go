@@ -312,12 +312,28 @@ func (s *Store) UnitManager(ctx context.Context, senderOrg, unit string) (string
 	err := s.db.SelectContext(ctx, &email, `SELECT u.manager_email FROM sender_units u
 		JOIN sender_orgs o ON o.id = u.sender_org_id WHERE o.orgnr = $1 AND u.name = $2`, senderOrg, unit)
 	if err != nil {
-		return "", fmt.Errorf("look up the manager of unit %s: %w", unit, err)
+		return "", fmt.Errorf("look up the manager of a unit of %s: %w", senderOrg, err)
 	}
 	if len(email) == 0 {
 		return "", nil
 	}
 	return email[0], nil
+}
+
+// UnitID is a sending unit's row id (sender_units.id) by its organisation
+// and name, 0 for none: what a log line names a unit by (its name says what
+// its letters are about).
+func (s *Store) UnitID(ctx context.Context, senderOrg, unit string) (int64, error) {
+	var ids []int64
+	err := s.db.SelectContext(ctx, &ids, `SELECT u.id FROM sender_units u
+		JOIN sender_orgs o ON o.id = u.sender_org_id WHERE o.orgnr = $1 AND u.name = $2`, senderOrg, unit)
+	if err != nil {
+		return 0, fmt.Errorf("look up the id of a unit of %s: %w", senderOrg, err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
 }
 
 // selectNoJIT is SelectContext with PostgreSQL's JIT compilation off for
