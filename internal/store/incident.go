@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,10 +22,11 @@ import (
 type IncidentFilter struct {
 	Scope        `json:"scope"` // sender organisation (and, for role unit, unit) in view
 	Channel      string         `json:"channel,omitempty"`
-	Unit         string         `json:"unit,omitempty"`   // sending unit's name
-	System       string         `json:"system,omitempty"` // sender system (the system that registered the letters)
-	Class        string         `json:"class,omitempty"`  // policy class
-	Org          string         `json:"org,omitempty"`    // receiving organisation's number
+	Unit         string         `json:"unit,omitempty"`    // sending unit's name
+	UnitID       int64          `json:"unit_id,omitempty"` // sending unit's row id (sender_units.id): the incident page names no unit in a URL
+	System       string         `json:"system,omitempty"`  // sender system (the system that registered the letters)
+	Class        string         `json:"class,omitempty"`   // policy class
+	Org          string         `json:"org,omitempty"`     // receiving organisation's number
 	States       []model.State  `json:"states,omitempty"`
 	From         time.Time      `json:"from"` // sent in [From, To); zero: unbounded
 	To           time.Time      `json:"to"`
@@ -70,6 +72,9 @@ func (f IncidentFilter) String() string {
 	add("channel", f.Channel)
 	add("sender_org", f.SenderOrg)
 	add("unit", f.Unit)
+	if f.UnitID != 0 {
+		add("unit_id", strconv.FormatInt(f.UnitID, 10))
+	}
 	if f.SenderUnit != "" && f.SenderUnit != f.Unit {
 		add("scope_unit", f.SenderUnit)
 	}
@@ -111,6 +116,9 @@ func (f IncidentFilter) where(c *sqlConds) error {
 	}
 	if f.Unit != "" {
 		c.add("u.name = ?", f.Unit)
+	}
+	if f.UnitID != 0 { // anded with the scope: an id outside it selects nothing
+		c.add("u.id = ?", f.UnitID)
 	}
 	if f.System != "" {
 		c.add("s.sender_system = ?", f.System)

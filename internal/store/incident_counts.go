@@ -192,6 +192,8 @@ func sqlParam(v any) (typ, value string, err error) {
 	switch v := v.(type) {
 	case string:
 		return "text", v, nil
+	case int64: // a unit's id (IncidentFilter.UnitID)
+		return "bigint", strconv.FormatInt(v, 10), nil
 	case time.Time:
 		return "timestamptz", v.UTC().Format(time.RFC3339Nano), nil
 	case pq.GenericArray, *pq.StringArray:

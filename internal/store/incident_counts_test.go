@@ -174,6 +174,9 @@ func randomFilter(r *rand.Rand, n int) store.IncidentFilter {
 	f.Live = r.Float64() < 0.4
 	f.Undecided = r.Float64() < 0.4
 	f.NoLetters = r.IntN(20) == 0
+	if r.Float64() < 0.2 { // a unit by its row id (the incident page's), some none has
+		f.UnitID = int64(1 + r.IntN(8))
+	}
 	return f
 }
 
@@ -197,7 +200,7 @@ func TestCountIncidentsAsCountIncident(t *testing.T) {
 	w := countsWorld
 	fs = append(fs, store.IncidentFilter{}, store.IncidentFilter{NoLetters: true},
 		store.IncidentFilter{Scope: store.Scope{SenderOrg: w.orgs[1], SenderUnit: "NAV"}},
-		store.IncidentFilter{Unit: "NAV"}, store.IncidentFilter{System: "sak-a"}, store.IncidentFilter{Class: "fortrolig"},
+		store.IncidentFilter{Unit: "NAV"}, store.IncidentFilter{UnitID: 1}, store.IncidentFilter{System: "sak-a"}, store.IncidentFilter{Class: "fortrolig"},
 		store.IncidentFilter{Org: "974760673"}, store.IncidentFilter{Org: "64942212"}, store.IncidentFilter{Org: "01017012343"},
 		store.IncidentFilter{States: []model.State{model.StateExpired}}, store.IncidentFilter{From: w.t0.Add(100 * time.Hour)},
 		store.IncidentFilter{To: w.t0.Add(100 * time.Hour)}, store.IncidentFilter{Confidential: true},

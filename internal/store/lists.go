@@ -45,17 +45,14 @@ type ListFilter struct {
 	// The pages' summaries by recipient read both at once (SummariseOrgs:
 	// the organisations ranked, the citizens' letters one count).
 	RecipientKind string
-	Unit          string // sending unit's name
-	// UnitID selects a sending unit by its row id (sender_units.id), as
-	// the UI's links do, so that no unit's name travels in a URL (a name
-	// such as Barnevernstjenesten says what its letters are about).
-	UnitID    int64
-	State     string    // normalised state
-	Stage     string    // escalation stage
-	Class     string    // policy class
-	Channel   string    // svarut, altinn
-	From, To  time.Time // sent in [From, To)
-	SentUntil time.Time // sent at or before (age filter: MinAgeBound)
+	Unit          string    // sending unit's name
+	UnitID        int64     // sending unit's row id (sender_units.id): the UI's links name no unit in a URL
+	State         string    // normalised state
+	Stage         string    // escalation stage
+	Class         string    // policy class
+	Channel       string    // svarut, altinn
+	From, To      time.Time // sent in [From, To)
+	SentUntil     time.Time // sent at or before (age filter: MinAgeBound)
 	// Step narrows the list to the letters escalation took that step for
 	// in [StepFrom, StepTo) (a zero bound is none): reminded, print
 	// ordered, sent to manual handling, as the overview counts them.

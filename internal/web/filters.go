@@ -77,36 +77,71 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 // unit's name when known, for the list's heading and the audit entry.
 func (s *Server) uiListFilter(r *http.Request, p *auth.Principal) (store.ListFilter, error) {
 	q := r.URL.Query()
-	byName := len(q["unit"]) == 1 && q.Get("unit") != "" && !q.Has("unit_id")
-	if !byName && q.Get("unit_id") == "" {
-		return s.parseFilter(p, q)
-	}
-	units, err := s.store.Units(r.Context(), p.Scope())
+	units, byID, err := s.unitQuery(r.Context(), p, q)
 	if err != nil {
-		return store.ListFilter{Scope: p.Scope(), List: uiFilter.list}, fmt.Errorf("read the unit filter's units: %w", err)
+		return store.ListFilter{Scope: p.Scope(), List: uiFilter.list}, err
 	}
-	if byName {
-		var ids []int64
-		for _, u := range units {
-			if u.Name == q.Get("unit") {
-				ids = append(ids, u.ID)
-			}
-		}
-		if len(ids) == 1 {
-			q.Del("unit")
-			q.Set("unit_id", strconv.FormatInt(ids[0], 10))
-			r.URL.RawQuery = q.Encode()
-		}
+	if byID {
+		r.URL.RawQuery = q.Encode()
 	}
 	f, err := s.parseFilter(p, q)
-	if f.UnitID != 0 && f.Unit == "" {
-		for _, u := range units {
-			if u.ID == f.UnitID {
-				f.Unit = u.Name
-			}
-		}
+	if f.Unit == "" {
+		f.Unit = unitName(units, f.UnitID)
 	}
 	return f, err
+}
+
+// unitQuery reads the sending units in the principal's scope when the
+// query q names one (unit or unit_id; else none) and makes an older link's
+// unit name its id: when one unit in scope has that name, q's unit becomes
+// unit_id (byID) for the links the page makes from it (uiListFilter).
+func (s *Server) unitQuery(ctx context.Context, p *auth.Principal, q url.Values) (units []store.Unit, byID bool, err error) {
+	byName := len(q["unit"]) == 1 && q.Get("unit") != "" && !q.Has("unit_id")
+	if !byName && q.Get("unit_id") == "" {
+		return nil, false, nil
+	}
+	if units, err = s.store.Units(ctx, p.Scope()); err != nil {
+		return nil, false, fmt.Errorf("read the unit filter's units: %w", err)
+	}
+	if !byName {
+		return units, false, nil
+	}
+	var ids []int64
+	for _, u := range units {
+		if u.Name == q.Get("unit") {
+			ids = append(ids, u.ID)
+		}
+	}
+	if len(ids) != 1 { // none in scope (the filter finds nothing), or one name in two organisations
+		return units, false, nil
+	}
+	q.Del("unit")
+	q.Set("unit_id", strconv.FormatInt(ids[0], 10))
+	return units, true, nil
+}
+
+// unitName is the name of the unit id among units, "" for none (0, or a
+// unit outside the scope the units were read in).
+func unitName(units []store.Unit, id int64) string {
+	for _, u := range units {
+		if id != 0 && u.ID == id {
+			return u.Name
+		}
+	}
+	return ""
+}
+
+// unitID reads a unit_id parameter: a sending unit's row id, 0 when v is
+// empty; a filterError when it is not a positive number.
+func unitID(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, filterErr("err.filter.bad_unit_id")
+	}
+	return n, nil
 }
 
 // readFilter reads a list's filter from the query, inside the principal's
@@ -115,7 +150,7 @@ func (s *Server) uiListFilter(r *http.Request, p *auth.Principal) (store.ListFil
 // (an organisation number, or for rules.persons a person id too; a CPR
 // number may be written DDMMYY-SSSS, model.NormalizePersonID), rid (a
 // recipient's row id), unit (a sending unit's name), unit_id (its row id,
-// what the UI's links and filter form carry: uiUnitFilter), state, stage, class, channel, from, to (dates
+// what the UI's links and filter form carry: uiListFilter), state, stage, class, channel, from, to (dates
 // sent, to inclusive), step (store.Steps) with step_from, step_to (dates of
 // the step, to inclusive), min_age (days), limit, cursor. A bad value is a
 // filterError whose English words name the parameter; so is a parameter
@@ -170,13 +205,11 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 		}
 		f.RecipientRow = n
 	}
-	if v := q.Get("unit_id"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return f, filterErr("err.filter.bad_unit_id")
-		}
-		f.UnitID = n
+	id, err := unitID(q.Get("unit_id"))
+	if err != nil {
+		return f, err
 	}
+	f.UnitID = id
 	if f.List == store.ListSearch && f.Recipient == "" && f.RecipientRow == 0 {
 		return f, filterErr("err.filter.search_recipient")
 	}
@@ -347,22 +380,30 @@ func (s *Server) listOptions(ctx context.Context, p *auth.Principal) (filterOpti
 	if err != nil {
 		return o, err
 	}
+	o.Units = unitChoices(units)
+	if o.Classes, err = s.store.Classes(ctx, p.Scope()); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// unitChoices are the units offered by a unit filter (by id), by name;
+// each names its organisation when they are of more than one.
+func unitChoices(units []store.Unit) []unitChoice {
 	orgs := map[string]bool{}
 	for _, u := range units {
 		orgs[u.SenderOrg] = true
 	}
+	out := make([]unitChoice, 0, len(units))
 	for _, u := range units {
 		c := unitChoice{ID: u.ID, Label: u.Name}
 		if len(orgs) > 1 {
 			c.Label += " (" + cmp.Or(u.SenderOrgName, u.SenderOrg) + ")"
 		}
-		o.Units = append(o.Units, c)
+		out = append(out, c)
 	}
-	slices.SortStableFunc(o.Units, func(a, b unitChoice) int { return strings.Compare(a.Label, b.Label) })
-	if o.Classes, err = s.store.Classes(ctx, p.Scope()); err != nil {
-		return o, err
-	}
-	return o, nil
+	slices.SortStableFunc(out, func(a, b unitChoice) int { return strings.Compare(a.Label, b.Label) })
+	return out
 }
 
 // dayLayouts are the ways a person may type a day: as ISO 8601

@@ -88,6 +88,11 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 		}
 		f.Channel, f.Unit, f.Class, f.Org = q.Get("channel"), q.Get("unit"), q.Get("class"), strings.TrimSpace(q.Get("org"))
 		f.System = q.Get("system")
+		id, err := unitID(q.Get("unit_id"))
+		if err != nil {
+			return f, err
+		}
+		f.UnitID = id
 		if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
 			return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
 		}
@@ -139,7 +144,12 @@ func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
 	}
 	q.Set("from", f.From.Format(time.RFC3339))
 	q.Set("to", f.To.Format(time.RFC3339))
-	for k, v := range map[string]string{"channel": f.Channel, "unit": f.Unit, "system": f.System, "class": f.Class, "org": f.Org} {
+	unit := f.Unit
+	if f.UnitID != 0 { // the unit by its id, not its name (uiListFilter)
+		q.Set("unit_id", strconv.FormatInt(f.UnitID, 10))
+		unit = ""
+	}
+	for k, v := range map[string]string{"channel": f.Channel, "unit": unit, "system": f.System, "class": f.Class, "org": f.Org} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -204,6 +214,13 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request) {
 // showIncident is the incident report of the filter q; res, a follow-up
 // form carried through a login, comes back filled in.
 func (s *Server) showIncident(w http.ResponseWriter, r *http.Request, q url.Values, res *incidentResume) {
+	// An older link's unit name becomes its id, for the page's links
+	// (incidentQuery); the filter is the same.
+	_, _, err := s.unitQuery(r.Context(), principal(r.Context()), q)
+	if err != nil {
+		s.internalError(w, r, "read incident filter's unit", err)
+		return
+	}
 	f, err := s.parseIncident(r, q)
 	if s.refusedIncident(w, r, q, err) {
 		return
@@ -266,7 +283,11 @@ func (s *Server) resumed(r *http.Request, d *incidentData, res *incidentResume) 
 // box's, as the lists' class filter offers them (it matches exactly).
 func (s *Server) incidentOptions(ctx context.Context, p *auth.Principal) (filterOptions, error) {
 	o := s.options()
-	var err error
+	units, err := s.store.Units(ctx, p.Scope())
+	if err != nil {
+		return o, err
+	}
+	o.Units = unitChoices(units)
 	o.Classes, err = s.store.Classes(ctx, p.Scope())
 	return o, err
 }

@@ -149,7 +149,7 @@ const incidentPattern = "POST /incidents/followups"
 // incidentFilterFields are the fields of an incident's filter in its
 // follow-up form (incidentQuery's: an alert's id, or the period and the
 // rest).
-var incidentFilterFields = []string{"alert", "from", "to", "channel", "unit", "system", "class", "org", "state"}
+var incidentFilterFields = []string{"alert", "from", "to", "channel", "unit", "unit_id", "system", "class", "org", "state"}
 
 // incidentResumeOf reads the incident form carried in a form with the field
 // names prefixed by prefix ("" for the incident form itself; nil when the

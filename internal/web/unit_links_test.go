@@ -192,3 +192,51 @@ func TestRequestLogHasNoUnitName(t *testing.T) {
 		}
 	}
 }
+
+// The incident report's form chooses a unit by its id too, and its links
+// (exports, the follow-up form) carry the id; an older link by name still
+// reports that unit's letters, and an id outside the scope reports none.
+func TestIncidentUnitByID(t *testing.T) {
+	e := newEnv(t)
+	e.seed(6)
+	ids := unitIDs(t, e.st, store.Scope{SenderOrg: "964338531"})
+	bv, nav := ids["Barnevernstjenesten"], ids["NAV"]
+	period := url.Values{"from": {now.AddDate(0, 0, -60).Format("2006-01-02")}, "to": {now.Format("2006-01-02")}}
+	q := func(k, v string) string {
+		c := url.Values{k: {v}}
+		for k, v := range period {
+			c[k] = v
+		}
+		return c.Encode()
+	}
+	kari := e.loggedIn("kari", "compliance", "964338531", "")
+	if _, page := kari.get("/incidents"); !strings.Contains(page, fmt.Sprintf(`<option value="%d" >NAV</option>`, nav)) ||
+		!strings.Contains(page, `<select name="unit_id"`) {
+		t.Errorf("the incident form does not offer the units by id")
+	}
+	for _, p := range []string{"/incidents?" + q("unit", "NAV"), "/incidents?" + q("unit_id", fmt.Sprint(nav))} {
+		code, page := kari.get(p)
+		if code != http.StatusOK || strings.Count(page, `<a href="/shipments/`) != 3 || strings.Contains(page, "<td>Barnevernstjenesten</td>") {
+			t.Errorf("%s: %d, %d letters, want NAV's 3", p, code, strings.Count(page, `<a href="/shipments/`))
+		}
+		noUnitNameIn(t, p, page)
+		if !strings.Contains(page, fmt.Sprintf("unit_id=%d", nav)) || !strings.Contains(page, fmt.Sprintf(`<option value="%d" selected>NAV</option>`, nav)) {
+			t.Errorf("%s: the links and the form do not name the unit by its id", p)
+		}
+		if !strings.Contains(page, fmt.Sprintf(`<input type="hidden" name="unit_id" value="%d">`, nav)) {
+			t.Errorf("%s: the follow-up form does not carry the unit's id", p)
+		}
+	}
+	code, csv := kari.get("/incidents/export?format=csv&" + q("unit_id", fmt.Sprint(bv)))
+	if code != http.StatusOK || strings.Count(csv, "Barnevernstjenesten") != 3 || strings.Contains(csv, "NAV") {
+		t.Errorf("export by unit id: %d\n%s", code, csv)
+	}
+	// A unit's user: another unit's id reports nothing.
+	navUser := e.loggedIn("nav", "unit", "964338531", "NAV")
+	for _, p := range []string{"/incidents?" + q("unit_id", fmt.Sprint(bv)), "/incidents/export?format=csv&" + q("unit_id", fmt.Sprint(bv))} {
+		if code, page := navUser.get(p); code != http.StatusOK || strings.Contains(page, "Barnevernstjenesten") ||
+			strings.Contains(page, `<a href="/shipments/`) {
+			t.Errorf("%s for NAV's user: %d\n%.1500s", p, code, page)
+		}
+	}
+}
