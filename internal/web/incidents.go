@@ -134,6 +134,21 @@ func parseWhen(v string, end bool) (time.Time, bool) {
 	return t, true
 }
 
+// whenParam is a period's bound as parseWhen reads it back: a whole day
+// as the day (an end as the last day included, as it was typed), another
+// time as RFC 3339. The form shows it: a report of 2026-10-01 to
+// 2026-11-23 showed "2026-11-24T00:00:00+01:00" in the field "til".
+func whenParam(t time.Time, end bool) string {
+	d := t.In(zone)
+	if d.Hour() != 0 || d.Minute() != 0 || d.Second() != 0 || d.Nanosecond() != 0 {
+		return t.Format(time.RFC3339)
+	}
+	if end {
+		d = d.AddDate(0, 0, -1)
+	}
+	return d.Format("2006-01-02")
+}
+
 // incidentQuery is the filter as a query for links (an alert's report by
 // its id).
 func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
@@ -142,8 +157,8 @@ func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
 		q.Set("alert", strconv.FormatInt(alert, 10))
 		return q
 	}
-	q.Set("from", f.From.Format(time.RFC3339))
-	q.Set("to", f.To.Format(time.RFC3339))
+	q.Set("from", whenParam(f.From, false))
+	q.Set("to", whenParam(f.To, true))
 	unit := f.Unit
 	if f.UnitID != 0 { // the unit by its id, not its name (uiListFilter)
 		q.Set("unit_id", strconv.FormatInt(f.UnitID, 10))

@@ -1,0 +1,53 @@
+package web_test
+
+// A Danish compliance officer's week through the UI (the dkwalk walk):
+// Københavns Kommune's Digital Post letters (danishLetters), the pages read
+// in Danish with a compliance session.
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestIncidentFormKeepsTheDaysAsTyped: the incident report of 2026-10-01
+// to 2026-11-23 shows the form with those days, as the officer typed them
+// (the hint says ÅÅÅÅ-MM-DD), and its exports ask for the same period; it
+// showed "2026-10-01T00:00:00+02:00" and, in "til", the day after the last
+// one ("2026-11-24T00:00:00+01:00"), the report's exclusive end. The
+// shown days give the same report again.
+func TestIncidentFormKeepsTheDaysAsTyped(t *testing.T) {
+	e := newEnv(t)
+	danishLetters(t, e)
+	b := e.loggedIn("mette", "compliance", "64942212", "")
+	field := func(page, name string) string {
+		m := regexp.MustCompile(`<input type="text" name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no field %s", name)
+		}
+		return m[1]
+	}
+	letters := regexp.MustCompile(`<caption class="visually-hidden">(\d+) breve?</caption>`)
+	for _, typed := range [][2]string{{"2026-10-01", "2026-11-23"}, {"01.10.2026", "23.11.2026"}} {
+		code, page := b.getDa("/incidents?from=" + typed[0] + "&to=" + typed[1] + "&channel=digitalpost")
+		if code != http.StatusOK {
+			t.Fatalf("%v: %d", typed, code)
+		}
+		if from, to := field(page, "from"), field(page, "to"); from != "2026-10-01" || to != "2026-11-23" {
+			t.Errorf("the report of %s-%s shows the form with %q-%q, want 2026-10-01-2026-11-23", typed[0], typed[1], from, to)
+		}
+		if !strings.Contains(page, `href="/incidents/export?channel=digitalpost&format=csv&from=2026-10-01&to=2026-11-23"`) {
+			t.Errorf("the report's CSV export does not ask for 2026-10-01-2026-11-23:\n%s", regexp.MustCompile(`id="export-csv" href="[^"]*"`).FindString(page))
+		}
+		again, n := letters.FindStringSubmatch(page), ""
+		if again != nil {
+			n = again[1]
+		}
+		_, page2 := b.getDa("/incidents?" + url.Values{"from": {field(page, "from")}, "to": {field(page, "to")}, "channel": {"digitalpost"}}.Encode())
+		if m := letters.FindStringSubmatch(page2); n != "3" || m == nil || m[1] != n {
+			t.Errorf("the report again with the shown days: %v, want the same %s letters (3)", m, n)
+		}
+	}
+}
