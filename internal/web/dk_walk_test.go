@@ -51,3 +51,25 @@ func TestIncidentFormKeepsTheDaysAsTyped(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelNamedOnDanishPages: the overview's charts (their legend and
+// each point's title) and the incident report's letters name the channel
+// as every other page does, "Digital Post", not by its code "digitalpost".
+func TestChannelNamedOnDanishPages(t *testing.T) {
+	e := newEnv(t)
+	danishLetters(t, e)
+	b := e.loggedIn("mette", "compliance", "64942212", "")
+	for _, tc := range []struct{ page, want string }{
+		{"/", `· Digital Post: `},
+		{"/incidents?from=2026-10-01&to=2026-11-23", `">Digital Post 0b6d3c5e-1f2a-4b3c-8d4e-000000000002</a>`},
+	} {
+		code, page := b.getDa(tc.page)
+		main := page[strings.Index(page, "<main"):]
+		if code != http.StatusOK || !strings.Contains(main, tc.want) {
+			t.Errorf("%s: %d, does not say %q", tc.page, code, tc.want)
+		}
+		if m := regexp.MustCompile(`[^/=-]\bdigitalpost\b[^=&"]`).FindString(main); m != "" {
+			t.Errorf("%s names the channel by its code: %q", tc.page, m)
+		}
+	}
+}

@@ -315,8 +315,8 @@ func (s *Server) weekCharts(d *overviewData, l *i18n.Localizer, weeks []store.We
 	}
 	for _, ch := range chans {
 		a := per[ch]
-		rs := series{Name: ch, Values: make([]float64, overviewWeeks), Has: make([]bool, overviewWeeks)}
-		us := series{Name: ch, Values: make([]float64, overviewWeeks), Has: make([]bool, overviewWeeks)}
+		rs := series{Name: model.ChannelDisplay(ch), Values: make([]float64, overviewWeeks), Has: make([]bool, overviewWeeks)}
+		us := series{Name: model.ChannelDisplay(ch), Values: make([]float64, overviewWeeks), Has: make([]bool, overviewWeeks)}
 		cur := a.before
 		for i := 0; i < overviewWeeks; i++ {
 			if a.seen[i] {
