@@ -285,7 +285,7 @@ func TestOverviewShowsAlerts(t *testing.T) {
 	_, page := b.get("/")
 	// Each alert leads to its own page (the report of its letters), as on
 	// /alerts: the overview is where an officer first sees it.
-	link := fmt.Sprintf(`<a href="/alerts/%d"><strong>stuck</strong></a> · svarut`, a.ID)
+	link := fmt.Sprintf(`<a href="/alerts/%d"><strong>Letters stuck (stuck)</strong></a> · KS SvarUt`, a.ID)
 	if !strings.Contains(page, link) || !strings.Contains(page, a.Summary) {
 		t.Fatalf("overview with a firing alert, want %s:\n%s", link, page)
 	}
@@ -298,7 +298,7 @@ func TestOverviewShowsAlerts(t *testing.T) {
 	if code, _ := u.get("/alerts"); code != http.StatusForbidden {
 		t.Fatalf("a unit user's /alerts: %d", code)
 	}
-	if code, page := u.get("/"); code != http.StatusOK || strings.Contains(page, a.Summary) || strings.Contains(page, "<strong>stuck</strong>") {
+	if code, page := u.get("/"); code != http.StatusOK || strings.Contains(page, a.Summary) || strings.Contains(page, "<strong>Letters stuck (stuck)</strong>") {
 		t.Fatalf("a unit user's overview shows the alert (%d):\n%s", code, page)
 	}
 	// Nor is it told that none is firing (a unit's manager read "No alert

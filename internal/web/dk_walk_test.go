@@ -5,11 +5,17 @@ package web_test
 // in Danish with a compliance session.
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 // TestIncidentFormKeepsTheDaysAsTyped: the incident report of 2026-10-01
@@ -70,6 +76,36 @@ func TestChannelNamedOnDanishPages(t *testing.T) {
 		}
 		if m := regexp.MustCompile(`[^/=-]\bdigitalpost\b[^=&"]`).FindString(main); m != "" {
 			t.Errorf("%s names the channel by its code: %q", tc.page, m)
+		}
+	}
+}
+
+// TestAlertRuleNamedInDanish: after Digital Post goes silent, the
+// overview, /alerts and the alert's own page name the rule in Danish, with
+// its name in health.yaml (the rules page's and the mails'), and the
+// overview names the channel "Digital Post": they said "channel_silent ·
+// digitalpost" and "Alarm: channel_silent".
+func TestAlertRuleNamedInDanish(t *testing.T) {
+	var e *env
+	e = newEnvWith(t, web.WithAlerts(web.StoreAlerts(lazyAlerts{&e})))
+	danishLetters(t, e)
+	fired, err := e.st.ApplyAlerts(context.Background(), store.AlertChanges{Now: now, Fire: []store.Alert{{Rule: "channel_silent",
+		Labels: store.Labels{"channel": "digitalpost"}, Severity: "critical", Affected: 2,
+		Summary:  "digitalpost: no status change for 26h0m0s while 2 letters are overdue",
+		Why:      []store.AlertReason{{Key: "mail.alert.why.no_change", Durations: map[string]int64{"Since": 26 * 3600}, Args: map[string]string{"Count": "2"}}},
+		Selector: store.IncidentFilter{Channel: "digitalpost", States: []model.State{model.StateRegistered, model.StateAccepted}, From: now.AddDate(0, 0, -60), To: now}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.loggedIn("mette", "compliance", "64942212", "")
+	for _, tc := range []struct{ page, want string }{
+		{"/", fmt.Sprintf(`<a href="/alerts/%d"><strong>Kanalen er tavs (channel_silent)</strong></a> · Digital Post · `, fired[0].ID)},
+		{"/alerts", fmt.Sprintf(`<a href="/alerts/%d">Kanalen er tavs (channel_silent)</a>`, fired[0].ID)},
+		{fmt.Sprintf("/alerts/%d", fired[0].ID), `<h1>Alarm: Kanalen er tavs (channel_silent)</h1>`},
+	} {
+		code, page := b.getDa(tc.page)
+		if code != http.StatusOK || !strings.Contains(page, tc.want) {
+			t.Errorf("%s: %d, does not say %q:\n%s", tc.page, code, tc.want, regexp.MustCompile(`[^\n]*channel_silent[^\n]*`).FindString(page))
 		}
 	}
 }

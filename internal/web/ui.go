@@ -156,6 +156,16 @@ func (v view) Code(prefix, code string) string {
 	return code
 }
 
+// AlertRule names a health rule in the page's language, with its name in
+// health.yaml (the rules page's, the mails'): "Kanalen er tavs
+// (channel_silent)"; a rule the catalogue does not name as it is.
+func (v view) AlertRule(rule string) string {
+	if v.L.Has("alert.rule." + rule) {
+		return v.L.T("alert.rule."+rule) + " (" + rule + ")"
+	}
+	return rule
+}
+
 // AlertWhy is why an alert fires, in the page's language (health.Why).
 func (v view) AlertWhy(a store.Alert) string { return health.Why(v.L, a) }
 
