@@ -138,7 +138,7 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	for i, c := range chans {
 		names[i] = c.Name()
 	}
-	opts := []web.Option{web.WithChannels(names)}
+	opts := []web.Option{web.WithChannels(names), web.WithNotificationOrders(a.cfg.Altinn.NotificationsURL != "")}
 	printer, err := a.printer(50)
 	if err != nil {
 		return nil, nil, err

@@ -109,3 +109,37 @@ func TestAlertRuleNamedInDanish(t *testing.T) {
 		}
 	}
 }
+
+// TestDigitalPostDeploymentSaysNoAltinn: Københavns Kommune's postvakt
+// polls Digital Post only and orders no reminders through Altinn
+// Notifications; its officer's pages do not name Altinn: the menu had
+// "Afviste Altinn-underretninger" on every page (a list Altinn alone
+// fills). With the orders the menu has it, as before.
+func TestDigitalPostDeploymentSaysNoAltinn(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		orders bool
+	}{{"without Altinn Notifications", false}, {"with Altinn Notifications", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, web.WithChannels([]string{"digitalpost"}), web.WithNotificationOrders(tc.orders))
+			got := danishLetters(t, e)
+			b := e.loggedIn("mette", "compliance", "64942212", "")
+			for _, p := range []string{"/", "/unopened", "/list?list=problems", "/followups", "/manual", "/search",
+				"/incidents?from=2026-10-01&to=2026-11-23", "/shipments/" + got[1].ID} {
+				code, page := b.getDa(p)
+				if code != http.StatusOK {
+					t.Fatalf("%s: %d", p, code)
+				}
+				if has := strings.Contains(page, `href="/refused"`); has != tc.orders {
+					t.Errorf("%s links to /refused: %v, want %v", p, has, tc.orders)
+				}
+				if m := regexp.MustCompile(`[^\n]*Altinn[^\n]*`).FindString(page); !tc.orders && m != "" {
+					t.Errorf("%s names Altinn: %s", p, strings.TrimSpace(m))
+				}
+			}
+			if code, _ := b.getDa("/refused"); code != http.StatusOK {
+				t.Errorf("/refused: %d, want it where it was", code)
+			}
+		})
+	}
+}

@@ -162,6 +162,13 @@ func WithChannels(names []string) Option {
 	return func(s *Server) { s.channels = slices.Clone(names) }
 }
 
+// WithNotificationOrders says whether reminders are also ordered through
+// Altinn Notifications (POSTVAKT_NOTIFICATIONS_URL): without them the
+// menu leaves out the list of orders Altinn refused (/refused, which
+// stays where it is), a page about Altinn a Digital Post deployment never
+// fills. Without the option the menu has it.
+func WithNotificationOrders(on bool) Option { return func(s *Server) { s.noOrders = !on } }
+
 // WithFollowUpDays sets the deadline given to a follow-up that is first
 // recorded from the UI (default 10 days).
 func WithFollowUpDays(days int) Option { return func(s *Server) { s.followUpDays = days } }
@@ -200,6 +207,7 @@ type Server struct {
 	pages         pages
 	print         PrintApprovals
 	channels      []string // WithChannels; nil = every registered channel
+	noOrders      bool     // WithNotificationOrders(false): no Altinn Notifications orders are placed
 	alerts        AlertSource
 	preview       Previewer
 	runs          *escalate.Runs // WithEscalationRuns; nil: not known

@@ -130,6 +130,10 @@ type view struct {
 	// session, so a note is not typed into a form past it. "" without a
 	// session.
 	SessionEnds string
+	// Orders is whether reminders are also ordered through Altinn
+	// Notifications (WithNotificationOrders): the menu links to the
+	// refused ones.
+	Orders bool
 	// Session is the notice of the session's last minutes, with its "stay
 	// signed in" form (session_extend.go); nil before them.
 	Session *sessionNotice
@@ -232,7 +236,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		return
 	}
 	l := s.loc(r)
-	v := view{Title: l.T(title), Page: page, Now: s.now(), Query: linkQuery(r.URL.Query()), Data: data, L: l, Here: r.URL.Path}
+	v := view{Title: l.T(title), Page: page, Now: s.now(), Query: linkQuery(r.URL.Query()), Data: data, L: l, Here: r.URL.Path, Orders: !s.noOrders}
 	if list := r.URL.Query().Get("list"); list != "" {
 		v.Here += "?list=" + list
 	}
