@@ -108,6 +108,12 @@ func TestAlertRuleNamedInDanish(t *testing.T) {
 			t.Errorf("%s: %d, does not say %q:\n%s", tc.page, code, tc.want, regexp.MustCompile(`[^\n]*channel_silent[^\n]*`).FindString(page))
 		}
 	}
+	// The operations page's alerts, as the others.
+	ops := e.loggedIn("ops", "operations", "", "")
+	want := fmt.Sprintf(`<a href="/alerts/%d"><strong>Kanalen er tavs (channel_silent)</strong></a>`, fired[0].ID)
+	if code, page := ops.getDa("/ops"); code != http.StatusOK || !strings.Contains(page, want) {
+		t.Errorf("/ops: %d, does not say %q:\n%s", code, want, regexp.MustCompile(`[^\n]*channel_silent[^\n]*`).FindString(page))
+	}
 }
 
 // TestDigitalPostDeploymentSaysNoAltinn: Københavns Kommune's postvakt
