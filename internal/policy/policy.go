@@ -178,8 +178,14 @@ type CatchUp struct {
 // for a compliance officer: the policy's print.requires_approval, and for
 // a catch-up print (a letter met already past its print window) also
 // catch_up.requires_approval. The escalation run and the print job's
-// sweep of print-due letters both ask it.
+// sweep of print-due letters both ask it. A print by Digital Post's own
+// physical post (print.via: digitalpost) is never held: it goes to the
+// sending unit's manual handling, which orders it, and no approval batch
+// is ever made for it.
 func (p *Policy) PrintNeedsApproval(catchUp bool) bool {
+	if p.Print.Via == PrintViaDigitalPost {
+		return false
+	}
 	return p.Print.RequiresApproval || catchUp && p.CatchUp.RequiresApproval
 }
 
