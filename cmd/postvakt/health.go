@@ -82,7 +82,7 @@ func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 // rules' order, then by labels.
 func alertLines(res health.Result) []string {
 	line := func(status string, a store.Alert) string {
-		s := fmt.Sprintf("%s rule=%s severity=%s %s affected=%d", status, a.Rule, a.Severity, a.Labels, a.Affected)
+		s := fmt.Sprintf("%s rule=%s severity=%s %s affected=%d", status, a.Rule, a.Severity, health.OutwardLabels(a), a.Affected)
 		if a.Inhibited && status == "FIRING" {
 			s += " inhibited=true"
 		}
@@ -95,7 +95,7 @@ func alertLines(res health.Result) []string {
 			if ri != rj {
 				return ri < rj
 			}
-			return as[i].Labels.String() < as[j].Labels.String()
+			return health.OutwardLabels(as[i]).String() < health.OutwardLabels(as[j]).String()
 		})
 		return as
 	}

@@ -69,12 +69,17 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 	if out, stderr, code := runEnv(t, env, "poll", "--once", "--now", now); code != 0 || !strings.Contains(out, "svarut: polled=") {
 		t.Fatalf("poll --once --now: %d %s %s", code, out, stderr)
 	}
-	want := fmt.Sprintf("FIRING rule=stuck severity=critical channel=svarut sender=964338531 unit=Sosialtjenesten affected=%d\n", lost)
+	// The unit by its id, never its name (the output goes to cron's log).
+	st := storetest.OpenURL(t, db)
+	unitID, err := st.UnitID(context.Background(), "964338531", "Sosialtjenesten")
+	if err != nil || unitID == 0 {
+		t.Fatalf("the unit's id: %d %v", unitID, err)
+	}
+	want := fmt.Sprintf("FIRING rule=stuck severity=critical channel=svarut sender=964338531 unit_id=%d affected=%d\n", unitID, lost)
 	out, stderr, code := runEnv(t, env, "health", "--once", "--now", now, "--dry-run")
 	if code != 0 || out != want || !strings.Contains(stderr, "would send to webhook: [postvakt] FIRING stuck: 1 alert") {
 		t.Fatalf("health --dry-run: exit %d\n%s\nwant %s\n%s", code, out, want, stderr)
 	}
-	st := storetest.OpenURL(t, db)
 	if as, _ := st.FiringAlerts(context.Background()); len(as) != 0 || len(sent()) != 0 {
 		t.Fatalf("a dry run recorded %d alerts and sent %d", len(as), len(sent()))
 	}
@@ -84,8 +89,9 @@ func TestHealthAndIncidentReportCommands(t *testing.T) {
 			t.Fatalf("health --once: exit %d\n%s\nwant %s\n%s", code, out, want, stderr)
 		}
 	}
-	if p := sent(); len(p) != 1 || !strings.Contains(p[0], `"version":"4"`) || !strings.Contains(p[0], `"alertname":"stuck"`) {
-		t.Fatalf("webhook posts: %v", p)
+	if p := sent(); len(p) != 1 || !strings.Contains(p[0], `"version":"4"`) || !strings.Contains(p[0], `"alertname":"stuck"`) ||
+		!strings.Contains(p[0], fmt.Sprintf(`"unit_id":"%d"`, unitID)) || strings.Contains(p[0], "Sosialtjenesten") {
+		t.Fatalf("webhook posts (the unit by its id, never its name): %v", p)
 	}
 
 	// The incident report: exactly the unit's lost letters, audited.
@@ -183,8 +189,19 @@ func TestServeEvaluatesHealth(t *testing.T) {
 	if n := len(sent()); n != 1 {
 		t.Fatalf("%d webhook posts after several evaluations, want 1", n)
 	}
+	// The unit by its id, never its name, in the webhook and the metric.
+	unitID, err := st.UnitID(context.Background(), "964338531", "Barnevernstjenesten")
+	if err != nil || unitID == 0 {
+		t.Fatalf("the unit's id: %d %v", unitID, err)
+	}
+	if p := sent()[0]; !strings.Contains(p, fmt.Sprintf(`"unit_id":"%d"`, unitID)) || strings.Contains(p, "Barnevernstjenesten") {
+		t.Fatalf("the webhook post names the unit, or not by its id:\n%s", p)
+	}
 	_, metrics := get("/metrics")
-	if !strings.Contains(metrics, `postvakt_health_alert_firing{channel="svarut",rule="stuck",system="",unit="Barnevernstjenesten"} 1`) ||
+	if strings.Contains(metrics, "Barnevernstjenesten") {
+		t.Fatalf("/metrics names the unit:\n%s", metrics)
+	}
+	if !strings.Contains(metrics, fmt.Sprintf(`postvakt_health_alert_firing{channel="svarut",rule="stuck",system="",unit_id="%d"} 1`, unitID)) ||
 		!strings.Contains(metrics, `go_sql_in_use_connections{db_name="postvakt"}`) {
 		t.Fatalf("/metrics lacks the firing alert:\n%s", metrics)
 	}

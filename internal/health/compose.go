@@ -110,7 +110,8 @@ func Languages(ns []AlertNotice) []string {
 // held, and its page's link instead of letters); the footer says where the
 // letters are listed, or, when no alert is about letters, that none is.
 // It never shows a title (the rows have none), a recipient, or a letter's
-// sending unit (see below).
+// sending unit (see below); an alert's own unit is named by its id
+// (outward), never by its name.
 func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 	return i18n.NewMail(Languages(ns)).Body(func(l *i18n.Localizer, w func(string)) {
 		sev := ""
@@ -119,7 +120,7 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 		}
 		w(l.T("mail.alert.heading", "Rule", rule, "Severity", sev, "At", when(now)))
 		for _, n := range ns {
-			a := n.Alert
+			a := outward(l, n.Alert) // the unit by its id, never its name
 			w("")
 			if n.Transition == store.TransitionResolved {
 				resolved := now
@@ -277,22 +278,25 @@ type amMessage struct {
 
 // WebhookMessage is a notice as Alertmanager's webhook JSON (version 4):
 // any receiver built for Alertmanager takes it as it is. Each alert has
-// the labels alertname (the rule), severity and the alert's own, and the
+// the labels alertname (the rule), severity and the alert's own as they
+// leave postvakt (OutwardLabels: a unit by its id, unit_id; the
+// fingerprint is of those labels), and the
 // annotations summary, affected and affected_as_of (when affected was
 // counted, RFC 3339 UTC: AffectedAsOf).
 func WebhookMessage(rule string, ns []AlertNotice, baseURL string, now time.Time) ([]byte, error) {
 	base := strings.TrimRight(baseURL, "/")
 	m := amMessage{Version: "4", GroupKey: fmt.Sprintf("{}:{alertname=%q}", rule), Status: "resolved", Receiver: "postvakt",
 		GroupLabels: map[string]string{"alertname": rule}, CommonAnnotations: map[string]string{}, ExternalURL: base}
+	en := i18n.For("en", nil)
 	for i, n := range ns {
-		a := n.Alert
+		a := outward(en, n.Alert) // the unit by its id, never its name
 		labels := map[string]string{"alertname": rule, "severity": a.Severity}
 		for k, v := range a.Labels {
 			labels[k] = v
 		}
 		x := amAlert{Status: n.Transition, Labels: labels, StartsAt: a.StartedAt.UTC(),
 			Annotations: map[string]string{"summary": a.Summary, "affected": strconv.Itoa(a.Affected)},
-			Fingerprint: a.Fingerprint}
+			Fingerprint: outwardFingerprint(n.Alert)}
 		if at, ok := AffectedAsOf(a); ok {
 			// When affected (and the summary) were counted: before this
 			// message's time for an alert kept firing without its condition.

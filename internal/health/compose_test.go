@@ -1,12 +1,14 @@
 package health_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/health"
 	"postvakt/internal/model"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -146,5 +148,88 @@ func TestKeptAlertMail(t *testing.T) {
 				t.Errorf("%s: the mail says %q:\n%s", tc.name, n, body)
 			}
 		}
+	}
+}
+
+// TestUnitAlertLeavesByID: an alert about a sending unit names the unit
+// by its id (unit_id, sender_units.id) wherever it leaves postvakt — its
+// e-mail in each language (labels, reasons, the summary of an alert fired
+// before its reasons were kept), its webhook message (labels, common
+// labels, summary, fingerprint) and the metric's counts — never by its
+// name, which says what its letters are about; its stored labels keep the
+// name (the fingerprint, inhibition and the pages read it). A unit whose
+// id is not known is left out.
+func TestUnitAlertLeavesByID(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	const name = "Bymiljøetaten"
+	u := store.UnitFacts{Channel: "svarut", SenderOrg: "964338531", Unit: name, Pending: 13}
+	u.LastN, u.LastReached, u.Baseline, u.BaseReached, u.ChannelSince, u.ChannelReachedSince = 3, 0, 50, 50, 23, 20
+	cs := health.UnitDrop(policy.DefaultHealth().UnitDrop, health.Facts{Now: now, Lookback: 14 * 24 * time.Hour,
+		Due: map[string]store.ChannelDue{"svarut": {Channel: "svarut", After: 3 * time.Hour}}, Units: []store.UnitFacts{u}})
+	if len(cs) != 1 {
+		t.Fatalf("%d conditions, want unit_delivery_drop for %s", len(cs), name)
+	}
+	c := cs[0]
+	alert := store.Alert{ID: 7, Rule: c.Rule, Labels: c.Labels, Fingerprint: store.Fingerprint(c.Rule, c.Labels), Severity: c.Severity,
+		Status: store.AlertFiring, Affected: 13, Summary: c.Summary, Why: c.Why, StartedAt: now.Add(-time.Hour), UpdatedAt: now, HeldAt: &now,
+		UnitID: 17}
+	old := alert // fired before its reasons were kept: the mail shows its summary
+	old.Why = nil
+	unknown := alert // a unit no longer known by its name
+	unknown.UnitID = 0
+	for _, tc := range []struct {
+		name  string
+		alert store.Alert
+		want  []string // in the mail
+		label string   // the webhook's unit_id
+	}{
+		{"reasons", alert, []string{"AKTIVT channel=svarut sender=964338531 unit_id=17", "fra enhet 17 som", "FIRING channel=svarut sender=964338531 unit_id=17",
+			"letters of unit 17 due at"}, "17"},
+		{"summary", old, []string{"AKTIVT channel=svarut sender=964338531 unit_id=17", "letters of unit 17 due at svarut"}, "17"},
+		{"unknown unit", unknown, []string{"AKTIVT channel=svarut sender=964338531\n", "fra en enhet som"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := []health.AlertNotice{{Alert: tc.alert, Transition: store.TransitionFiring, Seq: 1}}
+			body := health.Body(c.Rule, ns, "https://p.example", now)
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("the mail lacks %q:\n%s", w, body)
+				}
+			}
+			b, err := health.WebhookMessage(c.Rule, ns, "https://p.example", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, text := range []string{body, string(b)} {
+				if strings.Contains(text, name) || strings.Contains(text, `"unit"`) || strings.Contains(text, " unit=") {
+					t.Errorf("names the unit:\n%s", text)
+				}
+			}
+			var m struct {
+				CommonLabels map[string]string `json:"commonLabels"`
+				Alerts       []struct {
+					Labels      map[string]string `json:"labels"`
+					Annotations map[string]string `json:"annotations"`
+					Fingerprint string            `json:"fingerprint"`
+				} `json:"alerts"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil || len(m.Alerts) != 1 {
+				t.Fatalf("webhook message %s: %v", b, err)
+			}
+			if got := m.Alerts[0].Labels["unit_id"]; got != tc.label || m.CommonLabels["unit_id"] != tc.label {
+				t.Errorf("webhook unit_id %q, common %q, want %q", got, m.CommonLabels["unit_id"], tc.label)
+			}
+			if m.Alerts[0].Fingerprint == tc.alert.Fingerprint {
+				t.Errorf("the webhook's fingerprint is the stored one, a hash of the unit's name")
+			}
+			for k := range health.Counts([]store.Alert{tc.alert}) {
+				if k[2] != tc.label {
+					t.Errorf("metric counts %v, want unit_id %q", k, tc.label)
+				}
+			}
+		})
+	}
+	if alert.Labels["unit"] != name {
+		t.Errorf("the stored labels changed: %v", alert.Labels)
 	}
 }

@@ -1,9 +1,11 @@
 package health_test
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,9 +47,26 @@ func TestCopenhagenDecember2019(t *testing.T) {
 	// The first notice, then one every four hours.
 	notices := 1 + int(w.now.Sub(fired)/(4*time.Hour))
 	ms := w.mails()
-	if len(ms) != notices || !strings.HasPrefix(ms[0].Subject, "[postvakt] FIRING unit_delivery_drop: 1 alert, ") ||
-		!strings.Contains(ms[0].Text, "BUF – sikker mail (SEPO)") || len(w.hook.take()) != notices {
+	posts := w.hook.take()
+	if len(ms) != notices || !strings.HasPrefix(ms[0].Subject, "[postvakt] FIRING unit_delivery_drop: 1 alert, ") || len(posts) != notices {
 		t.Fatalf("e-mails %v, want %d", subjects(ms), notices)
+	}
+	// The mail and the webhook name the unit by its id, never by its name
+	// (it says what the unit's letters are about); the page has it.
+	unitID, err := w.st.UnitID(context.Background(), "64942212", "BUF – sikker mail (SEPO)")
+	if err != nil || unitID == 0 {
+		t.Fatalf("the unit's id: %d %v", unitID, err)
+	}
+	label := fmt.Sprintf("unit_id=%d", unitID)
+	for _, m := range ms {
+		if !strings.Contains(m.Text, label) || strings.Contains(m.Text, "SEPO)") || strings.Contains(m.Text, "sikker mail") {
+			t.Errorf("the e-mail names the unit, or not by %s:\n%s", label, m.Text)
+		}
+	}
+	for _, p := range posts {
+		if len(p.Alerts) != 1 || p.Alerts[0].Labels["unit_id"] != strconv.FormatInt(unitID, 10) || strings.Contains(p.Body, "sikker mail") {
+			t.Errorf("the webhook message names the unit, or not by its id %d:\n%s", unitID, p.Body)
+		}
 	}
 	w.checkLogs()
 }

@@ -183,14 +183,15 @@ func TestInhibitKept(t *testing.T) {
 func TestCounts(t *testing.T) {
 	l := func(ch, unit string) store.Labels { return store.Labels{"channel": ch, "unit": unit} }
 	got := Counts([]store.Alert{
-		{Rule: "stuck", Status: store.AlertFiring, Labels: l("svarut", "A")},
+		{Rule: "stuck", Status: store.AlertFiring, Labels: l("svarut", "A"), UnitID: 17},
 		{Rule: "never_opening_org", Status: store.AlertFiring, Labels: store.Labels{"org": "974760673"}},
 		{Rule: "never_opening_org", Status: store.AlertFiring, Labels: store.Labels{"org": "987654325"}},
 		{Rule: "stuck", Status: store.AlertFiring, Labels: l("svarut", "B"), Inhibited: true},
 		{Rule: "stuck", Status: store.AlertResolved, Labels: l("svarut", "C")},
 		{Rule: "unit_delivery_drop", Status: store.AlertFiring, Labels: store.Labels{"channel": "digitalpost", "sender": "64942212", "system": "SEPO"}},
 	})
-	want := map[[4]string]int{{"stuck", "svarut", "A", ""}: 1, {"never_opening_org", "", "", ""}: 2, {"unit_delivery_drop", "digitalpost", "", "SEPO"}: 1}
+	// The unit by its id, never by its name (A).
+	want := map[[4]string]int{{"stuck", "svarut", "17", ""}: 1, {"never_opening_org", "", "", ""}: 2, {"unit_delivery_drop", "digitalpost", "", "SEPO"}: 1}
 	if len(got) != len(want) {
 		t.Fatalf("counts %v, want %v", got, want)
 	}

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
 	"postvakt/internal/channel"
@@ -147,6 +145,16 @@ func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, e
 		}
 	}
 	if dry {
+		// Read back, an alert has its unit's id (store.Alert.UnitID); a
+		// new one not recorded is given it here, for the output.
+		for i, a := range changes.Fire {
+			if a.Labels["unit"] == "" {
+				continue
+			}
+			if changes.Fire[i].UnitID, err = e.Store.UnitID(ctx, a.Labels["sender"], a.Labels["unit"]); err != nil {
+				return res, err
+			}
+		}
 		res.Fired = changes.Fire
 		res.Firing = append(changes.Update, changes.Fire...)
 		res.Notices, err = e.notify(ctx, res, now, true)
@@ -158,39 +166,17 @@ func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, e
 	res.Firing = append(slices.Clone(changes.Update), res.Fired...)
 	sort.SliceStable(res.Firing, func(i, j int) bool { return res.Firing[i].StartedAt.Before(res.Firing[j].StartedAt) })
 	for _, a := range res.Fired {
-		e.logger().Warn("health alert firing", "alert", a.ID, "rule", a.Rule, "labels", e.logLabels(ctx, a.Labels), "affected", a.Affected,
+		e.logger().Warn("health alert firing", "alert", a.ID, "rule", a.Rule, "labels", OutwardLabels(a).String(), "affected", a.Affected,
 			"severity", a.Severity)
 	}
 	for _, a := range res.Resolved {
-		e.logger().Info("health alert resolved", "alert", a.ID, "rule", a.Rule, "labels", e.logLabels(ctx, a.Labels))
+		e.logger().Info("health alert resolved", "alert", a.ID, "rule", a.Rule, "labels", OutwardLabels(a).String())
 	}
 	if err := e.Store.PruneChannelCalls(ctx, now.Add(-7*24*time.Hour)); err != nil {
 		return res, err
 	}
 	res.Notices, err = e.notify(ctx, res, now, false)
 	return res, err
-}
-
-// logLabels are an alert's labels as a log line writes them: a sending
-// unit by its id (unit_id, sender_units.id), never by its name, which says
-// what its letters are about (Barnevernstjenesten) and a log keeps and
-// ships further than the alert. A unit whose id cannot be read is left out
-// (the line's alert id leads to it).
-func (e *Evaluator) logLabels(ctx context.Context, l store.Labels) string {
-	name, ok := l["unit"]
-	if !ok {
-		return l.String()
-	}
-	out := maps.Clone(l)
-	delete(out, "unit")
-	id, err := e.Store.UnitID(ctx, l["sender"], name)
-	if err != nil {
-		e.logger().Warn("could not read an alert's unit's id for the log", "error", err)
-	}
-	if id != 0 {
-		out["unit_id"] = strconv.FormatInt(id, 10)
-	}
-	return out.String()
 }
 
 func (e *Evaluator) notify(ctx context.Context, res Result, now time.Time, dry bool) (NotifyResult, error) {

@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"encoding/json"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -39,16 +40,16 @@ func TestKeptFiguresCarryTheirTime(t *testing.T) {
 	for _, tc := range []struct {
 		name, subject string
 		ns            []health.AlertNotice
-		asOf          map[string]string // fingerprint: the webhook's affected_as_of ("" none)
+		asOf          map[string]string // alert id: the webhook's affected_as_of ("" none)
 	}{
-		{"held", "[postvakt] FIRING stuck: 1 alert, 6 letters", firing(alert), map[string]string{"a": "2026-11-16T09:00:00Z"}},
+		{"held", "[postvakt] FIRING stuck: 1 alert, 6 letters", firing(alert), map[string]string{"7": "2026-11-16T09:00:00Z"}},
 		{"kept", "[postvakt] FIRING stuck: 1 alert, 6 letters as of 2026-11-16 09:50 CET", firing(kept),
-			map[string]string{"b": "2026-11-16T08:50:00Z"}},
+			map[string]string{"8": "2026-11-16T08:50:00Z"}},
 		{"held and kept", "[postvakt] FIRING stuck: 3 alerts, 18 letters as of 2026-11-16 09:45 CET", firing(alert, kept, keptLonger),
-			map[string]string{"a": "2026-11-16T09:00:00Z", "b": "2026-11-16T08:50:00Z", "c": "2026-11-16T08:45:00Z"}},
+			map[string]string{"7": "2026-11-16T09:00:00Z", "8": "2026-11-16T08:50:00Z", "9": "2026-11-16T08:45:00Z"}},
 		{"kept and a resolved one", "[postvakt] FIRING stuck: 1 alert, 6 letters as of 2026-11-16 09:50 CET (1 resolved)",
 			append(firing(kept), health.AlertNotice{Alert: resolvedOld, Transition: store.TransitionResolved, Seq: 1}),
-			map[string]string{"b": "2026-11-16T08:50:00Z", "d": ""}},
+			map[string]string{"8": "2026-11-16T08:50:00Z", "10": ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if s := health.Subject("stuck", tc.ns); s != tc.subject {
@@ -60,15 +61,16 @@ func TestKeptFiguresCarryTheirTime(t *testing.T) {
 			}
 			var m struct {
 				Alerts []struct {
-					Fingerprint string            `json:"fingerprint"`
-					Annotations map[string]string `json:"annotations"`
+					Fingerprint  string            `json:"fingerprint"`
+					GeneratorURL string            `json:"generatorURL"`
+					Annotations  map[string]string `json:"annotations"`
 				} `json:"alerts"`
 			}
 			if err := json.Unmarshal(b, &m); err != nil {
 				t.Fatal(err)
 			}
 			for _, a := range m.Alerts {
-				want := tc.asOf[a.Fingerprint]
+				want := tc.asOf[path.Base(a.GeneratorURL)]
 				if got, ok := a.Annotations["affected_as_of"]; got != want || ok != (want != "") {
 					t.Errorf("alert %s: affected_as_of %q (%v), want %q", a.Fingerprint, got, ok, want)
 				}

@@ -16,12 +16,13 @@ type FiringSource interface {
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
 }
 
-// Collector exports postvakt_health_alert_firing{rule,channel,unit,system}:
+// Collector exports postvakt_health_alert_firing{rule,channel,unit_id,system}:
 // how many alerts fire (and are not muted) per rule, channel, sending unit
-// and sender system, read from the database at scrape time (at most every
-// 10 seconds), so every replica shows the cluster's alerts whichever
-// replica evaluated them. Alert from Prometheus with max by (rule,
-// channel, unit, system).
+// (by its id, sender_units.id: OutwardLabels, never its name) and sender
+// system, read from the database at scrape time (at most every 10
+// seconds), so every replica shows the cluster's alerts whichever replica
+// evaluated them. Alert from Prometheus with max by (rule, channel,
+// unit_id, system).
 type Collector struct {
 	src  FiringSource
 	log  *slog.Logger
@@ -38,7 +39,8 @@ type Collector struct {
 func NewCollector(src FiringSource, log *slog.Logger) *Collector {
 	return &Collector{src: src, log: log,
 		desc: prometheus.NewDesc("postvakt_health_alert_firing",
-			"Health alerts firing (not inhibited), by rule, channel, sending unit and sender system.", []string{"rule", "channel", "unit", "system"}, nil),
+			"Health alerts firing (not inhibited), by rule, channel, sending unit (its id) and sender system.",
+			[]string{"rule", "channel", LabelUnitID, "system"}, nil),
 		up: prometheus.NewDesc("postvakt_health_alerts_readable",
 			"1 when the firing health alerts could be read from the database at the last scrape.", nil, nil)}
 }
@@ -74,13 +76,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Counts counts the firing, unmuted alerts per rule, channel, unit and
-// sender system.
+// Counts counts the firing, unmuted alerts per rule, channel, unit (its
+// id: OutwardLabels) and sender system.
 func Counts(alerts []store.Alert) map[[4]string]int {
 	out := map[[4]string]int{}
 	for _, a := range alerts {
 		if a.Status == store.AlertFiring && !a.Inhibited {
-			out[[4]string{a.Rule, a.Labels["channel"], a.Labels["unit"], a.Labels["system"]}]++
+			l := OutwardLabels(a)
+			out[[4]string{a.Rule, l["channel"], l[LabelUnitID], l["system"]}]++
 		}
 	}
 	return out

@@ -20,10 +20,11 @@ func TestShippedPrometheusRules(t *testing.T) {
 		Groups []struct {
 			Name  string `yaml:"name"`
 			Rules []struct {
-				Alert  string            `yaml:"alert"`
-				Expr   string            `yaml:"expr"`
-				For    string            `yaml:"for"`
-				Labels map[string]string `yaml:"labels"`
+				Alert       string            `yaml:"alert"`
+				Expr        string            `yaml:"expr"`
+				For         string            `yaml:"for"`
+				Labels      map[string]string `yaml:"labels"`
+				Annotations map[string]string `yaml:"annotations"`
 			} `yaml:"rules"`
 		} `yaml:"groups"`
 	}
@@ -48,6 +49,17 @@ func TestShippedPrometheusRules(t *testing.T) {
 			n++
 			if r.Alert == "" || r.Expr == "" || r.Labels["severity"] == "" {
 				t.Errorf("rule %+v is incomplete", r)
+			}
+			// A sending unit is labelled by its id (unit_id), never by its
+			// name: postvakt exports no label unit.
+			texts := []string{r.Expr}
+			for _, a := range r.Annotations {
+				texts = append(texts, a)
+			}
+			for _, x := range texts {
+				if regexp.MustCompile(`\$labels\.unit\b|[(,{]\s*unit\s*[,)=]`).MatchString(x) {
+					t.Errorf("%s: uses the label unit, which postvakt does not export (unit_id): %s", r.Alert, x)
+				}
 			}
 			for _, m := range metric.FindAllString(r.Expr, -1) {
 				if !known[m] {

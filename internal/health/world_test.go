@@ -81,6 +81,7 @@ type amMessage struct {
 		EndsAt      time.Time         `json:"endsAt"`
 		Fingerprint string            `json:"fingerprint"`
 	} `json:"alerts"`
+	Body string `json:"-"` // the message as posted
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -97,6 +98,7 @@ func newReceiver(t *testing.T) *receiver {
 		if req.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &m) != nil {
 			t.Errorf("webhook: not JSON: %s", body)
 		}
+		m.Body = string(body)
 		r.got = append(r.got, m)
 	}))
 	t.Cleanup(r.srv.Close)

@@ -87,6 +87,13 @@ type Alert struct {
 	StartedAt   time.Time      `db:"started_at" json:"started_at"`
 	UpdatedAt   time.Time      `db:"updated_at" json:"updated_at"`
 	ResolvedAt  *time.Time     `db:"resolved_at" json:"resolved_at"`
+	// UnitID is the sending unit's id (sender_units.id) of the alert's
+	// unit label, read with the alert (never stored: the label keeps the
+	// unit's name, and the fingerprint with it); 0 for an alert about no
+	// unit, or a unit no longer known by that name. Whatever leaves
+	// postvakt (mail, webhook, metric, log) names the unit by it, never by
+	// its name (health.OutwardLabels).
+	UnitID int64 `db:"unit_id" json:"-"`
 	// HeldAt is when the alert's condition last held (the last evaluation
 	// that found it); nil for an alert of before migration 00042 or one an
 	// older binary fired (health.Diff reads UpdatedAt then).
@@ -103,7 +110,12 @@ type AlertReason struct {
 }
 
 const alertColumns = `id, fingerprint, rule, labels, severity, status, inhibited, affected, summary, why, selector,
-	started_at, updated_at, resolved_at, held_at`
+	started_at, updated_at, resolved_at, held_at, ` + sqlAlertUnitID + ` AS unit_id`
+
+// sqlAlertUnitID is Alert.UnitID for a health_alerts row: the id of the
+// unit its labels sender and unit name, 0 for none.
+const sqlAlertUnitID = `COALESCE((SELECT u.id FROM sender_units u JOIN sender_orgs o ON o.id = u.sender_org_id
+	WHERE o.orgnr = health_alerts.labels->>'sender' AND u.name = health_alerts.labels->>'unit'), 0)`
 
 func fillAlerts(as []Alert) error {
 	for i := range as {
@@ -211,15 +223,17 @@ func (s *Store) ApplyAlerts(ctx context.Context, c AlertChanges) ([]Alert, error
 			}
 			labels, _ := json.Marshal(a.Labels)
 			fp := Fingerprint(a.Rule, a.Labels)
-			err = tx.GetContext(ctx, &a.ID, `INSERT INTO health_alerts (fingerprint, rule, labels, severity, status,
+			err = tx.QueryRowxContext(ctx, `INSERT INTO health_alerts (fingerprint, rule, labels, severity, status,
 					inhibited, affected, summary, why, selector, started_at, updated_at, held_at)
 				VALUES ($1, $2, $3, $4, 'firing', $5, $6, $7, $10, $8, $9, $9, $9)
 				ON CONFLICT (fingerprint) WHERE status = 'firing' DO UPDATE SET affected = EXCLUDED.affected,
 					summary = EXCLUDED.summary, why = EXCLUDED.why, selector = EXCLUDED.selector, inhibited = EXCLUDED.inhibited,
 					severity = EXCLUDED.severity, updated_at = EXCLUDED.updated_at, held_at = EXCLUDED.held_at
-				RETURNING id`, fp, a.Rule, labels, a.Severity, a.Inhibited, a.Affected, a.Summary, sel, c.Now, whyJSON(a.Why))
+				RETURNING id, `+sqlAlertUnitID, fp, a.Rule, labels, a.Severity, a.Inhibited, a.Affected, a.Summary, sel, c.Now,
+				whyJSON(a.Why)).Scan(&a.ID, &a.UnitID)
 			if err != nil {
-				return fmt.Errorf("fire alert %s %s: %w", a.Rule, a.Labels, err)
+				// By fingerprint: the labels may name a unit.
+				return fmt.Errorf("fire alert %s %s: %w", a.Rule, fp, err)
 			}
 			now := c.Now
 			a.Fingerprint, a.Status, a.StartedAt, a.UpdatedAt, a.HeldAt = fp, AlertFiring, c.Now, c.Now, &now

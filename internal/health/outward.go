@@ -1,0 +1,93 @@
+package health
+
+import (
+	"maps"
+	"strconv"
+	"strings"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/store"
+)
+
+// An alert about a sending unit keeps the unit's name in its stored labels
+// (label unit: its fingerprint, the inhibit rules' equal: [unit], the
+// pages' access checks and the unit_manager route read it, so an upgrade
+// neither resolves nor fires anew an alert that fires). Whatever leaves
+// postvakt — its e-mail, its webhook message, the metric
+// postvakt_health_alert_firing, a log line, the health command's output —
+// names the unit by its id instead (label unit_id, sender_units.id): a
+// unit's name says what its letters are about (Barnevernstjenesten). The
+// functions here are that one rendering; postvakt's own pages show the
+// name to those who may see it.
+
+// LabelUnitID is the label a unit's id has wherever an alert leaves
+// postvakt (OutwardLabels).
+const LabelUnitID = "unit_id"
+
+// OutwardLabels are a's labels as they leave postvakt: the label unit (the
+// unit's name) replaced by unit_id (its id, Alert.UnitID); a unit whose id
+// is not known (renamed since) is left out, never named.
+func OutwardLabels(a store.Alert) store.Labels {
+	if _, ok := a.Labels["unit"]; !ok {
+		return a.Labels
+	}
+	out := maps.Clone(a.Labels)
+	delete(out, "unit")
+	if a.UnitID != 0 {
+		out[LabelUnitID] = strconv.FormatInt(a.UnitID, 10)
+	}
+	return out
+}
+
+// outwardFingerprint is a's fingerprint as it leaves postvakt (the
+// webhook's): that of its outward labels, as Alertmanager's is of its
+// labels; the stored one hashes the unit's name, which a receiver could
+// confirm a guess against. One of a unit whose id is not known hashes the
+// alert's id in as well, lest two such alerts share it.
+func outwardFingerprint(a store.Alert) string {
+	l := OutwardLabels(a)
+	if _, ok := a.Labels["unit"]; ok && a.UnitID == 0 {
+		l = maps.Clone(l)
+		l["alert"] = strconv.FormatInt(a.ID, 10)
+	}
+	return store.Fingerprint(a.Rule, l)
+}
+
+// unitText names a's unit by its id in l's language ("unit 17", "enhet
+// 17"; "a unit" when its id is not known).
+func unitText(l *i18n.Localizer, a store.Alert) string {
+	if a.UnitID == 0 {
+		return l.T("mail.alert.unit_unknown")
+	}
+	return l.T("mail.alert.unit", "ID", strconv.FormatInt(a.UnitID, 10))
+}
+
+// outward is a as its e-mail in l's language and its webhook message (l
+// English) show it: OutwardLabels; the summary (English) and the reasons'
+// Unit argument naming the unit by its id (unitText). The rules write the
+// name into both ("10 letters of Barnevernstjenesten on svarut ..."), for
+// the pages; the name is replaced wherever the summary has it (a stored
+// summary of an earlier version too).
+func outward(l *i18n.Localizer, a store.Alert) store.Alert {
+	name := a.Labels["unit"]
+	a.Labels = OutwardLabels(a)
+	if name == "" {
+		return a
+	}
+	en := i18n.For("en", nil)
+	if strings.Contains(a.Summary, name) {
+		a.Summary = strings.ReplaceAll(a.Summary, name, unitText(en, a))
+	}
+	if len(a.Why) > 0 {
+		why := make([]store.AlertReason, len(a.Why))
+		for i, r := range a.Why {
+			if _, ok := r.Args["Unit"]; ok {
+				r.Args = maps.Clone(r.Args)
+				r.Args["Unit"] = unitText(l, a)
+			}
+			why[i] = r
+		}
+		a.Why = why
+	}
+	return a
+}
