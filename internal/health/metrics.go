@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -40,7 +41,7 @@ func NewCollector(src FiringSource, log *slog.Logger) *Collector {
 	return &Collector{src: src, log: log,
 		desc: prometheus.NewDesc("postvakt_health_alert_firing",
 			"Health alerts firing (not inhibited), by rule, channel, sending unit (its id) and sender system.",
-			[]string{"rule", "channel", LabelUnitID, "system"}, nil),
+			[]string{"rule", "channel", policy.LabelUnitID, "system"}, nil),
 		up: prometheus.NewDesc("postvakt_health_alerts_readable",
 			"1 when the firing health alerts could be read from the database at the last scrape.", nil, nil)}
 }
@@ -83,7 +84,7 @@ func Counts(alerts []store.Alert) map[[4]string]int {
 	for _, a := range alerts {
 		if a.Status == store.AlertFiring && !a.Inhibited {
 			l := OutwardLabels(a)
-			out[[4]string{a.Rule, l["channel"], l[LabelUnitID], l["system"]}]++
+			out[[4]string{a.Rule, l["channel"], l[policy.LabelUnitID], l["system"]}]++
 		}
 	}
 	return out

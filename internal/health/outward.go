@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"postvakt/internal/i18n"
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -20,10 +21,6 @@ import (
 // functions here are that one rendering; postvakt's own pages show the
 // name to those who may see it.
 
-// LabelUnitID is the label a unit's id has wherever an alert leaves
-// postvakt (OutwardLabels).
-const LabelUnitID = "unit_id"
-
 // OutwardLabels are a's labels as they leave postvakt: the label unit (the
 // unit's name) replaced by unit_id (its id, Alert.UnitID); a unit whose id
 // is not known (renamed since) is left out, never named.
@@ -34,7 +31,7 @@ func OutwardLabels(a store.Alert) store.Labels {
 	out := maps.Clone(a.Labels)
 	delete(out, "unit")
 	if a.UnitID != 0 {
-		out[LabelUnitID] = strconv.FormatInt(a.UnitID, 10)
+		out[policy.LabelUnitID] = strconv.FormatInt(a.UnitID, 10)
 	}
 	return out
 }

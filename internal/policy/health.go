@@ -33,6 +33,33 @@ var Severities = []string{"critical", "warning", "info"}
 // print provider host).
 var AlertLabels = []string{"channel", "sender", "unit", "system", "class", "org", "provider"}
 
+// LabelUnitID is the label that names a unit alert's sending unit by its
+// id (sender_units.id) wherever the alert leaves postvakt (mail, webhook,
+// metric, log), in place of unit, the unit's name its stored labels keep.
+// An inhibit rule's equal: may name it: the same unit, that is the same
+// sender and unit (EqualLabels).
+const LabelUnitID = "unit_id"
+
+// EqualLabels are the labels an inhibit rule's equal: compares for the
+// words it names: unit_id (LabelUnitID, as the alerts leave postvakt) is
+// sender and unit (a unit's id is its organisation and name), each label
+// once, in the order named.
+func EqualLabels(words []string) []string {
+	var out []string
+	for _, w := range words {
+		ls := []string{w}
+		if w == LabelUnitID {
+			ls = []string{"sender", "unit"}
+		}
+		for _, l := range ls {
+			if !slices.Contains(out, l) {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
 // Roles a rule's to: may name beside e-mail addresses: the manager of the
 // alert's sending unit (sender_units.manager_email), and the compliance
 // officers of its sender organisation (users of role compliance with an

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,17 +181,22 @@ func TestParseDuration(t *testing.T) {
 func TestInhibitEqualLabels(t *testing.T) {
 	for _, tc := range []struct {
 		equal, problem string
+		want           []string // the labels compared
 	}{
-		{"[provider]", ""},
-		{"[channel, unit, system, class, org]", ""},
-		{"[sender, unit]", ""},
-		{"[host]", `h.yaml:5: inhibit[0].equal[0]: "host" is not a label`},
+		{"[provider]", "", []string{"provider"}},
+		{"[channel, unit, system, class, org]", "", []string{"channel", "unit", "system", "class", "org"}},
+		{"[sender, unit]", "", []string{"sender", "unit"}},
+		// unit_id, as the alerts leave postvakt: the same unit, that is
+		// the same sender and unit (the stored labels keep the name).
+		{"[channel, unit_id]", "", []string{"channel", "sender", "unit"}},
+		{"[sender, unit_id, unit]", "", []string{"sender", "unit"}},
+		{"[host]", `h.yaml:5: inhibit[0].equal[0]: "host" is not a label (channel, sender, unit, system, class, org, provider, unit_id)`, nil},
 	} {
 		h, problems := ParseHealth("h.yaml", []byte("inhibit:\n  - source: print_provider_silent\n    target: [stuck]\n"+
 			"    equal:\n      "+tc.equal+"\n"))
 		if tc.problem == "" {
-			if len(problems) > 0 || h == nil || len(h.Inhibit) != 1 {
-				t.Errorf("equal: %s: %v", tc.equal, problems)
+			if len(problems) > 0 || h == nil || len(h.Inhibit) != 1 || !slices.Equal(h.Inhibit[0].Equal, tc.want) {
+				t.Errorf("equal: %s: %v %+v; want %v", tc.equal, problems, h, tc.want)
 			}
 			continue
 		}

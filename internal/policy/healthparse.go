@@ -270,7 +270,8 @@ func (r *reader) inhibits(path string, n *yaml.Node) []Inhibit {
 				in.Target, _ = r.list(path, n, rule)
 			}},
 			{"equal", false, func(path string, _, n *yaml.Node) {
-				in.Equal, _ = r.list(path, n, r.oneOf("a label", AlertLabels...))
+				words, _ := r.list(path, n, r.oneOf("a label", append(slices.Clone(AlertLabels), LabelUnitID)...))
+				in.Equal = EqualLabels(words)
 			}},
 		})
 		if in.Source != "" && slices.Contains(in.Target, in.Source) {
