@@ -321,8 +321,10 @@ func (s *Store) UnitManager(ctx context.Context, senderOrg, unit string) (string
 }
 
 // UnitID is a sending unit's row id (sender_units.id) by its organisation
-// and name, 0 for none: what a log line names a unit by (its name says what
-// its letters are about).
+// and name, 0 for none: what an alert names its unit by wherever it leaves
+// postvakt (its name says what its letters are about). An alert read from
+// the store has it (Alert.UnitID); a dry run's new alert, never stored,
+// looks it up here.
 func (s *Store) UnitID(ctx context.Context, senderOrg, unit string) (int64, error) {
 	var ids []int64
 	err := s.db.SelectContext(ctx, &ids, `SELECT u.id FROM sender_units u
