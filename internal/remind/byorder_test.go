@@ -368,6 +368,77 @@ func TestByOrderUnknownReleasedOrderedOnce(t *testing.T) {
 	}
 }
 
+// A reminder by order alone whose order waits after a failure (Altinn
+// down, asking for three hours by its Retry-After), released by the
+// compliance officer and claimed again, starts its order afresh (the claim
+// clears the earlier try's order_next_at and order_attempts): its outcome
+// unknown again (Altinn still down), RetryOrders places the new try's order
+// at the claim's time, not after the earlier try's three hours, and,
+// failing, waits a first failure's 10 minutes (model.RetryAfter(1)), not a
+// second's 20.
+func TestByOrderReleasedOrderStartsAfresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r, _ := byOrderWorld(t, 1, true)
+	var down atomic.Bool
+	var retryAfter atomic.Value
+	down.Store(true)
+	retryAfter.Store("10800")
+	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
+		if !down.Load() {
+			return false
+		}
+		if s := retryAfter.Load().(string); s != "" {
+			w.Header().Set("Retry-After", s)
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	}
+	nextAt := func(id int64) time.Time {
+		t.Helper()
+		var next time.Time
+		if err := st.DB().Get(&next, `SELECT order_next_at FROM notifications WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		return next
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil || out.Status != remind.StatusUnknown {
+		t.Fatalf("deliver: %+v %v, want unknown", out, err)
+	}
+	tried := now.Add(15 * time.Minute)
+	if placed, failed, err := r.RetryOrders(ctx, tried); err != nil || placed != 0 || len(failed) != 1 {
+		t.Fatalf("retry while down: %d %v %v", placed, failed, err)
+	}
+	if next := nextAt(out.NotificationID); !next.Equal(tried.Add(3 * time.Hour)) {
+		t.Fatalf("earlier try's order waits until %s, want Altinn's three hours (%s)", next.UTC(), tried.Add(3*time.Hour))
+	}
+	claim := now.Add(time.Hour)
+	if err := st.ReleaseNotification(ctx, out.NotificationID, claim); err != nil {
+		t.Fatal(err)
+	}
+	retryAfter.Store("")
+	again, err := r.Deliver(ctx, g, claim, false)
+	if err != nil || again.Status != remind.StatusUnknown || again.NotificationID != out.NotificationID {
+		t.Fatalf("deliver after the release: %+v %v, want unknown, notification %d reused", again, err, out.NotificationID)
+	}
+	if placed, failed, err := r.RetryOrders(ctx, claim); err != nil || placed != 0 || len(failed) != 1 {
+		t.Fatalf("retry at the claim's time, Altinn still down: %d placed, %d failed, %v; want the new order tried (1 failed)",
+			placed, len(failed), err)
+	}
+	if next := nextAt(out.NotificationID); !next.Equal(claim.Add(10 * time.Minute)) {
+		t.Fatalf("the new order waits until %s (%s), want a first failure's 10 minutes", next.UTC(), next.Sub(claim))
+	}
+	down.Store(false)
+	if placed, _, err := r.RetryOrders(ctx, claim.Add(10*time.Minute)); err != nil || placed != 1 {
+		t.Fatalf("retry after the wait: %d %v, want placed", placed, err)
+	}
+	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "sent" || len(f.Orders()) != 1 || row.OrderID != f.Orders()[0].ID {
+		t.Fatalf("notification %+v, %d orders: want sent with the one order", row, len(f.Orders()))
+	}
+}
+
 // The dry run previews the order, with its SMS text, and orders nothing.
 func TestByOrderDryRun(t *testing.T) {
 	t.Parallel()

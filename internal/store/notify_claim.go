@@ -499,11 +499,18 @@ func settleAll(ctx context.Context, tx *sqlx.Tx, items string, sts []settlement)
 // Notifications switched off since say that Altinn refused its order
 // (sqlOrderGivenUp, sqlReminderSent), listed it as an order refused beside
 // an e-mail, and an earlier request could be placed beside an e-mail it
-// was not made for. An order that was placed (its id kept) is left as
-// it is.
+// was not made for. The wait after a failed attempt to place it
+// (order_next_at) and the attempts counted (order_attempts, from which
+// RetryOrders reckons the next wait) go with it: kept, the new try's order
+// waited behind the earlier one's backoff (up to a day, or Altinn's
+// Retry-After) before OpenNotificationOrders listed it, and failing,
+// waited longer than a first failure does. An order that was placed (its
+// id kept) is left as it is.
 const sqlOrderOfAnEarlierTry = `order_request = CASE WHEN n.order_id = '' THEN NULL ELSE n.order_request END,
 				order_error = CASE WHEN n.order_id = '' THEN '' ELSE n.order_error END,
-				order_refused_at = CASE WHEN n.order_id = '' THEN NULL ELSE n.order_refused_at END`
+				order_refused_at = CASE WHEN n.order_id = '' THEN NULL ELSE n.order_refused_at END,
+				order_next_at = CASE WHEN n.order_id = '' THEN NULL ELSE n.order_next_at END,
+				order_attempts = CASE WHEN n.order_id = '' THEN 0 ELSE n.order_attempts END`
 
 // settle settles one claim's notification (settleAll); insert adds the
 // items of a new row.
