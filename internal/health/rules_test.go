@@ -333,3 +333,28 @@ func TestInhibit(t *testing.T) {
 		}
 	}
 }
+
+// An alert's summary is English for programs (the webhook's annotation,
+// GET /api/v1/alerts): its counts keep plain digits, as the summaries
+// the rules write with %d do, however large ("1307", never "1,307").
+func TestSummaryCountsPlainDigits(t *testing.T) {
+	for _, tc := range []struct {
+		rule      string
+		conds     []Condition
+		want, not string
+	}{
+		{policy.RuleNeverOpening, NeverOpening(policy.DefaultHealth().NeverOpening, Facts{Now: t0,
+			Orgs: []store.OrgFacts{{Org: "974760673", Unopened: 1307, From: t0.AddDate(0, -3, 0)}}}),
+			"1307 confidential letters", "1,307"},
+		{policy.RuleCertificate, CertificateExpiring(policy.CertificateRule{Rule: policy.Rule{Enabled: true, Severity: "warning"},
+			Within: 4 * 365 * 24 * time.Hour}, Facts{Now: t0, Certificates: []Certificate{{Channel: "digitalpost", NotAfter: t0.AddDate(0, 0, 1095)}}}),
+			"(in 1095 days)", "1,095"},
+	} {
+		if len(tc.conds) != 1 {
+			t.Fatalf("%s: %d conditions, want 1", tc.rule, len(tc.conds))
+		}
+		if s := tc.conds[0].Summary; !strings.Contains(s, tc.want) || strings.Contains(s, tc.not) {
+			t.Errorf("%s: summary %q, want %q (plain digits)", tc.rule, s, tc.want)
+		}
+	}
+}

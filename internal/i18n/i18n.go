@@ -270,6 +270,12 @@ var english *Localizer
 // English is the phrase in English, "" for the zero Phrase.
 func (p Phrase) English() string { return english.Say(p, "") }
 
+// English is the localizer of the English programs read, a Phrase's
+// English (the API's, the command line's): its counts keep plain digits
+// (1307), where For("en") writes them for people (1,307). An alert's
+// summary, the webhook's and the API's, is written with it.
+func English() *Localizer { return english }
+
 // Say is p in l's language, or fallback (the English the phrase was
 // given as) when p is the zero Phrase or l's catalogue lacks one of its
 // keys: never a key in brackets. Without a fallback ("") it is the English
