@@ -223,7 +223,7 @@ func Why(l *i18n.Localizer, a store.Alert) string {
 // countArgs are the arguments of the reasons (mail.alert.why.*) that are
 // counts, which a text writes grouped (i18n.FormatInt); the others (an
 // organisation number, a unit) are written as kept.
-var countArgs = map[string]bool{"Count": true, "Errors": true, "Calls": true, "Bad": true, "Letters": true, "Reached": true, "Last": true}
+var countArgs = map[string]bool{"Count": true, "Errors": true, "Calls": true, "Bad": true, "Letters": true, "Reached": true, "Last": true, "Open": true}
 
 // Duration says d for people in l's language: whole days from two days
 // on when it is whole days, else hours from an hour on, else minutes, else

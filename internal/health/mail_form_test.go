@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"postvakt/internal/health"
+	"postvakt/internal/i18n"
 	"postvakt/internal/store"
 )
 
@@ -49,6 +50,23 @@ func TestAlertMailZoneBySeason(t *testing.T) {
 		body := health.Body("stuck", ns, "", tc.now)
 		if !strings.Contains(body, "as of "+tc.want) || !strings.Contains(body, "since "+tc.want) {
 			t.Errorf("%s: want %q as the heading's and the alert's time in\n%s", tc.now, tc.want, body)
+		}
+	}
+}
+
+// Every count among an alert's reasons is grouped alike: print_provider_silent's
+// "1 307 av 2 000 åpne" (Count and Open), never one grouped beside one not.
+func TestAlertReasonCountsAllGrouped(t *testing.T) {
+	a := store.Alert{Rule: "print_provider_silent", Why: []store.AlertReason{{Key: "mail.alert.why.print_provider_silent",
+		Args:      map[string]string{"Provider": "print.example", "Count": "1307", "Open": "2000", "Since": "2026-11-16 09:00 CET"},
+		Durations: map[string]int64{"After": 6 * 3600}}}}
+	for _, tc := range []struct{ lang, want string }{
+		{"nb", "1\u00a0307 av 2\u00a0000 åpne"},
+		{"da", "1.307 af 2.000 åbne"},
+		{"en", "1,307 of 2,000 open"},
+	} {
+		if got := health.Why(i18n.For(tc.lang, nil), a); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.lang, got, tc.want)
 		}
 	}
 }
