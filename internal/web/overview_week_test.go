@@ -165,3 +165,29 @@ func TestOverviewWeekListsNoOtherWeek(t *testing.T) {
 		}
 	}
 }
+
+// The week's reminders say their letters in the plural form of their own
+// count: one message listing one letter is "1 message listing 1 letter"
+// (da "1 meddelelse om 1 brev"), not "1 letters" ("1 breve").
+func TestOverviewWeekOneLetterIsSingular(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(1)
+	db := e.st.DB()
+	var n int64
+	if err := db.Get(&n, `INSERT INTO notifications (key, orgnr, status, recipients, created_at, claimed_at, sent_at, updated_at)
+		VALUES ('w1', '974760673', 'sent', '{post@fjordkraft.no}', $1, $1, $1, $1) RETURNING id`, now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder, active) VALUES ($1, $2, 1, true)`, n, got[0].ID)
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	for _, c := range []struct{ lang, want string }{
+		{"en", "1 message listing 1 letter"},
+		{"da", "1 meddelelse om 1 brev"},
+		{"nb", "1 melding om 1 brev"},
+	} {
+		_, page := b.getIn(c.lang, "/")
+		if l := weekLinks(t, page)["week-reminders"]; l[1] != c.want {
+			t.Errorf("%s: the week's reminders say %q, want %q", c.lang, l[1], c.want)
+		}
+	}
+}
