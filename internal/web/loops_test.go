@@ -143,3 +143,35 @@ func TestAuditShowsUnscopedViewsToTheOrganisation(t *testing.T) {
 		t.Fatal("the audit page does not show the admin's view")
 	}
 }
+
+// summaryPreviewer previews a run whose summary is sum.
+type summaryPreviewer struct{ sum escalate.Summary }
+
+func (p summaryPreviewer) Preview(context.Context, time.Time) (escalate.Summary, error) {
+	return p.sum, nil
+}
+
+// The preview's summary says the organisations reminded in the plural
+// form of their count: "(to 1 organisation)", da "(til 1 organisation)",
+// nb "(til 1 virksomhet)"; many grouped as counts are ("til 1 307
+// virksomheter").
+func TestPreviewSummaryOrganisationsPlural(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		orgs int
+		want map[string]string
+	}{
+		{1, map[string]string{"en": "in reminders: 1 (to 1 organisation);", "da": "i påmindelser: 1 (til 1 organisation);",
+			"nb": "i påminnelser: 1 (til 1 virksomhet);"}},
+		{1307, map[string]string{"en": "(to 1,307 organisations);", "da": "(til 1.307 organisationer);", "nb": "(til 1\u00a0307 virksomheter);"}},
+	} {
+		e := newEnvWith(t, web.WithPreview(summaryPreviewer{escalate.Summary{Now: now, DryRun: true, Reminders: tc.orgs, Orgs: tc.orgs}}))
+		b := e.loggedIn("anna", "admin", "", "")
+		for lang, want := range tc.want {
+			code, page := b.getIn(lang, "/preview")
+			if code != http.StatusOK || !strings.Contains(page, want) {
+				t.Errorf("%d organisations, %s /preview: %d, want %q in\n%s", tc.orgs, lang, code, want, page)
+			}
+		}
+	}
+}
