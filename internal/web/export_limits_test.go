@@ -1,15 +1,20 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -147,4 +152,31 @@ func (e *env) request(method, path, token string) (*http.Response, []byte) {
 // regexpInvalid matches a form field named name marked aria-invalid.
 func regexpInvalid(name string) *regexp.Regexp {
 	return regexp.MustCompile(`name="` + regexp.QuoteMeta(name) + `"[^>]*aria-invalid="true"`)
+}
+
+// The too-many-rows page writes its limit as a count on a page is
+// written (nb "1 000", da "1.000", en "1,000"), as the real one's
+// 1,048,575 is read.
+func TestXLSXTooManyRowsLimitGrouped(t *testing.T) {
+	e := newEnvWith(t, web.WithMaxXLSXRows(1000))
+	items := make([]model.NewShipment, 1001)
+	for i := range items {
+		items[i] = model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID("limit", i),
+			SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: "org", RecipientID: "974760673",
+			Title: "Vedtak", Confidential: true, Class: "taushetsbelagt", SentAt: now.Add(-10 * 24 * time.Hour)}
+	}
+	if _, _, err := e.st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.loggedIn("anna", "admin", "", "")
+	for _, tc := range []struct{ lang, want string }{
+		{"nb", "mer enn 1\u00a0000 brev"},
+		{"da", "mere end 1.000 breve"},
+		{"en", "more than 1,000 letters"},
+	} {
+		code, page := b.getIn(tc.lang, "/export?list=all&format=xlsx")
+		if code != http.StatusBadRequest || !strings.Contains(page, tc.want) {
+			t.Errorf("%s: %d %.600s\nwant 400 saying %q", tc.lang, code, page[strings.Index(page, "<main"):], tc.want)
+		}
+	}
 }

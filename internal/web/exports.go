@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/report"
 )
 
@@ -100,7 +101,7 @@ func (s *Server) tooManyRows(w http.ResponseWriter, r *http.Request, rows export
 			"more than %d %s: too many for a spreadsheet; narrow the filter, or ask for format=csv or json", s.xlsxRows, rows.noun))
 		return
 	}
-	s.renderError(w, r, http.StatusBadRequest, rows.key, "Max", s.xlsxRows)
+	s.renderError(w, r, http.StatusBadRequest, rows.key, "Max", i18n.Number(s.xlsxRows)) // a count on a page: nb 1 048 575
 }
 
 // xlsxFor is how an export's XLSX is made for r: for people (the UI's
