@@ -59,11 +59,24 @@ func unitText(l *i18n.Localizer, a store.Alert) string {
 	return l.T("mail.alert.unit", "ID", strconv.FormatInt(a.UnitID, 10))
 }
 
+// summaryByID is summary with the unit's name replaced by id where the
+// rules write it ("letters of Barnevernstjenesten on"; the rules write it
+// nowhere else), so that a name that is also a word of the summary
+// ("letters", "on") leaves the rest of it as it was. A summary without
+// that phrase has the name replaced wherever it stands: no name leaves
+// postvakt.
+func summaryByID(summary, name, id string) string {
+	if at := " of " + name + " "; strings.Contains(summary, at) {
+		return strings.ReplaceAll(summary, at, " of "+id+" ")
+	}
+	return strings.ReplaceAll(summary, name, id)
+}
+
 // outward is a as its e-mail in l's language and its webhook message (l
 // English) show it: OutwardLabels; the summary (English) and the reasons'
 // Unit argument naming the unit by its id (unitText). The rules write the
 // name into both ("10 letters of Barnevernstjenesten on svarut ..."), for
-// the pages; the name is replaced wherever the summary has it (a stored
+// the pages; the name is replaced in the summary (summaryByID; a stored
 // summary of an earlier version too).
 func outward(l *i18n.Localizer, a store.Alert) store.Alert {
 	name := a.Labels["unit"]
@@ -72,9 +85,7 @@ func outward(l *i18n.Localizer, a store.Alert) store.Alert {
 		return a
 	}
 	en := i18n.For("en", nil)
-	if strings.Contains(a.Summary, name) {
-		a.Summary = strings.ReplaceAll(a.Summary, name, unitText(en, a))
-	}
+	a.Summary = summaryByID(a.Summary, name, unitText(en, a))
 	if len(a.Why) > 0 {
 		why := make([]store.AlertReason, len(a.Why))
 		for i, r := range a.Why {
