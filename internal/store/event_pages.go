@@ -13,7 +13,7 @@ import (
 
 // eventColumns select an Event from shipment_events.
 const eventColumns = `id, shipment_id, kind, source, actor, observed_at, polled_at, recorded_at,
-	from_state, to_state, raw_status, payload, message`
+	from_state, to_state, raw_status, payload, message, COALESCE(external_id, '') AS external_id`
 
 // ProofKinds are the kinds of event the evidence's proof is drawn from:
 // the state changes postvakt applied and the channel's own log entries. A
@@ -32,7 +32,8 @@ var ProofKinds = []string{EventState, EventChannel}
 // all of kinds that prove, is a few dozen events here, not 5,000 with their
 // payloads' ids. Of a payload only what the proof names is read, for those
 // events only: the channel log's id of the entry ({"id": …}, when the
-// payload is an object that has one; else none). The kinds of fact are
+// payload is an object that has one; else none), beside the id the entry
+// is kept by (external_id). The kinds of fact are
 // found by aggregate (no sort of the log); each one's first and last event
 // then by the index on (shipment_id, observed_at, id).
 func (s *Store) ProofEvents(ctx context.Context, shipmentID string) ([]Event, error) {
@@ -50,7 +51,8 @@ const proofQuery = `WITH fact AS (
 		GROUP BY kind, source, from_state, to_state, raw_status)
 	SELECT e.id, e.shipment_id, e.kind, e.source, e.actor, e.observed_at, e.polled_at, e.recorded_at,
 		e.from_state, e.to_state, e.raw_status, e.message,
-		CASE WHEN jsonb_typeof(e.payload) = 'object' AND e.payload ? 'id' THEN jsonb_build_object('id', e.payload->'id') END AS payload
+		CASE WHEN jsonb_typeof(e.payload) = 'object' AND e.payload ? 'id' THEN jsonb_build_object('id', e.payload->'id') END AS payload,
+		COALESCE(e.external_id, '') AS external_id
 	FROM shipment_events e
 	WHERE e.id IN (SELECT x.id FROM fact f, LATERAL (
 			SELECT min(o.id) FROM shipment_events o WHERE o.shipment_id = $1 AND o.observed_at = f.first_at AND o.kind = f.kind

@@ -58,6 +58,11 @@ type Event struct {
 	RawStatus  string     `db:"raw_status" json:"raw_status,omitempty"`
 	Payload    JSON       `db:"payload" json:"payload,omitempty"`
 	Message    string     `db:"message" json:"message,omitempty"`
+	// ExternalID is a channel log entry's own id (a feed channel's
+	// channel_event: Digital Post's entry id), which keeps it once; empty
+	// for postvakt's own events. The payload keeps it too, as the log
+	// gave it.
+	ExternalID string `db:"external_id" json:"-"`
 }
 
 // Events returns a shipment's whole evidence log in the log's order (id);

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -147,5 +148,29 @@ func TestDigitalPostDeploymentSaysNoAltinn(t *testing.T) {
 				t.Errorf("/refused: %d, want it where it was", code)
 			}
 		})
+	}
+}
+
+// TestDanishEvidenceNamesTheEventID: the evidence of a Danish letter names
+// the log entry's id it keeps the entry by, even when the entry's payload
+// does not hold it, and says that none was kept for a row of no id; it
+// said "(hændelses-id ?)".
+func TestDanishEvidenceNamesTheEventID(t *testing.T) {
+	e := newEnv(t)
+	got := danishLetters(t, e)
+	e.st.DB().MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status, payload)
+		VALUES ($1, 'channel_event', 'digitalpost', $2, 'MEMO_SEND_RECEIVED', '{"eventTag":"MEMO_SEND_RECEIVED"}')`, got[1].ID, now.Add(-20*24*time.Hour))
+	b := e.loggedIn("mette", "compliance", "64942212", "")
+	for _, tc := range []struct{ id, page, json string }{
+		{got[0].ID, "hændelses-id 31111111-0000-4000-8000-000000000001", `"last_event_id":"31111111-0000-4000-8000-000000000001"`},
+		{got[1].ID, "hændelses-id ikke gemt", `(hændelses-id ikke gemt)`},
+	} {
+		code, page := b.getDa("/shipments/" + tc.id)
+		if code != http.StatusOK || !strings.Contains(page, tc.page) || strings.Contains(page, "hændelses-id ?") {
+			t.Errorf("%s: %d, does not say %q:\n%s", tc.id, code, tc.page, regexp.MustCompile(`[^\n]*hændelses-id[^\n]*`).FindString(page))
+		}
+		if _, body := b.getDa("/shipments/" + tc.id + "/evidence.json"); !strings.Contains(body, tc.json) || strings.Contains(body, "?)") {
+			t.Errorf("%s's evidence.json does not say %q:\n%s", tc.id, tc.json, regexp.MustCompile(`"digital_post":\{[^}]*\}`).FindString(body))
+		}
 	}
 }

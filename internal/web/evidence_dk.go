@@ -113,16 +113,16 @@ func (p *DigitalPostProof) danish() string {
 	var s string
 	switch p.Kind {
 	case ProofAvailable:
-		s = l.T("ev.dk_available", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", p.AvailableEventID)
+		s = l.T("ev.dk_available", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", eventID(l, p.AvailableEventID))
 	case ProofRecipientSystem:
-		s = l.T("ev.dk_recipient_system", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", p.AvailableEventID)
+		s = l.T("ev.dk_recipient_system", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", eventID(l, p.AvailableEventID))
 	case ProofNone:
-		s = l.T("ev.dk_no_proof") + " " + l.T("ev.dk_last", "Tag", p.LastTag+label(p.LastTag), "At", at(p.LastAt), "ID", p.LastEventID)
+		s = l.T("ev.dk_no_proof") + " " + l.T("ev.dk_last", "Tag", p.LastTag+label(p.LastTag), "At", at(p.LastAt), "ID", eventID(l, p.LastEventID))
 	default:
 		s = l.T("ev.dk_no_events")
 	}
 	if p.OpenedAt != nil {
-		s += " " + l.T("ev.dk_opened", "At", at(p.OpenedAt), "Tag", p.OpenedTag, "ID", p.OpenedEventID)
+		s += " " + l.T("ev.dk_opened", "At", at(p.OpenedAt), "Tag", p.OpenedTag, "ID", eventID(l, p.OpenedEventID))
 	}
 	if p.ChannelPrinted {
 		s += " " + l.T("ev.dk_channel_print")
@@ -137,13 +137,32 @@ func label(tag string) string {
 	return ""
 }
 
-// logID is the event log's id of the entry an evidence row keeps.
+// logID is the event log's id of the entry an evidence row keeps: the id
+// the row is kept once by (its external id), else the one its payload
+// holds; empty when neither has one (eventID then says so).
 func logID(ev *store.Event) string {
+	if ev.ExternalID != "" {
+		return ev.ExternalID
+	}
 	var p struct {
 		ID string `json:"id"`
 	}
-	if json.Unmarshal(ev.Payload, &p) != nil || p.ID == "" {
-		return "?"
+	if json.Unmarshal(ev.Payload, &p) != nil {
+		return ""
 	}
 	return p.ID
 }
+
+// eventID is a log entry's id as the statement names it in l's language:
+// the id, or that it was not kept (a row of no id), never a sign a reader
+// must guess at.
+func eventID(l *i18n.Localizer, id string) string {
+	if id == "" {
+		return l.T("ev.dk_no_event_id")
+	}
+	return id
+}
+
+// EventID is a Digital Post log entry's id as the evidence page names it
+// (eventID).
+func (v view) EventID(id string) string { return eventID(v.L, id) }
