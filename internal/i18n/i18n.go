@@ -106,6 +106,21 @@ type Localizer struct {
 	// plain writes counts without grouping their digits: the English of
 	// a Phrase, which the API and the command line print.
 	plain bool
+	// only is the one country all the letters are of (Only), "" for
+	// none.
+	only string
+}
+
+// Only returns l for a deployment whose letters are all of one country
+// (its channels': "dk" for Digital Post alone): a text that names either
+// country's numbers ("CVR-/organisationsnummer") is said in that
+// country's words ("CVR-nummer") where the catalogue has them, under the
+// text's id and ".<country>_only" (search.ident.dk_only). "" gives l as it
+// is.
+func (l *Localizer) Only(country string) *Localizer {
+	c := *l
+	c.only = country
+	return &c
 }
 
 // For returns the localizer of lang (Default when lang is not supported).
@@ -135,6 +150,9 @@ func (l *Localizer) Has(id string) bool {
 // as l's language groups them (FormatInt: nb "1 307"); other values as
 // they are.
 func (l *Localizer) T(id string, args ...any) string {
+	if l.only != "" && l.Has(id+"."+l.only+"_only") {
+		id += "." + l.only + "_only"
+	}
 	key, keep := memoKey(l.lang, l.plain, id, args)
 	if keep {
 		if msg, ok := memo.get(key); ok {

@@ -132,3 +132,23 @@ func TestSay(t *testing.T) {
 		t.Errorf("the zero Phrase's English: %q, want none", got)
 	}
 }
+
+// TestOnlyOneCountry: a localizer for a deployment of one country's
+// letters says a text's ".<country>_only" form where the catalogue has one
+// (a Danish deployment: "CVR-nummer"), and the text itself where it has
+// none, or for no country or another one.
+func TestOnlyOneCountry(t *testing.T) {
+	for _, tc := range []struct {
+		lang, only, id, want string
+	}{
+		{"da", "dk", "search.ident", "CVR-nummer eller CPR-nummer"},
+		{"en", "dk", "incident.org_hint", "CVR number"},
+		{"da", "", "search.ident", "CVR-/organisationsnummer eller CPR-/personnummer"},
+		{"nb", "no", "search.ident", "Organisasjonsnummer eller fødselsnummer"},
+		{"da", "dk", "audit.when", "Hvornår"},
+	} {
+		if got := For(tc.lang, nil).Only(tc.only).T(tc.id); got != tc.want {
+			t.Errorf("%s %q %s: %q, want %q", tc.lang, tc.only, tc.id, got, tc.want)
+		}
+	}
+}

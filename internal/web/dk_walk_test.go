@@ -174,3 +174,56 @@ func TestDanishEvidenceNamesTheEventID(t *testing.T) {
 		}
 	}
 }
+
+// TestDigitalPostDeploymentSaysCVR: on a deployment of Digital Post alone
+// every letter is Danish, so the officer's forms name a CVR or CPR number,
+// not "CVR-/organisationsnummer" or "CPR-/personnummer" (Norway's numbers
+// too); a deployment with Norwegian channels, or one that names none
+// (every channel), says both countries' numbers, as before, and a
+// Norwegian one says the Norwegian numbers in bokmål.
+func TestDigitalPostDeploymentSaysCVR(t *testing.T) {
+	pages := []string{"/search", "/audit", "/incidents"}
+	for _, tc := range []struct {
+		name     string
+		channels []string
+		accept   string
+		want     []string
+		not      *regexp.Regexp
+	}{
+		{"Digital Post alone", []string{"digitalpost"}, "da-DK,da;q=0.9",
+			[]string{"CVR-nummer eller CPR-nummer", "(CPR-nummer eller CVR-nummer)", `placeholder="CVR-nummer"`},
+			regexp.MustCompile(`(?i)organisationsnummer|personnummer`)},
+		{"Digital Post alone, in English", []string{"digitalpost"}, "en",
+			[]string{"CVR number or CPR number", "(CPR number or CVR number)", `placeholder="CVR number"`},
+			regexp.MustCompile(`(?i)organisation number|national id`)},
+		{"every channel", nil, "da-DK,da;q=0.9",
+			[]string{"CVR-/organisationsnummer eller CPR-/personnummer", "(CPR-/personnummer eller CVR-/organisationsnummer)"},
+			regexp.MustCompile(`CVR-nummer eller`)},
+		{"Digital Post and SvarUt", []string{"digitalpost", "svarut"}, "da-DK,da;q=0.9",
+			[]string{"CVR-/organisationsnummer eller CPR-/personnummer"}, regexp.MustCompile(`CVR-nummer eller`)},
+		{"Norway", []string{"svarut", "altinn"}, "nb-NO,nb;q=0.9",
+			[]string{"Organisasjonsnummer eller fødselsnummer", "(fødselsnummer eller organisasjonsnummer)"}, regexp.MustCompile(`CVR|CPR`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, web.WithChannels(tc.channels))
+			b := e.loggedIn("mette", "compliance", "64942212", "")
+			var all string
+			for _, p := range pages {
+				code, page := b.doIn(tc.accept, "GET", p, nil)
+				if code != http.StatusOK {
+					t.Fatalf("%s: %d", p, code)
+				}
+				main := page[strings.Index(page, "<main"):]
+				all += main
+				if m := tc.not.FindString(main); m != "" {
+					t.Errorf("%s says %q", p, m)
+				}
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("%v do not say %q", pages, w)
+				}
+			}
+		})
+	}
+}

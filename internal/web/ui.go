@@ -211,7 +211,26 @@ func (s *Server) loc(r *http.Request) *i18n.Localizer {
 	}
 	return i18n.For(lang, func(lang, id string) {
 		s.log.Warn("missing translation", "lang", lang, "key", id)
-	})
+	}).Only(s.onlyCountry())
+}
+
+// onlyCountry is the one country this deployment's letters are all of:
+// that of its channels (WithChannels) when they are all one country's,
+// in lower case ("dk" for Digital Post alone); "" when they are several
+// countries' or not named (every registered channel). Its pages then name
+// that country's numbers only ("CVR-nummer", not
+// "CVR-/organisationsnummer": i18n.Localizer.Only); a Norwegian or a mixed
+// deployment's pages are as they were.
+func (s *Server) onlyCountry() string {
+	country := ""
+	for i, ch := range s.channels {
+		c := strings.ToLower(model.ChannelCountry(ch))
+		if c == "" || (i > 0 && c != country) {
+			return ""
+		}
+		country = c
+	}
+	return country
 }
 
 // sessionEnds is when a session ends as the header shows it: the time in
