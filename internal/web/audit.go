@@ -332,3 +332,15 @@ func auditDetail(via, before string, q auditQuery) string {
 	}
 	return strings.TrimSpace(d + " " + q.String())
 }
+
+// AuditAction is an audit entry's action for people: its text in the
+// page's language (audit.act.*) with the code the log keeps, and the
+// filter and the exports take, beside it ("så et brevs bevisrapport
+// (view_shipment)"); an action of no text as its code. The log itself is
+// never rewritten.
+func (v view) AuditAction(action string) string {
+	if action == "" || !v.L.Has("audit.act."+action) {
+		return action
+	}
+	return v.L.T("audit.act."+action) + " (" + action + ")"
+}

@@ -18,7 +18,7 @@ import (
 func auditRows(page string) []string {
 	var out []string
 	for _, r := range auditRow.FindAllStringSubmatch(page, -1) {
-		out = append(out, html.UnescapeString(r[1]+"|"+r[2]+"|"+r[3]))
+		out = append(out, html.UnescapeString(r[1]+"|"+auditAction(r[2])+"|"+r[3]))
 	}
 	return out
 }

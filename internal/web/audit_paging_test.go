@@ -16,7 +16,10 @@ import (
 )
 
 var (
-	auditRow   = regexp.MustCompile(`<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>`)
+	auditRow = regexp.MustCompile(`<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>`)
+	// actionCode is the code of an action cell ("viewed a list
+	// (view_list)": view_list), which the page says beside its text.
+	actionCode = regexp.MustCompile(`^.* \(([a-z_]+)\)$`)
 	olderLink  = regexp.MustCompile(`<a id="older" rel="next" href="([^"]+)">`)
 	auditOrg   = "964338531"
 	auditOther = "974760673"
@@ -99,7 +102,7 @@ func TestAuditPageOlderEntries(t *testing.T) {
 		}
 		rows := auditRow.FindAllStringSubmatch(page, -1)
 		for _, r := range rows {
-			got = append(got, html.UnescapeString(r[1]+"|"+r[2]+"|"+r[3]+"|"+r[4]))
+			got = append(got, html.UnescapeString(r[1]+"|"+auditAction(r[2])+"|"+r[3]+"|"+r[4]))
 		}
 		m := olderLink.FindStringSubmatch(page)
 		if pages == 1 && (len(rows) != 500 || !slices.Equal(got, want[:500])) {
@@ -181,4 +184,13 @@ func TestAuditAPIPages(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400", q, code, body)
 		}
 	}
+}
+
+// auditAction is the action of an entry as its cell says it: the code
+// beside the text, or the cell (an action of no text).
+func auditAction(cell string) string {
+	if m := actionCode.FindStringSubmatch(html.UnescapeString(cell)); m != nil {
+		return m[1]
+	}
+	return cell
 }

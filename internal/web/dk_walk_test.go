@@ -7,6 +7,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -225,5 +226,53 @@ func TestDigitalPostDeploymentSaysCVR(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDanishTimelineAndAuditSayNoCodes: the timeline of a letter put into
+// manual handling for Digital Post's physical post says its reason and
+// detail in Danish (the reason's code beside it, the English sentence the
+// log keeps as recorded, unchanged in the database), and the audit log
+// says what each entry's action was in Danish, beside its code; they
+// showed "physical_post", the English sentence alone, and "view_shipment".
+func TestDanishTimelineAndAuditSayNoCodes(t *testing.T) {
+	e := newEnv(t)
+	got := danishLetters(t, e)
+	const detail = "the policy's print is Digital Post's physical post: the sending unit sends the letter again through Digital Post for physical delivery (fysisk post)"
+	db := e.st.DB()
+	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status, message)
+		VALUES ($1, 'print_manual', 'register', $2, 'physical_post', $3)`, got[2].ID, now, detail)
+	b := e.loggedIn("mette", "compliance", "64942212", "")
+	code, page := b.getDa("/shipments/" + got[2].ID)
+	if code != http.StatusOK {
+		t.Fatalf("the letter's page: %d", code)
+	}
+	var row string
+	for _, r := range strings.Split(page, "<tr>") {
+		if strings.Contains(r, "<td>udskrift til manuel behandling</td>") {
+			row = r
+		}
+	}
+	for _, want := range []string{"<td>Digital Posts egen fysiske post: den afsendende enhed bestiller den (physical_post)</td>",
+		"<td>regelsættets udskrift er Digital Posts fysiske post: den afsendende enhed sender brevet igen gennem Digital Post til fysisk levering (fysisk post)<div class=\"muted recorded\">"} {
+		if !strings.Contains(html.UnescapeString(row), want) {
+			t.Errorf("the timeline's manual-handling row does not say %q:\n%s", want, row)
+		}
+	}
+	var kept string
+	if err := db.Get(&kept, `SELECT message FROM shipment_events WHERE shipment_id = $1 AND kind = 'print_manual'`, got[2].ID); err != nil || kept != detail {
+		t.Errorf("the evidence's sentence: %q (%v), want it as recorded", kept, err)
+	}
+	code, page = b.getDa("/audit")
+	if code != http.StatusOK {
+		t.Fatalf("/audit: %d", code)
+	}
+	for _, want := range []string{"<td>så et brevs bevisrapport (view_shipment)</td>", "<td>loggede ind (login)</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/audit does not say %q", want)
+		}
+	}
+	if m := regexp.MustCompile(`<td>[a-z]+_[a-z_]+</td>`).FindString(page); m != "" {
+		t.Errorf("/audit shows an action by its code alone: %s", m)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/printing"
 	"postvakt/internal/store"
 )
 
@@ -173,6 +174,12 @@ var evForms = []evForm{
 		func(l *i18n.Localizer, m []string) string {
 			return l.T("evlog.cancel_refused", "Order", m[1], "State", m[2])
 		}},
+	// store.toManual: the detail of a case put into manual handling, said
+	// as the manual-handling list says a case recorded before its phrases
+	// were kept (printing.Detail: its fixed sentences in the page's
+	// language, one made of a register's data as recorded).
+	{[]string{store.EventPrintManual}, regexp.MustCompile(`(?s)^(.+)$`),
+		func(l *i18n.Localizer, m []string) string { return printing.Detail(l, nil, m[1]) }},
 	// store.ResolveManual.
 	{[]string{store.EventManualResolved}, regexp.MustCompile(`(?s)^manual handling resolved: (\S+?)(?:: (.*))?$`),
 		func(l *i18n.Localizer, m []string) string {
@@ -242,3 +249,19 @@ func sourceName(l *i18n.Localizer, source string) string {
 // SourceName is an evidence event's source in the page's language
 // (sourceName).
 func (v view) SourceName(source string) string { return sourceName(v.L, source) }
+
+// eventStatus is an evidence event's status column in l's language: a
+// channel's own status as the channel wrote it (MEMO_AVAILABLE_TO_RECIPIENT,
+// a code the channel's guidance names), postvakt's reason for putting a
+// letter into manual handling (print_manual: the reason's text, reason.*,
+// with the code the log keeps beside it).
+func eventStatus(l *i18n.Localizer, ev store.Event) string {
+	if ev.Kind == store.EventPrintManual && ev.RawStatus != "" && l.Has("reason."+ev.RawStatus) {
+		return l.T("reason."+ev.RawStatus) + " (" + ev.RawStatus + ")"
+	}
+	return ev.RawStatus
+}
+
+// EventStatus is an evidence event's status column in the page's language
+// (eventStatus).
+func (v view) EventStatus(ev store.Event) string { return eventStatus(v.L, ev) }
