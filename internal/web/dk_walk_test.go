@@ -155,7 +155,8 @@ func TestDigitalPostDeploymentSaysNoAltinn(t *testing.T) {
 // TestDanishEvidenceNamesTheEventID: the evidence of a Danish letter names
 // the log entry's id it keeps the entry by, even when the entry's payload
 // does not hold it, and says that none was kept for a row of no id; it
-// said "(hændelses-id ?)".
+// said "(hændelses-id ?)". The page names the last event with the log's
+// Danish name, as the statement does ("Afvist").
 func TestDanishEvidenceNamesTheEventID(t *testing.T) {
 	e := newEnv(t)
 	got := danishLetters(t, e)
@@ -163,10 +164,12 @@ func TestDanishEvidenceNamesTheEventID(t *testing.T) {
 		VALUES ($1, 'channel_event', 'digitalpost', $2, 'MEMO_SEND_RECEIVED', '{"eventTag":"MEMO_SEND_RECEIVED"}')`, got[1].ID, now.Add(-20*24*time.Hour))
 	b := e.loggedIn("mette", "compliance", "64942212", "")
 	for _, tc := range []struct{ id, page, json string }{
-		{got[0].ID, "hændelses-id 31111111-0000-4000-8000-000000000001", `"last_event_id":"31111111-0000-4000-8000-000000000001"`},
+		{got[0].ID, `Seneste hændelse er MEMO_SEND_VALIDATION_FAILED ("Afvist") 2026-11-04 13:00:00 +01:00 (hændelses-id 31111111-0000-4000-8000-000000000001)`,
+			`"last_event_id":"31111111-0000-4000-8000-000000000001"`},
 		{got[1].ID, "hændelses-id ikke gemt", `(hændelses-id ikke gemt)`},
 	} {
 		code, page := b.getDa("/shipments/" + tc.id)
+		page = html.UnescapeString(page)
 		if code != http.StatusOK || !strings.Contains(page, tc.page) || strings.Contains(page, "hændelses-id ?") {
 			t.Errorf("%s: %d, does not say %q:\n%s", tc.id, code, tc.page, regexp.MustCompile(`[^\n]*hændelses-id[^\n]*`).FindString(page))
 		}

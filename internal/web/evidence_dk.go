@@ -130,6 +130,13 @@ func (p *DigitalPostProof) danish() string {
 	return s
 }
 
+// DPTag is a Digital Post event tag as the proof names a letter's last
+// event, on the page as in the statement: with the log's Danish name when
+// the guidance gives one (MEMO_SEND_VALIDATED ("Valideret")).
+func (view) DPTag(tag string) string { return tag + label(tag) }
+
+// label is a tag's Danish name in the event log, quoted after a space, or
+// "" for a tag of none.
 func label(tag string) string {
 	if l, ok := dpLabels[tag]; ok {
 		return " (\"" + l + "\")"

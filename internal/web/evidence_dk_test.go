@@ -98,7 +98,7 @@ func TestDanishEvidence(t *testing.T) {
 	_, page = b.get("/shipments/" + got[1].ID)
 	page = html.UnescapeString(page)
 	if !strings.Contains(page, `holds no "Tilgængelig for modtageren" event for this letter: it does not prove delivery`) ||
-		!strings.Contains(page, `last event is MEMO_SEND_VALIDATED at 2026-11-21 10:01:00 +01:00`) || !strings.Contains(page, "not been opened") {
+		!strings.Contains(page, `last event is MEMO_SEND_VALIDATED ("Valideret") at 2026-11-21 10:01:00 +01:00`) || !strings.Contains(page, "not been opened") {
 		t.Error("a letter stuck at Valideret is not said to lack the proof")
 	}
 	_, body = b.get("/shipments/" + got[1].ID + "/evidence.json")
