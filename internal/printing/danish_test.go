@@ -13,7 +13,8 @@ import (
 // TestDanishLetterPrintIsDigitalPostPhysicalPost: under the shipped Danish
 // policies a due print is Digital Post's physical post, which the sending
 // unit orders: manual handling with that reason, nothing at the print
-// provider; a letter Digital Post printed itself gets no print at all.
+// provider, decided by the policy (the event's source), no register asked;
+// a letter Digital Post printed itself gets no print at all.
 func TestDanishLetterPrintIsDigitalPostPhysicalPost(t *testing.T) {
 	e := newEnv(t, scenario, sim.Options{NoFaults: true})
 	letter := func(id, kind, recipient string) model.NewShipment {
@@ -40,6 +41,17 @@ func TestDanishLetterPrintIsDigitalPostPhysicalPost(t *testing.T) {
 		p, ok := prints[sh.ID]
 		if !ok || p.State != store.PrintStateManual || p.Reason == nil || *p.Reason != printing.ReasonPhysicalPost {
 			t.Errorf("%s: print %+v, want manual handling for Digital Post's physical post", sh.ID, p)
+		}
+		// The policy's print.via decided it, not Enhetsregisteret (the
+		// evidence page named the Norwegian register as its source).
+		evs, err := e.st.Events(e.ctx, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Kind == store.EventPrintManual && ev.Source != store.SourcePolicy {
+				t.Errorf("%s: the manual-handling event's source is %q, want %q", sh.ID, ev.Source, store.SourcePolicy)
+			}
 		}
 	}
 	if _, ok := prints[got[2].ID]; ok {

@@ -233,12 +233,17 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 	for _, l := range lookups {
 		r := store.PrintResolution{ShipmentID: l.ShipmentID, At: now}
 		switch {
+		// No register is asked about these: the policy's rules decide
+		// (the event's source), not Enhetsregisteret.
 		case s.viaOf(l.Policy) == policy.PrintViaDigitalPost:
 			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPhysicalPost, []i18n.Phrase{i18n.P("manual.detail.physical_post")}
+			r.Source = store.SourcePolicy
 		case l.RecipientKind == model.RecipientPerson:
 			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonPerson, []i18n.Phrase{i18n.P("manual.detail.person")}
+			r.Source = store.SourcePolicy
 		case len(l.RecipientID) == 8:
 			r.Outcome, r.Reason, r.Why = store.ResolveManual, ReasonCVR, []i18n.Phrase{i18n.P("manual.detail.cvr", "Orgnr", l.RecipientID)}
+			r.Source = store.SourcePolicy
 		default:
 			v, evidence, err := addressOf(l.RecipientID, ask)
 			if ctx.Err() != nil {

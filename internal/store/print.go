@@ -248,6 +248,11 @@ type PrintResolution struct {
 	Why        []i18n.Phrase // ResolveManual: the detail for people in their language (printing.Detail)
 	Evidence   []byte        // the register's answer (JSON), kept in the event
 	RetryAt    time.Time     // ResolveRetry
+	// Source is who decided a ResolveManual, the event's source:
+	// SourceRegister (when empty) for the register's answer, SourcePolicy
+	// for a case no register was asked about (a person, a CVR number, a
+	// print by Digital Post's physical post).
+	Source string
 }
 
 // ResolvePrint applies an address lookup in one transaction: the order goes
@@ -281,7 +286,11 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			if err := setPrint(ctx, tx, id, PrintStateManual, at); err != nil {
 				return err
 			}
-			return toManual(ctx, tx, id, r.Reason, manualWhy{r.Detail, r.Why}, at, SourceRegister, r.Evidence)
+			source := r.Source
+			if source == "" {
+				source = SourceRegister
+			}
+			return toManual(ctx, tx, id, r.Reason, manualWhy{r.Detail, r.Why}, at, source, r.Evidence)
 		case r.Outcome != ResolveOrder:
 			return fmt.Errorf("resolve print of %s: unknown outcome %q", id, r.Outcome)
 		case cur.RequiresApproval:
