@@ -270,6 +270,11 @@ func TestDanishTimelineAndAuditSayNoCodes(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("/audit: %d", code)
 	}
+	// The incident report says where its views go by the log's name
+	// (it said "revisionsloggen").
+	if _, page := b.getDa("/incidents"); !strings.Contains(page, "Hver visning og eksport står i adgangsloggen.") {
+		t.Error("/incidents does not name the audit log as its page does (adgangsloggen)")
+	}
 	for _, want := range []string{"<td>så et brevs bevisrapport (view_shipment)</td>", "<td>loggede ind (login)</td>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/audit does not say %q", want)
