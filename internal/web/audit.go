@@ -344,3 +344,16 @@ func (v view) AuditAction(action string) string {
 	}
 	return v.L.T("audit.act."+action) + " (" + action + ")"
 }
+
+// AuditObject is an audit entry's object for people: on a Norwegian or
+// Danish page its leading kind ("shipment", "print_batch", a list's name)
+// in the page's language (audit.obj.*), the rest (an id, a filter) as
+// recorded: "forsendelse 01…". An English page, and an object of another
+// kind, show it as recorded, as the exports and the API give it.
+func (v view) AuditObject(object string) string {
+	kind, rest, _ := strings.Cut(object, " ")
+	if v.L.Lang() == "en" || kind == "" || !v.L.Has("audit.obj."+kind) {
+		return object
+	}
+	return strings.TrimSpace(v.L.T("audit.obj."+kind) + " " + rest)
+}

@@ -236,8 +236,9 @@ func TestDigitalPostDeploymentSaysCVR(t *testing.T) {
 // manual handling for Digital Post's physical post says its reason and
 // detail in Danish (the reason's code beside it, the English sentence the
 // log keeps as recorded, unchanged in the database), and the audit log
-// says what each entry's action was in Danish, beside its code; they
-// showed "physical_post", the English sentence alone, and "view_shipment".
+// says what each entry's action was in Danish, beside its code, and what
+// its object is ("forsendelse …"); they showed "physical_post", the
+// English sentence alone, "view_shipment" and "shipment …".
 func TestDanishTimelineAndAuditSayNoCodes(t *testing.T) {
 	e := newEnv(t)
 	got := danishLetters(t, e)
@@ -266,16 +267,17 @@ func TestDanishTimelineAndAuditSayNoCodes(t *testing.T) {
 	if err := db.Get(&kept, `SELECT message FROM shipment_events WHERE shipment_id = $1 AND kind = 'print_manual'`, got[2].ID); err != nil || kept != detail {
 		t.Errorf("the evidence's sentence: %q (%v), want it as recorded", kept, err)
 	}
+	// The incident report says where its views go by the log's name
+	// (it said "revisionsloggen").
+	if _, page := b.getDa("/incidents?from=2026-10-01&to=2026-11-23"); !strings.Contains(page, "Hver visning og eksport står i adgangsloggen.") {
+		t.Error("/incidents does not name the audit log as its page does (adgangsloggen)")
+	}
 	code, page = b.getDa("/audit")
 	if code != http.StatusOK {
 		t.Fatalf("/audit: %d", code)
 	}
-	// The incident report says where its views go by the log's name
-	// (it said "revisionsloggen").
-	if _, page := b.getDa("/incidents"); !strings.Contains(page, "Hver visning og eksport står i adgangsloggen.") {
-		t.Error("/incidents does not name the audit log as its page does (adgangsloggen)")
-	}
-	for _, want := range []string{"<td>så et brevs bevisrapport (view_shipment)</td>", "<td>loggede ind (login)</td>"} {
+	for _, want := range []string{"<td>så et brevs bevisrapport (view_shipment)</td><td>forsendelse " + got[2].ID + "</td>",
+		"<td>så en hændelsesrapport (view_incident)</td><td>hændelsesrapport from=", "<td>loggede ind (login)</td>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("/audit does not say %q", want)
 		}
