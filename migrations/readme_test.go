@@ -1,8 +1,11 @@
 package migrations_test
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,5 +47,51 @@ func TestReadmeNamesTheMigrationsOutsideATransaction(t *testing.T) {
 	}
 	if found == 0 {
 		t.Fatal("no migration outside a transaction found: has the goose annotation changed?")
+	}
+}
+
+// README shows what a migrated database and a started serve say of the
+// schema: `migrate`'s `database at 00049 (47 applied)` and `database at
+// 00049, nothing to apply`, `postvakt version`'s `schema 00049` and serve's
+// start line `schema=49`. Each must be the newest migration this release
+// carries (and the count how many it carries), or an operator comparing
+// the output with the README sees a release behind; a migration added
+// without the README fails here, naming the line.
+func TestReadmeShowsTheNewestSchema(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	newest, _, _ := strings.Cut(names[len(names)-1], "_")
+	number, err := strconv.Atoi(newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		shown *regexp.Regexp
+		want  string
+	}{
+		{regexp.MustCompile(`database at \d+ \(\d+ applied\)`), fmt.Sprintf("database at %s (%d applied)", newest, len(names))},
+		{regexp.MustCompile(`database at \d+, nothing to apply`), fmt.Sprintf("database at %s, nothing to apply", newest)},
+		{regexp.MustCompile("`schema \\d+`"), fmt.Sprintf("`schema %s`", newest)},
+		{regexp.MustCompile(`postvakt serving addr=\S+ schema=\d+`), fmt.Sprintf("schema=%d", number)},
+	}
+	for _, c := range checks {
+		found := c.shown.FindAllString(string(b), -1)
+		if len(found) == 0 {
+			t.Errorf("README no longer shows %q: has its wording changed?", c.want)
+		}
+		for _, f := range found {
+			if !strings.HasSuffix(f, c.want) {
+				t.Errorf("README shows %q; this release says %q", f, c.want)
+			}
+		}
 	}
 }
