@@ -2,6 +2,8 @@ package main_test
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -164,5 +166,42 @@ func TestReadmeCommandsAreTheHelp(t *testing.T) {
 	}
 	if seen < 20 {
 		t.Fatalf("checked only %d usages of README's Commands table: has its layout changed?", seen)
+	}
+}
+
+// README, Deploy: the commands that write DATABASE_URL_FILE's file, run as
+// written (with /etc/postvakt in a temporary folder, under the usual umask
+// 022), leave a file only its owner reads: it holds the database password.
+// A plain `echo … >file` makes it readable by every user of the machine.
+func TestReadmeDeployWritesTheDatabaseURLForItsOwnerOnly(t *testing.T) {
+	section := readmeSection(t, "Deploy with an external PostgreSQL")
+	block := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(section)
+	if block == nil {
+		t.Fatal("README, Deploy has no sh block")
+	}
+	before, _, ok := strings.Cut(block[1], "export DATABASE_URL_FILE=/etc/postvakt/database-url")
+	if !ok {
+		t.Fatal("README, Deploy's sh block no longer exports DATABASE_URL_FILE=/etc/postvakt/database-url")
+	}
+	dir := filepath.Join(t.TempDir(), "etc")
+	var steps []string
+	for _, line := range strings.Split(before, "\n") {
+		if strings.Contains(line, "/etc/postvakt") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			steps = append(steps, strings.ReplaceAll(line, "/etc/postvakt", dir))
+		}
+	}
+	if len(steps) == 0 {
+		t.Fatal("README, Deploy's sh block writes nothing under /etc/postvakt before exporting DATABASE_URL_FILE")
+	}
+	script := "set -eu\numask 022\n" + strings.Join(steps, "\n")
+	if out, err := exec.Command("bash", "-c", script).CombinedOutput(); err != nil {
+		t.Fatalf("README, Deploy's steps writing the URL file fail as written: %v\n%s\n%s", err, script, out)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "database-url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("README, Deploy's steps leave the database URL file (the password) mode %v: others may read it", fi.Mode().Perm())
 	}
 }
