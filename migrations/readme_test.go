@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -92,6 +94,39 @@ func TestReadmeShowsTheNewestSchema(t *testing.T) {
 			if !strings.HasSuffix(f, c.want) {
 				t.Errorf("README shows %q; this release says %q", f, c.want)
 			}
+		}
+	}
+}
+
+// README's Upgrading, item 5, gives goose's command for going back. goose
+// reads neither DATABASE_URL nor DATABASE_URL_FILE: the command must hand
+// it the URL however Deploy gave it, directly or in a file (Deploy's own
+// example exports DATABASE_URL_FILE only), or goose, given "", tries a
+// local PostgreSQL as the login user. The command runs here as written
+// with goose replaced by a function printing the URL it was given.
+func TestReadmeGooseDownGetsTheDatabaseURL(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("`(goose -dir migrations postgres [^`]*down-to N)`").FindStringSubmatch(string(b))
+	if m == nil {
+		t.Fatal("README's Upgrading no longer shows `goose -dir migrations postgres … down-to N`")
+	}
+	const want = "postgres://postvakt:secret@db.example/postvakt?sslmode=verify-full"
+	file := filepath.Join(t.TempDir(), "database-url")
+	if err := os.WriteFile(file, []byte(want+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range [][]string{
+		{"DATABASE_URL=" + want},
+		{"DATABASE_URL_FILE=" + file},
+	} {
+		cmd := exec.Command("bash", "-c", `goose() { printf '%s\n' "$4"; }; `+strings.Replace(m[1], "down-to N", "down-to 46", 1))
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != want {
+			t.Errorf("README's `%s` with %s hands goose the URL %q (%v); want %q", m[1], env[0], strings.TrimSpace(string(out)), err, want)
 		}
 	}
 }
