@@ -12,6 +12,7 @@ import (
 	"postvakt/internal/channel"
 	_ "postvakt/internal/channel/registered" // the channels the binary is built with, as app.go
 	"postvakt/internal/config"
+	"postvakt/internal/pgtest"
 )
 
 // readmeSection returns README.md's text from the heading "## title" up to
@@ -203,5 +204,33 @@ func TestReadmeDeployWritesTheDatabaseURLForItsOwnerOnly(t *testing.T) {
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("README, Deploy's steps leave the database URL file (the password) mode %v: others may read it", fi.Mode().Perm())
+	}
+}
+
+// README, Upgrading, item 3: with the URL in a file (Deploy exports
+// DATABASE_URL_FILE), the migrate run with its own short lock_timeout runs
+// as written: the file's URL with the parameter added, DATABASE_URL_FILE
+// emptied for that run (both set are refused).
+func TestReadmeMigrateWithShortLockTimeoutFromTheFile(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("`(DATABASE_URL=\"[^`]*\\./postvakt migrate)`").FindStringSubmatch(string(b))
+	if m == nil || !strings.Contains(m[1], "lock_timeout=") {
+		t.Fatal("README's Upgrading (item 3) no longer shows `DATABASE_URL=\"…&lock_timeout=…\" … ./postvakt migrate`")
+	}
+	db := pgtest.New(t)
+	file := filepath.Join(t.TempDir(), "database-url")
+	if err := os.WriteFile(file, []byte(db+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	line := strings.ReplaceAll(m[1], "/etc/postvakt/database-url", file)
+	line = strings.Replace(line, "./postvakt", bin, 1)
+	cmd := exec.Command("bash", "-c", line)
+	cmd.Env = append(os.Environ(), "DATABASE_URL=", "DATABASE_URL_FILE="+file, "POSTVAKT_POLICIES=../../policies")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "database at ") {
+		t.Errorf("README's `%s`, as Deploy left the environment: %v\n%s", m[1], err, out)
 	}
 }
