@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"postvakt/internal/channel"
 	_ "postvakt/internal/channel/registered" // the channels the binary is built with, as app.go
@@ -232,5 +233,45 @@ func TestReadmeMigrateWithShortLockTimeoutFromTheFile(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "database at ") {
 		t.Errorf("README's `%s`, as Deploy left the environment: %v\n%s", m[1], err, out)
+	}
+}
+
+// README, The simulator: the block that starts the simulator in the
+// background, reads its environment lines and back-fills from it runs as
+// written (on a free port, against a test database). Read at once after
+// the `&`, sim.env is not there yet or empty, and discover finds Altinn
+// not configured.
+func TestReadmeSimulatorBlockRunsAsWritten(t *testing.T) {
+	section := readmeSection(t, "The simulator")
+	block := regexp.MustCompile("(?s)```sh\n(postvakt sim .*?)```").FindStringSubmatch(section)
+	if block == nil || !strings.Contains(block[1], "DATABASE_URL=... postvakt discover") {
+		t.Fatal("README, The simulator has no sh block starting the simulator and running discover")
+	}
+	db := pgtest.New(t)
+	script := strings.ReplaceAll(block[1], "127.0.0.1:8090", "127.0.0.1:0")
+	script = strings.ReplaceAll(script, "DATABASE_URL=...", `DATABASE_URL="$TEST_DATABASE_URL"`)
+	script = "set -e\ntrap 'kill %1 2>/dev/null' EXIT\n" + script
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"), "TEST_DATABASE_URL="+db,
+		"DATABASE_URL=", "DATABASE_URL_FILE=", "POSTVAKT_POLICIES=../../policies")
+	for _, e := range os.Environ() { // the block's environment is the simulator's lines alone
+		if name, _, _ := strings.Cut(e, "="); strings.HasPrefix(name, "POSTVAKT_") {
+			cmd.Env = append(cmd.Env, name+"=")
+		}
+	}
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("README's simulator block did not end within 2 minutes:\n%s", out)
+	}
+	if err != nil || !strings.Contains(string(out), "discovered ") {
+		t.Errorf("README's simulator block, as written: %v\n%s", err, out)
 	}
 }
