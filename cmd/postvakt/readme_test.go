@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -273,5 +274,52 @@ func TestReadmeSimulatorBlockRunsAsWritten(t *testing.T) {
 	}
 	if err != nil || !strings.Contains(string(out), "discovered ") {
 		t.Errorf("README's simulator block, as written: %v\n%s", err, out)
+	}
+}
+
+// README, Deploy: the sh block runs as written, step after step, on a
+// machine where none of its folders is there yet: /etc/postvakt and
+// /opt/postvakt in a temporary folder, the database URL a test database's,
+// the binary this test's build (for `make build`), serve on a free port
+// and stopped by SIGTERM once it served. A step that fails, or a folder
+// named before a step makes it (the policies in /opt/postvakt), fails here.
+func TestReadmeDeployBlockRunsAsWritten(t *testing.T) {
+	section := readmeSection(t, "Deploy with an external PostgreSQL")
+	block := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(section)
+	if block == nil || !strings.Contains(block[1], "./postvakt serve") {
+		t.Fatal("README, Deploy has no sh block ending with ./postvakt serve")
+	}
+	db := pgtest.New(t)
+	root := t.TempDir()
+	work := filepath.Join(root, "checkout")
+	if err := os.CopyFS(filepath.Join(work, "policies"), os.DirFS("../../policies")); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var lines []string
+	for _, line := range strings.Split(block[1], "\n") {
+		switch {
+		case strings.HasPrefix(line, "make build BIN=postvakt"):
+			line = "cp " + bin + " postvakt"
+		case strings.Contains(line, "./postvakt serve"):
+			line = strings.Replace(line, "127.0.0.1:8080", addr, 1)
+			line = strings.Replace(line, "./postvakt serve", "timeout -s TERM 8 ./postvakt serve || [ $? = 124 ]", 1)
+		}
+		line = regexp.MustCompile(`'postgres://[^']*'`).ReplaceAllString(line, "'"+db+"'")
+		line = strings.ReplaceAll(line, "/etc/postvakt", filepath.Join(root, "etc"))
+		line = strings.ReplaceAll(line, "/opt/postvakt", filepath.Join(root, "opt"))
+		lines = append(lines, line)
+	}
+	cmd := exec.Command("bash", "-c", "set -e\n"+strings.Join(lines, "\n"))
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "DATABASE_URL=", "DATABASE_URL_FILE=", "POSTVAKT_POLICIES=")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "postvakt serving") || !strings.Contains(string(out), "postvakt stopped") {
+		t.Errorf("README, Deploy's sh block, as written: %v\n%s", err, out)
 	}
 }
