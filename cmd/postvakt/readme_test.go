@@ -281,7 +281,7 @@ func TestReadmeSimulatorBlockRunsAsWritten(t *testing.T) {
 // machine where none of its folders is there yet: /etc/postvakt and
 // /opt/postvakt in a temporary folder, the database URL a test database's,
 // the binary this test's build (for `make build`), serve on a free port
-// and stopped by SIGTERM once it served. A step that fails, or a folder
+// and stopped by SIGTERM once /readyz says ready. A step that fails, or a folder
 // named before a step makes it (the policies in /opt/postvakt), fails here.
 func TestReadmeDeployBlockRunsAsWritten(t *testing.T) {
 	section := readmeSection(t, "Deploy with an external PostgreSQL")
@@ -308,7 +308,12 @@ func TestReadmeDeployBlockRunsAsWritten(t *testing.T) {
 			line = "cp " + bin + " postvakt"
 		case strings.Contains(line, "./postvakt serve"):
 			line = strings.Replace(line, "127.0.0.1:8080", addr, 1)
-			line = strings.Replace(line, "./postvakt serve", "timeout -s TERM 8 ./postvakt serve || [ $? = 124 ]", 1)
+			// In the background (the process itself: $! is serve's pid)
+			// until it is ready (at most a minute), then stopped.
+			line, _, _ = strings.Cut(line, " #")
+			line += " & pid=$!\n" +
+				"for _ in $(seq 600); do curl -sf http://" + addr + "/readyz >/dev/null && break; kill -0 $pid || break; sleep 0.1; done\n" +
+				"kill -TERM $pid; wait $pid"
 		}
 		line = regexp.MustCompile(`'postgres://[^']*'`).ReplaceAllString(line, "'"+db+"'")
 		line = strings.ReplaceAll(line, "/etc/postvakt", filepath.Join(root, "etc"))
