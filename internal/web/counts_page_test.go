@@ -1,14 +1,12 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/model"
-	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -17,15 +15,7 @@ import (
 // "1,307" — in the sentence above the table and in the table's cells.
 func TestPageCountsGroupedByLanguage(t *testing.T) {
 	e := newEnv(t)
-	items := make([]model.NewShipment, 1307)
-	for i := range items {
-		items[i] = model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID("many", i),
-			SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten", RecipientKind: "org", RecipientID: "974760673",
-			Title: "Vedtak om tiltak", Confidential: true, Class: "taushetsbelagt", SentAt: now.Add(-10 * 24 * time.Hour)}
-	}
-	if _, _, err := e.st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	registerMany(t, e, 1307)
 	b := e.loggedIn("kari", "compliance", "964338531", "")
 	for _, c := range []struct{ lang, sentence, cell string }{
 		{"nb", "1\u00a0307 forsendelser fra 1 avsenderenhet.", `<td class="num">1` + "\u00a0" + `307</td>`},
@@ -41,4 +31,17 @@ func TestPageCountsGroupedByLanguage(t *testing.T) {
 	if code, page := b.getIn("nb", "/"); code != http.StatusOK || !strings.Contains(page, `id="unopened-total">1`+"\u00a0"+`307<`) {
 		t.Errorf("nb overview: %d, want 1 307 unopened in\n%s", code, page)
 	}
+}
+
+// registerMany registers n of storetest's letters (Bergen's child
+// welfare to one organisation), sent ten days before now: lists and
+// counts of more than a thousand.
+func registerMany(t *testing.T, e *env, n int) {
+	t.Helper()
+	items := make([]model.NewShipment, n)
+	for i := range items {
+		items[i] = storetest.Letter(i)
+		items[i].SentAt = now.Add(-10 * 24 * time.Hour)
+	}
+	storetest.Register(t, e.st, items...)
 }

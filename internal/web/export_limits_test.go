@@ -1,20 +1,15 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lib/pq"
 
-	"postvakt/internal/model"
-	"postvakt/internal/store"
-	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -159,15 +154,7 @@ func regexpInvalid(name string) *regexp.Regexp {
 // 1,048,575 is read.
 func TestXLSXTooManyRowsLimitGrouped(t *testing.T) {
 	e := newEnvWith(t, web.WithMaxXLSXRows(1000))
-	items := make([]model.NewShipment, 1001)
-	for i := range items {
-		items[i] = model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID("limit", i),
-			SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: "org", RecipientID: "974760673",
-			Title: "Vedtak", Confidential: true, Class: "taushetsbelagt", SentAt: now.Add(-10 * 24 * time.Hour)}
-	}
-	if _, _, err := e.st.Register(context.Background(), items, store.SourceAPI, "test"); err != nil {
-		t.Fatal(err)
-	}
+	registerMany(t, e, 1001)
 	b := e.loggedIn("anna", "admin", "", "")
 	for _, tc := range []struct{ lang, want string }{
 		{"nb", "mer enn 1\u00a0000 brev"},
