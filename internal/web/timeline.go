@@ -254,10 +254,19 @@ func (v view) SourceName(source string) string { return sourceName(v.L, source) 
 // channel's own status as the channel wrote it (MEMO_AVAILABLE_TO_RECIPIENT,
 // a code the channel's guidance names), postvakt's reason for putting a
 // letter into manual handling (print_manual: the reason's text, reason.*,
-// with the code the log keeps beside it).
+// with the code the log keeps beside it). A Digital Post log event the
+// public guidance names in Danish (dpLabels: "Tilgængelig for
+// modtageren") is said by that name with its tag beside, in every
+// language: the name is the one Ankestyrelsen and the guidance use, and
+// the tag is what the log keeps.
 func eventStatus(l *i18n.Localizer, ev store.Event) string {
 	if ev.Kind == store.EventPrintManual && ev.RawStatus != "" && l.Has("reason."+ev.RawStatus) {
 		return l.T("reason."+ev.RawStatus) + " (" + ev.RawStatus + ")"
+	}
+	if ev.Kind == store.EventChannel && ev.Source == model.ChannelDigitalPost {
+		if name, ok := dpLabels[ev.RawStatus]; ok {
+			return name + " (" + ev.RawStatus + ")"
+		}
 	}
 	return ev.RawStatus
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"slices"
 	"strconv"
@@ -317,6 +318,34 @@ func TestTimelineSourceInPageLanguage(t *testing.T) {
 		"some_future_source": "some_future_source"} {
 		if doc.SourceNames[c] != want {
 			t.Errorf("evidence.json source_names[%q] = %q, want %q (in the reader's language)", c, doc.SourceNames[c], want)
+		}
+	}
+}
+
+// TestTimelineNamesDigitalPostEvents: the timeline's status column says a
+// Digital Post log event by the Danish name the public guidance gives it,
+// with the tag the log keeps beside it ("Tilgængelig for modtageren
+// (MEMO_AVAILABLE_TO_RECIPIENT)"), in every language; a tag the guidance
+// does not name, and another channel's status, stay as recorded.
+func TestTimelineNamesDigitalPostEvents(t *testing.T) {
+	e := newEnv(t)
+	id := danishLetters(t, e)[1].ID
+	db := e.st.DB()
+	for i, tag := range []string{"MEMO_AVAILABLE_TO_RECIPIENT", "MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM"} {
+		db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status, message)
+			VALUES ($1, 'channel_event', 'digitalpost', $2, $3, 'x')`, id, now.Add(time.Duration(i-5)*time.Minute), tag)
+	}
+	b := e.loggedIn("mette", "compliance", "64942212", "")
+	for _, accept := range []string{"da-DK,da;q=0.9", "nb-NO,nb;q=0.9", "en-GB"} {
+		code, page := b.doIn(accept, "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s evidence page: %d", accept, code)
+		}
+		timeline := html.UnescapeString(page[strings.Index(page, `id="timeline"`):])
+		for _, want := range []string{"<td>Tilgængelig for modtageren (MEMO_AVAILABLE_TO_RECIPIENT)</td>", "<td>MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM</td>"} {
+			if !strings.Contains(timeline, want) {
+				t.Errorf("%s timeline's status column lacks %s", accept, want)
+			}
 		}
 	}
 }
