@@ -213,6 +213,11 @@ const MaxStatementTimeout = math.MaxInt32 * time.Millisecond
 
 // validate checks the rules that span several variables, and bounds.
 func (c *Config) validate(r *Reader) {
+	if c.DatabaseURL != "" {
+		if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+			r.Failf("DATABASE_URL", "%s", err)
+		}
+	}
 	if c.StatementTimeout > 0 && c.StatementTimeout < time.Second {
 		r.Failf("POSTVAKT_STATEMENT_TIMEOUT", "%s is less than 1s: pages would fail on an ordinary query", c.StatementTimeout)
 	}

@@ -23,24 +23,31 @@ var secretVars = map[string]func(Config) string{
 // directly, it is taken as it is.
 func TestSecretsFromFiles(t *testing.T) {
 	dir := t.TempDir()
-	// A URL-shaped secret satisfies both the URL and the plain secrets.
-	const secret = "https://hooks.example/T0/B0/s3cret"
-	for _, tc := range []struct{ content, want string }{
-		{secret, secret},
-		{secret + "\n", secret},
-		{secret + "\r\n", secret},
-		// One newline is dropped, not every one: the rest is the file's.
-		{secret + "\n\n", secret + "\n"},
-	} {
-		f := filepath.Join(dir, "secret")
-		if err := os.WriteFile(f, []byte(tc.content), 0o600); err != nil {
-			t.Fatal(err)
+	// A URL-shaped secret satisfies both the URL and the plain secrets;
+	// DATABASE_URL takes a PostgreSQL URL.
+	secretOf := func(name string) string {
+		if name == "DATABASE_URL" {
+			return "postgres://postvakt:s3cret@db.example/postvakt"
 		}
+		return "https://hooks.example/T0/B0/s3cret"
+	}
+	for _, tc := range []struct{ after, wantAfter string }{
+		{"", ""},
+		{"\n", ""},
+		{"\r\n", ""},
+		// One newline is dropped, not every one: the rest is the file's.
+		{"\n\n", "\n"},
+	} {
 		for name, field := range secretVars {
+			secret := secretOf(name)
+			f := filepath.Join(dir, "secret")
+			if err := os.WriteFile(f, []byte(secret+tc.after), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			c, err := Load(lookup(map[string]string{name + "_FILE": f}))
 			// DATABASE_URL drops surrounding blanks, as it did read
 			// directly: a URL has none of its own.
-			want := tc.want
+			want := secret + tc.wantAfter
 			if name == "DATABASE_URL" {
 				want = strings.TrimSpace(want)
 			}
@@ -48,11 +55,12 @@ func TestSecretsFromFiles(t *testing.T) {
 				continue // not a URL: TestSecretFileProblems
 			}
 			if err != nil || field(c) != want {
-				t.Errorf("%s_FILE holding %q: %q, %v; want %q", name, tc.content, field(c), err, want)
+				t.Errorf("%s_FILE holding %q: %q, %v; want %q", name, secret+tc.after, field(c), err, want)
 			}
 		}
 	}
 	for name, field := range secretVars {
+		secret := secretOf(name)
 		if c, err := Load(lookup(map[string]string{name: secret})); err != nil || field(c) != secret {
 			t.Errorf("%s given directly: %q, %v", name, field(c), err)
 		}
