@@ -185,7 +185,7 @@ func TestUnitAlertLeavesByID(t *testing.T) {
 	}{
 		{"reasons", alert, []string{"AKTIVT channel=svarut sender=964338531 unit_id=17", "fra enhet 17 som", "FIRING channel=svarut sender=964338531 unit_id=17",
 			"letters of unit 17 due at"}, "17"},
-		{"summary", old, []string{"AKTIVT channel=svarut sender=964338531 unit_id=17", "letters of unit 17 due at svarut"}, "17"},
+		{"summary", old, []string{"AKTIVT channel=svarut sender=964338531 unit_id=17", "letters of unit 17 due at KS SvarUt"}, "17"},
 		{"unknown unit", unknown, []string{"AKTIVT channel=svarut sender=964338531\n", "fra en enhet som"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

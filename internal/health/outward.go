@@ -60,11 +60,13 @@ func unitText(l *i18n.Localizer, a store.Alert) string {
 }
 
 // summaryByID is summary with the unit's name replaced by id where the
-// rules write it ("letters of Barnevernstjenesten on"; the rules write it
+// rules wrote it ("letters of Barnevernstjenesten on"; the rules wrote it
 // nowhere else), so that a name that is also a word of the summary
 // ("letters", "on") leaves the rest of it as it was. A summary without
 // that phrase has the name replaced wherever it stands: no name leaves
-// postvakt.
+// postvakt. Only for an alert fired before its reasons were kept (or one
+// whose reasons this version cannot say): any other's summary is said
+// again from its reasons (outward).
 func summaryByID(summary, name, id string) string {
 	if at := " of " + name + " "; strings.Contains(summary, at) {
 		return strings.ReplaceAll(summary, at, " of "+id+" ")
@@ -73,29 +75,38 @@ func summaryByID(summary, name, id string) string {
 }
 
 // outward is a as its e-mail in l's language and its webhook message (l
-// English) show it: OutwardLabels; the summary (English) and the reasons'
-// Unit argument naming the unit by its id (unitText). The rules write the
-// name into both ("10 letters of Barnevernstjenesten on svarut ..."), for
-// the pages; the name is replaced in the summary (summaryByID; a stored
-// summary of an earlier version too).
+// English) show it: OutwardLabels, and the reasons' Unit argument naming
+// the unit by its id (unitText). The summary (English, plain digits) is
+// said again from those reasons, as the rules say it from theirs
+// (summaryOf), so it names the unit by its id with no text replaced; an
+// alert without reasons (fired before they were kept) has the name
+// replaced in its summary (summaryByID).
 func outward(l *i18n.Localizer, a store.Alert) store.Alert {
 	name := a.Labels["unit"]
 	a.Labels = OutwardLabels(a)
 	if name == "" {
 		return a
 	}
-	en := i18n.For("en", nil)
-	a.Summary = summaryByID(a.Summary, name, unitText(en, a))
-	if len(a.Why) > 0 {
-		why := make([]store.AlertReason, len(a.Why))
-		for i, r := range a.Why {
-			if _, ok := r.Args["Unit"]; ok {
-				r.Args = maps.Clone(r.Args)
-				r.Args["Unit"] = unitText(l, a)
-			}
-			why[i] = r
-		}
-		a.Why = why
+	en := i18n.English()
+	swapped := summaryByID(a.Summary, name, unitText(en, a))
+	if len(a.Why) == 0 {
+		a.Summary = swapped
+		return a
 	}
+	a.Summary = Why(en, store.Alert{Summary: swapped, Why: unitByID(a.Why, unitText(en, a))})
+	a.Why = unitByID(a.Why, unitText(l, a))
 	return a
+}
+
+// unitByID is why with each reason's Unit argument set to unit.
+func unitByID(why []store.AlertReason, unit string) []store.AlertReason {
+	out := make([]store.AlertReason, len(why))
+	for i, r := range why {
+		if _, ok := r.Args["Unit"]; ok {
+			r.Args = maps.Clone(r.Args)
+			r.Args["Unit"] = unit
+		}
+		out[i] = r
+	}
+	return out
 }

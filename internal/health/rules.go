@@ -23,6 +23,7 @@ import (
 	"slices"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
@@ -91,6 +92,14 @@ func ratio(a, b int) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
+}
+
+// summaryOf is a condition's summary: its reasons in English, with plain
+// digits (the webhook's and the API's, i18n.English). The summary and the
+// mails say the same, and what leaves postvakt says it again from the
+// reasons with the unit named by its id (outward), replacing no text.
+func summaryOf(why []store.AlertReason) string {
+	return Why(i18n.English(), store.Alert{Why: why})
 }
 
 // reason is an AlertReason with its arguments as name, value pairs: a

@@ -1,7 +1,6 @@
 package health
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -59,12 +58,10 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 		if d.LastChange != nil && d.LastChange.Before(dueBefore) {
 			dueBefore = *d.LastChange
 		}
+		why := []store.AlertReason{reason("mail.alert.why.stuck", "Count", u.Stuck, "Unit", u.Unit, "Channel", channel.Display(u.Channel),
+			"After", d.After, "Percentile", pct(cfg.Percentile), "Share", pct(share), "Window", cfg.Window)}
 		out = append(out, Condition{Rule: policy.RuleStuck, Labels: unitLabels(u.Channel, u.SenderOrg, u.Unit),
-			Severity: cfg.Severity, Affected: u.Stuck, Systems: u.StuckSystems,
-			Summary: fmt.Sprintf("%d letters of %s on %s not delivered after %s (the channel's %s delivery time); %s of its letters of the last %s",
-				u.Stuck, u.Unit, u.Channel, d.After, pct(cfg.Percentile), pct(share), cfg.Window),
-			Why: []store.AlertReason{reason("mail.alert.why.stuck", "Count", u.Stuck, "Unit", u.Unit, "Channel", channel.Display(u.Channel),
-				"After", d.After, "Percentile", pct(cfg.Percentile), "Share", pct(share), "Window", cfg.Window)},
+			Severity: cfg.Severity, Affected: u.Stuck, Systems: u.StuckSystems, Summary: summaryOf(why), Why: why,
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
 				States: pending, From: f.Now.Add(-cfg.Lookback), To: sentBy(dueBefore, d.After), Undecided: true,
 				Unscheduled: d.Scheduled, Live: true}})
@@ -115,13 +112,10 @@ type dropGroup struct {
 	// Key is "unit" or "system": the group's label; Why and WhyAffected
 	// are its why's catalogue keys, spelt out (the catalogue's tests find
 	// a key by its literal); Arg names the group in the why's arguments.
-	Key, Arg         string
-	Why, WhyAffected string
-	Name             string
-	// Of comes before Name in the summary; Others and OthersOf name the
-	// channel's other letters there, before and after their share.
-	Of, Others, OthersOf string
-	Channel, SenderOrg   string
+	Key, Arg           string
+	Why, WhyAffected   string
+	Name               string
+	Channel, SenderOrg string
 	store.DropFacts
 	// Affected counts the letters of the condition's Selector; Systems are
 	// their sender systems (a unit's; none for a system).
@@ -130,12 +124,12 @@ type dropGroup struct {
 }
 
 func unitGroup(u store.UnitFacts) dropGroup {
-	return dropGroup{Key: "unit", Arg: "Unit", Why: "mail.alert.why.unit_drop", WhyAffected: "mail.alert.why.unit_drop_affected", Name: u.Unit, Others: "other units", OthersOf: " of their letters",
+	return dropGroup{Key: "unit", Arg: "Unit", Why: "mail.alert.why.unit_drop", WhyAffected: "mail.alert.why.unit_drop_affected", Name: u.Unit,
 		Channel: u.Channel, SenderOrg: u.SenderOrg, DropFacts: u.DropFacts, Affected: u.Pending, Systems: u.DroppedSystems}
 }
 
 func systemGroup(sy store.SystemFacts) dropGroup {
-	return dropGroup{Key: "system", Arg: "System", Why: "mail.alert.why.system_drop", WhyAffected: "mail.alert.why.system_drop_affected", Name: sy.System, Of: "sender system ", Others: "other letters",
+	return dropGroup{Key: "system", Arg: "System", Why: "mail.alert.why.system_drop", WhyAffected: "mail.alert.why.system_drop_affected", Name: sy.System,
 		Channel: sy.Channel, SenderOrg: sy.SenderOrg, DropFacts: sy.DropFacts, Affected: sy.Dropped}
 }
 
@@ -155,16 +149,13 @@ func appendDrop(out []Condition, cfg policy.UnitDropRule, f Facts, g dropGroup) 
 	} else {
 		sel.System = g.Name
 	}
+	why := []store.AlertReason{reason(g.Why, "Reached", g.LastReached, "Last", g.LastN, g.Arg, g.Name,
+		"Channel", channel.Display(g.Channel), "Baseline", pct(base), "Others", pct(others)),
+		reason(g.WhyAffected, g.Arg, g.Name, "Channel", channel.Display(g.Channel),
+			"Lookback", f.Lookback, "After", d.After)}
 	return append(out, Condition{Rule: policy.RuleUnitDrop,
 		Labels:   store.Labels{"channel": g.Channel, "sender": g.SenderOrg, g.Key: g.Name},
-		Severity: cfg.Severity, Affected: g.Affected, Systems: g.Systems,
-		Summary: fmt.Sprintf("%d of the last %d letters of %s due at %s reached it (its baseline %s; the channel's %s %s%s of the same time); "+
-			"affected: every letter of %[3]s sent in the last %[9]s and at least %[10]s ago that never reached %[4]s and has no follow-up decision",
-			g.LastReached, g.LastN, g.Of+g.Name, g.Channel, pct(base), g.Others, pct(others), g.OthersOf, f.Lookback, d.After),
-		Why: []store.AlertReason{reason(g.Why, "Reached", g.LastReached, "Last", g.LastN, g.Arg, g.Name,
-			"Channel", channel.Display(g.Channel), "Baseline", pct(base), "Others", pct(others)),
-			reason(g.WhyAffected, g.Arg, g.Name, "Channel", channel.Display(g.Channel),
-				"Lookback", f.Lookback, "After", d.After)},
+		Severity: cfg.Severity, Affected: g.Affected, Systems: g.Systems, Summary: summaryOf(why), Why: why,
 		Selector: sel})
 }
 

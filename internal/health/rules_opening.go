@@ -1,7 +1,6 @@
 package health
 
 import (
-	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
@@ -38,7 +37,7 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 		why := []store.AlertReason{neverOpening(o.Org, o.Unopened, since)}
 		out = append(out, Condition{Rule: policy.RuleNeverOpening, Labels: store.Labels{"org": o.Org},
 			Severity: cfg.Severity, Affected: o.Unopened,
-			Summary: Why(i18n.English(), store.Alert{Why: why}), Why: why, // plain digits: the webhook and the API
+			Summary: summaryOf(why), Why: why,
 			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
 				From: from, To: sentBy(f.Now, cfg.MinAge)}})
 	}

@@ -1,7 +1,6 @@
 package health
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 
@@ -44,8 +43,8 @@ func RejectionSpike(cfg policy.RejectionRule, f Facts) []Condition {
 				out[i].Inhibited = true
 			}
 		}
-		wave.Summary += " across the channel"
 		wave.Why = append(wave.Why, reason("mail.alert.why.across_channel"))
+		wave.Summary = summaryOf(wave.Why)
 		out = append(out, wave)
 	}
 	return out
@@ -92,11 +91,10 @@ func rejectionSpikes(cfg policy.RejectionRule, f Facts, groupBy []string) []Cond
 			continue
 		}
 		l := g.labels
+		why := []store.AlertReason{reason("mail.alert.why.rejections", "Bad", g.bad, "Letters", g.window, "Window", cfg.Window,
+			"Share", pct(share), "Baseline", pct(base))}
 		out = append(out, Condition{Rule: policy.RuleRejection, Labels: l, Severity: cfg.Severity, Affected: g.bad,
-			Summary: fmt.Sprintf("%d of %d letters of the last %s rejected or failed (%s; baseline %s)",
-				g.bad, g.window, cfg.Window, pct(share), pct(base)),
-			Why: []store.AlertReason{reason("mail.alert.why.rejections", "Bad", g.bad, "Letters", g.window, "Window", cfg.Window,
-				"Share", pct(share), "Baseline", pct(base))},
+			Summary: summaryOf(why), Why: why,
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: l["sender"]}, Channel: l["channel"], Unit: l["unit"],
 				Class: l["class"], States: []model.State{model.StateRejected, model.StateFailed},
 				From: f.Now.Add(-cfg.Window), To: sentBy(f.Now, 0)}})
