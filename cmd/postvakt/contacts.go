@@ -23,7 +23,7 @@ func importContacts(ctx context.Context, cfg config.Config, v verbCall, args []s
 	if err != nil {
 		return err
 	}
-	return importRows(ctx, cfg, file, "contacts", remind.ParseContacts,
+	return importRows(ctx, cfg, file, "contacts", store.ActContactsImport, remind.ParseContacts,
 		func(ctx context.Context, st *store.Store, contacts []store.Contact) (string, string, error) {
 			orgs, err := st.ReplaceContacts(ctx, contacts, store.ContactSourceImport)
 			return fmt.Sprintf("%d addresses, %d organisations", len(contacts), orgs),
@@ -35,9 +35,9 @@ func importContacts(ctx context.Context, cfg config.Config, v verbCall, args []s
 // importRows imports the CSV file name ("-": standard input), all or
 // nothing: read parses it (a file with any bad row is refused, every
 // problem printed as FILE: line N, column C: message), save stores it and
-// says what it did for the audit log (the action is what_import) and for
-// the person at the terminal.
-func importRows[T any](ctx context.Context, cfg config.Config, name, what string, read func(io.Reader) ([]T, error),
+// says what it did for the audit log (under act) and for the person at the
+// terminal.
+func importRows[T any](ctx context.Context, cfg config.Config, name, what string, act store.AuditAction, read func(io.Reader) ([]T, error),
 	save func(ctx context.Context, st *store.Store, items []T) (detail, done string, err error)) error {
 	in, closeIn, err := openInput(name)
 	if err != nil {
@@ -64,7 +64,7 @@ func importRows[T any](ctx context.Context, cfg config.Config, name, what string
 	if err != nil {
 		return err
 	}
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: what + "_import", Object: name, Detail: detail}); err != nil {
+	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: act, Object: name, Detail: detail}); err != nil {
 		return err
 	}
 	fmt.Println(done)

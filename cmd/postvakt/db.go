@@ -93,7 +93,7 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	if err != nil {
 		return err
 	}
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "token_create", Object: "token:" + t.Name,
+	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
 		Detail: t.Role, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg}); err != nil {
 		return err
 	}

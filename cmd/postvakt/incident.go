@@ -78,7 +78,7 @@ func runIncidentReport(ctx context.Context, cfg config.Config, v verbCall, args 
 		return err
 	}
 	defer a.Close()
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: "export",
+	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: store.ActExport,
 		Object: "incident " + f.String(), Detail: string(fmtv)}); err != nil {
 		return err
 	}

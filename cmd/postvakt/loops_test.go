@@ -13,6 +13,7 @@ import (
 
 	"postvakt/internal/pgtest"
 	"postvakt/internal/sim"
+	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -61,13 +62,13 @@ func TestUnitsImportAndCLIAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
+	seen := map[store.AuditAction]bool{}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Actor, "cli:") {
 			seen[e.Action] = true
 		}
 	}
-	for _, a := range []string{"units_import", "contacts_import", "token_create", "user_add", "user_email"} {
+	for _, a := range []store.AuditAction{"units_import", "contacts_import", "token_create", "user_add", "user_email"} {
 		if !seen[a] {
 			t.Errorf("no audit entry %s from the CLI (have %v)", a, seen)
 		}

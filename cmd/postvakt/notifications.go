@@ -55,6 +55,9 @@ func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args 
 	return nil
 }
 
+// notificationActions are the audit actions of settleNotification, by verb.
+var notificationActions = map[string]store.AuditAction{"release": store.ActNotificationRelease, "confirm": store.ActNotificationConfirm}
+
 // settleNotification is notifications release and notifications confirm.
 func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
@@ -87,7 +90,7 @@ func settleNotification(ctx context.Context, cfg config.Config, v verbCall, args
 	if err != nil {
 		return fmt.Errorf("%s notification %d: %w", v.name, id, err)
 	}
-	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "notification_" + v.name,
+	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: notificationActions[v.name],
 		Object: "notification " + strconv.FormatInt(id, 10), Detail: *msgID}); err != nil {
 		return err
 	}

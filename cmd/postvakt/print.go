@@ -99,7 +99,7 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	if err != nil {
 		return err
 	}
-	action := map[string]string{"approve": "print_release", "reject": "print_reject"}[v.name]
+	action := map[string]store.AuditAction{"approve": store.ActPrintRelease, "reject": store.ActPrintReject}[v.name]
 	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: action, Object: "print_batch " + strconv.FormatInt(id, 10),
 		Detail: fmt.Sprintf("%d shipments, by %s", n, *by), SubjectOrg: store.SubjectAll}); err != nil {
 		return err

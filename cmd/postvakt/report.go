@@ -73,7 +73,7 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 	}
 	defer a.Close()
 	st := a.st
-	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: "export",
+	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: store.ActExport,
 		Object: string(list) + " org=" + f.Recipient + " unit=" + f.Unit, Detail: string(fmtv)}); err != nil {
 		return err
 	}

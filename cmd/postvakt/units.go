@@ -45,7 +45,7 @@ func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	if err != nil {
 		return err
 	}
-	return importRows(ctx, cfg, file, "units", notice.ParseUnits,
+	return importRows(ctx, cfg, file, "units", store.ActUnitsImport, notice.ParseUnits,
 		func(ctx context.Context, st *store.Store, units []store.Unit) (string, string, error) {
 			created, err := st.SaveUnits(ctx, units)
 			return fmt.Sprintf("%d units, %d new", len(units), created),

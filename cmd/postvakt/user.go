@@ -51,7 +51,7 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 	if _, err := st.CreateUser(ctx, u); err != nil {
 		return err
 	}
-	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "user_add", Object: "user:" + u.Name,
+	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: store.ActUserAdd, Object: "user:" + u.Name,
 		Detail: u.Role, SenderOrg: u.SenderOrg}); err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 	if err := a.st.SetUserEmail(ctx, *name, *email); err != nil {
 		return err
 	}
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: "user_email", Object: "user:" + *name, Detail: *email}); err != nil {
+	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: store.ActUserEmail, Object: "user:" + *name, Detail: *email}); err != nil {
 		return err
 	}
 	fmt.Printf("user %s: e-mail %q\n", *name, *email)

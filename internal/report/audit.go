@@ -23,7 +23,7 @@ const auditExportPage = 1000
 // auditValues are one entry's cells: the time through at, the role
 // through role.
 func auditValues(e *store.AuditEntry, at func(time.Time) any, role func(string) string) []any {
-	return []any{at(e.At), e.Actor, role(e.Role), e.SenderOrg, e.Action, e.Object, e.Detail, e.SubjectOrg}
+	return []any{at(e.At), e.Actor, role(e.Role), e.SenderOrg, string(e.Action), e.Object, e.Detail, e.SubjectOrg}
 }
 
 // AuditLog writes the entries f selects (its Before and Limit aside),

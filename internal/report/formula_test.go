@@ -107,7 +107,7 @@ func TestNoFormulaInEveryExport(t *testing.T) {
 	for i := range fus {
 		fus[i].SenderUnit, fus[i].Note, fus[i].DecidedBy, fus[i].ChannelID = evil, "-ringte\t=1", "@kari", "\r=2"
 	}
-	audit := auditEntries{{At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Actor: evil, Role: "admin", Action: "create_token",
+	audit := auditEntries{{At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Actor: evil, Role: "admin", Action: store.ActTokenCreate,
 		Object: "+token", Detail: "-2+3", SenderOrg: "964338531"}}
 	exports := map[string]func(f Format, w *bytes.Buffer, o XLSXOptions) error{
 		"incident": func(f Format, w *bytes.Buffer, o XLSXOptions) error {

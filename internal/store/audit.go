@@ -19,14 +19,14 @@ import (
 // actor, the object or the detail (a filter's value, a name typed at the
 // login) is written masked (writeAudit).
 type AuditEntry struct {
-	ID        int64     `db:"id" json:"-"`
-	At        time.Time `db:"at" json:"at"`
-	Actor     string    `db:"actor" json:"actor"`
-	Role      string    `db:"role" json:"-"`
-	SenderOrg string    `db:"sender_org" json:"-"`
-	Action    string    `db:"action" json:"action"`
-	Object    string    `db:"object" json:"object"`
-	Detail    string    `db:"detail" json:"detail,omitempty"`
+	ID        int64       `db:"id" json:"-"`
+	At        time.Time   `db:"at" json:"at"`
+	Actor     string      `db:"actor" json:"actor"`
+	Role      string      `db:"role" json:"-"`
+	SenderOrg string      `db:"sender_org" json:"-"`
+	Action    AuditAction `db:"action" json:"action"`
+	Object    string      `db:"object" json:"object"`
+	Detail    string      `db:"detail" json:"detail,omitempty"`
 	// SubjectOrg is the sending organisation whose data was seen or
 	// changed: one organisation's number, "*" for data of every
 	// organisation (an unscoped list), or empty when no letter data is
@@ -241,7 +241,7 @@ func (s *Store) PurgeBefore(ctx context.Context, cutoff time.Time, actor string)
 			return fmt.Errorf("retention purge of audit entries: %w", err)
 		}
 		p.Audit, _ = res.RowsAffected()
-		return writeAudit(ctx, tx, AuditEntry{Actor: actor, Action: "retention_purge",
+		return writeAudit(ctx, tx, AuditEntry{Actor: actor, Action: ActRetentionPurge,
 			Object: "before " + cutoff.UTC().Format(time.RFC3339),
 			Detail: fmt.Sprintf("%d events, %d audit entries", p.Events, p.Audit)})
 	})

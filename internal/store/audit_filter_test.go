@@ -85,7 +85,7 @@ func TestAuditLogFilters(t *testing.T) {
 				t.Fatalf("%s: %v", c.name, err)
 			}
 			for _, e := range page.Entries {
-				seen = append(seen, e.Actor+"|"+e.Action)
+				seen = append(seen, e.Actor+"|"+string(e.Action))
 			}
 			if page.NextCursor == "" {
 				break

@@ -196,7 +196,7 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 			return fmt.Errorf("retention purge: persons: %w", err)
 		}
 		p.Persons, _ = res.RowsAffected()
-		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "retention_purge_letters",
+		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: ActRetentionPurgeLetters,
 			Detail: fmt.Sprintf("%d letters, %d events, %d persons, %d follow-up notes, %d print requests, %d manual details, %d notifications; %d letters kept: print order not placed yet",
 				p.Shipments, p.Events, p.Persons, p.Notes, p.PrintRequests, p.Manual, p.Notifications, p.PrintPending)})
 	})
@@ -233,7 +233,7 @@ func (s *Store) PurgeOrphanPersons(ctx context.Context, now time.Time, actor str
 			return fmt.Errorf("retention purge of persons with no letter: %w", err)
 		}
 		n, _ = res.RowsAffected()
-		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: "retention_purge_persons",
+		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: ActRetentionPurgePersons,
 			Detail: fmt.Sprintf("%d persons no letter points to", n)})
 	})
 	return n, err

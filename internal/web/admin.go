@@ -172,7 +172,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aboutAccess(r.Context(), role, org)
-	s.audit(r.Context(), "user_create", "user:"+name, describeAccess(role, org, unit, userEmail(r)))
+	s.audit(r.Context(), store.ActUserCreate, "user:"+name, describeAccess(role, org, unit, userEmail(r)))
 	s.log.Info("user created", "user", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showUsers(w, r, http.StatusCreated, usersData{Password: pw, PasswordFor: name})
 }
@@ -197,6 +197,11 @@ func userEmail(r *http.Request) string { return strings.TrimSpace(r.PostFormValu
 
 // userAction changes a user: access (role and scope), disable, enable,
 // password (a new generated one, shown once; sessions end).
+// userActions are the audit actions of userAction's changes, by the
+// change its path names.
+var userActions = map[string]store.AuditAction{"access": store.ActUserAccess, "disable": store.ActUserDisable,
+	"enable": store.ActUserEnable, "password": store.ActUserPassword}
+
 func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	u, id, ok := byPathID(s, w, r, "err.no_user", "look up user", s.store.UserByID)
@@ -252,10 +257,10 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	// An access change concerns the organisation whose letters it opens
 	// and, when another, the one whose it closes.
 	aboutAccess(r.Context(), newRole, newOrg)
-	s.audit(r.Context(), "user_"+action, "user:"+u.Name, detail)
+	s.audit(r.Context(), userActions[action], "user:"+u.Name, detail)
 	if action == "access" && accessSubject(u.Role, u.SenderOrg) != accessSubject(newRole, newOrg) {
 		aboutAccess(r.Context(), u.Role, u.SenderOrg)
-		s.audit(r.Context(), "user_"+action, "user:"+u.Name, detail)
+		s.audit(r.Context(), userActions[action], "user:"+u.Name, detail)
 	}
 	s.log.Info("user changed", "user", u.Name, "change", action, "actor", p.Actor())
 	if password != "" {
@@ -321,7 +326,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aboutAccess(r.Context(), role, org)
-	s.audit(r.Context(), "token_create", "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
+	s.audit(r.Context(), store.ActTokenCreate, "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
 	s.log.Info("API token created", "token", id, "name", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showTokens(w, r, http.StatusCreated, tokensData{Secret: secret, SecretFor: name})
 }
@@ -346,7 +351,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aboutAccess(r.Context(), t.Role, t.SenderOrg)
-	s.audit(r.Context(), "token_revoke", "token "+strconv.FormatInt(id, 10)+" "+t.Name, "")
+	s.audit(r.Context(), store.ActTokenRevoke, "token "+strconv.FormatInt(id, 10)+" "+t.Name, "")
 	s.log.Info("API token revoked", "token", id, "name", t.Name, "actor", principal(r.Context()).Actor())
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
 }
@@ -373,6 +378,6 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "save settings", err)
 		return
 	}
-	s.audit(r.Context(), "settings", "user:"+p.Name, "lang="+lang)
+	s.audit(r.Context(), store.ActSettings, "user:"+p.Name, "lang="+lang)
 	http.Redirect(w, r, "/settings?saved=1", http.StatusSeeOther)
 }

@@ -26,7 +26,7 @@ type auditData struct {
 	Next    string // the cursor of the next, older page; empty on the last
 	Paged   bool   // an older page: a link back to the newest
 	Actors  []string
-	Actions []string
+	Actions []store.AuditAction
 	F       auditQuery
 	// A refused filter: the form as filled in (F), the problem in it tied
 	// to its field (badAuditFilter), no entries.
@@ -40,8 +40,9 @@ var auditLabels = map[string]string{"person": "audit.person", "from": "audit.fro
 // auditActions are the actions the filter suggests: those about letters
 // and people a data protection officer asks about most; any other action
 // is typed.
-var auditActions = []string{"export", "followup", "login", "login_failed", "search", "view_audit", "view_followup",
-	"view_incident", "view_list", "view_overview", "view_shipment", "view_summary"}
+var auditActions = []store.AuditAction{store.ActExport, store.ActFollowUp, store.ActLogin, store.ActLoginFailed,
+	store.ActSearch, store.ActViewAudit, store.ActViewFollowUp, store.ActViewIncident, store.ActViewList,
+	store.ActViewOverview, store.ActViewShipment, store.ActViewSummary}
 
 // auditQuery is the audit log's filter as a URL carries it (the page, its
 // export, the API): actor (exact), action (exact), letter (a shipment id or
@@ -168,7 +169,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("", before, q))
+	s.audit(r.Context(), store.ActViewAudit, "audit_log", auditDetail("", before, q))
 	s.showAudit(w, r, http.StatusOK, auditData{Entries: page.Entries, Next: page.NextCursor, Paged: before != "", F: q})
 }
 
@@ -263,7 +264,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "audit export", err)
 		return
 	}
-	if !s.mustAudit(w, r, "export", strings.TrimSpace("audit_log "+q.String()), string(format)) {
+	if !s.mustAudit(w, r, store.ActExport, strings.TrimSpace("audit_log "+q.String()), string(format)) {
 		return
 	}
 	s.download(w, r, "audit", s.exportFile("audit", format), format, auditRows, func(w io.Writer) (int, error) {
@@ -294,7 +295,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.audit(r.Context(), "view_audit", "audit_log", auditDetail("api", before, q))
+	s.audit(r.Context(), store.ActViewAudit, "audit_log", auditDetail("api", before, q))
 	writeJSON(w, http.StatusOK, page)
 }
 
@@ -338,11 +339,12 @@ func auditDetail(via, before string, q auditQuery) string {
 // filter and the exports take, beside it ("så et brevs bevisrapport
 // (view_shipment)"); an action of no text as its code. The log itself is
 // never rewritten.
-func (v view) AuditAction(action string) string {
-	if action == "" || !v.L.Has("audit.act."+action) {
-		return action
+func (v view) AuditAction(action store.AuditAction) string {
+	key := "audit.act." + string(action)
+	if action == "" || !v.L.Has(key) {
+		return string(action)
 	}
-	return v.L.T("audit.act."+action) + " (" + action + ")"
+	return v.L.T(key) + " (" + string(action) + ")"
 }
 
 // AuditObject is an audit entry's object for people: on a Norwegian or

@@ -47,7 +47,7 @@ func auditSnapshot(t *testing.T, e *env) []string {
 	}
 	var out []string
 	for _, en := range page.Entries {
-		out = append(out, en.Actor+"|"+en.Action+"|"+en.Object+"|"+en.Detail)
+		out = append(out, en.Actor+"|"+string(en.Action)+"|"+en.Object+"|"+en.Detail)
 	}
 	return out
 }

@@ -237,12 +237,12 @@ func parseForm(r *http.Request) error {
 func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {
 	p := principal(ctx)
 	s.log.Warn("forbidden", "actor", p.Actor(), "role", p.Role, "method", r.Method, "path", shownPath(r), "why", why)
-	s.audit(ctx, "forbidden", r.Method+" "+shownPath(r), why)
+	s.audit(ctx, store.ActForbidden, r.Method+" "+shownPath(r), why)
 }
 
 // audit writes an audit entry for the request's principal. A failure is
 // logged: the page has been computed, but the log must show the gap.
-func (s *Server) audit(ctx context.Context, action, object, detail string) {
+func (s *Server) audit(ctx context.Context, action store.AuditAction, object, detail string) {
 	p := principal(ctx)
 	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(), SubjectOrg: subjectOf(ctx)}
 	if p != nil {
@@ -255,7 +255,7 @@ func (s *Server) audit(ctx context.Context, action, object, detail string) {
 
 // mustAudit writes an audit entry before personal data is shown; when it
 // cannot be written the data is not shown.
-func (s *Server) mustAudit(w http.ResponseWriter, r *http.Request, action, object, detail string) bool {
+func (s *Server) mustAudit(w http.ResponseWriter, r *http.Request, action store.AuditAction, object, detail string) bool {
 	p := principal(r.Context())
 	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(),
 		Actor: p.Actor(), Role: p.Role, SenderOrg: p.SenderOrg, SubjectOrg: subjectOf(r.Context())}

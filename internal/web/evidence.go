@@ -176,7 +176,7 @@ const evidencePageEvents = 200
 // page is shown), the follow-up; and the log, whole when whole (the JSON,
 // a complete evidence export), else the page of ?before= (the latest
 // events without it). An invalid cursor is answered 400.
-func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action string, whole bool) (*evidenceData, bool) {
+func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action store.AuditAction, whole bool) (*evidenceData, bool) {
 	p := principal(r.Context())
 	id := r.PathValue("id")
 	sh, err := s.shipmentFor(r, id)
@@ -244,7 +244,7 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action str
 // statuses and payloads, the follow-up. It prints as an evidence report
 // for an appeal.
 func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadEvidence(w, r, "view_shipment", false)
+	d, ok := s.loadEvidence(w, r, store.ActViewShipment, false)
 	if !ok {
 		return
 	}
@@ -256,7 +256,7 @@ func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
 // API's Event); source_names says each code as the page does, in the
 // reader's language.
 func (s *Server) evidenceJSON(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.loadEvidence(w, r, "view_shipment_json", true)
+	d, ok := s.loadEvidence(w, r, store.ActViewShipmentJSON, true)
 	if !ok {
 		return
 	}
@@ -305,7 +305,7 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "record follow-up", err)
 	case no != nil && no.status == http.StatusBadRequest:
 		// The form again, as filled in, the problem beside its field.
-		d, ok := s.loadEvidence(w, r, "view_shipment", false)
+		d, ok := s.loadEvidence(w, r, store.ActViewShipment, false)
 		if !ok {
 			return
 		}
@@ -406,7 +406,7 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 	case err != nil:
 		return nil, err
 	}
-	s.audit(ctx, "followup", "shipment "+sh.ID, d.Decision)
+	s.audit(ctx, store.ActFollowUp, "shipment "+sh.ID, d.Decision)
 	s.log.Info("follow-up recorded", "shipment", sh.ID, "decision", d.Decision, "actor", p.Actor())
 	return nil, nil
 }

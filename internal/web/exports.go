@@ -9,6 +9,7 @@ import (
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/report"
+	"postvakt/internal/store"
 )
 
 // export streams a list as CSV, XLSX or JSON (format=csv|xlsx|json), each
@@ -26,7 +27,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if s.badFilter(w, r, err) {
 		return
 	}
-	if !s.mustAuditList(w, r, "export", describe(f), f, string(format)) {
+	if !s.mustAuditList(w, r, store.ActExport, describe(f), f, string(format)) {
 		return
 	}
 	s.download(w, r, string(f.List), s.exportFile(string(f.List), format), format, letterRows, func(w io.Writer) (int, error) {

@@ -293,7 +293,7 @@ func describe(f store.ListFilter) string {
 // person filter looks for (store.AuditPersonObjects: "recipient=" and the
 // recipient masked), with what and detail in the detail: the rid alone
 // would not tell a data protection officer whom it was about.
-func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action, what string, f store.ListFilter, detail string) bool {
+func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action store.AuditAction, what string, f store.ListFilter, detail string) bool {
 	object := what
 	masked := ""
 	switch {

@@ -35,7 +35,7 @@ func (s *Server) apiShipment(w http.ResponseWriter, r *http.Request) (*store.Shi
 // follow-up (its reason, deadline and decision), 404 while it has none.
 func (s *Server) apiFollowUp(w http.ResponseWriter, r *http.Request) {
 	sh, ok := s.apiShipment(w, r)
-	if !ok || !s.mustAudit(w, r, "view_followup", "shipment "+sh.ID, "api") {
+	if !ok || !s.mustAudit(w, r, store.ActViewFollowUp, "shipment "+sh.ID, "api") {
 		return
 	}
 	s.writeFollowUp(w, r, sh, http.StatusOK)
@@ -112,7 +112,7 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
 	if cursor != "" {
 		detail += " cursor " + cursor
 	}
-	if !s.mustAudit(w, r, "view_list", "followups "+detail, "api") {
+	if !s.mustAudit(w, r, store.ActViewList, "followups "+detail, "api") {
 		return
 	}
 	page, err := s.store.FollowUpsPage(r.Context(), principal(r.Context()).Scope(), all, cursor, limit)

@@ -9,6 +9,7 @@ import (
 	"postvakt/internal/i18n"
 	"postvakt/internal/importer"
 	"postvakt/internal/spreadsheet"
+	"postvakt/internal/store"
 )
 
 // maxImportForm bounds the body of the letters import's form (the CSV file
@@ -75,7 +76,7 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &inv) {
 		n := len(inv.Rows) + inv.More
 		s.log.Info("letters import refused", "actor", p.Actor(), "rows", res.Rows, "problems", n)
-		s.audit(r.Context(), "letters_import", "letters", fmt.Sprintf("refused: %d problem(s) in %d rows; nothing imported", n, res.Rows))
+		s.audit(r.Context(), store.ActLettersImport, "letters", fmt.Sprintf("refused: %d problem(s) in %d rows; nothing imported", n, res.Rows))
 		d := importData{More: inv.More, fieldProblem: fieldProblem{
 			Problem: l.T("import.err_refused", "Count", n), ProblemField: "file"}}
 		for _, pr := range inv.Rows {
@@ -86,7 +87,7 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil && res.Stored == importer.StoredUnknown {
 		s.log.Error("letters import: whether the rows were stored is unknown", "actor", p.Actor(), "rows", res.Rows, "error", err)
-		s.audit(r.Context(), "letters_import", "letters", fmt.Sprintf("%d rows; whether they were stored is unknown", res.Rows))
+		s.audit(r.Context(), store.ActLettersImport, "letters", fmt.Sprintf("%d rows; whether they were stored is unknown", res.Rows))
 		s.renderError(w, r, http.StatusServiceUnavailable, "import.err_unknown")
 		return
 	}
@@ -96,7 +97,7 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 	}
 	known := res.Rows - res.Created
 	s.log.Info("letters imported", "actor", p.Actor(), "rows", res.Rows, "new", res.Created)
-	s.audit(r.Context(), "letters_import", "letters", fmt.Sprintf("%d rows: %d new, %d already registered", res.Rows, res.Created, known))
+	s.audit(r.Context(), store.ActLettersImport, "letters", fmt.Sprintf("%d rows: %d new, %d already registered", res.Rows, res.Created, known))
 	s.renderImport(w, r, http.StatusOK, importData{Done: &importDone{Rows: res.Rows, Created: res.Created, Known: known,
 		Windows1252: res.Encoding == importer.EncodingWindows1252, Semicolons: res.Separator == ';'}})
 }

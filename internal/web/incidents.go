@@ -182,7 +182,7 @@ func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
 // incident reads an incident's summary and first letters (one pass:
 // store.IncidentPage), audited; on an error it has answered.
 func (s *Server) incident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter, what string) (*incidentData, error) {
-	if !s.mustAudit(w, r, "view_incident", what+" "+f.String(), "") {
+	if !s.mustAudit(w, r, store.ActViewIncident, what+" "+f.String(), "") {
 		return nil, errors.New("not audited")
 	}
 	page, err := s.store.IncidentPage(r.Context(), f, incidentPageLetters)
@@ -358,7 +358,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter, format report.Format) {
-	if !s.mustAudit(w, r, "export", "incident "+f.String(), string(format)) {
+	if !s.mustAudit(w, r, store.ActExport, "incident "+f.String(), string(format)) {
 		return
 	}
 	file := fmt.Sprintf("incident-%s.%s", s.now().In(zone).Format("20060102-1504"), format)
@@ -403,7 +403,7 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "record incident follow-ups", err)
 		return
 	}
-	s.audit(r.Context(), "followup_incident", f.String(), fmt.Sprintf("%d letters, decision %q", n, decision))
+	s.audit(r.Context(), store.ActFollowUpIncident, f.String(), fmt.Sprintf("%d letters, decision %q", n, decision))
 	s.log.Info("incident follow-ups recorded", "actor", p.Actor(), "letters", n, "decision", decision)
 	back := "/incidents?" + incidentQuery(f, 0).Encode() + "&"
 	if a := r.PostFormValue("alert"); a != "" {

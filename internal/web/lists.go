@@ -44,7 +44,7 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		}
 		offset, _ := strconv.Atoi(q.Get("offset"))
 		offset = max(offset, 0)
-		if !s.mustAuditList(w, r, "view_summary", "by "+string(by)+": "+describe(f), f, "") {
+		if !s.mustAuditList(w, r, store.ActViewSummary, "by "+string(by)+": "+describe(f), f, "") {
 			return
 		}
 		sum, persons, err := s.summarise(r.Context(), f, by, offset, summaryPageSize)
@@ -129,7 +129,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 	if f.Limit == 0 {
 		f.Limit = 100
 	}
-	if !s.mustAuditList(w, r, "view_list", describe(f), f, "") {
+	if !s.mustAuditList(w, r, store.ActViewList, describe(f), f, "") {
 		return
 	}
 	page, err := s.store.ListShipments(r.Context(), f)
@@ -256,7 +256,7 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 		}
 		offset = n
 	}
-	if !s.mustAuditList(w, r, "view_summary", "by "+string(by)+": "+describe(f), f, "api") {
+	if !s.mustAuditList(w, r, store.ActViewSummary, "by "+string(by)+": "+describe(f), f, "api") {
 		return
 	}
 	sum, persons, err := s.summarise(r.Context(), f, by, offset, f.Limit) // limit: 1 to 1000 (readFilter), default 100

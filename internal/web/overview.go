@@ -137,7 +137,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := principal(ctx)
 	scope := p.Scope()
-	if !s.mustAudit(w, r, "view_overview", describe(store.ListFilter{Scope: scope, List: store.ListUnopened}), "") {
+	if !s.mustAudit(w, r, store.ActViewOverview, describe(store.ListFilter{Scope: scope, List: store.ListUnopened}), "") {
 		return
 	}
 	now := s.now()

@@ -27,7 +27,7 @@ const followUpsPageSize = 500
 func (s *Server) followUpsPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	all := r.URL.Query().Get("all") != ""
-	if !s.mustAudit(w, r, "view_list", "followups", "") {
+	if !s.mustAudit(w, r, store.ActViewList, "followups", "") {
 		return
 	}
 	page, err := s.store.FollowUpsPage(r.Context(), p.Scope(), all, r.URL.Query().Get("cursor"), followUpsPageSize)
@@ -51,7 +51,7 @@ func (s *Server) followUpsExport(w http.ResponseWriter, r *http.Request) {
 	if all {
 		detail = "followups all"
 	}
-	if !s.mustAudit(w, r, "export", detail, string(format)) {
+	if !s.mustAudit(w, r, store.ActExport, detail, string(format)) {
 		return
 	}
 	scope := principal(r.Context()).Scope()
@@ -82,7 +82,7 @@ func (s *Server) printPage(w http.ResponseWriter, r *http.Request) {
 	for i := range batches {
 		batches[i].Policy = named(batches[i].Policy)
 	}
-	s.audit(r.Context(), "view_list", "print_batches", "")
+	s.audit(r.Context(), store.ActViewList, "print_batches", "")
 	s.render(w, r, http.StatusOK, "print", "title.print", printData{Batches: batches, CanAct: s.print != nil})
 }
 
@@ -133,15 +133,15 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusConflict, "err.batch_already", "State", b.State)
 		return
 	}
-	decide := s.print.ReleaseBatch
+	decide, act, refused := s.print.ReleaseBatch, store.ActPrintRelease, store.ActPrintReleaseRefused
 	if action == "reject" {
-		decide = s.print.RejectBatch
+		decide, act, refused = s.print.RejectBatch, store.ActPrintReject, store.ActPrintRejectRefused
 	}
 	err = decide(r.Context(), id, seen, p.Actor(), s.now())
 	switch {
 	case errors.Is(err, store.ErrBatchChanged):
 		s.log.Warn("print batch not decided: it changed since it was shown", "batch", id, "action", action, "actor", p.Actor(), "error", err)
-		s.audit(r.Context(), "print_"+action+"_refused", "print_batch "+strconv.FormatInt(id, 10), "the batch changed since it was shown")
+		s.audit(r.Context(), refused, "print_batch "+strconv.FormatInt(id, 10), "the batch changed since it was shown")
 		s.renderError(w, r, http.StatusConflict, "err.batch_changed")
 		return
 	case errors.Is(err, store.ErrBatchDecided):
@@ -154,7 +154,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, action+" print batch", err)
 		return
 	}
-	s.audit(r.Context(), "print_"+action, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(seen.Shipments)+" shipments")
+	s.audit(r.Context(), act, "print_batch "+strconv.FormatInt(id, 10), strconv.Itoa(seen.Shipments)+" shipments")
 	s.log.Info("print batch decided", "batch", id, "action", action, "actor", p.Actor(), "shipments", seen.Shipments)
 	http.Redirect(w, r, "/print/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
@@ -166,7 +166,7 @@ func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) { s.showManu
 // back filled in its letter's row, or is said to be gone.
 func (s *Server) showManual(w http.ResponseWriter, r *http.Request, res *manualResume) {
 	p := principal(r.Context())
-	if !s.mustAudit(w, r, "view_list", "manual_queue", "") {
+	if !s.mustAudit(w, r, store.ActViewList, "manual_queue", "") {
 		return
 	}
 	items, err := s.store.ManualQueue(r.Context(), p.Scope(), 500)

@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
+	"postvakt/internal/store"
 )
 
 // Previewer answers what the next escalation run would do, changing
@@ -111,7 +112,7 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
 			d.Summary = &sum
 		}
 	}
-	s.audit(r.Context(), "view_list", "escalation_preview", "")
+	s.audit(r.Context(), store.ActViewList, "escalation_preview", "")
 	s.render(w, r, http.StatusOK, "preview", "title.preview", d)
 }
 

@@ -29,7 +29,7 @@ func (refusedData) Masked(org string) string { return string(model.MaskNationalI
 // content. Audited before anything is read, as the other lists.
 func (s *Server) refusedPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	if !s.mustAudit(w, r, "view_list", "refused_orders", "") {
+	if !s.mustAudit(w, r, store.ActViewList, "refused_orders", "") {
 		return
 	}
 	list, err := s.store.RefusedOrdersIn(r.Context(), p.Scope(), 500)

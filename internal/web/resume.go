@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/store"
 )
 
 // A session that ends (after 8 hours, or by logout elsewhere) while a
@@ -319,7 +320,7 @@ func (s *Server) staleFollowUp(w http.ResponseWriter, r *http.Request) bool {
 // refill shows the letter's page with the follow-up form filled in as in,
 // and the message key above it.
 func (s *Server) refill(w http.ResponseWriter, r *http.Request, status int, in followUpInput, key string) {
-	d, ok := s.loadEvidence(w, r, "view_shipment", false)
+	d, ok := s.loadEvidence(w, r, store.ActViewShipment, false)
 	if !ok {
 		return
 	}

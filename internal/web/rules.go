@@ -250,6 +250,6 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 		d.Health = s.healthRules.Terms(v)
 		d.Inhibits = s.healthRules.InhibitTerms()
 	}
-	s.audit(r.Context(), "view_list", "rules", "")
+	s.audit(r.Context(), store.ActViewList, "rules", "")
 	s.render(w, r, http.StatusOK, "rules", "title.rules", d)
 }

@@ -66,7 +66,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	masked := model.MaskRecipient(kind, ident)
 	rid, err := s.store.RecipientInScope(r.Context(), ident, p.Scope())
 	if errors.Is(err, store.ErrNotFound) {
-		if !s.mustAudit(w, r, "search", "recipient="+masked, "not found") {
+		if !s.mustAudit(w, r, store.ActSearch, "recipient="+masked, "not found") {
 			return
 		}
 		d.None = masked
@@ -77,7 +77,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "search", err)
 		return
 	}
-	if !s.mustAudit(w, r, "search", "recipient="+masked, "rid="+strconv.FormatInt(rid, 10)) {
+	if !s.mustAudit(w, r, store.ActSearch, "recipient="+masked, "rid="+strconv.FormatInt(rid, 10)) {
 		return
 	}
 	q := url.Values{"list": {string(store.ListSearch)}, "rid": {strconv.FormatInt(rid, 10)}}

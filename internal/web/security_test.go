@@ -319,7 +319,7 @@ func TestFailedLoginsAreThrottled(t *testing.T) {
 type failingAudit struct{ *store.Store }
 
 func (f failingAudit) Audit(ctx context.Context, e store.AuditEntry) error {
-	if strings.HasPrefix(e.Action, "login") {
+	if strings.HasPrefix(string(e.Action), "login") {
 		return errors.New("audit log unavailable")
 	}
 	return f.Store.Audit(ctx, e)

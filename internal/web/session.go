@@ -100,7 +100,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if until, by, first, ok := s.throttle.begin(s.now(), nameKey, addrKey); ok {
 		s.log.Warn("login refused: too many failed logins", "user", shown, "by", by)
 		if first { // once a lockout: the refusals cost an attacker nothing
-			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_throttled", Detail: "by " + by})
+			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: store.ActLoginThrottled, Detail: "by " + by})
 		}
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
@@ -119,7 +119,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if u == nil || !auth.CheckPassword(u.PasswordHash, password) {
 		s.log.Warn("login failed", "user", shown)
-		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: "login_failed"})
+		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: store.ActLoginFailed})
 		for _, by := range s.throttle.end(s.now(), true, nameKey, addrKey) {
 			s.log.Warn("logins refused for a while: too many failed logins", "user", shown, "by", by,
 				"for", loginLockout.String())
@@ -137,7 +137,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.throttle.succeed(nameKey)
 	s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + u.Name, Role: u.Role,
-		SenderOrg: u.SenderOrg, Action: "login"})
+		SenderOrg: u.SenderOrg, Action: store.ActLogin})
 	s.log.Info("login", "user", u.Name, "role", u.Role)
 	http.SetCookie(w, s.cookie(r, sessionCookie, secret, int(s.sessionTTL/time.Second)))
 	http.SetCookie(w, s.cookie(r, loginCookie, "", -1))
@@ -159,7 +159,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, "log out", err)
 			return
 		}
-		s.audit(r.Context(), "logout", "", "")
+		s.audit(r.Context(), store.ActLogout, "", "")
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -110,7 +110,7 @@ func (s *Server) extendSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, c.Value, int(ends.Sub(now)/time.Second)))
-	s.audit(r.Context(), "session_extend", "", "until "+ends.UTC().Format(time.RFC3339))
+	s.audit(r.Context(), store.ActSessionExtend, "", "until "+ends.UTC().Format(time.RFC3339))
 	s.log.Info("session extended", "user", rq.Name, "until", ends.UTC().Format(time.RFC3339))
 	http.Redirect(w, r, safeReturn(r.PostFormValue("next")), http.StatusSeeOther)
 }

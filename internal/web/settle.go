@@ -64,7 +64,7 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Batch.Policy = named(d.Batch.Policy)
-	if !s.mustAudit(w, r, "view_list", "print_batch "+strconv.FormatInt(id, 10), "") {
+	if !s.mustAudit(w, r, store.ActViewList, "print_batch "+strconv.FormatInt(id, 10), "") {
 		return
 	}
 	if d.Letters, err = s.store.PrintBatchLetters(r.Context(), id, p.Scope()); err != nil {
@@ -137,7 +137,7 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "resolve manual handling", err)
 		return
 	}
-	s.audit(r.Context(), "manual_resolve", "shipment "+id, res)
+	s.audit(r.Context(), store.ActManualResolve, "shipment "+id, res)
 	s.log.Info("manual handling resolved", "shipment", id, "resolution", res, "actor", p.Actor())
 	http.Redirect(w, r, "/manual", http.StatusSeeOther)
 }
@@ -224,7 +224,7 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 		d.Added = org
 	}
 	d.GoesOut, d.NextRun = s.reminderOut(s.loc(r))
-	s.audit(r.Context(), "view_list", "reminders_to_settle", "")
+	s.audit(r.Context(), store.ActViewList, "reminders_to_settle", "")
 	s.render(w, r, http.StatusOK, "reminders", "title.reminders", d)
 }
 
@@ -273,7 +273,11 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, action+" reminder", err)
 		return
 	}
-	s.audit(r.Context(), "reminder_"+action, "notification "+strconv.FormatInt(id, 10), "organisation "+n.Org)
+	act := store.ActReminderConfirm
+	if action == "release" {
+		act = store.ActReminderRelease
+	}
+	s.audit(r.Context(), act, "notification "+strconv.FormatInt(id, 10), "organisation "+n.Org)
 	s.log.Info("reminder settled", "notification", id, "action", action, "actor", p.Actor())
 	http.Redirect(w, r, "/reminders", http.StatusSeeOther)
 }
@@ -316,7 +320,7 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "add reminder address", err)
 		return
 	}
-	s.audit(r.Context(), "contact_add", "organisation "+org, email)
+	s.audit(r.Context(), store.ActContactAdd, "organisation "+org, email)
 	s.log.Info("reminder address added", "org", org, "actor", p.Actor())
 	http.Redirect(w, r, "/reminders?added="+url.QueryEscape(org), http.StatusSeeOther)
 }

@@ -318,7 +318,7 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read a page of events", err)
 		return
 	}
-	if !s.mustAudit(w, r, "view_shipment", "shipment "+sh.ID, "api") {
+	if !s.mustAudit(w, r, store.ActViewShipment, "shipment "+sh.ID, "api") {
 		return
 	}
 	o, next, err := s.ahead(r.Context(), principal(r.Context()), sh.ID)
@@ -378,7 +378,7 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "read the list's filter", err)
 		return
 	}
-	if !s.mustAuditList(w, r, "view_list", describe(f), f, "api") {
+	if !s.mustAuditList(w, r, store.ActViewList, describe(f), f, "api") {
 		return
 	}
 	page, err := s.store.Shipments(r.Context(), f)

@@ -175,7 +175,7 @@ func (e *env) audited(actor, action, obj string) bool {
 		e.t.Fatal(err)
 	}
 	for _, a := range entries {
-		if a.Actor == actor && a.Action == action && strings.Contains(a.Object, obj) {
+		if a.Actor == actor && string(a.Action) == action && strings.Contains(a.Object, obj) {
 			return true
 		}
 	}

@@ -51,7 +51,7 @@ func (s *Server) renderUnits(w http.ResponseWriter, r *http.Request, status int,
 	if d.Problem != "" && !slices.ContainsFunc(us, func(u store.Unit) bool { return u.ID == d.Failed }) {
 		d.Problems = append(d.Problems, d.Problem) // no form of its own to show it in
 	}
-	s.audit(r.Context(), "view_list", "units", "")
+	s.audit(r.Context(), store.ActViewList, "units", "")
 	s.render(w, r, status, "units", "title.units", d)
 }
 
@@ -79,7 +79,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aboutOrg(r.Context(), org)
-	s.audit(r.Context(), "unit_change", "unit "+strconv.FormatInt(id, 10), "contact="+u.ContactEmail+" manager="+u.ManagerEmail)
+	s.audit(r.Context(), store.ActUnitChange, "unit "+strconv.FormatInt(id, 10), "contact="+u.ContactEmail+" manager="+u.ManagerEmail)
 	http.Redirect(w, r, "/admin/units?done=saved", http.StatusSeeOther)
 }
 
@@ -128,7 +128,7 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	if len(orgs) == 1 {
 		aboutOrg(r.Context(), units[0].SenderOrg)
 	}
-	s.audit(r.Context(), "units_import", "units", fmt.Sprintf("%d units, %d new", len(units), created))
+	s.audit(r.Context(), store.ActUnitsImport, "units", fmt.Sprintf("%d units, %d new", len(units), created))
 	http.Redirect(w, r, "/admin/units?done=imported", http.StatusSeeOther)
 }
 
