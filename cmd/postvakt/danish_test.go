@@ -20,33 +20,16 @@ import (
 func TestDanishOnlyUIOffersOnlyDigitalPost(t *testing.T) {
 	db := pgtest.New(t)
 	importLetter(t, db, "digitalpost,0e0e0e0e-0000-4000-8000-0000000000d1,64942212,Socialforvaltningen,org,14691804,Afgørelse,true,fortrolig,2026-11-02T10:00:00+01:00")
-	out, stderr, code := run(t, db, "user", "add", "--name", "kari", "--role", "compliance", "--sender-org", "64942212")
-	m := regexp.MustCompile(`shown once\): (\S+)`).FindStringSubmatch(out)
-	if code != 0 || m == nil {
-		t.Fatalf("user add: %d\n%s\n%s", code, out, stderr)
-	}
+	password := addUser(t, db, "kari", "--role", "compliance", "--sender-org", "64942212")
 	addr, cmd, _ := startServe(t, db, "POSTVAKT_DIGITALPOST_URL=http://127.0.0.1:1/apis/v1",
 		"POSTVAKT_DIGITALPOST_SYSTEM_ID=b07b2252-5b92-40ce-9349-c82fd6d059af", "POSTVAKT_DIGITALPOST_API_TOKEN=t")
 	defer cmd.Process.Kill()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	get := func(path string) string {
-		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
-		req.Header.Set("Accept-Language", "da-DK")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+	get := login(t, addr, "kari", password, "da-DK")
+	// Altinn Notifications is Norwegian: the menu leaves its refused
+	// orders out (the page stays where it is).
+	if home := get("/"); strings.Contains(home, `href="/refused"`) || !strings.Contains(home, `href="/unopened"`) {
+		t.Errorf("the home page of a Danish-only deployment with no Altinn order links to /refused, or has no menu:\n%s", home)
 	}
-	tok := regexp.MustCompile(`name="login_csrf" value="([^"]+)"`).FindStringSubmatch(get("/login"))
-	resp, err := c.PostForm("http://"+addr+"/login", url.Values{"login_csrf": {tok[1]}, "next": {"/"}, "name": {"kari"}, "password": {m[1]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	list := get("/list?list=unopened")
 	id := regexp.MustCompile(`href="/shipments/([0-9a-f-]{36})"`).FindStringSubmatch(list)
 	if id == nil {
@@ -92,4 +75,48 @@ func TestDanishPhysicalPostWithoutPrintProvider(t *testing.T) {
 	if stage != "manual" || manual != 1 {
 		t.Errorf("a Digital Post letter past its print window under print.via: digitalpost, no print provider: stage %q, %d manual-handling cases; want stage manual with one case (physical_post) for the sending unit\n%s\n%s", stage, manual, out, stderr)
 	}
+}
+
+// addUser adds a UI user (user add with args) and returns the password
+// it was given, shown once.
+func addUser(t *testing.T, db, name string, args ...string) string {
+	t.Helper()
+	out, stderr, code := run(t, db, append([]string{"user", "add", "--name", name}, args...)...)
+	m := regexp.MustCompile(`shown once\): (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("user add: %d\n%s\n%s", code, out, stderr)
+	}
+	return m[1]
+}
+
+// login signs name in through serve's login form at addr and returns a
+// GET of a path in that session, asking for the page in lang.
+func login(t *testing.T, addr, name, password, lang string) func(path string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	tok := regexp.MustCompile(`name="login_csrf" value="([^"]+)"`).FindStringSubmatch(get("/login"))
+	if tok == nil {
+		t.Fatal("no login form")
+	}
+	resp, err := c.PostForm("http://"+addr+"/login", url.Values{"login_csrf": {tok[1]}, "next": {"/"}, "name": {name}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login as %s: %d", name, resp.StatusCode)
+	}
+	return get
 }

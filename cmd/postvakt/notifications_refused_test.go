@@ -43,3 +43,43 @@ func TestNotificationsListRefusedOrders(t *testing.T) {
 		}
 	}
 }
+
+// The menu of a deployment that no longer orders through Altinn
+// Notifications (POSTVAKT_NOTIFICATIONS_URL unset) still links to the
+// orders Altinn refused while it did, as long as one is listed there; a
+// superseded reminder's order is not listed, so alone it brings no link.
+func TestRefusedMenuOutlivesNotificationsURL(t *testing.T) {
+	db := pgtest.New(t)
+	password := addUser(t, db, "kari", "--role", "compliance")
+	conn := openDB(t, db)
+	if _, err := conn.Exec(`INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, updated_at, order_error, order_refused_at)
+		VALUES ('k-old', '964338531', 'superseded', now(), now(), now(), 'refused: NOT-00001', now())`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, insert string
+		link         bool
+	}{
+		{"a superseded reminder's order only", "", false},
+		{"an order refused for good", `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, updated_at, order_error, order_refused_at)
+			VALUES ('k-order', '964338531', 'failed', now(), now(), now(), 'refused: NOT-00001', now())`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.insert != "" {
+				if _, err := conn.Exec(tc.insert); err != nil {
+					t.Fatal(err)
+				}
+			}
+			addr, cmd, _ := startServe(t, db, "POSTVAKT_NOTIFICATIONS_URL=")
+			defer cmd.Process.Kill()
+			get := login(t, addr, "kari", password, "nb-NO")
+			home := get("/")
+			if !strings.Contains(home, `href="/unopened"`) {
+				t.Fatalf("no menu on the home page:\n%s", home)
+			}
+			if has := strings.Contains(home, `href="/refused"`); has != tc.link {
+				t.Errorf("the menu links to /refused: %v, want %v", has, tc.link)
+			}
+		})
+	}
+}

@@ -55,7 +55,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	defer requests.Close()
 	a.reg.MustRegister(collectors.NewDBStatsCollector(requests.DB().DB, "postvakt_requests"))
-	sched, opts, err := a.background(requests)
+	sched, opts, err := a.background(ctx, requests)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 // the next escalation run and its schedule), and the health alerts' pages, all reading and
 // writing through requests (the requests' store, with its statement
 // timeout): the jobs themselves keep a.st.
-func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, error) {
+func (a *app) background(ctx context.Context, requests *store.Store) (*jobs.Scheduler, []web.Option, error) {
 	sched := jobs.New(a.log, a.st)
 	sched.Require(a.st.SchemaCurrent)
 	if err := sched.Instrument(a.registerer()); err != nil {
@@ -138,7 +138,11 @@ func (a *app) background(requests *store.Store) (*jobs.Scheduler, []web.Option, 
 	for i, c := range chans {
 		names[i] = c.Name()
 	}
-	opts := []web.Option{web.WithChannels(names), web.WithNotificationOrders(a.cfg.Altinn.NotificationsURL != "")}
+	orders, err := a.notificationOrders(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []web.Option{web.WithChannels(names), web.WithNotificationOrders(orders)}
 	printer, err := a.printer(50)
 	if err != nil {
 		return nil, nil, err
@@ -202,4 +206,21 @@ func channelNames(chans []channel.Adapter) []string {
 		names[i] = ch.Name()
 	}
 	return names
+}
+
+// notificationOrders is whether the menu links to the orders Altinn
+// Notifications refused (/refused): with POSTVAKT_NOTIFICATIONS_URL set,
+// and without it as long as orders placed before it was unset are still
+// listed there, so that a compliance officer is not left without the way
+// to them. Without the URL no order is placed, so the list cannot grow
+// after the start.
+func (a *app) notificationOrders(ctx context.Context) (bool, error) {
+	if a.cfg.Altinn.NotificationsURL != "" {
+		return true, nil
+	}
+	refused, err := a.st.RefusedOrdersIn(ctx, store.Scope{}, 1)
+	if err != nil {
+		return false, fmt.Errorf("look for refused Altinn Notifications orders: %w", err)
+	}
+	return refused.Total > 0, nil
 }

@@ -163,10 +163,10 @@ func WithChannels(names []string) Option {
 }
 
 // WithNotificationOrders says whether reminders are also ordered through
-// Altinn Notifications (POSTVAKT_NOTIFICATIONS_URL): without them the
-// menu leaves out the list of orders Altinn refused (/refused, which
-// stays where it is), a page about Altinn a Digital Post deployment never
-// fills. Without the option the menu has it.
+// Altinn Notifications (POSTVAKT_NOTIFICATIONS_URL), or were until orders
+// Altinn refused are still listed: without them the menu leaves out that
+// list (/refused, which stays where it is), a page about Altinn a Digital
+// Post deployment never fills. Without the option the menu has it.
 func WithNotificationOrders(on bool) Option { return func(s *Server) { s.noOrders = !on } }
 
 // WithFollowUpDays sets the deadline given to a follow-up that is first
