@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 // A refused letters file's problems are said in the reader's language,
@@ -74,5 +75,38 @@ func TestImportUnitsProblemsInReadersLanguage(t *testing.T) {
 	}
 	if units, err := e.st.Units(t.Context(), store.Scope{}); err != nil || len(units) != 0 {
 		t.Errorf("%d units stored (%v), want none", len(units), err)
+	}
+}
+
+// A units file's organisation number of the wrong length is said in the
+// deployment's words: a Danish-only deployment (Digital Post alone) asks
+// for a CVR number of 8 digits and a Norwegian one for an organisation
+// number of 9, neither naming the other country; one with both countries'
+// channels, or none named, says both, as before.
+func TestImportUnitsNumberLengthInDeploymentsWords(t *testing.T) {
+	t.Parallel()
+	const head = "sender_org,unit,contact_email,manager_email\n"
+	for _, c := range []struct {
+		name     string
+		channels []string
+		lang     string
+		want     string
+	}{
+		{"Digital Post alone", []string{"digitalpost"}, "da", "linje 2, kolonne sender_org: CVR-nummeret skal have 8 cifre, ikke 7"},
+		{"Digital Post alone, in English", []string{"digitalpost"}, "en", "line 2, column sender_org: CVR number must have 8 digits, not 7"},
+		{"Norway", []string{"svarut", "altinn"}, "nb", "linje 2, kolonne sender_org: organisasjonsnummeret må ha 9 sifre, ikke 7"},
+		{"both countries", []string{"svarut", "digitalpost"}, "da",
+			"linje 2, kolonne sender_org: CVR-/organisationsnummeret skal have 9 cifre (Norge) eller 8 (Danmark, CVR), ikke 7"},
+		{"every channel", nil, "nb", "linje 2, kolonne sender_org: organisasjonsnummeret må ha 9 sifre (Norge) eller 8 (Danmark, CVR), ikke 7"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnvWith(t, web.WithChannels(c.channels))
+			b := e.loggedIn("admin", "admin", "", "")
+			_, page := b.get("/admin/units")
+			code, page := b.uploadIn(c.lang, "/admin/units/import", csrf(page), []byte(head+"6494221,Borgerservice,bs@kk.dk,\n"))
+			if code != http.StatusBadRequest || !strings.Contains(page, c.want) {
+				t.Errorf("%d, want 400 and %q:\n%.3000s", code, c.want, page)
+			}
+		})
 	}
 }
