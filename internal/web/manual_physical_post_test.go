@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"postvakt/internal/web"
 )
 
 // TestManualResolvedAsDigitalPostPhysicalPost: a Danish caseworker who
@@ -60,5 +64,52 @@ func TestManualResolvedAsDigitalPostPhysicalPost(t *testing.T) {
 	}
 	if _, ev := b.getDa("/shipments/" + dk.ID); !strings.Contains(ev, "sendt som fysisk post gennem Digital Post") {
 		t.Error("the evidence page does not say the letter was sent as physical post through Digital Post")
+	}
+}
+
+// TestManualIntroFitsDeployment: /manual says what waits there in the
+// deployment's terms. A Danish-only one (Digital Post alone) is told of
+// letters the unit sends again as Digital Post's physical post, not of a
+// print fallback that could not print; a Norwegian one (SvarUt, Altinn)
+// is told of the print fallback only, not of Digital Post; one with both
+// countries' channels, or none named, of both.
+func TestManualIntroFitsDeployment(t *testing.T) {
+	const (
+		dkIntro = "den afsendende enhed sender hvert af dem igen gennem Digital Post som fysisk post"
+		noIntro = "Forsendelser som utskriftsløsningen ikke kunne skrive ut"
+	)
+	for _, tc := range []struct {
+		name     string
+		channels []string
+		lang     string
+		want     []string
+		not      []string
+	}{
+		{"Digital Post alone", []string{"digitalpost"}, "da", []string{dkIntro}, []string{"udskriftsløsningen ikke kunne udskrive"}},
+		{"Norway", []string{"svarut", "altinn"}, "nb", []string{noIntro}, []string{"Digital Post"}},
+		{"both countries", []string{"svarut", "digitalpost"}, "en",
+			[]string{"those the print fallback could not print", "as Digital Post's physical post"}, nil},
+		{"every channel", nil, "nb", []string{"de utskriftsløsningen ikke kunne skrive ut", "som Digital Posts fysiske post"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnvWith(t, web.WithChannels(tc.channels))
+			b := e.loggedIn("mette", "compliance", "", "")
+			code, page := b.getIn(tc.lang, "/manual")
+			page = html.UnescapeString(page)
+			intro := regexp.MustCompile(`<p class="muted">[^<]*</p>`).FindString(page)
+			if code != http.StatusOK || intro == "" {
+				t.Fatalf("/manual: %d, no intro:\n%.2000s", code, page)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(intro, w) {
+					t.Errorf("the intro does not say %q: %s", w, intro)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(intro, n) {
+					t.Errorf("the intro says %q: %s", n, intro)
+				}
+			}
+		})
 	}
 }
