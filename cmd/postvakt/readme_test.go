@@ -175,7 +175,9 @@ func TestReadmeCommandsAreTheHelp(t *testing.T) {
 // README, Deploy: the commands that write DATABASE_URL_FILE's file, run as
 // written (with /etc/postvakt in a temporary folder, under the usual umask
 // 022), leave a file only its owner reads: it holds the database password.
-// A plain `echo … >file` makes it readable by every user of the machine.
+// A plain `echo … >file` makes it readable by every user of the machine,
+// and a URL with its password on the command line stays in the shell's
+// history: the steps read it from the terminal (here, from stdin).
 func TestReadmeDeployWritesTheDatabaseURLForItsOwnerOnly(t *testing.T) {
 	section := readmeSection(t, "Deploy with an external PostgreSQL")
 	block := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(section)
@@ -196,16 +198,26 @@ func TestReadmeDeployWritesTheDatabaseURLForItsOwnerOnly(t *testing.T) {
 	if len(steps) == 0 {
 		t.Fatal("README, Deploy's sh block writes nothing under /etc/postvakt before exporting DATABASE_URL_FILE")
 	}
+	if pw := regexp.MustCompile(`postgres(ql)?://[^:@\s/]+:[^@\s]+@`).FindString(strings.Join(steps, "\n")); pw != "" {
+		t.Errorf("README, Deploy's steps put a password on the command line (%s…): it stays in the shell's history", pw)
+	}
+	const url = "postgres://postvakt:s3cr3t@db.example:5432/postvakt?sslmode=verify-full"
 	script := "set -eu\numask 022\n" + strings.Join(steps, "\n")
-	if out, err := exec.Command("bash", "-c", script).CombinedOutput(); err != nil {
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Stdin = strings.NewReader(url + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("README, Deploy's steps writing the URL file fail as written: %v\n%s\n%s", err, script, out)
 	}
-	fi, err := os.Stat(filepath.Join(dir, "database-url"))
+	file := filepath.Join(dir, "database-url")
+	fi, err := os.Stat(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("README, Deploy's steps leave the database URL file (the password) mode %v: others may read it", fi.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(file); strings.TrimSpace(string(b)) != url {
+		t.Errorf("README, Deploy's steps wrote %q, want the URL typed: %q", b, url)
 	}
 }
 
@@ -315,13 +327,13 @@ func TestReadmeDeployBlockRunsAsWritten(t *testing.T) {
 				"for _ in $(seq 600); do curl -sf http://" + addr + "/readyz >/dev/null && break; kill -0 $pid || break; sleep 0.1; done\n" +
 				"kill -TERM $pid; wait $pid"
 		}
-		line = regexp.MustCompile(`'postgres://[^']*'`).ReplaceAllString(line, "'"+db+"'")
 		line = strings.ReplaceAll(line, "/etc/postvakt", filepath.Join(root, "etc"))
 		line = strings.ReplaceAll(line, "/opt/postvakt", filepath.Join(root, "opt"))
 		lines = append(lines, line)
 	}
 	cmd := exec.Command("bash", "-c", "set -e\n"+strings.Join(lines, "\n"))
 	cmd.Dir = work
+	cmd.Stdin = strings.NewReader(db + "\n") // the database URL, typed at the prompt
 	cmd.Env = append(os.Environ(), "DATABASE_URL=", "DATABASE_URL_FILE=", "POSTVAKT_POLICIES=")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "postvakt serving") || !strings.Contains(string(out), "postvakt stopped") {
