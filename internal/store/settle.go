@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 
 	"github.com/jmoiron/sqlx"
@@ -224,4 +227,36 @@ func (s *Store) PrintBatchLetters(ctx context.Context, id int64, scope Scope) ([
 		return nil, fmt.Errorf("list letters of print batch %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// ManualDetail is why a letter was put into manual handling: the English
+// sentence the evidence keeps (its print_manual event's message) and its
+// phrases, said in a reader's language by printing.Detail (nil for a case
+// recorded before they were kept).
+type ManualDetail struct {
+	Detail string
+	Why    []i18n.Phrase
+}
+
+// ManualDetailOf is the detail of the letter's manual-handling case (a
+// letter has at most one), nil when it has none.
+func (s *Store) ManualDetailOf(ctx context.Context, shipmentID string) (*ManualDetail, error) {
+	var row struct {
+		Detail string `db:"detail"`
+		Why    []byte `db:"why"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT detail, why FROM print_manual WHERE shipment_id = $1`, shipmentID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read the manual-handling detail of %s: %w", shipmentID, err)
+	}
+	d := &ManualDetail{Detail: row.Detail}
+	if len(row.Why) > 0 {
+		if err := json.Unmarshal(row.Why, &d.Why); err != nil {
+			return nil, fmt.Errorf("read the manual-handling detail of %s: %w", shipmentID, err)
+		}
+	}
+	return d, nil
 }

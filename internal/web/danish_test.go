@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -131,6 +132,32 @@ func TestManualDetailsInPageLanguage(t *testing.T) {
 		}
 		if !strings.Contains(main, before) {
 			t.Errorf("%s /manual lost the detail recorded before the keys, %q", tc.accept, before)
+		}
+	}
+	// The letter's timeline says the entry that put it there as the list
+	// does, the English record beneath; the other letter's entry, of a case
+	// recorded before the keys, as recorded.
+	for i, detail := range []string{english, before} {
+		db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status, message)
+			VALUES ($1, 'print_manual', 'register', $2, 'bankrupt', $3)`, got[i].ID, now, detail)
+	}
+	timeline := func(accept, id string) string {
+		code, page := b.doIn(accept, "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s /shipments/%s: %d", accept, id, code)
+		}
+		return html.UnescapeString(regexp.MustCompile(`(?s)<table id="timeline">.*?</table>`).FindString(page))
+	}
+	for _, tc := range []struct{ accept, want string }{
+		{"nb-NO,nb;q=0.9", "underenheten 974760673 hører til 910002384: organisasjonen 910002384 er konkurs"},
+		{"da-DK,da;q=0.9", "underenheden 974760673 hører under 910002384: organisationen 910002384 er gået konkurs"},
+		{"en-GB", english},
+	} {
+		if tl := timeline(tc.accept, got[0].ID); !strings.Contains(tl, "<td>"+tc.want) || !strings.Contains(tl, english) {
+			t.Errorf("%s: the timeline does not say %q with the record %q:\n%s", tc.accept, tc.want, english, tl)
+		}
+		if tl := timeline(tc.accept, got[1].ID); !strings.Contains(tl, "<td>"+before) {
+			t.Errorf("%s: the timeline of a case recorded before the keys does not say it as recorded, %q:\n%s", tc.accept, before, tl)
 		}
 	}
 }

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/printing"
 	"postvakt/internal/store"
 )
 
@@ -125,6 +127,10 @@ type evidenceData struct {
 	Page   *store.EventPage
 	Before string
 	F      *store.FollowUp
+	// Manual is the detail of the letter's manual-handling case when the
+	// log shown holds its print_manual entry (nil otherwise): the
+	// timeline says that entry from its phrases (EventText).
+	Manual *store.ManualDetail
 	// ResentFrom is the letter this one was sent again for (its follow-up's
 	// decision resent), "" for none.
 	ResentFrom string
@@ -219,6 +225,12 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action sto
 		return nil, false
 	}
 	d.E = evidenceOf(sh, proof)
+	if slices.ContainsFunc(sh.Events, func(ev store.Event) bool { return ev.Kind == store.EventPrintManual }) {
+		if d.Manual, err = s.store.ManualDetailOf(r.Context(), sh.ID); err != nil {
+			s.internalError(w, r, "read the manual-handling detail", err)
+			return nil, false
+		}
+	}
 	if d.F, err = s.store.FollowUp(r.Context(), sh.ID, p.Scope()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.internalError(w, r, "get follow-up", err)
 		return nil, false
@@ -445,4 +457,15 @@ func prettyJSON(j store.JSON) string {
 		return string(j)
 	}
 	return buf.String()
+}
+
+// EventText is an entry of the timeline in l's language: the entry that
+// put the letter into manual handling from its case's phrases (the
+// register's facts said as the manual-handling list says them), any other
+// as eventText says it.
+func (d *evidenceData) EventText(l *i18n.Localizer, ev store.Event) string {
+	if l.Lang() != "en" && d.Manual != nil && len(d.Manual.Why) > 0 && ev.Kind == store.EventPrintManual && ev.Message == d.Manual.Detail {
+		return printing.Detail(l, d.Manual.Why, ev.Message)
+	}
+	return eventText(l, ev)
 }

@@ -70,6 +70,7 @@ type ListStore interface {
 	SummariseOrgs(ctx context.Context, f store.ListFilter, offset, limit int) (*store.ListSummary, int, error)
 	PrintBatches(ctx context.Context, scope store.Scope, now time.Time) ([]store.PrintBatch, error)
 	ManualQueue(ctx context.Context, scope store.Scope, limit int) ([]store.ManualItem, error)
+	ManualDetailOf(ctx context.Context, shipmentID string) (*store.ManualDetail, error)
 	RefusedOrdersIn(ctx context.Context, scope store.Scope, limit int) (*store.RefusedOrderList, error)
 	RecipientInScope(ctx context.Context, ident string, scope store.Scope) (int64, error)
 	RecipientByRow(ctx context.Context, rid int64, scope store.Scope) (store.Recipient, string, error)

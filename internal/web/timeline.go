@@ -177,7 +177,8 @@ var evForms = []evForm{
 	// store.toManual: the detail of a case put into manual handling, said
 	// as the manual-handling list says a case recorded before its phrases
 	// were kept (printing.Detail: its fixed sentences in the page's
-	// language, one made of a register's data as recorded).
+	// language, one made of a register's data as recorded). The evidence
+	// page says a case with its phrases from them (evidenceData.EventText).
 	{[]string{store.EventPrintManual}, regexp.MustCompile(`(?s)^(.+)$`),
 		func(l *i18n.Localizer, m []string) string { return printing.Detail(l, nil, m[1]) }},
 	// store.ResolveManual.
@@ -228,10 +229,6 @@ func eventText(l *i18n.Localizer, ev store.Event) string {
 	}
 	return ev.Message
 }
-
-// EventText is an entry of the evidence log in the page's language
-// (eventText).
-func (v view) EventText(ev store.Event) string { return eventText(v.L, ev) }
 
 // sourceName is who or what an evidence event's source is, in l's
 // language, for people (a court clerk reads the report): a channel by the
