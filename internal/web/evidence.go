@@ -128,8 +128,9 @@ type evidenceData struct {
 	Before string
 	F      *store.FollowUp
 	// Manual is the detail of the letter's manual-handling case when the
-	// log shown holds its print_manual entry (nil otherwise): the
-	// timeline says that entry from its phrases (EventText).
+	// page's log holds its print_manual entry (nil otherwise, and in the
+	// JSON, which keeps the record): the timeline says that entry from its
+	// phrases (EventText).
 	Manual *store.ManualDetail
 	// ResentFrom is the letter this one was sent again for (its follow-up's
 	// decision resent), "" for none.
@@ -225,7 +226,7 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action sto
 		return nil, false
 	}
 	d.E = evidenceOf(sh, proof)
-	if slices.ContainsFunc(sh.Events, func(ev store.Event) bool { return ev.Kind == store.EventPrintManual }) {
+	if !whole && slices.ContainsFunc(sh.Events, func(ev store.Event) bool { return ev.Kind == store.EventPrintManual }) {
 		if d.Manual, err = s.store.ManualDetailOf(r.Context(), sh.ID); err != nil {
 			s.internalError(w, r, "read the manual-handling detail", err)
 			return nil, false
