@@ -1,0 +1,100 @@
+package web
+
+import (
+	"regexp"
+	"slices"
+
+	"postvakt/internal/i18n"
+	"postvakt/internal/store"
+)
+
+// auditDetailForms are the details postvakt writes into the audit log as
+// English sentences or codes, by the actions that write them: the audit
+// page says them again in the reader's language from their parts
+// (AuditDetail). The log, its exports and the API keep them as recorded.
+var auditDetailForms = []struct {
+	actions []store.AuditAction
+	re      *regexp.Regexp
+	say     func(l *i18n.Localizer, m []string) string
+}{
+	// web/import.go
+	{[]store.AuditAction{store.ActLettersImport}, regexp.MustCompile(`^refused: (\d+) problem\(s\) in (\d+) rows; nothing imported$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.import_refused", "Count", count(m[1]), "Rows", num(m[2]))
+		}},
+	{[]store.AuditAction{store.ActLettersImport}, regexp.MustCompile(`^(\d+) rows; whether they were stored is unknown$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.import_unknown", "Count", count(m[1]))
+		}},
+	{[]store.AuditAction{store.ActLettersImport}, regexp.MustCompile(`^(\d+) rows: (\d+) new, (\d+) already registered$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.import_done", "Count", count(m[1]), "New", num(m[2]), "Known", num(m[3]))
+		}},
+	// web/units.go
+	{[]store.AuditAction{store.ActUnitsImport}, regexp.MustCompile(`^(\d+) units, (\d+) new$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.units_import", "Count", count(m[1]), "New", num(m[2]))
+		}},
+	// web/pages.go and the command line's print release/reject (", by …").
+	{[]store.AuditAction{store.ActPrintRelease, store.ActPrintReject}, regexp.MustCompile(`^(\d+) shipments(?:, by (.+))?$`),
+		func(l *i18n.Localizer, m []string) string {
+			s := l.T("audit.detail.print_batch", "Count", count(m[1]))
+			if m[2] != "" {
+				s += ", " + l.T("audit.detail.by", "By", m[2])
+			}
+			return s
+		}},
+	{[]store.AuditAction{store.ActPrintReleaseRefused, store.ActPrintRejectRefused}, regexp.MustCompile(`^the batch changed since it was shown$`),
+		fixed("audit.detail.batch_changed")},
+	// web/incidents.go
+	{[]store.AuditAction{store.ActFollowUpIncident}, regexp.MustCompile(`^(\d+) letters, decision "(\S+)"$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.incident_followup", "Count", count(m[1]), "Decision", code(l, "decision.", m[2]))
+		}},
+	// web/evidence.go, web/settle.go: a code.
+	{[]store.AuditAction{store.ActFollowUp}, regexp.MustCompile(`^(\S+)$`),
+		func(l *i18n.Localizer, m []string) string { return code(l, "decision.", m[1]) }},
+	{[]store.AuditAction{store.ActManualResolve}, regexp.MustCompile(`^(\S+)$`),
+		func(l *i18n.Localizer, m []string) string { return code(l, "resolution.", m[1]) }},
+	// web/search.go
+	{[]store.AuditAction{store.ActSearch}, regexp.MustCompile(`^not found$`), fixed("audit.detail.not_found")},
+	// web/admin.go
+	{[]store.AuditAction{store.ActUserPassword}, regexp.MustCompile(`^sessions ended$`), fixed("audit.detail.sessions_ended")},
+	// store/retention.go, store/audit.go
+	{[]store.AuditAction{store.ActRetentionPurgeLetters}, regexp.MustCompile(`^(\d+) letters, (\d+) events, (\d+) persons, (\d+) follow-up notes, (\d+) print requests, (\d+) manual details, (\d+) notifications; (\d+) letters kept: print order not placed yet$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.purge_letters", "Count", count(m[1]), "Events", num(m[2]), "Persons", num(m[3]), "Notes", num(m[4]),
+				"Prints", num(m[5]), "Manual", num(m[6]), "Notifications", num(m[7]), "Kept", num(m[8]))
+		}},
+	{[]store.AuditAction{store.ActRetentionPurgePersons}, regexp.MustCompile(`^(\d+) persons no letter points to$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.purge_persons", "Count", count(m[1]))
+		}},
+	{[]store.AuditAction{store.ActRetentionPurge}, regexp.MustCompile(`^(\d+) events, (\d+) audit entries$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.purge_audit", "Count", count(m[1]), "Audit", num(m[2]))
+		}},
+}
+
+// num is a number in a text, grouped as the reader's language groups
+// digits (i18n.Number).
+func num(s string) i18n.Number { return i18n.Number(count(s)) }
+
+// AuditDetail is an audit entry's detail for people: on a Norwegian or
+// Danish page one of postvakt's own sentences or codes (auditDetailForms)
+// said in the page's language; an English page, and any other detail (an
+// address, a filter, an export's format), show it as recorded.
+func (v view) AuditDetail(action store.AuditAction, detail string) string {
+	if v.L.Lang() == "en" || detail == "" {
+		return detail
+	}
+	for _, f := range auditDetailForms {
+		if !slices.Contains(f.actions, action) {
+			continue
+		}
+		if m := f.re.FindStringSubmatch(detail); m != nil {
+			return f.say(v.L, m)
+		}
+	}
+	return detail
+}
