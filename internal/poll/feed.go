@@ -127,7 +127,9 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		return sum, err
 	}
 	// Windows of FeedWindow up to our now; the last one is open-ended: it
-	// reads up to the log's own now, whatever our clock says.
+	// reads up to the log's own now, whatever our clock says. held: a gap
+	// holds the cursor (keepGap), and a catch-up's later windows with it.
+	held := false
 	for a := from; ; {
 		b := a.Add(FeedWindow)
 		last := !b.Before(now)
@@ -165,7 +167,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 				return err
 			}
 			writing = make(chan error, 1)
-			moves := !order.gapped && order.ordered()
+			moves := !held && !order.gapped && order.ordered()
 			go func(out chan<- error) {
 				out <- p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves}, &written)
 			}(writing)
@@ -188,7 +190,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 				p.log.Warn("the event log does not list its entries oldest first (sortFields=created:asc); its cursor moves only when a window was read whole",
 					"channel", name, "from", a)
 			}
-			if err == nil {
+			if err == nil && !held {
 				if err := p.moveCursor(ctx, fs, name, now, read); err != nil {
 					return sum, err
 				}
@@ -220,7 +222,8 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 				a = resume
 				continue
 			}
-			if err = p.keepGap(ctx, fs, name, now, gap, read, &sum); err != nil {
+			kept, kerr := p.keepGap(ctx, fs, name, now, gap, read, &sum)
+			if held, err = held || kept, kerr; err != nil {
 				return sum, err
 			}
 		}

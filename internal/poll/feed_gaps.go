@@ -20,14 +20,16 @@ const GapPatience = time.Hour
 // keepGap records a gap in the log that reading on could not close: one
 // poll error for people to see (not one per cycle), and, once the gap is
 // older than GapPatience, the cursor past it to the latest entry read.
-func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now time.Time, gap *channel.GapError, read []channel.FeedEvent, sum *Summary) error {
+// held says the gap still holds the cursor: the windows read after it in
+// the cycle must not move it either.
+func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now time.Time, gap *channel.GapError, read []channel.FeedEvent, sum *Summary) (held bool, err error) {
 	seen, fresh := p.bad.since(name, "gap "+gap.After.UTC().Format(time.RFC3339Nano)+" "+gap.Reason, now)
 	if fresh {
 		sum.Errors++
 		p.log.Warn("the event log gave less than it announced, and reading on did not close the gap; kept as a poll error",
 			"channel", name, "error", gap)
 		if err := p.store.RecordPollError(ctx, name, now, nil, nil, gap, ""); err != nil {
-			return err
+			return true, err
 		}
 	}
 	// The patience counts from the last entry before the gap, and at the
@@ -35,9 +37,9 @@ func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now tim
 	// late (after a quiet hour, a restart, a catch-up) holds the cursor
 	// for its hour too.
 	if now.Sub(gap.After) < GapPatience || now.Sub(seen) < GapPatience {
-		return nil
+		return true, nil
 	}
-	return p.moveCursor(ctx, fs, name, now, read)
+	return false, p.moveCursor(ctx, fs, name, now, read)
 }
 
 // moveCursor moves a feed's cursor to the latest entry read that is not

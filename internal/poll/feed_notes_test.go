@@ -57,6 +57,9 @@ type notesLog struct {
 	now func() time.Time
 	// asked, when set, is told of each request's query.
 	asked func(q url.Values)
+	// pending, when set, says which entries the log counts but does not
+	// give yet (the notes: lists are only eventually consistent).
+	pending func(raw string) bool
 	// searches: every query is logged as an EVENT_LOG_SEARCHES entry,
 	// with the messageUUID it searched for (the notes: every events/
 	// query you make).
@@ -97,7 +100,7 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	size = min(size, 100)
 	l.mu.Lock()
-	fail, asked := l.fail, l.asked
+	fail, asked, pending := l.fail, l.asked, l.pending
 	var hits []notesEntry
 	for _, e := range l.entries {
 		if l.now != nil && (e.created.After(l.now()) || e.visible.After(l.now())) {
@@ -141,7 +144,9 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 	})
 	var raws []string
 	for i := page * size; i < len(hits) && i < (page+1)*size; i++ {
-		raws = append(raws, hits[i].raw)
+		if pending == nil || !pending(hits[i].raw) {
+			raws = append(raws, hits[i].raw)
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"events":[%s],"currentPage":%d,"totalPages":%d,"elementsOnPage":%d,"totalElements":%d}`,
