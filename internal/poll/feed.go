@@ -106,7 +106,12 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		return sum, err
 	}
 	from := cursor.Add(-f.Overlap())
+	// counted: the entries created up to the cursor were read, and those
+	// about letters postvakt does not know counted, by an earlier cycle;
+	// the overlap reads them again.
+	counted := cursor
 	if !ok {
+		counted = time.Time{}
 		first, any, err := fs.EarliestSent(ctx, name)
 		if err != nil {
 			return sum, err
@@ -169,7 +174,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			writing = make(chan error, 1)
 			moves := !held && !order.gapped && order.ordered()
 			go func(out chan<- error) {
-				out <- p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves}, &written)
+				out <- p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves, counted: counted}, &written)
 			}(writing)
 			if jobs.Draining(ctx) {
 				if err := wait(); err != nil {
@@ -403,6 +408,10 @@ type feedPage struct {
 	// is counted and logged.
 	late    time.Time
 	overlap time.Duration
+	// counted: an entry created at or before it about a letter postvakt
+	// does not know was counted by the cycle that read it first (the
+	// window's overlap reads it again): it is not counted again.
+	counted time.Time
 }
 
 // writeFeedPage writes one page of entries (and marks shipments read) in
@@ -447,7 +456,7 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 			continue // about no letter (e.g. the log's record of our own searches)
 		}
 		a.Entries = append(a.Entries, store.FeedEntry{ID: e.ID, ChannelID: e.ChannelID, Tag: e.Tag, State: e.State,
-			Closed: string(e.Disposition), At: e.At, Payload: e.Payload})
+			Closed: string(e.Disposition), At: e.At, Payload: e.Payload, Counted: !e.Logged.After(how.counted)})
 	}
 	if len(a.Entries) == 0 && len(a.Synced) == 0 && a.Cursor.IsZero() && a.Reread.IsZero() {
 		return nil

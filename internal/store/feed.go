@@ -31,6 +31,10 @@ type FeedEntry struct {
 	Closed    string      // "channel_print" or "closed" when it ends escalation
 	At        time.Time   // when it happened
 	Payload   []byte      // the entry as kept for evidence (JSON)
+	// Counted: read before (a window's overlap reads it again); about a
+	// letter postvakt does not know, it is not counted in
+	// FeedWrite.Unregistered again.
+	Counted bool
 }
 
 // FeedApply is one batch of entries to write.
@@ -213,7 +217,9 @@ func applyFeedEntries(ctx context.Context, tx *sqlx.Tx, a FeedApply, entries []F
 	for _, e := range entries {
 		ship, ok := ships[strings.ToLower(e.ChannelID)]
 		if !ok {
-			w.Unregistered++
+			if !e.Counted {
+				w.Unregistered++
+			}
 			continue
 		}
 		if a.Check != nil {
