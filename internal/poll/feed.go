@@ -288,8 +288,8 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 			}
 		}
 		var events []channel.FeedEvent
-		var unknown []store.PollResult
-		var throttled error // a letter's look-up answered with the log's rate limit
+		var unknown []store.PollResult // unknown to the log, forgotten by it, or a look-up failed: each letter's own
+		var throttled error            // a letter's look-up answered with the log's rate limit
 		if len(ask) > 0 {
 			byChannelID := make(map[string]store.Due, len(due))
 			for _, d := range due {
@@ -356,11 +356,25 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 						events = append(events, o.Events...)
 					default:
 						sum.Errors++
-						if _, ok := httpclient.Throttled(o.Err); ok && throttled == nil {
-							throttled = o.Err
+						if wait, limited := httpclient.Throttled(o.Err); limited {
+							// The log's rate limit, not this letter's: asked
+							// again once it is over (at least the lease),
+							// nothing in its evidence.
+							if throttled == nil {
+								throttled = o.Err
+							}
+							next := now.Add(max(wait, p.lease))
+							unknown = append(unknown, store.PollResult{Due: d, Source: name, ObservedAt: now, Status: d.ChannelStatus, State: d.State,
+								Skipped: true, NextPollAt: &next, RetryAt: next})
+							break
 						}
-						p.log.Warn("could not look up a letter's log; tried again after the lease", "channel", name,
-							"shipment", byChannelID[o.ChannelID].ID, "error", o.Err)
+						// This letter's error, with its own backoff, as a
+						// polled letter's.
+						retry := now.Add(Backoff(d.PollFailures + 1))
+						unknown = append(unknown, store.PollResult{Due: d, Source: name, ObservedAt: now, Status: d.ChannelStatus, State: d.State,
+							Err: o.Err.Error(), NextPollAt: &retry, RetryAt: retry})
+						p.log.Warn("could not look up a letter's log; tried again after its backoff", "channel", name,
+							"shipment", d.ID, "error", o.Err)
 					}
 				}
 			}
@@ -370,7 +384,7 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 		}
 		if len(unknown) > 0 {
 			if _, err := p.store.ApplyPoll(ctx, unknown); err != nil {
-				return fmt.Errorf("mark %s shipments unknown to the log, or not yet: %w", name, err)
+				return fmt.Errorf("write the look-ups of %s letters unknown to the log, forgotten by it or not answered: %w", name, err)
 			}
 		}
 		if throttled != nil {

@@ -42,7 +42,10 @@ func hostileLog(t *testing.T, page string, lookup func(uuid string) string) *dig
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		if u := r.URL.Query().Get("metaProperties.messageUUID"); u != "" {
-			if ev := lookup(u); ev != "" {
+			if ev := lookup(u); strings.HasPrefix(ev, "RAW:") {
+				fmt.Fprint(rw, strings.TrimPrefix(ev, "RAW:")) // the whole answer, as the log gave it
+				return
+			} else if ev != "" {
 				fmt.Fprint(rw, `{"events":[`+ev+`],"currentPage":0,"totalPages":1,"totalElements":1}`)
 				return
 			}
@@ -207,5 +210,59 @@ func TestFeedZeroEventTime(t *testing.T) {
 	t.Logf("state %s available_at %v state_changed_at %v", row.State, row.Available, row.Changed)
 	if row.Available != nil && row.Available.Before(it.SentAt.Add(-24*time.Hour)) {
 		t.Errorf("available since %v, long before the letter was sent (%v): an implausible time was taken", row.Available, it.SentAt)
+	}
+}
+
+// TestFeedFailedLookUpBacksOff: a letter looked up on its own whose
+// look-up fails (the log answers it with a page that is not JSON) is that
+// letter's error with its own backoff, as a polled letter's is: a
+// poll_error event in its evidence, its next look-up after Backoff, not
+// every lease; the other letter of the batch is read.
+func TestFeedFailedLookUpBacksOff(t *testing.T) {
+	ids := []string{"0b6d3c5e-1f2a-4b3c-8d4e-00000000000a", "0b6d3c5e-1f2a-4b3c-8d4e-00000000000b"}
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond) // the letters are due by the store's clock
+	ts := `"` + now.Add(-3*time.Hour).Format("2006-01-02T15:04:05.000Z") + `"`
+	st := storetest.Open(t)
+	ctx := context.Background()
+	var items []model.NewShipment
+	for i, id := range ids {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID, it.SentAt = "digitalpost", id, now.Add(-5*time.Hour)
+		items = append(items, it)
+	}
+	ships := storetest.Register(t, st, items...)
+	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	dp := hostileLog(t, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`, func(u string) string {
+		if u == ids[1] {
+			return "RAW:<html><body>Service Unavailable</body></html>"
+		}
+		return hostileEvent(`"ev-a"`, `"MESSAGE_READ"`, `"`+u+`"`, ts, ts, "")
+	})
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return now }})
+	if _, err := p.Poll(ctx, dp); err != nil {
+		t.Fatalf("one letter's failed look-up failed the cycle: %v", err)
+	}
+	var state string
+	if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ships[0].ID); err != nil || state != string(model.StateOpened) {
+		t.Errorf("the letter whose look-up answered is %s (%v), want opened", state, err)
+	}
+	var queued struct {
+		Failures int        `db:"failures"`
+		Next     *time.Time `db:"next_poll_at"`
+	}
+	if err := st.DB().Get(&queued, `SELECT failures, next_poll_at FROM poll_queue WHERE shipment_id = $1`, ships[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if queued.Failures != 1 || queued.Next == nil || queued.Next.Before(now.Add(poll.Backoff(1))) {
+		t.Errorf("the letter whose look-up failed: %d failures, next look-up %v; want 1 and not before %s", queued.Failures, queued.Next, now.Add(poll.Backoff(1)))
+	}
+	var events int
+	if err := st.DB().Get(&events, `SELECT count(*) FROM shipment_events WHERE shipment_id = $1 AND kind = 'poll_error'`, ships[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if events != 1 {
+		t.Errorf("%d poll_error events in the evidence of the letter whose look-up failed, want 1", events)
 	}
 }
