@@ -87,7 +87,8 @@ func TestOnceRunsOncePerIntervalAcrossReplicas(t *testing.T) {
 }
 
 // When the replica that runs a cluster-wide job stops, the other runs it in
-// every interval from then on (it had skipped it while the first ran it).
+// every interval from then on (while both ran, they ran it once per
+// interval between them).
 func TestOnceOtherReplicaTakesOver(t *testing.T) {
 	st := storetest.Open(t)
 	log := slog.New(slog.DiscardHandler)
@@ -95,14 +96,18 @@ func TestOnceOtherReplicaTakesOver(t *testing.T) {
 	var ran runLog
 	a := newReplica(t, st, log, every(d), &ran, 0)
 	time.Sleep(d * 2 / 5)
+	a0 := a.runs.Load()
 	b := newReplica(t, st, log, every(d), &ran, 0)
 	waitFor(t, "four ticks on the second replica", func() bool { return b.ticks.Load() >= 4 })
 	a.stop()
-	if n, ticks := b.runs.Load(), b.ticks.Load(); n > 1 {
-		t.Fatalf("the second replica ran the job %d times in %d ticks while the first ran it", n, ticks)
-	}
-	if a.runs.Load() < 3 {
-		t.Fatalf("the first replica ran the job %d times in %d ticks", a.runs.Load(), a.ticks.Load())
+	// While both ran: once per interval between them, whichever's tick
+	// came first (on a loaded machine the first replica's tick may come
+	// after the second's, which then runs it), neither each in its own
+	// ticks nor starved.
+	together, ticks := a.runs.Load()-a0+b.runs.Load(), b.ticks.Load()
+	if together > ticks+1 || together < ticks-1 {
+		t.Fatalf("the replicas ran the job %d times (the first %d, the second %d) in the second's %d ticks: want once per interval",
+			together, a.runs.Load()-a0, b.runs.Load(), ticks)
 	}
 	ticks0, runs0 := b.ticks.Load(), b.runs.Load()
 	waitFor(t, "five more ticks on the second replica", func() bool { return b.ticks.Load() >= ticks0+5 })
