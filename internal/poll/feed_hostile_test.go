@@ -140,20 +140,8 @@ func TestFeedOneBadLookupDoesNotHoldBackTheCycle(t *testing.T) {
 	ts := `"` + now.Add(-3*time.Hour).Format("2006-01-02T15:04:05.000Z") + `"`
 	q := func(s string) string { return `"` + s + `"` }
 	tags := []string{q("MEMO_AVAILABLE_TO_RECIPIENT"), q("MESSAGE_READ"), `"MESSAGE_READ\u0000"`}
-	st := storetest.Open(t)
+	st, ships := lookedUpLetters(t, ids, now)
 	ctx := context.Background()
-	var items []model.NewShipment
-	for i, id := range ids {
-		it := storetest.Letter(i)
-		it.Channel, it.ChannelID, it.SentAt = "digitalpost", id, now.Add(-5*time.Hour)
-		items = append(items, it)
-	}
-	ships := storetest.Register(t, st, items...)
-	// The log was read up to half an hour ago: the letters, sent before
-	// that, are looked up on their own.
-	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
-		t.Fatal(err)
-	}
 	dp := hostileLog(t, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`, func(u string) string {
 		for i, id := range ids {
 			if u == id {
@@ -222,18 +210,8 @@ func TestFeedFailedLookUpBacksOff(t *testing.T) {
 	ids := []string{"0b6d3c5e-1f2a-4b3c-8d4e-00000000000a", "0b6d3c5e-1f2a-4b3c-8d4e-00000000000b"}
 	now := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond) // the letters are due by the store's clock
 	ts := `"` + now.Add(-3*time.Hour).Format("2006-01-02T15:04:05.000Z") + `"`
-	st := storetest.Open(t)
+	st, ships := lookedUpLetters(t, ids, now)
 	ctx := context.Background()
-	var items []model.NewShipment
-	for i, id := range ids {
-		it := storetest.Letter(i)
-		it.Channel, it.ChannelID, it.SentAt = "digitalpost", id, now.Add(-5*time.Hour)
-		items = append(items, it)
-	}
-	ships := storetest.Register(t, st, items...)
-	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
-		t.Fatal(err)
-	}
 	dp := hostileLog(t, `{"events":[],"currentPage":0,"totalPages":0,"totalElements":0}`, func(u string) string {
 		if u == ids[1] {
 			return "RAW:<html><body>Service Unavailable</body></html>"
@@ -265,4 +243,24 @@ func TestFeedFailedLookUpBacksOff(t *testing.T) {
 	if events != 1 {
 		t.Errorf("%d poll_error events in the evidence of the letter whose look-up failed, want 1", events)
 	}
+}
+
+// lookedUpLetters registers Digital Post letters with the channel ids ids,
+// sent five hours before now, on a store whose log was read up to half an
+// hour before now: the letters, sent before that, are looked up on their
+// own.
+func lookedUpLetters(t *testing.T, ids []string, now time.Time) (*store.Store, []store.Shipment) {
+	t.Helper()
+	st := storetest.Open(t)
+	var items []model.NewShipment
+	for i, id := range ids {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID, it.SentAt = "digitalpost", id, now.Add(-5*time.Hour)
+		items = append(items, it)
+	}
+	ships := storetest.Register(t, st, items...)
+	if _, err := st.ApplyFeed(context.Background(), store.FeedApply{Channel: "digitalpost", Cursor: now.Add(-30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	return st, ships
 }
