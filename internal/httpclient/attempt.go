@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"postvakt/internal/model"
 )
 
 // result is what one attempt came to.
@@ -130,10 +132,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	return res
 }
 
-// snippet returns a copy of at most maxSnippet leading bytes of b.
-func snippet(b []byte) []byte {
-	if len(b) > maxSnippet {
-		b = b[:maxSnippet]
-	}
-	return append([]byte(nil), b...)
-}
+// snippet returns a copy of at most maxSnippet leading bytes of b, less a
+// run of digits its end would cut (model.Excerpt): shown masks what it
+// keeps, and a national id cut short is no id the masker knows.
+func snippet(b []byte) []byte { return model.Excerpt(b, maxSnippet) }

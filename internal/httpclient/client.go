@@ -235,9 +235,9 @@ type StatusError struct {
 	// RetryAfter is the server's Retry-After when it asked for a longer
 	// wait than Options.RetryAfterMax; zero otherwise.
 	RetryAfter time.Duration
-	// Body holds the first bytes of the answer as it came, for the
-	// adapters to read error codes from; Error and Raw show only what
-	// shown lets through.
+	// Body holds the first bytes of the answer as it came (less a run of
+	// digits cut at their end: snippet), for the adapters to read error
+	// codes from; Error and Raw show only what shown lets through.
 	Body []byte
 	// Received describes the answer as it came when Body was decoded from
 	// another character set (Response.Received).

@@ -51,3 +51,59 @@ func TestStatusErrorShowsNoContent(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusErrorCutsNoNationalIDInPart: a text answer longer than the
+// excerpt an error keeps, with a national id across the excerpt's end,
+// shows no more of it than its date. Cut to nine digits a fødselsnummer
+// is no number the masker knows, yet its nine give the check digits, so
+// the whole; a CPR number cut to eight or nine keeps most of its serial.
+func TestStatusErrorCutsNoNationalIDInPart(t *testing.T) {
+	for _, tc := range []struct {
+		name, id string
+		inside   int // how many of the id's bytes fall inside the excerpt
+	}{
+		{"a fødselsnummer cut after nine digits", "01029400470", 9},
+		{"a fødselsnummer cut after seven digits", "01029400470", 7},
+		{"a CPR number cut after nine digits", "0101801234", 9},
+		{"a CPR number with a hyphen cut after its ninth byte", "010180-1234", 9},
+		{"a fødselsnummer with a space cut after its tenth byte", "010294 00470", 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			head := "upstream said: letters refused for "
+			body := head + strings.Repeat("x", maxSnippet-tc.inside-len(head)) + tc.id + " and others\n"
+			srv, _ := counting(t, func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusBadGateway)
+				_, _ = w.Write([]byte(body))
+			})
+			_, err := get(newTestClient(t, Options{BaseURL: srv.URL, MaxRetries: -1}))
+			var se *StatusError
+			if !errors.As(err, &se) {
+				t.Fatalf("err %v, want a StatusError", err)
+			}
+			if !strings.Contains(err.Error(), "upstream said") {
+				t.Errorf("message %q: the answer's text is gone", err.Error())
+			}
+			more := throughSeventhDigit(tc.id) // more than the date a masked id keeps
+			if strings.Contains(err.Error(), more) || strings.Contains(se.Raw(), more) {
+				t.Errorf("%q of %s shown: message ends %q, raw ends %q", more, tc.id, ending(err.Error()), ending(se.Raw()))
+			}
+		})
+	}
+}
+
+// throughSeventhDigit is id up to and with its seventh digit.
+func throughSeventhDigit(id string) string {
+	n := 0
+	for i := 0; i < len(id); i++ {
+		if id[i] >= '0' && id[i] <= '9' {
+			if n++; n == 7 {
+				return id[:i+1]
+			}
+		}
+	}
+	return id
+}
+
+// ending is the last 40 bytes of s, where the excerpt ends.
+func ending(s string) string { return s[max(len(s)-40, 0):] }

@@ -50,6 +50,26 @@ func MaskNationalIDsIn(b []byte) []byte {
 	return out
 }
 
+// Excerpt is the first n bytes of b (a copy), for a text to be masked
+// (MaskNationalIDsIn) after it is cut: when the cut falls inside a run of
+// digits, the run is left out whole. A national id cut short is no number
+// the masker knows, yet it says more than the masked id's date: nine
+// digits of a fødselsnummer give its two check digits, so the whole
+// number, and nine of a CPR number all but one. Cut after the date and a
+// separator (010180-), it shows the date only, as the mask does.
+func Excerpt(b []byte, n int) []byte {
+	if len(b) <= n {
+		return append([]byte(nil), b...)
+	}
+	cut := max(n, 0)
+	if isDigit(b[cut]) {
+		for cut > 0 && isDigit(b[cut-1]) {
+			cut--
+		}
+	}
+	return append([]byte(nil), b[:cut]...)
+}
+
 // maskCPR masks the Danish CPR numbers in b (a copy when there are any).
 func maskCPR(b []byte) ([]byte, bool) {
 	m := masker{in: b}
