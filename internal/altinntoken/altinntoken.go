@@ -137,6 +137,7 @@ func Problem(err error, need Need) error {
 
 // Summary is a ProblemDetails' title and detail as ": title (detail)",
 // national ids masked, at most 200 characters; "" when it has neither.
+// It masks before it cuts: an id cut short is no id the masker knows.
 func Summary(body []byte) string {
 	var p struct {
 		Title  string `json:"title"`
@@ -149,8 +150,9 @@ func Summary(body []byte) string {
 	if d := strings.TrimSpace(p.Detail); d != "" {
 		s += " (" + d + ")"
 	}
+	s = string(model.MaskNationalIDsIn([]byte(s)))
 	if r := []rune(s); len(r) > 200 {
 		s = string(r[:200]) + "…"
 	}
-	return ": " + string(model.MaskNationalIDsIn([]byte(s)))
+	return ": " + s
 }

@@ -56,3 +56,21 @@ func TestProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryCutsNoNationalIDInPart: a ProblemDetails whose detail runs
+// past the summary's 200 characters, a national id across the cut, keeps
+// no more of the id than its date (nine digits of a fødselsnummer give
+// the whole).
+func TestSummaryCutsNoNationalIDInPart(t *testing.T) {
+	for _, id := range []string{"01029400470", "0101801234"} {
+		head := "Bad Request (mottakere uten tilgang: "
+		detail := strings.Repeat("æ", 200-9-len([]rune(head))) + id + ", 31129912345)"
+		got := Summary([]byte(`{"title":"Bad Request","detail":"mottakere uten tilgang: ` + detail + `"}`))
+		if !strings.HasPrefix(got, ": "+head) || !strings.HasSuffix(got, "…") {
+			t.Errorf("summary %q, want its title, detail and the cut", got)
+		}
+		if more := id[:7]; strings.Contains(got, more) {
+			t.Errorf("%q of %s shown: summary ends %q", more, id, got[len(got)-30:])
+		}
+	}
+}

@@ -131,7 +131,8 @@ const maxEvidence = 1024
 
 // NewBadResponse builds a BadResponseError. Of an answer that is not JSON
 // (a proxy's HTML page, a plain-text message) it keeps the first 1 KiB,
-// national ids masked: what stood between postvakt and the channel. Of one that is JSON, broken
+// national ids masked (one its end would cut left out: model.Excerpt):
+// what stood between postvakt and the channel. Of one that is JSON, broken
 // or cut off, it keeps only its length and SHA-256 (Unreadable): the
 // entries of a channel's answer carry letters' titles and national ids
 // (a Digital Post page's label, owner and recipientID in its first few
@@ -142,7 +143,7 @@ const maxEvidence = 1024
 func NewBadResponse(channel, op string, statusCode int, contentType string, body []byte, received *httpclient.Received, err error) *BadResponseError {
 	kept := UnreadableAnswer(body, received)
 	if !LooksLikeJSON(body) {
-		kept = model.MaskNationalIDsIn(append([]byte(nil), body[:min(len(body), maxEvidence)]...))
+		kept = model.MaskNationalIDsIn(model.Excerpt(body, maxEvidence))
 		if received != nil {
 			kept = append(kept, "\n["+received.String()+"]"...)
 		}

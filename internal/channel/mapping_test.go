@@ -183,3 +183,20 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+// TestBadResponseCutsNoNationalIDInPart: a text answer longer than the
+// kilobyte kept, with a national id across its end, keeps no more of the
+// id than its date (nine digits of a fødselsnummer give the whole).
+func TestBadResponseCutsNoNationalIDInPart(t *testing.T) {
+	for _, id := range []string{"01029400470", "0101801234"} {
+		head := "502 Bad Gateway: upstream relayed recipients "
+		body := head + strings.Repeat("x", maxEvidence-9-len(head)) + id + " and more"
+		err := NewBadResponse("digitalpost", "events", 502, "text/plain", []byte(body), nil, errors.New("not JSON"))
+		if !strings.HasPrefix(err.Raw(), head) {
+			t.Errorf("raw begins %q, want the answer's text", err.Raw()[:40])
+		}
+		if more := id[:7]; strings.Contains(err.Raw(), more) || strings.Contains(err.Error(), more) {
+			t.Errorf("%q of %s kept: raw ends %q", more, id, err.Raw()[len(err.Raw())-30:])
+		}
+	}
+}
