@@ -233,7 +233,9 @@ type StatusError struct {
 	Name, Op, Method, Path string
 	StatusCode             int
 	// RetryAfter is the server's Retry-After when it asked for a longer
-	// wait than Options.RetryAfterMax; zero otherwise.
+	// wait than Options.RetryAfterMax, or when it came with the last 429
+	// the client gave up on (a wait not made: the client waits before a
+	// retry, not after the last answer); zero otherwise.
 	RetryAfter time.Duration
 	// Body holds the first bytes of the answer as it came (less a run of
 	// digits cut at their end: snippet), for the adapters to read error
@@ -265,10 +267,11 @@ func (e *StatusError) Temporary() bool {
 
 // Throttled reports whether err is a server asking its caller to slow down:
 // a final 429 Too Many Requests, or an answer whose Retry-After asked for a
-// longer wait than the client makes itself. wait is that Retry-After, at
-// most MaxHonouredWait (zero when it gave none, or one the client waited
-// out). Such an answer is the service's, never one request's: the caller
-// stops asking it and comes back after wait at the earliest.
+// longer wait than the client makes itself. wait is that Retry-After (of
+// a final 429, also a shorter one: the client waits before a retry, not
+// after the last answer), at most MaxHonouredWait; zero when it gave none.
+// Such an answer is the service's, never one request's: the caller stops
+// asking it and comes back after wait at the earliest.
 func Throttled(err error) (wait time.Duration, ok bool) {
 	var se *StatusError
 	if !errors.As(err, &se) {
@@ -349,6 +352,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			} else {
 				c.breaker.done(c.opts.Clock.Now(), probe, !res.failure)
 			}
+			lastRetryAfter(res)
 			return res.resp, res.err
 		}
 		wait := c.backoff(attempt)
@@ -369,6 +373,22 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			return nil, fmt.Errorf("%s %s %s: waiting to retry: %w", c.opts.Name, req.Method, c.where(req), err)
 		}
 	}
+}
+
+// lastRetryAfter gives the StatusError of a final 429 its Retry-After
+// when the client would have waited it out before a retry: the service
+// asked for that wait after its last answer too, and the caller, not the
+// client, must make it (Throttled). A Retry-After longer than the client
+// waits is there already; a 5xx's short one stays the client's own, so a
+// server error a letter may cause is still narrowed down.
+func lastRetryAfter(res result) {
+	var se *StatusError
+	if !res.hasRetryAfter || res.retryAfterTooLong || res.retryAfter <= 0 || !errors.As(res.err, &se) ||
+		se.StatusCode != http.StatusTooManyRequests {
+		return
+	}
+	se.RetryAfter = res.retryAfter
+	se.msg += fmt.Sprintf(" (Retry-After %s)", res.retryAfter)
 }
 
 func (c *Client) breakerChanged(s breakerState) {

@@ -171,6 +171,40 @@ func TestRetryAfterBeyondCapEndsCall(t *testing.T) {
 	}
 }
 
+// A final answer's Retry-After that the client would have waited before a
+// retry goes with its error when it is a 429 (the service's rate limit:
+// Throttled gives the caller the wait), not when it is a 5xx (one
+// request's failure may be narrowed down), nor when there is none.
+func TestLastRetryAfterGoesWithA429(t *testing.T) {
+	tests := []struct {
+		name string
+		step step
+		want time.Duration
+	}{
+		{"429 seconds", step{code: 429, retryAfter: "90"}, 90 * time.Second},
+		{"429 zero", step{code: 429, retryAfter: "0"}, 0},
+		{"429 none", step{code: 429}, 0},
+		{"503 seconds", step{code: 503, retryAfter: "90"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, hits := scripted(t, tt.step)
+			c := newTestClient(t, Options{BaseURL: srv.URL, Clock: newFakeClock(), BackoffBase: time.Millisecond, BreakerThreshold: -1})
+			_, err := get(c)
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != tt.step.code || hits.Load() != 4 {
+				t.Fatalf("err = %v after %d requests, want HTTP %d after 3 retries", err, hits.Load(), tt.step.code)
+			}
+			if se.RetryAfter != tt.want {
+				t.Errorf("RetryAfter %s, want %s", se.RetryAfter, tt.want)
+			}
+			if wait, _ := Throttled(err); wait != tt.want {
+				t.Errorf("Throttled wait %s, want %s", wait, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {

@@ -15,6 +15,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/channel/altinn"
+	"postvakt/internal/channel/svarut"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
@@ -283,4 +284,86 @@ func TestRateLimitWhileNarrowingLeavesNoLetterUnknown(t *testing.T) {
 	if unknown > 0 {
 		t.Errorf("%d of 40 letters marked unknown to SvarUt after a 429 during narrowing (calls %d): they were never asked", unknown, ch.calls)
 	}
+}
+
+// SvarUt still answering 429 after the client's retries, with a
+// Retry-After the client waits itself (90 s: under its two-minute cap), is
+// the channel's rate limit as a longer one is: the client waited before
+// each retry, not after the last answer, so the letters of the batch wait
+// that Retry-After although their own backoff is a minute, and the
+// process asks the channel nothing before it (README, Channels). The
+// answer is the OpenAPI files' default, an ErrorMessage.
+func TestPollerHonoursTheLast429sRetryAfter(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)
+	ships := storetest.Register(t, st, storetest.Letter(1), storetest.Letter(2), storetest.Letter(3))
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "90")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprintf(w, `{"timestamp":%d,"status":429,"error":"Too Many Requests","errorId":"6a1c0f4e-8b2d-4e3f-9a10-7c5d3e2f1b00","path":%q,"message":"For mange forespørsler"}`,
+			time.Now().UnixMilli(), r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	waits := &sleepless{}
+	hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: srv.URL, Logger: logger, Clock: waits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	su, err := svarut.New(svarut.Config{BaseURL: srv.URL, KontoID: "2b2d3c3e-3f3a-4b4c-8d8e-9f9a0b0c0d0e",
+		IntegrasjonID: "integrasjon", IntegrasjonPassord: "passord", Logger: logger}, hc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return clock }})
+	p.Poll(ctx, su) //nolint:errcheck // the channel refuses: an error is expected
+	if n := calls.Load(); n != 4 || waits.total() != 3*90*time.Second {
+		t.Fatalf("%d requests, %s waited: want the first and three retries, each after the 90 s asked", n, waits.total())
+	}
+	for _, s := range ships {
+		var next time.Time
+		if err := st.DB().Get(&next, `SELECT next_poll_at FROM poll_queue WHERE shipment_id = $1`, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		if next.Before(now.Add(90 * time.Second)) {
+			t.Errorf("letter %s is polled again %s after the last 429, before its Retry-After (90 s)", s.ID, next.Sub(now))
+		}
+	}
+	clock = now.Add(poll.Backoff(1) + time.Second)
+	p.Poll(ctx, su) //nolint:errcheck
+	if n := calls.Load(); n != 4 {
+		t.Errorf("the channel was asked %d times more %s after a 429 asking for 90 s", n-4, clock.Sub(now))
+	}
+	clock = now.Add(91 * time.Second)
+	p.Poll(ctx, su) //nolint:errcheck
+	if calls.Load() == 4 {
+		t.Errorf("after the 90 s the channel was not asked again")
+	}
+}
+
+// sleepless is an HTTP client's clock that waits for nothing and adds up
+// the waits it was asked for.
+type sleepless struct {
+	mu     sync.Mutex
+	waited time.Duration
+}
+
+func (s *sleepless) Now() time.Time { return time.Now() }
+
+func (s *sleepless) Sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waited += d
+	return ctx.Err()
+}
+
+func (s *sleepless) total() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waited
 }
