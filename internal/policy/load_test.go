@@ -194,6 +194,12 @@ func TestMatch(t *testing.T) {
 	if _, err := partial.Match(Facts{Class: "b"}); !errors.Is(err, ErrNoPolicy) {
 		t.Errorf("no match: err = %v", err)
 	}
+	// The error goes to logs: it names no sending unit (a unit's name,
+	// Barnevernstjenesten, says what its letters are about).
+	if _, err := partial.Match(Facts{Class: "b", SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten"}); err == nil ||
+		strings.Contains(err.Error(), "Barnevern") || !strings.Contains(err.Error(), "964338531") {
+		t.Errorf("no match for a unit's letter: err = %v; want the organisation, not the unit", err)
+	}
 	_, err := partial.Match(Facts{Class: "a", Confidential: true})
 	if !errors.Is(err, ErrAmbiguous) || !strings.Contains(err.Error(), "policies a, conf") {
 		t.Errorf("tie: err = %v", err)

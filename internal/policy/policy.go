@@ -266,10 +266,17 @@ type Facts struct {
 	SenderUnit    string // the sending unit's name
 }
 
-// String describes the facts for error messages.
+// String describes the facts for Match's errors, which are logged: by
+// the facts without the sending unit's name (a unit's name, such as
+// Barnevernstjenesten, says what its letters are about), only whether it
+// has one.
 func (f Facts) String() string {
-	return fmt.Sprintf("{channel: %q, class: %q, confidential: %v, recipient_kind: %q, sender_org: %q, sender_unit: %q}",
-		f.Channel, f.Class, f.Confidential, f.RecipientKind, f.SenderOrg, f.SenderUnit)
+	unit := "none"
+	if f.SenderUnit != "" {
+		unit = "given, not logged"
+	}
+	return fmt.Sprintf("{channel: %q, class: %q, confidential: %v, recipient_kind: %q, sender_org: %q, sender_unit: %s}",
+		f.Channel, f.Class, f.Confidential, f.RecipientKind, f.SenderOrg, unit)
 }
 
 // Set is a validated set of policies, as returned by LoadDir.
