@@ -153,6 +153,11 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 	if *name == "" || *role == "" {
 		return usageError{"--name and --role are required\n" + usageLine(fs)}
 	}
+	if model.HoldsNationalID(*name) {
+		// Names are written to the logs as they are (the actor of every
+		// line); the audit log would mask it.
+		return usageError{"--name: a national id is no " + what + " name (names are written to the logs)"}
+	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
 	}

@@ -219,6 +219,14 @@ func TestServeAndToken(t *testing.T) {
 	if _, _, code := run(t, db, "token", "create", "--name", "t", "--role", "king"); code != 2 {
 		t.Fatalf("unknown role: exit %d, want 2", code)
 	}
+	// So is a national id for a name: names are written to the logs as
+	// they are.
+	for _, what := range []string{"user add", "token create"} {
+		args := append(strings.Fields(what), "--name", "01017012343", "--role", "compliance")
+		if _, stderr, code := run(t, db, args...); code != 2 || !strings.Contains(stderr, "--name: a national id is no") || strings.Contains(stderr, "01017012343") {
+			t.Errorf("%s with a national id for its name: exit %d, want 2 without the id\n%s", what, code, stderr)
+		}
+	}
 	addr, cmd, logs := startServe(t, db)
 	defer cmd.Process.Kill()
 	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/shipments", nil)

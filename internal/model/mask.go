@@ -50,6 +50,11 @@ func MaskNationalIDsIn(b []byte) []byte {
 	return out
 }
 
+// HoldsNationalID reports whether s holds a national id (a fødselsnummer
+// or a CPR number, as MaskNationalIDsIn finds them): a user's or an API
+// token's name may not, since names are written to the logs as they are.
+func HoldsNationalID(s string) bool { return string(MaskNationalIDsIn([]byte(s))) != s }
+
 // Excerpt is the first n bytes of b (a copy), for a text to be masked
 // (MaskNationalIDsIn) after it is cut: when the cut falls inside a run of
 // digits, the run is left out whole. A national id cut short is no number

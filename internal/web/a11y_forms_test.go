@@ -113,7 +113,7 @@ func TestA11yAdminFormErrorsTiedToField(t *testing.T) {
 		field, says string
 	}{
 		{"nb-NO", "/admin/users", form("name", "ny bruker", "role", "compliance", "sender_org", "964338531", "email", "ny@bergen.kommune.no"),
-			400, "/admin/users", "add-user-err", "name", "Navn: Oppgi et navn uten mellomrom eller kolon."},
+			400, "/admin/users", "add-user-err", "name", "Navn: Oppgi et navn uten mellomrom eller kolon, og ikke et fødselsnummer (navn skrives i loggene)."},
 		{"da-DK", "/admin/users", form("name", "kari", "role", "compliance", "email", "kari@kk.dk"),
 			409, "/admin/users", "add-user-err", "name", "Navn: Der findes allerede en bruger med dette navn."},
 		{"da-DK", access, form("role", "compliance", "sender_org", "12", "unit", "NAV", "email", "kari@kk.dk"),

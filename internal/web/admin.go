@@ -35,11 +35,12 @@ const maxTokenName = 100
 // most maxTokenName characters, spaces allowed (migration 00038 names
 // tokens "sak (2)"), but no colon (an actor is "token:<name>") and no
 // control character (a tab, a line break: the name is the default sender
-// system of the letters the token registers, model.CheckText). The message
+// system of the letters the token registers, model.CheckText), and no
+// national id (names are written to the logs). The message
 // err.bad_token_name says so.
 func tokenNameOK(name string) bool {
 	return name != "" && store.IsText(name) && utf8.RuneCountInString(name) <= maxTokenName &&
-		!strings.ContainsRune(name, ':') && !strings.ContainsFunc(name, unicode.IsControl)
+		!strings.ContainsRune(name, ':') && !strings.ContainsFunc(name, unicode.IsControl) && !model.HoldsNationalID(name)
 }
 
 // administers reports whether admin p may see and change a user or token
@@ -145,7 +146,7 @@ func access(r *http.Request) (role, org, unit string, key string) {
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	role, org, unit, bad := access(r)
-	if name == "" || len(name) > maxUserName || !store.IsText(name) || strings.ContainsAny(name, " \t\r\n:") {
+	if name == "" || len(name) > maxUserName || !store.IsText(name) || strings.ContainsAny(name, " \t\r\n:") || model.HoldsNationalID(name) {
 		bad = "err.bad_name"
 	}
 	if bad != "" {

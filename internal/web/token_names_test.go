@@ -68,10 +68,13 @@ func TestTokenNameRule(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ lang, name, want string }{
-		{"en", "sak:system", "Name: Give a name of at most 100 characters, without colons, tabs or line breaks; spaces are allowed."},
-		{"nb-NO", long + "x", "Navn: Oppgi et navn på høyst 100 tegn, uten kolon, tabulatorer eller linjeskift; mellomrom er tillatt."},
-		{"en", "sak\x01system", "Name: Give a name of at most 100 characters, without colons, tabs or line breaks; spaces are allowed."},
-		{"da-DK", "sak:system", "Navn: Angiv et navn på højst 100 tegn, uden kolon, tabulatorer eller linjeskift; mellemrum er tilladt."},
+		{"en", "sak:system", "Name: Give a name of at most 100 characters, without colons, tabs or line breaks, and not a national id; spaces are allowed."},
+		{"nb-NO", long + "x", "Navn: Oppgi et navn på høyst 100 tegn, uten kolon, tabulatorer eller linjeskift, og ikke et fødselsnummer; mellomrom er tillatt."},
+		{"en", "sak\x01system", "Name: Give a name of at most 100 characters, without colons, tabs or line breaks, and not a national id; spaces are allowed."},
+		// A national id is no name: names are written to the logs unmasked
+		// (the actor of every line), and the audit log would mask it.
+		{"en", "01017012343", "Name: Give a name of at most 100 characters, without colons, tabs or line breaks, and not a national id; spaces are allowed."},
+		{"da-DK", "sak:system", "Navn: Angiv et navn på højst 100 tegn, uden kolon, tabulatorer eller linjeskift, og ikke et CPR-nummer; mellemrum er tilladt."},
 	} {
 		code, body := create(tc.lang, "/admin/tokens", tc.name)
 		if code != http.StatusBadRequest || !strings.Contains(body, `<p class="error" id="add-token-err" role="alert">`+tc.want+`</p>`) {
@@ -83,7 +86,10 @@ func TestTokenNameRule(t *testing.T) {
 	}
 	_, page = b.get("/admin/users")
 	tok = csrf(page)
-	if code, body := create("en", "/admin/users", "kari nordmann"); code != http.StatusBadRequest || !strings.Contains(body, "Give a name without spaces or colons.") {
-		t.Errorf("user %q: %d, want 400 saying no spaces\n%.500s", "kari nordmann", code, body)
+	for _, name := range []string{"kari nordmann", "01017012343", "010170-1234"} {
+		if code, body := create("en", "/admin/users", name); code != http.StatusBadRequest ||
+			!strings.Contains(body, "Give a name without spaces or colons, and not a national id (names are written to the logs).") {
+			t.Errorf("user %q: %d, want 400 saying no spaces, no national id\n%.500s", name, code, body)
+		}
 	}
 }
