@@ -310,9 +310,13 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			events = appendHistory(events, r) // the history a change went without
 		}
 		if r.HistoryErr != "" && !r.Due.HistoryDue {
+			then := "; it is asked for at the next poll"
+			if r.NextPollAt == nil {
+				then = "; the letter is not polled again (its state is final and it was sent too long ago), so it is not asked for again"
+			}
 			notes = append(notes, Event{ShipmentID: r.ID, Kind: EventPollError, Source: r.Source, ObservedAt: r.ObservedAt,
 				FromState: string(r.Due.State), RawStatus: r.Status,
-				Message: "the channel's history of this change could not be fetched (" + r.HistoryErr + "); it is asked for at the next poll"})
+				Message: "the channel's history of this change could not be fetched (" + r.HistoryErr + ")" + then})
 		}
 	}
 	applied, err := applyChanges(ctx, tx, changes)
