@@ -233,9 +233,10 @@ type StatusError struct {
 	Name, Op, Method, Path string
 	StatusCode             int
 	// RetryAfter is the server's Retry-After when it asked for a longer
-	// wait than Options.RetryAfterMax, or when it came with the last 429
-	// the client gave up on (a wait not made: the client waits before a
-	// retry, not after the last answer); zero otherwise.
+	// wait than Options.RetryAfterMax or than the caller's context had
+	// time left for, or when it came with the last 429 the client gave up
+	// on (a wait not made: the client waits before a retry, not after the
+	// last answer); zero otherwise.
 	RetryAfter time.Duration
 	// Body holds the first bytes of the answer as it came (less a run of
 	// digits cut at their end: snippet), for the adapters to read error
@@ -267,17 +268,25 @@ func (e *StatusError) Temporary() bool {
 
 // Throttled reports whether err is a server asking its caller to slow down:
 // a final 429 Too Many Requests, or an answer whose Retry-After asked for a
-// longer wait than the client makes itself. wait is that Retry-After (of
-// a final 429, also a shorter one: the client waits before a retry, not
-// after the last answer), at most MaxHonouredWait; zero when it gave none.
-// Such an answer is the service's, never one request's: the caller stops
-// asking it and comes back after wait at the earliest.
+// longer wait than the client makes itself (RetryAfterMax, or the time
+// its caller's deadline left). wait is that Retry-After (of a final 429,
+// also a shorter one: the client waits before a retry, not after the last
+// answer), at most MaxHonouredWait; zero when it gave none. Such an answer
+// is the service's, never one request's: the caller stops asking it and
+// comes back after wait at the earliest.
 func Throttled(err error) (wait time.Duration, ok bool) {
 	var se *StatusError
 	if !errors.As(err, &se) {
 		return 0, false
 	}
 	return min(se.RetryAfter, MaxHonouredWait), se.StatusCode == http.StatusTooManyRequests || se.RetryAfter > 0
+}
+
+// outlasts reports whether ctx's deadline comes before wait is over.
+// Deadlines are in real time, whatever the client's Clock.
+func outlasts(ctx context.Context, wait time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < wait
 }
 
 // MaxHonouredWait bounds the wait Throttled gives: a Retry-After of days or
@@ -343,6 +352,18 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		}
 		if res.resp != nil {
 			res.resp.Attempts = attempt
+		}
+		if res.retryable && attempt <= maxRetries && res.hasRetryAfter && !res.retryAfterTooLong && outlasts(ctx, res.retryAfter) {
+			// The caller's deadline (a batch's time) ends before the wait
+			// the service asked for: waiting would end in the caller's
+			// timeout, the service's answer lost. The call ends now, as
+			// for a Retry-After beyond the cap, saying when to come back.
+			res.retryAfterTooLong = true
+			var se *StatusError
+			if errors.As(res.err, &se) {
+				se.RetryAfter = res.retryAfter
+				se.msg += fmt.Sprintf(" (Retry-After %s outlasts the time the caller has left)", res.retryAfter)
+			}
 		}
 		if !res.retryable || attempt > maxRetries || res.retryAfterTooLong {
 			if narrowing && res.failure && !probe {

@@ -205,6 +205,53 @@ func TestLastRetryAfterGoesWithA429(t *testing.T) {
 	}
 }
 
+// A Retry-After the caller's deadline leaves no time for ends the call at
+// once, as one beyond the cap does: the answer says when to come back
+// (Throttled), instead of a wait cut off by the deadline, the service's
+// answer lost. One the deadline leaves time for is waited out.
+func TestRetryAfterBeyondTheDeadlineEndsCall(t *testing.T) {
+	tests := []struct {
+		name       string
+		step       step
+		deadline   time.Duration // 0: none
+		hits       int
+		retryAfter time.Duration // of the StatusError; 0: the call succeeds
+	}{
+		{"429 beyond the deadline", step{code: 429, retryAfter: "30"}, 10 * time.Second, 1, 30 * time.Second},
+		{"503 beyond the deadline", step{code: 503, retryAfter: "30"}, 10 * time.Second, 1, 30 * time.Second},
+		{"429 within the deadline", step{code: 429, retryAfter: "2"}, 10 * time.Second, 2, 0},
+		{"429 without a deadline", step{code: 429, retryAfter: "30"}, 0, 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, hits := scripted(t, tt.step, step{code: 200})
+			clock := newFakeClock()
+			c := newTestClient(t, Options{BaseURL: srv.URL, Clock: clock})
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+			}
+			_, err := c.Do(ctx, Request{Op: "status", Method: http.MethodGet, Path: "/x"})
+			if int(hits.Load()) != tt.hits {
+				t.Errorf("%d requests, want %d", hits.Load(), tt.hits)
+			}
+			if tt.retryAfter == 0 {
+				if err != nil {
+					t.Errorf("err = %v, want the Retry-After waited out", err)
+				}
+				return
+			}
+			var se *StatusError
+			wait, throttled := Throttled(err)
+			if !errors.As(err, &se) || se.RetryAfter != tt.retryAfter || !throttled || wait != tt.retryAfter || len(clock.Sleeps()) != 0 {
+				t.Errorf("err = %v (throttled %v, wait %s, sleeps %v), want the answer with RetryAfter %s at once", err, throttled, wait, clock.Sleeps(), tt.retryAfter)
+			}
+		})
+	}
+}
+
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {

@@ -28,7 +28,8 @@ type Options struct {
 	BackoffMax time.Duration
 	// RetryAfterMax caps how long a Retry-After may make the client wait.
 	// A longer Retry-After ends the call at once with a *StatusError whose
-	// RetryAfter says when to come back. Default 2m.
+	// RetryAfter says when to come back; so does one longer than the
+	// request's context has time left for (its deadline). Default 2m.
 	RetryAfterMax time.Duration
 	// BreakerThreshold is the number of consecutive failed calls that opens
 	// the circuit breaker. Default 5; a negative value disables the breaker.

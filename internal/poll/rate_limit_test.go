@@ -63,6 +63,63 @@ func TestPollerHonoursALongRetryAfter(t *testing.T) {
 	}
 }
 
+// Altinn's rate limit answered with a Retry-After the client would wait out
+// itself (90 s, within its two-minute cap) but the batch's time has no room
+// for (BatchTime 1 s here, 60 s by default) is still the channel's: the
+// cycle stops asking, and no letter is asked again before the 90 s. The
+// wait was cut off by the batch's end instead, the 429 lost: the letter in
+// flight failed on its own ("no answer within the batch's time"), the rest
+// were "not asked" and due again a minute later, and the cycle went on.
+func TestRetryAfterBeyondTheBatchTimeIsHonoured(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)
+	const n = 40
+	ships := storetest.Register(t, st, altinnLetters(n)...)
+	var calls atomic.Int64
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) > 1 {
+			rw.Header().Set("Content-Type", "application/problem+json")
+			rw.Header().Set("Retry-After", "90")
+			rw.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(rw, `{"title":"Too Many Requests","status":429}`)
+			return
+		}
+		parts := strings.Split(r.URL.Path, "/")
+		rw.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","status":"Published","statusChanged":"2026-11-20T10:01:00+00:00","statusHistory":[{"status":"Published","statusText":"Published","statusChanged":"2026-11-20T10:01:00+00:00"}]}`,
+			parts[len(parts)-2])
+	}))
+	t.Cleanup(srv.Close)
+	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: srv.URL, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	al, err := altinn.New(altinn.Config{BaseURL: srv.URL, ResourceID: "r", Logger: logger, BatchTime: time.Second}, hc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	p.Poll(ctx, al) //nolint:errcheck // the channel refuses: an error is expected
+	if c := calls.Load(); c > 9 {
+		t.Errorf("the channel said 429 Retry-After: 90, and the cycle went on asking it: %d requests", c)
+	}
+	early := 0
+	for _, s := range ships {
+		var next time.Time
+		if err := st.DB().Get(&next, `SELECT next_poll_at FROM poll_queue WHERE shipment_id = $1`, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		if next.Before(now.Add(90 * time.Second)) {
+			early++
+		}
+	}
+	if early > 0 {
+		t.Errorf("%d of %d letters are asked again before the 90 s the channel's 429 asked for", early, n)
+	}
+}
+
 // altinnAt is an Altinn adapter asking h (an httptest server closed with
 // the test), its HTTP client opts with name, base URL and logger filled in.
 func altinnAt(t *testing.T, logger *slog.Logger, opts httpclient.Options, h http.Handler) *altinn.Client {

@@ -40,7 +40,9 @@ type Config struct {
 	BatchSize int
 	// BatchTime bounds one Status call: a correspondence whose details are
 	// not in by then (a record slow to build, retried) is that letter's
-	// ErrFailing, so it does not hold back the batch's answers. Default 60 s.
+	// ErrFailing, so it does not hold back the batch's answers; a 429 whose
+	// Retry-After is longer than the time left ends the batch at once as
+	// the channel's rate limit (httpclient). Default 60 s.
 	BatchTime time.Duration
 	// MinWindow is the narrowest discovery window that is still split when
 	// it holds 1000 correspondences. Default 1s.
