@@ -270,7 +270,9 @@ func (n *Notifier) Order(ctx context.Context, request []byte) (string, error) {
 			Detail    string `json:"detail"`
 		}
 		_ = json.Unmarshal(se.Body, &p)
-		if code := p.ErrorCode + p.Code; code == "NOT-00001" {
+		// The code is in errorCode (Altinn's Norwegian pages) or code (its
+		// English ones), or in both.
+		if code := "NOT-00001"; p.ErrorCode == code || p.Code == code {
 			// The detail may name the recipients it found no contact for.
 			return "", fmt.Errorf("notification order: %w: %s %s", ErrOrderRefused, code, model.MaskNationalIDsIn([]byte(p.Detail)))
 		}

@@ -320,6 +320,10 @@ func TestOrderRefusals(t *testing.T) {
 		final  bool
 	}{
 		{422, `{"title":"Missing contact information","errorCode":"NOT-00001"}`, true},
+		{422, `{"title":"Missing contact information","code":"NOT-00001"}`, true},
+		// Altinn's Norwegian pages name the field errorCode, its English
+		// ones code: an answer with both is one refusal.
+		{422, `{"title":"Missing contact information","errorCode":"NOT-00001","code":"NOT-00001"}`, true},
 		{400, `{"title":"One or more validation errors occurred.","status":400,"errors":{"ResourceId":["unknown resource"]}}`, false},
 		{422, `{"title":"Unprocessable","code":"NOT-00002"}`, false},
 		{403, `{"title":"Forbidden"}`, false},
