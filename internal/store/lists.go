@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -490,10 +489,9 @@ func (s *Store) ManualQueue(ctx context.Context, scope Scope, limit int) ([]Manu
 		return nil, fmt.Errorf("list manual handling queue: %w", err)
 	}
 	for i := range out {
-		if len(out[i].WhyRaw) > 0 {
-			if err := json.Unmarshal(out[i].WhyRaw, &out[i].Why); err != nil {
-				return nil, fmt.Errorf("list manual handling queue: read the detail of %s: %w", out[i].ShipmentID, err)
-			}
+		var err error
+		if out[i].Why, err = manualPhrases(out[i].WhyRaw); err != nil {
+			return nil, fmt.Errorf("list manual handling queue: read the detail of %s: %w", out[i].ShipmentID, err)
 		}
 	}
 	return out, nil

@@ -252,11 +252,22 @@ func (s *Store) ManualDetailOf(ctx context.Context, shipmentID string) (*ManualD
 	case err != nil:
 		return nil, fmt.Errorf("read the manual-handling detail of %s: %w", shipmentID, err)
 	}
-	d := &ManualDetail{Detail: row.Detail}
-	if len(row.Why) > 0 {
-		if err := json.Unmarshal(row.Why, &d.Why); err != nil {
-			return nil, fmt.Errorf("read the manual-handling detail of %s: %w", shipmentID, err)
-		}
+	why, err := manualPhrases(row.Why)
+	if err != nil {
+		return nil, fmt.Errorf("read the manual-handling detail of %s: %w", shipmentID, err)
 	}
-	return d, nil
+	return &ManualDetail{Detail: row.Detail, Why: why}, nil
+}
+
+// manualPhrases reads a manual-handling case's phrases (print_manual.why,
+// i18n.Phrase's JSON); nil for a case recorded before they were kept.
+func manualPhrases(raw []byte) ([]i18n.Phrase, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var why []i18n.Phrase
+	if err := json.Unmarshal(raw, &why); err != nil {
+		return nil, err
+	}
+	return why, nil
 }
