@@ -77,7 +77,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 		r.Err = err.Error()
 		return r
 	}
-	if (r.State != d.State || r.Status != d.ChannelStatus || d.HistoryDue) && len(r.History) == 0 {
+	if (r.State != d.State && !store.RefusedAgain(d, r.Status, r.State) || r.Status != d.ChannelStatus || d.HistoryDue) && len(r.History) == 0 {
 		if hist != nil {
 			raw, err := hist(ctx, d.ChannelID)
 			switch {

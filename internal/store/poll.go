@@ -122,7 +122,7 @@ type PollResult struct {
 type PollWrite struct {
 	Changed  int // state changes applied
 	Statuses int // raw status changes without a state change
-	Refused  int // impossible transitions, logged, not applied
+	Refused  int // impossible transitions, logged, not applied; a refused answer repeated at later polls is not counted again (RefusedAgain)
 	Errors   int // per-shipment errors recorded
 	Unknown  int // shipments the channel does not know
 	// Unwritable are results the database refused even after cleaning:
@@ -255,6 +255,15 @@ func rawOrNil(b []byte, why string) []byte {
 	return RawEnvelope(b, "refused by the database ("+why+")")
 }
 
+// RefusedAgain reports whether an answer (status, state) about the letter
+// due is one refused and noted before: a state the letter's may not go to
+// (model.CheckTransition), with the status the channel said then, kept as
+// the letter's channel status. It is not refused, noted or its history
+// asked for again.
+func RefusedAgain(due Due, status string, state model.State) bool {
+	return state != due.State && status == due.ChannelStatus && model.CheckTransition(due.State, state) != nil
+}
+
 // applyBatch writes results set-based inside tx (see ApplyPoll).
 func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWrite, error) {
 	var w PollWrite
@@ -294,9 +303,18 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			}
 		case r.State != r.Due.State:
 			if err := model.CheckTransition(r.Due.State, r.State); err != nil {
-				w.Refused++
-				ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
-				events = append(events, ev)
+				if r.Status != r.Due.ChannelStatus {
+					// Noted (and counted) once, with its history: the
+					// channel's status is kept (not the state), so that the
+					// same answer at the next polls is not refused anew
+					// (RefusedAgain).
+					w.Refused++
+					ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
+					events = appendHistory(append(events, ev), r)
+					kept := *r
+					kept.Closed = ""
+					statuses = append(statuses, &kept)
+				}
 				continue
 			}
 			changes = append(changes, r)
