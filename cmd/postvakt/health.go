@@ -20,7 +20,7 @@ import (
 // or resolves (with --dry-run: nothing), and prints one line per firing
 // alert and per resolution:
 //
-//	FIRING rule=stuck severity=critical channel=svarut sender=964338531 unit=Barnevernstjenesten affected=57
+//	FIRING rule=stuck severity=critical channel=svarut sender=964338531 unit_id=17 affected=57
 //	RESOLVED rule=channel_silent severity=critical channel=altinn affected=0
 //
 // A muted (inhibited) alert's line ends in "inhibited=true". It exits 1
