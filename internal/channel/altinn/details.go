@@ -48,8 +48,9 @@ type statusEvent struct {
 // channel.ParseLocalTime reads; one without a zone is UTC, the zone
 // Altinn's platform keeps its times in (its DateTimeOffsets come with
 // "+00:00"). Null or absent leaves the zero time; anything else that is
-// not a date-time is kept in bad, so the status it dates can be refused
-// rather than dated wrongly.
+// not a date-time is kept in bad, quoted as an error may show it (a
+// national id masked: model.QuoteTime), so the status it dates can be
+// refused rather than dated wrongly.
 type flexTime struct {
 	time.Time
 	bad string
@@ -62,23 +63,13 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if json.Unmarshal(b, &s) != nil {
-		t.bad = string(b)
+		s = string(b) // a number, an object: quoted as sent
+	} else if v, err := channel.ParseLocalTime(s, time.UTC); err == nil {
+		t.Time = v
 		return nil
 	}
-	v, err := channel.ParseLocalTime(s, time.UTC)
-	if err != nil {
-		t.bad = quoteShort(s)
-		return nil
-	}
-	t.Time = v
+	t.bad = model.QuoteTime(s) // a national id in it masked
 	return nil
-}
-
-func quoteShort(s string) string {
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 // detail is what one details answer says: the observation, and for a

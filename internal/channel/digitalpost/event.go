@@ -405,7 +405,8 @@ var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:
 // ZonedDateTime's region after its offset, "…Z[UTC]", dropped: the
 // offset fixes the instant), as epoch milliseconds, or as epoch seconds
 // with a fraction (Jackson's default for a java.time instant:
-// 1692924574.437000000).
+// 1692924574.437000000). Its error quotes the value, a national id in it
+// masked (model.QuoteTime).
 func parseTime(raw json.RawMessage) (time.Time, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -417,7 +418,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 	s, ok := plainString(raw)
 	if !ok {
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}, fmt.Errorf("%.40q is not a time", raw)
+			return time.Time{}, fmt.Errorf("%s is not a time", model.QuoteTime(string(raw)))
 		}
 	}
 	s = strings.TrimSpace(s)
@@ -432,7 +433,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%.40q is not a time", s)
+	return time.Time{}, fmt.Errorf("%s is not a time", model.QuoteTime(s))
 }
 
 // parseEpoch reads a JSON number as a time: an integer is epoch
@@ -442,14 +443,14 @@ func parseEpoch(n string) (time.Time, error) {
 	whole, _, decimal := strings.Cut(n, ".")
 	sec, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || sec < 0 {
-		return time.Time{}, fmt.Errorf("%.40q is not a time", n)
+		return time.Time{}, fmt.Errorf("%s is not a time", model.QuoteTime(n))
 	}
 	if !decimal {
 		return time.UnixMilli(sec).UTC(), nil
 	}
 	t, ok := channel.EpochSecondsFraction(n)
 	if !ok || t.After(channel.EraEnd) {
-		return time.Time{}, fmt.Errorf("%.40q is not a time", n)
+		return time.Time{}, fmt.Errorf("%s is not a time", model.QuoteTime(n))
 	}
 	return t, nil
 }

@@ -88,13 +88,22 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring is not a string: %v", channel.ErrBadTimestamp, err)
 		}
 	}
+	// A value that is none is quoted as given (a national id in it
+	// masked: model.QuoteTime), not as the number read from it, which
+	// drops a leading zero the masker would need.
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		switch {
+		switch q := model.QuoteTime(s); {
 		case n < minEpochMS && n > 1_000_000_000:
-			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %d looks like epoch seconds (%s), not milliseconds",
-				channel.ErrBadTimestamp, n, time.Unix(n, 0).UTC().Format(time.RFC3339))
+			at := ""
+			if q == strconv.Quote(s) {
+				// The time it names gives every digit back: shown
+				// only when they are.
+				at = " (" + time.Unix(n, 0).UTC().Format(time.RFC3339) + ")"
+			}
+			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %s looks like epoch seconds%s, not milliseconds",
+				channel.ErrBadTimestamp, q, at)
 		case n < minEpochMS || n > maxEpochMS:
-			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %d is no epoch-milliseconds time of this era", channel.ErrBadTimestamp, n)
+			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %s is no epoch-milliseconds time of this era", channel.ErrBadTimestamp, q)
 		}
 		return time.UnixMilli(n).UTC(), nil
 	}
@@ -106,7 +115,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		t, err = time.ParseInLocation(v1HistoryTime, s, oslo)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %q is not a date-time", channel.ErrBadTimestamp, clip(s, 40))
+		return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %s is not a date-time", channel.ErrBadTimestamp, model.QuoteTime(s))
 	}
 	if placeholder(t) {
 		return time.Time{}, nil
@@ -132,12 +141,4 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
-}
-
-// clip shortens s to at most n bytes for a message.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

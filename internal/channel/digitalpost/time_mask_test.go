@@ -1,0 +1,48 @@
+package digitalpost
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestUnreadableTimeQuotedMasked: an entry whose created postvakt cannot
+// read (and no eventTime to date it by) is refused with an error quoting
+// it (the poll's log line, and the letter's poll error), and a national id
+// in it (a mis-mapped field) masked there, as the house masks one: its
+// date kept, the rest not; one the 40-byte cut would split is left out.
+// Epoch seconds whose first six digits are no date (1700000000) cannot be
+// a CPR number and stay readable; those that are one (1712345678:
+// 17.12.34) are masked.
+func TestUnreadableTimeQuotedMasked(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want string // in the error
+		leak string // not in it
+	}{
+		{raw: `"0101801234"`, want: "010180****", leak: "1801234"},
+		{raw: `"010180-1234"`, want: "010180-****", leak: "-1234"},
+		{raw: `"CPR 010180 1234"`, want: "010180 ****", leak: " 1234"},
+		{raw: `-101801234`, want: "-10180****", leak: "1801234"},
+		{raw: `"tidspunkt er ukjent, modtager: 0101801234"`, want: "modtager: ", leak: "18012"},
+		{raw: `"01029400470"`, want: "010294*****", leak: "9400470"},
+		{raw: `"1712345678"`, want: "171234****", leak: "45678"},
+		{raw: `"1700000000"`, want: "1700000000"},
+	} {
+		t.Run(c.raw, func(t *testing.T) {
+			ev := notesEvent(0, "MESSAGE_READ", `null`, c.raw, "12345674", "COMPANY")
+			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+			got, err := readAll(t, cl)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("%v, %d events", err, len(got))
+			}
+			if got[0].Err == nil {
+				t.Fatalf("read at %v; want the entry refused", got[0].At)
+			}
+			msg := got[0].Err.Error()
+			if !strings.Contains(msg, "created") || !strings.Contains(msg, c.want) || c.leak != "" && strings.Contains(msg, c.leak) {
+				t.Errorf("%q: want created's %q in it, not %q", msg, c.want, c.leak)
+			}
+		})
+	}
+}
