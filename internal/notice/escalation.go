@@ -19,6 +19,8 @@ import (
 // letter) is told to the roles and addresses its policy's escalation.to
 // lists, one notice per address holding all its cases of the run. A held
 // batch is one case per batch (ref held:<batch>), whatever joins it later.
+// An address the operations role alone brings a case to is told how many
+// such cases there are, not which (roleLookup.addresses).
 func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, error) {
 	window := n.FailedWindow
 	if window <= 0 {
@@ -28,7 +30,7 @@ func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, er
 	if err != nil {
 		return nil, err
 	}
-	byAddr := map[string][]store.EscalationCase{}
+	byAddr := map[string][]toldCase{}
 	roles := roleLookup{st: n.Store, cache: map[string][]string{}}
 	for _, c := range cases {
 		p := n.policyOf(c)
@@ -39,8 +41,8 @@ func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, er
 		if err != nil {
 			return nil, err
 		}
-		for _, a := range to {
-			byAddr[a] = append(byAddr[a], c)
+		for a, full := range to {
+			byAddr[a] = append(byAddr[a], toldCase{c, !full})
 		}
 	}
 	addrs := make([]string, 0, len(byAddr))
@@ -54,7 +56,7 @@ func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, er
 		nt := notice{claim: store.NoticeClaim{Kind: store.KindEscalation, Group: "to:" + a}, to: []string{a}}
 		seen := map[string]bool{}
 		for _, c := range cs {
-			ref := caseRef(c)
+			ref := caseRef(c.EscalationCase)
 			if seen[ref.Ref] {
 				continue
 			}
@@ -63,13 +65,17 @@ func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, er
 		}
 		base := n.BaseURL
 		nt.compose = func(kept map[string]bool) text {
-			var keep []store.EscalationCase
+			var keep, counted []store.EscalationCase
 			for _, c := range cs {
-				if kept[caseRef(c).Ref] {
-					keep = append(keep, c)
+				switch {
+				case !kept[caseRef(c.EscalationCase).Ref]:
+				case c.counted:
+					counted = append(counted, c.EscalationCase)
+				default:
+					keep = append(keep, c.EscalationCase)
 				}
 			}
-			return escalationMessage(keep, base)
+			return escalationMessage(keep, counted, base)
 		}
 		out = append(out, nt)
 	}
@@ -96,6 +102,13 @@ func (n *Notifier) policyOf(c store.EscalationCase) *policy.Policy {
 	return p
 }
 
+// toldCase is a case as one address is told it: counted, when the
+// operations role alone brought it there, else in full.
+type toldCase struct {
+	store.EscalationCase
+	counted bool
+}
+
 // caseRef is the exactly-once identity of a case.
 func caseRef(c store.EscalationCase) store.NoticeRef {
 	if c.Case == store.CaseHeld {
@@ -113,8 +126,13 @@ type roleLookup struct {
 	cache map[string][]string
 }
 
-func (r roleLookup) addresses(ctx context.Context, e policy.Escalation, c store.EscalationCase) ([]string, error) {
-	set := map[string]bool{}
+// addresses is who is told case c: each address, with whether it is told
+// the case in full (its reference, unit and recipient). Not when the
+// operations role alone brings it there, as that role sees no personal
+// data (README, roles); an address the policy names, or another role
+// brings, is.
+func (r roleLookup) addresses(ctx context.Context, e policy.Escalation, c store.EscalationCase) (map[string]bool, error) {
+	set := map[string]bool{} // address → told in full
 	for _, a := range e.Emails {
 		set[strings.ToLower(a)] = true
 	}
@@ -139,21 +157,19 @@ func (r roleLookup) addresses(ctx context.Context, e policy.Escalation, c store.
 			r.cache[k] = list
 		}
 		for _, a := range list {
-			set[a] = true
+			set[a] = set[a] || role != "operations"
 		}
 	}
-	out := make([]string, 0, len(set))
-	for a := range set {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out, nil
+	return set, nil
 }
 
 // escalationMessage writes one address's notice: its held batches, manual
 // cases and failed or rejected letters, in the language of the sending
-// organisations' countries, then English (keys mail.escalation.*).
-func escalationMessage(cs []store.EscalationCase, base string) text {
+// organisations' countries, then English (keys mail.escalation.*). The
+// counted cases are told as how many letters each section has besides,
+// without reference, unit or recipient; a section's link is given with
+// cases told in full only (the pages it links name the letters).
+func escalationMessage(cs, counted []store.EscalationCase, base string) text {
 	held := map[int64][]store.EscalationCase{}
 	var batches []int64
 	var manual, failed []store.EscalationCase
@@ -172,12 +188,33 @@ func escalationMessage(cs []store.EscalationCase, base string) text {
 			failed = append(failed, c)
 		}
 	}
-	total := len(batches) + len(manual) + len(failed)
+	n := map[string]int{} // counted letters by section: held, manual, failed
+	heldCounted := map[int64]bool{}
+	for _, c := range counted {
+		countries = append(countries, model.OrgCountry(c.SenderOrg))
+		switch c.Case {
+		case store.CaseHeld:
+			n[store.CaseHeld]++
+			if _, ok := held[c.BatchID]; !ok {
+				heldCounted[c.BatchID] = true
+			}
+		case store.CaseManual:
+			n[store.CaseManual]++
+		default:
+			n[store.CaseFailed]++
+		}
+	}
+	total := len(batches) + len(heldCounted) + len(manual) + n[store.CaseManual] + len(failed) + n[store.CaseFailed]
 	mail := i18n.NewMail(i18n.MailLanguages(countries...))
 	subject := "postvakt: " + mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.escalation.subject", "Count", total) })
 	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
 		w(l.T("mail.escalation.why"))
-		if len(batches) > 0 {
+		countedLine := func(section string) {
+			if n[section] > 0 {
+				w("  - " + l.T("mail.escalation.counted", "Count", n[section]))
+			}
+		}
+		if len(batches)+n[store.CaseHeld] > 0 {
 			w("")
 			w(l.T("mail.escalation.held"))
 			for _, id := range batches {
@@ -188,20 +225,21 @@ func escalationMessage(cs []store.EscalationCase, base string) text {
 				w("  - " + l.T("mail.escalation.batch", "Batch", id, "Policy", held[id][0].Policy, "Count", len(held[id]),
 					"Units", unitCounts(l, units)))
 			}
-			if base != "" {
+			countedLine(store.CaseHeld)
+			if base != "" && len(batches) > 0 {
 				// Not every reader may open it (a unit manager may not
 				// approve prints): who can.
 				w("    " + base + "/print (" + l.T("mail.escalation.held_by") + ")")
 			}
 		}
 		for _, sec := range []struct {
-			title, link string
-			cases       []store.EscalationCase
+			title, link, counted string
+			cases                []store.EscalationCase
 		}{
-			{"mail.escalation.manual", "/manual", manual},
-			{"mail.escalation.failed", "", failed},
+			{"mail.escalation.manual", "/manual", store.CaseManual, manual},
+			{"mail.escalation.failed", "", store.CaseFailed, failed},
 		} {
-			if len(sec.cases) == 0 {
+			if len(sec.cases)+n[sec.counted] == 0 {
 				continue
 			}
 			w("")
@@ -210,7 +248,8 @@ func escalationMessage(cs []store.EscalationCase, base string) text {
 				w("  - " + l.T("mail.escalation.case", "Ref", channel.Ref(c.Channel, c.ChannelID, l.Lang()), "Unit", c.SenderUnit,
 					"Recipient", recipient(l, c.RecipientKind, c.RecipientID), "What", caseWhat(l, c)))
 			}
-			if base != "" && sec.link != "" {
+			countedLine(sec.counted)
+			if base != "" && sec.link != "" && len(sec.cases) > 0 {
 				w("    " + base + sec.link)
 			}
 		}
