@@ -22,24 +22,31 @@ const maxQuotedTime = 40
 // MaskNationalIDsIn masks it.
 func QuoteTime(s string) string {
 	b := Excerpt([]byte(s), maxQuotedTime)
-	digits := b
-	if len(digits) > 0 && (digits[0] == '-' || digits[0] == '+') {
-		digits = digits[1:]
-	}
-	if allDigits(string(digits)) {
-		if keep := idDateDigits(digits); keep > 0 {
-			for i := keep; i < len(digits); i++ {
-				digits[i] = '*'
-			}
-		}
-	} else {
-		b = MaskNationalIDsIn(b)
-	}
-	q := strconv.Quote(string(b))
+	q := strconv.Quote(MaskTime(string(b)))
 	if len(b) < len(s) {
 		q += "…"
 	}
 	return q
+}
+
+// MaskTime is a time value postvakt could not read with a national id in
+// it masked, whole (not cut) and unquoted, by QuoteTime's rule: what the
+// evidence keeps of it.
+func MaskTime(s string) string {
+	b := []byte(s)
+	digits := b
+	if len(digits) > 0 && (digits[0] == '-' || digits[0] == '+') {
+		digits = digits[1:]
+	}
+	if !allDigits(string(digits)) {
+		return string(MaskNationalIDsIn(b))
+	}
+	if keep := idDateDigits(digits); keep > 0 {
+		for i := keep; i < len(digits); i++ {
+			digits[i] = '*'
+		}
+	}
+	return string(b)
 }
 
 // idDateDigits is how many leading digits of a number that could be a

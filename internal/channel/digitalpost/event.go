@@ -377,7 +377,10 @@ func digits(s string) string {
 	return b.String()
 }
 
-// timeEvidence keeps a time field as given when it is a string or a number.
+// timeEvidence keeps a time field as given when it is a string or a number;
+// one that is no time of this era (a mis-mapped field may hold a CPR
+// number) with a national id in it masked (model.MaskTime), as its error
+// quotes it.
 func timeEvidence(raw json.RawMessage) json.RawMessage {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" || raw[0] == '{' || raw[0] == '[' || !json.Valid(raw) {
@@ -388,6 +391,17 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 		if f, err := strconv.ParseFloat(string(raw), 64); err != nil || math.IsInf(f, 0) || (f == 0 && strings.ContainsAny(string(raw), "123456789")) {
 			return nil
 		}
+	}
+	if t, err := parseTime(raw); err == nil && channel.InEra(t) {
+		return append(json.RawMessage(nil), raw...)
+	}
+	s := string(raw)
+	if raw[0] == '"' && json.Unmarshal(raw, &s) != nil {
+		return nil
+	}
+	if m := model.MaskTime(s); m != s {
+		b, _ := json.Marshal(m)
+		return b
 	}
 	return append(json.RawMessage(nil), raw...)
 }

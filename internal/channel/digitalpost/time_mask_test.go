@@ -43,6 +43,39 @@ func TestUnreadableTimeQuotedMasked(t *testing.T) {
 			if !strings.Contains(msg, "created") || !strings.Contains(msg, c.want) || c.leak != "" && strings.Contains(msg, c.leak) {
 				t.Errorf("%q: want created's %q in it, not %q", msg, c.want, c.leak)
 			}
+			if ev := string(got[0].Payload); !strings.Contains(ev, c.want) || c.leak != "" && strings.Contains(ev, c.leak) {
+				t.Errorf("evidence %s: want created's %q in it, not %q", ev, c.want, c.leak)
+			}
 		})
+		t.Run("eventTime "+c.raw, func(t *testing.T) {
+			// Dated by its created, the entry is read; the eventTime it
+			// could not read is kept in its evidence as the error quotes
+			// it.
+			ev := notesEvent(0, "MESSAGE_READ", c.raw, `"2025-02-03T10:00:00Z"`, "12345674", "COMPANY")
+			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+			got, err := readAll(t, cl)
+			if err != nil || len(got) != 1 || got[0].Err != nil {
+				t.Fatalf("%v, %d events (%+v)", err, len(got), got)
+			}
+			if ev := string(got[0].Payload); !strings.Contains(ev, c.want) || c.leak != "" && strings.Contains(ev, c.leak) {
+				t.Errorf("evidence %s: want eventTime's %q in it, not %q", ev, c.want, c.leak)
+			}
+		})
+	}
+}
+
+// TestReadableTimeKeptInEvidence: a time postvakt reads stays in the
+// evidence exactly as the log gave it, a number as a number.
+func TestReadableTimeKeptInEvidence(t *testing.T) {
+	for _, raw := range []string{`"2025-02-03T09:00:00.437Z"`, `"2025-02-03T10:00:00+0100"`, `1738573200437`} {
+		ev := notesEvent(0, "MESSAGE_READ", raw, `"2025-02-03T10:00:00Z"`, "12345674", "COMPANY")
+		cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+		got, err := readAll(t, cl)
+		if err != nil || len(got) != 1 || got[0].Err != nil {
+			t.Fatalf("%s: %v, %d events (%+v)", raw, err, len(got), got)
+		}
+		if p := string(got[0].Payload); !strings.Contains(p, `"eventTime":`+raw) {
+			t.Errorf("evidence %s: want eventTime %s as given", p, raw)
+		}
 	}
 }
