@@ -63,7 +63,36 @@ type Channel interface {
 	// failed as a whole (network, 5xx after retries, open breaker, an
 	// unreadable batch answer). A poller narrows a batch whose call fails
 	// as a whole by asking again for its halves (see httpclient.Narrowing).
+	// A channel asked about each id on its own that failed on every one
+	// returns an *AllFailedError.
 	Status(ctx context.Context, ids []string) ([]Observation, error)
+}
+
+// AllFailedError is a Status call's error when the channel, asked about
+// each id on its own (Altinn's details), failed on every one of them: a
+// server error after retries, no answer in time, a page instead of an
+// answer. That is the channel down, and the call failed, unless the
+// channel answers about a letter it answered before (the poller asks one):
+// then the failures are the letters' own, and Obs, one per id asked with
+// its Err, is the answer. Asking again for halves would tell nothing new:
+// every id was asked on its own.
+type AllFailedError struct {
+	Err error         // why, for the call
+	Obs []Observation // the letters' own answers
+}
+
+func (e *AllFailedError) Error() string { return e.Err.Error() }
+func (e *AllFailedError) Unwrap() error { return e.Err }
+
+// Raw is the evidence of the first letter's answer that has one, for the
+// failed call's record.
+func (e *AllFailedError) Raw() string {
+	for _, o := range e.Obs {
+		if len(o.Payload) > 0 {
+			return string(o.Payload)
+		}
+	}
+	return ""
 }
 
 // Found is a shipment discovered on a channel by listing the sender's

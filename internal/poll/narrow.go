@@ -33,14 +33,26 @@ type answer struct {
 // 401, rate limit), or after a bounded number of calls. A 403 is narrowed:
 // SvarUt may refuse a whole status-sok for one letter of another account
 // or organisation in it, and a refusal of everything (an integration that
-// lost the account) ends at the early stop above, as an outage does.
+// lost the account) ends at the early stop above, as an outage does. A
+// channel that asked about each id on its own and failed on every one
+// (channel.AllFailedError: Altinn) is not narrowed: it is down, and the
+// call failed, unless it answers about a letter it answered before; then
+// each letter's failure is its own.
 func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum *Summary) answer {
 	a := answer{obs: make(map[string]channel.Observation, len(ids)), failed: map[string]bool{}}
 	call := func(ctx context.Context, part []string) error {
 		sum.Calls++
 		started := time.Now()
 		obs, err := ch.Status(ctx, part)
-		p.metrics.call(ch.Name(), err, time.Since(started))
+		took := time.Since(started)
+		var each *channel.AllFailedError
+		if errors.As(err, &each) && ctx.Err() == nil && p.healthy(httpclient.Narrowing(ctx), ch, part, sum) {
+			// The channel failed on every letter, each asked on its own,
+			// and answers about a letter it answered before: the failures
+			// are the letters' own, each with its backoff.
+			obs, err = each.Obs, nil
+		}
+		p.metrics.call(ch.Name(), err, took)
 		if err != nil {
 			sum.Failed++
 			return err
@@ -196,6 +208,10 @@ func narrowable(err error) bool {
 	}
 	if errors.Is(err, channel.ErrRefused) {
 		return false // every letter, each asked on its own, refused: the caller's access
+	}
+	var each *channel.AllFailedError
+	if errors.As(err, &each) {
+		return false // every letter, each asked on its own, failed: the channel down (call)
 	}
 	var bad *channel.BadResponseError
 	if errors.As(err, &bad) || errors.Is(err, httpclient.ErrBodyTooLarge) {

@@ -119,12 +119,15 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // ErrFailing. The error return is for a call that failed as a whole:
 // network, an open breaker, no token, a 403 about the token once renewed
 // (errTokenRefused, see altinntoken), an HTML page or an empty 200
-// instead of JSON on every id, no
-// answer in time for any id, or 401/403 on every id without Altinn's
-// per-correspondence code 4001 (a token or access problem, not the
-// letters'), or on every one of two or more ids with it, or a 404 on every
-// one of three or more ids that only a code-less ProblemDetails makes
-// Altinn's (a wrong path); no observations are returned then.
+// instead of JSON on every id, no answer in time for any id, a 5xx after
+// retries on every id, or on some and on the rest no answer in time or a
+// page (a *channel.AllFailedError, each id's observation in it: Altinn
+// down, or letters that each fail, which the poller tells apart), 401/403 on
+// every id without Altinn's per-correspondence code 4001 (a token or
+// access problem, not the letters'), or on every one of two or more ids
+// with it, or a 404 on every one of three or more ids that only a
+// code-less ProblemDetails makes Altinn's (a wrong path); no observations
+// are returned then.
 func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
 	obs := make([]channel.Observation, len(ids))
 	index := map[string][]int{} // lower-case id → positions in ids
@@ -143,6 +146,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	}
 	var mu sync.Mutex
 	refusedAlike, refusedCoded, timedOut := 0, 0, 0 // 401/403 without code 4001, with it; no answer in time
+	serverErrors := 0                               // 5xx after retries
 	var pages []*channel.BadResponseError           // pages or empty answers instead of JSON
 	foreign404, bare404 := 0, 0                     // 404s not Altinn's CorrespondenceNotFound; code-less ProblemDetails 404s
 	done := map[string]bool{}
@@ -168,6 +172,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		if d.timedOut {
 			timedOut++
+		}
+		if d.serverError {
+			serverErrors++
 		}
 		if d.page != nil {
 			pages = append(pages, d.page)
@@ -234,6 +241,22 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		// access to the resource or the organisation.
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403, %d with code %d, which Altinn also gives a caller without access to the resource or the organisation: check the token, its scopes and the resource's access (first: %w)",
 			len(send), refusedCoded, codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
+	}
+	if failing := serverErrors + timedOut + len(pages) + foreign404; len(send) > 0 && serverErrors > 0 && failing == len(send) {
+		// Each letter was asked on its own and Altinn failed on every one:
+		// Altinn is down, unless it answers about a letter it answered
+		// before, which the poller asks (channel.AllFailedError).
+		var how []string
+		for _, k := range []struct {
+			n    int
+			what string
+		}{{serverErrors, "server errors after retries"}, {timedOut, "no answer in time"}, {len(pages), "pages or empty answers"}, {foreign404, "foreign 404s"}} {
+			if k.n > 0 {
+				how = append(how, fmt.Sprintf("%d %s", k.n, k.what))
+			}
+		}
+		return nil, &channel.AllFailedError{Obs: obs, Err: fmt.Errorf("altinn details: Altinn failed on every one of %d correspondences, each asked on its own (%s; first: %v)",
+			len(send), strings.Join(how, ", "), obs[index[strings.ToLower(send[0])][0]].Err)}
 	}
 	return obs, nil
 }

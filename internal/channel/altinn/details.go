@@ -82,6 +82,9 @@ type detail struct {
 	refused, perLetter bool
 	// timedOut: no answer in time, after retries (obs.Err is ErrFailing).
 	timedOut bool
+	// serverError: a 5xx after retries, or Altinn's own register failing
+	// it (obs.Err is ErrFailing): Altinn down when every letter got one.
+	serverError bool
 	// page: a page instead of JSON (a proxy's or a login page) or an empty
 	// 200 (obs.Err is ErrFailing): the service's trouble when every letter
 	// got one.
@@ -168,9 +171,11 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s (%s)", channel.ErrRefused, se.StatusCode, id, what)
 		case se.Temporary():
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s after retries", channel.ErrFailing, se.StatusCode, id)
+			d.serverError = true
 		case se.StatusCode == http.StatusBadRequest && hasCode(se.Body, codePartyLookup):
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s (code %d: Altinn could not look up the caller in its register)",
 				channel.ErrFailing, se.StatusCode, id, codePartyLookup)
+			d.serverError = true
 		default:
 			d.obs.Err = fmt.Errorf("%w: Altinn answered %d for %s%s", channel.ErrBadRecord, se.StatusCode, id, problemSummary(se.Body))
 		}

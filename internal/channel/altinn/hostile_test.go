@@ -198,3 +198,62 @@ func TestHostileEmptyDetails(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileServerErrors: a server error after retries (a gateway's 502
+// here) for one letter among answered ones is that letter's ErrFailing,
+// the others read, the call not failed; on every letter of the call, a
+// lone letter too, or with the others' pages and empty answers, it is
+// Altinn down or failing: the call fails (channel.AllFailedError, each
+// letter's own answer kept), for the poller to record as the channel's
+// failed call unless Altinn answers about a letter it answered before.
+// Before, every letter got its own ErrFailing and the call "succeeded":
+// the health rules' error share saw nothing of an outage.
+func TestHostileServerErrors(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		ids            int
+		gateway, empty map[int]bool
+		forbidden      map[int]bool
+		callErr        bool
+	}{
+		{"one 502 among answered letters", 3, map[int]bool{1: true}, nil, nil, false},
+		{"two 502 beside a letter refused with 4001", 3, map[int]bool{0: true, 2: true}, nil, map[int]bool{1: true}, false},
+		{"every letter 502", 3, map[int]bool{0: true, 1: true, 2: true}, nil, nil, true},
+		{"a lone letter 502", 1, map[int]bool{0: true}, nil, nil, true},
+		{"502 and an empty answer", 3, map[int]bool{0: true, 2: true}, map[int]bool{1: true}, nil, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newNFAltinn(t)
+			var ids []string
+			for i := range c.ids {
+				ids = append(ids, nfID(i))
+				f.add(&nfCorr{id: nfID(i), published: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC),
+					history: nfHist("Initialized", "Published", "Read"), gateway: c.gateway[i], empty: c.empty[i], forbidden: c.forbidden[i]})
+			}
+			obs, err := nfAdapter(t, f).Status(context.Background(), ids)
+			if (err != nil) != c.callErr {
+				t.Fatalf("call error %v, want one: %v", err, c.callErr)
+			}
+			if err != nil {
+				var all *channel.AllFailedError
+				if !errors.As(err, &all) || obs != nil || !strings.Contains(err.Error(), fmt.Sprintf("every one of %d", c.ids)) {
+					t.Fatalf("call error %v (%T), want an AllFailedError naming the %d letters and no observations", err, err, c.ids)
+				}
+				obs = all.Obs
+				if len(obs) != c.ids {
+					t.Fatalf("%d letters' own answers kept, want %d", len(obs), c.ids)
+				}
+			}
+			for i, o := range obs {
+				switch {
+				case (c.gateway[i] || c.empty[i]) && (!errors.Is(o.Err, channel.ErrFailing) || o.State != "" || o.ChannelID != ids[i]):
+					t.Errorf("letter %d, failing: %s %s %v; want its ErrFailing", i, o.ChannelID, o.State, o.Err)
+				case c.forbidden[i] && !errors.Is(o.Err, channel.ErrRefused):
+					t.Errorf("letter %d, refused: %v; want ErrRefused", i, o.Err)
+				case !c.gateway[i] && !c.empty[i] && !c.forbidden[i] && (o.Err != nil || o.State != model.StateOpened):
+					t.Errorf("letter %d: %s %v; want opened", i, o.State, o.Err)
+				}
+			}
+		})
+	}
+}
