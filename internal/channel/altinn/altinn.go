@@ -40,7 +40,9 @@ type Config struct {
 	BatchSize int
 	// BatchTime bounds one Status call: a correspondence whose details are
 	// not in by then (a record slow to build, retried) is that letter's
-	// ErrFailing, so it does not hold back the batch's answers; a 429 whose
+	// ErrFailing when it was waited for half of it or more (else, and for
+	// one not asked yet, ErrNotAsked), so it does not hold back the
+	// batch's answers; a 429 whose
 	// Retry-After is longer than the time left ends the batch at once as
 	// the channel's rate limit (httpclient). Default 60 s.
 	BatchTime time.Duration
@@ -153,11 +155,19 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
 	defer cancel()
 	err := c.forEach(bctx, send, func(fctx context.Context, id string) error {
+		asked := time.Now()
 		d, err := c.details(fctx, id)
 		if err != nil && bctx.Err() != nil && ctx.Err() == nil && context.Cause(fctx) == bctx.Err() {
-			// The batch's time ran out before this letter's answer.
-			d, err = &detail{obs: channel.Observation{ChannelID: id, Err: fmt.Errorf("%w: altinn details of %s: no answer within the batch's %s",
-				channel.ErrFailing, id, c.cfg.BatchTime)}, timedOut: true}, nil
+			// The batch's time ran out before this letter's answer: its
+			// own failure when it was waited for half the batch's time
+			// or more; asked late (after others' slow answers), it has
+			// shown nothing of its own and is asked again soon.
+			why := fmt.Errorf("%w: altinn details of %s: no answer within the batch's %s", channel.ErrFailing, id, c.cfg.BatchTime)
+			if waited := time.Since(asked); waited < c.cfg.BatchTime/2 {
+				why = fmt.Errorf("%w: altinn details of %s: asked %s before the batch's %s ran out", channel.ErrNotAsked, id,
+					waited.Round(time.Millisecond), c.cfg.BatchTime)
+			}
+			d, err = &detail{obs: channel.Observation{ChannelID: id, Err: why}, timedOut: true}, nil
 		}
 		if err != nil {
 			return err
