@@ -6,11 +6,19 @@ import (
 	"fmt"
 )
 
+// ErrNetwork is matched (errors.Is) by the error Do returns when the
+// transport failed the last attempt without an answer (refused, reset, a
+// name that does not resolve), not in time (ErrTimeout) nor cancelled.
+var ErrNetwork = errors.New("network error")
+
 // networkError is a call the transport failed (no answer: refused, reset,
 // a name that does not resolve), with the transport's words, scrubbed.
 type networkError struct{ msg string }
 
 func (e *networkError) Error() string { return e.msg }
+
+// Is makes errors.Is(err, ErrNetwork) true.
+func (e *networkError) Is(target error) bool { return target == ErrNetwork }
 
 // Class names what kind of failure err of Do is without any of its content
 // (no answer body, path or the transport's words), for where only the fact

@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,7 +13,8 @@ import (
 // Class names a failed call's kind without its content: a 503 whose
 // plain-text body names a person is "HTTP 503", a server that does not
 // answer in time "timeout", one that refuses the connection "network
-// error"; an error not of Do is "".
+// error" (and errors.Is ErrNetwork, which the others are not); an error
+// not of Do is "".
 func TestClass(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -37,6 +39,9 @@ func TestClass(t *testing.T) {
 		_, err := c.Do(context.Background(), Request{Method: http.MethodGet, Path: tc.path})
 		if got := Class(err); got != tc.want || strings.Contains(got, "Nordmann") {
 			t.Errorf("%s: class %q of %v, want %q", tc.path, got, err, tc.want)
+		}
+		if network := errors.Is(err, ErrNetwork); network != (tc.want == "network error") {
+			t.Errorf("%s: errors.Is(%v, ErrNetwork) = %v", tc.path, err, network)
 		}
 	}
 	if got := Class(context.Canceled); got != "cancelled" {

@@ -117,13 +117,14 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // Altinn answers about one id is that id's Observation.Err (see details):
 // ids that are not UUIDs are not sent (ErrInvalidID), 404/410 give
 // ErrNotKnown, 401/403 ErrRefused, 5xx after retries ErrFailing, an
-// unreadable answer ErrBadRecord, no answer in time after retries
-// ErrFailing. The error return is for a call that failed as a whole:
-// network, an open breaker, no token, a 403 about the token once renewed
+// unreadable answer ErrBadRecord, no answer in time or a failed
+// connection after retries ErrFailing, a request the half-open breaker
+// kept back (another was its probe) ErrNotAsked. The error return is for
+// a call that failed as a whole: an open breaker, no token, a 403 about the token once renewed
 // (errTokenRefused, see altinntoken), an HTML page or an empty 200
-// instead of JSON on every id, no answer in time for any id, a 5xx after
-// retries on every id, or on some and on the rest no answer in time or a
-// page (a *channel.AllFailedError, each id's observation in it: Altinn
+// instead of JSON on every id, no answer in time for any id, a 5xx or a
+// failed connection after retries on every id, or on some and on the rest
+// no answer in time or a page (a *channel.AllFailedError, each id's observation in it: Altinn
 // down, or letters that each fail, which the poller tells apart), 401/403 on
 // every id without Altinn's per-correspondence code 4001 (a token or
 // access problem, not the letters'), or on every one of two or more ids
@@ -148,7 +149,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	}
 	var mu sync.Mutex
 	refusedAlike, refusedCoded, timedOut := 0, 0, 0 // 401/403 without code 4001, with it; no answer in time
-	serverErrors := 0                               // 5xx after retries
+	serverErrors, netErrors := 0, 0                 // 5xx after retries; failed connections after retries
 	var pages []*channel.BadResponseError           // pages or empty answers instead of JSON
 	foreign404, bare404 := 0, 0                     // 404s not Altinn's CorrespondenceNotFound; code-less ProblemDetails 404s
 	done := map[string]bool{}
@@ -185,6 +186,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		if d.serverError {
 			serverErrors++
+		}
+		if d.netError {
+			netErrors++
 		}
 		if d.page != nil {
 			pages = append(pages, d.page)
@@ -252,15 +256,15 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403, %d with code %d, which Altinn also gives a caller without access to the resource or the organisation: check the token, its scopes and the resource's access (first: %w)",
 			len(send), refusedCoded, codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
 	}
-	if failing := serverErrors + timedOut + len(pages) + foreign404; len(send) > 0 && serverErrors > 0 && failing == len(send) {
+	if failing := serverErrors + netErrors + timedOut + len(pages) + foreign404; len(send) > 0 && serverErrors+netErrors > 0 && failing == len(send) {
 		// Each letter was asked on its own and Altinn failed on every one:
-		// Altinn is down, unless it answers about a letter it answered
-		// before, which the poller asks (channel.AllFailedError).
+		// Altinn is down or unreachable, unless it answers about a letter
+		// it answered before, which the poller asks (channel.AllFailedError).
 		var how []string
 		for _, k := range []struct {
 			n    int
 			what string
-		}{{serverErrors, "server errors after retries"}, {timedOut, "no answer in time"}, {len(pages), "pages or empty answers"}, {foreign404, "foreign 404s"}} {
+		}{{serverErrors, "server errors after retries"}, {netErrors, "failed connections after retries"}, {timedOut, "no answer in time"}, {len(pages), "pages or empty answers"}, {foreign404, "foreign 404s"}} {
 			if k.n > 0 {
 				how = append(how, fmt.Sprintf("%d %s", k.n, k.what))
 			}

@@ -85,6 +85,10 @@ type detail struct {
 	// serverError: a 5xx after retries, or Altinn's own register failing
 	// it (obs.Err is ErrFailing): Altinn down when every letter got one.
 	serverError bool
+	// netError: no answer, the connection failed after retries (refused,
+	// reset, closed mid-answer; obs.Err is ErrFailing): this letter's when
+	// others are answered, Altinn unreachable when every letter got one.
+	netError bool
 	// page: a page instead of JSON (a proxy's or a login page) or an empty
 	// 200 (obs.Err is ErrFailing): the service's trouble when every letter
 	// got one.
@@ -105,9 +109,11 @@ type detail struct {
 // ErrNotKnown, 401, or a 403 with an error code or a proxy's page,
 // ErrRefused (401 with code 4001 is Altinn's "you may not read this
 // correspondence"), 5xx after retries or an oversized answer ErrFailing,
-// an unreadable answer ErrBadRecord, a bad timestamp ErrBadTimestamp. The
-// error return is for failures of the call as a whole: network, an open
-// breaker, no token, a 403 about the token after the one renewal
+// an unreadable answer ErrBadRecord, a bad timestamp ErrBadTimestamp, a
+// failed connection after retries ErrFailing (netError), a request the
+// half-open breaker kept back while another is its probe ErrNotAsked
+// (asked again soon). The error return is for failures of the call as a
+// whole: an open breaker, no token, a 403 about the token after the one renewal
 // (errTokenRefused, naming the likely cause), or an HTML page instead of
 // JSON (a proxy's or login page: the service is broken). A timeout after
 // retries is this id's ErrFailing (timedOut): one slow record must not
@@ -128,6 +134,18 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			return nil, fmt.Errorf("altinn details: %w", err) // the token's problem, not this letter's
 		case errors.Is(err, httpclient.ErrBodyTooLarge):
 			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %v", channel.ErrFailing, id, err)
+			return d, nil
+		case errors.Is(err, httpclient.ErrNetwork) && ctx.Err() == nil:
+			// This one request's connection failed, after retries: its
+			// error, as others may be answered (Status makes it the
+			// call's when every id failed so).
+			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %w", channel.ErrFailing, id, err)
+			d.netError = true
+			return d, nil
+		case halfOpen(err):
+			// Another request is the breaker's probe: this one was not
+			// sent, and is asked again soon.
+			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %w", channel.ErrNotAsked, id, err)
 			return d, nil
 		case errors.Is(err, httpclient.ErrTimeout) && ctx.Err() == nil:
 			// This one record did not come in time, after retries: its
@@ -467,4 +485,12 @@ func personNumber(recipient string) string {
 		return id
 	}
 	return ""
+}
+
+// halfOpen reports whether err is the breaker's keeping a request back
+// while it is half-open and another request is its probe: nothing is known
+// of the service yet, and the request was not sent.
+func halfOpen(err error) bool {
+	var open *httpclient.CircuitOpenError
+	return errors.As(err, &open) && open.Until.IsZero()
 }

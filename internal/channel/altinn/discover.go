@@ -62,6 +62,12 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	}
 	err := c.forEach(ctx, ids, func(ctx context.Context, id string) error {
 		d, err := c.details(ctx, id)
+		if err == nil && (d.netError || errors.Is(d.obs.Err, channel.ErrNotAsked)) {
+			// Not read: a Found without its details would be skipped
+			// (no time sent), and the window not listed again; the
+			// listing fails whole and is run again.
+			err = d.obs.Err
+		}
 		if err != nil {
 			return err
 		}

@@ -92,6 +92,9 @@ type fakeAltinn struct {
 	afterSearch func(status string)
 	// override, if set, may answer a details request instead (return true).
 	override func(w http.ResponseWriter, r *http.Request, n int) bool
+	// hangUp, if set, closes the connection of a request it is true for
+	// without an answer (a reset, a crashed pod, a proxy dropping it).
+	hangUp func(r *http.Request) bool
 }
 
 func newFake(t *testing.T) *fakeAltinn {
@@ -103,7 +106,15 @@ func newFake(t *testing.T) *fakeAltinn {
 	mux.Handle("GET "+basePath, f.spec.Handler(t, f.auth(f.search)))
 	mux.Handle("GET "+basePath+"/{id}/details", f.spec.Handler(t, f.auth(f.detailsHandler)))
 	mux.HandleFunc("GET /authentication/api/v1/exchange/maskinporten", f.exchange)
-	f.srv = httptest.NewServer(mux)
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.hangUp != nil && f.hangUp(r) {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -315,6 +326,8 @@ type setup struct {
 	now      func() time.Time // the exchanger's clock; nil: time.Now
 	timeout  time.Duration
 	retries  int
+	breaker  int           // httpclient.Options.BreakerThreshold (0: its default)
+	cooldown time.Duration // httpclient.Options.BreakerCooldown
 }
 
 func newAdapter(t *testing.T, f *fakeAltinn, s setup) *Client {
@@ -328,7 +341,8 @@ func newAdapter(t *testing.T, f *fakeAltinn, s setup) *Client {
 	cfg := s.cfg
 	cfg.BaseURL, cfg.ResourceID, cfg.Logger = f.srv.URL, resourceID, s.logger
 	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: cfg.BaseURL, Logger: s.logger, Clock: s.clock,
-		Timeout: s.timeout, MaxRetries: s.retries, BackoffBase: time.Millisecond, MaxConcurrent: 64})
+		Timeout: s.timeout, MaxRetries: s.retries, BackoffBase: time.Millisecond, MaxConcurrent: 64,
+		BreakerThreshold: s.breaker, BreakerCooldown: s.cooldown})
 	if err != nil {
 		t.Fatal(err)
 	}
