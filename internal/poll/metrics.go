@@ -19,7 +19,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "postvakt_poll_calls_total", Help: "Channel status calls by outcome.",
+			Name: "postvakt_poll_calls_total", Help: "Channel status calls by outcome: ok, error, or letter (failed only for a letter's record, isolated by narrowing).",
 		}, []string{"channel", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "postvakt_poll_call_seconds", Help: "Duration of channel status calls, retries included.",
@@ -33,13 +33,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// Outcomes of a channel call (postvakt_poll_calls_total's outcome).
+const (
+	callOK     = "ok"
+	callError  = "error"
+	callLetter = "letter" // failed for a letter's record only, which narrowing isolated (narrow.go)
+)
+
 func (m *Metrics) call(ch string, err error, d time.Duration) {
+	outcome := callOK
+	if err != nil {
+		outcome = callError
+	}
+	m.called(ch, outcome, d)
+}
+
+// called counts one channel call with its outcome (callOK, callError,
+// callLetter) and its duration.
+func (m *Metrics) called(ch, outcome string, d time.Duration) {
 	if m == nil {
 		return
-	}
-	outcome := "ok"
-	if err != nil {
-		outcome = "error"
 	}
 	m.calls.WithLabelValues(ch, outcome).Inc()
 	m.duration.WithLabelValues(ch).Observe(d.Seconds())

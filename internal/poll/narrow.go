@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/http"
+	"slices"
 	"time"
 
 	"postvakt/internal/channel"
@@ -38,8 +39,18 @@ type answer struct {
 // (channel.AllFailedError: Altinn) is not narrowed: it is down, and the
 // call failed, unless it answers about a letter it answered before; then
 // each letter's failure is its own.
+//
+// A failed call that held a letter narrowing isolated (its failure that
+// letter's own) is no failure of the channel's: it counts among the calls,
+// not the failed ones (Summary.Failed, the channel's activity that
+// channel_silent reads), and its metric outcome is "letter"; one letter
+// broken in SvarUt made a failed call at each level of the narrowing, every
+// cycle, and the channel looked down.
 func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum *Summary) answer {
 	a := answer{obs: make(map[string]channel.Observation, len(ids)), failed: map[string]bool{}}
+	var failedCalls []failedCall
+	blamed := map[string]bool{} // letters whose failure is their own
+	defer func() { p.settle(ch.Name(), failedCalls, blamed, sum) }()
 	call := func(ctx context.Context, part []string) error {
 		sum.Calls++
 		started := time.Now()
@@ -52,11 +63,11 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 			// are the letters' own, each with its backoff.
 			obs, err = each.Obs, nil
 		}
-		p.metrics.call(ch.Name(), err, took)
 		if err != nil {
-			sum.Failed++
+			failedCalls = append(failedCalls, failedCall{part: part, took: took})
 			return err
 		}
+		p.metrics.called(ch.Name(), callOK, took)
 		a.answered = true
 		for _, o := range obs {
 			a.obs[o.ChannelID] = o
@@ -99,7 +110,7 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 		case ctx.Err() != nil || !narrowable(again):
 			return fail([][]string{ids}, again)
 		}
-		a.obs[ids[0]] = failing(ids[0], again)
+		a.obs[ids[0]], blamed[ids[0]] = failing(ids[0], again), true
 		return a
 	}
 	p.log.Info("channel call failed as a whole; narrowing the batch down to the letters that fail it",
@@ -158,9 +169,31 @@ func (p *Poller) ask(ctx context.Context, ch channel.Channel, ids []string, sum 
 		pending = next
 	}
 	for id, herr := range isolated {
-		a.obs[id] = failing(id, herr)
+		a.obs[id], blamed[id] = failing(id, herr), true
 	}
 	return a
+}
+
+// failedCall is a channel call of ask that failed: the letters it asked
+// about, and how long it took.
+type failedCall struct {
+	part []string
+	took time.Duration
+}
+
+// settle counts ask's failed calls once it is known whose failures they
+// were: a call that held a letter whose failure is its own (blamed) is
+// callLetter, any other a failed call of the channel's (Summary.Failed).
+func (p *Poller) settle(ch string, calls []failedCall, blamed map[string]bool, sum *Summary) {
+	for _, c := range calls {
+		outcome := callError
+		if slices.ContainsFunc(c.part, func(id string) bool { return blamed[id] }) {
+			outcome = callLetter
+		} else {
+			sum.Failed++
+		}
+		p.metrics.called(ch, outcome, c.took)
+	}
 }
 
 // failing is the observation of a letter the channel's answer fails on:

@@ -101,7 +101,7 @@ type Summary struct {
 	Errors     int // shipments whose answer could not be used, or whose call failed
 	Unknown    int // shipments the channel has never heard of
 	Calls      int // channel calls made, narrowing included
-	Failed     int // channel calls that failed as a whole
+	Failed     int // channel calls that failed, but those that failed only for a letter narrowing isolated (narrow.go)
 	Batches    int // batches claimed and asked about
 	Unanswered int // batches of which no call was answered
 	// Unregistered: feed entries about letters postvakt does not know

@@ -16,7 +16,7 @@ type ChannelCalls struct {
 	Channel    string
 	At         time.Time     // the poller's clock when the batch's calls ended
 	Calls      int           // calls made
-	Errors     int           // calls that failed as a whole
+	Errors     int           // calls that failed, but those failed only for one letter's record (poll's narrowing)
 	Latency    time.Duration // the calls' time, summed
 	MaxLatency time.Duration // the slowest call
 	Changes    int           // state changes the batch brought

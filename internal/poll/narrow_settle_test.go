@@ -1,0 +1,108 @@
+package poll_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"postvakt/internal/health"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/policy"
+	"postvakt/internal/poll"
+	"postvakt/internal/store"
+)
+
+// TestOneBadLetterIsNoChannelOutage: SvarUt failing a status-sok whenever
+// it carries one broken letter's id is narrowed down to that letter, and
+// the failed calls on the way (the batch, each part holding the letter)
+// are the letter's, not the channel's: no failed call in the channel's
+// activity (what channel_silent and the operations page read), outcome
+// "letter" in postvakt_poll_calls_total. They counted as failed: one letter
+// made a dozen failed calls every cycle and IT operations saw SvarUt
+// failing. A call that fails and then is answered on its parts (a passing
+// 502), or an outage, is still the channel's failed call.
+func TestOneBadLetterIsNoChannelOutage(t *testing.T) {
+	for _, c := range []struct {
+		name                    string
+		ch                      *batchy
+		failed, letter, errored bool // want failed calls in the activity; "letter" calls; "error" calls
+		silent                  bool // want channel_silent to fire
+	}{
+		{name: "one broken letter", ch: &batchy{poison: map[string]bool{"id-3": true}, answer: lest}, letter: true},
+		{name: "a passing 502", ch: &batchy{failNext: 1, answer: lest}, failed: true, errored: true},
+		{name: "SvarUt down", ch: &batchy{down: &httpclient.StatusError{StatusCode: 503, Body: []byte("Service Unavailable")}, answer: lest},
+			failed: true, errored: true, silent: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := registered(t, 40)
+			reg := prometheus.NewRegistry()
+			var logs bytes.Buffer
+			p := poll.New(st, slog.New(slog.NewTextHandler(&logs, nil)), poll.Options{Now: func() time.Time { return t0 }, Workers: 1,
+				Activity: st, Metrics: poll.NewMetrics(reg)})
+			sum, _ := p.Cycle(ctx, c.ch)
+			acts, err := st.ChannelActivities(ctx, t0.Add(-time.Hour), t0.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var act store.ChannelActivity
+			for _, a := range acts {
+				if a.Channel == "svarut" {
+					act = a
+				}
+			}
+			cfg := policy.DefaultHealth()
+			cfg.ChannelSilent.MinCalls = 1
+			facts, err := (&health.Evaluator{Store: st, Config: cfg}).Gather(ctx, t0.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			silent := false
+			for _, cond := range health.ChannelSilent(cfg.ChannelSilent, facts) {
+				silent = silent || cond.Labels["channel"] == "svarut"
+			}
+			calls := func(outcome string) float64 { return callsCounted(t, reg, "svarut", outcome) }
+			t.Logf("%+v; activity %d calls, %d failed; metrics ok %v, error %v, letter %v; channel_silent %v",
+				sum, act.Calls, act.Errors, calls("ok"), calls("error"), calls("letter"), silent)
+			if act.Calls != sum.Calls || act.Calls < 2 || (act.Errors > 0) != c.failed || act.Errors != sum.Failed {
+				t.Errorf("activity: %d calls, %d failed (cycle: %d, %d); want failed calls: %v", act.Calls, act.Errors, sum.Calls, sum.Failed, c.failed)
+			}
+			if (calls("letter") > 0) != c.letter || (calls("error") > 0) != c.errored ||
+				int(calls("ok")+calls("error")+calls("letter")) != sum.Calls || int(calls("error")) != sum.Failed {
+				t.Errorf("metrics: ok %v, error %v, letter %v of %d calls; want letter %v, error %v (%d)",
+					calls("ok"), calls("error"), calls("letter"), sum.Calls, c.letter, c.errored, sum.Failed)
+			}
+			if silent != c.silent {
+				t.Errorf("channel_silent fired: %v, want %v", silent, c.silent)
+			}
+		})
+	}
+}
+
+// callsCounted is postvakt_poll_calls_total{channel=ch,outcome} in reg.
+func callsCounted(t *testing.T, reg *prometheus.Registry, ch, outcome string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "postvakt_poll_calls_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["channel"] == ch && labels["outcome"] == outcome {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
