@@ -49,17 +49,11 @@ func TestHostileTimeForms(t *testing.T) {
 		{raw: `1672569235008.5`, bad: true},
 		{raw: `"1672569235"`, bad: true}, // epoch seconds as a string: v1 writes milliseconds
 	}
-	f := newNFSvarUt(t)
-	var ids []string
-	for i, c := range cases {
-		f.rec(nfID(i), "LEST", c.raw)
-		ids = append(ids, nfID(i))
+	var raws []string
+	for _, c := range cases {
+		raws = append(raws, c.raw)
 	}
-	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, o := range obs {
+	for i, o := range lestAt(t, raws) {
 		c := cases[i]
 		switch {
 		case c.bad && !errors.Is(o.Err, channel.ErrBadTimestamp):

@@ -193,6 +193,26 @@ func nfAdapter(t *testing.T, f *nfSvarUt, api string) *Client {
 
 func nfID(n int) string { return fmt.Sprintf("5e1f0000-0000-4000-8000-%012d", n) }
 
+// lestAt asks the notes' fake (v2) about one letter a raw, each LEST with
+// its sisteStatusEndring as given, and returns their observations in order.
+func lestAt(t *testing.T, raws []string) []channel.Observation {
+	t.Helper()
+	f := newNFSvarUt(t)
+	var ids []string
+	for i, raw := range raws {
+		f.rec(nfID(i), "LEST", raw)
+		ids = append(ids, nfID(i))
+	}
+	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs) != len(raws) {
+		t.Fatalf("%d observations of %d letters", len(obs), len(raws))
+	}
+	return obs
+}
+
 // TestNotesFakeStatusTable: every status value of v1/v2 and v3 (notes:
 // "Status values") reads as the notes' table of normalised states says.
 // SENDT_NHN_MOTTAKER and LEVERT_NHN_MOTTAKER are in no row of that table;

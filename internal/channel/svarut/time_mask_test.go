@@ -1,7 +1,6 @@
 package svarut
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -34,17 +33,11 @@ func TestUnreadableTimeQuotedMasked(t *testing.T) {
 		{raw: `1712345678`, want: []string{"171234****", "epoch seconds"}, leak: []string{"45678", "2024-04-05T19:34:38Z"}},
 		{raw: `1700000000`, want: []string{"1700000000", "2023-11-14T22:13:20Z"}},
 	}
-	f := newNFSvarUt(t)
-	var ids []string
-	for i, c := range cases {
-		f.rec(nfID(i), "LEST", c.raw)
-		ids = append(ids, nfID(i))
+	var raws []string
+	for _, c := range cases {
+		raws = append(raws, c.raw)
 	}
-	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, o := range obs {
+	for i, o := range lestAt(t, raws) {
 		c := cases[i]
 		if !errors.Is(o.Err, channel.ErrBadTimestamp) {
 			t.Errorf("%s: %v; want ErrBadTimestamp", c.raw, o.Err)
