@@ -256,10 +256,14 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403, %d with code %d, which Altinn also gives a caller without access to the resource or the organisation: check the token, its scopes and the resource's access (first: %w)",
 			len(send), refusedCoded, codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
 	}
-	if failing := serverErrors + netErrors + timedOut + len(pages) + foreign404; len(send) > 0 && serverErrors+netErrors > 0 && failing == len(send) {
+	if failing := serverErrors + netErrors + timedOut + len(pages) + foreign404; len(send) > 0 && failing == len(send) {
 		// Each letter was asked on its own and Altinn failed on every one:
 		// Altinn is down or unreachable, unless it answers about a letter
 		// it answered before, which the poller asks (channel.AllFailedError).
+		// Failures of one kind on every letter ended the call above; a mix
+		// without any 5xx or dropped connection (a proxy's empty answers
+		// beside its 404s, pages beside no answer in time) is the same
+		// outage, and was each letter's own error, the call answered.
 		var how []string
 		for _, k := range []struct {
 			n    int

@@ -203,7 +203,8 @@ func TestHostileEmptyDetails(t *testing.T) {
 // here) for one letter among answered ones is that letter's ErrFailing,
 // the others read, the call not failed; on every letter of the call, a
 // lone letter too, or with the others' pages and empty answers, it is
-// Altinn down or failing: the call fails (channel.AllFailedError, each
+// Altinn down or failing, and so are empty answers beside a proxy's 404s
+// on every letter without any 5xx: the call fails (channel.AllFailedError, each
 // letter's own answer kept), for the poller to record as the channel's
 // failed call unless Altinn answers about a letter it answered before.
 // Before, every letter got its own ErrFailing and the call "succeeded":
@@ -215,18 +216,29 @@ func TestHostileServerErrors(t *testing.T) {
 		gateway, empty map[int]bool
 		forbidden      map[int]bool
 		callErr        bool
+		unlisted       map[int]bool // not in the fake: a 404 without Altinn's code (a proxy's)
 	}{
-		{"one 502 among answered letters", 3, map[int]bool{1: true}, nil, nil, false},
-		{"two 502 beside a letter refused with 4001", 3, map[int]bool{0: true, 2: true}, nil, map[int]bool{1: true}, false},
-		{"every letter 502", 3, map[int]bool{0: true, 1: true, 2: true}, nil, nil, true},
-		{"a lone letter 502", 1, map[int]bool{0: true}, nil, nil, true},
-		{"502 and an empty answer", 3, map[int]bool{0: true, 2: true}, map[int]bool{1: true}, nil, true},
+		{"one 502 among answered letters", 3, map[int]bool{1: true}, nil, nil, false, nil},
+		{"two 502 beside a letter refused with 4001", 3, map[int]bool{0: true, 2: true}, nil, map[int]bool{1: true}, false, nil},
+		{"every letter 502", 3, map[int]bool{0: true, 1: true, 2: true}, nil, nil, true, nil},
+		{"a lone letter 502", 1, map[int]bool{0: true}, nil, nil, true, nil},
+		{"502 and an empty answer", 3, map[int]bool{0: true, 2: true}, map[int]bool{1: true}, nil, true, nil},
+		{"empty answers and a proxy's 404, no 5xx", 3, nil, map[int]bool{0: true, 2: true}, nil, true, map[int]bool{1: true}},
+		{"one empty answer and one proxy's 404 among answered letters", 3, nil, map[int]bool{0: true}, nil, false, map[int]bool{2: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newNFAltinn(t)
+			f.notFound = func(w http.ResponseWriter) {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, "<html><body><h1>404 Not Found</h1>nginx</body></html>")
+			}
 			var ids []string
 			for i := range c.ids {
 				ids = append(ids, nfID(i))
+				if c.unlisted[i] {
+					continue
+				}
 				f.add(&nfCorr{id: nfID(i), published: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC),
 					history: nfHist("Initialized", "Published", "Read"), gateway: c.gateway[i], empty: c.empty[i], forbidden: c.forbidden[i]})
 			}
@@ -246,11 +258,11 @@ func TestHostileServerErrors(t *testing.T) {
 			}
 			for i, o := range obs {
 				switch {
-				case (c.gateway[i] || c.empty[i]) && (!errors.Is(o.Err, channel.ErrFailing) || o.State != "" || o.ChannelID != ids[i]):
+				case (c.gateway[i] || c.empty[i] || c.unlisted[i]) && (!errors.Is(o.Err, channel.ErrFailing) || o.State != "" || o.ChannelID != ids[i]):
 					t.Errorf("letter %d, failing: %s %s %v; want its ErrFailing", i, o.ChannelID, o.State, o.Err)
 				case c.forbidden[i] && !errors.Is(o.Err, channel.ErrRefused):
 					t.Errorf("letter %d, refused: %v; want ErrRefused", i, o.Err)
-				case !c.gateway[i] && !c.empty[i] && !c.forbidden[i] && (o.Err != nil || o.State != model.StateOpened):
+				case !c.gateway[i] && !c.empty[i] && !c.forbidden[i] && !c.unlisted[i] && (o.Err != nil || o.State != model.StateOpened):
 					t.Errorf("letter %d: %s %v; want opened", i, o.State, o.Err)
 				}
 			}
