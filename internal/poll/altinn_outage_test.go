@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
@@ -88,27 +87,8 @@ func TestAltinnOutageIsAFailedCall(t *testing.T) {
 			if err := st.DB().Select(&recorded, `SELECT error || ' [' || shipments || ' letters] ' || left(raw, 80) FROM poll_errors`); err != nil {
 				t.Fatal(err)
 			}
-			acts, err := st.ChannelActivities(ctx, at.Add(-time.Hour), at)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var act store.ChannelActivity
-			for _, a := range acts {
-				if a.Channel == "altinn" {
-					act = a
-				}
-			}
 			cfg := policy.DefaultHealth()
-			facts, err := (&health.Evaluator{Store: st, Config: cfg}).Gather(ctx, at)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var alert string
-			for _, cond := range health.ChannelSilent(cfg.ChannelSilent, facts) {
-				if cond.Labels["channel"] == "altinn" {
-					alert = cond.Summary
-				}
-			}
+			act, alert := channelSeen(t, st, cfg, "altinn", at.Add(-time.Hour), at)
 			t.Logf("poll_errors %q; activity calls %d, failed %d, last ok %v; channel_silent %q", recorded, act.Calls, act.Errors, act.LastOKAt, alert)
 			if !c.canaryUp {
 				if failed != 3 || !strings.Contains(strings.Join(recorded, ""), "503") || !strings.Contains(strings.Join(recorded, ""), "[3 letters]") {

@@ -45,26 +45,10 @@ func TestOneBadLetterIsNoChannelOutage(t *testing.T) {
 			p := poll.New(st, slog.New(slog.NewTextHandler(&logs, nil)), poll.Options{Now: func() time.Time { return t0 }, Workers: 1,
 				Activity: st, Metrics: poll.NewMetrics(reg)})
 			sum, _ := p.Cycle(ctx, c.ch)
-			acts, err := st.ChannelActivities(ctx, t0.Add(-time.Hour), t0.Add(time.Minute))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var act store.ChannelActivity
-			for _, a := range acts {
-				if a.Channel == "svarut" {
-					act = a
-				}
-			}
 			cfg := policy.DefaultHealth()
 			cfg.ChannelSilent.MinCalls = 1
-			facts, err := (&health.Evaluator{Store: st, Config: cfg}).Gather(ctx, t0.Add(time.Minute))
-			if err != nil {
-				t.Fatal(err)
-			}
-			silent := false
-			for _, cond := range health.ChannelSilent(cfg.ChannelSilent, facts) {
-				silent = silent || cond.Labels["channel"] == "svarut"
-			}
+			act, alert := channelSeen(t, st, cfg, "svarut", t0.Add(-time.Hour), t0.Add(time.Minute))
+			silent := alert != ""
 			calls := func(outcome string) float64 { return callsCounted(t, reg, "svarut", outcome) }
 			t.Logf("%+v; activity %d calls, %d failed; metrics ok %v, error %v, letter %v; channel_silent %v",
 				sum, act.Calls, act.Errors, calls("ok"), calls("error"), calls("letter"), silent)
@@ -81,6 +65,34 @@ func TestOneBadLetterIsNoChannelOutage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// channelSeen is a channel's activity from since to at, as the health
+// rules read it, and the summary of the channel_silent alert cfg's rule
+// gives it at at ("" for none).
+func channelSeen(t *testing.T, st *store.Store, cfg *policy.Health, ch string, since, at time.Time) (store.ChannelActivity, string) {
+	t.Helper()
+	ctx := context.Background()
+	acts, err := st.ChannelActivities(ctx, since, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var act store.ChannelActivity
+	for _, a := range acts {
+		if a.Channel == ch {
+			act = a
+		}
+	}
+	facts, err := (&health.Evaluator{Store: st, Config: cfg}).Gather(ctx, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cond := range health.ChannelSilent(cfg.ChannelSilent, facts) {
+		if cond.Labels["channel"] == ch {
+			return act, cond.Summary
+		}
+	}
+	return act, ""
 }
 
 // callsCounted is postvakt_poll_calls_total{channel=ch,outcome} in reg.
