@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"maps"
 	"testing"
 	"time"
 
@@ -98,23 +99,31 @@ func channelSeen(t *testing.T, st *store.Store, cfg *policy.Health, ch string, s
 // callsCounted is postvakt_poll_calls_total{channel=ch,outcome} in reg.
 func callsCounted(t *testing.T, reg *prometheus.Registry, ch, outcome string) float64 {
 	t.Helper()
+	v, _ := counter(t, reg, "postvakt_poll_calls_total", map[string]string{"channel": ch, "outcome": outcome})
+	return v
+}
+
+// counter is the value of the counter name{labels} in reg, and whether
+// reg exports that series.
+func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() != "postvakt_poll_calls_total" {
+		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
+			got := map[string]string{}
 			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
+				got[l.GetName()] = l.GetValue()
 			}
-			if labels["channel"] == ch && labels["outcome"] == outcome {
-				return m.GetCounter().GetValue()
+			if maps.Equal(got, labels) {
+				return m.GetCounter().GetValue(), true
 			}
 		}
 	}
-	return 0
+	return 0, false
 }

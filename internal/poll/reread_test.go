@@ -166,25 +166,11 @@ func (w *lateWorld) lateCounted(t *testing.T) float64 {
 // -1 when the series is not exported.
 func (w *lateWorld) counted(t *testing.T, kind string) float64 {
 	t.Helper()
-	mfs, err := w.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	v, ok := counter(t, w.reg, "postvakt_poll_results_total", map[string]string{"channel": "digitalpost", "kind": kind})
+	if !ok {
+		return -1
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != "postvakt_poll_results_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["channel"] == "digitalpost" && labels["kind"] == kind {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return -1
+	return v
 }
 
 // TestFeedRereadTakesALateEntry: entries that show in the log hours after
