@@ -1,6 +1,10 @@
 package model
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // maxQuotedTime is how much of a time value QuoteTime quotes, in bytes.
 const maxQuotedTime = 40
@@ -20,7 +24,18 @@ const maxQuotedTime = 40
 // (1700000000: 17.00.00 is no date) stay readable, those that could
 // (1712345678: 17.12.34) are masked. Any other text is masked as
 // MaskNationalIDsIn masks it.
+//
+// A value that is a JSON object or array ({…}, […]: a mis-mapped field
+// may nest anything in it, a letter's title or its recipient among it) is
+// not quoted at all: it is named by its kind and size.
 func QuoteTime(s string) string {
+	if t := strings.TrimSpace(s); t != "" && (t[0] == '{' || t[0] == '[') {
+		kind := "an object"
+		if t[0] == '[' {
+			kind = "an array"
+		}
+		return fmt.Sprintf("%s of %d bytes", kind, len(s))
+	}
 	b := Excerpt([]byte(s), maxQuotedTime)
 	q := strconv.Quote(MaskTime(string(b)))
 	if len(b) < len(s) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -225,7 +224,9 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		return d, nil
 	}
 	if h := bytes.TrimSpace(doc.StatusHistory); len(h) > 0 && !bytes.Equal(h, []byte("null")) {
-		d.obs.History = maskedEvidence(append(json.RawMessage(nil), h...), h, nil)
+		if kept, ok := statusEventFacts.KeepEach(h); ok {
+			d.obs.History = maskedEvidence(kept, h, nil)
+		}
 	}
 	var hist []statusEvent
 	if len(doc.StatusHistory) > 0 {
@@ -435,13 +436,19 @@ func (c *Client) authorise() (func(ctx context.Context, r *resty.Request) error,
 	return prepare, unauthorized
 }
 
-// evidenceFields are the parts of a details answer kept as evidence. The
-// rest — content (title, summary, body), recipient (may be a national
-// identity number) and notifications (addresses) — never leaves Altinn: the
-// letter's content is not postvakt's to copy.
-var evidenceFields = []string{"correspondenceId", "resourceId", "sender", "sendersReference", "status",
-	"statusText", "statusChanged", "statusHistory", "created", "requestedPublishTime", "published",
-	"read", "dueDateTime", "isConfidential"}
+// evidenceFacts are the parts of a details answer kept as evidence, each a
+// scalar (statusHistory's entries reduced to statusEventFacts). The rest
+// — content (title, summary, body), recipient (may be a national identity
+// number) and notifications (addresses), and anything nested where a
+// scalar belongs — never leaves Altinn: the letter's content is not
+// postvakt's to copy.
+var evidenceFacts = channel.Facts{"correspondenceId": nil, "resourceId": nil, "sender": nil, "sendersReference": nil,
+	"status": nil, "statusText": nil, "statusChanged": nil, "statusHistory": statusEventFacts, "created": nil,
+	"requestedPublishTime": nil, "published": nil, "read": nil, "dueDateTime": nil, "isConfidential": nil}
+
+// statusEventFacts are what an entry of statusHistory keeps
+// (CorrespondenceStatusEventExt: who, when, which status and its text).
+var statusEventFacts = channel.Facts{"status": nil, "statusText": nil, "statusChanged": nil, "partyUuid": nil}
 
 // maskedEvidence is evidence with the national ids in its texts masked
 // (statusText, sendersReference and the history's texts are the sender's
@@ -455,27 +462,16 @@ func maskedEvidence(ev json.RawMessage, from []byte, received *httpclient.Receiv
 	return channel.UnreadableAnswer(from, received, unreadableFields...)
 }
 
-// statusEvidence reduces a details answer to evidenceFields, named in any
+// statusEvidence reduces a details answer to evidenceFacts, named in any
 // case, as the details reader reads them (a TT02 capture has "Published"
 // and "RequestedPublishTime"), each kept under its name as sent. An
 // answer that is not a JSON object keeps only its fingerprint (of it as
 // received, when it was decoded from another character set).
 func statusEvidence(body []byte, received *httpclient.Received) json.RawMessage {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(body, &all); err != nil {
-		return channel.UnreadableAnswer(body, received, unreadableFields...)
+	if out, ok := evidenceFacts.Keep(body); ok {
+		return out
 	}
-	kept := make(map[string]json.RawMessage, len(evidenceFields))
-	for k, v := range all {
-		if slices.ContainsFunc(evidenceFields, func(f string) bool { return strings.EqualFold(f, k) }) {
-			kept[k] = v
-		}
-	}
-	out, err := json.Marshal(kept)
-	if err != nil {
-		return channel.UnreadableAnswer(body, received, unreadableFields...)
-	}
-	return out
+	return channel.UnreadableAnswer(body, received, unreadableFields...)
 }
 
 // personNumber returns the national identity number of a person recipient,

@@ -22,12 +22,18 @@ import (
 func TestStatusRecordEvidenceKeepsStatusFactsOnly(t *testing.T) {
 	const ok = "d6b23522-ddf3-462a-8140-16e59e1f476d"
 	const broken = "d6b23522-ddf3-462a-8140-16e59e1f476e"
+	// Content nested inside the status facts themselves: in the time, and
+	// beside the id in v1's forsendelsesId.
+	const nestedTime = "d6b23522-ddf3-462a-8140-16e59e1f4770"
+	const nestedID = "d6b23522-ddf3-462a-8140-16e59e1f4771"
 	const fnr, title = "01017012345", "Vedtak om omsorgsovertakelse"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"statuser":[
  {"forsendelsesId":{"id":"` + ok + `"},"sisteStatusEndring":1763373600000,"status":"LEST","tittel":"` + title + `","mottaker":{"fodselsnr":"` + fnr + `"}},
- {"forsendelsesId":{"id":"` + broken + `"},"sisteStatusEndring":1763373600000,"status":7,"tittel":"` + title + `","mottaker":{"fodselsnr":"` + fnr + `"}}]}`))
+ {"forsendelsesId":{"id":"` + broken + `"},"sisteStatusEndring":1763373600000,"status":7,"tittel":"` + title + `","mottaker":{"fodselsnr":"` + fnr + `"}},
+ {"forsendelsesId":{"id":"` + nestedTime + `"},"sisteStatusEndring":{"tittel":"` + title + `","fodselsnr":"` + fnr + `"},"status":"LEST"},
+ {"forsendelsesId":{"id":"` + nestedID + `","tittel":"` + title + `","fodselsnr":"` + fnr + `"},"sisteStatusEndring":1763373600000,"status":"LEST"}]}`))
 	}))
 	defer srv.Close()
 	hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: srv.URL, MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
@@ -38,14 +44,23 @@ func TestStatusRecordEvidenceKeepsStatusFactsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs, err := c.Status(context.Background(), []string{ok, broken})
+	obs, err := c.Status(context.Background(), []string{ok, broken, nestedTime, nestedID})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(obs) != 4 {
+		t.Fatalf("%d observations, want 4: %+v", len(obs), obs)
 	}
 	for _, o := range obs {
 		p := string(o.Payload)
 		if strings.Contains(p, fnr) || strings.Contains(p, title) {
 			t.Errorf("%s (err %v): evidence keeps the record whole: %s", o.ChannelID, o.Err, p)
+		}
+		if o.Err != nil && (strings.Contains(o.Err.Error(), title) || strings.Contains(o.Err.Error(), "012345")) {
+			t.Errorf("%s: the error quotes what was nested in the record: %v", o.ChannelID, o.Err)
+		}
+		if !strings.Contains(p, `"LEST"`) && o.ChannelID != broken {
+			t.Errorf("%s: evidence %s lost the status it was read from", o.ChannelID, p)
 		}
 	}
 }
@@ -88,4 +103,35 @@ func TestRecordEvidenceKeepsWhatWasRead(t *testing.T) {
 			t.Errorf("{%s}: evidence %s lacks the status LEST the state was read from", facts, slow)
 		}
 	}
+}
+
+// FuzzRecordEvidence: whatever a status record holds, its evidence is the
+// record's status facts alone (reducing it again changes nothing) or, for
+// one that is no JSON object, its fingerprint; and reading it never panics.
+func FuzzRecordEvidence(f *testing.F) {
+	const id = "d6b23522-ddf3-462a-8140-16e59e1f476d"
+	for _, seed := range []string{
+		`{"id":"` + id + `","status":"LEST","sisteStatusEndring":"2026-11-17T10:00:00Z"}`,
+		`{"forsendelsesId":{"id":"` + id + `","tittel":"Vedtak"},"status":"LEST","sisteStatusEndring":1763373600000}`,
+		`{"id":"` + id + `","status":"LEST","sisteStatusEndring":{"tittel":"Vedtak"}}`,
+		`{"id":"` + id + `","Status":"LEST","tittel":"Vedtak"}`,
+		`["` + id + `"]`, `{"id":`, `null`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, r []byte) {
+		_, ev, _ := readRecord(r)
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal(ev, &doc); err != nil {
+			t.Fatalf("readRecord(%q): evidence %q is no JSON object: %v", r, ev, err)
+		}
+		if _, unreadable := doc["unreadable"]; unreadable {
+			return
+		}
+		again, ok := statusRecordFacts.Keep(ev)
+		var a, b any
+		if !ok || json.Unmarshal(again, &a) != nil || json.Unmarshal(ev, &b) != nil || !reflect.DeepEqual(a, b) {
+			t.Fatalf("readRecord(%q): evidence %s holds more than the status facts (%s)", r, ev, again)
+		}
+	})
 }

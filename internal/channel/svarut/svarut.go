@@ -12,9 +12,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 
 	"postvakt/internal/channel"
@@ -344,19 +344,34 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 
 // readRecord decodes one status record and returns it with its evidence
 // (statusRecordEvidence). A record of status facts alone, as SvarUt
-// sends them, is read once and is its own evidence; any other field (or
-// a value of the wrong type) sends it the long way: decoded again, and
-// its evidence reduced to the status facts.
+// sends them, is read once and is its own evidence; any other field, a
+// value of the wrong type or a time that is an object or an array sends it
+// the long way: decoded again, and its evidence reduced to the status
+// facts.
 func readRecord(r json.RawMessage) (record, json.RawMessage, error) {
 	var rec record
 	dec := json.NewDecoder(bytes.NewReader(r))
 	dec.DisallowUnknownFields()
-	if dec.Decode(&rec) == nil && !dec.More() && bytes.HasPrefix(bytes.TrimSpace(r), []byte("{")) {
+	if dec.Decode(&rec) == nil && ended(dec) && bytes.HasPrefix(bytes.TrimSpace(r), []byte("{")) && scalar(rec.SisteStatusEndring) {
 		return rec, r, nil
 	}
 	rec = record{}
 	err := json.Unmarshal(r, &rec)
 	return rec, statusRecordEvidence(r), err
+}
+
+// ended: nothing but white space follows what dec decoded (Decoder.More
+// says no more for a stray "}" too).
+func ended(dec *json.Decoder) bool {
+	_, err := dec.Token()
+	return err == io.EOF
+}
+
+// scalar: raw is absent or no object or array (a time, as SvarUt writes
+// one, is a string or a number; anything nested in it is no status fact).
+func scalar(raw json.RawMessage) bool {
+	b := bytes.TrimSpace(raw)
+	return len(b) == 0 || (b[0] != '{' && b[0] != '[')
 }
 
 // idOf digs the shipment id out of a status record that does not decode
@@ -391,32 +406,21 @@ func (c *Client) bad(op string, resp *httpclient.Response, err error) error {
 	return channel.NewBadResponse("svarut", op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, resp.Received, err)
 }
 
-// statusRecordFields are the parts of a status record kept as evidence:
-// status facts. Whatever else a record carries (a title, the recipient)
-// stays at SvarUt.
-var statusRecordFields = []string{"id", "forsendelsesId", "status", "sisteStatusEndring"}
+// statusRecordFacts are the parts of a status record kept as evidence:
+// status facts, scalars (v1's forsendelsesId an object of its id alone).
+// Whatever else a record carries (a title, the recipient), at its top or
+// inside one of these, stays at SvarUt.
+var statusRecordFacts = channel.Facts{"id": nil, "forsendelsesId": {"id": nil}, "status": nil, "sisteStatusEndring": nil}
 
-// statusRecordEvidence reduces a status record to statusRecordFields, each
-// under the key the record gave it; a record that is not a JSON object
-// keeps only its fingerprint and those fields it can show. A key is kept
-// when the record's decoding reads it as a status fact: exactly, or equal
-// under case folding ("Status"), as encoding/json matches keys, so the
-// evidence holds what the state was read from, and the same as a record
-// of these facts alone keeps whole (readRecord).
+// statusRecordEvidence reduces a status record to statusRecordFacts, each
+// under the key the record gave it, matched as the record's decoding reads
+// it (exactly, or equal under case folding: "Status"), so the evidence
+// holds what the state was read from, and the same as a record of these
+// facts alone keeps whole (readRecord). A record that is not a JSON object
+// keeps only its fingerprint and those fields it can show.
 func statusRecordEvidence(r []byte) json.RawMessage {
-	var all map[string]json.RawMessage
-	if json.Unmarshal(r, &all) != nil {
-		return channel.Unreadable(r, "status", "sisteStatusEndring")
+	if out, ok := statusRecordFacts.Keep(r); ok {
+		return out
 	}
-	kept := make(map[string]json.RawMessage, len(statusRecordFields))
-	for k, v := range all {
-		if slices.ContainsFunc(statusRecordFields, func(f string) bool { return k == f || strings.EqualFold(k, f) }) {
-			kept[k] = v
-		}
-	}
-	out, err := json.Marshal(kept)
-	if err != nil {
-		return channel.Unreadable(r, "status", "sisteStatusEndring")
-	}
-	return out
+	return channel.Unreadable(r, "status", "sisteStatusEndring")
 }

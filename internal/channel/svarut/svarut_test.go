@@ -510,7 +510,7 @@ func TestBadRecordsAreTheirIdsProblem(t *testing.T) {
 		t.Errorf("SLETTET: %+v", o)
 	}
 	// Its odd bytes are in a field the evidence does not keep (status facts
-	// only: statusRecordFields).
+	// only: statusRecordFacts).
 	if o := obs[3]; o.Err != nil || o.State != model.StateOpened || bytes.Contains(o.Payload, []byte("merknad")) ||
 		!bytes.Contains(o.Payload, []byte(`"status":"LEST"`)) {
 		t.Errorf("a readable record with odd bytes is still read: %+v %s", o, o.Payload)
