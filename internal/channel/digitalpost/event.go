@@ -148,6 +148,11 @@ func (e *entry) event() channel.FeedEvent {
 		fe.ChannelID = ""
 	}
 	recipient, rtype := digits(str(meta.RecipientID)), str(meta.RecipientType)
+	if n := bytes.TrimSpace(meta.RecipientID); len(recipient) == 9 && len(n) == 9 && n[0] != '"' {
+		// A CPR number sent as a JSON number loses its leading zero (a
+		// CVR number never has one).
+		recipient = "0" + recipient
+	}
 	switch {
 	case recipient == "":
 	// A CPR number has ten digits (a CVR number eight; a P-number is never
@@ -155,8 +160,12 @@ func (e *entry) event() channel.FeedEvent {
 	// in the notes; MeMo's "CPR", or another case, would do as well).
 	case len(recipient) == 10 || strings.EqualFold(rtype, "CITIZEN") || strings.EqualFold(rtype, "CPR"):
 		fe.PersonID, ev.RecipientID = recipient, model.MaskPersonID(recipient)
-	default:
+	case len(recipient) == 8:
 		fe.Recipient, ev.RecipientID = recipient, recipient
+	default:
+		// Neither a CPR number's shape nor a CVR number's: it may be a
+		// CPR number written oddly, so the evidence keeps it masked.
+		fe.Recipient, ev.RecipientID = recipient, model.MaskPersonID(recipient)
 	}
 	fe.Payload, _ = json.Marshal(ev)
 	var problems []string

@@ -333,3 +333,37 @@ func TestBadEntryKeepsNoContent(t *testing.T) {
 		}
 	}
 }
+
+// TestRecipientShapes: which recipient an entry names, and what its
+// evidence keeps of the id. A CVR number (eight digits) is kept as it is;
+// a CPR number masked, also one sent as a JSON number that lost its
+// leading zero; an id of neither shape is kept masked too (it may be a
+// CPR number written oddly).
+func TestRecipientShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name, id, typ         string
+		person, org, evidence string
+	}{
+		{"a CVR number", `"29189919"`, `"COMPANY"`, "", "29189919", "29189919"},
+		{"a CVR number with its prefix", `"DK29189919"`, `null`, "", "29189919", "29189919"},
+		{"a CPR number", `"0101801234"`, `"CITIZEN"`, "0101801234", "", "010180****"},
+		{"a CPR number as a number", `101801234`, `null`, "0101801234", "", "010180****"},
+		{"a CPR number as a number, typed", `101801234`, `"CITIZEN"`, "0101801234", "", "010180****"},
+		{"nine digits as text", `"101801234"`, `null`, "", "101801234", "101801***"},
+		{"fourteen digits", `"01018012341234"`, `"COMPANY"`, "", "01018012341234", "010180********"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := parseEvent(json.RawMessage(`{"id":"c","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:00Z",` +
+				`"metaProperties":{"messageUUID":"u","recipientID":` + tc.id + `,"recipientType":` + tc.typ + `}}`))
+			var ev struct {
+				RecipientID string `json:"recipientID"`
+			}
+			if err := json.Unmarshal(e.Payload, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if e.PersonID != tc.person || e.Recipient != tc.org || ev.RecipientID != tc.evidence {
+				t.Errorf("person %q, organisation %q, evidence %q; want %q, %q, %q", e.PersonID, e.Recipient, ev.RecipientID, tc.person, tc.org, tc.evidence)
+			}
+		})
+	}
+}
