@@ -19,8 +19,30 @@ import (
 // valid: should masking an unquoted number break it, the JSON's strings
 // are masked one by one instead, and an eleven-digit number becomes its
 // masked string.
-func MaskPersonIDsIn(b []byte) []byte {
-	out, masked := maskIDs(b)
+func MaskPersonIDsIn(b []byte) []byte { return maskKeepingJSON(b, maskIDs) }
+
+// MaskNationalIDsIn masks, in a text postvakt did not write (an excerpt of
+// a channel's answer in an error), the Norwegian person ids as
+// MaskPersonIDsIn does and the Danish CPR numbers as MaskRecipient does:
+// ten digits that no other digit touches, or six and four with one of
+// idSeparators between them, keep their date and lose the rest
+// (010180****). Valid JSON stays valid, as with MaskPersonIDsIn: a
+// ten-digit number becomes its masked string.
+func MaskNationalIDsIn(b []byte) []byte { return maskKeepingJSON(b, maskNational) }
+
+// maskNational masks both countries' ids in b.
+func maskNational(b []byte) ([]byte, bool) {
+	person, p := maskIDs(b)
+	out, c := maskCPR(person)
+	return out, p || c
+}
+
+// maskKeepingJSON masks b with mask; when that breaks valid JSON (an id
+// written as an unquoted number), the JSON's strings, keys and numbers are
+// masked one by one instead, and a number holding an id becomes its
+// masked string.
+func maskKeepingJSON(b []byte, mask func([]byte) ([]byte, bool)) []byte {
+	out, masked := mask(b)
 	if !masked || !json.Valid(b) || json.Valid(out) {
 		return out
 	}
@@ -33,21 +55,10 @@ func MaskPersonIDsIn(b []byte) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(maskJSON(v)); err != nil {
+	if err := enc.Encode(maskJSON(v, mask)); err != nil {
 		return out
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n")
-}
-
-// MaskNationalIDsIn masks, in a text postvakt did not write (an excerpt of
-// a channel's answer in an error), the Norwegian person ids as
-// MaskPersonIDsIn does and the Danish CPR numbers as MaskRecipient does:
-// ten digits that no other digit touches, or six and four with one of
-// idSeparators between them, keep their date and lose the rest
-// (010180****).
-func MaskNationalIDsIn(b []byte) []byte {
-	out, _ := maskCPR(MaskPersonIDsIn(b))
-	return out
 }
 
 // HoldsNationalID reports whether s holds a national id (a fødselsnummer
@@ -112,16 +123,16 @@ func maskCPR(b []byte) ([]byte, bool) {
 	return m.result()
 }
 
-// maskJSON masks the person ids in v's strings, keys included; an
-// eleven-digit number is one.
-func maskJSON(v any) any {
+// maskJSON masks the ids in v's strings, keys included, with mask; a
+// number that holds one becomes its masked string.
+func maskJSON(v any, mask func([]byte) ([]byte, bool)) any {
 	return MapJSON(v, func(leaf any) any {
 		switch x := leaf.(type) {
 		case string:
-			m, _ := maskIDs([]byte(x))
+			m, _ := mask([]byte(x))
 			return string(m)
 		case json.Number:
-			if m, ok := maskIDs([]byte(x)); ok {
+			if m, ok := mask([]byte(x)); ok {
 				return string(m)
 			}
 		}

@@ -58,6 +58,9 @@ func TestMaskNationalIDsIn(t *testing.T) {
 		{"Mottaker 01029400470 er registert", "Mottaker 010294***** er registert"},
 		{"cvr 64942212, orgnr 974760673, 123456789012, 12345-1234", "cvr 64942212, orgnr 974760673, 123456789012, 12345-1234"},
 		{`\u00a00101801234`, `\u00a0010180****`},
+		// A CPR number as an unquoted JSON number becomes its masked
+		// string: the JSON stays valid (masked in place it would not).
+		{`{"recipientID":101801234,"owner":1010180123,"n":12,"fnr":41029400470}`, `{"fnr":"410294*****","n":12,"owner":"101018****","recipientID":101801234}`},
 	} {
 		if got := string(MaskNationalIDsIn([]byte(tc.in))); got != tc.want {
 			t.Errorf("MaskNationalIDsIn(%q) = %q, want %q", tc.in, got, tc.want)
