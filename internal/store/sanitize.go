@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -45,9 +46,11 @@ func CleanText(s string) string {
 
 // CleanJSON returns a channel's raw answer fit for a jsonb column: as it
 // is when PostgreSQL takes it; with NUL characters written as the text
-// \u0000 (a visible backslash escape) and lone surrogates as U+FFFD when it
-// is valid JSON in valid UTF-8; otherwise (invalid UTF-8, not JSON) the
-// raw bytes as base64 with a note (see RawEnvelope). Empty stays nil.
+// \u0000 (a visible backslash escape), lone surrogates as U+FFFD and a
+// number PostgreSQL's numeric cannot hold (1e1000000), or would hold only
+// as kilobytes of digits, as its text when it is valid JSON in valid
+// UTF-8; otherwise (invalid UTF-8, not JSON) the raw bytes as base64 with
+// a note (see RawEnvelope). Empty stays nil.
 func CleanJSON(b []byte) []byte {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil
@@ -59,7 +62,7 @@ func CleanJSON(b []byte) []byte {
 		}
 		return RawEnvelope(b, why)
 	}
-	if !hasRiskyEscape(b) {
+	if !hasRiskyEscape(b) && !mayHoldHugeNumber(b) {
 		return b
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -68,7 +71,7 @@ func CleanJSON(b []byte) []byte {
 	if err := dec.Decode(&v); err != nil {
 		return RawEnvelope(b, "not valid JSON")
 	}
-	out, err := json.Marshal(escapeNUL(v))
+	out, err := json.Marshal(storable(v))
 	if err != nil {
 		return RawEnvelope(b, "not re-encodable")
 	}
@@ -106,13 +109,69 @@ func hasRiskyEscape(b []byte) bool {
 	return false
 }
 
-// escapeNUL replaces NUL characters in every string and key of a decoded
-// JSON value by the six characters \u0000.
-func escapeNUL(v any) any {
+// storable is a decoded JSON value as jsonb takes it: NUL characters in
+// every string and key written as the six characters \u0000, and a number
+// too large for numeric (hugeNumber) as its text.
+func storable(v any) any {
 	return model.MapJSON(v, func(leaf any) any {
-		if s, ok := leaf.(string); ok {
-			return strings.ReplaceAll(s, "\x00", `\u0000`)
+		switch x := leaf.(type) {
+		case string:
+			return strings.ReplaceAll(x, "\x00", `\u0000`)
+		case json.Number:
+			if hugeNumber(string(x)) {
+				return string(x)
+			}
 		}
 		return leaf
 	})
+}
+
+// maxNumberDigits bounds a number kept as a number: an exponent beyond it,
+// or more digits than it, makes it text. PostgreSQL's numeric takes no
+// exponent beyond 131071 or below -16383, and 1e131071 is stored as
+// 131,072 digits.
+const maxNumberDigits = 1000
+
+// hugeNumber reports whether a JSON number has an exponent or more digits
+// than maxNumberDigits allows.
+func hugeNumber(n string) bool {
+	mant, exp, _ := strings.Cut(strings.ToLower(n), "e")
+	if len(mant) > maxNumberDigits {
+		return true
+	}
+	if exp == "" {
+		return false
+	}
+	e, err := strconv.Atoi(exp)
+	return err != nil || e > maxNumberDigits || e < -maxNumberDigits
+}
+
+// mayHoldHugeNumber is a quick look for what hugeNumber finds: an exponent
+// of four digits or more, or a run of more than maxNumberDigits digits
+// (in a string too: the decode that follows tells).
+func mayHoldHugeNumber(b []byte) bool {
+	run := 0
+	for i, c := range b {
+		if c < '0' || c > '9' {
+			run = 0
+			if (c == 'e' || c == 'E') && i+4 < len(b) {
+				j := i + 1
+				if b[j] == '+' || b[j] == '-' {
+					j++
+				}
+				k := j
+				for k < len(b) && k-j < 4 && b[k] >= '0' && b[k] <= '9' {
+					k++
+				}
+				if k-j == 4 {
+					return true
+				}
+			}
+			continue
+		}
+		if run++; run > maxNumberDigits {
+			return true
+		}
+	}
+	return false
 }
