@@ -1,0 +1,40 @@
+package altinn
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"postvakt/internal/model"
+)
+
+// FuzzDetailsEvidence: whatever a details answer holds, its evidence is
+// JSON holding the status facts alone (reducing it again changes nothing)
+// with no national id left unmasked, or the answer's fingerprint.
+func FuzzDetailsEvidence(f *testing.F) {
+	for _, seed := range []string{
+		hostileDoc("a1a1a1a1-0000-4000-8000-000000000007", ""),
+		hostileDoc("ID", `,"statusHistory":[{"status":"Read","statusText":"av 01029400470","partyUuid":{"x":"01017012345"}},"t"],"sender":1010180123`),
+		`{"Status":"Read","STATUSCHANGED":{"t":1},"content":{"messageTitle":"Vedtak"}}`, `[]`, `{"status":`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev := maskedEvidence(statusEvidence(body, nil), body, nil)
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal(ev, &doc); err != nil {
+			t.Fatalf("evidence of %q is no JSON object: %s", body, ev)
+		}
+		if _, unreadable := doc["unreadable"]; unreadable {
+			return
+		}
+		again, ok := evidenceFacts.Keep(ev)
+		var a, b any
+		if !ok || json.Unmarshal(again, &a) != nil || json.Unmarshal(ev, &b) != nil || !reflect.DeepEqual(a, b) {
+			t.Fatalf("evidence of %q holds more than the status facts: %s (%s)", body, ev, again)
+		}
+		if model.HoldsNationalID(string(ev)) {
+			t.Fatalf("evidence of %q holds a national id: %s", body, ev)
+		}
+	})
+}
