@@ -1,0 +1,94 @@
+package svarut
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+)
+
+// FuzzStatusAnswer: whatever SvarUt answers a status request with, over
+// HTTP, the adapter gives one observation per letter asked, in order, each
+// with a state, a status kept as it is, or its own error — or fails the
+// call as a whole; never a panic. Each keeps the status facts alone as
+// evidence, with no national id in its error.
+func FuzzStatusAnswer(f *testing.F) {
+	a, b := "d6b23522-ddf3-462a-8140-16e59e1f476d", "d6b23522-ddf3-462a-8140-16e59e1f476e"
+	for _, seed := range []string{
+		`{"statuser":[{"forsendelsesId":{"id":"` + a + `"},"sisteStatusEndring":1763373600000,"status":"LEST"}]}`,
+		`{"statuser":[{"forsendelsesId":{"id":"` + a + `"},"sisteStatusEndring":"2026-11-17T10:00:00+0100","status":"AKSEPTERT"},` +
+			`{"forsendelsesId":{"id":"` + b + `"},"sisteStatusEndring":{"t":"01029400470"},"status":"LEST","tittel":"Vedtak"}]}`,
+		`[{"id":"` + a + `","status":"LEST","sisteStatusEndring":1029400470}]`, `{"statuser":null}`, `<html>`, `{"statuser":[1,"x",null]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	var body atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body.Load().([]byte))
+	}))
+	f.Cleanup(srv.Close)
+	hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: srv.URL, MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := New(Config{BaseURL: srv.URL, API: APIv1, User: "u", Password: "p", Logger: slog.New(slog.DiscardHandler)}, hc, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		body.Store(answer)
+		ids := []string{a, b}
+		obs, err := c.Status(context.Background(), ids)
+		if err != nil {
+			return
+		}
+		if len(obs) != len(ids) {
+			t.Fatalf("%q: %d observations for %d letters", answer, len(obs), len(ids))
+		}
+		for i, o := range obs {
+			if o.ChannelID != ids[i] {
+				t.Fatalf("%q: observation %d is of %s, asked %s", answer, i, o.ChannelID, ids[i])
+			}
+			if o.Err == nil && !o.State.Valid() && !o.KeepState {
+				t.Fatalf("%q: %s has neither a state nor an error: %+v", answer, o.ChannelID, o)
+			}
+			if o.Err != nil {
+				for _, m := range digitRuns.FindAllStringSubmatch(o.Err.Error(), -1) {
+					// A run QuoteTime would mask is an id; one it leaves
+					// (epoch seconds, 0000000000) is none.
+					if run := m[1]; model.QuoteTime(run) != strconv.Quote(run) {
+						t.Fatalf("%q: %s's error holds a national id: %v", answer, o.ChannelID, o.Err)
+					}
+				}
+			}
+			if o.Payload == nil {
+				continue
+			}
+			var doc map[string]json.RawMessage
+			if json.Unmarshal(o.Payload, &doc) != nil {
+				t.Fatalf("%q: %s's evidence %q is no JSON object", answer, o.ChannelID, o.Payload)
+			}
+			if _, unreadable := doc["unreadable"]; unreadable {
+				continue
+			}
+			again, _ := statusRecordFacts.Keep(o.Payload)
+			var x, y any
+			if json.Unmarshal(again, &x) != nil || json.Unmarshal(o.Payload, &y) != nil || !reflect.DeepEqual(x, y) {
+				t.Fatalf("%q: %s's evidence %s holds more than the status facts", answer, o.ChannelID, o.Payload)
+			}
+		}
+	})
+}
+
+// digitRuns are runs of ten or eleven digits no other digit touches.
+var digitRuns = regexp.MustCompile(`(?:^|[^0-9])([0-9]{10,11})(?:[^0-9]|$)`)
