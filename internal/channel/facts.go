@@ -3,6 +3,7 @@ package channel
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 )
 
@@ -91,4 +92,33 @@ func (f Facts) lookup(key string) (Facts, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Holds reports whether ev, evidence kept of an answer, holds f's facts
+// alone (Keep keeps all of it), or is the fingerprint of an answer that
+// could not be read (Unreadable): what a check of the evidence store asks.
+func (f Facts) Holds(ev []byte) bool {
+	var doc map[string]json.RawMessage
+	if json.Unmarshal(ev, &doc) != nil {
+		return false
+	}
+	if _, fingerprint := doc["unreadable"]; fingerprint {
+		return true
+	}
+	kept, ok := f.Keep(ev)
+	return ok && sameJSON(kept, ev)
+}
+
+// sameJSON reports whether a and b are the same JSON value (numbers
+// compared as written).
+func sameJSON(a, b []byte) bool {
+	decode := func(b []byte) (any, bool) {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var v any
+		return v, d.Decode(&v) == nil
+	}
+	x, okx := decode(a)
+	y, oky := decode(b)
+	return okx && oky && reflect.DeepEqual(x, y)
 }

@@ -120,3 +120,21 @@ func checkFacts(t *testing.T, f Facts, v any, raw []byte) {
 		}
 	}
 }
+
+func TestFactsHolds(t *testing.T) {
+	for ev, want := range map[string]bool{
+		`{"id":"a","status":"READ"}`:                    true,
+		`{"history":[{"status":"READ"},null]}`:          true,
+		`{"id":1.50}`:                                   true,
+		`{"id":"a","title":"Vedtak"}`:                   false,
+		`{"history":[{"status":"READ","x":1}]}`:         false,
+		`{"id":{"t":1}}`:                                false,
+		string(Unreadable([]byte(`{"title":"Vedtak"`))): true,
+		`[{"status":"READ"}]`:                           false,
+		`not JSON`:                                      false,
+	} {
+		if got := historyFacts.Holds([]byte(ev)); got != want {
+			t.Errorf("Holds(%s) = %v, want %v", ev, got, want)
+		}
+	}
+}

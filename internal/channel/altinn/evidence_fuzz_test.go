@@ -1,8 +1,6 @@
 package altinn
 
 import (
-	"encoding/json"
-	"reflect"
 	"testing"
 
 	"postvakt/internal/model"
@@ -21,17 +19,8 @@ func FuzzDetailsEvidence(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev := maskedEvidence(statusEvidence(body, nil), body, nil)
-		var doc map[string]json.RawMessage
-		if err := json.Unmarshal(ev, &doc); err != nil {
-			t.Fatalf("evidence of %q is no JSON object: %s", body, ev)
-		}
-		if _, unreadable := doc["unreadable"]; unreadable {
-			return
-		}
-		again, ok := evidenceFacts.Keep(ev)
-		var a, b any
-		if !ok || json.Unmarshal(again, &a) != nil || json.Unmarshal(ev, &b) != nil || !reflect.DeepEqual(a, b) {
-			t.Fatalf("evidence of %q holds more than the status facts: %s (%s)", body, ev, again)
+		if !evidenceFacts.Holds(ev) {
+			t.Fatalf("evidence of %q holds more than the status facts: %s", body, ev)
 		}
 		if model.HoldsNationalID(string(ev)) {
 			t.Fatalf("evidence of %q holds a national id: %s", body, ev)
