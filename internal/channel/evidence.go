@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 )
 
 // Unreadable is the evidence kept for an answer that could not be parsed
@@ -47,7 +48,10 @@ func UnreadableAnswer(body []byte, received *httpclient.Received, fields ...stri
 // ScanFields reads the top-level object of a possibly truncated or
 // otherwise broken JSON answer from its start, and returns the scalar
 // values (strings, numbers, booleans) of the given keys it met before the
-// answer stopped making sense. Values of other kinds are not kept.
+// answer stopped making sense. Values of other kinds are not kept. A
+// national id in a value is masked as a time postvakt cannot read is
+// (model.MaskTime: epoch seconds that can be no id stay as sent); a number
+// so masked becomes its masked string.
 func ScanFields(body []byte, keys ...string) map[string]json.RawMessage {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -73,7 +77,21 @@ func ScanFields(body []byte, keys ...string) map[string]json.RawMessage {
 		if out == nil {
 			out = map[string]json.RawMessage{}
 		}
-		out[key] = v
+		out[key] = maskField(v)
 	}
 	return out
+}
+
+// maskField is a scalar JSON value with a national id in it masked
+// (model.MaskTime), as JSON.
+func maskField(v json.RawMessage) json.RawMessage {
+	text := string(v)
+	if v[0] == '"' && json.Unmarshal(v, &text) != nil {
+		return v
+	}
+	if m := model.MaskTime(text); m != text {
+		b, _ := json.Marshal(m)
+		return b
+	}
+	return v
 }

@@ -95,9 +95,14 @@ func (f Facts) lookup(key string) (Facts, bool) {
 }
 
 // Holds reports whether ev, evidence kept of an answer, holds f's facts
-// alone (Keep keeps all of it), or is the fingerprint of an answer that
-// could not be read (Unreadable): what a check of the evidence store asks.
+// alone (Keep, or KeepEach of an array, keeps all of it), or is the
+// fingerprint of an answer that could not be read (Unreadable): what a
+// check of the evidence store asks.
 func (f Facts) Holds(ev []byte) bool {
+	if b := bytes.TrimSpace(ev); len(b) > 0 && b[0] == '[' {
+		kept, ok := f.KeepEach(ev)
+		return ok && sameJSON(kept, ev)
+	}
 	var doc map[string]json.RawMessage
 	if json.Unmarshal(ev, &doc) != nil {
 		return false

@@ -130,7 +130,9 @@ func TestFactsHolds(t *testing.T) {
 		`{"history":[{"status":"READ","x":1}]}`:         false,
 		`{"id":{"t":1}}`:                                false,
 		string(Unreadable([]byte(`{"title":"Vedtak"`))): true,
-		`[{"status":"READ"}]`:                           false,
+		`[{"status":"READ"}]`:                           true,
+		`[{"id":"a"},null]`:                             true,
+		`[{"id":"a","title":"Vedtak"}]`:                 false,
 		`not JSON`:                                      false,
 	} {
 		if got := historyFacts.Holds([]byte(ev)); got != want {

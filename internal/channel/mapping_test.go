@@ -153,11 +153,17 @@ func TestScanFields(t *testing.T) {
 		{`<html>`, ``},
 		{`["status"]`, ``},
 		{`{"status":null}`, ``},
+		// A national id is masked, as an unreadable time's is; a number
+		// so masked becomes a string.
+		{`{"status":"av 01029400470","x":`, `status=av 010294*****`},
+		{`{"statusChanged":1029400470,"x":`, `statusChanged=10294*****`},
+		{`{"statusChanged":"0101801234"`, `statusChanged=010180****`},
+		{`{"statusChanged":1700000000,"x":`, `statusChanged=1700000000`}, // epoch seconds, no id: kept as sent
 	} {
 		got := ScanFields([]byte(tt.in), "status", "statusChanged")
 		var parts []string
 		for k, v := range got {
-			var s string
+			s := string(v) // a number as sent
 			_ = json.Unmarshal(v, &s)
 			parts = append(parts, k+"="+s)
 		}

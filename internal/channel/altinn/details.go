@@ -218,7 +218,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		d.obs.Err = fmt.Errorf("%w: details of %s (%d bytes): %v", channel.ErrBadRecord, id, len(resp.Body), err)
 		return d, nil
 	}
-	d.obs.Payload = maskedEvidence(statusEvidence(resp.Body, resp.Received), resp.Body, resp.Received)
+	d.obs.Payload = statusEvidence(resp.Body, resp.Received)
 	if !strings.EqualFold(doc.CorrespondenceID, id) {
 		d.obs.Err = fmt.Errorf("%w: asked for %s, got details of %q", channel.ErrBadRecord, id, doc.CorrespondenceID)
 		return d, nil
@@ -464,12 +464,14 @@ func maskedEvidence(ev json.RawMessage, from []byte, received *httpclient.Receiv
 
 // statusEvidence reduces a details answer to evidenceFacts, named in any
 // case, as the details reader reads them (a TT02 capture has "Published"
-// and "RequestedPublishTime"), each kept under its name as sent. An
-// answer that is not a JSON object keeps only its fingerprint (of it as
-// received, when it was decoded from another character set).
+// and "RequestedPublishTime"), each kept under its name as sent, national
+// ids masked (maskedEvidence). An answer that is not a JSON object (null
+// decodes as one that says nothing) keeps only its fingerprint (of it as
+// received, when it was decoded from another character set), whose hash
+// is not masked.
 func statusEvidence(body []byte, received *httpclient.Received) json.RawMessage {
 	if out, ok := evidenceFacts.Keep(body); ok {
-		return out
+		return maskedEvidence(out, body, received)
 	}
 	return channel.UnreadableAnswer(body, received, unreadableFields...)
 }

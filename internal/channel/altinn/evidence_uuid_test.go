@@ -1,6 +1,8 @@
 package altinn
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"testing"
 )
@@ -16,12 +18,29 @@ func TestEvidenceKeepsCorrespondenceID(t *testing.T) {
 		"ab123456-1234-4abc-8def-abcdefabcdef", // 6 digits, '-', 4 digits
 	} {
 		body := []byte(`{"correspondenceId":"` + id + `","status":"Read","statusChanged":"2026-11-18T10:00:00+00:00"}`)
-		ev := maskedEvidence(statusEvidence(body, nil), body, nil)
+		ev := statusEvidence(body, nil)
 		var got struct {
 			ID string `json:"correspondenceId"`
 		}
 		if err := json.Unmarshal(ev, &got); err != nil || got.ID != id {
 			t.Errorf("evidence of %s keeps correspondenceId %q (%v): %s", id, got.ID, err, ev)
 		}
+	}
+}
+
+// TestFingerprintHashKept: a details answer of null (which decodes as a
+// document that says nothing) is kept as its fingerprint, whose SHA-256 is
+// kept whole: this one's hash has ten digits in a row (…b3327124175), which
+// the masker would have taken for a CPR number, and the hash would no
+// longer prove what Altinn sent.
+func TestFingerprintHashKept(t *testing.T) {
+	body := "  null        "
+	o, _ := hostileDetails(t, body)
+	var fp struct{ SHA256 string }
+	if err := json.Unmarshal(o.Payload, &fp); err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256([]byte(body)); fp.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("evidence %s: the hash is not the answer's", o.Payload)
 	}
 }

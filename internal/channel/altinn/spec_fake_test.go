@@ -166,7 +166,7 @@ type nfTok struct{}
 
 func (nfTok) Token(context.Context) (string, error) { return nfBearer, nil }
 
-func nfAdapter(t *testing.T, f *nfAltinn) *Client {
+func nfAdapter(t testing.TB, f *nfAltinn) *Client {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: f.srv.URL, Logger: log, BackoffBase: time.Millisecond,
