@@ -113,7 +113,7 @@ func (w *world) client(t *testing.T, mod func(*Config)) *Client {
 
 // newClient is an adapter on cfg over an httpclient with opts, named for
 // the channel, at cfg.BaseURL and quiet.
-func newClient(t *testing.T, cfg Config, opts httpclient.Options) *Client {
+func newClient(t testing.TB, cfg Config, opts httpclient.Options) *Client {
 	t.Helper()
 	opts.Name, opts.BaseURL, opts.Logger = Name, cfg.BaseURL, quiet
 	hc, err := httpclient.New(opts)

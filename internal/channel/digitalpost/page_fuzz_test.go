@@ -1,11 +1,19 @@
 package digitalpost
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
 )
 
 // FuzzReadPage: whatever a page holds, reading it never panics; every
@@ -54,6 +62,49 @@ func FuzzReadPage(f *testing.F) {
 			if !reflect.DeepEqual(describe(one), describe(fast)) {
 				t.Fatalf("readPage(%q): entry %d read in one pass\n%+v\nentry by entry\n%+v", body, i, describe(fast), describe(one))
 			}
+		}
+	})
+}
+
+// FuzzEventsAnswer: whatever the event log answers every page request
+// with, over HTTP, a read ends (within MaxPages, in time) with entries
+// given or an error, never a panic; every entry given keeps JSON evidence
+// without the recipient's CPR number unmasked.
+func FuzzEventsAnswer(f *testing.F) {
+	entry := `{"id":"e1","eventTag":"MESSAGE_READ","created":"2025-03-10T08:00:35.002Z","metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-000000000001","recipientID":"0101801234","recipientType":"CITIZEN"}}`
+	for _, seed := range []string{
+		`{"events":[` + entry + `],"currentPage":0,"totalPages":1,"totalElements":1}`,
+		`{"events":[` + entry + `],"totalPages":1000000,"totalElements":5}`,
+		`{"events":[],"totalPages":3,"totalElements":9}`, `{"events":[null,` + entry + `]}`, `{"content":[]}`, `<html>`,
+	} {
+		f.Add([]byte(seed))
+	}
+	var body atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body.Load().([]byte))
+	}))
+	f.Cleanup(srv.Close)
+	c := newClient(f, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", MaxPages: 50, Logger: quiet},
+		httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: -1, BreakerThreshold: -1})
+	from := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		body.Store(answer)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err := c.Events(ctx, from, from.Add(24*time.Hour), func(evs []channel.FeedEvent) error {
+			for _, ev := range evs {
+				if ev.Payload != nil && !json.Valid(ev.Payload) {
+					t.Fatalf("%q: evidence %q is no JSON", answer, ev.Payload)
+				}
+				if len(ev.PersonID) > 6 && strings.Contains(string(ev.Payload), `"`+ev.PersonID+`"`) {
+					t.Fatalf("%q: evidence %s holds the CPR number %s", answer, ev.Payload, ev.PersonID)
+				}
+			}
+			return nil
+		})
+		if ctx.Err() != nil {
+			t.Fatalf("%q: the read did not end in time (%v)", answer, err)
 		}
 	})
 }
