@@ -2,7 +2,10 @@ package svarut
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
 )
 
@@ -131,4 +135,33 @@ func v1Client(t testing.TB, url string) *Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestHistoryFingerprintOfWhatWasSent: a history that cannot be read is
+// kept as its fingerprint, the hash of the bytes SvarUt sent (not of
+// them with the national ids masked: that would prove nothing against
+// SvarUt's copy), and without the national id in it.
+func TestHistoryFingerprintOfWhatWasSent(t *testing.T) {
+	const id, fnr = "d6b23522-ddf3-462a-8140-16e59e1f476d", "01029400470"
+	body := `{"hendelsesLogger":[{"tidspunkt":"2026-11-17 10:00:00","hendelse":"Lest av ` + fnr + `"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	_, err := v1Client(t, srv.URL).History(context.Background(), id)
+	var bad *channel.BadResponseError
+	if !errors.As(err, &bad) {
+		t.Fatalf("%v: want an unreadable answer", err)
+	}
+	var fp struct{ SHA256 string }
+	if jerr := json.Unmarshal(bad.Body, &fp); jerr != nil {
+		t.Fatalf("%s: %v", bad.Body, jerr)
+	}
+	if sum := sha256.Sum256([]byte(body)); fp.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("fingerprint %s: not the hash of what SvarUt sent", bad.Body)
+	}
+	if strings.Contains(err.Error(), fnr) || strings.Contains(string(bad.Body), "9400470") {
+		t.Errorf("the national id is kept: %v", err)
+	}
 }

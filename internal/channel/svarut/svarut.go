@@ -212,15 +212,17 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 		return nil, fmt.Errorf("svarut history of %s: %w", id, err)
 	}
 	// The history's texts name recipients and readers by national id: masked
-	// before anything keeps any of it (evidence, an error's excerpt, a log).
-	resp.Body = model.MaskPersonIDsIn(resp.Body)
-	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
+	// before anything keeps any of it (evidence, a log). An answer that
+	// cannot be read goes to bad as it came: what it keeps is masked there,
+	// and its fingerprint's hash must be of what SvarUt sent.
+	body := model.MaskPersonIDsIn(resp.Body)
+	if channel.LooksLikeHTML(resp.Header.Get("Content-Type"), body) {
 		return nil, c.bad("history", resp, errors.New("not JSON"))
 	}
-	if err := hasKey(resp.Body, key); err != nil {
+	if err := hasKey(body, key); err != nil {
 		return nil, c.bad("history", resp, err)
 	}
-	return json.RawMessage(resp.Body), nil
+	return json.RawMessage(body), nil
 }
 
 // hasKey says why b is not a JSON object with key among its top-level
