@@ -148,9 +148,10 @@ func (e *entry) event() channel.FeedEvent {
 		fe.ChannelID = ""
 	}
 	recipient, rtype := digits(str(meta.RecipientID)), str(meta.RecipientType)
-	if n := bytes.TrimSpace(meta.RecipientID); len(recipient) == 9 && len(n) == 9 && n[0] != '"' {
-		// A CPR number sent as a JSON number loses its leading zero (a
-		// CVR number never has one).
+	citizen := strings.EqualFold(rtype, "CITIZEN") || strings.EqualFold(rtype, "CPR")
+	if n := bytes.TrimSpace(meta.RecipientID); len(recipient) == 9 && (citizen || len(n) == 9 && n[0] != '"') {
+		// A CPR number sent as a JSON number, or through a spreadsheet,
+		// loses its leading zero (a CVR number never has one).
 		recipient = "0" + recipient
 	}
 	switch {
@@ -158,7 +159,7 @@ func (e *entry) event() channel.FeedEvent {
 	// A CPR number has ten digits (a CVR number eight; a P-number is never
 	// a recipient): its shape decides, whatever the type says ("CITIZEN"
 	// in the notes; MeMo's "CPR", or another case, would do as well).
-	case len(recipient) == 10 || strings.EqualFold(rtype, "CITIZEN") || strings.EqualFold(rtype, "CPR"):
+	case len(recipient) == 10 || citizen:
 		fe.PersonID, ev.RecipientID = recipient, model.MaskPersonID(recipient)
 	case len(recipient) == 8:
 		fe.Recipient, ev.RecipientID = recipient, recipient

@@ -350,6 +350,7 @@ func TestRecipientShapes(t *testing.T) {
 		{"a CPR number as a number", `101801234`, `null`, "0101801234", "", "010180****"},
 		{"a CPR number as a number, typed", `101801234`, `"CITIZEN"`, "0101801234", "", "010180****"},
 		{"nine digits as text", `"101801234"`, `null`, "", "101801234", "101801***"},
+		{"nine digits as text, a citizen's", `"101801234"`, `"CITIZEN"`, "0101801234", "", "010180****"},
 		{"fourteen digits", `"01018012341234"`, `"COMPANY"`, "", "01018012341234", "010180********"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
