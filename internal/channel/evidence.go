@@ -77,21 +77,26 @@ func ScanFields(body []byte, keys ...string) map[string]json.RawMessage {
 		if out == nil {
 			out = map[string]json.RawMessage{}
 		}
-		out[key] = maskField(v)
+		if m, ok := MaskScalar(v); ok {
+			out[key] = m
+		}
 	}
 	return out
 }
 
-// maskField is a scalar JSON value with a national id in it masked
-// (model.MaskTime), as JSON.
-func maskField(v json.RawMessage) json.RawMessage {
+// MaskScalar is a JSON scalar (a string or a number) with a national id
+// in it masked as a time postvakt cannot read is (model.MaskTime: epoch
+// seconds that can be no id stay as sent), as JSON: a number so masked
+// becomes its masked string; one with nothing to mask is a copy. ok is
+// false for a string that does not decode.
+func MaskScalar(v json.RawMessage) (json.RawMessage, bool) {
 	text := string(v)
-	if v[0] == '"' && json.Unmarshal(v, &text) != nil {
-		return v
+	if len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &text) != nil {
+		return nil, false
 	}
 	if m := model.MaskTime(text); m != text {
 		b, _ := json.Marshal(m)
-		return b
+		return b, true
 	}
-	return v
+	return append(json.RawMessage(nil), v...), true
 }

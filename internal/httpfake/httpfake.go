@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -84,6 +85,20 @@ func (s *Server) Script(fn func(w http.ResponseWriter, n int) bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script = fn
+}
+
+// AnswerAll answers every request (past the guard), on any path, with the
+// JSON body last given to the function it returns: what a fuzz test
+// serves the adapter under test.
+func (s *Server) AnswerAll() (set func(body []byte)) {
+	var body atomic.Value
+	body.Store([]byte(nil))
+	s.Script(func(w http.ResponseWriter, _ int) bool {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body.Load().([]byte))
+		return true
+	})
+	return func(b []byte) { body.Store(b) }
 }
 
 // Get is a test's GET of url: the answer's body, the test failed on an

@@ -405,15 +405,8 @@ func timeEvidence(raw json.RawMessage) json.RawMessage {
 	if t, err := parseTime(raw); err == nil && channel.InEra(t) {
 		return append(json.RawMessage(nil), raw...)
 	}
-	s := string(raw)
-	if raw[0] == '"' && json.Unmarshal(raw, &s) != nil {
-		return nil
-	}
-	if m := model.MaskTime(s); m != s {
-		b, _ := json.Marshal(m)
-		return b
-	}
-	return append(json.RawMessage(nil), raw...)
+	m, _ := channel.MaskScalar(raw)
+	return m
 }
 
 // timeLayouts are the shapes a time is read in besides RFC 3339 with any

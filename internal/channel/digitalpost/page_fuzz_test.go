@@ -3,17 +3,15 @@ package digitalpost
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 )
 
 // FuzzReadPage: whatever a page holds, reading it never panics; every
@@ -79,17 +77,13 @@ func FuzzEventsAnswer(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	var body atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body.Load().([]byte))
-	}))
-	f.Cleanup(srv.Close)
+	srv := httpfake.New(f, nil)
+	serve := srv.AnswerAll()
 	c := newClient(f, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", MaxPages: 50, Logger: quiet},
 		httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: -1, BreakerThreshold: -1})
 	from := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, answer []byte) {
-		body.Store(answer)
+		serve(answer)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		err := c.Events(ctx, from, from.Add(24*time.Hour), func(evs []channel.FeedEvent) error {

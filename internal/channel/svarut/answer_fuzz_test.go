@@ -2,13 +2,11 @@ package svarut
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
-	"sync/atomic"
 	"testing"
 
+	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
 )
 
@@ -27,15 +25,11 @@ func FuzzStatusAnswer(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	var body atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body.Load().([]byte))
-	}))
-	f.Cleanup(srv.Close)
+	srv := httpfake.New(f, nil)
+	serve := srv.AnswerAll()
 	c := v1Client(f, srv.URL)
 	f.Fuzz(func(t *testing.T, answer []byte) {
-		body.Store(answer)
+		serve(answer)
 		ids := []string{a, b}
 		obs, err := c.Status(context.Background(), ids)
 		if err != nil {
