@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"postvakt/internal/channel/channeltest"
 	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
 )
@@ -62,15 +63,9 @@ func FuzzDetailsAnswer(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(obs) != len(ids) {
-			t.Fatalf("%q: %d observations for %d letters", answer, len(obs), len(ids))
-		}
-		for i, o := range obs {
+		channeltest.CheckStatus(t, answer, ids, obs)
+		for _, o := range obs {
 			switch {
-			case o.ChannelID != ids[i]:
-				t.Fatalf("%q: observation %d is of %s, asked %s", answer, i, o.ChannelID, ids[i])
-			case o.Err == nil && !o.State.Valid() && !o.KeepState:
-				t.Fatalf("%q: %s has neither a state nor an error: %+v", answer, o.ChannelID, o)
 			case o.Payload != nil && (!evidenceFacts.Holds(o.Payload) || leaksID(o.Payload)):
 				t.Fatalf("%q: %s's evidence %s holds more than the status facts", answer, o.ChannelID, o.Payload)
 			case o.History != nil && (!statusEventFacts.Holds(o.History) || model.HoldsNationalID(string(o.History))):

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"postvakt/internal/channel/channeltest"
 	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
 )
@@ -35,16 +36,8 @@ func FuzzStatusAnswer(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(obs) != len(ids) {
-			t.Fatalf("%q: %d observations for %d letters", answer, len(obs), len(ids))
-		}
-		for i, o := range obs {
-			if o.ChannelID != ids[i] {
-				t.Fatalf("%q: observation %d is of %s, asked %s", answer, i, o.ChannelID, ids[i])
-			}
-			if o.Err == nil && !o.State.Valid() && !o.KeepState {
-				t.Fatalf("%q: %s has neither a state nor an error: %+v", answer, o.ChannelID, o)
-			}
+		channeltest.CheckStatus(t, answer, ids, obs)
+		for _, o := range obs {
 			if o.Err != nil {
 				for _, m := range digitRuns.FindAllStringSubmatch(o.Err.Error(), -1) {
 					// A run QuoteTime would mask is an id; one it leaves
