@@ -104,10 +104,14 @@ func NewStatusTable(groups ...StatusGroup) StatusTable {
 
 // Apply sets o.State and o.Disposition from o.Status, or sets o.Err to a
 // wrapped ErrUnknownStatus (State stays empty) when the value is unknown.
+// An unknown value is free text from the channel: kept (as the letter's
+// raw status, in its error and the log) with the national ids in it
+// masked.
 func (t StatusTable) Apply(o *Observation) {
 	m, ok := t[o.Status]
 	if !ok {
 		o.State, o.Disposition = "", DispositionNone
+		o.Status = string(model.MaskNationalIDsIn([]byte(o.Status)))
 		o.Err = fmt.Errorf("%w %q", ErrUnknownStatus, o.Status)
 		return
 	}

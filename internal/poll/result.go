@@ -32,7 +32,7 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 	}
 	err := o.Err
 	if err == nil && !r.State.Valid() {
-		err = fmt.Errorf("no usable state for status %q", o.Status)
+		err = fmt.Errorf("no usable state for status %s", model.Quote(o.Status))
 	}
 	if err == nil {
 		err = checkTime(o.ChangedAt, d.SentAt, now)

@@ -165,3 +165,40 @@ func TestHistoryFingerprintOfWhatWasSent(t *testing.T) {
 		t.Errorf("the national id is kept: %v", err)
 	}
 }
+
+// TestStatusRecordPersonIDsMasked: a status value or a time SvarUt sends
+// as free text is kept as the letter's raw status, in its error and in its
+// evidence, with a person id in it masked; the record read either way
+// (whole, or reduced for a field more).
+func TestStatusRecordPersonIDsMasked(t *testing.T) {
+	const fnr = "01017012345"
+	f := newNFSvarUt(t)
+	f.rec(nfID(1), "LEST av "+fnr, `"2023-01-01T10:00:00Z"`) // an unknown status
+	f.rec(nfID(2), "VARSLET", `"`+fnr+`"`)                    // a time that is none
+	f.rec(nfID(3), "LEST", `"2023-01-01T10:00:00Z"`)          // a good one beside them
+	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(obs[0].Err, channel.ErrUnknownStatus) || !errors.Is(obs[1].Err, channel.ErrBadTimestamp) || obs[2].Err != nil {
+		t.Fatalf("errors %v, %v, %v: want an unknown status, a bad time, none", obs[0].Err, obs[1].Err, obs[2].Err)
+	}
+	for i, o := range obs[:2] {
+		for what, s := range map[string]string{"raw status": o.Status, "error": o.Err.Error(), "evidence": string(o.Payload)} {
+			if strings.Contains(s, fnr) {
+				t.Errorf("letter %d: the %s keeps the person id: %s", i+1, what, s)
+			}
+		}
+		if !strings.Contains(string(o.Payload), "010170*****") || !json.Valid(o.Payload) {
+			t.Errorf("letter %d: evidence %s, want valid JSON with the id masked to its date", i+1, o.Payload)
+		}
+	}
+	if !strings.Contains(obs[0].Err.Error(), `"LEST av 010170*****"`) {
+		t.Errorf("the error %q should quote the status as masked", obs[0].Err)
+	}
+	// The long way (a field more): the reduced evidence is masked too.
+	_, ev, _ := readRecord(json.RawMessage(`{"id":"` + nfID(4) + `","status":"LEST av ` + fnr + `","tittel":"Vedtak"}`))
+	if strings.Contains(string(ev), fnr) || strings.Contains(string(ev), "Vedtak") {
+		t.Errorf("reduced evidence %s keeps the person id or the title", ev)
+	}
+}

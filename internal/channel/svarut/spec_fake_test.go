@@ -313,7 +313,8 @@ func TestNotesFakeTimestamps(t *testing.T) {
 // cannot use (an unknown status, a time that is none, a duplicate) spoils
 // that letter only; a letter SvarUt leaves out of its answer is unknown to
 // it; two records for one letter: the later change counts, and at one
-// time a reading is not undone by the record after it.
+// time a reading, and then a status that ends the escalation (the
+// channel's print, closed by hand), is not undone by the record after it.
 func TestNotesFakeOneBadRecord(t *testing.T) {
 	f := newNFSvarUt(t)
 	f.rec(nfID(1), "LEST", `"2023-01-01T11:33:55.008+01:00"`)
@@ -324,7 +325,14 @@ func TestNotesFakeOneBadRecord(t *testing.T) {
 	f.rec(nfID(4), "VARSLET", `"2023-01-01T09:00:00Z"`)
 	f.rec(nfID(6), "LEST", `"2023-01-01T10:00:00Z"`) // duplicates at one time, out of order: read
 	f.rec(nfID(6), "VARSLET", `"2023-01-01T10:00:00Z"`)
-	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3), nfID(4), nfID(5), strings.ToUpper(nfID(1)), nfID(6)})
+	f.rec(nfID(7), "SENDT_PRINT", `"2023-01-01T10:00:00Z"`) // at one time: the channel prints
+	f.rec(nfID(7), "VARSLET", `"2023-01-01T10:00:00Z"`)
+	f.rec(nfID(8), "MANUELT_HANDTERT", `"2023-01-01T10:00:00Z"`) // at one time: closed by hand
+	f.rec(nfID(8), "VARSLET", `"2023-01-01T10:00:00Z"`)
+	f.rec(nfID(9), "VARSLET", `"2023-01-01T10:00:00Z"`) // at one time, no reading, no end: the later record
+	f.rec(nfID(9), "AVVIST", `"2023-01-01T10:00:00Z"`)
+	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3), nfID(4), nfID(5), strings.ToUpper(nfID(1)), nfID(6),
+		nfID(7), nfID(8), nfID(9)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,6 +356,15 @@ func TestNotesFakeOneBadRecord(t *testing.T) {
 	}
 	if obs[6].Err != nil || obs[6].State != model.StateOpened {
 		t.Errorf("LEST and VARSLET at one time: %s %v, want LEST", obs[6].State, obs[6].Err)
+	}
+	if obs[7].Err != nil || obs[7].Disposition != channel.DispositionChannelPrint {
+		t.Errorf("SENDT_PRINT and VARSLET at one time: %s %q %v, want the channel's print", obs[7].State, obs[7].Disposition, obs[7].Err)
+	}
+	if obs[8].Err != nil || obs[8].Disposition != channel.DispositionClosed {
+		t.Errorf("MANUELT_HANDTERT and VARSLET at one time: %s %q %v, want closed", obs[8].State, obs[8].Disposition, obs[8].Err)
+	}
+	if obs[9].Err != nil || obs[9].State != model.StateRejected {
+		t.Errorf("VARSLET and AVVIST at one time: %s %v, want the later record, AVVIST", obs[9].State, obs[9].Err)
 	}
 }
 

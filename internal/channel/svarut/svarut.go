@@ -303,7 +303,7 @@ type record struct {
 
 // collect parses the status records of one answer into found, keyed by
 // lower-case id; of two records for one id the later change wins (at one
-// time, LEST, else the later record). A
+// time, as weightAtOneTime orders them). A
 // record that cannot be read is that id's problem (ErrBadRecord or
 // ErrBadTimestamp, with the record as evidence) when its id can still be
 // found; a record without a readable id is logged and left out, so its
@@ -335,27 +335,41 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 		}
 		k := strings.ToLower(id)
 		if prev, ok := found[k]; ok && prev.Err == nil && (o.Err != nil || prev.ChangedAt.After(o.ChangedAt) ||
-			prev.ChangedAt.Equal(o.ChangedAt) && prev.State == model.StateOpened) {
-			// Of two records at one time, the order of the answer decides,
-			// but never against a reading: LEST is kept.
+			prev.ChangedAt.Equal(o.ChangedAt) && weightAtOneTime(prev) > weightAtOneTime(o)) {
 			continue
 		}
 		found[k] = o
 	}
 }
 
+// weightAtOneTime orders two records for one letter at one time: a
+// reading (LEST) first, then a status that ends the escalation (SENDT_PRINT,
+// MANUELT_HANDTERT: the channel prints, or someone stopped its print),
+// then the later record of the answer. Taken after them, a VARSLET would undo the
+// reading, or have postvakt remind and print a letter the channel prints.
+func weightAtOneTime(o channel.Observation) int {
+	switch {
+	case o.State == model.StateOpened:
+		return 2
+	case o.Disposition != channel.DispositionNone:
+		return 1
+	}
+	return 0
+}
+
 // readRecord decodes one status record and returns it with its evidence
-// (statusRecordEvidence). A record of status facts alone, as SvarUt
-// sends them, is read once and is its own evidence; any other field, a
-// value of the wrong type or a time that is an object or an array sends it
-// the long way: decoded again, and its evidence reduced to the status
-// facts.
+// (statusRecordEvidence). A record of status facts alone, as SvarUt sends
+// them, is read once and is its own evidence; any other field, a value of
+// the wrong type or a time that is an object or an array sends it the long
+// way: decoded again, and its evidence reduced to the status facts. Either
+// way the person ids in the evidence are masked, as in a history: a status
+// or a time that is none is free text.
 func readRecord(r json.RawMessage) (record, json.RawMessage, error) {
 	var rec record
 	dec := json.NewDecoder(bytes.NewReader(r))
 	dec.DisallowUnknownFields()
 	if dec.Decode(&rec) == nil && ended(dec) && bytes.HasPrefix(bytes.TrimSpace(r), []byte("{")) && scalar(rec.SisteStatusEndring) {
-		return rec, r, nil
+		return rec, model.MaskPersonIDsIn(r), nil
 	}
 	rec = record{}
 	err := json.Unmarshal(r, &rec)
@@ -422,7 +436,7 @@ var statusRecordFacts = channel.Facts{"id": nil, "forsendelsesId": {"id": nil}, 
 // keeps only its fingerprint and those fields it can show.
 func statusRecordEvidence(r []byte) json.RawMessage {
 	if out, ok := statusRecordFacts.Keep(r); ok {
-		return out
+		return model.MaskPersonIDsIn(out)
 	}
 	return channel.Unreadable(r, "status", "sisteStatusEndring")
 }
