@@ -174,8 +174,8 @@ func TestStatusRecordPersonIDsMasked(t *testing.T) {
 	const fnr = "01017012345"
 	f := newNFSvarUt(t)
 	f.rec(nfID(1), "LEST av "+fnr, `"2023-01-01T10:00:00Z"`) // an unknown status
-	f.rec(nfID(2), "VARSLET", `"`+fnr+`"`)                    // a time that is none
-	f.rec(nfID(3), "LEST", `"2023-01-01T10:00:00Z"`)          // a good one beside them
+	f.rec(nfID(2), "VARSLET", `"`+fnr+`"`)                   // a time that is none
+	f.rec(nfID(3), "LEST", `"2023-01-01T10:00:00Z"`)         // a good one beside them
 	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3)})
 	if err != nil {
 		t.Fatal(err)
