@@ -95,3 +95,69 @@ func TestPagingALogThatRepeatsItsPage(t *testing.T) {
 		})
 	}
 }
+
+// TestPagingATieOrderedAnotherWay: ev-3 and ev-4 were stored in one
+// millisecond, and the log orders that tie one way for page 0 and the
+// other way from then on (nothing breaks it): page 1 begins with ev-3
+// again, and ev-4 stands where page 0 ended. The pages add up to what the
+// log announced, yet ev-4 was never given: the page before is asked for
+// again, which gives it. A log that lists an entry twice (as the notes
+// allow) costs that one request and changes nothing else.
+func TestPagingATieOrderedAnotherWay(t *testing.T) {
+	tie := func(n int) string { // ev-3 and ev-4 at 08:00:03.500
+		if n == 3 || n == 4 {
+			return fmt.Sprintf(`{"id":"ev-%d","eventId":"e-%d","eventTag":"MESSAGE_READ","eventTime":"2025-03-10T08:00:03.500Z","created":"2025-03-10T08:00:03.500Z",`+
+				`"metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-0000000000%02d"}}`, n, n, n)
+		}
+		return pagingEntry(n)
+	}
+	for _, c := range []struct {
+		name  string
+		order [2][]int // the log's listing for the first request, and for every later one
+		entry func(int) string
+		want  map[string]int
+		asked int
+	}{
+		{"a tie ordered another way", [2][]int{{1, 2, 3, 4, 5, 6}, {1, 2, 4, 3, 5, 6}}, tie,
+			map[string]int{"ev-1": 1, "ev-2": 1, "ev-3": 2, "ev-4": 1, "ev-5": 1, "ev-6": 1}, 3},
+		{"an entry listed twice across pages", [2][]int{{1, 2, 3, 3, 4, 5}, {1, 2, 3, 3, 4, 5}}, pagingEntry,
+			map[string]int{"ev-1": 1, "ev-2": 1, "ev-3": 2, "ev-4": 1, "ev-5": 1}, 3},
+		{"no shift (control)", [2][]int{{1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6}}, pagingEntry,
+			map[string]int{"ev-1": 1, "ev-2": 1, "ev-3": 1, "ev-4": 1, "ev-5": 1, "ev-6": 1}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			const size = 3
+			var asked atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				order := c.order[min(asked.Add(1)-1, 1)]
+				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				var evs []string
+				for _, n := range order[min(page*size, len(order)):min((page+1)*size, len(order))] {
+					evs = append(evs, c.entry(n))
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"events":[%s],"currentPage":%d,"totalPages":2,"elementsOnPage":%d,"totalElements":%d}`,
+					strings.Join(evs, ","), page, len(evs), len(order))
+			}))
+			defer srv.Close()
+			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size, MaxPages: 1000},
+				httpclient.Options{MaxRetries: -1})
+			seen := map[string]int{}
+			err := cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
+				for _, e := range p {
+					seen[e.ID]++
+				}
+				return nil
+			})
+			if err != nil {
+				t.Errorf("error %v, want none", err)
+			}
+			if fmt.Sprint(seen) != fmt.Sprint(c.want) {
+				t.Errorf("entries given %v, want %v", seen, c.want)
+			}
+			if got := asked.Load(); got != int64(c.asked) {
+				t.Errorf("%d requests, want %d", got, c.asked)
+			}
+		})
+	}
+}

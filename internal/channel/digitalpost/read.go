@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"postvakt/internal/channel"
@@ -151,6 +152,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			}
 			return finish(page)
 		}
+		before := prev
 		prev = evs
 		if len(evs) == 0 && !last {
 			if !again { // a log still indexing: ask once more
@@ -173,6 +175,9 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				return err
 			}
 		}
+		if page > 0 && sh.sorted && sortBy == "created:asc" && shifted(before, evs) {
+			evs = append(c.missed(ctx, op, q, sortBy, page-1, size, before, evs, latest), evs...)
+		}
 		again = false
 		got += len(evs)
 		for i := range evs {
@@ -189,6 +194,62 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			return finish(page + 1)
 		}
 	}
+}
+
+// shifted reports whether a page gives again an entry of the page before
+// (the two not the same page): the log's order moved between the two
+// requests, by an entry stored late before them or by entries of one
+// created millisecond given in another order (nothing breaks such ties).
+// The entry given twice may then stand where another was never given, and
+// the pages still add up to what the log announced.
+func shifted(before, page []channel.FeedEvent) bool {
+	if len(before) == 0 || len(page) == 0 {
+		return false
+	}
+	ids := make(map[string]bool, len(before))
+	for _, e := range before {
+		if e.ID != "" {
+			ids[e.ID] = true
+		}
+	}
+	for _, e := range page {
+		if e.ID != "" && ids[e.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// missed asks for the page before a shifted one again (page at, of size)
+// and returns its entries neither page gave, dated no earlier than the
+// latest read (a tie at the page's end; an entry stored late further back
+// is the overlapping windows' and the re-read's). Best effort: a failed
+// request or an answer it cannot read gives nothing, as before it.
+func (c *Client) missed(ctx context.Context, op string, q url.Values, sortBy string, at, size int, before, page []channel.FeedEvent, latest time.Time) []channel.FeedEvent {
+	resp, err := c.page(ctx, op, q, sortBy, at, shape{size: size, sorted: true})
+	if err != nil {
+		return nil
+	}
+	again, _, err := readPage(resp.Body)
+	if err != nil {
+		return nil
+	}
+	given := map[string]bool{}
+	for _, e := range slices.Concat(before, page) {
+		given[e.ID] = true
+	}
+	var out []channel.FeedEvent
+	for _, e := range again {
+		if e.Err == nil && e.ID != "" && !given[e.ID] && !e.Logged.Before(latest) {
+			given[e.ID] = true
+			out = append(out, e)
+		}
+	}
+	if len(out) > 0 {
+		c.log.Info("the event log's order moved between two pages; entries the first had not given were asked for again",
+			"op", op, "page", at, "found", len(out))
+	}
+	return out
 }
 
 // sameEntries reports whether a page holds the same entries as the page
