@@ -64,11 +64,12 @@ const smsMax = 160
 // (RouteOrder: no e-mail address postvakt can use, or only Altinn
 // Profile's): begun (Begin marked it), its kept order is placed, and the
 // reminder recorded sent with the order's id in the same statement that
-// counts its letters. An order Altinn refused (it answered 4xx: 422
+// counts its letters. An order Altinn refused (orderRefused: 422
 // NOT-00001, no contact information there either; a 400; a 429) was not
 // placed: a reminder with Profile addresses goes to them by e-mail
 // (sendFallback); one without is failed, and sent again by a later run
-// after model.RetryAfter, as a refused e-mail.
+// after model.RetryAfter, as a refused e-mail. An order that was never
+// sent (orderNotSent: no token) is failed too, without the fallback.
 // Any other failure (no answer, a 5xx, an answer that could not be read)
 // may have placed it: the reminder is unknown, so that no claim supersedes
 // it with an order for other letters, and RetryOrders settles it by placing
@@ -80,7 +81,7 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 	if ps.order != nil {
 		orderID, err = c.r.Orders.Notifier.Order(context.WithoutCancel(ctx), ps.order)
 	}
-	if err != nil && len(ps.fallback) > 0 && (ps.order == nil || !orderMayBePlaced(err)) {
+	if err != nil && len(ps.fallback) > 0 && (ps.order == nil || orderRefused(err)) {
 		// Not placed, and the organisation has addresses in Altinn
 		// Profile: the reminder goes to them by e-mail instead.
 		return c.sendFallback(ctx, out, ps, err, now)
@@ -89,7 +90,7 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 	out.Status, out.OrderID, out.Err = StatusSent, orderID, nil
 	switch {
 	case err == nil:
-	case ps.order == nil || !orderMayBePlaced(err):
+	case ps.order == nil || orderRefused(err) || orderNotSent(err):
 		rec.Status, rec.Cause, rec.OrderID = model.NotifyFailed, err.Error(), ""
 		// Refused for good: recorded with the failure, listed for the
 		// compliance officer as an order beside an e-mail is (place).
@@ -111,6 +112,11 @@ func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend,
 		log.Warn("reminder through Altinn Notifications: whether the order was placed is unknown; the next run places it again under the same idempotencyId",
 			"error", err)
 	case StatusFailed:
+		if orderNotSent(err) {
+			log.Warn("reminder not sent: its Altinn Notifications order could not be sent (no Altinn token, or the circuit open); "+
+				"the reminder is failed and a run after its wait tries again", "error", err)
+			break
+		}
 		if !errors.Is(err, ErrOrderRefused) {
 			log.Warn("reminder not sent: Altinn Notifications refused the order (not for good); the reminder is failed and a run after its wait tries again",
 				"error", err)
@@ -167,21 +173,45 @@ func (c *Courier) sendFallback(ctx context.Context, out *Outcome, ps pendingSend
 	return nil
 }
 
-// orderMayBePlaced reports whether a failed order may still have been
-// placed: anything but an answer of Altinn's refusing it (4xx).
-func orderMayBePlaced(err error) bool {
+// orderNotSent reports whether a failed order's request never left
+// postvakt: no Altinn token could be had (the exchange failed, whatever it
+// answered: its 401 is not Notifications refusing the order), or the
+// circuit was open. It placed nothing, and says nothing of an earlier try.
+func orderNotSent(err error) bool {
+	return errors.Is(err, httpclient.ErrNotSent) || errors.Is(err, httpclient.ErrCircuitOpen)
+}
+
+// orderRefused reports whether Altinn Notifications answered the order
+// itself with a 4xx (422 NOT-00001, a 400, a 401, a 429): it placed
+// nothing. Any other failure (no answer, a 5xx, an answer that could not
+// be read) may have placed it.
+func orderRefused(err error) bool {
 	if errors.Is(err, ErrOrderRefused) {
-		return false
+		return true
 	}
 	var se *httpclient.StatusError
-	return !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500
+	return !orderNotSent(err) && errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500
+}
+
+// neverPlaced reports whether the answer to an order placed again under
+// its idempotencyId says that no earlier try placed it either: Altinn
+// answers a placed order's idempotencyId with that order, so a refusal of
+// the order's content (422 NOT-00001, a 400) says it has none. A 401,
+// 403, 408 or 429, or a request that never left, answers this try alone.
+func neverPlaced(err error) bool {
+	if errors.Is(err, ErrOrderRefused) {
+		return true
+	}
+	var se *httpclient.StatusError
+	return orderRefused(err) && errors.As(err, &se) && (se.StatusCode == 400 || se.StatusCode == 422)
 }
 
 // settleByOrder settles a reminder sent by its order alone whose outcome is
 // unknown (sendByOrder, or a crash after Begin), at RetryOrders: its kept
 // order placed again under its idempotencyId. Placed (again or for the
-// first time), the reminder is recorded sent with it; refused, it never
-// was placed: the reminder is failed, and a later run sends it; otherwise
+// first time), the reminder is recorded sent with it; refused as an order
+// Altinn does not have (neverPlaced), it never was placed: the reminder is
+// failed, and a later run sends it; otherwise (also a 429, or no token)
 // it stays unknown, and is tried again after model.RetryAfter.
 func (r *Reminder) settleByOrder(ctx context.Context, id int64, org string, request []byte, attempts int, now time.Time) (string, error) {
 	log := r.logger().With("org", org, "notification", id)
@@ -199,7 +229,7 @@ func (r *Reminder) settleByOrder(ctx context.Context, id int64, org string, requ
 		}
 		log.Info("reminder with an unknown outcome sent through Altinn Notifications: its order placed under its idempotencyId", "order_id", orderID)
 		return orderID, nil
-	case !orderMayBePlaced(err):
+	case neverPlaced(err):
 		log.Warn("reminder with an unknown outcome: Altinn Notifications refused its order, so it was never placed; the next run sends it", "error", err)
 		if rerr := r.Orders.Log.FailUnknownNotification(rctx, id, err.Error(), errors.Is(err, ErrOrderRefused), now); rerr != nil {
 			log.Error("refused reminder not recorded", "error", rerr)
