@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -368,7 +369,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 			continue
 		}
 		if _, dup := pos[h]; dup {
-			errs = append(errs, spreadsheet.NewLineError(line, h, i18n.P("problem.column_twice")))
+			errs = append(errs, spreadsheet.NewLineError(line, headerColumn(h, i), i18n.P("problem.column_twice")))
 		}
 		pos[h] = i
 	}
@@ -390,13 +391,40 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		}
 		idx = append(idx, p)
 	}
-	for h := range pos {
+	for h, i := range pos {
 		if !known[h] {
-			errs = append(errs, spreadsheet.NewLineError(line, h, i18n.P("problem.column_unknown",
+			errs = append(errs, spreadsheet.NewLineError(line, headerColumn(h, i), i18n.P("problem.column_unknown",
 				"Columns", strings.Join(Columns, ","), "Optional", strings.Join(Optional, ","))))
 		}
 	}
 	return idx, errs
+}
+
+// headerColumn names header cell h, the (i+1)th, in a problem: as written
+// when it is shaped like a column name (ASCII letters, digits, "_" and
+// "-", at most 40 bytes, no more than two digits in a row: a misspelt
+// "chanel_id"), else by its place ("3"). A file without its header row has
+// a letter's values there, its title and the recipient's national id among
+// them, and a problem never quotes either.
+func headerColumn(h string, i int) string {
+	digits := 0
+	for _, c := range []byte(h) {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits++; digits > 2 {
+				return strconv.Itoa(i + 1)
+			}
+			continue
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '-':
+		default:
+			return strconv.Itoa(i + 1)
+		}
+		digits = 0
+	}
+	if len(h) > 40 {
+		return strconv.Itoa(i + 1)
+	}
+	return h
 }
 
 // parseRow turns one record into a registration and lists its problems,

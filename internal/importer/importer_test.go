@@ -87,6 +87,12 @@ func TestImportRejectsBadFiles(t *testing.T) {
 		{"sent_at holding a person id", header + strings.Replace(row(1), "2026-11-20T10:00:00+01:00", "01017012343", 1),
 			[]string{`line 2, column sent_at: "010170*****" is not an RFC 3339 time`}},
 		{"lines ending in CR alone", strings.ReplaceAll(header+row(1)+row(2), "\n", "\r"), []string{"line 1: the lines end in a carriage return alone"}},
+		// No header row: the first letter's values stand as column names,
+		// its title and a person's id among them: named by their place.
+		{"no header row", strings.Replace(row(1), "org,974760673", "person,01017012343", 1) + row(2),
+			[]string{"line 1, column 7: unknown column", "line 1, column 6: unknown column", "line 1, column channel_id: missing"}},
+		{"a column twice, misspelt", "chanel," + strings.TrimSuffix(header, "\n") + ",chanel\n" + row(1),
+			[]string{"line 1, column chanel: column appears twice"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,8 +106,8 @@ func TestImportRejectsBadFiles(t *testing.T) {
 				lines = append(lines, r.Error())
 			}
 			all := strings.Join(lines, "\n")
-			if strings.Contains(all, "Vedtak") {
-				t.Errorf("a problem quotes a title:\n%s", all)
+			if strings.Contains(all, "Vedtak") || strings.Contains(all, "01017012343") {
+				t.Errorf("a problem quotes a title or a national id:\n%s", all)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(all, w) {

@@ -166,9 +166,10 @@ func MapJSON(v any, leaf func(any) any) any {
 // idSeparators may stand between a national id's date and the rest (a
 // Norwegian person id's or a CPR number's): a space, a hyphen, a no-break
 // or narrow no-break space, an en dash (as word processors write a hyphen),
-// also as JSON escapes, and a hyphen or dash with a space on each side.
+// also as JSON escapes, a hyphen or dash with a space on each side, and a
+// slash (as some write a CPR number). Not a dot: 123456.7890 is a number.
 var idSeparators = [][]byte{
-	[]byte(" - "), []byte(" \u2013 "), []byte(" "), []byte("-"), []byte("\u00a0"), []byte("\u202f"), []byte("\u2013"),
+	[]byte(" - "), []byte(" \u2013 "), []byte(" "), []byte("-"), []byte("/"), []byte(`\/`), []byte("\u00a0"), []byte("\u202f"), []byte("\u2013"),
 	[]byte(`\u00a0`), []byte(`\u00A0`), []byte(`\u202f`), []byte(`\u202F`), []byte(`\u2013`),
 }
 
