@@ -157,6 +157,11 @@ func Quote(s string) string { return strconv.Quote(string(MaskNationalIDsIn([]by
 // its database's timestamps sends. ok is false then.
 func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
 	t, err := time.Parse(time.RFC3339, v)
+	if err == nil && t.IsZero() {
+		// 0001-01-01T00:00:00Z is a time, a default's: not "missing", as
+		// the zero value Validate reads would say, but too early.
+		return t, NewFieldError("sent_at", i18n.P("problem.sent_at_early", "Year", EarliestSent.Year(), "At", v)), false
+	}
 	if err == nil {
 		return t, FieldError{}, true
 	}

@@ -102,6 +102,93 @@ func badText(raw json.RawMessage) (field, msg string) {
 	return field, msg
 }
 
+// keyProblem finds in raw (JSON decoded into a value of type t) what the
+// decoder would take without a word: a key given twice in one object (the
+// last would win: "channel_id" twice, a recipient's "id" once an
+// organisation's and once a person's), and a key that names a field only
+// in another case or by Unicode folding ("Title", "ſender_org": the
+// decoder matches keys so; the API's fields are written one way). It
+// returns the key's path (masked should it be shaped like a national id)
+// and what is wrong, or an empty message; JSON it cannot read is left to
+// the decoder to tell.
+func keyProblem(raw []byte, t reflect.Type) (field, msg string) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var walk func(t reflect.Type, path string) (string, string)
+	walk = func(t reflect.Type, path string) (string, string) {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return "", ""
+		}
+		switch tok {
+		case json.Delim('['):
+			var elem reflect.Type
+			if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+				elem = t.Elem()
+			}
+			for dec.More() {
+				if f, m := walk(elem, path); m != "" {
+					return f, m
+				}
+			}
+			_, _ = dec.Token()
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				key, ok := k.(string)
+				if err != nil || !ok {
+					return "", ""
+				}
+				name := string(model.MaskNationalIDsIn([]byte(strings.TrimPrefix(path+"."+key, "."))))
+				if seen[key] {
+					return name, "given twice: a field may stand once in an object (the decoder would keep the last without a word)"
+				}
+				seen[key] = true
+				ft, exact, folded := jsonField(t, key)
+				if folded && !exact {
+					return name, "unknown field: the API's fields are written in lower case, as GET /api/v1/openapi.json lists them"
+				}
+				if f, m := walk(ft, strings.TrimPrefix(path+"."+key, ".")); m != "" {
+					return f, m
+				}
+			}
+			_, _ = dec.Token()
+		}
+		return "", ""
+	}
+	return walk(t, "")
+}
+
+// jsonField finds the field of struct t that key names: exact says a
+// field's JSON name is key, folded that one matches it as encoding/json
+// matches keys (in any case, with Unicode folding); ft is that field's
+// type (nil when none, or t is no struct).
+func jsonField(t reflect.Type, key string) (ft reflect.Type, exact, folded bool) {
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil, false, false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		switch {
+		case name == key:
+			return f.Type, true, true
+		case strings.EqualFold(name, key):
+			ft, folded = f.Type, true
+		}
+	}
+	return ft, false, folded
+}
+
 // loneSurrogate reports whether b holds a \uXXXX escape of a surrogate
 // that is not half of a high-low pair.
 func loneSurrogate(b []byte) bool {
@@ -153,6 +240,8 @@ func decodeObject(w http.ResponseWriter, r *http.Request, v any, want string) bo
 	msg := ""
 	if field, bad := badText(body); bad != "" {
 		msg = strings.TrimPrefix(field+": ", ": ") + bad
+	} else if field, bad := keyProblem(body, reflect.TypeOf(v)); bad != "" {
+		msg = field + " " + bad
 	} else {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()

@@ -87,6 +87,18 @@ func TestRegisterDecodeProblemsInTheItemsTerms(t *testing.T) {
 		{"item not an object", `[42]`, "", "must be a shipment object, not a number"},
 		{"sent_at without a zone", strings.Replace(good, `2026-11-20T10:00:00+01:00`, `2026-11-20T10:00:00`, 1), "sent_at", "no time zone"},
 		{"sent_at holding a person id", strings.Replace(good, `2026-11-20T10:00:00+01:00`, `01017012343`, 1), "sent_at", `"010170*****"`},
+		{"sent_at of year 1 (a default's)", strings.Replace(good, `2026-11-20T10:00:00+01:00`, `0001-01-01T00:00:00Z`, 1), "sent_at", "before 2000"},
+		// What the decoder would take without a word: a key twice (the
+		// last wins), a key in another case or by Unicode folding.
+		{"channel_id twice", strings.Replace(good, `"sender_org"`, `"channel_id":"00000000-0000-4000-8000-000000000001","sender_org"`, 1),
+			"channel_id", "given twice"},
+		{"recipient id twice", strings.Replace(good, `"id":"974760673"`, `"id":"974760673","id":"01017012343"`, 1), "recipient.id", "given twice"},
+		{"a field in another case", strings.Replace(good, `"title"`, `"Title"`, 1), "Title", "unknown field"},
+		{"a field by Unicode folding", strings.Replace(good, `"sender_org"`, `"ſender_org"`, 1), "ſender_org", "unknown field"},
+		// A control character at a field's edge is refused as one inside
+		// it is (storing would trim it away with the spaces).
+		{"a line break ending the title", strings.Replace(good, `"title":"`, `"title":"\n`, 1), "title", "control character"},
+		{"a tab before the unit", strings.Replace(good, `"sender_unit":"`, `"sender_unit":"\t`, 1), "sender_unit", "control character"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out := e.do("POST", "/api/v1/shipments", tok, tc.body)
@@ -104,5 +116,34 @@ func TestRegisterDecodeProblemsInTheItemsTerms(t *testing.T) {
 				t.Errorf("error %v, want field %q and a message with %q", m, tc.field, tc.want)
 			}
 		})
+	}
+}
+
+// TestRegisterRawNULBytes: a raw NUL byte in a string (malformed JSON) is
+// read as the escape it stands for and refused with its field (422); one
+// after a backslash ("\<NUL>", no escape JSON has) leaves the body
+// malformed (400), never stored as the text "\u0000".
+func TestRegisterRawNULBytes(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("admin", "", "")
+	for _, tc := range []struct {
+		name, body string
+		code       int
+		want       string
+	}{
+		{"a NUL in the class", strings.Replace(good, `"taushetsbelagt"`, "\"taushetsbelagt\x00\"", 1), http.StatusUnprocessableEntity, "control character"},
+		{"a NUL after a backslash", strings.Replace(good, `"taushetsbelagt"`, "\"taushetsbelagt\\\x00\"", 1), http.StatusBadRequest, "not valid JSON"},
+		{"a NUL after an escaped backslash", strings.Replace(good, `"taushetsbelagt"`, "\"taushetsbelagt\\\\\x00\"", 1), http.StatusUnprocessableEntity, "control character"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out := e.do("POST", "/api/v1/shipments", tok, tc.body)
+			body, _ := json.Marshal(out)
+			if code != tc.code || !strings.Contains(string(body), tc.want) {
+				t.Errorf("%d %s, want %d saying %q", code, body, tc.code, tc.want)
+			}
+		})
+	}
+	if code, page := e.do("GET", "/api/v1/shipments", tok, ""); code != http.StatusOK || len(page["shipments"].([]any)) != 0 {
+		t.Errorf("something was stored: %d %v", code, page)
 	}
 }

@@ -9,10 +9,12 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
@@ -42,6 +44,54 @@ type wireShipment struct {
 	SenderSystem string `json:"sender_system"`
 }
 
+// escapeNULs reads a raw NUL byte in a string (malformed JSON) as the
+// escape it stands for, so that it is refused (422) with its item and
+// field like any other bad value. A NUL after a backslash that escapes it
+// ("\<NUL>", no escape JSON has) is left: the body is malformed, and so
+// refused (400), not read as the text "\u0000".
+func escapeNULs(body []byte) []byte {
+	if bytes.IndexByte(body, 0) < 0 {
+		return body
+	}
+	out := make([]byte, 0, len(body)+16)
+	slashes := 0
+	for _, c := range body {
+		if c == 0 && slashes%2 == 0 {
+			out = append(out, `\u0000`...)
+		} else {
+			out = append(out, c)
+		}
+		if c == '\\' {
+			slashes++
+		} else {
+			slashes = 0
+		}
+	}
+	return out
+}
+
+// controlProblems are the fields holding a control character (a tab, a
+// line break, NUL) as sent: at a field's edge, where storing would trim it
+// away with the spaces, it is refused all the same, as in an imported
+// file's cell (importer.parseRow). Length and the rest are Validate's.
+func (ws wireShipment) controlProblems() []model.FieldError {
+	fields := []struct{ name, value string }{{"channel", ws.Channel}, {"channel_id", ws.ChannelID}, {"sender_org", ws.SenderOrg},
+		{"sender_unit", ws.SenderUnit}, {"title", ws.Title}, {"class", ws.Class}, {"sent_at", ws.SentAt}, {"sender_system", ws.SenderSystem}}
+	if ws.Recipient != nil {
+		fields = append(fields, struct{ name, value string }{"recipient.kind", ws.Recipient.Kind}, struct{ name, value string }{"recipient.id", ws.Recipient.ID})
+	}
+	var bad []model.FieldError
+	for _, f := range fields {
+		if !strings.ContainsFunc(f.value, unicode.IsControl) {
+			continue
+		}
+		if p := model.TextProblem(f.value, len(f.value)); p.Key != "" {
+			bad = append(bad, model.NewFieldError(f.name, p))
+		}
+	}
+	return bad
+}
+
 // itemError is one problem with one item of a registration request.
 type itemError struct {
 	Index   int    `json:"index"`
@@ -55,10 +105,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// A raw NUL byte in a string is malformed JSON; read it as the escape
-	// it stands for, so it is refused (422) with its item and field like
-	// any other bad value.
-	body = bytes.ReplaceAll(body, []byte{0}, []byte(`\u0000`))
+	body = escapeNULs(body)
 	raws, err := splitItems(body)
 	if err != nil {
 		writeErrorCode(w, http.StatusBadRequest, codeBadBody, err.Error())
@@ -227,11 +274,17 @@ func decodeItem(raw json.RawMessage, now time.Time, channels []string) (model.Ne
 	if field, msg := badText(raw); msg != "" {
 		return model.NewShipment{}, []model.FieldError{{Field: field, Message: msg}}
 	}
+	if field, msg := keyProblem(raw, reflect.TypeFor[wireShipment]()); msg != "" {
+		return model.NewShipment{}, []model.FieldError{{Field: field, Message: msg}}
+	}
 	var ws wireShipment
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ws); err != nil {
 		return model.NewShipment{}, []model.FieldError{jsonProblem(err, "a shipment object")}
+	}
+	if bad := ws.controlProblems(); len(bad) > 0 {
+		return model.NewShipment{}, bad // not quoted back: the characters are the problem
 	}
 	ns := model.NewShipment{
 		Channel: ws.Channel, ChannelID: ws.ChannelID, SenderOrg: ws.SenderOrg, SenderUnit: ws.SenderUnit,
