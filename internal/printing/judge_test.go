@@ -28,6 +28,8 @@ func TestJudge(t *testing.T) {
 		{"bankrupt", 200, `{"organisasjonsnummer": "974760673", "konkurs": true, "forretningsadresse": ` + addr + `}`, "", ReasonBankrupt, false},
 		{"abroad, by its country code", 200, `{"organisasjonsnummer": "974760673", "forretningsadresse": {"adresse": ["Vesterbrogade 1", "1620 København V"], "land": "Danmark", "landkode": "DK"}}`, "", ReasonForeignAddress, false},
 		{"abroad, by its country's name alone", 200, `{"organisasjonsnummer": "974760673", "forretningsadresse": {"adresse": ["Vesterbrogade 1", "1620 København V"], "land": "Danmark"}}`, "", ReasonForeignAddress, false},
+		{"abroad with a postal code", 200, `{"organisasjonsnummer": "974760673", "forretningsadresse": {"adresse": ["Storgatan 1"], "postnummer": "11122", "poststed": "STOCKHOLM", "land": "Sverige", "landkode": "SE"}}`, "", ReasonForeignAddress, false},
+		{"a postal code, no country: Norway", 200, `{"organisasjonsnummer": "974760673", "forretningsadresse": {"adresse": ["Strandgaten 1"], "postnummer": "5004", "poststed": "BERGEN"}}`, "Strandgaten 1", "", false},
 		{"Norway by name, no postal code", 200, `{"organisasjonsnummer": "974760673", "forretningsadresse": {"adresse": ["Strandgaten 1"], "land": "Norge"}}`, "", ReasonNoAddress, false},
 		// From the notes (specs README, Enhetsregisteret), answers the
 		// simulator does not give.

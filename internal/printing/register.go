@@ -29,7 +29,7 @@ const (
 	ReasonForcedDissolution = "forced_dissolution" // underTvangsavviklingEllerTvangsopplosning
 	ReasonNoAddress         = "no_address"         // neither postadresse nor forretningsadresse usable
 	ReasonClosed            = "closed"             // a sub-unit that is closed down (nedleggelsesdato)
-	ReasonForeignAddress    = "foreign_address"    // the postal address is abroad (no postnummer): post it by hand
+	ReasonForeignAddress    = "foreign_address"    // the postal address is abroad: post it by hand
 	// ReasonPhysicalPost: the policy's print is Digital Post's own physical
 	// post (print.via: digitalpost), which the sending unit orders.
 	ReasonPhysicalPost = "physical_post"
@@ -65,17 +65,16 @@ func printAddressOf(a *register.Address) (printAddress, bool) {
 	return p, len(lines) > 0 && p.PostalCode != "" && p.City != "" && len(cc) == 2
 }
 
-// abroad reports whether the address is outside Norway without a postal
-// code, as Enhetsregisteret holds foreign addresses (the whole address in
-// the lines, the country beside it).
+// abroad reports whether the address is outside Norway, by its country
+// code, else by its country's name; without either, a postal code says
+// Norway. Enhetsregisteret holds a foreign address with the whole address
+// in the lines and the country beside it, mostly without a postal code,
+// but one with a code (Storgatan 1, 11122 STOCKHOLM, SE) is abroad all
+// the same.
 func abroad(a *register.Address) bool {
-	if strings.TrimSpace(a.Postnummer) != "" {
-		return false
-	}
 	if cc := strings.ToUpper(strings.TrimSpace(a.Landkode)); cc != "" {
 		return cc != "NO"
 	}
-	// No country code: the country's name, when it is not Norway's.
 	land := strings.ToLower(strings.TrimSpace(a.Land))
 	return land != "" && land != "norge" && land != "norway" && land != "noreg"
 }
