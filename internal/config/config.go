@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Config is postvakt's configuration.
@@ -246,6 +247,11 @@ func (c *Config) validate(r *Reader) {
 		if u.url != "" && c.Altinn.ExchangeURL == "" {
 			r.Failf(u.key, "is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too: the API takes Altinn tokens only, not Maskinporten's")
 		}
+	}
+	if id := c.Altinn.ResourceID; strings.ContainsFunc(id, unicode.IsSpace) || strings.ContainsFunc(id, unicode.IsControl) {
+		// Altinn refuses such an order with a 400, which is no refusal
+		// for good: every reminder by order would wait on it.
+		r.Failf("POSTVAKT_ALTINN_RESOURCE_ID", "%q holds white space: a resource id is one word (a correspondence resource's id, or urn:altinn:resource: and it)", id)
 	}
 	if c.CVR.URL != "" && (c.CVR.User == "" || c.CVR.Password == "") {
 		r.Failf("POSTVAKT_CVR_URL", "is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD (or _FILE) are needed too")

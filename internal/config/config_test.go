@@ -105,6 +105,8 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			`POSTVAKT_PROFILE_URL: is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too`},
 		{map[string]string{"POSTVAKT_CVR_URL": "http://distribution.virk.dk/cvr-permanent", "POSTVAKT_CVR_USER": "u"},
 			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
+		// Altinn answers an order naming it with a 400, which waits.
+		{map[string]string{"POSTVAKT_ALTINN_RESOURCE_ID": "taushetsbelagt post"}, `POSTVAKT_ALTINN_RESOURCE_ID: "taushetsbelagt post" holds white space`},
 		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "30"}, `POSTVAKT_STATEMENT_TIMEOUT: "30" is not a positive duration`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "0s"}, `POSTVAKT_STATEMENT_TIMEOUT: "0s" is not a positive duration`},

@@ -362,8 +362,11 @@ func OrderRequest(notificationID int64, key, org, resourceID string, m *Message,
 // take the bare id); "" stays "".
 func resourceURN(id string) string {
 	const prefix = "urn:altinn:resource:"
-	if id == "" || strings.HasPrefix(id, prefix) {
+	if id == "" {
 		return id
+	}
+	if len(id) >= len(prefix) && strings.EqualFold(id[:len(prefix)], prefix) {
+		return prefix + id[len(prefix):] // URN:Altinn:… is the same URN, written as Altinn wants it
 	}
 	return prefix + id
 }

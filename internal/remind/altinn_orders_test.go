@@ -130,6 +130,15 @@ func TestAltinnOrdersResourceIDNeedsURN(t *testing.T) {
 	if o := f.Orders()[0]; o.ResourceID != "urn:altinn:resource:sim-taushetsbelagt-post" {
 		t.Fatalf("resourceId %q", o.ResourceID)
 	}
+	// Written as a URN in another case, it is that URN, not a second
+	// prefix before it.
+	f, _, g, r = newOrderWorld(t, "altinn", hnFirma, 1, "URN:Altinn:Resource:sim-taushetsbelagt-post")
+	if out, err := r.Deliver(ctx, g, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC), false); err != nil || out.OrderID == "" {
+		t.Fatalf("deliver: %+v %v", out, err)
+	}
+	if o := f.Orders()[0]; o.ResourceID != "urn:altinn:resource:sim-taushetsbelagt-post" {
+		t.Fatalf("resourceId %q, want urn:altinn:resource:sim-taushetsbelagt-post", o.ResourceID)
+	}
 }
 
 // A 400 "is not final: the order goes once it is fixed" (README): an order
