@@ -28,6 +28,7 @@ func TestHostileRegistrations(t *testing.T) {
 	}{
 		{"a second object after the first", item("a1000000-0000-4000-8000-000000000001", "", "") + item("a1000000-0000-4000-8000-000000000002", "", ""), http.StatusBadRequest, "more after the shipment object"},
 		{"bytes after the object", item("a3", "", "") + "xyz", http.StatusBadRequest, "more after the shipment object"},
+		{"null (not an empty array)", " null ", http.StatusBadRequest, "the request body is null"},
 		{"a lone surrogate", item("a4", "title", `SECRET\ud800`), http.StatusUnprocessableEntity, "surrogate"},
 		{"a low surrogate first", item("a5", "sender_unit", `\udfff`), http.StatusUnprocessableEntity, "surrogate"},
 		{"year 1", strings.Replace(item("a6", "", ""), "2026-11-20T10:00:00+01:00", "0001-01-01T01:00:00+01:00", 1), http.StatusUnprocessableEntity, "sent_at"},

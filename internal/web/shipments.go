@@ -257,6 +257,10 @@ func splitItems(body []byte) ([]json.RawMessage, error) {
 		}
 		return []json.RawMessage{one}, nil
 	}
+	if string(body) == "null" {
+		// json.Unmarshal takes null for an empty array, without a word.
+		return nil, errors.New("the request body is null: it must be " + whole)
+	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(body, &items); err != nil {
 		return nil, errors.New("the request body " + jsonProblem(err, whole).Message)
