@@ -30,7 +30,19 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		writeError(w, http.StatusUnsupportedMediaType, msg)
 		return nil, false
 	}
-	return readBody(w, r)
+	if ce := strings.TrimSpace(r.Header.Get("Content-Encoding")); ce != "" && !strings.EqualFold(ce, "identity") {
+		// A compressed body would be read as its compressed bytes ("invalid
+		// character '\x1f'"), and a plain one so labelled taken as it is.
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Encoding "+strconv.QuoteToASCII(ce)+
+			" is not taken: send the body uncompressed, without a Content-Encoding")
+		return nil, false
+	}
+	body, ok := readBody(w, r)
+	if ok && (bytes.HasPrefix(body, []byte{0xFF, 0xFE}) || bytes.HasPrefix(body, []byte{0xFE, 0xFF})) {
+		writeError(w, http.StatusBadRequest, "the body is UTF-16 (it begins with its byte order mark): JSON is read as UTF-8 only; send it in UTF-8")
+		return nil, false
+	}
+	return body, ok
 }
 
 // notJSON says why a request body of this Content-Type is not read as

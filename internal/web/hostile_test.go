@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -90,5 +93,53 @@ func TestHostileRegistrations(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("UI list with a byte that is not UTF-8: %s, want 400", resp.Status)
+	}
+}
+
+// TestRegistrationBodyEncodings: a body the API would misread is refused
+// naming what it is: compressed (Content-Encoding: gzip, 415, whether or
+// not the bytes are compressed: a plain body so labelled was taken), or
+// UTF-16 (400, by its byte order mark). Nothing is stored.
+func TestRegistrationBodyEncodings(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("compliance", "964338531", "")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(good))
+	_ = zw.Close()
+	utf16 := []byte{0xFF, 0xFE}
+	for _, r := range good {
+		utf16 = append(utf16, byte(r), byte(r>>8))
+	}
+	for _, c := range []struct {
+		name, encoding string
+		body           []byte
+		want           int
+		says           string
+	}{
+		{"gzip", "gzip", gz.Bytes(), http.StatusUnsupportedMediaType, "is not taken: send the body uncompressed"},
+		{"plain, labelled gzip", "gzip", []byte(good), http.StatusUnsupportedMediaType, "is not taken: send the body uncompressed"},
+		{"UTF-16 with its byte order mark", "", utf16, http.StatusBadRequest, "the body is UTF-16"},
+		{"identity (control)", "identity", []byte(good), http.StatusCreated, `"shipments"`},
+	} {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/shipments", bytes.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		if c.encoding != "" {
+			req.Header.Set("Content-Encoding", c.encoding)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req) // as sent: no transparent decompression
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || !strings.Contains(string(b), c.says) {
+			t.Errorf("%s: %d %s, want %d saying %q", c.name, resp.StatusCode, b, c.want, c.says)
+		}
+	}
+	var stored int
+	if err := e.st.DB().Get(&stored, `SELECT count(*) FROM shipments`); err != nil || stored != 1 {
+		t.Errorf("%d letters stored (%v), want the control's 1", stored, err)
 	}
 }
