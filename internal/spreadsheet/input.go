@@ -165,6 +165,35 @@ func undefined1252(b byte) bool {
 	return false
 }
 
+// EncodingOf decides the encoding of a whole file held in b, as Open
+// decides it from the file's start: EncodingUTF8 when b is UTF-8, and
+// also when UTF-8 sequences stand beside bytes that are not (text of both
+// kinds is refused by the line of the first bad byte, not read as
+// Windows-1252, which would turn the UTF-8 æ into "Ã¦"); else
+// EncodingWindows1252 (Excel's "CSV (comma delimited)", whose first æ may
+// stand past what Open looks at), or EncodingAuto for a byte Windows-1252
+// has no character for (Open refuses the file naming it). The UI's import
+// has the whole upload, and no --encoding to offer.
+func EncodingOf(b []byte) string {
+	if utf8.Valid(b) {
+		return EncodingUTF8
+	}
+	undefined := false
+	for i := 0; i < len(b); i++ {
+		if b[i] < utf8.RuneSelf {
+			continue
+		}
+		if r, n := utf8.DecodeRune(b[i:]); r != utf8.RuneError || n > 1 {
+			return EncodingUTF8
+		}
+		undefined = undefined || undefined1252(b[i])
+	}
+	if undefined {
+		return EncodingAuto
+	}
+	return EncodingWindows1252
+}
+
 // validUTF8Start reports whether b is UTF-8; when b may have been cut from
 // a longer file, a rune cut at its end does not count.
 func validUTF8Start(b []byte, cut bool) bool {

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -70,8 +72,15 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	res, err := importer.Import(r.Context(), s.store, f, importer.Options{Actor: p.Actor(), System: senderSystem(p),
-		Now: s.now(), MaxErrs: maxImportProblems, Scope: p.Scope(), Channels: s.channels})
+	// The whole upload decides its encoding (bounded by maxImportForm):
+	// a Windows-1252 file whose first æ comes late is read as such.
+	data, err := io.ReadAll(f)
+	if err != nil {
+		s.internalError(w, r, "read the uploaded file", err)
+		return
+	}
+	res, err := importer.Import(r.Context(), s.store, bytes.NewReader(data), importer.Options{Actor: p.Actor(), System: senderSystem(p),
+		Now: s.now(), MaxErrs: maxImportProblems, Scope: p.Scope(), Channels: s.channels, Encoding: spreadsheet.EncodingOf(data)})
 	var inv *importer.InvalidError
 	if errors.As(err, &inv) {
 		n := len(inv.Rows) + inv.More

@@ -277,3 +277,39 @@ func TestImportLettersRefusesWhatIsNotAFile(t *testing.T) {
 		t.Errorf("no file: %d, want 400 asking for one:\n%.1000s", resp.StatusCode, got)
 	}
 }
+
+// TestImportLettersLateWindows1252: Excel's CSV (Windows-1252) whose first
+// letter outside ASCII stands past the first 64 KiB (hundreds of rows of
+// units named in ASCII before Bærum) is read as Windows-1252 from the
+// browser too: the whole upload decides, as the page has no --encoding to
+// offer. A file of UTF-8 with one byte of Windows-1252 in it is refused by
+// its line, not read as either.
+func TestImportLettersLateWindows1252(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.loggedIn("officer", "compliance", "", "")
+	_, page := b.get("/import")
+	var file strings.Builder
+	file.WriteString(importHeader)
+	n := 0
+	for file.Len() < 70<<10 {
+		n++
+		file.WriteString(importRow(n, "NAV"))
+	}
+	n++
+	file.WriteString(importRow(n, "B\xe6rum"))
+	code, page := b.uploadLetters("en", csrf(page), []byte(file.String()))
+	if code != http.StatusOK || !strings.Contains(page, fmt.Sprintf("Imported %d rows (new letters: %d", n, n)) ||
+		!strings.Contains(page, "it was read as Windows-1252") {
+		t.Fatalf("late Windows-1252: %d, want %d rows imported, read as Windows-1252:\n%.3000s", code, n, page)
+	}
+	var unit string
+	if err := e.st.DB().Get(&unit, `SELECT u.name FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id
+		WHERE s.channel_id = $1`, fmt.Sprintf("00000000-0000-4000-8000-%012d", n)); err != nil || unit != "Bærum" {
+		t.Errorf("unit %q %v, want Bærum", unit, err)
+	}
+	mixed := importHeader + importRow(n+1, "Bærum") + importRow(n+2, "B\xe6rum")
+	if code, page := b.uploadLetters("en", csrf(page), []byte(mixed)); code != http.StatusBadRequest || !strings.Contains(page, "line 3") {
+		t.Errorf("UTF-8 with a byte of Windows-1252: %d, want 400 naming line 3:\n%.2000s", code, page)
+	}
+}
