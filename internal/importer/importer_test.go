@@ -88,6 +88,8 @@ func TestImportRejectsBadFiles(t *testing.T) {
 			[]string{`line 2, column sent_at: "010170*****" is not an RFC 3339 time`}},
 		{"sent_at of year 1 (a default's)", header + strings.Replace(row(1), "2026-11-20T10:00:00+01:00", "0001-01-01T00:00:00Z", 1),
 			[]string{"line 2, column sent_at: before 2000 (0001-01-01T00:00:00Z)"}},
+		{"UTF-8 and Windows-1252 in one file", header + strings.Replace(row(1), "Barnevernstjenesten", "Bærum", 1) + strings.Replace(row(2), "Barnevernstjenesten", "B\xe6rum", 1),
+			[]string{"line 3: the file is neither UTF-8 nor Windows-1252"}},
 		{"lines ending in CR alone", strings.ReplaceAll(header+row(1)+row(2), "\n", "\r"), []string{"line 1: the lines end in a carriage return alone"}},
 		// No header row: the first letter's values stand as column names,
 		// its title and a person's id among them: named by their place.

@@ -104,6 +104,13 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 			encoding = EncodingUTF8
 			break
 		}
+		if EncodingOf(head) == EncodingUTF8 {
+			// UTF-8 beside bytes that are not: neither, refused at the
+			// first of those, not read as Windows-1252 (the UTF-8 æ would
+			// become "Ã¦").
+			i := firstInvalidUTF8(head)
+			return refuse(1+bytes.Count(head[:i], []byte{'\n'}), nil, "problem.file_encoding", "Byte", fmt.Sprintf("%02X", head[i]), "At", i+1)
+		}
 		for i, b := range head {
 			if undefined1252(b) {
 				return refuse(1, nil, "problem.file_encoding", "Byte", fmt.Sprintf("%02X", b), "At", i+1)
@@ -130,9 +137,10 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 	default:
 		return Input{}, fmt.Errorf("unknown encoding %q (known: %s, %s, %s)", encoding, EncodingAuto, EncodingUTF8, EncodingWindows1252)
 	}
-	if bom := []byte("\xEF\xBB\xBF"); encoding == EncodingUTF8 && bytes.HasPrefix(head, bom) {
+	for bom := []byte("\xEF\xBB\xBF"); encoding == EncodingUTF8 && bytes.HasPrefix(head, bom); {
 		// Out of the stream, not only out of the first cell's text: a
-		// quoted first cell must start with its quote.
+		// quoted first cell must start with its quote. Every one: a tool
+		// that adds a byte-order mark may add it to a file that has one.
 		_, _ = br.Discard(len(bom))
 		head = head[len(bom):]
 	}
@@ -192,6 +200,19 @@ func EncodingOf(b []byte) string {
 		return EncodingAuto
 	}
 	return EncodingWindows1252
+}
+
+// firstInvalidUTF8 is the index of b's first byte that is not part of
+// a UTF-8 sequence (len(b) when there is none).
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // validUTF8Start reports whether b is UTF-8; when b may have been cut from
