@@ -23,7 +23,7 @@ func TestParseContactsRealFiles(t *testing.T) {
 		{"line break in an address", "orgnr,email\n974760673,\"post@\nfirma.no\"\n", "line 2, column email: contains the control character U+000A"},
 		{"a line too long", "orgnr,email\n974760673,post@firma.no\n" + strings.Repeat("x", 70000) + "\n", "line 3: longer than 65536 bytes"},
 		{"UTF-16", "\xff\xfeo\x00r\x00", "line 1: the file is UTF-16"},
-		{"neither UTF-8 nor Windows-1252", "orgnr,email\n974760673,\x81\n", "line 1: the file is neither UTF-8 nor Windows-1252"},
+		{"neither UTF-8 nor Windows-1252", "orgnr,email\n974760673,\x81\n", "line 2: the file is neither UTF-8 nor Windows-1252"},
 		{"a nameless column", "orgnr;email;\r\n974760673;post@firma.no;\r\n", "line 1: column 3 has no name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

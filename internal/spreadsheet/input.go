@@ -113,7 +113,7 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 		}
 		for i, b := range head {
 			if undefined1252(b) {
-				return refuse(1, nil, "problem.file_encoding", "Byte", fmt.Sprintf("%02X", b), "At", i+1)
+				return refuse(1+bytes.Count(head[:i], []byte{'\n'}), nil, "problem.file_encoding", "Byte", fmt.Sprintf("%02X", b), "At", i+1)
 			}
 		}
 		encoding = EncodingWindows1252
