@@ -114,6 +114,9 @@ func (s *Server) showAlert(w http.ResponseWriter, r *http.Request, res *incident
 	}
 	p := principal(r.Context())
 	if !alertVisible(p, a.Org(), a.Labels["unit"]) {
+		// Answered as none, so as not to tell it exists; the attempt is
+		// audited as a refusal, as a letter's is.
+		s.forbidden(r.Context(), r, "alert "+strconv.FormatInt(a.ID, 10)+" concerns another organisation or unit")
 		s.renderError(w, r, http.StatusNotFound, "err.no_alert")
 		return
 	}

@@ -123,7 +123,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case b == nil:
-		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
+		s.noBatch(w, r, id)
 		return
 	case b.InScope != b.Shipments:
 		s.forbidden(r.Context(), r, "print batch holds other organisations' shipments")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,23 @@ type batchData struct {
 	// they were held say, are skipped by it.
 	WillPrint int
 	CanAct    bool
+}
+
+// noBatch answers a print batch the principal does not see (404, as an
+// id that names nothing); one that exists, of another organisation, is
+// an attempt outside the principal's scope: logged and audited.
+func (s *Server) noBatch(w http.ResponseWriter, r *http.Request, id int64) {
+	if p := principal(r.Context()); p.Scope() != (store.Scope{}) {
+		all, err := s.store.PrintBatches(r.Context(), store.Scope{}, s.now())
+		if err != nil {
+			s.internalError(w, r, "list print batches", err)
+			return
+		}
+		if slices.ContainsFunc(all, func(b store.PrintBatch) bool { return b.ID == id }) {
+			s.forbidden(r.Context(), r, "print batch "+strconv.FormatInt(id, 10)+" belongs to another organisation")
+		}
+	}
+	s.renderError(w, r, http.StatusNotFound, "err.no_batch")
 }
 
 // printBatchPage shows one print batch with its letters: recipient, sending
@@ -55,7 +73,7 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !found {
-		s.renderError(w, r, http.StatusNotFound, "err.no_batch")
+		s.noBatch(w, r, id)
 		return
 	}
 	named, err := s.policyLabels(r)
@@ -120,6 +138,15 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 		return
 	case len(note) > 2000:
 		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
+		return
+	}
+	if _, err := s.shipmentFor(r, id); errors.Is(err, store.ErrNotFound) {
+		// Another organisation's or unit's letter is answered as none,
+		// the attempt audited (shipmentFor).
+		s.renderError(w, r, http.StatusNotFound, "err.no_manual")
+		return
+	} else if err != nil {
+		s.internalError(w, r, "find the shipment to resolve", err)
 		return
 	}
 	err := s.store.ResolveManual(r.Context(), id, p.Scope(), res, note, p.Actor(), s.now())
