@@ -274,6 +274,13 @@ func (s NewShipment) Validate(now time.Time, configured []string) []FieldError {
 	if len(bad) > 0 {
 		return errs // the other checks would quote the bad bytes back
 	}
+	// A name is shown in lists and exports, unmasked, as token and user
+	// names are (which refuse a national id too).
+	for _, f := range []struct{ name, value string }{{"sender_unit", s.SenderUnit}, {"sender_system", s.SenderSystem}} {
+		if HoldsNationalID(f.value) {
+			add(f.name, "problem.name_national_id", "Value", Quote(f.value))
+		}
+	}
 	if s.Channel == "" {
 		add("channel", "problem.required")
 	} else if !knownChannel(s.Channel) {

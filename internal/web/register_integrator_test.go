@@ -98,6 +98,8 @@ func TestRegisterDecodeProblemsInTheItemsTerms(t *testing.T) {
 		// A control character at a field's edge is refused as one inside
 		// it is (storing would trim it away with the spaces).
 		{"a line break ending the title", strings.Replace(good, `"title":"`, `"title":"\n`, 1), "title", "control character"},
+		// A unit's or system's name is shown unmasked in lists and exports.
+		{"a unit named with a national id", strings.Replace(good, `"Barnevernstjenesten"`, `"Enhet 01017012343"`, 1), "sender_unit", `holds a national id ("Enhet 010170*****")`},
 		{"a tab before the unit", strings.Replace(good, `"sender_unit":"`, `"sender_unit":"\t`, 1), "sender_unit", "control character"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
