@@ -31,21 +31,30 @@ func a11yPages(t *testing.T) (*browser, []string, []store.Shipment) {
 	t.Helper()
 	e := newPrintEnv(t, web.WithPolicies(policytest.Shipped(t)), web.WithHealthRules(policy.DefaultHealth()))
 	got := e.seed(9)
-	db := e.st.DB()
-	var batch int64
-	if err := db.Get(&batch, `INSERT INTO print_batches (policy, sender_org_id, created_at)
-		VALUES ('taushetsbelagt', (SELECT id FROM sender_orgs WHERE orgnr = '964338531'), $1) RETURNING id`, now); err != nil {
-		t.Fatal(err)
-	}
-	db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
-		VALUES ($1, 'taushetsbelagt', true, 'a11y', 'held', $2, $3, $3)`, got[0].ID, batch, now)
-	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'x', $2)`, got[3].ID, now)
-	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = $1`, got[3].ID)
+	batch := e.heldAndManual(got[0], got[3])
 	b := e.loggedIn("anna", "admin", "", "")
 	return b, []string{"/", "/unopened", "/units", "/list?list=unopened", "/list?list=problems", "/followups", "/manual",
 		"/search", "/preview", "/incidents", "/incidents?from=2020-01-01&to=2030-01-01", "/alerts", "/print",
 		fmt.Sprintf("/print/%d", batch), "/reminders", "/refused", "/audit", "/ops", "/admin/units", "/admin/users",
 		"/admin/tokens", "/settings", "/import", "/shipments/" + got[1].ID, "/rules"}, got
+}
+
+// heldAndManual holds held's print in a batch of 964338531's awaiting
+// approval, and puts manual into manual handling (no address); it
+// returns the batch.
+func (e *env) heldAndManual(held, manual store.Shipment) int64 {
+	e.t.Helper()
+	db := e.st.DB()
+	var batch int64
+	if err := db.Get(&batch, `INSERT INTO print_batches (policy, sender_org_id, created_at)
+		VALUES ('taushetsbelagt', (SELECT id FROM sender_orgs WHERE orgnr = '964338531'), $1) RETURNING id`, now); err != nil {
+		e.t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
+		VALUES ($1, 'taushetsbelagt', true, $4, 'held', $2, $3, $3)`, held.ID, batch, now, "held-"+held.ID)
+	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'x', $2)`, manual.ID, now)
+	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = $1`, manual.ID)
+	return batch
 }
 
 func parse(t *testing.T, page string) *html.Node {

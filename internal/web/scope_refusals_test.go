@@ -18,15 +18,7 @@ func TestOtherScopesBatchAlertManualAudited(t *testing.T) {
 	e := newPrintEnv(t)
 	got := e.seed(4) // 964338531: 0 and 2 Barnevernstjenesten, 1 and 3 NAV
 	db := e.st.DB()
-	var batch int64
-	if err := db.Get(&batch, `INSERT INTO print_batches (policy, sender_org_id, created_at)
-		VALUES ('taushetsbelagt', (SELECT id FROM sender_orgs WHERE orgnr = '964338531'), $1) RETURNING id`, now); err != nil {
-		t.Fatal(err)
-	}
-	db.MustExec(`INSERT INTO print_orders (shipment_id, policy, requires_approval, idempotency_key, state, batch_id, created_at, updated_at)
-		VALUES ($1, 'taushetsbelagt', true, 'scope', 'held', $2, $3, $3)`, got[0].ID, batch, now)
-	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', 'x', $2)`, got[1].ID, now)
-	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = $1`, got[1].ID)
+	batch := e.heldAndManual(got[0], got[1])
 	alert := e.alertFor("NAV")
 	refusals := func() int {
 		var n int

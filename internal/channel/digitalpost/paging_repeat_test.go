@@ -66,15 +66,7 @@ func TestPagingALogThatRepeatsItsPage(t *testing.T) {
 				_, _ = w.Write([]byte(body + "}"))
 			}))
 			defer srv.Close()
-			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: 3, MaxPages: 1000},
-				httpclient.Options{MaxRetries: -1})
-			seen := map[string]int{}
-			err := cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
-				for _, e := range p {
-					seen[e.ID]++
-				}
-				return nil
-			})
+			seen, err := readCounted(t, srv.URL, 3)
 			for n := 1; n <= c.want; n++ {
 				if seen[fmt.Sprintf("ev-%d", n)] == 0 {
 					t.Errorf("ev-%d not read", n)
@@ -140,15 +132,7 @@ func TestPagingATieOrderedAnotherWay(t *testing.T) {
 					strings.Join(evs, ","), page, len(evs), len(order))
 			}))
 			defer srv.Close()
-			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size, MaxPages: 1000},
-				httpclient.Options{MaxRetries: -1})
-			seen := map[string]int{}
-			err := cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
-				for _, e := range p {
-					seen[e.ID]++
-				}
-				return nil
-			})
+			seen, err := readCounted(t, srv.URL, size)
 			if err != nil {
 				t.Errorf("error %v, want none", err)
 			}
@@ -160,4 +144,19 @@ func TestPagingATieOrderedAnotherWay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readCounted reads a day of the event log at url (pages of size, no
+// retries) and counts how often each entry was given.
+func readCounted(t *testing.T, url string, size int) (map[string]int, error) {
+	cl := newClient(t, Config{BaseURL: url + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size, MaxPages: 1000},
+		httpclient.Options{MaxRetries: -1})
+	seen := map[string]int{}
+	err := cl.Events(context.Background(), simStart.AddDate(0, 0, -1), simStart, func(p []channel.FeedEvent) error {
+		for _, e := range p {
+			seen[e.ID]++
+		}
+		return nil
+	})
+	return seen, err
 }
