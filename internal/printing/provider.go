@@ -159,11 +159,19 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return o, raw, fmt.Errorf("print provider %s: answer is not the expected JSON: %w", op, err)
 	}
-	if o.ID == "" || !knownState(o.State) {
-		return o, raw, fmt.Errorf("print provider %s: answer lacks an order id or has unknown state %q", op, o.State)
+	if o.ID == "" {
+		return o, raw, fmt.Errorf("print provider %s: answer lacks an order id", op)
+	}
+	if !knownState(o.State) {
+		return o, raw, fmt.Errorf("print provider %s: %w %q", op, errUnknownState, o.State)
 	}
 	return o, raw, nil
 }
+
+// errUnknownState: the provider's answer named the order, in a state
+// postvakt does not know. It knows the order (a run of 404s ends), but
+// the poll learnt nothing to act on.
+var errUnknownState = errors.New("the order is in a state postvakt does not know:")
 
 // createdOrder reads the provider's answer to a create (201, 200, or 409
 // for a key used before) as the order it holds under the key: one with an

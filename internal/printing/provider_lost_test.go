@@ -214,6 +214,28 @@ func TestProviderFakeOrderNotFound(t *testing.T) {
 	}
 }
 
+// TestProviderFakeNotFoundNamedInUnknownState: an answer naming the order
+// in a state postvakt does not know (a poll that learns nothing to act on)
+// knows the order all the same: it ends the run of 404s, and a 404 after
+// it begins a new one, so the letter is not sent to manual handling three
+// hours after the provider last named its order.
+func TestProviderFakeNotFoundNamedInUnknownState(t *testing.T) {
+	w := newLostWorld(t, 2) // letter 1: an order the provider knows throughout
+	t0 := w.t0
+	w.forget(0)
+	w.poll(t0.Add(time.Hour)) // the run of 404s begins
+	w.f.mu.Lock()
+	w.f.state[w.order[0]] = "in_production"
+	w.f.mu.Unlock()
+	w.poll(t0.Add(time.Hour + printing.OrderLostAfter - 3*time.Hour)) // named, in a state postvakt does not know
+	w.forget(0)
+	w.poll(t0.Add(time.Hour + printing.OrderLostAfter - 2*time.Hour)) // a new run of 404s
+	w.poll(t0.Add(time.Hour + printing.OrderLostAfter + time.Hour))   // the first run's window over, not the new one's
+	w.want("404s since it was named", 0, store.PrintStateReceived, "")
+	w.poll(t0.Add(2*printing.OrderLostAfter + time.Hour)) // the new run's window over
+	w.want("404s for the window since it was named", 0, store.PrintStateFailed, store.ReasonPrintLost)
+}
+
 // TestProviderFakeNotFoundGuard: a provider that answers 404 for every
 // order (a wrong base URL, an outage answering 404, a new account) sends
 // no order to manual handling however long it lasts, and each run logs one

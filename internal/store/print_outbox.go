@@ -277,6 +277,11 @@ type PrintStatusUpdate struct {
 	// (not_found_since cleared), so an order's run counts only 404s the
 	// provider could be taken at its word for, from the next one on.
 	NotFoundUntrusted bool
+	// Named, with Error: the answer named the order, in a state postvakt
+	// does not know: it knows the order, so it ends a run of 404s
+	// (not_found_since cleared), though the poll failed (a state to
+	// follow; it counts as no useful answer).
+	Named bool
 	// Lost: the provider has not known the order for long enough
 	// (printing decides): the order ends failed and the letter goes to
 	// manual handling (ReasonPrintLost), never to a second order; a purged
@@ -339,11 +344,11 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 			// an answer that knew the order (poll_failures 0), whatever an
 			// older binary left.
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET lease_until = $2, last_error = $3, updated_at = $4,
-				poll_failures = poll_failures + 1, not_found_since = CASE WHEN $6 THEN NULL WHEN NOT $5 THEN not_found_since
+				poll_failures = poll_failures + 1, not_found_since = CASE WHEN $6 OR $7 THEN NULL WHEN NOT $5 THEN not_found_since
 					WHEN not_found_since IS NULL OR last_error = '' THEN $4 ELSE not_found_since END,
 				unanswered_since = CASE WHEN $5 THEN NULL WHEN unanswered_since IS NULL OR poll_failures = 0 THEN $4
 					ELSE unanswered_since END, answered_at = CASE WHEN $5 THEN $4 ELSE answered_at END
-				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at, u.NotFound, u.NotFoundUntrusted); err != nil {
+				WHERE shipment_id = $1`, id, u.RetryAt, u.Error, at, u.NotFound, u.NotFoundUntrusted, u.Named); err != nil {
 				return fmt.Errorf("reschedule print status poll of %s: %w", id, err)
 			}
 			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourcePrint, ObservedAt: at,
