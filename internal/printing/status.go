@@ -188,7 +188,7 @@ func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum
 	if a.err != nil {
 		a.u.Error, a.u.ErrorClass = a.err.Error(), failureClass(a.err)
 		a.u.Named = errors.Is(a.err, errUnknownState) // it knows the order: a run of 404s ends
-		a.u.NotFound = notFound(a.err) // a cancel's too: trust judges it, and after OrderLostAfter there is nothing to cancel
+		a.u.NotFound = notFound(a.err)                // a cancel's too: trust judges it, and after OrderLostAfter there is nothing to cancel
 		if a.u.NotFound && p.WantsCancel() {
 			a.u.NotFound, a.known = s.cancelGone(ctx, p.OrderID)
 			if ctx.Err() != nil {
