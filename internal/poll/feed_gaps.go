@@ -23,7 +23,12 @@ const GapPatience = time.Hour
 // held says the gap still holds the cursor: the windows read after it in
 // the cycle must not move it either.
 func (p *Poller) keepGap(ctx context.Context, fs FeedStore, name string, now time.Time, gap *channel.GapError, read []channel.FeedEvent, sum *Summary) (held bool, err error) {
-	seen, fresh := p.bad.since(name, "gap "+gap.After.UTC().Format(time.RFC3339Nano)+" "+gap.Reason, now)
+	// One gap is one place in the log (the last entry before it), however
+	// the log tells of it: its reason names counts that change as the log
+	// grows, and keyed by them every cycle's would be a new gap (another
+	// poll error, the patience begun again: a cursor held for as long as
+	// the log grows).
+	seen, fresh := p.bad.since(name, "gap "+gap.After.UTC().Format(time.RFC3339Nano), now)
 	if fresh {
 		sum.Errors++
 		p.log.Warn("the event log gave less than it announced, and reading on did not close the gap; kept as a poll error",

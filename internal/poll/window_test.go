@@ -79,7 +79,9 @@ func (l *exclusiveLog) Events(_ context.Context, from, to time.Time, fn func([]c
 		}
 	}
 	if gapped {
-		return &channel.GapError{After: before, Reason: "an entry left out"}
+		// As Digital Post's reason does, it names counts that change as
+		// the log grows.
+		return &channel.GapError{After: before, Reason: fmt.Sprintf("an entry left out; the log holds %d", len(l.entries))}
 	}
 	return nil
 }
@@ -228,6 +230,47 @@ func TestFeedReadsOnAfterAGap(t *testing.T) {
 				t.Errorf("the cursor stands at %s (%v), want past the gap at the latest entry %s", cursor, err, log.entries[3].Logged)
 			}
 		})
+	}
+}
+
+// TestFeedGapWhileTheLogGrows: a gap that reading on cannot close, in a
+// log that keeps growing (so what the log says of the gap changes from one
+// cycle to the next), is still one gap: one poll error, and the cursor
+// held for GapPatience from when it was first seen, then moved on, not
+// held for as long as the log grows.
+func TestFeedGapWhileTheLogGrows(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	log := &exclusiveLog{hide: map[string]int{"ev-1": -1}}
+	add := func(i int, at time.Time) {
+		it := storetest.Letter(i)
+		it.Channel, it.ChannelID = "digitalpost", fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i)
+		it.SentAt = now.Add(-5 * time.Hour)
+		storetest.Register(t, st, it)
+		log.entries = append(log.entries, channel.FeedEvent{ID: fmt.Sprintf("ev-%d", i), ChannelID: it.ChannelID,
+			Tag: "MEMO_AVAILABLE_TO_RECIPIENT", State: model.StateAvailable, At: at, Logged: at, Payload: json.RawMessage(`{}`)})
+	}
+	for i := range 3 {
+		add(i, now.Add(-20*time.Minute).Add(time.Duration(i)*time.Minute))
+	}
+	clock := now
+	p := poll.New(st, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), poll.Options{Now: func() time.Time { return clock }})
+	for i := 3; i < 12; i++ { // a cycle every 15 minutes, a new entry before each
+		clock = now.Add(time.Duration(i-3) * 15 * time.Minute)
+		add(i, clock.Add(-time.Minute))
+		if _, err := p.Poll(ctx, log); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var errs int
+	if err := st.DB().Get(&errs, `SELECT count(*) FROM poll_errors WHERE channel = 'digitalpost' AND error LIKE '%left out%'`); err != nil || errs != 1 {
+		t.Errorf("%d poll errors about one gap over nine cycles (%v), want 1", errs, err)
+	}
+	last := log.entries[len(log.entries)-1].Logged
+	if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || !cursor.Equal(last) {
+		t.Errorf("the cursor stands at %s (%v) two hours after the gap was first seen; want it moved on, to the latest entry %s",
+			cursor, err, last)
 	}
 }
 
