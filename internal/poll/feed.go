@@ -108,7 +108,8 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 	from := cursor.Add(-f.Overlap())
 	// counted: the entries created up to the cursor were read, and those
 	// about letters postvakt does not know counted, by an earlier cycle;
-	// the overlap reads them again.
+	// the overlap reads them again. So were those up to p.counted's mark,
+	// which a read on from a gap, or a cursor a gap holds, reads again.
 	counted := cursor
 	if !ok {
 		counted = time.Time{}
@@ -173,9 +174,13 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			}
 			writing = make(chan error, 1)
 			moves := !held && !order.gapped && order.ordered()
-			go func(out chan<- error) {
-				out <- p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves, counted: counted}, &written)
-			}(writing)
+			go func(out chan<- error, ordered bool) {
+				err := p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves, counted: p.counted.since(name, counted)}, &written)
+				if err == nil && ordered {
+					p.counted.advance(name, page)
+				}
+				out <- err
+			}(writing, order.ordered())
 			if jobs.Draining(ctx) {
 				if err := wait(); err != nil {
 					return err

@@ -112,3 +112,40 @@ func (b *badEntries) since(channel, id string, now time.Time) (at time.Time, fre
 	b.seen[k] = now
 	return now, true
 }
+
+// countedTo is, per channel, how far in the log (by created time) the
+// entries about letters postvakt does not know were counted: a read that
+// goes on from a gap, and the cycles while a gap holds the cursor, read
+// again what was counted, and would count it again. In memory: after a
+// restart the cursor is the mark, as before.
+type countedTo struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+// since is the mark for a read of channel name whose cursor is cursor: the
+// later of the two.
+func (c *countedTo) since(name string, cursor time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.at[name]; t.After(cursor) {
+		return t
+	}
+	return cursor
+}
+
+// advance moves the mark to the latest created time of a page written,
+// read in order (of a log that gives its entries oldest first: in another
+// order, an older entry may follow on a later page).
+func (c *countedTo) advance(name string, page []channel.FeedEvent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at == nil {
+		c.at = map[string]time.Time{}
+	}
+	for _, e := range page {
+		if e.Err == nil && e.Logged.After(c.at[name]) {
+			c.at[name] = e.Logged
+		}
+	}
+}

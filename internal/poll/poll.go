@@ -51,6 +51,7 @@ type Poller struct {
 	metrics  *Metrics
 	activity Activity
 	bad      badEntries
+	counted  countedTo
 	quiet    quietUntil
 }
 
