@@ -162,7 +162,7 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 	var keyUsed *keyUsedError
 	switch {
 	case err == nil:
-		res.Outcome, res.OrderID, res.State, res.FailureReason = store.SendOrdered, o.ID, o.State, o.FailureReason
+		res.Outcome, res.OrderID, res.State, res.FailureReason = store.SendOrdered, string(o.ID), o.State, o.FailureReason
 		res.NextPollAt = now.Add(s.opt.PollEvery)
 		sum.Ordered++
 		s.log.Info("print order placed", "shipment", it.ShipmentID, "order", o.ID, "state", o.State)

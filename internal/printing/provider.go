@@ -45,9 +45,31 @@ type printAddress struct {
 
 // providerOrder is an order as the provider reports it.
 type providerOrder struct {
-	ID            string `json:"id"`
-	State         string `json:"state"`
-	FailureReason string `json:"failureReason"`
+	ID            orderID `json:"id"`
+	State         string  `json:"state"`
+	FailureReason string  `json:"failureReason"`
+}
+
+// orderID is the provider's order id: a string, or a whole number as a
+// provider whose ids are database keys writes it (12345 names the order
+// "12345"; refused, the created order would be sent again and again).
+type orderID string
+
+func (id *orderID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*id = orderID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("an order id is a string or a whole number, not %s", b)
+	}
+	if _, err := n.Int64(); err != nil {
+		return fmt.Errorf("an order id is a string or a whole number, not %s", n)
+	}
+	*id = orderID(n.String())
+	return nil
 }
 
 // knownState reports whether s is an order state postvakt understands.
@@ -181,7 +203,7 @@ var errUnknownState = errors.New("the order is in a state postvakt does not know
 // create being sent again and again for an order that exists.
 func createdOrder(raw []byte) (providerOrder, bool) {
 	var o providerOrder
-	if json.Unmarshal(raw, &o) != nil || strings.TrimSpace(o.ID) == "" {
+	if json.Unmarshal(raw, &o) != nil || strings.TrimSpace(string(o.ID)) == "" {
 		return providerOrder{}, false
 	}
 	if !knownState(o.State) {

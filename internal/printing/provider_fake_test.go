@@ -128,7 +128,7 @@ func newFakeProvider(t *testing.T) (*fakeProvider, *httpfake.Server) {
 func TestProviderFakeHostileAnswers(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
-	const n = 7
+	const n = 8
 	var items []model.NewShipment
 	for i := 0; i < n; i++ {
 		items = append(items, storetest.Letter(i))
@@ -144,6 +144,7 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 		unknownOnCreate
 		unknownOnPoll
 		refused
+		numericID
 	)
 	// An order accepted, its answer a 503; asked again, the same order.
 	f.answer[key(lost503)] = func(w http.ResponseWriter, id string, n int, isNew bool) {
@@ -183,6 +184,16 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, `{"type":"about:blank","title":"Bad Request","status":400,"detail":"postalCode 5003 does not match city"}`)
+	}
+	// An order id as a whole number (a provider whose ids are database keys).
+	f.answer[key(numericID)] = func(w http.ResponseWriter, id string, n int, isNew bool) {
+		f.mu.Lock()
+		f.orders[key(numericID)], f.state["12345"] = "12345", "received"
+		f.mu.Unlock()
+		if isNew {
+			w.WriteHeader(http.StatusCreated)
+		}
+		fmt.Fprint(w, `{"id":12345,"state":"received"}`)
 	}
 	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
 	if err != nil {
@@ -235,6 +246,7 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 		{"unknown state on create", store.PrintStateReceived, orders[key(unknownOnCreate)]},
 		{"unknown state on poll", store.PrintStateReceived, orders[key(unknownOnPoll)]},
 		{"400 problem+json", store.PrintStateFailed, ""},
+		{"an order id as a whole number", store.PrintStateReceived, "12345"},
 	} {
 		r, stage := get(i)
 		if c.state != "" && (r.State != c.state || r.OrderID != c.orderID) {
@@ -249,6 +261,9 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 	}
 	if c := creates[key(conflictBare)]; c != 1 {
 		t.Errorf("409 not naming the order: sent %d times, want once", c)
+	}
+	if c := creates[key(numericID)]; c != 1 {
+		t.Errorf("an order id as a whole number: sent %d times, want once (placed at the first answer)", c)
 	}
 	var reason string
 	if err := st.DB().Get(&reason, `SELECT reason FROM print_manual WHERE shipment_id = $1`, ids[conflictBare]); err != nil ||
