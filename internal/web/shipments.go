@@ -44,32 +44,6 @@ type wireShipment struct {
 	SenderSystem string `json:"sender_system"`
 }
 
-// escapeNULs reads a raw NUL byte in a string (malformed JSON) as the
-// escape it stands for, so that it is refused (422) with its item and
-// field like any other bad value. A NUL after a backslash that escapes it
-// ("\<NUL>", no escape JSON has) is left: the body is malformed, and so
-// refused (400), not read as the text "\u0000".
-func escapeNULs(body []byte) []byte {
-	if bytes.IndexByte(body, 0) < 0 {
-		return body
-	}
-	out := make([]byte, 0, len(body)+16)
-	slashes := 0
-	for _, c := range body {
-		if c == 0 && slashes%2 == 0 {
-			out = append(out, `\u0000`...)
-		} else {
-			out = append(out, c)
-		}
-		if c == '\\' {
-			slashes++
-		} else {
-			slashes = 0
-		}
-	}
-	return out
-}
-
 // controlProblems are the fields holding a control character (a tab, a
 // line break, NUL) as sent: at a field's edge, where storing would trim it
 // away with the spaces, it is refused all the same, as in an imported
