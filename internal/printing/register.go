@@ -108,11 +108,11 @@ func judge(orgnr string, status int, body []byte) (verdict, error) {
 	switch {
 	case e.Slettedato != "":
 		v.reason, v.why = ReasonDeleted, []i18n.Phrase{i18n.P("manual.detail.deleted", "Orgnr", orgnr, "Date", e.Slettedato)}
-	case e.Konkurs:
+	case bool(e.Konkurs):
 		v.reason = ReasonBankrupt
-	case e.UnderTvangsavvikling:
+	case bool(e.UnderTvangsavvikling):
 		v.reason = ReasonForcedDissolution
-	case e.UnderAvvikling:
+	case bool(e.UnderAvvikling):
 		v.reason = ReasonWindingUp
 	case e.Nedleggelsesdato != "":
 		v.reason, v.why = ReasonClosed, []i18n.Phrase{i18n.P("manual.detail.closed", "Orgnr", orgnr, "Date", e.Nedleggelsesdato)}

@@ -12,6 +12,7 @@
 package register
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -74,12 +75,40 @@ type Unit struct {
 	Postadresse          *Address `json:"postadresse"`
 	Forretningsadresse   *Address `json:"forretningsadresse"`
 	Beliggenhetsadresse  *Address `json:"beliggenhetsadresse"`
-	Konkurs              bool     `json:"konkurs"`
-	UnderAvvikling       bool     `json:"underAvvikling"`
-	UnderTvangsavvikling bool     `json:"underTvangsavviklingEllerTvangsopplosning"`
+	Konkurs              Flag     `json:"konkurs"`
+	UnderAvvikling       Flag     `json:"underAvvikling"`
+	UnderTvangsavvikling Flag     `json:"underTvangsavviklingEllerTvangsopplosning"`
 	Slettedato           string   `json:"slettedato"`
 	Nedleggelsesdato     string   `json:"nedleggelsesdato"` // a sub-unit's: closed down
 	OverordnetEnhet      string   `json:"overordnetEnhet"`
+}
+
+// Flag is a yes/no field of a unit. The API sends JSON booleans; a proxy or
+// a copy of the register that writes them as strings ("true", "false", in
+// any case) is read the same, since a lookup refused for that would fail
+// for ever. null is no; any other value is not the expected JSON.
+type Flag bool
+
+// UnmarshalJSON reads true, false, null, or one of them as a string.
+func (f *Flag) UnmarshalJSON(b []byte) error {
+	v := strings.ToLower(strings.Trim(string(b), `"`))
+	switch {
+	case string(b) == "null":
+		*f = false
+	case len(b) > 0 && (v == "true" || v == "false") && (b[0] == '"') == (b[len(b)-1] == '"'):
+		*f = v == "true"
+	default:
+		return fmt.Errorf("a yes/no field is %s, not true or false", shortJSON(b))
+	}
+	return nil
+}
+
+// shortJSON is a JSON value as quoted in an error: its first 20 bytes.
+func shortJSON(b []byte) string {
+	if len(b) > 20 {
+		return string(b[:20]) + "…"
+	}
+	return string(b)
 }
 
 // ParseUnit reads a 200 answer of Enhetsregisteret about orgnr; an answer
@@ -143,6 +172,17 @@ func (b *Brreg) Lookup(ctx context.Context, orgnr string) (Answer, error) {
 	return a, nil
 }
 
+// webPage reports whether a 400, 404 or 410 came as an HTML page: not the
+// register's answer about the number (its errors are JSON) but a proxy's,
+// or a server's at a wrong base address, where every number would
+// otherwise be taken for unknown and every print to it held for manual
+// handling.
+func webPage(resp *httpclient.Response) bool {
+	ct := strings.ToLower(resp.Header.Get("Content-Type"))
+	body := bytes.TrimSpace(resp.Body)
+	return strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml") || (len(body) > 0 && body[0] == '<')
+}
+
 func (b *Brreg) get(ctx context.Context, orgnr, op, prefix, kind string) (Answer, error) {
 	resp, err := b.HTTP.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: prefix + orgnr,
 		Prepare: func(_ context.Context, r *resty.Request) error {
@@ -152,6 +192,9 @@ func (b *Brreg) get(ctx context.Context, orgnr, op, prefix, kind string) (Answer
 	var se *httpclient.StatusError
 	switch {
 	case err == nil:
+	case errors.As(err, &se) && resp != nil && answered(se.StatusCode) && webPage(resp):
+		return Answer{}, fmt.Errorf("ask the business register about %s: HTTP %d with a web page, not Enhetsregisteret's answer "+
+			"(a proxy, or POSTVAKT_REGISTER_URL is not the API's address): %w", orgnr, se.StatusCode, err)
 	case errors.As(err, &se) && resp != nil && answered(se.StatusCode):
 		return Answer{OrgNr: orgnr, Kind: kind, Status: resp.StatusCode, Body: resp.Body}, nil
 	default:

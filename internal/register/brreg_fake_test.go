@@ -71,6 +71,9 @@ func TestNotesFakeBrreg(t *testing.T) {
 		"922222222": {200, "text/html", `<!DOCTYPE html><html><body>Vedlikehold</body></html>`},
 		"933333333": {200, "application/json;charset=ISO-8859-1", "{\"organisasjonsnummer\":\"933333333\",\"navn\":\"Sk\xe5la \xc6rlig AS\"," + addr + "}"},
 		"944444444": {200, "application/json", "{\"organisasjonsnummer\":\"944444444\",\"navn\":\"Sk\xe5la \xc6rlig AS\"," + addr + "}"},
+		"988888888": {200, "", `{"organisasjonsnummer":"988888888","navn":"Strenger AS","konkurs":"false","underAvvikling":"true",` + addr + `}`},
+		"999999990": {404, "text/html; charset=utf-8", `<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>`},
+		"999999991": {410, "text/html", `<html><body>Gone</body></html>`},
 	}
 	underenheter := map[string]brAnswer{
 		"955555555": {200, "", `{"organisasjonsnummer":"955555555","navn":"Bærum kommune avd. Sandvika","overordnetEnhet":"974760673","beliggenhetsadresse":{"adresse":["Sandvikaveien 1"],"postnummer":"1337","poststed":"SANDVIKA"}}`},
@@ -93,6 +96,9 @@ func TestNotesFakeBrreg(t *testing.T) {
 		{"922222222", "", 0, "", true},                                   // 200 with an HTML page
 		{"933333333", store.RegisterEnhet, 200, "Skåla Ærlig AS", false}, // ISO-8859-1, so labelled
 		{"944444444", "", 0, "", true},                                   // ISO-8859-1 bytes labelled as UTF-8: never a garbled name
+		{"988888888", store.RegisterEnhet, 200, "Strenger AS", false},    // yes/no flags written as strings
+		{"999999990", "", 0, "", true},                                   // a 404 web page: a wrong address or a proxy, not "unknown"
+		{"999999991", "", 0, "", true},                                   // a 410 web page, the same
 	} {
 		t.Run(c.orgnr, func(t *testing.T) {
 			a, err := b.Lookup(context.Background(), c.orgnr)
@@ -107,6 +113,38 @@ func TestNotesFakeBrreg(t *testing.T) {
 			}
 			if strings.ContainsRune(a.Name, '\uFFFD') {
 				t.Fatalf("garbled name %q", a.Name)
+			}
+		})
+	}
+}
+
+// TestParseUnitFlags reads the yes/no flags a printed letter depends on
+// (bankrupt, being wound up): JSON booleans as the API sends them, the same
+// written as strings by a proxy or a copy of the register, and null; any
+// other value is an error (asked again later), never a silent "no".
+func TestParseUnitFlags(t *testing.T) {
+	for _, c := range []struct {
+		flag    string
+		want    bool
+		wantErr bool
+	}{
+		{`true`, true, false},
+		{`false`, false, false},
+		{`null`, false, false},
+		{`"true"`, true, false},
+		{`"false"`, false, false},
+		{`"TRUE"`, true, false},
+		{`"ja"`, false, true},
+		{`1`, false, true},
+		{`""`, false, true},
+	} {
+		t.Run(c.flag, func(t *testing.T) {
+			u, err := register.ParseUnit("988888888", []byte(`{"organisasjonsnummer":"988888888","navn":"X AS","konkurs":`+c.flag+`}`))
+			if (err != nil) != c.wantErr {
+				t.Fatalf("ParseUnit: %+v %v", u, err)
+			}
+			if err == nil && bool(u.Konkurs) != c.want {
+				t.Fatalf("konkurs %v, want %v", u.Konkurs, c.want)
 			}
 		})
 	}
