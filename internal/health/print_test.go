@@ -78,6 +78,50 @@ func TestPrintProviderSilentDecision(t *testing.T) {
 	}
 }
 
+// TestPrintProviderSilentUnplaced: orders the provider has not placed
+// though asked for `after` (their creates fail and are sent again) fire
+// the rule alone or beside unanswered placed orders, each with its reason,
+// naming the host, the count and since when, about no letters.
+func TestPrintProviderSilentUnplaced(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	since, queued := now.Add(-7*time.Hour), now.Add(-10*time.Hour)
+	def := policy.DefaultHealth().PrintSilent
+	for _, tc := range []struct {
+		name  string
+		facts store.PrintProviderFacts
+		want  []string
+	}{
+		{"nothing unplaced, nothing unanswered", store.PrintProviderFacts{Open: 2}, nil},
+		{"four unplaced, no order placed", store.PrintProviderFacts{Unplaced: 4, UnplacedSince: &queued},
+			[]string{"mail.alert.why.print_unplaced"}},
+		{"both", store.PrintProviderFacts{Open: 5, Unanswered: 3, Since: &since, Unplaced: 4, UnplacedSince: &queued},
+			[]string{"mail.alert.why.print_provider_silent", "mail.alert.why.print_unplaced"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := health.PrintProviderSilent(def, health.Facts{Now: now, Print: &health.PrintProvider{Host: "print.example.no", Facts: tc.facts}})
+			var keys []string
+			for _, c := range cs {
+				for _, r := range c.Why {
+					keys = append(keys, r.Key)
+				}
+			}
+			if !reflect.DeepEqual(keys, tc.want) || len(cs) > 1 {
+				t.Fatalf("%d conditions, why %v; want one with %v", len(cs), keys, tc.want)
+			}
+			if len(cs) == 0 {
+				return
+			}
+			w := cs[0].Why[len(cs[0].Why)-1]
+			if w.Args["Provider"] != "print.example.no" || w.Args["Count"] != "4" || !strings.HasPrefix(w.Args["Since"], "2026-12-01 00:00") {
+				t.Errorf("why %+v, want the host, 4 and since 00:00 Oslo", w)
+			}
+			if !strings.Contains(cs[0].Summary, "has not placed 4 print orders") || !cs[0].Selector.NoLetters {
+				t.Errorf("summary %q, selector %+v", cs[0].Summary, cs[0].Selector)
+			}
+		})
+	}
+}
+
 // TestPrintProviderSilentThroughEvaluation: through evaluations on a real
 // database as the clock moves, with print orders placed for the bench's
 // letters whose status polls then fail (recorded as printing records
@@ -97,29 +141,8 @@ func TestPrintProviderSilentThroughEvaluation(t *testing.T) {
 	ev.PrintProvider = "print.example.no"
 	ids := b.ids[:3]
 	t0 := b.now
-	if _, err := b.st.CreatePrintOrders(ctx, ids, "taushetsbelagt", false, t0); err != nil {
-		t.Fatal(err)
-	}
-	ls, err := b.st.ClaimPrintLookups(ctx, ids, t0, len(ids), time.Minute)
-	if err != nil || len(ls) != len(ids) {
-		t.Fatalf("claim lookups: %d %v", len(ls), err)
-	}
-	for _, l := range ls {
-		if _, err := b.st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: l.ShipmentID, Outcome: store.ResolveOrder, At: t0,
-			Request: []byte(`{"documentRef":"x"}`)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	items, err := b.st.ClaimPrintOutbox(ctx, t0, len(ids), time.Minute)
-	if err != nil || len(items) != len(ids) {
-		t.Fatalf("claim outbox: %d %v", len(items), err)
-	}
-	for _, it := range items {
-		if err := b.st.FinishPrintSend(ctx, store.PrintSendResult{ShipmentID: it.ShipmentID, Outcome: store.SendOrdered, At: t0,
-			OrderID: "o-" + it.ShipmentID, State: store.PrintStateReceived, NextPollAt: t0.Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	queuePrints(t, b, ids, t0)
+	sendPrints(t, b, ids, t0, store.PrintSendResult{Outcome: store.SendOrdered, State: store.PrintStateReceived, NextPollAt: t0.Add(time.Hour)})
 	poll := func(at time.Time, ok bool) {
 		t.Helper()
 		for _, id := range ids {
@@ -181,5 +204,92 @@ func TestPrintProviderSilentThroughEvaluation(t *testing.T) {
 	ev.PrintProvider = "" // no print provider: nothing read
 	if res := b.run(ev); len(res.Firing) != 0 {
 		t.Fatalf("without a print provider: firing %v", active(res))
+	}
+}
+
+// queuePrints puts print orders for ids in the outbox at t0, addresses
+// found, as the print fallback does.
+func queuePrints(t *testing.T, b *bench, ids []string, t0 time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := b.st.CreatePrintOrders(ctx, ids, "taushetsbelagt", false, t0); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := b.st.ClaimPrintLookups(ctx, ids, t0, len(ids), time.Minute)
+	if err != nil || len(ls) != len(ids) {
+		t.Fatalf("claim lookups: %d %v", len(ls), err)
+	}
+	for _, l := range ls {
+		if _, err := b.st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: l.ShipmentID, Outcome: store.ResolveOrder, At: t0,
+			Request: []byte(`{"documentRef":"x"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sendPrints claims the outbox rows of ids due at `at` and records the
+// send's outcome r for each (an order placed gets the id "o-" and its
+// letter's id).
+func sendPrints(t *testing.T, b *bench, ids []string, at time.Time, r store.PrintSendResult) {
+	t.Helper()
+	ctx := context.Background()
+	items, err := b.st.ClaimPrintOutbox(ctx, at, len(ids), time.Minute)
+	if err != nil || len(items) != len(ids) {
+		t.Fatalf("claim outbox: %d %v", len(items), err)
+	}
+	for _, it := range items {
+		r.ShipmentID, r.At = it.ShipmentID, at
+		if r.Outcome == store.SendOrdered {
+			r.OrderID = "o-" + it.ShipmentID
+		}
+		if err := b.st.FinishPrintSend(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPrintProviderUnplacedThroughEvaluation: orders whose creates fail
+// hour after hour (a provider answering 503 to every new order) alert
+// once they have waited 6 hours, by e-mail naming the host and the count,
+// nothing of the letters; resolved once the provider places them.
+func TestPrintProviderUnplacedThroughEvaluation(t *testing.T) {
+	t.Parallel()
+	b := newBench(t)
+	ev := b.evaluator(io.Discard)
+	for _, r := range policy.HealthRules {
+		ev.Config.Common(r).Enabled = r == policy.RulePrintSilent
+	}
+	ev.PrintProvider = "print.example.no"
+	ids := b.ids[:3]
+	t0 := b.now
+	queuePrints(t, b, ids, t0)
+	for h := 0; h <= 6; h++ {
+		at := t0.Add(time.Duration(h) * time.Hour)
+		sendPrints(t, b, ids, at, store.PrintSendResult{Outcome: store.SendRetry, Error: "print provider: HTTP 503", RetryAt: at.Add(time.Hour)})
+	}
+	b.now = t0.Add(5*time.Hour + 59*time.Minute)
+	if res := b.run(ev); len(res.Firing) != 0 {
+		t.Fatalf("not placed for 5h59m: firing %v", active(res))
+	}
+	b.now = t0.Add(6 * time.Hour)
+	res := b.run(ev)
+	if got := active(res); !reflect.DeepEqual(got, []string{"print_provider_silent provider=print.example.no"}) {
+		t.Fatalf("not placed for 6h: firing %v", got)
+	}
+	ms := b.mp.Messages(t)
+	if len(ms) != 1 || !strings.Contains(ms[0].Text, "the print provider print.example.no has not placed 3 print orders asked for 6 hours or longer") {
+		t.Fatalf("mails %v", ms)
+	}
+	for _, not := range append([]string{"974760673", "Barnevern"}, ids...) {
+		if strings.Contains(ms[0].Text, not) {
+			t.Errorf("the mail names %q:\n%s", not, ms[0].Text)
+		}
+	}
+	b.sent()
+	sendPrints(t, b, ids, t0.Add(7*time.Hour), store.PrintSendResult{Outcome: store.SendOrdered, State: store.PrintStateReceived,
+		NextPollAt: t0.Add(8 * time.Hour)})
+	b.now = t0.Add(7*time.Hour + ev.Config.PrintSilent.KeepFiringFor + 2*time.Minute)
+	if res := b.run(ev); len(res.Firing) != 0 || len(res.Resolved) != 1 {
+		t.Fatalf("placed: firing %v, resolved %+v; want it resolved", active(res), res.Resolved)
 	}
 }

@@ -2,6 +2,7 @@ package health
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"postvakt/internal/policy"
@@ -18,7 +19,8 @@ type PrintProvider struct {
 
 // PrintProviderSilent is the print_provider_silent rule: the print
 // provider has given no useful answer about at least one placed print
-// order that is not final for After or longer. Its status polls (or
+// order that is not final for After or longer, or has not placed an order
+// asked for After or longer (its creates fail and are sent again). Its status polls (or
 // cancels) fail, or it answers 404 in runs in which it knows none of
 // postvakt's orders (a wrong POSTVAKT_PRINT_URL, an outage, a new
 // account): printing then sends no order to manual handling, and the
@@ -30,16 +32,31 @@ type PrintProvider struct {
 // recipients and titles stay out of the mail).
 func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	p := f.Print
-	if !cfg.Enabled || p == nil || p.Facts.Unanswered == 0 || p.Facts.Since == nil {
+	if !cfg.Enabled || p == nil {
 		return nil
 	}
 	host, pf := p.Host, p.Facts
-	summary := fmt.Sprintf("the print provider %s has given no useful answer about %d of %d open print orders for %s or longer (since %s): "+
-		"their status polls fail, or it answers that it knows none of postvakt's orders; their letters may not be printed and none goes "+
-		"to manual handling. Check POSTVAKT_PRINT_URL, the provider account and the provider's status",
-		host, pf.Unanswered, pf.Open, cfg.After, when(*pf.Since))
-	why := []store.AlertReason{reason("mail.alert.why.print_provider_silent", "Provider", host, "Count", pf.Unanswered,
-		"Open", pf.Open, "After", cfg.After, "Since", when(*pf.Since))}
+	unanswered, unplaced := pf.Unanswered > 0 && pf.Since != nil, pf.Unplaced > 0 && pf.UnplacedSince != nil
+	if !unanswered && !unplaced {
+		return nil
+	}
+	var parts []string
+	var why []store.AlertReason
+	if unanswered {
+		parts = append(parts, fmt.Sprintf("the print provider %s has given no useful answer about %d of %d open print orders for %s or longer (since %s): "+
+			"their status polls fail, or it answers that it knows none of postvakt's orders; their letters may not be printed and none goes "+
+			"to manual handling", host, pf.Unanswered, pf.Open, cfg.After, when(*pf.Since)))
+		why = append(why, reason("mail.alert.why.print_provider_silent", "Provider", host, "Count", pf.Unanswered,
+			"Open", pf.Open, "After", cfg.After, "Since", when(*pf.Since)))
+	}
+	if unplaced {
+		parts = append(parts, fmt.Sprintf("the print provider %s has not placed %d print orders asked for %s or longer (since %s): "+
+			"its answers to them fail (5xx, timeouts, answers that cannot be read) and each is sent again; their letters are not printed "+
+			"and none goes to manual handling", host, pf.Unplaced, cfg.After, when(*pf.UnplacedSince)))
+		why = append(why, reason("mail.alert.why.print_unplaced", "Provider", host, "Count", pf.Unplaced,
+			"After", cfg.After, "Since", when(*pf.UnplacedSince)))
+	}
+	summary := strings.Join(parts, "; ") + ". Check POSTVAKT_PRINT_URL, the provider account and the provider's status"
 	if pf.Answered != nil {
 		summary += fmt.Sprintf("; its last useful answer about an open order: %s", when(*pf.Answered))
 		why = append(why, reason("mail.alert.why.print_answered", "At", when(*pf.Answered)))

@@ -22,10 +22,18 @@ type PrintProviderFacts struct {
 	// open order (print_orders.answered_at: an answer that knew it, or a
 	// 404 counted toward its loss); nil when none since migration 00046.
 	Answered *time.Time `db:"answered"`
+	// Unplaced counts the orders queued at bound or earlier that the
+	// provider has not placed though asked (print_outbox rows whose sends
+	// failed: 5xx, timeouts, answers that cannot be read; each is sent
+	// again under its key), UnplacedSince the earliest of them queued. An
+	// order never tried yet (the print job not run) is not counted.
+	Unplaced      int        `db:"unplaced"`
+	UnplacedSince *time.Time `db:"unplaced_since"`
 }
 
-// PrintProviderFacts counts the open print orders, and those the provider
-// has not answered usefully about since bound or earlier.
+// PrintProviderFacts counts the open print orders, those the provider has
+// not answered usefully about since bound or earlier, and those queued at
+// bound or earlier it has not placed though asked.
 func (s *Store) PrintProviderFacts(ctx context.Context, bound time.Time) (PrintProviderFacts, error) {
 	var f PrintProviderFacts
 	// Open orders always have a due time: print_orders_due serves this.
@@ -35,6 +43,10 @@ func (s *Store) PrintProviderFacts(ctx context.Context, bound time.Time) (PrintP
 			max(answered_at) AS answered
 		FROM print_orders WHERE state IN ('received', 'printed') AND due_at IS NOT NULL`, bound); err != nil {
 		return f, fmt.Errorf("count the print orders the provider has not answered about: %w", err)
+	}
+	if err := s.db.GetContext(ctx, &f, `SELECT count(*) AS unplaced, min(created_at) AS unplaced_since
+		FROM print_outbox WHERE created_at <= $1 AND last_error <> ''`, bound); err != nil {
+		return f, fmt.Errorf("count the print orders the provider has not placed: %w", err)
 	}
 	return f, nil
 }

@@ -78,3 +78,48 @@ func TestPrintProviderFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintProviderFactsUnplaced: orders whose create the provider has not
+// placed since a bound (their sends failed: 5xx, timeouts, answers that
+// cannot be read, each retried) are counted beside the placed ones, from
+// when they were queued; an order queued but never tried yet (the print job
+// not run) is not the provider's silence, and a placed order leaves the
+// count.
+func TestPrintProviderFactsUnplaced(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	ids := printShipments(t, st, 4)
+	printDecide(t, st, ids[:3], "taushetsbelagt", false, printT0)
+	h := func(n int) time.Time { return printT0.Add(time.Duration(n) * time.Hour) }
+	items, err := st.ClaimPrintOutbox(ctx, h(1), 2, time.Minute)
+	if err != nil || len(items) != 2 {
+		t.Fatalf("claim outbox: %d %v", len(items), err)
+	}
+	for _, it := range items {
+		if err := st.FinishPrintSend(ctx, store.PrintSendResult{ShipmentID: it.ShipmentID, Outcome: store.SendRetry, At: h(1),
+			Error: "print provider: HTTP 503", RetryAt: h(2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(bound time.Time, unplaced int, since time.Time) {
+		t.Helper()
+		f, err := st.PrintProviderFacts(ctx, bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Unplaced != unplaced || (f.UnplacedSince == nil) != since.IsZero() || (f.UnplacedSince != nil && !f.UnplacedSince.Equal(since)) {
+			t.Errorf("bound %s: %d unplaced since %v; want %d since %s", bound, f.Unplaced, f.UnplacedSince, unplaced, since)
+		}
+	}
+	check(h(-1), 0, time.Time{}) // queued after the bound
+	check(h(6), 2, printT0)      // two tried and failed; the third never tried
+	again, err := st.ClaimPrintOutbox(ctx, h(7), 3, time.Minute)
+	if err != nil || len(again) != 3 {
+		t.Fatalf("claim outbox again: %d %v", len(again), err)
+	}
+	if err := st.FinishPrintSend(ctx, store.PrintSendResult{ShipmentID: items[0].ShipmentID, Outcome: store.SendOrdered, At: h(7),
+		OrderID: "o-1", State: store.PrintStateReceived, NextPollAt: h(8)}); err != nil {
+		t.Fatal(err)
+	}
+	check(h(6), 1, printT0) // one placed at last; one still failing (the third claimed, not answered yet)
+}
