@@ -25,7 +25,7 @@ type Store interface {
 	SystemFacts(ctx context.Context, q store.UnitQuery) ([]store.SystemFacts, error)
 	RejectionFacts(ctx context.Context, now time.Time, window, baseline time.Duration) ([]store.RejectionFacts, error)
 	NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAge time.Duration, letters int) ([]store.OrgFacts, error)
-	SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error)
+	SilencesEnded(ctx context.Context, since time.Time) (map[string]store.Silence, error)
 	CountIncidents(ctx context.Context, fs []store.IncidentFilter) ([]int, error)
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
 	ApplyAlerts(ctx context.Context, c store.AlertChanges) ([]store.Alert, error)

@@ -56,9 +56,10 @@ type Facts struct {
 	// Lookback and Window are the stuck rule's: the unit facts were read
 	// over them (unit_delivery_drop judges the same letters).
 	Lookback, Window time.Duration
-	// SilenceEnded is, per channel, when its last channel_silent alert
-	// resolved; for Settle after that its letters are not judged.
-	SilenceEnded map[string]time.Time
+	// SilenceEnded is, per channel, its last channel_silent alert that
+	// resolved; for Settle after that its letters are not judged, when the
+	// channel reported a change since the alert began (settling).
+	SilenceEnded map[string]store.Silence
 	Settle       time.Duration
 	Channels     []store.ChannelActivity // with the calls of the silent rule's calls window
 	Units        []store.UnitFacts

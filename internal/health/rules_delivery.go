@@ -32,11 +32,20 @@ func unitLabels(channel, senderOrg, unit string) store.Labels {
 	return store.Labels{"channel": channel, "sender": senderOrg, "unit": unit}
 }
 
-// settling reports whether a channel's silence ended less than Settle ago:
-// the poller is still catching up with its letters.
+// settling reports whether a channel's silence ended less than Settle ago
+// because the channel spoke again (a status change since the alert
+// began): the poller is still catching up with its letters. A silence
+// that ended without a word from the channel (its letters grew older than
+// the silent rule's young over a weekend) has nothing to catch up: the
+// stuck letters are judged on, and a stuck alert the silence muted stays
+// firing instead of resolving and firing anew.
 func (f Facts) settling(channel string) bool {
-	end, ok := f.SilenceEnded[channel]
-	return ok && f.Now.Sub(end) < f.Settle
+	s, ok := f.SilenceEnded[channel]
+	if !ok || f.Now.Sub(s.Ended) >= f.Settle {
+		return false
+	}
+	last := f.Due[channel].LastChange
+	return last != nil && last.After(s.Started)
 }
 
 // Stuck is the stuck rule.

@@ -79,10 +79,22 @@ func TestStuck(t *testing.T) {
 			}
 		})
 	}
-	f := facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))
-	f.Settle, f.SilenceEnded = 7*time.Hour, map[string]time.Time{"svarut": t0.Add(-time.Hour)}
-	if got := Stuck(cfg, f); got != nil {
-		t.Errorf("fired while the channel settles after a silence: %+v", got)
+	for _, tt := range []struct {
+		name    string
+		silence store.Silence
+		fire    bool
+	}{
+		{"the channel spoke again an hour ago: settling", store.Silence{Started: t0.Add(-3 * time.Hour), Ended: t0.Add(-time.Hour)}, false},
+		{"settled: the silence ended 7 hours ago", store.Silence{Started: t0.Add(-9 * time.Hour), Ended: t0.Add(-7 * time.Hour)}, true},
+		// The silence ended without a word from the channel (its letters
+		// aged out of young): nothing to catch up, the letters stay stuck.
+		{"ended without a change since it began", store.Silence{Started: t0.Add(-30 * time.Second), Ended: t0.Add(-time.Second)}, true},
+	} {
+		f := facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))
+		f.Settle, f.SilenceEnded = 7*time.Hour, map[string]store.Silence{"svarut": tt.silence}
+		if got := Stuck(cfg, f); (got != nil) != tt.fire {
+			t.Errorf("%s: fired %+v, want firing %v", tt.name, got, tt.fire)
+		}
 	}
 	cfg.Enabled = false
 	if got := Stuck(cfg, facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))); got != nil {
@@ -194,9 +206,9 @@ func TestUnitDrop(t *testing.T) {
 			f := facts(unit("svarut", "SEPO", tt.u))
 			f.Settle = 7 * time.Hour
 			if tt.settling {
-				f.SilenceEnded = map[string]time.Time{"svarut": t0.Add(-6 * time.Hour)}
+				f.SilenceEnded = map[string]store.Silence{"svarut": {Started: t0.Add(-9 * time.Hour), Ended: t0.Add(-6 * time.Hour)}}
 			} else {
-				f.SilenceEnded = map[string]time.Time{"svarut": t0.Add(-8 * time.Hour)}
+				f.SilenceEnded = map[string]store.Silence{"svarut": {Started: t0.Add(-10 * time.Hour), Ended: t0.Add(-8 * time.Hour)}}
 			}
 			got := UnitDrop(cfg, f)
 			if (len(got) == 1) != tt.fire || len(got) > 1 {

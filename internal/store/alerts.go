@@ -290,21 +290,28 @@ func (s *Store) OrgsWithoutAccess(ctx context.Context, orgs []string) (map[strin
 	return out, nil
 }
 
-// SilencesEnded returns, per channel, when its last channel_silent alert
+// Silence is a channel_silent alert that resolved: when it began and
+// when it ended.
+type Silence struct {
+	Started time.Time `db:"started_at"`
+	Ended   time.Time `db:"resolved_at"`
+}
+
+// SilencesEnded returns, per channel, its last channel_silent alert that
 // resolved, for those resolved since a time.
-func (s *Store) SilencesEnded(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+func (s *Store) SilencesEnded(ctx context.Context, since time.Time) (map[string]Silence, error) {
 	var rows []struct {
-		Channel string    `db:"channel"`
-		At      time.Time `db:"at"`
+		Channel string `db:"channel"`
+		Silence
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT labels->>'channel' AS channel, max(resolved_at) AS at
+	if err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (labels->>'channel') labels->>'channel' AS channel, started_at, resolved_at
 		FROM health_alerts WHERE rule = 'channel_silent' AND status = 'resolved' AND resolved_at >= $1
-		GROUP BY 1`, since); err != nil {
+		ORDER BY labels->>'channel', resolved_at DESC`, since); err != nil {
 		return nil, fmt.Errorf("read ended channel silences: %w", err)
 	}
-	out := make(map[string]time.Time, len(rows))
+	out := make(map[string]Silence, len(rows))
 	for _, r := range rows {
-		out[r.Channel] = r.At
+		out[r.Channel] = r.Silence
 	}
 	return out, nil
 }

@@ -1,0 +1,244 @@
+package health_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/health"
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+	"postvakt/internal/policy"
+	"postvakt/internal/remind"
+	"postvakt/internal/remind/mailpittest"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// wk is a SvarUt channel driven by hand on a fake clock: letters are
+// registered when sent, the "provider" delivers (available 5 minutes on) or
+// loses (accepted for ever) each, and the poller's calls are recorded every
+// 5 minutes, as the poller records them, with the change times the channel
+// gave. Evaluations run every step through a real store, SMTP (mailpit) and
+// webhook receiver.
+type wk struct {
+	t    *testing.T
+	st   *store.Store
+	mp   *mailpittest.Server
+	hook *receiver
+	ev   *health.Evaluator
+	now  time.Time
+	n    int
+	// plan: letters to send, by sent time, with their fate.
+	plan    []planned
+	fired   []string // "time rule labels" of every alert that started firing
+	resolvd []string
+}
+
+type planned struct {
+	at   time.Time
+	unit string
+	lost bool // accepted by the channel, never delivered
+	mute bool // the channel says nothing of it at all (stays registered)
+	done bool
+	id   string
+}
+
+func newWk(t *testing.T, start time.Time) *wk {
+	t.Helper()
+	w := &wk{t: t, st: storetest.Open(t), mp: mailpittest.Start(t), hook: newReceiver(t), now: start}
+	mail, err := remind.NewSMTP(remind.SMTPConfig{Addr: w.mp.SMTPAddr, From: from, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := httpclient.New(httpclient.Options{Name: "alert-webhook", MaxRetries: -1, BreakerThreshold: -1,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w.ev = &health.Evaluator{Store: w.st, Config: policy.DefaultHealth(), Channels: []string{"svarut"}, Logger: l,
+		Notifier: &health.Notifier{Store: w.st, Mail: mail, From: from, Emails: []string{alertsTo},
+			Webhook: &health.Webhook{HTTP: hc, URL: w.hook.srv.URL}, Logger: l}}
+	return w
+}
+
+// history registers n delivered letters spread over the two weeks before
+// start (weekday office hours), so that the channel's T is learned (1h).
+func (w *wk) history(n int) {
+	w.t.Helper()
+	var items []model.NewShipment
+	for i := range n {
+		at := w.now.Add(-time.Duration(13-i%10) * 24 * time.Hour).Add(time.Duration(i) * time.Minute)
+		items = append(items, w.letter("Skoleetaten", at))
+	}
+	ships := storetest.Register(w.t, w.st, items...)
+	storetest.Set(w.t, w.st, storetest.IDs(ships), storetest.State(model.StateOpened), storetest.AvailableAfterSent(5*time.Minute),
+		storetest.StateChangedAt(w.now.Add(-24*time.Hour)))
+}
+
+func (w *wk) letter(unit string, at time.Time) model.NewShipment {
+	w.n++
+	return model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID(w.t.Name(), w.n), SenderOrg: "964338531",
+		SenderUnit: unit, RecipientKind: model.RecipientOrg, RecipientID: "974760673", Title: "HEMMELIG vedtak",
+		Confidential: true, Class: "taushetsbelagt", SentAt: at}
+}
+
+func (w *wk) send(unit string, from, to time.Time, every time.Duration, lost func(i int) bool) {
+	i := 0
+	for at := from; !at.After(to); at = at.Add(every) {
+		w.plan = append(w.plan, planned{at: at, unit: unit, lost: lost(i)})
+		i++
+	}
+}
+
+// tick moves the clock by d: registers what was sent, lets the channel
+// accept/deliver, records the poller's calls, evaluates.
+func (w *wk) tick(d time.Duration) health.Result {
+	w.t.Helper()
+	w.now = w.now.Add(d)
+	ctx := context.Background()
+	var last time.Time
+	changes := 0
+	for i := range w.plan {
+		p := &w.plan[i]
+		if p.at.After(w.now) {
+			continue
+		}
+		if p.id == "" {
+			p.id = storetest.IDs(storetest.Register(w.t, w.st, w.letter(p.unit, p.at)))[0]
+			if p.mute {
+				continue
+			}
+			// the channel acknowledges it a minute on
+			storetest.Set(w.t, w.st, []string{p.id}, storetest.State(model.StateAccepted), storetest.StateChangedAt(p.at.Add(time.Minute)))
+			changes++
+			last = later(last, p.at.Add(time.Minute))
+		}
+		if !p.lost && !p.done && !p.at.Add(5*time.Minute).After(w.now) {
+			storetest.Set(w.t, w.st, []string{p.id}, storetest.State(model.StateAvailable), storetest.AvailableAt(p.at.Add(5*time.Minute)),
+				storetest.StateChangedAt(p.at.Add(5*time.Minute)))
+			p.done = true
+			changes++
+			last = later(last, p.at.Add(5*time.Minute))
+		}
+	}
+	if err := w.st.RecordChannelCalls(ctx, store.ChannelCalls{Channel: "svarut", At: w.now, Calls: 3, Latency: 300 * time.Millisecond,
+		Changes: changes, LastChange: last}); err != nil {
+		w.t.Fatal(err)
+	}
+	res, err := w.ev.Run(ctx, w.now, false)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if res.Notices.Sent > 0 {
+		var told []string
+		for _, a := range res.Firing {
+			told = append(told, fmt.Sprintf("%s(muted=%v)", a.Rule, a.Inhibited))
+		}
+		for _, a := range res.Resolved {
+			told = append(told, a.Rule+"(resolved)")
+		}
+		w.t.Logf("%s: %d notices sent; firing/resolved: %v", w.now.Format("Mon 15:04"), res.Notices.Sent, told)
+	}
+	for _, a := range res.Fired {
+		w.fired = append(w.fired, fmt.Sprintf("%s %s %s muted=%v", w.now.Format("Mon 15:04"), a.Rule, a.Labels.String(), a.Inhibited))
+	}
+	for _, a := range res.Resolved {
+		w.resolvd = append(w.resolvd, fmt.Sprintf("%s %s %s", w.now.Format("Mon 15:04"), a.Rule, a.Labels.String()))
+	}
+	return res
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func (w *wk) until(t time.Time, step time.Duration) {
+	for w.now.Before(t) {
+		w.tick(step)
+	}
+}
+
+var (
+	friday = time.Date(2026, 11, 13, 7, 0, 0, 0, time.UTC) // 08:00 in Oslo/Copenhagen
+	monday = time.Date(2026, 11, 16, 7, 0, 0, 0, time.UTC)
+)
+
+// TestWeekendQuietThenSilentMonday: a channel that delivers every letter
+// on Friday, has nothing to do over the weekend (no letters sent; the
+// poller still asks about the unopened ones), is no incident; the same
+// channel that answers but changes nothing from Monday morning while the
+// week's letters pile up is channel_silent, within about T + after.
+func TestWeekendQuietThenSilentMonday(t *testing.T) {
+	t.Parallel()
+	w := newWk(t, friday)
+	w.history(40)
+	w.send("Skoleetaten", friday, friday.Add(8*time.Hour), 20*time.Minute, func(int) bool { return false })
+	// Monday: the channel answers the poller but changes nothing.
+	w.send("Skoleetaten", monday, monday.Add(4*time.Hour), 10*time.Minute, func(int) bool { return true })
+	for i := range w.plan {
+		if !w.plan[i].at.Before(monday) {
+			w.plan[i].mute = true
+		}
+	}
+	w.until(monday, 15*time.Minute)
+	if len(w.fired) > 0 {
+		t.Errorf("a quiet weekend raised alerts: %v", w.fired)
+	}
+	w.until(monday.Add(4*time.Hour), 5*time.Minute)
+	var silentAt string
+	for _, f := range w.fired {
+		if strings.Contains(f, "channel_silent") {
+			silentAt = f
+			break
+		}
+	}
+	if silentAt == "" {
+		t.Fatalf("a silent Monday raised no channel_silent: %v", w.fired)
+	}
+}
+
+// TestWeekendLossKeepsFiring: the May 2020 shape: Friday afternoon the
+// provider accepts every letter of one unit and delivers only every other
+// one; nothing is sent over the weekend. The unit's stuck alert fires on
+// Friday and keeps firing until the letters are dealt with: when the
+// channel_silent alert that muted it resolves on Sunday (the Friday
+// letters grow older than its young) without a word from the channel,
+// the stuck alert is not settled away and fired anew (a RESOLVED and then
+// a new FIRING mail for the same lost letters). No mail names a title or
+// the unit.
+func TestWeekendLossKeepsFiring(t *testing.T) {
+	t.Parallel()
+	w := newWk(t, friday)
+	w.history(40)
+	w.send("Skoleetaten", friday, friday.Add(5*time.Hour), 20*time.Minute, func(int) bool { return false })
+	w.send("Sosialtjenesten", friday.Add(6*time.Hour), friday.Add(10*time.Hour), 6*time.Minute, func(i int) bool { return i%2 == 1 })
+	w.until(monday.Add(3*time.Hour), 15*time.Minute)
+	for _, m := range w.mp.Messages(t) {
+		if strings.Contains(m.Raw, "HEMMELIG") || strings.Contains(m.Raw, "Sosialtjenesten") {
+			t.Errorf("a title or the unit's name in an alert mail: %s", m.Subject)
+		}
+	}
+	stuck := 0
+	for _, f := range w.fired {
+		if strings.Contains(f, " stuck ") {
+			stuck++
+		}
+	}
+	if stuck != 1 {
+		t.Errorf("the unit's stuck alert started firing %d times over one unchanged incident, want once: %v", stuck, w.fired)
+	}
+	for _, r := range w.resolvd {
+		if strings.Contains(r, " stuck ") {
+			t.Errorf("the stuck alert resolved while none of its letters was delivered: %v", w.resolvd)
+		}
+	}
+}
