@@ -167,6 +167,7 @@ func TestParseDuration(t *testing.T) {
 		{"90m", 90 * time.Minute, true}, {"36h", 36 * time.Hour, true}, {"2d12h", 60 * time.Hour, true},
 		{"1w", 7 * 24 * time.Hour, true}, {"1.5d", 36 * time.Hour, true}, {"30s", 30 * time.Second, true},
 		{"", 0, false}, {"d", 0, false}, {"5", 0, false}, {"5x", 0, false}, {"-1h", 0, false},
+		{"200000w", 0, false}, {"106751d1d", 0, false}, {"100000d", 100000 * 24 * time.Hour, true},
 	} {
 		got, err := ParseDuration(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {

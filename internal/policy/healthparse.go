@@ -196,7 +196,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 		s := &h.Stuck
 		fields = append(fields, dur("settle", &s.Settle), track(frac("percentile", &s.Percentile)), track(dur("min_after", &s.MinAfter)),
 			track(dur("max_after", &s.MaxAfter)), dur("learn", &s.Learn), num("min_learned", &s.MinLearned),
-			dur("lookback", &s.Lookback), dur("window", &s.Window), track(num("min_count", &s.MinCount)),
+			track(dur("lookback", &s.Lookback)), dur("window", &s.Window), track(num("min_count", &s.MinCount)),
 			track(num("count", &s.Count)), frac("share", &s.Share))
 	case RuleUnitDrop:
 		s := &h.UnitDrop
@@ -223,7 +223,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			}})
 	case RuleNeverOpening:
 		s := &h.NeverOpening
-		fields = append(fields, num("letters", &s.Letters), dur("over", &s.Over), dur("min_age", &s.MinAge))
+		fields = append(fields, num("letters", &s.Letters), track(dur("over", &s.Over)), track(dur("min_age", &s.MinAge)))
 	case RuleCertificate:
 		fields = append(fields, dur("within", &h.Certificate.Within))
 	case RulePrintSilent:
@@ -243,9 +243,20 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 		if s.Percentile <= 0 || s.Percentile >= 1 {
 			r.addf(max(lines["percentile"], at), "%s.percentile: must be between 0 and 1 (e.g. 0.99), not %g", section, s.Percentile)
 		}
+		if s.MaxAfter >= s.Lookback {
+			// T is at most max_after and is max_after until min_learned
+			// letters were delivered: no letter of the lookback would be due.
+			r.addf(max(lines["max_after"], lines["lookback"], at), "%s: max_after (%s) must be shorter than lookback (%s): "+
+				"a letter is stuck only once T (at most max_after) has passed, within the lookback", section, s.MaxAfter, s.Lookback)
+		}
 		if s.Count < s.MinCount {
 			r.addf(max(lines["count"], lines["min_count"], at), "%s: count (%d) must not be below min_count (%d)", section, s.Count, s.MinCount)
 		}
+	}
+	if name == RuleNeverOpening && h.NeverOpening.MinAge >= h.NeverOpening.Over {
+		s := h.NeverOpening
+		r.addf(max(lines["min_age"], lines["over"], at), "%s: min_age (%s) must be shorter than over (%s): "+
+			"the letters judged are sent within over and at least min_age ago", section, s.MinAge, s.Over)
 	}
 	return own
 }

@@ -93,6 +93,11 @@ func (r *reader) fraction(path string, n *yaml.Node) (float64, bool) {
 
 // ParseDuration reads a duration with Go's units and also d (24h) and w
 // (7d), which may be combined: "1w2d", "2d12h", "90m".
+// maxDuration is the longest duration a setting may have: Go's (about
+// 292 years); longer overflowed into a negative one ("must be longer than
+// 0" for "200000w").
+const maxDuration = time.Duration(1<<63 - 1)
+
 func ParseDuration(s string) (time.Duration, error) {
 	bad := fmt.Errorf("%q is not a duration: want e.g. \"90m\", \"6h\", \"14d\" or \"1w\"", s)
 	if s == "" {
@@ -121,15 +126,21 @@ func ParseDuration(s string) (time.Duration, error) {
 			if err != nil {
 				return 0, bad
 			}
-			d = time.Duration(n * float64(day))
 			if unit == "w" {
-				d *= 7
+				n *= 7
 			}
+			if n*float64(day) >= float64(maxDuration) {
+				return 0, fmt.Errorf("%q is too long a duration (at most about %d days)", s, maxDuration/day)
+			}
+			d = time.Duration(n * float64(day))
 		default:
 			var err error
 			if d, err = time.ParseDuration(num + unit); err != nil {
 				return 0, bad
 			}
+		}
+		if total > maxDuration-d {
+			return 0, fmt.Errorf("%q is too long a duration (at most about %d days)", s, maxDuration/day)
 		}
 		total += d
 	}
