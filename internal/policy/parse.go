@@ -149,7 +149,7 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 		{"retention", false, func(path string, key, n *yaml.Node) {
 			r.mapping(path, key.Line, n, []field{
 				{"years", true, func(path string, _, n *yaml.Node) {
-					v, ok := r.count(path, n)
+					v, ok := r.countUpTo(path, n, MaxYears, "years")
 					if ok && v < 1 {
 						r.addf(deref(n).Line, "%s: must be at least 1 year", path)
 					}
@@ -217,10 +217,10 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 func (r *reader) reminders(section string, at int, n *yaml.Node, rem *Reminders) (bool, map[string]int) {
 	ok := true
 	lines := map[string]int{"": at}
-	num := func(dst *int) func(string, *yaml.Node, *yaml.Node) {
+	num := func(dst *int, max int, unit string) func(string, *yaml.Node, *yaml.Node) {
 		return func(path string, key, n *yaml.Node) {
 			lines[key.Value] = deref(n).Line
-			v, good := r.count(path, n)
+			v, good := r.countUpTo(path, n, max, unit)
 			*dst = v
 			if !good {
 				ok = false
@@ -228,9 +228,9 @@ func (r *reader) reminders(section string, at int, n *yaml.Node, rem *Reminders)
 		}
 	}
 	if !r.mapping(section, at, n, []field{
-		{"first_after", false, num(&rem.FirstAfter)},
-		{"repeat_every", false, num(&rem.RepeatEvery)},
-		{"max", true, num(&rem.Max)},
+		{"first_after", false, num(&rem.FirstAfter, MaxDays, "business days")},
+		{"repeat_every", false, num(&rem.RepeatEvery, MaxDays, "business days")},
+		{"max", true, num(&rem.Max, MaxReminders, "reminders")},
 		{"name_unit", false, func(path string, _, n *yaml.Node) {
 			v, good := r.boolean(path, n)
 			if good {
@@ -276,7 +276,7 @@ func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, m
 		}},
 		{"after", false, func(path string, _, n *yaml.Node) {
 			lines["after"] = deref(n).Line
-			v, good := r.count(path, n)
+			v, good := r.countUpTo(path, n, MaxDays, "business days")
 			pr.After = v
 			ok = ok && good
 		}},
@@ -403,12 +403,12 @@ func loadZone(name string) (*time.Location, error) {
 func (r *reader) catchUp(section string, at int, n *yaml.Node, c *CatchUp) {
 	r.mapping(section, at, n, []field{
 		{"reminders", false, func(path string, _, n *yaml.Node) {
-			if v, ok := r.count(path, n); ok {
+			if v, ok := r.countUpTo(path, n, MaxReminders, "reminders"); ok {
 				c.Reminders = v
 			}
 		}},
 		{"grace", false, func(path string, _, n *yaml.Node) {
-			v, ok := r.count(path, n)
+			v, ok := r.countUpTo(path, n, MaxDays, "business days")
 			if ok && v < 1 {
 				r.addf(deref(n).Line, "%s: must be at least 1 business day", path)
 				ok = false

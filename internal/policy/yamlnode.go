@@ -209,6 +209,26 @@ func (r *reader) count(path string, n *yaml.Node) (int, bool) {
 	return v, true
 }
 
+// Upper bounds of a policy's numbers: a few zeros too many is a typo, and
+// a day count of billions would have the business-day calendar count
+// years for ever (serve, explain and every escalation run would hang).
+const (
+	MaxDays      = 3650 // business days: reminders, print, catch-up grace
+	MaxReminders = 100
+	MaxYears     = 100 // retention
+)
+
+// countUpTo reads a non-negative integer of at most max (unit names what
+// it counts, for the message).
+func (r *reader) countUpTo(path string, n *yaml.Node, max int, unit string) (int, bool) {
+	v, ok := r.count(path, n)
+	if ok && v > max {
+		r.addf(deref(n).Line, "%s: at most %d %s, got %d", path, max, unit, v)
+		return v, false
+	}
+	return v, ok
+}
+
 // list reads a non-empty list, giving each item to item (which reports its
 // own problems and returns the value and ok). Repeated values are problems.
 func (r *reader) list(path string, n *yaml.Node, item func(path string, n *yaml.Node) (string, bool)) ([]string, bool) {
