@@ -51,7 +51,7 @@ func ParseHealth(file string, data []byte) (*Health, []Problem) {
 		if errors.Is(err, io.EOF) {
 			return h, nil // an empty file: the defaults
 		}
-		r.syntax(err)
+		r.syntax(err, data)
 		return nil, r.problems
 	}
 	var extra yaml.Node
@@ -59,7 +59,7 @@ func ParseHealth(file string, data []byte) (*Health, []Problem) {
 	case err == nil:
 		r.addf(extra.Line, "more than one YAML document: health.yaml holds one")
 	case !errors.Is(err, io.EOF):
-		r.syntax(err)
+		r.syntax(err, data)
 	}
 	if len(doc.Content) > 0 {
 		r.health(doc.Content[0], h)

@@ -41,7 +41,7 @@ func parseFile(file string, data []byte) parsed {
 		if errors.Is(err, io.EOF) {
 			r.addf(0, "empty file: want one policy")
 		} else {
-			r.syntax(err)
+			r.syntax(err, data)
 		}
 		return parsed{problems: r.problems}
 	}
@@ -51,7 +51,7 @@ func parseFile(file string, data []byte) parsed {
 	case err == nil:
 		r.addf(extra.Line, "more than one YAML document: put one policy per file")
 	case !errors.Is(err, io.EOF):
-		r.syntax(err)
+		r.syntax(err, data)
 	}
 	if len(doc.Content) == 0 {
 		r.addf(0, "empty file: want one policy")
@@ -77,12 +77,19 @@ var parserProblems = map[string]bool{
 	"found duplicate %TAG directive":         true,
 }
 
-// syntax turns a yaml.v3 parse error into a problem at its line.
-func (r *reader) syntax(err error) {
+// syntax turns a yaml.v3 parse error in data into a problem at its line.
+// A tab where YAML wants spaces is named as such: the parser says only
+// that a character cannot start a token.
+func (r *reader) syntax(err error, data []byte) {
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		if parserProblems[m[2]] {
 			line++
+		}
+		if lines := bytes.Split(data, []byte("\n")); m[2] == "found character that cannot start any token" &&
+			line >= 1 && line <= len(lines) && bytes.ContainsRune(lines[line-1], '\t') {
+			r.addf(line, "invalid YAML: a tab on this line (YAML indents with spaces, never tabs)")
+			return
 		}
 		r.addf(line, "invalid YAML: %s", m[2])
 		return

@@ -65,7 +65,7 @@ func ParseSenders(file string, data []byte) (map[string]Sender, []Problem) {
 		if errors.Is(err, io.EOF) {
 			return senders, nil // an empty file (or only comments): no senders
 		}
-		r.syntax(err)
+		r.syntax(err, data)
 		return nil, r.problems
 	}
 	var extra yaml.Node
@@ -73,7 +73,7 @@ func ParseSenders(file string, data []byte) (map[string]Sender, []Problem) {
 	case err == nil:
 		r.addf(extra.Line, "more than one YAML document: %s holds one", SendersFile)
 	case !errors.Is(err, io.EOF):
-		r.syntax(err)
+		r.syntax(err, data)
 	}
 	if len(doc.Content) > 0 {
 		root := deref(doc.Content[0])
