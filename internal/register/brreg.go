@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
@@ -128,8 +129,17 @@ func ParseUnit(orgnr string, body []byte) (Unit, error) {
 	if u.Organisasjonsnummer != "" && u.Organisasjonsnummer != orgnr {
 		return u, fmt.Errorf("register answered for %s when asked for %s", u.Organisasjonsnummer, orgnr)
 	}
-	u.Navn = strings.TrimSpace(u.Navn)
+	u.Navn = OneLine(u.Navn)
 	return u, nil
+}
+
+// OneLine is a register's name as postvakt uses it (a reminder's subject
+// and greeting, a print order's address, the lists): its white space and
+// control characters, line breaks among them, each run one space, none at
+// the ends. A name holding a line break would break a mail's subject in
+// two in its reader and a printed address over lines.
+func OneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
 }
 
 // Brreg asks Enhetsregisteret. HTTP's base URL is POSTVAKT_REGISTER_URL,

@@ -149,3 +149,20 @@ func TestParseUnitFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestOneLine: a register's name with line breaks, tabs or other control
+// characters (a hostile or broken entry) becomes one line, its runs of
+// white space one space; an ordinary name stays as it is.
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"Bærum kommune":                              "Bærum kommune",
+		"  Bærum kommune \n":                         "Bærum kommune",
+		"Bærum kommune\r\nBcc: spy@evil.example":     "Bærum kommune Bcc: spy@evil.example",
+		"Skåla\tÆrlig\u0085AS\u2028avd.\x00Sandvika": "Skåla Ærlig AS avd. Sandvika",
+		"": "",
+	} {
+		if got := register.OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -160,7 +160,7 @@ func readCVRResult(cvrs []string, body []byte) ([]Answer, error) {
 		}
 		name := ""
 		if nn := co.Vrvirksomhed.VirksomhedMetadata.NyesteNavn; nn != nil {
-			name = strings.TrimSpace(nn.Navn)
+			name = OneLine(nn.Navn)
 		}
 		i := asked[nr]
 		if out[i].Status == http.StatusOK && (out[i].Name != "" || name == "") {
