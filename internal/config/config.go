@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/mail"
 	"os"
 	"strings"
@@ -259,6 +260,19 @@ func (c *Config) validate(r *Reader) {
 	if c.SMTP.User != "" && c.SMTP.Password == "" {
 		r.Failf("POSTVAKT_SMTP_USER", "is set, so POSTVAKT_SMTP_PASSWORD (or _FILE) is needed too")
 	}
+	if host, _, err := net.SplitHostPort(c.SMTP.Addr); err == nil && c.SMTP.User != "" && c.SMTP.TLS == "none" && !loopbackHost(host) {
+		// net/smtp sends no password over an unencrypted connection but
+		// to localhost: every reminder would fail at the login.
+		r.Failf("POSTVAKT_SMTP_USER", "is set with POSTVAKT_SMTP_TLS=none: a password is never sent unencrypted except to localhost; "+
+			"set POSTVAKT_SMTP_TLS to starttls or require (or log in to a relay on localhost)")
+	}
+}
+
+// loopbackHost reports whether net/smtp's AUTH PLAIN logs in to host
+// over an unencrypted connection: localhost, 127.0.0.1 or ::1 as written
+// (not another loopback address).
+func loopbackHost(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }
 
 // Section reads settings that another package owns (a channel's) from the

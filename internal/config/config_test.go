@@ -107,6 +107,11 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
 		// Altinn answers an order naming it with a 400, which waits.
 		{map[string]string{"POSTVAKT_ALTINN_RESOURCE_ID": "taushetsbelagt post"}, `POSTVAKT_ALTINN_RESOURCE_ID: "taushetsbelagt post" holds white space`},
+		// net/smtp logs in unencrypted to localhost only.
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25", "POSTVAKT_SMTP_USER": "postvakt", "POSTVAKT_SMTP_PASSWORD": "pw",
+			"POSTVAKT_SMTP_TLS": "none"}, `POSTVAKT_SMTP_USER: is set with POSTVAKT_SMTP_TLS=none`},
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "127.0.0.2:25", "POSTVAKT_SMTP_USER": "postvakt", "POSTVAKT_SMTP_PASSWORD": "pw",
+			"POSTVAKT_SMTP_TLS": "none"}, `POSTVAKT_SMTP_USER: is set with POSTVAKT_SMTP_TLS=none`},
 		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "30"}, `POSTVAKT_STATEMENT_TIMEOUT: "30" is not a positive duration`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "0s"}, `POSTVAKT_STATEMENT_TIMEOUT: "0s" is not a positive duration`},
@@ -119,6 +124,13 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		_, err := Load(lookup(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err %v, want %q", tc.env, err, tc.want)
+		}
+	}
+	// A login over plain SMTP to a relay on this machine is allowed.
+	for _, addr := range []string{"localhost:1025", "127.0.0.1:25", "[::1]:25"} {
+		if _, err := Load(lookup(map[string]string{"POSTVAKT_SMTP_ADDR": addr, "POSTVAKT_SMTP_USER": "postvakt",
+			"POSTVAKT_SMTP_PASSWORD": "pw", "POSTVAKT_SMTP_TLS": "none"})); err != nil {
+			t.Errorf("a login to %s without TLS: %v", addr, err)
 		}
 	}
 	// Every problem is reported, not only the first.

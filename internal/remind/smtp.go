@@ -278,6 +278,10 @@ func (s *SMTP) hello(c *smtp.Client, host string) error {
 	}
 	if s.cfg.User != "" {
 		if err := c.Auth(smtp.PlainAuth("", s.cfg.User, s.cfg.Password, host)); err != nil {
+			if _, enc := c.TLSConnectionState(); !enc {
+				return fmt.Errorf("SMTP AUTH PLAIN as %s at %s: %w (the connection is not encrypted: the server offers no STARTTLS "+
+					"or POSTVAKT_SMTP_TLS is none; a password is sent unencrypted only to localhost)", s.cfg.User, s.cfg.Addr, err)
+			}
 			return fmt.Errorf("SMTP AUTH PLAIN as %s at %s: %w", s.cfg.User, s.cfg.Addr, err)
 		}
 	}

@@ -1,0 +1,71 @@
+package remind
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAuthWithoutTLSSaysWhatToFix: a relay that offers AUTH but no
+// STARTTLS, reached by a name other than localhost, with a user set
+// (TLS none, or starttls and the server offering none). net/smtp sends no
+// password in plain text: nothing is sent, and the error says why and what
+// to change. (The configuration refuses a user with TLS none at start:
+// internal/config.)
+func TestAuthWithoutTLSSaysWhatToFix(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.2:0") // a loopback address net/smtp does not take for localhost
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				r := textproto.NewReader(bufio.NewReader(c))
+				fmt.Fprintf(c, "220 relay ESMTP\r\n")
+				for {
+					line, err := r.ReadLine()
+					if err != nil {
+						return
+					}
+					switch u := strings.ToUpper(line); {
+					case strings.HasPrefix(u, "EHLO"):
+						fmt.Fprintf(c, "250-relay\r\n250 AUTH PLAIN LOGIN\r\n")
+					case strings.HasPrefix(u, "AUTH"):
+						fmt.Fprintf(c, "235 ok (password seen in clear: %q)\r\n", line)
+					case u == "QUIT":
+						fmt.Fprintf(c, "221 bye\r\n")
+						return
+					default:
+						fmt.Fprintf(c, "250 ok\r\n")
+					}
+				}
+			}(c)
+		}
+	}()
+	for _, mode := range []string{TLSNone, TLSStartTLS} {
+		cfg := SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", User: "postvakt", Password: "hemmelig", TLSMode: mode, Timeout: 5 * time.Second}
+		s, err := NewSMTP(cfg)
+		if err != nil {
+			t.Fatalf("mode %s: NewSMTP: %v", mode, err)
+		}
+		err = s.Send(context.Background(), testMessage("post@firma.no"))
+		if err == nil {
+			t.Errorf("mode %s: sent with AUTH over plain text", mode)
+			continue
+		}
+		if !strings.Contains(err.Error(), "POSTVAKT_SMTP_TLS") || !strings.Contains(err.Error(), "STARTTLS") {
+			t.Errorf("mode %s: the error does not say that the relay must offer STARTTLS (or what to set): %v", mode, err)
+		}
+	}
+}
