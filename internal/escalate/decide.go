@@ -41,6 +41,12 @@ type Facts struct {
 	// the recipient at nothing: reminders are not sent; print follows the
 	// policy as usual.
 	UnknownSince time.Time
+	// Unmailed says the recipient gets no reminder mail (a person:
+	// postvakt reminds organisations only). A letter catching up then
+	// prints catch_up.grace business days after the escalation first met
+	// it, not after a reminder that is never sent (nor after the send
+	// window's next opening).
+	Unmailed bool
 	// Scheduled says the channel holds the shipment for a delivery the
 	// sender asked to be later (channel.Spec.Scheduled: Digital Post's
 	// delayed delivery): it is not waiting for its recipient yet.
@@ -196,9 +202,17 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 	}
 	if !f.CatchUpSince.IsZero() {
 		d := catchUp(f, p, now, say)
-		if d.Step.Kind == policy.StepRemind && !f.UnknownSince.IsZero() {
+		switch {
+		case d.Step.Kind == policy.StepRemind && !f.UnknownSince.IsZero():
 			d.Next, d.Never = p.Calendar.AddBusinessDays(latest(f.CatchUpSince, f.LastReminder), p.CatchUp.Grace), false
 			unheard(&d, f, p, say)
+		case d.Step.Kind == policy.StepRemind && f.Unmailed:
+			d.Next, d.Never, d.Wait = p.Calendar.AddBusinessDays(latest(f.CatchUpSince, f.LastReminder), p.CatchUp.Grace), false, false
+			d.PrintAt = d.Next
+			if say {
+				d.Reason += fmt.Sprintf("; not sent: postvakt reminds organisations only; print due %s",
+					d.Next.In(windowZone(p)).Format("2006-01-02 15:04 MST"))
+			}
 		}
 		return ruling{Decision: d, why: WhyCatchUp, catchUpSince: f.CatchUpSince}, nil
 	}

@@ -263,7 +263,7 @@ func catchUpSteps(r ruling, f Facts, p *policy.Policy, now time.Time) []policy.S
 	}
 	if r.Step.Kind != policy.StepPrint {
 		from := latest(r.catchUpSince, f.LastReminder)
-		if r.Step.Kind == policy.StepRemind {
+		if r.Step.Kind == policy.StepRemind && !f.Unmailed {
 			from = r.SendAt
 		}
 		at := p.Calendar.AddBusinessDays(from, p.CatchUp.Grace)

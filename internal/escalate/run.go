@@ -318,7 +318,7 @@ func FactsOf(sh store.OpenShipment) Facts {
 	// A letter reminded before was met by the escalation, whether or not
 	// its step was recorded (a reminder records it with its outcome).
 	f := Facts{Since: sh.Since(), RemindersSent: sh.RemindersSent, Failed: sh.State == model.StateFailed,
-		Decided:   sh.EscalationStep != "" || sh.RemindersSent > 0,
+		Decided: sh.EscalationStep != "" || sh.RemindersSent > 0, Unmailed: !mailed(sh.RecipientKind),
 		Scheduled: sh.ChannelStatus != "" && slices.Contains(channel.Scheduled(sh.Channel), sh.ChannelStatus)}
 	if sh.LastRemindedAt != nil {
 		f.LastReminder = *sh.LastRemindedAt
