@@ -35,6 +35,12 @@ func TestCatchUpRetentionNameUnit(t *testing.T) {
 		{"retention zero", "retention: {years: 0}\n", "", "retention.years: must be at least 1 year", nil},
 		{"retention without years", "retention: {}\n", "", `missing required field "years"`, nil},
 		{"catch_up unknown field", "catch_up: {later: 1}\n", "", "later", nil},
+		// repeat_every 3: a second catch-up reminder comes 3 business days
+		// after the first, the print 2 after it.
+		{"catch_up reminders never sent", "catch_up: {reminders: 3, grace: 2}\n", "", "only 1 of the 3 catch-up reminders would be sent", nil},
+		{"catch_up reminders apart within the grace", "catch_up: {reminders: 2, grace: 4}\n", "", "", func(p *Policy) bool {
+			return p.CatchUp.Reminders == 2 && p.CatchUp.Grace == 4
+		}},
 		{"name_unit not a bool", "", ", name_unit: maybe", "name_unit", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -108,6 +108,7 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 		calOK, remOK, printOK bool
 		window                *SendWindow
 		remLines, printLines  map[string]int
+		catchUpLine           int
 	)
 	ok := r.mapping("", root.Line, root, []field{
 		{"name", true, func(path string, key, n *yaml.Node) {
@@ -151,6 +152,7 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 			r.escalation(path, key.Line, n, &p.Escalation)
 		}},
 		{"catch_up", false, func(path string, key, n *yaml.Node) {
+			catchUpLine = key.Line
 			r.catchUp(path, key.Line, n, &p.CatchUp)
 		}},
 		{"retention", false, func(path string, key, n *yaml.Node) {
@@ -176,6 +178,13 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 	}
 	if remOK && printOK {
 		r.reminderVersusPrint(p.Reminders, p.Print, remLines, printLines)
+	}
+	if c := p.CatchUp; remOK && catchUpLine > 0 && p.Reminders.Enabled() && c.Reminders > 1 && p.Reminders.RepeatEvery >= c.Grace {
+		// The print comes grace business days after the last catch-up
+		// reminder: the next, repeat_every after it, would never be sent.
+		r.addf(catchUpLine, "catch_up: reminders after the first come repeat_every (%d) business days apart, at or after the print "+
+			"(grace %d after a reminder): only 1 of the %d catch-up reminders would be sent; lower catch_up.reminders or raise catch_up.grace",
+			p.Reminders.RepeatEvery, c.Grace, c.Reminders)
 	}
 	return p, matchOK
 }
