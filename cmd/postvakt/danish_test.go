@@ -93,9 +93,8 @@ func addUser(t *testing.T, db, name string, args ...string) string {
 // GET of a path in that session, asking for the page in lang.
 func login(t *testing.T, addr, name, password, lang string) func(path string) string {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	get := func(path string) string {
+	c := loginClient(t, addr, name, password, lang)
+	return func(path string) string {
 		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
 		req.Header.Set("Accept-Language", lang)
 		resp, err := c.Do(req)
@@ -106,11 +105,27 @@ func login(t *testing.T, addr, name, password, lang string) func(path string) st
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
-	tok := regexp.MustCompile(`name="login_csrf" value="([^"]+)"`).FindStringSubmatch(get("/login"))
+}
+
+// loginClient signs name in through serve's login form (asked for in
+// lang) at addr and returns a client holding the session.
+func loginClient(t *testing.T, addr, name, password, lang string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/login", nil)
+	req.Header.Set("Accept-Language", lang)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := regexp.MustCompile(`name="login_csrf" value="([^"]+)"`).FindSubmatch(page)
 	if tok == nil {
 		t.Fatal("no login form")
 	}
-	resp, err := c.PostForm("http://"+addr+"/login", url.Values{"login_csrf": {tok[1]}, "next": {"/"}, "name": {name}, "password": {password}})
+	resp, err = c.PostForm("http://"+addr+"/login", url.Values{"login_csrf": {string(tok[1])}, "next": {"/"}, "name": {name}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,5 +133,5 @@ func login(t *testing.T, addr, name, password, lang string) func(path string) st
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login as %s: %d", name, resp.StatusCode)
 	}
-	return get
+	return c
 }

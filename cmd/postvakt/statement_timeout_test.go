@@ -52,18 +52,21 @@ func TestServeStatementTimeoutCoversPreviewAndPrintDecisions(t *testing.T) {
 		t.Fatalf("print batches: %+v %v, want one held", batches, err)
 	}
 	batch := batches[0]
-	token := newToken(t, db, "kari", "compliance")
+	password := addUser(t, db, "kari", "--role", "compliance")
 	addr, cmd, logs := startServe(t, db, "POSTVAKT_STATEMENT_TIMEOUT=1s", "POSTVAKT_PRINT_URL=http://127.0.0.1:1",
 		"POSTVAKT_REGISTER_URL=http://127.0.0.1:1")
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	}()
-	client := &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Asked for from the UI, as an officer does: a session and its forms'
+	// CSRF token (a bearer token sends no UI form).
+	client := loginClient(t, addr, "kari", password, "en")
+	client.Timeout = 15 * time.Second
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	do := func(method, path string, form url.Values) (int, time.Duration) {
 		t.Helper()
 		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		start := time.Now()
 		resp, err := client.Do(req)
@@ -92,8 +95,18 @@ func TestServeStatementTimeoutCoversPreviewAndPrintDecisions(t *testing.T) {
 
 	// The batch's row locked (its print job, another officer's decision):
 	// the release waits on it; the list of batches does not.
-	form := url.Values{"shipments": {strconv.Itoa(batch.Shipments)}, "digest": {batch.Digest}}
 	release := fmt.Sprintf("/print/%d/release", batch.ID)
+	resp, err := client.Get(fmt.Sprintf("http://%s/print/%d", addr, batch.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("the print batch's page (%d) has no form with a CSRF token", resp.StatusCode)
+	}
+	form := url.Values{"csrf": {string(csrf[1])}, "shipments": {strconv.Itoa(batch.Shipments)}, "digest": {batch.Digest}}
 	tx, err = st.DB().BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -210,6 +210,9 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !administers(p, u.SenderOrg) {
+		// Answered as none, so as not to tell it exists; the attempt is
+		// audited as a refusal, as a letter's is.
+		s.forbidden(r.Context(), r, "user "+strconv.FormatInt(id, 10)+" is outside the administrator's organisation")
 		s.renderError(w, r, http.StatusNotFound, "err.no_user")
 		return
 	}
@@ -340,6 +343,9 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !administers(principal(r.Context()), t.SenderOrg) {
+		// Answered as none, so as not to tell it exists; the attempt is
+		// audited as a refusal, as a letter's is.
+		s.forbidden(r.Context(), r, "token "+strconv.FormatInt(id, 10)+" is outside the administrator's organisation")
 		s.renderError(w, r, http.StatusNotFound, "err.no_token")
 		return
 	}

@@ -141,10 +141,11 @@ func (s *Server) api(next http.HandlerFunc, perm auth.Permission) http.Handler {
 	})
 }
 
-// ui authenticates a UI request by session cookie (or bearer token, for
-// scripts fetching exports): without one, a GET is sent to the login page
-// and anything else gets 401. A POST from a session must carry the session's
-// CSRF token. A role without perm gets 403, logged and audited.
+// ui authenticates a UI request by session cookie (or, for a GET or HEAD
+// only, a bearer token: scripts fetching exports): without one, a GET is
+// sent to the login page and anything else gets 401. A POST must come from
+// a session and carry its CSRF token; a bearer token's gets 403 (tokenUI),
+// logged and audited, as does a role without perm.
 func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, err := s.identify(r)
@@ -170,6 +171,14 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, rq)
 		r = r.WithContext(ctx)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash == nil {
+			// A bearer token carries no CSRF token: were its forms taken,
+			// every token would be a second, undocumented API (a sender
+			// system's releasing print batches, an admin's making users).
+			s.forbidden(ctx, r, "a bearer token sent a UI form")
+			http.Error(w, tokenUI, http.StatusForbidden)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			// A form is small (formLimit): a larger body is refused, with
 			// a page saying so, and one parsed as multipart here, on this
@@ -188,7 +197,7 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 				return
 			}
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && rq.sessionHash != nil {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if !auth.Equal(r.PostFormValue("csrf"), rq.csrf) {
 				s.forbidden(ctx, r, "missing or wrong CSRF token")
 				if !s.staleFollowUp(w, r) {
@@ -205,6 +214,9 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		next(w, r)
 	})
 }
+
+// tokenUI is what a bearer token sending a UI form is told.
+const tokenUI = "a bearer token may only fetch UI pages (GET); use the API under /api/v1"
 
 // maxUIForm bounds the body of a UI form post.
 const maxUIForm = 8 << 20

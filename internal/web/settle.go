@@ -255,6 +255,24 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "reminders", "title.reminders", d)
 }
 
+// noReminder answers a reminder to settle the principal does not see (404,
+// as an id that names nothing); one that exists, listing only other
+// organisations' or units' letters, is an attempt outside the principal's
+// scope: logged and audited.
+func (s *Server) noReminder(w http.ResponseWriter, r *http.Request, id int64) {
+	if p := principal(r.Context()); p.Scope() != (store.Scope{}) {
+		all, err := s.store.NotificationsToSettle(r.Context(), store.Scope{}, 1000)
+		if err != nil {
+			s.internalError(w, r, "list reminders to settle", err)
+			return
+		}
+		if slices.ContainsFunc(all, func(n store.SettleNotification) bool { return n.ID == id }) {
+			s.forbidden(r.Context(), r, "reminder "+strconv.FormatInt(id, 10)+" lists only other organisations' shipments")
+		}
+	}
+	s.renderError(w, r, http.StatusNotFound, "err.no_reminder")
+}
+
 // settleReminder releases (checked: not delivered, send it next run) or
 // confirms (checked: delivered, count it) a reminder whose outcome was
 // unknown. A scoped officer may settle only a reminder that lists nothing
@@ -279,7 +297,10 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
-	case n == nil || n.Status != store.NotifyUnknown:
+	case n == nil:
+		s.noReminder(w, r, id)
+		return
+	case n.Status != store.NotifyUnknown:
 		s.renderError(w, r, http.StatusNotFound, "err.no_reminder")
 		return
 	case n.InScope != n.Shipments:

@@ -71,7 +71,7 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	org, err := s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
 	if errors.Is(err, store.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "err.no_unit_scope")
+		s.noUnit(w, r, id)
 		return
 	}
 	if err != nil {
@@ -81,6 +81,23 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 	aboutOrg(r.Context(), org)
 	s.audit(r.Context(), store.ActUnitChange, "unit "+strconv.FormatInt(id, 10), "contact="+u.ContactEmail+" manager="+u.ManagerEmail)
 	http.Redirect(w, r, "/admin/units?done=saved", http.StatusSeeOther)
+}
+
+// noUnit answers a unit the principal does not see (404, as an id that
+// names nothing); one that exists, of another organisation or unit, is an
+// attempt outside the principal's scope: logged and audited.
+func (s *Server) noUnit(w http.ResponseWriter, r *http.Request, id int64) {
+	if p := principal(r.Context()); p.Scope() != (store.Scope{}) {
+		all, err := s.store.Units(r.Context(), store.Scope{})
+		if err != nil {
+			s.internalError(w, r, "list sending units", err)
+			return
+		}
+		if slices.ContainsFunc(all, func(u store.Unit) bool { return u.ID == id }) {
+			s.forbidden(r.Context(), r, "unit "+strconv.FormatInt(id, 10)+" belongs to another organisation or unit")
+		}
+	}
+	s.renderError(w, r, http.StatusNotFound, "err.no_unit_scope")
 }
 
 // importUnits takes a units CSV (the same file as `postvakt units
