@@ -139,3 +139,36 @@ func TestAddedAddressSaysWhenItGoesOut(t *testing.T) {
 		})
 	}
 }
+
+// TestAddedAddressIsCheckedAsAnImportedOne: the address added on the
+// Reminders page passes the check an imported one does (README, contacts
+// import: plain ASCII, a dotted domain): an address with æøå or without a
+// dotted domain is refused with the import's message (400) and not saved,
+// where the reminder would have gone with an 8-bit RCPT TO and To: header.
+func TestAddedAddressIsCheckedAsAnImportedOne(t *testing.T) {
+	for email, want := range map[string]string{
+		"post@bærum.kommune.no": "outside ASCII",
+		"pøst@firma.no":         "outside ASCII",
+		"post@localhost":        "not a plain e-mail address",
+	} {
+		t.Run(email, func(t *testing.T) {
+			e := newEnv(t)
+			a, _ := e.seedTwoOrgs()
+			res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
+				Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}})
+			if err != nil || res.Notification == nil || res.Notification.Status != store.NotifyNoAddress {
+				t.Fatalf("no-address reminder: %+v %v", res, err)
+			}
+			off := e.loggedIn("a-officer", "compliance", orgA, "")
+			_, page := off.get("/reminders")
+			code, _, body := off.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {"910859897"}, "email": {email}})
+			if code != http.StatusBadRequest || !strings.Contains(body, want) {
+				t.Errorf("POST /contacts email=%q: %d, want 400 saying %q: %.300s", email, code, want, body)
+			}
+			var n int
+			if err := e.st.DB().QueryRow(`SELECT count(*) FROM org_contacts WHERE email = $1`, email).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%q saved (%d rows, %v)", email, n, err)
+			}
+		})
+	}
+}

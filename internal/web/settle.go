@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"postvakt/internal/escalate"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
+	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
 
@@ -340,8 +340,10 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.bad_org")
 		return
 	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
-		s.renderError(w, r, http.StatusBadRequest, "err.bad_email")
+	// The address is checked as an imported one is (remind.EmailProblem):
+	// plain, with a dotted domain, in ASCII (most relays refuse others).
+	if pr := remind.EmailProblem(email); pr.Key != "" {
+		s.renderError(w, r, http.StatusBadRequest, pr.Key, pr.Args...)
 		return
 	}
 	// A scoped officer may add an address only for an organisation that
