@@ -41,7 +41,7 @@ func TestPurgedLetterWhosePrintFailsOpensNoManualCase(t *testing.T) {
 	for id := range purged {
 		ids = append(ids, id)
 	}
-	if p, err := e.st.PurgeShipments(e.ctx, ids, day(16).Add(time.Minute), "system:retention"); err != nil || p.Shipments != int64(len(ids)) {
+	if p, err := e.st.PurgeShipments(e.ctx, storetest.Due(ids...), day(16).Add(time.Minute), "system:retention"); err != nil || p.Shipments != int64(len(ids)) {
 		t.Fatalf("purge: %+v %v, want %d letters purged (their orders are placed)", p, err, len(ids))
 	}
 	e.run(day(17))
@@ -118,7 +118,7 @@ func TestPurgedLetterWhosePollFailsKeepsOnlyTheClass(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := orderAndDrain(t, st, client, ids, now)
-	if p, err := st.PurgeShipments(ctx, []string{purged}, now.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 1 {
+	if p, err := st.PurgeShipments(ctx, storetest.Due(purged), now.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 1 {
 		t.Fatalf("purge: %+v %v, want the letter purged (its order is placed)", p, err)
 	}
 	if sum, err := svc.PollStatus(ctx, now.Add(48*time.Hour)); err != nil || sum.Retried != 2 {

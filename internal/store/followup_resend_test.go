@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // toPerson is sample(i) to a person: a resend then needs the person the
@@ -69,7 +70,7 @@ func TestResendRegisteredWithItsDecision(t *testing.T) {
 				t.Fatalf("page read: %+v %v", sh, err)
 			}
 			if tc.purge {
-				if _, err := st.PurgeShipments(ctx, []string{orig}, now, "system:retention"); err != nil {
+				if _, err := st.PurgeShipments(ctx, storetest.Due(orig), now, "system:retention"); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -125,7 +125,7 @@ func TestNoFollowUpOfAPurgedLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	if _, err := st.PurgeShipments(ctx, []string{got[0].ID}, now, "system:retention"); err != nil {
+	if _, err := st.PurgeShipments(ctx, storetest.Due(got[0].ID), now, "system:retention"); err != nil {
 		t.Fatal(err)
 	}
 	err = st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: got[0].ID, Decision: store.DecisionClosed,

@@ -464,6 +464,9 @@ type ManualItem struct {
 	Why           []i18n.Phrase `db:"-"`      // the detail for people in their language (printing.Detail); nil before
 	WhyRaw        []byte        `db:"why"`
 	Since         time.Time     `db:"created_at"`
+	// Purged: the retention purge took the letter; its case is resolved
+	// without a note (ResolveManual).
+	Purged bool `db:"purged"`
 }
 
 // ManualQueue lists unresolved manual-handling items in scope, oldest
@@ -477,7 +480,8 @@ func (s *Store) ManualQueue(ctx context.Context, scope Scope, limit int) ([]Manu
 	addScope(&c, scope)
 	c.args = append(c.args, limit)
 	q := fmt.Sprintf(`SELECT m.shipment_id, s.channel, s.channel_id, u.name AS sender_unit, r.kind AS recipient_kind,
-		r.ident AS recipient_ident, r.name AS recipient_name, s.sent_at, m.reason, m.detail, m.why, m.created_at
+		r.ident AS recipient_ident, r.name AS recipient_name, s.sent_at, m.reason, m.detail, m.why, m.created_at,
+		s.purged_at IS NOT NULL AS purged
 		FROM print_manual m
 		JOIN shipments s ON s.id = m.shipment_id
 		JOIN sender_units u ON u.id = s.sender_unit_id

@@ -25,7 +25,7 @@ func TestPurgedLetterGetsNoPrintOrder(t *testing.T) {
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
 	storetest.Set(t, st, []string{keep, due, lost}, storetest.Stage(model.StagePrintDue))
 	storetest.Set(t, st, []string{notDue}, storetest.Stage(model.StageReminded))
-	if p, err := st.PurgeShipments(ctx, []string{due, notDue, lost}, printT0, "system:retention"); err != nil || p.Shipments != 3 {
+	if p, err := st.PurgeShipments(ctx, storetest.Due(due, notDue, lost), printT0, "system:retention"); err != nil || p.Shipments != 3 {
 		t.Fatalf("purge: %+v %v", p, err)
 	}
 
@@ -104,7 +104,7 @@ func TestPurgedLetterWhosePlacedOrderEndsUnprintedOpensNoManualItem(t *testing.T
 	cancelled, failed, printed, kept := ids[0], ids[1], ids[2], ids[3]
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
 	placePrints(t, st, ids)
-	if p, err := st.PurgeShipments(ctx, ids[:3], printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 3 {
+	if p, err := st.PurgeShipments(ctx, storetest.Due(ids[:3]...), printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 3 {
 		t.Fatalf("purge: %+v %v, want the three letters purged (their orders are placed)", p, err)
 	}
 	at := printT0.Add(2 * time.Hour)
@@ -167,7 +167,7 @@ func TestPurgedLetterKeepsOnlyThePrintStatusFact(t *testing.T) {
 	failed, printed, cancelled, erred, kept := ids[0], ids[1], ids[2], ids[3], ids[4]
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
 	placePrints(t, st, ids)
-	if p, err := st.PurgeShipments(ctx, ids[:4], printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 4 {
+	if p, err := st.PurgeShipments(ctx, storetest.Due(ids[:4]...), printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 4 {
 		t.Fatalf("purge: %+v %v, want the four letters purged (their orders are placed)", p, err)
 	}
 	const reason = "returned: Kari Nordmann moved from Storgata 1"
@@ -237,7 +237,7 @@ func TestPurgedLetterKeepsOnlyTheClassOfAFailedPoll(t *testing.T) {
 	purged, kept := ids[0], ids[1]
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable))
 	placePrints(t, st, ids)
-	if p, err := st.PurgeShipments(ctx, []string{purged}, printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 1 {
+	if p, err := st.PurgeShipments(ctx, storetest.Due(purged), printT0.Add(time.Minute), "system:retention"); err != nil || p.Shipments != 1 {
 		t.Fatalf("purge: %+v %v, want the letter purged (its order is placed)", p, err)
 	}
 	const text = `print-provider GET /v1/orders/o-1: HTTP 503: "order for Kari Nordmann, Storgata 1, on hold"`
@@ -288,7 +288,7 @@ func TestPurgedLetterKeepsWhenItsPrintWasPlaced(t *testing.T) {
 		}
 	}
 	check("before the purge")
-	if p, err := st.PurgeShipments(ctx, []string{purged, older}, printT0.Add(time.Minute), "system:retention"); err != nil ||
+	if p, err := st.PurgeShipments(ctx, storetest.Due(purged, older), printT0.Add(time.Minute), "system:retention"); err != nil ||
 		p.Shipments != 2 || p.Events == 0 {
 		t.Fatalf("purge: %+v %v, want the two letters purged with their evidence", p, err)
 	}

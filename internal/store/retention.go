@@ -18,6 +18,7 @@ const anonymousPerson = "anonymised"
 // what choosing its policy needs, and its last change.
 type RetentionCandidate struct {
 	ID            string    `db:"id"`
+	Channel       string    `db:"channel"`
 	Class         string    `db:"class"`
 	Confidential  bool      `db:"confidential"`
 	RecipientKind string    `db:"recipient_kind"`
@@ -41,12 +42,11 @@ func (s *Store) RetentionCandidates(ctx context.Context, before time.Time, after
 		afterID = "00000000-0000-0000-0000-000000000000"
 	}
 	var out []RetentionCandidate
-	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.class, s.confidential, r.kind AS recipient_kind,
-			o.orgnr AS sender_org, u.name AS sender_unit, GREATEST(s.sent_at, s.state_changed_at, act.last_act) AS last_change
+	err := s.db.SelectContext(ctx, &out, `SELECT s.id, s.channel, s.class, s.confidential, r.kind AS recipient_kind,
+			o.orgnr AS sender_org, u.name AS sender_unit, `+sqlLastChange+` AS last_change
 		FROM shipments s JOIN recipients r ON r.id = s.recipient_id
 		JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-		LEFT JOIN LATERAL (SELECT max(e.observed_at) AS last_act FROM shipment_events e
-			WHERE e.shipment_id = s.id AND e.source IN (`+sqlActs+`)) act ON true
+		`+sqlLastAct+`
 		WHERE s.purged_at IS NULL AND s.sent_at < $1 AND s.state_changed_at < $1
 			AND (act.last_act IS NULL OR act.last_act < $1) AND s.id > $2
 		ORDER BY s.id LIMIT $3`, before, afterID, limit)
@@ -58,6 +58,31 @@ func (s *Store) RetentionCandidates(ctx context.Context, before time.Time, after
 
 var sqlActs = sqlList([]string{SourcePolicy, SourceUser, SourcePrint, SourceRegister})
 
+// sqlLastAct joins, to the letter s, act.last_act: when postvakt or a
+// person last did something about it (sqlActs), NULL for never; and
+// sqlLastChange is its last change. RetentionCandidates lists by them and
+// PurgeShipments checks them again under its lock.
+var sqlLastAct = `LEFT JOIN LATERAL (SELECT max(e.observed_at) AS last_act FROM shipment_events e
+			WHERE e.shipment_id = s.id AND e.source IN (` + sqlActs + `)) act ON true`
+
+const sqlLastChange = `GREATEST(s.sent_at, s.state_changed_at, act.last_act)`
+
+// RetentionDue is a letter the retention purge is to purge: its last change
+// (RetentionCandidate.LastChange) is before Before, its policy's cut-off.
+type RetentionDue struct {
+	ID     string
+	Before time.Time
+}
+
+// DueBefore is ids, each due when its last change is before before.
+func DueBefore(ids []string, before time.Time) []RetentionDue {
+	out := make([]RetentionDue, len(ids))
+	for i, id := range ids {
+		out[i] = RetentionDue{ID: id, Before: before}
+	}
+	return out
+}
+
 // ShipmentPurge counts what purging letters' personal data removed.
 type ShipmentPurge struct {
 	Shipments     int64 // letters purged: title gone, a person recipient anonymised
@@ -68,6 +93,7 @@ type ShipmentPurge struct {
 	Manual        int64 // manual-handling details cleared
 	Notifications int64 // notifications whose recipients and order requests were cleared
 	PrintPending  int64 // letters kept: their print order is not placed yet (lookup, held or queued)
+	Changed       int64 // letters kept: changed since they were listed, no longer due
 }
 
 // sqlPrintNotPlaced are the print order states before the provider has the
@@ -85,12 +111,20 @@ var sqlPrintNotPlaced = sqlList([]string{PrintStateLookup, PrintStateHeld, Print
 // dates, sending unit, a receiving organisation's number; and of a print,
 // what a court asks: the order (the provider's id, its state, when it was
 // ordered and when the provider accepted it, placed_at). A letter whose
-// print order is not placed yet is kept, and counted (PrintPending). The
+// print order is not placed yet is kept, and counted (PrintPending); so is
+// one whose last change, read again once it is locked, is no longer before
+// its cut-off (Changed): a reminder, a follow-up decision or a state change
+// committed since the letter was listed keeps it, with its evidence. The
 // purge is itself written to the audit log with its counts.
-func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (ShipmentPurge, error) {
+func (s *Store) PurgeShipments(ctx context.Context, due []RetentionDue, now time.Time, actor string) (ShipmentPurge, error) {
 	var p ShipmentPurge
-	if len(ids) == 0 {
+	if len(due) == 0 {
 		return p, nil
+	}
+	ids := make([]string, len(due))
+	before := make(map[string]time.Time, len(due))
+	for i, d := range due {
+		ids[i], before[d.ID] = d.ID, d.Before
 	}
 	arr := pq.Array(ids)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -130,6 +164,23 @@ func (s *Store) PurgeShipments(ctx context.Context, ids []string, now time.Time,
 		keep := make(map[string]bool, len(pending))
 		for _, id := range pending {
 			keep[id] = true
+		}
+		// The last change again, in a statement after the lock: it sees
+		// what committed since the letters were listed (a writer of a
+		// letter's events or state holds the letter until it commits).
+		var changed []struct {
+			ID   string    `db:"id"`
+			Last time.Time `db:"last_change"`
+		}
+		if err := tx.SelectContext(ctx, &changed, `SELECT s.id, `+sqlLastChange+` AS last_change FROM shipments s
+			`+sqlLastAct+` WHERE s.id = ANY($1::uuid[]) AND s.purged_at IS NULL`, arr); err != nil {
+			return fmt.Errorf("retention purge: letters' last change: %w", err)
+		}
+		for _, c := range changed {
+			if !keep[c.ID] && !c.Last.Before(before[c.ID]) {
+				keep[c.ID] = true
+				p.Changed++
+			}
 		}
 		ids = ids[:0:0]
 		var people []int64

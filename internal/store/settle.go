@@ -60,7 +60,10 @@ var ErrAlreadyResolved = errors.New("already resolved")
 // printed (printed by hand, or sent as Digital Post's physical post) or
 // closed, and the evidence log says who did it and why. ErrNotFound when
 // the shipment has no manual item in scope; ErrResolutionNotForChannel
-// for a resolution its channel cannot take.
+// for a resolution its channel cannot take. A letter the retention purge
+// took is resolved without a note, as its case asks (ReasonPurged: not
+// needed): a note is refused, ErrPurged, nothing recorded, since no purge
+// comes for the letter again to delete it.
 func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scope, resolution, note, actor string, now time.Time) error {
 	stage := map[string]model.Stage{ManualPrintedByHand: model.StagePrinted, ManualPhysicalPost: model.StagePrinted,
 		ManualDeliveredOtherwise: model.StageClosed, ManualNotNeeded: model.StageClosed}[resolution]
@@ -77,8 +80,9 @@ func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scop
 		var item struct {
 			Resolved *time.Time `db:"resolved_at"`
 			Channel  string     `db:"channel"`
+			Purged   bool       `db:"purged"`
 		}
-		err := tx.GetContext(ctx, &item, `SELECT m.resolved_at, s.channel FROM shipments s
+		err := tx.GetContext(ctx, &item, `SELECT m.resolved_at, s.channel, s.purged_at IS NOT NULL AS purged FROM shipments s
 			JOIN print_manual m ON s.id = m.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
 			JOIN sender_orgs o ON o.id = u.sender_org_id WHERE `+c.String()+` FOR UPDATE OF s, m`, c.args...)
 		if err != nil {
@@ -89,6 +93,9 @@ func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scop
 		}
 		if !slices.Contains(ManualResolutionsFor(item.Channel), resolution) {
 			return fmt.Errorf("resolve manual handling of %s (%s) as %s: %w", shipmentID, item.Channel, resolution, ErrResolutionNotForChannel)
+		}
+		if item.Purged && note != "" {
+			return fmt.Errorf("resolve manual handling of %s with a note: %w", shipmentID, ErrPurged)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE print_manual SET resolved_at = $2, resolved_by = $3, resolution = $4, note = $5
 			WHERE shipment_id = $1`, shipmentID, now, actor, resolution, note); err != nil {

@@ -26,7 +26,7 @@ var ErrNotFound = errors.New("not found")
 
 // ErrPurged is returned (wrapped) for a change a shipment can no longer
 // take because the retention purge deleted its personal data and event
-// log (a follow-up decision).
+// log (a follow-up decision; a note resolving its manual-handling case).
 var ErrPurged = errors.New("the shipment's personal data and event log were deleted under retention")
 
 // ErrExists is returned when a row to create exists already (a user of

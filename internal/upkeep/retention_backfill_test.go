@@ -80,3 +80,28 @@ func TestRetentionKeepsBackfilledLetterWithFreshEvidence(t *testing.T) {
 		t.Errorf("the follow-up note recorded today is gone")
 	}
 }
+
+// The registration itself is no change (README Retention): a letter of
+// 2019 imported today is as old as the state the channel reports of it, in
+// the channel's own time. Until the channel has reported one, the letter
+// is kept: its first poll may find it opened last year, and a purge cannot
+// be undone. Once the channel says it was opened in 2019, the purge takes
+// it.
+func TestRetentionCountsAnImportFromTheChannelsState(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	sent := time.Date(2019, 1, 10, 10, 0, 0, 0, time.UTC)
+	ids := storetest.IDs(storetest.Register(t, st, model.NewShipment{Channel: "svarut", ChannelID: "ret-imp-1", SenderOrg: bergen,
+		SenderUnit: "Skatt", RecipientKind: "org", RecipientID: firma, Title: "TITTEL-IMPORT-2019",
+		Confidential: true, Class: "taushetsbelagt", SentAt: sent}))
+	tonight := time.Now().Add(24 * time.Hour)
+	if p, err := purge(ctx, st, tonight); err != nil || p.Shipments != 0 {
+		t.Fatalf("before the channel reported a state: %+v %v, want the letter kept", p.ShipmentPurge, err)
+	}
+	// What its first poll writes: opened, in the channel's time of 2019.
+	storetest.Set(t, st, ids, storetest.State(model.StateOpened), storetest.StateChangedAt(sent.Add(48*time.Hour)))
+	if p, err := purge(ctx, st, tonight); err != nil || p.Shipments != 1 {
+		t.Fatalf("opened in 2019 by the channel's account: %+v %v, want the letter purged", p.ShipmentPurge, err)
+	}
+}

@@ -19,7 +19,7 @@ import (
 type Store interface {
 	RefreshListSummaries(ctx context.Context) error
 	RetentionCandidates(ctx context.Context, before time.Time, afterID string, limit int) ([]store.RetentionCandidate, error)
-	PurgeShipments(ctx context.Context, ids []string, now time.Time, actor string) (store.ShipmentPurge, error)
+	PurgeShipments(ctx context.Context, due []store.RetentionDue, now time.Time, actor string) (store.ShipmentPurge, error)
 	PurgeOrphanPersons(ctx context.Context, now time.Time, actor string) (int64, error)
 	PurgeBefore(ctx context.Context, cutoff time.Time, actor string) (store.Purged, error)
 	PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error)
@@ -95,7 +95,7 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 	}
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"orphan_persons", p.Orphans, "notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
-		"kept_print_not_placed", p.PrintPending, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
+		"kept_print_not_placed", p.PrintPending, "kept_changed", p.Changed, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
 		"alerts", p.Alerts, "sessions", p.Sessions, "user_emails", p.UserEmails)
 	return nil
 }
@@ -127,13 +127,16 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 			break
 		}
 		after = cands[len(cands)-1].ID
-		var ids []string
+		var due []store.RetentionDue
 		for _, c := range cands {
-			if c.LastChange.Before(now.AddDate(-u.years(c, def), 0, 0)) {
-				ids = append(ids, c.ID)
+			// The cut-off goes with the letter: the purge checks it again
+			// once the letter is locked, so a change committed meanwhile
+			// keeps it.
+			if cut := now.AddDate(-u.years(c, def), 0, 0); c.LastChange.Before(cut) {
+				due = append(due, store.RetentionDue{ID: c.ID, Before: cut})
 			}
 		}
-		got, err := u.Store.PurgeShipments(ctx, ids, now, "system:retention")
+		got, err := u.Store.PurgeShipments(ctx, due, now, "system:retention")
 		if err != nil {
 			return out, err
 		}
@@ -178,12 +181,19 @@ func (u *Upkeep) years(c store.RetentionCandidate, def int) int {
 	if u.Policies == nil {
 		return def
 	}
-	p, err := u.Policies.Match(policy.Facts{Class: c.Class, Confidential: c.Confidential, RecipientKind: c.RecipientKind,
-		SenderOrg: c.SenderOrg, SenderUnit: c.SenderUnit})
+	p, err := u.Policies.Match(policyFacts(c))
 	if err != nil || p.Retention.Years <= 0 {
 		return def
 	}
 	return p.Retention.Years
+}
+
+// policyFacts is what a letter's policy is matched by: every match field,
+// as the escalation, the print drain and the notices match it (a policy
+// of one channel keeps that channel's letters its own years).
+func policyFacts(c store.RetentionCandidate) policy.Facts {
+	return policy.Facts{Channel: c.Channel, Class: c.Class, Confidential: c.Confidential, RecipientKind: c.RecipientKind,
+		SenderOrg: c.SenderOrg, SenderUnit: c.SenderUnit}
 }
 
 func (p *Purge) add(s store.ShipmentPurge) {
@@ -195,6 +205,7 @@ func (p *Purge) add(s store.ShipmentPurge) {
 	p.Manual += s.Manual
 	p.Notifications += s.Notifications
 	p.PrintPending += s.PrintPending
+	p.Changed += s.Changed
 }
 
 func (u *Upkeep) log() *slog.Logger {

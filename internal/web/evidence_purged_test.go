@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -38,7 +39,7 @@ func TestEvidenceOfAPurgedLetter(t *testing.T) {
 	}
 	dk := danishLetters(t, e)
 	purgedAt := now.Add(-time.Hour)
-	if _, err := e.st.PurgeShipments(ctx, []string{id, dk[0].ID, dk[1].ID}, purgedAt, "system:retention"); err != nil {
+	if _, err := e.st.PurgeShipments(ctx, storetest.Due(id, dk[0].ID, dk[1].ID), purgedAt, "system:retention"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -92,7 +93,7 @@ func TestPurgedLetterCannotBeFollowedUp(t *testing.T) {
 		t.Fatal("the unopened letter's page offers no follow-up form before the purge")
 	}
 	token := csrf(before)
-	if _, err := e.st.PurgeShipments(ctx, []string{id}, now.Add(-time.Hour), "system:retention"); err != nil {
+	if _, err := e.st.PurgeShipments(ctx, storetest.Due(id), now.Add(-time.Hour), "system:retention"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -130,7 +131,7 @@ func TestPurgedLetterCannotBeFollowedUp(t *testing.T) {
 type purgedBeforeDecision struct{ *store.Store }
 
 func (p purgedBeforeDecision) RecordFollowUp(ctx context.Context, d store.FollowUpDecision) error {
-	if _, err := p.PurgeShipments(ctx, []string{d.ShipmentID}, now.Add(-time.Hour), "system:retention"); err != nil {
+	if _, err := p.PurgeShipments(ctx, storetest.Due(d.ShipmentID), now.Add(-time.Hour), "system:retention"); err != nil {
 		return err
 	}
 	return p.Store.RecordFollowUp(ctx, d)
@@ -161,5 +162,52 @@ func TestResendOfALetterPurgedMeanwhile(t *testing.T) {
 	var n int
 	if err := e.st.DB().Get(&n, `SELECT count(*) FROM shipments`); err != nil || n != 1 {
 		t.Errorf("%d shipments (%v), want the purged letter alone: no resend registered", n, err)
+	}
+}
+
+// A manual-handling case still open when its letter was purged (README
+// Retention) is resolved without a note: /manual offers it no note field
+// and says why, a form with a note, open since before the purge, is
+// refused (409, nothing recorded) saying to resolve it without one, and
+// one without a note resolves it.
+func TestPurgedLettersManualCaseIsResolvedWithoutANote(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	got, _, err := e.st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000c1")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	e.st.DB().MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = $1`, id)
+	e.st.DB().MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', '', $2)`, id, now)
+	b := e.loggedIn("purgeresolver", "compliance", "964338531", "")
+	_, before := b.doIn("en-GB", "GET", "/manual", nil)
+	if !strings.Contains(before, `name="note"`) {
+		t.Fatal("/manual offers no note before the purge")
+	}
+	token := csrf(before)
+	if _, err := e.st.PurgeShipments(ctx, storetest.Due(id), now.Add(-time.Hour), "system:retention"); err != nil {
+		t.Fatal(err)
+	}
+
+	_, page := b.doIn("en-GB", "GET", "/manual", nil)
+	if strings.Contains(page, `name="note"`) || !strings.Contains(page, "No note: the letter") {
+		t.Errorf("/manual for a purged letter's case: a note field, or no word why there is none:\n%s", page)
+	}
+	form := url.Values{"csrf": {token}, "resolution": {"not_needed"}, "note": {"levert til Kari Nordmann"}}
+	if code, body := b.doIn("en-GB", "POST", "/manual/"+id+"/resolve", form); code != http.StatusConflict ||
+		!strings.Contains(body, "Resolve the case without a note") {
+		t.Errorf("a note for a purged letter's case: %d, want 409 saying to resolve it without one\n%.400s", code, body)
+	}
+	var open bool
+	if err := e.st.DB().Get(&open, `SELECT resolved_at IS NULL FROM print_manual WHERE shipment_id = $1`, id); err != nil || !open {
+		t.Fatalf("the refused resolution was recorded (%v)", err)
+	}
+	form.Set("note", "")
+	if code, body := b.doIn("en-GB", "POST", "/manual/"+id+"/resolve", form); code != http.StatusSeeOther {
+		t.Errorf("resolving the purged letter's case without a note: %d, want 303\n%.400s", code, body)
+	}
+	if err := e.st.DB().Get(&open, `SELECT resolved_at IS NULL FROM print_manual WHERE shipment_id = $1`, id); err != nil || open {
+		t.Errorf("the case is still open after its resolution without a note (%v)", err)
 	}
 }

@@ -160,6 +160,9 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrResolutionNotForChannel):
 		s.renderError(w, r, http.StatusBadRequest, "err.resolution_channel")
 		return
+	case errors.Is(err, store.ErrPurged): // a note for a letter purged since the page was shown
+		s.renderError(w, r, http.StatusConflict, "err.purged_manual_note")
+		return
 	case err != nil:
 		s.internalError(w, r, "resolve manual handling", err)
 		return
