@@ -22,14 +22,7 @@ import (
 // shows the address as added and not sent yet, without the form that asks
 // for one again.
 func TestAddedAddressShowsAsPending(t *testing.T) {
-	e := newEnv(t)
-	a, _ := e.seedTwoOrgs()
-	res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
-		Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}})
-	if err != nil || res.Notification == nil || res.Notification.Status != store.NotifyNoAddress {
-		t.Fatalf("no-address reminder: %+v %v", res, err)
-	}
-	off := e.loggedIn("a-officer", "compliance", orgA, "")
+	_, off := waitingForAddress(t)
 	_, page := off.get("/reminders")
 	if !strings.Contains(page, "add-contact") || strings.Contains(page, `id="address-added"`) {
 		t.Fatalf("before: the row should ask for an address, nothing confirmed:\n%s", page)
@@ -97,13 +90,7 @@ func TestAddedAddressSaysWhenItGoesOut(t *testing.T) {
 		{"schedule not known", nil, "en", "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnvWith(t, tc.opts...)
-			a, _ := e.seedTwoOrgs()
-			if _, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
-				Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}}); err != nil {
-				t.Fatal(err)
-			}
-			off := e.loggedIn("a-officer", "compliance", orgA, "")
+			_, off := waitingForAddress(t, tc.opts...)
 			_, page := off.getIn(tc.lang, "/reminders")
 			code, loc, body := off.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {"910859897"}, "email": {"post@mottaker.example"}})
 			if code != http.StatusSeeOther {
@@ -152,14 +139,7 @@ func TestAddedAddressIsCheckedAsAnImportedOne(t *testing.T) {
 		"post@localhost":        "not a plain e-mail address",
 	} {
 		t.Run(email, func(t *testing.T) {
-			e := newEnv(t)
-			a, _ := e.seedTwoOrgs()
-			res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
-				Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}})
-			if err != nil || res.Notification == nil || res.Notification.Status != store.NotifyNoAddress {
-				t.Fatalf("no-address reminder: %+v %v", res, err)
-			}
-			off := e.loggedIn("a-officer", "compliance", orgA, "")
+			e, off := waitingForAddress(t)
 			_, page := off.get("/reminders")
 			code, _, body := off.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {"910859897"}, "email": {email}})
 			if code != http.StatusBadRequest || !strings.Contains(body, want) {
@@ -171,4 +151,19 @@ func TestAddedAddressIsCheckedAsAnImportedOne(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitingForAddress is a server (with opts) whose organisation 910859897
+// waits for an address: its reminder claimed no_address; and org A's
+// compliance officer logged in.
+func waitingForAddress(t *testing.T, opts ...web.Option) (*env, *browser) {
+	t.Helper()
+	e := newEnvWith(t, opts...)
+	a, _ := e.seedTwoOrgs()
+	res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
+		Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}})
+	if err != nil || res.Notification == nil || res.Notification.Status != store.NotifyNoAddress {
+		t.Fatalf("no-address reminder: %+v %v", res, err)
+	}
+	return e, e.loggedIn("a-officer", "compliance", orgA, "")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -31,21 +32,32 @@ type batchData struct {
 	CanAct    bool
 }
 
-// noBatch answers a print batch the principal does not see (404, as an
-// id that names nothing); one that exists, of another organisation, is
-// an attempt outside the principal's scope: logged and audited.
-func (s *Server) noBatch(w http.ResponseWriter, r *http.Request, id int64) {
+// notFound answers an object the principal does not see with 404 (key),
+// as an id that names nothing. For a scoped principal, exists looks for it
+// beyond the scope (doing names that, for an error): one that exists is an
+// attempt outside the principal's scope, logged and audited (why).
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, key, doing, why string, exists func(context.Context) (bool, error)) {
 	if p := principal(r.Context()); p.Scope() != (store.Scope{}) {
-		all, err := s.store.PrintBatches(r.Context(), store.Scope{}, s.now())
+		found, err := exists(r.Context())
 		if err != nil {
-			s.internalError(w, r, "list print batches", err)
+			s.internalError(w, r, doing, err)
 			return
 		}
-		if slices.ContainsFunc(all, func(b store.PrintBatch) bool { return b.ID == id }) {
-			s.forbidden(r.Context(), r, "print batch "+strconv.FormatInt(id, 10)+" belongs to another organisation")
+		if found {
+			s.forbidden(r.Context(), r, why)
 		}
 	}
-	s.renderError(w, r, http.StatusNotFound, "err.no_batch")
+	s.renderError(w, r, http.StatusNotFound, key)
+}
+
+// noBatch answers a print batch the principal does not see (notFound);
+// one of another organisation is audited.
+func (s *Server) noBatch(w http.ResponseWriter, r *http.Request, id int64) {
+	s.notFound(w, r, "err.no_batch", "list print batches", "print batch "+strconv.FormatInt(id, 10)+" belongs to another organisation",
+		func(ctx context.Context) (bool, error) {
+			all, err := s.store.PrintBatches(ctx, store.Scope{}, s.now())
+			return slices.ContainsFunc(all, func(b store.PrintBatch) bool { return b.ID == id }), err
+		})
 }
 
 // printBatchPage shows one print batch with its letters: recipient, sending
@@ -258,22 +270,15 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "reminders", "title.reminders", d)
 }
 
-// noReminder answers a reminder to settle the principal does not see (404,
-// as an id that names nothing); one that exists, listing only other
-// organisations' or units' letters, is an attempt outside the principal's
-// scope: logged and audited.
+// noReminder answers a reminder to settle the principal does not see
+// (notFound); one listing only other organisations' or units' letters is
+// audited.
 func (s *Server) noReminder(w http.ResponseWriter, r *http.Request, id int64) {
-	if p := principal(r.Context()); p.Scope() != (store.Scope{}) {
-		all, err := s.store.NotificationsToSettle(r.Context(), store.Scope{}, 1000)
-		if err != nil {
-			s.internalError(w, r, "list reminders to settle", err)
-			return
-		}
-		if slices.ContainsFunc(all, func(n store.SettleNotification) bool { return n.ID == id }) {
-			s.forbidden(r.Context(), r, "reminder "+strconv.FormatInt(id, 10)+" lists only other organisations' shipments")
-		}
-	}
-	s.renderError(w, r, http.StatusNotFound, "err.no_reminder")
+	s.notFound(w, r, "err.no_reminder", "list reminders to settle", "reminder "+strconv.FormatInt(id, 10)+" lists only other organisations' shipments",
+		func(ctx context.Context) (bool, error) {
+			all, err := s.store.NotificationsToSettle(ctx, store.Scope{}, 1000)
+			return slices.ContainsFunc(all, func(n store.SettleNotification) bool { return n.ID == id }), err
+		})
 }
 
 // settleReminder releases (checked: not delivered, send it next run) or

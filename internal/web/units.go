@@ -83,21 +83,14 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/units?done=saved", http.StatusSeeOther)
 }
 
-// noUnit answers a unit the principal does not see (404, as an id that
-// names nothing); one that exists, of another organisation or unit, is an
-// attempt outside the principal's scope: logged and audited.
+// noUnit answers a unit the principal does not see (notFound); one of
+// another organisation or unit is audited.
 func (s *Server) noUnit(w http.ResponseWriter, r *http.Request, id int64) {
-	if p := principal(r.Context()); p.Scope() != (store.Scope{}) {
-		all, err := s.store.Units(r.Context(), store.Scope{})
-		if err != nil {
-			s.internalError(w, r, "list sending units", err)
-			return
-		}
-		if slices.ContainsFunc(all, func(u store.Unit) bool { return u.ID == id }) {
-			s.forbidden(r.Context(), r, "unit "+strconv.FormatInt(id, 10)+" belongs to another organisation or unit")
-		}
-	}
-	s.renderError(w, r, http.StatusNotFound, "err.no_unit_scope")
+	s.notFound(w, r, "err.no_unit_scope", "list sending units", "unit "+strconv.FormatInt(id, 10)+" belongs to another organisation or unit",
+		func(ctx context.Context) (bool, error) {
+			all, err := s.store.Units(ctx, store.Scope{})
+			return slices.ContainsFunc(all, func(u store.Unit) bool { return u.ID == id }), err
+		})
 }
 
 // importUnits takes a units CSV (the same file as `postvakt units
