@@ -138,6 +138,14 @@ func TestAlertsAPIAndPages(t *testing.T) {
 		"/api/v1/incidents/report?" + q.Encode() + "&state=lost":           400,
 		"/api/v1/incidents/report?alert=" + fmt.Sprint(a.ID):               200,
 		"/api/v1/incidents/report?alert=" + fmt.Sprint(a.ID) + "&format=x": 400,
+		// A filter mistyped, given twice, or beside an alert would be
+		// ignored: the whole report as if filtered.
+		"/api/v1/incidents/report?" + q.Encode() + "&sender_unit=NAV":                      400,
+		"/api/v1/incidents/report?" + q.Encode() + "&states=opened":                        400,
+		"/api/v1/incidents/report?" + q.Encode() + "&channel=svarut&channel=altinn":        400,
+		"/api/v1/incidents/report?" + q.Encode() + "&unit=Barnevernstjenesten":             400,
+		"/api/v1/incidents/report?" + q.Encode() + "&state=accepted":                       200, // state is a list
+		"/api/v1/incidents/report?alert=" + fmt.Sprint(a.ID) + "&unit=Barnevernstjenesten": 400,
 	} {
 		if code, body := e.get(path, tok); code != want {
 			t.Errorf("%s: %d %s, want %d", path, code, body, want)
