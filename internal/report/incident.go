@@ -14,11 +14,9 @@ import (
 	"postvakt/internal/store"
 )
 
-// IncidentSource streams an incident's letters and counts them (*store.Store).
-type IncidentSource interface {
-	EachIncidentLetter(ctx context.Context, f store.IncidentFilter, fn func(*store.IncidentRow) error) error
-	IncidentSummary(ctx context.Context, f store.IncidentFilter) ([]store.UnitCount, error)
-}
+// IncidentSource streams an incident's letters and counts them
+// (*store.Store; IncidentFor reads it in one snapshot when it can).
+type IncidentSource = store.IncidentReader
 
 // IncidentHeader is the header of an incident report's letters.
 var IncidentHeader = []string{"sender_org", "sender_unit", "sender_system", "id", "channel", "channel_id", "recipient_kind", "recipient",
@@ -98,6 +96,28 @@ func Incident(ctx context.Context, src IncidentSource, f store.IncidentFilter, f
 // language, times as date cells, counts as numbers), of at most o.MaxRows
 // letters; for CSV and JSON it is Incident.
 func IncidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer, o XLSXOptions) (int, []UnitSummary, error) {
+	if snap, ok := src.(snapshotter); ok {
+		// The counts and the letters as of one moment: a file whose summary
+		// says 30 lists 30 letters, though a 31st is registered meanwhile.
+		var n int
+		var sum []UnitSummary
+		err := snap.IncidentSnapshot(ctx, func(r store.IncidentReader) error {
+			var err error
+			n, sum, err = incidentFor(ctx, r, f, format, w, o)
+			return err
+		})
+		return n, sum, err
+	}
+	return incidentFor(ctx, src, f, format, w, o)
+}
+
+// snapshotter reads an incident in one snapshot (*store.Store).
+type snapshotter interface {
+	IncidentSnapshot(ctx context.Context, fn func(store.IncidentReader) error) error
+}
+
+// incidentFor is IncidentFor reading src as it is.
+func incidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer, o XLSXOptions) (int, []UnitSummary, error) {
 	counts, err := src.IncidentSummary(ctx, f)
 	if err != nil {
 		return 0, nil, err

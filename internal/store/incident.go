@@ -197,30 +197,7 @@ const incidentOrder = ` ORDER BY uk.k, s.sent_at, s.id`
 // EachIncidentLetter streams the letters the filter selects, grouped per
 // sending unit (by name), oldest first within a unit.
 func (s *Store) EachIncidentLetter(ctx context.Context, f IncidentFilter, fn func(*IncidentRow) error) error {
-	var c sqlConds
-	if err := f.where(&c); err != nil {
-		return err
-	}
-	q := fmt.Sprintf(`SELECT %s %s WHERE %s %s`, incidentColumns, incidentFrom, c.String(), incidentOrder)
-	rows, err := s.db.QueryxContext(ctx, q, c.args...)
-	if err != nil {
-		return fmt.Errorf("stream incident letters: %w", err)
-	}
-	defer rows.Close()
-	var r IncidentRow
-	for rows.Next() {
-		r = IncidentRow{}
-		if err := rows.StructScan(&r); err != nil {
-			return fmt.Errorf("stream incident letters: %w", err)
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("stream incident letters: %w", err)
-	}
-	return nil
+	return eachIncidentLetter(ctx, s.db, f, fn)
 }
 
 // IncidentLetters returns at most limit letters the filter selects, in
@@ -251,17 +228,7 @@ type UnitCount struct {
 // IncidentSummary counts the letters the filter selects per sending unit
 // and state.
 func (s *Store) IncidentSummary(ctx context.Context, f IncidentFilter) ([]UnitCount, error) {
-	var c sqlConds
-	if err := f.where(&c); err != nil {
-		return nil, err
-	}
-	q := fmt.Sprintf(`SELECT o.orgnr AS sender_org, u.name AS sender_unit, s.state, count(*) AS n %s WHERE %s
-		GROUP BY o.orgnr, u.name, s.state ORDER BY u.name, o.orgnr, s.state`, shipmentFrom, c.String())
-	out := []UnitCount{}
-	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
-		return nil, fmt.Errorf("summarise incident: %w", err)
-	}
-	return out, nil
+	return incidentSummary(ctx, s.db, f)
 }
 
 // IncidentPage is what a page of an incident shows: the count per sending
