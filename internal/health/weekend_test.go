@@ -242,3 +242,54 @@ func TestWeekendLossKeepsFiring(t *testing.T) {
 		}
 	}
 }
+
+// TestBackfillNotAskedYetIsNoDrop: a back-fill (CSV import) of a unit's
+// letters of the last days, registered a moment ago and not yet asked
+// about (the poller has not reached them), is not a unit whose letters
+// "never reached the channel": postvakt has not asked the channel yet.
+// The channel meanwhile delivers another unit's letters as usual. Once
+// the channel has said it does not know them, the unit's drop fires.
+func TestBackfillNotAskedYetIsNoDrop(t *testing.T) {
+	t.Parallel()
+	w := newWk(t, friday)
+	w.history(40)
+	w.send("Skoleetaten", friday, friday.Add(6*time.Hour), 10*time.Minute, func(int) bool { return false })
+	w.until(friday.Add(4*time.Hour), 15*time.Minute)
+	if len(w.fired) > 0 {
+		t.Fatalf("before the import: %v", w.fired)
+	}
+	// The import: 30 letters of Byggesak sent over the last five days,
+	// the channel's to tell of; registered now, not yet polled.
+	var items []model.NewShipment
+	for i := range 30 {
+		items = append(items, w.letter("Byggesak", w.now.Add(-5*24*time.Hour).Add(time.Duration(i)*3*time.Hour)))
+	}
+	if _, _, err := w.st.Register(context.Background(), items, store.SourceImport, "import:kari"); err != nil {
+		t.Fatal(err)
+	}
+	res := w.tick(time.Minute) // the next evaluation, before the poller got round to them
+	for _, a := range res.Fired {
+		if !a.Inhibited {
+			t.Errorf("a back-fill not yet polled raised %s %s (%d letters)", a.Rule, a.Labels.String(), a.Affected)
+		}
+	}
+	storetest.Set(t, w.st, w.importedIDs(t, "Byggesak"), storetest.UnknownToChannelSince(w.now))
+	res = w.tick(time.Minute)
+	dropped := false
+	for _, a := range res.Fired {
+		dropped = dropped || (a.Rule == policy.RuleUnitDrop && a.Labels["unit"] == "Byggesak")
+	}
+	if !dropped {
+		t.Errorf("the channel does not know the imported letters: want unit_delivery_drop for Byggesak, firing %v", active(res))
+	}
+}
+
+// importedIDs are the ids of the unit's letters registered outside the plan.
+func (w *wk) importedIDs(t *testing.T, unit string) []string {
+	t.Helper()
+	var ids []string
+	if err := w.st.DB().Select(&ids, `SELECT s.id FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id WHERE u.name = $1`, unit); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}

@@ -161,6 +161,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			-- sorting by a text column costs a collation per comparison.
 			SELECT ch.cn, s.sender_unit_id, s.sent_at, s.sender_system,
 				s.state = 'registered' AS unreached,
+				`+sqlJudged+` AS judged,
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND f.shipment_id IS NULL
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`) AS pending,
@@ -172,34 +173,35 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				-- a decided follow-up (at most one per letter): one hash
 				-- join, not a look-up per letter
 				LEFT JOIN followups f ON f.shipment_id = s.id AND f.decision IS NOT NULL
+				LEFT JOIN poll_queue q ON q.shipment_id = s.id
 			WHERE s.sent_at >= $5 AND s.sent_at <= $4),
 		r AS (
 			-- rn: the rank of a due letter within the lookback among its
 			-- unit's, newest first.
-			SELECT w.*, CASE WHEN w.due AND w.sent_at >= $6 THEN
-					count(*) FILTER (WHERE w.due AND w.sent_at >= $6) OVER (PARTITION BY w.cn, w.sender_unit_id ORDER BY w.sent_at DESC) END AS rn
+			SELECT w.*, CASE WHEN w.due AND w.judged AND w.sent_at >= $6 THEN
+					count(*) FILTER (WHERE w.due AND w.judged AND w.sent_at >= $6) OVER (PARTITION BY w.cn, w.sender_unit_id ORDER BY w.sent_at DESC) END AS rn
 			FROM w),
 		g AS (
 			-- Grouped in the windows' order (no second sort of the letters).
 			SELECT cn, sender_unit_id,
-				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck,
-				min(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_from,
-				max(sent_at) FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_to,
+				count(*) FILTER (WHERE pending AND due AND before_change AND judged AND sent_at >= $6) AS stuck,
+				min(sent_at) FILTER (WHERE pending AND due AND before_change AND judged AND sent_at >= $6) AS stuck_from,
+				max(sent_at) FILTER (WHERE pending AND due AND before_change AND judged AND sent_at >= $6) AS stuck_to,
 				count(*) FILTER (WHERE due AND sent_at >= $7) AS recent,
-				count(*) FILTER (WHERE pending AND due AND before_change AND sent_at >= $7) AS stuck_recent,
+				count(*) FILTER (WHERE pending AND due AND before_change AND judged AND sent_at >= $7) AS stuck_recent,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young_from,
 				count(*) FILTER (WHERE rn <= $9) AS last_n,
 				count(*) FILTER (WHERE rn <= $9 AND NOT unreached) AS last_reached,
 				min(sent_at) FILTER (WHERE rn <= $9) AS last_from,
-				count(*) FILTER (WHERE due_recent) AS own_recent,
-				count(*) FILTER (WHERE due_recent AND NOT unreached) AS own_recent_reached,
+				count(*) FILTER (WHERE due_recent AND judged) AS own_recent,
+				count(*) FILTER (WHERE due_recent AND judged AND NOT unreached) AS own_recent_reached,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
 				count(*) FILTER (WHERE rn > $9) AS baseline,
 				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached,
 				array_agg(DISTINCT CASE WHEN unreached THEN sender_system ELSE '' END)
-					FILTER (WHERE pending AND due AND before_change AND sent_at >= $6) AS stuck_systems,
+					FILTER (WHERE pending AND due AND before_change AND judged AND sent_at >= $6) AS stuck_systems,
 				array_agg(DISTINCT sender_system) FILTER (WHERE pending AND due AND unreached AND sent_at >= $6) AS dropped_systems
 			FROM r GROUP BY cn, sender_unit_id),
 		`+sqlChannelSince+`

@@ -49,6 +49,7 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 		w AS MATERIALIZED (
 			SELECT ch.cn, u.sender_org_id, s.sender_system, s.sent_at,
 				s.state = 'registered' AS unreached,
+				`+sqlJudged+` AS judged,
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND f.shipment_id IS NULL
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$6", 1)+`) AS pending,
@@ -57,21 +58,22 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 					AND s.sent_at > $3::timestamptz - make_interval(secs => ch.t + $8) AS due_recent
 			FROM shipments s JOIN ch ON ch.channel = s.channel JOIN sender_units u ON u.id = s.sender_unit_id
 				LEFT JOIN followups f ON f.shipment_id = s.id AND f.decision IS NOT NULL
+				LEFT JOIN poll_queue q ON q.shipment_id = s.id
 			WHERE s.sent_at >= $4 AND s.sent_at <= $3),
 		r AS (
 			-- rn: the rank of a due letter among its system's, newest first
 			-- (the system's name in the C collation: no collation cost per
 			-- comparison).
-			SELECT w.*, CASE WHEN w.due THEN
-					count(*) FILTER (WHERE w.due) OVER (PARTITION BY w.cn, w.sender_org_id, w.sender_system COLLATE "C" ORDER BY w.sent_at DESC) END AS rn
+			SELECT w.*, CASE WHEN w.due AND w.judged THEN
+					count(*) FILTER (WHERE w.due AND w.judged) OVER (PARTITION BY w.cn, w.sender_org_id, w.sender_system COLLATE "C" ORDER BY w.sent_at DESC) END AS rn
 			FROM w WHERE w.sender_system <> ''),
 		g AS (
 			SELECT cn, sender_org_id, sender_system,
 				count(*) FILTER (WHERE rn <= $5) AS last_n,
 				count(*) FILTER (WHERE rn <= $5 AND NOT unreached) AS last_reached,
 				min(sent_at) FILTER (WHERE rn <= $5) AS last_from,
-				count(*) FILTER (WHERE due_recent) AS own_recent,
-				count(*) FILTER (WHERE due_recent AND NOT unreached) AS own_recent_reached,
+				count(*) FILTER (WHERE due_recent AND judged) AS own_recent,
+				count(*) FILTER (WHERE due_recent AND judged AND NOT unreached) AS own_recent_reached,
 				count(*) FILTER (WHERE pending AND due AND unreached) AS dropped,
 				min(sent_at) FILTER (WHERE pending AND due AND unreached) AS dropped_from,
 				count(*) FILTER (WHERE rn > $5) AS baseline,
@@ -93,6 +95,17 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 	return out, nil
 }
 
+// sqlJudged is true for a letter unit_delivery_drop may judge: the channel
+// has told of it (a state, a status), or said it does not know it
+// (unknown_to_channel_since), or postvakt has read the channel's word on it
+// (a feed channel's log read over its time: its poll_queue row's next poll
+// cleared). A letter registered and not yet asked about — a back-fill
+// imported a moment ago, the poller not round to it — is neither reached
+// nor unreached: counted, it would be a unit whose letters the channel never
+// heard of, before the channel was asked. The stuck and silent rules count
+// it as before.
+const sqlJudged = `(s.state <> 'registered' OR s.unknown_to_channel_since IS NOT NULL OR s.channel_status <> '' OR q.next_poll_at IS NULL)`
+
 // sqlChannelSince are the channel's figures a drop is judged against,
 // over the due letters w of the health facts (UnitFacts, SystemFacts) and
 // their groups g (a unit's or a system's letters, with last_from, the
@@ -110,10 +123,10 @@ const sqlChannelSince = `b AS (
 			FROM g WHERE last_from IS NOT NULL GROUP BY cn),
 		c AS (
 			SELECT w.cn, width_bucket(w.sent_at, b.bounds) AS k,
-				count(*) FILTER (WHERE w.due) AS due_n,
-				count(*) FILTER (WHERE w.due AND NOT w.unreached) AS reached_n,
-				count(*) FILTER (WHERE w.due_recent) AS recent_n,
-				count(*) FILTER (WHERE w.due_recent AND NOT w.unreached) AS recent_reached_n
+				count(*) FILTER (WHERE w.due AND w.judged) AS due_n,
+				count(*) FILTER (WHERE w.due AND w.judged AND NOT w.unreached) AS reached_n,
+				count(*) FILTER (WHERE w.due_recent AND w.judged) AS recent_n,
+				count(*) FILTER (WHERE w.due_recent AND w.judged AND NOT w.unreached) AS recent_reached_n
 			FROM w LEFT JOIN b ON b.cn = w.cn GROUP BY 1, 2),
 		cs AS (
 			SELECT cn, k, (sum(due_n) OVER (PARTITION BY cn ORDER BY k DESC))::bigint AS since,

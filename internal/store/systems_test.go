@@ -44,6 +44,17 @@ func TestSystemFactsAndDeliveryTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := t0.Add(48 * time.Hour)
+	// The log read over their time (every letter's word on it read): SEPO's
+	// letters, which it never mentions, are judged as not reached; before
+	// that read they are not judged at all.
+	facts, err := st.SystemFacts(ctx, store.UnitQuery{Now: now, Lookback: 14 * 24 * time.Hour, Window: 3 * time.Hour, Last: 2,
+		Channels: []store.ChannelDue{{Channel: "digitalpost", After: time.Hour}}})
+	if err != nil || len(facts) != 2 || facts[0].System != "SEPO" || facts[0].LastN != 0 || facts[0].Dropped != 3 {
+		t.Fatalf("before the log's read: %+v %v; want SEPO's letters not judged (none of its last), 3 affected", facts, err)
+	}
+	if _, err := st.MarkFeedSynced(ctx, "digitalpost", time.Now(), t0); err != nil { // their poll_queue rows are due as of the database's clock
+		t.Fatal(err)
+	}
 	scheduled := []string{"DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"}
 	for _, tt := range []struct {
 		scheduled []string
@@ -55,7 +66,7 @@ func TestSystemFactsAndDeliveryTimes(t *testing.T) {
 			t.Errorf("delivery times (scheduled %v): %+v %v; want %d letters, the longest %s", tt.scheduled, dt, err, tt.delivered, tt.quantile)
 		}
 	}
-	facts, err := st.SystemFacts(ctx, store.UnitQuery{Now: now, Lookback: 14 * 24 * time.Hour, Window: 3 * time.Hour, Last: 2,
+	facts, err = st.SystemFacts(ctx, store.UnitQuery{Now: now, Lookback: 14 * 24 * time.Hour, Window: 3 * time.Hour, Last: 2,
 		Channels: []store.ChannelDue{{Channel: "digitalpost", After: time.Hour, Scheduled: scheduled}}})
 	if err != nil {
 		t.Fatal(err)
