@@ -117,6 +117,16 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"report", "unopened", "--min-age", "-3"}, "--min-age"},
 		{[]string{"report", "unopened", "extra"}, `"extra"`},
 		{[]string{"units", "list", "extra"}, `"extra"`},
+		// An argument too many is named (serve and discover ran with it).
+		{[]string{"serve", "extra"}, `"extra"`},
+		{[]string{"discover", "--channel", "altinn", "--since", "2026-01-01", "--sender-org", "964338531", "extra"}, `"extra"`},
+		{[]string{"escalate", "--once", "extra"}, `"extra"`},
+		{[]string{"health", "--once", "extra"}, `"extra"`},
+		{[]string{"print", "approve", "1", "2"}, `"2"`},
+		{[]string{"escalate"}, "--once is required"},
+		{[]string{"print", "drain", "--batch", "-1"}, "--batch: -1 is not"},
+		{[]string{"print", "drain", "--every", "0s"}, "--every: 0s is not"},
+		{[]string{"print", "drain", "--now", "2026-11-30T10:00:00+01:00"}, "--now goes with --once"},
 		// A verb or command that takes one argument, given none or two.
 		{[]string{"import"}, "usage: postvakt import "},
 		{[]string{"units", "import"}, "usage: postvakt units import FILE.csv"},

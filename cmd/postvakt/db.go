@@ -169,6 +169,14 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 	if *role == "unit" && (*org == "" || *unit == "") {
 		return usageError{"--role unit needs --sender-org and --unit"}
 	}
+	if *unit != "" && *role != "unit" {
+		// The limit would be stored and never applied: a compliance
+		// user or token sees its whole organisation.
+		return usageError{fmt.Sprintf("--unit limits role unit only: a %s %s sees its whole organisation (or all, without --sender-org); leave --unit out", *role, what)}
+	}
+	if model.HoldsNationalID(*unit) {
+		return usageError{"--unit: a national id is no unit name (unit names are shown in lists and exports)"}
+	}
 	if *org != "" {
 		// As the administration page: a typo would make a user or token
 		// that silently sees nothing.

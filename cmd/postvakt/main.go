@@ -294,8 +294,11 @@ func parseOneArg(fs *flag.FlagSet, args []string) (string, error) {
 	if err := parse(fs, args); err != nil {
 		return "", err
 	}
-	if fs.NArg() != 1 {
-		return "", usageError{usageLine(fs)}
+	switch {
+	case fs.NArg() == 0:
+		return "", usageError{"an argument is missing\n" + usageLine(fs)}
+	case fs.NArg() > 1:
+		return "", usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(1), usageLine(fs))}
 	}
 	return fs.Arg(0), nil
 }
@@ -389,8 +392,11 @@ func (f *onceFlags) parse(args []string) error {
 	if err := parse(f.FlagSet, args); err != nil {
 		return err
 	}
-	if !*f.once || f.NArg() != 0 {
-		return usageOf(f.cmd)
+	switch {
+	case f.NArg() != 0:
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", f.Arg(0), usageOf(f.cmd))}
+	case !*f.once:
+		return usageError{fmt.Sprintf("--once is required (serve runs it on its schedule)\n%s", usageOf(f.cmd))}
 	}
 	return f.clock.check(time.Now(), f.dry != nil && *f.dry, f.dry != nil)
 }

@@ -78,11 +78,12 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	class := fs.String("class", "", "class for every shipment (default: taushetsbelagt if confidential, else ordinaer; Digital Post: fortrolig)")
 	system := fs.String("system", "", "sender system to register them under (default discover:CHANNEL)")
 	window := fs.Duration("window", 30*24*time.Hour, "size of one listing window; windows that hit the channel's limit are split")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel " + channel.DiscoverUsage() + " --since 2018-01-01 --sender-org ORGNR|CVR [--sender-unit U] [--class C] [--system S]"}
+		return usageError{"usage: postvakt discover --channel " + channel.DiscoverUsage() + " --since 2018-01-01 [--until T] --sender-org ORGNR|CVR " +
+			"[--sender-unit U] [--class C] [--system S] [--window 720h]"}
 	}
 	if err := channel.Known(*name); err != nil {
 		return usageError{"--channel: " + err.Error()}

@@ -117,8 +117,15 @@ func runPrintDrain(ctx context.Context, cfg config.Config, v verbCall, args []st
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || (at.Given() && !*once) || *every <= 0 || *batch <= 0 {
-		return v.usage()
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+	case at.Given() && !*once:
+		return usageError{fmt.Sprintf("--now goes with --once\n%s", v.usage())}
+	case *every <= 0:
+		return usageError{fmt.Sprintf("--every: %s is not a length of time (e.g. 1m)\n%s", *every, v.usage())}
+	case *batch <= 0:
+		return usageError{fmt.Sprintf("--batch: %d is not a number of rows (at least 1)\n%s", *batch, v.usage())}
 	}
 	if err := at.check(time.Now(), false, false); err != nil {
 		return err

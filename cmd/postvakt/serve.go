@@ -32,7 +32,7 @@ const stopGrace = 20 * time.Second
 func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	fs := newFlags("serve")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (POSTVAKT_ADDR)")
-	if err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)

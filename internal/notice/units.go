@@ -63,8 +63,8 @@ func ParseUnits(r io.Reader) ([]store.Unit, error) {
 // CheckUnit returns the column and what is wrong with a unit's fields, or
 // two empty strings: the organisation number must be valid, the name given
 // and one a letter can carry (UTF-8, no control character, at most
-// model.MaxUnitLen characters), each address plain (or empty), and at
-// least one address given.
+// model.MaxUnitLen characters, no national id in it), each address plain
+// (or empty), and at least one address given.
 func CheckUnit(u store.Unit) (col string, problem i18n.Phrase) {
 	switch {
 	case u.SenderOrg == "":
@@ -77,6 +77,10 @@ func CheckUnit(u store.Unit) (col string, problem i18n.Phrase) {
 		// A name no letter can carry (letters refuse control characters
 		// and longer names) would be a unit no letter ever matches.
 		return "unit", model.TextProblem(u.Name, model.MaxUnitLen)
+	case model.HoldsNationalID(u.Name):
+		// As a letter's sender_unit: the name is shown unmasked in lists
+		// and exports.
+		return "unit", i18n.P("problem.name_national_id", "Value", model.Quote(u.Name))
 	}
 	return CheckAddresses(u.ContactEmail, u.ManagerEmail)
 }
