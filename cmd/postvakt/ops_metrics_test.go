@@ -107,8 +107,8 @@ func TestMetricsCarryTheOperationalSignals(t *testing.T) {
 	for _, want := range []struct{ what, re string }{
 		{"poll lag (oldest due letter) per channel", `(?m)^postvakt_poll_(lag|oldest_due)[a-z_]*\{channel="svarut"\} `},
 		{"letters due per channel", `(?m)^postvakt_poll_due[a-z_]*\{channel="svarut"\} `},
-		{"last success per scheduled job", `(?m)^postvakt_job_last_success_timestamp_seconds\{job="escalate"\} `},
-		{"failures per scheduled job", `(?m)^postvakt_job_(failures|runs)_total\{job="notices"`},
+		{"last success per scheduled job", `(?m)^postvakt_job_last_success_timestamp_seconds\{task="escalate"\} `},
+		{"failures per scheduled job", `(?m)^postvakt_job_(failures|runs)_total\{[^}]*task="notices"`},
 		{"reminders/notices failed or unknown", `(?m)^postvakt_notifications[a-z_]*\{[^}]*status="unknown"`},
 		{"print orders not confirmed", `(?m)^postvakt_print_orders[a-z_]*\{[^}]*state=`},
 		{"database reachable", `(?m)^postvakt_database_up `},
@@ -116,5 +116,11 @@ func TestMetricsCarryTheOperationalSignals(t *testing.T) {
 		if !regexp.MustCompile(want.re).MatchString(body) {
 			t.Errorf("/metrics has no %s (%s)", want.what, want.re)
 		}
+	}
+	// Prometheus sets job and instance on every series it scrapes (the
+	// scrape config's job_name, the target) and renames a target's own to
+	// exported_job: a rule by (job) would fold every scheduled job into one.
+	for _, m := range regexp.MustCompile(`(?m)^postvakt_[a-z_]+\{[^}]*\b(job|instance)="[^}]*\}`).FindAllString(body, 5) {
+		t.Errorf("/metrics has a series with Prometheus' target label job or instance: %s", m)
 	}
 }

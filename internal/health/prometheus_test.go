@@ -60,6 +60,13 @@ func TestShippedPrometheusRules(t *testing.T) {
 				if regexp.MustCompile(`\$labels\.unit\b|[(,{]\s*unit\s*[,)=]`).MatchString(x) {
 					t.Errorf("%s: uses the label unit, which postvakt does not export (unit_id): %s", r.Alert, x)
 				}
+				// The label job is Prometheus' own (the scrape config's
+				// job_name; a target's label job becomes exported_job):
+				// a scheduled job is the label task. Only up{job="postvakt"}
+				// reads it.
+				if regexp.MustCompile(`\$labels\.job\b|[(,{]\s*job\s*[,)=]`).MatchString(strings.ReplaceAll(x, `up{job="postvakt"}`, "up")) {
+					t.Errorf("%s: reads the label job, Prometheus' target label, not postvakt's (task): %s", r.Alert, x)
+				}
 			}
 			for _, m := range metric.FindAllString(r.Expr, -1) {
 				if !known[m] {
@@ -93,9 +100,27 @@ func TestShippedPrometheusRules(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"channel_silent", "stuck", "unit_delivery_drop", "rejection_spike", "never_opening_org"} {
-		if !rules[want] {
-			t.Errorf("no Prometheus rule for %s", want)
+	// README: "docs/prometheus-rules.yaml has alert rules for each health
+	// rule": each rule of the shipped policies/health.yaml, by
+	// postvakt_health_alert_firing{rule="<name>"}, or (certificate_expiring)
+	// by the metric that carries the same signal.
+	var health struct {
+		Rules map[string]any `yaml:"rules"`
+	}
+	b, err := os.ReadFile("../../policies/health.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &health); err != nil {
+		t.Fatal(err)
+	}
+	if len(health.Rules) < 7 {
+		t.Fatalf("policies/health.yaml has %d rules", len(health.Rules))
+	}
+	sameSignal := map[string]string{"certificate_expiring": "postvakt_certificate_expiry_seconds"}
+	for name := range health.Rules {
+		if !rules[name] && !used[sameSignal[name]] {
+			t.Errorf("no Prometheus rule for the health rule %s", name)
 		}
 	}
 	// A read that fails says so in a gauge, and leaves the series other

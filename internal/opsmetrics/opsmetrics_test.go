@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"postvakt/internal/logtest"
 	"postvakt/internal/opsmetrics"
@@ -85,5 +86,51 @@ func TestScrapeBehindALock(t *testing.T) {
 	}
 	if lags != 1 {
 		t.Errorf("%d poll lag series once the lock is gone, want 1 (svarut)", lags)
+	}
+}
+
+// TestPollLagOfAChannelNeverPolled: a channel whose poller has not
+// recorded one call yet (no channel_activity row: a fresh install, a poll
+// job that fails before its first call) whose letters have been due for
+// hours shows their lag and count, configured or not (a letter due on a
+// channel no longer configured is not hidden): not a lag of 0 and 0 due,
+// which would silence PostvaktPollLagging exactly when nothing is polled.
+func TestPollLagOfAChannelNeverPolled(t *testing.T) {
+	st := storetest.Open(t)
+	ships := storetest.Register(t, st, storetest.Letter(1), storetest.Letter(2), storetest.Letter(3))
+	now := time.Now()
+	storetest.Set(t, st, storetest.IDs(ships), storetest.NextPollAt(now.Add(-2*time.Hour)))
+	log, _ := logtest.New()
+	for _, tc := range []struct {
+		name       string
+		configured []string
+	}{
+		{"configured channel", []string{"svarut"}},
+		{"channel no longer configured", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := prometheus.NewPedanticRegistry()
+			reg.MustRegister(opsmetrics.New(st, log, func() time.Time { return now }, tc.configured))
+			mfs, err := reg.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]*dto.Metric{}
+			for _, mf := range mfs {
+				for _, m := range mf.GetMetric() {
+					for _, l := range m.GetLabel() {
+						if l.GetName() == "channel" && l.GetValue() == "svarut" {
+							got[mf.GetName()] = m
+						}
+					}
+				}
+			}
+			if lag := got["postvakt_poll_lag_seconds"]; lag == nil || lag.GetGauge().GetValue() < 7100 {
+				t.Errorf("postvakt_poll_lag_seconds{channel=svarut} = %v; 3 letters have waited 2 h for their poll (want ~7200)", lag.GetGauge())
+			}
+			if due := got["postvakt_poll_due_letters"]; due == nil || due.GetGauge().GetValue() != 3 {
+				t.Errorf("postvakt_poll_due_letters{channel=svarut} = %v; want 3", due.GetGauge())
+			}
+		})
 	}
 }

@@ -141,18 +141,32 @@ type PollLag struct {
 }
 
 // PollLags reads the poll lag and the open letters of every channel that
-// has letters.
+// has letters. The lag and the letters due are read from the poll queue
+// itself, for every channel with a letter in it: a channel never polled
+// (no channel_activity row: a fresh install, a poller that fails before
+// its first call) or no longer configured shows its due letters too,
+// rather than a lag of 0 that would silence the alert on it.
 func (s *Store) PollLags(ctx context.Context, now time.Time) ([]PollLag, error) {
 	var due []struct {
 		Channel string     `db:"channel"`
 		Oldest  *time.Time `db:"oldest"`
 		N       int        `db:"n"`
 	}
-	// One index range per channel (poll_queue_due), not a scan.
-	if err := s.db.SelectContext(ctx, &due, `SELECT c.channel, d.oldest, d.n
-		FROM (SELECT DISTINCT channel FROM channel_activity) c,
-		LATERAL (SELECT min(next_poll_at) AS oldest, count(*) AS n FROM poll_queue q
-			WHERE q.channel = c.channel AND q.next_poll_at <= $1) d`, now); err != nil {
+	// The channels of the queue by a skip scan of poll_queue_due (one
+	// index probe per channel, as few as there are channels), and those
+	// polled before; then one index range per channel for its due
+	// letters: not a scan.
+	if err := s.db.SelectContext(ctx, &due, `WITH RECURSIVE queued(channel) AS (
+			(SELECT channel FROM poll_queue WHERE next_poll_at IS NOT NULL ORDER BY channel LIMIT 1)
+			UNION ALL
+			SELECT (SELECT q.channel FROM poll_queue q WHERE q.next_poll_at IS NOT NULL AND q.channel > queued.channel
+				ORDER BY q.channel LIMIT 1)
+			FROM queued WHERE queued.channel IS NOT NULL),
+		c AS (SELECT channel FROM queued WHERE channel IS NOT NULL UNION SELECT channel FROM channel_activity)
+		SELECT c.channel, d.oldest, d.n
+		FROM c, LATERAL (SELECT min(next_poll_at) AS oldest, count(*) AS n FROM poll_queue q
+			WHERE q.channel = c.channel AND q.next_poll_at <= $1) d
+		ORDER BY c.channel`, now); err != nil {
 		return nil, fmt.Errorf("read poll lag: %w", err)
 	}
 	var open []struct {

@@ -63,8 +63,8 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 		if !ok || secret == "" {
 			return nil, errNoCredentials
 		}
-		return s.confirmed(r, credentialKey("token", secret), func() (*request, error) {
-			tok, err := s.store.TokenBySecret(r.Context(), secret)
+		return s.confirmed(r, credentialKey("token", secret), func(ctx context.Context) (*request, error) {
+			tok, err := s.store.TokenBySecret(ctx, secret)
 			if err != nil {
 				return nil, err
 			}
@@ -76,8 +76,8 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 		return nil, errNoCredentials
 	}
 	hash := auth.HashSecret(c.Value)
-	return s.confirmed(r, sessionKey(hash), func() (*request, error) {
-		se, err := s.store.SessionByHash(r.Context(), hash, s.now())
+	return s.confirmed(r, sessionKey(hash), func(ctx context.Context) (*request, error) {
+		se, err := s.store.SessionByHash(ctx, hash, s.now())
 		if err != nil {
 			return nil, err
 		}
@@ -89,11 +89,19 @@ func (s *Server) identify(r *http.Request) (*request, error) {
 // sessionKey is a session's key in knownCredentials.
 func sessionKey(hash []byte) [32]byte { return credentialKey("session", string(hash)) }
 
-// confirmed asks the database through look; a credential it confirms is
-// remembered, one it refuses forgotten, and when it gives no answer at all
-// a remembered one stands for an outage route.
-func (s *Server) confirmed(r *http.Request, key [32]byte, look func() (*request, error)) (*request, error) {
-	rq, err := look()
+// lookupTimeout bounds a credential's lookup: a database that stops
+// answering (connections open, no reply) gives no answer then, as one
+// that refuses connections does, and /metrics and /ops go on with a
+// remembered credential within Prometheus' default 10 s scrape timeout
+// instead of waiting for as long as the database hangs.
+const lookupTimeout = 3 * time.Second
+
+// confirmed asks the database through look, for at most lookupTimeout; a
+// credential it confirms is remembered, one it refuses forgotten, and when
+// it gives no answer at all (an error, or none in time) a remembered one
+// stands for an outage route.
+func (s *Server) confirmed(r *http.Request, key [32]byte, look func(ctx context.Context) (*request, error)) (*request, error) {
+	rq, err := store.Within(r.Context(), lookupTimeout, look)
 	switch {
 	case err == nil:
 		s.known.remember(key, rq, s.now())

@@ -1,0 +1,39 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+)
+
+// TestWithin: a call that answers gives its answer; one that does not
+// (a database that hangs, which no context's end interrupts) gives the
+// deadline's error after the bound, not when it returns.
+func TestWithin(t *testing.T) {
+	refused := errors.New("refused")
+	for _, tc := range []struct {
+		name    string
+		fn      func(ctx context.Context) (int, error)
+		want    int
+		wantErr error
+	}{
+		{"answers", func(context.Context) (int, error) { return 7, nil }, 7, nil},
+		{"fails", func(context.Context) (int, error) { return 0, refused }, 0, refused},
+		{"ends with its context", func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() }, 0, context.DeadlineExceeded},
+		{"hangs past its context", func(context.Context) (int, error) { time.Sleep(5 * time.Second); return 1, nil }, 0, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			got, err := store.Within(context.Background(), 100*time.Millisecond, tc.fn)
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("returned after %s; want within the 100 ms bound", took)
+			}
+			if got != tc.want || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Errorf("Within = %d, %v; want %d, %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
