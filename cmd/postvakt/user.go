@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -78,8 +79,8 @@ func readPassword(in *os.File) (password string, generated bool, err error) {
 	return auth.GeneratePassword(), true, nil
 }
 
-// setUserEmail is `postvakt user email`: it sets (or, with an empty
-// --email, clears) a user's e-mail address, audited.
+// setUserEmail is `postvakt user email`: it sets (or, with --email "",
+// clears) a user's e-mail address, audited; --email must be given.
 func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
 	name := fs.String("name", "", "the user (required)")
@@ -87,8 +88,15 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *name == "" || fs.NArg() != 0 {
-		return v.usage()
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "email" })
+	switch {
+	case fs.NArg() != 0:
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+	case *name == "" || !given:
+		// Without --email the address would be cleared: a forgotten flag
+		// is no way to say so (--email "" is).
+		return usageError{fmt.Sprintf("--name and --email are required (--email \"\" clears the address)\n%s", v.usage())}
 	}
 	if *email != "" {
 		if msg := remind.CheckEmail(*email); msg != "" {
