@@ -220,3 +220,37 @@ func TestUnreachableDatabaseSaysItWaits(t *testing.T) {
 		t.Errorf("nothing said in 5 s while waiting for a database that does not answer")
 	}
 }
+
+// An export whose -o cannot be created (a folder that does not exist)
+// exports nothing and is not audited as an export; one written is.
+func TestExportToAnImpossiblePathIsNotAudited(t *testing.T) {
+	db := pgtest.New(t)
+	if out, stderr, code := run(t, db, "import", "../../testdata/demo/shipments.csv"); code != 0 {
+		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
+	}
+	exports := func() int {
+		var n int
+		if err := openDB(t, db).QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'export'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	missing := filepath.Join(t.TempDir(), "no such folder", "x.csv")
+	for _, args := range [][]string{
+		{"report", "unopened", "--format", "csv", "-o", missing},
+		{"report", "incident", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv", "-o", missing},
+	} {
+		if _, stderr, code := run(t, db, args...); code != 1 || !strings.Contains(stderr, "no such folder") {
+			t.Fatalf("%v: exit %d, want 1 naming the path\n%s", args, code, stderr)
+		}
+	}
+	if n := exports(); n != 0 {
+		t.Errorf("%d exports audited for files never written", n)
+	}
+	if _, stderr, code := run(t, db, "report", "unopened", "--format", "csv", "-o", filepath.Join(t.TempDir(), "x.csv")); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, stderr)
+	}
+	if n := exports(); n != 1 {
+		t.Errorf("%d exports audited after one written, want 1", n)
+	}
+}

@@ -78,14 +78,16 @@ func runIncidentReport(ctx context.Context, cfg config.Config, v verbCall, args 
 		return err
 	}
 	defer a.Close()
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: store.ActExport,
-		Object: "incident " + f.String(), Detail: string(fmtv)}); err != nil {
-		return err
-	}
 	start := time.Now()
 	var n int
 	var sum []report.UnitSummary
 	if err := writeExport(*out, func(w io.Writer) (err error) {
+		// Audited once the file can be written: an -o that cannot be
+		// created exports nothing.
+		if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: store.ActExport,
+			Object: "incident " + f.String(), Detail: string(fmtv)}); err != nil {
+			return err
+		}
 		n, sum, err = report.Incident(ctx, a.st, f, fmtv, w)
 		return err
 	}); err != nil {

@@ -73,12 +73,14 @@ func runReport(ctx context.Context, cfg config.Config, v verbCall, args []string
 	}
 	defer a.Close()
 	st := a.st
-	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: store.ActExport,
-		Object: string(list) + " org=" + f.Recipient + " unit=" + f.Unit, Detail: string(fmtv)}); err != nil {
-		return err
-	}
 	var n int
 	if err := writeExport(*out, func(w io.Writer) (err error) {
+		// Audited once the file can be written: an -o that cannot be
+		// created exports nothing.
+		if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), SenderOrg: f.SenderOrg, Action: store.ActExport,
+			Object: string(list) + " org=" + f.Recipient + " unit=" + f.Unit, Detail: string(fmtv)}); err != nil {
+			return err
+		}
 		src := report.PolicyNext{Facts: st, Policies: a.set, Now: now, Log: a.log}
 		n, err = report.ShipmentsNext(ctx, src, f, fmtv, w, now, report.XLSXOptions{})
 		return err
