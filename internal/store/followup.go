@@ -355,7 +355,8 @@ func recordFollowUp(ctx context.Context, tx *sqlx.Tx, d FollowUpDecision, cur fo
 		newID = d.NewShipmentID
 	}
 	var closedFrom model.Stage
-	if err := tx.GetContext(ctx, &closedFrom, `SELECT COALESCE(closed_stage, '') FROM followups WHERE shipment_id = $1`,
+	if err := tx.GetContext(ctx, &closedFrom, `SELECT COALESCE(`+sqlClosedStage("f", "s")+`, '')
+		FROM followups f JOIN shipments s ON s.id = f.shipment_id WHERE f.shipment_id = $1`,
 		d.ShipmentID); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("record follow-up of %s: read its decision in force: %w", d.ShipmentID, err)
 	}

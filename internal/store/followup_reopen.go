@@ -46,6 +46,21 @@ func escalationAfter(stage, closedFrom model.Stage, decision string) (to, closed
 	}
 }
 
+// sqlClosedStage is the stage the follow-up decision in force of letter s
+// closed, f its followups row: f.closed_stage, or, where that is NULL on
+// a closed letter, what the decision's evidence event says ("escalation
+// closed (stage X)" in the letter's last follow-up event). A replica older
+// than migration 00035, which runs beside a newer one during a rolling
+// upgrade (compatible_from 20), closes a letter without writing
+// closed_stage; read as NULL, a later decision that does not end the case
+// would leave that letter silenced for good. Migration 00035 filled the
+// column from the same evidence for the letters closed before it.
+func sqlClosedStage(f, s string) string {
+	return `COALESCE(` + f + `.closed_stage, CASE WHEN ` + s + `.stage = ` + sqlStage(model.StageClosed) + ` THEN
+		(SELECT substring(e.message FROM 'escalation closed \(stage ([a-z_]+)\)') FROM shipment_events e
+		WHERE e.shipment_id = ` + s + `.id AND e.kind = '` + EventFollowUp + `' ORDER BY e.id DESC LIMIT 1) END)`
+}
+
 // sqlReopenTo is escalationAfter's reopening in SQL, for many letters at
 // once (RecordIncidentFollowUps): the stage a letter closed from col
 // reopens to under a decision that does not end the case (NULL: none).

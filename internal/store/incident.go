@@ -369,7 +369,7 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 			SELECT s.id, s.sender_unit_id, s.state, s.stage,
 				$%[11]d::boolean AND s.stage IN (`+sqlClosedByDecision+`) AS closes,
 				CASE WHEN $%[5]d::text IS NOT NULL AND NOT $%[11]d::boolean AND s.stage = `+sqlStage(model.StageClosed)+`
-					THEN `+sqlReopenTo("f.closed_stage")+` END AS reopen_to
+					THEN `+sqlReopenTo(sqlClosedStage("f", "s"))+` END AS reopen_to
 			%[1]s WHERE %[2]s AND s.id = ANY($%[12]d::uuid[]) ORDER BY s.id FOR UPDATE OF s),
 		up AS (
 			INSERT INTO followups AS f (shipment_id, sender_unit_id, reason, deadline, decision, note, decided_by, decided_at, closed_stage)
