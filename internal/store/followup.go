@@ -158,6 +158,7 @@ func (s *Store) FollowUp(ctx context.Context, shipmentID string, scope Scope) (*
 	if err := s.db.GetContext(ctx, &fu, followUpSelect+" WHERE "+c.String(), c.args...); err != nil {
 		return nil, fmt.Errorf("get follow-up of %s: %w", shipmentID, notFound(err))
 	}
+	fu.Note = maskNote(fu.Note) // a note stored before notes were masked (maskNote)
 	return &fu, nil
 }
 
@@ -235,6 +236,9 @@ func (s *Store) FollowUpsPage(ctx context.Context, scope Scope, all bool, cursor
 	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list follow-ups: %w", err)
 	}
+	for i := range out {
+		out[i].Note = maskNote(out[i].Note) // a note stored before notes were masked
+	}
 	page := &FollowUpPage{FollowUps: out}
 	if len(out) > limit {
 		page.FollowUps = out[:limit]
@@ -277,6 +281,7 @@ type FollowUpDecision struct {
 // other rather than deadlock. A channel id another sending unit's letter
 // has is refused with a ForeignError, nothing stored.
 func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
+	d.Note = maskNote(d.Note)
 	known := false
 	for _, k := range Decisions {
 		known = known || k == d.Decision
@@ -453,3 +458,9 @@ func (s *Store) unitFollowUps(ctx context.Context, cond string, args ...any) ([]
 	}
 	return out, nil
 }
+
+// maskNote is a note a person typed (a follow-up's, a manual case's
+// resolution) as it is stored: its national ids masked (MaskNationalIDsIn:
+// fødselsnummer and CPR, 010180****). A note goes out in exports, the API
+// and the evidence, whatever field a case worker typed a citizen's id into.
+func maskNote(s string) string { return string(model.MaskNationalIDsIn([]byte(s))) }

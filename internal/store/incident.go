@@ -330,6 +330,7 @@ type IncidentFollowUps struct {
 // (a letter already done is touched again the same way). It returns how
 // many letters it touched.
 func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps) (int, error) {
+	d.Note = maskNote(d.Note)
 	switch d.Decision {
 	case "", DecisionNewLetter, DecisionAssessed, DecisionClosed:
 	case DecisionResent:

@@ -65,6 +65,7 @@ var ErrAlreadyResolved = errors.New("already resolved")
 // needed): a note is refused, ErrPurged, nothing recorded, since no purge
 // comes for the letter again to delete it.
 func (s *Store) ResolveManual(ctx context.Context, shipmentID string, scope Scope, resolution, note, actor string, now time.Time) error {
+	note = maskNote(note)
 	stage := map[string]model.Stage{ManualPrintedByHand: model.StagePrinted, ManualPhysicalPost: model.StagePrinted,
 		ManualDeliveredOtherwise: model.StageClosed, ManualNotNeeded: model.StageClosed}[resolution]
 	if stage == "" {
