@@ -124,3 +124,23 @@ func TestOpsStuckCountsNotShownWithDatabaseDown(t *testing.T) {
 		t.Errorf("/ops with the database down does not say what it cannot show: %.300s", body)
 	}
 }
+
+// TestOpsWithoutNotificationOrders: a server that places no Altinn
+// Notifications orders (a Denmark-only deployment) shows no row of refused
+// orders on /ops, as its menu shows no Refused orders page; one that does
+// shows it.
+func TestOpsWithoutNotificationOrders(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		e := newEnvWith(t, web.WithNotificationOrders(on))
+		_, body := e.get("/ops", e.token("operations", "", ""))
+		if got := strings.Contains(body, `id="stuck-refused"`); got != on {
+			t.Errorf("orders %v: the refused-orders row shown %v:\n%.300s", on, got, body)
+		}
+		if !on && strings.Contains(body, "Altinn") {
+			t.Errorf("without Notifications orders /ops speaks of Altinn")
+		}
+		if !strings.Contains(body, `id="stuck-manual"`) {
+			t.Errorf("orders %v: no manual-handling row", on)
+		}
+	}
+}
