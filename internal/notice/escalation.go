@@ -2,6 +2,8 @@ package notice
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +34,7 @@ func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, er
 	}
 	byAddr := map[string][]toldCase{}
 	roles := roleLookup{st: n.Store, cache: map[string][]string{}}
+	untold := map[string]int{} // policy → its cases escalation.to reached no one with
 	for _, c := range cases {
 		p := n.policyOf(c)
 		if p == nil || len(p.Escalation.Roles)+len(p.Escalation.Emails) == 0 {
@@ -41,9 +44,20 @@ func (n *Notifier) escalations(ctx context.Context, now time.Time) ([]notice, er
 		if err != nil {
 			return nil, err
 		}
+		if len(to) == 0 {
+			untold[p.Name]++
+		}
 		for a, full := range to {
 			byAddr[a] = append(byAddr[a], toldCase{c, !full})
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(untold)) {
+		// A role with no user of an address in the case's scope (unit: no
+		// user of role unit; unit_manager: no manager address): the case
+		// waits on its page, told to nobody. Said once a run per policy,
+		// with no letter named.
+		n.logger().Warn("escalation.to reaches no one for these cases: give the roles it names users with an e-mail address, "+
+			"or name addresses", "policy", name, "cases", untold[name])
 	}
 	addrs := make([]string, 0, len(byAddr))
 	for a := range byAddr {

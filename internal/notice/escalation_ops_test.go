@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
@@ -90,6 +91,34 @@ func TestEscalationToOperationsNamesNoLetter(t *testing.T) {
 		"Manual handling:\n  - 1 letter ("} {
 		if !strings.Contains(m.subject+"\n"+m.text, want) {
 			t.Errorf("operations' mail lacks %q:\n%s\n%s", want, m.subject, m.text)
+		}
+	}
+}
+
+// TestEscalationReachingNoOneIsLogged: a policy whose escalation.to names
+// only roles no user in the case's scope holds with an address (unit: no
+// user of role unit; unit_manager: no manager address) tells nobody; the
+// run says so once per policy, with the count and no letter.
+func TestEscalationReachingNoOneIsLogged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.n.Policies = policytest.Files(t, map[string]string{"alt.yaml": strings.Replace(opsPolicy,
+		"[operations, compliance, drift.vakt@bergen.kommune.no]", "[unit, unit_manager]", 1)})
+	log, buf := logtest.New()
+	f.n.Logger = log
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
+	f.register("Barnevernstjenesten", "barnevern", model.StateFailed, now.AddDate(0, 0, -2), 2)
+	f.run(now)
+	if ms := kinds(f.take(), "postvakt:"); len(ms) != 0 {
+		t.Fatalf("escalation mails %v, want none (no one to tell)", ms)
+	}
+	got := buf.String()
+	if strings.Count(got, "escalation.to reaches no one") != 1 || !strings.Contains(got, "policy=alt") || !strings.Contains(got, "cases=2") {
+		t.Errorf("the log does not say once that alt's 2 cases reach no one:\n%s", got)
+	}
+	for _, leak := range []string{"Barnevernstjenesten", "HEMMELIG", firma} {
+		if strings.Contains(got, leak) {
+			t.Errorf("the log names %q:\n%s", leak, got)
 		}
 	}
 }
