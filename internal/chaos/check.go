@@ -81,8 +81,16 @@ func (r *Report) problem(format string, args ...any) {
 
 // settle waits until nothing is due: every letter polled and written (no
 // claim outstanding), every print due ordered, the outbox and the address
-// lookups empty; then a few more seconds for escalation runs.
+// lookups empty, every reminder's Notifications order placed (one whose
+// letters are all opened meanwhile is never placed, so it does not count); then a few more seconds for escalation runs.
 func settle(ctx context.Context, dbURL string, limit time.Duration) (bool, error) {
+	var open []string
+	for _, st := range model.States {
+		if st.Open() {
+			open = append(open, "'"+string(st)+"'")
+		}
+	}
+	openStates := "(" + strings.Join(open, ", ") + ")"
 	db, err := sqlx.Open("postgres", dbURL)
 	if err != nil {
 		return false, err
@@ -97,7 +105,12 @@ func settle(ctx context.Context, dbURL string, limit time.Duration) (bool, error
 			+ (SELECT count(*) FROM shipments s WHERE stage = '`+string(model.StagePrintDue)+`'
 				AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id))
 			+ (SELECT count(*) FROM print_outbox)
-			+ (SELECT count(*) FROM print_orders WHERE state = 'lookup')`)
+			+ (SELECT count(*) FROM print_orders WHERE state = 'lookup')
+			+ (SELECT count(*) FROM notifications n WHERE n.order_request IS NOT NULL AND n.order_id = ''
+				AND n.order_refused_at IS NULL AND n.status = 'sent'
+				AND (n.order_next_at IS NULL OR n.order_next_at < now() + interval '1 minute')
+				AND EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+					WHERE i.notification_id = n.id AND i.active AND s.state IN `+openStates+`))`)
 		if err == nil && n == 0 {
 			quiet++
 			if quiet >= 12 { // 6 s: three escalation runs
