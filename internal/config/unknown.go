@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/agnivade/levenshtein"
 	"os"
 	"sort"
 	"strings"
@@ -66,33 +67,11 @@ func notSetting(name string) bool {
 func nearest(name string, names []string) string {
 	best, bestD := "", len(strings.TrimPrefix(name, "POSTVAKT_"))/3+2
 	for _, n := range names {
-		if d := distance(name, n); d < bestD {
+		if d := levenshtein.ComputeDistance(name, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance of a and b, by bytes (the names
-// are ASCII).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // EnvUnknowns is Unknowns over the process environment.

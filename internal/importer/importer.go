@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -361,7 +360,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 	pos := map[string]int{}
 	var errs []RowError
 	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if h == "" {
 			// Excel writes a separator after the last name when a cell to
 			// the right is in the sheet's used range.
@@ -369,9 +368,15 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 			continue
 		}
 		if _, dup := pos[h]; dup {
-			errs = append(errs, spreadsheet.NewLineError(line, headerColumn(h, i), i18n.P("problem.column_twice")))
+			errs = append(errs, spreadsheet.NewLineError(line, headerColumn(h, i, true), i18n.P("problem.column_twice")))
 		}
 		pos[h] = i
+	}
+	named := false // the line names a column: it is a header, not a letter
+	for _, c := range append(Columns[:len(Columns):len(Columns)], Optional...) {
+		if _, ok := pos[c]; ok {
+			named = true
+		}
 	}
 	idx := make([]int, len(Columns), len(Columns)+len(Optional))
 	known := map[string]bool{}
@@ -391,40 +396,23 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		}
 		idx = append(idx, p)
 	}
-	for h, i := range pos {
-		if !known[h] {
-			errs = append(errs, spreadsheet.NewLineError(line, headerColumn(h, i), i18n.P("problem.column_unknown",
+	for i, h := range header { // in the file's order
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if h != "" && !known[h] && pos[h] == i {
+			errs = append(errs, spreadsheet.NewLineError(line, headerColumn(header[i], i, named), i18n.P("problem.column_unknown",
 				"Columns", strings.Join(Columns, ","), "Optional", strings.Join(Optional, ","))))
 		}
 	}
 	return idx, errs
 }
 
-// headerColumn names header cell h, the (i+1)th, in a problem: as written
-// when it is shaped like a column name (ASCII letters, digits, "_" and
-// "-", at most 40 bytes, no more than two digits in a row: a misspelt
-// "chanel_id"), else by its place ("3"). A file without its header row has
-// a letter's values there, its title and the recipient's national id among
-// them, and a problem never quotes either.
-func headerColumn(h string, i int) string {
-	digits := 0
-	for _, c := range []byte(h) {
-		switch {
-		case c >= '0' && c <= '9':
-			if digits++; digits > 2 {
-				return strconv.Itoa(i + 1)
-			}
-			continue
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '-':
-		default:
-			return strconv.Itoa(i + 1)
-		}
-		digits = 0
-	}
-	if len(h) > 40 {
-		return strconv.Itoa(i + 1)
-	}
-	return h
+// headerColumn names header cell h, the (i+1)th, in a problem: as
+// written when it looks like a column name in a header (one naming any of
+// the columns) or a misspelt column's name, else by its place
+// (spreadsheet.HeaderCell).
+func headerColumn(h string, i int, named bool) string {
+	name, _ := spreadsheet.HeaderCell(h, i, append(Columns[:len(Columns):len(Columns)], Optional...), named)
+	return name
 }
 
 // parseRow turns one record into a registration and lists its problems,

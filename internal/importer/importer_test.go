@@ -95,6 +95,12 @@ func TestImportRejectsBadFiles(t *testing.T) {
 		// its title and a person's id among them: named by their place.
 		{"no header row", strings.Replace(row(1), "org,974760673", "person,01017012343", 1) + row(2),
 			[]string{"line 1, column 7: unknown column", "line 1, column 6: unknown column", "line 1, column channel_id: missing"}},
+		// A one-word title and a unit's name are words, but no column's
+		// misspelling: by their place too.
+		{"no header row, a one-word title", strings.Replace(row(1), "Vedtak", "Omsorgsovertakelse", 1) + row(2),
+			[]string{"line 1, column 7: unknown column", "line 1, column 4: unknown column"}},
+		{"a column misspelt in capitals", strings.Replace(strings.ToUpper(header), "CHANNEL_ID", "CHANEL_ID", 1) + row(1),
+			[]string{"line 1, column CHANEL_ID: unknown column", "line 1, column channel_id: missing"}},
 		{"a column twice, misspelt", "chanel," + strings.TrimSuffix(header, "\n") + ",chanel\n" + row(1),
 			[]string{"line 1, column chanel: column appears twice"}},
 	}
@@ -110,7 +116,8 @@ func TestImportRejectsBadFiles(t *testing.T) {
 				lines = append(lines, r.Error())
 			}
 			all := strings.Join(lines, "\n")
-			if strings.Contains(all, "Vedtak") || strings.Contains(all, "01017012343") {
+			if strings.Contains(all, "Vedtak") || strings.Contains(all, "01017012343") ||
+				strings.Contains(all, "Omsorgsovertakelse") || strings.Contains(all, "Barnevernstjenesten") {
 				t.Errorf("a problem quotes a title or a national id:\n%s", all)
 			}
 			for _, w := range tc.want {

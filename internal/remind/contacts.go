@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/mail"
 	"slices"
 	"strconv"
@@ -132,6 +133,11 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 	hl, _ := cr.FieldPos(0)
 	idx := map[string]int{}
 	named := map[string]string{} // a column's name in the file
+	known := append(columns[:len(columns):len(columns)], slices.Collect(maps.Keys(aliases))...)
+	isHeader := false // the line names a column: it is a header, not a row
+	for _, h := range header {
+		isHeader = isHeader || slices.Contains(known, strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))))
+	}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		c := h
@@ -142,7 +148,13 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 		case h == "":
 			bad(hl, "", "problem.column_no_name", "N", i+1)
 		case !slices.Contains(columns, c):
-			bad(hl, "", "problem.table_column_unknown", "Name", strconv.Quote(h), "Header", want)
+			// A header-less file has a row's values here: a cell is
+			// quoted only as a misspelt column name.
+			if name, ok := spreadsheet.HeaderCell(h, i, known, isHeader); ok {
+				bad(hl, "", "problem.table_column_unknown", "Name", strconv.Quote(name), "Header", want)
+			} else {
+				bad(hl, name, "problem.table_column_unknown_cell", "Header", want)
+			}
 		case idx[c] != 0:
 			bad(hl, "", "problem.table_column_twice", "Name", strconv.Quote(c))
 		default:

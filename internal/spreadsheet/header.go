@@ -1,0 +1,54 @@
+package spreadsheet
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+)
+
+// HeaderCell names header cell h, the (i+1)th, in a problem about a column
+// the file's reader does not know: as written (asWritten) only when it is
+// shaped like a column name (ASCII letters, digits, "_" and "-", at most
+// 40 bytes, no more than two digits in a row) and the line is a header
+// (named, another of its cells is one of known) or h is a misspelling of
+// one of known (within two edits, one for a name of five bytes or fewer,
+// letter case aside); else by its place ("3"). A file without its header
+// row has a row's values there, a letter's title, a unit's name and a
+// national id among them, and a problem never quotes them:
+// "Omsorgsovertakelse" is shaped like a column name, but named is false
+// and it is no column's misspelling.
+func HeaderCell(h string, i int, known []string, named bool) (name string, asWritten bool) {
+	place := strconv.Itoa(i + 1)
+	if len(h) == 0 || len(h) > 40 {
+		return place, false
+	}
+	digits := 0
+	for _, c := range []byte(h) {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits++; digits > 2 {
+				return place, false
+			}
+			continue
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '-':
+		default:
+			return place, false
+		}
+		digits = 0
+	}
+	if named {
+		return h, true
+	}
+	lower := strings.ToLower(h)
+	for _, k := range known {
+		limit := 2
+		if len(k) <= 5 {
+			limit = 1
+		}
+		if levenshtein.ComputeDistance(lower, strings.ToLower(k)) <= limit {
+			return h, true
+		}
+	}
+	return place, false
+}
