@@ -275,8 +275,9 @@ func (s NewShipment) Validate(now time.Time, configured []string) []FieldError {
 		return errs // the other checks would quote the bad bytes back
 	}
 	// A name is shown in lists and exports, unmasked, as token and user
-	// names are (which refuse a national id too).
-	for _, f := range []struct{ name, value string }{{"sender_unit", s.SenderUnit}, {"sender_system", s.SenderSystem}} {
+	// names are (which refuse a national id too); so is a class, in the
+	// class filter and an alert's labels.
+	for _, f := range []struct{ name, value string }{{"sender_unit", s.SenderUnit}, {"sender_system", s.SenderSystem}, {"class", s.Class}} {
 		if HoldsNationalID(f.value) {
 			add(f.name, "problem.name_national_id", "Value", Quote(f.value))
 		}

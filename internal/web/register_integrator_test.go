@@ -100,6 +100,7 @@ func TestRegisterDecodeProblemsInTheItemsTerms(t *testing.T) {
 		{"a line break ending the title", strings.Replace(good, `"title":"`, `"title":"\n`, 1), "title", "control character"},
 		// A unit's or system's name is shown unmasked in lists and exports.
 		{"a unit named with a national id", strings.Replace(good, `"Barnevernstjenesten"`, `"Enhet 01017012343"`, 1), "sender_unit", `holds a national id ("Enhet 010170*****")`},
+		{"a class holding a national id", strings.Replace(good, `"taushetsbelagt"`, `"sak-0101701234"`, 1), "class", `holds a national id ("sak-010170****")`},
 		{"a tab before the unit", strings.Replace(good, `"sender_unit":"`, `"sender_unit":"\t`, 1), "sender_unit", "control character"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
