@@ -40,8 +40,9 @@ const overlap = time.Millisecond
 // answer be full, what was found is returned with an error wrapping
 // channel.ErrIncomplete that names the window and counts what was found
 // (and logged as a warning): the service has no way to page past its
-// 1000. A Found whose details could not be read carries the reason in
-// Observation.Err (e.g. purged between listing and reading).
+// 1000. A Found whose details could not be read for good carries the
+// reason in Observation.Err (e.g. purged between listing and reading); one
+// Altinn failed on for now fails the listing, to be run again.
 func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
 	if c.cfg.ResourceID == "" {
 		return nil, errors.New("altinn discover: no ResourceID configured")
@@ -62,10 +63,11 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	}
 	err := c.forEach(ctx, ids, func(ctx context.Context, id string) error {
 		d, err := c.details(ctx, id)
-		if err == nil && (d.netError || errors.Is(d.obs.Err, channel.ErrNotAsked)) {
-			// Not read: a Found without its details would be skipped
-			// (no time sent), and the window not listed again; the
-			// listing fails whole and is run again.
+		if err == nil && (d.netError || errors.Is(d.obs.Err, channel.ErrNotAsked) || errors.Is(d.obs.Err, channel.ErrFailing)) {
+			// Not read, or Altinn failed on it (a 5xx after the retries,
+			// a gateway's page, no answer in time): a Found without its
+			// details would be skipped (no time sent), and the window
+			// not listed again; the listing fails whole and is run again.
 			err = d.obs.Err
 		}
 		if err != nil {
