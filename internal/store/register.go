@@ -126,12 +126,16 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		// The poll_queue rows are written below with their letters; the
 		// trigger for other writers (migration 00021) stays out.
 		`SET LOCAL postvakt.queue_rows = 'written'`,
-		`INSERT INTO sender_orgs (orgnr) SELECT DISTINCT sender_org FROM reg_stage ON CONFLICT DO NOTHING`,
+		// Every insert below takes its keys in one order (ORDER BY): two
+		// registrations of overlapping letters in other orders (a sender
+		// system's retry beside its first try) wait for each other instead
+		// of deadlocking.
+		`INSERT INTO sender_orgs (orgnr) SELECT DISTINCT sender_org FROM reg_stage ORDER BY 1 ON CONFLICT DO NOTHING`,
 		`INSERT INTO sender_units (sender_org_id, name)
 			SELECT DISTINCT o.id, g.sender_unit FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
-			ON CONFLICT DO NOTHING`,
+			ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
 		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage g
-			WHERE g.recipient_kind <> 'person' ON CONFLICT DO NOTHING`,
+			WHERE g.recipient_kind <> 'person' ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
 	}
 	for _, q := range steps {
 		if _, err := r.tx.ExecContext(ctx, q); err != nil {
@@ -154,7 +158,10 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		JOIN sender_orgs o ON o.orgnr = g.sender_org
 		JOIN sender_units u ON u.sender_org_id = o.id AND u.name = g.sender_unit
 		JOIN recipients r ON r.kind = g.recipient_kind AND r.ident = g.recipient_id
-		ORDER BY g.ord -- the first of duplicates in one batch wins; later ones conflict
+		-- in key order (no deadlock with another registration of the same
+		-- letters), the first of duplicates in one batch winning (later
+		-- ones conflict)
+		ORDER BY g.channel, g.channel_id, g.ord
 		ON CONFLICT (channel, channel_id) DO NOTHING
 		RETURNING id, channel, sender_unit_id, class),
 	queued AS (
