@@ -314,7 +314,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, d FollowUpDecision) error {
 		return err
 	}
 	defer reg.Rollback()
-	stored, _, err := reg.store(ctx, []model.NewShipment{*d.Resend}, SourceUser, d.Actor, false)
+	stored, _, err := reg.store(ctx, []model.NewShipment{*d.Resend}, SourceUser, d.Actor, false, true)
 	if err != nil {
 		return fmt.Errorf("record follow-up of %s: register the letter sent again: %w", d.ShipmentID, err)
 	}

@@ -227,6 +227,8 @@ type StagedRow struct {
 	Ord       int    `db:"ord"`
 	ChannelID string `db:"channel_id"`
 	Of        int    `db:"of"`
+	// Field is what differs, for Foreign: sender_org, or sender_unit.
+	Field string `db:"field"`
 }
 
 // Foreign returns (after Apply) the staged rows, by their order of Add and
@@ -240,7 +242,8 @@ func (r *Registration) Foreign(ctx context.Context, limit int, units bool) ([]St
 		return nil, nil // every row stored as a new letter: none names another's (a first import's usual case)
 	}
 	var out []StagedRow
-	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id, count(*) OVER () AS of FROM reg_stage g
+	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id, count(*) OVER () AS of,
+			CASE WHEN o.orgnr <> g.sender_org THEN 'sender_org' ELSE 'sender_unit' END AS field FROM reg_stage g
 		JOIN shipments s ON s.channel = g.channel AND s.channel_id = g.channel_id
 		JOIN sender_units u ON u.id = s.sender_unit_id
 		JOIN sender_orgs o ON o.id = u.sender_org_id
@@ -389,7 +392,12 @@ func (r *Registration) Rollback() {
 // ForeignError is returned by Register when some items name a channel
 // shipment that is already registered for another sender organisation or
 // unit. Nothing was stored, and the existing shipments are not shown.
-type ForeignError struct{ Indexes []int }
+// Fields names, for each of Indexes, what differs (sender_org or
+// sender_unit).
+type ForeignError struct {
+	Indexes []int
+	Fields  []string
+}
 
 func (e *ForeignError) Error() string {
 	return fmt.Sprintf("%d item(s) already registered for another sender organisation or unit", len(e.Indexes))
@@ -409,7 +417,7 @@ func (e *ContradictionError) Error() string {
 // a letter registered before for the same sending unit is that letter,
 // whatever else it says (discovery, a resend's link).
 func (s *Store) Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]Shipment, int, error) {
-	return s.register(ctx, items, source, actor, false)
+	return s.register(ctx, items, source, actor, false, true)
 }
 
 // RegisterChecked is Register refusing, as the CSV import does, an item
@@ -417,18 +425,21 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 // recipient than the stored letter's, or other facts than an earlier item
 // of the batch about the same letter. Taken for a duplicate, it would be
 // answered as registered while postvakt watches another letter than the
-// sender's.
-func (s *Store) RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string) ([]Shipment, int, error) {
-	return s.register(ctx, items, source, actor, true)
+// sender's. As the import, it takes a letter of the same organisation
+// filed under another unit (a back-fill's discover) for the one stored,
+// as it stands, unless unit: a unit's token must not reach another unit's
+// letter by naming it (a ForeignError).
+func (s *Store) RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) ([]Shipment, int, error) {
+	return s.register(ctx, items, source, actor, true, unit)
 }
 
-func (s *Store) register(ctx context.Context, items []model.NewShipment, source, actor string, checked bool) ([]Shipment, int, error) {
+func (s *Store) register(ctx context.Context, items []model.NewShipment, source, actor string, checked, units bool) ([]Shipment, int, error) {
 	reg, err := s.BeginRegistration(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer reg.Rollback()
-	out, created, err := reg.store(ctx, items, source, actor, checked)
+	out, created, err := reg.store(ctx, items, source, actor, checked, units)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -441,7 +452,7 @@ func (s *Store) register(ctx context.Context, items []model.NewShipment, source,
 // store stages items and stores them (Register's rule, checked as
 // RegisterChecked's), in the registration's transaction, not committed:
 // the letters as stored, in order, and how many were new.
-func (r *Registration) store(ctx context.Context, items []model.NewShipment, source, actor string, checked bool) ([]Shipment, int, error) {
+func (r *Registration) store(ctx context.Context, items []model.NewShipment, source, actor string, checked, units bool) ([]Shipment, int, error) {
 	for _, it := range items {
 		if err := r.Add(ctx, it); err != nil {
 			return nil, 0, err
@@ -456,15 +467,15 @@ func (r *Registration) store(ctx context.Context, items []model.NewShipment, sou
 		return nil, 0, err
 	}
 	// A token scoped to a unit must not reach another unit's letter by
-	// registering it again: the unit counts here.
-	foreign, err := r.Foreign(ctx, len(items), true)
+	// registering it again: with units, the unit counts here.
+	foreign, err := r.Foreign(ctx, len(items), units)
 	if err != nil {
 		return nil, 0, err
 	}
 	if len(foreign) > 0 {
 		fe := &ForeignError{}
 		for _, f := range foreign {
-			fe.Indexes = append(fe.Indexes, f.Ord)
+			fe.Indexes, fe.Fields = append(fe.Indexes, f.Ord), append(fe.Fields, f.Field)
 		}
 		return nil, 0, fe
 	}

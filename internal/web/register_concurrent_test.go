@@ -51,3 +51,40 @@ func TestRegisterOverlappingBatchesAtOnce(t *testing.T) {
 		t.Fatalf("%d letters stored (%v), want %d", stored, err, 4*n)
 	}
 }
+
+// A letter filed under another unit of the same organisation (a back-fill's
+// discover with --sender-unit, an earlier import), registered again by the
+// sending system with its own unit, is the letter stored, as the CSV import
+// takes it; to a unit's token it is another unit's, 409 naming sender_unit
+// (from an independent review of the sender API).
+func TestRegisterLetterOfAnotherUnit(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, role, org, unit string
+		code                  int
+	}{
+		{"admin", "admin", "", "", http.StatusOK},
+		{"organisation's compliance", "compliance", "964338531", "", http.StatusOK},
+		{"the unit's own token", "unit", "964338531", "Barnevernstjenesten", http.StatusConflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("b0000000-0000-4000-8000-%012d", len(tc.name))
+			first := strings.Replace(strings.Replace(good, "d6b23522-ddf3-462a-8140-16e59e1f476d", id, 1), "Barnevernstjenesten", "Ukjent enhet", 1)
+			if code, out := e.do("POST", "/api/v1/shipments", e.token("admin", "", ""), first); code != http.StatusCreated {
+				t.Fatal(code, out)
+			}
+			again := strings.Replace(good, "d6b23522-ddf3-462a-8140-16e59e1f476d", id, 1)
+			code, out := e.do("POST", "/api/v1/shipments", e.token(tc.role, tc.org, tc.unit), again)
+			if code != tc.code {
+				t.Fatalf("the same letter with its real unit: %d %v, want %d", code, out, tc.code)
+			}
+			if code == http.StatusConflict && !strings.Contains(fmt.Sprint(out), "field:sender_unit") {
+				t.Errorf("409 names no sender_unit: %v", out)
+			}
+			var unit string
+			if err := e.st.DB().Get(&unit, `SELECT u.name FROM shipments s JOIN sender_units u ON u.id = s.sender_unit_id WHERE s.channel_id = $1`, id); err != nil || unit != "Ukjent enhet" {
+				t.Errorf("stored under %q (%v), want it as it stands", unit, err)
+			}
+		})
+	}
+}

@@ -118,7 +118,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeItemErrors(w, http.StatusUnprocessableEntity, problems)
 		return
 	}
-	stored, created, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor())
+	stored, created, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor(), scope.SenderUnit != "")
 	var foreign *store.ForeignError
 	var contra *store.ContradictionError
 	if errors.As(err, &contra) {
@@ -132,8 +132,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.As(err, &foreign) {
 		conflicts := make([]itemError, 0, len(foreign.Indexes))
-		for _, i := range foreign.Indexes {
-			conflicts = append(conflicts, itemError{Index: i, Field: "channel_id",
+		for k, i := range foreign.Indexes {
+			conflicts = append(conflicts, itemError{Index: i, Field: foreign.Fields[k],
 				Message: "this channel shipment is already registered for another sender organisation or unit"})
 		}
 		s.log.Warn("registration refused: channel ids of another sender", "actor", tok.Actor(), "items", len(foreign.Indexes))
