@@ -252,7 +252,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	format, err := report.ParseFormat(r.URL.Query().Get("format"))
 	if err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(r.URL.Query().Get("format")))
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", model.Quote(r.URL.Query().Get("format")))
 		return
 	}
 	q, err := readAuditQuery(r.URL.Query())

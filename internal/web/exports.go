@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
+	"postvakt/internal/model"
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/report"
@@ -20,7 +20,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format, err := report.ParseFormat(q.Get("format"))
 	if err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(q.Get("format")))
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", model.Quote(q.Get("format")))
 		return
 	}
 	f, err := s.uiListFilter(r, p)

@@ -170,22 +170,22 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 		f.List = rules.list
 	}
 	if !slices.Contains(rules.lists, f.List) {
-		return f, filterErr("err.filter.unknown_list", "Value", strconv.Quote(string(f.List)))
+		return f, filterErr("err.filter.unknown_list", "Value", model.Quote(string(f.List)))
 	}
 	if f.State != "" && !model.State(f.State).Valid() {
-		return f, filterErr("err.filter.unknown_state", "Value", strconv.Quote(f.State))
+		return f, filterErr("err.filter.unknown_state", "Value", model.Quote(f.State))
 	}
 	if f.Stage != "" && !model.Stage(f.Stage).Valid() {
-		return f, filterErr("err.filter.unknown_stage", "Value", strconv.Quote(f.Stage))
+		return f, filterErr("err.filter.unknown_stage", "Value", model.Quote(f.Stage))
 	}
 	if f.Step != "" && !f.Step.Valid() {
-		return f, filterErr("err.filter.unknown_step", "Value", strconv.Quote(string(f.Step)))
+		return f, filterErr("err.filter.unknown_step", "Value", model.Quote(string(f.Step)))
 	}
 	if f.Step == "" && (q.Get("step_from") != "" || q.Get("step_to") != "") {
 		return f, filterErr("err.filter.step_dates")
 	}
 	if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
-		return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
+		return f, filterErr("err.filter.unknown_channel", "Value", model.Quote(f.Channel))
 	}
 	if f.Recipient != "" && model.CheckOrgNumber(f.Recipient) != nil {
 		person := model.CheckPersonID(f.Recipient) == nil

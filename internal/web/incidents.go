@@ -90,7 +90,7 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 			}
 			t, ok := parseWhen(v, b.end)
 			if !ok {
-				return f, filterErr("err.filter.when", "Name", b.name, "Value", strconv.Quote(v))
+				return f, filterErr("err.filter.when", "Name", b.name, "Value", model.QuoteTime(v))
 			}
 			*b.dst = t
 		}
@@ -105,7 +105,7 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 		}
 		f.UnitID = id
 		if f.Channel != "" && !slices.Contains(model.Channels(), f.Channel) {
-			return f, filterErr("err.filter.unknown_channel", "Value", strconv.Quote(f.Channel))
+			return f, filterErr("err.filter.unknown_channel", "Value", model.Quote(f.Channel))
 		}
 		if f.Org != "" && model.CheckOrgNumber(f.Org) != nil {
 			return f, filterErr("err.filter.org")
@@ -115,7 +115,7 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 				continue
 			}
 			if !model.State(st).Valid() {
-				return f, filterErr("err.filter.unknown_state", "Value", strconv.Quote(st))
+				return f, filterErr("err.filter.unknown_state", "Value", model.Quote(st))
 			}
 			f.States = append(f.States, model.State(st))
 		}
@@ -359,7 +359,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		err = filterErr("err.filter.format", "Value", strconv.Quote(q.Get("format")))
+		err = filterErr("err.filter.format", "Value", model.Quote(q.Get("format")))
 	}
 	if !api {
 		s.refusedIncident(w, r, q, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"postvakt/internal/auth"
+	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
@@ -44,7 +45,7 @@ func (s *Server) followUpsExport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	format, err := report.ParseFormat(q.Get("format"))
 	if err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", strconv.Quote(q.Get("format")))
+		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", model.Quote(q.Get("format")))
 		return
 	}
 	all, detail := q.Get("all") != "", "followups open"

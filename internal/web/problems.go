@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
+	"postvakt/internal/model"
 	"strings"
 
 	"postvakt/internal/i18n"
@@ -46,14 +46,14 @@ func filterProblem(l *i18n.Localizer, q url.Values, fe filterError, labels map[s
 		if _, ok := parseWhen(q.Get("from"), false); ok {
 			p.ProblemField = "to"
 		}
-		p.Problem = l.T(fe.key, "Name", label(p.ProblemField), "Value", strconv.Quote(q.Get(p.ProblemField)))
+		p.Problem = l.T(fe.key, "Name", label(p.ProblemField), "Value", model.Quote(q.Get(p.ProblemField)))
 	case "err.filter.date":
 		p.ProblemField, _ = fe.args[1].(string) // "Name", the parameter
 		// A hidden one (step_from, step_to) has no field to mark.
 		if _, shown := labels[p.ProblemField]; !shown {
 			return p, false
 		}
-		p.Problem = l.T("filter.err_date", "Field", label(p.ProblemField), "Value", strconv.Quote(q.Get(p.ProblemField)))
+		p.Problem = l.T("filter.err_date", "Field", label(p.ProblemField), "Value", model.QuoteTime(q.Get(p.ProblemField)))
 	case "err.filter.period":
 		p.ProblemField = "from"
 		if q.Get("from") != "" {
