@@ -274,3 +274,27 @@ func TestImportScope(t *testing.T) {
 		t.Fatalf("the unit's own rows: %+v %v", res, err)
 	}
 }
+
+// A row skipped as already registered makes no sending unit: a misspelt
+// unit's would stand in the units list and the filters with no letter
+// (from an independent review of the import).
+func TestImportSkippedRowMakesNoUnit(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if _, err := importer.Import(ctx, st, strings.NewReader(header+row(1)), importer.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	typo := strings.Replace(row(1), "Barnevernstjenesten", "Barnevrnstjenesten", 1)
+	other := strings.Replace(row(2), "Barnevernstjenesten", "Helsestasjonen", 1)
+	res, err := importer.Import(ctx, st, strings.NewReader(header+typo+other), importer.Options{Now: now})
+	if err != nil || res.Created != 1 {
+		t.Fatalf("%+v %v, want one new letter", res, err)
+	}
+	var units []string
+	if err := st.DB().Select(&units, `SELECT name FROM sender_units ORDER BY name`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(units, ",") != "Barnevernstjenesten,Helsestasjonen" {
+		t.Errorf("units %q, want the two with letters", units)
+	}
+}

@@ -23,10 +23,13 @@ type Registration struct {
 	db    *sqlx.DB
 	tx    *sqlx.Tx
 	added int // new shipments (Apply)
-	copy  *sql.Stmt
-	n     int
-	done  bool
-	ended bool
+	// newUnits are the sending units this registration made (Apply); one
+	// named only by rows that stored no letter is dropped again.
+	newUnits pq.Int64Array
+	copy     *sql.Stmt
+	n        int
+	done     bool
+	ended    bool
 	// stopped is the registration's context's Err: Commit refuses once it
 	// ended, as a transaction tied to it would.
 	stopped func() error
@@ -131,9 +134,6 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		// system's retry beside its first try) wait for each other instead
 		// of deadlocking.
 		`INSERT INTO sender_orgs (orgnr) SELECT DISTINCT sender_org FROM reg_stage ORDER BY 1 ON CONFLICT DO NOTHING`,
-		`INSERT INTO sender_units (sender_org_id, name)
-			SELECT DISTINCT o.id, g.sender_unit FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
-			ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
 		`INSERT INTO recipients (kind, ident) SELECT DISTINCT recipient_kind, recipient_id FROM reg_stage g
 			WHERE g.recipient_kind <> 'person' ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
 	}
@@ -141,6 +141,12 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		if _, err := r.tx.ExecContext(ctx, q); err != nil {
 			return 0, fmt.Errorf("register: %w", err)
 		}
+	}
+	if err := r.tx.GetContext(ctx, &r.newUnits, `WITH made AS (INSERT INTO sender_units (sender_org_id, name)
+			SELECT DISTINCT o.id, g.sender_unit FROM reg_stage g JOIN sender_orgs o ON o.orgnr = g.sender_org
+			ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING id)
+		SELECT COALESCE(array_agg(id), '{}') FROM made`); err != nil {
+		return 0, fmt.Errorf("register: units: %w", err)
 	}
 	if err := r.persons(ctx); err != nil {
 		return 0, err
@@ -180,6 +186,15 @@ func (r *Registration) Apply(ctx context.Context, source, actor string) (int, er
 		return 0, fmt.Errorf("register shipments: %w", err)
 	}
 	r.added = int(n)
+	if r.added < r.n && len(r.newUnits) > 0 {
+		// A row skipped as already registered (filed under another unit,
+		// or a misspelt unit's) made no letter of its unit: a unit with
+		// none would stand in the units list and the filters for good.
+		if _, err := r.tx.ExecContext(ctx, `DELETE FROM sender_units u WHERE u.id = ANY($1)
+			AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.sender_unit_id = u.id)`, r.newUnits); err != nil {
+			return 0, fmt.Errorf("register: drop units of no letter: %w", err)
+		}
+	}
 	return int(n), nil
 }
 
