@@ -97,6 +97,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	scope := tok.Scope()
 	items := make([]model.NewShipment, 0, len(raws))
 	var problems []itemError
+	outside := 0 // items naming another organisation or unit than the token's
 	for i, raw := range raws {
 		ns, errs := decodeItem(raw, now, s.channels)
 		if strings.TrimSpace(ns.SenderSystem) == "" {
@@ -107,11 +108,17 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		}
 		if scope.SenderOrg != "" && ns.SenderOrg != "" && ns.SenderOrg != scope.SenderOrg {
 			problems = append(problems, itemError{Index: i, Field: "sender_org", Message: "outside the token's sender organisation"})
-		}
-		if scope.SenderUnit != "" && ns.SenderUnit != "" && ns.SenderUnit != scope.SenderUnit {
+			outside++
+		} else if scope.SenderUnit != "" && ns.SenderUnit != "" && ns.SenderUnit != scope.SenderUnit {
 			problems = append(problems, itemError{Index: i, Field: "sender_unit", Message: "outside the token's sending unit"})
+			outside++
 		}
 		items = append(items, ns)
+	}
+	if outside > 0 {
+		// A try outside the token's scope, as a request outside it is:
+		// logged as a warning and audited, with the count only.
+		s.forbidden(r.Context(), r, fmt.Sprintf("registration of %d item(s) outside the token's scope", outside))
 	}
 	if len(problems) > 0 {
 		s.log.Info("registration refused", "actor", tok.Actor(), "items", len(raws), "problems", len(problems))

@@ -254,6 +254,12 @@ func TestUnitTokenSeesOnlyItsUnit(t *testing.T) {
 	if code, _ := e.do("POST", "/api/v1/shipments", unit, person); code != http.StatusUnprocessableEntity {
 		t.Fatalf("unit registering for another unit: %d", code)
 	}
+	// The try is audited, as a request outside the token's scope is.
+	var n int
+	if err := e.st.DB().Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'forbidden'
+		AND detail = 'registration of 1 item(s) outside the token''s scope'`); err != nil || n != 1 {
+		t.Errorf("%d audit entries of the try (%v), want 1", n, err)
+	}
 }
 
 // Registering a channel id that another sender organisation registered
