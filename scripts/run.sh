@@ -17,6 +17,16 @@ cd "$(dirname "$0")/.."
 mkdir -p .data/bin
 chmod 755 .data # the cluster may run as another user (see pg.sh)
 
+# One demo a checkout: a second would drop the first's database, remove its
+# passwords and token, and stop its cluster when it ends, whatever ports
+# it is given. The lock is held until this script ends (killed too).
+exec 9>.data/run.lock
+if ! flock -n 9; then
+	echo "make run: a demo runs in this checkout already ($(pwd)); stop it (Ctrl-C in its terminal)," \
+		"or run a second one from another clone (git clone $(pwd) ../postvakt-2), with other ports" >&2
+	exit 1
+fi
+
 # The loopback ports the demo listens on: the UI and API, mailpit's inbox and
 # its SMTP port. One taken (another make run, a mailpit of one's own) would
 # have postvakt or mailpit fail after the set-up, or the reminders go into
@@ -30,7 +40,7 @@ busy=
 for p in "POSTVAKT_ADDR ${host:-127.0.0.1} ${addr##*:}" "POSTVAKT_DEMO_MAIL_PORT 127.0.0.1 $mail_port" "POSTVAKT_DEMO_SMTP_PORT 127.0.0.1 $smtp_port"; do
 	set -- $p
 	if taken "$2" "$3"; then
-		echo "make run: $2:$3 is taken by another program; choose a free port with $1" >&2
+		echo "make run: $2:$3 is taken by another program (a demo of another clone, a mailpit of one's own); choose a free port with $1" >&2
 		if [ "$1" = POSTVAKT_ADDR ]; then
 			busy="$busy $1=127.0.0.1:$(($3 + 10000))"
 		else
@@ -125,6 +135,9 @@ export POSTVAKT_ESCALATE_SCHEDULE=${POSTVAKT_ESCALATE_SCHEDULE:-@every 1m}
 export POSTVAKT_NAMES_SCHEDULE=${POSTVAKT_NAMES_SCHEDULE:-@every 20s}
 
 $pv migrate
+# The demo's credentials and letters (titles, national ids) are for this
+# user alone: .data stays readable for the cluster's user.
+umask 077
 $pv token create --name demo --role admin >.data/demo-token
 $pv user add --name demo --role admin </dev/null | sed -n 's/.*shown once): //p' >.data/demo-password
 # A compliance officer with an address: the escalation notices (held print
@@ -138,13 +151,17 @@ curl -fsS "$POSTVAKT_SIM_URL/shipments.csv?sent_by=now" -o .data/demo-sent.csv
 $pv import .data/demo-sent.csv
 # Reminder addresses of the Danish receiving businesses (Altinn Profile, the
 # simulator's, knows the Norwegian ones only), so the demo shows a Danish
-# reminder too.
+# reminder too; and of half the Norwegian ones (those whose number ends in
+# an even digit), as an operator imports them: they get the reminder by
+# e-mail, in Norwegian, with an Altinn Notifications order beside it, while
+# those Altinn Profile alone knows get the order alone (remind.RouteOf).
 {
 	echo "orgnr,email"
 	sed -nE 's/^digitalpost,[^,]*,[^,]*,[^,]*,org,([0-9]{8}),.*/\1,post@cvr\1.demo.invalid/p' .data/demo-shipments.csv | sort -u
-} >.data/demo-contacts-dk.csv
-if [ "$(wc -l <.data/demo-contacts-dk.csv)" -gt 1 ]; then
-	$pv contacts import .data/demo-contacts-dk.csv
+	sed -nE 's/^(svarut|altinn),[^,]*,[^,]*,[^,]*,org,([0-9]{8}[02468]),.*/\2,postmottak@org\2.demo.invalid/p' .data/demo-shipments.csv | sort -u
+} >.data/demo-contacts.csv
+if [ "$(wc -l <.data/demo-contacts.csv)" -gt 1 ]; then
+	$pv contacts import .data/demo-contacts.csv
 fi
 # The sending units' addresses: follow-up mails go to the unit and its manager.
 curl -fsS "$POSTVAKT_SIM_URL/units.csv" -o .data/demo-units.csv

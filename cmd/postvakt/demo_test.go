@@ -41,7 +41,44 @@ func demoWorld(t *testing.T, now time.Time, extra ...string) (*sim.Sim, *sim.Man
 	if out, stderr, code := runEnv(t, env, "units", "import", units); code != 0 {
 		t.Fatalf("units import: %d %s %s", code, out, stderr)
 	}
+	if out, stderr, code := runEnv(t, env, "contacts", "import", demoContacts(t, env)); code != 0 {
+		t.Fatalf("contacts import: %d %s %s", code, out, stderr)
+	}
 	return srv.Sim, srv.Clock, env
+}
+
+// demoContacts writes the reminder addresses run.sh imports: every Danish
+// receiving business's, and the Norwegian organisations' whose number ends
+// in an even digit (the others are Altinn Profile's alone).
+func demoContacts(t *testing.T, env []string) string {
+	t.Helper()
+	all, _ := simFile(t, env, "/shipments.csv")
+	b, err := os.ReadFile(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{"orgnr,email"}
+	seen := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Split(l, ",")
+		if len(f) < 6 || f[4] != "org" || seen[f[5]] {
+			continue
+		}
+		switch org := f[5]; {
+		case f[0] == "digitalpost" && len(org) == 8:
+			lines = append(lines, org+",post@cvr"+org+".demo.invalid")
+		case (f[0] == "svarut" || f[0] == "altinn") && len(org) == 9 && strings.ContainsAny(org[8:], "02468"):
+			lines = append(lines, org+",postmottak@org"+org+".demo.invalid")
+		default:
+			continue
+		}
+		seen[f[5]] = true
+	}
+	path := filepath.Join(t.TempDir(), "contacts.csv")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // simFile saves what the simulator env points at serves at path (under
@@ -77,14 +114,19 @@ func importSent(t *testing.T, env []string, at time.Time) int {
 // onlyNoAddress reports whether an escalation's failure (its last line:
 // "not sent this run (see the log): a, b") is only about organisations
 // without an address, which the demo has on purpose (the compliance
-// officer's list).
+// officer's list), or Notifications orders refused for them beside an
+// e-mail to their imported address.
 func onlyNoAddress(stderr string) bool {
 	_, list, ok := strings.Cut(stderr, "not sent this run (see the log): ")
 	if !ok {
 		return false
 	}
 	for _, item := range strings.Split(strings.TrimSpace(list), ", ") {
-		if !strings.HasSuffix(item, "(no e-mail address)") && !strings.HasSuffix(item, "(no contact information in Altinn either)") {
+		// An organisation the simulator's Altinn knows no contact of:
+		// no address at all, or (its address imported, the e-mail sent)
+		// the order beside the e-mail refused.
+		if !strings.HasSuffix(item, "(no e-mail address)") && !strings.HasSuffix(item, "(no contact information in Altinn either)") &&
+			!strings.HasPrefix(item, "notification order of reminder ") {
 			return false
 		}
 	}
@@ -189,6 +231,15 @@ func TestDemoKeepsMoving(t *testing.T) {
 	}
 	if n := moved(func(m minute) int { return m.mails }); n < 2 {
 		t.Errorf("reminders reached mailpit in %d of the minutes after the first poll, want at least 2: %+v", n, mins)
+	}
+	// As the README says: reminders to the Norwegian organisations by
+	// e-mail (those with an imported address), in Norwegian, and to the
+	// Danish businesses, in Danish.
+	subjects := mailSubjects(t, mp)
+	for _, want := range []string{"til org.nr.", "til CVR-nr."} {
+		if !slices.ContainsFunc(subjects, func(s string) bool { return strings.Contains(s, want) }) {
+			t.Errorf("no reminder %q in mailpit: %q", want, subjects)
+		}
 	}
 	if n := moved(func(m minute) int { return m.prints }); n < 2 {
 		t.Errorf("print orders placed in %d of the minutes after the first poll, want at least 2: %+v", n, mins)

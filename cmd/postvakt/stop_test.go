@@ -130,6 +130,23 @@ func messageIDs(t *testing.T, mp *mailpittest.Server) []string {
 	}
 }
 
+// mailSubjects lists the subjects of the messages mailpit holds (its
+// first 1,000).
+func mailSubjects(t *testing.T, mp *mailpittest.Server) []string {
+	t.Helper()
+	var page struct {
+		Messages []struct {
+			Subject string `json:"Subject"`
+		} `json:"messages"`
+	}
+	getJSON(t, mp.API+"/api/v1/messages?limit=1000", &page)
+	var out []string
+	for _, m := range page.Messages {
+		out = append(out, m.Subject)
+	}
+	return out
+}
+
 func getJSON(t *testing.T, url string, into any) {
 	t.Helper()
 	resp, err := http.Get(url)
