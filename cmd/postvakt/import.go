@@ -94,6 +94,12 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	fmt.Printf("imported %d rows in %s: %d new shipments, %d already registered\n",
 		res.Rows, time.Since(start).Round(time.Millisecond), res.Created, res.Rows-res.Created)
+	for _, k := range res.Kept {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", name, k.Error())
+	}
+	if res.KeptMore > 0 {
+		fmt.Fprintf(os.Stderr, "%s: … and %d more such row(s) not shown\n", name, res.KeptMore)
+	}
 	return nil
 }
 

@@ -61,6 +61,12 @@ type Result struct {
 	// Stored says whether the rows were stored, as the commit answered:
 	// what a failed or interrupted import may say it did.
 	Stored Stored
+	// Kept are the rows (at most Options.MaxErrs) naming a letter
+	// registered before with another confidentiality, class or sent time:
+	// the letter stands as registered (store.Registration.Kept). KeptMore
+	// counts those not listed.
+	Kept     []RowError
+	KeptMore int
 }
 
 // Stored is whether an import stored its rows.
@@ -263,6 +269,15 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			add(contradiction(c, lines))
 		}
 		return res, &InvalidError{Rows: problems, More: contra[0].Of - len(contra)}
+	}
+	kept, err := tx.Kept(ctx, opt.MaxErrs)
+	if err != nil {
+		return res, err
+	}
+	for _, k := range kept {
+		res.Kept = append(res.Kept, spreadsheet.NewLineError(int(lines[k.Ord]), k.Field,
+			i18n.P("problem.kept_as_registered", "ID", model.Quote(k.ChannelID), "Fact", k.FactPhrase())))
+		res.KeptMore = k.Of - len(kept)
 	}
 	if err := tx.Commit(); err != nil {
 		if errors.Is(err, store.ErrCommitUnknown) {

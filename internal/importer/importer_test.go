@@ -298,3 +298,39 @@ func TestImportSkippedRowMakesNoUnit(t *testing.T) {
 		t.Errorf("units %q, want the two with letters", units)
 	}
 }
+
+// A row naming a letter registered before, of the same organisation and
+// recipient, with another class, confidentiality or sent time is skipped
+// as the letter stands, and the import says so, naming the line and the
+// fact: a back-fill correcting a class or a date would believe it took
+// effect (from an independent review of the import).
+func TestImportTellsFactsKeptAsRegistered(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	if _, err := importer.Import(ctx, st, strings.NewReader(header+row(1)+row(2)+row(3)), importer.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	again := header + row(1) + // as registered: nothing to tell
+		strings.Replace(row(2), "taushetsbelagt", "barnevern", 1) +
+		strings.Replace(row(3), "2026-11-20T10:00:00+01:00", "2018-03-01T10:00:00+01:00", 1) +
+		row(4)
+	res, err := importer.Import(ctx, st, strings.NewReader(again), importer.Options{Now: now})
+	if err != nil || res.Created != 1 {
+		t.Fatalf("%+v %v, want one new letter", res, err)
+	}
+	var got []string
+	for _, k := range res.Kept {
+		got = append(got, k.Error())
+	}
+	want := []string{
+		`line 3, column class: the letter "00000000-0000-4000-8000-000000000002" is registered already with another class, which stands: postvakt keeps the facts a letter was registered with`,
+		`line 4, column sent_at: the letter "00000000-0000-4000-8000-000000000003" is registered already with another sent time, which stands: postvakt keeps the facts a letter was registered with`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("kept:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var class string
+	if err := st.DB().Get(&class, `SELECT class FROM shipments WHERE channel_id = '00000000-0000-4000-8000-000000000002'`); err != nil || class != "taushetsbelagt" {
+		t.Errorf("class %q (%v), want the registered one", class, err)
+	}
+}

@@ -302,6 +302,35 @@ func (c Contradiction) FactPhrase() i18n.Phrase {
 	return i18n.P("problem.fact.other", "Field", c.Field)
 }
 
+// Kept returns (after Apply) the staged rows, by their order of Add and
+// at most limit, that name a letter stored before this registration, of
+// the same organisation and recipient, with another confidentiality,
+// class or sent time (Field, the first that differs): the letter stands
+// as registered, and the caller tells so rather than let a back-fill that
+// corrects a class or a date believe it took effect. (Another unit or
+// title stays as it is without a word: a back-fill's discover files
+// letters under a unit of its own, and a purged title is empty.)
+func (r *Registration) Kept(ctx context.Context, limit int) ([]Contradiction, error) {
+	if r.added == r.n {
+		return nil, nil
+	}
+	var out []Contradiction
+	err := r.tx.SelectContext(ctx, &out, `SELECT g.ord, g.channel_id,
+			CASE WHEN s.confidential <> g.confidential THEN 'confidential'
+				WHEN s.class <> g.class THEN 'class'
+				ELSE 'sent_at' END AS field,
+			count(*) OVER () AS of
+		FROM reg_stage g
+		JOIN shipments s ON s.channel = g.channel AND s.channel_id = g.channel_id
+		WHERE s.id <> g.id AND NOT EXISTS (SELECT 1 FROM reg_stage e WHERE e.id = s.id)
+			AND (s.confidential <> g.confidential OR s.class <> g.class OR s.sent_at <> g.sent_at)
+		ORDER BY g.ord LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("look for rows naming a registered letter with other facts: %w", err)
+	}
+	return out, nil
+}
+
 // Contradictions returns (after Apply) the staged rows, by their order of
 // Add and at most limit, that name a channel shipment stored with other
 // facts than theirs: another sender organisation or another recipient;

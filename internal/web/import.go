@@ -43,6 +43,10 @@ type importData struct {
 type importDone struct {
 	Rows, Created, Known    int
 	Windows1252, Semicolons bool
+	// Kept: rows naming a letter registered before with other facts, which
+	// stand (importer.Result.Kept), in the reader's words; KeptMore not shown.
+	Kept     []string
+	KeptMore int
 }
 
 // importPage shows the letters import's form.
@@ -107,8 +111,12 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 	known := res.Rows - res.Created
 	s.log.Info("letters imported", "actor", p.Actor(), "rows", res.Rows, "new", res.Created)
 	s.audit(r.Context(), store.ActLettersImport, "letters", fmt.Sprintf("%d rows: %d new, %d already registered", res.Rows, res.Created, known))
-	s.renderImport(w, r, http.StatusOK, importData{Done: &importDone{Rows: res.Rows, Created: res.Created, Known: known,
-		Windows1252: res.Encoding == importer.EncodingWindows1252, Semicolons: res.Separator == ';'}})
+	done := &importDone{Rows: res.Rows, Created: res.Created, Known: known,
+		Windows1252: res.Encoding == importer.EncodingWindows1252, Semicolons: res.Separator == ';', KeptMore: res.KeptMore}
+	for _, k := range res.Kept {
+		done.Kept = append(done.Kept, lineProblem(l, k, "import.problem", "import.problem_line"))
+	}
+	s.renderImport(w, r, http.StatusOK, importData{Done: done})
 }
 
 // lineProblem is one problem of a file people bring (letters, units), its

@@ -98,6 +98,12 @@ func TestImportLettersInUI(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(page, "Importerte 3 rader (nye brev: 0, registrert fra før: 3).") {
 		t.Fatalf("second upload: %d, want 200, nothing new:\n%.3000s", code, page)
 	}
+	// A row naming a letter registered with another class: it stands,
+	// and the page says so under the counts.
+	if _, page := b.uploadLetters("nb", csrf(page), []byte(importHeader+strings.Replace(importRow(1, "NAV"), "taushetsbelagt", "barnevern", 1))); !strings.Contains(page,
+		`<ul id="import-kept"><li>linje 2: class: brevet "00000000-0000-4000-8000-000000000001" er allerede registrert med en annen verdi for klasse, som står`) {
+		t.Errorf("a row with another class than registered: not told:\n%.3000s", page)
+	}
 	if n := e.letters(); n != 3 {
 		t.Fatalf("%d letters after the second upload, want 3", n)
 	}
