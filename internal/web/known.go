@@ -56,7 +56,8 @@ func (k *knownCredentials) recall(key [32]byte, now time.Time) (*request, bool) 
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	c, ok := k.m[key]
-	if !ok || now.Sub(c.at) >= knownFor {
+	// A session past its end is no credential, whenever it was confirmed.
+	if !ok || now.Sub(c.at) >= knownFor || !c.rq.expires.IsZero() && !now.Before(c.rq.expires) {
 		return nil, false
 	}
 	rq := c.rq

@@ -257,7 +257,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v1/incidents/report", s.api(s.incidentExport, auth.ViewShipments))
 	m.Handle("/api/", s.api(s.noSuchEndpoint, ""))
 
-	m.Handle("GET /static/", http.FileServerFS(staticFS))
+	m.Handle("GET /static/", noListing(http.FileServerFS(staticFS)))
 	m.HandleFunc("GET /login", s.loginPage)
 	m.HandleFunc("POST /login", s.login)
 	m.Handle("POST /logout", s.ui(s.logout, ""))

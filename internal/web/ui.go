@@ -33,6 +33,18 @@ var staticRoot embed.FS
 // staticFS serves /static/... from the embedded static folder.
 var staticFS fs.FS = staticRoot
 
+// noListing answers a folder's address (a path ending in "/") 404: the
+// file server would list the folder's files.
+func noListing(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // pages holds one parsed template set per page (layout + page).
 type pages map[string]*template.Template
 
