@@ -312,7 +312,34 @@ func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action st
 	if masked != "" {
 		object, detail = "recipient="+masked, strings.TrimPrefix(detail+"; "+what, "; ")
 	}
+	if !s.aboutNarrowed(w, r, f) {
+		return false
+	}
 	return s.mustAudit(w, r, action, object, detail)
+}
+
+// aboutNarrowed records whose data an unscoped admin's list narrowed to a
+// unit, a class or a recipient reads (about): the one organisation that has
+// them, whose officer alone then sees the audit entry (a unit's name may
+// tell what its letters are about, a recipient is a person); none when no
+// organisation has them; every organisation's when several do. It answers
+// a failure itself and reports false.
+func (s *Server) aboutNarrowed(w http.ResponseWriter, r *http.Request, f store.ListFilter) bool {
+	if principal(r.Context()).Scope() != (store.Scope{}) || f.UnitID == 0 && f.Unit == "" && f.Class == "" && f.RecipientRow == 0 && f.Recipient == "" {
+		return true
+	}
+	orgs, err := s.store.ListOrgs(r.Context(), f)
+	if err != nil {
+		s.internalError(w, r, "audit a list", err)
+		return false
+	}
+	switch len(orgs) {
+	case 0:
+		aboutOrg(r.Context(), "")
+	case 1:
+		about(r.Context(), orgs[0])
+	}
+	return true
 }
 
 // badFilter answers a filter error with 400 and reports whether there was

@@ -66,6 +66,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	masked := model.MaskRecipient(kind, ident)
 	rid, err := s.store.RecipientInScope(r.Context(), ident, p.Scope())
 	if errors.Is(err, store.ErrNotFound) {
+		if p.Scope() == (store.Scope{}) {
+			aboutOrg(r.Context(), "") // an admin's: no organisation wrote to them
+		}
 		if !s.mustAudit(w, r, store.ActSearch, "recipient="+masked, "not found") {
 			return
 		}
@@ -77,7 +80,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "search", err)
 		return
 	}
-	if !s.mustAudit(w, r, store.ActSearch, "recipient="+masked, "rid="+strconv.FormatInt(rid, 10)) {
+	if !s.aboutNarrowed(w, r, store.ListFilter{RecipientRow: rid}) ||
+		!s.mustAudit(w, r, store.ActSearch, "recipient="+masked, "rid="+strconv.FormatInt(rid, 10)) {
 		return
 	}
 	q := url.Values{"list": {string(store.ListSearch)}, "rid": {strconv.FormatInt(rid, 10)}}

@@ -74,6 +74,7 @@ type ListStore interface {
 	RefusedOrdersIn(ctx context.Context, scope store.Scope, limit int) (*store.RefusedOrderList, error)
 	RecipientInScope(ctx context.Context, ident string, scope store.Scope) (int64, error)
 	RecipientByRow(ctx context.Context, rid int64, scope store.Scope) (store.Recipient, string, error)
+	ListOrgs(ctx context.Context, f store.ListFilter) ([]string, error)
 	RecipientReminders(ctx context.Context, rid int64, scope store.Scope, limit int) ([]store.OrgReminder, error)
 }
 
