@@ -50,9 +50,13 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 			"Open", pf.Open, "After", cfg.After, "Since", when(*pf.Since)))
 	}
 	if unplaced {
-		parts = append(parts, fmt.Sprintf("the print provider %s has not placed %d print orders asked for %s or longer (since %s): "+
+		orders := "print orders"
+		if pf.Unplaced == 1 {
+			orders = "print order"
+		}
+		parts = append(parts, fmt.Sprintf("the print provider %s has not placed %d %s asked for %s or longer (since %s): "+
 			"its answers to them fail (5xx, timeouts, answers that cannot be read) and each is sent again; their letters are not printed "+
-			"and none goes to manual handling", host, pf.Unplaced, cfg.After, when(*pf.UnplacedSince)))
+			"and none goes to manual handling", host, pf.Unplaced, orders, cfg.After, when(*pf.UnplacedSince)))
 		why = append(why, reason("mail.alert.why.print_unplaced", "Provider", host, "Count", pf.Unplaced,
 			"After", cfg.After, "Since", when(*pf.UnplacedSince)))
 	}

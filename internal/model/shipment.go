@@ -400,7 +400,7 @@ func (k numberKind) checkIn(s, country string) error {
 		return nil
 	}
 	if country != "" && allDigits(s) && k.countryOf(s) == "" {
-		return numberError(k.lengthIn, "Number", countryPhrase(country, k.what), "Len", len(s))
+		return numberError(k.lengthIn, "Number", countryPhrase(country, k.what), "Count", len(s))
 	}
 	return k.check(s)
 }
