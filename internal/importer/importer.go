@@ -375,7 +375,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 	pos := map[string]int{}
 	var errs []RowError
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = spreadsheet.ColumnName(h)
 		if h == "" {
 			// Excel writes a separator after the last name when a cell to
 			// the right is in the sheet's used range.
@@ -412,7 +412,7 @@ func mapHeader(header []string, line int) ([]int, []RowError) {
 		idx = append(idx, p)
 	}
 	for i, h := range header { // in the file's order
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = spreadsheet.ColumnName(h)
 		if h != "" && !known[h] && pos[h] == i {
 			errs = append(errs, spreadsheet.NewLineError(line, headerColumn(header[i], i, named), i18n.P("problem.column_unknown",
 				"Columns", strings.Join(Columns, ","), "Optional", strings.Join(Optional, ","))))

@@ -136,10 +136,10 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 	known := append(columns[:len(columns):len(columns)], slices.Collect(maps.Keys(aliases))...)
 	isHeader := false // the line names a column: it is a header, not a row
 	for _, h := range header {
-		isHeader = isHeader || slices.Contains(known, strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))))
+		isHeader = isHeader || slices.Contains(known, spreadsheet.ColumnName(h))
 	}
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = spreadsheet.ColumnName(h)
 		c := h
 		if a, ok := aliases[h]; ok {
 			c = a

@@ -7,6 +7,12 @@ import (
 	"github.com/agnivade/levenshtein"
 )
 
+// ColumnName is header cell h as a column's name: without the byte-order
+// mark Excel writes before the first, white space around it, in lower case.
+func ColumnName(h string) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+}
+
 // HeaderCell names header cell h, the (i+1)th, in a problem about a column
 // the file's reader does not know: as written (asWritten) only when it is
 // shaped like a column name (ASCII letters, digits, "_" and "-", at most
