@@ -265,15 +265,20 @@ func (s *Store) RejectionFacts(ctx context.Context, now time.Time, window, basel
 // unopened:
 // how many since its last opened one, and since when.
 type OrgFacts struct {
-	Org        string     `db:"org"`
-	Unopened   int        `db:"unopened"`
-	From       time.Time  `db:"first_sent"`
-	LastOpened *time.Time `db:"last_opened"` // sent time of the last opened letter in the period
+	Org      string    `db:"org"`
+	Unopened int       `db:"unopened"`
+	From     time.Time `db:"first_sent"`
+	// LastOpened is when it last opened a confidential letter (the
+	// latest opening, by the letter's state change): the letters sent
+	// before it are a backlog of an organisation that can read, not a
+	// sign that nobody can. A business given the access role that opens
+	// its oldest letter first no longer counts.
+	LastOpened *time.Time `db:"last_opened"`
 }
 
 // NeverOpeningOrgs finds the receiving organisations that opened none of
 // their latest (at least letters) confidential letters sent in
-// [now-over, now-minAge] and available (a letter exactly minAge old counts,
+// [now-over, now-minAge], since they last opened one, and available (a letter exactly minAge old counts,
 // as in the other rules and the lists' min_age). It reads the unopened letters'
 // partial index only (shipments_unopened_conf: recipient, sent time and
 // state), then each candidate's last opened letter.
@@ -290,8 +295,8 @@ func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAg
 			SELECT u.recipient_id FROM u JOIN recipients r ON r.id = u.recipient_id AND r.kind = 'org'
 			GROUP BY u.recipient_id HAVING count(*) >= $3),
 		lo AS MATERIALIZED (
-			SELECT c.recipient_id, (SELECT max(o.sent_at) FROM shipments o WHERE o.recipient_id = c.recipient_id
-				AND o.confidential AND o.state = 'opened' AND o.sent_at >= $1) AS last_opened
+			SELECT c.recipient_id, (SELECT max(GREATEST(o.sent_at, o.state_changed_at)) FROM shipments o
+				WHERE o.recipient_id = c.recipient_id AND o.confidential AND o.state = 'opened') AS last_opened
 			FROM cand c),
 		n AS (
 			SELECT lo.recipient_id, lo.last_opened, count(*) AS unopened, min(u.sent_at) AS first_sent
