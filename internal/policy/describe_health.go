@@ -66,7 +66,7 @@ func (h *Health) watches(name string) Term {
 			"MinCount", r.MinCount, "MinShare", Share(r.MinShare), "Factor", r.Factor, "Baseline", Span(r.Baseline)}}
 	case RuleNeverOpening:
 		r := h.NeverOpening
-		return Term{Key: "rules.health.never_opening_org", Args: []any{"Letters", r.Letters, "Over", Span(r.Over), "MinAge", Span(r.MinAge)}}
+		return Term{Key: "rules.health.never_opening_org", Args: []any{"Letters", r.Letters, "Count", r.Letters, "Over", Span(r.Over), "MinAge", Span(r.MinAge)}}
 	case RuleCertificate:
 		return Term{Key: "rules.health.certificate_expiring", Args: []any{"Within", Span(h.Certificate.Within)}}
 	case RulePrintSilent:
