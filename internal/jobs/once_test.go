@@ -102,10 +102,12 @@ func TestOnceOtherReplicaTakesOver(t *testing.T) {
 	a.stop()
 	// While both ran: once per interval between them, whichever's tick
 	// came first (on a loaded machine the first replica's tick may come
-	// after the second's, which then runs it), neither each in its own
-	// ticks nor starved.
+	// after the second's, which then runs it, or late enough that the
+	// second's next tick still finds the interval's start taken: one
+	// interval more or less at either end), neither each in its own ticks
+	// nor starved.
 	together, ticks := a.runs.Load()-a0+b.runs.Load(), b.ticks.Load()
-	if together > ticks+1 || together < ticks-1 {
+	if together > ticks+1 || together < ticks-2 {
 		t.Fatalf("the replicas ran the job %d times (the first %d, the second %d) in the second's %d ticks: want once per interval",
 			together, a.runs.Load()-a0, b.runs.Load(), ticks)
 	}
