@@ -75,7 +75,10 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 			return f, err
 		}
 		if !alertVisible(p, a.Org(), a.Labels["unit"]) {
-			return f, filterErr("err.filter.no_alert") // as /alerts/{id}: another's alert is not there
+			// As /alerts/{id}: another's alert is not there, and the
+			// attempt is audited.
+			s.forbidden(r.Context(), r, "alert "+strconv.FormatInt(a.ID, 10)+" concerns another organisation or unit")
+			return f, filterErr("err.filter.no_alert")
 		}
 		f = a.Selector
 	} else {
