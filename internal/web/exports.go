@@ -76,9 +76,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, what, file str
 		return
 	}
 	if err != nil {
-		// Headers are gone; the client sees a truncated file and the log says why.
+		// Headers and part of the file are gone: the transfer is aborted
+		// (the chunked answer never ends), so the browser or client reports
+		// a failed download instead of a file that looks whole with rows
+		// missing; the log says why.
 		s.log.Error("export failed", "list", what, "rows", n, "error", err)
-		return
+		panic(http.ErrAbortHandler)
 	}
 	s.log.Info("export", "actor", principal(r.Context()).Actor(), "list", what, "format", format, "rows", n)
 }
