@@ -93,7 +93,14 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 			}
 		}
 	}
-	r.NextPollAt = NextPoll(r.State, o.Disposition, d.SentAt, now, p.maxWait)
+	// The pace is the state the letter keeps: a move back the store
+	// refuses (an opened letter the channel calls notified again) leaves
+	// it final, not polled at an open letter's pace for ever.
+	kept := r.State
+	if kept != d.State && model.CheckTransition(d.State, kept) != nil {
+		kept = d.State
+	}
+	r.NextPollAt = NextPoll(kept, o.Disposition, d.SentAt, now, p.maxWait)
 	if r.HistoryErr != "" && r.NextPollAt == nil && now.Sub(d.SentAt) < HistoryGiveUp {
 		r.NextPollAt = NextPoll(model.StateAvailable, channel.DispositionNone, d.SentAt, now, p.maxWait) // an open letter's pace
 	}

@@ -307,13 +307,14 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 					// Noted (and counted) once, with its history: the
 					// channel's status is kept (not the state), so that the
 					// same answer at the next polls is not refused anew
-					// (RefusedAgain).
+					// (RefusedAgain), and so is what it says of the
+					// escalation: a channel that printed or closed a letter
+					// it could not deliver did so, and postvakt must not
+					// print it too.
 					w.Refused++
 					ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
 					events = appendHistory(append(events, ev), r)
-					kept := *r
-					kept.Closed = ""
-					statuses = append(statuses, &kept)
+					statuses = append(statuses, r)
 				}
 				continue
 			}
