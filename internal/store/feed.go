@@ -374,6 +374,24 @@ func insertFeedEntries(ctx context.Context, tx *sqlx.Tx, channel string, entries
 	return fresh, nil
 }
 
+// feedMoves reports whether a log entry saying to moves a letter in from.
+// The lifecycle decides (model.CheckTransition), but the log's delivery
+// proof (an entry of the available state: MEMO_AVAILABLE_TO_RECIPIENT, or
+// the letter delivered into the recipient's own system) outranks a
+// failure, whichever the log holds first: a failure after it (a copy to
+// the recipient's own system that failed) leaves the letter delivered, and
+// one before it (an attempt that failed, retried) gives way to it. Else a
+// letter the log proves delivered went to print at once as undelivered.
+func feedMoves(from, to model.State) bool {
+	switch {
+	case to == model.StateFailed && (from == model.StateAvailable || from == model.StateOpened):
+		return false
+	case from == model.StateFailed && to == model.StateAvailable:
+		return true
+	}
+	return model.CheckTransition(from, to) == nil
+}
+
 // applyFeedStates moves each shipment forward through its new entries in the
 // order they happened, and records each change.
 func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []FeedEntry, ships map[string]*feedShipment, w *FeedWrite) error {
@@ -425,7 +443,7 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 			}
 			continue
 		}
-		if err := model.CheckTransition(c.state, e.State); err != nil {
+		if !feedMoves(c.state, e.State) {
 			w.Behind++
 			continue
 		}
