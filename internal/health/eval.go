@@ -118,6 +118,10 @@ func (e *Evaluator) run(ctx context.Context, now time.Time, dry bool) (Result, e
 	if err != nil {
 		return res, err
 	}
+	f.Firing = make(map[string]bool, len(firing))
+	for _, a := range firing {
+		f.Firing[a.Fingerprint] = true
+	}
 	conds := InhibitKept(e.Config.Inhibit, Evaluate(e.Config, f), firing, e.Config.KeepFiringFor, now)
 	// The affected letters are counted through each alert's selector, the
 	// same conditions the e-mail and the incident report use, so the three

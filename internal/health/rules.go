@@ -67,6 +67,19 @@ type Facts struct {
 	Rejections   []store.RejectionFacts
 	Orgs         []store.OrgFacts
 	Certificates []Certificate // the channels' client certificates (certificate_expiring)
+	// Firing holds the fingerprints of the alerts firing before this
+	// evaluation (Evaluator.run sets it). A rule that cannot judge a
+	// group now keeps its last verdict: unit_delivery_drop with no other
+	// letters of the same time to compare with (at night), and the stuck
+	// and unit_delivery_drop rules while their channel settles (which
+	// starts no new alert, but resolves none either).
+	Firing map[string]bool
+	// Dropped is, per channel, how many of channel_silent's letters (sent
+	// after the channel's last change) are of sending units or sender
+	// systems whose unit_delivery_drop holds (Evaluate sets it): letters a
+	// unit or system never handed over are its doing, not the channel's
+	// silence, and ChannelSilent leaves them out.
+	Dropped map[string]int
 	// Print is the print provider and its open orders
 	// (print_provider_silent); nil without a print provider.
 	Print *PrintProvider
@@ -132,9 +145,11 @@ func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
 // order.
 func Evaluate(cfg *policy.Health, f Facts) []Condition {
 	var all []Condition
+	drops := UnitDrop(cfg.UnitDrop, f)
+	f.Dropped = droppedOverdue(drops, f)
 	all = append(all, ChannelSilent(cfg.ChannelSilent, f)...)
 	all = append(all, Stuck(cfg.Stuck, f)...)
-	all = append(all, UnitDrop(cfg.UnitDrop, f)...)
+	all = append(all, drops...)
 	all = append(all, RejectionSpike(cfg.Rejection, f)...)
 	all = append(all, NeverOpening(cfg.NeverOpening, f)...)
 	all = append(all, CertificateExpiring(cfg.Certificate, f)...)
@@ -168,4 +183,10 @@ func sameLabels(a, b store.Labels, keys []string) bool {
 		}
 	}
 	return true
+}
+
+// firing reports whether the alert of rule and labels fired before this
+// evaluation (Facts.Firing).
+func (f Facts) firing(rule string, l store.Labels) bool {
+	return f.Firing[store.Fingerprint(rule, l)]
 }

@@ -16,8 +16,8 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 		return nil
 	}
 	type overdue struct {
-		n    int
-		from *time.Time
+		n, after int // overdue letters, and those sent after the last change
+		from     *time.Time
 	}
 	byCh := map[string]*overdue{}
 	var names []string
@@ -29,6 +29,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			names = append(names, u.Channel)
 		}
 		o.n += u.OverdueYoung
+		o.after += u.OverdueAfterChange
 		if u.OverdueYoungFrom != nil && (o.from == nil || u.OverdueYoungFrom.Before(*o.from)) {
 			o.from = u.OverdueYoungFrom
 		}
@@ -48,7 +49,10 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 		var why []string
 		var reasons []store.AlertReason
 		asked := a.LastCallAt != nil && f.Now.Sub(*a.LastCallAt) <= cfg.After
-		if o.n >= cfg.MinLetters && asked && (a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) {
+		// Silent: letters sent after its last change are overdue (not
+		// only letters it could have moved, while nobody sends: a night),
+		// other than those of units or systems that hand over nothing.
+		if o.after-f.Dropped[ch] >= cfg.MinLetters && asked && (a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) {
 			since := "ever"
 			if a.LastChangeAt != nil {
 				d := f.Now.Sub(*a.LastChangeAt).Round(time.Minute)
@@ -76,6 +80,32 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")), Why: reasons,
 			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
 				To: sentBy(f.Now, t), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
+	}
+	return out
+}
+
+// droppedOverdue counts, per channel, the letters sent after the channel's
+// last change of the groups whose unit_delivery_drop condition holds
+// (Facts.Dropped). A unit's letters may also be a dropping system's: in
+// that case they count twice, which only makes channel_silent slower while
+// another group's letters show the channel receiving (a drop needs them).
+func droppedOverdue(drops []Condition, f Facts) map[string]int {
+	units := map[string]int{}
+	for _, u := range f.Units {
+		units[u.Channel+"\x00"+u.SenderOrg+"\x00"+u.Unit] = u.OverdueAfterChange
+	}
+	systems := map[string]int{}
+	for _, sy := range f.Systems {
+		systems[sy.Channel+"\x00"+sy.SenderOrg+"\x00"+sy.System] = sy.OverdueAfterChange
+	}
+	out := map[string]int{}
+	for _, c := range drops {
+		l := c.Labels
+		if l["system"] != "" {
+			out[l["channel"]] += systems[l["channel"]+"\x00"+l["sender"]+"\x00"+l["system"]]
+		} else {
+			out[l["channel"]] += units[l["channel"]+"\x00"+l["sender"]+"\x00"+l["unit"]]
+		}
 	}
 	return out
 }

@@ -55,7 +55,7 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 	}
 	var out []Condition
 	for _, u := range f.Units {
-		if u.Stuck < cfg.MinCount || f.settling(u.Channel) {
+		if u.Stuck < cfg.MinCount || f.settling(u.Channel) && !f.firing(policy.RuleStuck, unitLabels(u.Channel, u.SenderOrg, u.Unit)) {
 			continue
 		}
 		share := ratio(u.StuckRecent, u.Recent)
@@ -145,8 +145,13 @@ func systemGroup(sy store.SystemFacts) dropGroup {
 // appendDrop appends a group's unit_delivery_drop condition when
 // groupDropped judges it dropped and its channel is not settling.
 func appendDrop(out []Condition, cfg policy.UnitDropRule, f Facts, g dropGroup) []Condition {
-	base, others, ok := groupDropped(cfg, g.DropFacts)
-	if !ok || f.settling(g.Channel) {
+	labels := store.Labels{"channel": g.Channel, "sender": g.SenderOrg, g.Key: g.Name}
+	base, others, v := groupDropped(cfg, g.DropFacts)
+	firing := f.firing(policy.RuleUnitDrop, labels)
+	if v == dropNotJudged && firing {
+		v = dropHolds // nothing to compare with: the last verdict stands
+	}
+	if v != dropHolds || f.settling(g.Channel) && !firing {
 		return out
 	}
 	d := f.Due[g.Channel]
@@ -163,7 +168,7 @@ func appendDrop(out []Condition, cfg policy.UnitDropRule, f Facts, g dropGroup) 
 		reason(g.WhyAffected, g.Arg, g.Name, "Channel", channel.Display(g.Channel),
 			"Lookback", f.Lookback, "After", d.After)}
 	return append(out, Condition{Rule: policy.RuleUnitDrop,
-		Labels:   store.Labels{"channel": g.Channel, "sender": g.SenderOrg, g.Key: g.Name},
+		Labels:   labels,
 		Severity: cfg.Severity, Affected: g.Affected, Systems: g.Systems, Summary: summaryOf(why), Why: why,
 		Selector: sel})
 }
@@ -176,25 +181,42 @@ func appendDrop(out []Condition, cfg policy.UnitDropRule, f Facts, g dropGroup) 
 // letters began, or, when fewer than Letters were (the group's last
 // letters are the channel's latest), those of the window before the due
 // time: a verdict does not come and go with how letters happen to fall at
-// the edge. It returns the baseline share and the others' share.
-func groupDropped(cfg policy.UnitDropRule, g store.DropFacts) (base, others float64, ok bool) {
+// the edge. When neither has Letters letters (nobody else sent: a night, a
+// weekend) the group is not judged (dropNotJudged): its last verdict
+// stands (appendDrop). It returns the baseline share and the others' share.
+func groupDropped(cfg policy.UnitDropRule, g store.DropFacts) (base, others float64, v dropVerdict) {
 	if g.LastN < cfg.Letters {
-		return 0, 0, false
+		return 0, 0, dropNone
 	}
 	base = 1.0
 	if g.Baseline >= cfg.Letters {
 		base = ratio(g.BaseReached, g.Baseline)
 	}
 	if ratio(g.LastReached, g.LastN) > cfg.Ratio*base {
-		return base, 0, false
+		return base, 0, dropNone
 	}
 	othersN, othersD := g.ChannelSince-g.LastN, g.ChannelReachedSince-g.LastReached
 	if othersN < cfg.Letters {
 		othersN, othersD = g.OthersRecent, g.OthersRecentReached
 	}
+	if othersN < cfg.Letters {
+		return base, 0, dropNotJudged
+	}
 	others = ratio(othersD, othersN)
-	return base, others, othersN >= cfg.Letters && others >= cfg.OthersMin
+	if others < cfg.OthersMin {
+		return base, others, dropNone
+	}
+	return base, others, dropHolds
 }
+
+// dropVerdict is groupDropped's verdict on a group.
+type dropVerdict int
+
+const (
+	dropNone      dropVerdict = iota // its letters reach the channel, or the others' do not either
+	dropHolds                        // its letters do not reach the channel, the others' do
+	dropNotJudged                    // its letters do not reach it, and no others were sent to compare with
+)
 
 // Explained mutes the stuck and unit_delivery_drop alerts of sending units
 // all of whose letters in question came from sender systems whose own

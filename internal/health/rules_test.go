@@ -109,9 +109,14 @@ func TestChannelSilent(t *testing.T) {
 		set(&a)
 		return []store.ChannelActivity{a}
 	}
-	overdue := func(n int) store.UnitFacts {
-		return unit("svarut", "U", func(u *store.UnitFacts) { u.OverdueYoung, u.OverdueYoungFrom = n, at(-5*time.Hour) })
+	// overdue: n letters overdue, after of them sent after the last change.
+	overdueAfter := func(n, after int) store.UnitFacts {
+		return unit("svarut", "U", func(u *store.UnitFacts) {
+			u.OverdueYoung, u.OverdueYoungFrom, u.OverdueAfterChange = n, at(-5*time.Hour), after
+		})
 	}
+	overdue := func(n int) store.UnitFacts { return overdueAfter(n, n) }
+	dropping := func(f Facts, n int) Facts { f.Dropped = map[string]int{"svarut": n}; return f }
 	for _, tt := range []struct {
 		name string
 		f    Facts
@@ -121,6 +126,22 @@ func TestChannelSilent(t *testing.T) {
 		{"quiet, two overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(2)}}, ""},
 		{"silent for 2h, three overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(3)}},
 			"no status change for 2h0m0s while 3 letters are overdue"},
+		// At night nobody sends: letters the channel could have moved
+		// (sent before its last change) and did not are stuck, not a
+		// silence (Copenhagen, May 2020: a false channel_silent every
+		// evening of a partial loss).
+		{"silent for 2h, thirty overdue all sent before the last change", Facts{Channels: act(func(*store.ChannelActivity) {}),
+			Units: []store.UnitFacts{overdueAfter(30, 0)}}, ""},
+		{"silent for 2h, thirty overdue, two sent after the last change", Facts{Channels: act(func(*store.ChannelActivity) {}),
+			Units: []store.UnitFacts{overdueAfter(30, 2)}}, ""},
+		{"silent for 2h, thirty overdue, three sent after the last change", Facts{Channels: act(func(*store.ChannelActivity) {}),
+			Units: []store.UnitFacts{overdueAfter(30, 3)}}, "no status change for 2h0m0s while 30 letters are overdue"},
+		// Letters a sender system hands over to nobody are its drop's
+		// (Copenhagen, December 2019), not the channel's silence.
+		{"silent for 2h, the letters after the last change a dropping system's", dropping(Facts{Channels: act(func(*store.ChannelActivity) {}),
+			Units: []store.UnitFacts{overdue(15)}}, 15), ""},
+		{"silent for 2h, three letters after the last change besides a dropping system's", dropping(Facts{Channels: act(func(*store.ChannelActivity) {}),
+			Units: []store.UnitFacts{overdue(18)}}, 15), "no status change for 2h0m0s while 18 letters are overdue"},
 		{"changed 59m ago", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = at(-59 * time.Minute) }),
 			Units: []store.UnitFacts{overdue(30)}}, ""},
 		{"never changed anything", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = nil }),
@@ -170,37 +191,58 @@ func TestUnitDrop(t *testing.T) {
 		u        func(u *store.UnitFacts)
 		settling bool
 		fire     bool
+		firing   bool // its alert fired before this evaluation
 	}{
 		{"delivers", func(u *store.UnitFacts) {
 			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 3, 50, 50
 			others(u, 20, 20)
-		}, false, false},
+		}, false, false, false},
 		{"nothing of the last three", func(u *store.UnitFacts) {
 			u.LastN, u.LastReached, u.Baseline, u.BaseReached, u.Pending = 3, 0, 50, 50, 3
 			others(u, 20, 20)
-		}, false, true},
+		}, false, true, false},
 		{"one of three: above 20% of its baseline", func(u *store.UnitFacts) {
 			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 1, 50, 50
 			others(u, 20, 20)
-		}, false, false},
+		}, false, false, false},
 		{"one of three, against a poor baseline", func(u *store.UnitFacts) {
 			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 1, 50, 10
 			others(u, 20, 20)
-		}, false, false},
-		{"too few letters to judge", func(u *store.UnitFacts) { u.LastN, u.LastReached = 2, 0; others(u, 20, 20) }, false, false},
+		}, false, false, false},
+		{"too few letters to judge", func(u *store.UnitFacts) { u.LastN, u.LastReached = 2, 0; others(u, 20, 20) }, false, false, false},
 		{"no history: measured against full delivery", func(u *store.UnitFacts) {
 			u.LastN, u.LastReached, u.Pending = 3, 0, 3
 			others(u, 20, 20)
-		}, false, true},
+		}, false, true, false},
 		{"the other units' letters of the same time half delivered: the channel, not the unit", func(u *store.UnitFacts) {
 			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 0, 50, 50
 			others(u, 20, 10)
-		}, false, false},
-		{"no other unit sent meanwhile: cannot tell", func(u *store.UnitFacts) { u.LastN, u.LastReached = 3, 0; others(u, 2, 2) }, false, false},
+		}, false, false, false},
+		{"no other unit sent meanwhile: cannot tell", func(u *store.UnitFacts) { u.LastN, u.LastReached = 3, 0; others(u, 2, 2) }, false, false, false},
 		{"the channel's silence ended lately: postvakt still catching up", func(u *store.UnitFacts) {
 			u.LastN, u.LastReached, u.Pending = 3, 0, 3
 			others(u, 20, 20)
-		}, true, false},
+		}, true, false, false},
+		// A verdict given stands while it cannot be judged anew: at night
+		// nobody else sends (Copenhagen, December 2019: SEPO's alert
+		// resolved every evening, and its units' stuck alerts fired
+		// unmuted the next morning).
+		{"no other unit sent meanwhile, firing: the last verdict stands", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Pending = 3, 0, 3
+			others(u, 2, 2)
+		}, false, true, true},
+		{"settling, firing: still judged", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Pending = 3, 0, 3
+			others(u, 20, 20)
+		}, true, true, true},
+		{"delivers again, firing: resolves", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 3, 50, 50
+			others(u, 2, 2)
+		}, false, false, true},
+		{"the others' letters not delivered either, firing: the channel's", func(u *store.UnitFacts) {
+			u.LastN, u.LastReached, u.Baseline, u.BaseReached = 3, 0, 50, 50
+			others(u, 20, 10)
+		}, false, false, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := facts(unit("svarut", "SEPO", tt.u))
@@ -209,6 +251,10 @@ func TestUnitDrop(t *testing.T) {
 				f.SilenceEnded = map[string]store.Silence{"svarut": {Started: t0.Add(-9 * time.Hour), Ended: t0.Add(-6 * time.Hour)}}
 			} else {
 				f.SilenceEnded = map[string]store.Silence{"svarut": {Started: t0.Add(-10 * time.Hour), Ended: t0.Add(-8 * time.Hour)}}
+			}
+			if tt.firing {
+				u := f.Units[0]
+				f.Firing = map[string]bool{store.Fingerprint(policy.RuleUnitDrop, store.Labels{"channel": u.Channel, "sender": u.SenderOrg, "unit": u.Unit}): true}
 			}
 			got := UnitDrop(cfg, f)
 			if (len(got) == 1) != tt.fire || len(got) > 1 {

@@ -119,9 +119,14 @@ type UnitFacts struct {
 	// them are stuck.
 	Recent      int `db:"recent"`
 	StuckRecent int `db:"stuck_recent"`
-	// Overdue letters sent within Young (no last-change condition).
-	OverdueYoung     int        `db:"overdue_young"`
-	OverdueYoungFrom *time.Time `db:"overdue_young_from"`
+	// Overdue letters sent within Young (channel_silent's letters), and
+	// those of them sent after the channel's last status change: the
+	// rule's evidence of a silence (a letter sent before it, which the
+	// channel could have moved and did not, while nothing is sent after
+	// it, at night, is the stuck rule's).
+	OverdueYoung       int        `db:"overdue_young"`
+	OverdueYoungFrom   *time.Time `db:"overdue_young_from"`
+	OverdueAfterChange int        `db:"overdue_after_change"`
 	// The unit's latest letters, the channel's and the other units' of
 	// the same time, its baseline.
 	DropFacts
@@ -168,7 +173,11 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t)
 					AND s.sent_at > $4::timestamptz - make_interval(secs => ch.t + $12) AS due_recent,
-				s.sent_at <= ch.last_change - make_interval(secs => ch.t) AS before_change
+				s.sent_at <= ch.last_change - make_interval(secs => ch.t) AS before_change,
+				-- sent after the channel's last change: nothing since shows
+				-- the channel alive for it (channel_silent's letters; one
+				-- the channel moved past is stuck, not silent)
+				ch.last_change IS NULL OR s.sent_at > ch.last_change AS after_change
 			FROM shipments s JOIN ch ON ch.channel = s.channel
 				-- a decided follow-up (at most one per letter): one hash
 				-- join, not a look-up per letter
@@ -191,6 +200,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				count(*) FILTER (WHERE pending AND due AND before_change AND judged AND sent_at >= $7) AS stuck_recent,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $8) AS overdue_young_from,
+				count(*) FILTER (WHERE pending AND due AND after_change AND sent_at >= $8) AS overdue_after_change,
 				count(*) FILTER (WHERE rn <= $9) AS last_n,
 				count(*) FILTER (WHERE rn <= $9 AND NOT unreached) AS last_reached,
 				min(sent_at) FILTER (WHERE rn <= $9) AS last_from,
@@ -206,7 +216,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			FROM r GROUP BY cn, sender_unit_id),
 		`+sqlChannelSince+`
 		SELECT ch.channel, g.sender_unit_id, g.stuck, g.stuck_from, g.stuck_to, g.recent, g.stuck_recent, g.overdue_young,
-			g.overdue_young_from, g.last_n, g.last_reached, g.last_from,
+			g.overdue_young_from, g.overdue_after_change, g.last_n, g.last_reached, g.last_from,
 			COALESCE(cs.since, 0) AS channel_since, COALESCE(cs.reached_since, 0) AS channel_reached_since,
 			ct.recent - g.own_recent AS others_recent, ct.recent_reached - g.own_recent_reached AS others_recent_reached, g.pending,
 			g.pending_from, g.baseline, g.base_reached, g.stuck_systems, g.dropped_systems, o.orgnr AS sender_org, u.name AS unit

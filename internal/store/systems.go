@@ -26,6 +26,10 @@ type SystemFacts struct {
 	// channel (still registered), without a follow-up decision.
 	Dropped     int        `db:"dropped"`
 	DroppedFrom *time.Time `db:"dropped_from"`
+	// OverdueAfterChange: as UnitFacts', the system's (channel_silent
+	// leaves a dropping system's letters out; UnitQuery.Young within the
+	// lookback).
+	OverdueAfterChange int `db:"overdue_after_change"`
 }
 
 // SystemFacts reads the system facts: per channel, sender organisation and
@@ -37,15 +41,15 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 		return nil, nil
 	}
 	n := len(q.Channels)
-	names, secs, sched := make([]string, n), make([]float64, n), make([]bool, n)
+	names, secs, sched, last := make([]string, n), make([]float64, n), make([]bool, n), make([]*time.Time, n)
 	statuses := []string{}
 	for i, c := range q.Channels {
-		names[i], secs[i], sched[i] = c.Channel, c.After.Seconds(), len(c.Scheduled) > 0
+		names[i], secs[i], sched[i], last[i] = c.Channel, c.After.Seconds(), len(c.Scheduled) > 0, c.LastChange
 		statuses = append(statuses, c.Scheduled...)
 	}
 	var out []SystemFacts
 	err := s.selectNoJIT(ctx, &out, `WITH ch AS (
-			SELECT * FROM unnest($1::text[], $2::float8[], $7::boolean[]) WITH ORDINALITY AS ch(channel, t, sched, cn)),
+			SELECT * FROM unnest($1::text[], $2::float8[], $7::boolean[], $9::timestamptz[]) WITH ORDINALITY AS ch(channel, t, sched, last_change, cn)),
 		w AS MATERIALIZED (
 			SELECT ch.cn, u.sender_org_id, s.sender_system, s.sent_at,
 				s.state = 'registered' AS unreached,
@@ -55,7 +59,8 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$6", 1)+`) AS pending,
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t)
-					AND s.sent_at > $3::timestamptz - make_interval(secs => ch.t + $8) AS due_recent
+					AND s.sent_at > $3::timestamptz - make_interval(secs => ch.t + $8) AS due_recent,
+				(ch.last_change IS NULL OR s.sent_at > ch.last_change) AND s.sent_at >= $10 AS after_change_young
 			FROM shipments s JOIN ch ON ch.channel = s.channel JOIN sender_units u ON u.id = s.sender_unit_id
 				LEFT JOIN followups f ON f.shipment_id = s.id AND f.decision IS NOT NULL
 				LEFT JOIN poll_queue q ON q.shipment_id = s.id
@@ -76,6 +81,7 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 				count(*) FILTER (WHERE due_recent AND judged AND NOT unreached) AS own_recent_reached,
 				count(*) FILTER (WHERE pending AND due AND unreached) AS dropped,
 				min(sent_at) FILTER (WHERE pending AND due AND unreached) AS dropped_from,
+				count(*) FILTER (WHERE pending AND due AND after_change_young) AS overdue_after_change,
 				count(*) FILTER (WHERE rn > $5) AS baseline,
 				count(*) FILTER (WHERE rn > $5 AND NOT unreached) AS base_reached
 			FROM r GROUP BY cn, sender_org_id, sender_system),
@@ -83,12 +89,13 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 		SELECT ch.channel, o.orgnr AS sender_org, g.sender_system AS system, g.last_n, g.last_reached, g.last_from,
 			COALESCE(cs.since, 0) AS channel_since, COALESCE(cs.reached_since, 0) AS channel_reached_since,
 			ct.recent - g.own_recent AS others_recent, ct.recent_reached - g.own_recent_reached AS others_recent_reached,
-			g.dropped, g.dropped_from, g.baseline, g.base_reached
+			g.dropped, g.dropped_from, g.overdue_after_change, g.baseline, g.base_reached
 		FROM g JOIN ch ON ch.cn = g.cn JOIN ct ON ct.cn = g.cn
 			LEFT JOIN b ON b.cn = g.cn LEFT JOIN cs ON cs.cn = g.cn AND cs.k = array_position(b.bounds, g.last_from)
 			JOIN sender_orgs o ON o.id = g.sender_org_id
 		ORDER BY ch.channel, o.orgnr, g.sender_system`,
-		pq.Array(names), pq.Array(secs), q.Now, q.Now.Add(-q.Lookback), q.Last, pq.Array(statuses), pq.Array(sched), q.Window.Seconds())
+		pq.Array(names), pq.Array(secs), q.Now, q.Now.Add(-q.Lookback), q.Last, pq.Array(statuses), pq.Array(sched), q.Window.Seconds(),
+		timesOrNull(last), q.Now.Add(-q.Young))
 	if err != nil {
 		return nil, fmt.Errorf("read sender system facts: %w", err)
 	}
