@@ -50,7 +50,10 @@ var stageTable = []stageRule{
 	{StagePrintOrdered, false, true, []Stage{StagePrinted, StagePrintCancelled, StageManual, StageChannelPrint, StageClosed}},
 	{StagePrinted, false, false, nil},
 	{StagePrintCancelled, false, false, nil},
-	{StageManual, false, false, []Stage{StagePrinted, StageClosed}}, // resolved by hand: printed, or delivered otherwise / not needed
+	// Resolved by hand (printed, or delivered otherwise / not needed), or
+	// by the channel: it printed or closed the letter itself, and nobody
+	// need print it by hand (store.resolveManualByChannel).
+	{StageManual, false, true, []Stage{StagePrinted, StageChannelPrint, StageClosed}},
 	{StageChannelPrint, false, false, nil},
 	{StageClosed, false, false, nil},
 }

@@ -169,12 +169,19 @@ func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum
 	var o providerOrder
 	if p.WantsCancel() {
 		o, a.u.Payload, a.err = s.cancelOrder(ctx, p.OrderID)
+		a.u.CancelWhy = p.CancelWhy()
 		var late *tooLateError
 		switch {
+		case a.err == nil && (o.State == "printed" || o.State == "posted"):
+			// A 200 that answers with the order as it is, already
+			// printed, rather than the documented 409: too late all
+			// the same, not cancelled.
+			a.u.Cancel = store.CancelRefused
+			s.log.Info("print order could not be cancelled: too late", "shipment", p.ShipmentID, "order", p.OrderID, "state", o.State)
 		case a.err == nil:
 			a.u.Cancel = store.CancelDone
 			sum.Cancelled++
-			s.log.Info("print order cancelled: shipment opened after the order", "shipment", p.ShipmentID, "order", p.OrderID)
+			s.log.Info("print order cancelled: "+a.u.CancelWhy, "shipment", p.ShipmentID, "order", p.OrderID)
 		case errors.As(a.err, &late):
 			a.u.Cancel, o.State, a.err = store.CancelRefused, late.state, nil
 			s.log.Info("print order could not be cancelled: too late", "shipment", p.ShipmentID, "order", p.OrderID, "state", late.state)

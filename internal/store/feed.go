@@ -507,7 +507,16 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 	if err != nil {
 		return fmt.Errorf("apply %s states: %w", channel, err)
 	}
-	return appendEvents(ctx, tx, events)
+	if err := appendEvents(ctx, tx, events); err != nil {
+		return err
+	}
+	var ended []string // opened, or printed or recalled by the channel: a manual case needless
+	for _, c := range order {
+		if c.moved && c.state == model.StateOpened || c.closed != "" {
+			ended = append(ended, c.ship.ID)
+		}
+	}
+	return resolveManualByChannel(ctx, tx, channel, ended, fresh[len(fresh)-1].At)
 }
 
 // MarkFeedSynced marks a feed channel's due shipments sent at or after

@@ -357,6 +357,22 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	if err := appendEvents(ctx, tx, append(events, notes...)); err != nil {
 		return w, err
 	}
+	var ended []string // opened, or printed or closed by the channel: a manual case needless
+	for _, r := range changes {
+		if applied[r.ID] && (r.State == model.StateOpened || r.Closed != "") {
+			ended = append(ended, r.ID)
+		}
+	}
+	for _, r := range statuses {
+		if r.Closed != "" {
+			ended = append(ended, r.ID)
+		}
+	}
+	if len(ended) > 0 {
+		if err := resolveManualByChannel(ctx, tx, results[0].Source, ended, results[0].ObservedAt); err != nil {
+			return w, err
+		}
+	}
 	if err := markHistoryDue(ctx, tx, results, events); err != nil {
 		return w, err
 	}

@@ -197,6 +197,19 @@ func (p PrintPoll) WantsCancel() bool {
 	return !p.CancelTried && (p.ShipmentState == model.StateOpened || p.Stage.Ended())
 }
 
+// CancelWhy says, for the evidence and the log, why the order is to be
+// cancelled (WantsCancel): the letter was opened, or its channel printed
+// or closed it. Never "opened" for a letter nobody opened.
+func (p PrintPoll) CancelWhy() string {
+	switch {
+	case p.ShipmentState == model.StateOpened:
+		return "opened after the print order"
+	case p.Stage == model.StageChannelPrint:
+		return "printed and posted by the channel itself after the print order"
+	}
+	return "closed on the channel after the print order"
+}
+
 // ClaimPrintPolls claims up to limit orders that are not final and due for a
 // status poll at now, or whose shipment was opened since (to cancel them),
 // for lease.
@@ -255,6 +268,7 @@ type PrintStatusUpdate struct {
 	FailureReason string
 	Payload       []byte    // the provider's answer (JSON)
 	Cancel        string    // "", CancelDone or CancelRefused; CancelGone with Lost
+	CancelWhy     string    // with Cancel: why it was asked for (PrintPoll.CancelWhy)
 	Error         string    // the call failed: retried at RetryAt (poll_failures counts it)
 	RetryAt       time.Time // with Error
 	NextPollAt    time.Time // when to ask again while the order is not final
@@ -358,10 +372,14 @@ func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET cancel_tried = true WHERE shipment_id = $1`, id); err != nil {
 				return fmt.Errorf("record cancel of %s: %w", id, err)
 			}
+			why := u.CancelWhy
+			if why == "" {
+				why = "opened after the print order"
+			}
 			ev := Event{ShipmentID: id, Kind: EventPrintCancelled, Source: SourcePrint, ObservedAt: at, RawStatus: u.State,
-				Message: "opened after the print order: order " + cur.OrderID + " cancelled", Payload: evidenceJSON(u.Payload)}
+				Message: why + ": order " + cur.OrderID + " cancelled", Payload: evidenceJSON(u.Payload)}
 			if u.Cancel == CancelRefused {
-				ev.Kind, ev.Message = EventPrintCancelRefused, "opened after the print order: too late to cancel order "+cur.OrderID+" ("+u.State+")"
+				ev.Kind, ev.Message = EventPrintCancelRefused, why+": too late to cancel order "+cur.OrderID+" ("+u.State+")"
 			}
 			if err := appendEvent(ctx, tx, ev); err != nil {
 				return err

@@ -3,7 +3,9 @@ package web
 import (
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
+	"strings"
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
@@ -168,11 +170,19 @@ var evForms = []evForm{
 		func(l *i18n.Localizer, m []string) string { return l.T("evlog.order_not_placed", "Detail", m[1]) }},
 	{[]string{store.EventPrintError}, regexp.MustCompile(`(?s)^print order status unknown, asked again later: (.*)$`),
 		func(l *i18n.Localizer, m []string) string { return l.T("evlog.order_status_unknown", "Detail", m[1]) }},
-	{[]string{store.EventPrintCancelled}, regexp.MustCompile(`^opened after the print order: order (\S+) cancelled$`),
-		func(l *i18n.Localizer, m []string) string { return l.T("evlog.cancelled", "Order", m[1]) }},
-	{[]string{store.EventPrintCancelRefused}, regexp.MustCompile(`^opened after the print order: too late to cancel order (\S+) \((.*)\)$`),
+	// store.PrintPoll.CancelWhy: opened, or printed or closed by the channel.
+	{[]string{store.EventPrintCancelled}, regexp.MustCompile(`^` + cancelWhyRE + `: order (\S+) cancelled$`),
 		func(l *i18n.Localizer, m []string) string {
-			return l.T("evlog.cancel_refused", "Order", m[1], "State", m[2])
+			return l.T("evlog.cancelled", "Why", l.T("evlog.cancel_why."+cancelWhy[m[1]]), "Order", m[2])
+		}},
+	{[]string{store.EventPrintCancelRefused}, regexp.MustCompile(`^` + cancelWhyRE + `: too late to cancel order (\S+) \((.*)\)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.cancel_refused", "Why", l.T("evlog.cancel_why."+cancelWhy[m[1]]), "Order", m[2], "State", m[3])
+		}},
+	// store.resolveManualByChannel: a case the channel's word made needless.
+	{[]string{store.EventManualResolved}, regexp.MustCompile(`^manual handling resolved: \S+: ` + manualByChannelRE + `$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.manual_channel." + manualByChannel[m[1]])
 		}},
 	// store.toManual: the detail of a case put into manual handling, said
 	// as the manual-handling list says a case recorded before its phrases
@@ -271,3 +281,33 @@ func eventStatus(l *i18n.Localizer, ev store.Event) string {
 // EventStatus is an evidence event's status column in the page's language
 // (eventStatus).
 func (v view) EventStatus(ev store.Event) string { return eventStatus(v.L, ev) }
+
+// cancelWhy maps store.PrintPoll.CancelWhy's sentences to their catalogue
+// keys (evlog.cancel_why.*); cancelWhyRE matches any of them.
+var cancelWhy = map[string]string{
+	"opened after the print order":                                   "opened",
+	"printed and posted by the channel itself after the print order": "channel_print",
+	"closed on the channel after the print order":                    "closed",
+}
+
+var cancelWhyRE = alternatives(cancelWhy)
+
+// manualByChannel maps store.resolveManualByChannel's notes to their
+// catalogue keys (evlog.manual_channel.*).
+var manualByChannel = map[string]string{
+	"the recipient opened the letter":                  "opened",
+	"the channel printed and posted the letter itself": "channel_print",
+	"the letter was closed on the channel":             "closed",
+}
+
+var manualByChannelRE = alternatives(manualByChannel)
+
+// alternatives is a regular expression group matching any key of m.
+func alternatives(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, regexp.QuoteMeta(k))
+	}
+	sort.Strings(keys)
+	return "(" + strings.Join(keys, "|") + ")"
+}
