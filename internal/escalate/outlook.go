@@ -254,20 +254,41 @@ func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 }
 
 // catchUpSteps are the steps of a letter catching up (r, decided under
-// catch_up): the next catch-up step as Decide takes it, and the print
-// after the grace.
+// catch_up): the next catch-up step as Decide takes it, the catch-up
+// reminders still to come after it as catchUp would take them, each sent
+// (repeat_every business days after the one before, inside the send
+// window, while before the print), and the print grace after the last.
 func catchUpSteps(r ruling, f Facts, p *policy.Policy, now time.Time) []policy.Scheduled {
 	var steps []policy.Scheduled
+	sent, last := f.RemindersSent, f.LastReminder
 	if r.Due() {
 		steps = append(steps, policy.Scheduled{Step: r.Step, Due: now, SendAt: r.SendAt})
-	}
-	if r.Step.Kind != policy.StepPrint {
-		from := latest(r.catchUpSince, f.LastReminder)
-		if r.Step.Kind == policy.StepRemind && !f.Unmailed {
-			from = r.SendAt
+		switch {
+		case r.Step.Kind == policy.StepPrint:
+			return steps
+		case r.Step.Kind == policy.StepRemind && f.Unmailed:
+			// Nothing can be mailed: the print follows the grace from
+			// what was sent before.
+			at := p.Calendar.AddBusinessDays(latest(r.catchUpSince, last), p.CatchUp.Grace)
+			return append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
+		case r.Step.Kind == policy.StepRemind:
+			sent, last = sent+1, r.SendAt
 		}
-		at := p.Calendar.AddBusinessDays(from, p.CatchUp.Grace)
-		steps = append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
 	}
-	return steps
+	cal := p.Calendar
+	for {
+		printAt := cal.AddBusinessDays(latest(r.catchUpSince, last), p.CatchUp.Grace)
+		if sent < p.CatchUp.Reminders {
+			due := r.catchUpSince
+			if !last.IsZero() && !last.Before(r.catchUpSince) {
+				due = cal.AddBusinessDays(last, max(p.Reminders.RepeatEvery, 1))
+			}
+			if sendAt := p.NextSendTime(latest(due, now)); sendAt.Before(printAt) {
+				steps = append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepRemind, N: sent + 1}, Due: due, SendAt: sendAt})
+				sent, last = sent+1, sendAt
+				continue
+			}
+		}
+		return append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: printAt, SendAt: printAt})
+	}
 }

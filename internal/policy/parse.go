@@ -179,6 +179,11 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 	if remOK && printOK {
 		r.reminderVersusPrint(p.Reminders, p.Print, remLines, printLines)
 	}
+	if c := p.CatchUp; remOK && catchUpLine > 0 && p.Reminders.Enabled() && c.Reminders > p.Reminders.Max {
+		// reminders.max is how many reminders a letter gets at most.
+		r.addf(catchUpLine, "catch_up: reminders (%d) more than reminders.max (%d): a back-filled letter would get more reminders "+
+			"than the policy allows any letter; lower catch_up.reminders or raise reminders.max", c.Reminders, p.Reminders.Max)
+	}
 	if c := p.CatchUp; remOK && catchUpLine > 0 && p.Reminders.Enabled() && c.Reminders > 1 && p.Reminders.RepeatEvery >= c.Grace {
 		// The print comes grace business days after the last catch-up
 		// reminder: the next, repeat_every after it, would never be sent.

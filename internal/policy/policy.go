@@ -104,7 +104,10 @@ func (m Matcher) Specificity() int {
 
 // Matches reports whether a shipment with the given facts is selected.
 func (m Matcher) Matches(f Facts) bool {
-	return inList(m.Channel, f.Channel) && inList(m.Class, f.Class) &&
+	// A class is matched whatever its case: a case system's export that
+	// writes "Barnevern" means barnevern, and must not fall to a policy
+	// without its print approval.
+	return inList(m.Channel, f.Channel) && inListFold(m.Class, f.Class) &&
 		(m.Confidential == nil || *m.Confidential == f.Confidential) &&
 		(m.RecipientKind == "" || m.RecipientKind == f.RecipientKind) &&
 		inList(m.SenderOrg, f.SenderOrg) &&
@@ -114,6 +117,11 @@ func (m Matcher) Matches(f Facts) bool {
 // inList is true for an unconstrained (empty) list or when v is in it.
 func inList(list []string, v string) bool {
 	return len(list) == 0 || slices.Contains(list, v)
+}
+
+// inListFold is inList with v matched whatever its case.
+func inListFold(list []string, v string) bool {
+	return len(list) == 0 || slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, v) })
 }
 
 // String describes the matcher as in YAML, e.g. "{class: [barnevern]}".
