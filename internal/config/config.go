@@ -151,7 +151,7 @@ func read(r *Reader) Config {
 		PublicURL: r.URL("POSTVAKT_PUBLIC_URL", "the UI's address as people reach it (e.g. https://postvakt.bergen.kommune.no), "+
 			"for the links in notices; unset = no links"),
 		SecureCookies:  r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
-		RetentionYears: r.Int("POSTVAKT_RETENTION_YEARS", 5, 1, "default retention: a letter older than this loses its personal data and evidence in the nightly purge (a policy's retention.years overrides it per class); older audit entries go too, as do the reminder addresses of organisations with no letter kept and resolved health alerts"),
+		RetentionYears: r.IntIn("POSTVAKT_RETENTION_YEARS", 5, 1, 100, "default retention (at most 100 years, as a policy's retention.years): a letter older than this loses its personal data and evidence in the nightly purge (a policy's retention.years overrides it per class); older audit entries go too, as do the reminder addresses of organisations with no letter kept and resolved health alerts"),
 		FollowUpDays:   r.Int("POSTVAKT_FOLLOWUP_DAYS", 10, 1, "days a sending unit has to record a follow-up decision"),
 		FollowUpUnread: r.Int("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, "days unread after which a shipment needs a follow-up"),
 
@@ -171,7 +171,7 @@ func read(r *Reader) Config {
 				"reminders also ordered there; unset = e-mail only. Its token has the scopes altinn:serviceowner/notifications.create altinn:serviceowner"),
 		},
 		SMTP: SMTP{
-			Addr:     r.String("POSTVAKT_SMTP_ADDR", "", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"),
+			Addr:     r.OptionalHostPort("POSTVAKT_SMTP_ADDR", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"),
 			From:     r.String("POSTVAKT_SMTP_FROM", "postvakt@localhost", "sender address of reminders, e.g. postvakt@bergen.kommune.no"),
 			User:     r.String("POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"),
 			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN (optional)"),

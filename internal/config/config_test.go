@@ -84,6 +84,19 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"POSTVAKT_RETENTION_YEARS": "five"}, `POSTVAKT_RETENTION_YEARS: "five" is not a whole number`},
+		// From an independent review of operations: values that started
+		// serve and failed later. Ten thousand years put the nightly
+		// purge's cut-off before year 1 (a timestamp out of range every
+		// night); a relay without its port, a schedule that runs every
+		// second or never, a rate that is not a number.
+		{map[string]string{"POSTVAKT_RETENTION_YEARS": "10000"}, `POSTVAKT_RETENTION_YEARS: 10000 is more than 100`},
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.example.no:"}, `POSTVAKT_SMTP_ADDR: "smtp.example.no:" is not host:port`},
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.example.no:99999"}, `POSTVAKT_SMTP_ADDR: "smtp.example.no:99999" is not host:port`},
+		{map[string]string{"POSTVAKT_SMTP_ADDR": ":25"}, `POSTVAKT_SMTP_ADDR: ":25" is not host:port`},
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.example.no"}, `POSTVAKT_SMTP_ADDR: "smtp.example.no" is not host:port`},
+		{map[string]string{"POSTVAKT_POLL_SCHEDULE": "@every -5m"}, `POSTVAKT_POLL_SCHEDULE: "@every -5m": @every needs at least 1s`},
+		{map[string]string{"POSTVAKT_POLL_SCHEDULE": "@every 100ms"}, `POSTVAKT_POLL_SCHEDULE: "@every 100ms": @every needs at least 1s`},
+		{map[string]string{"POSTVAKT_HEALTH_SCHEDULE": "0 0 30 2 *"}, `POSTVAKT_HEALTH_SCHEDULE: "0 0 30 2 *" never runs`},
 		// The listen address: without a port, or a port past 65535.
 		{map[string]string{"POSTVAKT_ADDR": "localhost"}, `POSTVAKT_ADDR: "localhost" is not host:port`},
 		{map[string]string{"POSTVAKT_ADDR": "127.0.0.1:99999"}, `POSTVAKT_ADDR: "127.0.0.1:99999" is not host:port`},
@@ -226,5 +239,21 @@ func TestJSONLogDurations(t *testing.T) {
 		if !strings.Contains(b.String(), "1.518s") || strings.Contains(b.String(), "1518000000") {
 			t.Errorf("%s: %s", format, b.String())
 		}
+	}
+}
+
+// TestFloatRefusesNotANumber: a rate of NaN passed "at least 0" (NaN < 0
+// is false) and meant no limit; infinity is no number either.
+func TestFloatRefusesNotANumber(t *testing.T) {
+	for _, v := range []string{"NaN", "nan", "+Inf", "Inf", "-1", "x"} {
+		r := NewReader(lookup(map[string]string{"POSTVAKT_SVARUT_RATE": v}))
+		r.Float("POSTVAKT_SVARUT_RATE", 0, "rate")
+		if err := r.Err(); err == nil || !strings.Contains(err.Error(), "is not a number of at least 0") {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	r := NewReader(lookup(map[string]string{"POSTVAKT_SVARUT_RATE": "2.5"}))
+	if f := r.Float("POSTVAKT_SVARUT_RATE", 0, "rate"); f != 2.5 || r.Err() != nil {
+		t.Errorf("2.5: %v, %v", f, r.Err())
 	}
 }

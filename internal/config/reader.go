@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -163,6 +164,16 @@ func (r *Reader) Int(name string, def, min int, help string) int {
 	return n
 }
 
+// IntIn reads a whole number of at least min and at most max.
+func (r *Reader) IntIn(name string, def, min, max int, help string) int {
+	n := r.Int(name, def, min, help)
+	if n > max {
+		r.Failf(name, "%d is more than %d", n, max)
+		return def
+	}
+	return n
+}
+
 // Float reads a number of at least zero.
 func (r *Reader) Float(name string, def float64, help string) float64 {
 	r.doc(name, strconv.FormatFloat(def, 'g', -1, 64), help)
@@ -171,7 +182,7 @@ func (r *Reader) Float(name string, def float64, help string) float64 {
 		return def
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
+	if err != nil || !(f >= 0) || math.IsInf(f, 1) { // NaN is not at least 0
 		r.Failf(name, "%q is not a number of at least 0", v)
 		return def
 	}
@@ -240,6 +251,29 @@ func absoluteURL(v string) (string, bool) {
 // database was opened and migrated.
 func (r *Reader) HostPort(name, def, help string) string {
 	v := r.String(name, def, help)
+	if err := checkHostPort(v); err != nil {
+		r.Failf(name, "%q is not host:port with a port number (e.g. 127.0.0.1:8080, or :8080 for every address)", v)
+		return def
+	}
+	return v
+}
+
+// OptionalHostPort reads host:port, both given (a server to reach, such
+// as an SMTP relay); unset is "".
+func (r *Reader) OptionalHostPort(name, help string) string {
+	v := r.String(name, "", help)
+	if v == "" {
+		return ""
+	}
+	if host, _, _ := net.SplitHostPort(v); host == "" || checkHostPort(v) != nil {
+		r.Failf(name, "%q is not host:port with a port number (e.g. smtp.example.no:587)", v)
+		return ""
+	}
+	return v
+}
+
+// checkHostPort checks host:port with a port number from 0 to 65535.
+func checkHostPort(v string) error {
 	_, port, err := net.SplitHostPort(v)
 	if err == nil {
 		var n uint64
@@ -247,11 +281,7 @@ func (r *Reader) HostPort(name, def, help string) string {
 			err = errors.New("not a port number")
 		}
 	}
-	if err != nil {
-		r.Failf(name, "%q is not host:port with a port number (e.g. 127.0.0.1:8080, or :8080 for every address)", v)
-		return def
-	}
-	return v
+	return err
 }
 
 // cronParser accepts what robfig/cron's default scheduler accepts: five
@@ -261,8 +291,21 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // Schedule reads a cron spec (five fields, or @every D, @hourly, ...).
 func (r *Reader) Schedule(name, def, help string) string {
 	v := r.String(name, def, help+" (cron: 5 fields or @every D)")
-	if _, err := cronParser.Parse(v); err != nil {
+	sched, err := cronParser.Parse(v)
+	if err != nil {
 		r.Failf(name, "%q is not a cron schedule: %v", v, err)
+		return def
+	}
+	// robfig/cron runs an @every under a second (or negative) every
+	// second, and a date that never comes (30 February) never.
+	if d, ok := strings.CutPrefix(v, "@every "); ok {
+		if every, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && every < time.Second {
+			r.Failf(name, "%q: @every needs at least 1s", v)
+			return def
+		}
+	}
+	if sched.Next(time.Now()).IsZero() {
+		r.Failf(name, "%q never runs: no such date in the next five years", v)
 		return def
 	}
 	return v
