@@ -222,7 +222,38 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	if err := hasKey(body, key); err != nil {
 		return nil, c.bad("history", resp, err)
 	}
-	return json.RawMessage(body), nil
+	kept, err := historyFacts(body, key)
+	if err != nil {
+		return nil, c.bad("history", resp, err)
+	}
+	return kept, nil
+}
+
+// historyEntry is what the evidence keeps of an entry of SvarUt's history:
+// its time and its text (the schema's Hendelse, required both). A field
+// SvarUt may add beside them (a title, a recipient's name), or beside the
+// list, is letter content, which the evidence never keeps.
+type historyEntry struct {
+	Tidspunkt json.RawMessage `json:"tidspunkt,omitempty"`
+	Hendelse  json.RawMessage `json:"hendelse,omitempty"`
+}
+
+// historyFacts is the history b (a JSON object with key) with its entries'
+// time and text only.
+func historyFacts(b []byte, key string) (json.RawMessage, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	var entries []historyEntry
+	if err := json.Unmarshal(doc[key], &entries); err != nil {
+		return nil, fmt.Errorf("%s is not a list of entries: %w", key, err)
+	}
+	out, err := json.Marshal(map[string][]historyEntry{key: entries})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // hasKey says why b is not a JSON object with key among its top-level
