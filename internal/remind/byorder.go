@@ -43,7 +43,10 @@ func SMS(org string, shipments []Shipment) string {
 		return text(l.T("sms.reminder.senders", "Count", len(senders)))
 	}
 	s := senders[0]
-	if t := text(OrgName(l, s.name, s.org)); s.name == "" || utf8.RuneCountInString(t) <= smsMax {
+	// An SMS is what a locked phone shows: a sender kept out of the
+	// subject (senders.yaml name_in_subject: false) is named by its
+	// number alone, as the e-mail's first lines name it (topName).
+	if t := text(topName(l, s)); s.name == "" || s.notInSubject || utf8.RuneCountInString(t) <= smsMax {
 		return t
 	}
 	name := []rune(s.name)

@@ -1,6 +1,10 @@
 package remind
 
-import "postvakt/internal/store"
+import (
+	"strings"
+
+	"postvakt/internal/store"
+)
 
 // Route is the way one organisation's reminder goes in a run.
 type Route string
@@ -55,6 +59,7 @@ type Routing struct {
 //   - no address: the order alone with Notifications on, else listed as
 //     without an address; when the lookup failed, nothing this run.
 func RouteOf(stored store.Addresses, lookedUp []string, addressUnknown, orders bool) Routing {
+	stored.Emails = distinctMailboxes(stored.Emails)
 	if len(stored.Emails) > 0 && !stored.Profile {
 		return Routing{Route: RouteEmail, To: stored.Emails, OrderBeside: orders}
 	}
@@ -73,4 +78,20 @@ func RouteOf(stored store.Addresses, lookedUp []string, addressUnknown, orders b
 		return Routing{Route: RouteOrder}
 	}
 	return Routing{Route: RouteNoAddress}
+}
+
+// distinctMailboxes drops an address that differs from an earlier one only
+// in case (Post@Fjordfisk.no beside post@fjordfisk.no, one imported and
+// one added on the Reminders page): one mailbox, addressed once. The
+// first spelling stays.
+func distinctMailboxes(emails []string) []string {
+	seen := make(map[string]bool, len(emails))
+	out := emails[:0:0]
+	for _, e := range emails {
+		if k := strings.ToLower(e); !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }

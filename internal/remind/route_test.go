@@ -49,6 +49,11 @@ func TestRouteOf(t *testing.T) {
 			Routing{Route: RouteAddressUnknown}},
 		{"none, the lookup failed, notifications off: unknown this run", store.Addresses{}, nil, true, false,
 			Routing{Route: RouteAddressUnknown}},
+		// One mailbox spelt twice (imported, and added on the Reminders
+		// page) is addressed once, as its first spelling (from an
+		// independent review of reminders: two RCPT TO and both in To:).
+		{"imported twice in other cases: once", store.Addresses{Emails: []string{"Post@Fjordfisk.no", "post@FJORDFISK.NO", "regnskap@fjordfisk.no"}},
+			nil, false, false, Routing{Route: RouteEmail, To: []string{"Post@Fjordfisk.no", "regnskap@fjordfisk.no"}}},
 	} {
 		if got := RouteOf(c.stored, c.lookedUp, c.unknown, c.orders); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
