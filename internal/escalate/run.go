@@ -45,7 +45,7 @@ type AddressResolver interface {
 // OrderRetrier places notification orders left unplaced by earlier runs
 // (*remind.Reminder with Orders).
 type OrderRetrier interface {
-	RetryOrders(ctx context.Context, now time.Time) (placed int, failed []store.NotificationOrder, err error)
+	RetryOrders(ctx context.Context, now time.Time, wait func(store.NotificationOrder) bool) (placed int, failed []store.NotificationOrder, err error)
 }
 
 // Printer receives the shipments whose print fallback became due, after
@@ -176,7 +176,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 			r.sum.Unresolved = append(r.sum.Unresolved, notificationRef(n))
 		}
 		if or, ok := e.Remind.(OrderRetrier); ok {
-			placed, failed, err := or.RetryOrders(ctx, now)
+			placed, failed, err := or.RetryOrders(ctx, now, func(o store.NotificationOrder) bool { return e.outsideWindow(o.Letter, now) })
 			if err != nil {
 				return r.sum, err
 			}
@@ -441,4 +441,18 @@ func (r *runState) flush(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// outsideWindow reports whether now is outside the send window (or not a
+// business day) of the policy of a reminder's letter l: a notification
+// order retried then would reach the business at night or on a holiday,
+// where the e-mail waits for the window. A letter no policy matches is not
+// held.
+func (e *Escalator) outsideWindow(l store.OrderLetter, now time.Time) bool {
+	p, err := e.Policies.Match(policy.Facts{Channel: l.Channel, Class: l.Class, Confidential: l.Confidential,
+		RecipientKind: l.RecipientKind, SenderOrg: l.SenderOrg, SenderUnit: l.SenderUnit})
+	if err != nil {
+		return false
+	}
+	return p.NextSendTime(now).After(now)
 }

@@ -155,7 +155,7 @@ func TestAltinnOrdersFixedSettingReachesKeptOrders(t *testing.T) {
 	}
 	// The operator fixes the setting.
 	r.Orders.ResourceID = "sim-taushetsbelagt-post"
-	if _, _, err := r.RetryOrders(ctx, now.Add(15*time.Minute)); err != nil {
+	if _, _, err := r.RetryOrders(ctx, now.Add(15*time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
 	var orderID, orderErr string
@@ -183,7 +183,7 @@ func TestAltinnOrdersDanishReminderNotOrderedInAltinn(t *testing.T) {
 		t.Fatalf("deliver: %+v %v", out, err)
 	}
 	for i := 1; i <= 3; i++ {
-		if _, _, err := r.RetryOrders(ctx, now.Add(time.Duration(i)*15*time.Minute)); err != nil {
+		if _, _, err := r.RetryOrders(ctx, now.Add(time.Duration(i)*15*time.Minute), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -233,7 +233,7 @@ func TestAltinnOrdersRefusedOrdersDoNotStarveNewOnes(t *testing.T) {
 	// tried (the new one waits its 10 minutes behind them), the second
 	// about the new one (the 500 refused again wait).
 	for _, at := range []time.Duration{15 * time.Minute, 20 * time.Minute} {
-		if _, _, err := r.RetryOrders(ctx, now.Add(at)); err != nil {
+		if _, _, err := r.RetryOrders(ctx, now.Add(at), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -301,7 +301,7 @@ func TestAltinnOrdersNoContactRefused(t *testing.T) {
 	if err != nil || out.Status != remind.StatusSent || out.OrderErr == nil {
 		t.Fatalf("%+v %v", out, err)
 	}
-	if _, _, err := r.RetryOrders(ctx, now.Add(time.Hour)); err != nil {
+	if _, _, err := r.RetryOrders(ctx, now.Add(time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, codes := f.Posts(); n != 1 || codes[0] != 422 {
@@ -395,7 +395,7 @@ func TestAltinnOrdersLateOrderForOpenedLetters(t *testing.T) {
 	// Altinn is down for two days; meanwhile the letter is opened.
 	storetest.Set(t, st, []string{g.Shipments[0].ShipmentID}, storetest.State(model.StateOpened))
 	f.Fail = nil
-	if _, _, err := r.RetryOrders(ctx, now.Add(48*time.Hour)); err != nil {
+	if _, _, err := r.RetryOrders(ctx, now.Add(48*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.Orders()) != 0 {

@@ -156,7 +156,7 @@ func TestDeliverOrdersThroughNotifications(t *testing.T) {
 	if len(orders) != 1 || orders[0].ID != out.OrderID || orders[0].RecipientOrg != firma {
 		t.Fatalf("simulator has orders %+v", orders)
 	}
-	if placed, failed, err := r.RetryOrders(ctx, now); placed+len(failed) != 0 || err != nil {
+	if placed, failed, err := r.RetryOrders(ctx, now, nil); placed+len(failed) != 0 || err != nil {
 		t.Fatalf("retry with nothing open: %d %d %v", placed, len(failed), err)
 	}
 	if strings.Contains(a.Bodies(), "HEMMELIG") {
@@ -191,20 +191,20 @@ func TestOrderRetriedAfterFailure(t *testing.T) {
 	}
 	// The failed order waits 10 minutes (model.RetryAfter), then, still
 	// down, stays open and waits 20.
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(5*time.Minute)); placed+len(failed) != 0 || err != nil {
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(5*time.Minute), nil); placed+len(failed) != 0 || err != nil {
 		t.Fatalf("retry before its wait: %d %d %v", placed, len(failed), err)
 	}
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(10*time.Minute)); placed != 0 || len(failed) != 1 || err != nil {
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(10*time.Minute), nil); placed != 0 || len(failed) != 1 || err != nil {
 		t.Fatalf("retry while down: %d %d %v", placed, len(failed), err)
 	}
 	r.Orders.Notifier = a.notifier(t)
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(20*time.Minute)); placed+len(failed) != 0 || err != nil {
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(20*time.Minute), nil); placed+len(failed) != 0 || err != nil {
 		t.Fatalf("retry before its second wait: %d %d %v", placed, len(failed), err)
 	}
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour)); placed != 1 || len(failed) != 0 || err != nil {
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour), nil); placed != 1 || len(failed) != 0 || err != nil {
 		t.Fatalf("retry: %d %d %v", placed, len(failed), err)
 	}
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(2*time.Hour)); placed+len(failed) != 0 || err != nil {
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(2*time.Hour), nil); placed+len(failed) != 0 || err != nil {
 		t.Fatalf("retry after success: %d %d %v", placed, len(failed), err)
 	}
 	if n := len(a.Sim.NotificationOrders()); n != 1 {
@@ -255,7 +255,7 @@ func TestRefusedOrderIsNotPlacedAgain(t *testing.T) {
 		t.Fatal("the e-mail reminder did not go out")
 	}
 	for i := range 3 {
-		if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Duration(i+1)*time.Hour)); placed+len(failed) != 0 || err != nil {
+		if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Duration(i+1)*time.Hour), nil); placed+len(failed) != 0 || err != nil {
 			t.Fatalf("run %d re-ordered a refused order: %d %d %v", i, placed, len(failed), err)
 		}
 	}

@@ -89,7 +89,7 @@ func TestByOrderExchangeDownIsNoRefusal(t *testing.T) {
 		r.Orders.Notifier.(*remind.Notifier).Tokens = exchangeTokens{&down}
 		fail.Store(0)
 		at := now.Add(15 * time.Minute)
-		if placed, failed, err := r.RetryOrders(ctx, at); err != nil || placed != 0 || len(failed) != 1 {
+		if placed, failed, err := r.RetryOrders(ctx, at, nil); err != nil || placed != 0 || len(failed) != 1 {
 			t.Fatalf("settle while the exchange is down: %d %v %v, want tried, not placed", placed, failed, err)
 		}
 		if row := byOrderNotification(t, st, out.NotificationID); row.Status != "unknown" {
@@ -98,7 +98,7 @@ func TestByOrderExchangeDownIsNoRefusal(t *testing.T) {
 		down.Store(false)
 		fail.Store(http.StatusTooManyRequests)
 		at = at.Add(2 * time.Hour)
-		if _, _, err := r.RetryOrders(ctx, at); err != nil {
+		if _, _, err := r.RetryOrders(ctx, at, nil); err != nil {
 			t.Fatal(err)
 		}
 		if row := byOrderNotification(t, st, out.NotificationID); row.Status != "unknown" {
@@ -110,7 +110,7 @@ func TestByOrderExchangeDownIsNoRefusal(t *testing.T) {
 		}
 		fail.Store(0)
 		at = at.Add(24 * time.Hour)
-		if placed, _, err := r.RetryOrders(ctx, at); err != nil || placed != 1 {
+		if placed, _, err := r.RetryOrders(ctx, at, nil); err != nil || placed != 1 {
 			t.Fatalf("settle once all answer: %d %v, want placed", placed, err)
 		}
 		if row := byOrderNotification(t, st, out.NotificationID); row.Status != "sent" || len(f.Orders()) != 1 {

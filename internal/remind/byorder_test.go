@@ -107,7 +107,7 @@ func TestByOrderReachesBusinessWithoutEmail(t *testing.T) {
 	if err != nil || again.Status != remind.StatusNothing {
 		t.Fatalf("next run: %+v %v, want nothing", again, err)
 	}
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour)); err != nil || placed != 0 || len(failed) != 0 {
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour), nil); err != nil || placed != 0 || len(failed) != 0 {
 		t.Fatalf("retry orders: %d %v %v, want nothing to place", placed, failed, err)
 	}
 	if n, _ := f.Posts(); n != 1 {
@@ -198,7 +198,7 @@ func TestByOrderLostAnswerOrderedOnce(t *testing.T) {
 	}
 	posts, _ := f.Posts()
 	down.Store(false)
-	placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour))
+	placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour), nil)
 	if err != nil || placed != 1 || len(failed) != 0 {
 		t.Fatalf("retry orders: %d %v %v, want the unknown reminder's order placed", placed, failed, err)
 	}
@@ -239,18 +239,18 @@ func TestByOrderAltinnDownPlacedNextRun(t *testing.T) {
 		t.Fatalf("deliver: %+v %v, want unknown", out, err)
 	}
 	// Still down at the next run: tried, not placed, waits (RetryAfter).
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(15*time.Minute)); err != nil || placed != 0 || len(failed) != 1 {
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(15*time.Minute), nil); err != nil || placed != 0 || len(failed) != 1 {
 		t.Fatalf("retry while down: %d %v %v", placed, failed, err)
 	}
 	before, _ := f.Posts()
-	if _, _, err := r.RetryOrders(ctx, now.Add(20*time.Minute)); err != nil {
+	if _, _, err := r.RetryOrders(ctx, now.Add(20*time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := f.Posts(); n != before {
 		t.Fatalf("%d order requests within the wait, want %d", n, before)
 	}
 	down.Store(false)
-	if placed, _, err := r.RetryOrders(ctx, now.Add(30*time.Minute)); err != nil || placed != 1 {
+	if placed, _, err := r.RetryOrders(ctx, now.Add(30*time.Minute), nil); err != nil || placed != 1 {
 		t.Fatalf("retry after the wait: %d %v, want placed", placed, err)
 	}
 	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "sent" || len(f.Orders()) != 1 || row.OrderID != f.Orders()[0].ID {
@@ -340,7 +340,7 @@ func TestByOrderCrashSettledOnce(t *testing.T) {
 	f, st, g, r, _ := byOrderWorld(t, 1, true)
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	id := crashAfterOrder(t, st, g, r, now)
-	if placed, _, err := r.RetryOrders(ctx, now.Add(time.Hour)); err != nil || placed != 1 {
+	if placed, _, err := r.RetryOrders(ctx, now.Add(time.Hour), nil); err != nil || placed != 1 {
 		t.Fatalf("retry orders: %d %v, want the unknown reminder settled", placed, err)
 	}
 	if row := byOrderNotification(t, st, id); row.Status != "sent" || len(f.Orders()) != 1 || row.OrderID != f.Orders()[0].ID {
@@ -408,7 +408,7 @@ func TestByOrderReleasedOrderStartsAfresh(t *testing.T) {
 		t.Fatalf("deliver: %+v %v, want unknown", out, err)
 	}
 	tried := now.Add(15 * time.Minute)
-	if placed, failed, err := r.RetryOrders(ctx, tried); err != nil || placed != 0 || len(failed) != 1 {
+	if placed, failed, err := r.RetryOrders(ctx, tried, nil); err != nil || placed != 0 || len(failed) != 1 {
 		t.Fatalf("retry while down: %d %v %v", placed, failed, err)
 	}
 	if next := nextAt(out.NotificationID); !next.Equal(tried.Add(3 * time.Hour)) {
@@ -423,7 +423,7 @@ func TestByOrderReleasedOrderStartsAfresh(t *testing.T) {
 	if err != nil || again.Status != remind.StatusUnknown || again.NotificationID != out.NotificationID {
 		t.Fatalf("deliver after the release: %+v %v, want unknown, notification %d reused", again, err, out.NotificationID)
 	}
-	if placed, failed, err := r.RetryOrders(ctx, claim); err != nil || placed != 0 || len(failed) != 1 {
+	if placed, failed, err := r.RetryOrders(ctx, claim, nil); err != nil || placed != 0 || len(failed) != 1 {
 		t.Fatalf("retry at the claim's time, Altinn still down: %d placed, %d failed, %v; want the new order tried (1 failed)",
 			placed, len(failed), err)
 	}
@@ -431,7 +431,7 @@ func TestByOrderReleasedOrderStartsAfresh(t *testing.T) {
 		t.Fatalf("the new order waits until %s (%s), want a first failure's 10 minutes", next.UTC(), next.Sub(claim))
 	}
 	down.Store(false)
-	if placed, _, err := r.RetryOrders(ctx, claim.Add(10*time.Minute)); err != nil || placed != 1 {
+	if placed, _, err := r.RetryOrders(ctx, claim.Add(10*time.Minute), nil); err != nil || placed != 1 {
 		t.Fatalf("retry after the wait: %d %v, want placed", placed, err)
 	}
 	if row := byOrderNotification(t, st, out.NotificationID); row.Status != "sent" || len(f.Orders()) != 1 || row.OrderID != f.Orders()[0].ID {
@@ -584,7 +584,7 @@ func TestByOrderRefusedListed(t *testing.T) {
 	// RetryOrders does not place it (the reminder failed, it is not an
 	// order to place), and the run after the wait is refused again: one
 	// entry, at the second refusal.
-	if _, _, err := r.RetryOrders(ctx, now.Add(11*time.Minute)); err != nil {
+	if _, _, err := r.RetryOrders(ctx, now.Add(11*time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.Deliver(ctx, g, now.Add(11*time.Minute), false); err != nil {
@@ -620,7 +620,7 @@ func TestByOrderUnknownRefusedListed(t *testing.T) {
 	f.NoContact[hnFirma] = true
 	settleAt := now.Add(2 * time.Hour)
 	for range 2 {
-		if _, _, err := r.RetryOrders(ctx, settleAt); err != nil {
+		if _, _, err := r.RetryOrders(ctx, settleAt, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

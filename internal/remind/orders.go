@@ -99,8 +99,10 @@ func orderRetryAt(now time.Time, attempts int, err error) time.Time {
 // once fixed, reaches the orders kept before (Altinn knows an order by its
 // idempotencyId alone, so the changed body orders nothing twice). It
 // returns how many were placed and the orders that failed; the error is
-// for the store only.
-func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed int, failed []store.NotificationOrder, err error) {
+// for the store only. An order for which wait is true (outside its
+// reminder's send window: Altinn sends what it is given at once) is left
+// for a later run.
+func (r *Reminder) RetryOrders(ctx context.Context, now time.Time, wait func(store.NotificationOrder) bool) (placed int, failed []store.NotificationOrder, err error) {
 	if r.Orders == nil {
 		return 0, nil, nil
 	}
@@ -109,6 +111,9 @@ func (r *Reminder) RetryOrders(ctx context.Context, now time.Time) (placed int, 
 		return 0, nil, err
 	}
 	for _, o := range open {
+		if wait != nil && wait(o) {
+			continue
+		}
 		place := r.place
 		if o.Status == model.NotifyUnknown {
 			place = r.settleByOrder

@@ -125,7 +125,7 @@ func TestProfileAddressesOneReminder(t *testing.T) {
 			if again, err := r.Deliver(ctx, g, later, false); err != nil || again.Status != remind.StatusNothing {
 				t.Fatalf("next run: %+v %v, want nothing", again, err)
 			}
-			if placed, failed, err := r.RetryOrders(ctx, later); err != nil || placed != 0 || len(failed) != 0 {
+			if placed, failed, err := r.RetryOrders(ctx, later, nil); err != nil || placed != 0 || len(failed) != 0 {
 				t.Fatalf("retry orders: %d %v %v, want nothing to place", placed, failed, err)
 			}
 			if n, _ := f.Posts(); n != 1 || len(mp.Messages(t)) != len(c.mails) {
@@ -191,7 +191,7 @@ func TestProfileAddressesOrderRefusedFallsBackToEmail(t *testing.T) {
 			// beside the e-mail, at once or a day later; nothing is sent.
 			f.Fail, f.NoContact = nil, map[string]bool{}
 			for _, at := range []time.Duration{time.Hour, 25 * time.Hour} {
-				if placed, failed, err := r.RetryOrders(ctx, now.Add(at)); err != nil || placed != 0 || len(failed) != 0 {
+				if placed, failed, err := r.RetryOrders(ctx, now.Add(at), nil); err != nil || placed != 0 || len(failed) != 0 {
 					t.Fatalf("retry orders: %d %v %v, want nothing to place", placed, failed, err)
 				}
 				if again, err := r.Deliver(ctx, g, now.Add(at), false); err != nil || again.Status != remind.StatusNothing {
@@ -267,7 +267,7 @@ func TestProfileAddressesFallbackKilled(t *testing.T) {
 				t.Fatalf("after the lease: %q %v, want unknown", status, err)
 			}
 			for _, at := range []time.Duration{time.Hour, 2 * time.Hour, 25 * time.Hour} {
-				if _, _, err := r.RetryOrders(ctx, now.Add(at)); err != nil {
+				if _, _, err := r.RetryOrders(ctx, now.Add(at), nil); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := r.Deliver(ctx, g, now.Add(at), false); err != nil {

@@ -148,7 +148,7 @@ func TestTokenRefusedUnknownOrderSettledOnce(t *testing.T) {
 	}
 	tokens := newRenewingTokens("tok-none", "tok-notif")
 	r.Orders.Notifier = &remind.Notifier{HTTP: hnClient(t, f.NotifBase()), Tokens: tokens}
-	placed, failed, err := r.RetryOrders(ctx, now.Add(24*time.Hour))
+	placed, failed, err := r.RetryOrders(ctx, now.Add(24*time.Hour), nil)
 	if err != nil || placed != 1 || len(failed) != 0 || tokens.renewals() != 1 {
 		t.Fatalf("retry orders: %d placed, %d failed, %v, %d renewals; want it settled after one renewal", placed, len(failed), err, tokens.renewals())
 	}

@@ -26,6 +26,20 @@ type NotificationOrder struct {
 	// address, whose order may or may not have reached Altinn: placing it
 	// again under its idempotencyId settles it).
 	Status model.NotifyStatus `db:"status"`
+	// Letter is what decides the policy of its reminder, of its first
+	// letter still waiting (OpenNotificationOrders): whose send window a
+	// retry keeps to.
+	Letter OrderLetter
+}
+
+// OrderLetter is the facts of a letter of a reminder a policy is matched by.
+type OrderLetter struct {
+	Channel       string `db:"l_channel"`
+	Class         string `db:"l_class"`
+	Confidential  bool   `db:"l_confidential"`
+	RecipientKind string `db:"l_recipient_kind"`
+	SenderOrg     string `db:"l_sender_org"`
+	SenderUnit    string `db:"l_sender_unit"`
 }
 
 // PrepareNotificationOrder keeps the Altinn Notifications order request of a
@@ -324,12 +338,18 @@ func (s *Store) RefusedOrdersIn(ctx context.Context, scope Scope, limit int) (*R
 // before those refused again and again), at most limit.
 func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]NotificationOrder, error) {
 	var out []NotificationOrder
-	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts, n.status FROM notifications n
+	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts, n.status,
+			l.channel AS "letter.l_channel", l.class AS "letter.l_class", l.confidential AS "letter.l_confidential",
+			l.kind AS "letter.l_recipient_kind", l.sender_org AS "letter.l_sender_org", l.unit AS "letter.l_sender_unit"
+		FROM notifications n
+		JOIN LATERAL (SELECT s.channel, s.class, s.confidential, r.kind, o.orgnr AS sender_org, u.name AS unit
+			FROM notification_items i JOIN shipments s ON s.id = i.shipment_id JOIN recipients r ON r.id = s.recipient_id
+			JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
+			WHERE i.notification_id = n.id AND i.active AND s.state IN `+sqlOpenStates+`
+			ORDER BY s.sent_at, s.id LIMIT 1) l ON true
 		WHERE n.order_request IS NOT NULL AND n.order_id = '' AND n.order_refused_at IS NULL
 		  AND (n.status = 'sent' OR (n.status = 'unknown' AND n.kind = $3 AND cardinality(n.recipients) = 0))
 		  AND (n.order_next_at IS NULL OR n.order_next_at <= $1) AND n.orgnr ~ '^[0-9]+$' AND length(n.orgnr) = `+strconv.Itoa(model.OrgLength("NO"))+`
-		  AND EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
-			WHERE i.notification_id = n.id AND i.active AND s.state IN `+sqlOpenStates+`)
 		ORDER BY n.order_next_at NULLS FIRST, n.id LIMIT $2`, now, limit, KindReminder); err != nil {
 		return nil, fmt.Errorf("list notification orders to place: %w", err)
 	}
