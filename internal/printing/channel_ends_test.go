@@ -77,11 +77,7 @@ func TestManualCaseEndsWithChannelPrintOrOpening(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, srv := newFakeProvider(t)
-			client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-			if err != nil {
-				t.Fatal(err)
-			}
-			svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", Logger: quiet})
+			svc := printService(t, st, srv.URL)
 			if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
 				t.Fatal(err)
 			}
@@ -132,17 +128,7 @@ func TestCancelAnsweredWithOrderPrinted(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"id":%q,"state":"printed"}`, r.PathValue("id"))
 	})
-	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Drain(ctx, now); err != nil {
-		t.Fatal(err)
-	}
+	svc := placed(t, st, srv.URL, ids, now)
 	channelSays(t, st, ids[0], "LEST", model.StateOpened, "", now.Add(time.Hour))
 	if _, err := svc.PollStatus(ctx, now.Add(90*time.Minute)); err != nil {
 		t.Fatal(err)
@@ -159,23 +145,14 @@ func TestCancelAnsweredWithOrderPrinted(t *testing.T) {
 
 // TestCancelEvidenceSaysWhy: the channel printed the letter itself
 // after postvakt's order was placed (SENDT_PRINT, never opened): the order
-// is cancelled, and the evidence says "opened after the print order".
+// is cancelled, and the evidence says why: not "opened after the print
+// order" (it did) for a letter nobody opened.
 func TestCancelEvidenceSaysWhy(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	ids, now := printable(t, st, storetest.Letter(1))
 	_, srv := newFakeProvider(t)
-	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Drain(ctx, now); err != nil {
-		t.Fatal(err)
-	}
+	svc := placed(t, st, srv.URL, ids, now)
 	channelSays(t, st, ids[0], "SENDT_PRINT", model.StateAvailable, string(model.StageChannelPrint), now.Add(time.Hour))
 	if _, err := svc.RunOnce(ctx, now.Add(90*time.Minute)); err != nil {
 		t.Fatal(err)
@@ -192,4 +169,28 @@ func TestCancelEvidenceSaysWhy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// printService is the print service against the provider at url.
+func printService(t *testing.T, st *store.Store, url string) *printing.Service {
+	t.Helper()
+	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: url, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", Logger: quiet})
+}
+
+// placed is printService with the letters ids ordered and their orders
+// placed at now.
+func placed(t *testing.T, st *store.Store, url string, ids []string, now time.Time) *printing.Service {
+	t.Helper()
+	svc := printService(t, st, url)
+	if err := svc.Order(context.Background(), ids, "taushetsbelagt", false, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Drain(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
