@@ -331,8 +331,10 @@ func TestNotesFakeOneBadRecord(t *testing.T) {
 	f.rec(nfID(8), "VARSLET", `"2023-01-01T10:00:00Z"`)
 	f.rec(nfID(9), "VARSLET", `"2023-01-01T10:00:00Z"`) // at one time, no reading, no end: the later record
 	f.rec(nfID(9), "AVVIST", `"2023-01-01T10:00:00Z"`)
+	f.rec(nfID(10), "LEST", `null`) // undated is not earlier: a reading beside a dated notice
+	f.rec(nfID(10), "VARSLET", `"2023-01-01T10:00:00Z"`)
 	obs, err := nfAdapter(t, f, APIv2).Status(context.Background(), []string{nfID(1), nfID(2), nfID(3), nfID(4), nfID(5), strings.ToUpper(nfID(1)), nfID(6),
-		nfID(7), nfID(8), nfID(9)})
+		nfID(7), nfID(8), nfID(9), nfID(10)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,6 +367,9 @@ func TestNotesFakeOneBadRecord(t *testing.T) {
 	}
 	if obs[9].Err != nil || obs[9].State != model.StateRejected {
 		t.Errorf("VARSLET and AVVIST at one time: %s %v, want the later record, AVVIST", obs[9].State, obs[9].Err)
+	}
+	if obs[10].Err != nil || obs[10].State != model.StateOpened {
+		t.Errorf("LEST without a time beside a dated VARSLET: %s %v, want LEST (from an independent review of the SvarUt adapter)", obs[10].State, obs[10].Err)
 	}
 }
 

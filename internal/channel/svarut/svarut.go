@@ -365,12 +365,24 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 			o.ChangedAt = at
 		}
 		k := strings.ToLower(id)
-		if prev, ok := found[k]; ok && prev.Err == nil && (o.Err != nil || prev.ChangedAt.After(o.ChangedAt) ||
-			prev.ChangedAt.Equal(o.ChangedAt) && weightAtOneTime(prev) > weightAtOneTime(o)) {
+		if prev, ok := found[k]; ok && prev.Err == nil && (o.Err != nil || laterRecord(prev, o)) {
 			continue
 		}
 		found[k] = o
 	}
+}
+
+// laterRecord reports whether prev, a record for a letter read before o in
+// the same answer, stands against o: it changed later, or at one time it
+// weighs more (weightAtOneTime). A record without a time (null, or the
+// year-1 placeholder) is not earlier than a dated one, only undated: the
+// two weigh as at one time (an undated LEST beside a dated VARSLET is a
+// reading, not lost to the notice).
+func laterRecord(prev, o channel.Observation) bool {
+	if prev.ChangedAt.IsZero() || o.ChangedAt.IsZero() || prev.ChangedAt.Equal(o.ChangedAt) {
+		return weightAtOneTime(prev) > weightAtOneTime(o)
+	}
+	return prev.ChangedAt.After(o.ChangedAt)
 }
 
 // weightAtOneTime orders two records for one letter at one time: a
