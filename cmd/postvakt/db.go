@@ -181,7 +181,7 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 		// As the administration page: a typo would make a user or token
 		// that silently sees nothing.
 		if err := model.CheckOrgNumber(*org); err != nil {
-			return usageError{fmt.Sprintf("--sender-org %q: %v", *org, err)}
+			return usageError{fmt.Sprintf("--sender-org %s: %v", model.Quote(*org), err)}
 		}
 	}
 	return nil

@@ -30,6 +30,11 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	if err := spreadsheet.CheckEncoding(*encoding); err != nil {
 		return usageError{"--encoding: " + err.Error()}
 	}
+	if model.HoldsNationalID(*who) {
+		// The actor is every imported letter's, on its evidence page and
+		// in the logs, as it is.
+		return usageError{"--actor: a national id is no name (the actor is shown on every letter's evidence page)"}
+	}
 	in, closeIn, err := openInput(name)
 	if err != nil {
 		return err

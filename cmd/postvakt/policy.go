@@ -10,6 +10,7 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 )
 
@@ -74,7 +75,7 @@ func explain(ctx context.Context, cfg config.Config, id string) error {
 	defer a.Close()
 	osh, err := a.st.OpenShipmentByID(ctx, id)
 	if err != nil {
-		return fmt.Errorf("shipment %q (postvakt's id, as in the lists and the API): %w", id, err)
+		return fmt.Errorf("shipment %s (postvakt's id, as in the lists and the API): %w", model.Quote(id), err)
 	}
 	o, err := escalate.OutlookOf(a.set, *osh, time.Now())
 	if err != nil {

@@ -128,6 +128,18 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			return usageError{"--until: " + err.Error()}
 		}
 	}
+	if !from.Before(to) {
+		return usageError{fmt.Sprintf("--since %s is not before --until (or today): nothing to list", *since)}
+	}
+	// The names every letter is registered with are checked once, as a
+	// letter would be, before anything is listed: one no letter can take
+	// refused every letter one by one, and the run ended 0 having stored
+	// nothing.
+	for _, fe := range discoverProbe(*name, *org, *unit, *class, *system, danish).Validate(time.Now(), nil) {
+		if flag, ok := map[string]string{"sender_unit": "--sender-unit", "class": "--class", "sender_system": "--system"}[fe.Field]; ok {
+			return usageError{flag + ": " + fe.Message}
+		}
+	}
 	a, err := open(ctx, cfg, withStore|withSchedule)
 	if err != nil {
 		return err
@@ -262,4 +274,16 @@ func parseDay(s string, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	return time.ParseInLocation("2006-01-02", s, loc)
+}
+
+// discoverProbe is a letter as discover registers one, with the names the
+// flags give and channel facts that pass: its Validate says what of the
+// names no letter can take.
+func discoverProbe(ch, org, unit, class, system string, danish bool) model.NewShipment {
+	if class == "" {
+		class = defaultClass(danish, true)
+	}
+	return model.NewShipment{Channel: ch, ChannelID: "00000000-0000-4000-8000-000000000000", SenderOrg: org, SenderUnit: unit,
+		RecipientKind: model.RecipientOrg, RecipientID: org, TitleWithheld: true, Confidential: true, Class: class,
+		SentAt: time.Now().Add(-time.Hour), SenderSystem: system}
 }

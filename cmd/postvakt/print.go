@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"postvakt/internal/config"
+	"postvakt/internal/model"
 	"postvakt/internal/printing"
 	"postvakt/internal/store"
 )
@@ -80,6 +81,9 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	}
 	if strings.TrimSpace(*by) == "" {
 		return usageError{"--by must name who decides"}
+	}
+	if model.HoldsNationalID(*by) {
+		return usageError{"--by: a national id is no name (who decides is shown in the batch list and the evidence)"}
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {

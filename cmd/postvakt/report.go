@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"postvakt/internal/config"
@@ -101,6 +102,9 @@ func exportFormat(format, out string, stdout *os.File) (report.Format, error) {
 	if err != nil {
 		return "", usageError{err.Error()}
 	}
+	if strings.TrimSpace(out) == "" {
+		return "", usageError{`-o: no file named (give a file, or "-" for standard output)`}
+	}
 	if f == report.XLSX && out == "-" {
 		if fi, err := stdout.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			return "", usageError{"an XLSX file is binary: give -o FILE"}
@@ -131,9 +135,18 @@ func writeExport(path string, write func(io.Writer) error) error {
 		// into, as before; a file renamed over it would replace it.
 		return writeInto(path, write)
 	}
-	// A link to a file: the file it names is replaced, not the link.
+	// A link to a file: the file it names is replaced, not the link, also
+	// one that does not exist yet (a cron job's first run through
+	// latest.csv): written where the link points.
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		path = target
+	} else if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if to, rerr := os.Readlink(path); rerr == nil {
+			if !filepath.IsAbs(to) {
+				to = filepath.Join(filepath.Dir(path), to)
+			}
+			path = to
+		}
 	}
 	file, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
 	if err != nil {
