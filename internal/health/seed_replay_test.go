@@ -8,18 +8,17 @@ package health_test
 // receiver.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/remind"
@@ -51,23 +50,6 @@ type rletter struct {
 	done bool
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type replay struct {
 	t       *testing.T
 	st      *store.Store
@@ -75,7 +57,7 @@ type replay struct {
 	cfg     *policy.Health
 	mp      *mailpittest.Server
 	hook    *receiver
-	logs    *lockedBuf
+	logs    *logtest.Buffer
 	letters []*rletter
 	next    int // first letter not yet registered (letters sorted by sent time)
 	byID    map[string]*rletter
@@ -90,7 +72,7 @@ type replay struct {
 func newReplay(t *testing.T, ch string, letters []*rletter) *replay {
 	sort.SliceStable(letters, func(i, j int) bool { return letters[i].ns.SentAt.Before(letters[j].ns.SentAt) })
 	return &replay{t: t, st: storetest.Open(t), ch: ch, cfg: policy.DefaultHealth(), mp: mailpittest.Start(t),
-		hook: newReceiver(t), logs: &lockedBuf{}, letters: letters, byID: map[string]*rletter{}}
+		hook: newReceiver(t), logs: &logtest.Buffer{}, letters: letters, byID: map[string]*rletter{}}
 }
 
 // evaluator is a fresh evaluator (a replica, or one after a restart).
