@@ -510,13 +510,13 @@ func applyFeedStates(ctx context.Context, tx *sqlx.Tx, channel string, fresh []F
 	if err := appendEvents(ctx, tx, events); err != nil {
 		return err
 	}
-	var ended []string // opened, or printed or recalled by the channel: a manual case needless
+	var ended []string // opened, or printed or recalled by the channel: a manual case or a follow-up needless
 	for _, c := range order {
 		if c.moved && c.state == model.StateOpened || c.closed != "" {
 			ended = append(ended, c.ship.ID)
 		}
 	}
-	return resolveManualByChannel(ctx, tx, channel, ended, fresh[len(fresh)-1].At)
+	return channelEnded(ctx, tx, channel, ended, fresh[len(fresh)-1].At)
 }
 
 // MarkFeedSynced marks a feed channel's due shipments sent at or after

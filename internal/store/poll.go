@@ -357,7 +357,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	if err := appendEvents(ctx, tx, append(events, notes...)); err != nil {
 		return w, err
 	}
-	var ended []string // opened, or printed or closed by the channel: a manual case needless
+	var ended []string // opened, or printed or closed by the channel: a manual case or a follow-up needless
 	for _, r := range changes {
 		if applied[r.ID] && (r.State == model.StateOpened || r.Closed != "") {
 			ended = append(ended, r.ID)
@@ -369,7 +369,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 		}
 	}
 	if len(ended) > 0 {
-		if err := resolveManualByChannel(ctx, tx, results[0].Source, ended, results[0].ObservedAt); err != nil {
+		if err := channelEnded(ctx, tx, results[0].Source, ended, results[0].ObservedAt); err != nil {
 			return w, err
 		}
 	}

@@ -358,6 +358,22 @@ func noteProblem(note string) string {
 	return model.CheckText(strings.NewReplacer("\r\n", "", "\n", "", "\t", "").Replace(note), len(note))
 }
 
+// noteRefusal is what is wrong with a follow-up decision's note (trimmed),
+// nil when nothing: too long, not text, or missing where the decision
+// needs one (consequences assessed says what). The letter's form, the API
+// and the incident report's bulk form take the same notes.
+func noteRefusal(decision, note string) *refusal {
+	switch {
+	case len(note) > 10000:
+		return &refusal{http.StatusBadRequest, "err.note_too_long", nil, "note"}
+	case noteProblem(note) != "":
+		return &refusal{http.StatusBadRequest, "err.note_text", []any{"Problem", noteProblem(note)}, "note"}
+	case decision == store.DecisionAssessed && note == "":
+		return &refusal{http.StatusBadRequest, "err.say_consequences", nil, "note"}
+	}
+	return nil
+}
+
 // followUp records the principal's decision on the follow-up of sh, for
 // the form and the API alike: it checks the decision, records it in the
 // evidence log with, for a resend, the new shipment (new channel and
@@ -371,15 +387,11 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 	d := store.FollowUpDecision{ShipmentID: sh.ID, Decision: in.Decision,
 		Note: strings.TrimSpace(in.Note), MissedDeadline: in.MissedDeadline,
 		Actor: p.Actor(), At: s.now(), Deadline: store.FollowUpDeadline(s.now(), s.followUpDays)}
-	switch {
-	case !slices.Contains(store.Decisions, d.Decision):
+	if !slices.Contains(store.Decisions, d.Decision) {
 		return &refusal{http.StatusBadRequest, "err.choose_decision", nil, "decision"}, nil
-	case len(d.Note) > 10000:
-		return &refusal{http.StatusBadRequest, "err.note_too_long", nil, "note"}, nil
-	case noteProblem(d.Note) != "":
-		return &refusal{http.StatusBadRequest, "err.note_text", []any{"Problem", noteProblem(d.Note)}, "note"}, nil
-	case d.Decision == store.DecisionAssessed && d.Note == "":
-		return &refusal{http.StatusBadRequest, "err.say_consequences", nil, "note"}, nil
+	}
+	if no := noteRefusal(d.Decision, d.Note); no != nil {
+		return no, nil
 	}
 	if d.Decision == store.DecisionResent {
 		ns := model.NewShipment{Channel: in.NewChannel, ChannelID: strings.TrimSpace(in.NewChannelID),

@@ -407,6 +407,11 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.bulk_decision")
 		return
 	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if no := noteRefusal(decision, note); no != nil {
+		s.renderError(w, r, no.status, no.key, no.args...)
+		return
+	}
 	days := s.followUpDays
 	if v := r.PostFormValue("days"); v != "" {
 		if days, err = strconv.Atoi(v); err != nil || days < 1 || days > 365 {
@@ -420,7 +425,7 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 		reason = "alert " + a
 	}
 	n, err := s.store.RecordIncidentFollowUps(r.Context(), store.IncidentFollowUps{Filter: f, Reason: reason,
-		Deadline: store.FollowUpDeadline(s.now(), days), Decision: decision, Note: strings.TrimSpace(r.PostFormValue("note")),
+		Deadline: store.FollowUpDeadline(s.now(), days), Decision: decision, Note: note,
 		Actor: p.Actor(), At: s.now()})
 	if err != nil {
 		s.internalError(w, r, "record incident follow-ups", err)

@@ -11,6 +11,44 @@ import (
 	"postvakt/internal/model"
 )
 
+// channelEnded settles what the channel's word, written by the same
+// transaction, made needless for the letters ids (opened, or printed or
+// closed by the channel): their manual-handling cases
+// (resolveManualByChannel) and the follow-ups of those opened
+// (closeFollowUpsByOpening).
+func channelEnded(ctx context.Context, tx *sqlx.Tx, channel string, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := resolveManualByChannel(ctx, tx, channel, ids, at); err != nil {
+		return err
+	}
+	return closeFollowUpsByOpening(ctx, tx, channel, ids, at)
+}
+
+// closeFollowUpsByOpening closes, decision closed, the follow-ups without
+// a decision of the letters ids now opened: a letter unread for weeks, or
+// one that failed or expired, that its reader then opened needs nothing
+// more. Left open, it was mailed as overdue to the unit and its manager
+// and listed in the compliance digest every morning, and nobody could
+// decide it (a decision on an opened letter is refused). The evidence says
+// so, with the channel as its source.
+func closeFollowUpsByOpening(ctx context.Context, tx *sqlx.Tx, channel string, ids []string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `WITH c AS (
+			UPDATE followups f SET decision = `+sqlList([]string{DecisionClosed})+`, note = 'the recipient opened the letter',
+				decided_by = $3, decided_at = $2
+			FROM shipments s
+			WHERE f.shipment_id = s.id AND `+anyKey("s.id", 1, "uuid")+` AND f.decision IS NULL AND s.state = `+sqlState(model.StateOpened)+`
+			RETURNING f.shipment_id)
+		INSERT INTO shipment_events (shipment_id, kind, source, observed_at, from_state, to_state, message)
+		SELECT c.shipment_id, $4, $3, $2, $5, $5, 'follow-up: ' || $6 FROM c`,
+		pq.Array(ids), at, channel, EventFollowUp, string(model.StateOpened), DecisionClosed)
+	if err != nil {
+		return fmt.Errorf("close the follow-ups of %d letters opened (%s first): %w", len(ids), ids[0], err)
+	}
+	return nil
+}
+
 // resolveManualByChannel resolves the open manual-handling cases of the
 // letters ids that the channel's word, written by the same transaction,
 // made needless: the recipient opened the letter (not needed: stage
