@@ -230,13 +230,17 @@ func recipient(l *i18n.Localizer, kind, ident string) string {
 
 // reasonKeys are the texts of the reasons a letter needs a follow-up.
 var reasonKeys = map[string]string{"rejected": "mail.followup.reason.rejected", "failed": "mail.followup.reason.failed",
-	"expired": "mail.followup.reason.expired", "unread": "mail.followup.reason.unread"}
+	"expired": "mail.followup.reason.expired", "unread": "mail.followup.reason.unread", "incident": "mail.followup.reason.incident"}
 
-// reason says why a letter needs a follow-up in l's language; an unknown
-// reason as it is.
+// reason says why a letter needs a follow-up in l's language: one opened
+// from an alert's incident report ("alert 12") with the alert's number;
+// an unknown reason as it is.
 func reason(l *i18n.Localizer, r string) string {
 	if k, ok := reasonKeys[r]; ok {
 		return l.T(k)
+	}
+	if id, ok := strings.CutPrefix(r, "alert "); ok {
+		return l.T("mail.followup.reason.alert", "ID", id)
 	}
 	return r
 }

@@ -169,6 +169,10 @@ func (v view) Code(prefix, code string) string {
 	if v.L.Has(prefix + code) {
 		return v.L.T(prefix + code)
 	}
+	// A follow-up opened from an alert's incident report: "alert 12".
+	if id, ok := strings.CutPrefix(code, "alert "); ok && prefix == "followup.reason." {
+		return v.L.T("followup.reason.alert", "ID", id)
+	}
 	return code
 }
 
