@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/model"
+	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
 
@@ -69,6 +70,60 @@ func TestFollowFollowUpOfALetterReadMeanwhile(t *testing.T) {
 		for _, fu := range u.FollowUps {
 			t.Errorf("follow-up of the read letter %s still open (state %s, reason %s): no decision may be recorded for it",
 				fu.ShipmentID, fu.State, fu.Reason)
+		}
+	}
+}
+
+// slowFirst is an SMTP relay whose first message takes a while (a slow
+// relay at municipal scale); during it, hook runs (a caseworker records a
+// decision in the UI).
+type slowFirst struct {
+	next remind.Sender
+	hook func()
+	done bool
+}
+
+func (s *slowFirst) Send(ctx context.Context, m *remind.Message) error {
+	if !s.done {
+		s.done = true
+		s.hook()
+	}
+	return s.next.Send(ctx, m)
+}
+
+// A run reads every unit's open follow-ups, then mails unit after unit.
+// NAV's caseworker closes NAV's follow-up while the run is still mailing
+// Barnevernstjenesten (a slow relay). NAV must not get a mail asking for
+// a decision already recorded (no mail for a follow-up decided
+// meanwhile), and the letter must not get a notice event saying it was
+// told.
+func TestFollowNoMailForAFollowUpDecidedDuringTheRun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
+	f.register("Barnevernstjenesten", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
+	nav := f.register("NAV", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
+	if _, err := f.st.SaveUnits(ctx, []store.Unit{
+		{SenderOrg: bergen, Name: "Barnevernstjenesten", ContactEmail: "barnevern@bergen.kommune.no"},
+		{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Opened by an earlier run (nothing mailed: the relay was not set yet).
+	if _, err := f.st.OpenFollowUps(ctx, now.AddDate(0, 0, -30), now.AddDate(0, 0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	f.n.Sender = &slowFirst{next: f.n.Sender, hook: func() {
+		if err := f.st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: nav[0], Decision: store.DecisionClosed,
+			Actor: "user:nav", At: now}); err != nil {
+			t.Error(err)
+		}
+	}}
+	f.run(now)
+	for _, m := range f.take() {
+		if strings.HasPrefix(m.subject, "Oppfølging:") && len(m.to) > 0 && m.to[0] == "nav@bergen.kommune.no" {
+			t.Errorf("NAV asked to decide a follow-up it closed before the mail went: %q", m.subject)
 		}
 	}
 }

@@ -127,6 +127,10 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 		seen[r.Ref] = true
 		res.Refs = append(res.Refs, r)
 	}
+	var err error
+	if res.Refs, err = undecidedFollowUps(ctx, tx, c.Kind, res.Refs); err != nil {
+		return res, fmt.Errorf("claim %s notice to %s: %w", c.Kind, c.Group, err)
+	}
 	if len(res.Refs) == 0 {
 		return res, nil
 	}
@@ -147,4 +151,41 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 	}
 	res.Notification, res.Send = n, send
 	return res, nil
+}
+
+// undecidedFollowUps leaves out of a follow-up notice's refs (kind
+// KindFollowUpDue or KindFollowUpOverdue) those whose follow-up has a
+// decision by now, read under a share lock (a decision being recorded is
+// waited for): a run reads every unit's open follow-ups first and mails
+// unit after unit, and a follow-up decided meanwhile was mailed as still
+// to decide. Other notices' refs are returned as they are.
+func undecidedFollowUps(ctx context.Context, tx *sqlx.Tx, kind string, refs []NoticeRef) ([]NoticeRef, error) {
+	if kind != KindFollowUpDue && kind != KindFollowUpOverdue || len(refs) == 0 {
+		return refs, nil
+	}
+	ids := make([]string, 0, len(refs))
+	for _, r := range refs {
+		if r.ShipmentID != "" {
+			ids = append(ids, r.ShipmentID)
+		}
+	}
+	var decided []string
+	if err := tx.SelectContext(ctx, &decided, `SELECT shipment_id FROM followups
+		WHERE `+anyKey("shipment_id", 1, "uuid")+` AND decision IS NOT NULL ORDER BY shipment_id FOR SHARE`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("read the follow-ups decided meanwhile: %w", err)
+	}
+	if len(decided) == 0 {
+		return refs, nil
+	}
+	gone := make(map[string]bool, len(decided))
+	for _, id := range decided {
+		gone[id] = true
+	}
+	out := refs[:0:0]
+	for _, r := range refs {
+		if !gone[r.ShipmentID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
