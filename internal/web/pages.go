@@ -116,13 +116,7 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "list print batches", err)
 		return
 	}
-	var b *store.PrintBatch
-	for i := range batches {
-		if batches[i].ID == id {
-			b = &batches[i]
-		}
-	}
-	switch {
+	switch b := byID(batches, id, func(b *store.PrintBatch) int64 { return b.ID }); {
 	case b == nil:
 		s.noBatch(w, r, id)
 		return

@@ -298,12 +298,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "list reminders to settle", err)
 		return
 	}
-	var n *store.SettleNotification
-	for i := range list {
-		if list[i].ID == id {
-			n = &list[i]
-		}
-	}
+	n := byID(list, id, func(n *store.SettleNotification) int64 { return n.ID })
 	switch {
 	case n == nil:
 		s.noReminder(w, r, id)
@@ -381,4 +376,14 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	s.audit(r.Context(), store.ActContactAdd, "organisation "+org, email)
 	s.log.Info("reminder address added", "org", org, "actor", p.Actor())
 	http.Redirect(w, r, "/reminders?added="+url.QueryEscape(org), http.StatusSeeOther)
+}
+
+// byID is the element of list whose id (idOf) is id, nil when none.
+func byID[T any](list []T, id int64, idOf func(*T) int64) *T {
+	for i := range list {
+		if idOf(&list[i]) == id {
+			return &list[i]
+		}
+	}
+	return nil
 }
