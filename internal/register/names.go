@@ -268,7 +268,15 @@ func (n *Namer) answered(ctx context.Context, a Answer, at time.Time, sum *NameS
 // failed records a failed lookup with its backoff.
 func (n *Namer) failed(ctx context.Context, nr string, at time.Time, cause error, sum *NameSummary) error {
 	sum.Failed++
-	r, err := n.Store.RegisterFailed(ctx, nr, at, n.RetryFirst, n.RetryMax, cause.Error())
+	// The register's Retry-After, when it asked for longer than the first
+	// wait (a 429 with an hour), is waited for, as the print fallback's
+	// lookups wait for it (up to the longest wait).
+	first := n.RetryFirst
+	var se *httpclient.StatusError
+	if errors.As(cause, &se) && se.RetryAfter > first {
+		first = min(se.RetryAfter, max(n.RetryMax, first))
+	}
+	r, err := n.Store.RegisterFailed(ctx, nr, at, first, n.RetryMax, cause.Error())
 	if err != nil {
 		return err
 	}
