@@ -2,20 +2,15 @@ package web_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/csv"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"postvakt/internal/logtest"
 	"postvakt/internal/storetest"
-	"postvakt/internal/web"
 )
 
 // TestExportCutMidwayAborts: an export whose query the database ends
@@ -25,17 +20,8 @@ import (
 // than the list has (from an independent review of the evidence and
 // exports: 18,938 of 60,000 letters arrived as a clean CSV).
 func TestExportCutMidwayAborts(t *testing.T) {
-	ctx := context.Background()
-	jobs := storetest.Open(t)
-	requests, err := jobs.Interactive(ctx, 1500*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { requests.Close() })
-	logBuf := &logtest.Buffer{}
-	srv := httptest.NewServer(web.New(requests, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now }))
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, st: jobs, log: logBuf}
+	e := newTimeoutEnv(t, 1500*time.Millisecond, nil)
+	jobs, logBuf, srv := e.st, e.log, e.srv
 	like := storetest.Register(t, jobs, storetest.Letter(1))[0]
 	const letters = 60000
 	storetest.Fill{Like: like, Letters: letters - 1}.Into(t, jobs)

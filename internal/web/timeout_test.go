@@ -27,16 +27,8 @@ import (
 // row is a 503 page too (Danish here), not an empty file.
 func TestStatementTimeoutAnswers503(t *testing.T) {
 	ctx := context.Background()
-	jobs := storetest.Open(t)
-	requests, err := jobs.Interactive(ctx, 300*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { requests.Close() })
-	logBuf := &logtest.Buffer{}
-	srv := httptest.NewServer(loadAPISpec(t).wrap(t, web.New(requests, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now })))
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, st: jobs, log: logBuf}
+	e := newTimeoutEnv(t, 300*time.Millisecond, func(h http.Handler) http.Handler { return loadAPISpec(t).wrap(t, h) })
+	jobs, logBuf, srv := e.st, e.log, e.srv
 	storetest.Register(t, jobs, storetest.Letter(1))
 	tok := e.token("compliance", "964338531", "")
 	b := e.loggedIn("kari", "compliance", "964338531", "")
@@ -99,4 +91,25 @@ func TestStatementTimeoutAnswers503(t *testing.T) {
 	if code, _ := api(); code != http.StatusOK {
 		t.Errorf("the API's list after the lock: %d, want 200", code)
 	}
+}
+
+// newTimeoutEnv is an env whose server reads through a store that ends
+// each statement after timeout (store.Interactive, as serve's requests'),
+// over e.st, the jobs' store; wrap, when not nil, wraps its handler.
+func newTimeoutEnv(t *testing.T, timeout time.Duration, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
+	jobs := storetest.Open(t)
+	requests, err := jobs.Interactive(context.Background(), timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { requests.Close() })
+	logBuf := &logtest.Buffer{}
+	var h http.Handler = web.New(requests, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now })
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, st: jobs, log: logBuf}
 }
