@@ -99,15 +99,7 @@ func TestHostileSvarUtThroughThePoller(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Akseptert for ekspedering"}]}`)
 	})
-	log := slog.New(slog.DiscardHandler)
-	hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: srv.URL, Logger: log, BackoffBase: time.Millisecond, BreakerThreshold: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := svarut.New(svarut.Config{BaseURL: srv.URL, KontoID: hostileKonto, IntegrasjonID: "i", IntegrasjonPassord: "p", Logger: log}, hc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := hostileSvarUt(t, srv.URL)
 	var buf bytes.Buffer
 	if _, err := newPoller(st, func() time.Time { return t0 }, &buf).Cycle(ctx, ch); err != nil {
 		t.Fatal(err)
@@ -164,4 +156,20 @@ func ids(t *testing.T, r *http.Request) []string {
 		t.Errorf("status-sok body: %v", err)
 	}
 	return body.ForsendelseIDs
+}
+
+// hostileSvarUt is the SvarUt adapter against a fake at url (v2, the hostile
+// notes' account), retrying at once, without a breaker.
+func hostileSvarUt(t *testing.T, url string) *svarut.Client {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: url, Logger: log, BackoffBase: time.Millisecond, BreakerThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := svarut.New(svarut.Config{BaseURL: url, KontoID: hostileKonto, IntegrasjonID: "i", IntegrasjonPassord: "p", Logger: log}, hc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"postvakt/internal/channel/svarut"
-	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
@@ -87,15 +85,7 @@ func revSetup(t *testing.T, n int, sent time.Time) (*store.Store, []store.Shipme
 	}
 	f := &revFake{records: map[string][]string{}, histErr: map[string]bool{}, hist: map[string]string{}}
 	srv := f.server(t)
-	log := slog.New(slog.DiscardHandler)
-	hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: srv.URL, Logger: log, BackoffBase: time.Millisecond, BreakerThreshold: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := svarut.New(svarut.Config{BaseURL: srv.URL, KontoID: hostileKonto, IntegrasjonID: "i", IntegrasjonPassord: "p", Logger: log}, hc, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := hostileSvarUt(t, srv.URL)
 	return st, ships, f, ch
 }
 
