@@ -144,7 +144,7 @@ func TestEveryDueShipmentGetsExactlyOnePrintOrder(t *testing.T) {
 			t.Errorf("released %s not ordered", id)
 		}
 		ks := kinds(e.shipment(id))
-		if !reflect.DeepEqual(ks, []string{store.EventPrintHeld, store.EventPrintReleased, store.EventPrintOrdered}) {
+		if !reflect.DeepEqual(ks, []string{store.EventPrintHeld, store.EventPrintReleased, store.EventPrintDecided, store.EventPrintOrdered}) {
 			t.Errorf("released %s: events %v", id, ks)
 		}
 	}

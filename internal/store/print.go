@@ -293,7 +293,7 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			return toManual(ctx, tx, id, r.Reason, manualWhy{r.Detail, r.Why}, at, source, r.Evidence)
 		case r.Outcome != ResolveOrder:
 			return fmt.Errorf("resolve print of %s: unknown outcome %q", id, r.Outcome)
-		case cur.RequiresApproval:
+		case cur.RequiresApproval && !cur.Released:
 			result = PrintStateHeld
 			batch, err := heldBatch(ctx, tx, cur.Policy, id, at)
 			if err != nil {
@@ -313,8 +313,11 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET request = $2 WHERE shipment_id = $1`, id, jsonParam(r.Request)); err != nil {
 				return fmt.Errorf("store print order of %s: %w", id, err)
 			}
-			return queuePrint(ctx, tx, id, at, Event{Kind: EventPrintDecided, Source: SourcePolicy,
-				Message: "print order decided (policy " + cur.Policy + ")", Payload: evidenceJSON(r.Request)})
+			msg := "print order decided (policy " + cur.Policy + ")"
+			if cur.Released {
+				msg = fmt.Sprintf("print order decided after the release of batch %d, its address looked up again (policy %s)", *cur.BatchID, cur.Policy)
+			}
+			return queuePrint(ctx, tx, id, at, Event{Kind: EventPrintDecided, Source: SourcePolicy, Message: msg, Payload: evidenceJSON(r.Request)})
 		}
 	})
 	return result, err
@@ -332,12 +335,15 @@ type printRow struct {
 	ShipmentState    model.State `db:"shipment_state"`
 	Stage            model.Stage `db:"stage"`
 	Purged           bool        `db:"purged"`
+	BatchID          *int64      `db:"batch_id"`
+	Released         bool        `db:"released"` // its approval batch is released: it is never held again
 }
 
 func lockPrint(ctx context.Context, tx *sqlx.Tx, id string) (printRow, error) {
 	var r printRow
 	err := tx.GetContext(ctx, &r, `SELECT p.state, p.order_id, p.policy, p.requires_approval, s.state AS shipment_state, s.stage,
-			s.purged_at IS NOT NULL AS purged
+			s.purged_at IS NOT NULL AS purged, p.batch_id,
+			EXISTS (SELECT 1 FROM print_batches b WHERE b.id = p.batch_id AND b.state = 'released') AS released
 		FROM shipments s JOIN print_orders p ON p.shipment_id = s.id WHERE s.id = $1 AND p.shipment_id = $1 FOR UPDATE`, id)
 	if err != nil {
 		return r, fmt.Errorf("lock print order of %s: %w", id, notFound(err))
@@ -475,6 +481,28 @@ func queuePrint(ctx context.Context, tx *sqlx.Tx, id string, at time.Time, ev Ev
 	if _, err := tx.ExecContext(ctx, `INSERT INTO print_outbox (shipment_id, created_at, next_attempt_at) VALUES ($1, $2, $2)`,
 		id, at); err != nil {
 		return fmt.Errorf("put print order of %s into the outbox: %w", id, err)
+	}
+	if err := setStage(ctx, tx, id, model.StagePrintOrdered); err != nil {
+		return err
+	}
+	ev.ShipmentID, ev.ObservedAt = id, at
+	return appendEvent(ctx, tx, ev)
+}
+
+// relookPrint sends a released print back to its address lookup, due at
+// once and in the caller's transaction, with the event ev that says who
+// released it: the address it was held with is the register's answer of
+// the day it was decided, and the organisation may have moved or ceased
+// since (a batch can wait weeks for approval). The lookup reads the
+// register's cache while it is fresh (POSTVAKT_REGISTER_CACHE_TTL), so a
+// batch released the same day asks nobody again; ResolvePrint then queues
+// the order without holding it again (its batch is released), or sends it
+// to manual handling. The stage is print_ordered from the release on, as
+// for any order the approval let through.
+func relookPrint(ctx context.Context, tx *sqlx.Tx, id string, at time.Time, ev Event) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'lookup', due_at = $2, attempts = 0, updated_at = $2
+		WHERE shipment_id = $1`, id, at); err != nil {
+		return fmt.Errorf("look up the address of released print %s again: %w", id, err)
 	}
 	if err := setStage(ctx, tx, id, model.StagePrintOrdered); err != nil {
 		return err

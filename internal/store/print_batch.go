@@ -135,7 +135,7 @@ func (s *Store) decideBatch(ctx context.Context, id int64, by string, now time.T
 				err = skipPrint(ctx, tx, sid, cur, now)
 			case release:
 				n++
-				err = queuePrint(ctx, tx, sid, now, Event{Kind: EventPrintReleased, Source: SourceUser, Actor: by, Message: msg})
+				err = relookPrint(ctx, tx, sid, now, Event{Kind: EventPrintReleased, Source: SourceUser, Actor: by, Message: msg})
 			default:
 				n++
 				if err = setPrint(ctx, tx, sid, PrintStateRejected, now); err == nil {

@@ -27,10 +27,10 @@ func heldBatch(t *testing.T, st *store.Store, scope store.Scope) store.PrintBatc
 	return store.PrintBatch{}
 }
 
-func outboxCount(t *testing.T, st *store.Store) int {
+func releasedCount(t *testing.T, st *store.Store) int {
 	t.Helper()
 	var n int
-	if err := st.DB().Get(&n, `SELECT count(*) FROM print_outbox`); err != nil {
+	if err := st.DB().Get(&n, `SELECT count(*) FROM print_orders WHERE state IN ('lookup', 'queued')`); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -65,7 +65,7 @@ func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
 	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, swapped, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {
 		t.Fatalf("release with a stale digest: %v, want ErrBatchChanged", err)
 	}
-	if n := outboxCount(t, st); n != 0 || heldBatch(t, st, kari).ID != b.ID {
+	if n := releasedCount(t, st); n != 0 || heldBatch(t, st, kari).ID != b.ID {
 		t.Fatalf("a refused decision queued %d prints or decided the batch", n)
 	}
 
@@ -90,7 +90,7 @@ func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
 	if _, err := st.ReleasePrintBatchSeen(ctx, b.ID, outside, "Kari", printT0); !errors.Is(err, store.ErrBatchChanged) {
 		t.Fatalf("release with a print outside the scope: %v, want ErrBatchChanged", err)
 	}
-	if n := outboxCount(t, st); n != 0 {
+	if n := releasedCount(t, st); n != 0 {
 		t.Fatalf("%d prints queued", n)
 	}
 	// A unit scope narrows further.
@@ -113,8 +113,8 @@ func TestPrintBatchSeenIsCheckedUnderLock(t *testing.T) {
 	if _, err := st.RejectPrintBatchSeen(ctx, 424242, now, "Admin", printT0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown batch: %v", err)
 	}
-	if n := outboxCount(t, st); n != 4 {
-		t.Fatalf("%d prints queued, want 4", n)
+	if n := releasedCount(t, st); n != 4 {
+		t.Fatalf("%d prints released, want 4", n)
 	}
 
 	// A scoped officer decides a batch of their own, as seen.

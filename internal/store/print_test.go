@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -305,10 +306,27 @@ func TestPrintBatchRelease(t *testing.T) {
 	if _, err := st.ReleasePrintBatch(ctx, 424242, "Ola", printT0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown batch: %v", err)
 	}
-	if items, _ := st.ClaimPrintOutbox(ctx, printT0, 10, time.Minute); len(items) != 2 {
-		t.Fatalf("released prints in the outbox: %d", len(items))
+	if items, _ := st.ClaimPrintOutbox(ctx, printT0, 10, time.Minute); len(items) != 0 {
+		t.Fatalf("released prints in the outbox before their address was looked up again: %d", len(items))
 	}
-	if ks := printEvents(t, st, ids[0]); fmt.Sprint(ks) != "[print_held print_released]" {
+	// The released prints wait for their address lookup again (the
+	// address they were held with may be weeks old); resolved, they go to
+	// the outbox, not back to a batch.
+	ls, err := st.ClaimPrintLookups(ctx, nil, printT0, 10, time.Minute)
+	if err != nil || len(ls) != 2 {
+		t.Fatalf("released prints waiting for their address: %d %v", len(ls), err)
+	}
+	for _, l := range ls {
+		state, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: l.ShipmentID, Outcome: store.ResolveOrder, At: printT0,
+			Request: []byte(`{"documentRef":"x","recipientName":"AS","address":{"lines":["Gate 2"],"postalCode":"5003","city":"BERGEN","countryCode":"NO"}}`)})
+		if err != nil || state != store.PrintStateQueued {
+			t.Fatalf("resolve released %s: %q %v", l.ShipmentID, state, err)
+		}
+	}
+	if items, _ := st.ClaimPrintOutbox(ctx, printT0, 10, time.Minute); len(items) != 2 || !strings.Contains(string(items[0].Request), "Gate 2") {
+		t.Fatalf("released prints in the outbox: %+v", items)
+	}
+	if ks := printEvents(t, st, ids[0]); fmt.Sprint(ks) != "[print_held print_released print_decided]" {
 		t.Fatalf("events %v", ks)
 	}
 	if ks := printEvents(t, st, ids[2]); fmt.Sprint(ks) != "[print_held print_skipped]" {

@@ -140,6 +140,10 @@ var evForms = []evForm{
 	{[]string{store.EventKnownAgain}, regexp.MustCompile(`^the channel knows this shipment again$`), fixed("evlog.known_again")},
 	{[]string{store.EventKnownAgain}, regexp.MustCompile(`^the channel's log knows this shipment again$`), fixed("evlog.known_again_log")},
 	// store's print orders.
+	{[]string{store.EventPrintDecided}, regexp.MustCompile(`^print order decided after the release of batch (\d+), its address looked up again \(policy (.+)\)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("evlog.print_decided_released", "Batch", m[1], "Policy", m[2])
+		}},
 	{[]string{store.EventPrintDecided}, regexp.MustCompile(`^print order decided \(policy (.+)\)$`),
 		func(l *i18n.Localizer, m []string) string { return l.T("evlog.print_decided", "Policy", m[1]) }},
 	{[]string{store.EventPrintHeld}, regexp.MustCompile(`^print order held for approval in batch (\d+) \(policy (.+)\)$`),
