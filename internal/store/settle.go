@@ -132,15 +132,34 @@ type SettleNotification struct {
 	InScope   int                `db:"in_scope"`  // of them in the caller's scope
 }
 
+// SettleFilter narrows NotificationsToSettle to one reminder (ID) or the
+// reminders to one organisation (Org); the zero value lists them all.
+type SettleFilter struct {
+	ID  int64
+	Org string
+}
+
 // NotificationsToSettle lists the reminders with status unknown, failed or
-// no_address that list a shipment in scope, oldest first.
-func (s *Store) NotificationsToSettle(ctx context.Context, scope Scope, limit int) ([]SettleNotification, error) {
+// no_address that list a shipment in scope, unknown first, then oldest
+// first, up to limit (at most 1000), narrowed by only: the action on one
+// reminder or organisation finds it however far down the whole list it
+// stands.
+func (s *Store) NotificationsToSettle(ctx context.Context, scope Scope, only SettleFilter, limit int) ([]SettleNotification, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 500
 	}
 	var c sqlConds
 	addScope(&c, scope)
 	in := c.String()
+	var where string
+	if only.ID != 0 {
+		c.args = append(c.args, only.ID)
+		where += fmt.Sprintf(" AND n.id = $%d", len(c.args))
+	}
+	if only.Org != "" {
+		c.args = append(c.args, only.Org)
+		where += fmt.Sprintf(" AND n.orgnr = $%d", len(c.args))
+	}
 	c.args = append(c.args, limit)
 	q := fmt.Sprintf(`SELECT n.id, n.status, n.orgnr, COALESCE(r.name, '') AS org_name, n.claimed_at, n.last_error, n.attempts,
 			count(i.shipment_id) AS shipments, count(i.shipment_id) FILTER (WHERE %s) AS in_scope
@@ -150,10 +169,10 @@ func (s *Store) NotificationsToSettle(ctx context.Context, scope Scope, limit in
 		JOIN sender_units u ON u.id = s.sender_unit_id
 		JOIN sender_orgs o ON o.id = u.sender_org_id
 		LEFT JOIN recipients r ON r.kind = 'org' AND r.ident = n.orgnr
-		WHERE n.status IN ('unknown', 'failed', 'no_address')
+		WHERE n.status IN ('unknown', 'failed', 'no_address')%s
 		GROUP BY n.id, r.name
 		HAVING count(i.shipment_id) FILTER (WHERE %s) > 0
-		ORDER BY n.status = 'unknown' DESC, n.id LIMIT $%d`, in, in, len(c.args))
+		ORDER BY n.status = 'unknown' DESC, n.id LIMIT $%d`, in, where, in, len(c.args))
 	out := []SettleNotification{}
 	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
 		return nil, fmt.Errorf("list reminders to settle: %w", err)

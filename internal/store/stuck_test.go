@@ -75,7 +75,7 @@ func TestStuckCounts(t *testing.T) {
 			if err != nil || len(q) != got.Manual {
 				t.Errorf("/manual lists %d (%v), StuckCounts %d", len(q), err, got.Manual)
 			}
-			settle, err := st.NotificationsToSettle(ctx, tc.scope, 100)
+			settle, err := st.NotificationsToSettle(ctx, tc.scope, store.SettleFilter{}, 100)
 			orgs := map[string]bool{}
 			for _, n := range settle {
 				if n.Status == store.NotifyNoAddress {

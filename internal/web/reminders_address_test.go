@@ -13,6 +13,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -166,4 +167,45 @@ func waitingForAddress(t *testing.T, opts ...web.Option) (*env, *browser) {
 		t.Fatalf("no-address reminder: %+v %v", res, err)
 	}
 	return e, e.loggedIn("a-officer", "compliance", orgA, "")
+}
+
+// At municipal scale more than a thousand reminders wait (Bergen: 162
+// businesses without the access role; a back-fill's organisations without
+// an address): an officer adds an address for, or settles, one however far
+// down the list it stands, and finds it on /reminders with ?org=; the page
+// says when it shows only the first rows.
+func TestRemindersBeyondTheFirstThousand(t *testing.T) {
+	e := newEnvWith(t)
+	ctx := context.Background()
+	orgs := storetest.OrgNumbers(1002)
+	items := make([]model.NewShipment, len(orgs))
+	for i, org := range orgs {
+		items[i] = storetest.Letter(i)
+		items[i].RecipientID = org
+	}
+	ships := storetest.Register(t, e.st, items...)
+	for i, sh := range ships {
+		res, err := e.st.ClaimNotification(ctx, store.Claim{Org: orgs[i], Now: now, Items: []model.ReminderItem{{ShipmentID: sh.ID, Reminder: 1}}})
+		if err != nil || res.Notification == nil || res.Notification.Status != store.NotifyNoAddress {
+			t.Fatalf("no-address reminder %d: %+v %v", i, res, err)
+		}
+	}
+	off := e.loggedIn("a-officer", "compliance", orgA, "")
+	_, page := off.get("/reminders")
+	if !strings.Contains(page, `id="reminders-capped"`) || strings.Count(page, `<tr class="reminder no_address">`) != 500 {
+		t.Errorf("the page should show 500 rows and say so: %d rows", strings.Count(page, `<tr class="reminder no_address">`))
+	}
+	last := orgs[len(orgs)-1]
+	code, loc, body := off.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {last}, "email": {"post@sist.example"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("add an address for the 1002nd organisation: %d %.300s", code, body)
+	}
+	if _, page = off.get(loc); !strings.Contains(page, "Address saved for "+last) {
+		t.Errorf("no confirmation for %s", last)
+	}
+	_, page = off.get("/reminders?org=" + last)
+	if n := strings.Count(page, `<tr class="reminder no_address">`); n != 1 || !strings.Contains(page, "address added (post@sist.example)") ||
+		strings.Contains(page, `id="reminders-capped"`) {
+		t.Errorf("?org=%s: %d rows, want its one, pending", last, n)
+	}
 }

@@ -95,7 +95,7 @@ type CockpitStore interface {
 	SenderOrgName(ctx context.Context, orgnr string) (string, error)
 	PrintBatchLetters(ctx context.Context, id int64, scope store.Scope) ([]store.BatchLetter, error)
 	ResolveManual(ctx context.Context, shipmentID string, scope store.Scope, resolution, note, actor string, now time.Time) error
-	NotificationsToSettle(ctx context.Context, scope store.Scope, limit int) ([]store.SettleNotification, error)
+	NotificationsToSettle(ctx context.Context, scope store.Scope, only store.SettleFilter, limit int) ([]store.SettleNotification, error)
 	ReleaseNotification(ctx context.Context, id int64, now time.Time) error
 	ConfirmNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error
 	AddContact(ctx context.Context, org, email string) error

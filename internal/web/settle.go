@@ -193,8 +193,16 @@ func contains(list []string, v string) bool {
 	return false
 }
 
+// reminderPageRows is how many reminders /reminders shows; the page says
+// when there are more (Capped), and ?org= finds one organisation's.
+const reminderPageRows = 500
+
 type remindersData struct {
 	List []store.SettleNotification
+	// Org is the organisation the list is narrowed to (?org=); Capped
+	// says the list stops at reminderPageRows.
+	Org    string
+	Capped bool
 	// Addresses are the addresses the next escalation run sends to, of the
 	// organisations whose reminder waits for one (status no_address): one
 	// added since the run found none is there at once, the reminder's
@@ -244,26 +252,39 @@ func (d remindersData) Pending(org string) string { return strings.Join(d.Addres
 // next run sends to it).
 func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 500)
+	only := store.SettleFilter{Org: strings.TrimSpace(r.URL.Query().Get("org"))}
+	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), only, reminderPageRows)
 	if err != nil {
 		s.internalError(w, r, "list reminders to settle", err)
 		return
 	}
+	d := remindersData{List: list, Org: only.Org, Capped: len(list) == reminderPageRows}
+	added := r.URL.Query().Get("added")
+	waiting := list
+	if added != "" && !slices.ContainsFunc(list, func(n store.SettleNotification) bool { return n.Org == added }) {
+		// The organisation an address was just added for may stand
+		// beyond the rows shown.
+		more, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), store.SettleFilter{Org: added}, 10)
+		if err != nil {
+			s.internalError(w, r, "list reminders to settle", err)
+			return
+		}
+		waiting = append(slices.Clip(list), more...)
+	}
 	var orgs []string
-	for _, n := range list {
+	for _, n := range waiting {
 		if n.Status == store.NotifyNoAddress {
 			orgs = append(orgs, n.Org)
 		}
 	}
-	d := remindersData{List: list}
 	if len(orgs) > 0 {
 		if d.Addresses, err = s.store.ContactEmailsOf(r.Context(), orgs); err != nil {
 			s.internalError(w, r, "read reminder addresses", err)
 			return
 		}
 	}
-	if org := r.URL.Query().Get("added"); d.Pending(org) != "" {
-		d.Added = org
+	if d.Pending(added) != "" {
+		d.Added = added
 	}
 	d.GoesOut, d.NextRun = s.reminderOut(s.loc(r))
 	s.audit(r.Context(), store.ActViewList, "reminders_to_settle", "")
@@ -276,8 +297,8 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) noReminder(w http.ResponseWriter, r *http.Request, id int64) {
 	s.notFound(w, r, "err.no_reminder", "list reminders to settle", "reminder "+strconv.FormatInt(id, 10)+" lists only other organisations' shipments",
 		func(ctx context.Context) (bool, error) {
-			all, err := s.store.NotificationsToSettle(ctx, store.Scope{}, 1000)
-			return slices.ContainsFunc(all, func(n store.SettleNotification) bool { return n.ID == id }), err
+			all, err := s.store.NotificationsToSettle(ctx, store.Scope{}, store.SettleFilter{ID: id}, 1)
+			return len(all) > 0, err
 		})
 }
 
@@ -293,7 +314,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.no_reminder")
 		return
 	}
-	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 1000)
+	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), store.SettleFilter{ID: id}, 1)
 	if err != nil {
 		s.internalError(w, r, "list reminders to settle", err)
 		return
@@ -351,7 +372,7 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	}
 	// A scoped officer may add an address only for an organisation that
 	// waits for one of their reminders.
-	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), 1000)
+	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), store.SettleFilter{Org: org}, 1000)
 	if err != nil {
 		s.internalError(w, r, "list reminders to settle", err)
 		return
