@@ -67,6 +67,8 @@ func TestLoadDirDirectoryProblems(t *testing.T) {
 			[]want{{file: "old.yml", text: "not loaded: policy files must be named *.yaml"}}},
 		{"unknown anchor", map[string]string{"default.yaml": catchAll + "escalation: {to: *nobody}\n"},
 			[]want{{file: "default.yaml", text: "invalid YAML: unknown anchor 'nobody' referenced"}}},
+		{"Latin-1 file", map[string]string{"default.yaml": catchAll, "bv.yaml": "name: bv\nmatch:\n  class: \"omsorgs\xf8vertakelse\"\n"},
+			[]want{{file: "bv.yaml", line: 3, text: "not UTF-8: byte 0xf8 at column 18 (save the file as UTF-8"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

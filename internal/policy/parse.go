@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -94,7 +95,28 @@ func (r *reader) syntax(err error, data []byte) {
 		r.addf(line, "invalid YAML: %s", m[2])
 		return
 	}
+	if line, col, b, ok := firstInvalidUTF8(data); ok {
+		r.addf(line, "not UTF-8: byte 0x%02x at column %d (save the file as UTF-8; æ, ø and å in Latin-1 are such bytes)", b, col)
+		return
+	}
 	r.addf(0, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// firstInvalidUTF8 finds the first byte of data that is not UTF-8: its
+// line and column (1-based, the column in bytes) and the byte.
+func firstInvalidUTF8(data []byte) (line, col int, b byte, ok bool) {
+	line, start := 1, 0
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return line, i - start + 1, data[i], true
+		}
+		if data[i] == '\n' {
+			line, start = line+1, i+1
+		}
+		i += n
+	}
+	return 0, 0, 0, false
 }
 
 // policy reads the top-level mapping of a policy document. It returns nil
