@@ -96,6 +96,8 @@ func TestPrintProviderSilentUnplaced(t *testing.T) {
 			[]string{"mail.alert.why.print_unplaced"}},
 		{"both", store.PrintProviderFacts{Open: 5, Unanswered: 3, Since: &since, Unplaced: 4, UnplacedSince: &queued},
 			[]string{"mail.alert.why.print_provider_silent", "mail.alert.why.print_unplaced"}},
+		{"lookups failing too", store.PrintProviderFacts{Unplaced: 4, UnplacedSince: &queued, Unresolved: 2, UnresolvedSince: &since},
+			[]string{"mail.alert.why.print_unplaced", "mail.alert.why.print_unresolved"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cs := health.PrintProviderSilent(def, health.Facts{Now: now, Print: &health.PrintProvider{Host: "print.example.no", Facts: tc.facts}})
@@ -111,7 +113,10 @@ func TestPrintProviderSilentUnplaced(t *testing.T) {
 			if len(cs) == 0 {
 				return
 			}
-			w := cs[0].Why[len(cs[0].Why)-1]
+			w := cs[0].Why[0]
+			if tc.facts.Unanswered > 0 {
+				w = cs[0].Why[1]
+			}
 			if w.Args["Provider"] != "print.example.no" || w.Args["Count"] != "4" || !strings.HasPrefix(w.Args["Since"], "2026-12-01 00:00") {
 				t.Errorf("why %+v, want the host, 4 and since 00:00 Oslo", w)
 			}
@@ -291,5 +296,69 @@ func TestPrintProviderUnplacedThroughEvaluation(t *testing.T) {
 	b.now = t0.Add(7*time.Hour + ev.Config.PrintSilent.KeepFiringFor + 2*time.Minute)
 	if res := b.run(ev); len(res.Firing) != 0 || len(res.Resolved) != 1 {
 		t.Fatalf("placed: firing %v, resolved %+v; want it resolved", active(res), res.Resolved)
+	}
+}
+
+// TestPrintLookupsFailingThroughEvaluation: print decisions whose address
+// lookups fail hour after hour (Enhetsregisteret down: no order is made,
+// none goes to manual handling, nothing else would tell) alert once they
+// have failed for 6 hours, by e-mail with the count and since when,
+// nothing of the letters or their recipients; resolved once the lookups
+// are answered. (Found by an independent review of the registers.)
+func TestPrintLookupsFailingThroughEvaluation(t *testing.T) {
+	t.Parallel()
+	b := newBench(t)
+	ev := b.evaluator(io.Discard)
+	for _, r := range policy.HealthRules {
+		ev.Config.Common(r).Enabled = r == policy.RulePrintSilent
+	}
+	ev.PrintProvider = "print.example.no"
+	ctx := context.Background()
+	ids := b.ids[:2]
+	t0 := b.now
+	if _, err := b.st.CreatePrintOrders(ctx, ids, "taushetsbelagt", false, t0); err != nil {
+		t.Fatal(err)
+	}
+	lookups := func(at time.Time, r store.PrintResolution) {
+		t.Helper()
+		ls, err := b.st.ClaimPrintLookups(ctx, ids, at, len(ids), time.Minute)
+		if err != nil || len(ls) != len(ids) {
+			t.Fatalf("claim lookups at %s: %d %v", at, len(ls), err)
+		}
+		for _, l := range ls {
+			r.ShipmentID, r.At = l.ShipmentID, at
+			if _, err := b.st.ResolvePrint(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for h := 0; h <= 6; h++ {
+		at := t0.Add(time.Duration(h) * time.Hour)
+		lookups(at, store.PrintResolution{Outcome: store.ResolveRetry, Detail: "register answered HTTP 503 for 974760673", RetryAt: at.Add(time.Hour)})
+	}
+	b.now = t0.Add(5*time.Hour + 59*time.Minute)
+	if res := b.run(ev); len(res.Firing) != 0 {
+		t.Fatalf("lookups failing for 5h59m: firing %v", active(res))
+	}
+	b.now = t0.Add(6 * time.Hour)
+	res := b.run(ev)
+	if got := active(res); !reflect.DeepEqual(got, []string{"print_provider_silent provider=print.example.no"}) {
+		t.Fatalf("lookups failing for 6h: firing %v", got)
+	}
+	ms := b.mp.Messages(t)
+	if len(ms) != 1 || !strings.Contains(ms[0].Text, "address lookups of 2 print decisions have failed for 6 hours or longer") ||
+		!strings.Contains(ms[0].Text, "POSTVAKT_REGISTER_URL") {
+		t.Fatalf("mails %v", ms)
+	}
+	for _, not := range append([]string{"974760673", "Barnevern"}, ids...) {
+		if strings.Contains(ms[0].Text, not) {
+			t.Errorf("the mail names %q:\n%s", not, ms[0].Text)
+		}
+	}
+	b.sent()
+	lookups(t0.Add(7*time.Hour), store.PrintResolution{Outcome: store.ResolveOrder, Request: []byte(`{"documentRef":"x"}`)})
+	b.now = t0.Add(7*time.Hour + ev.Config.PrintSilent.KeepFiringFor + 2*time.Minute)
+	if res := b.run(ev); len(res.Firing) != 0 || len(res.Resolved) != 1 {
+		t.Fatalf("answered: firing %v, resolved %+v; want it resolved", active(res), res.Resolved)
 	}
 }

@@ -20,7 +20,9 @@ type PrintProvider struct {
 // PrintProviderSilent is the print_provider_silent rule: the print
 // provider has given no useful answer about at least one placed print
 // order that is not final for After or longer, or has not placed an order
-// asked for After or longer (its creates fail and are sent again). Its status polls (or
+// asked for After or longer (its creates fail and are sent again), or the
+// address lookups of a print decision have failed for After or longer
+// (Enhetsregisteret, asked before any order: the print stops there). Its status polls (or
 // cancels) fail, or it answers 404 in runs in which it knows none of
 // postvakt's orders (a wrong POSTVAKT_PRINT_URL, an outage, a new
 // account): printing then sends no order to manual handling, and the
@@ -37,7 +39,8 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	}
 	host, pf := p.Host, p.Facts
 	unanswered, unplaced := pf.Unanswered > 0 && pf.Since != nil, pf.Unplaced > 0 && pf.UnplacedSince != nil
-	if !unanswered && !unplaced {
+	unresolved := pf.Unresolved > 0 && pf.UnresolvedSince != nil
+	if !unanswered && !unplaced && !unresolved {
 		return nil
 	}
 	var parts []string
@@ -60,7 +63,22 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 		why = append(why, reason("mail.alert.why.print_unplaced", "Provider", host, "Count", pf.Unplaced,
 			"After", cfg.After, "Since", when(*pf.UnplacedSince)))
 	}
-	summary := strings.Join(parts, "; ") + ". Check POSTVAKT_PRINT_URL, the provider account and the provider's status"
+	var check []string
+	if unanswered || unplaced {
+		check = append(check, "POSTVAKT_PRINT_URL, the provider account and the provider's status")
+	}
+	if unresolved {
+		decisions := "print decisions"
+		if pf.Unresolved == 1 {
+			decisions = "print decision"
+		}
+		parts = append(parts, fmt.Sprintf("the address lookups of %d %s have failed for %s or longer (since %s): "+
+			"Enhetsregisteret does not answer, or answers what cannot be read, and each is asked again; their letters are not printed "+
+			"and none goes to manual handling", pf.Unresolved, decisions, cfg.After, when(*pf.UnresolvedSince)))
+		why = append(why, reason("mail.alert.why.print_unresolved", "Count", pf.Unresolved, "After", cfg.After, "Since", when(*pf.UnresolvedSince)))
+		check = append(check, "POSTVAKT_REGISTER_URL and Enhetsregisteret's status")
+	}
+	summary := strings.Join(parts, "; ") + ". Check " + strings.Join(check, "; ")
 	if pf.Answered != nil {
 		summary += fmt.Sprintf("; its last useful answer about an open order: %s", when(*pf.Answered))
 		why = append(why, reason("mail.alert.why.print_answered", "At", when(*pf.Answered)))

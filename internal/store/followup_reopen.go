@@ -125,7 +125,7 @@ func reopenByDecision(ctx context.Context, tx *sqlx.Tx, ls []reopening, at time.
 			FROM r WHERE s.id = r.id AND s.stage = `+sqlStage(model.StageClosed)+`
 			RETURNING s.id, s.stage),
 		relookup AS (
-			UPDATE print_orders p SET state = 'lookup', batch_id = NULL, due_at = $3, updated_at = $3
+			UPDATE print_orders p SET state = 'lookup', batch_id = NULL, due_at = $3, updated_at = $3, lookup_failing_since = NULL
 			FROM moved WHERE p.shipment_id = moved.id AND moved.stage = `+sqlStage(model.StagePrintDue)+`
 				AND p.state = `+sqlList([]string{PrintStateSkipped})+`)
 		UPDATE print_manual m SET resolved_at = NULL, resolved_by = '', resolution = '', note = ''

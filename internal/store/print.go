@@ -272,8 +272,8 @@ func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, er
 		switch {
 		case r.Outcome == ResolveRetry:
 			result = PrintStateLookup
-			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET due_at = $2, last_error = $3, updated_at = $4
-				WHERE shipment_id = $1`, id, r.RetryAt, r.Detail, at); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET due_at = $2, last_error = $3, updated_at = $4,
+				lookup_failing_since = COALESCE(lookup_failing_since, $4) WHERE shipment_id = $1`, id, r.RetryAt, r.Detail, at); err != nil {
 				return fmt.Errorf("reschedule address lookup of %s: %w", id, err)
 			}
 			return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintError, Source: SourceRegister, ObservedAt: at,
@@ -500,8 +500,8 @@ func queuePrint(ctx context.Context, tx *sqlx.Tx, id string, at time.Time, ev Ev
 // to manual handling. The stage is print_ordered from the release on, as
 // for any order the approval let through.
 func relookPrint(ctx context.Context, tx *sqlx.Tx, id string, at time.Time, ev Event) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'lookup', due_at = $2, attempts = 0, updated_at = $2
-		WHERE shipment_id = $1`, id, at); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE print_orders SET state = 'lookup', due_at = $2, attempts = 0, updated_at = $2,
+		lookup_failing_since = NULL WHERE shipment_id = $1`, id, at); err != nil {
 		return fmt.Errorf("look up the address of released print %s again: %w", id, err)
 	}
 	if err := setStage(ctx, tx, id, model.StagePrintOrdered); err != nil {

@@ -29,11 +29,19 @@ type PrintProviderFacts struct {
 	// order never tried yet (the print job not run) is not counted.
 	Unplaced      int        `db:"unplaced"`
 	UnplacedSince *time.Time `db:"unplaced_since"`
+	// Unresolved counts the print decisions whose address lookups have
+	// failed since bound or earlier (print_orders.lookup_failing_since:
+	// Enhetsregisteret down, or answering what cannot be read; each is
+	// asked again after its backoff), UnresolvedSince the earliest of
+	// them.
+	Unresolved      int        `db:"unresolved"`
+	UnresolvedSince *time.Time `db:"unresolved_since"`
 }
 
 // PrintProviderFacts counts the open print orders, those the provider has
-// not answered usefully about since bound or earlier, and those queued at
-// bound or earlier it has not placed though asked.
+// not answered usefully about since bound or earlier, those queued at
+// bound or earlier it has not placed though asked, and the print decisions
+// whose address lookups have failed since bound or earlier.
 func (s *Store) PrintProviderFacts(ctx context.Context, bound time.Time) (PrintProviderFacts, error) {
 	var f PrintProviderFacts
 	// Open orders always have a due time: print_orders_due serves this.
@@ -47,6 +55,10 @@ func (s *Store) PrintProviderFacts(ctx context.Context, bound time.Time) (PrintP
 	if err := s.db.GetContext(ctx, &f, `SELECT count(*) AS unplaced, min(created_at) AS unplaced_since
 		FROM print_outbox WHERE created_at <= $1 AND last_error <> ''`, bound); err != nil {
 		return f, fmt.Errorf("count the print orders the provider has not placed: %w", err)
+	}
+	if err := s.db.GetContext(ctx, &f, `SELECT count(*) AS unresolved, min(lookup_failing_since) AS unresolved_since
+		FROM print_orders WHERE state = 'lookup' AND lookup_failing_since <= $1`, bound); err != nil {
+		return f, fmt.Errorf("count the print decisions whose address lookups fail: %w", err)
 	}
 	return f, nil
 }
