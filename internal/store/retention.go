@@ -219,6 +219,11 @@ func (s *Store) PurgeShipments(ctx context.Context, due []RetentionDue, now time
 			{nil, `UPDATE print_orders p SET placed_at = ` + sqlPlacedFromEvidence("p.shipment_id") + `
 				WHERE p.shipment_id = ANY($1::uuid[]) AND p.placed_at IS NULL AND p.order_id <> ''`},
 			{&p.Events, `DELETE FROM shipment_events WHERE shipment_id = ANY($1::uuid[])`},
+			// A letter never opened is polled no more: its evidence is
+			// gone, and a poll would start it anew. The row goes (not
+			// only its time), so a poll in flight that writes its result
+			// after this commits reschedules nothing.
+			{nil, `DELETE FROM poll_queue WHERE shipment_id = ANY($1::uuid[])`},
 			{&p.Notes, `UPDATE followups SET note = '' WHERE shipment_id = ANY($1::uuid[]) AND note <> ''`},
 			{&p.PrintRequests, `UPDATE print_orders SET request = NULL, last_error = '', failure_reason = ''
 				WHERE shipment_id = ANY($1::uuid[]) AND (request IS NOT NULL OR last_error <> '' OR failure_reason <> '')`},
