@@ -253,73 +253,16 @@ func sendPrints(t *testing.T, b *bench, ids []string, at time.Time, r store.Prin
 	}
 }
 
-// TestPrintProviderUnplacedThroughEvaluation: orders whose creates fail
-// hour after hour (a provider answering 503 to every new order) alert
-// once they have waited 6 hours, by e-mail naming the host and the count,
-// nothing of the letters; resolved once the provider places them.
-func TestPrintProviderUnplacedThroughEvaluation(t *testing.T) {
-	t.Parallel()
-	b := newBench(t)
-	ev := b.evaluator(io.Discard)
-	for _, r := range policy.HealthRules {
-		ev.Config.Common(r).Enabled = r == policy.RulePrintSilent
-	}
-	ev.PrintProvider = "print.example.no"
-	ids := b.ids[:3]
-	t0 := b.now
-	queuePrints(t, b, ids, t0)
-	for h := 0; h <= 6; h++ {
-		at := t0.Add(time.Duration(h) * time.Hour)
-		sendPrints(t, b, ids, at, store.PrintSendResult{Outcome: store.SendRetry, Error: "print provider: HTTP 503", RetryAt: at.Add(time.Hour)})
-	}
-	b.now = t0.Add(5*time.Hour + 59*time.Minute)
-	if res := b.run(ev); len(res.Firing) != 0 {
-		t.Fatalf("not placed for 5h59m: firing %v", active(res))
-	}
-	b.now = t0.Add(6 * time.Hour)
-	res := b.run(ev)
-	if got := active(res); !reflect.DeepEqual(got, []string{"print_provider_silent provider=print.example.no"}) {
-		t.Fatalf("not placed for 6h: firing %v", got)
-	}
-	ms := b.mp.Messages(t)
-	if len(ms) != 1 || !strings.Contains(ms[0].Text, "the print provider print.example.no has not placed 3 print orders asked for 6 hours or longer") {
-		t.Fatalf("mails %v", ms)
-	}
-	for _, not := range append([]string{"974760673", "Barnevern"}, ids...) {
-		if strings.Contains(ms[0].Text, not) {
-			t.Errorf("the mail names %q:\n%s", not, ms[0].Text)
-		}
-	}
-	b.sent()
-	sendPrints(t, b, ids, t0.Add(7*time.Hour), store.PrintSendResult{Outcome: store.SendOrdered, State: store.PrintStateReceived,
-		NextPollAt: t0.Add(8 * time.Hour)})
-	b.now = t0.Add(7*time.Hour + ev.Config.PrintSilent.KeepFiringFor + 2*time.Minute)
-	if res := b.run(ev); len(res.Firing) != 0 || len(res.Resolved) != 1 {
-		t.Fatalf("placed: firing %v, resolved %+v; want it resolved", active(res), res.Resolved)
-	}
-}
-
-// TestPrintLookupsFailingThroughEvaluation: print decisions whose address
-// lookups fail hour after hour (Enhetsregisteret down: no order is made,
-// none goes to manual handling, nothing else would tell) alert once they
-// have failed for 6 hours, by e-mail with the count and since when,
-// nothing of the letters or their recipients; resolved once the lookups
-// are answered. (Found by an independent review of the registers.)
-func TestPrintLookupsFailingThroughEvaluation(t *testing.T) {
-	t.Parallel()
-	b := newBench(t)
-	ev := b.evaluator(io.Discard)
-	for _, r := range policy.HealthRules {
-		ev.Config.Common(r).Enabled = r == policy.RulePrintSilent
-	}
-	ev.PrintProvider = "print.example.no"
+// TestPrintStoppedThroughEvaluation: prints that stop before the provider
+// has them alert once they have stopped for 6 hours, by e-mail naming what
+// to check and the count, nothing of the letters or their recipients;
+// resolved once they move on. Orders whose creates fail hour after hour (a
+// provider answering 503 to every new order), and print decisions whose
+// address lookups fail (Enhetsregisteret down: no order is made, none goes
+// to manual handling; found by an independent review of the registers).
+func TestPrintStoppedThroughEvaluation(t *testing.T) {
 	ctx := context.Background()
-	ids := b.ids[:2]
-	t0 := b.now
-	if _, err := b.st.CreatePrintOrders(ctx, ids, "taushetsbelagt", false, t0); err != nil {
-		t.Fatal(err)
-	}
-	lookups := func(at time.Time, r store.PrintResolution) {
+	lookups := func(t *testing.T, b *bench, ids []string, at time.Time, r store.PrintResolution) {
 		t.Helper()
 		ls, err := b.st.ClaimPrintLookups(ctx, ids, at, len(ids), time.Minute)
 		if err != nil || len(ls) != len(ids) {
@@ -332,33 +275,78 @@ func TestPrintLookupsFailingThroughEvaluation(t *testing.T) {
 			}
 		}
 	}
-	for h := 0; h <= 6; h++ {
-		at := t0.Add(time.Duration(h) * time.Hour)
-		lookups(at, store.PrintResolution{Outcome: store.ResolveRetry, Detail: "register answered HTTP 503 for 974760673", RetryAt: at.Add(time.Hour)})
-	}
-	b.now = t0.Add(5*time.Hour + 59*time.Minute)
-	if res := b.run(ev); len(res.Firing) != 0 {
-		t.Fatalf("lookups failing for 5h59m: firing %v", active(res))
-	}
-	b.now = t0.Add(6 * time.Hour)
-	res := b.run(ev)
-	if got := active(res); !reflect.DeepEqual(got, []string{"print_provider_silent provider=print.example.no"}) {
-		t.Fatalf("lookups failing for 6h: firing %v", got)
-	}
-	ms := b.mp.Messages(t)
-	if len(ms) != 1 || !strings.Contains(ms[0].Text, "address lookups of 2 print decisions have failed for 6 hours or longer") ||
-		!strings.Contains(ms[0].Text, "POSTVAKT_REGISTER_URL") {
-		t.Fatalf("mails %v", ms)
-	}
-	for _, not := range append([]string{"974760673", "Barnevern"}, ids...) {
-		if strings.Contains(ms[0].Text, not) {
-			t.Errorf("the mail names %q:\n%s", not, ms[0].Text)
-		}
-	}
-	b.sent()
-	lookups(t0.Add(7*time.Hour), store.PrintResolution{Outcome: store.ResolveOrder, Request: []byte(`{"documentRef":"x"}`)})
-	b.now = t0.Add(7*time.Hour + ev.Config.PrintSilent.KeepFiringFor + 2*time.Minute)
-	if res := b.run(ev); len(res.Firing) != 0 || len(res.Resolved) != 1 {
-		t.Fatalf("answered: firing %v, resolved %+v; want it resolved", active(res), res.Resolved)
+	for _, tc := range []struct {
+		name     string
+		start    func(t *testing.T, b *bench, ids []string, t0 time.Time)
+		fail, ok func(t *testing.T, b *bench, ids []string, at time.Time)
+		mail     []string
+	}{
+		{"orders not placed", queuePrints,
+			func(t *testing.T, b *bench, ids []string, at time.Time) {
+				sendPrints(t, b, ids, at, store.PrintSendResult{Outcome: store.SendRetry, Error: "print provider: HTTP 503", RetryAt: at.Add(time.Hour)})
+			},
+			func(t *testing.T, b *bench, ids []string, at time.Time) {
+				sendPrints(t, b, ids, at, store.PrintSendResult{Outcome: store.SendOrdered, State: store.PrintStateReceived, NextPollAt: at.Add(time.Hour)})
+			},
+			[]string{"the print provider print.example.no has not placed 3 print orders asked for 6 hours or longer", "POSTVAKT_PRINT_URL"}},
+		{"address lookups failing",
+			func(t *testing.T, b *bench, ids []string, t0 time.Time) {
+				if _, err := b.st.CreatePrintOrders(ctx, ids, "taushetsbelagt", false, t0); err != nil {
+					t.Fatal(err)
+				}
+			},
+			func(t *testing.T, b *bench, ids []string, at time.Time) {
+				lookups(t, b, ids, at, store.PrintResolution{Outcome: store.ResolveRetry, Detail: "register answered HTTP 503 for 974760673",
+					RetryAt: at.Add(time.Hour)})
+			},
+			func(t *testing.T, b *bench, ids []string, at time.Time) {
+				lookups(t, b, ids, at, store.PrintResolution{Outcome: store.ResolveOrder, Request: []byte(`{"documentRef":"x"}`)})
+			},
+			[]string{"the address lookups of 3 print decisions have failed for 6 hours or longer", "POSTVAKT_REGISTER_URL"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := newBench(t)
+			ev := b.evaluator(io.Discard)
+			for _, r := range policy.HealthRules {
+				ev.Config.Common(r).Enabled = r == policy.RulePrintSilent
+			}
+			ev.PrintProvider = "print.example.no"
+			ids := b.ids[:3]
+			t0 := b.now
+			tc.start(t, b, ids, t0)
+			for h := 0; h <= 6; h++ {
+				tc.fail(t, b, ids, t0.Add(time.Duration(h)*time.Hour))
+			}
+			b.now = t0.Add(5*time.Hour + 59*time.Minute)
+			if res := b.run(ev); len(res.Firing) != 0 {
+				t.Fatalf("stopped for 5h59m: firing %v", active(res))
+			}
+			b.now = t0.Add(6 * time.Hour)
+			res := b.run(ev)
+			if got := active(res); !reflect.DeepEqual(got, []string{"print_provider_silent provider=print.example.no"}) {
+				t.Fatalf("stopped for 6h: firing %v", got)
+			}
+			ms := b.mp.Messages(t)
+			if len(ms) != 1 {
+				t.Fatalf("mails %v", ms)
+			}
+			for _, want := range tc.mail {
+				if !strings.Contains(ms[0].Text, want) {
+					t.Errorf("the mail does not say %q:\n%s", want, ms[0].Text)
+				}
+			}
+			for _, not := range append([]string{"974760673", "Barnevern"}, ids...) {
+				if strings.Contains(ms[0].Text, not) {
+					t.Errorf("the mail names %q:\n%s", not, ms[0].Text)
+				}
+			}
+			b.sent()
+			tc.ok(t, b, ids, t0.Add(7*time.Hour))
+			b.now = t0.Add(7*time.Hour + ev.Config.PrintSilent.KeepFiringFor + 2*time.Minute)
+			if res := b.run(ev); len(res.Firing) != 0 || len(res.Resolved) != 1 {
+				t.Fatalf("moved on: firing %v, resolved %+v; want it resolved", active(res), res.Resolved)
+			}
+		})
 	}
 }
