@@ -278,9 +278,12 @@ func (s *Store) ListShipments(ctx context.Context, f ListFilter) (*ListPage, err
 // ListGroup is one line of a summary: the shipments of a list for one
 // receiving organisation (or one sending unit).
 type ListGroup struct {
-	RowID        int64       `db:"gid" json:"-"`   // recipients.id or sender_units.id
-	Key          string      `db:"key" json:"key"` // recipient id, or unit name
-	Kind         string      `db:"kind" json:"kind"`
+	RowID int64  `db:"gid" json:"-"`   // recipients.id or sender_units.id
+	Key   string `db:"key" json:"key"` // recipient id, or unit name
+	Kind  string `db:"kind" json:"kind"`
+	// SenderOrg is a unit's sending organisation (by unit): two
+	// organisations' units may share a name.
+	SenderOrg    string      `db:"sender_org" json:"sender_org,omitempty"`
 	Name         string      `db:"name" json:"name"`
 	Count        int         `db:"n" json:"count"`
 	Oldest       time.Time   `db:"oldest" json:"oldest"`
@@ -329,7 +332,8 @@ func (s *Store) Summarise(ctx context.Context, f ListFilter, by GroupBy, offset,
 	}
 	join, key := `JOIN recipients r ON r.id = t.gid`, `r.ident AS key, r.kind AS kind, r.name AS name`
 	if by == ByUnit {
-		join, key = `JOIN sender_units r ON r.id = t.gid`, `r.name AS key, 'unit' AS kind, r.name AS name`
+		join, key = `JOIN sender_units r ON r.id = t.gid JOIN sender_orgs o ON o.id = r.sender_org_id`,
+			`r.name AS key, 'unit' AS kind, r.name AS name, o.orgnr AS sender_org`
 	}
 	asOf, err := s.rollupFresh(ctx, f, by)
 	if err != nil {

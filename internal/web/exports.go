@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"postvakt/internal/model"
+	"slices"
 
 	"postvakt/internal/i18n"
+	"postvakt/internal/model"
 	"postvakt/internal/report"
 	"postvakt/internal/store"
 )
@@ -18,6 +19,19 @@ import (
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
 	q := r.URL.Query()
+	if !bySession(r) {
+		// A script's export (a bearer token) is refused a parameter it
+		// does not take, as the API's lists are: ignored, it would give
+		// the whole list as if filtered.
+		if refuseUnknownParams(w, q, exportParams) {
+			return
+		}
+		var ok bool
+		if q, ok = senderUnitAsUnit(w, q); !ok {
+			return
+		}
+		r.URL.RawQuery = q.Encode()
+	}
 	format, err := report.ParseFormat(q.Get("format"))
 	if err != nil {
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", model.Quote(q.Get("format")))
@@ -36,6 +50,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return report.ShipmentsNext(r.Context(), src, f, format, w, now, s.xlsxFor(r))
 	})
 }
+
+// exportParams are the query parameters /export takes: a list's filter,
+// sender_unit (unit's older name, as GET /api/v1/shipments takes it) and
+// format.
+var exportParams = append(slices.Clone(filterParams), "sender_unit", "format")
 
 // exportFile is the file name of a list's export (what names it:
 // "unopened", "followups", "audit"): postvakt-<what>-<Oslo date>.<format>.

@@ -157,10 +157,8 @@ func unitID(v string) (int64, error) {
 // given twice (?state=a&state=b: which was meant? none of them is a list),
 // whether the filter reads it or its page does (offset, by, format).
 func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) (store.ListFilter, error) {
-	for _, k := range slices.Sorted(maps.Keys(q)) {
-		if len(q[k]) > 1 {
-			return store.ListFilter{Scope: p.Scope(), List: rules.list}, filterErr("err.filter.repeated", "Name", k)
-		}
+	if err := repeatedParam(q); err != nil {
+		return store.ListFilter{Scope: p.Scope(), List: rules.list}, err
 	}
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
 		Recipient: model.NormalizePersonID(strings.TrimSpace(q.Get("recipient"))), Unit: q.Get("unit"), State: q.Get("state"),
@@ -224,6 +222,16 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 				return f, filterErr("err.filter.date", "Name", d.name)
 			}
 			*d.dst = t.AddDate(0, 0, d.add)
+		}
+	}
+	// A period the wrong way round selects nothing: an empty list would
+	// read as "no letter was sent".
+	for _, d := range []struct {
+		from, to string
+		a, b     time.Time
+	}{{"from", "to", f.From, f.To}, {"step_from", "step_to", f.StepFrom, f.StepTo}} {
+		if !d.a.IsZero() && !d.b.IsZero() && !d.a.Before(d.b) {
+			return f, filterErr("err.filter.reversed", "From", d.from, "To", d.to)
 		}
 	}
 	if v := q.Get("min_age"); v != "" {
@@ -451,4 +459,15 @@ func parseDay(v string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// repeatedParam is the filterError of a parameter of q given twice
+// (?state=a&state=b: which was meant?), nil when none is.
+func repeatedParam(q url.Values) error {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if len(q[k]) > 1 {
+			return filterErr("err.filter.repeated", "Name", k)
+		}
+	}
+	return nil
 }

@@ -89,6 +89,13 @@ func (s *Server) writeFollowUp(w http.ResponseWriter, r *http.Request, sh *store
 // page, store.FollowUpsPage).
 func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if refuseUnknownParams(w, q, []string{"all", "limit", "cursor"}) {
+		return
+	}
+	if err := repeatedParam(q); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	all, err := strconv.ParseBool(q.Get("all"))
 	if q.Get("all") == "" {
 		all, err = false, nil

@@ -354,7 +354,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
-	if name, ok := textQuery(r.URL.Query()); !ok {
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		// url.Values drops a pair it cannot decode (a stray %, a
+		// semicolon) without a word: the filter it carried would be gone,
+		// and the whole list answered as if filtered.
+		msg := "the query cannot be read: " + strings.TrimPrefix(err.Error(), "invalid URL escape ") + " (write % as %25)"
+		if isAPI(r) {
+			writeError(rec, http.StatusBadRequest, msg)
+		} else {
+			http.Error(rec, msg, http.StatusBadRequest)
+		}
+	} else if name, ok := textQuery(r.URL.Query()); !ok {
 		// No handler sees a query PostgreSQL cannot store or compare (a
 		// NUL, bytes that are not UTF-8): its audit entry or its filter
 		// would fail as a 500.

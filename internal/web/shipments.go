@@ -389,6 +389,23 @@ func refuseUnknownParams(w http.ResponseWriter, q url.Values, takes []string) bo
 	return false
 }
 
+// senderUnitAsUnit reads sender_unit, the name the unit filter had
+// before, as unit (a copy of q); false, answered 400, when both are given
+// and differ.
+func senderUnitAsUnit(w http.ResponseWriter, q url.Values) (url.Values, bool) {
+	if !q.Has("sender_unit") {
+		return q, true
+	}
+	if q.Has("unit") && q.Get("unit") != q.Get("sender_unit") {
+		writeError(w, http.StatusBadRequest, "sender_unit and unit name the same filter: give unit only")
+		return q, false
+	}
+	q = maps.Clone(q)
+	q.Set("unit", q.Get("sender_unit"))
+	q.Del("sender_unit")
+	return q, true
+}
+
 // listShipments is GET /api/v1/shipments: a page of a list (every letter
 // without list=) newest first, its filter read as the UI's lists read
 // theirs (readFilter with apiFilter), a bad value a 400 naming it.
@@ -398,13 +415,9 @@ func (s *Server) listShipments(w http.ResponseWriter, r *http.Request) {
 	if refuseUnknownParams(w, q, listParams) {
 		return
 	}
-	if q.Has("sender_unit") {
-		if q.Has("unit") && q.Get("unit") != q.Get("sender_unit") {
-			writeError(w, http.StatusBadRequest, "sender_unit and unit name the same filter: give unit only")
-			return
-		}
-		q = maps.Clone(q)
-		q.Set("unit", q.Get("sender_unit"))
+	q, ok := senderUnitAsUnit(w, q)
+	if !ok {
+		return
 	}
 	f, err := s.readFilter(tok, q, apiFilter)
 	var fe filterError
