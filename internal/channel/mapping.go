@@ -44,6 +44,10 @@ var (
 	// ErrNotAsked: the id was not asked about in this call (its time ran
 	// out first); not the letter's failure: it is asked again soon.
 	ErrNotAsked = errors.New("not asked about in this call")
+	// ErrLookupRefused: a feed channel's log refused to look up one
+	// letter's entries (a search field it does not take); the letter is
+	// not at fault, and only a read of the log over its time finds them.
+	ErrLookupRefused = errors.New("the log refused to look up one letter")
 	// ErrIncomplete: a listing (Discoverer) that the channel capped, so
 	// that some shipments may be left out; what was found comes with it.
 	ErrIncomplete = errors.New("the channel's listing may be incomplete")

@@ -202,8 +202,14 @@ func dpLetter(i int) string { return fmt.Sprintf("6a1f0c3e-2b4d-4e5f-8a9b-%012d"
 
 func (w *dpWorld) register(t *testing.T, n int, sentAt time.Time) {
 	t.Helper()
+	w.registerFrom(t, 0, n, sentAt)
+}
+
+// registerFrom registers the letters numbered first to first+n-1.
+func (w *dpWorld) registerFrom(t *testing.T, first, n int, sentAt time.Time) {
+	t.Helper()
 	var items []model.NewShipment
-	for i := range n {
+	for i := first; i < first+n; i++ {
 		it := storetest.Letter(i)
 		it.Channel, it.ChannelID, it.SentAt = "digitalpost", dpLetter(i), sentAt
 		it.SenderOrg, it.RecipientKind, it.RecipientID = "29189919", model.RecipientPerson, dpCPR

@@ -24,6 +24,7 @@ type FeedStore interface {
 	FeedReread(ctx context.Context, channel string) (store.FeedReread, bool, error)
 	StartFeedReread(ctx context.Context, channel string, from, to time.Time) error
 	FinishFeedReread(ctx context.Context, channel string, at time.Time) error
+	WantFeedReread(ctx context.Context, channel string, from, at time.Time) error
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
 
@@ -336,6 +337,9 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 				if err != nil {
 					return err
 				}
+				if err := p.refusedLookUps(ctx, fs, f, obs, byChannelID, from, now); err != nil {
+					return err
+				}
 				for _, o := range obs {
 					d := byChannelID[o.ChannelID]
 					switch {
@@ -359,6 +363,14 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 					case o.Err == nil, errors.Is(o.Err, channel.ErrNotKnown):
 						synced = append(synced, d.ID)
 						events = append(events, o.Events...)
+					case errors.Is(o.Err, channel.ErrLookupRefused):
+						// Its time is read again (refusedLookUps); until
+						// then the letter's own error, with its backoff. The
+						// client said once why.
+						sum.Errors++
+						retry := now.Add(Backoff(d.PollFailures + 1))
+						unknown = append(unknown, store.PollResult{Due: d, Source: name, ObservedAt: now, Status: d.ChannelStatus, State: d.State,
+							Err: o.Err.Error(), NextPollAt: &retry, RetryAt: retry})
 					default:
 						sum.Errors++
 						if wait, limited := httpclient.Throttled(o.Err); limited {
@@ -427,6 +439,10 @@ type feedPage struct {
 	// is counted and logged.
 	late    time.Time
 	overlap time.Duration
+	// lateFrom: an entry created before it is never late: only a re-read
+	// reaching further back than usual, for letters registered after
+	// their entries went by (WantFeedReread), reads it.
+	lateFrom time.Time
 	// counted: an entry created at or before it about a letter postvakt
 	// does not know was counted by the cycle that read it first (the
 	// window's overlap reads it again): it is not counted again.

@@ -8,6 +8,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/jobs"
+	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -70,22 +71,33 @@ func (p *Poller) reread(ctx context.Context, fs FeedStore, f channel.Feed, sum *
 		return fs.FinishFeedReread(ctx, name, now)
 	}
 	if rr.From.IsZero() {
-		if now.Before(rr.FinishedAt.Add(every)) {
+		// Letters whose own look-up the log refused (lookUp) want it read
+		// again over their time, at once and as far back as they were sent.
+		wanted := rr.Wanted
+		if wanted.IsZero() && now.Before(rr.FinishedAt.Add(every)) {
 			return nil
 		}
 		rr = store.FeedReread{From: now.Add(-back), To: cursor}
+		if !wanted.IsZero() && wanted.Before(rr.From) {
+			rr.From = wanted
+		}
+		if err := fs.StartFeedReread(ctx, name, rr.From, rr.To); err != nil {
+			return err
+		}
 		if !rr.From.Before(rr.To) {
 			// The log has been silent for longer than the reach: the
 			// windows from the cursor read all of it.
 			return fs.FinishFeedReread(ctx, name, now)
 		}
-		if err := fs.StartFeedReread(ctx, name, rr.From, rr.To); err != nil {
-			return err
+		if wanted.IsZero() {
+			p.log.Info("re-reading the event log further back than the overlap, for entries that showed in it late",
+				"channel", name, "from", rr.From, "to", rr.To)
+		} else {
+			p.log.Info("re-reading the event log from the sent time of letters whose own look-up it refused",
+				"channel", name, "from", rr.From, "to", rr.To)
 		}
-		p.log.Info("re-reading the event log further back than the overlap, for entries that showed in it late",
-			"channel", name, "from", rr.From, "to", rr.To)
 	}
-	done, err := p.rereadSpan(ctx, fs, f, rr, cursor.Add(-f.Overlap()), now, sum)
+	done, err := p.rereadSpan(ctx, fs, f, rr, cursor.Add(-f.Overlap()), now.Add(-back), now, sum)
 	if err != nil || !done {
 		return err
 	}
@@ -100,8 +112,9 @@ func (p *Poller) reread(ctx context.Context, fs FeedStore, f channel.Feed, sum *
 // FeedWindow, page by page, each page written with the re-read's progress
 // (only while the log gives its entries oldest first and no gap came: as
 // the window's cursor). It reports whether the span was read to its end.
-// Entries kept for the first time that were created before late are late.
-func (p *Poller) rereadSpan(ctx context.Context, fs FeedStore, f channel.Feed, rr store.FeedReread, late, now time.Time, sum *Summary) (bool, error) {
+// Entries kept for the first time that were created before late, and not
+// before lateFrom (the re-read's usual reach), are late.
+func (p *Poller) rereadSpan(ctx context.Context, fs FeedStore, f channel.Feed, rr store.FeedReread, late, lateFrom, now time.Time, sum *Summary) (bool, error) {
 	name := f.Name()
 	a := rr.From
 	if rr.Reached.After(a) {
@@ -125,7 +138,7 @@ func (p *Poller) rereadSpan(ctx context.Context, fs FeedStore, f channel.Feed, r
 				return nil
 			}
 			read = append(read, page...)
-			how := feedPage{reread: true, late: late, overlap: f.Overlap()}
+			how := feedPage{reread: true, late: late, lateFrom: lateFrom, overlap: f.Overlap()}
 			if order.ordered() && !order.gapped {
 				how.progress = order.given
 			}
@@ -203,7 +216,7 @@ func (p *Poller) countLate(name string, page []channel.FeedEvent, kept []store.K
 	var firstCreated time.Time
 	for _, k := range kept {
 		c, ok := created[k.ID]
-		if !ok || !c.Before(how.late) {
+		if !ok || !c.Before(how.late) || c.Before(how.lateFrom) {
 			continue
 		}
 		if n == 0 {
@@ -218,4 +231,61 @@ func (p *Poller) countLate(name string, page []channel.FeedEvent, kept []store.K
 	p.metrics.late(name, n)
 	p.log.Warn("log entries showed in the event log later than the overlap reaches; the re-read kept them (a longer overlap reads such entries sooner)",
 		"channel", name, "entries", n, "entry", first.ID, "shipment", first.ShipmentID, "created", firstCreated, "overlap", how.overlap)
+}
+
+// refusedLookUps decides what a look-up the log refused (a search field it
+// does not take: channel.ErrLookupRefused) means for each letter of obs,
+// rewriting its Err, and asks for the re-read that stands in for the
+// look-ups (store.WantFeedReread). A letter the log has mentioned is read
+// (Err nil): the window reads on, and what came before it was read. One
+// sent after from (the window's start: an unheard letter, or one marked
+// unknown) had its whole time read by the windows, which mention it
+// nowhere: not known to the log (ErrNotKnown: marked unknown_to_channel
+// after the grace, as a look-up that found nothing). One sent before from
+// (registered after its entries went by) refused for the first time asks
+// the log to be read again from its sent time, at once, and stays the
+// letter's error; refused again once every re-read asked for has been
+// read, it is not known to the log either. Without re-reads
+// (channel.Rereader off) a refusal stays the letter's error.
+func (p *Poller) refusedLookUps(ctx context.Context, fs FeedStore, f channel.Feed, obs []channel.Observation, byChannelID map[string]store.Due, from, now time.Time) error {
+	var refused []int
+	for i, o := range obs {
+		if errors.Is(o.Err, channel.ErrLookupRefused) {
+			refused = append(refused, i)
+		}
+	}
+	rf, ok := f.(channel.Rereader)
+	if len(refused) == 0 || !ok {
+		return nil
+	}
+	if back, every := rf.Reread(); back <= 0 || every <= 0 {
+		return nil
+	}
+	name := f.Name()
+	rr, _, err := fs.FeedReread(ctx, name)
+	if err != nil {
+		return err
+	}
+	pending := !rr.Wanted.IsZero() || !rr.From.IsZero()
+	var want time.Time
+	for _, i := range refused {
+		d := byChannelID[obs[i].ChannelID]
+		notKnown := fmt.Errorf("%w: the log, read over its time (its own look-up refused), mentions it nowhere", channel.ErrNotKnown)
+		switch {
+		case d.Heard:
+			obs[i].Err = nil
+		case !d.SentAt.Add(-model.MaxFutureSkew).Before(from):
+			obs[i].Err = notKnown
+		case d.PollFailures == 0:
+			if from := d.SentAt.Add(-f.Overlap() - model.MaxFutureSkew); want.IsZero() || from.Before(want) {
+				want = from
+			}
+		case !pending:
+			obs[i].Err = notKnown
+		}
+	}
+	if want.IsZero() {
+		return nil
+	}
+	return fs.WantFeedReread(ctx, name, want, now)
 }

@@ -86,7 +86,9 @@ type Client struct {
 	http Doer
 	log  *slog.Logger
 	warn sync.Once
-	cert *certificate // the OCES3 certificate presented; nil without one
+	// refusedWarn: the log refused the messageUUID filter (said once).
+	refusedWarn sync.Once
+	cert        *certificate // the OCES3 certificate presented; nil without one
 
 	sentMu sync.Mutex
 	sent   map[string]time.Time // when Discover saw letters sent (a back-fill's earlier windows); at most maxSentMemo
@@ -348,6 +350,18 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 			"letter", id, "pages", c.cfg.LookupPages)
 		err = nil
 	}
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && (se.StatusCode == http.StatusBadRequest || se.StatusCode == http.StatusUnprocessableEntity) {
+		// The log does not take the filter (the notes infer it from the
+		// spec's generic search text; untested): no letter's fault, and
+		// the same for every letter. The poller reads the log again over
+		// the letter's time instead (internal/poll, lookUp).
+		c.refusedWarn.Do(func() {
+			c.log.Warn("the event log refused a look-up by metaProperties.messageUUID; letters registered after their entries went by are found by reading the log again from their sent time",
+				"status", se.StatusCode)
+		})
+		return nil, fmt.Errorf("%w: %w", channel.ErrLookupRefused, err)
+	}
 	if errors.Is(err, channel.ErrIncomplete) {
 		// One letter's log with a gap: what it gave is this letter's state
 		// for now; the window reads whatever the gap held when it shows.
@@ -389,6 +403,11 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 			evs, err := c.lookup(ctx, id)
 			if _, ok := httpclient.Throttled(err); ok {
 				throttled.CompareAndSwap(nil, &err)
+			}
+			if errors.Is(err, channel.ErrLookupRefused) {
+				// The letter's own answer, not the call's failure.
+				out[i] = channel.Observation{ChannelID: id, Err: err}
+				return
 			}
 			if err != nil {
 				errs[i] = err
