@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +229,12 @@ func TestReadyAndOperations(t *testing.T) {
 	// display name), not by its code.
 	if !strings.Contains(row, "<td>KS SvarUt</td>") || strings.Contains(row, "<td>svarut</td>") {
 		t.Errorf("/ops names the channel by its code, want its display name:\n%s", row)
+	}
+	// Durations as people say them in the page's language (the calls' 2 s
+	// over 4: 500 ms; the slowest 1 s; the lag of letters due), never Go's
+	// "500ms" or "1h0m0s".
+	if !strings.Contains(row, "500 milliseconds / 1 second") || regexp.MustCompile(`\d(h|m|µs|ms|s)\d*`).MatchString(row) {
+		t.Errorf("/ops latencies and lag, want them said in words:\n%s", row)
 	}
 	if strings.Contains(page, "01017012343") || strings.Contains(page, "Vedtak") {
 		t.Fatal("personal data on the operations page")

@@ -162,6 +162,16 @@ func (v view) Lang() string { return v.L.Lang() }
 // nb "1 307", da "1.307"); ids, years and form values stay as they are.
 func (v view) Int(n any) string { return v.L.Int(n) }
 
+// Dur is a duration as the page's language says it ("3 timer", "12
+// millisekunder"; health.Duration), not Go's "3h0m0s"; a nonzero one under
+// a millisecond is said as one.
+func (v view) Dur(d time.Duration) string {
+	if d > 0 && d < time.Millisecond {
+		d = time.Millisecond
+	}
+	return health.Duration(v.L, d)
+}
+
 // Code is a stored code's text in the page's language (prefix names its
 // family: "state.", "decision.", "followup.reason."), or the code itself
 // where the catalogue has none.
