@@ -44,14 +44,17 @@ type ListFilter struct {
 	// The pages' summaries by recipient read both at once (SummariseOrgs:
 	// the organisations ranked, the citizens' letters one count).
 	RecipientKind string
-	Unit          string    // sending unit's name
-	UnitID        int64     // sending unit's row id (sender_units.id): the UI's links name no unit in a URL
-	State         string    // normalised state
-	Stage         string    // escalation stage
-	Class         string    // policy class
-	Channel       string    // svarut, altinn
-	From, To      time.Time // sent in [From, To)
-	SentUntil     time.Time // sent at or before (age filter: MinAgeBound)
+	Unit          string // sending unit's name
+	UnitID        int64  // sending unit's row id (sender_units.id): the UI's links name no unit in a URL
+	State         string // normalised state
+	Stage         string // escalation stage
+	Class         string // policy class
+	Channel       string // svarut, altinn
+	// ChannelID selects the letter of that id on its channel (Channel, or
+	// any): what a sender system knows of a letter it imported.
+	ChannelID string
+	From, To  time.Time // sent in [From, To)
+	SentUntil time.Time // sent at or before (age filter: MinAgeBound)
 	// Step narrows the list to the letters escalation took that step for
 	// in [StepFrom, StepTo) (a zero bound is none): reminded, print
 	// ordered, sent to manual handling, as the overview counts them.
@@ -212,6 +215,15 @@ func (f ListFilter) where(c *sqlConds, withCursor bool) error {
 		if x.v != "" {
 			c.add(x.col+" = ?", x.v)
 		}
+	}
+	if f.ChannelID != "" {
+		// On the unique (channel, channel_id) index: every channel the
+		// letter may be on, when the filter names none.
+		in := "s.channel IN (" + sqlList(model.Channels()) + ")"
+		if f.Channel != "" {
+			in = "true"
+		}
+		c.add(in+" AND s.channel_id = ?", f.ChannelID)
 	}
 	if !f.From.IsZero() {
 		c.add("s.sent_at >= ?", f.From)

@@ -33,7 +33,7 @@ func (e filterError) Error() string { return i18n.For("en", nil).T(e.key, e.args
 
 // filterParams are the query parameters of a list's filter, those
 // readFilter reads.
-var filterParams = []string{"list", "recipient", "rid", "unit", "unit_id", "state", "stage", "class", "channel", "from", "to", "step", "step_from", "step_to", "min_age", "limit", "cursor"}
+var filterParams = []string{"list", "recipient", "rid", "unit", "unit_id", "state", "stage", "class", "channel", "channel_id", "from", "to", "step", "step_from", "step_to", "min_age", "limit", "cursor"}
 
 // filterRules are what a list's filter takes that differs between the
 // UI's lists and the API's (readFilter).
@@ -150,7 +150,8 @@ func unitID(v string) (int64, error) {
 // (an organisation number, or for rules.persons a person id too; a CPR
 // number may be written DDMMYY-SSSS, model.NormalizePersonID), rid (a
 // recipient's row id), unit (a sending unit's name), unit_id (its row id,
-// what the UI's links and filter form carry: uiListFilter), state, stage, class, channel, from, to (dates
+// what the UI's links and filter form carry: uiListFilter), state, stage, class, channel, channel_id
+// (the letter's id on its channel, as registered), from, to (dates
 // sent, to inclusive), step (store.Steps) with step_from, step_to (dates of
 // the step, to inclusive), min_age (days), limit, cursor. A bad value is a
 // filterError whose English words name the parameter; so is a parameter
@@ -163,7 +164,8 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
 		Recipient: model.NormalizePersonID(strings.TrimSpace(q.Get("recipient"))), Unit: q.Get("unit"), State: q.Get("state"),
 		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
-		Step: store.Step(q.Get("step"))}
+		ChannelID: model.NewShipment{ChannelID: q.Get("channel_id")}.Normalized().ChannelID,
+		Step:      store.Step(q.Get("step"))}
 	if f.List == "" {
 		f.List = rules.list
 	}
@@ -282,6 +284,7 @@ func describe(f store.ListFilter) string {
 	add("stage", f.Stage)
 	add("class", f.Class)
 	add("channel", f.Channel)
+	add("channel_id", f.ChannelID)
 	add("step", string(f.Step))
 	for _, t := range []struct {
 		k string
