@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
-	"postvakt/internal/i18n"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -44,7 +43,7 @@ func CertificateExpiring(cfg policy.CertificateRule, f Facts) []Condition {
 				left = left.Truncate(24 * time.Hour) // "in 19 days", not "in 461 hours"
 			}
 			summary = fmt.Sprintf("the client certificate of %s ends %s (in %s): renew it and put it in place of its files before then",
-				name, when(c.NotAfter), Duration(i18n.English(), left)) // plain digits, as the other summaries
+				name, when(c.NotAfter), english(left))
 			why = reason("mail.alert.why.certificate_ends", "Channel", name, "End", when(c.NotAfter), "Left", left)
 		}
 		out = append(out, Condition{Rule: policy.RuleCertificate, Labels: store.Labels{"channel": c.Channel},

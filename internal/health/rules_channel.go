@@ -56,7 +56,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			since := "ever"
 			if a.LastChangeAt != nil {
 				d := f.Now.Sub(*a.LastChangeAt).Round(time.Minute)
-				since = d.String()
+				since = english(d)
 				reasons = append(reasons, reason("mail.alert.why.no_change", "Since", d, "Count", o.n))
 			} else {
 				reasons = append(reasons, reason("mail.alert.why.no_change_ever", "Count", o.n))
@@ -64,11 +64,11 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			why = append(why, fmt.Sprintf("no status change for %s while %d letters are overdue", since, o.n))
 		}
 		if a.Calls >= cfg.MinCalls && ratio(a.Errors, a.Calls) >= cfg.ErrorShare {
-			why = append(why, fmt.Sprintf("%d of %d calls in the last %s failed", a.Errors, a.Calls, cfg.CallsWindow))
+			why = append(why, fmt.Sprintf("%d of %d calls in the last %s failed", a.Errors, a.Calls, english(cfg.CallsWindow)))
 			reasons = append(reasons, reason("mail.alert.why.call_errors", "Errors", a.Errors, "Calls", a.Calls, "Window", cfg.CallsWindow))
 		}
 		if a.Calls >= cfg.MinCalls && a.LatencyAvg() >= cfg.MaxLatency {
-			why = append(why, fmt.Sprintf("calls take %s on average", a.LatencyAvg().Round(time.Millisecond)))
+			why = append(why, fmt.Sprintf("calls take %s on average", english(a.LatencyAvg().Round(time.Millisecond))))
 			reasons = append(reasons, reason("mail.alert.why.slow_calls", "Latency", a.LatencyAvg().Round(time.Millisecond)))
 		}
 		if len(why) == 0 {

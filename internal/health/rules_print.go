@@ -48,7 +48,7 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	if unanswered {
 		parts = append(parts, fmt.Sprintf("the print provider %s has given no useful answer about %d of %d open print orders for %s or longer (since %s): "+
 			"their status polls fail, or it answers that it knows none of postvakt's orders; their letters may not be printed and none goes "+
-			"to manual handling", host, pf.Unanswered, pf.Open, cfg.After, when(*pf.Since)))
+			"to manual handling", host, pf.Unanswered, pf.Open, english(cfg.After), when(*pf.Since)))
 		why = append(why, reason("mail.alert.why.print_provider_silent", "Provider", host, "Count", pf.Unanswered,
 			"Open", pf.Open, "After", cfg.After, "Since", when(*pf.Since)))
 	}
@@ -59,7 +59,7 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 		}
 		parts = append(parts, fmt.Sprintf("the print provider %s has not placed %d %s asked for %s or longer (since %s): "+
 			"its answers to them fail (5xx, timeouts, answers that cannot be read) and each is sent again; their letters are not printed "+
-			"and none goes to manual handling", host, pf.Unplaced, orders, cfg.After, when(*pf.UnplacedSince)))
+			"and none goes to manual handling", host, pf.Unplaced, orders, english(cfg.After), when(*pf.UnplacedSince)))
 		why = append(why, reason("mail.alert.why.print_unplaced", "Provider", host, "Count", pf.Unplaced,
 			"After", cfg.After, "Since", when(*pf.UnplacedSince)))
 	}
@@ -74,7 +74,7 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 		}
 		parts = append(parts, fmt.Sprintf("the address lookups of %d %s have failed for %s or longer (since %s): "+
 			"Enhetsregisteret does not answer, or answers what cannot be read, and each is asked again; their letters are not printed "+
-			"and none goes to manual handling", pf.Unresolved, decisions, cfg.After, when(*pf.UnresolvedSince)))
+			"and none goes to manual handling", pf.Unresolved, decisions, english(cfg.After), when(*pf.UnresolvedSince)))
 		why = append(why, reason("mail.alert.why.print_unresolved", "Count", pf.Unresolved, "After", cfg.After, "Since", when(*pf.UnresolvedSince)))
 		check = append(check, "POSTVAKT_REGISTER_URL and Enhetsregisteret's status")
 	}

@@ -125,7 +125,7 @@ func TestChannelSilent(t *testing.T) {
 		{"quiet, nothing overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(0)}}, ""},
 		{"quiet, two overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(2)}}, ""},
 		{"silent for 2h, three overdue", Facts{Channels: act(func(*store.ChannelActivity) {}), Units: []store.UnitFacts{overdue(3)}},
-			"no status change for 2h0m0s while 3 letters are overdue"},
+			"no status change for 2 hours while 3 letters are overdue"},
 		// At night nobody sends: letters the channel could have moved
 		// (sent before its last change) and did not are stuck, not a
 		// silence (Copenhagen, May 2020: a false channel_silent every
@@ -135,13 +135,13 @@ func TestChannelSilent(t *testing.T) {
 		{"silent for 2h, thirty overdue, two sent after the last change", Facts{Channels: act(func(*store.ChannelActivity) {}),
 			Units: []store.UnitFacts{overdueAfter(30, 2)}}, ""},
 		{"silent for 2h, thirty overdue, three sent after the last change", Facts{Channels: act(func(*store.ChannelActivity) {}),
-			Units: []store.UnitFacts{overdueAfter(30, 3)}}, "no status change for 2h0m0s while 30 letters are overdue"},
+			Units: []store.UnitFacts{overdueAfter(30, 3)}}, "no status change for 2 hours while 30 letters are overdue"},
 		// Letters a sender system hands over to nobody are its drop's
 		// (Copenhagen, December 2019), not the channel's silence.
 		{"silent for 2h, the letters after the last change a dropping system's", dropping(Facts{Channels: act(func(*store.ChannelActivity) {}),
 			Units: []store.UnitFacts{overdue(15)}}, 15), ""},
 		{"silent for 2h, three letters after the last change besides a dropping system's", dropping(Facts{Channels: act(func(*store.ChannelActivity) {}),
-			Units: []store.UnitFacts{overdue(18)}}, 15), "no status change for 2h0m0s while 18 letters are overdue"},
+			Units: []store.UnitFacts{overdue(18)}}, 15), "no status change for 2 hours while 18 letters are overdue"},
 		{"changed 59m ago", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = at(-59 * time.Minute) }),
 			Units: []store.UnitFacts{overdue(30)}}, ""},
 		{"never changed anything", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = nil }),
@@ -150,13 +150,13 @@ func TestChannelSilent(t *testing.T) {
 			Units: []store.UnitFacts{overdue(30)}}, ""},
 		{"calls fail", Facts{Channels: act(func(a *store.ChannelActivity) {
 			a.LastChangeAt, a.Calls, a.Errors = at(-time.Minute), 10, 5
-		})}, "5 of 10 calls in the last 1h0m0s failed"},
+		})}, "5 of 10 calls in the last 1 hour failed"},
 		{"few calls fail", Facts{Channels: act(func(a *store.ChannelActivity) {
 			a.LastChangeAt, a.Calls, a.Errors = at(-time.Minute), 4, 4
 		})}, ""},
 		{"calls slow", Facts{Channels: act(func(a *store.ChannelActivity) {
 			a.LastChangeAt, a.Calls, a.LatencySumMS = at(-time.Minute), 5, 5*31000
-		})}, "calls take 31s on average"},
+		})}, "calls take 31 seconds on average"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.f.Now = t0
