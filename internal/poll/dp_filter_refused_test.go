@@ -59,39 +59,6 @@ func TestDPLogFilterRefusedLateImport(t *testing.T) {
 	}
 }
 
-// TestDPLogFilterRefusedNeverLeft: with the filter refused, letters that
-// never reached the log (Copenhagen, December 2019) are still marked
-// unknown to the channel once the log has been read over their time; the
-// letters that arrived are not.
-func TestDPLogFilterRefusedNeverLeft(t *testing.T) {
-	start := time.Now().UTC().Truncate(time.Minute)
-	l := &dpLog{cap: 100, hook: refuseFilter}
-	w := newRevWorld(t, l, -1, start)
-	w.register(t, 10, start)
-	want := map[string]model.State{}
-	for i := range 10 {
-		id := dpLetter(i)
-		want[id] = model.StateRegistered
-		if i < 5 {
-			l.add(fmt.Sprintf("rcv-%d", i), "MEMO_SEND_RECEIVED", id, start.Add(time.Second))
-			l.add(fmt.Sprintf("av-%d", i), "MEMO_AVAILABLE_TO_RECIPIENT", id, start.Add(2*time.Second))
-			want[id] = model.StateAvailable
-		}
-	}
-	w.cycles(t, 16, 15*time.Minute)
-	w.check(t, want)
-	if n := w.rereadsAsked(); n != 0 {
-		t.Errorf("%d re-reads asked for letters the windows read whole, want none", n)
-	}
-	var unknown []string
-	if err := w.st.DB().Select(&unknown, `SELECT channel_id FROM shipments WHERE unknown_to_channel_since IS NOT NULL ORDER BY channel_id`); err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(unknown) != fmt.Sprint([]string{dpLetter(5), dpLetter(6), dpLetter(7), dpLetter(8), dpLetter(9)}) {
-		t.Errorf("unknown to the channel: %v, want the five that never reached the log", unknown)
-	}
-}
-
 // rereadsAsked counts the re-reads the refused look-ups started.
 func (w *dpWorld) rereadsAsked() int {
 	w.mu.Lock()

@@ -411,56 +411,69 @@ func TestDPLogDeliveredThenFailed(t *testing.T) {
 }
 
 // TestDPLogNeverLeft: Copenhagen, December 2019 — letters registered by the
-// sender system that never reached Digital Post. The log's only trace of
-// them is postvakt's own searches (EVENT_LOG_SEARCHES naming the
-// messageUUID searched for). An hour after sending they are marked
-// unknown to the channel; the letters that did arrive are not.
+// sender system that never reached Digital Post. A log that takes the
+// messageUUID filter has, as its only trace of them, postvakt's own
+// searches (EVENT_LOG_SEARCHES naming the messageUUID searched for); one
+// that refuses the filter (the notes infer it, untested) has none. Either
+// way, an hour after sending they are marked unknown to the channel; the
+// letters that did arrive are not, and no re-read is asked for letters
+// the windows read whole.
 func TestDPLogNeverLeft(t *testing.T) {
-	start := time.Now().UTC().Truncate(time.Minute)
-	l := &dpLog{cap: 100}
-	var mu sync.Mutex
-	searches := 0
-	l.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
-		mu.Lock()
-		searches++
-		s := searches
-		mu.Unlock()
-		at := l.now()
-		l.addRaw(dpEntry{created: at, letter: r.URL.Query().Get("metaProperties.messageUUID"), id: fmt.Sprintf("search-%d", s), tag: "EVENT_LOG_SEARCHES",
-			raw: dpRaw(fmt.Sprintf("search-%d", s), "EVENT_LOG_SEARCHES", r.URL.Query().Get("metaProperties.messageUUID"), at, at)})
-		return false
-	}
-	w := newRevWorld(t, l, -1, start)
-	w.register(t, 10, start)
-	want := map[string]model.State{}
-	for i := range 10 {
-		id := dpLetter(i)
-		want[id] = model.StateRegistered
-		if i < 5 {
-			l.add(fmt.Sprintf("rcv-%d", i), "MEMO_SEND_RECEIVED", id, start.Add(time.Second))
-			l.add(fmt.Sprintf("av-%d", i), "MEMO_AVAILABLE_TO_RECIPIENT", id, start.Add(2*time.Second))
-			want[id] = model.StateAvailable
-		}
-	}
-	w.cycles(t, 12, 15*time.Minute)
-	w.check(t, want)
-	var rows []struct {
-		ChannelID string     `db:"channel_id"`
-		Unknown   *time.Time `db:"unknown_to_channel_since"`
-	}
-	if err := w.st.DB().Select(&rows, `SELECT channel_id, unknown_to_channel_since FROM shipments`); err != nil {
-		t.Fatal(err)
-	}
-	if testing.Verbose() {
-		t.Log(w.logs.String())
-		var q []string
-		_ = w.st.DB().Select(&q, `SELECT s.channel_id||' '||s.sent_at::text||' '||coalesce(q.next_poll_at::text,'null')||' '||s.state FROM poll_queue q JOIN shipments s ON s.id=q.shipment_id`)
-		t.Log(strings.Join(q, "\n"))
-	}
-	for _, r := range rows {
-		never := want[r.ChannelID] == model.StateRegistered
-		if never != (r.Unknown != nil) {
-			t.Errorf("letter %s: unknown_to_channel_since %v, never reached the log: %v", r.ChannelID, r.Unknown, never)
-		}
+	for _, tc := range []struct {
+		name   string
+		hook   func(l *dpLog) func(http.ResponseWriter, *http.Request, int) bool
+		cycles int
+	}{
+		{"the filter taken, its searches logged", func(l *dpLog) func(http.ResponseWriter, *http.Request, int) bool {
+			var mu sync.Mutex
+			searches := 0
+			return func(w http.ResponseWriter, r *http.Request, n int) bool {
+				mu.Lock()
+				searches++
+				s := searches
+				mu.Unlock()
+				at := l.now()
+				l.addRaw(dpEntry{created: at, letter: r.URL.Query().Get("metaProperties.messageUUID"), id: fmt.Sprintf("search-%d", s), tag: "EVENT_LOG_SEARCHES",
+					raw: dpRaw(fmt.Sprintf("search-%d", s), "EVENT_LOG_SEARCHES", r.URL.Query().Get("metaProperties.messageUUID"), at, at)})
+				return false
+			}
+		}, 12},
+		{"the filter refused", func(*dpLog) func(http.ResponseWriter, *http.Request, int) bool { return refuseFilter }, 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now().UTC().Truncate(time.Minute)
+			l := &dpLog{cap: 100}
+			l.hook = tc.hook(l)
+			w := newRevWorld(t, l, -1, start)
+			w.register(t, 10, start)
+			want := map[string]model.State{}
+			for i := range 10 {
+				id := dpLetter(i)
+				want[id] = model.StateRegistered
+				if i < 5 {
+					l.add(fmt.Sprintf("rcv-%d", i), "MEMO_SEND_RECEIVED", id, start.Add(time.Second))
+					l.add(fmt.Sprintf("av-%d", i), "MEMO_AVAILABLE_TO_RECIPIENT", id, start.Add(2*time.Second))
+					want[id] = model.StateAvailable
+				}
+			}
+			w.cycles(t, tc.cycles, 15*time.Minute)
+			w.check(t, want)
+			var rows []struct {
+				ChannelID string     `db:"channel_id"`
+				Unknown   *time.Time `db:"unknown_to_channel_since"`
+			}
+			if err := w.st.DB().Select(&rows, `SELECT channel_id, unknown_to_channel_since FROM shipments`); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				never := want[r.ChannelID] == model.StateRegistered
+				if never != (r.Unknown != nil) {
+					t.Errorf("letter %s: unknown_to_channel_since %v, never reached the log: %v", r.ChannelID, r.Unknown, never)
+				}
+			}
+			if n := w.rereadsAsked(); n != 0 {
+				t.Errorf("%d re-reads asked for letters the windows read whole, want none", n)
+			}
+		})
 	}
 }
