@@ -1,8 +1,6 @@
 package health
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"postvakt/internal/policy"
@@ -43,46 +41,24 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	if !unanswered && !unplaced && !unresolved {
 		return nil
 	}
-	var parts []string
+	// The summary is the reasons in English (summaryOf): each names what
+	// to check.
 	var why []store.AlertReason
 	if unanswered {
-		parts = append(parts, fmt.Sprintf("the print provider %s has given no useful answer about %d of %d open print orders for %s or longer (since %s): "+
-			"their status polls fail, or it answers that it knows none of postvakt's orders; their letters may not be printed and none goes "+
-			"to manual handling", host, pf.Unanswered, pf.Open, english(cfg.After), when(*pf.Since)))
 		why = append(why, reason("mail.alert.why.print_provider_silent", "Provider", host, "Count", pf.Unanswered,
 			"Open", pf.Open, "After", cfg.After, "Since", when(*pf.Since)))
 	}
 	if unplaced {
-		orders := "print orders"
-		if pf.Unplaced == 1 {
-			orders = "print order"
-		}
-		parts = append(parts, fmt.Sprintf("the print provider %s has not placed %d %s asked for %s or longer (since %s): "+
-			"its answers to them fail (5xx, timeouts, answers that cannot be read) and each is sent again; their letters are not printed "+
-			"and none goes to manual handling", host, pf.Unplaced, orders, english(cfg.After), when(*pf.UnplacedSince)))
 		why = append(why, reason("mail.alert.why.print_unplaced", "Provider", host, "Count", pf.Unplaced,
 			"After", cfg.After, "Since", when(*pf.UnplacedSince)))
 	}
-	var check []string
-	if unanswered || unplaced {
-		check = append(check, "POSTVAKT_PRINT_URL, the provider account and the provider's status")
-	}
 	if unresolved {
-		decisions := "print decisions"
-		if pf.Unresolved == 1 {
-			decisions = "print decision"
-		}
-		parts = append(parts, fmt.Sprintf("the address lookups of %d %s have failed for %s or longer (since %s): "+
-			"Enhetsregisteret does not answer, or answers what cannot be read, and each is asked again; their letters are not printed "+
-			"and none goes to manual handling", pf.Unresolved, decisions, english(cfg.After), when(*pf.UnresolvedSince)))
 		why = append(why, reason("mail.alert.why.print_unresolved", "Count", pf.Unresolved, "After", cfg.After, "Since", when(*pf.UnresolvedSince)))
-		check = append(check, "POSTVAKT_REGISTER_URL and Enhetsregisteret's status")
 	}
-	summary := strings.Join(parts, "; ") + ". Check " + strings.Join(check, "; ")
 	if pf.Answered != nil {
-		summary += fmt.Sprintf("; its last useful answer about an open order: %s", when(*pf.Answered))
 		why = append(why, reason("mail.alert.why.print_answered", "At", when(*pf.Answered)))
 	}
+	summary := summaryOf(why)
 	return []Condition{{Rule: policy.RulePrintSilent, Labels: store.Labels{"provider": p.Host},
 		Severity: cfg.Severity, Summary: summary, Why: why, Selector: store.IncidentFilter{NoLetters: true}}}
 }
