@@ -81,7 +81,7 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
-	br := bufio.NewReaderSize(r, sniff)
+	br := bufio.NewReaderSize(r, sniff+utf8.UTFMax)
 	head, err := br.Peek(sniff)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return Input{}, fmt.Errorf("read the file's start: %w", err)
@@ -97,10 +97,15 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
 		return refuse(1, nil, "problem.file_utf16")
 	}
-	cut := len(head) == sniff // the file may go on past head
+	if len(head) == sniff {
+		// The file may go on past head: a character cut at the window's
+		// edge is read whole, so that its first byte alone (a
+		// Windows-1252 æ, 0xE6, as byte 65,536) is no sign of UTF-8.
+		head = wholeTail(br, head)
+	}
 	switch strings.ToLower(strings.TrimSpace(encoding)) {
 	case "", EncodingAuto:
-		if validUTF8Start(head, cut) {
+		if utf8.Valid(head) {
 			encoding = EncodingUTF8
 			break
 		}
@@ -121,7 +126,7 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 		encoding = EncodingUTF8
 	case EncodingWindows1252, "cp1252", "1252":
 		encoding = EncodingWindows1252
-		if validUTF8Start(head, cut) {
+		if utf8.Valid(head) {
 			// Text in Windows-1252 whose bytes with the high bit set all
 			// form UTF-8 sequences ("Ã¦" for "æ") is not what anyone
 			// writes: this is a UTF-8 file.
@@ -215,23 +220,6 @@ func firstInvalidUTF8(b []byte) int {
 	return len(b)
 }
 
-// validUTF8Start reports whether b is UTF-8; when b may have been cut from
-// a longer file, a rune cut at its end does not count.
-func validUTF8Start(b []byte, cut bool) bool {
-	if utf8.Valid(b) {
-		return true
-	}
-	if !cut {
-		return false
-	}
-	for i := 1; i < utf8.UTFMax && i < len(b); i++ {
-		if utf8.Valid(b[:len(b)-i]) && !utf8.FullRune(b[len(b)-i:]) {
-			return true
-		}
-	}
-	return false
-}
-
 // lineReader passes bytes through and stops with a *FileError at a line
 // longer than max bytes, or, for Windows-1252, at a byte that encoding
 // does not define.
@@ -265,4 +253,24 @@ func (l *lineReader) Read(p []byte) (int, error) {
 		return i, nil // the bytes before the problem; the next Read reports it
 	}
 	return n, err
+}
+
+// wholeTail returns head (br's first bytes, peeked) with its last
+// character whole: when head ends inside a UTF-8 sequence, the up to
+// three bytes after it that complete it, or the one byte that starts it
+// when they do not (not UTF-8, then).
+func wholeTail(br *bufio.Reader, head []byte) []byte {
+	n := len(head)
+	for i := 1; i < utf8.UTFMax && i <= n; i++ {
+		if !utf8.RuneStart(head[n-i]) {
+			continue
+		}
+		if utf8.FullRune(head[n-i:]) {
+			return head
+		}
+		more, _ := br.Peek(n + utf8.UTFMax - 1)
+		_, size := utf8.DecodeRune(more[n-i:])
+		return more[:n-i+size]
+	}
+	return head
 }
