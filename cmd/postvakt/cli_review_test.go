@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,5 +137,32 @@ func TestCLIImportActorIsNoNationalID(t *testing.T) {
 	}
 	if n > 0 {
 		t.Errorf("import --actor 01017010170 (exit %d): %d evidence entries name the national id unmasked\n%s", code, n, stderr)
+	}
+}
+
+// From an independent review of the import: a --system no letter can take
+// (a national id, more than 200 characters) is refused once, before the
+// file is read (exit 2 naming the flag, the id masked), not on each of
+// its rows; nothing is stored.
+func TestCLIImportSystemCheckedOnce(t *testing.T) {
+	db := migrated(t)
+	f := filepath.Join(t.TempDir(), "many.csv")
+	var b strings.Builder
+	b.WriteString(header)
+	for i := range 50 {
+		fmt.Fprintf(&b, "svarut,d6b23522-ddf3-462a-8140-%012d,964338531,Barnevernstjenesten,org,974760673,Vedtak,true,taushetsbelagt,2026-11-20T10:00:00+01:00\n", i)
+	}
+	if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, system := range []string{"01017010170", strings.Repeat("s", 201)} {
+		_, stderr, code := run(t, db, "import", "--system", system, f)
+		if code != 2 || strings.Count(stderr, "--system") != 1 || strings.Contains(stderr, "line ") || strings.Contains(stderr, "01017010170") {
+			t.Errorf("import --system %.20s…: exit %d\n%s", system, code, stderr)
+		}
+	}
+	var n int
+	if err := openDB(t, db).QueryRow(`SELECT count(*) FROM shipments`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d letters stored (%v), want none", n, err)
 	}
 }

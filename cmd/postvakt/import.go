@@ -30,6 +30,13 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	if err := spreadsheet.CheckEncoding(*encoding); err != nil {
 		return usageError{"--encoding: " + err.Error()}
 	}
+	// The rows without a sender_system of their own take --system: one no
+	// letter can take is refused once, here, not on every row.
+	for _, fe := range discoverProbe("svarut", "964338531", "x", "", *system, false).Validate(time.Now(), nil) {
+		if fe.Field == "sender_system" {
+			return usageError{"--system: " + fe.Message}
+		}
+	}
 	if model.HoldsNationalID(*who) {
 		// The actor is every imported letter's, on its evidence page and
 		// in the logs, as it is.

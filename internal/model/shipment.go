@@ -155,8 +155,13 @@ func Quote(s string) string { return strconv.Quote(string(MaskNationalIDsIn([]by
 // masked (a national id pasted into the wrong column stays unread); a
 // local time without an offset is told so, as it is what a system writing
 // its database's timestamps sends. ok is false then.
+//
+// The other unambiguous ways of writing such a time are read as it: a
+// space or a lower-case t between date and time, a lower-case z, and an
+// offset of hours alone or without its colon (2026-11-20 10:00:00+01, as
+// PostgreSQL prints a timestamptz; +0100).
 func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
-	t, err := time.Parse(time.RFC3339, v)
+	t, err := time.Parse(time.RFC3339, rfc3339Form(v))
 	if err == nil && t.IsZero() {
 		// 0001-01-01T00:00:00Z is a time, a default's: not "missing", as
 		// the zero value Validate reads would say, but too early.
@@ -165,10 +170,50 @@ func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
 	if err == nil {
 		return t, FieldError{}, true
 	}
-	if _, err := time.Parse("2006-01-02T15:04:05.999999999", v); err == nil {
+	if _, err := time.Parse("2006-01-02T15:04:05.999999999", rfc3339Form(v)); err == nil {
 		return t, NewFieldError("sent_at", i18n.P("problem.sent_at_zone", "Value", Quote(v))), false
 	}
 	return t, NewFieldError("sent_at", i18n.P("problem.sent_at_format", "Value", Quote(v))), false
+}
+
+// rfc3339Form writes v, a time as ParseSentAt takes it, in RFC 3339's
+// own form: T between date and time, Z in capitals, the offset as +hh:mm.
+// Anything else is left as it is, for time.Parse to refuse.
+func rfc3339Form(v string) string {
+	if len(v) < len("2006-01-02T15:04:05") || v[4] != '-' || v[7] != '-' {
+		return v
+	}
+	b := []byte(v)
+	if b[10] == ' ' || b[10] == 't' {
+		b[10] = 'T'
+	}
+	if n := len(b); b[n-1] == 'z' {
+		b[n-1] = 'Z'
+	}
+	// The offset: after the seconds (and their fraction), a sign.
+	i := 19
+	if i < len(b) && b[i] == '.' {
+		for i++; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		}
+	}
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		switch off := string(b[i+1:]); {
+		case len(off) == 2 && digits(off):
+			b = append(b, ":00"...)
+		case len(off) == 4 && digits(off):
+			b = append(b[:i+3], ':', off[2], off[3])
+		}
+	}
+	return string(b)
+}
+
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // NewShipment is a shipment as it is registered (API, CSV, discovery).
