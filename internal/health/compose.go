@@ -213,7 +213,7 @@ func Why(l *i18n.Localizer, a store.Alert) string {
 			args = append(args, k, a)
 		}
 		for k, secs := range r.Durations {
-			args = append(args, k, Duration(l, time.Duration(secs)*time.Second))
+			args = append(args, k, l.Duration(time.Duration(secs)*time.Second))
 		}
 		parts = append(parts, l.T(r.Key, args...))
 	}
@@ -224,23 +224,6 @@ func Why(l *i18n.Localizer, a store.Alert) string {
 // counts, which a text writes grouped (i18n.FormatInt); the others (an
 // organisation number, a unit) are written as kept.
 var countArgs = map[string]bool{"Count": true, "Errors": true, "Calls": true, "Bad": true, "Letters": true, "Reached": true, "Last": true, "Open": true}
-
-// Duration says d for people in l's language: whole days from two days
-// on when it is whole days, else hours from an hour on, else minutes, else
-// seconds ("3 timer", "45 minutter").
-func Duration(l *i18n.Localizer, d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return l.T("mail.alert.dur.days", "Count", int(d/(24*time.Hour)))
-	case d >= time.Hour:
-		return l.T("mail.alert.dur.hours", "Count", int(d.Round(time.Hour)/time.Hour))
-	case d >= time.Minute:
-		return l.T("mail.alert.dur.minutes", "Count", int(d.Round(time.Minute)/time.Minute))
-	case d >= time.Second:
-		return l.T("mail.alert.dur.seconds", "Count", int(d.Round(time.Second)/time.Second))
-	}
-	return l.T("mail.alert.dur.milliseconds", "Count", int(d/time.Millisecond))
-}
 
 // code is a code's text in l's language (a state, a severity), or the code
 // itself where the catalogue has none.

@@ -142,7 +142,7 @@ func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
 
 // english says d in an English summary as people say it ("6 hours"), not
 // as Go writes it ("6h0m0s").
-func english(d time.Duration) string { return Duration(i18n.English(), d) }
+func english(d time.Duration) string { return i18n.English().Duration(d) }
 
 // Evaluate runs every rule over the facts and marks what a sender system's
 // drop explains (Explained) and what the inhibit rules mute, in the rules'

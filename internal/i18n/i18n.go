@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -347,4 +348,21 @@ func (l *Localizer) hasPhrase(p Phrase) bool {
 		}
 	}
 	return true
+}
+
+// Duration says d for people in l's language: whole days from two days
+// on when it is whole days, else hours from an hour on, else minutes, else
+// seconds ("3 timer", "45 minutter").
+func (l *Localizer) Duration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return l.T("mail.alert.dur.days", "Count", int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return l.T("mail.alert.dur.hours", "Count", int(d.Round(time.Hour)/time.Hour))
+	case d >= time.Minute:
+		return l.T("mail.alert.dur.minutes", "Count", int(d.Round(time.Minute)/time.Minute))
+	case d >= time.Second:
+		return l.T("mail.alert.dur.seconds", "Count", int(d.Round(time.Second)/time.Second))
+	}
+	return l.T("mail.alert.dur.milliseconds", "Count", int(d/time.Millisecond))
 }

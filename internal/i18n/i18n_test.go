@@ -152,3 +152,27 @@ func TestOnlyOneCountry(t *testing.T) {
 		}
 	}
 }
+
+// TestDuration: a duration as people say it, in each language, never as Go
+// writes it.
+func TestDuration(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{"en", time.Hour, "1 hour"},
+		{"en", 6 * time.Hour, "6 hours"},
+		{"en", 72 * time.Hour, "3 days"},
+		{"en", 90 * time.Minute, "2 hours"},
+		{"en", 45 * time.Minute, "45 minutes"},
+		{"en", 31 * time.Second, "31 seconds"},
+		{"en", 500 * time.Millisecond, "500 milliseconds"},
+		{"nb", 6 * time.Hour, "6 timer"},
+		{"da", 72 * time.Hour, "3 dage"},
+	} {
+		if got := For(tc.lang, nil).Duration(tc.d); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.lang, tc.d, got, tc.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/i18n"
 	"postvakt/internal/store"
 )
 
@@ -80,7 +81,7 @@ func ripe(d store.Due, now time.Time) bool {
 // forgottenErr is the error of a forgotten letter not marked yet.
 func forgottenErr(err error) error {
 	return fmt.Errorf("%w; the channel answered about this letter before: it is marked unknown to the channel only if the channel keeps saying so for %s",
-		err, UnknownGrace)
+		err, i18n.English().Duration(UnknownGrace))
 }
 
 // distrust judges the "not known" answers of one batch (obs by channel id;

@@ -163,13 +163,13 @@ func (v view) Lang() string { return v.L.Lang() }
 func (v view) Int(n any) string { return v.L.Int(n) }
 
 // Dur is a duration as the page's language says it ("3 timer", "12
-// millisekunder"; health.Duration), not Go's "3h0m0s"; a nonzero one under
+// millisekunder"; i18n.Localizer.Duration), not Go's "3h0m0s"; a nonzero one under
 // a millisecond is said as one.
 func (v view) Dur(d time.Duration) string {
 	if d > 0 && d < time.Millisecond {
 		d = time.Millisecond
 	}
-	return health.Duration(v.L, d)
+	return v.L.Duration(d)
 }
 
 // Code is a stored code's text in the page's language (prefix names its
