@@ -94,6 +94,7 @@ type ShipmentPurge struct {
 	Notifications int64 // notifications whose recipients and order requests were cleared
 	PrintPending  int64 // letters kept: their print order is not placed yet (lookup, held or queued)
 	Changed       int64 // letters kept: changed since they were listed, no longer due
+	Polling       int64 // letters kept: being polled (claimed) as the purge ran
 }
 
 // sqlPrintNotPlaced are the print order states before the provider has the
@@ -165,6 +166,22 @@ func (s *Store) PurgeShipments(ctx context.Context, due []RetentionDue, now time
 		for _, id := range pending {
 			keep[id] = true
 		}
+		// A letter being polled as the purge runs (its poll_queue row
+		// claimed until after now) is kept tonight: its poll's answer,
+		// written after the purge, would bring evidence back to a purged
+		// letter. The rows are locked, so no claim starts before they go
+		// (a claim skips locked rows).
+		var polling []string
+		if err := tx.SelectContext(ctx, &polling, `SELECT shipment_id FROM (SELECT shipment_id, claimed_until FROM poll_queue
+				WHERE shipment_id = ANY($1::uuid[]) ORDER BY shipment_id FOR UPDATE) q WHERE q.claimed_until > $2`, arr, now); err != nil {
+			return fmt.Errorf("retention purge: letters being polled: %w", err)
+		}
+		for _, id := range polling {
+			if !keep[id] {
+				keep[id] = true
+				p.Polling++
+			}
+		}
 		// The last change again, in a statement after the lock: it sees
 		// what committed since the letters were listed (a writer of a
 		// letter's events or state holds the letter until it commits).
@@ -220,9 +237,8 @@ func (s *Store) PurgeShipments(ctx context.Context, due []RetentionDue, now time
 				WHERE p.shipment_id = ANY($1::uuid[]) AND p.placed_at IS NULL AND p.order_id <> ''`},
 			{&p.Events, `DELETE FROM shipment_events WHERE shipment_id = ANY($1::uuid[])`},
 			// A letter never opened is polled no more: its evidence is
-			// gone, and a poll would start it anew. The row goes (not
-			// only its time), so a poll in flight that writes its result
-			// after this commits reschedules nothing.
+			// gone, and a poll would start it anew (one being polled was
+			// kept, above).
 			{nil, `DELETE FROM poll_queue WHERE shipment_id = ANY($1::uuid[])`},
 			{&p.Notes, `UPDATE followups SET note = '' WHERE shipment_id = ANY($1::uuid[]) AND note <> ''`},
 			{&p.PrintRequests, `UPDATE print_orders SET request = NULL, last_error = '', failure_reason = ''

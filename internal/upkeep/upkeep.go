@@ -95,7 +95,7 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 	}
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"orphan_persons", p.Orphans, "notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
-		"kept_print_not_placed", p.PrintPending, "kept_changed", p.Changed, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
+		"kept_print_not_placed", p.PrintPending, "kept_changed", p.Changed, "kept_polling", p.Polling, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
 		"alerts", p.Alerts, "sessions", p.Sessions, "user_emails", p.UserEmails)
 	return nil
 }
@@ -206,6 +206,7 @@ func (p *Purge) add(s store.ShipmentPurge) {
 	p.Notifications += s.Notifications
 	p.PrintPending += s.PrintPending
 	p.Changed += s.Changed
+	p.Polling += s.Polling
 }
 
 func (u *Upkeep) log() *slog.Logger {
