@@ -24,7 +24,7 @@ type FeedStore interface {
 	FeedReread(ctx context.Context, channel string) (store.FeedReread, bool, error)
 	StartFeedReread(ctx context.Context, channel string, from, to time.Time) error
 	FinishFeedReread(ctx context.Context, channel string, at time.Time) error
-	WantFeedReread(ctx context.Context, channel string, from, at time.Time) error
+	WantFeedReread(ctx context.Context, channel string, from, at time.Time, shipmentIDs []string) error
 	TryExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }
 

@@ -242,10 +242,11 @@ func (p *Poller) countLate(name string, page []channel.FeedEvent, kept []store.K
 // unknown) had its whole time read by the windows, which mention it
 // nowhere: not known to the log (ErrNotKnown: marked unknown_to_channel
 // after the grace, as a look-up that found nothing). One sent before from
-// (registered after its entries went by) refused for the first time asks
-// the log to be read again from its sent time, at once, and stays the
-// letter's error; refused again once every re-read asked for has been
-// read, it is not known to the log either. Without re-reads
+// (registered after its entries went by) that has not asked yet
+// (store.Due.RereadAskedAt) asks the log to be read again from its sent
+// time, at once, and stays the letter's error; refused again once a
+// re-read started after it asked has been read and none is asked for, it
+// is not known to the log either. Without re-reads
 // (channel.Rereader off) a refusal stays the letter's error.
 func (p *Poller) refusedLookUps(ctx context.Context, fs FeedStore, f channel.Feed, obs []channel.Observation, byChannelID map[string]store.Due, from, now time.Time) error {
 	var refused []int
@@ -268,6 +269,7 @@ func (p *Poller) refusedLookUps(ctx context.Context, fs FeedStore, f channel.Fee
 	}
 	pending := !rr.Wanted.IsZero() || !rr.From.IsZero()
 	var want time.Time
+	var asking []string
 	for _, i := range refused {
 		d := byChannelID[obs[i].ChannelID]
 		notKnown := fmt.Errorf("%w: the log, read over its time (its own look-up refused), mentions it nowhere", channel.ErrNotKnown)
@@ -276,16 +278,19 @@ func (p *Poller) refusedLookUps(ctx context.Context, fs FeedStore, f channel.Fee
 			obs[i].Err = nil
 		case !d.SentAt.Add(-model.MaxFutureSkew).Before(from):
 			obs[i].Err = notKnown
-		case d.PollFailures == 0:
+		case d.RereadAskedAt == nil:
+			asking = append(asking, d.ID)
 			if from := d.SentAt.Add(-f.Overlap() - model.MaxFutureSkew); want.IsZero() || from.Before(want) {
 				want = from
 			}
-		case !pending:
+		case !pending && !rr.FinishedAt.Before(*d.RereadAskedAt):
+			// Nothing asked for waits, and a re-read started since it
+			// asked (which cleared its wanted reach) has been read.
 			obs[i].Err = notKnown
 		}
 	}
-	if want.IsZero() {
+	if len(asking) == 0 {
 		return nil
 	}
-	return fs.WantFeedReread(ctx, name, want, now)
+	return fs.WantFeedReread(ctx, name, want, now, asking)
 }

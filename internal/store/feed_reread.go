@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // FeedReread is where a feed channel's wide re-read stands (migration
@@ -77,14 +80,24 @@ func (s *Store) FinishFeedReread(ctx context.Context, channel string, at time.Ti
 }
 
 // WantFeedReread asks the channel's next re-read to reach back to from at
-// least, and to start at once (internal/poll, reread.go): letters whose
-// own look-up the log refused are found only by reading the log again
-// over their time. Asked again, the earliest from stands. For a channel
-// whose re-reads were never counted, the count starts at at.
-func (s *Store) WantFeedReread(ctx context.Context, channel string, from, at time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO feed_rereads (channel, finished_at, wanted_from) VALUES ($1, $3, $2)
-		ON CONFLICT (channel) DO UPDATE SET wanted_from = LEAST(COALESCE(feed_rereads.wanted_from, EXCLUDED.wanted_from), EXCLUDED.wanted_from)`,
-		channel, from, at); err != nil {
+// least, and to start at once (internal/poll, reread.go), for the letters
+// shipmentIDs, whose own look-up the log refused: they are found only by
+// reading the log again over their time. Each notes when it asked
+// (poll_queue.reread_asked_at, kept from its first asking), in the same
+// transaction. Asked again, the earliest from stands. For a channel whose
+// re-reads were never counted, the count starts at at.
+func (s *Store) WantFeedReread(ctx context.Context, channel string, from, at time.Time, shipmentIDs []string) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feed_rereads (channel, finished_at, wanted_from) VALUES ($1, $3, $2)
+			ON CONFLICT (channel) DO UPDATE SET wanted_from = LEAST(COALESCE(feed_rereads.wanted_from, EXCLUDED.wanted_from), EXCLUDED.wanted_from)`,
+			channel, from, at); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE poll_queue SET reread_asked_at = $2
+			WHERE shipment_id = ANY($1::uuid[]) AND reread_asked_at IS NULL`, pq.Array(shipmentIDs), at)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("ask the %s log to be read again from %s: %w", channel, from.UTC().Format(time.RFC3339), err)
 	}
 	return nil

@@ -33,6 +33,10 @@ type Due struct {
 	// before, first said it does not know it, in the run of answers since
 	// (poll_queue.not_known_since; nil: it has not, or it knew it since).
 	NotKnownSince *time.Time `db:"not_known_since"`
+	// RereadAskedAt is when the letter, its look-up refused by a feed's
+	// log, asked for the log to be read again over its time
+	// (WantFeedReread; nil: it has not).
+	RereadAskedAt *time.Time `db:"reread_asked_at"`
 }
 
 // ClaimDue claims up to limit shipments of a channel whose next poll is due
@@ -53,9 +57,9 @@ func (s *Store) ClaimDue(ctx context.Context, channel string, now time.Time, lim
 			        AND (claimed_until IS NULL OR claimed_until <= $2)
 			      ORDER BY next_poll_at LIMIT $4
 			      FOR UPDATE SKIP LOCKED))
-			RETURNING q.shipment_id, q.failures, q.history_due, q.next_poll_at, q.not_known_since)
+			RETURNING q.shipment_id, q.failures, q.history_due, q.next_poll_at, q.not_known_since, q.reread_asked_at)
 		SELECT s.id, s.channel_id, s.state, s.channel_status, s.sent_at, c.failures AS poll_failures, s.unknown_to_channel_since,
-			c.history_due, c.not_known_since, `+sqlHeard+` AS heard
+			c.history_due, c.not_known_since, c.reread_asked_at, `+sqlHeard+` AS heard
 		FROM shipments s JOIN c ON c.shipment_id = s.id
 		WHERE s.id = ANY(ARRAY(SELECT shipment_id FROM c))
 		ORDER BY c.next_poll_at -- the longest waiting first: a call cut short leaves the newest unasked`,
