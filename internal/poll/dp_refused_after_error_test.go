@@ -69,6 +69,10 @@ func TestDPLogRefusedAfterOtherFailure(t *testing.T) {
 			if unknown != 0 {
 				t.Errorf("%d letters marked unknown to the channel, want none (the log has their entries)", unknown)
 			}
+			// One re-read for the back-fill, not one per cycle or per letter.
+			if n := w.rereadsAsked(); n != 1 {
+				t.Errorf("%d re-reads asked for, want 1", n)
+			}
 		})
 	}
 }
