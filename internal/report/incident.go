@@ -21,7 +21,7 @@ type IncidentSource = store.IncidentReader
 // IncidentHeader is the header of an incident report's letters.
 var IncidentHeader = []string{"sender_org", "sender_unit", "sender_system", "id", "channel", "channel_id", "recipient_kind", "recipient",
 	"class", "confidential", "sent_at", "state", "state_changed_at", "channel_status", "available_at", "stage",
-	"followup", "followup_deadline"}
+	"followup", "followup_deadline", "reminders_sent", "last_reminded_at", "print_state"}
 
 // IncidentCells renders one letter; a person id is masked, there is no title.
 func IncidentCells(r *store.IncidentRow) []string {
@@ -31,14 +31,18 @@ func IncidentCells(r *store.IncidentRow) []string {
 		}
 		return p.UTC().Format(time.RFC3339)
 	}
-	fu := ""
+	fu, ps := "", ""
 	if r.FollowUp != nil {
 		fu = *r.FollowUp
+	}
+	if r.PrintState != nil {
+		ps = *r.PrintState
 	}
 	return []string{r.SenderOrg, r.SenderUnit, r.SenderSystem, r.ID, r.Channel, r.ChannelID, r.RecipientKind,
 		model.MaskRecipient(r.RecipientKind, r.RecipientID), r.Class, strconv.FormatBool(r.Confidential),
 		r.SentAt.UTC().Format(time.RFC3339), string(r.State), r.StateChangedAt.UTC().Format(time.RFC3339),
-		r.ChannelStatus, t(r.AvailableAt), string(r.Stage), fu, t(r.Deadline)}
+		r.ChannelStatus, t(r.AvailableAt), string(r.Stage), fu, t(r.Deadline),
+		strconv.Itoa(r.RemindersSent), t(r.LastRemindedAt), ps}
 }
 
 // UnitSummary is one sending unit's letters in an incident, per state.
@@ -273,10 +277,14 @@ func (l *Labels) incidentValues(r *store.IncidentRow) []any {
 	default:
 		fu = l.code("decision.", *r.FollowUp)
 	}
+	ps := ""
+	if r.PrintState != nil {
+		ps = l.code("export.print_state.", *r.PrintState)
+	}
 	return []any{r.SenderOrg, r.SenderUnit, r.SenderSystem, r.ID, model.ChannelDisplay(r.Channel), r.ChannelID,
 		l.code("kind.", r.RecipientKind), model.MaskRecipient(r.RecipientKind, r.RecipientID), r.Class, l.yes(r.Confidential),
 		l.at(&r.SentAt), l.code("state.", string(r.State)), l.at(&r.StateChangedAt), r.ChannelStatus, l.at(r.AvailableAt),
-		l.code("stage.", string(r.Stage)), fu, l.at(r.Deadline)}
+		l.code("stage.", string(r.Stage)), fu, l.at(r.Deadline), r.RemindersSent, l.at(r.LastRemindedAt), ps}
 }
 
 // StateNames lists the states in lifecycle order, for tables of counts.

@@ -167,10 +167,16 @@ type IncidentRow struct {
 	AvailableAt   *time.Time `db:"available_at" json:"available_at,omitempty"`
 	FollowUp      *string    `db:"followup" json:"followup,omitempty"` // decision, or "open" while undecided
 	Deadline      *time.Time `db:"deadline" json:"followup_deadline,omitempty"`
+	// What escalation did about the letter: its reminders, and its print
+	// order's state (none: no print decision).
+	RemindersSent  int        `db:"reminders_sent" json:"reminders_sent"`
+	LastRemindedAt *time.Time `db:"last_reminded_at" json:"last_reminded_at,omitempty"`
+	PrintState     *string    `db:"print_state" json:"print_state,omitempty"`
 }
 
 const incidentColumns = letterColumns + `, s.sender_system, s.channel_status, s.available_at,
-	CASE WHEN f.shipment_id IS NULL THEN NULL ELSE COALESCE(f.decision, 'open') END AS followup, f.deadline`
+	CASE WHEN f.shipment_id IS NULL THEN NULL ELSE COALESCE(f.decision, 'open') END AS followup, f.deadline,
+	s.reminders_sent, s.last_reminded_at, po.state AS print_state`
 
 // sqlScheduled is true for a letter whose latest event from its channel
 // has one of the statuses in the (only) parameter: a delivery the sender
@@ -185,6 +191,7 @@ const sqlScheduled = `EXISTS (SELECT 1 FROM shipment_events se WHERE se.shipment
 // (uk.k): sorting 100,000 letters by an integer is several times faster
 // than by the unit's name (a collation per comparison).
 const incidentFrom = shipmentFrom + ` LEFT JOIN followups f ON f.shipment_id = s.id
+	LEFT JOIN print_orders po ON po.shipment_id = s.id
 	JOIN (` + unitOrder + `) uk ON uk.id = s.sender_unit_id`
 
 // unitOrder numbers the sending units in the report's order (k).
