@@ -40,8 +40,12 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 	if err == nil {
 		err = checkTime(o.EnteredAt, d.SentAt, now)
 	}
-	if err == nil {
-		err = checkTime(o.AvailableAt, d.SentAt, now)
+	if err == nil && checkTime(o.AvailableAt, d.SentAt, now) != nil {
+		// The status and its time are plausible; only the entry the
+		// channel dates availability from is not (Altinn's Published a day
+		// and more before the sent time a sender system registered): the
+		// state stands, available from its change, not from that entry.
+		r.AvailableAt = time.Time{}
 	}
 	if err != nil {
 		r.State = d.State

@@ -233,6 +233,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		if err := json.Unmarshal(doc.StatusHistory, &hist); err != nil {
 			d.obs.Err = fmt.Errorf("%w: details of %s: statusHistory: %v", channel.ErrBadRecord, id, err)
 			d.obs.Status = doc.Status
+			d.found = foundOf(id, doc, nil)
 			return d, nil
 		}
 	}
@@ -244,6 +245,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			d.obs.Err = fmt.Errorf("details of %s: %w", id, err)
 		}
 		d.obs.Status = status
+		d.found = foundOf(id, doc, hist)
 		return d, nil
 	}
 	d.obs.Status, d.obs.ChangedAt = status, changed
@@ -261,7 +263,17 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		readInHistory(&d.obs, hist)
 		entered(&d.obs, hist)
 	}
-	d.found = channel.Found{
+	d.found = foundOf(id, doc, hist)
+	return d, nil
+}
+
+// foundOf is what discovery registers of a correspondence: its sent time
+// (sentAt), parties, confidentiality and title. It is read whatever else
+// of its details could not be (a statusChanged that is no time, a history
+// that does not decode): such a letter is registered, its status then
+// that letter's own error at every poll, not lost from the back-fill.
+func foundOf(id string, doc detailsDoc, hist []statusEvent) channel.Found {
+	f := channel.Found{
 		ChannelID:    id,
 		SentAt:       sentAt(doc, hist),
 		SenderOrg:    orgNumber(string(doc.Sender)),
@@ -272,9 +284,9 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	if doc.Content != nil {
 		// Empty for letters published since June 2025: Altinn no longer
 		// shows the sender the title. It stays empty; none is made up.
-		d.found.Title = doc.Content.MessageTitle
+		f.Title = doc.Content.MessageTitle
 	}
-	return d, nil
+	return f
 }
 
 // codeNotSenderOrRecipient is Altinn Correspondence's error code for "You
