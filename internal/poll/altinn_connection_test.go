@@ -86,3 +86,43 @@ func TestAltinnConnectionTrouble(t *testing.T) {
 		}
 	}
 }
+
+// TestAltinnReadLetterWithEarlyPublished: a letter registered (an
+// import, a sender system) with a sent_at two days after Altinn published
+// it. Altinn says it was Read after that sent_at (top-level status Read,
+// plausible time). The early Published entry in statusHistory (only used
+// for available_at) makes checkTime refuse the whole observation, so the
+// letter is never recorded opened: reminders and print go on for a read
+// letter, at every poll.
+func TestAltinnReadLetterWithEarlyPublished(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	ships := storetest.Register(t, st, altinnLetters(1)...) // sent_at 2026-11-20T10:00:00Z
+	now := time.Now().UTC().Add(time.Hour)
+	logger := slog.New(slog.DiscardHandler)
+	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
+		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			parts := strings.Split(r.URL.Path, "/")
+			id := parts[len(parts)-2]
+			rw.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-17T10:00:00+00:00","status":"Read","statusChanged":"2026-11-21T09:00:00+00:00",
+				"statusHistory":[{"status":"Published","statusText":"p","statusChanged":"2026-11-17T10:01:00+00:00"},
+				{"status":"Read","statusText":"r","statusChanged":"2026-11-21T09:00:00+00:00"}]}`, id)
+		}))
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	if _, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	var state string
+	if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ships[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if state != string(model.StateOpened) {
+		var msg string
+		_ = st.DB().Get(&msg, `SELECT coalesce(string_agg(message, ' | '), '') FROM shipment_events WHERE shipment_id = $1 AND kind = 'poll_error'`, ships[0].ID)
+		var evs []string
+		_ = st.DB().Select(&evs, `SELECT kind || ': ' || coalesce(message,'') FROM shipment_events WHERE shipment_id = $1`, ships[0].ID)
+		t.Logf("events: %q", evs)
+		t.Errorf("state %s, want opened: Altinn says Read on 2026-11-21, after sent_at; poll errors: %s", state, msg)
+	}
+}
