@@ -41,9 +41,14 @@ type Observation struct {
 	// its recipient, when the answer tells and it is before the state's
 	// time (an Altinn history's Published before its Read); zero: that time.
 	AvailableAt time.Time
-	Payload     json.RawMessage // the raw status record, kept as evidence
-	History     json.RawMessage // the channel's event history, fetched when the status changed; may be nil
-	Events      []FeedEvent     // a Feed's log entries about this shipment, each kept as evidence
+	// HeldUntil is when the channel is to publish a letter the sender asked
+	// to be published later and it has not published yet (Altinn's
+	// requestedPublishTime of a correspondence not yet Published); zero:
+	// not said. The poller keeps it only while it is ahead.
+	HeldUntil time.Time
+	Payload   json.RawMessage // the raw status record, kept as evidence
+	History   json.RawMessage // the channel's event history, fetched when the status changed; may be nil
+	Events    []FeedEvent     // a Feed's log entries about this shipment, each kept as evidence
 	// KeepState: the status is recorded but says nothing about delivery
 	// (SvarUt SLETTET); the shipment keeps its state, and Disposition
 	// still applies (SLETTET: closed). State is empty then.

@@ -150,6 +150,13 @@ func Ref(name, id, lang string) string {
 	return s.Display + " " + id
 }
 
+// HeldAtMost bounds a hold for a later delivery (Spec.Scheduled,
+// Observation.HeldUntil): a letter held three months after it was sent is
+// taken as waiting, its steps counted from its sending as for any other (its
+// delivery may have come in a gap of the channel's log, leaving the held
+// status behind), and a publish time further ahead counts as three months.
+const HeldAtMost = 90 * 24 * time.Hour
+
 // Scheduled returns a registered channel's Scheduled statuses (none for
 // an unknown channel).
 func Scheduled(name string) []string {

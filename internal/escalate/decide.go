@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"time"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/policy"
 )
 
@@ -64,12 +65,6 @@ const heldForDelivery = "held: the channel delivers it later, as the sender aske
 // scheduledLookAgain is how soon a run looks again at a shipment the
 // channel holds for a later delivery (Facts.Scheduled).
 const scheduledLookAgain = 24 * time.Hour
-
-// heldAtMost bounds the hold (Facts.Scheduled): a letter still held three
-// months after it was sent is taken as waiting, its steps counted from its
-// sending as for any other (its delivery may have come in a gap of the
-// channel's log, leaving the held status behind).
-const heldAtMost = 90 * 24 * time.Hour
 
 // Decision is the step a shipment needs now, and why.
 type Decision struct {
@@ -177,14 +172,14 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 		}
 		return ruling{Decision: d, why: WhyUndelivered}, nil
 	}
-	if f.Scheduled && now.Before(f.Since.Add(heldAtMost)) {
+	if f.Scheduled && now.Before(f.Since.Add(channel.HeldAtMost)) {
 		// Nothing is due before the letter is in the mailbox: once it is,
 		// Since is its delivery and the plan counts from there. Until
 		// then the run looks again daily (a state change alone does not
 		// bring a step forward).
 		// ... and at the latest when the hold ends, when print may be due.
 		next := now.Add(scheduledLookAgain)
-		if limit := f.Since.Add(heldAtMost); limit.Before(next) {
+		if limit := f.Since.Add(channel.HeldAtMost); limit.Before(next) {
 			next = limit
 		}
 		d := Decision{Policy: p.Name, SendAt: now, Next: next}

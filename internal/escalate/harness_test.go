@@ -156,7 +156,7 @@ type received struct {
 // reflows shows it: the harness's channel ids carry the test's name and
 // make the line pass the reminder's width, so it goes soft-broken before
 // the id (remind's flowLine).
-var refLine = regexp.MustCompile(`(?m)^  \d+\. (?:SvarUt-forsendelse|Digital Post-brev) (\S+)$`)
+var refLine = regexp.MustCompile(`(?m)^  \d+\. (?:SvarUt-forsendelse|Digital Post-brev|Altinn-melding) (\S+)$`)
 
 // take reads every message on the server, checks that none shows a title,
 // and empties the server.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/channel"
 	_ "postvakt/internal/channel/digitalpost" // registers Digital Post's scheduled status
 	"postvakt/internal/model"
 	"postvakt/internal/storetest"
@@ -37,7 +38,7 @@ func TestDecideHeldForDelivery(t *testing.T) {
 	// Held three months on: taken as waiting (its delivery may have come in
 	// a gap of the log), its steps counted from its sending.
 	f.Scheduled = true
-	if d, err := Decide(f, p, monday.Add(heldAtMost+time.Hour)); err != nil || !d.Due() {
+	if d, err := Decide(f, p, monday.Add(channel.HeldAtMost+time.Hour)); err != nil || !d.Due() {
 		t.Fatalf("held three months: %+v %v; want a step due", d, err)
 	}
 }
@@ -96,5 +97,47 @@ func TestRunHeldForLaterDelivery(t *testing.T) {
 	}
 	if !reminded(time.Date(2027, 1, 14, 13, 0, 0, 0, oslo)) {
 		t.Fatal("not reminded three business days after its delivery")
+	}
+}
+
+// An Altinn letter the sender asked to be published two weeks after its
+// sending (held_until, the poll's reading of requestedPublishTime) is
+// neither reminded nor printed on its sending's schedule, though a letter
+// sent with it is; still unopened, its reminder comes on the schedule
+// counted from its publication.
+func TestRunHeldForPublication(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ss := confidential(firmaA, 2)
+	for i := range ss {
+		ss[i].channel = "altinn"
+	}
+	ids, cids := h.register(ss...)
+	h.contacts(firmaA)
+	publish := time.Date(2026, 11, 30, 10, 0, 0, 0, oslo) // two weeks after Monday 16th
+	storetest.Set(t, h.st, ids[:1], storetest.State(model.StateAccepted), storetest.NotAvailable(),
+		storetest.ChannelStatus("ReadyForPublish"), storetest.HeldUntil(publish))
+	reminded := func(at time.Time) (held, other bool) {
+		t.Helper()
+		h.run(at)
+		for _, r := range h.take() {
+			held = held || slices.Contains(r.refs, cids[0])
+			other = other || slices.Contains(r.refs, cids[1])
+		}
+		return held, other
+	}
+	if held, other := reminded(due1); held || !other {
+		t.Fatalf("at the first reminder: held letter reminded %v, the other %v; want the other only", held, other)
+	}
+	if held, _ := reminded(printDay); held {
+		t.Fatal("the held letter reminded on its sending's print day")
+	}
+	var stage model.Stage
+	if err := h.st.DB().QueryRow(`SELECT stage FROM shipments WHERE id = $1`, ids[0]).Scan(&stage); err != nil || stage != model.StageNone {
+		t.Fatalf("held letter on its sending's print day: stage %s %v; want none", stage, err)
+	}
+	// Two business days after its publication, as due1 after Monday.
+	if held, _ := reminded(time.Date(2026, 12, 2, 11, 0, 0, 0, oslo)); !held {
+		t.Fatal("the held letter not reminded two business days after its publication")
 	}
 }

@@ -47,6 +47,15 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 		// state stands, available from its change, not from that entry.
 		r.AvailableAt = time.Time{}
 	}
+	if err == nil && o.HeldUntil.After(now) {
+		// Held for a publication the sender asked for: the letter waits
+		// for its recipient from then (store.OpenShipment.Since), three
+		// months after its sending at the latest.
+		r.HeldUntil = o.HeldUntil
+		if limit := d.SentAt.Add(channel.HeldAtMost); r.HeldUntil.After(limit) {
+			r.HeldUntil = limit
+		}
+	}
 	if err != nil {
 		r.State = d.State
 		r.NextPollAt = &r.RetryAt

@@ -23,27 +23,31 @@ const (
 // a policy needs and the references a reminder may show. It deliberately has
 // no title: nothing on the escalation path reads it.
 type OpenShipment struct {
-	ID             string      `db:"id"`
-	Channel        string      `db:"channel"`
-	ChannelID      string      `db:"channel_id"`
-	SenderOrg      string      `db:"sender_org"`
-	SenderOrgName  string      `db:"sender_org_name"`
-	SenderUnit     string      `db:"sender_unit"`
-	RecipientRow   int64       `db:"recipient_row"` // recipients.id: the stream's grouping key
-	RecipientKind  string      `db:"recipient_kind"`
-	RecipientID    string      `db:"recipient_ident"`
-	RecipientName  string      `db:"recipient_name"` // an organisation's name from the registers (the names job); "" unknown
-	Class          string      `db:"class"`
-	Confidential   bool        `db:"confidential"`
-	State          model.State `db:"state"`
-	ChannelStatus  string      `db:"channel_status"` // the channel's own status, as last polled
-	Stage          model.Stage `db:"stage"`
-	SentAt         time.Time   `db:"sent_at"`
-	AvailableAt    *time.Time  `db:"available_at"`
-	RemindersSent  int         `db:"reminders_sent"`
-	LastRemindedAt *time.Time  `db:"last_reminded_at"`
-	EscalationStep string      `db:"escalation_step"`
-	CatchUpAt      *time.Time  `db:"catch_up_at"`
+	ID            string      `db:"id"`
+	Channel       string      `db:"channel"`
+	ChannelID     string      `db:"channel_id"`
+	SenderOrg     string      `db:"sender_org"`
+	SenderOrgName string      `db:"sender_org_name"`
+	SenderUnit    string      `db:"sender_unit"`
+	RecipientRow  int64       `db:"recipient_row"` // recipients.id: the stream's grouping key
+	RecipientKind string      `db:"recipient_kind"`
+	RecipientID   string      `db:"recipient_ident"`
+	RecipientName string      `db:"recipient_name"` // an organisation's name from the registers (the names job); "" unknown
+	Class         string      `db:"class"`
+	Confidential  bool        `db:"confidential"`
+	State         model.State `db:"state"`
+	ChannelStatus string      `db:"channel_status"` // the channel's own status, as last polled
+	Stage         model.Stage `db:"stage"`
+	SentAt        time.Time   `db:"sent_at"`
+	AvailableAt   *time.Time  `db:"available_at"`
+	// HeldUntil is when the channel is to publish a letter the sender
+	// asked to be published later, as the poll last read it (nil: never
+	// held; shipments.held_until).
+	HeldUntil      *time.Time `db:"held_until"`
+	RemindersSent  int        `db:"reminders_sent"`
+	LastRemindedAt *time.Time `db:"last_reminded_at"`
+	EscalationStep string     `db:"escalation_step"`
+	CatchUpAt      *time.Time `db:"catch_up_at"`
 	// UnknownSince is when the channel was first found not to know the
 	// shipment (nil: it knows it; unknown_to_channel_since).
 	UnknownSince *time.Time `db:"unknown_to_channel_since"`
@@ -56,10 +60,14 @@ type OpenShipment struct {
 }
 
 // Since is when the shipment started waiting: when it became available to
-// the recipient, else when it was sent.
+// the recipient, else when the channel is to publish it (held for a later
+// publication the sender asked for), else when it was sent.
 func (o OpenShipment) Since() time.Time {
 	if o.AvailableAt != nil {
 		return *o.AvailableAt
+	}
+	if o.HeldUntil != nil && o.HeldUntil.After(o.SentAt) {
+		return *o.HeldUntil // published by the channel then, as the sender asked
 	}
 	return o.SentAt
 }
@@ -69,7 +77,7 @@ func (o OpenShipment) Since() time.Time {
 var openShipmentColumns = `s.id, s.channel, s.channel_id,
 	o.orgnr AS sender_org, o.name AS sender_org_name, u.name AS sender_unit,
 	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name,
-	s.class, s.confidential, s.state, s.channel_status, s.stage, s.sent_at, s.available_at,
+	s.class, s.confidential, s.state, s.channel_status, s.stage, s.sent_at, s.available_at, s.held_until,
 	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at,
 	s.unknown_to_channel_since,
 	CASE WHEN s.stage = ` + sqlStage(model.StagePrintHeld) + ` THEN (SELECT po.batch_id FROM print_orders po

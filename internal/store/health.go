@@ -32,9 +32,10 @@ type DeliveryTime struct {
 // late, or opened between two polls) has the opening's time as its
 // available_at, which says nothing of the channel. Nor does a letter the
 // sender scheduled for later delivery (one that ever had one of the
-// scheduled statuses, channel.Spec.Scheduled): its wait was the sender's
-// choice (Digital Post's delayed letters wait up to days, and would make
-// every channel that carries some look slow).
+// scheduled statuses, channel.Spec.Scheduled, or that Altinn held for a
+// later publication, held_until): its wait was the sender's choice
+// (Digital Post's delayed letters wait up to days, and would make every
+// channel that carries some look slow).
 func (s *Store) DeliveryTimes(ctx context.Context, since, now time.Time, q float64, scheduled []string) ([]DeliveryTime, error) {
 	var out []DeliveryTime
 	err := s.db.SelectContext(ctx, &out, `SELECT channel, count(*) AS delivered,
@@ -42,6 +43,7 @@ func (s *Store) DeliveryTimes(ctx context.Context, since, now time.Time, q float
 		FROM shipments s
 		WHERE sent_at >= $1 AND sent_at < $2 AND available_at IS NOT NULL
 			AND (state = 'available' OR available_at < state_changed_at)
+			AND held_until IS NULL -- a publication the sender asked to be later: the wait was the sender's
 			AND CASE WHEN cardinality($4::text[]) = 0 THEN true
 				ELSE NOT EXISTS (SELECT 1 FROM shipment_events e WHERE e.shipment_id = s.id AND e.raw_status = ANY($4::text[])) END
 		GROUP BY channel ORDER BY channel`, since, now, q, pq.Array(scheduled))
@@ -169,7 +171,9 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				`+sqlJudged+` AS judged,
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND f.shipment_id IS NULL
-					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`) AS pending,
+					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`)
+					-- held for a publication the sender asked for, still ahead
+					AND NOT COALESCE(s.held_until > $4::timestamptz, false) AS pending,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t)
 					AND s.sent_at > $4::timestamptz - make_interval(secs => ch.t + $12) AS due_recent,

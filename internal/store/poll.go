@@ -98,8 +98,12 @@ type PollResult struct {
 	// AvailableAt is when the channel says the letter became available,
 	// when it tells and it is earlier than the state's time.
 	AvailableAt time.Time
-	Payload     []byte // raw status record (JSON)
-	History     []byte // raw history (JSON), when fetched
+	// HeldUntil is when the channel publishes a letter the sender asked to
+	// be published later, while that is ahead (shipments.held_until, kept
+	// once set); zero: not held.
+	HeldUntil time.Time
+	Payload   []byte // raw status record (JSON)
+	History   []byte // raw history (JSON), when fetched
 	// HistoryErr says why the history of a change could not be fetched:
 	// noted in the evidence (once), and asked for again at the next poll
 	// (poll_queue.history_due) until a result brings History.
@@ -452,6 +456,14 @@ func stateAt(r *PollResult) time.Time {
 	return r.EnteredAt
 }
 
+// heldUntil is r's HeldUntil for the database: nil when not held.
+func heldUntil(r *PollResult) *time.Time {
+	if r.HeldUntil.IsZero() {
+		return nil
+	}
+	return &r.HeldUntil
+}
+
 func changedAt(r *PollResult) time.Time {
 	if r.ChangedAt.IsZero() {
 		return r.ObservedAt
@@ -468,10 +480,10 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 	}
 	n := len(changes)
 	ids, prev, states, statuses, closed := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	at, avail, next := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+	at, avail, next, held := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	for i, r := range changes {
 		t := stateAt(r)
-		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt
+		ids[i], prev[i], states[i], statuses[i], closed[i], at[i], next[i], held[i] = r.ID, string(r.Due.State), string(r.State), r.Status, r.Closed, &t, r.NextPollAt, heldUntil(r)
 		if !r.AvailableAt.IsZero() && r.AvailableAt.Before(t) {
 			avail[i] = &r.AvailableAt
 		}
@@ -484,10 +496,10 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 	// ms per probe against 0.012; PostgreSQL's CPU per letter of a cycle
 	// fell by a fifth).
 	rows, err := tx.QueryContext(ctx, `WITH u AS (
-			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
-				AS u(id, prev, state, at, status, closed, next, avail)),
+			SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
+				AS u(id, prev, state, at, status, closed, next, avail, held)),
 		ch AS (UPDATE shipments s SET state = u.state, state_changed_at = u.at,
-			channel_status = u.status,
+			channel_status = u.status, held_until = COALESCE(u.held, s.held_until),
 			available_at = CASE WHEN u.state IN ('available', 'opened') THEN COALESCE(s.available_at, u.avail, u.at) ELSE s.available_at END,
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END,
 			-- A failed letter needs paper at once, and one available before
@@ -507,7 +519,7 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 			WHERE q.shipment_id = ch.id)
 		SELECT id FROM ch`,
 		pq.Array(ids), pq.Array(prev), pq.Array(states), timesOrNull(at), pq.Array(statuses), pq.Array(closed),
-		timesOrNull(next), timesOrNull(avail))
+		timesOrNull(next), timesOrNull(avail), timesOrNull(held))
 	if err != nil {
 		return nil, fmt.Errorf("apply state changes: %w", err)
 	}
@@ -528,14 +540,16 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 		return nil
 	}
 	ids, prev, statuses, closed := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
+	held := make([]*time.Time, len(rs))
 	for i, r := range rs {
-		ids[i], prev[i], statuses[i], closed[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed
+		ids[i], prev[i], statuses[i], closed[i], held[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed, heldUntil(r)
 	}
 	// An unknown_to_channel mark is finishPolls' to clear, with its event.
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status,
+	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, held_until = COALESCE(u.held, s.held_until),
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
-		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, prev, status, closed)
-		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.channel_status = u.prev`, pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed))
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u(id, prev, status, closed, held)
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.channel_status = u.prev`,
+		pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed), timesOrNull(held))
 	if err != nil {
 		return fmt.Errorf("record status changes: %w", err)
 	}

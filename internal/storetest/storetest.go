@@ -110,6 +110,10 @@ func NotAvailable() Change { return Change{column: "available_at", value: nil} }
 // ChannelStatus sets the channel's own status, as a poll leaves it.
 func ChannelStatus(s string) Change { return Change{column: "channel_status", value: s} }
 
+// HeldUntil sets when the channel is to publish the letter, as a poll of a
+// letter held for a later publication leaves it.
+func HeldUntil(at time.Time) Change { return Change{column: "held_until", value: at} }
+
 // StateChangedAt sets when the state last changed.
 func StateChangedAt(at time.Time) Change { return Change{column: "state_changed_at", value: at} }
 

@@ -262,6 +262,11 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		publishedAfterReserved(&d.obs, hist)
 		readInHistory(&d.obs, hist)
 		entered(&d.obs, hist)
+		if d.obs.State == model.StateAccepted && doc.Published.IsZero() {
+			// Not published yet: Altinn publishes it at the time the
+			// sender asked for (the poller keeps it while it is ahead).
+			d.obs.HeldUntil = doc.RequestedPublish.Time
+		}
 	}
 	d.found = foundOf(id, doc, hist)
 	return d, nil

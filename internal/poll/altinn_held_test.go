@@ -1,0 +1,87 @@
+package poll_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
+	"postvakt/internal/poll"
+	"postvakt/internal/storetest"
+)
+
+// TestAltinnHeldForPublication: a correspondence the sender asked Altinn to
+// publish later stays ReadyForPublish until then; the poll keeps that time
+// on the letter (shipments.held_until), three months after its sending at
+// the latest, and nothing for a publish time already past. Published
+// later, the letter is available and the time is kept.
+func TestAltinnHeldForPublication(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	ships := storetest.Register(t, st, altinnLetters(3)...) // sent_at 2026-11-20T10:00:00Z
+	ids := storetest.IDs(ships)
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+	sent := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	ahead := now.Add(7 * 24 * time.Hour)
+	requested := map[string]time.Time{ // by channel id
+		ships[0].ChannelID: ahead,
+		ships[1].ChannelID: sent,                                         // not held: published as sent
+		ships[2].ChannelID: time.Date(2027, 12, 1, 8, 0, 0, 0, time.UTC), // more than three months on
+	}
+	var published atomic.Bool
+	logger := slog.New(slog.DiscardHandler)
+	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
+		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			parts := strings.Split(r.URL.Path, "/")
+			id := parts[len(parts)-2]
+			status, hist := "ReadyForPublish", ""
+			if published.Load() {
+				status, hist = "Published", fmt.Sprintf(`,{"status":"Published","statusText":"p","statusChanged":%q}`, now.Add(-time.Minute).Format(time.RFC3339))
+			}
+			rw.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","requestedPublishTime":%q,"status":%q,"statusChanged":%q,
+				"statusHistory":[{"status":"ReadyForPublish","statusText":"r","statusChanged":"2026-11-20T10:00:01+00:00"}%s]}`,
+				id, requested[id].Format(time.RFC3339), status, now.Add(-time.Minute).Format(time.RFC3339), hist)
+		}))
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	heldUntil := func() []*time.Time {
+		t.Helper()
+		out := make([]*time.Time, len(ids))
+		for i, id := range ids {
+			if err := st.DB().Get(&out[i], `SELECT held_until FROM shipments WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	same := func(got *time.Time, want time.Time) bool {
+		return (got == nil && want.IsZero()) || (got != nil && got.Equal(want))
+	}
+	if _, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	want := []time.Time{ahead, {}, ships[2].SentAt.Add(90 * 24 * time.Hour)}
+	for i, got := range heldUntil() {
+		if !same(got, want[i]) {
+			t.Errorf("letter %d held until %v, want %v", i, got, want[i])
+		}
+	}
+	published.Store(true)
+	storetest.Set(t, st, ids, storetest.NextPollAt(now.Add(-time.Minute)))
+	if _, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	var state model.State
+	if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ids[0]); err != nil || state != model.StateAvailable {
+		t.Fatalf("published letter: %s %v", state, err)
+	}
+	if got := heldUntil()[0]; !same(got, ahead) {
+		t.Errorf("published letter held until %v, want %v kept", got, ahead)
+	}
+}
