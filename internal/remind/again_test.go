@@ -37,8 +37,8 @@ func TestSecondReminderIsTold(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"Det eldste ble sendt 19.11.2026 og har ventet i 5 dager.",
-		"The oldest was sent on 19 Nov 2026 and has been waiting for 5 days.",
+		"Det som har ventet lengst, ble sendt 19.11.2026 og har ventet i 5 dager.",
+		"The one waiting longest was sent on 19 Nov 2026 and has been waiting for 5 days.",
 	} {
 		if !strings.Contains(flat(m.Body), want) {
 			t.Errorf("first reminder lacks %q:\n%s", want, m.Body)
@@ -92,7 +92,7 @@ func TestSecondReminderIsTold(t *testing.T) {
 		t.Errorf("Danish second reminder's subject = %q", m.Subject)
 	}
 	for _, want := range []string{
-		"Det ældste blev sendt 19.11.2026 og har ventet i 5 dage.",
+		"Det, der har ventet længst, blev sendt 19.11.2026 og har ventet i 5 dage.",
 		"I har tidligere fået påmindelser om disse breve, men de er stadig ikke åbnet.",
 	} {
 		if !strings.Contains(flat(m.Body), want) {
