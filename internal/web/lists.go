@@ -20,7 +20,11 @@ type summaryData struct {
 	Summary *store.ListSummary
 	// Persons is how many of the list's letters go to persons (citizens),
 	// by recipient: one line, never a ranked list of masked ids.
-	Persons      int
+	Persons int
+	// UnitOrgs: by unit, the units are of more than one sending
+	// organisation (an unscoped principal, no organisation filter): each
+	// is named with its organisation's number (units may share a name).
+	UnitOrgs     bool
 	Offset       int
 	Next         int
 	Prev         int
@@ -56,7 +60,8 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 			s.internalError(w, r, "list", err)
 			return
 		}
-		d := summaryData{By: by, Filter: f, Summary: sum, Persons: persons, Offset: offset, Prev: -1, Next: -1, Options: opts}
+		d := summaryData{By: by, Filter: f, Summary: sum, Persons: persons, Offset: offset, Prev: -1, Next: -1, Options: opts,
+			UnitOrgs: by == store.ByUnit && f.SenderOrg == ""}
 		if offset > 0 {
 			d.Prev = max(offset-summaryPageSize, 0)
 		}

@@ -79,8 +79,12 @@ type overviewData struct {
 	TopOrgs         *store.ListSummary // receiving organisations only
 	Persons         int                // persons' unopened letters (summarise)
 	TopUnits        *store.ListSummary
-	TopOrgsChart    template.HTML
-	TopUnitsChart   template.HTML
+	// UnitOrgs: the units are of more than one sending organisation (an
+	// unscoped principal): each is named with its organisation's number,
+	// as two organisations' units may share a name.
+	UnitOrgs      bool
+	TopOrgsChart  template.HTML
+	TopUnitsChart template.HTML
 
 	// AlertsNotYours: the role may not see health alerts (the unit role;
 	// /alerts answers it 403), so the overview does not tell it that none
@@ -180,7 +184,8 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.TopOrgsChart = barChart("chart-orgs", l.T("overview.top_orgs"), l.T("overview.top_orgs_desc"), orgBars(d.TopOrgs), l.Int)
-	d.TopUnitsChart = barChart("chart-units", l.T("overview.top_units"), l.T("overview.top_units_desc"), unitBars(d.TopUnits), l.Int)
+	d.UnitOrgs = scope.SenderOrg == ""
+	d.TopUnitsChart = barChart("chart-units", l.T("overview.top_units"), l.T("overview.top_units_desc"), unitBars(d.TopUnits, d.UnitOrgs), l.Int)
 
 	// The alerts only for those the access matrix lets see them (the
 	// unit role may not: /alerts answers it 403).
@@ -369,10 +374,14 @@ func orgBars(sum *store.ListSummary) []bar {
 	return out
 }
 
-func unitBars(sum *store.ListSummary) []bar {
+func unitBars(sum *store.ListSummary, withOrg bool) []bar {
 	var out []bar
 	for _, g := range sum.Groups {
-		out = append(out, bar{Label: g.Key, Value: g.Count})
+		label := g.Key
+		if withOrg && g.SenderOrg != "" {
+			label += " (" + g.SenderOrg + ")"
+		}
+		out = append(out, bar{Label: label, Value: g.Count})
 	}
 	return out
 }
