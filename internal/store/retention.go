@@ -225,6 +225,15 @@ func (s *Store) PurgeShipments(ctx context.Context, due []RetentionDue, now time
 			return fmt.Errorf("retention purge: letters: %w", err)
 		}
 		p.Shipments, _ = res.RowsAffected()
+		if len(people) > 0 {
+			// The list rollups still count the persons' letters under the
+			// rows deleted below, which no longer join as persons: the
+			// summaries by recipient are computed live until the next
+			// refresh (else their organisations' count took them in).
+			if _, err := tx.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = NULL`); err != nil {
+				return fmt.Errorf("retention purge: list rollups: %w", err)
+			}
+		}
 		steps := []struct {
 			n   *int64
 			sql string
