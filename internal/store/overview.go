@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // The overview's numbers (the cockpit at /). The plain counts are read from
@@ -155,50 +157,39 @@ func (s *Store) overviewFresh(ctx context.Context) (*time.Time, error) {
 	return at, nil
 }
 
-// refreshOverview refreshes the overview rollups: the daily one always, the
-// weekly one when it is older than OverviewRefreshEvery. It is part of
-// RefreshListSummaries.
-func (s *Store) refreshOverview(ctx context.Context) error {
-	// Names from the register answers (the names job, the print fallback).
-	if _, err := s.FillOrgNames(ctx); err != nil {
-		return err
-	}
-	if err := s.refreshView(ctx, "overview_unopened_days"); err != nil {
-		return err
-	}
+// refreshOverviewWeeks refreshes the weekly overview rollup in tx when
+// OverviewRefreshEvery has passed since it last was, as of start
+// (RefreshListSummaries refreshes the daily one with the lists').
+func refreshOverviewWeeks(ctx context.Context, tx *sqlx.Tx, start time.Time) error {
 	var due bool
-	if err := s.db.GetContext(ctx, &due, `SELECT overview_refreshed_at IS NULL OR overview_refreshed_at < now() - $1 * interval '1 second'
-		FROM list_rollups`, OverviewRefreshEvery.Seconds()); err != nil {
+	if err := tx.GetContext(ctx, &due, `SELECT overview_refreshed_at IS NULL OR overview_refreshed_at < $2::timestamptz - $1 * interval '1 second'
+		FROM list_rollups`, OverviewRefreshEvery.Seconds(), start); err != nil {
 		return fmt.Errorf("refresh overview rollup: %w", err)
 	}
 	if !due {
 		return nil
 	}
-	var start time.Time
-	if err := s.db.GetContext(ctx, &start, `SELECT clock_timestamp()`); err != nil {
-		return fmt.Errorf("refresh overview rollup: %w", err)
-	}
-	if err := s.refreshView(ctx, "overview_weeks"); err != nil {
+	if err := refreshView(ctx, tx, "overview_weeks"); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET overview_refreshed_at = $1`, start); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE list_rollups SET overview_refreshed_at = $1`, start); err != nil {
 		return fmt.Errorf("refresh overview rollup: %w", err)
 	}
 	return nil
 }
 
-// refreshView refreshes a materialized view, without blocking readers once
-// it has been filled.
-func (s *Store) refreshView(ctx context.Context, name string) error {
+// refreshView refreshes a materialized view in tx, without blocking
+// readers once it has been filled.
+func refreshView(ctx context.Context, tx *sqlx.Tx, name string) error {
 	var populated bool
-	if err := s.db.GetContext(ctx, &populated, `SELECT relispopulated FROM pg_class WHERE relname = $1`, name); err != nil {
+	if err := tx.GetContext(ctx, &populated, `SELECT relispopulated FROM pg_class WHERE relname = $1`, name); err != nil {
 		return fmt.Errorf("refresh %s: %w", name, err)
 	}
 	how := "REFRESH MATERIALIZED VIEW CONCURRENTLY "
 	if !populated {
 		how = "REFRESH MATERIALIZED VIEW "
 	}
-	if _, err := s.db.ExecContext(ctx, how+name); err != nil {
+	if _, err := tx.ExecContext(ctx, how+name); err != nil {
 		return fmt.Errorf("refresh %s: %w", name, err)
 	}
 	return nil

@@ -73,55 +73,64 @@ func rollupSource(c *sqlConds, f ListFilter, by GroupBy) string {
 }
 
 // RefreshListSummaries recomputes the rollups behind the plain summaries
-// (without blocking readers once they have been filled). Run it from a
-// scheduled job every minute, once cluster-wide (TryExclusive).
+// and the overview (without blocking readers once they have been filled).
+// Run it from a scheduled job every minute, once cluster-wide
+// (TryExclusive). The organisations' names are filled first; then every
+// rollup is computed in one REPEATABLE READ transaction, of one snapshot:
+// the overview shows them under one "as of", and a letter registered or
+// opened while they were refreshed one after another was in one and not in
+// another (the totals by age, by organisation and by unit disagreed for a
+// minute). A purge that marks them stale meanwhile fails the refresh with a
+// serialization error; the next minute's does it.
 func (s *Store) RefreshListSummaries(ctx context.Context) error {
-	var populated bool
-	if err := s.db.GetContext(ctx, &populated, `SELECT relispopulated FROM pg_class WHERE relname = 'unopened_by_unit'`); err != nil {
+	// Names from the register answers (the names job, the print fallback).
+	if _, err := s.FillOrgNames(ctx); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	if err != nil {
 		return fmt.Errorf("refresh list rollups: %w", err)
 	}
-	how := "REFRESH MATERIALIZED VIEW CONCURRENTLY "
-	if !populated {
-		how = "REFRESH MATERIALIZED VIEW "
-	}
+	defer func() { _ = tx.Rollback() }()
 	var start time.Time
-	if err := s.db.GetContext(ctx, &start, `SELECT clock_timestamp()`); err != nil {
+	if err := tx.GetContext(ctx, &start, `SELECT clock_timestamp()`); err != nil {
 		return fmt.Errorf("refresh list rollups: %w", err)
 	}
-	for _, v := range []string{"unopened_by_recipient", "unopened_by_unit"} {
-		if _, err := s.db.ExecContext(ctx, how+v); err != nil {
-			return fmt.Errorf("refresh %s: %w", v, err)
+	for _, v := range []string{"unopened_by_recipient", "unopened_by_unit", "overview_unopened_days"} {
+		if err := refreshView(ctx, tx, v); err != nil {
+			return err
 		}
 	}
-	if err := s.refreshRecipientTotals(ctx); err != nil {
+	if err := refreshRecipientTotals(ctx, tx); err != nil {
 		return err
 	}
-	if err := s.refreshOverview(ctx); err != nil {
+	if err := refreshOverviewWeeks(ctx, tx, start); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE list_rollups SET refreshed_at = $1`, start); err != nil {
 		return fmt.Errorf("refresh list rollups: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("refresh list rollups: commit: %w", err)
 	}
 	return nil
 }
 
 // refreshRecipientTotals recomputes unopened_by_recipient_total from the
-// refreshed unopened_by_recipient in one transaction (readers see the old
-// totals until it commits), the stage rank from the model's stage table.
-func (s *Store) refreshRecipientTotals(ctx context.Context) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM unopened_by_recipient_total`); err != nil {
-			return fmt.Errorf("refresh unopened totals: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO unopened_by_recipient_total
-				(recipient_id, n, oldest, stage_rank, max_reminders, last_reminder)
-			SELECT m.recipient_id, sum(m.n), min(m.oldest), max(`+sqlStageRank("m.stage")+`),
-				max(m.max_reminders), max(m.last_reminder)
-			FROM unopened_by_recipient m GROUP BY m.recipient_id`); err != nil {
-			return fmt.Errorf("refresh unopened totals: %w", err)
-		}
-		return nil
-	})
+// refreshed unopened_by_recipient in tx (readers see the old totals until
+// it commits), the stage rank from the model's stage table.
+func refreshRecipientTotals(ctx context.Context, tx *sqlx.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM unopened_by_recipient_total`); err != nil {
+		return fmt.Errorf("refresh unopened totals: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO unopened_by_recipient_total
+			(recipient_id, n, oldest, stage_rank, max_reminders, last_reminder)
+		SELECT m.recipient_id, sum(m.n), min(m.oldest), max(`+sqlStageRank("m.stage")+`),
+			max(m.max_reminders), max(m.last_reminder)
+		FROM unopened_by_recipient m GROUP BY m.recipient_id`); err != nil {
+		return fmt.Errorf("refresh unopened totals: %w", err)
+	}
+	return nil
 }
 
 // summariseRecipients is Summarise of the whole unopened list by receiving
