@@ -28,6 +28,10 @@ var FS embed.FS
 type Progress struct {
 	Start func(name string)                                // before it begins
 	Done  func(name string, took time.Duration, err error) // once it is applied, or failed
+	// Waiting is told once when another session holds the migration lock
+	// and Up waits for it, naming the holder ("pid 4711 (postvakt)"; may be
+	// nil): a command waiting for another's migration says so.
+	Waiting func(holder string)
 }
 
 // Up applies every pending migration to db, one at a time in version order,
@@ -41,7 +45,7 @@ func Up(ctx context.Context, db *sql.DB, progress Progress) (int, error) {
 		return 0, fmt.Errorf("migrate: connect: %w", err)
 	}
 	defer conn.Close()
-	if err := takeLock(ctx, conn); err != nil {
+	if err := takeLock(ctx, conn, progress.Waiting); err != nil {
 		// A cancel can land after the server granted the lock and before
 		// the answer was read: the session may hold it, so it is closed
 		// rather than handed back to the pool still holding it.
@@ -124,8 +128,9 @@ const lockPoll = 500 * time.Millisecond
 // lock's holder, waits for every older snapshot in the database, so
 // replicas starting at once on a database before 00031 waited for each
 // other for ever.
-func takeLock(ctx context.Context, conn *sql.Conn) error {
-	for {
+// waiting, when not nil, is told once who holds it.
+func takeLock(ctx context.Context, conn *sql.Conn, waiting func(holder string)) error {
+	for told := false; ; told = true {
 		var got bool
 		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey).Scan(&got); err != nil {
 			return err
@@ -133,10 +138,33 @@ func takeLock(ctx context.Context, conn *sql.Conn) error {
 		if got {
 			return nil
 		}
+		if !told && waiting != nil {
+			waiting(lockHolder(ctx, conn))
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(lockPoll):
 		}
 	}
+}
+
+// lockHolder names the session holding the migration lock, as pg_locks and
+// pg_stat_activity tell (a bigint advisory lock is classid, the key's high
+// half, and objid, its low half): "pid 4711 (postvakt)", or "another
+// session" when they do not tell (another role's session, whose
+// application name is not shown).
+func lockHolder(ctx context.Context, conn *sql.Conn) string {
+	var pid int
+	var app string
+	if err := conn.QueryRowContext(ctx, `SELECT l.pid, coalesce(a.application_name, '') FROM pg_locks l
+		LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+			AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1`, lockKey).Scan(&pid, &app); err != nil {
+		return "another session"
+	}
+	if app == "" {
+		return fmt.Sprintf("pid %d", pid)
+	}
+	return fmt.Sprintf("pid %d (%s)", pid, app)
 }

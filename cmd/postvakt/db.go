@@ -47,6 +47,7 @@ func printProgress(w io.Writer) migrations.Progress {
 			}
 			fmt.Fprintf(w, "done in %s\n", roundTook(took))
 		},
+		Waiting: func(holder string) { fmt.Fprintf(w, "waiting for the migration lock, held by %s …\n", holder) },
 	}
 }
 
@@ -59,6 +60,9 @@ func (a *app) logMigrations() migrations.Progress {
 			if err == nil {
 				a.log.Info("migration applied", "migration", name, "took", roundTook(took))
 			}
+		},
+		Waiting: func(holder string) {
+			a.log.Warn("waiting for the migration lock another session holds (a replica or a migrate applying migrations)", "holder", holder)
 		},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	neturl "net/url"
 	"strconv"
@@ -172,13 +173,17 @@ func TooLong(err error) bool {
 // not resolvable yet), or it answered that it is starting, shutting down,
 // out of connections or cut the connection (SQL classes 57, 53, 08).
 // Anything else will not mend by itself and fails at once: a URL that
-// cannot be read, a setting the driver does not know (sslmode=requre, a
+// cannot be read, a certificate file it names missing or not readable, a setting the driver does not know (sslmode=requre, a
 // scheme other than postgres), a certificate not trusted, credentials or a
 // database refused, a parameter the server refuses (channel_binding).
 func transient(err error) bool {
 	var ue *neturl.Error
 	if errors.As(err, &ue) {
 		return false // a net.Error too, but the address, not the network
+	}
+	var fe *fs.PathError
+	if errors.As(err, &fe) {
+		return false // a file the URL names (sslrootcert, sslcert) missing or not readable
 	}
 	var pe *pq.Error
 	if errors.As(err, &pe) {
