@@ -13,6 +13,7 @@ import (
 	"postvakt/internal/httpclient"
 	"postvakt/internal/printing"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // racingPrinter is the escalation run's Printer with the print job of the
@@ -72,13 +73,9 @@ func catchUpPrint(t *testing.T, racing bool) {
 	ids, _ := h.register(ship{recipient: firmaA, class: "taushetsbelagt", conf: true, sent: time.Date(2026, 9, 1, 10, 0, 0, 0, oslo)})
 	met := time.Date(2026, 11, 17, 10, 0, 0, 0, oslo) // the escalation first meets it: catch-up starts
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, oslo) // past the catch-up grace: catch-up print due
-	ctx := context.Background()
 
 	// The register's answer is cached (fresh), so no register call is needed.
-	body := []byte(`{"organisasjonsnummer":"` + firmaA + `","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
-	if err := h.st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: firmaA, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CacheRegisterAnswer(t, h.st, firmaA, now)
 	// A print provider that takes every order.
 	var mu sync.Mutex
 	var keys []string

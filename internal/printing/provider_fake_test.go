@@ -284,9 +284,6 @@ func printable(t *testing.T, st *store.Store, items ...model.NewShipment) (ids [
 	ids = storetest.IDs(storetest.Register(t, st, items...))
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
 	now = time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
-	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
-	if err := st.PutRegisterEntry(context.Background(), store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CacheRegisterAnswer(t, st, "974760673", now)
 	return ids, now
 }

@@ -50,10 +50,7 @@ func newLostWorld(t *testing.T, n int) *lostWorld {
 	}
 	w.ids = storetest.IDs(storetest.Register(t, w.st, items...))
 	storetest.Set(t, w.st, w.ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
-	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
-	if err := w.st.PutRegisterEntry(w.ctx, store.RegisterEntry{OrgNr: "974760673", Kind: store.RegisterEnhet, Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: w.t0}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CacheRegisterAnswer(t, w.st, "974760673", w.t0)
 	f, srv := newFakeProvider(t)
 	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
 	if err != nil {

@@ -96,10 +96,7 @@ func TestPurgedLetterWhosePollFailsKeepsOnlyTheClass(t *testing.T) {
 	purged, kept := ids[0], ids[1]
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("MOTTATT"))
 	now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
-	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
-	if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CacheRegisterAnswer(t, st, "974760673", now)
 	const secret = "order for Kari Nordmann, Storgata 1, on hold"
 	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {

@@ -30,10 +30,7 @@ func TestRacePrintDrainOrdersLetterOpenedAfterClaim(t *testing.T) {
 	ids := storetest.IDs(ships)
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("MOTTATT"))
 	now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
-	body := []byte(`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
-	if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: "974760673", Status: 200, Body: body, Name: "MOTTAKER AS", FetchedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.CacheRegisterAnswer(t, st, "974760673", now)
 
 	// The poll cycle, on another goroutine of the same replica or another
 	// replica: it learns that a letter was opened.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"postvakt/internal/store"
 )
@@ -25,4 +26,17 @@ func PrintError(t testing.TB, st *store.Store, id string) (lastError string, mes
 		}
 	}
 	return lastError, messages
+}
+
+// CacheRegisterAnswer puts Enhetsregisteret's answer for the organisation
+// orgNr, named MOTTAKER AS with the postal address Postboks 1, 5003
+// BERGEN, in the register's cache, fetched at: fresh then, so a print
+// order's address look-up does not ask the register.
+func CacheRegisterAnswer(t testing.TB, st *store.Store, orgNr string, at time.Time) {
+	t.Helper()
+	body := []byte(`{"organisasjonsnummer":"` + orgNr + `","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks 1"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO","land":"Norge"}}`)
+	if err := st.PutRegisterEntry(context.Background(), store.RegisterEntry{OrgNr: orgNr, Kind: store.RegisterEnhet, Status: 200, Body: body,
+		Name: "MOTTAKER AS", FetchedAt: at}); err != nil {
+		t.Fatal(err)
+	}
 }
