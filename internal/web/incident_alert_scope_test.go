@@ -16,15 +16,7 @@ import (
 func TestIncidentAlertOfAnotherOrgAudited(t *testing.T) {
 	e := newPrintEnv(t)
 	e.seed(4)
-	db := e.st.DB()
 	alert := e.alertFor("NAV")
-	refusals := func() int {
-		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'forbidden'`); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	other := e.loggedIn("olga", "compliance", "974760673", "")
 	_, page := other.get("/")
 	tok := e.token("compliance", "974760673", "")
@@ -51,10 +43,10 @@ func TestIncidentAlertOfAnotherOrgAudited(t *testing.T) {
 			code, _ := e.do("GET", path, tok, "")
 			return code
 		}
-		before := refusals()
+		before := e.refusals()
 		theirs := codeOf(id)
-		audited := refusals() > before
-		before = refusals()
+		audited := e.refusals() > before
+		before = e.refusals()
 		none := codeOf(id + 100)
 		if theirs != none {
 			t.Errorf("%s: another's alert answered %d, no alert %d: tells it exists", c.name, theirs, none)
@@ -62,7 +54,7 @@ func TestIncidentAlertOfAnotherOrgAudited(t *testing.T) {
 		if !audited {
 			t.Errorf("%s: another organisation's alert (answered %d) not audited as a refusal", c.name, theirs)
 		}
-		if refusals() != before {
+		if e.refusals() != before {
 			t.Errorf("%s: an alert that does not exist audited as a refusal of another's", c.name)
 		}
 	}

@@ -24,13 +24,6 @@ func TestOtherScopesBatchAlertManualAudited(t *testing.T) {
 	db := e.st.DB()
 	batch := e.heldAndManual(got[0], got[1])
 	alert := e.alertFor("NAV")
-	refusals := func() int {
-		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'forbidden'`); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	other := e.loggedIn("olga", "compliance", "974760673", "") // another organisation's officer
 	unit := e.loggedIn("berit", "unit", "964338531", "Barnevernstjenesten")
 	_, page := other.get("/")
@@ -54,7 +47,7 @@ func TestOtherScopesBatchAlertManualAudited(t *testing.T) {
 		{"another unit's manual case", unit, "POST", "/manual/" + got[1].ID + "/resolve",
 			url.Values{"csrf": {unitCSRF}, "resolution": {"not_needed"}, "note": {"x"}}, true},
 	} {
-		before := refusals()
+		before := e.refusals()
 		var code int
 		if c.method == "GET" {
 			code, _ = c.b.get(c.path)
@@ -64,7 +57,7 @@ func TestOtherScopesBatchAlertManualAudited(t *testing.T) {
 		if code != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", c.name, code)
 		}
-		if audited := refusals() > before; audited != c.audited {
+		if audited := e.refusals() > before; audited != c.audited {
 			t.Errorf("%s: audited as a refusal %v, want %v", c.name, audited, c.audited)
 		}
 	}
@@ -115,13 +108,6 @@ func TestOtherOrganisationsAdminObjectsAudited(t *testing.T) {
 	reminder := res.Notification.ID
 	db.MustExec(`UPDATE notifications SET status = 'unknown' WHERE id = $1`, reminder)
 
-	refusals := func() int {
-		var n int
-		if err := db.Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'forbidden'`); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	admin := e.loggedIn("a-admin", "admin", orgA, "")
 	officer := e.loggedIn("a-officer", "compliance", orgA, "")
 	_, page := admin.get("/settings")
@@ -155,11 +141,11 @@ func TestOtherOrganisationsAdminObjectsAudited(t *testing.T) {
 		for k, v := range c.form {
 			form[k] = v
 		}
-		before := refusals()
+		before := e.refusals()
 		if code, _, _ := c.b.post(c.path, form); code != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", c.name, code)
 		}
-		if audited := refusals() > before; audited != c.audited {
+		if audited := e.refusals() > before; audited != c.audited {
 			t.Errorf("%s: audited as a refusal %v, want %v", c.name, audited, c.audited)
 		}
 	}

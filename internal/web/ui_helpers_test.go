@@ -181,3 +181,13 @@ func (e *env) audited(actor, action, obj string) bool {
 	}
 	return false
 }
+
+// refusals counts the audit log's refusals (action forbidden).
+func (e *env) refusals() int {
+	e.t.Helper()
+	var n int
+	if err := e.st.DB().Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'forbidden'`); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
