@@ -25,15 +25,21 @@ func (b *browser) postDa(path string, form url.Values) (int, string) {
 	return b.doIn("da-DK,da;q=0.9", "POST", path, form)
 }
 
+// copenhagenLetter is a confidential Digital Post letter ("Afgørelse", class
+// fortrolig) from Københavns Kommune's Socialforvaltningen (64942212) to
+// the citizen or organisation id (kind person or org), sent at sent.
+func copenhagenLetter(channelID, kind, id string, sent time.Time) model.NewShipment {
+	return model.NewShipment{Channel: "digitalpost", ChannelID: channelID, SenderOrg: "64942212", SenderUnit: "Socialforvaltningen",
+		RecipientKind: kind, RecipientID: id, Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: sent}
+}
+
 // danishLetters registers Københavns Kommune's Digital Post letters: one
 // rejected (with a decided follow-up), one unread (with an open one), one
 // under print.via: digitalpost in manual handling.
 func danishLetters(t *testing.T, e *env) []store.Shipment {
 	ctx := context.Background()
 	letter := func(i int, kind, id string) model.NewShipment {
-		return model.NewShipment{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-00000000000" + string(rune('1'+i)),
-			SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: kind, RecipientID: id,
-			Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-time.Duration(20+i) * 24 * time.Hour)}
+		return copenhagenLetter("0b6d3c5e-1f2a-4b3c-8d4e-00000000000"+string(rune('1'+i)), kind, id, now.Add(-time.Duration(20+i)*24*time.Hour))
 	}
 	got, _, err := e.st.Register(ctx, []model.NewShipment{letter(0, "person", "0101801234"), letter(1, "org", "14691804"),
 		letter(2, "person", "0202801234")}, store.SourceAPI, "test")

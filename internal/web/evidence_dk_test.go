@@ -23,9 +23,9 @@ func TestDanishEvidence(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	letter := func(id string) model.NewShipment {
-		return model.NewShipment{Channel: "digitalpost", ChannelID: id, SenderOrg: "64942212", SenderUnit: "Socialforvaltningen",
-			RecipientKind: "person", RecipientID: "0101801234", Title: "Afgørelse om boligstøtte", Confidential: true,
-			Class: "fortrolig", SentAt: now.Add(-48 * time.Hour)}
+		l := copenhagenLetter(id, "person", "0101801234", now.Add(-48*time.Hour))
+		l.Title = "Afgørelse om boligstøtte"
+		return l
 	}
 	got, _, err := e.st.Register(ctx, []model.NewShipment{letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000001"),
 		letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000002"), letter("0b6d3c5e-1f2a-4b3c-8d4e-000000000003")}, store.SourceAPI, "test")

@@ -22,9 +22,8 @@ import (
 func longLog(t *testing.T, e *env, n int) (id, availableID, readID string) {
 	t.Helper()
 	ctx := t.Context()
-	got, _, err := e.st.Register(ctx, []model.NewShipment{{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-0000000000a1",
-		SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234",
-		Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-48 * time.Hour)}}, store.SourceAPI, "test")
+	got, _, err := e.st.Register(ctx, []model.NewShipment{copenhagenLetter("0b6d3c5e-1f2a-4b3c-8d4e-0000000000a1", "person", "0101801234",
+		now.Add(-48*time.Hour))}, store.SourceAPI, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -17,17 +16,11 @@ import (
 // per-letter list keeps the persons' letters.
 func TestUnopenedByOrganisationNotCitizens(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	registerCitizensAndOrg(t, e, "040")
 	b := e.loggedIn("kari", "compliance", "64942212", "")
 	tok := e.token("compliance", "64942212", "")
 	table := regexp.MustCompile(`(?s)<table id="summary">.*?</table>`)
-	for _, rollup := range []bool{false, true} {
-		if rollup {
-			if err := e.st.RefreshListSummaries(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
+	e.liveThenRollup(func(rollup bool) {
 		code, page := b.getDa("/unopened")
 		if code != http.StatusOK {
 			t.Fatalf("rollup %v: /unopened: %d", rollup, code)
@@ -48,7 +41,7 @@ func TestUnopenedByOrganisationNotCitizens(t *testing.T) {
 		if _, out := e.do("GET", "/api/v1/summary?by=unit", tok, ""); out["persons_shipments"] != nil || out["total_shipments"] != float64(4) {
 			t.Errorf("rollup %v: by=unit: %v, want all 4 letters and no persons' count", rollup, out)
 		}
-	}
+	})
 	if _, page := b.getDa("/list?list=unopened"); !strings.Contains(page, "010180****") || !strings.Contains(page, "14691804") {
 		t.Errorf("the per-letter list lost the persons' letters: %s", page)
 	}

@@ -168,9 +168,8 @@ func TestTimelineWritersInPageLanguage(t *testing.T) {
 		Actor: "user:kari", At: now.Add(time.Hour), Deadline: now.AddDate(0, 0, 14)}); err != nil {
 		t.Fatal(err)
 	}
-	dk, _, err := e.st.Register(ctx, []model.NewShipment{{Channel: "digitalpost", ChannelID: "0b6d3c5e-1f2a-4b3c-8d4e-000000000009",
-		SenderOrg: "64942212", SenderUnit: "Socialforvaltningen", RecipientKind: "person", RecipientID: "0101801234",
-		Title: "Afgørelse", Confidential: true, Class: "fortrolig", SentAt: now.Add(-48 * time.Hour)}}, store.SourceAPI, "test")
+	dk, _, err := e.st.Register(ctx, []model.NewShipment{copenhagenLetter("0b6d3c5e-1f2a-4b3c-8d4e-000000000009", "person", "0101801234",
+		now.Add(-48*time.Hour))}, store.SourceAPI, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
