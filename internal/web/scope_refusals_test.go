@@ -30,37 +30,16 @@ func TestOtherScopesBatchAlertManualAudited(t *testing.T) {
 	otherCSRF := csrf(page)
 	_, page = unit.get("/")
 	unitCSRF := csrf(page)
-	for _, c := range []struct {
-		name    string
-		b       *browser
-		method  string
-		path    string
-		form    url.Values
-		audited bool
-	}{
-		{"another organisation's print batch", other, "GET", fmt.Sprintf("/print/%d", batch), nil, true},
-		{"releasing it", other, "POST", fmt.Sprintf("/print/%d/release", batch),
-			url.Values{"csrf": {otherCSRF}, "digest": {"x"}, "shipments": {"1"}}, true},
-		{"a batch that does not exist", other, "GET", fmt.Sprintf("/print/%d", batch+100), nil, false},
-		{"another organisation's alert", other, "GET", "/alerts/" + strconv.FormatInt(alert.ID, 10), nil, true},
-		{"an alert that does not exist", other, "GET", "/alerts/" + strconv.FormatInt(alert.ID+100, 10), nil, false},
-		{"another unit's manual case", unit, "POST", "/manual/" + got[1].ID + "/resolve",
-			url.Values{"csrf": {unitCSRF}, "resolution": {"not_needed"}, "note": {"x"}}, true},
-	} {
-		before := e.refusals()
-		var code int
-		if c.method == "GET" {
-			code, _ = c.b.get(c.path)
-		} else {
-			code, _, _ = c.b.post(c.path, c.form)
-		}
-		if code != http.StatusNotFound {
-			t.Errorf("%s: %d, want 404", c.name, code)
-		}
-		if audited := e.refusals() > before; audited != c.audited {
-			t.Errorf("%s: audited as a refusal %v, want %v", c.name, audited, c.audited)
-		}
-	}
+	e.refused([]refusal{
+		{"another organisation's print batch", other, "GET", fmt.Sprintf("/print/%d", batch), "", nil, true},
+		{"releasing it", other, "POST", fmt.Sprintf("/print/%d/release", batch), otherCSRF,
+			url.Values{"digest": {"x"}, "shipments": {"1"}}, true},
+		{"a batch that does not exist", other, "GET", fmt.Sprintf("/print/%d", batch+100), "", nil, false},
+		{"another organisation's alert", other, "GET", "/alerts/" + strconv.FormatInt(alert.ID, 10), "", nil, true},
+		{"an alert that does not exist", other, "GET", "/alerts/" + strconv.FormatInt(alert.ID+100, 10), "", nil, false},
+		{"another unit's manual case", unit, "POST", "/manual/" + got[1].ID + "/resolve", unitCSRF,
+			url.Values{"resolution": {"not_needed"}, "note": {"x"}}, true},
+	})
 	var stage string
 	if err := db.Get(&stage, `SELECT stage FROM shipments WHERE id = $1`, got[1].ID); err != nil || stage != "manual" {
 		t.Errorf("the other unit's manual case: stage %q (%v), want still manual", stage, err)
@@ -114,41 +93,22 @@ func TestOtherOrganisationsAdminObjectsAudited(t *testing.T) {
 	adminCSRF := csrf(page)
 	_, page = officer.get("/settings")
 	officerCSRF := csrf(page)
-	for _, c := range []struct {
-		name    string
-		b       *browser
-		csrf    string
-		path    string
-		form    url.Values
-		audited bool
-	}{
-		{"disabling org B's user", admin, adminCSRF, fmt.Sprintf("/admin/users/%d/disable", user), nil, true},
-		{"a new password for org B's user", admin, adminCSRF, fmt.Sprintf("/admin/users/%d/password", user), nil, true},
-		{"org B's user's access", admin, adminCSRF, fmt.Sprintf("/admin/users/%d/access", user),
+	e.refused([]refusal{
+		{"disabling org B's user", admin, "POST", fmt.Sprintf("/admin/users/%d/disable", user), adminCSRF, nil, true},
+		{"a new password for org B's user", admin, "POST", fmt.Sprintf("/admin/users/%d/password", user), adminCSRF, nil, true},
+		{"org B's user's access", admin, "POST", fmt.Sprintf("/admin/users/%d/access", user), adminCSRF,
 			url.Values{"role": {"compliance"}, "sender_org": {orgA}}, true},
-		{"a user that does not exist", admin, adminCSRF, fmt.Sprintf("/admin/users/%d/disable", user+1000), nil, false},
-		{"revoking org B's token", admin, adminCSRF, fmt.Sprintf("/admin/tokens/%d/revoke", token), nil, true},
-		{"a token that does not exist", admin, adminCSRF, fmt.Sprintf("/admin/tokens/%d/revoke", token+1000), nil, false},
-		{"org B's unit's addresses", admin, adminCSRF, fmt.Sprintf("/admin/units/%d", unit),
+		{"a user that does not exist", admin, "POST", fmt.Sprintf("/admin/users/%d/disable", user+1000), adminCSRF, nil, false},
+		{"revoking org B's token", admin, "POST", fmt.Sprintf("/admin/tokens/%d/revoke", token), adminCSRF, nil, true},
+		{"a token that does not exist", admin, "POST", fmt.Sprintf("/admin/tokens/%d/revoke", token+1000), adminCSRF, nil, false},
+		{"org B's unit's addresses", admin, "POST", fmt.Sprintf("/admin/units/%d", unit), adminCSRF,
 			url.Values{"contact_email": {"evil@a.example"}}, true},
-		{"a unit that does not exist", admin, adminCSRF, fmt.Sprintf("/admin/units/%d", unit+1000),
+		{"a unit that does not exist", admin, "POST", fmt.Sprintf("/admin/units/%d", unit+1000), adminCSRF,
 			url.Values{"contact_email": {"evil@a.example"}}, false},
-		{"releasing org B's reminder (admin)", admin, adminCSRF, fmt.Sprintf("/reminders/%d/release", reminder), nil, true},
-		{"confirming it (compliance officer)", officer, officerCSRF, fmt.Sprintf("/reminders/%d/confirm", reminder), nil, true},
-		{"a reminder that does not exist", officer, officerCSRF, fmt.Sprintf("/reminders/%d/release", reminder+1000), nil, false},
-	} {
-		form := url.Values{"csrf": {c.csrf}}
-		for k, v := range c.form {
-			form[k] = v
-		}
-		before := e.refusals()
-		if code, _, _ := c.b.post(c.path, form); code != http.StatusNotFound {
-			t.Errorf("%s: %d, want 404", c.name, code)
-		}
-		if audited := e.refusals() > before; audited != c.audited {
-			t.Errorf("%s: audited as a refusal %v, want %v", c.name, audited, c.audited)
-		}
-	}
+		{"releasing org B's reminder (admin)", admin, "POST", fmt.Sprintf("/reminders/%d/release", reminder), adminCSRF, nil, true},
+		{"confirming it (compliance officer)", officer, "POST", fmt.Sprintf("/reminders/%d/confirm", reminder), officerCSRF, nil, true},
+		{"a reminder that does not exist", officer, "POST", fmt.Sprintf("/reminders/%d/release", reminder+1000), officerCSRF, nil, false},
+	})
 	var after struct {
 		Disabled bool   `db:"disabled"`
 		Hash     string `db:"password_hash"`
@@ -173,5 +133,42 @@ func TestOtherOrganisationsAdminObjectsAudited(t *testing.T) {
 	var status string
 	if err := db.Get(&status, `SELECT status FROM notifications WHERE id = $1`, reminder); err != nil || status != "unknown" {
 		t.Errorf("org B's reminder: status %q (%v), want still unknown", status, err)
+	}
+}
+
+// refusal is a request of a browser for another scope's object, or for
+// one that does not exist, that must be answered 404; audited: it is
+// audited as a refusal (an object that does not exist is not).
+type refusal struct {
+	name    string
+	b       *browser
+	method  string // GET, or POST with csrf and form
+	path    string
+	csrf    string
+	form    url.Values
+	audited bool
+}
+
+// refused sends each request and checks its answer and its audit entry.
+func (e *env) refused(cs []refusal) {
+	e.t.Helper()
+	for _, c := range cs {
+		before := e.refusals()
+		var code int
+		if c.method == "GET" {
+			code, _ = c.b.get(c.path)
+		} else {
+			form := url.Values{"csrf": {c.csrf}}
+			for k, v := range c.form {
+				form[k] = v
+			}
+			code, _, _ = c.b.post(c.path, form)
+		}
+		if code != http.StatusNotFound {
+			e.t.Errorf("%s: %d, want 404", c.name, code)
+		}
+		if audited := e.refusals() > before; audited != c.audited {
+			e.t.Errorf("%s: audited as a refusal %v, want %v", c.name, audited, c.audited)
+		}
 	}
 }
