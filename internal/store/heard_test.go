@@ -21,11 +21,7 @@ import (
 func TestClaimDueSaysWhetherTheChannelHeardOfTheLetter(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	var items []model.NewShipment
-	for i := 0; i < 5; i++ {
-		items = append(items, sample(7100+i))
-	}
-	ships := storetest.Register(t, st, items...)
+	ships := storetest.Register(t, st, samples(7100, 5)...)
 	ids := storetest.IDs(ships)
 	now := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)
 	storetest.Set(t, st, ids, storetest.NextPollAt(now.Add(-time.Minute)))
@@ -108,11 +104,7 @@ func TestClaimDueSaysWhetherTheChannelHeardOfTheLetter(t *testing.T) {
 func TestPollWitnessIsALetterTheChannelAnsweredLately(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
-	var items []model.NewShipment
-	for i := 0; i < 5; i++ {
-		items = append(items, sample(7200+i))
-	}
-	ships := storetest.Register(t, st, items...)
+	ships := storetest.Register(t, st, samples(7200, 5)...)
 	ids := storetest.IDs(ships)
 	now := time.Now().UTC()
 	storetest.Set(t, st, ids, storetest.ChannelStatus("VARSLET"), storetest.NextPollAt(now))

@@ -29,6 +29,15 @@ func sample(i int) model.NewShipment {
 	}
 }
 
+// samples returns n samples numbered from first on.
+func samples(first, n int) []model.NewShipment {
+	var items []model.NewShipment
+	for i := 0; i < n; i++ {
+		items = append(items, sample(first+i))
+	}
+	return items
+}
+
 func TestRegisterIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
