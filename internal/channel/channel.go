@@ -13,8 +13,9 @@ import (
 )
 
 // Disposition says what else a channel status means beyond the delivery
-// state: the channel printed the letter itself, or it was closed by hand or
-// deleted. Either stops postvakt's own escalation.
+// state: the channel printed the letter itself, it was closed by hand or
+// deleted, or it went into the recipient's own system. Each stops
+// postvakt's own escalation.
 type Disposition string
 
 // Dispositions.
@@ -22,6 +23,9 @@ const (
 	DispositionNone         Disposition = ""
 	DispositionChannelPrint Disposition = "channel_print"
 	DispositionClosed       Disposition = "closed"
+	// DispositionRecipientSystem: delivered into the recipient's own
+	// system, where no reading is ever told (model.StageRecipientSystem).
+	DispositionRecipientSystem Disposition = "recipient_system"
 )
 
 // Observation is what a channel said about one shipment in one poll.

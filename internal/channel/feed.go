@@ -53,6 +53,7 @@ type FeedEvent struct {
 	SenderOrg   string      // the sending organisation, when the log says
 	Recipient   string      // organisation number (CVR), when the recipient is one
 	PersonID    string      // national id (CPR), when the recipient is a person; never put in Payload unmasked
+	MessageType string      // the kind of message, when the log says (Digital Post: DIGITALPOST, NEMSMS, PHYSICAL_LETTER)
 	Payload     json.RawMessage
 	Err         error // the entry could not be read; Payload keeps what could be kept
 }

@@ -21,6 +21,11 @@ const (
 	StageManual         Stage = "manual"          // manual handling (no usable address, print failed)
 	StageChannelPrint   Stage = "channel_print"   // the channel printed it itself
 	StageClosed         Stage = "closed"          // closed on the channel (by hand, deleted, recalled), or by the unit's follow-up decision
+	// StageRecipientSystem: the channel delivered it into the recipient's
+	// own system (Digital Post's MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM): no
+	// mailbox to open it in, and the log never tells a reading; nothing to
+	// remind of, nor to print again.
+	StageRecipientSystem Stage = "recipient_system"
 )
 
 // stageRule is one row of the stage table.
@@ -42,20 +47,21 @@ var stageTable = []stageRule{
 	// The print fallback may also take a letter straight from an
 	// escalating stage (an order placed for a letter the channel could not
 	// deliver, or by hand).
-	{StageNone, true, true, []Stage{StageReminded, StagePrintDue, StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed}},
-	{StageReminded, true, true, []Stage{StagePrintDue, StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed}},
-	{StagePrintDue, false, true, []Stage{StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed}},
-	{StagePrintHeld, false, true, []Stage{StagePrintRejected, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed}},
+	{StageNone, true, true, []Stage{StageReminded, StagePrintDue, StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
+	{StageReminded, true, true, []Stage{StagePrintDue, StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
+	{StagePrintDue, false, true, []Stage{StagePrintHeld, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
+	{StagePrintHeld, false, true, []Stage{StagePrintRejected, StagePrintOrdered, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
 	{StagePrintRejected, false, false, nil},
-	{StagePrintOrdered, false, true, []Stage{StagePrinted, StagePrintCancelled, StageManual, StageChannelPrint, StageClosed}},
+	{StagePrintOrdered, false, true, []Stage{StagePrinted, StagePrintCancelled, StageManual, StageChannelPrint, StageClosed, StageRecipientSystem}},
 	{StagePrinted, false, false, nil},
 	{StagePrintCancelled, false, false, nil},
 	// Resolved by hand (printed, or delivered otherwise / not needed), or
 	// by the channel: it printed or closed the letter itself, and nobody
 	// need print it by hand (store.resolveManualByChannel).
-	{StageManual, false, true, []Stage{StagePrinted, StageChannelPrint, StageClosed}},
+	{StageManual, false, true, []Stage{StagePrinted, StageChannelPrint, StageClosed, StageRecipientSystem}},
 	{StageChannelPrint, false, false, nil},
 	{StageClosed, false, false, nil},
+	{StageRecipientSystem, false, false, nil},
 }
 
 var stageIndex = func() map[Stage]int {
@@ -114,8 +120,11 @@ func (s Stage) Escalating() bool { return s.Valid() && stageTable[stageIndex[s]]
 func (s Stage) ChannelMayEnd() bool { return s.Valid() && stageTable[stageIndex[s]].channelMayEnd }
 
 // Ended reports whether the channel ended the escalation (it printed the
-// letter itself, or it was closed there): postvakt never prints it then.
-func (s Stage) Ended() bool { return s == StageChannelPrint || s == StageClosed }
+// letter itself, it was closed there, or it delivered it into the
+// recipient's own system): postvakt never prints it then.
+func (s Stage) Ended() bool {
+	return s == StageChannelPrint || s == StageClosed || s == StageRecipientSystem
+}
 
 // ClosedByDecision reports whether a sending unit's decision that ends a
 // letter's case (sent again, replaced by a new letter, closed) moves a

@@ -62,9 +62,10 @@ func resolveManualByChannel(ctx context.Context, tx *sqlx.Tx, channel string, id
 	}
 	_, err := tx.ExecContext(ctx, `WITH r AS (
 			UPDATE print_manual m SET resolved_at = $2, resolved_by = $3,
-				resolution = CASE WHEN s.stage = `+sqlStage(model.StageChannelPrint)+` THEN `+sqlList([]string{ManualDeliveredOtherwise})+`
+				resolution = CASE WHEN s.stage IN (`+sqlStage(model.StageChannelPrint)+`, `+sqlStage(model.StageRecipientSystem)+`) THEN `+sqlList([]string{ManualDeliveredOtherwise})+`
 					ELSE `+sqlList([]string{ManualNotNeeded})+` END,
 				note = CASE WHEN s.stage = `+sqlStage(model.StageChannelPrint)+` THEN 'the channel printed and posted the letter itself'
+					WHEN s.stage = `+sqlStage(model.StageRecipientSystem)+` THEN 'the channel delivered the letter into the recipient''s own system'
 					WHEN s.stage = `+sqlStage(model.StageClosed)+` THEN 'the letter was closed on the channel'
 					ELSE 'the recipient opened the letter' END
 			FROM shipments s

@@ -28,7 +28,7 @@ type FeedEntry struct {
 	ChannelID string      // the shipment's channel id
 	Tag       string      // the entry's type, as the log names it
 	State     model.State // what it means for the shipment; "" for nothing
-	Closed    string      // "channel_print" or "closed" when it ends escalation
+	Closed    string      // "channel_print", "closed" or "recipient_system" when it ends escalation
 	At        time.Time   // when it happened
 	Payload   []byte      // the entry as kept for evidence (JSON)
 	// Counted: read before (a window's overlap reads it again); about a
@@ -335,6 +335,8 @@ func insertFeedEntries(ctx context.Context, tx *sqlx.Tx, channel string, entries
 			msgs[i] = "the channel printed and posted the letter itself"
 		case "closed":
 			msgs[i] = "the letter was recalled"
+		case "recipient_system":
+			msgs[i] = "the channel delivered the letter into the recipient's own system"
 		}
 		if len(e.Payload) > 0 {
 			payloads[i] = sql.NullString{String: string(e.Payload), Valid: true}

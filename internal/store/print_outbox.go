@@ -206,6 +206,8 @@ func (p PrintPoll) CancelWhy() string {
 		return "opened after the print order"
 	case p.Stage == model.StageChannelPrint:
 		return "printed and posted by the channel itself after the print order"
+	case p.Stage == model.StageRecipientSystem:
+		return "delivered into the recipient's own system after the print order"
 	}
 	return "closed on the channel after the print order"
 }

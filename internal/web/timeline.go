@@ -136,6 +136,7 @@ var evForms = []evForm{
 		func(l *i18n.Localizer, m []string) string { return l.T("evlog.log_entry", "ID", m[1]) }},
 	{[]string{store.EventChannel}, regexp.MustCompile(`^the channel printed and posted the letter itself$`), fixed("evlog.channel_print")},
 	{[]string{store.EventChannel}, regexp.MustCompile(`^the letter was recalled$`), fixed("evlog.recalled")},
+	{[]string{store.EventChannel}, regexp.MustCompile(`^the channel delivered the letter into the recipient's own system$`), fixed("evlog.recipient_system")},
 	{[]string{store.EventUnknown}, regexp.MustCompile(`^the channel has never heard of this shipment$`), fixed("evlog.unknown")},
 	{[]string{store.EventKnownAgain}, regexp.MustCompile(`^the channel knows this shipment again$`), fixed("evlog.known_again")},
 	{[]string{store.EventKnownAgain}, regexp.MustCompile(`^the channel's log knows this shipment again$`), fixed("evlog.known_again_log")},
@@ -289,9 +290,10 @@ func (v view) EventStatus(ev store.Event) string { return eventStatus(v.L, ev) }
 // cancelWhy maps store.PrintPoll.CancelWhy's sentences to their catalogue
 // keys (evlog.cancel_why.*); cancelWhyRE matches any of them.
 var cancelWhy = map[string]string{
-	"opened after the print order":                                   "opened",
-	"printed and posted by the channel itself after the print order": "channel_print",
-	"closed on the channel after the print order":                    "closed",
+	"opened after the print order":                                    "opened",
+	"printed and posted by the channel itself after the print order":  "channel_print",
+	"closed on the channel after the print order":                     "closed",
+	"delivered into the recipient's own system after the print order": "recipient_system",
 }
 
 var cancelWhyRE = alternatives(cancelWhy)
@@ -299,9 +301,10 @@ var cancelWhyRE = alternatives(cancelWhy)
 // manualByChannel maps store.resolveManualByChannel's notes to their
 // catalogue keys (evlog.manual_channel.*).
 var manualByChannel = map[string]string{
-	"the recipient opened the letter":                  "opened",
-	"the channel printed and posted the letter itself": "channel_print",
-	"the letter was closed on the channel":             "closed",
+	"the recipient opened the letter":                                  "opened",
+	"the channel printed and posted the letter itself":                 "channel_print",
+	"the letter was closed on the channel":                             "closed",
+	"the channel delivered the letter into the recipient's own system": "recipient_system",
 }
 
 var manualByChannelRE = alternatives(manualByChannel)

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -437,7 +438,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	return out, nil
 }
 
-// Discover lists the letters with events created in [from, to]: recipient
+// Discover lists the letters with events created in [from, to] (not a
+// NemSMS the log names beside them; a physical letter as printed by the
+// channel, its entries' disposition): recipient
 // from recipientID, sent when first received (MEMO_SEND_RECEIVED; for a
 // letter sent before the window, from its whole log, looked up), title
 // empty (the log's label is the title, and postvakt does not keep it).
@@ -462,6 +465,9 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	out := make([]channel.Found, 0, len(order))
 	for _, id := range order {
 		evs := byID[id]
+		if slices.ContainsFunc(evs, func(e channel.FeedEvent) bool { return e.MessageType == messageSMS }) {
+			continue // a NemSMS: no letter to watch
+		}
 		sort.SliceStable(evs, func(a, b int) bool { return evs[a].At.Before(evs[b].At) })
 		sent, ok := c.sentAt(id, evs)
 		if !ok {

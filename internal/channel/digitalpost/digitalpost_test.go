@@ -109,6 +109,10 @@ func checkEvidence(t *testing.T, e channel.FeedEvent) {
 		switch k {
 		case "id", "eventId", "rootId", "eventTag", "eventTime", "created", "messageUUID", "transmissionId", "recipientID",
 			"receiptStatus": // only INVALID or NOT_ALLOWED, a rejection's proof
+		case "messageType": // only what is no letter to read: NEMSMS, PHYSICAL_LETTER
+			if mt := ev[k]; mt != "NEMSMS" && mt != "PHYSICAL_LETTER" {
+				t.Fatalf("evidence keeps messageType %v: %s", mt, e.Payload)
+			}
 		default:
 			t.Fatalf("evidence keeps %q: %s", k, e.Payload)
 		}
@@ -233,6 +237,9 @@ func TestStatusLooksUpLetters(t *testing.T) {
 				continue
 			}
 			s := model.State(meaning[e.Tag])
+			if meaning[e.Tag] == "recipient_system" {
+				s = model.StateAvailable // and the escalation ends
+			}
 			if s.Valid() && model.CheckTransition(st, s) == nil {
 				st = s
 			}

@@ -30,8 +30,14 @@ var Tags = channel.NewStatusTable(
 	channel.Mapping{State: model.StateFailed}.For("MEMO_SEND_FAILED", "MEMO_TRANSFORMATION_FAILED",
 		"MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED"),
 	// available to the recipient (TagAvailable is the proof of delivery)
-	channel.Mapping{State: model.StateAvailable}.For(TagAvailable, "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM",
-		"MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM"),
+	channel.Mapping{State: model.StateAvailable}.For(TagAvailable),
+	// delivered into the recipient's own system (a company's or an
+	// authority's case system): available, and the log never tells a
+	// reading of it, so a reminder ("log in on virk.dk") would point at a
+	// mailbox it is not in and print would deliver it twice: escalation
+	// ends there
+	channel.Mapping{State: model.StateAvailable, Disposition: channel.DispositionRecipientSystem}.For(
+		"MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM", "MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM"),
 	// opened
 	channel.Mapping{State: model.StateOpened}.For("MESSAGE_READ"),
 	// printed by Digital Post itself: postvakt must not order print again
@@ -77,6 +83,7 @@ type Evidence struct {
 	TransmissionID string          `json:"transmissionId,omitempty"`
 	RecipientID    string          `json:"recipientID,omitempty"`
 	ReceiptStatus  string          `json:"receiptStatus,omitempty"` // only one that rejects
+	MessageType    string          `json:"messageType,omitempty"`   // only NEMSMS or PHYSICAL_LETTER
 }
 
 // errBadEvent marks an event entry that could not be read.
@@ -105,6 +112,7 @@ type entryMeta struct {
 	RecipientID    json.RawMessage `json:"recipientID"`
 	RecipientType  json.RawMessage `json:"recipientType"`
 	ReceiptStatus  json.RawMessage `json:"receiptStatus"`
+	MessageType    json.RawMessage `json:"messageType"`
 }
 
 // parseEvent reads one EventLog entry. It never fails the page: an entry
@@ -141,6 +149,9 @@ func (e *entry) event() channel.FeedEvent {
 		ev.ReceiptStatus = rs // the proof of a rejection
 	}
 	fe.ID, fe.Tag, fe.ChannelID, fe.SenderOrg = ev.ID, ev.EventTag, ev.MessageUUID, digits(str(meta.SenderID))
+	if fe.MessageType = strings.ToUpper(str(meta.MessageType)); fe.MessageType == messageSMS || fe.MessageType == messagePhysical {
+		ev.MessageType = fe.MessageType // the proof of what it is (a letter's, DIGITALPOST, is not kept)
+	}
 	if fe.Tag == tagSearches {
 		// The log's record of a search is about no letter, even one that
 		// names the messageUUID searched for (postvakt's own look-up of
@@ -216,6 +227,13 @@ func (e *entry) event() channel.FeedEvent {
 	if m, ok := Tags[fe.Tag]; ok {
 		fe.State, fe.Disposition = m.State, m.Disposition
 	}
+	if fe.MessageType == messagePhysical && fe.Disposition == channel.DispositionNone &&
+		(fe.State == model.StateAccepted || fe.State == model.StateAvailable) {
+		// A memo Digital Post sends as a physical letter from the start
+		// (a citizen exempt from Digital Post): on paper by the channel,
+		// never to be read in a mailbox nor printed again by the sender.
+		fe.Disposition = channel.DispositionChannelPrint
+	}
 	if rejectingReceipts[ev.ReceiptStatus] && sendTag(fe.Tag) && fe.Disposition == channel.DispositionNone &&
 		(fe.State == "" || fe.State == model.StateAccepted) {
 		// The receipt refused the letter; a tag past acceptance says
@@ -224,6 +242,13 @@ func (e *entry) event() channel.FeedEvent {
 	}
 	return fe
 }
+
+// The log's messageType values that are not a Digital Post letter to
+// watch (metaProperties.messageType: DIGITALPOST | NEMSMS | PHYSICAL_LETTER).
+const (
+	messageSMS      = "NEMSMS"          // a text message: never read in a mailbox, discovery registers none
+	messagePhysical = "PHYSICAL_LETTER" // sent on paper by Digital Post: the channel printed it
+)
 
 // rejectingReceipts are the receipt statuses that mean the letter was
 // rejected (the notes: INVALID, NOT_ALLOWED; RECEIVED and COMPLETED say

@@ -202,6 +202,8 @@ func TestNotesEveryTag(t *testing.T) {
 			disp = channel.DispositionChannelPrint
 		case "closed":
 			disp = channel.DispositionClosed
+		case "recipient_system":
+			want, disp = model.StateAvailable, channel.DispositionRecipientSystem
 		}
 		if e.State != want || e.Disposition != disp {
 			t.Errorf("%s: state %q disposition %q, want %q %q", tag, e.State, e.Disposition, want, disp)
