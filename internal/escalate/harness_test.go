@@ -61,6 +61,19 @@ func (h *harness) run(now time.Time) Summary {
 	return sum
 }
 
+// twoOn registers two confidential letters to firmaA on channel, sent on
+// Monday, and firmaA's reminder address.
+func (h *harness) twoOn(channel string) (ids, channelIDs []string) {
+	h.t.Helper()
+	ss := confidential(firmaA, 2)
+	for i := range ss {
+		ss[i].channel = channel
+	}
+	ids, channelIDs = h.register(ss...)
+	h.contacts(firmaA)
+	return ids, channelIDs
+}
+
 // ship describes one shipment to register.
 type ship struct {
 	recipient string // org number or person id

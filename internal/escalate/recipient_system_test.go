@@ -21,12 +21,7 @@ import (
 func TestRecipientSystemLetterNotReminded(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ss := confidential(firmaA, 2)
-	for i := range ss {
-		ss[i].channel = "digitalpost"
-	}
-	ids, cids := h.register(ss...)
-	h.contacts(firmaA)
+	ids, cids := h.twoOn("digitalpost")
 	const tag = "MEMO_SEND_FETCHED_BY_RECIPIENT_SYSTEM"
 	m := digitalpost.Tags[tag]
 	if _, err := h.st.ApplyFeed(t.Context(), store.FeedApply{Channel: "digitalpost", Entries: []store.FeedEntry{{

@@ -51,12 +51,7 @@ func TestDecideHeldForDelivery(t *testing.T) {
 func TestRunHeldForLaterDelivery(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ss := confidential(firmaA, 2)
-	for i := range ss {
-		ss[i].channel = "digitalpost"
-	}
-	ids, cids := h.register(ss...)
-	h.contacts(firmaA)
+	ids, cids := h.twoOn("digitalpost")
 	held := ids[0]
 	storetest.Set(t, h.st, []string{held}, storetest.State(model.StateAccepted), storetest.NotAvailable(),
 		storetest.ChannelStatus("DELAYED_MEMO_SEND_VALIDATED_AWAITING_DELAY"))
@@ -108,12 +103,7 @@ func TestRunHeldForLaterDelivery(t *testing.T) {
 func TestRunHeldForPublication(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ss := confidential(firmaA, 2)
-	for i := range ss {
-		ss[i].channel = "altinn"
-	}
-	ids, cids := h.register(ss...)
-	h.contacts(firmaA)
+	ids, cids := h.twoOn("altinn")
 	publish := time.Date(2026, 11, 30, 10, 0, 0, 0, oslo) // two weeks after Monday 16th
 	storetest.Set(t, h.st, ids[:1], storetest.State(model.StateAccepted), storetest.NotAvailable(),
 		storetest.ChannelStatus("ReadyForPublish"), storetest.HeldUntil(publish))
