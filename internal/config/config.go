@@ -140,7 +140,7 @@ func read(r *Reader) Config {
 		Policies:  r.String("POSTVAKT_POLICIES", "policies/", "folder of policy YAML files and health.yaml (a relative path: from the working directory)"),
 
 		PollSchedule: r.Schedule("POSTVAKT_POLL_SCHEDULE", "@every 1m", "when the poll cycle runs"),
-		PollLease: r.Duration("POSTVAKT_POLL_LEASE", 10*time.Minute, "how long a replica's claim on letters to poll holds; "+
+		PollLease: r.DurationAtLeast("POSTVAKT_POLL_LEASE", 10*time.Minute, 10*time.Second, "how long a replica's claim on letters to poll holds (at least 10s); "+
 			"letters a crashed replica claimed are polled again after it"),
 		PollMaxWait: r.Duration("POSTVAKT_POLL_MAX_WAIT", 12*time.Hour, "the longest an open letter waits between two polls: "+
 			"the wait grows with its age (5 minutes in its first day, 30 in its first week, 2 hours in its first month, then 12 hours) up to this"),
@@ -192,7 +192,7 @@ func read(r *Reader) Config {
 			RegisterURL: r.URL("POSTVAKT_REGISTER_URL", "business register (Enhetsregisteret) base, e.g. https://data.brreg.no/enhetsregisteret/api: "+
 				"postal addresses for print, names of Norwegian organisations"),
 			RegisterCacheTTL: r.Duration("POSTVAKT_REGISTER_CACHE_TTL", 24*time.Hour, "how long a register answer (Enhetsregisteret, CVR) is reused"),
-			Lease: r.Duration("POSTVAKT_PRINT_LEASE", 5*time.Minute, "how long a replica's claim on print work holds; "+
+			Lease: r.DurationAtLeast("POSTVAKT_PRINT_LEASE", 5*time.Minute, 10*time.Second, "how long a replica's claim on print work holds (at least 10s); "+
 				"orders a crashed replica claimed are sent again (same idempotency key) after it"),
 		},
 		CVR: CVR{

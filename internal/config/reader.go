@@ -220,6 +220,16 @@ func (r *Reader) Duration(name string, def time.Duration, help string) time.Dura
 	return d
 }
 
+// DurationAtLeast reads a Go duration of at least min.
+func (r *Reader) DurationAtLeast(name string, def, min time.Duration, help string) time.Duration {
+	d := r.Duration(name, def, help)
+	if d < min {
+		r.Failf(name, "%s is less than %s", d, min)
+		return def
+	}
+	return d
+}
+
 // URL reads an absolute http(s) URL, without its trailing slash; "" when
 // unset.
 func (r *Reader) URL(name, help string) string {
