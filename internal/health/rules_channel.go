@@ -79,7 +79,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: o.n,
 			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")), Why: reasons,
 			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
-				To: sentBy(f.Now, t), Undecided: true, Unscheduled: f.Due[ch].Scheduled, Live: true}})
+				To: sentBy(f.Now, t), Undecided: true, Unscheduled: f.Due[ch].Scheduled, PublishedBy: f.Now.Add(-t), Live: true}})
 	}
 	return out
 }

@@ -73,7 +73,7 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: u.Stuck, Systems: u.StuckSystems, Summary: summaryOf(why), Why: why,
 			Selector: store.IncidentFilter{Scope: store.Scope{SenderOrg: u.SenderOrg}, Channel: u.Channel, Unit: u.Unit,
 				States: pending, From: f.Now.Add(-cfg.Lookback), To: sentBy(dueBefore, d.After), Undecided: true,
-				Unscheduled: d.Scheduled, Live: true}})
+				Unscheduled: d.Scheduled, PublishedBy: f.Now.Add(-d.After), Live: true}})
 	}
 	return out
 }

@@ -39,7 +39,7 @@ func NeverOpening(cfg policy.NeverOpeningRule, f Facts) []Condition {
 			Severity: cfg.Severity, Affected: o.Unopened,
 			Summary: summaryOf(why), Why: why,
 			Selector: store.IncidentFilter{Org: o.Org, Confidential: true, States: []model.State{model.StateAvailable},
-				From: from, To: sentBy(f.Now, cfg.MinAge)}})
+				ExceptStages: []model.Stage{model.StageRecipientSystem}, From: from, To: sentBy(f.Now, cfg.MinAge)}})
 	}
 	return out
 }

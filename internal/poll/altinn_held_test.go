@@ -85,3 +85,42 @@ func TestAltinnHeldForPublication(t *testing.T) {
 		t.Errorf("published letter held until %v, want %v kept", got, ahead)
 	}
 }
+
+// A correspondence already accepted and ReadyForPublish when the poll
+// first reads its requestedPublishTime (every letter in flight when a
+// version with migration 00054 is deployed; or one whose first answer came
+// without the time) got no held_until: the poll wrote it only with a
+// change of state or status, and the held letter's state and status stay
+// the same until it is published (review finding). It is written alone.
+func TestAltinnHeldUntilWithoutStatusChange(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	ships := storetest.Register(t, st, altinnLetters(1)...) // sent_at 2026-11-20T10:00:00Z
+	ids := storetest.IDs(ships)
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+	ahead := now.Add(7 * 24 * time.Hour)
+	// As a poll by the version before left it.
+	storetest.Set(t, st, ids, storetest.State(model.StateAccepted), storetest.ChannelStatus("ReadyForPublish"),
+		storetest.NextPollAt(now.Add(-time.Minute)))
+	logger := slog.New(slog.DiscardHandler)
+	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
+		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			parts := strings.Split(r.URL.Path, "/")
+			id := parts[len(parts)-2]
+			rw.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","requestedPublishTime":%q,"status":"ReadyForPublish","statusChanged":"2026-11-20T10:00:01+00:00",
+				"statusHistory":[{"status":"ReadyForPublish","statusText":"r","statusChanged":"2026-11-20T10:00:01+00:00"}]}`,
+				id, ahead.Format(time.RFC3339))
+		}))
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	if _, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	var held *time.Time
+	if err := st.DB().Get(&held, `SELECT held_until FROM shipments WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if held == nil || !held.Equal(ahead) {
+		t.Errorf("held_until %v after a poll that read requestedPublishTime %v ahead (state and status unchanged)", held, ahead)
+	}
+}

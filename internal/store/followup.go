@@ -128,7 +128,8 @@ const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel, 
 
 // OpenFollowUps creates the follow-ups that are due: every rejected,
 // failed or expired shipment, and every confidential shipment still unopened
-// that was sent at or before unreadBefore (MinAgeBound), gets a follow-up
+// that was sent at or before unreadBefore (MinAgeBound), but one the
+// channel printed or delivered into the recipient's own system, gets a follow-up
 // with the given deadline unless it has one. It returns how many were created. Run it
 // from a scheduled job; it is idempotent.
 func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error) {
@@ -136,7 +137,10 @@ func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.T
 		SELECT s.id, s.sender_unit_id, CASE WHEN s.state IN `+sqlUndeliveredStates+` THEN s.state ELSE 'unread' END, $2
 		FROM shipments s
 		WHERE (s.state IN `+sqlUndeliveredStates+`
-		   OR (s.confidential AND s.state IN `+sqlOpenStates+` AND s.sent_at <= $1))
+		   OR (s.confidential AND s.state IN `+sqlOpenStates+` AND s.sent_at <= $1
+		       -- printed by the channel, or delivered into the recipient's
+		       -- own system (never told read): it reached its recipient
+		       AND s.stage NOT IN (`+sqlStage(model.StageChannelPrint)+`, `+sqlStage(model.StageRecipientSystem)+`)))
 		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
 		ON CONFLICT (shipment_id) DO NOTHING`, unreadBefore, deadline)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"postvakt/internal/model"
 )
 
 // The facts behind the health rules (internal/health). Each query reads
@@ -172,8 +174,10 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND f.shipment_id IS NULL
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`)
-					-- held for a publication the sender asked for, still ahead
-					AND NOT COALESCE(s.held_until > $4::timestamptz, false) AS pending,
+					-- held for a publication the sender asked for, and
+					-- published less than the channel's T ago (or ahead):
+					-- due from its publication, not its sending
+					AND NOT COALESCE(s.held_until > $4::timestamptz - make_interval(secs => ch.t), false) AS pending,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= $4::timestamptz - make_interval(secs => ch.t)
 					AND s.sent_at > $4::timestamptz - make_interval(secs => ch.t + $12) AS due_recent,
@@ -302,7 +306,7 @@ func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAg
 	// are looked at further (their last opened letter, then the letters
 	// since).
 	err := s.db.SelectContext(ctx, &out, `WITH u AS MATERIALIZED (
-			SELECT s.recipient_id, s.sent_at FROM shipments s
+			SELECT s.recipient_id, s.sent_at, s.id FROM shipments s
 			WHERE s.confidential AND s.state IN `+sqlOpenStates+` AND s.sent_at >= $1
 				AND s.state = 'available' AND s.sent_at <= $2),
 		cand AS MATERIALIZED (
@@ -315,6 +319,10 @@ func (s *Store) NeverOpeningOrgs(ctx context.Context, now time.Time, over, minAg
 		n AS (
 			SELECT lo.recipient_id, lo.last_opened, count(*) AS unopened, min(u.sent_at) AS first_sent
 			FROM lo JOIN u ON u.recipient_id = lo.recipient_id
+				-- a letter delivered into the organisation's own system
+				-- is never told read: it says nothing of its access (the
+				-- candidates' letters alone are looked up)
+				JOIN shipments x ON x.id = u.id AND x.stage <> `+sqlStage(model.StageRecipientSystem)+`
 			WHERE lo.last_opened IS NULL OR u.sent_at > lo.last_opened
 			GROUP BY lo.recipient_id, lo.last_opened HAVING count(*) >= $3)
 		SELECT r.ident AS org, n.unopened, n.first_sent, n.last_opened

@@ -37,9 +37,16 @@ type IncidentFilter struct {
 	// one of these statuses (a delivery the sender scheduled for later:
 	// channel.Spec.Scheduled).
 	Unscheduled []string `json:"unscheduled,omitempty"`
+	// PublishedBy leaves out letters held for a publication their sender
+	// asked to be later (held_until) than it: a stuck alert's letters are
+	// due since their publication, as the rule counts them.
+	PublishedBy time.Time `json:"published_by,omitempty"`
 	// Live leaves out letters the channel closed, recalled or printed
-	// itself (stages channel_print and closed).
+	// itself, or delivered into the recipient's own system (the stages
+	// model.Stage.Ended).
 	Live bool `json:"live,omitempty"`
+	// ExceptStages leaves out letters in these stages.
+	ExceptStages []model.Stage `json:"except_stages,omitempty"`
 	// Undecided: only letters whose follow-up has no decision yet (a
 	// letter the sending unit has dealt with — resent, written anew,
 	// closed — no longer counts for an alert).
@@ -147,8 +154,14 @@ func (f IncidentFilter) where(c *sqlConds) error {
 	if len(f.Unscheduled) > 0 {
 		c.add("NOT ("+sqlScheduled+")", pq.Array(f.Unscheduled))
 	}
+	if !f.PublishedBy.IsZero() {
+		c.add("NOT COALESCE(s.held_until > ?, false)", f.PublishedBy)
+	}
 	if f.Live {
 		c.add("s.stage NOT IN (" + sqlEnded + ")")
+	}
+	if len(f.ExceptStages) > 0 {
+		c.add("s.stage <> ALL(?)", pq.Array(f.ExceptStages))
 	}
 	if f.Undecided {
 		c.add("NOT EXISTS (SELECT 1 FROM followups fd WHERE fd.shipment_id = s.id AND fd.decision IS NOT NULL)")

@@ -275,7 +275,7 @@ func RefusedAgain(due Due, status string, state model.State) bool {
 // applyBatch writes results set-based inside tx (see ApplyPoll).
 func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWrite, error) {
 	var w PollWrite
-	var changes, statuses, failures, unknowns []*PollResult
+	var changes, statuses, failures, unknowns, held []*PollResult
 	var events, notes []Event // notes: after the change they are about
 	// A usable answer about a letter marked unknown clears the mark, first:
 	// the event says when and on which answer, written by the transaction
@@ -336,6 +336,12 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 		case r.Due.HistoryDue:
 			events = appendHistory(events, r) // the history a change went without
 		}
+		if r.Err == "" && !r.Unknown && r.State == r.Due.State && r.Status == r.Due.ChannelStatus && !r.HeldUntil.IsZero() {
+			// Held for a later publication with nothing else new (the
+			// letter was accepted before its publication time was read,
+			// or the time was moved): the time alone is written.
+			held = append(held, r)
+		}
 		if r.HistoryErr != "" && !r.Due.HistoryDue {
 			then := "; it is asked for at the next poll"
 			if r.NextPollAt == nil {
@@ -358,6 +364,9 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: stateAt(r), PolledAt: &r.ObservedAt,
 			FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
 		events = appendHistory(events, r)
+	}
+	if err := applyHeld(ctx, tx, held); err != nil {
+		return w, err
 	}
 	if err := applyStatuses(ctx, tx, statuses); err != nil {
 		return w, err
@@ -532,6 +541,25 @@ func applyChanges(ctx context.Context, tx *sqlx.Tx, changes []*PollResult) (map[
 		applied[id] = true
 	}
 	return applied, rows.Err()
+}
+
+// applyHeld writes the publication time of letters held for a later
+// publication whose answer said nothing else new, where it differs from
+// the one kept (a letter held the same way is not written again).
+func applyHeld(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids, held := make([]string, len(rs)), make([]*time.Time, len(rs))
+	for i, r := range rs {
+		ids[i], held[i] = r.ID, heldUntil(r)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE shipments s SET held_until = u.held
+		FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, held)
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.held_until IS DISTINCT FROM u.held`, pq.Array(ids), timesOrNull(held)); err != nil {
+		return fmt.Errorf("record publication times: %w", err)
+	}
+	return nil
 }
 
 // applyStatuses records raw status changes that keep the state.

@@ -56,7 +56,8 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 				`+sqlJudged+` AS judged,
 				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
 					AND f.shipment_id IS NULL
-					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$6", 1)+`) AS pending,
+					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$6", 1)+`)
+					AND NOT COALESCE(s.held_until > $3::timestamptz - make_interval(secs => ch.t), false) AS pending,
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t)
 					AND s.sent_at > $3::timestamptz - make_interval(secs => ch.t + $8) AS due_recent,
