@@ -266,9 +266,10 @@ func catchUpSteps(r ruling, f Facts, p *policy.Policy, now time.Time) []policy.S
 		switch {
 		case r.Step.Kind == policy.StepPrint:
 			return steps
-		case r.Step.Kind == policy.StepRemind && f.Unmailed:
-			// Nothing can be mailed: the print follows the grace from
-			// what was sent before.
+		case r.Step.Kind == policy.StepRemind && (f.Unmailed || !f.UnknownSince.IsZero()):
+			// Nothing can be mailed (a person, or a letter the channel
+			// has never heard of: Decide sends none): the print follows
+			// the grace from what was sent before.
 			at := p.Calendar.AddBusinessDays(latest(r.catchUpSince, last), p.CatchUp.Grace)
 			return append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: at, SendAt: at})
 		case r.Step.Kind == policy.StepRemind:

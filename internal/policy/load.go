@@ -158,7 +158,10 @@ func overlaps(policies []*Policy) []Problem {
 // neither constrains anything).
 func common(a, b Matcher) (string, bool) {
 	var parts []string
-	list := func(name string, x, y []string) bool {
+	// A class is matched whatever its case (Matcher.Matches), so two
+	// policies of [Barnevern] and [barnevern] overlap.
+	exact := func(a, b string) bool { return a == b }
+	list := func(name string, x, y []string, eq func(a, b string) bool) bool {
 		var v string
 		switch {
 		case len(x) == 0 && len(y) == 0:
@@ -168,7 +171,7 @@ func common(a, b Matcher) (string, bool) {
 		case len(y) == 0:
 			v = x[0]
 		default:
-			i := slices.IndexFunc(x, func(s string) bool { return slices.Contains(y, s) })
+			i := slices.IndexFunc(x, func(s string) bool { return slices.ContainsFunc(y, func(t string) bool { return eq(s, t) }) })
 			if i < 0 {
 				return false
 			}
@@ -177,7 +180,7 @@ func common(a, b Matcher) (string, bool) {
 		parts = append(parts, fmt.Sprintf("%s %q", name, v))
 		return true
 	}
-	if !list("channel", a.Channel, b.Channel) || !list("class", a.Class, b.Class) {
+	if !list("channel", a.Channel, b.Channel, exact) || !list("class", a.Class, b.Class, strings.EqualFold) {
 		return "", false
 	}
 	switch {
@@ -196,7 +199,7 @@ func common(a, b Matcher) (string, bool) {
 	case b.RecipientKind != "":
 		parts = append(parts, "recipient_kind "+b.RecipientKind)
 	}
-	if !list("sender_org", a.SenderOrg, b.SenderOrg) || !list("sender_unit", a.SenderUnit, b.SenderUnit) {
+	if !list("sender_org", a.SenderOrg, b.SenderOrg, exact) || !list("sender_unit", a.SenderUnit, b.SenderUnit, exact) {
 		return "", false
 	}
 	if len(parts) == 0 {

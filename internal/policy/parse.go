@@ -131,6 +131,7 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 		window                *SendWindow
 		remLines, printLines  map[string]int
 		catchUpLine           int
+		approvalLine          int // catch_up.requires_approval: true, where written
 	)
 	ok := r.mapping("", root.Line, root, []field{
 		{"name", true, func(path string, key, n *yaml.Node) {
@@ -175,7 +176,7 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 		}},
 		{"catch_up", false, func(path string, key, n *yaml.Node) {
 			catchUpLine = key.Line
-			r.catchUp(path, key.Line, n, &p.CatchUp)
+			approvalLine = r.catchUp(path, key.Line, n, &p.CatchUp)
 		}},
 		{"retention", false, func(path string, key, n *yaml.Node) {
 			r.mapping(path, key.Line, n, []field{
@@ -212,6 +213,15 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 		r.addf(catchUpLine, "catch_up: reminders after the first come repeat_every (%d) business days apart, at or after the print "+
 			"(grace %d after a reminder): only 1 of the %d catch-up reminders would be sent; lower catch_up.reminders or raise catch_up.grace",
 			p.Reminders.RepeatEvery, c.Grace, c.Reminders)
+	}
+	if remOK && printOK && approvalLine > 0 && p.CatchUp.RequiresApproval && !p.CatchesUp() && p.Print.Enabled &&
+		!p.PrintNeedsApproval(false) && p.Print.Via != PrintViaDigitalPost {
+		// Without catch-up reminders a letter first met past its print
+		// window is printed at once as an ordinary print: the approval
+		// asked for would never be asked.
+		r.addf(approvalLine, "catch_up: requires_approval has no effect: without catch-up reminders (reminders.max or catch_up.reminders 0) "+
+			"a letter first met past its print window is printed at once as an ordinary print; set print.requires_approval: true "+
+			"to hold every print for approval, or give catch_up at least one reminder")
 	}
 	return p, matchOK
 }
@@ -442,8 +452,9 @@ func loadZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// catchUp reads the catch_up section over the defaults in c.
-func (r *reader) catchUp(section string, at int, n *yaml.Node, c *CatchUp) {
+// catchUp reads the catch_up section over the defaults in c, and returns
+// the line of a requires_approval: true written in it (0: none).
+func (r *reader) catchUp(section string, at int, n *yaml.Node, c *CatchUp) (approvalLine int) {
 	r.mapping(section, at, n, []field{
 		{"reminders", false, func(path string, _, n *yaml.Node) {
 			if v, ok := r.countUpTo(path, n, MaxReminders, "reminders"); ok {
@@ -463,9 +474,13 @@ func (r *reader) catchUp(section string, at int, n *yaml.Node, c *CatchUp) {
 		{"requires_approval", false, func(path string, _, n *yaml.Node) {
 			if v, ok := r.boolean(path, n); ok {
 				c.RequiresApproval = v
+				if v {
+					approvalLine = deref(n).Line
+				}
 			}
 		}},
 	})
+	return approvalLine
 }
 
 // escalation reads the escalation section.
