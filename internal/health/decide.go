@@ -129,8 +129,9 @@ type Decision struct {
 // NeedsUpdate decides whether an alert must be told to a destination now,
 // given the latest notification it had there (nil: none), like
 // Alertmanager's dedup stage: a firing alert is told once, then again
-// every repeat interval; a resolved one once, if its firing was told; a
-// failed notification is sent again with the same number; one in flight,
+// every repeat interval; a resolved one once, if its firing was told
+// (also when a later repeat failed); a failed notification is sent again
+// with the same number; one in flight,
 // or whose outcome is unknown, is never sent again (an unknown firing one
 // still counts for the repeat interval). An inhibited alert is not told
 // while it fires.
@@ -161,6 +162,11 @@ func NeedsUpdate(a store.Alert, last *store.AlertNoticeState, repeat time.Durati
 	}
 	switch {
 	case last.Transition == store.TransitionFiring && (last.Status == store.AlertNoticeSent || last.Status == store.AlertNoticeUnknown):
+		return Decision{true, last.Seq + 1, store.TransitionResolved}
+	case last.Transition == store.TransitionFiring && last.Status == store.AlertNoticeFailed && last.Told:
+		// A repeat failed (the receiver down), an earlier firing one was
+		// told: the receiver is owed the resolution, or it shows the
+		// alert firing for ever. The failed repeat is not sent again.
 		return Decision{true, last.Seq + 1, store.TransitionResolved}
 	case last.Transition == store.TransitionResolved && last.Status == store.AlertNoticeFailed:
 		return Decision{true, last.Seq, store.TransitionResolved}

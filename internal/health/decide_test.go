@@ -17,6 +17,7 @@ func TestNeedsUpdate(t *testing.T) {
 	last := func(seq int, tr, status string, ago time.Duration) *store.AlertNoticeState {
 		return &store.AlertNoticeState{Seq: seq, Transition: tr, Status: status, At: now.Add(-ago)}
 	}
+	told := func(l *store.AlertNoticeState) *store.AlertNoticeState { l.Told = true; return l }
 	F, R := store.TransitionFiring, store.TransitionResolved
 	for _, tt := range []struct {
 		name  string
@@ -39,6 +40,7 @@ func TestNeedsUpdate(t *testing.T) {
 		{"resolved after an unknown firing: resolved", resolved, last(1, F, store.AlertNoticeUnknown, time.Minute), Decision{true, 2, R}},
 		{"resolved, firing never told: nothing", resolved, nil, Decision{}},
 		{"resolved, firing failed: nothing", resolved, last(1, F, store.AlertNoticeFailed, time.Minute), Decision{}},
+		{"resolved, a repeat failed after the firing was told: resolved", resolved, told(last(2, F, store.AlertNoticeFailed, time.Minute)), Decision{true, 3, R}},
 		{"resolved, firing in flight: wait", resolved, last(1, F, store.AlertNoticePending, time.Minute), Decision{}},
 		{"resolution told: nothing", resolved, last(2, R, store.AlertNoticeSent, time.Minute), Decision{}},
 		{"resolution failed: again", resolved, last(2, R, store.AlertNoticeFailed, time.Minute), Decision{true, 2, R}},

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -503,12 +505,22 @@ type Webhook struct {
 var errOutcomeUnknown = errors.New("webhook outcome unknown")
 
 // Send posts one message. A refusal (a non-2xx answer), an open breaker or
-// a connection that could not be made is an ordinary error: nothing was
-// taken. Anything else wraps errOutcomeUnknown.
+// a request that was never written whole (no connection, a certificate
+// not trusted, a connect that timed out: the trace saw no request written)
+// is an ordinary error: nothing was taken, and the next evaluation sends
+// it again. Anything else, after the request went out, wraps
+// errOutcomeUnknown.
 func (w *Webhook) Send(ctx context.Context, body []byte) error {
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}}
 	_, err := w.HTTP.Do(ctx, httpclient.Request{Op: "alert_webhook", Method: http.MethodPost, Path: w.URL, Label: "<POSTVAKT_ALERT_WEBHOOK_URL>",
 		Prepare: func(_ context.Context, r *resty.Request) error {
 			r.SetHeader("Content-Type", "application/json").SetBody(body)
+			r.SetContext(httptrace.WithClientTrace(r.Context(), trace))
 			return nil
 		}})
 	if err == nil {
@@ -516,11 +528,7 @@ func (w *Webhook) Send(ctx context.Context, body []byte) error {
 	}
 	var se *httpclient.StatusError
 	var coe *httpclient.CircuitOpenError
-	msg := err.Error()
-	switch {
-	case errors.As(err, &se), errors.As(err, &coe),
-		strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"),
-		strings.Contains(msg, "preparing request"):
+	if errors.As(err, &se) || errors.As(err, &coe) || errors.Is(err, httpclient.ErrNotSent) || !wrote.Load() {
 		return fmt.Errorf("post alerts to the webhook: %w", err)
 	}
 	return fmt.Errorf("post alerts to the webhook: %w: %w", errOutcomeUnknown, err)

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http/httptrace"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-resty/resty/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"postvakt/internal/health"
@@ -20,10 +22,20 @@ import (
 )
 
 // dropped is a webhook client whose post went out and whose answer never
-// came (the connection reset after the request was written).
+// came (the connection reset after the request was written): it prepares
+// the request, tells its trace the request was written, and fails.
 type dropped struct{}
 
-func (dropped) Do(context.Context, httpclient.Request) (*httpclient.Response, error) {
+func (dropped) Do(ctx context.Context, req httpclient.Request) (*httpclient.Response, error) {
+	r := resty.New().R().SetContext(ctx)
+	if req.Prepare != nil {
+		if err := req.Prepare(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	if tr := httptrace.ContextClientTrace(r.Context()); tr != nil && tr.WroteRequest != nil {
+		tr.WroteRequest(httptrace.WroteRequestInfo{})
+	}
 	return nil, errors.New("alert-webhook POST <POSTVAKT_ALERT_WEBHOOK_URL>: connection reset by peer")
 }
 

@@ -52,6 +52,10 @@ type AlertNoticeState struct {
 	Transition  string    `db:"transition"`
 	Status      string    `db:"status"`
 	At          time.Time `db:"at"`
+	// Told: a firing notification of the alert reached the destination
+	// (sent, or its outcome unknown), this one or an earlier one: its
+	// resolution is owed even when the latest, a repeat, failed.
+	Told bool `db:"told"`
 }
 
 // AlertNoticeStates returns the latest active notification of each of the
@@ -59,7 +63,10 @@ type AlertNoticeState struct {
 func (s *Store) AlertNoticeStates(ctx context.Context, alertIDs []int64) ([]AlertNoticeState, error) {
 	var out []AlertNoticeState
 	if err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT ON (i.alert_id, i.destination)
-			i.alert_id, i.destination, i.seq, i.transition, n.status, COALESCE(n.sent_at, n.claimed_at) AS at
+			i.alert_id, i.destination, i.seq, i.transition, n.status, COALESCE(n.sent_at, n.claimed_at) AS at,
+			EXISTS (SELECT 1 FROM health_notice_items j JOIN health_notices m ON m.id = j.notice_id
+				WHERE j.alert_id = i.alert_id AND j.destination = i.destination AND j.transition = '`+TransitionFiring+`'
+					AND m.status IN ('`+AlertNoticeSent+`', '`+AlertNoticeUnknown+`')) AS told
 		FROM health_notice_items i JOIN health_notices n ON n.id = i.notice_id
 		WHERE i.alert_id = ANY($1) AND i.active
 		ORDER BY i.alert_id, i.destination, i.seq DESC`, pq.Array(alertIDs)); err != nil {
