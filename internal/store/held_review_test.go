@@ -27,6 +27,28 @@ func heldSetup(t *testing.T) (*store.Store, []string, time.Time) {
 	return st, ids, now
 }
 
+// A letter Altinn holds for a publication its sender asked to be later
+// (held_until ahead) waits on purpose: it is not stuck, nor does it teach
+// the channel's delivery time once published; one whose publication time
+// passed long enough ago (more than T) unpublished is stuck as any other.
+func TestHeldLettersNotStuck(t *testing.T) {
+	ctx := t.Context()
+	st, ids, now := heldSetup(t)
+	storetest.Set(t, st, ids[2:3], storetest.HeldUntil(now.Add(-time.Hour)))
+	last := now.Add(-time.Minute)
+	facts, err := st.UnitFacts(ctx, store.UnitQuery{Now: now, Lookback: 14 * 24 * time.Hour, Window: 3 * time.Hour, Last: 2,
+		Channels: []store.ChannelDue{{Channel: "altinn", After: time.Hour, LastChange: &last}}})
+	if err != nil || len(facts) != 1 || facts[0].Stuck != 2 {
+		t.Fatalf("unit facts %+v %v; want 2 letters stuck (the two not held now)", facts, err)
+	}
+	// Published: the held letter's wait was its sender's.
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(48*time.Hour))
+	dt, err := st.DeliveryTimes(ctx, now.Add(-7*24*time.Hour), now, 1, nil)
+	if err != nil || len(dt) != 1 || dt[0].Delivered != 1 {
+		t.Fatalf("delivery times %+v %v; want the one letter never held", dt, err)
+	}
+}
+
 // The stuck rule does not count a letter Altinn holds for a later
 // publication, and nor does its alert's selector (health/rules_delivery.go
 // Stuck, PublishedBy): the alert's affected count (health/eval.go counts
