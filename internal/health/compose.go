@@ -265,10 +265,18 @@ type amMessage struct {
 // leave postvakt (OutwardLabels: a unit by its id, unit_id; the
 // fingerprint is of those labels), and the
 // annotations summary, affected and affected_as_of (when affected was
-// counted, RFC 3339 UTC: AffectedAsOf).
-func WebhookMessage(rule string, ns []AlertNotice, baseURL string, now time.Time) ([]byte, error) {
+// counted, RFC 3339 UTC: AffectedAsOf). The message's status is firing
+// when one of its alerts fires, or groupFiring (another alert of the rule,
+// its group, fires and is told): a receiver that closes an incident by the
+// group key on "resolved" closes it only when the group's last alert
+// resolves, as with Alertmanager.
+func WebhookMessage(rule string, ns []AlertNotice, baseURL string, now time.Time, groupFiring bool) ([]byte, error) {
 	base := strings.TrimRight(baseURL, "/")
-	m := amMessage{Version: "4", GroupKey: fmt.Sprintf("{}:{alertname=%q}", rule), Status: "resolved", Receiver: "postvakt",
+	status := "resolved"
+	if groupFiring {
+		status = "firing" // another alert of the group still fires
+	}
+	m := amMessage{Version: "4", GroupKey: fmt.Sprintf("{}:{alertname=%q}", rule), Status: status, Receiver: "postvakt",
 		GroupLabels: map[string]string{"alertname": rule}, CommonAnnotations: map[string]string{}, ExternalURL: base}
 	en := i18n.For("en", nil)
 	for i, n := range ns {

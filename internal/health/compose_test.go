@@ -196,7 +196,7 @@ func TestUnitAlertLeavesByID(t *testing.T) {
 					t.Errorf("the mail lacks %q:\n%s", w, body)
 				}
 			}
-			b, err := health.WebhookMessage(c.Rule, ns, "https://p.example", now)
+			b, err := health.WebhookMessage(c.Rule, ns, "https://p.example", now, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -55,7 +55,7 @@ func TestKeptFiguresCarryTheirTime(t *testing.T) {
 			if s := health.Subject("stuck", tc.ns); s != tc.subject {
 				t.Errorf("subject %q, want %q", s, tc.subject)
 			}
-			b, err := health.WebhookMessage("stuck", tc.ns, "https://p.example", now)
+			b, err := health.WebhookMessage("stuck", tc.ns, "https://p.example", now, false)
 			if err != nil {
 				t.Fatal(err)
 			}

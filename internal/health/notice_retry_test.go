@@ -98,3 +98,51 @@ func TestUnconnectableWebhookIsSentAgain(t *testing.T) {
 		t.Fatalf("the receiver, fixed, got %d webhook messages; want the firing alert", h)
 	}
 }
+
+type namedCert struct {
+	name string
+	end  time.Time
+}
+
+func (c *namedCert) Name() string                      { return c.name }
+func (c *namedCert) CertificateEnd() (time.Time, bool) { return c.end, true }
+
+// README promises Alertmanager's webhook JSON "so any receiver built for
+// Alertmanager takes it as it is". Alertmanager's message for a group
+// (groupKey) says "firing" while any of its alerts fires; receivers
+// (PagerDuty/Opsgenie bridges, ticket bots) key an incident on groupKey and
+// close it on status "resolved". When one of two firing alerts of a rule
+// resolved, the receiver got the group's key with status "resolved" while
+// the other still fired, and closed the incident (review finding). The
+// message says the group fires; its resolved alert says resolved.
+func TestWebhookGroupStatusWhileOthersFire(t *testing.T) {
+	t.Parallel()
+	b := newBench(t)
+	ev := b.evaluator(io.Discard)
+	for _, r := range policy.HealthRules {
+		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
+	}
+	ev.Config.Certificate.KeepFiringFor = 0
+	dp := &namedCert{"digitalpost", b.now.Add(10 * 24 * time.Hour)}
+	sv := &namedCert{"svarut", b.now.Add(10 * 24 * time.Hour)}
+	ev.Certificates = []channel.Certified{dp, sv}
+	if res := b.run(ev); len(res.Fired) != 2 {
+		t.Fatalf("fired %d", len(res.Fired))
+	}
+	first := b.hook.take()
+	if len(first) != 1 || first[0].Status != "firing" {
+		t.Fatalf("first: %+v", first)
+	}
+	b.mp.DeleteAll(t)
+	dp.end = b.now.Add(300 * 24 * time.Hour) // one renewed, the other still ending
+	b.now = b.now.Add(5 * time.Minute)
+	if res := b.run(ev); len(res.Resolved) != 1 || len(res.Firing) != 1 {
+		t.Fatalf("resolved %d, firing %d", len(res.Resolved), len(res.Firing))
+	}
+	for _, m := range b.hook.take() {
+		if m.GroupKey == first[0].GroupKey && m.Status == "resolved" {
+			t.Errorf("webhook message for group %s says %q (alerts %d) while svarut's alert of the group still fires: an Alertmanager receiver closes the incident",
+				m.GroupKey, m.Status, len(m.Alerts))
+		}
+	}
+}

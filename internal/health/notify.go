@@ -111,6 +111,8 @@ type Planned struct {
 	Items       []store.AlertNoticeItem
 	Status      string // sent, failed, unknown, or "" (dry run, or nothing left to send)
 	Notice      int64  // its id in the notice log; 0 when nothing was claimed
+	// groupFiring: an alert of the rule fires and is told (WebhookMessage).
+	groupFiring bool
 }
 
 // Destinations lists where an alert of a rule goes: the global addresses,
@@ -257,11 +259,21 @@ func (n *Notifier) Notify(ctx context.Context, cfg *policy.Health, res Result, n
 		}
 		return keys[i].dest < keys[j].dest
 	})
+	// The rules with an alert firing and told (not muted): a webhook
+	// message of such a rule says the group fires, as Alertmanager's does
+	// while any alert of the group fires, though it holds only the alerts
+	// that changed (a resolution beside another alert still firing).
+	groupFiring := map[string]bool{}
+	for _, a := range alerts {
+		if a.Status == store.AlertFiring && !a.Inhibited {
+			groupFiring[a.Rule] = true
+		}
+	}
 	for _, k := range keys {
 		if jobs.Draining(ctx) {
 			break // a stop: nothing new is claimed; the next evaluation tells the rest
 		}
-		p, err := n.deliver(ctx, k, plan[k], now, dry)
+		p, err := n.deliver(ctx, k, plan[k], now, dry, groupFiring[k.rule])
 		if err != nil {
 			return out, err
 		}
@@ -361,8 +373,8 @@ func (n *Notifier) emails() []string {
 }
 
 // deliver claims, composes, sends and records one notice.
-func (n *Notifier) deliver(ctx context.Context, k groupKey, items []planItem, now time.Time, dry bool) (Planned, error) {
-	p := Planned{Destination: k.dest, Rule: k.rule}
+func (n *Notifier) deliver(ctx context.Context, k groupKey, items []planItem, now time.Time, dry, groupFiring bool) (Planned, error) {
+	p := Planned{Destination: k.dest, Rule: k.rule, groupFiring: groupFiring}
 	for _, it := range items {
 		p.Items = append(p.Items, store.AlertNoticeItem{AlertID: it.alert.ID, Seq: it.d.Seq, Transition: it.d.Transition})
 	}
@@ -425,7 +437,7 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 	if err == nil {
 		p.Subject = Subject(p.Rule, ns)
 		if p.Destination == DestWebhook {
-			payload, err = WebhookMessage(p.Rule, ns, n.BaseURL, now)
+			payload, err = WebhookMessage(p.Rule, ns, n.BaseURL, now, p.groupFiring)
 			if err == nil {
 				sendErr = n.Webhook.Send(ctx, payload)
 			}
