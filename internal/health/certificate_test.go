@@ -1,7 +1,6 @@
 package health_test
 
 import (
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -93,10 +92,7 @@ func TestCertificateExpiringThroughEvaluation(t *testing.T) {
 	t.Parallel()
 	day := 24 * time.Hour
 	b := newBench(t)
-	ev := b.evaluator(io.Discard)
-	for _, r := range policy.HealthRules {
-		ev.Config.Common(r).Enabled = r == policy.RuleCertificate // the bench's letters are another rule's
-	}
+	ev := b.certificateOnly()
 	cert := &fakeCertified{end: b.now.Add(40 * day)} // 2026-06-24 12:00 UTC, 14:00 in Copenhagen
 	ev.Certificates = []channel.Certified{cert}
 

@@ -1,13 +1,11 @@
 package health_test
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/channel"
-	"postvakt/internal/policy"
 )
 
 // TestKeepFiringThroughEvaluation: a condition that comes and goes between
@@ -21,10 +19,7 @@ func TestKeepFiringThroughEvaluation(t *testing.T) {
 	t.Parallel()
 	day := 24 * time.Hour
 	b := newBench(t)
-	ev := b.evaluator(io.Discard)
-	for _, r := range policy.HealthRules {
-		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
-	}
+	ev := b.certificateOnly()
 	keep := ev.Config.Certificate.KeepFiringFor
 	if keep != 15*time.Minute {
 		t.Fatalf("keep_firing_for %s, want the default 15m", keep)
@@ -94,10 +89,7 @@ func TestKeepFiringThroughEvaluation(t *testing.T) {
 func TestKeptAlertRepeatSaysAsOf(t *testing.T) {
 	t.Parallel()
 	b := newBench(t)
-	ev := b.evaluator(io.Discard)
-	for _, r := range policy.HealthRules {
-		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
-	}
+	ev := b.certificateOnly()
 	ev.Config.Certificate.RepeatInterval = 2 * time.Minute
 	cert := &fakeCertified{end: b.now.Add(10 * 24 * time.Hour)}
 	ev.Certificates = []channel.Certified{cert}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
-	"postvakt/internal/policy"
 )
 
 // An alert told firing (seq 1 sent) whose repeat could not be delivered
@@ -19,10 +18,7 @@ import (
 func TestResolvedToldAfterFailedRepeat(t *testing.T) {
 	t.Parallel()
 	b := newBench(t)
-	ev := b.evaluator(io.Discard)
-	for _, r := range policy.HealthRules {
-		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
-	}
+	ev := b.certificateOnly()
 	ev.Config.Certificate.RepeatInterval = 2 * time.Minute
 	ev.Config.Certificate.KeepFiringFor = 0
 	cert := &fakeCertified{end: b.now.Add(10 * 24 * time.Hour)}
@@ -118,10 +114,7 @@ func (c *namedCert) CertificateEnd() (time.Time, bool) { return c.end, true }
 func TestWebhookGroupStatusWhileOthersFire(t *testing.T) {
 	t.Parallel()
 	b := newBench(t)
-	ev := b.evaluator(io.Discard)
-	for _, r := range policy.HealthRules {
-		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
-	}
+	ev := b.certificateOnly()
 	ev.Config.Certificate.KeepFiringFor = 0
 	dp := &namedCert{"digitalpost", b.now.Add(10 * 24 * time.Hour)}
 	sv := &namedCert{"svarut", b.now.Add(10 * 24 * time.Hour)}

@@ -72,6 +72,17 @@ func (b *bench) changes() {
 }
 
 // evaluator is one replica's evaluator over the bench's database.
+// certificateOnly is an evaluator with the certificate rule alone on (the
+// bench's letters are another rule's), logging nowhere.
+func (b *bench) certificateOnly() *health.Evaluator {
+	b.t.Helper()
+	ev := b.evaluator(io.Discard)
+	for _, r := range policy.HealthRules {
+		ev.Config.Common(r).Enabled = r == policy.RuleCertificate
+	}
+	return ev
+}
+
 func (b *bench) evaluator(log io.Writer) *health.Evaluator {
 	b.t.Helper()
 	mail, err := remind.NewSMTP(remind.SMTPConfig{Addr: b.mp.SMTPAddr, From: from, Timeout: 5 * time.Second})
