@@ -100,15 +100,11 @@ func TestAltinnReadLetterWithEarlyPublished(t *testing.T) {
 	ships := storetest.Register(t, st, altinnLetters(1)...) // sent_at 2026-11-20T10:00:00Z
 	now := time.Now().UTC().Add(time.Hour)
 	logger := slog.New(slog.DiscardHandler)
-	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
-		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			parts := strings.Split(r.URL.Path, "/")
-			id := parts[len(parts)-2]
-			rw.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-17T10:00:00+00:00","status":"Read","statusChanged":"2026-11-21T09:00:00+00:00",
-				"statusHistory":[{"status":"Published","statusText":"p","statusChanged":"2026-11-17T10:01:00+00:00"},
-				{"status":"Read","statusText":"r","statusChanged":"2026-11-21T09:00:00+00:00"}]}`, id)
-		}))
+	al := altinnDetails(t, func(id string) string {
+		return fmt.Sprintf(`{"correspondenceId":%q,"created":"2026-11-17T10:00:00+00:00","status":"Read","statusChanged":"2026-11-21T09:00:00+00:00",
+			"statusHistory":[{"status":"Published","statusText":"p","statusChanged":"2026-11-17T10:01:00+00:00"},
+			{"status":"Read","statusText":"r","statusChanged":"2026-11-21T09:00:00+00:00"}]}`, id)
+	})
 	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
 	if _, err := p.Poll(ctx, al); err != nil {
 		t.Fatalf("poll: %v", err)

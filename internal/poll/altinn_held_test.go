@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/storetest"
@@ -36,19 +33,15 @@ func TestAltinnHeldForPublication(t *testing.T) {
 	}
 	var published atomic.Bool
 	logger := slog.New(slog.DiscardHandler)
-	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
-		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			parts := strings.Split(r.URL.Path, "/")
-			id := parts[len(parts)-2]
-			status, hist := "ReadyForPublish", ""
-			if published.Load() {
-				status, hist = "Published", fmt.Sprintf(`,{"status":"Published","statusText":"p","statusChanged":%q}`, now.Add(-time.Minute).Format(time.RFC3339))
-			}
-			rw.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","requestedPublishTime":%q,"status":%q,"statusChanged":%q,
-				"statusHistory":[{"status":"ReadyForPublish","statusText":"r","statusChanged":"2026-11-20T10:00:01+00:00"}%s]}`,
-				id, requested[id].Format(time.RFC3339), status, now.Add(-time.Minute).Format(time.RFC3339), hist)
-		}))
+	al := altinnDetails(t, func(id string) string {
+		status, hist := "ReadyForPublish", ""
+		if published.Load() {
+			status, hist = "Published", fmt.Sprintf(`,{"status":"Published","statusText":"p","statusChanged":%q}`, now.Add(-time.Minute).Format(time.RFC3339))
+		}
+		return fmt.Sprintf(`{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","requestedPublishTime":%q,"status":%q,"statusChanged":%q,
+			"statusHistory":[{"status":"ReadyForPublish","statusText":"r","statusChanged":"2026-11-20T10:00:01+00:00"}%s]}`,
+			id, requested[id].Format(time.RFC3339), status, now.Add(-time.Minute).Format(time.RFC3339), hist)
+	})
 	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
 	heldUntil := func() []*time.Time {
 		t.Helper()
@@ -103,15 +96,11 @@ func TestAltinnHeldUntilWithoutStatusChange(t *testing.T) {
 	storetest.Set(t, st, ids, storetest.State(model.StateAccepted), storetest.ChannelStatus("ReadyForPublish"),
 		storetest.NextPollAt(now.Add(-time.Minute)))
 	logger := slog.New(slog.DiscardHandler)
-	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
-		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			parts := strings.Split(r.URL.Path, "/")
-			id := parts[len(parts)-2]
-			rw.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","requestedPublishTime":%q,"status":"ReadyForPublish","statusChanged":"2026-11-20T10:00:01+00:00",
-				"statusHistory":[{"status":"ReadyForPublish","statusText":"r","statusChanged":"2026-11-20T10:00:01+00:00"}]}`,
-				id, ahead.Format(time.RFC3339))
-		}))
+	al := altinnDetails(t, func(id string) string {
+		return fmt.Sprintf(`{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","requestedPublishTime":%q,"status":"ReadyForPublish","statusChanged":"2026-11-20T10:00:01+00:00",
+			"statusHistory":[{"status":"ReadyForPublish","statusText":"r","statusChanged":"2026-11-20T10:00:01+00:00"}]}`,
+			id, ahead.Format(time.RFC3339))
+	})
 	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
 	if _, err := p.Poll(ctx, al); err != nil {
 		t.Fatalf("poll: %v", err)

@@ -138,6 +138,18 @@ func altinnAt(t *testing.T, logger *slog.Logger, opts httpclient.Options, h http
 	return al
 }
 
+// altinnDetails is an Altinn client (altinnAt, a quiet log) whose details
+// of a correspondence are body(its id), as JSON.
+func altinnDetails(t *testing.T, body func(id string) string) *altinn.Client {
+	t.Helper()
+	return altinnAt(t, slog.New(slog.DiscardHandler), httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
+		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			parts := strings.Split(r.URL.Path, "/")
+			rw.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(rw, body(parts[len(parts)-2]))
+		}))
+}
+
 // altinnLetters are n letters on Altinn (storetest.Letter's).
 func altinnLetters(n int) (out []model.NewShipment) {
 	for i := 0; i < n; i++ {
