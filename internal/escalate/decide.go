@@ -42,6 +42,13 @@ type Facts struct {
 	// the recipient at nothing: reminders are not sent; print follows the
 	// policy as usual.
 	UnknownSince time.Time
+	// Unasked says the channel has not answered about the shipment yet
+	// (a back-fill imported a moment ago, before the poller asked about
+	// it), nor said it does not know it; Registered is when postvakt
+	// registered it. Such a letter past its print window is not met
+	// (catch_up) until the channel answers, for FirstAnswerWait at most.
+	Unasked    bool
+	Registered time.Time
 	// Unmailed says the recipient gets no reminder mail (a person:
 	// postvakt reminds organisations only). A letter catching up then
 	// prints catch_up.grace business days after the escalation first met
@@ -92,6 +99,9 @@ type Decision struct {
 	// channel has never heard of the shipment (Facts.UnknownSince): it
 	// waits for the channel, or for print.
 	Unheard bool
+	// Unasked is true when nothing is decided because the channel has not
+	// answered about the back-fill yet (Facts.Unasked, awaitFirstAnswer).
+	Unasked bool
 	// Next is when the shipment's next step can come due: the first step
 	// still to come (after the step due now, assuming it is carried out at
 	// SendAt). Never says no step can come any more under the policy. With
@@ -193,6 +203,9 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 		return ruling{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)
 	}
 	if f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan) {
+		if f.Unasked && !now.Before(f.Registered) && now.Before(f.Registered.Add(FirstAnswerWait)) {
+			return awaitFirstAnswer(f, p, now, say), nil
+		}
 		f.CatchUpSince = now
 	}
 	if !f.CatchUpSince.IsZero() {
@@ -280,6 +293,38 @@ func unheard(d *Decision, f Facts, p *policy.Policy, say bool) {
 	} else {
 		d.Reason += fmt.Sprintf("; print follows the policy (due %s)", d.Next.In(windowZone(p)).Format("2006-01-02 15:04 MST"))
 	}
+}
+
+// FirstAnswerWait is how long after its registration a letter past its
+// print window (a back-fill) waits for the channel's first answer about it
+// before the escalation meets it all the same (Facts.Unasked): the poller
+// asks about a letter within minutes of its registration, so a day means
+// the poll fails for it or the channel is down (the health rules and the
+// poll errors tell); the catch-up then goes on without the answer, its
+// reminders as for any letter. A run as of a moment before the letter was
+// registered (escalate --now) does not wait: there was nothing to ask then.
+const FirstAnswerWait = 24 * time.Hour
+
+// firstAnswerLookAgain is how soon a letter waiting for the channel's
+// first answer is looked at again (the escalation's default schedule).
+const firstAnswerLookAgain = 15 * time.Minute
+
+// awaitFirstAnswer is the decision about a back-fill the channel has not
+// answered about yet: nothing now, looked at again soon, and at the
+// latest when FirstAnswerWait ends. A catch-up reminder about a letter
+// opened years ago would tell a business it has post unread that it read.
+func awaitFirstAnswer(f Facts, p *policy.Policy, now time.Time, say bool) ruling {
+	next := now.Add(firstAnswerLookAgain)
+	if limit := f.Registered.Add(FirstAnswerWait); limit.Before(next) {
+		next = limit
+	}
+	d := Decision{Policy: p.Name, SendAt: now, Next: next, Unasked: true}
+	if say {
+		d.Reason = fmt.Sprintf("past its print window and registered %s: waits for the channel's first answer about it "+
+			"before catching up (policy %s), until %s at the latest", f.Registered.In(windowZone(p)).Format("2006-01-02 15:04 MST"), p.Name,
+			f.Registered.Add(FirstAnswerWait).In(windowZone(p)).Format("2006-01-02 15:04 MST"))
+	}
+	return ruling{Decision: d, why: WhyFirstAnswer}
 }
 
 // startsCatchUp is the rule for a letter the escalation meets for the

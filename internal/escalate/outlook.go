@@ -47,6 +47,7 @@ const (
 	WhyUndelivered        = "failed"          // the channel could not deliver it: print at once, no reminders
 	WhyHeld               = "held"            // the channel holds it for a later delivery the sender asked for
 	WhyCatchUp            = "catch_up"        // first met past its print window: the policy's catch_up rule
+	WhyFirstAnswer        = "first_answer"    // past its print window, not met before the channel's first answer about it (Facts.Unasked)
 	// WhyApproval: its print is held in an approval batch (stage
 	// print_held, Outlook.Batch): what comes next is a compliance
 	// officer's release (or rejection) of the batch, not a step of the
@@ -234,6 +235,19 @@ func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 	case WhyHeld:
 		if say {
 			o.Note = heldForDelivery
+		}
+	case WhyFirstAnswer:
+		// The steps are the catch-up's as it would begin now: what comes
+		// once the channel has answered (or the wait ends).
+		met := f
+		met.Unasked = false
+		if c, err := decide(met, p, now, false); err == nil && c.why == WhyCatchUp {
+			o.Steps = catchUpSteps(c, met, p, now)
+		}
+		if say {
+			o.Note = fmt.Sprintf("past its print window; the escalation meets it once the channel has answered about it (its first poll), "+
+				"by %s at the latest: then it catches up under policy %s's catch_up",
+				f.Registered.Add(FirstAnswerWait).In(windowZone(p)).Format("2006-01-02 15:04"), p.Name)
 		}
 	case WhyCatchUp:
 		o.Steps = catchUpSteps(r, f, p, now)

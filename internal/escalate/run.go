@@ -329,6 +329,7 @@ func FactsOf(sh store.OpenShipment) Facts {
 	if sh.UnknownSince != nil {
 		f.UnknownSince = *sh.UnknownSince
 	}
+	f.Unasked, f.Registered = !sh.Heard && sh.UnknownSince == nil, sh.RegisteredAt
 	if sh.PrintBatch != nil {
 		f.PrintBatch = *sh.PrintBatch
 	}
@@ -366,6 +367,9 @@ func sends(sh store.OpenShipment, d Decision) bool {
 
 func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (model.ReminderItem, bool) {
 	next := r.schedule(sh, d)
+	if d.Unasked {
+		r.sum.Unasked++
+	}
 	if !d.Due() {
 		return model.ReminderItem{}, false
 	}

@@ -43,7 +43,12 @@ type OpenShipment struct {
 	// HeldUntil is when the channel is to publish a letter the sender
 	// asked to be published later, as the poll last read it (nil: never
 	// held; shipments.held_until).
-	HeldUntil      *time.Time `db:"held_until"`
+	HeldUntil *time.Time `db:"held_until"`
+	// RegisteredAt is when postvakt registered the shipment.
+	RegisteredAt time.Time `db:"created_at"`
+	// Heard: the channel has answered about the shipment (sqlHeard);
+	// false for a letter registered a moment ago, not yet polled.
+	Heard          bool       `db:"heard"`
 	RemindersSent  int        `db:"reminders_sent"`
 	LastRemindedAt *time.Time `db:"last_reminded_at"`
 	EscalationStep string     `db:"escalation_step"`
@@ -79,7 +84,7 @@ var openShipmentColumns = `s.id, s.channel, s.channel_id,
 	r.id AS recipient_row, r.kind AS recipient_kind, r.ident AS recipient_ident, r.name AS recipient_name,
 	s.class, s.confidential, s.state, s.channel_status, s.stage, s.sent_at, s.available_at, s.held_until,
 	s.reminders_sent, s.last_reminded_at, s.escalation_step, s.catch_up_at, s.next_step_at,
-	s.unknown_to_channel_since,
+	s.unknown_to_channel_since, s.created_at, ` + sqlHeard + ` AS heard,
 	CASE WHEN s.stage = ` + sqlStage(model.StagePrintHeld) + ` THEN (SELECT po.batch_id FROM print_orders po
 		WHERE po.shipment_id = s.id AND po.state = '` + PrintStateHeld + `') END AS print_batch`
 

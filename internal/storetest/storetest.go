@@ -122,6 +122,9 @@ func AvailableAfterSent(d time.Duration) Change {
 	return Change{column: "available_at", value: d.Seconds(), expr: "sent_at + %s * interval '1 second'"}
 }
 
+// RegisteredAt sets when postvakt registered the letter (created_at).
+func RegisteredAt(at time.Time) Change { return Change{column: "created_at", value: at} }
+
 // SentAt sets when the letter was sent.
 func SentAt(at time.Time) Change { return Change{column: "sent_at", value: at} }
 

@@ -128,7 +128,7 @@ func outlookView(o escalate.Outlook, now time.Time) *Outlook {
 		step := OutlookStep{Step: "reminder", N: st.Step.N, Due: st.Due.UTC(), SendFrom: st.SendAt.UTC()}
 		if st.Step.Kind == policy.StepPrint {
 			step = OutlookStep{Step: "print", Due: st.Due.UTC(), SendFrom: st.SendAt.UTC(), Via: o.Policy.Print.Via,
-				RequiresApproval: o.Policy.PrintNeedsApproval(o.Why == escalate.WhyCatchUp)}
+				RequiresApproval: o.Policy.PrintNeedsApproval(o.Why == escalate.WhyCatchUp || o.Why == escalate.WhyFirstAnswer)}
 		}
 		out.Steps = append(out.Steps, step)
 	}
