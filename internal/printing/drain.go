@@ -73,12 +73,8 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 // release gives back claimed outbox rows not sent, so the next replica
 // sends them at once instead of after the lease.
 func (s *Service) release(ctx context.Context, items []store.PrintOutboxItem) error {
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.ShipmentID
-	}
-	s.log.Info("stopping: claimed print orders given back unsent", "shipments", len(ids))
-	return s.st.ReleasePrintOutbox(context.WithoutCancel(ctx), ids, time.Now())
+	s.log.Info("stopping: claimed print orders given back unsent", "shipments", len(items))
+	return s.st.ReleasePrintOutbox(context.WithoutCancel(ctx), items, time.Now())
 }
 
 // orphans orders the print-due shipments whose hand-off from the escalation
@@ -131,7 +127,7 @@ func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) erro
 
 // send places the order of one claimed outbox row and records the outcome.
 func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary) error {
-	res := store.PrintSendResult{ShipmentID: it.ShipmentID, At: now}
+	res := store.PrintSendResult{ShipmentID: it.ShipmentID, At: now, Claim: it.Claim()}
 	// A row claimed for the first time has never reached the provider: a
 	// shipment opened meanwhile needs no order — as of the claim, and read
 	// again now, as the batch's earlier orders may have taken a while. A

@@ -54,7 +54,7 @@ type Store interface {
 	ClaimPrintLookups(ctx context.Context, ids []string, now time.Time, limit int, lease time.Duration) ([]store.PrintLookup, error)
 	ResolvePrint(ctx context.Context, r store.PrintResolution) (string, error)
 	ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.PrintOutboxItem, error)
-	ReleasePrintOutbox(ctx context.Context, shipmentIDs []string, now time.Time) error
+	ReleasePrintOutbox(ctx context.Context, items []store.PrintOutboxItem, now time.Time) error
 	PrintStillWanted(ctx context.Context, shipmentID string) (bool, error)
 	FinishPrintSend(ctx context.Context, r store.PrintSendResult) error
 	ClaimPrintPolls(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.PrintPoll, error)
@@ -108,7 +108,9 @@ type Options struct {
 	// CacheTTL is how long a register answer is used. Default 24h.
 	CacheTTL time.Duration
 	// Lease is how long a claimed row stays out of other workers' reach.
-	// Default 5 minutes; it must exceed the longest provider call.
+	// Default 5 minutes. A batch of slow calls may outlast it: another
+	// worker then claims the rows left, sends them under the same key, and
+	// the first records nothing more of them (store.PrintSendResult.Claim).
 	Lease time.Duration
 	// BatchSize is how many rows one claim takes. Default 50.
 	BatchSize int

@@ -22,6 +22,23 @@ type PrintOutboxItem struct {
 	ShipmentState model.State `db:"shipment_state"`
 	Stage         model.Stage `db:"stage"`
 	Purged        bool        `db:"purged"` // the letter's personal data was purged
+	// ClaimedUntil is when this claim's lease ends. With Attempts it
+	// names the claim: a sender whose lease ran out (a slow batch) and
+	// whose row another sender claimed since finishes or releases nothing
+	// (PrintSendResult.Claim, ReleasePrintOutbox).
+	ClaimedUntil time.Time `db:"claimed_until"`
+}
+
+// Claim is the claim it was taken under, for PrintSendResult.Claim.
+func (it PrintOutboxItem) Claim() PrintClaim {
+	return PrintClaim{Attempts: it.Attempts, Until: it.ClaimedUntil}
+}
+
+// PrintClaim names one claim of an outbox row: the attempt it counted and
+// its lease's end, which no later claim (nor a release) leaves as they were.
+type PrintClaim struct {
+	Attempts int
+	Until    time.Time
 }
 
 // ClaimPrintOutbox claims up to limit outbox rows due at now. The claim
@@ -34,7 +51,7 @@ func (s *Store) ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, 
 		      ORDER BY next_attempt_at, shipment_id LIMIT $3 FOR UPDATE SKIP LOCKED) d, print_orders p, shipments s
 		WHERE o.shipment_id = d.shipment_id AND p.shipment_id = o.shipment_id AND s.id = o.shipment_id
 		RETURNING o.shipment_id, p.idempotency_key, p.request, o.attempts, s.state AS shipment_state, s.stage,
-			s.purged_at IS NOT NULL AS purged`,
+			s.purged_at IS NOT NULL AS purged, o.next_attempt_at AS claimed_until`,
 		now, now.Add(lease), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim print outbox: %w", err)
@@ -44,14 +61,22 @@ func (s *Store) ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, 
 
 // ReleasePrintOutbox gives back claimed outbox rows that were not sent (a
 // graceful stop): due again at now, and the claim not counted, so a row
-// never sent stays one that may be skipped when its letter was opened.
-func (s *Store) ReleasePrintOutbox(ctx context.Context, shipmentIDs []string, now time.Time) error {
-	if len(shipmentIDs) == 0 {
+// never sent stays one that may be skipped when its letter was opened. A
+// row whose claim ran out and that another sender claimed since is left
+// to it.
+func (s *Store) ReleasePrintOutbox(ctx context.Context, items []PrintOutboxItem, now time.Time) error {
+	if len(items) == 0 {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE print_outbox SET next_attempt_at = $2, attempts = GREATEST(attempts - 1, 0)
-		WHERE shipment_id = ANY($1::uuid[])`, pq.Array(shipmentIDs), now); err != nil {
-		return fmt.Errorf("release %d claimed print outbox rows: %w", len(shipmentIDs), err)
+	ids, attempts, until := make([]string, len(items)), make([]int64, len(items)), make([]time.Time, len(items))
+	for i, it := range items {
+		ids[i], attempts[i], until[i] = it.ShipmentID, int64(it.Attempts), it.ClaimedUntil
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE print_outbox o SET next_attempt_at = $4, attempts = GREATEST(o.attempts - 1, 0)
+		FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS c(id, attempts, until)
+		WHERE o.shipment_id = c.id AND o.attempts = c.attempts AND o.next_attempt_at = c.until`,
+		pq.Array(ids), pq.Array(attempts), pq.Array(until), now); err != nil {
+		return fmt.Errorf("release %d claimed print outbox rows: %w", len(items), err)
 	}
 	return nil
 }
@@ -81,6 +106,13 @@ type PrintSendResult struct {
 	Error         string    // SendRetry, SendRefused, SendKeyUsed
 	RetryAt       time.Time // SendRetry
 	NextPollAt    time.Time // SendOrdered: when to ask for the order's state
+	// Claim is the claim the row was sent under (PrintOutboxItem.Claim):
+	// the outcome is recorded only while that claim holds the row. A
+	// sender whose lease ran out in a slow batch, and whose row another
+	// claimed since, records nothing: its view of the row (Attempts 1,
+	// "never reached the provider") may be stale, and the other claim's
+	// order stands. Zero: whoever holds the row (tools, tests).
+	Claim PrintClaim
 }
 
 // PrintStillWanted reports whether the letter of a claimed outbox row may
@@ -101,7 +133,8 @@ func (s *Store) PrintStillWanted(ctx context.Context, shipmentID string) (bool, 
 
 // FinishPrintSend records the outcome of sending an outbox row in one
 // transaction with its event. The row is removed unless the send is to be
-// retried; when another sender finished it already, nothing is written.
+// retried; when another sender finished it already, or claimed it since
+// (r.Claim), nothing is written.
 func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		id, at := r.ShipmentID, r.At
@@ -110,6 +143,10 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 		if r.Outcome == SendRetry {
 			q = `UPDATE print_outbox SET next_attempt_at = $2, last_error = $3 WHERE shipment_id = $1`
 			args = append(args, r.RetryAt, r.Error)
+		}
+		if !r.Claim.Until.IsZero() {
+			args = append(args, r.Claim.Attempts, r.Claim.Until)
+			q += fmt.Sprintf(` AND attempts = $%d AND next_attempt_at = $%d`, len(args)-1, len(args))
 		}
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
