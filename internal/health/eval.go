@@ -30,7 +30,7 @@ type Store interface {
 	FiringAlerts(ctx context.Context) ([]store.Alert, error)
 	ApplyAlerts(ctx context.Context, c store.AlertChanges) ([]store.Alert, error)
 	PruneChannelCalls(ctx context.Context, before time.Time) error
-	PrintProviderFacts(ctx context.Context, bound time.Time) (store.PrintProviderFacts, error)
+	PrintProviderFacts(ctx context.Context, bound, unprinted time.Time) (store.PrintProviderFacts, error)
 	UnitID(ctx context.Context, senderOrg, unit string) (int64, error)
 	NoticeStore
 }
@@ -262,7 +262,7 @@ func (e *Evaluator) Gather(ctx context.Context, now time.Time) (Facts, error) {
 		}
 	}
 	if cfg.PrintSilent.Enabled && e.PrintProvider != "" {
-		pf, err := e.Store.PrintProviderFacts(ctx, printBound(cfg.PrintSilent, now))
+		pf, err := e.Store.PrintProviderFacts(ctx, now.Add(-cfg.PrintSilent.After), now.Add(-cfg.PrintSilent.Unprinted))
 		if err != nil {
 			return f, err
 		}

@@ -350,3 +350,33 @@ func TestPrintStoppedThroughEvaluation(t *testing.T) {
 		})
 	}
 }
+
+// An order the provider accepted five days ago and still calls
+// "received" (lost inside it: every status poll answers) fires the rule
+// with its own reason, naming the host, the count and since when.
+func TestPrintProviderSilentUnprinted(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	placed := now.Add(-6 * 24 * time.Hour)
+	def := policy.DefaultHealth().PrintSilent
+	if def.Unprinted != 5*24*time.Hour {
+		t.Fatalf("default unprinted_after %s, want 5 days", def.Unprinted)
+	}
+	cs := health.PrintProviderSilent(def, health.Facts{Now: now, Print: &health.PrintProvider{Host: "print.example.no",
+		Facts: store.PrintProviderFacts{Open: 3, Unprinted: 2, UnprintedSince: &placed}}})
+	if len(cs) != 1 || len(cs[0].Why) != 1 || cs[0].Why[0].Key != "mail.alert.why.print_unprinted" {
+		t.Fatalf("conditions %+v; want one saying orders stay unprinted", cs)
+	}
+	w := cs[0].Why[0]
+	if w.Args["Provider"] != "print.example.no" || w.Args["Count"] != "2" || !strings.HasPrefix(w.Args["Since"], "2026-11-25") {
+		t.Errorf("why %+v", w)
+	}
+	if !strings.Contains(cs[0].Summary, "2 print orders") || !strings.Contains(cs[0].Summary, "not printed") || !cs[0].Selector.NoLetters {
+		t.Errorf("summary %q", cs[0].Summary)
+	}
+	off := def
+	off.Enabled = false
+	if cs := health.PrintProviderSilent(off, health.Facts{Now: now, Print: &health.PrintProvider{Host: "print.example.no",
+		Facts: store.PrintProviderFacts{Open: 3, Unprinted: 2, UnprintedSince: &placed}}}); cs != nil {
+		t.Errorf("disabled rule fired: %+v", cs)
+	}
+}

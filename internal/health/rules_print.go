@@ -1,8 +1,6 @@
 package health
 
 import (
-	"time"
-
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -27,6 +25,9 @@ type PrintProvider struct {
 // letters due on paper may never be printed. A 404 for one order while
 // the provider knows the others is an answer (that order goes to manual
 // handling, print_lost, after printing.OrderLostAfter), not this rule's.
+// It fires too when the provider keeps orders it accepted Unprinted or
+// longer ago without printing them (lost inside the provider: every poll
+// answers, "received").
 // Labelled with the provider's host; it names the host, the counts and
 // the times, nothing of the letters (it is about no letters: their
 // recipients and titles stay out of the mail).
@@ -38,7 +39,8 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	host, pf := p.Host, p.Facts
 	unanswered, unplaced := pf.Unanswered > 0 && pf.Since != nil, pf.Unplaced > 0 && pf.UnplacedSince != nil
 	unresolved := pf.Unresolved > 0 && pf.UnresolvedSince != nil
-	if !unanswered && !unplaced && !unresolved {
+	unprinted := pf.Unprinted > 0 && pf.UnprintedSince != nil
+	if !unanswered && !unplaced && !unresolved && !unprinted {
 		return nil
 	}
 	// The summary is the reasons in English (summaryOf): each names what
@@ -55,6 +57,10 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	if unresolved {
 		why = append(why, reason("mail.alert.why.print_unresolved", "Count", pf.Unresolved, "After", cfg.After, "Since", when(*pf.UnresolvedSince)))
 	}
+	if unprinted {
+		why = append(why, reason("mail.alert.why.print_unprinted", "Provider", host, "Count", pf.Unprinted,
+			"After", cfg.Unprinted, "Since", when(*pf.UnprintedSince)))
+	}
 	if pf.Answered != nil {
 		why = append(why, reason("mail.alert.why.print_answered", "At", when(*pf.Answered)))
 	}
@@ -62,7 +68,3 @@ func PrintProviderSilent(cfg policy.PrintSilentRule, f Facts) []Condition {
 	return []Condition{{Rule: policy.RulePrintSilent, Labels: store.Labels{"provider": p.Host},
 		Severity: cfg.Severity, Summary: summary, Why: why, Selector: store.IncidentFilter{NoLetters: true}}}
 }
-
-// printBound is the bound of the print_provider_silent facts as of now:
-// orders unanswered since then or earlier count.
-func printBound(cfg policy.PrintSilentRule, now time.Time) time.Time { return now.Add(-cfg.After) }

@@ -17,7 +17,7 @@ const (
 	StagePrintRejected  Stage = "print_rejected"  // the batch was rejected: not printed
 	StagePrintOrdered   Stage = "print_ordered"   // ordered at the print provider
 	StagePrinted        Stage = "printed"         // printed or posted by the provider
-	StagePrintCancelled Stage = "print_cancelled" // opened after the order; the order was cancelled (or, purged after it, the order ended unprinted)
+	StagePrintCancelled Stage = "print_cancelled" // opened after the print was decided: its order was cancelled, or never sent (or, purged after it, the order ended unprinted)
 	StageManual         Stage = "manual"          // manual handling (no usable address, print failed)
 	StageChannelPrint   Stage = "channel_print"   // the channel printed it itself
 	StageClosed         Stage = "closed"          // closed on the channel (by hand, deleted, recalled), or by the unit's follow-up decision

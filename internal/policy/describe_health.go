@@ -70,7 +70,7 @@ func (h *Health) watches(name string) Term {
 	case RuleCertificate:
 		return Term{Key: "rules.health.certificate_expiring", Args: []any{"Within", Span(h.Certificate.Within)}}
 	case RulePrintSilent:
-		return Term{Key: "rules.health.print_provider_silent", Args: []any{"After", Span(h.PrintSilent.After)}}
+		return Term{Key: "rules.health.print_provider_silent", Args: []any{"After", Span(h.PrintSilent.After), "Unprinted", Span(h.PrintSilent.Unprinted)}}
 	}
 	return Term{Key: "rules.health.unknown"}
 }

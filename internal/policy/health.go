@@ -185,10 +185,21 @@ type CertificateRule struct {
 // postvakt's orders (a wrong POSTVAKT_PRINT_URL, an outage, a new
 // account), so letters due on paper may not be printed and none goes to
 // manual handling.
+//
+// Unprinted: the provider has kept an order it accepted for Unprinted or
+// longer without printing it (its status polls answer "received"): an
+// order lost inside the provider looks like a healthy one to every other
+// check, and its letter waits in print_ordered for ever.
 type PrintSilentRule struct {
 	Rule
-	After time.Duration
+	After     time.Duration
+	Unprinted time.Duration
 }
+
+// MinPrintUnprinted is the shortest PrintSilentRule.Unprinted: a provider
+// prints and posts within a business day or two, and a weekend comes
+// between.
+const MinPrintUnprinted = 24 * time.Hour
 
 // MinPrintSilentAfter is the shortest PrintSilentRule.After: a failing
 // status poll is asked again after at most an hour (printing's backoff),
@@ -270,7 +281,7 @@ func DefaultHealth() *Health {
 			MinCount: 5, MinShare: 0.1, Factor: 3},
 		NeverOpening: NeverOpeningRule{Rule: rule("info"), Letters: 3, Over: 365 * day, MinAge: 14 * day},
 		Certificate:  CertificateRule{Rule: rule("warning"), Within: 30 * day},
-		PrintSilent:  PrintSilentRule{Rule: rule("critical"), After: 6 * time.Hour},
+		PrintSilent:  PrintSilentRule{Rule: rule("critical"), After: 6 * time.Hour, Unprinted: 5 * day},
 		Inhibit: []Inhibit{
 			{Source: RuleChannelSilent, Target: []string{RuleStuck, RuleUnitDrop, RuleRejection}, Equal: []string{"channel"}},
 			{Source: RuleUnitDrop, Target: []string{RuleStuck}, Equal: []string{"channel", "unit"}},

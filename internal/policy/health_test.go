@@ -58,7 +58,7 @@ rules:
   channel_silent: {repeat_interval: 30m, keep_firing_for: 0s}
   certificate_expiring: {within: 6w, severity: critical}
   unit_delivery_drop: {keep_firing_for: 1h}
-  print_provider_silent: {after: 2h, severity: warning}
+  print_provider_silent: {after: 2h, severity: warning, unprinted_after: 3d}
 inhibit: []
 `))
 	if len(problems) > 0 {
@@ -82,7 +82,7 @@ inhibit: []
 		DefaultHealth().Certificate.RepeatInterval != 24*time.Hour {
 		t.Errorf("certificate_expiring: %+v; the default: %+v", c, DefaultHealth().Certificate)
 	}
-	if p := h.PrintSilent; p.After != 2*time.Hour || p.Severity != "warning" || !p.Enabled || p.Line != 9 ||
+	if p := h.PrintSilent; p.After != 2*time.Hour || p.Unprinted != 72*time.Hour || p.Severity != "warning" || !p.Enabled || p.Line != 9 ||
 		DefaultHealth().PrintSilent.After != 6*time.Hour || DefaultHealth().PrintSilent.Severity != "critical" {
 		t.Errorf("print_provider_silent: %+v; the default: %+v", p, DefaultHealth().PrintSilent)
 	}

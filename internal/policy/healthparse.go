@@ -227,12 +227,16 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 	case RuleCertificate:
 		fields = append(fields, dur("within", &h.Certificate.Within))
 	case RulePrintSilent:
-		fields = append(fields, track(dur("after", &h.PrintSilent.After)))
+		fields = append(fields, track(dur("after", &h.PrintSilent.After)), track(dur("unprinted_after", &h.PrintSilent.Unprinted)))
 	}
 	r.mapping(section, at, n, fields)
 	if name == RulePrintSilent && h.PrintSilent.After < MinPrintSilentAfter {
 		r.addf(max(lines["after"], at), "%s.after: must be at least %s (a failing status poll is asked again after at most an hour: "+
 			"shorter fires on a few failed polls), not %s", section, MinPrintSilentAfter, h.PrintSilent.After)
+	}
+	if name == RulePrintSilent && h.PrintSilent.Unprinted < MinPrintUnprinted {
+		r.addf(max(lines["unprinted_after"], at), "%s.unprinted_after: must be at least %s (a provider prints and posts within a "+
+			"business day or two), not %s", section, MinPrintUnprinted, h.PrintSilent.Unprinted)
 	}
 	if name == RuleStuck {
 		s := h.Stuck

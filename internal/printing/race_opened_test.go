@@ -86,4 +86,9 @@ func TestRacePrintDrainOrdersLetterOpenedAfterClaim(t *testing.T) {
 			t.Errorf("a print order was placed for letter %s, opened before its order was sent (key %s); its stage is now %s", opened, k, sh.Stage)
 		}
 	}
+	// Its print was called off before any order: not among the letters
+	// whose print was ordered (stage print_ordered), but print_cancelled.
+	if sh.Stage != model.StagePrintCancelled {
+		t.Errorf("the letter whose print was skipped is in stage %s, want %s", sh.Stage, model.StagePrintCancelled)
+	}
 }

@@ -515,6 +515,12 @@ func skipPrint(ctx context.Context, tx *sqlx.Tx, id string, cur printRow, at tim
 	if err := setPrint(ctx, tx, id, PrintStateSkipped, at); err != nil {
 		return err
 	}
+	// Called off before any order went out: the letter is not among those
+	// whose print was ordered (a letter the channel closed or printed
+	// meanwhile keeps the stage that says so).
+	if err := setStage(ctx, tx, id, model.StagePrintCancelled); err != nil {
+		return err
+	}
 	return appendEvent(ctx, tx, Event{ShipmentID: id, Kind: EventPrintSkipped, Source: SourcePrint, ObservedAt: at,
 		Message: fmt.Sprintf("no print: the shipment is %s (stage %s)", cur.ShipmentState, cur.Stage)})
 }

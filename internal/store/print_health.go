@@ -36,20 +36,29 @@ type PrintProviderFacts struct {
 	// them.
 	Unresolved      int        `db:"unresolved"`
 	UnresolvedSince *time.Time `db:"unresolved_since"`
+	// Unprinted counts the orders the provider accepted at the unprinted
+	// bound or earlier that it still says are not printed (state
+	// received: lost inside the provider, or forgotten there),
+	// UnprintedSince the earliest of them placed.
+	Unprinted      int        `db:"unprinted"`
+	UnprintedSince *time.Time `db:"unprinted_since"`
 }
 
 // PrintProviderFacts counts the open print orders, those the provider has
 // not answered usefully about since bound or earlier, those queued at
 // bound or earlier it has not placed though asked, and the print decisions
-// whose address lookups have failed since bound or earlier.
-func (s *Store) PrintProviderFacts(ctx context.Context, bound time.Time) (PrintProviderFacts, error) {
+// whose address lookups have failed since bound or earlier; and the orders
+// accepted at unprinted or earlier that the provider has not printed.
+func (s *Store) PrintProviderFacts(ctx context.Context, bound, unprinted time.Time) (PrintProviderFacts, error) {
 	var f PrintProviderFacts
 	// Open orders always have a due time: print_orders_due serves this.
 	if err := s.db.GetContext(ctx, &f, `SELECT count(*) AS open,
 			count(*) FILTER (WHERE unanswered_since <= $1) AS unanswered,
 			min(unanswered_since) FILTER (WHERE unanswered_since <= $1) AS since,
-			max(answered_at) AS answered
-		FROM print_orders WHERE state IN ('received', 'printed') AND due_at IS NOT NULL`, bound); err != nil {
+			max(answered_at) AS answered,
+			count(*) FILTER (WHERE state = 'received' AND placed_at <= $2) AS unprinted,
+			min(placed_at) FILTER (WHERE state = 'received' AND placed_at <= $2) AS unprinted_since
+		FROM print_orders WHERE state IN ('received', 'printed') AND due_at IS NOT NULL`, bound, unprinted); err != nil {
 		return f, fmt.Errorf("count the print orders the provider has not answered about: %w", err)
 	}
 	if err := s.db.GetContext(ctx, &f, `SELECT count(*) AS unplaced, min(created_at) AS unplaced_since

@@ -67,15 +67,27 @@ func TestPrintProviderFacts(t *testing.T) {
 		{h(3), 2, h(1)}, // order 3's failure at 2 ended by a counted 404 (and it is known at 5)
 		{h(4), 3, h(1)}, // order 0's run begins at 4, not 240 hours before
 	} {
-		f, err := st.PrintProviderFacts(ctx, tc.bound)
+		f, err := st.PrintProviderFacts(ctx, tc.bound, h(-1))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if f.Unprinted != 0 {
+			t.Errorf("bound %s: %d unprinted; none was placed before h(-1)", tc.bound, f.Unprinted)
 		}
 		if f.Open != 4 || f.Unanswered != tc.unanswered || (f.Since == nil) != tc.since.IsZero() ||
 			(f.Since != nil && !f.Since.Equal(tc.since)) || f.Answered == nil || !f.Answered.Equal(h(5)) {
 			t.Errorf("bound %s: %d open, %d unanswered since %v, last answered %v; want 4 open, %d unanswered since %s, last answered %s",
 				tc.bound, f.Open, f.Unanswered, f.Since, f.Answered, tc.unanswered, tc.since, h(5))
 		}
+	}
+	// Orders accepted at printT0 that the provider still says are not
+	// printed (0 to 3 received; 4 posted): lost inside it, or forgotten.
+	f, err := st.PrintProviderFacts(ctx, h(0), h(120))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Unprinted != 4 || f.UnprintedSince == nil || !f.UnprintedSince.Equal(printT0) {
+		t.Errorf("five days on: %d unprinted since %v; want 4 since %s", f.Unprinted, f.UnprintedSince, printT0)
 	}
 }
 
@@ -103,7 +115,7 @@ func TestPrintProviderFactsUnplaced(t *testing.T) {
 	}
 	check := func(bound time.Time, unplaced int, since time.Time) {
 		t.Helper()
-		f, err := st.PrintProviderFacts(ctx, bound)
+		f, err := st.PrintProviderFacts(ctx, bound, h(-1))
 		if err != nil {
 			t.Fatal(err)
 		}
