@@ -353,6 +353,12 @@ func (v view) AuditAction(action store.AuditAction) string {
 // recorded: "forsendelse 01…". An English page, and an object of another
 // kind, show it as recorded, as the exports and the API give it.
 func (v view) AuditObject(object string) string {
+	// A summary ("by unit: unopened …"): its grouping, then the list.
+	for _, by := range []string{"unit", "recipient"} {
+		if rest, ok := strings.CutPrefix(object, "by "+by+": "); ok && v.L.Lang() != "en" && v.L.Has("audit.obj.by_"+by) {
+			return v.L.T("audit.obj.by_"+by) + ": " + v.AuditObject(rest)
+		}
+	}
 	kind, rest, _ := strings.Cut(object, " ")
 	if v.L.Lang() == "en" || kind == "" || !v.L.Has("audit.obj."+kind) {
 		return object

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/health"
 	"postvakt/internal/store"
 )
@@ -237,6 +240,31 @@ func (s *Server) operationsPage(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, "list alert notices", err)
 			return
 		}
+		if !p.Can(auth.ViewRuleAddresses) {
+			// The e-mail addresses alerts went to are often a person's
+			// (unit managers, compliance officers): operations sees
+			// that a notice went by e-mail, not to whom (Roles).
+			for i := range d.Notices {
+				d.Notices[i].Destination, d.Notices[i].LastError = noticeWithoutAddress(d.Notices[i].Destination, d.Notices[i].LastError)
+			}
+		}
 	}
 	s.render(w, r, http.StatusOK, "ops", "title.ops", d)
+}
+
+// emailAddress is an e-mail address in a text (a mail server's error
+// quotes the recipient's).
+var emailAddress = regexp.MustCompile(`[^\s<>"'(),;:]+@[^\s<>"'(),;:]+`)
+
+// noticeWithoutAddress is a health notice's destination and last error
+// without e-mail addresses: "email:" for any address, each address in the
+// error "…@domain" (the organisation's domain says which relay answered,
+// not whose mailbox).
+func noticeWithoutAddress(dest, lastError string) (string, string) {
+	if strings.HasPrefix(dest, "email:") {
+		dest = "email:"
+	}
+	return dest, emailAddress.ReplaceAllStringFunc(lastError, func(a string) string {
+		return "…@" + a[strings.LastIndex(a, "@")+1:]
+	})
 }

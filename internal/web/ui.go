@@ -196,6 +196,22 @@ func (v view) AlertRule(rule string) string {
 	return rule
 }
 
+// NoticeTo names where a health notice went in the page's language: the
+// webhook, or e-mail with its address when the viewer may read it
+// ("email:" alone, noticeWithoutAddress, when not).
+func (v view) NoticeTo(dest string) string {
+	if addr, ok := strings.CutPrefix(dest, "email:"); ok {
+		if addr == "" {
+			return v.L.T("ops.to_email")
+		}
+		return v.L.T("ops.to_email") + ": " + addr
+	}
+	if dest == "webhook" {
+		return v.L.T("ops.to_webhook")
+	}
+	return dest
+}
+
 // AlertWhy is why an alert fires, in the page's language (health.Why).
 func (v view) AlertWhy(a store.Alert) string { return health.Why(v.L, a) }
 
