@@ -181,14 +181,22 @@ func printService(t *testing.T, st *store.Store, url string) *printing.Service {
 	return printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", Logger: quiet})
 }
 
-// placed is printService with the letters ids ordered and their orders
-// placed at now.
-func placed(t *testing.T, st *store.Store, url string, ids []string, now time.Time) *printing.Service {
+// ordered is printService with the letters ids ordered (taushetsbelagt)
+// at now, their orders not sent yet.
+func ordered(t *testing.T, st *store.Store, url string, ids []string, now time.Time) *printing.Service {
 	t.Helper()
 	svc := printService(t, st, url)
 	if err := svc.Order(context.Background(), ids, "taushetsbelagt", false, now); err != nil {
 		t.Fatal(err)
 	}
+	return svc
+}
+
+// placed is printService with the letters ids ordered and their orders
+// placed at now.
+func placed(t *testing.T, st *store.Store, url string, ids []string, now time.Time) *printing.Service {
+	t.Helper()
+	svc := ordered(t, st, url, ids, now)
 	if _, err := svc.Drain(context.Background(), now); err != nil {
 		t.Fatal(err)
 	}

@@ -15,10 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/httpclient"
 	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
-	"postvakt/internal/printing"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -195,14 +193,7 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 		}
 		fmt.Fprint(w, `{"id":12345,"state":"received"}`)
 	}
-	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", BatchSize: 10, Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Fatal(err)
-	}
+	svc := ordered(t, st, srv.URL, ids, now)
 	for h := 0; h < 6; h++ { // drains after each backoff
 		if _, err := svc.Drain(ctx, now.Add(time.Duration(h)*time.Hour)); err != nil {
 			t.Fatal(err)

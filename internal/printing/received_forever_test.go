@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/httpclient"
-	"postvakt/internal/printing"
 	"postvakt/internal/storetest"
 )
 
@@ -20,14 +18,7 @@ func TestOrderReceivedForAMonthIsCounted(t *testing.T) {
 	st := storetest.Open(t)
 	ids, now := printable(t, st, storetest.Letter(1), storetest.Letter(2))
 	_, srv := newFakeProvider(t) // answers every poll "received"
-	client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", BatchSize: 10, Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Fatal(err)
-	}
+	svc := ordered(t, st, srv.URL, ids, now)
 	end := now.Add(30 * 24 * time.Hour)
 	for at := now; !at.After(end); at = at.Add(6 * time.Hour) {
 		if _, err := svc.RunOnce(ctx, at); err != nil {

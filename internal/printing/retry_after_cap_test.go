@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/httpclient"
-	"postvakt/internal/printing"
 	"postvakt/internal/storetest"
 )
 
@@ -44,14 +42,7 @@ func TestRetryAfterCenturyAheadIsBounded(t *testing.T) {
 		ids, now := printable(t, st, storetest.Letter(0))
 		_, srv := newFakeProvider(t)
 		srv.Script(farRetryAfter)
-		client, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := printing.New(st, printing.Options{Provider: client, ProviderAPIKey: "print-key", BatchSize: 10, Logger: quiet})
-		if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-			t.Fatal(err)
-		}
+		svc := ordered(t, st, srv.URL, ids, now)
 		if _, err := svc.Drain(ctx, now); err != nil {
 			t.Fatal(err)
 		}
