@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,17 +17,9 @@ import (
 func TestOpsHidesNoticeAddressesFromOperations(t *testing.T) {
 	e := newEnv(t)
 	e.seed(4)
-	a := e.alertFor("Barnevernstjenesten")
 	const addr = "kari.nordmann@bergen.kommune.no"
-	c, err := e.st.ClaimAlertNotice(context.Background(), store.AlertNoticeClaim{Destination: "email:" + addr, Rule: "stuck",
-		Items: []store.AlertNoticeItem{{AlertID: a.ID, Seq: 1, Transition: "firing"}}, Now: now})
-	if err != nil || c == nil {
-		t.Fatal(c, err)
-	}
 	// The mail server's refusal quotes the address.
-	if err := e.st.MarkAlertNoticeFailed(context.Background(), c.ID, "550 5.1.1 <"+addr+">: mailbox unavailable", nil, now); err != nil {
-		t.Fatal(err)
-	}
+	failedNotice(t, e, "Barnevernstjenesten", "email:"+addr, "550 5.1.1 <"+addr+">: mailbox unavailable")
 	code, page := e.loggedIn("olav", "operations", "", "").get("/ops")
 	if code != 200 {
 		t.Fatalf("/ops: %d", code)
@@ -34,7 +27,6 @@ func TestOpsHidesNoticeAddressesFromOperations(t *testing.T) {
 	if strings.Contains(page, addr) {
 		t.Errorf("/ops shows the operations role a health notice's e-mail address %s (personal data)", addr)
 	}
-	// An unscoped admin may see it.
 	if !strings.Contains(page, "…@bergen.kommune.no") {
 		t.Error("/ops does not keep the refusal's mail domain")
 	}
@@ -43,5 +35,39 @@ func TestOpsHidesNoticeAddressesFromOperations(t *testing.T) {
 	}
 	if _, page := e.loggedIn("anna", "admin", "", "").get("/ops"); !strings.Contains(page, addr) {
 		t.Errorf("an unscoped admin, who reads the rules' addresses, does not see where the notice went")
+	}
+}
+
+// failedNotice is a stuck alert of unit's letters whose notice to dest
+// failed with cause.
+func failedNotice(t *testing.T, e *env, unit, dest, cause string) {
+	t.Helper()
+	a := e.alertFor(unit)
+	c, err := e.st.ClaimAlertNotice(context.Background(), store.AlertNoticeClaim{Destination: dest, Rule: "stuck",
+		Items: []store.AlertNoticeItem{{AlertID: a.ID, Seq: 1, Transition: "firing"}}, Now: now})
+	if err != nil || c == nil {
+		t.Fatal(c, err)
+	}
+	if err := e.st.MarkAlertNoticeFailed(context.Background(), c.ID, cause, nil, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// README, Languages: every text people read on a page comes from the
+// catalogues. /ops's latest alert notices table wrote a notice's rule,
+// status and destination as codes ("stuck", "failed", "webhook") on a
+// Danish or Norwegian page, where every other state on the page is a word
+// in the page's language.
+func TestOpsNoticeStatusInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	e.seed(4)
+	failedNotice(t, e, "NAV", "webhook", "connection refused")
+	b := e.loggedIn("anna", "admin", "", "")
+	for _, lang := range []string{"da", "nb"} {
+		_, page := b.getIn(lang, "/ops")
+		table := regexp.MustCompile(`(?s)<table id="notices">.*?</table>`).FindString(page)
+		if table == "" || strings.Contains(table, "<td>failed</td>") || strings.Contains(table, "<td>stuck</td>") {
+			t.Errorf("%s /ops: a notice's rule or status as its code, not a word of the page's language:\n%s", lang, table)
+		}
 	}
 }
