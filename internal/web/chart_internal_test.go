@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"postvakt/internal/store"
 )
 
 // TestLineChartTicksInsideTheChart: the x axis's labels (dates, "30.11")
@@ -61,5 +63,21 @@ func TestLineChartTicksAreWholeSteps(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(c.want, " ") {
 			t.Errorf("largest value %v: ticks %v, want %v", c.max, got, c.want)
 		}
+	}
+}
+
+// A unit or organisation name holding bidi controls or right-to-left
+// letters is isolated in a chart's label, so that it cannot reorder the
+// organisation number beside it; a plain name stays as it is.
+func TestChartLabelsIsolateBidiNames(t *testing.T) {
+	sum := &store.ListSummary{Groups: []store.ListGroup{{Key: "Enhet\u202eevil", SenderOrg: "964338531", Count: 2},
+		{Key: "Barnevernstjenesten", SenderOrg: "964338531", Count: 1}}}
+	bars := unitBars(sum, true)
+	if bars[0].Label != "\u2068Enhet\u202eevil\u2069 (964338531)" || bars[1].Label != "Barnevernstjenesten (964338531)" {
+		t.Errorf("labels %q, %q", bars[0].Label, bars[1].Label)
+	}
+	orgs := orgBars(&store.ListSummary{Groups: []store.ListGroup{{Kind: "org", Key: "974760673", Name: "شركة", Count: 1}}})
+	if orgs[0].Label != "974760673 \u2068شركة\u2069" {
+		t.Errorf("organisation label %q", orgs[0].Label)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/calendar"
@@ -367,7 +369,7 @@ func orgBars(sum *store.ListSummary) []bar {
 	for _, g := range sum.Groups {
 		label := model.MaskRecipient(g.Kind, g.Key)
 		if g.Name != "" {
-			label += " " + g.Name
+			label += " " + isolate(g.Name)
 		}
 		out = append(out, bar{Label: label, Value: g.Count})
 	}
@@ -377,11 +379,25 @@ func orgBars(sum *store.ListSummary) []bar {
 func unitBars(sum *store.ListSummary, withOrg bool) []bar {
 	var out []bar
 	for _, g := range sum.Groups {
-		label := g.Key
+		label := isolate(g.Key)
 		if withOrg && g.SenderOrg != "" {
 			label += " (" + g.SenderOrg + ")"
 		}
 		out = append(out, bar{Label: label, Value: g.Count})
 	}
 	return out
+}
+
+// isolate wraps a name from outside that holds right-to-left letters or
+// bidi controls (a sender system's unit name with U+202E) in a first
+// strong isolate (U+2068 … U+2069), so that it cannot reorder the text
+// around it in a chart's label ("Enhet (964338531)"); other names are as
+// they are.
+func isolate(name string) string {
+	if !strings.ContainsFunc(name, func(r rune) bool {
+		return unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko)
+	}) {
+		return name
+	}
+	return "\u2068" + name + "\u2069"
 }
