@@ -110,7 +110,7 @@ func runIncidentReport(ctx context.Context, cfg config.Config, v verbCall, args 
 // (as the end of a period, the day is included).
 func parseBound(s string, end bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+		return t.UTC(), nil // PostgreSQL takes offsets up to ±15:59 only
 	}
 	t, err := time.ParseInLocation("2006-01-02", s, calendar.Oslo)
 	if err != nil {

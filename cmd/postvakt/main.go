@@ -355,12 +355,13 @@ func (c *clockFlag) check(real time.Time, dry, canDry bool) error {
 		c.at.Format(time.RFC3339), nowAhead.Hours(), real.Format(time.RFC3339), hint)}
 }
 
-// Now is the --now time, or the clock's.
+// Now is the --now time (in UTC: PostgreSQL takes offsets up to ±15:59
+// only, Go reads up to ±23:59), or the clock's.
 func (c *clockFlag) Now() time.Time {
 	if c.at.IsZero() {
 		return time.Now()
 	}
-	return c.at
+	return c.at.UTC()
 }
 
 // onceFlags are the flags of a command that acts once and exits, its

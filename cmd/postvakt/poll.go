@@ -271,7 +271,7 @@ func defaultClass(danish, confidential bool) string {
 // parseDay reads an RFC 3339 time, or a date as 00:00 that day in loc.
 func parseDay(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+		return t.UTC(), nil // PostgreSQL takes offsets up to ±15:59 only
 	}
 	return time.ParseInLocation("2006-01-02", s, loc)
 }

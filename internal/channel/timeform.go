@@ -32,20 +32,24 @@ var errNoZone = errors.New("no time zone")
 //
 // A date-time without a zone is refused; ParseLocalTime reads it.
 func ParseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	return parseForms(s, nil)
+	return ParseLocalTime(s, nil)
 }
 
 // ParseLocalTime reads a date-time as ParseTime does and, when it has no
 // zone (and no region), as a wall-clock time in loc: the zone its
 // channel runs in.
+//
+// The time is in UTC: Go reads offsets up to ±23:59, PostgreSQL takes
+// ±15:59, and one letter's odd offset must not fail its batch's write.
 func ParseLocalTime(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = parseForms(s, loc)
 	}
-	return parseForms(s, loc)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
 }
 
 // parseForms reads s by dateTime; a time without a zone is read in loc,

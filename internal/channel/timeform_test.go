@@ -40,10 +40,14 @@ func TestTimeForms(t *testing.T) {
 		{" 2023-01-01T11:33:55.008+01:00\n", at},
 		{"2023-01-01T11:33+01:00", at.Truncate(time.Minute)},
 		{"2023-01-01T10:33Z", at.Truncate(time.Minute)},
+		// Past PostgreSQL's ±15:59 (Go reads up to ±23:59): in UTC, it
+		// is written as any other.
+		{"2023-01-02T06:33:55.008+20:00", at},
+		{"2022-12-31T14:33:55.008-20:00", at},
 	}
 	for _, c := range zoned {
-		if got, err := ParseTime(c.in); err != nil || !got.Equal(c.want) {
-			t.Errorf("ParseTime(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		if got, err := ParseTime(c.in); err != nil || !got.Equal(c.want) || got.Location() != time.UTC {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v in UTC", c.in, got, err, c.want)
 		}
 		if got, err := ParseLocalTime(c.in, time.UTC); err != nil || !got.Equal(c.want) {
 			t.Errorf("ParseLocalTime(%q) = %v, %v; want %v (its own zone)", c.in, got, err, c.want)

@@ -35,7 +35,7 @@ func TestShippedPrometheusRules(t *testing.T) {
 	}
 	known := map[string]bool{"postvakt_health_alert_firing": true, "postvakt_health_alerts_readable": true,
 		"postvakt_poll_calls_total": true, "up": true, "postvakt_database_up": true, "postvakt_poll_lag_seconds": true,
-		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true, "postvakt_job_interval_seconds": true,
+		"postvakt_job_last_success_timestamp_seconds": true, "postvakt_notifications": true, "postvakt_job_interval_seconds": true, "postvakt_job_ticks_since_success": true,
 		"postvakt_certificate_expiry_seconds": true, "postvakt_database_figures_readable": true, "postvakt_poll_results_total": true,
 		"postvakt_health_notices_total": true}
 	used := map[string]bool{}
@@ -43,6 +43,7 @@ func TestShippedPrometheusRules(t *testing.T) {
 	rules := map[string]bool{}
 	lateRule := ""
 	noRecipient := false
+	jobRule := false
 	n := 0
 	for _, g := range doc.Groups {
 		for _, r := range g.Rules {
@@ -92,11 +93,14 @@ func TestShippedPrometheusRules(t *testing.T) {
 			if strings.Count(r.Expr, "(") != strings.Count(r.Expr, ")") {
 				t.Errorf("%s: unbalanced parentheses", r.Alert)
 			}
-			// A job is late by its own schedule: a fixed threshold fires
-			// every day for the daily retention job between its runs.
-			if strings.Contains(r.Expr, "postvakt_job_last_success_timestamp_seconds") &&
-				!strings.Contains(r.Expr, "postvakt_job_interval_seconds") {
-				t.Errorf("%s: judges every job by one fixed threshold, not by its interval", r.Alert)
+			// A job is late by its own schedule's ticks: a fixed threshold
+			// fires every day for the daily retention job between its
+			// runs, one interval every evening for an office-hours one.
+			if strings.Contains(r.Expr, "postvakt_job_last_success_timestamp_seconds") {
+				t.Errorf("%s: judges a job by the time since its success, not by its schedule's ticks (postvakt_job_ticks_since_success)", r.Alert)
+			}
+			if r.Alert == "PostvaktJobNotSucceeding" {
+				jobRule = strings.Contains(r.Expr, "postvakt_job_ticks_since_success")
 			}
 		}
 	}
@@ -140,6 +144,9 @@ func TestShippedPrometheusRules(t *testing.T) {
 	// warns an operator: nobody else is told of it.
 	if !noRecipient {
 		t.Errorf("no Prometheus rule on the alert routes that reach no one (outcome=\"no_recipient\")")
+	}
+	if !jobRule {
+		t.Errorf("PostvaktJobNotSucceeding does not count the job's ticks since its success (postvakt_job_ticks_since_success)")
 	}
 	if n < 7 {
 		t.Fatalf("%d rules", n)

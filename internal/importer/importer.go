@@ -350,6 +350,11 @@ func readProblem(err error) RowError {
 		if k, ok := csvProblems[pe.Err]; ok {
 			what = i18n.P(k)
 		}
+		if pe.StartLine > 0 && pe.StartLine < pe.Line {
+			// A quoted field that went on over lines: where it opened is
+			// where to look (an unclosed quote swallows what follows).
+			return spreadsheet.NewLineError(pe.StartLine, "", i18n.P("problem.csv_quote_open", "Line", pe.Line, "Problem", what))
+		}
 		return spreadsheet.NewLineError(pe.Line, "", i18n.P("problem.csv_at", "At", pe.Column, "Problem", what))
 	}
 	return RowError{Line: 1, Message: err.Error()}

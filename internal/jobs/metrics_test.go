@@ -115,18 +115,17 @@ func TestJobMetrics(t *testing.T) {
 
 // TestJobNeverSucceededIsLate: the shipped PostvaktJobNotSucceeding,
 //
-//	time() - max by (task) (postvakt_job_last_success_timestamp_seconds) > 3 * max by (task) (postvakt_job_interval_seconds)
+//	min by (task) (postvakt_job_ticks_since_success) >= 3
 //
 // fires for a job that failed at every run since the replica started (a
-// release that broke the escalation), once more than three of its
-// intervals went by: it has a last-success series to judge from the start.
+// release that broke the escalation), once three of its ticks went by: it
+// has a series to judge from the start.
 func TestJobNeverSucceededIsLate(t *testing.T) {
 	rules, err := os.ReadFile("../../docs/prometheus-rules.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(rules), "time() - max by (task) (postvakt_job_last_success_timestamp_seconds)") ||
-		!strings.Contains(string(rules), "> 3 * max by (task) (postvakt_job_interval_seconds)") {
+	if !strings.Contains(string(rules), "min by (task) (postvakt_job_ticks_since_success) >= 3") {
 		t.Fatal("the shipped PostvaktJobNotSucceeding rule changed; revisit this test")
 	}
 	reg := prometheus.NewRegistry()
@@ -138,14 +137,57 @@ func TestJobNeverSucceededIsLate(t *testing.T) {
 	s.Start()
 	waitFor(t, "failed runs", func() bool { return value(t, s.m.runs.WithLabelValues("escalate", outcomeFailed)) >= 10 })
 	s.Stop(time.Second)
-	now := float64(time.Now().UnixNano()) / 1e9
-	iv, ok := gathered(t, reg, "postvakt_job_interval_seconds")["escalate"]
-	if !ok {
-		t.Fatal("no interval series")
+	if n, ok := gathered(t, reg, "postvakt_job_ticks_since_success")["escalate"]; !ok || n < 3 {
+		t.Errorf("PostvaktJobNotSucceeding does not fire for escalate, failed at every run of 10 and more: "+
+			"postvakt_job_ticks_since_success{task=\"escalate\"} present=%v value=%v", ok, n)
 	}
-	last, ok := gathered(t, reg, "postvakt_job_last_success_timestamp_seconds")["escalate"]
-	if !ok || now-last <= 3*iv {
-		t.Errorf("PostvaktJobNotSucceeding does not fire for escalate, failed at every run over more than 3 intervals (%v s each): "+
-			"postvakt_job_last_success_timestamp_seconds{task=\"escalate\"} present=%v value=%v", iv, ok, last)
+}
+
+// TestTicksSinceSuccess: a job is judged by the ticks its schedule had
+// since its last success, counted at the scrape: a nightly job across the
+// autumn clock change (a replica started the day before, TZ Europe/Oslo)
+// and an office-hours one over the weekend are not late; one that missed
+// three ticks is, and a success counts from its end.
+func TestTicksSinceSuccess(t *testing.T) {
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, oslo) }
+	for _, tc := range []struct {
+		name, spec   string
+		scheduled    time.Time
+		success, now time.Time // success zero: none yet
+		want         float64
+	}{
+		{"nightly across winter time, the night after", "30 2 * * *", at(2027, 10, 30, 12, 0), at(2027, 10, 31, 2, 31), at(2027, 10, 31, 23, 0), 0},
+		// robfig/cron ticks at both 02:30 of the night the clocks go back,
+		// and the scheduler runs the job at both: three ticks.
+		{"nightly across winter time, no success", "30 2 * * *", at(2027, 10, 30, 12, 0), time.Time{}, at(2027, 11, 1, 12, 0), 3},
+		{"office hours, saturday noon", "*/15 7-16 * * 1-5", at(2026, 12, 4, 8, 0), at(2026, 12, 4, 16, 45), at(2026, 12, 5, 12, 0), 0},
+		{"office hours, monday after a broken weekend release", "*/15 7-16 * * 1-5", at(2026, 12, 5, 9, 0), time.Time{}, at(2026, 12, 7, 7, 31), 3},
+		{"every five minutes, failing for a quarter", "*/5 * * * *", at(2026, 12, 1, 0, 0), at(2026, 12, 1, 10, 0), at(2026, 12, 1, 10, 16), 3},
+		{"every minute, failing for a week: bounded", "* * * * *", at(2026, 12, 1, 0, 0), time.Time{}, at(2026, 12, 8, 0, 0), maxTicksCounted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sched, err := Parse(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := prometheus.NewRegistry()
+			s := New(nil, nil)
+			if err := s.Instrument(reg); err != nil {
+				t.Fatal(err)
+			}
+			s.m.since.now = func() time.Time { return tc.now }
+			s.m.scheduled("job", sched, tc.scheduled)
+			if !tc.success.IsZero() {
+				s.m.ran("job", outcomeOK, tc.success.Add(-time.Second), time.Second)
+			}
+			s.m.ran("job", outcomeFailed, tc.now.Add(-time.Second), time.Second)
+			if got := gathered(t, reg, "postvakt_job_ticks_since_success")["job"]; got != tc.want {
+				t.Errorf("ticks since success = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

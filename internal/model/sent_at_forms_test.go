@@ -26,6 +26,7 @@ func TestParseSentAtForms(t *testing.T) {
 		{"2026-11-20t09:00:00z", at, ""},
 		{"2026-11-20 09:00:00.250Z", at.Add(250 * time.Millisecond), ""},
 		{"2026-11-20 03:30:00-05:30", at, ""},
+		{"2026-11-21T05:00:00+20:00", at, ""}, // past PostgreSQL's ±15:59: read in UTC
 		{"2026-11-20 10:00:00", time.Time{}, "problem.sent_at_zone"},
 		{"2026-11-20T10:00:00", time.Time{}, "problem.sent_at_zone"},
 		{"2026-11-20 10:00:00+1", time.Time{}, "problem.sent_at_format"},
@@ -39,8 +40,8 @@ func TestParseSentAtForms(t *testing.T) {
 			t.Errorf("%q: read as %s, want refused (%s)", tc.in, got, tc.problem)
 		case tc.want.IsZero() && problem.Reason.Key != tc.problem:
 			t.Errorf("%q: refused with %s, want %s", tc.in, problem.Reason.Key, tc.problem)
-		case !tc.want.IsZero() && (!ok || !got.Equal(tc.want)):
-			t.Errorf("%q: %s %v (%s), want %s", tc.in, got, ok, problem.Reason.Key, tc.want)
+		case !tc.want.IsZero() && (!ok || !got.Equal(tc.want) || got.Location() != time.UTC):
+			t.Errorf("%q: %s %v (%s), want %s in UTC", tc.in, got, ok, problem.Reason.Key, tc.want)
 		}
 	}
 }

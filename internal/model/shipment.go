@@ -168,7 +168,9 @@ func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
 		return t, NewFieldError("sent_at", i18n.P("problem.sent_at_early", "Year", EarliestSent.Year(), "At", v)), false
 	}
 	if err == nil {
-		return t, FieldError{}, true
+		// In UTC: an offset past PostgreSQL's ±15:59 (Go reads up to
+		// ±23:59) would fail the whole import's write.
+		return t.UTC(), FieldError{}, true
 	}
 	if _, err := time.Parse("2006-01-02T15:04:05.999999999", rfc3339Form(v)); err == nil {
 		return t, NewFieldError("sent_at", i18n.P("problem.sent_at_zone", "Value", Quote(v))), false

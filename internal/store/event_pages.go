@@ -144,5 +144,6 @@ func decodeEventCursor(c string) (time.Time, int64, error) {
 	if err != nil {
 		return time.Time{}, 0, ErrBadCursor
 	}
-	return t, n, nil
+	// In UTC, as decodeCursor's.
+	return t.UTC(), n, nil
 }

@@ -220,7 +220,8 @@ func decodeCursor(c string) (time.Time, string, error) {
 	if err != nil {
 		return time.Time{}, "", ErrBadCursor
 	}
-	return t, id, nil
+	// In UTC: Go reads offsets up to ±23:59, PostgreSQL takes ±15:59.
+	return t.UTC(), id, nil
 }
 
 func looksLikeUUID(s string) bool {

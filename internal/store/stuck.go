@@ -23,6 +23,11 @@ type StuckCounts struct {
 	// again by postvakt itself until an officer settles them
 	// (NotificationsToSettle's status unknown; /reminders).
 	RemindersUnknown int `db:"reminders_unknown"`
+	// NoticesUnknown: notices to people of the sending organisation
+	// (follow-ups, escalations, the digest) whose outcome cannot be known,
+	// settled as reminders are (postvakt notifications confirm|release);
+	// in a scope, those telling of a letter in it.
+	NoticesUnknown int `db:"notices_unknown"`
 	// NoAddressOrgs: organisations whose reminder waits because no address
 	// to send it to is known (status no_address, NotifyNoAddress; /reminders
 	// lists each with the address form), and NoAddressLetters the letters
@@ -49,6 +54,7 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 			count(*) AS manual,
 			count(*) FILTER (WHERE m.reason = '` + ReasonPrintLost + `') AS print_lost,
 			` + unknownReminders(in.String()) + ` AS reminders_unknown,
+			` + unknownNotices(scope, in.String()) + ` AS notices_unknown,
 			(SELECT count(DISTINCT n.orgnr) ` + noAddress + `) AS no_address_orgs,
 			(SELECT count(DISTINCT i.shipment_id) ` + noAddress + `) AS no_address_letters
 		FROM print_manual m`
@@ -65,6 +71,21 @@ func (s *Store) StuckCounts(ctx context.Context, scope Scope) (StuckCounts, erro
 		return StuckCounts{}, fmt.Errorf("count what is stuck: %w", err)
 	}
 	return out, nil
+}
+
+// unknownNotices counts the notices (every kind but the reminder) whose
+// outcome is unknown: all of them unscoped (a held batch's notice tells of
+// no letter), in a scope those telling of a letter in it (in as for
+// noAddressItems).
+func unknownNotices(scope Scope, in string) string {
+	q := `(SELECT count(*) FROM notifications n WHERE n.status = '` + string(NotifyUnknown) + `' AND n.kind <> '` + KindReminder + `'`
+	if scope != (Scope{}) {
+		q += ` AND EXISTS (SELECT 1 FROM notification_notices i
+				JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
+				JOIN sender_orgs o ON o.id = u.sender_org_id
+				WHERE i.notification_id = n.id AND i.active AND ` + in + `)`
+	}
+	return q + `)`
 }
 
 // noAddressItems is the FROM and WHERE of the active items of the

@@ -180,6 +180,59 @@ func newStuckWorld(t *testing.T, n int) *stuckWorld {
 // notification writes a reminder to orgnr in status listing letters (a
 // superseded one's letters inactive); refused: its order refused for good
 // (NOT-00001) at w.at.
+// notice adds a notice of kind in status telling of letters (none: a
+// held batch's).
+func (w *stuckWorld) notice(key, kind, status string, letters ...string) {
+	w.t.Helper()
+	db := w.st.DB()
+	var id int64
+	if err := db.Get(&id, `INSERT INTO notifications (key, kind, orgnr, status, created_at, claimed_at, updated_at)
+		VALUES ($1, $2, '', $3, $4, $4, $4) RETURNING id`, key, kind, status, w.at); err != nil {
+		w.t.Fatal(err)
+	}
+	if len(letters) == 0 {
+		db.MustExec(`INSERT INTO notification_notices (notification_id, grp, ref) VALUES ($1, 'held', $2)`, id, "held:"+key)
+	}
+	for _, l := range letters {
+		db.MustExec(`INSERT INTO notification_notices (notification_id, grp, ref, shipment_id) VALUES ($1, 'followup', $2, $3)`,
+			id, "followup:"+l+":"+key, l)
+	}
+}
+
+// TestStuckNoticesUnknown: a notice to the sending organisation's people
+// (a follow-up, an escalation, the digest) of unknown outcome is counted
+// on /ops beside the reminders (which it is not among): every one
+// unscoped, a held batch's that tells of no letter too; in a scope those
+// telling of a letter in it. Sent ones and reminders are not counted.
+func TestStuckNoticesUnknown(t *testing.T) {
+	w := newStuckWorld(t, 3)
+	a, b := w.ids[0], w.ids[2]
+	w.notice("due-a", store.KindFollowUpDue, "unknown", a)
+	w.notice("esc-held", store.KindEscalation, "unknown")
+	w.notice("digest-ab", store.KindComplianceDigest, "unknown", a, b)
+	w.notice("overdue-b", store.KindFollowUpOverdue, "sent", b)
+	w.notification("unknown-a", "910859897", "unknown", false, a)
+	for _, tc := range []struct {
+		name            string
+		scope           store.Scope
+		notices, remind int
+	}{
+		{"every organisation", store.Scope{}, 3, 1},
+		{"organisation A", store.Scope{SenderOrg: "964338531"}, 2, 1},
+		{"organisation B", store.Scope{SenderOrg: "974760673"}, 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := w.st.StuckCounts(t.Context(), tc.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.NoticesUnknown != tc.notices || got.RemindersUnknown != tc.remind {
+				t.Errorf("notices unknown %d, reminders unknown %d; want %d, %d", got.NoticesUnknown, got.RemindersUnknown, tc.notices, tc.remind)
+			}
+		})
+	}
+}
+
 func (w *stuckWorld) notification(key, orgnr, status string, refused bool, letters ...string) {
 	w.t.Helper()
 	db := w.st.DB()

@@ -163,6 +163,11 @@ func keyProblem(raw []byte, t reflect.Type) (field, msg string) {
 				if folded && !exact {
 					return name, "unknown field: the API's fields are written in lower case, as GET /api/v1/openapi.json lists them"
 				}
+				if !folded && path != "" && plainStruct(t) {
+					// The decoder names a nested unknown field without
+					// its path ("name" for recipient.name).
+					return name, unknownFieldMsg
+				}
 				if f, m := walk(ft, strings.TrimPrefix(path+"."+key, ".")); m != "" {
 					return f, m
 				}
@@ -173,6 +178,26 @@ func keyProblem(raw []byte, t reflect.Type) (field, msg string) {
 	}
 	return walk(t, "")
 }
+
+// unknownFieldMsg is what is said of a field the API does not know.
+const unknownFieldMsg = "unknown field: the API refuses fields it does not know, not to drop them without a word (GET /api/v1/openapi.json lists the fields)"
+
+// plainStruct reports whether t is a struct the decoder fills field by
+// field by their JSON names alone: none embedded (whose fields it
+// promotes), no UnmarshalJSON of its own.
+func plainStruct(t reflect.Type) bool {
+	if t == nil || t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return false
+	}
+	for i := range t.NumField() {
+		if t.Field(i).Anonymous {
+			return false
+		}
+	}
+	return true
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
 // jsonField finds the field of struct t that key names: exact says a
 // field's JSON name is key, folded that one matches it as encoding/json
@@ -334,7 +359,7 @@ func jsonProblem(err error, whole string) model.FieldError {
 		if n, err := strconv.Unquote(name); err == nil {
 			name = n
 		}
-		return model.FieldError{Field: string(model.MaskNationalIDsIn([]byte(name))), Message: "unknown field: the API refuses fields it does not know, not to drop them without a word (GET /api/v1/openapi.json lists the fields)"}
+		return model.FieldError{Field: string(model.MaskNationalIDsIn([]byte(name))), Message: unknownFieldMsg}
 	}
 	return model.FieldError{Message: "is not JSON that can be read as " + whole}
 }

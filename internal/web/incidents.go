@@ -140,7 +140,8 @@ var incidentParams = []string{"alert", "from", "to", "channel", "unit", "unit_id
 // is included); ok is false for anything else.
 func parseWhen(v string, end bool) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, true
+		// In UTC: Go reads offsets up to ±23:59, PostgreSQL only ±15:59.
+		return t.UTC(), true
 	}
 	t, ok := parseDay(v)
 	if !ok {

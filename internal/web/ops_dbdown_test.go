@@ -108,7 +108,7 @@ func TestOpsStuckCountsNotShownWithDatabaseDown(t *testing.T) {
 	if !strings.Contains(body, "unreachable") {
 		t.Fatalf("/ops with the database down: %.200s; want it saying the database is unreachable", body)
 	}
-	for _, id := range []string{"stuck-refused", "stuck-manual", "stuck-print-lost", "stuck-unknown", "stuck-no-address"} {
+	for _, id := range []string{"stuck-refused", "stuck-manual", "stuck-print-lost", "stuck-unknown", "stuck-notices-unknown", "stuck-no-address"} {
 		if strings.Contains(body, `id="`+id+`"`) {
 			t.Errorf("/ops with the database down shows the count %s it did not read", id)
 		}

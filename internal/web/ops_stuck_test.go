@@ -40,6 +40,13 @@ func TestOpsCountsWhatIsStuckWithoutNamingAnyone(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, 7)`, unknown, b.ID)
+	// An escalation notice of unknown outcome, about org A's letter: not a
+	// reminder, counted on its own line.
+	if err := db.Get(&unknown, `INSERT INTO notifications (key, kind, orgnr, status, created_at, claimed_at, updated_at)
+		VALUES ('k-notice-unknown', 'escalation', '', 'unknown', $1, $1, $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO notification_notices (notification_id, grp, ref, shipment_id) VALUES ($1, 'escalation', 'manual:a', $2)`, unknown, a.ID)
 	// Two organisations without an address to remind: one for both
 	// letters, one for org A's.
 	for k, n := range []struct {
@@ -61,7 +68,7 @@ func TestOpsCountsWhatIsStuckWithoutNamingAnyone(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("/ops as operations: %d %.300s", code, page)
 	}
-	for id, want := range map[string]string{"refused": "3", "manual": "2", "print-lost": "1", "unknown": "1", "no-address": "2"} {
+	for id, want := range map[string]string{"refused": "3", "manual": "2", "print-lost": "1", "unknown": "1", "notices-unknown": "1", "no-address": "2"} {
 		if got, line := stuckCount(t, page, id); got != want {
 			t.Errorf("operations' count %s = %s, want %s: %s", id, got, want, line)
 		}
@@ -91,15 +98,15 @@ func TestOpsCountsWhatIsStuckWithoutNamingAnyone(t *testing.T) {
 	// An operations principal scoped to org A counts org A's letters'.
 	opsA := e.loggedIn("o-ops-a", "operations", orgA, "")
 	_, page = opsA.doIn(languages["en"], "GET", "/ops", nil)
-	for id, want := range map[string]string{"refused": "2", "manual": "1", "print-lost": "1", "unknown": "0", "no-address": "2"} {
+	for id, want := range map[string]string{"refused": "2", "manual": "1", "print-lost": "1", "unknown": "0", "notices-unknown": "1", "no-address": "2"} {
 		if got, line := stuckCount(t, page, id); got != want {
 			t.Errorf("org A's operations' count %s = %s, want %s: %s", id, got, want, line)
 		}
 	}
 
 	for lang, want := range map[string][]string{
-		"nb": {"Venter på en person", "Avviste bestillinger i Altinn-varsling", "Påminnelser med ukjent utfall", "Utskriftsbestillinger borte", "Virksomheter uten adresse for påminnelser"},
-		"da": {"Venter på en person", "Afviste bestillinger i Altinn Notifications", "Påmindelser med ukendt udfald", "Udskriftsbestillinger forsvundet", "Organisationer uden adresse til påmindelser"},
+		"nb": {"Venter på en person", "Avviste bestillinger i Altinn-varsling", "Påminnelser med ukjent utfall", "Varsler med ukjent utfall", "Utskriftsbestillinger borte", "Virksomheter uten adresse for påminnelser"},
+		"da": {"Venter på en person", "Afviste bestillinger i Altinn Notifications", "Påmindelser med ukendt udfald", "Meddelelser med ukendt udfald", "Udskriftsbestillinger forsvundet", "Organisationer uden adresse til påmindelser"},
 	} {
 		_, page := ops.doIn(languages[lang], "GET", "/ops", nil)
 		for _, w := range want {

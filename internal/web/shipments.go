@@ -320,8 +320,12 @@ const (
 // and the cursor of the page before ("" when there is none).
 type shipmentWithEvents struct {
 	*store.Shipment
-	EventsTotal      int    `json:"events_total"`
-	EventsNextCursor string `json:"events_next_cursor"`
+	// Events is always there, [] for an empty page (a purged letter's, a
+	// cursor before the first event): it hides the letter's own
+	// "events,omitempty", which lists leave out.
+	Events           []store.Event `json:"events"`
+	EventsTotal      int           `json:"events_total"`
+	EventsNextCursor string        `json:"events_next_cursor"`
 	// Outlook is the letter's policy and the dates of its future steps
 	// (absent where the server holds no policies, WithPolicies).
 	Outlook *Outlook `json:"outlook,omitempty"`
@@ -364,8 +368,11 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "explain the escalation", err)
 		return
 	}
-	sh.Events = page.Events
-	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, EventsTotal: page.Total, EventsNextCursor: page.NextCursor, Outlook: o,
+	events := page.Events
+	if events == nil {
+		events = []store.Event{}
+	}
+	writeJSON(w, http.StatusOK, shipmentWithEvents{Shipment: sh, Events: events, EventsTotal: page.Total, EventsNextCursor: page.NextCursor, Outlook: o,
 		NextStep: next})
 }
 
