@@ -146,6 +146,11 @@ func TestValidate(t *testing.T) {
 		{"sender_unit", func(s *NewShipment) { s.SenderUnit = "Barne\tvern" }},
 		{"channel_id", func(s *NewShipment) { s.ChannelID = strings.Repeat("x", MaxChannelIDLen+1) }},
 		{"class", func(s *NewShipment) { s.Class = "a\x00" }},
+		// Text direction controls turn around what is shown beside a
+		// name; a title may carry them, right-to-left letters are names.
+		{"sender_unit", func(s *NewShipment) { s.SenderUnit = "Barnevern\u202E" }},
+		{"sender_system", func(s *NewShipment) { s.SenderSystem = "\u2067sak\u2069" }},
+		{"class", func(s *NewShipment) { s.Class = "c\u202B" }},
 	} {
 		s := good
 		tc.mod(&s)
@@ -158,6 +163,11 @@ func TestValidate(t *testing.T) {
 	withheld.Title, withheld.TitleWithheld = "", true
 	if errs := withheld.Validate(now, nil); len(errs) != 0 {
 		t.Errorf("a title the channel withholds: %v", errs)
+	}
+	rtl := good
+	rtl.Title, rtl.SenderUnit, rtl.SenderSystem = "\u202Bقرار\u202C", "وحدة", "نظام"
+	if errs := rtl.Validate(now, nil); len(errs) != 0 {
+		t.Errorf("right-to-left names and a title with its embedding: %v", errs)
 	}
 	max := good
 	max.Title = strings.Repeat("æ", MaxTitleLen) // characters, not bytes

@@ -144,6 +144,24 @@ func TextProblem(s string, max int) i18n.Phrase {
 	return i18n.Phrase{}
 }
 
+// BidiProblem says why a name (a unit's, a sender system's, a class) may
+// not hold s: it has a bidirectional embedding, override or isolate
+// control (U+202A–U+202E, U+2066–U+2069), which turns the text shown after
+// it around (a unit's name with U+202E reverses the organisation number
+// beside it in a list, a chart, a mail). Right-to-left letters themselves
+// are names as any; titles may carry the controls (they are never shown
+// beside other text without being isolated). The zero Phrase when none.
+func BidiProblem(s string) i18n.Phrase {
+	pos := 0
+	for _, r := range s {
+		pos++
+		if (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') {
+			return i18n.P("problem.name_bidi", "Char", fmt.Sprintf("%04X", r), "At", pos)
+		}
+	}
+	return i18n.Phrase{}
+}
+
 // Quote is a value from outside as a problem quotes it back: in quotes
 // (as %q), with the national ids in it masked (MaskNationalIDsIn), so that
 // a fødselsnummer or CPR number in the wrong field or column does not
@@ -327,6 +345,9 @@ func (s NewShipment) Validate(now time.Time, configured []string) []FieldError {
 	for _, f := range []struct{ name, value string }{{"sender_unit", s.SenderUnit}, {"sender_system", s.SenderSystem}, {"class", s.Class}} {
 		if HoldsNationalID(f.value) {
 			add(f.name, "problem.name_national_id", "Value", Quote(f.value))
+		}
+		if p := BidiProblem(f.value); p.Key != "" {
+			errs = append(errs, NewFieldError(f.name, p))
 		}
 	}
 	if s.Channel == "" {

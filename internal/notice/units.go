@@ -81,6 +81,9 @@ func CheckUnit(u store.Unit) (col string, problem i18n.Phrase) {
 		// As a letter's sender_unit: the name is shown unmasked in lists
 		// and exports.
 		return "unit", i18n.P("problem.name_national_id", "Value", model.Quote(u.Name))
+	case model.BidiProblem(u.Name).Key != "":
+		// As a letter's sender_unit: a unit no letter could match.
+		return "unit", model.BidiProblem(u.Name)
 	}
 	return CheckAddresses(u.ContactEmail, u.ManagerEmail)
 }
