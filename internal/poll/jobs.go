@@ -78,6 +78,7 @@ func (p *Poller) Schedule(s *jobs.Scheduler, spec string, chans []channel.Adapte
 		}); err != nil {
 			return err
 		}
+		p.metrics.scheduled(ch.Name())
 		p.log.Info("polling scheduled", "channel", ch.Name(), "schedule", spec)
 	}
 	return nil

@@ -40,6 +40,21 @@ const (
 	callLetter = "letter" // failed for a letter's record only, which narrowing isolated (narrow.go)
 )
 
+// scheduled shows a channel's call and result series at 0 from its
+// schedule on, so that a rule's increase() or rate() sees its first
+// error (a series born at 1 has no increase).
+func (m *Metrics) scheduled(ch string) {
+	if m == nil {
+		return
+	}
+	for _, o := range []string{callOK, callError, callLetter} {
+		m.calls.WithLabelValues(ch, o)
+	}
+	for _, k := range []string{"state", "status", "refused", "error", "unknown", "unwritable"} {
+		m.results.WithLabelValues(ch, k)
+	}
+}
+
 func (m *Metrics) call(ch string, err error, d time.Duration) {
 	outcome := callOK
 	if err != nil {

@@ -10,8 +10,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/health"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/jobs"
 	"postvakt/internal/policy"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
@@ -65,6 +67,28 @@ func TestOneBadLetterIsNoChannelOutage(t *testing.T) {
 				t.Errorf("channel_silent fired: %v, want %v", silent, c.silent)
 			}
 		})
+	}
+}
+
+// TestPollSeriesFromTheSchedule: a scheduled channel's call and result
+// series show at 0 before its first call, so that the first failed call
+// is an increase (PostvaktPollCallsFailing's rate, an increase() of
+// results): a series born at 1 has none.
+func TestPollSeriesFromTheSchedule(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	p := poll.New(nil, slog.New(slog.DiscardHandler), poll.Options{Metrics: poll.NewMetrics(reg)})
+	if err := p.Schedule(jobs.New(slog.New(slog.DiscardHandler), nil), "@every 1h", []channel.Adapter{&batchy{answer: lest}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{"ok", "error", "letter"} {
+		if v, ok := counter(t, reg, "postvakt_poll_calls_total", map[string]string{"channel": "svarut", "outcome": o}); !ok || v != 0 {
+			t.Errorf("postvakt_poll_calls_total{outcome=%q} = %v (present %v) before any call, want 0", o, v, ok)
+		}
+	}
+	for _, k := range []string{"state", "error", "unknown", "unwritable"} {
+		if v, ok := counter(t, reg, "postvakt_poll_results_total", map[string]string{"channel": "svarut", "kind": k}); !ok || v != 0 {
+			t.Errorf("postvakt_poll_results_total{kind=%q} = %v (present %v) before any cycle, want 0", k, v, ok)
+		}
 	}
 }
 
