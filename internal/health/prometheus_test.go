@@ -44,6 +44,7 @@ func TestShippedPrometheusRules(t *testing.T) {
 	lateRule := ""
 	noRecipient := false
 	jobRule := false
+	noticesUnknown := false
 	n := 0
 	for _, g := range doc.Groups {
 		for _, r := range g.Rules {
@@ -99,6 +100,12 @@ func TestShippedPrometheusRules(t *testing.T) {
 			if strings.Contains(r.Expr, "postvakt_job_last_success_timestamp_seconds") {
 				t.Errorf("%s: judges a job by the time since its success, not by its schedule's ticks (postvakt_job_ticks_since_success)", r.Alert)
 			}
+			// A notice (follow-up, escalation, digest) of unknown outcome
+			// is never sent again by itself, as a reminder: alerted too.
+			if e := strings.ReplaceAll(r.Expr, " ", ""); strings.Contains(e, "postvakt_notifications{") &&
+				strings.Contains(e, `status="unknown"`) && !strings.Contains(e, `kind="reminder"`) {
+				noticesUnknown = true
+			}
 			if r.Alert == "PostvaktJobNotSucceeding" {
 				jobRule = strings.Contains(r.Expr, "postvakt_job_ticks_since_success")
 			}
@@ -144,6 +151,9 @@ func TestShippedPrometheusRules(t *testing.T) {
 	// warns an operator: nobody else is told of it.
 	if !noRecipient {
 		t.Errorf("no Prometheus rule on the alert routes that reach no one (outcome=\"no_recipient\")")
+	}
+	if !noticesUnknown {
+		t.Errorf(`no rule fires on postvakt_notifications{status="unknown"} of a notice kind (followup_due, followup_overdue, escalation, compliance_digest): only kind="reminder" is alerted on`)
 	}
 	if !jobRule {
 		t.Errorf("PostvaktJobNotSucceeding does not count the job's ticks since its success (postvakt_job_ticks_since_success)")
