@@ -86,7 +86,8 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		if errors.As(err, &ue) {
 			detail = ue.Err
 		}
-		res.err = &networkError{fmt.Sprintf("%s %s %s: %s", c.opts.Name, req.Method, c.where(req), c.red.scrub(detail.Error()))}
+		res.err = &networkError{msg: fmt.Sprintf("%s %s %s: %s", c.opts.Name, req.Method, c.where(req), c.red.scrub(detail.Error())),
+			dial: dialFailed(err)}
 		if res.outcome == outcomeTimeout {
 			res.err = fmt.Errorf("%s %s %s: %w: %s", c.opts.Name, req.Method, c.where(req), ErrTimeout, c.red.scrub(detail.Error()))
 		}

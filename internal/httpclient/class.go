@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 )
 
 // ErrNetwork is matched (errors.Is) by the error Do returns when the
@@ -13,12 +14,41 @@ var ErrNetwork = errors.New("network error")
 
 // networkError is a call the transport failed (no answer: refused, reset,
 // a name that does not resolve), with the transport's words, scrubbed.
-type networkError struct{ msg string }
+// dial says the last attempt failed connecting (nothing of it was
+// written); unreached that no attempt of the call got further (Do).
+type networkError struct {
+	msg             string
+	dial, unreached bool
+}
 
 func (e *networkError) Error() string { return e.msg }
 
 // Is makes errors.Is(err, ErrNetwork) true.
 func (e *networkError) Is(target error) bool { return target == ErrNetwork }
+
+// NotReached reports whether err of Do certainly never reached the remote:
+// the breaker was open, preparing the request failed, or every attempt
+// failed connecting (refused, a name that does not resolve). A request
+// that is not safe to repeat unseen (a print order) may be decided again
+// after it; any other failure (a reset, a timeout, an answer) may have
+// been acted on.
+func NotReached(err error) bool {
+	var ne *networkError
+	switch {
+	case errors.Is(err, ErrCircuitOpen), errors.Is(err, ErrNotSent):
+		return true
+	case errors.As(err, &ne):
+		return ne.unreached
+	}
+	return false
+}
+
+// dialFailed reports whether a transport error is a failure to connect:
+// the request was not written.
+func dialFailed(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
 
 // Class names what kind of failure err of Do is without any of its content
 // (no answer body, path or the transport's words), for where only the fact

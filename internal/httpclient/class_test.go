@@ -51,3 +51,62 @@ func TestClass(t *testing.T) {
 		t.Errorf("class of another error %q, want none", got)
 	}
 }
+
+// noWait is a Clock whose Sleep returns at once.
+type noWait struct{}
+
+func (noWait) Now() time.Time                                   { return time.Now() }
+func (noWait) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// TestNotReached: a call certainly never reached the remote when every
+// attempt failed connecting (refused, retried too) or the breaker was open;
+// an answer, a timeout, or a connection dropped after the request was
+// written may have been acted on (a print order placed).
+func TestNotReached(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow":
+			time.Sleep(300 * time.Millisecond)
+		case "/drop":
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close() // read the request, answered nothing
+			}
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	c, err := New(Options{Name: "t", BaseURL: srv.URL, MaxRetries: 2, BreakerThreshold: -1, Timeout: 50 * time.Millisecond, Clock: noWait{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		want bool
+	}{
+		{closed.URL + "/x", true},
+		{"/busy", false},
+		{"/slow", false},
+		{"/drop", false},
+	} {
+		_, err := c.Do(context.Background(), Request{Method: http.MethodPost, Path: tc.path})
+		if err == nil {
+			t.Fatalf("%s: no error", tc.path)
+		}
+		if got := NotReached(err); got != tc.want {
+			t.Errorf("%s: NotReached(%v) = %v, want %v", tc.path, err, got, tc.want)
+		}
+	}
+	b, err := New(Options{Name: "t", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: 1, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = b.Do(context.Background(), Request{Method: http.MethodPost, Path: "/busy"})
+	_, err = b.Do(context.Background(), Request{Method: http.MethodPost, Path: "/busy"})
+	if !errors.Is(err, ErrCircuitOpen) || !NotReached(err) {
+		t.Errorf("with the breaker open: %v, NotReached %v; want the circuit open, not reached", err, NotReached(err))
+	}
+}

@@ -325,8 +325,15 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		maxRetries = 0 // a half-open probe is one attempt: recovery is seen quickly
 	}
 	renewed := false
+	reached := false // an attempt got further than connecting
 	for attempt := 1; ; attempt++ {
 		res := c.attempt(ctx, req)
+		var ne *networkError
+		if res.outcome != outcomePrepare && (!errors.As(res.err, &ne) || !ne.dial) {
+			reached = true
+		} else if ne != nil && !reached {
+			ne.unreached = true
+		}
 		refused := res.resp != nil && (res.resp.StatusCode == http.StatusUnauthorized || res.resp.StatusCode == http.StatusForbidden)
 		if refused && req.Unauthorized != nil && !renewed && ctx.Err() == nil {
 			renewed = true

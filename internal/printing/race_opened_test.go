@@ -12,6 +12,7 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
+	"postvakt/internal/printing"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -90,5 +91,74 @@ func TestRacePrintDrainOrdersLetterOpenedAfterClaim(t *testing.T) {
 	// whose print was ordered (stage print_ordered), but print_cancelled.
 	if sh.Stage != model.StagePrintCancelled {
 		t.Errorf("the letter whose print was skipped is in stage %s, want %s", sh.Stage, model.StagePrintCancelled)
+	}
+}
+
+// A print order whose send certainly never reached the provider (the
+// connection refused) leaves its row one that was never sent: a letter
+// opened before the next attempt is not ordered then. One that may have
+// reached it (a 503) is sent again under its key (the provider may hold
+// the order), and the order is cancelled by its status poll.
+func TestPrintNotReachedIsNeverSent(t *testing.T) {
+	refused := httptest.NewServer(http.NotFoundHandler())
+	refused.Close()
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer busy.Close()
+	for _, tc := range []struct {
+		name      string
+		first     string // the provider of the first attempt
+		wantOrder bool   // the second attempt, after the letter was opened, places the order
+	}{
+		{"connection refused", refused.URL, false},
+		{"503", busy.URL, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := storetest.Open(t)
+			l := storetest.Letter(1)
+			ids := storetest.IDs(storetest.Register(t, st, l))
+			storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("MOTTATT"))
+			now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
+			storetest.CacheRegisterAnswer(t, st, "974760673", now)
+			down, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: tc.first, MaxRetries: 0, BreakerThreshold: -1, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			orderAndDrain(t, st, down, ids, now)
+			if sh, err := st.Shipment(ctx, ids[0], store.Scope{}); err != nil || count(kinds(sh), store.EventPrintError) != 1 {
+				t.Fatalf("setup: the first attempt failed? %v %v", kinds(sh), err)
+			}
+			if w, err := st.ApplyPoll(ctx, []store.PollResult{{
+				Due:    store.Due{ID: ids[0], ChannelID: l.ChannelID, State: model.StateAvailable, ChannelStatus: "MOTTATT", SentAt: l.SentAt},
+				Source: "svarut", ObservedAt: now.Add(time.Minute), Status: "LEST", State: model.StateOpened}}); err != nil || w.Changed != 1 {
+				t.Fatalf("poll: %+v %v", w, err)
+			}
+			var mu sync.Mutex
+			var orders []string
+			prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				orders = append(orders, r.Header.Get("Idempotency-Key"))
+				mu.Unlock()
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"id":"o1","state":"received"}`))
+			}))
+			defer prov.Close()
+			up, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: prov.URL, MaxRetries: 0, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := printing.New(st, printing.Options{Provider: up, BatchSize: 10, Logger: quiet})
+			if _, err := svc.Drain(ctx, now.Add(24*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if (len(orders) > 0) != tc.wantOrder {
+				t.Errorf("orders placed after the letter was opened: %v, want an order: %v", orders, tc.wantOrder)
+			}
+		})
 	}
 }

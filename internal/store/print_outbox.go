@@ -15,10 +15,13 @@ import (
 
 // PrintOutboxItem is an outbox row claimed for sending.
 type PrintOutboxItem struct {
-	ShipmentID    string      `db:"shipment_id"`
-	Key           string      `db:"idempotency_key"`
-	Request       JSON        `db:"request"`
-	Attempts      int         `db:"attempts"` // claims so far, this one included
+	ShipmentID string `db:"shipment_id"`
+	Key        string `db:"idempotency_key"`
+	Request    JSON   `db:"request"`
+	Attempts   int    `db:"attempts"` // claims so far, this one included
+	// Unsent counts the earlier claims that certainly never reached the
+	// provider (PrintSendResult.NotReached).
+	Unsent        int         `db:"unsent"`
 	ShipmentState model.State `db:"shipment_state"`
 	Stage         model.Stage `db:"stage"`
 	Purged        bool        `db:"purged"` // the letter's personal data was purged
@@ -28,6 +31,11 @@ type PrintOutboxItem struct {
 	// (PrintSendResult.Claim, ReleasePrintOutbox).
 	ClaimedUntil time.Time `db:"claimed_until"`
 }
+
+// NeverSent reports whether no claim of the row may have reached the
+// provider: this is its first, or every earlier one certainly failed
+// before it (NotReached). Its letter, opened meanwhile, needs no order.
+func (it PrintOutboxItem) NeverSent() bool { return it.Attempts-it.Unsent <= 1 }
 
 // Claim is the claim it was taken under, for PrintSendResult.Claim.
 func (it PrintOutboxItem) Claim() PrintClaim {
@@ -50,7 +58,7 @@ func (s *Store) ClaimPrintOutbox(ctx context.Context, now time.Time, limit int, 
 		FROM (SELECT shipment_id FROM print_outbox WHERE next_attempt_at <= $1
 		      ORDER BY next_attempt_at, shipment_id LIMIT $3 FOR UPDATE SKIP LOCKED) d, print_orders p, shipments s
 		WHERE o.shipment_id = d.shipment_id AND p.shipment_id = o.shipment_id AND s.id = o.shipment_id
-		RETURNING o.shipment_id, p.idempotency_key, p.request, o.attempts, s.state AS shipment_state, s.stage,
+		RETURNING o.shipment_id, p.idempotency_key, p.request, o.attempts, o.unsent, s.state AS shipment_state, s.stage,
 			s.purged_at IS NOT NULL AS purged, o.next_attempt_at AS claimed_until`,
 		now, now.Add(lease), limit)
 	if err != nil {
@@ -105,7 +113,10 @@ type PrintSendResult struct {
 	Payload       []byte    // the provider's answer (JSON), kept as evidence
 	Error         string    // SendRetry, SendRefused, SendKeyUsed
 	RetryAt       time.Time // SendRetry
-	NextPollAt    time.Time // SendOrdered: when to ask for the order's state
+	// NotReached (SendRetry): the call certainly never reached the
+	// provider (httpclient.NotReached); counted in the row's unsent.
+	NotReached bool
+	NextPollAt time.Time // SendOrdered: when to ask for the order's state
 	// Claim is the claim the row was sent under (PrintOutboxItem.Claim):
 	// the outcome is recorded only while that claim holds the row. A
 	// sender whose lease ran out in a slow batch, and whose row another
@@ -113,6 +124,13 @@ type PrintSendResult struct {
 	// "never reached the provider") may be stale, and the other claim's
 	// order stands. Zero: whoever holds the row (tools, tests).
 	Claim PrintClaim
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // PrintStillWanted reports whether the letter of a claimed outbox row may
@@ -141,8 +159,8 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 		q := `DELETE FROM print_outbox WHERE shipment_id = $1`
 		args := []any{id}
 		if r.Outcome == SendRetry {
-			q = `UPDATE print_outbox SET next_attempt_at = $2, last_error = $3 WHERE shipment_id = $1`
-			args = append(args, r.RetryAt, r.Error)
+			q = `UPDATE print_outbox SET next_attempt_at = $2, last_error = $3, unsent = unsent + $4 WHERE shipment_id = $1`
+			args = append(args, r.RetryAt, r.Error, boolInt(r.NotReached))
 		}
 		if !r.Claim.Until.IsZero() {
 			args = append(args, r.Claim.Attempts, r.Claim.Until)
