@@ -461,7 +461,8 @@ func (e *ContradictionError) Error() string {
 // a letter registered before for the same sending unit is that letter,
 // whatever else it says (discovery, a resend's link).
 func (s *Store) Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]Shipment, int, error) {
-	return s.register(ctx, items, source, actor, false, true)
+	out, created, _, err := s.register(ctx, items, source, actor, false, true)
+	return out, created, err
 }
 
 // RegisterChecked is Register refusing, as the CSV import does, an item
@@ -473,24 +474,34 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 // filed under another unit (a back-fill's discover) for the one stored,
 // as it stands, unless unit: a unit's token must not reach another unit's
 // letter by naming it (a ForeignError).
-func (s *Store) RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) ([]Shipment, int, error) {
+//
+// kept are the items that name a letter stored before with another
+// confidentiality, class or sent time (Registration.Kept): the letter
+// stands as registered, and the caller says so.
+func (s *Store) RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) (out []Shipment, created int, kept []Contradiction, err error) {
 	return s.register(ctx, items, source, actor, true, unit)
 }
 
-func (s *Store) register(ctx context.Context, items []model.NewShipment, source, actor string, checked, units bool) ([]Shipment, int, error) {
+func (s *Store) register(ctx context.Context, items []model.NewShipment, source, actor string, checked, units bool) ([]Shipment, int, []Contradiction, error) {
 	reg, err := s.BeginRegistration(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer reg.Rollback()
 	out, created, err := reg.store(ctx, items, source, actor, checked, units)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
+	}
+	var kept []Contradiction
+	if checked {
+		if kept, err = reg.Kept(ctx, len(items)); err != nil {
+			return nil, 0, nil, err
+		}
 	}
 	if err := reg.Commit(); err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	return out, created, nil
+	return out, created, kept, nil
 }
 
 // store stages items and stores them (Register's rule, checked as

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +66,33 @@ func TestReviewPurgedLetterAnswersWithEvents(t *testing.T) {
 	}
 	if ev, ok := out["events"].([]any); !ok || len(ev) != 0 {
 		t.Errorf("events = %#v, want [] (the purged letter's empty log)", out["events"])
+	}
+}
+
+// A letter registered again through the API with another class (a
+// correction re-sent) stands as registered, and the answer says so by the
+// item's index and the field (kept), as the CSV import does: answered 200
+// without a word, the integrator believed the correction took effect. The
+// same facts again say nothing.
+func TestReRegistrationSaysTheStoredClassStands(t *testing.T) {
+	e := newEnv(t)
+	tok, id := registeredByAPI(t, e)
+	code, out := e.do("POST", "/api/v1/shipments", tok, good)
+	if code != 200 || out["kept"] != nil {
+		t.Fatalf("the same letter again: %d %v, want 200 without kept", code, out)
+	}
+	other := strings.Replace(good, `"class":"taushetsbelagt"`, `"class":"ordinaer"`, 1)
+	code, out = e.do("POST", "/api/v1/shipments", tok, "["+other+"]")
+	kept, _ := out["kept"].([]any)
+	if code != 200 || len(kept) != 1 {
+		t.Fatalf("another class: %d %v, want 200 with one kept item", code, out)
+	}
+	k := kept[0].(map[string]any)
+	if k["index"] != float64(0) || k["field"] != "class" || !strings.Contains(k["message"].(string), "stands") {
+		t.Errorf("kept %v, want item 0's class said to stand", k)
+	}
+	sh := out["shipments"].([]any)[0].(map[string]any)
+	if sh["id"] != id || sh["class"] != "taushetsbelagt" {
+		t.Errorf("answered %v %v, want the stored letter %s with its class", sh["id"], sh["class"], id)
 	}
 }

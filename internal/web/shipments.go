@@ -125,7 +125,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeItemErrors(w, http.StatusUnprocessableEntity, problems)
 		return
 	}
-	stored, created, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor(), scope.SenderUnit != "")
+	stored, created, kept, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor(), scope.SenderUnit != "")
 	var foreign *store.ForeignError
 	var contra *store.ContradictionError
 	if errors.As(err, &contra) {
@@ -160,7 +160,20 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	// gives it: a letter that existed already comes back as stored, and its
 	// title and recipient are not the caller's to read without an audited
 	// view (GET /api/v1/shipments/{id}).
-	writeJSON(w, status, map[string]any{"shipments": s.registered(r.Context(), stored)})
+	answer := map[string]any{"shipments": s.registered(r.Context(), stored)}
+	if len(kept) > 0 {
+		// A letter registered before with another class, confidentiality
+		// or sent time stands as registered: said, so that a re-sent
+		// correction is not believed to have taken effect.
+		notes := make([]itemError, len(kept))
+		for i, k := range kept {
+			notes[i] = itemError{Index: k.Ord, Field: k.Field, Message: fmt.Sprintf(
+				"this letter (its channel_id) is registered already with another %s, which stands: postvakt keeps the facts a letter was registered with", k.Fact())}
+		}
+		answer["kept"] = notes
+		s.log.Info("registration named letters with other facts, which stand", "actor", tok.Actor(), "items", len(kept))
+	}
+	writeJSON(w, status, answer)
 }
 
 // registered are the letters a registration stored, in request order, as
