@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -44,6 +46,12 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
+	// Whether any of the request went out: the transport writes it again
+	// by itself on a fresh connection after a reused one broke (a request
+	// with an Idempotency-Key is replayable), so that the last error being
+	// a failed dial does not say that nothing reached the remote.
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
 	r := c.rc.R().SetContext(actx)
 	if req.Prepare != nil {
 		if err := req.Prepare(actx, r); err != nil {
@@ -87,7 +95,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 			detail = ue.Err
 		}
 		res.err = &networkError{msg: fmt.Sprintf("%s %s %s: %s", c.opts.Name, req.Method, c.where(req), c.red.scrub(detail.Error())),
-			dial: dialFailed(err)}
+			unwritten: !wrote.Load()}
 		if res.outcome == outcomeTimeout {
 			res.err = fmt.Errorf("%s %s %s: %w: %s", c.opts.Name, req.Method, c.where(req), ErrTimeout, c.red.scrub(detail.Error()))
 		}

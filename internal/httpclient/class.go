@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 )
 
 // ErrNetwork is matched (errors.Is) by the error Do returns when the
@@ -14,11 +13,13 @@ var ErrNetwork = errors.New("network error")
 
 // networkError is a call the transport failed (no answer: refused, reset,
 // a name that does not resolve), with the transport's words, scrubbed.
-// dial says the last attempt failed connecting (nothing of it was
-// written); unreached that no attempt of the call got further (Do).
+// unwritten says nothing of the last attempt was written (a failed dial,
+// a name that does not resolve, a TLS handshake refused: the transport's
+// trace saw no header written); unreached that no attempt of the call got
+// further (Do).
 type networkError struct {
-	msg             string
-	dial, unreached bool
+	msg                  string
+	unwritten, unreached bool
 }
 
 func (e *networkError) Error() string { return e.msg }
@@ -27,8 +28,9 @@ func (e *networkError) Error() string { return e.msg }
 func (e *networkError) Is(target error) bool { return target == ErrNetwork }
 
 // NotReached reports whether err of Do certainly never reached the remote:
-// the breaker was open, preparing the request failed, or every attempt
-// failed connecting (refused, a name that does not resolve). A request
+// the breaker was open, preparing the request failed, or no attempt wrote
+// any of the request (connection refused, a name that does not resolve;
+// the transport's own replays counted). A request
 // that is not safe to repeat unseen (a print order) may be decided again
 // after it; any other failure (a reset, a timeout, an answer) may have
 // been acted on.
@@ -41,13 +43,6 @@ func NotReached(err error) bool {
 		return ne.unreached
 	}
 	return false
-}
-
-// dialFailed reports whether a transport error is a failure to connect:
-// the request was not written.
-func dialFailed(err error) bool {
-	var oe *net.OpError
-	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 // Class names what kind of failure err of Do is without any of its content

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-resty/resty/v2"
 )
 
 // Class names a failed call's kind without its content: a 503 whose
@@ -108,5 +110,42 @@ func TestNotReached(t *testing.T) {
 	_, err = b.Do(context.Background(), Request{Method: http.MethodPost, Path: "/busy"})
 	if !errors.Is(err, ErrCircuitOpen) || !NotReached(err) {
 		t.Errorf("with the breaker open: %v, NotReached %v; want the circuit open, not reached", err, NotReached(err))
+	}
+}
+
+// TestNotReachedAfterTransportReplay: a request with an Idempotency-Key is
+// replayable, and Go's transport writes it again by itself on a new
+// connection when a reused one broke after the request went out; when
+// that redial fails, the call's last error is a failed connection, but the
+// request did reach the remote: not NotReached.
+func TestNotReachedAfterTransportReplay(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/warm" {
+			return // keeps the connection for reuse
+		}
+		srv.Listener.Close() // no new connection from now on
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close() // the order was read; no answer
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Options{Name: "t", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: -1, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Do(context.Background(), Request{Method: http.MethodGet, Path: "/warm"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(context.Background(), Request{Method: http.MethodPost, Path: "/order", Prepare: func(_ context.Context, r *resty.Request) error {
+		r.SetHeader("Idempotency-Key", "k1").SetHeader("Content-Type", "application/json").SetBody([]byte(`{"a":1}`))
+		return nil
+	}})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	t.Logf("the call's error: %v", err)
+	if NotReached(err) {
+		t.Errorf("NotReached(%v) = true for an order the remote read", err)
 	}
 }

@@ -325,11 +325,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		maxRetries = 0 // a half-open probe is one attempt: recovery is seen quickly
 	}
 	renewed := false
-	reached := false // an attempt got further than connecting
+	reached := false // an attempt wrote some of the request
 	for attempt := 1; ; attempt++ {
 		res := c.attempt(ctx, req)
 		var ne *networkError
-		if res.outcome != outcomePrepare && (!errors.As(res.err, &ne) || !ne.dial) {
+		if res.outcome != outcomePrepare && (!errors.As(res.err, &ne) || !ne.unwritten) {
 			reached = true
 		} else if ne != nil && !reached {
 			ne.unreached = true
