@@ -12,7 +12,6 @@ import (
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
-	"postvakt/internal/printing"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -135,29 +134,14 @@ func TestPrintNotReachedIsNeverSent(t *testing.T) {
 				Source: "svarut", ObservedAt: now.Add(time.Minute), Status: "LEST", State: model.StateOpened}}); err != nil || w.Changed != 1 {
 				t.Fatalf("poll: %+v %v", w, err)
 			}
-			var mu sync.Mutex
-			var orders []string
-			prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				orders = append(orders, r.Header.Get("Idempotency-Key"))
-				mu.Unlock()
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusCreated)
-				_, _ = w.Write([]byte(`{"id":"o1","state":"received"}`))
-			}))
-			defer prov.Close()
-			up, err := httpclient.New(httpclient.Options{Name: "print", BaseURL: prov.URL, MaxRetries: 0, Logger: quiet})
-			if err != nil {
+			f, srv := newFakeProvider(t)
+			if _, err := printService(t, st, srv.URL).Drain(ctx, now.Add(24*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			svc := printing.New(st, printing.Options{Provider: up, BatchSize: 10, Logger: quiet})
-			if _, err := svc.Drain(ctx, now.Add(24*time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if (len(orders) > 0) != tc.wantOrder {
-				t.Errorf("orders placed after the letter was opened: %v, want an order: %v", orders, tc.wantOrder)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if (len(f.creates) > 0) != tc.wantOrder {
+				t.Errorf("orders placed after the letter was opened: %v, want an order: %v", f.creates, tc.wantOrder)
 			}
 		})
 	}
