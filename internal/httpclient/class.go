@@ -27,6 +27,14 @@ func (e *networkError) Error() string { return e.msg }
 // Is makes errors.Is(err, ErrNetwork) true.
 func (e *networkError) Is(target error) bool { return target == ErrNetwork }
 
+// reachedBefore is the error of a call whose last attempt failed being
+// prepared (a token that could not be renewed) after an earlier attempt
+// reached the remote (a 503 after the order was read): ErrNotSent is true
+// of it, NotReached is not.
+type reachedBefore struct{ error }
+
+func (e reachedBefore) Unwrap() error { return e.error }
+
 // NotReached reports whether err of Do certainly never reached the remote:
 // the breaker was open, preparing the request failed, or no attempt wrote
 // any of the request (connection refused, a name that does not resolve;
@@ -37,6 +45,8 @@ func (e *networkError) Is(target error) bool { return target == ErrNetwork }
 func NotReached(err error) bool {
 	var ne *networkError
 	switch {
+	case errors.As(err, new(reachedBefore)):
+		return false
 	case errors.Is(err, ErrCircuitOpen), errors.Is(err, ErrNotSent):
 		return true
 	case errors.As(err, &ne):

@@ -102,6 +102,21 @@ func TestNotReached(t *testing.T) {
 			t.Errorf("%s: NotReached(%v) = %v, want %v", tc.path, err, got, tc.want)
 		}
 	}
+	// Preparing an attempt failed (a token that could not be renewed):
+	// not reached when it was the first, reached when an earlier attempt
+	// had its 503.
+	for _, failFrom := range []int{1, 2} {
+		calls := 0
+		_, err := c.Do(context.Background(), Request{Method: http.MethodPost, Path: "/busy", Prepare: func(context.Context, *resty.Request) error {
+			if calls++; calls >= failFrom {
+				return errors.New("token endpoint down")
+			}
+			return nil
+		}})
+		if !errors.Is(err, ErrNotSent) || NotReached(err) != (failFrom == 1) {
+			t.Errorf("preparing attempt %d failed: %v, NotReached %v; want ErrNotSent, not reached only when the first failed", failFrom, err, NotReached(err))
+		}
+	}
 	b, err := New(Options{Name: "t", BaseURL: srv.URL, MaxRetries: -1, BreakerThreshold: 1, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

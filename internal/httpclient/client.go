@@ -355,6 +355,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		}
 		if res.outcome == outcomePrepare {
 			c.breaker.abandon(probe) // the remote was not asked: neither success nor failure
+			if reached {
+				return nil, reachedBefore{res.err}
+			}
 			return nil, res.err
 		}
 		if res.resp != nil {
