@@ -379,6 +379,18 @@ func noteRefusal(decision, note string) *refusal {
 // evidence log with, for a resend, the new shipment (new channel and
 // channel id) registered in the same transaction so it is watched too, and
 // audits it.
+// resendProblems leaves out of a resend's problems those of the names it
+// takes from the letter it follows (its unit and class): they were stored
+// under the rules of their day (a unit's name with a text direction
+// control, refused since), and the person recording the resend can change
+// neither. The new channel, its id and the sender system are checked as
+// any new letter's.
+func resendProblems(errs []model.FieldError) []model.FieldError {
+	return slices.DeleteFunc(errs, func(e model.FieldError) bool {
+		return e.Field == "sender_unit" || e.Field == "class"
+	})
+}
+
 func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpInput) (*refusal, error) {
 	if no := followUpRefusal(sh); no != nil {
 		return no, nil
@@ -403,7 +415,7 @@ func (s *Server) followUp(ctx context.Context, sh *store.Shipment, in followUpIn
 		if !channelCarries(ns) {
 			return &refusal{http.StatusBadRequest, "err.new_channel_country", []any{"Channel", model.ChannelDisplay(ns.Channel)}, "new_channel"}, nil
 		}
-		if errs := ns.Validate(s.now(), s.channels); len(errs) > 0 {
+		if errs := resendProblems(ns.Validate(s.now(), s.channels)); len(errs) > 0 {
 			switch {
 			case errs[0].Field == "channel_id" && ns.ChannelID == "":
 				return &refusal{http.StatusBadRequest, "err.new_channel_id", nil, "new_channel_id"}, nil

@@ -165,3 +165,34 @@ func TestFollowUpAPIPages(t *testing.T) {
 		t.Errorf("a made-up cursor: %d %v, want 400", code, out)
 	}
 }
+
+// TestResendOfALetterNamedBeforeTheBidiRule: a letter registered before
+// names with a text direction control were refused (its unit's name holds
+// U+202B…U+202C, as an Arabic name pasted from a word processor does) is
+// still followed up: the resend inherits the letter's own unit and class,
+// which the person recording it cannot change. A new letter with that
+// name is refused as before.
+func TestResendOfALetterNamedBeforeTheBidiRule(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	old := svarutLetter("00000000-0000-4000-8000-0000000000d1")
+	old.SenderUnit = "\u202Bوحدة\u202C"
+	got, _, err := e.st.Register(ctx, []model.NewShipment{old}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := e.do("POST", "/api/v1/shipments/"+got[0].ID+"/followup", e.token("admin", "", ""),
+		`{"decision":"resent","new_channel":"svarut","new_channel_id":"00000000-0000-4000-8000-0000000000d2"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("resend of a letter whose stored unit name has a bidi control: %d %v, want 201", code, out)
+	}
+	newID, _ := out["new_shipment_id"].(string)
+	if code, resent := e.do("GET", "/api/v1/shipments/"+newID, e.token("admin", "", ""), ""); code != http.StatusOK || resent["sender_unit"] != old.SenderUnit {
+		t.Errorf("the resent letter: %d %v, want the old letter's unit", code, resent)
+	}
+	fresh := svarutLetter("00000000-0000-4000-8000-0000000000d3")
+	fresh.SenderUnit = old.SenderUnit
+	if errs := fresh.Validate(now, nil); len(errs) == 0 || errs[0].Field != "sender_unit" {
+		t.Errorf("a new letter with the name: %v, want sender_unit refused", errs)
+	}
+}
