@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -135,5 +136,176 @@ func TestNoFollowUpOfAPurgedLetter(t *testing.T) {
 	}
 	if _, err := st.FollowUp(ctx, got[0].ID, store.Scope{}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a follow-up was recorded for the purged letter (err %v)", err)
+	}
+}
+
+// A follow-up decision that ends a letter's case (sent again, a new letter,
+// closed) closes its escalation in the same transaction, for one letter and
+// for an incident's letters at once: stage closed, a print held for approval
+// skipped (its batch's release leaves it out). An assessment of consequences
+// does not, and neither does any decision once the print is ordered.
+func TestDecisionEndingTheCaseClosesEscalation(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 5)
+	printDecide(t, st, ids[:3], "barnevern", true, printT0) // held for approval
+	printDecide(t, st, ids[4:], "taushetsbelagt", false, printT0)
+	setState(t, st, ids[3], model.StateAvailable, model.StageReminded)
+	at := printT0.Add(time.Hour)
+
+	followUp(t, st, ids[0], store.DecisionClosed, "", at)
+	followUp(t, st, ids[3], store.DecisionAssessed, "", at)
+	// The rest at once (the decided two are left alone).
+	n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionNewLetter,
+		Deadline: at, Actor: "user:ola", At: at})
+	if err != nil || n != 3 {
+		t.Fatalf("incident follow-ups: %d %v, want 3", n, err)
+	}
+	want := []model.Stage{model.StageClosed, model.StageClosed, model.StageClosed, model.StageReminded, model.StagePrintOrdered}
+	for i, id := range ids {
+		sh, err := st.Shipment(ctx, id, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sh.Stage != want[i] {
+			t.Errorf("letter %d: stage %s, want %s", i, sh.Stage, want[i])
+		}
+	}
+	l, err := st.PrintList(ctx)
+	if err != nil || len(l.Batches) != 1 {
+		t.Fatalf("batches %+v %v", l, err)
+	}
+	if n, err := st.ReleasePrintBatch(ctx, l.Batches[0].ID, "Kari", at); err != nil || n != 0 {
+		t.Errorf("released %d prints of closed letters (%v)", n, err)
+	}
+	items, err := st.ClaimPrintOutbox(ctx, at, 10, time.Minute)
+	if err != nil || len(items) != 1 || items[0].ShipmentID != ids[4] {
+		t.Errorf("outbox %+v %v: only the print ordered before the decision", items, err)
+	}
+	evs, err := st.Events(ctx, ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Kind != store.EventFollowUp || fmt.Sprint(last.Message) != "follow-up: new_letter (incident); escalation closed (stage print_held)" {
+		t.Errorf("last event %s %q", last.Kind, last.Message)
+	}
+}
+
+// A letter in manual handling (no usable address) whose case the unit
+// ends (a new letter, closed) leaves the compliance officer's
+// manual-handling queue: its item is resolved as not needed in the same
+// transaction, for one letter and for an incident's letters.
+func TestDecisionClosingAManualLetterLeavesNoOpenManualItem(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 2)
+	if _, err := st.CreatePrintOrders(ctx, ids, "taushetsbelagt", false, printT0); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := st.ClaimPrintLookups(ctx, ids, printT0, 2, time.Minute)
+	if err != nil || len(ls) != 2 {
+		t.Fatalf("claim %d %v", len(ls), err)
+	}
+	for _, l := range ls {
+		if _, err := st.ResolvePrint(ctx, store.PrintResolution{ShipmentID: l.ShipmentID, Outcome: store.ResolveManual,
+			At: printT0, Reason: "no_address", Detail: "no address"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := printT0.Add(time.Hour)
+	followUp(t, st, ids[0], store.DecisionNewLetter, "", at)
+	if _, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionClosed, Deadline: at,
+		Actor: "user:ola", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		sh, err := st.Shipment(ctx, id, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("letter %d: stage %s", i, sh.Stage)
+		if sh.Stage != model.StageClosed {
+			t.Fatalf("letter %d stage %s: the premise (decision closes a manual letter) no longer holds", i, sh.Stage)
+		}
+	}
+	q, err := st.ManualQueue(ctx, store.Scope{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 0 {
+		t.Errorf("%d letters closed by the unit's decision are still open in the manual-handling queue (stage closed, print_manual unresolved)", len(q))
+	}
+}
+
+// A close's side effects have one place (closeByDecision), which the single
+// letter's decision and an incident's batch both call with their letters:
+// over several letters at once, each still in the stage it was decided in
+// closes with its own side effects — a held print skipped (out of its
+// batch's release), a manual-handling item resolved as not needed by the
+// actor with the decision in its note, a reminded letter just closed — and
+// a letter in a stage no decision closes (print ordered), or no longer in
+// the stage it was decided in, is left as it is.
+func TestCloseByDecisionClosesEachLetterOfAList(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := printShipments(t, st, 5)
+	reminded, held, manual, ordered, moved := ids[0], ids[1], ids[2], ids[3], ids[4]
+	setState(t, st, reminded, model.StateAvailable, model.StageReminded)
+	setState(t, st, moved, model.StateAvailable, model.StageNone)
+	printDecide(t, st, []string{held}, "barnevern", true, printT0)
+	printDecide(t, st, []string{ordered}, "taushetsbelagt", false, printT0)
+	printToManual(t, st, manual)
+	at := printT0.Add(time.Hour)
+	if err := st.CloseByDecision(ctx, []string{reminded, held, manual, ordered, moved},
+		[]model.Stage{model.StageReminded, model.StagePrintHeld, model.StageManual, model.StagePrintOrdered, model.StageReminded},
+		store.DecisionNewLetter, "user:kari", at); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		ID         string      `db:"id"`
+		Stage      model.Stage `db:"stage"`
+		Order      string      `db:"order_state"`
+		OrderDue   bool        `db:"order_due"`
+		Resolution string      `db:"resolution"`
+		ResolvedBy string      `db:"resolved_by"`
+		Note       string      `db:"note"`
+		Resolved   bool        `db:"resolved"`
+	}
+	if err := st.DB().Select(&rows, `SELECT s.id, s.stage, COALESCE(p.state, '') AS order_state, p.due_at IS NOT NULL AS order_due,
+			COALESCE(m.resolution, '') AS resolution, COALESCE(m.resolved_by, '') AS resolved_by, COALESCE(m.note, '') AS note,
+			m.resolved_at IS NOT NULL AS resolved
+		FROM shipments s LEFT JOIN print_orders p ON p.shipment_id = s.id LEFT JOIN print_manual m ON m.shipment_id = s.id
+		WHERE s.id = ANY($1::uuid[])`, "{"+reminded+","+held+","+manual+","+ordered+","+moved+"}"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		switch r.ID {
+		case reminded:
+			if r.Stage != model.StageClosed {
+				t.Errorf("reminded letter: stage %s; want closed", r.Stage)
+			}
+		case held:
+			if r.Stage != model.StageClosed || r.Order != store.PrintStateSkipped || r.OrderDue {
+				t.Errorf("held letter: stage %s, order %q due %v; want closed, its order skipped and due never",
+					r.Stage, r.Order, r.OrderDue)
+			}
+		case manual:
+			if r.Stage != model.StageClosed || !r.Resolved || r.Resolution != store.ManualNotNeeded ||
+				r.ResolvedBy != "user:kari" || r.Note != "follow-up: "+store.DecisionNewLetter {
+				t.Errorf("manual letter: stage %s, item resolved %v as %q by %q, note %q; want closed, resolved as %q by user:kari, note %q",
+					r.Stage, r.Resolved, r.Resolution, r.ResolvedBy, r.Note, store.ManualNotNeeded, "follow-up: "+store.DecisionNewLetter)
+			}
+		case ordered:
+			if r.Stage != model.StagePrintOrdered || r.Order == store.PrintStateSkipped {
+				t.Errorf("ordered letter: stage %s, order %q; want it left print_ordered, its order not skipped", r.Stage, r.Order)
+			}
+		case moved:
+			if r.Stage != model.StageNone {
+				t.Errorf("letter no longer in the stage decided in: stage %s; want it left as it is", r.Stage)
+			}
+		}
+	}
+	if len(rows) != 5 {
+		t.Errorf("%d letters read, want 5", len(rows))
 	}
 }
