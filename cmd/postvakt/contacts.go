@@ -12,11 +12,6 @@ import (
 	"postvakt/internal/store"
 )
 
-// contactsVerbs sets the receiving organisations' reminder addresses.
-var contactsVerbs = &verbs{cmd: "contacts", verbs: []verb{
-	{"import", "FILE.csv|- (header orgnr,email; cvr for orgnr)", "set the reminder addresses of the organisations in the file, all or nothing: each gets exactly the addresses listed (audited)", importContacts},
-}}
-
 // importContacts is contacts import FILE.csv: all or nothing, audited.
 func importContacts(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	file, err := parseOneArg(v.flags(), args)

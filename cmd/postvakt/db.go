@@ -75,11 +75,6 @@ func roundTook(d time.Duration) time.Duration {
 	return d.Round(100 * time.Millisecond)
 }
 
-// tokenVerbs creates API tokens.
-var tokenVerbs = &verbs{cmd: "token", verbs: []verb{
-	{"create", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U]", "create an API token (printed once)", createToken},
-}}
-
 func createToken(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
 	var t store.Token

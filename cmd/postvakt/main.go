@@ -19,43 +19,6 @@ import (
 	"postvakt/internal/config"
 )
 
-// command is one subcommand.
-type command struct {
-	name, args, help string
-	run              func(ctx context.Context, cfg config.Config, args []string) error
-}
-
-var commands []command
-
-func init() {
-	commands = []command{
-		{"migrate", "", "apply pending database migrations", runMigrate},
-		{"serve", "[--addr ADDR]", "run the API (migrates first)", runServe},
-		{"import", "[--encoding auto|utf-8|windows-1252] [--system S] [--actor NAME] FILE.csv|-", "register shipments from a CSV file, all or nothing", runImport},
-		{"poll", "--once [--channel " + channel.Usage() + "] [--now RFC3339]", "poll every due shipment once; prints polled=N changed=N errors=N unknown=N", runPoll},
-		{"discover", "--channel " + channel.DiscoverUsage() + " --since DATE --sender-org O [--until T] [--sender-unit U] [--class C] [--window D] [--system S]", "register the sender's shipments found on the channel (back-fill)", runDiscover},
-		{"policy", policyVerbs.forms(), "validate the policies (file:line: message) or show a shipment's schedule", policyVerbs.run},
-		{"sim", "[--addr A] [--scenario NAME|FILE] [--seed N] [--speed X] [--behind D] [--key-dir DIR] [--request-log N]", "run the channel simulator (SvarUt, Altinn, Digital Post, register, print, notifications)", runSim},
-		{"escalate", "--once [--now RFC3339] [--dry-run [--show-messages]]", "one escalation run: decide each open shipment's step, send due reminders (one per organisation), place due print orders", runEscalate},
-		{"contacts", contactsVerbs.forms(), "receiving organisations' reminder e-mail addresses", contactsVerbs.run},
-		{"units", unitsVerbs.forms(), "sending units' contact and manager addresses, where follow-up and escalation mails go", unitsVerbs.run},
-		{"notifications", notificationVerbs.forms(), "settle reminders whose outcome is unknown (never re-sent by themselves)", notificationVerbs.run},
-		{"print", printVerbs.forms(), "print fallback: orders, manual handling, approval batches; send and follow print orders", printVerbs.run},
-		{"report", reportVerbs.forms(), "export a list, or an incident's letters with state and evidence counted per sending unit (audited)", reportVerbs.run},
-		{"health", "--once [--now RFC3339] [--dry-run]", "evaluate the health rules once: record and send what fires or resolves; prints FIRING/RESOLVED lines", runHealth},
-		{"user", userVerbs.forms(), "create a UI user (password on stdin, or generated and printed once); set its e-mail address", userVerbs.run},
-		{"token", tokenVerbs.forms(), "create an API token (printed once)", tokenVerbs.run},
-		{"version", "", "print the version: the module version and the commit it was built from, the Go version, the database schema version it expects", runVersion},
-		{"help", "[COMMAND [VERB]]", "show this help, or a command's (as COMMAND --help does)", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
-	}
-	for _, vs := range []*verbs{policyVerbs, contactsVerbs, unitsVerbs, notificationVerbs, printVerbs, reportVerbs, userVerbs, tokenVerbs} {
-		verbsOf[vs.cmd] = vs
-	}
-}
-
-// verbsOf are the commands made of verbs, by name.
-var verbsOf = map[string]*verbs{}
-
 // usageError marks a wrong invocation: exit code 2.
 type usageError struct{ msg string }
 

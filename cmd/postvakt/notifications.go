@@ -10,16 +10,6 @@ import (
 	"postvakt/internal/store"
 )
 
-// notificationVerbs lets the compliance officer settle reminders whose
-// outcome is unknown (a crash or a cut connection after the message was
-// handed over): they are never re-sent by themselves. release: checked, not
-// delivered, send it again next run; confirm: checked, delivered, count it.
-var notificationVerbs = &verbs{cmd: "notifications", verbs: []verb{
-	{"list", "", "list reminders and notices whose outcome is unknown, failed sends, and organisations without an address", listNotifications},
-	{"release", "ID", "checked, not delivered: send it in the next run", settleNotification},
-	{"confirm", "ID [--message-id M]", "delivered: count it as sent when its send began", settleNotification},
-}}
-
 func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	if err := v.noArgs(args); err != nil {
 		return err

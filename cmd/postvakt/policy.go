@@ -14,12 +14,6 @@ import (
 	"postvakt/internal/policy"
 )
 
-// policyVerbs checks the policy folder and explains a shipment's schedule.
-var policyVerbs = &verbs{cmd: "policy", verbs: []verb{
-	{"check", "[DIR]", "validate the policies, senders.yaml and health.yaml: a summary, or file:line: message for each problem", checkPolicies},
-	{"explain", "SHIPMENT_ID", "which policy matched a shipment, and the dates of each of its future steps", explainShipment},
-}}
-
 // checkPolicies is policy check [DIR]: every problem as file:line: message
 // (exit 1), or a summary.
 func checkPolicies(_ context.Context, cfg config.Config, v verbCall, args []string) error {

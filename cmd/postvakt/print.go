@@ -18,15 +18,6 @@ import (
 	"postvakt/internal/store"
 )
 
-// printVerbs is `postvakt print`: the print fallback's orders, manual
-// handling and approval batches, and the sending and following of orders.
-var printVerbs = &verbs{cmd: "print", verbs: []verb{
-	{"list", "[--json]", "list the print orders, the manual-handling queue and the approval batches", runPrintList},
-	{"approve", "BATCH [--by NAME]", "release a held print batch (audited)", runPrintDecide},
-	{"reject", "BATCH [--by NAME]", "reject a held print batch: nothing in it is printed (audited)", runPrintDecide},
-	{"drain", "[--once [--now TIME]] [--every D] [--batch N]", "send the print outbox and poll the orders' states (serve does this on its schedule)", runPrintDrain},
-}}
-
 func runPrintList(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	fs := v.flags()
 	asJSON := fs.Bool("json", false, `print {"orders":[…],"manual":[…],"batches":[…]} as JSON`)

@@ -19,15 +19,6 @@ import (
 // listArgs are the arguments of a list export.
 const listArgs = "--format csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS] [-o FILE]"
 
-// reportVerbs export the UI's lists and the incident report.
-var reportVerbs = &verbs{cmd: "report", verbs: []verb{
-	{string(store.ListUnopened), listArgs, "export the confidential letters not yet opened (audited)", runReport},
-	{string(store.ListProblems), listArgs, "export the rejected, failed or expired letters (audited)", runReport},
-	{string(store.ListManual), listArgs, "export the letters whose escalation ended in manual handling (audited)", runReport},
-	{string(store.ListUnknown), listArgs, "export the letters their channel has never heard of (audited)", runReport},
-	{"incident", "--from T --to T [--channel C] [--unit U] [--system S] [--state S[,S]] [--class C] [--sender-org O] [--org N] --format csv|xlsx|json [-o FILE]", "export an incident's letters with state and evidence, counted per sending unit (audited)", runIncidentReport},
-}}
-
 // runReport is `postvakt report unopened|problems|manual|unknown_to_channel --format
 // csv|xlsx|json [--org N] [--unit U] [--sender-org O] [--min-age DAYS]
 // [-o FILE]`: the UI's lists, streamed to a file or standard output, in the

@@ -11,14 +11,6 @@ import (
 	"postvakt/internal/store"
 )
 
-// unitsVerbs manages the sending units' addresses: where follow-up mails
-// and unit_manager escalations go. list shows them; import is all or
-// nothing, audited.
-var unitsVerbs = &verbs{cmd: "units", verbs: []verb{
-	{"list", "", "list the sending units with their contact and manager addresses", listUnits},
-	{"import", "FILE.csv|- (header sender_org,unit,contact_email,manager_email)", "create the units in the file or set their contact and manager addresses, all or nothing; units not in it keep theirs (audited)", importUnits},
-}}
-
 func listUnits(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	if err := v.noArgs(args); err != nil {
 		return err

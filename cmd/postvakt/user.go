@@ -15,12 +15,6 @@ import (
 	"postvakt/internal/store"
 )
 
-// userVerbs creates UI users and sets their e-mail addresses.
-var userVerbs = &verbs{cmd: "user", verbs: []verb{
-	{"add", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U] [--email E] (password on stdin, or generated)", "create a UI user (password on stdin, or generated and printed once)", addUser},
-	{"email", "--name N --email E", "set a user's e-mail address", setUserEmail},
-}}
-
 // addUser is `postvakt user add --name N --role R [--sender-org O] [--unit
 // U] [--email E]`. The password is read from standard input (first line)
 // when it is piped; otherwise a random one is generated and printed once.
