@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"html"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"postvakt/internal/i18n"
 	"postvakt/internal/web"
 )
 
@@ -111,5 +113,69 @@ func TestManualIntroFitsDeployment(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestManualDetailsInPageLanguage: a manual-handling detail built from the
+// register's data (kept as keys, print_manual.why) is said in the page's
+// language, Norwegian and Danish, with the organisation numbers in it; a
+// case recorded before, as English free text, shows as recorded.
+func TestManualDetailsInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	got := e.seed(2)
+	why, err := json.Marshal([]i18n.Phrase{i18n.P("manual.detail.subunit_of", "Orgnr", "974760673", "Parent", "910002384"),
+		i18n.P("manual.detail.bankrupt", "Orgnr", "910002384")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const english = "sub-unit 974760673 belongs to 910002384: organisation 910002384 is bankrupt (konkurs)"
+	const before = "organisation 964338531 has no usable postal or business address in the register"
+	db := e.st.DB()
+	db.MustExec(`UPDATE shipments SET stage = 'manual' WHERE id = ANY($1::uuid[])`, "{"+got[0].ID+","+got[1].ID+"}")
+	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, why, created_at) VALUES ($1, 'bankrupt', $2, $3, $4)`, got[0].ID, english, why, now)
+	db.MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'no_address', $2, $3)`, got[1].ID, before, now)
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	for _, tc := range []struct{ accept, want string }{
+		{"nb-NO,nb;q=0.9", "underenheten 974760673 hører til 910002384: organisasjonen 910002384 er konkurs"},
+		{"da-DK,da;q=0.9", "underenheden 974760673 hører under 910002384: organisationen 910002384 er gået konkurs"},
+		{"en-GB", english},
+	} {
+		code, page := b.doIn(tc.accept, "GET", "/manual", nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s /manual: %d", tc.accept, code)
+		}
+		main := page[strings.Index(page, "<main"):]
+		if !strings.Contains(main, tc.want) || (tc.accept != "en-GB" && strings.Contains(main, english)) {
+			t.Errorf("%s /manual does not say %q (only)", tc.accept, tc.want)
+		}
+		if !strings.Contains(main, before) {
+			t.Errorf("%s /manual lost the detail recorded before the keys, %q", tc.accept, before)
+		}
+	}
+	// The letter's timeline says the entry that put it there as the list
+	// does, the English record beneath; the other letter's entry, of a case
+	// recorded before the keys, as recorded.
+	for i, detail := range []string{english, before} {
+		db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status, message)
+			VALUES ($1, 'print_manual', 'register', $2, 'bankrupt', $3)`, got[i].ID, now, detail)
+	}
+	timeline := func(accept, id string) string {
+		code, page := b.doIn(accept, "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s /shipments/%s: %d", accept, id, code)
+		}
+		return html.UnescapeString(regexp.MustCompile(`(?s)<table id="timeline">.*?</table>`).FindString(page))
+	}
+	for _, tc := range []struct{ accept, want string }{
+		{"nb-NO,nb;q=0.9", "underenheten 974760673 hører til 910002384: organisasjonen 910002384 er konkurs"},
+		{"da-DK,da;q=0.9", "underenheden 974760673 hører under 910002384: organisationen 910002384 er gået konkurs"},
+		{"en-GB", english},
+	} {
+		if tl := timeline(tc.accept, got[0].ID); !strings.Contains(tl, "<td>"+tc.want) || !strings.Contains(tl, english) {
+			t.Errorf("%s: the timeline does not say %q with the record %q:\n%s", tc.accept, tc.want, english, tl)
+		}
+		if tl := timeline(tc.accept, got[1].ID); !strings.Contains(tl, "<td>"+before) {
+			t.Errorf("%s: the timeline of a case recorded before the keys does not say it as recorded, %q:\n%s", tc.accept, before, tl)
+		}
 	}
 }
