@@ -14,17 +14,25 @@ import (
 	"postvakt/migrations"
 )
 
+// readme is the project's README, the text these tests hold to what the
+// migrations and the commands do.
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // README's Upgrading, item 2, names every migration that does not run in
 // one transaction (goose NO TRANSACTION, for CREATE INDEX CONCURRENTLY):
 // only those can be left half-done by a kill, and only those wait for
 // every older transaction under a short lock_timeout (item 3). A new one
 // missing from the sentence fails here, naming it.
 func TestReadmeNamesTheMigrationsOutsideATransaction(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sentence, ok := strings.Cut(string(b), "Each migration is one transaction but ")
+	doc := readme(t)
+	_, sentence, ok := strings.Cut(doc, "Each migration is one transaction but ")
 	if !ok {
 		t.Fatal(`README's Upgrading no longer says "Each migration is one transaction but …"`)
 	}
@@ -60,10 +68,7 @@ func TestReadmeNamesTheMigrationsOutsideATransaction(t *testing.T) {
 // the output with the README sees a release behind; a migration added
 // without the README fails here, naming the line.
 func TestReadmeShowsTheNewestSchema(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := readme(t)
 	names, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +91,7 @@ func TestReadmeShowsTheNewestSchema(t *testing.T) {
 		{regexp.MustCompile(`postvakt serving addr=\S+ schema=\d+`), fmt.Sprintf("schema=%d", number)},
 	}
 	for _, c := range checks {
-		found := c.shown.FindAllString(string(b), -1)
+		found := c.shown.FindAllString(doc, -1)
 		if len(found) == 0 {
 			t.Errorf("README no longer shows %q: has its wording changed?", c.want)
 		}
@@ -105,11 +110,8 @@ func TestReadmeShowsTheNewestSchema(t *testing.T) {
 // local PostgreSQL as the login user. The command runs here as written
 // with goose replaced by a function printing the URL it was given.
 func TestReadmeGooseDownGetsTheDatabaseURL(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("`(goose -dir migrations postgres [^`]*down-to N)`").FindStringSubmatch(string(b))
+	doc := readme(t)
+	m := regexp.MustCompile("`(goose -dir migrations postgres [^`]*down-to N)`").FindStringSubmatch(doc)
 	if m == nil {
 		t.Fatal("README's Upgrading no longer shows `goose -dir migrations postgres … down-to N`")
 	}
