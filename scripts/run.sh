@@ -60,13 +60,25 @@ pv=.data/bin/postvakt
 sim_pid=
 mail_pid=
 import_pid=
+serve_pid=
 cleanup() {
+	# serve first, and waited for: its soft stop gives its claims back to
+	# the database, which is stopped last.
+	if [ -n "$serve_pid" ]; then
+		kill "$serve_pid" 2>/dev/null || true
+		wait "$serve_pid" 2>/dev/null || true
+	fi
 	[ -n "$import_pid" ] && kill "$import_pid" 2>/dev/null || true
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
 	[ -n "$mail_pid" ] && kill "$mail_pid" 2>/dev/null || true
 	scripts/pg.sh stop .data/pg
 }
 trap cleanup EXIT
+# A TERM or a HUP (a process manager, kill, a closed terminal) ends the
+# script through its clean-up, as Ctrl-C does.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 scripts/pg.sh start .data/pg >/dev/null
 # A fresh demo each run: the simulator makes its world anew (the same
@@ -206,7 +218,12 @@ postvakt demo
   policies:   $POSTVAKT_POLICIES (demo: no send window, windows of 1-3 business days)
   database:   $DATABASE_URL
 $look
-Ctrl-C stops postvakt, the simulator, mailpit and the database.
+Ctrl-C (or a SIGTERM) stops postvakt, the simulator, mailpit and the database.
 
 MSG
-$pv serve
+# In the background, waited for: a signal to this script reaches the
+# clean-up at once, which stops serve (it ran in the foreground, and a
+# SIGTERM to the script left it running against a stopped database).
+$pv serve &
+serve_pid=$!
+wait "$serve_pid"

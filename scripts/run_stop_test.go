@@ -1,0 +1,120 @@
+package scripts_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A `make run` stopped with SIGTERM (a process manager, `kill`, an IDE's
+// stop button), not Ctrl-C in its terminal, stops postvakt serve too, and
+// before the database: it ran in the script's foreground, so the script's
+// clean-up stopped the cluster, the simulator and mailpit and left serve
+// running on the demo's port against a database that was gone. run.sh runs
+// from a copy with the programs it starts replaced by small scripts that
+// write what happens to them into one log.
+func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		group bool // to the script's process group, as a terminal sends Ctrl-C
+		sig   syscall.Signal
+	}{
+		{"SIGTERM to run.sh", false, syscall.SIGTERM},
+		{"SIGHUP to run.sh", false, syscall.SIGHUP},
+		{"Ctrl-C (SIGINT to its process group)", true, syscall.SIGINT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			logf := filepath.Join(root, "happened.log")
+			script, err := os.ReadFile("run.sh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := map[string]string{
+				"scripts/run.sh": string(script),
+				// pg.sh: the cluster's stop is what must come last.
+				"scripts/pg.sh":      `case "$1" in db) echo postgres://fake/postvakt ;; stop) echo pg-stopped >>"$FAKE_LOG" ;; esac`,
+				"scripts/mailpit.sh": `printf '%s\n' "$FAKE_BIN/mailpit"`,
+				"scripts/build.sh":   `cp "$FAKE_BIN/postvakt" "$1"`,
+				"bin/mailpit":        "#!/usr/bin/env bash\nexec sleep 600\n",
+				// postvakt: the simulator prints its environment and waits; serve
+				// says it serves and, told to stop, that it stopped.
+				"bin/postvakt": `#!/usr/bin/env bash
+		case "$1" in
+		sim) echo "POSTVAKT_SIM_URL=$FAKE_SIM_URL"; echo "POSTVAKT_MASKINPORTEN_KEY_FILE=/dev/null"; exec sleep 600 ;;
+		serve) trap 'echo serve-stopped >>"$FAKE_LOG"; exit 0' TERM INT; echo "serving $$" >>"$FAKE_LOG"; while :; do sleep 0.05; done ;;
+		user) echo "password (shown once): pw" ;;
+		esac
+		`,
+			}
+			for name, body := range files {
+				p := filepath.Join(root, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte("header\n"))
+			}))
+			defer sim.Close()
+			cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+			cmd.Env = append(os.Environ(), "FAKE_LOG="+logf, "FAKE_BIN="+filepath.Join(root, "bin"), "FAKE_SIM_URL="+sim.URL,
+				"POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3")
+			// A file, not a pipe: Wait then returns when run.sh ends, whatever it
+			// left running.
+			out, err := os.Create(filepath.Join(root, "run.out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Close()
+			cmd.Stdout, cmd.Stderr = out, out
+			said := func() string { b, _ := os.ReadFile(out.Name()); return string(b) }
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Whatever the outcome, nothing it started outlives the test.
+			defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			happened := func() string { b, _ := os.ReadFile(logf); return string(b) }
+			for deadline := time.Now().Add(60 * time.Second); !strings.Contains(happened(), "serving"); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("serve never started; run.sh said:\n%s", said())
+				}
+			}
+			to := cmd.Process.Pid
+			if tc.group {
+				to = -to
+			}
+			if err := syscall.Kill(to, tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("run.sh did not end after %s; so far:\n%s", tc.name, happened())
+			}
+			got := happened()
+			var pid int
+			fmt.Sscanf(got[strings.Index(got, "serving"):], "serving %d", &pid)
+			if pid > 0 && syscall.Kill(pid, 0) == nil {
+				t.Errorf("run.sh ended and left serve (pid %d) running", pid)
+			}
+			stopped, pg := strings.Index(got, "serve-stopped"), strings.Index(got, "pg-stopped")
+			if stopped < 0 || pg < 0 || stopped > pg {
+				t.Errorf("after %s:\n%s\nwant serve stopped, then the database", tc.name, got)
+			}
+		})
+	}
+}
