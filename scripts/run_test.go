@@ -13,6 +13,38 @@ import (
 	"time"
 )
 
+// A second `make run` in a checkout where a demo runs stops before it
+// touches anything: it dropped the first's database, removed its passwords
+// and token, and stopped its cluster on its way out (from an independent
+// review of a newcomer's first hour). run.sh runs from a copy, so the
+// checkout's own .data is left alone.
+func TestRunRefusesASecondDemoInOneCheckout(t *testing.T) {
+	root := demoRoot(t, map[string]string{".data/demo-password": "the first run's\n"})
+	keep := filepath.Join(root, ".data", "demo-password")
+	// The first demo: holds the lock as run.sh does.
+	lock, err := os.OpenFile(filepath.Join(root, ".data", "run.lock"), os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+	// Ports no one uses, so that only the lock can stop it.
+	cmd.Env = append(os.Environ(), "POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("a second run went on:\n%s", out)
+	}
+	if !strings.Contains(string(out), "a demo runs in this checkout already") || strings.Contains(string(out), "building") {
+		t.Errorf("output:\n%s\nwant the lock's message, before building", out)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "the first run's\n" {
+		t.Errorf("the first run's password file: %q %v", b, err)
+	}
+}
+
 // A `make run` stopped with SIGTERM (a process manager, `kill`, an IDE's
 // stop button), not Ctrl-C in its terminal, stops postvakt serve too, and
 // before the database: it ran in the script's foreground, so the script's
@@ -31,14 +63,7 @@ func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
 		{"Ctrl-C (SIGINT to its process group)", true, syscall.SIGINT},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := t.TempDir()
-			logf := filepath.Join(root, "happened.log")
-			script, err := os.ReadFile("run.sh")
-			if err != nil {
-				t.Fatal(err)
-			}
-			files := map[string]string{
-				"scripts/run.sh": string(script),
+			root := demoRoot(t, map[string]string{
 				// pg.sh: the cluster's stop is what must come last.
 				"scripts/pg.sh":      `case "$1" in db) echo postgres://fake/postvakt ;; stop) echo pg-stopped >>"$FAKE_LOG" ;; esac`,
 				"scripts/mailpit.sh": `printf '%s\n' "$FAKE_BIN/mailpit"`,
@@ -53,16 +78,8 @@ func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
 		user) echo "password (shown once): pw" ;;
 		esac
 		`,
-			}
-			for name, body := range files {
-				p := filepath.Join(root, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
-					t.Fatal(err)
-				}
-			}
+			})
+			logf := filepath.Join(root, "happened.log")
 			sim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Write([]byte("header\n"))
 			}))
@@ -117,4 +134,27 @@ func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// demoRoot is a copy of run.sh in a checkout of its own (root/scripts),
+// with files (paths below root) beside it, so that the checkout's own .data
+// is left alone.
+func demoRoot(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	script, err := os.ReadFile("run.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["scripts/run.sh"] = string(script)
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
 }
