@@ -162,6 +162,8 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 	p := poll.New(st, log, poll.Options{})
 	var found, created, skipped, other, taken int
 	var incomplete []string
+	var kept []channel.Found // registered letters, without their entries (kept already)
+	keptIDs := map[string]string{}
 	now := time.Now()
 	for a := from; a.Before(to); a = a.Add(*window) {
 		b := a.Add(*window)
@@ -233,12 +235,28 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 				for _, sh := range stored {
 					ids[sh.ChannelID] = sh.ID
 				}
-				if _, err := p.Discovered(ctx, feed, items, ids, from); err != nil {
+				// Not yet read whole: the later windows may bring a gap.
+				if _, err := p.Discovered(ctx, feed, items, ids, from, false); err != nil {
 					return err
+				}
+				for _, it := range items {
+					if id, ok := ids[it.ChannelID]; ok {
+						kept = append(kept, channel.Found{ChannelID: it.ChannelID, SentAt: it.SentAt})
+						keptIDs[it.ChannelID] = id
+					}
 				}
 			}
 		}
 		fmt.Fprintf(os.Stderr, "%s … %s: %d found, %d new so far\n", a.Format("2006-01-02"), b.Format("2006-01-02"), found, created)
+	}
+	if feed != nil && *until == "" && len(incomplete) == 0 && len(kept) > 0 {
+		// Every window up to now was read without a gap: the letters sent
+		// since --since have had their whole log read, and need no look-up
+		// of their own. With --until, or past a gap, their later entries
+		// were not read: the poller looks each of them up.
+		if _, err := p.Discovered(ctx, feed, kept, keptIDs, from, true); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("discovered %d shipments on %s: %d new, %d already registered, %d not registrable (see log)\n",
 		found-other, *name, created, found-other-created-skipped-taken, skipped)

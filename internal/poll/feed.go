@@ -539,10 +539,13 @@ func (m *Metrics) feed(ch string, w store.FeedWrite, reread bool) {
 }
 
 // Discovered keeps the entries a discovery read about the letters it
-// registered (registered maps their channel ids to shipment ids). A letter
-// sent after since has had its whole log read by the discovery, which
-// reads every window from since on, so it needs no back-fill either.
-func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel.Found, registered map[string]string, since time.Time) (Summary, error) {
+// registered (registered maps their channel ids to shipment ids). whole
+// says the discovery read every window from since up to the log's now
+// without a gap: a letter sent after since has then had its whole log read,
+// so it needs no back-fill either. Otherwise (a run with --until, a window
+// the log gave incompletely) its later entries were not read, and the
+// letter is looked up on its own.
+func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel.Found, registered map[string]string, since time.Time, whole bool) (Summary, error) {
 	var sum Summary
 	fs, ok := p.store.(FeedStore)
 	if !ok {
@@ -556,7 +559,7 @@ func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel
 			continue
 		}
 		events = append(events, fd.Observation.Events...)
-		if !fd.SentAt.Add(-model.MaxFutureSkew).Before(since) {
+		if whole && !fd.SentAt.Add(-model.MaxFutureSkew).Before(since) {
 			synced = append(synced, id)
 		}
 	}
