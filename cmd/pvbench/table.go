@@ -29,6 +29,14 @@ func verdict(met bool, by string) string {
 	return "NOT MET (" + by + ")"
 }
 
+// againstLoop fills a figure's ratio and verdict from postvakt's share of
+// its bare loop's throughput, whose target is 80 %.
+func (f figure) againstLoop(share float64) figure {
+	f.Ratio = fmt.Sprintf("%.0f %%", 100*share)
+	f.Verdict = verdict(share >= 0.8, fmt.Sprintf("%.0f points short", 100*(0.8-share)))
+	return f
+}
+
 // failed is the row of a figure whose measurement broke.
 func failed(what, target string, err error) figure {
 	return figure{What: what, Target: target, Verdict: "FAILED", Note: err.Error()}
