@@ -456,7 +456,8 @@ type feedPage struct {
 // poll errors; so is an entry dated further in the future than clocks
 // drift, as a polled status would be (checkTime): it neither changes the
 // letter nor moves the cursor, so the window reads it again, and it is
-// taken once its time has come. An entry dated long before its letter was
+// taken once its time has come. (An entry whose eventTime alone is ahead
+// is taken at its created instead.) An entry dated long before its letter was
 // sent (checkTime again: epoch seconds read as milliseconds land in 1970)
 // is refused by the store's check and kept as a poll error too.
 func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, page []channel.FeedEvent, synced []string, how feedPage, sum *Summary) error {
@@ -468,6 +469,15 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 			sum.Reread++ // read again: not the cycle's new reading
 		} else {
 			sum.Polled++
+		}
+		if e.Err == nil && e.At.After(limit) && !e.Logged.After(limit) && channel.InEra(e.Logged) {
+			// Dated ahead by its eventTime, but stored by the log already:
+			// it happened by then (the notes: created is later than
+			// eventTime). The adapter keeps an eventTime more than a day
+			// after created, as created may be the wrong one; one after our
+			// now is the wrong one. Refused, the entry would be lost once
+			// later entries moved the cursor past its created.
+			e.At = e.Logged
 		}
 		if e.Err == nil && (e.At.After(limit) || e.Logged.After(limit)) {
 			e.Err = fmt.Errorf("%w: the log dates the entry %s (created %s), in the future; it is read again when its time has come",
