@@ -43,7 +43,7 @@ digitalpost:
 
 // benchDigitalPostFeed reads the simulated event log of n letters once
 // (`postvakt poll --once --channel digitalpost`: pages of 500 entries,
-// each page written with the cursor in one transaction) and then replays
+// each page in one transaction, the cursor moved when the read ends) and then replays
 // exactly the requests it made, from the simulator's request log, with a
 // bare HTTP loop that decodes the pages and writes nothing.
 func benchDigitalPostFeed(ctx context.Context, b *bench) []figure {

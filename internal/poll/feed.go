@@ -30,7 +30,7 @@ type FeedStore interface {
 
 // FeedWindow is the longest window one read of a feed covers; a longer
 // span (a first read, a long pause) is read in windows of this size, the
-// cursor moving after each page.
+// cursor moving after each.
 const FeedWindow = 24 * time.Hour
 
 // UnheardSpan is how far back, before the grace, a feed cycle looks for
@@ -52,10 +52,11 @@ var errDraining = errors.New("stopping: no new page")
 //     Letters marked unknown_to_channel whose backoff ended are looked up
 //     again.
 //  2. The window: every entry created since the cursor minus the overlap,
-//     page by page; each page is written with the cursor in one
-//     transaction, so a cycle stopped midway resumes where it stopped. (A
-//     log that does not give its entries oldest first moves the cursor
-//     only once a window is read whole.)
+//     page by page, each page in one transaction. The cursor moves when
+//     the read ends (read whole, failed midway, the soft stop), to the
+//     latest entry written before a gap; a process killed midway reads
+//     the window again. (A log that does not give its entries oldest
+//     first moves the cursor only once a window is read whole.)
 //  3. The unheard: the letters that, now the log is read, no entry has
 //     mentioned an UnknownGrace after they were sent (ScheduleUnheard) are
 //     looked up one by one; a letter the log does not know is marked
@@ -158,12 +159,16 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			return err
 		}
 		var written Summary // the writer's counts, merged after each wait
-		// Past a gap, pages do not move the cursor: a crash then re-reads
-		// the gap. A log that does not give its entries oldest first has
-		// older entries on later pages: a page's latest entry says nothing
-		// of where the read stands, so the cursor moves only once the
-		// window is read whole (a failure or a crash midway then reads it
-		// again).
+		// moved: the pages written before any gap, up to whose latest entry
+		// the cursor moves when the read ends. Not with each page: a log
+		// may say only at its end that it gave fewer entries than it
+		// counted (a gap without a place, which holds the cursor at the
+		// window's start), and the cursor never moves back. Past a gap,
+		// pages do not move it: a crash then re-reads the gap. A log that
+		// does not give its entries oldest first has older entries on later
+		// pages: a page's latest entry says nothing of where the read
+		// stands, so the cursor moves only once the window is read whole.
+		var moved []channel.FeedEvent
 		var order pageOrder
 		err := f.Events(ctx, a, b, func(page []channel.FeedEvent) error {
 			if !order.see(page) {
@@ -176,9 +181,12 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			writing = make(chan error, 1)
 			moves := !held && !order.gapped && order.ordered()
 			go func(out chan<- error, ordered bool) {
-				err := p.writeFeedPage(ctx, fs, name, page, nil, feedPage{window: moves, counted: p.counted.since(name, counted)}, &written)
+				err := p.writeFeedPage(ctx, fs, name, page, nil, feedPage{counted: p.counted.since(name, counted)}, &written)
 				if err == nil && ordered {
 					p.counted.advance(name, page)
+				}
+				if err == nil && moves {
+					moved = append(moved, page...) // read by the cycle after the wait
 				}
 				out <- err
 			}(writing, order.ordered())
@@ -186,7 +194,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 				if err := wait(); err != nil {
 					return err
 				}
-				return errDraining // the page is written with the cursor: the next start goes on from it
+				return errDraining // the page is written, the cursor moved below: the next start goes on from it
 			}
 			return nil
 		})
@@ -207,11 +215,17 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 				}
 			}
 		}
+		var gap *channel.GapError
+		gapped := errors.As(err, &gap)
+		if order.ordered() && !held && !(gapped && gap.After.IsZero()) && ctx.Err() == nil {
+			if err := p.moveCursor(ctx, fs, name, now, moved); err != nil {
+				return sum, err
+			}
+		}
 		if errors.Is(err, errDraining) {
 			return sum, nil
 		}
-		var gap *channel.GapError
-		if errors.As(err, &gap) {
+		if gapped {
 			if !order.ordered() {
 				// The entries before the gap are not the oldest: reading
 				// on from them may pass older ones.
@@ -426,8 +440,6 @@ func unknownResult(channel string, d store.Due, now time.Time) store.PollResult 
 
 // feedPage says what a page of entries is, beyond its entries.
 type feedPage struct {
-	// window: the window's page, which moves the cursor.
-	window bool
 	// reread: a re-read's page (reread.go). Its entries about letters
 	// postvakt does not know are not counted again: the window that read
 	// them first counted them. progress, when not zero, moves the
@@ -450,12 +462,12 @@ type feedPage struct {
 }
 
 // writeFeedPage writes one page of entries (and marks shipments read) in
-// one transaction, moving the cursor to the latest created time on the page
-// when the page is the window's (a back-fill's entries say nothing of where
-// the window stands), or a re-read's progress to how.progress. Unreadable entries are counted, logged and kept as
-// poll errors; so is an entry dated further in the future than clocks
-// drift, as a polled status would be (checkTime): it neither changes the
-// letter nor moves the cursor, so the window reads it again, and it is
+// one transaction, moving a re-read's progress to how.progress (never the
+// cursor: feedCycle moves it when a window's read ends). Unreadable entries
+// are counted, logged and kept as poll errors; so is an entry dated further
+// in the future than clocks drift, as a polled status would be
+// (checkTime): it neither changes the letter nor moves the cursor
+// (moveCursor passes it), so the window reads it again, and it is
 // taken once its time has come. (An entry whose eventTime alone is ahead
 // is taken at its created instead.) An entry dated long before its letter was
 // sent (checkTime again: epoch seconds read as milliseconds land in 1970)
@@ -493,9 +505,6 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 				return err
 			}
 			continue
-		}
-		if how.window && e.Logged.After(a.Cursor) {
-			a.Cursor = e.Logged
 		}
 		if e.ChannelID == "" {
 			continue // about no letter (e.g. the log's record of our own searches)
