@@ -267,7 +267,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		fmt.Printf("%d letters of other senders in the log were left alone\n", other)
 	}
 	if len(incomplete) > 0 {
-		return fmt.Errorf("%d listing(s) incomplete, where the channel caps its answer (letters there may be missing; register them with import): %s",
+		return fmt.Errorf("%d listing(s) incomplete; what was found is registered, and letters there may be missing (each says why): %s",
 			len(incomplete), strings.Join(incomplete, " | "))
 	}
 	return nil

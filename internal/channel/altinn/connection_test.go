@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -147,9 +148,12 @@ func TestStatusBreakerHalfOpen(t *testing.T) {
 }
 
 // TestDiscoverConnectionTrouble: a listing whose one letter's details
-// could not be read for a dropped connection fails whole, to be run again:
-// a Found without its details has no time sent, would be skipped, and the
-// window is not listed again.
+// could not be read for a dropped connection gives the others, and an
+// incomplete listing naming the letter, to be run again: a Found without
+// its details has no time sent, and would be skipped without a word. One
+// letter that always fails does not hold back the others (the listing
+// failed whole, at every run). Every letter failing is an outage: the
+// listing fails whole.
 func TestDiscoverConnectionTrouble(t *testing.T) {
 	f := newFake(t)
 	for i := 1; i <= 3; i++ {
@@ -157,11 +161,28 @@ func TestDiscoverConnectionTrouble(t *testing.T) {
 	}
 	var down atomic.Bool
 	down.Store(true)
-	f.hangUp = func(r *http.Request) bool { return down.Load() && strings.Contains(r.URL.Path, uuid(2)+"/details") }
+	var every atomic.Bool // every letter's details, not only the second's
+	f.hangUp = func(r *http.Request) bool {
+		return down.Load() && strings.HasSuffix(r.URL.Path, "/details") && (every.Load() || strings.Contains(r.URL.Path, uuid(2)))
+	}
 	c := newAdapter(t, f, setup{timeout: 5 * time.Second, retries: -1})
 	found, err := c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
-	if !errors.Is(err, httpclient.ErrNetwork) || found != nil {
-		t.Fatalf("one letter's details unread: %d found, %v; want the listing's failure (a network error)", len(found), err)
+	if !errors.Is(err, channel.ErrIncomplete) || !errors.Is(err, httpclient.ErrNetwork) || !strings.Contains(err.Error(), uuid(2)) {
+		t.Fatalf("one letter's details unread: %v; want an incomplete listing naming %s (a network error)", err, uuid(2))
+	}
+	var got []string
+	for _, f := range found {
+		if f.SentAt.IsZero() {
+			t.Errorf("%s found without its time sent", f.ChannelID)
+		}
+		got = append(got, f.ChannelID)
+	}
+	if slices.Sort(got); strings.Join(got, " ") != uuid(1)+" "+uuid(3) {
+		t.Errorf("found %v, want the two letters read (%s, %s)", got, uuid(1), uuid(3))
+	}
+	every.Store(true)
+	if found, err = c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour)); !errors.Is(err, httpclient.ErrNetwork) || errors.Is(err, channel.ErrIncomplete) || found != nil {
+		t.Fatalf("no letter's details read: %d found, %v; want the listing's failure (a network error)", len(found), err)
 	}
 	down.Store(false)
 	if found, err = c.Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour)); err != nil || len(found) != 3 {

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -41,8 +43,14 @@ const overlap = time.Millisecond
 // channel.ErrIncomplete that names the window and counts what was found
 // (and logged as a warning): the service has no way to page past its
 // 1000. A Found whose details could not be read for good carries the
-// reason in Observation.Err (e.g. purged between listing and reading); one
-// Altinn failed on for now fails the listing, to be run again.
+// reason in Observation.Err (e.g. purged between listing and reading). A
+// letter Altinn failed on for now (5xx or no answer after retries, a
+// dropped connection, the breaker's probe elsewhere) is left out, as it has
+// no time sent, and the others are returned with an error wrapping
+// channel.ErrIncomplete and the first such failure, naming the letters, so
+// that the window is listed again later: one letter Altinn always fails on
+// does not hold back the others. Altinn failing on every letter fails the
+// listing (an outage).
 func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
 	if c.cfg.ResourceID == "" {
 		return nil, errors.New("altinn discover: no ResourceID configured")
@@ -61,17 +69,25 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	for i, id := range ids {
 		pos[id] = i
 	}
+	var mu sync.Mutex
+	var unread []string // Altinn failed on their details for now
+	var firstUnread error
 	err := c.forEach(ctx, ids, func(ctx context.Context, id string) error {
 		d, err := c.details(ctx, id)
-		if err == nil && (d.netError || errors.Is(d.obs.Err, channel.ErrNotAsked) || errors.Is(d.obs.Err, channel.ErrFailing)) {
-			// Not read, or Altinn failed on it (a 5xx after the retries,
-			// a gateway's page, no answer in time): a Found without its
-			// details would be skipped (no time sent), and the window
-			// not listed again; the listing fails whole and is run again.
-			err = d.obs.Err
-		}
 		if err != nil {
 			return err
+		}
+		if d.netError || errors.Is(d.obs.Err, channel.ErrNotAsked) || errors.Is(d.obs.Err, channel.ErrFailing) {
+			// Not read, or Altinn failed on it (a 5xx after the retries,
+			// a gateway's page, no answer in time): a Found without its
+			// details would be skipped (no time sent), so it is left out
+			// and the listing is incomplete, to be run again.
+			mu.Lock()
+			defer mu.Unlock()
+			if unread = append(unread, id); firstUnread == nil {
+				firstUnread = d.obs.Err
+			}
+			return nil
 		}
 		f := d.found
 		f.ChannelID, f.Observation = id, d.obs
@@ -81,15 +97,30 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 	if err != nil {
 		return nil, fmt.Errorf("altinn discover: %w", err)
 	}
+	if len(unread) > 0 && len(unread) == len(ids) {
+		return nil, fmt.Errorf("altinn discover: Altinn failed on the details of every one of %d correspondences: %w", len(ids), firstUnread)
+	}
+	var errs []error
+	if len(unread) > 0 {
+		found = slices.DeleteFunc(found, func(f channel.Found) bool { return f.ChannelID == "" })
+		slices.Sort(unread)
+		named := unread[:min(len(unread), 10)]
+		more := ""
+		if len(unread) > len(named) {
+			more = fmt.Sprintf(" and %d more", len(unread)-len(named))
+		}
+		errs = append(errs, fmt.Errorf("altinn discover %s – %s: %w: Altinn failed on the details of %d of %d correspondences for now, left out (run discover again for this window): %s%s (first: %w)",
+			from.Format(time.RFC3339), to.Format(time.RFC3339), channel.ErrIncomplete, len(unread), len(ids), strings.Join(named, ", "), more, firstUnread))
+	}
 	if len(gaps) > 0 {
 		texts := make([]string, len(gaps))
 		for i, g := range gaps {
 			texts[i] = g.String()
 		}
-		return found, fmt.Errorf("altinn discover: %w: more letters with one publish time than one search answers (%d; the search cannot page): %s",
-			channel.ErrIncomplete, MaxSearchResults, strings.Join(texts, "; "))
+		errs = append(errs, fmt.Errorf("altinn discover: %w: more letters with one publish time than one search answers (%d; the search cannot page; register those missing with import): %s",
+			channel.ErrIncomplete, MaxSearchResults, strings.Join(texts, "; ")))
 	}
-	return found, nil
+	return found, errors.Join(errs...)
 }
 
 // gap is a window the search could not list entirely: a bulk send (one
