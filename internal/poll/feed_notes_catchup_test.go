@@ -37,19 +37,9 @@ func gapInACatchUp(t *testing.T, stays bool) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	ships := notesLetters(t, st, 2, now.Add(-40*time.Hour))
 	// Both letters available before the pause, read whole, the cursor at
 	// the pause's start.
-	var entries []store.FeedEntry
-	var ids []string
-	for i, s := range ships {
-		entries = append(entries, store.FeedEntry{ID: "av-" + s.ChannelID, ChannelID: s.ChannelID, Tag: "MEMO_AVAILABLE_TO_RECIPIENT",
-			State: model.StateAvailable, At: now.Add(-39 * time.Hour).Add(time.Duration(i) * time.Minute), Payload: []byte(`{}`)})
-		ids = append(ids, s.ID)
-	}
-	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Entries: entries, Synced: ids, Cursor: now.Add(-30 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	availableLetters(t, st, now.Add(-40*time.Hour), now.Add(-30*time.Hour))
 	l := &notesLog{}
 	read0, read1 := now.Add(-29*time.Hour), now.Add(-time.Hour)
 	l.add(read0, notesRaw("read-0", "MESSAGE_READ", notesLetterID(0), notesTime(read0), notesTime(read0)))
@@ -115,17 +105,7 @@ func TestFeedNotesCountedEntryHoldsTheCursor(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	ships := notesLetters(t, st, 2, now.Add(-5*time.Hour))
-	var entries []store.FeedEntry
-	var ids []string
-	for i, s := range ships {
-		entries = append(entries, store.FeedEntry{ID: "av-" + s.ChannelID, ChannelID: s.ChannelID, Tag: "MEMO_AVAILABLE_TO_RECIPIENT",
-			State: model.StateAvailable, At: now.Add(-4 * time.Hour).Add(time.Duration(i) * time.Minute), Payload: []byte(`{}`)})
-		ids = append(ids, s.ID)
-	}
-	if _, err := st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Entries: entries, Synced: ids, Cursor: now.Add(-time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
+	availableLetters(t, st, now.Add(-5*time.Hour), now.Add(-time.Hour))
 	l := &notesLog{}
 	read0, read1 := now.Add(-40*time.Minute), now.Add(-10*time.Minute)
 	l.add(read0, notesRaw("read-0", "MESSAGE_READ", notesLetterID(0), notesTime(read0), notesTime(read0)))
@@ -160,5 +140,22 @@ func TestFeedNotesCountedEntryHoldsTheCursor(t *testing.T) {
 	}
 	if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || !cursor.Equal(now) {
 		t.Errorf("the cursor stands at %s (%v) once the log gave every entry, want at the latest entry %s", cursor, err, now)
+	}
+}
+
+// availableLetters registers two Digital Post letters sent at sent, both
+// made available an hour later, read whole, and the feed's cursor at
+// cursor.
+func availableLetters(t *testing.T, st *store.Store, sent, cursor time.Time) {
+	t.Helper()
+	var entries []store.FeedEntry
+	var ids []string
+	for i, s := range notesLetters(t, st, 2, sent) {
+		entries = append(entries, store.FeedEntry{ID: "av-" + s.ChannelID, ChannelID: s.ChannelID, Tag: "MEMO_AVAILABLE_TO_RECIPIENT",
+			State: model.StateAvailable, At: sent.Add(time.Hour).Add(time.Duration(i) * time.Minute), Payload: []byte(`{}`)})
+		ids = append(ids, s.ID)
+	}
+	if _, err := st.ApplyFeed(context.Background(), store.FeedApply{Channel: "digitalpost", Entries: entries, Synced: ids, Cursor: cursor}); err != nil {
+		t.Fatal(err)
 	}
 }
