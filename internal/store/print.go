@@ -583,16 +583,18 @@ func heldBatch(ctx context.Context, tx *sqlx.Tx, policy, shipmentID string, at t
 }
 
 // evidenceJSON makes b fit for an event's jsonb payload: nil when empty, b
-// when it is JSON, else b as a JSON string (garbage is kept, not refused).
+// when it is JSON, else b as a JSON string (garbage is kept, not refused);
+// either cleaned as CleanJSON does, so that what jsonb refuses (a \u0000
+// escape, a NUL byte, a byte that is not UTF-8 in a JSON answer) cannot
+// fail the write of the letter's outcome.
 func evidenceJSON(b []byte) JSON {
 	if len(b) == 0 {
 		return nil
 	}
-	if json.Valid(b) {
-		return JSON(b)
+	if !json.Valid(b) {
+		b, _ = json.Marshal(strings.ToValidUTF8(string(b), "\uFFFD"))
 	}
-	s, _ := json.Marshal(strings.ToValidUTF8(string(b), "\uFFFD"))
-	return JSON(s)
+	return JSON(CleanJSON(b))
 }
 
 // jsonParam passes a JSON document as a jsonb parameter: NULL when empty or

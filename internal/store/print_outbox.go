@@ -154,6 +154,10 @@ func (s *Store) PrintStillWanted(ctx context.Context, shipmentID string) (bool, 
 // retried; when another sender finished it already, or claimed it since
 // (r.Claim), nothing is written.
 func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
+	// The provider's words, as text columns take them: a NUL or a byte
+	// that is not UTF-8 in one letter's answer must not fail its write
+	// (and with it the drain of every letter after it).
+	r.OrderID, r.State, r.FailureReason, r.Error = CleanText(r.OrderID), CleanText(r.State), CleanText(r.FailureReason), CleanText(r.Error)
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		id, at := r.ShipmentID, r.At
 		q := `DELETE FROM print_outbox WHERE shipment_id = $1`
@@ -375,6 +379,8 @@ type PrintStatusUpdate struct {
 // and when): not the provider's failure reason or raw answer, and of a
 // failed poll only the class of its failure (ErrorClass).
 func (s *Store) ApplyPrintStatus(ctx context.Context, u PrintStatusUpdate) error {
+	// As FinishPrintSend: one order's odd bytes fail no write.
+	u.State, u.FailureReason, u.Error, u.ErrorClass = CleanText(u.State), CleanText(u.FailureReason), CleanText(u.Error), CleanText(u.ErrorClass)
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		id, at := u.ShipmentID, u.At
 		cur, err := lockPrint(ctx, tx, id)

@@ -1,0 +1,129 @@
+package printing_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// TestProviderFakeUnstorableCreateAnswers: a create answered 201 with an
+// order the answer names, in a body PostgreSQL cannot store as it came (a
+// \u0000 escape, a byte that is not UTF-8, in a field postvakt does not
+// read), is that order placed; and whatever one letter's answer is, the
+// letters after it in the batch are placed in the same drain.
+func TestProviderFakeUnstorableCreateAnswers(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	const n = 5
+	var items []model.NewShipment
+	for i := 0; i < n; i++ {
+		items = append(items, storetest.Letter(i))
+	}
+	ids, now := printable(t, st, items...)
+	sort.Strings(ids) // the outbox is sent in this order
+	const gateway = 3 // a gateway's page with a NUL byte, 503: sent again later
+	f, srv := newFakeProvider(t)
+	key := func(i int) string { return "postvakt-print-" + ids[i] }
+	bodies := []string{
+		`{"id":%q,"state":"received","note":"a\u0000b"}`,
+		"{\"id\":%q,\"state\":\"received\",\"note\":\"caf\xe9\"}",
+		`{"id":%q,"state":"received","failureReason":"x\u0000y"}`,
+	}
+	for i, b := range bodies {
+		f.answer[key(i)] = func(w http.ResponseWriter, id string, _ int, isNew bool) {
+			if isNew {
+				w.WriteHeader(http.StatusCreated)
+			}
+			fmt.Fprintf(w, b, id)
+		}
+	}
+	f.answer[key(gateway)] = func(w http.ResponseWriter, id string, _ int, isNew bool) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, "<html>upstream\x00 down</html>")
+	}
+	svc := ordered(t, st, srv.URL, ids, now)
+	if _, err := svc.Drain(ctx, now); err != nil {
+		t.Errorf("drain: %v", err)
+	}
+	f.mu.Lock()
+	orders := map[string]string{}
+	for k, v := range f.orders {
+		orders[k] = v
+	}
+	f.mu.Unlock()
+	for i := range ids {
+		var r struct {
+			State   string `db:"state"`
+			OrderID string `db:"order_id"`
+		}
+		if err := st.DB().Get(&r, `SELECT state, order_id FROM print_orders WHERE shipment_id = $1`, ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		if i == gateway {
+			var lastError string
+			if err := st.DB().Get(&lastError, `SELECT last_error FROM print_outbox WHERE shipment_id = $1`, ids[i]); err != nil ||
+				r.State != store.PrintStateQueued || lastError == "" {
+				t.Errorf("gateway's 503: order %q state %s, outbox error %q (%v); want queued with its error", r.OrderID, r.State, lastError, err)
+			}
+			continue
+		}
+		if r.State != store.PrintStateReceived || r.OrderID != orders[key(i)] {
+			t.Errorf("letter %d: order %q state %s after one drain, want %q received", i, r.OrderID, r.State, orders[key(i)])
+		}
+	}
+}
+
+// TestProviderFakeUnstorableStatusAnswers: status polls answered in bodies
+// PostgreSQL cannot store as they came (a \u0000 escape in a field
+// postvakt does not read, one in the failure reason, a byte that is not
+// UTF-8) are recorded, and the orders polled after them in the same run
+// are recorded too.
+func TestProviderFakeUnstorableStatusAnswers(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	const n = 4
+	var items []model.NewShipment
+	for i := 0; i < n; i++ {
+		items = append(items, storetest.Letter(i))
+	}
+	ids, now := printable(t, st, items...)
+	sort.Strings(ids) // the orders are polled in this order
+	f, srv := newFakeProvider(t)
+	svc := placed(t, st, srv.URL, ids, now)
+	f.mu.Lock()
+	oid := func(i int) string { return f.orders["postvakt-print-"+ids[i]] }
+	answers := map[string]string{
+		oid(0): `{"id":%q,"state":"printed","note":"a\u0000b"}`,
+		oid(1): `{"id":%q,"state":"failed","failureReason":"paper\u0000jam"}`,
+		oid(2): "{\"id\":%q,\"state\":\"posted\",\"note\":\"caf\xe9\"}",
+	}
+	f.state[oid(3)] = "printed"
+	want := []string{store.PrintStatePrinted, store.PrintStateFailed, store.PrintStatePosted, store.PrintStatePrinted}
+	f.mu.Unlock()
+	for id, b := range answers {
+		srv.Handle("GET /v1/orders/"+id, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, b, id)
+		})
+	}
+	if _, err := svc.PollStatus(ctx, now.Add(time.Hour)); err != nil {
+		t.Errorf("poll: %v", err)
+	}
+	for i := range ids {
+		var state string
+		if err := st.DB().Get(&state, `SELECT state FROM print_orders WHERE shipment_id = $1`, ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		if state != want[i] {
+			t.Errorf("order %d: state %s after one poll, want %s", i, state, want[i])
+		}
+	}
+}
