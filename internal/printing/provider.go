@@ -226,11 +226,25 @@ func (s *Service) createOrder(ctx context.Context, key string, stored []byte) (p
 }
 
 func (s *Service) getOrder(ctx context.Context, id string) (providerOrder, []byte, error) {
-	return s.call(ctx, "get", http.MethodGet, "/v1/orders/"+url.PathEscape(id), "", nil)
+	return sameOrder("get", id)(s.call(ctx, "get", http.MethodGet, "/v1/orders/"+url.PathEscape(id), "", nil))
 }
 
 func (s *Service) cancelOrder(ctx context.Context, id string) (providerOrder, []byte, error) {
-	return s.call(ctx, "cancel", http.MethodPost, "/v1/orders/"+url.PathEscape(id)+"/cancel", "", []byte("{}"))
+	return sameOrder("cancel", id)(s.call(ctx, "cancel", http.MethodPost, "/v1/orders/"+url.PathEscape(id)+"/cancel", "", []byte("{}")))
+}
+
+// sameOrder checks that an answer about order id names that order: one
+// naming another (a cache or gateway in front of the provider mixing its
+// answers up) says nothing about it, its state least of all (another
+// order's "posted" would close this letter's escalation), nor that the
+// provider knows it: a failed call, asked again with its backoff.
+func sameOrder(op, id string) func(providerOrder, []byte, error) (providerOrder, []byte, error) {
+	return func(o providerOrder, raw []byte, err error) (providerOrder, []byte, error) {
+		if o.ID != "" && string(o.ID) != id && (err == nil || errors.Is(err, errUnknownState)) {
+			return providerOrder{}, raw, fmt.Errorf("print provider %s: the answer about order %q names another order, %q", op, id, o.ID)
+		}
+		return o, raw, err
+	}
 }
 
 // retryAt is when to try a failed call again: after the backoff for the

@@ -179,3 +179,45 @@ func TestRegisterAnswerUnstorableAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusAnswerNamingAnotherOrder: a status poll (or cancel) answered
+// with another order than the one asked about (a cache or gateway in front
+// of the provider mixing its answers up) is a failed poll, asked again: not
+// that other order's state taken as this one's (posted, closing the
+// letter's escalation while its own order may be lost).
+func TestStatusAnswerNamingAnotherOrder(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids, now := printable(t, st, storetest.Letter(0), storetest.Letter(1))
+	sort.Strings(ids)
+	f, srv := newFakeProvider(t)
+	svc := placed(t, st, srv.URL, ids, now)
+	f.mu.Lock()
+	mine, other := f.orders["postvakt-print-"+ids[0]], f.orders["postvakt-print-"+ids[1]]
+	f.state[other] = store.PrintStatePosted
+	f.mu.Unlock()
+	srv.Handle("GET /v1/orders/"+mine, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%q,"state":"posted"}`, other)
+	})
+	if _, err := svc.PollStatus(ctx, now.Add(time.Hour)); err != nil {
+		t.Errorf("poll: %v", err)
+	}
+	var r struct {
+		State     string `db:"state"`
+		LastError string `db:"last_error"`
+	}
+	if err := st.DB().Get(&r, `SELECT state, last_error FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if r.State != store.PrintStateReceived || r.LastError == "" {
+		t.Errorf("order %s answered with order %s posted: state %s, last error %q; want received, a failed poll", mine, other, r.State, r.LastError)
+	}
+	sh, err := st.Shipment(ctx, ids[0], store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh.Stage == model.StagePrinted {
+		t.Errorf("letter whose poll named another order: stage %s", sh.Stage)
+	}
+}
