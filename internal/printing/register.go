@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
@@ -53,16 +55,29 @@ func (s *Service) viaOf(name string) string {
 func printAddressOf(a *register.Address) (printAddress, bool) {
 	var lines []string
 	for _, l := range a.Adresse {
-		if l = strings.TrimSpace(l); l != "" {
+		if l = addressText(l); l != "" {
 			lines = append(lines, l)
 		}
 	}
-	cc := strings.ToUpper(strings.TrimSpace(a.Landkode))
+	cc := strings.ToUpper(addressText(a.Landkode))
 	if cc == "" {
 		cc = "NO"
 	}
-	p := printAddress{Lines: lines, PostalCode: strings.TrimSpace(a.Postnummer), City: strings.TrimSpace(a.Poststed), CountryCode: cc}
+	p := printAddress{Lines: lines, PostalCode: addressText(a.Postnummer), City: addressText(a.Poststed), CountryCode: cc}
 	return p, len(lines) > 0 && p.PostalCode != "" && p.City != "" && len(cc) == 2
+}
+
+// addressText is a field of a register address as it goes on an envelope:
+// a control character (a NUL, a line break or tab inside one line) or a
+// byte that is not UTF-8 is a space, and spaces are one.
+func addressText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, " "))
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // abroad reports whether the address is outside Norway, by its country

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,14 @@ func TestRegisterAnswerUnstorableAddress(t *testing.T) {
 		if state != store.PrintStateQueued {
 			t.Errorf("letter %d: print %s after its lookup, want %s", i, state, store.PrintStateQueued)
 		}
+	}
+	// The envelope gets the line without the NUL, not its escape.
+	var request string
+	if err := st.DB().Get(&request, `SELECT request::text FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(request, `"Postboks 1"`) {
+		t.Errorf("the print request of the letter whose address line held a NUL: %s, want the line \"Postboks 1\"", request)
 	}
 }
 
