@@ -53,9 +53,9 @@ var errDraining = errors.New("stopping: no new page")
 //     again.
 //  2. The window: every entry created since the cursor minus the overlap,
 //     page by page, each page in one transaction. The cursor moves when
-//     the read ends (read whole, failed midway, the soft stop), to the
-//     latest entry written before a gap; a process killed midway reads
-//     the window again. (A log that does not give its entries oldest
+//     the read has run to its end, to the latest entry written before a
+//     gap; a read stopped midway (failed, the soft stop, a process
+//     killed) reads the window again. (A log that does not give its entries oldest
 //     first moves the cursor only once a window is read whole.)
 //  3. The unheard: the letters that, now the log is read, no entry has
 //     mentioned an UnknownGrace after they were sent (ScheduleUnheard) are
@@ -160,10 +160,11 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		var written Summary // the writer's counts, merged after each wait
 		// moved: the pages written before any gap, up to whose latest entry
-		// the cursor moves when the read ends. Not with each page: a log
-		// may say only at its end that it gave fewer entries than it
-		// counted (a gap without a place, which holds the cursor at the
-		// window's start), and the cursor never moves back. Past a gap,
+		// the cursor moves when the read has run to its end. Not with each
+		// page, nor when the read stops midway: a log may say only at its
+		// end that it gave fewer entries than it counted (a gap without a
+		// place, which holds the cursor at the window's start), and the
+		// cursor never moves back. Past a gap,
 		// pages do not move it: a crash then re-reads the gap. A log that
 		// does not give its entries oldest first has older entries on later
 		// pages: a page's latest entry says nothing of where the read
@@ -194,7 +195,7 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 				if err := wait(); err != nil {
 					return err
 				}
-				return errDraining // the page is written, the cursor moved below: the next start goes on from it
+				return errDraining // the page is written; the cursor stays: the next start reads the window again
 			}
 			return nil
 		})
@@ -217,7 +218,12 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 		}
 		var gap *channel.GapError
 		gapped := errors.As(err, &gap)
-		if order.ordered() && !held && !(gapped && gap.After.IsZero()) && ctx.Err() == nil {
+		// Only a read that ran to its end moves the cursor: whether the log
+		// gave fewer entries than it counted (a gap without a place) shows
+		// only there. A read stopped midway (a failure, a page not written,
+		// the soft stop) leaves it where it stood, and the next cycle reads
+		// the window again (each entry is kept once).
+		if ended := err == nil || gapped && !gap.After.IsZero(); ended && order.ordered() && !held && ctx.Err() == nil {
 			if err := p.moveCursor(ctx, fs, name, now, moved); err != nil {
 				return sum, err
 			}
