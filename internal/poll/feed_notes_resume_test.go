@@ -1,7 +1,3 @@
-//go:build knownholes
-
-// Known hole, not fixed: run with -tags knownholes (fails on ec1735c).
-
 package poll_test
 
 import (

@@ -59,6 +59,14 @@ func TestPagingFollowsTotalPages(t *testing.T) {
 			want: []string{"ev-1"}, wantErr: "more than"},
 		{name: "fewer entries than announced", pages: [][]int{{1, 2}, {3, 4}, {5}}, total: "3", elems: "6", current: "echo",
 			want: []string{"ev-1", "ev-2", "ev-3", "ev-4", "ev-5"}, asked: 3, wantErr: "announced 6 entries and gave 5", gap: -1},
+		// The count says how many the empty page left out: as many as a
+		// page holds, the gap stands after its last entry; more, some
+		// were left out where no page showed (perhaps before it), and
+		// the gap has no place (the poller holds the window's start).
+		{name: "an empty page, the count short by a page", pages: [][]int{{1, 2}, {}, {5}}, total: "3", elems: "5", current: "echo",
+			want: []string{"ev-1", "ev-2", "ev-5"}, asked: 4, wantErr: "page 1 of 3 came back empty", gap: 2},
+		{name: "an empty page, the count short by more", pages: [][]int{{1, 2}, {}, {5}}, total: "3", elems: "6", current: "echo",
+			want: []string{"ev-1", "ev-2", "ev-5"}, asked: 4, wantErr: "came back empty; the log announced 6 entries and gave 3", gap: -1},
 		{name: "a short page in the middle", pages: [][]int{{1, 2}, {3}, {4, 5}}, total: "3", current: "echo",
 			want: []string{"ev-1", "ev-2", "ev-3", "ev-4", "ev-5"}, asked: 3, wantErr: "page 1 of 3 came back with 1 entries", gap: 2},
 		{name: "more than announced (entries stored meanwhile)", pages: [][]int{{1, 2}, {3, 4}}, total: "2", elems: "3", current: "echo",

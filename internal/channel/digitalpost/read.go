@@ -32,6 +32,11 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	var latest time.Time // the latest created time read so far
 	size0 := 0           // the first page's entries: the log's page size
 	var gap *channel.GapError
+	// explained: how many entries the empty and short pages (the placed
+	// gaps) left out, at most; unbounded: a gap after which the rest of
+	// the log went unread (a page repeated). A count short by more than
+	// they explain left out entries no page showed, perhaps before them.
+	explained, unbounded := 0, false
 	again := false               // the page is asked for a second time
 	var prev []channel.FeedEvent // the page before
 	// single: a page too large to read, read one entry at a time: the next
@@ -46,6 +51,11 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				gap = &channel.GapError{Reason: reason}
 			} else {
 				gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
+				if !unbounded && *announced-got > explained {
+					// Not only where the pages showed: the gap's place is
+					// not known (the window's start, for the poller).
+					gap.After = time.Time{}
+				}
 			}
 		}
 		if gap != nil {
@@ -144,6 +154,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			}
 			// A full page: there may be more that it will not page to. A
 			// gap after the last entry read: the poller reads on from it.
+			unbounded = true
 			reason := fmt.Sprintf("digitalpost %s: page %d repeats page %d (the log ignores page); read on from its last entry", op, page, page-1)
 			if gap == nil {
 				gap = &channel.GapError{After: latest, Reason: reason}
@@ -159,6 +170,9 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				again, page = true, page-1
 				continue
 			}
+			if size0 > 0 { // the log's page size; the first page empty explains nothing (the gap has no place)
+				explained += size0
+			}
 			if gap == nil {
 				gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back empty", op, page, *total)}
 				if err := fn(nil); err != nil { // the pages from here lie past the gap
@@ -166,13 +180,16 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 				}
 			}
 		}
-		if gap == nil && page > 0 && !last && len(evs) > 0 && len(evs) < size0 {
+		if page > 0 && !last && len(evs) > 0 && len(evs) < size0 {
 			// A page short of the log's size while more follow: a hole in
 			// it, like an empty page's.
-			gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back with %d entries, the first with %d",
-				op, page, *total, len(evs), size0)}
-			if err := fn(nil); err != nil {
-				return err
+			explained += size0 - len(evs)
+			if gap == nil {
+				gap = &channel.GapError{After: latest, Reason: fmt.Sprintf("digitalpost %s: page %d of %d came back with %d entries, the first with %d",
+					op, page, *total, len(evs), size0)}
+				if err := fn(nil); err != nil {
+					return err
+				}
 			}
 		}
 		if page > 0 && sh.sorted && sortBy == "created:asc" && shifted(before, evs) {
