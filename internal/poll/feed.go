@@ -469,7 +469,7 @@ type feedPage struct {
 
 // writeFeedPage writes one page of entries (and marks shipments read) in
 // one transaction, moving a re-read's progress to how.progress (never the
-// cursor: feedCycle moves it when a window's read ends). Unreadable entries
+// cursor: readFeed moves it when a window's read has run to its end). Unreadable entries
 // are counted, logged and kept as poll errors; so is an entry dated further
 // in the future than clocks drift, as a polled status would be
 // (checkTime): it neither changes the letter nor moves the cursor
