@@ -130,6 +130,28 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 	return f, nil
 }
 
+// aboutIncident is aboutNarrowed for an incident report's filter: an
+// unscoped admin's report of one sending organisation's letters (an
+// alert's, which names it), or narrowed to a unit, a class or a receiving
+// organisation that one organisation alone has, is that organisation's in
+// the audit log, not every organisation's: its entry names the unit, the
+// class, the receiving organisation. It answers a failure itself and
+// reports false.
+func (s *Server) aboutIncident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter) bool {
+	if principal(r.Context()).Scope() != (store.Scope{}) {
+		return true
+	}
+	if f.SenderOrg != "" {
+		about(r.Context(), f.SenderOrg)
+		return true
+	}
+	unit := f.Unit
+	if unit == "" {
+		unit = f.SenderUnit
+	}
+	return s.aboutNarrowed(w, r, store.ListFilter{UnitID: f.UnitID, Unit: unit, Class: f.Class, Recipient: f.Org})
+}
+
 var errIncidentScope = errors.New("outside the principal's organisation or unit")
 
 // incidentParams are the query parameters of an incident filter
@@ -201,7 +223,7 @@ func incidentQuery(f store.IncidentFilter, alert int64) url.Values {
 // incident reads an incident's summary and first letters (one pass:
 // store.IncidentPage), audited; on an error it has answered.
 func (s *Server) incident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter, what string) (*incidentData, error) {
-	if !s.mustAudit(w, r, store.ActViewIncident, what+" "+f.String(), "") {
+	if !s.aboutIncident(w, r, f) || !s.mustAudit(w, r, store.ActViewIncident, what+" "+f.String(), "") {
 		return nil, errors.New("not audited")
 	}
 	page, err := s.store.IncidentPage(r.Context(), f, incidentPageLetters)
@@ -382,7 +404,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) streamIncident(w http.ResponseWriter, r *http.Request, f store.IncidentFilter, format report.Format) {
-	if !s.mustAudit(w, r, store.ActExport, "incident "+f.String(), string(format)) {
+	if !s.aboutIncident(w, r, f) || !s.mustAudit(w, r, store.ActExport, "incident "+f.String(), string(format)) {
 		return
 	}
 	file := fmt.Sprintf("incident-%s.%s", s.now().In(zone).Format("20060102-1504"), format)
@@ -421,6 +443,9 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := principal(r.Context())
+	if !s.aboutIncident(w, r, f) {
+		return
+	}
 	reason := "incident"
 	if a := r.PostFormValue("alert"); a != "" {
 		reason = "alert " + a
