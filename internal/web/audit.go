@@ -164,6 +164,9 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	if s.badAuditFilter(w, r, q, err) {
 		return
 	}
+	if !s.aboutPerson(w, r, q) {
+		return
+	}
 	before := r.URL.Query().Get("before")
 	page, ok := s.auditLog(w, r, q, before, auditPageSize)
 	if !ok {
@@ -264,7 +267,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "audit export", err)
 		return
 	}
-	if !s.mustAudit(w, r, store.ActExport, strings.TrimSpace("audit_log "+q.String()), string(format)) {
+	if !s.aboutPerson(w, r, q) || !s.mustAudit(w, r, store.ActExport, strings.TrimSpace("audit_log "+q.String()), string(format)) {
 		return
 	}
 	s.download(w, r, "audit", s.exportFile("audit", format), format, auditRows, func(w io.Writer) (int, error) {
@@ -288,6 +291,9 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	q, err := readAuditQuery(v)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if !s.aboutPerson(w, r, q) {
 		return
 	}
 	before := v.Get("before")
@@ -322,6 +328,23 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, q auditQuery, 
 		s.internalError(w, r, "read audit log", err)
 	}
 	return nil, false
+}
+
+// aboutPerson records whose data an unscoped admin's view (or export) of
+// the audit log filtered by a person reads, as their search for the person
+// does (aboutNarrowed): the one organisation that wrote to them (by the
+// search's rid, or an organisation's number), whose officer alone then sees
+// the entry with the person in its filter; none's when none did. A masked
+// person without a rid names no one recipient and stays every
+// organisation's. It answers a failure itself and reports false.
+func (s *Server) aboutPerson(w http.ResponseWriter, r *http.Request, q auditQuery) bool {
+	switch {
+	case q.RID > 0:
+		return s.aboutNarrowed(w, r, store.ListFilter{RecipientRow: q.RID})
+	case q.Person != "" && !maskedPersonID.MatchString(q.Person):
+		return s.aboutNarrowed(w, r, store.ListFilter{Recipient: q.Person})
+	}
+	return true
 }
 
 // auditDetail is a view of the audit log's audit detail: where (the API
