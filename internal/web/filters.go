@@ -330,13 +330,13 @@ func (s *Server) mustAuditList(w http.ResponseWriter, r *http.Request, action st
 }
 
 // aboutNarrowed records whose data an unscoped admin's list narrowed to a
-// unit, a class or a recipient reads (about): the one organisation that has
+// unit, a class, a recipient or a letter's channel id reads (about): the one organisation that has
 // them, whose officer alone then sees the audit entry (a unit's name may
 // tell what its letters are about, a recipient is a person); none when no
 // organisation has them; every organisation's when several do. It answers
 // a failure itself and reports false.
 func (s *Server) aboutNarrowed(w http.ResponseWriter, r *http.Request, f store.ListFilter) bool {
-	if principal(r.Context()).Scope() != (store.Scope{}) || f.UnitID == 0 && f.Unit == "" && f.Class == "" && f.RecipientRow == 0 && f.Recipient == "" {
+	if principal(r.Context()).Scope() != (store.Scope{}) || f.UnitID == 0 && f.Unit == "" && f.Class == "" && f.RecipientRow == 0 && f.Recipient == "" && f.ChannelID == "" {
 		return true
 	}
 	orgs, err := s.store.ListOrgs(r.Context(), f)
