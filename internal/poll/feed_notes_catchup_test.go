@@ -87,62 +87,6 @@ func gapInACatchUp(t *testing.T, stays bool) {
 	}
 }
 
-// TestFeedNotesCountedEntryHoldsTheCursor: the log counts an entry it does
-// not give yet (the notes: lists are only eventually consistent), on its
-// last page, so no page comes back empty or short: only the count says
-// that something is missing, not where. The pages read around it moved
-// the cursor as they were written, past the missing entry, and the gap was
-// "held" at the window's start while the cursor stood beyond it. The
-// entry, a MESSAGE_READ stored 40 minutes before the cycle and given 40
-// minutes after it, lay before every later window (the overlap reaches 10
-// minutes back), and the letter stayed unread until the daily re-read.
-// Now the cursor moves when the read ends, up to the last entry before a
-// gap, and a gap without a place holds it at the window's start: the
-// cycles in the gap's hour read the window again, and the one after the
-// log gives the entry opens the letter. The gap is one poll error, not one
-// per cycle.
-func TestFeedNotesCountedEntryHoldsTheCursor(t *testing.T) {
-	st := storetest.Open(t)
-	ctx := context.Background()
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	availableLetters(t, st, now.Add(-5*time.Hour), now.Add(-time.Hour))
-	l := &notesLog{}
-	read0, read1 := now.Add(-40*time.Minute), now.Add(-10*time.Minute)
-	l.add(read0, notesRaw("read-0", "MESSAGE_READ", notesLetterID(0), notesTime(read0), notesTime(read0)))
-	l.add(read1, notesRaw("read-1", "MESSAGE_READ", notesLetterID(1), notesTime(read1), notesTime(read1)))
-	for at := now.Add(-54 * time.Minute); !at.After(now); at = at.Add(3 * time.Minute) { // other senders' letters
-		l.add(at, notesRaw("other-"+at.Format("150405"), "MEMO_SEND_RECEIVED", notesLetterID(900), notesTime(at), notesTime(at)))
-	}
-	clock := now
-	l.now = func() time.Time { return clock }
-	l.pending = func(raw string) bool {
-		return strings.Contains(raw, `"id":"read-0"`) && clock.Before(now.Add(40*time.Minute))
-	}
-	dp := l.client(t, 100)
-	p := notesPoller(st, func() time.Time { return clock })
-	for ; !clock.After(now.Add(time.Hour)); clock = clock.Add(15 * time.Minute) {
-		if _, err := p.Poll(ctx, dp); err != nil {
-			t.Fatalf("cycle at %s: %v", clock, err)
-		}
-		if s := notesStates(t, st.DB()); s[notesLetterID(1)] != model.StateOpened {
-			t.Fatalf("cycle at %s: letter 1, given by the log, is %s, want opened", clock, s[notesLetterID(1)])
-		}
-		if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || clock.Before(now.Add(40*time.Minute)) && !cursor.Before(read0) {
-			t.Fatalf("cycle at %s: the cursor stands at %s (%v), past the entry the log counted and did not give (%s)", clock, cursor, err, read0)
-		}
-	}
-	if s := notesStates(t, st.DB()); s[notesLetterID(0)] != model.StateOpened {
-		t.Errorf("letter 0 is %s, want opened: its MESSAGE_READ, counted by the log and given 40 minutes later, was passed by the cursor", s[notesLetterID(0)])
-	}
-	var gaps int
-	if err := st.DB().Get(&gaps, `SELECT count(*) FROM poll_errors WHERE channel = 'digitalpost' AND error LIKE '%announced%'`); err != nil || gaps != 1 {
-		t.Errorf("%d poll errors for the one gap (%v), want 1", gaps, err)
-	}
-	if cursor, _, err := st.FeedCursor(ctx, "digitalpost"); err != nil || !cursor.Equal(now) {
-		t.Errorf("the cursor stands at %s (%v) once the log gave every entry, want at the latest entry %s", cursor, err, now)
-	}
-}
-
 // availableLetters registers two Digital Post letters sent at sent, both
 // made available an hour later, read whole, and the feed's cursor at
 // cursor.
