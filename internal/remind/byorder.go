@@ -179,21 +179,31 @@ func (c *Courier) sendFallback(ctx context.Context, out *Outcome, ps pendingSend
 // orderNotSent reports whether a failed order's request never left
 // postvakt: no Altinn token could be had (the exchange failed, whatever it
 // answered: its 401 is not Notifications refusing the order), or the
-// circuit was open. It placed nothing, and says nothing of an earlier try.
+// circuit was open; and no earlier attempt of the call reached Altinn
+// (httpclient.NotReached: a 503 after Altinn took the order, then no token
+// for the client's retry, may have placed it). It placed nothing, and
+// says nothing of an earlier try.
 func orderNotSent(err error) bool {
-	return errors.Is(err, httpclient.ErrNotSent) || errors.Is(err, httpclient.ErrCircuitOpen)
+	return (errors.Is(err, httpclient.ErrNotSent) || errors.Is(err, httpclient.ErrCircuitOpen)) && httpclient.NotReached(err)
 }
 
 // orderRefused reports whether Altinn Notifications answered the order
 // itself with a 4xx (422 NOT-00001, a 400, a 401, a 429): it placed
 // nothing. Any other failure (no answer, a 5xx, an answer that could not
-// be read) may have placed it.
+// be read) may have placed it; so may an earlier attempt of the HTTP
+// client's that was not refused (StatusError.EarlierMayHaveActed: a 503
+// after Altinn took the order), whose retry's 401, 403 or 429 answers that
+// retry alone. A 422 NOT-00001 or a 400 refuses the order as such: Altinn
+// answers an order it has with that order (neverPlaced).
 func orderRefused(err error) bool {
 	if errors.Is(err, ErrOrderRefused) {
 		return true
 	}
 	var se *httpclient.StatusError
-	return !orderNotSent(err) && errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500
+	if orderNotSent(err) || !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500 {
+		return false
+	}
+	return !se.EarlierMayHaveActed || se.StatusCode == 400 || se.StatusCode == 422
 }
 
 // neverPlaced reports whether the answer to an order placed again under
