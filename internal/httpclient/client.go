@@ -245,7 +245,13 @@ type StatusError struct {
 	// Received describes the answer as it came when Body was decoded from
 	// another character set (Response.Received).
 	Received *Received
-	msg      string
+	// EarlierMayHaveActed says an attempt of the call before the one
+	// answered so reached the remote and was not refused: a 5xx, no
+	// answer (a broken connection, a timeout) or one that could not be
+	// read. The remote may have acted on the request then (an order
+	// taken before its 503), whatever this last answer says.
+	EarlierMayHaveActed bool
+	msg                 string
 }
 
 func (e *StatusError) Error() string { return e.msg }
@@ -326,6 +332,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	renewed := false
 	reached := false // an attempt wrote some of the request
+	acted := false   // an attempt may have been acted on (mayHaveActed)
 	for attempt := 1; ; attempt++ {
 		res := c.attempt(ctx, req)
 		var ne *networkError
@@ -384,8 +391,13 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 				c.breaker.done(c.opts.Clock.Now(), probe, !res.failure)
 			}
 			lastRetryAfter(res)
+			var se *StatusError
+			if acted && errors.As(res.err, &se) {
+				se.EarlierMayHaveActed = true
+			}
 			return res.resp, res.err
 		}
+		acted = acted || mayHaveActed(res)
 		wait := c.backoff(attempt)
 		if res.hasRetryAfter {
 			wait = res.retryAfter
@@ -404,6 +416,19 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			return nil, fmt.Errorf("%s %s %s: waiting to retry: %w", c.opts.Name, req.Method, c.where(req), err)
 		}
 	}
+}
+
+// mayHaveActed reports whether the remote may have acted on a failed
+// attempt: it reached the remote and was not refused (a 5xx, no answer, a
+// timeout, an answer that could not be read). A 4xx, an attempt that
+// wrote nothing, or one never sent was not acted on.
+func mayHaveActed(res result) bool {
+	switch res.outcome {
+	case outcomePrepare, outcomeCanceled, outcomeClientError, outcomeRateLimited, outcomeCircuitOpen:
+		return false
+	}
+	var ne *networkError
+	return !errors.As(res.err, &ne) || !ne.unwritten
 }
 
 // lastRetryAfter gives the StatusError of a final 429 its Retry-After

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"postvakt/internal/httpclient"
 	"postvakt/internal/i18n"
@@ -43,6 +46,10 @@ func SMS(org string, shipments []Shipment) string {
 		return text(l.T("sms.reminder.senders", "Count", len(senders)))
 	}
 	s := senders[0]
+	// A name holding a letter outside GSM-7 (a Sámi name's Á or Ŋ, a
+	// dash) would make the whole SMS go as UCS-2, 70 characters a part:
+	// 160 of them are three SMS.
+	s.name = gsm7Text(s.name)
 	// An SMS is what a locked phone shows: a sender kept out of the
 	// subject (senders.yaml name_in_subject: false) is named by its
 	// number alone, as the e-mail's first lines name it (topName).
@@ -57,6 +64,53 @@ func SMS(org string, shipments []Shipment) string {
 	const cut = "..." // GSM-7 has no ellipsis character
 	keep := max(len(name)-over-len(cut), 1)
 	return text(strings.TrimSpace(string(name[:keep])) + cut)
+}
+
+// gsm7Basic is the GSM 03.38 default alphabet but its control
+// characters: one septet each.
+const gsm7Basic = "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+
+// gsm7Kin are characters outside GSM-7's default alphabet (or in its
+// extension table, two septets each) written as their nearest kin in it:
+// letters without a decomposition to one (Sámi Ŋ, Đ, Ŧ), dashes, quotes.
+var gsm7Kin = map[rune]string{
+	'Ŋ': "N", 'ŋ': "n", 'Đ': "D", 'đ': "d", 'Ŧ': "T", 'ŧ': "t", 'Ł': "L", 'ł': "l", 'Œ': "OE", 'œ': "oe",
+	'–': "-", '—': "-", '‒': "-", '−': "-", '‐': "-", '‑': "-", '~': "-",
+	'‘': "'", '’': "'", '‚': "'", '′': "'", '´': "'", '`': "'",
+	'“': "\"", '”': "\"", '„': "\"", '«': "\"", '»': "\"",
+	'…': "...", '{': "(", '[': "(", '}': ")", ']': ")", '|': "/", '\\': "/", '^': "", '€': "EUR",
+}
+
+// gsm7Text is s in GSM-7's default alphabet, one septet a character: a
+// character outside it as its kin (gsm7Kin), else as its letter without
+// accents (Á, š, Č: A, s, C), else as a space when it is one, else "?".
+func gsm7Text(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune(gsm7Basic, r):
+			b.WriteRune(r)
+		case gsm7Kin[r] != "" || r == '^':
+			b.WriteString(gsm7Kin[r])
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		default:
+			base := ""
+			for _, d := range norm.NFD.String(string(r)) {
+				if strings.ContainsRune(gsm7Basic, d) {
+					base += string(d)
+				} else if !unicode.Is(unicode.Mn, d) {
+					base = ""
+					break
+				}
+			}
+			if base == "" {
+				base = "?"
+			}
+			b.WriteString(base)
+		}
+	}
+	return b.String()
 }
 
 // smsMax is one SMS in the GSM-7 alphabet, which the texts keep to (æ, ø,
@@ -179,21 +233,31 @@ func (c *Courier) sendFallback(ctx context.Context, out *Outcome, ps pendingSend
 // orderNotSent reports whether a failed order's request never left
 // postvakt: no Altinn token could be had (the exchange failed, whatever it
 // answered: its 401 is not Notifications refusing the order), or the
-// circuit was open. It placed nothing, and says nothing of an earlier try.
+// circuit was open; and no earlier attempt of the call reached Altinn
+// (httpclient.NotReached: a 503 after Altinn took the order, then no token
+// for the client's retry, may have placed it). It placed nothing, and
+// says nothing of an earlier try.
 func orderNotSent(err error) bool {
-	return errors.Is(err, httpclient.ErrNotSent) || errors.Is(err, httpclient.ErrCircuitOpen)
+	return (errors.Is(err, httpclient.ErrNotSent) || errors.Is(err, httpclient.ErrCircuitOpen)) && httpclient.NotReached(err)
 }
 
 // orderRefused reports whether Altinn Notifications answered the order
 // itself with a 4xx (422 NOT-00001, a 400, a 401, a 429): it placed
 // nothing. Any other failure (no answer, a 5xx, an answer that could not
-// be read) may have placed it.
+// be read) may have placed it; so may an earlier attempt of the HTTP
+// client's that was not refused (StatusError.EarlierMayHaveActed: a 503
+// after Altinn took the order), whose retry's 401, 403 or 429 answers that
+// retry alone. A 422 NOT-00001 or a 400 refuses the order as such: Altinn
+// answers an order it has with that order (neverPlaced).
 func orderRefused(err error) bool {
 	if errors.Is(err, ErrOrderRefused) {
 		return true
 	}
 	var se *httpclient.StatusError
-	return !orderNotSent(err) && errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500
+	if orderNotSent(err) || !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500 {
+		return false
+	}
+	return !se.EarlierMayHaveActed || se.StatusCode == 400 || se.StatusCode == 422
 }
 
 // neverPlaced reports whether the answer to an order placed again under

@@ -1,0 +1,150 @@
+package remind_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"postvakt/internal/remind"
+)
+
+// takeThenFail makes the fake take the first order it is sent (Altinn
+// commits it) and answer 503 to it, as a gateway does after the commit;
+// every later POST is answered by then (nil: by the fake).
+func takeThenFail(f *fakeAltinn, then func(w http.ResponseWriter) bool) {
+	first := true
+	f.Fail = func(w http.ResponseWriter, req *http.Request) bool {
+		if !first {
+			if then == nil {
+				return false
+			}
+			return then(w)
+		}
+		first = false
+		rec := &discardWriter{h: http.Header{}}
+		req2 := req.Clone(req.Context())
+		f.mu.Lock()
+		raw := f.posts[len(f.posts)-1]
+		f.posts = f.posts[:len(f.posts)-1]
+		f.mu.Unlock()
+		req2.Body = ioNopCloser(raw)
+		saved := f.Fail
+		f.Fail = nil
+		f.futureOrders(rec, req2)
+		f.Fail = saved
+		f.mu.Lock()
+		f.codes = f.codes[:len(f.codes)-1]
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	}
+}
+
+// throttled answers 429 (no Retry-After: the client retries at once, and
+// gives up on a 429).
+func throttled(w http.ResponseWriter) bool {
+	w.WriteHeader(http.StatusTooManyRequests)
+	return true
+}
+
+// tokensOnce gives a token once, then fails: the token exchange went down
+// between the client's attempts.
+type tokensOnce struct{ n atomic.Int32 }
+
+func (s *tokensOnce) Token(context.Context) (string, error) {
+	if s.n.Add(1) > 1 {
+		return "", errors.New("token exchange: 503")
+	}
+	return "tok-notif", nil
+}
+
+// An order Altinn took on a first attempt answered 503, whose retry (the
+// HTTP client's own, same idempotencyId) is answered 429, was placed: the
+// final 4xx answers the retry alone. The reminder by order alone must not
+// then go by e-mail to the Profile addresses too (the business would get
+// it twice, the order's e-mail and postvakt's), and it is settled by
+// placing the same order again: one order, no e-mail.
+func TestByOrderTakenThenThrottledNoFallbackEmail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, _, g, r, mp := profileWorld(t, 1)
+	takeThenFail(f, throttled)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	out, err := r.Deliver(ctx, g, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mp.Messages(t)); n != 0 || out.Status != remind.StatusUnknown {
+		t.Fatalf("deliver: %s, %d e-mail(s) beside the order Altinn took (%d order(s)); want unknown, no e-mail: %+v",
+			out.Status, n, len(f.Orders()), out)
+	}
+	f.Fail = nil
+	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour), nil); err != nil || placed != 1 || len(failed) != 0 {
+		t.Fatalf("retry orders: %d %v %v, want the order settled", placed, failed, err)
+	}
+	if len(f.Orders()) != 1 || len(mp.Messages(t)) != 0 {
+		t.Fatalf("%d orders, %d e-mails; want 1, 0", len(f.Orders()), len(mp.Messages(t)))
+	}
+}
+
+// The same for a business without any address: an order Altinn took on a
+// first attempt (503) is not "refused" nor "never sent" because the
+// client's retry was answered 429, or found no token. Recorded failed,
+// the reminder is replaceable: the next claim, with a letter more, makes
+// another order under another idempotencyId, and Altinn holds two orders
+// naming the first letter. Unknown, it is settled under its own
+// idempotencyId and the first letter is ordered once.
+func TestByOrderTakenThenRetryFailedOrderedOnce(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name  string
+		setup func(f *fakeAltinn, r *remind.Reminder)
+	}{
+		{"429", func(f *fakeAltinn, _ *remind.Reminder) { takeThenFail(f, throttled) }},
+		{"no token", func(f *fakeAltinn, r *remind.Reminder) {
+			takeThenFail(f, nil)
+			r.Orders.Notifier.(*remind.Notifier).Tokens = &tokensOnce{}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			f, _, g, r, _ := byOrderWorld(t, 2, true)
+			c.setup(f, r)
+			first := g
+			first.Shipments = g.Shipments[:1]
+			now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+			out, err := r.Deliver(ctx, first, now, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Status != remind.StatusUnknown {
+				t.Errorf("deliver: %s (%v), want unknown: Altinn took the order", out.Status, out.Err)
+			}
+			// The next run, an hour later: Altinn answers again, and the
+			// second letter has come due.
+			f.Fail = nil
+			r.Orders.Notifier.(*remind.Notifier).Tokens = staticTokens("tok-notif")
+			later := now.Add(time.Hour)
+			if _, _, err := r.RetryOrders(ctx, later, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Deliver(ctx, g, later, false); err != nil {
+				t.Fatal(err)
+			}
+			naming := 0
+			for _, o := range f.Orders() {
+				if strings.Contains(o.Body, g.Shipments[0].ChannelID) {
+					naming++
+				}
+			}
+			if naming != 1 {
+				t.Fatalf("%d orders in Altinn name the first letter (of %d orders), want 1", naming, len(f.Orders()))
+			}
+		})
+	}
+}
