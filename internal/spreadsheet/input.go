@@ -150,7 +150,7 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 		head = head[len(bom):]
 	}
 	sep := Separator(head)
-	lr := &lineReader{r: br, max: maxLine, line: 1, check1252: encoding == EncodingWindows1252}
+	lr := &lineReader{r: br, max: maxLine, maxRecord: recordLines * maxLine, line: 1, start: 1, check1252: encoding == EncodingWindows1252}
 	if encoding == EncodingWindows1252 {
 		return Input{Reader: transform.NewReader(lr, charmap.Windows1252.NewDecoder()), Encoding: encoding, Separator: sep}, nil
 	}
@@ -220,15 +220,28 @@ func firstInvalidUTF8(b []byte) int {
 	return len(b)
 }
 
+// recordLines is how many times the longest line a record (a row whose
+// quoted fields hold line breaks) may be long: an unclosed quote would
+// otherwise make the CSV reader gather the rest of the file, every line of
+// it short, into one field in memory.
+const recordLines = 16
+
 // lineReader passes bytes through and stops with a *FileError at a line
-// longer than max bytes, or, for Windows-1252, at a byte that encoding
-// does not define.
+// longer than max bytes, at a record (lines joined by line breaks inside
+// quotes) longer than maxRecord bytes, named by the line it starts on, or,
+// for Windows-1252, at a byte that encoding does not define.
 type lineReader struct {
 	r         io.Reader
 	max       int
+	maxRecord int
 	check1252 bool
 	line, col int
-	err       error
+	// start is the line the current record starts on, rec its bytes so
+	// far, quoted whether a quote is open (the CSV reader refuses a quote
+	// within an unquoted field before this reader could miscount one).
+	start, rec int
+	quoted     bool
+	err        error
 }
 
 func (l *lineReader) Read(p []byte) (int, error) {
@@ -237,9 +250,20 @@ func (l *lineReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	for i := 0; i < n; i++ {
-		switch b := p[i]; {
+		b := p[i]
+		if b == '"' {
+			l.quoted = !l.quoted
+		}
+		if l.rec++; l.rec > l.maxRecord {
+			l.err = fileError(l.start, nil, "problem.file_long_line", "Max", l.maxRecord)
+			return i, nil
+		}
+		switch {
 		case b == '\n':
 			l.line, l.col = l.line+1, 0
+			if !l.quoted {
+				l.start, l.rec = l.line, 0
+			}
 			continue
 		case l.check1252 && undefined1252(b):
 			l.err = fileError(l.line, nil, "problem.file_byte_1252", "Byte", fmt.Sprintf("%02X", b))
