@@ -55,11 +55,17 @@ func Stuck(cfg policy.StuckRule, f Facts) []Condition {
 	}
 	var out []Condition
 	for _, u := range f.Units {
-		if u.Stuck < cfg.MinCount || f.settling(u.Channel) && !f.firing(policy.RuleStuck, unitLabels(u.Channel, u.SenderOrg, u.Unit)) {
+		firing := f.firing(policy.RuleStuck, unitLabels(u.Channel, u.SenderOrg, u.Unit))
+		if u.Stuck < cfg.MinCount || f.settling(u.Channel) && !firing {
 			continue
 		}
+		// Count and Share say when an alert starts; one firing holds while
+		// at least MinCount of its letters are stuck. A unit sending a few
+		// letters a day has no letter in the recent window most of the
+		// day: its share fell to 0 each evening, and the alert resolved
+		// while every letter was still lost, to fire anew the next day.
 		share := ratio(u.StuckRecent, u.Recent)
-		if u.Stuck < cfg.Count && share < cfg.Share {
+		if u.Stuck < cfg.Count && share < cfg.Share && !firing {
 			continue
 		}
 		d := f.Due[u.Channel]

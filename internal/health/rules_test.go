@@ -96,6 +96,16 @@ func TestStuck(t *testing.T) {
 			t.Errorf("%s: fired %+v, want firing %v", tt.name, got, tt.fire)
 		}
 	}
+	// A firing alert holds while at least min_count letters are stuck,
+	// though none is recent (a unit sending a few letters a day).
+	few := facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.StuckRecent, u.Recent = 3, 0, 0 }))
+	if got := Stuck(cfg, few); got != nil {
+		t.Errorf("three old stuck letters started an alert: %+v", got)
+	}
+	few.Firing = map[string]bool{store.Fingerprint(policy.RuleStuck, unitLabels("svarut", "964338531", "U")): true}
+	if got := Stuck(cfg, few); len(got) != 1 {
+		t.Errorf("a firing alert with three stuck letters, none recent, did not hold: %+v", got)
+	}
 	cfg.Enabled = false
 	if got := Stuck(cfg, facts(unit("svarut", "U", func(u *store.UnitFacts) { u.Stuck, u.Recent = 50, 50 }))); got != nil {
 		t.Errorf("a disabled rule fired: %+v", got)
