@@ -75,11 +75,7 @@ func TestDownAndUpAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var items []model.NewShipment
-	for i := range 6 {
-		items = append(items, storetest.Letter(i))
-	}
-	ids := storetest.IDs(storetest.Register(t, st, items...))
+	ids := storetest.IDs(storetest.Register(t, st, storetest.Letters(6)...))
 	storetest.Set(t, st, ids[1:2], storetest.State(model.StateOpened), storetest.NoPoll())
 	storetest.Set(t, st, ids[2:3], storetest.State(model.StateFailed), storetest.Stage(model.StagePrintDue))
 	storetest.Set(t, st, ids[3:4], storetest.UnknownToChannelSince(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)))

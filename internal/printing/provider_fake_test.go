@@ -127,11 +127,7 @@ func TestProviderFakeHostileAnswers(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	const n = 8
-	var items []model.NewShipment
-	for i := 0; i < n; i++ {
-		items = append(items, storetest.Letter(i))
-	}
-	ids, now := printable(t, st, items...)
+	ids, now := printable(t, st, storetest.Letters(n)...)
 	f, srv := newFakeProvider(t)
 	key := func(i int) string { return "postvakt-print-" + ids[i] }
 	const (

@@ -44,11 +44,7 @@ type lostWorld struct {
 func newLostWorld(t *testing.T, n int) *lostWorld {
 	t.Helper()
 	w := &lostWorld{t: t, ctx: context.Background(), st: storetest.Open(t), t0: time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)}
-	var items []model.NewShipment
-	for i := 0; i < n; i++ {
-		items = append(items, storetest.Letter(i))
-	}
-	w.ids = storetest.IDs(storetest.Register(t, w.st, items...))
+	w.ids = storetest.IDs(storetest.Register(t, w.st, storetest.Letters(n)...))
 	storetest.Set(t, w.st, w.ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
 	storetest.CacheRegisterAnswer(t, w.st, "974760673", w.t0)
 	f, srv := newFakeProvider(t)

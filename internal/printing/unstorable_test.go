@@ -26,11 +26,7 @@ func TestProviderFakeUnstorableCreateAnswers(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	const n = 5
-	var items []model.NewShipment
-	for i := 0; i < n; i++ {
-		items = append(items, storetest.Letter(i))
-	}
-	ids, now := printable(t, st, items...)
+	ids, now := printable(t, st, storetest.Letters(n)...)
 	sort.Strings(ids) // the outbox is sent in this order
 	const gateway = 3 // a gateway's page with a NUL byte, 503: sent again later
 	f, srv := newFakeProvider(t)
@@ -94,11 +90,7 @@ func TestProviderFakeUnstorableStatusAnswers(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	const n = 4
-	var items []model.NewShipment
-	for i := 0; i < n; i++ {
-		items = append(items, storetest.Letter(i))
-	}
-	ids, now := printable(t, st, items...)
+	ids, now := printable(t, st, storetest.Letters(n)...)
 	sort.Strings(ids) // the orders are polled in this order
 	f, srv := newFakeProvider(t)
 	svc := placed(t, st, srv.URL, ids, now)

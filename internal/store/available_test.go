@@ -17,10 +17,7 @@ import (
 func TestAvailableAtFromTheChannel(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := context.Background()
-	var items []model.NewShipment
-	for i := range 4 {
-		items = append(items, storetest.Letter(i))
-	}
+	items := storetest.Letters(4)
 	ids := storetest.IDs(storetest.Register(t, st, items...))
 	sent := items[0].SentAt
 	read, published := sent.Add(5*time.Hour), sent.Add(time.Hour)

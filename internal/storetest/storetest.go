@@ -55,6 +55,15 @@ func Letter(i int) model.NewShipment {
 	}
 }
 
+// Letters returns Letter(0) to Letter(n-1).
+func Letters(n int) []model.NewShipment {
+	out := make([]model.NewShipment, n)
+	for i := range out {
+		out[i] = Letter(i)
+	}
+	return out
+}
+
 // ChannelID is a channel id made from a name and a number, the same at
 // every call and different for every pair: a UUID, as every channel's
 // letter ids are (registration refuses others). Tests that write letters
