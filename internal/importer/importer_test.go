@@ -344,19 +344,14 @@ func TestImportTellsFactsKeptAsRegistered(t *testing.T) {
 func TestReviewUnclosedQuoteNamesItsLine(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
-	unquoted := func(i int) string {
-		return fmt.Sprintf("svarut,00000000-0000-4000-8000-%012d,964338531,Barnevernstjenesten,org,974760673,Vedtak %d,true,taushetsbelagt,2026-11-20T10:00:00+01:00\n", i, i)
-	}
 	var b strings.Builder
-	b.WriteString(header)
-	b.WriteString(unquoted(1))
-	b.WriteString(strings.Replace(unquoted(2), "Vedtak 2", `"Vedtak 2`, 1)) // line 3: the quote opens
+	unclosedQuoteStart(&b) // line 3: the quote opens, never closed
 	for i := 3; i < 500; i++ {
-		b.WriteString(unquoted(i))
+		b.WriteString(importRow(i))
 	}
-	b.WriteString(strings.Replace(unquoted(500), "Vedtak 500", `"Vedtak 500"`, 1))
+	b.WriteString(strings.Replace(importRow(500), "Vedtak 500", `"Vedtak 500"`, 1))
 	for i := 501; i < 600; i++ {
-		b.WriteString(unquoted(i))
+		b.WriteString(importRow(i))
 	}
 	_, err := importer.Import(ctx, st, strings.NewReader(b.String()), importer.Options{Now: now})
 	var ie *importer.InvalidError
@@ -369,4 +364,17 @@ func TestReviewUnclosedQuoteNamesItsLine(t *testing.T) {
 	if ie.Rows[0].Line != 3 || !strings.Contains(ie.Rows[0].Message, "501") {
 		t.Errorf("the problem names line %d (%s), want line 3, where the unclosed quote opens, and 501, where the reader gave up", ie.Rows[0].Line, ie.Rows[0].Message)
 	}
+}
+
+// importRow is a valid import row numbered i, the file's line i+1.
+func importRow(i int) string {
+	return fmt.Sprintf("svarut,00000000-0000-4000-8000-%012d,964338531,Barnevernstjenesten,org,974760673,Vedtak %d,true,taushetsbelagt,2026-11-20T10:00:00+01:00\n", i, i)
+}
+
+// unclosedQuoteStart writes the header, row 1 and, on line 3, row 2 whose
+// title opens a quote that is not closed.
+func unclosedQuoteStart(b *strings.Builder) {
+	b.WriteString(header)
+	b.WriteString(importRow(1))
+	b.WriteString(strings.Replace(importRow(2), "Vedtak 2", `"Vedtak 2`, 1))
 }

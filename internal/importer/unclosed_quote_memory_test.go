@@ -3,7 +3,6 @@ package importer_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -34,15 +33,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func TestImportUnclosedQuoteStaysBounded(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
-	unquoted := func(i int) string {
-		return fmt.Sprintf("svarut,00000000-0000-4000-8000-%012d,964338531,Barnevernstjenesten,org,974760673,Vedtak %d,true,taushetsbelagt,2026-11-20T10:00:00+01:00\n", i, i)
-	}
 	var b strings.Builder
-	b.WriteString(header)
-	b.WriteString(unquoted(1))
-	b.WriteString(strings.Replace(unquoted(2), "Vedtak 2", `"Vedtak 2`, 1)) // line 3: the quote opens, never closed
+	unclosedQuoteStart(&b) // line 3: the quote opens, never closed
 	for i := 3; b.Len() < 40<<20; i++ {
-		b.WriteString(unquoted(i))
+		b.WriteString(importRow(i))
 	}
 	cr := &countingReader{r: strings.NewReader(b.String())}
 	_, err := importer.Import(ctx, st, cr, importer.Options{Now: now})
