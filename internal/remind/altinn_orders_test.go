@@ -330,19 +330,7 @@ func TestAltinnOrdersLostAnswerRetriedIdempotently(t *testing.T) {
 			return false
 		}
 		first = false
-		// Commit the order by calling the real handler into a throwaway writer.
-		f.Fail = nil
-		rec := &discardWriter{h: http.Header{}}
-		req2 := req.Clone(req.Context())
-		f.mu.Lock()
-		raw := f.posts[len(f.posts)-1]
-		f.posts = f.posts[:len(f.posts)-1]
-		f.mu.Unlock()
-		req2.Body = ioNopCloser(raw)
-		f.futureOrders(rec, req2)
-		f.mu.Lock()
-		f.codes = f.codes[:len(f.codes)-1]
-		f.mu.Unlock()
+		f.commit(req)
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)
 		_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))

@@ -25,23 +25,29 @@ func takeThenFail(f *fakeAltinn, then func(w http.ResponseWriter) bool) {
 			return then(w)
 		}
 		first = false
-		rec := &discardWriter{h: http.Header{}}
-		req2 := req.Clone(req.Context())
-		f.mu.Lock()
-		raw := f.posts[len(f.posts)-1]
-		f.posts = f.posts[:len(f.posts)-1]
-		f.mu.Unlock()
-		req2.Body = ioNopCloser(raw)
-		saved := f.Fail
-		f.Fail = nil
-		f.futureOrders(rec, req2)
-		f.Fail = saved
-		f.mu.Lock()
-		f.codes = f.codes[:len(f.codes)-1]
-		f.mu.Unlock()
+		f.commit(req)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return true
 	}
+}
+
+// commit has the fake take the order req carries, as Altinn commits one
+// whose answer is then lost: its own handler answers into a throwaway
+// writer, and the POST and that answer's code are taken off its record.
+func (f *fakeAltinn) commit(req *http.Request) {
+	req2 := req.Clone(req.Context())
+	f.mu.Lock()
+	raw := f.posts[len(f.posts)-1]
+	f.posts = f.posts[:len(f.posts)-1]
+	f.mu.Unlock()
+	req2.Body = ioNopCloser(raw)
+	saved := f.Fail
+	f.Fail = nil
+	f.futureOrders(&discardWriter{h: http.Header{}}, req2)
+	f.Fail = saved
+	f.mu.Lock()
+	f.codes = f.codes[:len(f.codes)-1]
+	f.mu.Unlock()
 }
 
 // throttled answers 429 (no Retry-After: the client retries at once, and
