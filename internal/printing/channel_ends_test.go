@@ -202,3 +202,50 @@ func placed(t *testing.T, st *store.Store, url string, ids []string, now time.Ti
 	}
 	return svc
 }
+
+// TestCancelAnsweredAlreadyCancelled: the letter is opened after its order
+// was placed; the provider answers the cancel 409 with the order's state
+// cancelled (an earlier cancel, whose answer was lost, took effect).
+// The order is cancelled, not "too late to cancel": the evidence must say
+// so, and the run count it.
+func TestCancelAnsweredAlreadyCancelled(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids, now := printable(t, st, storetest.Letter(1))
+	srv := httpfake.New(t, httpfake.Bearer("print-key"))
+	srv.Handle("POST /v1/orders", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"id":"ord-1","state":"received"}`)
+	})
+	srv.Handle("GET /v1/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"ord-1","state":"cancelled"}`)
+	})
+	srv.Handle("POST /v1/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		fmt.Fprint(w, `{"error":"order already cancelled","state":"cancelled"}`)
+	})
+	svc := placed(t, st, srv.URL, ids, now)
+	channelSays(t, st, ids[0], "LEST", model.StateOpened, "", now.Add(time.Hour))
+	sum, err := svc.PollStatus(ctx, now.Add(90*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := st.Shipment(ctx, ids[0], store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := kinds(sh)
+	if count(ks, store.EventPrintCancelRefused) > 0 || count(ks, store.EventPrintCancelled) != 1 {
+		t.Errorf("the provider says the order is cancelled; evidence: %v (want one %s, no %s)", ks,
+			store.EventPrintCancelled, store.EventPrintCancelRefused)
+	}
+	if sh.Stage != model.StagePrintCancelled {
+		t.Errorf("stage %s, want %s", sh.Stage, model.StagePrintCancelled)
+	}
+	if sum.Cancelled != 1 {
+		t.Errorf("summary counts %d cancelled, want 1 (%s)", sum.Cancelled, sum)
+	}
+}

@@ -39,7 +39,8 @@ const OrderLostAfter = 24 * time.Hour
 // shipment's escalation, failed goes to manual handling. An order whose
 // shipment was opened (or printed or closed by its channel) after the order
 // was placed is cancelled instead, if the provider still allows it; a 409
-// ("too late") is recorded as such. A poll or cancel that fails is asked
+// ("too late") is recorded as such, unless it names the order cancelled
+// (an earlier cancel took effect). A poll or cancel that fails is asked
 // again after a backoff by the order's consecutive failures (pollRetryAt),
 // one print_error event each. An order the provider answers 404 for
 // (it does not know it) is polled again; after OrderLostAfter of such
@@ -178,11 +179,16 @@ func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum
 			// the same, not cancelled.
 			a.u.Cancel = store.CancelRefused
 			s.log.Info("print order could not be cancelled: too late", "shipment", p.ShipmentID, "order", p.OrderID, "state", o.State)
-		case a.err == nil:
+		case a.err == nil, errors.As(a.err, &late) && late.state == store.PrintStateCancelled:
+			// A 409 naming the order cancelled: an earlier cancel,
+			// whose answer was lost, took effect. Not too late.
+			if late != nil {
+				o.State, a.err = late.state, nil
+			}
 			a.u.Cancel = store.CancelDone
 			sum.Cancelled++
 			s.log.Info("print order cancelled: "+a.u.CancelWhy, "shipment", p.ShipmentID, "order", p.OrderID)
-		case errors.As(a.err, &late):
+		case late != nil:
 			a.u.Cancel, o.State, a.err = store.CancelRefused, late.state, nil
 			s.log.Info("print order could not be cancelled: too late", "shipment", p.ShipmentID, "order", p.OrderID, "state", late.state)
 		}
