@@ -333,8 +333,8 @@ type record struct {
 }
 
 // collect parses the status records of one answer into found, keyed by
-// lower-case id; of two records for one id the later change wins (at one
-// time, as weightAtOneTime orders them). A
+// lower-case id; of two records for one id a reading wins, else the later
+// change (at one time, as weightAtOneTime orders them): laterRecord. A
 // record that cannot be read is that id's problem (ErrBadRecord or
 // ErrBadTimestamp, with the record as evidence) when its id can still be
 // found; a record without a readable id is logged and left out, so its
@@ -374,13 +374,22 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 
 // laterRecord reports whether prev, a record for a letter read before o in
 // the same answer, stands against o: it changed later, or at one time it
-// weighs more (weightAtOneTime). A record without a time (null, or the
-// year-1 placeholder) is not earlier than a dated one, only undated: the
-// two weigh as at one time (an undated LEST beside a dated VARSLET is a
-// reading, not lost to the notice).
+// weighs more (weightAtOneTime). A reading (LEST) stands against any other
+// record whatever their times: nothing leads out of opened, and a VARSLET,
+// a print or a closing dated after it does not make the letter unread; of
+// two dated readings the earlier stands (the letter is opened since). A
+// record without a time (null, or the year-1 placeholder) is not earlier
+// than a dated one, only undated: the two weigh as at one time (an undated
+// LEST beside a dated VARSLET is a reading, not lost to the notice).
 func laterRecord(prev, o channel.Observation) bool {
+	if read, oRead := prev.State == model.StateOpened, o.State == model.StateOpened; read != oRead {
+		return read
+	}
 	if prev.ChangedAt.IsZero() || o.ChangedAt.IsZero() || prev.ChangedAt.Equal(o.ChangedAt) {
 		return weightAtOneTime(prev) > weightAtOneTime(o)
+	}
+	if prev.State == model.StateOpened {
+		return prev.ChangedAt.Before(o.ChangedAt)
 	}
 	return prev.ChangedAt.After(o.ChangedAt)
 }
