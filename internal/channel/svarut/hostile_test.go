@@ -26,7 +26,9 @@ import (
 // written for "no time") is no time at all, like null: read in Oslo's
 // local mean time it was a real instant in year 1, which the poller
 // refused as "before the letter was sent", so the LEST it dated was never
-// applied and the letter went on towards print. A date alone is no
+// applied and the letter went on towards print. So is an empty string
+// (a serializer's "no value"): it was refused as no date-time, and the
+// LEST it came with never applied either. A date alone is no
 // date-time: that letter's ErrBadTimestamp, the others read.
 func TestHostileTimeForms(t *testing.T) {
 	at := time.Date(2023, 1, 1, 10, 33, 55, 8_000_000, time.UTC)
@@ -44,6 +46,8 @@ func TestHostileTimeForms(t *testing.T) {
 		{raw: `"0001-01-01T00:00:00"`},
 		{raw: `"0001-01-01T00:00:00Z"`},
 		{raw: `"0001-01-01T00:00:00+01:00"`},
+		{raw: `""`}, // an empty string, as a serializer writes a missing time: no time, as null
+		{raw: `" "`},
 		{raw: `"2023-01-01"`, bad: true},
 		{raw: `1672569235.008e3`, bad: true},
 		{raw: `1672569235008.5`, bad: true},

@@ -71,8 +71,8 @@ const v1HistoryTime = "02.01.2006 15:04:05"
 // as Jackson wrote it, a region after it, no zone: Europe/Oslo), epoch
 // milliseconds (v1), epoch seconds with a fraction (Jackson's default for
 // java.time), or SvarUt v1's historikk form, as a JSON string or
-// number. Absent or null gives the zero time (unknown), and so does a
-// placeholder of year 1 ("0001-01-01T00:00:00").
+// number. Absent, null or an empty string gives the zero time (unknown),
+// and so does a placeholder of year 1 ("0001-01-01T00:00:00").
 // Anything else is an error wrapping channel.ErrBadTimestamp: a number
 // that reads as epoch seconds rather than milliseconds, or garbage.
 func parseTime(raw json.RawMessage) (time.Time, error) {
@@ -87,6 +87,9 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return time.Time{}, fmt.Errorf("%w: sisteStatusEndring is not a string: %v", channel.ErrBadTimestamp, err)
 		}
+	}
+	if strings.TrimSpace(s) == "" {
+		return time.Time{}, nil // an empty string: a serializer's "no value", as null
 	}
 	// A value that is none is quoted as given (a national id in it
 	// masked: model.QuoteTime), not as the number read from it, which
