@@ -470,27 +470,36 @@ func TestNotesFakeHistoryV2(t *testing.T) {
 // it) may answer: a 410 with its ErrorMessage is the letter unknown like a
 // 404; a proxy's 404 page is not; a body with a byte order mark, in
 // ISO-8859-1 as its Content-Type says, is read with its letters intact.
+// A list that is null (the schema's hendelser is a required array) is no
+// history: the answer is unreadable, and the history asked for again; it
+// was kept as the letter's history, {"hendelser":null}, and never asked
+// for again, so the evidence of the change it was fetched for had none.
 func TestNotesFakeHistoryAnswers(t *testing.T) {
 	cases := []struct {
 		name     string
 		script   func(w http.ResponseWriter)
 		notKnown bool
 		want     string // in the history, when read
+		bad      bool   // an unreadable answer (*channel.BadResponseError)
 	}{
-		{"410 ErrorMessage", func(w http.ResponseWriter) { nfError(w, http.StatusGone, "Forsendelsen er slettet") }, true, ""},
+		{"a null list", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"hendelser":null}`)
+		}, false, "", true},
+		{"410 ErrorMessage", func(w http.ResponseWriter) { nfError(w, http.StatusGone, "Forsendelsen er slettet") }, true, "", false},
 		{"a proxy's 404 page", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, "<html><body><h1>404 Not Found</h1>nginx</body></html>")
-		}, false, ""},
+		}, false, "", false},
 		{"ISO-8859-1 with its charset", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json;charset=ISO-8859-1")
 			fmt.Fprint(w, `{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Lest av mottaker p`+"\xe5"+` Altinn"}]}`)
-		}, false, "Lest av mottaker på Altinn"},
+		}, false, "Lest av mottaker på Altinn", false},
 		{"a byte order mark", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, "\ufeff"+`{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Akseptert for ekspedering"}]}`)
-		}, false, "Akseptert for ekspedering"},
+		}, false, "Akseptert for ekspedering", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -502,6 +511,8 @@ func TestNotesFakeHistoryAnswers(t *testing.T) {
 				t.Errorf("%v: unknown to SvarUt %v, want %v", err, errors.Is(err, channel.ErrNotKnown), c.notKnown)
 			case c.want != "" && (err != nil || !strings.Contains(string(h), c.want)):
 				t.Errorf("history %s (%v), want %q in it", h, err, c.want)
+			case c.bad && !errors.As(err, new(*channel.BadResponseError)):
+				t.Errorf("history %s (%v), want an unreadable answer", h, err)
 			}
 		})
 	}

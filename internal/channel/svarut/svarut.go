@@ -239,11 +239,16 @@ type historyEntry struct {
 }
 
 // historyFacts is the history b (a JSON object with key) with its entries'
-// time and text only.
+// time and text only. A list that is null is none (the schema's list is
+// required): kept, it would stand as the letter's history, never asked
+// for again.
 func historyFacts(b []byte, key string) (json.RawMessage, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, err
+	}
+	if bytes.Equal(bytes.TrimSpace(doc[key]), []byte("null")) {
+		return nil, fmt.Errorf("%s is null, not a list of entries", key)
 	}
 	var entries []historyEntry
 	if err := json.Unmarshal(doc[key], &entries); err != nil {
