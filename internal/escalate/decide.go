@@ -208,7 +208,9 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 		}
 		f.CatchUpSince = now
 	}
-	if !f.CatchUpSince.IsZero() {
+	// A catch-up ends in a print: under a policy changed since to print no
+	// more, the letter follows the policy's plan (its reminders, no print).
+	if !f.CatchUpSince.IsZero() && p.Print.Enabled {
 		d := catchUp(f, p, now, say)
 		switch {
 		case d.Step.Kind == policy.StepRemind && !f.UnknownSince.IsZero():
