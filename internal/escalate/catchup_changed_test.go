@@ -26,6 +26,9 @@ func TestCatchUpUnderAChangedPolicy(t *testing.T) {
 		{"print turned off: no catch-up print after the grace", func(p *policy.Policy) { p.Print.Enabled = false },
 			Facts{Since: since, Decided: true, CatchUpSince: met, RemindersSent: 1, LastReminder: met},
 			time.Date(2026, 3, 10, 10, 0, 0, 0, oslo), policy.StepPrint},
+		{"reminders turned off: no catch-up reminder waiting for the window", func(p *policy.Policy) { p.Reminders.Max = 0 },
+			Facts{Since: since, Decided: true, CatchUpSince: met.Add(8 * time.Hour)}, // met at 18:00, its reminder waiting
+			time.Date(2026, 3, 3, 8, 0, 0, 0, oslo), policy.StepRemind},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -358,7 +358,7 @@ func catchUp(f Facts, p *policy.Policy, now time.Time, say bool) Decision {
 	// A reminder sent at or after the catch-up began is a catch-up reminder
 	// (the first goes out in the run that starts the catch-up, at its time).
 	caughtUp := !f.LastReminder.IsZero() && !f.LastReminder.Before(f.CatchUpSince)
-	if f.RemindersSent < cu.Reminders {
+	if f.RemindersSent < catchUpReminders(p) {
 		due := f.CatchUpSince
 		if caughtUp {
 			due = cal.AddBusinessDays(f.LastReminder, max(p.Reminders.RepeatEvery, 1))
@@ -375,7 +375,7 @@ func catchUp(f Facts, p *policy.Policy, now time.Time, say bool) Decision {
 			// the print grace counted from it, whichever comes first.
 			d.Next = cal.AddBusinessDays(sendAt, cu.Grace)
 			d.PrintAt = d.Next
-			if f.RemindersSent+1 < cu.Reminders {
+			if f.RemindersSent+1 < catchUpReminders(p) {
 				if r := cal.AddBusinessDays(sendAt, max(p.Reminders.RepeatEvery, 1)); r.Before(d.Next) {
 					d.Next = r
 				}
@@ -409,6 +409,17 @@ func catchUp(f Facts, p *policy.Policy, now time.Time, say bool) Decision {
 		d.Reason += "; needs a compliance officer's approval"
 	}
 	return d
+}
+
+// catchUpReminders is how many reminders a catch-up sends under p as it
+// is now: none once the policy sends no reminders (changed since the
+// catch-up began), never more than reminders.max; the print then follows
+// the grace after the escalation first met the letter.
+func catchUpReminders(p *policy.Policy) int {
+	if !p.CatchesUp() {
+		return 0
+	}
+	return min(p.CatchUp.Reminders, p.Reminders.Max)
 }
 
 func windowZone(p *policy.Policy) *time.Location {

@@ -254,7 +254,7 @@ func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 		if say {
 			o.Note = fmt.Sprintf("past its print window when the escalation first met it (%s): catching up under policy %s's catch_up, "+
 				"%d reminder(s), then print %s after the last", r.catchUpSince.In(windowZone(p)).Format("2006-01-02 15:04"), p.Name,
-				p.CatchUp.Reminders, days(p.CatchUp.Grace))
+				catchUpReminders(p), days(p.CatchUp.Grace))
 		}
 	default:
 		// The plan Decide follows: the reminders sent are behind it, the
@@ -293,7 +293,7 @@ func catchUpSteps(r ruling, f Facts, p *policy.Policy, now time.Time) []policy.S
 	cal := p.Calendar
 	for {
 		printAt := cal.AddBusinessDays(latest(r.catchUpSince, last), p.CatchUp.Grace)
-		if sent < p.CatchUp.Reminders {
+		if sent < catchUpReminders(p) {
 			due := r.catchUpSince
 			if !last.IsZero() && !last.Before(r.catchUpSince) {
 				due = cal.AddBusinessDays(last, max(p.Reminders.RepeatEvery, 1))
