@@ -202,10 +202,15 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 	if err != nil {
 		return ruling{}, fmt.Errorf("decide under policy %s: %w", p.Name, err)
 	}
-	if f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan) {
-		if f.Unasked && !now.Before(f.Registered) && now.Before(f.Registered.Add(FirstAnswerWait)) {
-			return awaitFirstAnswer(f, p, now, say), nil
-		}
+	starts := f.CatchUpSince.IsZero() && startsCatchUp(f, p, plan)
+	// A letter met with a step due at once (a back-fill: a catch-up, an
+	// overdue reminder, a print under a policy without reminders) waits
+	// for the channel's first answer: it may have been opened long ago.
+	if f.CatchUpSince.IsZero() && !f.Decided && plan.Now.Step.Kind != policy.StepNone &&
+		f.Unasked && !now.Before(f.Registered) && now.Before(f.Registered.Add(FirstAnswerWait)) {
+		return awaitFirstAnswer(f, p, now, starts, say), nil
+	}
+	if starts {
 		f.CatchUpSince = now
 	}
 	// A catch-up ends in a print: under a policy changed since to print no
@@ -315,15 +320,19 @@ const firstAnswerLookAgain = 15 * time.Minute
 // answered about yet: nothing now, looked at again soon, and at the
 // latest when FirstAnswerWait ends. A catch-up reminder about a letter
 // opened years ago would tell a business it has post unread that it read.
-func awaitFirstAnswer(f Facts, p *policy.Policy, now time.Time, say bool) ruling {
+func awaitFirstAnswer(f Facts, p *policy.Policy, now time.Time, catchUp, say bool) ruling {
 	next := now.Add(firstAnswerLookAgain)
 	if limit := f.Registered.Add(FirstAnswerWait); limit.Before(next) {
 		next = limit
 	}
 	d := Decision{Policy: p.Name, SendAt: now, Next: next, Unasked: true}
 	if say {
-		d.Reason = fmt.Sprintf("past its print window and registered %s: waits for the channel's first answer about it "+
-			"before catching up (policy %s), until %s at the latest", f.Registered.In(windowZone(p)).Format("2006-01-02 15:04 MST"), p.Name,
+		what, then := "a step due", "before its step"
+		if catchUp {
+			what, then = "past its print window", "before catching up"
+		}
+		d.Reason = fmt.Sprintf("%s and registered %s: waits for the channel's first answer about it "+
+			"%s (policy %s), until %s at the latest", what, f.Registered.In(windowZone(p)).Format("2006-01-02 15:04 MST"), then, p.Name,
 			f.Registered.Add(FirstAnswerWait).In(windowZone(p)).Format("2006-01-02 15:04 MST"))
 	}
 	return ruling{Decision: d, why: WhyFirstAnswer}

@@ -114,3 +114,49 @@ func TestDecideWaitsForFirstAnswer(t *testing.T) {
 		t.Fatalf("a day after registration: %+v; want the catch-up's first step", d)
 	}
 }
+
+// Not only a catch-up waits for the channel's first answer: a back-fill
+// whose step is due at once under its plan (a reminder overdue within the
+// print window, or a print under a policy without reminders) is not
+// reminded or printed before the channel has said whether it was opened.
+// policy explain shows the steps as they would come.
+func TestDecideWaitsForFirstAnswerWhateverTheStep(t *testing.T) {
+	t.Parallel()
+	set := shipped(t)
+	now := time.Date(2026, 11, 17, 10, 0, 0, 0, oslo) // Tuesday, in the send window
+	tests := []struct {
+		name     string
+		policy   string
+		since    time.Time
+		unmailed bool
+		then     policy.StepKind // the step due once the channel answers
+	}{
+		{"reminder overdue within the print window", "taushetsbelagt", time.Date(2026, 11, 11, 10, 0, 0, 0, oslo), false, policy.StepRemind},
+		{"print under a policy without reminders", "dk-digital-post-borger", time.Date(2024, 3, 1, 10, 0, 0, 0, oslo), true, policy.StepPrint},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _ := set.Get(tt.policy)
+			f := Facts{Since: tt.since, Unmailed: tt.unmailed, Unasked: true, Registered: now.Add(-10 * time.Minute)}
+			d, err := Decide(f, p, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Due() || !d.Unasked || d.Next.IsZero() || d.Next.After(now.Add(24*time.Hour)) {
+				t.Fatalf("before the channel's first answer: %s due (unasked %v, next %s, %q); want nothing, looked at again soon",
+					d.Step, d.Unasked, d.Next, d.Reason)
+			}
+			o, err := Explain(model.StateRegistered, model.StageNone, f, p, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(o.Steps) == 0 || o.Steps[0].Step.Kind != tt.then {
+				t.Fatalf("explain: why %q, steps %+v; want the %s that comes once the channel answers first", o.Why, o.Steps, tt.then)
+			}
+			f.Unasked = false // answered: the step is due
+			if d, _ := Decide(f, p, now); d.Step.Kind != tt.then {
+				t.Fatalf("answered: %s due; want %s", d.Step, tt.then)
+			}
+		})
+	}
+}

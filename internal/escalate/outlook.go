@@ -241,8 +241,19 @@ func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 		// once the channel has answered (or the wait ends).
 		met := f
 		met.Unasked = false
-		if c, err := decide(met, p, now, false); err == nil && c.why == WhyCatchUp {
+		c, err := decide(met, p, now, false)
+		if err == nil && c.why == WhyCatchUp {
 			o.Steps = catchUpSteps(c, met, p, now)
+		}
+		if err == nil && c.why == "" {
+			// Not a catch-up (a step due at once within the policy's
+			// plan): the usual schedule, once the channel has answered.
+			o.Why, o.Steps = "", c.plan.Steps()
+			if say {
+				o.Note = fmt.Sprintf("a step is due; the escalation takes it once the channel has answered about it (its first poll), "+
+					"by %s at the latest", f.Registered.Add(FirstAnswerWait).In(windowZone(p)).Format("2006-01-02 15:04"))
+			}
+			break
 		}
 		if say {
 			o.Note = fmt.Sprintf("past its print window; the escalation meets it once the channel has answered about it (its first poll), "+

@@ -25,7 +25,7 @@ type Summary struct {
 	Quiet     int // due reminders not sent now: outside the send window
 	Persons   int // due reminders to persons: no e-mail channel for them yet
 	Unheard   int // due reminders not sent: the channel has never heard of the letter (print follows the policy)
-	Unasked   int // back-fills past their print window not met yet: the channel has not answered about them (FirstAnswerWait)
+	Unasked   int // back-fills with a step due not met yet: the channel has not answered about them (FirstAnswerWait)
 	Busy      int // organisations whose letters another transaction held: the next run tries again
 	Dropped   int // shipments dropped at send time (opened meanwhile, already sent or in flight)
 	Failed    int // organisations whose send failed; the next run tries again
@@ -167,7 +167,7 @@ func (s Summary) extra() string {
 		out += fmt.Sprintf("; %d reminders not sent: the channel has never heard of the letter", s.Unheard)
 	}
 	if s.Unasked > 0 {
-		out += fmt.Sprintf("; %d letters not yet answered about by their channel: their catch-up waits for the first poll", s.Unasked)
+		out += fmt.Sprintf("; %d letters not yet answered about by their channel: their step waits for the first poll", s.Unasked)
 	}
 	if s.Retried > 0 {
 		out += fmt.Sprintf("; %d reminders or notices claimed by a run that stopped before sending them, sent again while due", s.Retried)
