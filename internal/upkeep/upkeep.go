@@ -119,7 +119,7 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 	}
 	after := ""
 	for {
-		cands, err := u.Store.RetentionCandidates(ctx, now.AddDate(-shortest, 0, 0), after, 1000)
+		cands, err := u.Store.RetentionCandidates(ctx, yearsBefore(now, shortest), after, 1000)
 		if err != nil {
 			return out, err
 		}
@@ -132,7 +132,7 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 			// The cut-off goes with the letter: the purge checks it again
 			// once the letter is locked, so a change committed meanwhile
 			// keeps it.
-			if cut := now.AddDate(-u.years(c, def), 0, 0); c.LastChange.Before(cut) {
+			if cut := yearsBefore(now, u.years(c, def)); c.LastChange.Before(cut) {
 				due = append(due, store.RetentionDue{ID: c.ID, Before: cut})
 			}
 		}
@@ -147,33 +147,45 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		return out, err
 	}
 	out.Orphans = orphans
-	cutoff := now.AddDate(-longest, 0, 0)
+	cutoff := yearsBefore(now, longest)
 	ev, err := u.Store.PurgeBefore(ctx, cutoff, "system:retention")
 	if err != nil {
 		return out, err
 	}
 	out.Evidence = ev
-	audit, err := u.Store.PurgeAudit(ctx, now.AddDate(-def, 0, 0))
+	audit, err := u.Store.PurgeAudit(ctx, yearsBefore(now, def))
 	if err != nil {
 		return out, err
 	}
 	out.Evidence.Audit += audit
-	if out.Caches, err = u.Store.PurgeCaches(ctx, now.AddDate(-shortest, 0, 0)); err != nil {
+	if out.Caches, err = u.Store.PurgeCaches(ctx, yearsBefore(now, shortest)); err != nil {
 		return out, err
 	}
-	if out.Contacts, err = u.Store.PurgeContacts(ctx, now.AddDate(-def, 0, 0)); err != nil {
+	if out.Contacts, err = u.Store.PurgeContacts(ctx, yearsBefore(now, def)); err != nil {
 		return out, err
 	}
-	if out.Alerts, err = u.Store.PurgeAlerts(ctx, now.AddDate(-def, 0, 0)); err != nil {
+	if out.Alerts, err = u.Store.PurgeAlerts(ctx, yearsBefore(now, def)); err != nil {
 		return out, err
 	}
 	if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
 		return out, fmt.Errorf("purge expired sessions: %w", err)
 	}
-	if out.UserEmails, err = u.Store.PurgeUserEmails(ctx, now.AddDate(-def, 0, 0)); err != nil {
+	if out.UserEmails, err = u.Store.PurgeUserEmails(ctx, yearsBefore(now, def)); err != nil {
 		return out, err
 	}
 	return out, nil
+}
+
+// yearsBefore is t less years whole years: the same day and time of day,
+// and from a 29 February to the 28th in a year with none (time.AddDate
+// makes that 1 March, so a letter changed early that day was purged a day
+// before its time).
+func yearsBefore(t time.Time, years int) time.Time {
+	d := t.AddDate(-years, 0, 0)
+	if d.Day() != t.Day() {
+		d = d.AddDate(0, 0, -d.Day())
+	}
+	return d
 }
 
 // years is a letter's retention: its policy's, else the default.
