@@ -1,9 +1,10 @@
 // Package jobs runs postvakt's background work on robfig/cron schedules:
 // per replica (polling: claims with SKIP LOCKED share the work) or once
 // cluster-wide (an advisory lock through the store, and once per interval
-// across the replicas: see Once). Every job is wrapped so that a panic is
-// logged and the next tick runs, a tick that comes while the job still runs
-// is skipped, and failures are logged with the job's name.
+// across the replicas: see Once). Every job is wrapped so that a panic is a
+// failed run and the next tick runs, a tick that comes while the job still
+// runs is skipped, and failures (a panic too) are logged and counted with
+// the job's name.
 //
 // Stopping is in two steps, like River's: Stop first stops starting jobs and
 // tells running ones to finish what they hold (Draining reports it, so a
@@ -17,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,8 +58,8 @@ func New(log *slog.Logger, locker Locker) *Scheduler {
 	s.ctx = context.WithValue(ctx, drainKey{}, s.draining)
 	cl := cronLogger{log}
 	// A tick while the job still runs is skipped by add's own guard (it
-	// names the job and how long it has run); Recover logs a panic and the
-	// next tick runs.
+	// names the job and how long it has run); a job's panic is its failed
+	// run (runRecovered), and Recover logs one elsewhere in a tick.
 	s.cron = cron.New(cron.WithChain(cron.Recover(cl)), cron.WithLogger(cl))
 	return s
 }
@@ -151,7 +153,7 @@ func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 				return
 			}
 		}
-		err := fn(s.ctx)
+		err := runRecovered(s.ctx, fn)
 		took := time.Since(start)
 		switch {
 		case err == nil:
@@ -162,9 +164,35 @@ func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
 		case errors.Is(err, context.Canceled):
 		default:
 			s.m.ran(name, outcomeFailed, start, took)
-			s.log.Error("scheduled job failed", "job", name, "took", took.Round(time.Millisecond), "error", err)
+			attrs := []any{"job", name, "took", took.Round(time.Millisecond), "error", err}
+			var p *panicError
+			if errors.As(err, &p) {
+				attrs = append(attrs, "stack", string(p.stack))
+			}
+			s.log.Error("scheduled job failed", attrs...)
 		}
 	}))
+}
+
+// panicError is a job's panic, as its run's error.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// runRecovered runs fn, returning a panic in it as a *panicError: a run
+// that panics is a failed run of its job, counted and logged with the
+// job's name as one that returns an error is (robfig/cron's Recover, which
+// stays for the rest of the tick, names no job and counts nothing).
+func runRecovered(ctx context.Context, fn Func) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{value: r, stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx)
 }
 
 // stuckAfter is how long a run may go on before a skipped tick is a

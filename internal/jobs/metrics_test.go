@@ -6,11 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"postvakt/internal/logtest"
 )
 
 // value reads a counter's or gauge's value.
@@ -189,5 +192,38 @@ func TestTicksSinceSuccess(t *testing.T) {
 				t.Errorf("ticks since success = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// A run that panics is a failed run, as one that returns an error is:
+// counted as failed (a rule on postvakt_job_runs_total{outcome="failed"}
+// sees it), its duration set, and logged on one line with the job's name
+// and the panic. Before, robfig/cron's Recover logged "scheduled job:
+// panic" with a stack and no job name, and the run was counted nowhere.
+func TestPanicIsAFailedRun(t *testing.T) {
+	var logs logtest.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	if err := s.Instrument(prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int32
+	s.add(fast{}, "boom", func(context.Context) error {
+		runs.Add(1)
+		panic("kaboom")
+	})
+	s.Start()
+	waitFor(t, "two runs", func() bool { return runs.Load() >= 2 })
+	s.Stop(time.Second)
+	if n := value(t, s.m.runs.WithLabelValues("boom", outcomeFailed)); n < 2 {
+		t.Errorf("%v failed runs counted after %d panics", n, runs.Load())
+	}
+	var named bool
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "kaboom") && strings.Contains(line, "job=boom") && strings.Contains(line, "level=ERROR") {
+			named = true
+		}
+	}
+	if !named {
+		t.Errorf("no error line names the job and its panic:\n%s", logs.String())
 	}
 }
