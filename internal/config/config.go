@@ -151,7 +151,7 @@ func read(r *Reader) Config {
 		PublicURL: r.URL("POSTVAKT_PUBLIC_URL", "the UI's address as people reach it (e.g. https://postvakt.bergen.kommune.no), "+
 			"for the links in notices; unset = no links"),
 		SecureCookies:  r.Bool("POSTVAKT_SECURE_COOKIES", false, "mark session cookies Secure (set true behind TLS)"),
-		RetentionYears: r.IntIn("POSTVAKT_RETENTION_YEARS", 5, 1, 100, "default retention (at most 100 years, as a policy's retention.years): a letter older than this loses its personal data and evidence in the nightly purge (a policy's retention.years overrides it per class); older audit entries go too, as do the reminder addresses of organisations with no letter kept and resolved health alerts"),
+		RetentionYears: r.IntIn("POSTVAKT_RETENTION_YEARS", 5, 1, 100, "default retention (at most 100 years, as a policy's retention.years): a letter older than this loses its personal data and evidence in the nightly purge (a policy's retention.years overrides it per class); older audit entries go too, as do the reminder addresses of organisations with no letter kept, resolved health alerts and the recipients of old notifications that list no letter kept"),
 		FollowUpDays:   r.IntIn("POSTVAKT_FOLLOWUP_DAYS", 10, 1, 365, "days a sending unit has to record a follow-up decision (at most 365)"),
 		FollowUpUnread: r.IntIn("POSTVAKT_FOLLOWUP_UNREAD_DAYS", 30, 1, 36500, "days unread after which a shipment needs a follow-up (at most 36500, 100 years, as the retention)"),
 

@@ -399,6 +399,28 @@ func (s *Store) PurgeAlerts(ctx context.Context, cutoff time.Time) (int64, error
 	return n, err
 }
 
+// PurgeNotices clears the recipients (people's e-mail addresses), order
+// requests and errors of the notifications last changed before cutoff that
+// list no letter whose personal data is kept: the notices to postvakt's own
+// users that name no letter (the compliance digest, a held print batch's
+// notice) kept their addresses for ever, past the users' own (PurgeUserEmails)
+// and the health alerts' notices (PurgeAlerts). One still in flight or of
+// unknown outcome (pending, unknown: a person settles it) is left. It
+// returns how many notifications it cleared.
+func (s *Store) PurgeNotices(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE notifications n SET recipients = '{}', order_request = NULL, last_error = '', order_error = ''
+		WHERE n.updated_at < $1 AND n.status NOT IN ('pending', 'unknown')
+			AND (cardinality(n.recipients) > 0 OR n.order_request IS NOT NULL OR n.last_error <> '' OR n.order_error <> '')
+			AND NOT EXISTS (SELECT 1 FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+				WHERE i.notification_id = n.id AND s.purged_at IS NULL)
+			AND NOT EXISTS (SELECT 1 FROM notification_notices nn JOIN shipments s ON s.id = nn.shipment_id
+				WHERE nn.notification_id = n.id AND s.purged_at IS NULL)`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("retention purge of notices' recipients: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // PurgeAudit deletes audit entries older than cutoff, in the retention
 // purge's transaction, and returns how many. (PurgeBefore deletes events
 // and audit entries with one cutoff; the audit log has the deployment's

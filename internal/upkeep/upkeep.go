@@ -25,6 +25,7 @@ type Store interface {
 	PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeContacts(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeAlerts(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeNotices(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 	PurgeUserEmails(ctx context.Context, cutoff time.Time) (int64, error)
@@ -73,6 +74,7 @@ type Purge struct {
 	Caches     int64        // poll errors and register answers
 	Contacts   int64        // reminder addresses of organisations with no letter kept
 	Alerts     int64        // health alerts resolved long ago, with their notices
+	Notices    int64        // notifications settled long ago, listing no letter kept, whose recipients went
 	Sessions   int64        // expired sessions
 	UserEmails int64        // e-mail addresses of users disabled longer ago than RetentionYears
 }
@@ -85,9 +87,11 @@ type Purge struct {
 // retention and audit entries older than RetentionYears go; caches, the
 // reminder addresses of organisations with no letter kept and the health
 // alerts resolved (both longer ago than RetentionYears) and expired
-// sessions go, and users disabled longer ago than RetentionYears lose
-// their e-mail address (store.PurgeUserEmails). The purge
-// logs its counts and writes them to the audit log.
+// sessions go, the notifications settled as long ago that list no letter
+// kept lose their recipients (store.PurgeNotices), and users disabled
+// longer ago than RetentionYears lose their e-mail address
+// (store.PurgeUserEmails). The purge logs its counts and writes them to the
+// audit log.
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
 	if err != nil {
@@ -96,7 +100,7 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"orphan_persons", p.Orphans, "notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
 		"kept_print_not_placed", p.PrintPending, "kept_changed", p.Changed, "kept_polling", p.Polling, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
-		"alerts", p.Alerts, "sessions", p.Sessions, "user_emails", p.UserEmails)
+		"alerts", p.Alerts, "notices", p.Notices, "sessions", p.Sessions, "user_emails", p.UserEmails)
 	return nil
 }
 
@@ -165,6 +169,9 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		return out, err
 	}
 	if out.Alerts, err = u.Store.PurgeAlerts(ctx, yearsBefore(now, def)); err != nil {
+		return out, err
+	}
+	if out.Notices, err = u.Store.PurgeNotices(ctx, yearsBefore(now, def)); err != nil {
 		return out, err
 	}
 	if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
