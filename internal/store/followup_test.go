@@ -139,6 +139,39 @@ func TestNoFollowUpOfAPurgedLetter(t *testing.T) {
 	}
 }
 
+// TestNoIncidentFollowUpOfAPurgedLetter: an incident's follow-ups (one
+// decision, with its note, for every letter of the report's period) leave
+// out a letter the retention purge took, as a decision on that letter
+// alone is refused (ErrPurged): an incident chosen over years recorded the
+// note on purged letters, whose follow-ups no purge clears again.
+func TestNoIncidentFollowUpOfAPurgedLetter(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	got, _, err := st.Register(ctx, []model.NewShipment{sample(1), sample(2)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	purged, kept := got[0].ID, got[1].ID
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if _, err := st.PurgeShipments(ctx, storetest.Due(purged), now, "system:retention"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionAssessed, Note: "NOTAT OM KARI NORDMANN",
+		Deadline: now.AddDate(0, 0, 14), Actor: "user:ola", At: now})
+	if err != nil || n != 1 {
+		t.Errorf("incident follow-ups: %d %v, want 1 (the letter kept)", n, err)
+	}
+	if _, err := st.FollowUp(ctx, purged, store.Scope{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a follow-up was recorded for the purged letter (err %v)", err)
+	}
+	if evs, err := st.Events(ctx, purged); err != nil || len(evs) != 0 {
+		t.Errorf("the purged letter's evidence: %d events %v, want none", len(evs), err)
+	}
+	if f, err := st.FollowUp(ctx, kept, store.Scope{}); err != nil || f.Note != "NOTAT OM KARI NORDMANN" {
+		t.Errorf("the kept letter's follow-up: %+v %v", f, err)
+	}
+}
+
 // A follow-up decision that ends a letter's case (sent again, a new letter,
 // closed) closes its escalation in the same transaction, for one letter and
 // for an incident's letters at once: stage closed, a print held for approval

@@ -329,8 +329,9 @@ func (s *Store) CountIncident(ctx context.Context, f IncidentFilter) (int, error
 // IncidentFollowUps is a follow-up recorded for every letter of an incident
 // at once (the Copenhagen practice: every sender gets the list and a
 // deadline): open the follow-ups with a deadline, and, with a decision,
-// record it too. Opened letters need none and are left out; so is a
-// letter whose follow-up is already decided, unless Replace.
+// record it too. Opened letters need none and are left out, and so are
+// letters the retention purge took; so is a letter whose follow-up is
+// already decided, unless Replace.
 type IncidentFollowUps struct {
 	Filter   IncidentFilter
 	Reason   string    // why, e.g. "alert 12 stuck" (default "incident")
@@ -369,6 +370,9 @@ func (s *Store) RecordIncidentFollowUps(ctx context.Context, d IncidentFollowUps
 		return 0, err
 	}
 	c.add("s.state <> 'opened'")
+	// A letter the retention purge took is left out, as a decision on it
+	// alone is refused (ErrPurged): its note would outlive the purge.
+	c.add("s.purged_at IS NULL")
 	if !d.Replace {
 		c.add("(f.shipment_id IS NULL OR f.decision IS NULL)")
 	}
