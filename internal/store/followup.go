@@ -130,7 +130,8 @@ const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel, 
 // failed or expired shipment, and every confidential shipment still unopened
 // that was sent at or before unreadBefore (MinAgeBound), but one the
 // channel printed or delivered into the recipient's own system, gets a follow-up
-// with the given deadline unless it has one. It returns how many were created. Run it
+// with the given deadline unless it has one or the retention purge took it
+// (no decision on it could be recorded: ErrPurged). It returns how many were created. Run it
 // from a scheduled job; it is idempotent.
 func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline)
@@ -142,6 +143,8 @@ func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.T
 		       -- own system (never told read): it reached its recipient
 		       AND s.stage NOT IN (`+sqlStage(model.StageChannelPrint)+`, `+sqlStage(model.StageRecipientSystem)+`)))
 		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
+		  -- purged: no decision on it can be recorded (ErrPurged)
+		  AND s.purged_at IS NULL
 		ON CONFLICT (shipment_id) DO NOTHING`, unreadBefore, deadline)
 	if err != nil {
 		return 0, fmt.Errorf("open follow-ups: %w", err)

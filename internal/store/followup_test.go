@@ -139,6 +139,35 @@ func TestNoFollowUpOfAPurgedLetter(t *testing.T) {
 	}
 }
 
+// TestNoFollowUpOpenedForAPurgedLetter: the follow-ups that open by
+// themselves (failed, rejected, expired, and confidential letters unread
+// for POSTVAKT_FOLLOWUP_UNREAD_DAYS, which may be longer than the
+// retention) leave out a letter the retention purge took: no decision on
+// it can be recorded (ErrPurged), so its follow-up stayed open, and overdue
+// in the unit's notices, for ever.
+func TestNoFollowUpOpenedForAPurgedLetter(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	got, _, err := st.Register(ctx, []model.NewShipment{sample(1), sample(2)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	purged, kept := got[0].ID, got[1].ID
+	now := time.Date(2032, 11, 23, 12, 0, 0, 0, time.UTC)
+	if _, err := st.PurgeShipments(ctx, storetest.Due(purged), now, "system:retention"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.OpenFollowUps(ctx, now.AddDate(-6, 0, 0), now.AddDate(0, 0, 14)); err != nil || n != 1 {
+		t.Errorf("follow-ups opened: %d %v, want 1 (the letter kept)", n, err)
+	}
+	if _, err := st.FollowUp(ctx, purged, store.Scope{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a follow-up was opened for the purged letter (err %v)", err)
+	}
+	if _, err := st.FollowUp(ctx, kept, store.Scope{}); err != nil {
+		t.Errorf("the kept letter's follow-up: %v", err)
+	}
+}
+
 // TestNoIncidentFollowUpOfAPurgedLetter: an incident's follow-ups (one
 // decision, with its note, for every letter of the report's period) leave
 // out a letter the retention purge took, as a decision on that letter
