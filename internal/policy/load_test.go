@@ -111,7 +111,7 @@ match:
   class: [vedtak, barnevern]
   confidential: false
   recipient_kind: person
-  sender_org: ["964338531", 12345678]
+  sender_org: ["964338531", 64942212]
   sender_unit: [Barnevernstjenesten]
 calendar: DK
 reminders: {first_after: 3, repeat_every: 2, max: 3}
@@ -127,7 +127,7 @@ escalation:
 	p, _ := set.Get("full")
 	f := false
 	want := Matcher{Class: []string{"vedtak", "barnevern"}, Confidential: &f, RecipientKind: "person",
-		SenderOrg: []string{"964338531", "12345678"}, SenderUnit: []string{"Barnevernstjenesten"}}
+		SenderOrg: []string{"964338531", "64942212"}, SenderUnit: []string{"Barnevernstjenesten"}}
 	if !reflect.DeepEqual(p.Match, want) {
 		t.Errorf("Match = %v, want %v", p.Match, want)
 	}

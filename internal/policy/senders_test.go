@@ -177,3 +177,24 @@ func TestSendersNameInSubjectProblems(t *testing.T) {
 		{file, 7, "senders.991825827.name_in_subject: wrong type: want a boolean (true or false)"},
 	})
 }
+
+// A CVR number with a wrong check digit in senders.yaml is refused, as a
+// Norwegian number's is: no letter carries it (the import refuses it), so
+// the contact would silently never be named.
+func TestSendersFileRefusesABadCVR(t *testing.T) {
+	dir := writeDir(t, map[string]string{"default.yaml": catchAll, SendersFile: `senders:
+  64942213:
+    email: borgerservice@kk.dk
+  "12345678":
+    name_in_subject: false
+`})
+	set, problems := LoadDir(dir)
+	if set != nil {
+		t.Error("got a set despite problems")
+	}
+	file := filepath.Join(dir, SendersFile)
+	matchProblems(t, problems, []want{
+		{file, 2, `"64942213" is not a valid Danish CVR number (check digit)`},
+		{file, 4, `"12345678" is not a valid Danish CVR number (check digit)`},
+	})
+}

@@ -289,9 +289,6 @@ func (r *reader) word(path string, n *yaml.Node) (string, bool) {
 	return v, true
 }
 
-// orgNumber reads an organisation number: 9 digits (Norwegian, with a
-// valid mod-11 check digit) or 8 digits (Danish CVR). Written unquoted,
-// YAML reads it as an integer; the digits as written are kept.
 // channel reads a channel name: one postvakt is built with, when the
 // channels are registered (in the binary they always are).
 func (r *reader) channel(path string, n *yaml.Node) (string, bool) {
@@ -303,6 +300,9 @@ func (r *reader) channel(path string, n *yaml.Node) (string, bool) {
 	return v, ok
 }
 
+// orgNumber reads an organisation number: 9 digits (Norwegian) or 8
+// digits (Danish CVR), each with a valid mod-11 check digit. Written
+// unquoted, YAML reads it as an integer; the digits as written are kept.
 func (r *reader) orgNumber(path string, n *yaml.Node) (string, bool) {
 	n, ok := r.scalar(path, n, "an organisation number", "!!str", "!!int")
 	if !ok {
@@ -313,8 +313,14 @@ func (r *reader) orgNumber(path string, n *yaml.Node) (string, bool) {
 		r.addf(n.Line, "%s: %q is not an organisation number (9 digits, or 8 for a Danish CVR)", path, v)
 		return "", false
 	}
-	if len(v) == 9 && model.CheckOrgNumber(v) != nil {
-		r.addf(n.Line, "%s: %q is not a valid Norwegian organisation number (check digit)", path, v)
+	if model.CheckOrgNumber(v) != nil {
+		// A number no letter carries (the import checks both countries'
+		// check digits): a match or a contact that silently never applies.
+		country := "Norwegian organisation number"
+		if len(v) == 8 {
+			country = "Danish CVR number"
+		}
+		r.addf(n.Line, "%s: %q is not a valid %s (check digit)", path, v, country)
 		return "", false
 	}
 	return v, true
