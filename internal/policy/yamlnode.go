@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -191,10 +192,24 @@ func (r *reader) boolean(path string, n *yaml.Node) (bool, bool) {
 	return v, true
 }
 
-// count reads a non-negative integer.
+// decimalRE is a whole number as people write it: decimal digits without
+// a leading zero, an optional sign.
+var decimalRE = regexp.MustCompile(`^[-+]?(0|[1-9][0-9]*)$`)
+
+// count reads a non-negative integer written in decimal digits.
 func (r *reader) count(path string, n *yaml.Node) (int, bool) {
 	n, ok := r.scalar(path, n, "a whole number", "!!int")
 	if !ok {
+		return 0, false
+	}
+	// YAML reads 010 as octal 8, 0o12 as 10, 0x10 as 16 and 1_0 as 10: a
+	// count of days written so is not the count meant, or not clearly.
+	if !decimalRE.MatchString(n.Value) {
+		leading := ""
+		if strings.TrimLeft(n.Value, "+-0") != "" && strings.TrimLeft(n.Value, "+-0123456789") == "" {
+			leading = " (no leading zero: YAML reads 010 as octal 8)"
+		}
+		r.addf(n.Line, "%s: %q is not a whole number written in decimal digits%s", path, n.Value, leading)
 		return 0, false
 	}
 	var v int
