@@ -13,8 +13,8 @@ import (
 // LoadDir reads every *.yaml file directly in dir (one policy per file;
 // health.yaml, the health rules, is LoadHealth's; senders.yaml, the sending
 // organisations' contacts and subject settings, goes with the set; subdirectories and other
-// files are ignored, except *.yml which is
-// reported because it would silently not load), validates each file and
+// files are ignored, except *.yml and *.YAML (any case) which are
+// reported because they would silently not load), validates each file and
 // the set as a whole, and returns the set. When there is any problem the
 // set is nil and every problem found is returned, sorted by file and line.
 func LoadDir(dir string) (*Set, []Problem) {
@@ -42,7 +42,10 @@ func LoadDir(dir string) (*Set, []Problem) {
 			senders, ps = loadSenders(path, data, err)
 			problems = append(problems, ps...)
 			continue
-		case strings.HasSuffix(name, ".yml"):
+		case strings.HasSuffix(strings.ToLower(name), ".yml"),
+			strings.HasSuffix(strings.ToLower(name), ".yaml") && !strings.HasSuffix(name, ".yaml"):
+			// barnevern.YAML, as a copy from Windows may be named, would
+			// not load as silently as a .yml.
 			add(path, "not loaded: policy files must be named *.yaml")
 			continue
 		case !strings.HasSuffix(name, ".yaml"):

@@ -65,6 +65,11 @@ func TestLoadDirDirectoryProblems(t *testing.T) {
 			[]want{{file: "empty.yaml", text: "empty file: want one policy"}}},
 		{"yml file", map[string]string{"default.yaml": catchAll, "old.yml": catchAll},
 			[]want{{file: "old.yml", text: "not loaded: policy files must be named *.yaml"}}},
+		// Copied from Windows, whose names ignore case: not loaded either,
+		// and so said, not left out in silence.
+		{"upper-case extension", map[string]string{"default.yaml": catchAll, "barnevern.YAML": catchAll, "old.Yml": catchAll},
+			[]want{{file: "barnevern.YAML", text: "not loaded: policy files must be named *.yaml"},
+				{file: "old.Yml", text: "not loaded: policy files must be named *.yaml"}}},
 		{"unknown anchor", map[string]string{"default.yaml": catchAll + "escalation: {to: *nobody}\n"},
 			[]want{{file: "default.yaml", text: "invalid YAML: unknown anchor 'nobody' referenced"}}},
 		{"Latin-1 file", map[string]string{"default.yaml": catchAll, "bv.yaml": "name: bv\nmatch:\n  class: \"omsorgs\xf8vertakelse\"\n"},
