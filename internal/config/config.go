@@ -235,6 +235,9 @@ func (c *Config) validate(r *Reader) {
 	for _, e := range c.Health.Emails {
 		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
 			r.Failf("POSTVAKT_ALERT_EMAIL", "%q is not a plain e-mail address", e)
+		} else if strings.IndexFunc(e, func(c rune) bool { return c > unicode.MaxASCII }) >= 0 {
+			// Most relays refuse it (SMTPUTF8): every alert to it would fail.
+			r.Failf("POSTVAKT_ALERT_EMAIL", "%q has letters outside ASCII, which most mail servers refuse: give the ASCII form (a domain as xn--…)", e)
 		}
 	}
 	if len(c.Health.Emails) > 0 && c.SMTP.Addr == "" {

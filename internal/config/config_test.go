@@ -125,6 +125,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			"POSTVAKT_SMTP_TLS": "none"}, `POSTVAKT_SMTP_USER: is set with POSTVAKT_SMTP_TLS=none`},
 		{map[string]string{"POSTVAKT_SMTP_ADDR": "127.0.0.2:25", "POSTVAKT_SMTP_USER": "postvakt", "POSTVAKT_SMTP_PASSWORD": "pw",
 			"POSTVAKT_SMTP_TLS": "none"}, `POSTVAKT_SMTP_USER: is set with POSTVAKT_SMTP_TLS=none`},
+		// Most relays refuse such an address: every alert would fail.
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25", "POSTVAKT_ALERT_EMAIL": "drift@kommune.no,drift@bærum.kommune.no"},
+			`POSTVAKT_ALERT_EMAIL: "drift@bærum.kommune.no" has letters outside ASCII, which most mail servers refuse`},
 		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "30"}, `POSTVAKT_STATEMENT_TIMEOUT: "30" is not a positive duration`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "0s"}, `POSTVAKT_STATEMENT_TIMEOUT: "0s" is not a positive duration`},

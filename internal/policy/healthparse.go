@@ -312,5 +312,5 @@ func (r *reader) alertRecipient(path string, n *yaml.Node) (string, bool) {
 		r.addf(deref(n).Line, "%s: %q is neither a plain e-mail address nor %s or %s", path, v, ToUnitManager, ToCompliance)
 		return "", false
 	}
-	return v, true
+	return v, r.asciiAddress(path, n)
 }

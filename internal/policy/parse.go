@@ -512,7 +512,7 @@ func (r *reader) recipient(path string, n *yaml.Node) (string, bool) {
 			r.addf(line, "%s: %q is not a plain e-mail address", path, v)
 			return "", false
 		}
-		return v, true
+		return v, r.asciiAddress(path, n)
 	}
 	if !slices.Contains(EscalationRoles, v) {
 		r.addf(line, "%s: %q is neither an e-mail address nor a role (roles: %s)", path, v, strings.Join(EscalationRoles, ", "))

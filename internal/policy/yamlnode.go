@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -339,4 +340,17 @@ func (r *reader) orgNumber(path string, n *yaml.Node) (string, bool) {
 		return "", false
 	}
 	return v, true
+}
+
+// asciiAddress reports whether the e-mail address n holds is ASCII, as
+// the units and contacts imports want it (remind.EmailProblem): most
+// relays refuse another (SMTPUTF8, RFC 6531), and a notice or alert to it
+// would never arrive.
+func (r *reader) asciiAddress(path string, n *yaml.Node) bool {
+	n = deref(n)
+	if strings.IndexFunc(n.Value, func(c rune) bool { return c > unicode.MaxASCII }) >= 0 {
+		r.addf(n.Line, "%s: %q has letters outside ASCII, which most mail servers refuse: give the ASCII form (a domain as xn--…)", path, n.Value)
+		return false
+	}
+	return true
 }
