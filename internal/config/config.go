@@ -260,6 +260,16 @@ func (c *Config) validate(r *Reader) {
 	if c.CVR.URL != "" && (c.CVR.User == "" || c.CVR.Password == "") {
 		r.Failf("POSTVAKT_CVR_URL", "is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD (or _FILE) are needed too")
 	}
+	if c.SMTP.Addr != "" {
+		// The envelope sender of every reminder, notice and alert: else
+		// serve stops only after the database was opened and migrated,
+		// or, outside ASCII, the relay refuses every one of them.
+		if a, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			r.Failf("POSTVAKT_SMTP_FROM", "%q is not an e-mail address (e.g. postvakt@bergen.kommune.no, or Bergen kommune <postvakt@bergen.kommune.no>)", c.SMTP.From)
+		} else if strings.IndexFunc(a.Address, func(c rune) bool { return c > unicode.MaxASCII }) >= 0 {
+			r.Failf("POSTVAKT_SMTP_FROM", "%q has letters outside ASCII, which most mail servers refuse: give the ASCII form (a domain as xn--…)", a.Address)
+		}
+	}
 	if c.SMTP.User != "" && c.SMTP.Password == "" {
 		r.Failf("POSTVAKT_SMTP_USER", "is set, so POSTVAKT_SMTP_PASSWORD (or _FILE) is needed too")
 	}

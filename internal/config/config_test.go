@@ -128,6 +128,13 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		// Most relays refuse such an address: every alert would fail.
 		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25", "POSTVAKT_ALERT_EMAIL": "drift@kommune.no,drift@bærum.kommune.no"},
 			`POSTVAKT_ALERT_EMAIL: "drift@bærum.kommune.no" has letters outside ASCII, which most mail servers refuse`},
+		// The reminders' sender, read when the relay is set: refused at
+		// start, not after the database was migrated (not an address), nor
+		// at the relay for every reminder (outside ASCII).
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25", "POSTVAKT_SMTP_FROM": "postvakt"},
+			`POSTVAKT_SMTP_FROM: "postvakt" is not an e-mail address`},
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25", "POSTVAKT_SMTP_FROM": "Bærum kommune <postvakt@bærum.kommune.no>"},
+			`POSTVAKT_SMTP_FROM: "postvakt@bærum.kommune.no" has letters outside ASCII, which most mail servers refuse`},
 		{map[string]string{"POSTVAKT_NAMES_SCHEDULE": "often"}, `POSTVAKT_NAMES_SCHEDULE: "often" is not a cron schedule`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "30"}, `POSTVAKT_STATEMENT_TIMEOUT: "30" is not a positive duration`},
 		{map[string]string{"POSTVAKT_STATEMENT_TIMEOUT": "0s"}, `POSTVAKT_STATEMENT_TIMEOUT: "0s" is not a positive duration`},
@@ -148,6 +155,11 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			"POSTVAKT_SMTP_PASSWORD": "pw", "POSTVAKT_SMTP_TLS": "none"})); err != nil {
 			t.Errorf("a login to %s without TLS: %v", addr, err)
 		}
+	}
+	// A sender with a name outside ASCII is fine: the header encodes it.
+	if _, err := Load(lookup(map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25",
+		"POSTVAKT_SMTP_FROM": "Bærum kommune <postvakt@baerum.kommune.no>"})); err != nil {
+		t.Errorf("a sender with a name: %v", err)
 	}
 	// Every problem is reported, not only the first.
 	_, err := Load(lookup(map[string]string{"POSTVAKT_RETENTION_YEARS": "x", "POSTVAKT_FOLLOWUP_DAYS": "y"}))
