@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -91,9 +92,9 @@ func (r *Reader) OneOf(name, def, help string, allowed ...string) string {
 // from NAME, or from the file named by NAME_FILE: what Kubernetes and
 // Docker secrets and systemd credentials hand over. The file's content is
 // the secret but for one trailing newline (\n or \r\n, as echo and editors
-// add it). A file that cannot be read or holds nothing, or NAME and
-// NAME_FILE both set, is an error naming the variable; the secret itself
-// never is in one.
+// add it). A file that cannot be read, holds nothing or starts with a
+// byte-order mark, or NAME and NAME_FILE both set, is an error naming the
+// variable; the secret itself never is in one.
 func (r *Reader) Secret(name, help string) string {
 	r.doc(name, "", help+" (or "+name+"_FILE: read from that file)")
 	for i := range r.vars {
@@ -133,6 +134,14 @@ func (r *Reader) secret(name string) string {
 	b, err := os.ReadFile(f)
 	if err != nil {
 		r.Failf(fileVar, "cannot read the secret: %v", err)
+		return ""
+	}
+	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) || bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff")) {
+		// Windows PowerShell's Out-File and > write UTF-16, Notepad and
+		// Set-Content -Encoding UTF8 a UTF-8 byte-order mark: the secret
+		// would be bytes nobody typed, and the login refused saying not why.
+		r.Failf(fileVar, "%s starts with a byte-order mark (UTF-16, or UTF-8 with a BOM, as Windows editors and PowerShell save it): "+
+			"save it as plain text without one", f)
 		return ""
 	}
 	s := string(b)

@@ -73,7 +73,15 @@ func TestSecretsFromFiles(t *testing.T) {
 func TestSecretFileProblems(t *testing.T) {
 	dir := t.TempDir()
 	const secret = "hunter2-secret"
-	files := map[string]string{"empty": "", "newline": "\n", "secret": secret + "\n", "notURL": "hooks.example/" + secret}
+	// Windows PowerShell's Out-File writes UTF-16 with a byte-order mark,
+	// Notepad and Set-Content -Encoding UTF8 a UTF-8 one: the secret read
+	// would be bytes nobody typed (a refused login, not saying why).
+	utf16 := "\xff\xfe"
+	for _, c := range secret + "\r\n" {
+		utf16 += string([]byte{byte(c), 0})
+	}
+	files := map[string]string{"empty": "", "newline": "\n", "secret": secret + "\n", "notURL": "hooks.example/" + secret,
+		"bom8": "\xef\xbb\xbf" + secret + "\r\n", "utf16": utf16}
 	for f, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
@@ -91,6 +99,8 @@ func TestSecretFileProblems(t *testing.T) {
 			{map[string]string{file: in("empty")}, file + ": " + in("empty") + " is empty"},
 			{map[string]string{file: in("newline")}, file + ": " + in("newline") + " is empty"},
 			{map[string]string{name: secret, file: in("secret")}, name + ": is set and so is " + file + ": give the secret one way"},
+			{map[string]string{file: in("bom8")}, file + ": " + in("bom8") + " starts with a byte-order mark"},
+			{map[string]string{file: in("utf16")}, file + ": " + in("utf16") + " starts with a byte-order mark"},
 		} {
 			_, err := Load(lookup(tc.env))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
