@@ -72,6 +72,12 @@ func TestLoadDirDirectoryProblems(t *testing.T) {
 				{file: "old.Yml", text: "not loaded: policy files must be named *.yaml"}}},
 		{"unknown anchor", map[string]string{"default.yaml": catchAll + "escalation: {to: *nobody}\n"},
 			[]want{{file: "default.yaml", text: "invalid YAML: unknown anchor 'nobody' referenced"}}},
+		// A stray form feed or DOS end-of-file: said at its line, as a
+		// tab is, not somewhere in a file of a hundred lines.
+		{"control character", map[string]string{"default.yaml": catchAll, "bv.yaml": "name: bv\nmatch:\n  class: [barne\fvern]\n"},
+			[]want{{file: "bv.yaml", line: 3, text: "invalid YAML: a control character (U+000C) at column 16"}}},
+		{"control character at the end", map[string]string{"default.yaml": catchAll + "\x1a"},
+			[]want{{file: "default.yaml", line: 5, text: "invalid YAML: a control character (U+001A) at column 1"}}},
 		{"Latin-1 file", map[string]string{"default.yaml": catchAll, "bv.yaml": "name: bv\nmatch:\n  class: \"omsorgs\xf8vertakelse\"\n"},
 			[]want{{file: "bv.yaml", line: 3, text: "not UTF-8: byte 0xf8 at column 18 (save the file as UTF-8"}}},
 	}

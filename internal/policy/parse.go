@@ -99,7 +99,31 @@ func (r *reader) syntax(err error, data []byte) {
 		r.addf(line, "not UTF-8: byte 0x%02x at column %d (save the file as UTF-8; æ, ø and å in Latin-1 are such bytes)", b, col)
 		return
 	}
+	// The reader's error says no line: find the character.
+	if line, col, c, ok := firstControl(data); ok && strings.HasSuffix(err.Error(), "control characters are not allowed") {
+		r.addf(line, "invalid YAML: a control character (U+%04X) at column %d: delete it", c, col)
+		return
+	}
 	r.addf(0, "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+// firstControl finds the first character of UTF-8 data that YAML does not
+// allow (yaml.v3's reader: a control character but tab, newline and
+// carriage return, or a non-character): its line, its column (1-based,
+// in characters) and the character.
+func firstControl(data []byte) (line, col int, c rune, ok bool) {
+	line, col = 1, 0
+	for _, c := range string(data) {
+		col++
+		if !(c == '\t' || c == '\n' || c == '\r' || c >= 0x20 && c <= 0x7e || c == 0x85 || c >= 0xa0 && c <= 0xd7ff ||
+			c >= 0xe000 && c <= 0xfffd || c >= 0x10000 && c <= 0x10ffff) {
+			return line, col, c, true
+		}
+		if c == '\n' {
+			line, col = line+1, 0
+		}
+	}
+	return 0, 0, 0, false
 }
 
 // firstInvalidUTF8 finds the first byte of data that is not UTF-8: its
