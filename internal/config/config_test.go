@@ -94,6 +94,8 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.example.no:99999"}, `POSTVAKT_SMTP_ADDR: "smtp.example.no:99999" is not host:port`},
 		{map[string]string{"POSTVAKT_SMTP_ADDR": ":25"}, `POSTVAKT_SMTP_ADDR: ":25" is not host:port`},
 		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.example.no"}, `POSTVAKT_SMTP_ADDR: "smtp.example.no" is not host:port`},
+		// Port 0 is a listener's "any free port": no relay is reached there.
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.example.no:0"}, `POSTVAKT_SMTP_ADDR: "smtp.example.no:0" is not host:port`},
 		{map[string]string{"POSTVAKT_POLL_SCHEDULE": "@every -5m"}, `POSTVAKT_POLL_SCHEDULE: "@every -5m": @every needs at least 1s`},
 		{map[string]string{"POSTVAKT_POLL_SCHEDULE": "@every 100ms"}, `POSTVAKT_POLL_SCHEDULE: "@every 100ms": @every needs at least 1s`},
 		{map[string]string{"POSTVAKT_HEALTH_SCHEDULE": "0 0 30 2 *"}, `POSTVAKT_HEALTH_SCHEDULE: "0 0 30 2 *" never runs`},

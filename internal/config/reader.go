@@ -278,13 +278,14 @@ func (r *Reader) HostPort(name, def, help string) string {
 }
 
 // OptionalHostPort reads host:port, both given (a server to reach, such
-// as an SMTP relay); unset is "".
+// as an SMTP relay: port 0, a listener's any free port, is none); unset
+// is "".
 func (r *Reader) OptionalHostPort(name, help string) string {
 	v := r.String(name, "", help)
 	if v == "" {
 		return ""
 	}
-	if host, _, _ := net.SplitHostPort(v); host == "" || checkHostPort(v) != nil {
+	if host, port, _ := net.SplitHostPort(v); host == "" || port == "0" || checkHostPort(v) != nil {
 		r.Failf(name, "%q is not host:port with a port number (e.g. smtp.example.no:587)", v)
 		return ""
 	}
