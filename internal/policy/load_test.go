@@ -78,6 +78,10 @@ func TestLoadDirDirectoryProblems(t *testing.T) {
 			[]want{{file: "bv.yaml", line: 3, text: "invalid YAML: a control character (U+000C) at column 16"}}},
 		{"control character at the end", map[string]string{"default.yaml": catchAll + "\x1a"},
 			[]want{{file: "default.yaml", line: 5, text: "invalid YAML: a control character (U+001A) at column 1"}}},
+		// UTF-16 without a byte-order mark: its zero bytes are no stray
+		// control characters to delete.
+		{"UTF-16 without a byte-order mark", map[string]string{"default.yaml": catchAll, "bv.yaml": "n\x00a\x00m\x00e\x00:\x00 \x00b\x00v\x00\n\x00"},
+			[]want{{file: "bv.yaml", text: "not UTF-8: the file looks like UTF-16 (every other byte 0): save it as UTF-8"}}},
 		{"Latin-1 file", map[string]string{"default.yaml": catchAll, "bv.yaml": "name: bv\nmatch:\n  class: \"omsorgs\xf8vertakelse\"\n"},
 			[]want{{file: "bv.yaml", line: 3, text: "not UTF-8: byte 0xf8 at column 18 (save the file as UTF-8"}}},
 	}

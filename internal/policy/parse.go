@@ -99,6 +99,11 @@ func (r *reader) syntax(err error, data []byte) {
 		r.addf(line, "not UTF-8: byte 0x%02x at column %d (save the file as UTF-8; æ, ø and å in Latin-1 are such bytes)", b, col)
 		return
 	}
+	if strings.HasSuffix(err.Error(), "control characters are not allowed") && 4*bytes.Count(data, []byte{0}) >= len(data) {
+		// Not stray characters to delete: the whole file's encoding.
+		r.addf(0, "not UTF-8: the file looks like UTF-16 (every other byte 0): save it as UTF-8")
+		return
+	}
 	// The reader's error says no line: find the character.
 	if line, col, c, ok := firstControl(data); ok && strings.HasSuffix(err.Error(), "control characters are not allowed") {
 		r.addf(line, "invalid YAML: a control character (U+%04X) at column %d: delete it", c, col)
