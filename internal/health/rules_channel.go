@@ -48,7 +48,12 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 		o, a := byCh[ch], act[ch]
 		var why []string
 		var reasons []store.AlertReason
-		asked := a.LastCallAt != nil && f.Now.Sub(*a.LastCallAt) <= cfg.After
+		// Asked: postvakt called the channel within after (a poller that
+		// stopped is not the channel's silence), or its last calls all
+		// failed and it waits out its letters' backoff (poll.Backoff, up
+		// to hours, at night the only calls): a channel that has answered
+		// nothing since is still down, not back.
+		asked := a.LastCallAt != nil && (f.Now.Sub(*a.LastCallAt) <= cfg.After || unanswered(a))
 		// Silent: letters sent after its last change are overdue (not
 		// only letters it could have moved, while nobody sends: a night),
 		// other than those of units or systems that hand over nothing.
@@ -82,6 +87,13 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 				To: sentBy(f.Now, t), Undecided: true, Unscheduled: f.Due[ch].Scheduled, PublishedBy: f.Now.Add(-t), Live: true}})
 	}
 	return out
+}
+
+// unanswered reports whether the channel's last calls all failed: none
+// answered since (a batch with a call answered sets its last_ok_at too).
+func unanswered(a store.ChannelActivity) bool {
+	return a.LastCallAt != nil && a.LastErrorAt != nil && !a.LastErrorAt.Before(*a.LastCallAt) &&
+		(a.LastOKAt == nil || a.LastOKAt.Before(*a.LastErrorAt))
 }
 
 // droppedOverdue counts, per channel, the letters sent after the channel's

@@ -158,6 +158,14 @@ func TestChannelSilent(t *testing.T) {
 			Units: []store.UnitFacts{overdue(3)}}, "no status change for ever"},
 		{"postvakt has not asked: not the channel's silence", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastCallAt = at(-2 * time.Hour) }),
 			Units: []store.UnitFacts{overdue(30)}}, ""},
+		// A provider down all night: the poller's last calls failed, and
+		// it waits out the letters' backoff (an hour and more).
+		{"last calls failed 2h ago, none answered since", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastCallAt, a.LastErrorAt, a.LastOKAt = at(-2*time.Hour), at(-2*time.Hour), at(-5*time.Hour)
+		}), Units: []store.UnitFacts{overdue(30)}}, "no status change for 2 hours while 30 letters are overdue"},
+		{"last calls 2h ago answered in part", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastCallAt, a.LastErrorAt, a.LastOKAt = at(-2*time.Hour), at(-2*time.Hour), at(-2*time.Hour)
+		}), Units: []store.UnitFacts{overdue(30)}}, ""},
 		{"calls fail", Facts{Channels: act(func(a *store.ChannelActivity) {
 			a.LastChangeAt, a.Calls, a.Errors = at(-time.Minute), 10, 5
 		})}, "5 of 10 calls in the last 1 hour failed"},

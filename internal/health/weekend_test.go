@@ -13,6 +13,7 @@ import (
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
+	"postvakt/internal/poll"
 	"postvakt/internal/remind"
 	"postvakt/internal/remind/mailpittest"
 	"postvakt/internal/store"
@@ -37,15 +38,23 @@ type wk struct {
 	plan    []planned
 	fired   []string // "time rule labels" of every alert that started firing
 	resolvd []string
+	// down is an outage of the provider, [from, to): it answers no call
+	// (each failed batch as the poller counts it: the batch, its halves,
+	// a quarter and one letter), accepts and delivers nothing; the
+	// letters it held it accepts and delivers once it is back. The
+	// poller asks again after the letters' backoff (poll.Backoff: 1, 2,
+	// 4 … minutes, the letters failing together).
+	down struct{ from, to time.Time }
 }
 
 type planned struct {
-	at   time.Time
-	unit string
-	lost bool // accepted by the channel, never delivered
-	mute bool // the channel says nothing of it at all (stays registered)
-	done bool
-	id   string
+	at    time.Time
+	unit  string
+	lost  bool // accepted by the channel, never delivered
+	mute  bool // the channel says nothing of it at all (stays registered)
+	acked bool // accepted by the channel
+	done  bool
+	id    string
 }
 
 func newWk(t *testing.T, start time.Time) *wk {
@@ -100,10 +109,12 @@ func (w *wk) send(unit string, from, to time.Time, every time.Duration, lost fun
 // accept/deliver, records the poller's calls, evaluates.
 func (w *wk) tick(d time.Duration) health.Result {
 	w.t.Helper()
+	prev := w.now
 	w.now = w.now.Add(d)
 	ctx := context.Background()
 	var last time.Time
 	changes := 0
+	down := !w.down.from.IsZero() && !w.now.Before(w.down.from) && w.now.Before(w.down.to)
 	for i := range w.plan {
 		p := &w.plan[i]
 		if p.at.After(w.now) {
@@ -111,24 +122,41 @@ func (w *wk) tick(d time.Duration) health.Result {
 		}
 		if p.id == "" {
 			p.id = storetest.IDs(storetest.Register(w.t, w.st, w.letter(p.unit, p.at)))[0]
-			if p.mute {
-				continue
-			}
-			// the channel acknowledges it a minute on
-			storetest.Set(w.t, w.st, []string{p.id}, storetest.State(model.StateAccepted), storetest.StateChangedAt(p.at.Add(time.Minute)))
-			changes++
-			last = later(last, p.at.Add(time.Minute))
 		}
-		if !p.lost && !p.done && !p.at.Add(5*time.Minute).After(w.now) {
-			storetest.Set(w.t, w.st, []string{p.id}, storetest.State(model.StateAvailable), storetest.AvailableAt(p.at.Add(5*time.Minute)),
-				storetest.StateChangedAt(p.at.Add(5*time.Minute)))
+		if p.mute || down {
+			continue
+		}
+		// the channel works from when it is up again on what it held
+		at := p.at
+		if !w.down.from.IsZero() && !p.at.Before(w.down.from) && p.at.Before(w.down.to) {
+			at = w.down.to
+		}
+		if !p.acked {
+			// the channel acknowledges it a minute on
+			storetest.Set(w.t, w.st, []string{p.id}, storetest.State(model.StateAccepted), storetest.StateChangedAt(at.Add(time.Minute)))
+			p.acked = true
+			changes++
+			last = later(last, at.Add(time.Minute))
+		}
+		if !p.lost && !p.done && !at.Add(5*time.Minute).After(w.now) {
+			storetest.Set(w.t, w.st, []string{p.id}, storetest.State(model.StateAvailable), storetest.AvailableAt(at.Add(5*time.Minute)),
+				storetest.StateChangedAt(at.Add(5*time.Minute)))
 			p.done = true
 			changes++
-			last = later(last, p.at.Add(5*time.Minute))
+			last = later(last, at.Add(5*time.Minute))
 		}
 	}
-	if err := w.st.RecordChannelCalls(ctx, store.ChannelCalls{Channel: "svarut", At: w.now, Calls: 3, Latency: 300 * time.Millisecond,
-		Changes: changes, LastChange: last}); err != nil {
+	calls := store.ChannelCalls{Channel: "svarut", At: w.now, Calls: 3, Latency: 300 * time.Millisecond,
+		Changes: changes, LastChange: last}
+	if down {
+		calls = store.ChannelCalls{Channel: "svarut", At: w.now, LastError: "503 Service Unavailable"}
+		for k, at := 1, w.down.from; at.Before(w.now); at, k = at.Add(poll.Backoff(k)), k+1 {
+			if at.After(prev) || at.Equal(prev) && prev.Equal(w.down.from) {
+				calls.Calls, calls.Errors, calls.Latency = calls.Calls+4, calls.Errors+4, calls.Latency+4*time.Second
+			}
+		}
+	}
+	if err := w.st.RecordChannelCalls(ctx, calls); err != nil {
 		w.t.Fatal(err)
 	}
 	res, err := w.ev.Run(ctx, w.now, false)
