@@ -47,3 +47,41 @@ func TestProviderDownAllNightOneAlert(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderDownOverWeekendStaysFiring: SvarUt answers no call from
+// Saturday 02:00 until Sunday 20:00, when nobody sends: no letter is
+// overdue, the failed calls alone say it is down. The poller asks after
+// the letters' backoff, fewer than min_calls calls an hour after the first
+// hours. The channel_silent alert fires once in the night and keeps firing
+// while no call is answered, and resolves once, after the provider is
+// back; not resolved (a RESOLVED mail) at 04:00 on Saturday while every
+// call since still fails.
+func TestProviderDownOverWeekendStaysFiring(t *testing.T) {
+	t.Parallel()
+	w := newWk(t, friday)
+	w.history(40)
+	sat := friday.Add(24 * time.Hour).Add(-6 * time.Hour) // Saturday 01:00 UTC
+	w.down.from, w.down.to = sat.Add(time.Hour), sat.Add(43*time.Hour)
+	w.send("Skoleetaten", friday, friday.Add(8*time.Hour), 20*time.Minute, func(int) bool { return false })
+	w.until(sat.Add(45*time.Hour), 15*time.Minute)
+	var fired, resolved []string
+	for _, f := range w.fired {
+		if strings.Contains(f, "channel_silent") {
+			fired = append(fired, f)
+		}
+	}
+	for _, r := range w.resolvd {
+		if strings.Contains(r, "channel_silent") {
+			resolved = append(resolved, r)
+		}
+	}
+	if len(fired) != 1 || !strings.HasPrefix(fired[0], "Sat 02:") {
+		t.Errorf("channel_silent started firing %v over one outage, want once early on Saturday", fired)
+	}
+	if len(resolved) != 1 || !strings.HasPrefix(resolved[0], "Sun 2") {
+		t.Errorf("channel_silent resolved %v, want once after the provider is back on Sunday 20:00", resolved)
+	}
+	if ms := w.mp.Messages(t); len(ms) == 0 || !strings.Contains(ms[len(ms)-1].Subject, "RESOLVED channel_silent") {
+		t.Errorf("the last mail is not the resolution")
+	}
+}

@@ -76,11 +76,25 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			why = append(why, fmt.Sprintf("calls take %s on average", english(a.LatencyAvg().Round(time.Millisecond))))
 			reasons = append(reasons, reason("mail.alert.why.slow_calls", "Latency", a.LatencyAvg().Round(time.Millisecond)))
 		}
+		// Once firing, it holds while no call is answered: after the first
+		// hours of an outage the poller asks after the letters' backoff,
+		// fewer than min_calls calls an hour, and every one fails.
+		labels := store.Labels{"channel": ch}
+		if len(why) == 0 && unanswered(a) && f.firing(policy.RuleChannelSilent, labels) {
+			if a.LastOKAt != nil {
+				d := f.Now.Sub(*a.LastOKAt).Round(time.Minute)
+				why = append(why, fmt.Sprintf("no call answered for %s: every call since failed", english(d)))
+				reasons = append(reasons, reason("mail.alert.why.no_answer", "Since", d))
+			} else {
+				why = append(why, "no call ever answered")
+				reasons = append(reasons, reason("mail.alert.why.no_answer_ever"))
+			}
+		}
 		if len(why) == 0 {
 			continue
 		}
 		t := f.Due[ch].After
-		out = append(out, Condition{Rule: policy.RuleChannelSilent, Labels: store.Labels{"channel": ch},
+		out = append(out, Condition{Rule: policy.RuleChannelSilent, Labels: labels,
 			Severity: cfg.Severity, Affected: o.n,
 			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")), Why: reasons,
 			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),

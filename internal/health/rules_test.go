@@ -166,6 +166,17 @@ func TestChannelSilent(t *testing.T) {
 		{"last calls 2h ago answered in part", Facts{Channels: act(func(a *store.ChannelActivity) {
 			a.LastCallAt, a.LastErrorAt, a.LastOKAt = at(-2*time.Hour), at(-2*time.Hour), at(-2*time.Hour)
 		}), Units: []store.UnitFacts{overdue(30)}}, ""},
+		// Once firing, it holds while no call is answered (the poller's
+		// backoff: fewer than min_calls calls an hour), nothing overdue.
+		{"firing, no call answered for 3h, one call in the window", firingSilent(Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastCallAt, a.LastErrorAt, a.LastOKAt, a.Calls, a.Errors = at(-30*time.Minute), at(-30*time.Minute), at(-3*time.Hour), 1, 1
+		})}), "no call answered for 3 hours: every call since failed"},
+		{"not firing, no call answered for 3h, one call in the window", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastCallAt, a.LastErrorAt, a.LastOKAt, a.Calls, a.Errors = at(-30*time.Minute), at(-30*time.Minute), at(-3*time.Hour), 1, 1
+		})}, ""},
+		{"firing, the last calls answered in part", firingSilent(Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastCallAt, a.LastErrorAt, a.LastOKAt, a.Calls, a.Errors = at(-30*time.Minute), at(-30*time.Minute), at(-30*time.Minute), 2, 1
+		})}), ""},
 		{"calls fail", Facts{Channels: act(func(a *store.ChannelActivity) {
 			a.LastChangeAt, a.Calls, a.Errors = at(-time.Minute), 10, 5
 		})}, "5 of 10 calls in the last 1 hour failed"},
@@ -195,6 +206,12 @@ func TestChannelSilent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firingSilent is f with svarut's channel_silent alert firing.
+func firingSilent(f Facts) Facts {
+	f.Firing = map[string]bool{store.Fingerprint(policy.RuleChannelSilent, store.Labels{"channel": "svarut"}): true}
+	return f
 }
 
 func TestUnitDrop(t *testing.T) {
