@@ -80,8 +80,14 @@ type Evidence struct {
 // proves none). A shipment first seen already opened was available no
 // later than it was opened, and at the time its channel gave, when that is
 // earlier (shipments.available_at, which the lists and escalation use).
+// Its final state is the letter's end: rejected, failed or expired by the
+// last state change postvakt applied, never a failure the letter got past
+// (a SvarUt letter read after it failed; a Digital Post letter the log
+// shows available, before or after a failure entry, which stays a log
+// entry and moves nothing).
 func evidenceOf(sh *store.Shipment, events []store.Event) Evidence {
 	var e Evidence
+	var last *store.Event // the last state change postvakt applied (the log's order): the letter's end
 	for i := range events {
 		ev := &events[i]
 		if !slices.Contains(store.ProofKinds, ev.Kind) {
@@ -101,11 +107,14 @@ func evidenceOf(sh *store.Shipment, events []store.Event) Evidence {
 			if e.AvailableAt == nil {
 				e.AvailableAt, e.AvailableSource, e.AvailableNoLaterThan = &at, ev.Source, true
 			}
-		case model.StateRejected, model.StateFailed, model.StateExpired:
-			if ev.FromState != ev.ToState {
-				e.FinalState, e.FinalAt, e.FinalSource = ev.ToState, &at, ev.Source
-			}
 		}
+		if ev.Kind == store.EventState && ev.FromState != ev.ToState && (last == nil || ev.ID > last.ID) {
+			last = ev
+		}
+	}
+	if last != nil && model.State(last.ToState).Undelivered() {
+		at := last.ObservedAt
+		e.FinalState, e.FinalAt, e.FinalSource = last.ToState, &at, last.Source
 	}
 	if sh.AvailableAt != nil && (e.AvailableAt == nil || sh.AvailableAt.Before(*e.AvailableAt)) {
 		e.AvailableAt, e.AvailableSource, e.AvailableNoLaterThan = sh.AvailableAt, sh.Channel, false

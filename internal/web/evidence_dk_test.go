@@ -143,3 +143,86 @@ func TestRegisterDanishLetters(t *testing.T) {
 		t.Error("a CPR number reached the log")
 	}
 }
+
+// TestEvidenceFinalStateIsTheLetters: the proof's final state (final_state,
+// "It failed at …") is the letter's end, so a failure the letter got past is
+// none: a Danish letter whose log shows it "Tilgængelig for modtageren"
+// stays delivered through a failure after it (a copy to the recipient's own
+// system that failed) and gets past one before it (an attempt that failed,
+// retried), and a SvarUt letter that failed and was read after all is
+// opened. Its evidence states no failure as its end for any of them; a
+// letter that failed and stayed so still does.
+func TestEvidenceFinalStateIsTheLetters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sent := now.Add(-72 * time.Hour)
+	got, _, err := e.st.Register(ctx, []model.NewShipment{
+		copenhagenLetter("0b6d3c5e-1f2a-4b3c-8d4e-0000000000a1", "org", "10150817", sent),
+		copenhagenLetter("0b6d3c5e-1f2a-4b3c-8d4e-0000000000a2", "org", "10150817", sent),
+		copenhagenLetter("0b6d3c5e-1f2a-4b3c-8d4e-0000000000a3", "org", "10150817", sent)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := now.Add(-60 * time.Hour)
+	ev := func(id, ch, tag string, state model.State, at time.Time) store.FeedEntry {
+		return store.FeedEntry{ID: id, ChannelID: ch, Tag: tag, State: state, At: at, Payload: []byte(`{"id":"` + id + `","eventTag":"` + tag + `"}`)}
+	}
+	if _, err := e.st.ApplyFeed(ctx, store.FeedApply{Channel: "digitalpost", Entries: []store.FeedEntry{
+		ev("33333333-0000-4000-8000-000000000001", got[0].ChannelID, "MEMO_AVAILABLE_TO_RECIPIENT", model.StateAvailable, t0),
+		ev("33333333-0000-4000-8000-000000000002", got[0].ChannelID, "MEMO_SEND_SENT_TO_RECIPIENT_SYSTEM_FAILED", model.StateFailed, t0.Add(time.Hour)),
+		ev("44444444-0000-4000-8000-000000000001", got[1].ChannelID, "MEMO_SEND_FAILED", model.StateFailed, t0),
+		ev("44444444-0000-4000-8000-000000000002", got[1].ChannelID, "MEMO_AVAILABLE_TO_RECIPIENT", model.StateAvailable, t0.Add(time.Hour)),
+		ev("55555555-0000-4000-8000-000000000001", got[2].ChannelID, "MEMO_SEND_FAILED", model.StateFailed, t0),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	svarut, _, err := e.st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000a4")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := store.Due{ID: svarut[0].ID, State: model.StateRegistered, SentAt: sent}
+	if _, err := e.st.ApplyPoll(ctx, []store.PollResult{{Due: due, Source: "svarut", ObservedAt: now.Add(-50 * time.Hour),
+		Status: "IKKE_LEVERT", State: model.StateFailed, ChangedAt: now.Add(-51 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	due.State, due.ChannelStatus = model.StateFailed, "IKKE_LEVERT"
+	if _, err := e.st.ApplyPoll(ctx, []store.PollResult{{Due: due, Source: "svarut", ObservedAt: now.Add(-time.Hour),
+		Status: "LEST", State: model.StateOpened, ChangedAt: now.Add(-2 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	dk := e.loggedIn("kari", "compliance", "64942212", "")
+	no := e.loggedIn("ola", "compliance", "964338531", "")
+	for _, tc := range []struct {
+		what  string
+		b     *browser
+		id    string
+		state model.State
+		final string
+	}{
+		{"available, then a failed copy to its system", dk, got[0].ID, model.StateAvailable, ""},
+		{"a failed attempt, then available", dk, got[1].ID, model.StateAvailable, ""},
+		{"failed and no more", dk, got[2].ID, model.StateFailed, "failed"},
+		{"failed, then read", no, svarut[0].ID, model.StateOpened, ""},
+	} {
+		code, body := tc.b.get("/shipments/" + tc.id + "/evidence.json")
+		var doc struct {
+			Shipment struct {
+				State model.State `json:"state"`
+			} `json:"shipment"`
+			Evidence struct {
+				FinalState string `json:"final_state"`
+			} `json:"evidence"`
+		}
+		if err := json.Unmarshal([]byte(body), &doc); err != nil || code != http.StatusOK {
+			t.Fatalf("%s: evidence.json: %d %v", tc.what, code, err)
+		}
+		if doc.Shipment.State != tc.state || doc.Evidence.FinalState != tc.final {
+			t.Errorf("%s: the letter is %s and its evidence's final state %q, want %s and %q",
+				tc.what, doc.Shipment.State, doc.Evidence.FinalState, tc.state, tc.final)
+		}
+		_, page := tc.b.get("/shipments/" + tc.id)
+		if failed := strings.Contains(page, "It failed at"); failed != (tc.final != "") {
+			t.Errorf("%s: the evidence page says it failed: %v, want %v", tc.what, failed, tc.final != "")
+		}
+	}
+}
