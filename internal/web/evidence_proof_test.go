@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
+	"postvakt/internal/web"
 )
 
 type evidenceDoc struct {
@@ -213,5 +215,62 @@ func TestEvidenceProofInWords(t *testing.T) {
 				t.Errorf("%s proof says %q:\n%s", lang, n, proof)
 			}
 		}
+	}
+}
+
+// openedAfterTheLog is the store with a poll that finds the letter opened
+// committing after the evidence export read the letter's log, just before
+// it reads what the proof is drawn from.
+type openedAfterTheLog struct {
+	*store.Store
+	due store.Due
+}
+
+func (o openedAfterTheLog) ProofEvents(ctx context.Context, id string) ([]store.Event, error) {
+	if _, err := o.ApplyPoll(ctx, []store.PollResult{{Due: o.due, Source: "svarut", ObservedAt: now.Add(-time.Minute),
+		Status: "LEST", State: model.StateOpened, ChangedAt: now.Add(-2 * time.Minute)}}); err != nil {
+		return nil, err
+	}
+	return o.Store.ProofEvents(ctx, id)
+}
+
+// TestEvidenceExportProvesFromItsOwnLog: evidence.json, the complete
+// evidence export, states only what the log it carries proves. A poll
+// that committed between its reads (the letter opened meanwhile) stated
+// the letter opened at a time no event of the exported log holds: a proof
+// its reader cannot check against the log beside it.
+func TestEvidenceExportProvesFromItsOwnLog(t *testing.T) {
+	var st *store.Store
+	var wrap openedAfterTheLog
+	e := newEnvOver(t, func(s *store.Store) web.Store { st = s; wrap.Store = s; return &wrap })
+	ctx := context.Background()
+	got, _, err := st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000f9")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	sent := now.Add(-72 * time.Hour)
+	if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateRegistered, SentAt: sent}, Source: "svarut",
+		ObservedAt: now.Add(-10 * time.Hour), Status: "LEVERT", State: model.StateAvailable, ChangedAt: now.Add(-11 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	wrap.due = store.Due{ID: id, State: model.StateAvailable, ChannelStatus: "LEVERT", SentAt: sent}
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	code, body := b.get("/shipments/" + id + "/evidence.json")
+	var doc struct {
+		Shipment struct {
+			Events []store.Event `json:"events"`
+		} `json:"shipment"`
+		Evidence struct {
+			OpenedAt *time.Time `json:"opened_at"`
+		} `json:"evidence"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != http.StatusOK {
+		t.Fatalf("evidence.json: %d %v", code, err)
+	}
+	if at := doc.Evidence.OpenedAt; at != nil && !slices.ContainsFunc(doc.Shipment.Events, func(ev store.Event) bool {
+		return ev.ToState == string(model.StateOpened) && ev.ObservedAt.Equal(*at)
+	}) {
+		t.Errorf("evidence.json proves the letter opened at %v, but none of its %d events says so", at, len(doc.Shipment.Events))
 	}
 }
