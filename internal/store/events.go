@@ -79,6 +79,34 @@ func (s *Store) Events(ctx context.Context, shipmentID string) ([]Event, error) 
 	return evs, nil
 }
 
+// ShipmentEvidence returns a shipment (as ShipmentFacts, without a scope)
+// with its whole evidence log in the log's order (as Events), both read in
+// one snapshot: the complete evidence export states the letter's facts and
+// its log as of one moment, never a state the log beside it does not hold.
+// An unknown shipment is ErrNotFound.
+func (s *Store) ShipmentEvidence(ctx context.Context, id string) (*Shipment, error) {
+	if !looksLikeUUID(id) {
+		return nil, ErrNotFound
+	}
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read the evidence of %s: %w", id, err)
+	}
+	defer func() { _ = tx.Rollback() }() // read only: nothing to commit
+	var sh Shipment
+	if err := tx.GetContext(ctx, &sh, `SELECT `+shipmentColumns+shipmentFrom+` WHERE s.id = $1`, id); err != nil {
+		return nil, fmt.Errorf("get shipment %s: %w", id, notFound(err))
+	}
+	sh.fill()
+	if err := tx.SelectContext(ctx, &sh.Events, `SELECT `+eventColumns+` FROM shipment_events WHERE shipment_id = $1 ORDER BY id`, id); err != nil {
+		return nil, fmt.Errorf("read events of %s: %w", id, err)
+	}
+	if sh.Events == nil {
+		sh.Events = []Event{}
+	}
+	return &sh, nil
+}
+
 // appendEvent writes one event inside tx. An unknown shipment is
 // ErrNotFound: the statement checks it (there is no foreign key, see
 // migration 00013).

@@ -207,10 +207,14 @@ func (s *Server) loadEvidence(w http.ResponseWriter, r *http.Request, action sto
 	}
 	d := &evidenceData{S: sh}
 	if whole {
-		if sh.Events, err = s.store.Events(r.Context(), sh.ID); err != nil {
-			s.internalError(w, r, "read events", err)
+		// The facts again, with the whole log, as of one moment: a poll
+		// since the letter was read would give a state its log does not
+		// hold, or the other way round.
+		if sh, err = s.store.ShipmentEvidence(r.Context(), sh.ID); err != nil {
+			s.internalError(w, r, "read the letter with its events", err)
 			return nil, false
 		}
+		d.S = sh
 		// The timeline in the order things happened; the log's own order
 		// (id) breaks ties and stays visible in the # column.
 		sort.SliceStable(sh.Events, func(i, j int) bool { return sh.Events[i].ObservedAt.Before(sh.Events[j].ObservedAt) })

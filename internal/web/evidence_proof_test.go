@@ -274,3 +274,63 @@ func TestEvidenceExportProvesFromItsOwnLog(t *testing.T) {
 		t.Errorf("evidence.json proves the letter opened at %v, but none of its %d events says so", at, len(doc.Shipment.Events))
 	}
 }
+
+// openedAfterTheFacts is the store with a poll that finds the letter
+// opened committing after the evidence export read the letter's facts,
+// before it reads its log.
+type openedAfterTheFacts struct {
+	*store.Store
+	due *store.Due
+}
+
+func (o openedAfterTheFacts) ShipmentFacts(ctx context.Context, id string, sc store.Scope) (*store.Shipment, error) {
+	sh, err := o.Store.ShipmentFacts(ctx, id, sc)
+	if err != nil || o.due == nil || o.due.ID != id {
+		return sh, err
+	}
+	_, err = o.ApplyPoll(ctx, []store.PollResult{{Due: *o.due, Source: "svarut", ObservedAt: now.Add(-time.Minute),
+		Status: "LEST", State: model.StateOpened, ChangedAt: now.Add(-2 * time.Minute)}})
+	o.due.ID = "" // once
+	return sh, err
+}
+
+// TestEvidenceExportIsOneMoment: evidence.json states the letter's facts
+// and its log as of one moment. A poll that committed between its reads
+// (the letter opened meanwhile) gave a letter "available" whose log and
+// proof say it was opened.
+func TestEvidenceExportIsOneMoment(t *testing.T) {
+	var st *store.Store
+	wrap := openedAfterTheFacts{due: &store.Due{}}
+	e := newEnvOver(t, func(s *store.Store) web.Store { st = s; wrap.Store = s; return wrap })
+	ctx := context.Background()
+	got, _, err := st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000fa")}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := got[0].ID
+	sent := now.Add(-72 * time.Hour)
+	if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateRegistered, SentAt: sent}, Source: "svarut",
+		ObservedAt: now.Add(-10 * time.Hour), Status: "LEVERT", State: model.StateAvailable, ChangedAt: now.Add(-11 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	*wrap.due = store.Due{ID: id, State: model.StateAvailable, ChannelStatus: "LEVERT", SentAt: sent}
+	code, body := b.get("/shipments/" + id + "/evidence.json")
+	var doc struct {
+		Shipment struct {
+			State  string        `json:"state"`
+			Events []store.Event `json:"events"`
+		} `json:"shipment"`
+		Evidence struct {
+			OpenedAt *time.Time `json:"opened_at"`
+		} `json:"evidence"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || code != http.StatusOK {
+		t.Fatalf("evidence.json: %d %v", code, err)
+	}
+	logged := slices.ContainsFunc(doc.Shipment.Events, func(ev store.Event) bool { return ev.ToState == string(model.StateOpened) })
+	if opened := doc.Shipment.State == string(model.StateOpened); opened != logged || opened != (doc.Evidence.OpenedAt != nil) {
+		t.Errorf("evidence.json: the letter is %s, its log holds its opening: %v, its proof: opened at %v",
+			doc.Shipment.State, logged, doc.Evidence.OpenedAt)
+	}
+}
