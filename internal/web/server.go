@@ -31,7 +31,6 @@ type ShipmentStore interface {
 	Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]store.Shipment, int, error)
 	RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) ([]store.Shipment, int, []store.Contradiction, error)
 	ShipmentFacts(ctx context.Context, id string, scope store.Scope) (*store.Shipment, error)
-	Events(ctx context.Context, shipmentID string) ([]store.Event, error)
 	ShipmentEvidence(ctx context.Context, id string) (*store.Shipment, error)
 	EventsBefore(ctx context.Context, shipmentID, cursor string, limit int) (*store.EventPage, error)
 	ProofEvents(ctx context.Context, shipmentID string) ([]store.Event, error)
