@@ -276,9 +276,17 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiAudit is GET /api/v1/audit?limit=N&before=C and the filter of
-// auditQuery.
+// auditQuery. Another parameter, or one given twice, is a 400 naming it:
+// ignored, the whole log would be answered as if filtered.
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
+	if refuseUnknownParams(w, v, apiAuditParams) {
+		return
+	}
+	if err := repeatedParam(v); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	limit := 100
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -304,6 +312,10 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	s.audit(r.Context(), store.ActViewAudit, "audit_log", auditDetail("api", before, q))
 	writeJSON(w, http.StatusOK, page)
 }
+
+// apiAuditParams are the query parameters GET /api/v1/audit takes: its
+// page's and auditQuery's filter.
+var apiAuditParams = []string{"limit", "before", "actor", "action", "letter", "person", "rid", "from", "to"}
 
 // auditLog reads a page of the audit log in the principal's scope. A
 // cursor the store did not make answers 400 (a page in the UI, JSON in the
