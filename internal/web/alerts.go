@@ -57,10 +57,19 @@ const alertsSince = 7 * 24 * time.Hour
 // in the last week (?resolved_days=N), newest first. Alerts carry no
 // personal data: rule, labels (channel, sending unit, class, receiving
 // organisation number), counts and times, among them when the count was
-// made (affected_as_of).
+// made (affected_as_of). Another parameter, or resolved_days given twice,
+// is a 400 naming it, as the lists'.
 func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if refuseUnknownParams(w, q, []string{"resolved_days"}) {
+		return
+	}
+	if err := repeatedParam(q); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	since := alertsSince
-	if v := r.URL.Query().Get("resolved_days"); v != "" {
+	if v := q.Get("resolved_days"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 3650 {
 			writeError(w, http.StatusBadRequest, "resolved_days must be a number of days from 0 to 3650")

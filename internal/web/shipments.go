@@ -348,9 +348,18 @@ type shipmentWithEvents struct {
 
 // getShipment is GET /api/v1/shipments/{id}?limit=&before=: the letter
 // with the latest limit events of its log before the cursor (the latest of
-// all without one), in the order things happened.
+// all without one), in the order things happened. Another parameter, or
+// one given twice, is a 400 naming it, as the lists' (a misspelt before
+// would give the latest events as if the page asked for).
 func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if refuseUnknownParams(w, q, []string{"limit", "before"}) {
+		return
+	}
+	if err := repeatedParam(q); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	limit := apiEventsLimit
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
