@@ -378,13 +378,17 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 		q.Set("format", def)
 	}
 	format, err := report.ParseFormat(q.Get("format"))
-	if err == nil {
+	switch {
+	case len(q["format"]) > 1:
+		// Which was meant? The first would be taken without a word.
+		err = filterErr("err.filter.repeated", "Name", "format")
+	case err == nil:
 		var f store.IncidentFilter
 		if f, err = s.parseIncident(r, q); err == nil {
 			s.streamIncident(w, r, f, format)
 			return
 		}
-	} else {
+	default:
 		err = filterErr("err.filter.format", "Value", model.Quote(q.Get("format")))
 	}
 	if !api {
