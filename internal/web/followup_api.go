@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,14 @@ func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
 	var in followUpInput
 	if !decodeObject(w, r, &in, "one JSON object with decision, and as needed note, "+
 		"missed_statutory_deadline, new_channel and new_channel_id") {
+		return
+	}
+	if in.Decision != store.DecisionResent && slices.Contains(store.Decisions, in.Decision) &&
+		(strings.TrimSpace(in.NewChannel) != "" || strings.TrimSpace(in.NewChannelID) != "") {
+		// Dropped, the letter they name would be believed watched and
+		// never be polled.
+		writeError(w, http.StatusBadRequest, "new_channel and new_channel_id register the letter sent again, with decision "+
+			store.DecisionResent+" only; register another new letter with POST /api/v1/shipments")
 		return
 	}
 	no, err := s.followUp(r.Context(), sh, in)
