@@ -24,7 +24,11 @@ import (
 // channel answered about it before (forgotten.go).
 func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(context.Context, string) (json.RawMessage, error),
 	d store.Due, o channel.Observation, now time.Time) store.PollResult {
-	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: o.Status, State: o.State,
+	// The status is the channel's free text wherever the adapter could not
+	// read it by its table (an unknown value, masked by
+	// channel.StatusTable.Apply; a record that did not decode whole, left
+	// as sent): kept and logged with its national ids masked, whichever.
+	r := store.PollResult{Due: d, Source: ch.Name(), ObservedAt: now, Status: string(model.MaskNationalIDsIn([]byte(o.Status))), State: o.State,
 		Closed: string(o.Disposition), ChangedAt: o.ChangedAt, EnteredAt: o.EnteredAt, AvailableAt: o.AvailableAt, Payload: o.Payload, History: o.History,
 		RetryAt: now.Add(Backoff(d.PollFailures + 1))}
 	if o.KeepState && o.Err == nil {
