@@ -199,15 +199,18 @@ func readContactPoint(raw json.RawMessage) (cp contactPoint, org string, err err
 	return cp, org, nil
 }
 
-// snippet is the start of b, for an error.
+// snippet is the start of b, for an error (which is logged): Altinn's
+// text, so its national ids masked, and one its end would cut left out
+// whole (model.Excerpt).
 func snippet(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "…"
-	}
 	if len(b) == 0 {
 		return "(absent)"
 	}
-	return string(b)
+	s := string(model.MaskNationalIDsIn(model.Excerpt(b, 40)))
+	if len(b) > 40 {
+		s += "…"
+	}
+	return s
 }
 
 // EntryErrors is the error of a Profile lookup whose answer was whole but
