@@ -137,8 +137,18 @@ func ParseUnit(orgnr string, body []byte) (Unit, error) {
 // and greeting, a print order's address, the lists): its white space and
 // control characters, line breaks among them, each run one space, none at
 // the ends. A name holding a line break would break a mail's subject in
-// two in its reader and a printed address over lines.
+// two in its reader and a printed address over lines. A bidirectional
+// embedding, override or isolate control (U+202A–U+202E, U+2066–U+2069,
+// those model.BidiProblem refuses in the names postvakt is given) is
+// dropped: shown before "(org.nr. 974760673)" in a reminder, U+202E
+// would turn the number around.
 func OneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') {
+			return -1
+		}
+		return r
+	}, s)
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
 }
 

@@ -152,14 +152,21 @@ func TestParseUnitFlags(t *testing.T) {
 
 // TestOneLine: a register's name with line breaks, tabs or other control
 // characters (a hostile or broken entry) becomes one line, its runs of
-// white space one space; an ordinary name stays as it is.
+// white space one space; a bidirectional embedding, override or isolate
+// control is dropped (U+202E would turn "(org.nr. 974760673)" after the
+// name around in a reminder's subject); an ordinary name, right-to-left
+// letters among them, stays as it is.
 func TestOneLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"Bærum kommune":                              "Bærum kommune",
 		"  Bærum kommune \n":                         "Bærum kommune",
 		"Bærum kommune\r\nBcc: spy@evil.example":     "Bærum kommune Bcc: spy@evil.example",
 		"Skåla\tÆrlig\u0085AS\u2028avd.\x00Sandvika": "Skåla Ærlig AS avd. Sandvika",
-		"": "",
+		"Fjordfisk AS\u202E":                         "Fjordfisk AS",
+		"\u202DFjord\u202Afisk\u202C \u2067AS\u2069": "Fjordfisk AS",
+		"Fjordfisk \u202E AS":                        "Fjordfisk AS",
+		"شركة الأسماك":                               "شركة الأسماك",
+		"":                                           "",
 	} {
 		if got := register.OneLine(in); got != want {
 			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
