@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 
@@ -124,8 +125,15 @@ func (c *CVR) Lookup(ctx context.Context, cvrs []string) ([]Answer, error) {
 }
 
 // readCVRResult turns a search answer into one answer per number asked.
+// An answer that is not UTF-8 (JSON's encoding; one labelled with another
+// character set reaches here decoded by httpclient) answers for none:
+// decoding would turn a Latin-1 "Nørrebro" into "N\uFFFDrrebro", the name
+// cached and shown, as ParseUnit refuses it of Enhetsregisteret.
 func readCVRResult(cvrs []string, body []byte) ([]Answer, error) {
 	var res cvrResult
+	if !utf8.Valid(body) {
+		return nil, errors.New("CVR search answer is not UTF-8 (nor labelled with its character set)")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&res); err != nil {
 		return nil, fmt.Errorf("CVR search answer is not the expected JSON: %w", err)

@@ -39,6 +39,7 @@ func TestReadCVRResult(t *testing.T) {
 		{"timed out", strings.Replace(answer(hit("31201004", "N ApS")), `"timed_out": false`, `"timed_out": true`, 1), nil, "partial"},
 		{"a shard failed", strings.Replace(answer(), `"failed": 0`, `"failed": 1`, 1), nil, "partial"},
 		{"no hits", `{"took": 1}`, nil, "no hits"},
+		{"not UTF-8 (Latin-1, unlabelled)", answer(hit("31201004", "N\xf8rrebro T\xf8mrer ApS")), nil, "not UTF-8"},
 		{"not JSON", `<html><title>502 Bad Gateway</title></html>`, nil, "not the expected JSON"},
 		{"a hit that is not a company", answer(`{"_source": {"Vrdeltagerperson": {}}}`), nil, "not a company"},
 		{"a hit without a number", answer(`{"_source": {"Vrvirksomhed": {"cvrNummer": null}}}`), nil, "no valid cvrNummer"},
