@@ -60,8 +60,27 @@ type cvrResult struct {
 		Failed int `json:"failed"`
 	} `json:"_shards"`
 	Hits *struct {
-		Hits []json.RawMessage `json:"hits"` // read one by one
+		// Total is how many hits the search found: a number (Elasticsearch
+		// 6, the CVR's) or {"value": n, ...} (Elasticsearch 7 and later).
+		Total json.RawMessage   `json:"total"`
+		Hits  []json.RawMessage `json:"hits"` // read one by one
 	} `json:"hits"`
+}
+
+// hitsTotal reads a search answer's hits.total; false when it has none
+// that can be read.
+func hitsTotal(raw json.RawMessage) (int, bool) {
+	var n int
+	if err := json.Unmarshal(raw, &n); err == nil {
+		return n, true
+	}
+	var v struct {
+		Value *int `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &v); err == nil && v.Value != nil {
+		return *v.Value, true
+	}
+	return 0, false
 }
 
 // cvrCompany is the part of a hit's _source postvakt reads.
@@ -177,6 +196,12 @@ func readCVRResult(cvrs []string, body []byte) ([]Answer, error) {
 		a := &out[i]
 		a.Status, a.Body, a.Name = http.StatusOK, []byte(source), name
 	}
+	// The search returns at most size hits, one per number asked: when the
+	// index holds more (two documents of one company), the hits left out
+	// may be a number's that no hit answered.
+	if total, ok := hitsTotal(res.Hits.Total); ok && total > len(res.Hits.Hits) && stray == nil {
+		stray = fmt.Errorf("CVR search answer holds %d of the %d hits found", len(res.Hits.Hits), total)
+	}
 	if len(bad) == 0 && stray == nil {
 		return out, nil
 	}
@@ -239,8 +264,8 @@ func hasKey(m map[string]int, k string) bool {
 // HitErrors is the error of a CVR search whose answer was whole but had
 // hits that could not be read. Numbers are those whose own hit could not
 // be read, each with its error; Unsettled, those no readable hit answered
-// when a hit named no number (Cause): that hit may be theirs, so they are
-// not known to be missing from the CVR. Lookup's answers for the others
+// when a hit named no number, or the answer left hits out (Cause): that
+// hit may be theirs, so they are not known to be missing from the CVR. Lookup's answers for the others
 // stand (one company's bad hit never holds back another's name).
 type HitErrors struct {
 	Asked     int

@@ -1,6 +1,7 @@
 package register
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -62,6 +63,47 @@ func TestReadCVRResult(t *testing.T) {
 				if s := strings.TrimSpace(fmt.Sprint(a.Status, " ", a.Name)); s != strings.TrimSpace(c.want[i]) {
 					t.Errorf("answer %d: %q, want %q", i, s, c.want[i])
 				}
+			}
+		})
+	}
+}
+
+// TestReadCVRResultTruncated: a search returns at most size hits (the
+// numbers asked); when the index holds more hits than that (two documents
+// for one company), the answer's hits.total says so, and a number no hit
+// answered is not known to be missing from the CVR: it is unsettled (the
+// names job asks it alone), not "no such company" cached for the TTL.
+func TestReadCVRResultTruncated(t *testing.T) {
+	hit := func(nr, name string) string {
+		return `{"_source": {"Vrvirksomhed": {"cvrNummer": ` + nr + `, "virksomhedMetadata": {"nyesteNavn": {"navn": "` + name + `"}}}}}`
+	}
+	asked := []string{"31201004", "29811008", "26661005"}
+	hits := strings.Join([]string{hit("31201004", "First ApS"), hit("31201004", "Second ApS"), hit("29811008", "Østerbro A/S")}, ",")
+	for _, c := range []struct {
+		name, total   string
+		wantUnsettled []string
+	}{
+		{"all hits returned", `3`, nil},
+		{"a hit left out (Elasticsearch 6)", `4`, []string{"26661005"}},
+		{"a hit left out (Elasticsearch 7)", `{"value": 4, "relation": "eq"}`, []string{"26661005"}},
+		{"all hits returned (Elasticsearch 7)", `{"value": 3, "relation": "eq"}`, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body := `{"timed_out": false, "_shards": {"total": 6, "successful": 6, "failed": 0}, "hits": {"total": ` + c.total +
+				`, "hits": [` + hits + `]}}`
+			got, err := readCVRResult(asked, []byte(body))
+			var he *HitErrors
+			if c.wantUnsettled == nil {
+				if err != nil || len(got) != 3 || got[2].Status != 404 {
+					t.Fatalf("answers %+v, err %v; want 3, the last 404", got, err)
+				}
+				return
+			}
+			if !errors.As(err, &he) || fmt.Sprint(he.Unsettled) != fmt.Sprint(c.wantUnsettled) || len(he.Numbers) != 0 {
+				t.Fatalf("err %v (%+v), want %v unsettled", err, he, c.wantUnsettled)
+			}
+			if len(got) != 2 || got[0].Name != "First ApS" || got[1].Name != "Østerbro A/S" {
+				t.Errorf("answers %+v, want the two found", got)
 			}
 		})
 	}

@@ -191,7 +191,7 @@ func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, s
 // that number's. A search whose answer had a hit that could not be read
 // (*HitErrors) stands for the others: a number whose own hit it was has
 // failed (its backoff), and those the answer left unsettled (a hit named
-// no number) are asked alone.
+// no number, or hits were left out) are asked alone.
 func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	if len(nrs) == 0 {
 		return nil
@@ -234,7 +234,7 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 	if len(nrs) == 1 {
 		return n.failed(ctx, nrs[0], at(), hits, sum)
 	}
-	n.Log.Warn("CVR search answer had a hit that names no number; asking each number it did not answer alone",
+	n.Log.Warn("CVR search answer had a hit that names no number, or left hits out; asking each number it did not answer alone",
 		"numbers", len(hits.Unsettled), "error", hits.Cause)
 	return n.denmarkAlone(ctx, hits.Unsettled, at, sum)
 }
