@@ -113,7 +113,8 @@ func shortJSON(b []byte) string {
 }
 
 // ParseUnit reads a 200 answer of Enhetsregisteret about orgnr; an answer
-// that is not the expected JSON, or is about another number, is an error.
+// that is not the expected JSON, or is about another number or none, is an
+// error.
 // So is one that is not UTF-8 (JSON's encoding; an answer labelled with
 // another character set reaches here decoded by httpclient): ISO-8859-1
 // bytes read as UTF-8 would put replacement characters in the name and
@@ -126,7 +127,16 @@ func ParseUnit(orgnr string, body []byte) (Unit, error) {
 	if err := json.Unmarshal(body, &u); err != nil {
 		return u, fmt.Errorf("register answer for %s is not the expected JSON: %w", orgnr, err)
 	}
-	if u.Organisasjonsnummer != "" && u.Organisasjonsnummer != orgnr {
+	switch u.Organisasjonsnummer {
+	case orgnr:
+	case "":
+		// Every unit the register answers with (a deleted one's few fields
+		// too) names its number: JSON without one ({}, a gateway's
+		// {"message": …}) is not about the unit, and read as one it would
+		// be a unit without a name or an address, its print held for
+		// manual handling (no_address) for the cache's lifetime.
+		return u, fmt.Errorf("register answer for %s names no organisation number: not a unit", orgnr)
+	default:
 		return u, fmt.Errorf("register answered for %s when asked for %s", u.Organisasjonsnummer, orgnr)
 	}
 	u.Navn = OneLine(u.Navn)

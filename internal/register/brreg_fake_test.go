@@ -74,6 +74,9 @@ func TestNotesFakeBrreg(t *testing.T) {
 		"988888888": {200, "", `{"organisasjonsnummer":"988888888","navn":"Strenger AS","konkurs":"false","underAvvikling":"true",` + addr + `}`},
 		"999999990": {404, "text/html; charset=utf-8", `<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>`},
 		"999999991": {410, "text/html", `<html><body>Gone</body></html>`},
+		"912121212": {200, "", `{"message":"Service temporarily unavailable"}`}, // a gateway's JSON, not a unit
+		"913131313": {200, "", `{}`},
+		"914141414": {200, "", `null`},
 	}
 	underenheter := map[string]brAnswer{
 		"955555555": {200, "", `{"organisasjonsnummer":"955555555","navn":"Bærum kommune avd. Sandvika","overordnetEnhet":"974760673","beliggenhetsadresse":{"adresse":["Sandvikaveien 1"],"postnummer":"1337","poststed":"SANDVIKA"}}`},
@@ -99,6 +102,9 @@ func TestNotesFakeBrreg(t *testing.T) {
 		{"988888888", store.RegisterEnhet, 200, "Strenger AS", false},    // yes/no flags written as strings
 		{"999999990", "", 0, "", true},                                   // a 404 web page: a wrong address or a proxy, not "unknown"
 		{"999999991", "", 0, "", true},                                   // a 410 web page, the same
+		{"912121212", "", 0, "", true},                                   // 200 with JSON about no unit: not "no name, no address"
+		{"913131313", "", 0, "", true},
+		{"914141414", "", 0, "", true},
 	} {
 		t.Run(c.orgnr, func(t *testing.T) {
 			a, err := b.Lookup(context.Background(), c.orgnr)
