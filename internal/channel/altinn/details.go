@@ -46,8 +46,8 @@ type statusEvent struct {
 // flexTime reads an RFC 3339 date-time, or any of the forms
 // channel.ParseLocalTime reads; one without a zone is UTC, the zone
 // Altinn's platform keeps its times in (its DateTimeOffsets come with
-// "+00:00"). Null or absent leaves the zero time; anything else that is
-// not a date-time is kept in bad, quoted as an error may show it (a
+// "+00:00"). Null, absent or an empty string (a serializer's "no value")
+// leaves the zero time; anything else that is not a date-time is kept in bad, quoted as an error may show it (a
 // national id masked: model.QuoteTime), so the status it dates can be
 // refused rather than dated wrongly.
 type flexTime struct {
@@ -63,6 +63,9 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 	var s string
 	if json.Unmarshal(b, &s) != nil {
 		s = string(b) // a number, an object: quoted as sent
+	} else if strings.TrimSpace(s) == "" {
+		*t = flexTime{} // an empty string: no time, as null
+		return nil
 	} else if v, err := channel.ParseLocalTime(s, time.UTC); err == nil {
 		t.Time = v
 		return nil

@@ -100,8 +100,11 @@ func TestHostileDetailsFieldTypes(t *testing.T) {
 // allow or a .NET service writes. A fraction of seven digits, an offset
 // without its colon, and a placeholder of year 1 for statusChanged or read
 // (DateTimeOffset.MinValue: no time; the status dated by its history, no
-// reading made up); a history out of order, with an entry twice or null:
-// the letter opened, dated by its first Read, available since Published.
+// reading made up), and so an empty string (a serializer's "no value"),
+// which was refused as no date-time: the letter's error at every poll, its
+// Read never applied, and it went on towards reminders and print; a
+// history out of order, with an entry twice or null: the letter opened,
+// dated by its first Read, available since Published.
 func TestHostileDetailsTimesAndHistory(t *testing.T) {
 	read := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	published := time.Date(2026, 3, 2, 8, 16, 10, 41_700_000, time.UTC)
@@ -115,6 +118,11 @@ func TestHostileDetailsTimesAndHistory(t *testing.T) {
 		{"an offset without its colon", hostileDoc("ID", `,"statusChanged":"2026-03-02T10:00:00+0100"`), model.StateOpened, read, published},
 		{"statusChanged of year 1", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00+00:00"`), model.StateOpened, read, published},
 		{"statusChanged of year 1 without a zone", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00"`), model.StateOpened, read, published},
+		{"statusChanged an empty string", hostileDoc("ID", `,"statusChanged":""`), model.StateOpened, read, published},
+		{"statusChanged blank", hostileDoc("ID", `,"statusChanged":" "`), model.StateOpened, read, published},
+		{"read an empty string on an unread letter", hostileDoc("ID", `,"status":"Published","statusChanged":"",`+
+			`"statusHistory":[{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"}],"read":""`),
+			model.StateAvailable, published, time.Time{}},
 		{"read of year 1 on an unread letter", hostileDoc("ID", `,"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00",`+
 			`"statusHistory":[{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"}],"read":"0001-01-01T00:00:00+00:00"`),
 			model.StateAvailable, published, time.Time{}},
