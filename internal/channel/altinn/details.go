@@ -43,6 +43,24 @@ type statusEvent struct {
 	StatusChanged flexTime `json:"statusChanged"`
 }
 
+// UnmarshalJSON implements json.Unmarshaler. An entry is read loosely
+// (loose.go): a field of another type than the service writes (statusText
+// a number) reads as empty, and an entry that is no object says nothing;
+// either spoils that entry alone, never the answer, whose top-level status
+// says whether the letter was read.
+func (e *statusEvent) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Status        looseString `json:"status"`
+		StatusText    looseString `json:"statusText"`
+		StatusChanged flexTime    `json:"statusChanged"`
+	}
+	if json.Unmarshal(b, &v) != nil {
+		v.Status, v.StatusText, v.StatusChanged = "", "", flexTime{} // not an object
+	}
+	*e = statusEvent{Status: string(v.Status), StatusText: string(v.StatusText), StatusChanged: v.StatusChanged}
+	return nil
+}
+
 // flexTime reads an RFC 3339 date-time, or any of the forms
 // channel.ParseLocalTime reads; one without a zone is UTC, the zone
 // Altinn's platform keeps its times in (its DateTimeOffsets come with

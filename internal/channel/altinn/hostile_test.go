@@ -58,7 +58,9 @@ func hostileDetails(t *testing.T, body string) (channel.Observation, channel.Fou
 // TestHostileDetailsFieldTypes: a field the status is not read from, of
 // another type than the service writes (isConfidential as a string, null
 // or a number, content as a string or an array, sender and recipient as
-// numbers), or an unknown field of any shape, leaves the status read (the
+// numbers, a history entry's statusText or status of another type, an
+// entry that is no object), or an unknown field of any shape, leaves the
+// status read (the
 // letter's isConfidential absent but where a case sets it): the
 // letter is opened. Before, one such field made the whole answer
 // unreadable (ErrBadRecord): a letter read in Altinn stayed unread in
@@ -82,6 +84,12 @@ func TestHostileDetailsFieldTypes(t *testing.T) {
 		{"recipient a number", `,"recipient":910753614`, false},
 		{"recipient an object", `,"recipient":{"orgNumber":"910753614"}`, false},
 		{"unknown fields", `,"systemLabel":"Default","x":{"y":[1,null,{}]},"z":null`, false},
+		{"a history entry's statusText a number", `,"statusHistory":[{"status":"Published","statusText":2,"statusChanged":"2026-03-02T08:16:10.0417+00:00"},` +
+			`{"status":"Read","statusText":"Lest","statusChanged":"2026-03-02T09:00:00+00:00"}]`, false},
+		{"a history entry's statusText an object", `,"statusHistory":[{"status":"Read","statusText":{"nb":"Lest"},"statusChanged":"2026-03-02T09:00:00+00:00"}]`, false},
+		{"a history entry's status a number", `,"statusHistory":[{"status":2,"statusChanged":"2026-03-02T08:16:10.0417+00:00"},` +
+			`{"status":"Read","statusChanged":"2026-03-02T09:00:00+00:00"}]`, false},
+		{"a history entry a string or an array", `,"statusHistory":["Published",[],{"status":"Read","statusChanged":"2026-03-02T09:00:00+00:00"}]`, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
