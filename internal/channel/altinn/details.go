@@ -64,8 +64,8 @@ func (e *statusEvent) UnmarshalJSON(b []byte) error {
 // flexTime reads an RFC 3339 date-time, or any of the forms
 // channel.ParseLocalTime reads; one without a zone is UTC, the zone
 // Altinn's platform keeps its times in (its DateTimeOffsets come with
-// "+00:00"). Null, absent or an empty string (a serializer's "no value")
-// leaves the zero time; anything else that is not a date-time is kept in bad, quoted as an error may show it (a
+// "+00:00"). Null, absent, an empty string (a serializer's "no value") or
+// a placeholder of year 1 in any zone leaves the zero time; anything else that is not a date-time is kept in bad, quoted as an error may show it (a
 // national id masked: model.QuoteTime), so the status it dates can be
 // refused rather than dated wrongly.
 type flexTime struct {
@@ -85,6 +85,12 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 		*t = flexTime{} // an empty string: no time, as null
 		return nil
 	} else if v, err := channel.ParseLocalTime(s, time.UTC); err == nil {
+		if v.Year() <= 1 {
+			// A placeholder of year 1 (DateTimeOffset.MinValue, or a
+			// DateTime.MinValue written with a local offset, a real
+			// instant in year 0 or 1): no time, as null.
+			v = time.Time{}
+		}
 		t.Time = v
 		return nil
 	}

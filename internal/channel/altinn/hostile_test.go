@@ -108,7 +108,10 @@ func TestHostileDetailsFieldTypes(t *testing.T) {
 // allow or a .NET service writes. A fraction of seven digits, an offset
 // without its colon, and a placeholder of year 1 for statusChanged or read
 // (DateTimeOffset.MinValue: no time; the status dated by its history, no
-// reading made up), and so an empty string (a serializer's "no value"),
+// reading made up) in any zone (a DateTime.MinValue written with a local
+// offset was a real instant in year 0 or 1: the status refused as dated
+// before the letter was sent, or a "read" so made an unread letter
+// opened), and so an empty string (a serializer's "no value"),
 // which was refused as no date-time: the letter's error at every poll, its
 // Read never applied, and it went on towards reminders and print; a
 // history out of order, with an entry twice or null: the letter opened,
@@ -126,6 +129,11 @@ func TestHostileDetailsTimesAndHistory(t *testing.T) {
 		{"an offset without its colon", hostileDoc("ID", `,"statusChanged":"2026-03-02T10:00:00+0100"`), model.StateOpened, read, published},
 		{"statusChanged of year 1", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00+00:00"`), model.StateOpened, read, published},
 		{"statusChanged of year 1 without a zone", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00"`), model.StateOpened, read, published},
+		{"statusChanged of year 1 at +01:00", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00+01:00"`), model.StateOpened, read, published},
+		{"statusChanged of year 1 at -05:00", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00-05:00"`), model.StateOpened, read, published},
+		{"read of year 1 at +01:00 on an unread letter", hostileDoc("ID", `,"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00",`+
+			`"statusHistory":[{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"}],"read":"0001-01-01T00:00:00+01:00"`),
+			model.StateAvailable, published, time.Time{}},
 		{"statusChanged an empty string", hostileDoc("ID", `,"statusChanged":""`), model.StateOpened, read, published},
 		{"statusChanged blank", hostileDoc("ID", `,"statusChanged":" "`), model.StateOpened, read, published},
 		{"read an empty string on an unread letter", hostileDoc("ID", `,"status":"Published","statusChanged":"",`+
