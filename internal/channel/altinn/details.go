@@ -247,7 +247,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	}
 	d.obs.Payload = statusEvidence(resp.Body, resp.Received)
 	if !strings.EqualFold(doc.CorrespondenceID, id) {
-		d.obs.Err = fmt.Errorf("%w: asked for %s, got details of %q", channel.ErrBadRecord, id, doc.CorrespondenceID)
+		d.obs.Err = fmt.Errorf("%w: asked for %s, got details of %s", channel.ErrBadRecord, id, model.Quote(doc.CorrespondenceID))
 		return d, nil
 	}
 	if h := bytes.TrimSpace(doc.StatusHistory); len(h) > 0 && !bytes.Equal(h, []byte("null")) {
@@ -259,7 +259,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	if len(doc.StatusHistory) > 0 {
 		if err := json.Unmarshal(doc.StatusHistory, &hist); err != nil {
 			d.obs.Err = fmt.Errorf("%w: details of %s: statusHistory: %v", channel.ErrBadRecord, id, err)
-			d.obs.Status = doc.Status
+			d.obs.Status = maskedStatus(doc.Status)
 			d.found = foundOf(id, doc, nil)
 			return d, nil
 		}
@@ -271,7 +271,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		if errors.Is(err, channel.ErrBadTimestamp) {
 			d.obs.Err = fmt.Errorf("details of %s: %w", id, err)
 		}
-		d.obs.Status = status
+		d.obs.Status = maskedStatus(status)
 		d.found = foundOf(id, doc, hist)
 		return d, nil
 	}
@@ -298,6 +298,11 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	d.found = foundOf(id, doc, hist)
 	return d, nil
 }
+
+// maskedStatus is a status kept with a letter's error: free text from the
+// channel, as an unknown one (StatusTable.Apply), a national id in it
+// masked.
+func maskedStatus(s string) string { return string(model.MaskNationalIDsIn([]byte(s))) }
 
 // foundOf is what discovery registers of a correspondence: its sent time
 // (sentAt), parties, confidentiality and title. It is read whatever else

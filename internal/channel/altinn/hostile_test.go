@@ -293,3 +293,28 @@ func TestHostileServerErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileDetailsFreeTextMasked: what an unusable details answer puts
+// in the letter's error and raw status (kept in its evidence, logged by
+// the poller) has a national id in it masked, as an unknown status's is:
+// a correspondenceId that is not the one asked for, and a status whose
+// statusChanged is no time or whose history does not decode. Before, they
+// were quoted as sent.
+func TestHostileDetailsFreeTextMasked(t *testing.T) {
+	const fnr = "01017012345"
+	for _, c := range []struct{ name, body string }{
+		{"a correspondenceId that is a national id", strings.Replace(hostileDoc("ID", ""), `"ID"`, `"`+fnr+`"`, 1)},
+		{"a status with a statusChanged that is no time", hostileDoc("ID", `,"status":"Lest av `+fnr+`","statusChanged":"igår"`)},
+		{"a status with a history that is no list", hostileDoc("ID", `,"status":"Lest av `+fnr+`","statusHistory":{}`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o, _ := hostileDetails(t, c.body)
+			if o.Err == nil {
+				t.Fatalf("%s %s read, want the letter's error", o.State, o.Status)
+			}
+			if strings.Contains(o.Err.Error(), fnr) || strings.Contains(o.Status, fnr) {
+				t.Errorf("the national id unmasked: status %q, error %v", o.Status, o.Err)
+			}
+		})
+	}
+}
