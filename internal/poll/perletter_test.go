@@ -378,3 +378,36 @@ func TestLoneLetterPassingFailure(t *testing.T) {
 		t.Errorf("%d whole-call poll errors for a failure that passed", n)
 	}
 }
+
+// TestEnteredAtImplausible: a state whose own time is plausible is taken
+// when only the history entry the channel dates it from is not (an Altinn
+// history with a Read entry of 1970, an epoch placeholder, beside the real
+// Read): the letter is opened, dated by its status's own time, as an
+// implausible AvailableAt is left out. Before, the whole answer was
+// refused at every poll: the reading never applied, and the letter went
+// on towards reminders and print.
+func TestEnteredAtImplausible(t *testing.T) {
+	ctx := context.Background()
+	st, ships := registered(t, 2)
+	sent := t0.Add(-time.Hour)
+	read := sent.Add(10 * time.Minute)
+	answers := map[string]channel.Observation{
+		"id-0": {Status: "Read", State: model.StateOpened, ChangedAt: read, EnteredAt: time.Unix(0, 0).UTC()},
+		"id-1": {Status: "Read", State: model.StateOpened, ChangedAt: read, EnteredAt: sent.Add(-25 * time.Hour)},
+	}
+	ch := &batchy{answer: func(id string) channel.Observation { return answers[id] }}
+	var log bytes.Buffer
+	if _, err := newPoller(st, func() time.Time { return t0 }, &log).Cycle(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	for i := range len(answers) {
+		sh, err := st.Shipment(ctx, ships[i].ID, store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := sh.Events[len(sh.Events)-1]
+		if sh.State != model.StateOpened || last.Kind != store.EventState || !last.ObservedAt.Equal(read) {
+			t.Errorf("id-%d: %s, last event %s at %v; want opened at %v", i, sh.State, last.Kind, last.ObservedAt, read)
+		}
+	}
+}

@@ -41,8 +41,12 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 	if err == nil {
 		err = checkTime(o.ChangedAt, d.SentAt, now)
 	}
-	if err == nil {
-		err = checkTime(o.EnteredAt, d.SentAt, now)
+	if err == nil && checkTime(o.EnteredAt, d.SentAt, now) != nil {
+		// Only the history entry the channel dates the state from is
+		// not plausible (Altinn's Read of 1970, an epoch placeholder,
+		// beside the real one): the state stands, entered at its
+		// status's own time, not refused at every poll.
+		r.EnteredAt = time.Time{}
 	}
 	if err == nil && checkTime(o.AvailableAt, d.SentAt, now) != nil {
 		// The status and its time are plausible; only the entry the
