@@ -264,7 +264,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			return d, nil
 		}
 	}
-	hist = withRead(hist, doc.Read)
+	hist = withRead(hist, doc.Read, doc.Created)
 	status, changed, err := currentStatus(doc, hist)
 	if err != nil {
 		d.obs.Err = fmt.Errorf("%w: details of %s: %v", channel.ErrBadRecord, id, err)

@@ -76,9 +76,11 @@ func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error
 // first Read, CorrespondenceOverviewExt.Read, null until then) as one more
 // Read entry, when the history has no Read at or before it: the letter was
 // read, whatever the history shown to the sender leaves out. A "read" that
-// is not a date-time says nothing.
-func withRead(hist []statusEvent, read flexTime) []statusEvent {
-	if read.IsZero() {
+// is not a date-time says nothing, and nor does one more than a day before
+// the letter was created (1970, an epoch placeholder): it would make an
+// unread letter opened.
+func withRead(hist []statusEvent, read, created flexTime) []statusEvent {
+	if read.IsZero() || !created.IsZero() && read.Before(created.Add(-24*time.Hour)) {
 		return hist
 	}
 	if first, ok := firstRead(hist); ok && !first.IsZero() && !first.After(read.Time) {

@@ -111,7 +111,9 @@ func TestHostileDetailsFieldTypes(t *testing.T) {
 // reading made up) in any zone (a DateTime.MinValue written with a local
 // offset was a real instant in year 0 or 1: the status refused as dated
 // before the letter was sent, or a "read" so made an unread letter
-// opened), and so an empty string (a serializer's "no value"),
+// opened), and so a "read" more than a day before the letter was created
+// (1970, an epoch placeholder: it made an unread letter opened), and so an
+// empty string (a serializer's "no value"),
 // which was refused as no date-time: the letter's error at every poll, its
 // Read never applied, and it went on towards reminders and print; a
 // history out of order, with an entry twice or null: the letter opened,
@@ -133,6 +135,9 @@ func TestHostileDetailsTimesAndHistory(t *testing.T) {
 		{"statusChanged of year 1 at -05:00", hostileDoc("ID", `,"statusChanged":"0001-01-01T00:00:00-05:00"`), model.StateOpened, read, published},
 		{"read of year 1 at +01:00 on an unread letter", hostileDoc("ID", `,"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00",`+
 			`"statusHistory":[{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"}],"read":"0001-01-01T00:00:00+01:00"`),
+			model.StateAvailable, published, time.Time{}},
+		{"read of 1970 on an unread letter", hostileDoc("ID", `,"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00",`+
+			`"statusHistory":[{"status":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"}],"read":"1970-01-01T00:00:00Z"`),
 			model.StateAvailable, published, time.Time{}},
 		{"statusChanged an empty string", hostileDoc("ID", `,"statusChanged":""`), model.StateOpened, read, published},
 		{"statusChanged blank", hostileDoc("ID", `,"statusChanged":" "`), model.StateOpened, read, published},
