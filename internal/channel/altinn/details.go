@@ -128,6 +128,10 @@ type detail struct {
 	// service writes for a route it does not have: a wrong base URL or a
 	// retired API version when every letter of a batch got one.
 	bare404 bool
+	// unreadable: a 200 that is no details answer of this letter (JSON
+	// that does not parse, another letter's details; obs.Err is
+	// ErrBadRecord): nothing to register it by.
+	unreadable bool
 }
 
 // details reads GET {base}/correspondence/api/v1/correspondence/{id}/details.
@@ -243,11 +247,13 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		// Never the body: it holds the title, the text and the recipient.
 		d.obs.Payload = channel.UnreadableAnswer(resp.Body, resp.Received, unreadableFields...)
 		d.obs.Err = fmt.Errorf("%w: details of %s (%d bytes): %v", channel.ErrBadRecord, id, len(resp.Body), err)
+		d.unreadable = true
 		return d, nil
 	}
 	d.obs.Payload = statusEvidence(resp.Body, resp.Received)
 	if !strings.EqualFold(doc.CorrespondenceID, id) {
 		d.obs.Err = fmt.Errorf("%w: asked for %s, got details of %s", channel.ErrBadRecord, id, model.Quote(doc.CorrespondenceID))
+		d.unreadable = true
 		return d, nil
 	}
 	if h := bytes.TrimSpace(doc.StatusHistory); len(h) > 0 && !bytes.Equal(h, []byte("null")) {

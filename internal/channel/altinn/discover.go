@@ -45,7 +45,8 @@ const overlap = time.Millisecond
 // 1000. A Found whose details could not be read for good carries the
 // reason in Observation.Err (e.g. purged between listing and reading). A
 // letter Altinn failed on for now (5xx or no answer after retries, a
-// dropped connection, the breaker's probe elsewhere) is left out, as it has
+// dropped connection, the breaker's probe elsewhere, a 200 that is no
+// details answer of it) is left out, as it has
 // no time sent, and the others are returned with an error wrapping
 // channel.ErrIncomplete and the first such failure, naming the letters, so
 // that the window is listed again later: one letter Altinn always fails on
@@ -77,11 +78,12 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 		if err != nil {
 			return err
 		}
-		if d.netError || errors.Is(d.obs.Err, channel.ErrNotAsked) || errors.Is(d.obs.Err, channel.ErrFailing) {
+		if d.netError || d.unreadable || errors.Is(d.obs.Err, channel.ErrNotAsked) || errors.Is(d.obs.Err, channel.ErrFailing) {
 			// Not read, or Altinn failed on it (a 5xx after the retries,
-			// a gateway's page, no answer in time): a Found without its
-			// details would be skipped (no time sent), so it is left out
-			// and the listing is incomplete, to be run again.
+			// a gateway's page, no answer in time, a 200 that is no
+			// details of it): a Found without its details would be
+			// skipped (no time sent), so it is left out and the listing
+			// is incomplete, to be run again.
 			mu.Lock()
 			defer mu.Unlock()
 			if unread = append(unread, id); firstUnread == nil {

@@ -270,3 +270,45 @@ func TestDiscoverCatchesAMovingLetter(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoverUnreadableDetails: a letter whose details come as a 200 that
+// is no details answer (JSON cut off, a gateway's ProblemDetails, another
+// letter's details) has nothing to register it by (no time sent): it is
+// left out and the listing incomplete, to be run again, as for a page or
+// an empty answer. Before, it was returned without a time sent, which the
+// run counted "not registrable" and ended well: lost from the back-fill.
+func TestDiscoverUnreadableDetails(t *testing.T) {
+	for _, c := range []struct{ name, body string }{
+		{"JSON cut off", `{"correspondenceId":"` + uuid(2) + `","created":"2026-`},
+		{"a ProblemDetails", `{"type":"https://tools.ietf.org/html/rfc9110#section-15.6.1","title":"An error occurred","status":500}`},
+		{"another letter's details", `{"correspondenceId":"` + uuid(9) + `","created":"2026-03-02T08:00:00+00:00","status":"Published"}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			for i := 1; i <= 3; i++ {
+				f.add(&fakeCorr{id: uuid(i), created: t0, history: []event{{"Published", t0}}})
+			}
+			f.override = func(w http.ResponseWriter, r *http.Request, _ int) bool {
+				if r.PathValue("id") == uuid(2) {
+					spectestSkip(w) // off the spec, as a gateway answers
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = w.Write([]byte(c.body))
+					return true
+				}
+				return false
+			}
+			found, err := newAdapter(t, f, setup{}).Discover(context.Background(), t0.Add(-time.Hour), t0.Add(time.Hour))
+			if !errors.Is(err, channel.ErrIncomplete) || !strings.Contains(err.Error(), uuid(2)) {
+				t.Errorf("err %v; want ErrIncomplete naming the letter", err)
+			}
+			if len(found) != 2 {
+				t.Errorf("%d found, want the two others", len(found))
+			}
+			for _, fd := range found {
+				if fd.SentAt.IsZero() {
+					t.Errorf("%s returned without a time sent", fd.ChannelID)
+				}
+			}
+		})
+	}
+}
