@@ -227,18 +227,19 @@ func (e *entry) event() channel.FeedEvent {
 	if m, ok := Tags[fe.Tag]; ok {
 		fe.State, fe.Disposition = m.State, m.Disposition
 	}
-	if fe.MessageType == messagePhysical && fe.Disposition == channel.DispositionNone &&
-		(fe.State == model.StateAccepted || fe.State == model.StateAvailable) {
-		// A memo Digital Post sends as a physical letter from the start
-		// (a citizen exempt from Digital Post): on paper by the channel,
-		// never to be read in a mailbox nor printed again by the sender.
-		fe.Disposition = channel.DispositionChannelPrint
-	}
 	if rejectingReceipts[ev.ReceiptStatus] && sendTag(fe.Tag) && fe.Disposition == channel.DispositionNone &&
 		(fe.State == "" || fe.State == model.StateAccepted) {
 		// The receipt refused the letter; a tag past acceptance says
 		// more, and wins.
 		fe.State = model.StateRejected
+	}
+	if fe.MessageType == messagePhysical && fe.Disposition == channel.DispositionNone &&
+		(fe.State == model.StateAccepted || fe.State == model.StateAvailable) {
+		// A memo Digital Post sends as a physical letter from the start
+		// (a citizen exempt from Digital Post): on paper by the channel,
+		// never to be read in a mailbox nor printed again by the sender.
+		// One its receipt refused (above) was not sent at all.
+		fe.Disposition = channel.DispositionChannelPrint
 	}
 	return fe
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/model"
 )
 
@@ -55,6 +56,38 @@ func TestNotesReceiptStatusRejects(t *testing.T) {
 			rejecting := rs == `"INVALID"` || rs == `"NOT_ALLOWED"`
 			if rejecting && !strings.Contains(strings.ToUpper(string(got[0].Payload)), `"RECEIPTSTATUS":`+rs) {
 				t.Errorf("the evidence %s does not keep the receipt status", got[0].Payload)
+			}
+		})
+	}
+}
+
+// TestNotesReceiptStatusRejectsAPhysicalLetter: a memo Digital Post is to
+// send on paper (messageType PHYSICAL_LETTER) whose send entry carries a
+// rejecting receipt status was refused, not printed by the channel: it is
+// rejected, with no disposition that ends its follow-up as printed.
+func TestNotesReceiptStatusRejectsAPhysicalLetter(t *testing.T) {
+	for _, c := range []struct {
+		tag, receipt string
+		want         model.State
+		disposition  channel.Disposition
+	}{
+		{"MEMO_SEND_RECEIVED", `"INVALID"`, model.StateRejected, channel.DispositionNone},
+		{"MEMO_SEND_VALIDATED", `"NOT_ALLOWED"`, model.StateRejected, channel.DispositionNone},
+		{"DELAYED_MEMO_SEND_SENT", `"INVALID"`, model.StateRejected, channel.DispositionNone},
+		{"MEMO_SEND_RECEIVED", `"COMPLETED"`, model.StateAccepted, channel.DispositionChannelPrint},
+		{"MEMO_AVAILABLE_TO_RECIPIENT", `"INVALID"`, model.StateAvailable, channel.DispositionChannelPrint},
+	} {
+		t.Run(c.tag+" "+c.receipt, func(t *testing.T) {
+			ev := strings.Replace(notesEvent(1, c.tag, `"2025-03-10T08:00:00.000Z"`, `"2025-03-10T08:00:01.000Z"`, "0101801234", "CITIZEN"),
+				`"receiptStatus" : "COMPLETED"`, `"receiptStatus" : `+c.receipt, 1)
+			ev = strings.Replace(ev, `"messageType" : "DIGITALPOST"`, `"messageType" : "PHYSICAL_LETTER"`, 1)
+			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+			got, err := readAll(t, cl)
+			if err != nil || len(got) != 1 || got[0].Err != nil {
+				t.Fatalf("%v, %d events %+v", err, len(got), got)
+			}
+			if got[0].State != c.want || got[0].Disposition != c.disposition {
+				t.Errorf("state %q, disposition %q; want %q, %q", got[0].State, got[0].Disposition, c.want, c.disposition)
 			}
 		})
 	}
