@@ -32,7 +32,9 @@ const (
 var ErrAllRefused = errors.New("the SMTP server refused every recipient permanently")
 
 // Refusal is a recipient the SMTP server refused permanently (a 5xx reply
-// to RCPT TO): the message went to the others without it.
+// to RCPT TO), or one beyond its limit of recipients a message that a
+// later transaction could not reach (SMTP.transactMore): the message went
+// to the others without it.
 type Refusal struct {
 	Address string
 	Reply   string // the server's reply, e.g. "550 5.1.1 no such user"
@@ -298,8 +300,11 @@ type transactError struct {
 func (e *transactError) Error() string { return e.err.Error() }
 func (e *transactError) Unwrap() error { return e.err }
 
-// transact is one mail transaction on an open connection: MAIL FROM, RCPT
-// TO for each recipient, DATA and the message.
+// transact is one message on an open connection: MAIL FROM, RCPT TO for
+// each recipient, DATA and the message. A server that takes only so many
+// recipients a message answers the next RCPT TO with 452 (RFC 5321
+// 4.5.3.1.10): the message goes to those it took, then to the rest in
+// another transaction on the same connection (transactMore).
 func (s *SMTP) transact(c *smtp.Client, m *Message) error {
 	fail := func(started bool, format string, args ...any) error {
 		return &transactError{err: fmt.Errorf(format, args...), started: started}
@@ -313,17 +318,24 @@ func (s *SMTP) transact(c *smtp.Client, m *Message) error {
 	}
 	m.Refused = nil
 	rcpts := append(append([]string(nil), m.To...), m.Cc...)
-	for _, to := range rcpts {
+	var over []string // beyond the server's limit: a later transaction
+	taken := 0
+	for i, to := range rcpts {
 		if err := c.Rcpt(to); err != nil {
 			var reply *textproto.Error
 			if errors.As(err, &reply) && reply.Code >= 500 {
 				m.Refused = append(m.Refused, Refusal{Address: to, Reply: fmt.Sprintf("%d %s", reply.Code, reply.Msg)})
 				continue
 			}
+			if errors.As(err, &reply) && reply.Code == 452 && taken > 0 {
+				over = rcpts[i:]
+				break
+			}
 			return fail(false, "SMTP RCPT TO %s: %w", to, err)
 		}
+		taken++
 	}
-	if len(m.Refused) == len(rcpts) {
+	if taken == 0 {
 		return fmt.Errorf("%w: %s", ErrAllRefused, describeRefused(m.Refused))
 	}
 	w, err := c.Data()
@@ -342,6 +354,71 @@ func (s *SMTP) transact(c *smtp.Client, m *Message) error {
 			return fail(true, "SMTP server refused the message: %w", err)
 		}
 		return fail(true, "%w: end of DATA: %w", ErrOutcomeUnknown, err)
+	}
+	return s.transactMore(c, from.Address, over, m)
+}
+
+// transactMore sends m, delivered already to the recipients the server
+// took, to those beyond its limit (rest), in as many more transactions as
+// it takes. It never fails the message: those it did reach must not get it
+// again. A recipient it cannot reach is listed in m.Refused with the
+// server's answer (a refusal of its RCPT TO, temporary or not, a refusal
+// of the transaction, a broken connection before the message was handed
+// over); only a connection lost after the message was handed over
+// is an error, of unknown outcome.
+func (s *SMTP) transactMore(c *smtp.Client, from string, rest []string, m *Message) error {
+	notReached := func(rcpts []string, err error) error {
+		reply := err.Error()
+		var te *textproto.Error
+		if errors.As(err, &te) {
+			reply = fmt.Sprintf("%d %s", te.Code, te.Msg)
+		}
+		for _, to := range rcpts {
+			m.Refused = append(m.Refused, Refusal{Address: to, Reply: reply})
+		}
+		return nil
+	}
+	for len(rest) > 0 {
+		if err := c.Mail(from); err != nil {
+			return notReached(rest, err)
+		}
+		var taken, over []string
+		for i, to := range rest {
+			if err := c.Rcpt(to); err != nil {
+				var reply *textproto.Error
+				if !errors.As(err, &reply) || reply.Code == 421 { // the connection is lost or closing
+					return notReached(append(taken, rest[i:]...), err)
+				}
+				if reply.Code == 452 && len(taken) > 0 {
+					over = rest[i:]
+					break
+				}
+				// This address alone (a 5xx, a full mailbox): the rest may
+				// still be taken.
+				m.Refused = append(m.Refused, Refusal{Address: to, Reply: fmt.Sprintf("%d %s", reply.Code, reply.Msg)})
+				continue
+			}
+			taken = append(taken, to)
+		}
+		if len(taken) == 0 {
+			return nil // every one refused; the session's next message begins with RSET
+		}
+		w, err := c.Data()
+		if err != nil {
+			return notReached(append(taken, over...), err)
+		}
+		if _, err := w.Write(m.Bytes()); err != nil {
+			return notReached(append(taken, over...), err)
+		}
+		if err := w.Close(); err != nil {
+			var reply *textproto.Error
+			if errors.As(err, &reply) {
+				return notReached(append(taken, over...), err)
+			}
+			return &transactError{err: fmt.Errorf("%w: end of DATA (to %s, after the others got it): %w",
+				ErrOutcomeUnknown, strings.Join(taken, ", "), err), started: true}
+		}
+		rest = over
 	}
 	return nil
 }
