@@ -135,17 +135,26 @@ func resetTimeout(timeout time.Duration) time.Duration {
 // was handed over means it was not delivered, an error wrapping
 // ErrOutcomeUnknown that it may have been. A reused connection that fails
 // before the server started taking a message is replaced and the message
-// tried once more on the new one: nothing of it was handed over. A Session
-// is not safe for concurrent use.
+// tried once more on the new one: nothing of it was handed over. A server
+// that refuses the password for good (535) is not asked again in the
+// session: its later messages fail at once with that refusal, instead of
+// a failed login each (which locks the account or bans the host). A
+// Session is not safe for concurrent use.
 type Session struct {
 	s    *SMTP
 	c    *smtp.Client
 	conn net.Conn
 	sent int // messages over this connection
+	// authRefused is the server's permanent refusal of the login, once it
+	// gave one.
+	authRefused error
 }
 
 // Send delivers one message over the session's connection.
 func (ss *Session) Send(ctx context.Context, m *Message) error {
+	if ss.authRefused != nil {
+		return fmt.Errorf("not sent: %w (not tried again in this run)", ss.authRefused)
+	}
 	ctx, cancel := context.WithTimeout(ctx, ss.s.cfg.Timeout)
 	defer cancel()
 	if ss.c != nil && ss.sent >= maxPerConnection {
@@ -247,11 +256,18 @@ func (ss *Session) connect(ctx context.Context) error {
 	}
 	if err := ss.s.hello(c, host); err != nil {
 		c.Close()
+		var reply *textproto.Error
+		if errors.As(err, &reply) && reply.Code == 535 && errors.Is(err, errAuth) {
+			ss.authRefused = err
+		}
 		return err
 	}
 	ss.c, ss.conn, ss.sent = c, conn, 0
 	return nil
 }
+
+// errAuth marks an error of the login (AUTH).
+var errAuth = errors.New("SMTP AUTH PLAIN")
 
 // hello is EHLO, STARTTLS and AUTH on a new connection.
 func (s *SMTP) hello(c *smtp.Client, host string) error {
@@ -281,10 +297,10 @@ func (s *SMTP) hello(c *smtp.Client, host string) error {
 	if s.cfg.User != "" {
 		if err := c.Auth(smtp.PlainAuth("", s.cfg.User, s.cfg.Password, host)); err != nil {
 			if _, enc := c.TLSConnectionState(); !enc {
-				return fmt.Errorf("SMTP AUTH PLAIN as %s at %s: %w (the connection is not encrypted: the server offers no STARTTLS "+
-					"or POSTVAKT_SMTP_TLS is none; a password is sent unencrypted only to localhost)", s.cfg.User, s.cfg.Addr, err)
+				return fmt.Errorf("%w as %s at %s: %w (the connection is not encrypted: the server offers no STARTTLS "+
+					"or POSTVAKT_SMTP_TLS is none; a password is sent unencrypted only to localhost)", errAuth, s.cfg.User, s.cfg.Addr, err)
 			}
-			return fmt.Errorf("SMTP AUTH PLAIN as %s at %s: %w", s.cfg.User, s.cfg.Addr, err)
+			return fmt.Errorf("%w as %s at %s: %w", errAuth, s.cfg.User, s.cfg.Addr, err)
 		}
 	}
 	return nil

@@ -1,0 +1,93 @@
+package remind
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestSessionStopsAfterAuthRefused: a relay that refuses the password for
+// good (535) is not asked again with it for every message of the
+// session: a run of 10,000 reminders made 10,000 failed logins, which
+// locks the service account (Microsoft 365's smart lockout) or bans the
+// host (fail2ban) until long after the password is fixed. Every message
+// fails (the next run tries again); only the first one logs in. A
+// temporary refusal (454) is tried again with the next message.
+func TestSessionStopsAfterAuthRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		reply     string
+		wantAuths int
+	}{
+		{"535 5.7.8 Authentication credentials invalid", 1},
+		{"454 4.7.0 Temporary authentication failure", 4},
+	} {
+		t.Run(tc.reply[:3], func(t *testing.T) {
+			t.Parallel()
+			l, err := net.Listen("tcp", "127.0.0.1:0") // PLAIN without TLS: net/smtp allows it to 127.0.0.1 only
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			var mu sync.Mutex
+			auths := 0
+			go func() {
+				for {
+					c, err := l.Accept()
+					if err != nil {
+						return
+					}
+					go func(c net.Conn) {
+						defer c.Close()
+						r := textproto.NewReader(bufio.NewReader(c))
+						fmt.Fprintf(c, "220 relay ESMTP\r\n")
+						for {
+							line, err := r.ReadLine()
+							if err != nil {
+								return
+							}
+							switch u := strings.ToUpper(line); {
+							case strings.HasPrefix(u, "EHLO"):
+								fmt.Fprintf(c, "250-relay\r\n250 AUTH PLAIN LOGIN\r\n")
+							case strings.HasPrefix(u, "AUTH"):
+								mu.Lock()
+								auths++
+								mu.Unlock()
+								fmt.Fprintf(c, "%s\r\n", tc.reply)
+							case u == "QUIT":
+								fmt.Fprintf(c, "221 bye\r\n")
+								return
+							default:
+								fmt.Fprintf(c, "250 ok\r\n")
+							}
+						}
+					}(c)
+				}
+			}()
+			s, err := NewSMTP(SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", User: "postvakt",
+				Password: "feil", TLSMode: TLSNone, Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ss := s.Session()
+			defer ss.Close()
+			for i, m := range messages(4) {
+				err := ss.Send(context.Background(), m)
+				if err == nil || !strings.Contains(err.Error(), tc.reply[:3]) {
+					t.Errorf("message %d: err = %v, want the relay's %s", i+1, err, tc.reply[:3])
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if auths != tc.wantAuths {
+				t.Errorf("%d logins, want %d", auths, tc.wantAuths)
+			}
+		})
+	}
+}
