@@ -212,7 +212,7 @@ var markSentSQL = `WITH n AS (
 // in last_error (MarkNotificationSent keeps it).
 func (s *Store) NoteRefusedRecipients(ctx context.Context, id int64, accepted []string, note string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET recipients = $2, last_error = $3
-		WHERE id = $1 AND status IN ('pending', 'unknown')`, id, pq.StringArray(accepted), note); err != nil {
+		WHERE id = $1 AND status IN ('pending', 'unknown')`, id, pq.StringArray(accepted), CleanText(note)); err != nil {
 		return fmt.Errorf("note refused recipients of notification %d: %w", id, err)
 	}
 	return nil
@@ -245,7 +245,7 @@ func (s *Store) ReleaseNotification(ctx context.Context, id int64, now time.Time
 func (s *Store) setStatus(ctx context.Context, id int64, status model.NotifyStatus, cause string, now time.Time, from model.NotifyStatus) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = $2, last_error = $3, updated_at = $4,
 			attempts = CASE WHEN $5 = 'unknown' AND $2 = 'failed' THEN 0 ELSE attempts END
-		WHERE id = $1 AND status = $5`, id, status, cause, now, from)
+		WHERE id = $1 AND status = $5`, id, status, CleanText(cause), now, from)
 	if err != nil {
 		return fmt.Errorf("mark notification %d %s: %w", id, status, err)
 	}

@@ -72,7 +72,7 @@ func (s *Store) RecordReminders(ctx context.Context, outs []ReminderOutcome, now
 	ns := make([]notif, len(outs))
 	items := []item{} // "[]", not null, without items
 	for i, o := range outs {
-		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, OrderID: o.OrderID, Cause: CleanText(o.Cause), Accepted: o.Accepted, Note: o.Note,
+		ns[i] = notif{ID: o.ID, Status: string(o.Status), MessageID: o.MessageID, OrderID: o.OrderID, Cause: CleanText(o.Cause), Accepted: o.Accepted, Note: CleanText(o.Note),
 			Refused: o.OrderRefused && o.Status == model.NotifyFailed}
 		for _, it := range o.Items {
 			items = append(items, item{ID: it.ShipmentID, Step: it.Step, HasNext: it.HasNext, Seen: it.NextSeen, Next: it.Next})
