@@ -277,6 +277,9 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	var w PollWrite
 	var changes, statuses, failures, unknowns, held []*PollResult
 	var events, notes []Event // notes: after the change they are about
+	// said: the events of statuses, written only for the letters whose
+	// status applyStatuses changed (see there).
+	var said []Event
 	// A usable answer about a letter marked unknown clears the mark, first:
 	// the event says when and on which answer, written by the transaction
 	// that cleared it only (another worker's may have, since the claim).
@@ -319,20 +322,17 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 					// escalation: a channel that printed or closed a letter
 					// it could not deliver did so, and postvakt must not
 					// print it too.
-					w.Refused++
 					ev.Kind, ev.ToState, ev.Message = EventRejected, string(r.State), err.Error()+": not applied"
-					events = appendHistory(append(events, ev), r)
+					said = appendHistory(append(said, ev), r)
 					statuses = append(statuses, r)
 				}
 				continue
 			}
 			changes = append(changes, r)
 		case r.Status != r.Due.ChannelStatus:
-			w.Statuses++
 			ev.Kind, ev.ToState, ev.ObservedAt = EventStatus, string(r.State), changedAt(r)
-			events = append(events, ev)
+			said = appendHistory(append(said, ev), r)
 			statuses = append(statuses, r)
-			events = appendHistory(events, r)
 		case r.Due.HistoryDue:
 			events = appendHistory(events, r) // the history a change went without
 		}
@@ -368,8 +368,21 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 	if err := applyHeld(ctx, tx, held); err != nil {
 		return w, err
 	}
-	if err := applyStatuses(ctx, tx, statuses); err != nil {
+	recorded, err := applyStatuses(ctx, tx, statuses)
+	if err != nil {
 		return w, err
+	}
+	for _, e := range said {
+		if !recorded[e.ShipmentID] {
+			continue // recorded meanwhile by another worker (an expired lease), with its evidence
+		}
+		switch e.Kind {
+		case EventRejected:
+			w.Refused++
+		case EventStatus:
+			w.Statuses++
+		}
+		events = append(events, e)
 	}
 	if err := appendEvents(ctx, tx, append(events, notes...)); err != nil {
 		return w, err
@@ -562,10 +575,14 @@ func applyHeld(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 	return nil
 }
 
-// applyStatuses records raw status changes that keep the state.
-func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
+// applyStatuses records raw status changes that keep the state, and
+// returns the ids it changed: a letter whose status is no longer the one
+// its poll started from was recorded meanwhile by another worker (an
+// expired lease), which wrote its evidence too.
+func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) (map[string]bool, error) {
+	recorded := map[string]bool{}
 	if len(rs) == 0 {
-		return nil
+		return recorded, nil
 	}
 	ids, prev, statuses, closed := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
 	held := make([]*time.Time, len(rs))
@@ -573,15 +590,20 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) error {
 		ids[i], prev[i], statuses[i], closed[i], held[i] = r.ID, r.Due.ChannelStatus, r.Status, r.Closed, heldUntil(r)
 	}
 	// An unknown_to_channel mark is finishPolls' to clear, with its event.
-	_, err := tx.ExecContext(ctx, `UPDATE shipments s SET channel_status = u.status, held_until = COALESCE(u.held, s.held_until),
+	var changed []string
+	err := tx.SelectContext(ctx, &changed, `UPDATE shipments s SET channel_status = u.status, held_until = COALESCE(u.held, s.held_until),
 			stage = CASE WHEN u.closed <> '' AND s.stage IN (`+sqlChannelMayEnd+`) THEN u.closed ELSE s.stage END
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u(id, prev, status, closed, held)
-		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.channel_status = u.prev`,
+		WHERE s.id = ANY($1::uuid[]) AND s.id = u.id AND s.channel_status = u.prev
+		RETURNING s.id`,
 		pq.Array(ids), pq.Array(prev), pq.Array(statuses), pq.Array(closed), timesOrNull(held))
 	if err != nil {
-		return fmt.Errorf("record status changes: %w", err)
+		return nil, fmt.Errorf("record status changes: %w", err)
 	}
-	return nil
+	for _, id := range changed {
+		recorded[id] = true
+	}
+	return recorded, nil
 }
 
 // finishPolls sets the next poll, the failure count (one more for an
