@@ -135,7 +135,9 @@ type PollWrite struct {
 	Unknown  int // shipments the channel does not know
 	// Unwritable are results the database refused even after cleaning:
 	// written without their payload, or, failing that, left out of the
-	// batch (the rest was applied) and retried at RetryAt.
+	// batch (the rest was applied) and retried at RetryAt; or left out for
+	// the write's sake (a lock wait, a deadlock: answerFault), without a
+	// word in the evidence, and asked about again after the lease.
 	Unwritable []Unwritable
 }
 
@@ -167,7 +169,10 @@ func (w *PollWrite) add(o PollWrite) {
 // time, each under a savepoint: a refused result is retried with its
 // payload and history kept as base64 (RawEnvelope), and if that is refused
 // too, it is left out, recorded as a poll error without payload where
-// possible, and listed in PollWrite.Unwritable.
+// possible, and listed in PollWrite.Unwritable. A result refused for the
+// write's sake rather than its own (a lock another session held past
+// lock_timeout, a deadlock: answerFault) is left out and listed, without
+// an error: its claim lapses and the lease brings it back.
 func (s *Store) ApplyPoll(ctx context.Context, results []PollResult) (PollWrite, error) {
 	clean := make([]PollResult, len(results))
 	for i, r := range results {
@@ -227,6 +232,12 @@ func applyOne(ctx context.Context, tx *sqlx.Tx, r PollResult) (PollWrite, error)
 		return w, err
 	}
 	first := CleanText(refused.Error())
+	if !answerFault(refused) {
+		// A lock wait, a deadlock, a cancel: the write's, not the answer's.
+		// Nothing is written of it, not even an error: its claim lapses
+		// and the letter is asked about again after the lease.
+		return PollWrite{Unwritable: []Unwritable{{ShipmentID: r.ID, Err: first, Dropped: true}}}, nil
+	}
 	raw := r
 	raw.Payload, raw.History = rawOrNil(r.Payload, first), rawOrNil(r.History, first)
 	refused, err = try(func() (err error) { w, err = applyBatch(ctx, tx, []PollResult{raw}); return err })
@@ -254,6 +265,23 @@ func applyOne(ctx context.Context, tx *sqlx.Tx, r PollResult) (PollWrite, error)
 		return err
 	})
 	return w, err
+}
+
+// answerFault reports whether the database refused a result for what it
+// holds, not for the write's circumstances: a lock not had in time
+// (lock_timeout, SQL class 55), a deadlock or serialization failure (40),
+// a cancel or shutdown (57), resources (53) or the connection (08) are the
+// write's.
+func answerFault(err error) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code.Class() {
+	case "08", "40", "53", "55", "57":
+		return false
+	}
+	return true
 }
 
 func rawOrNil(b []byte, why string) []byte {
