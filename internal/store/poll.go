@@ -335,11 +335,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			failures = append(failures, r)
 		case r.Unknown:
 			w.Unknown++
-			unknowns = append(unknowns, r)
-			if r.Due.UnknownSince == nil { // newly unknown: say so once
-				ev.Kind, ev.Message = EventUnknown, "the channel has never heard of this shipment"
-				events = append(events, ev)
-			}
+			unknowns = append(unknowns, r) // newly unknown: said once, by finishPolls
 		case r.State != r.Due.State:
 			if err := model.CheckTransition(r.Due.State, r.State); err != nil {
 				if r.Status != r.Due.ChannelStatus {
@@ -446,6 +442,14 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 // knowsIt says whether r is an answer that shows the channel knows the
 // letter: it clears an unknown_to_channel mark.
 func knowsIt(r *PollResult) bool { return r.Err == "" && !r.Unknown && !r.Skipped }
+
+// unknownEvent is the unknown_to_channel event of r's answer: the
+// channel has never heard of the letter.
+func unknownEvent(r *PollResult) Event {
+	return Event{ShipmentID: r.ID, Kind: EventUnknown, Source: r.Source, ObservedAt: r.ObservedAt, PolledAt: &r.ObservedAt,
+		RawStatus: r.Status, Payload: jsonOrNil(r.Payload), FromState: string(r.Due.State),
+		Message: "the channel has never heard of this shipment"}
+}
 
 // knownEvent is the known_to_channel event of r's answer: when, and on
 // which answer, the channel knew the letter again.
@@ -646,7 +650,9 @@ func applyStatuses(ctx context.Context, tx *sqlx.Tx, rs []*PollResult) (map[stri
 // write of poll_queue. A marker it clears (one set after the claim, by
 // another worker: those marked at the claim were cleared first,
 // clearUnknown) gets its known_to_channel event here, whatever the answer
-// changed; byID are the results by shipment id.
+// changed; a marker it sets gets its unknown_to_channel event (not one
+// another worker set since the claim: that worker said so); byID are the
+// results by shipment id.
 func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failures, unknowns []*PollResult, done, applied map[string]bool,
 	byID map[string]*PollResult) error {
 	failed := make(map[string]bool, len(failures))
@@ -672,8 +678,11 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 	if len(ids) == 0 {
 		return nil
 	}
-	var cleared []string
-	err := tx.SelectContext(ctx, &cleared, `WITH u AS (
+	var marks []struct {
+		ID      string `db:"id"`
+		Unknown bool   `db:"unknown"`
+	}
+	err := tx.SelectContext(ctx, &marks, `WITH u AS (
 			SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[], $4::boolean[], $5::timestamptz[], $6::boolean[], $7::boolean[],
 				$8::boolean[]) AS u(id, next, failed, unknown, at, skipped, queued, not_known)),
 		q AS (UPDATE poll_queue q SET next_poll_at = u.next, claimed_until = NULL,
@@ -690,18 +699,22 @@ func finishPolls(ctx context.Context, tx *sqlx.Tx, results []PollResult, failure
 			AND ((u.unknown AND s.unknown_to_channel_since IS NULL)
 				OR (NOT u.unknown AND NOT u.failed AND s.unknown_to_channel_since IS NOT NULL))
 		RETURNING s.id, u.unknown)
-		SELECT id FROM m WHERE NOT unknown`,
+		SELECT id, unknown FROM m`,
 		pq.Array(ids), timesOrNull(next), pq.Array(fail), pq.Array(unk), timesOrNull(at), pq.Array(skip), pq.Array(queued), pq.Array(notKnown))
 	if err != nil {
 		return fmt.Errorf("set next poll times: %w", err)
 	}
-	var known []Event
-	for _, id := range cleared {
-		if r := byID[id]; r != nil {
-			known = append(known, knownEvent(r))
+	var said []Event
+	for _, m := range marks {
+		switch r := byID[m.ID]; {
+		case r == nil:
+		case m.Unknown:
+			said = append(said, unknownEvent(r))
+		default:
+			said = append(said, knownEvent(r))
 		}
 	}
-	return appendEvents(ctx, tx, known)
+	return appendEvents(ctx, tx, said)
 }
 
 // RecordPollError keeps a failed channel call as evidence and pushes the
