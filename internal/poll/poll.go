@@ -263,7 +263,12 @@ type fetched struct {
 // channel's "not known" answers are judged first (distrust, forgotten.go).
 func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time, forgetful *atomic.Bool) (fetched, error) {
 	var f fetched
-	due, err := p.store.ClaimDue(ctx, ch.Name(), asOf, ch.BatchSize(), p.lease)
+	// asOf says what is due (the cycle's start, so that the cycle ends);
+	// the lease runs from the claim: one from asOf would leave a cycle
+	// longer than a lease claiming its later batches already lapsed, for
+	// another replica to take while they are being asked about.
+	lease := p.lease + max(p.now().Sub(asOf), 0)
+	due, err := p.store.ClaimDue(ctx, ch.Name(), asOf, ch.BatchSize(), lease)
 	if err != nil || len(due) == 0 {
 		return f, err
 	}
@@ -283,7 +288,7 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time, 
 		for i, d := range due {
 			claimed[i] = d.ID
 		}
-		if err := p.store.ReleaseClaims(context.WithoutCancel(ctx), claimed, asOf.Add(p.lease)); err != nil {
+		if err := p.store.ReleaseClaims(context.WithoutCancel(ctx), claimed, asOf.Add(lease)); err != nil {
 			p.log.Warn("claimed shipments not given back; the lease brings them back", "channel", ch.Name(), "error", err)
 		}
 		return f, ctx.Err()
