@@ -300,7 +300,8 @@ func (p *Poller) lookUp(ctx context.Context, fs FeedStore, f channel.Feed, from,
 	name := f.Name()
 	grace := now.Add(-UnknownGrace)
 	for ctx.Err() == nil && !jobs.Draining(ctx) {
-		due, err := p.store.ClaimDue(ctx, name, now, f.BatchSize(), p.lease)
+		// now says what is due; the lease runs from the claim (fetch).
+		due, err := p.store.ClaimDue(ctx, name, now, f.BatchSize(), p.lease+max(p.now().Sub(now), 0))
 		if err != nil || len(due) == 0 {
 			return err
 		}
