@@ -1,11 +1,7 @@
 package remind
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"net"
-	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -30,46 +26,15 @@ func TestSessionStopsAfterAuthRefused(t *testing.T) {
 	} {
 		t.Run(tc.reply[:3], func(t *testing.T) {
 			t.Parallel()
-			l, err := net.Listen("tcp", "127.0.0.1:0") // PLAIN without TLS: net/smtp allows it to 127.0.0.1 only
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
 			var mu sync.Mutex
 			auths := 0
-			go func() {
-				for {
-					c, err := l.Accept()
-					if err != nil {
-						return
-					}
-					go func(c net.Conn) {
-						defer c.Close()
-						r := textproto.NewReader(bufio.NewReader(c))
-						fmt.Fprintf(c, "220 relay ESMTP\r\n")
-						for {
-							line, err := r.ReadLine()
-							if err != nil {
-								return
-							}
-							switch u := strings.ToUpper(line); {
-							case strings.HasPrefix(u, "EHLO"):
-								fmt.Fprintf(c, "250-relay\r\n250 AUTH PLAIN LOGIN\r\n")
-							case strings.HasPrefix(u, "AUTH"):
-								mu.Lock()
-								auths++
-								mu.Unlock()
-								fmt.Fprintf(c, "%s\r\n", tc.reply)
-							case u == "QUIT":
-								fmt.Fprintf(c, "221 bye\r\n")
-								return
-							default:
-								fmt.Fprintf(c, "250 ok\r\n")
-							}
-						}
-					}(c)
-				}
-			}()
+			// PLAIN without TLS: net/smtp allows it to 127.0.0.1 only
+			l := authRelay(t, "127.0.0.1:0", func(string) string {
+				mu.Lock()
+				defer mu.Unlock()
+				auths++
+				return tc.reply
+			})
 			s, err := NewSMTP(SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", User: "postvakt",
 				Password: "feil", TLSMode: TLSNone, Timeout: 5 * time.Second})
 			if err != nil {

@@ -18,11 +18,35 @@ import (
 // to change. (The configuration refuses a user with TLS none at start:
 // internal/config.)
 func TestAuthWithoutTLSSaysWhatToFix(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.2:0") // a loopback address net/smtp does not take for localhost
+	// a loopback address net/smtp does not take for localhost
+	l := authRelay(t, "127.0.0.2:0", func(line string) string { return fmt.Sprintf("235 ok (password seen in clear: %q)", line) })
+	for _, mode := range []string{TLSNone, TLSStartTLS} {
+		cfg := SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", User: "postvakt", Password: "hemmelig", TLSMode: mode, Timeout: 5 * time.Second}
+		s, err := NewSMTP(cfg)
+		if err != nil {
+			t.Fatalf("mode %s: NewSMTP: %v", mode, err)
+		}
+		err = s.Send(context.Background(), testMessage("post@firma.no"))
+		if err == nil {
+			t.Errorf("mode %s: sent with AUTH over plain text", mode)
+			continue
+		}
+		if !strings.Contains(err.Error(), "POSTVAKT_SMTP_TLS") || !strings.Contains(err.Error(), "STARTTLS") {
+			t.Errorf("mode %s: the error does not say that the relay must offer STARTTLS (or what to set): %v", mode, err)
+		}
+	}
+}
+
+// authRelay is a relay on addr that offers AUTH and answers each AUTH
+// line with auth(line) (a reply without CRLF), every other command but
+// EHLO and QUIT with 250; it closes when the test ends.
+func authRelay(t *testing.T, addr string, auth func(line string) string) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	t.Cleanup(func() { l.Close() })
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -42,7 +66,7 @@ func TestAuthWithoutTLSSaysWhatToFix(t *testing.T) {
 					case strings.HasPrefix(u, "EHLO"):
 						fmt.Fprintf(c, "250-relay\r\n250 AUTH PLAIN LOGIN\r\n")
 					case strings.HasPrefix(u, "AUTH"):
-						fmt.Fprintf(c, "235 ok (password seen in clear: %q)\r\n", line)
+						fmt.Fprintf(c, "%s\r\n", auth(line))
 					case u == "QUIT":
 						fmt.Fprintf(c, "221 bye\r\n")
 						return
@@ -53,19 +77,5 @@ func TestAuthWithoutTLSSaysWhatToFix(t *testing.T) {
 			}(c)
 		}
 	}()
-	for _, mode := range []string{TLSNone, TLSStartTLS} {
-		cfg := SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", User: "postvakt", Password: "hemmelig", TLSMode: mode, Timeout: 5 * time.Second}
-		s, err := NewSMTP(cfg)
-		if err != nil {
-			t.Fatalf("mode %s: NewSMTP: %v", mode, err)
-		}
-		err = s.Send(context.Background(), testMessage("post@firma.no"))
-		if err == nil {
-			t.Errorf("mode %s: sent with AUTH over plain text", mode)
-			continue
-		}
-		if !strings.Contains(err.Error(), "POSTVAKT_SMTP_TLS") || !strings.Contains(err.Error(), "STARTTLS") {
-			t.Errorf("mode %s: the error does not say that the relay must offer STARTTLS (or what to set): %v", mode, err)
-		}
-	}
+	return l
 }
