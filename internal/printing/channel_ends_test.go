@@ -114,17 +114,7 @@ func TestCancelAnsweredWithOrderPrinted(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	ids, now := printable(t, st, storetest.Letter(1))
-	srv := httpfake.New(t, httpfake.Bearer("print-key"))
-	srv.Handle("POST /v1/orders", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		fmt.Fprint(w, `{"id":"ord-1","state":"received"}`)
-	})
-	srv.Handle("GET /v1/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"id":"ord-1","state":"printed"}`)
-	})
-	srv.Handle("POST /v1/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+	srv := oneOrderProvider(t, "printed", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"id":%q,"state":"printed"}`, r.PathValue("id"))
 	})
@@ -212,17 +202,7 @@ func TestCancelAnsweredAlreadyCancelled(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	ids, now := printable(t, st, storetest.Letter(1))
-	srv := httpfake.New(t, httpfake.Bearer("print-key"))
-	srv.Handle("POST /v1/orders", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		fmt.Fprint(w, `{"id":"ord-1","state":"received"}`)
-	})
-	srv.Handle("GET /v1/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"id":"ord-1","state":"cancelled"}`)
-	})
-	srv.Handle("POST /v1/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+	srv := oneOrderProvider(t, "cancelled", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusConflict)
 		fmt.Fprint(w, `{"error":"order already cancelled","state":"cancelled"}`)
@@ -248,4 +228,21 @@ func TestCancelAnsweredAlreadyCancelled(t *testing.T) {
 	if sum.Cancelled != 1 {
 		t.Errorf("summary counts %d cancelled, want 1 (%s)", sum.Cancelled, sum)
 	}
+}
+
+// oneOrderProvider is a print provider that takes one order, ord-1,
+// answers its status with state, and a cancel with cancel.
+func oneOrderProvider(t *testing.T, state string, cancel http.HandlerFunc) *httpfake.Server {
+	srv := httpfake.New(t, httpfake.Bearer("print-key"))
+	srv.Handle("POST /v1/orders", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"id":"ord-1","state":"received"}`)
+	})
+	srv.Handle("GET /v1/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"ord-1","state":%q}`, state)
+	})
+	srv.Handle("POST /v1/orders/{id}/cancel", cancel)
+	return srv
 }
