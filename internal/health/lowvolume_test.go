@@ -54,17 +54,7 @@ func TestLowVolumeLossResolvesOnRecovery(t *testing.T) {
 	}
 	w.until(monday.Add(2*24*time.Hour+12*time.Hour), 15*time.Minute)
 	w.noNames("Barnevern")
-	var fired, resolved []string
-	for _, f := range w.fired {
-		if strings.Contains(f, " stuck ") {
-			fired = append(fired, f)
-		}
-	}
-	for _, r := range w.resolvd {
-		if strings.Contains(r, " stuck ") {
-			resolved = append(resolved, r)
-		}
-	}
+	fired, resolved := w.alerts(" stuck ")
 	if len(fired) != 1 || !strings.HasPrefix(fired[0], "Mon ") {
 		t.Errorf("want one stuck alert, fired Monday: %v", fired)
 	}

@@ -24,17 +24,7 @@ func TestProviderDownAllNightOneAlert(t *testing.T) {
 	w.down.from, w.down.to = monday.Add(10*time.Hour), monday.Add(24*time.Hour)
 	w.send("Skoleetaten", monday, monday.Add(12*time.Hour), 10*time.Minute, func(int) bool { return false })
 	w.until(monday.Add(27*time.Hour), 5*time.Minute)
-	var fired, resolved []string
-	for _, f := range w.fired {
-		if strings.Contains(f, "channel_silent") {
-			fired = append(fired, f)
-		}
-	}
-	for _, r := range w.resolvd {
-		if strings.Contains(r, "channel_silent") {
-			resolved = append(resolved, r)
-		}
-	}
+	fired, resolved := w.alerts("channel_silent")
 	if len(fired) != 1 || !strings.HasPrefix(fired[0], "Mon ") {
 		t.Errorf("channel_silent started firing %v over one outage, want once on Monday evening", fired)
 	}
@@ -64,17 +54,7 @@ func TestProviderDownOverWeekendStaysFiring(t *testing.T) {
 	w.down.from, w.down.to = sat.Add(time.Hour), sat.Add(43*time.Hour)
 	w.send("Skoleetaten", friday, friday.Add(8*time.Hour), 20*time.Minute, func(int) bool { return false })
 	w.until(sat.Add(45*time.Hour), 15*time.Minute)
-	var fired, resolved []string
-	for _, f := range w.fired {
-		if strings.Contains(f, "channel_silent") {
-			fired = append(fired, f)
-		}
-	}
-	for _, r := range w.resolvd {
-		if strings.Contains(r, "channel_silent") {
-			resolved = append(resolved, r)
-		}
-	}
+	fired, resolved := w.alerts("channel_silent")
 	if len(fired) != 1 || !strings.HasPrefix(fired[0], "Sat 02:") {
 		t.Errorf("channel_silent started firing %v over one outage, want once early on Saturday", fired)
 	}

@@ -189,6 +189,22 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
+// alerts are the alerts that started firing and those resolved, as
+// "time rule labels", whose line holds of (a rule's name, " stuck ").
+func (w *wk) alerts(of string) (fired, resolved []string) {
+	for _, f := range w.fired {
+		if strings.Contains(f, of) {
+			fired = append(fired, f)
+		}
+	}
+	for _, r := range w.resolvd {
+		if strings.Contains(r, of) {
+			resolved = append(resolved, r)
+		}
+	}
+	return fired, resolved
+}
+
 func (w *wk) until(t time.Time, step time.Duration) {
 	for w.now.Before(t) {
 		w.tick(step)
