@@ -162,6 +162,27 @@ func BidiProblem(s string) i18n.Phrase {
 	return i18n.Phrase{}
 }
 
+// InvisibleProblem says why a name (a unit's, a sender system's, a
+// class) may not hold s: it has a character that is not seen (a format
+// character: a zero-width space or joiner, a byte-order mark, a soft
+// hyphen, a left-to-right mark) or one that looks like a plain space (a
+// no-break space, as a word processor writes between words), inside it
+// (those around it are trimmed). Such a name looks like the name without
+// it and is another: a policy's match.sender_unit, a unit in units.csv, a
+// unit's user, a class filter, written as it looks, would not match the
+// letter. Checked after BidiProblem, whose controls are format characters
+// too. The zero Phrase when none.
+func InvisibleProblem(s string) i18n.Phrase {
+	pos := 0
+	for _, r := range s {
+		pos++
+		if unicode.Is(unicode.Cf, r) || (r != ' ' && unicode.IsSpace(r) && !unicode.IsControl(r)) {
+			return i18n.P("problem.name_invisible", "Char", fmt.Sprintf("%04X", r), "At", pos)
+		}
+	}
+	return i18n.Phrase{}
+}
+
 // Quote is a value from outside as a problem quotes it back: in quotes
 // (as %q), with the national ids in it masked (MaskNationalIDsIn), so that
 // a fødselsnummer or CPR number in the wrong field or column does not
@@ -347,6 +368,8 @@ func (s NewShipment) Validate(now time.Time, configured []string) []FieldError {
 			add(f.name, "problem.name_national_id", "Value", Quote(f.value))
 		}
 		if p := BidiProblem(f.value); p.Key != "" {
+			errs = append(errs, NewFieldError(f.name, p))
+		} else if p := InvisibleProblem(f.value); p.Key != "" {
 			errs = append(errs, NewFieldError(f.name, p))
 		}
 	}

@@ -63,7 +63,8 @@ func ParseUnits(r io.Reader) ([]store.Unit, error) {
 // CheckUnit returns the column and what is wrong with a unit's fields, or
 // two empty strings: the organisation number must be valid, the name given
 // and one a letter can carry (UTF-8, no control character, at most
-// model.MaxUnitLen characters, no national id in it), each address plain
+// model.MaxUnitLen characters, no national id, text direction control or
+// invisible character in it), each address plain
 // (or empty), and at least one address given.
 func CheckUnit(u store.Unit) (col string, problem i18n.Phrase) {
 	switch {
@@ -84,6 +85,9 @@ func CheckUnit(u store.Unit) (col string, problem i18n.Phrase) {
 	case model.BidiProblem(u.Name).Key != "":
 		// As a letter's sender_unit: a unit no letter could match.
 		return "unit", model.BidiProblem(u.Name)
+	case model.InvisibleProblem(u.Name).Key != "":
+		// As a letter's sender_unit: a unit no letter could match.
+		return "unit", model.InvisibleProblem(u.Name)
 	}
 	return CheckAddresses(u.ContactEmail, u.ManagerEmail)
 }

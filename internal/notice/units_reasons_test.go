@@ -24,7 +24,8 @@ func TestUnitsProblemsHaveReasons(t *testing.T) {
 		head + ",NAV,a@b.no,\n",
 		head + "964338531,,a@b.no,\n",
 		head + "964338531,N\x01AV,a@b.no,\n",
-		head + "964338531,NAV \u202E1234,a@b.no,\n", // a text direction control: a name no letter can carry
+		head + "964338531,NAV \u202E1234,a@b.no,\n",       // a text direction control: a name no letter can carry
+		head + "964338531,NAV\u00a0Bærum\u200b,a@b.no,\n", // an invisible character: a name no letter can carry
 		head + "964338531,NAV,,\n",
 		head + "964338531,NAV,not an address,\n",
 		head + "964338531,NAV,,leder@bærum.no\n",
