@@ -3,6 +3,8 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
+	"unicode"
 )
 
 // MaskPersonIDsIn masks every Norwegian person id (fødselsnummer,
@@ -64,7 +66,27 @@ func maskKeepingJSON(b []byte, mask func([]byte) ([]byte, bool)) []byte {
 // HoldsNationalID reports whether s holds a national id (a fødselsnummer
 // or a CPR number, as MaskNationalIDsIn finds them): a user's or an API
 // token's name may not, since names are written to the logs as they are.
-func HoldsNationalID(s string) bool { return string(MaskNationalIDsIn([]byte(s))) != s }
+// An id split by an invisible character (withoutFormat: a soft hyphen, a
+// zero-width space) is one too: its reader sees the digits alone.
+func HoldsNationalID(s string) bool {
+	if string(MaskNationalIDsIn([]byte(s))) != s {
+		return true
+	}
+	t := withoutFormat(s)
+	return t != s && string(MaskNationalIDsIn([]byte(t))) != t
+}
+
+// withoutFormat is s without its format characters (Unicode's Cf: a soft
+// hyphen, a zero-width space or joiner, a byte-order mark, a text
+// direction mark), which are not seen where s is shown.
+func withoutFormat(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+}
 
 // Excerpt is the first n bytes of b (a copy), for a text to be masked
 // (MaskNationalIDsIn) after it is cut: when the cut falls inside a run of

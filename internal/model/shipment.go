@@ -186,8 +186,17 @@ func InvisibleProblem(s string) i18n.Phrase {
 // Quote is a value from outside as a problem quotes it back: in quotes
 // (as %q), with the national ids in it masked (MaskNationalIDsIn), so that
 // a fødselsnummer or CPR number in the wrong field or column does not
-// reach an error message, a log or a terminal in clear.
-func Quote(s string) string { return strconv.Quote(string(MaskNationalIDsIn([]byte(s)))) }
+// reach an error message, a log or a terminal in clear. A value whose id
+// an invisible character (a soft hyphen or a zero-width space, as a copy
+// from a PDF or a web page carries) splits is quoted without those
+// characters: the masker reads digits, and the quote would write the
+// character as an escape between the id's digits, in clear.
+func Quote(s string) string {
+	if t := withoutFormat(s); t != s && HoldsNationalID(t) {
+		s = t
+	}
+	return strconv.Quote(string(MaskNationalIDsIn([]byte(s))))
+}
 
 // ParseSentAt reads a registration's sent_at, an RFC 3339 time. When it
 // is not one, problem is the sent_at field's error saying why, quoting it
