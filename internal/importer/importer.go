@@ -52,8 +52,12 @@ func (e *InvalidError) Error() string {
 
 // Result says what an import did.
 type Result struct {
-	Rows     int    // data rows read
-	Created  int    // new shipments (the rest existed already)
+	Rows    int // data rows read
+	Created int // new shipments
+	// Repeated counts the rows naming a letter an earlier row of the
+	// file names (dropped as duplicates); the rest, Rows-Created-Repeated,
+	// name letters registered before.
+	Repeated int
 	Encoding string // the encoding the file was read in (see EncodingAuto)
 	// Separator is the field separator the file was read with: a comma,
 	// or the semicolon of a Norwegian or Danish Excel (spreadsheet.Separator).
@@ -270,6 +274,10 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		}
 		return res, &InvalidError{Rows: problems, More: contra[0].Of - len(contra)}
 	}
+	repeated, err := tx.Repeated(ctx)
+	if err != nil {
+		return res, err
+	}
 	kept, err := tx.Kept(ctx, opt.MaxErrs)
 	if err != nil {
 		return res, err
@@ -287,6 +295,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 	}
 	res.Stored = StoredAll
 	res.Created = created
+	res.Repeated = repeated
 	return res, nil
 }
 

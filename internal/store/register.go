@@ -302,6 +302,20 @@ func (c Contradiction) FactPhrase() i18n.Phrase {
 	return i18n.P("problem.fact.other", "Field", c.Field)
 }
 
+// Repeated returns (after Apply) how many staged rows name a letter an
+// earlier staged row names: dropped as duplicates, they are not letters
+// registered before.
+func (r *Registration) Repeated(ctx context.Context) (int, error) {
+	if r.added == r.n {
+		return 0, nil
+	}
+	var n int
+	if err := r.tx.GetContext(ctx, &n, `SELECT count(*) - count(DISTINCT (channel, channel_id)) FROM reg_stage`); err != nil {
+		return 0, fmt.Errorf("count repeated rows: %w", err)
+	}
+	return n, nil
+}
+
 // Kept returns (after Apply) the staged rows, by their order of Add and
 // at most limit, that name a letter stored before this registration, of
 // the same organisation and recipient, with another confidentiality,

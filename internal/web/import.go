@@ -108,7 +108,7 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "import letters", err)
 		return
 	}
-	known := res.Rows - res.Created
+	known := res.Rows - res.Created - res.Repeated // a line repeating an earlier one is no letter registered before
 	s.log.Info("letters imported", "actor", p.Actor(), "rows", res.Rows, "new", res.Created)
 	s.audit(r.Context(), store.ActLettersImport, "letters", fmt.Sprintf("%d rows: %d new, %d already registered", res.Rows, res.Created, known))
 	done := &importDone{Rows: res.Rows, Created: res.Created, Known: known,
