@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -97,11 +98,14 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 		refs[i] = r.Ref
 	}
 	var listed []struct {
-		Ref    string             `db:"ref"`
-		ID     int64              `db:"id"`
-		Status model.NotifyStatus `db:"status"`
+		Ref        string             `db:"ref"`
+		ID         int64              `db:"id"`
+		Status     model.NotifyStatus `db:"status"`
+		Attempts   int                `db:"attempts"`
+		UpdatedAt  time.Time          `db:"updated_at"`
+		Recipients pq.StringArray     `db:"recipients"`
 	}
-	if err := tx.SelectContext(ctx, &listed, `SELECT nn.ref, n.id, n.status
+	if err := tx.SelectContext(ctx, &listed, `SELECT nn.ref, n.id, n.status, n.attempts, n.updated_at, n.recipients
 		FROM notification_notices nn JOIN notifications n ON n.id = nn.notification_id
 		WHERE nn.active AND nn.grp = $1 AND nn.ref = ANY($2) ORDER BY n.id FOR UPDATE OF n`,
 		c.Group, pq.Array(refs)); err != nil {
@@ -109,10 +113,12 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 	}
 	in := map[string]model.LockedShipment{}
 	for _, l := range listed {
-		in[l.Ref] = model.LockedShipment{ListedIn: l.ID, ListedStatus: l.Status}
+		in[l.Ref] = model.LockedShipment{ListedIn: l.ID, ListedStatus: l.Status, ListedAttempts: l.Attempts, ListedAt: l.UpdatedAt,
+			ListedTo: l.Recipients}
 	}
 	replaceable := map[int64]bool{}
 	seen := map[string]bool{}
+	carried := 0 // the failed tries of the rows taken over (model.RetryAfter)
 	for _, r := range c.Refs {
 		l, ok := in[r.Ref]
 		switch {
@@ -121,8 +127,17 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 		case ok && !l.ListedStatus.Replaceable():
 			res.Dropped = append(res.Dropped, r)
 			continue
+		case ok && l.ListedStatus == model.NotifyFailed && c.Now.Before(l.ListedAt.Add(model.RetryAfter(l.ListedAttempts))) &&
+			sameAddresses(c.Recipients, l.ListedTo):
+			// Failed to these addresses, its retry not due yet: the
+			// notice waits whole, as a reminder does (one message per
+			// group), and goes with its new refs after the wait.
+			return NoticeResult{}, nil
 		case ok:
 			replaceable[l.ListedIn] = true
+			if l.ListedStatus == model.NotifyFailed {
+				carried = max(carried, l.ListedAttempts)
+			}
 		}
 		seen[r.Ref] = true
 		res.Refs = append(res.Refs, r)
@@ -135,7 +150,7 @@ func claimNotice(ctx context.Context, tx *sqlx.Tx, c NoticeClaim) (NoticeResult,
 		return res, nil
 	}
 	n, send, err := settle(ctx, tx, settlement{key: NoticeKey(c.Kind, c.Group, res.Refs), kind: c.Kind, group: c.Group,
-		recipients: c.Recipients, now: c.Now, replaceable: replaceable}, "notification_notices",
+		recipients: c.Recipients, now: c.Now, replaceable: replaceable, carried: carried}, "notification_notices",
 		func(id int64) error {
 			refs, ships := make([]string, len(res.Refs)), make(nullTexts, len(res.Refs))
 			for i, r := range res.Refs {
@@ -188,4 +203,10 @@ func undecidedFollowUps(ctx context.Context, tx *sqlx.Tx, kind string, refs []No
 		}
 	}
 	return out, nil
+}
+
+// sameAddresses reports whether a and b are the same addresses, in any
+// order.
+func sameAddresses(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
