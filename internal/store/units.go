@@ -149,7 +149,8 @@ type EscalationCase struct {
 }
 
 // EscalationCases lists the letters escalation.to is told about: prints
-// held in a batch for approval, open manual-handling cases, and confidential
+// held in a batch for approval (those the release would print: Releasable),
+// open manual-handling cases, and confidential
 // letters that failed or were rejected since the given time.
 func (s *Store) EscalationCases(ctx context.Context, failedSince time.Time) ([]EscalationCase, error) {
 	const cols = `s.id, s.channel, s.channel_id, s.class, s.confidential, s.state, r.kind AS recipient_kind,
@@ -161,7 +162,7 @@ func (s *Store) EscalationCases(ctx context.Context, failedSince time.Time) ([]E
 		SELECT 'held' AS case_kind, b.id AS batch_id, b.policy, '' AS reason, b.created_at AS since, `+cols+`
 		FROM print_orders po JOIN print_batches b ON b.id = po.batch_id AND b.state = 'held'
 		JOIN shipments s ON s.id = po.shipment_id `+joins+`
-		WHERE po.state = 'held'
+		WHERE po.state = 'held' AND `+printableSQL+` -- one opened (ended, purged) since it was held: its release skips it
 		UNION ALL
 		SELECT 'manual', 0, '', m.reason, m.created_at, `+cols+`
 		FROM print_manual m JOIN shipments s ON s.id = m.shipment_id `+joins+`
