@@ -50,6 +50,9 @@ func followUpNotices(units []store.UnitFollowUps, now time.Time, base string) []
 				nt.claim.Refs = append(nt.claim.Refs, store.NoticeRef{Ref: "followup:" + f.ShipmentID + suffix, ShipmentID: f.ShipmentID})
 			}
 			nt.to, nt.cc = addr(u.ContactEmail), addr(u.ManagerEmail)
+			if len(nt.to) > 0 && len(nt.cc) > 0 && strings.EqualFold(nt.to[0], nt.cc[0]) {
+				nt.cc = nil // the manager reads the unit's inbox: one copy, not two
+			}
 			u, list, kind := u, step.list, step.kind
 			nt.compose = func(kept map[string]bool) text {
 				var fs []store.FollowUp
