@@ -142,10 +142,10 @@ func (n *Notifier) Job(ctx context.Context) error {
 
 // Run does one pass as of now: it opens the follow-ups that became due,
 // then tells the compliance officers (once a day) about the overdue ones,
-// the units about their due and overdue follow-ups, and
 // escalation.to about held prints, manual handling and failed or rejected
-// letters. With dry it changes nothing and sends nothing; OnNotice sees
-// what would go out. The error is for the store; a failed send is counted.
+// letters, and the units about their due and overdue follow-ups. With
+// dry it changes nothing and sends nothing; OnNotice sees what would go
+// out. The error is for the store; a failed send is counted.
 func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
 	var sum Summary
 	if !dry {
@@ -159,20 +159,22 @@ func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, e
 	if err != nil {
 		return sum, err
 	}
-	// The digest first: it is written from this read, and the units'
-	// mails after it may take a while (a slow relay); a follow-up decided
-	// meanwhile is left out of its unit's mail when that is claimed
-	// (store.ClaimNotice), but the digest would list it still.
+	// The digest and the escalation.to notices first: they are written
+	// from this read, and the units' mails after them may take a while (a
+	// slow relay); a follow-up decided meanwhile is left out of its unit's
+	// mail when that is claimed (store.ClaimNotice), but the digest would
+	// list it still, and the escalation.to notices a case resolved
+	// meanwhile (a batch approved, a manual case settled).
 	notices, err := n.digests(ctx, units, now)
 	if err != nil {
 		return sum, err
 	}
-	notices = append(notices, followUpNotices(units, now, n.BaseURL)...)
 	esc, err := n.escalations(ctx, now)
 	if err != nil {
 		return sum, err
 	}
 	notices = append(notices, esc...)
+	notices = append(notices, followUpNotices(units, now, n.BaseURL)...)
 	var errs []error
 	for _, nt := range notices {
 		if jobs.Draining(ctx) {
