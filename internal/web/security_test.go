@@ -347,3 +347,52 @@ func TestLoginAuditFailuresAreLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestProtectedAnswersCarrySecurityHeaders: what Protect guards (/metrics,
+// served beside the pages, outside their ServeHTTP) answers with the
+// pages' security headers, its refusals too: a browser with an operator's
+// session opens it as any page.
+func TestProtectedAnswersCarrySecurityHeaders(t *testing.T) {
+	st := storetest.Open(t)
+	logBuf := &logtest.Buffer{}
+	ws := web.New(st, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now })
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", ws.Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "postvakt_up 1")
+	}), auth.ViewOperations))
+	mux.Handle("/", ws)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	e := &env{t: t, srv: srv, st: st, log: logBuf}
+	for _, tc := range []struct {
+		name  string
+		token string
+		want  int
+	}{
+		{"nobody", "", http.StatusUnauthorized},
+		{"compliance token", e.token("compliance", "964338531", ""), http.StatusForbidden},
+		{"operations token", e.token("operations", "", ""), http.StatusOK},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/metrics", nil)
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+			"Referrer-Policy": "no-referrer"} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s: %s %q, want %q", tc.name, h, got, want)
+			}
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q", tc.name, csp)
+		}
+	}
+}

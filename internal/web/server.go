@@ -316,9 +316,11 @@ func (s *Server) routes() {
 // handlers served beside this server, such as /metrics (auth.ViewOperations;
 // its health alert metrics name every organisation's units). Without
 // credentials: 401; with a role lacking perm, or scoped to an organisation:
-// 403, logged and audited.
+// 403, logged and audited. Its answers carry the pages' security headers
+// (securityHeaders).
 func (s *Server) Protect(h http.Handler, perm auth.Permission) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		securityHeaders(w.Header()) // served beside ServeHTTP, which sets them for the pages
 		rq, err := s.identify(r)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errNoCredentials) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="postvakt"`)
@@ -349,11 +351,7 @@ func (s *Server) Protect(h http.Handler, perm auth.Permission) http.Handler {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	h := rec.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
+	securityHeaders(rec.Header())
 	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
 		// url.Values drops a pair it cannot decode (a stray %, a
 		// semicolon) without a word: the filter it carried would be gone,
@@ -388,6 +386,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Log(r.Context(), level, "http request", "method", r.Method, "path", shownPath(r), "status", rec.status,
 		"duration_ms", time.Since(start).Milliseconds())
+}
+
+// securityHeaders are the headers every answer carries, a page's and a
+// handler's served beside this server (Protect: /metrics) alike: no
+// sniffing a type, no framing, no referrer, no script.
+func securityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
 }
 
 // shownPath is the request's path for the log and the audit, with any
