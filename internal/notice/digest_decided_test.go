@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/model"
 	"postvakt/internal/remind"
 	"postvakt/internal/store"
 )
@@ -42,14 +41,7 @@ func TestDigestLeavesOutAFollowUpDecidedDuringTheRun(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
-	f.register("Barnevernstjenesten", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
-	nav := f.register("NAV", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
-	if _, err := f.st.SaveUnits(ctx, []store.Unit{
-		{SenderOrg: bergen, Name: "Barnevernstjenesten", ContactEmail: "barnevern@bergen.kommune.no"},
-		{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	nav := f.rejectedAtTwoUnits(now)
 	if _, err := f.st.CreateUser(ctx, store.User{Name: "kari", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
 		Email: "personvern@bergen.kommune.no"}); err != nil {
 		t.Fatal(err)

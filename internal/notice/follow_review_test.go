@@ -102,14 +102,7 @@ func TestFollowNoMailForAFollowUpDecidedDuringTheRun(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
-	f.register("Barnevernstjenesten", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
-	nav := f.register("NAV", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
-	if _, err := f.st.SaveUnits(ctx, []store.Unit{
-		{SenderOrg: bergen, Name: "Barnevernstjenesten", ContactEmail: "barnevern@bergen.kommune.no"},
-		{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	nav := f.rejectedAtTwoUnits(now)
 	// Opened by an earlier run (nothing mailed: the relay was not set yet).
 	if _, err := f.st.OpenFollowUps(ctx, now.AddDate(0, 0, -30), now.AddDate(0, 0, 10)); err != nil {
 		t.Fatal(err)
@@ -126,4 +119,20 @@ func TestFollowNoMailForAFollowUpDecidedDuringTheRun(t *testing.T) {
 			t.Errorf("NAV asked to decide a follow-up it closed before the mail went: %q", m.subject)
 		}
 	}
+}
+
+// rejectedAtTwoUnits registers a letter rejected three days before now for
+// each of Barnevernstjenesten and NAV, the units with a contact address
+// each, and returns NAV's letter's ids.
+func (f *fixture) rejectedAtTwoUnits(now time.Time) []string {
+	f.t.Helper()
+	f.register("Barnevernstjenesten", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
+	nav := f.register("NAV", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
+	if _, err := f.st.SaveUnits(context.Background(), []store.Unit{
+		{SenderOrg: bergen, Name: "Barnevernstjenesten", ContactEmail: "barnevern@bergen.kommune.no"},
+		{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"},
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	return nav
 }
