@@ -127,17 +127,7 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 // an operations or admin principal, by bearer token or session, that sees
 // every sender organisation.
 func TestProtectTakesTokensAndSessions(t *testing.T) {
-	st := storetest.Open(t)
-	logBuf := &logtest.Buffer{}
-	ws := web.New(st, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now })
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", ws.Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "postvakt_up 1")
-	}), auth.ViewOperations))
-	mux.Handle("/", ws)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, st: st, log: logBuf}
+	e, srv := metricsEnv(t)
 	get := func(b *browser, token string) int {
 		req, _ := http.NewRequest("GET", srv.URL+"/metrics", nil)
 		if token != "" {
@@ -353,17 +343,7 @@ func TestLoginAuditFailuresAreLogged(t *testing.T) {
 // pages' security headers, its refusals too: a browser with an operator's
 // session opens it as any page.
 func TestProtectedAnswersCarrySecurityHeaders(t *testing.T) {
-	st := storetest.Open(t)
-	logBuf := &logtest.Buffer{}
-	ws := web.New(st, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now })
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", ws.Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "postvakt_up 1")
-	}), auth.ViewOperations))
-	mux.Handle("/", ws)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, st: st, log: logBuf}
+	e, srv := metricsEnv(t)
 	for _, tc := range []struct {
 		name  string
 		token string
@@ -395,4 +375,21 @@ func TestProtectedAnswersCarrySecurityHeaders(t *testing.T) {
 			t.Errorf("%s: Content-Security-Policy %q", tc.name, csp)
 		}
 	}
+}
+
+// metricsEnv serves the UI with /metrics beside it, guarded by Protect
+// for operations (as serve does), on a new database.
+func metricsEnv(t *testing.T) (*env, *httptest.Server) {
+	t.Helper()
+	st := storetest.Open(t)
+	logBuf := &logtest.Buffer{}
+	ws := web.New(st, slog.New(slog.NewTextHandler(logBuf, nil)), func() time.Time { return now })
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", ws.Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "postvakt_up 1")
+	}), auth.ViewOperations))
+	mux.Handle("/", ws)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, st: st, log: logBuf}, srv
 }
