@@ -147,16 +147,8 @@ func TestNoFollowUpOfAPurgedLetter(t *testing.T) {
 // in the unit's notices, for ever.
 func TestNoFollowUpOpenedForAPurgedLetter(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{sample(1), sample(2)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	purged, kept := got[0].ID, got[1].ID
 	now := time.Date(2032, 11, 23, 12, 0, 0, 0, time.UTC)
-	if _, err := st.PurgeShipments(ctx, storetest.Due(purged), now, "system:retention"); err != nil {
-		t.Fatal(err)
-	}
+	st, purged, kept := purgedAndKept(t, now)
 	if n, err := st.OpenFollowUps(ctx, now.AddDate(-6, 0, 0), now.AddDate(0, 0, 14)); err != nil || n != 1 {
 		t.Errorf("follow-ups opened: %d %v, want 1 (the letter kept)", n, err)
 	}
@@ -175,16 +167,8 @@ func TestNoFollowUpOpenedForAPurgedLetter(t *testing.T) {
 // note on purged letters, whose follow-ups no purge clears again.
 func TestNoIncidentFollowUpOfAPurgedLetter(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
-	got, _, err := st.Register(ctx, []model.NewShipment{sample(1), sample(2)}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	purged, kept := got[0].ID, got[1].ID
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	if _, err := st.PurgeShipments(ctx, storetest.Due(purged), now, "system:retention"); err != nil {
-		t.Fatal(err)
-	}
+	st, purged, kept := purgedAndKept(t, now)
 	n, err := st.RecordIncidentFollowUps(ctx, store.IncidentFollowUps{Decision: store.DecisionAssessed, Note: "NOTAT OM KARI NORDMANN",
 		Deadline: now.AddDate(0, 0, 14), Actor: "user:ola", At: now})
 	if err != nil || n != 1 {
@@ -370,4 +354,20 @@ func TestCloseByDecisionClosesEachLetterOfAList(t *testing.T) {
 	if len(rows) != 5 {
 		t.Errorf("%d letters read, want 5", len(rows))
 	}
+}
+
+// purgedAndKept registers two letters on a new store and purges the first
+// as the retention purge at now does: the store, the purged letter's id
+// and the kept one's.
+func purgedAndKept(t *testing.T, now time.Time) (st *store.Store, purged, kept string) {
+	t.Helper()
+	st = newStore(t)
+	got, _, err := st.Register(context.Background(), []model.NewShipment{sample(1), sample(2)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PurgeShipments(context.Background(), storetest.Due(got[0].ID), now, "system:retention"); err != nil {
+		t.Fatal(err)
+	}
+	return st, got[0].ID, got[1].ID
 }
