@@ -243,17 +243,7 @@ func TestEvidenceExportProvesFromItsOwnLog(t *testing.T) {
 	var st *store.Store
 	var wrap openedAfterTheLog
 	e := newEnvOver(t, func(s *store.Store) web.Store { st = s; wrap.Store = s; return &wrap })
-	ctx := context.Background()
-	got, _, err := st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000f9")}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := got[0].ID
-	sent := now.Add(-72 * time.Hour)
-	if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateRegistered, SentAt: sent}, Source: "svarut",
-		ObservedAt: now.Add(-10 * time.Hour), Status: "LEVERT", State: model.StateAvailable, ChangedAt: now.Add(-11 * time.Hour)}}); err != nil {
-		t.Fatal(err)
-	}
+	id, sent := availableSvarUtLetter(t, st, "00000000-0000-4000-8000-0000000000f9")
 	wrap.due = store.Due{ID: id, State: model.StateAvailable, ChannelStatus: "LEVERT", SentAt: sent}
 	b := e.loggedIn("kari", "compliance", "964338531", "")
 	code, body := b.get("/shipments/" + id + "/evidence.json")
@@ -302,17 +292,7 @@ func TestEvidenceExportIsOneMoment(t *testing.T) {
 	var st *store.Store
 	wrap := openedAfterTheFacts{due: &store.Due{}}
 	e := newEnvOver(t, func(s *store.Store) web.Store { st = s; wrap.Store = s; return wrap })
-	ctx := context.Background()
-	got, _, err := st.Register(ctx, []model.NewShipment{svarutLetter("00000000-0000-4000-8000-0000000000fa")}, store.SourceAPI, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := got[0].ID
-	sent := now.Add(-72 * time.Hour)
-	if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateRegistered, SentAt: sent}, Source: "svarut",
-		ObservedAt: now.Add(-10 * time.Hour), Status: "LEVERT", State: model.StateAvailable, ChangedAt: now.Add(-11 * time.Hour)}}); err != nil {
-		t.Fatal(err)
-	}
+	id, sent := availableSvarUtLetter(t, st, "00000000-0000-4000-8000-0000000000fa")
 	b := e.loggedIn("kari", "compliance", "964338531", "")
 	*wrap.due = store.Due{ID: id, State: model.StateAvailable, ChannelStatus: "LEVERT", SentAt: sent}
 	code, body := b.get("/shipments/" + id + "/evidence.json")
@@ -333,4 +313,22 @@ func TestEvidenceExportIsOneMoment(t *testing.T) {
 		t.Errorf("evidence.json: the letter is %s, its log holds its opening: %v, its proof: opened at %v",
 			doc.Shipment.State, logged, doc.Evidence.OpenedAt)
 	}
+}
+
+// availableSvarUtLetter registers a SvarUt letter sent 72 hours before now
+// and records SvarUt's answer that it is available (LEVERT, 11 hours
+// before now): its id and sent time.
+func availableSvarUtLetter(t *testing.T, st *store.Store, channelID string) (string, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	got, _, err := st.Register(ctx, []model.NewShipment{svarutLetter(channelID)}, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, sent := got[0].ID, now.Add(-72*time.Hour)
+	if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: store.Due{ID: id, State: model.StateRegistered, SentAt: sent}, Source: "svarut",
+		ObservedAt: now.Add(-10 * time.Hour), Status: "LEVERT", State: model.StateAvailable, ChangedAt: now.Add(-11 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	return id, sent
 }
