@@ -251,20 +251,20 @@ func explain(state model.State, stage model.Stage, f Facts, p *policy.Policy, no
 			o.Why, o.Steps = "", c.plan.Steps()
 			if say {
 				o.Note = fmt.Sprintf("a step is due; the escalation takes it once the channel has answered about it (its first poll), "+
-					"by %s at the latest", f.Registered.Add(FirstAnswerWait).In(windowZone(p)).Format("2006-01-02 15:04"))
+					"by %s at the latest", noteTime(p, f.Registered.Add(FirstAnswerWait)))
 			}
 			break
 		}
 		if say {
 			o.Note = fmt.Sprintf("past its print window; the escalation meets it once the channel has answered about it (its first poll), "+
 				"by %s at the latest: then it catches up under policy %s's catch_up",
-				f.Registered.Add(FirstAnswerWait).In(windowZone(p)).Format("2006-01-02 15:04"), p.Name)
+				noteTime(p, f.Registered.Add(FirstAnswerWait)), p.Name)
 		}
 	case WhyCatchUp:
 		o.Steps = catchUpSteps(r, f, p, now)
 		if say {
 			o.Note = fmt.Sprintf("past its print window when the escalation first met it (%s): catching up under policy %s's catch_up, "+
-				"%d reminder(s), then print %s after the last", r.catchUpSince.In(windowZone(p)).Format("2006-01-02 15:04"), p.Name,
+				"%d reminder(s), then print %s after the last", noteTime(p, r.catchUpSince), p.Name,
 				catchUpReminders(p), days(p.CatchUp.Grace))
 		}
 	default:
@@ -317,4 +317,11 @@ func catchUpSteps(r ruling, f Facts, p *policy.Policy, now time.Time) []policy.S
 		}
 		return append(steps, policy.Scheduled{Step: policy.Step{Kind: policy.StepPrint}, Due: printAt, SendAt: printAt})
 	}
+}
+
+// noteTime is t as an Outlook's Note tells it: on the clock `policy
+// explain` prints the steps by, the policy's calendar zone (not the send
+// window's, which a policy may lack: UTC then, unmarked beside the steps).
+func noteTime(p *policy.Policy, t time.Time) string {
+	return t.In(p.Calendar.Location()).Format("2006-01-02 15:04")
 }
