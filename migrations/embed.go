@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,11 +96,22 @@ func Up(ctx context.Context, db *sql.DB, progress Progress) (int, error) {
 // Latest is the version of the newest embedded migration: a database
 // migrated to it is current.
 func Latest() (int64, error) {
+	vs, err := Versions()
+	if err != nil || len(vs) == 0 {
+		return 0, err
+	}
+	return vs[len(vs)-1], nil
+}
+
+// Versions are the versions of the embedded migrations, in order: a
+// database is current when it has each of them (they are applied out of
+// order, so the newest alone does not tell).
+func Versions() ([]int64, error) {
 	entries, err := FS.ReadDir(".")
 	if err != nil {
-		return 0, fmt.Errorf("list migrations: %w", err)
+		return nil, fmt.Errorf("list migrations: %w", err)
 	}
-	var latest int64
+	var out []int64
 	for _, e := range entries {
 		v, _, ok := strings.Cut(e.Name(), "_")
 		if !ok || !strings.HasSuffix(e.Name(), ".sql") {
@@ -107,11 +119,12 @@ func Latest() (int64, error) {
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("migration %s: the name does not start with a version", e.Name())
+			return nil, fmt.Errorf("migration %s: the name does not start with a version", e.Name())
 		}
-		latest = max(latest, n)
+		out = append(out, n)
 	}
-	return latest, nil
+	slices.Sort(out)
+	return out, nil
 }
 
 // lockKey is the advisory lock that serialises migrations.

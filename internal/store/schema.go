@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lib/pq"
@@ -114,12 +115,28 @@ func (s *Store) SchemaCurrent(ctx context.Context) error {
 // database's compatible_from is above known. A database newer than known
 // but compatible is not an error: the caller sees applied > known.
 func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, err error) {
+	versions, err := migrations.Versions()
+	if err != nil {
+		return 0, err
+	}
+	var needed []int64 // the embedded migrations a binary that knows up to known has
+	for _, v := range versions {
+		if v <= known {
+			needed = append(needed, v)
+		}
+	}
 	var hasCompat bool
+	var missing pq.Int64Array
 	// to_regclass: a database before 00033 (or after its Down) has no
 	// compatible_from, and asking for it would log an error in
-	// PostgreSQL's log at every readiness probe.
+	// PostgreSQL's log at every readiness probe. missing: migrations are
+	// applied out of order (migrations.Up), so one below the newest
+	// applied may not be.
 	if err := s.db.QueryRowxContext(ctx, `SELECT (SELECT COALESCE(max(version_id), 0) FROM goose_db_version WHERE is_applied),
-		to_regclass('schema_compatibility') IS NOT NULL`).Scan(&applied, &hasCompat); err != nil {
+		to_regclass('schema_compatibility') IS NOT NULL,
+		ARRAY(SELECT v FROM unnest($1::bigint[]) AS v
+			WHERE NOT EXISTS (SELECT 1 FROM goose_db_version g WHERE g.version_id = v AND g.is_applied) ORDER BY v)`,
+		pq.Array(needed)).Scan(&applied, &hasCompat, &missing); err != nil {
 		var pe *pq.Error
 		if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
 			return 0, errors.New("the database has no postvakt schema yet: run postvakt migrate (serve migrates at start)")
@@ -147,7 +164,24 @@ func (s *Store) CheckSchema(ctx context.Context, known int64) (applied int64, er
 	if applied < known {
 		return applied, fmt.Errorf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", applied, known)
 	}
+	if len(missing) > 0 {
+		// Behind all the same: a migration merged from a parallel branch,
+		// numbered below the newest, that this database has not had.
+		return applied, fmt.Errorf("the database schema lacks %s that this postvakt needs: run postvakt migrate", lacking(missing))
+	}
 	return applied, nil
+}
+
+// lacking names the missing migrations: "migration 55", "migrations 54, 55".
+func lacking(vs []int64) string {
+	if len(vs) == 1 {
+		return fmt.Sprintf("migration %d", vs[0])
+	}
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		names[i] = strconv.FormatInt(v, 10)
+	}
+	return "migrations " + strings.Join(names, ", ")
 }
 
 // foreignTables explains a refused privilege (err) on a database whose

@@ -118,3 +118,49 @@ func TestCheckSchemaBehind(t *testing.T) {
 		t.Errorf("a database without a schema: %v", err)
 	}
 }
+
+// TestCheckSchemaMissingMigrationBelowNewest: migrations are applied out of
+// order (one merged from a parallel branch, numbered below one already
+// applied), so a database may have the newest migration this binary knows
+// and still lack one below it. It is behind all the same: the check (and
+// /readyz, the start of a command that does not migrate, every job's tick)
+// says to migrate, naming the missing one, instead of calling it current.
+func TestCheckSchemaMissingMigrationBelowNewest(t *testing.T) {
+	ctx := context.Background()
+	vs, err := migrations.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest, below, third := vs[len(vs)-1], vs[len(vs)-2], vs[len(vs)-3]
+	for _, tc := range []struct {
+		name    string
+		missing []int64
+		known   int64
+		want    string // "": current
+	}{
+		{"one below the newest missing", []int64{below}, latest,
+			fmt.Sprintf("the database schema lacks migration %d that this postvakt needs: run postvakt migrate", below)},
+		{"two below the newest missing", []int64{third, below}, latest,
+			fmt.Sprintf("the database schema lacks migrations %d, %d that this postvakt needs: run postvakt migrate", third, below)},
+		{"the newest missing", []int64{latest}, latest,
+			fmt.Sprintf("the database schema is at version %d, this postvakt needs %d: run postvakt migrate", below, latest)},
+		{"missing above what an older binary knows", []int64{below}, third, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newStore(t)
+			for _, v := range tc.missing {
+				if _, err := st.DB().Exec(`DELETE FROM goose_db_version WHERE version_id = $1`, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := st.CheckSchema(ctx, tc.known)
+			var old *store.TooOldError
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("CheckSchema(%d) without %v: %v, want nil", tc.known, tc.missing, err)
+			case tc.want != "" && (err == nil || err.Error() != tc.want || errors.As(err, &old)):
+				t.Errorf("CheckSchema(%d) without %v: %v, want %q", tc.known, tc.missing, err, tc.want)
+			}
+		})
+	}
+}
