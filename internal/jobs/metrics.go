@@ -80,6 +80,12 @@ func (m *metrics) scheduled(job string, sched interface{ Next(time.Time) time.Ti
 	if m == nil {
 		return
 	}
+	// Every outcome at 0 from the schedule on, as the poll calls are: a
+	// rule's increase() sees the first failed run (a series born at 1 has
+	// no increase).
+	for _, o := range []string{outcomeOK, outcomeFailed, outcomeSkipped} {
+		m.runs.WithLabelValues(job, o)
+	}
 	next := sched.Next(now)
 	m.interval.WithLabelValues(job).Set(sched.Next(next).Sub(next).Seconds())
 	m.lastSuccess.WithLabelValues(job).Set(float64(now.Unix()))

@@ -227,3 +227,39 @@ func TestPanicIsAFailedRun(t *testing.T) {
 		t.Errorf("no error line names the job and its panic:\n%s", logs.String())
 	}
 }
+
+// TestRunsShownAtZeroFromSchedule: each scheduled job's runs show at 0
+// for every outcome from its schedule on, before any run, as the poll
+// calls do: a rule on increase(postvakt_job_runs_total{outcome="failed"})
+// counts the first failed run after a start (a series born at 1 has no
+// increase), the nightly retention's included.
+func TestRunsShownAtZeroFromSchedule(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s := New(nil, nil)
+	if err := s.Instrument(reg); err != nil {
+		t.Fatal(err)
+	}
+	s.add(fast{}, "retention", func(context.Context) error { return nil })
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "postvakt_job_runs_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			got[labels[taskLabel]+" "+labels["outcome"]] = m.GetCounter().GetValue()
+		}
+	}
+	for _, outcome := range []string{outcomeOK, outcomeFailed, outcomeSkipped} {
+		if n, ok := got["retention "+outcome]; !ok || n != 0 {
+			t.Errorf("postvakt_job_runs_total{task=\"retention\",outcome=%q} before any run: present=%v value=%v, want 0", outcome, ok, n)
+		}
+	}
+}
