@@ -163,13 +163,15 @@ func (c *Collector) read(now time.Time) []prometheus.Metric {
 }
 
 // lags are the lag and due series of every configured channel and every
-// channel with letters due.
+// channel with letters due: not of one removed from the configuration with
+// nothing due (its channel_activity row stays), which would show at 0 for
+// ever.
 func (c *Collector) lags(lags []store.PollLag, now time.Time) []prometheus.Metric {
 	byChannel := map[string]store.PollLag{}
 	names := append([]string(nil), c.channels...)
 	for _, l := range lags {
 		byChannel[l.Channel] = l
-		if !slices.Contains(names, l.Channel) {
+		if l.Due > 0 && !slices.Contains(names, l.Channel) {
 			names = append(names, l.Channel)
 		}
 	}

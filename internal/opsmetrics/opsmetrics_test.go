@@ -2,6 +2,7 @@ package opsmetrics_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"postvakt/internal/logtest"
 	"postvakt/internal/opsmetrics"
+	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -132,5 +134,45 @@ func TestPollLagOfAChannelNeverPolled(t *testing.T) {
 				t.Errorf("postvakt_poll_due_letters{channel=svarut} = %v; want 3", due.GetGauge())
 			}
 		})
+	}
+}
+
+// TestRemovedChannelWithNothingDue: a channel polled once and since
+// removed from the configuration (its channel_activity row stays for the
+// operations page) with no letter due shows no poll lag and no due
+// letters: not a series at 0 for ever, for a channel nothing polls. The
+// configured channel shows at 0 as before, and a removed one with letters
+// due shows them (TestPollLagOfAChannelNeverPolled).
+func TestRemovedChannelWithNothingDue(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	now := time.Now()
+	if err := st.RecordChannelCalls(ctx, store.ChannelCalls{Channel: "altinn", At: now.Add(-24 * time.Hour), Calls: 3}); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := logtest.New()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(opsmetrics.New(st, log, func() time.Time { return now }, []string{"svarut"}))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"postvakt_poll_lag_seconds", "postvakt_poll_due_letters"} {
+		var channels []string
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "channel" {
+						channels = append(channels, l.GetValue())
+					}
+				}
+			}
+		}
+		if !slices.Equal(channels, []string{"svarut"}) {
+			t.Errorf("%s for channels %v, want [svarut] (altinn is no longer configured and has nothing due)", name, channels)
+		}
 	}
 }
