@@ -136,6 +136,9 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 	if se.RetryAfter > 0 {
 		se.msg += fmt.Sprintf(" (Retry-After %s exceeds the %s cap)", se.RetryAfter, c.opts.RetryAfterMax)
 	}
+	if code >= 300 && code < 400 && resp.Header.Get("Location") != "" {
+		se.msg += " (a redirect to another address, not followed: the request's credentials stay with the service)"
+	}
 	res.err = se
 	c.m.request(req.Op, res.outcome)
 	return res

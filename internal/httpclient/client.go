@@ -87,6 +87,7 @@ func New(opts Options) (*Client, error) {
 		SetLogger(restyLogger{log: c.log, red: c.red}).
 		SetDoNotParseResponse(true). // readBody reads it, within MaxBodyBytes
 		SetHeader("User-Agent", opts.UserAgent)
+	rc.GetClient().CheckRedirect = sameOrigin
 	if opts.BaseURL != "" {
 		rc.SetBaseURL(strings.TrimRight(opts.BaseURL, "/"))
 	}
