@@ -29,9 +29,10 @@ type Tokens struct {
 	log    *slog.Logger
 	reg    prometheus.Registerer
 
-	mu      sync.Mutex
-	http    *httpclient.Client
-	sources map[string]TokenSource
+	mu       sync.Mutex
+	http     *httpclient.Client // Maskinporten's token endpoint
+	exchange *httpclient.Client // Altinn's token exchange: another service, its own breaker
+	sources  map[string]TokenSource
 }
 
 // FromConfig returns the token sources of the configured client
@@ -50,7 +51,7 @@ func NewTokens(client Client, log *slog.Logger, reg prometheus.Registerer) *Toke
 // Source returns the Maskinporten token source for scope, or nil when no
 // Maskinporten client is configured (the simulator takes calls without).
 func (t *Tokens) Source(scope string) (TokenSource, error) {
-	return t.get("mp:"+scope, func(hc *httpclient.Client) (TokenSource, error) {
+	return t.get("mp:"+scope, false, func(hc *httpclient.Client) (TokenSource, error) {
 		return New(Config{TokenURL: t.client.URL, Audience: t.client.Audience, ClientID: t.client.ClientID,
 			KeyFile: t.client.KeyFile, KeyID: t.client.KeyID, Scope: scope}, hc)
 	})
@@ -67,12 +68,15 @@ func (t *Tokens) Altinn(scope string) (TokenSource, error) {
 	if err != nil || mp == nil {
 		return mp, err
 	}
-	return t.get("altinn:"+scope, func(hc *httpclient.Client) (TokenSource, error) {
+	return t.get("altinn:"+scope, true, func(hc *httpclient.Client) (TokenSource, error) {
 		return NewExchanger(t.client.ExchangeURL, hc, mp, nil), nil
 	})
 }
 
-func (t *Tokens) get(key string, build func(hc *httpclient.Client) (TokenSource, error)) (TokenSource, error) {
+// get returns the source named key, built with the Maskinporten client,
+// or with exchange the Altinn token exchange's: an outage of either must
+// not open the breaker the other's requests go through.
+func (t *Tokens) get(key string, exchange bool, build func(hc *httpclient.Client) (TokenSource, error)) (TokenSource, error) {
 	if t == nil || t.client.URL == "" {
 		return nil, nil
 	}
@@ -81,14 +85,18 @@ func (t *Tokens) get(key string, build func(hc *httpclient.Client) (TokenSource,
 	if s, ok := t.sources[key]; ok {
 		return s, nil
 	}
-	if t.http == nil {
-		hc, err := httpclient.New(httpclient.Options{Name: "maskinporten", Logger: t.log, Registerer: t.reg})
-		if err != nil {
-			return nil, fmt.Errorf("maskinporten client: %w", err)
-		}
-		t.http = hc
+	hc, name := &t.http, "maskinporten"
+	if exchange {
+		hc, name = &t.exchange, "altinn-exchange"
 	}
-	s, err := build(t.http)
+	if *hc == nil {
+		c, err := httpclient.New(httpclient.Options{Name: name, Logger: t.log, Registerer: t.reg})
+		if err != nil {
+			return nil, fmt.Errorf("%s client: %w", name, err)
+		}
+		*hc = c
+	}
+	s, err := build(*hc)
 	if err != nil {
 		return nil, fmt.Errorf("maskinporten token source for %s: %w", key, err)
 	}
