@@ -263,6 +263,9 @@ func TestParseRetryAfter(t *testing.T) {
 		{"0", 0, true},
 		{"120", 2 * time.Minute, true},
 		{"-1", 0, false},
+		// Too many digits for an int64: a longer wait than any, not none
+		// (read as none, the client would ask again at once).
+		{"99999999999999999999", 365 * 24 * time.Hour, true},
 		{"soon", 0, false},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},

@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -52,12 +53,17 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+	const year = int64(365 * 24 * time.Hour / time.Second)
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+		secs, err = year, nil // more digits than an int64 holds: a wait longer than any
+	}
+	if err == nil {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(365*24*time.Hour/time.Second) {
-			secs = int64(365 * 24 * time.Hour / time.Second)
+		if secs > year {
+			secs = year
 		}
 		return time.Duration(secs) * time.Second, true
 	}
