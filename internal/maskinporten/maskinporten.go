@@ -2,7 +2,8 @@
 // Maskinporten-compatible token endpoint) with a JWT grant: a JWT signed
 // RS256 with the client's private key, posted as
 // grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer. Tokens are cached
-// until shortly before they expire; concurrent callers share one fetch.
+// until shortly before they expire; concurrent callers share one fetch. A
+// renewal that fails leaves the cached token in use while it is valid.
 package maskinporten
 
 import (
@@ -76,7 +77,8 @@ type Source struct {
 
 	mu       sync.Mutex
 	token    string
-	expires  time.Time
+	expires  time.Time // when token is renewed
+	valid    time.Time // until when token is used still when its renewal fails
 	inflight *fetch
 	dropped  time.Time // when Invalidate last dropped a token
 }
@@ -172,10 +174,24 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	s.mu.Unlock()
 	select {
 	case <-f.done:
+		if f.err != nil {
+			if tok, ok := s.stillValid(); ok {
+				return tok, nil // renewed early; the next call asks again
+			}
+		}
 		return f.token, f.err
 	case <-ctx.Done():
 		return "", fmt.Errorf("maskinporten: waiting for a token: %w", ctx.Err())
 	}
+}
+
+// stillValid returns the cached token when its renewal failed but it has
+// not expired (less half the renewal margin, for the call to reach the
+// service with it) and no service refused it (Invalidate).
+func (s *Source) stillValid() (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token, s.token != "" && s.cfg.Now().Before(s.valid)
 }
 
 // Invalidate drops the cached token if it is still token: a service
@@ -209,7 +225,7 @@ func (s *Source) run(ctx context.Context, f *fetch) {
 		if margin > lifetime/2 {
 			margin = lifetime / 2
 		}
-		s.token, s.expires = tok, start.Add(lifetime-margin)
+		s.token, s.expires, s.valid = tok, start.Add(lifetime-margin), start.Add(lifetime-margin/2)
 	}
 	close(f.done)
 }
