@@ -67,7 +67,8 @@ type Exchanger struct {
 	lock    chan struct{} // a mutex that waiting callers can give up on
 	mpToken string        // the Maskinporten token token was exchanged from
 	token   string
-	expires time.Time
+	expires time.Time // when token is renewed
+	valid   time.Time // until when token is used still when its renewal fails
 	dropped time.Time // when Invalidate last dropped a token
 }
 
@@ -93,6 +94,9 @@ func (e *Exchanger) Token(ctx context.Context) (string, error) {
 	// would be exchanged again after it.
 	mp, err := e.source.Token(ctx)
 	if err != nil {
+		if e.token != "" && e.now().Before(e.valid) {
+			return e.token, nil // Maskinporten failed; the Altinn token has time left
+		}
 		return "", err
 	}
 	if e.token != "" && e.mpToken == mp && e.now().Before(e.expires) {
@@ -109,6 +113,11 @@ func (e *Exchanger) Token(ctx context.Context) (string, error) {
 		},
 	})
 	if err != nil {
+		if e.token != "" && e.now().Before(e.valid) {
+			// Renewed early (or for a new Maskinporten token): the one
+			// Altinn gave before has time left; the next call asks again.
+			return e.token, nil
+		}
 		return "", fmt.Errorf("altinn: exchanging the Maskinporten token: %w", err)
 	}
 	tok := string(bytes.Trim(bytes.TrimSpace(resp.Body), `"`))
@@ -116,12 +125,13 @@ func (e *Exchanger) Token(ctx context.Context) (string, error) {
 		return "", errors.New("altinn: the token exchange answered something that is not a token")
 	}
 	expires := e.now().Add(exchangeFallbackTTL)
+	valid := expires
 	var claims jwt.RegisteredClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(tok, &claims); err == nil && claims.ExpiresAt != nil {
 		// Unverified is enough: the token is only read for its expiry, and
 		// Altinn checks it on every request.
-		expires = claims.ExpiresAt.Add(-exchangeMargin)
+		expires, valid = claims.ExpiresAt.Add(-exchangeMargin), claims.ExpiresAt.Add(-exchangeMargin/2)
 	}
-	e.mpToken, e.token, e.expires = mp, tok, expires
+	e.mpToken, e.token, e.expires, e.valid = mp, tok, expires, valid
 	return tok, nil
 }
