@@ -122,7 +122,7 @@ func (c *Client) attempt(ctx context.Context, req Request) result {
 		res.outcome = outcomeClientError
 	}
 	se := &StatusError{Name: c.opts.Name, Op: req.Op, Method: req.Method, Path: c.where(req), StatusCode: code, Body: snippet(resp.Body),
-		Received: resp.Received}
+		Received: resp.Received, red: c.red}
 	if res.retryable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), c.opts.Clock.Now()); ok {
 			res.hasRetryAfter, res.retryAfter = true, d

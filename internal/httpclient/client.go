@@ -253,18 +253,24 @@ type StatusError struct {
 	// taken before its 503), whatever this last answer says.
 	EarlierMayHaveActed bool
 	msg                 string
+	red                 *redactor // the client's, for Raw; nil: the patterns alone
 }
 
 func (e *StatusError) Error() string { return e.msg }
 
-// Raw returns what is shown of the answer (shown), for the evidence trail;
-// of an answer decoded from another character set also its charset and
-// the length and SHA-256 of the bytes received.
+// Raw returns what is shown of the answer (shown), credentials redacted as
+// in Error (a server may echo the request's headers), for the evidence
+// trail; of an answer decoded from another character set also its charset
+// and the length and SHA-256 of the bytes received.
 func (e *StatusError) Raw() string {
-	if e.Received != nil {
-		return shown(e.Body) + " [" + e.Received.String() + "]"
+	red := e.red
+	if red == nil {
+		red = &redactor{}
 	}
-	return shown(e.Body)
+	if e.Received != nil {
+		return red.scrub(shown(e.Body)) + " [" + e.Received.String() + "]"
+	}
+	return red.scrub(shown(e.Body))
 }
 
 // Temporary reports whether the status is one that may go away by itself
