@@ -439,7 +439,10 @@ func (n *Notifier) send(ctx context.Context, p Planned, items []planItem, id int
 		if p.Destination == DestWebhook {
 			payload, err = WebhookMessage(p.Rule, ns, n.BaseURL, now, p.groupFiring)
 			if err == nil {
-				sendErr = n.Webhook.Send(ctx, payload)
+				// Begun, as an e-mail: not cut by a stop (a cut post the
+				// receiver took is unknown, never sent again); the
+				// client's own timeout bounds it.
+				sendErr = n.Webhook.Send(context.WithoutCancel(ctx), payload)
 			}
 		} else {
 			to := strings.TrimPrefix(p.Destination, destEmail)
