@@ -6,9 +6,9 @@
 // until the work settles, and the simulator's own records (its request log,
 // the Notifications orders and print orders it received) and mailpit's
 // messages are compared with the database: no reminder e-mail or
-// Notifications order twice for the same reminder, no health alert's
-// transition in two e-mails, no alert e-mail recorded as sent but never
-// received, no print order twice for one letter, no status the channel reported missing from the evidence
+// Notifications order twice for the same reminder, no reminder or alert
+// e-mail recorded as sent but never received, no health alert's
+// transition in two e-mails, no print order twice for one letter, no status the channel reported missing from the evidence
 // log, every letter in a valid state.
 package chaos
 

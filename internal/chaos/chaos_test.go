@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +24,9 @@ import (
 // TestCrashShort is `make chaos` in small: 10 SIGKILLs, two replicas for
 // part of it, a PostgreSQL restart, then the comparison, which must find
 // no duplicate and no loss. Then it shows the comparison can fail: a
-// reminder e-mail and an alert e-mail sent twice, a letter printed twice and
-// a status the evidence log lacks are each found.
+// reminder recorded as sent whose e-mail never arrived, a reminder e-mail
+// and an alert e-mail sent twice, a letter printed twice and a status the
+// evidence log lacks are each found.
 func TestCrashShort(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -71,10 +73,40 @@ func TestCrashShort(t *testing.T) {
 		t.Fatalf("too little happened to prove anything: %s", rep)
 	}
 
-	// The comparison finds what it looks for.
+	// The comparison finds what it looks for. First a loss: a reminder
+	// recorded as sent by e-mail that mailpit never received.
 	msgs, err := w.mp.messages()
 	if err != nil || len(msgs) == 0 {
 		t.Fatal(msgs, err)
+	}
+	db := sqlx.MustOpen("postgres", w.pg.url)
+	defer db.Close()
+	var sentKeys []string
+	if err := db.SelectContext(ctx, &sentKeys, `SELECT left(key, 40) FROM notifications
+		WHERE kind = 'reminder' AND status = 'sent' AND message_id <> ''`); err != nil {
+		t.Fatal(err)
+	}
+	var lostOne *mail
+	for i := range msgs {
+		key, _, _ := strings.Cut(strings.TrimPrefix(msgs[i].MessageID, "reminder."), "@")
+		if alertKey(msgs[i].MessageID) == "" && slices.Contains(sentKeys, key) {
+			lostOne = &msgs[i]
+			break
+		}
+	}
+	if lostOne == nil {
+		t.Fatalf("no reminder e-mail recorded as sent to take away (%d messages)", len(msgs))
+	}
+	forget(t, w.mp, *lostOne)
+	lost := &Report{}
+	if err := w.check(ctx, lost); err != nil {
+		t.Fatal(err)
+	}
+	if lost.LostReminders != 1 || !lost.Failed() {
+		t.Fatalf("the comparison missed a reminder recorded as sent that never arrived: %s", lost)
+	}
+	if msgs, err = w.mp.messages(); err != nil {
+		t.Fatal(err)
 	}
 	var reminder, alert *mail
 	for i := range msgs {
@@ -90,15 +122,13 @@ func TestCrashShort(t *testing.T) {
 	resend(t, w.mp, *reminder)
 	resend(t, w.mp, *alert)
 	reprint(t, w.sm)
-	db := sqlx.MustOpen("postgres", w.pg.url)
-	defer db.Close()
 	db.MustExec(`UPDATE shipments SET channel_status = 'NOT-WHAT-THE-CHANNEL-SAID'
 		WHERE id = (SELECT id FROM shipments WHERE channel_status <> '' LIMIT 1)`)
 	again := &Report{}
 	if err := w.check(ctx, again); err != nil {
 		t.Fatal(err)
 	}
-	if again.DuplicateReminders == 0 || again.DuplicateAlerts == 0 || again.DuplicatePrints != 1 || again.LostStatuses != 1 || !again.Failed() {
+	if again.DuplicateReminders == 0 || again.DuplicateAlerts == 0 || again.DuplicatePrints != 1 || again.LostStatuses != 1 || again.LostReminders != 1 || !again.Failed() {
 		t.Fatalf("the comparison missed a planted duplicate or loss: %s", again)
 	}
 }
@@ -115,6 +145,22 @@ func resend(t *testing.T, mp *mailpit, m mail) {
 	resp.Body.Close()
 	if err := smtp.SendMail(mp.smtp, nil, "postvakt@chaos.example", []string{"copy@chaos.example"}, raw); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// forget deletes a message from mailpit, as a message that never arrived.
+func forget(t *testing.T, mp *mailpit, m mail) {
+	t.Helper()
+	body, _ := json.Marshal(map[string][]string{"IDs": {m.ID}})
+	req, _ := http.NewRequest(http.MethodDelete, mp.api+"/api/v1/messages", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("delete message %s from mailpit: %s", m.ID, resp.Status)
 	}
 }
 

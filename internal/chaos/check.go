@@ -32,6 +32,7 @@ type Report struct {
 	DuplicatePrints    int // letters with more than one print order
 	DuplicateAlerts    int // alert transitions (an alert's n-th notice to a destination) in more than one e-mail
 	LostAlerts         int // alert notices recorded as sent that mailpit never received
+	LostReminders      int // reminders recorded as sent by e-mail that mailpit never received
 	LostStatuses       int // letters whose last reported status is not what the evidence log ends with
 	NotPolled          int // registered letters the channel was never asked about
 	LostHandOffs       int // print-due letters without a print order, queued orders without an outbox row
@@ -45,7 +46,7 @@ type Report struct {
 // Failed reports a duplicate or a loss.
 func (r *Report) Failed() bool {
 	return r.DuplicateReminders+r.DuplicateOrders+r.DuplicatePrints+r.DuplicateAlerts+
-		r.LostStatuses+r.NotPolled+r.LostHandOffs+r.LostAlerts+r.Invalid > 0 ||
+		r.LostStatuses+r.NotPolled+r.LostHandOffs+r.LostAlerts+r.LostReminders+r.Invalid > 0 ||
 		r.Unsettled || r.UncleanStop
 }
 
@@ -57,8 +58,8 @@ func (r *Report) String() string {
 		r.StatusAnswers, r.Reminders, r.NotificationOrders, r.PrintOrders, r.AlertMails)
 	fmt.Fprintf(&b, "  duplicates: %d reminder e-mails, %d Notifications orders, %d print orders, %d alert notices\n",
 		r.DuplicateReminders, r.DuplicateOrders, r.DuplicatePrints, r.DuplicateAlerts)
-	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost, %d alert e-mails sent but not received\n",
-		r.LostStatuses, r.NotPolled, r.LostHandOffs, r.LostAlerts)
+	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost, %d alert e-mails and %d reminder e-mails sent but not received\n",
+		r.LostStatuses, r.NotPolled, r.LostHandOffs, r.LostAlerts, r.LostReminders)
 	fmt.Fprintf(&b, "  invalid: %d letters in an impossible state; settled: %v\n", r.Invalid, !r.Unsettled)
 	fmt.Fprintf(&b, "  reminders with an unknown outcome (killed after the send began, before the record; never re-sent): %d; "+
 		"claimed by a killed run before their send began (sent by a later run): %d\n", r.Unknown, r.Retrying)
@@ -216,6 +217,9 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 		r.count(sent, itemsOf, n, ok, "an e-mail (Message-ID "+m.MessageID+")")
 	}
 	r.sentTwice(sent, &r.DuplicateReminders, "e-mails")
+	if err := checkReminders(ctx, r, db, msgs); err != nil {
+		return err
+	}
 
 	// Notifications orders: the idempotencyId names the notification.
 	ordered := map[item]int{}
@@ -254,6 +258,32 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 		return err
 	}
 	return checkStates(ctx, r, db)
+}
+
+// checkReminders: every reminder recorded as sent by e-mail (a Message-ID
+// kept) reached mailpit, as checkAlerts asks of the alert notices. One that
+// did not is a loss: its letters count as reminded, and no run sends it
+// again.
+func checkReminders(ctx context.Context, r *Report, db *sqlx.DB, msgs []mail) error {
+	var sent []notification
+	if err := db.SelectContext(ctx, &sent, `SELECT id, key, status FROM notifications
+		WHERE kind = 'reminder' AND status = 'sent' AND message_id <> ''`); err != nil {
+		return fmt.Errorf("read reminders sent by e-mail: %w", err)
+	}
+	received := map[string]bool{}
+	for _, m := range msgs {
+		if alertKey(m.MessageID) == "" {
+			key, _, _ := strings.Cut(strings.TrimPrefix(m.MessageID, "reminder."), "@")
+			received[key] = true
+		}
+	}
+	for _, n := range sent {
+		if !received[n.Key[:min(40, len(n.Key))]] {
+			r.LostReminders++
+			r.problem("reminder %d recorded as sent by e-mail, never received", n.ID)
+		}
+	}
+	return nil
 }
 
 // checkStatuses: for every letter, the status the channel answered the last
