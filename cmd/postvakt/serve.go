@@ -99,7 +99,14 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shut down: %w", err)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shut down: %w", err)
+		}
+		// A request still running after the grace (a long export, a
+		// client that never sends its body) is cut: the stop is an
+		// ordinary one all the same, not a failure.
+		a.log.Warn("HTTP requests still running after the grace period: cutting them", "grace", stopGrace)
+		_ = srv.Close()
 	}
 	// The last line of a clean stop: without it, the log of a process
 	// killed during the stop (an orchestrator's too short stop timeout)
