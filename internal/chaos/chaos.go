@@ -192,7 +192,7 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 			rep.Starts++
 		}
 		for len(replicas) > want {
-			replicas[0].kill()
+			rep.kill(replicas[0])
 			replicas = replicas[1:]
 		}
 		gap := time.Duration(rng.Int64N(int64(cfg.MaxGap-200*time.Millisecond))) + 200*time.Millisecond
@@ -201,7 +201,7 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 		case <-ctx.Done():
 		}
 		i := rng.IntN(len(replicas))
-		replicas[i].kill()
+		rep.kill(replicas[i])
 		replicas = append(replicas[:i], replicas[i+1:]...)
 		rep.Kills++
 		if want == 2 {
@@ -219,7 +219,7 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 		}
 	}
 	for _, p := range replicas {
-		p.kill()
+		rep.kill(p)
 	}
 	replicas = nil
 	for w.next < len(w.chunks) {

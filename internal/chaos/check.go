@@ -20,6 +20,7 @@ type Report struct {
 	Took                                        time.Duration
 	Unsettled                                   bool // the work did not settle in time after the kills
 	UncleanStop                                 bool // the settling replica did not stop cleanly on SIGTERM
+	SelfExits                                   int  // replicas that had exited by themselves (a crash) before their kill
 
 	StatusAnswers      int // letters' statuses the channel answered (status-sok ids)
 	Reminders          int // reminder e-mails mailpit received
@@ -47,7 +48,7 @@ type Report struct {
 func (r *Report) Failed() bool {
 	return r.DuplicateReminders+r.DuplicateOrders+r.DuplicatePrints+r.DuplicateAlerts+
 		r.LostStatuses+r.NotPolled+r.LostHandOffs+r.LostAlerts+r.LostReminders+r.Invalid > 0 ||
-		r.Unsettled || r.UncleanStop
+		r.Unsettled || r.UncleanStop || r.SelfExits > 0
 }
 
 func (r *Report) String() string {
@@ -60,7 +61,7 @@ func (r *Report) String() string {
 		r.DuplicateReminders, r.DuplicateOrders, r.DuplicatePrints, r.DuplicateAlerts)
 	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost, %d alert e-mails and %d reminder e-mails sent but not received\n",
 		r.LostStatuses, r.NotPolled, r.LostHandOffs, r.LostAlerts, r.LostReminders)
-	fmt.Fprintf(&b, "  invalid: %d letters in an impossible state; settled: %v\n", r.Invalid, !r.Unsettled)
+	fmt.Fprintf(&b, "  invalid: %d letters in an impossible state; settled: %v; replicas that exited by themselves: %d\n", r.Invalid, !r.Unsettled, r.SelfExits)
 	fmt.Fprintf(&b, "  reminders with an unknown outcome (killed after the send began, before the record; never re-sent): %d; "+
 		"claimed by a killed run before their send began (sent by a later run): %d\n", r.Unknown, r.Retrying)
 	for _, p := range r.Problems {
@@ -72,6 +73,15 @@ func (r *Report) String() string {
 		b.WriteString("ok: no duplicate, no loss\n")
 	}
 	return b.String()
+}
+
+// kill SIGKILLs a replica; one that had exited by itself before (a panic,
+// a fatal error) is a failure, not one of the test's kills.
+func (r *Report) kill(p *process) {
+	if !p.kill() {
+		r.SelfExits++
+		r.problem("a replica exited by itself before its kill (%v): see serve.log", p.err)
+	}
 }
 
 func (r *Report) problem(format string, args ...any) {

@@ -159,9 +159,17 @@ func startProcess(bin string, env []string, logPath string, args ...string) (*pr
 	return p, nil
 }
 
-func (p *process) kill() {
+// kill SIGKILLs the process and waits for it; it reports false when the
+// process had already exited by itself.
+func (p *process) kill() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+	}
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.done
+	return true
 }
 
 // term asks for a graceful stop and waits up to limit; it reports whether
