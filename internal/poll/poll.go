@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -181,6 +182,10 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A panic here (an adapter meeting an answer it did not
+			// expect) is the cycle's error, as jobs makes a job's own
+			// panic: outside the job's goroutine it took the process down.
+			defer p.recovered(ch.Name(), func(err error) { account(Summary{}, err) })
 			// Each worker writes a batch while it claims and asks about the
 			// next one: the channel's answers and the database's writes
 			// overlap instead of taking turns.
@@ -221,8 +226,9 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 				}
 				writing = make(chan Summary, 1)
 				go func(f fetched, out chan<- Summary) {
+					defer func() { out <- f.sum }()
+					defer p.recovered(ch.Name(), func(err error) { writeErr = err })
 					writeErr = p.write(ctx, ch, &f)
-					out <- f.sum
 				}(f, writing)
 			}
 		}()
@@ -238,6 +244,20 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 		return sum, fmt.Errorf("%s: %w (%d calls failed)", ch.Name(), ErrUnreachable, sum.Failed)
 	}
 	return sum, ctx.Err()
+}
+
+// recovered, deferred in a poll worker's goroutine, hands a panic there
+// to fail as an error and logs it with its stack; the letters the worker
+// held come back after their lease.
+func (p *Poller) recovered(channel string, fail func(error)) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	err := fmt.Errorf("poll %s: panic: %v", channel, r)
+	p.log.Error("poll worker panicked; its letters come back after their lease", "channel", channel, "error", err,
+		"stack", string(debug.Stack()))
+	fail(err)
 }
 
 // fetched is one claimed batch, asked about, ready to be written.
