@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,5 +181,71 @@ func TestNoFormulaInEveryExport(t *testing.T) {
 			}
 			f.Close()
 		}
+	}
+}
+
+// semicolonFields reads text as a spreadsheet in a Norwegian or Danish
+// locale reads a CSV file it opens by a double click: fields separated by
+// semicolons and rows by line breaks, a quote taken as one only at the
+// start of a field (else it is text).
+func semicolonFields(text string) []string {
+	var out []string
+	for len(text) > 0 {
+		var field strings.Builder
+		if text[0] == '"' {
+			text = text[1:]
+			for len(text) > 0 {
+				if text[0] == '"' {
+					if len(text) > 1 && text[1] == '"' {
+						field.WriteByte('"')
+						text = text[2:]
+						continue
+					}
+					text = text[1:]
+					break
+				}
+				field.WriteByte(text[0])
+				text = text[1:]
+			}
+		}
+		i := strings.IndexAny(text, ";\r\n")
+		if i < 0 {
+			i = len(text)
+		}
+		field.WriteString(text[:i])
+		out = append(out, field.String())
+		if i < len(text) {
+			i++
+		}
+		text = text[i:]
+	}
+	return out
+}
+
+// TestNoFormulaAfterALineBreak: a name with a line break in it (a unit, a
+// recipient from the register) is one quoted cell to a reader of commas;
+// a Norwegian or Danish spreadsheet reads the file on semicolons, takes
+// the quote in the middle of its field for text, and starts a new row at
+// the line break: the line after it must not become a formula there.
+func TestNoFormulaAfterALineBreak(t *testing.T) {
+	src := rows(3)
+	src[0].SenderUnit = "Barnevern\n=cmd|' /C calc'!A0;"
+	src[1].RecipientName = "Brønnøy AS\r\n@SUM(A1:A9)"
+	src[2].Class = "a;b\r+1+2"
+	var buf bytes.Buffer
+	if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, CSV, &buf, time.Now(), XLSXOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range semicolonFields(buf.String()) {
+		if spreadsheet.FormulaLike(f) {
+			t.Errorf("read on semicolons, a field is %q: a spreadsheet takes it for a formula", f)
+		}
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := recs[1][4], "Barnevern\n'=cmd|' /C calc'!A0;"; got != want {
+		t.Errorf("read on commas, the unit is %q, want %q", got, want)
 	}
 }

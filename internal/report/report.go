@@ -5,9 +5,11 @@
 // Cells come from outside (unit and recipient names, channel ids, classes),
 // so none may become a formula when the file is opened in a spreadsheet: in
 // CSV a text cell that starts with =, +, -, @, a tab or a carriage return
-// (and is not a plain number) gets a leading apostrophe; in XLSX every text
-// cell is an inline string, and such a cell is also formatted as text ("@")
-// (a sheet for people, Labels, has its times and numbers as typed cells).
+// (and is not a plain number) gets a leading apostrophe, and so does each
+// such part after a semicolon or a line break within it (spreadsheet.CSVCell);
+// in XLSX every text cell is an inline string, and such a cell is also
+// formatted as text ("@") (a sheet for people, Labels, has its times and
+// numbers as typed cells).
 package report
 
 import (

@@ -37,21 +37,40 @@ func plainNumber(s string) bool {
 
 // CSVCell is a cell as written to CSV: a formula-like one behind an
 // apostrophe, so that the spreadsheet shows it as text. So is each
-// formula-like part between semicolons: a spreadsheet in a Norwegian or
-// Danish locale splits a CSV file on them, and "x;=1+1" would give it a
-// cell "=1+1".
+// formula-like part after a semicolon or a line break: a spreadsheet in a
+// Norwegian or Danish locale splits a CSV file on semicolons, and takes
+// the quotes around a cell for text (they are not at the start of its
+// field), so that "x;=1+1" gives it a cell "=1+1", and so does
+// "x\n=1+1", its line break ending the row.
 func CSVCell(cell string) string {
-	if !strings.Contains(cell, ";") {
+	if !strings.ContainsAny(cell, partBreaks) {
 		if FormulaLike(cell) {
 			return "'" + cell
 		}
 		return cell
 	}
-	parts := strings.Split(cell, ";")
-	for i, p := range parts {
-		if FormulaLike(p) {
-			parts[i] = "'" + p
+	var b strings.Builder
+	b.Grow(len(cell) + 2)
+	for start := 0; ; {
+		part := cell[start:]
+		end := strings.IndexAny(part, partBreaks)
+		if end >= 0 {
+			part = part[:end]
 		}
+		// The first part is the cell's start: one that starts with a
+		// carriage return is formula-like as a whole.
+		if FormulaLike(part) || (start == 0 && part == "" && FormulaLike(cell)) {
+			b.WriteByte('\'')
+		}
+		b.WriteString(part)
+		if end < 0 {
+			return b.String()
+		}
+		b.WriteByte(cell[start+end])
+		start += end + 1
 	}
-	return strings.Join(parts, ";")
 }
+
+// partBreaks are where a spreadsheet reading a CSV file on semicolons
+// starts a cell within one of ours (CSVCell).
+const partBreaks = ";\r\n"

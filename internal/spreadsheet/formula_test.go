@@ -2,8 +2,8 @@ package spreadsheet
 
 import "testing"
 
-// TestCSVCell: a formula-like cell, or part of one between semicolons,
-// goes behind an apostrophe; numbers and ordinary text are left alone.
+// TestCSVCell: a formula-like cell, or part of one between semicolons or
+// line breaks, goes behind an apostrophe; numbers and ordinary text are left alone.
 func TestCSVCell(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string
@@ -12,7 +12,12 @@ func TestCSVCell(t *testing.T) {
 		// A Norwegian or Danish spreadsheet splits a CSV file on semicolons.
 		{"x;=1+1;y", "x;'=1+1;y"}, {"a;-3;@b", "a;-3;'@b"}, {"a;b", "a;b"},
 		// The first part formula-like, and a later one too.
-		{"=1+2;@SUM(A1)", "'=1+2;'@SUM(A1)"}} {
+		{"=1+2;@SUM(A1)", "'=1+2;'@SUM(A1)"},
+		// Reading on semicolons, a spreadsheet takes the quotes around a
+		// cell for text (they are not at the start of its field), so a
+		// line break in the cell ends the row and its next line starts one.
+		{"x\n=1+1", "x\n'=1+1"}, {"x\r\n@SUM(A1);y", "x\r\n'@SUM(A1);y"}, {"x\r=2;\n-3", "x\r'=2;\n-3"},
+		{"\n+cmd", "\n'+cmd"}, {"a\nb", "a\nb"}} {
 		if got := CSVCell(tc.in); got != tc.want {
 			t.Errorf("CSVCell(%q) = %q, want %q", tc.in, got, tc.want)
 		}
