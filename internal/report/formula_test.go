@@ -231,7 +231,7 @@ func TestNoFormulaAfterALineBreak(t *testing.T) {
 	src := rows(3)
 	src[0].SenderUnit = "Barnevern\n=cmd|' /C calc'!A0;"
 	src[1].RecipientName = "Brønnøy AS\r\n@SUM(A1:A9)"
-	src[2].Class = "a;b\r+1+2"
+	src[2].Class = "a;b\r+1+2;\"=1+1"
 	var buf bytes.Buffer
 	if _, err := ShipmentsFor(context.Background(), src, store.ListFilter{List: store.ListUnopened}, CSV, &buf, time.Now(), XLSXOptions{}); err != nil {
 		t.Fatal(err)

@@ -41,7 +41,8 @@ func plainNumber(s string) bool {
 // Norwegian or Danish locale splits a CSV file on semicolons, and takes
 // the quotes around a cell for text (they are not at the start of its
 // field), so that "x;=1+1" gives it a cell "=1+1", and so does
-// "x\n=1+1", its line break ending the row.
+// "x\n=1+1", its line break ending the row; "x;\"=1+1" too, the part
+// starting with a quote.
 func CSVCell(cell string) string {
 	if !strings.ContainsAny(cell, partBreaks) {
 		if FormulaLike(cell) {
@@ -58,8 +59,12 @@ func CSVCell(cell string) string {
 			part = part[:end]
 		}
 		// The first part is the cell's start: one that starts with a
-		// carriage return is formula-like as a whole.
-		if FormulaLike(part) || (start == 0 && part == "" && FormulaLike(cell)) {
+		// carriage return is formula-like as a whole. A later one that
+		// starts with a quote is a quoted field to the spreadsheet: the
+		// writer's doubled quote ends it at once, and the text after it
+		// is the cell's.
+		if FormulaLike(part) || (start == 0 && part == "" && FormulaLike(cell)) ||
+			(start > 0 && FormulaLike(strings.TrimLeft(part, `"`))) {
 			b.WriteByte('\'')
 		}
 		b.WriteString(part)
