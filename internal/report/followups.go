@@ -51,8 +51,11 @@ func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all b
 		if x, err = l.newSheet(w, "followups", FollowUpHeader, o.maxRows()); err == nil {
 			tw = x
 			code := func(prefix, c string) string {
-				if prefix == "channel." {
+				switch prefix {
+				case "channel.":
 					return model.ChannelDisplay(c)
+				case "followup.reason.":
+					return l.reason(c)
 				}
 				return l.code(prefix, c)
 			}

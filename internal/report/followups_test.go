@@ -73,3 +73,35 @@ func TestFollowUpsAcrossPages(t *testing.T) {
 		t.Errorf("5 follow-ups in a sheet of 3: %v, %d bytes written", err, buf.Len())
 	}
 }
+
+// TestFollowUpReasonInReadersLanguage: the follow-ups' XLSX for people says
+// each follow-up's reason as the follow-ups page does: one opened from an
+// alert's incident report (reason "alert 12") as "varsel 12" in bokmål,
+// not as the code; the CSV keeps the code.
+func TestFollowUpReasonInReadersLanguage(t *testing.T) {
+	list := followUps(3)
+	list[0].Reason, list[1].Reason, list[2].Reason = "alert 12", "incident", "unread"
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{{"nb", []string{"varsel 12", "hendelse", "ikke åpnet"}}, {"da", []string{"alarm 12", "hændelse", "ikke åbnet"}}} {
+		var buf bytes.Buffer
+		if _, err := FollowUps(context.Background(), &pagedFollowUps{list: list}, store.Scope{}, true, XLSX, &buf,
+			XLSXOptions{Labels: catalogueLabels(tc.lang)}); err != nil {
+			t.Fatal(err)
+		}
+		got := readXLSX(t, buf.Bytes())
+		for i, want := range tc.want {
+			if r := got[i+1][8]; r != want {
+				t.Errorf("%s: row %d reason %q, want %q", tc.lang, i+1, r, want)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := FollowUps(context.Background(), &pagedFollowUps{list: list}, store.Scope{}, true, CSV, &buf, XLSXOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := csv.NewReader(&buf).ReadAll(); err != nil || recs[1][8] != "alert 12" {
+		t.Errorf("CSV reason %q (%v), want the code", recs[1][8], err)
+	}
+}

@@ -23,9 +23,10 @@ import (
 // are for programs: the same column names, codes
 // and UTC times in every language.
 type Labels struct {
-	// Text is the catalogue's text of a key in the reader's language, or
-	// "" when it has none (then a code is written as it is).
-	Text func(id string) string
+	// Text is the catalogue's text of a key in the reader's language, with
+	// the values args names ("ID", "12"), or "" when it has none (then a
+	// code is written as it is).
+	Text func(id string, args ...any) string
 	// Zone is the clock the times are told on (calendar.Oslo).
 	Zone *time.Location
 }
@@ -40,6 +41,18 @@ func (l *Labels) code(prefix, c string) string {
 		return t
 	}
 	return c
+}
+
+// reason is a follow-up's reason in the reader's language, as the
+// follow-ups page says it: one opened from an alert's incident report
+// ("alert 12") as "followup.reason.alert" says it with the alert's id.
+func (l *Labels) reason(r string) string {
+	if id, ok := strings.CutPrefix(r, "alert "); ok && l.Text("followup.reason."+r) == "" {
+		if t := l.Text("followup.reason.alert", "ID", id); t != "" {
+			return t
+		}
+	}
+	return l.code("followup.reason.", r)
 }
 
 // yes is a yes or a no in the reader's language.

@@ -75,7 +75,7 @@ func readXLSX(t *testing.T, b []byte) [][]string {
 }
 
 // testLabels name every column and code "<key>!" on the Oslo clock.
-var testLabels = &Labels{Text: func(id string) string { return id + "!" }, Zone: calendar.Oslo}
+var testLabels = &Labels{Text: func(id string, _ ...any) string { return id + "!" }, Zone: calendar.Oslo}
 
 // A labelled sheet (the web UI's XLSX) has the same letters in the same
 // order as the CSV, told for people: each header and code as Labels.Text

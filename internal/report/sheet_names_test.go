@@ -18,11 +18,11 @@ import (
 // for a key it lacks).
 func catalogueLabels(lang string) *Labels {
 	l := i18n.For(lang, nil)
-	return &Labels{Zone: calendar.Oslo, Text: func(id string) string {
+	return &Labels{Zone: calendar.Oslo, Text: func(id string, args ...any) string {
 		if !l.Has(id) {
 			return ""
 		}
-		return l.T(id)
+		return l.T(id, args...)
 	}}
 }
 

@@ -138,11 +138,11 @@ func (s *Server) xlsxFor(r *http.Request) report.XLSXOptions {
 		return o
 	}
 	l := s.loc(r)
-	o.Labels = &report.Labels{Zone: zone, Text: func(id string) string {
+	o.Labels = &report.Labels{Zone: zone, Text: func(id string, args ...any) string {
 		if !l.Has(id) {
 			return ""
 		}
-		return l.T(id)
+		return l.T(id, args...)
 	}}
 	return o
 }
