@@ -249,3 +249,36 @@ func TestNoFormulaAfterALineBreak(t *testing.T) {
 		t.Errorf("read on commas, the unit is %q, want %q", got, want)
 	}
 }
+
+// TestNoFormulaReadOnSemicolons: whatever a name holds (every string of up
+// to four of the characters that matter), the CSV row it is written in,
+// read on semicolons as a Norwegian or Danish spreadsheet reads it, has no
+// field that spreadsheet takes for a formula; a field that starts within
+// the cell runs on past it over the commas, so a number there ("x;-1")
+// is one no longer ("-1,next cell").
+func TestNoFormulaReadOnSemicolons(t *testing.T) {
+	const alphabet = "1=+-@\t\r\n;\", "
+	var buf bytes.Buffer
+	cell := make([]byte, 0, 4)
+	var try func()
+	try = func() {
+		buf.Reset()
+		w := csv.NewWriter(&buf)
+		_ = w.Write([]string{"id", spreadsheet.CSVCell(string(cell)), "5+cmd|' /C calc'!A0"})
+		w.Flush()
+		for _, f := range semicolonFields(buf.String()) {
+			if spreadsheet.FormulaLike(f) {
+				t.Fatalf("a cell %q is written %q: read on semicolons, a field is %q", cell, buf.String(), f)
+			}
+		}
+		if len(cell) == cap(cell) {
+			return
+		}
+		for i := 0; i < len(alphabet); i++ {
+			cell = append(cell, alphabet[i])
+			try()
+			cell = cell[:len(cell)-1]
+		}
+	}
+	try()
+}

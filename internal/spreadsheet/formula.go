@@ -64,7 +64,7 @@ func CSVCell(cell string) string {
 		// writer's doubled quote ends it at once, and the text after it
 		// is the cell's.
 		if FormulaLike(part) || (start == 0 && part == "" && FormulaLike(cell)) ||
-			(start > 0 && FormulaLike(strings.TrimLeft(part, `"`))) {
+			(start > 0 && laterFormula(strings.TrimLeft(part, `"`), end < 0)) {
 			b.WriteByte('\'')
 		}
 		b.WriteString(part)
@@ -79,3 +79,15 @@ func CSVCell(cell string) string {
 // partBreaks are where a spreadsheet reading a CSV file on semicolons
 // starts a cell within one of ours (CSVCell).
 const partBreaks = ";\r\n"
+
+// laterFormula says whether part, a part of a cell after a semicolon or a
+// line break (its quotes trimmed), is a formula to a spreadsheet reading
+// the file on semicolons. A number is one too when it is the cell's last
+// part: that field runs on past the cell, over the commas, to the next
+// semicolon or line break ("-1,5+cmd|..."), and is no number then.
+func laterFormula(part string, last bool) bool {
+	if last && part != "" && strings.IndexByte("=+-@\t\r", part[0]) >= 0 {
+		return true
+	}
+	return FormulaLike(part)
+}

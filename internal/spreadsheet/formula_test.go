@@ -16,7 +16,7 @@ func TestCSVCell(t *testing.T) {
 		// Reading on semicolons, a spreadsheet takes the quotes around a
 		// cell for text (they are not at the start of its field), so a
 		// line break in the cell ends the row and its next line starts one.
-		{"x\n=1+1", "x\n'=1+1"}, {"x\r\n@SUM(A1);y", "x\r\n'@SUM(A1);y"}, {"x\r=2;\n-3", "x\r'=2;\n-3"},
+		{"x\n=1+1", "x\n'=1+1"}, {"x\r\n@SUM(A1);y", "x\r\n'@SUM(A1);y"}, {"x\r=2;\n-3", "x\r'=2;\n'-3"},
 		{"\n+cmd", "\n'+cmd"}, {"a\nb", "a\nb"},
 		// There a field that starts with a quote is quoted: the writer's
 		// doubled quote ends at once, and the text after it is the cell.
