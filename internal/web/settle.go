@@ -252,7 +252,9 @@ func (d remindersData) Pending(org string) string { return strings.Join(d.Addres
 // next run sends to it).
 func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	only := store.SettleFilter{Org: strings.TrimSpace(r.URL.Query().Get("org"))}
+	// The number as people write it ("974 760 673", a CVR number's DK
+	// prefix), as the search form takes it: only the stored digits match.
+	only := store.SettleFilter{Org: searchIdent(r.URL.Query().Get("org"))}
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), only, reminderPageRows)
 	if err != nil {
 		s.internalError(w, r, "list reminders to settle", err)
