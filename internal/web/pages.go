@@ -154,6 +154,10 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/print/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
 
+// manualPageRows is how many cases /manual shows, the oldest; the page
+// says when more wait (manualData.Capped).
+const manualPageRows = 500
+
 // manualPage is the manual-handling queue of the print fallback.
 func (s *Server) manualPage(w http.ResponseWriter, r *http.Request) { s.showManual(w, r, nil) }
 
@@ -164,12 +168,16 @@ func (s *Server) showManual(w http.ResponseWriter, r *http.Request, res *manualR
 	if !s.mustAudit(w, r, store.ActViewList, "manual_queue", "") {
 		return
 	}
-	items, err := s.store.ManualQueue(r.Context(), p.Scope(), 500)
+	items, err := s.store.ManualQueue(r.Context(), p.Scope(), manualPageRows+1)
 	if err != nil {
 		s.internalError(w, r, "list manual queue", err)
 		return
 	}
-	d := manualData{Manual: items, CanResolve: p.Can(auth.ResolveManual)}
+	capped := len(items) > manualPageRows
+	if capped {
+		items = items[:manualPageRows]
+	}
+	d := manualData{Manual: items, CanResolve: p.Can(auth.ResolveManual), Capped: capped}
 	if res != nil {
 		id := strings.ToLower(res.Shipment) // as the queue gives it
 		d.Message = s.loc(r).T("manual.resumed_gone")

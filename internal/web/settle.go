@@ -123,6 +123,8 @@ type manualData struct {
 	// recorded, or the letter no longer waits.
 	Resumed manualResume
 	Message string
+	// Capped says more cases wait than the manualPageRows shown.
+	Capped bool
 }
 
 // ResolutionsFor is what a case of a letter of channel may be resolved
