@@ -355,7 +355,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r.Context(), act, "notification "+strconv.FormatInt(id, 10), "organisation "+n.Org)
 	s.log.Info("reminder settled", "notification", id, "action", action, "actor", p.Actor())
-	http.Redirect(w, r, "/reminders", http.StatusSeeOther)
+	http.Redirect(w, r, remindersBack(r, nil), http.StatusSeeOther)
 }
 
 // addContact gives an organisation that could not be reminded an address;
@@ -400,7 +400,22 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r.Context(), store.ActContactAdd, "organisation "+org, email)
 	s.log.Info("reminder address added", "org", org, "actor", p.Actor())
-	http.Redirect(w, r, "/reminders?added="+url.QueryEscape(org), http.StatusSeeOther)
+	http.Redirect(w, r, remindersBack(r, url.Values{"added": {org}}), http.StatusSeeOther)
+}
+
+// remindersBack is where a form of /reminders leads back to: the list as
+// it was narrowed (?org=, the form's back_org), with q's parameters.
+func remindersBack(r *http.Request, q url.Values) string {
+	if org := searchIdent(r.PostFormValue("back_org")); model.CheckOrgNumber(org) == nil {
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("org", org)
+	}
+	if len(q) == 0 {
+		return "/reminders"
+	}
+	return "/reminders?" + q.Encode()
 }
 
 // byID is the element of list whose id (idOf) is id, nil when none.
