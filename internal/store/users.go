@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -28,9 +30,16 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 	if u.Role == "unit" && (u.SenderOrg == "" || u.Unit == "") {
 		return 0, fmt.Errorf("create user: role unit needs a sender organisation and a unit")
 	}
+	// A name taken in any case is taken (ErrExists): the audit log and
+	// the users page name a user by name ("user:kari"), and "Kari" beside
+	// "kari" would be two people they cannot tell apart.
 	var id int64
 	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit, email)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit, u.Email)
+		SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(name) = lower($1))
+		RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit, u.Email)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrExists
+	}
 	if err != nil {
 		return 0, fmt.Errorf("create user %s: %w", u.Name, exists(err))
 	}

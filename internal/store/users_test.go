@@ -22,6 +22,9 @@ func TestUsersAndSessions(t *testing.T) {
 		{"unit without unit", store.User{Name: "per", PasswordHash: "h", Role: "unit", SenderOrg: "964338531"}, false},
 		{"bad role", store.User{Name: "eva", PasswordHash: "h", Role: "root"}, false},
 		{"duplicate", store.User{Name: "kari", PasswordHash: "h", Role: "admin"}, false},
+		// The audit log names a user by name ("user:kari"): "Kari" beside
+		// "kari" would be two people it cannot tell apart.
+		{"duplicate in another case", store.User{Name: "Kari", PasswordHash: "h", Role: "compliance", SenderOrg: "964338531"}, false},
 	} {
 		if _, err := st.CreateUser(ctx, tc.u); (err == nil) != tc.ok {
 			t.Errorf("%s: %v, want ok=%v", tc.name, err, tc.ok)
