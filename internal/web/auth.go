@@ -161,7 +161,7 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 			if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
 				// The path only: a query may carry filters that do not
 				// belong in a login URL (or the server's access log).
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.EscapedPath()), http.StatusSeeOther)
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(loginNext(r)), http.StatusSeeOther)
 				return
 			}
 			if r.Method == http.MethodPost && r.Header.Get("Authorization") == "" {
@@ -221,6 +221,22 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 		}
 		next(w, r)
 	})
+}
+
+// exportPages are the pages of the UI's downloads, by route: an export
+// is its filter, which the login's next does not keep (ui), and without
+// it the download would be every letter (or entry) in scope.
+var exportPages = map[string]string{"GET /export": "/list", "GET /followups/export": "/followups",
+	"GET /audit/export": "/audit", "GET /incidents/export": "/incidents"}
+
+// loginNext is where the login leads back to from a page asked for
+// without a session: its path, or for an export its page, where the
+// filter is chosen again.
+func loginNext(r *http.Request) string {
+	if page, ok := exportPages[r.Pattern]; ok {
+		return page
+	}
+	return r.URL.EscapedPath()
 }
 
 // tokenUI is what a bearer token sending a UI form is told.
