@@ -54,13 +54,22 @@ func bearer(h string) (token string, ok bool) {
 	return strings.TrimSpace(rest), true
 }
 
+// bearerGiven says whether r carries an Authorization header of the
+// Bearer scheme, postvakt's own. Another scheme is not postvakt's
+// credential: a proxy with a login of its own (nginx's auth_basic) passes
+// its "Basic …" on with every request, and the session cookie is what
+// tells who the UI's reader is.
+func bearerGiven(r *http.Request) bool {
+	_, ok := bearer(r.Header.Get("Authorization"))
+	return ok
+}
+
 // identify finds who the request acts as: a bearer token if one is given,
 // else a session cookie. While the database gives no answer, a credential
 // it confirmed lately stands (knownCredentials).
 func (s *Server) identify(r *http.Request) (*request, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		secret, ok := bearer(h)
-		if !ok || secret == "" {
+	if secret, ok := bearer(r.Header.Get("Authorization")); ok {
+		if secret == "" {
 			return nil, errNoCredentials
 		}
 		return s.confirmed(r, credentialKey("token", secret), func(ctx context.Context) (*request, error) {
@@ -158,13 +167,13 @@ func (s *Server) ui(next http.HandlerFunc, perm auth.Permission) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq, err := s.identify(r)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, errNoCredentials) {
-			if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
+			if r.Method == http.MethodGet && !bearerGiven(r) {
 				// The path only: a query may carry filters that do not
 				// belong in a login URL (or the server's access log).
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(loginNext(r)), http.StatusSeeOther)
 				return
 			}
-			if r.Method == http.MethodPost && r.Header.Get("Authorization") == "" {
+			if r.Method == http.MethodPost && !bearerGiven(r) {
 				// A form whose session ended: nothing is done; the
 				// login page says so, a follow-up form kept (resume.go: carried).
 				s.sessionEnded(w, r)
