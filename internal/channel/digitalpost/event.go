@@ -148,7 +148,10 @@ func (e *entry) event() channel.FeedEvent {
 	if rs := strings.ToUpper(str(meta.ReceiptStatus)); rejectingReceipts[rs] {
 		ev.ReceiptStatus = rs // the proof of a rejection
 	}
-	fe.ID, fe.Tag, fe.ChannelID, fe.SenderOrg = ev.ID, ev.EventTag, ev.MessageUUID, digits(str(meta.SenderID))
+	// The tag is an enum's name; read in any case, as the receipt status
+	// and messageType are (a lower-case MEMO_AVAILABLE_TO_RECIPIENT is
+	// still the proof of delivery). The evidence keeps it as given.
+	fe.ID, fe.Tag, fe.ChannelID, fe.SenderOrg = ev.ID, strings.ToUpper(ev.EventTag), ev.MessageUUID, digits(str(meta.SenderID))
 	if fe.MessageType = strings.ToUpper(str(meta.MessageType)); fe.MessageType == messageSMS || fe.MessageType == messagePhysical {
 		ev.MessageType = fe.MessageType // the proof of what it is (a letter's, DIGITALPOST, is not kept)
 	}
