@@ -351,6 +351,19 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 			"letter", id, "pages", c.cfg.LookupPages)
 		err = nil
 	}
+	if errors.Is(err, errTooManyPages) && foreign > 0 {
+		// The log ignored the filter and gave nothing of this letter in
+		// the pages read: the letter was not looked up (its entries may
+		// lie further back), as if the log refused the filter. The poller
+		// reads the log over the letter's time instead; asked again, the
+		// look-up would page through the same newest entries each cycle.
+		c.refusedWarn.Do(func() {
+			c.log.Warn("the event log ignored a look-up by metaProperties.messageUUID; letters registered after their entries went by are found by reading the log again from their sent time",
+				"pages", c.cfg.LookupPages)
+		})
+		return nil, fmt.Errorf("%w: the log ignored the messageUUID filter and its newest %d pages hold no entry of the letter: %w",
+			channel.ErrLookupRefused, c.cfg.LookupPages, err)
+	}
 	var se *httpclient.StatusError
 	if errors.As(err, &se) && (se.StatusCode == http.StatusBadRequest || se.StatusCode == http.StatusUnprocessableEntity) {
 		// The log does not take the filter (the notes infer it from the

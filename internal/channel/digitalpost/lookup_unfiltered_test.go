@@ -2,6 +2,7 @@ package digitalpost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/model"
 )
 
@@ -66,4 +68,51 @@ func TestLookupOfARecentLetterInALogThatIgnoresTheFilter(t *testing.T) {
 	if n := len(ns.queries); n > 10 {
 		t.Errorf("%d requests, more than LookupPages", n)
 	}
+}
+
+// TestLookupOfAnOldLetterInALogThatIgnoresTheFilter: a log that ignores
+// the messageUUID filter, asked for a letter whose entries lie further
+// back than the look-up's pages reach, has not looked the letter up: the
+// letter's answer is the log's refusal (channel.ErrLookupRefused, which
+// the poller answers by reading the log over the letter's time), not a
+// failed call that is asked again, page by page, every cycle and never
+// finds it.
+func TestLookupOfAnOldLetterInALogThatIgnoresTheFilter(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	entry := func(n int, letter, tag string, at time.Time) string {
+		ts := at.Format("2006-01-02T15:04:05.000Z")
+		return fmt.Sprintf(`{"id":"ev-%d","eventId":"e-%d","eventTag":%q,"eventTime":"%s","created":"%s",`+
+			`"metaProperties":{"messageUUID":%q,"recipientID":"29189919","recipientType":"COMPANY"}}`, n, n, tag, ts, ts, letter)
+	}
+	// The letter's entries first, then 3000 of other letters.
+	log := []string{entry(0, notesLetter, "MEMO_SEND_RECEIVED", t0), entry(1, notesLetter, TagAvailable, t0.Add(time.Minute))}
+	for i := range 3000 {
+		log = append(log, entry(2+i, fmt.Sprintf("0b6d3c5e-1f2a-4b3c-8d4e-%012d", i), "MEMO_SEND_RECEIVED", t0.Add(time.Hour+time.Duration(i)*time.Minute)))
+	}
+	c, ns := newNotesClient(t, func(q url.Values) string {
+		evs := slices.Clone(log)
+		if q.Get("sortFields") == "created:desc" {
+			slices.Reverse(evs)
+		}
+		page, _ := strconv.Atoi(q.Get("page"))
+		size := min(100, must(strconv.Atoi(q.Get("size"))))
+		return notesPage(evs[min(page*size, len(evs)):min((page+1)*size, len(evs))], page, (len(evs)+size-1)/size, len(evs))
+	}, nil)
+	obs, err := c.Status(context.Background(), []string{notesLetter})
+	if err != nil {
+		t.Fatalf("the call failed as a whole: %v", err)
+	}
+	if o := obs[0]; !errors.Is(o.Err, channel.ErrLookupRefused) {
+		t.Errorf("the old letter: %s (%v), want the log's refusal to look it up", o.State, o.Err)
+	}
+	if n := len(ns.queries); n > 10 {
+		t.Errorf("%d requests, more than LookupPages", n)
+	}
+}
+
+func must(n int, err error) int {
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
