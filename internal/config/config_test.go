@@ -274,3 +274,22 @@ func TestFloatRefusesNotANumber(t *testing.T) {
 		t.Errorf("2.5: %v, %v", f, r.Err())
 	}
 }
+
+// TestRate: a rate setting is 0 (no limit) or at least one request a
+// minute; a smaller one fails naming the variable.
+func TestRate(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want float64
+		err  bool
+	}{
+		{"", 0, false}, {"0", 0, false}, {"2.5", 2.5, false}, {"0.02", 0.02, false},
+		{"0.01", 0, true}, {"1e-12", 0, true}, {"5e-324", 0, true}, {"-1", 0, true},
+	} {
+		r := NewReader(lookup(map[string]string{"POSTVAKT_X_RATE": c.v}))
+		got := r.Rate("POSTVAKT_X_RATE", "rate")
+		if err := r.Err(); c.err != (err != nil) || got != c.want || (err != nil && !strings.Contains(err.Error(), "POSTVAKT_X_RATE")) {
+			t.Errorf("%q: %v, %v; want %v, error %v", c.v, got, err, c.want, c.err)
+		}
+	}
+}

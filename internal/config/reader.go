@@ -198,6 +198,23 @@ func (r *Reader) Float(name string, def float64, help string) float64 {
 	return f
 }
 
+// MinRate is the smallest request rate a rate setting takes, one request
+// a minute: a smaller one holds every request for longer than a poll
+// cycle, and one small enough overflows the limiter's wait and means no
+// limit at all.
+const MinRate = 1.0 / 60
+
+// Rate reads a most-requests-per-second setting: 0 is no limit, anything
+// else at least MinRate.
+func (r *Reader) Rate(name, help string) float64 {
+	f := r.Float(name, 0, help)
+	if f > 0 && f < MinRate {
+		r.Failf(name, "%g is less than one request a minute (%.4f); 0 = no limit", f, MinRate)
+		return 0
+	}
+	return f
+}
+
 // Bool reads true/false (also 1/0, yes/no, on/off).
 func (r *Reader) Bool(name string, def bool, help string) bool {
 	r.doc(name, strconv.FormatBool(def), help)

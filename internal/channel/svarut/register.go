@@ -26,7 +26,7 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 		User:               r.String("POSTVAKT_SVARUT_USER", "", "SvarUt v1 avsender name (HTTP Basic)"),
 		Password:           r.Secret("POSTVAKT_SVARUT_PASSWORD", "SvarUt v1 password"),
 	}
-	rate := r.Float("POSTVAKT_SVARUT_RATE", 0, "most SvarUt requests per second; 0 = no limit")
+	rate := r.Rate("POSTVAKT_SVARUT_RATE", "most SvarUt requests per second, at least one a minute (0.0167); 0 = no limit")
 	if c.BaseURL == "" {
 		return nil
 	}
