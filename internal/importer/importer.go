@@ -500,5 +500,7 @@ func parseRow(rec []string, idx []int, now time.Time, system string, channels []
 		}
 		errs = append(errs, e)
 	}
-	return ns, errs
+	// As it will be stored: the scope check compares that (a unit's name
+	// from a Mac is decomposed, its user's composed).
+	return ns.Normalized(), errs
 }

@@ -318,11 +318,15 @@ func NewFieldError(field string, reason i18n.Phrase) FieldError {
 // case), and a person's CPR number written DDMMYY-SSSS as its ten digits
 // (NormalizePersonID). So the same letter registered through the API and
 // an import, once with its id in upper case, or its CPR number once with
-// the hyphen Danish staff write, is one letter.
+// the hyphen Danish staff write, is one letter. Its unit, class and sender
+// system are in Unicode's composed form (NormalizeName).
 func (s NewShipment) Normalized() NewShipment {
 	for _, f := range []*string{&s.Channel, &s.ChannelID, &s.SenderOrg, &s.SenderUnit, &s.RecipientKind, &s.RecipientID,
 		&s.Title, &s.Class, &s.SenderSystem} {
 		*f = strings.TrimSpace(*f)
+	}
+	for _, f := range []*string{&s.SenderUnit, &s.Class, &s.SenderSystem} {
+		*f = NormalizeName(*f)
 	}
 	if isUUID(s.ChannelID) {
 		s.ChannelID = strings.ToLower(s.ChannelID)

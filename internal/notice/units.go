@@ -35,7 +35,7 @@ func ParseUnits(r io.Reader) ([]store.Unit, error) {
 	var out []store.Unit
 	seen := map[[2]string]int{}
 	problems, err := remind.ReadTable(r, UnitColumns, func(line int, get func(string) string, bad func(col string, reason i18n.Phrase)) {
-		u := store.Unit{SenderOrg: get("sender_org"), Name: get("unit"), ContactEmail: get("contact_email"), ManagerEmail: get("manager_email")}
+		u := store.Unit{SenderOrg: get("sender_org"), Name: model.NormalizeName(get("unit")), ContactEmail: get("contact_email"), ManagerEmail: get("manager_email")}
 		if col, why := CheckUnit(u); col != "" {
 			bad(col, why)
 			return

@@ -273,7 +273,7 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 	}
 	bad(r.mapping(section, at, n, []field{
 		list("channel", &m.Channel, r.channel),
-		list("class", &m.Class, r.word),
+		list("class", &m.Class, r.name),
 		{"confidential", false, func(path string, _, n *yaml.Node) {
 			v, good := r.boolean(path, n)
 			if good {
@@ -289,7 +289,7 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 			bad(good)
 		}},
 		list("sender_org", &m.SenderOrg, r.orgNumber),
-		list("sender_unit", &m.SenderUnit, r.word),
+		list("sender_unit", &m.SenderUnit, r.name),
 	}))
 	return ok
 }

@@ -305,6 +305,14 @@ func (r *reader) word(path string, n *yaml.Node) (string, bool) {
 	return v, true
 }
 
+// name reads a class's or a sending unit's name as letters carry it:
+// composed (model.NormalizeName), however the file's editor wrote it (a
+// Mac's writes "Ås" decomposed, which no letter's unit would equal).
+func (r *reader) name(path string, n *yaml.Node) (string, bool) {
+	v, ok := r.word(path, n)
+	return model.NormalizeName(v), ok
+}
+
 // channel reads a channel name: one postvakt is built with, when the
 // channels are registered (in the binary they always are).
 func (r *reader) channel(path string, n *yaml.Node) (string, bool) {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"github.com/lib/pq"
+
+	"postvakt/internal/model"
 )
 
 // Roles a token or user may have.
@@ -38,6 +40,7 @@ func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
 	if !validRole(t.Role) {
 		return "", fmt.Errorf("create token: unknown role %q (known: admin, compliance, unit, operations)", t.Role)
 	}
+	t.Unit = model.NormalizeName(t.Unit) // as letters carry it: composed
 	if t.Role == "unit" && (t.SenderOrg == "" || t.Unit == "") {
 		return "", fmt.Errorf("create token: role unit needs a sender organisation and a unit")
 	}

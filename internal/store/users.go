@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"postvakt/internal/model"
 )
 
 // User is a person who logs in to the web UI. PasswordHash is a bcrypt hash
@@ -27,6 +29,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 	if !validRole(u.Role) {
 		return 0, fmt.Errorf("create user: unknown role %q (known: admin, compliance, unit, operations)", u.Role)
 	}
+	u.Unit = model.NormalizeName(u.Unit) // as letters carry it: composed
 	if u.Role == "unit" && (u.SenderOrg == "" || u.Unit == "") {
 		return 0, fmt.Errorf("create user: role unit needs a sender organisation and a unit")
 	}

@@ -1,0 +1,17 @@
+package model
+
+import (
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// NormalizeName is a name — a sending unit's, a class, a sender
+// system's — as it is stored and compared: without surrounding blanks and
+// in Unicode's composed form (NFC). A Mac writes "Ås" decomposed (NFD:
+// A and a combining ring) where Windows and the browsers write it
+// composed; the two look the same and were two units, so a letter from one
+// missed the other's follow-up addresses, policy and unit users.
+func NormalizeName(s string) string {
+	return norm.NFC.String(strings.TrimSpace(s))
+}
