@@ -132,6 +132,11 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 		return nil, err
 	}
 	hl, _ := cr.FieldPos(0)
+	if strings.Contains(strings.Join(header, ""), "\r") {
+		// Lines that end in CR alone (classic Mac OS): the whole file
+		// reads as the header, each cell a problem that does not say why.
+		return []ContactError{spreadsheet.NewLineError(hl, "", i18n.P("problem.cr_line_ends"))}, nil
+	}
 	idx := map[string]int{}
 	named := map[string]string{} // a column's name in the file
 	known := append(columns[:len(columns):len(columns)], slices.Collect(maps.Keys(aliases))...)
