@@ -19,21 +19,22 @@ func importContacts(ctx context.Context, cfg config.Config, v verbCall, args []s
 		return err
 	}
 	return importRows(ctx, cfg, file, "contacts", store.ActContactsImport, remind.ParseContacts,
-		func(ctx context.Context, st *store.Store, contacts []store.Contact) (string, string, error) {
-			orgs, err := st.ReplaceContacts(ctx, contacts, store.ContactSourceImport)
-			return fmt.Sprintf("%d addresses, %d organisations", len(contacts), orgs),
-				fmt.Sprintf("imported %d address(es) for %d organisation(s); each organisation in the file now has exactly the addresses listed",
-					len(contacts), orgs), err
+		func(ctx context.Context, st *store.Store, contacts []store.Contact, audit func(detail string) store.AuditEntry) (string, error) {
+			orgs, err := st.ReplaceContactsAudited(ctx, contacts, store.ContactSourceImport, func(orgs int) store.AuditEntry {
+				return audit(fmt.Sprintf("%d addresses, %d organisations", len(contacts), orgs))
+			})
+			return fmt.Sprintf("imported %d address(es) for %d organisation(s); each organisation in the file now has exactly the addresses listed",
+				len(contacts), orgs), err
 		})
 }
 
 // importRows imports the CSV file name ("-": standard input), all or
 // nothing: read parses it (a file with any bad row is refused, every
-// problem printed as FILE: line N, column C: message), save stores it and
-// says what it did for the audit log (under act) and for the person at the
-// terminal.
+// problem printed as FILE: line N, column C: message), save stores it
+// with its audit entry (under act; audit makes it from what save did) in
+// one transaction, and says what it did for the person at the terminal.
 func importRows[T any](ctx context.Context, cfg config.Config, name, what string, act store.AuditAction, read func(io.Reader) ([]T, error),
-	save func(ctx context.Context, st *store.Store, items []T) (detail, done string, err error)) error {
+	save func(ctx context.Context, st *store.Store, items []T, audit func(detail string) store.AuditEntry) (done string, err error)) error {
 	in, closeIn, err := openInput(name)
 	if err != nil {
 		return err
@@ -55,11 +56,10 @@ func importRows[T any](ctx context.Context, cfg config.Config, name, what string
 		return err
 	}
 	defer a.Close()
-	detail, done, err := save(ctx, a.st, items)
+	done, err := save(ctx, a.st, items, func(detail string) store.AuditEntry {
+		return store.AuditEntry{Actor: actor(), Action: act, Object: name, Detail: detail}
+	})
 	if err != nil {
-		return err
-	}
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: act, Object: name, Detail: detail}); err != nil {
 		return err
 	}
 	fmt.Println(done)

@@ -38,9 +38,10 @@ func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []stri
 		return err
 	}
 	return importRows(ctx, cfg, file, "units", store.ActUnitsImport, notice.ParseUnits,
-		func(ctx context.Context, st *store.Store, units []store.Unit) (string, string, error) {
-			created, err := st.SaveUnits(ctx, units)
-			return fmt.Sprintf("%d units, %d new", len(units), created),
-				fmt.Sprintf("imported %d unit(s) (%d new): their contact and manager addresses are as listed", len(units), created), err
+		func(ctx context.Context, st *store.Store, units []store.Unit, audit func(detail string) store.AuditEntry) (string, error) {
+			created, err := st.SaveUnitsAudited(ctx, units, func(created int) store.AuditEntry {
+				return audit(fmt.Sprintf("%d units, %d new", len(units), created))
+			})
+			return fmt.Sprintf("imported %d unit(s) (%d new): their contact and manager addresses are as listed", len(units), created), err
 		})
 }

@@ -30,6 +30,14 @@ type Contact struct {
 // they are simply no longer used while imported ones exist. It returns how
 // many organisations were written.
 func (s *Store) ReplaceContacts(ctx context.Context, cs []Contact, source string) (int, error) {
+	return s.ReplaceContactsAudited(ctx, cs, source, nil)
+}
+
+// ReplaceContactsAudited is ReplaceContacts with its audit entry, made
+// from how many organisations the file names, written in the same
+// transaction: the addresses change only with it (a crash between the two
+// left an unaudited change). A nil audit writes none.
+func (s *Store) ReplaceContactsAudited(ctx context.Context, cs []Contact, source string, audit func(orgs int) AuditEntry) (int, error) {
 	if source == ContactSourceProfile {
 		return 0, fmt.Errorf("replace contacts: source %q is for looked-up addresses (StoreLookedUpContacts)", source)
 	}
@@ -53,6 +61,9 @@ func (s *Store) ReplaceContacts(ctx context.Context, cs []Contact, source string
 			SELECT DISTINCT o, e, $3 FROM unnest($1::text[], $2::text[]) AS c(o, e)
 			ON CONFLICT DO NOTHING`, pq.Array(owners), pq.Array(emails), source); err != nil {
 			return fmt.Errorf("replace contacts: store addresses: %w", err)
+		}
+		if audit != nil {
+			return writeAudit(ctx, tx, audit(len(orgList)))
 		}
 		return nil
 	})

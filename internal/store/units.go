@@ -56,6 +56,14 @@ func (s *Store) Classes(ctx context.Context, scope Scope) ([]string, error) {
 // an existing one gets the addresses given. Units not named keep theirs.
 // It returns how many units were created.
 func (s *Store) SaveUnits(ctx context.Context, us []Unit) (created int, err error) {
+	return s.SaveUnitsAudited(ctx, us, nil)
+}
+
+// SaveUnitsAudited is SaveUnits with its audit entry, made from how many
+// units were created, written in the same transaction: the units are
+// saved only with it (a crash between the two left an unaudited change).
+// A nil audit writes none.
+func (s *Store) SaveUnitsAudited(ctx context.Context, us []Unit, audit func(created int) AuditEntry) (created int, err error) {
 	orgs := make([]string, len(us))
 	names := make([]string, len(us))
 	contacts := make([]string, len(us))
@@ -82,9 +90,15 @@ func (s *Store) SaveUnits(ctx context.Context, us []Unit) (created int, err erro
 				created++
 			}
 		}
+		if audit != nil {
+			return writeAudit(ctx, tx, audit(created))
+		}
 		return nil
 	})
-	return created, err
+	if err != nil {
+		return 0, err
+	}
+	return created, nil
 }
 
 // SetUnitAddresses changes one unit's addresses (the admin UI), in scope.

@@ -288,14 +288,21 @@ func (s *Server) forbidden(ctx context.Context, r *http.Request, why string) {
 // audit writes an audit entry for the request's principal. A failure is
 // logged: the page has been computed, but the log must show the gap.
 func (s *Server) audit(ctx context.Context, action store.AuditAction, object, detail string) {
+	e := s.auditEntry(ctx, action, object, detail)
+	if err := s.store.Audit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("audit log write failed", "action", action, "error", err)
+	}
+}
+
+// auditEntry is the audit entry of an action of the request's principal,
+// for a change that writes it in its own transaction.
+func (s *Server) auditEntry(ctx context.Context, action store.AuditAction, object, detail string) store.AuditEntry {
 	p := principal(ctx)
 	e := store.AuditEntry{Action: action, Object: object, Detail: detail, At: s.now(), SubjectOrg: subjectOf(ctx)}
 	if p != nil {
 		e.Actor, e.Role, e.SenderOrg = p.Actor(), p.Role, p.SenderOrg
 	}
-	if err := s.store.Audit(context.WithoutCancel(ctx), e); err != nil {
-		s.log.Error("audit log write failed", "action", action, "error", err)
-	}
+	return e
 }
 
 // mustAudit writes an audit entry before personal data is shown; when it

@@ -19,7 +19,7 @@ import (
 type UnitStore interface {
 	Units(ctx context.Context, scope store.Scope) ([]store.Unit, error)
 	SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope store.Scope) (string, error)
-	SaveUnits(ctx context.Context, us []store.Unit) (int, error)
+	SaveUnitsAudited(ctx context.Context, us []store.Unit, audit func(created int) store.AuditEntry) (int, error)
 	Classes(ctx context.Context, scope store.Scope) ([]string, error)
 }
 
@@ -126,11 +126,6 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	created, err := s.store.SaveUnits(r.Context(), units)
-	if err != nil {
-		s.internalError(w, r, "save units", err)
-		return
-	}
 	orgs := map[string]bool{}
 	for _, u := range units {
 		orgs[u.SenderOrg] = true
@@ -138,7 +133,13 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	if len(orgs) == 1 {
 		aboutOrg(r.Context(), units[0].SenderOrg)
 	}
-	s.audit(r.Context(), store.ActUnitsImport, "units", fmt.Sprintf("%d units, %d new", len(units), created))
+	// The audit entry in the units' transaction: no change without it.
+	if _, err := s.store.SaveUnitsAudited(r.Context(), units, func(created int) store.AuditEntry {
+		return s.auditEntry(r.Context(), store.ActUnitsImport, "units", fmt.Sprintf("%d units, %d new", len(units), created))
+	}); err != nil {
+		s.internalError(w, r, "save units", err)
+		return
+	}
 	http.Redirect(w, r, "/admin/units?done=imported", http.StatusSeeOther)
 }
 
