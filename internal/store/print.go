@@ -261,6 +261,10 @@ type PrintResolution struct {
 // the shipment was opened or closed meanwhile. It returns the print order's
 // new state, or "" when it no longer waited for a lookup.
 func (s *Store) ResolvePrint(ctx context.Context, r PrintResolution) (string, error) {
+	// As FinishPrintSend: the register's words in an error (a number it
+	// answered with, a NUL in it) must not fail this letter's write, and
+	// with it the lookup of every letter after it.
+	r.Detail = CleanText(r.Detail)
 	var result string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		result = ""
