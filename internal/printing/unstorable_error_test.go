@@ -74,3 +74,22 @@ func TestRegisterErrorUnstorableText(t *testing.T) {
 		t.Errorf("letter 0: no lookup error recorded")
 	}
 }
+
+// TestRegisterManualUnstorableText: a register answer that sends a letter
+// to manual handling with the register's own words in its detail (the
+// country of an address abroad, the date a unit was deleted) holding a
+// \u0000 is that letter's manual case, its detail stored without the NUL:
+// it neither fails the run nor stops the lookup of the letters after it.
+func TestRegisterManualUnstorableText(t *testing.T) {
+	for name, odd := range map[string]string{
+		"country abroad": `{"organisasjonsnummer":"974760673","navn":"MOTTAKER AB","postadresse":{"adresse":["Storgatan 1"],"postnummer":"11122","poststed":"STOCKHOLM","land":"Sver\u0000ige","landkode":"SE"}}`,
+		"deleted on":     `{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","slettedato":"2024-01-0\u00002"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			states, _ := orderWithRegister(t, [2]string{odd, plainUnit})
+			if states != [2]string{store.PrintStateManual, store.PrintStateQueued} {
+				t.Errorf("prints after their lookups: %q, want manual and queued", states)
+			}
+		})
+	}
+}

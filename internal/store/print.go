@@ -545,8 +545,11 @@ func toManual(ctx context.Context, tx *sqlx.Tx, id, reason string, d manualWhy, 
 		if err != nil {
 			return fmt.Errorf("put %s into manual handling: encode its detail: %w", id, err)
 		}
-		why = b
+		// The register's words in a phrase (a country, a date) may hold
+		// what jsonb refuses (\u0000): cleaned, as the evidence is.
+		why = CleanJSON(b)
 	}
+	d.detail = CleanText(d.detail)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO print_manual (shipment_id, reason, detail, why, created_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (shipment_id) DO NOTHING`, id, reason, d.detail, why, at); err != nil {
 		return fmt.Errorf("put %s into manual handling: %w", id, err)
