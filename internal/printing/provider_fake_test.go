@@ -33,6 +33,9 @@ type fakeProvider struct {
 	// noCancel: every cancel is answered 404, also for an order a GET
 	// finds (a cancel endpoint missing at the provider).
 	noCancel bool
+	// cancelIgnored: every cancel is answered 200 with the order as it
+	// is, not cancelled (a provider that queues the cancel, or ignores it).
+	cancelIgnored bool
 }
 
 func newFakeProvider(t *testing.T) (*fakeProvider, *httpfake.Server) {
@@ -95,7 +98,7 @@ func newFakeProvider(t *testing.T) (*fakeProvider, *httpfake.Server) {
 		f.mu.Lock()
 		f.cancels[id]++
 		st, ok := f.state[id]
-		if ok && st == store.PrintStateReceived && !f.noCancel {
+		if ok && st == store.PrintStateReceived && !f.noCancel && !f.cancelIgnored {
 			st = store.PrintStateCancelled
 			f.state[id] = st
 		}
@@ -105,7 +108,7 @@ func newFakeProvider(t *testing.T) (*fakeProvider, *httpfake.Server) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		if st != store.PrintStateCancelled {
+		if st != store.PrintStateCancelled && !f.cancelIgnored {
 			w.WriteHeader(http.StatusConflict)
 			fmt.Fprintf(w, `{"error":"too late","state":%q}`, st)
 			return

@@ -491,3 +491,35 @@ func TestProviderFakeCancelNotFound(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderFakeCancelAnsweredUncancelled: a cancel the provider answers
+// 200 with the order still received (it queued the cancel, or ignored it)
+// is not a cancel: no print_cancelled in the evidence, and the cancel is
+// asked again with its backoff until the provider says cancelled.
+func TestProviderFakeCancelAnsweredUncancelled(t *testing.T) {
+	w := newLostWorld(t, 2)
+	w.f.mu.Lock()
+	w.f.cancelIgnored = true
+	w.f.mu.Unlock()
+	storetest.Set(t, w.st, w.ids[:1], storetest.State(model.StateOpened))
+	events := func() (cancelled int, tried bool) {
+		t.Helper()
+		if err := w.st.DB().QueryRow(`SELECT (SELECT count(*) FROM shipment_events e WHERE e.shipment_id = p.shipment_id AND e.kind = $2),
+				p.cancel_tried FROM print_orders p WHERE p.shipment_id = $1`, w.ids[0], store.EventPrintCancelled).Scan(&cancelled, &tried); err != nil {
+			t.Fatal(err)
+		}
+		return cancelled, tried
+	}
+	w.poll(w.t0.Add(time.Hour))
+	if n, tried := events(); n != 0 || tried {
+		t.Errorf("cancel answered 200 with the order received: %d print_cancelled events, cancel_tried %v; want none, false", n, tried)
+	}
+	w.f.mu.Lock()
+	w.f.cancelIgnored = false
+	w.f.mu.Unlock()
+	w.poll(w.t0.Add(2 * time.Hour))
+	w.want("cancel taken", 0, store.PrintStateCancelled, "")
+	if n, tried := events(); n != 1 || !tried {
+		t.Errorf("cancel taken: %d print_cancelled events, cancel_tried %v; want one, true", n, tried)
+	}
+}

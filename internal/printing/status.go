@@ -173,12 +173,19 @@ func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum
 		a.u.CancelWhy = p.CancelWhy()
 		var late *tooLateError
 		switch {
-		case a.err == nil && (o.State == "printed" || o.State == "posted"):
+		case a.err == nil && (o.State == "printed" || o.State == "posted" || o.State == "failed"):
 			// A 200 that answers with the order as it is, already
-			// printed, rather than the documented 409: too late all
-			// the same, not cancelled.
+			// printed (or failed), rather than the documented 409: too
+			// late all the same, not cancelled.
 			a.u.Cancel = store.CancelRefused
 			s.log.Info("print order could not be cancelled: too late", "shipment", p.ShipmentID, "order", p.OrderID, "state", o.State)
+		case a.err == nil && o.State != store.PrintStateCancelled:
+			// A 200 with the order still received (a provider that
+			// queued the cancel, or ignored it) is no cancel: recorded
+			// as cancelled, the cancel was never asked again and the
+			// letter was printed all the same. A failed cancel of an
+			// order the provider knows, asked again with its backoff.
+			a.err, a.known = fmt.Errorf("print provider cancel: answered with the order %s, not cancelled", o.State), true
 		case a.err == nil, errors.As(a.err, &late) && late.state == store.PrintStateCancelled:
 			// A 409 naming the order cancelled: an earlier cancel,
 			// whose answer was lost, took effect. Not too late.
