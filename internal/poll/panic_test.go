@@ -3,11 +3,15 @@ package poll_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/model"
+	"postvakt/internal/store"
 )
 
 // panicky is a channel whose adapter panics on its answer (a bug meeting
@@ -37,5 +41,43 @@ func TestPanicInAPollWorkerIsTheCyclesError(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "nil map") || !strings.Contains(log.String(), "stack") {
 		t.Errorf("the panic is not logged with its stack:\n%s", log.String())
+	}
+}
+
+// panickyHistory is a scripted channel whose history of one letter panics.
+type panickyHistory struct {
+	*scripted
+	id string
+}
+
+func (h panickyHistory) History(_ context.Context, id string) (json.RawMessage, error) {
+	if id == h.id {
+		var m map[string]int
+		m["history"]++ // assignment to entry in nil map
+	}
+	return json.RawMessage(`{"hendelser":[]}`), nil
+}
+
+// TestPanicInAHistoryWorkerIsTheLettersError: a panic while one letter's
+// history is fetched (a history worker's goroutine) is that letter's
+// error, logged with its stack, not the process's end; the batch's other
+// letters are written.
+func TestPanicInAHistoryWorkerIsTheLettersError(t *testing.T) {
+	st, ships := registered(t, 3)
+	ch := panickyHistory{scripted: &scripted{answers: map[string]channel.Observation{}, asked: map[string]int{}}, id: "id-1"}
+	for i := range ships {
+		ch.answers[fmt.Sprintf("id-%d", i)] = channel.Observation{Status: "LEST", State: model.StateOpened, ChangedAt: t0.Add(-time.Minute),
+			Payload: []byte(`{"status":"LEST"}`)}
+	}
+	var log bytes.Buffer
+	sum, err := newPoller(st, func() time.Time { return t0 }, &log).Cycle(context.Background(), ch)
+	if err != nil || sum.Changed != 2 || sum.Errors != 1 {
+		t.Fatalf("cycle %+v %v, want two changed and the panicking letter's error", sum, err)
+	}
+	if !strings.Contains(log.String(), "nil map") || !strings.Contains(log.String(), "stack") {
+		t.Errorf("the panic is not logged with its stack:\n%s", log.String())
+	}
+	if evs := eventsOf(t, st, ships[1].ID); countKind(evs, store.EventPollError) != 1 {
+		t.Errorf("the panicking letter's evidence %+v, want its poll error", evs)
 	}
 }

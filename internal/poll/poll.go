@@ -185,7 +185,7 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 			// A panic here (an adapter meeting an answer it did not
 			// expect) is the cycle's error, as jobs makes a job's own
 			// panic: outside the job's goroutine it took the process down.
-			defer p.recovered(ch.Name(), func(err error) { account(Summary{}, err) })
+			defer p.recovered(ch.Name(), afterLease, func(err error) { account(Summary{}, err) })
 			// Each worker writes a batch while it claims and asks about the
 			// next one: the channel's answers and the database's writes
 			// overlap instead of taking turns.
@@ -227,7 +227,7 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 				writing = make(chan Summary, 1)
 				go func(f fetched, out chan<- Summary) {
 					defer func() { out <- f.sum }()
-					defer p.recovered(ch.Name(), func(err error) { writeErr = err })
+					defer p.recovered(ch.Name(), afterLease, func(err error) { writeErr = err })
 					writeErr = p.write(ctx, ch, &f)
 				}(f, writing)
 			}
@@ -246,16 +246,19 @@ func (p *Poller) Cycle(ctx context.Context, ch channel.Channel) (Summary, error)
 	return sum, ctx.Err()
 }
 
-// recovered, deferred in a poll worker's goroutine, hands a panic there
-// to fail as an error and logs it with its stack; the letters the worker
-// held come back after their lease.
-func (p *Poller) recovered(channel string, fail func(error)) {
+// afterLease is what becomes of a poll worker's letters after its panic.
+const afterLease = "its letters come back after their lease"
+
+// recovered, deferred in a goroutine of a poll cycle, hands a panic there
+// to fail as an error and logs it with its stack and then, what becomes of
+// the letters the goroutine held.
+func (p *Poller) recovered(channel, then string, fail func(error)) {
 	r := recover()
 	if r == nil {
 		return
 	}
 	err := fmt.Errorf("poll %s: panic: %v", channel, r)
-	p.log.Error("poll worker panicked; its letters come back after their lease", "channel", channel, "error", err,
+	p.log.Error("poll worker panicked; "+then, "channel", channel, "error", err,
 		"stack", string(debug.Stack()))
 	fail(err)
 }
@@ -364,7 +367,15 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time, 
 				if !ok {
 					o = channel.Observation{ChannelID: d.ChannelID, Err: fmt.Errorf("%w: the channel's answer did not mention this shipment", channel.ErrNotKnown)}
 				}
-				f.results[i] = p.result(hctx, ch, hist, d, o, f.now)
+				func() {
+					// A panic here (a history the adapter did not expect)
+					// is this letter's error, retried after its backoff:
+					// the batch's other letters are written.
+					defer p.recovered(ch.Name(), "the letter's answer is its error", func(err error) {
+						f.results[i] = p.result(hctx, ch, nil, d, channel.Observation{ChannelID: d.ChannelID, Err: err}, f.now)
+					})
+					f.results[i] = p.result(hctx, ch, hist, d, o, f.now)
+				}()
 			}
 		}()
 	}
