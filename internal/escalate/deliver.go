@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 
 	"postvakt/internal/jobs"
@@ -128,12 +129,34 @@ func (r *runState) startWorkers(ctx context.Context) {
 			c := r.e.Remind.Courier()
 			defer c.Close()
 			for gs := range r.batches {
-				for i, res := range c.Deliver(ctx, gs, r.now, r.dry) {
+				for i, res := range r.deliverRecovered(ctx, c, gs) {
 					r.count(gs[i], res.Outcome, res.Err)
 				}
 			}
 		}()
 	}
+}
+
+// deliverRecovered is c.Deliver, with a panic in it (a sender meeting an
+// answer it did not expect) each of the batch's groups' error, logged with
+// its stack: in a delivery worker's goroutine, outside the job's recover,
+// it ended the whole process; and a worker that stopped would leave the
+// run waiting on the batches it no longer takes.
+func (r *runState) deliverRecovered(ctx context.Context, c *remind.Courier, gs []remind.Group) (res []remind.Result) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		err := fmt.Errorf("delivery worker: panic: %v", v)
+		r.log.Error("delivery worker panicked; its batch's reminders are the run's errors", "organisations", len(gs),
+			"error", err, "stack", string(debug.Stack()))
+		res = make([]remind.Result, len(gs))
+		for i := range res {
+			res[i].Err = err
+		}
+	}()
+	return c.Deliver(ctx, gs, r.now, r.dry)
 }
 
 // stopWorkers waits for the workers and merges their counts.
