@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -410,6 +411,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			defer c.recovered(id, func(err error) { errs[i], out[i] = err, channel.Observation{ChannelID: id, Err: err} })
 			if t := throttled.Load(); t != nil {
 				errs[i], out[i] = *t, channel.Observation{ChannelID: id, Err: *t}
 				return
@@ -449,6 +451,19 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, first
 	}
 	return out, nil
+}
+
+// recovered, deferred in a lookup's goroutine, makes a panic there (an
+// answer the adapter did not expect) the letter's error, logged with its
+// stack: outside the poll job's goroutine, it ended the whole process.
+func (c *Client) recovered(id string, fail func(error)) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	err := fmt.Errorf("digitalpost lookup of %s: panic: %v", id, v)
+	c.log.Error("a letter's lookup panicked; it is the letter's error", "error", err, "stack", string(debug.Stack()))
+	fail(err)
 }
 
 // Discover lists the letters with events created in [from, to] (not a
