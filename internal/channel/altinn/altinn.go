@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -319,6 +320,16 @@ loop:
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			// A panic here (an answer the adapter did not expect) is the
+			// call's error: outside the poll job's goroutine, it ended
+			// the whole process.
+			defer func() {
+				if v := recover(); v != nil {
+					err := fmt.Errorf("altinn %s: panic: %v", id, v)
+					c.log.Error("a letter's request panicked; it is the call's error", "error", err, "stack", string(debug.Stack()))
+					cancel(err)
+				}
+			}()
 			if err := fn(ctx, id); err != nil {
 				cancel(err)
 			}
