@@ -14,9 +14,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,6 +170,7 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
 		go func() {
 			defer cancel()
+			defer s.recovered(f)
 			s.run(fctx, f)
 		}()
 	}
@@ -211,6 +214,26 @@ func (s *Source) Invalidate(token string) bool {
 	}
 	s.token, s.dropped = "", now
 	return true
+}
+
+// recovered, deferred in a fetch's goroutine, makes a panic there (an
+// answer the client did not expect) the fetch's error, logged with its
+// stack: outside the job's goroutine that asked for the token, it ended
+// the whole process.
+func (s *Source) recovered(f *fetch) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	err := fmt.Errorf("maskinporten: token request: panic: %v", v)
+	slog.Error("maskinporten: a token request panicked; it is the request's error", "error", err, "stack", string(debug.Stack()))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight == f {
+		s.inflight = nil
+	}
+	f.token, f.err = "", err
+	close(f.done)
 }
 
 func (s *Source) run(ctx context.Context, f *fetch) {
