@@ -182,14 +182,18 @@ func (p *Poller) readFeed(ctx context.Context, fs FeedStore, f channel.Feed) (Su
 			writing = make(chan error, 1)
 			moves := !held && !order.gapped && order.ordered()
 			go func(out chan<- error, ordered bool) {
-				err := p.writeFeedPage(ctx, fs, name, page, nil, feedPage{counted: p.counted.since(name, counted)}, &written)
+				var err error
+				defer func() { out <- err }()
+				// A panic here is the read's error: the cursor stays, the
+				// window is read again at the next cycle.
+				defer p.recovered(name, "the window is read again", func(e error) { err = e })
+				err = p.writeFeedPage(ctx, fs, name, page, nil, feedPage{counted: p.counted.since(name, counted)}, &written)
 				if err == nil && ordered {
 					p.counted.advance(name, page)
 				}
 				if err == nil && moves {
 					moved = append(moved, page...) // read by the cycle after the wait
 				}
-				out <- err
 			}(writing, order.ordered())
 			if jobs.Draining(ctx) {
 				if err := wait(); err != nil {

@@ -5,13 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/model"
+	"postvakt/internal/poll"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 // panicky is a channel whose adapter panics on its answer (a bug meeting
@@ -79,5 +82,39 @@ func TestPanicInAHistoryWorkerIsTheLettersError(t *testing.T) {
 	}
 	if evs := eventsOf(t, st, ships[1].ID); countKind(evs, store.EventPollError) != 1 {
 		t.Errorf("the panicking letter's evidence %+v, want its poll error", evs)
+	}
+}
+
+// panickyFeedStore is a store whose write of a feed's page panics.
+type panickyFeedStore struct{ *store.Store }
+
+func (panickyFeedStore) ApplyFeed(context.Context, store.FeedApply) (store.FeedWrite, error) {
+	var m map[string]int
+	m["page"]++ // assignment to entry in nil map
+	return store.FeedWrite{}, nil
+}
+
+// TestPanicInAFeedPageWriterIsTheCyclesError: a panic while a page of the
+// event log is written (its own goroutine, beside the read of the next)
+// is the cycle's error, logged with its stack; the cursor stays.
+func TestPanicInAFeedPageWriterIsTheCyclesError(t *testing.T) {
+	st := storetest.Open(t)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	it := storetest.Letter(0)
+	it.Channel, it.ChannelID, it.SentAt = "digitalpost", "0b6d3c5e-1f2a-4b3c-8d4e-000000000000", now.Add(-time.Hour)
+	storetest.Register(t, st, it)
+	at := now.Add(-30 * time.Minute)
+	feed := &exclusiveLog{entries: []channel.FeedEvent{{ID: "ev-0", ChannelID: it.ChannelID, Tag: "MEMO_AVAILABLE_TO_RECIPIENT",
+		State: model.StateAvailable, At: at, Logged: at, Payload: json.RawMessage(`{}`)}}}
+	var log bytes.Buffer
+	p := poll.New(panickyFeedStore{st}, slog.New(slog.NewTextHandler(&log, nil)), poll.Options{Now: func() time.Time { return now }})
+	if _, err := p.Poll(context.Background(), feed); err == nil || !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("cycle error %v, want the panic", err)
+	}
+	if !strings.Contains(log.String(), "nil map") || !strings.Contains(log.String(), "stack") {
+		t.Errorf("the panic is not logged with its stack:\n%s", log.String())
+	}
+	if _, ok, err := st.FeedCursor(context.Background(), "digitalpost"); err != nil || ok {
+		t.Errorf("the cursor moved past a page not written (%v)", err)
 	}
 }
