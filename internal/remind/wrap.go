@@ -57,7 +57,7 @@ func fill(text string, width int) []string {
 	}
 	open := false // whether the paragraph being collected may go on
 	for _, line := range strings.Split(text, "\n") {
-		trimmed := strings.TrimLeftFunc(line, unicode.IsSpace)
+		trimmed := strings.TrimLeftFunc(line, breakable)
 		indent := line[:len(line)-len(trimmed)]
 		switch {
 		case trimmed == "":
@@ -75,7 +75,7 @@ func fill(text string, width int) []string {
 			flush()
 			first, rest = indent, indent
 		}
-		words = appendWords(words, strings.Fields(trimmed))
+		words = appendWords(words, strings.FieldsFunc(trimmed, breakable))
 		open = !strings.HasSuffix(trimmed, ":")
 		if !open {
 			flush()
@@ -83,6 +83,13 @@ func fill(text string, width int) []string {
 	}
 	flush()
 	return out
+}
+
+// breakable says whether a line may be broken at r: white space but a
+// no-break space, which i18n.FormatInt groups a count's digits with in
+// Norwegian ("1 307"), so that a number never wraps.
+func breakable(r rune) bool {
+	return unicode.IsSpace(r) && r != '\u00a0' && r != '\u202f' && r != '\u2007'
 }
 
 // appendWords appends ws to words, an organisation number kept on one
