@@ -413,7 +413,7 @@ func paperLine(l *i18n.Localizer, ss []Shipment, now time.Time) string {
 		}
 	}
 	if !first.After(now) {
-		return l.T("mail.reminder.paper")
+		return l.T("mail.reminder.paper", "Count", len(ss))
 	}
 	return l.T("mail.reminder.paper_from", "Count", len(ss), "Date", first.In(oslo).Format(l.T("mail.date")))
 }

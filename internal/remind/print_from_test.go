@@ -42,6 +42,16 @@ func TestReminderSaysFromWhenPaperMayCome(t *testing.T) {
 			"Blir brevene ikke åpnet, kan avsenderen sende dem som vanlig papirpost.",
 			"If the letters are not opened, the sender may send them as ordinary printed post.",
 		}},
+		// One letter is "it", also without a print day: the rest of the
+		// message says "this letter".
+		{"one letter, no print under the policy", func() []Shipment { return sampleShipments()[:1] }, []time.Time{{}}, []string{
+			"Blir brevet ikke åpnet, kan avsenderen sende det som vanlig papirpost.",
+			"If the letter is not opened, the sender may send it as ordinary printed post.",
+		}},
+		{"one Danish letter, its print day passed", func() []Shipment { return danishShipments()[:1] }, []time.Time{now.Add(-time.Hour)}, []string{
+			"Bliver brevet ikke åbnet, kan afsenderen sende det som almindelig papirpost.",
+			"If the letter is not opened, the sender may send it as ordinary printed post.",
+		}},
 	} {
 		ss := c.ss()
 		for i := range ss {
