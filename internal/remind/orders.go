@@ -101,7 +101,8 @@ func orderRetryAt(now time.Time, attempts int, err error) time.Time {
 // returns how many were placed and the orders that failed; the error is
 // for the store only. An order for which wait is true (outside its
 // reminder's send window: Altinn sends what it is given at once) is left
-// for a later run.
+// for a later run, and so are all after Altinn throttled one
+// (httpclient.Throttled).
 func (r *Reminder) RetryOrders(ctx context.Context, now time.Time, wait func(store.NotificationOrder) bool) (placed int, failed []store.NotificationOrder, err error) {
 	if r.Orders == nil {
 		return 0, nil, nil
@@ -110,7 +111,7 @@ func (r *Reminder) RetryOrders(ctx context.Context, now time.Time, wait func(sto
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, o := range open {
+	for i, o := range open {
 		if wait != nil && wait(o) {
 			continue
 		}
@@ -123,6 +124,17 @@ func (r *Reminder) RetryOrders(ctx context.Context, now time.Time, wait func(sto
 				return placed, failed, fmt.Errorf("retry notification orders: %w", ctx.Err())
 			}
 			failed = append(failed, o)
+			if _, throttled := httpclient.Throttled(err); throttled {
+				// Altinn asked postvakt to slow down (a 429, or a wait
+				// longer than the HTTP client makes): an answer about the
+				// service, not this order. The rest are not asked this
+				// run (each would be a request it said not to make, and
+				// the client's waits before giving up, order after order,
+				// held the run); a later run places them.
+				r.logger().Warn("Altinn Notifications is throttling: the other notification orders wait for a later run",
+					"left", len(open)-i-1)
+				break
+			}
 			continue
 		}
 		placed++

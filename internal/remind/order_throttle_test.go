@@ -1,0 +1,74 @@
+package remind_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"postvakt/internal/remind"
+)
+
+// TestRetryOrdersStopsWhenThrottled: Altinn answering 429 with a
+// Retry-After is the service asking postvakt to slow down, not a refusal
+// of one order. RetryOrders stops asking for the rest of its run (each
+// further order would be one more request Altinn said not to make, and
+// with a shorter Retry-After the HTTP client's waits before giving up,
+// order after order, held the whole escalation run); the orders not
+// asked are placed by a later run, without an attempt counted.
+func TestRetryOrdersStopsWhenThrottled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 1, "")
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	// Five sent reminders of the letter (still unopened), whose orders are
+	// still to be placed.
+	const kept = 5
+	for i := 1; i <= kept; i++ {
+		var id int64
+		if err := st.DB().Get(&id, `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, sent_at, updated_at)
+			VALUES ('throttled-' || $1::text, $2, 'sent', $3, $3, $3, $3) RETURNING id`, i, hnFirma, now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		req, err := remind.OrderRequest(id, fmt.Sprintf("throttled-%d", i), hnFirma, "", &remind.Message{Subject: "s", Body: "b"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`UPDATE notifications SET order_request = $2 WHERE id = $1`, id, string(req)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, $3)`,
+			id, g.Shipments[0].ShipmentID, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
+		w.Header().Set("Retry-After", "10800")
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"title":"Too Many Requests","status":429}`))
+		return true
+	}
+	placed, failed, err := r.RetryOrders(ctx, now, nil)
+	if err != nil || placed != 0 || len(failed) != 1 {
+		t.Fatalf("retry while throttled: placed %d, failed %d, %v; want the first tried and failed", placed, len(failed), err)
+	}
+	if n, _ := f.Posts(); n != 1 {
+		t.Fatalf("%d orders posted after Altinn answered 429 with Retry-After 3h; want 1, the rest left for a later run", n)
+	}
+	var untried int
+	if err := st.DB().Get(&untried, `SELECT count(*) FROM notifications WHERE key LIKE 'throttled-%' AND order_attempts = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if untried != kept-1 {
+		t.Fatalf("%d orders without an attempt counted, want %d", untried, kept-1)
+	}
+	f.Fail = nil
+	if placed, _, err := r.RetryOrders(ctx, now.Add(3*time.Hour), nil); err != nil || placed != kept {
+		t.Fatalf("after the wait: placed %d, %v; want all %d", placed, err, kept)
+	}
+	if len(f.Orders()) != kept {
+		t.Fatalf("%d orders, want %d", len(f.Orders()), kept)
+	}
+}
