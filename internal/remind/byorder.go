@@ -136,7 +136,7 @@ const smsMax = 160
 func (c *Courier) sendByOrder(ctx context.Context, out *Outcome, ps pendingSend, now time.Time) error {
 	orderID, err := "", errors.New("no Altinn Notifications order kept (POSTVAKT_NOTIFICATIONS_URL unset since the claim)")
 	if ps.order != nil {
-		orderID, err = c.r.Orders.Notifier.Order(context.WithoutCancel(ctx), ps.order)
+		orderID, err = c.orderer().Order(context.WithoutCancel(ctx), ps.order)
 	}
 	if err != nil && len(ps.fallback) > 0 && (ps.order == nil || orderRefused(err)) {
 		// Not placed, and the organisation has addresses in Altinn

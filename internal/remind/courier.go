@@ -32,6 +32,17 @@ type Courier struct {
 	r    *Reminder
 	send Sender
 	sess *Session
+	// orders places its Altinn Notifications orders (orderer): Altinn
+	// is not asked again after it throttled one.
+	orders *throttle
+}
+
+// orderer is what places the courier's orders, through r.Orders.Notifier.
+func (c *Courier) orderer() Orderer {
+	if c.orders == nil {
+		c.orders = &throttle{o: c.r.Orders.Notifier}
+	}
+	return c.orders
 }
 
 // sessions is a Sender that can keep a connection open (*SMTP).
@@ -175,7 +186,7 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			continue
 		}
 		if out.Status == StatusSent && ps.order != nil {
-			out.OrderID, out.OrderErr = c.r.place(ctx, ps.n.ID, out.Org, ps.order, 0, now)
+			out.OrderID, out.OrderErr = c.r.placeWith(ctx, c.orderer(), ps.n.ID, out.Org, ps.order, 0, now)
 		}
 		c.logSent(*out, ps)
 	}

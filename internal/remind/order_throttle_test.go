@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"postvakt/internal/remind"
+	"postvakt/internal/storetest"
 )
 
 // TestRetryOrdersStopsWhenThrottled: Altinn answering 429 with a
@@ -70,5 +71,53 @@ func TestRetryOrdersStopsWhenThrottled(t *testing.T) {
 	}
 	if len(f.Orders()) != kept {
 		t.Fatalf("%d orders, want %d", len(f.Orders()), kept)
+	}
+}
+
+// TestCourierStopsOrderingWhenThrottled: a run's reminders to businesses
+// without an e-mail address (each by its order alone) while Altinn answers
+// 429 with a Retry-After: Altinn is asked once, not once per business;
+// every reminder is failed as the first was (not placed, sent by a run
+// after the wait) and none is lost.
+func TestCourierStopsOrderingWhenThrottled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, _, r, _ := byOrderWorld(t, 0, true)
+	orgs := []string{hnFirma, "964338531", "910753614", "991825827"}
+	var gs []remind.Group
+	for i, org := range orgs {
+		l := storetest.Letter(i)
+		l.Channel, l.RecipientID = "altinn", org
+		l.ChannelID = fmt.Sprintf("0b6c1f1e-8f5a-4b2e-9d1c-%012d", i)
+		s := storetest.Register(t, st, l)[0]
+		gs = append(gs, remind.Group{Org: org, Shipments: []remind.Shipment{{ShipmentID: s.ID, Channel: s.Channel,
+			ChannelID: s.ChannelID, SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1}}})
+	}
+	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
+		w.Header().Set("Retry-After", "10800")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return true
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	c := r.Courier()
+	defer c.Close()
+	for i, res := range c.Deliver(ctx, gs, now, false) {
+		if res.Err != nil || res.Outcome.Status != remind.StatusFailed {
+			t.Fatalf("%s: %+v %v, want failed", orgs[i], res.Outcome, res.Err)
+		}
+	}
+	if n, _ := f.Posts(); n != 1 {
+		t.Fatalf("%d orders posted in one run after Altinn answered 429 with Retry-After 3h; want 1", n)
+	}
+	f.Fail = nil
+	c2 := r.Courier()
+	defer c2.Close()
+	for i, res := range c2.Deliver(ctx, gs, now.Add(3*time.Hour), false) {
+		if res.Err != nil || res.Outcome.Status != remind.StatusSent {
+			t.Fatalf("%s after the wait: %+v %v, want sent", orgs[i], res.Outcome, res.Err)
+		}
+	}
+	if len(f.Orders()) != len(orgs) {
+		t.Fatalf("%d orders, want %d", len(f.Orders()), len(orgs))
 	}
 }

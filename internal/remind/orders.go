@@ -45,8 +45,13 @@ type Orders struct {
 // outcome. A failure is recorded (RetryOrders places it again after
 // model.RetryAfter) and returned; it is not a store error.
 func (r *Reminder) place(ctx context.Context, id int64, org string, request []byte, attempts int, now time.Time) (string, error) {
+	return r.placeWith(ctx, r.Orders.Notifier, id, org, request, attempts, now)
+}
+
+// placeWith is place through o (a Courier's throttle).
+func (r *Reminder) placeWith(ctx context.Context, o Orderer, id int64, org string, request []byte, attempts int, now time.Time) (string, error) {
 	log := r.logger().With("org", org, "notification", id)
-	orderID, err := r.Orders.Notifier.Order(ctx, request)
+	orderID, err := o.Order(ctx, request)
 	rctx := context.WithoutCancel(ctx)
 	if errors.Is(err, ErrOrderRefused) {
 		// Permanent for this order: recorded and listed for the compliance
@@ -169,4 +174,33 @@ func withResource(request []byte, resourceID string) []byte {
 		return request
 	}
 	return b
+}
+
+// throttle is an Orderer for one Courier's run: once Altinn throttled one
+// of its orders (httpclient.Throttled: a 429, or a Retry-After longer than
+// the HTTP client waits), it answers the orders after it with that answer
+// without asking Altinn, which said not to be asked before its wait (its
+// Retry-After, at least minThrottle; and
+// each such order would hold the run for the HTTP client's own waits).
+// An order so answered was not placed, as the one Altinn throttled was not.
+type throttle struct {
+	o     Orderer
+	err   error     // the throttled answer
+	until time.Time // in real time, as Retry-After is: when Altinn is asked again
+}
+
+// minThrottle is how long a courier asks Altinn nothing after a 429 that
+// gave no longer wait (the HTTP client retried it already).
+const minThrottle = time.Minute
+
+func (t *throttle) Order(ctx context.Context, request []byte) (string, error) {
+	if t.err != nil && time.Now().Before(t.until) {
+		return "", fmt.Errorf("not sent: Altinn Notifications throttled an earlier order of this run: %w", t.err)
+	}
+	id, err := t.o.Order(ctx, request)
+	t.err = nil
+	if wait, throttled := httpclient.Throttled(err); throttled {
+		t.err, t.until = err, time.Now().Add(max(wait, minThrottle))
+	}
+	return id, err
 }
