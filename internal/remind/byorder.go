@@ -241,10 +241,17 @@ func orderNotSent(err error) bool {
 	return (errors.Is(err, httpclient.ErrNotSent) || errors.Is(err, httpclient.ErrCircuitOpen)) && httpclient.NotReached(err)
 }
 
+// statusRequestTerminated is Altinn Notifications' 499 (errorCode
+// NOT-00002, "Request Terminated"): it took the client to have gone away
+// before it completed the request, which it may have acted on (its
+// error-code reference: retry with the same idempotencyId). A 4xx that
+// refuses nothing.
+const statusRequestTerminated = 499
+
 // orderRefused reports whether Altinn Notifications answered the order
 // itself with a 4xx (422 NOT-00001, a 400, a 401, a 429): it placed
-// nothing. Any other failure (no answer, a 5xx, an answer that could not
-// be read) may have placed it; so may an earlier attempt of the HTTP
+// nothing. Any other failure (no answer, a 5xx, a 499 NOT-00002, an
+// answer that could not be read) may have placed it; so may an earlier attempt of the HTTP
 // client's that was not refused (StatusError.EarlierMayHaveActed: a 503
 // after Altinn took the order), whose retry's 401, 403 or 429 answers that
 // retry alone. A 422 NOT-00001 or a 400 refuses the order as such: Altinn
@@ -254,7 +261,7 @@ func orderRefused(err error) bool {
 		return true
 	}
 	var se *httpclient.StatusError
-	if orderNotSent(err) || !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500 {
+	if orderNotSent(err) || !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500 || se.StatusCode == statusRequestTerminated {
 		return false
 	}
 	return !se.EarlierMayHaveActed || se.StatusCode == 400 || se.StatusCode == 422
