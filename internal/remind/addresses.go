@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 )
 
@@ -29,6 +30,8 @@ type Lookuper interface {
 // organisations are reported as unknown for this run; it never fails the
 // run. So is one organisation whose entry in an answer could not be read
 // (*EntryErrors): the answer's other organisations are used and cached.
+// A lookup Altinn throttled (httpclient.Throttled) leaves the
+// organisations not asked yet unknown this run too.
 type Resolver struct {
 	Book    AddressBook
 	Profile Lookuper
@@ -119,6 +122,18 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 				"orgs", chunk, "error", err)
 			for _, o := range chunk {
 				res.Unknown[o] = true
+			}
+			if _, throttled := httpclient.Throttled(err); throttled {
+				// Altinn asked postvakt to slow down: the rest are not
+				// asked this run (each batch one more request it said not
+				// to make, held by the HTTP client's waits); unknown this
+				// run, the next run asks them.
+				for _, o := range append(need, alone...) {
+					res.Unknown[o] = true
+				}
+				r.logger().Warn("Altinn Profile is throttling: the other organisations are not looked up this run",
+					"orgs", len(need)+len(alone))
+				break
 			}
 			continue
 		}
