@@ -6,24 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 )
-
-// panicky is an HTTP client that panics (an answer a layer below the
-// adapter did not expect).
-type panicky struct{}
-
-func (panicky) Do(context.Context, httpclient.Request) (*httpclient.Response, error) {
-	var m map[string]int
-	m["answer"]++ // assignment to entry in nil map
-	return nil, nil
-}
 
 // TestPanicInARequestIsTheCallsError: a panic in one letter's request
 // (its own goroutine) is the call's error, not the end of the process the
 // poll job runs in.
 func TestPanicInARequestIsTheCallsError(t *testing.T) {
-	c, err := New(Config{BaseURL: "http://127.0.0.1:1", ResourceID: "r", Logger: slog.New(slog.DiscardHandler)}, panicky{}, nil)
+	c, err := New(Config{BaseURL: "http://127.0.0.1:1", ResourceID: "r", Logger: slog.New(slog.DiscardHandler)}, httpfake.Panicking{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

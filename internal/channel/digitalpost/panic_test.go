@@ -5,24 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"postvakt/internal/httpclient"
+	"postvakt/internal/httpfake"
 )
-
-// panicky is an HTTP client that panics (an answer a layer below the
-// adapter did not expect).
-type panicky struct{}
-
-func (panicky) Do(context.Context, httpclient.Request) (*httpclient.Response, error) {
-	var m map[string]int
-	m["answer"]++ // assignment to entry in nil map
-	return nil, nil
-}
 
 // TestPanicInALookupIsTheLettersError: a panic in a letter's lookup (its
 // own goroutine) is that letter's error, not the end of the process the
 // poll job runs in.
 func TestPanicInALookupIsTheLettersError(t *testing.T) {
-	c, err := New(Config{BaseURL: "http://127.0.0.1:1/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet}, panicky{})
+	c, err := New(Config{BaseURL: "http://127.0.0.1:1/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet}, httpfake.Panicking{})
 	if err != nil {
 		t.Fatal(err)
 	}
