@@ -20,6 +20,20 @@ import (
 // given bodies, and returns each letter's print state and last error.
 func orderWithRegister(t *testing.T, bodies [2]string) (states, errs [2]string) {
 	t.Helper()
+	st, ids := orderTwo(t, bodies)
+	for i, id := range ids {
+		if err := st.DB().QueryRow(`SELECT state, last_error FROM print_orders WHERE shipment_id = $1`, id).Scan(&states[i], &errs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return states, errs
+}
+
+// orderTwo orders the print of two letters, to the organisations
+// 974760673 and 971526920, whose register answers are the given bodies,
+// and returns the store and the letters' ids.
+func orderTwo(t *testing.T, bodies [2]string) (*store.Store, []string) {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t)
 	orgs := [2]string{"974760673", "971526920"}
@@ -48,12 +62,7 @@ func orderWithRegister(t *testing.T, bodies [2]string) (states, errs [2]string) 
 	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
 		t.Errorf("order: %v", err)
 	}
-	for i, id := range ids {
-		if err := st.DB().QueryRow(`SELECT state, last_error FROM print_orders WHERE shipment_id = $1`, id).Scan(&states[i], &errs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return states, errs
+	return st, ids
 }
 
 // plainUnit is a register answer about 971526920 with a postal address.

@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/httpclient"
-	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
-	"postvakt/internal/printing"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -130,38 +127,9 @@ func TestProviderFakeUnstorableStatusAnswers(t *testing.T) {
 // (the order body in the event's evidence), which stopped the lookup of
 // every letter after it in the batch.
 func TestRegisterAnswerUnstorableAddress(t *testing.T) {
-	ctx := context.Background()
-	st := storetest.Open(t)
-	const odd, plain = "974760673", "971526920"
-	a, b := storetest.Letter(0), storetest.Letter(1)
-	a.RecipientID, b.RecipientID = odd, plain
-	ids := storetest.IDs(storetest.Register(t, st, a, b))
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
-	now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
-	reg := httpfake.New(t, nil)
-	for _, org := range []string{odd, plain} {
-		line := `"Postboks 1"`
-		if org == odd {
-			line = `"Postboks\u00001"`
-		}
-		reg.Handle("GET /enheter/"+org, func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"organisasjonsnummer":%q,"navn":"MOTTAKER AS","postadresse":{"adresse":[%s],"postnummer":"5003","poststed":"BERGEN","landkode":"NO"}}`,
-				org, line)
-		})
-	}
-	_, prov := newFakeProvider(t)
-	client := func(url string) *httpclient.Client {
-		c, err := httpclient.New(httpclient.Options{Name: "x", BaseURL: url, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	svc := printing.New(st, printing.Options{Register: client(reg.URL), Provider: client(prov.URL), ProviderAPIKey: "print-key", Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Errorf("order: %v", err)
-	}
+	st, ids := orderTwo(t, [2]string{
+		`{"organisasjonsnummer":"974760673","navn":"MOTTAKER AS","postadresse":{"adresse":["Postboks\u00001"],"postnummer":"5003","poststed":"BERGEN","landkode":"NO"}}`,
+		plainUnit})
 	for i, id := range ids {
 		var state string
 		if err := st.DB().Get(&state, `SELECT state FROM print_orders WHERE shipment_id = $1`, id); err != nil {
