@@ -405,10 +405,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			return res.resp, res.err
 		}
 		acted = acted || mayHaveActed(res)
-		wait := c.backoff(attempt)
-		if res.hasRetryAfter {
-			wait = res.retryAfter
-		}
+		// The server's Retry-After is the least wait: "0" or a date already
+		// past does not make the retry immediate, the backoff still spaces
+		// out attempts against a service that is struggling.
+		wait := max(c.backoff(attempt), res.retryAfter)
 		c.m.retry(req.Op)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "retrying request",
 			slog.String("op", req.Op),

@@ -134,6 +134,7 @@ func TestNoRetryOnClientError(t *testing.T) {
 func TestRetryAfter(t *testing.T) {
 	clock := newFakeClock()
 	date := clock.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)
+	past := clock.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
 	tests := []struct {
 		name string
 		step step
@@ -141,12 +142,17 @@ func TestRetryAfter(t *testing.T) {
 	}{
 		{"429 seconds", step{code: 429, retryAfter: "7"}, 7 * time.Second},
 		{"503 http-date", step{code: 503, retryAfter: date}, 20 * time.Second},
+		// "Come back now" (0, or a date already past by our clock) does
+		// not make the retry immediate: the client's own backoff still
+		// spaces out attempts against a service that is struggling.
+		{"503 zero", step{code: 503, retryAfter: "0"}, 250 * time.Millisecond},
+		{"429 past date", step{code: 429, retryAfter: past}, 250 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
 			srv, hits := scripted(t, tt.step, step{code: 200})
-			c := newTestClient(t, Options{BaseURL: srv.URL, Clock: clock, BackoffBase: time.Millisecond})
+			c := newTestClient(t, Options{BaseURL: srv.URL, Clock: clock, BackoffBase: 250 * time.Millisecond})
 			if _, err := get(c); err != nil {
 				t.Fatalf("Do: %v", err)
 			}
