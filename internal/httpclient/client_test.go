@@ -460,3 +460,44 @@ func TestByteOrderMarkDropped(t *testing.T) {
 		t.Fatalf("body %q (%v), want the JSON without the leading mark", resp.Body, err)
 	}
 }
+
+// TestRequestSeriesBornAtZero: an operation's first attempt shows every
+// outcome's series, the others at 0, so that an alert's increase() on
+// server_error or timeout sees the operation's first failure (a series
+// born at 1 has no increase).
+func TestRequestSeriesBornAtZero(t *testing.T) {
+	srv, _ := scripted(t, step{code: 200, body: "ok"})
+	reg := prometheus.NewRegistry()
+	c := newTestClient(t, Options{BaseURL: srv.URL, Clock: newFakeClock(), Registerer: reg})
+	if _, err := get(c); err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "postvakt_http_client_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				labels[lp.GetName()] = lp.GetValue()
+			}
+			if labels["channel"] == "test" && labels["op"] == "status" {
+				seen[labels["outcome"]] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	for _, o := range []string{outcomeOK, outcomeServerError, outcomeTimeout, outcomeNetwork, outcomeRateLimited, outcomeBadResponse} {
+		want := 0.0
+		if o == outcomeOK {
+			want = 1
+		}
+		if v, ok := seen[o]; !ok || v != want {
+			t.Errorf("requests_total{op=status,outcome=%s} = %v (present %v), want %v", o, v, ok, want)
+		}
+	}
+}

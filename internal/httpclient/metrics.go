@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,7 +16,12 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	retries  *prometheus.CounterVec
 	breaker  *prometheus.GaugeVec
+	ops      sync.Map // op → struct{}: operations whose outcome series show
 }
+
+// outcomes are every value of the request counter's "outcome" label.
+var outcomes = []string{outcomeOK, outcomeClientError, outcomeServerError, outcomeRateLimited, outcomeNetwork,
+	outcomeTimeout, outcomeBadResponse, outcomeCircuitOpen, outcomeCanceled, outcomePrepare}
 
 func newMetrics(reg prometheus.Registerer, name string) (*metrics, error) {
 	if reg == nil {
@@ -66,10 +72,19 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 	return c, nil
 }
 
+// request counts one attempt of op. An operation's first attempt shows
+// all its outcome series, the others at 0, so that an alert's increase()
+// sees its first failure (a series born at 1 has no increase).
 func (m *metrics) request(op, outcome string) {
-	if m != nil {
-		m.requests.WithLabelValues(m.name, op, outcome).Inc()
+	if m == nil {
+		return
 	}
+	if _, seen := m.ops.LoadOrStore(op, struct{}{}); !seen {
+		for _, o := range outcomes {
+			m.requests.WithLabelValues(m.name, op, o)
+		}
+	}
+	m.requests.WithLabelValues(m.name, op, outcome).Inc()
 }
 
 func (m *metrics) observe(op string, d time.Duration) {

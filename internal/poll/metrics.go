@@ -50,7 +50,7 @@ func (m *Metrics) scheduled(ch string) {
 	for _, o := range []string{callOK, callError, callLetter} {
 		m.calls.WithLabelValues(ch, o)
 	}
-	for _, k := range []string{"state", "status", "refused", "error", "unknown", "unwritable"} {
+	for _, k := range []string{"state", "status", "refused", "error", "unknown", "unwritable", "untrusted"} {
 		m.results.WithLabelValues(ch, k)
 	}
 }

@@ -85,7 +85,7 @@ func TestPollSeriesFromTheSchedule(t *testing.T) {
 			t.Errorf("postvakt_poll_calls_total{outcome=%q} = %v (present %v) before any call, want 0", o, v, ok)
 		}
 	}
-	for _, k := range []string{"state", "error", "unknown", "unwritable"} {
+	for _, k := range []string{"state", "error", "unknown", "unwritable", "untrusted"} {
 		if v, ok := counter(t, reg, "postvakt_poll_results_total", map[string]string{"channel": "svarut", "kind": k}); !ok || v != 0 {
 			t.Errorf("postvakt_poll_results_total{kind=%q} = %v (present %v) before any cycle, want 0", k, v, ok)
 		}
