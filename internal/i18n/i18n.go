@@ -36,8 +36,12 @@ var Languages = []string{"nb", "da", "en"}
 const Default = "en"
 
 var (
-	bundle  *goi18n.Bundle
-	keys    = map[string][]string{}
+	bundle *goi18n.Bundle
+	keys   = map[string][]string{}
+	// plural holds, by language, the ids of the texts with plural forms
+	// (one:, other: …); a text with one form is said the same for any
+	// count.
+	plural  = map[string]map[string]bool{}
 	matcher language.Matcher
 )
 
@@ -54,8 +58,12 @@ func init() {
 			panic(fmt.Sprintf("i18n: catalogue %s: %v", n, err))
 		}
 		lang := strings.TrimSuffix(path.Base(n), ".yaml")
+		plural[lang] = map[string]bool{}
 		for _, m := range mf.Messages {
 			keys[lang] = append(keys[lang], m.ID)
+			if m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+				plural[lang][m.ID] = true
+			}
 		}
 		sort.Strings(keys[lang])
 	}
@@ -146,7 +154,8 @@ func (l *Localizer) Has(id string) bool {
 }
 
 // T returns the text of id. args are pairs of placeholder name and value
-// ("Count", 3, "Org", "974760673"); a "Count" also chooses the plural form.
+// ("Count", 3, "Org", "974760673"); a "Count" also chooses the plural form
+// of a text that has plural forms (one that has one form is that form).
 // An integer "Count" and any Number are written with their digits grouped
 // as l's language groups them (FormatInt: nb "1 307"); other values as
 // they are.
@@ -162,12 +171,16 @@ func (l *Localizer) T(id string, args ...any) string {
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(args) > 0 {
+		// A text of l's catalogue with one form takes a count as any
+		// value: go-i18n would look for its plural form, not find it
+		// and call it an error.
+		oneForm := l.Has(id) && !plural[l.lang][id]
 		data := make(map[string]any, len(args)/2)
 		for i := 0; i+1 < len(args); i += 2 {
 			k, v := fmt.Sprint(args[i]), args[i+1]
 			n, isInt := integer(v)
 			_, isNumber := v.(Number)
-			if k == "Count" {
+			if k == "Count" && !oneForm {
 				cfg.PluralCount = v
 				if isInt {
 					cfg.PluralCount = n
