@@ -104,19 +104,19 @@ func followUpMessage(u store.UnitFollowUps, fs []store.FollowUp, overdue bool, n
 		w(l.T("mail.followup.to", "Unit", u.Unit, "Org", remind.OrgName(l, u.SenderOrgName, u.SenderOrg)))
 		w("")
 		if overdue {
-			w(l.T("mail.followup.overdue"))
+			w(l.T("mail.followup.overdue", "Count", n))
 		} else {
-			w(l.T("mail.followup.due"))
+			w(l.T("mail.followup.due", "Count", n))
 		}
 		w(l.T("mail.followup.copy"))
 		w("")
-		w(l.T("mail.followup.decide", "Date", deadline.In(oslo).Format(l.T("mail.date_long"))))
+		w(l.T("mail.followup.decide", "Count", n, "Date", deadline.In(oslo).Format(l.T("mail.date_long"))))
 		for _, k := range []string{"mail.followup.decide_1", "mail.followup.decide_2", "mail.followup.decide_3"} {
 			w("  " + l.T(k))
 		}
 		w(l.T("mail.followup.statutory"))
 		w("")
-		w(l.T("mail.followup.letters"))
+		w(l.T("mail.followup.letters", "Count", n))
 		for i, f := range fs {
 			w(fmt.Sprintf("  %d. %s", i+1, channel.Ref(f.Channel, f.ChannelID, l.Lang())))
 			w("     " + l.T("mail.followup.line", "Sent", f.SentAt.In(oslo).Format(date), "Recipient", recipient(l, f.RecipientKind, f.RecipientID),

@@ -1,0 +1,66 @@
+package notice
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+)
+
+// A follow-up notice about one letter speaks of that letter ("the letter
+// below … it", "Letter:"), in every language of the mail; about two, of
+// the letters.
+func TestFollowUpNoticeOfOneLetterIsSingular(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
+	fu := func(org string, n int, deadline time.Time) store.UnitFollowUps {
+		u := store.UnitFollowUps{UnitID: 1, SenderOrg: org, Unit: "Barnevernstjenesten"}
+		for i := range n {
+			u.FollowUps = append(u.FollowUps, store.FollowUp{ShipmentID: "s" + string(rune('0'+i)), Channel: "svarut",
+				ChannelID: "c" + string(rune('0'+i)), RecipientKind: model.RecipientOrg, RecipientID: "974760673",
+				SentAt: now.AddDate(0, 0, -20), Reason: "rejected", Deadline: deadline})
+		}
+		return u
+	}
+	later, earlier := now.AddDate(0, 0, 5), now.AddDate(0, 0, -1)
+	for _, tc := range []struct {
+		name        string
+		u           store.UnitFollowUps
+		overdue     bool
+		want, never []string
+	}{
+		{"one Norwegian letter due", fu(bergen, 1, later), false, []string{
+			"postvakt har registrert at brevet nedenfor, sendt fra enheten, ikke har nådd fram til mottakeren:\ndet er avvist,",
+			"ta stilling til brevet:", "\nBrev:\n",
+			"postvakt found that the letter below, sent by your unit, did not reach its recipient:\nit was rejected,",
+			"at the latest, decide whether to:", "\nLetter:\n",
+		}, []string{"brevene", "hvert brev", "letters", "each letter", "they were", "Letters:"}},
+		{"one Norwegian letter overdue", fu(bergen, 1, earlier), true, []string{
+			"Fristen for å følge opp brevet nedenfor er passert", "The deadline to follow up the letter below has passed",
+		}, []string{"brevene", "letters"}},
+		{"one Danish letter due", fu(kobenhavn, 1, later), false, []string{
+			"postvakt har registreret, at brevet nedenfor, sendt fra enheden, ikke er nået frem til modtageren:\ndet er afvist,",
+			"tage stilling til brevet:", "\nBrev:\n", "\nLetter:\n",
+		}, []string{"brevene", "Breve:", "hvert brev", "letters"}},
+		{"one Danish letter overdue", fu(kobenhavn, 1, earlier), true, []string{
+			"Fristen for at følge op på brevet nedenfor er overskredet",
+		}, []string{"brevene", "letters"}},
+		{"two Danish letters due", fu(kobenhavn, 2, later), false, []string{
+			"at brevene nedenfor", "de er afvist", "tage stilling til hvert brev:", "\nBreve:\n",
+			"the letters below", "decide for each letter whether to:", "\nLetters:\n",
+		}, nil},
+	} {
+		m := followUpMessage(tc.u, tc.u.FollowUps, tc.overdue, now, "")
+		for _, w := range tc.want {
+			if !strings.Contains(m.body, w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.name, w, m.body)
+			}
+		}
+		for _, w := range tc.never {
+			if strings.Contains(m.body, w) {
+				t.Errorf("%s: says %q:\n%s", tc.name, w, m.body)
+			}
+		}
+	}
+}
