@@ -168,7 +168,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		if contactLines(l, senders, w, p) {
 			w("")
 		}
-		p(l.T("mail.reminder.letters"))
+		p(l.T("mail.reminder.letters", "Count", n))
 		for i, s := range shipments {
 			if i == maxListed {
 				w("")

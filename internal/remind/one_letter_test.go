@@ -19,13 +19,17 @@ func TestReminderOfOneLetterSaysHowToReadIt(t *testing.T) {
 		{no, "How to read it:\n"}, {no, "  2. Open the inbox and read the letter.\n"},
 		{dk, "Sådan læser I brevet:\n"}, {dk, "  2. Vælg virksomhedens postkasse, og læs brevet.\n"},
 		{dk, "How to read it:\n"}, {dk, "  2. Choose the organisation's mailbox and read the letter.\n"},
+		// Its list is headed by the one letter too.
+		{no, "\nBrev som venter:\n"}, {no, "\nLetter waiting:\n"},
+		{dk, "\nBrev, der venter:\n"}, {dk, "\nLetter waiting:\n"},
 	} {
 		if !strings.Contains(c.body, c.want) {
 			t.Errorf("a reminder of one letter lacks %q:\n%s", c.want, c.body)
 		}
 	}
 	two := Compose(firma, "", sampleShipments(), nil, "postvakt@bergen.kommune.no", "k", now).Body
-	if !strings.Contains(two, "Slik leser dere brevene:\n") || !strings.Contains(two, "How to read them:\n") {
+	if !strings.Contains(two, "Slik leser dere brevene:\n") || !strings.Contains(two, "How to read them:\n") ||
+		!strings.Contains(two, "\nBrev som venter:\n") || !strings.Contains(two, "\nLetters waiting:\n") {
 		t.Errorf("a reminder of two letters:\n%s", two)
 	}
 }
