@@ -222,7 +222,7 @@ func escalationMessage(cs, counted []store.EscalationCase, base string) text {
 	mail := i18n.NewMail(i18n.MailLanguages(countries...))
 	subject := "postvakt: " + mail.Joined(func(l *i18n.Localizer) string { return l.T("mail.escalation.subject", "Count", total) })
 	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
-		w(l.T("mail.escalation.why"))
+		w(l.T("mail.escalation.why", "Count", len(cs)+len(counted))) // of letters, not of cases
 		countedLine := func(section string) {
 			if n[section] > 0 {
 				w("  - " + l.T("mail.escalation.counted", "Count", n[section]))

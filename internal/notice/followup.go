@@ -197,7 +197,7 @@ func digestMessage(units []store.UnitFollowUps, local time.Time, base string) te
 		return l.T("mail.digest.subject", "Count", total, "Date", local.Format(l.T("mail.date")))
 	})
 	body := mail.Body(func(l *i18n.Localizer, w func(string)) {
-		w(l.T("mail.digest.intro"))
+		w(l.T("mail.digest.intro", "Count", total))
 		for _, u := range units {
 			w("")
 			w(l.T("mail.digest.unit", "Unit", u.Unit, "Org", remind.OrgName(l, u.SenderOrgName, u.SenderOrg), "N", i18n.Number(len(u.FollowUps)),

@@ -64,3 +64,58 @@ func TestFollowUpNoticeOfOneLetterIsSingular(t *testing.T) {
 		}
 	}
 }
+
+// The escalation notice and the compliance digest about one letter speak
+// of it, not of "the letters below" or "follow-ups, per sending unit".
+func TestEscalationAndDigestOfOneLetterAreSingular(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
+	failed := func(org string) store.EscalationCase {
+		return store.EscalationCase{Case: store.CaseFailed, ShipmentID: "s1", Channel: "svarut", ChannelID: "c1", State: model.StateRejected,
+			RecipientKind: model.RecipientOrg, RecipientID: "974760673", SenderOrg: org, SenderUnit: "NAV", Since: now}
+	}
+	overdue := func(org string, n int) []store.UnitFollowUps {
+		u := store.UnitFollowUps{UnitID: 1, SenderOrg: org, Unit: "NAV"}
+		for i := range n {
+			u.FollowUps = append(u.FollowUps, store.FollowUp{ShipmentID: "s" + string(rune('0'+i)), Channel: "svarut",
+				ChannelID: "c" + string(rune('0'+i)), Reason: "rejected", Deadline: now.AddDate(0, 0, -1)})
+		}
+		return []store.UnitFollowUps{u}
+	}
+	for _, tc := range []struct {
+		name        string
+		body        string
+		want, never []string
+	}{
+		{"escalation of one Norwegian letter", escalationMessage([]store.EscalationCase{failed(bergen)}, nil, "").body, []string{
+			"Du får denne e-posten fordi regelsettet for brevet nedenfor nevner deg (escalation.to).",
+			"You get this e-mail because the policy of the letter below lists you (escalation.to).",
+		}, []string{"brevene nedenfor", "letters below"}},
+		{"escalation of one Danish letter, counted", escalationMessage(nil, []store.EscalationCase{failed(kobenhavn)}, "").body, []string{
+			"Du får denne e-mail, fordi regelsættet for brevet nedenfor nævner dig (escalation.to).",
+		}, []string{"brevene nedenfor", "letters below"}},
+		{"escalation of two letters", escalationMessage([]store.EscalationCase{failed(bergen)}, []store.EscalationCase{failed(bergen)}, "").body,
+			[]string{"regelsettet for brevene nedenfor", "the policy of the letters below"}, nil},
+		{"digest of one Norwegian follow-up", digestMessage(overdue(bergen, 1), now, "").body, []string{
+			"En oppfølging der fristen er passert uten registrert beslutning, under enheten som sendte brevet.",
+			"An overdue follow-up without a recorded decision, under its sending unit.",
+		}, []string{"Oppfølginger der", "Overdue follow-ups", "per sending unit"}},
+		{"digest of one Danish follow-up", digestMessage(overdue(kobenhavn, 1), now, "").body, []string{
+			"En opfølgning, hvor fristen er overskredet uden en registreret beslutning, under den enhed, der sendte brevet.",
+		}, []string{"Opfølgninger, hvor", "Overdue follow-ups"}},
+		{"digest of two follow-ups", digestMessage(overdue(bergen, 2), now, "").body, []string{
+			"Oppfølginger der fristen er passert uten registrert beslutning, per enhet.",
+			"Overdue follow-ups without a recorded decision, per sending unit.",
+		}, nil},
+	} {
+		for _, w := range tc.want {
+			if !strings.Contains(tc.body, w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.name, w, tc.body)
+			}
+		}
+		for _, w := range tc.never {
+			if strings.Contains(tc.body, w) {
+				t.Errorf("%s: says %q:\n%s", tc.name, w, tc.body)
+			}
+		}
+	}
+}
