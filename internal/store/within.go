@@ -3,8 +3,30 @@ package store
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 )
+
+// PanicError is a panic in a call run by Within or in a transaction's
+// function (inTx), as that call's error: the panic's value and the stack
+// where it was recovered, both in its message, so that the caller's log
+// line (key "error") says where it happened. In Within's goroutine no
+// caller's recover could reach it and it ended the process (serve, with
+// every job and request in it); in a transaction it left the transaction
+// open, holding its locks and its connection.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("panic: %v\n%s", p.Value, p.Stack) }
+
+// recovered, deferred, sets *err to a panic under way as a *PanicError.
+func recovered(err *error) {
+	if v := recover(); v != nil {
+		*err = &PanicError{Value: v, Stack: debug.Stack()}
+	}
+}
 
 // Within runs fn with a context that ends after d (or with ctx) and
 // returns when fn does or when that context ends, whichever comes first:
@@ -20,6 +42,8 @@ import (
 // stops waiting, and fn goes on in the background until the database
 // answers or the connection breaks (the driver then discards the
 // connection; a pool's size bounds how many can wait so).
+//
+// A panic in fn is its error, a *PanicError.
 func Within[T any](ctx context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -29,8 +53,10 @@ func Within[T any](ctx context.Context, d time.Duration, fn func(ctx context.Con
 	}
 	done := make(chan result, 1) // fn's send never blocks once nobody waits
 	go func() {
-		v, err := fn(ctx)
-		done <- result{v, err}
+		var r result
+		defer func() { done <- r }()
+		defer recovered(&r.err)
+		r.v, r.err = fn(ctx)
 	}()
 	select {
 	case r := <-done:

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,5 +36,24 @@ func TestWithin(t *testing.T) {
 				t.Errorf("Within = %d, %v; want %d, %v", got, err, tc.want, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestWithinPanics: a panic in the call (a driver or a reader meeting
+// what it did not expect) is its error, with the panic and where it
+// happened, not the end of the process: Within runs it in a goroutine of
+// its own, where no caller's recover (net/http's, a job's) reaches.
+func TestWithinPanics(t *testing.T) {
+	got, err := store.Within(context.Background(), time.Second, func(context.Context) (int, error) {
+		var m map[string]int
+		m["answer"]++ // assignment to entry in nil map
+		return 1, nil
+	})
+	var p *store.PanicError
+	if got != 0 || !errors.As(err, &p) {
+		t.Fatalf("Within = %d, %v; want 0 and a *store.PanicError", got, err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "assignment to entry in nil map") || !strings.Contains(msg, "within_test.go") {
+		t.Errorf("error %q: want the panic and its stack", msg)
 	}
 }
