@@ -10,6 +10,9 @@ import (
 	"postvakt/internal/model"
 )
 
+// InTx is inTx.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error { return s.inTx(ctx, fn) }
+
 // SetIncidentBatch sets how many letters RecordIncidentFollowUps records in
 // one transaction, and returns the undo.
 func SetIncidentBatch(n int) func() {

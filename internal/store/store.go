@@ -249,7 +249,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := runRecovered(tx, fn); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -257,6 +257,20 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// runRecovered is fn(tx), a panic in it its error (*PanicError): the
+// transaction is then rolled back as after any error, not left open with
+// its locks and its connection until the context ends, which for a job
+// is the process's end.
+func runRecovered(tx *sqlx.Tx, fn func(tx *sqlx.Tx) error) (err error) {
+	defer func() {
+		if _, ok := err.(*PanicError); ok {
+			err = fmt.Errorf("transaction rolled back: %w", err)
+		}
+	}()
+	defer recovered(&err)
+	return fn(tx)
 }
 
 func notFound(err error) error {
