@@ -250,7 +250,8 @@ const maxEmail = 254
 func CheckEmail(s string) string { return EmailProblem(s).English() }
 
 // EmailProblem is what is wrong with a plain e-mail address, or the zero
-// Phrase.
+// Phrase. A problem quoting the address masks a national id in it (a
+// column mixed up in a file: model.Quote), as a letter's problems do.
 func EmailProblem(s string) i18n.Phrase {
 	if s == "" {
 		return i18n.P("problem.required")
@@ -262,17 +263,17 @@ func EmailProblem(s string) i18n.Phrase {
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
-		return i18n.P("problem.email_plain", "Value", strconv.Quote(s))
+		return i18n.P("problem.email_plain", "Value", model.Quote(s))
 	}
 	local, domain, _ := strings.Cut(s, "@")
 	if local == "" || !strings.Contains(domain, ".") || strings.ContainsAny(s, " <>,;") {
-		return i18n.P("problem.email_plain", "Value", strconv.Quote(s))
+		return i18n.P("problem.email_plain", "Value", model.Quote(s))
 	}
 	for _, r := range s {
 		if r > unicode.MaxASCII {
 			// Only a server that offers SMTPUTF8 takes it (RFC 6531),
 			// and most relays do not.
-			return i18n.P("problem.email_ascii", "Value", strconv.Quote(s))
+			return i18n.P("problem.email_ascii", "Value", model.Quote(s))
 		}
 	}
 	return i18n.Phrase{}
