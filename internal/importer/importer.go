@@ -345,35 +345,13 @@ func contradiction(c store.Contradiction, lines []int32) RowError {
 	return spreadsheet.NewLineError(line, column, why)
 }
 
-// readProblem is where and what the problem of a read error is: a
-// spreadsheet.FileError, a CSV error (a quote error said by its key, as
-// the csv package words it), or the error's text on line 1.
+// readProblem is where and what the problem of a read error is
+// (spreadsheet.ReadProblem), or the error's text on line 1.
 func readProblem(err error) RowError {
-	var fe *spreadsheet.FileError
-	var pe *csv.ParseError
-	switch {
-	case errors.As(err, &fe):
-		return fe.LineError()
-	case errors.As(err, &pe):
-		var what any = pe.Err.Error()
-		if k, ok := csvProblems[pe.Err]; ok {
-			what = i18n.P(k)
-		}
-		if pe.StartLine > 0 && pe.StartLine < pe.Line {
-			// A quoted field that went on over lines: where it opened is
-			// where to look (an unclosed quote swallows what follows).
-			return spreadsheet.NewLineError(pe.StartLine, "", i18n.P("problem.csv_quote_open", "Line", pe.Line, "Problem", what))
-		}
-		return spreadsheet.NewLineError(pe.Line, "", i18n.P("problem.csv_at", "At", pe.Column, "Problem", what))
+	if p, ok := spreadsheet.ReadProblem(err); ok {
+		return p
 	}
 	return RowError{Line: 1, Message: err.Error()}
-}
-
-// csvProblems are the keys of the CSV reader's errors, whose English is
-// encoding/csv's.
-var csvProblems = map[error]string{
-	csv.ErrBareQuote: "problem.csv_bare_quote",
-	csv.ErrQuote:     "problem.csv_quote",
 }
 
 // mapHeader returns, for each of Columns and then each of Optional, its

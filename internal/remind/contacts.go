@@ -125,7 +125,7 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 	if errors.Is(err, io.EOF) {
 		return []ContactError{spreadsheet.NewLineError(1, "", i18n.P("problem.empty_file", "Header", want))}, nil
 	}
-	if pr, ok := readProblem(err); ok {
+	if pr, ok := spreadsheet.ReadProblem(err); ok {
 		return []ContactError{pr}, nil
 	}
 	if err != nil {
@@ -180,7 +180,7 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if pr, ok := readProblem(err); ok {
+		if pr, ok := spreadsheet.ReadProblem(err); ok {
 			problems = append(problems, pr)
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
@@ -215,27 +215,6 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 		}
 	}
 	return problems, nil
-}
-
-// readProblem is the problem of a read error, when it is the file's (a CSV
-// error, a quote error said by its key, or a spreadsheet.FileError); ok is
-// false else.
-func readProblem(err error) (ContactError, bool) {
-	var fe *spreadsheet.FileError
-	var pe *csv.ParseError
-	switch {
-	case errors.As(err, &fe):
-		return fe.LineError(), true
-	case errors.As(err, &pe):
-		switch pe.Err {
-		case csv.ErrBareQuote:
-			return spreadsheet.NewLineError(pe.Line, "", i18n.P("problem.csv_bare_quote")), true
-		case csv.ErrQuote:
-			return spreadsheet.NewLineError(pe.Line, "", i18n.P("problem.csv_quote")), true
-		}
-		return ContactError{Line: pe.Line, Message: pe.Err.Error()}, true
-	}
-	return ContactError{}, false
 }
 
 // maxEmail is the longest address a mail server takes (RFC 5321 4.5.3.1:
