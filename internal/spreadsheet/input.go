@@ -229,13 +229,19 @@ const recordLines = 16
 // lineReader passes bytes through and stops with a *FileError at a line
 // longer than max bytes, at a record (lines joined by line breaks inside
 // quotes) longer than maxRecord bytes, named by the line it starts on, or,
-// for Windows-1252, at a byte that encoding does not define.
+// for Windows-1252, at a byte that encoding does not define or at a UTF-8
+// sequence of a letter outside ASCII: a file mixing the two, whose UTF-8
+// "æ" would be stored as "Ã¦" (Open sees only the file's start).
 type lineReader struct {
 	r         io.Reader
 	max       int
 	maxRecord int
 	check1252 bool
 	line, col int
+	// off is how many bytes were read; seq the bytes since the last
+	// that could start a UTF-8 sequence (check1252), while they may.
+	off int
+	seq []byte
 	// start is the line the current record starts on, rec its bytes so
 	// far, quoted whether a quote is open (the CSV reader refuses a quote
 	// within an unquoted field before this reader could miscount one).
@@ -253,6 +259,11 @@ func (l *lineReader) Read(p []byte) (int, error) {
 		b := p[i]
 		if b == '"' {
 			l.quoted = !l.quoted
+		}
+		l.off++
+		if l.check1252 && l.utf8Seq(b) {
+			l.err = fileError(l.line, nil, "problem.file_encoding", "Byte", fmt.Sprintf("%02X", l.seq[0]), "At", l.off-len(l.seq)+1)
+			return i, nil
 		}
 		if l.rec++; l.rec > l.maxRecord {
 			l.err = fileError(l.start, nil, "problem.file_long_line", "Max", l.maxRecord)
@@ -277,6 +288,27 @@ func (l *lineReader) Read(p []byte) (int, error) {
 		return i, nil // the bytes before the problem; the next Read reports it
 	}
 	return n, err
+}
+
+// utf8Seq takes b, the next byte of a file read as Windows-1252, and
+// says whether it ends a UTF-8 sequence of a character outside ASCII (the
+// sequence is then l.seq).
+func (l *lineReader) utf8Seq(b byte) bool {
+	if len(l.seq) > 0 && b >= 0x80 && b <= 0xBF { // a continuation byte
+		if l.seq = append(l.seq, b); utf8.FullRune(l.seq) {
+			r, _ := utf8.DecodeRune(l.seq)
+			if r != utf8.RuneError {
+				return true
+			}
+			l.seq = l.seq[:0]
+		}
+		return false
+	}
+	l.seq = l.seq[:0]
+	if b >= 0xC2 && b <= 0xF4 { // a lead byte of a character past U+007F
+		l.seq = append(l.seq, b)
+	}
+	return false
 }
 
 // wholeTail returns head (br's first bytes, peeked) with its last
