@@ -45,10 +45,12 @@ func (e *InvalidContactsError) Error() string {
 // ParseContacts reads a CSV file with the header orgnr,email (any order,
 // no other columns; cvr is orgnr, ContactAliases) and one address per row. Organisation numbers are
 // checked (Norwegian mod-11 or Danish CVR), addresses must be plain
-// addresses (user@domain). Every problem is reported, as an
+// addresses (user@domain); a row repeating an earlier one is dropped.
+// Every problem is reported, as an
 // *InvalidContactsError; a file with any problem yields no contacts.
 func ParseContacts(r io.Reader) ([]store.Contact, error) {
 	var out []store.Contact
+	seen := map[store.Contact]bool{}
 	problems, err := ReadTableAs(r, ContactColumns, ContactAliases, func(line int, get func(string) string, bad func(col string, reason i18n.Phrase)) {
 		org, email := get("orgnr"), get("email")
 		ok := true
@@ -63,8 +65,9 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 			bad("email", p)
 			ok = false
 		}
-		if ok {
-			out = append(out, store.Contact{Org: org, Email: email})
+		if c := (store.Contact{Org: org, Email: email}); ok && !seen[c] { // a repeated row is the address once, as stored
+			seen[c] = true
+			out = append(out, c)
 		}
 	})
 	if err != nil {
