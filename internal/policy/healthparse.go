@@ -138,7 +138,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			}
 		}},
 		{"to", false, func(path string, _, n *yaml.Node) {
-			if v, ok := r.list(path, n, r.alertRecipient); ok {
+			if v, ok := r.list(path, n, "leave the field out when POSTVAKT_ALERT_EMAIL alone is to be told", r.alertRecipient); ok {
 				c.To = v
 			}
 		}},
@@ -201,14 +201,14 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 	case RuleUnitDrop:
 		s := &h.UnitDrop
 		fields = append(fields, field{"group_by", false, func(path string, _, n *yaml.Node) {
-			if v, ok := r.list(path, n, r.oneOf("a group", "unit", "system")); ok {
+			if v, ok := r.list(path, n, "leave the field out for the default grouping (unit, system)", r.oneOf("a group", "unit", "system")); ok {
 				s.GroupBy = v
 			}
 		}}, num("letters", &s.Letters), frac("ratio", &s.Ratio), frac("others_min", &s.OthersMin))
 	case RuleRejection:
 		s := &h.Rejection
 		fields = append(fields, field{"group_by", false, func(path string, _, n *yaml.Node) {
-			if v, ok := r.list(path, n, r.oneOf("a label", "channel", "unit", "class")); ok {
+			if v, ok := r.list(path, n, "leave the field out for the default grouping (channel, unit)", r.oneOf("a label", "channel", "unit", "class")); ok {
 				s.GroupBy = v
 			}
 		}}, dur("window", &s.Window), dur("baseline", &s.Baseline), num("min_count", &s.MinCount),
@@ -282,10 +282,10 @@ func (r *reader) inhibits(path string, n *yaml.Node) []Inhibit {
 			{"source", true, func(path string, _, n *yaml.Node) { in.Source, _ = rule(path, n) }},
 			{"target", true, func(path string, key, n *yaml.Node) {
 				targetLine = key.Line
-				in.Target, _ = r.list(path, n, rule)
+				in.Target, _ = r.list(path, n, "name at least one health rule", rule)
 			}},
 			{"equal", false, func(path string, _, n *yaml.Node) {
-				words, _ := r.list(path, n, r.oneOf("a label", append(slices.Clone(AlertLabels), LabelUnitID)...))
+				words, _ := r.list(path, n, "leave the field out to compare no label", r.oneOf("a label", append(slices.Clone(AlertLabels), LabelUnitID)...))
 				in.Equal = EqualLabels(words)
 			}},
 		})

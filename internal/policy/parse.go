@@ -267,7 +267,7 @@ func (r *reader) match(section string, at int, n *yaml.Node, m *Matcher) bool {
 	list := func(name string, dst *[]string, item func(path string, n *yaml.Node) (string, bool)) field {
 		return field{name, false, func(path string, _, n *yaml.Node) {
 			var good bool
-			*dst, good = r.list(path, n, item)
+			*dst, good = r.list(path, n, "leave the field out to mean any", item)
 			bad(good)
 		}}
 	}
@@ -516,7 +516,7 @@ func (r *reader) catchUp(section string, at int, n *yaml.Node, c *CatchUp) (appr
 func (r *reader) escalation(section string, at int, n *yaml.Node, e *Escalation) {
 	r.mapping(section, at, n, []field{
 		{"to", true, func(path string, _, n *yaml.Node) {
-			to, _ := r.list(path, n, r.recipient)
+			to, _ := r.list(path, n, "give an e-mail address or a role, or leave escalation out when nobody is to be told", r.recipient)
 			for _, v := range to {
 				if strings.Contains(v, "@") {
 					e.Emails = append(e.Emails, v)

@@ -247,14 +247,17 @@ func (r *reader) countUpTo(path string, n *yaml.Node, max int, unit string) (int
 
 // list reads a non-empty list, giving each item to item (which reports its
 // own problems and returns the value and ok). Repeated values are problems.
-func (r *reader) list(path string, n *yaml.Node, item func(path string, n *yaml.Node) (string, bool)) ([]string, bool) {
+// instead says what to write in place of an empty list, which means
+// something else for each field ("leave the field out to mean any" for a
+// match's).
+func (r *reader) list(path string, n *yaml.Node, instead string, item func(path string, n *yaml.Node) (string, bool)) ([]string, bool) {
 	n = deref(n)
 	if n.Kind != yaml.SequenceNode {
 		r.addf(n.Line, "%s: wrong type: want a list, e.g. [a, b], got %s", path, describe(n))
 		return nil, false
 	}
 	if len(n.Content) == 0 {
-		r.addf(n.Line, "%s: empty list; leave the field out to mean any", path)
+		r.addf(n.Line, "%s: empty list; %s", path, instead)
 		return nil, false
 	}
 	ok := true
