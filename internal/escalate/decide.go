@@ -222,12 +222,9 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 			d.Next, d.Never = p.Calendar.AddBusinessDays(latest(f.CatchUpSince, f.LastReminder), p.CatchUp.Grace), false
 			unheard(&d, f, p, say)
 		case d.Step.Kind == policy.StepRemind && f.Unmailed:
-			d.Next, d.Never, d.Wait = p.Calendar.AddBusinessDays(latest(f.CatchUpSince, f.LastReminder), p.CatchUp.Grace), false, false
+			d.Next, d.Never = p.Calendar.AddBusinessDays(latest(f.CatchUpSince, f.LastReminder), p.CatchUp.Grace), false
 			d.PrintAt = d.Next
-			if say {
-				d.Reason += fmt.Sprintf("; not sent: postvakt reminds organisations only; print due %s",
-					d.Next.In(windowZone(p)).Format("2006-01-02 15:04 MST"))
-			}
+			toPerson(&d, p, say)
 		}
 		return ruling{Decision: d, why: WhyCatchUp, catchUpSince: f.CatchUpSince}, nil
 	}
@@ -268,6 +265,8 @@ func decide(f Facts, p *policy.Policy, now time.Time, say bool) (ruling, error) 
 		}
 		if !f.UnknownSince.IsZero() {
 			unheard(&d, f, p, say)
+		} else if f.Unmailed {
+			toPerson(&d, p, say)
 		} else if now.Before(d.SendAt) {
 			d.Wait = true
 			if say {
@@ -299,6 +298,23 @@ func unheard(d *Decision, f Facts, p *policy.Policy, say bool) {
 		d.Reason += "; no print under the policy"
 	} else {
 		d.Reason += fmt.Sprintf("; print follows the policy (due %s)", d.Next.In(windowZone(p)).Format("2006-01-02 15:04 MST"))
+	}
+}
+
+// toPerson marks a due reminder to a person (Facts.Unmailed) as not sent,
+// whatever the send window: postvakt reminds organisations only, so it
+// does not wait for the window either. With say it says so in the reason,
+// and when print is due (Decision.PrintAt).
+func toPerson(d *Decision, p *policy.Policy, say bool) {
+	d.Wait = false
+	if !say {
+		return
+	}
+	d.Reason += "; not sent: postvakt reminds organisations only"
+	if d.PrintAt.IsZero() {
+		d.Reason += "; no print under the policy"
+	} else {
+		d.Reason += "; print due " + d.PrintAt.In(windowZone(p)).Format("2006-01-02 15:04 MST")
 	}
 }
 
