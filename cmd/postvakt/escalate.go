@@ -157,6 +157,9 @@ func printSteps(steps []escalate.StepCount, dry bool) {
 		if s.Unheard {
 			note = append(note, "not sent: the channel has never heard of the letter; print follows the policy")
 		}
+		if s.Person && !s.Unheard {
+			note = append(note, "not sent: reminders do not reach persons; print follows the policy")
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", s.Step, s.SenderOrg, s.SenderUnit, s.Policy, s.Shipments, strings.Join(note, "; "))
 	}
 	tw.Flush()

@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -49,5 +50,24 @@ func TestPersonReminderIsNotWaitingForTheWindow(t *testing.T) {
 	}
 	if strings.Contains(reason, "waits until") || !strings.Contains(reason, "not sent: postvakt reminds organisations only") {
 		t.Errorf("evidence: %q; want the reminder not sent to a person", reason)
+	}
+}
+
+// TestPreviewMarksPersonReminders: the preview (`escalate --once
+// --dry-run`, the UI's preview) lists a due reminder of a person's letter
+// among "the next run would do" as if it were sent; none is. It is marked
+// as a person's now, in the send window and out of it.
+func TestPreviewMarksPersonReminders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.register(ship{recipient: "01017012345", person: true, class: "brev", sent: time.Date(2026, 8, 3, 10, 0, 0, 0, oslo)})
+	for _, now := range []time.Time{time.Date(2026, 8, 10, 21, 0, 0, 0, oslo), time.Date(2026, 8, 11, 9, 0, 0, 0, oslo)} {
+		sum, err := h.esc.Preview(context.Background(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Steps) != 1 || sum.Steps[0].Step != "reminder 1" || !sum.Steps[0].Person || sum.Steps[0].Waiting {
+			t.Errorf("preview at %s: %+v; want reminder 1 marked a person's, not waiting", now, sum.Steps)
+		}
 	}
 }

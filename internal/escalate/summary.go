@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
 
@@ -77,6 +78,7 @@ type StepCount struct {
 	Waiting    bool   // a due reminder waiting for the send window
 	Approval   bool   // a print that waits for a compliance officer
 	Unheard    bool   // a due reminder not sent: the channel has never heard of the letters
+	Person     bool   // a due reminder not sent: the recipients are persons (mailed: organisations only)
 	Policy     string
 	SenderOrg  string
 	SenderUnit string
@@ -88,7 +90,8 @@ func (s *Summary) step(d Decision, sh store.OpenShipment) {
 	if s.steps == nil {
 		s.steps = map[StepCount]int{}
 	}
-	s.steps[StepCount{Step: d.Label(), Waiting: d.Wait, Approval: d.NeedsApproval, Unheard: d.Unheard, Policy: d.Policy,
+	s.steps[StepCount{Step: d.Label(), Waiting: d.Wait, Approval: d.NeedsApproval, Unheard: d.Unheard,
+		Person: d.Step.Kind == policy.StepRemind && !mailed(sh.RecipientKind), Policy: d.Policy,
 		SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit}]++
 }
 
@@ -112,6 +115,9 @@ func (s *Summary) finishSteps() {
 		}
 		if a.Waiting != b.Waiting {
 			return !a.Waiting
+		}
+		if a.Person != b.Person {
+			return !a.Person
 		}
 		return !a.Unheard && b.Unheard
 	})

@@ -101,12 +101,17 @@ func TestPreviewPage(t *testing.T) {
 	e := newEnvWith(t, web.WithPreview(previewer{[]escalate.StepCount{
 		{Step: "catch-up reminder 1", Policy: "taushetsbelagt", SenderOrg: "964338531", SenderUnit: "Barnevernstjenesten", Shipments: 812, Waiting: true},
 		{Step: "print", Policy: "default", SenderOrg: "974760673", SenderUnit: "Skatt", Shipments: 3},
+		{Step: "reminder 1", Policy: "default", SenderOrg: "964338531", SenderUnit: "NAV", Shipments: 4, Person: true},
 	}}))
 	b := e.loggedIn("kari", "compliance", "964338531", "")
 	code, page := b.get("/preview")
 	if code != http.StatusOK || !strings.Contains(page, "catch-up reminder 1") || !strings.Contains(page, "812") ||
 		strings.Contains(page, "Skatt") || !strings.Contains(page, "waits for the send window") {
 		t.Fatalf("preview %d:\n%s", code, page)
+	}
+	// A person's reminder is listed as not sent: reminders reach organisations only.
+	if !strings.Contains(page, "not sent: reminders do not reach persons; print follows the policy") {
+		t.Errorf("preview: a person's reminder without its note:\n%s", page)
 	}
 }
 
