@@ -427,6 +427,32 @@ func TestInhibit(t *testing.T) {
 	}
 }
 
+// TestInhibitSameUnitOfAnotherSender: two sending organisations' units
+// may share a name (Barnevernstjenesten): one organisation's dropping unit
+// does not mute the other's stuck alert (its letters lost inside the
+// provider, never told), by the default inhibit rules nor the shipped ones.
+func TestInhibitSameUnitOfAnotherSender(t *testing.T) {
+	shipped, problems := policy.LoadHealth("../../policies")
+	if len(problems) > 0 {
+		t.Fatalf("shipped health.yaml: %v", problems)
+	}
+	unit := func(sender string) store.Labels {
+		return store.Labels{"channel": "altinn", "sender": sender, "unit": "Barnevernstjenesten"}
+	}
+	for name, rules := range map[string][]policy.Inhibit{"default": policy.DefaultHealth().Inhibit, "shipped": shipped.Inhibit} {
+		got := Inhibit(rules, []Condition{
+			{Rule: policy.RuleUnitDrop, Labels: unit("964338531")},
+			{Rule: policy.RuleStuck, Labels: unit("964338531")}, // its own drop explains it
+			{Rule: policy.RuleStuck, Labels: unit("987654325")}, // another organisation's unit of that name
+		})
+		for i, want := range []bool{false, true, false} {
+			if got[i].Inhibited != want {
+				t.Errorf("%s: %s %s: inhibited %v, want %v", name, got[i].Rule, got[i].Labels, got[i].Inhibited, want)
+			}
+		}
+	}
+}
+
 // An alert's summary is English for programs (the webhook's annotation,
 // GET /api/v1/alerts): its counts keep plain digits, as the summaries
 // the rules write with %d do, however large ("1307", never "1,307").

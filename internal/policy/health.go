@@ -284,7 +284,9 @@ func DefaultHealth() *Health {
 		PrintSilent:  PrintSilentRule{Rule: rule("critical"), After: 6 * time.Hour, Unprinted: 5 * day},
 		Inhibit: []Inhibit{
 			{Source: RuleChannelSilent, Target: []string{RuleStuck, RuleUnitDrop, RuleRejection}, Equal: []string{"channel"}},
-			{Source: RuleUnitDrop, Target: []string{RuleStuck}, Equal: []string{"channel", "unit"}},
+			// The same unit: its sender and name (two organisations' units
+			// may share a name), as equal: [channel, unit_id] reads.
+			{Source: RuleUnitDrop, Target: []string{RuleStuck}, Equal: EqualLabels([]string{"channel", LabelUnitID})},
 		},
 	}
 	for _, name := range HealthRules {
