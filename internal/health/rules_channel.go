@@ -17,6 +17,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 	}
 	type overdue struct {
 		n, after int // overdue letters, and those sent after the last change
+		pending  int // letters of the lookback sent after the last change, not delivered
 		from     *time.Time
 	}
 	byCh := map[string]*overdue{}
@@ -30,6 +31,7 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 		}
 		o.n += u.OverdueYoung
 		o.after += u.OverdueAfterChange
+		o.pending += u.PendingAfterChange
 		if u.OverdueYoungFrom != nil && (o.from == nil || u.OverdueYoungFrom.Before(*o.from)) {
 			o.from = u.OverdueYoungFrom
 		}
@@ -76,10 +78,34 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 			why = append(why, fmt.Sprintf("calls take %s on average", english(a.LatencyAvg().Round(time.Millisecond))))
 			reasons = append(reasons, reason("mail.alert.why.slow_calls", "Latency", a.LatencyAvg().Round(time.Millisecond)))
 		}
+		labels := store.Labels{"channel": ch}
+		from := f.Now.Add(-cfg.Young)
+		// Once firing, it holds while the channel, asked, has changed
+		// nothing since its letters went overdue, also once they grew
+		// older than young: nobody sends over a weekend, and the alert
+		// resolved on Sunday while the channel was still silent and the
+		// letters it never moved were in no other rule (none is stuck:
+		// the channel changed nothing after them). Its letters are then
+		// those sent after its last change, within the lookback.
+		affected := o.n
+		if len(why) == 0 && asked && f.firing(policy.RuleChannelSilent, labels) &&
+			(a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) && o.pending-f.Dropped[ch] >= cfg.MinLetters {
+			affected, from = o.pending, f.Now.Add(-f.Lookback)
+			if a.LastChangeAt != nil {
+				d := f.Now.Sub(*a.LastChangeAt).Round(time.Minute)
+				why = append(why, fmt.Sprintf("no status change for %s while %d letters are overdue", english(d), o.pending))
+				reasons = append(reasons, reason("mail.alert.why.no_change", "Since", d, "Count", o.pending))
+				if after := a.LastChangeAt.Add(tick); after.After(from) {
+					from = after
+				}
+			} else {
+				why = append(why, fmt.Sprintf("no status change ever while %d letters are overdue", o.pending))
+				reasons = append(reasons, reason("mail.alert.why.no_change_ever", "Count", o.pending))
+			}
+		}
 		// Once firing, it holds while no call is answered: after the first
 		// hours of an outage the poller asks after the letters' backoff,
 		// fewer than min_calls calls an hour, and every one fails.
-		labels := store.Labels{"channel": ch}
 		if len(why) == 0 && unanswered(a) && f.firing(policy.RuleChannelSilent, labels) {
 			if a.LastOKAt != nil {
 				d := f.Now.Sub(*a.LastOKAt).Round(time.Minute)
@@ -95,9 +121,9 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 		}
 		t := f.Due[ch].After
 		out = append(out, Condition{Rule: policy.RuleChannelSilent, Labels: labels,
-			Severity: cfg.Severity, Affected: o.n,
+			Severity: cfg.Severity, Affected: affected,
 			Summary: fmt.Sprintf("%s: %s", ch, strings.Join(why, "; ")), Why: reasons,
-			Selector: store.IncidentFilter{Channel: ch, States: pending, From: f.Now.Add(-cfg.Young),
+			Selector: store.IncidentFilter{Channel: ch, States: pending, From: from,
 				To: sentBy(f.Now, t), Undecided: true, Unscheduled: f.Due[ch].Scheduled, PublishedBy: f.Now.Add(-t), Live: true}})
 	}
 	return out

@@ -337,3 +337,36 @@ func (w *wk) importedIDs(t *testing.T, unit string) []string {
 	}
 	return ids
 }
+
+// TestWeekendSilentChannelHoldsUntilItSpeaks: the channel answers the
+// poller but changes nothing from Friday 14:00 (the May 2020 shape, the
+// letters never moved); nothing is sent over the weekend. Its
+// channel_silent alert fires on Friday and holds over the weekend, also
+// once the Friday letters grow older than young on Sunday: no RESOLVED
+// mail while the channel is as silent as ever and those letters are in no
+// other alert. It resolves once the channel moves letters again on Monday.
+func TestWeekendSilentChannelHoldsUntilItSpeaks(t *testing.T) {
+	t.Parallel()
+	w := newWk(t, friday)
+	w.history(40)
+	w.send("Skoleetaten", friday, friday.Add(8*time.Hour), 20*time.Minute, func(int) bool { return false })
+	for i := range w.plan {
+		w.plan[i].mute = !w.plan[i].at.Before(friday.Add(6 * time.Hour))
+	}
+	w.until(monday, 15*time.Minute)
+	fired, resolved := w.alerts(" channel_silent ")
+	if len(fired) != 1 || len(resolved) != 0 {
+		t.Fatalf("a channel silent from Friday 14:00: channel_silent fired %v, resolved %v; want it firing until Monday", fired, resolved)
+	}
+	for _, m := range w.mp.Messages(t) {
+		if strings.Contains(m.Subject, "RESOLVED") {
+			t.Errorf("a resolution told while the channel was silent: %s", m.Subject)
+		}
+	}
+	// Monday: the channel delivers the new letters again.
+	w.send("Skoleetaten", monday, monday.Add(2*time.Hour), 10*time.Minute, func(int) bool { return false })
+	w.until(monday.Add(2*time.Hour), 5*time.Minute)
+	if _, resolved := w.alerts(" channel_silent "); len(resolved) != 1 {
+		t.Errorf("the channel moves letters again: channel_silent resolved %v, want once", resolved)
+	}
+}

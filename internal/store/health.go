@@ -131,6 +131,12 @@ type UnitFacts struct {
 	OverdueYoung       int        `db:"overdue_young"`
 	OverdueYoungFrom   *time.Time `db:"overdue_young_from"`
 	OverdueAfterChange int        `db:"overdue_after_change"`
+	// PendingAfterChange: the due letters within the lookback sent after
+	// the channel's last status change, still registered or accepted
+	// without a follow-up decision (Pending's, after the change): a
+	// firing channel_silent holds on them once they grow older than Young
+	// while the channel still changes nothing (a weekend).
+	PendingAfterChange int `db:"pending_after_change"`
 	// The unit's latest letters, the channel's and the other units' of
 	// the same time, its baseline.
 	DropFacts
@@ -215,6 +221,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 				count(*) FILTER (WHERE due_recent AND judged) AS own_recent,
 				count(*) FILTER (WHERE due_recent AND judged AND NOT unreached) AS own_recent_reached,
 				count(*) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending,
+				count(*) FILTER (WHERE pending AND due AND after_change AND sent_at >= $6) AS pending_after_change,
 				min(sent_at) FILTER (WHERE pending AND due AND sent_at >= $6) AS pending_from,
 				count(*) FILTER (WHERE rn > $9) AS baseline,
 				count(*) FILTER (WHERE rn > $9 AND NOT unreached) AS base_reached,
@@ -224,7 +231,7 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			FROM r GROUP BY cn, sender_unit_id),
 		`+sqlChannelSince+`
 		SELECT ch.channel, g.sender_unit_id, g.stuck, g.stuck_from, g.stuck_to, g.recent, g.stuck_recent, g.overdue_young,
-			g.overdue_young_from, g.overdue_after_change, g.last_n, g.last_reached, g.last_from,
+			g.overdue_young_from, g.overdue_after_change, g.pending_after_change, g.last_n, g.last_reached, g.last_from,
 			COALESCE(cs.since, 0) AS channel_since, COALESCE(cs.reached_since, 0) AS channel_reached_since,
 			ct.recent - g.own_recent AS others_recent, ct.recent_reached - g.own_recent_reached AS others_recent_reached, g.pending,
 			g.pending_from, g.baseline, g.base_reached, g.stuck_systems, g.dropped_systems, o.orgnr AS sender_org, u.name AS unit
