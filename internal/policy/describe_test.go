@@ -314,3 +314,19 @@ func TestNameShown(t *testing.T) {
 		}
 	}
 }
+
+// An inhibit rule may compare every label a health alert carries
+// (AlertLabels, print_provider_silent's provider among them): the Rules
+// page names each in every language, none as a missing text's key.
+func TestInhibitTermsNameEveryLabel(t *testing.T) {
+	h := policy.DefaultHealth()
+	h.Inhibit = []policy.Inhibit{{Source: policy.RulePrintSilent, Target: []string{policy.RuleStuck}, Equal: policy.AlertLabels}}
+	for _, lang := range i18n.Languages {
+		l := i18n.For(lang, func(lang, id string) { t.Errorf("%s lacks %s", lang, id) })
+		for _, in := range h.InhibitTerms() {
+			if s := l.Say(in, ""); strings.Contains(s, "⟦") {
+				t.Errorf("%s: %s", lang, s)
+			}
+		}
+	}
+}
