@@ -451,8 +451,9 @@ var timeLayouts = []string{"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:
 // ZonedDateTime's region after its offset, "…Z[UTC]", dropped: the
 // offset fixes the instant), as epoch milliseconds, or as epoch seconds
 // with a fraction (Jackson's default for a java.time instant:
-// 1692924574.437000000). Its error quotes the value, a national id in it
-// masked (model.QuoteTime).
+// 1692924574.437000000), either also as text when it is a time of this
+// era. Its error quotes the value, a national id in it masked
+// (model.QuoteTime).
 func parseTime(raw json.RawMessage) (time.Time, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -468,6 +469,16 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 	}
 	s = strings.TrimSpace(s)
+	if s != "" && strings.Trim(s, "0123456789.") == "" {
+		// An epoch number written as text (a serializer or a gateway
+		// writing numbers so, as the page's counts may come): read as the
+		// number is, when it is a time of this era; other digits (a
+		// national id in a mis-mapped field) are no time.
+		if t, err := parseEpoch(s); err == nil && channel.InEra(t) {
+			return t, nil
+		}
+		return time.Time{}, fmt.Errorf("%s is not a time", model.QuoteTime(s))
+	}
 	if i := strings.IndexByte(s, '['); i > 0 && strings.HasSuffix(s, "]") {
 		s = s[:i]
 	}

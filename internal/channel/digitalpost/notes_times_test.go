@@ -38,6 +38,11 @@ func TestNotesTimesOfAnEntry(t *testing.T) {
 		{"epoch seconds with nanoseconds (Jackson's Instant)", `1692924574.437000000`, `1692924574.437000000`, at, at},
 		{"epoch seconds with milliseconds", `1692924574.437`, `1692924574.437`, at, at},
 		{"epoch milliseconds", `1692924574437`, `1692924574437`, at, at},
+		// A serializer or a gateway writing numbers as text (as it may
+		// the page's counts): the same milliseconds, not an entry without
+		// a place in the log (its proof of delivery lost).
+		{"epoch milliseconds as text", `"1692924574437"`, `"1692924574437"`, at, at},
+		{"epoch seconds with milliseconds as text", `" 1692924574.437 "`, `"1692924574.437"`, at, at},
 		// A created that cannot be when the entry was stored does not
 		// replace a good eventTime (taken, it would date a MESSAGE_READ
 		// before its letter was sent, and the entry be refused).
@@ -61,7 +66,9 @@ func TestNotesTimesOfAnEntry(t *testing.T) {
 		})
 	}
 	// Neither time readable: no place in the log, refused.
-	for _, raw := range []string{`null`, `"i går"`, `1692924574.4370000001`, `16929245744370.5`} {
+	// Nor is text of digits that is no time of this era (a national id
+	// in a mis-mapped field).
+	for _, raw := range []string{`null`, `"i går"`, `1692924574.4370000001`, `16929245744370.5`, `"0101701234"`, `"1692924574"`, `"-1692924574437"`} {
 		if _, err := parseTime([]byte(raw)); err == nil {
 			t.Errorf("parseTime(%s) read a time", raw)
 		}
