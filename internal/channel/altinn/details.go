@@ -229,10 +229,14 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		}
 		return d, nil
 	}
-	if empty := len(bytes.TrimSpace(resp.Body)) == 0; empty || channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) {
-		// A proxy's or login page, or an empty answer (Altinn always
-		// writes the details): this letter's failure, asked again later;
-		// Status makes it the call's when every letter got one.
+	if empty := len(bytes.TrimSpace(resp.Body)) == 0; empty || channel.LooksLikeHTML(resp.Header.Get("Content-Type"), resp.Body) ||
+		!channel.LooksLikeJSON(resp.Body) && !json.Valid(resp.Body) {
+		// A proxy's or login page, a gateway's text ("The service is
+		// unavailable."), or an empty answer (Altinn always writes the
+		// details, as JSON): this letter's failure, asked again later;
+		// Status makes it the call's when every letter got one. (JSON
+		// that is no details answer, null or cut short, is the letter's
+		// unreadable record, below.)
 		why := errors.New("not JSON")
 		if empty {
 			why = errors.New("an empty answer")

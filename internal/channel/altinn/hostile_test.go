@@ -187,19 +187,24 @@ func TestHostileDetailsNoAnswer(t *testing.T) {
 }
 
 // TestHostileEmptyDetails: an empty 200 (a proxy's, or a gateway's on a
-// timeout: Altinn always writes the details) is the letter's ErrFailing,
-// the others read; on every letter of the call it is the call's failure,
-// as a page instead of JSON is: the service's trouble, which the poller
-// narrows and records as the channel's, not every letter's own error with
-// its backoff growing while the channel looks answered.
+// timeout: Altinn always writes the details), or a 200 of plain text that
+// is no JSON at all (a gateway's "The service is unavailable."), is the
+// letter's ErrFailing, the others read; on every letter of the call it is
+// the call's failure, as a page instead of JSON is: the service's trouble,
+// which the poller narrows and records as the channel's, not every
+// letter's own error with its backoff growing while the channel looks
+// answered.
 func TestHostileEmptyDetails(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		empty   map[int]bool
 		callErr bool
+		plain   bool // plain text, not an empty answer
 	}{
-		{"one letter of three", map[int]bool{1: true}, false},
-		{"every letter", map[int]bool{0: true, 1: true, 2: true}, true},
+		{"one letter of three", map[int]bool{1: true}, false, false},
+		{"every letter", map[int]bool{0: true, 1: true, 2: true}, true, false},
+		{"one letter of three, plain text", map[int]bool{1: true}, false, true},
+		{"every letter, plain text", map[int]bool{0: true, 1: true, 2: true}, true, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newNFAltinn(t)
@@ -207,7 +212,7 @@ func TestHostileEmptyDetails(t *testing.T) {
 			for i := range 3 {
 				ids = append(ids, nfID(i))
 				f.add(&nfCorr{id: nfID(i), published: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC),
-					history: nfHist("Initialized", "Published", "Read"), empty: c.empty[i]})
+					history: nfHist("Initialized", "Published", "Read"), empty: c.empty[i] && !c.plain, plain: c.empty[i] && c.plain})
 			}
 			obs, err := nfAdapter(t, f).Status(context.Background(), ids)
 			if (err != nil) != c.callErr {

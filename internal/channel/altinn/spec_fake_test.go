@@ -48,6 +48,7 @@ type nfCorr struct {
 	forbidden bool // 401 code 4001: the caller may not read it
 	gateway   bool // a gateway's HTML 502 instead of an answer
 	empty     bool // an empty 200 instead of the details
+	plain     bool // a gateway's plain-text 200 instead of the details
 }
 
 // nfAltinn serves GET …/correspondence (search) and GET …/{id}/details to
@@ -108,6 +109,10 @@ func (f *nfAltinn) details(w http.ResponseWriter, r *http.Request) {
 		return
 	case c.empty:
 		w.Header().Set("Content-Type", "application/json")
+		return
+	case c.plain:
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, "The service is unavailable.")
 		return
 	case c.gateway:
 		w.Header().Set("Content-Type", "text/html")
