@@ -72,7 +72,9 @@ func (s *Server) parseFilter(p *auth.Principal, q url.Values) (store.ListFilter,
 // the principal's scope, the request's query becomes that unit's id, so
 // that every link the page makes from its query (linkQuery) carries the id;
 // a name no unit in scope has, or one two organisations' units share (one
-// id would narrow it), stays a filter by name. An id outside the scope
+// id would narrow it), stays a filter by name, which the filter form
+// carries on until a unit is chosen in it (that unit_id replaces the
+// name: unitQuery). An id outside the scope
 // selects nothing (store.ListFilter ands it with the scope). f.Unit is the
 // unit's name when known, for the list's heading and the audit entry.
 func (s *Server) uiListFilter(r *http.Request, p *auth.Principal) (store.ListFilter, error) {
@@ -94,8 +96,15 @@ func (s *Server) uiListFilter(r *http.Request, p *auth.Principal) (store.ListFil
 // unitQuery reads the sending units in the principal's scope when the
 // query q names one (unit or unit_id; else none) and makes an older link's
 // unit name its id: when one unit in scope has that name, q's unit becomes
-// unit_id (byID) for the links the page makes from it (uiListFilter).
+// unit_id (byID) for the links the page makes from it (uiListFilter); a
+// unit_id chosen beside a name replaces it (byID too).
 func (s *Server) unitQuery(ctx context.Context, p *auth.Principal, q url.Values) (units []store.Unit, byID bool, err error) {
+	if len(q["unit"]) == 1 && len(q["unit_id"]) == 1 && q.Get("unit_id") != "" {
+		// The filter form carries a unit name it could not make an id
+		// (filters.html) beside its unit choice: a unit chosen replaces it.
+		q.Del("unit")
+		byID = true
+	}
 	byName := len(q["unit"]) == 1 && q.Get("unit") != "" && !q.Has("unit_id")
 	if !byName && q.Get("unit_id") == "" {
 		return nil, false, nil
@@ -104,7 +113,7 @@ func (s *Server) unitQuery(ctx context.Context, p *auth.Principal, q url.Values)
 		return nil, false, fmt.Errorf("read the unit filter's units: %w", err)
 	}
 	if !byName {
-		return units, false, nil
+		return units, byID, nil
 	}
 	var ids []int64
 	for _, u := range units {
