@@ -105,12 +105,9 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	all, err := strconv.ParseBool(q.Get("all"))
-	if q.Get("all") == "" {
-		all, err = false, nil
-	}
+	all, err := followUpsAll(q)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "all must be true or false")
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	limit := 200

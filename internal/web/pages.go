@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,10 @@ const followUpsPageSize = 500
 // overdue ones stand out.
 func (s *Server) followUpsPage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
-	all := r.URL.Query().Get("all") != ""
+	all, err := followUpsAll(r.URL.Query())
+	if s.badFilter(w, r, err) {
+		return
+	}
 	if !s.mustAudit(w, r, store.ActViewList, "followups", "") {
 		return
 	}
@@ -36,6 +40,21 @@ func (s *Server) followUpsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "followups", "title.followups", followUpsData{All: all, List: page.FollowUps, Next: page.NextCursor})
+}
+
+// followUpsAll reads the follow-ups' all parameter (the page's, its
+// export's, GET /api/v1/followups'): true or false as strconv.ParseBool
+// reads them (1, 0 too), false when not given; another value is a
+// filterError (all=0 is no "all").
+func followUpsAll(q url.Values) (bool, error) {
+	if q.Get("all") == "" {
+		return false, nil
+	}
+	all, err := strconv.ParseBool(q.Get("all"))
+	if err != nil {
+		return false, filterErr("err.filter.all")
+	}
+	return all, nil
 }
 
 // followUpsExport streams the follow-ups /followups shows (open ones, or
@@ -48,7 +67,11 @@ func (s *Server) followUpsExport(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", model.Quote(q.Get("format")))
 		return
 	}
-	all, detail := q.Get("all") != "", "followups open"
+	all, err := followUpsAll(q)
+	if s.badFilter(w, r, err) {
+		return
+	}
+	detail := "followups open"
 	if all {
 		detail = "followups all"
 	}
