@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,8 +47,10 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		}) {
 			return
 		}
-		offset, _ := strconv.Atoi(q.Get("offset"))
-		offset = max(offset, 0)
+		offset, err := summaryOffset(q)
+		if s.badFilter(w, r, err) {
+			return
+		}
 		if !s.mustAuditList(w, r, store.ActViewSummary, "by "+string(by)+": "+describe(f), f, "") {
 			return
 		}
@@ -70,6 +73,22 @@ func (s *Server) summaryPage(by store.GroupBy) http.HandlerFunc {
 		}
 		s.render(w, r, http.StatusOK, "summary", summaryTitle(f.List, by), d)
 	}
+}
+
+// summaryOffset reads a summary's offset (the page's and the API's): how
+// many groups to skip, 0 when not given; a filterError when it is not a
+// number of groups (negative, a word, past int64), never read as 0 (the
+// first page under a URL asking for another).
+func summaryOffset(q url.Values) (int, error) {
+	v := q.Get("offset")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, filterErr("err.filter.offset")
+	}
+	return n, nil
 }
 
 // summarise is a list's summary as the page and the API give it: by unit
@@ -252,14 +271,10 @@ func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "by must be recipient or unit")
 		return
 	}
-	offset := 0
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "offset must be a number of groups, 0 or more")
-			return
-		}
-		offset = n
+	offset, err := summaryOffset(q)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	if !s.mustAuditList(w, r, store.ActViewSummary, "by "+string(by)+": "+describe(f), f, "api") {
 		return
