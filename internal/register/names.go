@@ -96,8 +96,9 @@ func (n *Namer) Job(ctx context.Context) error {
 // RunOnce looks up what is due at now. It stops taking new batches at the
 // soft stop (jobs.Draining). A register that cannot be asked at all (its
 // circuit breaker open, credentials refused) is left alone for the rest of
-// the run, and reported in the returned error; the names found are copied
-// either way.
+// the run, and reported in the returned error; one that throttled a lookup
+// (a 429: isThrottled) is left alone for the rest of the run too, logged;
+// the names found are copied either way.
 func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error) {
 	n.defaults()
 	// A run of slow answers can take minutes: an answer is dated, and a
@@ -134,19 +135,24 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 			}
 		}
 		sum.Asked += len(nrs)
-		if err := n.norway(ctx, no, at, &sum); err != nil {
-			if !isRegisterWide(err) {
+		for _, c := range []struct {
+			country string
+			ask     func() error
+		}{
+			{"NO", func() error { return n.norway(ctx, no, at, &sum) }},
+			{"DK", func() error { return n.denmark(ctx, dk, at, &sum) }},
+		} {
+			switch err := c.ask(); {
+			case err == nil:
+			case isRegisterWide(err):
+				problems = append(problems, err)
+				countries = without(countries, c.country)
+			case isThrottled(err):
+				n.Log.Warn("a register is throttling the names job: its other numbers wait for a later run", "error", err)
+				countries = without(countries, c.country)
+			default:
 				return sum, err
 			}
-			problems = append(problems, err)
-			countries = without(countries, "NO")
-		}
-		if err := n.denmark(ctx, dk, at, &sum); err != nil {
-			if !isRegisterWide(err) {
-				return sum, err
-			}
-			problems = append(problems, err)
-			countries = without(countries, "DK")
 		}
 	}
 	if sum.Asked > 0 {
@@ -161,7 +167,8 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 }
 
 // norway asks Enhetsregisteret about each number. It returns an error the
-// store gave, the context's, or a register-wide failure (the numbers not
+// store gave, the context's, a register-wide failure, or the throttled
+// lookup's error once that lookup is recorded as failed (the numbers not
 // yet asked are left for the next run).
 func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	for i, nr := range nrs {
@@ -177,6 +184,10 @@ func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, s
 			if err := n.failed(ctx, nr, at(), err, sum); err != nil {
 				return err
 			}
+			if isThrottled(err) {
+				sum.Asked -= len(nrs) - i - 1
+				return fmt.Errorf("names: Enhetsregisteret is throttling: %w", err)
+			}
 			continue
 		}
 		if err := n.answered(ctx, a, at(), sum); err != nil {
@@ -188,7 +199,9 @@ func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, s
 
 // denmark asks the CVR about the numbers in one search. When that search
 // fails, each number is asked alone, so that one number's trouble stays
-// that number's. A search whose answer had a hit that could not be read
+// that number's; a throttled search (isThrottled) is each number's failed
+// lookup, and its error is returned: the CVR is not asked again this run.
+// A search whose answer had a hit that could not be read
 // (*HitErrors) stands for the others: a number whose own hit it was has
 // failed (its backoff), and those the answer left unsettled (a hit named
 // no number, or hits were left out) are asked alone.
@@ -207,6 +220,13 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 	case err != nil && isRegisterWide(err):
 		sum.Asked -= len(nrs)
 		return fmt.Errorf("names: the CVR cannot be asked now: %w", err)
+	case err != nil && isThrottled(err):
+		for _, nr := range nrs {
+			if err := n.failed(ctx, nr, at(), err, sum); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("names: the CVR is throttling: %w", err)
 	case err != nil && len(nrs) > 1:
 		n.Log.Warn("CVR search failed; asking each number alone", "numbers", len(nrs), "error", err)
 		return n.denmarkAlone(ctx, nrs, at, sum)
@@ -243,7 +263,7 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 func (n *Namer) denmarkAlone(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	for i, nr := range nrs {
 		if err := n.denmark(ctx, []string{nr}, at, sum); err != nil {
-			if isRegisterWide(err) {
+			if isRegisterWide(err) || isThrottled(err) {
 				sum.Asked -= len(nrs) - i - 1
 			}
 			return err
@@ -296,6 +316,16 @@ func isRegisterWide(err error) bool {
 	}
 	var se *httpclient.StatusError
 	return errors.As(err, &se) && !se.Temporary()
+}
+
+// isThrottled reports whether err is a register asking postvakt to slow
+// down (httpclient.Throttled: a 429, or a Retry-After longer than the
+// client waits): an answer about the register, not the number, so its
+// other numbers are not asked this run (each would be one more request it
+// said not to make, and the circuit breaker opened on them).
+func isThrottled(err error) bool {
+	_, ok := httpclient.Throttled(err)
+	return ok
 }
 
 // without returns countries without c.
