@@ -422,10 +422,13 @@ func (s *Store) PurgeNotices(ctx context.Context, cutoff time.Time) (int64, erro
 }
 
 // PurgeAudit deletes audit entries older than cutoff, in the retention
-// purge's transaction, and returns how many. (PurgeBefore deletes events
-// and audit entries with one cutoff; the audit log has the deployment's
-// default retention, events the longest of any class.)
-func (s *Store) PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error) {
+// purge's transaction, and returns how many; when it deleted any, it
+// writes the count to the audit log as PurgeBefore does ("0 events, N
+// audit entries"). (PurgeBefore deletes events and audit entries with one
+// cutoff; the audit log has the deployment's default retention, events the
+// longest of any class: with a policy that keeps its letters longer, the
+// audit entries between the two go here, and went unrecorded.)
+func (s *Store) PurgeAudit(ctx context.Context, cutoff time.Time, actor string) (int64, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL postvakt.retention_purge = 'on'`); err != nil {
@@ -435,8 +438,11 @@ func (s *Store) PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
 		if err != nil {
 			return fmt.Errorf("retention purge of audit entries: %w", err)
 		}
-		n, _ = res.RowsAffected()
-		return nil
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return writeAudit(ctx, tx, AuditEntry{Actor: actor, Action: ActRetentionPurge,
+			Object: "before " + cutoff.UTC().Format(time.RFC3339), Detail: fmt.Sprintf("0 events, %d audit entries", n)})
 	})
 	return n, err
 }

@@ -26,7 +26,7 @@ type Store interface {
 	PurgeContacts(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeAlerts(ctx context.Context, cutoff time.Time) (int64, error)
 	PurgeNotices(ctx context.Context, cutoff time.Time) (int64, error)
-	PurgeAudit(ctx context.Context, cutoff time.Time) (int64, error)
+	PurgeAudit(ctx context.Context, cutoff time.Time, actor string) (int64, error)
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
 	PurgeUserEmails(ctx context.Context, cutoff time.Time) (int64, error)
 }
@@ -157,7 +157,7 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 		return out, err
 	}
 	out.Evidence = ev
-	audit, err := u.Store.PurgeAudit(ctx, yearsBefore(now, def))
+	audit, err := u.Store.PurgeAudit(ctx, yearsBefore(now, def), "system:retention")
 	if err != nil {
 		return out, err
 	}
