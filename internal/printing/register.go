@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"postvakt/internal/httpclient"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
@@ -178,14 +179,19 @@ func ceased(reason string) bool {
 // register.Brreg (/enheter, then /underenheter for a sub-unit) and cached.
 // 200, 400, 404 and 410 are answers; anything else is an error, to be
 // retried later, and is not cached (its body, garbage, comes back as the
-// retry's evidence).
-func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time) (store.RegisterEntry, error) {
+// retry's evidence). With throttled (an answer of this run that asked
+// postvakt to slow down, httpclient.Throttled), the register is not asked:
+// a fresh cached answer stands, else throttled is the lookup's error too,
+// its Retry-After the lookup's wait.
+func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Time, throttled *httpclient.StatusError) (store.RegisterEntry, error) {
 	e, err := s.st.RegisterEntry(ctx, orgnr)
 	switch {
 	case err == nil && now.Sub(e.FetchedAt) < s.opt.CacheTTL:
 		return *e, nil
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return store.RegisterEntry{}, err
+	case throttled != nil:
+		return store.RegisterEntry{}, fmt.Errorf("business register not asked about %s: it is throttling this run's lookups: %w", orgnr, throttled)
 	}
 	a, err := (&register.Brreg{HTTP: s.opt.Register}).Lookup(ctx, orgnr)
 	if err != nil {
@@ -236,10 +242,18 @@ func addressOf(orgnr string, ask func(string) registerAsk) (verdict, []byte, err
 // where each goes, counting into sum.
 func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now time.Time, sum *Summary) error {
 	seen := map[string]registerAsk{}
+	// After an answer asking postvakt to slow down (a 429), the register
+	// is not asked again this run: each further lookup would be one more
+	// request it said not to make.
+	var throttled *httpclient.StatusError
 	ask := func(orgnr string) registerAsk {
 		a, ok := seen[orgnr]
 		if !ok {
-			a.e, a.err = s.registerAnswer(ctx, orgnr, now)
+			a.e, a.err = s.registerAnswer(ctx, orgnr, now, throttled)
+			var se *httpclient.StatusError
+			if _, t := httpclient.Throttled(a.err); t && throttled == nil && errors.As(a.err, &se) {
+				throttled = se
+			}
 			seen[orgnr] = a
 		}
 		return a
