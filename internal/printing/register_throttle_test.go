@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/httpclient"
 	"postvakt/internal/httpfake"
 	"postvakt/internal/model"
-	"postvakt/internal/printing"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
@@ -43,15 +41,7 @@ func TestRegisterThrottledNotAskedAgain(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 		_, _ = w.Write([]byte(`{"status":429}`))
 	})
-	_, prov := newFakeProvider(t)
-	client := func(url string) *httpclient.Client {
-		c, err := httpclient.New(httpclient.Options{Name: "x", BaseURL: url, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	svc := printing.New(st, printing.Options{Register: client(reg.URL), Provider: client(prov.URL), ProviderAPIKey: "print-key", Logger: quiet})
+	svc := registerService(t, st, reg)
 	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
 		t.Fatalf("order: %v", err)
 	}

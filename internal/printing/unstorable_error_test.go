@@ -50,6 +50,17 @@ func orderTwo(t *testing.T, bodies [2]string) (*store.Store, []string) {
 			fmt.Fprint(w, body)
 		})
 	}
+	svc := registerService(t, st, reg)
+	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
+		t.Errorf("order: %v", err)
+	}
+	return st, ids
+}
+
+// registerService is a print service over the register fake reg and a
+// fake provider, its clients neither retrying nor breaking a circuit.
+func registerService(t *testing.T, st *store.Store, reg *httpfake.Server) *printing.Service {
+	t.Helper()
 	_, prov := newFakeProvider(t)
 	client := func(url string) *httpclient.Client {
 		c, err := httpclient.New(httpclient.Options{Name: "x", BaseURL: url, MaxRetries: -1, BreakerThreshold: -1, Logger: quiet})
@@ -58,11 +69,7 @@ func orderTwo(t *testing.T, bodies [2]string) (*store.Store, []string) {
 		}
 		return c
 	}
-	svc := printing.New(st, printing.Options{Register: client(reg.URL), Provider: client(prov.URL), ProviderAPIKey: "print-key", Logger: quiet})
-	if err := svc.Order(ctx, ids, "taushetsbelagt", false, now); err != nil {
-		t.Errorf("order: %v", err)
-	}
-	return st, ids
+	return printing.New(st, printing.Options{Register: client(reg.URL), Provider: client(prov.URL), ProviderAPIKey: "print-key", Logger: quiet})
 }
 
 // plainUnit is a register answer about 971526920 with a postal address.
