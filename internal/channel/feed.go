@@ -59,17 +59,30 @@ type FeedEvent struct {
 }
 
 // GapError is a read of a feed that got less than the log announced: a
-// page that came back empty (asked twice) while more were to follow, or
-// fewer entries than the log counted. The pages around the gap were read
-// and given. After is the created time of the last entry read before the
-// first gap (zero: none): a new read from there may reach what the log
-// left out. It matches ErrIncomplete.
+// page that came back empty (asked twice) while more were to follow, fewer
+// entries than the log counted, or a page after those given that the log
+// answered with an error (Err: a log that caps how deep its pages go). The
+// pages around the gap were read and given. After is the created time of
+// the last entry read before the first gap (zero: none): a new read from
+// there may reach what the log left out. It matches ErrIncomplete, and Err
+// when there is one.
 type GapError struct {
 	After  time.Time
 	Reason string
+	Err    error
 }
 
-func (e *GapError) Error() string { return ErrIncomplete.Error() + ": " + e.Reason }
+func (e *GapError) Error() string {
+	if e.Err != nil {
+		return ErrIncomplete.Error() + ": " + e.Reason + ": " + e.Err.Error()
+	}
+	return ErrIncomplete.Error() + ": " + e.Reason
+}
 
-// Unwrap makes a GapError match ErrIncomplete.
-func (e *GapError) Unwrap() error { return ErrIncomplete }
+// Unwrap makes a GapError match ErrIncomplete, and Err.
+func (e *GapError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrIncomplete, e.Err}
+	}
+	return []error{ErrIncomplete}
+}

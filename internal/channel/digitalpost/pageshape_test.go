@@ -234,7 +234,8 @@ func TestNotesFakeRefusesEveryShape(t *testing.T) {
 
 // TestNotesFakeRefusedLaterPage: a 400 on a page after the first (a log
 // that caps how deep pages go) is not about size or order, which the
-// first page was answered in: the read fails with it at once, the shape
+// first page was answered in: the read ends with it at once (a gap after
+// the last entry given, carrying the 400: TestPagingDepthCap), the shape
 // stays as asked.
 func TestNotesFakeRefusedLaterPage(t *testing.T) {
 	l, queries := refusingLog(t, func(q url.Values) string {

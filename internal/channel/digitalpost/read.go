@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"time"
@@ -31,6 +32,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	got := 0
 	var latest time.Time // the latest created time read so far
 	size0 := 0           // the first page's entries: the log's page size
+	longest := 0         // the most entries a page gave (not one at a time)
 	var gap *channel.GapError
 	// explained: how many entries the empty and short pages (the placed
 	// gaps) left out, at most; unbounded: a gap after which the rest of
@@ -99,6 +101,13 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			evs = []channel.FeedEvent{{ID: fmt.Sprintf("oversized entry %d after %s", singleAt, latest.UTC().Format(time.RFC3339Nano)),
 				Err: fmt.Errorf("%w: a log entry (number %d of the read) is larger than the answers postvakt reads (%v); skipped", channel.ErrBadRecord, singleAt, err)}}
 		case err != nil:
+			// Pages read so far as full as the log's count says they can
+			// be: none of them left out an entry it counted, which the
+			// read's end would have told (finish).
+			whole := announced == nil || got >= min(*announced, page*longest)
+			if g := refusedDeep(op, page, err, latest, sh.sorted && sortBy == "created:asc" && singleLeft == 0 && whole, gap); g != nil {
+				return g
+			}
 			return err
 		default:
 			if evs, info, err = readPage(resp.Body); err != nil {
@@ -197,6 +206,7 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 		}
 		again = false
 		got += len(evs)
+		longest = max(longest, len(evs))
 		for i := range evs {
 			if evs[i].Err == nil && evs[i].Logged.After(latest) {
 				latest = evs[i].Logged
@@ -211,6 +221,39 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			return finish(page + 1)
 		}
 	}
+}
+
+// refusedDeep is the gap a read oldest first (and whole so far) ends with
+// when the log refuses a page after the entries it gave (latest: the last
+// of them) with a client error that is not about the caller (401, 403),
+// its rate (429, a Retry-After) or time (408): a log that caps how deep its
+// pages go (a search index's result window: from + size at most so many)
+// answers so rather than with an empty page, and will answer so again.
+// Read on from that entry, the page is a first page again. Ended with the
+// error, the read left the cursor at the window's start, and every cycle
+// failed on the same page, the entries past it never read. (A server error
+// may pass: the window is read again, as before.) The gap carries err
+// (Err). nil when err is no such answer; gap, when the read met one
+// before, is the gap returned.
+func refusedDeep(op string, page int, err error, latest time.Time, ascending bool, gap *channel.GapError) *channel.GapError {
+	var se *httpclient.StatusError
+	if !ascending || latest.IsZero() || !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500 {
+		return nil
+	}
+	if _, throttled := httpclient.Throttled(err); throttled {
+		return nil
+	}
+	switch se.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout:
+		return nil
+	}
+	reason := fmt.Sprintf("digitalpost %s: page %d answered HTTP %d (a cap on how deep the log pages?); read on from its last entry", op, page, se.StatusCode)
+	if gap == nil {
+		return &channel.GapError{After: latest, Reason: reason, Err: err}
+	}
+	gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
+	gap.Err = err
+	return gap
 }
 
 // shifted reports whether a page gives again an entry of the page before

@@ -1,0 +1,123 @@
+package digitalpost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+	"postvakt/internal/httpclient"
+)
+
+// TestPagingDepthCap: a log that caps how deep its pages go (a search
+// index's result window: from + size at most so many entries) and answers
+// a page past the cap with an error rather than an empty page. A read
+// oldest first ends there with a gap after the last entry it gave, so that
+// reading on from it (as the poller does from a gap) reaches the rest; the
+// error ended the read, the cursor stayed at the window's start, and every
+// cycle read the same first pages and failed on the same page, the entries
+// past the cap never read (their proofs of delivery and readings lost).
+// An error that is about the caller (401, 403, the rate limit), a server
+// error (it may pass: the window is read again) or one on the first page
+// stays the read's error; so does a refusal after pages short of what the
+// log counted (one left out an entry the read's end would have told of).
+func TestPagingDepthCap(t *testing.T) {
+	const entries, size = 30, 5
+	created := func(n int) time.Time { return time.Date(2025, 3, 10, 8, 0, n, 0, time.UTC) }
+	for _, c := range []struct {
+		name   string
+		depth  int // entries the log pages to at most
+		status int // its answer past them
+		gap    bool
+		held   int // an entry the log counts and does not give yet (-1: none)
+	}{
+		{"a 400 past 20 entries", 20, http.StatusBadRequest, true, -1},
+		{"a 422 past 20 entries", 20, http.StatusUnprocessableEntity, true, -1},
+		{"a 500 past 20 entries", 20, http.StatusInternalServerError, false, -1},
+		{"a 403 past 20 entries", 20, http.StatusForbidden, false, -1},
+		{"a 429 past 20 entries", 20, http.StatusTooManyRequests, false, -1},
+		{"the first page refused", 0, http.StatusBadRequest, false, -1},
+		{"a 400 past 20 entries, a page short of the count", 20, http.StatusBadRequest, false, 7},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				q := r.URL.Query()
+				from, err := time.Parse(time.RFC3339Nano, q.Get("dateFrom"))
+				if err != nil {
+					from, err = time.Parse("2006-01-02T15:04:05.000-0700", q.Get("dateFrom"))
+				}
+				page, _ := strconv.Atoi(q.Get("page"))
+				sz, _ := strconv.Atoi(q.Get("size"))
+				if err != nil || sz <= 0 {
+					t.Errorf("query %v", q)
+					w.WriteHeader(http.StatusBadRequest)
+					return
+				}
+				var hits []string
+				for n := range entries {
+					if !created(n).Before(from) {
+						hits = append(hits, pagingEntry(n))
+					}
+				}
+				if (page+1)*sz > c.depth {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(c.status)
+					fmt.Fprintf(w, `{"status":%d,"error":"Result window is too large, from + size must be less than or equal to: [%d]"}`, c.status, c.depth)
+					return
+				}
+				lo, hi := min(page*sz, len(hits)), min((page+1)*sz, len(hits))
+				var given []string
+				for _, h := range hits[lo:hi] {
+					if c.held < 0 || !strings.Contains(h, fmt.Sprintf(`"id":"ev-%d"`, c.held)) {
+						given = append(given, h)
+					}
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"events":[%s],"currentPage":%d,"totalPages":%d,"totalElements":%d}`,
+					strings.Join(given, ","), page, (len(hits)+sz-1)/sz, len(hits))
+			}))
+			t.Cleanup(srv.Close)
+			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size},
+				httpclient.Options{MaxRetries: -1, BreakerThreshold: -1})
+			var got []string
+			read := func(from time.Time) error {
+				return cl.Events(context.Background(), from, time.Time{}, func(p []channel.FeedEvent) error {
+					for _, e := range p {
+						got = append(got, e.ID)
+					}
+					return nil
+				})
+			}
+			err := read(created(0))
+			var gap *channel.GapError
+			if !c.gap {
+				if err == nil || errors.As(err, &gap) {
+					t.Fatalf("read: %v, want the log's error", err)
+				}
+				return
+			}
+			if !errors.As(err, &gap) || !gap.After.Equal(created(c.depth-1)) {
+				t.Fatalf("read: %v, want a gap after entry %d", err, c.depth-1)
+			}
+			if len(got) != c.depth {
+				t.Fatalf("read gave %d entries before the gap, want %d", len(got), c.depth)
+			}
+			if err := read(gap.After.Add(-time.Millisecond)); err != nil {
+				t.Fatalf("reading on from the gap: %v", err)
+			}
+			seen := map[string]bool{}
+			for _, id := range got {
+				seen[id] = true
+			}
+			if len(seen) != entries {
+				t.Errorf("read %d distinct entries, want all %d", len(seen), entries)
+			}
+		})
+	}
+}
