@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/model"
 	"postvakt/internal/storetest"
 )
 
@@ -48,13 +47,7 @@ func TestFeedNotesDepthCap(t *testing.T) {
 	if refused == 0 {
 		t.Fatal("the log never refused a page")
 	}
-	var unread []string
-	for id, s := range notesStates(t, st.DB()) {
-		if s != model.StateOpened {
-			unread = append(unread, id)
-		}
-	}
-	if len(unread) > 0 {
+	if unread := notesUnopened(t, st.DB()); len(unread) > 0 {
 		t.Errorf("%d of %d letters read past the log's depth are not opened: %v", len(unread), n, unread)
 	}
 }

@@ -227,6 +227,22 @@ func notesStates(t *testing.T, db interface {
 	return out
 }
 
+// notesUnopened returns the channel ids of the Digital Post letters not
+// opened, sorted.
+func notesUnopened(t *testing.T, db interface {
+	Select(dest any, query string, args ...any) error
+}) []string {
+	t.Helper()
+	var out []string
+	for id, s := range notesStates(t, db) {
+		if s != model.StateOpened {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // TestFeedNotesEventTimeAfterCreated: the notes say created, when the log
 // stored an entry, is later than its eventTime. An entry whose eventTime
 // lies after its created (a producer that wrote Copenhagen time with a Z,
@@ -325,14 +341,7 @@ func TestFeedNotesNewestFirst(t *testing.T) {
 			if !failed {
 				t.Fatal("the log never failed")
 			}
-			var lost []string
-			for id, s := range notesStates(t, st.DB()) {
-				if s != model.StateOpened {
-					lost = append(lost, id)
-				}
-			}
-			if len(lost) > 0 {
-				sort.Strings(lost)
+			if lost := notesUnopened(t, st.DB()); len(lost) > 0 {
 				t.Errorf("%d of %d letters never opened: their MESSAGE_READ entries were passed by the cursor (%v)", len(lost), n, lost)
 			}
 		})
