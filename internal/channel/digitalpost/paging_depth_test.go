@@ -29,7 +29,6 @@ import (
 // log counted (one left out an entry the read's end would have told of).
 func TestPagingDepthCap(t *testing.T) {
 	const entries, size = 30, 5
-	created := func(n int) time.Time { return time.Date(2025, 3, 10, 8, 0, n, 0, time.UTC) }
 	for _, c := range []struct {
 		name   string
 		depth  int // entries the log pages to at most
@@ -46,43 +45,7 @@ func TestPagingDepthCap(t *testing.T) {
 		{"a 400 past 20 entries, a page short of the count", 20, http.StatusBadRequest, false, 7},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				q := r.URL.Query()
-				from, err := time.Parse(time.RFC3339Nano, q.Get("dateFrom"))
-				if err != nil {
-					from, err = time.Parse("2006-01-02T15:04:05.000-0700", q.Get("dateFrom"))
-				}
-				page, _ := strconv.Atoi(q.Get("page"))
-				sz, _ := strconv.Atoi(q.Get("size"))
-				if err != nil || sz <= 0 {
-					t.Errorf("query %v", q)
-					w.WriteHeader(http.StatusBadRequest)
-					return
-				}
-				var hits []string
-				for n := range entries {
-					if !created(n).Before(from) {
-						hits = append(hits, pagingEntry(n))
-					}
-				}
-				if (page+1)*sz > c.depth {
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(c.status)
-					fmt.Fprintf(w, `{"status":%d,"error":"Result window is too large, from + size must be less than or equal to: [%d]"}`, c.status, c.depth)
-					return
-				}
-				lo, hi := min(page*sz, len(hits)), min((page+1)*sz, len(hits))
-				var given []string
-				for _, h := range hits[lo:hi] {
-					if c.held < 0 || !strings.Contains(h, fmt.Sprintf(`"id":"ev-%d"`, c.held)) {
-						given = append(given, h)
-					}
-				}
-				w.Header().Set("Content-Type", "application/json")
-				fmt.Fprintf(w, `{"events":[%s],"currentPage":%d,"totalPages":%d,"totalElements":%d}`,
-					strings.Join(given, ","), page, (len(hits)+sz-1)/sz, len(hits))
-			}))
-			t.Cleanup(srv.Close)
+			srv := depthLog(t, entries, pagingEntry, c.depth, c.status, c.held)
 			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size},
 				httpclient.Options{MaxRetries: -1, BreakerThreshold: -1})
 			var got []string
@@ -94,7 +57,7 @@ func TestPagingDepthCap(t *testing.T) {
 					return nil
 				})
 			}
-			err := read(created(0))
+			err := read(depthCreated(0))
 			var gap *channel.GapError
 			if !c.gap {
 				if err == nil || errors.As(err, &gap) {
@@ -102,7 +65,7 @@ func TestPagingDepthCap(t *testing.T) {
 				}
 				return
 			}
-			if !errors.As(err, &gap) || !gap.After.Equal(created(c.depth-1)) {
+			if !errors.As(err, &gap) || !gap.After.Equal(depthCreated(c.depth-1)) {
 				t.Fatalf("read: %v, want a gap after entry %d", err, c.depth-1)
 			}
 			if len(got) != c.depth {
@@ -120,4 +83,68 @@ func TestPagingDepthCap(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDiscoverDepthCap: a back-fill's window on a log that pages only so
+// deep reads on from the gap, as the poller does: every letter of the
+// window is found, the listing whole. It ended at the cap, incomplete.
+func TestDiscoverDepthCap(t *testing.T) {
+	const entries = 30
+	sent := func(n int) string { return strings.Replace(pagingEntry(n), "MESSAGE_READ", "MEMO_SEND_RECEIVED", 1) }
+	srv := depthLog(t, entries, sent, 20, http.StatusBadRequest, -1)
+	cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: 5},
+		httpclient.Options{MaxRetries: -1, BreakerThreshold: -1})
+	found, err := cl.Discover(context.Background(), depthCreated(0), depthCreated(0).Add(time.Hour))
+	if err != nil || len(found) != entries {
+		t.Fatalf("%d found, %v; want all %d, whole", len(found), err, entries)
+	}
+}
+
+// depthCreated is when depthLog's entry n was made and stored.
+func depthCreated(n int) time.Time { return time.Date(2025, 3, 10, 8, 0, n, 0, time.UTC) }
+
+// depthLog is an event log of the entries 0 to n-1 (entry(i), stored at
+// depthCreated(i)), oldest first from dateFrom, that pages to depth entries
+// at most and answers a page past them with status and a search index's
+// words; entry held it counts and does not give (-1: none).
+func depthLog(t *testing.T, n int, entry func(int) string, depth, status, held int) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		from, err := time.Parse(time.RFC3339Nano, q.Get("dateFrom"))
+		if err != nil {
+			from, err = time.Parse("2006-01-02T15:04:05.000-0700", q.Get("dateFrom"))
+		}
+		page, _ := strconv.Atoi(q.Get("page"))
+		sz, _ := strconv.Atoi(q.Get("size"))
+		if err != nil || sz <= 0 {
+			t.Errorf("query %v", q)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		var hits []string
+		for i := range n {
+			if !depthCreated(i).Before(from) {
+				hits = append(hits, entry(i))
+			}
+		}
+		if (page+1)*sz > depth {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"status":%d,"error":"Result window is too large, from + size must be less than or equal to: [%d]"}`, status, depth)
+			return
+		}
+		lo, hi := min(page*sz, len(hits)), min((page+1)*sz, len(hits))
+		var given []string
+		for _, h := range hits[lo:hi] {
+			if held < 0 || !strings.Contains(h, fmt.Sprintf(`"id":"ev-%d"`, held)) {
+				given = append(given, h)
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"events":[%s],"currentPage":%d,"totalPages":%d,"totalElements":%d}`,
+			strings.Join(given, ","), page, (len(hits)+sz-1)/sz, len(hits))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
