@@ -80,6 +80,10 @@ type Facts struct {
 	// unit or system never handed over are its doing, not the channel's
 	// silence, and ChannelSilent leaves them out.
 	Dropped map[string]int
+	// DroppedPending is Dropped over the lookback: of the letters sent
+	// after the channel's last change and not delivered
+	// (UnitFacts.PendingAfterChange), those of such units or systems.
+	DroppedPending map[string]int
 	// Print is the print provider and its open orders
 	// (print_provider_silent); nil without a print provider.
 	Print *PrintProvider
@@ -150,7 +154,7 @@ func english(d time.Duration) string { return i18n.English().Duration(d) }
 func Evaluate(cfg *policy.Health, f Facts) []Condition {
 	var all []Condition
 	drops := UnitDrop(cfg.UnitDrop, f)
-	f.Dropped = droppedOverdue(drops, f)
+	f.Dropped, f.DroppedPending = droppedOverdue(drops, f)
 	all = append(all, ChannelSilent(cfg.ChannelSilent, f)...)
 	all = append(all, Stuck(cfg.Stuck, f)...)
 	all = append(all, drops...)

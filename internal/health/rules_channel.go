@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
+	"postvakt/internal/poll"
 	"postvakt/internal/store"
 )
 
@@ -80,16 +82,24 @@ func ChannelSilent(cfg policy.ChannelSilentRule, f Facts) []Condition {
 		}
 		labels := store.Labels{"channel": ch}
 		from := f.Now.Add(-cfg.Young)
-		// Once firing, it holds while the channel, asked, has changed
-		// nothing since its letters went overdue, also once they grew
-		// older than young: nobody sends over a weekend, and the alert
-		// resolved on Sunday while the channel was still silent and the
-		// letters it never moved were in no other rule (none is stuck:
-		// the channel changed nothing after them). Its letters are then
-		// those sent after its last change, within the lookback.
+		// Silent too: letters sent after its last change are overdue,
+		// older than young, within the lookback. Once firing, it holds
+		// while the channel, asked, still changes nothing (nobody sends
+		// over a weekend: it resolved on Sunday while the channel was
+		// still silent, and the letters it never moved were in no other
+		// rule: none is stuck, the channel changed nothing after them).
+		// And a channel carrying a letter a day never had three within
+		// young. Its letters are then those sent after its last change,
+		// within the lookback.
 		affected := o.n
-		if len(why) == 0 && asked && f.firing(policy.RuleChannelSilent, labels) &&
-			(a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) && o.pending-f.Dropped[ch] >= cfg.MinLetters {
+		// The poller asks about letters a week or more old only every few
+		// hours (poll.NextPoll): a call within that is postvakt asking
+		// about these letters (within after alone, a silent holiday's
+		// alert resolved and fired anew between two calls).
+		oldPolled := f.Now.Add(-f.Lookback)
+		askedOld := asked || a.LastCallAt != nil && !a.LastCallAt.Add(poll.NextPoll(model.StateAccepted, "", oldPolled, f.Now, 0).Sub(f.Now)).Before(f.Now)
+		if len(why) == 0 && askedOld && (a.LastChangeAt == nil || f.Now.Sub(*a.LastChangeAt) >= cfg.After) &&
+			o.pending-f.DroppedPending[ch] >= cfg.MinLetters {
 			affected, from = o.pending, f.Now.Add(-f.Lookback)
 			if a.LastChangeAt != nil {
 				d := f.Now.Sub(*a.LastChangeAt).Round(time.Minute)
@@ -138,26 +148,29 @@ func unanswered(a store.ChannelActivity) bool {
 
 // droppedOverdue counts, per channel, the letters sent after the channel's
 // last change of the groups whose unit_delivery_drop condition holds
-// (Facts.Dropped). A unit's letters may also be a dropping system's: in
-// that case they count twice, which only makes channel_silent slower while
+// (Facts.Dropped: those sent within young; Facts.DroppedPending: within the
+// lookback). A unit's letters may also be a dropping system's: in that
+// case they count twice, which only makes channel_silent slower while
 // another group's letters show the channel receiving (a drop needs them).
-func droppedOverdue(drops []Condition, f Facts) map[string]int {
-	units := map[string]int{}
+func droppedOverdue(drops []Condition, f Facts) (young, lookback map[string]int) {
+	type n struct{ young, lookback int }
+	units := map[string]n{}
 	for _, u := range f.Units {
-		units[u.Channel+"\x00"+u.SenderOrg+"\x00"+u.Unit] = u.OverdueAfterChange
+		units[u.Channel+"\x00"+u.SenderOrg+"\x00"+u.Unit] = n{u.OverdueAfterChange, u.PendingAfterChange}
 	}
-	systems := map[string]int{}
+	systems := map[string]n{}
 	for _, sy := range f.Systems {
-		systems[sy.Channel+"\x00"+sy.SenderOrg+"\x00"+sy.System] = sy.OverdueAfterChange
+		systems[sy.Channel+"\x00"+sy.SenderOrg+"\x00"+sy.System] = n{sy.OverdueAfterChange, sy.PendingAfterChange}
 	}
-	out := map[string]int{}
+	young, lookback = map[string]int{}, map[string]int{}
 	for _, c := range drops {
 		l := c.Labels
+		g := units[l["channel"]+"\x00"+l["sender"]+"\x00"+l["unit"]]
 		if l["system"] != "" {
-			out[l["channel"]] += systems[l["channel"]+"\x00"+l["sender"]+"\x00"+l["system"]]
-		} else {
-			out[l["channel"]] += units[l["channel"]+"\x00"+l["sender"]+"\x00"+l["unit"]]
+			g = systems[l["channel"]+"\x00"+l["sender"]+"\x00"+l["system"]]
 		}
+		young[l["channel"]] += g.young
+		lookback[l["channel"]] += g.lookback
 	}
-	return out
+	return young, lookback
 }

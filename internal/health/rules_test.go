@@ -126,6 +126,9 @@ func TestChannelSilent(t *testing.T) {
 		})
 	}
 	overdue := func(n int) store.UnitFacts { return overdueAfter(n, n) }
+	// pendingAfter: n of u's letters of the lookback sent after the last
+	// change are not delivered.
+	pendingAfter := func(u store.UnitFacts, n int) store.UnitFacts { u.PendingAfterChange = n; return u }
 	dropping := func(f Facts, n int) Facts { f.Dropped = map[string]int{"svarut": n}; return f }
 	for _, tt := range []struct {
 		name string
@@ -152,6 +155,25 @@ func TestChannelSilent(t *testing.T) {
 			Units: []store.UnitFacts{overdue(15)}}, 15), ""},
 		{"silent for 2h, three letters after the last change besides a dropping system's", dropping(Facts{Channels: act(func(*store.ChannelActivity) {}),
 			Units: []store.UnitFacts{overdue(18)}}, 15), "no status change for 2 hours while 18 letters are overdue"},
+		// A channel carrying a letter a day never has three within
+		// young: silent for three days, its three letters since (the
+		// oldest older than young) are overdue; none a dropping unit's.
+		{"silent for 3 days, three overdue since, two of them within young", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastChangeAt = at(-72 * time.Hour)
+		}), Units: []store.UnitFacts{pendingAfter(overdue(2), 3)}}, "no status change for 3 days while 3 letters are overdue"},
+		// Letters a week or more old are asked about every 2 hours.
+		{"silent for 9 days, three overdue since, asked 90 minutes ago", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastChangeAt, a.LastCallAt, a.LastOKAt = at(-9*24*time.Hour), at(-90*time.Minute), at(-90*time.Minute)
+		}), Units: []store.UnitFacts{pendingAfter(overdue(0), 3)}}, "no status change for 9 days while 3 letters are overdue"},
+		{"silent for 9 days, three overdue since, asked 3 hours ago", Facts{Channels: act(func(a *store.ChannelActivity) {
+			a.LastChangeAt, a.LastCallAt, a.LastOKAt = at(-9*24*time.Hour), at(-3*time.Hour), at(-3*time.Hour)
+		}), Units: []store.UnitFacts{pendingAfter(overdue(0), 3)}}, ""},
+		{"silent for 3 days, three overdue since, a dropping unit's", func() Facts {
+			f := dropping(Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = at(-72 * time.Hour) }),
+				Units: []store.UnitFacts{pendingAfter(overdue(2), 3)}}, 2)
+			f.DroppedPending = map[string]int{"svarut": 3}
+			return f
+		}(), ""},
 		{"changed 59m ago", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = at(-59 * time.Minute) }),
 			Units: []store.UnitFacts{overdue(30)}}, ""},
 		{"never changed anything", Facts{Channels: act(func(a *store.ChannelActivity) { a.LastChangeAt = nil }),
@@ -190,6 +212,7 @@ func TestChannelSilent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.f.Now = t0
 			tt.f.Due = map[string]store.ChannelDue{"svarut": {After: time.Hour}}
+			tt.f.Lookback = 14 * 24 * time.Hour
 			got := ChannelSilent(cfg, tt.f)
 			if tt.why == "" {
 				if len(got) != 0 {
@@ -201,7 +224,11 @@ func TestChannelSilent(t *testing.T) {
 				t.Fatalf("got %+v, want one alert saying %q", got, tt.why)
 			}
 			sel := got[0].Selector
-			if !sel.From.Equal(t0.Add(-48*time.Hour)) || !sel.To.Equal(t0.Add(-time.Hour+time.Microsecond)) || sel.Unit != "" {
+			from := t0.Add(-48 * time.Hour)
+			if c := tt.f.Channels[0].LastChangeAt; c != nil && c.Before(from) {
+				from = c.Add(time.Microsecond) // silent longer than young: the letters sent after the last change
+			}
+			if !sel.From.Equal(from) || !sel.To.Equal(t0.Add(-time.Hour+time.Microsecond)) || sel.Unit != "" {
 				t.Errorf("selector %+v", sel)
 			}
 		})

@@ -370,3 +370,26 @@ func TestWeekendSilentChannelHoldsUntilItSpeaks(t *testing.T) {
 		t.Errorf("the channel moves letters again: channel_silent resolved %v, want once", resolved)
 	}
 }
+
+// TestLowTrafficSilentChannel: a channel that carries one letter a day
+// delivers Friday's and answers the poller but moves nothing from Monday
+// on: the letters stay
+// registered, never acknowledged. Never three of them are within young
+// (2 days), none is stuck (nothing changed after them), and no unit drops
+// while the others' letters do not reach the channel either: it is
+// channel_silent once three letters sent after its last change are
+// overdue, not never.
+func TestLowTrafficSilentChannel(t *testing.T) {
+	t.Parallel()
+	w := newWk(t, friday)
+	w.history(40)
+	w.send("Skoleetaten", friday, friday.Add(4*time.Hour), time.Hour, func(int) bool { return false })
+	for d := range 8 {
+		w.plan = append(w.plan, planned{at: monday.Add(time.Duration(d)*24*time.Hour + 3*time.Hour), unit: "Skoleetaten", mute: true})
+	}
+	w.until(monday.Add(4*24*time.Hour), time.Hour)
+	fired, _ := w.alerts(" channel_silent ")
+	if len(fired) != 1 || !strings.HasPrefix(fired[0], "Wed") && !strings.HasPrefix(fired[0], "Thu") {
+		t.Errorf("one letter a day, none moved since Monday: channel_silent fired %v, want once by Thursday (all: %v)", fired, w.fired)
+	}
+}

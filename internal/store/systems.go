@@ -30,6 +30,9 @@ type SystemFacts struct {
 	// leaves a dropping system's letters out; UnitQuery.Young within the
 	// lookback).
 	OverdueAfterChange int `db:"overdue_after_change"`
+	// PendingAfterChange: as UnitFacts', the system's (within the
+	// lookback).
+	PendingAfterChange int `db:"pending_after_change"`
 }
 
 // SystemFacts reads the system facts: per channel, sender organisation and
@@ -61,7 +64,7 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t) AS due,
 				s.sent_at <= $3::timestamptz - make_interval(secs => ch.t)
 					AND s.sent_at > $3::timestamptz - make_interval(secs => ch.t + $8) AS due_recent,
-				(ch.last_change IS NULL OR s.sent_at > ch.last_change) AND s.sent_at >= $10 AS after_change_young
+				ch.last_change IS NULL OR s.sent_at > ch.last_change AS after_change
 			FROM shipments s JOIN ch ON ch.channel = s.channel JOIN sender_units u ON u.id = s.sender_unit_id
 				LEFT JOIN followups f ON f.shipment_id = s.id AND f.decision IS NOT NULL
 				LEFT JOIN poll_queue q ON q.shipment_id = s.id
@@ -82,7 +85,8 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 				count(*) FILTER (WHERE due_recent AND judged AND NOT unreached) AS own_recent_reached,
 				count(*) FILTER (WHERE pending AND due AND unreached) AS dropped,
 				min(sent_at) FILTER (WHERE pending AND due AND unreached) AS dropped_from,
-				count(*) FILTER (WHERE pending AND due AND after_change_young) AS overdue_after_change,
+				count(*) FILTER (WHERE pending AND due AND after_change AND sent_at >= $10) AS overdue_after_change,
+				count(*) FILTER (WHERE pending AND due AND after_change) AS pending_after_change,
 				count(*) FILTER (WHERE rn > $5) AS baseline,
 				count(*) FILTER (WHERE rn > $5 AND NOT unreached) AS base_reached
 			FROM r GROUP BY cn, sender_org_id, sender_system),
@@ -90,7 +94,7 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 		SELECT ch.channel, o.orgnr AS sender_org, g.sender_system AS system, g.last_n, g.last_reached, g.last_from,
 			COALESCE(cs.since, 0) AS channel_since, COALESCE(cs.reached_since, 0) AS channel_reached_since,
 			ct.recent - g.own_recent AS others_recent, ct.recent_reached - g.own_recent_reached AS others_recent_reached,
-			g.dropped, g.dropped_from, g.overdue_after_change, g.baseline, g.base_reached
+			g.dropped, g.dropped_from, g.overdue_after_change, g.pending_after_change, g.baseline, g.base_reached
 		FROM g JOIN ch ON ch.cn = g.cn JOIN ct ON ct.cn = g.cn
 			LEFT JOIN b ON b.cn = g.cn LEFT JOIN cs ON cs.cn = g.cn AND cs.k = array_position(b.bounds, g.last_from)
 			JOIN sender_orgs o ON o.id = g.sender_org_id
