@@ -156,7 +156,9 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 			if len(n.Letters) == 0 {
 				continue
 			}
-			w("  " + l.T("mail.alert.letters_heading"))
+			// One letter is "Letter (…):", unless more than those listed
+			// are affected ("... and 5 more" below).
+			w("  " + l.T("mail.alert.letters_heading", "Count", max(a.Affected, len(n.Letters))))
 			for _, lt := range n.Letters {
 				// No sending unit: next to a receiving organisation (the
 				// never-opening rule's) it would say who got letters from,

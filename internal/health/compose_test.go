@@ -283,8 +283,9 @@ func TestDanishAlertMailSaysWhyInDanish(t *testing.T) {
 }
 
 // TestAlertMailLetterColumnsMatchHeading: the heading of an alert e-mail's
-// letters names the fields each line has ("Breve (reference; sendt;
-// tilstand):"); the sending unit is left out of the lines on purpose.
+// letters names the fields each line has ("Brev (reference; sendt;
+// tilstand):", the singular of its one letter); the sending unit is left
+// out of the lines on purpose.
 func TestAlertMailLetterColumnsMatchHeading(t *testing.T) {
 	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 	ns := []health.AlertNotice{{Transition: store.TransitionFiring, Alert: store.Alert{ID: 7, Rule: "stuck",
@@ -295,10 +296,10 @@ func TestAlertMailLetterColumnsMatchHeading(t *testing.T) {
 	body := health.Body("stuck", ns, "", now)
 	lines := strings.Split(body, "\n")
 	for i, l := range lines {
-		if !strings.HasPrefix(strings.TrimSpace(l), "Breve (") || i+1 >= len(lines) {
+		if !strings.HasPrefix(strings.TrimSpace(l), "Brev (") || i+1 >= len(lines) {
 			continue
 		}
-		head := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(l), "Breve ("), "):")
+		head := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(l), "Brev ("), "):")
 		row := strings.TrimSpace(lines[i+1])
 		if h, r := len(strings.Split(head, ";")), len(strings.Split(row, ";")); h != r {
 			t.Errorf("heading %q names %d fields, the letter %q has %d", l, h, row, r)
@@ -441,5 +442,36 @@ func TestOnePrintOrderUnplacedPlural(t *testing.T) {
 	}
 	if strings.Contains(cs[0].Summary, "1 print orders") {
 		t.Errorf("summary (webhook, API) %q says \"1 print orders\"", cs[0].Summary)
+	}
+}
+
+// TestAlertMailOneLetterHeading: the letters of an alert about one letter
+// are headed "Letter (…):", "Brev (…):" in Danish, not in the plural; an
+// alert about more letters than its mail lists keeps the plural.
+func TestAlertMailOneLetterHeading(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	rows := []store.IncidentRow{{Letter: store.Letter{Channel: "digitalpost", ChannelID: "0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c41",
+		SentAt: now.Add(-48 * time.Hour), State: model.StateAccepted}}}
+	for _, tc := range []struct {
+		affected  int
+		want, not []string
+	}{
+		{1, []string{"\n  Brev (reference; sendt; tilstand):\n", "\n  Letter (reference; sent; state):\n"}, []string{"Breve (", "Letters ("}},
+		{4, []string{"\n  Breve (reference; sendt; tilstand):\n", "\n  Letters (reference; sent; state):\n"}, nil},
+	} {
+		ns := []health.AlertNotice{{Transition: store.TransitionFiring, Alert: store.Alert{ID: 7, Rule: "stuck",
+			Labels: store.Labels{"sender": "64942212", "channel": "digitalpost"}, Severity: "critical", Affected: tc.affected,
+			Summary: "…", StartedAt: now.Add(-time.Hour)}, Letters: rows}}
+		body := health.Body("stuck", ns, "", now)
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%d affected: the mail lacks %q:\n%s", tc.affected, w, body)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(body, n) {
+				t.Errorf("%d affected: the mail says %q:\n%s", tc.affected, n, body)
+			}
+		}
 	}
 }
