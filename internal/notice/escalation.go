@@ -230,7 +230,11 @@ func escalationMessage(cs, counted []store.EscalationCase, base string) text {
 		}
 		if len(batches)+n[store.CaseHeld] > 0 {
 			w("")
-			w(l.T("mail.escalation.held"))
+			heldLetters := n[store.CaseHeld]
+			for _, id := range batches {
+				heldLetters += len(held[id])
+			}
+			w(l.T("mail.escalation.held", "Count", heldLetters))
 			for _, id := range batches {
 				units := map[string]int{}
 				for _, c := range held[id] {
@@ -257,7 +261,7 @@ func escalationMessage(cs, counted []store.EscalationCase, base string) text {
 				continue
 			}
 			w("")
-			w(l.T(sec.title))
+			w(l.T(sec.title, "Count", len(sec.cases)+n[sec.counted]))
 			for _, c := range sec.cases {
 				w("  - " + l.T("mail.escalation.case", "Ref", channel.Ref(c.Channel, c.ChannelID, l.Lang()), "Unit", c.SenderUnit,
 					"Recipient", recipient(l, c.RecipientKind, c.RecipientID), "What", caseWhat(l, c)))

@@ -119,3 +119,42 @@ func TestEscalationAndDigestOfOneLetterAreSingular(t *testing.T) {
 		}
 	}
 }
+
+// The escalation notice's sections about one letter are headed in the
+// singular: "Confidential letter that did not arrive:", "Print waiting
+// for approval:".
+func TestEscalationSectionOfOneLetterIsSingular(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
+	c := func(kind, org string) store.EscalationCase {
+		return store.EscalationCase{Case: kind, BatchID: 3, Policy: "p", ShipmentID: "s1", Channel: "svarut", ChannelID: "c1",
+			State: model.StateRejected, RecipientKind: model.RecipientOrg, RecipientID: "974760673", SenderOrg: org, SenderUnit: "NAV", Since: now}
+	}
+	for _, tc := range []struct {
+		name        string
+		cs, counted []store.EscalationCase
+		want, never []string
+	}{
+		{"one failed Norwegian letter", []store.EscalationCase{c(store.CaseFailed, bergen)}, nil,
+			[]string{"\nTaushetsbelagt brev som ikke kom fram:\n", "\nConfidential letter that did not arrive:\n"}, []string{"letters that"}},
+		{"one failed Danish letter, counted", nil, []store.EscalationCase{c(store.CaseFailed, kobenhavn)},
+			[]string{"\nFortroligt brev, der ikke kom frem:\n"}, []string{"Fortrolige breve"}},
+		{"one held print", []store.EscalationCase{c(store.CaseHeld, bergen)}, nil,
+			[]string{"\nPrint waiting for approval:\n"}, []string{"Prints waiting"}},
+		{"two failed letters", []store.EscalationCase{c(store.CaseFailed, kobenhavn)}, []store.EscalationCase{c(store.CaseFailed, kobenhavn)},
+			[]string{"\nFortrolige breve, der ikke kom frem:\n", "\nConfidential letters that did not arrive:\n"}, nil},
+		{"two held prints", []store.EscalationCase{c(store.CaseHeld, bergen), c(store.CaseHeld, bergen)}, nil,
+			[]string{"\nPrints waiting for approval:\n"}, nil},
+	} {
+		body := escalationMessage(tc.cs, tc.counted, "").body
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.name, w, body)
+			}
+		}
+		for _, w := range tc.never {
+			if strings.Contains(body, w) {
+				t.Errorf("%s: says %q:\n%s", tc.name, w, body)
+			}
+		}
+	}
+}
