@@ -114,6 +114,10 @@ type NextStep struct {
 	Step string
 	N    int // a reminder's number
 	Due  time.Time
+	// SendAt is, for a reminder, the earliest moment it may be sent (the
+	// policy's send window): after Due, or after now when it is overdue,
+	// while the window holds it. Zero for a print (no window).
+	SendAt time.Time
 }
 
 // Next is the first step of o as the lists show it (NextStep): nil when o
@@ -123,7 +127,7 @@ func (o Outlook) Next() *NextStep {
 		return nil
 	}
 	first := o.Steps[0]
-	n := &NextStep{Step: NextReminder, N: first.Step.N, Due: first.Due.UTC()}
+	n := &NextStep{Step: NextReminder, N: first.Step.N, Due: first.Due.UTC(), SendAt: first.SendAt.UTC()}
 	if first.Step.Kind == policy.StepPrint {
 		n = &NextStep{Step: NextPrint, Due: first.Due.UTC()}
 		if o.Policy != nil && o.Policy.Print.Via == policy.PrintViaDigitalPost {

@@ -11,6 +11,7 @@ import (
 	"postvakt/internal/model"
 	"postvakt/internal/policy/policytest"
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 	"postvakt/internal/web"
 )
 
@@ -80,4 +81,45 @@ func danishLetter(t *testing.T, e *env) (store.Shipment, time.Time) {
 		t.Fatal(err)
 	}
 	return got[0], due
+}
+
+// TestListSaysAReminderWaitsForTheSendWindow: a reminder whose day has
+// passed but whose policy's send window is closed now (Monday 13:00 Oslo,
+// window 14:00-16:00) is held by the window until it opens; the list said
+// "(overdue: taken at the next run)", which the next run outside the
+// window does not do. A reminder whose window is open is still taken at
+// the next run.
+func TestListSaysAReminderWaitsForTheSendWindow(t *testing.T) {
+	set := policytest.Files(t, map[string]string{
+		"default.yaml": "name: default\ncalendar: NO\nreminders: {first_after: 1, repeat_every: 5, max: 2}\nprint: {after: 15}\n" +
+			"send_window: {from: \"08:00\", to: \"16:00\", timezone: Europe/Oslo}\n",
+		"late.yaml": "name: late\npriority: 1\nmatch: {class: [sent]}\ncalendar: NO\nreminders: {first_after: 1, repeat_every: 5, max: 2}\n" +
+			"print: {after: 15}\nsend_window: {from: \"14:00\", to: \"16:00\", timezone: Europe/Oslo}\n",
+	})
+	e := newEnvWith(t, web.WithPolicies(set))
+	sent := time.Date(2026, 11, 16, 11, 0, 0, 0, time.UTC) // a week before the test's clock
+	var items []model.NewShipment
+	for i, class := range []string{"taushetsbelagt", "sent"} {
+		items = append(items, model.NewShipment{Channel: "svarut", ChannelID: storetest.ChannelID("window", i),
+			SenderOrg: "964338531", SenderUnit: "NAV", RecipientKind: "org", RecipientID: "974760673",
+			Title: "Vedtak", Confidential: true, Class: class, SentAt: sent})
+	}
+	got, _, err := e.st.Register(t.Context(), items, store.SourceAPI, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []struct{ accept, open, held string }{
+		{"en", "reminder 1 2026-11-17 (overdue: taken at the next run)",
+			"reminder 1 2026-11-17 (overdue: held by the send window until 2026-11-23 14:00)"},
+		{"nb", "påminnelse 1 2026-11-17 (forfalt: tas ved neste kjøring)",
+			"påminnelse 1 2026-11-17 (forfalt: holdes av sendevinduet til 2026-11-23 14:00)"},
+	} {
+		_, page := e.loggedIn("kari-"+lang.accept, "compliance", "964338531", "").getIn(lang.accept, "/list?list=all")
+		cells := nextStepCells(page)
+		for id, want := range map[string]string{got[0].ID: lang.open, got[1].ID: lang.held} {
+			if c := cells[id]; c != want {
+				t.Errorf("%s: next step of %s: %q, want %q", lang.accept, id, c, want)
+			}
+		}
+	}
 }

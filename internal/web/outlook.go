@@ -144,6 +144,9 @@ type NextStep struct {
 	Step string    `json:"step"` // reminder, print, manual
 	N    int       `json:"n,omitempty"`
 	Due  time.Time `json:"at"`
+	// SendFrom is when the send window lets a reminder go (zero for a
+	// print): the list page says an overdue one waits for it.
+	SendFrom time.Time `json:"-"`
 }
 
 // nextStep is n as the API and the list page show it.
@@ -151,7 +154,7 @@ func nextStep(n *escalate.NextStep) *NextStep {
 	if n == nil {
 		return nil
 	}
-	return &NextStep{Step: n.Step, N: n.N, Due: n.Due}
+	return &NextStep{Step: n.Step, N: n.N, Due: n.Due, SendFrom: n.SendAt}
 }
 
 // nextSteps are the next steps of a page's letters ids by id, by the
