@@ -11,6 +11,7 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/escalate"
+	"postvakt/internal/jobs"
 	"postvakt/internal/notice"
 	"postvakt/internal/printing"
 	"postvakt/internal/remind"
@@ -30,6 +31,11 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer a.Close()
+	// The first Ctrl-C or SIGTERM stops taking new work: what is claimed
+	// is sent and recorded, or given back for the next run, as serve's
+	// stop does (a second signal stops at once).
+	ctx, cancel := jobs.SoftStop(ctx, stopGrace)
+	defer cancel()
 	smtp := needSMTP
 	if *dry {
 		smtp = dryRun
@@ -93,9 +99,19 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 		return errors.Join(printErr, err)
 	}
 	if !*dry {
-		return errors.Join(printErr, undelivered(sum, ps, ns))
+		return errors.Join(printErr, undelivered(sum, ps, ns), stoppedEarly(sum))
 	}
 	return printErr
+}
+
+// stoppedEarly is the error of a run a signal stopped before it was done
+// (it gave back what it had claimed and not begun; the organisations not
+// reached wait for the next run): a run from cron must not look fine.
+func stoppedEarly(sum escalate.Summary) error {
+	if !sum.StoppedEarly {
+		return nil
+	}
+	return fmt.Errorf("stopped before the run was done: %d reminders given back, the rest waits for the next run", sum.GivenBack)
 }
 
 // maxUndelivered is how many references the error of undelivered names.

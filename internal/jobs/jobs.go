@@ -86,6 +86,27 @@ func DrainingCh(ctx context.Context) <-chan struct{} {
 	return ch
 }
 
+// SoftStop is the two-step stop for work run once outside a scheduler (a
+// one-off command such as `escalate --once`): the returned context's job
+// is asked to stop taking new work (Draining) when ctx ends (the first
+// Ctrl-C or SIGTERM), and is itself cancelled (the hard stop) grace later,
+// or when the returned function is called. Without it the signal
+// cancelled the work at once: what it had claimed was neither sent nor
+// given back, and waited out its lease.
+func SoftStop(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	hard, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	draining := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		close(draining)
+		select {
+		case <-hard.Done():
+		case <-time.After(grace):
+			cancel()
+		}
+	})
+	return context.WithValue(hard, drainKey{}, draining), func() { stop(); cancel() }
+}
+
 // Require makes every tick first call check: a tick whose check fails does
 // not run its job, which is logged and counted as failed with check's
 // error. serve checks that this binary can still run on the database's

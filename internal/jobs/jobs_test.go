@@ -262,3 +262,33 @@ func TestRequireCancelledSaysNothing(t *testing.T) {
 		t.Errorf("a cancelled check logged an error:\n%s", out)
 	}
 }
+
+// TestSoftStop: outside a scheduler (a one-off command), the end of the
+// signal's context is the soft stop, Draining, and the hard stop comes
+// grace later; the returned cancel ends it at once.
+func TestSoftStop(t *testing.T) {
+	signal, signalled := context.WithCancel(context.Background())
+	ctx, cancel := SoftStop(signal, 50*time.Millisecond)
+	defer cancel()
+	if Draining(ctx) || ctx.Err() != nil {
+		t.Fatal("draining or cancelled before the signal")
+	}
+	signalled()
+	select {
+	case <-DrainingCh(ctx):
+	case <-time.After(5 * time.Second):
+		t.Fatal("not draining after the signal")
+	}
+	if ctx.Err() != nil {
+		t.Fatal("cancelled at the signal: the work in hand is cut, not finished")
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("not cancelled after the grace")
+	}
+	ctx, cancel = SoftStop(context.Background(), time.Hour)
+	if cancel(); ctx.Err() == nil {
+		t.Error("the returned cancel did not cancel")
+	}
+}
