@@ -13,6 +13,14 @@ import (
 // InTx is inTx.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error { return s.inTx(ctx, fn) }
 
+// SetLockCheckEvery sets how often TryExclusive asks its lock's session a
+// statement, and returns the undo.
+func SetLockCheckEvery(d time.Duration) func() {
+	was := lockCheckEvery
+	lockCheckEvery = d
+	return func() { lockCheckEvery = was }
+}
+
 // SetIncidentBatch sets how many letters RecordIncidentFollowUps records in
 // one transaction, and returns the undo.
 func SetIncidentBatch(n int) func() {
