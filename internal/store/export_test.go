@@ -13,6 +13,11 @@ import (
 // InTx is inTx.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error { return s.inTx(ctx, fn) }
 
+// BeginRegistrationBefore is beginRegistration.
+func (s *Store) BeginRegistrationBefore(ctx context.Context, before func(tx *sqlx.Tx) error) (*Registration, error) {
+	return s.beginRegistration(ctx, before)
+}
+
 // SetLockCheckEvery sets how often TryExclusive asks its lock's session a
 // statement, and returns the undo.
 func SetLockCheckEvery(d time.Duration) func() {

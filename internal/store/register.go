@@ -57,14 +57,15 @@ func (s *Store) BeginRegistration(ctx context.Context) (*Registration, error) {
 // transaction before anything else: the locks a registration that records
 // more than its letters takes before the registration's own (a resend's
 // follow-up, RecordFollowUp). Its error ends the transaction and is
-// returned as it is.
+// returned as it is; so does its panic (runRecovered), which left the
+// transaction open: no Registration yet, so no Rollback deferred.
 func (s *Store) beginRegistration(ctx context.Context, before func(tx *sqlx.Tx) error) (*Registration, error) {
 	tx, err := s.db.BeginTxx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin registration: %w", err)
 	}
 	if before != nil {
-		if err := before(tx); err != nil {
+		if err := runRecovered(tx, before); err != nil {
 			_ = tx.Rollback()
 			return nil, err
 		}
