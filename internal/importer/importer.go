@@ -101,6 +101,12 @@ type Options struct {
 	// Encoding is the file's encoding: EncodingAuto (default),
 	// EncodingUTF8 or EncodingWindows1252.
 	Encoding string
+	// WholeFile says Encoding was decided from the whole file
+	// (spreadsheet.EncodingOf: the UI's upload, which has no --encoding).
+	// A byte that is not UTF-8 in a file decided UTF-8 is then one of a
+	// file mixing the two, and its problem does not suggest
+	// --encoding windows-1252, which would refuse the file's UTF-8.
+	WholeFile bool
 	// MaxErrs is how many problems are kept (default DefaultMaxErrs); the
 	// file is still read to the end to count the rest.
 	MaxErrs int
@@ -219,7 +225,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		ns, errs := parseRow(rec, idx, opt.Now, opt.System, opt.Channels)
 		errs = append(errs, outside(ns, opt.Scope)...)
 		for _, e := range errs {
-			if e.Reason.Key == "problem.text_utf8" && encoding == EncodingUTF8 {
+			if e.Reason.Key == "problem.text_utf8" && encoding == EncodingUTF8 && !opt.WholeFile {
 				e = model.NewFieldError(e.Field, i18n.P("problem.text_utf8_hint", "Problem", e.Reason))
 			}
 			add(RowError{Line: line, Column: e.Field, Message: e.Message, Reason: e.Reason})

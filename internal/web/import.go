@@ -84,7 +84,7 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := importer.Import(r.Context(), s.store, bytes.NewReader(data), importer.Options{Actor: p.Actor(), System: senderSystem(p),
-		Now: s.now(), MaxErrs: maxImportProblems, Scope: p.Scope(), Channels: s.channels, Encoding: spreadsheet.EncodingOf(data)})
+		Now: s.now(), MaxErrs: maxImportProblems, Scope: p.Scope(), Channels: s.channels, Encoding: spreadsheet.EncodingOf(data), WholeFile: true})
 	var inv *importer.InvalidError
 	if errors.As(err, &inv) {
 		n := len(inv.Rows) + inv.More
