@@ -16,7 +16,7 @@ import (
 )
 
 var (
-	filterInputRE  = regexp.MustCompile(`<input (?:type="(?:hidden|date)" )?name="([^"]+)"[^>]* value="([^"]*)"`)
+	filterInputRE  = regexp.MustCompile(`<input (?:type="(?:hidden|date|text)" )?name="([^"]+)"[^>]* value="([^"]*)"`)
 	filterSelectRE = regexp.MustCompile(`(?s)<select name="([^"]+)".*?</select>`)
 	selectedRE     = regexp.MustCompile(`<option value="([^"]*)" selected>`)
 )
@@ -25,9 +25,16 @@ var (
 // page is submitted unchanged but for set (a field's new value).
 func filterSubmit(t *testing.T, page string, set url.Values) url.Values {
 	t.Helper()
-	i := strings.Index(page, `<form class="filters" method="get">`)
+	return formSubmit(t, page, `<form class="filters" method="get">`, set)
+}
+
+// formSubmit is the query a browser sends when the GET form of page that
+// begins with start is submitted unchanged but for set.
+func formSubmit(t *testing.T, page, start string, set url.Values) url.Values {
+	t.Helper()
+	i := strings.Index(page, start)
 	if i < 0 {
-		t.Fatal("no filter form on the page")
+		t.Fatalf("no form %s on the page", start)
 	}
 	form := page[i : i+strings.Index(page[i:], "</form>")]
 	v := url.Values{}
@@ -46,7 +53,7 @@ func filterSubmit(t *testing.T, page string, set url.Values) url.Values {
 	return v
 }
 
-// A list narrowed by a letter's channel id, or by a unit's name that
+// A list (or an incident report) narrowed by a letter's channel id, or by a unit's name that
 // names no one unit (two organisations' units share it, for an unscoped
 // admin), keeps that filter when its filter form is submitted again (a
 // stage chosen); a unit chosen in the form then replaces the name. Before, the form had no field for either: the list came
@@ -111,4 +118,20 @@ func TestListFilterFormKeepsUnitNameAndChannelID(t *testing.T) {
 			}
 		})
 	}
+	t.Run("incident report, unit by name", func(t *testing.T) {
+		path := "/incidents?from=2026-11-01&to=2026-11-23&unit=Skole"
+		code, page := root.get(path)
+		if code != 200 {
+			t.Fatalf("%s: %d %.300s", path, code, page)
+		}
+		again := formSubmit(t, page, `<form method="get" action="/incidents"`, url.Values{"channel": {"svarut"}})
+		if code, page = root.get("/incidents?" + again.Encode()); code != 200 {
+			t.Fatalf("submitted again as %s: %d %.300s", again.Encode(), code, page)
+		}
+		for i, s := range got {
+			if listed, want := strings.Contains(page, "/shipments/"+s.ID), i < 2; listed != want {
+				t.Errorf("%s submitted again as %s: letter %d listed %v, want %v", path, again.Encode(), i, listed, want)
+			}
+		}
+	})
 }
