@@ -253,6 +253,9 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 // auditExport streams the entries the audit page's filter selects, every
 // page of them, as CSV, XLSX or JSON; the export is itself audited.
 func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
+	if scriptRefused(w, r, auditExportParams) {
+		return
+	}
 	format, err := report.ParseFormat(r.URL.Query().Get("format"))
 	if err != nil {
 		s.renderError(w, r, http.StatusBadRequest, "err.filter.format", "Value", model.Quote(r.URL.Query().Get("format")))
@@ -312,6 +315,10 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	s.audit(r.Context(), store.ActViewAudit, "audit_log", auditDetail("api", before, q))
 	writeJSON(w, http.StatusOK, page)
 }
+
+// auditExportParams are the query parameters /audit/export takes:
+// auditQuery's filter and format (scriptRefused).
+var auditExportParams = []string{"actor", "action", "letter", "person", "rid", "from", "to", "format"}
 
 // apiAuditParams are the query parameters GET /api/v1/audit takes: its
 // page's and auditQuery's filter.

@@ -51,6 +51,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// scriptRefused answers 400 to a script's export (a bearer token) that
+// gives a parameter the export does not take (takes), and reports whether
+// it did: ignored, a misspelt filter would give the whole export as if
+// filtered. A browser's (a session's) keeps what its page's links carry.
+func scriptRefused(w http.ResponseWriter, r *http.Request, takes []string) bool {
+	return !bySession(r) && refuseUnknownParams(w, r.URL.Query(), takes)
+}
+
 // exportParams are the query parameters /export takes: a list's filter,
 // sender_unit (unit's older name, as GET /api/v1/shipments takes it) and
 // format.

@@ -61,6 +61,9 @@ func followUpsAll(q url.Values) (bool, error) {
 // all with all=1), every page of them, as CSV, XLSX (in the reader's
 // language) or JSON: what each unit decided, who and when.
 func (s *Server) followUpsExport(w http.ResponseWriter, r *http.Request) {
+	if scriptRefused(w, r, []string{"all", "format"}) {
+		return
+	}
 	q := r.URL.Query()
 	format, err := report.ParseFormat(q.Get("format"))
 	if err != nil {
