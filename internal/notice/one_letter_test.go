@@ -52,16 +52,7 @@ func TestFollowUpNoticeOfOneLetterIsSingular(t *testing.T) {
 		}, nil},
 	} {
 		m := followUpMessage(tc.u, tc.u.FollowUps, tc.overdue, now, "")
-		for _, w := range tc.want {
-			if !strings.Contains(m.body, w) {
-				t.Errorf("%s: lacks %q:\n%s", tc.name, w, m.body)
-			}
-		}
-		for _, w := range tc.never {
-			if strings.Contains(m.body, w) {
-				t.Errorf("%s: says %q:\n%s", tc.name, w, m.body)
-			}
-		}
+		saysNotOthers(t, tc.name, m.body, tc.want, tc.never)
 	}
 }
 
@@ -107,16 +98,7 @@ func TestEscalationAndDigestOfOneLetterAreSingular(t *testing.T) {
 			"Overdue follow-ups without a recorded decision, per sending unit.",
 		}, nil},
 	} {
-		for _, w := range tc.want {
-			if !strings.Contains(tc.body, w) {
-				t.Errorf("%s: lacks %q:\n%s", tc.name, w, tc.body)
-			}
-		}
-		for _, w := range tc.never {
-			if strings.Contains(tc.body, w) {
-				t.Errorf("%s: says %q:\n%s", tc.name, w, tc.body)
-			}
-		}
+		saysNotOthers(t, tc.name, tc.body, tc.want, tc.never)
 	}
 }
 
@@ -146,15 +128,22 @@ func TestEscalationSectionOfOneLetterIsSingular(t *testing.T) {
 			[]string{"\nPrints waiting for approval:\n"}, nil},
 	} {
 		body := escalationMessage(tc.cs, tc.counted, "").body
-		for _, w := range tc.want {
-			if !strings.Contains(body, w) {
-				t.Errorf("%s: lacks %q:\n%s", tc.name, w, body)
-			}
+		saysNotOthers(t, tc.name, body, tc.want, tc.never)
+	}
+}
+
+// saysNotOthers checks that the mail body of case name says every one of
+// want and none of never.
+func saysNotOthers(t *testing.T, name, body string, want, never []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s: lacks %q:\n%s", name, w, body)
 		}
-		for _, w := range tc.never {
-			if strings.Contains(body, w) {
-				t.Errorf("%s: says %q:\n%s", tc.name, w, body)
-			}
+	}
+	for _, w := range never {
+		if strings.Contains(body, w) {
+			t.Errorf("%s: says %q:\n%s", name, w, body)
 		}
 	}
 }
