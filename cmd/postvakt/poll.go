@@ -12,6 +12,7 @@ import (
 	"postvakt/internal/calendar"
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
+	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
 	"postvakt/internal/store"
@@ -45,9 +46,17 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The first Ctrl-C or SIGTERM stops asking: the call in flight is
+	// answered and written, nothing new is asked, as serve's stop does (a
+	// second signal stops at once).
+	ctx, cancel := jobs.SoftStop(ctx, stopGrace)
+	defer cancel()
 	p := poll.New(a.st, a.log, poll.Options{Now: clock, MaxWait: a.cfg.PollMaxWait, Activity: a.st})
 	var failed []string
 	for _, ch := range chans {
+		if jobs.Draining(ctx) {
+			break
+		}
 		start := time.Now()
 		sum, err := p.Poll(ctx, ch)
 		fmt.Printf("%s: %s (%s)\n", ch.Name(), sum, time.Since(start).Round(time.Millisecond))
@@ -62,10 +71,16 @@ func runPoll(ctx context.Context, cfg config.Config, args []string) error {
 			failed = append(failed, ch.Name())
 		}
 	}
+	var errs []error
 	if len(failed) > 0 {
-		return fmt.Errorf("could not poll %v", failed)
+		errs = append(errs, fmt.Errorf("could not poll %v", failed))
 	}
-	return nil
+	if jobs.Draining(ctx) {
+		// A run from cron must not look complete: the letters not asked
+		// wait for the next cycle.
+		errs = append(errs, errors.New("stopped before the cycle was done: the letters not asked wait for the next cycle"))
+	}
+	return errors.Join(errs...)
 }
 
 func runDiscover(ctx context.Context, cfg config.Config, args []string) error {

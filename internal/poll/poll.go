@@ -339,6 +339,16 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time, 
 	f.results = make([]store.PollResult, len(asked))
 	hctx, cancel := context.WithTimeout(ctx, p.histTime)
 	defer cancel()
+	// At the soft stop the histories still asked for are left to the next
+	// poll: the batch's answers are written now, not cut by the hard stop
+	// while histories (one request per letter) are waited for.
+	go func() {
+		select {
+		case <-jobs.DrainingCh(ctx):
+			cancel()
+		case <-hctx.Done():
+		}
+	}()
 	// A history answered with the channel's rate limit stops the batch's
 	// other history requests (theirs are asked for at the next poll).
 	var throttled atomic.Pointer[error]

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
@@ -104,6 +105,8 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 			switch {
 			case err == nil:
 				r.History = raw
+			case ctx.Err() != nil && jobs.Draining(ctx):
+				r.HistoryErr = "not asked: the poller is stopping"
 			case ctx.Err() != nil:
 				r.HistoryErr = "no answer within the batch's time for histories"
 			default:
