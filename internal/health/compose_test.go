@@ -3,6 +3,7 @@ package health_test
 import (
 	"encoding/json"
 	"fmt"
+	"postvakt/internal/logtest"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestAlertMailFooterFitsTheAlert(t *testing.T) {
 		{"both", []health.AlertNotice{cert, stuck}, lettersFooter, noLettersFooter},
 	} {
 		body := health.Body(tc.ns[0].Alert.Rule, tc.ns, "https://p.example", now)
-		mailSays(t, tc.name, body, tc.want, tc.not)
+		logtest.Says(t, tc.name, body, tc.want, tc.not)
 	}
 	// Norwegian, for a Norwegian channel's certificate.
 	nb := cert
@@ -131,7 +132,7 @@ func TestKeptAlertMail(t *testing.T) {
 	} {
 		ns := []health.AlertNotice{{Alert: tc.a, Transition: store.TransitionFiring, Seq: 2, Letters: rows}}
 		body := health.Body("stuck", ns, "https://p.example", now)
-		mailSays(t, tc.name, body, tc.want, tc.not)
+		logtest.Says(t, tc.name, body, tc.want, tc.not)
 	}
 }
 
@@ -446,22 +447,6 @@ func TestAlertMailOneLetterHeading(t *testing.T) {
 			Labels: store.Labels{"sender": "64942212", "channel": "digitalpost"}, Severity: "critical", Affected: tc.affected,
 			Summary: "…", StartedAt: now.Add(-time.Hour)}, Letters: rows}}
 		body := health.Body("stuck", ns, "", now)
-		mailSays(t, fmt.Sprintf("%d affected", tc.affected), body, tc.want, tc.not)
-	}
-}
-
-// mailSays checks that the mail body of case name says every one of want
-// and none of not.
-func mailSays(t *testing.T, name, body string, want, not []string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(body, w) {
-			t.Errorf("%s: the mail lacks %q:\n%s", name, w, body)
-		}
-	}
-	for _, n := range not {
-		if strings.Contains(body, n) {
-			t.Errorf("%s: the mail says %q:\n%s", name, n, body)
-		}
+		logtest.Says(t, fmt.Sprintf("%d affected", tc.affected), body, tc.want, tc.not)
 	}
 }

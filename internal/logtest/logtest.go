@@ -58,3 +58,19 @@ func (c *Catcher) Reported() string {
 	defer c.mu.Unlock()
 	return strings.Join(c.errs, "\n")
 }
+
+// Says checks that text (a log, a mail body) of case name says every one
+// of want and none of not, reporting each miss with the whole text.
+func Says(t testing.TB, name, text string, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s: lacks %q:\n%s", name, w, text)
+		}
+	}
+	for _, n := range not {
+		if strings.Contains(text, n) {
+			t.Errorf("%s: says %q:\n%s", name, n, text)
+		}
+	}
+}
