@@ -144,6 +144,18 @@ func (h *harness) contacts(orgs ...string) {
 	}
 }
 
+// orgsWithLetters registers one confidential letter to each of n
+// organisations, each with a reminder contact, and returns their numbers.
+func (h *harness) orgsWithLetters(n int) []string {
+	h.t.Helper()
+	orgs := orgNumbers(n)
+	for _, o := range orgs {
+		h.register(confidential(o, 1)...)
+	}
+	h.contacts(orgs...)
+	return orgs
+}
+
 // named does what the names job does for an organisation: the register's
 // answer cached with its name, and the name copied to every letter's
 // recipient or sender with that number.

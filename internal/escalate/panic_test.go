@@ -30,11 +30,7 @@ func (s *panicsFor) Send(ctx context.Context, m *remind.Message) error {
 func TestPanicInADeliveryWorkerIsTheRunsError(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	orgs := orgNumbers(3)
-	for _, o := range orgs {
-		h.register(confidential(o, 1)...)
-	}
-	h.contacts(orgs...)
+	orgs := h.orgsWithLetters(3)
 	r := h.reminder(h.mp.SMTPAddr)
 	r.Sender = &panicsFor{Sender: r.Sender, to: "post-" + orgs[0] + "@example.no"}
 	h.esc.Remind = r

@@ -37,11 +37,7 @@ func (s *stopAtFirstSend) Send(ctx context.Context, m *remind.Message) error {
 func TestStopDuringSendsSaysSoInSummary(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	orgs := orgNumbers(3)
-	for _, o := range orgs {
-		h.register(confidential(o, 1)...)
-	}
-	h.contacts(orgs...)
+	h.orgsWithLetters(3)
 	sched := jobs.New(h.logger(), nil)
 	r := h.reminder(h.mp.SMTPAddr)
 	r.Sender = &stopAtFirstSend{Sender: r.Sender, stop: func() { sched.Stop(time.Minute) }}
