@@ -19,21 +19,7 @@ import (
 // the call at once: the answers the channel was giving were dropped and
 // asked for again by the next cycle.
 func TestPollOnceStopsSoftly(t *testing.T) {
-	_, db, env := simWorld(t, `name: pstop
-description: slow svarut
-start: -10m
-organisations:
-  count: 5
-shipments:
-  count: 20
-  sent_from: -2d
-  sent_to: -1h
-  channels: {svarut: 1}
-  confidential_share: 1
-  confidential_classes: {taushetsbelagt: 1}
-faults:
-  svarut: {slow: 1, slow_delay: 4s}
-`)
+	db, env := slowSvarUtWorld(t, 20, 4*time.Second)
 	cmd := exec.Command(bin, "poll", "--once", "--channel", "svarut")
 	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+db), env...)
 	var out, errb bytes.Buffer

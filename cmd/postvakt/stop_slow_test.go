@@ -251,6 +251,29 @@ func waitExit(cmd *exec.Cmd) (int, time.Duration) {
 	return code, time.Since(start)
 }
 
+// slowSvarUtWorld is a simWorld of n confidential SvarUt letters to five
+// organisations, sent in the last two days, whose every SvarUt answer
+// takes delay.
+func slowSvarUtWorld(t *testing.T, n int, delay time.Duration, env ...string) (string, []string) {
+	t.Helper()
+	_, db, envs := simWorld(t, fmt.Sprintf(`name: slowsvarut
+description: slow svarut
+start: -10m
+organisations:
+  count: 5
+shipments:
+  count: %d
+  sent_from: -2d
+  sent_to: -1h
+  channels: {svarut: 1}
+  confidential_share: 1
+  confidential_classes: {taushetsbelagt: 1}
+faults:
+  svarut: {slow: 1, slow_delay: %s}
+`, n, delay), env...)
+	return db, envs
+}
+
 // simWorld is a simulated world (scenario) served on loopback, its letters
 // imported into a new database: it returns the simulator, the database and
 // the environment serve needs for it (jobs off but for those env, given
@@ -471,21 +494,7 @@ func TestStopSecondSignalStopsAtOnce(t *testing.T) {
 // back, so the next replica polls those letters at once, not after the
 // 10-minute lease.
 func TestStopGivesBackPollClaims(t *testing.T) {
-	_, db, env := simWorld(t, `name: hstop
-description: slow svarut
-start: -10m
-organisations:
-  count: 5
-shipments:
-  count: 40
-  sent_from: -2d
-  sent_to: -1h
-  channels: {svarut: 1}
-  confidential_share: 1
-  confidential_classes: {taushetsbelagt: 1}
-faults:
-  svarut: {slow: 1, slow_delay: 25s}
-`, "POSTVAKT_POLL_SCHEDULE=@every 1s")
+	db, env := slowSvarUtWorld(t, 40, 25*time.Second, "POSTVAKT_POLL_SCHEDULE=@every 1s")
 	_, cmd, logs := startServe(t, db, env...)
 	time.Sleep(4 * time.Second) // the first cycle claimed and is waiting for SvarUt
 	cmd.Process.Signal(syscall.SIGTERM)
