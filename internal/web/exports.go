@@ -18,14 +18,11 @@ import (
 // the XLSX is in the reader's language (xlsxFor).
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	p := principal(r.Context())
+	if scriptRefused(w, r, exportParams) {
+		return
+	}
 	q := r.URL.Query()
 	if !bySession(r) {
-		// A script's export (a bearer token) is refused a parameter it
-		// does not take, as the API's lists are: ignored, it would give
-		// the whole list as if filtered.
-		if refuseUnknownParams(w, q, exportParams) {
-			return
-		}
 		var ok bool
 		if q, ok = senderUnitAsUnit(w, q); !ok {
 			return
