@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	stdlog "log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -69,13 +72,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		web.WithLiveness(sched), web.WithPolicies(a.set))...)
 	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	mux.Handle("/", ui)
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      5 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := httpServer(mux, a.log)
 	sched.Start()
 	// What runs, as `postvakt version` says it: the commit only where
 	// version control information was kept.
@@ -113,6 +110,35 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	// would end as this one's does.
 	a.log.Info("postvakt stopped", "took", time.Since(stopping).Round(time.Millisecond))
 	return nil
+}
+
+// httpServer is serve's HTTP server for h. What the server itself reports
+// (a handler's panic, a superfluous WriteHeader, an accept error) is an
+// error record of log, as everything else serve says: not a line of the
+// standard logger on stderr, which a JSON log's reader cannot parse.
+func httpServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ErrorLog:          stdlog.New(serverErrors{log}, "", 0),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+}
+
+// serverErrors writes each line the HTTP server logs as an error record,
+// the text under error and a panic's stack, when there is one, under stack.
+type serverErrors struct{ log *slog.Logger }
+
+func (w serverErrors) Write(p []byte) (int, error) {
+	text, stack, _ := strings.Cut(strings.TrimRight(string(p), "\n"), "\n")
+	attrs := []any{"error", text}
+	if stack != "" {
+		attrs = append(attrs, "stack", stack)
+	}
+	w.log.Error("the HTTP server reports an error", attrs...)
+	return len(p), nil
 }
 
 // background schedules serve's jobs: polling per configured channel (every
