@@ -25,6 +25,10 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	if *show && !*dry {
+		// Taken for a preview, it would be a run that sends.
+		return usageError{fmt.Sprintf("--show-messages goes with --dry-run\n%s", usageOf("escalate"))}
+	}
 	now := fs.clock.Now()
 	a, err := open(ctx, cfg, withPolicies|withStore)
 	if err != nil {
