@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"postvakt/internal/config"
+	"postvakt/internal/jobs"
 	"postvakt/internal/model"
 	"postvakt/internal/printing"
 	"postvakt/internal/store"
@@ -135,13 +136,22 @@ func runPrintDrain(ctx context.Context, cfg config.Config, v verbCall, args []st
 	if err != nil {
 		return err
 	}
+	// The first Ctrl-C or SIGTERM stops taking new work: the order in
+	// flight is answered and recorded, what is claimed and not sent is
+	// given back, as serve's stop does (a second signal stops at once).
+	work, cancel := jobs.SoftStop(ctx, stopGrace)
+	defer cancel()
 	for {
-		sum, err := svc.RunOnce(ctx, now())
+		sum, err := svc.RunOnce(work, now())
 		if *once {
 			// What the run did, also when it failed (a provider that knows
 			// none of the orders fails the run after every answer is
 			// recorded): the error follows on standard error, exit 1.
 			fmt.Println(sum.String())
+			if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+				// A run from cron that a signal stopped must not look fine.
+				err = errors.New("stopped before the run was done: the print orders claimed and not sent were given back; the rest waits for the next run")
+			}
 			return err
 		}
 		if err != nil && ctx.Err() == nil {
