@@ -273,6 +273,11 @@ func (c *Config) validate(r *Reader) {
 	if c.SMTP.User != "" && c.SMTP.Password == "" {
 		r.Failf("POSTVAKT_SMTP_USER", "is set, so POSTVAKT_SMTP_PASSWORD (or _FILE) is needed too")
 	}
+	if c.SMTP.Password != "" && c.SMTP.User == "" {
+		// No AUTH without a user: the password would never be sent, and a
+		// relay that wants a login refuses every reminder and alert.
+		r.Failf("POSTVAKT_SMTP_PASSWORD", "is set, so POSTVAKT_SMTP_USER is needed too (the login the password goes with)")
+	}
 	if host, _, err := net.SplitHostPort(c.SMTP.Addr); err == nil && c.SMTP.User != "" && c.SMTP.TLS == "none" && !loopbackHost(host) {
 		// net/smtp sends no password over an unencrypted connection but
 		// to localhost: every reminder would fail at the login.

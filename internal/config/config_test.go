@@ -18,6 +18,7 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := Load(lookup(map[string]string{
+		"POSTVAKT_SMTP_USER":           "postvakt",
 		"POSTVAKT_SMTP_PASSWORD_FILE":  secretFile,
 		"POSTVAKT_PRINT_API_KEY":       "direct",
 		"POSTVAKT_PROFILE_URL":         "https://platform.example/profile/api/v1/",
@@ -127,6 +128,10 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			"POSTVAKT_SMTP_TLS": "none"}, `POSTVAKT_SMTP_USER: is set with POSTVAKT_SMTP_TLS=none`},
 		{map[string]string{"POSTVAKT_SMTP_ADDR": "127.0.0.2:25", "POSTVAKT_SMTP_USER": "postvakt", "POSTVAKT_SMTP_PASSWORD": "pw",
 			"POSTVAKT_SMTP_TLS": "none"}, `POSTVAKT_SMTP_USER: is set with POSTVAKT_SMTP_TLS=none`},
+		// A password without its user is never sent (no AUTH without a
+		// user): the relay would refuse every reminder as unauthenticated.
+		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:587", "POSTVAKT_SMTP_PASSWORD": "pw"},
+			`POSTVAKT_SMTP_PASSWORD: is set, so POSTVAKT_SMTP_USER is needed too`},
 		// Most relays refuse such an address: every alert would fail.
 		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25", "POSTVAKT_ALERT_EMAIL": "drift@kommune.no,drift@bærum.kommune.no"},
 			`POSTVAKT_ALERT_EMAIL: "drift@bærum.kommune.no" has letters outside ASCII, which most mail servers refuse`},

@@ -44,7 +44,7 @@ func TestSecretsFromFiles(t *testing.T) {
 			if err := os.WriteFile(f, []byte(secret+tc.after), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			c, err := Load(lookup(map[string]string{name + "_FILE": f}))
+			c, err := Load(lookup(withUser(name, map[string]string{name + "_FILE": f})))
 			// DATABASE_URL drops surrounding blanks, as it did read
 			// directly: a URL has none of its own.
 			want := secret + tc.wantAfter
@@ -61,10 +61,18 @@ func TestSecretsFromFiles(t *testing.T) {
 	}
 	for name, field := range secretVars {
 		secret := secretOf(name)
-		if c, err := Load(lookup(map[string]string{name: secret})); err != nil || field(c) != secret {
+		if c, err := Load(lookup(withUser(name, map[string]string{name: secret}))); err != nil || field(c) != secret {
 			t.Errorf("%s given directly: %q, %v", name, field(c), err)
 		}
 	}
+}
+
+// withUser adds the user the SMTP password goes with to env.
+func withUser(name string, env map[string]string) map[string]string {
+	if name == "POSTVAKT_SMTP_PASSWORD" {
+		env["POSTVAKT_SMTP_USER"] = "postvakt"
+	}
+	return env
 }
 
 // A secret file that cannot be read or holds nothing, or a secret given
