@@ -128,7 +128,9 @@ func (s *Store) MarkNotificationSent(ctx context.Context, id int64, messageID st
 // outcome was unknown and that was, after checking, delivered: it is
 // recorded as MarkNotificationSent does, but as sent when its send began
 // (its claim), not when it was confirmed, so the next reminder counts from
-// the real sending. The reminder events say when it was confirmed.
+// the real sending. The reminder events say when it was confirmed. Only
+// an unknown outcome is confirmed: a pending notification is a run's to
+// send (ErrNotFound).
 func (s *Store) ConfirmNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error {
 	return s.markSent(ctx, id, messageID, now, true)
 }
@@ -148,6 +150,11 @@ func (s *Store) markSent(ctx context.Context, id int64, messageID string, now ti
 		return fmt.Errorf("mark notification %d sent: %w", id, err)
 	}
 	if res.Marked == 0 {
+		if confirmed {
+			// A person confirms an unknown outcome only: a pending one is a
+			// run's to send (confirmed, it was counted and never sent).
+			return fmt.Errorf("confirm notification %d sent: no notification %d whose outcome is unknown (postvakt notifications list shows them): %w", id, id, ErrNotFound)
+		}
 		return fmt.Errorf("mark notification %d sent: it is not pending or unknown: %w", id, ErrNotFound)
 	}
 	return nil
@@ -175,7 +182,7 @@ var markSentSQL = `WITH n AS (
 			UPDATE notifications SET status = 'sent', message_id = $2,
 				sent_at = CASE WHEN $7 THEN LEAST(claimed_at, $3) ELSE $3 END, updated_at = $3,
 				last_error = CASE WHEN last_error LIKE 'refused permanently:%' THEN last_error ELSE '' END
-			WHERE id = $1 AND status IN ('pending', 'unknown')
+			WHERE id = $1 AND status IN ('pending', 'unknown') AND (NOT $7 OR status = 'unknown')
 			RETURNING id, kind, orgnr, recipients, sent_at, ` + sqlOrderGivenUp + `),
 		items AS (
 			SELECT i.shipment_id, i.reminder FROM notification_items i JOIN n ON n.id = i.notification_id

@@ -311,6 +311,41 @@ func TestNoAddressIsRecordedOnceThenSent(t *testing.T) {
 	}
 }
 
+// TestConfirmTakesOnlyAnUnknownOutcome: a person's confirm (postvakt
+// notifications confirm ID, a typo's ID) of a reminder a run has claimed
+// and not sent yet is refused: it was recorded as sent, the run's send then
+// found it not its own, and the reminder went nowhere while its letters
+// counted it.
+func TestConfirmTakesOnlyAnUnknownOutcome(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	ids := registerFor(t, st, orgs[0])
+	now := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
+	res, err := st.ClaimNotification(ctx, store.Claim{Org: orgs[0], Items: items(1, ids...), Recipients: []string{"post@x.no"}, Now: now})
+	if err != nil || !res.Send || res.Notification.Status != store.NotifyPending {
+		t.Fatalf("claim: %+v %v", res, err)
+	}
+	err = st.ConfirmNotificationSent(ctx, res.Notification.ID, "", now.Add(time.Minute))
+	if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "outcome is unknown") {
+		t.Errorf("confirm of a pending reminder: %v, want ErrNotFound saying it is no reminder of unknown outcome", err)
+	}
+	var status string
+	var sent int
+	if err := st.DB().Get(&status, `SELECT status FROM notifications WHERE id = $1`, res.Notification.ID); err != nil || status != "pending" {
+		t.Errorf("status %q %v, want pending", status, err)
+	}
+	if err := st.DB().Get(&sent, `SELECT count(*) FROM shipments WHERE reminders_sent > 0`); err != nil || sent != 0 {
+		t.Errorf("%d letters count a reminder never sent (%v)", sent, err)
+	}
+	// The run's own record of a pending one it sent is as before.
+	if err := st.BeginSend(ctx, res.Notification.ID, res.Notification.ClaimedAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkNotificationSent(ctx, res.Notification.ID, "<m@postvakt>", now.Add(time.Minute)); err != nil {
+		t.Errorf("the run's mark sent: %v", err)
+	}
+}
+
 // TestConfirmKeepsTheSendTime: a reminder whose outcome was unknown and
 // that a person confirms days later was sent when its send began (its
 // claim): the letter's last reminder, and the evidence event, carry that
