@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +49,19 @@ type app struct {
 	schema   int64
 }
 
+// unknownZone returns TZ when it names a zone Go could not load (a name
+// misspelt, a POSIX rule such as CET-1CEST,M3.5.0,M10.5.0/3, which Go does
+// not read): the process's clock, which the schedules' times are read in,
+// is then UTC, silently.
+func unknownZone() (string, bool) {
+	tz, ok := os.LookupEnv("TZ")
+	name := strings.TrimPrefix(tz, ":")
+	if !ok || name == "" || name == "UTC" {
+		return "", false
+	}
+	return tz, time.Local.String() == "UTC"
+}
+
 // needs says what a command needs opened.
 type needs uint8
 
@@ -75,6 +89,9 @@ func open(ctx context.Context, cfg config.Config, n needs) (*app, error) {
 		} else {
 			log.Warn("an environment variable postvakt does not read: ignored", "variable", u.Name)
 		}
+	}
+	if tz, ok := unknownZone(); ok {
+		log.Warn("TZ names no time zone postvakt knows: the schedules' clock times are in UTC (give a zone's name, e.g. TZ=Europe/Oslo)", "TZ", tz)
 	}
 	var reg prometheus.Registerer
 	if n&withMetrics != 0 {

@@ -127,3 +127,28 @@ func TestReadmeUnknownVariableWarned(t *testing.T) {
 		t.Errorf("migrate with POSTVAKT_POLL_SHEDULE set: exit %d, stderr %q; want a warning naming it and POSTVAKT_POLL_SCHEDULE, none for POSTVAKT_DEMO_SPEED", code, errOut)
 	}
 }
+
+// README, Time zone: the schedules' clock times are in TZ's zone. A TZ Go
+// cannot load (a name misspelt, a POSIX rule such as CET-1CEST) leaves
+// them in UTC, an hour or two off Oslo's, and nothing said so: every
+// command warns at start, naming it.
+func TestUnknownTimeZoneWarned(t *testing.T) {
+	db := pgtest.New(t)
+	for _, tc := range []struct {
+		tz   string
+		warn bool
+	}{
+		{"Europe/Olso", true},
+		{"CET-1CEST,M3.5.0,M10.5.0/3", true},
+		{"Europe/Oslo", false},
+		{":Europe/Oslo", false},
+		{"UTC", false},
+		{"", false},
+	} {
+		_, errOut, code := runEnv(t, []string{"DATABASE_URL=" + db, "TZ=" + tc.tz}, "migrate")
+		warned := strings.Contains(errOut, "TZ names no time zone")
+		if code != 0 || warned != tc.warn || tc.warn && !strings.Contains(errOut, tc.tz) {
+			t.Errorf("TZ=%s: exit %d, stderr %q; want a warning naming it: %v", tc.tz, code, errOut, tc.warn)
+		}
+	}
+}
