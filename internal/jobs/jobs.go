@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,9 +140,9 @@ func (s *Scheduler) Every(spec, name string, fn Func) error {
 
 // add schedules a job with any cron.Schedule (tests use fast ones).
 func (s *Scheduler) add(sched cron.Schedule, name string, fn Func) {
-	var running atomic.Int64 // when the run in progress began (unix ns); 0: none
 	s.m.scheduled(name, sched, time.Now())
 	tk := &tick{job: name, sched: sched}
+	running := &tk.running
 	tk.came(time.Now()) // a job added after Start is owed its first tick from now
 	s.ticksMu.Lock()
 	s.ticks = append(s.ticks, tk)
@@ -244,13 +245,27 @@ func (s *Scheduler) Stop(grace time.Duration) {
 		return
 	case <-time.After(grace):
 	}
-	s.log.Warn("jobs still running after the grace period: cancelling them", "grace", grace)
+	s.log.Warn("jobs still running after the grace period: cancelling them", "grace", grace, "jobs", s.runningJobs(time.Now()))
 	s.cancel()
 	select {
 	case <-done:
 	case <-time.After(grace):
-		s.log.Error("jobs did not return after being cancelled")
+		s.log.Error("jobs did not return after being cancelled", "jobs", s.runningJobs(time.Now()))
 	}
+}
+
+// runningJobs names the jobs whose run is in progress at now, each with
+// how long it has run: "escalate (2m5s), poll svarut (31s)".
+func (s *Scheduler) runningJobs(now time.Time) string {
+	s.ticksMu.Lock()
+	defer s.ticksMu.Unlock()
+	var names []string
+	for _, tk := range s.ticks {
+		if began := tk.running.Load(); began != 0 {
+			names = append(names, fmt.Sprintf("%s (%s)", tk.job, now.Sub(time.Unix(0, began)).Round(time.Second)))
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // cronLogger sends robfig/cron's own messages (a recovered panic, a

@@ -113,6 +113,47 @@ func TestStopIsSoftThenHard(t *testing.T) {
 	}
 }
 
+// A stop that waits out its grace says which jobs still run: the log
+// said "jobs still running" and "jobs did not return" naming none, and
+// the operator could not tell a stuck escalation run from a slow poll.
+func TestStopNamesTheJobsStillRunning(t *testing.T) {
+	log, logs := logtest.New()
+	s := New(log, nil)
+	started := make(chan struct{}, 2)
+	release := make(chan struct{})
+	s.add(fast{}, "poll svarut", func(ctx context.Context) error {
+		started <- struct{}{}
+		<-ctx.Done() // finishes only when cancelled
+		return ctx.Err()
+	})
+	s.add(fast{}, "escalate", func(ctx context.Context) error {
+		started <- struct{}{}
+		<-release // not even then
+		return nil
+	})
+	s.add(fast{}, "idle", func(context.Context) error { return nil })
+	s.Start()
+	<-started
+	<-started
+	s.Stop(50 * time.Millisecond)
+	close(release)
+	var still, stuck string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		switch {
+		case strings.Contains(l, "jobs still running after the grace period"):
+			still = l
+		case strings.Contains(l, "jobs did not return after being cancelled"):
+			stuck = l
+		}
+	}
+	if !strings.Contains(still, "poll svarut") || !strings.Contains(still, "escalate") || strings.Contains(still, "idle") {
+		t.Errorf("the grace's end names %q; want poll svarut and escalate, not idle:\n%s", still, logs.String())
+	}
+	if !strings.Contains(stuck, "escalate") || strings.Contains(stuck, "poll svarut") {
+		t.Errorf("the cancel's end names %q; want escalate alone:\n%s", stuck, logs.String())
+	}
+}
+
 func TestEveryRefusesBadSpecAndOnceNeedsLocker(t *testing.T) {
 	s := New(slog.New(slog.DiscardHandler), nil)
 	if err := s.Every("every minute", "x", nil); err == nil || !strings.Contains(err.Error(), "x") {

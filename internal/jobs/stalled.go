@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -15,8 +16,9 @@ const stallAfter = 5 * time.Minute
 
 // tick is when the dispatcher owes a job its next tick.
 type tick struct {
-	job   string
-	sched cron.Schedule
+	job     string
+	sched   cron.Schedule
+	running atomic.Int64 // when the run in progress began (unix ns); 0: none
 
 	mu  sync.Mutex
 	due time.Time // zero: never (a schedule with no next time)
