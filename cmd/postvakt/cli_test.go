@@ -127,6 +127,9 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"print", "drain", "--batch", "-1"}, "--batch: -1 is not"},
 		{[]string{"print", "drain", "--every", "0s"}, "--every: 0s is not"},
 		{[]string{"print", "drain", "--now", "2026-11-30T10:00:00+01:00"}, "--now goes with --once"},
+		// As POSTVAKT_ADDR: refused before the database is migrated.
+		{[]string{"serve", "--addr", "localhost"}, `--addr: "localhost" is not host:port`},
+		{[]string{"serve", "--addr", "127.0.0.1:99999"}, `--addr: "127.0.0.1:99999" is not host:port`},
 		// --show-messages alone is no preview: the run would send for real.
 		{[]string{"escalate", "--once", "--show-messages"}, "--show-messages goes with --dry-run"},
 		{[]string{"user", "email", "--name", "kari"}, `--email "" clears`},

@@ -38,6 +38,10 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
+	if err := config.CheckListenAddr(cfg.Addr); err != nil {
+		// Before the database is opened and migrated, as POSTVAKT_ADDR's.
+		return usageError{fmt.Sprintf("--addr: %v\n%s", err, usageLine(fs))}
+	}
 	a, err := open(ctx, cfg, withPolicies|withMigrate|withMetrics|withSchedule)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -287,11 +287,20 @@ func absoluteURL(v string) (string, bool) {
 // database was opened and migrated.
 func (r *Reader) HostPort(name, def, help string) string {
 	v := r.String(name, def, help)
-	if err := checkHostPort(v); err != nil {
-		r.Failf(name, "%q is not host:port with a port number (e.g. 127.0.0.1:8080, or :8080 for every address)", v)
+	if err := CheckListenAddr(v); err != nil {
+		r.Failf(name, "%s", err)
 		return def
 	}
 	return v
+}
+
+// CheckListenAddr says why v is no listen address, as HostPort reads one
+// (serve --addr is checked so too, before the database is opened), or nil.
+func CheckListenAddr(v string) error {
+	if checkHostPort(v) != nil {
+		return fmt.Errorf("%q is not host:port with a port number (e.g. 127.0.0.1:8080, or :8080 for every address)", v)
+	}
+	return nil
 }
 
 // OptionalHostPort reads host:port, both given (a server to reach, such
