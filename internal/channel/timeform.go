@@ -39,8 +39,10 @@ func ParseTime(s string) (time.Time, error) {
 // zone (and no region), as a wall-clock time in loc: the zone its
 // channel runs in.
 //
-// The time is in UTC: Go reads offsets up to ±23:59, PostgreSQL takes
-// ±15:59, and one letter's odd offset must not fail its batch's write.
+// A wall-clock time that names two instants is the earlier
+// (ParseWallClock). The time is in UTC: Go reads offsets up to ±23:59,
+// PostgreSQL takes ±15:59, and one letter's odd offset must not fail its
+// batch's write.
 func ParseLocalTime(s string, loc *time.Location) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -80,9 +82,33 @@ func parseForms(s string, loc *time.Location) (time.Time, error) {
 		// the channels writes one without the offset.
 		return time.Time{}, fmt.Errorf("%.40q: %w", s, errNoZone)
 	default:
-		return time.ParseInLocation("2006-01-02T15:04:05.999999999", norm, loc)
+		return ParseWallClock("2006-01-02T15:04:05.999999999", norm, loc)
 	}
 	return time.Parse(time.RFC3339Nano, norm)
+}
+
+// ParseWallClock reads s by layout as time.ParseInLocation does, a time
+// without a zone read in loc, but of a wall-clock time that names two
+// instants (the hour clocks go back over: 02:00–03:00 in Oslo on the last
+// Sunday of October) it gives the earlier. A time the channel wrote is
+// past: read as the later, a change made in the first of the two hours and
+// asked about in it would be dated an hour ahead, refused as in the
+// future. (Go's reading of the two is the later.)
+func ParseWallClock(layout, s string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation(layout, s, loc)
+	if err != nil {
+		return t, err
+	}
+	start, _ := t.ZoneBounds()
+	if start.IsZero() {
+		return t, nil
+	}
+	_, off := t.Zone()
+	_, before := start.Add(-time.Nanosecond).Zone()
+	if back := time.Duration(before-off) * time.Second; back > 0 && t.Sub(start) < back {
+		return t.Add(-back), nil // the same wall clock, before the clocks went back
+	}
+	return t, nil
 }
 
 // EraStart and EraEnd bound a channel's epoch time (1973 and the year 5138

@@ -62,6 +62,8 @@ func TestTimeForms(t *testing.T) {
 		{"2023-01-01T11:33:55", at.Truncate(time.Second)},
 		{"2023-01-01T11:33", at.Truncate(time.Minute)},
 		{"2023-07-01T12:33:55.008", time.Date(2023, 7, 1, 10, 33, 55, 8_000_000, time.UTC)}, // summer: +02:00
+		{"2026-10-25T02:30:00", time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)},             // the hour twice: the earlier
+		{"2026-10-25T03:30:00", time.Date(2026, 10, 25, 2, 30, 0, 0, time.UTC)},             // after it: winter, +01:00
 	}
 	for _, c := range local {
 		if got, err := ParseTime(c.in); err == nil {

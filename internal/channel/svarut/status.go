@@ -115,7 +115,7 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 	}
 	t, err := channel.ParseLocalTime(s, oslo)
 	if err != nil {
-		t, err = time.ParseInLocation(v1HistoryTime, s, oslo)
+		t, err = channel.ParseWallClock(v1HistoryTime, s, oslo)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: sisteStatusEndring %s is not a date-time", channel.ErrBadTimestamp, model.QuoteTime(s))
