@@ -72,7 +72,8 @@ const v1HistoryTime = "02.01.2006 15:04:05"
 // milliseconds (v1), epoch seconds with a fraction (Jackson's default for
 // java.time), or SvarUt v1's historikk form, as a JSON string or
 // number. Absent, null or an empty string gives the zero time (unknown),
-// and so does a placeholder of year 1 ("0001-01-01T00:00:00").
+// and so does a placeholder of year 1 ("0001-01-01T00:00:00") or of
+// epoch zero (0, "1970-01-01T00:00:00Z").
 // Anything else is an error wrapping channel.ErrBadTimestamp: a number
 // that reads as epoch seconds rather than milliseconds, or garbage.
 func parseTime(raw json.RawMessage) (time.Time, error) {
@@ -96,6 +97,8 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 	// drops a leading zero the masker would need.
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		switch q := model.QuoteTime(s); {
+		case n == 0:
+			return time.Time{}, nil // epoch zero: a long left unset, no time (placeholder)
 		case n < minEpochMS && n > 1_000_000_000:
 			at := ""
 			if q == strconv.Quote(s) {
@@ -128,11 +131,12 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 
 // placeholder says whether t is a default written for "no time": the
 // first day of year 1 ("0001-01-01T00:00:00", .NET's DateTime.MinValue,
-// Java's LocalDateTime of year 1), in any zone. Read in Oslo's local mean
-// time it would be a real instant, before any letter was sent, and the
-// status it dates refused.
+// Java's LocalDateTime of year 1), in any zone, or epoch zero
+// ("1970-01-01T00:00:00Z", Instant.EPOCH; without a zone, read in Oslo).
+// Taken as an instant it lies before any letter was sent, and the status
+// it dates (a reading) would be refused.
 func placeholder(t time.Time) bool {
-	return t.UTC().Year() <= 1
+	return t.UTC().Year() <= 1 || t.Equal(time.Unix(0, 0)) || t.Equal(time.Date(1970, 1, 1, 0, 0, 0, 0, oslo))
 }
 
 // hasControl says whether s holds a control character, which a JSON

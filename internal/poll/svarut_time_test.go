@@ -28,3 +28,26 @@ func TestSvarUtReadingInTheAutumnHour(t *testing.T) {
 		t.Errorf("state %s after a reading five minutes old, want opened\n%s", q.State, buf.String())
 	}
 }
+
+// TestSvarUtReadingDatedEpochZero: SvarUt dates a reading by epoch zero (0
+// as v1's epoch milliseconds, 1970-01-01T00:00:00Z), a default written for
+// "no time". The reading is applied, dated by its poll; refused as "before
+// the letter was sent", it never was, and the letter went on towards
+// reminders and print.
+func TestSvarUtReadingDatedEpochZero(t *testing.T) {
+	now := t0
+	st, ships, f, ch := revSetup(t, 2, now.Add(-3*time.Hour))
+	for i, at := range []string{`0`, `"1970-01-01T00:00:00Z"`} {
+		f.records[revID(i)] = []string{fmt.Sprintf(`{"id":%q,"sisteStatusEndring":%s,"status":"LEST"}`, revID(i), at)}
+	}
+	storetest.Set(t, st, []string{ships[0].ID, ships[1].ID}, storetest.NextPollAt(now.Add(-time.Second)))
+	var buf bytes.Buffer
+	if _, err := newPoller(st, func() time.Time { return now }, &buf).Cycle(context.Background(), ch); err != nil {
+		t.Fatalf("cycle: %v\n%s", err, buf.String())
+	}
+	for i := range 2 {
+		if q := revRow(t, st, ships[i].ID); q.State != "opened" {
+			t.Errorf("letter %d: state %s after a reading dated epoch zero, want opened\n%s", i, q.State, buf.String())
+		}
+	}
+}
