@@ -15,7 +15,9 @@ import (
 // in the mailbox before the notice went out, or clocks apart), or before
 // SvarUt's own print or a closing by hand, was dropped for the later
 // record: the letter stayed unread, and postvakt reminded and printed a
-// letter that had been read. Of two readings the earlier dates it.
+// letter that had been read. Of two readings the earlier dates it, and a
+// dated one an undated one (null, a placeholder): the letter was opened
+// then, not at the poll that saw it.
 func TestReadingNotUndoneByALaterRecord(t *testing.T) {
 	const (
 		nine = `"2023-01-01T09:00:00Z"`
@@ -34,6 +36,9 @@ func TestReadingNotUndoneByALaterRecord(t *testing.T) {
 		{"LEST before a closing by hand", []rec{{"LEST", nine}, {"MANUELT_HANDTERT", ten}}, model.StateOpened, nine},
 		{"two readings, the later first", []rec{{"LEST", ten}, {"LEST", nine}}, model.StateOpened, nine},
 		{"two readings, the earlier first", []rec{{"LEST", nine}, {"LEST", ten}}, model.StateOpened, nine},
+		{"an undated reading after a dated one", []rec{{"LEST", nine}, {"LEST", "null"}}, model.StateOpened, nine},
+		{"a dated reading after an undated one", []rec{{"LEST", "null"}, {"LEST", nine}}, model.StateOpened, nine},
+		{"a reading dated epoch zero after a dated one", []rec{{"LEST", nine}, {"LEST", "0"}}, model.StateOpened, nine},
 		{"no reading: the later record", []rec{{"VARSLET", nine}, {"IKKE_LEVERT", ten}}, model.StateFailed, ""},
 	}
 	f := newNFSvarUt(t)

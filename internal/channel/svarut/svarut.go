@@ -383,12 +383,17 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 // record whatever their times: nothing leads out of opened, and a VARSLET,
 // a print or a closing dated after it does not make the letter unread; of
 // two dated readings the earlier stands (the letter is opened since). A
-// record without a time (null, or the year-1 placeholder) is not earlier
-// than a dated one, only undated: the two weigh as at one time (an undated
-// LEST beside a dated VARSLET is a reading, not lost to the notice).
+// record without a time (null, or a placeholder) is not earlier than a
+// dated one, only undated: the two weigh as at one time (an undated LEST
+// beside a dated VARSLET is a reading, not lost to the notice); of two
+// readings the dated one stands, which dates the reading.
 func laterRecord(prev, o channel.Observation) bool {
-	if read, oRead := prev.State == model.StateOpened, o.State == model.StateOpened; read != oRead {
+	read, oRead := prev.State == model.StateOpened, o.State == model.StateOpened
+	if read != oRead {
 		return read
+	}
+	if read && prev.ChangedAt.IsZero() != o.ChangedAt.IsZero() {
+		return !prev.ChangedAt.IsZero() // a dated reading dates it, not the poll
 	}
 	if prev.ChangedAt.IsZero() || o.ChangedAt.IsZero() || prev.ChangedAt.Equal(o.ChangedAt) {
 		return weightAtOneTime(prev) > weightAtOneTime(o)
