@@ -123,7 +123,8 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // kept back (another was its probe) ErrNotAsked. The error return is for
 // a call that failed as a whole: an open breaker, no token, a 403 about the token once renewed
 // (errTokenRefused, see altinntoken), an HTML page or an empty 200
-// instead of JSON on every id, no answer in time for any id, a 5xx or a
+// instead of JSON on every id, a redirect to another address on every id
+// (a wrong POSTVAKT_ALTINN_URL: Altinn's API redirects nowhere), no answer in time for any id, a 5xx or a
 // failed connection after retries on every id, or on some and on the rest
 // no answer in time or a page (a *channel.AllFailedError, each id's observation in it: Altinn
 // down, or letters that each fail, which the poller tells apart), 401/403 on
@@ -153,6 +154,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	serverErrors, netErrors := 0, 0                 // 5xx after retries; failed connections after retries
 	var pages []*channel.BadResponseError           // pages or empty answers instead of JSON
 	foreign404, bare404 := 0, 0                     // 404s not Altinn's CorrespondenceNotFound; code-less ProblemDetails 404s
+	redirects := 0                                  // 3xx to another origin, not followed
 	done := map[string]bool{}
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
 	defer cancel()
@@ -200,6 +202,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		if d.bare404 {
 			bare404++
 		}
+		if d.redirect {
+			redirects++
+		}
 		done[id] = true
 		for _, i := range index[strings.ToLower(id)] {
 			o := d.obs
@@ -236,6 +241,10 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 404 without Altinn's CorrespondenceNotFound: check POSTVAKT_ALTINN_URL (first: %w)",
 			len(send), obs[index[strings.ToLower(send[0])][0]].Err)
 	}
+	if len(send) > 0 && redirects == len(send) {
+		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered with a redirect to another address, not followed (Altinn's API redirects nowhere): check POSTVAKT_ALTINN_URL, its https:// and host (first: %v)",
+			len(send), obs[index[strings.ToLower(send[0])][0]].Err)
+	}
 	if len(send) >= refusedCallAt && bare404 == len(send) {
 		// A ProblemDetails 404 without a code is ASP.NET's for any path it
 		// has no route for (a wrong POSTVAKT_ALTINN_URL, a retired API
@@ -257,7 +266,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403, %d with code %d, which Altinn also gives a caller without access to the resource or the organisation: check the token, its scopes and the resource's access (first: %w)",
 			len(send), refusedCoded, codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
 	}
-	if failing := serverErrors + netErrors + timedOut + len(pages) + foreign404; len(send) > 0 && failing == len(send) {
+	if failing := serverErrors + netErrors + timedOut + len(pages) + foreign404 + redirects; len(send) > 0 && failing == len(send) {
 		// Each letter was asked on its own and Altinn failed on every one:
 		// Altinn is down or unreachable, unless it answers about a letter
 		// it answered before, which the poller asks (channel.AllFailedError).
@@ -269,7 +278,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		for _, k := range []struct {
 			n    int
 			what string
-		}{{serverErrors, "server errors after retries"}, {netErrors, "failed connections after retries"}, {timedOut, "no answer in time"}, {len(pages), "pages or empty answers"}, {foreign404, "foreign 404s"}} {
+		}{{serverErrors, "server errors after retries"}, {netErrors, "failed connections after retries"}, {timedOut, "no answer in time"}, {len(pages), "pages or empty answers"}, {foreign404, "foreign 404s"}, {redirects, "redirects elsewhere"}} {
 			if k.n > 0 {
 				how = append(how, fmt.Sprintf("%d %s", k.n, k.what))
 			}

@@ -128,6 +128,11 @@ type detail struct {
 	// service writes for a route it does not have: a wrong base URL or a
 	// retired API version when every letter of a batch got one.
 	bare404 bool
+	// redirect: a 3xx to another origin, not followed (obs.Err is
+	// ErrFailing): Altinn's API answers every request itself, so it is a
+	// wrong POSTVAKT_ALTINN_URL (http:// for https://) or a proxy's login
+	// when every letter got one.
+	redirect bool
 	// unreadable: a 200 that is no details answer of this letter (JSON
 	// that does not parse, another letter's details; obs.Err is
 	// ErrBadRecord): nothing to register it by.
@@ -138,7 +143,8 @@ type detail struct {
 // Anything Altinn answers about this one id is in obs.Err: 404/410
 // ErrNotKnown, 401, or a 403 with an error code or a proxy's page,
 // ErrRefused (401 with code 4001 is Altinn's "you may not read this
-// correspondence"), 5xx after retries or an oversized answer ErrFailing,
+// correspondence"), 5xx after retries, an oversized answer or a redirect
+// to another address (not followed) ErrFailing,
 // an unreadable answer ErrBadRecord, a bad timestamp ErrBadTimestamp, a
 // failed connection after retries ErrFailing (netError), a request the
 // half-open breaker kept back while another is its probe ErrNotAsked
@@ -201,6 +207,12 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 		d.obs.Payload = problemEvidence(se.Body, se.Received)
 		own, bare := altinnsNotFound(se.Body)
 		switch {
+		case se.StatusCode >= 300 && se.StatusCode < 400:
+			// Nothing about the letter: httpclient follows a redirect
+			// within the origin only, and Altinn's API redirects nowhere.
+			d.obs.Err = fmt.Errorf("%w: %d for %s, a redirect to another address, not followed: not Altinn's answer about the letter",
+				channel.ErrFailing, se.StatusCode, id)
+			d.redirect = true
 		case se.StatusCode == http.StatusNotFound && !own:
 			// Nothing about the letter: every letter gets this from a
 			// wrong base URL or a platform mid-deploy.
