@@ -200,6 +200,15 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 				other++ // another sender's letter, in a supplier's log
 				continue
 			}
+			if f.SentAt.IsZero() && f.Observation.Err != nil {
+				// Listed, but its details not given (Altinn: refused to
+				// this caller, purged since the listing): nothing of the
+				// letter to check, and the channel's answer is the reason.
+				skipped++
+				log.Warn("discovered shipment not registered: the channel did not give its details", "channel", *name, "channel_id", f.ChannelID,
+					"error", f.Observation.Err)
+				continue
+			}
 			ns := model.NewShipment{Channel: *name, ChannelID: f.ChannelID, SenderOrg: *org, SenderUnit: *unit,
 				RecipientKind: model.RecipientOrg, RecipientID: f.Recipient, Title: f.Title,
 				Confidential: f.Confidential, Class: *class, SentAt: f.SentAt, SenderSystem: *system}
