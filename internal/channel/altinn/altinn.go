@@ -126,7 +126,8 @@ func (c *Client) BatchSize() int { return c.cfg.BatchSize }
 // instead of JSON on every id, a redirect to another address on every id
 // (a wrong POSTVAKT_ALTINN_URL: Altinn's API redirects nowhere), no answer in time for any id, a 5xx or a
 // failed connection after retries on every id, or on some and on the rest
-// no answer in time or a page (a *channel.AllFailedError, each id's observation in it: Altinn
+// no answer in time, a page, a redirect or an answer over the size cap
+// (a *channel.AllFailedError, each id's observation in it: Altinn
 // down, or letters that each fail, which the poller tells apart), 401/403 on
 // every id without Altinn's per-correspondence code 4001 (a token or
 // access problem, not the letters'), or on every one of two or more ids
@@ -154,7 +155,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 	serverErrors, netErrors := 0, 0                 // 5xx after retries; failed connections after retries
 	var pages []*channel.BadResponseError           // pages or empty answers instead of JSON
 	foreign404, bare404 := 0, 0                     // 404s not Altinn's CorrespondenceNotFound; code-less ProblemDetails 404s
-	redirects := 0                                  // 3xx to another origin, not followed
+	redirects, tooLarge := 0, 0                     // 3xx to another origin, not followed; answers over the size cap
 	done := map[string]bool{}
 	bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchTime)
 	defer cancel()
@@ -204,6 +205,9 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		}
 		if d.redirect {
 			redirects++
+		}
+		if d.tooLarge {
+			tooLarge++
 		}
 		done[id] = true
 		for _, i := range index[strings.ToLower(id)] {
@@ -266,7 +270,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		return nil, fmt.Errorf("altinn details: every one of %d correspondences answered 401/403, %d with code %d, which Altinn also gives a caller without access to the resource or the organisation: check the token, its scopes and the resource's access (first: %w)",
 			len(send), refusedCoded, codeNotSenderOrRecipient, obs[index[strings.ToLower(send[0])][0]].Err)
 	}
-	if failing := serverErrors + netErrors + timedOut + len(pages) + foreign404 + redirects; len(send) > 0 && failing == len(send) {
+	if failing := serverErrors + netErrors + timedOut + len(pages) + foreign404 + redirects + tooLarge; len(send) > 0 && failing == len(send) {
 		// Each letter was asked on its own and Altinn failed on every one:
 		// Altinn is down or unreachable, unless it answers about a letter
 		// it answered before, which the poller asks (channel.AllFailedError).
@@ -278,7 +282,7 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 		for _, k := range []struct {
 			n    int
 			what string
-		}{{serverErrors, "server errors after retries"}, {netErrors, "failed connections after retries"}, {timedOut, "no answer in time"}, {len(pages), "pages or empty answers"}, {foreign404, "foreign 404s"}, {redirects, "redirects elsewhere"}} {
+		}{{serverErrors, "server errors after retries"}, {netErrors, "failed connections after retries"}, {timedOut, "no answer in time"}, {len(pages), "pages or empty answers"}, {foreign404, "foreign 404s"}, {redirects, "redirects elsewhere"}, {tooLarge, "answers over the size cap"}} {
 			if k.n > 0 {
 				how = append(how, fmt.Sprintf("%d %s", k.n, k.what))
 			}

@@ -128,6 +128,10 @@ type detail struct {
 	// service writes for a route it does not have: a wrong base URL or a
 	// retired API version when every letter of a batch got one.
 	bare404 bool
+	// tooLarge: an answer over the HTTP client's size cap (obs.Err is
+	// ErrFailing): this letter's when others are read, Altinn (or what
+	// stands before it) failing when every letter got one.
+	tooLarge bool
 	// redirect: a 3xx to another origin, not followed (obs.Err is
 	// ErrFailing): Altinn's API answers every request itself, so it is a
 	// wrong POSTVAKT_ALTINN_URL (http:// for https://) or a proxy's login
@@ -170,6 +174,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 			return nil, fmt.Errorf("altinn details: %w", err) // the token's problem, not this letter's
 		case errors.Is(err, httpclient.ErrBodyTooLarge):
 			d.obs.Err = fmt.Errorf("%w: altinn details of %s: %v", channel.ErrFailing, id, err)
+			d.tooLarge = true
 			return d, nil
 		case errors.Is(err, httpclient.ErrNetwork) && ctx.Err() == nil:
 			// This one request's connection failed, after retries: its
