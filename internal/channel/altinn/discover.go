@@ -18,6 +18,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 )
 
 // MaxSearchResults is the most ids one search answer holds. The search has
@@ -353,7 +354,10 @@ func (c *Client) validIDs(ids []string) []string {
 		if channel.ValidUUID(id) {
 			out = append(out, id)
 		} else {
-			c.log.Warn("altinn discover: search answer holds a non-UUID id; skipped", "id", id)
+			// Text from outside: a national id in it is masked, and a long
+			// one cut (model.Excerpt keeps an id whole or leaves it out).
+			shown := string(model.MaskNationalIDsIn(model.Excerpt([]byte(id), 80)))
+			c.log.Warn("altinn discover: search answer holds a non-UUID id; skipped", "id", shown)
 		}
 	}
 	return out
