@@ -122,8 +122,8 @@ const smsMax = 160
 // Profile's): begun (Begin marked it), its kept order is placed, and the
 // reminder recorded sent with the order's id in the same statement that
 // counts its letters. An order Altinn refused (orderRefused: 422
-// NOT-00001, no contact information there either; a 400; a 429) was not
-// placed: a reminder with Profile addresses goes to them by e-mail
+// NOT-00001, no contact information there either; a 400; a 429; a
+// redirect elsewhere) was not placed: a reminder with Profile addresses goes to them by e-mail
 // (sendFallback); one without is failed, and sent again by a later run
 // after model.RetryAfter, as a refused e-mail. An order that was never
 // sent (orderNotSent: no token) is failed too, without the fallback.
@@ -249,8 +249,9 @@ func orderNotSent(err error) bool {
 const statusRequestTerminated = 499
 
 // orderRefused reports whether Altinn Notifications answered the order
-// itself with a 4xx (422 NOT-00001, a 400, a 401, a 429): it placed
-// nothing. Any other failure (no answer, a 5xx, a 499 NOT-00002, an
+// itself with a 4xx (422 NOT-00001, a 400, a 401, a 429), or the order met
+// a redirect to another address (not followed: it never reached the
+// service; a POSTVAKT_NOTIFICATIONS_URL with http://): it placed nothing. Any other failure (no answer, a 5xx, a 499 NOT-00002, an
 // answer that could not be read) may have placed it; so may an earlier attempt of the HTTP
 // client's that was not refused (StatusError.EarlierMayHaveActed: a 503
 // after Altinn took the order), whose retry's 401, 403 or 429 answers that
@@ -261,7 +262,7 @@ func orderRefused(err error) bool {
 		return true
 	}
 	var se *httpclient.StatusError
-	if orderNotSent(err) || !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500 || se.StatusCode == statusRequestTerminated {
+	if orderNotSent(err) || !errors.As(err, &se) || se.StatusCode < 300 || se.StatusCode >= 500 || se.StatusCode == statusRequestTerminated {
 		return false
 	}
 	return !se.EarlierMayHaveActed || se.StatusCode == 400 || se.StatusCode == 422
