@@ -399,9 +399,16 @@ func securityHeaders(h http.Header) {
 }
 
 // shownPath is the request's path for the log and the audit, with any
-// national id in it masked (a caller may put one where an id belongs).
+// national id in it masked (a caller may put one where an id belongs). A
+// path that is not text (%00, %ff: a NUL, bytes that are not UTF-8) is
+// shown as it was sent, escaped: PostgreSQL stores neither, and a refusal
+// whose audit entry held them would go unaudited.
 func shownPath(r *http.Request) string {
-	return string(model.MaskNationalIDsIn([]byte(r.URL.Path)))
+	p := r.URL.Path
+	if !store.IsText(p) {
+		p = r.URL.EscapedPath()
+	}
+	return string(model.MaskNationalIDsIn([]byte(p)))
 }
 
 // textQuery reports whether every name and value of q is text: valid
