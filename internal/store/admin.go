@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"postvakt/internal/model"
 )
 
 // The administration pages: users and API tokens. A disabled user's
@@ -61,6 +63,7 @@ func checkAccess(role, org, unit string) error {
 // SetUserAccess changes a user's role and scope. It applies to the user's
 // open sessions at once (sessions read the user on every request).
 func (s *Store) SetUserAccess(ctx context.Context, id int64, role, org, unit string) error {
+	unit = model.NormalizeName(unit) // as letters carry it: composed (CreateUser)
 	if err := checkAccess(role, org, unit); err != nil {
 		return fmt.Errorf("change user %d: %w", id, err)
 	}
