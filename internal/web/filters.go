@@ -117,7 +117,7 @@ func (s *Server) unitQuery(ctx context.Context, p *auth.Principal, q url.Values)
 	}
 	var ids []int64
 	for _, u := range units {
-		if u.Name == q.Get("unit") {
+		if u.Name == model.NormalizeName(q.Get("unit")) { // as registration stores it (readFilter)
 			ids = append(ids, u.ID)
 		}
 	}
@@ -158,7 +158,8 @@ func unitID(v string) (int64, error) {
 // store.ListFilter ands them). Parameters (filterParams): list, recipient
 // (an organisation number, or for rules.persons a person id too; a CPR
 // number may be written DDMMYY-SSSS, model.NormalizePersonID), rid (a
-// recipient's row id), unit (a sending unit's name), unit_id (its row id,
+// recipient's row id), unit (a sending unit's name; it and class read as
+// registration stores them, model.NormalizeName), unit_id (its row id,
 // what the UI's links and filter form carry: uiListFilter), state, stage, class, channel, channel_id
 // (the letter's id on its channel, as registered), from, to (dates
 // sent, to inclusive), step (store.Steps) with step_from, step_to (dates of
@@ -171,8 +172,8 @@ func (s *Server) readFilter(p *auth.Principal, q url.Values, rules filterRules) 
 		return store.ListFilter{Scope: p.Scope(), List: rules.list}, err
 	}
 	f := store.ListFilter{Scope: p.Scope(), List: store.ListName(q.Get("list")),
-		Recipient: model.NormalizePersonID(strings.TrimSpace(q.Get("recipient"))), Unit: q.Get("unit"), State: q.Get("state"),
-		Stage: q.Get("stage"), Class: q.Get("class"), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
+		Recipient: model.NormalizePersonID(strings.TrimSpace(q.Get("recipient"))), Unit: model.NormalizeName(q.Get("unit")), State: q.Get("state"),
+		Stage: q.Get("stage"), Class: model.NormalizeName(q.Get("class")), Channel: q.Get("channel"), Cursor: q.Get("cursor"),
 		ChannelID: model.NewShipment{ChannelID: q.Get("channel_id")}.Normalized().ChannelID,
 		Step:      store.Step(q.Get("step"))}
 	if f.List == "" {

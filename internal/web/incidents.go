@@ -100,8 +100,10 @@ func (s *Server) parseIncident(r *http.Request, q url.Values) (store.IncidentFil
 		if !f.From.Before(f.To) {
 			return f, filterErr("err.filter.from_to")
 		}
-		f.Channel, f.Unit, f.Class, f.Org = q.Get("channel"), q.Get("unit"), q.Get("class"), strings.TrimSpace(q.Get("org"))
-		f.System = q.Get("system")
+		// The names as registration stores them (model.NormalizeName).
+		f.Channel, f.Unit, f.Class, f.Org = q.Get("channel"), model.NormalizeName(q.Get("unit")), model.NormalizeName(q.Get("class")),
+			strings.TrimSpace(q.Get("org"))
+		f.System = model.NormalizeName(q.Get("system"))
 		id, err := unitID(q.Get("unit_id"))
 		if err != nil {
 			return f, err
