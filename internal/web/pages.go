@@ -153,6 +153,8 @@ func (s *Server) printDecision(w http.ResponseWriter, r *http.Request) {
 	case b.State != "held":
 		s.renderError(w, r, http.StatusConflict, "err.batch_already", "State", b.State)
 		return
+	default:
+		aboutBatch(r.Context(), *b)
 	}
 	decide, act, refused := s.print.ReleaseBatch, store.ActPrintRelease, store.ActPrintReleaseRefused
 	if action == "reject" {

@@ -60,6 +60,16 @@ func (s *Server) noBatch(w http.ResponseWriter, r *http.Request, id int64) {
 		})
 }
 
+// aboutBatch records that the request reads or decides print batch b: its
+// sending organisation's (batches are per organisation), whose officer
+// alone then sees the audit entry; a batch made before that (no
+// organisation) stays the principal's default.
+func aboutBatch(ctx context.Context, b store.PrintBatch) {
+	if b.SenderOrg != "" {
+		about(ctx, b.SenderOrg)
+	}
+}
+
 // printBatchPage shows one print batch with its letters: recipient, sending
 // unit, sent, business days unopened, and the address the print would go
 // to. Release and reject are offered here, with what was shown; the
@@ -88,6 +98,7 @@ func (s *Server) printBatchPage(w http.ResponseWriter, r *http.Request) {
 		s.noBatch(w, r, id)
 		return
 	}
+	aboutBatch(r.Context(), d.Batch)
 	named, err := s.policyLabels(r)
 	if err != nil {
 		s.internalError(w, r, "name the batch's policy", err)

@@ -1,0 +1,45 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// An unscoped admin's view and release of one organisation's print batch
+// (batches are per sending organisation) are that organisation's in the
+// audit log, as a view of one of its letters is: its compliance officer
+// sees them, another organisation's does not (they were every
+// organisation's, "*", and another organisation's officer read that the
+// batch was looked at and released, with how many letters).
+func TestPrintBatchAuditedAsItsOrganisations(t *testing.T) {
+	e := newPrintEnv(t)
+	got := e.seed(2) // 964338531's
+	batch := e.heldAndManual(got[0], got[1])
+	root := e.loggedIn("root", "admin", "", "")
+	path := fmt.Sprintf("/print/%d", batch)
+	code, page := root.get(path)
+	if code != http.StatusOK {
+		t.Fatalf("%s: %d", path, code)
+	}
+	if code, _, body := root.post(path+"/release", formOf(t, page, path+"/release")); code != http.StatusSeeOther {
+		t.Fatalf("release: %d %.300s", code, body)
+	}
+	object := fmt.Sprintf(`"print_batch %d"`, batch)
+	for _, tc := range []struct {
+		org  string
+		sees bool
+	}{{"964338531", true}, {"974760673", false}} {
+		code, body := e.get("/api/v1/audit?actor=user:root&limit=1000", e.token("compliance", tc.org, ""))
+		if code != http.StatusOK {
+			t.Fatalf("audit of %s: %d %s", tc.org, code, body)
+		}
+		for _, action := range []string{`"view_list"`, `"print_release"`} {
+			seen := strings.Contains(body, `"action":`+action+`,"object":`+object)
+			if seen != tc.sees {
+				t.Errorf("%s's compliance officer sees the admin's %s of %s: %v, want %v\n%s", tc.org, action, object, seen, tc.sees, body)
+			}
+		}
+	}
+}
