@@ -165,7 +165,8 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
 		return
 	}
-	if _, err := s.shipmentFor(r, id); errors.Is(err, store.ErrNotFound) {
+	sh, err := s.shipmentFor(r, id)
+	if errors.Is(err, store.ErrNotFound) {
 		// Another organisation's or unit's letter is answered as none,
 		// the attempt audited (shipmentFor).
 		s.renderError(w, r, http.StatusNotFound, "err.no_manual")
@@ -174,7 +175,10 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "find the shipment to resolve", err)
 		return
 	}
-	err := s.store.ResolveManual(r.Context(), id, p.Scope(), res, note, p.Actor(), s.now())
+	// The letter's id as stored (lower case), however the address wrote
+	// it: the audit log's letter filter finds it so.
+	id = sh.ID
+	err = s.store.ResolveManual(r.Context(), id, p.Scope(), res, note, p.Actor(), s.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.renderError(w, r, http.StatusNotFound, "err.no_manual")
