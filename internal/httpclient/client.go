@@ -208,6 +208,14 @@ type Request struct {
 	// knows its service gives 403 for a token it does not take
 	// (Bearer.Unauthorized renews on 401 only).
 	Unauthorized func(*Response) bool
+	// Secondary: the request asks about one item after the service's main
+	// call answered (a letter's history after the batch's status): its
+	// failure does not count toward opening the breaker, which the main
+	// calls judge, so a part of the service failing (a history endpoint,
+	// a few letters' histories) does not stop the calls that work. Its
+	// success counts, an open breaker refuses it, and as the half-open
+	// probe its failure opens the breaker again.
+	Secondary bool
 }
 
 // With returns the request with its Prepare and Unauthorized set (as a
@@ -390,9 +398,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			}
 		}
 		if !res.retryable || attempt > maxRetries || res.retryAfterTooLong {
-			if narrowing && res.failure && !probe {
-				// Expected while narrowing a failing batch down: it says
-				// nothing new about the service's health.
+			if (narrowing || req.Secondary) && res.failure && !probe {
+				// Expected while narrowing a failing batch down, or of a
+				// secondary request: it says nothing new about the
+				// service's health.
 				c.breaker.abandon(probe)
 			} else {
 				c.breaker.done(c.opts.Clock.Now(), probe, !res.failure)

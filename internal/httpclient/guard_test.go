@@ -327,3 +327,28 @@ func TestNarrowingRetriesOnceAndSparesBreaker(t *testing.T) {
 		t.Fatalf("%d attempts, want 10 + 2×4", hits.Load())
 	}
 }
+
+// TestSecondaryFailuresSpareBreaker: failed secondary requests (a letter's
+// history after its batch's status) do not open the breaker, and are
+// retried as any; the service's main calls still open it, and then it
+// refuses a secondary request too.
+func TestSecondaryFailuresSpareBreaker(t *testing.T) {
+	srv, hits := scripted(t, step{code: 500})
+	c := newTestClient(t, Options{BaseURL: srv.URL, Clock: newFakeClock(), MaxRetries: 1, BreakerThreshold: 2})
+	for i := range 5 {
+		_, err := c.Do(context.Background(), Request{Op: "history", Method: http.MethodGet, Path: "/x", Secondary: true})
+		var se *StatusError
+		if !errors.As(err, &se) || se.StatusCode != 500 {
+			t.Fatalf("secondary call %d: %v, want the 500 (breaker must stay closed)", i, err)
+		}
+	}
+	if hits.Load() != 10 {
+		t.Fatalf("%d attempts for 5 secondary calls, want 2 each (one retry)", hits.Load())
+	}
+	for range 2 {
+		_, _ = c.Do(context.Background(), Request{Op: "status", Method: http.MethodPost, Path: "/x"})
+	}
+	if _, err := c.Do(context.Background(), Request{Op: "history", Method: http.MethodGet, Path: "/x", Secondary: true}); !errors.Is(err, ErrCircuitOpen) {
+		t.Fatalf("main calls must still open the breaker, and it refuses a secondary one: %v", err)
+	}
+}

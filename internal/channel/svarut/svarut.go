@@ -196,7 +196,9 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	if !channel.ValidUUID(id) {
 		return nil, fmt.Errorf("svarut history: %w: %q is not a UUID", channel.ErrInvalidID, id)
 	}
-	req := httpclient.Request{Op: "history", Method: http.MethodGet, Path: "/v2/forsendelser/" + id + "/hendelser"}.With(c.prepareV2(nil))
+	// Secondary: a history failing (its endpoint, a few letters') does not
+	// open the breaker on the status calls, which answer.
+	req := httpclient.Request{Op: "history", Method: http.MethodGet, Path: "/v2/forsendelser/" + id + "/hendelser", Secondary: true}.With(c.prepareV2(nil))
 	key := "hendelser"
 	if c.cfg.API == APIv1 {
 		req.Path, req.Prepare, key = v1Base+"/"+id+"/historikk", c.prepareV1(nil), "hendelsesLogger"
