@@ -73,7 +73,7 @@ const v1HistoryTime = "02.01.2006 15:04:05"
 // java.time), or SvarUt v1's historikk form, as a JSON string or
 // number. Absent, null or an empty string gives the zero time (unknown),
 // and so does a placeholder of year 1 ("0001-01-01T00:00:00") or of
-// epoch zero (0, "1970-01-01T00:00:00Z").
+// epoch zero (0, 0.000000000, "1970-01-01T00:00:00Z").
 // Anything else is an error wrapping channel.ErrBadTimestamp: a number
 // that reads as epoch seconds rather than milliseconds, or garbage.
 func parseTime(raw json.RawMessage) (time.Time, error) {
@@ -113,7 +113,9 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		}
 		return time.UnixMilli(n).UTC(), nil
 	}
-	if t, ok := channel.EpochSecondsFraction(s); ok && channel.InEra(t) {
+	if t, ok := channel.EpochSecondsFraction(s); ok && placeholder(t) {
+		return time.Time{}, nil // Jackson's Instant.EPOCH, 0.000000000
+	} else if ok && channel.InEra(t) {
 		return t, nil
 	}
 	t, err := channel.ParseLocalTime(s, oslo)
