@@ -213,8 +213,8 @@ type Request struct {
 	// failure does not count toward opening the breaker, which the main
 	// calls judge, so a part of the service failing (a history endpoint,
 	// a few letters' histories) does not stop the calls that work. Its
-	// success counts, an open breaker refuses it, and as the half-open
-	// probe its failure opens the breaker again.
+	// success counts and an open breaker refuses it; as the half-open
+	// probe, its failure leaves the probe to the next request.
 	Secondary bool
 }
 
@@ -398,7 +398,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			}
 		}
 		if !res.retryable || attempt > maxRetries || res.retryAfterTooLong {
-			if (narrowing || req.Secondary) && res.failure && !probe {
+			if (narrowing && !probe || req.Secondary) && res.failure {
 				// Expected while narrowing a failing batch down, or of a
 				// secondary request: it says nothing new about the
 				// service's health.

@@ -334,7 +334,8 @@ func TestNarrowingRetriesOnceAndSparesBreaker(t *testing.T) {
 // refuses a secondary request too.
 func TestSecondaryFailuresSpareBreaker(t *testing.T) {
 	srv, hits := scripted(t, step{code: 500})
-	c := newTestClient(t, Options{BaseURL: srv.URL, Clock: newFakeClock(), MaxRetries: 1, BreakerThreshold: 2})
+	clock := newFakeClock()
+	c := newTestClient(t, Options{BaseURL: srv.URL, Clock: clock, MaxRetries: 1, BreakerThreshold: 2})
 	for i := range 5 {
 		_, err := c.Do(context.Background(), Request{Op: "history", Method: http.MethodGet, Path: "/x", Secondary: true})
 		var se *StatusError
@@ -350,5 +351,14 @@ func TestSecondaryFailuresSpareBreaker(t *testing.T) {
 	}
 	if _, err := c.Do(context.Background(), Request{Op: "history", Method: http.MethodGet, Path: "/x", Secondary: true}); !errors.Is(err, ErrCircuitOpen) {
 		t.Fatalf("main calls must still open the breaker, and it refuses a secondary one: %v", err)
+	}
+	// Half-open: a secondary probe that fails leaves the probe to the
+	// next request, which a main call's success closes the breaker with.
+	clock.Advance(time.Minute)
+	if _, err := c.Do(context.Background(), Request{Op: "history", Method: http.MethodGet, Path: "/x", Secondary: true}); errors.Is(err, ErrCircuitOpen) {
+		t.Fatalf("half-open breaker refused the probe: %v", err)
+	}
+	if c.breaker.state != stateHalfOpen || c.breaker.probing {
+		t.Fatalf("breaker %v (probing %v) after a secondary probe failed, want half-open, no probe in flight", c.breaker.state, c.breaker.probing)
 	}
 }
