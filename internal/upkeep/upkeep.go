@@ -91,16 +91,20 @@ type Purge struct {
 // kept lose their recipients (store.PurgeNotices), and users disabled
 // longer ago than RetentionYears lose their e-mail address
 // (store.PurgeUserEmails). The purge logs its counts and writes them to the
-// audit log.
+// audit log. Each step commits on its own: a step that fails leaves what
+// the steps before it did, and the log says what that was, beside why the
+// purge stopped (the next night goes on).
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
-	if err != nil {
-		return err
-	}
-	u.log().Info("retention purge", "letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
+	counts := []any{"letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
 		"orphan_persons", p.Orphans, "notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
 		"kept_print_not_placed", p.PrintPending, "kept_changed", p.Changed, "kept_polling", p.Polling, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
-		"alerts", p.Alerts, "notices", p.Notices, "sessions", p.Sessions, "user_emails", p.UserEmails)
+		"alerts", p.Alerts, "notices", p.Notices, "sessions", p.Sessions, "user_emails", p.UserEmails}
+	if err != nil {
+		u.log().Error("retention purge stopped: what it purged before the failing step stays purged", append(counts, "error", err)...)
+		return err
+	}
+	u.log().Info("retention purge", counts...)
 	return nil
 }
 
