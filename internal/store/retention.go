@@ -95,6 +95,10 @@ type ShipmentPurge struct {
 	PrintPending  int64 // letters kept: their print order is not placed yet (lookup, held or queued)
 	Changed       int64 // letters kept: changed since they were listed, no longer due
 	Polling       int64 // letters kept: being polled (claimed) as the purge ran
+	// FollowUpsClosed: follow-ups of purged letters still open (no
+	// decision), closed by the purge: no decision on a purged letter can
+	// be recorded (ErrPurged).
+	FollowUpsClosed int64
 }
 
 // sqlPrintNotPlaced are the print order states before the provider has the
@@ -108,7 +112,8 @@ var sqlPrintNotPlaced = sqlList([]string{PrintStateLookup, PrintStateHeld, Print
 // their national id and name); the evidence events; the follow-up notes;
 // the print orders' requests (postal addresses) and errors; manual-handling
 // details; the recipients and order requests of the notifications that
-// listed them. What statistics need stays: channel, class, state, stage,
+// listed them. A follow-up still open is closed, decided by actor
+// (FollowUpsClosed). What statistics need stays: channel, class, state, stage,
 // dates, sending unit, a receiving organisation's number; and of a print,
 // what a court asks: the order (the provider's id, its state, when it was
 // ordered and when the provider accepted it, placed_at). A letter whose
@@ -269,6 +274,16 @@ func (s *Store) PurgeShipments(ctx context.Context, due []RetentionDue, now time
 				*st.n, _ = res.RowsAffected()
 			}
 		}
+		// A follow-up still open is closed: no decision on a purged letter
+		// can be recorded (ErrPurged), so it would stay overdue in the
+		// digest and on /followups for ever. Decided by the purge (actor),
+		// so that no one reads it as a unit's decision.
+		res, err = tx.ExecContext(ctx, `UPDATE followups SET decision = $2, decided_by = $3, decided_at = $4
+			WHERE shipment_id = ANY($1::uuid[]) AND decision IS NULL`, arr, DecisionClosed, actor, now)
+		if err != nil {
+			return fmt.Errorf("retention purge: open follow-ups: %w", err)
+		}
+		p.FollowUpsClosed, _ = res.RowsAffected()
 		// A statement after the lock: it sees the letters of registrations
 		// that held a person until they committed.
 		res, err = tx.ExecContext(ctx, `DELETE FROM recipients r WHERE r.id = ANY($1::bigint[]) AND r.kind = 'person'

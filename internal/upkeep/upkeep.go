@@ -97,7 +97,7 @@ type Purge struct {
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
 	counts := []any{"letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
-		"orphan_persons", p.Orphans, "notes", p.Notes, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
+		"orphan_persons", p.Orphans, "notes", p.Notes, "followups_closed", p.FollowUpsClosed, "print_requests", p.PrintRequests, "manual_details", p.Manual, "notifications", p.Notifications,
 		"kept_print_not_placed", p.PrintPending, "kept_changed", p.Changed, "kept_polling", p.Polling, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
 		"alerts", p.Alerts, "notices", p.Notices, "sessions", p.Sessions, "user_emails", p.UserEmails}
 	if err != nil {
@@ -224,6 +224,7 @@ func (p *Purge) add(s store.ShipmentPurge) {
 	p.ShipmentPurge.Events += s.Events
 	p.Persons += s.Persons
 	p.Notes += s.Notes
+	p.FollowUpsClosed += s.FollowUpsClosed
 	p.PrintRequests += s.PrintRequests
 	p.Manual += s.Manual
 	p.Notifications += s.Notifications

@@ -1,0 +1,60 @@
+package upkeep
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// A follow-up still open (no decision) when the purge takes its letter
+// stayed open: no decision can be recorded for a purged letter
+// (store.ErrPurged), so it was overdue in the compliance digest and on
+// /followups every morning for ever, with no way to close it. The purge
+// closes it, decided by the purge (system:retention), and counts it.
+func TestRetentionClosesTheOpenFollowUpOfAPurgedLetter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	ids := register(t, st, letter{"taushetsbelagt", "org", firma, "TITTEL-OPPFOLGING", old})
+	// Rejected in 2020 (register's state): its follow-up opened then, never decided.
+	if n, err := st.OpenFollowUps(ctx, old, old.AddDate(0, 0, 10)); err != nil || n != 1 {
+		t.Fatalf("open follow-ups: %d %v", n, err)
+	}
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	p, err := purge(ctx, st, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Shipments != 1 {
+		t.Fatalf("purge counts %+v: want the letter purged", p)
+	}
+	if p.FollowUpsClosed != 1 {
+		t.Errorf("purge counts %+v: want its open follow-up closed and counted", p)
+	}
+	overdue, err := st.OverdueFollowUps(ctx, now.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range overdue {
+		for _, f := range u.FollowUps {
+			t.Errorf("the purged letter's follow-up %s is still overdue (the digest's list)", f.ShipmentID)
+		}
+	}
+	fu, err := st.FollowUp(ctx, ids[0], store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fu.Decision == nil || *fu.Decision != store.DecisionClosed || fu.DecidedBy != "system:retention" || fu.DecidedAt == nil || !fu.DecidedAt.Equal(now) {
+		t.Errorf("follow-up after the purge: decision %v by %q at %v, want closed by system:retention at %v", fu.Decision, fu.DecidedBy, fu.DecidedAt, now)
+	}
+	// Still no decision of a person's: the letter is purged.
+	err = st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: ids[0], Decision: store.DecisionClosed, Actor: "user:kari", At: now})
+	if !errors.Is(err, store.ErrPurged) {
+		t.Errorf("a decision on the purged letter: %v, want ErrPurged", err)
+	}
+}
