@@ -10,9 +10,13 @@ import (
 	"postvakt/internal/store"
 )
 
-// FollowUpSource pages through the follow-ups of a scope (*store.Store).
-type FollowUpSource interface {
-	FollowUpsPage(ctx context.Context, scope store.Scope, all bool, cursor string, limit int) (*store.FollowUpPage, error)
+// FollowUpSource pages through the follow-ups of a scope (*store.Store;
+// FollowUps reads its pages in one snapshot when it can).
+type FollowUpSource = store.FollowUpPager
+
+// followUpSnapshotter reads follow-ups in one snapshot (*store.Store).
+type followUpSnapshotter interface {
+	FollowUpsSnapshot(ctx context.Context, fn func(store.FollowUpPager) error) error
 }
 
 // FollowUpHeader is the header of a follow-up list: what each sending unit
@@ -41,8 +45,24 @@ func followUpValues(f *store.FollowUp, code func(prefix, c string) string, at fu
 // deadline, to w in format; an XLSX of at most o.MaxRows rows, for people
 // with o.Labels (see Labels: the codes and headers in the reader's
 // language, times as date cells), else in the CSV's form: codes as stored,
-// UTC times. It returns how many rows it wrote.
+// UTC times. It returns how many rows it wrote. Its pages are read as of
+// one moment when src can (store.Store.FollowUpsSnapshot): a follow-up
+// whose deadline moves while the file is written is in it once.
 func FollowUps(ctx context.Context, src FollowUpSource, scope store.Scope, all bool, format Format, w io.Writer, o XLSXOptions) (int, error) {
+	if snap, ok := src.(followUpSnapshotter); ok {
+		var n int
+		err := snap.FollowUpsSnapshot(ctx, func(p store.FollowUpPager) error {
+			var err error
+			n, err = followUpsFrom(ctx, p, scope, all, format, w, o)
+			return err
+		})
+		return n, err
+	}
+	return followUpsFrom(ctx, src, scope, all, format, w, o)
+}
+
+// followUpsFrom is FollowUps reading src as it is.
+func followUpsFrom(ctx context.Context, src FollowUpSource, scope store.Scope, all bool, format Format, w io.Writer, o XLSXOptions) (int, error) {
 	var tw Writer
 	var err error
 	var row func(f *store.FollowUp) error

@@ -222,6 +222,38 @@ type FollowUpPage struct {
 // (one NextCursor gave; "" from the start) by deadline, then shipment.
 // ErrBadCursor for a cursor this server did not make.
 func (s *Store) FollowUpsPage(ctx context.Context, scope Scope, all bool, cursor string, limit int) (*FollowUpPage, error) {
+	return followUpsPage(ctx, s.db, scope, all, cursor, limit)
+}
+
+// FollowUpPager pages through follow-ups (FollowUpsPage).
+type FollowUpPager interface {
+	FollowUpsPage(ctx context.Context, scope Scope, all bool, cursor string, limit int) (*FollowUpPage, error)
+}
+
+// FollowUpsSnapshot runs fn with a pager whose every page reads the
+// database as of one moment (a read-only, repeatable-read transaction): an
+// export of many pages lists each follow-up once, though a deadline moves
+// (an incident's follow-ups recorded again) or a decision is recorded
+// while it is written; page by page, a follow-up whose deadline moved past
+// the pages read came again.
+func (s *Store) FollowUpsSnapshot(ctx context.Context, fn func(FollowUpPager) error) error {
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin a follow-ups export's snapshot: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }() // read only: nothing to commit
+	return fn(followUpsTx{tx})
+}
+
+// followUpsTx pages through follow-ups in one transaction.
+type followUpsTx struct{ tx *sqlx.Tx }
+
+func (t followUpsTx) FollowUpsPage(ctx context.Context, scope Scope, all bool, cursor string, limit int) (*FollowUpPage, error) {
+	return followUpsPage(ctx, t.tx, scope, all, cursor, limit)
+}
+
+// followUpsPage is FollowUpsPage through q.
+func followUpsPage(ctx context.Context, q sqlx.QueryerContext, scope Scope, all bool, cursor string, limit int) (*FollowUpPage, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
@@ -239,8 +271,8 @@ func (s *Store) FollowUpsPage(ctx context.Context, scope Scope, all bool, cursor
 	}
 	c.args = append(c.args, limit+1)
 	out := []FollowUp{}
-	q := fmt.Sprintf("%s WHERE %s ORDER BY f.deadline, f.shipment_id LIMIT $%d", followUpSelect, c.String(), len(c.args))
-	if err := s.db.SelectContext(ctx, &out, q, c.args...); err != nil {
+	query := fmt.Sprintf("%s WHERE %s ORDER BY f.deadline, f.shipment_id LIMIT $%d", followUpSelect, c.String(), len(c.args))
+	if err := sqlx.SelectContext(ctx, q, &out, query, c.args...); err != nil {
 		return nil, fmt.Errorf("list follow-ups: %w", err)
 	}
 	for i := range out {
