@@ -139,10 +139,11 @@ func incidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter
 		if sum == nil {
 			head = []byte("[]")
 		}
-		if _, err := fmt.Fprintf(w, "{\"summary\": %s,\n\"letters\": ", head); err != nil {
-			return 0, sum, fmt.Errorf("write incident report: %w", err)
-		}
-		n, err := incidentRows(ctx, src, f, format, w)
+		// The summary goes out with the letters' first bytes: a listing
+		// the database ends before its first letter can still be answered
+		// with an error (a 503), nothing written.
+		hw := &headFirst{w: w, head: fmt.Appendf(nil, "{\"summary\": %s,\n\"letters\": ", head)}
+		n, err := incidentRows(ctx, src, f, format, hw)
 		if err != nil {
 			return n, sum, err
 		}
@@ -155,6 +156,22 @@ func incidentFor(ctx context.Context, src IncidentSource, f store.IncidentFilter
 		return n, sum, err
 	}
 	return 0, sum, fmt.Errorf("unknown format %q", format)
+}
+
+// headFirst writes head before the first bytes written through it.
+type headFirst struct {
+	w    io.Writer
+	head []byte
+}
+
+func (h *headFirst) Write(p []byte) (int, error) {
+	if h.head != nil {
+		if _, err := h.w.Write(h.head); err != nil {
+			return 0, fmt.Errorf("write incident report: %w", err)
+		}
+		h.head = nil
+	}
+	return h.w.Write(p)
 }
 
 func incidentRows(ctx context.Context, src IncidentSource, f store.IncidentFilter, format Format, w io.Writer) (int, error) {

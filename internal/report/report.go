@@ -86,9 +86,6 @@ func newWriter(f Format, w io.Writer, sheet string, header []string, maxRows int
 	case XLSX:
 		return newXLSX(w, sheet, header, maxRows)
 	case JSON:
-		if _, err := io.WriteString(w, "["); err != nil {
-			return nil, fmt.Errorf("write JSON: %w", err)
-		}
 		return &jsonWriter{w: w, header: header}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q", f)
@@ -118,6 +115,11 @@ func (c *csvWriter) Close() error {
 	return nil
 }
 
+// jsonWriter writes an array of objects, its opening bracket with the
+// first row (or on Close): until then nothing is written, so an export
+// whose query fails before its first row can still be answered with an
+// error (a 503 for a statement the database ended), as a CSV's buffered
+// header allows.
 type jsonWriter struct {
 	w      io.Writer
 	header []string
@@ -137,7 +139,7 @@ func (j *jsonWriter) Row(cells []string) error {
 	}
 	sep := ",\n"
 	if j.n == 0 {
-		sep = "\n"
+		sep = "[\n"
 	}
 	j.n++
 	if _, err := io.WriteString(j.w, sep); err != nil {
@@ -150,7 +152,11 @@ func (j *jsonWriter) Row(cells []string) error {
 }
 
 func (j *jsonWriter) Close() error {
-	if _, err := io.WriteString(j.w, "\n]\n"); err != nil {
+	end := "\n]\n"
+	if j.n == 0 {
+		end = "[\n]\n"
+	}
+	if _, err := io.WriteString(j.w, end); err != nil {
 		return fmt.Errorf("write JSON: %w", err)
 	}
 	return nil
