@@ -130,6 +130,9 @@ type SettleNotification struct {
 	Attempts  int                `db:"attempts"`
 	Shipments int                `db:"shipments"` // active items
 	InScope   int                `db:"in_scope"`  // of them in the caller's scope
+	// SenderOrgs are the sending organisations whose letters it lists
+	// (whose the reminder is, in the audit log), by number.
+	SenderOrgs pq.StringArray `db:"sender_orgs"`
 }
 
 // SettleFilter narrows NotificationsToSettle to one reminder (ID) or the
@@ -162,7 +165,8 @@ func (s *Store) NotificationsToSettle(ctx context.Context, scope Scope, only Set
 	}
 	c.args = append(c.args, limit)
 	q := fmt.Sprintf(`SELECT n.id, n.status, n.orgnr, COALESCE(r.name, '') AS org_name, n.claimed_at, n.last_error, n.attempts,
-			count(i.shipment_id) AS shipments, count(i.shipment_id) FILTER (WHERE %s) AS in_scope
+			count(i.shipment_id) AS shipments, count(i.shipment_id) FILTER (WHERE %s) AS in_scope,
+			array_agg(DISTINCT o.orgnr ORDER BY o.orgnr) AS sender_orgs
 		FROM notifications n
 		JOIN notification_items i ON i.notification_id = n.id AND i.active
 		JOIN shipments s ON s.id = i.shipment_id

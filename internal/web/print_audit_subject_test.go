@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
 )
 
 // An unscoped admin's view and release of one organisation's print batch
@@ -40,6 +45,40 @@ func TestPrintBatchAuditedAsItsOrganisations(t *testing.T) {
 			if seen != tc.sees {
 				t.Errorf("%s's compliance officer sees the admin's %s of %s: %v, want %v\n%s", tc.org, action, object, seen, tc.sees, body)
 			}
+		}
+	}
+}
+
+// An unscoped admin's settling of a reminder that lists one organisation's
+// letters only is that organisation's in the audit log: another
+// organisation's officer does not read which receiving organisation it
+// went to (it was every organisation's, "*").
+func TestReminderSettledAuditedAsItsOrganisations(t *testing.T) {
+	e := newEnv(t)
+	a, _ := e.seedTwoOrgs()
+	res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
+		Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}})
+	if err != nil || res.Notification == nil {
+		t.Fatalf("claim a reminder of org A's letter: %+v %v", res, err)
+	}
+	id := res.Notification.ID
+	e.st.DB().MustExec(`UPDATE notifications SET status = 'unknown' WHERE id = $1`, id)
+	root := e.loggedIn("root", "admin", "", "")
+	_, page := root.get("/reminders")
+	if code, _, body := root.post(fmt.Sprintf("/reminders/%d/confirm", id), url.Values{"csrf": {csrf(page)}}); code != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %.300s", code, body)
+	}
+	object := fmt.Sprintf(`"action":"reminder_confirm","object":"notification %d"`, id)
+	for _, tc := range []struct {
+		org  string
+		sees bool
+	}{{orgA, true}, {orgB, false}} {
+		code, body := e.get("/api/v1/audit?actor=user:root&limit=1000", e.token("compliance", tc.org, ""))
+		if code != http.StatusOK {
+			t.Fatalf("audit of %s: %d %s", tc.org, code, body)
+		}
+		if seen := strings.Contains(body, object); seen != tc.sees {
+			t.Errorf("%s's compliance officer sees the admin's confirmation: %v, want %v\n%s", tc.org, seen, tc.sees, body)
 		}
 	}
 }

@@ -350,6 +350,10 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 		s.forbidden(r.Context(), r, "reminder lists other organisations' shipments")
 		s.renderError(w, r, http.StatusForbidden, "err.reminder_other_orgs")
 		return
+	case len(n.SenderOrgs) == 1:
+		// One organisation's letters: its officer alone reads, in the
+		// audit log, which organisation the reminder went to.
+		about(r.Context(), n.SenderOrgs[0])
 	}
 	if action == "release" {
 		err = s.store.ReleaseNotification(r.Context(), id, s.now())
