@@ -130,6 +130,10 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		// As POSTVAKT_ADDR: refused before the database is migrated.
 		{[]string{"serve", "--addr", "localhost"}, `--addr: "localhost" is not host:port`},
 		{[]string{"serve", "--addr", "127.0.0.1:99999"}, `--addr: "127.0.0.1:99999" is not host:port`},
+		// A required flag left out, or an argument too many, is named.
+		{[]string{"report", "incident", "--format", "csv"}, "--from and --to are required"},
+		{[]string{"report", "incident", "--from", "2026-01-01", "--to", "2026-02-01", "extra"}, `unexpected argument "extra"`},
+		{[]string{"discover", "--channel", "altinn", "--sender-org", "964338531"}, "--since and --sender-org are required"},
 		// --show-messages alone is no preview: the run would send for real.
 		{[]string{"escalate", "--once", "--show-messages"}, "--show-messages goes with --dry-run"},
 		{[]string{"user", "email", "--name", "kari"}, `--email "" clears`},

@@ -39,8 +39,11 @@ func runIncidentReport(ctx context.Context, cfg config.Config, v verbCall, args 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *fromFlag == "" || *toFlag == "" || fs.NArg() != 0 {
-		return v.usage()
+	switch {
+	case fs.NArg() != 0:
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
+	case *fromFlag == "" || *toFlag == "":
+		return usageError{"--from and --to are required\n" + usageLine(fs)}
 	}
 	var err error
 	if f.From, err = parseBound(*fromFlag, false); err != nil {

@@ -97,8 +97,8 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	if *since == "" || *org == "" {
-		return usageError{"usage: postvakt discover --channel " + channel.DiscoverUsage() + " --since 2018-01-01 [--until T] --sender-org ORGNR|CVR " +
-			"[--sender-unit U] [--class C] [--system S] [--window 720h]"}
+		return usageError{"--since and --sender-org are required\nusage: postvakt discover --channel " + channel.DiscoverUsage() +
+			" --since 2018-01-01 [--until T] --sender-org ORGNR|CVR [--sender-unit U] [--class C] [--system S] [--window 720h]"}
 	}
 	if err := channel.Known(*name); err != nil {
 		return usageError{"--channel: " + err.Error()}
