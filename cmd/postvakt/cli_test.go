@@ -134,6 +134,7 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		{[]string{"report", "incident", "--format", "csv"}, "--from and --to are required"},
 		{[]string{"report", "incident", "--from", "2026-01-01", "--to", "2026-02-01", "extra"}, `unexpected argument "extra"`},
 		{[]string{"discover", "--channel", "altinn", "--sender-org", "964338531"}, "--since and --sender-org are required"},
+		{[]string{"print", "list", "extra"}, `unexpected argument "extra"`},
 		// --show-messages alone is no preview: the run would send for real.
 		{[]string{"escalate", "--once", "--show-messages"}, "--show-messages goes with --dry-run"},
 		{[]string{"user", "email", "--name", "kari"}, `--email "" clears`},

@@ -26,7 +26,7 @@ func runPrintList(ctx context.Context, cfg config.Config, v verbCall, args []str
 		return err
 	}
 	if fs.NArg() > 0 {
-		return v.usage()
+		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
 	}
 	a, err := open(ctx, cfg, withStore)
 	if err != nil {
