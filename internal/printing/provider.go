@@ -50,6 +50,23 @@ type providerOrder struct {
 	FailureReason string  `json:"failureReason"`
 }
 
+// UnmarshalJSON reads an order as the provider writes it, its state as
+// postvakt names the states (stateOf).
+func (o *providerOrder) UnmarshalJSON(b []byte) error {
+	type plain providerOrder
+	if err := json.Unmarshal(b, (*plain)(o)); err != nil {
+		return err
+	}
+	o.State = stateOf(o.State)
+	return nil
+}
+
+// stateOf is an order state the provider wrote as postvakt names it: a
+// provider writing "PRINTED" or "Posted" means printed and posted, which
+// otherwise would be states postvakt does not know (every poll of the
+// order failed, its letter's escalation never closed).
+func stateOf(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 // orderID is the provider's order id: a string, or a whole number as a
 // provider whose ids are database keys writes it (12345 names the order
 // "12345"; refused, the created order would be sent again and again).
@@ -164,8 +181,8 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 			var st struct {
 				State string `json:"state"`
 			}
-			if json.Unmarshal(raw, &st) == nil && knownState(st.State) {
-				return providerOrder{}, raw, &tooLateError{state: st.State}
+			if json.Unmarshal(raw, &st) == nil && knownState(stateOf(st.State)) {
+				return providerOrder{}, raw, &tooLateError{state: stateOf(st.State)}
 			}
 		}
 	}
