@@ -37,6 +37,10 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 	if err != nil {
 		return err
 	}
+	// After an answer asking postvakt to slow down (a 429), the provider
+	// is not asked again this run: each further order would be one more
+	// request it said not to make.
+	var throttled *httpclient.StatusError
 	err = jobs.EachClaim(ctx, func() ([]store.PrintOutboxItem, error) {
 		return s.st.ClaimPrintOutbox(ctx, now, s.opt.BatchSize, s.opt.Lease)
 	}, func(items []store.PrintOutboxItem) error {
@@ -45,7 +49,7 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 			if jobs.Draining(ctx) {
 				return s.release(ctx, items[i:])
 			}
-			if err := s.send(ctx, it, now, sum); err != nil {
+			if err := s.send(ctx, it, now, sum, &throttled); err != nil {
 				if ctx.Err() != nil {
 					// Stopped mid-send: the rest of the batch is given back
 					// now; the one in flight keeps its claim (it may have
@@ -127,7 +131,10 @@ func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) erro
 }
 
 // send places the order of one claimed outbox row and records the outcome.
-func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary) error {
+// With *throttled (an answer of this run that asked postvakt to slow
+// down, httpclient.Throttled) the provider is not asked: the row waits
+// out its Retry-After, as never sent; a send throttled sets it.
+func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary, throttled **httpclient.StatusError) error {
 	res := store.PrintSendResult{ShipmentID: it.ShipmentID, At: now, Claim: it.Claim()}
 	// A row claimed for the first time, or whose earlier claims certainly
 	// failed before reaching the provider (connection refused, the breaker
@@ -150,10 +157,21 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 			return s.st.FinishPrintSend(ctx, res)
 		}
 	}
-	o, raw, err := s.createOrder(ctx, it.Key, it.Request)
-	s.crash(CrashAfterProviderCall)
-	if ctx.Err() != nil {
-		return ctx.Err() // the lease brings the row back
+	var o providerOrder
+	var raw []byte
+	var err error
+	if *throttled != nil {
+		err = &notAskedError{*throttled}
+	} else {
+		o, raw, err = s.createOrder(ctx, it.Key, it.Request)
+		s.crash(CrashAfterProviderCall)
+		if ctx.Err() != nil {
+			return ctx.Err() // the lease brings the row back
+		}
+		var se *httpclient.StatusError
+		if _, t := httpclient.Throttled(err); t && errors.As(err, &se) {
+			*throttled = se
+		}
 	}
 	res.Payload = raw
 	var refused *refusedError
@@ -175,7 +193,7 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 		s.log.Error("print provider refused the order; manual handling", "shipment", it.ShipmentID, "error", err)
 	default:
 		res.Outcome, res.Error, res.RetryAt = store.SendRetry, err.Error(), retryAt(now, it.Attempts, err)
-		res.NotReached = errors.Is(err, errNoProvider) || httpclient.NotReached(err)
+		res.NotReached = errors.Is(err, errNoProvider) || httpclient.NotReached(err) || errors.As(err, new(*notAskedError))
 		sum.Retried++
 		sum.NotPlaced = append(sum.NotPlaced, it.ShipmentID)
 		s.log.Warn("print order not placed; retried later", "shipment", it.ShipmentID, "attempt", it.Attempts,

@@ -123,6 +123,16 @@ type tooLateError struct{ state string }
 
 func (e *tooLateError) Error() string { return "too late to cancel: the order is " + e.state }
 
+// notAskedError is a call not made: the provider asked postvakt to slow
+// down earlier in the run (throttled, a 429 with its Retry-After, which
+// the call waits out too).
+type notAskedError struct{ throttled *httpclient.StatusError }
+
+func (e *notAskedError) Error() string {
+	return "print provider not asked: it is throttling this run's calls: " + e.throttled.Error()
+}
+func (e *notAskedError) Unwrap() error { return e.throttled }
+
 // errNoProvider is a call made without a print provider.
 var errNoProvider = errors.New("no print provider configured (POSTVAKT_PRINT_URL)")
 

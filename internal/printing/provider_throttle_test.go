@@ -1,0 +1,61 @@
+package printing_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpfake"
+	"postvakt/internal/storetest"
+)
+
+// TestProviderThrottledNotAskedAgain: the print provider answering a
+// create 429 (Retry-After an hour) asks postvakt to slow down. The drain
+// went on sending every other order of the run, each one more request
+// into the throttle (and each 429 one more failure toward the breaker);
+// now the orders after it are not sent this run: each waits out the
+// Retry-After as the throttled one does, counted as never sent (a letter
+// opened meanwhile is still skipped).
+func TestProviderThrottledNotAskedAgain(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids, now := printable(t, st, storetest.Letter(1), storetest.Letter(2), storetest.Letter(3), storetest.Letter(4))
+	var asked atomic.Int64
+	srv := httpfake.New(t, httpfake.Bearer("print-key"))
+	srv.Handle("POST /v1/orders", func(w http.ResponseWriter, _ *http.Request) {
+		asked.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":"slow down"}`))
+	})
+	svc := ordered(t, st, srv.URL, ids, now)
+	sum, err := svc.Drain(ctx, now)
+	if err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("provider asked %d times after its 429, want once", n)
+	}
+	if sum.Retried != len(ids) || len(sum.NotPlaced) != len(ids) {
+		t.Errorf("summary %s, not placed %v: want all %d retried", sum, sum.NotPlaced, len(ids))
+	}
+	notSent := 0
+	for _, id := range ids {
+		var next time.Time
+		var attempts, unsent int
+		if err := st.DB().QueryRow(`SELECT next_attempt_at, attempts, unsent FROM print_outbox WHERE shipment_id = $1`, id).
+			Scan(&next, &attempts, &unsent); err != nil {
+			t.Fatal(err)
+		}
+		if next.Before(now.Add(time.Hour)) || attempts != 1 {
+			t.Errorf("letter %s: next attempt %s after %d attempts; want it waiting the provider's hour", id, next, attempts)
+		}
+		notSent += unsent
+	}
+	if notSent != len(ids)-1 {
+		t.Errorf("%d orders counted as never sent, want %d (all but the one the provider answered)", notSent, len(ids)-1)
+	}
+}
