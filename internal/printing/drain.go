@@ -168,10 +168,7 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 		if ctx.Err() != nil {
 			return ctx.Err() // the lease brings the row back
 		}
-		var se *httpclient.StatusError
-		if _, t := httpclient.Throttled(err); t && errors.As(err, &se) {
-			*throttled = se
-		}
+		noteThrottle(err, throttled)
 	}
 	res.Payload = raw
 	var refused *refusedError

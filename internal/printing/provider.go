@@ -133,6 +133,16 @@ func (e *notAskedError) Error() string {
 }
 func (e *notAskedError) Unwrap() error { return e.throttled }
 
+// noteThrottle sets *throttled to err's answer when err is the provider
+// asking postvakt to slow down (httpclient.Throttled) and nothing did
+// before in the run: the run then asks it nothing more (notAskedError).
+func noteThrottle(err error, throttled **httpclient.StatusError) {
+	var se *httpclient.StatusError
+	if _, t := httpclient.Throttled(err); t && *throttled == nil && errors.As(err, &se) {
+		*throttled = se
+	}
+}
+
 // errNoProvider is a call made without a print provider.
 var errNoProvider = errors.New("no print provider configured (POSTVAKT_PRINT_URL)")
 

@@ -59,3 +59,36 @@ func TestProviderThrottledNotAskedAgain(t *testing.T) {
 		t.Errorf("%d orders counted as never sent, want %d (all but the one the provider answered)", notSent, len(ids)-1)
 	}
 }
+
+// TestProviderThrottledPollsNotAskedAgain: the provider answering a
+// status poll 429 (Retry-After an hour): the run's other orders are not
+// asked about (each would be one more request into the throttle); each
+// waits out the Retry-After, a failed poll as the throttled one is, and
+// none is taken for lost or changed.
+func TestProviderThrottledPollsNotAskedAgain(t *testing.T) {
+	w := newLostWorld(t, 4)
+	var asked atomic.Int64
+	w.srv.Script(func(rw http.ResponseWriter, _ int) bool {
+		asked.Add(1)
+		rw.Header().Set("Retry-After", "3600")
+		rw.WriteHeader(http.StatusTooManyRequests)
+		return true
+	})
+	at := w.t0.Add(2 * time.Hour)
+	if errs := w.poll(at); len(errs) != 0 {
+		t.Fatalf("poll: %v", errs)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("provider asked %d times after its 429, want once", n)
+	}
+	for i, id := range w.ids {
+		var due time.Time
+		if err := w.st.DB().Get(&due, `SELECT lease_until FROM print_orders WHERE shipment_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if due.Before(at.Add(time.Hour)) {
+			t.Errorf("letter %d asked about again at %s; want after the provider's hour", i, due)
+		}
+	}
+	w.wantNoneLost("after the 429")
+}

@@ -250,10 +250,7 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 		a, ok := seen[orgnr]
 		if !ok {
 			a.e, a.err = s.registerAnswer(ctx, orgnr, now, throttled)
-			var se *httpclient.StatusError
-			if _, t := httpclient.Throttled(a.err); t && throttled == nil && errors.As(a.err, &se) {
-				throttled = se
-			}
+			noteThrottle(a.err, &throttled)
 			seen[orgnr] = a
 		}
 		return a
