@@ -137,8 +137,8 @@ func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) erro
 func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary, throttled **httpclient.StatusError) error {
 	res := store.PrintSendResult{ShipmentID: it.ShipmentID, At: now, Claim: it.Claim()}
 	// A row claimed for the first time, or whose earlier claims certainly
-	// failed before reaching the provider (connection refused, the breaker
-	// open), has never reached it: a shipment opened meanwhile needs no
+	// placed no order (connection refused, the breaker open, a 401:
+	// notPlaced), has never reached it: a shipment opened meanwhile needs no
 	// order — as of the claim, and read again now, as the batch's earlier
 	// orders may have taken a while. A row claimed before may have reached
 	// it, so it is always sent (the same key finds the same order) and the
@@ -190,7 +190,7 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 		s.log.Error("print provider refused the order; manual handling", "shipment", it.ShipmentID, "error", err)
 	default:
 		res.Outcome, res.Error, res.RetryAt = store.SendRetry, err.Error(), retryAt(now, it.Attempts, err)
-		res.NotReached = errors.Is(err, errNoProvider) || httpclient.NotReached(err) || errors.As(err, new(*notAskedError))
+		res.NotReached = notPlaced(err)
 		sum.Retried++
 		sum.NotPlaced = append(sum.NotPlaced, it.ShipmentID)
 		s.log.Warn("print order not placed; retried later", "shipment", it.ShipmentID, "attempt", it.Attempts,

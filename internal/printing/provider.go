@@ -143,6 +143,23 @@ func noteThrottle(err error, throttled **httpclient.StatusError) {
 	}
 }
 
+// notPlaced reports whether a create that failed with err certainly took
+// no order: it never reached the provider (httpclient.NotReached, no
+// provider, not asked: notAskedError), or the provider answered it with
+// a 4xx that takes none (a 401 after its key changed, a 403, a 404 at a
+// wrong path, a 429; 400, 409 and 422 are answered apart) and no earlier
+// attempt of the call may have reached it (StatusError.EarlierMayHaveActed:
+// a 503 after the order was read). A 408 is left out: a proxy may answer
+// it after the request went on.
+func notPlaced(err error) bool {
+	if errors.Is(err, errNoProvider) || httpclient.NotReached(err) || errors.As(err, new(*notAskedError)) {
+		return true
+	}
+	var se *httpclient.StatusError
+	return errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != http.StatusRequestTimeout &&
+		!se.EarlierMayHaveActed
+}
+
 // errNoProvider is a call made without a print provider.
 var errNoProvider = errors.New("no print provider configured (POSTVAKT_PRINT_URL)")
 

@@ -19,8 +19,8 @@ type PrintOutboxItem struct {
 	Key        string `db:"idempotency_key"`
 	Request    JSON   `db:"request"`
 	Attempts   int    `db:"attempts"` // claims so far, this one included
-	// Unsent counts the earlier claims that certainly never reached the
-	// provider (PrintSendResult.NotReached).
+	// Unsent counts the earlier claims that certainly placed no order
+	// (PrintSendResult.NotReached).
 	Unsent        int         `db:"unsent"`
 	ShipmentState model.State `db:"shipment_state"`
 	Stage         model.Stage `db:"stage"`
@@ -113,8 +113,9 @@ type PrintSendResult struct {
 	Payload       []byte    // the provider's answer (JSON), kept as evidence
 	Error         string    // SendRetry, SendRefused, SendKeyUsed
 	RetryAt       time.Time // SendRetry
-	// NotReached (SendRetry): the call certainly never reached the
-	// provider (httpclient.NotReached); counted in the row's unsent.
+	// NotReached (SendRetry): the call certainly placed no order: it
+	// never reached the provider (httpclient.NotReached), or the provider
+	// refused it unseen (printing decides); counted in the row's unsent.
 	NotReached bool
 	NextPollAt time.Time // SendOrdered: when to ask for the order's state
 	// Claim is the claim the row was sent under (PrintOutboxItem.Claim):
