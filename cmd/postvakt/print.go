@@ -84,7 +84,10 @@ func runPrintDecide(ctx context.Context, cfg config.Config, v verbCall, args []s
 	defer a.Close()
 	st := a.st
 	svc := printing.New(st, printing.Options{Logger: slog.New(slog.DiscardHandler)})
-	decide, did := svc.Approve, "released: %d print order(s) queued for sending\n"
+	// A released print goes back to its address lookup first (the batch
+	// may have waited weeks): the next print run queues and sends it, or
+	// sends it to manual handling when the organisation ceased meanwhile.
+	decide, did := svc.Approve, "released: %d print(s), their addresses looked up again and sent by the next print run\n"
 	if v.name == "reject" {
 		decide, did = svc.Reject, "rejected: %d print order(s) will not be sent\n"
 	}

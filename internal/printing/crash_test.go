@@ -229,7 +229,9 @@ func TestPrintCommands(t *testing.T) {
 		{[]string{"print", "approve", "x7"}, 2, ""},
 		{[]string{"print", "reject", "999"}, 1, ""},
 		{[]string{"print", "drain", "--now", "2026-11-10T12:00:00Z"}, 2, ""}, // --now needs --once
-		{[]string{"print", "approve", id, "--by", "Kari Compliance"}, 0, "released"},
+		// Released prints go back to their address lookup (the batch may
+		// have waited weeks): not "queued for sending" yet.
+		{[]string{"print", "approve", id, "--by", "Kari Compliance"}, 0, "addresses looked up again"},
 		{[]string{"print", "reject", id}, 1, ""}, // decided already
 		{[]string{"print", "drain", "--once", "--now", later}, 0, "ordered="},
 		{[]string{"print", "list"}, 0, "MANUAL HANDLING"},
