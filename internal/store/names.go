@@ -38,17 +38,13 @@ func (s *Store) FillOrgNames(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// OrgsToName returns up to limit organisation numbers (receiving
-// organisations with a letter whose personal data is kept, and sending
-// organisations) whose register answer should be fetched: those without a
-// fresh answer (fetched after staleBefore) that have no name or whose
-// cached answer has gone stale, and whose last failed lookup is not
-// waiting for its retry time (after now). A receiving organisation whose
-// every letter the retention purge took is asked no more: its answer (a
-// sole proprietorship's names its owner, at their home address) was
-// refreshed for ever, never left to go stale for the purge. Only numbers
-// of the given lengths (digits only) are listed: 9 for Enhetsregisteret,
-// 8 for the CVR. Never asked first, then the stalest; ties by number.
+// OrgsToName returns up to limit organisation numbers (receiving and
+// sending organisations) whose register answer should be fetched: those
+// without a fresh answer (fetched after staleBefore) that have no name or
+// whose cached answer has gone stale, and whose last failed lookup is not
+// waiting for its retry time (after now). Only numbers of the given lengths
+// (digits only) are listed: 9 for Enhetsregisteret, 8 for the CVR. Never
+// asked first, then the stalest; ties by number.
 func (s *Store) OrgsToName(ctx context.Context, now, staleBefore time.Time, countries []string, limit int) ([]string, error) {
 	out := []string{}
 	if len(countries) == 0 || limit <= 0 {
@@ -60,8 +56,7 @@ func (s *Store) OrgsToName(ctx context.Context, now, staleBefore time.Time, coun
 	}
 	if err := s.db.SelectContext(ctx, &out, `SELECT x.orgnr FROM (
 			SELECT orgnr, bool_or(name = '') AS unnamed FROM (
-				SELECT r.ident AS orgnr, r.name FROM recipients r WHERE r.kind = 'org'
-				  AND EXISTS (SELECT 1 FROM shipments s WHERE s.recipient_id = r.id AND s.purged_at IS NULL)
+				SELECT ident AS orgnr, name FROM recipients WHERE kind = 'org'
 				UNION ALL SELECT orgnr, name FROM sender_orgs) o
 			WHERE orgnr ~ '^[0-9]+$' AND length(orgnr) = ANY($3::int[])
 			GROUP BY orgnr) x

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
 	"postvakt/internal/model"
 	"postvakt/internal/store"
-	"postvakt/internal/storetest"
 )
 
 // namesWorld registers letters from a Norwegian and a Danish sender to
@@ -166,73 +164,5 @@ func TestRegisterAnswerWithNUL(t *testing.T) {
 	got, err := st.RegisterEntry(ctx, e.OrgNr)
 	if err != nil || got.Name != `NUL\x00 AS \xff` {
 		t.Errorf("cached %+v (%v), want the name with its bytes escaped", got, err)
-	}
-}
-
-// TestOrgsToNameLeavesOrganisationsWhoseLettersArePurged: a receiving
-// organisation whose every letter the retention purge took is asked no
-// more (its cached answer goes stale, and the purge deletes it after the
-// retention years): the register's answer, a sole proprietorship's owner
-// and home address among them, was refreshed every day for ever, for an
-// organisation postvakt no longer holds a letter of. One with a letter
-// kept beside the purged ones, a sending organisation, and one a new
-// letter names again are asked as before.
-func TestOrgsToNameLeavesOrganisationsWhoseLettersArePurged(t *testing.T) {
-	ctx := context.Background()
-	st := newStore(t)
-	namesWorld(t, st)
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	stale := now.Add(-24 * time.Hour)
-	letterTo := func(orgnr string) []string {
-		t.Helper()
-		var ids []string
-		if err := st.DB().Select(&ids, `SELECT s.id FROM shipments s JOIN recipients r ON r.id = s.recipient_id
-			WHERE r.ident = $1 ORDER BY s.id`, orgnr); err != nil || len(ids) == 0 {
-			t.Fatalf("letters to %s: %v %v", orgnr, ids, err)
-		}
-		return ids
-	}
-	// 974760673 gets a second letter, kept; its first and 910000009's
-	// only one are purged.
-	it := sample(7100)
-	it.ChannelID, it.SenderOrg, it.RecipientKind, it.RecipientID = "names-kept", "964338531", "org", "974760673"
-	if _, _, err := st.Register(ctx, []model.NewShipment{it}, store.SourceImport, "test"); err != nil {
-		t.Fatal(err)
-	}
-	purged := append(letterTo("910000009"), letterTo("974760673")[0])
-	if p, err := st.PurgeShipments(ctx, storetest.Due(purged...), now.Add(-48*time.Hour), "system:retention"); err != nil || p.Shipments != 2 {
-		t.Fatalf("purge: %+v %v", p, err)
-	}
-	due := func() []string {
-		t.Helper()
-		got, err := st.OrgsToName(ctx, now, stale, []string{"DK", "NO"}, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
-	if got, want := due(), []string{"29811008", "31201004", "64942212", "964338531", "974760673"}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("due without a name: %v, want %v (910000009 has no letter kept)", got, want)
-	}
-	// Named, their answers gone stale: the same.
-	for _, nr := range []string{"29811008", "31201004", "64942212", "964338531", "974760673", "910000009"} {
-		if err := st.PutRegisterEntry(ctx, store.RegisterEntry{OrgNr: nr, Status: 200, Name: "Navn " + nr,
-			Body: []byte(`{"navn":"Navn ` + nr + `"}`), FetchedAt: now.Add(-25 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := st.FillOrgNames(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := due(); slices.Contains(got, "910000009") || len(got) != 5 {
-		t.Fatalf("due with stale answers: %v, want every organisation but 910000009", got)
-	}
-	// A new letter to it: asked again.
-	it.ChannelID, it.RecipientID = "names-again", "910000009"
-	if _, _, err := st.Register(ctx, []model.NewShipment{it}, store.SourceImport, "test"); err != nil {
-		t.Fatal(err)
-	}
-	if got := due(); !slices.Contains(got, "910000009") {
-		t.Fatalf("due after a new letter to 910000009: %v, want it", got)
 	}
 }
