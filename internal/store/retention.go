@@ -337,12 +337,27 @@ func (s *Store) PurgeOrphanPersons(ctx context.Context, now time.Time, actor str
 
 // PurgeCaches deletes what postvakt keeps only for a while, older than
 // cutoff: raw answers of failed channel calls (poll_errors, which may quote
-// a channel's data) and business-register answers. It returns how many
-// rows went.
+// a channel's data) and business-register answers; and, whatever their
+// age, the register answers about organisations no letter whose personal
+// data is kept names (every letter to them purged, and not a sending
+// organisation). Those the names job refreshed every day, so they never
+// grew old (a sole proprietorship's answer names its owner, at their home
+// address); without one, a named organisation is asked about no more
+// (OrgsToName). The print fallback asks again for what it needs. It
+// returns how many rows went.
 func (s *Store) PurgeCaches(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
-	for _, q := range []string{`DELETE FROM poll_errors WHERE occurred_at < $1`, `DELETE FROM register_cache WHERE fetched_at < $1`} {
-		res, err := s.db.ExecContext(ctx, q, cutoff)
+	for _, d := range []struct {
+		q    string
+		args []any
+	}{
+		{`DELETE FROM poll_errors WHERE occurred_at < $1`, []any{cutoff}},
+		{`DELETE FROM register_cache WHERE fetched_at < $1`, []any{cutoff}},
+		{`DELETE FROM register_cache rc WHERE NOT EXISTS (SELECT 1 FROM sender_orgs o WHERE o.orgnr = rc.orgnr)
+			AND NOT EXISTS (SELECT 1 FROM recipients r JOIN shipments s ON s.recipient_id = r.id
+				WHERE r.kind = 'org' AND r.ident = rc.orgnr AND s.purged_at IS NULL)`, nil},
+	} {
+		res, err := s.db.ExecContext(ctx, d.q, d.args...)
 		if err != nil {
 			return n, fmt.Errorf("retention purge of caches: %w", err)
 		}
