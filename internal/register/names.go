@@ -144,7 +144,7 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 		} {
 			switch err := c.ask(); {
 			case err == nil:
-			case isRegisterWide(err):
+			case Unavailable(err):
 				problems = append(problems, err)
 				countries = without(countries, c.country)
 			case isThrottled(err):
@@ -177,7 +177,7 @@ func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, s
 			return ctx.Err()
 		}
 		if err != nil {
-			if isRegisterWide(err) {
+			if Unavailable(err) {
 				sum.Asked -= len(nrs) - i // this one and the rest: not asked after all
 				return fmt.Errorf("names: Enhetsregisteret cannot be asked now: %w", err)
 			}
@@ -217,7 +217,7 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case err != nil && isRegisterWide(err):
+	case err != nil && Unavailable(err):
 		sum.Asked -= len(nrs)
 		return fmt.Errorf("names: the CVR cannot be asked now: %w", err)
 	case err != nil && isThrottled(err):
@@ -263,7 +263,7 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 func (n *Namer) denmarkAlone(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	for i, nr := range nrs {
 		if err := n.denmark(ctx, []string{nr}, at, sum); err != nil {
-			if isRegisterWide(err) || isThrottled(err) {
+			if Unavailable(err) || isThrottled(err) {
 				sum.Asked -= len(nrs) - i - 1
 			}
 			return err
@@ -305,11 +305,11 @@ func (n *Namer) failed(ctx context.Context, nr string, at time.Time, cause error
 	return nil
 }
 
-// isRegisterWide reports whether err says a register cannot be asked at all
-// right now rather than that one number's lookup failed: its circuit
+// Unavailable reports whether err, of a lookup, says a register cannot be
+// asked at all right now rather than that one number's lookup failed: its circuit
 // breaker is open, or it refused the request itself (401, 403 and other
 // lasting 4xx; a number's own 400/404/410 are answers, not errors).
-func isRegisterWide(err error) bool {
+func Unavailable(err error) bool {
 	var coe *httpclient.CircuitOpenError
 	if errors.As(err, &coe) {
 		return true
