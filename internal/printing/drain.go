@@ -37,10 +37,11 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 	if err != nil {
 		return err
 	}
-	// After an answer asking postvakt to slow down (a 429), the provider
-	// is not asked again this run: each further order would be one more
-	// request it said not to make.
-	var throttled *httpclient.StatusError
+	// After an answer asking postvakt to slow down (a 429), or refusing
+	// the request itself (a 401), the provider is not asked again this run
+	// (noteStop): each further order would be one more request it said not
+	// to make, or one more refused.
+	var stop *httpclient.StatusError
 	err = jobs.EachClaim(ctx, func() ([]store.PrintOutboxItem, error) {
 		return s.st.ClaimPrintOutbox(ctx, now, s.opt.BatchSize, s.opt.Lease)
 	}, func(items []store.PrintOutboxItem) error {
@@ -49,7 +50,7 @@ func (s *Service) drain(ctx context.Context, now time.Time, sum *Summary) error 
 			if jobs.Draining(ctx) {
 				return s.release(ctx, items[i:])
 			}
-			if err := s.send(ctx, it, now, sum, &throttled); err != nil {
+			if err := s.send(ctx, it, now, sum, &stop); err != nil {
 				if ctx.Err() != nil {
 					// Stopped mid-send: the rest of the batch is given back
 					// now; the one in flight keeps its claim (it may have
@@ -131,10 +132,10 @@ func (s *Service) orphans(ctx context.Context, now time.Time, sum *Summary) erro
 }
 
 // send places the order of one claimed outbox row and records the outcome.
-// With *throttled (an answer of this run that asked postvakt to slow
-// down, httpclient.Throttled) the provider is not asked: the row waits
-// out its Retry-After, as never sent; a send throttled sets it.
-func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary, throttled **httpclient.StatusError) error {
+// With *stop (an answer of this run saying the provider is not to be asked
+// again: noteStop) it is not asked: the row waits its backoff, or the
+// Retry-After, as never sent; a send so answered sets it.
+func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.Time, sum *Summary, stop **httpclient.StatusError) error {
 	res := store.PrintSendResult{ShipmentID: it.ShipmentID, At: now, Claim: it.Claim()}
 	// A row claimed for the first time, or whose earlier claims certainly
 	// placed no order (connection refused, the breaker open, a 401:
@@ -160,15 +161,15 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 	var o providerOrder
 	var raw []byte
 	var err error
-	if *throttled != nil {
-		err = &notAskedError{*throttled}
+	if *stop != nil {
+		err = &notAskedError{*stop}
 	} else {
 		o, raw, err = s.createOrder(ctx, it.Key, it.Request)
 		s.crash(CrashAfterProviderCall)
 		if ctx.Err() != nil {
 			return ctx.Err() // the lease brings the row back
 		}
-		noteThrottle(err, throttled)
+		noteStop(err, stop)
 	}
 	res.Payload = raw
 	var refused *refusedError

@@ -123,23 +123,33 @@ type tooLateError struct{ state string }
 
 func (e *tooLateError) Error() string { return "too late to cancel: the order is " + e.state }
 
-// notAskedError is a call not made: the provider asked postvakt to slow
-// down earlier in the run (throttled, a 429 with its Retry-After, which
-// the call waits out too).
-type notAskedError struct{ throttled *httpclient.StatusError }
+// notAskedError is a call not made: earlier in the run the provider
+// answered that it is not to be asked again (noteStop): it asked postvakt
+// to slow down (a 429 with its Retry-After, which the call waits out too),
+// or it refused a call itself (401, 403).
+type notAskedError struct{ stop *httpclient.StatusError }
 
 func (e *notAskedError) Error() string {
-	return "print provider not asked: it is throttling this run's calls: " + e.throttled.Error()
+	why := "it is throttling this run's calls"
+	if _, t := httpclient.Throttled(e.stop); !t {
+		why = fmt.Sprintf("it refused this run's calls (HTTP %d)", e.stop.StatusCode)
+	}
+	return "print provider not asked: " + why + ": " + e.stop.Error()
 }
-func (e *notAskedError) Unwrap() error { return e.throttled }
+func (e *notAskedError) Unwrap() error { return e.stop }
 
-// noteThrottle sets *throttled to err's answer when err is the provider
-// asking postvakt to slow down (httpclient.Throttled) and nothing did
-// before in the run: the run then asks it nothing more (notAskedError).
-func noteThrottle(err error, throttled **httpclient.StatusError) {
+// noteStop sets *stop to err's answer when err says the provider is not to
+// be asked again in the run, and nothing did before: it asked postvakt to
+// slow down (httpclient.Throttled), or it refused the request itself (401,
+// 403: a rotated API key refuses every call alike). The run then asks it
+// nothing more (notAskedError).
+func noteStop(err error, stop **httpclient.StatusError) {
 	var se *httpclient.StatusError
-	if _, t := httpclient.Throttled(err); t && *throttled == nil && errors.As(err, &se) {
-		*throttled = se
+	if *stop != nil || !errors.As(err, &se) {
+		return
+	}
+	if _, t := httpclient.Throttled(err); t || se.StatusCode == http.StatusUnauthorized || se.StatusCode == http.StatusForbidden {
+		*stop = se
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"postvakt/internal/httpfake"
+	"postvakt/internal/model"
 	"postvakt/internal/storetest"
 )
 
@@ -91,4 +92,50 @@ func TestProviderThrottledPollsNotAskedAgain(t *testing.T) {
 		}
 	}
 	w.wantNoneLost("after the 429")
+}
+
+// TestProviderRefusingNotAskedAgain: the provider refusing the requests
+// themselves (401 after its API key was rotated, 403) refuses each one
+// alike: the run sends no other order, and asks about no other order,
+// after the first such answer; each waits its backoff, never sent.
+func TestProviderRefusingNotAskedAgain(t *testing.T) {
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			w := newLostWorld(t, 4) // four orders placed
+			ctx := context.Background()
+			more := storetest.IDs(storetest.Register(t, w.st, storetest.Letter(101), storetest.Letter(102), storetest.Letter(103)))
+			storetest.Set(t, w.st, more, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+			if err := w.svc.Order(ctx, more, "taushetsbelagt", false, w.t0); err != nil {
+				t.Fatal(err)
+			}
+			var asked atomic.Int64
+			w.srv.Script(func(rw http.ResponseWriter, _ int) bool {
+				asked.Add(1)
+				rw.WriteHeader(status)
+				return true
+			})
+			at := w.t0.Add(2 * time.Hour)
+			if _, err := w.svc.Drain(ctx, at); err != nil {
+				t.Fatal(err)
+			}
+			if n := asked.Load(); n != 1 {
+				t.Errorf("provider asked %d times to place orders after refusing the first, want once", n)
+			}
+			asked.Store(0)
+			if errs := w.poll(at); len(errs) != 0 {
+				t.Fatalf("poll: %v", errs)
+			}
+			if n := asked.Load(); n != 1 {
+				t.Errorf("provider asked about %d orders after refusing the first, want once", n)
+			}
+			var unsent int
+			if err := w.st.DB().Get(&unsent, `SELECT count(*) FROM print_outbox WHERE unsent = 1 AND next_attempt_at > $1`, at); err != nil {
+				t.Fatal(err)
+			}
+			if unsent != len(more) {
+				t.Errorf("%d orders waiting as never sent, want %d", unsent, len(more))
+			}
+			w.wantNoneLost("after the refusals")
+		})
+	}
 }

@@ -57,10 +57,11 @@ func (s *Service) PollStatus(ctx context.Context, now time.Time) (Summary, error
 func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) error {
 	before := *sum
 	var tr trust
-	// After an answer asking postvakt to slow down (a 429), the provider
-	// is not asked again this run: each further poll would be one more
-	// request it said not to make.
-	var throttled *httpclient.StatusError
+	// After an answer asking postvakt to slow down (a 429), or refusing
+	// the request itself (a 401), the provider is not asked again this run
+	// (noteStop): each further poll would be one more request it said not
+	// to make, or one more refused.
+	var stop *httpclient.StatusError
 	// A status poll is only a read: the batch in hand finishes.
 	err := jobs.EachClaim(ctx, func() ([]store.PrintPoll, error) {
 		return s.st.ClaimPrintPolls(ctx, now, s.opt.BatchSize, s.opt.Lease)
@@ -69,7 +70,7 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 		// it is known whether they count.
 		var held []answer
 		for _, p := range polls {
-			a, err := s.ask(ctx, p, now, sum, &throttled)
+			a, err := s.ask(ctx, p, now, sum, &stop)
 			if err != nil {
 				return err
 			}
@@ -87,7 +88,7 @@ func (s *Service) pollStatus(ctx context.Context, now time.Time, sum *Summary) e
 		if len(held) == 0 {
 			return nil
 		}
-		v, err := s.judge(ctx, &tr, held, &throttled)
+		v, err := s.judge(ctx, &tr, held, &stop)
 		if err != nil {
 			return err
 		}
@@ -167,14 +168,14 @@ func (s *Service) cancelGone(ctx context.Context, orderID string) (gone, known b
 }
 
 // ask polls the provider about one order (or cancels it). The error is
-// only the context's: the provider's is the answer's. With *throttled (an
-// answer of this run that asked postvakt to slow down,
-// httpclient.Throttled) the provider is not asked: a failed poll that
-// waits out the Retry-After; a call throttled sets it.
-func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum *Summary, throttled **httpclient.StatusError) (answer, error) {
+// only the context's: the provider's is the answer's. With *stop (an
+// answer of this run saying the provider is not to be asked again:
+// noteStop) it is not asked: a failed poll that waits its backoff, or the
+// Retry-After; a call so answered sets it.
+func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum *Summary, stop **httpclient.StatusError) (answer, error) {
 	a := answer{p: p, u: store.PrintStatusUpdate{ShipmentID: p.ShipmentID, At: now, NextPollAt: now.Add(s.opt.PollEvery)}}
-	if *throttled != nil {
-		a.err = &notAskedError{*throttled}
+	if *stop != nil {
+		a.err = &notAskedError{*stop}
 		a.u.Error, a.u.ErrorClass = a.err.Error(), failureClass(a.err)
 		a.u.RetryAt = pollRetryAt(p, now, a.err, false)
 		return a, nil
@@ -219,7 +220,7 @@ func (s *Service) ask(ctx context.Context, p store.PrintPoll, now time.Time, sum
 		return a, ctx.Err()
 	}
 	if a.err != nil {
-		noteThrottle(a.err, throttled)
+		noteStop(a.err, stop)
 		a.u.Error, a.u.ErrorClass = a.err.Error(), failureClass(a.err)
 		a.u.Named = errors.Is(a.err, errUnknownState) // it knows the order: a run of 404s ends
 		a.u.NotFound = notFound(a.err)                // a cancel's too: trust judges it, and after OrderLostAfter there is nothing to cancel
@@ -356,9 +357,9 @@ const (
 
 // judge says whether the held 404s (at least one, no order found so far in
 // this run) count, asking a witness the first time in a run, unless the
-// provider is throttling the run (as ask): then the witness is a failed
-// call.
-func (s *Service) judge(ctx context.Context, tr *trust, held []answer, throttled **httpclient.StatusError) (trustVerdict, error) {
+// provider is not to be asked again in the run (*stop, as ask): then the
+// witness is a failed call.
+func (s *Service) judge(ctx context.Context, tr *trust, held []answer, stop **httpclient.StatusError) (trustVerdict, error) {
 	if tr.known {
 		return counted, nil
 	}
@@ -380,14 +381,14 @@ func (s *Service) judge(ctx context.Context, tr *trust, held []answer, throttled
 		tr.judged, tr.verdict, tr.witness = true, untrusted, "none"
 		return untrusted, nil
 	}
-	if *throttled != nil {
-		err = &notAskedError{*throttled}
+	if *stop != nil {
+		err = &notAskedError{*stop}
 	} else {
 		_, _, err = s.getOrder(ctx, w)
 		if ctx.Err() != nil {
 			return counted, ctx.Err()
 		}
-		noteThrottle(err, throttled)
+		noteStop(err, stop)
 	}
 	if err == nil {
 		tr.known = true
