@@ -12,12 +12,19 @@ import (
 
 // TestFeedNotesDepthCap: a log that pages only so deep (a search index's
 // result window: from + size at most 20 entries here) and refuses a page
-// past it with a 400 rather than an empty page. The read ends with a gap
-// after the last entry it gave and reads on from there, so every letter is
-// opened; the read failed, the cursor stayed at the window's start, and
-// every cycle failed on the same page: the letters read past the cap
-// stayed unread (reminded and printed).
+// past it with a 400, or a 500 (a service that passes its index's refusal
+// on as its own failure), rather than an empty page. The read ends with a
+// gap after the last entry it gave and reads on from there, so every
+// letter is opened; the read failed, the cursor stayed at the window's
+// start, and every cycle failed on the same page: the letters read past
+// the cap stayed unread (reminded and printed).
 func TestFeedNotesDepthCap(t *testing.T) {
+	for _, status := range []int{http.StatusBadRequest, http.StatusInternalServerError} {
+		t.Run(http.StatusText(status), func(t *testing.T) { feedNotesDepthCap(t, status) })
+	}
+}
+
+func feedNotesDepthCap(t *testing.T, status int) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -32,8 +39,8 @@ func TestFeedNotesDepthCap(t *testing.T) {
 		}
 		refused++
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, `{"status":400,"error":"Result window is too large, from + size must be less than or equal to: [%d]"}`, depth)
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"status":%d,"error":"Result window is too large, from + size must be less than or equal to: [%d]"}`, status, depth)
 		return true
 	}
 	clock := now

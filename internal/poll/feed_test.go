@@ -71,7 +71,7 @@ type feedWorld struct {
 	clock  *sim.ManualClock
 	st     *store.Store
 	url    string       // the simulator server's base URL
-	failAt atomic.Int64 // when > 0: answer 503 to requests for this page (plus one)
+	failAt atomic.Int64 // when > 0: drop the connection of requests for this page (plus one)
 	// throttle: answer every request 429 with Retry-After: 3600; asked
 	// counts the requests that reached the server.
 	throttle atomic.Bool
@@ -111,7 +111,12 @@ func (w *feedWorld) faults(simulator http.Handler) http.Handler {
 			r.URL.RawQuery = q.Encode()
 		}
 		if n := w.failAt.Load(); n > 0 && r.URL.Query().Get("page") == strconv.Itoa(int(n-1)) {
-			http.Error(rw, `{"error":"Service Unavailable"}`, http.StatusServiceUnavailable)
+			// No answer at all (a server error after pages read oldest
+			// first is a gap, read on from: the read would not fail).
+			conn, _, err := rw.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
 			return
 		}
 		simulator.ServeHTTP(rw, r)

@@ -23,9 +23,10 @@ import (
 // error ended the read, the cursor stayed at the window's start, and every
 // cycle read the same first pages and failed on the same page, the entries
 // past the cap never read (their proofs of delivery and readings lost).
-// An error that is about the caller (401, 403, the rate limit), a server
-// error (it may pass: the window is read again) or one on the first page
-// stays the read's error; so does a refusal after pages short of what the
+// So with a 500 (a service passing its index's refusal on as its own
+// failure): the feed stood still for good. An error that is about the
+// caller (401, 403, the rate limit: a 429, a 503 asking to come back
+// later) or one on the first page stays the read's error; so does a refusal after pages short of what the
 // log counted (one left out an entry the read's end would have told of).
 func TestPagingDepthCap(t *testing.T) {
 	const entries, size = 30, 5
@@ -38,7 +39,8 @@ func TestPagingDepthCap(t *testing.T) {
 	}{
 		{"a 400 past 20 entries", 20, http.StatusBadRequest, true, -1},
 		{"a 422 past 20 entries", 20, http.StatusUnprocessableEntity, true, -1},
-		{"a 500 past 20 entries", 20, http.StatusInternalServerError, false, -1},
+		{"a 500 past 20 entries", 20, http.StatusInternalServerError, true, -1},
+		{"a 503 asking to come back in an hour past 20 entries", 20, http.StatusServiceUnavailable, false, -1},
 		{"a 403 past 20 entries", 20, http.StatusForbidden, false, -1},
 		{"a 429 past 20 entries", 20, http.StatusTooManyRequests, false, -1},
 		{"the first page refused", 0, http.StatusBadRequest, false, -1},
@@ -106,7 +108,7 @@ func depthCreated(n int) time.Time { return time.Date(2025, 3, 10, 8, 0, n, 0, t
 // depthLog is an event log of the entries 0 to n-1 (entry(i), stored at
 // depthCreated(i)), oldest first from dateFrom, that pages to depth entries
 // at most and answers a page past them with status and a search index's
-// words; entry held it counts and does not give (-1: none).
+// words (a 503 with a Retry-After of an hour); entry held it counts and does not give (-1: none).
 func depthLog(t *testing.T, n int, entry func(int) string, depth, status, held int) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +132,9 @@ func depthLog(t *testing.T, n int, entry func(int) string, depth, status, held i
 		}
 		if (page+1)*sz > depth {
 			w.Header().Set("Content-Type", "application/json")
+			if status == http.StatusServiceUnavailable {
+				w.Header().Set("Retry-After", "3600")
+			}
 			w.WriteHeader(status)
 			fmt.Fprintf(w, `{"status":%d,"error":"Result window is too large, from + size must be less than or equal to: [%d]"}`, status, depth)
 			return

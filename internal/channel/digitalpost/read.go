@@ -225,19 +225,22 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 
 // refusedDeep is the gap a read oldest first (and whole so far) ends with
 // when the log refuses a page after the entries it gave (latest: the last
-// of them) with a client error that is not about the caller (401, 403),
-// its rate (429, a Retry-After) or time (408): a log that caps how deep its
-// pages go (a search index's result window: from + size at most so many)
-// answers so rather than with an empty page, and will answer so again.
-// Read on from that entry, the page is a first page again. Ended with the
-// error, the read left the cursor at the window's start, and every cycle
-// failed on the same page, the entries past it never read. (A server error
-// may pass: the window is read again, as before.) The gap carries err
-// (Err). nil when err is no such answer; gap, when the read met one
-// before, is the gap returned.
+// of them) with an error that is not about the caller (401, 403), its rate
+// (429, a Retry-After) or time (408): a log that caps how deep its pages go
+// (a search index's result window: from + size at most so many) answers so
+// rather than with an empty page, and will answer so again — with a client
+// error, or a server error when the service passes its index's refusal on
+// as its own failure (a 500 whose body names the result window). Read on
+// from that entry, the page is a first page again. Ended with the error,
+// the read left the cursor at the window's start, and every cycle failed
+// on the same page, the entries past it never read. A server error that
+// passes costs nothing so: the entries up to latest were read, and the
+// read on from it reads the rest (one that does not pass fails it, at its
+// first page). The gap carries err (Err). nil when err is no such answer;
+// gap, when the read met one before, is the gap returned.
 func refusedDeep(op string, page int, err error, latest time.Time, ascending bool, gap *channel.GapError) *channel.GapError {
 	var se *httpclient.StatusError
-	if !ascending || latest.IsZero() || !errors.As(err, &se) || se.StatusCode < 400 || se.StatusCode >= 500 {
+	if !ascending || latest.IsZero() || !errors.As(err, &se) || se.StatusCode < 400 {
 		return nil
 	}
 	if _, throttled := httpclient.Throttled(err); throttled {
