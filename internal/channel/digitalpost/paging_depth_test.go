@@ -24,7 +24,8 @@ import (
 // cycle read the same first pages and failed on the same page, the entries
 // past the cap never read (their proofs of delivery and readings lost).
 // So with a 500 (a service passing its index's refusal on as its own
-// failure): the feed stood still for good. An error that is about the
+// failure), or no answer in time (deep pages too slow: an offset skipped
+// entry by entry): the feed stood still for good. An error that is about the
 // caller (401, 403, the rate limit: a 429, a 503 asking to come back
 // later) or one on the first page stays the read's error; so does a refusal after pages short of what the
 // log counted (one left out an entry the read's end would have told of).
@@ -41,6 +42,7 @@ func TestPagingDepthCap(t *testing.T) {
 		{"a 422 past 20 entries", 20, http.StatusUnprocessableEntity, true, -1},
 		{"a 500 past 20 entries", 20, http.StatusInternalServerError, true, -1},
 		{"a 503 asking to come back in an hour past 20 entries", 20, http.StatusServiceUnavailable, false, -1},
+		{"no answer in time past 20 entries", 20, 0, true, -1},
 		{"a 403 past 20 entries", 20, http.StatusForbidden, false, -1},
 		{"a 429 past 20 entries", 20, http.StatusTooManyRequests, false, -1},
 		{"the first page refused", 0, http.StatusBadRequest, false, -1},
@@ -48,8 +50,11 @@ func TestPagingDepthCap(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := depthLog(t, entries, pagingEntry, c.depth, c.status, c.held)
-			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size},
-				httpclient.Options{MaxRetries: -1, BreakerThreshold: -1})
+			opts := httpclient.Options{MaxRetries: -1, BreakerThreshold: -1}
+			if c.status == 0 {
+				opts.Timeout = time.Second // the deep page's wait for it
+			}
+			cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "s", APIToken: "t", Logger: quiet, PageSize: size}, opts)
 			var got []string
 			read := func(from time.Time) error {
 				return cl.Events(context.Background(), from, time.Time{}, func(p []channel.FeedEvent) error {
@@ -108,7 +113,7 @@ func depthCreated(n int) time.Time { return time.Date(2025, 3, 10, 8, 0, n, 0, t
 // depthLog is an event log of the entries 0 to n-1 (entry(i), stored at
 // depthCreated(i)), oldest first from dateFrom, that pages to depth entries
 // at most and answers a page past them with status and a search index's
-// words (a 503 with a Retry-After of an hour); entry held it counts and does not give (-1: none).
+// words (a 503 with a Retry-After of an hour; status 0: no answer at all); entry held it counts and does not give (-1: none).
 func depthLog(t *testing.T, n int, entry func(int) string, depth, status, held int) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -129,6 +134,10 @@ func depthLog(t *testing.T, n int, entry func(int) string, depth, status, held i
 			if !depthCreated(i).Before(from) {
 				hits = append(hits, entry(i))
 			}
+		}
+		if (page+1)*sz > depth && status == 0 {
+			<-r.Context().Done() // no answer: the client gives up
+			return
 		}
 		if (page+1)*sz > depth {
 			w.Header().Set("Content-Type", "application/json")

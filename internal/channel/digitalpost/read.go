@@ -230,27 +230,38 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 // (a search index's result window: from + size at most so many) answers so
 // rather than with an empty page, and will answer so again — with a client
 // error, or a server error when the service passes its index's refusal on
-// as its own failure (a 500 whose body names the result window). Read on
-// from that entry, the page is a first page again. Ended with the error,
-// the read left the cursor at the window's start, and every cycle failed
-// on the same page, the entries past it never read. A server error that
+// as its own failure (a 500 whose body names the result window). So does
+// a page that takes longer than an attempt may (httpclient.ErrTimeout): a
+// log that skips its offset entry by entry is slower the deeper it pages.
+// Read on from that entry, the page is a first page again. Ended with the
+// error, the read left the cursor at the window's start, and every cycle
+// failed on the same page, the entries past it never read. A failure that
 // passes costs nothing so: the entries up to latest were read, and the
 // read on from it reads the rest (one that does not pass fails it, at its
 // first page). The gap carries err (Err). nil when err is no such answer;
 // gap, when the read met one before, is the gap returned.
 func refusedDeep(op string, page int, err error, latest time.Time, ascending bool, gap *channel.GapError) *channel.GapError {
+	if !ascending || latest.IsZero() {
+		return nil
+	}
+	var what string
 	var se *httpclient.StatusError
-	if !ascending || latest.IsZero() || !errors.As(err, &se) || se.StatusCode < 400 {
+	switch {
+	case errors.Is(err, httpclient.ErrTimeout):
+		what = "was not answered in time (deep pages too slow?)"
+	case !errors.As(err, &se) || se.StatusCode < 400:
 		return nil
+	default:
+		if _, throttled := httpclient.Throttled(err); throttled {
+			return nil
+		}
+		switch se.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout:
+			return nil
+		}
+		what = fmt.Sprintf("answered HTTP %d (a cap on how deep the log pages?)", se.StatusCode)
 	}
-	if _, throttled := httpclient.Throttled(err); throttled {
-		return nil
-	}
-	switch se.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout:
-		return nil
-	}
-	reason := fmt.Sprintf("digitalpost %s: page %d answered HTTP %d (a cap on how deep the log pages?); read on from its last entry", op, page, se.StatusCode)
+	reason := fmt.Sprintf("digitalpost %s: page %d %s; read on from its last entry", op, page, what)
 	if gap == nil {
 		return &channel.GapError{After: latest, Reason: reason, Err: err}
 	}
