@@ -71,7 +71,7 @@ func TestFeedNotesCountedEntryHoldsTheCursor(t *testing.T) {
 // consistent) on the read's first page, which then comes back with fewer
 // entries than asked; the first page sets the log's page size, so no later
 // page is short, and only the count, at the read's end, says that an entry
-// is missing. The read stops midway: a 503 on a later page, or the soft
+// is missing. The read stops midway: a 503 from a later page on, or the soft
 // stop (a deploy) between two pages. It never learns of the gap, and
 // moving the cursor to the latest entry written (as a read whole does)
 // put it past the missing entry, further than the overlap reaches: once
@@ -98,17 +98,21 @@ func countedEntryStoppedMidway(t *testing.T, how string) {
 	stopped := false
 	switch how {
 	case "503":
+		// From page 2 on, every request of the cycle (a 503 on one page
+		// alone is read entry by entry, and the read goes on).
 		l.fail = func(w http.ResponseWriter, page int) bool {
-			if page == 2 && !stopped {
+			if page == 2 {
 				stopped = true
-				http.Error(w, `{"error":"Service Unavailable"}`, http.StatusServiceUnavailable)
-				return true
 			}
-			return false
+			if stopped {
+				http.Error(w, `{"error":"Service Unavailable"}`, http.StatusServiceUnavailable)
+			}
+			return stopped
 		}
 		if _, err := p.Poll(ctx, dp); err == nil {
 			t.Fatal("the cycle whose read failed midway did not fail")
 		}
+		l.fail = nil
 	case "soft stop":
 		s := jobs.New(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), nil)
 		var jobCtx context.Context

@@ -52,6 +52,9 @@ type notesLog struct {
 	refuse func(q url.Values) bool
 	// fail, when set, may answer a request itself (true).
 	fail func(w http.ResponseWriter, page int) bool
+	// failsOn, when set, says which entries the log fails on (500) in any
+	// page that holds them (a serializer failing on a value).
+	failsOn func(raw string) bool
 	// now, when set, hides the entries stored after it (and those not
 	// visible yet).
 	now func() time.Time
@@ -100,7 +103,7 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	size = min(size, 100)
 	l.mu.Lock()
-	fail, asked, pending := l.fail, l.asked, l.pending
+	fail, asked, pending, failsOn := l.fail, l.asked, l.pending, l.failsOn
 	var hits []notesEntry
 	for _, e := range l.entries {
 		if l.now != nil && (e.created.After(l.now()) || e.visible.After(l.now())) {
@@ -144,6 +147,10 @@ func (l *notesLog) serve(w http.ResponseWriter, r *http.Request) {
 	})
 	var raws []string
 	for i := page * size; i < len(hits) && i < (page+1)*size; i++ {
+		if failsOn != nil && failsOn(hits[i].raw) {
+			http.Error(w, `{"status":500,"error":"Internal Server Error"}`, http.StatusInternalServerError)
+			return
+		}
 		if pending == nil || !pending(hits[i].raw) {
 			raws = append(raws, hits[i].raw)
 		}

@@ -17,7 +17,10 @@ import (
 // read (an entry of megabytes: the client's body limit) is read again one
 // entry at a time; an entry that alone is too large becomes its own error,
 // and the read goes on past it, in pages of the usual size again: one entry
-// never stops the log.
+// never stops the log. So is a page the log fails on with a server error
+// (one it gives on every read of the page, when it fails on one entry in
+// it): an entry it fails on alone, with the next answered, is its own
+// error; a failure on two in a row, or on the last, is the read's.
 func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int, fn func([]channel.FeedEvent) error) error {
 	c.cert.check(time.Now()) // a warning a day while the certificate ends soon
 	sortBy := q.Get("sortFields")
@@ -44,6 +47,12 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 	// single: a page too large to read, read one entry at a time: the next
 	// entry's place in the log and how many of the page's are left.
 	singleAt, singleLeft := 0, 0
+	// failing: a page the log failed on (a server error) is read one entry
+	// at a time too; the entry it failed on alone waits here (its place
+	// in the read, failingAt) until an answer after it says the log
+	// answers: then it is the entry's fault, not the log's.
+	var failing error
+	failingAt := 0
 	finish := func(pages int) error {
 		if announced != nil && got < *announced {
 			// The log is eventually consistent: it may hold more by the
@@ -88,13 +97,8 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 		var info paging
 		switch {
 		case errors.Is(err, httpclient.ErrBodyTooLarge) && singleLeft == 0:
-			// Its entries one at a time. The page starts where the log's
-			// own pages put it: the log may serve fewer than asked.
-			served := size
-			if size0 > 0 && size0 < size {
-				served = size0
-			}
-			singleAt, singleLeft = page*served, served
+			// Its entries one at a time.
+			singleAt, singleLeft = page*served(size, size0), served(size, size0)
 			page--
 			continue
 		case errors.Is(err, httpclient.ErrBodyTooLarge):
@@ -108,11 +112,49 @@ func (c *Client) read(ctx context.Context, op string, q url.Values, maxPages int
 			if g := refusedDeep(op, page, err, latest, sh.sorted && sortBy == "created:asc" && singleLeft == 0 && whole, gap); g != nil {
 				return g
 			}
-			return err
+			if !serverFault(err) || failing != nil {
+				return err // a failure twice in a row is the log's
+			}
+			if singleLeft == 0 {
+				// A server error on a page may be the log's failure on one
+				// entry in it (its serializer on a value it does not know),
+				// on every read of it: its entries one at a time.
+				singleAt, singleLeft = page*served(size, size0), served(size, size0)
+				page--
+				continue
+			}
+			failing, failingAt = err, singleAt
+			singleAt++
+			if singleLeft--; singleLeft > 0 {
+				page--
+			}
+			continue
 		default:
 			if evs, info, err = readPage(resp.Body); err != nil {
 				return channel.NewBadResponse(Name, op, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, resp.Received, err)
 			}
+		}
+		if failing != nil {
+			if len(evs) == 0 {
+				return failing // nothing after it: the log's failure or the entry's, untold
+			}
+			// The log answers after it: asked once more, the entry is read
+			// (the failure passed), or it is the one the log fails on.
+			once, err := c.entryAt(ctx, op, q, sortBy, failingAt, sh.sorted)
+			if err != nil || len(once) == 0 {
+				once = []channel.FeedEvent{{ID: fmt.Sprintf("unanswered entry %d of the read from %s", failingAt, q.Get("dateFrom")),
+					Err: fmt.Errorf("%w: the log failed on this entry alone (number %d of the read) and answered the next: %v; skipped", channel.ErrBadRecord, failingAt, failing)}}
+			}
+			for _, e := range once {
+				if e.Err == nil && e.Logged.After(latest) {
+					latest = e.Logged
+				}
+			}
+			if err := fn(once); err != nil {
+				return err
+			}
+			got += len(once)
+			failing = nil
 		}
 		if page == 0 && announced == nil {
 			announced = info.TotalElements
@@ -268,6 +310,38 @@ func refusedDeep(op string, page int, err error, latest time.Time, ascending boo
 	gap.Reason += "; " + reason[len("digitalpost "+op+": "):]
 	gap.Err = err
 	return gap
+}
+
+// entryAt asks for the entry at (a page of one) of q: its entries, or the
+// request's or its answer's error.
+func (c *Client) entryAt(ctx context.Context, op string, q url.Values, sortBy string, at int, sorted bool) ([]channel.FeedEvent, error) {
+	resp, err := c.page(ctx, op, q, sortBy, at, shape{size: 1, sorted: sorted})
+	if err != nil {
+		return nil, err
+	}
+	evs, _, err := readPage(resp.Body)
+	return evs, err
+}
+
+// served is how many entries a page of the log holds when asked for size
+// of them: the page starts where the log's own pages put it, and the log
+// may serve fewer than asked (size0, its first page's; 0: not known).
+func served(size, size0 int) int {
+	if size0 > 0 && size0 < size {
+		return size0
+	}
+	return size
+}
+
+// serverFault: the log answered a server error (after the client's
+// retries) that does not ask to be left alone for longer.
+func serverFault(err error) bool {
+	var se *httpclient.StatusError
+	if !errors.As(err, &se) || se.StatusCode < 500 {
+		return false
+	}
+	_, throttled := httpclient.Throttled(err)
+	return !throttled
 }
 
 // shifted reports whether a page gives again an entry of the page before
