@@ -20,8 +20,19 @@ import (
 func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
 	byID := map[string][]channel.FeedEvent{}
 	var order []string
+	// given: the latest created time a read gave so far; unordered: an
+	// entry came older than one before it (the log ignores sortFields),
+	// so the last entry before a gap says nothing of what is left.
+	var given time.Time
+	unordered := false
 	collect := func(page []channel.FeedEvent) error {
 		for _, e := range page {
+			if e.Err == nil {
+				unordered = unordered || e.Logged.Before(given)
+				if e.Logged.After(given) {
+					given = e.Logged
+				}
+			}
 			if e.Err != nil || e.ChannelID == "" || e.Tag == tagSearches {
 				continue
 			}
@@ -37,12 +48,14 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 		// A gap after an entry (a log that pages only so deep, or still
 		// indexing) is read on from that entry, as the poller reads on;
 		// each read starts later, so this ends. An entry both reads give
-		// is one entry (fold).
+		// is one entry (fold). Not in a log that gave its entries in
+		// another order than oldest first: entries older than the last
+		// read may lie past the gap, and the gap stays (as the poller's).
 		var gap *channel.GapError
-		if !errors.As(err, &gap) || gap.After.IsZero() || !gap.After.Add(-time.Millisecond).After(a) {
+		if unordered || !errors.As(err, &gap) || gap.After.IsZero() || !gap.After.Add(-time.Millisecond).After(a) {
 			break
 		}
-		a = gap.After.Add(-time.Millisecond)
+		a, given = gap.After.Add(-time.Millisecond), time.Time{}
 		err = c.Events(ctx, a, to, collect)
 	}
 	if err != nil && !errors.Is(err, channel.ErrIncomplete) {

@@ -113,7 +113,8 @@ func depthCreated(n int) time.Time { return time.Date(2025, 3, 10, 8, 0, n, 0, t
 // depthLog is an event log of the entries 0 to n-1 (entry(i), stored at
 // depthCreated(i)), oldest first from dateFrom, that pages to depth entries
 // at most and answers a page past them with status and a search index's
-// words (a 503 with a Retry-After of an hour; status 0: no answer at all); entry held it counts and does not give (-1: none).
+// words (a 503 with a Retry-After of an hour; status 0: no answer at
+// all); entry held it counts and does not give (-1: none).
 func depthLog(t *testing.T, n int, entry func(int) string, depth, status, held int) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
