@@ -18,7 +18,7 @@ type OrderLog interface {
 	RecordNotificationOrder(ctx context.Context, id int64, orderID string, now time.Time) error
 	RecordNotificationOrderFailed(ctx context.Context, id int64, cause string, next time.Time) error
 	RecordNotificationOrderRefused(ctx context.Context, id int64, cause string, now time.Time) error
-	OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]store.NotificationOrder, error)
+	OpenNotificationOrders(ctx context.Context, now time.Time, after store.OrderCursor, limit int) ([]store.NotificationOrder, error)
 	FailUnknownNotification(ctx context.Context, id int64, cause string, refused bool, now time.Time) error
 	FallBackToEmail(ctx context.Context, id int64, recipients []string, cause string, refused bool, now time.Time) error
 }
@@ -39,6 +39,8 @@ type Orders struct {
 	// ResourceID, when set, is the Altinn resource whose access the
 	// notified people must have (the confidential post resource).
 	ResourceID string
+	// Page is how many orders RetryOrders lists at a time (0: 500).
+	Page int
 }
 
 // place places a kept order (tried attempts times before) and records the
@@ -99,52 +101,61 @@ func orderRetryAt(now time.Time, attempts int, err error) time.Time {
 // RetryOrders places the orders of sent reminders that are not placed yet
 // (an earlier failure, or a crash between the e-mail and the order), and
 // settles the reminders sent by an order alone whose outcome is unknown
-// (settleByOrder), at most 500 per call, each after its wait (store.OpenNotificationOrders says
-// which). A kept order goes with the resource id set now: a refused setting,
-// once fixed, reaches the orders kept before (Altinn knows an order by its
-// idempotencyId alone, so the changed body orders nothing twice). It
-// returns how many were placed and the orders that failed; the error is
-// for the store only. An order for which wait is true (outside its
-// reminder's send window: Altinn sends what it is given at once) is left
-// for a later run, and so are all after Altinn throttled one
-// (httpclient.Throttled).
+// (settleByOrder), each after its wait (store.OpenNotificationOrders says
+// which), listed a page (Orders.Page) at a time. A kept order goes with the
+// resource id set now: a refused setting, once fixed, reaches the orders
+// kept before (Altinn knows an order by its idempotencyId alone, so the
+// changed body orders nothing twice). It returns how many were placed and
+// the orders that failed; the error is for the store only. An order for
+// which wait is true (outside its reminder's send window: Altinn sends what
+// it is given at once) is left for a later run, and the pages go on past
+// it; all are left after Altinn throttled one (httpclient.Throttled).
 func (r *Reminder) RetryOrders(ctx context.Context, now time.Time, wait func(store.NotificationOrder) bool) (placed int, failed []store.NotificationOrder, err error) {
 	if r.Orders == nil {
 		return 0, nil, nil
 	}
-	open, err := r.Orders.Log.OpenNotificationOrders(ctx, now, 500)
-	if err != nil {
-		return 0, nil, err
+	page := r.Orders.Page
+	if page <= 0 {
+		page = 500
 	}
-	for i, o := range open {
-		if wait != nil && wait(o) {
-			continue
+	var after store.OrderCursor
+	for {
+		open, err := r.Orders.Log.OpenNotificationOrders(ctx, now, after, page)
+		if err != nil {
+			return placed, failed, err
 		}
-		place := r.place
-		if o.Status == model.NotifyUnknown {
-			place = r.settleByOrder
-		}
-		if _, err := place(ctx, o.ID, o.Org, withResource(o.Request, r.Orders.ResourceID), o.Attempts, now); err != nil {
-			if ctx.Err() != nil {
-				return placed, failed, fmt.Errorf("retry notification orders: %w", ctx.Err())
+		for _, o := range open {
+			after = o.Cursor()
+			if wait != nil && wait(o) {
+				continue
 			}
-			failed = append(failed, o)
-			if _, throttled := httpclient.Throttled(err); throttled {
-				// Altinn asked postvakt to slow down (a 429, or a wait
-				// longer than the HTTP client makes): an answer about the
-				// service, not this order. The rest are not asked this
-				// run (each would be a request it said not to make, and
-				// the client's waits before giving up, order after order,
-				// held the run); a later run places them.
-				r.logger().Warn("Altinn Notifications is throttling: the other notification orders wait for a later run",
-					"left", len(open)-i-1)
-				break
+			place := r.place
+			if o.Status == model.NotifyUnknown {
+				place = r.settleByOrder
 			}
-			continue
+			if _, err := place(ctx, o.ID, o.Org, withResource(o.Request, r.Orders.ResourceID), o.Attempts, now); err != nil {
+				if ctx.Err() != nil {
+					return placed, failed, fmt.Errorf("retry notification orders: %w", ctx.Err())
+				}
+				failed = append(failed, o)
+				if _, throttled := httpclient.Throttled(err); throttled {
+					// Altinn asked postvakt to slow down (a 429, or a wait
+					// longer than the HTTP client makes): an answer about the
+					// service, not this order. The rest are not asked this
+					// run (each would be a request it said not to make, and
+					// the client's waits before giving up, order after order,
+					// held the run); a later run places them.
+					r.logger().Warn("Altinn Notifications is throttling: the other notification orders wait for a later run")
+					return placed, failed, nil
+				}
+				continue
+			}
+			placed++
 		}
-		placed++
+		if len(open) < page {
+			return placed, failed, nil
+		}
 	}
-	return placed, failed, nil
 }
 
 // withResource is a kept order request with the resource id set to

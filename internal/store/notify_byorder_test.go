@@ -52,7 +52,7 @@ func TestClaimByOrderWithoutAddress(t *testing.T) {
 		len(msgs) != 2 || !strings.HasPrefix(msgs[0], "reminder 1 sent through Altinn Notifications to organisation "+orgs[3]) {
 		t.Fatalf("events %q %v", msgs, err)
 	}
-	if open, err := st.OpenNotificationOrders(ctx, c.Now.Add(time.Hour), 10); err != nil || len(open) != 0 {
+	if open, err := st.OpenNotificationOrders(ctx, c.Now.Add(time.Hour), store.OrderCursor{}, 10); err != nil || len(open) != 0 {
 		t.Fatalf("open orders %+v %v, want none (placed)", open, err)
 	}
 
@@ -77,7 +77,7 @@ func TestClaimByOrderWithoutAddress(t *testing.T) {
 	if _, err := st.ExpirePendingNotifications(ctx, now.Add(time.Hour), 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	open, err := st.OpenNotificationOrders(ctx, now.Add(time.Hour), 10)
+	open, err := st.OpenNotificationOrders(ctx, now.Add(time.Hour), store.OrderCursor{}, 10)
 	if err != nil || len(open) != 1 || open[0].ID != unknown[0] || open[0].Status != model.NotifyUnknown {
 		t.Fatalf("open orders %+v %v, want the unknown reminder by order (%d) only", open, err, unknown[0])
 	}
@@ -90,7 +90,7 @@ func TestClaimByOrderWithoutAddress(t *testing.T) {
 		len(msgs) != 1 || !strings.Contains(msgs[0], "through Altinn Notifications") || !strings.Contains(msgs[0], "confirmed as sent") {
 		t.Fatalf("confirmed: events %q %v", msgs, err)
 	}
-	if open, err := st.OpenNotificationOrders(ctx, now.Add(2*time.Hour), 10); err != nil || len(open) != 1 || open[0].Status != model.NotifySent {
+	if open, err := st.OpenNotificationOrders(ctx, now.Add(2*time.Hour), store.OrderCursor{}, 10); err != nil || len(open) != 1 || open[0].Status != model.NotifySent {
 		t.Fatalf("after confirm: open orders %+v %v, want its order to place", open, err)
 	}
 }

@@ -30,7 +30,21 @@ type NotificationOrder struct {
 	// letter still waiting (OpenNotificationOrders): whose send window a
 	// retry keeps to.
 	Letter OrderLetter
+	// NextAt is when the order was due (nil: never tried): with ID, where
+	// a listing goes on from (Cursor).
+	NextAt *time.Time `db:"order_next_at"`
 }
+
+// OrderCursor is where a listing of orders to place goes on from
+// (OpenNotificationOrders): after the order it was taken from; the zero
+// value lists from the start.
+type OrderCursor struct {
+	nextAt *time.Time
+	id     int64
+}
+
+// Cursor is where a listing goes on after o.
+func (o NotificationOrder) Cursor() OrderCursor { return OrderCursor{nextAt: o.NextAt, id: o.ID} }
 
 // OrderLetter is the facts of a letter of a reminder a policy is matched by.
 type OrderLetter struct {
@@ -335,10 +349,12 @@ func (s *Store) RefusedOrdersIn(ctx context.Context, scope Scope, limit int) (*R
 // to a Norwegian organisation (Altinn knows no other), and about a letter
 // still waiting to be opened (an order placed late for letters all opened
 // meanwhile would tell of nothing); the one due longest first (a new one
-// before those refused again and again), at most limit.
-func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, limit int) ([]NotificationOrder, error) {
+// before those refused again and again), at most limit, after the order
+// after was taken from (its Cursor): orders a run leaves for later (outside
+// their send window) do not hold back the ones after them.
+func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, after OrderCursor, limit int) ([]NotificationOrder, error) {
 	var out []NotificationOrder
-	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts, n.status,
+	if err := s.db.SelectContext(ctx, &out, `SELECT n.id, n.orgnr, n.order_request, n.order_attempts, n.status, n.order_next_at,
 			l.channel AS "letter.l_channel", l.class AS "letter.l_class", l.confidential AS "letter.l_confidential",
 			l.kind AS "letter.l_recipient_kind", l.sender_org AS "letter.l_sender_org", l.unit AS "letter.l_sender_unit"
 		FROM notifications n
@@ -350,7 +366,8 @@ func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, limit
 		WHERE n.order_request IS NOT NULL AND n.order_id = '' AND n.order_refused_at IS NULL
 		  AND (n.status = 'sent' OR (n.status = 'unknown' AND n.kind = $3 AND cardinality(n.recipients) = 0))
 		  AND (n.order_next_at IS NULL OR n.order_next_at <= $1) AND n.orgnr ~ '^[0-9]+$' AND length(n.orgnr) = `+strconv.Itoa(model.OrgLength("NO"))+`
-		ORDER BY n.order_next_at NULLS FIRST, n.id LIMIT $2`, now, limit, KindReminder); err != nil {
+		  AND (COALESCE(n.order_next_at, '-infinity'), n.id) > (COALESCE($4::timestamptz, '-infinity'), $5)
+		ORDER BY COALESCE(n.order_next_at, '-infinity'), n.id LIMIT $2`, now, limit, KindReminder, after.nextAt, after.id); err != nil {
 		return nil, fmt.Errorf("list notification orders to place: %w", err)
 	}
 	return out, nil
