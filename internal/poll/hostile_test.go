@@ -18,7 +18,6 @@ var poisonError = map[string]string{
 	"svarut/truncated":      "fails whenever this letter is asked about",
 	"svarut/epoch_seconds":  "looks like epoch seconds",
 	"svarut/future":         "in the future",
-	"svarut/before_sent":    "before the letter was sent",
 	"svarut/unknown_status": "unknown status value",
 	"altinn/forbidden":      "code 4001",
 	"altinn/fails_forever":  "after retries",

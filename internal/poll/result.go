@@ -39,8 +39,18 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 	if err == nil && !r.State.Valid() {
 		err = fmt.Errorf("no usable state for status %s", model.Quote(o.Status))
 	}
+	if err == nil && beforeSent(o.ChangedAt, d.SentAt) {
+		// The status is the channel's word; its time or the letter's sent
+		// time is wrong (a sent time an import or a sender system gave
+		// later than the real sending, epoch seconds read as milliseconds
+		// in 1970). Taken at the sent time, the evidence naming the
+		// channel's: refused at every poll, a letter read stayed unread
+		// and went on to reminders and print.
+		r.ChangedAt, r.Note = d.SentAt, fmt.Sprintf("the channel dates the status %s, more than a day before the letter's sent time (%s): taken at the sent time",
+			o.ChangedAt.UTC().Format(time.RFC3339), d.SentAt.UTC().Format(time.RFC3339))
+	}
 	if err == nil {
-		err = checkTime(o.ChangedAt, d.SentAt, now)
+		err = checkTime(r.ChangedAt, d.SentAt, now)
 	}
 	if err == nil && checkTime(o.EnteredAt, d.SentAt, now) != nil {
 		// Only the history entry the channel dates the state from is
@@ -136,21 +146,28 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 const HistoryGiveUp = 30 * 24 * time.Hour
 
 // checkTime refuses a status time that cannot be right: more than a day
-// before the letter was sent (an epoch-seconds value read as milliseconds
-// lands in 1970 and would send the letter to print at once), or further in
-// the future than clocks drift (a date in 2090 would never escalate). Zero
-// (the channel gave no time) is fine.
+// before the letter was sent (beforeSent: an epoch-seconds value read as
+// milliseconds lands in 1970 and would send the letter to print at once),
+// or further in the future than clocks drift (a date in 2090 would never
+// escalate). Zero (the channel gave no time) is fine. A polled status's
+// own time before the sent time is taken at the sent time instead (result).
 func checkTime(at, sentAt, now time.Time) error {
 	switch {
 	case at.IsZero():
 		return nil
-	case at.Before(sentAt.Add(-24 * time.Hour)):
+	case beforeSent(at, sentAt):
 		return fmt.Errorf("%w: the channel dates the status %s, before the letter was sent (%s)",
 			channel.ErrBadTimestamp, at.UTC().Format(time.RFC3339), sentAt.UTC().Format(time.RFC3339))
 	case at.After(now.Add(model.MaxFutureSkew)):
 		return fmt.Errorf("%w: the channel dates the status %s, in the future", channel.ErrBadTimestamp, at.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// beforeSent says whether a channel's time lies more than a day (clocks,
+// a sent time given as a date) before the letter's sent time.
+func beforeSent(at, sentAt time.Time) bool {
+	return !at.IsZero() && at.Before(sentAt.Add(-24*time.Hour))
 }
 
 // rawOf digs the channel's raw answer out of an error, when the adapter kept

@@ -64,11 +64,12 @@ const (
 
 // PoisonReadable reports whether a shipment with this poison still gets a
 // readable answer about its status (odd bytes in a text, SLETTET, a fetch
-// after reading): postvakt should end in its true state. Every other kind
+// after reading, a status dated before the letter was sent: taken at its
+// sent time): postvakt should end in its true state. Every other kind
 // makes the letter's answer unusable (or the letter unknown).
 func PoisonReadable(kind string) bool {
 	switch kind {
-	case "", poisonNUL, poisonInvalidUTF8, poisonDeleted, poisonFetchedAfterRead:
+	case "", poisonNUL, poisonInvalidUTF8, poisonDeleted, poisonFetchedAfterRead, poisonBeforeSent:
 		return true
 	}
 	return false

@@ -108,7 +108,11 @@ type PollResult struct {
 	// noted in the evidence (once), and asked for again at the next poll
 	// (poll_queue.history_due) until a result brings History.
 	HistoryErr string
-	Err        string // this shipment's answer could not be used
+	// Note says what postvakt made of the answer that its evidence would
+	// not show (a status time taken at the sent time): the message of the
+	// state or status event it writes.
+	Note string
+	Err  string // this shipment's answer could not be used
 	// Unknown: the channel has never heard of this shipment (see
 	// EventUnknown); Err is empty then.
 	Unknown bool
@@ -176,7 +180,7 @@ func (w *PollWrite) add(o PollWrite) {
 func (s *Store) ApplyPoll(ctx context.Context, results []PollResult) (PollWrite, error) {
 	clean := make([]PollResult, len(results))
 	for i, r := range results {
-		r.Status, r.Err, r.Closed, r.HistoryErr = CleanText(r.Status), CleanText(r.Err), CleanText(r.Closed), CleanText(r.HistoryErr)
+		r.Status, r.Err, r.Closed, r.HistoryErr, r.Note = CleanText(r.Status), CleanText(r.Err), CleanText(r.Closed), CleanText(r.HistoryErr), CleanText(r.Note)
 		r.Payload, r.History = CleanJSON(r.Payload), CleanJSON(r.History)
 		clean[i] = r
 	}
@@ -354,7 +358,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 			}
 			changes = append(changes, r)
 		case r.Status != r.Due.ChannelStatus:
-			ev.Kind, ev.ToState, ev.ObservedAt = EventStatus, string(r.State), changedAt(r)
+			ev.Kind, ev.ToState, ev.ObservedAt, ev.Message = EventStatus, string(r.State), changedAt(r), r.Note
 			said = appendHistory(append(said, ev), r)
 			statuses = append(statuses, r)
 		case r.Due.HistoryDue:
@@ -386,7 +390,7 @@ func applyBatch(ctx context.Context, tx *sqlx.Tx, results []PollResult) (PollWri
 		}
 		w.Changed++
 		events = append(events, Event{ShipmentID: r.ID, Kind: EventState, Source: r.Source, ObservedAt: stateAt(r), PolledAt: &r.ObservedAt,
-			FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload)})
+			FromState: string(r.Due.State), ToState: string(r.State), RawStatus: r.Status, Payload: jsonOrNil(r.Payload), Message: r.Note})
 		events = appendHistory(events, r)
 	}
 	if err := applyHeld(ctx, tx, held); err != nil {
