@@ -481,11 +481,13 @@ type feedPage struct {
 // (moveCursor passes it), so the window reads it again, and it is
 // taken once its time has come. (An entry whose eventTime alone is ahead
 // is taken at its created instead.) An entry dated long before its letter was
-// sent (checkTime again: epoch seconds read as milliseconds land in 1970)
-// is refused by the store's check and kept as a poll error too.
+// sent (epoch seconds read as milliseconds land in 1970, a sent time given late)
+// is taken at the letter's sent time, its evidence saying so (atSent), as a
+// polled status is.
 func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, page []channel.FeedEvent, synced []string, how feedPage, sum *Summary) error {
 	now := p.now()
-	a := store.FeedApply{Channel: name, Synced: synced, Reread: how.progress, Check: func(at, sentAt time.Time) error { return checkTime(at, sentAt, now) }}
+	a := store.FeedApply{Channel: name, Synced: synced, Reread: how.progress, Check: func(at, sentAt time.Time) error { return checkTime(at, sentAt, now) },
+		Place: atSent}
 	limit := now.Add(model.MaxFutureSkew)
 	for _, e := range page {
 		if how.reread {

@@ -39,15 +39,8 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 	if err == nil && !r.State.Valid() {
 		err = fmt.Errorf("no usable state for status %s", model.Quote(o.Status))
 	}
-	if err == nil && beforeSent(o.ChangedAt, d.SentAt) {
-		// The status is the channel's word; its time or the letter's sent
-		// time is wrong (a sent time an import or a sender system gave
-		// later than the real sending, epoch seconds read as milliseconds
-		// in 1970). Taken at the sent time, the evidence naming the
-		// channel's: refused at every poll, a letter read stayed unread
-		// and went on to reminders and print.
-		r.ChangedAt, r.Note = d.SentAt, fmt.Sprintf("the channel dates the status %s, more than a day before the letter's sent time (%s): taken at the sent time",
-			o.ChangedAt.UTC().Format(time.RFC3339), d.SentAt.UTC().Format(time.RFC3339))
+	if err == nil {
+		r.ChangedAt, r.Note = atSent(o.ChangedAt, d.SentAt)
 	}
 	if err == nil {
 		err = checkTime(r.ChangedAt, d.SentAt, now)
@@ -162,6 +155,21 @@ func checkTime(at, sentAt, now time.Time) error {
 		return fmt.Errorf("%w: the channel dates the status %s, in the future", channel.ErrBadTimestamp, at.UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// atSent is a channel's time for a letter, and "", or, when it lies more
+// than a day before the letter's sent time (beforeSent), the sent time and
+// the note saying so. The status is the channel's word; its time or the
+// letter's sent time is wrong (a sent time an import or a sender system
+// gave later than the real sending, epoch seconds read as milliseconds in
+// 1970). Refused, a letter read stayed unread and went on to reminders and
+// print.
+func atSent(at, sentAt time.Time) (time.Time, string) {
+	if !beforeSent(at, sentAt) {
+		return at, ""
+	}
+	return sentAt, fmt.Sprintf("the channel dates the status %s, more than a day before the letter's sent time (%s): taken at the sent time",
+		at.UTC().Format(time.RFC3339), sentAt.UTC().Format(time.RFC3339))
 }
 
 // beforeSent says whether a channel's time lies more than a day (clocks,

@@ -35,6 +35,9 @@ type FeedEntry struct {
 	// letter postvakt does not know, it is not counted in
 	// FeedWrite.Unregistered again.
 	Counted bool
+	// Note says why the entry is kept at another time than its own
+	// (FeedApply.Place): its evidence's message.
+	Note string
 }
 
 // FeedApply is one batch of entries to write.
@@ -53,6 +56,11 @@ type FeedApply struct {
 	// shipment (e.g. long before the letter was sent): the entry is neither
 	// evidence nor a state change, and comes back in FeedWrite.Refused.
 	Check func(at, sentAt time.Time) error
+	// Place, when set, says the time an entry is taken at for its
+	// shipment and why, when not its own (a time long before the letter
+	// was sent taken at the sent time); the note "" leaves it at its own.
+	// Before Check.
+	Place func(at, sentAt time.Time) (time.Time, string)
 }
 
 // RefusedEntry is an entry Check refused, with why.
@@ -222,6 +230,11 @@ func applyFeedEntries(ctx context.Context, tx *sqlx.Tx, a FeedApply, entries []F
 			}
 			continue
 		}
+		if a.Place != nil {
+			if at, note := a.Place(e.At, ship.SentAt); note != "" {
+				e.At, e.Note = at, CleanText(note)
+			}
+		}
 		if a.Check != nil {
 			if err := a.Check(e.At, ship.SentAt); err != nil {
 				w.Refused = append(w.Refused, RefusedEntry{ShipmentID: ship.ID, Entry: e, Err: err})
@@ -337,6 +350,9 @@ func insertFeedEntries(ctx context.Context, tx *sqlx.Tx, channel string, entries
 			msgs[i] = "the letter was recalled"
 		case "recipient_system":
 			msgs[i] = "the channel delivered the letter into the recipient's own system"
+		}
+		if e.Note != "" {
+			msgs[i] = strings.TrimPrefix(msgs[i]+"; "+e.Note, "; ")
 		}
 		if len(e.Payload) > 0 {
 			payloads[i] = sql.NullString{String: string(e.Payload), Valid: true}
