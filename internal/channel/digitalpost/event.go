@@ -220,8 +220,9 @@ func (e *entry) event() channel.FeedEvent {
 	}
 	// A created further before the eventTime than that (1970: epoch
 	// seconds read as milliseconds; a producer's default) is the wrong
-	// one: taken, it would date the entry before its letter was sent and
-	// the entry be refused (a MESSAGE_READ lost). The eventTime stands.
+	// one: taken, it would date the entry before its letter was sent, and
+	// the poller would take it at the sent time (a MESSAGE_READ dated by
+	// postvakt, not the log). The eventTime stands.
 	fe.At, fe.Logged = at, logged
 	if len(problems) > 0 {
 		fe.Err = fmt.Errorf("%w: %s", errBadEvent, strings.Join(problems, "; "))
