@@ -10,19 +10,21 @@ import (
 )
 
 // A confidential letter still unopened in its mailbox but sent on paper
-// (stage printed: by the print provider, or, for Digital Post, sent again
-// by its unit as Digital Post's physical post and resolved so) reached its
-// recipient, as one the channel printed itself did. Its follow-up as
-// "unread" after POSTVAKT_FOLLOWUP_UNREAD_DAYS told the unit the letter
-// "has not reached its recipient" and asked it to send it again: a
-// Copenhagen unit that had just ordered the citizen's physical post got
-// that mail, and the digest named it overdue every morning. A letter not
-// yet on paper (manual handling, a print ordered) still gets one.
-func TestNoUnreadFollowUpForPrintedLetter(t *testing.T) {
+// (stage printed: by the print provider, by hand, or, for Digital Post,
+// sent again by its unit as Digital Post's physical post) reached its
+// recipient, as one the channel printed itself did; so did one its
+// manual handling resolved as delivered another way, and one resolved as
+// not needed has nothing to deliver. Their follow-up as "unread" after
+// POSTVAKT_FOLLOWUP_UNREAD_DAYS told the unit the letter "has not reached
+// its recipient" and asked it to send it again: a Copenhagen unit that had
+// just sent the citizen's letter as physical post got that mail, and the
+// digest named it overdue every morning. A letter not yet on paper (in
+// manual handling, a print ordered) still gets one.
+func TestNoUnreadFollowUpForLetterSentOnPaper(t *testing.T) {
 	ctx := t.Context()
 	st := newStore(t)
 	var items []model.NewShipment
-	for i := range 3 {
+	for i := range 6 {
 		ns := sample(i)
 		ns.Channel, ns.SenderOrg, ns.SenderUnit, ns.Class = "digitalpost", "64942212", "BUF", "fortrolig"
 		ns.ChannelID = "0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c4" + string(rune('0'+i))
@@ -31,9 +33,17 @@ func TestNoUnreadFollowUpForPrintedLetter(t *testing.T) {
 	}
 	ids := storetest.IDs(storetest.Register(t, st, items...))
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute))
-	storetest.Set(t, st, ids[:1], storetest.Stage(model.StagePrinted))
-	storetest.Set(t, st, ids[1:2], storetest.Stage(model.StageManual))
-	storetest.Set(t, st, ids[2:], storetest.Stage(model.StagePrintOrdered))
+	resolvedAt := time.Date(2026, 12, 15, 10, 0, 0, 0, time.UTC)
+	storetest.Set(t, st, ids[:5], storetest.Stage(model.StageManual))
+	for _, id := range ids[:5] {
+		st.DB().MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'physical_post', '', $2)`, id, resolvedAt)
+	}
+	for i, res := range []string{store.ManualPhysicalPost, store.ManualPrintedByHand, store.ManualDeliveredOtherwise, store.ManualNotNeeded} {
+		if err := st.ResolveManual(ctx, ids[i], store.Scope{}, res, "", "unit:buf", resolvedAt); err != nil {
+			t.Fatalf("resolve %s: %v", res, err)
+		}
+	}
+	storetest.Set(t, st, ids[5:], storetest.Stage(model.StagePrintOrdered))
 	now := time.Date(2027, 1, 30, 10, 0, 0, 0, time.UTC)
 	if _, err := st.OpenFollowUps(ctx, store.MinAgeBound(now, 30), now.AddDate(0, 0, 10)); err != nil {
 		t.Fatal(err)
@@ -46,12 +56,14 @@ func TestNoUnreadFollowUpForPrintedLetter(t *testing.T) {
 	for _, f := range open {
 		got[f.ShipmentID] = f.Reason
 	}
-	if r, ok := got[ids[0]]; ok {
-		t.Errorf("a follow-up %q opened for a letter sent on paper (stage printed)", r)
+	for i, how := range []string{"sent as Digital Post's physical post", "printed by hand", "delivered another way", "not needed"} {
+		if r, ok := got[ids[i]]; ok {
+			t.Errorf("a follow-up %q opened for a letter %s", r, how)
+		}
 	}
-	for _, id := range ids[1:] {
-		if got[id] != "unread" {
-			t.Errorf("letter %s not yet on paper: follow-up %q, want unread", id, got[id])
+	for i, how := range map[int]string{4: "in manual handling", 5: "whose print is ordered"} {
+		if got[ids[i]] != "unread" {
+			t.Errorf("a letter %s: follow-up %q, want unread", how, got[ids[i]])
 		}
 	}
 }
