@@ -130,8 +130,9 @@ const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel, 
 // failed or expired shipment, and every confidential shipment still unopened
 // that was sent at or before unreadBefore (MinAgeBound), but one sent on
 // paper (the channel's print, or stage printed: the print fallback's),
-// delivered into the recipient's own system, or closed by its manual
-// handling (delivered another way, not needed), gets a follow-up
+// delivered into the recipient's own system, or closed (by its manual
+// handling: delivered another way, not needed; or recalled on the
+// channel), gets a follow-up
 // with the given deadline unless it has one or the retention purge took it
 // (no decision on it could be recorded: ErrPurged). It returns how many were created. Run it
 // from a scheduled job; it is idempotent.
@@ -144,12 +145,11 @@ func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.T
 		       -- printed by the channel or on postvakt's print fallback
 		       -- (by the provider, by hand, as Digital Post's physical
 		       -- post), or delivered into the recipient's own system
-		       -- (never told read): it reached its recipient
-		       AND s.stage NOT IN (`+sqlStage(model.StageChannelPrint)+`, `+sqlStage(model.StagePrinted)+`, `+sqlStage(model.StageRecipientSystem)+`)
-		       -- closed by its manual handling: delivered another way,
-		       -- or nothing to deliver
-		       AND NOT (s.stage = `+sqlStage(model.StageClosed)+` AND EXISTS (SELECT 1 FROM print_manual m
-		           WHERE m.shipment_id = s.id AND m.resolution IN (`+sqlList([]string{ManualDeliveredOtherwise, ManualNotNeeded})+`)))))
+		       -- (never told read): it reached its recipient; closed (its
+		       -- manual handling found it delivered another way or not
+		       -- needed, or its sender recalled it on the channel)
+		       AND s.stage NOT IN (`+sqlStage(model.StageChannelPrint)+`, `+sqlStage(model.StagePrinted)+`, `+sqlStage(model.StageRecipientSystem)+`,
+		           `+sqlStage(model.StageClosed)+`)))
 		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
 		  -- purged: no decision on it can be recorded (ErrPurged)
 		  AND s.purged_at IS NULL

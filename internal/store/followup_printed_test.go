@@ -67,3 +67,33 @@ func TestNoUnreadFollowUpForLetterSentOnPaper(t *testing.T) {
 		}
 	}
 }
+
+// A Digital Post letter its sender recalled (MEMO_MESSAGE_RECALLED: stage
+// closed, its state as the log last said, available) is no longer in the
+// recipient's mailbox: its follow-up as "unread" told the unit it "has not
+// reached its recipient" and asked it to send it again, a letter it had
+// withdrawn itself. One recalled while in manual handling got none (its
+// case resolved as not needed): a closed letter gets none either way.
+func TestNoUnreadFollowUpForRecalledLetter(t *testing.T) {
+	ctx := t.Context()
+	st := newStore(t)
+	ns := sample(1)
+	ns.Channel, ns.SenderOrg, ns.SenderUnit, ns.Class = "digitalpost", "64942212", "BUF", "fortrolig"
+	ns.RecipientID = "12345674"
+	ids := storetest.IDs(storetest.Register(t, st, ns))
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute),
+		storetest.Stage(model.StageClosed))
+	now := time.Date(2027, 1, 30, 10, 0, 0, 0, time.UTC)
+	if _, err := st.OpenFollowUps(ctx, store.MinAgeBound(now, 30), now.AddDate(0, 0, 10)); err != nil {
+		t.Fatal(err)
+	}
+	open, err := st.FollowUps(ctx, store.Scope{}, false, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range open {
+		if f.ShipmentID == ids[0] {
+			t.Errorf("a follow-up %q opened for a letter its sender recalled (stage closed)", f.Reason)
+		}
+	}
+}
