@@ -60,3 +60,22 @@ func TestDanishNumbersInDanishWords(t *testing.T) {
 		t.Errorf("da.yaml:%d %s says %q, a Norwegian thought: %s", i+1, key, w, strings.TrimSpace(value))
 	}
 }
+
+// TestDanishNamesTheRegisterByItsName: the Danish texts name Norway's
+// register of organisations by its own name, Enhetsregisteret, with "det
+// norske virksomhedsregister" beside it where it is said first, as every
+// other Danish text does: the /rules page's print fallback said
+// "Enhedsregistret", a name a Danish reader takes for a Danish register
+// and finds nowhere.
+func TestDanishNamesTheRegisterByItsName(t *testing.T) {
+	src, err := files.ReadFile("catalogue/da.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := regexp.MustCompile(`(?i)enhedsregist`)
+	for i, line := range strings.Split(string(src), "\n") {
+		if w := wrong.FindString(line); w != "" {
+			t.Errorf("da.yaml:%d says %q, not Enhetsregisteret: %s", i+1, w, strings.TrimSpace(line))
+		}
+	}
+}
