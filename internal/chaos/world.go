@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -120,13 +121,43 @@ func startCluster(script, dir string) (*cluster, error) {
 	return c, nil
 }
 
-// restart stops the cluster (fast: open connections are cut) and starts it.
+// restart stops the cluster (fast: open connections are cut) and starts
+// it, and checks that it did: scripts/pg.sh stop says nothing when pg_ctl
+// fails to stop the server, and start leaves a running one alone, so a
+// restart that never happened would pass for one.
 func (c *cluster) restart() error {
+	before, err := c.startedAt()
+	if err != nil {
+		return err
+	}
 	if _, err := c.pg("stop", c.dir); err != nil {
 		return err
 	}
-	_, err := c.pg("start", c.dir)
-	return err
+	if _, err := c.pg("start", c.dir); err != nil {
+		return err
+	}
+	after, err := c.startedAt()
+	if err != nil {
+		return err
+	}
+	if !after.After(before) {
+		return fmt.Errorf("PostgreSQL was not restarted: it still runs since %s", before.Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// startedAt is when the server started (pg_postmaster_start_time).
+func (c *cluster) startedAt() (time.Time, error) {
+	db, err := sql.Open("postgres", c.url)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer db.Close()
+	var t time.Time
+	if err := db.QueryRow(`SELECT pg_postmaster_start_time()`).Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("ask PostgreSQL when it started: %w", err)
+	}
+	return t, nil
 }
 
 func (c *cluster) stop() { _, _ = c.pg("stop", c.dir) }
