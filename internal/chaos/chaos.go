@@ -17,8 +17,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -69,6 +71,7 @@ type world struct {
 	chunks  []string
 	next    int // chunks imported
 	started time.Time
+	gate    sendGate
 }
 
 func (w *world) logf(format string, args ...any) {
@@ -156,8 +159,25 @@ func (w *world) importChunk() error {
 	return runTool(w.cfg.Postvakt, w.env, "import", w.chunks[w.next-1])
 }
 
+// serve starts a replica, with the simulator at an address of its own
+// (behind the send gate).
 func (w *world) serve() (*process, error) {
-	return startProcess(w.cfg.Postvakt, w.env, filepath.Join(w.cfg.Work, "serve.log"), "serve")
+	simEnv, serveSim, err := w.sm.listen()
+	if err != nil {
+		return nil, err
+	}
+	env := append(slices.Clip(w.env), simEnv...) // the last of a name counts (os/exec)
+	p, err := startProcess(w.cfg.Postvakt, env, filepath.Join(w.cfg.Work, "serve.log"), "serve")
+	if err != nil {
+		serveSim(http.NotFoundHandler()).Close()
+		return nil, err
+	}
+	srv := serveSim(w.gate.wrap(p, w.sm.Handler()))
+	go func() {
+		<-p.done
+		srv.Close()
+	}()
+	return p, nil
 }
 
 // crash kills and restarts serve cfg.Kills times, then lets one replica
@@ -195,13 +215,40 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 			rep.kill(replicas[0])
 			replicas = replicas[1:]
 		}
-		gap := time.Duration(rng.Int64N(int64(cfg.MaxGap-200*time.Millisecond))) + 200*time.Millisecond
-		select {
-		case <-time.After(gap):
-		case <-ctx.Done():
+		// Every third kill lands in a send (sendGate), alternately before
+		// the answer reaches the replica and just after; the others come
+		// at a random moment.
+		var held *heldSend
+		if kill%3 == 1 {
+			if held = w.awaitSend(ctx, sendWait); held == nil {
+				rep.KillsNoSend++
+			}
+		} else {
+			gap := time.Duration(rng.Int64N(int64(cfg.MaxGap-200*time.Millisecond))) + 200*time.Millisecond
+			select {
+			case <-time.After(gap):
+			case <-ctx.Done():
+			}
 		}
 		i := rng.IntN(len(replicas))
-		rep.kill(replicas[i])
+		if held != nil {
+			i = slices.Index(replicas, held.proc)
+		}
+		switch {
+		case held == nil:
+			rep.kill(replicas[i])
+		case (kill/3)%2 == 0:
+			rep.kill(held.proc)
+			close(held.release)
+			rep.KillsBeforeAnswer++
+			w.logf("kill %d: before the answer to %s (%d)", kill, held.what, held.status)
+		default:
+			close(held.release)
+			time.Sleep(time.Duration(rng.Int64N(int64(20 * time.Millisecond))))
+			rep.kill(held.proc)
+			rep.KillsAfterAnswer++
+			w.logf("kill %d: just after the answer to %s (%d)", kill, held.what, held.status)
+		}
 		replicas = append(replicas[:i], replicas[i+1:]...)
 		rep.Kills++
 		if want == 2 {
@@ -250,6 +297,24 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 		rep.problem("the settling replica did not stop cleanly on SIGTERM")
 	}
 	return rep, nil
+}
+
+// sendWait bounds how long a kill waits for a send to land in: a
+// replica's first print and escalation runs come two seconds after its
+// start, and the first of them may have nothing to send.
+const sendWait = 8 * time.Second
+
+// awaitSend arms the send gate and waits up to limit for a send; nil when
+// none came.
+func (w *world) awaitSend(ctx context.Context, limit time.Duration) *heldSend {
+	ch := w.gate.arm()
+	select {
+	case h := <-ch:
+		return h
+	case <-time.After(limit):
+	case <-ctx.Done():
+	}
+	return w.gate.disarm(ch)
 }
 
 // check compares the simulator's and mailpit's records with the database.

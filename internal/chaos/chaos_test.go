@@ -23,10 +23,11 @@ import (
 
 // TestCrashShort is `make chaos` in small: 10 SIGKILLs, two replicas for
 // part of it, a PostgreSQL restart, then the comparison, which must find
-// no duplicate and no loss. Then it shows the comparison can fail: a
-// reminder recorded as sent whose e-mail never arrived, a reminder e-mail
-// and an alert e-mail sent twice, a letter printed twice and a status the
-// evidence log lacks are each found.
+// no duplicate and no loss, with kills landed in sends (before and after
+// the answer). Then it shows the comparison can fail: a reminder recorded
+// as sent whose e-mail never arrived, a reminder e-mail and an alert e-mail
+// sent twice, a letter printed twice and a status the evidence log lacks
+// are each found.
 func TestCrashShort(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -68,6 +69,9 @@ func TestCrashShort(t *testing.T) {
 	}
 	if rep.Kills != 10 || rep.KillsTwoReplicas == 0 || rep.PGRestarts != 1 {
 		t.Fatalf("the run was not the one asked for: %s", rep)
+	}
+	if rep.KillsBeforeAnswer == 0 || rep.KillsAfterAnswer == 0 {
+		t.Fatalf("no kill landed in a send: %s\n%s", rep, log.String())
 	}
 	if rep.StatusAnswers < cfg.Letters || rep.Reminders == 0 || rep.NotificationOrders == 0 || rep.PrintOrders == 0 || rep.AlertMails == 0 {
 		t.Fatalf("too little happened to prove anything: %s", rep)

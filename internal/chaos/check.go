@@ -21,6 +21,10 @@ type Report struct {
 	Unsettled                                   bool // the work did not settle in time after the kills
 	UncleanStop                                 bool // the settling replica did not stop cleanly on SIGTERM
 	SelfExits                                   int  // replicas that had exited by themselves (a crash) before their kill
+	// Kills landed in a send (a print order, a Notifications order the
+	// simulator took): before its answer reached the replica, just after;
+	// and those that waited for one in vain (then killed at that moment).
+	KillsBeforeAnswer, KillsAfterAnswer, KillsNoSend int
 
 	StatusAnswers      int // letters' statuses the channel answered (status-sok ids)
 	Reminders          int // reminder e-mails mailpit received
@@ -55,6 +59,8 @@ func (r *Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "chaos: %d SIGKILLs (%d with two replicas), %d starts, %d PostgreSQL restart(s), %d letters, %s\n",
 		r.Kills, r.KillsTwoReplicas, r.Starts, r.PGRestarts, r.Letters, r.Took.Round(time.Second))
+	fmt.Fprintf(&b, "  kills in a send: %d before the answer reached serve, %d just after; %d waited for a send in vain\n",
+		r.KillsBeforeAnswer, r.KillsAfterAnswer, r.KillsNoSend)
 	fmt.Fprintf(&b, "  channel answers: %d letter statuses; reminders: %d e-mails, %d Notifications orders; print orders: %d; health alerts: %d e-mails\n",
 		r.StatusAnswers, r.Reminders, r.NotificationOrders, r.PrintOrders, r.AlertMails)
 	fmt.Fprintf(&b, "  duplicates: %d reminder e-mails, %d Notifications orders, %d print orders, %d alert notices\n",

@@ -310,18 +310,39 @@ func startSim(ctx context.Context, dir string, letters, orgs int, speed float64,
 	}
 	w := &simulator{Sim: s, srv: &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}, base: "http://" + ln.Addr().String()}
 	go w.srv.Serve(ln) //nolint:errcheck // ends with Shutdown
-	for _, kv := range s.Env(w.base) {
-		// SvarUt, Maskinporten, the register, print and Notifications; not
-		// Altinn Correspondence (not polled here) nor Profile (addresses
-		// are imported).
+	w.env = append(w.envFor(w.base), "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
+	return w, nil
+}
+
+// envFor is the simulator's environment for postvakt at base: SvarUt,
+// Maskinporten, the register, print and Notifications; not Altinn
+// Correspondence (not polled here) nor Profile (addresses are imported).
+func (w *simulator) envFor(base string) []string {
+	var env []string
+	for _, kv := range w.Env(base) {
 		if strings.HasPrefix(kv, "POSTVAKT_ALTINN_URL=") || strings.HasPrefix(kv, "POSTVAKT_PROFILE_URL=") ||
 			strings.HasPrefix(kv, "POSTVAKT_SIM_URL=") {
 			continue
 		}
-		w.env = append(w.env, kv)
+		env = append(env, kv)
 	}
-	w.env = append(w.env, "POSTVAKT_MASKINPORTEN_KEY_FILE="+keyFile)
-	return w, nil
+	return env
+}
+
+// listen gives the simulator, as handler wraps it, another address: each
+// replica has its own, so the simulator's side of a request names the
+// replica that sent it. It returns the environment for postvakt there and
+// a start func to call with the handler once the replica runs.
+func (w *simulator) listen() (env []string, serve func(http.Handler) *http.Server, err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	return w.envFor("http://" + ln.Addr().String()), func(h http.Handler) *http.Server {
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln) //nolint:errcheck // ends with Close
+		return srv
+	}, nil
 }
 
 func (w *simulator) close() { _ = w.srv.Close() }
