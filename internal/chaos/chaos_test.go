@@ -3,6 +3,7 @@ package chaos
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,8 +27,9 @@ import (
 // no duplicate and no loss, with kills landed in sends (before and after
 // the answer). Then it shows the comparison can fail: a reminder recorded
 // as sent whose e-mail never arrived, a reminder e-mail and an alert e-mail
-// sent twice, a letter printed twice and a status the evidence log lacks
-// are each found.
+// sent twice, a reminder in two Notifications orders, a letter printed
+// twice, orders the database does not record and a status the evidence
+// log lacks are each found.
 func TestCrashShort(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -125,16 +127,39 @@ func TestCrashShort(t *testing.T) {
 	}
 	resend(t, w.mp, *reminder)
 	resend(t, w.mp, *alert)
-	reprint(t, w.sm)
+	reprint(t, w.sm) // a second print order, which the database does not record either
 	db.MustExec(`UPDATE shipments SET channel_status = 'NOT-WHAT-THE-CHANNEL-SAID'
 		WHERE id = (SELECT id FROM shipments WHERE channel_status <> '' LIMIT 1)`)
+	// A reminder in two Notifications orders: one ordered reminder's
+	// letter listed (inactive, as a superseded row's) in another ordered
+	// one too.
+	if n := db.MustExec(`INSERT INTO notification_items (notification_id, shipment_id, reminder, active)
+		SELECT b.id, i.shipment_id, i.reminder, false
+		FROM notification_items i JOIN notifications a ON a.id = i.notification_id, notifications b
+		WHERE a.order_id <> '' AND b.order_id <> '' AND b.id <> a.id AND NOT EXISTS (
+			SELECT 1 FROM notification_items j WHERE j.notification_id = b.id AND j.shipment_id = i.shipment_id)
+		LIMIT 1`); must(t, n) != 1 {
+		t.Fatal("no two Notifications orders to plant a duplicate in")
+	}
+	// An order Altinn took that the database does not record.
+	db.MustExec(`UPDATE notifications SET order_id = '' WHERE id = (SELECT min(id) FROM notifications WHERE order_id <> '')`)
 	again := &Report{}
 	if err := w.check(ctx, again); err != nil {
 		t.Fatal(err)
 	}
-	if again.DuplicateReminders == 0 || again.DuplicateAlerts == 0 || again.DuplicatePrints != 1 || again.LostStatuses != 1 || again.LostReminders != 1 || !again.Failed() {
+	if again.DuplicateReminders == 0 || again.DuplicateAlerts == 0 || again.DuplicatePrints != 1 || again.DuplicateOrders != 1 ||
+		again.LostStatuses != 1 || again.LostReminders != 1 || again.UnrecordedOrders != 2 || !again.Failed() {
 		t.Fatalf("the comparison missed a planted duplicate or loss: %s", again)
 	}
+}
+
+func must(t *testing.T, res sql.Result) int64 {
+	t.Helper()
+	n, err := res.RowsAffected()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // resend sends a copy of a message mailpit holds, as a second delivery

@@ -41,6 +41,7 @@ type Report struct {
 	LostStatuses       int // letters whose last reported status is not what the evidence log ends with
 	NotPolled          int // registered letters the channel was never asked about
 	LostHandOffs       int // print-due letters without a print order, queued orders without an outbox row
+	UnrecordedOrders   int // print and Notifications orders the simulator took that the database does not record
 	Invalid            int // letters in an impossible state
 	Unknown            int // reminders with an unknown outcome (killed after their send began, before its record): never re-sent
 	Retrying           int // reminders claimed by a killed run before their send began: sent by a later run
@@ -51,7 +52,7 @@ type Report struct {
 // Failed reports a duplicate or a loss.
 func (r *Report) Failed() bool {
 	return r.DuplicateReminders+r.DuplicateOrders+r.DuplicatePrints+r.DuplicateAlerts+
-		r.LostStatuses+r.NotPolled+r.LostHandOffs+r.LostAlerts+r.LostReminders+r.Invalid > 0 ||
+		r.LostStatuses+r.NotPolled+r.LostHandOffs+r.LostAlerts+r.LostReminders+r.UnrecordedOrders+r.Invalid > 0 ||
 		r.Unsettled || r.UncleanStop || r.SelfExits > 0
 }
 
@@ -65,8 +66,8 @@ func (r *Report) String() string {
 		r.StatusAnswers, r.Reminders, r.NotificationOrders, r.PrintOrders, r.AlertMails)
 	fmt.Fprintf(&b, "  duplicates: %d reminder e-mails, %d Notifications orders, %d print orders, %d alert notices\n",
 		r.DuplicateReminders, r.DuplicateOrders, r.DuplicatePrints, r.DuplicateAlerts)
-	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost, %d alert e-mails and %d reminder e-mails sent but not received\n",
-		r.LostStatuses, r.NotPolled, r.LostHandOffs, r.LostAlerts, r.LostReminders)
+	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost, %d alert e-mails and %d reminder e-mails sent but not received, %d orders taken but not recorded\n",
+		r.LostStatuses, r.NotPolled, r.LostHandOffs, r.LostAlerts, r.LostReminders, r.UnrecordedOrders)
 	fmt.Fprintf(&b, "  invalid: %d letters in an impossible state; settled: %v; replicas that exited by themselves: %d\n", r.Invalid, !r.Unsettled, r.SelfExits)
 	fmt.Fprintf(&b, "  reminders with an unknown outcome (killed after the send began, before the record; never re-sent): %d; "+
 		"claimed by a killed run before their send began (sent by a later run): %d\n", r.Unknown, r.Retrying)
@@ -267,6 +268,9 @@ func check(ctx context.Context, r *Report, dbURL string, sm *simulator, mp *mail
 		}
 	}
 
+	if err := checkRecorded(ctx, r, db, sm); err != nil {
+		return err
+	}
 	if err := checkAlerts(ctx, r, db, msgs); err != nil {
 		return err
 	}
