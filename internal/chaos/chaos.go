@@ -160,13 +160,13 @@ func (w *world) importChunk() error {
 }
 
 // serve starts a replica, with the simulator at an address of its own
-// (behind the send gate).
-func (w *world) serve() (*process, error) {
+// (behind the send gate) and env added to its environment.
+func (w *world) serve(env ...string) (*process, error) {
 	simEnv, serveSim, err := w.sm.listen()
 	if err != nil {
 		return nil, err
 	}
-	env := append(slices.Clip(w.env), simEnv...) // the last of a name counts (os/exec)
+	env = append(append(slices.Clip(w.env), simEnv...), env...) // the last of a name counts (os/exec)
 	p, err := startProcess(w.cfg.Postvakt, env, filepath.Join(w.cfg.Work, "serve.log"), "serve")
 	if err != nil {
 		serveSim(http.NotFoundHandler()).Close()
