@@ -42,6 +42,13 @@ type Config struct {
 	Log   io.Writer // progress lines (nil: none)
 }
 
+// pollEvery is how often a letter is polled while the replicas are killed:
+// 10 simulated minutes, so the kills meet the status changes of the run
+// (the normal waits, 5 minutes and more of the real clock, poll each letter
+// once in the whole run: only its first status would ever be recorded
+// under the kills). The settling replica polls on the normal waits.
+const pollEvery = 5 * time.Second
+
 // Run runs the crash test and returns what it found; the error is for a
 // test that could not be run at all.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
@@ -114,9 +121,9 @@ func setUp(ctx context.Context, cfg Config) (w *world, err error) {
 	if w.mp, err = startMailpit(cfg.Mailpit, cfg.Work); err != nil {
 		return nil, err
 	}
-	// How long the run may take at most: every kill's gap, a start and an
-	// import each, and the settling.
-	runs := time.Duration(cfg.Kills)*(cfg.MaxGap+2*time.Second) + 5*time.Minute
+	// How long the run may take at most: every kill's gap (or its wait
+	// for a send), a start and an import each, and the settling.
+	runs := time.Duration(cfg.Kills)*(cfg.MaxGap+2*time.Second) + time.Duration(cfg.Kills/3+1)*sendWait + 5*time.Minute
 	if w.sm, err = startSim(ctx, cfg.Work, cfg.Letters, cfg.Orgs, cfg.Speed, int64(cfg.Seed), runs); err != nil {
 		return nil, err
 	}
@@ -133,7 +140,7 @@ func setUp(ctx context.Context, cfg Config) (w *world, err error) {
 	w.env = append(os.Environ(), w.sm.env...)
 	w.env = append(w.env, "DATABASE_URL="+w.pg.url, "POSTVAKT_POLICIES="+policies, "POSTVAKT_ADDR=127.0.0.1:0",
 		"POSTVAKT_LOG_LEVEL=info", "POSTVAKT_SMTP_ADDR="+w.mp.smtp, "POSTVAKT_SMTP_FROM=postvakt@chaos.example",
-		"POSTVAKT_POLL_SCHEDULE=@every 1s", "POSTVAKT_POLL_LEASE=10s", "POSTVAKT_PRINT_LEASE=10s",
+		"POSTVAKT_POLL_SCHEDULE=@every 1s", "POSTVAKT_POLL_MAX_WAIT="+pollEvery.String(), "POSTVAKT_POLL_LEASE=10s", "POSTVAKT_PRINT_LEASE=10s",
 		"POSTVAKT_ESCALATE_SCHEDULE=@every 2s", "POSTVAKT_PRINT_SCHEDULE=@every 2s",
 		"POSTVAKT_HEALTH_SCHEDULE=@every 2s", "POSTVAKT_ALERT_EMAIL="+alertsTo)
 	if err := runTool(cfg.Postvakt, w.env, "migrate"); err != nil {
@@ -280,7 +287,7 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 
 	// Settle: one replica, undisturbed, until nothing is due.
 	w.logf("settling: one replica until every letter is polled and every print due is ordered")
-	p, err := w.serve()
+	p, err := w.serve("POSTVAKT_POLL_MAX_WAIT=12h")
 	if err != nil {
 		return nil, err
 	}

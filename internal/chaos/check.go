@@ -26,6 +26,7 @@ type Report struct {
 	KillsBeforeAnswer, KillsAfterAnswer, KillsNoSend int
 
 	StatusAnswers      int // letters' statuses the channel answered (status-sok ids)
+	StatusChanges      int // letters the channel answered more than one status for
 	Reminders          int // reminder e-mails mailpit received
 	NotificationOrders int // Notifications orders the simulator received
 	PrintOrders        int // print orders the simulator received
@@ -62,8 +63,8 @@ func (r *Report) String() string {
 		r.Kills, r.KillsTwoReplicas, r.Starts, r.PGRestarts, r.Letters, r.Took.Round(time.Second))
 	fmt.Fprintf(&b, "  kills in a send: %d before the answer reached serve, %d just after; %d waited for a send in vain\n",
 		r.KillsBeforeAnswer, r.KillsAfterAnswer, r.KillsNoSend)
-	fmt.Fprintf(&b, "  channel answers: %d letter statuses; reminders: %d e-mails, %d Notifications orders; print orders: %d; health alerts: %d e-mails\n",
-		r.StatusAnswers, r.Reminders, r.NotificationOrders, r.PrintOrders, r.AlertMails)
+	fmt.Fprintf(&b, "  channel answers: %d letter statuses, %d letters seen changing; reminders: %d e-mails, %d Notifications orders; print orders: %d; health alerts: %d e-mails\n",
+		r.StatusAnswers, r.StatusChanges, r.Reminders, r.NotificationOrders, r.PrintOrders, r.AlertMails)
 	fmt.Fprintf(&b, "  duplicates: %d reminder e-mails, %d Notifications orders, %d print orders, %d alert notices\n",
 		r.DuplicateReminders, r.DuplicateOrders, r.DuplicatePrints, r.DuplicateAlerts)
 	fmt.Fprintf(&b, "  losses: %d statuses missing from the evidence log, %d letters never polled, %d print hand-offs lost, %d alert e-mails and %d reminder e-mails sent but not received, %d orders taken but not recorded\n",

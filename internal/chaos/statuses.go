@@ -41,6 +41,11 @@ func checkStatuses(ctx context.Context, r *Report, db *sqlx.DB, sm *simulator, s
 			}
 		}
 	}
+	for _, sts := range answered {
+		if len(sts) > 1 {
+			r.StatusChanges++
+		}
+	}
 	var recorded []struct {
 		ID        string `db:"id"`
 		ChannelID string `db:"channel_id"`
