@@ -239,7 +239,12 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 		}
 		i := rng.IntN(len(replicas))
 		if held != nil {
-			i = slices.Index(replicas, held.proc)
+			if j := slices.Index(replicas, held.proc); j >= 0 {
+				i = j
+			} else { // sent by a replica killed just before: no longer a send to land in
+				close(held.release)
+				held = nil
+			}
 		}
 		switch {
 		case held == nil:
