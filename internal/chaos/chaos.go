@@ -272,6 +272,16 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 				return nil, err
 			}
 			rep.PGRestarts++
+			for _, p := range replicas {
+				rep.ThroughRestart++
+				up := time.Now()
+				if !pollsAgain(ctx, p, up, restartWait) {
+					rep.StuckAfterRestart++
+					rep.problem("a replica that ran through the PostgreSQL restart polled no more in %s: see serve.log", restartWait)
+					continue
+				}
+				w.logf("the replica that ran through it polled again %s after", time.Since(up).Round(100*time.Millisecond))
+			}
 		}
 		if kill%10 == 0 || kill == cfg.Kills {
 			w.logf("%d kills (%s)", kill, time.Since(w.started).Round(time.Second))
@@ -309,6 +319,30 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 		rep.problem("the settling replica did not stop cleanly on SIGTERM")
 	}
 	return rep, nil
+}
+
+// restartWait bounds how long a replica that ran through the PostgreSQL
+// restart may take to poll again (its poll cycle runs every second).
+const restartWait = 30 * time.Second
+
+// pollsAgain waits up to limit for replica p to poll from a cycle begun
+// after since (a second later: one begun before may still be asking), and
+// reports whether it did. A replica whose connections broke for good in
+// the restart would go on running, doing nothing, while the others did
+// its work: only this tells.
+func pollsAgain(ctx context.Context, p *process, since time.Time, limit time.Duration) bool {
+	after := since.Add(time.Second).UnixNano()
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline) && ctx.Err() == nil; {
+		if p.lastPoll.Load() > after {
+			return true
+		}
+		select {
+		case <-p.done:
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return false
 }
 
 // sendWait bounds how long a kill waits for a send to land in: a

@@ -69,7 +69,7 @@ func TestCrashShort(t *testing.T) {
 		serveLog, _ := os.ReadFile(filepath.Join(work, "serve.log"))
 		t.Fatalf("duplicate or loss:\n%s\nserve log (last 4 kB):\n%s", rep, tail(serveLog, 4096))
 	}
-	if rep.Kills != 10 || rep.KillsTwoReplicas == 0 || rep.PGRestarts != 1 {
+	if rep.Kills != 10 || rep.KillsTwoReplicas == 0 || rep.PGRestarts != 1 || rep.ThroughRestart != 1 {
 		t.Fatalf("the run was not the one asked for: %s", rep)
 	}
 	if rep.KillsBeforeAnswer == 0 || rep.KillsAfterAnswer == 0 {

@@ -20,6 +20,8 @@ type Report struct {
 	Unsettled                                   bool // the work did not settle in time after the kills
 	UncleanStop                                 bool // the settling replica did not stop cleanly on SIGTERM
 	SelfExits                                   int  // replicas that had exited by themselves (a crash) before their kill
+	ThroughRestart                              int  // replicas that ran through the PostgreSQL restart
+	StuckAfterRestart                           int  // of those, replicas that polled no more after it
 	// Kills landed in a send (a print order, a Notifications order the
 	// simulator took): before its answer reached the replica, just after;
 	// and those that waited for one in vain (then killed at that moment).
@@ -54,13 +56,13 @@ type Report struct {
 func (r *Report) Failed() bool {
 	return r.DuplicateReminders+r.DuplicateOrders+r.DuplicatePrints+r.DuplicateAlerts+
 		r.LostStatuses+r.Unreported+r.NotPolled+r.LostHandOffs+r.LostAlerts+r.LostReminders+r.UnrecordedOrders+r.Invalid > 0 ||
-		r.Unsettled || r.UncleanStop || r.SelfExits > 0
+		r.Unsettled || r.UncleanStop || r.SelfExits > 0 || r.StuckAfterRestart > 0
 }
 
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "chaos: %d SIGKILLs (%d with two replicas), %d starts, %d PostgreSQL restart(s), %d letters, %s\n",
-		r.Kills, r.KillsTwoReplicas, r.Starts, r.PGRestarts, r.Letters, r.Took.Round(time.Second))
+	fmt.Fprintf(&b, "chaos: %d SIGKILLs (%d with two replicas), %d starts, %d PostgreSQL restart(s) (%d replicas through it, %d polled no more), %d letters, %s\n",
+		r.Kills, r.KillsTwoReplicas, r.Starts, r.PGRestarts, r.ThroughRestart, r.StuckAfterRestart, r.Letters, r.Took.Round(time.Second))
 	fmt.Fprintf(&b, "  kills in a send: %d before the answer reached serve, %d just after; %d waited for a send in vain\n",
 		r.KillsBeforeAnswer, r.KillsAfterAnswer, r.KillsNoSend)
 	fmt.Fprintf(&b, "  channel answers: %d letter statuses, %d letters seen changing; reminders: %d e-mails, %d Notifications orders; print orders: %d; health alerts: %d e-mails\n",

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"time"
 )
 
 // sendGate lands kills in the middle of a send. Random kill moments mostly
@@ -68,9 +69,13 @@ func sendOf(r *http.Request) string {
 }
 
 // wrap is the simulator as replica p sees it (each replica has its own
-// listener, so a held send names the replica that sent it).
+// listener, so a held send names the replica that sent it); it notes
+// when p last polled.
 func (g *sendGate) wrap(p *process, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/forsendelser/status") {
+			p.lastPoll.Store(time.Now().UnixNano())
+		}
 		var ch chan *heldSend
 		what := sendOf(r)
 		if what != "" {

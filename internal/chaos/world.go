@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -167,6 +168,9 @@ type process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
+	// lastPoll is when a serve replica's last status search reached the
+	// simulator (UnixNano; sendGate.wrap sets it).
+	lastPoll atomic.Int64
 }
 
 func startProcess(bin string, env []string, logPath string, args ...string) (*process, error) {
