@@ -144,6 +144,12 @@ func TestCrashShort(t *testing.T) {
 	// A status in a letter's evidence log the channel never answered for it.
 	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status)
 		SELECT id, 'status', 'svarut', now(), 'NEVER-SAID' FROM shipments LIMIT 1`)
+	// A print hand-off lost (a letter due for print without its order) and
+	// a letter in an impossible state (reminded, no reminder counted).
+	db.MustExec(`UPDATE shipments SET stage = 'print_due' WHERE id = (SELECT id FROM shipments s
+		WHERE reminders_sent > 0 AND NOT EXISTS (SELECT 1 FROM print_orders p WHERE p.shipment_id = s.id) LIMIT 1)`)
+	db.MustExec(`UPDATE shipments SET stage = 'reminded' WHERE id = (SELECT id FROM shipments
+		WHERE reminders_sent = 0 AND stage = 'none' LIMIT 1)`)
 	// An order Altinn took that the database does not record.
 	db.MustExec(`UPDATE notifications SET order_id = '' WHERE id = (SELECT min(id) FROM notifications WHERE order_id <> '')`)
 	again := &Report{}
@@ -151,7 +157,8 @@ func TestCrashShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	if again.DuplicateReminders == 0 || again.DuplicateAlerts == 0 || again.DuplicatePrints != 1 || again.DuplicateOrders != 1 ||
-		again.LostStatuses != 1 || again.LostReminders != 1 || again.UnrecordedOrders != 2 || again.Unreported != 1 || !again.Failed() {
+		again.LostStatuses != 1 || again.LostReminders != 1 || again.UnrecordedOrders != 2 || again.Unreported != 1 ||
+		again.LostHandOffs != 1 || again.Invalid != 1 || !again.Failed() {
 		t.Fatalf("the comparison missed a planted duplicate or loss: %s", again)
 	}
 }
