@@ -197,6 +197,7 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 	// at half-time.
 	twoFrom, twoTo, pgAt := cfg.Kills*3/10+1, cfg.Kills*6/10, cfg.Kills/2
 	var replicas []*process
+	vain := 0 // waits for a send in a row that found none
 	defer func() {
 		for _, p := range replicas {
 			p.kill()
@@ -226,12 +227,22 @@ func (w *world) crash(ctx context.Context) (*Report, error) {
 		// the answer reaches the replica and just after; the others come
 		// at a random moment.
 		var held *heldSend
+		gap := time.Duration(rng.Int64N(int64(cfg.MaxGap-200*time.Millisecond))) + 200*time.Millisecond
 		if kill%3 == 1 {
-			if held = w.awaitSend(ctx, sendWait); held == nil {
+			// Once two waits in a row found no send (late in a run the
+			// prints and reminders are done), one is waited for only as
+			// long as a random kill's gap.
+			wait := sendWait
+			if vain >= 2 {
+				wait = gap
+			}
+			if held = w.awaitSend(ctx, wait); held == nil {
 				rep.KillsNoSend++
+				vain++
+			} else {
+				vain = 0
 			}
 		} else {
-			gap := time.Duration(rng.Int64N(int64(cfg.MaxGap-200*time.Millisecond))) + 200*time.Millisecond
 			select {
 			case <-time.After(gap):
 			case <-ctx.Done():
