@@ -173,8 +173,8 @@ func read(r *Reader) Config {
 		SMTP: SMTP{
 			Addr:     r.OptionalHostPort("POSTVAKT_SMTP_ADDR", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"),
 			From:     r.String("POSTVAKT_SMTP_FROM", "postvakt@localhost", "sender address of reminders, e.g. postvakt@bergen.kommune.no"),
-			User:     r.String("POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN (optional)"),
-			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN (optional)"),
+			User:     r.String("POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN or LOGIN (optional)"),
+			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN or LOGIN (optional)"),
 			TLS: r.OneOf("POSTVAKT_SMTP_TLS", "starttls", "require (STARTTLS or no mail: use in production), "+
 				"starttls (when the server offers it) or none (plain, a local relay)", "require", "starttls", "none"),
 		},
@@ -286,7 +286,7 @@ func (c *Config) validate(r *Reader) {
 	}
 }
 
-// loopbackHost reports whether net/smtp's AUTH PLAIN logs in to host
+// loopbackHost reports whether the SMTP login (AUTH PLAIN or LOGIN) goes to host
 // over an unencrypted connection: localhost, 127.0.0.1 or ::1 as written
 // (not another loopback address).
 func loopbackHost(host string) bool {

@@ -46,7 +46,7 @@ type Refusal struct {
 type SMTPConfig struct {
 	Addr     string // host:port
 	From     string // envelope and header sender, e.g. "postvakt@bergen.kommune.no"
-	User     string // AUTH PLAIN user; empty = no authentication
+	User     string // AUTH PLAIN (or LOGIN) user; empty = no authentication
 	Password string
 	// Timeout bounds one whole send (connect to QUIT); default 30s.
 	Timeout time.Duration
@@ -86,8 +86,9 @@ func (c SMTPConfig) Check() error {
 
 // SMTP sends messages through an SMTP server with net/smtp: STARTTLS when
 // the server offers it (TLSRequire: or not at all; TLSNone: never), AUTH
-// PLAIN when a user is configured (net/smtp refuses PLAIN over an
-// unencrypted connection except to localhost). A recipient the server
+// PLAIN when a user is configured, or LOGIN when the server offers LOGIN
+// and not PLAIN (Exchange); neither sends the password over an
+// unencrypted connection except to localhost. A recipient the server
 // refuses permanently is left out and reported in Message.Refused; the
 // others still get the message.
 type SMTP struct {
@@ -236,7 +237,7 @@ func (ss *Session) drop() {
 }
 
 // connect opens the session's connection: greeting, EHLO, STARTTLS when
-// offered (or required), AUTH PLAIN when a user is configured.
+// offered (or required), AUTH when a user is configured.
 func (ss *Session) connect(ctx context.Context) error {
 	cfg := ss.s.cfg
 	host, _, _ := net.SplitHostPort(cfg.Addr)
@@ -267,9 +268,10 @@ func (ss *Session) connect(ctx context.Context) error {
 }
 
 // errAuth marks an error of the login (AUTH).
-var errAuth = errors.New("SMTP AUTH PLAIN")
+var errAuth = errors.New("SMTP AUTH")
 
-// hello is EHLO, STARTTLS and AUTH on a new connection.
+// hello is EHLO, STARTTLS and AUTH on a new connection: AUTH PLAIN, or
+// LOGIN when the relay offers LOGIN and not PLAIN (authFor).
 func (s *SMTP) hello(c *smtp.Client, host string) error {
 	helo := s.cfg.Helo
 	if helo == "" {
@@ -295,12 +297,14 @@ func (s *SMTP) hello(c *smtp.Client, host string) error {
 		}
 	}
 	if s.cfg.User != "" {
-		if err := c.Auth(smtp.PlainAuth("", s.cfg.User, s.cfg.Password, host)); err != nil {
+		_, offered := c.Extension("AUTH")
+		auth, mech := authFor(offered, s.cfg.User, s.cfg.Password, host)
+		if err := c.Auth(auth); err != nil {
 			if _, enc := c.TLSConnectionState(); !enc {
-				return fmt.Errorf("%w as %s at %s: %w (the connection is not encrypted: the server offers no STARTTLS "+
-					"or POSTVAKT_SMTP_TLS is none; a password is sent unencrypted only to localhost)", errAuth, s.cfg.User, s.cfg.Addr, err)
+				return fmt.Errorf("%w %s as %s at %s: %w (the connection is not encrypted: the server offers no STARTTLS "+
+					"or POSTVAKT_SMTP_TLS is none; a password is sent unencrypted only to localhost)", errAuth, mech, s.cfg.User, s.cfg.Addr, err)
 			}
-			return fmt.Errorf("%w as %s at %s: %w", errAuth, s.cfg.User, s.cfg.Addr, err)
+			return fmt.Errorf("%w %s as %s at %s: %w", errAuth, mech, s.cfg.User, s.cfg.Addr, err)
 		}
 	}
 	return nil
