@@ -300,7 +300,10 @@ func (s *SMTP) hello(c *smtp.Client, host string) error {
 		_, offered := c.Extension("AUTH")
 		auth, mech := authFor(offered, s.cfg.User, s.cfg.Password, host)
 		if err := c.Auth(auth); err != nil {
-			if _, enc := c.TLSConnectionState(); !enc {
+			var reply *textproto.Error
+			if _, enc := c.TLSConnectionState(); !enc && !errors.As(err, &reply) {
+				// Not sent: the login refused to send the password in clear
+				// (not to localhost). A server's own answer is only that.
 				return fmt.Errorf("%w %s as %s at %s: %w (the connection is not encrypted: the server offers no STARTTLS "+
 					"or POSTVAKT_SMTP_TLS is none; a password is sent unencrypted only to localhost)", errAuth, mech, s.cfg.User, s.cfg.Addr, err)
 			}

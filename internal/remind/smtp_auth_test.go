@@ -79,3 +79,27 @@ func authRelay(t *testing.T, addr string, auth func(line string) string) net.Lis
 	}()
 	return l
 }
+
+// TestAuthRefusedOnLocalhostSaysSo: a relay on localhost without TLS
+// (POSTVAKT_SMTP_TLS=none, allowed there) that refuses the password
+// answers with its own refusal; the error said as well that the
+// connection is not encrypted and that a password goes unencrypted only to
+// localhost, which sent the operator after the TLS setting instead of the
+// password. That is said only when postvakt itself did not send the
+// password.
+func TestAuthRefusedOnLocalhostSaysSo(t *testing.T) {
+	t.Parallel()
+	l := authRelay(t, "127.0.0.1:0", func(string) string { return "535 5.7.8 Authentication credentials invalid" })
+	s, err := NewSMTP(SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", User: "postvakt",
+		Password: "feil", TLSMode: TLSNone, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Send(context.Background(), testMessage("post@firma.no"))
+	if err == nil || !strings.Contains(err.Error(), "535 ") {
+		t.Fatalf("err = %v, want the relay's 535", err)
+	}
+	if strings.Contains(err.Error(), "not encrypted") || strings.Contains(err.Error(), "POSTVAKT_SMTP_TLS") {
+		t.Errorf("a refused password is blamed on the missing encryption: %v", err)
+	}
+}
