@@ -55,7 +55,8 @@ type SMTPConfig struct {
 	TLS *tls.Config
 	// TLSMode is TLSStartTLS (default), TLSRequire or TLSNone.
 	TLSMode string
-	// Helo is the name given in EHLO; default the host name.
+	// Helo is the name given in EHLO; default the host's name when it is
+	// a domain name, else the connection's address (heloName).
 	Helo string
 }
 
@@ -93,6 +94,8 @@ func (c SMTPConfig) Check() error {
 // others still get the message.
 type SMTP struct {
 	cfg SMTPConfig
+	// hostname is the host's name (os.Hostname).
+	hostname func() (string, error)
 }
 
 // NewSMTP returns a sender for cfg.
@@ -103,7 +106,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &SMTP{cfg: cfg}, nil
+	return &SMTP{cfg: cfg, hostname: os.Hostname}, nil
 }
 
 // Send delivers one message over one connection. An error before the whole
@@ -255,7 +258,7 @@ func (ss *Session) connect(ctx context.Context) error {
 		conn.Close()
 		return fmt.Errorf("SMTP greeting from %s: %w", cfg.Addr, err)
 	}
-	if err := ss.s.hello(c, host); err != nil {
+	if err := ss.s.hello(c, host, conn.LocalAddr()); err != nil {
 		c.Close()
 		var reply *textproto.Error
 		if errors.As(err, &reply) && reply.Code == 535 && errors.Is(err, errAuth) {
@@ -267,20 +270,39 @@ func (ss *Session) connect(ctx context.Context) error {
 	return nil
 }
 
+// heloName is the name postvakt gives in EHLO: the configured one; else
+// the host's name when it is a domain name (a dot in it, not an IP
+// address, not localhost.localdomain); else the address literal of the
+// connection's own address ("[10.1.2.3]", "[IPv6:2001:db8::5]"), as RFC
+// 5321 4.1.4 asks of a client without a meaningful name. A container's
+// name is its id ("5c632f939fd4"): a relay that checks the name (Postfix's
+// reject_non_fqdn_helo_hostname) refused every recipient with 504 at RCPT
+// TO after it, and net/smtp's own default, "localhost", as well.
+func heloName(configured, hostname string, local net.Addr) string {
+	if configured != "" {
+		return configured
+	}
+	name := strings.TrimSuffix(hostname, ".")
+	if strings.Contains(name, ".") && net.ParseIP(name) == nil && !strings.HasPrefix(strings.ToLower(name), "localhost.") {
+		return hostname
+	}
+	if a, ok := local.(*net.TCPAddr); ok && a.IP != nil {
+		if a.IP.To4() != nil {
+			return "[" + a.IP.String() + "]"
+		}
+		return "[IPv6:" + a.IP.String() + "]"
+	}
+	return "localhost"
+}
+
 // errAuth marks an error of the login (AUTH).
 var errAuth = errors.New("SMTP AUTH")
 
 // hello is EHLO, STARTTLS and AUTH on a new connection: AUTH PLAIN, or
 // LOGIN when the relay offers LOGIN and not PLAIN (authFor).
-func (s *SMTP) hello(c *smtp.Client, host string) error {
-	helo := s.cfg.Helo
-	if helo == "" {
-		helo, _ = os.Hostname()
-		if helo == "" {
-			helo = "localhost"
-		}
-	}
-	if err := c.Hello(helo); err != nil {
+func (s *SMTP) hello(c *smtp.Client, host string, local net.Addr) error {
+	hostname, _ := s.hostname()
+	if err := c.Hello(heloName(s.cfg.Helo, hostname, local)); err != nil {
 		return fmt.Errorf("SMTP EHLO to %s: %w", s.cfg.Addr, err)
 	}
 	ok, _ := c.Extension("STARTTLS")
