@@ -171,7 +171,7 @@ func read(r *Reader) Config {
 				"reminders also ordered there; unset = e-mail only. Its token has the scopes altinn:serviceowner/notifications.create altinn:serviceowner"),
 		},
 		SMTP: SMTP{
-			Addr:     r.OptionalHostPort("POSTVAKT_SMTP_ADDR", "SMTP relay for reminders, host:port (STARTTLS when offered); unset = reminders wait"),
+			Addr:     r.OptionalHostPort("POSTVAKT_SMTP_ADDR", "SMTP relay for reminders, host:port (STARTTLS when offered; port 465: TLS from the first byte); unset = reminders wait"),
 			From:     r.String("POSTVAKT_SMTP_FROM", "postvakt@localhost", "sender address of reminders, e.g. postvakt@bergen.kommune.no"),
 			User:     r.String("POSTVAKT_SMTP_USER", "", "SMTP user for AUTH PLAIN or LOGIN (optional)"),
 			Password: r.Secret("POSTVAKT_SMTP_PASSWORD", "SMTP password for AUTH PLAIN or LOGIN (optional)"),

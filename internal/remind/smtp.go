@@ -20,7 +20,9 @@ import (
 // not be sent again blindly.
 var ErrOutcomeUnknown = errors.New("delivery outcome unknown")
 
-// TLS modes of an SMTP connection (POSTVAKT_SMTP_TLS).
+// TLS modes of an SMTP connection (POSTVAKT_SMTP_TLS). On port 465
+// (submissions, RFC 8314) starttls and require are TLS from the first
+// byte instead of STARTTLS.
 const (
 	TLSStartTLS = "starttls" // STARTTLS when the server offers it (the default)
 	TLSRequire  = "require"  // STARTTLS or nothing: a server without it is an error (production)
@@ -96,6 +98,9 @@ type SMTP struct {
 	cfg SMTPConfig
 	// hostname is the host's name (os.Hostname).
 	hostname func() (string, error)
+	// implicitTLS: the relay speaks TLS from the first byte (port 465,
+	// submissions, RFC 8314), not STARTTLS.
+	implicitTLS bool
 }
 
 // NewSMTP returns a sender for cfg.
@@ -106,7 +111,8 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &SMTP{cfg: cfg, hostname: os.Hostname}, nil
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	return &SMTP{cfg: cfg, hostname: os.Hostname, implicitTLS: port == "465" && cfg.TLSMode != TLSNone}, nil
 }
 
 // Send delivers one message over one connection. An error before the whole
@@ -253,7 +259,18 @@ func (ss *Session) connect(ctx context.Context) error {
 	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	c, err := smtp.NewClient(conn, host)
+	var nc net.Conn = conn
+	if ss.s.implicitTLS {
+		// Port 465 sends its greeting only after the handshake: waited
+		// for in plain text, every message timed out.
+		tc := tls.Client(conn, ss.s.tlsConfig(host))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return fmt.Errorf("SMTP TLS with %s (port 465: TLS from the first byte): %w", cfg.Addr, err)
+		}
+		nc = tc
+	}
+	c, err := smtp.NewClient(nc, host)
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("SMTP greeting from %s: %w", cfg.Addr, err)
@@ -306,15 +323,13 @@ func (s *SMTP) hello(c *smtp.Client, host string, local net.Addr) error {
 		return fmt.Errorf("SMTP EHLO to %s: %w", s.cfg.Addr, err)
 	}
 	ok, _ := c.Extension("STARTTLS")
-	if !ok && s.cfg.TLSMode == TLSRequire {
+	if _, secure := c.TLSConnectionState(); secure {
+		ok = false // TLS from the first byte (port 465): no STARTTLS in it
+	} else if !ok && s.cfg.TLSMode == TLSRequire {
 		return fmt.Errorf("SMTP server %s does not offer STARTTLS and POSTVAKT_SMTP_TLS is require: nothing sent", s.cfg.Addr)
 	}
 	if ok && s.cfg.TLSMode != TLSNone {
-		tc := s.cfg.TLS
-		if tc == nil {
-			tc = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-		}
-		if err := c.StartTLS(tc); err != nil {
+		if err := c.StartTLS(s.tlsConfig(host)); err != nil {
 			return fmt.Errorf("SMTP STARTTLS with %s: %w", s.cfg.Addr, err)
 		}
 	}
@@ -333,6 +348,15 @@ func (s *SMTP) hello(c *smtp.Client, host string, local net.Addr) error {
 		}
 	}
 	return nil
+}
+
+// tlsConfig is the TLS configuration for the relay at host: the system's
+// roots, unless SMTPConfig.TLS gives one.
+func (s *SMTP) tlsConfig(host string) *tls.Config {
+	if s.cfg.TLS != nil {
+		return s.cfg.TLS
+	}
+	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 }
 
 // transactError is an error of one mail transaction; started says the
