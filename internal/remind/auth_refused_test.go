@@ -13,7 +13,8 @@ import (
 // session: a run of 10,000 reminders made 10,000 failed logins, which
 // locks the service account (Microsoft 365's smart lockout) or bans the
 // host (fail2ban) until long after the password is fixed. Every message
-// fails (the next run tries again); only the first one logs in. A
+// fails (the next run tries again); only the first one logs in. So for
+// any permanent refusal of the login (5xx: 534, 530, 504 too). A
 // temporary refusal (454) is tried again with the next message.
 func TestSessionStopsAfterAuthRefused(t *testing.T) {
 	t.Parallel()
@@ -22,6 +23,12 @@ func TestSessionStopsAfterAuthRefused(t *testing.T) {
 		wantAuths int
 	}{
 		{"535 5.7.8 Authentication credentials invalid", 1},
+		// Google: a password where an app password is needed; a relay
+		// that wants encryption first (530); one that takes no such login
+		// (504): permanent all, as 535.
+		{"534 5.7.9 Application-specific password required", 1},
+		{"530 5.7.0 Must issue a STARTTLS command first", 1},
+		{"504 5.7.4 Unrecognized authentication type", 1},
 		{"454 4.7.0 Temporary authentication failure", 4},
 	} {
 		t.Run(tc.reply[:3], func(t *testing.T) {

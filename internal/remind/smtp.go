@@ -146,8 +146,9 @@ func resetTimeout(timeout time.Duration) time.Duration {
 // ErrOutcomeUnknown that it may have been. A reused connection that fails
 // before the server started taking a message is replaced and the message
 // tried once more on the new one: nothing of it was handed over. A server
-// that refuses the password for good (535) is not asked again in the
-// session: its later messages fail at once with that refusal, instead of
+// that refuses the login for good (a 5xx: 535 a wrong password, 534 an app
+// password wanted, 530 encryption first, 504 no such mechanism) is not
+// asked again in the session: its later messages fail at once with that refusal, instead of
 // a failed login each (which locks the account or bans the host). A
 // Session is not safe for concurrent use.
 type Session struct {
@@ -278,7 +279,7 @@ func (ss *Session) connect(ctx context.Context) error {
 	if err := ss.s.hello(c, host, conn.LocalAddr()); err != nil {
 		c.Close()
 		var reply *textproto.Error
-		if errors.As(err, &reply) && reply.Code == 535 && errors.Is(err, errAuth) {
+		if errors.As(err, &reply) && reply.Code >= 500 && errors.Is(err, errAuth) {
 			ss.authRefused = err
 		}
 		return err
