@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -101,6 +102,41 @@ type SMTP struct {
 	// implicitTLS: the relay speaks TLS from the first byte (port 465,
 	// submissions, RFC 8314), not STARTTLS.
 	implicitTLS bool
+	now         func() time.Time // the clock of the login pause
+
+	mu sync.Mutex
+	// refused is the server's last permanent refusal of the login, at
+	// refusedAt: no login before loginPause passed (refusedLogin).
+	refused   error
+	refusedAt time.Time
+}
+
+// loginPause is how long a sender does not log in again after the server
+// refused the login for good (a 5xx to AUTH): its messages fail at once.
+// One failed login every quarter of an hour for each of reminders, notices
+// and alerts, instead of one a message (or an alert's at each evaluation),
+// which locks the account or bans the host; and a password or account
+// fixed at the relay is tried again soon enough.
+const loginPause = 15 * time.Minute
+
+// refusedLogin is the server's permanent refusal of the login while its
+// pause lasts, else nil.
+func (s *SMTP) refusedLogin() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil || !s.now().Before(s.refusedAt.Add(loginPause)) {
+		return nil
+	}
+	return fmt.Errorf("not sent: %w (refused at %s: no login before %s)", s.refused,
+		s.refusedAt.UTC().Format(time.RFC3339), s.refusedAt.Add(loginPause).UTC().Format(time.RFC3339))
+}
+
+// noteLogin keeps the outcome of a login: a permanent refusal (err) starts
+// a pause, a login taken (nil) ends one.
+func (s *SMTP) noteLogin(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused, s.refusedAt = err, s.now()
 }
 
 // NewSMTP returns a sender for cfg.
@@ -112,7 +148,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 		cfg.Timeout = 30 * time.Second
 	}
 	_, port, _ := net.SplitHostPort(cfg.Addr)
-	return &SMTP{cfg: cfg, hostname: os.Hostname, implicitTLS: port == "465" && cfg.TLSMode != TLSNone}, nil
+	return &SMTP{cfg: cfg, hostname: os.Hostname, implicitTLS: port == "465" && cfg.TLSMode != TLSNone, now: time.Now}, nil
 }
 
 // Send delivers one message over one connection. An error before the whole
@@ -148,23 +184,21 @@ func resetTimeout(timeout time.Duration) time.Duration {
 // tried once more on the new one: nothing of it was handed over. A server
 // that refuses the login for good (a 5xx: 535 a wrong password, 534 an app
 // password wanted, 530 encryption first, 504 no such mechanism) is not
-// asked again in the session: its later messages fail at once with that refusal, instead of
-// a failed login each (which locks the account or bans the host). A
-// Session is not safe for concurrent use.
+// asked again for loginPause by any session or send of the SMTP: their
+// messages fail at once with that refusal, instead of a failed login each
+// (which locks the account or bans the host). A Session is not safe for
+// concurrent use.
 type Session struct {
 	s    *SMTP
 	c    *smtp.Client
 	conn net.Conn
 	sent int // messages over this connection
-	// authRefused is the server's permanent refusal of the login, once it
-	// gave one.
-	authRefused error
 }
 
 // Send delivers one message over the session's connection.
 func (ss *Session) Send(ctx context.Context, m *Message) error {
-	if ss.authRefused != nil {
-		return fmt.Errorf("not sent: %w (not tried again in this run)", ss.authRefused)
+	if err := ss.s.refusedLogin(); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ss.s.cfg.Timeout)
 	defer cancel()
@@ -280,9 +314,12 @@ func (ss *Session) connect(ctx context.Context) error {
 		c.Close()
 		var reply *textproto.Error
 		if errors.As(err, &reply) && reply.Code >= 500 && errors.Is(err, errAuth) {
-			ss.authRefused = err
+			ss.s.noteLogin(err)
 		}
 		return err
+	}
+	if ss.s.cfg.User != "" {
+		ss.s.noteLogin(nil)
 	}
 	ss.c, ss.conn, ss.sent = c, conn, 0
 	return nil
