@@ -102,11 +102,11 @@ type SMTP struct {
 	// implicitTLS: the relay speaks TLS from the first byte (port 465,
 	// submissions, RFC 8314), not STARTTLS.
 	implicitTLS bool
-	now         func() time.Time // the clock of the login pause
+	now         func() time.Time // the clock of the pauses (held)
 
 	mu sync.Mutex
 	// refused is the server's last permanent refusal of the login, at
-	// refusedAt: no login before loginPause passed (refusedLogin).
+	// refusedAt: no login before loginPause passed (held).
 	refused   error
 	refusedAt time.Time
 	// unreachable is the last connection the server did not answer in
