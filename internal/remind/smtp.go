@@ -310,12 +310,13 @@ func (ss *Session) drop() {
 // offered (or required), AUTH when a user is configured.
 func (ss *Session) connect(ctx context.Context) error {
 	err := ss.open(ctx)
+	var timeout net.Error
 	switch {
 	case err == nil:
 		ss.s.noteReached(nil)
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		// No answer in the message's time (the connection is closed when
-		// it ends: no i/o timeout to tell it by).
+	case errors.As(err, &timeout) && timeout.Timeout(), errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// No answer in the message's time: the connection's deadline, or
+		// the connection closed as it ended.
 		ss.s.noteReached(err)
 	}
 	return err
