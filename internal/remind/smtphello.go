@@ -2,6 +2,7 @@ package remind
 
 import (
 	"errors"
+	"net"
 	"net/smtp"
 	"strings"
 )
@@ -61,4 +62,29 @@ func (a *loginAuth) Next(_ []byte, more bool) ([]byte, error) {
 		return []byte(a.password), nil
 	}
 	return nil, errors.New("AUTH LOGIN: the server asked for more than the user and the password")
+}
+
+// heloName is the name postvakt gives in EHLO: the configured one; else
+// the host's name when it is a domain name (a dot in it, not an IP
+// address, not localhost.localdomain); else the address literal of the
+// connection's own address ("[10.1.2.3]", "[IPv6:2001:db8::5]"), as RFC
+// 5321 4.1.4 asks of a client without a meaningful name. A container's
+// name is its id ("5c632f939fd4"): a relay that checks the name (Postfix's
+// reject_non_fqdn_helo_hostname) refused every recipient with 504 at RCPT
+// TO after it, and net/smtp's own default, "localhost", as well.
+func heloName(configured, hostname string, local net.Addr) string {
+	if configured != "" {
+		return configured
+	}
+	name := strings.TrimSuffix(hostname, ".")
+	if strings.Contains(name, ".") && net.ParseIP(name) == nil && !strings.HasPrefix(strings.ToLower(name), "localhost.") {
+		return hostname
+	}
+	if a, ok := local.(*net.TCPAddr); ok && a.IP != nil {
+		if a.IP.To4() != nil {
+			return "[" + a.IP.String() + "]"
+		}
+		return "[IPv6:" + a.IP.String() + "]"
+	}
+	return "localhost"
 }
