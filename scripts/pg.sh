@@ -60,6 +60,19 @@ if [ "$(id -u)" = 0 ]; then
 	run_as=(runuser -u "$owner" --)
 fi
 
+# closed_to_owner prints the first folder on the way to DIR that the
+# cluster's user cannot enter (nothing when it reaches DIR): as root that
+# user is postgres (or postvakt), and a checkout under /root (drwx------ on
+# Debian, where a fresh machine's first login clones it) is closed to it.
+closed_to_owner() {
+	local p= part parts
+	IFS=/ read -ra parts <<<"${dir#/}"
+	for part in "${parts[@]}"; do
+		p=$p/$part
+		"${run_as[@]}" test -x "$p" || { echo "$p"; return; }
+	done
+}
+
 admin=pvadmin
 if [ -f "$dir/admin-role" ]; then
 	admin=$(cat "$dir/admin-role")
@@ -70,6 +83,14 @@ url="postgres://$admin@/postgres?host=$dir&sslmode=disable"
 
 case "$cmd" in
 start)
+	if [ ${#run_as[@]} -gt 0 ]; then
+		closed=$(closed_to_owner)
+		if [ -n "$closed" ]; then
+			echo "pg.sh: the cluster runs as the user $owner (initdb refuses root), who cannot enter $closed ($(stat -c %A "$closed")) on the way to $dir;" \
+				"clone postvakt where $owner can reach it (e.g. git clone … /srv/postvakt, not under /root), or run as an ordinary user" >&2
+			exit 1
+		fi
+	fi
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		echo "$admin" >"$dir/admin-role"
 		"${run_as[@]}" "$bin/initdb" -D "$dir/data" -U "$admin" --auth=trust --no-sync -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
