@@ -191,6 +191,18 @@ all=$(wc -l <.data/demo-shipments.csv)
 ) >.data/import.log 2>&1 &
 import_pid=$!
 
+# The commands on this demo (print list, notifications list, policy
+# explain, escalate --once --dry-run): its database, its policies (the
+# default, policies/, would tell another schedule), its mail server and
+# simulator. For this user alone (umask above).
+{
+	cat .data/sim.env
+	policies=$POSTVAKT_POLICIES
+	[ "${policies#/}" != "$policies" ] || policies=$PWD/$policies
+	printf "%s='%s'\n" DATABASE_URL "$DATABASE_URL" POSTVAKT_POLICIES "$policies" POSTVAKT_SMTP_ADDR "$POSTVAKT_SMTP_ADDR" \
+		POSTVAKT_SMTP_FROM "$POSTVAKT_SMTP_FROM" POSTVAKT_PUBLIC_URL "$POSTVAKT_PUBLIC_URL"
+} >.data/demo.env
+
 token=$(cat .data/demo-token)
 look=
 if [ "${POSTVAKT_DEMO_SCENARIO:-demo}" = demo ]; then
@@ -217,6 +229,8 @@ postvakt demo
               notices and health alerts to compliance@demo.invalid)
   policies:   $POSTVAKT_POLICIES (demo: no send window, windows of 1-3 business days)
   database:   $DATABASE_URL
+  commands:   set -a; . .data/demo.env; set +a; .data/bin/postvakt print list
+              (.data/demo.env: the demo's database, policies, mail server and simulator)
 $look
 Ctrl-C (or a SIGTERM) stops postvakt, the simulator, mailpit and the database.
 

@@ -63,51 +63,7 @@ func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
 		{"Ctrl-C (SIGINT to its process group)", true, syscall.SIGINT},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := demoRoot(t, map[string]string{
-				// pg.sh: the cluster's stop is what must come last.
-				"scripts/pg.sh":      `case "$1" in db) echo postgres://fake/postvakt ;; stop) echo pg-stopped >>"$FAKE_LOG" ;; esac`,
-				"scripts/mailpit.sh": `printf '%s\n' "$FAKE_BIN/mailpit"`,
-				"scripts/build.sh":   `cp "$FAKE_BIN/postvakt" "$1"`,
-				"bin/mailpit":        "#!/usr/bin/env bash\nexec sleep 600\n",
-				// postvakt: the simulator prints its environment and waits; serve
-				// says it serves and, told to stop, that it stopped.
-				"bin/postvakt": `#!/usr/bin/env bash
-		case "$1" in
-		sim) echo "POSTVAKT_SIM_URL=$FAKE_SIM_URL"; echo "POSTVAKT_MASKINPORTEN_KEY_FILE=/dev/null"; exec sleep 600 ;;
-		serve) trap 'echo serve-stopped >>"$FAKE_LOG"; exit 0' TERM INT; echo "serving $$" >>"$FAKE_LOG"; while :; do sleep 0.05; done ;;
-		user) echo "password (shown once): pw" ;;
-		esac
-		`,
-			})
-			logf := filepath.Join(root, "happened.log")
-			sim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Write([]byte("header\n"))
-			}))
-			defer sim.Close()
-			cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
-			cmd.Env = append(os.Environ(), "FAKE_LOG="+logf, "FAKE_BIN="+filepath.Join(root, "bin"), "FAKE_SIM_URL="+sim.URL,
-				"POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3")
-			// A file, not a pipe: Wait then returns when run.sh ends, whatever it
-			// left running.
-			out, err := os.Create(filepath.Join(root, "run.out"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer out.Close()
-			cmd.Stdout, cmd.Stderr = out, out
-			said := func() string { b, _ := os.ReadFile(out.Name()); return string(b) }
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			// Whatever the outcome, nothing it started outlives the test.
-			defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			happened := func() string { b, _ := os.ReadFile(logf); return string(b) }
-			for deadline := time.Now().Add(60 * time.Second); !strings.Contains(happened(), "serving"); time.Sleep(50 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					t.Fatalf("serve never started; run.sh said:\n%s", said())
-				}
-			}
+			_, cmd, happened, _ := fakeDemo(t)
 			to := cmd.Process.Pid
 			if tc.group {
 				to = -to
@@ -134,6 +90,89 @@ func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The commands the README has a newcomer try on the demo (postvakt print
+// list, notifications list, policy explain, escalate --once --dry-run) had
+// nothing to run them with: no postvakt on PATH, DATABASE_URL only in the
+// message, and the shipped policies instead of the demo's (policy explain
+// and the dry run told another schedule than the demo keeps). run.sh
+// writes .data/demo.env, the demo's database, policies, mail server and
+// simulator, for the user alone, and its message says how to use it.
+func TestRunWritesTheDemosEnvironmentForCommands(t *testing.T) {
+	root, _, _, said := fakeDemo(t)
+	env := filepath.Join(root, ".data", "demo.env")
+	fi, err := os.Stat(env)
+	if err != nil {
+		t.Fatalf("no .data/demo.env: %v; run.sh said:\n%s", err, said())
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf(".data/demo.env has mode %v, want 0600 (the user's alone)", fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(env)
+	for _, want := range []string{"DATABASE_URL='postgres://fake/postvakt'", "POSTVAKT_POLICIES='" + filepath.Join(root, "testdata/demo/policies") + "'",
+		"POSTVAKT_SIM_URL=http", "POSTVAKT_SMTP_ADDR='127.0.0.1:3'"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf(".data/demo.env:\n%s\nwant a line %s", b, want)
+		}
+	}
+	if !strings.Contains(said(), "set -a; . .data/demo.env; set +a; .data/bin/postvakt print list") {
+		t.Errorf("run.sh said:\n%s\nwant it to say how to run a command against the demo", said())
+	}
+}
+
+// fakeDemo runs run.sh from a copy (demoRoot) with the programs it starts
+// replaced by small scripts that write what happens to them into one log,
+// until serve has started. It returns the copy's root, the command, the
+// log and what run.sh said so far; nothing it started outlives the test.
+func fakeDemo(t *testing.T) (string, *exec.Cmd, func() string, func() string) {
+	t.Helper()
+	root := demoRoot(t, map[string]string{
+		// pg.sh: the cluster's stop is what must come last.
+		"scripts/pg.sh":      `case "$1" in db) echo postgres://fake/postvakt ;; stop) echo pg-stopped >>"$FAKE_LOG" ;; esac`,
+		"scripts/mailpit.sh": `printf '%s\n' "$FAKE_BIN/mailpit"`,
+		"scripts/build.sh":   `cp "$FAKE_BIN/postvakt" "$1"`,
+		"bin/mailpit":        "#!/usr/bin/env bash\nexec sleep 600\n",
+		// postvakt: the simulator prints its environment and waits; serve
+		// says it serves and, told to stop, that it stopped.
+		"bin/postvakt": `#!/usr/bin/env bash
+		case "$1" in
+		sim) echo "POSTVAKT_SIM_URL=$FAKE_SIM_URL"; echo "POSTVAKT_MASKINPORTEN_KEY_FILE=/dev/null"; exec sleep 600 ;;
+		serve) trap 'echo serve-stopped >>"$FAKE_LOG"; exit 0' TERM INT; echo "serving $$" >>"$FAKE_LOG"; while :; do sleep 0.05; done ;;
+		user) echo "password (shown once): pw" ;;
+		esac
+		`,
+	})
+	logf := filepath.Join(root, "happened.log")
+	sim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("header\n"))
+	}))
+	t.Cleanup(sim.Close)
+	cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+	cmd.Env = append(os.Environ(), "FAKE_LOG="+logf, "FAKE_BIN="+filepath.Join(root, "bin"), "FAKE_SIM_URL="+sim.URL,
+		"POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3")
+	// A file, not a pipe: Wait then returns when run.sh ends, whatever it
+	// left running.
+	out, err := os.Create(filepath.Join(root, "run.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
+	cmd.Stdout, cmd.Stderr = out, out
+	said := func() string { b, _ := os.ReadFile(out.Name()); return string(b) }
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Whatever the outcome, nothing it started outlives the test.
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	happened := func() string { b, _ := os.ReadFile(logf); return string(b) }
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(happened(), "serving"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never started; run.sh said:\n%s", said())
+		}
+	}
+	return root, cmd, happened, said
 }
 
 // demoRoot is a copy of run.sh in a checkout of its own (root/scripts),
