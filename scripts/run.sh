@@ -53,6 +53,14 @@ if [ -n "$busy" ]; then
 	exit 1
 fi
 
+# The address to open (the message, the mails' links): the listen address,
+# or the loopback one when it names every address (:8080, 0.0.0.0:8080,
+# [::]:8080), which no browser opens.
+case $host in
+'' | 0.0.0.0 | ::) open_addr=127.0.0.1:${addr##*:} ;;
+*) open_addr=$addr ;;
+esac
+
 echo "building postvakt…"
 bash scripts/build.sh .data/bin/postvakt
 pv=.data/bin/postvakt
@@ -108,7 +116,7 @@ export POSTVAKT_POLL_MAX_WAIT=${POSTVAKT_POLL_MAX_WAIT:-5s}
 export POSTVAKT_HEALTH_SCHEDULE=${POSTVAKT_HEALTH_SCHEDULE:-@every 1m}
 export POSTVAKT_POLICIES=${POSTVAKT_POLICIES:-testdata/demo/policies}
 export POSTVAKT_NOTICE_SCHEDULE=${POSTVAKT_NOTICE_SCHEDULE:-@every 30s}
-export POSTVAKT_PUBLIC_URL=${POSTVAKT_PUBLIC_URL:-http://$POSTVAKT_ADDR}
+export POSTVAKT_PUBLIC_URL=${POSTVAKT_PUBLIC_URL:-http://$open_addr}
 
 # The simulator: SvarUt, Altinn, Danish Digital Post (its event log, over
 # plain HTTP on loopback), Maskinporten, Enhetsregisteret, the CVR, print,
@@ -216,11 +224,11 @@ fi
 cat <<MSG
 
 postvakt demo
-  UI:         http://$POSTVAKT_ADDR/   user demo, password $(cat .data/demo-password)
+  UI:         http://$open_addr/   user demo, password $(cat .data/demo-password)
               (compliance officer: user compliance, password $(cat .data/compliance-password))
-  API:        http://$POSTVAKT_ADDR/api/v1/shipments
+  API:        http://$open_addr/api/v1/shipments
   token:      $token   (also in .data/demo-token)
-  try:        curl -H "Authorization: Bearer $token" "http://$POSTVAKT_ADDR/api/v1/shipments?state=opened&limit=5"
+  try:        curl -H "Authorization: Bearer $token" "http://$open_addr/api/v1/shipments?state=opened&limit=5"
   simulator:  $POSTVAKT_SIM_URL (log in .data/sim.log; its clock starts $behind behind and
               catches up at ${speed}x, then keeps to the real time; new letters registered as
               they are sent, log in .data/import.log)

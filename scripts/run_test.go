@@ -121,11 +121,30 @@ func TestRunWritesTheDemosEnvironmentForCommands(t *testing.T) {
 	}
 }
 
+// POSTVAKT_ADDR naming every address (help: ":8080: every address", as
+// one sets it to reach the demo from another machine) had run.sh print
+// "UI: http://:8080/", which no browser opens, and put that into the
+// links of the mails (POSTVAKT_PUBLIC_URL): they name the loopback address,
+// on which the demo listens too.
+func TestRunNamesAnAddressToOpenWhenItListensOnEvery(t *testing.T) {
+	for _, addr := range []string{":1", "0.0.0.0:1", "[::]:1"} {
+		t.Run(addr, func(t *testing.T) {
+			root, _, _, said := fakeDemo(t, "POSTVAKT_ADDR="+addr)
+			if !strings.Contains(said(), "UI:         http://127.0.0.1:1/ ") || !strings.Contains(said(), `"http://127.0.0.1:1/api/v1/shipments?`) {
+				t.Errorf("POSTVAKT_ADDR=%s: run.sh said:\n%s\nwant the UI and the API at http://127.0.0.1:1/", addr, said())
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, ".data", "demo.env")); !strings.Contains(string(b), "POSTVAKT_PUBLIC_URL='http://127.0.0.1:1'") {
+				t.Errorf("POSTVAKT_ADDR=%s: .data/demo.env:\n%s\nwant the mails' links to http://127.0.0.1:1", addr, b)
+			}
+		})
+	}
+}
+
 // fakeDemo runs run.sh from a copy (demoRoot) with the programs it starts
 // replaced by small scripts that write what happens to them into one log,
 // until serve has started. It returns the copy's root, the command, the
 // log and what run.sh said so far; nothing it started outlives the test.
-func fakeDemo(t *testing.T) (string, *exec.Cmd, func() string, func() string) {
+func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, func() string) {
 	t.Helper()
 	root := demoRoot(t, map[string]string{
 		// pg.sh: the cluster's stop is what must come last.
@@ -151,6 +170,7 @@ func fakeDemo(t *testing.T) (string, *exec.Cmd, func() string, func() string) {
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
 	cmd.Env = append(os.Environ(), "FAKE_LOG="+logf, "FAKE_BIN="+filepath.Join(root, "bin"), "FAKE_SIM_URL="+sim.URL,
 		"POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3")
+	cmd.Env = append(cmd.Env, env...)
 	// A file, not a pipe: Wait then returns when run.sh ends, whatever it
 	// left running.
 	out, err := os.Create(filepath.Join(root, "run.out"))
