@@ -218,8 +218,8 @@ if [ "${POSTVAKT_DEMO_SCENARIO:-demo}" = demo ]; then
 delivered and opened one after another (Overview, Unopened); reminders to the businesses with
 unopened letters, follow-up mails and notices arrive in mailpit every minute; letters fall back to
 print (Lists: print ordered) and Print batches has a held batch to release; within two minutes
-Alerts has unit_delivery_drop (Bymiljøetaten's SvarUt letters never arrived: Unknown to channel)
-and never_opening_org for the organisations that never open."
+Alerts has unit_delivery_drop (Bymiljøetaten's SvarUt letters never arrived: Unknown to channel),
+within three never_opening_org for the organisations that never open."
 fi
 cat <<MSG
 
