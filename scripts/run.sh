@@ -88,7 +88,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-scripts/pg.sh start .data/pg >/dev/null
+# Without the lock's descriptor: the cluster outlives a run killed
+# outright (pg_ctl starts it in a session of its own, kept between runs),
+# and holding the lock it would refuse every later run.
+scripts/pg.sh start .data/pg 9>&- >/dev/null
 # A fresh demo each run: the simulator makes its world anew (the same
 # letters, sent over the ten days up to this run's start), so an earlier
 # run's database would hold them with the old times and states, and a

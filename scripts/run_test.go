@@ -121,6 +121,46 @@ func TestRunWritesTheDemosEnvironmentForCommands(t *testing.T) {
 	}
 }
 
+// A make run killed outright (SIGKILL to its process group: an IDE's
+// stop, the OOM killer, a CI job's timeout) leaves its cluster running, as
+// pg_ctl starts it in a session of its own; the cluster is kept between
+// runs. But it had inherited the lock's descriptor from run.sh, so it held
+// the checkout's lock, and every later make run stopped with "a demo runs
+// in this checkout already … Ctrl-C in its terminal", with no demo and no
+// terminal left. The cluster holds no lock: the next run starts.
+func TestRunStartsAfterOneKilledOutright(t *testing.T) {
+	cluster := filepath.Join(t.TempDir(), "cluster.pid")
+	root, cmd, _, _ := fakeDemo(t, "FAKE_CLUSTER="+cluster)
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(cluster); err == nil {
+			var pid int
+			fmt.Sscan(string(b), &pid)
+			if pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	// Its group gone (the simulator, mailpit, serve): the cluster alone left.
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(-cmd.Process.Pid, 0) == nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("make run's process group outlived its SIGKILL")
+		}
+	}
+	again := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+	again.Env = append(os.Environ(), "FAKE_LOG="+filepath.Join(root, "happened.log"), "POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2",
+		"POSTVAKT_DEMO_SMTP_PORT=3", "FAKE_BIN=/nonexistent")
+	// Without its fakes the second run fails after the lock, at the build:
+	// what matters is that it gets there.
+	out, _ := again.CombinedOutput()
+	if strings.Contains(string(out), "a demo runs in this checkout already") || !strings.Contains(string(out), "building") {
+		t.Errorf("make run after one killed outright said:\n%s\nwant it to start (building)", out)
+	}
+}
+
 // POSTVAKT_ADDR naming every address (help: ":8080: every address", as
 // one sets it to reach the demo from another machine) had run.sh print
 // "UI: http://:8080/", which no browser opens, and put that into the
@@ -147,8 +187,14 @@ func TestRunNamesAnAddressToOpenWhenItListensOnEvery(t *testing.T) {
 func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, func() string) {
 	t.Helper()
 	root := demoRoot(t, map[string]string{
-		// pg.sh: the cluster's stop is what must come last.
-		"scripts/pg.sh":      `case "$1" in db) echo postgres://fake/postvakt ;; stop) echo pg-stopped >>"$FAKE_LOG" ;; esac`,
+		// pg.sh: the cluster's stop is what must come last. Its start
+		// leaves, with FAKE_CLUSTER set, a program in a session of its own
+		// running (as pg_ctl leaves postgres), its pid in that file.
+		"scripts/pg.sh": `case "$1" in
+		start) [ -z "$FAKE_CLUSTER" ] || { setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! >"$FAKE_CLUSTER"; } ;;
+		db) echo postgres://fake/postvakt ;;
+		stop) echo pg-stopped >>"$FAKE_LOG" ;;
+		esac`,
 		"scripts/mailpit.sh": `printf '%s\n' "$FAKE_BIN/mailpit"`,
 		"scripts/build.sh":   `cp "$FAKE_BIN/postvakt" "$1"`,
 		"bin/mailpit":        "#!/usr/bin/env bash\nexec sleep 600\n",
@@ -162,18 +208,27 @@ func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, fu
 		esac
 		`,
 	})
-	logf := filepath.Join(root, "happened.log")
 	sim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("header\n"))
 	}))
 	t.Cleanup(sim.Close)
+	env = append([]string{"FAKE_LOG=" + filepath.Join(root, "happened.log"), "FAKE_BIN=" + filepath.Join(root, "bin"), "FAKE_SIM_URL=" + sim.URL,
+		"POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3"}, env...)
+	cmd, happened, said := fakeRun(t, root, env)
+	return root, cmd, happened, said
+}
+
+// fakeRun starts root's run.sh (fakeDemo's) with env, in a process group
+// of its own, and waits until its serve has started.
+func fakeRun(t *testing.T, root string, env []string) (*exec.Cmd, func() string, func() string) {
+	t.Helper()
+	happened := func() string { b, _ := os.ReadFile(filepath.Join(root, "happened.log")); return string(b) }
+	before := strings.Count(happened(), "serving")
 	cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
-	cmd.Env = append(os.Environ(), "FAKE_LOG="+logf, "FAKE_BIN="+filepath.Join(root, "bin"), "FAKE_SIM_URL="+sim.URL,
-		"POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(os.Environ(), env...)
 	// A file, not a pipe: Wait then returns when run.sh ends, whatever it
 	// left running.
-	out, err := os.Create(filepath.Join(root, "run.out"))
+	out, err := os.CreateTemp(root, "run.out")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,13 +241,12 @@ func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, fu
 	}
 	// Whatever the outcome, nothing it started outlives the test.
 	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	happened := func() string { b, _ := os.ReadFile(logf); return string(b) }
-	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(happened(), "serving"); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); strings.Count(happened(), "serving") == before; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("serve never started; run.sh said:\n%s", said())
 		}
 	}
-	return root, cmd, happened, said
+	return cmd, happened, said
 }
 
 // demoRoot is a copy of run.sh in a checkout of its own (root/scripts),
