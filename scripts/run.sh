@@ -192,14 +192,16 @@ $pv units import .data/demo-units.csv
 
 # The sender systems register their letters as they send them: every ten
 # seconds, the letters the simulator has sent by its now (an import is
-# idempotent), until all of them are. Its output: .data/import.log.
+# idempotent), until all of them are. Its output: .data/import.log. It
+# holds no lock: the clean-up kills the loop, not the sleep it is in,
+# which would refuse a run started at once after this one.
 all=$(wc -l <.data/demo-shipments.csv)
 (
 	while sleep 10; do
 		curl -fsS "$POSTVAKT_SIM_URL/shipments.csv?sent_by=now" -o .data/demo-sent.csv && $pv import .data/demo-sent.csv || continue
 		[ "$(wc -l <.data/demo-sent.csv)" -lt "$all" ] || break
 	done
-) >.data/import.log 2>&1 &
+) 9>&- >.data/import.log 2>&1 &
 import_pid=$!
 
 # The commands on this demo (print list, notifications list, policy

@@ -161,6 +161,30 @@ func TestRunStartsAfterOneKilledOutright(t *testing.T) {
 	}
 }
 
+// A make run stopped with a SIGTERM to it alone (a process manager, kill:
+// README, Stopping) in its first minutes, then started again at once, was
+// refused, "a demo runs in this checkout already", for up to ten seconds:
+// the loop registering the letters as the simulator sends them was between
+// two imports, in a sleep 10 that the clean-up, killing the loop, left
+// running, and that had inherited the lock. The loop holds no lock: the
+// next run starts.
+func TestRunStartsRightAfterASIGTERM(t *testing.T) {
+	root, cmd, _, _ := fakeDemo(t)
+	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	again := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+	again.Env = append(os.Environ(), "FAKE_LOG="+filepath.Join(root, "happened.log"), "POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2",
+		"POSTVAKT_DEMO_SMTP_PORT=3", "FAKE_BIN=/nonexistent")
+	// Without its fakes the second run fails after the lock, at the build:
+	// what matters is that it gets there.
+	out, _ := again.CombinedOutput()
+	if strings.Contains(string(out), "a demo runs in this checkout already") || !strings.Contains(string(out), "building") {
+		t.Errorf("make run right after a SIGTERM to the one before said:\n%s\nwant it to start (building)", out)
+	}
+}
+
 // POSTVAKT_ADDR naming every address (help: ":8080: every address", as
 // one sets it to reach the demo from another machine) had run.sh print
 // "UI: http://:8080/", which no browser opens, and put that into the
