@@ -35,6 +35,17 @@ addr=${POSTVAKT_ADDR:-127.0.0.1:8080}
 mail_port=${POSTVAKT_DEMO_MAIL_PORT:-8025}
 smtp_port=${POSTVAKT_DEMO_SMTP_PORT:-1025}
 taken() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+# A port to use instead of a taken one: 10000 above it (below it past
+# 65535), or the next free one from there.
+instead() {
+	local p=$(($2 + 10000)) i
+	[ "$p" -le 65535 ] || p=$(($2 - 10000))
+	for i in $(seq 100); do
+		taken "$1" "$p" || break
+		p=$((p + 1))
+	done
+	echo "$p"
+}
 host=${addr%:*} host=${host#[} host=${host%]}
 busy=
 for p in "POSTVAKT_ADDR ${host:-127.0.0.1} ${addr##*:}" "POSTVAKT_DEMO_MAIL_PORT 127.0.0.1 $mail_port" "POSTVAKT_DEMO_SMTP_PORT 127.0.0.1 $smtp_port"; do
@@ -42,9 +53,9 @@ for p in "POSTVAKT_ADDR ${host:-127.0.0.1} ${addr##*:}" "POSTVAKT_DEMO_MAIL_PORT
 	if taken "$2" "$3"; then
 		echo "make run: $2:$3 is taken by another program (a demo of another clone, a mailpit of one's own); choose a free port with $1" >&2
 		if [ "$1" = POSTVAKT_ADDR ]; then
-			busy="$busy $1=127.0.0.1:$(($3 + 10000))"
+			busy="$busy $1=127.0.0.1:$(instead "$2" "$3")"
 		else
-			busy="$busy $1=$(($3 + 10000))"
+			busy="$busy $1=$(instead "$2" "$3")"
 		fi
 	fi
 done

@@ -2,6 +2,7 @@ package scripts_test
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -183,6 +184,41 @@ func TestRunStartsRightAfterASIGTERM(t *testing.T) {
 	if strings.Contains(string(out), "a demo runs in this checkout already") || !strings.Contains(string(out), "building") {
 		t.Errorf("make run right after a SIGTERM to the one before said:\n%s\nwant it to start (building)", out)
 	}
+}
+
+// A taken port was answered with one 10000 above it to use instead: past
+// 65535 for a port above 55535 (an ephemeral port, one's own mailpit on
+// 60025), or one taken too. The suggested command line names free ports.
+func TestRunSuggestsFreePortsForTakenOnes(t *testing.T) {
+	var ln net.Listener
+	for port := 65000; ln == nil && port > 55535; port-- {
+		ln, _ = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	if ln == nil {
+		t.Skip("no port above 55535 free")
+	}
+	defer ln.Close()
+	taken := ln.Addr().(*net.TCPAddr).Port
+	root := demoRoot(t, map[string]string{})
+	cmd := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+	cmd.Env = append(os.Environ(), "POSTVAKT_ADDR=127.0.0.1:1", fmt.Sprintf("POSTVAKT_DEMO_MAIL_PORT=%d", taken), "POSTVAKT_DEMO_SMTP_PORT=3")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("run.sh went on with port %d taken:\n%s", taken, out)
+	}
+	_, after, ok := strings.Cut(string(out), "POSTVAKT_DEMO_MAIL_PORT=")
+	var port int
+	if ok {
+		fmt.Sscan(after, &port)
+	}
+	if port < 1 || port > 65535 {
+		t.Fatalf("port %d taken, run.sh said:\n%s\nwant a port to use instead", taken, out)
+	}
+	free, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatalf("run.sh suggested port %d, which is not free: %v", port, err)
+	}
+	free.Close()
 }
 
 // POSTVAKT_ADDR naming every address (help: ":8080: every address", as
