@@ -35,4 +35,5 @@ fmt:
 
 clean:
 	-scripts/pg.sh stop .data/pg
+	if [ -f .data/pg/elsewhere ]; then rm -rf "$$(cat .data/pg/elsewhere)"; fi
 	rm -rf .data bin

@@ -73,6 +73,27 @@ closed_to_owner() {
 	done
 }
 
+# A DIR the cluster's user cannot reach keeps its cluster elsewhere: in a
+# folder of its own under /var/tmp/postvakt-pg named by DIR's path, which
+# every later command on DIR finds the same way (DIR/elsewhere says where;
+# `make clean` removes it). So `make run` as root in a checkout under /root
+# works as anywhere else.
+if [ ${#run_as[@]} -gt 0 ]; then
+	closed=$(closed_to_owner)
+	if [ -n "$closed" ]; then
+		alt=/var/tmp/postvakt-pg/$(printf %s "$dir" | sha256sum | cut -c1-16)
+		if [ "$cmd" = start ] && [ ! -f "$dir/elsewhere" ]; then
+			echo "pg.sh: the cluster runs as the user $owner (initdb refuses root), who cannot enter $closed ($(stat -c %A "$closed"));" \
+				"the cluster of $dir is kept in $alt" >&2
+		fi
+		echo "$alt" >"$dir/elsewhere"
+		mkdir -p "$alt"
+		chmod 755 /var/tmp/postvakt-pg "$alt"
+		chown "$owner" "$alt"
+		dir=$alt
+	fi
+fi
+
 admin=pvadmin
 if [ -f "$dir/admin-role" ]; then
 	admin=$(cat "$dir/admin-role")
@@ -83,14 +104,6 @@ url="postgres://$admin@/postgres?host=$dir&sslmode=disable"
 
 case "$cmd" in
 start)
-	if [ ${#run_as[@]} -gt 0 ]; then
-		closed=$(closed_to_owner)
-		if [ -n "$closed" ]; then
-			echo "pg.sh: the cluster runs as the user $owner (initdb refuses root), who cannot enter $closed ($(stat -c %A "$closed")) on the way to $dir;" \
-				"clone postvakt where $owner can reach it (e.g. git clone … /srv/postvakt, not under /root), or run as an ordinary user" >&2
-			exit 1
-		fi
-	fi
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		echo "$admin" >"$dir/admin-role"
 		"${run_as[@]}" "$bin/initdb" -D "$dir/data" -U "$admin" --auth=trust --no-sync -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
