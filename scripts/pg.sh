@@ -24,6 +24,9 @@ dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|url|db|drop DIR [NAME]" >&2; exit 2; }
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# Every path below is absolute: from / the cluster's user (as root, another
+# one) is not told it cannot enter the caller's folder.
+cd /
 
 find_bin() {
 	if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
