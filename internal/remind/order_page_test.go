@@ -21,25 +21,7 @@ func TestRetryOrdersPagesPastWaitingOrders(t *testing.T) {
 	f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 1, "")
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	const kept = 5
-	ids := make([]int64, kept)
-	for i := range kept {
-		key := fmt.Sprintf("paged-%d", i)
-		if err := st.DB().Get(&ids[i], `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, sent_at, updated_at)
-			VALUES ($1, $2, 'sent', $3, $3, $3, $3) RETURNING id`, key, hnFirma, now.Add(-time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-		req, err := remind.OrderRequest(ids[i], key, hnFirma, "", &remind.Message{Subject: "s", Body: "b"}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().Exec(`UPDATE notifications SET order_request = $2 WHERE id = $1`, ids[i], string(req)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().Exec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, $3)`,
-			ids[i], g.Shipments[0].ShipmentID, i+1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ids := keptOrders(t, st, "paged", g.Shipments[0].ShipmentID, kept, now.Add(-time.Hour))
 	r.Orders.Page = 2
 	last := ids[kept-1]
 	waits := 0
@@ -66,4 +48,31 @@ func TestRetryOrdersPagesPastWaitingOrders(t *testing.T) {
 	if open != kept-1 {
 		t.Errorf("%d orders still to place, want the %d left for their window", open, kept-1)
 	}
+}
+
+// keptOrders records n reminders sent at sentAt to hnFirma about the
+// letter shipmentID, keys prefix-1 … prefix-n, each with its Altinn
+// Notifications order kept and still to be placed, and returns their ids.
+func keptOrders(t *testing.T, st *store.Store, prefix, shipmentID string, n int, sentAt time.Time) []int64 {
+	t.Helper()
+	ids := make([]int64, n)
+	for i := range n {
+		key := fmt.Sprintf("%s-%d", prefix, i+1)
+		if err := st.DB().Get(&ids[i], `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, sent_at, updated_at)
+			VALUES ($1, $2, 'sent', $3, $3, $3, $3) RETURNING id`, key, hnFirma, sentAt); err != nil {
+			t.Fatal(err)
+		}
+		req, err := remind.OrderRequest(ids[i], key, hnFirma, "", &remind.Message{Subject: "s", Body: "b"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`UPDATE notifications SET order_request = $2 WHERE id = $1`, ids[i], string(req)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DB().Exec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, $3)`,
+			ids[i], shipmentID, i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
 }

@@ -26,24 +26,7 @@ func TestRetryOrdersStopsWhenThrottled(t *testing.T) {
 	// Five sent reminders of the letter (still unopened), whose orders are
 	// still to be placed.
 	const kept = 5
-	for i := 1; i <= kept; i++ {
-		var id int64
-		if err := st.DB().Get(&id, `INSERT INTO notifications (key, orgnr, status, created_at, claimed_at, sent_at, updated_at)
-			VALUES ('throttled-' || $1::text, $2, 'sent', $3, $3, $3, $3) RETURNING id`, i, hnFirma, now.Add(-time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-		req, err := remind.OrderRequest(id, fmt.Sprintf("throttled-%d", i), hnFirma, "", &remind.Message{Subject: "s", Body: "b"}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().Exec(`UPDATE notifications SET order_request = $2 WHERE id = $1`, id, string(req)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().Exec(`INSERT INTO notification_items (notification_id, shipment_id, reminder) VALUES ($1, $2, $3)`,
-			id, g.Shipments[0].ShipmentID, i); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keptOrders(t, st, "throttled", g.Shipments[0].ShipmentID, kept, now.Add(-time.Hour))
 	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
 		w.Header().Set("Retry-After", "10800")
 		w.Header().Set("Content-Type", "application/problem+json")
