@@ -25,21 +25,9 @@ type fqdnRelay struct {
 
 func startFQDNRelay(t *testing.T) *fqdnRelay {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := listenRelay(t, "127.0.0.1:0")
 	s := &fqdnRelay{l: l}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
+	go acceptEach(l, s.serve)
 	return s
 }
 

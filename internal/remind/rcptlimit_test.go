@@ -32,24 +32,12 @@ type limitSMTP struct {
 
 func startLimitSMTP(t *testing.T, limit int, refuse ...string) *limitSMTP {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := listenRelay(t, "127.0.0.1:0")
 	s := &limitSMTP{addr: l.Addr().String(), limit: limit, refuse: map[string]bool{}, full: map[string]bool{}, got: map[string]int{}}
 	for _, a := range refuse {
 		s.refuse[a] = true
 	}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
+	go acceptEach(l, s.serve)
 	return s
 }
 

@@ -35,24 +35,14 @@ type loopSMTP struct {
 
 func startLoopSMTP(t *testing.T, perConn int, mode string, hangup int) *loopSMTP {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := listenRelay(t, "127.0.0.1:0")
 	s := &loopSMTP{addr: l.Addr().String(), perConn: perConn, mode: mode, hangup: hangup, delivered: map[string]int{}}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns++
-			s.mu.Unlock()
-			go s.serve(c)
-		}
-	}()
+	go acceptEach(l, func(c net.Conn) {
+		s.mu.Lock()
+		s.conns++
+		s.mu.Unlock()
+		s.serve(c)
+	})
 	return s
 }
 

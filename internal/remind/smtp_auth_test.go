@@ -42,41 +42,29 @@ func TestAuthWithoutTLSSaysWhatToFix(t *testing.T) {
 // EHLO and QUIT with 250; it closes when the test ends.
 func authRelay(t *testing.T, addr string, auth func(line string) string) net.Listener {
 	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	l := listenRelay(t, addr)
+	go acceptEach(l, func(c net.Conn) {
+		defer c.Close()
+		r := textproto.NewReader(bufio.NewReader(c))
+		fmt.Fprintf(c, "220 relay ESMTP\r\n")
 		for {
-			c, err := l.Accept()
+			line, err := r.ReadLine()
 			if err != nil {
 				return
 			}
-			go func(c net.Conn) {
-				defer c.Close()
-				r := textproto.NewReader(bufio.NewReader(c))
-				fmt.Fprintf(c, "220 relay ESMTP\r\n")
-				for {
-					line, err := r.ReadLine()
-					if err != nil {
-						return
-					}
-					switch u := strings.ToUpper(line); {
-					case strings.HasPrefix(u, "EHLO"):
-						fmt.Fprintf(c, "250-relay\r\n250 AUTH PLAIN LOGIN\r\n")
-					case strings.HasPrefix(u, "AUTH"):
-						fmt.Fprintf(c, "%s\r\n", auth(line))
-					case u == "QUIT":
-						fmt.Fprintf(c, "221 bye\r\n")
-						return
-					default:
-						fmt.Fprintf(c, "250 ok\r\n")
-					}
-				}
-			}(c)
+			switch u := strings.ToUpper(line); {
+			case strings.HasPrefix(u, "EHLO"):
+				fmt.Fprintf(c, "250-relay\r\n250 AUTH PLAIN LOGIN\r\n")
+			case strings.HasPrefix(u, "AUTH"):
+				fmt.Fprintf(c, "%s\r\n", auth(line))
+			case u == "QUIT":
+				fmt.Fprintf(c, "221 bye\r\n")
+				return
+			default:
+				fmt.Fprintf(c, "250 ok\r\n")
+			}
 		}
-	}()
+	})
 	return l
 }
 

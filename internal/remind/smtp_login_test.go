@@ -32,21 +32,9 @@ type exchangeRelay struct {
 
 func startExchangeRelay(t *testing.T, addr, user, password string) *exchangeRelay {
 	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := listenRelay(t, addr)
 	s := &exchangeRelay{l: l, user: user, password: password}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
+	go acceptEach(l, s.serve)
 	return s
 }
 
