@@ -19,23 +19,7 @@ import (
 // stopped early. The signal cut the provider call: the order in flight
 // kept its claim, out of every replica's reach for the lease.
 func TestPrintDrainStopsSoftly(t *testing.T) {
-	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: true, after: 1}\n")
-	_, db, env := simWorld(t, `name: printstop
-description: slow print
-start: -10m
-organisations:
-  count: 3
-  never_open: {share: 1}
-shipments:
-  count: 6
-  sent_from: -20d
-  sent_to: -15d
-  channels: {svarut: 1}
-  confidential_share: 1
-  confidential_classes: {taushetsbelagt: 1}
-faults:
-  print: {slow: 1, slow_delay: 4s}
-`, "POSTVAKT_POLICIES="+policies)
+	_, db, env := slowPrintWorld(t, 4*time.Second)
 	answeredBySvarUt(t, db)
 	st := storetest.OpenURL(t, db)
 	// serve's escalation run puts the print orders in the outbox; its

@@ -274,6 +274,31 @@ faults:
 	return db, envs
 }
 
+// slowPrintWorld is a simWorld of six confidential SvarUt letters sent
+// 15 to 20 days ago to three organisations that never open, under a policy
+// that prints after one business day, whose print provider takes delay to
+// answer each call.
+func slowPrintWorld(t *testing.T, delay time.Duration, env ...string) (*sim.Sim, string, []string) {
+	t.Helper()
+	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: true, after: 1}\n")
+	return simWorld(t, fmt.Sprintf(`name: slowprint
+description: slow print
+start: -10m
+organisations:
+  count: 3
+  never_open: {share: 1}
+shipments:
+  count: 6
+  sent_from: -20d
+  sent_to: -15d
+  channels: {svarut: 1}
+  confidential_share: 1
+  confidential_classes: {taushetsbelagt: 1}
+faults:
+  print: {slow: 1, slow_delay: %s}
+`, delay), append([]string{"POSTVAKT_POLICIES=" + policies}, env...)...)
+}
+
 // simWorld is a simulated world (scenario) served on loopback, its letters
 // imported into a new database: it returns the simulator, the database and
 // the environment serve needs for it (jobs off but for those env, given
@@ -517,24 +542,7 @@ func TestStopGivesBackPollClaims(t *testing.T) {
 // SIGTERM while the print job waits for it: the rest of the claimed outbox
 // batch is given back at once; only the order in flight keeps its claim.
 func TestStopGivesBackPrintClaims(t *testing.T) {
-	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: true, after: 1}\n")
-	s, db, env := simWorld(t, `name: hstopprint
-description: slow print
-start: -10m
-organisations:
-  count: 3
-  never_open: {share: 1}
-shipments:
-  count: 6
-  sent_from: -20d
-  sent_to: -15d
-  channels: {svarut: 1}
-  confidential_share: 1
-  confidential_classes: {taushetsbelagt: 1}
-faults:
-  print: {slow: 1, slow_delay: 25s}
-`, "POSTVAKT_POLICIES="+policies,
-		"POSTVAKT_ESCALATE_SCHEDULE=@every 1s", "POSTVAKT_PRINT_SCHEDULE=@every 1s")
+	s, db, env := slowPrintWorld(t, 25*time.Second, "POSTVAKT_ESCALATE_SCHEDULE=@every 1s", "POSTVAKT_PRINT_SCHEDULE=@every 1s")
 	answeredBySvarUt(t, db)
 	st := storetest.OpenURL(t, db)
 	_, cmd, logs := startServe(t, db, env...)
