@@ -21,16 +21,7 @@ import (
 // throttled one does.
 func TestRegisterThrottledNotAskedAgain(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.Open(t)
-	orgs := storetest.OrgNumbers(4)
-	var letters []model.NewShipment
-	for i, org := range orgs {
-		l := storetest.Letter(i)
-		l.RecipientID = org
-		letters = append(letters, l)
-	}
-	ids := storetest.IDs(storetest.Register(t, st, letters...))
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+	st, orgs, ids := fourOrgsWaiting(t)
 	now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
 	var asked atomic.Int64
 	reg := httpfake.New(t, nil)
@@ -80,16 +71,7 @@ func TestRegisterRefusingNotAskedAgain(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			st := storetest.Open(t)
-			orgs := storetest.OrgNumbers(4)
-			var letters []model.NewShipment
-			for i, org := range orgs {
-				l := storetest.Letter(i)
-				l.RecipientID = org
-				letters = append(letters, l)
-			}
-			ids := storetest.IDs(storetest.Register(t, st, letters...))
-			storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+			st, orgs, ids := fourOrgsWaiting(t)
 			now := time.Date(2026, 12, 14, 10, 0, 0, 0, time.UTC)
 			var asked atomic.Int64
 			reg := httpfake.New(t, nil)
@@ -118,4 +100,23 @@ func TestRegisterRefusingNotAskedAgain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fourOrgsWaiting is a store with one letter to each of four
+// organisations, available and unopened: what the lookups of a run go
+// through one organisation after another. It returns the organisations'
+// numbers and their letters' ids, in one order.
+func fourOrgsWaiting(t *testing.T) (*store.Store, []string, []string) {
+	t.Helper()
+	st := storetest.Open(t)
+	orgs := storetest.OrgNumbers(4)
+	var letters []model.NewShipment
+	for i, org := range orgs {
+		l := storetest.Letter(i)
+		l.RecipientID = org
+		letters = append(letters, l)
+	}
+	ids := storetest.IDs(storetest.Register(t, st, letters...))
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.ChannelStatus("VARSLET"))
+	return st, orgs, ids
 }
