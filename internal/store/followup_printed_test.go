@@ -44,18 +44,7 @@ func TestNoUnreadFollowUpForLetterSentOnPaper(t *testing.T) {
 		}
 	}
 	storetest.Set(t, st, ids[5:], storetest.Stage(model.StagePrintOrdered))
-	now := time.Date(2027, 1, 30, 10, 0, 0, 0, time.UTC)
-	if _, err := st.OpenFollowUps(ctx, store.MinAgeBound(now, 30), now.AddDate(0, 0, 10)); err != nil {
-		t.Fatal(err)
-	}
-	open, err := st.FollowUps(ctx, store.Scope{}, false, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, f := range open {
-		got[f.ShipmentID] = f.Reason
-	}
+	got := followUpsOpened(t, st)
 	for i, how := range []string{"sent as Digital Post's physical post", "printed by hand", "delivered another way", "not needed"} {
 		if r, ok := got[ids[i]]; ok {
 			t.Errorf("a follow-up %q opened for a letter %s", r, how)
@@ -75,7 +64,6 @@ func TestNoUnreadFollowUpForLetterSentOnPaper(t *testing.T) {
 // withdrawn itself. One recalled while in manual handling got none (its
 // case resolved as not needed): a closed letter gets none either way.
 func TestNoUnreadFollowUpForRecalledLetter(t *testing.T) {
-	ctx := t.Context()
 	st := newStore(t)
 	ns := sample(1)
 	ns.Channel, ns.SenderOrg, ns.SenderUnit, ns.Class = "digitalpost", "64942212", "BUF", "fortrolig"
@@ -83,6 +71,16 @@ func TestNoUnreadFollowUpForRecalledLetter(t *testing.T) {
 	ids := storetest.IDs(storetest.Register(t, st, ns))
 	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute),
 		storetest.Stage(model.StageClosed))
+	if r, ok := followUpsOpened(t, st)[ids[0]]; ok {
+		t.Errorf("a follow-up %q opened for a letter its sender recalled (stage closed)", r)
+	}
+}
+
+// followUpsOpened opens the follow-ups due on 2027-01-30 (unread after 30
+// days, ten days to decide) and returns each open one's reason by letter.
+func followUpsOpened(t *testing.T, st *store.Store) map[string]string {
+	t.Helper()
+	ctx := t.Context()
 	now := time.Date(2027, 1, 30, 10, 0, 0, 0, time.UTC)
 	if _, err := st.OpenFollowUps(ctx, store.MinAgeBound(now, 30), now.AddDate(0, 0, 10)); err != nil {
 		t.Fatal(err)
@@ -91,9 +89,9 @@ func TestNoUnreadFollowUpForRecalledLetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := map[string]string{}
 	for _, f := range open {
-		if f.ShipmentID == ids[0] {
-			t.Errorf("a follow-up %q opened for a letter its sender recalled (stage closed)", f.Reason)
-		}
+		got[f.ShipmentID] = f.Reason
 	}
+	return got
 }
