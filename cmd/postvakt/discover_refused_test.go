@@ -2,9 +2,6 @@ package main_test
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -30,28 +27,15 @@ func TestDiscoverNamesWhyALetterWasNotRead(t *testing.T) {
 	if refused == "" {
 		t.Fatalf("the demo has no Altinn letter since %s", since)
 	}
-	for i, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		if k != "POSTVAKT_ALTINN_URL" {
-			continue
+	frontAltinn(t, env, func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Path, refused+"/details") {
+			return false
 		}
-		target, err := url.Parse(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxy := httputil.NewSingleHostReverseProxy(target)
-		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.Contains(r.URL.Path, refused+"/details") {
-				w.Header().Set("Content-Type", "application/problem+json")
-				w.WriteHeader(http.StatusUnauthorized)
-				_, _ = w.Write([]byte(`{"title":"You must use a bearer token that belongs to the sender or recipient","status":401,"errorCode":4001}`))
-				return
-			}
-			proxy.ServeHTTP(w, r)
-		}))
-		t.Cleanup(front.Close)
-		env[i] = k + "=" + front.URL
-	}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"title":"You must use a bearer token that belongs to the sender or recipient","status":401,"errorCode":4001}`))
+		return true
+	})
 	out, stderr, code := runEnv(t, env, "discover", "--channel", "altinn", "--since", since.Format(time.RFC3339), "--sender-org", "964338531")
 	if code != 0 {
 		t.Fatalf("discover: exit %d\n%s\n%s", code, out, stderr)

@@ -249,26 +249,13 @@ func TestDiscoverOneLetterAltinnFailsOn(t *testing.T) {
 	}
 	var failing atomic.Bool
 	failing.Store(true)
-	for i, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		if k != "POSTVAKT_ALTINN_URL" {
-			continue
+	frontAltinn(t, env, func(w http.ResponseWriter, r *http.Request) bool {
+		if failing.Load() && strings.Contains(r.URL.Path, bad+"/details") {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
 		}
-		target, err := url.Parse(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxy := httputil.NewSingleHostReverseProxy(target)
-		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if failing.Load() && strings.Contains(r.URL.Path, bad+"/details") {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
-			}
-			proxy.ServeHTTP(w, r)
-		}))
-		t.Cleanup(front.Close)
-		env[i] = k + "=" + front.URL
-	}
+		return false
+	})
 	args := []string{"discover", "--channel", "altinn", "--since", since.Format(time.RFC3339), "--sender-org", "964338531"}
 	out, stderr, code := runEnv(t, env, args...)
 	if code != 1 || !strings.Contains(stderr, "listing(s) incomplete") || !strings.Contains(stderr, bad) {
@@ -281,5 +268,30 @@ func TestDiscoverOneLetterAltinnFailsOn(t *testing.T) {
 	out, stderr, code = runEnv(t, env, args...)
 	if m := regexp.MustCompile(`: (\d+) new`).FindStringSubmatch(out); code != 0 || m == nil || m[1] != "1" {
 		t.Fatalf("discover again, Altinn answering: exit %d, %v new, want 1\n%s\n%s", code, m, out, stderr)
+	}
+}
+
+// frontAltinn puts a proxy before the simulator's Altinn in env (its
+// POSTVAKT_ALTINN_URL, changed in place) that lets answer reply to a
+// request first (true: answered), and passes the rest on.
+func frontAltinn(t *testing.T, env []string, answer func(http.ResponseWriter, *http.Request) bool) {
+	t.Helper()
+	for i, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "POSTVAKT_ALTINN_URL" {
+			continue
+		}
+		target, err := url.Parse(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !answer(w, r) {
+				proxy.ServeHTTP(w, r)
+			}
+		}))
+		t.Cleanup(front.Close)
+		env[i] = k + "=" + front.URL
 	}
 }
