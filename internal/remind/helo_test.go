@@ -58,14 +58,8 @@ func (s *fqdnRelay) serve(c net.Conn) {
 			reply("250 2.1.5 Ok")
 		case u == "DATA":
 			reply("354 End data with <CR><LF>.<CR><LF>")
-			for {
-				l, err := r.ReadLine()
-				if err != nil {
-					return
-				}
-				if l == "." {
-					break
-				}
+			if _, err := r.ReadDotLines(); err != nil {
+				return
 			}
 			s.mu.Lock()
 			s.delivered++

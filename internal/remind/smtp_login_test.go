@@ -101,14 +101,8 @@ func (s *exchangeRelay) serve(c net.Conn) {
 			reply("530 5.7.1 Client was not authenticated")
 		case u == "DATA":
 			reply("354 Start mail input; end with <CRLF>.<CRLF>")
-			for {
-				l, err := r.ReadLine()
-				if err != nil {
-					return
-				}
-				if l == "." {
-					break
-				}
+			if _, err := r.ReadDotLines(); err != nil {
+				return
 			}
 			s.mu.Lock()
 			s.delivered++
