@@ -125,23 +125,7 @@ func TestSMTPConnectionLostAfterDataIsUnknown(t *testing.T) {
 
 func TestSMTPStartTLSAndAuth(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	certPEM, keyPEM := selfSigned(t)
-	certFile, keyFile, authFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "auth")
-	hash, err := bcrypt.GenerateFromPassword([]byte("hemmelig"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM, authFile: []byte("postvakt:" + string(hash) + "\n")} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mp := mailpittest.Start(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile,
-		"--smtp-require-starttls", "--smtp-auth-file", authFile)
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(certPEM)
-	tc := &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	mp, tc := tlsMailpit(t, "--smtp-require-starttls")
 	cfg := SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no", User: "postvakt", Password: "hemmelig", TLS: tc}
 	s, err := NewSMTP(cfg)
 	if err != nil {
@@ -243,4 +227,28 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// tlsMailpit starts mailpit with a self-signed certificate for 127.0.0.1,
+// TLS as tlsFlag says (--smtp-require-starttls, --smtp-require-tls) and
+// one login, postvakt with the password hemmelig; it returns it and the
+// TLS configuration that trusts its certificate.
+func tlsMailpit(t *testing.T, tlsFlag string) (*mailpittest.Server, *tls.Config) {
+	t.Helper()
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	certFile, keyFile, authFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "auth")
+	hash, err := bcrypt.GenerateFromPassword([]byte("hemmelig"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM, authFile: []byte("postvakt:" + string(hash) + "\n")} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mp := mailpittest.Start(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, tlsFlag, "--smtp-auth-file", authFile)
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(certPEM)
+	return mp, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 }

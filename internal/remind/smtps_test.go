@@ -2,17 +2,9 @@ package remind
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"postvakt/internal/remind/mailpittest"
 )
 
 // TestSMTPImplicitTLS: a relay on port 465 (submissions, RFC 8314) speaks
@@ -25,24 +17,10 @@ import (
 func TestSMTPImplicitTLS(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	certPEM, keyPEM := selfSigned(t)
-	certFile, keyFile, authFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "auth")
-	hash, err := bcrypt.GenerateFromPassword([]byte("hemmelig"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM, authFile: []byte("postvakt:" + string(hash) + "\n")} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mp := mailpittest.Start(t, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-require-tls", "--smtp-auth-file", authFile)
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(certPEM)
+	mp, tc := tlsMailpit(t, "--smtp-require-tls")
 	for _, mode := range []string{TLSRequire, TLSStartTLS} {
 		cfg := SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no", User: "postvakt", Password: "hemmelig",
-			TLS: &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}, TLSMode: mode, Timeout: 5 * time.Second}
+			TLS: tc, TLSMode: mode, Timeout: 5 * time.Second}
 		s, err := NewSMTP(cfg)
 		if err != nil {
 			t.Fatal(err)
