@@ -126,6 +126,15 @@ func (s Stage) Ended() bool {
 	return s == StageChannelPrint || s == StageClosed || s == StageRecipientSystem
 }
 
+// UnreadSettled reports whether a letter left unread in its mailbox needs
+// no follow-up for it in stage s: it went out on paper (the channel
+// printed it itself, or postvakt's print fallback did: by the provider,
+// by hand, as Digital Post's physical post), into the recipient's own
+// system, or was closed (its manual handling found it delivered another
+// way or not needed, or the channel closed it: recalled, deleted). A
+// letter not yet on paper (a print ordered, in manual handling) is not.
+func (s Stage) UnreadSettled() bool { return s == StagePrinted || s.Ended() }
+
 // ClosedByDecision reports whether a sending unit's decision that ends a
 // letter's case (sent again, replaced by a new letter, closed) moves a
 // shipment in s to StageClosed, which stops its reminders and its print

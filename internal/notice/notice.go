@@ -37,6 +37,7 @@ import (
 // Store is what the notices need of the store.
 type Store interface {
 	OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error)
+	SettleUnreadFollowUps(ctx context.Context, now time.Time, actor string) (int64, error)
 	OpenFollowUpsByUnit(ctx context.Context) ([]store.UnitFollowUps, error)
 	EscalationCases(ctx context.Context, failedSince time.Time) ([]store.EscalationCase, error)
 	UserEmails(ctx context.Context, role, senderOrg, unit string) ([]string, error)
@@ -140,8 +141,9 @@ func (n *Notifier) Job(ctx context.Context) error {
 	return nil
 }
 
-// Run does one pass as of now: it opens the follow-ups that became due,
-// then tells the compliance officers (once a day) about the overdue ones,
+// Run does one pass as of now: it opens the follow-ups that became due
+// and closes the unread ones whose letter went on paper or was closed
+// since (store.SettleUnreadFollowUps), then tells the compliance officers (once a day) about the overdue ones,
 // escalation.to about held prints, manual handling and failed or rejected
 // letters, and the units about their due and overdue follow-ups. With
 // dry it changes nothing and sends nothing; OnNotice sees what would go
@@ -154,6 +156,11 @@ func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, e
 			return sum, err
 		}
 		sum.Opened = opened
+		// An unread letter that went on paper or was closed since its
+		// follow-up opened is not told overdue.
+		if _, err := n.Store.SettleUnreadFollowUps(ctx, now, "system:followups"); err != nil {
+			return sum, err
+		}
 	}
 	units, err := n.Store.OpenFollowUpsByUnit(ctx)
 	if err != nil {

@@ -148,8 +148,7 @@ func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.T
 		       -- (never told read): it reached its recipient; closed (its
 		       -- manual handling found it delivered another way or not
 		       -- needed, or its sender recalled it on the channel)
-		       AND s.stage NOT IN (`+sqlStage(model.StageChannelPrint)+`, `+sqlStage(model.StagePrinted)+`, `+sqlStage(model.StageRecipientSystem)+`,
-		           `+sqlStage(model.StageClosed)+`)))
+		       AND s.stage NOT IN (`+sqlUnreadSettled+`)))
 		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
 		  -- purged: no decision on it can be recorded (ErrPurged)
 		  AND s.purged_at IS NULL
@@ -158,6 +157,37 @@ func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.T
 		return 0, fmt.Errorf("open follow-ups: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// SettleUnreadFollowUps closes, decision closed, the unread follow-ups
+// without a decision whose letter, still unread, has since come to a stage
+// OpenFollowUps opens none in (model.Stage.UnreadSettled: on paper, in the
+// recipient's own system, closed): one opened while the letter waited in
+// manual handling or for its print order, that the unit then sent as
+// physical post or the provider printed. Left open, it told the unit and
+// its manager as overdue that the letter had not reached its recipient,
+// and the compliance digest named it every morning. The evidence says so,
+// decided by actor. It returns how many it closed. Run it before the
+// notices are read (notice.Notifier.Run); it is idempotent.
+func (s *Store) SettleUnreadFollowUps(ctx context.Context, now time.Time, actor string) (int64, error) {
+	var n int64
+	err := s.db.GetContext(ctx, &n, `WITH c AS (
+			UPDATE followups f SET decision = `+sqlList([]string{DecisionClosed})+`, decided_by = $2, decided_at = $1,
+				note = CASE WHEN s.stage IN (`+sqlStage(model.StagePrinted)+`, `+sqlStage(model.StageChannelPrint)+`) THEN 'the letter went out on paper'
+					WHEN s.stage = `+sqlStage(model.StageRecipientSystem)+` THEN 'the channel delivered the letter into the recipient''s own system'
+					ELSE 'the letter was closed' END
+			FROM shipments s
+			WHERE f.shipment_id = s.id AND f.decision IS NULL AND f.reason = 'unread'
+				AND s.state IN `+sqlOpenStates+` AND s.stage IN (`+sqlUnreadSettled+`)
+			RETURNING f.shipment_id, s.state),
+		e AS (
+			INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, from_state, to_state, message)
+			SELECT c.shipment_id, $3, $4, $2, $1, c.state, c.state, 'follow-up: ' || $5 FROM c)
+		SELECT count(*) FROM c`, now, actor, EventFollowUp, SourcePolicy, DecisionClosed)
+	if err != nil {
+		return 0, fmt.Errorf("close the unread follow-ups of letters on paper or closed: %w", err)
+	}
+	return n, nil
 }
 
 // FollowUp returns the follow-up of a shipment in scope, ErrNotFound when

@@ -95,3 +95,95 @@ func followUpsOpened(t *testing.T, st *store.Store) map[string]string {
 	}
 	return got
 }
+
+// An unread follow-up opened while its letter was not yet on paper (in
+// manual handling, its print ordered) stayed open once the letter went
+// out on paper after all (its unit sent it as Digital Post's physical
+// post, the provider printed it), or was closed (delivered another way,
+// recalled on the channel): the unit and its manager were told it "has
+// not reached its recipient" as overdue, and the compliance digest named
+// it every morning, while a letter on paper a day earlier got no
+// follow-up at all. The next run closes it (decision closed, said in the
+// evidence, once); one still not on paper stays open.
+func TestUnreadFollowUpClosesOnceOnPaper(t *testing.T) {
+	ctx := t.Context()
+	st := newStore(t)
+	var items []model.NewShipment
+	for i := range 6 {
+		ns := sample(i)
+		ns.Channel, ns.SenderOrg, ns.SenderUnit, ns.Class = "digitalpost", "64942212", "BUF", "fortrolig"
+		ns.ChannelID = "1b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c4" + string(rune('0'+i))
+		ns.RecipientKind, ns.RecipientID = model.RecipientPerson, "0101701234"
+		items = append(items, ns)
+	}
+	ids := storetest.IDs(storetest.Register(t, st, items...))
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute))
+	created := time.Date(2026, 12, 15, 10, 0, 0, 0, time.UTC)
+	storetest.Set(t, st, ids[:3], storetest.Stage(model.StageManual))
+	for _, id := range ids[:3] {
+		st.DB().MustExec(`INSERT INTO print_manual (shipment_id, reason, detail, created_at) VALUES ($1, 'physical_post', '', $2)`, id, created)
+	}
+	storetest.Set(t, st, ids[3:], storetest.Stage(model.StagePrintOrdered))
+	now := time.Date(2027, 1, 30, 10, 0, 0, 0, time.UTC)
+	if n, err := st.OpenFollowUps(ctx, store.MinAgeBound(now, 30), now.AddDate(0, 0, 10)); err != nil || n != 6 {
+		t.Fatalf("open follow-ups: %d, %v; want 6", n, err)
+	}
+	later := now.AddDate(0, 0, 2)
+	for i, res := range []string{store.ManualPhysicalPost, store.ManualDeliveredOtherwise} {
+		if err := st.ResolveManual(ctx, ids[i], store.Scope{}, res, "", "unit:buf", later); err != nil {
+			t.Fatalf("resolve %s: %v", res, err)
+		}
+	}
+	storetest.Set(t, st, ids[3:4], storetest.Stage(model.StagePrinted))
+	storetest.Set(t, st, ids[4:5], storetest.Stage(model.StageClosed))
+	// ids[2] stays in manual handling, ids[5] ordered: both not on paper.
+	after := later.AddDate(0, 0, 20) // past the deadline
+	// Twice: the second run closes nothing more.
+	for range 2 {
+		if _, err := st.SettleUnreadFollowUps(ctx, after, "system:followups"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	overdue, err := st.OverdueFollowUps(ctx, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, u := range overdue {
+		for _, f := range u.FollowUps {
+			got[f.ShipmentID] = true
+		}
+	}
+	for i, how := range map[int]string{0: "sent as Digital Post's physical post", 1: "delivered another way",
+		3: "printed by the provider", 4: "closed on the channel"} {
+		if got[ids[i]] {
+			t.Errorf("a letter %s after its follow-up opened: still told as overdue", how)
+			continue
+		}
+		fu, err := st.FollowUp(ctx, ids[i], store.Scope{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fu.Decision == nil || *fu.Decision != store.DecisionClosed {
+			t.Errorf("a letter %s: follow-up decision %v, want closed", how, fu.Decision)
+		}
+		evs, err := st.Events(ctx, ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		closes := 0
+		for _, ev := range evs {
+			if ev.Kind == store.EventFollowUp && ev.Message == "follow-up: closed" && ev.Actor == "system:followups" {
+				closes++
+			}
+		}
+		if closes != 1 {
+			t.Errorf("a letter %s: the evidence tells the follow-up closed %d times, want once", how, closes)
+		}
+	}
+	for i, how := range map[int]string{2: "in manual handling", 5: "whose print is ordered"} {
+		if !got[ids[i]] {
+			t.Errorf("a letter %s: its follow-up not overdue, want it still open", how)
+		}
+	}
+}

@@ -20,6 +20,9 @@ var (
 	sqlChannelMayEnd = sqlList(model.StagesWhere(model.Stage.ChannelMayEnd))
 	// sqlEnded: the channel printed or closed the letter.
 	sqlEnded = sqlList(model.StagesWhere(model.Stage.Ended))
+	// sqlUnreadSettled: the stages in which a letter still unread needs
+	// no follow-up (model.Stage.UnreadSettled).
+	sqlUnreadSettled = sqlList(model.StagesWhere(model.Stage.UnreadSettled))
 	// sqlOpenStates: the states of a letter still waiting to be opened
 	// (model.State.Open), as a parenthesised IN list.
 	sqlOpenStates = "(" + sqlList(statesWhere(model.State.Open)) + ")"
