@@ -391,6 +391,45 @@ func TestAltinnOrdersLateOrderForOpenedLetters(t *testing.T) {
 	}
 }
 
+// Nor when every letter it names stopped escalating meanwhile, still
+// unopened: its unit closed its case (sent it again, wrote a new letter:
+// stage closed), SvarUt deleted it, or its print was ordered. A reminder's
+// e-mail is not sent for such a letter either (model.Eligible, BeginSend):
+// the order, two days late, told the organisation's addresses of a letter
+// its sender had withdrawn.
+func TestAltinnOrdersLateOrderForLettersNoLongerReminded(t *testing.T) {
+	t.Parallel()
+	for _, stage := range []model.Stage{model.StageClosed, model.StagePrintOrdered, model.StagePrinted} {
+		t.Run(string(stage), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			f, st, g, r := newOrderWorld(t, "svarut", hnFirma, 1, "")
+			r.Orders.Notifier = &remind.Notifier{HTTP: func() *httpclient.Client {
+				hc, _ := httpclient.New(httpclient.Options{Name: "n", BaseURL: f.NotifBase(), MaxRetries: -1, Logger: slog.New(slog.DiscardHandler)})
+				return hc
+			}(), Tokens: staticTokens("tok-notif")}
+			f.Fail = func(w http.ResponseWriter, req *http.Request) bool {
+				w.Header().Set("Retry-After", "3600")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return true
+			}
+			now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+			out, err := r.Deliver(ctx, g, now, false)
+			if err != nil || out.Status != remind.StatusSent || out.OrderErr == nil {
+				t.Fatalf("%+v %v", out, err)
+			}
+			storetest.Set(t, st, []string{g.Shipments[0].ShipmentID}, storetest.Stage(stage))
+			f.Fail = nil
+			if _, _, err := r.RetryOrders(ctx, now.Add(48*time.Hour), nil); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Orders()) != 0 {
+				t.Fatalf("a reminder ordered in Altinn two days late, for a letter unopened in stage %s", stage)
+			}
+		})
+	}
+}
+
 // A 400's ValidationProblemDetails says which field Altinn refused only in
 // "errors": the order's error names them, so the operator can tell what to
 // fix (not only "One or more validation errors occurred.").

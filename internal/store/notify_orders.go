@@ -347,8 +347,10 @@ func (s *Store) RefusedOrdersIn(ctx context.Context, scope Scope, limit int) (*R
 // placed at now, and reminders without an e-mail address (sent by their
 // order alone) whose order's outcome is unknown: not refused for good, past the wait after a failed attempt,
 // to a Norwegian organisation (Altinn knows no other), and about a letter
-// still waiting to be opened (an order placed late for letters all opened
-// meanwhile would tell of nothing); the one due longest first (a new one
+// a reminder may still list (waiting to be opened, its escalation going
+// on: the rule the e-mail's BeginSend and model.Eligible keep; an order
+// placed late for letters all opened, closed or handed to print meanwhile
+// would tell of nothing); the one due longest first (a new one
 // before those refused again and again), at most limit, after the order
 // after was taken from (its Cursor): orders a run leaves for later (outside
 // their send window) do not hold back the ones after them.
@@ -361,7 +363,7 @@ func (s *Store) OpenNotificationOrders(ctx context.Context, now time.Time, after
 		JOIN LATERAL (SELECT s.channel, s.class, s.confidential, r.kind, o.orgnr AS sender_org, u.name AS unit
 			FROM notification_items i JOIN shipments s ON s.id = i.shipment_id JOIN recipients r ON r.id = s.recipient_id
 			JOIN sender_units u ON u.id = s.sender_unit_id JOIN sender_orgs o ON o.id = u.sender_org_id
-			WHERE i.notification_id = n.id AND i.active AND s.state IN `+sqlOpenStates+`
+			WHERE i.notification_id = n.id AND i.active AND `+sqlRemindable+`
 			ORDER BY s.sent_at, s.id LIMIT 1) l ON true
 		WHERE n.order_request IS NOT NULL AND n.order_id = '' AND n.order_refused_at IS NULL
 		  AND (n.status = 'sent' OR (n.status = 'unknown' AND n.kind = $3 AND cardinality(n.recipients) = 0))
