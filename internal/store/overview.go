@@ -206,7 +206,7 @@ type Activity struct {
 	FollowUpsOpen    int `db:"followups_open"`    // follow-ups without a decision, deadline ahead
 	FollowUpsOverdue int `db:"followups_overdue"` // follow-ups without a decision, past the deadline
 	ManualOpen       int `db:"manual_open"`       // manual-handling items not resolved
-	HeldPrints       int `db:"held_prints"`       // prints waiting for approval
+	HeldPrints       int `db:"held_prints"`       // prints waiting for approval that a release would make (printableSQL, as the escalation notice's)
 	UnknownReminders int `db:"unknown_reminders"` // reminders whose outcome is unknown
 	NoAddress        int `db:"no_address"`        // organisations that could not be reminded: no address
 }
@@ -243,7 +243,7 @@ func (s *Store) Activity(ctx context.Context, scope Scope, from, now time.Time) 
 			(SELECT count(*) FROM print_manual m JOIN shipments s ON s.id = m.shipment_id
 				WHERE m.resolved_at IS NULL AND s.sender_unit_id IN (SELECT id FROM sc)) AS manual_open,
 			(SELECT count(*) FROM print_orders po JOIN shipments s ON s.id = po.shipment_id
-				WHERE po.state = 'held' AND s.sender_unit_id IN (SELECT id FROM sc)) AS held_prints,
+				WHERE po.state = 'held' AND `+printableSQL+` AND s.sender_unit_id IN (SELECT id FROM sc)) AS held_prints,
 			%[6]s AS unknown_reminders,
 			(SELECT count(DISTINCT n.orgnr) %[5]s) AS no_address`,
 		in, steps[StepReminder], steps[StepPrint], steps[StepManual], noAddressItems(in), unknownReminders(in))
