@@ -90,8 +90,10 @@ func unknownNotices(scope Scope, in string) string {
 
 // noAddressItems is the FROM and WHERE of the active items of the
 // reminders that wait for an address (status no_address) whose letters
-// are in scope: in is a condition on their shipments s, sender_units u
-// and sender_orgs o (addScope's). The one definition of the organisations
+// are in scope and may still be reminded of (sqlRemindable: a reminder
+// whose letters were all opened, handed to print or closed since waits
+// for nothing, and no run sends it): in is a condition on their shipments
+// s, sender_units u and sender_orgs o (addScope's). The one definition of the organisations
 // without address, counted DISTINCT n.orgnr by the overview's card
 // (Activity.NoAddress) and the operations page (StuckCounts.NoAddressOrgs,
 // and NoAddressLetters by DISTINCT i.shipment_id).
@@ -99,7 +101,7 @@ func noAddressItems(in string) string {
 	return `FROM notifications n JOIN notification_items i ON i.notification_id = n.id AND i.active
 			JOIN shipments s ON s.id = i.shipment_id JOIN sender_units u ON u.id = s.sender_unit_id
 			JOIN sender_orgs o ON o.id = u.sender_org_id
-			WHERE n.status = '` + string(NotifyNoAddress) + `' AND ` + in
+			WHERE n.status = '` + string(NotifyNoAddress) + `' AND ` + sqlRemindable + ` AND ` + in
 }
 
 // unknownReminders counts the reminders whose outcome is unknown (status
