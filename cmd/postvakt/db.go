@@ -88,12 +88,11 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 		return err
 	}
 	defer a.Close()
-	secret, err := a.st.CreateToken(ctx, t)
+	// Audited in the same transaction: a failed audit write stores
+	// nothing, so running the command again makes the token.
+	secret, err := a.st.CreateTokenAudited(ctx, t, &store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
+		Detail: t.Role, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg})
 	if err != nil {
-		return err
-	}
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
-		Detail: t.Role, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg}); err != nil {
 		return err
 	}
 	fmt.Println(secret)

@@ -43,10 +43,9 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 	}
 	defer a.Close()
 	st := a.st
-	if _, err := st.CreateUser(ctx, u); err != nil {
-		return err
-	}
-	if err := st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: store.ActUserAdd, Object: "user:" + u.Name,
+	// Audited in the same transaction: a failed audit write stores
+	// nothing, so running the command again makes the user.
+	if _, err := st.CreateUserAudited(ctx, u, &store.AuditEntry{Actor: actor(), Action: store.ActUserAdd, Object: "user:" + u.Name,
 		Detail: u.Role, SenderOrg: u.SenderOrg}); err != nil {
 		return err
 	}

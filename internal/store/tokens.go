@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"postvakt/internal/model"
@@ -37,6 +38,14 @@ const tokenPrefix = "pvt_"
 // CreateToken stores a new token and returns its secret, which is shown
 // once and only its hash kept.
 func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
+	return s.CreateTokenAudited(ctx, t, nil)
+}
+
+// CreateTokenAudited is CreateToken writing the audit entry e (when not
+// nil) in the same transaction: when the entry cannot be written nothing
+// is stored, so the same command run again makes the token (and shows its
+// secret) rather than finding the name in use by a token nobody has.
+func (s *Store) CreateTokenAudited(ctx context.Context, t Token, e *AuditEntry) (string, error) {
 	if !validRole(t.Role) {
 		return "", fmt.Errorf("create token: unknown role %q (known: admin, compliance, unit, operations)", t.Role)
 	}
@@ -50,14 +59,23 @@ func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	sum := sha256.Sum256([]byte(secret))
-	_, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (name, role, sender_org, unit, hash) VALUES ($1, $2, $3, $4, $5)`,
-		t.Name, t.Role, t.SenderOrg, t.Unit, sum[:])
-	var pe *pq.Error
-	if errors.As(err, &pe) && pe.Code == "23505" && pe.Constraint == "api_tokens_active_name" {
-		return "", fmt.Errorf("create token %q: %w; revoke it or choose another name", t.Name, ErrTokenNameInUse)
-	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (name, role, sender_org, unit, hash) VALUES ($1, $2, $3, $4, $5)`,
+			t.Name, t.Role, t.SenderOrg, t.Unit, sum[:])
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "23505" && pe.Constraint == "api_tokens_active_name" {
+			return fmt.Errorf("create token %q: %w; revoke it or choose another name", t.Name, ErrTokenNameInUse)
+		}
+		if err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		if e != nil {
+			return writeAudit(ctx, tx, *e)
+		}
+		return nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("create token: %w", err)
+		return "", err
 	}
 	return secret, nil
 }

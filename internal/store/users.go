@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"postvakt/internal/model"
 )
 
@@ -26,6 +28,15 @@ type User struct {
 
 // CreateUser stores a new user and returns its id.
 func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
+	return s.CreateUserAudited(ctx, u, nil)
+}
+
+// CreateUserAudited is CreateUser writing the audit entry e (when not nil)
+// in the same transaction: a user is never made unaudited, nor audited
+// unmade, and when the entry cannot be written nothing is stored, so the
+// same command run again makes the user (and shows its password) rather
+// than finding the name taken.
+func (s *Store) CreateUserAudited(ctx context.Context, u User, e *AuditEntry) (int64, error) {
 	if !validRole(u.Role) {
 		return 0, fmt.Errorf("create user: unknown role %q (known: admin, compliance, unit, operations)", u.Role)
 	}
@@ -37,14 +48,23 @@ func (s *Store) CreateUser(ctx context.Context, u User) (int64, error) {
 	// the users page name a user by name ("user:kari"), and "Kari" beside
 	// "kari" would be two people they cannot tell apart.
 	var id int64
-	err := s.db.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit, email)
-		SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(name) = lower($1))
-		RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit, u.Email)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrExists
-	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit, email)
+			SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(name) = lower($1))
+			RETURNING id`, u.Name, u.PasswordHash, u.Role, u.SenderOrg, u.Unit, u.Email)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = ErrExists
+		}
+		if err != nil {
+			return fmt.Errorf("create user %s: %w", u.Name, exists(err))
+		}
+		if e != nil {
+			return writeAudit(ctx, tx, *e)
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, fmt.Errorf("create user %s: %w", u.Name, exists(err))
+		return 0, err
 	}
 	return id, nil
 }
