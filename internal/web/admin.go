@@ -81,7 +81,7 @@ var accessLabels = map[string]string{"name": "login.name", "role": "users.role",
 // or a name's) in l's language, naming the field it is about by its label.
 func accessProblem(l *i18n.Localizer, f accessForm, key string) fieldProblem {
 	field := map[string]string{"err.bad_name": "name", "err.bad_token_name": "name", "err.user_exists": "name", "err.token_name_in_use": "name",
-		"err.bad_role": "role", "err.self_demote": "role", "err.bad_org": "sender_org", "err.admin_scope": "sender_org",
+		"err.bad_role": "role", "err.self_demote": "role", "err.bad_org": "sender_org", "err.admin_scope": "sender_org", "err.bad_unit": "unit",
 		"err.bad_email": "email"}[key]
 	if key == "err.unit_scope" {
 		field = "unit"
@@ -135,6 +135,11 @@ func access(r *http.Request) (role, org, unit string, key string) {
 		return role, org, unit, "err.bad_org"
 	case role == auth.RoleUnit && (org == "" || unit == ""):
 		return role, org, unit, "err.unit_scope"
+	case role == auth.RoleUnit && (!store.IsText(unit) || strings.ContainsFunc(unit, unicode.IsControl)):
+		// A NUL or bytes that are no UTF-8 the database refuses (a 500
+		// with nothing to correct); a control character no letter's unit
+		// holds (model.CheckText).
+		return role, org, unit, "err.bad_unit"
 	}
 	if role != auth.RoleUnit {
 		unit = ""

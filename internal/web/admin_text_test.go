@@ -1,0 +1,33 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestAdminFormsRefuseNonText: a sender organisation or unit holding a NUL
+// byte or bytes that are no UTF-8 (a pasted name, a crafted form) on the
+// users' and tokens' forms went to the database, which refused it, and the
+// page answered 500 "something went wrong" with nothing to correct; it is
+// a 400 that says which field. The incidents' filter answers such a unit
+// 400 too.
+func TestAdminFormsRefuseNonText(t *testing.T) {
+	e := newEnv(t)
+	b := e.loggedIn("root", "admin", "", "")
+	_, page := b.get("/admin/users")
+	tok := csrf(page)
+	for _, bad := range []string{"Barne\x00vern", "Barne\xffvern"} {
+		for _, path := range []string{"/admin/users", "/admin/tokens"} {
+			form := url.Values{"csrf": {tok}, "name": {"kari"}, "role": {"unit"}, "sender_org": {"964338531"}, "unit": {bad}}
+			if code, body := b.doIn("en", "POST", path, form); code != http.StatusBadRequest || !strings.Contains(body, "Sending unit: Give the unit") {
+				t.Errorf("POST %s unit %q: %d, want 400 naming the unit\n%.500s", path, bad, code, body)
+			}
+		}
+		q := url.Values{"unit": {bad}}
+		if code, body := b.get("/incidents?" + q.Encode()); code != http.StatusBadRequest {
+			t.Errorf("GET /incidents unit %q: %d, want 400\n%.500s", bad, code, body)
+		}
+	}
+}
