@@ -95,7 +95,12 @@ func accessProblem(l *i18n.Localizer, f accessForm, key string) fieldProblem {
 	return fieldProblem{Problem: l.T("users.err_field", "Field", l.T(accessLabels[field]), "Problem", l.T(key)), ProblemField: field}
 }
 
+// usersPage lists the users, their names and e-mail addresses personal
+// data: the view is audited (view_list users), as every list's is.
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	if !s.mustAudit(w, r, store.ActViewList, "users", "") {
+		return
+	}
 	s.showUsers(w, r, http.StatusOK, usersData{})
 }
 
@@ -290,7 +295,12 @@ type tokensData struct {
 	fieldProblem
 }
 
+// tokensPage lists the API tokens, who may call the API: the view is
+// audited (view_list api_tokens), as the users page's is.
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
+	if !s.mustAudit(w, r, store.ActViewList, "api_tokens", "") {
+		return
+	}
 	s.showTokens(w, r, http.StatusOK, tokensData{})
 }
 
