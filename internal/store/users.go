@@ -100,6 +100,16 @@ type Session struct {
 	ExpiresAt time.Time `db:"expires_at"`
 }
 
+// UserNameTaken reports whether a user, enabled or not, has the name in
+// any case (as CreateUser takes names).
+func (s *Store) UserNameTaken(ctx context.Context, name string) (bool, error) {
+	var taken bool
+	if err := s.db.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM users WHERE lower(name) = lower($1))`, name); err != nil {
+		return false, fmt.Errorf("look up user name: %w", err)
+	}
+	return taken, nil
+}
+
 // CreateSession stores a session under the hash of its secret, logged in
 // at created (the caller's clock, which bounds its extensions).
 func (s *Store) CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, created, expires time.Time) error {

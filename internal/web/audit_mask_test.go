@@ -51,7 +51,9 @@ func TestNationalIDsTypedIntoOtherFieldsAreMasked(t *testing.T) {
 		}
 		api = api || strings.Contains(a.Object, "unit=010170***** class=010170****")
 		list = list || a.Action == "view_list" && strings.Contains(a.Object, "unit=010170*****")
-		login = login || a.Action == "login_failed" && a.Actor == "user:010170*****"
+		// No user's name (the admin pages refuse a national id): written
+		// as its first character and length (TestFailedLoginUnknownNameNotKept).
+		login = login || a.Action == "login_failed" && a.Actor == "user:0…(11)"
 	}
 	if !api || !list || !login {
 		t.Errorf("audited masked: API filter %v, list filter %v, failed login %v; entries %+v", api, list, login, entries)
@@ -60,7 +62,7 @@ func TestNationalIDsTypedIntoOtherFieldsAreMasked(t *testing.T) {
 	if strings.Contains(logged, fnr) || strings.Contains(logged, cpr) {
 		t.Errorf("the server log holds a national id unmasked:\n%s", logged)
 	}
-	if !strings.Contains(logged, "user=010170*****") {
+	if !strings.Contains(logged, "user=0…(11)") {
 		t.Errorf("the failed login is not logged with the masked name:\n%s", logged)
 	}
 }

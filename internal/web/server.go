@@ -46,6 +46,7 @@ type ShipmentStore interface {
 type AccessStore interface {
 	TokenBySecret(ctx context.Context, secret string) (*store.Token, error)
 	UserByName(ctx context.Context, name string) (*store.User, error)
+	UserNameTaken(ctx context.Context, name string) (bool, error)
 	CreateSession(ctx context.Context, hash []byte, userID int64, csrf string, created, expires time.Time) error
 	SessionByHash(ctx context.Context, hash []byte, now time.Time) (*store.Session, error)
 	ExtendSession(ctx context.Context, hash []byte, now, until time.Time) (time.Time, error)

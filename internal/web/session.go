@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/model"
@@ -72,6 +73,24 @@ func (s *Server) auditLogin(ctx context.Context, e store.AuditEntry) {
 	}
 }
 
+// typedName is the name a failed login typed, as the log and the audit log
+// write it: as typed when a user has it (in any case: the attempt concerns
+// that user), a national id in it masked (typed out of habit, ID-porten
+// asks for one); another name as its first character and its length
+// ("S…(17)"), for a name that is no user's is often a password typed into
+// the name field, and the audit log is kept for years and read by every
+// administrator. When the users cannot be read it is the short form.
+func (s *Server) typedName(ctx context.Context, name string) string {
+	if taken, err := s.store.UserNameTaken(ctx, name); err == nil && taken {
+		return string(model.MaskNationalIDsIn([]byte(name)))
+	}
+	if name == "" {
+		return ""
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	return fmt.Sprintf("%c…(%d)", first, utf8.RuneCountInString(name))
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	name, password := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
@@ -92,15 +111,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.showLogin(w, r, http.StatusUnauthorized, loginData{Next: next, Carried: carried, Error: "login.err_wrong"})
 		return
 	}
-	// What was typed as the name, for the log: a national id typed there
-	// out of habit (ID-porten asks for one) is logged masked, as the audit
-	// log writes it.
-	shown := string(model.MaskNationalIDsIn([]byte(name)))
 	nameKey, addrKey := throttleKeys(name, r)
 	if until, by, first, ok := s.throttle.begin(s.now(), nameKey, addrKey); ok {
+		shown := s.typedName(r.Context(), name)
 		s.log.Warn("login refused: too many failed logins", "user", shown, "by", by)
 		if first { // once a lockout: the refusals cost an attacker nothing
-			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: store.ActLoginThrottled, Detail: "by " + by})
+			s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + shown, Action: store.ActLoginThrottled, Detail: "by " + by})
 		}
 		wait := max(int((until.Sub(s.now())+time.Minute-1)/time.Minute), 1)
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(s.now()).Seconds())+1))
@@ -118,8 +134,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u == nil || !auth.CheckPassword(u.PasswordHash, password) {
+		shown := s.typedName(r.Context(), name)
 		s.log.Warn("login failed", "user", shown)
-		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + name, Action: store.ActLoginFailed})
+		s.auditLogin(r.Context(), store.AuditEntry{Actor: "user:" + shown, Action: store.ActLoginFailed})
 		for _, by := range s.throttle.end(s.now(), true, nameKey, addrKey) {
 			s.log.Warn("logins refused for a while: too many failed logins", "user", shown, "by", by,
 				"for", loginLockout.String())
