@@ -90,8 +90,10 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	defer a.Close()
 	// Audited in the same transaction: a failed audit write stores
 	// nothing, so running the command again makes the token.
-	secret, err := a.st.CreateTokenAudited(ctx, t, &store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
-		Detail: t.Role, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg})
+	_, secret, err := a.st.CreateTokenAudited(ctx, t, func(int64) store.AuditEntry {
+		return store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
+			Detail: t.Role, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg}
+	})
 	if err != nil {
 		return err
 	}

@@ -144,15 +144,7 @@ func (s *Store) Tokens(ctx context.Context) ([]TokenRow, error) {
 
 // CreateTokenID is CreateToken returning the new token's id too.
 func (s *Store) CreateTokenID(ctx context.Context, t Token) (int64, string, error) {
-	secret, err := s.CreateToken(ctx, t)
-	if err != nil {
-		return 0, "", err
-	}
-	tok, err := s.TokenBySecret(ctx, secret)
-	if err != nil {
-		return 0, "", err
-	}
-	return tok.ID, secret, nil
+	return s.CreateTokenAudited(ctx, t, nil)
 }
 
 // RevokeToken revokes a token; requests with it are refused from now on.

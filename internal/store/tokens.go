@@ -38,30 +38,33 @@ const tokenPrefix = "pvt_"
 // CreateToken stores a new token and returns its secret, which is shown
 // once and only its hash kept.
 func (s *Store) CreateToken(ctx context.Context, t Token) (string, error) {
-	return s.CreateTokenAudited(ctx, t, nil)
+	_, secret, err := s.CreateTokenAudited(ctx, t, nil)
+	return secret, err
 }
 
-// CreateTokenAudited is CreateToken writing the audit entry e (when not
-// nil) in the same transaction: when the entry cannot be written nothing
-// is stored, so the same command run again makes the token (and shows its
-// secret) rather than finding the name in use by a token nobody has.
-func (s *Store) CreateTokenAudited(ctx context.Context, t Token, e *AuditEntry) (string, error) {
+// CreateTokenAudited is CreateToken returning the new token's id too and
+// writing the audit entry audit makes of that id (when audit is not nil)
+// in the same transaction: when the entry cannot be written nothing is
+// stored, so the same command or form again makes the token (and shows
+// its secret) rather than finding the name in use by a token nobody has.
+func (s *Store) CreateTokenAudited(ctx context.Context, t Token, audit func(id int64) AuditEntry) (int64, string, error) {
 	if !validRole(t.Role) {
-		return "", fmt.Errorf("create token: unknown role %q (known: admin, compliance, unit, operations)", t.Role)
+		return 0, "", fmt.Errorf("create token: unknown role %q (known: admin, compliance, unit, operations)", t.Role)
 	}
 	t.Unit = model.NormalizeName(t.Unit) // as letters carry it: composed
 	if t.Role == "unit" && (t.SenderOrg == "" || t.Unit == "") {
-		return "", fmt.Errorf("create token: role unit needs a sender organisation and a unit")
+		return 0, "", fmt.Errorf("create token: role unit needs a sender organisation and a unit")
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("create token: %w", err)
+		return 0, "", fmt.Errorf("create token: %w", err)
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	sum := sha256.Sum256([]byte(secret))
+	var id int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (name, role, sender_org, unit, hash) VALUES ($1, $2, $3, $4, $5)`,
-			t.Name, t.Role, t.SenderOrg, t.Unit, sum[:])
+		err := tx.GetContext(ctx, &id, `INSERT INTO api_tokens (name, role, sender_org, unit, hash) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id`, t.Name, t.Role, t.SenderOrg, t.Unit, sum[:])
 		var pe *pq.Error
 		if errors.As(err, &pe) && pe.Code == "23505" && pe.Constraint == "api_tokens_active_name" {
 			return fmt.Errorf("create token %q: %w; revoke it or choose another name", t.Name, ErrTokenNameInUse)
@@ -69,15 +72,15 @@ func (s *Store) CreateTokenAudited(ctx context.Context, t Token, e *AuditEntry) 
 		if err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
-		if e != nil {
-			return writeAudit(ctx, tx, *e)
+		if audit != nil {
+			return writeAudit(ctx, tx, audit(id))
 		}
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
-	return secret, nil
+	return id, secret, nil
 }
 
 // TokenBySecret looks a presented token up by its hash.

@@ -173,8 +173,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.refusedUser(w, r, http.StatusConflict, 0, "err.user_exists")
 		return
 	}
-	if _, err := s.store.CreateUser(r.Context(), store.User{Name: name, PasswordHash: hash, Role: role, SenderOrg: org, Unit: unit,
-		Email: userEmail(r)}); err != nil {
+	// Made and audited in one transaction: when the entry cannot be
+	// written no user stands unaudited (nor its password shown).
+	aboutAccess(r.Context(), role, org)
+	e := s.auditEntry(r.Context(), store.ActUserCreate, "user:"+name, describeAccess(role, org, unit, userEmail(r)))
+	if _, err := s.store.CreateUserAudited(r.Context(), store.User{Name: name, PasswordHash: hash, Role: role, SenderOrg: org, Unit: unit,
+		Email: userEmail(r)}, &e); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			s.refusedUser(w, r, http.StatusConflict, 0, "err.user_exists")
 			return
@@ -182,8 +186,6 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "create user", err)
 		return
 	}
-	aboutAccess(r.Context(), role, org)
-	s.audit(r.Context(), store.ActUserCreate, "user:"+name, describeAccess(role, org, unit, userEmail(r)))
 	s.log.Info("user created", "user", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showUsers(w, r, http.StatusCreated, usersData{Password: pw, PasswordFor: name})
 }
@@ -335,7 +337,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.refusedToken(w, r, http.StatusBadRequest, bad)
 		return
 	}
-	id, secret, err := s.store.CreateTokenID(r.Context(), store.Token{Name: name, Role: role, SenderOrg: org, Unit: unit})
+	// Made and audited in one transaction: when the entry cannot be
+	// written no token stands unaudited (nor its secret shown).
+	aboutAccess(r.Context(), role, org)
+	id, secret, err := s.store.CreateTokenAudited(r.Context(), store.Token{Name: name, Role: role, SenderOrg: org, Unit: unit},
+		func(id int64) store.AuditEntry {
+			return s.auditEntry(r.Context(), store.ActTokenCreate, "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
+		})
 	if errors.Is(err, store.ErrTokenNameInUse) {
 		s.refusedToken(w, r, http.StatusConflict, "err.token_name_in_use")
 		return
@@ -344,8 +352,6 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "create token", err)
 		return
 	}
-	aboutAccess(r.Context(), role, org)
-	s.audit(r.Context(), store.ActTokenCreate, "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
 	s.log.Info("API token created", "token", id, "name", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showTokens(w, r, http.StatusCreated, tokensData{Secret: secret, SecretFor: name})
 }

@@ -107,7 +107,7 @@ type CockpitStore interface {
 type AdminStore interface {
 	Users(ctx context.Context, now time.Time) ([]store.UserRow, error)
 	UserByID(ctx context.Context, id int64) (*store.UserRow, error)
-	CreateUser(ctx context.Context, u store.User) (int64, error)
+	CreateUserAudited(ctx context.Context, u store.User, e *store.AuditEntry) (int64, error)
 	SetUserAccess(ctx context.Context, id int64, role, org, unit string) error
 	SetUserEmail(ctx context.Context, name, email string) error
 	SetUserDisabled(ctx context.Context, id int64, disabled bool, now time.Time) error
@@ -115,7 +115,7 @@ type AdminStore interface {
 	SetUserLang(ctx context.Context, id int64, lang string) error
 	Tokens(ctx context.Context) ([]store.TokenRow, error)
 	TokenByID(ctx context.Context, id int64) (*store.TokenRow, error)
-	CreateTokenID(ctx context.Context, t store.Token) (int64, string, error)
+	CreateTokenAudited(ctx context.Context, t store.Token, audit func(id int64) store.AuditEntry) (int64, string, error)
 	RevokeToken(ctx context.Context, id int64, now time.Time) error
 }
 
