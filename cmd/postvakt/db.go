@@ -158,6 +158,15 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 		// line); the audit log would mask it.
 		return usageError{"--name: a national id is no " + what + " name (names are written to the logs)"}
 	}
+	// As the administration page (one rule: store.UserNameOK,
+	// TokenNameOK): a user the login could not let in, an actor
+	// ("user:a:b") the audit log cannot tell from another.
+	switch {
+	case what == "user" && !store.UserNameOK(*name):
+		return usageError{fmt.Sprintf("--name: give a name of at most %d bytes, without spaces or colons", store.MaxUserName)}
+	case what == "token" && !store.TokenNameOK(*name):
+		return usageError{fmt.Sprintf("--name: give a name of at most %d characters, without colons, tabs or line breaks; spaces are allowed", store.MaxTokenName)}
+	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
 	}

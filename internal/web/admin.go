@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/i18n"
@@ -22,26 +21,6 @@ import (
 // admin scoped to a sender organisation sees and changes only that
 // organisation's users and tokens, and gives no access beyond it
 // (administers).
-
-// maxUserName is the longest user name, in bytes: the admin pages refuse a
-// longer one, and a login with one is a wrong login.
-const maxUserName = 100
-
-// maxTokenName is the longest API token name, in characters (æ, ø and å
-// count one each, as the admin page's message says).
-const maxTokenName = 100
-
-// tokenNameOK reports whether name may name an API token: some text of at
-// most maxTokenName characters, spaces allowed (migration 00038 names
-// tokens "sak (2)"), but no colon (an actor is "token:<name>") and no
-// control character (a tab, a line break: the name is the default sender
-// system of the letters the token registers, model.CheckText), and no
-// national id (names are written to the logs). The message
-// err.bad_token_name says so.
-func tokenNameOK(name string) bool {
-	return name != "" && store.IsText(name) && utf8.RuneCountInString(name) <= maxTokenName &&
-		!strings.ContainsRune(name, ':') && !strings.ContainsFunc(name, unicode.IsControl) && !model.HoldsNationalID(name)
-}
 
 // administers reports whether admin p may see and change a user or token
 // of sender organisation org: an unscoped admin any, a scoped one only its
@@ -156,7 +135,7 @@ func access(r *http.Request) (role, org, unit string, key string) {
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	role, org, unit, bad := access(r)
-	if name == "" || len(name) > maxUserName || !store.IsText(name) || strings.ContainsAny(name, " \t\r\n:") || model.HoldsNationalID(name) {
+	if !store.UserNameOK(name) {
 		bad = "err.bad_name"
 	}
 	if bad != "" {
@@ -330,7 +309,7 @@ func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	role, org, unit, bad := access(r)
-	if !tokenNameOK(name) {
+	if !store.TokenNameOK(name) {
 		bad = "err.bad_token_name"
 	}
 	if bad != "" {

@@ -103,7 +103,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			Error: "login.err_expired"})
 		return
 	}
-	if len(name) > maxUserName || !store.IsText(name) {
+	if len(name) > store.MaxUserName || !store.IsText(name) {
 		// No user has such a name (admin pages refuse one): a wrong
 		// login, neither a database error nor 60 KiB in the audit log.
 		s.log.Warn("login failed: not a user name", "length", len(name))
