@@ -8,7 +8,7 @@ import (
 	"postvakt/internal/model"
 )
 
-// The names of users and API tokens, one rule for the administration
+// The names of users and API tokens (and the unit they are limited to), one rule for the administration
 // pages and `postvakt user add` / `token create`.
 
 // MaxUserName is the longest user name, in bytes: a longer one is refused,
@@ -39,4 +39,12 @@ func UserNameOK(name string) bool {
 func TokenNameOK(name string) bool {
 	return name != "" && IsText(name) && utf8.RuneCountInString(name) <= MaxTokenName &&
 		!strings.ContainsRune(name, ':') && !strings.ContainsFunc(name, unicode.IsControl) && !model.HoldsNationalID(name)
+}
+
+// UnitNameOK reports whether unit may be the unit a user or token is
+// limited to: text (a NUL or bytes that are no UTF-8 the database refuses)
+// without control characters, which no letter's unit holds
+// (model.CheckText). The message err.bad_unit says so.
+func UnitNameOK(unit string) bool {
+	return IsText(unit) && !strings.ContainsFunc(unit, unicode.IsControl)
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"postvakt/internal/auth"
 	"postvakt/internal/i18n"
@@ -119,10 +118,7 @@ func access(r *http.Request) (role, org, unit string, key string) {
 		return role, org, unit, "err.bad_org"
 	case role == auth.RoleUnit && (org == "" || unit == ""):
 		return role, org, unit, "err.unit_scope"
-	case role == auth.RoleUnit && (!store.IsText(unit) || strings.ContainsFunc(unit, unicode.IsControl)):
-		// A NUL or bytes that are no UTF-8 the database refuses (a 500
-		// with nothing to correct); a control character no letter's unit
-		// holds (model.CheckText).
+	case role == auth.RoleUnit && !store.UnitNameOK(unit):
 		return role, org, unit, "err.bad_unit"
 	}
 	if role != auth.RoleUnit {
