@@ -101,10 +101,10 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 		return err
 	}
 	defer a.Close()
-	if err := a.st.SetUserEmail(ctx, *name, *email); err != nil {
-		return err
-	}
-	if err := a.st.Audit(ctx, store.AuditEntry{Actor: actor(), Action: store.ActUserEmail, Object: "user:" + *name, Detail: *email}); err != nil {
+	// Audited in the same transaction: unchanged when the entry cannot be
+	// written.
+	if err := a.st.SetUserEmailAudited(ctx, *name, *email,
+		&store.AuditEntry{Actor: actor(), Action: store.ActUserEmail, Object: "user:" + *name, Detail: *email}); err != nil {
 		return err
 	}
 	fmt.Printf("user %s: e-mail %q\n", *name, *email)

@@ -71,14 +71,22 @@ func (s *Store) CreateUserAudited(ctx context.Context, u User, e *AuditEntry) (i
 
 // SetUserEmail sets the e-mail address of a user (empty clears it).
 func (s *Store) SetUserEmail(ctx context.Context, name, email string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET email = $2 WHERE name = $1`, name, email)
-	if err != nil {
-		return fmt.Errorf("set the e-mail of user %s: %w", name, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set the e-mail of user %s: %w", name, ErrNotFound)
-	}
-	return nil
+	return s.SetUserEmailAudited(ctx, name, email, nil)
+}
+
+// SetUserEmailAudited is SetUserEmail writing the audit entry e (when not
+// nil) in the same transaction: the address is unchanged when the entry
+// cannot be written.
+func (s *Store) SetUserEmailAudited(ctx context.Context, name, email string, e *AuditEntry) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := execOneTx(ctx, tx, "set the e-mail of user "+name, `UPDATE users SET email = $2 WHERE name = $1`, name, email); err != nil {
+			return err
+		}
+		if e != nil {
+			return writeAudit(ctx, tx, *e)
+		}
+		return nil
+	})
 }
 
 // UserByName returns an enabled user.
