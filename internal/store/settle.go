@@ -143,8 +143,9 @@ type SettleFilter struct {
 }
 
 // NotificationsToSettle lists the reminders with status unknown, failed or
-// no_address that list a shipment in scope (a no_address one, a shipment
-// it may still remind of, as the counts of noAddressItems), unknown first, then oldest
+// no_address that list a shipment in scope (a failed or no_address one, a
+// shipment it may still remind of, as the counts of noAddressItems: a
+// later run sends it only then), unknown first, then oldest
 // first, up to limit (at most 1000), narrowed by only: the action on one
 // reminder or organisation finds it however far down the whole list it
 // stands.
@@ -175,9 +176,11 @@ func (s *Store) NotificationsToSettle(ctx context.Context, scope Scope, only Set
 		JOIN sender_orgs o ON o.id = u.sender_org_id
 		LEFT JOIN recipients r ON r.kind = 'org' AND r.ident = n.orgnr
 		WHERE n.status IN ('unknown', 'failed', 'no_address')%s
-			-- one waiting for an address, of its letters those it may
-			-- still remind of (noAddressItems)
-			AND (n.status <> '`+string(NotifyNoAddress)+`' OR `+sqlRemindable+`)
+			-- one waiting for an address or a retry, of its letters those
+			-- it may still remind of (noAddressItems): one whose letters
+			-- were all opened, handed to print or closed since is sent
+			-- by no run
+			AND (n.status NOT IN ('`+string(NotifyNoAddress)+`', '`+string(NotifyFailed)+`') OR `+sqlRemindable+`)
 		GROUP BY n.id, r.name
 		HAVING count(i.shipment_id) FILTER (WHERE %s) > 0
 		ORDER BY n.status = 'unknown' DESC, n.id LIMIT $%d`, in, where, in, len(c.args))

@@ -1,0 +1,36 @@
+package store_test
+
+import (
+	"testing"
+
+	"postvakt/internal/model"
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// A reminder whose send failed is sent again by a later run while one of
+// its letters may still be reminded of; once they were all opened, handed
+// to print or closed no run sends or supersedes it, and /reminders listed
+// it for good as "retried automatically". It is listed, with the letters
+// still waiting, while one of them may be reminded of (sqlRemindable), as
+// a no_address one.
+func TestFailedReminderListedWhileLettersWait(t *testing.T) {
+	w := newStuckWorld(t, 4)
+	st, ctx := w.st, t.Context()
+	w.notification("f-open", "910859897", "failed", false, w.ids[0])
+	w.notification("f-mixed", "987654321", "failed", false, w.ids[1], w.ids[2])
+	w.notification("f-closed", "912345678", "failed", false, w.ids[3])
+	storetest.Set(t, st, w.ids[:2], storetest.State(model.StateOpened))
+	storetest.Set(t, st, w.ids[3:], storetest.Stage(model.StageClosed))
+	list, err := st.NotificationsToSettle(ctx, store.Scope{}, store.SettleFilter{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgs []string
+	for _, n := range list {
+		orgs = append(orgs, n.Org)
+	}
+	if len(list) != 1 || list[0].Org != "987654321" || list[0].Shipments != 1 {
+		t.Errorf("/reminders lists %v; want the one failed reminder with a letter still waiting (987654321, 1 letter)", orgs)
+	}
+}
