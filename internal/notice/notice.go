@@ -146,8 +146,9 @@ func (n *Notifier) Job(ctx context.Context) error {
 // since (store.SettleUnreadFollowUps), then tells the compliance officers (once a day) about the overdue ones,
 // escalation.to about held prints, manual handling and failed or rejected
 // letters, and the units about their due and overdue follow-ups. With
-// dry it changes nothing and sends nothing; OnNotice sees what would go
-// out. The error is for the store; a failed send is counted.
+// dry it changes nothing and sends nothing (the follow-ups the run would
+// close are left out by the read, store.OpenFollowUpsByUnit); OnNotice
+// sees what would go out. The error is for the store; a failed send is counted.
 func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
 	var sum Summary
 	if !dry {

@@ -159,6 +159,11 @@ func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.T
 	return res.RowsAffected()
 }
 
+// sqlUnreadFollowUpSettled: the follow-up f of letter s is one
+// SettleUnreadFollowUps closes (decision aside): unread, its letter still
+// unread and since in a stage that needs none (model.Stage.UnreadSettled).
+var sqlUnreadFollowUpSettled = `f.reason = 'unread' AND s.state IN ` + sqlOpenStates + ` AND s.stage IN (` + sqlUnreadSettled + `)`
+
 // SettleUnreadFollowUps closes, decision closed, the unread follow-ups
 // without a decision whose letter, still unread, has since come to a stage
 // OpenFollowUps opens none in (model.Stage.UnreadSettled: on paper, in the
@@ -177,8 +182,7 @@ func (s *Store) SettleUnreadFollowUps(ctx context.Context, now time.Time, actor 
 					WHEN s.stage = `+sqlStage(model.StageRecipientSystem)+` THEN 'the channel delivered the letter into the recipient''s own system'
 					ELSE 'the letter was closed' END
 			FROM shipments s
-			WHERE f.shipment_id = s.id AND f.decision IS NULL AND f.reason = 'unread'
-				AND s.state IN `+sqlOpenStates+` AND s.stage IN (`+sqlUnreadSettled+`)
+			WHERE f.shipment_id = s.id AND f.decision IS NULL AND `+sqlUnreadFollowUpSettled+`
 			RETURNING f.shipment_id, s.state),
 		e AS (
 			INSERT INTO shipment_events (shipment_id, kind, source, actor, observed_at, from_state, to_state, message)
@@ -496,7 +500,8 @@ func (s *Store) OverdueFollowUps(ctx context.Context, now time.Time) ([]OverdueF
 
 // OpenFollowUpsByUnit lists every open follow-up (no decision yet), grouped
 // per sending unit with the unit's addresses, by organisation, unit and
-// deadline.
+// deadline; as OverdueFollowUps, not one SettleUnreadFollowUps closes (a
+// dry run's notices are the run's).
 func (s *Store) OpenFollowUpsByUnit(ctx context.Context) ([]UnitFollowUps, error) {
 	return s.unitFollowUps(ctx, "true")
 }
@@ -521,6 +526,9 @@ func (s *Store) unitFollowUps(ctx context.Context, cond string, args ...any) ([]
 		JOIN sender_orgs o ON o.id = u.sender_org_id
 		JOIN recipients r ON r.id = s.recipient_id
 		WHERE f.decision IS NULL AND `+cond+`
+			-- one the notice run closes before it reads (a dry run, which
+			-- closes nothing, leaves it out as the run does)
+			AND NOT (`+sqlUnreadFollowUpSettled+`)
 		ORDER BY o.orgnr, u.name, f.deadline, f.shipment_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list open follow-ups by unit: %w", err)
