@@ -357,13 +357,22 @@ func (s *Store) ExpirePendingNotifications(ctx context.Context, now time.Time, l
 // UnresolvedNotifications lists what the compliance officer must look at:
 // notifications with an unknown outcome, organisations without an address,
 // and failed sends waiting for a retry; oldest first, with how many
-// shipments each lists.
+// shipments each lists. A reminder without an address or whose send
+// failed is listed, as on /reminders (NotificationsToSettle), while one
+// of its letters may still be reminded of, with those letters: one whose
+// letters were all opened, handed to print or closed since is sent by no
+// run.
 func (s *Store) UnresolvedNotifications(ctx context.Context) ([]Notification, error) {
 	var out []Notification
-	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+`,
-			(SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) +
-			(SELECT count(*) FROM notification_notices i WHERE i.notification_id = n.id AND i.active) AS shipments
-		FROM notifications n WHERE status IN ('unknown', 'no_address', 'failed') ORDER BY n.id`)
+	err := s.db.SelectContext(ctx, &out, `SELECT `+notificationColumns+`, CASE WHEN n.kind = '`+KindReminder+`' AND n.status <> 'unknown'
+				THEN w.remindable
+				ELSE (SELECT count(*) FROM notification_items i WHERE i.notification_id = n.id AND i.active) +
+					(SELECT count(*) FROM notification_notices i WHERE i.notification_id = n.id AND i.active) END AS shipments
+		FROM notifications n, LATERAL (SELECT count(*) AS remindable FROM notification_items i JOIN shipments s ON s.id = i.shipment_id
+			WHERE i.notification_id = n.id AND i.active AND `+sqlRemindable+`) w
+		WHERE status IN ('unknown', 'no_address', 'failed')
+			AND (n.kind <> '`+KindReminder+`' OR n.status = 'unknown' OR w.remindable > 0)
+		ORDER BY n.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list unresolved notifications: %w", err)
 	}
