@@ -53,3 +53,45 @@ func TestDryRunLeavesOutFollowUpsTheRunCloses(t *testing.T) {
 		t.Errorf("run: overdue notices telling of %v letters, want one of 1", got)
 	}
 }
+
+// TestDryRunTellsOfFollowUpsTheRunOpens: the run opens the follow-ups that
+// became due (store.OpenFollowUps) and tells the unit of them at once; the
+// dry run, which opens none, told of none, so the first day a letter's
+// follow-up was due it previewed no notice where the run sends one. It
+// tells of the ones the run would open, writing nothing.
+func TestDryRunTellsOfFollowUpsTheRunOpens(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, oslo)
+	if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "Barnevernstjenesten",
+		ContactEmail: "barnevern@bergen.kommune.no"}}); err != nil {
+		t.Fatal(err)
+	}
+	ids := f.register("Barnevernstjenesten", "barnevern", model.StateAvailable, now.AddDate(0, 0, -40), 2)
+	storetest.Set(t, f.st, ids, storetest.Stage(model.StageManual))
+	due := func(dry bool) ([]int, Summary) {
+		var refs []int
+		f.n.OnNotice = func(o Outcome) {
+			if o.Kind == store.KindFollowUpDue {
+				refs = append(refs, o.Refs)
+			}
+		}
+		defer func() { f.n.OnNotice = nil }()
+		sum, err := f.n.Run(ctx, now, dry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return refs, sum
+	}
+	if got, sum := due(true); len(got) != 1 || got[0] != 2 || sum.Opened != 0 {
+		t.Errorf("dry run: due notices telling of %v letters, %d opened; want one of 2, none opened", got, sum.Opened)
+	}
+	var open int
+	if err := f.st.DB().Get(&open, `SELECT count(*) FROM followups`); err != nil || open != 0 {
+		t.Fatalf("after the dry run %d follow-ups (%v), want none written", open, err)
+	}
+	if got, sum := due(false); len(got) != 1 || got[0] != 2 || sum.Opened != 2 {
+		t.Errorf("run: due notices telling of %v letters, %d opened; want one of 2, 2 opened", got, sum.Opened)
+	}
+}

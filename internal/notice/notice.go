@@ -39,6 +39,7 @@ type Store interface {
 	OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error)
 	SettleUnreadFollowUps(ctx context.Context, now time.Time, actor string) (int64, error)
 	OpenFollowUpsByUnit(ctx context.Context) ([]store.UnitFollowUps, error)
+	PreviewFollowUpsByUnit(ctx context.Context, unreadBefore, deadline time.Time) ([]store.UnitFollowUps, error)
 	EscalationCases(ctx context.Context, failedSince time.Time) ([]store.EscalationCase, error)
 	UserEmails(ctx context.Context, role, senderOrg, unit string) ([]string, error)
 	ClaimNotice(ctx context.Context, c store.NoticeClaim) (store.NoticeResult, error)
@@ -146,13 +147,14 @@ func (n *Notifier) Job(ctx context.Context) error {
 // since (store.SettleUnreadFollowUps), then tells the compliance officers (once a day) about the overdue ones,
 // escalation.to about held prints, manual handling and failed or rejected
 // letters, and the units about their due and overdue follow-ups. With
-// dry it changes nothing and sends nothing (the follow-ups the run would
-// close are left out by the read, store.OpenFollowUpsByUnit); OnNotice
-// sees what would go out. The error is for the store; a failed send is counted.
+// dry it changes nothing and sends nothing (it reads the follow-ups the
+// run would open with the open ones, store.PreviewFollowUpsByUnit, and
+// leaves out those it would close); OnNotice sees what would go out. The error is for the store; a failed send is counted.
 func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
 	var sum Summary
+	unreadBefore, deadline := store.MinAgeBound(now, n.unread()), store.FollowUpDeadline(now, n.days())
 	if !dry {
-		opened, err := n.Store.OpenFollowUps(ctx, store.MinAgeBound(now, n.unread()), store.FollowUpDeadline(now, n.days()))
+		opened, err := n.Store.OpenFollowUps(ctx, unreadBefore, deadline)
 		if err != nil {
 			return sum, err
 		}
@@ -163,7 +165,14 @@ func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, e
 			return sum, err
 		}
 	}
-	units, err := n.Store.OpenFollowUpsByUnit(ctx)
+	var units []store.UnitFollowUps
+	var err error
+	if dry {
+		// Those the run would open too: it tells of them at once.
+		units, err = n.Store.PreviewFollowUpsByUnit(ctx, unreadBefore, deadline)
+	} else {
+		units, err = n.Store.OpenFollowUpsByUnit(ctx)
+	}
 	if err != nil {
 		return sum, err
 	}

@@ -138,26 +138,32 @@ const followUpSelect = `SELECT f.shipment_id, u.name AS sender_unit, s.channel, 
 // from a scheduled job; it is idempotent.
 func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO followups (shipment_id, sender_unit_id, reason, deadline)
-		SELECT s.id, s.sender_unit_id, CASE WHEN s.state IN `+sqlUndeliveredStates+` THEN s.state ELSE 'unread' END, $2
-		FROM shipments s
-		WHERE (s.state IN `+sqlUndeliveredStates+`
-		   OR (s.confidential AND s.state IN `+sqlOpenStates+` AND s.sent_at <= $1
-		       -- printed by the channel or on postvakt's print fallback
-		       -- (by the provider, by hand, as Digital Post's physical
-		       -- post), or delivered into the recipient's own system
-		       -- (never told read): it reached its recipient; closed (its
-		       -- manual handling found it delivered another way or not
-		       -- needed, or its sender recalled it on the channel)
-		       AND s.stage NOT IN (`+sqlUnreadSettled+`)))
-		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
-		  -- purged: no decision on it can be recorded (ErrPurged)
-		  AND s.purged_at IS NULL
+		SELECT d.shipment_id, d.sender_unit_id, d.reason, $2 FROM (`+followUpsDueSQL+`) d
 		ON CONFLICT (shipment_id) DO NOTHING`, unreadBefore, deadline)
 	if err != nil {
 		return 0, fmt.Errorf("open follow-ups: %w", err)
 	}
 	return res.RowsAffected()
 }
+
+// followUpsDueSQL selects the follow-ups OpenFollowUps opens, with $1 its
+// unreadBefore: the letter (shipment_id), its unit (sender_unit_id) and
+// the reason.
+var followUpsDueSQL = `SELECT s.id AS shipment_id, s.sender_unit_id,
+			CASE WHEN s.state IN ` + sqlUndeliveredStates + ` THEN s.state ELSE 'unread' END AS reason
+		FROM shipments s
+		WHERE (s.state IN ` + sqlUndeliveredStates + `
+		   OR (s.confidential AND s.state IN ` + sqlOpenStates + ` AND s.sent_at <= $1
+		       -- printed by the channel or on postvakt's print fallback
+		       -- (by the provider, by hand, as Digital Post's physical
+		       -- post), or delivered into the recipient's own system
+		       -- (never told read): it reached its recipient; closed (its
+		       -- manual handling found it delivered another way or not
+		       -- needed, or its sender recalled it on the channel)
+		       AND s.stage NOT IN (` + sqlUnreadSettled + `)))
+		  AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id)
+		  -- purged: no decision on it can be recorded (ErrPurged)
+		  AND s.purged_at IS NULL`
 
 // sqlUnreadFollowUpSettled: the follow-up f of letter s is one
 // SettleUnreadFollowUps closes (decision aside): unread, its letter still
@@ -495,7 +501,7 @@ type OverdueFollowUps = UnitFollowUps
 // OverdueFollowUps lists open follow-ups whose deadline passed before now,
 // grouped per sending unit with the unit's addresses.
 func (s *Store) OverdueFollowUps(ctx context.Context, now time.Time) ([]OverdueFollowUps, error) {
-	return s.unitFollowUps(ctx, "f.deadline < $1", now)
+	return s.unitFollowUps(ctx, "followups f", "f.deadline < $1", now)
 }
 
 // OpenFollowUpsByUnit lists every open follow-up (no decision yet), grouped
@@ -503,10 +509,23 @@ func (s *Store) OverdueFollowUps(ctx context.Context, now time.Time) ([]OverdueF
 // deadline; as OverdueFollowUps, not one SettleUnreadFollowUps closes (a
 // dry run's notices are the run's).
 func (s *Store) OpenFollowUpsByUnit(ctx context.Context) ([]UnitFollowUps, error) {
-	return s.unitFollowUps(ctx, "true")
+	return s.unitFollowUps(ctx, "followups f", "true")
 }
 
-func (s *Store) unitFollowUps(ctx context.Context, cond string, args ...any) ([]UnitFollowUps, error) {
+// PreviewFollowUpsByUnit lists what OpenFollowUpsByUnit would after
+// OpenFollowUps(unreadBefore, deadline), and writes nothing: the open
+// follow-ups and those OpenFollowUps would open (a dry run's notices are
+// the run's).
+func (s *Store) PreviewFollowUpsByUnit(ctx context.Context, unreadBefore, deadline time.Time) ([]UnitFollowUps, error) {
+	return s.unitFollowUps(ctx, `(SELECT shipment_id, sender_unit_id, reason, deadline, decision, note, missed_deadline,
+			new_shipment_id, decided_by, decided_at FROM followups
+		UNION ALL SELECT d.shipment_id, d.sender_unit_id, d.reason, $2::timestamptz, NULL::text, '', false, NULL::uuid, '',
+			NULL::timestamptz FROM (`+followUpsDueSQL+`) d) f`, "true", unreadBefore, deadline)
+}
+
+// unitFollowUps reads the open follow-ups of from (followups f, or a set
+// of rows of its columns named f) that meet cond, by unit.
+func (s *Store) unitFollowUps(ctx context.Context, from, cond string, args ...any) ([]UnitFollowUps, error) {
 	var rows []struct {
 		UnitID        int64  `db:"unit_id"`
 		SenderOrg     string `db:"sender_org"`
@@ -520,7 +539,7 @@ func (s *Store) unitFollowUps(ctx context.Context, cond string, args ...any) ([]
 		f.shipment_id, u.name AS sender_unit, s.channel, s.channel_id, r.kind AS recipient_kind,
 		r.ident AS recipient_ident, s.state, s.sent_at, f.reason, f.deadline, f.decision, f.note,
 		f.missed_deadline, f.new_shipment_id, f.decided_by, f.decided_at
-		FROM followups f
+		FROM `+from+`
 		JOIN shipments s ON s.id = f.shipment_id
 		JOIN sender_units u ON u.id = f.sender_unit_id
 		JOIN sender_orgs o ON o.id = u.sender_org_id
