@@ -177,7 +177,10 @@ func (s *Store) UnitFacts(ctx context.Context, q UnitQuery) ([]UnitFacts, error)
 			SELECT ch.cn, s.sender_unit_id, s.sent_at, s.sender_system,
 				s.state = 'registered' AS unreached,
 				`+sqlJudged+` AS judged,
-				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
+				s.state IN ('registered', 'accepted')
+					-- on paper (printed by the channel or postvakt), closed,
+					-- in the recipient's own system: no follow-up needed
+					AND s.stage NOT IN (`+sqlUnreadSettled+`)
 					AND f.shipment_id IS NULL
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$10", 1)+`)
 					-- held for a publication the sender asked for, and

@@ -41,9 +41,10 @@ type IncidentFilter struct {
 	// asked to be later (held_until) than it: a stuck alert's letters are
 	// due since their publication, as the rule counts them.
 	PublishedBy time.Time `json:"published_by,omitempty"`
-	// Live leaves out letters the channel closed, recalled or printed
-	// itself, or delivered into the recipient's own system (the stages
-	// model.Stage.Ended).
+	// Live leaves out letters closed (on the channel: recalled, deleted;
+	// or by a follow-up), printed (by the channel itself or by postvakt's
+	// print fallback) or delivered into the recipient's own system: the
+	// stages model.Stage.UnreadSettled, in which no follow-up is needed.
 	Live bool `json:"live,omitempty"`
 	// ExceptStages leaves out letters in these stages.
 	ExceptStages []model.Stage `json:"except_stages,omitempty"`
@@ -158,7 +159,7 @@ func (f IncidentFilter) where(c *sqlConds) error {
 		c.add("NOT COALESCE(s.held_until > ?, false)", f.PublishedBy)
 	}
 	if f.Live {
-		c.add("s.stage NOT IN (" + sqlEnded + ")")
+		c.add("s.stage NOT IN (" + sqlUnreadSettled + ")")
 	}
 	if len(f.ExceptStages) > 0 {
 		c.add("s.stage <> ALL(?)", pq.Array(f.ExceptStages))

@@ -57,7 +57,10 @@ func (s *Store) SystemFacts(ctx context.Context, q UnitQuery) ([]SystemFacts, er
 			SELECT ch.cn, u.sender_org_id, s.sender_system, s.sent_at,
 				s.state = 'registered' AS unreached,
 				`+sqlJudged+` AS judged,
-				s.state IN ('registered', 'accepted') AND s.stage NOT IN (`+sqlEnded+`)
+				s.state IN ('registered', 'accepted')
+					-- on paper (printed by the channel or postvakt), closed,
+					-- in the recipient's own system: no follow-up needed
+					AND s.stage NOT IN (`+sqlUnreadSettled+`)
 					AND f.shipment_id IS NULL
 					AND NOT (ch.sched AND `+strings.Replace(sqlScheduled, "?", "$6", 1)+`)
 					AND NOT COALESCE(s.held_until > $3::timestamptz - make_interval(secs => ch.t), false) AS pending,
