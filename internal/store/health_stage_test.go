@@ -56,3 +56,38 @@ func TestHealthRulesLeaveOutPrinted(t *testing.T) {
 		t.Errorf("the stuck alert's selector counts %d letters, the drop's %d; want 4 and 2 (no printed letter)", counts[0], counts[1])
 	}
 }
+
+// never_opening_org asks whether an organisation reads its mailbox, not
+// whether a letter's case is done: a letter the unit sent again (or
+// replaced, or closed) by a follow-up decision lies unopened in the
+// mailbox as before, and the resend left unopened is one more sign. Left
+// out, the rule would fall silent for exactly the organisations whose
+// unread letters the units dutifully follow up (Bergen's 162 businesses).
+func TestNeverOpeningCountsDecidedLetters(t *testing.T) {
+	ctx := t.Context()
+	st := newStore(t)
+	ids := storetest.IDs(storetest.Register(t, st, sample(1), sample(2))) // to 974760673, sent 2026-11-20
+	resend := sample(3)
+	resend.SentAt = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	if err := st.RecordFollowUp(ctx, store.FollowUpDecision{ShipmentID: ids[0], Decision: store.DecisionResent,
+		Resend: &resend, Actor: "user:kari", At: at, Deadline: at}); err != nil {
+		t.Fatal(err)
+	}
+	var stage string
+	if err := st.DB().Get(&stage, `SELECT stage FROM shipments WHERE id = $1`, ids[0]); err != nil || stage != string(model.StageClosed) {
+		t.Fatalf("the resent letter's stage %q %v; want closed by the decision", stage, err)
+	}
+	var all []string
+	if err := st.DB().Select(&all, `SELECT id FROM shipments`); err != nil || len(all) != 3 {
+		t.Fatalf("letters %v %v; want the two and the resend", all, err)
+	}
+	storetest.Set(t, st, all, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute))
+	orgs, err := st.NeverOpeningOrgs(ctx, time.Date(2026, 12, 20, 10, 0, 0, 0, time.UTC), 365*24*time.Hour, 14*24*time.Hour, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orgs) != 1 || orgs[0].Org != "974760673" || orgs[0].Unopened != 3 {
+		t.Errorf("never-opening organisations %+v; want 974760673 with its 3 letters unopened (the resent one, closed, among them)", orgs)
+	}
+}
