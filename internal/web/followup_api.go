@@ -35,6 +35,9 @@ func (s *Server) apiShipment(w http.ResponseWriter, r *http.Request) (*store.Shi
 // apiFollowUp is GET /api/v1/shipments/{id}/followup: the shipment's
 // follow-up (its reason, deadline and decision), 404 while it has none.
 func (s *Server) apiFollowUp(w http.ResponseWriter, r *http.Request) {
+	if refuseUnknownParams(w, r.URL.Query(), nil) {
+		return
+	}
 	sh, ok := s.apiShipment(w, r)
 	if !ok || !s.mustAudit(w, r, store.ActViewFollowUp, "shipment "+sh.ID, "api") {
 		return
@@ -46,6 +49,9 @@ func (s *Server) apiFollowUp(w http.ResponseWriter, r *http.Request) {
 // decision given as a JSON object (followUpInput) and answers 201 with the
 // follow-up as it now stands.
 func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
+	if refuseUnknownParams(w, r.URL.Query(), nil) {
+		return // nothing recorded: the decision is the body's alone
+	}
 	sh, ok := s.apiShipment(w, r)
 	if !ok {
 		return

@@ -75,6 +75,9 @@ type itemError struct {
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	tok := principal(r.Context())
+	if refuseUnknownParams(w, r.URL.Query(), nil) {
+		return // ?dry_run=true would register the letters all the same
+	}
 	body, ok := readJSONBody(w, r)
 	if !ok {
 		return
@@ -405,13 +408,18 @@ func (s *Server) getShipment(w http.ResponseWriter, r *http.Request) {
 var listParams = append(slices.DeleteFunc(slices.Clone(filterParams), func(p string) bool { return p == "rid" || p == "unit_id" }), "sender_unit")
 
 // refuseUnknownParams answers 400 naming a query parameter of q the
-// endpoint does not take (takes), and reports whether there was one: a
-// misspelt limit, a filter of another endpoint would otherwise be ignored,
-// and the whole list taken for the filtered one.
+// endpoint does not take (takes; none when empty), and reports whether
+// there was one: a misspelt limit, a filter of another endpoint would
+// otherwise be ignored, and the whole list taken for the filtered one; a
+// registration's ?dry_run=true would register the letters all the same.
 func refuseUnknownParams(w http.ResponseWriter, q url.Values, takes []string) bool {
 	for _, k := range slices.Sorted(maps.Keys(q)) {
 		if !slices.Contains(takes, k) {
-			writeError(w, http.StatusBadRequest, "unknown query parameter "+model.Quote(k)+": this endpoint takes "+strings.Join(takes, ", "))
+			what := "this endpoint takes " + strings.Join(takes, ", ")
+			if len(takes) == 0 {
+				what = "this endpoint takes no query parameter"
+			}
+			writeError(w, http.StatusBadRequest, "unknown query parameter "+model.Quote(k)+": "+what)
 			return true
 		}
 	}
