@@ -160,6 +160,11 @@ var errIncidentScope = errors.New("outside the principal's organisation or unit"
 // (parseIncident); the API's report takes these and format, no other.
 var incidentParams = []string{"alert", "from", "to", "channel", "unit", "unit_id", "system", "class", "org", "state"}
 
+// apiIncidentParams are the query parameters GET /api/v1/incidents/report
+// takes: an incident filter's (unit_id too, a unit as alerts leaving
+// postvakt name it) and format.
+var apiIncidentParams = append(slices.Clone(incidentParams), "format")
+
 // parseWhen reads an RFC 3339 time or a date in Oslo (as an end, the day
 // is included); ok is false for anything else.
 func parseWhen(v string, end bool) (time.Time, bool) {
@@ -369,7 +374,7 @@ func (s *Server) incidentExport(w http.ResponseWriter, r *http.Request) {
 	api := isAPI(r)
 	// A mistyped filter (sender_unit=, states=) would give the whole
 	// report as if filtered: refused, as the list API refuses it.
-	if api && refuseUnknownParams(w, q, append(slices.Clone(incidentParams), "format")) {
+	if api && refuseUnknownParams(w, q, apiIncidentParams) {
 		return
 	}
 	def := "csv"

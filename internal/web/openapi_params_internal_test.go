@@ -130,3 +130,17 @@ func TestOpenAPIAlertRulesAreTheHealthRules(t *testing.T) {
 		t.Errorf("the Alert schema's rules are %v, the health rules %v", got, policy.HealthRules)
 	}
 }
+
+// TestOpenAPIIncidentParametersAreTheOnesTaken: the OpenAPI document's
+// parameters of GET /api/v1/incidents/report are exactly those it takes
+// (apiIncidentParams; any other is a 400): unit_id, a unit as the alerts
+// leaving postvakt name it (their label unit_id), was taken undocumented.
+func TestOpenAPIIncidentParametersAreTheOnesTaken(t *testing.T) {
+	var names []string
+	for n := range openAPIParams(t, "/api/v1/incidents/report") {
+		names = append(names, n)
+	}
+	if got, want := sorted(names), sorted(apiIncidentParams); !slices.Equal(got, want) {
+		t.Errorf("GET /api/v1/incidents/report documents the parameters %v, takes %v", got, want)
+	}
+}
