@@ -98,3 +98,46 @@ func TestOpenAPISchemasNameEveryField(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIRequestSchemasAreTheBodiesTaken: a request body's schema has
+// exactly the fields its handler decodes and, as the handler refuses any
+// other (422 in a registration, 400 in a follow-up), says so
+// (additionalProperties false), a recipient's too: a client generated
+// from the document would otherwise send a field of its own, refused.
+func TestOpenAPIRequestSchemasAreTheBodiesTaken(t *testing.T) {
+	type schema struct {
+		Properties           map[string]json.RawMessage `json:"properties"`
+		AdditionalProperties *bool                      `json:"additionalProperties"`
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]schema `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	recipient := reflect.TypeFor[wireShipment]()
+	f, _ := recipient.FieldByName("Recipient")
+	for _, c := range []struct {
+		schema string
+		t      reflect.Type
+	}{
+		{"NewShipment", reflect.TypeFor[wireShipment]()},
+		{"Recipient", f.Type.Elem()},
+		{"FollowUpDecision", reflect.TypeFor[followUpInput]()},
+	} {
+		s := doc.Components.Schemas[c.schema]
+		var names []string
+		for n := range s.Properties {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if want := jsonNames(c.t); !slices.Equal(names, want) {
+			t.Errorf("schema %s has the properties %v, the handler takes %v", c.schema, names, want)
+		}
+		if s.AdditionalProperties == nil || *s.AdditionalProperties {
+			t.Errorf("schema %s does not say other fields are refused (additionalProperties false)", c.schema)
+		}
+	}
+}
