@@ -22,17 +22,7 @@ import (
 // manual handling, a print ordered) still gets one.
 func TestNoUnreadFollowUpForLetterSentOnPaper(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
-	var items []model.NewShipment
-	for i := range 6 {
-		ns := sample(i)
-		ns.Channel, ns.SenderOrg, ns.SenderUnit, ns.Class = "digitalpost", "64942212", "BUF", "fortrolig"
-		ns.ChannelID = "0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c4" + string(rune('0'+i))
-		ns.RecipientKind, ns.RecipientID = model.RecipientPerson, "0101701234"
-		items = append(items, ns)
-	}
-	ids := storetest.IDs(storetest.Register(t, st, items...))
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute))
+	st, ids := sixUnreadInMailbox(t)
 	resolvedAt := time.Date(2026, 12, 15, 10, 0, 0, 0, time.UTC)
 	storetest.Set(t, st, ids[:5], storetest.Stage(model.StageManual))
 	for _, id := range ids[:5] {
@@ -107,17 +97,7 @@ func followUpsOpened(t *testing.T, st *store.Store) map[string]string {
 // evidence, once); one still not on paper stays open.
 func TestUnreadFollowUpClosesOnceOnPaper(t *testing.T) {
 	ctx := t.Context()
-	st := newStore(t)
-	var items []model.NewShipment
-	for i := range 6 {
-		ns := sample(i)
-		ns.Channel, ns.SenderOrg, ns.SenderUnit, ns.Class = "digitalpost", "64942212", "BUF", "fortrolig"
-		ns.ChannelID = "1b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c4" + string(rune('0'+i))
-		ns.RecipientKind, ns.RecipientID = model.RecipientPerson, "0101701234"
-		items = append(items, ns)
-	}
-	ids := storetest.IDs(storetest.Register(t, st, items...))
-	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute))
+	st, ids := sixUnreadInMailbox(t)
 	created := time.Date(2026, 12, 15, 10, 0, 0, 0, time.UTC)
 	storetest.Set(t, st, ids[:3], storetest.Stage(model.StageManual))
 	for _, id := range ids[:3] {
@@ -186,4 +166,22 @@ func TestUnreadFollowUpClosesOnceOnPaper(t *testing.T) {
 			t.Errorf("a letter %s: its follow-up not overdue, want it still open", how)
 		}
 	}
+}
+
+// sixUnreadInMailbox is a store with six confidential Digital Post letters
+// from BUF to one citizen, available and unread, and their ids.
+func sixUnreadInMailbox(t *testing.T) (*store.Store, []string) {
+	t.Helper()
+	st := newStore(t)
+	var items []model.NewShipment
+	for i := range 6 {
+		ns := sample(i)
+		ns.Channel, ns.SenderOrg, ns.SenderUnit, ns.Class = "digitalpost", "64942212", "BUF", "fortrolig"
+		ns.ChannelID = "0b6c1f1e-8f5a-4b2e-9d1c-3a7e5f9b2c4" + string(rune('0'+i))
+		ns.RecipientKind, ns.RecipientID = model.RecipientPerson, "0101701234"
+		items = append(items, ns)
+	}
+	ids := storetest.IDs(storetest.Register(t, st, items...))
+	storetest.Set(t, st, ids, storetest.State(model.StateAvailable), storetest.AvailableAfterSent(time.Minute))
+	return st, ids
 }
