@@ -3,6 +3,8 @@ package main_test
 import (
 	"strings"
 	"testing"
+
+	"postvakt/internal/storetest"
 )
 
 // TestAdminCreateAuditInSameTransaction: `user add` and `token create`
@@ -15,11 +17,7 @@ import (
 func TestAdminCreateAuditInSameTransaction(t *testing.T) {
 	db := migrated(t)
 	conn := openDB(t, db)
-	if _, err := conn.Exec(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$;
-		CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`); err != nil {
-		t.Fatal(err)
-	}
+	restore := storetest.RefuseAudit(t, conn)
 	for _, c := range []struct {
 		args  []string
 		table string
@@ -37,9 +35,7 @@ func TestAdminCreateAuditInSameTransaction(t *testing.T) {
 				strings.Join(c.args[:2], " "), code, n, c.table, stderr)
 		}
 	}
-	if _, err := conn.Exec(`DROP TRIGGER refuse_audit ON audit_log`); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	for _, c := range [][]string{
 		{"user", "add", "--name", "kari", "--role", "admin"},
 		{"token", "create", "--name", "sak", "--role", "operations"},

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"postvakt/internal/storetest"
 )
 
 // TestImportAuditInSameTransaction: `units import` and `contacts import`
@@ -14,11 +16,7 @@ import (
 func TestImportAuditInSameTransaction(t *testing.T) {
 	db := migrated(t)
 	conn := openDB(t, db)
-	if _, err := conn.Exec(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$;
-		CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.RefuseAudit(t, conn)
 	for _, c := range []struct {
 		command, file, table string
 	}{

@@ -1,6 +1,10 @@
 package main_test
 
-import "testing"
+import (
+	"testing"
+
+	"postvakt/internal/storetest"
+)
 
 // TestUserEmailAuditedOrUnchanged: `user email` changed the address, then
 // wrote its audit entry on its own: with the audit log refusing (or a
@@ -14,11 +18,7 @@ func TestUserEmailAuditedOrUnchanged(t *testing.T) {
 		t.Fatalf("user add: %d %s", code, stderr)
 	}
 	conn := openDB(t, db)
-	if _, err := conn.Exec(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$;
-		CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`); err != nil {
-		t.Fatal(err)
-	}
+	storetest.RefuseAudit(t, conn)
 	_, stderr, code := run(t, db, "user", "email", "--name", "kari", "--email", "other@example.com")
 	var email string
 	if err := conn.QueryRow(`SELECT email FROM users WHERE name = 'kari'`).Scan(&email); err != nil {

@@ -8,6 +8,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha1"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -227,4 +228,25 @@ func OrgNumbers(n int) []string {
 // letters as of a made-up time.
 func Due(ids ...string) []store.RetentionDue {
 	return store.DueBefore(ids, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// RefuseAudit makes the database refuse every audit entry (as an audit
+// log that cannot be written), until the function it returns is called:
+// for the tests of changes that must not stand unaudited. db is the
+// database's connection (*sql.DB, or a store's DB()).
+func RefuseAudit(t testing.TB, db interface {
+	Exec(query string, args ...any) (sql.Result, error)
+}) (restore func()) {
+	t.Helper()
+	if _, err := db.Exec(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$;
+		CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if _, err := db.Exec(`DROP TRIGGER refuse_audit ON audit_log`); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
