@@ -19,14 +19,8 @@ import (
 func TestDryRunLeavesOutFollowUpsTheRunCloses(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, oslo)
-	if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "Barnevernstjenesten",
-		ContactEmail: "barnevern@bergen.kommune.no"}}); err != nil {
-		t.Fatal(err)
-	}
-	ids := f.register("Barnevernstjenesten", "barnevern", model.StateAvailable, now.AddDate(0, 0, -40), 2)
-	storetest.Set(t, f.st, ids, storetest.Stage(model.StageManual))
+	ids := f.twoInManualHandling(now)
 	if sum := f.run(now); sum.Opened != 2 {
 		t.Fatalf("%d follow-ups opened, want 2", sum.Opened)
 	}
@@ -41,7 +35,7 @@ func TestDryRunLeavesOutFollowUpsTheRunCloses(t *testing.T) {
 			}
 		}
 		defer func() { f.n.OnNotice = nil }()
-		if _, err := f.n.Run(ctx, now.AddDate(0, 0, 20), dry); err != nil {
+		if _, err := f.n.Run(context.Background(), now.AddDate(0, 0, 20), dry); err != nil {
 			t.Fatal(err)
 		}
 		return refs
@@ -62,14 +56,8 @@ func TestDryRunLeavesOutFollowUpsTheRunCloses(t *testing.T) {
 func TestDryRunTellsOfFollowUpsTheRunOpens(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 10, 0, 0, 0, oslo)
-	if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "Barnevernstjenesten",
-		ContactEmail: "barnevern@bergen.kommune.no"}}); err != nil {
-		t.Fatal(err)
-	}
-	ids := f.register("Barnevernstjenesten", "barnevern", model.StateAvailable, now.AddDate(0, 0, -40), 2)
-	storetest.Set(t, f.st, ids, storetest.Stage(model.StageManual))
+	f.twoInManualHandling(now)
 	due := func(dry bool) ([]int, Summary) {
 		var refs []int
 		f.n.OnNotice = func(o Outcome) {
@@ -78,7 +66,7 @@ func TestDryRunTellsOfFollowUpsTheRunOpens(t *testing.T) {
 			}
 		}
 		defer func() { f.n.OnNotice = nil }()
-		sum, err := f.n.Run(ctx, now, dry)
+		sum, err := f.n.Run(context.Background(), now, dry)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,4 +82,18 @@ func TestDryRunTellsOfFollowUpsTheRunOpens(t *testing.T) {
 	if got, sum := due(false); len(got) != 1 || got[0] != 2 || sum.Opened != 2 {
 		t.Errorf("run: due notices telling of %v letters, %d opened; want one of 2, 2 opened", got, sum.Opened)
 	}
+}
+
+// twoInManualHandling registers two child welfare letters of Bergen's
+// Barnevernstjenesten (which has a contact address), sent 40 days before
+// now, available and unread, both in manual handling; it returns their ids.
+func (f *fixture) twoInManualHandling(now time.Time) []string {
+	f.t.Helper()
+	if _, err := f.st.SaveUnits(context.Background(), []store.Unit{{SenderOrg: bergen, Name: "Barnevernstjenesten",
+		ContactEmail: "barnevern@bergen.kommune.no"}}); err != nil {
+		f.t.Fatal(err)
+	}
+	ids := f.register("Barnevernstjenesten", "barnevern", model.StateAvailable, now.AddDate(0, 0, -40), 2)
+	storetest.Set(f.t, f.st, ids, storetest.Stage(model.StageManual))
+	return ids
 }
