@@ -17,20 +17,13 @@ import (
 // a no_address one.
 func TestFailedReminderListedWhileLettersWait(t *testing.T) {
 	w := newStuckWorld(t, 4)
-	st, ctx := w.st, t.Context()
+	st := w.st
 	w.notification("f-open", "910859897", "failed", false, w.ids[0])
 	w.notification("f-mixed", "987654321", "failed", false, w.ids[1], w.ids[2])
 	w.notification("f-closed", "912345678", "failed", false, w.ids[3])
 	storetest.Set(t, st, w.ids[:2], storetest.State(model.StateOpened))
 	storetest.Set(t, st, w.ids[3:], storetest.Stage(model.StageClosed))
-	list, err := st.NotificationsToSettle(ctx, store.Scope{}, store.SettleFilter{}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var orgs []string
-	for _, n := range list {
-		orgs = append(orgs, n.Org)
-	}
+	list, orgs := onReminders(t, st)
 	if len(list) != 1 || list[0].Org != "987654321" || list[0].Shipments != 1 {
 		t.Errorf("/reminders lists %v; want the one failed reminder with a letter still waiting (987654321, 1 letter)", orgs)
 	}
@@ -63,4 +56,19 @@ func TestUnresolvedRemindersWhileLettersWait(t *testing.T) {
 	if want := map[string]int{"987654321": 1, "974760673": 1}; !maps.Equal(got, want) {
 		t.Errorf("notifications list: %v (organisation: letters); want %v", got, want)
 	}
+}
+
+// onReminders is what /reminders lists to settle (every organisation's),
+// and the organisation of each, in its order.
+func onReminders(t *testing.T, st *store.Store) ([]store.SettleNotification, []string) {
+	t.Helper()
+	list, err := st.NotificationsToSettle(t.Context(), store.Scope{}, store.SettleFilter{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgs []string
+	for _, n := range list {
+		orgs = append(orgs, n.Org)
+	}
+	return list, orgs
 }

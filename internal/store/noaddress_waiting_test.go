@@ -36,14 +36,7 @@ func TestNoAddressCountsLettersStillWaiting(t *testing.T) {
 		t.Errorf("operations %d organisations, %d letters, overview %d organisations without address; want 1, 1, 1",
 			stuck.NoAddressOrgs, stuck.NoAddressLetters, act.NoAddress)
 	}
-	list, err := st.NotificationsToSettle(ctx, store.Scope{}, store.SettleFilter{}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var orgs []string
-	for _, n := range list {
-		orgs = append(orgs, n.Org)
-	}
+	list, orgs := onReminders(t, st)
 	if len(list) != 1 || list[0].Org != "987654321" || list[0].Shipments != 1 {
 		t.Errorf("/reminders lists %v; want the one reminder with a letter still waiting (987654321, 1 letter)", orgs)
 	}
