@@ -104,3 +104,50 @@ func TestCourierStopsOrderingWhenThrottled(t *testing.T) {
 		t.Fatalf("%d orders, want %d", len(f.Orders()), len(orgs))
 	}
 }
+
+// TestCourierThrottledAfterA503LeavesTheOthersFailed: Altinn answers the
+// run's first order 503 (it may have taken it), then the HTTP client's
+// retry 429 with a Retry-After of 3 h: that reminder's outcome is unknown
+// (its order may have been placed). The reminders after it were never
+// sent to Altinn (the courier's throttle answers them); they were failed
+// as after a plain 429, not unknown: before, they took the first order's
+// "an earlier attempt may have acted" for their own, each reminder
+// unknown, "the order may have been placed", listed for a person to check
+// in Altinn, for orders that never left postvakt.
+func TestCourierThrottledAfterA503LeavesTheOthersFailed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, st, _, r, _ := byOrderWorld(t, 0, true)
+	orgs := []string{hnFirma, "964338531", "910753614"}
+	var gs []remind.Group
+	for i, org := range orgs {
+		l := storetest.Letter(i)
+		l.Channel, l.RecipientID = "altinn", org
+		l.ChannelID = fmt.Sprintf("0b6c1f1e-8f5a-4b2e-9d1c-%012d", i)
+		s := storetest.Register(t, st, l)[0]
+		gs = append(gs, remind.Group{Org: org, Shipments: []remind.Shipment{{ShipmentID: s.ID, Channel: s.Channel,
+			ChannelID: s.ChannelID, SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1}}})
+	}
+	var calls int
+	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
+		if calls++; calls == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		}
+		w.Header().Set("Retry-After", "10800")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return true
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	c := r.Courier()
+	defer c.Close()
+	want := []remind.Status{remind.StatusUnknown, remind.StatusFailed, remind.StatusFailed}
+	for i, res := range c.Deliver(ctx, gs, now, false) {
+		if res.Err != nil || res.Outcome.Status != want[i] {
+			t.Errorf("%s: %s (%v, %v), want %s", orgs[i], res.Outcome.Status, res.Outcome.Err, res.Err, want[i])
+		}
+	}
+	if n, _ := f.Posts(); n != 2 {
+		t.Fatalf("%d orders posted, want 2 (the first's 503 and its retry's 429)", n)
+	}
+}

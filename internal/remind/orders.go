@@ -193,11 +193,15 @@ func withResource(request []byte, resourceID string) []byte {
 // without asking Altinn, which said not to be asked before its wait (its
 // Retry-After, at least minThrottle; and
 // each such order would hold the run for the HTTP client's own waits).
-// An order so answered was not placed, as the one Altinn throttled was not.
+// An order so answered was not placed, as the one Altinn throttled was not,
+// and was never sent: the answer it gets is the throttled one as it came,
+// not what an earlier attempt of that order's call may have done
+// (StatusError.EarlierMayHaveActed: a 503 before the 429 may have placed
+// that order, not these).
 type throttle struct {
 	o     Orderer
-	err   error     // the throttled answer
-	until time.Time // in real time, as Retry-After is: when Altinn is asked again
+	err   *httpclient.StatusError // the throttled answer
+	until time.Time               // in real time, as Retry-After is: when Altinn is asked again
 }
 
 // minThrottle is how long a courier asks Altinn nothing after a 429 that
@@ -210,8 +214,11 @@ func (t *throttle) Order(ctx context.Context, request []byte) (string, error) {
 	}
 	id, err := t.o.Order(ctx, request)
 	t.err = nil
-	if wait, throttled := httpclient.Throttled(err); throttled {
-		t.err, t.until = err, time.Now().Add(max(wait, minThrottle))
+	var se *httpclient.StatusError
+	if wait, throttled := httpclient.Throttled(err); throttled && errors.As(err, &se) {
+		answer := *se
+		answer.EarlierMayHaveActed = false
+		t.err, t.until = &answer, time.Now().Add(max(wait, minThrottle))
 	}
 	return id, err
 }
