@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // ErrNetwork is matched (errors.Is) by the error Do returns when the
@@ -82,4 +83,31 @@ func Class(err error) string {
 		return "cancelled"
 	}
 	return ""
+}
+
+// StopAsking says whether err of Do is an answer about the service rather
+// than about the one request, so that its caller asks the service nothing
+// more in the run (each further call would be one more request it said not
+// to make, or one more refused alike): it asked its caller to slow down
+// (Throttled: a final 429, or a Retry-After longer than the client waits),
+// or it refused the request itself (401, 403: credentials, such as a
+// rotated API key, refuse every call alike). The error it returns says
+// which, wrapping err (its StatusError and Retry-After), for the errors of
+// the calls not made after it: "it is throttling this run's requests: …",
+// "it refused this run's requests (HTTP 401): …". It is nil for any other
+// err: a 5xx without a longer Retry-After, a 404, no answer are that
+// request's failure; an open breaker refuses the calls itself.
+//
+// A service whose 401 or 403 may be about one request alone asks Throttled
+// instead: Altinn's 403 with an error code refuses that one order or
+// letter, not the others.
+func StopAsking(err error) error {
+	if _, throttled := Throttled(err); throttled {
+		return fmt.Errorf("it is throttling this run's requests: %w", err)
+	}
+	var se *StatusError
+	if errors.As(err, &se) && (se.StatusCode == http.StatusUnauthorized || se.StatusCode == http.StatusForbidden) {
+		return fmt.Errorf("it refused this run's requests (HTTP %d): %w", se.StatusCode, err)
+	}
+	return nil
 }

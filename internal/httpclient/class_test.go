@@ -3,6 +3,7 @@ package httpclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -162,5 +163,67 @@ func TestNotReachedAfterTransportReplay(t *testing.T) {
 	t.Logf("the call's error: %v", err)
 	if NotReached(err) {
 		t.Errorf("NotReached(%v) = true for an order the remote read", err)
+	}
+}
+
+// TestStopAsking: an answer about the service, not the one request, stops
+// the run's other calls to it: a final 429 (with a Retry-After or none), a
+// 503 asking for longer than the client waits, a 401 or a 403; the error
+// says which and still carries the answer (its Retry-After). A 503 the
+// client may retry later, a 404, a 400, no answer and an open breaker are
+// that request's failure: the others are asked.
+func TestStopAsking(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	tests := []struct {
+		name  string
+		step  step   // the answer; code 0: none (the connection refused)
+		want  string // the why; "": not a stop
+		after time.Duration
+	}{
+		{"429 with a Retry-After", step{code: 429, retryAfter: "3600"}, "it is throttling this run's requests: ", time.Hour},
+		{"429 without", step{code: 429}, "it is throttling this run's requests: ", 0},
+		{"503 asking for longer than the client waits", step{code: 503, retryAfter: "10800"}, "it is throttling this run's requests: ", time.Hour},
+		{"401", step{code: 401}, "it refused this run's requests (HTTP 401): ", 0},
+		{"403", step{code: 403, body: `{"title":"Forbidden"}`}, "it refused this run's requests (HTTP 403): ", 0},
+		{"503", step{code: 503}, "", 0},
+		{"404", step{code: 404}, "", 0},
+		{"400", step{code: 400}, "", 0},
+		{"no answer", step{}, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := closed.URL
+			if tt.step.code != 0 {
+				srv, _ := scripted(t, tt.step)
+				base = srv.URL
+			}
+			c := newTestClient(t, Options{BaseURL: base, Clock: newFakeClock(), MaxRetries: -1, BreakerThreshold: -1})
+			_, err := get(c)
+			if err == nil {
+				t.Fatal("the call did not fail")
+			}
+			stop := StopAsking(fmt.Errorf("print order: %w", err))
+			if tt.want == "" {
+				if stop != nil {
+					t.Errorf("StopAsking(%v) = %v, want nil: that request's failure", err, stop)
+				}
+				return
+			}
+			if stop == nil || !strings.HasPrefix(stop.Error(), tt.want) || !strings.HasSuffix(stop.Error(), err.Error()) {
+				t.Fatalf("StopAsking(%v) = %v, want %q and the answer", err, stop, tt.want)
+			}
+			if wait, throttled := Throttled(stop); wait != tt.after || throttled != strings.Contains(tt.want, "throttling") {
+				t.Errorf("Throttled of the stop: %s %v, want the answer's wait %s", wait, throttled, tt.after)
+			}
+		})
+	}
+	if stop := StopAsking(nil); stop != nil {
+		t.Errorf("StopAsking(nil) = %v", stop)
+	}
+	c := newTestClient(t, Options{BaseURL: closed.URL, MaxRetries: -1, BreakerThreshold: 1})
+	_, _ = get(c)
+	if _, err := get(c); !errors.Is(err, ErrCircuitOpen) || StopAsking(err) != nil {
+		t.Errorf("breaker open: %v, StopAsking %v; want the breaker's error, no stop", err, StopAsking(err))
 	}
 }

@@ -130,25 +130,18 @@ func (e *tooLateError) Error() string { return "too late to cancel: the order is
 type notAskedError struct{ stop *httpclient.StatusError }
 
 func (e *notAskedError) Error() string {
-	why := "it is throttling this run's calls"
-	if _, t := httpclient.Throttled(e.stop); !t {
-		why = fmt.Sprintf("it refused this run's calls (HTTP %d)", e.stop.StatusCode)
-	}
-	return "print provider not asked: " + why + ": " + e.stop.Error()
+	return "print provider not asked: " + httpclient.StopAsking(e.stop).Error()
 }
 func (e *notAskedError) Unwrap() error { return e.stop }
 
 // noteStop sets *stop to err's answer when err says the provider is not to
-// be asked again in the run, and nothing did before: it asked postvakt to
-// slow down (httpclient.Throttled), or it refused the request itself (401,
-// 403: a rotated API key refuses every call alike). The run then asks it
-// nothing more (notAskedError).
+// be asked again in the run (httpclient.StopAsking: it asked postvakt to
+// slow down, or it refused the request itself, a rotated API key refusing
+// every call alike), and nothing did before. The run then asks it nothing
+// more (notAskedError).
 func noteStop(err error, stop **httpclient.StatusError) {
 	var se *httpclient.StatusError
-	if *stop != nil || !errors.As(err, &se) {
-		return
-	}
-	if _, t := httpclient.Throttled(err); t || se.StatusCode == http.StatusUnauthorized || se.StatusCode == http.StatusForbidden {
+	if *stop == nil && httpclient.StopAsking(err) != nil && errors.As(err, &se) {
 		*stop = se
 	}
 }

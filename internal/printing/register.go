@@ -12,7 +12,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"postvakt/internal/httpclient"
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
 	"postvakt/internal/policy"
@@ -179,7 +178,7 @@ func ceased(reason string) bool {
 // register.Brreg (/enheter, then /underenheter for a sub-unit) and cached.
 // 200, 400, 404 and 410 are answers; anything else is an error, to be
 // retried later, and is not cached (its body, garbage, comes back as the
-// retry's evidence). With stop (registerStop: an answer of this run said
+// retry's evidence). With stop (register.Stop: an answer of this run said
 // the register is not to be asked again), the register is not asked: a
 // fresh cached answer stands, else stop is the lookup's error too, its
 // Retry-After the lookup's wait.
@@ -201,26 +200,6 @@ func (s *Service) registerAnswer(ctx context.Context, orgnr string, now time.Tim
 		return store.RegisterEntry{}, err
 	}
 	return a.Entry(now), nil
-}
-
-// registerStop is why the register is not to be asked again in a run
-// after a lookup failed with err: it asked postvakt to slow down (a 429:
-// httpclient.Throttled), or it cannot be asked at all now
-// (register.Unavailable: its breaker open, or the request itself refused,
-// a 401, a 403, a web page for a 404 at a wrong POSTVAKT_REGISTER_URL), as
-// the names job leaves it for the run; nil for a failure of that lookup
-// alone.
-func registerStop(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, t := httpclient.Throttled(err); t {
-		return fmt.Errorf("it is throttling this run's lookups: %w", err)
-	}
-	if register.Unavailable(err) {
-		return fmt.Errorf("it cannot be asked now: %w", err)
-	}
-	return nil
 }
 
 // registerAsk is a register answer as one run of address lookups saw it.
@@ -265,14 +244,14 @@ func (s *Service) resolve(ctx context.Context, lookups []store.PrintLookup, now 
 	// After an answer asking postvakt to slow down (a 429), or saying the
 	// register cannot be asked now (a 401), the register is not asked
 	// again this run: each further lookup would be one more request it
-	// said not to make, or one more refused (registerStop).
+	// said not to make, or one more refused (register.Stop).
 	var stop error
 	ask := func(orgnr string) registerAsk {
 		a, ok := seen[orgnr]
 		if !ok {
 			a.e, a.err = s.registerAnswer(ctx, orgnr, now, stop)
 			if stop == nil {
-				stop = registerStop(a.err)
+				stop = register.Stop(a.err)
 			}
 			seen[orgnr] = a
 		}

@@ -97,7 +97,7 @@ func (n *Namer) Job(ctx context.Context) error {
 // soft stop (jobs.Draining). A register that cannot be asked at all (its
 // circuit breaker open, credentials refused) is left alone for the rest of
 // the run, and reported in the returned error; one that throttled a lookup
-// (a 429: isThrottled) is left alone for the rest of the run too, logged;
+// (a 429: Stop) is left alone for the rest of the run too, logged;
 // the names found are copied either way.
 func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error) {
 	n.defaults()
@@ -147,7 +147,7 @@ func (n *Namer) RunOnce(ctx context.Context, now time.Time) (NameSummary, error)
 			case Unavailable(err):
 				problems = append(problems, err)
 				countries = without(countries, c.country)
-			case isThrottled(err):
+			case Stop(err) != nil: // throttled: Unavailable is reported
 				n.Log.Warn("a register is throttling the names job: its other numbers wait for a later run", "error", err)
 				countries = without(countries, c.country)
 			default:
@@ -179,14 +179,14 @@ func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, s
 		if err != nil {
 			if Unavailable(err) {
 				sum.Asked -= len(nrs) - i // this one and the rest: not asked after all
-				return fmt.Errorf("names: Enhetsregisteret cannot be asked now: %w", err)
+				return fmt.Errorf("names: Enhetsregisteret is not asked again this run: %w", Stop(err))
 			}
 			if err := n.failed(ctx, nr, at(), err, sum); err != nil {
 				return err
 			}
-			if isThrottled(err) {
+			if stop := Stop(err); stop != nil {
 				sum.Asked -= len(nrs) - i - 1
-				return fmt.Errorf("names: Enhetsregisteret is throttling: %w", err)
+				return fmt.Errorf("names: Enhetsregisteret is not asked again this run: %w", stop)
 			}
 			continue
 		}
@@ -199,7 +199,7 @@ func (n *Namer) norway(ctx context.Context, nrs []string, at func() time.Time, s
 
 // denmark asks the CVR about the numbers in one search. When that search
 // fails, each number is asked alone, so that one number's trouble stays
-// that number's; a throttled search (isThrottled) is each number's failed
+// that number's; a throttled search (Stop) is each number's failed
 // lookup, and its error is returned: the CVR is not asked again this run.
 // A search whose answer had a hit that could not be read
 // (*HitErrors) stands for the others: a number whose own hit it was has
@@ -219,14 +219,14 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 		return ctx.Err()
 	case err != nil && Unavailable(err):
 		sum.Asked -= len(nrs)
-		return fmt.Errorf("names: the CVR cannot be asked now: %w", err)
-	case err != nil && isThrottled(err):
+		return fmt.Errorf("names: the CVR is not asked again this run: %w", Stop(err))
+	case err != nil && Stop(err) != nil:
 		for _, nr := range nrs {
 			if err := n.failed(ctx, nr, at(), err, sum); err != nil {
 				return err
 			}
 		}
-		return fmt.Errorf("names: the CVR is throttling: %w", err)
+		return fmt.Errorf("names: the CVR is not asked again this run: %w", Stop(err))
 	case err != nil && len(nrs) > 1:
 		n.Log.Warn("CVR search failed; asking each number alone", "numbers", len(nrs), "error", err)
 		return n.denmarkAlone(ctx, nrs, at, sum)
@@ -263,7 +263,7 @@ func (n *Namer) denmark(ctx context.Context, nrs []string, at func() time.Time, 
 func (n *Namer) denmarkAlone(ctx context.Context, nrs []string, at func() time.Time, sum *NameSummary) error {
 	for i, nr := range nrs {
 		if err := n.denmark(ctx, []string{nr}, at, sum); err != nil {
-			if Unavailable(err) || isThrottled(err) {
+			if Stop(err) != nil {
 				sum.Asked -= len(nrs) - i - 1
 			}
 			return err
@@ -318,14 +318,24 @@ func Unavailable(err error) bool {
 	return errors.As(err, &se) && !se.Temporary()
 }
 
-// isThrottled reports whether err is a register asking postvakt to slow
-// down (httpclient.Throttled: a 429, or a Retry-After longer than the
-// client waits): an answer about the register, not the number, so its
-// other numbers are not asked this run (each would be one more request it
-// said not to make, and the circuit breaker opened on them).
-func isThrottled(err error) bool {
-	_, ok := httpclient.Throttled(err)
-	return ok
+// Stop is why a register is not to be asked again in a run after a lookup
+// failed with err; nil for a failure of that number's lookup alone. An
+// answer about the register, not the number (httpclient.StopAsking: it
+// asked postvakt to slow down, a 429 or a Retry-After longer than the
+// client waits; or it refused the request itself, a 401 or 403), or a
+// register that cannot be asked at all now (Unavailable: its breaker open,
+// a web page for a 404 at a wrong address): each further lookup would be
+// one more request it said not to make, or one more refused, and would
+// open the circuit breaker. The names job and the print fallback's address
+// lookups both leave it so.
+func Stop(err error) error {
+	if stop := httpclient.StopAsking(err); stop != nil {
+		return stop
+	}
+	if Unavailable(err) {
+		return fmt.Errorf("it cannot be asked now: %w", err)
+	}
+	return nil
 }
 
 // without returns countries without c.

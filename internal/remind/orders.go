@@ -193,6 +193,9 @@ func withResource(request []byte, resourceID string) []byte {
 // without asking Altinn, which said not to be asked before its wait (its
 // Retry-After, at least minThrottle; and
 // each such order would hold the run for the HTTP client's own waits).
+// A 401 or 403 stops nothing here (it stops the print provider's and the
+// register's calls: httpclient.StopAsking): Altinn's 403 with an error
+// code refuses that one order, not the others.
 // An order so answered was not placed, as the one Altinn throttled was not,
 // and was never sent: the answer it gets is the throttled one as it came,
 // not what an earlier attempt of that order's call may have done
