@@ -61,7 +61,7 @@ func TestPolicyTerms(t *testing.T) {
 	}
 	all := strings.Join(text, "\n")
 	for _, want := range []string{
-		"Letters: class barnevern, confidential.",
+		"Letters: channel svarut / altinn, class barnevern, confidential.",
 		"First reminder after 1 business day unopened (Norway), then one every 2 business days, at most 2 in all.",
 		"between 08:00 and 16:00 on business days (Europe/Oslo)",
 		"Print after 5 business days unopened (Norway), through the print provider",

@@ -30,9 +30,14 @@ func TestShippedPolicies(t *testing.T) {
 		{Facts{Class: "vedtak", Confidential: true, RecipientKind: "org", SenderOrg: "964338531"}, "taushetsbelagt"},
 		{Facts{Class: "vedtak", Confidential: false, RecipientKind: "org"}, "default"},
 		{Facts{Class: "vedtak", Confidential: true, RecipientKind: "person"}, "default"},
-		{Facts{Class: "barnevern", Confidential: true, RecipientKind: "org"}, "barnevern"},
-		{Facts{Class: "barnevern", Confidential: true, RecipientKind: "person"}, "barnevern"},
-		{Facts{Class: "barnevern", Confidential: false, RecipientKind: "person"}, "default"},
+		{Facts{Channel: "svarut", Class: "barnevern", Confidential: true, RecipientKind: "org"}, "barnevern"},
+		{Facts{Channel: "altinn", Class: "barnevern", Confidential: true, RecipientKind: "person"}, "barnevern"},
+		{Facts{Channel: "svarut", Class: "barnevern", Confidential: false, RecipientKind: "person"}, "default"},
+		// A Danish child welfare letter counts Danish business days and
+		// goes to Digital Post's physical post, never the Norwegian
+		// barnevern windows.
+		{Facts{Channel: "digitalpost", Class: "barnevern", Confidential: true, RecipientKind: "org"}, "dk-digital-post"},
+		{Facts{Channel: "digitalpost", Class: "Barnevern", Confidential: true, RecipientKind: "person"}, "dk-digital-post-borger"},
 		{Facts{Channel: "svarut", Class: "vedtak", Confidential: true, RecipientKind: "org"}, "taushetsbelagt"},
 		{Facts{Channel: "digitalpost", Class: "fortrolig", Confidential: true, RecipientKind: "org", SenderOrg: "64942212"}, "dk-digital-post"},
 		{Facts{Channel: "digitalpost", Class: "almindelig", Confidential: false, RecipientKind: "org"}, "dk-digital-post"},
@@ -46,6 +51,26 @@ func TestShippedPolicies(t *testing.T) {
 		}
 		if p.Name != tt.want {
 			t.Errorf("Match(%v) = %s, want %s", tt.facts, p.Name, tt.want)
+		}
+	}
+
+	// Whatever its class, a letter counts the business days of its
+	// channel's country: Digital Post's Danish ones, SvarUt's and Altinn's
+	// Norwegian ones.
+	for _, ch := range []struct{ channel, calendar string }{{"svarut", "NO"}, {"altinn", "NO"}, {"digitalpost", "DK"}} {
+		for _, p := range set.Policies() {
+			for _, class := range append([]string{"vedtak"}, p.Match.Class...) {
+				for _, conf := range []bool{false, true} {
+					for _, kind := range []string{RecipientOrg, RecipientPerson} {
+						f := Facts{Channel: ch.channel, Class: class, Confidential: conf, RecipientKind: kind}
+						if got, err := set.Match(f); err != nil {
+							t.Errorf("Match(%v): %v", f, err)
+						} else if got.Calendar.Name() != ch.calendar {
+							t.Errorf("Match(%v) = %s (calendar %s), want a policy with calendar %s", f, got.Name, got.Calendar.Name(), ch.calendar)
+						}
+					}
+				}
+			}
 		}
 	}
 
