@@ -54,25 +54,7 @@ func TestShippedPolicies(t *testing.T) {
 		}
 	}
 
-	// Whatever its class, a letter counts the business days of its
-	// channel's country: Digital Post's Danish ones, SvarUt's and Altinn's
-	// Norwegian ones.
-	for _, ch := range []struct{ channel, calendar string }{{"svarut", "NO"}, {"altinn", "NO"}, {"digitalpost", "DK"}} {
-		for _, p := range set.Policies() {
-			for _, class := range append([]string{"vedtak"}, p.Match.Class...) {
-				for _, conf := range []bool{false, true} {
-					for _, kind := range []string{RecipientOrg, RecipientPerson} {
-						f := Facts{Channel: ch.channel, Class: class, Confidential: conf, RecipientKind: kind}
-						if got, err := set.Match(f); err != nil {
-							t.Errorf("Match(%v): %v", f, err)
-						} else if got.Calendar.Name() != ch.calendar {
-							t.Errorf("Match(%v) = %s (calendar %s), want a policy with calendar %s", f, got.Name, got.Calendar.Name(), ch.calendar)
-						}
-					}
-				}
-			}
-		}
-	}
+	channelsKeepTheirCountry(t, set)
 
 	tb, _ := set.Get("taushetsbelagt")
 	if tb.Reminders != (Reminders{FirstAfter: 2, RepeatEvery: 3, Max: 2}) || tb.Print != (Print{Enabled: true, After: 10, Via: PrintViaProvider}) {
@@ -117,5 +99,38 @@ func TestShippedSendersExample(t *testing.T) {
 	}
 	if s := senders["987654325"]; !s.NotInSubject || !s.Contact.IsZero() {
 		t.Errorf("the crisis centre: %+v, want kept out of the subject, no contact", s)
+	}
+}
+
+// The demo policies (testdata/demo/policies, scripts/run.sh) give every
+// channel its country's calendar too.
+func TestDemoPoliciesChannelsKeepTheirCountry(t *testing.T) {
+	set, problems := LoadDir("../../testdata/demo/policies")
+	if set == nil {
+		t.Fatalf("demo policies: %v", problems)
+	}
+	channelsKeepTheirCountry(t, set)
+}
+
+// channelsKeepTheirCountry checks that, whatever its class, a letter
+// counts the business days of its channel's country under set: Digital
+// Post's Danish ones, SvarUt's and Altinn's Norwegian ones.
+func channelsKeepTheirCountry(t *testing.T, set *Set) {
+	t.Helper()
+	for _, ch := range []struct{ channel, calendar string }{{"svarut", "NO"}, {"altinn", "NO"}, {"digitalpost", "DK"}} {
+		for _, p := range set.Policies() {
+			for _, class := range append([]string{"vedtak"}, p.Match.Class...) {
+				for _, conf := range []bool{false, true} {
+					for _, kind := range []string{RecipientOrg, RecipientPerson} {
+						f := Facts{Channel: ch.channel, Class: class, Confidential: conf, RecipientKind: kind}
+						if got, err := set.Match(f); err != nil {
+							t.Errorf("Match(%v): %v", f, err)
+						} else if got.Calendar.Name() != ch.calendar {
+							t.Errorf("Match(%v) = %s (calendar %s), want a policy with calendar %s", f, got.Name, got.Calendar.Name(), ch.calendar)
+						}
+					}
+				}
+			}
+		}
 	}
 }
