@@ -243,6 +243,9 @@ func (r *reader) policy(root *yaml.Node) (*Policy, bool) {
 			"(grace %d after a reminder): only 1 of the %d catch-up reminders would be sent; lower catch_up.reminders or raise catch_up.grace",
 			p.Reminders.RepeatEvery, c.Grace, c.Reminders)
 	}
+	if printOK && approvalLine > 0 && p.Print.Via == PrintViaDigitalPost {
+		r.addf(approvalLine, "catch_up.requires_approval has no effect with print.via: digitalpost: %s; remove it", viaDigitalPostUnheld)
+	}
 	if remOK && printOK && approvalLine > 0 && p.CatchUp.RequiresApproval && !p.CatchesUp() && p.Print.Enabled &&
 		!p.PrintNeedsApproval(false) && p.Print.Via != PrintViaDigitalPost {
 		// Without catch-up reminders a letter first met past its print
@@ -344,6 +347,11 @@ func (r *reader) reminders(section string, at int, n *yaml.Node, rem *Reminders)
 	return ok, lines
 }
 
+// viaDigitalPostUnheld says why no approval is asked for a print through
+// Digital Post's physical post (PrintNeedsApproval), in the check's words.
+const viaDigitalPostUnheld = "Digital Post's physical post goes to the sending unit's manual handling, " +
+	"which orders it, and is never held for a compliance officer's approval"
+
 // print reads the print section.
 func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, map[string]int) {
 	ok := true
@@ -365,6 +373,9 @@ func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, m
 		{"requires_approval", false, func(path string, _, n *yaml.Node) {
 			v, good := r.boolean(path, n)
 			pr.RequiresApproval = v
+			if v {
+				lines["requires_approval"] = deref(n).Line
+			}
 			ok = ok && good
 		}},
 		{"via", false, func(path string, _, n *yaml.Node) {
@@ -376,6 +387,11 @@ func (r *reader) print(section string, at int, n *yaml.Node, pr *Print) (bool, m
 		}},
 	}) {
 		return false, lines
+	}
+	if line, has := lines["requires_approval"]; has && ok && pr.Via == PrintViaDigitalPost {
+		// PrintNeedsApproval: Digital Post's physical post is never held.
+		r.addf(line, "%s.requires_approval has no effect with via: digitalpost: %s; remove it, or print through postvakt's print provider (via: provider)",
+			section, viaDigitalPostUnheld)
 	}
 	if line, has := lines["after"]; pr.Enabled && ok {
 		switch {
