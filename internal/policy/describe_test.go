@@ -13,7 +13,7 @@ import (
 
 // InMatchOrder lists the policies as Match weighs them: the most match
 // fields first, then the higher priority, then the name; the catch-all
-// last. Of the shipped ones: barnevern (2 fields, priority 10), the two
+// last. Of the shipped ones: barnevern (3 fields), the two
 // Danish ones (2 fields, priority 5), taushetsbelagt (2 fields), default.
 func TestInMatchOrder(t *testing.T) {
 	var names []string

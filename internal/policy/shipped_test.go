@@ -134,3 +134,24 @@ func channelsKeepTheirCountry(t *testing.T, set *Set) {
 		}
 	}
 }
+
+// A municipality's own policy for its child welfare letters of as many
+// match fields as barnevern (class, confidential and a unit) is no
+// silent loser to it: the check reports the tie, which a priority
+// settles, as README says of any two such policies.
+func TestShippedBarnevernTiesAreReported(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../policies")); err != nil {
+		t.Fatal(err)
+	}
+	own := "name: bv-unit\nmatch: {class: [barnevern], confidential: true, sender_unit: [Barnevernstjenesten]}\n" +
+		"calendar: NO\nreminders: {max: 0}\nprint: {after: 3}\n"
+	if err := os.WriteFile(dir+"/bv-unit.yaml", []byte(own), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, problems := LoadDir(dir)
+	if len(problems) != 1 || !strings.Contains(problems[0].Message, `policy "bv-unit" overlaps policy "barnevern"`) &&
+		!strings.Contains(problems[0].Message, `policy "barnevern" overlaps policy "bv-unit"`) {
+		t.Errorf("problems %v, want the overlap of bv-unit and barnevern", problems)
+	}
+}
