@@ -44,6 +44,7 @@ type Store interface {
 	UserEmails(ctx context.Context, role, senderOrg, unit string) ([]string, error)
 	ClaimNotice(ctx context.Context, c store.NoticeClaim) (store.NoticeResult, error)
 	PreviewNotice(ctx context.Context, c store.NoticeClaim) (store.NoticeResult, error)
+	SupersedeUntoldNotices(ctx context.Context, told []store.NoticeTold, now time.Time) (int64, error)
 	remind.RecordLog
 }
 
@@ -149,7 +150,10 @@ func (n *Notifier) Job(ctx context.Context) error {
 // letters, and the units about their due and overdue follow-ups. With
 // dry it changes nothing and sends nothing (it reads the follow-ups the
 // run would open with the open ones, store.PreviewFollowUpsByUnit, and
-// leaves out those it would close); OnNotice sees what would go out. The error is for the store; a failed send is counted.
+// leaves out those it would close); OnNotice sees what would go out. A
+// failed or address-less notice of which it tells nothing any more ends
+// (store.SupersedeUntoldNotices). The error is for the store; a failed
+// send is counted.
 func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
 	var sum Summary
 	unreadBefore, deadline := store.MinAgeBound(now, n.unread()), store.FollowUpDeadline(now, n.days())
@@ -192,6 +196,21 @@ func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, e
 	}
 	notices = append(notices, esc...)
 	notices = append(notices, followUpNotices(units, now, n.BaseURL)...)
+	if !dry {
+		// A failed or address-less notice whose cases this run does not
+		// tell (a follow-up decided, a case settled, a digest of a day
+		// past) is sent by no run: it ends, and leaves the list of those
+		// needing a look.
+		var told []store.NoticeTold
+		for _, nt := range notices {
+			for _, r := range nt.claim.Refs {
+				told = append(told, store.NoticeTold{Group: nt.claim.Group, Ref: r.Ref})
+			}
+		}
+		if _, err := n.Store.SupersedeUntoldNotices(ctx, told, now); err != nil {
+			return sum, err
+		}
+	}
 	var errs []error
 	for _, nt := range notices {
 		if jobs.Draining(ctx) {

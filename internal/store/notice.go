@@ -210,3 +210,42 @@ func undecidedFollowUps(ctx context.Context, tx *sqlx.Tx, kind string, refs []No
 func sameAddresses(a, b []string) bool {
 	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
+
+// NoticeTold is one thing a notice run tells as of now: a ref to a group
+// (NoticeClaim's).
+type NoticeTold struct {
+	Group, Ref string
+}
+
+// SupersedeUntoldNotices ends (superseded) the notices (every kind but the
+// reminder) that failed or wait for an address and none of whose refs is
+// in told, the (group, ref) pairs a notice run tells as of now: a later
+// run sends one only when it tells one of its refs again (ClaimNotice
+// takes it over), so one whose every case was settled since (a follow-up
+// decided, a case resolved, a day's digest past) is sent by no run, and
+// stayed listed as needing a look (UnresolvedNotifications) for good.
+// One whose outcome is unknown is left for a person. It returns how many
+// it ended.
+func (s *Store) SupersedeUntoldNotices(ctx context.Context, told []NoticeTold, now time.Time) (int64, error) {
+	groups, refs := make([]string, len(told)), make([]string, len(told))
+	for i, t := range told {
+		groups[i], refs[i] = t.Group, t.Ref
+	}
+	var n int64
+	err := s.db.GetContext(ctx, &n, `WITH gone AS (
+			UPDATE notifications n SET status = 'superseded', updated_at = $3,
+				last_error = CASE WHEN n.last_error = '' THEN '' ELSE n.last_error || '; ' END ||
+					'nothing of it left to tell (its follow-ups decided, its cases settled, its day past): sent by no run'
+			WHERE n.kind <> '`+KindReminder+`' AND n.status IN ('`+string(NotifyFailed)+`', '`+string(NotifyNoAddress)+`')
+				AND NOT EXISTS (SELECT 1 FROM notification_notices nn
+					JOIN unnest($1::text[], $2::text[]) AS t(grp, ref) ON t.grp = nn.grp AND t.ref = nn.ref
+					WHERE nn.notification_id = n.id AND nn.active)
+			RETURNING n.id),
+		off AS (
+			UPDATE notification_notices SET active = false WHERE notification_id IN (SELECT id FROM gone) RETURNING 1)
+		SELECT count(*) FROM gone`, pq.Array(groups), pq.Array(refs), now)
+	if err != nil {
+		return 0, fmt.Errorf("end the failed or address-less notices with nothing left to tell: %w", err)
+	}
+	return n, nil
+}
