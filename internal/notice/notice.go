@@ -37,6 +37,7 @@ import (
 // Store is what the notices need of the store.
 type Store interface {
 	OpenFollowUps(ctx context.Context, unreadBefore, deadline time.Time) (int64, error)
+	CountFollowUpsDue(ctx context.Context, unreadBefore time.Time) (int64, error)
 	SettleUnreadFollowUps(ctx context.Context, now time.Time, actor string) (int64, error)
 	OpenFollowUpsByUnit(ctx context.Context) ([]store.UnitFollowUps, error)
 	PreviewFollowUpsByUnit(ctx context.Context, unreadBefore, deadline time.Time) ([]store.UnitFollowUps, error)
@@ -90,7 +91,7 @@ type Outcome struct {
 
 // Summary counts what one run did.
 type Summary struct {
-	Opened    int64 // follow-ups opened
+	Opened    int64 // follow-ups opened (or, dry, to be opened)
 	Sent      int   // notices sent (or, dry, to be sent)
 	Failed    int   // notices the SMTP server refused or could not take; the next run tries again
 	Unknown   int   // notices whose outcome is unknown; never sent again
@@ -172,7 +173,11 @@ func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, e
 	var units []store.UnitFollowUps
 	var err error
 	if dry {
-		// Those the run would open too: it tells of them at once.
+		// Those the run would open too: it tells of them at once, and
+		// counts them.
+		if sum.Opened, err = n.Store.CountFollowUpsDue(ctx, unreadBefore); err != nil {
+			return sum, err
+		}
 		units, err = n.Store.PreviewFollowUpsByUnit(ctx, unreadBefore, deadline)
 	} else {
 		units, err = n.Store.OpenFollowUpsByUnit(ctx)

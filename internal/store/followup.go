@@ -146,6 +146,17 @@ func (s *Store) OpenFollowUps(ctx context.Context, unreadBefore, deadline time.T
 	return res.RowsAffected()
 }
 
+// CountFollowUpsDue is how many follow-ups OpenFollowUps(unreadBefore, …)
+// would open now, writing nothing: what a dry run (escalate --dry-run)
+// says the run opens.
+func (s *Store) CountFollowUpsDue(ctx context.Context, unreadBefore time.Time) (int64, error) {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM (`+followUpsDueSQL+`) d`, unreadBefore); err != nil {
+		return 0, fmt.Errorf("count the follow-ups due: %w", err)
+	}
+	return n, nil
+}
+
 // followUpsDueSQL selects the follow-ups OpenFollowUps opens, with $1 its
 // unreadBefore: the letter (shipment_id), its unit (sender_unit_id) and
 // the reason.
