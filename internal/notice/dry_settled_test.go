@@ -2,6 +2,7 @@ package notice
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,8 +76,13 @@ func TestDryRunTellsOfFollowUpsTheRunOpens(t *testing.T) {
 	}
 	// Its summary says so: "0 follow-ups opened" beside the notices of
 	// two it would open told the reader the run opens none.
-	if got, sum := due(true); len(got) != 1 || got[0] != 2 || sum.Opened != 2 {
+	got, sum := due(true)
+	if len(got) != 1 || got[0] != 2 || sum.Opened != 2 {
 		t.Errorf("dry run: due notices telling of %v letters, %d to be opened; want one of 2, 2 to be opened", got, sum.Opened)
+	}
+	// ... as what the run would do, not as done.
+	if line := sum.String(); !strings.HasPrefix(line, "notices (dry run, nothing changed): 2 follow-ups to open, 1 to send,") {
+		t.Errorf("dry run's summary %q, want it to say nothing was opened or sent", line)
 	}
 	var open int
 	if err := f.st.DB().Get(&open, `SELECT count(*) FROM followups`); err != nil || open != 0 {

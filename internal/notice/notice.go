@@ -104,6 +104,9 @@ type Summary struct {
 	// (never sent again by themselves), Unaddressed those without any
 	// address (they wait until one is set).
 	Unresolved, Unaddressed []string
+	// DryRun: nothing was opened nor sent; the counts are what the run
+	// would do.
+	DryRun bool
 }
 
 // NotSent names, by reference only (kind and notification id; never an
@@ -122,8 +125,12 @@ func (s Summary) NotSent() []string {
 	return refs
 }
 
-// String is the one-line summary.
+// String is the one-line summary; a dry run's says what the run would do.
 func (s Summary) String() string {
+	if s.DryRun {
+		return fmt.Sprintf("notices (dry run, nothing changed): %d follow-ups to open, %d to send, %d without address",
+			s.Opened, s.Sent, s.NoAddress)
+	}
 	return fmt.Sprintf("notices: %d follow-ups opened, %d sent, %d failed, %d unknown outcomes, %d without address, %d addresses refused",
 		s.Opened, s.Sent, s.Failed, s.Unknown, s.NoAddress, s.Refused)
 }
@@ -156,7 +163,7 @@ func (n *Notifier) Job(ctx context.Context) error {
 // (store.SupersedeUntoldNotices). The error is for the store; a failed
 // send is counted.
 func (n *Notifier) Run(ctx context.Context, now time.Time, dry bool) (Summary, error) {
-	var sum Summary
+	sum := Summary{DryRun: dry}
 	unreadBefore, deadline := store.MinAgeBound(now, n.unread()), store.FollowUpDeadline(now, n.days())
 	if !dry {
 		opened, err := n.Store.OpenFollowUps(ctx, unreadBefore, deadline)
