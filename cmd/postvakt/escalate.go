@@ -233,10 +233,12 @@ func printUnresolved(ctx context.Context, st *store.Store) error {
 		return err
 	}
 	for _, n := range un {
-		if n.Status == store.NotifyUnknown {
-			fmt.Printf("reminder %d to %s (%d shipment(s), claimed %s): outcome unknown, not sent again: %s\n",
-				n.ID, n.Org, n.Shipments, n.ClaimedAt.Format(time.RFC3339), n.LastError)
+		if n.Status != store.NotifyUnknown {
+			continue
 		}
+		what, count := listed(n)
+		fmt.Printf("%s %d to %s (%s, claimed %s): outcome unknown, not sent again: %s\n",
+			what, n.ID, n.Org, count, n.ClaimedAt.Format(time.RFC3339), n.LastError)
 	}
 	return nil
 }

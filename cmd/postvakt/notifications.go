@@ -25,7 +25,11 @@ func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args 
 		return err
 	}
 	for _, n := range un {
-		fmt.Printf("%d\t%s\t%s\t%d shipment(s)\tclaimed %s\t%s\n", n.ID, n.Status, n.Org, n.Shipments,
+		what, count := listed(n)
+		if n.Kind != store.KindReminder {
+			count = what + ", " + count
+		}
+		fmt.Printf("%d\t%s\t%s\t%s\tclaimed %s\t%s\n", n.ID, n.Status, n.Org, count,
 			n.ClaimedAt.Format(time.RFC3339), n.LastError)
 	}
 	fmt.Printf("%d notification(s) need a look\n", len(un))
@@ -43,6 +47,17 @@ func listNotifications(ctx context.Context, cfg config.Config, v verbCall, args 
 	fmt.Printf("%s; %s: %s; %s: %s\n", store.RefusedCount(len(refused)).English(),
 		mail.What().English(), mail.Follows().English(), byOrder.What().English(), byOrder.Follows().English())
 	return nil
+}
+
+// listed names what a notification is and counts what it lists: a
+// reminder and its letters ("reminder", "3 shipment(s)"), a notice by its
+// kind and its items ("compliance_digest notice", "1 item(s)": a day's
+// digest or a held batch is one item, as a follow-up or a case is).
+func listed(n store.Notification) (what, count string) {
+	if n.Kind == store.KindReminder {
+		return "reminder", fmt.Sprintf("%d shipment(s)", n.Shipments)
+	}
+	return n.Kind + " notice", fmt.Sprintf("%d item(s)", n.Shipments)
 }
 
 // notificationActions are the audit actions of settleNotification, by verb.
