@@ -67,6 +67,7 @@ func TestHelpIsTheSameEverywhere(t *testing.T) {
 		{"notifications", "release", "--help"}, {"notifications", "list", "--help"}, {"policy", "check", "--help"},
 		{"policy", "explain", "--help"}, {"report", "incident", "--help"}, {"report", "unopened", "--help"},
 		{"token", "create", "--help"}, {"user", "add", "--help"}, {"user", "email", "--help"}, {"contacts", "import", "--help"},
+		{"user", "disable", "--help"}, {"user", "enable", "-h"}, {"token", "revoke", "--help"},
 		{"help", "print", "approve"},
 	} {
 		words := args
@@ -138,6 +139,13 @@ func TestWrongUsageNamesWhatIsWrong(t *testing.T) {
 		// --show-messages alone is no preview: the run would send for real.
 		{[]string{"escalate", "--once", "--show-messages"}, "--show-messages goes with --dry-run"},
 		{[]string{"user", "email", "--name", "kari"}, `--email "" clears`},
+		// Taking access away names the user or token as making it does.
+		{[]string{"user", "disable"}, "--name is required"},
+		{[]string{"user", "enable", "--name", "kari", "extra"}, `"extra"`},
+		{[]string{"user", "disable", "--name", "kari nordmann"}, "--name: give a name"},
+		{[]string{"token", "revoke", "--role", "admin"}, "-role"},
+		{[]string{"token", "revoke", "--name", "sak:system"}, "--name: give a name"},
+		{[]string{"token", "revoke", "--name", "sak", "--sender-org", "123"}, "--sender-org"},
 		// A verb or command that takes one argument, given none or two.
 		{[]string{"import"}, "usage: postvakt import "},
 		{[]string{"units", "import"}, "usage: postvakt units import FILE.csv"},

@@ -153,19 +153,8 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 	if *name == "" || *role == "" {
 		return usageError{"--name and --role are required\n" + usageLine(fs)}
 	}
-	if model.HoldsNationalID(*name) {
-		// Names are written to the logs as they are (the actor of every
-		// line); the audit log would mask it.
-		return usageError{"--name: a national id is no " + what + " name (names are written to the logs)"}
-	}
-	// As the administration page (one rule: store.UserNameOK,
-	// TokenNameOK): a user the login could not let in, an actor
-	// ("user:a:b") the audit log cannot tell from another.
-	switch {
-	case what == "user" && !store.UserNameOK(*name):
-		return usageError{fmt.Sprintf("--name: give a name of at most %d bytes, without spaces or colons", store.MaxUserName)}
-	case what == "token" && !store.TokenNameOK(*name):
-		return usageError{fmt.Sprintf("--name: give a name of at most %d characters, without colons, tabs or line breaks; spaces are allowed", store.MaxTokenName)}
+	if err := checkName(what, *name); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), usageLine(fs))}
@@ -195,6 +184,26 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 		if err := model.CheckOrgNumber(*org); err != nil {
 			return usageError{fmt.Sprintf("--sender-org %s: %v", model.Quote(*org), err)}
 		}
+	}
+	return nil
+}
+
+// checkName refuses (a wrong usage) a --name no user or token (what) may
+// have, as the administration page does (one rule: store.UserNameOK,
+// TokenNameOK): a user the login could not let in, an actor ("user:a:b")
+// the audit log cannot tell from another. The commands that make one and
+// those that find one (disable, enable, revoke) check it alike.
+func checkName(what, name string) error {
+	if model.HoldsNationalID(name) {
+		// Names are written to the logs as they are (the actor of every
+		// line); the audit log would mask it.
+		return usageError{"--name: a national id is no " + what + " name (names are written to the logs)"}
+	}
+	switch {
+	case what == "user" && !store.UserNameOK(name):
+		return usageError{fmt.Sprintf("--name: give a name of at most %d bytes, without spaces or colons", store.MaxUserName)}
+	case what == "token" && !store.TokenNameOK(name):
+		return usageError{fmt.Sprintf("--name: give a name of at most %d characters, without colons, tabs or line breaks; spaces are allowed", store.MaxTokenName)}
 	}
 	return nil
 }

@@ -77,22 +77,49 @@ func (s *Store) SetUserAccess(ctx context.Context, id int64, role, org, unit str
 // SetUserDisabled disables (ending every session of the user) or enables a
 // user.
 func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool, now time.Time) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var at any
+	_, err := s.SetUserDisabledAudited(ctx, id, disabled, now, nil)
+	return err
+}
+
+// SetUserDisabledAudited is SetUserDisabled writing the audit entry e (when
+// not nil) in the same transaction: the user is unchanged when the entry
+// cannot be written. It reports whether the user changed: a disabled user
+// disabled again (an enabled one enabled) keeps the time it was disabled,
+// which the retention purge of its e-mail address counts from, and no
+// entry is written; a user there is not is ErrNotFound.
+func (s *Store) SetUserDisabledAudited(ctx context.Context, id int64, disabled bool, now time.Time, e *AuditEntry) (bool, error) {
+	what := fmt.Sprintf("enable user %d", id)
+	var at any
+	if disabled {
+		what, at = fmt.Sprintf("disable user %d", id), now
+	}
+	var changed bool
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = $2 WHERE id = $1 AND (disabled_at IS NOT NULL) <> $3`, id, at, disabled)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		n, _ := res.RowsAffected()
+		if changed = n > 0; !changed {
+			var found bool
+			if err := tx.GetContext(ctx, &found, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, id); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			if !found {
+				return fmt.Errorf("%s: %w", what, ErrNotFound)
+			}
+		}
 		if disabled {
-			at = now
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+				return fmt.Errorf("end the sessions of user %d: %w", id, err)
+			}
 		}
-		if err := execOneTx(ctx, tx, fmt.Sprintf("disable user %d", id), `UPDATE users SET disabled_at = $2 WHERE id = $1`, id, at); err != nil {
-			return err
-		}
-		if !disabled {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
-			return fmt.Errorf("end the sessions of user %d: %w", id, err)
+		if changed && e != nil {
+			return writeAudit(ctx, tx, *e)
 		}
 		return nil
 	})
+	return changed, err
 }
 
 // SetUserPassword stores a new password hash and ends the user's sessions.
@@ -150,8 +177,23 @@ func (s *Store) CreateTokenID(ctx context.Context, t Token) (int64, string, erro
 // RevokeToken revokes a token; requests with it are refused from now on.
 // Revoking a revoked token is ErrNotFound.
 func (s *Store) RevokeToken(ctx context.Context, id int64, now time.Time) error {
-	return s.execOne(ctx, fmt.Sprintf("revoke token %d", id),
-		`UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now)
+	return s.RevokeTokenAudited(ctx, id, now, nil)
+}
+
+// RevokeTokenAudited is RevokeToken writing the audit entry e (when not
+// nil) in the same transaction: the token stays active when the entry
+// cannot be written.
+func (s *Store) RevokeTokenAudited(ctx context.Context, id int64, now time.Time, e *AuditEntry) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := execOneTx(ctx, tx, fmt.Sprintf("revoke token %d", id),
+			`UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now); err != nil {
+			return err
+		}
+		if e != nil {
+			return writeAudit(ctx, tx, *e)
+		}
+		return nil
+	})
 }
 
 // TokenByID returns a token, revoked or not.

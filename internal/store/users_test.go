@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"postvakt/internal/store"
+	"postvakt/internal/storetest"
 )
 
 func TestUsersAndSessions(t *testing.T) {
@@ -100,5 +101,60 @@ func TestExtendSession(t *testing.T) {
 	}
 	if _, err := st.ExtendSession(ctx, []byte("another hash of 32 bytes, 012345"), now, now.Add(9*time.Hour)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("extend a disabled user's session: %v, want ErrNotFound", err)
+	}
+}
+
+// TestSetUserDisabledAudited: disabling changes and audits in one
+// transaction and says whether it changed the user. A user disabled again
+// keeps the time it was first disabled (the retention purge of its e-mail
+// address counts from it) and no second entry is written, its sessions
+// still ended; a user there is not is ErrNotFound. With the audit log
+// refusing, the user stays as it was.
+func TestSetUserDisabledAudited(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	id, err := st.CreateUser(ctx, store.User{Name: "kari", PasswordHash: "x", Role: "compliance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	entry := &store.AuditEntry{Actor: "cli:ops", Action: store.ActUserDisable, Object: "user:kari"}
+	for i, c := range []struct {
+		disabled, changed bool
+		at, want          time.Time
+	}{
+		{true, true, first, first},
+		{true, false, first.AddDate(1, 0, 0), first}, // again a year later: still disabled since the first
+		{false, true, first.AddDate(1, 0, 0), time.Time{}},
+		{false, false, first.AddDate(1, 0, 0), time.Time{}},
+	} {
+		hash := []byte{byte(i)}
+		if err := st.CreateSession(ctx, hash, id, "c", c.at, c.at.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		changed, err := st.SetUserDisabledAudited(ctx, id, c.disabled, c.at, entry)
+		u, uerr := st.UserByID(ctx, id)
+		if err != nil || uerr != nil || changed != c.changed || (u.DisabledAt == nil) != c.want.IsZero() ||
+			u.DisabledAt != nil && !u.DisabledAt.Equal(c.want) {
+			t.Errorf("%d: disabled=%v: changed %v, %v, %v, disabled at %v; want changed %v, disabled at %v", i, c.disabled, changed, err, uerr,
+				u.DisabledAt, c.changed, c.want)
+		}
+		if _, err := st.SessionByHash(ctx, hash, c.at); c.disabled != errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%d: disabled=%v: a session of the user: %v", i, c.disabled, err)
+		}
+	}
+	var n int
+	if err := st.DB().Get(&n, `SELECT count(*) FROM audit_log WHERE object = 'user:kari'`); err != nil || n != 2 {
+		t.Errorf("%d audit entries (%v); want 2, one per change", n, err)
+	}
+	if _, err := st.SetUserDisabledAudited(ctx, id+100, true, first, entry); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("disable a user there is not: %v; want ErrNotFound", err)
+	}
+	storetest.RefuseAudit(t, st.DB())
+	if _, err := st.SetUserDisabledAudited(ctx, id, true, first, entry); err == nil {
+		t.Error("disable with the audit log refusing: no error")
+	}
+	if u, err := st.UserByID(ctx, id); err != nil || u.DisabledAt != nil {
+		t.Errorf("with the audit log refusing the user is disabled at %v (%v); want it enabled", u.DisabledAt, err)
 	}
 }
