@@ -63,6 +63,19 @@ func checkAccess(role, org, unit string) error {
 // SetUserAccess changes a user's role and scope. It applies to the user's
 // open sessions at once (sessions read the user on every request).
 func (s *Store) SetUserAccess(ctx context.Context, id int64, role, org, unit string) error {
+	return s.setUserAccess(ctx, id, role, org, unit, nil, nil)
+}
+
+// SetUserAccessAudited is SetUserAccess also setting the user's e-mail
+// address, writing the audit entries es in the same transaction: the user
+// is unchanged when one cannot be written.
+func (s *Store) SetUserAccessAudited(ctx context.Context, id int64, role, org, unit, email string, es []AuditEntry) error {
+	return s.setUserAccess(ctx, id, role, org, unit, &email, es)
+}
+
+// setUserAccess is SetUserAccess setting the e-mail address too when email
+// is not nil, and writing es.
+func (s *Store) setUserAccess(ctx context.Context, id int64, role, org, unit string, email *string, es []AuditEntry) error {
 	unit = model.NormalizeName(unit) // as letters carry it: composed (CreateUser)
 	if err := checkAccess(role, org, unit); err != nil {
 		return fmt.Errorf("change user %d: %w", id, err)
@@ -70,8 +83,18 @@ func (s *Store) SetUserAccess(ctx context.Context, id int64, role, org, unit str
 	if role != "unit" {
 		unit = ""
 	}
-	return s.execOne(ctx, fmt.Sprintf("change user %d", id),
-		`UPDATE users SET role = $2, sender_org = $3, unit = $4 WHERE id = $1`, id, role, org, unit)
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := execOneTx(ctx, tx, fmt.Sprintf("change user %d", id),
+			`UPDATE users SET role = $2, sender_org = $3, unit = $4, email = COALESCE($5, email) WHERE id = $1`, id, role, org, unit, email); err != nil {
+			return err
+		}
+		for _, e := range es {
+			if err := writeAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // SetUserDisabled disables (ending every session of the user) or enables a
@@ -124,6 +147,13 @@ func (s *Store) SetUserDisabledAudited(ctx context.Context, id int64, disabled b
 
 // SetUserPassword stores a new password hash and ends the user's sessions.
 func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string) error {
+	return s.SetUserPasswordAudited(ctx, id, hash, nil)
+}
+
+// SetUserPasswordAudited is SetUserPassword writing the audit entry e (when
+// not nil) in the same transaction: the password is unchanged when the
+// entry cannot be written.
+func (s *Store) SetUserPasswordAudited(ctx context.Context, id int64, hash string, e *AuditEntry) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := execOneTx(ctx, tx, fmt.Sprintf("reset the password of user %d", id),
 			`UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash); err != nil {
@@ -131,6 +161,9 @@ func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string) erro
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 			return fmt.Errorf("end the sessions of user %d: %w", id, err)
+		}
+		if e != nil {
+			return writeAudit(ctx, tx, *e)
 		}
 		return nil
 	})

@@ -205,13 +205,16 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	}
 	self := p.UserID == id
 	action := r.PathValue("action")
-	var detail, password string
+	var password string
 	var err error
-	newRole, newOrg := u.Role, u.SenderOrg
+	// Changed and audited in one transaction: when the entry cannot be
+	// written nothing changes (nor is a new password shown).
+	entry := func(detail string) store.AuditEntry {
+		return s.auditEntry(r.Context(), userActions[action], "user:"+u.Name, detail)
+	}
 	switch action {
 	case "access":
 		role, org, unit, bad := access(r)
-		newRole, newOrg = role, org
 		if bad == "" && self && role != auth.RoleAdmin {
 			bad = "err.self_demote"
 		}
@@ -219,23 +222,33 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 			s.refusedUser(w, r, http.StatusBadRequest, id, bad)
 			return
 		}
-		if err = s.store.SetUserAccess(r.Context(), id, role, org, unit); err == nil && userEmail(r) != u.Email {
-			err = s.store.SetUserEmail(r.Context(), u.Name, userEmail(r))
+		detail := describeAccess(u.Role, u.SenderOrg, u.Unit, u.Email) + " → " + describeAccess(role, org, unit, userEmail(r))
+		// An access change concerns the organisation whose letters it
+		// opens and, when another, the one whose it closes.
+		aboutAccess(r.Context(), role, org)
+		es := []store.AuditEntry{entry(detail)}
+		if accessSubject(u.Role, u.SenderOrg) != accessSubject(role, org) {
+			aboutAccess(r.Context(), u.Role, u.SenderOrg)
+			es = append(es, entry(detail))
 		}
-		detail = describeAccess(u.Role, u.SenderOrg, u.Unit, u.Email) + " → " + describeAccess(role, org, unit, userEmail(r))
+		err = s.store.SetUserAccessAudited(r.Context(), id, role, org, unit, userEmail(r), es)
 	case "disable", "enable":
 		if self {
 			s.renderError(w, r, http.StatusBadRequest, "err.self_disable")
 			return
 		}
-		err = s.store.SetUserDisabled(r.Context(), id, action == "disable", s.now())
+		aboutAccess(r.Context(), u.Role, u.SenderOrg)
+		e := entry("")
+		// A user so already is left as it is, no entry written.
+		_, err = s.store.SetUserDisabledAudited(r.Context(), id, action == "disable", s.now(), &e)
 	case "password":
 		password = auth.GeneratePassword()
 		var hash string
 		if hash, err = auth.HashPassword(password); err == nil {
-			err = s.store.SetUserPassword(r.Context(), id, hash)
+			aboutAccess(r.Context(), u.Role, u.SenderOrg)
+			e := entry("sessions ended")
+			err = s.store.SetUserPasswordAudited(r.Context(), id, hash, &e)
 		}
-		detail = "sessions ended"
 	default:
 		s.renderError(w, r, http.StatusNotFound, "err.no_user")
 		return
@@ -244,14 +257,6 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.internalError(w, r, "change user", err)
 		return
-	}
-	// An access change concerns the organisation whose letters it opens
-	// and, when another, the one whose it closes.
-	aboutAccess(r.Context(), newRole, newOrg)
-	s.audit(r.Context(), userActions[action], "user:"+u.Name, detail)
-	if action == "access" && accessSubject(u.Role, u.SenderOrg) != accessSubject(newRole, newOrg) {
-		aboutAccess(r.Context(), u.Role, u.SenderOrg)
-		s.audit(r.Context(), userActions[action], "user:"+u.Name, detail)
 	}
 	s.log.Info("user changed", "user", u.Name, "change", action, "actor", p.Actor())
 	if password != "" {
@@ -346,15 +351,17 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.known.forgetAll() // the secret is not known here: forget every one
-	if err := s.store.RevokeToken(r.Context(), id, s.now()); errors.Is(err, store.ErrNotFound) {
+	// Revoked and audited in one transaction: when the entry cannot be
+	// written the token stays active.
+	aboutAccess(r.Context(), t.Role, t.SenderOrg)
+	e := s.auditEntry(r.Context(), store.ActTokenRevoke, "token "+strconv.FormatInt(id, 10)+" "+t.Name, "")
+	if err := s.store.RevokeTokenAudited(r.Context(), id, s.now(), &e); errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, http.StatusConflict, "err.token_revoked")
 		return
 	} else if err != nil {
 		s.internalError(w, r, "revoke token", err)
 		return
 	}
-	aboutAccess(r.Context(), t.Role, t.SenderOrg)
-	s.audit(r.Context(), store.ActTokenRevoke, "token "+strconv.FormatInt(id, 10)+" "+t.Name, "")
 	s.log.Info("API token revoked", "token", id, "name", t.Name, "actor", principal(r.Context()).Actor())
 	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
 }

@@ -108,15 +108,14 @@ type AdminStore interface {
 	Users(ctx context.Context, now time.Time) ([]store.UserRow, error)
 	UserByID(ctx context.Context, id int64) (*store.UserRow, error)
 	CreateUserAudited(ctx context.Context, u store.User, e *store.AuditEntry) (int64, error)
-	SetUserAccess(ctx context.Context, id int64, role, org, unit string) error
-	SetUserEmail(ctx context.Context, name, email string) error
-	SetUserDisabled(ctx context.Context, id int64, disabled bool, now time.Time) error
-	SetUserPassword(ctx context.Context, id int64, hash string) error
+	SetUserAccessAudited(ctx context.Context, id int64, role, org, unit, email string, es []store.AuditEntry) error
+	SetUserDisabledAudited(ctx context.Context, id int64, disabled bool, now time.Time, e *store.AuditEntry) (bool, error)
+	SetUserPasswordAudited(ctx context.Context, id int64, hash string, e *store.AuditEntry) error
 	SetUserLang(ctx context.Context, id int64, lang string) error
 	Tokens(ctx context.Context) ([]store.TokenRow, error)
 	TokenByID(ctx context.Context, id int64) (*store.TokenRow, error)
 	CreateTokenAudited(ctx context.Context, t store.Token, audit func(id int64) store.AuditEntry) (int64, string, error)
-	RevokeToken(ctx context.Context, id int64, now time.Time) error
+	RevokeTokenAudited(ctx context.Context, id int64, now time.Time, e *store.AuditEntry) error
 }
 
 // Store is everything the web layer needs from storage.
