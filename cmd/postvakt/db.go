@@ -92,7 +92,7 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	// nothing, so running the command again makes the token.
 	_, secret, err := a.st.CreateTokenAudited(ctx, t, func(int64) store.AuditEntry {
 		return store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
-			Detail: t.Role, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg}
+			Detail: store.DescribeAccess(t.Role, t.SenderOrg, t.Unit, ""), SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg}
 	})
 	if err != nil {
 		return err

@@ -48,7 +48,7 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 	// Audited in the same transaction: a failed audit write stores
 	// nothing, so running the command again makes the user.
 	if _, err := st.CreateUserAudited(ctx, u, &store.AuditEntry{Actor: actor(), Action: store.ActUserAdd, Object: "user:" + u.Name,
-		Detail: u.Role, SenderOrg: u.SenderOrg}); err != nil {
+		Detail: store.DescribeAccess(u.Role, u.SenderOrg, u.Unit, u.Email), SenderOrg: u.SenderOrg}); err != nil {
 		return err
 	}
 	if generated {

@@ -60,6 +60,23 @@ func checkAccess(role, org, unit string) error {
 	return nil
 }
 
+// DescribeAccess is the access a user or token is given as its audit
+// entry says it, made on the admin page or on the command line alike:
+// role=unit org=964338531 unit=NAV email=kari@kommune.no.
+func DescribeAccess(role, org, unit, email string) string {
+	d := "role=" + role
+	if org != "" {
+		d += " org=" + org
+	}
+	if unit != "" {
+		d += " unit=" + unit
+	}
+	if email != "" {
+		d += " email=" + email
+	}
+	return d
+}
+
 // SetUserAccess changes a user's role and scope. It applies to the user's
 // open sessions at once (sessions read the user on every request).
 func (s *Store) SetUserAccess(ctx context.Context, id int64, role, org, unit string) error {

@@ -151,7 +151,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	// Made and audited in one transaction: when the entry cannot be
 	// written no user stands unaudited (nor its password shown).
 	aboutAccess(r.Context(), role, org)
-	e := s.auditEntry(r.Context(), store.ActUserCreate, "user:"+name, describeAccess(role, org, unit, userEmail(r)))
+	e := s.auditEntry(r.Context(), store.ActUserCreate, "user:"+name, store.DescribeAccess(role, org, unit, userEmail(r)))
 	if _, err := s.store.CreateUserAudited(r.Context(), store.User{Name: name, PasswordHash: hash, Role: role, SenderOrg: org, Unit: unit,
 		Email: userEmail(r)}, &e); err != nil {
 		if errors.Is(err, store.ErrExists) {
@@ -163,20 +163,6 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("user created", "user", name, "role", role, "actor", principal(r.Context()).Actor())
 	s.showUsers(w, r, http.StatusCreated, usersData{Password: pw, PasswordFor: name})
-}
-
-func describeAccess(role, org, unit, email string) string {
-	d := "role=" + role
-	if org != "" {
-		d += " org=" + org
-	}
-	if unit != "" {
-		d += " unit=" + unit
-	}
-	if email != "" {
-		d += " email=" + email
-	}
-	return d
 }
 
 // userEmail is the e-mail address given in a user form (escalation notices
@@ -222,7 +208,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 			s.refusedUser(w, r, http.StatusBadRequest, id, bad)
 			return
 		}
-		detail := describeAccess(u.Role, u.SenderOrg, u.Unit, u.Email) + " → " + describeAccess(role, org, unit, userEmail(r))
+		detail := store.DescribeAccess(u.Role, u.SenderOrg, u.Unit, u.Email) + " → " + store.DescribeAccess(role, org, unit, userEmail(r))
 		// An access change concerns the organisation whose letters it
 		// opens and, when another, the one whose it closes.
 		aboutAccess(r.Context(), role, org)
@@ -322,7 +308,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	aboutAccess(r.Context(), role, org)
 	id, secret, err := s.store.CreateTokenAudited(r.Context(), store.Token{Name: name, Role: role, SenderOrg: org, Unit: unit},
 		func(id int64) store.AuditEntry {
-			return s.auditEntry(r.Context(), store.ActTokenCreate, "token "+strconv.FormatInt(id, 10)+" "+name, describeAccess(role, org, unit, ""))
+			return s.auditEntry(r.Context(), store.ActTokenCreate, "token "+strconv.FormatInt(id, 10)+" "+name, store.DescribeAccess(role, org, unit, ""))
 		})
 	if errors.Is(err, store.ErrTokenNameInUse) {
 		s.refusedToken(w, r, http.StatusConflict, "err.token_name_in_use")
