@@ -85,6 +85,13 @@ func TestCLITakesAccessAway(t *testing.T) {
 			t.Errorf("%v: exit %d, out %q, stderr %q; want 1 saying there is none of that name", args, code, out, stderr)
 		}
 	}
+	// Matched exactly; one of the name in another case is named.
+	newToken(t, db, "fag", "compliance")
+	for _, args := range [][]string{{"user", "disable", "--name", "Kari"}, {"token", "revoke", "--name", "FAG"}} {
+		if out, stderr, code := run(t, db, args...); code != 1 || !strings.Contains(stderr, `there is "`+strings.ToLower(args[3])+`"`) {
+			t.Errorf("%v: exit %d, out %q, stderr %q; want 1 naming the one in another case", args, code, out, stderr)
+		}
+	}
 }
 
 // TestCLITokenRevokeOfSeveralOrganisations: a name is unique among one

@@ -79,6 +79,13 @@ func revokeToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 		fmt.Printf("token %s%s is revoked already: nothing changed\n", *name, of)
 		return nil
 	case len(active) == 0:
+		for _, t := range all {
+			// Names are unique in any case: one in another case is the
+			// one meant, said rather than taken (matched exactly).
+			if t.RevokedAt == nil && strings.EqualFold(t.Name, *name) && (!orgGiven || t.SenderOrg == *org) {
+				return fmt.Errorf("no API token is named %q%s; there is %q (names are matched exactly)", *name, of, t.Name)
+			}
+		}
 		return fmt.Errorf("no API token is named %q%s", *name, of)
 	}
 	t := active[0]

@@ -145,6 +145,11 @@ func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []
 	}
 	i := slices.IndexFunc(users, func(u store.UserRow) bool { return u.Name == *name })
 	if i < 0 {
+		// Names are unique in any case: one in another case is the one
+		// meant, said rather than taken (the name is matched exactly).
+		if j := slices.IndexFunc(users, func(u store.UserRow) bool { return strings.EqualFold(u.Name, *name) }); j >= 0 {
+			return fmt.Errorf("no user is named %q; there is %q (names are matched exactly)", *name, users[j].Name)
+		}
 		return fmt.Errorf("no user is named %q (postvakt user add makes one)", *name)
 	}
 	u := users[i]
