@@ -110,6 +110,9 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 // a warning, never as the command's failure, which would read as "not
 // made" and have the operator make it again.
 func warnUnknownUnit(ctx context.Context, st *store.Store, org, unit string) error {
+	// As the user or token stores it (and letters carry it): without
+	// surrounding blanks, composed (an "Ås" typed on a Mac is decomposed).
+	unit = model.NormalizeName(unit)
 	if unit == "" {
 		return nil
 	}
