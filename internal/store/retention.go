@@ -293,10 +293,22 @@ func (s *Store) PurgeShipments(ctx context.Context, due []RetentionDue, now time
 		}
 		p.Persons, _ = res.RowsAffected()
 		return writeAudit(ctx, tx, AuditEntry{At: now, Actor: actor, Action: ActRetentionPurgeLetters,
-			Detail: fmt.Sprintf("%d letters, %d events, %d persons, %d follow-up notes, %d print requests, %d manual details, %d notifications; %d letters kept: print order not placed yet",
-				p.Shipments, p.Events, p.Persons, p.Notes, p.PrintRequests, p.Manual, p.Notifications, p.PrintPending)})
+			Detail: purgeLettersDetail(p)})
 	})
 	return p, err
+}
+
+// purgeLettersDetail is the audit entry's detail of one PurgeShipments:
+// every count the log has (upkeep.Retention), the follow-ups it closed
+// and why letters past their retention were kept included, since the
+// audit log is what an inspector reads (web/audit_detail.go says it in
+// the page's language). Entries written before it have no follow-ups
+// closed and one reason kept ("…; 3 letters kept: print order not placed
+// yet").
+func purgeLettersDetail(p ShipmentPurge) string {
+	return fmt.Sprintf("%d letters, %d events, %d persons, %d follow-up notes, %d follow-ups closed, %d print requests, %d manual details, %d notifications; "+
+		"letters kept: %d print order not placed yet, %d changed since listed, %d being polled",
+		p.Shipments, p.Events, p.Persons, p.Notes, p.FollowUpsClosed, p.PrintRequests, p.Manual, p.Notifications, p.PrintPending, p.Changed, p.Polling)
 }
 
 // PurgeOrphanPersons deletes the persons (national id and name) no letter

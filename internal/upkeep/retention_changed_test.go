@@ -77,6 +77,11 @@ func TestRetentionKeepsALetterChangedWhileThePurgeRuns(t *testing.T) {
 				t.Errorf("a letter changed while the purge ran: purged %v, %s events left %d, counts %+v; want kept, counted Changed",
 					purged, tc.trail, trail, p.ShipmentPurge)
 			}
+			// The audit log says why a letter past its retention is still
+			// there, as the log does (kept_changed).
+			if n := auditCount(t, st, "retention_purge_letters", "0 letters, %; letters kept: 0 print order not placed yet, 1 changed since listed, 0 being polled"); n != 1 {
+				t.Errorf("%d retention_purge_letters entries counting the letter kept as changed, want 1", n)
+			}
 			// Due again once the change is old.
 			if p, err := u.Purge(ctx, now.AddDate(5, 0, 1)); err != nil || p.Shipments != 1 {
 				t.Errorf("five years after the change: %+v %v, want the letter purged", p.ShipmentPurge, err)
@@ -150,6 +155,9 @@ func TestPurgeKeepsALetterBeingPolled(t *testing.T) {
 			u := &Upkeep{Store: st, Log: slog.New(slog.DiscardHandler), Policies: policytest.Shipped(t), RetentionYears: 5}
 			if p, err := u.Purge(ctx, now); err != nil || p.Shipments != 0 || p.Polling != 1 {
 				t.Fatalf("purge: %+v %v; want the letter being polled kept", p, err)
+			}
+			if n := auditCount(t, st, "retention_purge_letters", "0 letters, %; letters kept: 0 print order not placed yet, 0 changed since listed, 1 being polled"); n != 1 {
+				t.Errorf("%d retention_purge_letters entries counting the letter kept as being polled, want 1", n)
 			}
 			next := now.Add(12 * time.Hour)
 			if _, err := st.ApplyPoll(ctx, []store.PollResult{{Due: due[0], Source: "svarut", ObservedAt: now.Add(time.Second),

@@ -36,6 +36,11 @@ func TestRetentionClosesTheOpenFollowUpOfAPurgedLetter(t *testing.T) {
 	if p.FollowUpsClosed != 1 {
 		t.Errorf("purge counts %+v: want its open follow-up closed and counted", p)
 	}
+	// The audit log, which an inspector reads, counts it as the log does:
+	// the purge decided it, not the unit.
+	if n := auditCount(t, st, "retention_purge_letters", "1 letters, %, 1 follow-ups closed, %"); n != 1 {
+		t.Errorf("%d retention_purge_letters entries counting the follow-up the purge closed, want 1", n)
+	}
 	overdue, err := st.OverdueFollowUps(ctx, now.AddDate(0, 0, 1))
 	if err != nil {
 		t.Fatal(err)

@@ -60,7 +60,14 @@ var auditDetailForms = []struct {
 	{[]store.AuditAction{store.ActSearch}, regexp.MustCompile(`^not found$`), fixed("audit.detail.not_found")},
 	// web/admin.go
 	{[]store.AuditAction{store.ActUserPassword}, regexp.MustCompile(`^sessions ended$`), fixed("audit.detail.sessions_ended")},
-	// store/retention.go, store/audit.go
+	// store/retention.go (purgeLettersDetail), store/audit.go
+	{[]store.AuditAction{store.ActRetentionPurgeLetters}, regexp.MustCompile(`^(\d+) letters, (\d+) events, (\d+) persons, (\d+) follow-up notes, (\d+) follow-ups closed, (\d+) print requests, (\d+) manual details, (\d+) notifications; letters kept: (\d+) print order not placed yet, (\d+) changed since listed, (\d+) being polled$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.purge_letters_kept", "Count", count(m[1]), "Events", num(m[2]), "Persons", num(m[3]), "Notes", num(m[4]),
+				"Closed", num(m[5]), "Prints", num(m[6]), "Manual", num(m[7]), "Notifications", num(m[8]),
+				"Kept", num(m[9]), "Changed", num(m[10]), "Polling", num(m[11]))
+		}},
+	// The form before the follow-ups closed and every reason kept were counted.
 	{[]store.AuditAction{store.ActRetentionPurgeLetters}, regexp.MustCompile(`^(\d+) letters, (\d+) events, (\d+) persons, (\d+) follow-up notes, (\d+) print requests, (\d+) manual details, (\d+) notifications; (\d+) letters kept: print order not placed yet$`),
 		func(l *i18n.Localizer, m []string) string {
 			return l.T("audit.detail.purge_letters", "Count", count(m[1]), "Events", num(m[2]), "Persons", num(m[3]), "Notes", num(m[4]),
