@@ -60,3 +60,83 @@ func TestRetentionStoppedLogsWhatWasPurged(t *testing.T) {
 		t.Errorf("the log's retention line %q is no error", line)
 	}
 }
+
+// failingSteps is the store with the first batch of letters and the purge
+// of old events failing, each as one step may (a deadlock, a lost
+// connection, a statement a bug breaks every night).
+type failingSteps struct {
+	*store.Store
+	batches int
+}
+
+var (
+	errBatch  = errors.New("letters: deadlock detected")
+	errEvents = errors.New("events: connection reset")
+)
+
+func (f *failingSteps) PurgeShipments(ctx context.Context, due []store.RetentionDue, now time.Time, actor string) (store.ShipmentPurge, error) {
+	if f.batches++; f.batches == 1 {
+		return store.ShipmentPurge{}, errBatch
+	}
+	return f.Store.PurgeShipments(ctx, due, now, actor)
+}
+
+func (*failingSteps) PurgeBefore(context.Context, time.Time, string) (store.Purged, error) {
+	return store.Purged{}, errEvents
+}
+
+// One failing step of the purge held every step after it to the next
+// night, and to every night while it failed again (a step a bug or the
+// data breaks fails each time): the audit entries, reminder addresses,
+// resolved alerts, notifications' recipients and disabled users' e-mail
+// addresses stayed past their retention for as long, though their
+// deletes need nothing of the failing step. A failure concerns its step:
+// the next batch of letters and the other steps go on, and the run
+// fails with each error.
+func TestRetentionFailingStepLetsTheOthersRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	old := time.Date(2020, 1, 10, 10, 0, 0, 0, time.UTC)
+	ids := register(t, st,
+		letter{"taushetsbelagt", "org", firma, "TITTEL-STEG-1", old},
+		letter{"taushetsbelagt", "org", firma, "TITTEL-STEG-2", old})
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	if err := st.Audit(ctx, store.AuditEntry{At: now.AddDate(-6, 0, 0), Actor: "user:kari", Action: store.ActExport, Object: "unopened"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateUser(ctx, store.User{Name: "gammel", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
+		Email: "gammel@kommune.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE users SET created_at = $1, disabled_at = $2 WHERE name = 'gammel'`,
+		now.AddDate(-10, 0, 0), now.AddDate(-6, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	log, buf := logtest.New()
+	u := &Upkeep{Store: &failingSteps{Store: st}, Log: log, RetentionYears: 5, Now: func() time.Time { return now }, batch: 1}
+	err := u.Retention(ctx)
+	if !errors.Is(err, errBatch) || !errors.Is(err, errEvents) {
+		t.Fatalf("retention: %v, want both steps' errors", err)
+	}
+	var purged []string
+	if err := st.DB().Select(&purged, `SELECT id FROM shipments WHERE purged_at IS NOT NULL ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(purged) != 1 || purged[0] != max(ids[0], ids[1]) {
+		t.Errorf("purged %v of %v, want the letter of the batch after the failing one", purged, ids)
+	}
+	var audit, emails int
+	if err := st.DB().Get(&audit, `SELECT count(*) FROM audit_log WHERE at < $1`, now.AddDate(-5, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().Get(&emails, `SELECT count(*) FROM users WHERE email <> ''`); err != nil {
+		t.Fatal(err)
+	}
+	if audit != 0 || emails != 0 {
+		t.Errorf("after a failing step: %d audit entries older than five years, %d disabled users' e-mail addresses left; want the later steps run", audit, emails)
+	}
+	if !strings.Contains(buf.String(), "level=ERROR") || !strings.Contains(buf.String(), "letters=1") {
+		t.Errorf("the log does not say the run failed with what it purged:\n%s", buf.String())
+	}
+}

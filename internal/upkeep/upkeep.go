@@ -5,7 +5,9 @@
 package upkeep
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -41,6 +43,8 @@ type Upkeep struct {
 	// RetentionYears is the default retention (POSTVAKT_RETENTION_YEARS).
 	RetentionYears int
 	Now            func() time.Time
+	// batch is how many letters one PurgeShipments takes (0: 1000).
+	batch int
 }
 
 func (u *Upkeep) now() time.Time {
@@ -91,9 +95,9 @@ type Purge struct {
 // kept lose their recipients (store.PurgeNotices), and users disabled
 // longer ago than RetentionYears lose their e-mail address
 // (store.PurgeUserEmails). The purge logs its counts and writes them to the
-// audit log. Each step commits on its own: a step that fails leaves what
-// the steps before it did, and the log says what that was, beside why the
-// purge stopped (the next night goes on).
+// audit log. Each step commits on its own, and a step that fails holds no
+// other back (Purge): the log says what the run purged, beside each
+// failing step's error (the next night tries that step again).
 func (u *Upkeep) Retention(ctx context.Context) error {
 	p, err := u.Purge(ctx, u.now())
 	counts := []any{"letters", p.Shipments, "letter_events", p.ShipmentPurge.Events, "persons", p.Persons,
@@ -101,16 +105,28 @@ func (u *Upkeep) Retention(ctx context.Context) error {
 		"kept_print_not_placed", p.PrintPending, "kept_changed", p.Changed, "kept_polling", p.Polling, "events", p.Evidence.Events, "audit", p.Evidence.Audit, "caches", p.Caches, "contacts", p.Contacts,
 		"alerts", p.Alerts, "notices", p.Notices, "sessions", p.Sessions, "user_emails", p.UserEmails}
 	if err != nil {
-		u.log().Error("retention purge stopped: what it purged before the failing step stays purged", append(counts, "error", err)...)
+		u.log().Error("retention purge failed in part: the failing steps wait for the next night, the others ran", append(counts, "error", err)...)
 		return err
 	}
 	u.log().Info("retention purge", counts...)
 	return nil
 }
 
-// Purge is Retention as of now, returning the counts.
+// Purge is Retention as of now, returning the counts. A step that fails
+// (a batch of letters, or one of the deletes after them) is that step's
+// failure: the next batch and the other steps go on, as none needs what
+// another did (a letter the failing batch kept keeps its organisation's
+// addresses and notifications, which the later steps then leave), and the
+// error joins each step's. Only a cancelled run (ctx) stops at once.
 func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 	var out Purge
+	var errs []error
+	failed := func(err error) bool {
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return ctx.Err() != nil
+	}
 	def := u.RetentionYears
 	if def <= 0 {
 		def = 5
@@ -127,9 +143,13 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 	}
 	after := ""
 	for {
-		cands, err := u.Store.RetentionCandidates(ctx, yearsBefore(now, shortest), after, 1000)
+		cands, err := u.Store.RetentionCandidates(ctx, yearsBefore(now, shortest), after, cmp.Or(u.batch, 1000))
 		if err != nil {
-			return out, err
+			// No list, no next batch: the letters wait for the next night.
+			if failed(err) {
+				return out, errors.Join(errs...)
+			}
+			break
 		}
 		if len(cands) == 0 {
 			break
@@ -145,46 +165,50 @@ func (u *Upkeep) Purge(ctx context.Context, now time.Time) (Purge, error) {
 			}
 		}
 		got, err := u.Store.PurgeShipments(ctx, due, now, "system:retention")
-		if err != nil {
-			return out, err
+		if failed(err) {
+			return out, errors.Join(errs...)
 		}
-		out.add(got)
+		if err == nil {
+			out.add(got)
+		}
 	}
-	orphans, err := u.Store.PurgeOrphanPersons(ctx, now, "system:retention")
-	if err != nil {
-		return out, err
-	}
-	out.Orphans = orphans
 	cutoff := yearsBefore(now, longest)
-	ev, err := u.Store.PurgeBefore(ctx, cutoff, "system:retention")
-	if err != nil {
-		return out, err
+	for _, step := range []func() error{
+		func() (err error) {
+			out.Orphans, err = u.Store.PurgeOrphanPersons(ctx, now, "system:retention")
+			return err
+		},
+		func() error {
+			ev, err := u.Store.PurgeBefore(ctx, cutoff, "system:retention")
+			out.Evidence.Events = ev.Events
+			out.Evidence.Audit += ev.Audit
+			return err
+		},
+		func() error {
+			audit, err := u.Store.PurgeAudit(ctx, yearsBefore(now, def), "system:retention")
+			out.Evidence.Audit += audit
+			return err
+		},
+		func() (err error) { out.Caches, err = u.Store.PurgeCaches(ctx, yearsBefore(now, shortest)); return err },
+		func() (err error) { out.Contacts, err = u.Store.PurgeContacts(ctx, yearsBefore(now, def)); return err },
+		func() (err error) { out.Alerts, err = u.Store.PurgeAlerts(ctx, yearsBefore(now, def)); return err },
+		func() (err error) { out.Notices, err = u.Store.PurgeNotices(ctx, yearsBefore(now, def)); return err },
+		func() (err error) {
+			if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
+				return fmt.Errorf("purge expired sessions: %w", err)
+			}
+			return nil
+		},
+		func() (err error) {
+			out.UserEmails, err = u.Store.PurgeUserEmails(ctx, yearsBefore(now, def))
+			return err
+		},
+	} {
+		if failed(step()) {
+			break
+		}
 	}
-	out.Evidence = ev
-	audit, err := u.Store.PurgeAudit(ctx, yearsBefore(now, def), "system:retention")
-	if err != nil {
-		return out, err
-	}
-	out.Evidence.Audit += audit
-	if out.Caches, err = u.Store.PurgeCaches(ctx, yearsBefore(now, shortest)); err != nil {
-		return out, err
-	}
-	if out.Contacts, err = u.Store.PurgeContacts(ctx, yearsBefore(now, def)); err != nil {
-		return out, err
-	}
-	if out.Alerts, err = u.Store.PurgeAlerts(ctx, yearsBefore(now, def)); err != nil {
-		return out, err
-	}
-	if out.Notices, err = u.Store.PurgeNotices(ctx, yearsBefore(now, def)); err != nil {
-		return out, err
-	}
-	if out.Sessions, err = u.Store.PurgeSessions(ctx, now); err != nil {
-		return out, fmt.Errorf("purge expired sessions: %w", err)
-	}
-	if out.UserEmails, err = u.Store.PurgeUserEmails(ctx, yearsBefore(now, def)); err != nil {
-		return out, err
-	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // yearsBefore is t less years whole years: the same day and time of day,
