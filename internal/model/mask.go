@@ -133,12 +133,14 @@ func maskCPR(b []byte) ([]byte, bool) {
 		switch {
 		case j-start == 10:
 			mask(start+6, j)
-		case j-start == 6 && separatorAt(b, j) > 0:
-			k := j + separatorAt(b, j)
+		case j-start == 6 && (separatorAt(b, j) > 0 || dateDotAt(b, start, j)):
+			k := j + max(separatorAt(b, j), 1)
 			if m := run(k); m-k == 4 && !inUUID(b, k) {
 				mask(k, m)
 				j = m
 			}
+		case j-start == 4 && afterDottedDate(b, start, cprDateSeparators):
+			mask(start, j)
 		}
 		i = j
 	}
@@ -189,10 +191,56 @@ func MapJSON(v any, leaf func(any) any) any {
 // Norwegian person id's or a CPR number's): a space, a hyphen, a no-break
 // or narrow no-break space, an en dash (as word processors write a hyphen),
 // also as JSON escapes, a hyphen or dash with a space on each side, and a
-// slash (as some write a CPR number). Not a dot: 123456.7890 is a number.
+// slash (as some write a CPR number). Not a dot: 123456.7890 is a number;
+// a dot after six digits that read as a date is one (dateDotAt).
 var idSeparators = [][]byte{
 	[]byte(" - "), []byte(" \u2013 "), []byte(" "), []byte("-"), []byte("/"), []byte(`\/`), []byte("\u00a0"), []byte("\u202f"), []byte("\u2013"),
 	[]byte(`\u00a0`), []byte(`\u00A0`), []byte(`\u202f`), []byte(`\u202F`), []byte(`\u2013`),
+}
+
+// cprDateSeparators may stand between a CPR number's date written as a
+// date (01.01.70) and its four digits: a hyphen or dash, as a CPR number
+// is written (a date and a time, 01.01.70 1015, is no CPR number).
+var cprDateSeparators = [][]byte{[]byte(" - "), []byte(" \u2013 "), []byte("-"), []byte("\u2013"), []byte(`\u2013`)}
+
+// dateDotAt reports whether the six digits b[i:j] are followed by a dot and
+// a digit and read as a national id's date (idDate): 010170.12345 is a
+// person id as a case worker may write it, 123456.7890 is a number.
+func dateDotAt(b []byte, i, j int) bool {
+	return j+1 < len(b) && b[j] == '.' && isDigit(b[j+1]) && idDate(b[i:j])
+}
+
+// afterDottedDate reports whether the digits at b[i:] follow one of seps
+// after a date written as one (DD.MM.YY or DD.MM.YYYY, no digit or dot
+// before it): 01.01.70-12345 is a person id, its date written as a date.
+func afterDottedDate(b []byte, i int, seps [][]byte) bool {
+	for _, sep := range seps {
+		if !bytes.HasSuffix(b[:i], sep) {
+			continue
+		}
+		end := i - len(sep)
+		for _, n := range []int{8, 10} {
+			s := end - n
+			if s < 0 || (s > 0 && (isDigit(b[s-1]) || b[s-1] == '.')) {
+				continue
+			}
+			d := b[s:end]
+			if d[2] == '.' && d[5] == '.' && isDigit(d[0]) && isDigit(d[1]) && isDigit(d[3]) && isDigit(d[4]) &&
+				allDigits(string(d[6:])) && idDate([]byte{d[0], d[1], d[3], d[4]}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// idDate reports whether d begins with a national id's day and month
+// (DDMM): a day of 1 to 31, or 41 to 71 (a d-nummer); a month of 1 to 12,
+// or 41 to 52 (an h-nummer), or 81 to 92 (a synthetic test person's).
+func idDate(d []byte) bool {
+	day, month := int(d[0]-'0')*10+int(d[1]-'0'), int(d[2]-'0')*10+int(d[3]-'0')
+	return (day >= 1 && day <= 31 || day >= 41 && day <= 71) &&
+		(month >= 1 && month <= 12 || month >= 41 && month <= 52 || month >= 81 && month <= 92)
 }
 
 // separatorAt is the length of the idSeparator at b[j:] that a digit
@@ -228,8 +276,16 @@ func maskIDs(b []byte) ([]byte, bool) {
 		switch j - start {
 		case 11:
 			mask(start+6, j)
+		case 5:
+			if afterDottedDate(b, start, idSeparators) {
+				mask(start, j)
+			}
 		case 6:
-			if n := separatorAt(b, j); n > 0 {
+			n := separatorAt(b, j)
+			if n == 0 && dateDotAt(b, start, j) {
+				n = 1
+			}
+			if n > 0 {
 				k := j + n
 				m := k
 				for m < len(b) && isDigit(b[m]) {
