@@ -70,6 +70,10 @@ const (
 	ActRetentionPurge        AuditAction = "retention_purge"
 	ActRetentionPurgeLetters AuditAction = "retention_purge_letters"
 	ActRetentionPurgePersons AuditAction = "retention_purge_persons"
+	// The other personal data the purge deletes (upkeep.Purge): reminder
+	// addresses, resolved alerts, notifications' recipients, disabled
+	// users' e-mail addresses, register answers.
+	ActRetentionPurgeData AuditAction = "retention_purge_data"
 )
 
 // AuditActions are every action postvakt writes.
@@ -84,6 +88,6 @@ func AuditActions() []AuditAction {
 		ActContactAdd, ActContactsImport, ActUnitChange, ActUnitsImport, ActLettersImport,
 		ActUserCreate, ActUserAdd, ActUserEmail, ActUserAccess, ActUserDisable, ActUserEnable, ActUserPassword,
 		ActTokenCreate, ActTokenRevoke,
-		ActRetentionPurge, ActRetentionPurgeLetters, ActRetentionPurgePersons,
+		ActRetentionPurge, ActRetentionPurgeLetters, ActRetentionPurgePersons, ActRetentionPurgeData,
 	}
 }

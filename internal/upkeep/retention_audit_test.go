@@ -64,3 +64,40 @@ func TestRetentionAuditEntriesCountedInTheAuditLog(t *testing.T) {
 		t.Errorf("the audit log counts %d audit entries deleted by the purge, want 3", logged)
 	}
 }
+
+// README: "The purge writes its counts to the log and to the audit log."
+// What it deletes besides letters, persons, events and audit entries (the
+// reminder addresses, resolved alerts, notifications' recipients, disabled
+// users' e-mail addresses and register answers: people's addresses, all)
+// was counted in the log alone, so the audit log, which an inspector
+// reads, did not show that they went on time. The purge writes their
+// counts in an audit entry (retention_purge_data).
+func TestRetentionOtherDataCountedInTheAuditLog(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
+	if _, err := st.CreateUser(ctx, store.User{Name: "gammel", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
+		Email: "gammel@kommune.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE users SET created_at = $1, disabled_at = $2 WHERE name = 'gammel'`,
+		now.AddDate(-10, 0, 0), now.AddDate(-6, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := purge(ctx, st, now)
+	if err != nil || p.UserEmails != 1 {
+		t.Fatalf("purge %+v %v; want one user's e-mail cleared", p, err)
+	}
+	if n := auditCount(t, st, string(store.ActRetentionPurgeData),
+		"0 poll errors and register answers, 0 reminder addresses, 0 resolved alerts, 0 notifications' recipients, 1 disabled users' e-mail addresses"); n != 1 {
+		t.Errorf("%d retention_purge_data entries counting the e-mail address cleared, want 1", n)
+	}
+	// A night that deletes none of these writes no such entry.
+	if _, err := purge(ctx, st, now.AddDate(0, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := auditCount(t, st, string(store.ActRetentionPurgeData), "%"); n != 1 {
+		t.Errorf("%d retention_purge_data entries after a night that deleted none of that data, want still 1", n)
+	}
+}

@@ -73,6 +73,11 @@ var auditDetailForms = []struct {
 			return l.T("audit.detail.purge_letters", "Count", count(m[1]), "Events", num(m[2]), "Persons", num(m[3]), "Notes", num(m[4]),
 				"Prints", num(m[5]), "Manual", num(m[6]), "Notifications", num(m[7]), "Kept", num(m[8]))
 		}},
+	// upkeep.Purge (auditData)
+	{[]store.AuditAction{store.ActRetentionPurgeData}, regexp.MustCompile(`^(\d+) poll errors and register answers, (\d+) reminder addresses, (\d+) resolved alerts, (\d+) notifications' recipients, (\d+) disabled users' e-mail addresses$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.purge_data", "Caches", num(m[1]), "Contacts", num(m[2]), "Alerts", num(m[3]), "Notices", num(m[4]), "Users", num(m[5]))
+		}},
 	{[]store.AuditAction{store.ActRetentionPurgePersons}, regexp.MustCompile(`^(\d+) persons no letter points to$`),
 		func(l *i18n.Localizer, m []string) string {
 			return l.T("audit.detail.purge_persons", "Count", count(m[1]))
