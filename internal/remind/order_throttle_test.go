@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"postvakt/internal/remind"
+	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
 
@@ -67,15 +68,7 @@ func TestCourierStopsOrderingWhenThrottled(t *testing.T) {
 	ctx := context.Background()
 	f, st, _, r, _ := byOrderWorld(t, 0, true)
 	orgs := []string{hnFirma, "964338531", "910753614", "991825827"}
-	var gs []remind.Group
-	for i, org := range orgs {
-		l := storetest.Letter(i)
-		l.Channel, l.RecipientID = "altinn", org
-		l.ChannelID = fmt.Sprintf("0b6c1f1e-8f5a-4b2e-9d1c-%012d", i)
-		s := storetest.Register(t, st, l)[0]
-		gs = append(gs, remind.Group{Org: org, Shipments: []remind.Shipment{{ShipmentID: s.ID, Channel: s.Channel,
-			ChannelID: s.ChannelID, SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1}}})
-	}
+	gs := altinnLetterTo(t, st, orgs)
 	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
 		w.Header().Set("Retry-After", "10800")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -119,15 +112,7 @@ func TestCourierThrottledAfterA503LeavesTheOthersFailed(t *testing.T) {
 	ctx := context.Background()
 	f, st, _, r, _ := byOrderWorld(t, 0, true)
 	orgs := []string{hnFirma, "964338531", "910753614"}
-	var gs []remind.Group
-	for i, org := range orgs {
-		l := storetest.Letter(i)
-		l.Channel, l.RecipientID = "altinn", org
-		l.ChannelID = fmt.Sprintf("0b6c1f1e-8f5a-4b2e-9d1c-%012d", i)
-		s := storetest.Register(t, st, l)[0]
-		gs = append(gs, remind.Group{Org: org, Shipments: []remind.Shipment{{ShipmentID: s.ID, Channel: s.Channel,
-			ChannelID: s.ChannelID, SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1}}})
-	}
+	gs := altinnLetterTo(t, st, orgs)
 	var calls int
 	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
 		if calls++; calls == 1 {
@@ -150,4 +135,21 @@ func TestCourierThrottledAfterA503LeavesTheOthersFailed(t *testing.T) {
 	if n, _ := f.Posts(); n != 2 {
 		t.Fatalf("%d orders posted, want 2 (the first's 503 and its retry's 429)", n)
 	}
+}
+
+// altinnLetterTo registers one Altinn letter to each of orgs and gives
+// the reminder groups of a run: each organisation its letter's first
+// reminder.
+func altinnLetterTo(t *testing.T, st *store.Store, orgs []string) []remind.Group {
+	t.Helper()
+	var gs []remind.Group
+	for i, org := range orgs {
+		l := storetest.Letter(i)
+		l.Channel, l.RecipientID = "altinn", org
+		l.ChannelID = fmt.Sprintf("0b6c1f1e-8f5a-4b2e-9d1c-%012d", i)
+		s := storetest.Register(t, st, l)[0]
+		gs = append(gs, remind.Group{Org: org, Shipments: []remind.Shipment{{ShipmentID: s.ID, Channel: s.Channel,
+			ChannelID: s.ChannelID, SenderOrg: s.SenderOrg, SenderUnit: s.SenderUnit, SentAt: s.SentAt, Since: s.SentAt, Reminder: 1}}})
+	}
+	return gs
 }
