@@ -77,14 +77,7 @@ func TestRetentionOtherDataCountedInTheAuditLog(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
 	now := time.Date(2026, 6, 1, 2, 30, 0, 0, time.UTC)
-	if _, err := st.CreateUser(ctx, store.User{Name: "gammel", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
-		Email: "gammel@kommune.example"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.DB().Exec(`UPDATE users SET created_at = $1, disabled_at = $2 WHERE name = 'gammel'`,
-		now.AddDate(-10, 0, 0), now.AddDate(-6, 0, 0)); err != nil {
-		t.Fatal(err)
-	}
+	disabledUser(t, st, "gammel", now, now.AddDate(-6, 0, 0))
 	p, err := purge(ctx, st, now)
 	if err != nil || p.UserEmails != 1 {
 		t.Fatalf("purge %+v %v; want one user's e-mail cleared", p, err)

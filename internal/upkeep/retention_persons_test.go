@@ -361,14 +361,7 @@ func TestRetentionClearsTheEmailOfUsersDisabledLongAgo(t *testing.T) {
 		name     string
 		disabled any
 	}{{"gammel", now.AddDate(-5, 0, -1)}, {"nylig", now.AddDate(-4, 0, 0)}, {"aktiv", nil}} {
-		if _, err := st.CreateUser(ctx, store.User{Name: u.name, PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
-			Email: u.name + "@kommune.example"}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.DB().Exec(`UPDATE users SET created_at = $2, disabled_at = $3 WHERE name = $1`,
-			u.name, now.AddDate(-10, 0, 0), u.disabled); err != nil {
-			t.Fatal(err)
-		}
+		disabledUser(t, st, u.name, now, u.disabled)
 	}
 	p, err := purge(ctx, st, now)
 	if err != nil || p.UserEmails != 1 {

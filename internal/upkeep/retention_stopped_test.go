@@ -105,14 +105,7 @@ func TestRetentionFailingStepLetsTheOthersRun(t *testing.T) {
 	if err := st.Audit(ctx, store.AuditEntry{At: now.AddDate(-6, 0, 0), Actor: "user:kari", Action: store.ActExport, Object: "unopened"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateUser(ctx, store.User{Name: "gammel", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
-		Email: "gammel@kommune.example"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.DB().Exec(`UPDATE users SET created_at = $1, disabled_at = $2 WHERE name = 'gammel'`,
-		now.AddDate(-10, 0, 0), now.AddDate(-6, 0, 0)); err != nil {
-		t.Fatal(err)
-	}
+	disabledUser(t, st, "gammel", now, now.AddDate(-6, 0, 0))
 	log, buf := logtest.New()
 	u := &Upkeep{Store: &failingSteps{Store: st}, Log: log, RetentionYears: 5, Now: func() time.Time { return now }, batch: 1}
 	err := u.Retention(ctx)

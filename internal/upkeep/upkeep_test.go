@@ -49,6 +49,20 @@ func register(t *testing.T, st *store.Store, ls ...letter) []string {
 	return ids
 }
 
+// disabledUser stores a compliance user name@kommune.example of Bergen
+// made ten years before now, disabled at disabled (nil: not disabled).
+func disabledUser(t *testing.T, st *store.Store, name string, now time.Time, disabled any) {
+	t.Helper()
+	if _, err := st.CreateUser(context.Background(), store.User{Name: name, PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
+		Email: name + "@kommune.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`UPDATE users SET created_at = $2, disabled_at = $3 WHERE name = $1`,
+		name, now.AddDate(-10, 0, 0), disabled); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // After the retention period no title, national id, name, address, note or
 // reminder recipient of a purged letter remains in any text column of any
 // table; what the statistics need stays, and a class with a longer
