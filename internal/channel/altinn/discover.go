@@ -303,7 +303,7 @@ func (a searchAnswer) more() int {
 // when limit is not 0.
 func (c *Client) listPage(ctx context.Context, from, to time.Time, status string, offset, limit int) (searchAnswer, error) {
 	q := url.Values{}
-	q.Set("resourceId", c.cfg.ResourceID)
+	q.Set("resourceId", bareResource(c.cfg.ResourceID))
 	q.Set("role", "Sender")
 	if status != "" {
 		q.Set("status", status)
@@ -345,6 +345,21 @@ func (c *Client) listPage(ctx context.Context, from, to time.Time, status string
 		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, resp.Received, err)
 	}
 	return answer, nil
+}
+
+// resourcePrefix is the URN prefix of an Altinn resource id.
+const resourcePrefix = "urn:altinn:resource:"
+
+// bareResource is the resource id as Correspondence keeps it: without
+// urn:altinn:resource: (in any case), which POSTVAKT_ALTINN_RESOURCE_ID
+// may be written with. Altinn stores a correspondence's resource bare and
+// its search compares the resourceId asked for as given, while its access
+// check takes the prefix off: asked with the URN, it answers no ids.
+func bareResource(id string) string {
+	if len(id) >= len(resourcePrefix) && strings.EqualFold(id[:len(resourcePrefix)], resourcePrefix) {
+		return id[len(resourcePrefix):]
+	}
+	return id
 }
 
 // validIDs returns the UUIDs of ids; others are logged and left out.

@@ -165,7 +165,9 @@ func (f *srcAltinn) details(w http.ResponseWriter, r *http.Request) {
 // nothing else: no paging.
 func (f *srcAltinn) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("role") == "" || q.Get("resourceId") != srcResource {
+	// The resource as Altinn stores it: without its URN prefix
+	// (InitializeCorrespondencesMapper), compared as asked for.
+	if q.Get("role") == "" || q.Get("resourceId") != strings.TrimPrefix(srcResource, "urn:altinn:resource:") {
 		srcProblem(w, http.StatusBadRequest, 0, "Bad Request", "role and resourceId are required")
 		return
 	}

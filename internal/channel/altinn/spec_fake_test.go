@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,8 +142,10 @@ func (f *nfAltinn) details(w http.ResponseWriter, r *http.Request) {
 // newest first, no paging, from and to exclusive on requestedPublishTime.
 func (f *nfAltinn) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("resourceId") != nfResource || q.Get("role") != "Sender" || q.Has("offset") || q.Has("limit") {
-		f.t.Errorf("search query %v: want resourceId, role=Sender, no offset/limit", q)
+	// Altinn keeps a correspondence's resource without its URN prefix and
+	// compares the resourceId asked for as given.
+	if q.Get("resourceId") != strings.TrimPrefix(nfResource, "urn:altinn:resource:") || q.Get("role") != "Sender" || q.Has("offset") || q.Has("limit") {
+		f.t.Errorf("search query %v: want the bare resourceId, role=Sender, no offset/limit", q)
 	}
 	from, err1 := time.Parse(time.RFC3339Nano, q.Get("from"))
 	to, err2 := time.Parse(time.RFC3339Nano, q.Get("to"))
