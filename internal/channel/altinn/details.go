@@ -21,16 +21,19 @@ import (
 
 // detailsDoc is the part of CorrespondenceDetailsExt the adapter reads.
 type detailsDoc struct {
-	CorrespondenceID string          `json:"correspondenceId"`
-	Created          flexTime        `json:"created"`
-	Published        flexTime        `json:"published"`
-	RequestedPublish flexTime        `json:"requestedPublishTime"`
-	Recipient        looseString     `json:"recipient"`
-	Sender           looseString     `json:"sender"`
-	Status           string          `json:"status"`
-	StatusChanged    flexTime        `json:"statusChanged"`
-	Read             flexTime        `json:"read"` // the first Read; null until then (CorrespondenceOverviewExt.Read)
-	StatusHistory    json.RawMessage `json:"statusHistory"`
+	CorrespondenceID string      `json:"correspondenceId"`
+	Created          flexTime    `json:"created"`
+	Published        flexTime    `json:"published"`
+	RequestedPublish flexTime    `json:"requestedPublishTime"`
+	Recipient        looseString `json:"recipient"`
+	Sender           looseString `json:"sender"`
+	// Status is read loosely too: a value the API's enum has no name for
+	// (one the service's core gained first) is written as its number,
+	// which is then that letter's unknown status, not an unreadable answer.
+	Status        looseString     `json:"status"`
+	StatusChanged flexTime        `json:"statusChanged"`
+	Read          flexTime        `json:"read"` // the first Read; null until then (CorrespondenceOverviewExt.Read)
+	StatusHistory json.RawMessage `json:"statusHistory"`
 	// Read loosely (loose.go): the status is not read from these.
 	IsConfidential looseConfidential `json:"isConfidential"`
 	Content        *looseContent     `json:"content"`
@@ -286,7 +289,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	if len(doc.StatusHistory) > 0 {
 		if err := json.Unmarshal(doc.StatusHistory, &hist); err != nil {
 			d.obs.Err = fmt.Errorf("%w: details of %s: statusHistory: %v", channel.ErrBadRecord, id, err)
-			d.obs.Status = maskedStatus(doc.Status)
+			d.obs.Status = maskedStatus(string(doc.Status))
 			d.found = foundOf(id, doc, nil)
 			return d, nil
 		}

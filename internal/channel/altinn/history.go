@@ -38,20 +38,20 @@ func sentAt(doc detailsDoc, hist []statusEvent) time.Time {
 // it is missing is statusHistory used: its latest entry by statusChanged,
 // Fetched only if nothing else is there.
 func currentStatus(doc detailsDoc, hist []statusEvent) (string, time.Time, error) {
-	if doc.Status != "" {
+	if status := string(doc.Status); status != "" {
 		if doc.StatusChanged.bad != "" {
-			return doc.Status, time.Time{}, fmt.Errorf("%w: statusChanged %s is not a date-time", channel.ErrBadTimestamp, doc.StatusChanged.bad)
+			return status, time.Time{}, fmt.Errorf("%w: statusChanged %s is not a date-time", channel.ErrBadTimestamp, doc.StatusChanged.bad)
 		}
 		if !doc.StatusChanged.IsZero() {
-			return doc.Status, doc.StatusChanged.Time, nil
+			return status, doc.StatusChanged.Time, nil
 		}
 		var at time.Time
 		for _, e := range hist {
-			if e.Status == doc.Status && e.StatusChanged.After(at) {
+			if e.Status == status && e.StatusChanged.After(at) {
 				at = e.StatusChanged.Time
 			}
 		}
-		return doc.Status, at, nil
+		return status, at, nil
 	}
 	var best *statusEvent
 	for i := range hist {
