@@ -2,6 +2,8 @@ package altinn
 
 import (
 	"fmt"
+	"net/url"
+	"strings"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
@@ -20,6 +22,12 @@ func configure(cfg config.Config, r *config.Reader) channel.Opener {
 	if base == "" {
 		return nil
 	}
+	if apiPath(base) {
+		// Altinn's app answers a path it has no route for 404 without a
+		// body, as it answers a correspondence it does not have: every
+		// letter would read as unknown to the channel.
+		r.Failf("POSTVAKT_ALTINN_URL", "%q holds the Correspondence API's path: give the platform root (e.g. https://platform.altinn.no), to which postvakt adds %s", base, basePath)
+	}
 	return func(deps channel.Deps) (channel.Adapter, error) {
 		hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: base, Logger: deps.Log, Registerer: deps.Registerer})
 		if err != nil {
@@ -35,4 +43,20 @@ func configure(cfg config.Config, r *config.Reader) channel.Opener {
 		}
 		return New(Config{BaseURL: base, ResourceID: cfg.Altinn.ResourceID, Logger: deps.Log}, hc, tokens)
 	}
+}
+
+// apiPath reports whether base has a path segment "correspondence" (in any
+// case): the API's own path (…/correspondence/api/v1, as the Notifications
+// and Profile URLs are written), which postvakt adds itself.
+func apiPath(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		if strings.EqualFold(seg, "correspondence") {
+			return true
+		}
+	}
+	return false
 }
