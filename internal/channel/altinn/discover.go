@@ -279,9 +279,14 @@ func (c *Client) list(ctx context.Context, from, to time.Time, status string) (i
 	return c.validIDs(all), false, nil
 }
 
-// searchAnswer is CorrespondencesExt.
+// searchAnswer is CorrespondencesExt. The service that paged (before
+// January 2025) answered its GetCorrespondencesResponse instead, the ids
+// as "items" and "pagination" {offset, limit, totalItems}, whatever the
+// OpenAPI document it published says: Items are the ids when there are
+// no IDs.
 type searchAnswer struct {
 	IDs        []string `json:"ids"`
+	Items      []string `json:"items"`
 	Pagination *struct {
 		TotalItems int `json:"totalItems"`
 		Page       int `json:"page"`
@@ -343,6 +348,9 @@ func (c *Client) listPage(ctx context.Context, from, to time.Time, status string
 	var answer searchAnswer
 	if err := json.Unmarshal(resp.Body, &answer); err != nil {
 		return searchAnswer{}, channel.NewBadResponse("altinn", "search", resp.StatusCode, ct, resp.Body, resp.Received, err)
+	}
+	if answer.IDs == nil {
+		answer.IDs = answer.Items
 	}
 	return answer, nil
 }

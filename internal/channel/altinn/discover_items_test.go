@@ -1,0 +1,80 @@
+package altinn
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/httpfake"
+)
+
+// TestDiscoverPagedSearchAsServed: the search that paged (Altinn/altinn-
+// correspondence before ac174310, January 2025) was declared to answer
+// CorrespondencesExt, {"ids", "pagination": {totalItems, page, pages}}, as
+// the published OpenAPI document has it, but its controller answered
+// Ok(GetCorrespondencesResponse): {"items":[…], "pagination": {"offset",
+// "limit", "totalItems"}}, 50 when no limit was asked. Read for "ids"
+// alone, every page held none: discovery found nothing, without a word,
+// and the paging written for that version never ran. "items" is read as
+// the ids when there are no "ids".
+func TestDiscoverPagedSearchAsServed(t *testing.T) {
+	f := &nfAltinn{t: t, srv: httpfake.New(t, httpfake.Bearer(nfBearer)), corr: map[string]*nfCorr{},
+		notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
+	f.srv.Handle("GET "+basePath, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		from, err1 := time.Parse(time.RFC3339Nano, q.Get("from"))
+		to, err2 := time.Parse(time.RFC3339Nano, q.Get("to"))
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		if limit == 0 {
+			limit = 50 // GetCorrespondencesHandler: request.Limit == 0 ? 50
+		}
+		if err1 != nil || err2 != nil || offset < 0 || limit < 0 {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		var hits []*nfCorr
+		for _, c := range f.corr {
+			if c.published.After(from) && c.published.Before(to) {
+				hits = append(hits, c)
+			}
+		}
+		f.mu.Unlock()
+		slices.SortFunc(hits, func(a, b *nfCorr) int {
+			if c := b.published.Compare(a.published); c != 0 {
+				return c
+			}
+			return strings.Compare(a.id, b.id)
+		})
+		items := []string{}
+		for _, c := range hits[min(offset, len(hits)):min(offset+limit, len(hits))] {
+			items = append(items, c.id)
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(map[string]any{"items": items,
+			"pagination": map[string]int{"offset": offset, "limit": limit, "totalItems": len(hits)}})
+	})
+	f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
+	from := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	const n = 137
+	for i := range n {
+		f.add(&nfCorr{id: nfID(i), published: from.Add(time.Duration(i+1) * time.Minute), history: nfHist("Initialized", "Published")})
+	}
+	found, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, fd := range found {
+		got[fd.ChannelID] = true
+	}
+	if len(got) != n {
+		t.Errorf("Discover found %d of %d letters of the paged search as it was served", len(got), n)
+	}
+}
