@@ -73,7 +73,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	mux := http.NewServeMux()
 	ui := web.New(requests, a.log, nil, append(opts, web.WithSecureCookies(cfg.SecureCookies), web.WithFollowUpDays(cfg.FollowUpDays),
-		web.WithLiveness(sched), web.WithPolicies(a.set))...)
+		web.WithLiveness(sched), web.WithStopping(ctx.Done()), web.WithPolicies(a.set))...)
 	mux.Handle("GET /metrics", ui.Protect(promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}), auth.ViewOperations))
 	mux.Handle("/", ui)
 	srv := httpServer(mux, a.log)

@@ -44,9 +44,17 @@ func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
 
 // ready is GET /readyz: 200 when the database answers, takes writes,
 // carries every migration this binary has and does not need a newer
-// binary (store.CheckSchema), else 503 saying which. What it finds is
-// logged once per outage (readyLog), not at every probe.
+// binary (store.CheckSchema), else 503 saying which; 503 "stopping" from
+// the moment the process begins to stop (WithStopping), whatever the
+// database. What it finds is logged once per outage (readyLog), not at
+// every probe; the stop is logged by serve.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-s.stopping:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
+		return
+	default:
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	now := time.Now() // the real clock, not s.now: how long an outage lasted

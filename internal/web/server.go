@@ -191,6 +191,12 @@ func WithEscalationRuns(r *escalate.Runs) Option { return func(s *Server) { s.ru
 // background loops stalled (serve's job scheduler).
 func WithLiveness(l Liveness) Option { return func(s *Server) { s.liveness = l } }
 
+// WithStopping makes /readyz answer 503 {"status":"stopping"} once
+// stopping is closed (serve's first SIGTERM): a load balancer takes the
+// replica out of rotation while it drains, before its listener closes.
+// The other routes answer as before until the server shuts down.
+func WithStopping(stopping <-chan struct{}) Option { return func(s *Server) { s.stopping = stopping } }
+
 // WithSessionTTL sets how long a login lasts, from the login or from its
 // last "stay signed in" (default 8 hours; session_extend.go).
 func WithSessionTTL(d time.Duration) Option { return func(s *Server) { s.sessionTTL = d } }
@@ -223,6 +229,7 @@ type Server struct {
 	known         knownCredentials // confirmed credentials, for while the database gives no answer
 	liveness      Liveness         // WithLiveness; nil: /healthz is 200 while HTTP is served
 	readyLog      readyLog         // what /readyz found, logged once per outage
+	stopping      <-chan struct{}  // WithStopping; nil: /readyz never says stopping
 }
 
 // New returns a server over st. now is the clock (validating sent times,
