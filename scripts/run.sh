@@ -76,6 +76,16 @@ echo "building postvakt…"
 bash scripts/build.sh .data/bin/postvakt
 pv=.data/bin/postvakt
 
+# What runs in the background ends with this script even when it is
+# killed outright (kill -9 of the script alone, which no trap sees): the
+# kernel sends each a SIGTERM when the script dies (setpriv --pdeathsig,
+# util-linux), and serve stops softly. Without setpriv (not Linux) they
+# outlive such a kill, as before.
+pdeath=
+if setpriv --pdeathsig TERM true 2>/dev/null; then
+	pdeath="setpriv --pdeathsig TERM --"
+fi
+
 sim_pid=
 mail_pid=
 import_pid=
@@ -144,7 +154,7 @@ rm -f .data/sim.env
 # dated in the future, as it would a real channel's. The world's letters
 # were sent over the ten days up to now (--behind anchors it there): those
 # of the last eight days are sent while the clock catches up.
-$pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --behind "$behind" --speed "$speed" \
+$pdeath $pv sim --addr 127.0.0.1:0 --scenario "${POSTVAKT_DEMO_SCENARIO:-demo}" --seed 1 --behind "$behind" --speed "$speed" \
 	--key-dir .data >.data/sim.env 2>.data/sim.log &
 sim_pid=$!
 for _ in $(seq 100); do
@@ -159,7 +169,7 @@ set +a
 
 # A real SMTP server with a web inbox for the reminders: mailpit.
 mailpit=$(scripts/mailpit.sh)
-"$mailpit" --smtp 127.0.0.1:$smtp_port --listen 127.0.0.1:$mail_port \
+$pdeath "$mailpit" --smtp 127.0.0.1:$smtp_port --listen 127.0.0.1:$mail_port \
 	--disable-version-check --smtp-disable-rdns --quiet >.data/mailpit.log 2>&1 &
 mail_pid=$!
 export POSTVAKT_SMTP_ADDR=127.0.0.1:$smtp_port
@@ -203,12 +213,14 @@ $pv units import .data/demo-units.csv
 
 # The sender systems register their letters as they send them: every ten
 # seconds, the letters the simulator has sent by its now (an import is
-# idempotent), until all of them are. Its output: .data/import.log. It
+# idempotent), until all of them are, or this script is gone (killed
+# outright: the simulator with it). Its output: .data/import.log. It
 # holds no lock: the clean-up kills the loop, not the sleep it is in,
 # which would refuse a run started at once after this one.
 all=$(wc -l <.data/demo-shipments.csv)
+run_pid=$$
 (
-	while sleep 10; do
+	while sleep 10 && kill -0 "$run_pid" 2>/dev/null; do
 		curl -fsS "$POSTVAKT_SIM_URL/shipments.csv?sent_by=now" -o .data/demo-sent.csv && $pv import .data/demo-sent.csv || continue
 		[ "$(wc -l <.data/demo-sent.csv)" -lt "$all" ] || break
 	done
@@ -262,6 +274,6 @@ MSG
 # In the background, waited for: a signal to this script reaches the
 # clean-up at once, which stops serve (it ran in the foreground, and a
 # SIGTERM to the script left it running against a stopped database).
-$pv serve &
+$pdeath $pv serve &
 serve_pid=$!
 wait "$serve_pid"

@@ -162,6 +162,41 @@ func TestRunStartsAfterOneKilledOutright(t *testing.T) {
 	}
 }
 
+// A make run whose script alone is killed outright (kill -9 of run.sh's
+// pid, the OOM killer choosing the script) has no clean-up: serve, the
+// simulator and mailpit went on (serve on the demo's port, polling), each
+// holding the checkout's lock it inherited, so every later make run was
+// refused, and the loop registering the letters asked the gone simulator
+// every ten seconds for good. They notice the script is gone and end: the
+// next run starts.
+func TestRunChildrenEndWhenTheScriptIsKilledOutright(t *testing.T) {
+	if exec.Command("setpriv", "--pdeathsig", "TERM", "true").Run() != nil {
+		t.Skip("no setpriv --pdeathsig (util-linux) here: the children outlive a killed run.sh")
+	}
+	// More letters than sent by now: the registering loop does not end by
+	// itself.
+	root, cmd, happened, _ := fakeDemo(t, "FAKE_LETTERS=5")
+	if err := syscall.Kill(cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	for deadline := time.Now().Add(25 * time.Second); syscall.Kill(-cmd.Process.Pid, 0) == nil; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			out, _ := exec.Command("pgrep", "-a", "-g", fmt.Sprint(cmd.Process.Pid)).CombinedOutput()
+			t.Fatalf("25 s after run.sh was killed outright, what it started still runs:\n%s", out)
+		}
+	}
+	if !strings.Contains(happened(), "serve-stopped") {
+		t.Errorf("serve did not stop softly (SIGTERM):\n%s", happened())
+	}
+	again := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
+	again.Env = append(os.Environ(), "FAKE_LOG="+filepath.Join(root, "happened.log"), "POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2",
+		"POSTVAKT_DEMO_SMTP_PORT=3", "FAKE_BIN=/nonexistent")
+	if out, _ := again.CombinedOutput(); strings.Contains(string(out), "a demo runs in this checkout already") || !strings.Contains(string(out), "building") {
+		t.Errorf("make run after its script was killed outright said:\n%s\nwant it to start (building)", out)
+	}
+}
+
 // A make run stopped with a SIGTERM to it alone (a process manager, kill:
 // README, Stopping) in its first minutes, then started again at once, was
 // refused, "a demo runs in this checkout already", for up to ten seconds:
@@ -268,8 +303,17 @@ func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, fu
 		esac
 		`,
 	})
+	// The simulator's letters: a header alone, or with FAKE_LETTERS=N, N
+	// letters of which none is sent by now.
+	letters := 0
+	for _, e := range env {
+		fmt.Sscanf(e, "FAKE_LETTERS=%d", &letters)
+	}
 	sim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("header\n"))
+		if r.URL.Query().Get("sent_by") == "" {
+			w.Write([]byte(strings.Repeat("letter\n", letters)))
+		}
 	}))
 	t.Cleanup(sim.Close)
 	env = append([]string{"FAKE_LOG=" + filepath.Join(root, "happened.log"), "FAKE_BIN=" + filepath.Join(root, "bin"), "FAKE_SIM_URL=" + sim.URL,
