@@ -11,6 +11,7 @@ import (
 
 	"postvakt/internal/config"
 	"postvakt/internal/health"
+	"postvakt/internal/jobs"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -51,9 +52,20 @@ func runHealth(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := ev.Run(ctx, now, *dry)
+	// The first Ctrl-C or SIGTERM stops claiming alert notices: the one
+	// being sent is sent and recorded, the others wait for the next
+	// evaluation, as serve's stop does (a second signal stops at once).
+	// Before, the signal cancelled the run: it exited on the next claim's
+	// "context canceled".
+	work, cancel := jobs.SoftStop(ctx, stopGrace)
+	defer cancel()
+	res, err := ev.Run(work, now, *dry)
 	if errors.Is(err, health.ErrBusy) {
 		return fmt.Errorf("%w: try again when it is done", err)
+	}
+	if jobs.Draining(work) {
+		// A run from cron must not look complete.
+		err = errors.Join(err, errors.New("stopped before the evaluation was done: the alert notices not sent wait for the next evaluation"))
 	}
 	for _, l := range alertLines(res) {
 		fmt.Println(l)

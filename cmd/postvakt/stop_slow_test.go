@@ -580,41 +580,9 @@ func TestStopGivesBackPrintClaims(t *testing.T) {
 // notice after SIGTERM (one per destination), and the one in flight
 // finishes: none cut by the hard stop.
 func TestStopHealthClaimsNothingNew(t *testing.T) {
-	const dests = 8
 	smtp := startSlowSMTP(t, 3*time.Second)
-	db := pgtest.New(t)
-	dir := t.TempDir()
-	policies := policyDir(t, "name: p\ncalendar: NO\nreminders: {max: 0}\nprint: {enabled: false}\n")
-	os.WriteFile(filepath.Join(policies, "health.yaml"), []byte("repeat_interval: 4h\nrules:\n  never_opening_org:\n    letters: 2\n    over: 365d\n    min_age: 1h\n"), 0o644)
-	var letters strings.Builder
-	letters.WriteString(header)
-	sent := time.Now().AddDate(0, 0, -10).UTC().Format(time.RFC3339)
-	for i, org := range storetest.OrgNumbers(3) {
-		for j := 0; j < 3; j++ {
-			letterRow(&letters, storetest.ChannelID(fmt.Sprintf("hhealth-%d", i), j), "Byggesak", org, sent)
-		}
-	}
-	os.WriteFile(filepath.Join(dir, "letters.csv"), []byte(letters.String()), 0o644)
-	var to []string
-	for i := 0; i < dests; i++ {
-		to = append(to, fmt.Sprintf("ops%d@kommune.example", i))
-	}
-	env := []string{"POSTVAKT_POLICIES=" + policies, "POSTVAKT_SMTP_ADDR=" + smtp.ln.Addr().String(), "POSTVAKT_SMTP_TLS=none",
-		"POSTVAKT_SMTP_FROM=postvakt@stop.example", "POSTVAKT_ESCALATE_SCHEDULE=0 0 1 1 *", "POSTVAKT_NOTICE_SCHEDULE=0 0 1 1 *",
-		"POSTVAKT_HEALTH_SCHEDULE=@every 1s", "POSTVAKT_ALERT_EMAIL=" + strings.Join(to, ",")}
-	for _, args := range [][]string{{"migrate"}, {"import", filepath.Join(dir, "letters.csv")}} {
-		if _, stderr, code := runEnv(t, append([]string{"DATABASE_URL=" + db}, env...), args...); code != 0 {
-			t.Fatalf("postvakt %s: exit %d\n%s", args[0], code, stderr)
-		}
-	}
-	st0, err := store.Open(context.Background(), db, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st0.DB().Exec(`UPDATE shipments SET state = 'available'`); err != nil { // as a poll would have found them
-		t.Fatal(err)
-	}
-	st0.Close()
+	db, env := alertNoticesWorld(t, smtp.ln.Addr().String(), 8)
+	env = append(env, "POSTVAKT_ESCALATE_SCHEDULE=0 0 1 1 *", "POSTVAKT_NOTICE_SCHEDULE=0 0 1 1 *", "POSTVAKT_HEALTH_SCHEDULE=@every 1s")
 	code, took, logs := termAtFirstMessage(t, smtp, db, env, 0)
 	data, taken, cut := smtp.counts()
 	st := storetest.OpenURL(t, db)
