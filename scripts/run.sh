@@ -85,6 +85,17 @@ pdeath=
 if setpriv --pdeathsig TERM true 2>/dev/null; then
 	pdeath="setpriv --pdeathsig TERM --"
 fi
+# serve runs in a session of its own (setsid, util-linux): a Ctrl-C in the
+# terminal, a SIGINT to the whole foreground process group, reached serve
+# too (it takes SIGINT though started in the background), and the
+# clean-up's SIGTERM was then a second signal, which stops serve at once,
+# as a crash would, instead of letting what it runs finish. Now the
+# clean-up's is the one signal it gets. Only with setpriv: out of the
+# script's process group, a kill of the group would not reach it.
+own_session=
+if [ -n "$pdeath" ] && command -v setsid >/dev/null; then
+	own_session=setsid
+fi
 
 sim_pid=
 mail_pid=
@@ -274,6 +285,6 @@ MSG
 # In the background, waited for: a signal to this script reaches the
 # clean-up at once, which stops serve (it ran in the foreground, and a
 # SIGTERM to the script left it running against a stopped database).
-$pdeath $pv serve &
+$own_session $pdeath $pv serve &
 serve_pid=$!
 wait "$serve_pid"

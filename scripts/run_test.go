@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,12 +83,15 @@ func TestRunStopsServeBeforeTheDatabase(t *testing.T) {
 			got := happened()
 			var pid int
 			fmt.Sscanf(got[strings.Index(got, "serving"):], "serving %d", &pid)
-			if pid > 0 && syscall.Kill(pid, 0) == nil {
+			if pid > 0 && !gone(pid) {
 				t.Errorf("run.sh ended and left serve (pid %d) running", pid)
 			}
 			stopped, pg := strings.Index(got, "serve-stopped"), strings.Index(got, "pg-stopped")
 			if stopped < 0 || pg < 0 || stopped > pg {
 				t.Errorf("after %s:\n%s\nwant serve stopped, then the database", tc.name, got)
+			}
+			if strings.Contains(got, "serve-killed") {
+				t.Errorf("after %s:\n%s\nwant serve's soft stop, not cut short by a second signal", tc.name, got)
 			}
 		})
 	}
@@ -131,7 +135,7 @@ func TestRunWritesTheDemosEnvironmentForCommands(t *testing.T) {
 // terminal left. The cluster holds no lock: the next run starts.
 func TestRunStartsAfterOneKilledOutright(t *testing.T) {
 	cluster := filepath.Join(t.TempDir(), "cluster.pid")
-	root, cmd, _, _ := fakeDemo(t, "FAKE_CLUSTER="+cluster)
+	root, cmd, happened, _ := fakeDemo(t, "FAKE_CLUSTER="+cluster)
 	t.Cleanup(func() {
 		if b, err := os.ReadFile(cluster); err == nil {
 			var pid int
@@ -145,10 +149,16 @@ func TestRunStartsAfterOneKilledOutright(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	// Its group gone (the simulator, mailpit, serve): the cluster alone left.
+	// Its group gone (the simulator, mailpit), and serve, in a session of
+	// its own, stopped: the cluster alone left.
 	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(-cmd.Process.Pid, 0) == nil; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("make run's process group outlived its SIGKILL")
+		}
+	}
+	for _, pid := range servePIDs(happened()) {
+		if !waitGone(t, pid, 10*time.Second) {
+			t.Fatal("serve outlived make run killed outright")
 		}
 	}
 	again := exec.Command("bash", filepath.Join(root, "scripts", "run.sh"))
@@ -184,6 +194,11 @@ func TestRunChildrenEndWhenTheScriptIsKilledOutright(t *testing.T) {
 		if time.Now().After(deadline) {
 			out, _ := exec.Command("pgrep", "-a", "-g", fmt.Sprint(cmd.Process.Pid)).CombinedOutput()
 			t.Fatalf("25 s after run.sh was killed outright, what it started still runs:\n%s", out)
+		}
+	}
+	for _, pid := range servePIDs(happened()) {
+		if !waitGone(t, pid, 10*time.Second) {
+			t.Fatal("serve outlived run.sh killed outright")
 		}
 	}
 	if !strings.Contains(happened(), "serve-stopped") {
@@ -294,11 +309,11 @@ func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, fu
 		"scripts/build.sh":   `cp "$FAKE_BIN/postvakt" "$1"`,
 		"bin/mailpit":        "#!/usr/bin/env bash\nexec sleep 600\n",
 		// postvakt: the simulator prints its environment and waits; serve
-		// says it serves and, told to stop, that it stopped.
+		// is testdata/fakeserve.
 		"bin/postvakt": `#!/usr/bin/env bash
 		case "$1" in
 		sim) echo "POSTVAKT_SIM_URL=$FAKE_SIM_URL"; echo "POSTVAKT_MASKINPORTEN_KEY_FILE=/dev/null"; exec sleep 600 ;;
-		serve) trap 'echo serve-stopped >>"$FAKE_LOG"; exit 0' TERM INT; echo "serving $$" >>"$FAKE_LOG"; while :; do sleep 0.05; done ;;
+		serve) exec "$FAKE_SERVE" ;;
 		user) echo "password (shown once): pw" ;;
 		esac
 		`,
@@ -317,9 +332,72 @@ func fakeDemo(t *testing.T, env ...string) (string, *exec.Cmd, func() string, fu
 	}))
 	t.Cleanup(sim.Close)
 	env = append([]string{"FAKE_LOG=" + filepath.Join(root, "happened.log"), "FAKE_BIN=" + filepath.Join(root, "bin"), "FAKE_SIM_URL=" + sim.URL,
+		"FAKE_SERVE=" + fakeServe(t),
 		"POSTVAKT_ADDR=127.0.0.1:1", "POSTVAKT_DEMO_MAIL_PORT=2", "POSTVAKT_DEMO_SMTP_PORT=3"}, env...)
 	cmd, happened, said := fakeRun(t, root, env)
 	return root, cmd, happened, said
+}
+
+// servePIDs are the pids of the fake serves a happened log names.
+func servePIDs(happened string) []int {
+	var pids []int
+	for _, line := range strings.Split(happened, "\n") {
+		var pid int
+		if _, err := fmt.Sscanf(line, "serving %d", &pid); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// gone reports whether process pid has ended (a zombie left unreaped,
+// in a container whose init reaps nothing, has ended too).
+func gone(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return syscall.Kill(pid, 0) != nil
+	}
+	_, after, _ := strings.Cut(string(b), ") ")
+	return strings.HasPrefix(after, "Z")
+}
+
+// waitGone waits up to d for process pid to end; it says so when it does
+// not.
+func waitGone(t *testing.T, pid int, d time.Duration) bool {
+	t.Helper()
+	for deadline := time.Now().Add(d); !gone(pid); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("process %d still runs after %s", pid, d)
+			return false
+		}
+	}
+	return true
+}
+
+var fakeServeBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// fakeServe is testdata/fakeserve built, once for the test binary.
+func fakeServe(t *testing.T) string {
+	t.Helper()
+	fakeServeBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "fakeserve")
+		if err != nil {
+			fakeServeBin.err = err
+			return
+		}
+		fakeServeBin.path = filepath.Join(dir, "fakeserve")
+		if out, err := exec.Command("go", "build", "-o", fakeServeBin.path, "./testdata/fakeserve").CombinedOutput(); err != nil {
+			fakeServeBin.err = fmt.Errorf("build testdata/fakeserve: %v\n%s", err, out)
+		}
+	})
+	if fakeServeBin.err != nil {
+		t.Fatal(fakeServeBin.err)
+	}
+	return fakeServeBin.path
 }
 
 // fakeRun starts root's run.sh (fakeDemo's) with env, in a process group
@@ -343,8 +421,15 @@ func fakeRun(t *testing.T, root string, env []string) (*exec.Cmd, func() string,
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Whatever the outcome, nothing it started outlives the test.
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	// Whatever the outcome, nothing it started outlives the test: its
+	// process group, and serve, which runs in a session of its own.
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		for _, pid := range servePIDs(happened()) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			waitGone(t, pid, 10*time.Second)
+		}
+	})
 	for deadline := time.Now().Add(60 * time.Second); strings.Count(happened(), "serving") == before; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("serve never started; run.sh said:\n%s", said())
