@@ -21,7 +21,7 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 		BaseURL:            r.URL("POSTVAKT_SVARUT_URL", "SvarUt base: for v2 and v3 the API root (https://svarut.ks.no/api), for v1 the service root (https://svarut.ks.no); unset = SvarUt off"),
 		API:                r.OneOf("POSTVAKT_SVARUT_API", APIv2, "v2 (bulk status-sok, Maskinporten + IntegrasjonId), v3 (the v3 status/sok, same credentials) or v1 (HTTP Basic)", APIv2, APIv3, APIv1),
 		KontoID:            r.String("POSTVAKT_SVARUT_KONTO_ID", "", "SvarUt account (konto) UUID, v2 and v3"),
-		IntegrasjonID:      r.String("POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt integration id, v2 and v3"),
+		IntegrasjonID:      r.String("POSTVAKT_SVARUT_INTEGRASJON_ID", "", "SvarUt (Fiks) integration id, a UUID, v2 and v3"),
 		IntegrasjonPassord: r.Secret("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "SvarUt integration password, v2 and v3"),
 		User:               r.String("POSTVAKT_SVARUT_USER", "", "SvarUt v1 avsender name (HTTP Basic)"),
 		Password:           r.Secret("POSTVAKT_SVARUT_PASSWORD", "SvarUt v1 password"),
@@ -64,8 +64,13 @@ func check(r *config.Reader, c Config) {
 		if !channel.ValidUUID(c.KontoID) {
 			r.Failf("POSTVAKT_SVARUT_KONTO_ID", "%q is not a UUID: the %s API needs the SvarUt account's id", c.KontoID, c.API)
 		}
-		if c.IntegrasjonID == "" {
+		switch {
+		case c.IntegrasjonID == "":
 			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_ID", "required with the %s API", c.API)
+		case !channel.ValidUUID(c.IntegrasjonID):
+			// A Fiks integration's id is a UUID (KS's client sends it as
+			// one); anything else (its name) fails every call at SvarUt.
+			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_ID", "is not a UUID: the %s API needs the Fiks integration's id (a UUID), not its name", c.API)
 		}
 		if c.IntegrasjonPassord == "" {
 			r.Failf("POSTVAKT_SVARUT_INTEGRASJON_PASSORD", "required with the %s API (or _FILE)", c.API)

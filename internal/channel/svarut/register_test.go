@@ -1,0 +1,47 @@
+package svarut
+
+import (
+	"strings"
+	"testing"
+
+	"postvakt/internal/config"
+)
+
+// TestIntegrasjonIDIsAUUID: a Fiks integration's id is a UUID (KS's own
+// client takes IntegrasjonId as java.util.UUID and sends it as such). One
+// that is none (the integration's name, as the Fiks forvaltning page
+// shows it beside the id, or the id cut short) made every status-sok and
+// history fail at SvarUt at every poll, the cause named nowhere; it stops
+// the start naming POSTVAKT_SVARUT_INTEGRASJON_ID, as a KONTO_ID that is
+// no UUID does. Its case is SvarUt's business, not refused.
+func TestIntegrasjonIDIsAUUID(t *testing.T) {
+	for _, tt := range []struct {
+		id string
+		ok bool
+	}{
+		{"0c1b8e4e-7d0a-4d8e-9a34-5f7c2a1b9e10", true},
+		{"0C1B8E4E-7D0A-4D8E-9A34-5F7C2A1B9E10", true},
+		{"Bergen kommune sak/arkiv", false},
+		{"0c1b8e4e-7d0a-4d8e-9a34", false},
+	} {
+		for _, api := range []string{APIv2, APIv3} {
+			env := map[string]string{
+				"POSTVAKT_SVARUT_URL": "https://svarut.ks.no/api", "POSTVAKT_SVARUT_API": api,
+				"POSTVAKT_SVARUT_KONTO_ID": kontoID, "POSTVAKT_SVARUT_INTEGRASJON_ID": tt.id,
+				"POSTVAKT_SVARUT_INTEGRASJON_PASSORD": integrPW,
+			}
+			r := config.NewReader(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+			configure(config.Config{}, r)
+			err := r.Err()
+			if tt.ok && err != nil {
+				t.Errorf("%s integration id %q: %v", api, tt.id, err)
+			}
+			if !tt.ok && (err == nil || !strings.Contains(err.Error(), "POSTVAKT_SVARUT_INTEGRASJON_ID")) {
+				t.Errorf("%s integration id %q: %v; want the start stopped naming POSTVAKT_SVARUT_INTEGRASJON_ID", api, tt.id, err)
+			}
+			if err != nil && strings.Contains(err.Error(), integrPW) {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		}
+	}
+}
