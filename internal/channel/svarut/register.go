@@ -16,7 +16,7 @@ func init() {
 }
 
 // configure reads POSTVAKT_SVARUT_*; SvarUt is off without a URL.
-func configure(_ config.Config, r *config.Reader) channel.Opener {
+func configure(cfg config.Config, r *config.Reader) channel.Opener {
 	c := Config{
 		BaseURL:            r.URL("POSTVAKT_SVARUT_URL", "SvarUt base: for v2 and v3 the API root (https://svarut.ks.no/api), for v1 the service root (https://svarut.ks.no); unset = SvarUt off"),
 		API:                r.OneOf("POSTVAKT_SVARUT_API", APIv2, "v2 (bulk status-sok, Maskinporten + IntegrasjonId), v3 (the v3 status/sok, same credentials) or v1 (HTTP Basic)", APIv2, APIv3, APIv1),
@@ -30,7 +30,7 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	if c.BaseURL == "" {
 		return nil
 	}
-	check(r, c)
+	check(r, c, cfg.Maskinporten.URL != "")
 	return func(deps channel.Deps) (channel.Adapter, error) {
 		c.Logger = deps.Log
 		hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: c.BaseURL, Secrets: c.Secrets(),
@@ -53,14 +53,18 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 }
 
 // check records, by variable, what the chosen API version lacks (at start,
-// not at the first poll), and refuses a base URL made for the other API
+// not at the first poll): v2 and v3 a Maskinporten client (tokens), whose
+// token SvarUt requires on every call; and refuses a base URL made for the other API
 // version (see Config.BaseURL): v1 under the v2 root asks paths no SvarUt
 // serves, and v1 answers 404 when it knows none of the letters asked, so
 // every letter would look unknown to SvarUt and, past the grace, go to
 // print.
-func check(r *config.Reader, c Config) {
+func check(r *config.Reader, c Config, tokens bool) {
 	switch c.API {
 	case APIv2, APIv3:
+		if !tokens {
+			r.Failf("POSTVAKT_MASKINPORTEN_URL", "required with SvarUt's %s API: SvarUt takes its calls only with a Maskinporten token (scope ks:fiks), see Maskinporten", c.API)
+		}
 		if !channel.ValidUUID(c.KontoID) {
 			r.Failf("POSTVAKT_SVARUT_KONTO_ID", "%q is not a UUID: the %s API needs the SvarUt account's id", c.KontoID, c.API)
 		}

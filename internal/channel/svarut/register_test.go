@@ -31,7 +31,7 @@ func TestIntegrasjonIDIsAUUID(t *testing.T) {
 				"POSTVAKT_SVARUT_INTEGRASJON_PASSORD": integrPW,
 			}
 			r := config.NewReader(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-			configure(config.Config{}, r)
+			configure(withMaskinporten, r)
 			err := r.Err()
 			if tt.ok && err != nil {
 				t.Errorf("%s integration id %q: %v", api, tt.id, err)
@@ -42,6 +42,45 @@ func TestIntegrasjonIDIsAUUID(t *testing.T) {
 			if err != nil && strings.Contains(err.Error(), integrPW) {
 				t.Errorf("the error shows the password: %v", err)
 			}
+		}
+	}
+}
+
+// withMaskinporten is a configuration whose Maskinporten client is set.
+var withMaskinporten = config.Config{Maskinporten: config.Maskinporten{URL: "https://maskinporten.no/token"}}
+
+// TestV2NeedsMaskinporten: SvarUt's v2 and v3 APIs take a request only
+// with a Maskinporten token (scope ks:fiks) beside the integration's
+// headers (the notes; v3's file requires bearerAuth; KS's client sends
+// it on every call). Without POSTVAKT_MASKINPORTEN_URL postvakt started
+// with a warning in its log and sent every status-sok and history without
+// one, which SvarUt refuses at every poll: the start stops naming the
+// variable, as it does for the integration's. v1 (HTTP Basic) needs none.
+func TestV2NeedsMaskinporten(t *testing.T) {
+	for _, tt := range []struct {
+		api  string
+		cfg  config.Config
+		fail bool
+	}{
+		{APIv2, config.Config{}, true},
+		{APIv3, config.Config{}, true},
+		{APIv2, withMaskinporten, false},
+		{APIv3, withMaskinporten, false},
+		{APIv1, config.Config{}, false},
+	} {
+		env := map[string]string{
+			"POSTVAKT_SVARUT_URL": "https://svarut.ks.no/api", "POSTVAKT_SVARUT_API": tt.api,
+			"POSTVAKT_SVARUT_KONTO_ID": kontoID, "POSTVAKT_SVARUT_INTEGRASJON_ID": "0c1b8e4e-7d0a-4d8e-9a34-5f7c2a1b9e10",
+			"POSTVAKT_SVARUT_INTEGRASJON_PASSORD": integrPW, "POSTVAKT_SVARUT_USER": v1User, "POSTVAKT_SVARUT_PASSWORD": v1Pass,
+		}
+		if tt.api == APIv1 {
+			env["POSTVAKT_SVARUT_URL"] = "https://svarut.ks.no"
+		}
+		r := config.NewReader(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		configure(tt.cfg, r)
+		err := r.Err()
+		if tt.fail != (err != nil) || tt.fail && !strings.Contains(err.Error(), "POSTVAKT_MASKINPORTEN_URL") {
+			t.Errorf("%s, Maskinporten %q: %v; want a failure naming POSTVAKT_MASKINPORTEN_URL: %v", tt.api, tt.cfg.Maskinporten.URL, err, tt.fail)
 		}
 	}
 }

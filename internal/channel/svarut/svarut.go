@@ -97,8 +97,8 @@ var (
 
 // New checks cfg and builds the adapter. hc should be an httpclient.Client
 // with Name "svarut", BaseURL cfg.BaseURL and Secrets cfg.Secrets(). tokens
-// is required for v2 and v3 unless the endpoint takes no bearer token (the
-// simulator); pass nil then.
+// is required for v2 and v3 (the start refuses them without Maskinporten);
+// nil is for tests whose endpoint takes no bearer token.
 func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
 	if hc == nil {
 		return nil, errors.New("svarut: an HTTP client is required")
