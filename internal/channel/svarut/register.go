@@ -100,7 +100,9 @@ func check(r *config.Reader, c Config, tokens bool) {
 		r.Failf("POSTVAKT_SVARUT_URL", "%q: %s takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /%s/…", c.BaseURL, c.API, c.API)
 	case c.API == APIv1 && (strings.HasSuffix(p, "/api") || strings.Contains(p, "/tjenester")):
 		r.Failf("POSTVAKT_SVARUT_URL", "%q: v1 takes SvarUt's service root (e.g. https://svarut.ks.no), to which postvakt appends /tjenester/api/forsendelse/v1", c.BaseURL)
-	case rooted && (strings.Contains(p+"/", "/v2/") || strings.Contains(p+"/", "/v3/")):
+	case rooted && (strings.Contains(p+"/", "/v2/") || strings.Contains(p+"/", "/v3/") || strings.Contains(p+"/", "/tjenester/")):
+		// The version's own path, or v1's (…/tjenester/api/forsendelse/v1,
+		// kept from a v1 integration): SvarUt serves /v2/… under neither.
 		r.Failf("POSTVAKT_SVARUT_URL", "%q: %s takes SvarUt's API root (e.g. https://svarut.ks.no/api), to which postvakt appends /%s/…", c.BaseURL, c.API, c.API)
 	}
 }

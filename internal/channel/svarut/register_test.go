@@ -84,3 +84,36 @@ func TestV2NeedsMaskinporten(t *testing.T) {
 		}
 	}
 }
+
+// TestV2RootNotV1Path: v2 and v3 take SvarUt's API root, to which postvakt
+// appends /v2/… (/v3/…). The v1 API's path (…/tjenester/api/forsendelse/v1,
+// what an integration moving from v1 has written down, here or behind a
+// gateway of its own) was taken: every status-sok went to
+// …/forsendelse/v1/v2/kontoer/…, a path SvarUt does not serve, and every
+// poll failed with a 404, the setting named nowhere. It stops the start,
+// as v1 under the v2 root does.
+func TestV2RootNotV1Path(t *testing.T) {
+	for _, tt := range []struct {
+		api, url string
+		ok       bool
+	}{
+		{APIv2, "https://svarut.ks.no/api", true},
+		{APIv2, "https://svarut-proxy.kommune.no/svarut/api", true},
+		{APIv2, "https://svarut.ks.no/tjenester/api/forsendelse/v1", false},
+		{APIv3, "https://svarut.ks.no/tjenester/api/forsendelse/v1/", false},
+		{APIv2, "https://svarut-proxy.kommune.no/tjenester/api/forsendelse/v1", false},
+		{APIv1, "https://svarut.ks.no", true},
+	} {
+		env := map[string]string{
+			"POSTVAKT_SVARUT_URL": tt.url, "POSTVAKT_SVARUT_API": tt.api,
+			"POSTVAKT_SVARUT_KONTO_ID": kontoID, "POSTVAKT_SVARUT_INTEGRASJON_ID": "0c1b8e4e-7d0a-4d8e-9a34-5f7c2a1b9e10",
+			"POSTVAKT_SVARUT_INTEGRASJON_PASSORD": integrPW, "POSTVAKT_SVARUT_USER": v1User, "POSTVAKT_SVARUT_PASSWORD": v1Pass,
+		}
+		r := config.NewReader(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		configure(withMaskinporten, r)
+		err := r.Err()
+		if tt.ok != (err == nil) || !tt.ok && !strings.Contains(err.Error(), "POSTVAKT_SVARUT_URL") {
+			t.Errorf("%s at %s: %v; want it taken: %v", tt.api, tt.url, err, tt.ok)
+		}
+	}
+}
