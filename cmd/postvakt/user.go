@@ -93,6 +93,9 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 		// is no way to say so (--email "" is).
 		return usageError{fmt.Sprintf("--name and --email are required (--email \"\" clears the address)\n%s", v.usage())}
 	}
+	if err := checkName("user", *name); err != nil {
+		return err
+	}
 	if *email != "" {
 		if msg := remind.CheckEmail(*email); msg != "" {
 			return usageError{"--email: " + msg}
@@ -103,14 +106,37 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 		return err
 	}
 	defer a.Close()
-	// Audited in the same transaction: unchanged when the entry cannot be
-	// written.
-	if err := a.st.SetUserEmailAudited(ctx, *name, *email,
-		&store.AuditEntry{Actor: actor(), Action: store.ActUserEmail, Object: "user:" + *name, Detail: *email}); err != nil {
+	u, err := findUser(ctx, a.st, *name)
+	if err != nil {
 		return err
 	}
-	fmt.Printf("user %s: e-mail %q\n", *name, *email)
+	// Audited in the same transaction: unchanged when the entry cannot be
+	// written. The entry is the user's organisation's, as a disable's.
+	if err := a.st.SetUserEmailAudited(ctx, u.Name, *email, &store.AuditEntry{Actor: actor(), Action: store.ActUserEmail,
+		Object: "user:" + u.Name, Detail: *email, SenderOrg: u.SenderOrg, SubjectOrg: u.SenderOrg}); err != nil {
+		return err
+	}
+	fmt.Printf("user %s: e-mail %q\n", u.Name, *email)
 	return nil
+}
+
+// findUser is the user of name (matched exactly), or an error saying
+// there is none, naming the user of that name in another case when there
+// is one: names are unique in any case, so it is the one meant, said
+// rather than taken. The commands that change a user by --name find it
+// here, having checked the name (checkName).
+func findUser(ctx context.Context, st *store.Store, name string) (store.UserRow, error) {
+	users, err := st.Users(ctx, time.Now())
+	if err != nil {
+		return store.UserRow{}, err
+	}
+	if i := slices.IndexFunc(users, func(u store.UserRow) bool { return u.Name == name }); i >= 0 {
+		return users[i], nil
+	}
+	if j := slices.IndexFunc(users, func(u store.UserRow) bool { return strings.EqualFold(u.Name, name) }); j >= 0 {
+		return store.UserRow{}, fmt.Errorf("no user is named %q; there is %q (names are matched exactly)", name, users[j].Name)
+	}
+	return store.UserRow{}, fmt.Errorf("no user is named %q (postvakt user add makes one)", name)
 }
 
 // setUserDisabled is `postvakt user disable|enable --name N`: as the admin
@@ -139,20 +165,10 @@ func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []
 		return err
 	}
 	defer a.Close()
-	users, err := a.st.Users(ctx, time.Now())
+	u, err := findUser(ctx, a.st, *name)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(users, func(u store.UserRow) bool { return u.Name == *name })
-	if i < 0 {
-		// Names are unique in any case: one in another case is the one
-		// meant, said rather than taken (the name is matched exactly).
-		if j := slices.IndexFunc(users, func(u store.UserRow) bool { return strings.EqualFold(u.Name, *name) }); j >= 0 {
-			return fmt.Errorf("no user is named %q; there is %q (names are matched exactly)", *name, users[j].Name)
-		}
-		return fmt.Errorf("no user is named %q (postvakt user add makes one)", *name)
-	}
-	u := users[i]
 	action := map[bool]store.AuditAction{true: store.ActUserDisable, false: store.ActUserEnable}[disable]
 	changed, err := a.st.SetUserDisabledAudited(ctx, u.ID, disable, time.Now(), &store.AuditEntry{Actor: actor(), Action: action,
 		Object: "user:" + u.Name, SenderOrg: u.SenderOrg, SubjectOrg: u.SenderOrg})
