@@ -1,7 +1,11 @@
 package main_test
 
 import (
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -152,4 +156,111 @@ func TestCLIAccessOffAuditedOrUnchanged(t *testing.T) {
 	if off != 0 {
 		t.Errorf("%d users disabled or tokens revoked with no audit entry; want none", off)
 	}
+}
+
+// TestCLIUserPassword: `user password --name N` is the admin page's reset
+// for an administrator locked out of it: a new password printed once, the
+// old one and every session of the user ended at once (a running serve
+// refuses them), changed and audited in one transaction (with the audit
+// log refusing, the old password stays and none is shown); names are
+// found as `user disable` finds them.
+func TestCLIUserPassword(t *testing.T) {
+	db := migrated(t)
+	old := addUser(t, db, "kari", "--role", "admin")
+	addr, cmd, _ := startServe(t, db)
+	defer cmd.Process.Kill()
+	noFollow := func(c *http.Client) *http.Client {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return c
+	}
+	status := func(c *http.Client) int {
+		t.Helper()
+		resp, err := c.Get("http://" + addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	session := noFollow(loginClient(t, addr, "kari", old, "nb"))
+	if got := status(session); got != http.StatusOK {
+		t.Fatalf("kari's session before the reset: %d; want 200", got)
+	}
+
+	out, stderr, code := run(t, db, "user", "password", "--name", "kari")
+	m := regexp.MustCompile(`user kari: sessions ended; new password \(shown once\): (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("user password: exit %d, out %q, stderr %q; want 0 and the new password", code, out, stderr)
+	}
+	if got := status(session); got == http.StatusOK {
+		t.Errorf("kari's session after user password: %d; want it ended", got)
+	}
+	if got := loginStatus(t, addr, "kari", old); got != http.StatusUnauthorized {
+		t.Errorf("a login with the old password: %d; want 401", got)
+	}
+	if got := status(noFollow(loginClient(t, addr, "kari", m[1], "nb"))); got != http.StatusOK {
+		t.Errorf("a login with the new password: %d; want 200", got)
+	}
+	conn := openDB(t, db)
+	var entries int
+	if err := conn.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'user_password' AND object = 'user:kari'`).Scan(&entries); err != nil {
+		t.Fatal(err)
+	}
+	if entries != 1 {
+		t.Errorf("%d user_password entries; want 1", entries)
+	}
+
+	for _, c := range []struct {
+		name string
+		code int
+		want string
+	}{
+		{"kari:x", 2, "--name"},
+		{"nobody", 1, `no user is named "nobody"`},
+		{"Kari", 1, `there is "kari"`},
+	} {
+		if out, stderr, code := run(t, db, "user", "password", "--name", c.name); code != c.code || !strings.Contains(stderr, c.want) || out != "" {
+			t.Errorf("user password --name %q: exit %d, out %q, stderr %q; want %d, %q and no password", c.name, code, out, stderr, c.code, c.want)
+		}
+	}
+
+	var hash string
+	if err := conn.QueryRow(`SELECT password_hash FROM users WHERE name = 'kari'`).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RefuseAudit(t, conn)
+	if out, stderr, code := run(t, db, "user", "password", "--name", "kari"); code != 1 || strings.Contains(out, "shown once") {
+		t.Errorf("user password with the audit log refusing: exit %d, out %q, stderr %q; want 1 and no password", code, out, stderr)
+	}
+	var after string
+	if err := conn.QueryRow(`SELECT password_hash FROM users WHERE name = 'kari'`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != hash {
+		t.Error("the password changed with the audit log refusing its entry")
+	}
+}
+
+// loginStatus is the status of serve's answer at addr to a login as name
+// with password.
+func loginStatus(t *testing.T, addr, name, password string) int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get("http://" + addr + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := regexp.MustCompile(`name="login_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if tok == nil {
+		t.Fatal("no login form")
+	}
+	resp, err = c.PostForm("http://"+addr+"/login", url.Values{"login_csrf": {string(tok[1])}, "next": {"/"}, "name": {name}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

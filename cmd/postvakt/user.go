@@ -145,18 +145,8 @@ func findUser(ctx context.Context, st *store.Store, name string) (store.UserRow,
 // so is said and left as it is (exit 0): an off-boarding script may run
 // twice.
 func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
-	fs := v.flags()
-	name := fs.String("name", "", "the user (required)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	switch {
-	case fs.NArg() != 0:
-		return usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
-	case *name == "":
-		return usageError{fmt.Sprintf("--name is required\n%s", v.usage())}
-	}
-	if err := checkName("user", *name); err != nil {
+	name, err := parseUserName(v, args)
+	if err != nil {
 		return err
 	}
 	disable := v.name == "disable"
@@ -165,7 +155,7 @@ func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []
 		return err
 	}
 	defer a.Close()
-	u, err := findUser(ctx, a.st, *name)
+	u, err := findUser(ctx, a.st, name)
 	if err != nil {
 		return err
 	}
@@ -183,4 +173,65 @@ func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []
 		fmt.Printf("user %s enabled: it can log in again\n", u.Name)
 	}
 	return nil
+}
+
+// resetPassword is `postvakt user password --name N`: as the admin page's
+// reset, for an administrator the page no longer lets in. The new
+// password is read from standard input when it is piped (as user add
+// reads it), else generated and printed once; every session of the user
+// ends. Changed and audited in the same transaction: when the entry
+// cannot be written the old password stays and none is shown.
+func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
+	name, err := parseUserName(v, args)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, cfg, withStore)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := findUser(ctx, a.st, name)
+	if err != nil {
+		return err
+	}
+	password, generated, err := readPassword(os.Stdin)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return fmt.Errorf("hash the new password: %w", err)
+	}
+	if err := a.st.SetUserPasswordAudited(ctx, u.ID, hash, &store.AuditEntry{Actor: actor(), Action: store.ActUserPassword,
+		Object: "user:" + u.Name, Detail: "sessions ended", SenderOrg: u.SenderOrg, SubjectOrg: u.SenderOrg}); err != nil {
+		return err
+	}
+	if generated {
+		fmt.Printf("user %s: sessions ended; new password (shown once): %s\n", u.Name, password)
+	} else {
+		fmt.Printf("user %s: sessions ended; new password set\n", u.Name)
+	}
+	if u.DisabledAt != nil {
+		fmt.Fprintf(os.Stderr, "note: user %s is disabled: it cannot log in until postvakt user enable --name %s\n", u.Name, u.Name)
+	}
+	return nil
+}
+
+// parseUserName parses the flags of a verb that takes a user's --name
+// alone (disable, enable, password): required, and checked as user add
+// checks it.
+func parseUserName(v verbCall, args []string) (string, error) {
+	fs := v.flags()
+	name := fs.String("name", "", "the user (required)")
+	if err := parse(fs, args); err != nil {
+		return "", err
+	}
+	switch {
+	case fs.NArg() != 0:
+		return "", usageError{fmt.Sprintf("unexpected argument %q\n%s", fs.Arg(0), v.usage())}
+	case *name == "":
+		return "", usageError{fmt.Sprintf("--name is required\n%s", v.usage())}
+	}
+	return *name, checkName("user", *name)
 }
