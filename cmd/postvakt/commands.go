@@ -38,8 +38,8 @@ func init() {
 		{"print", printVerbs.forms(), "print fallback: orders, manual handling, approval batches; send and follow print orders", printVerbs.run},
 		{"report", reportVerbs.forms(), "export a list, or an incident's letters with state and evidence counted per sending unit (audited)", reportVerbs.run},
 		{"health", "--once [--now RFC3339] [--dry-run]", "evaluate the health rules once: record and send what fires or resolves; prints FIRING/RESOLVED lines", runHealth},
-		{"user", userVerbs.forms(), "create a UI user (password on stdin, or generated and printed once); set its e-mail address; disable or enable it; set its password", userVerbs.run},
-		{"token", tokenVerbs.forms(), "create an API token (printed once), or revoke one", tokenVerbs.run},
+		{"user", userVerbs.forms(), "create a UI user (password on stdin, or generated and printed once); set its e-mail address; disable or enable it; set its password; list the users", userVerbs.run},
+		{"token", tokenVerbs.forms(), "create an API token (printed once), revoke one, or list them", tokenVerbs.run},
 		{"version", "", "print the version: the module version and the commit it was built from, the Go version, the database schema version it expects", runVersion},
 		{"help", "[COMMAND [VERB]]", "show this help, or a command's (as COMMAND --help does)", func(context.Context, config.Config, []string) error { usage(os.Stdout); return nil }},
 	}
@@ -99,17 +99,19 @@ var reportVerbs = &verbs{cmd: "report", verbs: []verb{
 }}
 
 // userVerbs creates UI users, sets their e-mail addresses, disables and
-// enables them, and sets their passwords.
+// enables them, sets their passwords, and lists them.
 var userVerbs = &verbs{cmd: "user", verbs: []verb{
 	{"add", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U] [--email E] (password on stdin, or generated)", "create a UI user (password on stdin, or generated and printed once)", addUser},
 	{"email", "--name N --email E", "set a user's e-mail address", setUserEmail},
 	{"disable", "--name N", "disable a UI user: its sessions end at once and it can no longer log in (audited)", setUserDisabled},
 	{"enable", "--name N", "enable a disabled UI user again (audited)", setUserDisabled},
 	{"password", "--name N", "set a UI user's password (from stdin, or generated and printed once); its sessions end at once (audited)", resetPassword},
+	{"list", "[--json]", "list the UI users: role, organisation, unit, e-mail, open sessions, disabled (audited)", listUsers},
 }}
 
-// tokenVerbs creates and revokes API tokens.
+// tokenVerbs creates, revokes and lists API tokens.
 var tokenVerbs = &verbs{cmd: "token", verbs: []verb{
 	{"create", "--name N --role " + strings.Join(store.Roles, "|") + " [--sender-org O] [--unit U]", "create an API token (printed once)", createToken},
 	{"revoke", "--name N [--sender-org O]", "revoke an active API token: requests with it are refused from the next one on (audited)", revokeToken},
+	{"list", "[--json]", "list the API tokens: role, organisation, unit, last use, revoked (audited)", listTokens},
 }}
