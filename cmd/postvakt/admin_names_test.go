@@ -10,8 +10,10 @@ import (
 // end, whom the login (it trims the name, and takes none longer than 100
 // bytes) could never let in; a colon, which makes the audit log's actor
 // ("user:a:b") ambiguous; bytes that are no UTF-8, answered by the
-// database's error. They are refused as the page refuses them, exit 2
-// with the rule, and nothing is made.
+// database's error; a token's name with a blank at an end (the page trims
+// it), a second active "sak " beside "sak" that the lists, the audit log
+// and the letters' sender system show alike. They are refused as the
+// page refuses them, exit 2 with the rule, and nothing is made.
 func TestAdminNamesAsThePage(t *testing.T) {
 	db := migrated(t)
 	conn := openDB(t, db)
@@ -25,6 +27,8 @@ func TestAdminNamesAsThePage(t *testing.T) {
 		{"token", "sak:system"},
 		{"token", "sak\tsystem"},
 		{"token", "sak\xff"},
+		{"token", "sak "},
+		{"token", " sak"},
 	} {
 		args := []string{c.what, "add", "--name", c.name, "--role", "admin"}
 		if c.what == "token" {

@@ -206,7 +206,7 @@ func checkName(what, name string) error {
 	case what == "user" && !store.UserNameOK(name):
 		return usageError{fmt.Sprintf("--name: give a name of at most %d bytes, without spaces or colons", store.MaxUserName)}
 	case what == "token" && !store.TokenNameOK(name):
-		return usageError{fmt.Sprintf("--name: give a name of at most %d characters, without colons, tabs or line breaks; spaces are allowed", store.MaxTokenName)}
+		return usageError{fmt.Sprintf("--name: give a name of at most %d characters, without colons, tabs or line breaks; spaces are allowed, but not at its start or end", store.MaxTokenName)}
 	}
 	return nil
 }

@@ -30,14 +30,16 @@ func UserNameOK(name string) bool {
 }
 
 // TokenNameOK reports whether name may name an API token: some text of at
-// most MaxTokenName characters, spaces allowed (migration 00038 names
-// tokens "sak (2)"), but no colon (an actor is "token:<name>") and no
-// control character (a tab, a line break: the name is the default sender
-// system of the letters the token registers, model.CheckText), and no
-// national id (names are written to the logs). The message
-// err.bad_token_name says so.
+// most MaxTokenName characters, spaces allowed inside it (migration 00038
+// names tokens "sak (2)") but none at an end (the admin page trims the
+// name typed: "sak " beside "sak" would be two active tokens the lists,
+// the audit log and their letters' sender system show alike), no colon
+// (an actor is "token:<name>") and no control character (a tab, a line
+// break: the name is the default sender system of the letters the token
+// registers, model.CheckText), and no national id (names are written to
+// the logs). The message err.bad_token_name says so.
 func TokenNameOK(name string) bool {
-	return name != "" && IsText(name) && utf8.RuneCountInString(name) <= MaxTokenName &&
+	return name != "" && IsText(name) && utf8.RuneCountInString(name) <= MaxTokenName && strings.TrimSpace(name) == name &&
 		!strings.ContainsRune(name, ':') && !strings.ContainsFunc(name, unicode.IsControl) && !model.HoldsNationalID(name)
 }
 
