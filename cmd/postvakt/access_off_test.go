@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/storetest"
 )
 
@@ -263,4 +266,44 @@ func loginStatus(t *testing.T, addr, name, password string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestCLIUserPasswordInALoop: an off-boarding script resetting its users'
+// passwords in a loop reading their names (while read n; do postvakt user
+// password --name "$n"; done <names) gives the command the loop's input:
+// `user password` reads none of it (the next name is no password, and the
+// loop goes on to it), and prints each a new generated password.
+func TestCLIUserPasswordInALoop(t *testing.T) {
+	db := migrated(t)
+	addUser(t, db, "kari", "--role", "compliance")
+	addUser(t, db, "ola-nordmann-2026", "--role", "compliance")
+	cmd := exec.Command(bin, "user", "password", "--name", "kari")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+db, "POSTVAKT_POLICIES=../../policies")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := w.WriteString("ola-nordmann-2026\n"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	cmd.Stdin = r // the loop's input itself, as the shell gives it
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	m := regexp.MustCompile(`user kari: sessions ended; new password \(shown once\): (\S+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("user password with the loop's input: %v, out %q, stderr %q; want a new password shown", err, out, stderr.String())
+	}
+	var hash string
+	if err := openDB(t, db).QueryRow(`SELECT password_hash FROM users WHERE name = 'kari'`).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if auth.CheckPassword(hash, "ola-nordmann-2026") || !auth.CheckPassword(hash, string(m[1])) {
+		t.Errorf("kari's password is the next line of the loop's input; want the one shown")
+	}
+	if rest, _ := io.ReadAll(r); string(rest) != "ola-nordmann-2026\n" {
+		t.Errorf("the loop's input left: %q; want its next name unread", rest)
+	}
 }

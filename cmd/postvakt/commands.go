@@ -105,7 +105,7 @@ var userVerbs = &verbs{cmd: "user", verbs: []verb{
 	{"email", "--name N --email E", "set a user's e-mail address", setUserEmail},
 	{"disable", "--name N", "disable a UI user: its sessions end at once and it can no longer log in (audited)", setUserDisabled},
 	{"enable", "--name N", "enable a disabled UI user again (audited)", setUserDisabled},
-	{"password", "--name N", "set a UI user's password (from stdin, or generated and printed once); its sessions end at once (audited)", resetPassword},
+	{"password", "--name N", "set a new generated password for a UI user, printed once; its sessions end at once (audited)", resetPassword},
 	{"list", "[--json]", "list the UI users: role, organisation, unit, e-mail, open sessions, disabled (audited)", listUsers},
 }}
 

@@ -177,10 +177,12 @@ func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []
 
 // resetPassword is `postvakt user password --name N`: as the admin page's
 // reset, for an administrator the page no longer lets in. The new
-// password is read from standard input when it is piped (as user add
-// reads it), else generated and printed once; every session of the user
-// ends. Changed and audited in the same transaction: when the entry
-// cannot be written the old password stays and none is shown.
+// password is generated and printed once, never read from standard
+// input: an off-boarding script's loop reading names gives the command
+// its input, whose next name would be taken as the password (and skipped
+// by the loop). Every session of the user ends. Changed and audited in
+// the same transaction: when the entry cannot be written the old
+// password stays and none is shown.
 func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []string) error {
 	name, err := parseUserName(v, args)
 	if err != nil {
@@ -195,10 +197,7 @@ func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []st
 	if err != nil {
 		return err
 	}
-	password, generated, err := readPassword(os.Stdin)
-	if err != nil {
-		return err
-	}
+	password := auth.GeneratePassword()
 	hash, err := auth.HashPassword(password)
 	if err != nil {
 		return fmt.Errorf("hash the new password: %w", err)
@@ -207,11 +206,7 @@ func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []st
 		Object: "user:" + u.Name, Detail: "sessions ended", SenderOrg: u.SenderOrg, SubjectOrg: u.SenderOrg}); err != nil {
 		return err
 	}
-	if generated {
-		fmt.Printf("user %s: sessions ended; new password (shown once): %s\n", u.Name, password)
-	} else {
-		fmt.Printf("user %s: sessions ended; new password set\n", u.Name)
-	}
+	fmt.Printf("user %s: sessions ended; new password (shown once): %s\n", u.Name, password)
 	if u.DisabledAt != nil {
 		fmt.Fprintf(os.Stderr, "note: user %s is disabled: it cannot log in until postvakt user enable --name %s\n", u.Name, u.Name)
 	}
