@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,7 +49,9 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 	// Audited in the same transaction: a failed audit write stores
 	// nothing, so running the command again makes the user.
 	if _, err := st.CreateUserAudited(ctx, u, &store.AuditEntry{Actor: actor(), Action: store.ActUserAdd, Object: "user:" + u.Name,
-		Detail: store.DescribeAccess(u.Role, u.SenderOrg, u.Unit, u.Email), SenderOrg: u.SenderOrg}); err != nil {
+		Detail: store.DescribeAccess(u.Role, u.SenderOrg, u.Unit, u.Email), SenderOrg: u.SenderOrg}); errors.Is(err, store.ErrExists) {
+		return takenName(ctx, st, u.Name, err)
+	} else if err != nil {
 		return err
 	}
 	if generated {
@@ -57,6 +60,24 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 		fmt.Printf("user %s created\n", u.Name)
 	}
 	return warnUnknownUnit(ctx, st, u.SenderOrg, u.Unit)
+}
+
+// takenName is user add's error for a name a user has in any case (err
+// when it cannot be told): the user there, and, when it is disabled, how
+// it is let in again (a returning employee is that user).
+func takenName(ctx context.Context, st *store.Store, name string, err error) error {
+	users, lerr := st.Users(ctx, time.Now())
+	if lerr != nil {
+		return err
+	}
+	i := slices.IndexFunc(users, func(u store.UserRow) bool { return strings.EqualFold(u.Name, name) })
+	switch {
+	case i < 0:
+		return err
+	case users[i].DisabledAt != nil:
+		return fmt.Errorf("user %q exists (names are unique in any case), disabled: postvakt user enable --name %s lets it log in again", users[i].Name, users[i].Name)
+	}
+	return fmt.Errorf("user %q exists (names are unique in any case)", users[i].Name)
 }
 
 // readPassword takes the first line of in when in is not a terminal and
