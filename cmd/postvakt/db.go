@@ -175,11 +175,11 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 		// user or token sees its whole organisation.
 		return usageError{fmt.Sprintf("--unit limits role unit only: a %s %s sees its whole organisation (or all, without --sender-org); leave --unit out", *role, what)}
 	}
-	if !store.UnitNameOK(*unit) {
-		return usageError{"--unit: give the unit's name as text, without tabs, line breaks or other control characters"}
-	}
 	if model.HoldsNationalID(*unit) {
 		return usageError{"--unit: a national id is no unit name (unit names are shown in lists and exports)"}
+	}
+	if !store.UnitNameOK(*unit) {
+		return usageError{"--unit: give the unit's name as text, without tabs, line breaks or other control characters"}
 	}
 	if *org != "" {
 		// As the administration page: a typo would make a user or token

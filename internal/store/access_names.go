@@ -46,7 +46,8 @@ func TokenNameOK(name string) bool {
 // UnitNameOK reports whether unit may be the unit a user or token is
 // limited to: text (a NUL or bytes that are no UTF-8 the database refuses)
 // without control characters, which no letter's unit holds
-// (model.CheckText). The message err.bad_unit says so.
+// (model.CheckText), and no national id (unit names are shown in lists and
+// exports). The message err.bad_unit says so.
 func UnitNameOK(unit string) bool {
-	return IsText(unit) && !strings.ContainsFunc(unit, unicode.IsControl)
+	return IsText(unit) && !strings.ContainsFunc(unit, unicode.IsControl) && !model.HoldsNationalID(unit)
 }
