@@ -94,7 +94,7 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 		// their bytes would be a wall of problems about control characters.
 		return refuse(1, nil, "problem.file_workbook")
 	}
-	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || utf16Text(head) {
 		return refuse(1, nil, "problem.file_utf16")
 	}
 	if len(head) == sniff {
@@ -167,6 +167,30 @@ func Blank(rec []string) bool {
 		}
 	}
 	return true
+}
+
+// utf16Text says whether head, a file's start, is UTF-16 text without a
+// byte-order mark (SQL Server's bcp -w, .NET's Encoding.Unicode written
+// without its preamble): a zero byte in one half of most of its first
+// pairs of bytes and in next to none of the other, as ASCII letters are
+// in either byte order. Read as UTF-8, its zero bytes would be NULs and
+// its header a row of unknown columns; a CSV file in UTF-8 or
+// Windows-1252 has no NUL.
+func utf16Text(head []byte) bool {
+	pairs := min(len(head), 512) / 2
+	if pairs < 2 {
+		return false
+	}
+	var zero [2]int // pairs whose first, whose second byte is zero
+	for i := 0; i < pairs; i++ {
+		for j := range zero {
+			if head[2*i+j] == 0 {
+				zero[j]++
+			}
+		}
+	}
+	most, few := pairs/2, pairs/10
+	return zero[0] > most && zero[1] <= few || zero[1] > most && zero[0] <= few
 }
 
 // undefined1252 are the bytes Windows-1252 has no character for.
