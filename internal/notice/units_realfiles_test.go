@@ -33,6 +33,8 @@ func TestParseUnitsRealFiles(t *testing.T) {
 		{"line break in a unit name", hdr + "964338531;\"NAV\r\nBergen\";nav@bergen.kommune.no;\r\n", "", "line 2, column unit", ""},
 		{"UTF-8 with BOM, quoted header", "\ufeff\"sender_org\";\"unit\";\"contact_email\";\"manager_email\"\r\n\"964338531\";\"Helse og omsorg\";\"ho@bergen.kommune.no\";\"\"\r\n",
 			"Helse og omsorg", "", ""},
+		{"Excel's empty rows (separators alone) between and after", hdr + ";;;\r\n964338531;Helse og omsorg;ho@bergen.kommune.no;\r\n;;;\r\n;;;\r\n",
+			"Helse og omsorg", "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

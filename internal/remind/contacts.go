@@ -90,7 +90,8 @@ func ParseContacts(r io.Reader) ([]store.Contact, error) {
 // separator; lines of at most spreadsheet.DefaultMaxLine bytes). A value
 // with a control character is a problem of its line and column, never
 // passed to row. It returns every
-// problem (file, header, shape, and what row reported); the error is for a
+// problem (file, header, shape, and what row reported); a row of
+// separators alone (Excel's empty row) is none. The error is for a
 // failing reader only. Contacts and units files use it.
 func ReadTable(r io.Reader, columns []string, row func(line int, get func(string) string, bad func(col string, reason i18n.Phrase))) ([]ContactError, error) {
 	return ReadTableAs(r, columns, nil, row)
@@ -193,6 +194,9 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 		}
 		if err != nil {
 			return nil, err
+		}
+		if spreadsheet.Blank(rec) {
+			continue // separators alone: Excel's empty row, no row (as in a letters file)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {

@@ -201,9 +201,9 @@ func TestParseContacts(t *testing.T) {
 	}{
 		{"empty", "", []string{"line 1: empty file"}},
 		{"header", "org,email\n", []string{`line 1: unknown column "org"`, `line 1: missing column "orgnr"`}},
-		{"rows", "orgnr,email\n974760673,post@firma.no\n123,post@firma.no\n974760673,not-an-address\n974760673\n,\n",
+		{"rows", "orgnr,email\n974760673,post@firma.no\n123,post@firma.no\n974760673,not-an-address\n974760673\n,\n,post@firma.no\n974760673,\n",
 			[]string{"line 3, column orgnr: ", "line 4, column email: ", "line 5: 1 fields, the header has 2",
-				"line 6, column orgnr: required", "line 6, column email: required"}},
+				"line 7, column orgnr: required", "line 8, column email: required"}}, // line 6, a separator alone, is Excel's empty row: none
 		{"display name", "orgnr,email\n974760673,Post <post@firma.no>\n", []string{"line 2, column email: "}},
 		{"no rows", "orgnr,email\n", []string{"no contacts"}},
 	} {
