@@ -10,7 +10,8 @@ import (
 // database writes PostgreSQL's 2026-11-20 10:00:00+01), is read as that
 // instant; a local time without a zone is told so in either form;
 // anything else is not a time. (Found by an independent review of the
-// import.)
+// import.) So is a time of a whole minute written without its seconds,
+// as Java's OffsetDateTime.toString() writes it.
 func TestParseSentAtForms(t *testing.T) {
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -27,6 +28,16 @@ func TestParseSentAtForms(t *testing.T) {
 		{"2026-11-20 09:00:00.250Z", at.Add(250 * time.Millisecond), ""},
 		{"2026-11-20 03:30:00-05:30", at, ""},
 		{"2026-11-21T05:00:00+20:00", at, ""}, // past PostgreSQL's ±15:59: read in UTC
+		// Java's OffsetDateTime.toString() (and Instant-less ISO 8601
+		// writers) leave out the seconds of a whole minute: a sender
+		// system on it sends this form for one letter in sixty.
+		{"2026-11-20T10:00+01:00", at, ""},
+		{"2026-11-20T09:00Z", at, ""},
+		{"2026-11-20 10:00+01", at, ""},
+		{"2026-11-20T10:00", time.Time{}, "problem.sent_at_zone"},
+		{"2026-11-20 10:00", time.Time{}, "problem.sent_at_zone"},
+		{"2026-11-20T10:0+01:00", time.Time{}, "problem.sent_at_format"},
+		{"2026-11-20T10:00.5Z", time.Time{}, "problem.sent_at_format"},
 		{"2026-11-20 10:00:00", time.Time{}, "problem.sent_at_zone"},
 		{"2026-11-20T10:00:00", time.Time{}, "problem.sent_at_zone"},
 		{"2026-11-20 10:00:00+1", time.Time{}, "problem.sent_at_format"},

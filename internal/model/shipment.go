@@ -207,7 +207,9 @@ func Quote(s string) string {
 // The other unambiguous ways of writing such a time are read as it: a
 // space or a lower-case t between date and time, a lower-case z, and an
 // offset of hours alone or without its colon (2026-11-20 10:00:00+01, as
-// PostgreSQL prints a timestamptz; +0100).
+// PostgreSQL prints a timestamptz; +0100), and a whole minute without
+// its seconds (2026-11-20T10:00+01:00, as Java's OffsetDateTime writes
+// it).
 func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
 	t, err := time.Parse(time.RFC3339, rfc3339Form(v))
 	if err == nil && t.IsZero() {
@@ -227,9 +229,15 @@ func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
 }
 
 // rfc3339Form writes v, a time as ParseSentAt takes it, in RFC 3339's
-// own form: T between date and time, Z in capitals, the offset as +hh:mm.
-// Anything else is left as it is, for time.Parse to refuse.
+// own form: T between date and time, Z in capitals, the offset as +hh:mm,
+// the seconds of a whole minute written without them (Java's
+// OffsetDateTime.toString(): 2026-11-20T10:00+01:00) as :00. Anything
+// else is left as it is, for time.Parse to refuse.
 func rfc3339Form(v string) string {
+	if m := len("2006-01-02T15:04"); len(v) >= m && v[4] == '-' && v[7] == '-' && v[13] == ':' &&
+		(len(v) == m || strings.IndexByte("+-Zz", v[m]) >= 0) {
+		v = v[:m] + ":00" + v[m:]
+	}
 	if len(v) < len("2006-01-02T15:04:05") || v[4] != '-' || v[7] != '-' {
 		return v
 	}
