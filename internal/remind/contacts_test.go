@@ -25,6 +25,7 @@ func TestParseContactsRealFiles(t *testing.T) {
 		{"UTF-16", "\xff\xfeo\x00r\x00", "line 1: the file is UTF-16"},
 		{"neither UTF-8 nor Windows-1252", "orgnr,email\n974760673,\x81\n", "line 2: the file is neither UTF-8 nor Windows-1252"},
 		{"Excel's empty rows (separators alone) after the last", "orgnr;email\r\n974760673;post@firma.no\r\n;\r\n ; \r\n", ""},
+		{"Excel's separator hint on the first line", "sep=;\r\norgnr;email\r\n974760673;post@firma.no\r\n", ""},
 		{"a nameless column", "orgnr;email;\r\n974760673;post@firma.no;\r\n", "line 1: column 3 has no name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

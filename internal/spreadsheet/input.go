@@ -149,12 +149,34 @@ func Open(r io.Reader, encoding string, maxLine int) (Input, error) {
 		_, _ = br.Discard(len(bom))
 		head = head[len(bom):]
 	}
-	sep := Separator(head)
+	sep, hinted := sepLine(head)
+	if hinted {
+		// Excel's separator hint, "sep=;" on the first line: no header.
+		// Its line stays, empty (the CSV reader skips it), so that the
+		// lines after it keep their numbers.
+		_, _ = br.Discard(len("sep=;"))
+	} else {
+		sep = Separator(head)
+	}
 	lr := &lineReader{r: br, max: maxLine, maxRecord: recordLines * maxLine, line: 1, start: 1, check1252: encoding == EncodingWindows1252}
 	if encoding == EncodingWindows1252 {
 		return Input{Reader: transform.NewReader(lr, charmap.Windows1252.NewDecoder()), Encoding: encoding, Separator: sep}, nil
 	}
 	return Input{Reader: lr, Encoding: encoding, Separator: sep}, nil
+}
+
+// sepLine is the separator a file starting with head names on its first
+// line, as exports meant for Excel write it ("sep=;" or "sep=,", in any
+// case, the line holding nothing else), and ok; else ok is false.
+func sepLine(head []byte) (sep rune, ok bool) {
+	const n = len("sep=;")
+	if len(head) < n || !bytes.EqualFold(head[:4], []byte("sep=")) || (head[4] != ';' && head[4] != ',') {
+		return 0, false
+	}
+	if rest := head[n:]; len(rest) > 0 && !bytes.HasPrefix(rest, []byte("\n")) && !bytes.HasPrefix(rest, []byte("\r\n")) {
+		return 0, false
+	}
+	return rune(head[4]), true
 }
 
 // Blank says whether a record has nothing but spaces in its fields: what
