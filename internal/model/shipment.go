@@ -427,6 +427,8 @@ func (s NewShipment) Validate(now time.Time, configured []string) []FieldError {
 	case RecipientPerson:
 		if s.RecipientID == "" {
 			add("recipient.id", "problem.required")
+		} else if leadingZeroLost(s.RecipientID, country) {
+			add("recipient.id", "problem.person_leading_zero", "Number", countryPhrase(country, "person_id"), "Count", len(s.RecipientID))
 		} else if err := personIDs.checkIn(s.RecipientID, country); err != nil {
 			addErr("recipient.id", err)
 		}
@@ -475,9 +477,21 @@ func (s NewShipment) checkChannel(add func(field, key string, args ...any)) {
 	case s.RecipientID == "":
 	case s.RecipientKind == RecipientOrg && orgNumbers.ofOtherCountry(s.RecipientID, r.Country):
 		add("recipient.id", "problem.channel_recipient_orgs", "Channel", r.Display, "Number", countryPhrase(r.Country, "org_number"))
+	case s.RecipientKind == RecipientPerson && leadingZeroLost(s.RecipientID, r.Country):
+		// Validate said so.
 	case s.RecipientKind == RecipientPerson && personIDs.ofOtherCountry(s.RecipientID, r.Country):
 		add("recipient.id", "problem.channel_recipient_persons", "Channel", r.Display, "Number", countryPhrase(r.Country, "person_id"))
 	}
+}
+
+// leadingZeroLost reports whether id, a person id on a letter of a
+// channel of country ("NO", "DK"; "" for none), is a valid one of that
+// country with its leading 0 dropped: Excel reads a column of national
+// ids as numbers, and the 0 of everyone born on the 1st to the 9th of a
+// month is gone from the file it saves (a fødselsnummer of 10 digits, the
+// length of a CPR number; a CPR number of 9).
+func leadingZeroLost(id, country string) bool {
+	return country != "" && allDigits(id) && PersonCountry("0"+id) == country && CheckPersonID("0"+id) == nil
 }
 
 // numberKind is a kind of national number (organisation numbers, person
