@@ -218,6 +218,10 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		if res.Rows%opt.Every == 0 && opt.Progress != nil {
 			opt.Progress(res.Rows)
 		}
+		if spreadsheet.HeaderAgain(rec, append(Columns[:len(Columns):len(Columns)], Optional...)) {
+			add(spreadsheet.NewLineError(line, "", i18n.P("problem.header_again")))
+			continue
+		}
 		if len(rec) != len(header) {
 			add(spreadsheet.NewLineError(line, "", i18n.P("problem.fields", "Got", len(rec), "Want", len(header))))
 			continue

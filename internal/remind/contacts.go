@@ -199,6 +199,10 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 			continue // separators alone: Excel's empty row, no row (as in a letters file)
 		}
 		line, _ := cr.FieldPos(0)
+		if spreadsheet.HeaderAgain(rec, known) {
+			bad(line, "", "problem.header_again")
+			continue
+		}
 		if len(rec) != len(header) {
 			bad(line, "", "problem.table_fields", "Got", len(rec), "Want", len(header))
 			continue

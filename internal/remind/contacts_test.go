@@ -26,6 +26,7 @@ func TestParseContactsRealFiles(t *testing.T) {
 		{"neither UTF-8 nor Windows-1252", "orgnr,email\n974760673,\x81\n", "line 2: the file is neither UTF-8 nor Windows-1252"},
 		{"Excel's empty rows (separators alone) after the last", "orgnr;email\r\n974760673;post@firma.no\r\n;\r\n ; \r\n", ""},
 		{"Excel's separator hint on the first line", "sep=;\r\norgnr;email\r\n974760673;post@firma.no\r\n", ""},
+		{"a header row again (files joined)", "orgnr,email\n974760673,post@firma.no\nEMAIL,orgnr\n", "line 3: a header row again"},
 		{"a nameless column", "orgnr;email;\r\n974760673;post@firma.no;\r\n", "line 1: column 3 has no name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

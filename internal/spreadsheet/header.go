@@ -1,6 +1,7 @@
 package spreadsheet
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,24 @@ import (
 // mark Excel writes before the first, white space around it, in lower case.
 func ColumnName(h string) string {
 	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+}
+
+// HeaderAgain says whether rec, a row after the header, is a header row
+// again: two cells or more, each one of known as a column's name
+// (ColumnName), in any order. Files joined into one (copy *.csv all.csv)
+// have one where each began; read as a row, its cells would be told they
+// are no channel, no time, …, each a problem that does not say why, and
+// in another order its columns are not the first header's.
+func HeaderAgain(rec []string, known []string) bool {
+	if len(rec) < 2 {
+		return false
+	}
+	for _, c := range rec {
+		if !slices.Contains(known, ColumnName(c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // HeaderCell names header cell h, the (i+1)th, in a problem about a column
