@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"postvakt/internal/config"
@@ -39,9 +40,41 @@ func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	}
 	return importRows(ctx, cfg, file, "units", store.ActUnitsImport, notice.ParseUnits,
 		func(ctx context.Context, st *store.Store, units []store.Unit, audit func(detail string) store.AuditEntry) (string, error) {
+			if known, err := st.Units(ctx, store.Scope{}); err != nil {
+				fmt.Fprintf(os.Stderr, "warning: cannot check the units against those stored: %v\n", err)
+			} else {
+				for _, w := range writtenOtherwise(units, known) {
+					fmt.Fprintf(os.Stderr, "warning: organisation %s has no unit %q but %q: a new unit is made, of no letter; the letters' follow-up and escalation mails go to %q's addresses (write the unit as its letters do)\n",
+						w[0].SenderOrg, w[0].Name, w[1].Name, w[1].Name)
+				}
+			}
 			created, err := st.SaveUnitsAudited(ctx, units, func(created int) store.AuditEntry {
 				return audit(fmt.Sprintf("%d units, %d new", len(units), created))
 			})
 			return fmt.Sprintf("imported %d unit(s) (%d new): their contact and manager addresses are as listed", len(units), created), err
 		})
+}
+
+// writtenOtherwise pairs each unit of us that is not one of known (the
+// units stored) with the one of known it is written otherwise than (the
+// same organisation, the name in another letter case or with other
+// spaces): saved, it would be a unit of no letter, and the letters'
+// unit would keep no address.
+func writtenOtherwise(us, known []store.Unit) [][2]store.Unit {
+	key := func(u store.Unit) string {
+		return u.SenderOrg + "\x00" + strings.ToLower(strings.Join(strings.Fields(u.Name), " "))
+	}
+	exact := map[[2]string]bool{}
+	like := map[string]store.Unit{}
+	for _, k := range known {
+		exact[[2]string{k.SenderOrg, k.Name}] = true
+		like[key(k)] = k
+	}
+	var out [][2]store.Unit
+	for _, u := range us {
+		if k, ok := like[key(u)]; ok && !exact[[2]string{u.SenderOrg, u.Name}] {
+			out = append(out, [2]store.Unit{u, k})
+		}
+	}
+	return out
 }
