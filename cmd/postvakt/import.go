@@ -116,6 +116,10 @@ func runImport(ctx context.Context, cfg config.Config, args []string) error {
 	if res.KeptMore > 0 {
 		fmt.Fprintf(os.Stderr, "%s: … and %d more such row(s) not shown\n", name, res.KeptMore)
 	}
+	for _, u := range res.UnitsLike {
+		fmt.Fprintf(os.Stderr, "%s: warning: organisation %s has a new unit %q beside %q: two units, the letters of %q without %q's addresses, policy and unit users (write the unit as the organisation's letters do)\n",
+			name, u.SenderOrg, u.Name, u.Like, u.Name, u.Like)
+	}
 	return nil
 }
 

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"postvakt/internal/config"
+	"postvakt/internal/model"
 	"postvakt/internal/notice"
 	"postvakt/internal/store"
 )
@@ -58,12 +58,10 @@ func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []stri
 // writtenOtherwise pairs each unit of us that is not one of known (the
 // units stored) with the one of known it is written otherwise than (the
 // same organisation, the name in another letter case or with other
-// spaces): saved, it would be a unit of no letter, and the letters'
+// spaces: model.NameLike): saved, it would be a unit of no letter, and the letters'
 // unit would keep no address.
 func writtenOtherwise(us, known []store.Unit) [][2]store.Unit {
-	key := func(u store.Unit) string {
-		return u.SenderOrg + "\x00" + strings.ToLower(strings.Join(strings.Fields(u.Name), " "))
-	}
+	key := func(u store.Unit) string { return u.SenderOrg + "\x00" + model.NameLike(u.Name) }
 	exact := map[[2]string]bool{}
 	like := map[string]store.Unit{}
 	for _, k := range known {

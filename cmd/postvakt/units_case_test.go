@@ -54,3 +54,25 @@ func TestUnitsImportWarnsOfAUnitWrittenOtherwise(t *testing.T) {
 		t.Fatalf("units import as the letters write it: exit %d, stderr %q\n%s", code, stderr, out)
 	}
 }
+
+// TestImportWarnsOfAUnitWrittenOtherwise: a letters file naming a unit
+// otherwise than the organisation's letters before it makes a unit of its
+// own, imported all the same, with a warning on stderr naming both.
+func TestImportWarnsOfAUnitWrittenOtherwise(t *testing.T) {
+	db := migrated(t)
+	dir := t.TempDir()
+	for i, unit := range []string{"Barnevernstjenesten", "BARNEVERNSTJENESTEN"} {
+		f := filepath.Join(dir, "letters.csv")
+		if err := os.WriteFile(f, []byte(header+
+			"svarut,d6b23522-ddf3-462a-8140-16e59e1f478"+string(rune('0'+i))+",964338531,"+unit+",org,974760673,Vedtak,true,taushetsbelagt,2026-11-20T10:00:00+01:00\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, stderr, code := run(t, db, "import", f)
+		if code != 0 {
+			t.Fatalf("import: exit %d\n%s%s", code, out, stderr)
+		}
+		if warned := strings.Contains(stderr, `new unit "BARNEVERNSTJENESTEN" beside "Barnevernstjenesten"`); warned != (i == 1) {
+			t.Errorf("import of %q: warned %v, stderr:\n%s", unit, warned, stderr)
+		}
+	}
+}

@@ -71,6 +71,11 @@ type Result struct {
 	// counts those not listed.
 	Kept     []RowError
 	KeptMore int
+	// UnitsLike are the units the import made written otherwise than
+	// another of their organisation (letter case, spaces:
+	// store.Registration.UnitsLike): each is a unit of its own, its
+	// letters without the other's addresses, policy and unit users.
+	UnitsLike []store.UnitLike
 }
 
 // Stored is whether an import stored its rows.
@@ -297,6 +302,10 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 			i18n.P("problem.kept_as_registered", "ID", model.Quote(k.ChannelID), "Fact", k.FactPhrase())))
 		res.KeptMore = k.Of - len(kept)
 	}
+	like, err := tx.UnitsLike(ctx)
+	if err != nil {
+		return res, err
+	}
 	if err := tx.Commit(); err != nil {
 		if errors.Is(err, store.ErrCommitUnknown) {
 			res.Stored = StoredUnknown
@@ -304,6 +313,7 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 		return res, err
 	}
 	res.Stored = StoredAll
+	res.UnitsLike = like
 	res.Created = created
 	res.Repeated = repeated
 	return res, nil

@@ -15,3 +15,13 @@ import (
 func NormalizeName(s string) string {
 	return norm.NFC.String(strings.TrimSpace(s))
 }
+
+// NameLike is a unit's name as a person reads it: in lower case, its
+// spaces one. Two names of one organisation's units with the same
+// NameLike and not the same name ("barnevernstjenesten",
+// "Barnevernstjenesten") are one unit written otherwise, two units to
+// postvakt: the letters of the one get none of the other's addresses,
+// policy or unit users.
+func NameLike(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(NormalizeName(s)), " "))
+}

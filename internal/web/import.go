@@ -47,6 +47,10 @@ type importDone struct {
 	// stand (importer.Result.Kept), in the reader's words; KeptMore not shown.
 	Kept     []string
 	KeptMore int
+	// UnitsLike: the units the upload made written otherwise than another
+	// of their organisation (importer.Result.UnitsLike), in the reader's
+	// words.
+	UnitsLike []string
 }
 
 // importPage shows the letters import's form.
@@ -115,6 +119,9 @@ func (s *Server) importLetters(w http.ResponseWriter, r *http.Request) {
 		Windows1252: res.Encoding == importer.EncodingWindows1252, Semicolons: res.Separator == ';', KeptMore: res.KeptMore}
 	for _, k := range res.Kept {
 		done.Kept = append(done.Kept, lineProblem(l, k, "import.problem", "import.problem_line"))
+	}
+	for _, u := range res.UnitsLike {
+		done.UnitsLike = append(done.UnitsLike, l.T("import.unit_like", "Org", u.SenderOrg, "Unit", u.Name, "Like", u.Like))
 	}
 	s.renderImport(w, r, http.StatusOK, importData{Done: done})
 }
