@@ -54,6 +54,10 @@ func count(s string) int {
 	return n
 }
 
+// printState is a print order's state (store.PrintState*) in l's
+// language, as the exports say it, or the state as recorded.
+func printState(l *i18n.Localizer, state string) string { return code(l, "export.print_state.", state) }
+
 // businessDays is "3 business days" in l's language.
 func businessDays(l *i18n.Localizer, n string) string {
 	return l.T("evlog.business_days", "Count", count(n))
@@ -159,7 +163,7 @@ var evForms = []evForm{
 		func(l *i18n.Localizer, m []string) string { return l.T("evlog.print_order", "Order", m[1]) }},
 	{[]string{store.EventPrintStatus}, regexp.MustCompile(`(?s)^print order (\S+): (\S+) → (\S+?)(?:: (.*))?$`),
 		func(l *i18n.Localizer, m []string) string {
-			s := l.T("evlog.print_status", "Order", m[1], "From", m[2], "To", m[3])
+			s := l.T("evlog.print_status", "Order", m[1], "From", printState(l, m[2]), "To", printState(l, m[3]))
 			if m[4] != "" {
 				s += ": " + m[4]
 			}
@@ -182,7 +186,7 @@ var evForms = []evForm{
 		}},
 	{[]string{store.EventPrintCancelRefused}, regexp.MustCompile(`^` + cancelWhyRE + `: too late to cancel order (\S+) \((.*)\)$`),
 		func(l *i18n.Localizer, m []string) string {
-			return l.T("evlog.cancel_refused", "Why", l.T("evlog.cancel_why."+cancelWhy[m[1]]), "Order", m[2], "State", m[3])
+			return l.T("evlog.cancel_refused", "Why", l.T("evlog.cancel_why."+cancelWhy[m[1]]), "Order", m[2], "State", printState(l, m[3]))
 		}},
 	// store.resolveManualByChannel: a case the channel's word made needless.
 	{[]string{store.EventManualResolved}, regexp.MustCompile(`^manual handling resolved: \S+: ` + manualByChannelRE + `$`),
