@@ -91,12 +91,25 @@ func Supported(lang string) bool {
 }
 
 // Match returns the language of Languages that best fits an Accept-Language
-// header ("nb-NO,nb;q=0.9,en;q=0.8"); Norwegian "no" and nynorsk get bokmål.
+// header ("nb-NO,nb;q=0.9,en;q=0.8"); Norwegian "no" and nynorsk get bokmål,
+// in the place the header gives them: the matcher alone took a nynorsk
+// browser's "nn-NO,nn;q=0.9,en;q=0.8" for English, an exact English
+// weighing more than bokmål for nynorsk.
 func Match(acceptLanguage string) string {
 	if acceptLanguage == "" {
 		return Default
 	}
-	tag, _ := language.MatchStrings(matcher, acceptLanguage)
+	var tag language.Tag
+	if tags, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil {
+		for i, t := range tags {
+			if b, _ := t.Base(); b.String() == "nn" || b.String() == "no" {
+				tags[i] = language.Make("nb")
+			}
+		}
+		tag, _, _ = matcher.Match(tags...)
+	} else {
+		tag, _ = language.MatchStrings(matcher, acceptLanguage)
+	}
 	base, _ := tag.Base()
 	switch base.String() {
 	case "nb", "no", "nn":

@@ -75,6 +75,13 @@ func TestMatch(t *testing.T) {
 		"de-DE,de;q=0.9":               "en",
 		"sv-SE,da;q=0.8,en;q=0.5":      "da",
 		"fr;q=0.9, nb;q=0.8, en;q=0.7": "nb",
+		// Nynorsk (or "no") before English, as a browser set to
+		// nynorsk sends it, is Norwegian: bokmål, not English.
+		"nn-NO,nn;q=0.9,en-US;q=0.8,en;q=0.7": "nb",
+		"nn,en;q=0.5":                         "nb",
+		"no-NO,en;q=0.5":                      "nb",
+		"en-GB,en;q=0.9,nn;q=0.8":             "en",
+		"sv-SE,nn;q=0.8,da;q=0.5":             "nb",
 	} {
 		if got := Match(in); got != want {
 			t.Errorf("Match(%q) = %s, want %s", in, got, want)
