@@ -3,6 +3,7 @@ package web
 import (
 	"regexp"
 	"slices"
+	"time"
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/store"
@@ -60,6 +61,18 @@ var auditDetailForms = []struct {
 	{[]store.AuditAction{store.ActSearch}, regexp.MustCompile(`^not found$`), fixed("audit.detail.not_found")},
 	// web/admin.go
 	{[]store.AuditAction{store.ActUserPassword}, regexp.MustCompile(`^sessions ended$`), fixed("audit.detail.sessions_ended")},
+	// web/session_extend.go: the new end in UTC, said on the pages' clock.
+	{[]store.AuditAction{store.ActSessionExtend}, regexp.MustCompile(`^until (\S+)$`),
+		func(l *i18n.Localizer, m []string) string {
+			t, err := time.Parse(time.RFC3339, m[1])
+			if err != nil {
+				return "until " + m[1]
+			}
+			return l.T("audit.detail.session_until", "At", t.In(zone).Format("2006-01-02 15:04"))
+		}},
+	// web/session.go: a lockout, by the name or the client's address.
+	{[]store.AuditAction{store.ActLoginThrottled}, regexp.MustCompile(`^by (name|address)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("audit.detail.throttled_" + m[1]) }},
 	// store/retention.go (purgeLettersDetail), store/audit.go
 	{[]store.AuditAction{store.ActRetentionPurgeLetters}, regexp.MustCompile(`^(\d+) letters, (\d+) events, (\d+) persons, (\d+) follow-up notes, (\d+) follow-ups closed, (\d+) print requests, (\d+) manual details, (\d+) notifications; letters kept: (\d+) print order not placed yet, (\d+) changed since listed, (\d+) being polled$`),
 		func(l *i18n.Localizer, m []string) string {
