@@ -61,6 +61,9 @@ var auditDetailForms = []struct {
 	{[]store.AuditAction{store.ActSearch}, regexp.MustCompile(`^not found$`), fixed("audit.detail.not_found")},
 	// web/admin.go
 	{[]store.AuditAction{store.ActUserPassword}, regexp.MustCompile(`^sessions ended$`), fixed("audit.detail.sessions_ended")},
+	// web/settle.go: the organisation a settled reminder went to.
+	{[]store.AuditAction{store.ActReminderRelease, store.ActReminderConfirm}, regexp.MustCompile(`^organisation (\d+)$`),
+		func(l *i18n.Localizer, m []string) string { return l.T("audit.obj.organisation") + " " + m[1] }},
 	// web/session_extend.go: the new end in UTC, said on the pages' clock.
 	{[]store.AuditAction{store.ActSessionExtend}, regexp.MustCompile(`^until (\S+)$`),
 		func(l *i18n.Localizer, m []string) string {

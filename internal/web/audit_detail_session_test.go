@@ -48,3 +48,24 @@ func TestAuditDetailsOfLoginsInPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDetailOfSettledReminderInPageLanguage: a reminder released or
+// confirmed on /reminders is audited with the organisation it went to
+// ("organisation 974760673"); a Norwegian audit page says it in bokmål
+// ("virksomhet 974760673"), as it says an entry's object.
+func TestAuditDetailOfSettledReminderInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	for _, act := range []store.AuditAction{store.ActReminderRelease, store.ActReminderConfirm} {
+		if err := e.st.Audit(t.Context(), store.AuditEntry{Actor: "user:kari", Action: act, Object: "notification 12",
+			Detail: "organisation 974760673", SubjectOrg: store.SubjectAll}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.loggedIn("anna", "admin", "", "")
+	for lang, want := range map[string]string{"nb": "<td>virksomhet 974760673</td>", "da": "<td>virksomhed 974760673</td>", "en": "<td>organisation 974760673</td>"} {
+		_, page := b.getIn(lang, "/audit")
+		if n := strings.Count(html.UnescapeString(page), want); n != 2 {
+			t.Errorf("%s /audit shows %s %d times, want 2", lang, want, n)
+		}
+	}
+}
