@@ -270,7 +270,8 @@ func (v view) SourceName(source string) string { return sourceName(v.L, source) 
 // channel's own status as the channel wrote it (MEMO_AVAILABLE_TO_RECIPIENT,
 // a code the channel's guidance names), postvakt's reason for putting a
 // letter into manual handling (print_manual: the reason's text, reason.*,
-// with the code the log keeps beside it). A Digital Post log event the
+// with the code the log keeps beside it), a print order's state (the
+// exports' words, export.print_state.*, with the code beside). A Digital Post log event the
 // public guidance names in Danish (dpLabels: "Tilgængelig for
 // modtageren") is said by that name with its tag beside, in every
 // language: the name is the one Ankestyrelsen and the guidance use, and
@@ -279,6 +280,9 @@ func eventStatus(l *i18n.Localizer, ev store.Event) string {
 	if ev.Kind == store.EventPrintManual && ev.RawStatus != "" && l.Has("reason."+ev.RawStatus) {
 		return l.T("reason."+ev.RawStatus) + " (" + ev.RawStatus + ")"
 	}
+	if ev.Source == store.SourcePrint && slices.Contains(printStateKinds, ev.Kind) && ev.RawStatus != "" && l.Has("export.print_state."+ev.RawStatus) {
+		return printState(l, ev.RawStatus) + " (" + ev.RawStatus + ")"
+	}
 	if ev.Kind == store.EventChannel && ev.Source == model.ChannelDigitalPost {
 		if name, ok := dpLabels[ev.RawStatus]; ok {
 			return name + " (" + ev.RawStatus + ")"
@@ -286,6 +290,10 @@ func eventStatus(l *i18n.Localizer, ev store.Event) string {
 	}
 	return ev.RawStatus
 }
+
+// printStateKinds are the print events whose status is the print order's
+// state (store.PrintState*), postvakt's code, not the provider's word.
+var printStateKinds = []string{store.EventPrintOrdered, store.EventPrintStatus, store.EventPrintCancelled, store.EventPrintCancelRefused}
 
 // EventStatus is an evidence event's status column in the page's language
 // (eventStatus).

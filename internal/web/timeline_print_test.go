@@ -48,3 +48,36 @@ func TestTimelineSaysPrintStatesInPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineStatusOfPrintOrderInPageLanguage: the timeline's status
+// column says a print order's state (the code the print events keep) in
+// the page's language with the code beside, as it says a manual case's
+// reason; a channel's own status stays as the channel wrote it.
+func TestTimelineStatusOfPrintOrderInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	id := e.seed(1)[0].ID
+	db := e.st.DB()
+	for i, ev := range [][3]string{{"print_ordered", "queued", "print order PV-17"}, {"print_status", "received", "print order PV-17: queued → received"},
+		{"print_cancel_refused", "printed", "opened after the print order: too late to cancel order PV-17 (printed)"}} {
+		db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status, message) VALUES ($1, $2, 'print', $3, $4, $5)`,
+			id, ev[0], now.Add(-time.Duration(3-i)*time.Minute), ev[1], ev[2])
+	}
+	db.MustExec(`INSERT INTO shipment_events (shipment_id, kind, source, observed_at, raw_status, message) VALUES ($1, 'channel_event', 'svarut', $2, 'LEST', '')`,
+		id, now)
+	b := e.loggedIn("kari", "compliance", "964338531", "")
+	for lang, want := range map[string][]string{
+		"da-DK,da;q=0.9": {"<td>sendes til leverandøren (queued)</td>", "<td>modtaget af leverandøren (received)</td>", "<td>udskrevet (printed)</td>", "<td>LEST</td>"},
+		"nb-NO,nb;q=0.9": {"<td>sendes til leverandøren (queued)</td>", "<td>mottatt av leverandøren (received)</td>", "<td>skrevet ut (printed)</td>", "<td>LEST</td>"},
+	} {
+		code, page := b.doIn(lang, "GET", "/shipments/"+id, nil)
+		if code != http.StatusOK {
+			t.Fatalf("%s evidence page: %d", lang, code)
+		}
+		timeline := page[strings.Index(page, `id="timeline"`):]
+		for _, w := range want {
+			if !strings.Contains(timeline, w) {
+				t.Errorf("%s timeline lacks %s", lang, w)
+			}
+		}
+	}
+}
