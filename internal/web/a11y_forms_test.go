@@ -119,7 +119,13 @@ func TestA11yAdminFormErrorsTiedToField(t *testing.T) {
 		{"da-DK", access, form("role", "compliance", "sender_org", "12", "unit", "NAV", "email", "kari@kk.dk"),
 			400, access, "user-err", "sender_org", "Afsenderorganisation: Det er ikke et CVR-/organisationsnummer."},
 		{"en-GB", "/admin/tokens", form("name", "arkiv", "role", "unit", "sender_org", "964338531"),
-			400, "/admin/tokens", "add-token-err", "unit", "Sending unit: The role unit needs a sender organisation and a unit."},
+			400, "/admin/tokens", "add-token-err", "unit", "Sending unit: The role “sending unit” needs a sender organisation and a sending unit."},
+		// The role as its choice names it, not "Rollen enhed", which the
+		// role field does not offer.
+		{"da-DK", "/admin/tokens", form("name", "arkiv", "role", "unit", "sender_org", "964338531"),
+			400, "/admin/tokens", "add-token-err", "unit", "Afsenderenhed: Rollen »afsenderenhed« kræver en afsenderorganisation og en afsenderenhed."},
+		{"nb-NO", "/admin/users", form("name", "arkiv", "role", "unit", "email", "arkiv@bergen.kommune.no"),
+			400, "/admin/users", "add-user-err", "sender_org", "Avsendervirksomhet: Rollen «avsenderenhet» trenger en avsendervirksomhet og en avsenderenhet."},
 		{"nb-NO", "/admin/tokens", form("name", "sak", "role", "compliance", "sender_org", "964338531"),
 			409, "/admin/tokens", "add-token-err", "name", "Navn: En aktiv nøkkel har allerede dette navnet"},
 	} {
