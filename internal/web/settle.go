@@ -231,6 +231,7 @@ type remindersData struct {
 	// the next escalation run goes out, and NextRun says it for a row
 	// (reminderOut).
 	GoesOut, NextRun string
+	fieldProblem     // a refused ?org=: the field as typed, no list
 }
 
 // reminderOut says, in l's language, when a reminder that waits for the
@@ -272,6 +273,17 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	// The number as people write it ("974 760 673", a CVR number's DK
 	// prefix), as the search form takes it: only the stored digits match.
 	only := store.SettleFilter{Org: searchIdent(r.URL.Query().Get("org"))}
+	if only.Org != "" {
+		// One that is no organisation number matches nothing: "nothing to
+		// settle" would say no reminder waits for the organisation meant.
+		if err := model.CheckOrgNumber(only.Org); err != nil {
+			l := s.loc(r)
+			s.render(w, r, http.StatusBadRequest, "reminders", "title.reminders", remindersData{
+				Org: strings.TrimSpace(r.URL.Query().Get("org")), fieldProblem: fieldProblem{ProblemField: "org",
+					Problem: l.T("users.err_field", "Field", l.T("reminders.org"), "Problem", l.Say(model.ReasonOf(err), err.Error()))}})
+			return
+		}
+	}
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), only, reminderPageRows)
 	if err != nil {
 		s.internalError(w, r, "list reminders to settle", err)
