@@ -3,6 +3,7 @@ package web
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"postvakt/internal/i18n"
@@ -64,6 +65,26 @@ var auditDetailForms = []struct {
 	// web/settle.go: the organisation a settled reminder went to.
 	{[]store.AuditAction{store.ActReminderRelease, store.ActReminderConfirm}, regexp.MustCompile(`^organisation (\d+)$`),
 		func(l *i18n.Localizer, m []string) string { return l.T("audit.obj.organisation") + " " + m[1] }},
+	// Refusals (web/auth.go, server.go, evidence.go, alerts.go,
+	// incidents.go, settle.go, units.go): why postvakt refused.
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^role (\S+) lacks (\S+)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.role_lacks", "Role", code(l, "role.", m[1]), "Perm", m[2])
+		}},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^role (\S+) may not do this$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.role_may_not", "Role", code(l, "role.", m[1]))
+		}},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^(shipment|alert|print batch|unit) (\S+) (?:belongs to|concerns) another organisation( or unit)?$`),
+		func(l *i18n.Localizer, m []string) string {
+			key := "audit.detail.other_org"
+			if m[3] != "" {
+				key += "_unit"
+			}
+			return l.T(key, "Object", l.T("audit.obj."+strings.ReplaceAll(m[1], " ", "_"))+" "+m[2])
+		}},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^missing or wrong CSRF token$`), fixed("audit.detail.csrf")},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^a bearer token sent a UI form$`), fixed("audit.detail.bearer_form")},
 	// web/session_extend.go: the new end in UTC, said on the pages' clock.
 	{[]store.AuditAction{store.ActSessionExtend}, regexp.MustCompile(`^until (\S+)$`),
 		func(l *i18n.Localizer, m []string) string {
