@@ -20,8 +20,7 @@ import (
 // writer that changes its sentence fails here too.
 func TestAuditDetailsOfRefusalsInPageLanguage(t *testing.T) {
 	e := newEnv(t)
-	a, b := e.seedTwoOrgs()
-	_ = a
+	_, b := e.seedTwoOrgs()
 	officer := e.loggedIn("kari", "compliance", orgA, "")
 	for _, p := range []string{"/admin/users", "/shipments/" + b.ID} {
 		if code, _ := officer.get(p); code != http.StatusForbidden && code != http.StatusNotFound {
