@@ -364,20 +364,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// semicolon) without a word: the filter it carried would be gone,
 		// and the whole list answered as if filtered.
 		msg := "the query cannot be read: " + strings.TrimPrefix(err.Error(), "invalid URL escape ") + " (write % as %25)"
-		if isAPI(r) {
+		var esc url.EscapeError
+		switch {
+		case isAPI(r):
 			writeError(rec, http.StatusBadRequest, msg)
-		} else {
-			http.Error(rec, msg, http.StatusBadRequest)
+		case errors.As(err, &esc):
+			s.badQuery(rec, r, "err.query_escape", "Value", strconv.Quote(string(esc)))
+		default: // the only other: a semicolon between parameters
+			s.badQuery(rec, r, "err.query_separator")
 		}
 	} else if name, ok := textQuery(r.URL.Query()); !ok {
 		// No handler sees a query PostgreSQL cannot store or compare (a
 		// NUL, bytes that are not UTF-8): its audit entry or its filter
 		// would fail as a 500.
-		msg := "query parameter " + strconv.QuoteToASCII(name) + " is not text (a NUL, or bytes that are not UTF-8)"
 		if isAPI(r) {
-			writeError(rec, http.StatusBadRequest, msg)
+			writeError(rec, http.StatusBadRequest, "query parameter "+strconv.QuoteToASCII(name)+" is not text (a NUL, or bytes that are not UTF-8)")
 		} else {
-			http.Error(rec, msg, http.StatusBadRequest)
+			s.badQuery(rec, r, "err.query_not_text", "Name", strconv.QuoteToASCII(name))
 		}
 	} else {
 		s.mux.ServeHTTP(rec, r)
@@ -545,6 +548,16 @@ func (s *Server) noSuchEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	writeError(w, http.StatusMethodNotAllowed, r.Method+" is not a method of this endpoint: it takes "+strings.Join(allow, ", "))
+}
+
+// badQuery answers a page's address whose query no handler may see
+// (ServeHTTP): the error page (400) in the reader's language, with the
+// menu to someone logged in, as noSuchPage's; not Go's plain English text.
+func (s *Server) badQuery(w http.ResponseWriter, r *http.Request, key string, args ...any) {
+	if rq, err := s.identify(r); err == nil {
+		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, rq))
+	}
+	s.renderError(w, r, http.StatusBadRequest, key, args...)
 }
 
 // noSuchPage answers an address no route has: to someone logged in, a page
