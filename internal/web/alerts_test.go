@@ -174,7 +174,7 @@ func TestAlertsAPIAndPages(t *testing.T) {
 		!fus[0].Deadline.Equal(now.AddDate(0, 0, 14)) {
 		t.Fatalf("follow-ups %+v %v", fus, err)
 	}
-	if code, page := kari.get(alertPath + "?recorded=6"); code != 200 || strings.Count(page, "new letter written by 2026-12-07") != 6 ||
+	if code, page := kari.get(alertPath + "?recorded=6"); code != 200 || strings.Count(page, "new letter written (deadline 2026-12-07)") != 6 ||
 		!strings.Contains(page, "Follow-ups recorded for 6 letters.") {
 		t.Fatalf("the alert page after the follow-ups: %d\n%s", code, page)
 	}
