@@ -83,6 +83,19 @@ var auditDetailForms = []struct {
 			}
 			return l.T(key, "Object", l.T("audit.obj."+strings.ReplaceAll(m[1], " ", "_"))+" "+m[2])
 		}},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^reminder (\d+) lists only other organisations' shipments$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.reminder_only_others", "ID", m[1])
+		}},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^reminder lists other organisations' shipments$`), fixed("audit.detail.reminder_others")},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^print batch holds other organisations' shipments$`), fixed("audit.detail.batch_others")},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^incident report outside the principal's scope$`), fixed("audit.detail.incident_scope")},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^scoped to one sender organisation$`), fixed("audit.detail.scoped_org")},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^no reminder of the caller waits for this organisation$`), fixed("audit.detail.contact_scope")},
+	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^registration of (\d+) item\(s\) outside the token's scope$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.registration_scope", "Count", count(m[1]))
+		}},
 	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^missing or wrong CSRF token$`), fixed("audit.detail.csrf")},
 	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^a bearer token sent a UI form$`), fixed("audit.detail.bearer_form")},
 	// web/session_extend.go: the new end in UTC, said on the pages' clock.

@@ -62,3 +62,43 @@ func TestAuditDetailsOfRefusalsInPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDetailsOfScopeRefusalsInPageLanguage: the other refusals
+// postvakt writes, of an officer acting beyond their organisation (a
+// reminder or print batch listing others' letters, an incident report or
+// route beyond their scope, an address for an organisation none of their
+// reminders waits for, a registration of others' letters), are said in the
+// page's language too.
+func TestAuditDetailsOfScopeRefusalsInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	for _, d := range []string{"reminder 5 lists only other organisations' shipments", "reminder lists other organisations' shipments",
+		"print batch holds other organisations' shipments", "incident report outside the principal's scope", "scoped to one sender organisation",
+		"no reminder of the caller waits for this organisation", "registration of 2 item(s) outside the token's scope"} {
+		if err := e.st.Audit(t.Context(), store.AuditEntry{Actor: "user:kari", Action: store.ActForbidden, Object: "GET /x", Detail: d,
+			SubjectOrg: store.SubjectAll}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := e.loggedIn("anna", "admin", "", "")
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"nb", []string{"<td>påminnelse 5 gjelder bare andre virksomheters forsendelser</td>", "<td>påminnelsen gjelder også andre virksomheters forsendelser</td>",
+			"<td>utskriftsbunken har andre virksomheters forsendelser</td>", "<td>hendelsesrapporten går utenfor det brukeren har tilgang til</td>",
+			"<td>begrenset til én avsendervirksomhet</td>", "<td>ingen av brukerens påminnelser venter på denne virksomheten</td>",
+			"<td>registrering av 2 forsendelser utenfor nøkkelens tilgang</td>"}},
+		{"da", []string{"<td>påmindelse 5 gælder kun andre organisationers forsendelser</td>", "<td>påmindelsen gælder også andre organisationers forsendelser</td>",
+			"<td>udskriftsbunken har andre organisationers forsendelser</td>", "<td>hændelsesrapporten går ud over det, brugeren har adgang til</td>",
+			"<td>begrænset til én afsenderorganisation</td>", "<td>ingen af brugerens påmindelser venter på denne organisation</td>",
+			"<td>registrering af 2 forsendelser uden for nøglens adgang</td>"}},
+	} {
+		_, page := admin.getIn(tc.lang, "/audit")
+		page = html.UnescapeString(page[strings.Index(page, "<main"):])
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s /audit lacks %s", tc.lang, w)
+			}
+		}
+	}
+}
