@@ -80,8 +80,9 @@ var (
 
 // New checks cfg and builds the adapter. hc should be an httpclient.Client
 // with Name "altinn" and BaseURL cfg.BaseURL. tokens gives Altinn tokens
-// (maskinporten.Tokens.Altinn: exchanged where the platform wants it); it
-// may be nil only against an endpoint that takes no token (the simulator).
+// (maskinporten.Tokens.Altinn: exchanged where the platform wants it); the
+// start refuses Altinn without Maskinporten (configure), so nil is for
+// tests whose endpoint takes no token.
 func New(cfg Config, hc Doer, tokens TokenSource) (*Client, error) {
 	if hc == nil {
 		return nil, errors.New("altinn: an HTTP client is required")

@@ -17,6 +17,8 @@ func init() {
 
 // configure reads POSTVAKT_ALTINN_URL; the platform's shared settings
 // (resource, token exchange) are in cfg.Altinn. Altinn is off without a URL.
+// Correspondence takes no request without a bearer token, so the start
+// needs a Maskinporten client (cfg.Maskinporten).
 func configure(cfg config.Config, r *config.Reader) channel.Opener {
 	base := r.URL("POSTVAKT_ALTINN_URL", "Altinn platform root (e.g. https://platform.altinn.no); unset = Altinn off. Correspondence's token has the scopes "+DefaultScope)
 	if base == "" {
@@ -27,6 +29,11 @@ func configure(cfg config.Config, r *config.Reader) channel.Opener {
 		// body, as it answers a correspondence it does not have: every
 		// letter would read as unknown to the channel.
 		r.Failf("POSTVAKT_ALTINN_URL", "%q holds the Correspondence API's path: give the platform root (e.g. https://platform.altinn.no), to which postvakt adds %s", base, basePath)
+	}
+	if cfg.Maskinporten.URL == "" {
+		// Without it every details call and search would go without a
+		// token, and Altinn answers each 401: every poll would fail.
+		r.Failf("POSTVAKT_MASKINPORTEN_URL", "required with POSTVAKT_ALTINN_URL: Altinn Correspondence takes its calls only with a token (Maskinporten scopes %s), see Maskinporten", DefaultScope)
 	}
 	return func(deps channel.Deps) (channel.Adapter, error) {
 		hc, err := httpclient.New(httpclient.Options{Name: "altinn", BaseURL: base, Logger: deps.Log, Registerer: deps.Registerer})
