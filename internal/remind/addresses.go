@@ -30,8 +30,9 @@ type Lookuper interface {
 // organisations are reported as unknown for this run; it never fails the
 // run. So is one organisation whose entry in an answer could not be read
 // (*EntryErrors): the answer's other organisations are used and cached.
-// A lookup Altinn throttled (httpclient.Throttled) leaves the
-// organisations not asked yet unknown this run too.
+// A lookup Altinn throttled (httpclient.Throttled) or refused (401, 403:
+// the token, which every lookup has alike) leaves the organisations not
+// asked yet unknown this run too.
 type Resolver struct {
 	Book    AddressBook
 	Profile Lookuper
@@ -118,11 +119,23 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 			if ctx.Err() != nil {
 				return res, fmt.Errorf("address lookup: %w", ctx.Err())
 			}
-			r.logger().Error("notification addresses could not be looked up; these organisations count as unknown this run",
-				"orgs", chunk, "error", err)
 			for _, o := range chunk {
 				res.Unknown[o] = true
 			}
+			if refused(err) {
+				// A 401 or 403 is about the token (Profile refuses no
+				// organisation alone: altinntoken), so every batch would
+				// be refused alike: the rest are not asked this run.
+				for _, o := range append(need, alone...) {
+					res.Unknown[o] = true
+				}
+				r.logger().Error("Altinn Profile refused the address lookup: no organisation is looked up this run (all count as unknown); "+
+					"its token needs the scope "+ProfileScope+" (the Maskinporten client's, exchanged through POSTVAKT_ALTINN_EXCHANGE_URL)",
+					"orgs", len(chunk)+len(need)+len(alone), "error", err)
+				break
+			}
+			r.logger().Error("notification addresses could not be looked up; these organisations count as unknown this run",
+				"orgs", chunk, "error", err)
 			if _, throttled := httpclient.Throttled(err); throttled {
 				// Altinn asked postvakt to slow down: the rest are not
 				// asked this run (each batch one more request it said not
@@ -148,6 +161,16 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 		r.logger().Info("notification addresses looked up", "asked", len(chunk), "with_addresses", len(found))
 	}
 	return res, nil
+}
+
+// refused reports whether Altinn Profile itself refused a lookup with 401
+// or 403 (httpclient.StopAsking), not a token that could not be had
+// (httpclient.ErrNotSent: Maskinporten's or the exchange's answer).
+func refused(err error) bool {
+	if _, throttled := httpclient.Throttled(err); throttled || errors.Is(err, httpclient.ErrNotSent) {
+		return false
+	}
+	return httpclient.StopAsking(err) != nil
 }
 
 func (r *Resolver) ttl() time.Duration {
