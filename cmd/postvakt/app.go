@@ -259,9 +259,6 @@ func (a *app) escalator(smtp smtpNeed) (*escalate.Escalator, error) {
 	if alt.ProfileURL == "" && alt.NotificationsURL == "" {
 		return esc, nil
 	}
-	if a.cfg.Maskinporten.URL == "" {
-		a.log.Warn("POSTVAKT_MASKINPORTEN_URL is not set: Altinn Profile and Notifications are called without a token")
-	}
 	// Each service gets its own token with its own scopes (remind.ProfileScope,
 	// remind.NotificationsScope), so a client not granted one scope still
 	// gets the other service.
@@ -362,7 +359,7 @@ func (a *app) health(chans []channel.Adapter) (*health.Evaluator, error) {
 
 // altinnService is the client of an Altinn service named name at base and
 // its token source with scope, or nil without Maskinporten (callers check
-// for one).
+// for one; the configuration refuses these services without it).
 func (a *app) altinnService(name, base, scope string) (*httpclient.Client, remind.TokenSource, error) {
 	src, err := a.tokens.Altinn(scope)
 	if err != nil {

@@ -251,6 +251,11 @@ func (c *Config) validate(r *Reader) {
 		if u.url != "" && c.Altinn.ExchangeURL == "" {
 			r.Failf(u.key, "is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too: the API takes Altinn tokens only, not Maskinporten's")
 		}
+		if u.url != "" && c.Maskinporten.URL == "" {
+			// The exchange turns a Maskinporten token into Altinn's:
+			// without one every call would go without a token (a 401).
+			r.Failf("POSTVAKT_MASKINPORTEN_URL", "required with %s: the API takes its calls only with a token (a Maskinporten one, exchanged), see Maskinporten", u.key)
+		}
 	}
 	if id := c.Altinn.ResourceID; strings.ContainsFunc(id, unicode.IsSpace) || strings.ContainsFunc(id, unicode.IsControl) {
 		// Altinn refuses such an order with a 400, which is no refusal

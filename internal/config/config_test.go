@@ -18,11 +18,15 @@ func TestLoadDefaultsAndSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := Load(lookup(map[string]string{
-		"POSTVAKT_SMTP_USER":           "postvakt",
-		"POSTVAKT_SMTP_PASSWORD_FILE":  secretFile,
-		"POSTVAKT_PRINT_API_KEY":       "direct",
-		"POSTVAKT_PROFILE_URL":         "https://platform.example/profile/api/v1/",
-		"POSTVAKT_ALTINN_EXCHANGE_URL": "https://platform.example",
+		"POSTVAKT_SMTP_USER":              "postvakt",
+		"POSTVAKT_SMTP_PASSWORD_FILE":     secretFile,
+		"POSTVAKT_PRINT_API_KEY":          "direct",
+		"POSTVAKT_PROFILE_URL":            "https://platform.example/profile/api/v1/",
+		"POSTVAKT_ALTINN_EXCHANGE_URL":    "https://platform.example",
+		"POSTVAKT_MASKINPORTEN_URL":       "https://maskinporten.example/token",
+		"POSTVAKT_MASKINPORTEN_CLIENT_ID": "postvakt",
+		"POSTVAKT_MASKINPORTEN_KEY_FILE":  "/run/secrets/maskinporten.pem",
+		"POSTVAKT_MASKINPORTEN_KEY_ID":    "k1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +123,13 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			`POSTVAKT_NOTIFICATIONS_URL: is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too`},
 		{map[string]string{"POSTVAKT_PROFILE_URL": "https://platform.example/profile/api/v1"},
 			`POSTVAKT_PROFILE_URL: is set, so POSTVAKT_ALTINN_EXCHANGE_URL is needed too`},
+		// Nor without a Maskinporten client, whose token is exchanged:
+		// every order and lookup would go without a token and be refused
+		// (401), naming no setting.
+		{map[string]string{"POSTVAKT_NOTIFICATIONS_URL": "https://platform.example/notifications/api/v1", "POSTVAKT_ALTINN_EXCHANGE_URL": "https://platform.example"},
+			`POSTVAKT_MASKINPORTEN_URL: required with POSTVAKT_NOTIFICATIONS_URL`},
+		{map[string]string{"POSTVAKT_PROFILE_URL": "https://platform.example/profile/api/v1", "POSTVAKT_ALTINN_EXCHANGE_URL": "https://platform.example"},
+			`POSTVAKT_MASKINPORTEN_URL: required with POSTVAKT_PROFILE_URL`},
 		{map[string]string{"POSTVAKT_CVR_URL": "http://distribution.virk.dk/cvr-permanent", "POSTVAKT_CVR_USER": "u"},
 			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
 		// Altinn answers an order naming it with a 400, which waits.
