@@ -257,6 +257,7 @@ func (c *Config) validate(r *Reader) {
 			r.Failf("POSTVAKT_MASKINPORTEN_URL", "required with %s: the API takes its calls only with a token (a Maskinporten one, exchanged), see Maskinporten", u.key)
 		}
 	}
+	c.validateAltinnURLs(r)
 	if id := c.Altinn.ResourceID; strings.ContainsFunc(id, unicode.IsSpace) || strings.ContainsFunc(id, unicode.IsControl) {
 		// Altinn refuses such an order with a 400, which is no refusal
 		// for good: every reminder by order would wait on it.
