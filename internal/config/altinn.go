@@ -14,6 +14,37 @@ func (c *Config) validateAltinnURLs(r *Reader) {
 		r.Failf("POSTVAKT_ALTINN_EXCHANGE_URL", "%q holds the token exchange's path: give the platform root (e.g. https://platform.altinn.no), "+
 			"to which postvakt adds /authentication/api/v1/exchange/maskinporten", u)
 	}
+	for _, api := range []struct {
+		key, url, base, adds string
+		endpoint             []string // segments of the API's own paths below its base
+	}{
+		{"POSTVAKT_PROFILE_URL", c.Altinn.ProfileURL, "/profile/api/", "/correspondence/organizations/notificationaddresses/lookup", []string{"notificationaddresses"}},
+		{"POSTVAKT_NOTIFICATIONS_URL", c.Altinn.NotificationsURL, "/notifications/api/", "/future/orders", []string{"future", "orders"}},
+	} {
+		if api.url == "" {
+			continue
+		}
+		example := "https://platform.altinn.no" + api.base + "v1"
+		for _, seg := range api.endpoint {
+			if hasSegment(api.url, seg) {
+				// Asked at …/lookup/correspondence/…/lookup: Altinn answers 404.
+				r.Failf(api.key, "%q holds the endpoint's path: give the API base (e.g. %s), to which postvakt adds %s", api.url, example, api.adds)
+				break
+			}
+		}
+		if u, err := url.Parse(api.url); err == nil && altinnHost(u.Hostname()) && !strings.HasPrefix(strings.ToLower(u.Path)+"/", api.base) {
+			// Altinn's platform serves the API below its path only: the
+			// platform root, as POSTVAKT_ALTINN_URL is written, answers 404.
+			r.Failf(api.key, "%q is on Altinn's platform without the API's path: give the API base (e.g. %s)", api.url, example)
+		}
+	}
+}
+
+// altinnHost reports whether host is Altinn's own (altinn.no, any of its
+// subdomains: platform.altinn.no, platform.tt02.altinn.no), not a gateway.
+func altinnHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return host == "altinn.no" || strings.HasSuffix(host, ".altinn.no")
 }
 
 // hasSegment reports whether the path of the URL raw has the segment seg

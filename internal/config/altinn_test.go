@@ -35,3 +35,43 @@ func TestExchangeURLIsThePlatformRoot(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceURLsAreAPIBases: POSTVAKT_PROFILE_URL and
+// POSTVAKT_NOTIFICATIONS_URL are the APIs' bases (…/profile/api/v1,
+// …/notifications/api/v1), to which postvakt adds the lookup's and the
+// orders' paths. Written as the endpoint itself, or on Altinn's platform
+// without the API's path (its root, as POSTVAKT_ALTINN_URL is written),
+// every address lookup and every reminder order went to a path Altinn
+// does not serve and was answered 404, naming no setting: the start
+// stops, naming the variable. A gateway's own path is taken as it is.
+func TestServiceURLsAreAPIBases(t *testing.T) {
+	for _, tc := range []struct {
+		key, url string
+		ok       bool
+	}{
+		{"POSTVAKT_PROFILE_URL", "https://platform.altinn.no/profile/api/v1", true},
+		{"POSTVAKT_PROFILE_URL", "https://platform.tt02.altinn.no/profile/api/v1/", true},
+		{"POSTVAKT_PROFILE_URL", "https://gw.kommune.no/altinn-profile", true},
+		{"POSTVAKT_PROFILE_URL", "http://127.0.0.1:8090/profile/api/v1", true},
+		{"POSTVAKT_PROFILE_URL", "https://platform.altinn.no", false},
+		{"POSTVAKT_PROFILE_URL", "https://platform.tt02.altinn.no/profile", false},
+		{"POSTVAKT_PROFILE_URL", "https://platform.altinn.no/profile/api/v1/correspondence/organizations/notificationaddresses/lookup", false},
+		{"POSTVAKT_PROFILE_URL", "https://gw.kommune.no/profile/api/v1/correspondence/organizations/notificationaddresses/lookup", false},
+		{"POSTVAKT_NOTIFICATIONS_URL", "https://platform.altinn.no/notifications/api/v1", true},
+		{"POSTVAKT_NOTIFICATIONS_URL", "https://gw.kommune.no/altinn-notifications", true},
+		{"POSTVAKT_NOTIFICATIONS_URL", "https://platform.altinn.no", false},
+		{"POSTVAKT_NOTIFICATIONS_URL", "https://platform.altinn.no/notifications/api/v1/future/orders", false},
+		{"POSTVAKT_NOTIFICATIONS_URL", "https://gw.kommune.no/notifications/api/v1/orders", false},
+	} {
+		env := map[string]string{tc.key: tc.url, "POSTVAKT_ALTINN_EXCHANGE_URL": "https://platform.altinn.no",
+			"POSTVAKT_MASKINPORTEN_URL": "https://maskinporten.no/token", "POSTVAKT_MASKINPORTEN_CLIENT_ID": "postvakt",
+			"POSTVAKT_MASKINPORTEN_KEY_FILE": "/run/secrets/maskinporten.pem", "POSTVAKT_MASKINPORTEN_KEY_ID": "k1"}
+		_, err := Load(lookup(env))
+		if tc.ok && err != nil {
+			t.Errorf("%s=%s: %v, want accepted", tc.key, tc.url, err)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), tc.key)) {
+			t.Errorf("%s=%s: %v, want a refusal naming it", tc.key, tc.url, err)
+		}
+	}
+}
