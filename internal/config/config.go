@@ -207,6 +207,9 @@ func read(r *Reader) Config {
 	}
 }
 
+// resourceURN is the prefix of an Altinn resource's URN.
+const resourceURN = "urn:altinn:resource:"
+
 // MaxStatementTimeout is the longest POSTVAKT_STATEMENT_TIMEOUT:
 // PostgreSQL's statement_timeout is a 32-bit count of milliseconds, and a
 // session that asks for more is refused as it connects (FATAL: invalid
@@ -262,6 +265,11 @@ func (c *Config) validate(r *Reader) {
 		// Altinn refuses such an order with a 400, which is no refusal
 		// for good: every reminder by order would wait on it.
 		r.Failf("POSTVAKT_ALTINN_RESOURCE_ID", "%q holds white space: a resource id is one word (a correspondence resource's id, or urn:altinn:resource: and it)", id)
+	}
+	if id := c.Altinn.ResourceID; len(id) == len(resourceURN) && strings.EqualFold(id, resourceURN) {
+		// Notifications refuses an order naming it (400: its resource id
+		// syntax), and discovery would ask for the resource "".
+		r.Failf("POSTVAKT_ALTINN_RESOURCE_ID", "%q names no resource: give the resource's id after it (or the id alone)", id)
 	}
 	if c.CVR.URL != "" && (c.CVR.User == "" || c.CVR.Password == "") {
 		r.Failf("POSTVAKT_CVR_URL", "is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD (or _FILE) are needed too")

@@ -134,6 +134,9 @@ func TestLoadRefusesBadValues(t *testing.T) {
 			`POSTVAKT_CVR_URL: is set, so POSTVAKT_CVR_USER and POSTVAKT_CVR_PASSWORD`},
 		// Altinn answers an order naming it with a 400, which waits.
 		{map[string]string{"POSTVAKT_ALTINN_RESOURCE_ID": "taushetsbelagt post"}, `POSTVAKT_ALTINN_RESOURCE_ID: "taushetsbelagt post" holds white space`},
+		// The prefix alone names no resource: every order naming it is
+		// refused (400), and discovery asks for the resource "".
+		{map[string]string{"POSTVAKT_ALTINN_RESOURCE_ID": "urn:altinn:resource:"}, `POSTVAKT_ALTINN_RESOURCE_ID: "urn:altinn:resource:" names no resource`},
 		// net/smtp logs in unencrypted to localhost only.
 		{map[string]string{"POSTVAKT_SMTP_ADDR": "smtp.kommune.no:25", "POSTVAKT_SMTP_USER": "postvakt", "POSTVAKT_SMTP_PASSWORD": "pw",
 			"POSTVAKT_SMTP_TLS": "none"}, `POSTVAKT_SMTP_USER: is set with POSTVAKT_SMTP_TLS=none`},
