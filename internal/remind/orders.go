@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
+	"postvakt/internal/altinntoken"
 	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -148,6 +150,13 @@ func (r *Reminder) RetryOrders(ctx context.Context, now time.Time, wait func(sto
 					r.logger().Warn("Altinn Notifications is throttling: the other notification orders wait for a later run")
 					return placed, failed, nil
 				}
+				if tokenRefused(err) {
+					// Every order goes with that token: each would be
+					// refused alike.
+					r.logger().Error("Altinn Notifications refused the token: the other notification orders wait for a later run; "+
+						"its token needs the scopes "+NotificationsScope, "error", err)
+					return placed, failed, nil
+				}
 				continue
 			}
 			placed++
@@ -193,18 +202,19 @@ func withResource(request []byte, resourceID string) []byte {
 // without asking Altinn, which said not to be asked before its wait (its
 // Retry-After, at least minThrottle; and
 // each such order would hold the run for the HTTP client's own waits).
-// A 401 or 403 stops nothing here (it stops the print provider's and the
-// register's calls: httpclient.StopAsking): Altinn's 403 with an error
-// code refuses that one order, not the others.
+// So it does, for the rest of the run, once Altinn refused an order's
+// token (tokenRefused): every order goes with it. A 403 with an error
+// code refuses that one order, not the others, and stops nothing.
 // An order so answered was not placed, as the one Altinn throttled was not,
 // and was never sent: the answer it gets is the throttled one as it came,
 // not what an earlier attempt of that order's call may have done
 // (StatusError.EarlierMayHaveActed: a 503 before the 429 may have placed
 // that order, not these).
 type throttle struct {
-	o     Orderer
-	err   *httpclient.StatusError // the throttled answer
-	until time.Time               // in real time, as Retry-After is: when Altinn is asked again
+	o       Orderer
+	err     *httpclient.StatusError // the throttled answer
+	until   time.Time               // in real time, as Retry-After is: when Altinn is asked again
+	refused *httpclient.StatusError // the answer that refused the token: nothing more is asked
 }
 
 // minThrottle is how long a courier asks Altinn nothing after a 429 that
@@ -212,16 +222,37 @@ type throttle struct {
 const minThrottle = time.Minute
 
 func (t *throttle) Order(ctx context.Context, request []byte) (string, error) {
+	if t.refused != nil {
+		return "", fmt.Errorf("not sent: Altinn Notifications refused the token of an earlier order of this run: %w", t.refused)
+	}
 	if t.err != nil && time.Now().Before(t.until) {
 		return "", fmt.Errorf("not sent: Altinn Notifications throttled an earlier order of this run: %w", t.err)
 	}
 	id, err := t.o.Order(ctx, request)
 	t.err = nil
 	var se *httpclient.StatusError
-	if wait, throttled := httpclient.Throttled(err); throttled && errors.As(err, &se) {
-		answer := *se
-		answer.EarlierMayHaveActed = false
+	if !errors.As(err, &se) {
+		return id, err
+	}
+	answer := *se
+	answer.EarlierMayHaveActed = false
+	if wait, throttled := httpclient.Throttled(err); throttled {
 		t.err, t.until = &answer, time.Now().Add(max(wait, minThrottle))
+	} else if tokenRefused(err) {
+		t.refused = &answer
 	}
 	return id, err
+}
+
+// tokenRefused reports whether Altinn Notifications refused the token an
+// order came with, which every order has alike: a 401 (it refuses no
+// order alone with one), or a 403 about the token after the one renewal
+// (altinntoken.ErrRefused); not a 403 with an error code, about that order,
+// nor a token that could not be had (httpclient.ErrNotSent).
+func tokenRefused(err error) bool {
+	if errors.Is(err, altinntoken.ErrRefused) {
+		return true
+	}
+	var se *httpclient.StatusError
+	return errors.As(err, &se) && se.StatusCode == http.StatusUnauthorized && !errors.Is(err, httpclient.ErrNotSent)
 }
