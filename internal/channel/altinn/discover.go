@@ -55,7 +55,7 @@ const overlap = time.Millisecond
 // listing (an outage).
 func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Found, error) {
 	if c.cfg.ResourceID == "" {
-		return nil, errors.New("altinn discover: no ResourceID configured")
+		return nil, errors.New("altinn discover: POSTVAKT_ALTINN_RESOURCE_ID is not set: discovery lists the correspondences of that resource")
 	}
 	if !from.Before(to) {
 		return nil, fmt.Errorf("altinn discover: empty window %s – %s", from, to)
