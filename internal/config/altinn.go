@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -13,6 +14,14 @@ func (c *Config) validateAltinnURLs(r *Reader) {
 		// answered 404: no Altinn token for any Altinn call.
 		r.Failf("POSTVAKT_ALTINN_EXCHANGE_URL", "%q holds the token exchange's path: give the platform root (e.g. https://platform.altinn.no), "+
 			"to which postvakt adds /authentication/api/v1/exchange/maskinporten", u)
+	}
+	for _, v := range []struct{ key, url string }{
+		{"POSTVAKT_ALTINN_EXCHANGE_URL", c.Altinn.ExchangeURL}, {"POSTVAKT_PROFILE_URL", c.Altinn.ProfileURL},
+		{"POSTVAKT_NOTIFICATIONS_URL", c.Altinn.NotificationsURL},
+	} {
+		if err := OtherEnvironment(v.url, c.Maskinporten.URL); err != nil {
+			r.Failf(v.key, "%s", err)
+		}
 	}
 	for _, api := range []struct {
 		key, url, base, adds string
@@ -60,4 +69,36 @@ func hasSegment(raw, seg string) bool {
 		}
 	}
 	return false
+}
+
+// OtherEnvironment says, as an error, when the Altinn URL altinnURL and the
+// Maskinporten token endpoint maskinportenURL are of different
+// environments (test, TT02, beside production): Altinn takes the tokens of
+// its own environment's Maskinporten only, and refuses every call made with
+// the other's. A host that is neither's known one (a gateway, the
+// simulator) says nothing; nil then, and without either URL.
+func OtherEnvironment(altinnURL, maskinportenURL string) error {
+	a, m := environment(altinnURL, "platform.altinn.no", ".tt02.altinn.no"), environment(maskinportenURL, "maskinporten.no", ".test.maskinporten.no")
+	if a == "" || m == "" || a == m {
+		return nil
+	}
+	return fmt.Errorf("%q is Altinn's %s environment and POSTVAKT_MASKINPORTEN_URL %q Maskinporten's %s one: Altinn refuses every token of the other environment; "+
+		"use test.maskinporten.no with platform.tt02.altinn.no, maskinporten.no with platform.altinn.no", altinnURL, a, maskinportenURL, m)
+}
+
+// environment is "production" when raw's host is prod, "test" when it
+// ends with testSuffix (or is it without its leading dot), else "".
+func environment(raw, prod, testSuffix string) string {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil {
+		return ""
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	switch {
+	case host == prod:
+		return "production"
+	case strings.HasSuffix(host, testSuffix) || host == testSuffix[1:]:
+		return "test"
+	}
+	return ""
 }

@@ -50,7 +50,7 @@ func TestServiceURLsAreAPIBases(t *testing.T) {
 		ok       bool
 	}{
 		{"POSTVAKT_PROFILE_URL", "https://platform.altinn.no/profile/api/v1", true},
-		{"POSTVAKT_PROFILE_URL", "https://platform.tt02.altinn.no/profile/api/v1/", true},
+		{"POSTVAKT_PROFILE_URL", "https://platform.altinn.no/profile/api/v1/", true},
 		{"POSTVAKT_PROFILE_URL", "https://gw.kommune.no/altinn-profile", true},
 		{"POSTVAKT_PROFILE_URL", "http://127.0.0.1:8090/profile/api/v1", true},
 		{"POSTVAKT_PROFILE_URL", "https://platform.altinn.no", false},
@@ -72,6 +72,59 @@ func TestServiceURLsAreAPIBases(t *testing.T) {
 		}
 		if !tc.ok && (err == nil || !strings.Contains(err.Error(), tc.key)) {
 			t.Errorf("%s=%s: %v, want a refusal naming it", tc.key, tc.url, err)
+		}
+	}
+}
+
+// TestAltinnAndMaskinportenOneEnvironment: Altinn's test platform (TT02)
+// takes tokens of Maskinporten's test environment only, and production
+// those of production's: a token of the other environment is refused
+// (IDX10205, or the exchange's 401) on every call, Correspondence,
+// Profile and Notifications alike, after the start. A URL of one beside a
+// token endpoint of the other (settings copied in part from test to
+// production) stops the start, naming the variable; a gateway or the
+// simulator is taken as it is.
+func TestAltinnAndMaskinportenOneEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		altinn, maskinporten string
+		ok                   bool
+	}{
+		{"https://platform.altinn.no", "https://maskinporten.no/token", true},
+		{"https://platform.tt02.altinn.no", "https://test.maskinporten.no/token", true},
+		{"https://gw.kommune.no/altinn", "https://maskinporten.no/token", true},
+		{"http://127.0.0.1:8090", "http://127.0.0.1:8090/token", true},
+		{"https://platform.tt02.altinn.no", "https://maskinporten.no/token", false},
+		{"https://platform.altinn.no", "https://test.maskinporten.no/token", false},
+	} {
+		for _, key := range []string{"POSTVAKT_ALTINN_EXCHANGE_URL", "POSTVAKT_PROFILE_URL"} {
+			u := tc.altinn
+			if key == "POSTVAKT_PROFILE_URL" {
+				u += "/profile/api/v1"
+			}
+			env := map[string]string{key: u, "POSTVAKT_ALTINN_EXCHANGE_URL": tc.altinn,
+				"POSTVAKT_MASKINPORTEN_URL": tc.maskinporten, "POSTVAKT_MASKINPORTEN_CLIENT_ID": "postvakt",
+				"POSTVAKT_MASKINPORTEN_KEY_FILE": "/run/secrets/maskinporten.pem", "POSTVAKT_MASKINPORTEN_KEY_ID": "k1"}
+			_, err := Load(lookup(env))
+			if tc.ok && err != nil {
+				t.Errorf("%s=%s with %s: %v, want accepted", key, u, tc.maskinporten, err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), key)) {
+				t.Errorf("%s=%s with %s: %v, want a refusal naming it", key, u, tc.maskinporten, err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		altinn, maskinporten string
+		ok                   bool
+	}{
+		{"https://platform.tt02.altinn.no", "https://test.maskinporten.no/token", true},
+		{"https://platform.tt02.altinn.no", "https://maskinporten.no/token", false},
+		{"https://platform.altinn.no", "https://test.maskinporten.no/token", false},
+		{"https://platform.altinn.no", "", true},
+	} {
+		err := OtherEnvironment(tc.altinn, tc.maskinporten)
+		if tc.ok != (err == nil) {
+			t.Errorf("OtherEnvironment(%s, %s) = %v, want none: %v", tc.altinn, tc.maskinporten, err, tc.ok)
 		}
 	}
 }

@@ -39,3 +39,26 @@ func TestNeedsMaskinporten(t *testing.T) {
 		t.Errorf("without POSTVAKT_ALTINN_URL: opener %v, %v; want Altinn off and no error", op != nil, r.Err())
 	}
 }
+
+// TestMaskinportenOfItsEnvironment: Altinn's TT02 takes the tokens of
+// Maskinporten's test environment only, production those of production's:
+// POSTVAKT_ALTINN_URL of one beside a token endpoint of the other had every
+// call refused; the start stops naming it (config.OtherEnvironment).
+func TestMaskinportenOfItsEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		altinn, mp string
+		fail       bool
+	}{
+		{"https://platform.tt02.altinn.no", "https://test.maskinporten.no/token", false},
+		{"https://platform.tt02.altinn.no", "https://maskinporten.no/token", true},
+		{"https://platform.altinn.no", "https://test.maskinporten.no/token", true},
+	} {
+		env := map[string]string{"POSTVAKT_ALTINN_URL": tc.altinn}
+		r := config.NewReader(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		configure(config.Config{Maskinporten: config.Maskinporten{URL: tc.mp}}, r)
+		err := r.Err()
+		if tc.fail != (err != nil) || tc.fail && !strings.Contains(err.Error(), "POSTVAKT_ALTINN_URL") {
+			t.Errorf("%s with %s: %v; want a failure naming POSTVAKT_ALTINN_URL: %v", tc.altinn, tc.mp, err, tc.fail)
+		}
+	}
+}

@@ -30,6 +30,9 @@ func configure(cfg config.Config, r *config.Reader) channel.Opener {
 		// letter would read as unknown to the channel.
 		r.Failf("POSTVAKT_ALTINN_URL", "%q holds the Correspondence API's path: give the platform root (e.g. https://platform.altinn.no), to which postvakt adds %s", base, basePath)
 	}
+	if err := config.OtherEnvironment(base, cfg.Maskinporten.URL); err != nil {
+		r.Failf("POSTVAKT_ALTINN_URL", "%s", err)
+	}
 	if cfg.Maskinporten.URL == "" {
 		// Without it every details call and search would go without a
 		// token, and Altinn answers each 401: every poll would fail.
