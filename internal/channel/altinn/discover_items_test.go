@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,27 +36,10 @@ func TestDiscoverPagedSearchAsServed(t *testing.T) {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		f.mu.Lock()
-		var hits []*nfCorr
-		for _, c := range f.corr {
-			if c.published.After(from) && c.published.Before(to) {
-				hits = append(hits, c)
-			}
-		}
-		f.mu.Unlock()
-		slices.SortFunc(hits, func(a, b *nfCorr) int {
-			if c := b.published.Compare(a.published); c != 0 {
-				return c
-			}
-			return strings.Compare(a.id, b.id)
-		})
-		items := []string{}
-		for _, c := range hits[min(offset, len(hits)):min(offset+limit, len(hits))] {
-			items = append(items, c.id)
-		}
+		items, hits := f.publishedPage(from, to, offset, limit)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(map[string]any{"items": items,
-			"pagination": map[string]int{"offset": offset, "limit": limit, "totalItems": len(hits)}})
+			"pagination": map[string]int{"offset": offset, "limit": limit, "totalItems": hits}})
 	})
 	f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
 	from := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)

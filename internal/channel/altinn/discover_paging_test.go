@@ -36,27 +36,10 @@ func pagedSearch(f *nfAltinn, ignoreOffset bool) http.HandlerFunc {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		f.mu.Lock()
-		var hits []*nfCorr
-		for _, c := range f.corr {
-			if c.published.After(from) && c.published.Before(to) {
-				hits = append(hits, c)
-			}
-		}
-		f.mu.Unlock()
-		slices.SortFunc(hits, func(a, b *nfCorr) int {
-			if c := b.published.Compare(a.published); c != 0 {
-				return c
-			}
-			return strings.Compare(a.id, b.id)
-		})
-		ids := []string{}
-		for _, c := range hits[min(offset, len(hits)):min(offset+limit, len(hits))] {
-			ids = append(ids, c.id)
-		}
+		ids, hits := f.publishedPage(from, to, offset, limit)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_ = json.NewEncoder(w).Encode(map[string]any{"ids": ids, "pagination": map[string]int{
-			"totalItems": len(hits), "page": offset/limit + 1, "pages": (len(hits) + limit - 1) / limit}})
+			"totalItems": hits, "page": offset/limit + 1, "pages": (hits + limit - 1) / limit}})
 	}
 }
 
@@ -221,4 +204,30 @@ func TestDiscoverBulkSendPartyLookupFailsTheRead(t *testing.T) {
 	if err == nil {
 		t.Errorf("Discover found %d of 1100 letters without an error; want the party lookup's 400 to fail it", len(found))
 	}
+}
+
+// publishedPage is the page of the ids of the correspondences published
+// between from and to (exclusive, as Altinn's search filters), newest
+// first (then by id), offset and limit as the paged search takes them,
+// and how many there are in all.
+func (f *nfAltinn) publishedPage(from, to time.Time, offset, limit int) ([]string, int) {
+	f.mu.Lock()
+	var hits []*nfCorr
+	for _, c := range f.corr {
+		if c.published.After(from) && c.published.Before(to) {
+			hits = append(hits, c)
+		}
+	}
+	f.mu.Unlock()
+	slices.SortFunc(hits, func(a, b *nfCorr) int {
+		if c := b.published.Compare(a.published); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	ids := []string{}
+	for _, c := range hits[min(offset, len(hits)):min(offset+limit, len(hits))] {
+		ids = append(ids, c.id)
+	}
+	return ids, len(hits)
 }
