@@ -77,20 +77,28 @@ func TestAuditDetailsInPageLanguage(t *testing.T) {
 		{"en", []string{"<td>12 shipments</td>", `<td>3 letters, decision "resent"</td>`, "<td>printed_by_hand</td>",
 			"<td>2 rows: 2 new, 0 already registered</td>", "<td>not found</td>"}, nil},
 	} {
-		code, page := b.getIn(tc.lang, "/audit")
-		if code != http.StatusOK {
-			t.Fatalf("%s /audit: %d", tc.lang, code)
-		}
-		page = html.UnescapeString(page[strings.Index(page, "<main"):])
-		for _, w := range tc.want {
-			if !strings.Contains(page, w) {
-				t.Errorf("%s /audit does not say %q", tc.lang, w)
-			}
-		}
+		page := auditPageSays(t, b, tc.lang, tc.want)
 		for _, n := range tc.not {
 			if strings.Contains(page, n) {
 				t.Errorf("%s /audit says %q", tc.lang, n)
 			}
 		}
 	}
+}
+
+// auditPageSays reads /audit in lang as b and reports each of want it
+// does not say (its main part, unescaped); it returns that part.
+func auditPageSays(t *testing.T, b *browser, lang string, want []string) string {
+	t.Helper()
+	code, page := b.getIn(lang, "/audit")
+	if code != http.StatusOK {
+		t.Fatalf("%s /audit: %d", lang, code)
+	}
+	page = html.UnescapeString(page[strings.Index(page, "<main"):])
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Errorf("%s /audit does not say %q", lang, w)
+		}
+	}
+	return page
 }
