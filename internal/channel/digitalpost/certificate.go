@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,18 +40,71 @@ func readPair(certFile, keyFile string) (certPEM, keyPEM []byte, variable string
 }
 
 // parsePair is the one place that makes a certificate of the files'
-// content, with its Leaf (for its end) set.
-func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (tls.Certificate, error) {
+// content, with its Leaf (for its end) set. On a problem it also returns
+// the variable of the file at fault (pairFault).
+func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (tls.Certificate, string, error) {
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("the OCES3 certificate %s with key %s: %w", certFile, keyFile, err)
+		variable, why := pairFault(certPEM, keyPEM)
+		return tls.Certificate{}, variable, fmt.Errorf("the OCES3 certificate %s with key %s: %s%w", certFile, keyFile, why, err)
 	}
 	if cert.Leaf == nil {
 		if cert.Leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
-			return tls.Certificate{}, fmt.Errorf("the OCES3 certificate %s: %w", certFile, err)
+			return tls.Certificate{}, certVar, fmt.Errorf("the OCES3 certificate %s: %w", certFile, err)
 		}
 	}
-	return cert, nil
+	return cert, "", nil
+}
+
+// pairFault says which file of a pair tls.X509KeyPair refused is at fault,
+// and why in words that say what to do: the usual mistakes in turning
+// MitID Erhverv's .p12 into the two PEM files (README) are a key written
+// with a pass phrase (pkcs12 -nocerts without -nodes), the certificate
+// given for the key too, the public part as handed out (DER), and the two
+// files swapped. A key that is not the certificate's is the certificate
+// file's (the error names both).
+func pairFault(certPEM, keyPEM []byte) (variable, why string) {
+	certs, certKeys, _ := pemBlocks(certPEM)
+	switch {
+	case certs == 0 && certKeys > 0:
+		return certVar, "it holds a private key, not the certificate (the two files swapped?): "
+	case certs == 0 && !bytes.Contains(certPEM, []byte("-----BEGIN")):
+		return certVar, "it is not PEM (a DER .cer or the .p12 itself? convert it with openssl, README): "
+	case certs == 0:
+		return certVar, ""
+	}
+	_, keys, encrypted := pemBlocks(keyPEM)
+	switch {
+	case encrypted:
+		return keyVar, "the key is encrypted with a pass phrase; postvakt reads it unencrypted (openssl pkcs12 -nocerts -nodes): "
+	case keys == 0:
+		return keyVar, "the key file holds no private key: "
+	}
+	if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil && strings.Contains(err.Error(), "parse private key") {
+		return keyVar, ""
+	}
+	return certVar, ""
+}
+
+// pemBlocks counts data's PEM certificates and private keys, and says
+// whether a key is encrypted (PKCS #8's ENCRYPTED PRIVATE KEY, or the
+// legacy Proc-Type header).
+func pemBlocks(data []byte) (certs, keys int, encrypted bool) {
+	for {
+		var b *pem.Block
+		if b, data = pem.Decode(data); b == nil {
+			return certs, keys, encrypted
+		}
+		switch {
+		case b.Type == "CERTIFICATE":
+			certs++
+		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
+			keys++
+			if b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
+				encrypted = true
+			}
+		}
+	}
 }
 
 // certificate is the OCES3 certificate as its files hold it now. The TLS
@@ -78,9 +133,9 @@ func openCertificate(certFile, keyFile string, log *slog.Logger) (*certificate, 
 	if err != nil {
 		return nil, variable, err
 	}
-	cert, err := parsePair(certPEM, keyPEM, certFile, keyFile)
+	cert, variable, err := parsePair(certPEM, keyPEM, certFile, keyFile)
 	if err != nil {
-		return nil, certVar, err
+		return nil, variable, err
 	}
 	if log == nil {
 		log = slog.Default()
@@ -101,7 +156,7 @@ func (c *certificate) current() tls.Certificate {
 	var cert tls.Certificate
 	if err == nil {
 		c.certPEM, c.keyPEM = certPEM, keyPEM // a bad content is parsed (and said) once
-		cert, err = parsePair(certPEM, keyPEM, c.certFile, c.keyFile)
+		cert, _, err = parsePair(certPEM, keyPEM, c.certFile, c.keyFile)
 	}
 	if err != nil {
 		if err.Error() != c.bad {
