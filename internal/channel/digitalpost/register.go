@@ -1,6 +1,8 @@
 package digitalpost
 
 import (
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -32,6 +34,7 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 	if c.BaseURL == "" {
 		return nil
 	}
+	checkBase(r, c.BaseURL)
 	switch {
 	case c.SystemID == "":
 		r.Failf("POSTVAKT_DIGITALPOST_SYSTEM_ID", "required when POSTVAKT_DIGITALPOST_URL is set")
@@ -81,5 +84,31 @@ func checkReread(r *config.Reader, c Config) {
 	}
 	if c.RereadEvery < minRereadEvery {
 		r.Failf("POSTVAKT_DIGITALPOST_REREAD_EVERY", "%s is less than %s: each re-read reads POSTVAKT_DIGITALPOST_REREAD of the event log again", c.RereadEvery, minRereadEvery)
+	}
+}
+
+// The hosts of Digital Post's API (production, test): they serve it under
+// apiPath.
+var apiHosts = map[string]bool{"api.digitalpost.dk": true, "api.test.digitalpost.dk": true}
+
+const apiPath = "/apis/v1"
+
+// checkBase refuses a POSTVAKT_DIGITALPOST_URL that is not the API base
+// postvakt appends events/ to: Digital Post's own host without /apis/v1,
+// or any host's URL of an endpoint (…/events, or …/memos and …/receipts
+// kept from the sending system's settings). Each sent every read to a
+// path the log does not serve, and every poll failed with a 404 naming no
+// setting. Another host's path (a gateway, the simulator) is its own.
+func checkBase(r *config.Reader, base string) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return // r.URL said so
+	}
+	p := strings.TrimRight(u.Path, "/")
+	switch last := path.Base(p); {
+	case last == "events" || last == "memos" || last == "receipts":
+		r.Failf("POSTVAKT_DIGITALPOST_URL", "%q is an endpoint's URL: give the API base including %s (e.g. https://api.digitalpost.dk%s), to which postvakt appends events/", base, apiPath, apiPath)
+	case apiHosts[strings.ToLower(u.Hostname())] && p != apiPath:
+		r.Failf("POSTVAKT_DIGITALPOST_URL", "%q: Digital Post serves its API under %s (e.g. https://%s%s)", base, apiPath, u.Hostname(), apiPath)
 	}
 }
