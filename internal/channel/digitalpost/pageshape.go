@@ -3,6 +3,7 @@ package digitalpost
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -80,12 +81,32 @@ func (c *Client) page(ctx context.Context, op string, q url.Values, sortBy strin
 	}
 	q.Set("size", strconv.Itoa(sh.size))
 	q.Set("page", strconv.Itoa(at))
-	return c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: "/events/?" + q.Encode(),
+	resp, err := c.http.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: "/events/?" + q.Encode(),
 		Prepare: func(_ context.Context, r *resty.Request) error {
 			r.SetBasicAuth(c.cfg.SystemID, c.cfg.APIToken)
 			r.SetHeader("Accept", "application/json")
 			return nil
 		}})
+	return resp, refusedCaller(err)
+}
+
+// refusedCaller names the settings behind the log's refusal of the caller,
+// its declared answers besides 200 (the notes): a 401 refuses the Basic
+// header, a 403 the certificate or the sender system. Either refuses every
+// read until the settings change, and "HTTP 401" alone named none. err
+// stays what it wraps (a StatusError); any other err is returned as is.
+func refusedCaller(err error) error {
+	var se *httpclient.StatusError
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.StatusCode {
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%w (the event log refused the sender system's id and API token: check POSTVAKT_DIGITALPOST_SYSTEM_ID and POSTVAKT_DIGITALPOST_API_TOKEN, a token renewed or revoked in Administrativ Adgang)", err)
+	case http.StatusForbidden:
+		return fmt.Errorf("%w (the event log refused the caller: is the OCES3 certificate of POSTVAKT_DIGITALPOST_CERT_FILE registered on the sender system POSTVAKT_DIGITALPOST_SYSTEM_ID, and the system allowed the log?)", err)
+	}
+	return err
 }
 
 // relax answers the first page of a read that the log refused (400, first)
