@@ -388,15 +388,16 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 // Concurrency at a time, and folds them into an observation whose Events
 // are the letter's entries. A letter the log has no event of gets
 // ErrNotKnown; one whose lookup failed gets the error. Once a lookup is
-// answered with the log's rate limit (httpclient.Throttled), no further
-// lookup starts: the letters not yet asked get that answer. The error
+// answered with the log's rate limit or its refusal of the caller
+// (httpclient.StopAsking: 401, 403), no further lookup starts: the letters
+// not yet asked get that answer. The error
 // return is for a call that failed as a whole: every lookup failed.
 func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observation, error) {
 	out := make([]channel.Observation, len(ids))
 	errs := make([]error, len(ids))
 	sem := make(chan struct{}, c.cfg.Concurrency)
 	var wg sync.WaitGroup
-	var throttled atomic.Pointer[error]
+	var stop atomic.Pointer[error]
 	asked := 0
 	for i, id := range ids {
 		if !channel.ValidUUID(id) {
@@ -410,13 +411,16 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			defer c.recovered(id, func(err error) { errs[i], out[i] = err, channel.Observation{ChannelID: id, Err: err} })
-			if t := throttled.Load(); t != nil {
+			if t := stop.Load(); t != nil {
 				errs[i], out[i] = *t, channel.Observation{ChannelID: id, Err: *t}
 				return
 			}
 			evs, err := c.lookup(ctx, id)
-			if _, ok := httpclient.Throttled(err); ok {
-				throttled.CompareAndSwap(nil, &err)
+			if httpclient.StopAsking(err) != nil {
+				// The log's rate limit, or its refusal of the caller (401,
+				// 403: the sender system's credentials or certificate, the
+				// same for every letter).
+				stop.CompareAndSwap(nil, &err)
 			}
 			if errors.Is(err, channel.ErrLookupRefused) {
 				// The letter's own answer, not the call's failure.

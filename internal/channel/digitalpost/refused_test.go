@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +58,34 @@ func TestRefusedCredentialsNameTheSettings(t *testing.T) {
 			if strings.Contains(err.Error(), token) {
 				t.Errorf("%d %s: the error quotes the token: %v", c.code, what, err)
 			}
+		}
+	}
+}
+
+// TestRefusedCallerStopsTheBatch: a 401 or 403 on one letter's look-up
+// refuses the caller, not the letter (the log's refusals are about the
+// sender system and its certificate), so the batch's other letters are not
+// asked: each was refused the same, a batch of 50 made 50 refused calls a
+// cycle. They get the first refusal, as after the log's rate limit.
+func TestRefusedCallerStopsTheBatch(t *testing.T) {
+	for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		var asked atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			asked.Add(1)
+			w.WriteHeader(code)
+		}))
+		defer srv.Close()
+		cl := newClient(t, Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", APIToken: "tok",
+			Concurrency: 1, Logger: quiet}, httpclient.Options{MaxRetries: -1, BreakerThreshold: -1})
+		ids := []string{"2f1d7c0e-8a51-4c55-9c1e-3f4b5a6d7e80", "2f1d7c0e-8a51-4c55-9c1e-3f4b5a6d7e81",
+			"2f1d7c0e-8a51-4c55-9c1e-3f4b5a6d7e82", "2f1d7c0e-8a51-4c55-9c1e-3f4b5a6d7e83"}
+		_, err := cl.Status(context.Background(), ids)
+		var se *httpclient.StatusError
+		if !errors.As(err, &se) || se.StatusCode != code {
+			t.Errorf("%d: %v; want the call's refusal", code, err)
+		}
+		if n := asked.Load(); n != 1 {
+			t.Errorf("%d: the log was asked %d times for %d letters; want once", code, n, len(ids))
 		}
 	}
 }
