@@ -151,7 +151,14 @@ func (e *entry) event() channel.FeedEvent {
 	// The tag is an enum's name; read in any case, as the receipt status
 	// and messageType are (a lower-case MEMO_AVAILABLE_TO_RECIPIENT is
 	// still the proof of delivery). The evidence keeps it as given.
-	fe.ID, fe.Tag, fe.ChannelID, fe.SenderOrg = ev.ID, strings.ToUpper(ev.EventTag), ev.MessageUUID, digits(str(meta.SenderID))
+	fe.ID, fe.Tag, fe.ChannelID = ev.ID, strings.ToUpper(ev.EventTag), ev.MessageUUID
+	if cvr := digits(str(meta.SenderID)); len(cvr) == 8 {
+		// The sender is an authority's CVR number (MeMo's SenderID), bare
+		// or prefixed; anything else (a sender system's uuid, whose digits
+		// would make a number no CVR number has) names no sender, or
+		// discover would leave the letter alone as another sender's.
+		fe.SenderOrg = cvr
+	}
 	if fe.MessageType = strings.ToUpper(str(meta.MessageType)); fe.MessageType == messageSMS || fe.MessageType == messagePhysical {
 		ev.MessageType = fe.MessageType // the proof of what it is (a letter's, DIGITALPOST, is not kept)
 	}
