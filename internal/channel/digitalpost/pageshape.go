@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/go-resty/resty/v2"
@@ -92,10 +93,20 @@ func (c *Client) page(ctx context.Context, op string, q url.Values, sortBy strin
 
 // refusedCaller names the settings behind the log's refusal of the caller,
 // its declared answers besides 200 (the notes): a 401 refuses the Basic
-// header, a 403 the certificate or the sender system. Either refuses every
+// header, a 403 the certificate or the sender system; and a certificate
+// refused in the TLS handshake. Either refuses every
 // read until the settings change, and "HTTP 401" alone named none. err
 // stays what it wraps (a StatusError); any other err is returned as is.
 func refusedCaller(err error) error {
+	if _, alert, ok := strings.Cut(fmt.Sprint(err), "remote error: tls: "); ok && errors.Is(err, httpclient.ErrNetwork) &&
+		(strings.Contains(alert, "certificate") || strings.HasPrefix(alert, "access denied")) {
+		// A service that checks the caller's certificate in the handshake
+		// refuses it with an alert (unknown certificate authority, bad
+		// or expired certificate): about postvakt's certificate, not its
+		// trust in the server's. (The client keeps a network failure as
+		// its message.)
+		return fmt.Errorf("%w (Digital Post refused the certificate in the TLS handshake: is POSTVAKT_DIGITALPOST_CERT_FILE this environment's OCES3 certificate, test or production, and still valid?)", err)
+	}
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
 		return err
