@@ -69,3 +69,27 @@ func TestCertificateSetUpErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCertificateHalfGiven: one of the two files given without the other
+// stops the start naming the one missing (an https URL's error named
+// POSTVAKT_DIGITALPOST_CERT_FILE when the key's variable was the one
+// unset; over http the key's read failed as "open : no such file").
+func TestCertificateHalfGiven(t *testing.T) {
+	certFile, keyFile := shortLivedCert(t, t.TempDir(), time.Now().Add(300*24*time.Hour))
+	for _, c := range []struct{ url, cert, key, missing string }{
+		{"https://api.test.digitalpost.dk/apis/v1", certFile, "", keyVar},
+		{"https://api.test.digitalpost.dk/apis/v1", "", keyFile, certVar},
+		{"http://127.0.0.1:8080/apis/v1", certFile, "", keyVar},
+		{"http://127.0.0.1:8080/apis/v1", "", keyFile, certVar},
+	} {
+		env := map[string]string{"POSTVAKT_DIGITALPOST_URL": c.url,
+			"POSTVAKT_DIGITALPOST_SYSTEM_ID": "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", "POSTVAKT_DIGITALPOST_API_TOKEN": "tok",
+			certVar: c.cert, keyVar: c.key}
+		r := config.NewReader(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		configure(config.Config{}, r)
+		err := r.Err()
+		if err == nil || !strings.HasPrefix(err.Error(), c.missing+":") || strings.Contains(err.Error(), "no such file") {
+			t.Errorf("%s with only %q %q: %v; want a start error naming %s as not set", c.url, c.cert, c.key, err, c.missing)
+		}
+	}
+}

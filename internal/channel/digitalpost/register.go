@@ -46,9 +46,13 @@ func configure(_ config.Config, r *config.Reader) channel.Opener {
 		r.Failf("POSTVAKT_DIGITALPOST_API_TOKEN", "required when POSTVAKT_DIGITALPOST_URL is set (or _FILE)")
 	}
 	switch {
-	case strings.HasPrefix(c.BaseURL, "https:") && (c.CertFile == "" || c.KeyFile == ""):
-		r.Failf("POSTVAKT_DIGITALPOST_CERT_FILE", "an https URL needs the OCES3 certificate and key (POSTVAKT_DIGITALPOST_CERT_FILE, POSTVAKT_DIGITALPOST_KEY_FILE)")
-	case c.CertFile != "" || c.KeyFile != "":
+	case strings.HasPrefix(c.BaseURL, "https:") && c.CertFile == "" && c.KeyFile == "":
+		r.Failf(certVar, "an https URL needs the OCES3 certificate and key (%s, %s)", certVar, keyVar)
+	case c.CertFile == "" && c.KeyFile != "":
+		r.Failf(certVar, "not set, while %s is: the OCES3 certificate (PEM) of that key", keyVar)
+	case c.CertFile != "" && c.KeyFile == "":
+		r.Failf(keyVar, "not set, while %s is: the OCES3 certificate's private key (PEM)", certVar)
+	case c.CertFile != "":
 		// Read at start, as the Maskinporten key is: a file missing or
 		// unreadable stops every command, named by its variable, not
 		// the first poll.
