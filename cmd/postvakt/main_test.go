@@ -335,7 +335,7 @@ func TestBadConfigurationStopsStart(t *testing.T) {
 		{dp + "POSTVAKT_DIGITALPOST_CERT_FILE=main_test.go POSTVAKT_DIGITALPOST_KEY_FILE=/nonexistent/key.pem",
 			"POSTVAKT_DIGITALPOST_KEY_FILE: read the OCES3 certificate's key: open /nonexistent/key.pem"},
 		{dp + "POSTVAKT_DIGITALPOST_CERT_FILE=main_test.go POSTVAKT_DIGITALPOST_KEY_FILE=main_test.go",
-			"POSTVAKT_DIGITALPOST_CERT_FILE: the OCES3 certificate main_test.go with key main_test.go: tls: failed to find any PEM data"},
+			"POSTVAKT_DIGITALPOST_CERT_FILE: the OCES3 certificate main_test.go with key main_test.go: it is not PEM"},
 		// A policy folder that is not there (the relative default read
 		// from a service manager's working directory): the error names
 		// the variable and where a relative path was read from.
