@@ -446,7 +446,11 @@ func connectionsReused(t *testing.T, given *http.Transport) {
 		}
 		wg.Wait()
 	}
-	if n := dialled.Load(); n > inFlight {
+	// One connection per call in flight, and a few more: a call that
+	// finds no idle connection dials one, and an answer handing its own
+	// back a moment later does not cancel that dial (on a loaded machine
+	// 17 were seen). Closing instead of keeping dials one per call: 320.
+	if n := dialled.Load(); n > 2*inFlight {
 		t.Errorf("%d connections for %d calls at most %d at a time: idle connections were closed instead of reused", n, inFlight*rounds, inFlight)
 	}
 }
