@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -40,13 +41,25 @@ type Progress struct {
 // callers (several replicas starting at once) are serialised by a
 // PostgreSQL advisory lock, held over the whole run: a caller that waited
 // for it finds the migrations applied and applies none.
+//
+// Each migration's statements run on a session of their own, which holds
+// a second advisory lock (applyKey) while they do: a migrate killed (kill
+// -9, a probe giving up) loses its run's lock with its client, but the
+// statement the server was running goes on until it ends, and the next
+// Up waits for it rather than run the same migration beside it (00039's
+// index built twice at once: "deadlock detected", "tuple concurrently
+// updated").
 func Up(ctx context.Context, db *sql.DB, progress Progress) (int, error) {
+	if w := progress.Waiting; w != nil {
+		var once sync.Once
+		progress.Waiting = func(holder string) { once.Do(func() { w(holder) }) }
+	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrate: connect: %w", err)
 	}
 	defer conn.Close()
-	if err := takeLock(ctx, conn, progress.Waiting); err != nil {
+	if err := takeLock(ctx, conn, lockKey, progress.Waiting); err != nil {
 		// A cancel can land after the server granted the lock and before
 		// the answer was read: the session may hold it, so it is closed
 		// rather than handed back to the pool still holding it.
@@ -56,7 +69,8 @@ func Up(ctx context.Context, db *sql.DB, progress Progress) (int, error) {
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey) //nolint:errcheck // released with the connection anyway
 	// Out of order: a migration numbered below one already applied (work
 	// merged from parallel branches) is applied rather than refused.
-	p, err := goose.NewProvider(goose.DialectPostgres, db, FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(goose.DialectPostgres, db, FS, goose.WithLogger(goose.NopLogger()), goose.WithAllowOutofOrder(true),
+		goose.WithSessionLocker(applyLock{waiting: progress.Waiting}))
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
@@ -130,11 +144,32 @@ func Versions() ([]int64, error) {
 // lockKey is the advisory lock that serialises migrations.
 const lockKey = 0x706f73747661 // "postva"
 
+// applyKey is the advisory lock held by the session that runs a
+// migration's statements, while it does (applyLock).
+const applyKey = lockKey + 1
+
+// applyLock is goose's lock on the session that applies one migration:
+// applyKey, taken as takeLock takes lockKey.
+type applyLock struct{ waiting func(holder string) }
+
+func (l applyLock) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	if err := takeLock(ctx, conn, applyKey, l.waiting); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // as in Up
+		return fmt.Errorf("wait for the statements of a migration before: %w", err)
+	}
+	return nil
+}
+
+func (l applyLock) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, applyKey)
+	return err
+}
+
 // lockPoll is how often a migration waiting for another one asks for the
 // lock.
 const lockPoll = 500 * time.Millisecond
 
-// takeLock takes the migration lock on conn, waiting while another session
+// takeLock takes the advisory lock key on conn, waiting while another session
 // holds it. It asks with pg_try_advisory_lock every lockPoll instead of
 // waiting inside pg_advisory_lock: a session waiting inside a statement
 // holds a snapshot, and CREATE INDEX CONCURRENTLY (00031), run by the
@@ -142,17 +177,17 @@ const lockPoll = 500 * time.Millisecond
 // replicas starting at once on a database before 00031 waited for each
 // other for ever.
 // waiting, when not nil, is told once who holds it.
-func takeLock(ctx context.Context, conn *sql.Conn, waiting func(holder string)) error {
+func takeLock(ctx context.Context, conn *sql.Conn, key int64, waiting func(holder string)) error {
 	for told := false; ; told = true {
 		var got bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey).Scan(&got); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
 			return err
 		}
 		if got {
 			return nil
 		}
 		if !told && waiting != nil {
-			waiting(lockHolder(ctx, conn))
+			waiting(lockHolder(ctx, conn, key))
 		}
 		select {
 		case <-ctx.Done():
@@ -167,13 +202,13 @@ func takeLock(ctx context.Context, conn *sql.Conn, waiting func(holder string)) 
 // half, and objid, its low half): "pid 4711 (postvakt)", or "another
 // session" when they do not tell (another role's session, whose
 // application name is not shown).
-func lockHolder(ctx context.Context, conn *sql.Conn) string {
+func lockHolder(ctx context.Context, conn *sql.Conn, key int64) string {
 	var pid int
 	var app string
 	if err := conn.QueryRowContext(ctx, `SELECT l.pid, coalesce(a.application_name, '') FROM pg_locks l
 		LEFT JOIN pg_stat_activity a ON a.pid = l.pid
 		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-			AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1`, lockKey).Scan(&pid, &app); err != nil {
+			AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1`, key).Scan(&pid, &app); err != nil {
 		return "another session"
 	}
 	if app == "" {
