@@ -18,11 +18,42 @@ import (
 // transaction per organisation, on the streaming goroutine, was what bound
 // a run reminding 10,000 organisations (the profile in docs/notes/perf.md).
 func (r *runState) deliver(ctx context.Context, g remind.Group) error {
+	if g = r.holdCatchUp(g); len(g.Shipments) == 0 {
+		return nil
+	}
 	r.waiting = append(r.waiting, g)
 	if len(r.waiting) < r.lookupBatch() {
 		return nil
 	}
 	return r.dispatch(ctx)
+}
+
+// holdCatchUp takes out of an organisation's group its catch-up reminders
+// while any of its letters waits for its channel's first answer (a
+// back-fill the poller answers about over several cycles): each run would
+// otherwise send the organisation a catch-up reminder about the letters
+// answered since the last, one after the other. They stay due, and go in
+// one message once the channel has answered about the rest (or their wait
+// ended, FirstAnswerWait). The stream is ordered by recipient, so every
+// letter of the organisation was decided before its group is complete.
+func (r *runState) holdCatchUp(g remind.Group) remind.Group {
+	if !r.unasked[g.Org] {
+		return g
+	}
+	kept := g.Shipments[:0:0]
+	for _, s := range g.Shipments {
+		if s.CatchUp {
+			r.sum.Siblings++
+			continue
+		}
+		kept = append(kept, s)
+	}
+	if held := len(g.Shipments) - len(kept); held > 0 {
+		r.log.Info("catch-up reminders wait for the organisation's letters its channel has not answered about yet",
+			"org", g.Org, "shipments", held)
+	}
+	g.Shipments = kept
+	return g
 }
 
 func (r *runState) lookupBatch() int {

@@ -148,7 +148,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 		log = log.With("dry_run", true) // what a preview logs did not happen
 	}
 	r := &runState{e: e, now: now, dry: dry, log: log, sum: Summary{Now: now, DryRun: dry},
-		prints: map[printKey][]string{}}
+		prints: map[printKey][]string{}, unasked: map[string]bool{}}
 	// Only the letters whose step may be due, unless the policies changed
 	// since the stored next-step times were computed: then every one.
 	fingerprint := e.Policies.Fingerprint()
@@ -298,9 +298,13 @@ type runState struct {
 	batches   chan []remind.Group   // to the delivery workers
 	wg        sync.WaitGroup
 
-	sum     Summary   // owned by the streaming goroutine
-	next    nextSteps // when to look at each letter again (nextstep.go)
-	drained bool      // the run stopped taking organisations (jobs.Draining)
+	sum  Summary   // owned by the streaming goroutine
+	next nextSteps // when to look at each letter again (nextstep.go)
+	// unasked are the recipients with a letter waiting for its channel's
+	// first answer (Decision.Unasked) this run: their catch-up reminders
+	// wait for it (holdCatchUp).
+	unasked map[string]bool
+	drained bool // the run stopped taking organisations (jobs.Draining)
 
 	mu   sync.Mutex // guards what the delivery workers count
 	sent Summary    // workers' counts, merged into sum at the end
@@ -369,6 +373,7 @@ func (r *runState) handle(sh store.OpenShipment, d Decision, recipient string) (
 	next := r.schedule(sh, d)
 	if d.Unasked {
 		r.sum.Unasked++
+		r.unasked[sh.RecipientID] = true
 	}
 	if !d.Due() {
 		return model.ReminderItem{}, false

@@ -27,6 +27,7 @@ type Summary struct {
 	Persons   int // due reminders to persons: no e-mail channel for them yet
 	Unheard   int // due reminders not sent: the channel has never heard of the letter (print follows the policy)
 	Unasked   int // back-fills with a step due not met yet: the channel has not answered about them (FirstAnswerWait)
+	Siblings  int // due catch-up reminders held: their organisation has letters the channel has not answered about yet
 	Busy      int // organisations whose letters another transaction held: the next run tries again
 	Dropped   int // shipments dropped at send time (opened meanwhile, already sent or in flight)
 	Failed    int // organisations whose send failed; the next run tries again
@@ -174,6 +175,9 @@ func (s Summary) extra() string {
 	}
 	if s.Unasked > 0 {
 		out += fmt.Sprintf("; %d letters not yet answered about by their channel: their step waits for the first poll", s.Unasked)
+	}
+	if s.Siblings > 0 {
+		out += fmt.Sprintf("; %d catch-up reminders wait for their organisation's letters not yet answered about (one reminder for all)", s.Siblings)
 	}
 	if s.Retried > 0 {
 		out += fmt.Sprintf("; %d reminders or notices claimed by a run that stopped before sending them, sent again while due", s.Retried)
