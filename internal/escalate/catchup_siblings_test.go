@@ -45,6 +45,13 @@ func TestBackfillAnsweredInPartsIsOneCatchUpReminder(t *testing.T) {
 	if len(got) != 1 || got[0].org != firmaB {
 		t.Fatalf("one of firmaA's three letters answered: messages %v; want firmaB's catch-up reminder alone, firmaA's waiting for its other letters", got)
 	}
+	// A run that comes before the one after a quarter of an hour (a
+	// schedule of every 5 minutes, or a scheduler's tick a moment early)
+	// holds it too.
+	h.run(tuesday.Add(29 * time.Minute))
+	if got := h.take(); len(got) != 0 {
+		t.Fatalf("a run 14 minutes later, firmaA's other letters still not answered about: messages %v; want none", got)
+	}
 	// The next cycle answers the rest: one message lists all three.
 	answer(ids[1], ids[2])
 	h.run(tuesday.Add(30 * time.Minute))

@@ -15,6 +15,9 @@ import (
 // time is never later than the true one:
 //
 //	nothing due        the first step still to come (Decision.Next)
+//	first answer       now: every run looks at a back-fill waiting for its
+//	                   channel's first answer (Decision.Unasked), so that its
+//	                   organisation's catch-up reminders wait (holdCatchUp)
 //	due, send window   the window's opening (Decision.SendAt)
 //	due, to a person   the step after it (no e-mail to persons; print comes)
 //	due, unheard       the print (the channel has never heard of the letter:
@@ -75,6 +78,9 @@ func (r *runState) queue(st store.NextStep, sh store.OpenShipment) {
 // a reminder to send now it returns the time its item carries.
 func (r *runState) schedule(sh store.OpenShipment, d Decision) afterSend {
 	switch {
+	case d.Unasked:
+		once := lookAtOnce
+		r.lookAgain(sh, &once)
 	case !d.Due():
 		if at, ok := d.nextTime(); ok {
 			r.lookAgain(sh, at)
