@@ -180,6 +180,9 @@ func printSteps(steps []escalate.StepCount, dry bool) {
 		if s.Person && !s.Unheard {
 			note = append(note, "not sent: reminders do not reach persons; print follows the policy")
 		}
+		if s.Siblings {
+			note = append(note, "waits for the organisation's letters not yet answered about by their channel")
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", s.Step, s.SenderOrg, s.SenderUnit, s.Policy, s.Shipments, strings.Join(note, "; "))
 	}
 	tw.Flush()

@@ -41,6 +41,17 @@ func TestBackfillAnsweredInPartsIsOneCatchUpReminder(t *testing.T) {
 	if sum.Siblings != 1 || !strings.Contains(sum.String(), "1 catch-up reminders wait for their organisation's letters not yet answered about") {
 		t.Errorf("summary %q (siblings %d) does not say firmaA's catch-up reminder waits", sum, sum.Siblings)
 	}
+	for _, st := range sum.Steps {
+		if st.Step == "catch-up reminder 1" && st.Shipments == 1 && !st.Siblings && !st.Waiting {
+			continue // firmaB's, sent
+		}
+		if st.Step != "catch-up reminder 1" || st.Shipments != 1 || !st.Siblings {
+			t.Errorf("step %+v; want firmaA's catch-up reminder counted as waiting for its organisation's letters", st)
+		}
+	}
+	if len(sum.Steps) != 2 {
+		t.Errorf("steps %+v; want firmaB's catch-up reminder sent, firmaA's waiting", sum.Steps)
+	}
 	got := h.take()
 	if len(got) != 1 || got[0].org != firmaB {
 		t.Fatalf("one of firmaA's three letters answered: messages %v; want firmaB's catch-up reminder alone, firmaA's waiting for its other letters", got)

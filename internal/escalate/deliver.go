@@ -43,7 +43,7 @@ func (r *runState) holdCatchUp(g remind.Group) remind.Group {
 	kept := g.Shipments[:0:0]
 	for _, s := range g.Shipments {
 		if s.CatchUp {
-			r.sum.Siblings++
+			r.sum.siblings(s)
 			continue
 		}
 		kept = append(kept, s)

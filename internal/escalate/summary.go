@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"postvakt/internal/model"
 	"postvakt/internal/policy"
 	"postvakt/internal/store"
 )
@@ -80,6 +81,7 @@ type StepCount struct {
 	Approval   bool   // a print that waits for a compliance officer
 	Unheard    bool   // a due reminder not sent: the channel has never heard of the letters
 	Person     bool   // a due reminder not sent: the recipients are persons (mailed: organisations only)
+	Siblings   bool   // a due catch-up reminder not sent: its organisation has letters not yet answered about (Summary.Siblings)
 	Policy     string
 	SenderOrg  string
 	SenderUnit string
@@ -94,6 +96,18 @@ func (s *Summary) step(d Decision, sh store.OpenShipment) {
 	s.steps[StepCount{Step: d.Label(), Waiting: d.Wait, Approval: d.NeedsApproval, Unheard: d.Unheard,
 		Person: d.Step.Kind == policy.StepRemind && !mailed(sh.RecipientKind), Policy: d.Policy,
 		SenderOrg: sh.SenderOrg, SenderUnit: sh.SenderUnit}]++
+}
+
+// siblings moves a due catch-up reminder's count (step) to those held for
+// their organisation's letters not yet answered about (holdCatchUp).
+func (s *Summary) siblings(it model.ReminderItem) {
+	k := StepCount{Step: "catch-up " + it.Step, Policy: it.Policy, SenderOrg: it.SenderOrg, SenderUnit: it.SenderUnit}
+	if s.steps[k]--; s.steps[k] <= 0 {
+		delete(s.steps, k)
+	}
+	k.Siblings = true
+	s.steps[k]++
+	s.Siblings++
 }
 
 // finishSteps turns the counts into the sorted Steps.
@@ -119,6 +133,9 @@ func (s *Summary) finishSteps() {
 		}
 		if a.Person != b.Person {
 			return !a.Person
+		}
+		if a.Siblings != b.Siblings {
+			return !a.Siblings
 		}
 		return !a.Unheard && b.Unheard
 	})
