@@ -257,7 +257,9 @@ func (m *Message) Bytes() []byte {
 	if a, err := mail.ParseAddress(m.From); err == nil {
 		from = a.String() // a display name such as "Bærum kommune" encoded (RFC 2047)
 	}
-	h("From", from)
+	// A long name is several encoded-words on one line: folded between
+	// them as the subject is.
+	h("From", foldHeader("From", from))
 	// One address a line: a header line may not pass 998 characters
 	// (RFC 5322), and a reminder may go to many addresses.
 	h("To", strings.Join(m.To, ",\r\n "))
