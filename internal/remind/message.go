@@ -46,6 +46,9 @@ type Message struct {
 	Body      string // plain text, UTF-8
 	// Cc are copy recipients (a unit's manager on a follow-up mail).
 	Cc []string
+	// ReplyTo is where a reply goes instead of From ("": to From): a
+	// reminder's sending organisation's public contact (replyTo).
+	ReplyTo string
 	// Langs are the languages the message is written in, in order (its
 	// Content-Language).
 	Langs []string
@@ -118,7 +121,8 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 	names := senderNames(senders)
 	k := reminderKeys[country]
 	mail := i18n.NewMail(i18n.MailLanguages(country))
-	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs(), Flowed: true}
+	m := &Message{From: from, To: append([]string(nil), to...), MessageID: MessageID(key, from), Date: now, Langs: mail.Langs(), Flowed: true,
+		ReplyTo: replyTo(senders)}
 	again := remindedBefore(shipments)
 	subject := k.subject
 	if again > 0 {
@@ -226,6 +230,19 @@ func moreLetters(mail i18n.Mail, ss []Shipment, names map[string]string) string 
 	return b.String()
 }
 
+// replyTo is where a business's answer to a reminder goes: the public
+// e-mail contact of its one sending organisation (senders.yaml), not the
+// sender address, which nobody reads. "" for letters of several senders
+// (no one address to answer), one without an e-mail contact, and one the
+// subject must not name (its address may say what it is about; the
+// contact lines further down give it).
+func replyTo(senders []senderOrg) string {
+	if len(senders) != 1 || senders[0].notInSubject {
+		return ""
+	}
+	return senders[0].contact.Email
+}
+
 // reminderKey are the catalogue keys of the texts that depend on where
 // the letters wait: Altinn's access package, or Digital Post's right.
 // The names in them are the services' own (README, Reminders, cites where
@@ -265,6 +282,9 @@ func (m *Message) Bytes() []byte {
 	h("To", strings.Join(m.To, ",\r\n "))
 	if len(m.Cc) > 0 {
 		h("Cc", strings.Join(m.Cc, ",\r\n "))
+	}
+	if m.ReplyTo != "" {
+		h("Reply-To", m.ReplyTo)
 	}
 	h("Subject", foldHeader("Subject", mime.QEncoding.Encode("utf-8", m.Subject)))
 	h("Date", m.Date.Format(time.RFC1123Z))

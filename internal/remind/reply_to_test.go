@@ -1,0 +1,70 @@
+package remind
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/model"
+	"postvakt/internal/remind/mailpittest"
+)
+
+// A business that answers a reminder all the same ("we cannot find the
+// letters", "send them on paper") writes to the sending organisation's
+// public contact (senders.yaml's email), not to postvakt's sender
+// address, which nobody reads: the reminder of one sender with an e-mail
+// contact has it as Reply-To. Letters of several senders, or of one
+// without an e-mail contact, have no Reply-To: there is no one address to
+// answer; nor has one of a sender the subject must not name (its address
+// may say what it is). Read back from the SMTP server.
+func TestReminderReplyGoesToTheSendersContact(t *testing.T) {
+	t.Parallel()
+	const contact = "postmottak@bergen.kommune.no"
+	bergen := model.Contact{Email: contact, Phone: "+47 55 56 55 56"}
+	one := sampleShipments()
+	for i := range one {
+		one[i].SenderContact = bergen
+	}
+	phoneOnly := sampleShipments()
+	for i := range phoneOnly {
+		phoneOnly[i].SenderContact = model.Contact{Phone: "+47 55 56 55 56"}
+	}
+	unnamed := sampleShipments()
+	for i := range unnamed {
+		unnamed[i].SenderContact, unnamed[i].SenderNotInSubject = bergen, true
+	}
+	two := sampleShipments()
+	two[0].SenderContact = bergen
+	two[1].SenderOrg, two[1].SenderOrgName = "958935420", "Oslo kommune"
+	two[1].SenderContact = model.Contact{Email: "postmottak@oslo.kommune.no"}
+
+	mp := mailpittest.Start(t)
+	s, err := NewSMTP(SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	want := map[string]string{"one@firma.no": contact, "phone@firma.no": "", "two@firma.no": "", "unnamed@firma.no": ""}
+	for to, ss := range map[string][]Shipment{"one@firma.no": one, "phone@firma.no": phoneOnly, "two@firma.no": two, "unnamed@firma.no": unnamed} {
+		m := Compose("974760673", "Fjordfisk AS", ss, []string{to}, "postvakt@bergen.kommune.no", "k-"+to, now)
+		if err := s.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := mp.Messages(t)
+	if len(msgs) != len(want) {
+		t.Fatalf("%d messages, want %d", len(msgs), len(want))
+	}
+	for _, m := range msgs {
+		msg, err := mail.ReadMessage(strings.NewReader(m.Raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := m.To[0].Address
+		if got := msg.Header.Get("Reply-To"); got != want[to] {
+			t.Errorf("the reminder to %s has Reply-To %q, want %q", to, got, want[to])
+		}
+	}
+}
