@@ -184,7 +184,7 @@ func (n *Notifier) digests(ctx context.Context, units []store.UnitFollowUps, now
 
 // digestMessage writes the compliance digest: per unit, its overdue
 // follow-ups, in the language of the sending organisation's country, then
-// English (keys mail.digest.*).
+// English (keys mail.digest.*), and that postvakt sent it (autoFooter).
 func digestMessage(units []store.UnitFollowUps, local time.Time, base string) text {
 	total := 0
 	var countries []string
@@ -212,7 +212,7 @@ func digestMessage(units []store.UnitFollowUps, local time.Time, base string) te
 			w(base + "/followups")
 		}
 	})
-	return text{subject: subject, body: body, langs: mail.Langs()}
+	return text{subject: subject, body: body + "\n" + autoFooter(mail) + "\n", langs: mail.Langs()}
 }
 
 func orNone(s string) string {
