@@ -190,7 +190,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 	case RuleChannelSilent:
 		s := &h.ChannelSilent
 		fields = append(fields, dur("after", &s.After), dur("young", &s.Young), num("min_letters", &s.MinLetters),
-			dur("calls_window", &s.CallsWindow), num("min_calls", &s.MinCalls), frac("error_share", &s.ErrorShare),
+			dur("calls_window", &s.CallsWindow), num("min_calls", &s.MinCalls), track(frac("error_share", &s.ErrorShare)),
 			dur("max_latency", &s.MaxLatency))
 	case RuleStuck:
 		s := &h.Stuck
@@ -230,6 +230,12 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 		fields = append(fields, track(dur("after", &h.PrintSilent.After)), track(dur("unprinted_after", &h.PrintSilent.Unprinted)))
 	}
 	r.mapping(section, at, n, fields)
+	if name == RuleChannelSilent && h.ChannelSilent.ErrorShare <= 0 {
+		// ratio(errors, calls) >= 0 holds for any calls: every min_calls
+		// calls, none failed, would fire ("0 of 5 calls failed").
+		r.addf(max(lines["error_share"], at), "%s.error_share: must be more than 0 (0 fires on any %d calls, none failed; "+
+			"1 fires only when every call failed)", section, h.ChannelSilent.MinCalls)
+	}
 	if name == RulePrintSilent && h.PrintSilent.After < MinPrintSilentAfter {
 		r.addf(max(lines["after"], at), "%s.after: must be at least %s (a failing status poll is asked again after at most an hour: "+
 			"shorter fires on a few failed polls), not %s", section, MinPrintSilentAfter, h.PrintSilent.After)
