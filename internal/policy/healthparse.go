@@ -204,7 +204,7 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 			if v, ok := r.list(path, n, "leave the field out for the default grouping (unit, system)", r.oneOf("a group", "unit", "system")); ok {
 				s.GroupBy = v
 			}
-		}}, num("letters", &s.Letters), frac("ratio", &s.Ratio), frac("others_min", &s.OthersMin))
+		}}, num("letters", &s.Letters), track(frac("ratio", &s.Ratio)), frac("others_min", &s.OthersMin))
 	case RuleRejection:
 		s := &h.Rejection
 		fields = append(fields, field{"group_by", false, func(path string, _, n *yaml.Node) {
@@ -235,6 +235,13 @@ func (r *reader) healthRule(section string, at int, n *yaml.Node, h *Health, nam
 		// calls, none failed, would fire ("0 of 5 calls failed").
 		r.addf(max(lines["error_share"], at), "%s.error_share: must be more than 0 (0 fires on any %d calls, none failed; "+
 			"1 fires only when every call failed)", section, h.ChannelSilent.MinCalls)
+	}
+	if name == RuleUnitDrop && h.UnitDrop.Ratio >= 1 {
+		// A share of reached letters is never more than its baseline's
+		// 100%: every group whose letters all reached the channel would
+		// be dropped.
+		r.addf(max(lines["ratio"], at), "%s.ratio: must be less than 1 (1 drops any unit or system whose letters reach the "+
+			"channel as usual: %d of %d)", section, h.UnitDrop.Letters, h.UnitDrop.Letters)
 	}
 	if name == RulePrintSilent && h.PrintSilent.After < MinPrintSilentAfter {
 		r.addf(max(lines["after"], at), "%s.after: must be at least %s (a failing status poll is asked again after at most an hour: "+
