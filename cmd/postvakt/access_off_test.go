@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -250,22 +249,7 @@ func loginStatus(t *testing.T, addr, name, password string) int {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get("http://" + addr + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	tok := regexp.MustCompile(`name="login_csrf" value="([^"]+)"`).FindSubmatch(page)
-	if tok == nil {
-		t.Fatal("no login form")
-	}
-	resp, err = c.PostForm("http://"+addr+"/login", url.Values{"login_csrf": {string(tok[1])}, "next": {"/"}, "name": {name}, "password": {password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return signIn(t, c, addr, name, password, "")
 }
 
 // TestCLIUserPasswordInALoop: an off-boarding script resetting its users'
