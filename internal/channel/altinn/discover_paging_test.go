@@ -54,22 +54,8 @@ func TestDiscoverPagedSearch(t *testing.T) {
 			f := &nfAltinn{t: t, srv: httpfake.New(t, httpfake.Bearer(nfBearer)), corr: map[string]*nfCorr{},
 				notFound: func(w http.ResponseWriter) { w.WriteHeader(http.StatusNotFound) }}
 			f.srv.Handle("GET "+basePath, pagedSearch(f, ignoreOffset))
-			f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
-			from := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-			const n = 137
-			for i := range n {
-				f.add(&nfCorr{id: nfID(i), published: from.Add(time.Duration(i+1) * time.Minute), history: nfHist("Initialized", "Published")})
-			}
-			found, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(24*time.Hour))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := map[string]bool{}
-			for _, fd := range found {
-				got[fd.ChannelID] = true
-			}
-			if len(got) != n {
-				t.Errorf("Discover found %d of %d letters of a paged search", len(got), n)
+			if got, n := discoverPublished(t, f, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)); got != n {
+				t.Errorf("Discover found %d of %d letters of a paged search", got, n)
 			}
 		})
 	}
@@ -230,4 +216,25 @@ func (f *nfAltinn) publishedPage(from, to time.Time, offset, limit int) ([]strin
 		ids = append(ids, c.id)
 	}
 	return ids, len(hits)
+}
+
+// discoverPublished serves f's details, publishes 137 letters a minute
+// apart from from, and discovers the day from from: how many different
+// letters Discover found, of how many.
+func discoverPublished(t *testing.T, f *nfAltinn, from time.Time) (found, of int) {
+	t.Helper()
+	f.srv.Handle("GET "+basePath+"/{id}/details", f.details)
+	const n = 137
+	for i := range n {
+		f.add(&nfCorr{id: nfID(i), published: from.Add(time.Duration(i+1) * time.Minute), history: nfHist("Initialized", "Published")})
+	}
+	ds, err := nfAdapter(t, f).Discover(context.Background(), from, from.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, fd := range ds {
+		got[fd.ChannelID] = true
+	}
+	return len(got), n
 }
