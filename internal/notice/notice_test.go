@@ -223,6 +223,11 @@ func TestFollowUpMailsReachUnitAndManagerOncePerStep(t *testing.T) {
 		!strings.Contains(digest[0].text, "NAV") {
 		t.Fatalf("digest to %v:\n%s", digest[0].to, digest[0].text)
 	}
+	// Dated in each language: the officer's inbox has one a day, and the
+	// English reader must tell them apart as the Norwegian one does.
+	if want := "Oversikt 27.11.2026: 2 oppfølginger med passert frist / Digest 27 Nov 2026: 2 overdue follow-ups"; digest[0].subject != want {
+		t.Errorf("digest's subject %q, want %q", digest[0].subject, want)
+	}
 	f.run(late.Add(time.Hour))
 	if got := f.take(); len(got) != 0 {
 		t.Fatalf("overdue mails twice: %+v", got)
