@@ -112,8 +112,9 @@ func MessageIDOf(kind, key, from string) string {
 // subject says so too: a second reminder must not look like the first in
 // the inbox). After the list it says that the sender may send unopened
 // letters on paper, and from when (paperLine). It ends saying it was sent automatically on behalf of the
-// sending organisations named above (the business does not know postvakt)
-// and what to do if it reached the wrong person. It is pure.
+// sending organisations named above (the business does not know postvakt),
+// where a reply goes (footer) and what to do if it reached the wrong
+// person. It is pure.
 func Compose(org, orgName string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
 	n := len(shipments)
 	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
@@ -193,7 +194,7 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		w("")
 		p(paperLine(l, shipments, now))
 		w("")
-		p(l.T("mail.reminder.footer", "Count", len(senders)))
+		p(footer(l, m.ReplyTo, len(senders)))
 	})
 	m.Body += moreLetters(mail, shipments, names)
 	return m
@@ -241,6 +242,18 @@ func replyTo(senders []senderOrg) string {
 		return ""
 	}
 	return senders[0].contact.Email
+}
+
+// footer is the reminder's last paragraph in l's language: sent on behalf
+// of the senders named above, and what to do when it reached the wrong
+// person. With a Reply-To (replyTo) a reply reaches the sender, and it
+// says so, giving the address; without one a reply goes to the sender
+// address, which nobody reads: "do not reply; contact the sender".
+func footer(l *i18n.Localizer, replyTo string, senders int) string {
+	if replyTo != "" {
+		return l.T("mail.reminder.footer_reply", "Email", replyTo)
+	}
+	return l.T("mail.reminder.footer", "Count", senders)
 }
 
 // reminderKey are the catalogue keys of the texts that depend on where

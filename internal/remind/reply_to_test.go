@@ -68,3 +68,87 @@ func TestReminderReplyGoesToTheSendersContact(t *testing.T) {
 		}
 	}
 }
+
+// The footer tells the reader where a reply goes: with a Reply-To (one
+// sender's letters, its contact e-mail), a reply reaches the sender, so it
+// says so and gives the address, in every language; "do not reply" there
+// would send a business with a question past the one address that answers
+// it. Without a Reply-To (several senders, none with an e-mail contact, a
+// sender the subject must not name) a reply goes to POSTVAKT_SMTP_FROM,
+// which nobody reads: "do not reply" stays. Read back from the SMTP server.
+func TestReminderFooterSaysWhereAReplyGoes(t *testing.T) {
+	t.Parallel()
+	const bergenMail, kkMail = "postmottak@bergen.kommune.no", "sikkerpost@kk.dk"
+	one := sampleShipments()
+	for i := range one {
+		one[i].SenderContact = model.Contact{Email: bergenMail}
+	}
+	danish := danishShipments()
+	for i := range danish {
+		danish[i].SenderContact = model.Contact{Email: kkMail}
+	}
+	phoneOnly := sampleShipments()
+	for i := range phoneOnly {
+		phoneOnly[i].SenderContact = model.Contact{Phone: "+47 55 56 55 56"}
+	}
+	unnamed := sampleShipments()
+	for i := range unnamed {
+		unnamed[i].SenderContact, unnamed[i].SenderNotInSubject = model.Contact{Email: bergenMail}, true
+	}
+	two := sampleShipments()
+	two[0].SenderContact = model.Contact{Email: bergenMail}
+	two[1].SenderOrg, two[1].SenderOrgName = "958935420", "Oslo kommune"
+	two[1].SenderContact = model.Contact{Email: "postmottak@oslo.kommune.no"}
+
+	noReplyNB := "Ikke svar på den; ta kontakt med avsenderen hvis noe er uklart."
+	noReplyEN := "Please do not reply to it; contact the sender if anything is unclear."
+	cases := map[string]struct {
+		ss          []Shipment
+		want, never []string
+	}{
+		"one@firma.no": {one, []string{
+			"Svarer du på den, går svaret til avsenderens kontaktadresse, " + bergenMail + ".",
+			"A reply to it goes to the sender's contact address, " + bergenMail + ".",
+			"If it reached the wrong person, please forward it to whoever handles your organisation's post.",
+		}, []string{"Ikke svar", "not reply"}},
+		"one@virksomhed.dk": {danish, []string{
+			"Svarer du på den, går svaret til afsenderens kontaktadresse, " + kkMail + ".",
+			"A reply to it goes to the sender's contact address, " + kkMail + ".",
+			"Er den havnet hos den forkerte person, så send den videre til den, der tager sig af virksomhedens post.",
+		}, []string{"Svar ikke", "not reply"}},
+		"phone@firma.no":   {phoneOnly, []string{noReplyNB, noReplyEN}, []string{"går svaret", "A reply to it"}},
+		"unnamed@firma.no": {unnamed, []string{noReplyNB, noReplyEN}, []string{"går svaret", "A reply to it"}},
+		"two@firma.no": {two, []string{"Ikke svar på den; ta kontakt med brevets avsender", "Please do not reply to it; contact the letter's sender"},
+			[]string{"går svaret", "A reply to it"}},
+	}
+	mp := mailpittest.Start(t)
+	s, err := NewSMTP(SMTPConfig{Addr: mp.SMTPAddr, From: "postvakt@bergen.kommune.no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
+	for to, c := range cases {
+		m := Compose("974760673", "Fjordfisk AS", c.ss, []string{to}, "postvakt@bergen.kommune.no", "f-"+to, now)
+		if err := s.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := mp.Messages(t)
+	if len(msgs) != len(cases) {
+		t.Fatalf("%d messages, want %d", len(msgs), len(cases))
+	}
+	for _, m := range msgs {
+		to := m.To[0].Address
+		text := mailpittest.Reflowed(m.Text)
+		for _, want := range cases[to].want {
+			if !says(text, want) {
+				t.Errorf("the reminder to %s lacks %q:\n%s", to, want, text)
+			}
+		}
+		for _, never := range cases[to].never {
+			if strings.Contains(flat(text), never) {
+				t.Errorf("the reminder to %s says %q:\n%s", to, never, text)
+			}
+		}
+	}
+}
