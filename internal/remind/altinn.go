@@ -348,7 +348,7 @@ func OrderRequest(notificationID int64, key, org, resourceID string, m *Message,
 		} `json:"recipient"`
 	}{IdempotencyID: OrderIdempotencyID(key), SendersReference: strconv.FormatInt(notificationID, 10)}
 	req.Recipient.RecipientOrganization = recipientOrganization{OrgNumber: org, ResourceID: resourceURN(resourceID),
-		ChannelSchema: "Email", EmailSettings: emailSettings{Subject: m.Subject, Body: m.Body, ContentType: "Plain"}}
+		ChannelSchema: "Email", EmailSettings: emailSettings{Subject: m.Subject, Body: m.orderBody(), ContentType: "Plain"}}
 	if sms != "" {
 		req.Recipient.RecipientOrganization.ChannelSchema = "EmailPreferred"
 		req.Recipient.RecipientOrganization.SmsSettings = &smsSettings{Body: sms}
@@ -358,6 +358,15 @@ func OrderRequest(notificationID int64, key, org, resourceID string, m *Message,
 		return nil, fmt.Errorf("build the notification order of %d: %w", notificationID, err)
 	}
 	return b, nil
+}
+
+// orderBody is the text an Altinn Notifications order's e-mail carries
+// (Message.OrderBody).
+func (m *Message) orderBody() string {
+	if m.OrderBody != "" {
+		return m.OrderBody
+	}
+	return m.Body
 }
 
 // resourceURN names an Altinn resource as Notifications wants it,

@@ -49,6 +49,10 @@ type Message struct {
 	// ReplyTo is where a reply goes instead of From ("": to From): a
 	// reminder's sending organisation's public contact (replyTo).
 	ReplyTo string
+	// OrderBody is Body as an Altinn Notifications order carries it, when
+	// it differs ("": Body): Altinn sends it from its own no-reply address,
+	// without ReplyTo, so its footer says not to reply (footer).
+	OrderBody string
 	// Langs are the languages the message is written in, in order (its
 	// Content-Language).
 	Langs []string
@@ -113,8 +117,8 @@ func MessageIDOf(kind, key, from string) string {
 // the inbox). After the list it says that the sender may send unopened
 // letters on paper, and from when (paperLine). It ends saying it was sent automatically on behalf of the
 // sending organisations named above (the business does not know postvakt),
-// where a reply goes (footer) and what to do if it reached the wrong
-// person. It is pure.
+// where a reply goes (footer; not to reply in OrderBody) and what to do
+// if it reached the wrong person. It is pure.
 func Compose(org, orgName string, shipments []Shipment, to []string, from, key string, now time.Time) *Message {
 	n := len(shipments)
 	country, noAccess := recipientCountry(shipments), accessNotice(shipments)
@@ -133,7 +137,8 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 	m.Subject = mail.Joined(func(l *i18n.Localizer) string {
 		return l.T(subject, "Count", n, "Org", org, "From", subjectFrom(l, senders))
 	})
-	m.Body = mail.Body(func(l *i18n.Localizer, line func(string)) {
+	replyTo := m.ReplyTo // the footer's (footer); "" for an order's text
+	block := func(l *i18n.Localizer, line func(string)) {
 		w := func(text string) { // a line, soft-broken when it passes lineWidth
 			for _, s := range flowLine(text, lineWidth) {
 				line(s)
@@ -194,9 +199,13 @@ func Compose(org, orgName string, shipments []Shipment, to []string, from, key s
 		w("")
 		p(paperLine(l, shipments, now))
 		w("")
-		p(footer(l, m.ReplyTo, len(senders)))
-	})
-	m.Body += moreLetters(mail, shipments, names)
+		p(footer(l, replyTo, len(senders)))
+	}
+	m.Body = mail.Body(block) + moreLetters(mail, shipments, names)
+	if replyTo != "" {
+		replyTo = ""
+		m.OrderBody = mail.Body(block) + moreLetters(mail, shipments, names)
+	}
 	return m
 }
 
