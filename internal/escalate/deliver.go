@@ -159,6 +159,7 @@ func (r *runState) startWorkers(ctx context.Context) {
 			defer r.wg.Done()
 			c := r.e.Remind.Courier()
 			defer c.Close()
+			c.Closed = r.windowClosed
 			for gs := range r.batches {
 				for i, res := range r.deliverRecovered(ctx, c, gs) {
 					r.count(gs[i], res.Outcome, res.Err)
@@ -208,6 +209,7 @@ func (r *runState) stopWorkers() {
 	r.sum.Refused += w.Refused
 	r.sum.Busy += w.Busy
 	r.sum.GivenBack += w.GivenBack
+	r.sum.WindowClosed += w.WindowClosed
 	r.sum.Recorded += w.Recorded
 	r.sum.AddressUnknown = append(r.sum.AddressUnknown, w.AddressUnknown...)
 	sort.Strings(r.sum.AddressUnknown)
@@ -254,6 +256,8 @@ func (r *runState) count(g remind.Group, out remind.Outcome, err error) {
 		w.Busy++
 	case remind.StatusGivenBack:
 		w.GivenBack++
+	case remind.StatusWindowClosed:
+		w.WindowClosed++
 	}
 	switch {
 	case out.OrderID != "":

@@ -103,6 +103,11 @@ type Escalator struct {
 	// OnOutcome, when set, is called for each organisation's outcome (one
 	// call at a time), e.g. to print a dry run.
 	OnOutcome func(remind.Outcome)
+	// Clock is the time as a run goes on, which each reminder's send
+	// checks against its policy's send window (a run started just before
+	// the window closes sends for a while); nil: the run's now plus the
+	// time since the run began.
+	Clock func() time.Time
 }
 
 // Run does one escalation run as of now: decides every open shipment's
@@ -147,7 +152,7 @@ func (e *Escalator) run(ctx context.Context, now time.Time, dry bool) (Summary, 
 	if dry {
 		log = log.With("dry_run", true) // what a preview logs did not happen
 	}
-	r := &runState{e: e, now: now, dry: dry, log: log, sum: Summary{Now: now, DryRun: dry},
+	r := &runState{e: e, now: now, began: time.Now(), dry: dry, log: log, sum: Summary{Now: now, DryRun: dry},
 		prints: map[printKey][]string{}, unasked: map[string]bool{}}
 	// Only the letters whose step may be due, unless the policies changed
 	// since the stored next-step times were computed: then every one.
@@ -287,10 +292,11 @@ func (e *Escalator) printer() Printer {
 
 // runState is one run in progress.
 type runState struct {
-	e   *Escalator
-	now time.Time
-	dry bool
-	log *slog.Logger
+	e     *Escalator
+	now   time.Time
+	began time.Time // the real time the run began (clock)
+	dry   bool
+	log   *slog.Logger
 
 	decisions []store.Decision      // decided, not yet recorded
 	waiting   []remind.Group        // complete groups waiting for the address lookup
@@ -450,6 +456,32 @@ func (r *runState) flush(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// clock is the time as the run goes on (Escalator.Clock).
+func (r *runState) clock() time.Time {
+	if r.e.Clock != nil {
+		return r.e.Clock()
+	}
+	return r.now.Add(time.Since(r.began))
+}
+
+// windowClosed reports whether the send window of any letter of an
+// organisation's reminder has closed since the run decided it was due (a
+// run started shortly before the window closes): its send does not begin,
+// the reminder stays due and goes in the next window. A preview shows
+// what the run would send as of its now.
+func (r *runState) windowClosed(g remind.Group) bool {
+	if r.dry {
+		return false
+	}
+	t := r.clock()
+	for _, s := range g.Shipments {
+		if p, ok := r.e.Policies.Get(s.Policy); ok && p.NextSendTime(t).After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // outsideWindow reports whether now is outside the send window (or not a

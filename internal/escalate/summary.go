@@ -37,7 +37,10 @@ type Summary struct {
 	OrderFail int // Altinn Notifications orders not placed; the next run tries again
 	Errors    int // shipments or organisations that could not be handled (see the log)
 	Refused   int // recipient addresses the SMTP server refused permanently (left out; the others got the reminder)
-	GivenBack int // reminders claimed and not begun when a stop was asked for: given back, the next run sends them
+	// WindowClosed: organisations whose reminder's send window closed
+	// during the run, before its send began: not sent, due in the next window.
+	WindowClosed int
+	GivenBack    int // reminders claimed and not begun when a stop was asked for: given back, the next run sends them
 	// StoppedEarly: a stop was asked for (jobs.Draining, serve's SIGTERM)
 	// and the run left work for the next run: organisations not taken,
 	// reminders given back.
@@ -186,6 +189,9 @@ func (s Summary) extra() string {
 	var out string
 	if s.StoppedEarly {
 		out += fmt.Sprintf("; stopped early (a stop was asked for): %d reminders given back for the next run, the organisations not reached wait for it", s.GivenBack)
+	}
+	if s.WindowClosed > 0 {
+		out += fmt.Sprintf("; %d organisations' reminders wait for the next send window (it closed during the run, before their send began)", s.WindowClosed)
 	}
 	if s.Unheard > 0 {
 		out += fmt.Sprintf("; %d reminders not sent: the channel has never heard of the letter", s.Unheard)

@@ -35,6 +35,22 @@ type Courier struct {
 	// orders places its Altinn Notifications orders (orderer): Altinn
 	// is not asked again after it throttled one.
 	orders *throttle
+	// Closed, when set, reports whether an organisation's reminder may no
+	// longer go out now (its send window closed during the run): checked
+	// before its claim and again before its send begins.
+	Closed func(Group) bool
+}
+
+// closed reports whether g's reminder waits for its next send window.
+func (c *Courier) closed(g Group, dryRun bool) bool {
+	if dryRun || c.Closed == nil || !c.Closed(g) {
+		return false
+	}
+	// Debug: past the window every organisation still to go says it; the
+	// run's summary counts them.
+	c.log(g.Org, false).Debug("reminder not sent: its send window closed during the run; it goes in the next window",
+		"shipments", len(g.Shipments))
+	return true
 }
 
 // orderer is what places the courier's orders, through r.Orders.Notifier.
@@ -104,6 +120,10 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	for i, g := range gs {
 		rt := RouteOf(book[g.Org], g.LookedUp, g.AddressUnknown, c.r.ordersTo(g.Org))
 		routes[i], res[i].Outcome.Route = rt, rt.Route
+		if c.closed(g, dryRun) {
+			res[i].Outcome.Status = StatusWindowClosed
+			continue
+		}
 		if rt.Route == RouteAddressUnknown {
 			res[i].Outcome.Status = StatusAddressUnknown
 			c.log(g.Org, dryRun).Warn("no address known for the organisation and the lookup failed; the next run tries again",
@@ -140,11 +160,14 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 	// messages not yet begun are sent by a later run.
 	for _, ps := range sends {
 		out := &res[ps.i].Outcome
-		if jobs.Draining(ctx) {
+		if closed := c.closed(gs[ps.i], false); closed || jobs.Draining(ctx) {
 			// A stop: no new send begins; what this run claimed goes back
 			// for the next run (not after the lease), counted by the run's
-			// summary.
+			// summary. So does a reminder whose send window closed.
 			out.Status = StatusGivenBack
+			if closed {
+				out.Status = StatusWindowClosed
+			}
 			if err := c.r.Log.GiveBackNotification(context.WithoutCancel(ctx), ps.n.ID, ps.n.ClaimedAt, now); err != nil {
 				res[ps.i].Err = err
 			}

@@ -83,6 +83,10 @@ const (
 	// StatusGivenBack: claimed, and not begun because the run was asked
 	// to stop (jobs.Draining); given back, the next run sends it.
 	StatusGivenBack Status = "given_back"
+	// StatusWindowClosed: the send window of the reminder's letters closed
+	// before its send began (Courier.Closed); not sent (given back when
+	// claimed), it stays due for the next window.
+	StatusWindowClosed Status = "window_closed"
 )
 
 // Outcome is what Deliver did for one organisation.

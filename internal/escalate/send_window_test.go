@@ -1,0 +1,99 @@
+package escalate
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"postvakt/internal/remind"
+)
+
+// From a review of the escalation run: the run decided with its start as
+// now, and its workers then sent every organisation's reminder. A run
+// that starts at 15:58 with many organisations due kept sending after
+// 16:00, when the policy's send window (08-16) had closed. A reminder
+// whose window closed before its send begins waits for the next window,
+// and goes then, once.
+func TestReminderWhoseWindowClosedDuringTheRunWaits(t *testing.T) {
+	h := newHarness(t)
+	h.esc.Workers, h.esc.ClaimBatch = 1, 1
+	orgs := h.orgsWithLetters(3)
+	start := time.Date(2026, 11, 18, 15, 58, 0, 0, oslo) // Wednesday, reminder 1 due
+	var mu sync.Mutex
+	clock := start
+	h.esc.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	h.esc.OnOutcome = func(remind.Outcome) {
+		// The first organisation's reminder took the run past 16:00.
+		mu.Lock()
+		defer mu.Unlock()
+		clock = time.Date(2026, 11, 18, 16, 1, 0, 0, oslo)
+	}
+	sum := h.run(start)
+	first := h.take()
+	if len(first) != 1 || sum.Reminders != 1 {
+		t.Fatalf("run from 15:58, its window closing at 16:00 after the first organisation: %d messages, summary %s; want 1", len(first), sum)
+	}
+	if sum.WindowClosed != 2 {
+		t.Errorf("summary counts %d organisations waiting for the window that closed during the run, want 2: %s", sum.WindowClosed, sum)
+	}
+	next := time.Date(2026, 11, 19, 8, 15, 0, 0, oslo)
+	h.esc.OnOutcome = nil
+	mu.Lock()
+	clock = next
+	mu.Unlock()
+	h.run(next)
+	second := h.take()
+	got := map[string]int{}
+	for _, m := range append(first, second...) {
+		got[m.org]++
+	}
+	for _, o := range orgs {
+		if got[o] != 1 {
+			t.Errorf("organisation %s got %d reminders over the two runs, want 1 (those: %d the first run, %d the next morning)", o, got[o], len(first), len(second))
+		}
+	}
+	h.checkLogs()
+}
+
+// The window may close between a batch's claim and the send of its later
+// messages: those are given back, not sent, and go in the next window.
+func TestClaimedReminderWhoseWindowClosedBeforeItsSendWaits(t *testing.T) {
+	h := newHarness(t)
+	h.esc.Workers, h.esc.ClaimBatch = 1, 3
+	orgs := h.orgsWithLetters(3)
+	start := time.Date(2026, 11, 18, 15, 59, 0, 0, oslo)
+	var mu sync.Mutex
+	calls := 0
+	h.esc.Clock = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		// Three looks before the claim, one before the first send: then
+		// it is past 16:00.
+		if calls++; calls <= 4 {
+			return start
+		}
+		return time.Date(2026, 11, 18, 16, 0, 30, 0, oslo)
+	}
+	sum := h.run(start)
+	first := h.take()
+	if len(first) != 1 || sum.WindowClosed != 2 {
+		t.Fatalf("batch of 3 claimed at 15:59, the window closing after the first send: %d messages, summary %s; want 1 sent, 2 waiting", len(first), sum)
+	}
+	if n := h.count(`SELECT count(*) FROM notifications WHERE status = 'pending'`); n != 0 {
+		t.Errorf("%d reminders left pending (claimed, not given back)", n)
+	}
+	next := time.Date(2026, 11, 19, 8, 15, 0, 0, oslo)
+	h.esc.Clock = func() time.Time { return next }
+	h.run(next)
+	second := h.take()
+	got := map[string]int{}
+	for _, m := range append(first, second...) {
+		got[m.org]++
+	}
+	for _, o := range orgs {
+		if got[o] != 1 {
+			t.Errorf("organisation %s got %d reminders over the two runs, want 1 (%d the first run, %d the next morning)", o, got[o], len(first), len(second))
+		}
+	}
+	h.checkLogs()
+}
