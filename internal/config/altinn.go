@@ -9,7 +9,7 @@ import (
 // validateAltinnURLs refuses the Altinn URLs written in a form every call
 // to them fails with: postvakt adds each API's own path to them.
 func (c *Config) validateAltinnURLs(r *Reader) {
-	if u := c.Altinn.ExchangeURL; hasSegment(u, "authentication") {
+	if u := c.Altinn.ExchangeURL; HasPathSegment(u, "authentication") {
 		// The exchange would go to …/authentication/api/v1/…/authentication/api/v1/exchange/maskinporten,
 		// answered 404: no Altinn token for any Altinn call.
 		r.Failf("POSTVAKT_ALTINN_EXCHANGE_URL", "%q holds the token exchange's path: give the platform root (e.g. https://platform.altinn.no), "+
@@ -35,7 +35,7 @@ func (c *Config) validateAltinnURLs(r *Reader) {
 		}
 		example := "https://platform.altinn.no" + api.base + "v1"
 		for _, seg := range api.endpoint {
-			if hasSegment(api.url, seg) {
+			if HasPathSegment(api.url, seg) {
 				// Asked at …/lookup/correspondence/…/lookup: Altinn answers 404.
 				r.Failf(api.key, "%q holds the endpoint's path: give the API base (e.g. %s), to which postvakt adds %s", api.url, example, api.adds)
 				break
@@ -56,9 +56,9 @@ func altinnHost(host string) bool {
 	return host == "altinn.no" || strings.HasSuffix(host, ".altinn.no")
 }
 
-// hasSegment reports whether the path of the URL raw has the segment seg
+// HasPathSegment reports whether the path of the URL raw has the segment seg
 // (in any case).
-func hasSegment(raw, seg string) bool {
+func HasPathSegment(raw, seg string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return false

@@ -2,8 +2,6 @@ package altinn
 
 import (
 	"fmt"
-	"net/url"
-	"strings"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/config"
@@ -24,7 +22,7 @@ func configure(cfg config.Config, r *config.Reader) channel.Opener {
 	if base == "" {
 		return nil
 	}
-	if apiPath(base) {
+	if config.HasPathSegment(base, "correspondence") {
 		// Altinn's app answers a path it has no route for 404 without a
 		// body, as it answers a correspondence it does not have: every
 		// letter would read as unknown to the channel.
@@ -53,20 +51,4 @@ func configure(cfg config.Config, r *config.Reader) channel.Opener {
 		}
 		return New(Config{BaseURL: base, ResourceID: cfg.Altinn.ResourceID, Logger: deps.Log}, hc, tokens)
 	}
-}
-
-// apiPath reports whether base has a path segment "correspondence" (in any
-// case): the API's own path (…/correspondence/api/v1, as the Notifications
-// and Profile URLs are written), which postvakt adds itself.
-func apiPath(base string) bool {
-	u, err := url.Parse(base)
-	if err != nil {
-		return false
-	}
-	for seg := range strings.SplitSeq(u.Path, "/") {
-		if strings.EqualFold(seg, "correspondence") {
-			return true
-		}
-	}
-	return false
 }
