@@ -13,8 +13,8 @@ import (
 // (POSTVAKT_SMTP_FROM "Københavns Kommune – Børne- og Ungdomsforvaltningen
 // <…>") is encoded in two encoded-words: its From header is folded
 // between them as the subject is, so that no line of it passes 78
-// characters but for a first line holding one encoded-word (a line with
-// encoded-words is at most 76, RFC 2047), and the name arrives whole.
+// characters, the first neither ("From: " and an encoded-word of 75 made
+// one of 81: the fold comes before that word), and the name arrives whole.
 func TestFromWithLongNameIsFolded(t *testing.T) {
 	t.Parallel()
 	const name = "Københavns Kommune – Børne- og Ungdomsforvaltningen – Sikker post"
@@ -36,12 +36,12 @@ func TestFromWithLongNameIsFolded(t *testing.T) {
 	in := false
 	for _, line := range strings.Split(head, "\r\n") {
 		switch {
-		case strings.HasPrefix(line, "From: "):
+		case strings.HasPrefix(line, "From:"):
 			in = true
 		case !strings.HasPrefix(line, " "):
 			in = false
 		}
-		if in && len(line) > 78 && len(strings.Fields(line)) > 2 {
+		if in && len(line) > 78 {
 			t.Errorf("From header line of %d characters: %q", len(line), line)
 		}
 	}

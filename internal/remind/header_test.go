@@ -10,9 +10,10 @@ import (
 
 // A reminder's subject is in two languages and encoded (å, ø): it is
 // folded at the spaces between its words, so that no header line passes
-// 78 characters but for a first line holding one encoded-word (RFC 2047
-// words are at most 75), and it reads back exactly as composed; a plain
-// ASCII subject as well.
+// 78 characters (RFC 5322 2.1.1), the first neither: "Subject: " and an
+// encoded-word of 75 (RFC 2047) made one of 84, so the fold comes before
+// that word; it reads back exactly as composed; a plain ASCII subject as
+// well.
 func TestSubjectIsFolded(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, oslo)
 	dk := danishShipments()
@@ -29,7 +30,7 @@ func TestSubjectIsFolded(t *testing.T) {
 		in := false
 		for _, line := range strings.Split(head, "\r\n") {
 			switch {
-			case strings.HasPrefix(line, "Subject: "):
+			case strings.HasPrefix(line, "Subject:"):
 				in = true
 			case !strings.HasPrefix(line, " "):
 				in = false
@@ -39,7 +40,7 @@ func TestSubjectIsFolded(t *testing.T) {
 			}
 		}
 		for i, line := range subject {
-			if len(line) > 78 && (i > 0 || len(strings.Fields(line)) > 2) {
+			if len(line) > 78 {
 				t.Errorf("subject line %d has %d characters: %q", i+1, len(line), line)
 			}
 		}

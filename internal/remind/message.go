@@ -298,7 +298,7 @@ func (m *Message) Bytes() []byte {
 	}
 	// A long name is several encoded-words on one line: folded between
 	// them as the subject is.
-	h("From", foldHeader("From", from))
+	b.WriteString(foldHeader("From", from))
 	// One address a line: a header line may not pass 998 characters
 	// (RFC 5322), and a reminder may go to many addresses.
 	h("To", strings.Join(m.To, ",\r\n "))
@@ -308,7 +308,7 @@ func (m *Message) Bytes() []byte {
 	if m.ReplyTo != "" {
 		h("Reply-To", m.ReplyTo)
 	}
-	h("Subject", foldHeader("Subject", mime.QEncoding.Encode("utf-8", m.Subject)))
+	b.WriteString(foldHeader("Subject", mime.QEncoding.Encode("utf-8", m.Subject)))
 	h("Date", m.Date.Format(time.RFC1123Z))
 	h("Message-ID", m.MessageID)
 	h("MIME-Version", "1.0")
@@ -349,28 +349,30 @@ func spaceStuffed(body string) string {
 	return strings.Join(lines, "\n")
 }
 
-// foldHeader folds the value of header name at its spaces, so that no
-// line passes 78 characters where a space allows (RFC 5322 2.1.1; RFC 2047
-// 2: a line with encoded-words at most 76): a subject in two languages,
-// encoded, made one line of 170. Between two encoded-words the fold is
-// not read as a space, in plain text it is one.
+// foldHeader is the header field name: value, ending in CRLF, folded at
+// the value's spaces, so that no line passes 78 characters where a space
+// allows (RFC 5322 2.1.1; RFC 2047 2: a line with encoded-words at most
+// 76): a subject in two languages, encoded, made one line of 170. A first
+// word that does not fit beside the name (an encoded-word of 75 after
+// "Subject: " made a line of 84) goes on the next line. Between two
+// encoded-words the fold is not read as a space, in plain text it is one.
 func foldHeader(name, value string) string {
 	const limit = 78
 	var b strings.Builder
-	n := len(name) + 2 // "Name: "
-	for i, word := range strings.Split(value, " ") {
-		if i > 0 {
-			if n+1+len(word) > limit {
-				b.WriteString("\r\n ")
-				n = 1
-			} else {
-				b.WriteByte(' ')
-				n++
-			}
+	b.WriteString(name + ":")
+	n := len(name) + 1 // "Name:"
+	for _, word := range strings.Split(value, " ") {
+		if n+1+len(word) > limit && n > 1 {
+			b.WriteString("\r\n ")
+			n = 1
+		} else {
+			b.WriteByte(' ')
+			n++
 		}
 		b.WriteString(word)
 		n += len(word)
 	}
+	b.WriteString("\r\n")
 	return b.String()
 }
 
