@@ -134,6 +134,17 @@ func (r *Resolver) Resolve(ctx context.Context, orgs []string, now time.Time, dr
 					"orgs", len(chunk)+len(need)+len(alone), "error", err)
 				break
 			}
+			if errors.Is(err, httpclient.ErrNotSent) {
+				// No token could be had (Maskinporten or the exchange down
+				// or refusing): every batch would fail alike, each asking
+				// for a token again; the rest are not asked this run.
+				for _, o := range append(need, alone...) {
+					res.Unknown[o] = true
+				}
+				r.logger().Error("no Altinn token for the address lookup: no organisation is looked up this run (all count as unknown)",
+					"orgs", len(chunk)+len(need)+len(alone), "error", err)
+				break
+			}
 			r.logger().Error("notification addresses could not be looked up; these organisations count as unknown this run",
 				"orgs", chunk, "error", err)
 			if _, throttled := httpclient.Throttled(err); throttled {
