@@ -153,11 +153,12 @@ func (r *runState) startWorkers(ctx context.Context) {
 		n = 8
 	}
 	r.batches = make(chan []remind.Group)
-	for range n {
+	// One hold on Altinn Notifications for the run's workers: after a 429
+	// none of them sends it another order.
+	for _, c := range r.e.Remind.Couriers(n) {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			c := r.e.Remind.Courier()
 			defer c.Close()
 			c.Closed = r.windowClosed
 			for gs := range r.batches {

@@ -31,9 +31,9 @@ type Store interface {
 
 // Deliverer makes delivery workers (*remind.Reminder): each takes batches
 // of organisations' due reminders through dedupe, send and record, over one
-// SMTP session.
+// SMTP session; a run's workers share one hold on Altinn Notifications.
 type Deliverer interface {
-	Courier() *remind.Courier
+	Couriers(n int) []*remind.Courier
 }
 
 // AddressResolver looks up, before delivery, the addresses of

@@ -32,8 +32,8 @@ type Courier struct {
 	r    *Reminder
 	send Sender
 	sess *Session
-	// orders places its Altinn Notifications orders (orderer): Altinn
-	// is not asked again after it throttled one.
+	// orders places its Altinn Notifications orders (orderer), shared by
+	// the run's couriers: Altinn is not asked again after it throttled one.
 	orders *throttle
 	// Closed, when set, reports whether an organisation's reminder may no
 	// longer go out now (its send window closed during the run): checked
@@ -67,13 +67,26 @@ type sessions interface {
 }
 
 // Courier returns a delivery worker.
-func (r *Reminder) Courier() *Courier {
-	c := &Courier{r: r, send: r.Sender}
-	if s, ok := r.Sender.(sessions); ok {
-		c.sess = s.Session()
-		c.send = c.sess
+func (r *Reminder) Courier() *Courier { return r.Couriers(1)[0] }
+
+// Couriers returns a run's n delivery workers. They share the run's hold
+// on Altinn Notifications (throttle): after Altinn throttled or refused
+// one worker's order, no worker of the run sends it another.
+func (r *Reminder) Couriers(n int) []*Courier {
+	t := &throttle{}
+	if r.Orders != nil {
+		t.o = r.Orders.Notifier
 	}
-	return c
+	cs := make([]*Courier, n)
+	for i := range cs {
+		c := &Courier{r: r, send: r.Sender, orders: t}
+		if s, ok := r.Sender.(sessions); ok {
+			c.sess = s.Session()
+			c.send = c.sess
+		}
+		cs[i] = c
+	}
+	return cs
 }
 
 // Close ends the courier's SMTP session.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"postvakt/internal/altinntoken"
@@ -196,7 +197,7 @@ func withResource(request []byte, resourceID string) []byte {
 	return b
 }
 
-// throttle is an Orderer for one Courier's run: once Altinn throttled one
+// throttle is an Orderer for one run's Couriers: once Altinn throttled one
 // of its orders (httpclient.Throttled: a 429, or a Retry-After longer than
 // the HTTP client waits), it answers the orders after it with that answer
 // without asking Altinn, which said not to be asked before its wait (its
@@ -210,8 +211,12 @@ func withResource(request []byte, resourceID string) []byte {
 // not what an earlier attempt of that order's call may have done
 // (StatusError.EarlierMayHaveActed: a 503 before the 429 may have placed
 // that order, not these).
+//
+// A run's delivery workers share one (Reminder.Couriers): it is safe for
+// concurrent use, its orders asked concurrently.
 type throttle struct {
 	o       Orderer
+	mu      sync.Mutex
 	err     *httpclient.StatusError // the throttled answer
 	until   time.Time               // in real time, as Retry-After is: when Altinn is asked again
 	refused *httpclient.StatusError // the answer that refused the token: nothing more is asked
@@ -222,20 +227,26 @@ type throttle struct {
 const minThrottle = time.Minute
 
 func (t *throttle) Order(ctx context.Context, request []byte) (string, error) {
-	if t.refused != nil {
-		return "", fmt.Errorf("not sent: Altinn Notifications refused the token of an earlier order of this run: %w", t.refused)
+	t.mu.Lock()
+	refused, held, until := t.refused, t.err, t.until
+	t.mu.Unlock()
+	if refused != nil {
+		return "", fmt.Errorf("not sent: Altinn Notifications refused the token of an earlier order of this run: %w", refused)
 	}
-	if t.err != nil && time.Now().Before(t.until) {
-		return "", fmt.Errorf("not sent: Altinn Notifications throttled an earlier order of this run: %w", t.err)
+	if held != nil && time.Now().Before(until) {
+		return "", fmt.Errorf("not sent: Altinn Notifications throttled an earlier order of this run: %w", held)
 	}
+	// The hold ends with its time, not with an answer: another worker's
+	// order asked before the 429 may be answered after it.
 	id, err := t.o.Order(ctx, request)
-	t.err = nil
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
 		return id, err
 	}
 	answer := *se
 	answer.EarlierMayHaveActed = false
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if wait, throttled := httpclient.Throttled(err); throttled {
 		t.err, t.until = &answer, time.Now().Add(max(wait, minThrottle))
 	} else if tokenRefused(err) {
