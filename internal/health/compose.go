@@ -47,7 +47,7 @@ func Subject(rule string, ns []AlertNotice) string {
 		if n.Transition == store.TransitionFiring {
 			firing++
 			letters += n.Alert.Affected
-			firingLetters = firingLetters || !n.Alert.Selector.NoLetters
+			firingLetters = firingLetters || countsLetters(n.Alert)
 			if held, ok := Kept(n.Alert); ok && !n.Alert.Selector.NoLetters && (asOf == nil || held.Before(*asOf)) {
 				asOf = &held
 			}
@@ -137,7 +137,7 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 			if n.Seq > 1 {
 				repeat = " " + l.T("mail.alert.repeat", "Seq", n.Seq)
 			}
-			if a.Selector.NoLetters {
+			if !countsLetters(a) {
 				w("  " + l.T("mail.alert.since_no_letters", "At", when(a.StartedAt), "Repeat", repeat))
 			} else {
 				w("  " + l.T("mail.alert.since", "At", when(a.StartedAt), "Count", a.Affected, "Repeat", repeat))
@@ -181,6 +181,13 @@ func Body(rule string, ns []AlertNotice, baseURL string, now time.Time) string {
 		}
 	})
 }
+
+// countsLetters reports whether a's count of letters says something: not
+// for an alert about no letters (certificate_expiring), nor for one that
+// counts none (channel_silent raised because the channel's calls fail:
+// postvakt could not ask about its letters), whose "0 letters" would read
+// as "nothing was sent"; its reasons say what failed.
+func countsLetters(a store.Alert) bool { return !a.Selector.NoLetters && a.Affected > 0 }
 
 // aboutLetters reports whether any of ns is about letters: its footer then
 // says where the letters are listed; a mail only about alerts of no letters
