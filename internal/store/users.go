@@ -46,7 +46,9 @@ func (s *Store) CreateUserAudited(ctx context.Context, u User, e *AuditEntry) (i
 	}
 	// A name taken in any case is taken (ErrExists): the audit log and
 	// the users page name a user by name ("user:kari"), and "Kari" beside
-	// "kari" would be two people they cannot tell apart.
+	// "kari" would be two people they cannot tell apart. The index
+	// users_name_any_case (00058) refuses the name when another add of it
+	// commits first, which the check in the insert cannot see.
 	var id int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &id, `INSERT INTO users (name, password_hash, role, sender_org, unit, email)
