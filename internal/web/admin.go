@@ -307,8 +307,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	// written no token stands unaudited (nor its secret shown).
 	aboutAccess(r.Context(), role, org)
 	id, secret, err := s.store.CreateTokenAudited(r.Context(), store.Token{Name: name, Role: role, SenderOrg: org, Unit: unit},
-		func(id int64) store.AuditEntry {
-			return s.auditEntry(r.Context(), store.ActTokenCreate, "token "+strconv.FormatInt(id, 10)+" "+name, store.DescribeAccess(role, org, unit, ""))
+		func(int64) store.AuditEntry {
+			return s.auditEntry(r.Context(), store.ActTokenCreate, "token:"+name, store.DescribeAccess(role, org, unit, ""))
 		})
 	if errors.Is(err, store.ErrTokenNameInUse) {
 		s.refusedToken(w, r, http.StatusConflict, "err.token_name_in_use")
@@ -340,7 +340,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	// Revoked and audited in one transaction: when the entry cannot be
 	// written the token stays active.
 	aboutAccess(r.Context(), t.Role, t.SenderOrg)
-	e := s.auditEntry(r.Context(), store.ActTokenRevoke, "token "+strconv.FormatInt(id, 10)+" "+t.Name, "")
+	e := s.auditEntry(r.Context(), store.ActTokenRevoke, "token:"+t.Name, "")
 	if err := s.store.RevokeTokenAudited(r.Context(), id, s.now(), &e); errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, http.StatusConflict, "err.token_revoked")
 		return
