@@ -194,19 +194,31 @@ func parseScoped(fs *flag.FlagSet, args []string, what string, name, role, org, 
 // checkName refuses (a wrong usage) a --name no user or token (what) may
 // have, as the administration page does (one rule: store.UserNameOK,
 // TokenNameOK): a user the login could not let in, an actor ("user:a:b")
-// the audit log cannot tell from another. The commands that make one and
-// those that find one (disable, enable, revoke) check it alike.
+// the audit log cannot tell from another. The commands that make one
+// check it; those that find one (disable, enable, password, email,
+// revoke) check only checkFoundName, so that a user or token named before
+// today's rules is found as it is.
 func checkName(what, name string) error {
-	if model.HoldsNationalID(name) {
-		// Names are written to the logs as they are (the actor of every
-		// line); the audit log would mask it.
-		return usageError{"--name: a national id is no " + what + " name (names are written to the logs)"}
+	if err := checkFoundName(what, name); err != nil {
+		return err
 	}
 	switch {
 	case what == "user" && !store.UserNameOK(name):
 		return usageError{fmt.Sprintf("--name: give a name of at most %d bytes, without spaces or colons", store.MaxUserName)}
 	case what == "token" && !store.TokenNameOK(name):
 		return usageError{fmt.Sprintf("--name: give a name of at most %d characters, without colons, tabs or line breaks; spaces are allowed, but not at its start or end", store.MaxTokenName)}
+	}
+	return nil
+}
+
+// checkFoundName refuses (a wrong usage, not echoed) the --name of a user
+// or token (what) to be found when it holds a national id, which the
+// messages naming the name looked for would write to the logs.
+func checkFoundName(what, name string) error {
+	if model.HoldsNationalID(name) {
+		// Names are written to the logs as they are (the actor of every
+		// line); the audit log would mask it.
+		return usageError{"--name: a national id is no " + what + " name (names are written to the logs)"}
 	}
 	return nil
 }

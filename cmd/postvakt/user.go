@@ -114,7 +114,9 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 		// is no way to say so (--email "" is).
 		return usageError{fmt.Sprintf("--name and --email are required (--email \"\" clears the address)\n%s", v.usage())}
 	}
-	if err := checkName("user", *name); err != nil {
+	// An existing user's name, found as it is (findUser): a name made
+	// before today's rules (checkName) is changed too.
+	if err := checkFoundName("user", *name); err != nil {
 		return err
 	}
 	if *email != "" {
@@ -145,7 +147,7 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 // there is none, naming the user of that name in another case when there
 // is one: names are unique in any case, so it is the one meant, said
 // rather than taken. The commands that change a user by --name find it
-// here, having checked the name (checkName).
+// here, by any name a user has (not checked as a new name is).
 func findUser(ctx context.Context, st *store.Store, name string) (store.UserRow, error) {
 	users, err := st.Users(ctx, time.Now())
 	if err != nil {
@@ -235,8 +237,9 @@ func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []st
 }
 
 // parseUserName parses the flags of a verb that takes a user's --name
-// alone (disable, enable, password): required, and checked as user add
-// checks it.
+// alone (disable, enable, password): required. It is not checked as user
+// add checks a new name: a user named before today's rules (a space, a
+// colon) is found as it is and can be disabled, as on the admin page.
 func parseUserName(v verbCall, args []string) (string, error) {
 	fs := v.flags()
 	name := fs.String("name", "", "the user (required)")
@@ -249,5 +252,5 @@ func parseUserName(v verbCall, args []string) (string, error) {
 	case *name == "":
 		return "", usageError{fmt.Sprintf("--name is required\n%s", v.usage())}
 	}
-	return *name, checkName("user", *name)
+	return *name, checkFoundName("user", *name)
 }

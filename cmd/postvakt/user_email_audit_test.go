@@ -31,8 +31,9 @@ func TestUserEmailAuditedOrUnchanged(t *testing.T) {
 }
 
 // TestUserEmailNames: `user email` finds its user as `user disable` does:
-// a --name no user may have is a wrong usage naming the flag (exit 2, not
-// echoed as a name looked for), an unknown name exits 1 saying there is
+// a --name holding a national id is a wrong usage naming the flag (exit 2,
+// not echoed as a name looked for), an unknown name (one a new user may not
+// have too: an old user may) exits 1 saying there is
 // no user of that name, naming the one in another case when there is one,
 // and the address of none is changed.
 func TestUserEmailNames(t *testing.T) {
@@ -43,8 +44,9 @@ func TestUserEmailNames(t *testing.T) {
 		code int
 		want string
 	}{
-		{"kari:x", 2, "--name"},
-		{"kari x", 2, "--name"},
+		{"kari-31129912345", 2, "--name"},
+		{"kari:x", 1, `no user is named "kari:x"`},
+		{"kari x", 1, `no user is named "kari x"`},
 		{"nobody", 1, `no user is named "nobody"`},
 		{"Kari", 1, `there is "kari"`},
 	} {
