@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/config"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -92,7 +93,7 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	// nothing, so running the command again makes the token.
 	_, secret, err := a.st.CreateTokenAudited(ctx, t, func(int64) store.AuditEntry {
 		return store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
-			Detail: store.DescribeAccess(t.Role, t.SenderOrg, t.Unit, ""), SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg}
+			Detail: store.DescribeAccess(t.Role, t.SenderOrg, t.Unit, ""), SenderOrg: t.SenderOrg, SubjectOrg: auth.AccessSubject(t.Role, t.SenderOrg)}
 	})
 	if err != nil {
 		return err

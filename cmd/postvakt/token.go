@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"postvakt/internal/auth"
 	"postvakt/internal/config"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
@@ -93,7 +94,7 @@ func revokeToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	}
 	t := active[0]
 	err = a.st.RevokeTokenAudited(ctx, t.ID, time.Now(), &store.AuditEntry{Actor: actor(), Action: store.ActTokenRevoke,
-		Object: "token:" + t.Name, SenderOrg: t.SenderOrg, SubjectOrg: t.SenderOrg})
+		Object: "token:" + t.Name, SenderOrg: t.SenderOrg, SubjectOrg: auth.AccessSubject(t.Role, t.SenderOrg)})
 	if errors.Is(err, store.ErrNotFound) {
 		// Revoked between the look-up and now (the admin page).
 		fmt.Printf("token %s is revoked already: nothing changed\n", tokenLabel(t))

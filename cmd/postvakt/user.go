@@ -49,7 +49,8 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 	// Audited in the same transaction: a failed audit write stores
 	// nothing, so running the command again makes the user.
 	if _, err := st.CreateUserAudited(ctx, u, &store.AuditEntry{Actor: actor(), Action: store.ActUserAdd, Object: "user:" + u.Name,
-		Detail: store.DescribeAccess(u.Role, u.SenderOrg, u.Unit, u.Email), SenderOrg: u.SenderOrg}); errors.Is(err, store.ErrExists) {
+		Detail: store.DescribeAccess(u.Role, u.SenderOrg, u.Unit, u.Email), SenderOrg: u.SenderOrg,
+		SubjectOrg: auth.AccessSubject(u.Role, u.SenderOrg)}); errors.Is(err, store.ErrExists) {
 		return takenName(ctx, st, u.Name, err)
 	} else if err != nil {
 		return err
@@ -136,7 +137,7 @@ func setUserEmail(ctx context.Context, cfg config.Config, v verbCall, args []str
 	// Audited in the same transaction: unchanged when the entry cannot be
 	// written. The entry is the user's organisation's, as a disable's.
 	if err := a.st.SetUserEmailAudited(ctx, u.Name, *email, &store.AuditEntry{Actor: actor(), Action: store.ActUserEmail,
-		Object: "user:" + u.Name, Detail: *email, SenderOrg: u.SenderOrg, SubjectOrg: u.SenderOrg}); err != nil {
+		Object: "user:" + u.Name, Detail: *email, SenderOrg: u.SenderOrg, SubjectOrg: auth.AccessSubject(u.Role, u.SenderOrg)}); err != nil {
 		return err
 	}
 	fmt.Printf("user %s: e-mail %q\n", u.Name, *email)
@@ -184,7 +185,7 @@ func setUserDisabled(ctx context.Context, cfg config.Config, v verbCall, args []
 	}
 	action := map[bool]store.AuditAction{true: store.ActUserDisable, false: store.ActUserEnable}[disable]
 	changed, err := a.st.SetUserDisabledAudited(ctx, u.ID, disable, time.Now(), &store.AuditEntry{Actor: actor(), Action: action,
-		Object: "user:" + u.Name, SenderOrg: u.SenderOrg, SubjectOrg: u.SenderOrg})
+		Object: "user:" + u.Name, SenderOrg: u.SenderOrg, SubjectOrg: auth.AccessSubject(u.Role, u.SenderOrg)})
 	switch {
 	case err != nil:
 		return err
@@ -226,7 +227,7 @@ func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []st
 		return fmt.Errorf("hash the new password: %w", err)
 	}
 	if err := a.st.SetUserPasswordAudited(ctx, u.ID, hash, &store.AuditEntry{Actor: actor(), Action: store.ActUserPassword,
-		Object: "user:" + u.Name, Detail: "sessions ended", SenderOrg: u.SenderOrg, SubjectOrg: u.SenderOrg}); err != nil {
+		Object: "user:" + u.Name, Detail: "sessions ended", SenderOrg: u.SenderOrg, SubjectOrg: auth.AccessSubject(u.Role, u.SenderOrg)}); err != nil {
 		return err
 	}
 	fmt.Printf("user %s: sessions ended; new password (shown once): %s\n", u.Name, password)

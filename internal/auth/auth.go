@@ -103,6 +103,21 @@ func (p *Principal) Can(perm Permission) bool {
 	return false
 }
 
+// AccessSubject is the audit SubjectOrg of making or changing a user or
+// token of role and org (the admin page and the commands alike): whose
+// letters its access opens, its organisation's; every organisation's
+// (store.SubjectAll) when it is unscoped and its role sees letters; none
+// (store.SubjectNone) when it sees no letters.
+func AccessSubject(role, org string) string {
+	switch {
+	case org != "":
+		return org
+	case (&Principal{Role: role}).Can(ViewShipments):
+		return store.SubjectAll
+	}
+	return store.SubjectNone
+}
+
 // Scope is the part of the shipments the principal may see: its sender
 // organisation (every one when empty), and for role unit its unit only.
 // Operations sees none; callers check ViewShipments first.

@@ -38,6 +38,10 @@ type AuditEntry struct {
 // SubjectAll is AuditEntry.SubjectOrg for data of every organisation.
 const SubjectAll = "*"
 
+// SubjectNone is AuditEntry.SubjectOrg of an entry that concerns no
+// sender organisation in particular (a user who sees no letters).
+const SubjectNone = "-"
+
 // Audit appends an entry to the audit log. A zero At means the database's
 // clock.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {

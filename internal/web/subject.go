@@ -34,19 +34,11 @@ func aboutOrg(ctx context.Context, org string) {
 func aboutAccess(ctx context.Context, role, org string) { about(ctx, accessSubject(role, org)) }
 
 // accessSubject is whose letters an access opens (aboutAccess).
-func accessSubject(role, org string) string {
-	switch {
-	case org != "":
-		return org
-	case (&auth.Principal{Role: role}).Can(auth.ViewShipments):
-		return store.SubjectAll
-	}
-	return subjectNone
-}
+func accessSubject(role, org string) string { return auth.AccessSubject(role, org) }
 
 // subjectNone is the SubjectOrg of an entry that concerns no sender
 // organisation in particular.
-const subjectNone = "-"
+const subjectNone = store.SubjectNone
 
 // subjectOf is the SubjectOrg of the request's audit entries: what about
 // recorded; else the principal's own organisation; else, for an unscoped
