@@ -191,10 +191,25 @@ var Languages = []string{"nb", "da", "en"}
 
 // SetUserLang sets a user's UI language ("" = the browser's).
 func (s *Store) SetUserLang(ctx context.Context, id int64, lang string) error {
+	return s.SetUserLangAudited(ctx, id, lang, nil)
+}
+
+// SetUserLangAudited is SetUserLang writing the audit entry e (when not
+// nil) in the same transaction: the language is unchanged when the entry
+// cannot be written.
+func (s *Store) SetUserLangAudited(ctx context.Context, id int64, lang string, e *AuditEntry) error {
 	if lang != "" && lang != "nb" && lang != "da" && lang != "en" {
 		return fmt.Errorf("set language of user %d: unknown language %q", id, lang)
 	}
-	return s.execOne(ctx, fmt.Sprintf("set language of user %d", id), `UPDATE users SET lang = $2 WHERE id = $1`, id, lang)
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := execOneTx(ctx, tx, fmt.Sprintf("set language of user %d", id), `UPDATE users SET lang = $2 WHERE id = $1`, id, lang); err != nil {
+			return err
+		}
+		if e != nil {
+			return writeAudit(ctx, tx, *e)
+		}
+		return nil
+	})
 }
 
 // TokenRow is an API token as the administration page lists it.

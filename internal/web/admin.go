@@ -370,10 +370,12 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.bad_lang")
 		return
 	}
-	if err := s.store.SetUserLang(r.Context(), p.UserID, lang); err != nil {
+	// Changed and audited in one transaction: when the entry cannot be
+	// written the language stays as it was.
+	e := s.auditEntry(r.Context(), store.ActSettings, "user:"+p.Name, "lang="+lang)
+	if err := s.store.SetUserLangAudited(r.Context(), p.UserID, lang, &e); err != nil {
 		s.internalError(w, r, "save settings", err)
 		return
 	}
-	s.audit(r.Context(), store.ActSettings, "user:"+p.Name, "lang="+lang)
 	http.Redirect(w, r, "/settings?saved=1", http.StatusSeeOther)
 }

@@ -111,7 +111,7 @@ type AdminStore interface {
 	SetUserAccessAudited(ctx context.Context, id int64, role, org, unit, email string, es []store.AuditEntry) error
 	SetUserDisabledAudited(ctx context.Context, id int64, disabled bool, now time.Time, e *store.AuditEntry) (bool, error)
 	SetUserPasswordAudited(ctx context.Context, id int64, hash string, e *store.AuditEntry) error
-	SetUserLang(ctx context.Context, id int64, lang string) error
+	SetUserLangAudited(ctx context.Context, id int64, lang string, e *store.AuditEntry) error
 	Tokens(ctx context.Context) ([]store.TokenRow, error)
 	TokenByID(ctx context.Context, id int64) (*store.TokenRow, error)
 	CreateTokenAudited(ctx context.Context, t store.Token, audit func(id int64) store.AuditEntry) (int64, string, error)
