@@ -102,18 +102,34 @@ func (s *Store) SaveUnitsAudited(ctx context.Context, us []Unit, audit func(crea
 }
 
 // SetUnitAddresses changes one unit's addresses (the admin UI), in scope.
-// It returns the unit's sender organisation.
 func (s *Store) SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope Scope) (string, error) {
+	return s.SetUnitAddressesAudited(ctx, id, contact, manager, scope, nil)
+}
+
+// SetUnitAddressesAudited is SetUnitAddresses writing the audit entry
+// audit makes of the unit's organisation (when audit is not nil) in the
+// same transaction: the addresses, where the unit's mails go, are
+// unchanged when the entry cannot be written. It returns the unit's
+// organisation.
+func (s *Store) SetUnitAddressesAudited(ctx context.Context, id int64, contact, manager string, scope Scope, audit func(org string) AuditEntry) (string, error) {
 	var org []string
-	err := s.db.SelectContext(ctx, &org, `UPDATE sender_units u SET contact_email = $2, manager_email = $3
-		FROM sender_orgs o WHERE o.id = u.sender_org_id AND u.id = $1
-		  AND ($4 = '' OR o.orgnr = $4) AND ($5 = '' OR u.name = $5)
-		RETURNING o.orgnr`, id, contact, manager, scope.SenderOrg, scope.SenderUnit)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.SelectContext(ctx, &org, `UPDATE sender_units u SET contact_email = $2, manager_email = $3
+			FROM sender_orgs o WHERE o.id = u.sender_org_id AND u.id = $1
+			  AND ($4 = '' OR o.orgnr = $4) AND ($5 = '' OR u.name = $5)
+			RETURNING o.orgnr`, id, contact, manager, scope.SenderOrg, scope.SenderUnit); err != nil {
+			return fmt.Errorf("set addresses of unit %d: %w", id, err)
+		}
+		if len(org) == 0 {
+			return fmt.Errorf("set addresses of unit %d: %w", id, ErrNotFound)
+		}
+		if audit != nil {
+			return writeAudit(ctx, tx, audit(org[0]))
+		}
+		return nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("set addresses of unit %d: %w", id, err)
-	}
-	if len(org) == 0 {
-		return "", fmt.Errorf("set addresses of unit %d: %w", id, ErrNotFound)
+		return "", err
 	}
 	return org[0], nil
 }

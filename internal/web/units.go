@@ -18,7 +18,7 @@ import (
 // unit_manager escalations go.
 type UnitStore interface {
 	Units(ctx context.Context, scope store.Scope) ([]store.Unit, error)
-	SetUnitAddresses(ctx context.Context, id int64, contact, manager string, scope store.Scope) (string, error)
+	SetUnitAddressesAudited(ctx context.Context, id int64, contact, manager string, scope store.Scope, audit func(org string) store.AuditEntry) (string, error)
 	SaveUnitsAudited(ctx context.Context, us []store.Unit, audit func(created int) store.AuditEntry) (int, error)
 	Classes(ctx context.Context, scope store.Scope) ([]string, error)
 }
@@ -69,7 +69,12 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 		s.renderUnits(w, r, http.StatusBadRequest, unitsData{Failed: id, Form: u, fieldProblem: unitProblem(s.loc(r), u, col)})
 		return
 	}
-	org, err := s.store.SetUnitAddresses(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope())
+	// Changed and audited in one transaction: when the entry cannot be
+	// written the unit's mails go where they went.
+	_, err = s.store.SetUnitAddressesAudited(r.Context(), id, u.ContactEmail, u.ManagerEmail, p.Scope(), func(org string) store.AuditEntry {
+		aboutOrg(r.Context(), org)
+		return s.auditEntry(r.Context(), store.ActUnitChange, "unit "+strconv.FormatInt(id, 10), "contact="+u.ContactEmail+" manager="+u.ManagerEmail)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		s.noUnit(w, r, id)
 		return
@@ -78,8 +83,6 @@ func (s *Server) setUnit(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "set unit addresses", err)
 		return
 	}
-	aboutOrg(r.Context(), org)
-	s.audit(r.Context(), store.ActUnitChange, "unit "+strconv.FormatInt(id, 10), "contact="+u.ContactEmail+" manager="+u.ManagerEmail)
 	http.Redirect(w, r, "/admin/units?done=saved", http.StatusSeeOther)
 }
 
