@@ -113,6 +113,10 @@ func checkEvidence(t *testing.T, e channel.FeedEvent) {
 			if mt := ev[k]; mt != "NEMSMS" && mt != "PHYSICAL_LETTER" {
 				t.Fatalf("evidence keeps messageType %v: %s", mt, e.Payload)
 			}
+		case "recalled": // only true, a recall's proof
+			if ev[k] != true || e.Disposition != channel.DispositionClosed {
+				t.Fatalf("evidence keeps recalled %v (disposition %q): %s", ev[k], e.Disposition, e.Payload)
+			}
 		default:
 			t.Fatalf("evidence keeps %q: %s", k, e.Payload)
 		}

@@ -84,6 +84,7 @@ type Evidence struct {
 	RecipientID    string          `json:"recipientID,omitempty"`
 	ReceiptStatus  string          `json:"receiptStatus,omitempty"` // only one that rejects
 	MessageType    string          `json:"messageType,omitempty"`   // only NEMSMS or PHYSICAL_LETTER
+	Recalled       bool            `json:"recalled,omitempty"`      // only when true
 }
 
 // errBadEvent marks an event entry that could not be read.
@@ -113,6 +114,7 @@ type entryMeta struct {
 	RecipientType  json.RawMessage `json:"recipientType"`
 	ReceiptStatus  json.RawMessage `json:"receiptStatus"`
 	MessageType    json.RawMessage `json:"messageType"`
+	Recalled       json.RawMessage `json:"recalled"`
 }
 
 // parseEvent reads one EventLog entry. It never fails the page: an entry
@@ -162,6 +164,10 @@ func (e *entry) event() channel.FeedEvent {
 	if fe.MessageType = strings.ToUpper(str(meta.MessageType)); fe.MessageType == messageSMS || fe.MessageType == messagePhysical {
 		ev.MessageType = fe.MessageType // the proof of what it is (a letter's, DIGITALPOST, is not kept)
 	}
+	// metaProperties.recalled (the notes list it): the sender recalled
+	// the letter, whatever the entry's tag says (one of the many tags
+	// the table does not know, a later entry of the letter).
+	ev.Recalled = strings.EqualFold(str(meta.Recalled), "true")
 	if fe.Tag == tagSearches {
 		// The log's record of a search is about no letter, even one that
 		// names the messageUUID searched for (postvakt's own look-up of
@@ -251,6 +257,11 @@ func (e *entry) event() channel.FeedEvent {
 		// never to be read in a mailbox nor printed again by the sender.
 		// One its receipt refused (above) was not sent at all.
 		fe.Disposition = channel.DispositionChannelPrint
+	}
+	if ev.Recalled {
+		// A recalled letter is closed, as a recall's tag closes it: never
+		// reminded or printed.
+		fe.Disposition = channel.DispositionClosed
 	}
 	return fe
 }
