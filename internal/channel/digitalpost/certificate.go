@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -45,7 +46,7 @@ func readPair(certFile, keyFile string) (certPEM, keyPEM []byte, variable string
 func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (tls.Certificate, string, error) {
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		variable, why := pairFault(certPEM, keyPEM)
+		variable, why := pairFault(certPEM, keyPEM, certFile, keyFile)
 		return tls.Certificate{}, variable, fmt.Errorf("the OCES3 certificate %s with key %s: %s%w", certFile, keyFile, why, err)
 	}
 	if cert.Leaf == nil {
@@ -61,11 +62,13 @@ func parsePair(certPEM, keyPEM []byte, certFile, keyFile string) (tls.Certificat
 // MitID Erhverv's .p12 into the two PEM files (README) are a key written
 // with a pass phrase (pkcs12 -nocerts without -nodes), the certificate
 // given for the key too, the public part as handed out (DER), and the two
-// files swapped. A key that is not the certificate's is the certificate
-// file's (the error names both).
-func pairFault(certPEM, keyPEM []byte) (variable, why string) {
+// files swapped, or the .p12 itself given for either file. A key that is
+// not the certificate's is the certificate file's (the error names both).
+func pairFault(certPEM, keyPEM []byte, certFile, keyFile string) (variable, why string) {
 	certs, certKeys, _ := pemBlocks(certPEM)
 	switch {
+	case certs == 0 && isPKCS12(certPEM):
+		return certVar, "it is a PKCS #12 bundle (.p12); convert it: openssl pkcs12 -in " + certFile + " -clcerts -nokeys -out digitalpost-cert.pem (README): "
 	case certs == 0 && certKeys > 0:
 		return certVar, "it holds a private key, not the certificate (the two files swapped?): "
 	case certs == 0 && !bytes.Contains(certPEM, []byte("-----BEGIN")):
@@ -75,6 +78,8 @@ func pairFault(certPEM, keyPEM []byte) (variable, why string) {
 	}
 	_, keys, encrypted := pemBlocks(keyPEM)
 	switch {
+	case keys == 0 && isPKCS12(keyPEM):
+		return keyVar, "it is a PKCS #12 bundle (.p12), not a PEM key; convert it: openssl pkcs12 -in " + keyFile + " -nocerts -nodes -out digitalpost-key.pem (README): "
 	case encrypted:
 		return keyVar, "the key is encrypted with a pass phrase; postvakt reads it unencrypted (openssl pkcs12 -nocerts -nodes): "
 	case keys == 0:
@@ -84,6 +89,20 @@ func pairFault(certPEM, keyPEM []byte) (variable, why string) {
 		return keyVar, ""
 	}
 	return certVar, ""
+}
+
+// isPKCS12 says whether data is a PKCS #12 bundle (a .p12 or .pfx, as
+// MitID Erhverv hands out the certificate with its key): a DER PFX, a
+// SEQUENCE that begins with version 3 and an authenticated safe
+// (RFC 7292).
+func isPKCS12(data []byte) bool {
+	var pfx struct {
+		Version  int
+		AuthSafe asn1.RawValue
+		MacData  asn1.RawValue `asn1:"optional"`
+	}
+	_, err := asn1.Unmarshal(data, &pfx)
+	return err == nil && pfx.Version == 3 && pfx.AuthSafe.Tag == asn1.TagSequence
 }
 
 // pemBlocks counts data's PEM certificates and private keys, and says

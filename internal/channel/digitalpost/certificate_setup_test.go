@@ -43,6 +43,10 @@ func TestCertificateSetUpErrors(t *testing.T) {
 		pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{0x30, 0x03, 0x02, 0x01, 0x00}})...))
 	cb, _ := pem.Decode(certPEM)
 	derCert := write("cert.cer", cb.Bytes)
+	// MitID Erhverv's download as is (openssl pkcs12 -export, pass
+	// phrase "kodeord"): given for either file, the error says it is a
+	// PKCS #12 bundle and the openssl command that makes the PEM file.
+	p12 := "testdata/oces3-test.p12"
 
 	for _, c := range []struct {
 		name, cert, key, variable, says string
@@ -52,6 +56,8 @@ func TestCertificateSetUpErrors(t *testing.T) {
 		{"the certificate as the key", certFile, certFile, keyVar, "no private key"},
 		{"a DER certificate", derCert, keyFile, certVar, "not PEM"},
 		{"the files swapped", keyFile, certFile, certVar, "swapped"},
+		{"the .p12 as the key", certFile, p12, keyVar, "PKCS #12 bundle (.p12), not a PEM key; convert it: openssl pkcs12 -in " + p12 + " -nocerts -nodes -out "},
+		{"the .p12 as the certificate", p12, keyFile, certVar, "PKCS #12 bundle (.p12); convert it: openssl pkcs12 -in " + p12 + " -clcerts -nokeys -out "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			env := map[string]string{"POSTVAKT_DIGITALPOST_URL": "https://api.test.digitalpost.dk/apis/v1",
