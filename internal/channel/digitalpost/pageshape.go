@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-resty/resty/v2"
 
@@ -88,16 +89,17 @@ func (c *Client) page(ctx context.Context, op string, q url.Values, sortBy strin
 			r.SetHeader("Accept", "application/json")
 			return nil
 		}})
-	return resp, refusedCaller(err)
+	return resp, c.refusedCaller(err)
 }
 
 // refusedCaller names the settings behind the log's refusal of the caller,
 // its declared answers besides 200 (the notes): a 401 refuses the Basic
 // header, a 403 the certificate or the sender system; and a certificate
 // refused in the TLS handshake. Either refuses every
-// read until the settings change, and "HTTP 401" alone named none. err
-// stays what it wraps (a StatusError); any other err is returned as is.
-func refusedCaller(err error) error {
+// read until the settings change, and "HTTP 401" alone named none. A
+// certificate that has ended is said to have ended, and when. err stays
+// what it wraps (a StatusError); any other err is returned as is.
+func (c *Client) refusedCaller(err error) error {
 	if _, alert, ok := strings.Cut(fmt.Sprint(err), "remote error: tls: "); ok && errors.Is(err, httpclient.ErrNetwork) &&
 		(strings.Contains(alert, "certificate") || strings.HasPrefix(alert, "access denied")) {
 		// A service that checks the caller's certificate in the handshake
@@ -105,6 +107,9 @@ func refusedCaller(err error) error {
 		// or expired certificate): about postvakt's certificate, not its
 		// trust in the server's. (The client keeps a network failure as
 		// its message.)
+		if ended, ok := c.certEnded(); ok {
+			return fmt.Errorf("%w (Digital Post refused the certificate in the TLS handshake: %s)", err, ended)
+		}
 		return fmt.Errorf("%w (Digital Post refused the certificate in the TLS handshake: is POSTVAKT_DIGITALPOST_CERT_FILE this environment's OCES3 certificate, test or production, and still valid?)", err)
 	}
 	var se *httpclient.StatusError
@@ -115,9 +120,26 @@ func refusedCaller(err error) error {
 	case http.StatusUnauthorized:
 		return fmt.Errorf("%w (the event log refused the sender system's id and API token: check POSTVAKT_DIGITALPOST_SYSTEM_ID and POSTVAKT_DIGITALPOST_API_TOKEN, a token renewed or revoked in Administrativ Adgang)", err)
 	case http.StatusForbidden:
+		if ended, ok := c.certEnded(); ok {
+			return fmt.Errorf("%w (the event log refused the caller: %s)", err, ended)
+		}
 		return fmt.Errorf("%w (the event log refused the caller: is the OCES3 certificate of POSTVAKT_DIGITALPOST_CERT_FILE registered on the sender system POSTVAKT_DIGITALPOST_SYSTEM_ID, and the system allowed the log?)", err)
 	}
 	return err
+}
+
+// certEnded says, when the certificate presented now has ended, that it
+// has and when, and what to do.
+func (c *Client) certEnded() (string, bool) {
+	if c.cert == nil {
+		return "", false
+	}
+	end := c.cert.notAfter()
+	if end.After(time.Now()) {
+		return "", false
+	}
+	return fmt.Sprintf("the OCES3 certificate of %s ended %s; renew it in MitID Erhverv, register it on the sender system and put it in place of the files, no restart needed",
+		certVar, end.UTC().Format(time.RFC3339)), true
 }
 
 // relax answers the first page of a read that the log refused (400, first)

@@ -57,3 +57,45 @@ func TestRefusedHandshakeNamesTheCertificate(t *testing.T) {
 		t.Errorf("a certificate refused in the handshake: %v; want the handshake's error naming POSTVAKT_DIGITALPOST_CERT_FILE", err)
 	}
 }
+
+// TestRefusedHandshakeOfAnEndedCertificate: a certificate that has ended
+// (at start, or since) is kept presented — serve keeps the UI and the other
+// channels running, and a renewed one put in place of the files is taken
+// without a restart — but every read is refused in the handshake. The
+// read's error (each cycle's, the poll's log line) says the certificate
+// ended and when, not a question whether it is this environment's.
+func TestRefusedHandshakeOfAnEndedCertificate(t *testing.T) {
+	certs, err := sim.DigitalPostCerts(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	if srv.TLS, err = certs.ServerTLS(); err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	end := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
+	certFile, keyFile := shortLivedCert(t, t.TempDir(), end)
+	cfg := Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", APIToken: "tok", Logger: quiet,
+		RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs, CertFile: certFile, KeyFile: keyFile}
+	tr, cert, err := transport(cfg)
+	if err != nil {
+		t.Fatalf("an ended certificate stopped the start: %v", err)
+	}
+	hc, err := httpclient.New(httpclient.Options{Name: Name, BaseURL: cfg.BaseURL, Transport: tr, Logger: quiet, MaxRetries: -1, BreakerThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cert = cert
+	err = c.Events(context.Background(), time.Now().Add(-time.Hour), time.Time{}, func([]channel.FeedEvent) error { return nil })
+	if want := "POSTVAKT_DIGITALPOST_CERT_FILE ended " + end.UTC().Format(time.RFC3339); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("an ended certificate refused in the handshake: %v; want %q", err, want)
+	}
+}
