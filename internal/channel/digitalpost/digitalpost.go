@@ -329,6 +329,11 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 	q := url.Values{"metaProperties.messageUUID": {strings.ToLower(id)}, "sortFields": {"created:desc"}}
 	err := c.read(ctx, "lookup", q, c.cfg.LookupPages, func(page []channel.FeedEvent) error {
 		for _, e := range page {
+			if e.Tag == tagSearches && e.Err == nil {
+				// The log's record of a search (an earlier look-up's,
+				// naming this letter): no other letter's entry.
+				continue
+			}
 			if e.ChannelID != strings.ToLower(id) {
 				foreign++
 				continue

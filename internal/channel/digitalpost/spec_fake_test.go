@@ -53,6 +53,10 @@ type nfLog struct {
 	refuse  func(q url.Values) string
 	refusal func(w http.ResponseWriter, why string)
 
+	// searchNames: the log's record of a search names the messageUUID
+	// searched for (metaProperties), as the notes leave open.
+	searchNames bool
+
 	mu      sync.Mutex
 	events  []nfEvent
 	queries int
@@ -139,8 +143,12 @@ func (l *nfLog) search(w http.ResponseWriter, r *http.Request) {
 	}
 	// The search itself is logged, after this answer.
 	l.queries++
-	l.events = append(l.events, nfEvent{id: fmt.Sprintf("5ea7c400-0000-4000-8000-%012d", l.queries), tag: "EVENT_LOG_SEARCHES",
-		at: time.Now(), created: time.Now()})
+	search := nfEvent{id: fmt.Sprintf("5ea7c400-0000-4000-8000-%012d", l.queries), tag: "EVENT_LOG_SEARCHES",
+		at: time.Now(), created: time.Now()}
+	if l.searchNames {
+		search.letter, search.recipient, search.rtype = q.Get("metaProperties.messageUUID"), "12345674", "AUTHORITY"
+	}
+	l.events = append(l.events, search)
 	l.mu.Unlock()
 	if q.Get("sortFields") == "created:asc" {
 		slices.SortStableFunc(hits, func(a, b nfEvent) int { return a.created.Compare(b.created) })
