@@ -1,9 +1,85 @@
 package digitalpost
 
 import (
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
+
+// TestUnreadableTimeQuotedMasked: an entry whose created postvakt cannot
+// read (and no eventTime to date it by) is refused with an error quoting
+// it (the poll's log line, and the letter's poll error), and a national id
+// in it (a mis-mapped field) masked there, as the house masks one: its
+// date kept, the rest not; one the 40-byte cut would split is left out.
+// Epoch seconds whose first six digits are no date (1700000000) cannot be
+// a CPR number and stay readable; those that are one (1712345678:
+// 17.12.34) are masked.
+func TestUnreadableTimeQuotedMasked(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want string // in the error
+		leak string // not in it
+	}{
+		{raw: `"0101801234"`, want: "010180****", leak: "1801234"},
+		{raw: `"010180-1234"`, want: "010180-****", leak: "-1234"},
+		{raw: `"CPR 010180 1234"`, want: "010180 ****", leak: " 1234"},
+		{raw: `-101801234`, want: "-10180****", leak: "1801234"},
+		{raw: `"tidspunkt er ukjent, modtager: 0101801234"`, want: "modtager: ", leak: "18012"},
+		{raw: `"01029400470"`, want: "010294*****", leak: "9400470"},
+		{raw: `"1712345678"`, want: "171234****", leak: "45678"},
+		{raw: `"1700000000"`, want: "1700000000"},
+	} {
+		t.Run(c.raw, func(t *testing.T) {
+			ev := notesEvent(0, "MESSAGE_READ", `null`, c.raw, "12345674", "COMPANY")
+			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+			got, err := readAll(t, cl)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("%v, %d events", err, len(got))
+			}
+			if got[0].Err == nil {
+				t.Fatalf("read at %v; want the entry refused", got[0].At)
+			}
+			msg := got[0].Err.Error()
+			if !strings.Contains(msg, "created") || !strings.Contains(msg, c.want) || c.leak != "" && strings.Contains(msg, c.leak) {
+				t.Errorf("%q: want created's %q in it, not %q", msg, c.want, c.leak)
+			}
+			if ev := string(got[0].Payload); !strings.Contains(ev, c.want) || c.leak != "" && strings.Contains(ev, c.leak) {
+				t.Errorf("evidence %s: want created's %q in it, not %q", ev, c.want, c.leak)
+			}
+		})
+		t.Run("eventTime "+c.raw, func(t *testing.T) {
+			// Dated by its created, the entry is read; the eventTime it
+			// could not read is kept in its evidence as the error quotes
+			// it.
+			ev := notesEvent(0, "MESSAGE_READ", c.raw, `"2025-02-03T10:00:00Z"`, "12345674", "COMPANY")
+			cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+			got, err := readAll(t, cl)
+			if err != nil || len(got) != 1 || got[0].Err != nil {
+				t.Fatalf("%v, %d events (%+v)", err, len(got), got)
+			}
+			if ev := string(got[0].Payload); !strings.Contains(ev, c.want) || c.leak != "" && strings.Contains(ev, c.leak) {
+				t.Errorf("evidence %s: want eventTime's %q in it, not %q", ev, c.want, c.leak)
+			}
+		})
+	}
+}
+
+// TestReadableTimeKeptInEvidence: a time postvakt reads stays in the
+// evidence exactly as the log gave it, a number as a number.
+func TestReadableTimeKeptInEvidence(t *testing.T) {
+	for _, raw := range []string{`"2025-02-03T09:00:00.437Z"`, `"2025-02-03T10:00:00+0100"`, `1738573200437`} {
+		ev := notesEvent(0, "MESSAGE_READ", raw, `"2025-02-03T10:00:00Z"`, "12345674", "COMPANY")
+		cl, _ := newNotesClient(t, func(url.Values) string { return notesPage([]string{ev}, 0, 1, 1) }, nil)
+		got, err := readAll(t, cl)
+		if err != nil || len(got) != 1 || got[0].Err != nil {
+			t.Fatalf("%s: %v, %d events (%+v)", raw, err, len(got), got)
+		}
+		if p := string(got[0].Payload); !strings.Contains(p, `"eventTime":`+raw) {
+			t.Errorf("evidence %s: want eventTime %s as given", p, raw)
+		}
+	}
+}
 
 // TestNotesTimesOfAnEntry: an entry's two times as a real log or a fake
 // written from the notes may give them, and the times postvakt takes.
@@ -72,5 +148,18 @@ func TestNotesTimesOfAnEntry(t *testing.T) {
 		if _, err := parseTime([]byte(raw)); err == nil {
 			t.Errorf("parseTime(%s) read a time", raw)
 		}
+	}
+}
+
+// TestTinyNumberIsNoTime: timeEvidence drops 1e-20000 as it drops
+// 1e1000000 (ParseFloat underflows it to 0 without an error), which
+// PostgreSQL's jsonb refuses just the same ("value overflows numeric
+// format").
+func TestTinyNumberIsNoTime(t *testing.T) {
+	raw := `{"id":"ev-1","eventId":"e-1","eventTag":"MEMO_AVAILABLE_TO_RECIPIENT","eventTime":1e-20000,"created":"2026-11-20T11:00:00.000Z","metaProperties":{"messageUUID":"0b6d3c5e-1f2a-4b3c-8d4e-00000000000a","senderID":"64942212","recipientID":"12345678","recipientType":"COMPANY"}}`
+	fe := parseEvent([]byte(raw))
+	t.Logf("err=%v state=%s payload=%s", fe.Err, fe.State, fe.Payload)
+	if fe.Err == nil && strings.Contains(string(fe.Payload), "1e-20000") {
+		t.Errorf("eventTime 1e-20000 is kept in the evidence; jsonb cannot hold it")
 	}
 }
