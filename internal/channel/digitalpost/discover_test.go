@@ -1,5 +1,15 @@
 package digitalpost
 
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/channel"
+)
+
 // The event log's metaProperties.messageType tells a Digital
 // Post letter (DIGITALPOST) from a NemSMS (NEMSMS) and from a letter NgDP
 // sent as a physical letter from the start (PHYSICAL_LETTER: a citizen
@@ -8,15 +18,6 @@ package digitalpost
 // already on paper: `postvakt discover` must not register either as a
 // Digital Post letter to watch, remind and send to manual handling "send
 // it again as Digital Post's physical post" (a second paper letter).
-
-import (
-	"context"
-	"fmt"
-	"testing"
-	"time"
-
-	"postvakt/internal/channel"
-)
 
 func dkRawEvent(n int, tag, letter, messageType string, at time.Time) nfEvent {
 	id := fmt.Sprintf("d0d0d0d0-0000-4000-8000-%012d", n)
@@ -61,6 +62,35 @@ func TestDiscoverSkipsNemSMSAndPhysicalLetters(t *testing.T) {
 				t.Errorf("discover registered a PHYSICAL_LETTER memo as an unread Digital Post letter (state %s, disposition %q): "+
 					"its escalation ends in manual handling asking the unit to send it again on paper", f.Observation.State, f.Observation.Disposition)
 			}
+		}
+	}
+}
+
+// TestDiscoverSenderIDForms: the notes list metaProperties.senderID
+// without its form. A CVR number, as MeMo's SenderID holds it, bare or
+// prefixed ("CVR:…", "DK…"), is the sender; anything else (a sender
+// system's uuid, whose digits made a number of twenty-odd digits) names no
+// sender: taken as one, `postvakt discover --sender-org` left every letter
+// alone as another sender's, and registered none.
+func TestDiscoverSenderIDForms(t *testing.T) {
+	for _, c := range []struct{ senderID, want string }{
+		{"12345674", "12345674"},
+		{"CVR:12345674", "12345674"},
+		{"DK12345674", "12345674"},
+		{"8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", ""},
+		{"123456789", ""},
+	} {
+		l := newNFLog(t)
+		letter := nfLetter(21)
+		ev := dkRawEvent(1, "MEMO_SEND_RECEIVED", letter, "DIGITALPOST", nfT0)
+		ev.raw = strings.Replace(ev.raw, `"senderID": "12345674"`, `"senderID": "`+c.senderID+`"`, 1)
+		l.events = append(l.events, ev)
+		found, err := nfAdapter(t, l).Discover(context.Background(), nfT0.Add(-time.Hour), nfT0.Add(time.Hour))
+		if err != nil || len(found) != 1 {
+			t.Fatalf("%s: %d found, %v", c.senderID, len(found), err)
+		}
+		if found[0].SenderOrg != c.want {
+			t.Errorf("senderID %q: the sender is %q; want %q", c.senderID, found[0].SenderOrg, c.want)
 		}
 	}
 }
