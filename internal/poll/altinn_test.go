@@ -4,14 +4,125 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
+	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
+
+// TestAltinnConnectionTrouble: Altinn (or a proxy before it) drops the
+// connection, without an answer, whenever one letter's details are asked
+// for. That letter gets its own error and backoff; the batch's other
+// letters are read, and no call failed (no poll error, the channel's
+// activity without errors: channel_silent stays quiet). The one letter
+// failed the whole batch at every cycle.
+func TestAltinnConnectionTrouble(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)
+	ships := storetest.Register(t, st, altinnLetters(3)...)
+	bad := ships[1]
+	logger := slog.New(slog.DiscardHandler)
+	al := altinnAt(t, logger, httpclient.Options{BackoffBase: time.Millisecond, MaxRetries: 1},
+		http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			parts := strings.Split(r.URL.Path, "/")
+			id := parts[len(parts)-2]
+			if id == bad.ChannelID {
+				if conn, _, err := rw.(http.Hijacker).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
+			}
+			rw.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(rw, `{"correspondenceId":%q,"created":"2026-11-20T10:00:00+00:00","status":"Published","statusChanged":"2026-11-20T10:01:00+00:00","statusHistory":[{"status":"Published","statusText":"Published","statusChanged":"2026-11-20T10:01:00+00:00"}]}`, id)
+		}))
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }, Activity: st})
+	if sum, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v (%+v), want the one letter's own error", err, sum)
+	}
+	failed, err := st.PollErrors(ctx, "altinn", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, err := st.ChannelActivities(ctx, now.Add(-time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range acts {
+		if a.Channel == "altinn" && (a.Errors != 0 || a.Calls == 0) {
+			t.Errorf("channel activity: %d calls, %d failed; want the call answered", a.Calls, a.Errors)
+		}
+	}
+	if failed != 0 {
+		t.Errorf("%d failed calls recorded, want none: one letter's connection is not the channel's", failed)
+	}
+	for _, s := range ships {
+		var q struct {
+			Failures int    `db:"failures"`
+			State    string `db:"state"`
+			Errors   int    `db:"errors"`
+		}
+		if err := st.DB().Get(&q, `SELECT q.failures, s.state,
+				(SELECT count(*) FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = $2) AS errors
+			FROM poll_queue q JOIN shipments s ON s.id = q.shipment_id WHERE s.id = $1`, s.ID, store.EventPollError); err != nil {
+			t.Fatal(err)
+		}
+		want := struct {
+			Failures int    `db:"failures"`
+			State    string `db:"state"`
+			Errors   int    `db:"errors"`
+		}{0, string(model.StateAvailable), 0}
+		if s.ID == bad.ID {
+			want.Failures, want.State, want.Errors = 1, string(model.StateRegistered), 1
+		}
+		if q != want {
+			t.Errorf("letter %s: %+v, want %+v", s.ChannelID, q, want)
+		}
+	}
+}
+
+// TestAltinnReadLetterWithEarlyPublished: a letter registered (an
+// import, a sender system) with a sent_at two days after Altinn published
+// it. Altinn says it was Read after that sent_at (top-level status Read,
+// plausible time). The early Published entry in statusHistory (only used
+// for available_at) makes checkTime refuse the whole observation, so the
+// letter is never recorded opened: reminders and print go on for a read
+// letter, at every poll.
+func TestAltinnReadLetterWithEarlyPublished(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	ships := storetest.Register(t, st, altinnLetters(1)...) // sent_at 2026-11-20T10:00:00Z
+	now := time.Now().UTC().Add(time.Hour)
+	logger := slog.New(slog.DiscardHandler)
+	al := altinnDetails(t, func(id string) string {
+		return fmt.Sprintf(`{"correspondenceId":%q,"created":"2026-11-17T10:00:00+00:00","status":"Read","statusChanged":"2026-11-21T09:00:00+00:00",
+			"statusHistory":[{"status":"Published","statusText":"p","statusChanged":"2026-11-17T10:01:00+00:00"},
+			{"status":"Read","statusText":"r","statusChanged":"2026-11-21T09:00:00+00:00"}]}`, id)
+	})
+	p := poll.New(st, logger, poll.Options{Now: func() time.Time { return now }})
+	if _, err := p.Poll(ctx, al); err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	var state string
+	if err := st.DB().Get(&state, `SELECT state FROM shipments WHERE id = $1`, ships[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if state != string(model.StateOpened) {
+		var msg string
+		_ = st.DB().Get(&msg, `SELECT coalesce(string_agg(message, ' | '), '') FROM shipment_events WHERE shipment_id = $1 AND kind = 'poll_error'`, ships[0].ID)
+		var evs []string
+		_ = st.DB().Select(&evs, `SELECT kind || ': ' || coalesce(message,'') FROM shipment_events WHERE shipment_id = $1`, ships[0].ID)
+		t.Logf("events: %q", evs)
+		t.Errorf("state %s, want opened: Altinn says Read on 2026-11-21, after sent_at; poll errors: %s", state, msg)
+	}
+}
 
 // TestAltinnHeldForPublication: a correspondence the sender asked Altinn to
 // publish later stays ReadyForPublish until then; the poll keeps that time
