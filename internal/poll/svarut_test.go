@@ -1,14 +1,11 @@
 package poll_test
 
-// From an independent review of the SvarUt adapter: the poller with the real SvarUt adapter
-// against an httptest fake written from specs/svarut/forsendelse-status-api-v2.json
-// and forsendelse-hendelser-api-v2.json, over several cycles.
-
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,10 +14,15 @@ import (
 	"time"
 
 	"postvakt/internal/channel/svarut"
+	"postvakt/internal/httpclient"
 	"postvakt/internal/model"
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
+
+// From an independent review of the SvarUt adapter: the poller with the real SvarUt adapter
+// against an httptest fake written from specs/svarut/forsendelse-status-api-v2.json
+// and forsendelse-hendelser-api-v2.json, over several cycles.
 
 func revID(n int) string { return fmt.Sprintf("7e7e0000-0000-4000-8000-%012d", n) }
 
@@ -237,5 +239,86 @@ func TestSvarUtMovesAcrossCycles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSvarUtHistoriesDownStatusesRead: SvarUt's hendelser fail (500) while
+// its status-sok answers. Each history missed is noted and asked again; the
+// statuses of the cycle's other batches are read all the same.
+func TestSvarUtHistoriesDownStatusesRead(t *testing.T) {
+	now := t0
+	const n = 12
+	st, ships, f, _ := revSetup(t, n, now.Add(-3*time.Hour))
+	srv := f.server(t)
+	log := slog.New(slog.DiscardHandler)
+	hc, err := httpclient.New(httpclient.Options{Name: "svarut", BaseURL: srv.URL, Logger: log, BackoffBase: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := svarut.New(svarut.Config{BaseURL: srv.URL, KontoID: hostileKonto, IntegrasjonID: "i", IntegrasjonPassord: "p", BatchSize: n / 2, Logger: log}, hc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range n {
+		f.records[revID(i)] = []string{revRec(revID(i), "VARSLET", now.Add(-time.Hour))}
+		f.histErr[revID(i)] = true
+		ids = append(ids, ships[i].ID)
+	}
+	storetest.Set(t, st, ids, storetest.NextPollAt(now.Add(-time.Second)))
+	var buf bytes.Buffer
+	sum, err := newPoller(st, func() time.Time { return now }, &buf).Cycle(context.Background(), ch)
+	if err != nil {
+		t.Fatalf("cycle: %v\n%s", err, buf.String())
+	}
+	for i := range n {
+		if q := revRow(t, st, ships[i].ID); q.State != "available" || !q.HistDue {
+			t.Errorf("letter %d: state %s, history due %v; want available, its history due", i, q.State, q.HistDue)
+		}
+	}
+	if sum.Failed != 0 {
+		t.Errorf("%d failed calls; the status calls all answered\n%s", sum.Failed, buf.String())
+	}
+}
+
+// TestSvarUtReadingInTheAutumnHour: SvarUt dates a reading without a zone
+// at 02:30 on the night Norway's clocks go back, and postvakt polls at
+// 02:35 summer time (00:35 UTC). The reading is five minutes old; read as
+// 02:30 winter time it was an hour ahead, refused as dated in the future:
+// the letter's poll error, its reading not applied.
+func TestSvarUtReadingInTheAutumnHour(t *testing.T) {
+	now := time.Date(2026, 10, 25, 0, 35, 0, 0, time.UTC)
+	st, ships, f, ch := revSetup(t, 1, now.Add(-3*time.Hour))
+	f.records[revID(0)] = []string{fmt.Sprintf(`{"id":%q,"sisteStatusEndring":"2026-10-25T02:30:00","status":"LEST"}`, revID(0))}
+	storetest.Set(t, st, []string{ships[0].ID}, storetest.NextPollAt(now.Add(-time.Second)))
+	var buf bytes.Buffer
+	if _, err := newPoller(st, func() time.Time { return now }, &buf).Cycle(context.Background(), ch); err != nil {
+		t.Fatalf("cycle: %v\n%s", err, buf.String())
+	}
+	if q := revRow(t, st, ships[0].ID); q.State != "opened" {
+		t.Errorf("state %s after a reading five minutes old, want opened\n%s", q.State, buf.String())
+	}
+}
+
+// TestSvarUtReadingDatedEpochZero: SvarUt dates a reading by epoch zero (0
+// as v1's epoch milliseconds, 1970-01-01T00:00:00Z), a default written for
+// "no time". The reading is applied, dated by its poll; refused as "before
+// the letter was sent", it never was, and the letter went on towards
+// reminders and print.
+func TestSvarUtReadingDatedEpochZero(t *testing.T) {
+	now := t0
+	st, ships, f, ch := revSetup(t, 2, now.Add(-3*time.Hour))
+	for i, at := range []string{`0`, `"1970-01-01T00:00:00Z"`} {
+		f.records[revID(i)] = []string{fmt.Sprintf(`{"id":%q,"sisteStatusEndring":%s,"status":"LEST"}`, revID(i), at)}
+	}
+	storetest.Set(t, st, []string{ships[0].ID, ships[1].ID}, storetest.NextPollAt(now.Add(-time.Second)))
+	var buf bytes.Buffer
+	if _, err := newPoller(st, func() time.Time { return now }, &buf).Cycle(context.Background(), ch); err != nil {
+		t.Fatalf("cycle: %v\n%s", err, buf.String())
+	}
+	for i := range 2 {
+		if q := revRow(t, st, ships[i].ID); q.State != "opened" {
+			t.Errorf("letter %d: state %s after a reading dated epoch zero, want opened\n%s", i, q.State, buf.String())
+		}
 	}
 }
