@@ -1,12 +1,8 @@
 package printing_test
 
-// A placed order whose status poll (or cancel) keeps failing is asked
-// again with a backoff by its consecutive failures, as a create is sent
-// again by its attempts: 1 minute doubling to an hour, or later when the
-// provider asks for it (Retry-After), and from 1 minute again after an
-// answer that knows the order.
-
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -19,6 +15,12 @@ import (
 	"postvakt/internal/store"
 	"postvakt/internal/storetest"
 )
+
+// A placed order whose status poll (or cancel) keeps failing is asked
+// again with a backoff by its consecutive failures, as a create is sent
+// again by its attempts: 1 minute doubling to an hour, or later when the
+// provider asks for it (Retry-After), and from 1 minute again after an
+// answer that knows the order.
 
 // TestPollBackoff runs the print job every minute of a fake clock for 6 h
 // from the moment a placed order is first due for its status poll, the
@@ -187,5 +189,125 @@ func TestPollBackoffNotFound(t *testing.T) {
 	// 1, 2, 4 … 32 minutes, then hourly from minute 123, and the window's end.
 	if n := asked.Load(); n != 30 {
 		t.Errorf("the provider was asked about the order %d times in 24 h, want 30", n)
+	}
+}
+
+// TestPollStaleAnswerPollsLater: a status answer older than the order's
+// state (the provider says received of an order postvakt holds printed: a
+// replica of the provider lagging behind) leaves the state as it is, and
+// still says the provider knows the order: it is polled again after the
+// usual interval, its failures and not-found window cleared, not claimed
+// again at every lease's end (before: due_at stayed in the past, so every
+// print run asked again).
+func TestPollStaleAnswerPollsLater(t *testing.T) {
+	w := newLostWorld(t, 1) // the provider holds it received
+	db := w.st.DB()
+	db.MustExec(`UPDATE print_orders SET state = $2, poll_failures = 3, not_found_since = $3 WHERE shipment_id = $1`,
+		w.ids[0], store.PrintStatePrinted, w.t0)
+	at := w.t0.Add(2 * time.Hour)
+	if errs := w.poll(at); len(errs) != 0 {
+		t.Fatalf("poll: %v", errs)
+	}
+	var r struct {
+		State    string     `db:"state"`
+		Due      *time.Time `db:"due_at"`
+		Failures int        `db:"poll_failures"`
+		NotFound *time.Time `db:"not_found_since"`
+	}
+	if err := db.Get(&r, `SELECT state, due_at, poll_failures, not_found_since FROM print_orders WHERE shipment_id = $1`, w.ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if r.State != store.PrintStatePrinted {
+		t.Errorf("state %s after a stale answer, want %s kept", r.State, store.PrintStatePrinted)
+	}
+	if r.Due == nil || !r.Due.After(at.Add(30*time.Minute)) {
+		t.Errorf("next poll at %v after a stale answer at %v: want the usual interval later", r.Due, at)
+	}
+	if r.Failures != 0 || r.NotFound != nil {
+		t.Errorf("poll_failures %d, not_found_since %v after an answer that knows the order: want 0, none", r.Failures, r.NotFound)
+	}
+}
+
+// A provider that accepts an order and then keeps answering "received"
+// for a month (lost inside the provider, as Copenhagen's 1,950 letters were
+// lost inside the channel) is told by print_provider_silent's facts (every
+// poll answers, so no other fact counts it): both orders, from when they
+// were placed.
+func TestOrderReceivedForAMonthIsCounted(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids, now := printable(t, st, storetest.Letter(1), storetest.Letter(2))
+	_, srv := newFakeProvider(t) // answers every poll "received"
+	svc := ordered(t, st, srv.URL, ids, now)
+	end := now.Add(30 * 24 * time.Hour)
+	for at := now; !at.After(end); at = at.Add(6 * time.Hour) {
+		if _, err := svc.RunOnce(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := st.PrintProviderFacts(ctx, end.Add(-6*time.Hour), end.Add(-5*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manual int
+	if err := st.DB().Get(&manual, `SELECT count(*) FROM print_manual`); err != nil {
+		t.Fatal(err)
+	}
+	if f.Unprinted != 2 || f.UnprintedSince == nil || !f.UnprintedSince.Equal(now) || f.Unanswered != 0 || manual != 0 {
+		t.Errorf("after 30 days in 'received': facts %+v, manual cases %d; want both orders unprinted since %s", f, manual, now)
+	}
+}
+
+// TestProviderStateInAnotherCase: a provider that writes its order states
+// in capitals ("PRINTED", an enum's name) or with a capital first
+// ("Posted") means the states postvakt follows. Before, each was "a state
+// postvakt does not know": the order's every poll failed, a printed
+// letter's escalation never closed and a failed order never reached
+// manual handling; a cancel's 409 naming the order "PRINTED" was a failed
+// cancel, asked again, not "too late".
+func TestProviderStateInAnotherCase(t *testing.T) {
+	for _, c := range []struct {
+		state  string
+		opened bool // the letter is opened after the order: a cancel, answered 409 with state
+		stage  model.Stage
+		order  string
+		kind   string // an event the letter must have
+	}{
+		{"PRINTED", false, model.StagePrinted, store.PrintStatePrinted, store.EventPrintStatus},
+		{"Posted", false, model.StagePrinted, store.PrintStatePosted, store.EventPrintStatus},
+		{" posted ", false, model.StagePrinted, store.PrintStatePosted, store.EventPrintStatus},
+		{"FAILED", false, model.StageManual, store.PrintStateFailed, store.EventPrintManual},
+		{"PRINTED", true, model.StagePrinted, store.PrintStatePrinted, store.EventPrintCancelRefused},
+		{"CANCELLED", true, model.StagePrintCancelled, store.PrintStateCancelled, store.EventPrintCancelled},
+	} {
+		t.Run(fmt.Sprintf("%q opened=%v", c.state, c.opened), func(t *testing.T) {
+			ctx := context.Background()
+			st := storetest.Open(t)
+			ids, now := printable(t, st, storetest.Letter(1))
+			srv := oneOrderProvider(t, c.state, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusConflict)
+				fmt.Fprintf(w, `{"error":"order can no longer be cancelled","state":%q}`, c.state)
+			})
+			svc := placed(t, st, srv.URL, ids, now)
+			if c.opened {
+				channelSays(t, st, ids[0], "LEST", model.StateOpened, "", now.Add(time.Hour))
+			}
+			if _, err := svc.PollStatus(ctx, now.Add(2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			sh, err := st.Shipment(ctx, ids[0], store.Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var order string
+			if err := st.DB().Get(&order, `SELECT state FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			if order != c.order || sh.Stage != c.stage || count(kinds(sh), c.kind) != 1 {
+				t.Errorf("provider says %q: order %s, stage %s, events %v; want order %s, stage %s, one %s",
+					c.state, order, sh.Stage, kinds(sh), c.order, c.stage, c.kind)
+			}
+		})
 	}
 }
