@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -242,6 +243,120 @@ func TestPrintNotReachedIsNeverSent(t *testing.T) {
 			defer f.mu.Unlock()
 			if (len(f.creates) > 0) != tc.wantOrder {
 				t.Errorf("orders placed after the letter was opened: %v, want an order: %v", f.creates, tc.wantOrder)
+			}
+		})
+	}
+}
+
+// TestLateLostAnswerAfterOrderFound: two replicas. Replica A claims an
+// order whose 404s have run for printing.OrderLostAfter and gets one more
+// 404, then is slow (its lease runs out before it records the answer);
+// replica B claims the order again and the provider knows it (200). A's
+// late answer must not send the letter to manual handling as lost: the
+// run of 404s it judged was ended by B's answer. Before the fix
+// ApplyPrintStatus ended the order failed (print_lost) whatever the row
+// said since the claim.
+func TestLateLostAnswerAfterOrderFound(t *testing.T) {
+	w := newLostWorld(t, 2)
+	// The lost order is the one claimed first (due_at ties: by shipment id).
+	lost, kept := 0, 1
+	if w.ids[1] < w.ids[0] {
+		lost, kept = 1, 0
+	}
+	w.forget(lost)
+	w.poll(w.t0.Add(time.Hour)) // the first 404: its window begins
+	w.want("one 404", lost, store.PrintStateReceived, "")
+
+	// Replica A: its first request (the lost order's GET) answers 404, its
+	// second (the kept order's) waits until replica B is done.
+	var mu sync.Mutex
+	first := -1
+	blocked, release := make(chan struct{}), make(chan struct{})
+	w.srv.Script(func(rw http.ResponseWriter, n int) bool {
+		mu.Lock()
+		if first < 0 {
+			first = n
+		}
+		second := n == first+1
+		mu.Unlock()
+		if second {
+			close(blocked)
+			<-release
+		}
+		return false
+	})
+	tA := w.t0.Add(time.Hour + printing.OrderLostAfter + time.Hour)
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.svc.PollStatus(w.ctx, tA)
+		done <- err
+	}()
+	select {
+	case <-blocked:
+	case err := <-done:
+		t.Fatalf("replica A's run ended before its second request: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("replica A never asked about its second order")
+	}
+	// Replica B, once A's lease is over: the provider knows the order again.
+	w.srv.Script(nil)
+	w.know(lost)
+	if _, err := w.svc.PollStatus(w.ctx, tA.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	w.want("found by replica B", lost, store.PrintStateReceived, "")
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	w.want("replica A's late 404 after B found the order", lost, store.PrintStateReceived, "")
+	w.want("known throughout", kept, store.PrintStateReceived, "")
+}
+
+// TestCreateRefusedUnseenIsNeverSent: the provider answers a create with
+// a 4xx that takes no order (401 after its API key was rotated, 403, 404
+// from a wrong path, 429), and the letter is opened before the provider
+// takes orders again. Such an answer says the order was not placed, as a
+// connection refused does: the letter is skipped, no order placed. Before,
+// the 4xx counted as a send that may have reached the provider: once the
+// key was fixed the order was placed for the letter read meanwhile, and
+// only a cancel in time kept it from being printed.
+func TestCreateRefusedUnseenIsNeverSent(t *testing.T) {
+	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			ctx := context.Background()
+			st := storetest.Open(t)
+			ids, now := printable(t, st, storetest.Letter(1))
+			f, srv := newFakeProvider(t)
+			var refusing atomic.Bool
+			refusing.Store(true)
+			srv.Script(func(w http.ResponseWriter, _ int) bool {
+				if refusing.Load() {
+					w.WriteHeader(status)
+					return true
+				}
+				return false
+			})
+			svc := ordered(t, st, srv.URL, ids, now)
+			if sum, err := svc.Drain(ctx, now); err != nil || sum.Retried != 1 {
+				t.Fatalf("first drain: %s, %v; want the order retried", sum, err)
+			}
+			channelSays(t, st, ids[0], "LEST", model.StateOpened, "", now.Add(time.Minute))
+			refusing.Store(false)
+			sum, err := svc.Drain(ctx, now.Add(25*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			placed := len(f.orders)
+			f.mu.Unlock()
+			var state string
+			if err := st.DB().Get(&state, `SELECT state FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			if placed != 0 || state != store.PrintStateSkipped || sum.Skipped != 1 {
+				t.Errorf("after HTTP %d and the letter opened: %d orders at the provider, print %s (%s); want none, skipped",
+					status, placed, state, sum)
 			}
 		})
 	}
