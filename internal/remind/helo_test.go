@@ -1,11 +1,8 @@
 package remind
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"net"
-	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -32,46 +29,39 @@ func startFQDNRelay(t *testing.T) *fqdnRelay {
 }
 
 func (s *fqdnRelay) serve(c net.Conn) {
-	defer c.Close()
-	r := textproto.NewReader(bufio.NewReader(c))
-	reply := func(format string, args ...any) { fmt.Fprintf(c, format+"\r\n", args...) }
 	helo := ""
-	reply("220 relay.bergen.kommune.no ESMTP Postfix")
-	for {
-		line, err := r.ReadLine()
-		if err != nil {
-			return
-		}
-		switch u := strings.ToUpper(line); {
+	converse(c, "220 relay.bergen.kommune.no ESMTP Postfix", func(rc relayConn, line, u string) bool {
+		switch {
 		case strings.HasPrefix(u, "EHLO "):
 			helo = line[len("EHLO "):]
 			s.mu.Lock()
 			s.helos = append(s.helos, helo)
 			s.mu.Unlock()
-			reply("250-relay.bergen.kommune.no\r\n250 8BITMIME")
+			rc.reply("250-relay.bergen.kommune.no\r\n250 8BITMIME")
 		case strings.HasPrefix(u, "RCPT"):
 			literal := strings.HasPrefix(helo, "[") && strings.HasSuffix(helo, "]") && net.ParseIP(strings.TrimPrefix(helo[1:len(helo)-1], "IPv6:")) != nil
 			if !literal && (!strings.Contains(strings.Trim(helo, "."), ".") || net.ParseIP(helo) != nil) {
-				reply("504 5.5.2 <%s>: Helo command rejected: need fully-qualified hostname", helo)
-				continue
+				rc.reply("504 5.5.2 <%s>: Helo command rejected: need fully-qualified hostname", helo)
+				return true
 			}
-			reply("250 2.1.5 Ok")
+			rc.reply("250 2.1.5 Ok")
 		case u == "DATA":
-			reply("354 End data with <CR><LF>.<CR><LF>")
-			if _, err := r.ReadDotLines(); err != nil {
-				return
+			rc.reply("354 End data with <CR><LF>.<CR><LF>")
+			if _, err := rc.ReadDotLines(); err != nil {
+				return false
 			}
 			s.mu.Lock()
 			s.delivered++
 			s.mu.Unlock()
-			reply("250 2.0.0 Ok: queued")
+			rc.reply("250 2.0.0 Ok: queued")
 		case u == "QUIT":
-			reply("221 2.0.0 Bye")
-			return
+			rc.reply("221 2.0.0 Bye")
+			return false
 		default:
-			reply("250 2.0.0 Ok")
+			rc.reply("250 2.0.0 Ok")
 		}
-	}
+		return true
+	})
 }
 
 // TestHeloNameIsFullyQualified: postvakt greeted the relay with the

@@ -1,11 +1,8 @@
 package remind
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"net"
-	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -42,50 +39,42 @@ func startLimitSMTP(t *testing.T, limit int, refuse ...string) *limitSMTP {
 }
 
 func (s *limitSMTP) serve(c net.Conn) {
-	defer c.Close()
-	r := textproto.NewReader(bufio.NewReader(c))
-	say := func(line string) { _, _ = fmt.Fprintf(c, "%s\r\n", line) }
-	say("220 limit ESMTP")
 	var rcpts []string
-	for {
-		line, err := r.ReadLine()
-		if err != nil {
-			return
-		}
-		switch cmd := strings.ToUpper(line); {
+	converse(c, "220 limit ESMTP", func(rc relayConn, line, cmd string) bool {
+		switch {
 		case strings.HasPrefix(cmd, "EHLO"):
-			say("250 limit")
+			rc.reply("250 limit")
 		case strings.HasPrefix(cmd, "MAIL"):
 			s.mu.Lock()
 			s.mails++
 			hang := s.mails == s.hangMail
 			s.mu.Unlock()
 			if hang {
-				return
+				return false
 			}
 			rcpts = nil
-			say("250 ok")
+			rc.reply("250 ok")
 		case strings.HasPrefix(cmd, "RCPT"):
 			to := strings.TrimSuffix(strings.TrimPrefix(line[len("RCPT TO:"):], "<"), ">")
 			switch {
 			case s.refuse[to]:
-				say("550 5.1.1 no such user")
+				rc.reply("550 5.1.1 no such user")
 			case s.full[to]:
-				say("452 4.2.2 mailbox full")
+				rc.reply("452 4.2.2 mailbox full")
 			case len(rcpts) >= s.limit:
-				say("452 4.5.3 Error: too many recipients")
+				rc.reply("452 4.5.3 Error: too many recipients")
 			default:
 				rcpts = append(rcpts, to)
-				say("250 ok")
+				rc.reply("250 ok")
 			}
 		case cmd == "DATA":
 			if len(rcpts) == 0 {
-				say("554 5.5.1 no valid recipients")
-				continue
+				rc.reply("554 5.5.1 no valid recipients")
+				return true
 			}
-			say("354 go ahead")
-			if _, err := r.ReadDotLines(); err != nil {
-				return
+			rc.reply("354 go ahead")
+			if _, err := rc.ReadDotLines(); err != nil {
+				return false
 			}
 			s.mu.Lock()
 			for _, a := range rcpts {
@@ -93,17 +82,18 @@ func (s *limitSMTP) serve(c net.Conn) {
 			}
 			s.mu.Unlock()
 			rcpts = nil
-			say("250 2.0.0 queued")
+			rc.reply("250 2.0.0 queued")
 		case cmd == "RSET":
 			rcpts = nil
-			say("250 ok")
+			rc.reply("250 ok")
 		case cmd == "QUIT":
-			say("221 bye")
-			return
+			rc.reply("221 bye")
+			return false
 		default:
-			say("250 ok")
+			rc.reply("250 ok")
 		}
-	}
+		return true
+	})
 }
 
 func (s *limitSMTP) received() map[string]int {

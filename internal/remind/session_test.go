@@ -1,12 +1,10 @@
 package remind
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
-	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -47,33 +45,25 @@ func startLoopSMTP(t *testing.T, perConn int, mode string, hangup int) *loopSMTP
 }
 
 func (s *loopSMTP) serve(c net.Conn) {
-	defer c.Close()
-	r := textproto.NewReader(bufio.NewReader(c))
-	say := func(line string) { _, _ = fmt.Fprintf(c, "%s\r\n", line) }
-	say("220 loop ESMTP")
 	n := 0 // messages taken over this connection
-	for {
-		line, err := r.ReadLine()
-		if err != nil {
-			return
-		}
+	converse(c, "220 loop ESMTP", func(rc relayConn, line, cmd string) bool {
 		if s.perConn > 0 && n >= s.perConn && s.mode == "silent" {
-			continue // black-holed: reads, never answers
+			return true // black-holed: reads, never answers
 		}
-		switch cmd := strings.ToUpper(line); {
+		switch {
 		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250 loop")
+			rc.reply("250 loop")
 		case strings.HasPrefix(cmd, "MAIL"):
 			if s.perConn > 0 && n >= s.perConn && s.mode == "421" {
-				say("421 4.7.0 too many messages on this connection")
-				return
+				rc.reply("421 4.7.0 too many messages on this connection")
+				return false
 			}
-			say("250 ok")
+			rc.reply("250 ok")
 		case cmd == "DATA":
-			say("354 go ahead")
-			body, err := r.ReadDotLines()
+			rc.reply("354 go ahead")
+			body, err := rc.ReadDotLines()
 			if err != nil {
-				return
+				return false
 			}
 			id := ""
 			for _, h := range body {
@@ -90,20 +80,21 @@ func (s *loopSMTP) serve(c net.Conn) {
 			hang := s.data == s.hangup
 			s.mu.Unlock()
 			if hang {
-				return // the whole message was handed over; no answer
+				return false // the whole message was handed over; no answer
 			}
-			say("250 2.0.0 queued")
+			rc.reply("250 2.0.0 queued")
 			n++
 			if s.perConn > 0 && n >= s.perConn && s.mode == "close" {
-				return // idle timeout or limit: the server hangs up
+				return false // idle timeout or limit: the server hangs up
 			}
 		case cmd == "QUIT":
-			say("221 bye")
-			return
+			rc.reply("221 bye")
+			return false
 		default: // RCPT, RSET, NOOP
-			say("250 ok")
+			rc.reply("250 ok")
 		}
-	}
+		return true
+	})
 }
 
 func (s *loopSMTP) counts() (conns, data int, delivered map[string]int) {

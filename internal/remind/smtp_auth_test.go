@@ -1,11 +1,9 @@
 package remind
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
-	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -44,26 +42,20 @@ func authRelay(t *testing.T, addr string, auth func(line string) string) net.Lis
 	t.Helper()
 	l := listenRelay(t, addr)
 	go acceptEach(l, func(c net.Conn) {
-		defer c.Close()
-		r := textproto.NewReader(bufio.NewReader(c))
-		fmt.Fprintf(c, "220 relay ESMTP\r\n")
-		for {
-			line, err := r.ReadLine()
-			if err != nil {
-				return
-			}
-			switch u := strings.ToUpper(line); {
+		converse(c, "220 relay ESMTP", func(rc relayConn, line, u string) bool {
+			switch {
 			case strings.HasPrefix(u, "EHLO"):
-				fmt.Fprintf(c, "250-relay\r\n250 AUTH PLAIN LOGIN\r\n")
+				rc.reply("250-relay\r\n250 AUTH PLAIN LOGIN")
 			case strings.HasPrefix(u, "AUTH"):
-				fmt.Fprintf(c, "%s\r\n", auth(line))
+				rc.reply("%s", auth(line))
 			case u == "QUIT":
-				fmt.Fprintf(c, "221 bye\r\n")
-				return
+				rc.reply("221 bye")
+				return false
 			default:
-				fmt.Fprintf(c, "250 ok\r\n")
+				rc.reply("250 ok")
 			}
-		}
+			return true
+		})
 	})
 	return l
 }

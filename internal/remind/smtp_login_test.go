@@ -1,13 +1,10 @@
 package remind
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net"
-	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -39,34 +36,26 @@ func startExchangeRelay(t *testing.T, addr, user, password string) *exchangeRela
 }
 
 func (s *exchangeRelay) serve(c net.Conn) {
-	defer c.Close()
-	r := textproto.NewReader(bufio.NewReader(c))
-	reply := func(format string, args ...any) { fmt.Fprintf(c, format+"\r\n", args...) }
-	decoded := func() (string, bool) {
-		line, err := r.ReadLine()
-		if err != nil {
-			return "", false
-		}
-		b, err := base64.StdEncoding.DecodeString(line)
-		if err != nil {
-			reply("501 5.5.2 Cannot Base64-decode Client responses")
-			return "", false
-		}
-		s.mu.Lock()
-		s.seen = append(s.seen, string(b))
-		s.mu.Unlock()
-		return string(b), true
-	}
 	authed := false
-	reply("220 mail.bergen.kommune.no Microsoft ESMTP MAIL Service ready")
-	for {
-		line, err := r.ReadLine()
-		if err != nil {
-			return
+	converse(c, "220 mail.bergen.kommune.no Microsoft ESMTP MAIL Service ready", func(rc relayConn, line, u string) bool {
+		decoded := func() (string, bool) {
+			line, err := rc.ReadLine()
+			if err != nil {
+				return "", false
+			}
+			b, err := base64.StdEncoding.DecodeString(line)
+			if err != nil {
+				rc.reply("501 5.5.2 Cannot Base64-decode Client responses")
+				return "", false
+			}
+			s.mu.Lock()
+			s.seen = append(s.seen, string(b))
+			s.mu.Unlock()
+			return string(b), true
 		}
-		switch u := strings.ToUpper(line); {
+		switch {
 		case strings.HasPrefix(u, "EHLO"):
-			reply("250-mail.bergen.kommune.no Hello\r\n250-SIZE 37748736\r\n250-AUTH NTLM LOGIN\r\n250 8BITMIME")
+			rc.reply("250-mail.bergen.kommune.no Hello\r\n250-SIZE 37748736\r\n250-AUTH NTLM LOGIN\r\n250 8BITMIME")
 		case strings.HasPrefix(u, "AUTH"):
 			s.mu.Lock()
 			s.logins++
@@ -75,43 +64,44 @@ func (s *exchangeRelay) serve(c net.Conn) {
 			}
 			s.mu.Unlock()
 			if u != "AUTH LOGIN" {
-				reply("504 5.7.4 Unrecognized authentication type")
-				continue
+				rc.reply("504 5.7.4 Unrecognized authentication type")
+				return true
 			}
-			reply("334 %s", base64.StdEncoding.EncodeToString([]byte("Username:")))
+			rc.reply("334 %s", base64.StdEncoding.EncodeToString([]byte("Username:")))
 			user, ok := decoded()
 			if !ok {
-				continue
+				return true
 			}
-			reply("334 %s", base64.StdEncoding.EncodeToString([]byte("Password:")))
+			rc.reply("334 %s", base64.StdEncoding.EncodeToString([]byte("Password:")))
 			password, ok := decoded()
 			if !ok {
-				continue
+				return true
 			}
 			if user != s.user || password != s.password {
-				reply("535 5.7.3 Authentication unsuccessful")
-				continue
+				rc.reply("535 5.7.3 Authentication unsuccessful")
+				return true
 			}
 			authed = true
-			reply("235 2.7.0 Authentication successful")
+			rc.reply("235 2.7.0 Authentication successful")
 		case u == "QUIT":
-			reply("221 2.0.0 Service closing transmission channel")
-			return
+			rc.reply("221 2.0.0 Service closing transmission channel")
+			return false
 		case !authed && (strings.HasPrefix(u, "MAIL") || strings.HasPrefix(u, "RCPT") || u == "DATA"):
-			reply("530 5.7.1 Client was not authenticated")
+			rc.reply("530 5.7.1 Client was not authenticated")
 		case u == "DATA":
-			reply("354 Start mail input; end with <CRLF>.<CRLF>")
-			if _, err := r.ReadDotLines(); err != nil {
-				return
+			rc.reply("354 Start mail input; end with <CRLF>.<CRLF>")
+			if _, err := rc.ReadDotLines(); err != nil {
+				return false
 			}
 			s.mu.Lock()
 			s.delivered++
 			s.mu.Unlock()
-			reply("250 2.6.0 Queued mail for delivery")
+			rc.reply("250 2.6.0 Queued mail for delivery")
 		default:
-			reply("250 2.1.0 OK")
+			rc.reply("250 2.1.0 OK")
 		}
-	}
+		return true
+	})
 }
 
 // TestSMTPAuthLogin: Exchange's client connector (an on-premises relay

@@ -1,7 +1,6 @@
 package remind
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -92,30 +91,19 @@ func TestSMTPConnectionLostAfterDataIsUnknown(t *testing.T) {
 		if err != nil {
 			return
 		}
-		defer c.Close()
-		r := bufio.NewReader(c)
-		say := func(s string) { _, _ = c.Write([]byte(s + "\r\n")) }
-		say("220 fake ESMTP")
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+		converse(c, "220 fake ESMTP", func(rc relayConn, _, cmd string) bool {
+			switch {
 			case strings.HasPrefix(cmd, "EHLO"):
-				say("250 fake")
+				rc.reply("250 fake")
 			case cmd == "DATA":
-				say("354 go ahead")
-				for {
-					l, err := r.ReadString('\n')
-					if err != nil || l == ".\r\n" {
-						return // hang up without the 250
-					}
-				}
+				rc.reply("354 go ahead")
+				_, _ = rc.ReadDotLines()
+				return false // hang up without the 250
 			default:
-				say("250 ok")
+				rc.reply("250 ok")
 			}
-		}
+			return true
+		})
 	}()
 	s, _ := NewSMTP(SMTPConfig{Addr: l.Addr().String(), From: "postvakt@bergen.kommune.no", Timeout: 5 * time.Second})
 	if err := s.Send(context.Background(), testMessage("post@firma.no")); !errors.Is(err, ErrOutcomeUnknown) {
