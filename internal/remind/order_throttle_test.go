@@ -66,14 +66,7 @@ func TestRetryOrdersStopsWhenThrottled(t *testing.T) {
 func TestCourierStopsOrderingWhenThrottled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f, st, _, r, _ := byOrderWorld(t, 0, true)
-	orgs := []string{hnFirma, "964338531", "910753614", "991825827"}
-	gs := altinnLetterTo(t, st, orgs)
-	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
-		w.Header().Set("Retry-After", "10800")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	}
+	f, r, orgs, gs := throttledByOrder(t)
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	c := r.Courier()
 	defer c.Close()
@@ -137,6 +130,22 @@ func TestCourierThrottledAfterA503LeavesTheOthersFailed(t *testing.T) {
 	}
 }
 
+// throttledByOrder is a by-order world whose Altinn Notifications answers
+// every order 429 with a Retry-After of three hours, with four businesses
+// (orgs) reminded by their order alone (gs, in the order of orgs).
+func throttledByOrder(t *testing.T) (*fakeAltinn, *remind.Reminder, []string, []remind.Group) {
+	t.Helper()
+	f, st, _, r, _ := byOrderWorld(t, 0, true)
+	orgs := []string{hnFirma, "964338531", "910753614", "991825827"}
+	gs := altinnLetterTo(t, st, orgs)
+	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
+		w.Header().Set("Retry-After", "10800")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return true
+	}
+	return f, r, orgs, gs
+}
+
 // altinnLetterTo registers one Altinn letter to each of orgs and gives
 // the reminder groups of a run: each organisation its letter's first
 // reminder.
@@ -162,14 +171,7 @@ func altinnLetterTo(t *testing.T, st *store.Store, orgs []string) []remind.Group
 func TestCouriersOfARunShareTheThrottle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f, st, _, r, _ := byOrderWorld(t, 0, true)
-	orgs := []string{hnFirma, "964338531", "910753614", "991825827"}
-	gs := altinnLetterTo(t, st, orgs)
-	f.Fail = func(w http.ResponseWriter, _ *http.Request) bool {
-		w.Header().Set("Retry-After", "10800")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	}
+	f, r, _, gs := throttledByOrder(t)
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	cs := r.Couriers(2)
 	for _, c := range cs {
