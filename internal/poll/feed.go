@@ -513,7 +513,7 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 				continue // kept already: the overlap reads it again
 			}
 			sum.Errors++
-			p.log.Warn("unreadable log entry skipped", "channel", name, "entry", e.ID, "error", e.Err)
+			p.log.Warn("unreadable log entry skipped", "channel", name, "entry", shownEntry(e.ID), "error", e.Err)
 			if err := p.store.RecordPollError(ctx, name, p.now(), nil, nil, e.Err, string(e.Payload)); err != nil {
 				return err
 			}
@@ -544,7 +544,7 @@ func (p *Poller) writeFeedPage(ctx context.Context, fs FeedStore, name string, p
 			continue
 		}
 		sum.Errors++
-		p.log.Warn("log entry refused", "channel", name, "entry", r.Entry.ID, "shipment", r.ShipmentID, "error", r.Err)
+		p.log.Warn("log entry refused", "channel", name, "entry", shownEntry(r.Entry.ID), "shipment", r.ShipmentID, "error", r.Err)
 		if err := p.store.RecordPollError(ctx, name, now, nil, nil, r.Err, string(r.Entry.Payload)); err != nil {
 			return err
 		}
@@ -597,4 +597,13 @@ func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel
 	}
 	err := p.writeFeedPage(ctx, fs, f.Name(), events, synced, feedPage{}, &sum)
 	return sum, err
+}
+
+// shownEntry is a log entry's id as a log line shows it: the channel's
+// text from outside, where a mis-mapped field may have put a recipient's
+// CPR number, so a national id in it is masked and a long one cut short
+// (model.Excerpt keeps a number whole or leaves it out), as the Altinn
+// adapter shows an id its search answered.
+func shownEntry(id string) string {
+	return string(model.MaskNationalIDsIn(model.Excerpt([]byte(id), 80)))
 }

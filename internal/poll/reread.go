@@ -230,7 +230,7 @@ func (p *Poller) countLate(name string, page []channel.FeedEvent, kept []store.K
 	sum.Late += n
 	p.metrics.late(name, n)
 	p.log.Warn("log entries showed in the event log later than the overlap reaches; the re-read kept them (a longer overlap reads such entries sooner)",
-		"channel", name, "entries", n, "entry", first.ID, "shipment", first.ShipmentID, "created", firstCreated, "overlap", how.overlap)
+		"channel", name, "entries", n, "entry", shownEntry(first.ID), "shipment", first.ShipmentID, "created", firstCreated, "overlap", how.overlap)
 }
 
 // refusedLookUps decides what a look-up the log refused (a search field it

@@ -201,7 +201,9 @@ func (e *entry) event() channel.FeedEvent {
 		problems = append(problems, "no id")
 	} else if len(fe.ID) > maxEntryID {
 		problems = append(problems, fmt.Sprintf("an id of %d bytes", len(fe.ID)))
-		fe.ID = fe.ID[:64] // for the entry's error and log line
+		// For the entry's error and log line, cut where no number is cut
+		// short (a CPR number cut short is not recognised to mask).
+		fe.ID = string(model.Excerpt([]byte(fe.ID), 64))
 	}
 	if fe.Tag == "" {
 		problems = append(problems, "no eventTag")
