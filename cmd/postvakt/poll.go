@@ -205,7 +205,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 				// this caller, purged since the listing): nothing of the
 				// letter to check, and the channel's answer is the reason.
 				skipped++
-				log.Warn("discovered shipment not registered: the channel did not give its details", "channel", *name, "channel_id", f.ChannelID,
+				log.Warn("discovered shipment not registered: the channel did not give its details", "channel", *name, "channel_id", model.Shown(f.ChannelID, 80),
 					"error", f.Observation.Err)
 				continue
 			}
@@ -224,7 +224,7 @@ func runDiscover(ctx context.Context, cfg config.Config, args []string) error {
 			ns.TitleWithheld = ns.Title == ""
 			if errs := ns.Validate(now, nil); len(errs) > 0 { // the channel is on: Pick refused it otherwise
 				skipped++
-				log.Warn("discovered shipment not registered", "channel", *name, "channel_id", f.ChannelID, "problem", errs[0].Field+": "+errs[0].Message)
+				log.Warn("discovered shipment not registered", "channel", *name, "channel_id", model.Shown(f.ChannelID, 80), "problem", errs[0].Field+": "+errs[0].Message)
 				continue
 			}
 			batch = append(batch, ns)

@@ -88,6 +88,13 @@ func withoutFormat(s string) string {
 	}, s)
 }
 
+// Shown is text from outside that a log line names something by (a
+// channel's id that is no id: a CPR number a mis-mapped field put in its
+// place) as the line shows it: national ids masked, and cut to at most n
+// bytes where no number is cut short (Excerpt: a national id cut short is
+// not recognised to mask).
+func Shown(s string, n int) string { return string(MaskNationalIDsIn(Excerpt([]byte(s), n))) }
+
 // Excerpt is the first n bytes of b (a copy), for a text to be masked
 // (MaskNationalIDsIn) after it is cut: when the cut falls inside a run of
 // digits, the run is left out whole. A national id cut short is no number

@@ -599,11 +599,7 @@ func (p *Poller) Discovered(ctx context.Context, f channel.Feed, found []channel
 	return sum, err
 }
 
-// shownEntry is a log entry's id as a log line shows it: the channel's
-// text from outside, where a mis-mapped field may have put a recipient's
-// CPR number, so a national id in it is masked and a long one cut short
-// (model.Excerpt keeps a number whole or leaves it out), as the Altinn
-// adapter shows an id its search answered.
-func shownEntry(id string) string {
-	return string(model.MaskNationalIDsIn(model.Excerpt([]byte(id), 80)))
-}
+// shownEntry is a log entry's id as a log line shows it (model.Shown): the
+// channel's text from outside, where a mis-mapped field may have put a
+// recipient's CPR number.
+func shownEntry(id string) string { return model.Shown(id, 80) }

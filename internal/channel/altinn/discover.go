@@ -379,8 +379,7 @@ func (c *Client) validIDs(ids []string) []string {
 		} else {
 			// Text from outside: a national id in it is masked, and a long
 			// one cut (model.Excerpt keeps an id whole or leaves it out).
-			shown := string(model.MaskNationalIDsIn(model.Excerpt([]byte(id), 80)))
-			c.log.Warn("altinn discover: search answer holds a non-UUID id; skipped", "id", shown)
+			c.log.Warn("altinn discover: search answer holds a non-UUID id; skipped", "id", model.Shown(id, 80))
 		}
 	}
 	return out

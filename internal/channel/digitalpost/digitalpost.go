@@ -27,6 +27,7 @@ import (
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
+	"postvakt/internal/model"
 )
 
 // Name is the channel's name on shipments.
@@ -383,7 +384,7 @@ func (c *Client) lookup(ctx context.Context, id string) ([]channel.FeedEvent, er
 	if errors.Is(err, channel.ErrIncomplete) {
 		// One letter's log with a gap: what it gave is this letter's state
 		// for now; the window reads whatever the gap held when it shows.
-		c.log.Info("a letter's log came back with a gap; what it gave is kept", "letter", id, "error", err)
+		c.log.Info("a letter's log came back with a gap; what it gave is kept", "letter", model.Shown(id, 80), "error", err)
 		err = nil
 	}
 	return out, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"postvakt/internal/channel"
+	"postvakt/internal/model"
 )
 
 // Discover lists the letters with events created in [from, to] (not a
@@ -75,7 +76,7 @@ func (c *Client) Discover(ctx context.Context, from, to time.Time) ([]channel.Fo
 			// delivery, which the poller would otherwise never fetch.
 			all, lerr := c.lookup(ctx, id)
 			if lerr != nil {
-				err = errors.Join(err, fmt.Errorf("%w: letter %s, sent before the window: %w", channel.ErrIncomplete, id, lerr))
+				err = errors.Join(err, fmt.Errorf("%w: letter %s, sent before the window: %w", channel.ErrIncomplete, model.Shown(id, 80), lerr))
 				continue
 			}
 			if len(all) > 0 {
