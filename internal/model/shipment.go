@@ -209,8 +209,13 @@ func Quote(s string) string {
 // offset of hours alone or without its colon (2026-11-20 10:00:00+01, as
 // PostgreSQL prints a timestamptz; +0100), and a whole minute without
 // its seconds (2026-11-20T10:00+01:00, as Java's OffsetDateTime writes
-// it).
+// it). So is Java's ZonedDateTime.toString(), the zone's name after the
+// offset (2026-03-02T09:15:00+01:00[Europe/Oslo]), when the offset is the
+// zone's at that instant (parseZoned).
 func ParseSentAt(v string) (t time.Time, problem FieldError, ok bool) {
+	if at, zone, ok := zoneSuffix(v); ok {
+		return parseZoned(v, at, zone)
+	}
 	t, err := time.Parse(time.RFC3339, rfc3339Form(v))
 	if err == nil && t.IsZero() {
 		// 0001-01-01T00:00:00Z is a time, a default's: not "missing", as
