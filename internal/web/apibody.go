@@ -38,11 +38,22 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 		return nil, false
 	}
 	body, ok := readBody(w, r)
-	if ok && (bytes.HasPrefix(body, []byte{0xFF, 0xFE}) || bytes.HasPrefix(body, []byte{0xFE, 0xFF})) {
-		writeError(w, http.StatusBadRequest, "the body is UTF-16 (it begins with its byte order mark): JSON is read as UTF-8 only; send it in UTF-8")
+	if ok && utf16Body(body) {
+		writeError(w, http.StatusBadRequest, "the body is UTF-16: JSON is read as UTF-8 only; send it in UTF-8")
 		return nil, false
 	}
 	return body, ok
+}
+
+// utf16Body says whether a request body is UTF-16: by its byte order mark,
+// or without one (.NET's Encoding.Unicode, SQL Server) by a NUL byte in its
+// first two, as RFC 4627 §3 tells them (a JSON text begins with ASCII, which
+// UTF-16 writes beside a NUL, and UTF-8 JSON holds no NUL byte).
+func utf16Body(body []byte) bool {
+	if bytes.HasPrefix(body, []byte{0xFF, 0xFE}) || bytes.HasPrefix(body, []byte{0xFE, 0xFF}) {
+		return true
+	}
+	return len(body) >= 2 && (body[0] == 0 || body[1] == 0)
 }
 
 // notJSON says why a request body of this Content-Type is not read as

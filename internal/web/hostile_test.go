@@ -99,7 +99,9 @@ func TestHostileRegistrations(t *testing.T) {
 // TestRegistrationBodyEncodings: a body the API would misread is refused
 // naming what it is: compressed (Content-Encoding: gzip, 415, whether or
 // not the bytes are compressed: a plain body so labelled was taken), or
-// UTF-16 (400, by its byte order mark). Nothing is stored.
+// UTF-16 (400, by its byte order mark, or without one by the NUL bytes
+// of its first characters, as .NET's Encoding.Unicode and SQL Server write
+// it). Nothing is stored.
 func TestRegistrationBodyEncodings(t *testing.T) {
 	e := newEnv(t)
 	tok := e.token("compliance", "964338531", "")
@@ -111,6 +113,10 @@ func TestRegistrationBodyEncodings(t *testing.T) {
 	for _, r := range good {
 		utf16 = append(utf16, byte(r), byte(r>>8))
 	}
+	var utf16be []byte
+	for _, r := range good {
+		utf16be = append(utf16be, byte(r>>8), byte(r))
+	}
 	for _, c := range []struct {
 		name, encoding string
 		body           []byte
@@ -120,6 +126,8 @@ func TestRegistrationBodyEncodings(t *testing.T) {
 		{"gzip", "gzip", gz.Bytes(), http.StatusUnsupportedMediaType, "is not taken: send the body uncompressed"},
 		{"plain, labelled gzip", "gzip", []byte(good), http.StatusUnsupportedMediaType, "is not taken: send the body uncompressed"},
 		{"UTF-16 with its byte order mark", "", utf16, http.StatusBadRequest, "the body is UTF-16"},
+		{"UTF-16LE without a byte order mark", "", utf16[2:], http.StatusBadRequest, "the body is UTF-16"},
+		{"UTF-16BE without a byte order mark", "", utf16be, http.StatusBadRequest, "the body is UTF-16"},
 		{"identity (control)", "identity", []byte(good), http.StatusCreated, `"shipments"`},
 	} {
 		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/shipments", bytes.NewReader(c.body))
