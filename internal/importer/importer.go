@@ -447,18 +447,24 @@ func headerColumn(h string, i int, named bool) string {
 // one; channels are the configured channels (nil: every registered one).
 func parseRow(rec []string, idx []int, now time.Time, system string, channels []string) (model.NewShipment, []model.FieldError) {
 	var bad []model.FieldError
+	cell := func(i int) string {
+		if i == 6 { // the title
+			return oneLine(rec[idx[i]])
+		}
+		return rec[idx[i]]
+	}
 	for i, c := range append(Columns[:len(Columns):len(Columns)], Optional...) {
 		if idx[i] < 0 {
 			continue
 		}
-		if p := model.TextProblem(rec[idx[i]], DefaultMaxLine); p.Key != "" {
+		if p := model.TextProblem(cell(i), DefaultMaxLine); p.Key != "" {
 			bad = append(bad, model.NewFieldError(c, p))
 		}
 	}
 	if len(bad) > 0 {
 		return model.NewShipment{}, bad // not quoted back: the bytes are the problem
 	}
-	get := func(i int) string { return strings.TrimSpace(rec[idx[i]]) }
+	get := func(i int) string { return strings.TrimSpace(cell(i)) }
 	ns := model.NewShipment{
 		Channel: get(0), ChannelID: get(1), SenderOrg: get(2), SenderUnit: get(3),
 		RecipientKind: get(4), RecipientID: get(5), Title: get(6), Class: get(8), SenderSystem: system,
@@ -501,4 +507,22 @@ func parseRow(rec []string, idx []int, now time.Time, system string, channels []
 	// As it will be stored: the scope check compares that (a unit's name
 	// from a Mac is decomposed, its user's composed).
 	return ns.Normalized(), errs
+}
+
+// oneLine is a title's cell with its line breaks (Excel's Alt+Enter in a
+// cell, quoted over lines in its CSV) kept as one space each, spaces and
+// blank lines around them included: a title never leaves the evidence
+// store, and a break in it is one between words. Other columns keep
+// theirs, to be refused (in a unit's name it would make another unit).
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	var parts []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }) {
+		if p = strings.Trim(p, " "); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " ")
 }
