@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 
 	"postvakt/internal/config"
-	"postvakt/internal/model"
 	"postvakt/internal/notice"
 	"postvakt/internal/store"
 )
@@ -43,7 +42,7 @@ func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []stri
 			if known, err := st.Units(ctx, store.Scope{}); err != nil {
 				fmt.Fprintf(os.Stderr, "warning: cannot check the units against those stored: %v\n", err)
 			} else {
-				for _, w := range writtenOtherwise(units, known) {
+				for _, w := range store.UnitsWrittenOtherwise(units, known) {
 					fmt.Fprintf(os.Stderr, "warning: organisation %s has no unit %q but %q: a new unit is made, of no letter; the letters' follow-up and escalation mails go to %q's addresses (write the unit as its letters do)\n",
 						w[0].SenderOrg, w[0].Name, w[1].Name, w[1].Name)
 				}
@@ -53,26 +52,4 @@ func importUnits(ctx context.Context, cfg config.Config, v verbCall, args []stri
 			})
 			return fmt.Sprintf("imported %d unit(s) (%d new): their contact and manager addresses are as listed", len(units), created), err
 		})
-}
-
-// writtenOtherwise pairs each unit of us that is not one of known (the
-// units stored) with the one of known it is written otherwise than (the
-// same organisation, the name in another letter case or with other
-// spaces: model.NameLike): saved, it would be a unit of no letter, and the letters'
-// unit would keep no address.
-func writtenOtherwise(us, known []store.Unit) [][2]store.Unit {
-	key := func(u store.Unit) string { return u.SenderOrg + "\x00" + model.NameLike(u.Name) }
-	exact := map[[2]string]bool{}
-	like := map[string]store.Unit{}
-	for _, k := range known {
-		exact[[2]string{k.SenderOrg, k.Name}] = true
-		like[key(k)] = k
-	}
-	var out [][2]store.Unit
-	for _, u := range us {
-		if k, ok := like[key(u)]; ok && !exact[[2]string{u.SenderOrg, u.Name}] {
-			out = append(out, [2]store.Unit{u, k})
-		}
-	}
-	return out
 }

@@ -50,3 +50,25 @@ func (r *Registration) UnitsLike(ctx context.Context) ([]UnitLike, error) {
 	})
 	return out, nil
 }
+
+// UnitsWrittenOtherwise pairs each unit of us (a units file) that is not
+// one of known (the units stored) with the one of known it is written
+// otherwise than (the same organisation, the name in another letter case
+// or with other spaces: model.NameLike): saved, it would be a unit of no
+// letter, and the letters' unit would keep no address.
+func UnitsWrittenOtherwise(us, known []Unit) [][2]Unit {
+	key := func(u Unit) string { return u.SenderOrg + "\x00" + model.NameLike(u.Name) }
+	exact := map[[2]string]bool{}
+	like := map[string]Unit{}
+	for _, k := range known {
+		exact[[2]string{k.SenderOrg, k.Name}] = true
+		like[key(k)] = k
+	}
+	var out [][2]Unit
+	for _, u := range us {
+		if k, ok := like[key(u)]; ok && !exact[[2]string{u.SenderOrg, u.Name}] {
+			out = append(out, [2]Unit{u, k})
+		}
+	}
+	return out
+}

@@ -27,6 +27,9 @@ type unitsData struct {
 	Units    []store.Unit
 	Problems []string // of the last import
 	Done     string   // what the last action did
+	// UnitsLike: the units the last import made written otherwise than a
+	// stored unit of their organisation (store.UnitsWrittenOtherwise).
+	UnitsLike []string
 	// A refused change: the unit's form again as it was filled in, the
 	// problem in it, tied to its field (contact_email or manager_email).
 	Failed int64
@@ -136,11 +139,25 @@ func (s *Server) importUnits(w http.ResponseWriter, r *http.Request) {
 	if len(orgs) == 1 {
 		aboutOrg(r.Context(), units[0].SenderOrg)
 	}
+	// Told after the import, as `postvakt units import` warns: "nav" for
+	// "NAV" makes a unit of no letter, and NAV's letters keep no address.
+	var like []string
+	if known, err := s.store.Units(r.Context(), p.Scope()); err != nil {
+		s.log.Warn("units import: cannot check the units against those stored", "error", err)
+	} else {
+		for _, u := range store.UnitsWrittenOtherwise(units, known) {
+			like = append(like, l.T("units.unit_like", "Org", u[0].SenderOrg, "Unit", u[0].Name, "Like", u[1].Name))
+		}
+	}
 	// The audit entry in the units' transaction: no change without it.
 	if _, err := s.store.SaveUnitsAudited(r.Context(), units, func(created int) store.AuditEntry {
 		return s.auditEntry(r.Context(), store.ActUnitsImport, "units", fmt.Sprintf("%d units, %d new", len(units), created))
 	}); err != nil {
 		s.internalError(w, r, "save units", err)
+		return
+	}
+	if len(like) > 0 {
+		s.renderUnits(w, r, http.StatusOK, unitsData{Done: "imported", UnitsLike: like})
 		return
 	}
 	http.Redirect(w, r, "/admin/units?done=imported", http.StatusSeeOther)
