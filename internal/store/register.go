@@ -490,33 +490,46 @@ func (s *Store) Register(ctx context.Context, items []model.NewShipment, source,
 // as it stands, unless unit: a unit's token must not reach another unit's
 // letter by naming it (a ForeignError).
 //
-// kept are the items that name a letter stored before with another
-// confidentiality, class or sent time (Registration.Kept): the letter
-// stands as registered, and the caller says so.
-func (s *Store) RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) (out []Shipment, created int, kept []Contradiction, err error) {
+// notes are what the caller says beside the letters (RegisterNotes).
+func (s *Store) RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) (out []Shipment, created int, notes RegisterNotes, err error) {
 	return s.register(ctx, items, source, actor, true, unit)
 }
 
-func (s *Store) register(ctx context.Context, items []model.NewShipment, source, actor string, checked, units bool) ([]Shipment, int, []Contradiction, error) {
+// RegisterNotes are what a checked registration stored, but not as the
+// caller may believe: the caller says so.
+type RegisterNotes struct {
+	// Kept are the items that name a letter stored before with another
+	// confidentiality, class or sent time (Registration.Kept): the letter
+	// stands as registered.
+	Kept []Contradiction
+	// UnitsLike are the units the registration made written otherwise
+	// than another unit of their organisation (Registration.UnitsLike).
+	UnitsLike []UnitLike
+}
+
+func (s *Store) register(ctx context.Context, items []model.NewShipment, source, actor string, checked, units bool) ([]Shipment, int, RegisterNotes, error) {
+	var notes RegisterNotes
 	reg, err := s.BeginRegistration(ctx)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, notes, err
 	}
 	defer reg.Rollback()
 	out, created, err := reg.store(ctx, items, source, actor, checked, units)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, notes, err
 	}
-	var kept []Contradiction
 	if checked {
-		if kept, err = reg.Kept(ctx, len(items)); err != nil {
-			return nil, 0, nil, err
+		if notes.Kept, err = reg.Kept(ctx, len(items)); err != nil {
+			return nil, 0, notes, err
+		}
+		if notes.UnitsLike, err = reg.UnitsLike(ctx); err != nil {
+			return nil, 0, notes, err
 		}
 	}
 	if err := reg.Commit(); err != nil {
-		return nil, 0, nil, err
+		return nil, 0, RegisterNotes{}, err
 	}
-	return out, created, kept, nil
+	return out, created, notes, nil
 }
 
 // store stages items and stores them (Register's rule, checked as

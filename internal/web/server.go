@@ -29,7 +29,7 @@ type ShipmentStore interface {
 	Ping(ctx context.Context) error
 	Writable(ctx context.Context) error
 	Register(ctx context.Context, items []model.NewShipment, source, actor string) ([]store.Shipment, int, error)
-	RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) ([]store.Shipment, int, []store.Contradiction, error)
+	RegisterChecked(ctx context.Context, items []model.NewShipment, source, actor string, unit bool) ([]store.Shipment, int, store.RegisterNotes, error)
 	ShipmentFacts(ctx context.Context, id string, scope store.Scope) (*store.Shipment, error)
 	ShipmentEvidence(ctx context.Context, id string) (*store.Shipment, error)
 	EventsBefore(ctx context.Context, shipmentID, cursor string, limit int) (*store.EventPage, error)

@@ -128,7 +128,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		writeItemErrors(w, http.StatusUnprocessableEntity, problems)
 		return
 	}
-	stored, created, kept, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor(), scope.SenderUnit != "")
+	stored, created, notes, err := s.store.RegisterChecked(r.Context(), items, store.SourceAPI, tok.Actor(), scope.SenderUnit != "")
 	var foreign *store.ForeignError
 	var contra *store.ContradictionError
 	if errors.As(err, &contra) {
@@ -164,19 +164,43 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	// title and recipient are not the caller's to read without an audited
 	// view (GET /api/v1/shipments/{id}).
 	answer := map[string]any{"shipments": s.registered(r.Context(), stored)}
-	if len(kept) > 0 {
+	if kept := notes.Kept; len(kept) > 0 {
 		// A letter registered before with another class, confidentiality
 		// or sent time stands as registered: said, so that a re-sent
 		// correction is not believed to have taken effect.
-		notes := make([]itemError, len(kept))
+		said := make([]itemError, len(kept))
 		for i, k := range kept {
-			notes[i] = itemError{Index: k.Ord, Field: k.Field, Message: fmt.Sprintf(
+			said[i] = itemError{Index: k.Ord, Field: k.Field, Message: fmt.Sprintf(
 				"this letter (its channel_id) is registered already with another %s, which stands: postvakt keeps the facts a letter was registered with", k.Fact())}
 		}
-		answer["kept"] = notes
+		answer["kept"] = said
 		s.log.Info("registration named letters with other facts, which stand", "actor", tok.Actor(), "items", len(kept))
 	}
+	if like := unitsLike(items, notes.UnitsLike); len(like) > 0 {
+		answer["units_like"] = like
+		s.log.Info("registration made units written otherwise than others of their organisation", "actor", tok.Actor(), "units", len(like))
+	}
 	writeJSON(w, status, answer)
+}
+
+// unitsLike tells each unit a registration made written otherwise than
+// another unit of its organisation ("barnevernstjenesten" beside
+// "Barnevernstjenesten": a unit of its own, its letters without the
+// other's addresses, policy or unit users), as the CSV import does, by
+// the first item naming it.
+func unitsLike(items []model.NewShipment, like []store.UnitLike) []itemError {
+	var said []itemError
+	for _, u := range like {
+		i := slices.IndexFunc(items, func(it model.NewShipment) bool { return it.SenderOrg == u.SenderOrg && it.SenderUnit == u.Name })
+		if i < 0 {
+			continue
+		}
+		said = append(said, itemError{Index: i, Field: "sender_unit", Message: fmt.Sprintf(
+			"organisation %s has a new unit %q beside %q: two units, the letters of %q without the addresses, policy and unit users of %q; write the unit as the organisation's letters do",
+			u.SenderOrg, u.Name, u.Like, u.Name, u.Like)})
+	}
+	slices.SortFunc(said, func(a, b itemError) int { return a.Index - b.Index })
+	return said
 }
 
 // registered are the letters a registration stored, in request order, as
