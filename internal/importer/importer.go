@@ -210,10 +210,12 @@ func Import(ctx context.Context, reg Registrar, r io.Reader, opt Options) (Resul
 				return res, fmt.Errorf("read CSV: %w", err)
 			}
 			add(readProblem(err))
-			if pe != nil && pe.Err != csv.ErrQuote && pe.Err != csv.ErrBareQuote {
+			if pe != nil && pe.Err != csv.ErrQuote {
+				// A bare quote (in a cell not quoted) is found in a line the
+				// reader has taken whole: the next row begins on the next.
 				continue
 			}
-			break // the reader cannot resynchronise reliably after a quote error or an input error
+			break // the reader cannot resynchronise reliably after a quoted field's error or an input error
 		}
 		if spreadsheet.Blank(rec) {
 			continue // separators alone: Excel's empty row, no row (as an empty line is none)
