@@ -187,10 +187,10 @@ func ReadTableAs(r io.Reader, columns []string, aliases map[string]string,
 		if pr, ok := spreadsheet.ReadProblem(err); ok {
 			problems = append(problems, pr)
 			var pe *csv.ParseError
-			if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
-				break // the reader cannot resynchronise after a quote error or a file error
+			if !errors.As(err, &pe) || errors.Is(pe.Err, csv.ErrQuote) {
+				break // the reader cannot resynchronise after a quoted field's error or a file error
 			}
-			continue
+			continue // a bare quote's line was taken whole: the next row begins on the next
 		}
 		if err != nil {
 			return nil, err
