@@ -450,7 +450,7 @@ func headerColumn(h string, i int, named bool) string {
 func parseRow(rec []string, idx []int, now time.Time, system string, channels []string) (model.NewShipment, []model.FieldError) {
 	var bad []model.FieldError
 	cell := func(i int) string {
-		if i == 6 { // the title
+		if i < len(Columns) && Columns[i] == "title" {
 			return oneLine(rec[idx[i]])
 		}
 		return rec[idx[i]]
