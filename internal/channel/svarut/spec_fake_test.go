@@ -474,6 +474,12 @@ func TestNotesFakeHistoryV2(t *testing.T) {
 // history: the answer is unreadable, and the history asked for again; it
 // was kept as the letter's history, {"hendelser":null}, and never asked
 // for again, so the evidence of the change it was fetched for had none.
+// An empty list is no history either: SvarUt writes an event for every
+// status a letter takes (the first, Mottatt, at its sending), and the
+// history is fetched for a change, so none is the event not written yet
+// (asked in the moment between the status and its event). It was kept,
+// {"hendelser":[]}, as the evidence of a reading, and never asked for
+// again: it is an error, and the history asked for at the next poll.
 func TestNotesFakeHistoryAnswers(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -481,25 +487,34 @@ func TestNotesFakeHistoryAnswers(t *testing.T) {
 		notKnown bool
 		want     string // in the history, when read
 		bad      bool   // an unreadable answer (*channel.BadResponseError)
+		failed   bool   // an error, the history asked for again
 	}{
 		{"a null list", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"hendelser":null}`)
-		}, false, "", true},
-		{"410 ErrorMessage", func(w http.ResponseWriter) { nfError(w, http.StatusGone, "Forsendelsen er slettet") }, true, "", false},
+		}, false, "", true, true},
+		{"an empty list", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"hendelser":[]}`)
+		}, false, "", false, true},
+		{"an empty list, white space", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{ "hendelser" : [ ] }`)
+		}, false, "", false, true},
+		{"410 ErrorMessage", func(w http.ResponseWriter) { nfError(w, http.StatusGone, "Forsendelsen er slettet") }, true, "", false, false},
 		{"a proxy's 404 page", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, "<html><body><h1>404 Not Found</h1>nginx</body></html>")
-		}, false, "", false},
+		}, false, "", false, false},
 		{"ISO-8859-1 with its charset", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json;charset=ISO-8859-1")
 			fmt.Fprint(w, `{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Lest av mottaker p`+"\xe5"+` Altinn"}]}`)
-		}, false, "Lest av mottaker på Altinn", false},
+		}, false, "Lest av mottaker på Altinn", false, false},
 		{"a byte order mark", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, "\ufeff"+`{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Akseptert for ekspedering"}]}`)
-		}, false, "Akseptert for ekspedering", false},
+		}, false, "Akseptert for ekspedering", false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -513,6 +528,8 @@ func TestNotesFakeHistoryAnswers(t *testing.T) {
 				t.Errorf("history %s (%v), want %q in it", h, err, c.want)
 			case c.bad && !errors.As(err, new(*channel.BadResponseError)):
 				t.Errorf("history %s (%v), want an unreadable answer", h, err)
+			case c.failed && (err == nil || h != nil):
+				t.Errorf("history %s (%v), want none and an error: it is asked for again", h, err)
 			}
 		})
 	}

@@ -224,9 +224,17 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	if err := hasKey(body, key); err != nil {
 		return nil, c.bad("history", resp, err)
 	}
-	kept, err := historyFacts(body, key)
+	kept, n, err := historyFacts(body, key)
 	if err != nil {
 		return nil, c.bad("history", resp, err)
+	}
+	if n == 0 {
+		// SvarUt writes an event for every status a letter takes (Mottatt
+		// at its sending), and a history is asked for a change: none is
+		// its event not written yet. Kept, it would stand as the change's
+		// evidence, never asked for again; an error has it asked for at
+		// the next poll.
+		return nil, fmt.Errorf("svarut history of %s: no events yet (%s is empty)", id, key)
 	}
 	return kept, nil
 }
@@ -241,26 +249,26 @@ type historyEntry struct {
 }
 
 // historyFacts is the history b (a JSON object with key) with its entries'
-// time and text only. A list that is null is none (the schema's list is
-// required): kept, it would stand as the letter's history, never asked
-// for again.
-func historyFacts(b []byte, key string) (json.RawMessage, error) {
+// time and text only, and how many entries it has. A list that is null is
+// none (the schema's list is required): kept, it would stand as the
+// letter's history, never asked for again.
+func historyFacts(b []byte, key string) (json.RawMessage, int, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if bytes.Equal(bytes.TrimSpace(doc[key]), []byte("null")) {
-		return nil, fmt.Errorf("%s is null, not a list of entries", key)
+		return nil, 0, fmt.Errorf("%s is null, not a list of entries", key)
 	}
 	var entries []historyEntry
 	if err := json.Unmarshal(doc[key], &entries); err != nil {
-		return nil, fmt.Errorf("%s is not a list of entries: %w", key, err)
+		return nil, 0, fmt.Errorf("%s is not a list of entries: %w", key, err)
 	}
 	out, err := json.Marshal(map[string][]historyEntry{key: entries})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return out, nil
+	return out, len(entries), nil
 }
 
 // hasKey says why b is not a JSON object with key among its top-level
