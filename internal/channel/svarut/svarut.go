@@ -374,7 +374,18 @@ func (c *Client) collect(op string, raw []json.RawMessage, found map[string]chan
 		} else {
 			statuses.Apply(&o)
 			at, err := parseTime(rec.SisteStatusEndring)
-			if err != nil && o.Err == nil {
+			switch {
+			case err == nil, o.Err != nil:
+			case o.Disposition != channel.DispositionNone:
+				// SvarUt printed or closed the letter, whenever that was:
+				// refused for its time, the record was the letter's error
+				// at every poll, and postvakt reminded and printed a
+				// letter SvarUt had printed. Taken at the poll's time; the
+				// record, its time as sent, is the evidence. A reading
+				// stays refused: its time is what it proves.
+				c.log.Warn("svarut: a status that ends escalation has a time that cannot be read; taken at the poll's time",
+					"op", op, "status", o.Status, "error", err)
+			default:
 				o.State, o.KeepState, o.Err = "", false, err
 			}
 			o.ChangedAt = at
