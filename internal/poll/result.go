@@ -44,6 +44,14 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 	}
 	if err == nil {
 		err = checkTime(r.ChangedAt, d.SentAt, now)
+		if err != nil && o.Disposition != channel.DispositionNone {
+			// The channel printed or closed the letter, whenever that
+			// was: refused at every poll, postvakt reminded and printed a
+			// letter the channel had printed. Taken at the poll's time,
+			// the event says so; a reading so dated stays refused (its
+			// time is what it proves).
+			r.ChangedAt, r.Note, err = time.Time{}, err.Error()+"; the status ends escalation: taken at its poll's time", nil
+		}
 	}
 	if err == nil && checkTime(o.EnteredAt, d.SentAt, now) != nil {
 		// Only the history entry the channel dates the state from is
