@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,6 +74,20 @@ func TestClaimedReminderWhoseWindowClosedBeforeItsSendWaits(t *testing.T) {
 	}
 	if n := h.count(`SELECT count(*) FROM notifications WHERE status = 'pending'`); n != 0 {
 		t.Errorf("%d reminders left pending (claimed, not given back)", n)
+	}
+	// What the unit and operations read of them (the unresolved list)
+	// says the window closed, not that the run stopped for a deploy.
+	var why []string
+	if err := h.st.DB().Select(&why, `SELECT last_error FROM notifications WHERE status = 'failed'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range why {
+		if !strings.Contains(w, "send window closed") || strings.Contains(w, "deploy") {
+			t.Errorf("a reminder given back as its send window closed reads %q, want it to say the window closed", w)
+		}
+	}
+	if len(why) != 2 {
+		t.Errorf("%d reminders given back (failed), want 2", len(why))
 	}
 	next := time.Date(2026, 11, 19, 8, 15, 0, 0, oslo)
 	h.esc.Clock = func() time.Time { return next }

@@ -177,11 +177,12 @@ func (c *Courier) Deliver(ctx context.Context, gs []Group, now time.Time, dryRun
 			// A stop: no new send begins; what this run claimed goes back
 			// for the next run (not after the lease), counted by the run's
 			// summary. So does a reminder whose send window closed.
+			why := store.GivenBackStop
 			out.Status = StatusGivenBack
 			if closed {
-				out.Status = StatusWindowClosed
+				out.Status, why = StatusWindowClosed, store.GivenBackWindowClosed
 			}
-			if err := c.r.Log.GiveBackNotification(context.WithoutCancel(ctx), ps.n.ID, ps.n.ClaimedAt, now); err != nil {
+			if err := c.r.Log.GiveBackNotification(context.WithoutCancel(ctx), ps.n.ID, ps.n.ClaimedAt, now, why); err != nil {
 				res[ps.i].Err = err
 			}
 			continue

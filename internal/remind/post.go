@@ -12,7 +12,7 @@ import (
 // message of the log (reminders and notices) ends there.
 type RecordLog interface {
 	BeginSend(ctx context.Context, id int64, claimedAt time.Time) error
-	GiveBackNotification(ctx context.Context, id int64, claimedAt, now time.Time) error
+	GiveBackNotification(ctx context.Context, id int64, claimedAt, now time.Time, why string) error
 	MarkNotificationSent(ctx context.Context, id int64, messageID string, now time.Time) error
 	MarkNotificationFailed(ctx context.Context, id int64, cause string, now time.Time) error
 	MarkNotificationUnknown(ctx context.Context, id int64, cause string, now time.Time) error

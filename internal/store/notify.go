@@ -315,17 +315,26 @@ var beginSendSQL = `WITH n AS (
 	FROM n WHERE t.id = n.id
 	RETURNING NOT n.stale`
 
+// Why a run gave back a notification it claimed and did not begin to send
+// (GiveBackNotification): its last_error, what the unresolved list shows.
+const (
+	// GivenBackStop: the run was asked to stop (a deploy, SIGTERM).
+	GivenBackStop = "the sending run stopped (a deploy?) after claiming it, before sending it: sent by the next run"
+	// GivenBackWindowClosed: the send window of its letters closed during
+	// the run (a run begun shortly before the window closes).
+	GivenBackWindowClosed = "the send window closed during the sending run, after claiming it, before sending it: sent in the next window"
+)
+
 // GiveBackNotification gives back a pending notification this run claimed
-// (at claimedAt) and did not begin to send, because the run is stopping:
-// it becomes failed with the claim not counted as an attempt, so the next
-// run sends it at once (model.RetryAfter), as ExpirePendingNotifications
-// does after the lease for a run that died. One whose send began, or that
-// another run took, is left as it is.
-func (s *Store) GiveBackNotification(ctx context.Context, id int64, claimedAt, now time.Time) error {
+// (at claimedAt) and did not begin to send, for why (GivenBackStop,
+// GivenBackWindowClosed): it becomes failed with the claim not counted as
+// an attempt, so the next run sends it at once (model.RetryAfter), as
+// ExpirePendingNotifications does after the lease for a run that died. One
+// whose send began, or that another run took, is left as it is.
+func (s *Store) GiveBackNotification(ctx context.Context, id int64, claimedAt, now time.Time, why string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE notifications SET status = 'failed', untried_claim = NULL, updated_at = $3,
-			attempts = greatest(attempts - 1, 0),
-			last_error = 'the sending run stopped (a deploy?) after claiming it, before sending it: sent by the next run'
-		WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried_claim = $2`, id, claimedAt, now); err != nil {
+			attempts = greatest(attempts - 1, 0), last_error = $4
+		WHERE id = $1 AND status = 'pending' AND claimed_at = $2 AND untried_claim = $2`, id, claimedAt, now, why); err != nil {
 		return fmt.Errorf("give back notification %d: %w", id, err)
 	}
 	return nil
