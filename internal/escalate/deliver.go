@@ -75,6 +75,9 @@ func (r *runState) dispatch(ctx context.Context) error {
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
+	if gs = r.windowOpen(gs); len(gs) == 0 {
+		return nil
+	}
 	if r.e.Addresses != nil {
 		orgs := make([]string, len(gs))
 		for i, g := range gs {
@@ -105,6 +108,25 @@ func (r *runState) dispatch(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// windowOpen returns the groups whose send window is still open, and
+// counts the others as their courier would (remind.StatusWindowClosed):
+// past the window a run's organisations wait for the next one, and their
+// addresses are not looked up now (each Altinn Profile call costs quota),
+// but by the run that sends them.
+func (r *runState) windowOpen(gs []remind.Group) []remind.Group {
+	open := gs[:0]
+	for _, g := range gs {
+		if !r.windowClosed(g) {
+			open = append(open, g)
+			continue
+		}
+		r.log.Debug("reminder not sent: its send window closed during the run; it goes in the next window",
+			"org", g.Org, "shipments", len(g.Shipments))
+		r.count(g, remind.Outcome{Org: g.Org, OrgName: g.OrgName, Status: remind.StatusWindowClosed}, nil)
+	}
+	return open
 }
 
 // accessLookup finds the organisations with a firing never_opening_org

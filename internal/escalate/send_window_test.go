@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -60,9 +61,9 @@ func TestClaimedReminderWhoseWindowClosedBeforeItsSendWaits(t *testing.T) {
 	h.esc.Clock = func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
-		// Three looks before the claim, one before the first send: then
-		// it is past 16:00.
-		if calls++; calls <= 4 {
+		// Three looks when the batch is handed out, three before the
+		// claim, one before the first send: then it is past 16:00.
+		if calls++; calls <= 7 {
 			return start
 		}
 		return time.Date(2026, 11, 18, 16, 0, 30, 0, oslo)
@@ -110,4 +111,56 @@ func eachRemindedOnce(t *testing.T, orgs []string, first, second []received) {
 			t.Errorf("organisation %s got %d reminders over the two runs, want 1 (%d the first run, %d the next morning)", o, got[o], len(first), len(second))
 		}
 	}
+}
+
+// profileBook is Altinn Profile as the address lookup sees it: every
+// organisation asked has the address the harness reads back
+// (post-<org>@example.no), and the organisations asked are kept.
+type profileBook struct {
+	mu    sync.Mutex
+	asked []string
+}
+
+func (p *profileBook) Lookup(_ context.Context, orgs []string) (map[string][]string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked = append(p.asked, orgs...)
+	out := map[string][]string{}
+	for _, o := range orgs {
+		out[o] = []string{"post-" + o + "@example.no"}
+	}
+	return out, nil
+}
+
+// A run as of 15:59 that reaches its organisations' reminders after the
+// send window closed at 16:00 (a long scan) sends none of them, and asks
+// Altinn Profile for none of their addresses either: each lookup costs
+// the quota Altinn gives, for a reminder that waits for the next window,
+// whose run looks the address up then.
+func TestNoAddressLookupPastTheClosedWindow(t *testing.T) {
+	h := newHarness(t)
+	orgs := orgNumbers(3)
+	for _, o := range orgs {
+		h.register(confidential(o, 1)...) // no address imported: Profile's
+	}
+	profile := &profileBook{}
+	h.esc.Addresses = &remind.Resolver{Book: h.st, Profile: profile, Logger: h.logger()}
+	h.esc.LookupBatch = 1
+	start := time.Date(2026, 11, 18, 15, 59, 0, 0, oslo)
+	h.esc.Clock = func() time.Time { return time.Date(2026, 11, 18, 16, 0, 30, 0, oslo) }
+	sum := h.run(start)
+	if got := h.take(); len(got) != 0 || sum.WindowClosed != 3 {
+		t.Fatalf("run as of 15:59 reaching its organisations at 16:00:30: %d messages, summary %s; want none sent, 3 waiting", len(got), sum)
+	}
+	if len(profile.asked) != 0 {
+		t.Errorf("Altinn Profile asked about %v past the closed window, want none", profile.asked)
+	}
+	next := time.Date(2026, 11, 19, 8, 15, 0, 0, oslo)
+	h.esc.Clock = func() time.Time { return next }
+	h.run(next)
+	eachRemindedOnce(t, orgs, nil, h.take())
+	if len(profile.asked) != 3 {
+		t.Errorf("the next morning's run asked Altinn Profile about %v, want the 3 organisations", profile.asked)
+	}
+	h.checkLogs()
 }
