@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -57,7 +58,7 @@ func runEscalate(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	var sum escalate.Summary
 	if *dry {
-		esc.OnOutcome = func(o remind.Outcome) { printPreview(o, *show) }
+		esc.OnOutcome = func(o remind.Outcome) { printPreview(os.Stdout, o, *show) }
 		sum, err = esc.Preview(ctx, now)
 	} else {
 		sum, err = esc.Run(ctx, now)
@@ -203,28 +204,28 @@ func printNotice(o notice.Outcome, full bool) {
 }
 
 // printPreview prints what a dry run would send to one organisation.
-func printPreview(o remind.Outcome, full bool) {
+func printPreview(w io.Writer, o remind.Outcome, full bool) {
 	switch o.Status {
 	case remind.StatusPreview:
 		to := strings.Join(o.Message.To, ", ")
 		if o.SMS != "" {
 			to = "no e-mail address: through Altinn Notifications, by organisation number"
 		}
-		fmt.Printf("would remind %s (%s): %d shipment(s)\n", o.Org, to, len(o.Shipments))
+		fmt.Fprintf(w, "would remind %s (%s): %d shipment(s)\n", o.Org, to, len(o.Shipments))
 		for _, s := range o.Shipments {
-			fmt.Printf("  %s %s %s (reminder %d)\n", s.ShipmentID, s.Channel, s.ChannelID, s.Reminder)
+			fmt.Fprintf(w, "  %s %s %s (reminder %d)\n", s.ShipmentID, s.Channel, s.ChannelID, s.Reminder)
 		}
 		if full && o.SMS != "" {
-			fmt.Printf("  SMS (where Altinn has no e-mail address): %s\n", o.SMS)
+			fmt.Fprintf(w, "  SMS (where Altinn has no e-mail address): %s\n", o.SMS)
 		}
 		if full {
-			fmt.Printf("  Subject: %s\n  Message-ID: %s\n\n%s\n", o.Message.Subject, o.Message.MessageID, o.Message.Body)
+			fmt.Fprintf(w, "  Subject: %s\n  Message-ID: %s\n\n%s\n", o.Message.Subject, o.Message.MessageID, o.Text())
 		}
 	case remind.StatusNoAddress:
-		fmt.Printf("cannot remind %s: no e-mail address; %d shipment(s) wait\n", o.Org, len(o.Shipments))
+		fmt.Fprintf(w, "cannot remind %s: no e-mail address; %d shipment(s) wait\n", o.Org, len(o.Shipments))
 	}
 	for _, d := range o.Dropped {
-		fmt.Printf("  left out %s (reminder %d): %s\n", d.ShipmentID, d.Reminder, d.Detail)
+		fmt.Fprintf(w, "  left out %s (reminder %d): %s\n", d.ShipmentID, d.Reminder, d.Detail)
 	}
 }
 

@@ -121,6 +121,20 @@ type Outcome struct {
 	Recorded int
 }
 
+// Text is the reminder's text as the organisation reads it: the Altinn
+// Notifications order's (its e-mail from Altinn's no-reply address, which
+// says not to reply) for a reminder by order alone, else the e-mail's;
+// "" without a message.
+func (o Outcome) Text() string {
+	switch {
+	case o.Message == nil:
+		return ""
+	case o.Route == RouteOrder:
+		return o.Message.orderBody()
+	}
+	return o.Message.Body
+}
+
 // Reminder delivers reminders: one message per organisation.
 type Reminder struct {
 	Log    Log
