@@ -208,6 +208,11 @@ func (a *app) background(ctx context.Context, requests *store.Store) (*jobs.Sche
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := reachesWindows(runs, a.cfg.EscalateSchedule, time.Now()); err != nil {
+		// Said, not refused: a schedule that never fires in a window
+		// also keeps a replica's escalation idle (0 0 1 1 *).
+		a.log.Error("reminders never go out under this escalation schedule", "error", err)
+	}
 	opts = append(opts, web.WithPreview(previewOver(esc, requests)), web.WithAlerts(web.StoreAlerts(requests)), web.WithEscalationRuns(runs))
 	if err := a.scheduleNames(sched); err != nil {
 		return nil, nil, err
@@ -260,4 +265,26 @@ func (a *app) notificationOrders(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("look for refused Altinn Notifications orders: %w", err)
 	}
 	return refused.Total > 0, nil
+}
+
+// reachesWindows says what is wrong with an escalation schedule none of
+// whose runs falls inside a policy's send window (escalate.Runs.Unreached):
+// every reminder under it would wait at every run, for ever, and its
+// letters go to print unreminded.
+func reachesWindows(runs *escalate.Runs, spec string, now time.Time) error {
+	ps := runs.Unreached(now)
+	if len(ps) == 0 {
+		return nil
+	}
+	var names []string
+	for _, p := range ps {
+		w := p.SendWindow
+		days := ""
+		if w.BusinessDaysOnly {
+			days = " on business days"
+		}
+		names = append(names, fmt.Sprintf("%s (%s-%s%s, %s)", p.Name, w.From, w.To, days, w.Location))
+	}
+	return fmt.Errorf("POSTVAKT_ESCALATE_SCHEDULE: %q: no escalation run falls inside the send window of policy %s within a year: "+
+		"its reminders would never go out; run the escalation inside the window (the default */15 * * * * does)", spec, strings.Join(names, ", policy "))
 }

@@ -89,3 +89,32 @@ func (r *Runs) Out(now time.Time) ReminderOut {
 	}
 	return out
 }
+
+// Unreached lists the policies with a send window that no run of the
+// schedule after now falls inside within a year (a run at 07:00 for a
+// window of 08:00-16:00, runs on Saturdays for one on business days): a
+// reminder under one waits at every run, for ever, and its letters go to
+// print unreminded. serve says so at start. An @every schedule
+// cannot be told: none.
+func (r *Runs) Unreached(now time.Time) []*policy.Policy {
+	if _, ok := r.sched.(*cron.SpecSchedule); !ok {
+		return nil
+	}
+	first := jobs.Next(r.sched, now)
+	var out []*policy.Policy
+	for _, p := range r.windowed {
+		reached := false
+		for run := first; !run.IsZero() && run.Sub(first) < windowSearch; {
+			opens := p.NextSendTime(run)
+			if opens.Equal(run) {
+				reached = true
+				break
+			}
+			run = jobs.Next(r.sched, opens.Add(-time.Second))
+		}
+		if !reached && !first.IsZero() {
+			out = append(out, p)
+		}
+	}
+	return out
+}

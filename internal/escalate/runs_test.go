@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -72,5 +73,50 @@ func TestRunsOut(t *testing.T) {
 	}
 	if _, err := NewRuns("every quarter", set); err == nil {
 		t.Error("a spec that is none was read")
+	}
+}
+
+// TestRunsUnreached: a schedule none of whose runs falls inside a
+// policy's send window within a year (07:00 daily for a window of
+// 08:00-16:00, Saturdays for one on business days) would hold that
+// policy's reminders for ever, its letters going to print unreminded; it
+// names the policy. One run a week inside, or a run in the summer only
+// (06:00 UTC is 08:00 in Oslo then), reaches it; an @every schedule cannot
+// be told.
+func TestRunsUnreached(t *testing.T) {
+	cal, err := calendar.Get("NO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	office := &policy.Policy{Name: "office", Calendar: cal,
+		SendWindow: &policy.SendWindow{From: 8 * 60, To: 16 * 60, BusinessDaysOnly: true, Location: calendar.Oslo}}
+	evening := &policy.Policy{Name: "evening", Calendar: cal,
+		SendWindow: &policy.SendWindow{From: 17 * 60, To: 20 * 60, Location: calendar.Oslo}}
+	anytime := &policy.Policy{Name: "anytime", Calendar: cal}
+	set := policy.NewSet(office, evening, anytime)
+	now := time.Date(2026, 12, 1, 14, 0, 0, 0, calendar.Oslo)
+	for _, tc := range []struct {
+		spec string
+		want []string
+	}{
+		{"*/15 * * * *", nil},
+		{"CRON_TZ=Europe/Oslo 0 7 * * *", []string{"evening", "office"}},
+		{"CRON_TZ=Europe/Oslo 0 9 * * 6", []string{"evening", "office"}},
+		{"CRON_TZ=Europe/Oslo 0 18 * * 6", []string{"office"}},
+		{"CRON_TZ=Europe/Oslo 0 9 * * 1", []string{"evening"}},
+		{"CRON_TZ=UTC 0 6 * * *", []string{"evening"}},
+		{"@every 15m", nil},
+	} {
+		r, err := NewRuns(tc.spec, set)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.spec, err)
+		}
+		var got []string
+		for _, p := range r.Unreached(now) {
+			got = append(got, p.Name)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: policies never reached %v, want %v", tc.spec, got, tc.want)
+		}
 	}
 }
