@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"postvakt/internal/i18n"
 	"postvakt/internal/model"
@@ -63,6 +64,18 @@ func businessDays(l *i18n.Localizer, n string) string {
 	return l.T("evlog.business_days", "Count", count(n))
 }
 
+// confirmedAt is when a reminder of unknown outcome was confirmed as sent,
+// recorded in UTC ("2026-11-30 08:15 UTC", store's markSentSQL), on the
+// pages' clock with its offset, as the timeline's other times: "2026-11-30
+// 09:15 +01:00". One of another form is said as recorded.
+func confirmedAt(s string) string {
+	t, err := time.ParseInLocation("2006-01-02 15:04 UTC", s, time.UTC)
+	if err != nil {
+		return s
+	}
+	return t.In(zone).Format("2006-01-02 15:04 -07:00")
+}
+
 // fixed is a form with no parameters, said by key.
 func fixed(key string) func(l *i18n.Localizer, m []string) string {
 	return func(l *i18n.Localizer, _ []string) string { return l.T(key) }
@@ -77,7 +90,7 @@ var evForms = []evForm{
 		func(l *i18n.Localizer, m []string) string {
 			s := l.T("evlog.reminder", "N", m[1], "Org", m[2], "ID", m[3], "Count", count(m[4]))
 			if m[5] != "" {
-				s += l.T("evlog.reminder_confirmed", "At", m[5])
+				s += l.T("evlog.reminder_confirmed", "At", confirmedAt(m[5]))
 			}
 			return s
 		}},
@@ -85,7 +98,7 @@ var evForms = []evForm{
 		func(l *i18n.Localizer, m []string) string {
 			s := l.T("evlog.reminder_notifications", "N", m[1], "Org", m[2], "ID", m[3])
 			if m[4] != "" {
-				s += l.T("evlog.reminder_confirmed", "At", m[4])
+				s += l.T("evlog.reminder_confirmed", "At", confirmedAt(m[4]))
 			}
 			return s
 		}},

@@ -18,10 +18,12 @@ import (
 // TestTimelineInPageLanguage: the evidence timeline says postvakt's own
 // entries (recorded in English, as the writers make them) in the page's
 // language, Norwegian and Danish, with the parameters they were made of,
-// and the recorded wording beside each; an entry of no known form (a
-// channel's error) shows as recorded; an English page shows the record
-// itself and no second wording; evidence.json keeps every message exactly
-// as recorded.
+// and the recorded wording beside each; a reminder confirmed as sent says
+// when on the page's clock (Oslo, winter and summer), as every other time
+// of the page, though the log records it in UTC (the recorded wording
+// beside keeps that); an entry of no known form (a channel's error) shows
+// as recorded; an English page shows the record itself and no second
+// wording; evidence.json keeps every message exactly as recorded.
 func TestTimelineInPageLanguage(t *testing.T) {
 	e := newEnv(t)
 	got := e.seed(1)
@@ -31,8 +33,11 @@ func TestTimelineInPageLanguage(t *testing.T) {
 			"påminnelse 1 sendt på e-post til virksomheten 974760673 (varsling 12, 2 adresser)",
 			"påmindelse 1 sendt med e-mail til virksomheden 974760673 (underretning 12, 2 adresser)"},
 		{"reminder", "reminder 2 sent by e-mail to organisation 974760673 (notification 13, 1 address(es)); its outcome unknown, confirmed as sent on 2026-11-30 08:15 UTC",
-			"påminnelse 2 sendt på e-post til virksomheten 974760673 (varsling 13, 1 adresse); utfallet var ukjent, bekreftet som sendt 2026-11-30 08:15 UTC",
-			"påmindelse 2 sendt med e-mail til virksomheden 974760673 (underretning 13, 1 adresse); udfaldet var ukendt, bekræftet som sendt 2026-11-30 08:15 UTC"},
+			"påminnelse 2 sendt på e-post til virksomheten 974760673 (varsling 13, 1 adresse); utfallet var ukjent, bekreftet som sendt 2026-11-30 09:15 +01:00",
+			"påmindelse 2 sendt med e-mail til virksomheden 974760673 (underretning 13, 1 adresse); udfaldet var ukendt, bekræftet som sendt 2026-11-30 09:15 +01:00"},
+		{"reminder", "reminder 1 sent through Altinn Notifications to organisation 974760673 (notification 15, ordered by organisation number); its outcome unknown, confirmed as sent on 2026-06-30 08:15 UTC",
+			"påminnelse 1 sendt gjennom Altinn-varsling til virksomheten 974760673 (varsling 15, bestilt på organisasjonsnummer); utfallet var ukjent, bekreftet som sendt 2026-06-30 10:15 +02:00",
+			"påmindelse 1 sendt gennem Altinn Notifications til virksomheden 974760673 (underretning 15, bestilt på organisationsnummer); udfaldet var ukendt, bekræftet som sendt 2026-06-30 10:15 +02:00"},
 		{"reminder", "reminder 1 sent through Altinn Notifications to organisation 974760673 (notification 14, ordered by organisation number)",
 			"påminnelse 1 sendt gjennom Altinn-varsling til virksomheten 974760673 (varsling 14, bestilt på organisasjonsnummer)",
 			"påmindelse 1 sendt gennem Altinn Notifications til virksomheden 974760673 (underretning 14, bestilt på organisationsnummer)"},
