@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -133,6 +134,9 @@ func TestAddedAddressSaysWhenItGoesOut(t *testing.T) {
 // import: plain ASCII, a dotted domain): an address with æøå or without a
 // dotted domain is refused with the import's message (400) and not saved,
 // where the reminder would have gone with an 8-bit RCPT TO and To: header.
+// The refusal is the Reminders page again, the organisation's form filled
+// in with what was typed, the problem announced and tied to the field (an
+// error page lost the address typed, to be typed again from nothing).
 func TestAddedAddressIsCheckedAsAnImportedOne(t *testing.T) {
 	for email, want := range map[string]string{
 		"post@bærum.kommune.no": "outside ASCII",
@@ -145,6 +149,16 @@ func TestAddedAddressIsCheckedAsAnImportedOne(t *testing.T) {
 			code, _, body := off.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {"910859897"}, "email": {email}})
 			if code != http.StatusBadRequest || !strings.Contains(body, want) {
 				t.Errorf("POST /contacts email=%q: %d, want 400 saying %q: %.300s", email, code, want, body)
+			}
+			i := strings.Index(body, `<tr class="reminder no_address">`)
+			if i < 0 {
+				t.Fatalf("the refusal is not the Reminders page with the organisation's row:\n%s", body)
+			}
+			row := body[i:]
+			row = row[:strings.Index(row, "</tr>")]
+			if !strings.Contains(row, `value="`+html.EscapeString(email)+`"`) || !strings.Contains(row, `aria-invalid="true" aria-describedby="contact-err"`) ||
+				!regexp.MustCompile(`<p class="error" id="contact-err" role="alert">e-mail address: [^<]*`+want).MatchString(row) {
+				t.Errorf("the row's form should come back filled in with %q, the problem announced and tied to it:\n%s", email, row)
 			}
 			var n int
 			if err := e.st.DB().QueryRow(`SELECT count(*) FROM org_contacts WHERE email = $1`, email).Scan(&n); err != nil || n != 0 {

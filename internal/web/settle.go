@@ -231,7 +231,9 @@ type remindersData struct {
 	// the next escalation run goes out, and NextRun says it for a row
 	// (reminderOut).
 	GoesOut, NextRun string
-	fieldProblem     // a refused ?org=: the field as typed, no list
+	// Contact is a refused address, its organisation's form filled in.
+	Contact      contactForm
+	fieldProblem // a refused ?org=: the field as typed, no list
 }
 
 // reminderOut says, in l's language, when a reminder that waits for the
@@ -269,7 +271,6 @@ func (d remindersData) Pending(org string) string { return strings.Join(d.Addres
 // organisations without an address (add one; once added, the row says the
 // next run sends to it).
 func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
-	p := principal(r.Context())
 	// The number as people write it ("974 760 673", a CVR number's DK
 	// prefix), as the search form takes it: only the stored digits match.
 	only := store.SettleFilter{Org: searchIdent(r.URL.Query().Get("org"))}
@@ -284,15 +285,39 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.showReminders(w, r, only, r.URL.Query().Get("added"), contactForm{})
+}
+
+// contactForm is an address the page's form for Org refused: the form
+// comes back filled in with it, its Problem announced.
+type contactForm struct {
+	Org, Email, Problem string
+}
+
+// showReminders renders /reminders narrowed to only: with the confirmation
+// of an address just added for added, or the address form of a refused
+// one's organisation filled in as it was sent (bad, status 400).
+func (s *Server) showReminders(w http.ResponseWriter, r *http.Request, only store.SettleFilter, added string, bad contactForm) {
+	p := principal(r.Context())
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), only, reminderPageRows)
 	if err != nil {
 		s.internalError(w, r, "list reminders to settle", err)
 		return
 	}
-	d := remindersData{List: list, Org: only.Org, Capped: len(list) == reminderPageRows}
-	added := r.URL.Query().Get("added")
+	d := remindersData{List: list, Org: only.Org, Capped: len(list) == reminderPageRows, Contact: bad}
 	waiting := list
-	if added != "" && !slices.ContainsFunc(list, func(n store.SettleNotification) bool { return n.Org == added }) {
+	if bad.Org != "" && !slices.ContainsFunc(list, func(n store.SettleNotification) bool { return n.Org == bad.Org }) {
+		// The refused form's organisation may stand beyond the rows
+		// shown: its rows are shown too, with the form.
+		more, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), store.SettleFilter{Org: bad.Org}, 10)
+		if err != nil {
+			s.internalError(w, r, "list reminders to settle", err)
+			return
+		}
+		d.List = append(slices.Clip(list), more...)
+		waiting = d.List
+	}
+	if added != "" && !slices.ContainsFunc(waiting, func(n store.SettleNotification) bool { return n.Org == added }) {
 		// The organisation an address was just added for may stand
 		// beyond the rows shown.
 		more, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), store.SettleFilter{Org: added}, 10)
@@ -300,7 +325,7 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, "list reminders to settle", err)
 			return
 		}
-		waiting = append(slices.Clip(list), more...)
+		waiting = append(slices.Clip(waiting), more...)
 	}
 	var orgs []string
 	for _, n := range waiting {
@@ -319,7 +344,11 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.GoesOut, d.NextRun = s.reminderOut(s.loc(r))
 	s.audit(r.Context(), store.ActViewList, "reminders_to_settle", "")
-	s.render(w, r, http.StatusOK, "reminders", "title.reminders", d)
+	status := http.StatusOK
+	if bad.Problem != "" {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "reminders", "title.reminders", d)
 }
 
 // noReminder answers a reminder to settle the principal does not see
@@ -399,12 +428,6 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.bad_org")
 		return
 	}
-	// The address is checked as an imported one is (remind.EmailProblem):
-	// plain, with a dotted domain, in ASCII (most relays refuse others).
-	if pr := remind.EmailProblem(email); pr.Key != "" {
-		s.renderError(w, r, http.StatusBadRequest, pr.Key, pr.Args...)
-		return
-	}
 	// A scoped officer may add an address only for an organisation that
 	// waits for one of their reminders.
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), store.SettleFilter{Org: org}, 1000)
@@ -423,6 +446,20 @@ func (s *Server) addContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		s.forbidden(r.Context(), r, "no reminder of the caller waits for this organisation")
 		s.renderError(w, r, http.StatusForbidden, "err.contact_scope")
+		return
+	}
+	// The address is checked as an imported one is (remind.EmailProblem):
+	// plain, with a dotted domain, in ASCII (most relays refuse others).
+	// A refused one comes back in its form, as typed, with the list as it
+	// was narrowed.
+	if pr := remind.EmailProblem(email); pr.Key != "" {
+		l := s.loc(r)
+		back := store.SettleFilter{}
+		if o := searchIdent(r.PostFormValue("back_org")); model.CheckOrgNumber(o) == nil {
+			back.Org = o
+		}
+		s.showReminders(w, r, back, "", contactForm{Org: org, Email: r.PostFormValue("email"),
+			Problem: l.T("users.err_field", "Field", l.T("reminders.email"), "Problem", l.T(pr.Key, pr.Args...))})
 		return
 	}
 	if err := s.store.AddContact(r.Context(), org, email); err != nil {
