@@ -2,6 +2,11 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
+	"html"
+	"html/template"
+	"slices"
+	"strings"
 	"time"
 
 	"postvakt/internal/i18n"
@@ -113,11 +118,11 @@ func (p *DigitalPostProof) danish() string {
 	var s string
 	switch p.Kind {
 	case ProofAvailable:
-		s = l.T("ev.dk_available", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", eventID(l, p.AvailableEventID))
+		s = l.T("ev.dk_available", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", eventID(l, p.AvailableEventID), "Available", dpLabels[dpAvailable])
 	case ProofRecipientSystem:
-		s = l.T("ev.dk_recipient_system", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", eventID(l, p.AvailableEventID))
+		s = l.T("ev.dk_recipient_system", "At", at(p.AvailableAt), "Tag", p.AvailableTag, "ID", eventID(l, p.AvailableEventID), "Available", dpLabels[dpAvailable])
 	case ProofNone:
-		s = l.T("ev.dk_no_proof") + " " + l.T("ev.dk_last", "Tag", p.LastTag+label(p.LastTag), "At", at(p.LastAt), "ID", eventID(l, p.LastEventID))
+		s = l.T("ev.dk_no_proof", "Available", dpLabels[dpAvailable]) + " " + l.T("ev.dk_last", "Tag", p.LastTag+label(p.LastTag), "At", at(p.LastAt), "ID", eventID(l, p.LastEventID))
 	default:
 		s = l.T("ev.dk_no_events")
 	}
@@ -132,8 +137,47 @@ func (p *DigitalPostProof) danish() string {
 
 // DPTag is a Digital Post event tag as the proof names a letter's last
 // event, on the page as in the statement: with the log's Danish name when
-// the guidance gives one (MEMO_SEND_VALIDATED ("Valideret")).
-func (view) DPTag(tag string) string { return tag + label(tag) }
+// the guidance gives one (MEMO_SEND_VALIDATED ("Valideret")), marked as
+// Danish (Danish).
+func (v view) DPTag(tag string) template.HTML {
+	h := html.EscapeString(tag)
+	if name, ok := dpLabels[tag]; ok {
+		h += ` ("` + string(v.Danish(name)) + `")`
+	}
+	return template.HTML(h)
+}
+
+// Danish is a Danish name on the page (a Digital Post log event's, as
+// Ankestyrelsen and the guidance name it): marked lang="da" on a page of
+// another language (WCAG 3.1.2), so that a screen reader says it in Danish.
+func (v view) Danish(name string) template.HTML {
+	if v.L.Lang() == "da" {
+		return template.HTML(html.EscapeString(name))
+	}
+	return template.HTML(`<span lang="da">` + html.EscapeString(name) + `</span>`)
+}
+
+// DK is a text of the Digital Post proof (ev.dk_*) in the page's language,
+// as T says it, with its Danish names marked (Danish): the "Tilgængelig
+// for modtageren" the texts name ({{.Available}}), and any argument that
+// is already HTML (DPTag's).
+func (v view) DK(key string, args ...any) template.HTML {
+	args = append(slices.Clip(args), "Available", v.Danish(dpLabels[dpAvailable]))
+	var parts []template.HTML
+	for i := 1; i < len(args); i += 2 {
+		if h, ok := args[i].(template.HTML); ok {
+			// A mark of the private use area: no text of the catalogue's
+			// or the log's.
+			args[i] = fmt.Sprintf("\uE000%d\uE001", len(parts))
+			parts = append(parts, h)
+		}
+	}
+	s := html.EscapeString(v.L.T(key, args...))
+	for i, h := range parts {
+		s = strings.ReplaceAll(s, fmt.Sprintf("\uE000%d\uE001", i), string(h))
+	}
+	return template.HTML(s)
+}
 
 // label is a tag's Danish name in the event log, quoted after a space, or
 // "" for a tag of none.

@@ -49,7 +49,7 @@ func TestDanishEvidence(t *testing.T) {
 	b := e.loggedIn("kari", "compliance", "64942212", "")
 	code, page := b.get("/shipments/" + got[0].ID)
 	page = html.UnescapeString(page)
-	for _, want := range []string{`"Tilgængelig for modtageren" (available to the recipient) from 2026-11-21 10:05:00 +01:00`,
+	for _, want := range []string{`"<span lang="da">Tilgængelig for modtageren</span>" (available to the recipient) from 2026-11-21 10:05:00 +01:00`,
 		"according to the Digital Post event log", "event id 11111111-0000-4000-8000-000000000002",
 		"That event is the proof of delivery: the letter counts as delivered from then, opened or not.",
 		"opened at 2026-11-22 12:00:00 +01:00", "event id 11111111-0000-4000-8000-000000000003", "0101801234"} {
@@ -97,8 +97,8 @@ func TestDanishEvidence(t *testing.T) {
 	}
 	_, page = b.get("/shipments/" + got[1].ID)
 	page = html.UnescapeString(page)
-	if !strings.Contains(page, `holds no "Tilgængelig for modtageren" event for this letter: it does not prove delivery`) ||
-		!strings.Contains(page, `last event is MEMO_SEND_VALIDATED ("Valideret") at 2026-11-21 10:01:00 +01:00`) || !strings.Contains(page, "not been opened") {
+	if !strings.Contains(page, `holds no "<span lang="da">Tilgængelig for modtageren</span>" event for this letter: it does not prove delivery`) ||
+		!strings.Contains(page, `last event is MEMO_SEND_VALIDATED ("<span lang="da">Valideret</span>") at 2026-11-21 10:01:00 +01:00`) || !strings.Contains(page, "not been opened") {
 		t.Error("a letter stuck at Valideret is not said to lack the proof")
 	}
 	_, body = b.get("/shipments/" + got[1].ID + "/evidence.json")

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"html"
+	"html/template"
 	"regexp"
 	"slices"
 	"sort"
@@ -309,8 +311,16 @@ func eventStatus(l *i18n.Localizer, ev store.Event) string {
 var printStateKinds = []string{store.EventPrintOrdered, store.EventPrintStatus, store.EventPrintCancelled, store.EventPrintCancelRefused}
 
 // EventStatus is an evidence event's status column in the page's language
-// (eventStatus).
-func (v view) EventStatus(ev store.Event) string { return eventStatus(v.L, ev) }
+// (eventStatus), a Digital Post log event's Danish name marked as Danish
+// (Danish).
+func (v view) EventStatus(ev store.Event) template.HTML {
+	if ev.Kind == store.EventChannel && ev.Source == model.ChannelDigitalPost {
+		if name, ok := dpLabels[ev.RawStatus]; ok {
+			return v.Danish(name) + template.HTML(" ("+html.EscapeString(ev.RawStatus)+")")
+		}
+	}
+	return template.HTML(html.EscapeString(eventStatus(v.L, ev)))
+}
 
 // cancelWhy maps store.PrintPoll.CancelWhy's sentences to their catalogue
 // keys (evlog.cancel_why.*); cancelWhyRE matches any of them.
