@@ -65,6 +65,33 @@ var auditDetailForms = []struct {
 	// web/settle.go: the organisation a settled reminder went to.
 	{[]store.AuditAction{store.ActReminderRelease, store.ActReminderConfirm}, regexp.MustCompile(`^organisation (\d+)$`),
 		func(l *i18n.Localizer, m []string) string { return l.T("audit.obj.organisation") + " " + m[1] }},
+	// store.DescribeAccess (web/admin.go, the command line's user add and
+	// token create): a user's or token's access; a change, "before → after".
+	{[]store.AuditAction{store.ActUserCreate, store.ActUserAdd, store.ActTokenCreate, store.ActUserAccess}, regexp.MustCompile(`^(.+?)(?: → (.+))?$`),
+		func(l *i18n.Localizer, m []string) string {
+			before, ok := sayAccess(l, m[1])
+			switch {
+			case !ok:
+				return m[0]
+			case m[2] == "":
+				return before
+			}
+			after, ok := sayAccess(l, m[2])
+			if !ok {
+				return m[0]
+			}
+			return before + " → " + after
+		}},
+	// web/admin.go: the language chosen in Settings.
+	{[]store.AuditAction{store.ActSettings}, regexp.MustCompile(`^lang=(\S+)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.language", "Lang", code(l, "lang.", m[1]))
+		}},
+	// web/units.go: a unit's addresses.
+	{[]store.AuditAction{store.ActUnitChange}, regexp.MustCompile(`^contact=(\S*) manager=(\S*)$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.unit_addresses", "Contact", orNone(l, m[1]), "Manager", orNone(l, m[2]))
+		}},
 	// Refusals (web/auth.go, server.go, evidence.go, alerts.go,
 	// incidents.go, settle.go, units.go): why postvakt refused.
 	{[]store.AuditAction{store.ActForbidden}, regexp.MustCompile(`^role (\S+) lacks (\S+)$`),
@@ -136,6 +163,36 @@ var auditDetailForms = []struct {
 		func(l *i18n.Localizer, m []string) string {
 			return l.T("audit.detail.purge_audit", "Count", count(m[1]), "Audit", num(m[2]))
 		}},
+}
+
+// accessDetail is store.DescribeAccess's form: role=unit org=964338531
+// unit=NAV Bergen email=kari@kommune.no (a unit's name may hold spaces).
+var accessDetail = regexp.MustCompile(`^role=(\S+)(?: org=(\S+))?(?: unit=(.+?))?(?: email=(\S+))?$`)
+
+// sayAccess is an access as store.DescribeAccess wrote it, in l's
+// language, the role by its name: "rolle: avsenderenhet, virksomhet:
+// 964338531, enhet: NAV Bergen"; d as recorded, and false, when it is of
+// another form.
+func sayAccess(l *i18n.Localizer, d string) (string, bool) {
+	m := accessDetail.FindStringSubmatch(d)
+	if m == nil {
+		return d, false
+	}
+	parts := []string{l.T("audit.detail.access_role", "Role", code(l, "role.", m[1]))}
+	for i, key := range []string{"audit.detail.access_org", "audit.detail.access_unit", "audit.detail.access_email"} {
+		if v := m[i+2]; v != "" {
+			parts = append(parts, l.T(key, "Value", v))
+		}
+	}
+	return strings.Join(parts, ", "), true
+}
+
+// orNone is an address of a detail, or that there is none.
+func orNone(l *i18n.Localizer, v string) string {
+	if v == "" {
+		return l.T("audit.detail.no_address")
+	}
+	return v
 }
 
 // num is a number in a text, grouped as the reader's language groups
