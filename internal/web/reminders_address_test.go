@@ -168,6 +168,20 @@ func TestAddedAddressIsCheckedAsAnImportedOne(t *testing.T) {
 	}
 }
 
+// TestRefusedAddressWithoutItsRow: an address refused for an organisation
+// whose form the page no longer shows (its reminder settled meanwhile, or
+// an administrator's form for one that waits for none) is still said,
+// at the top of the page, not a 400 with nothing on it.
+func TestRefusedAddressWithoutItsRow(t *testing.T) {
+	e, _ := waitingForAddress(t)
+	root := e.loggedIn("root", "admin", "", "")
+	_, page := root.get("/reminders")
+	code, _, body := root.post("/contacts", url.Values{"csrf": {csrf(page)}, "org": {"974760673"}, "email": {"post@localhost"}})
+	if code != http.StatusBadRequest || !regexp.MustCompile(`<p class="error" id="contact-err" role="alert">e-mail address: [^<]*not a plain e-mail address`).MatchString(body) {
+		t.Errorf("POST /contacts for an organisation without its row: %d, want 400 saying the problem:\n%s", code, body)
+	}
+}
+
 // waitingForAddress is a server (with opts) whose organisation 910859897
 // waits for an address: its reminder claimed no_address; and org A's
 // compliance officer logged in.

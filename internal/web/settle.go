@@ -292,6 +292,7 @@ func (s *Server) remindersPage(w http.ResponseWriter, r *http.Request) {
 // comes back filled in with it, its Problem announced.
 type contactForm struct {
 	Org, Email, Problem string
+	Row                 int64 // the reminder whose row has Org's form; 0: none
 }
 
 // showReminders renders /reminders narrowed to only: with the confirmation
@@ -341,6 +342,14 @@ func (s *Server) showReminders(w http.ResponseWriter, r *http.Request, only stor
 	}
 	if d.Pending(added) != "" {
 		d.Added = added
+	}
+	// The refused address is said in its organisation's first form (the
+	// template's condition for one), else above the table.
+	for _, n := range d.List {
+		if bad.Org != "" && n.Org == bad.Org && n.Status == store.NotifyNoAddress && n.InScope == n.Shipments && d.Pending(n.Org) == "" {
+			d.Contact.Row = n.ID
+			break
+		}
 	}
 	d.GoesOut, d.NextRun = s.reminderOut(s.loc(r))
 	s.audit(r.Context(), store.ActViewList, "reminders_to_settle", "")
