@@ -37,6 +37,11 @@ var auditDetailForms = []struct {
 		func(l *i18n.Localizer, m []string) string {
 			return l.T("audit.detail.units_import", "Count", count(m[1]), "New", num(m[2]))
 		}},
+	// postvakt contacts import (cmd/postvakt/contacts.go).
+	{[]store.AuditAction{store.ActContactsImport}, regexp.MustCompile(`^(\d+) addresses, (\d+) organisations$`),
+		func(l *i18n.Localizer, m []string) string {
+			return l.T("audit.detail.contacts_import", "Count", count(m[1]), "Orgs", num(m[2]))
+		}},
 	// web/pages.go and the command line's print release/reject (", by …").
 	{[]store.AuditAction{store.ActPrintRelease, store.ActPrintReject}, regexp.MustCompile(`^(\d+) shipments(?:, by (.+))?$`),
 		func(l *i18n.Localizer, m []string) string {

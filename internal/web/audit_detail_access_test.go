@@ -52,3 +52,21 @@ func TestAuditAccessDetailsInPageLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditContactsImportInPageLanguage: a contacts import's counts
+// (`postvakt contacts import`: "12 addresses, 9 organisations") are said
+// in the page's language, as a units import's are; they stayed English on
+// a Norwegian or Danish audit page.
+func TestAuditContactsImportInPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	for _, d := range []string{"12 addresses, 9 organisations", "1 addresses, 1 organisations"} {
+		if err := e.st.Audit(t.Context(), store.AuditEntry{Actor: "cli:root", Action: store.ActContactsImport, Object: "kontakter.csv",
+			Detail: d, SubjectOrg: store.SubjectAll}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.loggedIn("kari", "compliance", "", "")
+	auditPageSays(t, b, "nb", []string{"<td>12 adresser, virksomheter: 9</td>", "<td>1 adresse, virksomheter: 1</td>"})
+	auditPageSays(t, b, "da", []string{"<td>12 adresser, organisationer: 9</td>", "<td>1 adresse, organisationer: 1</td>"})
+	auditPageSays(t, b, "en", []string{"<td>12 addresses, 9 organisations</td>"})
+}
