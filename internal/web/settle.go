@@ -371,6 +371,10 @@ func (s *Server) noReminder(w http.ResponseWriter, r *http.Request, id int64) {
 		})
 }
 
+// maxMessageIDLen is the longest Message-ID a reminder is confirmed with:
+// a mail header's line (RFC 5322's 998 characters).
+const maxMessageIDLen = 998
+
 // settleReminder releases (checked: not delivered, send it next run) or
 // confirms (checked: delivered, count it) a reminder whose outcome was
 // unknown. A scoped officer may settle only a reminder that lists nothing
@@ -381,6 +385,14 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || (action != "release" && action != "confirm") {
 		s.renderError(w, r, http.StatusNotFound, "err.no_reminder")
+		return
+	}
+	// The Message-ID typed is a text from outside: one with a NUL or bytes
+	// not UTF-8 the database refuses, and one is a mail header's line.
+	msgID := strings.TrimSpace(r.PostFormValue("message_id"))
+	if pr := model.TextProblem(msgID, maxMessageIDLen); pr.Key != "" && action == "confirm" {
+		l := s.loc(r)
+		s.renderError(w, r, http.StatusBadRequest, "users.err_field", "Field", l.T("reminders.message_id"), "Problem", l.T(pr.Key, pr.Args...))
 		return
 	}
 	list, err := s.store.NotificationsToSettle(r.Context(), p.Scope(), store.SettleFilter{ID: id}, 1)
@@ -408,7 +420,7 @@ func (s *Server) settleReminder(w http.ResponseWriter, r *http.Request) {
 	if action == "release" {
 		err = s.store.ReleaseNotification(r.Context(), id, s.now())
 	} else {
-		err = s.store.ConfirmNotificationSent(r.Context(), id, strings.TrimSpace(r.PostFormValue("message_id")), s.now())
+		err = s.store.ConfirmNotificationSent(r.Context(), id, msgID, s.now())
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
