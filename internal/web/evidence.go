@@ -372,8 +372,12 @@ type refusal struct {
 // noteProblem says what in a note is not text: line breaks and tabs are a
 // note's own; other control characters (NUL) and bytes that are not UTF-8
 // are not ("" when there is nothing).
-func noteProblem(note string) string {
-	return model.CheckText(strings.NewReplacer("\r\n", "", "\n", "", "\t", "").Replace(note), len(note))
+func noteProblem(note string) string { return notePhrase(note).English() }
+
+// notePhrase is noteProblem as a phrase, to be said in a page's language
+// (the zero Phrase when there is nothing).
+func notePhrase(note string) i18n.Phrase {
+	return model.TextProblem(strings.NewReplacer("\r\n", "", "\n", "", "\t", "").Replace(note), len(note))
 }
 
 // noteRefusal is what is wrong with a follow-up decision's note (trimmed),

@@ -164,6 +164,11 @@ func (s *Server) resolveManual(w http.ResponseWriter, r *http.Request) {
 	case len(note) > 2000:
 		s.renderError(w, r, http.StatusBadRequest, "err.note_too_long")
 		return
+	case notePhrase(note).Key != "":
+		// A NUL, bytes not UTF-8: the database would refuse them.
+		pr := notePhrase(note)
+		s.renderError(w, r, http.StatusBadRequest, "err.note_text", "Problem", s.loc(r).T(pr.Key, pr.Args...))
+		return
 	}
 	sh, err := s.shipmentFor(r, id)
 	if errors.Is(err, store.ErrNotFound) {
