@@ -341,10 +341,10 @@ func (s *Server) recordFollowUp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Form, d.ProblemField = in, no.field
-		d.Problem = s.loc(r).T(no.key, no.args...)
+		d.Problem = no.say(s.loc(r))
 		s.render(w, r, http.StatusBadRequest, "evidence", "title.evidence", d)
 	case no != nil:
-		s.renderErrorBack(w, r, no.status, "/shipments/"+sh.ID, no.key, no.args...)
+		s.renderErrorBack(w, r, no.status, "/shipments/"+sh.ID, no.key, no.in(s.loc(r))...)
 	default:
 		http.Redirect(w, r, "/shipments/"+sh.ID+"#followup", http.StatusSeeOther)
 	}
@@ -369,13 +369,23 @@ type refusal struct {
 	field  string // the form field it concerns, "" for none in particular
 }
 
-// noteProblem says what in a note is not text: line breaks and tabs are a
-// note's own; other control characters (NUL) and bytes that are not UTF-8
-// are not ("" when there is nothing).
-func noteProblem(note string) string { return notePhrase(note).English() }
+// in is the refusal's arguments in l's language: a phrase among them (a
+// note's problem) said in it (i18n.Localizer.Value).
+func (no *refusal) in(l *i18n.Localizer) []any {
+	args := slices.Clone(no.args)
+	for i := 1; i < len(args); i += 2 {
+		args[i] = l.Value(args[i])
+	}
+	return args
+}
 
-// notePhrase is noteProblem as a phrase, to be said in a page's language
-// (the zero Phrase when there is nothing).
+// say is the refusal in l's language.
+func (no *refusal) say(l *i18n.Localizer) string { return l.T(no.key, no.in(l)...) }
+
+// notePhrase says what in a note is not text, to be said in the reader's
+// language: line breaks and tabs are a note's own; other control
+// characters (NUL) and bytes that are not UTF-8 are not (the zero Phrase
+// when there is nothing).
 func notePhrase(note string) i18n.Phrase {
 	return model.TextProblem(strings.NewReplacer("\r\n", "", "\n", "", "\t", "").Replace(note), len(note))
 }
@@ -388,8 +398,8 @@ func noteRefusal(decision, note string) *refusal {
 	switch {
 	case len(note) > 10000:
 		return &refusal{http.StatusBadRequest, "err.note_too_long", nil, "note"}
-	case noteProblem(note) != "":
-		return &refusal{http.StatusBadRequest, "err.note_text", []any{"Problem", noteProblem(note)}, "note"}
+	case notePhrase(note).Key != "":
+		return &refusal{http.StatusBadRequest, "err.note_text", []any{"Problem", notePhrase(note)}, "note"}
 	case decision == store.DecisionAssessed && note == "":
 		return &refusal{http.StatusBadRequest, "err.say_consequences", nil, "note"}
 	}

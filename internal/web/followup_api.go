@@ -75,7 +75,7 @@ func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "record follow-up", err)
 		return
 	case no != nil:
-		msg := i18n.For("en", nil).T(no.key, no.args...)
+		msg := no.say(i18n.For("en", nil))
 		if no.key == "err.choose_decision" {
 			msg += " decision must be one of: " + strings.Join(store.Decisions, ", ") + "."
 		}

@@ -443,7 +443,7 @@ func (s *Server) incidentFollowUps(w http.ResponseWriter, r *http.Request) {
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	if no := noteRefusal(decision, note); no != nil {
-		s.renderError(w, r, no.status, no.key, no.args...)
+		s.renderError(w, r, no.status, no.key, no.in(s.loc(r))...)
 		return
 	}
 	days := s.followUpDays
