@@ -14,11 +14,7 @@ import (
 // as Java's OffsetDateTime.toString() writes it.
 func TestParseSentAtForms(t *testing.T) {
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		in      string
-		want    time.Time // zero: refused
-		problem string    // the refusal's key
-	}{
+	checkSentAt(t, []sentAtCase{
 		{"2026-11-20T10:00:00+01:00", at, ""},
 		{"2026-11-20T09:00:00Z", at, ""},
 		{"2026-11-20 10:00:00+01", at, ""},
@@ -44,7 +40,21 @@ func TestParseSentAtForms(t *testing.T) {
 		{"2026-11-20 10:00:00+01:0", time.Time{}, "problem.sent_at_format"},
 		{"20.11.2026 10:00", time.Time{}, "problem.sent_at_format"},
 		{"2026-11-20", time.Time{}, "problem.sent_at_format"},
-	} {
+	})
+}
+
+// sentAtCase is a sent time as written, and how ParseSentAt must take it.
+type sentAtCase struct {
+	in      string
+	want    time.Time // zero: refused
+	problem string    // the refusal's key
+}
+
+// checkSentAt parses each case's sent time: read as the instant it wants,
+// in UTC, or refused with its problem.
+func checkSentAt(t *testing.T, cases []sentAtCase) {
+	t.Helper()
+	for _, tc := range cases {
 		got, problem, ok := ParseSentAt(tc.in)
 		switch {
 		case tc.want.IsZero() && ok:
