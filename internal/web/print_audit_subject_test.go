@@ -56,13 +56,7 @@ func TestPrintBatchAuditedAsItsOrganisations(t *testing.T) {
 func TestReminderSettledAuditedAsItsOrganisations(t *testing.T) {
 	e := newEnv(t)
 	a, _ := e.seedTwoOrgs()
-	res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
-		Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}})
-	if err != nil || res.Notification == nil {
-		t.Fatalf("claim a reminder of org A's letter: %+v %v", res, err)
-	}
-	id := res.Notification.ID
-	e.st.DB().MustExec(`UPDATE notifications SET status = 'unknown' WHERE id = $1`, id)
+	id := e.unknownReminder(t, "910859897", a)
 	root := e.loggedIn("root", "admin", "", "")
 	_, page := root.get("/reminders")
 	if code, _, body := root.post(fmt.Sprintf("/reminders/%d/confirm", id), url.Values{"csrf": {csrf(page)}}); code != http.StatusSeeOther {
@@ -81,4 +75,18 @@ func TestReminderSettledAuditedAsItsOrganisations(t *testing.T) {
 			t.Errorf("%s's compliance officer sees the admin's confirmation: %v, want %v\n%s", tc.org, seen, tc.sees, body)
 		}
 	}
+}
+
+// unknownReminder claims a reminder to org of s (its first) and leaves it
+// of unknown outcome, as a send cut off mid-dialogue does: for an officer
+// to settle.
+func (e *env) unknownReminder(t *testing.T, org string, s store.Shipment) int64 {
+	t.Helper()
+	res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: org, Now: now,
+		Items: []model.ReminderItem{{ShipmentID: s.ID, Reminder: 1}}})
+	if err != nil || res.Notification == nil {
+		t.Fatalf("claim a reminder of letter %s to %s: %+v %v", s.ID, org, res, err)
+	}
+	e.st.DB().MustExec(`UPDATE notifications SET status = 'unknown' WHERE id = $1`, res.Notification.ID)
+	return res.Notification.ID
 }

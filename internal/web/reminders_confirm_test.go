@@ -1,15 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"postvakt/internal/model"
-	"postvakt/internal/store"
 )
 
 // TestConfirmReminderMessageIDChecked: the Message-ID typed when a
@@ -22,13 +18,7 @@ import (
 func TestConfirmReminderMessageIDChecked(t *testing.T) {
 	e := newEnv(t)
 	a, _ := e.seedTwoOrgs()
-	res, err := e.st.ClaimNotification(context.Background(), store.Claim{Org: "910859897", Now: now,
-		Items: []model.ReminderItem{{ShipmentID: a.ID, Reminder: 1}}})
-	if err != nil || res.Notification == nil {
-		t.Fatalf("claim a reminder: %+v %v", res, err)
-	}
-	id := res.Notification.ID
-	e.st.DB().MustExec(`UPDATE notifications SET status = 'unknown' WHERE id = $1`, id)
+	id := e.unknownReminder(t, "910859897", a)
 	root := e.loggedIn("root", "admin", "", "")
 	confirm := func(msgID string) (int, string) {
 		_, page := root.get("/reminders")

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"testing"
 
-	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -79,13 +78,7 @@ func TestOtherOrganisationsAdminObjectsAudited(t *testing.T) {
 	if err := e.st.AddContact(ctx, "910859897", "post@recipient.example"); err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.st.ClaimNotification(ctx, store.Claim{Org: "910859897", Now: now,
-		Items: []model.ReminderItem{{ShipmentID: b.ID, Reminder: 1}}})
-	if err != nil || res.Notification == nil {
-		t.Fatalf("claim a reminder of org B's letter: %+v %v", res, err)
-	}
-	reminder := res.Notification.ID
-	db.MustExec(`UPDATE notifications SET status = 'unknown' WHERE id = $1`, reminder)
+	reminder := e.unknownReminder(t, "910859897", b)
 
 	admin := e.loggedIn("a-admin", "admin", orgA, "")
 	officer := e.loggedIn("a-officer", "compliance", orgA, "")
