@@ -131,7 +131,6 @@ func TestByOrderExchangeDownIsNoRefusal(t *testing.T) {
 // e-mail.
 func TestByOrderRequestTerminatedIsNoRefusal(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	f, _, g, r, mp := profileWorld(t, 1)
 	f.Fail = func(w http.ResponseWriter, req *http.Request) bool {
 		f.Fail = nil
@@ -141,21 +140,7 @@ func TestByOrderRequestTerminatedIsNoRefusal(t *testing.T) {
 		_, _ = w.Write([]byte(`{"status":499,"errorCode":"NOT-00002","detail":"The client disconnected or cancelled the request before the server could complete processing"}`))
 		return true
 	}
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	out, err := r.Deliver(ctx, g, now, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(mp.Messages(t)); n != 0 || out.Status != remind.StatusUnknown {
-		t.Fatalf("deliver: %s, %d e-mail(s) beside the order Altinn took (%d order(s)); want unknown, no e-mail: %+v",
-			out.Status, n, len(f.Orders()), out)
-	}
-	if placed, failed, err := r.RetryOrders(ctx, now.Add(time.Hour), nil); err != nil || placed != 1 || len(failed) != 0 {
-		t.Fatalf("retry orders: %d %v %v, want the order settled", placed, failed, err)
-	}
-	if len(f.Orders()) != 1 || len(mp.Messages(t)) != 0 {
-		t.Fatalf("%d orders, %d e-mails; want 1, 0", len(f.Orders()), len(mp.Messages(t)))
-	}
+	takenOnceNoEmail(t, f, g, r, mp, func() {})
 }
 
 // A redirect is no answer of Altinn Notifications to an order: its API
