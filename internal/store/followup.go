@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without a zone database
 
@@ -47,6 +48,10 @@ const (
 func DecisionEnds(decision string) bool {
 	return decision == DecisionResent || decision == DecisionNewLetter || decision == DecisionClosed
 }
+
+// sqlDecisionsEnding: the decisions that end a letter's case
+// (DecisionEnds), as an SQL list.
+var sqlDecisionsEnding = sqlList(slices.DeleteFunc(slices.Clone(Decisions), func(d string) bool { return !DecisionEnds(d) }))
 
 // sqlClosedByDecision: the stages a decision that ends the case closes.
 var sqlClosedByDecision = sqlList(model.StagesWhere(model.Stage.ClosedByDecision))

@@ -181,7 +181,10 @@ type EscalationCase struct {
 // EscalationCases lists the letters escalation.to is told about: prints
 // held in a batch for approval (those the release would print: Releasable),
 // open manual-handling cases, and confidential
-// letters that failed or were rejected since the given time.
+// letters that failed or were rejected since the given time, unless their
+// follow-up's decision ended the case (DecisionEnds: sent again, a new
+// letter, closed), as that decision ends a held print's and a manual
+// case's too.
 func (s *Store) EscalationCases(ctx context.Context, failedSince time.Time) ([]EscalationCase, error) {
 	const cols = `s.id, s.channel, s.channel_id, s.class, s.confidential, s.state, r.kind AS recipient_kind,
 		r.ident AS recipient_ident, o.orgnr AS sender_org, u.name AS sender_unit, u.manager_email`
@@ -201,6 +204,7 @@ func (s *Store) EscalationCases(ctx context.Context, failedSince time.Time) ([]E
 		SELECT s.state, 0, '', '', s.state_changed_at, `+cols+`
 		FROM shipments s `+joins+`
 		WHERE s.confidential AND s.state IN ('failed', 'rejected') AND s.state_changed_at >= $1 AND s.purged_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.shipment_id = s.id AND f.decision IN (`+sqlDecisionsEnding+`))
 		ORDER BY case_kind, batch_id, id`, failedSince)
 	if err != nil {
 		return nil, fmt.Errorf("list escalation cases: %w", err)
