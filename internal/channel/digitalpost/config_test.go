@@ -254,34 +254,7 @@ func TestRereadSettings(t *testing.T) {
 // postvakt's trust in the server, it sends the operator to the wrong
 // end). The error names the certificate's setting now.
 func TestRefusedHandshakeNamesTheCertificate(t *testing.T) {
-	certs, err := sim.DigitalPostCerts(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	if srv.TLS, err = certs.ServerTLS(); err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
-	srv.StartTLS()
-	defer srv.Close()
-	certFile, keyFile := shortLivedCert(t, t.TempDir(), time.Now().Add(300*24*time.Hour)) // of no issuer the service takes
-	cfg := Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", APIToken: "tok", Logger: quiet,
-		RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs, CertFile: certFile, KeyFile: keyFile}
-	tr, err := Transport(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := httpclient.New(httpclient.Options{Name: Name, BaseURL: cfg.BaseURL, Transport: tr, Logger: quiet, MaxRetries: -1, BreakerThreshold: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(cfg, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = c.Events(context.Background(), time.Now().Add(-time.Hour), time.Time{}, func([]channel.FeedEvent) error { return nil })
+	err := handshakeRefusedRead(t, time.Now().Add(300*24*time.Hour)) // of no issuer the service takes
 	if err == nil || !strings.Contains(err.Error(), "tls") || !strings.Contains(err.Error(), "POSTVAKT_DIGITALPOST_CERT_FILE") {
 		t.Errorf("a certificate refused in the handshake: %v; want the handshake's error naming POSTVAKT_DIGITALPOST_CERT_FILE", err)
 	}
@@ -334,6 +307,20 @@ func TestBaseURLSettings(t *testing.T) {
 // read's error (each cycle's, the poll's log line) says the certificate
 // ended and when, not a question whether it is this environment's.
 func TestRefusedHandshakeOfAnEndedCertificate(t *testing.T) {
+	end := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
+	err := handshakeRefusedRead(t, end)
+	if want := "POSTVAKT_DIGITALPOST_CERT_FILE ended " + end.UTC().Format(time.RFC3339); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("an ended certificate refused in the handshake: %v; want %q", err, want)
+	}
+}
+
+// handshakeRefusedRead reads the event log of a service that checks the
+// caller's certificate in the TLS handshake and takes none of postvakt's
+// (a certificate of no issuer it knows, ending at notAfter), presented as
+// serve presents it (transport, the certificate watched): the read's error.
+// A certificate that has already ended starts all the same.
+func handshakeRefusedRead(t *testing.T, notAfter time.Time) error {
+	t.Helper()
 	certs, err := sim.DigitalPostCerts(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -343,16 +330,15 @@ func TestRefusedHandshakeOfAnEndedCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
 	srv.StartTLS()
-	defer srv.Close()
-	end := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
-	certFile, keyFile := shortLivedCert(t, t.TempDir(), end)
+	t.Cleanup(srv.Close)
+	certFile, keyFile := shortLivedCert(t, t.TempDir(), notAfter)
 	cfg := Config{BaseURL: srv.URL + "/apis/v1", SystemID: "8ec5c261-1feb-4fb2-bf1b-a7f621faf7c6", APIToken: "tok", Logger: quiet,
 		RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs, CertFile: certFile, KeyFile: keyFile}
 	tr, cert, err := transport(cfg)
 	if err != nil {
-		t.Fatalf("an ended certificate stopped the start: %v", err)
+		t.Fatalf("a certificate ending %s stopped the start: %v", notAfter, err)
 	}
 	hc, err := httpclient.New(httpclient.Options{Name: Name, BaseURL: cfg.BaseURL, Transport: tr, Logger: quiet, MaxRetries: -1, BreakerThreshold: -1})
 	if err != nil {
@@ -363,8 +349,5 @@ func TestRefusedHandshakeOfAnEndedCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.cert = cert
-	err = c.Events(context.Background(), time.Now().Add(-time.Hour), time.Time{}, func([]channel.FeedEvent) error { return nil })
-	if want := "POSTVAKT_DIGITALPOST_CERT_FILE ended " + end.UTC().Format(time.RFC3339); err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("an ended certificate refused in the handshake: %v; want %q", err, want)
-	}
+	return c.Events(context.Background(), time.Now().Add(-time.Hour), time.Time{}, func([]channel.FeedEvent) error { return nil })
 }
