@@ -29,8 +29,9 @@ type detailsDoc struct {
 	Sender           looseString `json:"sender"`
 	// Status is read loosely too: a value the API's enum has no name for
 	// (one the service's core gained first) is written as its number,
-	// which is then that letter's unknown status, not an unreadable answer.
-	Status        looseString     `json:"status"`
+	// which is the status of that number (enumOrder), or beyond the enum
+	// that letter's unknown status, not an unreadable answer.
+	Status        looseStatus     `json:"status"`
 	StatusChanged flexTime        `json:"statusChanged"`
 	Read          flexTime        `json:"read"` // the first Read; null until then (CorrespondenceOverviewExt.Read)
 	StatusHistory json.RawMessage `json:"statusHistory"`
@@ -53,7 +54,7 @@ type statusEvent struct {
 // says whether the letter was read.
 func (e *statusEvent) UnmarshalJSON(b []byte) error {
 	var v struct {
-		Status        looseString `json:"status"`
+		Status        looseStatus `json:"status"`
 		StatusText    looseString `json:"statusText"`
 		StatusChanged flexTime    `json:"statusChanged"`
 	}

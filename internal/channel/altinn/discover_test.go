@@ -212,6 +212,9 @@ func TestLifecycle(t *testing.T) {
 	if got, want := slices.Sorted(slices.Values(lifecycle)), slices.Sorted(maps.Keys(statuses)); !slices.Equal(got, want) {
 		t.Fatalf("lifecycle %v, want the table's statuses %v", got, want)
 	}
+	if got, want := slices.Sorted(slices.Values(enumOrder)), slices.Sorted(maps.Keys(statuses)); !slices.Equal(got, want) {
+		t.Fatalf("enumOrder %v, want the table's statuses %v", got, want)
+	}
 	// Failed, Reserved and purged are where a correspondence stays.
 	final := false
 	for _, s := range lifecycle {

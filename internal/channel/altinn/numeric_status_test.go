@@ -43,3 +43,38 @@ func TestTopLevelStatusAsANumber(t *testing.T) {
 		}
 	})
 }
+
+// TestStatusNumberIsItsName: a status written as its number, at the top or
+// in a history entry, is the status of that number in the notes' enum order
+// (specs/README.md: Initialized 0 … Failed 11, AttachmentsDownloaded 12,
+// Forwarded 13), as an Altinn whose API enum lagged its core's wrote
+// AttachmentsDownloaded and Forwarded. Before, every number was an unknown
+// status: a letter Altinn failed to publish ("status":11) got no print, and
+// one whose attachments were downloaded (12) stayed unread, towards
+// reminders and print. A number beyond the enum stays unknown
+// (TestTopLevelStatusAsANumber).
+func TestStatusNumberIsItsName(t *testing.T) {
+	unread := func(extra string) string {
+		return strings.Replace(hostileDoc("ID", extra), `"read":"2026-03-02T09:00:00+00:00"`, `"read":null`, 1)
+	}
+	published := `"statusHistory":[{"status":"Published","statusText":"Published","statusChanged":"2026-03-02T08:16:10.0417+00:00"}]`
+	for _, tc := range []struct {
+		name, body string
+		status     string
+		state      model.State
+	}{
+		{"Failed at the top", unread(`,"status":11,` + published), "Failed", model.StateFailed},
+		{"AttachmentsDownloaded at the top", unread(`,"status":12,` + published), "AttachmentsDownloaded", model.StateOpened},
+		{"Forwarded at the top", unread(`,"status":13,` + published), "Forwarded", model.StateOpened},
+		{"PurgedByRecipient at the top", unread(`,"status":7,` + published), "PurgedByRecipient", model.StateExpired},
+		{"Read in the history", unread(`,"status":"Published","statusHistory":[{"status":2,"statusChanged":"2026-03-02T08:16:10.0417+00:00"},{"status":4,"statusChanged":"2026-03-02T09:30:00+00:00"}]`),
+			"Published", model.StateOpened},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, _ := hostileDetails(t, tc.body)
+			if o.Err != nil || o.Status != tc.status || o.State != tc.state {
+				t.Errorf("status %q, %s (%v); want %q, %s", o.Status, o.State, o.Err, tc.status, tc.state)
+			}
+		})
+	}
+}

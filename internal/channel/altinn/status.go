@@ -1,6 +1,8 @@
 package altinn
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 
 	"postvakt/internal/channel"
@@ -49,3 +51,32 @@ var lifecycle = []string{
 
 // Statuses returns a copy of the Altinn status table.
 func Statuses() channel.StatusTable { return maps.Clone(statuses) }
+
+// enumOrder is Altinn's CorrespondenceStatus by number (specs/README.md's
+// order, the numbers the top-level status outranks by): a status written as
+// its number, as the service writes a value its API enum has no name for
+// (AttachmentsDownloaded and Forwarded, while that enum lagged the core's),
+// is the status of that number. A number beyond it stays an unknown status.
+var enumOrder = []string{
+	"Initialized", "ReadyForPublish", "Published", "Fetched", "Read", "Replied", "Confirmed",
+	"PurgedByRecipient", "PurgedByAltinn", "Archived", "Reserved", "Failed",
+	"AttachmentsDownloaded", "Forwarded",
+}
+
+// looseStatus reads a status as looseString does, a JSON number as the
+// status of that number (enumOrder).
+type looseStatus string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *looseStatus) UnmarshalJSON(b []byte) error {
+	var v looseString
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*s = looseStatus(v)
+	var n int
+	if json.Unmarshal(bytes.TrimSpace(b), &n) == nil && n >= 0 && n < len(enumOrder) {
+		*s = looseStatus(enumOrder[n])
+	}
+	return nil
+}
