@@ -318,6 +318,7 @@ func (c *Client) details(ctx context.Context, id string) (*detail, error) {
 	}
 	if d.obs.Err == nil {
 		publishedAfterReserved(&d.obs, hist)
+		purgedInHistory(&d.obs, hist)
 		readInHistory(&d.obs, hist)
 		entered(&d.obs, hist)
 		if d.obs.State == model.StateAccepted && doc.Published.IsZero() {

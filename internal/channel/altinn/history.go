@@ -125,6 +125,42 @@ func publishedAfterReserved(o *channel.Observation, hist []statusEvent) {
 	}
 }
 
+// purgedInHistory: a purge in the history closes the letter as a top-level
+// purge does (expired, closed: no reminder, no print), whatever status
+// outranks it at the top. Failed (11) and Reserved (10) outrank
+// PurgedByAltinn (8) and PurgedByRecipient (7) (GetHighestStatus in
+// altinn-correspondence), and a sender may purge a Failed correspondence
+// (IsPurgeableForSender): one its sender withdrew so comes as Failed with
+// PurgedByAltinn in its history, and is not to be printed. The
+// observation is dated by the purge when that is later; a letter opened,
+// or read in its history (readInHistory, after), stays opened, closed.
+// (Today's Altinn leaves the purges out of the history it shows the
+// sender: such a letter then reads as failed still.)
+func purgedInHistory(o *channel.Observation, hist []statusEvent) {
+	if o.Disposition != channel.DispositionNone {
+		return
+	}
+	var purge *statusEvent
+	for i := range hist {
+		e := &hist[i]
+		if m, ok := statuses[e.Status]; ok && m.State == model.StateExpired && m.Disposition == channel.DispositionClosed &&
+			(purge == nil || e.StatusChanged.After(purge.StatusChanged.Time)) {
+			purge = e
+		}
+	}
+	if purge == nil {
+		return
+	}
+	m := statuses[purge.Status]
+	o.Disposition = m.Disposition
+	if o.State != model.StateOpened {
+		o.State, o.KeepState = m.State, m.Keep
+	}
+	if o.ChangedAt.Before(purge.StatusChanged.Time) {
+		o.ChangedAt = purge.StatusChanged.Time
+	}
+}
+
 // readInHistory: a letter its history shows read is opened, whatever the
 // top-level status says. Altinn's top-level status is the highest it holds
 // by number, not the latest (GetHighestStatus in altinn-correspondence),
