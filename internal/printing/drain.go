@@ -15,8 +15,9 @@ import (
 // that could not be done before (register down, a crash), then the outbox,
 // claimed in batches, each order sent to the provider under its idempotency
 // key and its answer committed with an event. A failed send is retried by a
-// later Drain with backoff; a refused one (400, 422) goes to manual
-// handling. It returns when nothing is due any more.
+// later Drain with backoff; a refused one (400) goes to manual handling,
+// and so does one the provider holds an order under its key for without
+// naming it (409, 422), never sent again. It returns when nothing is due any more.
 func (s *Service) Drain(ctx context.Context, now time.Time) (Summary, error) {
 	return s.run(ctx, now, s.drain)
 }
@@ -181,7 +182,7 @@ func (s *Service) send(ctx context.Context, it store.PrintOutboxItem, now time.T
 		sum.Ordered++
 		s.log.Info("print order placed", "shipment", it.ShipmentID, "order", o.ID, "state", o.State)
 	case errors.As(err, &keyUsed):
-		res.Outcome, res.Error = store.SendKeyUsed, failureClass(err)
+		res.Outcome, res.Error, res.KeyOtherBody = store.SendKeyUsed, failureClass(err), keyUsed.otherBody
 		sum.Manual++
 		s.log.Error("print provider holds an order under the letter's idempotency key but did not name it; manual handling, not sent again",
 			"shipment", it.ShipmentID, "key", it.Key, "error", err)

@@ -18,11 +18,12 @@ import (
 // The print provider's API (internal/sim/print.go is the contract):
 //
 //	POST /v1/orders  Idempotency-Key: <key>  {documentRef, recipientName, address{lines, postalCode, city, countryCode}}
-//	     201 new order, 200 the order made earlier under the key; 400 invalid, 422 key used with another body;
+//	     201 new order, 200 the order made earlier under the key; 400 invalid;
 //	     409 the key used before: an order exists under it. One the answer names is that order
 //	         (createdOrder); one it does not name cannot be looked up (no search by key) and is
 //	         never sent again (a provider that forgets keys would take a second order): manual
-//	         handling (keyUsedError)
+//	         handling (keyUsedError); 422 the key used before with another body: an order exists
+//	         under it all the same, not named: the same (keyUsedError.otherBody)
 //	GET  /v1/orders/{id}
 //	POST /v1/orders/{id}/cancel  200 cancelled; 409 {"error", "state"} too late
 
@@ -98,8 +99,8 @@ func knownState(s string) bool {
 	return false
 }
 
-// refusedError is a provider answer that will not change on a retry (400,
-// 422): the order needs a person.
+// refusedError is a provider answer that will not change on a retry (a
+// 400): the order needs a person.
 type refusedError struct{ err error }
 
 func (e *refusedError) Error() string { return e.err.Error() }
@@ -110,9 +111,18 @@ func (e *refusedError) Unwrap() error { return e.err }
 // API has no search by key), and sending again would get the same answer
 // or, from a provider that has forgotten the key, a second order: the
 // letter goes to manual handling (store.SendKeyUsed), never sent again.
-type keyUsedError struct{ err error }
+// So does its 422 (otherBody): the key was used before with another body,
+// so an order exists under it too; taken for a refusal, the letter was
+// printed by hand beside the provider's order.
+type keyUsedError struct {
+	err       error
+	otherBody bool // a 422: the key was used with another body
+}
 
 func (e *keyUsedError) Error() string {
+	if e.otherBody {
+		return "the print provider answered 422: the idempotency key was used before with another order, which exists under it, not named: " + e.err.Error()
+	}
 	return "the print provider answered 409: an order exists under the idempotency key, but the answer does not name it: " + e.err.Error()
 }
 func (e *keyUsedError) Unwrap() error { return e.err }
@@ -207,8 +217,14 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 	var se *httpclient.StatusError
 	if errors.As(err, &se) {
 		switch {
-		case op == "create" && (se.StatusCode == http.StatusBadRequest || se.StatusCode == http.StatusUnprocessableEntity):
+		case op == "create" && se.StatusCode == http.StatusBadRequest:
 			return providerOrder{}, raw, &refusedError{err}
+		case op == "create" && se.StatusCode == http.StatusUnprocessableEntity:
+			// The key was used before with another body: an order
+			// exists under it (an earlier send whose answer was lost),
+			// not named. Not a refusal: printed otherwise, the letter
+			// would be printed twice.
+			return providerOrder{}, raw, &keyUsedError{err: err, otherBody: true}
 		case op == "create" && se.StatusCode == http.StatusConflict:
 			// The key was used before (an earlier send whose answer was
 			// lost): the order under it is placed, when the answer names
@@ -216,7 +232,7 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 			if o, ok := createdOrder(raw); ok {
 				return o, raw, nil
 			}
-			return providerOrder{}, raw, &keyUsedError{err}
+			return providerOrder{}, raw, &keyUsedError{err: err}
 		case op == "cancel" && se.StatusCode == http.StatusConflict:
 			var st struct {
 				State string `json:"state"`

@@ -96,9 +96,10 @@ const (
 	SendRefused = "refused" // the provider refused the order for good: manual handling
 	SendSkipped = "skipped" // never sent: the shipment was opened or closed first
 	// SendKeyUsed: the provider answered that an order exists under the
-	// row's idempotency key (409) without naming it: it cannot be looked
-	// up, and is never sent again (a provider that forgot the key would
-	// take a second order): manual handling, ReasonPrintKeyUsed.
+	// row's idempotency key (409, or 422: used with another order) without
+	// naming it: it cannot be looked up, and is never sent again (a
+	// provider that forgot the key would take a second order): manual
+	// handling, ReasonPrintKeyUsed.
 	SendKeyUsed = "key_used"
 )
 
@@ -118,6 +119,10 @@ type PrintSendResult struct {
 	// refused it unseen (printing decides); counted in the row's unsent.
 	NotReached bool
 	NextPollAt time.Time // SendOrdered: when to ask for the order's state
+	// KeyOtherBody (SendKeyUsed): the provider answered 422, the key used
+	// before with another order, rather than 409: an order exists under
+	// the key all the same.
+	KeyOtherBody bool
 	// Claim is the claim the row was sent under (PrintOutboxItem.Claim):
 	// the outcome is recorded only while that claim holds the row. A
 	// sender whose lease ran out in a slow batch, and whose row another
@@ -200,9 +205,14 @@ func (s *Store) FinishPrintSend(ctx context.Context, r PrintSendResult) error {
 			if err != nil {
 				return err
 			}
-			return toManual(ctx, tx, id, ReasonPrintKeyUsed, manualWhy{"the print provider answered that an order exists under the key " + key +
+			why := manualWhy{"the print provider answered that an order exists under the key " + key +
 				" (HTTP 409) without naming it; it was not sent again: ask the provider for the order under that key before printing the letter otherwise",
-				[]i18n.Phrase{i18n.P("manual.detail.print_key_used", "Key", key)}}, at, SourcePrint, r.Payload)
+				[]i18n.Phrase{i18n.P("manual.detail.print_key_used", "Key", key)}}
+			if r.KeyOtherBody {
+				why = manualWhy{"the print provider answered that the key " + key + " was used before with another order (HTTP 422): an order exists under it, not named; it was not sent again, so no second order was placed: ask the provider for the order under that key before printing or delivering the letter otherwise",
+					[]i18n.Phrase{i18n.P("manual.detail.print_key_other_body", "Key", key)}}
+			}
+			return toManual(ctx, tx, id, ReasonPrintKeyUsed, why, at, SourcePrint, r.Payload)
 		case SendOrdered:
 			// placed_at with the order's id: the exports read when it was
 			// placed from the order, which the retention purge keeps, not

@@ -1,0 +1,70 @@
+package printing_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"postvakt/internal/store"
+	"postvakt/internal/storetest"
+)
+
+// TestCreateAnswered422KeyUsedWithAnotherBody: the provider took the
+// letter's order, its answer lost (a 503); asked again under the same key,
+// it answers 422, "the key was used before with another order" (its
+// contract: internal/sim/print.go). An order exists under the key: the
+// letter goes to manual handling as print_key_used ("ask the provider for
+// the order under that key before printing otherwise"), never sent again.
+// It went as print_refused, "the print provider refused the order", and
+// the person handling it printed by hand a letter the provider was
+// printing too.
+func TestCreateAnswered422KeyUsedWithAnotherBody(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids, now := printable(t, st, storetest.Letters(1)...)
+	f, srv := newFakeProvider(t)
+	key := "postvakt-print-" + ids[0]
+	f.answer[key] = func(w http.ResponseWriter, id string, n int, isNew bool) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		fmt.Fprint(w, `{"error":"Idempotency-Key was used before with another order"}`)
+	}
+	svc := ordered(t, st, srv.URL, ids, now)
+	for h := 0; h < 4; h++ {
+		if _, err := svc.Drain(ctx, now.Add(time.Duration(h)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.mu.Lock()
+	creates := f.creates[key]
+	f.mu.Unlock()
+	if creates != 2 {
+		t.Errorf("sent %d times, want twice (the 503, then the 422; never after it)", creates)
+	}
+	var m struct {
+		Reason string `db:"reason"`
+		Detail string `db:"detail"`
+	}
+	if err := st.DB().Get(&m, `SELECT reason, detail FROM print_manual WHERE shipment_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if m.Reason != store.ReasonPrintKeyUsed {
+		t.Errorf("manual reason %q, want %s: an order exists under the key", m.Reason, store.ReasonPrintKeyUsed)
+	}
+	if !strings.Contains(m.Detail, key) || !strings.Contains(m.Detail, "HTTP 422") || strings.Contains(m.Detail, "409") {
+		t.Errorf("manual detail %q: want the key and the provider's HTTP 422", m.Detail)
+	}
+	var why string
+	if err := st.DB().Get(&why, `SELECT why::text FROM print_manual WHERE shipment_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(why, "print_key_other_body") {
+		t.Errorf("manual detail's phrases %s: want manual.detail.print_key_other_body", why)
+	}
+}
