@@ -10,6 +10,7 @@
 package httpclient
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -235,6 +236,17 @@ type Response struct {
 	// another character set; nil when Body is as it came (a UTF-8 byte
 	// order mark aside).
 	Received *Received
+}
+
+// WebPage reports whether the answer is a web page (HTML): a proxy's, a
+// load balancer's, or a server's at a wrong base address, not the JSON
+// API's own answer. A client error so answered says nothing about what
+// was asked (an organisation number, an order): to be asked again, not
+// taken at its word.
+func (r *Response) WebPage() bool {
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	body := bytes.TrimSpace(r.Body)
+	return strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml") || bytes.HasPrefix(body, []byte("<"))
 }
 
 // StatusError is returned when the final answer had a non-2xx status.

@@ -18,7 +18,8 @@ import (
 // The print provider's API (internal/sim/print.go is the contract):
 //
 //	POST /v1/orders  Idempotency-Key: <key>  {documentRef, recipientName, address{lines, postalCode, city, countryCode}}
-//	     201 new order, 200 the order made earlier under the key; 400 invalid;
+//	     201 new order, 200 the order made earlier under the key; 400 invalid (a web page
+//	         instead, a proxy's, says nothing about the order: sent again);
 //	     409 the key used before: an order exists under it. One the answer names is that order
 //	         (createdOrder); one it does not name cannot be looked up (no search by key) and is
 //	         never sent again (a provider that forgets keys would take a second order): manual
@@ -217,6 +218,13 @@ func (s *Service) call(ctx context.Context, op, method, path, key string, body [
 	var se *httpclient.StatusError
 	if errors.As(err, &se) {
 		switch {
+		case op == "create" && (se.StatusCode == http.StatusBadRequest || se.StatusCode == http.StatusUnprocessableEntity) &&
+			resp != nil && resp.WebPage():
+			// A proxy's page (a load balancer's "400 Bad Request"), not
+			// the provider's answer about the order: sent again under
+			// its key with its backoff, never taken for a refusal.
+			return providerOrder{}, raw, fmt.Errorf("print provider create: HTTP %d with a web page, not the provider's answer "+
+				"(a proxy, or POSTVAKT_PRINT_URL is not the API's address): %w", se.StatusCode, err)
 		case op == "create" && se.StatusCode == http.StatusBadRequest:
 			return providerOrder{}, raw, &refusedError{err}
 		case op == "create" && se.StatusCode == http.StatusUnprocessableEntity:

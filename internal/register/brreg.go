@@ -12,7 +12,6 @@
 package register
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -202,17 +201,6 @@ func (b *Brreg) Lookup(ctx context.Context, orgnr string) (Answer, error) {
 	return a, nil
 }
 
-// webPage reports whether a 400, 404 or 410 came as an HTML page: not the
-// register's answer about the number (its errors are JSON) but a proxy's,
-// or a server's at a wrong base address, where every number would
-// otherwise be taken for unknown and every print to it held for manual
-// handling.
-func webPage(resp *httpclient.Response) bool {
-	ct := strings.ToLower(resp.Header.Get("Content-Type"))
-	body := bytes.TrimSpace(resp.Body)
-	return strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml") || (len(body) > 0 && body[0] == '<')
-}
-
 func (b *Brreg) get(ctx context.Context, orgnr, op, prefix, kind string) (Answer, error) {
 	resp, err := b.HTTP.Do(ctx, httpclient.Request{Op: op, Method: http.MethodGet, Path: prefix + orgnr,
 		Prepare: func(_ context.Context, r *resty.Request) error {
@@ -222,7 +210,7 @@ func (b *Brreg) get(ctx context.Context, orgnr, op, prefix, kind string) (Answer
 	var se *httpclient.StatusError
 	switch {
 	case err == nil:
-	case errors.As(err, &se) && resp != nil && answered(se.StatusCode) && webPage(resp):
+	case errors.As(err, &se) && resp != nil && answered(se.StatusCode) && resp.WebPage():
 		return Answer{}, fmt.Errorf("ask the business register about %s: HTTP %d with a web page, not Enhetsregisteret's answer "+
 			"(a proxy, or POSTVAKT_REGISTER_URL is not the API's address): %w", orgnr, se.StatusCode, err)
 	case errors.As(err, &se) && resp != nil && answered(se.StatusCode):

@@ -68,3 +68,51 @@ func TestCreateAnswered422KeyUsedWithAnotherBody(t *testing.T) {
 		t.Errorf("manual detail's phrases %s: want manual.detail.print_key_other_body", why)
 	}
 }
+
+// TestCreateAnswered400WebPage: a create answered 400 with a web page (a
+// proxy's or a load balancer's, "400 Bad Request" in HTML, not the
+// provider's JSON about the order) says nothing about the order: it is
+// sent again under its key with its backoff, as the register's web-page
+// 400 is asked again, and placed once the provider is reached. It went to
+// manual handling as refused for good, "the print provider refused the
+// order", for a letter the provider would print, and printed by hand where
+// an earlier attempt had placed the order already.
+func TestCreateAnswered400WebPage(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ids, now := printable(t, st, storetest.Letters(1)...)
+	f, srv := newFakeProvider(t)
+	key := "postvakt-print-" + ids[0]
+	f.answer[key] = func(w http.ResponseWriter, id string, n int, isNew bool) {
+		if n <= 2 {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>")
+			return
+		}
+		fmt.Fprintf(w, `{"id":%q,"state":"received"}`, id)
+	}
+	svc := ordered(t, st, srv.URL, ids, now)
+	for h := 0; h < 4; h++ {
+		if _, err := svc.Drain(ctx, now.Add(time.Duration(h)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var p struct {
+		State   string `db:"state"`
+		OrderID string `db:"order_id"`
+	}
+	if err := st.DB().Get(&p, `SELECT state, order_id FROM print_orders WHERE shipment_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	want, creates := f.orders[key], f.creates[key]
+	f.mu.Unlock()
+	if p.State != store.PrintStateReceived || p.OrderID != want || creates != 3 {
+		t.Errorf("print %+v after %d creates; want received, order %q, placed at the third", p, creates, want)
+	}
+	var manual int
+	if err := st.DB().Get(&manual, `SELECT count(*) FROM print_manual WHERE shipment_id = $1`, ids[0]); err != nil || manual != 0 {
+		t.Errorf("manual handling cases: %d (%v), want none", manual, err)
+	}
+}
