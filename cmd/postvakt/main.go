@@ -215,11 +215,19 @@ func parse(fs *flag.FlagSet, args []string) error {
 	// Flags may follow the arguments too (import FILE --encoding X, as
 	// people type it); "--" ends the flags.
 	var pos []string
+	twice := onlyOnce(fs)
+	defer twice.restore()
 	for {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
+			twice.restore()
 			flagsHelp(fs)
 			return err
+		}
+		if err != nil && twice.name != "" {
+			// Not the flag package's "invalid value …": the values are
+			// not said back (one may be a national id).
+			return usageError{"--" + twice.name + " is given twice: give it once\n" + usageLine(fs)}
 		}
 		if err != nil {
 			return usageError{err.Error() + "\n" + usageLine(fs)}
@@ -235,6 +243,57 @@ func parse(fs *flag.FlagSet, args []string) error {
 		pos, args = append(pos, rest[0]), rest[1:]
 	}
 	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+// repeats makes a flag set's flags refuse a second value while its
+// arguments are parsed: every flag takes one value, and the flag package
+// would take the last one given without a word (--role unit … --role
+// admin made an administrator, --dry-run … --dry-run=false ran for real).
+type repeats struct {
+	flags []*flag.Flag
+	name  string // the flag given twice, once one is
+}
+
+// onlyOnce wraps fs's flags' values; restore puts them back (the help
+// prints the defaults from the values themselves).
+func onlyOnce(fs *flag.FlagSet) *repeats {
+	r := &repeats{}
+	fs.VisitAll(func(f *flag.Flag) {
+		r.flags = append(r.flags, f)
+		f.Value = &onceValue{Value: f.Value, name: f.Name, r: r}
+	})
+	return r
+}
+
+func (r *repeats) restore() {
+	for _, f := range r.flags {
+		if v, ok := f.Value.(*onceValue); ok {
+			f.Value = v.Value
+		}
+	}
+}
+
+// onceValue is a flag's value that refuses to be set twice.
+type onceValue struct {
+	flag.Value
+	name string
+	set  bool
+	r    *repeats
+}
+
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		v.r.name = v.name
+		return errors.New("given twice")
+	}
+	v.set = true
+	return v.Value.Set(s)
+}
+
+// IsBoolFlag keeps a bool flag one that needs no value (--json).
+func (v *onceValue) IsBoolFlag() bool {
+	b, ok := v.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // parseNoArgs parses the flags of a command, or of a verb, that takes no
