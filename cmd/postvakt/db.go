@@ -91,15 +91,32 @@ func createToken(ctx context.Context, cfg config.Config, v verbCall, args []stri
 	defer a.Close()
 	// Audited in the same transaction: a failed audit write stores
 	// nothing, so running the command again makes the token.
-	_, secret, err := a.st.CreateTokenAudited(ctx, t, func(int64) store.AuditEntry {
+	id, secret, err := a.st.CreateTokenAudited(ctx, t, func(int64) store.AuditEntry {
 		return store.AuditEntry{Actor: actor(), Action: store.ActTokenCreate, Object: "token:" + t.Name,
 			Detail: store.DescribeAccess(t.Role, t.SenderOrg, t.Unit, ""), SenderOrg: t.SenderOrg, SubjectOrg: auth.AccessSubject(t.Role, t.SenderOrg)}
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Println(secret)
+	if _, werr := fmt.Println(secret); werr != nil {
+		// A token nobody has: revoked (audited), so that the same command
+		// makes it again, its name free.
+		err := a.st.RevokeTokenAudited(ctx, id, time.Now(), &store.AuditEntry{Actor: actor(), Action: store.ActTokenRevoke,
+			Object: "token:" + t.Name, Detail: "its secret was not shown", SenderOrg: t.SenderOrg, SubjectOrg: auth.AccessSubject(t.Role, t.SenderOrg)})
+		if err != nil {
+			return fmt.Errorf("token %s made, but its secret was not shown (%v), and it could not be revoked (%v): revoke it with postvakt token revoke --name %s and make it again",
+				t.Name, werr, err, t.Name)
+		}
+		return fmt.Errorf("token %s: its secret was not shown (%v), so it is revoked: run the command again", t.Name, werr)
+	}
 	return warnUnknownUnit(ctx, a.st, t.SenderOrg, t.Unit)
+}
+
+// secretNotShown is the error of a command whose password, shown once,
+// could not be written (a full disk, a closed pipe): the user's password
+// is one nobody has, and a new one is set with user password.
+func secretNotShown(name string, err error) error {
+	return fmt.Errorf("the password of user %s was set but not shown (%v): nobody has it; postvakt user password --name %s sets a new one", name, err, name)
 }
 
 // warnUnknownUnit says on stderr when a user's or token's unit is not one

@@ -56,7 +56,9 @@ func addUser(ctx context.Context, cfg config.Config, v verbCall, args []string) 
 		return err
 	}
 	if generated {
-		fmt.Printf("user %s created; password (shown once): %s\n", u.Name, password)
+		if _, err := fmt.Printf("user %s created; password (shown once): %s\n", u.Name, password); err != nil {
+			return secretNotShown(u.Name, err)
+		}
 	} else {
 		fmt.Printf("user %s created\n", u.Name)
 	}
@@ -230,7 +232,9 @@ func resetPassword(ctx context.Context, cfg config.Config, v verbCall, args []st
 		Object: "user:" + u.Name, Detail: "sessions ended", SenderOrg: u.SenderOrg, SubjectOrg: auth.AccessSubject(u.Role, u.SenderOrg)}); err != nil {
 		return err
 	}
-	fmt.Printf("user %s: sessions ended; new password (shown once): %s\n", u.Name, password)
+	if _, err := fmt.Printf("user %s: sessions ended; new password (shown once): %s\n", u.Name, password); err != nil {
+		return secretNotShown(u.Name, err)
+	}
 	if u.DisabledAt != nil {
 		fmt.Fprintf(os.Stderr, "note: user %s is disabled: it cannot log in until postvakt user enable --name %s\n", u.Name, u.Name)
 	}
