@@ -21,6 +21,7 @@ import (
 // (a counter) or its value (a gauge).
 type ruleUse struct {
 	labels  map[string]bool
+	values  map[string]bool // label="value" the rules select, but rule= (the health rules': a test of their own)
 	counter bool
 	typed   bool // the rules read it (README names a counter by _total, no other type)
 	alerts  []string
@@ -49,7 +50,7 @@ func shippedRuleUses(t *testing.T) map[string]*ruleUse {
 	}
 	var (
 		metric   = regexp.MustCompile(`\b(postvakt_[a-z_]+)\b(\{[^}]*\})?`)
-		matcher  = regexp.MustCompile(`([a-z_]+)\s*(=~|!~|!=|=)`)
+		matcher  = regexp.MustCompile(`([a-z_]+)\s*(=~|!~|!=|=)\s*"([^"]*)"`)
 		grouping = regexp.MustCompile(`\b(?:by|without)\s*\(([^)]*)\)`)
 		printed  = regexp.MustCompile(`\$labels\.([a-z_]+)`)
 		counted  = regexp.MustCompile(`\b(?:rate|increase)\(\s*(postvakt_[a-z_]+)`)
@@ -74,12 +75,15 @@ func shippedRuleUses(t *testing.T) map[string]*ruleUse {
 			for _, m := range metric.FindAllStringSubmatch(r.Expr, -1) {
 				u := uses[m[1]]
 				if u == nil {
-					u = &ruleUse{labels: map[string]bool{}, typed: true}
+					u = &ruleUse{labels: map[string]bool{}, values: map[string]bool{}, typed: true}
 					uses[m[1]] = u
 				}
 				u.alerts = append(u.alerts, r.Alert)
 				for _, l := range matcher.FindAllStringSubmatch(m[2], -1) {
 					u.labels[l[1]] = true
+					if l[2] == "=" && l[1] != "rule" {
+						u.values[l[1]+`="`+l[3]+`"`] = true
+					}
 				}
 				for _, l := range shared {
 					// instance is Prometheus' own target label.
@@ -145,6 +149,7 @@ func TestShippedRulesReadWhatMetricsServes(t *testing.T) {
 		types[m[1]] = m[2]
 	}
 	labels := map[string]map[string]bool{}
+	values := map[string]string{} // metric name: its series' labels, one after the other
 	for _, m := range regexp.MustCompile(`(?m)^([a-z_]+)\{([^}]*)\} `).FindAllStringSubmatch(body, -1) {
 		for _, suffix := range []string{"_bucket", "_sum", "_count"} { // a histogram's series
 			if base := strings.TrimSuffix(m[1], suffix); types[base] == "histogram" {
@@ -154,6 +159,7 @@ func TestShippedRulesReadWhatMetricsServes(t *testing.T) {
 		if labels[m[1]] == nil {
 			labels[m[1]] = map[string]bool{}
 		}
+		values[m[1]] += m[2] + ","
 		for _, l := range regexp.MustCompile(`([a-z_]+)="`).FindAllStringSubmatch(m[2], -1) {
 			labels[m[1]][l[1]] = true
 		}
@@ -197,6 +203,11 @@ func TestShippedRulesReadWhatMetricsServes(t *testing.T) {
 				}
 				slices.Sort(have)
 				t.Errorf("%v read %s's label %s; /metrics gives it %v", u.alerts, name, l, have)
+			}
+		}
+		for v := range u.values {
+			if !strings.Contains(values[name], v) {
+				t.Errorf("%v select %s{%s}, which /metrics does not serve (a series shown from the start)", u.alerts, name, v)
 			}
 		}
 	}

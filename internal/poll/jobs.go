@@ -78,7 +78,8 @@ func (p *Poller) Schedule(s *jobs.Scheduler, spec string, chans []channel.Adapte
 		}); err != nil {
 			return err
 		}
-		p.metrics.scheduled(ch.Name())
+		_, _, rereads := rereadOf(ch)
+		p.metrics.scheduled(ch.Name(), rereads)
 		p.log.Info("polling scheduled", "channel", ch.Name(), "schedule", spec)
 	}
 	return nil

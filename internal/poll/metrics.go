@@ -42,8 +42,11 @@ const (
 
 // scheduled shows a channel's call and result series at 0 from its
 // schedule on, so that a rule's increase() or rate() sees its first
-// error (a series born at 1 has no increase).
-func (m *Metrics) scheduled(ch string) {
+// error (a series born at 1 has no increase); rereads: a feed that
+// re-reads its log, whose late entries (kind late) show at 0 as well,
+// not from its first re-read (one the first cycle after an outage or a
+// restart runs at once, counting them: born at their count).
+func (m *Metrics) scheduled(ch string, rereads bool) {
 	if m == nil {
 		return
 	}
@@ -52,6 +55,9 @@ func (m *Metrics) scheduled(ch string) {
 	}
 	for _, k := range []string{"state", "status", "refused", "error", "unknown", "unwritable", "untrusted"} {
 		m.results.WithLabelValues(ch, k)
+	}
+	if rereads {
+		m.late(ch, 0)
 	}
 }
 

@@ -43,17 +43,14 @@ var errRereadPaused = errors.New("re-read paused: the cycle's share of pages is 
 // (Summary.Reread, not Polled; those kept before under kind="reread", not
 // "repeat"), so a cycle's figures do not double on the day it re-reads.
 func (p *Poller) reread(ctx context.Context, fs FeedStore, f channel.Feed, sum *Summary) error {
-	rf, ok := f.(channel.Rereader)
+	back, every, ok := rereadOf(f)
 	if !ok {
-		return nil
-	}
-	back, every := rf.Reread()
-	if back <= 0 || every <= 0 {
 		return nil
 	}
 	name := f.Name()
 	now := p.now()
-	// The late count shows at 0 from the first cycle: Prometheus's
+	// The late count shows at 0 before it counts (from the schedule:
+	// Metrics.scheduled; here for a cycle run without one): Prometheus's
 	// increase() sees no step in a series whose first sample is already 1,
 	// and the alert on late entries would miss a process's first.
 	p.metrics.late(name, 0)
@@ -293,4 +290,16 @@ func (p *Poller) refusedLookUps(ctx context.Context, fs FeedStore, f channel.Fee
 		return nil
 	}
 	return fs.WantFeedReread(ctx, name, want, now, asking)
+}
+
+// rereadOf is how far back each of ch's re-reads reaches and how often
+// one starts; ok false: ch never re-reads (not a channel.Rereader, or a
+// zero back or interval).
+func rereadOf(ch any) (back, every time.Duration, ok bool) {
+	rf, ok := ch.(channel.Rereader)
+	if !ok {
+		return 0, 0, false
+	}
+	back, every = rf.Reread()
+	return back, every, back > 0 && every > 0
 }

@@ -19,7 +19,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"postvakt/internal/channel"
 	"postvakt/internal/channel/digitalpost"
+	"postvakt/internal/jobs"
 	"postvakt/internal/logtest"
 	"postvakt/internal/model"
 	"postvakt/internal/poll"
@@ -414,5 +416,24 @@ func TestFeedRereadCountedApart(t *testing.T) {
 	// (kind=event). The other sender's are counted nowhere again.
 	if got := w.counted(t, "reread"); got != 3 {
 		t.Errorf("kind=reread is %v; want 3, the re-read's entries of our letters kept before", got)
+	}
+}
+
+// TestLateShownFromTheSchedule: postvakt_poll_results_total{kind="late"}
+// of a feed that re-reads shows at 0 from its schedule, as the other
+// results do, not from its first re-read: a process started while Digital
+// Post does not answer had no series (the shipped
+// PostvaktDigitalPostLateEntries read nothing), and one whose first cycle
+// that reads the log re-reads at once (the last re-read a day before its
+// start) had it born at the late entries' count, which increase() does
+// not see: the late entries after an outage went unalerted.
+func TestLateShownFromTheSchedule(t *testing.T) {
+	w := newLateWorld(t, 100, 0)
+	p := w.poller()
+	if err := p.Schedule(jobs.New(slog.New(slog.DiscardHandler), nil), "@every 1h", []channel.Adapter{w.dp}); err != nil {
+		t.Fatal(err)
+	}
+	if v := w.lateCounted(t); v != 0 {
+		t.Errorf(`postvakt_poll_results_total{channel="digitalpost",kind="late"} = %v (-1: not shown) before any cycle, want 0`, v)
 	}
 }
