@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"postvakt/internal/model"
 	"postvakt/internal/store"
 )
 
@@ -34,14 +33,7 @@ func TestFailedLetterWhoseFollowUpEndedIsNoEscalationCase(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
 			now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
-			letters := f.register("NAV", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
-			if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"}}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.st.CreateUser(ctx, store.User{Name: "kari", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
-				Email: "personvern@bergen.kommune.no"}); err != nil {
-				t.Fatal(err)
-			}
+			letters := f.rejectedWithCompliance(ctx, now)
 			smtp := f.n.Sender
 			relay := &refusingRelay{}
 			f.n.Sender = relay

@@ -42,14 +42,7 @@ func TestFailedNoticeOfNothingLeftToTellLeavesTheList(t *testing.T) {
 			f := newFixture(t)
 			ctx := context.Background()
 			now := time.Date(2026, 11, 16, 9, 0, 0, 0, oslo)
-			letters := f.register("NAV", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
-			if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"}}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.st.CreateUser(ctx, store.User{Name: "kari", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
-				Email: "personvern@bergen.kommune.no"}); err != nil {
-				t.Fatal(err)
-			}
+			letters := f.rejectedWithCompliance(ctx, now)
 			// Opened by an earlier run, its deadline passed: the unit's
 			// overdue notice and the digest are due.
 			if _, err := f.st.OpenFollowUps(ctx, now.AddDate(0, 0, -30), now.Add(-time.Hour)); err != nil {
@@ -84,4 +77,22 @@ func TestFailedNoticeOfNothingLeftToTellLeavesTheList(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rejectedWithCompliance registers a confidential letter from Bergen's
+// unit NAV, rejected three days before now, the unit with a contact
+// address and Bergen with a compliance officer who has one (kari,
+// personvern@bergen.kommune.no): an escalation.to case and its notice's
+// recipient. It returns the letter's id.
+func (f *fixture) rejectedWithCompliance(ctx context.Context, now time.Time) []string {
+	f.t.Helper()
+	letters := f.register("NAV", "taushetsbelagt", model.StateRejected, now.AddDate(0, 0, -3), 1)
+	if _, err := f.st.SaveUnits(ctx, []store.Unit{{SenderOrg: bergen, Name: "NAV", ContactEmail: "nav@bergen.kommune.no"}}); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.st.CreateUser(ctx, store.User{Name: "kari", PasswordHash: "x", Role: "compliance", SenderOrg: bergen,
+		Email: "personvern@bergen.kommune.no"}); err != nil {
+		f.t.Fatal(err)
+	}
+	return letters
 }
