@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"postvakt/internal/httpclient"
@@ -60,6 +61,17 @@ var (
 // Status and implements History only for completeness.)
 type HistoryFetcher interface {
 	History(ctx context.Context, channelID string) (json.RawMessage, error)
+}
+
+// HistoryAsOfFetcher is a HistoryFetcher whose history may lag its status
+// (SvarUt writes a status's event after the status): HistoryAsOf is
+// History of a change the channel dated changedAt (zero: not dated, as
+// History), an error when the history ends before it, its event not
+// written yet, so that it is asked for again rather than kept as the
+// change's evidence.
+type HistoryAsOfFetcher interface {
+	HistoryFetcher
+	HistoryAsOf(ctx context.Context, channelID string, changedAt time.Time) (json.RawMessage, error)
 }
 
 // Mapping is what one channel status value means for postvakt.

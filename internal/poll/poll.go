@@ -352,10 +352,16 @@ func (p *Poller) fetch(ctx context.Context, ch channel.Channel, asOf time.Time, 
 	// A history answered with the channel's rate limit stops the batch's
 	// other history requests (theirs are asked for at the next poll).
 	var throttled atomic.Pointer[error]
-	var hist func(context.Context, string) (json.RawMessage, error)
+	var hist func(context.Context, string, time.Time) (json.RawMessage, error)
 	if h, ok := ch.(historian); ok {
-		hist = func(ctx context.Context, id string) (json.RawMessage, error) {
-			raw, err := h.History(ctx, id)
+		hist = func(ctx context.Context, id string, changedAt time.Time) (json.RawMessage, error) {
+			var raw json.RawMessage
+			var err error
+			if asOf, ok := h.(channel.HistoryAsOfFetcher); ok {
+				raw, err = asOf.HistoryAsOf(ctx, id, changedAt)
+			} else {
+				raw, err = h.History(ctx, id)
+			}
 			if _, ok := httpclient.Throttled(err); ok && throttled.CompareAndSwap(nil, &err) {
 				cancel()
 			}

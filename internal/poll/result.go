@@ -16,14 +16,15 @@ import (
 // result turns an observation into a row to write, fetching the channel's
 // history when the status changed (or an earlier change's is still due);
 // hctx bounds that request (the batch's HistoryTime). A history that cannot
-// be had leaves the change in place, noted, and is asked for at the next
+// be had (one that does not reach the change yet: HistoryAsOfFetcher)
+// leaves the change in place, noted, and is asked for at the next
 // poll, which a final letter gets too (at an open letter's pace, for
 // HistoryGiveUp after it was sent). Whatever is wrong with the observation
 // (an error from the adapter, a state that is not one, a timestamp out of
 // bounds) makes it this shipment's error with its own backoff; an id the
 // channel does not know marks the shipment unknown_to_channel, unless the
 // channel answered about it before (forgotten.go).
-func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(context.Context, string) (json.RawMessage, error),
+func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(context.Context, string, time.Time) (json.RawMessage, error),
 	d store.Due, o channel.Observation, now time.Time) store.PollResult {
 	// The status is the channel's free text wherever the adapter could not
 	// read it by its table (an unknown value, masked by
@@ -112,7 +113,14 @@ func (p *Poller) result(ctx context.Context, ch channel.Channel, hist func(conte
 	}
 	if (r.State != d.State && !store.RefusedAgain(d, r.Status, r.State) || r.Status != d.ChannelStatus || d.HistoryDue) && len(r.History) == 0 {
 		if hist != nil {
-			raw, err := hist(ctx, d.ChannelID)
+			// The change's time as the channel gave it, to judge whether
+			// the history reaches it: none when postvakt took another
+			// (the note says which).
+			changedAt := r.ChangedAt
+			if r.Note != "" {
+				changedAt = time.Time{}
+			}
+			raw, err := hist(ctx, d.ChannelID, changedAt)
 			switch {
 			case err == nil:
 				r.History = raw

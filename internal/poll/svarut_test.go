@@ -66,7 +66,19 @@ func (f *revFake) server(t *testing.T) *httptest.Server {
 			fmt.Fprint(w, b)
 			return
 		}
-		fmt.Fprint(w, `{"hendelser":[{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Akseptert for ekspedering"}]}`)
+		// An event for each status record, at its time, after the
+		// sending's (as SvarUt writes one for every status).
+		events := []string{`{"tidspunkt":"2023-01-01T08:13:14.547+01:00","hendelse":"Akseptert for ekspedering"}`}
+		for _, rec := range f.records[strings.ToLower(id)] {
+			var r struct {
+				At     json.RawMessage `json:"sisteStatusEndring"`
+				Status string          `json:"status"`
+			}
+			if json.Unmarshal([]byte(rec), &r) == nil && len(r.At) > 0 {
+				events = append(events, fmt.Sprintf(`{"tidspunkt":%s,"hendelse":%q}`, r.At, r.Status))
+			}
+		}
+		fmt.Fprintf(w, `{"hendelser":[%s]}`, strings.Join(events, ","))
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"postvakt/internal/channel"
 	"postvakt/internal/httpclient"
@@ -91,8 +92,9 @@ type Client struct {
 }
 
 var (
-	_ channel.Channel        = (*Client)(nil)
-	_ channel.HistoryFetcher = (*Client)(nil)
+	_ channel.Channel            = (*Client)(nil)
+	_ channel.HistoryFetcher     = (*Client)(nil)
+	_ channel.HistoryAsOfFetcher = (*Client)(nil)
 )
 
 // New checks cfg and builds the adapter. hc should be an httpclient.Client
@@ -193,6 +195,20 @@ func (c *Client) Status(ctx context.Context, ids []string) ([]channel.Observatio
 // "hendelse"}]} (asked with v3 too: v3 has no history of its own), v1
 // {"hendelsesLogger":[…]}.
 func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error) {
+	return c.HistoryAsOf(ctx, id, time.Time{})
+}
+
+// historyLag is how much earlier than the status's sisteStatusEndring the
+// change's event may be dated in the history (two clock readings of one
+// change, a v1 time without its milliseconds) and still be the change's.
+const historyLag = time.Minute
+
+// HistoryAsOf is History of a change SvarUt dated changedAt: a history
+// whose last dated event is older than that (by more than historyLag) is
+// an error, as an empty one is: the change's event is not written yet.
+// Zero changedAt, or a history without a time postvakt can read, is not
+// judged.
+func (c *Client) HistoryAsOf(ctx context.Context, id string, changedAt time.Time) (json.RawMessage, error) {
 	if !channel.ValidUUID(id) {
 		return nil, fmt.Errorf("svarut history: %w: %q is not a UUID", channel.ErrInvalidID, id)
 	}
@@ -224,11 +240,11 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 	if err := hasKey(body, key); err != nil {
 		return nil, c.bad("history", resp, err)
 	}
-	kept, n, err := historyFacts(body, key)
+	kept, entries, err := historyFacts(body, key)
 	if err != nil {
 		return nil, c.bad("history", resp, err)
 	}
-	if n == 0 {
+	if len(entries) == 0 {
 		// SvarUt writes an event for every status a letter takes (Mottatt
 		// at its sending), and a history is asked for a change: none is
 		// its event not written yet. Kept, it would stand as the change's
@@ -236,7 +252,25 @@ func (c *Client) History(ctx context.Context, id string) (json.RawMessage, error
 		// the next poll.
 		return nil, fmt.Errorf("svarut history of %s: no events yet (%s is empty)", id, key)
 	}
+	if last, ok := lastEvent(entries); ok && !changedAt.IsZero() && last.Before(changedAt.Add(-historyLag)) {
+		// Kept, it would stand as the change's evidence without the
+		// change, never asked for again (as an empty one would).
+		return nil, fmt.Errorf("svarut history of %s: the change's event not written yet (its last event is of %s, the status of %s)",
+			id, last.UTC().Format(time.RFC3339), changedAt.UTC().Format(time.RFC3339))
+	}
 	return kept, nil
+}
+
+// lastEvent is the time of the latest entry whose tidspunkt can be read
+// (as a sisteStatusEndring is: parseTime); false when none can.
+func lastEvent(entries []historyEntry) (time.Time, bool) {
+	var last time.Time
+	for _, e := range entries {
+		if at, err := parseTime(e.Tidspunkt); err == nil && at.After(last) {
+			last = at
+		}
+	}
+	return last, !last.IsZero()
 }
 
 // historyEntry is what the evidence keeps of an entry of SvarUt's history:
@@ -249,26 +283,26 @@ type historyEntry struct {
 }
 
 // historyFacts is the history b (a JSON object with key) with its entries'
-// time and text only, and how many entries it has. A list that is null is
-// none (the schema's list is required): kept, it would stand as the
-// letter's history, never asked for again.
-func historyFacts(b []byte, key string) (json.RawMessage, int, error) {
+// time and text only, and those entries. A list that is null is none (the
+// schema's list is required): kept, it would stand as the letter's
+// history, never asked for again.
+func historyFacts(b []byte, key string) (json.RawMessage, []historyEntry, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	if bytes.Equal(bytes.TrimSpace(doc[key]), []byte("null")) {
-		return nil, 0, fmt.Errorf("%s is null, not a list of entries", key)
+		return nil, nil, fmt.Errorf("%s is null, not a list of entries", key)
 	}
 	var entries []historyEntry
 	if err := json.Unmarshal(doc[key], &entries); err != nil {
-		return nil, 0, fmt.Errorf("%s is not a list of entries: %w", key, err)
+		return nil, nil, fmt.Errorf("%s is not a list of entries: %w", key, err)
 	}
 	out, err := json.Marshal(map[string][]historyEntry{key: entries})
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
-	return out, len(entries), nil
+	return out, entries, nil
 }
 
 // hasKey says why b is not a JSON object with key among its top-level
