@@ -33,6 +33,10 @@ func TestHistoryAsOfAChange(t *testing.T) {
 		{"no time asked", APIv2, `{"tidspunkt":"2026-03-02T08:00:00.000+01:00","hendelse":"Akseptert"}`, time.Time{}, true},
 		{"v1 ends before the change", APIv1, `{"tidspunkt":"02.03.2026 08:00:00","hendelse":"Akseptert"}`, changed, false},
 		{"v1 the change's event", APIv1, `{"tidspunkt":"02.03.2026 11:00:00","hendelse":"Lest"}`, changed, true},
+		// 02:30 the second time on the night the clocks go back (01:30
+		// UTC): without a zone, it may be that.
+		{"v1 in the autumn's doubled hour", APIv1, `{"tidspunkt":"25.10.2026 02:30:00","hendelse":"Lest"}`, time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), true},
+		{"v1 before the doubled hour", APIv1, `{"tidspunkt":"25.10.2026 01:30:00","hendelse":"Lest"}`, time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

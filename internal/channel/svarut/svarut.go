@@ -262,11 +262,22 @@ func (c *Client) HistoryAsOf(ctx context.Context, id string, changedAt time.Time
 }
 
 // lastEvent is the time of the latest entry whose tidspunkt can be read
-// (as a sisteStatusEndring is: parseTime); false when none can.
+// (as a sisteStatusEndring is: parseTime); false when none can. A time in
+// the hour Oslo's clocks go back over counts as the later of its two
+// instants: without a zone (v1's historikk) it may be either, and read as
+// the earlier (parseTime) a reading then was an hour behind its status,
+// its history never kept.
 func lastEvent(entries []historyEntry) (time.Time, bool) {
 	var last time.Time
 	for _, e := range entries {
-		if at, err := parseTime(e.Tidspunkt); err == nil && at.After(last) {
+		at, err := parseTime(e.Tidspunkt)
+		if err != nil {
+			continue
+		}
+		if later := at.Add(time.Hour); later.In(oslo).Format(time.DateTime) == at.In(oslo).Format(time.DateTime) {
+			at = later
+		}
+		if at.After(last) {
 			last = at
 		}
 	}
